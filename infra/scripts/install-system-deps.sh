@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the Debian packages GPU Exchange needs on a Debian 12 machine, as root:
+# redis-server, Vulkan loader + Mesa lavapipe from bookworm-backports (Dawn needs Mesa >= 23),
+# docker-compose (only to validate docker-compose.yml), and checks for Java 17 and Maven.
+# Idempotent: a second run installs nothing and takes seconds.
+set -euo pipefail
+
+say() { printf '[install-system-deps] %s\n' "$*"; }
+die() { printf '[install-system-deps] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (it calls apt-get)"
+command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian 12 (bookworm) only"
+
+# --- Java 17 and Maven are expected on the machine; say what to install if not.
+if ! command -v java >/dev/null; then die "Java 17 is missing: install a JDK 17 (e.g. 'apt-get install openjdk-17-jdk-headless')"; fi
+jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+[ "${jv:-0}" -ge 17 ] || die "Java ${jv:-unknown} found, Java 17+ is required (e.g. 'apt-get install openjdk-17-jdk-headless')"
+command -v mvn >/dev/null || die "Maven is missing: install it with 'apt-get install maven'"
+
+# --- bookworm-backports, on the same mirror as the machine's existing Debian source.
+bp=/etc/apt/sources.list.d/gpu-exchange-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  uri=$(awk '/^URIs:/ && $2 ~ /debian\/?$/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1=="deb" && $0 ~ /bookworm/ && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' /etc/apt/sources.list)
+  fi
+  [ -n "$uri" ] || uri=http://deb.debian.org/debian
+  say "adding bookworm-backports from $uri"
+  cat > "$bp" <<SRC
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  need_update=1
+fi
+
+pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose)
+missing=()
+for p in "${pkgs_main[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+mesa_ok=0
+if dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then
+  mv=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)
+  case "$mv" in 2[3-9].*|[3-9][0-9].*) mesa_ok=1 ;; esac
+fi
+
+if [ "${#missing[@]}" -eq 0 ] && [ "$mesa_ok" -eq 1 ] && [ -z "${need_update:-}" ]; then
+  say "system packages already present"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if [ "$mesa_ok" -eq 0 ]; then
+    say "installing mesa-vulkan-drivers from bookworm-backports (lavapipe)"
+    apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+  fi
+fi
+
+# The system redis-server must not hold the default port or our data; the project runs its own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
+  systemctl stop redis-server || true
+fi
+
+say "java $(java -version 2>&1 | head -1 | sed 's/.*version //'), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(redis-server --version | awk '{sub("v=","",$3); print $3}'), mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Shared settings and helpers for the infra scripts. Sourced, never run.
+# Everything is overridable from the environment; defaults keep off the well-known ports so a
+# system Kafka or Redis on the machine does not collide with ours.
+
+GPUX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export GPUX_ROOT
+# Jars and other downloads: outside git and shared by every clone on the machine.
+GPUX_CACHE_DIR=${GPUX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gpu-exchange}
+# Pids, logs, broker and Redis data of this checkout's local stack.
+GPUX_RUN_DIR=${GPUX_RUN_DIR:-$GPUX_ROOT/.run}
+
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$GPUX_ROOT/infra/kafka/pom.xml")
+GPUX_KAFKA_PORT=${GPUX_KAFKA_PORT:-19092}
+GPUX_KAFKA_CONTROLLER_PORT=${GPUX_KAFKA_CONTROLLER_PORT:-19093}
+GPUX_REDIS_PORT=${GPUX_REDIS_PORT:-16379}
+GPUX_KAFKA_HEAP=${GPUX_KAFKA_HEAP:--Xms256m -Xmx1g}
+
+KAFKA_LIBS="$GPUX_CACHE_DIR/kafka-$KAFKA_VERSION/libs"
+KAFKA_DIR="$GPUX_RUN_DIR/kafka"
+REDIS_DIR="$GPUX_RUN_DIR/redis"
+
+say() { printf '[%s] %s\n' "${GPUX_LOG_TAG:-stack}" "$*"; }
+die() { printf '[%s] ERROR: %s\n' "${GPUX_LOG_TAG:-stack}" "$*" >&2; exit 1; }
+
+# pid_alive FILE: the pid in FILE names a running process
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds or time runs out
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+# stop_pid FILE NAME SECONDS: SIGTERM, wait, then SIGKILL; removes FILE
+stop_pid() {
+  local file=$1 name=$2 limit=${3:-30}
+  if pid_alive "$file"; then
+    local pid; pid=$(cat "$file")
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_for "$limit" "$name to stop" bash -c "! kill -0 $pid 2>/dev/null"; then
+      say "$name did not stop in ${limit}s, killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$file"
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The system's redis-server on its own port, config and data folder. Usage: redis.sh up|down|status
+set -euo pipefail
+GPUX_LOG_TAG=redis
+. "$(dirname "$0")/lib.sh"
+
+ping() { redis-cli -h 127.0.0.1 -p "$GPUX_REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+up() {
+  command -v redis-server >/dev/null || die "redis-server was not found: install it (Debian: apt-get install redis-server)"
+  if pid_alive "$REDIS_DIR/redis.pid" && ping; then say "already running on 127.0.0.1:$GPUX_REDIS_PORT"; return 0; fi
+  port_open "$GPUX_REDIS_PORT" && die "port $GPUX_REDIS_PORT is taken by another process; stop it or set GPUX_REDIS_PORT"
+  mkdir -p "$REDIS_DIR"
+  # Read models only: everything in Redis is rebuilt from Kafka, so no persistence.
+  cat >"$REDIS_DIR/redis.conf" <<CONF
+bind 127.0.0.1
+port $GPUX_REDIS_PORT
+protected-mode yes
+daemonize yes
+pidfile $REDIS_DIR/redis.pid
+logfile $REDIS_DIR/redis.log
+dir $REDIS_DIR
+save ""
+appendonly no
+CONF
+  redis-server "$REDIS_DIR/redis.conf"
+  wait_for 20 redis ping || { tail -20 "$REDIS_DIR/redis.log" >&2; die "redis-server did not answer PING within 20s (log: $REDIS_DIR/redis.log)"; }
+  say "ready on 127.0.0.1:$GPUX_REDIS_PORT ($(redis-server --version | awk '{sub("v=","",$3); print $3}'))"
+}
+
+down() {
+  if pid_alive "$REDIS_DIR/redis.pid"; then stop_pid "$REDIS_DIR/redis.pid" redis 20; say "stopped"; fi
+}
+
+status() { if ping; then echo "redis: up   127.0.0.1:$GPUX_REDIS_PORT"; else echo "redis: down"; return 1; fi; }
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

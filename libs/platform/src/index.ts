@@ -1,0 +1,6 @@
+export * from './lib/bootstrap';
+export * from './lib/config';
+export * from './lib/health';
+export * from './lib/kafka';
+export * from './lib/platform.module';
+export * from './lib/redis';

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { z } from 'zod';
+import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
+
+export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSchema> {
+  /** The service's name, as in logs, health and the Kafka client id. */
+  name: string;
+  /** The service's configuration: the base schema, extended with its own variables. */
+  configSchema?: S;
+  /** The root module, given the validated configuration. */
+  module: (config: z.infer<S>) => DynamicModule;
+}
+
+export interface ServiceApp<C extends BaseConfig = BaseConfig> {
+  app: INestApplication;
+  config: C;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:4101 */
+  url: string;
+}
+
+/**
+ * Validates configuration (throws ConfigError), builds the Nest application with structured logs
+ * and shutdown hooks, and starts listening. Used by `main.ts` of every service and by tests.
+ */
+export async function startService<S extends ConfigSchema>(
+  definition: ServiceDefinition<S>,
+  env: Record<string, string | undefined> = process.env,
+  options: { shutdownHooks?: boolean } = {},
+): Promise<ServiceApp<z.infer<S>>> {
+  const config = loadConfig<z.infer<S>>(definition.configSchema ?? baseConfigSchema, env);
+  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.PORT, config.HOST);
+  const url = `http://${config.HOST}:${config.PORT}`;
+  app.get(Logger).log({ msg: `${definition.name} listening`, url, health: `${url}/health` });
+  return { app, config, url };
+}
+
+/**
+ * The process entry point of a service: a configuration problem prints one line naming the
+ * variable and exits 2; any other start-up failure prints one line and exits 1. On SIGTERM the
+ * application closes (consumers leave their groups, producers flush) within SHUTDOWN_TIMEOUT_MS.
+ */
+export async function runService<S extends ConfigSchema>(definition: ServiceDefinition<S>): Promise<void> {
+  let forcedExitMs = 10_000;
+  const forceExit = (signal: NodeJS.Signals) => {
+    // Nest closes the app on the signal; this only bounds how long that may take.
+    setTimeout(() => {
+      process.stderr.write(`${definition.name}: shutdown after ${signal} took over ${forcedExitMs} ms, exiting\n`);
+      process.exit(1);
+    }, forcedExitMs).unref();
+  };
+  process.once('SIGTERM', forceExit);
+  process.once('SIGINT', forceExit);
+  try {
+    const { config } = await startService(definition);
+    forcedExitMs = config.SHUTDOWN_TIMEOUT_MS;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${definition.name}: failed to start: ${message}\n`);
+    process.exit(1);
+  }
+}

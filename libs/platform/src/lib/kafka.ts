@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  Kafka,
+  logLevel,
+  LogEntry,
+  Partitioners,
+  Producer,
+  ProducerConfig,
+} from 'kafkajs';
+
+const levelName: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'log',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Sends kafkajs' own log lines through the service's structured logger. */
+function kafkaLogCreator() {
+  const logger = new Logger('kafkajs');
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...rest } = log;
+      logger[levelName[level] ?? 'log']({ msg: message, ...rest });
+    };
+}
+
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+}
+
+/**
+ * The service's one Kafka client. Every producer and consumer is created here so that shutdown
+ * can leave every group and flush every producer, in that order, before the process exits.
+ */
+@Injectable()
+export class KafkaClients implements OnApplicationShutdown {
+  readonly kafka: Kafka;
+  private readonly consumers = new Set<Consumer>();
+  private readonly producers = new Set<Producer>();
+  private adminClient: Admin | undefined;
+  private adminConnecting: Promise<Admin> | undefined;
+
+  constructor(options: KafkaClientOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(),
+      connectionTimeout: 3_000,
+      retry: { initialRetryTime: 200, retries: 8 },
+    });
+  }
+
+  producer(config: ProducerConfig = {}): Producer {
+    const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+    this.producers.add(producer);
+    producer.on(producer.events.DISCONNECT, () => this.producers.delete(producer));
+    return producer;
+  }
+
+  consumer(config: ConsumerConfig): Consumer {
+    const consumer = this.kafka.consumer(config);
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** A connected admin client, shared by health checks and topic provisioning. */
+  admin(): Promise<Admin> {
+    if (this.adminClient) return Promise.resolve(this.adminClient);
+    this.adminConnecting ??= (async () => {
+      const admin = this.kafka.admin({ retry: { retries: 0 } });
+      try {
+        await admin.connect();
+      } catch (error) {
+        this.adminConnecting = undefined;
+        throw error;
+      }
+      this.adminClient = admin;
+      return admin;
+    })();
+    return this.adminConnecting;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Consumers first: leaving the group hands partitions to another instance at once.
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    // kafkajs' disconnect waits for in-flight requests, so nothing already sent is lost.
+    await Promise.allSettled([...this.producers].map((p) => p.disconnect()));
+    this.producers.clear();
+    await this.adminClient?.disconnect().catch(() => undefined);
+    this.adminClient = undefined;
+    this.adminConnecting = undefined;
+  }
+}

@@ -1,0 +1,52 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { BaseConfig } from './config';
+import { DependencyIndicators, HealthController } from './health';
+import { KafkaClients } from './kafka';
+import { RedisClient } from './redis';
+
+/** Injection token of the service's validated configuration. */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+
+export interface PlatformOptions {
+  /** The service's name: Kafka client id and the `service` field of every log line. */
+  service: string;
+  config: BaseConfig;
+}
+
+/**
+ * What every service stands on: structured JSON logs (pino), the Kafka and Redis clients with a
+ * clean shutdown, and `GET /health` reporting both.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forService({ service, config }: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            base: { service, pid: process.pid },
+            messageKey: 'msg',
+            timestamp: () => `,"time":"${new Date().toISOString()}"`,
+            formatters: { level: (label: string) => ({ level: label }) },
+            // Health probes arrive every few seconds; they would drown everything else.
+            autoLogging: { ignore: (req) => req.url === '/health' },
+          },
+        }),
+        TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: KafkaClients, useFactory: () => new KafkaClients({ clientId: service, brokers: config.KAFKA_BROKERS }) },
+        { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL) },
+        DependencyIndicators,
+      ],
+      exports: [SERVICE_CONFIG, KafkaClients, RedisClient, DependencyIndicators],
+    };
+  }
+}

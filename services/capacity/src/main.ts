@@ -1,0 +1,4 @@
+import { runService } from '@gpux/platform';
+import { capacityService } from './service';
+
+void runService(capacityService);

@@ -1,0 +1,4 @@
+import { runService } from '@gpux/platform';
+import { ordersService } from './service';
+
+void runService(ordersService);

@@ -1,0 +1,4 @@
+import { runService } from '@gpux/platform';
+import { pricingService } from './service';
+
+void runService(pricingService);

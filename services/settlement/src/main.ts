@@ -1,0 +1,4 @@
+import { runService } from '@gpux/platform';
+import { settlementService } from './service';
+
+void runService(settlementService);
