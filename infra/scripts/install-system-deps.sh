@@ -36,7 +36,7 @@ SRC
   need_update=1
 fi
 
-pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose)
+pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose curl)
 missing=()
 for p in "${pkgs_main[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 mesa_ok=0

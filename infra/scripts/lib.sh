@@ -52,3 +52,27 @@ stop_pid() {
   fi
   rm -f "$file"
 }
+
+# ensure_system_deps: the Debian packages of install-system-deps.sh. As root it installs what is
+# missing (seconds when nothing is); otherwise it says what to run.
+ensure_system_deps() {
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    bash "$GPUX_ROOT/infra/scripts/install-system-deps.sh"
+  else
+    local missing=()
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v java >/dev/null || missing+=("java 17")
+    command -v mvn >/dev/null || missing+=(maven)
+    [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 || missing+=("a Vulkan driver (mesa-vulkan-drivers)")
+    [ "${#missing[@]}" -eq 0 ] || die "missing: ${missing[*]}; run 'sudo bash infra/scripts/install-system-deps.sh' once"
+  fi
+}
+
+# ensure_node_deps: npm ci when node_modules is missing or older than the lockfile.
+ensure_node_deps() {
+  local marker="$GPUX_ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$marker" ] || [ "$GPUX_ROOT/package-lock.json" -nt "$marker" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$GPUX_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

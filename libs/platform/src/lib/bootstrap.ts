@@ -34,7 +34,9 @@ export async function startService<S extends ConfigSchema>(
   const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  if (options.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // process.exit(0) once closed, rather than re-raising the signal: pino writes asynchronously and
+  // flushes on 'exit', so the last log lines of a shutdown are not lost.
+  if (options.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
   const url = `http://${config.HOST}:${config.PORT}`;
   app.get(Logger).log({ msg: `${definition.name} listening`, url, health: `${url}/health` });

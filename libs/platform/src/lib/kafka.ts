@@ -44,6 +44,7 @@ export class KafkaClients implements OnApplicationShutdown {
   private readonly producers = new Set<Producer>();
   private adminClient: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
+  private readonly logger = new Logger(KafkaClients.name);
 
   constructor(options: KafkaClientOptions) {
     this.kafka = new Kafka({
@@ -64,7 +65,9 @@ export class KafkaClients implements OnApplicationShutdown {
   }
 
   consumer(config: ConsumerConfig): Consumer {
-    const consumer = this.kafka.consumer(config);
+    // A fetch returns as soon as data arrives; the wait only bounds an idle long-poll, and so
+    // how long leaving the group at shutdown may take (kafkajs waits for the fetch in flight).
+    const consumer = this.kafka.consumer({ maxWaitTimeInMs: 500, ...config });
     this.consumers.add(consumer);
     return consumer;
   }
@@ -87,12 +90,15 @@ export class KafkaClients implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    const consumers = this.consumers.size;
+    const producers = this.producers.size;
     // Consumers first: leaving the group hands partitions to another instance at once.
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     // kafkajs' disconnect waits for in-flight requests, so nothing already sent is lost.
     await Promise.allSettled([...this.producers].map((p) => p.disconnect()));
     this.producers.clear();
+    this.logger.log({ msg: 'kafka clients closed', consumersLeft: consumers, producersFlushed: producers });
     await this.adminClient?.disconnect().catch(() => undefined);
     this.adminClient = undefined;
     this.adminConnecting = undefined;

@@ -1,10 +1,19 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Global, Injectable, Logger, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { BaseConfig } from './config';
 import { DependencyIndicators, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { RedisClient } from './redis';
+
+/** Says in the log why the service is stopping; the clients then log what they closed. */
+@Injectable()
+class ShutdownLog implements BeforeApplicationShutdown {
+  beforeApplicationShutdown(signal?: string): void {
+    new Logger('Shutdown').log({ msg: 'shutting down', signal: signal ?? 'app.close()' });
+  }
+}
 
 /** Injection token of the service's validated configuration. */
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -27,24 +36,35 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            base: { service, pid: process.pid },
-            messageKey: 'msg',
-            timestamp: () => `,"time":"${new Date().toISOString()}"`,
-            formatters: { level: (label: string) => ({ level: label }) },
-            // Health probes arrive every few seconds; they would drown everything else.
-            autoLogging: { ignore: (req) => req.url === '/health' },
-          },
+          pinoHttp: [
+            {
+              level: config.LOG_LEVEL,
+              base: { service, pid: process.pid },
+              messageKey: 'msg',
+              timestamp: () => `,"time":"${new Date().toISOString()}"`,
+              formatters: { level: (label: string) => ({ level: label }) },
+              // Health probes arrive every few seconds; they would drown everything else.
+              autoLogging: { ignore: (req) => req.url === '/health' },
+              // API keys and node credentials never reach a log line.
+              redact: ['req.headers.authorization', 'req.headers.cookie'],
+            },
+            // Synchronous writes: a line logged just before a crash or an exit is never lost.
+            // Nothing logs per event on a hot path, so the cost is small.
+            pino.destination({ dest: 1, sync: true }),
+          ],
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
       ],
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
-        { provide: KafkaClients, useFactory: () => new KafkaClients({ clientId: service, brokers: config.KAFKA_BROKERS }) },
+        {
+          provide: KafkaClients,
+          useFactory: () => new KafkaClients({ clientId: service, brokers: config.KAFKA_BROKERS }),
+        },
         { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL) },
         DependencyIndicators,
+        ShutdownLog,
       ],
       exports: [SERVICE_CONFIG, KafkaClients, RedisClient, DependencyIndicators],
     };

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `npm start`: the whole marketplace on this machine. Installs what is missing, builds, brings up
+# Kafka and Redis, starts every service, checks the GPU worker's WebGPU, and prints where
+# everything is. Runs in the foreground: Ctrl-C (or SIGTERM) stops the services, then the
+# infrastructure it started. `npm start -- --detach` leaves it all running; `npm run stop` stops it.
+set -euo pipefail
+GPUX_LOG_TAG=start
+. "$(dirname "$0")/lib.sh"
+cd "$GPUX_ROOT"
+
+SERVICES=(gateway:4000 orders:4101 pricing:4102 settlement:4103 capacity:4104)
+PIDS_DIR="$GPUX_RUN_DIR/pids"
+LOGS_DIR="$GPUX_RUN_DIR/logs"
+detach=0
+
+stop_services() {
+  for entry in "${SERVICES[@]}"; do
+    local name=${entry%%:*}
+    pid_alive "$PIDS_DIR/$name.pid" && kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
+  done
+  for entry in "${SERVICES[@]}"; do
+    local name=${entry%%:*}
+    stop_pid "$PIDS_DIR/$name.pid" "$name" 15
+  done
+}
+
+case "${1:-}" in
+  --stop)
+    if pid_alive "$PIDS_DIR/start.pid"; then
+      # A foreground `npm start` is running: let it stop what it started, in order.
+      supervisor=$(cat "$PIDS_DIR/start.pid")
+      kill -TERM "$supervisor"
+      wait_for 60 "npm start to stop" bash -c "! kill -0 $supervisor 2>/dev/null" || die "npm start (pid $supervisor) did not stop within 60s"
+      say "stopped"
+    else
+      stop_services
+      bash infra/scripts/stack.sh down
+    fi
+    exit 0
+    ;;
+  --detach) detach=1 ;;
+  "") ;;
+  *) die "unknown option $1 (use --detach, or --stop)" ;;
+esac
+
+ensure_system_deps
+ensure_node_deps
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+say "building"
+npx --no-install nx run-many -t build --output-style=static >"$GPUX_RUN_DIR/build.log" 2>&1 \
+  || { tail -40 "$GPUX_RUN_DIR/build.log" >&2; die "build failed (log: $GPUX_RUN_DIR/build.log)"; }
+
+stack_was_up=0
+bash infra/scripts/stack.sh status >/dev/null 2>&1 && stack_was_up=1
+bash infra/scripts/stack.sh up
+eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
+
+mkdir -p "$PIDS_DIR" "$LOGS_DIR"
+shutdown() {
+  trap - INT TERM EXIT
+  rm -f "$PIDS_DIR/start.pid"
+  echo
+  say "stopping services"
+  stop_services
+  [ "$stack_was_up" -eq 1 ] || bash infra/scripts/stack.sh down
+  exit "${1:-0}"
+}
+[ "$detach" -eq 1 ] || trap 'shutdown 0' INT TERM
+[ "$detach" -eq 1 ] || trap 'shutdown 1' EXIT
+
+for entry in "${SERVICES[@]}"; do
+  name=${entry%%:*}; port=${entry##*:}
+  if pid_alive "$PIDS_DIR/$name.pid"; then say "$name already running"; continue; fi
+  port_open "$port" && die "port $port for $name is taken by another process"
+  PORT=$port nohup node infra/runtime/run.js "services/$name" >"$LOGS_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS_DIR/$name.pid"
+done
+
+healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ]; }
+for entry in "${SERVICES[@]}"; do
+  name=${entry%%:*}; port=${entry##*:}
+  if ! wait_for 60 "$name" healthy "$port"; then
+    tail -20 "$LOGS_DIR/$name.log" >&2
+    die "$name did not become healthy within 60s (log: $LOGS_DIR/$name.log)"
+  fi
+done
+
+say "checking WebGPU with the gpu-worker's self-test"
+node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker.log" | sed 's/^/  /' \
+  || say "WARNING: the gpu-worker self-test failed (log: $LOGS_DIR/gpu-worker.log)"
+
+cat <<TXT
+
+GPU Exchange is running.
+  GraphQL    http://127.0.0.1:4000/graphql
+$(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
+  Kafka      $KAFKA_BROKERS
+  Redis      $REDIS_URL
+  logs       $LOGS_DIR/
+TXT
+
+if [ "$detach" -eq 1 ]; then
+  echo "Left running in the background: stop everything with 'npm run stop'."
+  exit 0
+fi
+echo "Ctrl-C (or 'npm run stop' elsewhere) stops everything."
+echo $$ >"$PIDS_DIR/start.pid"
+# Stay in the foreground; if a service dies, say which and stop the rest.
+while true; do
+  for entry in "${SERVICES[@]}"; do
+    name=${entry%%:*}
+    if ! pid_alive "$PIDS_DIR/$name.pid"; then
+      say "$name exited unexpectedly; last lines of its log:"
+      tail -20 "$LOGS_DIR/$name.log" >&2
+      shutdown 1
+    fi
+  done
+  sleep 2
+done

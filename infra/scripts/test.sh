@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite, as CI runs it. Installs what is missing (system packages as root,
+# npm dependencies), checks lint and types, builds, runs the unit tests, brings up Kafka and Redis
+# (unless KAFKA_BROKERS and REDIS_URL already point at a running stack, e.g. docker compose),
+# runs the integration tests against them, and takes down what it brought up.
+set -euo pipefail
+GPUX_LOG_TAG=test
+. "$(dirname "$0")/lib.sh"
+cd "$GPUX_ROOT"
+nx() { npx --no-install nx "$@"; }
+
+ensure_system_deps
+ensure_node_deps
+
+export GPUX_TEST_SUMMARY="$GPUX_RUN_DIR/test-summary.txt"
+mkdir -p "$GPUX_RUN_DIR" && : >"$GPUX_TEST_SUMMARY"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+say "lint and type checks"
+nx run-many -t lint typecheck --output-style=static
+
+say "build"
+nx run-many -t build --output-style=static
+
+say "unit tests"
+nx run-many -t test --skip-nx-cache --output-style=static
+
+started_stack=0
+if [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${REDIS_URL:-}" ]; then
+  say "integration tests against the stack in the environment: KAFKA_BROKERS=$KAFKA_BROKERS REDIS_URL=$REDIS_URL"
+else
+  if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then
+    started_stack=1
+    trap 'bash infra/scripts/stack.sh down' EXIT
+  fi
+  bash infra/scripts/stack.sh up
+  eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
+fi
+
+say "integration tests (real Kafka, Redis and WebGPU)"
+status=0
+nx run-many -t int-test --parallel=1 --skip-nx-cache --output-style=static || status=$?
+
+read -r passed failed skipped < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$GPUX_TEST_SUMMARY")
+[ "$started_stack" -eq 1 ] && say "stopping the stack this run started"
+echo "${passed} passed, ${failed} failed$([ "$skipped" -gt 0 ] && echo ", ${skipped} skipped")"
+exit "$status"

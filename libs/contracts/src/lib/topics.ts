@@ -1,0 +1,86 @@
+/**
+ * The one registry of Kafka topics (DESIGN.md §3). Provisioning creates topics from it and
+ * refuses to start when the broker disagrees; documentation is generated from it.
+ */
+
+/** The services that own an event log. The gateway owns none: it sends commands and reads models. */
+export const EVENT_SOURCED_SERVICES = ['orders', 'pricing', 'settlement', 'capacity'] as const;
+export type EventSourcedService = (typeof EVENT_SOURCED_SERVICES)[number];
+
+export type TopicRole = 'commands' | 'events' | 'snapshots' | 'dead-letter';
+
+export interface TopicSpec {
+  name: string;
+  owner: EventSourcedService;
+  role: TopicRole;
+  partitions: number;
+  cleanupPolicy: 'delete' | 'compact';
+  /** -1: kept forever. */
+  retentionMs: number;
+  description: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Commands, events and snapshots of one service share a partition count: the owner of command
+ * partition p writes event partition p and snapshot partition p (single writer per partition),
+ * so changing it for one means changing it for all three, which provisioning refuses to do.
+ */
+export const PARTITIONS: Record<EventSourcedService, number> = {
+  orders: 6,
+  pricing: 3,
+  settlement: 6,
+  capacity: 3,
+};
+
+function topicsOf(service: EventSourcedService): TopicSpec[] {
+  const partitions = PARTITIONS[service];
+  return [
+    {
+      name: `${service}.commands`,
+      owner: service,
+      role: 'commands',
+      partitions,
+      cleanupPolicy: 'delete',
+      // Commands are inputs; their outcomes live forever in the events. A week covers any restart.
+      retentionMs: 7 * DAY_MS,
+      description: `Commands for ${service}, keyed by aggregate id.`,
+    },
+    {
+      name: `${service}.events`,
+      owner: service,
+      role: 'events',
+      partitions,
+      cleanupPolicy: 'delete',
+      retentionMs: -1,
+      description: `Every event of ${service}: the source of truth, kept forever.`,
+    },
+    {
+      name: `${service}.snapshots`,
+      owner: service,
+      role: 'snapshots',
+      partitions,
+      cleanupPolicy: 'compact',
+      retentionMs: -1,
+      description: `Latest state per partition of ${service}, to rebuild quickly; derivable from the events.`,
+    },
+    {
+      name: `${service}.dead-letter`,
+      owner: service,
+      role: 'dead-letter',
+      partitions: 1,
+      cleanupPolicy: 'delete',
+      retentionMs: 30 * DAY_MS,
+      description: `Messages ${service} could not process, with the reason, for a person to look at.`,
+    },
+  ];
+}
+
+export const TOPICS: readonly TopicSpec[] = EVENT_SOURCED_SERVICES.flatMap(topicsOf);
+
+export function topic(service: EventSourcedService, role: TopicRole): TopicSpec {
+  const found = TOPICS.find((t) => t.owner === service && t.role === role);
+  if (!found) throw new Error(`no ${role} topic for ${service}`);
+  return found;
+}

@@ -1,0 +1,116 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+
+/**
+ * Where the integration tests find Kafka and Redis: KAFKA_BROKERS and REDIS_URL, as set by
+ * `npm test` (local stack) or by whoever points the tests at another stack (docker compose).
+ * Missing variables fail the test with what to do; they never skip it.
+ */
+export function infraEnv(): { KAFKA_BROKERS: string; REDIS_URL: string } {
+  const { KAFKA_BROKERS, REDIS_URL } = process.env;
+  if (!KAFKA_BROKERS || !REDIS_URL) {
+    throw new Error(
+      'integration tests need KAFKA_BROKERS and REDIS_URL: run them through `npm test`, or start the stack with ' +
+        '`npm run stack up` and export the variables it prints',
+    );
+  }
+  return { KAFKA_BROKERS, REDIS_URL };
+}
+
+/** A name no other test run uses: topics, groups and keys never collide between runs. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `probe` until it returns true, or fails after `timeoutMs` with `what` in the message. */
+export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+}
+
+/**
+ * A real redis-server of the test's own (on a free port, in a temporary folder), for tests that
+ * stop Redis under a running service without disturbing the shared one.
+ */
+export class DedicatedRedis {
+  private constructor(
+    private readonly process: ChildProcess,
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<DedicatedRedis> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'gpux-redis-'));
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('error', (e) => reject(new Error(`could not start redis-server (is it installed?): ${e.message}`)));
+      child.once('spawn', () => resolve());
+    });
+    await spawned;
+    const redis = new DedicatedRedis(child, port, dir);
+    await waitUntil(`redis-server on port ${port}`, async () => {
+      const client = new Redis(redis.url, {
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+        disconnectTimeout: 50,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return (await client.ping()) === 'PONG';
+      } finally {
+        client.disconnect();
+      }
+    });
+    return redis;
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL) and removes its folder. */
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
+      this.process.kill('SIGTERM');
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

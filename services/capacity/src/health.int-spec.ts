@@ -1,0 +1,4 @@
+import { describeServiceHealth } from '@gpux/platform/testing';
+import { capacityService } from './service';
+
+describeServiceHealth(capacityService);

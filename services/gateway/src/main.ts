@@ -1,0 +1,4 @@
+import { runService } from '@gpux/platform';
+import { gatewayService } from './service';
+
+void runService(gatewayService);

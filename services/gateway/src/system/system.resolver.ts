@@ -1,0 +1,36 @@
+import { Field, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
+import { DependencyIndicators } from '@gpux/platform';
+
+export enum DependencyStatus {
+  UP = 'UP',
+  DOWN = 'DOWN',
+}
+registerEnumType(DependencyStatus, {
+  name: 'DependencyStatus',
+  description: 'Whether the gateway can reach a part it depends on right now.',
+});
+
+@ObjectType({ description: 'The state of the API and of the parts it stands on.' })
+export class SystemStatus {
+  @Field({ description: 'The service answering: always `gateway`.' })
+  service!: string;
+
+  @Field(() => DependencyStatus, { description: 'The Kafka cluster, the event log every command goes through.' })
+  kafka!: DependencyStatus;
+
+  @Field(() => DependencyStatus, { description: 'Redis, where the read models that queries answer from live.' })
+  redis!: DependencyStatus;
+}
+
+@Resolver(() => SystemStatus)
+export class SystemResolver {
+  constructor(private readonly deps: DependencyIndicators) {}
+
+  @Query(() => SystemStatus, { description: 'Whether the API can currently reach Kafka and Redis.' })
+  async system(): Promise<SystemStatus> {
+    const [kafka, redis] = await Promise.all([this.deps.kafkaUp(), this.deps.redisUp()]);
+    const status = (r: Record<string, { status: string }>, key: string) =>
+      r[key]?.status === 'up' ? DependencyStatus.UP : DependencyStatus.DOWN;
+    return { service: 'gateway', kafka: status(kafka, 'kafka'), redis: status(redis, 'redis') };
+  }
+}

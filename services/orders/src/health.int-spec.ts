@@ -1,0 +1,4 @@
+import { describeServiceHealth } from '@gpux/platform/testing';
+import { ordersService } from './service';
+
+describeServiceHealth(ordersService);

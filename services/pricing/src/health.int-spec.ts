@@ -1,0 +1,4 @@
+import { describeServiceHealth } from '@gpux/platform/testing';
+import { pricingService } from './service';
+
+describeServiceHealth(pricingService);

@@ -1,0 +1,4 @@
+import { describeServiceHealth } from '@gpux/platform/testing';
+import { settlementService } from './service';
+
+describeServiceHealth(settlementService);

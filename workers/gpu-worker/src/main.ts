@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * gpu-worker: the provider's agent. Commands so far:
+ *   adapters [--json]   list the WebGPU adapters Dawn finds on this machine
+ *   selftest [--json]   run a small compute shader on the chosen adapter and check every element
+ * Joining the marketplace (benchmark, certification, heartbeats) arrives with the capacity issue.
+ */
+import { multiplyAdd } from './gpu/selftest';
+import { AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
+
+const USAGE = `usage: gpu-worker <command> [--json]
+
+commands:
+  adapters   list the WebGPU adapters on this machine
+  selftest   run a compute shader on the chosen adapter and verify its output
+`;
+
+function printAdapter(a: AdapterDescription): void {
+  const kind = a.isFallbackAdapter ? ' (software fallback: not a GPU)' : '';
+  process.stdout.write(
+    `${a.description || a.device}${kind}\n  vendor ${a.vendor}, architecture ${a.architecture}, device ${a.device}\n` +
+      `  f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}, timestamps: ${a.features.includes('timestamp-query') ? 'yes' : 'no'}, ` +
+      `max storage buffer ${a.limits.maxStorageBufferBindingSize >> 20} MiB, workgroup memory ${a.limits.maxComputeWorkgroupStorageSize >> 10} KiB\n`,
+  );
+}
+
+async function adapters(json: boolean): Promise<number> {
+  const found = await listAdapters();
+  if (found.length === 0) throw new NoAdapterError();
+  if (json) process.stdout.write(JSON.stringify(found) + '\n');
+  else found.forEach(printAdapter);
+  return 0;
+}
+
+async function selftest(json: boolean): Promise<number> {
+  const gpu = await openGpu();
+  try {
+    if (!json) {
+      process.stdout.write('adapter: ');
+      printAdapter(gpu.adapter);
+    }
+    const n = 1 << 16;
+    const a = Float32Array.from({ length: n }, (_, i) => (i % 251) / 8);
+    const b = Float32Array.from({ length: n }, (_, i) => ((i * 7) % 127) / 4);
+    const out = await multiplyAdd(gpu.device, a, b);
+    let wrong = 0;
+    out.forEach((value, i) => {
+      const expected = Math.fround(Math.fround((a[i] ?? NaN) * (b[i] ?? NaN)) + i);
+      // The driver may fuse a*b+i into one FMA: allow one rounding step.
+      if (!(Math.abs(value - expected) <= Math.abs(expected) * 2 ** -23 + 1e-6)) wrong++;
+    });
+    const ok = wrong === 0;
+    if (json) process.stdout.write(JSON.stringify({ ok, elements: n, wrong, adapter: gpu.adapter.description }) + '\n');
+    else process.stdout.write(ok ? `selftest passed: ${n} elements right\n` : `selftest FAILED: ${wrong} of ${n} elements wrong\n`);
+    return ok ? 0 : 1;
+  } finally {
+    gpu.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const [command, ...rest] = argv.filter((a) => a !== '--json');
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const unknownFlag = rest.find((a) => a.startsWith('-'));
+  if (unknownFlag) {
+    process.stderr.write(`gpu-worker: unknown option ${unknownFlag}\n${USAGE}`);
+    return 2;
+  }
+  switch (command) {
+    case 'adapters':
+      return adapters(json);
+    case 'selftest':
+      return selftest(json);
+    default:
+      process.stderr.write(`gpu-worker: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`gpu-worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
