@@ -1,9 +1,11 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+
+const READY_WAIT_MS = 3_000;
 
 /** The service's Redis connection (read models). Closed with QUIT at shutdown. */
 @Injectable()
-export class RedisClient implements OnApplicationShutdown {
+export class RedisClient implements OnModuleInit, OnApplicationShutdown {
   readonly redis: Redis;
 
   constructor(url: string) {
@@ -20,6 +22,22 @@ export class RedisClient implements OnApplicationShutdown {
     });
     // Without a listener ioredis reports connection errors as unhandled 'error' events.
     this.redis.on('error', () => undefined);
+  }
+
+  /**
+   * Waits briefly for the connection so the service does not start by answering "Redis down".
+   * A Redis that is really down delays the start by at most this, and shows in /health.
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), READY_WAIT_MS);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!ready) new Logger(RedisClient.name).warn({ msg: `Redis not ready after ${READY_WAIT_MS} ms; starting anyway` });
   }
 
   async onApplicationShutdown(): Promise<void> {
