@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs a built project: `node infra/runtime/run.js services/orders [args...]`.
+// Runs a built project: `node infra/runtime/run.js services/orders [args...]`, or a built
+// file: `node infra/runtime/run.js bench/commands.js` (paths relative to dist/out-tsc).
 // tsc leaves the `@gpux/*` path aliases in the emitted JavaScript; this maps them onto the
 // compiled libraries under dist/out-tsc, then loads the project's compiled src/main.js.
 'use strict';
@@ -14,7 +15,7 @@ if (!project) {
   process.stderr.write('usage: node infra/runtime/run.js <project folder, e.g. services/orders> [args...]\n');
   process.exit(2);
 }
-const main = path.join(outDir, project, 'src/main.js');
+const main = project.endsWith('.js') ? path.join(outDir, project) : path.join(outDir, project, 'src/main.js');
 if (!fs.existsSync(main)) {
   process.stderr.write(`${main} does not exist: build it first (npx nx build ${path.basename(project)})\n`);
   process.exit(2);

@@ -19,6 +19,10 @@ describe('topic registry', () => {
     }
   });
 
+  it('prefixes names with a namespace and keeps everything else', () => {
+    expect(topic('settlement', 'events', 'bench-1')).toEqual({ ...topic('settlement', 'events'), name: 'bench-1.settlement.events' });
+  });
+
   it('refuses to name a topic that does not exist', () => {
     expect(() => topic('gateway' as never, 'events')).toThrow('no events topic for gateway');
   });

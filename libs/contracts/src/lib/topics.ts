@@ -34,7 +34,7 @@ export const PARTITIONS: Record<EventSourcedService, number> = {
   capacity: 3,
 };
 
-function topicsOf(service: EventSourcedService): TopicSpec[] {
+function registryTopicsOf(service: EventSourcedService): TopicSpec[] {
   const partitions = PARTITIONS[service];
   return [
     {
@@ -77,10 +77,19 @@ function topicsOf(service: EventSourcedService): TopicSpec[] {
   ];
 }
 
-export const TOPICS: readonly TopicSpec[] = EVENT_SOURCED_SERVICES.flatMap(topicsOf);
+export const TOPICS: readonly TopicSpec[] = EVENT_SOURCED_SERVICES.flatMap(registryTopicsOf);
 
-export function topic(service: EventSourcedService, role: TopicRole): TopicSpec {
+/**
+ * The registry's topic, its name prefixed with `namespace.` when one is given: tests and
+ * benchmarks run in a namespace of their own (TOPIC_NAMESPACE) on a shared broker.
+ */
+export function topic(service: EventSourcedService, role: TopicRole, namespace = ''): TopicSpec {
   const found = TOPICS.find((t) => t.owner === service && t.role === role);
   if (!found) throw new Error(`no ${role} topic for ${service}`);
-  return found;
+  return namespace ? { ...found, name: `${namespace}.${found.name}` } : found;
+}
+
+/** Every topic a service owns, in a namespace. */
+export function topicsOf(service: EventSourcedService, namespace = ''): TopicSpec[] {
+  return (['commands', 'events', 'snapshots', 'dead-letter'] as const).map((role) => topic(service, role, namespace));
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm run bench:<name>`: builds the benchmarks, brings up Kafka and Redis if they are not running
+# (and takes them down after), and runs bench/<name>.ts. The last line printed is one JSON object.
+set -euo pipefail
+GPUX_LOG_TAG=bench
+. "$(dirname "$0")/../infra/scripts/lib.sh"
+cd "$GPUX_ROOT"
+name=${1:?usage: bench/run.sh <name>}
+[ -f "bench/$name.ts" ] || die "no benchmark bench/$name.ts"
+ensure_node_deps
+npx --no-install tsc -p bench/tsconfig.json
+if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then
+    trap 'bash infra/scripts/stack.sh down >&2' EXIT
+  fi
+  bash infra/scripts/stack.sh up >&2
+  eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
+fi
+node infra/runtime/run.js "bench/$name.js" "${@:2}"

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { MessageRegistry } from './registry';
+
+/** Codes a rejection may carry; a client branches on these, never on messages. */
+export const REJECTION_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'INSUFFICIENT_FUNDS',
+  'FORBIDDEN',
+  'MARKET_CLOSED',
+  'NODE_NOT_CERTIFIED',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+export const commandRejectedSchema = z.object({
+  commandType: z.string().min(1),
+  code: z.enum(REJECTION_CODES),
+  message: z.string().min(1).max(1000),
+  /** The input field at fault, when there is one (e.g. `amount`). */
+  field: z.string().min(1).optional(),
+});
+export type CommandRejected = z.infer<typeof commandRejectedSchema>;
+
+export const partitionClaimedSchema = z.object({
+  partition: z.number().int().min(0),
+  /** Unique per claim: a new owner reads the log up to its own claim before it decides anything. */
+  claimId: z.string().min(1),
+  owner: z.string().min(1),
+});
+export type PartitionClaimed = z.infer<typeof partitionClaimedSchema>;
+
+/**
+ * Messages every event-sourced service writes: the rejection outcome of a command, and the marker a
+ * new partition owner writes to its events and snapshots partitions when it takes over.
+ */
+export function defineServiceMessages(registry: MessageRegistry, service: string) {
+  return {
+    commandRejected: registry.define<CommandRejected>(`${service}.CommandRejected`, 'event', [
+      { version: 1, schema: commandRejectedSchema },
+    ]),
+    partitionClaimed: registry.define<PartitionClaimed>(`${service}.PartitionClaimed`, 'event', [
+      { version: 1, schema: partitionClaimedSchema },
+    ]),
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { defineServiceMessages } from '../common';
+import { entityId, positiveMinorUnits } from '../envelope';
+import { MessageRegistry } from '../registry';
+
+/** Everything `settlement` reads and writes about accounts. */
+export const settlementMessages = new MessageRegistry();
+
+export const openAccountSchema = z.object({ accountId: entityId, owner: z.string().min(1).max(200) });
+export const depositSchema = z.object({
+  accountId: entityId,
+  amount: positiveMinorUnits,
+  reference: z.string().max(200).optional(),
+});
+export const withdrawSchema = z.object({
+  accountId: entityId,
+  amount: positiveMinorUnits,
+  reference: z.string().max(200).optional(),
+});
+
+export const accountOpenedSchema = z.object({ accountId: entityId, owner: z.string().min(1) });
+/** v1 (the first ledger) counted whole US cents and had no reference. */
+export const fundsDepositedV1Schema = z.object({ accountId: entityId, amountCents: z.number().int().positive() });
+export const fundsDepositedSchema = z.object({
+  accountId: entityId,
+  amount: positiveMinorUnits,
+  reference: z.string().max(200).nullable(),
+});
+export const fundsWithdrawnSchema = z.object({
+  accountId: entityId,
+  amount: positiveMinorUnits,
+  reference: z.string().max(200).nullable(),
+});
+
+export type OpenAccount = z.infer<typeof openAccountSchema>;
+export type Deposit = z.infer<typeof depositSchema>;
+export type Withdraw = z.infer<typeof withdrawSchema>;
+export type AccountOpened = z.infer<typeof accountOpenedSchema>;
+export type FundsDeposited = z.infer<typeof fundsDepositedSchema>;
+export type FundsWithdrawn = z.infer<typeof fundsWithdrawnSchema>;
+
+/** Minor units are micro-USD: one cent is 10,000 of them. */
+export const MICROS_PER_CENT = 10_000;
+
+export const SettlementCommands = {
+  openAccount: settlementMessages.define<OpenAccount>('settlement.OpenAccount', 'command', [{ version: 1, schema: openAccountSchema }]),
+  deposit: settlementMessages.define<Deposit>('settlement.Deposit', 'command', [{ version: 1, schema: depositSchema }]),
+  withdraw: settlementMessages.define<Withdraw>('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
+};
+
+export const SettlementEvents = {
+  accountOpened: settlementMessages.define<AccountOpened>('settlement.AccountOpened', 'event', [
+    { version: 1, schema: accountOpenedSchema },
+  ]),
+  fundsDeposited: settlementMessages.define<FundsDeposited>('settlement.FundsDeposited', 'event', [
+    { version: 1, schema: fundsDepositedV1Schema },
+    {
+      version: 2,
+      schema: fundsDepositedSchema,
+      upcast: (v1) => {
+        const { accountId, amountCents } = v1 as z.infer<typeof fundsDepositedV1Schema>;
+        return { accountId, amount: amountCents * MICROS_PER_CENT, reference: null };
+      },
+    },
+  ]),
+  fundsWithdrawn: settlementMessages.define<FundsWithdrawn>('settlement.FundsWithdrawn', 'event', [
+    { version: 1, schema: fundsWithdrawnSchema },
+  ]),
+  ...defineServiceMessages(settlementMessages, 'settlement'),
+};

@@ -1,0 +1,40 @@
+import type { RejectionCode } from '@gpux/contracts';
+
+/** A message as the domain sees it: its type and its data, nothing of the wire. */
+export interface Message<T extends string = string, D = unknown> {
+  type: T;
+  data: D;
+}
+
+export type Decision<E extends Message> =
+  | { kind: 'accepted'; events: E[] }
+  | { kind: 'rejected'; code: RejectionCode; message: string; field?: string };
+
+/** What a decider may know besides the command and the state: injected, so tests are exact. */
+export interface DecideContext {
+  now: Date;
+}
+
+/**
+ * An aggregate (DESIGN.md §3): pure functions, no I/O, no framework. State is plain JSON so it
+ * can be snapshotted. `decide` never throws for a business reason: it rejects with a code.
+ */
+export interface Decider<C extends Message, E extends Message, S> {
+  /** The state of an aggregate no event has touched yet. */
+  initialState: S;
+  decide(command: C, state: S, context: DecideContext): Decision<E>;
+  evolve(state: S, event: E): S;
+}
+
+export function accept<E extends Message>(...events: E[]): Decision<E> {
+  return { kind: 'accepted', events };
+}
+
+export function reject<E extends Message>(code: RejectionCode, message: string, field?: string): Decision<E> {
+  return field === undefined ? { kind: 'rejected', code, message } : { kind: 'rejected', code, message, field };
+}
+
+/** The state after a sequence of events: what rebuilding from the log computes. */
+export function fold<E extends Message, S>(decider: Pick<Decider<Message, E, S>, 'evolve' | 'initialState'>, events: E[]): S {
+  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
+}

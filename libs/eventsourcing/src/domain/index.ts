@@ -1,0 +1,3 @@
+// The pure part of the event-sourcing library: what domain code may import.
+export * from './decider';
+export * from './projection';

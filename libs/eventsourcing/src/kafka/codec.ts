@@ -1,0 +1,24 @@
+import type { WireMessage } from '@gpux/contracts';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+
+/** kafkajs headers (Buffers, strings or arrays of them) as the contracts' string map. */
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+export function fromKafka(message: KafkaMessage): WireMessage {
+  return {
+    key: message.key?.toString() ?? '',
+    value: message.value?.toString() ?? '',
+    headers: headersOf(message.headers),
+  };
+}
+
+export function toKafka(wire: WireMessage): Message {
+  return { key: wire.key, value: wire.value, headers: wire.headers };
+}
