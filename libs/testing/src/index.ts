@@ -1,1 +1,2 @@
 export * from './lib/infra';
+export * from './lib/kafka';

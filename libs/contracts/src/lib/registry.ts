@@ -67,6 +67,13 @@ export class MessageRegistry {
     return this.types.get(type)?.kind;
   }
 
+  /** The version every new message of this type is written as. */
+  currentVersion(type: string): number {
+    const def = this.types.get(type);
+    if (!def) throw new MessageValidationError(`unknown message type ${type}`);
+    return def.versions.length;
+  }
+
   /** Validates the data against the current version and lays the envelope out for the wire. */
   encode(envelope: Envelope): WireMessage {
     const def = this.types.get(envelope.type);

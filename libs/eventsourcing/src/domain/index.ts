@@ -1,3 +1,5 @@
 // The pure part of the event-sourcing library: what domain code may import.
 export * from './decider';
 export * from './projection';
+export * from './scenario';
+export * from './outcomes.projection';

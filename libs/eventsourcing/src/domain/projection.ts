@@ -32,8 +32,8 @@ export interface Projection {
   /** The event topics it folds (names from the contracts' topic registry). */
   topics: string[];
   keyPrefix: string;
-  /** The writes for one event; [] for events it does not care about. */
-  apply(event: Envelope): RedisOp[];
+  /** The writes for one event (at `position` in the log); [] for events it does not care about. */
+  apply(event: Envelope, position?: LogPosition): RedisOp[];
 }
 
 export type Model = Map<string, string | Map<string, string> | string[]>;

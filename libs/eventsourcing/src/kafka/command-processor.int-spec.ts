@@ -1,0 +1,245 @@
+import { encodeRaw, HEADERS, settlementMessages, SettlementEvents, topic, topicsOf } from '@gpux/contracts';
+import { KafkaClients } from '@gpux/platform';
+import { infraEnv, readTopic, ReadRecord, settle, uniqueName } from '@gpux/testing';
+import { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { accept, Decider, Message, reject } from '../domain/decider';
+import { commandMessage } from '../testing';
+import { CommandProcessor } from './command-processor';
+import { DEAD_LETTER_HEADERS } from './dead-letter';
+import { PartitionWorker, WorkerContext } from './partition-worker';
+import { provisionTopics, TopicMismatchError } from './provisioning';
+
+// The library against the real broker, with a small balance decider over settlement's messages.
+interface Balance {
+  open: boolean;
+  balance: number;
+}
+const balanceDecider: Decider<Message, Message, Balance> = {
+  initialState: { open: false, balance: 0 },
+  decide(command, state) {
+    const data = command.data as { accountId: string; amount: number; owner: string; reference?: string };
+    if (data.reference === 'throw') throw new Error('a bug in the decider');
+    switch (command.type) {
+      case 'settlement.OpenAccount':
+        return state.open ? reject('ALREADY_EXISTS', 'exists') : accept({ type: 'settlement.AccountOpened', data: { accountId: data.accountId, owner: data.owner } });
+      case 'settlement.Deposit':
+        return accept({ type: 'settlement.FundsDeposited', data: { accountId: data.accountId, amount: data.amount, reference: null } });
+      default:
+        return data.amount > state.balance
+          ? reject('INSUFFICIENT_FUNDS', `holds ${state.balance}`, 'amount')
+          : accept({ type: 'settlement.FundsWithdrawn', data: { accountId: data.accountId, amount: data.amount, reference: null } });
+    }
+  },
+  evolve(state, event) {
+    const amount = (event.data as { amount?: number }).amount ?? 0;
+    if (event.type === 'settlement.AccountOpened') return { ...state, open: true };
+    return { ...state, balance: state.balance + (event.type === 'settlement.FundsDeposited' ? amount : -amount) };
+  },
+};
+const deciders = [
+  {
+    name: 'balance',
+    decider: balanceDecider,
+    commandTypes: ['settlement.OpenAccount', 'settlement.Deposit', 'settlement.Withdraw'],
+    eventTypes: ['settlement.AccountOpened', 'settlement.FundsDeposited', 'settlement.FundsWithdrawn'],
+  },
+];
+
+const open = (accountId: string, key?: string) =>
+  commandMessage(settlementMessages, { type: 'settlement.OpenAccount', subject: accountId, data: { accountId, owner: 'test' }, ...(key ? { idempotencyKey: key } : {}) });
+const deposit = (accountId: string, amount: number, key?: string) =>
+  commandMessage(settlementMessages, { type: 'settlement.Deposit', subject: accountId, data: { accountId, amount }, ...(key ? { idempotencyKey: key } : {}) });
+const withdraw = (accountId: string, amount: number, reference?: string) =>
+  commandMessage(settlementMessages, { type: 'settlement.Withdraw', subject: accountId, data: { accountId, amount, ...(reference ? { reference } : {}) } });
+
+const typeOf = (r: ReadRecord) => r.headers[HEADERS.type] ?? '';
+const isOutcome = (r: ReadRecord) => !typeOf(r).endsWith('.PartitionClaimed');
+
+describe('command processing on Kafka', () => {
+  const clients = new KafkaClients({ clientId: 'es-int-spec', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+  const kafka: Kafka = clients.kafka;
+  let admin: Admin;
+  let producer: Producer;
+
+  async function namespaceWithTopics(): Promise<string> {
+    const ns = uniqueName('es');
+    await provisionTopics(admin, topicsOf('settlement', ns));
+    return ns;
+  }
+
+  function processor(namespace: string, extra: Partial<ConstructorParameters<typeof CommandProcessor>[0]> = {}) {
+    return new CommandProcessor({ kafka, service: 'settlement', registry: settlementMessages, deciders, namespace, ...extra });
+  }
+
+  const send = (ns: string, ...messages: ReturnType<typeof open>[]) =>
+    producer.send({ topic: topic('settlement', 'commands', ns).name, messages });
+
+  const outcomes = (ns: string, count: number) =>
+    readTopic(kafka, topic('settlement', 'events', ns).name, (rs) => rs.filter(isOutcome).length >= count).then((rs) => rs.filter(isOutcome));
+
+  beforeAll(async () => {
+    admin = await clients.admin();
+    producer = clients.producer({ idempotent: true });
+    await producer.connect();
+  });
+  afterAll(() => clients.onApplicationShutdown());
+
+  describe('topic provisioning', () => {
+    it('creates what is missing, leaves what matches, and refuses a topic that disagrees', async () => {
+      const ns = uniqueName('prov');
+      const specs = topicsOf('settlement', ns);
+      expect((await provisionTopics(admin, specs)).created).toHaveLength(4);
+      expect(await provisionTopics(admin, specs)).toEqual({ created: [], matched: specs.map((s) => s.name) });
+
+      const wrong = uniqueName('prov-wrong');
+      const events = topic('settlement', 'events', wrong);
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: events.name, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+      await expect(provisionTopics(admin, topicsOf('settlement', wrong))).rejects.toThrow(
+        new TopicMismatchError(`topic ${events.name} has 2 partitions, the registry says ${events.partitions}; fix the topic or the registry`),
+      );
+    });
+  });
+
+  it('records exactly one outcome per command, rejections included, and a repeated key adds nothing', async () => {
+    const ns = await namespaceWithTopics();
+    const p = processor(ns);
+    await p.start();
+    try {
+      await send(ns, open('acc-1'), deposit('acc-1', 700, 'dep-1'), deposit('acc-1', 700, 'dep-1'), withdraw('acc-1', 701), withdraw('acc-1', 700), open('acc-1'));
+      const events = await outcomes(ns, 5);
+      await settle(1_500);
+      const all = await outcomes(ns, 5);
+      expect(all.map(typeOf)).toEqual([
+        'settlement.AccountOpened',
+        'settlement.FundsDeposited',
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+        'settlement.CommandRejected',
+      ]);
+      expect(JSON.parse(events[2]!.value)).toEqual({ commandType: 'settlement.Withdraw', code: 'INSUFFICIENT_FUNDS', message: 'holds 700', field: 'amount' });
+      expect(JSON.parse(events[4]!.value)).toMatchObject({ code: 'ALREADY_EXISTS' });
+      expect(all[1]!.headers[HEADERS.idempotencyKey]).toBe('dep-1');
+      expect(new Set(all.map((e) => e.headers[HEADERS.causationId])).size).toBe(5);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('rebuilds a new owner from snapshot and events, so decisions continue where they stopped', async () => {
+    const ns = await namespaceWithTopics();
+    const first = processor(ns, { snapshotEveryEvents: 3 });
+    await first.start();
+    await send(ns, open('acc-2'), ...Array.from({ length: 10 }, (_, i) => deposit('acc-2', 100 + i)));
+    await outcomes(ns, 11);
+    await first.stop();
+
+    const snapshots = await readTopic(kafka, topic('settlement', 'snapshots', ns).name, (rs) => rs.some((r) => r.key === 'snapshot'));
+    expect(snapshots.some((r) => r.key === 'snapshot')).toBe(true);
+
+    const second = processor(ns, { snapshotEveryEvents: 3 });
+    await second.start();
+    try {
+      const total = Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b);
+      await send(ns, withdraw('acc-2', total + 1), withdraw('acc-2', total), deposit('acc-2', 5, uniqueName('k')));
+      const events = await outcomes(ns, 14);
+      expect(events.slice(11).map(typeOf)).toEqual(['settlement.CommandRejected', 'settlement.FundsWithdrawn', 'settlement.FundsDeposited']);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('reads v1 events in the log as v2 through the upcaster when rebuilding', async () => {
+    const ns = await namespaceWithTopics();
+    const opener = processor(ns);
+    await opener.start();
+    await send(ns, open('acc-3'));
+    await outcomes(ns, 1);
+    await opener.stop();
+    // The first ledger wrote deposits in whole cents (v1): 3 cents = 30,000 micro-USD.
+    const v1 = encodeRaw({
+      id: uniqueName('v1'), type: SettlementEvents.fundsDeposited.type, source: 'settlement', subject: 'acc-3',
+      time: new Date().toISOString(), schemaVersion: 1, correlationId: 'legacy', causationId: 'legacy', data: { accountId: 'acc-3', amountCents: 3 },
+    });
+    await producer.send({ topic: topic('settlement', 'events', ns).name, messages: [{ key: v1.key, value: v1.value, headers: v1.headers }] });
+
+    const p = processor(ns);
+    await p.start();
+    try {
+      await send(ns, withdraw('acc-3', 30_001), withdraw('acc-3', 30_000));
+      const events = await outcomes(ns, 4);
+      expect(events.slice(2).map(typeOf)).toEqual(['settlement.CommandRejected', 'settlement.FundsWithdrawn']);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('dead-letters a malformed command and a decider that throws, and goes on with the next', async () => {
+    const ns = await namespaceWithTopics();
+    const p = processor(ns);
+    await p.start();
+    try {
+      const good = open('acc-4');
+      await send(
+        ns,
+        { key: 'acc-4', value: '{"accountId":', headers: good.headers },
+        { ...withdraw('acc-4', 1), headers: { ...(withdraw('acc-4', 1).headers as Record<string, string>), [HEADERS.type]: 'settlement.Teleport' } },
+        good,
+        withdraw('acc-4', 1, 'throw'),
+        deposit('acc-4', 9),
+      );
+      const events = await outcomes(ns, 2);
+      expect(events.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
+      const dead = await readTopic(kafka, topic('settlement', 'dead-letter', ns).name, (rs) => rs.length >= 3);
+      expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
+        'settlement.OpenAccount body is not JSON',
+        'unknown message type settlement.Teleport',
+        'decider failed: a bug in the decider',
+      ]);
+      expect(dead[0]).toMatchObject({ value: '{"accountId":', headers: { [DEAD_LETTER_HEADERS.topic]: topic('settlement', 'commands', ns).name } });
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('fences an older owner of a partition: nothing it wrote becomes visible', async () => {
+    const ns = await namespaceWithTopics();
+    const topics = {
+      commands: topic('settlement', 'commands', ns).name,
+      events: topic('settlement', 'events', ns).name,
+      snapshots: topic('settlement', 'snapshots', ns).name,
+      deadLetter: topic('settlement', 'dead-letter', ns).name,
+    };
+    // Two clients, as two processes would have, both sure they own partition 0.
+    const zombieClients = new KafkaClients({ clientId: 'zombie', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const ownerClients = new KafkaClients({ clientId: 'owner', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext => ({
+      kafka: k, service: 'settlement', topics, registry: settlementMessages, deciders, groupId: `${ns}.g`, owner: 'test',
+      clock: () => new Date(), snapshotEveryEvents: 1000, snapshotEveryMs: 60_000, maxCommandsPerTransaction: 100, rebuildTimeoutMs: 30_000,
+      ...(hook ? { beforeCommit: hook } : {}),
+    });
+    const owner = new PartitionWorker(context(ownerClients.kafka), 0);
+    const zombie = new PartitionWorker(context(zombieClients.kafka, () => owner.start()), 0);
+    expect(zombie.transactionalId).toBe(owner.transactionalId);
+    await zombie.start();
+
+    const asRecords = (ms: ReturnType<typeof open>[]): KafkaMessage[] =>
+      ms.map((m, i) => ({ key: Buffer.from(String(m.key)), value: Buffer.from(String(m.value)), headers: m.headers as Record<string, string>, offset: String(i), timestamp: '0', attributes: 0 }));
+    const batch = asRecords([open('acc-z'), deposit('acc-z', 5)]);
+    // The zombie writes its events, then the new owner starts (fencing it) before it commits.
+    await expect(zombie.handle(batch, () => undefined)).rejects.toThrow(/fenced|epoch|transactional/i);
+    await owner.handle(batch, () => undefined);
+
+    const committed = await outcomes(ns, 2);
+    await settle(1_000);
+    const all = await readTopic(kafka, topics.events, (rs) => rs.length >= 4);
+    expect(committed.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
+    expect(all.filter(isOutcome)).toHaveLength(2);
+    // The zombie's writes are in the log, aborted: a read-uncommitted reader sees them.
+    const raw = await readTopic(kafka, topics.events, (rs) => rs.filter(isOutcome).length >= 4, { readUncommitted: true });
+    expect(raw.filter(isOutcome)).toHaveLength(4);
+    await zombie.close();
+    await owner.close();
+    await zombieClients.onApplicationShutdown();
+    await ownerClients.onApplicationShutdown();
+  });
+});

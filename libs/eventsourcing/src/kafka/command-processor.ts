@@ -1,0 +1,121 @@
+import { hostname } from 'node:os';
+import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
+import { Consumer, Kafka } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
+
+export interface CommandProcessorOptions {
+  kafka: Kafka;
+  service: EventSourcedService;
+  registry: MessageRegistry;
+  deciders: DeciderRegistration[];
+  /** Prefix of every topic name (tests and benchmarks run in their own). */
+  namespace?: string;
+  /** A snapshot is written after this many events, or this much time with events, per partition. */
+  snapshotEveryEvents?: number;
+  snapshotEveryMs?: number;
+  maxCommandsPerTransaction?: number;
+  clock?: () => Date;
+  rebuildTimeoutMs?: number;
+}
+
+/**
+ * Consumes `<service>.commands` as a consumer group and gives every assigned partition to its own
+ * PartitionWorker (single writer per partition). Partitions are worked on concurrently; within one,
+ * commands are decided strictly in log order.
+ */
+export class CommandProcessor {
+  readonly topics: ServiceTopics;
+  readonly groupId: string;
+  private readonly logger: Logger;
+  private readonly workers = new Map<number, PartitionWorker>();
+  private consumer: Consumer | undefined;
+  private readonly context: WorkerContext;
+
+  constructor(private readonly options: CommandProcessorOptions) {
+    const ns = options.namespace ?? '';
+    this.topics = {
+      commands: topic(options.service, 'commands', ns).name,
+      events: topic(options.service, 'events', ns).name,
+      snapshots: topic(options.service, 'snapshots', ns).name,
+      deadLetter: topic(options.service, 'dead-letter', ns).name,
+    };
+    this.groupId = `${ns ? `${ns}.` : ''}${options.service}.command-processor`;
+    this.logger = new Logger(`${options.service}.commands`);
+    this.context = {
+      kafka: options.kafka,
+      service: options.service,
+      topics: this.topics,
+      registry: options.registry,
+      deciders: options.deciders,
+      groupId: this.groupId,
+      owner: `${hostname()}:${process.pid}`,
+      clock: options.clock ?? (() => new Date()),
+      snapshotEveryEvents: options.snapshotEveryEvents ?? 5_000,
+      snapshotEveryMs: options.snapshotEveryMs ?? 60_000,
+      maxCommandsPerTransaction: options.maxCommandsPerTransaction ?? 1_000,
+      rebuildTimeoutMs: options.rebuildTimeoutMs ?? 60_000,
+    };
+  }
+
+  async start(): Promise<void> {
+    const partitions = topic(this.options.service, 'commands').partitions;
+    const consumer = this.options.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      // A new owner rebuilds before its first command; give it time without being thrown out.
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const mine = new Set(payload.memberAssignment[this.topics.commands] ?? []);
+      for (const [partition, worker] of this.workers) {
+        if (!mine.has(partition)) {
+          this.workers.delete(partition);
+          void worker.close();
+        }
+      }
+      this.logger.log({ msg: 'partitions assigned', partitions: [...mine].sort((a, b) => a - b) });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topics.commands, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: partitions,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const worker = await this.workerFor(batch.partition);
+        await heartbeat();
+        try {
+          await worker.handle(batch.messages, (offset) => resolveOffset(offset));
+        } catch (error) {
+          // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
+          // from the last committed offset; the partition's next batch rebuilds a fresh worker.
+          this.workers.delete(batch.partition);
+          await worker.close();
+          this.logger.error({ msg: 'transaction failed, partition will be rebuilt', partition: batch.partition, error: String(error) });
+          throw error;
+        }
+      },
+    });
+  }
+
+  private async workerFor(partition: number): Promise<PartitionWorker> {
+    let worker = this.workers.get(partition);
+    if (worker && !worker.broken) return worker;
+    worker = new PartitionWorker(this.context, partition);
+    await worker.start();
+    this.workers.set(partition, worker);
+    return worker;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    await Promise.all([...this.workers.values()].map((w) => w.close()));
+    this.workers.clear();
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { CommandOutcome, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
+import { toKafka } from './codec';
+
+export interface OutgoingCommand {
+  type: string;
+  /** The aggregate: the Kafka key, so all of its commands meet one writer in order. */
+  subject: string;
+  data: unknown;
+  /** The client's key; a repeat returns the first outcome. Generated when absent. */
+  idempotencyKey?: string;
+  correlationId?: string;
+}
+
+/** No outcome within the time allowed: the command may still be decided; look it up by its key. */
+export class CommandTimeoutError extends Error {
+  constructor(
+    readonly idempotencyKey: string,
+    timeoutMs: number,
+  ) {
+    super(`no outcome within ${timeoutMs} ms; the command may still complete: look it up by its idempotency key ${idempotencyKey}`);
+    this.name = 'CommandTimeoutError';
+  }
+}
+
+/**
+ * Sends a command to its service's commands topic and waits for its recorded outcome in the
+ * outcomes read model (Redis), so a caller gets what happened, not just "sent".
+ */
+export class CommandSender {
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly redis: Redis,
+    private readonly registry: MessageRegistry,
+    private readonly options: { service: EventSourcedService; source: string; namespace?: string; pollMs?: number },
+  ) {}
+
+  private async connected(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })();
+    return this.connecting;
+  }
+
+  /** Writes the command (validated against its schema) and returns its idempotency key. */
+  async dispatch(command: OutgoingCommand): Promise<string> {
+    const id = randomUUID();
+    const idempotencyKey = command.idempotencyKey ?? id;
+    const wire = this.registry.encode({
+      id,
+      type: command.type,
+      source: this.options.source,
+      subject: command.subject,
+      time: new Date().toISOString(),
+      schemaVersion: this.registry.currentVersion(command.type),
+      correlationId: command.correlationId ?? id,
+      causationId: null,
+      idempotencyKey,
+      data: command.data,
+    });
+    const producer = await this.connected();
+    await producer.send({ topic: topic(this.options.service, 'commands', this.options.namespace).name, messages: [toKafka(wire)] });
+    return idempotencyKey;
+  }
+
+  /** The outcome recorded for a key, if any. */
+  async outcome(idempotencyKey: string): Promise<CommandOutcome | undefined> {
+    const key = outcomeKey(this.options.service, idempotencyKey);
+    const [hash, events] = await Promise.all([this.redis.hgetall(key), this.redis.lrange(`${key}:events`, 0, -1)]);
+    return parseOutcome(hash, events);
+  }
+
+  /** Waits for the outcome of a dispatched command. */
+  async awaitOutcome(idempotencyKey: string, timeoutMs: number): Promise<CommandOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    const pollMs = this.options.pollMs ?? 5;
+    for (;;) {
+      const outcome = await this.outcome(idempotencyKey);
+      if (outcome) return outcome;
+      if (Date.now() >= deadline) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  async send(command: OutgoingCommand, timeoutMs = 10_000): Promise<CommandOutcome> {
+    return this.awaitOutcome(await this.dispatch(command), timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.connecting = undefined;
+  }
+}

@@ -1,0 +1,315 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Envelope, HEADERS, MessageRegistry, MessageValidationError, WireMessage } from '@gpux/contracts';
+import { CompressionTypes, Kafka, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { Decider, Message as DomainMessage } from '../domain/decider';
+import { fromKafka, toKafka } from './codec';
+import { deadLetter } from './dead-letter';
+import { readPartitionUntil } from './partition-reader';
+
+/** One aggregate type: its decider and the message types that belong to it. */
+export interface DeciderRegistration {
+  /** Unique within the service; part of the state key, so keep it stable. */
+  name: string;
+  // The library stores states as JSON and routes by type: the concrete types are the decider's.
+  decider: Decider<DomainMessage, DomainMessage, unknown>;
+  commandTypes: readonly string[];
+  eventTypes: readonly string[];
+}
+
+export interface ServiceTopics {
+  commands: string;
+  events: string;
+  snapshots: string;
+  deadLetter: string;
+}
+
+export interface WorkerContext {
+  kafka: Kafka;
+  service: string;
+  topics: ServiceTopics;
+  registry: MessageRegistry;
+  deciders: DeciderRegistration[];
+  groupId: string;
+  owner: string;
+  clock: () => Date;
+  snapshotEveryEvents: number;
+  snapshotEveryMs: number;
+  maxCommandsPerTransaction: number;
+  rebuildTimeoutMs: number;
+  /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
+  beforeCommit?: () => Promise<void>;
+}
+
+interface Snapshot {
+  version: 1;
+  /** The next offset of the events partition after the state below. */
+  eventsOffset: string;
+  states: [string, unknown][];
+  processed: string[];
+}
+
+const SNAPSHOT_KEY = 'snapshot';
+const CLAIM_KEY = 'claim';
+
+/** Outcome event ids are derived from the command, so the same outcome always has the same id. */
+function outcomeId(commandId: string, index: number): string {
+  const hex = createHash('sha256').update(`${commandId}#${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The single writer of one partition (DESIGN.md §3): owns the in-memory state of the aggregates
+ * whose commands land on partition p, decides, and writes events, dead letters, snapshots and the
+ * consumer offset in one transaction under `transactional.id = <service>-<commands topic>-<p>`,
+ * so an older owner of p is fenced the moment this one starts.
+ */
+export class PartitionWorker {
+  private readonly logger: Logger;
+  private producer: Producer | undefined;
+  private states = new Map<string, unknown>();
+  private processed = new Set<string>();
+  private readonly byCommand = new Map<string, DeciderRegistration>();
+  private readonly byEvent = new Map<string, DeciderRegistration>();
+  private eventsSinceSnapshot = 0;
+  private lastSnapshotAt = 0;
+  private failed = false;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    readonly partition: number,
+  ) {
+    this.logger = new Logger(`${ctx.service}[${partition}]`);
+    for (const d of ctx.deciders) {
+      d.commandTypes.forEach((t) => this.byCommand.set(t, d));
+      d.eventTypes.forEach((t) => this.byEvent.set(t, d));
+    }
+  }
+
+  get transactionalId(): string {
+    return `${this.ctx.service}-${this.ctx.topics.commands}-${this.partition}`;
+  }
+
+  /** True once a transaction failed: the worker's state can no longer be trusted. */
+  get broken(): boolean {
+    return this.failed;
+  }
+
+  /** Fences any older owner, marks the log, and rebuilds state from snapshot + events. */
+  async start(): Promise<void> {
+    const started = Date.now();
+    this.producer = this.ctx.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+    });
+    await this.producer.connect();
+    const claimId = randomUUID();
+    const claim = this.envelope(`${this.ctx.service}.PartitionClaimed`, `partition-${this.partition}`, {
+      partition: this.partition,
+      claimId,
+      owner: this.ctx.owner,
+    });
+    const wire = this.ctx.registry.encode(claim);
+    const txn = await this.producer.transaction();
+    try {
+      await txn.sendBatch({
+        topicMessages: [
+          { topic: this.ctx.topics.events, messages: [{ ...toKafka(wire), partition: this.partition }] },
+          { topic: this.ctx.topics.snapshots, messages: [{ ...toKafka(wire), key: CLAIM_KEY, partition: this.partition }] },
+        ],
+      });
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => undefined);
+      throw error;
+    }
+    const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
+    let snapshot: Snapshot | undefined;
+    await readPartitionUntil(this.ctx.kafka, {
+      topic: this.ctx.topics.snapshots,
+      partition: this.partition,
+      fromOffset: '0',
+      until: isClaim,
+      onMessage: (m) => {
+        if (m.key?.toString() === SNAPSHOT_KEY && m.value) snapshot = JSON.parse(m.value.toString()) as Snapshot;
+      },
+      timeoutMs: this.ctx.rebuildTimeoutMs,
+    });
+    if (snapshot) {
+      this.states = new Map(snapshot.states);
+      this.processed = new Set(snapshot.processed);
+    }
+    const replayed = await readPartitionUntil(this.ctx.kafka, {
+      topic: this.ctx.topics.events,
+      partition: this.partition,
+      fromOffset: snapshot?.eventsOffset ?? '0',
+      until: isClaim,
+      onMessage: (m) => this.replay(fromKafka(m)),
+      timeoutMs: this.ctx.rebuildTimeoutMs,
+    });
+    this.lastSnapshotAt = Date.now();
+    this.logger.log({
+      msg: 'partition claimed',
+      transactionalId: this.transactionalId,
+      fromSnapshot: snapshot ? snapshot.eventsOffset : null,
+      eventsReplayed: replayed,
+      aggregates: this.states.size,
+      ms: Date.now() - started,
+    });
+  }
+
+  private replay(wire: WireMessage): void {
+    const type = wire.headers[HEADERS.type] ?? '';
+    if (type.endsWith('.PartitionClaimed')) return;
+    const key = wire.headers[HEADERS.idempotencyKey];
+    if (key) this.processed.add(key);
+    const registration = this.byEvent.get(type);
+    if (!registration) return; // rejections and other aggregates' events change no state here
+    const event = this.ctx.registry.decode(wire);
+    const stateKey = `${registration.name}|${event.subject}`;
+    const state = this.states.has(stateKey) ? this.states.get(stateKey) : registration.decider.initialState;
+    this.states.set(stateKey, registration.decider.evolve(state, { type: event.type, data: event.data }));
+  }
+
+  private envelope(type: string, subject: string, data: unknown, cause?: Envelope, index = 0): Envelope {
+    return {
+      id: cause ? outcomeId(cause.id, index) : randomUUID(),
+      type,
+      source: this.ctx.service,
+      subject,
+      time: this.ctx.clock().toISOString(),
+      schemaVersion: 1,
+      correlationId: cause?.correlationId ?? randomUUID(),
+      causationId: cause?.id ?? null,
+      ...(cause ? { idempotencyKey: cause.idempotencyKey ?? cause.id } : {}),
+      data,
+    };
+  }
+
+  /** Processes commands in order, one transaction per chunk. */
+  async handle(messages: KafkaMessage[], onCommitted: (lastOffset: string) => void): Promise<void> {
+    for (let i = 0; i < messages.length; i += this.ctx.maxCommandsPerTransaction) {
+      const chunk = messages.slice(i, i + this.ctx.maxCommandsPerTransaction);
+      try {
+        await this.processChunk(chunk);
+      } catch (error) {
+        this.failed = true;
+        throw error;
+      }
+      onCommitted(chunk[chunk.length - 1]!.offset);
+    }
+  }
+
+  private async processChunk(chunk: KafkaMessage[]): Promise<void> {
+    const { registry, topics } = this.ctx;
+    const pending = new Map<string, unknown>();
+    const pendingKeys = new Set<string>();
+    const events: Message[] = [];
+    const dead: Message[] = [];
+    const from = { topic: topics.commands, partition: this.partition };
+
+    for (const message of chunk) {
+      let command: Envelope;
+      try {
+        command = registry.decode(fromKafka(message));
+      } catch (error) {
+        dead.push(deadLetter(message, from, error instanceof Error ? error.message : String(error)));
+        continue;
+      }
+      const registration = this.byCommand.get(command.type);
+      if (!registration || registry.kindOf(command.type) !== 'command') {
+        dead.push(deadLetter(message, from, `${command.type} is not a command this service handles`));
+        continue;
+      }
+      const key = command.idempotencyKey ?? command.id;
+      if (this.processed.has(key) || pendingKeys.has(key)) continue; // its first outcome stands
+      const stateKey = `${registration.name}|${command.subject}`;
+      const state = pending.has(stateKey)
+        ? pending.get(stateKey)
+        : this.states.has(stateKey)
+          ? this.states.get(stateKey)
+          : registration.decider.initialState;
+      let outcome: Envelope[];
+      let next = state;
+      try {
+        const decision = registration.decider.decide({ type: command.type, data: command.data }, state, { now: this.ctx.clock() });
+        if (decision.kind === 'accepted') {
+          outcome = decision.events.map((e, index) => ({
+            ...this.envelope(e.type, command.subject, e.data, command, index),
+            schemaVersion: registry.currentVersion(e.type),
+          }));
+          for (const e of decision.events) next = registration.decider.evolve(next, e);
+        } else {
+          const { code, message: text, field } = decision;
+          outcome = [
+            this.envelope(`${this.ctx.service}.CommandRejected`, command.subject, { commandType: command.type, code, message: text, ...(field ? { field } : {}) }, command),
+          ];
+        }
+        // Validates every outcome before anything is written: a decider bug dead-letters its command.
+        events.push(...outcome.map((e) => ({ ...toKafka(registry.encode(e)), partition: this.partition })));
+      } catch (error) {
+        const reason = error instanceof MessageValidationError ? `decider produced an invalid event: ${error.message}` : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+        dead.push(deadLetter(message, from, reason));
+        continue;
+      }
+      pending.set(stateKey, next);
+      pendingKeys.add(key);
+    }
+
+    const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+    const snapshotDue =
+      this.eventsSinceSnapshot + events.length >= this.ctx.snapshotEveryEvents ||
+      (events.length > 0 && Date.now() - this.lastSnapshotAt >= this.ctx.snapshotEveryMs);
+    const producer = this.producer;
+    if (!producer) throw new Error(`partition ${this.partition} used before start()`);
+    const txn = await producer.transaction();
+    try {
+      const topicMessages = [];
+      if (events.length) topicMessages.push({ topic: topics.events, messages: events });
+      if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
+      let written: RecordMetadata[] = [];
+      if (topicMessages.length) written = await txn.sendBatch({ topicMessages });
+      if (snapshotDue && events.length) {
+        const meta = written.find((m) => m.topicName === topics.events && m.partition === this.partition);
+        if (!meta?.baseOffset) throw new Error('the broker returned no offset for the events just written');
+        const eventsOffset = (BigInt(meta.baseOffset) + BigInt(events.length)).toString();
+        await txn.send({
+          topic: topics.snapshots,
+          compression: CompressionTypes.GZIP,
+          messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value: this.snapshot(pending, pendingKeys, eventsOffset) }],
+        });
+      }
+      await txn.sendOffsets({
+        consumerGroupId: this.ctx.groupId,
+        topics: [{ topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] }],
+      });
+      await this.ctx.beforeCommit?.();
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => undefined);
+      throw error;
+    }
+    // Only a committed transaction changes the state this worker decides from.
+    for (const [k, v] of pending) this.states.set(k, v);
+    for (const k of pendingKeys) this.processed.add(k);
+    this.eventsSinceSnapshot += events.length;
+    if (snapshotDue && events.length) {
+      this.eventsSinceSnapshot = 0;
+      this.lastSnapshotAt = Date.now();
+    }
+  }
+
+  private snapshot(pending: Map<string, unknown>, pendingKeys: Set<string>, eventsOffset: string): string {
+    const states = new Map(this.states);
+    for (const [k, v] of pending) states.set(k, v);
+    const snapshot: Snapshot = { version: 1, eventsOffset, states: [...states], processed: [...this.processed, ...pendingKeys] };
+    return JSON.stringify(snapshot);
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+}

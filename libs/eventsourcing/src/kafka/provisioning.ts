@@ -1,0 +1,72 @@
+import type { TopicSpec } from '@gpux/contracts';
+import { Admin, ConfigResourceTypes } from 'kafkajs';
+
+/** A topic on the broker disagrees with the registry: the service must not start on it. */
+export class TopicMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopicMismatchError';
+  }
+}
+
+function configEntries(spec: TopicSpec): { name: string; value: string }[] {
+  const entries = [
+    { name: 'cleanup.policy', value: spec.cleanupPolicy },
+    { name: 'retention.ms', value: String(spec.retentionMs) },
+  ];
+  // A snapshot holds a partition's whole state: allow it to be larger than an event.
+  if (spec.role === 'snapshots') entries.push({ name: 'max.message.bytes', value: String(64 * 1024 * 1024) });
+  return entries;
+}
+
+/** What differs between the broker's topic and the registry's, in words; [] when they agree. */
+async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (specs.length === 0) return out;
+  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: ['cleanup.policy', 'retention.ms'] })),
+  });
+  for (const spec of specs) {
+    const problems: string[] = [];
+    const meta = topics.find((t) => t.name === spec.name);
+    const partitions = meta?.partitions.length ?? 0;
+    if (partitions !== spec.partitions) problems.push(`has ${partitions} partitions, the registry says ${spec.partitions}`);
+    const resource = configs.resources.find((r) => r.resourceName === spec.name);
+    for (const wanted of configEntries(spec).filter((e) => e.name !== 'max.message.bytes')) {
+      const actual = resource?.configEntries.find((c) => c.configName === wanted.name)?.configValue;
+      if (actual !== wanted.value) problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
+    }
+    out.set(spec.name, problems);
+  }
+  return out;
+}
+
+/**
+ * Creates the topics that are missing, leaves those that match the registry, and refuses (throws
+ * TopicMismatchError naming the topic and the difference) when an existing one disagrees.
+ */
+export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; matched: string[] }> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, configEntries: configEntries(s) })),
+      });
+    } catch (error) {
+      // Another instance may have created them a moment ago: the check below decides.
+      if (!(error instanceof Error) || !/exists/i.test(error.message + JSON.stringify(error))) throw error;
+    }
+  }
+  const diffs = await differences(admin, specs);
+  const wrong = [...diffs].filter(([, problems]) => problems.length > 0);
+  if (wrong.length > 0) {
+    const [name, problems] = wrong[0]!;
+    const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more topic(s))` : '';
+    throw new TopicMismatchError(`topic ${name} ${problems.join(' and ')}; fix the topic or the registry${more}`);
+  }
+  return { created: missing.map((s) => s.name), matched: specs.filter((s) => existing.has(s.name)).map((s) => s.name) };
+}

@@ -1,0 +1,70 @@
+import type { Projection } from '../domain/projection';
+
+/**
+ * The Redis keys a projection's runner keeps beside its read model. They live under
+ * `proj:<name>:`, never under the projection's own keyPrefix, so a rebuild that clears the read
+ * model keeps them (and validateKeyPrefix refuses a prefix that would swallow them).
+ */
+export interface ProjectionKeys {
+  /** Hash `<topic>:<partition>` → last log offset applied (data, aborted or marker record). */
+  checkpoint: string;
+  /** A token set when the read model was (re)built; gone means Redis was flushed. */
+  epoch: string;
+  /** Held by the one runner that clears and rebuilds, so two runners never clear each other. */
+  rebuildLock: string;
+  /** Pub/sub channel: `<topic>:<partition> <offset>` after each applied batch. */
+  applied: string;
+}
+
+export function projectionKeys(projectionName: string): ProjectionKeys {
+  const base = `proj:${projectionName}:`;
+  return {
+    checkpoint: `${base}checkpoint`,
+    epoch: `${base}epoch`,
+    rebuildLock: `${base}rebuild-lock`,
+    applied: `${base}applied`,
+  };
+}
+
+export function checkpointField(topic: string, partition: number): string {
+  // Kafka topic names hold no ':' ([a-zA-Z0-9._-]), so the last ':' splits the field.
+  return `${topic}:${partition}`;
+}
+
+export function parseCheckpointField(field: string): { topic: string; partition: number } | undefined {
+  const at = field.lastIndexOf(':');
+  const partition = Number(field.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(partition) || partition < 0) return undefined;
+  return { topic: field.slice(0, at), partition };
+}
+
+/** Makes a literal prefix safe inside a SCAN MATCH glob. */
+export function globEscape(literal: string): string {
+  return literal.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** Programming errors in a projection's definition or output: fail loudly, never write. */
+export class ProjectionDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectionDefinitionError';
+  }
+}
+
+/**
+ * A rebuild deletes every key under keyPrefix: an empty prefix would empty the database, and a
+ * prefix of the runner's own keys would delete its checkpoints in the middle of a rebuild.
+ */
+export function validateProjection(projection: Projection): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(projection.name)) {
+    throw new ProjectionDefinitionError(`projection name ${JSON.stringify(projection.name)} must be letters, digits, . _ - only`);
+  }
+  if (projection.keyPrefix.length < 2) {
+    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${JSON.stringify(projection.keyPrefix)} is too short to rebuild safely`);
+  }
+  const own = projectionKeys(projection.name);
+  if (Object.values(own).some((key) => key.startsWith(projection.keyPrefix))) {
+    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (proj:${projection.name}:…)`);
+  }
+  if (projection.topics.length === 0) throw new ProjectionDefinitionError(`projection ${projection.name} reads no topic`);
+}

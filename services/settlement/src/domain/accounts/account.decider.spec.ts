@@ -1,0 +1,74 @@
+import { scenario } from '@gpux/eventsourcing/domain';
+import { AccountEvent, accountDecider } from './account.decider';
+
+const opened: AccountEvent = { type: 'settlement.AccountOpened', data: { accountId: 'acc-1', owner: 'Ada' } };
+const deposited = (amount: number): AccountEvent => ({ type: 'settlement.FundsDeposited', data: { accountId: 'acc-1', amount, reference: null } });
+const withdrawn = (amount: number): AccountEvent => ({ type: 'settlement.FundsWithdrawn', data: { accountId: 'acc-1', amount, reference: null } });
+
+const account = scenario(accountDecider);
+
+describe('account decider', () => {
+  describe('OpenAccount', () => {
+    it('opens a new account', () => {
+      expect(account.given().when({ type: 'settlement.OpenAccount', data: { accountId: 'acc-1', owner: 'Ada' } })).toEqual({
+        kind: 'accepted',
+        events: [opened],
+      });
+    });
+
+    it('rejects opening it twice', () => {
+      expect(account.given(opened).when({ type: 'settlement.OpenAccount', data: { accountId: 'acc-1', owner: 'Eve' } })).toMatchObject({
+        kind: 'rejected',
+        code: 'ALREADY_EXISTS',
+        field: 'accountId',
+      });
+    });
+  });
+
+  describe('Deposit', () => {
+    it('credits an open account, keeping the reference', () => {
+      expect(account.given(opened).when({ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 5_000_000, reference: 'wire-7' } })).toEqual({
+        kind: 'accepted',
+        events: [{ type: 'settlement.FundsDeposited', data: { accountId: 'acc-1', amount: 5_000_000, reference: 'wire-7' } }],
+      });
+    });
+
+    it('rejects a deposit to an account that does not exist', () => {
+      expect(account.given().when({ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 1 } })).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+    });
+
+    it('rejects a deposit that would overflow the balance', () => {
+      expect(account.given(opened, deposited(Number.MAX_SAFE_INTEGER - 1)).when({ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 2 } })).toMatchObject({
+        kind: 'rejected',
+        code: 'BAD_USER_INPUT',
+        field: 'amount',
+      });
+    });
+  });
+
+  describe('Withdraw', () => {
+    it('debits what the balance covers, down to exactly zero', () => {
+      const given = account.given(opened, deposited(700), withdrawn(200));
+      expect(given.state.balance).toBe(500);
+      expect(given.when({ type: 'settlement.Withdraw', data: { accountId: 'acc-1', amount: 500 } })).toEqual({ kind: 'accepted', events: [withdrawn(500)] });
+    });
+
+    it('rejects a withdrawal that would go negative with INSUFFICIENT_FUNDS on the amount', () => {
+      expect(account.given(opened, deposited(700)).when({ type: 'settlement.Withdraw', data: { accountId: 'acc-1', amount: 701 } })).toEqual({
+        kind: 'rejected',
+        code: 'INSUFFICIENT_FUNDS',
+        message: 'account acc-1 holds 700, cannot withdraw 701',
+        field: 'amount',
+      });
+    });
+
+    it('rejects a withdrawal from an account that does not exist', () => {
+      expect(account.given().when({ type: 'settlement.Withdraw', data: { accountId: 'acc-1', amount: 1 } })).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+    });
+  });
+
+  it('folds balances exactly in integer minor units', () => {
+    const events = [opened, ...Array.from({ length: 1000 }, (_, i) => deposited(i + 1)), withdrawn(499_500)];
+    expect(account.given(...events).state).toEqual({ open: true, owner: 'Ada', balance: 1000 * 1001 / 2 - 499_500 });
+  });
+});
