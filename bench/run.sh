@@ -8,6 +8,7 @@ cd "$GPUX_ROOT"
 name=${1:?usage: bench/run.sh <name>}
 [ -f "bench/$name.ts" ] || die "no benchmark bench/$name.ts"
 ensure_node_deps
+NX_DAEMON=false NX_TUI=false npx --no-install nx run-many -t build --output-style=static >/dev/null
 npx --no-install tsc -p bench/tsconfig.json
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then

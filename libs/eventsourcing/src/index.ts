@@ -5,3 +5,6 @@ export * from './kafka/command-sender';
 export * from './kafka/dead-letter';
 export * from './kafka/partition-worker';
 export * from './kafka/provisioning';
+export * from './nest/event-sourcing.module';
+export * from './nest/config';
+export * from './redis';

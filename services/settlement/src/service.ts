@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { settlementMessages } from '@gpux/contracts';
+import { EventSourcingModule, eventSourcingConfigShape, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
+import { accountHandlers } from './accounts/accounts.cqrs';
+import { AccountsReadModel } from './accounts/accounts.read-model';
+import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
 
-const configSchema = serviceConfigSchema(4103);
+const configSchema = serviceConfigSchema(4103).extend(eventSourcingConfigShape);
 
 @Module({})
 export class SettlementModule {}
@@ -11,6 +17,20 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
   configSchema,
   module: (config) => ({
     module: SettlementModule,
-    imports: [PlatformModule.forService({ service: 'settlement', config })],
+    imports: [
+      PlatformModule.forService({ service: 'settlement', config }),
+      CqrsModule.forRoot(),
+      EventSourcingModule.forService({
+        service: 'settlement',
+        registry: settlementMessages,
+        namespace: config.TOPIC_NAMESPACE,
+        snapshotEveryEvents: config.SNAPSHOT_EVERY_EVENTS,
+        snapshotEveryMs: config.SNAPSHOT_EVERY_MS,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        maxCommandsPerTransaction: config.MAX_COMMANDS_PER_TRANSACTION,
+        deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
+      }),
+    ],
+    providers: [AccountsReadModel, ...accountHandlers],
   }),
 };

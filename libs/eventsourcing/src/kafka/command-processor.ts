@@ -17,6 +17,8 @@ export interface CommandProcessorOptions {
   maxCommandsPerTransaction?: number;
   clock?: () => Date;
   rebuildTimeoutMs?: number;
+  /** Consumer session timeout: how long partitions of a crashed owner wait before moving. */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -64,8 +66,8 @@ export class CommandProcessor {
       groupId: this.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      // A new owner rebuilds before its first command; give it time without being thrown out.
-      sessionTimeout: 30_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(1_000, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 5)),
       rebalanceTimeout: 60_000,
     });
     this.consumer = consumer;

@@ -17,6 +17,18 @@ export interface DeciderRegistration {
   eventTypes: readonly string[];
 }
 
+/**
+ * Registers a typed decider. The library routes by message type and keeps states as JSON, so it
+ * holds every decider under the widest types; routing guarantees each only sees its own types.
+ */
+export function registerDecider<C extends DomainMessage, E extends DomainMessage, S>(
+  name: string,
+  decider: Decider<C, E, S>,
+  types: { commands: readonly C['type'][]; events: readonly E['type'][] },
+): DeciderRegistration {
+  return { name, decider: decider as unknown as DeciderRegistration['decider'], commandTypes: types.commands, eventTypes: types.events };
+}
+
 export interface ServiceTopics {
   commands: string;
   events: string;
@@ -105,6 +117,7 @@ export class PartitionWorker {
       transactionTimeout: 30_000,
     });
     await this.producer.connect();
+    this.logger.debug({ msg: 'producer initialised (older owners fenced)', transactionalId: this.transactionalId });
     const claimId = randomUUID();
     const claim = this.envelope(`${this.ctx.service}.PartitionClaimed`, `partition-${this.partition}`, {
       partition: this.partition,
@@ -125,6 +138,7 @@ export class PartitionWorker {
       await txn.abort().catch(() => undefined);
       throw error;
     }
+    this.logger.debug({ msg: 'claim written', claimId });
     const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
     let snapshot: Snapshot | undefined;
     await readPartitionUntil(this.ctx.kafka, {
@@ -137,6 +151,7 @@ export class PartitionWorker {
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
+    this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
     if (snapshot) {
       this.states = new Map(snapshot.states);
       this.processed = new Set(snapshot.processed);

@@ -4,22 +4,25 @@ import { checkpointField, ProjectionDefinitionError, projectionKeys } from './ke
 
 /**
  * The one atomic step of a projection: a batch of events of one topic-partition, their writes and
- * the new checkpoint, in one Lua script (Redis runs a script with no other command in between).
+ * the new checkpoint, in one Lua script call (Redis runs a script with no other command in
+ * between, so a reader never sees half a batch, nor writes without their checkpoint).
  *
  * It refuses, writing nothing:
  *   flushed          the epoch key is gone: Redis was flushed (or a rebuild is clearing it)
  *   epoch-changed    another runner rebuilt the model since this one last looked
  *   checkpoint-lost  no checkpoint, although the runner applied to this partition before: the
  *                    model can no longer be trusted, rebuild it
- *   diverged         the checkpoint is behind what the runner believed: resume after it
- *   duplicate        the whole batch is at or below the checkpoint: a re-delivery, nothing to do
- * and otherwise applies only the events above the checkpoint (a batch that overlaps it), so a
- * re-delivered event never changes anything.
+ *   duplicate        the whole batch is at or below the checkpoint: a re-delivery
+ *   diverged         the checkpoint is not where the batch starts (the runner is behind or ahead
+ *                    of Redis, e.g. another instance applied this partition): resume after it
+ * so a batch applies entirely on top of exactly the checkpoint it was prepared for, or not at all.
+ * That is what lets encodeBatch merge the writes of many events (one HINCRBY for all the events
+ * of an account in the batch, one RPUSH for a list) and keep the script's Redis calls few.
  *
- * Arguments are flat so the script needs no JSON decoding: KEYS = checkpoint, epoch, then every
- * distinct key the ops write (ops name them by index, so KEYS declares every key touched).
- * ARGV = field, epoch, expected checkpoint, new checkpoint, channel, event count, then per event:
- * offset, op count, then per op: code, key index, and the op's 0–2 arguments.
+ * KEYS = checkpoint hash, epoch, then every key the writes touch (declared, as scripts must).
+ * ARGV = field, epoch, expected checkpoint, new checkpoint, channel, event count, and the writes
+ * as one JSON array (one bulk string instead of thousands of arguments), each
+ * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them.
  */
 export const APPLY_LUA = `
 local epoch = redis.call('GET', KEYS[2])
@@ -33,53 +36,37 @@ if storedRaw then
 elseif expected >= 0 then
   return {'checkpoint-lost', -1}
 end
-if stored < expected then return {'diverged', stored} end
 if tonumber(ARGV[4]) <= stored then return {'duplicate', stored} end
-local i = 7
-local applied = 0
-for _ = 1, tonumber(ARGV[6]) do
-  local live = tonumber(ARGV[i]) > stored
-  local ops = tonumber(ARGV[i + 1])
-  i = i + 2
-  if live then applied = applied + 1 end
-  for _ = 1, ops do
-    local code = ARGV[i]
-    local key = KEYS[tonumber(ARGV[i + 1])]
-    if code == 'hi' then
-      if live then redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3]) end
-      i = i + 4
-    elseif code == 'hs' then
-      if live then redis.call('HSET', key, ARGV[i + 2], ARGV[i + 3]) end
-      i = i + 4
-    elseif code == 'r' then
-      if live then redis.call('RPUSH', key, ARGV[i + 2]) end
-      i = i + 3
-    elseif code == 's' then
-      if live then redis.call('SET', key, ARGV[i + 2]) end
-      i = i + 3
-    elseif code == 'i' then
-      if live then redis.call('INCRBY', key, ARGV[i + 2]) end
-      i = i + 3
-    elseif code == 'z' then
-      if live then redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]) end
-      i = i + 4
-    elseif code == 'hd' then
-      if live then redis.call('HDEL', key, ARGV[i + 2]) end
-      i = i + 3
-    elseif code == 'zr' then
-      if live then redis.call('ZREM', key, ARGV[i + 2]) end
-      i = i + 3
-    elseif code == 'd' then
-      if live then redis.call('DEL', key) end
-      i = i + 2
-    else
-      return redis.error_reply('projection script: unknown op code ' .. tostring(code))
-    end
+if stored ~= expected then return {'diverged', stored} end
+-- unpack() is bounded by Lua's C stack (about 8000 values): variadic writes go in slices.
+local SLICE = 500
+for _, o in ipairs(cjson.decode(ARGV[7])) do
+  local code, key, n = o[1], KEYS[o[2]], #o
+  if code == 'hi' then
+    for j = 3, n, 2 do redis.call('HINCRBY', key, o[j], o[j + 1]) end
+  elseif code == 'hs' then
+    for j = 3, n, SLICE do redis.call('HSET', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
+  elseif code == 'r' then
+    for j = 3, n, SLICE do redis.call('RPUSH', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
+  elseif code == 'i' then
+    redis.call('INCRBY', key, o[3])
+  elseif code == 's' then
+    redis.call('SET', key, o[3])
+  elseif code == 'z' then
+    redis.call('ZADD', key, o[3], o[4])
+  elseif code == 'hd' then
+    redis.call('HDEL', key, o[3])
+  elseif code == 'zr' then
+    redis.call('ZREM', key, o[3])
+  elseif code == 'd' then
+    redis.call('DEL', key)
+  else
+    return redis.error_reply('projection script: unknown op code ' .. tostring(code))
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[1] .. ' ' .. ARGV[4])
-return {'applied', applied}
+return {'applied', tonumber(ARGV[6])}
 `;
 
 export interface BatchEvent {
@@ -95,10 +82,11 @@ export interface ApplyRequest {
   partition: number;
   /** The epoch the runner believes the model has. */
   epoch: string;
-  /** The checkpoint the runner believes Redis holds for this partition; -1 for none. */
+  /** The checkpoint the runner believes Redis holds for this partition (-1 for none): the batch applies on top of exactly it. */
   expectedCheckpoint: number;
   /** The checkpoint after this batch: its last log offset, which may be a skipped or marker record's. */
   lastOffset: number;
+  /** Events above expectedCheckpoint, in log order, with their writes. */
   events: BatchEvent[];
 }
 
@@ -108,9 +96,111 @@ export type ApplyResult =
   | { status: 'flushed' | 'epoch-changed' | 'checkpoint-lost' };
 
 /** A Redis integer is 64-bit; a JS number is exact to 2^53: refuse what would be rounded. */
-function integer(value: number, what: string): string {
+function integer(value: number, what: string): number {
   if (!Number.isSafeInteger(value)) throw new ProjectionDefinitionError(`${what} must be a safe integer, got ${value}`);
-  return String(value);
+  return value;
+}
+
+type EncodedOp = (string | number)[];
+
+/** The latest write to one key: a following write of the same kind may merge into it. */
+interface Run {
+  code: string;
+  op: EncodedOp;
+  /** hi / hs: field → index of its amount or value in op. */
+  fields: Map<string, number>;
+}
+
+/**
+ * Merges writes the way Redis would apply them one by one, per key and only across writes of
+ * the same kind with nothing else on that key in between: increments of one field add up, a
+ * list's pushes become one RPUSH, a hash's sets one HSET (the later value of a field wins),
+ * a string's sets keep the last. Other keys' writes in between do not matter: the batch is
+ * applied atomically, so no reader sees the order across keys.
+ */
+class WriteList {
+  readonly ops: EncodedOp[] = [];
+  private readonly runs = new Map<number, Run>();
+
+  add(k: number, o: RedisOp): void {
+    const run = this.runs.get(k);
+    switch (o.op) {
+      case 'hincrby': {
+        const by = integer(o.by, `hincrby ${o.key} ${o.field}`);
+        const at = run?.code === 'hi' ? run.fields.get(o.field) : undefined;
+        if (run?.code === 'hi' && at !== undefined) {
+          const sum = (run.op[at] as number) + by;
+          if (Number.isSafeInteger(sum)) {
+            run.op[at] = sum;
+            return;
+          }
+        } else if (run?.code === 'hi') {
+          run.op.push(o.field, by);
+          run.fields.set(o.field, run.op.length - 1);
+          return;
+        }
+        this.start(k, ['hi', k, o.field, by]).fields.set(o.field, 3);
+        return;
+      }
+      case 'hset': {
+        if (run?.code === 'hs') {
+          const at = run.fields.get(o.field);
+          if (at !== undefined) run.op[at] = o.value;
+          else {
+            run.op.push(o.field, o.value);
+            run.fields.set(o.field, run.op.length - 1);
+          }
+          return;
+        }
+        this.start(k, ['hs', k, o.field, o.value]).fields.set(o.field, 3);
+        return;
+      }
+      case 'rpush':
+        if (run?.code === 'r') run.op.push(o.value);
+        else this.start(k, ['r', k, o.value]);
+        return;
+      case 'incrby': {
+        const by = integer(o.by, `incrby ${o.key}`);
+        const sum = run?.code === 'i' ? (run.op[2] as number) + by : NaN;
+        if (run?.code === 'i' && Number.isSafeInteger(sum)) run.op[2] = sum;
+        else this.start(k, ['i', k, by]);
+        return;
+      }
+      case 'set':
+        if (run?.code === 's') run.op[2] = o.value;
+        else this.start(k, ['s', k, o.value]);
+        return;
+      case 'zadd':
+        if (!Number.isFinite(o.score)) throw new ProjectionDefinitionError(`zadd ${o.key}: score must be finite, got ${o.score}`);
+        this.start(k, ['z', k, String(o.score), o.member]);
+        return;
+      case 'hdel':
+        this.start(k, ['hd', k, o.field]);
+        return;
+      case 'zrem':
+        this.start(k, ['zr', k, o.member]);
+        return;
+      case 'del':
+        this.start(k, ['d', k]);
+        return;
+    }
+  }
+
+  /** The JSON the script reads; amounts as strings (see APPLY_LUA). */
+  toJSON(): string {
+    for (const op of this.ops) {
+      if (op[0] === 'hi') for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
+      else if (op[0] === 'i') op[2] = String(op[2]);
+    }
+    return JSON.stringify(this.ops);
+  }
+
+  private start(k: number, op: EncodedOp): Run {
+    this.ops.push(op);
+    const run: Run = { code: String(op[0]), op, fields: new Map() };
+    this.runs.set(k, run);
+    return run;
+  }
 }
 
 /**
@@ -118,68 +208,40 @@ function integer(value: number, what: string): string {
  * also where every key is checked against the projection's prefix, before anything is sent.
  */
 export function encodeBatch(request: ApplyRequest): { keys: string[]; args: string[] } {
+  if (!Number.isSafeInteger(request.lastOffset) || !Number.isSafeInteger(request.expectedCheckpoint)) {
+    throw new RangeError(`offsets must be safe integers: ${request.expectedCheckpoint}, ${request.lastOffset}`);
+  }
+  const lastEvent = request.events[request.events.length - 1];
+  if (lastEvent && request.lastOffset < lastEvent.offset) {
+    throw new RangeError(`batch of ${request.topic}:${request.partition} ends at ${request.lastOffset}, before its last event`);
+  }
   const own = projectionKeys(request.projectionName);
   const keys = [own.checkpoint, own.epoch];
-  const keyIndex = new Map<string, string>();
-  const indexOf = (key: string): string => {
-    let index = keyIndex.get(key);
-    if (index === undefined) {
-      if (!key.startsWith(request.keyPrefix)) {
-        throw new ProjectionDefinitionError(`projection ${request.projectionName} wrote key ${key}, outside its keyPrefix ${request.keyPrefix}`);
+  const keyIndex = new Map<string, number>();
+  const writes = new WriteList();
+  for (const event of request.events) {
+    for (const o of event.ops) {
+      let k = keyIndex.get(o.key);
+      if (k === undefined) {
+        if (!o.key.startsWith(request.keyPrefix)) {
+          throw new ProjectionDefinitionError(`projection ${request.projectionName} wrote key ${o.key}, outside its keyPrefix ${request.keyPrefix}`);
+        }
+        keys.push(o.key);
+        k = keys.length;
+        keyIndex.set(o.key, k);
       }
-      keys.push(key);
-      index = String(keys.length);
-      keyIndex.set(key, index);
+      writes.add(k, o);
     }
-    return index;
-  };
+  }
   const args = [
     checkpointField(request.topic, request.partition),
     request.epoch,
-    integer(request.expectedCheckpoint, 'expected checkpoint'),
-    integer(request.lastOffset, 'last offset'),
+    String(request.expectedCheckpoint),
+    String(request.lastOffset),
     own.applied,
     String(request.events.length),
+    writes.toJSON(),
   ];
-  for (const event of request.events) {
-    args.push(integer(event.offset, 'offset'), String(event.ops.length));
-    for (const o of event.ops) {
-      const k = indexOf(o.key);
-      switch (o.op) {
-        case 'hincrby':
-          args.push('hi', k, o.field, integer(o.by, `hincrby ${o.key} ${o.field}`));
-          break;
-        case 'hset':
-          args.push('hs', k, o.field, o.value);
-          break;
-        case 'rpush':
-          args.push('r', k, o.value);
-          break;
-        case 'set':
-          args.push('s', k, o.value);
-          break;
-        case 'incrby':
-          args.push('i', k, integer(o.by, `incrby ${o.key}`));
-          break;
-        case 'zadd':
-          if (!Number.isFinite(o.score)) throw new ProjectionDefinitionError(`zadd ${o.key}: score must be finite, got ${o.score}`);
-          args.push('z', k, String(o.score), o.member);
-          break;
-        case 'hdel':
-          args.push('hd', k, o.field);
-          break;
-        case 'zrem':
-          args.push('zr', k, o.member);
-          break;
-        case 'del':
-          args.push('d', k);
-          break;
-      }
-    }
-  }
-  if (request.lastOffset < (request.events[request.events.length - 1]?.offset ?? -1)) {
-    throw new Error(`batch of ${request.topic}:${request.partition} ends at ${request.lastOffset}, before its last event`);
-  }
   return { keys, args };
 }
 

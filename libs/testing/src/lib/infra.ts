@@ -40,7 +40,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns true, or fails after `timeoutMs` with `what` in the message. */
-export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 10_000, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -49,7 +49,7 @@ export async function waitUntil(what: string, probe: () => Promise<boolean> | bo
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
@@ -60,6 +60,8 @@ export async function waitUntil(what: string, probe: () => Promise<boolean> | bo
  * stop Redis under a running service without disturbing the shared one.
  */
 export class DedicatedRedis {
+  private shared: Redis | undefined;
+
   private constructor(
     private readonly process: ChildProcess,
     readonly port: number,
@@ -102,8 +104,16 @@ export class DedicatedRedis {
     return redis;
   }
 
+  /** A client of this server for the test's own reads, closed by stop(). */
+  client(): Redis {
+    this.shared ??= new Redis(this.url, { maxRetriesPerRequest: 1, disconnectTimeout: 50 });
+    return this.shared;
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL) and removes its folder. */
   async stop(): Promise<void> {
+    this.shared?.disconnect();
+    this.shared = undefined;
     if (this.process.exitCode === null && this.process.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
       this.process.kill('SIGTERM');

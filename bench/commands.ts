@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:commands`: commands per second through the settlement service end to end — a
+ * client produces commands, the real service (its built program, a separate process) decides them
+ * in Kafka transactions, and the client sees each outcome event read committed — at several
+ * producer batch sizes, with p50/p99 latency from send to visible outcome. In the same run, the
+ * ceiling: the same messages produced and consumed with plain kafkajs, no transactions.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { HEADERS, settlementMessages, topic, topicsOf } from '@gpux/contracts';
+import { provisionTopics } from '@gpux/eventsourcing';
+import { commandMessage } from '@gpux/eventsourcing/testing';
+import { KafkaClients } from '@gpux/platform';
+import { DedicatedRedis, freePort, uniqueName, waitUntil } from '@gpux/testing';
+import type { Consumer, Message, Producer } from 'kafkajs';
+
+const ROOT = resolve(__dirname, '../../..');
+const ACCOUNTS = 2_000;
+const PER_RUN = Number(process.env['BENCH_COMMANDS'] ?? 30_000);
+const BATCH_SIZES = [10, 100, 500];
+const log = (msg: string) => process.stderr.write(`[bench:commands] ${msg}\n`);
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const clients = new KafkaClients({ clientId: 'bench-commands', brokers });
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Sends messages in batches of `batch`, at most `inFlight` requests at once, as fast as they go. */
+async function produceAll(producer: Producer, topicName: string, messages: Message[], batch: number, sentAt?: Map<string, number>) {
+  const inFlight = 8;
+  let next = 0;
+  const lane = async () => {
+    while (next < messages.length) {
+      const slice = messages.slice(next, (next += batch));
+      const now = performance.now();
+      if (sentAt) for (const m of slice) sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
+      await producer.send({ topic: topicName, messages: slice });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+}
+
+/** A read-committed consumer of a topic from the start, calling back for every record. */
+async function consume(topicName: string, onRecord: (headers: Record<string, string>) => void): Promise<Consumer> {
+  const consumer = clients.consumer({ groupId: `bench-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 20, maxBytesPerPartition: 4 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topicName, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
+        onRecord(headers);
+      }
+    },
+  });
+  return consumer;
+}
+
+function commands(count: number, runId: string): Message[] {
+  return Array.from({ length: count }, (_, i) => {
+    const accountId = `acc-${i % ACCOUNTS}`;
+    const type = i % 3 === 2 ? 'settlement.Withdraw' : 'settlement.Deposit';
+    return commandMessage(settlementMessages, { type, subject: accountId, data: { accountId, amount: 1 + (i % 977) }, idempotencyKey: `${runId}-${i}` });
+  });
+}
+
+async function main() {
+  const ns = uniqueName('bench');
+  const admin = await clients.admin();
+  await provisionTopics(admin, topicsOf('settlement', ns));
+  const redis = await DedicatedRedis.start();
+  const port = await freePort();
+  const service: ChildProcess = spawn('node', ['infra/runtime/run.js', 'services/settlement'], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: redis.url, PORT: String(port), TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const producer = clients.producer({ idempotent: true, maxInFlightRequests: 8 });
+  await producer.connect();
+  const results: Record<string, number>[] = [];
+  try {
+    await waitUntil('the settlement service', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000);
+    const events = topic('settlement', 'events', ns).name;
+    const commandsTopic = topic('settlement', 'commands', ns).name;
+
+    // Outcomes by idempotency key, for every run.
+    const seenAt = new Map<string, number>();
+    const outcomes = await consume(events, (h) => {
+      const key = h[HEADERS.idempotencyKey];
+      if (key && !seenAt.has(key)) seenAt.set(key, performance.now());
+    });
+
+    log(`opening ${ACCOUNTS} accounts`);
+    const opens = Array.from({ length: ACCOUNTS }, (_, i) =>
+      commandMessage(settlementMessages, { type: 'settlement.OpenAccount', subject: `acc-${i}`, data: { accountId: `acc-${i}`, owner: 'bench' }, idempotencyKey: `open-${i}` }),
+    );
+    await produceAll(producer, commandsTopic, opens, 500);
+    await waitUntil('accounts opened', () => opens.every((_, i) => seenAt.has(`open-${i}`)), 120_000);
+
+    for (const batch of BATCH_SIZES) {
+      const runId = `b${batch}`;
+      const messages = commands(PER_RUN, runId);
+      const sentAt = new Map<string, number>();
+      const started = performance.now();
+      await produceAll(producer, commandsTopic, messages, batch, sentAt);
+      await waitUntil(`outcomes of run ${runId}`, () => messages.every((_, i) => seenAt.has(`${runId}-${i}`)), 300_000);
+      const latencies = [...sentAt].map(([k, t]) => (seenAt.get(k) ?? NaN) - t).sort((a, b) => a - b);
+      const ended = Math.max(...[...sentAt.keys()].map((k) => seenAt.get(k) ?? 0));
+      const r = {
+        batch,
+        commandsPerSec: Math.round(PER_RUN / ((ended - started) / 1000)),
+        p50Ms: Math.round(percentile(latencies, 50)),
+        p99Ms: Math.round(percentile(latencies, 99)),
+      };
+      log(JSON.stringify(r));
+      results.push(r);
+    }
+    await outcomes.disconnect();
+
+    // The ceiling: the same messages, plain produce -> consume, no transactions, no service.
+    const plain = uniqueName('bench-plain');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: plain, numPartitions: topic('settlement', 'commands').partitions }] });
+    let consumed = 0;
+    const reader = await consume(plain, () => consumed++);
+    const messages = commands(PER_RUN, 'ceiling');
+    const started = performance.now();
+    await produceAll(producer, plain, messages, 500);
+    await waitUntil('the plain consumer', () => consumed >= PER_RUN, 120_000);
+    const ceilingPerSec = Math.round(PER_RUN / ((performance.now() - started) / 1000));
+    await reader.disconnect();
+    await admin.deleteTopics({ topics: [plain, ...topicsOf('settlement', ns).map((t) => t.name)] }).catch(() => undefined);
+
+    const best = results.reduce((a, b) => ((b['commandsPerSec'] ?? 0) > (a['commandsPerSec'] ?? 0) ? b : a));
+    const summary = {
+      bench: 'commands',
+      commandsPerSec: best['commandsPerSec'],
+      p50Ms: best['p50Ms'],
+      p99Ms: best['p99Ms'],
+      ceilingPerSec,
+      ofCeiling: Number(((best['commandsPerSec'] ?? 0) / ceilingPerSec).toFixed(2)),
+      bestBatch: best['batch'],
+      commandsPerRun: PER_RUN,
+      runs: results,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    service.kill('SIGTERM');
+    await producer.disconnect();
+    await redis.stop();
+    await clients.onApplicationShutdown();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`[bench:commands] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

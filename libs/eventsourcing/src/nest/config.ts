@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** The configuration every event-sourced service adds to the base one. */
+export const eventSourcingConfigShape = {
+  /** Prefix of every topic name, for tests and benchmarks on a shared broker; empty in production. */
+  TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, 'must be empty or lower-case letters, digits and -')
+    .default(''),
+  SNAPSHOT_EVERY_EVENTS: z.coerce.number().int().min(1).max(10_000_000).default(5_000),
+  SNAPSHOT_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Commands decided per Kafka transaction: larger is faster, smaller loses less work to a crash. */
+  MAX_COMMANDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** How long a silent member keeps its partitions: also how long a crashed owner's partitions wait. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
+};

@@ -1,0 +1,92 @@
+import { encodeBatch, ApplyRequest } from './apply-script';
+import { ProjectionDefinitionError, validateProjection } from './keys';
+
+const base: ApplyRequest = {
+  projectionName: 'ledger',
+  keyPrefix: 'ledger:',
+  topic: 'ns.settlement.events',
+  partition: 2,
+  epoch: 'e1',
+  expectedCheckpoint: 9,
+  lastOffset: 12,
+  events: [],
+};
+
+describe('encodeBatch (the Lua script arguments)', () => {
+  it('declares every key once, after the checkpoint and epoch keys, and sends the writes as one JSON array', () => {
+    const { keys, args } = encodeBatch({
+      ...base,
+      events: [
+        { offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }, { op: 'rpush', key: 'ledger:l', value: '+5' }] },
+        { offset: 11, ops: [{ op: 'zadd', key: 'ledger:z', score: 1.5, member: 'm' }, { op: 'del', key: 'ledger:l' }] },
+      ],
+    });
+    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:a', 'ledger:l', 'ledger:z']);
+    expect(args.slice(0, 6)).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:ledger:applied', '2']);
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hi', 3, 'balance', '5'],
+      ['r', 4, '+5'],
+      ['z', 5, '1.5', 'm'],
+      ['d', 4],
+    ]);
+  });
+
+  it('merges writes per key as Redis would apply them one by one, never across another kind of write', () => {
+    const { args } = encodeBatch({
+      ...base,
+      lastOffset: 14,
+      events: [
+        { offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }, { op: 'incrby', key: 'ledger:n', by: 1 }, { op: 'rpush', key: 'ledger:l', value: 'x' }] },
+        { offset: 11, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'held', by: 7 }, { op: 'incrby', key: 'ledger:n', by: 1 }, { op: 'rpush', key: 'ledger:l', value: 'y' }] },
+        { offset: 12, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: -2 }, { op: 'set', key: 'ledger:s', value: '1' }, { op: 'set', key: 'ledger:s', value: '2' }] },
+        { offset: 13, ops: [{ op: 'hset', key: 'ledger:a', field: 'owner', value: 'ann' }, { op: 'hset', key: 'ledger:a', field: 'owner', value: 'bob' }] },
+        { offset: 14, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 1 }, { op: 'del', key: 'ledger:l' }, { op: 'rpush', key: 'ledger:l', value: 'z' }] },
+      ],
+    });
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hi', 3, 'balance', '3', 'held', '7'],
+      ['i', 4, '2'],
+      ['r', 5, 'x', 'y'],
+      ['s', 6, '2'],
+      ['hs', 3, 'owner', 'bob'],
+      ['hi', 3, 'balance', '1'],
+      ['d', 5],
+      ['r', 5, 'z'],
+    ]);
+  });
+
+  it('sends a batch with no writes: it still moves the checkpoint', () => {
+    expect(encodeBatch(base).args).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:ledger:applied', '0', '[]']);
+  });
+
+  it('refuses a key outside the projection prefix: a programming error, nothing is sent', () => {
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] })).toThrow(ProjectionDefinitionError);
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] })).toThrow(/orders:x, outside its keyPrefix ledger:/);
+  });
+
+  it('refuses amounts a Redis integer would not hold exactly', () => {
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'b', by: 0.5 }] }] })).toThrow(/safe integer/);
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'incrby', key: 'ledger:a', by: 2 ** 60 }] }] })).toThrow(/safe integer/);
+  });
+
+  it('refuses a batch whose checkpoint would fall before its last event', () => {
+    expect(() => encodeBatch({ ...base, lastOffset: 10, events: [{ offset: 11, ops: [] }] })).toThrow(/ends at 10, before its last event/);
+  });
+
+  it('does not merge increments past what a JS number holds exactly', () => {
+    const big = Number.MAX_SAFE_INTEGER - 1;
+    const { args } = encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'incrby', key: 'ledger:n', by: big }, { op: 'incrby', key: 'ledger:n', by: big }] }] });
+    expect(JSON.parse(args[6]!)).toEqual([['i', 3, String(big)], ['i', 3, String(big)]]);
+  });
+});
+
+describe('validateProjection', () => {
+  const projection = { name: 'ledger', topics: ['t'], keyPrefix: 'ledger:', apply: () => [] };
+  it('accepts a prefix of its own', () => expect(() => validateProjection(projection)).not.toThrow());
+  it.each([
+    ['an empty prefix', { keyPrefix: '' }],
+    ['a prefix covering the runner keys', { keyPrefix: 'proj:' }],
+    ['no topic', { topics: [] }],
+    ['a name with a colon', { name: 'a:b' }],
+  ])('refuses %s', (_, change) => expect(() => validateProjection({ ...projection, ...change })).toThrow(ProjectionDefinitionError));
+});

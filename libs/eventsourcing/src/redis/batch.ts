@@ -1,0 +1,67 @@
+import { HEADERS, MessageRegistry, MessageValidationError } from '@gpux/contracts';
+import type { KafkaMessage } from 'kafkajs';
+import type { Projection } from '../domain/projection';
+import { fromKafka } from '../kafka/codec';
+import type { BatchEvent } from './apply-script';
+
+export interface InvalidMessage {
+  offset: string;
+  reason: string;
+}
+
+export interface PreparedBatch {
+  /** Events with writes, in log order. Events without writes need no entry: the checkpoint covers them. */
+  events: BatchEvent[];
+  /** Events decoded and folded (with or without writes). */
+  folded: number;
+  /** Messages that failed decoding or validation: skipped, never blocking the partition. */
+  invalid: InvalidMessage[];
+  /** The library's own markers (`<service>.PartitionClaimed`): not events of the domain. */
+  markers: number;
+}
+
+const MARKER_SUFFIX = '.PartitionClaimed';
+
+function headerText(message: KafkaMessage, name: string): string | undefined {
+  const value = message.headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.toString();
+}
+
+/**
+ * Turns a fetched batch into the writes the projection makes: decode (upcasting old versions),
+ * skip what cannot be read and the library's markers, fold the rest. Messages at or below
+ * `afterOffset` (already applied) are left out. Pure apart from the projection itself.
+ */
+export function prepareBatch(
+  projection: Projection,
+  registry: MessageRegistry,
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+  afterOffset: number,
+): PreparedBatch {
+  const out: PreparedBatch = { events: [], folded: 0, invalid: [], markers: 0 };
+  for (const message of messages) {
+    const offset = Number(message.offset);
+    if (offset <= afterOffset) continue;
+    // Checked on the raw header, so a registry need not define every service's marker.
+    if (headerText(message, HEADERS.type)?.endsWith(MARKER_SUFFIX)) {
+      out.markers++;
+      continue;
+    }
+    let envelope;
+    try {
+      envelope = registry.decode(fromKafka(message));
+    } catch (error) {
+      // Whatever decoding throws (validation, an upcaster's own error), the message is unreadable.
+      const reason = error instanceof MessageValidationError ? error.message : `cannot decode: ${String(error)}`;
+      out.invalid.push({ offset: message.offset, reason });
+      continue;
+    }
+    out.folded++;
+    const ops = projection.apply(envelope, { topic, partition, offset: message.offset });
+    if (ops.length > 0) out.events.push({ offset, ops });
+  }
+  return out;
+}

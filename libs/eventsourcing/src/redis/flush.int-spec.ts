@@ -1,0 +1,121 @@
+import { DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import Redis from 'ioredis';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { dumpPrefix, foldLog, lastOffsets, ledgerProjection, ledgerRegistry, plain, randomEvents, readAll, sendInTransaction, unreadableMessages } from './ledger.fixture';
+import type { Projection } from '../domain/projection';
+import { waitForPosition } from './position';
+import { ProjectionRunner } from './runner';
+
+// Redis is flushed under a running projection while events keep arriving: the projection must
+// notice by itself and end equal, key by key, to the pure fold of the whole log. FLUSHALL runs
+// on a redis-server of this test's own, never on the shared one.
+
+describe('ProjectionRunner when Redis is flushed mid-stream', () => {
+  const { KAFKA_BROKERS } = infraEnv();
+  const kafka = new Kafka({ clientId: 'projection-flush-int-spec', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const topic = uniqueName('it-proj-flush');
+  const name = uniqueName('ledger');
+  const projection = ledgerProjection(name, [topic]);
+  const accounts = Array.from({ length: 12 }, (_, i) => `acc-${i}`);
+  const warnings: object[] = [];
+  let dedicated: DedicatedRedis;
+  let redis: Redis;
+  let admin: Admin;
+  let producer: Producer;
+  let txProducer: Producer;
+  const runners: ProjectionRunner[] = [];
+  const topics = [topic];
+
+  beforeAll(async () => {
+    dedicated = await DedicatedRedis.start();
+    redis = new Redis(dedicated.url);
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    producer = kafka.producer({ idempotent: true });
+    txProducer = kafka.producer({ transactionalId: uniqueName('it-proj-flush-tx'), idempotent: true, maxInFlightRequests: 1 });
+    await Promise.all([producer.connect(), txProducer.connect()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(runners.map((r) => r.stop()));
+    await Promise.all([producer?.disconnect(), txProducer?.disconnect()]);
+    await admin?.deleteTopics({ topics }).catch(() => undefined);
+    await admin?.disconnect();
+    redis?.disconnect();
+    await dedicated?.stop();
+  });
+
+  /** Writes 24 rounds of events (every other one in a transaction) and flushes Redis after round 12. */
+  async function produceAndFlush(topicName: string, applied: () => number): Promise<number> {
+    let written = 0;
+    for (let round = 0; round < 24; round++) {
+      const messages = randomEvents(40, accounts);
+      if (round === 5) messages.push(...unreadableMessages('acc-3'));
+      if (round % 2 === 0) await sendInTransaction(txProducer, topicName, messages);
+      else await producer.send({ topic: topicName, messages });
+      written += messages.length;
+      if (round === 12) {
+        // Only once the projection has written something worth losing.
+        await waitUntil('the projection to apply events', () => applied() > 100, 10_000);
+        expect(await redis.dbsize()).toBeGreaterThan(10);
+        await redis.flushall();
+      }
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    return written;
+  }
+
+  /** Waits for every partition's last offset, then compares Redis with the pure fold, key by key. */
+  async function expectEqualToFold(topicName: string, projectionName: string, written: number): Promise<void> {
+    const projectionOfTopic = ledgerProjection(projectionName, [topicName]);
+    const log = await readAll(kafka, topicName, written);
+    for (const [partition, offset] of lastOffsets(log)) await waitForPosition(redis, projectionName, { topic: topicName, partition, offset }, 30_000);
+    const expected = plain(foldLog(projectionOfTopic, topicName, log));
+    expect(Object.keys(expected).length).toBeGreaterThan(30);
+    expect(plain(await dumpPrefix(redis, projectionOfTopic.keyPrefix))).toEqual(expected);
+  }
+
+  const newRunner = (p: Projection, groupId: string) =>
+    new ProjectionRunner({
+      kafka,
+      redis,
+      projection: p,
+      registry: ledgerRegistry,
+      groupId,
+      epochCheckIntervalMs: 200,
+      batch: { maxWaitTimeInMs: 100, maxEventsPerCall: 50 },
+      logger: { log: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) },
+    });
+
+  it('rebuilds by itself and ends equal to the pure fold of every event', async () => {
+    const runner = newRunner(projection, uniqueName('it-proj-flush-group'));
+    runners.push(runner);
+    await runner.start();
+    expect(runner.stats.rebuilds).toBe(1); // the first start found no epoch: an empty model is built
+    const written = await produceAndFlush(topic, () => runner.stats.applied);
+    await expectEqualToFold(topic, name, written);
+    expect(runner.stats.rebuilds).toBe(2);
+    expect(warnings).toContainEqual(expect.objectContaining({ msg: 'projection cleared, rebuilding from offset 0', projection: name, reason: expect.stringMatching(/epoch gone/) }));
+    await runner.stop(); // before the next test flushes this Redis again
+  });
+
+  it('with two instances sharing the partitions, the flush is rebuilt once and both resume', async () => {
+    const shared = uniqueName('ledger-shared');
+    const sharedTopic = uniqueName('it-proj-flush-shared');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: sharedTopic, numPartitions: 4 }] });
+    topics.push(sharedTopic);
+    const p = ledgerProjection(shared, [sharedTopic]);
+    const group = uniqueName('it-proj-flush-shared-group');
+    const [a, b] = [newRunner(p, group), newRunner(p, group)];
+    runners.push(a, b);
+    await Promise.all([a.start(), b.start()]);
+    expect(a.stats.rebuilds + b.stats.rebuilds).toBe(1);
+    const written = await produceAndFlush(sharedTopic, () => a.stats.applied + b.stats.applied);
+    await expectEqualToFold(sharedTopic, shared, written);
+    expect(a.stats.rebuilds + b.stats.rebuilds).toBe(2);
+    // Both took part: the group split the partitions between them.
+    expect(a.stats.folded).toBeGreaterThan(0);
+    expect(b.stats.folded).toBeGreaterThan(0);
+  });
+});

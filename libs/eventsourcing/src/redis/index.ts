@@ -1,0 +1,15 @@
+// Redis projections (DESIGN.md §4): the runner, the atomic apply step, read-your-writes and lag.
+export { ProjectionRunner } from './runner';
+export { DEFAULT_BATCH } from './options';
+export type { KafkaSource, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats } from './options';
+export { APPLY_LUA, applyBatch, encodeBatch } from './apply-script';
+export type { ApplyRequest, ApplyResult, BatchEvent } from './apply-script';
+export { prepareBatch } from './batch';
+export type { InvalidMessage, PreparedBatch } from './batch';
+export { checkpointField, parseCheckpointField, ProjectionDefinitionError, projectionKeys, validateProjection } from './keys';
+export type { ProjectionKeys } from './keys';
+export { projectionLag } from './lag';
+export type { PartitionLag } from './lag';
+export { ProjectionTimeoutError, readCheckpoint, readCheckpoints, waitForPosition } from './position';
+export { resetReadModel, settledEpoch } from './reset';
+export type { ResetOutcome } from './reset';

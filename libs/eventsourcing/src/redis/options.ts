@@ -1,0 +1,72 @@
+import type { MessageRegistry } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import type { Admin, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import type { Projection } from '../domain/projection';
+
+/** What the runner logs through: Nest's Logger, pino, or console all fit. Messages are objects. */
+export interface ProjectionLogger {
+  log(message: object): void;
+  warn(message: object): void;
+  error(message: object): void;
+}
+
+/** The platform's KafkaClients, structurally: consumers it tracks for shutdown, a shared admin. */
+export interface KafkaSource {
+  kafka: Kafka;
+  consumer(config: ConsumerConfig): Consumer;
+  admin(): Promise<Admin>;
+}
+
+export interface ProjectionBatchOptions {
+  /** Bytes fetched per partition per request (kafkajs maxBytesPerPartition). */
+  maxBytesPerPartition?: number;
+  /** Bytes per fetch request over all partitions (kafkajs maxBytes). */
+  maxBytes?: number;
+  /** How long an idle fetch waits on the broker; also bounds how long stop() waits. */
+  maxWaitTimeInMs?: number;
+  /** Events per script call: bounds how long one call holds Redis (other clients wait meanwhile). */
+  maxEventsPerCall?: number;
+  /** Partitions folded at once; each partition stays strictly in order. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface ProjectionRunnerOptions {
+  kafka: Kafka | KafkaSource;
+  redis: Redis;
+  projection: Projection;
+  registry: MessageRegistry;
+  /** Default `proj-<name>`. Offsets committed there are for monitoring: Redis holds the real position. */
+  groupId?: string;
+  batch?: ProjectionBatchOptions;
+  /** Consumer session timeout: how long the partitions of a crashed instance wait before moving. */
+  sessionTimeoutMs?: number;
+  /** How often an idle runner checks that Redis still holds its epoch (was not flushed). */
+  epochCheckIntervalMs?: number;
+  logger?: ProjectionLogger;
+}
+
+export interface ProjectionRunnerStats {
+  batches: number;
+  /** Events decoded and folded (with or without writes). */
+  folded: number;
+  /** Events whose writes reached Redis (re-deliveries not counted). */
+  applied: number;
+  invalid: number;
+  markers: number;
+  duplicates: number;
+  rebuilds: number;
+}
+
+/**
+ * Measured with bench/replay.ts (bench/README.md), where these knobs made no difference beyond
+ * noise: replay is bound by Node (kafkajs decoding, validation). 4 MiB per partition keeps a
+ * replay's batches large; 2,000 events per script call hold Redis about 2.5 ms, short enough
+ * that other clients barely wait.
+ */
+export const DEFAULT_BATCH: Required<ProjectionBatchOptions> = {
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 16 * 1024 * 1024,
+  maxWaitTimeInMs: 250,
+  maxEventsPerCall: 2_000,
+  partitionsConsumedConcurrently: 2,
+};

@@ -1,0 +1,328 @@
+import type Redis from 'ioredis';
+import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
+import type { Projection } from '../domain/projection';
+import { applyBatch, ApplyRequest, BatchEvent } from './apply-script';
+import { prepareBatch } from './batch';
+import { checkpointField, projectionKeys, validateProjection } from './keys';
+import { PartitionLag, projectionLag } from './lag';
+import { readCheckpoint, readCheckpoints } from './position';
+import { resetReadModel, settledEpoch } from './reset';
+import { DEFAULT_BATCH, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats } from './options';
+
+const ESTABLISH_TIMEOUT_MS = 60_000;
+/** The offset kafkajs fetched a batch from (kafkajs 2 sets it; its typings omit it). */
+function fetchedOffsetOf(batch: Batch): number {
+  const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset;
+  if (fetched === undefined) throw new Error('kafkajs Batch has no fetchedOffset: this kafkajs version is not supported');
+  return Number(fetched);
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Folds a projection's topics into Redis (DESIGN.md §4). Redis holds the read model and, beside
+ * it, the checkpoint of every partition (the last log offset folded, commit markers included),
+ * written by the same Lua script call as the batch's writes: a re-delivered event changes
+ * nothing. Kafka's consumer group only shares the partitions between instances; positions come
+ * from Redis: the first batch after an assignment that does not start at checkpoint + 1 is
+ * dropped and the partition sought there, and after a rebuild every partition is sought.
+ * Redis losing the model (flush, restart without persistence) shows as a missing epoch, and the
+ * runner rebuilds from offset zero by itself. Redis must not evict keys (maxmemory-policy
+ * noeviction): a model missing some keys but not its epoch cannot be told from a correct one.
+ */
+export class ProjectionRunner {
+  readonly stats: ProjectionRunnerStats = { batches: 0, folded: 0, applied: 0, invalid: 0, markers: 0, duplicates: 0, rebuilds: 0 };
+  private readonly projection: Projection;
+  private readonly redis: Redis;
+  private readonly batchOptions: Required<ProjectionBatchOptions>;
+  private readonly logger: ProjectionLogger;
+  private readonly keys: ReturnType<typeof projectionKeys>;
+  private consumer: Consumer | undefined;
+  private ownAdmin: Admin | undefined;
+  private epoch: string | undefined;
+  /** Checkpoint the runner believes Redis holds, per `<topic>:<partition>`; absent: ask Redis. */
+  private readonly positions = new Map<string, number>();
+  private assignment: Record<string, number[]> = {};
+  /** Bumped whenever positions are reset (rebuild, adopted epoch, rebalance): a batch begun before is stale. */
+  private generation = 0;
+  private establishing: Promise<void> | undefined;
+  private epochTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    validateProjection(options.projection);
+    this.projection = options.projection;
+    this.redis = options.redis;
+    this.batchOptions = { ...DEFAULT_BATCH, ...options.batch };
+    this.logger = options.logger ?? console;
+    this.keys = projectionKeys(options.projection.name);
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.establishEpoch(false, 'start');
+      await this.startConsumer();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+    this.scheduleEpochCheck();
+  }
+
+  private async startConsumer(): Promise<void> {
+    const config: ConsumerConfig = {
+      groupId: this.options.groupId ?? `proj-${this.projection.name}`,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: this.batchOptions.maxBytesPerPartition,
+      maxBytes: this.batchOptions.maxBytes,
+      maxWaitTimeInMs: this.batchOptions.maxWaitTimeInMs,
+      ...(this.options.sessionTimeoutMs
+        ? { sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 5)) }
+        : {}),
+    };
+    const consumer = this.options.kafka.consumer(config);
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A new assignment restarts kafkajs' positions from the group's offsets: ask Redis again.
+      this.assignment = payload.memberAssignment;
+      this.positions.clear();
+      this.generation++;
+      this.logger.log({ msg: 'projection partitions assigned', projection: this.name, assignment: payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ msg: 'projection consumer crashed', projection: this.name, error: String(payload.error), restart: payload.restart });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.projection.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      // Offsets are committed for monitoring (kafka-consumer-groups shows progress), every 5 s.
+      autoCommitInterval: 5_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.batchOptions.partitionsConsumedConcurrently,
+      eachBatch: (payload) =>
+        this.onBatch(payload).catch((error: unknown) => {
+          // kafkajs retries the batch, then restarts the consumer: say why, in the service's log.
+          const { topic, partition } = payload.batch;
+          this.logger.error({ msg: 'projection batch failed', projection: this.name, topic, partition, error: String(error) });
+          throw error;
+        }),
+    });
+  }
+
+  /** Leaves the consumer group (its partitions go to another instance at once) and stops checking. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.epochTimer);
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+    await this.establishing?.catch(() => undefined);
+    await this.ownAdmin?.disconnect().catch(() => undefined);
+    this.ownAdmin = undefined;
+  }
+
+  /** Clears the read model and its checkpoints and refolds every partition from offset zero. */
+  async rebuild(): Promise<void> {
+    await this.establishEpoch(true, 'rebuild requested');
+  }
+
+  /** Per topic-partition: checkpoint, read_committed end, and records in between (see PartitionLag). */
+  async lag(): Promise<PartitionLag[]> {
+    return projectionLag(await this.admin(), this.redis, this.projection);
+  }
+
+  private async admin(): Promise<Admin> {
+    const source = this.options.kafka;
+    if ('kafka' in source) return source.admin();
+    if (!this.ownAdmin) {
+      const admin = source.admin();
+      await admin.connect();
+      this.ownAdmin = admin;
+    }
+    return this.ownAdmin;
+  }
+
+  /**
+   * Makes sure the runner writes under the model's current epoch: adopts the one Redis holds, or,
+   * when there is none (first start, flushed Redis) or `force`, clears the model and starts one.
+   * Then every assigned partition is sought to its checkpoint + 1. One at a time per runner.
+   */
+  private async establishEpoch(force: boolean, reason: string): Promise<void> {
+    if (this.establishing) {
+      await this.establishing.catch(() => undefined);
+      if (!force) return;
+    }
+    const run = this.doEstablish(force, reason);
+    this.establishing = run;
+    try {
+      await run;
+    } finally {
+      if (this.establishing === run) this.establishing = undefined;
+    }
+  }
+
+  private async doEstablish(force: boolean, reason: string): Promise<void> {
+    const deadline = Date.now() + ESTABLISH_TIMEOUT_MS;
+    this.generation++;
+    for (;;) {
+      if (!force) {
+        const settled = await settledEpoch(this.redis, this.name);
+        if (settled !== undefined) {
+          if (settled !== this.epoch && this.epoch !== undefined) this.logger.log({ msg: 'projection adopts a new epoch', projection: this.name, reason });
+          this.epoch = settled;
+          break;
+        }
+      }
+      const outcome = await resetReadModel(this.redis, this.projection, { onlyIfNoEpoch: !force });
+      if (outcome.kind === 'reset') {
+        this.epoch = outcome.epoch;
+        this.stats.rebuilds++;
+        this.logger.warn({ msg: 'projection cleared, rebuilding from offset 0', projection: this.name, reason, keysCleared: outcome.cleared });
+        break;
+      }
+      // Another runner is clearing the model: its new epoch is the one to adopt.
+      force = false;
+      if (Date.now() > deadline) throw new Error(`projection ${this.name}: no epoch after ${ESTABLISH_TIMEOUT_MS} ms (a rebuild lock is held)`);
+      await sleep(100);
+    }
+    await this.seekToCheckpoints();
+  }
+
+  private async seekToCheckpoints(): Promise<void> {
+    this.positions.clear();
+    this.generation++;
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const checkpoints = await readCheckpoints(this.redis, this.name);
+    for (const [topic, partitions] of Object.entries(this.assignment)) {
+      for (const partition of partitions) {
+        const offset = String((checkpoints.get(checkpointField(topic, partition)) ?? -1) + 1);
+        // Idle partitions deliver no batch that could notice the change: seek them all now.
+        try {
+          consumer.seek({ topic, partition, offset });
+        } catch (error) {
+          this.logger.warn({ msg: 'projection could not seek', projection: this.name, topic, partition, offset, error: String(error) });
+        }
+      }
+    }
+  }
+
+  private scheduleEpochCheck(): void {
+    this.epochTimer = setTimeout(() => void this.checkEpoch(), this.options.epochCheckIntervalMs ?? 500);
+    this.epochTimer.unref();
+  }
+
+  /** An idle runner writes nothing that a script could refuse: a flush must be noticed here. */
+  private async checkEpoch(): Promise<void> {
+    try {
+      const current = await this.redis.get(this.keys.epoch);
+      if (this.running && !this.establishing && current !== this.epoch) {
+        await this.establishEpoch(false, current === null ? 'epoch gone: Redis was flushed' : 'another runner rebuilt the model');
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'projection epoch check failed', projection: this.name, error: String(error) });
+    } finally {
+      if (this.running) this.scheduleEpochCheck();
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    // Nothing is written while the model is being reset; afterwards the positions are new.
+    if (this.establishing) await this.establishing.catch(() => undefined);
+    const { generation, epoch } = this;
+    if (!isRunning() || isStale() || epoch === undefined) return;
+    const { topic, partition } = batch;
+    const field = checkpointField(topic, partition);
+    let checkpoint = this.positions.get(field);
+    if (checkpoint === undefined) {
+      checkpoint = (await readCheckpoint(this.redis, this.name, topic, partition)) ?? -1;
+      if (generation !== this.generation) return;
+      this.positions.set(field, checkpoint);
+      // Batches must continue exactly where Redis stands; anything else is re-read from there.
+      if (fetchedOffsetOf(batch) !== checkpoint + 1) {
+        this.consumer?.seek({ topic, partition, offset: String(checkpoint + 1) });
+        return;
+      }
+    }
+
+    const prepared = prepareBatch(this.projection, this.options.registry, topic, partition, batch.messages, checkpoint);
+    for (const { offset, reason } of prepared.invalid) {
+      this.logger.warn({ msg: 'projection skipped an unreadable event', projection: this.name, topic, partition, offset, reason });
+    }
+    this.stats.batches++;
+    this.stats.folded += prepared.folded;
+    this.stats.invalid += prepared.invalid.length;
+    this.stats.markers += prepared.markers;
+
+    const requests = this.requestsFor(topic, partition, epoch, checkpoint, prepared.events, Number(batch.lastOffset()));
+    // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
+    const outcomes = await Promise.all(requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })));
+    if (generation !== this.generation) return;
+    let reached = checkpoint;
+    for (const { request, result } of outcomes) {
+      switch (result.status) {
+        case 'applied':
+          reached = request.lastOffset;
+          this.stats.applied += result.applied;
+          break;
+        case 'duplicate':
+          reached = Math.max(reached, result.checkpoint);
+          this.stats.duplicates++;
+          break;
+        case 'diverged':
+          this.positions.set(field, result.checkpoint);
+          this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
+          return;
+        case 'flushed':
+          return this.establishEpoch(false, 'epoch gone: Redis was flushed');
+        case 'epoch-changed':
+          if (this.epoch === epoch) await this.establishEpoch(false, 'another runner rebuilt the model');
+          return;
+        case 'checkpoint-lost':
+          return this.establishEpoch(true, `checkpoint of ${field} lost after offset ${checkpoint}`);
+      }
+    }
+    this.positions.set(field, reached);
+    if (reached > Number(batch.lastOffset())) {
+      // Redis is ahead of this consumer (another instance applied more): skip to where it stands.
+      this.consumer?.seek({ topic, partition, offset: String(reached + 1) });
+      return;
+    }
+    resolveOffset(batch.lastOffset());
+    await commitOffsetsIfNecessary().catch((error: unknown) => {
+      this.logger.warn({ msg: 'projection could not commit its monitoring offsets', projection: this.name, error: String(error) });
+    });
+    await heartbeat();
+  }
+
+  /** One script call per maxEventsPerCall events; the last one carries the batch's last offset. */
+  private requestsFor(topic: string, partition: number, epoch: string, checkpoint: number, events: BatchEvent[], lastOffset: number): ApplyRequest[] {
+    const size = this.batchOptions.maxEventsPerCall;
+    const chunks: BatchEvent[][] = [];
+    for (let i = 0; i < events.length; i += size) chunks.push(events.slice(i, i + size));
+    if (chunks.length === 0) chunks.push([]);
+    let expected = checkpoint;
+    return chunks.map((chunk, i) => {
+      const last = i === chunks.length - 1 ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
+      const request: ApplyRequest = {
+        projectionName: this.name,
+        keyPrefix: this.projection.keyPrefix,
+        topic,
+        partition,
+        epoch,
+        expectedCheckpoint: expected,
+        lastOffset: last,
+        events: chunk,
+      };
+      expected = last;
+      return request;
+    });
+  }
+}

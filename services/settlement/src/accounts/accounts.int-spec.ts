@@ -1,0 +1,71 @@
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ServiceApp, startService } from '@gpux/platform';
+import { DedicatedRedis, freePort, infraEnv, uniqueName } from '@gpux/testing';
+import { settlementService } from '../service';
+import {
+  AccountCommandResult,
+  DepositCommand,
+  GetAccountQuery,
+  GetLedgerQuery,
+  OpenAccountCommand,
+  WithdrawCommand,
+} from './accounts.cqrs';
+
+// The first slice through the whole machinery, in process: CQRS command bus -> Kafka commands ->
+// transactional decider -> events -> Redis projections -> query bus, with read-your-writes.
+describe('settlement accounts through the command and query buses', () => {
+  let redis: DedicatedRedis;
+  let service: ServiceApp;
+  let commands: CommandBus;
+  let queries: QueryBus;
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    service = await startService(
+      settlementService,
+      { ...infraEnv(), REDIS_URL: redis.url, PORT: String(await freePort()), TOPIC_NAMESPACE: uniqueName('acc'), LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000' },
+      { shutdownHooks: false },
+    );
+    commands = service.app.get(CommandBus);
+    queries = service.app.get(QueryBus);
+  });
+  afterAll(async () => {
+    await service?.app.close();
+    await redis?.stop();
+  });
+
+  const run = (c: object) => commands.execute(c as never) as Promise<AccountCommandResult>;
+
+  it('opens, credits and debits an account, answering with the balance queries then see', async () => {
+    const opened = await run(new OpenAccountCommand('acc-1', 'Ada'));
+    expect(opened.outcome.status).toBe('accepted');
+    expect(opened.account).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 0 });
+
+    const deposited = await run(new DepositCommand('acc-1', 12_500_000, 'wire-1'));
+    expect(deposited.account?.balance).toBe(12_500_000);
+    const withdrawn = await run(new WithdrawCommand('acc-1', 2_500_001));
+    expect(withdrawn.account?.balance).toBe(9_999_999);
+    expect(await queries.execute(new GetAccountQuery('acc-1'))).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 9_999_999 });
+    expect(await queries.execute(new GetLedgerQuery('acc-1'))).toEqual([
+      expect.objectContaining({ kind: 'deposit', amount: 12_500_000, reference: 'wire-1' }),
+      expect.objectContaining({ kind: 'withdrawal', amount: -2_500_001, reference: null }),
+    ]);
+  });
+
+  it('rejects a withdrawal that would go negative with INSUFFICIENT_FUNDS and changes nothing', async () => {
+    await run(new OpenAccountCommand('acc-2', 'Bob'));
+    await run(new DepositCommand('acc-2', 100));
+    const result = await run(new WithdrawCommand('acc-2', 101));
+    expect(result.outcome).toMatchObject({ status: 'rejected', code: 'INSUFFICIENT_FUNDS', field: 'amount' });
+    expect(result.account?.balance).toBe(100);
+  });
+
+  it('answers a repeated idempotency key with the first outcome and writes nothing new', async () => {
+    await run(new OpenAccountCommand('acc-3', 'Cy'));
+    const first = await run(new DepositCommand('acc-3', 40, undefined, 'client-key-7'));
+    const again = await run(new DepositCommand('acc-3', 40, undefined, 'client-key-7'));
+    expect(again.outcome).toEqual(first.outcome);
+    expect(again.account?.balance).toBe(40);
+    expect(await queries.execute(new GetLedgerQuery('acc-3'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,33 @@
+import { Envelope } from '@gpux/contracts';
+import { applyOps, Model } from '@gpux/eventsourcing/domain';
+import { accountKeys, accountsProjection } from './accounts.projection';
+
+const event = (type: string, data: unknown, id = type): Envelope => ({
+  id, type, source: 'settlement', subject: 'acc-1', time: '2026-01-01T00:00:00.000Z', schemaVersion: 1, correlationId: 'c', causationId: 'c', data,
+});
+
+describe('accounts projection', () => {
+  const projection = accountsProjection('settlement.events');
+
+  it('folds balance and ledger in integer minor units', () => {
+    const model: Model = new Map();
+    for (const e of [
+      event('settlement.AccountOpened', { accountId: 'acc-1', owner: 'Ada' }),
+      event('settlement.FundsDeposited', { accountId: 'acc-1', amount: 1_000_000, reference: 'wire' }, 'e2'),
+      event('settlement.FundsWithdrawn', { accountId: 'acc-1', amount: 250_001, reference: null }, 'e3'),
+      event('settlement.CommandRejected', { commandType: 'settlement.Withdraw', code: 'INSUFFICIENT_FUNDS', message: 'no' }),
+    ]) {
+      applyOps(model, projection.apply(e));
+    }
+    expect(model.get(accountKeys.account('acc-1'))).toEqual(new Map([['owner', 'Ada'], ['balance', '749999']]));
+    expect((model.get(accountKeys.ledger('acc-1')) as string[]).map((e) => JSON.parse(e))).toEqual([
+      { eventId: 'e2', kind: 'deposit', amount: 1_000_000, reference: 'wire', time: '2026-01-01T00:00:00.000Z' },
+      { eventId: 'e3', kind: 'withdrawal', amount: -250_001, reference: null, time: '2026-01-01T00:00:00.000Z' },
+    ]);
+  });
+
+  it('writes only under its key prefix', () => {
+    const ops = projection.apply(event('settlement.FundsDeposited', { accountId: 'x', amount: 1, reference: null }));
+    expect(ops.every((o) => o.key.startsWith(projection.keyPrefix))).toBe(true);
+  });
+});

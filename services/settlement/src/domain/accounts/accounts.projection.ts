@@ -1,0 +1,52 @@
+import type { Envelope } from '@gpux/contracts';
+import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
+
+/** Read-model keys, for the projection that writes them and the queries that read them. */
+export const accountKeys = {
+  prefix: 'settlement:accounts:',
+  /** Hash: owner, balance (minor units). */
+  account: (accountId: string) => `settlement:accounts:${accountId}`,
+  /** List of JSON ledger entries, oldest first. */
+  ledger: (accountId: string) => `settlement:accounts:${accountId}:ledger`,
+};
+
+export interface LedgerEntry {
+  eventId: string;
+  kind: 'deposit' | 'withdrawal';
+  /** Signed minor units: credits positive, debits negative. */
+  amount: number;
+  reference: string | null;
+  time: string;
+}
+
+/** Balances and ledgers of accounts, folded from settlement's account events. */
+export function accountsProjection(eventsTopic: string): Projection {
+  return {
+    name: 'settlement.accounts',
+    topics: [eventsTopic],
+    keyPrefix: accountKeys.prefix,
+    apply(event: Envelope, _position?: LogPosition): RedisOp[] {
+      switch (event.type) {
+        case 'settlement.AccountOpened': {
+          const { accountId, owner } = event.data as { accountId: string; owner: string };
+          return [
+            { op: 'hset', key: accountKeys.account(accountId), field: 'owner', value: owner },
+            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: 0 },
+          ];
+        }
+        case 'settlement.FundsDeposited':
+        case 'settlement.FundsWithdrawn': {
+          const { accountId, amount, reference } = event.data as { accountId: string; amount: number; reference: string | null };
+          const signed = event.type === 'settlement.FundsDeposited' ? amount : -amount;
+          const entry: LedgerEntry = { eventId: event.id, kind: signed > 0 ? 'deposit' : 'withdrawal', amount: signed, reference, time: event.time };
+          return [
+            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: signed },
+            { op: 'rpush', key: accountKeys.ledger(accountId), value: JSON.stringify(entry) },
+          ];
+        }
+        default:
+          return [];
+      }
+    },
+  };
+}
