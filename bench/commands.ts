@@ -19,6 +19,9 @@ const ROOT = resolve(__dirname, '../../..');
 const ACCOUNTS = 2_000;
 const PER_RUN = Number(process.env['BENCH_COMMANDS'] ?? 30_000);
 const BATCH_SIZES = [10, 100, 500];
+/** Offered load of the latency runs, commands per second, and how long each lasts. */
+const PACED_RATES = [2_000, 5_000, 8_000];
+const PACED_SECONDS = Number(process.env['BENCH_PACED_SECONDS'] ?? 6);
 const log = (msg: string) => process.stderr.write(`[bench:commands] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
@@ -26,6 +29,22 @@ const clients = new KafkaClients({ clientId: 'bench-commands', brokers });
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Sends messages in batches of `batch` every batch/rate seconds: an offered load, not a flood. */
+async function producePaced(producer: Producer, topicName: string, messages: Message[], batch: number, rate: number, sentAt: Map<string, number>) {
+  const start = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < messages.length; i += batch) {
+    const due = start + (i / rate) * 1000;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const slice = messages.slice(i, i + batch);
+    const now = performance.now();
+    for (const m of slice) sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
+    pending.push(producer.send({ topic: topicName, messages: slice }));
+  }
+  await Promise.all(pending);
 }
 
 /** Sends messages in batches of `batch`, at most `inFlight` requests at once, as fast as they go. */
@@ -83,7 +102,15 @@ async function main() {
   });
   const producer = clients.producer({ idempotent: true, maxInFlightRequests: 8 });
   await producer.connect();
-  const results: Record<string, number>[] = [];
+  interface Run {
+    mode: 'flood' | 'paced';
+    batch: number;
+    offeredPerSec?: number;
+    commandsPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+  }
+  const results: Run[] = [];
   try {
     await waitUntil('the settlement service', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000);
     const events = topic('settlement', 'events', ns).name;
@@ -103,20 +130,33 @@ async function main() {
     await produceAll(producer, commandsTopic, opens, 500);
     await waitUntil('accounts opened', () => opens.every((_, i) => seenAt.has(`open-${i}`)), 120_000);
 
-    for (const batch of BATCH_SIZES) {
-      const runId = `b${batch}`;
-      const messages = commands(PER_RUN, runId);
+    const measure = async (runId: string, count: number, send: (messages: Message[], sentAt: Map<string, number>) => Promise<void>) => {
+      const messages = commands(count, runId);
       const sentAt = new Map<string, number>();
       const started = performance.now();
-      await produceAll(producer, commandsTopic, messages, batch, sentAt);
+      await send(messages, sentAt);
       await waitUntil(`outcomes of run ${runId}`, () => messages.every((_, i) => seenAt.has(`${runId}-${i}`)), 300_000);
       const latencies = [...sentAt].map(([k, t]) => (seenAt.get(k) ?? NaN) - t).sort((a, b) => a - b);
       const ended = Math.max(...[...sentAt.keys()].map((k) => seenAt.get(k) ?? 0));
-      const r = {
-        batch,
-        commandsPerSec: Math.round(PER_RUN / ((ended - started) / 1000)),
+      return {
+        commandsPerSec: Math.round(count / ((ended - started) / 1000)),
         p50Ms: Math.round(percentile(latencies, 50)),
         p99Ms: Math.round(percentile(latencies, 99)),
+      };
+    };
+    // Saturation: every command at once, in producer batches of several sizes (latency is queueing).
+    for (const batch of BATCH_SIZES) {
+      const r: Run = { mode: 'flood', batch, ...(await measure(`b${batch}`, PER_RUN, (m, sentAt) => produceAll(producer, commandsTopic, m, batch, sentAt))) };
+      log(JSON.stringify(r));
+      results.push(r);
+    }
+    // Latency at an offered load: batches of 10 commands, paced.
+    for (const rate of PACED_RATES) {
+      const r: Run = {
+        mode: 'paced',
+        offeredPerSec: rate,
+        batch: 10,
+        ...(await measure(`r${rate}`, rate * PACED_SECONDS, (m, sentAt) => producePaced(producer, commandsTopic, m, 10, rate, sentAt))),
       };
       log(JSON.stringify(r));
       results.push(r);
@@ -136,16 +176,20 @@ async function main() {
     await reader.disconnect();
     await admin.deleteTopics({ topics: [plain, ...topicsOf('settlement', ns).map((t) => t.name)] }).catch(() => undefined);
 
-    const best = results.reduce((a, b) => ((b['commandsPerSec'] ?? 0) > (a['commandsPerSec'] ?? 0) ? b : a));
+    // Headline: the highest offered load served with p99 <= 100 ms, else the best paced run;
+    // the flood's throughput is the capacity, set against the ceiling.
+    const paced = results.filter((r) => r.mode === 'paced');
+    const withinTarget = paced.filter((r) => r.p99Ms <= 100);
+    const headline = (withinTarget.length ? withinTarget : paced).reduce((a, b) => (b.commandsPerSec > a.commandsPerSec ? b : a));
+    const flood = results.filter((r) => r.mode === 'flood').reduce((a, b) => (b.commandsPerSec > a.commandsPerSec ? b : a));
     const summary = {
       bench: 'commands',
-      commandsPerSec: best['commandsPerSec'],
-      p50Ms: best['p50Ms'],
-      p99Ms: best['p99Ms'],
+      commandsPerSec: headline.commandsPerSec,
+      p50Ms: headline.p50Ms,
+      p99Ms: headline.p99Ms,
       ceilingPerSec,
-      ofCeiling: Number(((best['commandsPerSec'] ?? 0) / ceilingPerSec).toFixed(2)),
-      bestBatch: best['batch'],
-      commandsPerRun: PER_RUN,
+      maxCommandsPerSec: flood.commandsPerSec,
+      maxOfCeiling: Number(((flood.commandsPerSec ?? 0) / ceilingPerSec).toFixed(2)),
       runs: results,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);

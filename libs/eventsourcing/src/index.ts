@@ -8,3 +8,4 @@ export * from './kafka/provisioning';
 export * from './nest/event-sourcing.module';
 export * from './nest/config';
 export * from './redis';
+export * from './kafka/process-manager-runner';

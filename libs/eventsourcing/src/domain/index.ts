@@ -3,3 +3,4 @@ export * from './decider';
 export * from './projection';
 export * from './scenario';
 export * from './outcomes.projection';
+export * from './process-manager';

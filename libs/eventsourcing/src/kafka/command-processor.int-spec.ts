@@ -7,6 +7,7 @@ import { commandMessage } from '../testing';
 import { CommandProcessor } from './command-processor';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { PartitionWorker, WorkerContext } from './partition-worker';
+import { ProcessManagerRunner } from './process-manager-runner';
 import { provisionTopics, TopicMismatchError } from './provisioning';
 
 // The library against the real broker, with a small balance decider over settlement's messages.
@@ -241,5 +242,40 @@ describe('command processing on Kafka', () => {
     await owner.close();
     await zombieClients.onApplicationShutdown();
     await ownerClients.onApplicationShutdown();
+  });
+
+  it('runs a process manager in the same exactly-once loop: one command per event, across a restart', async () => {
+    const ns = await namespaceWithTopics();
+    const p = processor(ns);
+    await p.start();
+    const welcome = {
+      name: 'welcome-credit',
+      react: (event: { type: string; subject: string; data: unknown }) =>
+        event.type === 'settlement.AccountOpened'
+          ? [{ type: 'settlement.Deposit', subject: event.subject, data: { accountId: event.subject, amount: 1_000, reference: 'welcome' } }]
+          : [],
+    };
+    const pm = () => new ProcessManagerRunner({ kafka, manager: welcome, registry: settlementMessages, from: 'settlement', to: 'settlement', namespace: ns });
+    try {
+      await send(ns, ...Array.from({ length: 10 }, (_, i) => open(`pm-${i}`)));
+      const first = pm();
+      await first.start();
+      await outcomes(ns, 12);
+      await first.stop();
+      await send(ns, ...Array.from({ length: 10 }, (_, i) => open(`pm-${10 + i}`)));
+      const second = pm();
+      await second.start();
+      await outcomes(ns, 40);
+      await settle(1_500);
+      await second.stop();
+      const all = await outcomes(ns, 40);
+      const credits = all.filter((e) => typeOf(e) === 'settlement.FundsDeposited');
+      expect(credits).toHaveLength(20);
+      expect(new Set(credits.map((e) => e.key)).size).toBe(20);
+      const commands = await readTopic(kafka, topic('settlement', 'commands', ns).name, (rs) => rs.length >= 40);
+      expect(commands.filter((c) => c.headers[HEADERS.source] === 'pm.welcome-credit')).toHaveLength(20);
+    } finally {
+      await p.stop();
+    }
   });
 });

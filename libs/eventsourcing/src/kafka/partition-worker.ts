@@ -115,6 +115,9 @@ export class PartitionWorker {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 30_000,
+      // The coordinator answers CONCURRENT_TRANSACTIONS while it finishes the previous commit (a
+      // few ms): retry soon, not after the client's default 200 ms, or every transaction waits.
+      retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 15 },
     });
     await this.producer.connect();
     this.logger.debug({ msg: 'producer initialised (older owners fenced)', transactionalId: this.transactionalId });

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/contracts';
+import { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { ProcessManager } from '../domain/process-manager';
+import { fromKafka, toKafka } from './codec';
+import { deadLetter } from './dead-letter';
+
+export interface ProcessManagerRunnerOptions {
+  kafka: Kafka;
+  manager: ProcessManager;
+  registry: MessageRegistry;
+  /** Whose events it reads, and into whose commands topic it writes. */
+  from: EventSourcedService;
+  to: EventSourcedService;
+  namespace?: string;
+  sessionTimeoutMs?: number;
+}
+
+function derivedId(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Runs a process manager in the same exactly-once loop as the command processor: per input
+ * partition p one transactional producer (`<manager>-<events topic>-<p>`) writes the emitted
+ * commands and the consumer offset in one transaction. An event it cannot read goes to the target
+ * service's dead-letter topic with the reason, and the partition goes on.
+ */
+export class ProcessManagerRunner {
+  private readonly logger: Logger;
+  private readonly producers = new Map<number, Producer>();
+  private consumer: Consumer | undefined;
+  readonly input: string;
+  readonly output: string;
+  readonly deadLetter: string;
+  readonly groupId: string;
+
+  constructor(private readonly options: ProcessManagerRunnerOptions) {
+    const ns = options.namespace ?? '';
+    this.input = topic(options.from, 'events', ns).name;
+    this.output = topic(options.to, 'commands', ns).name;
+    this.deadLetter = topic(options.to, 'dead-letter', ns).name;
+    this.groupId = `${ns ? `${ns}.` : ''}pm.${options.manager.name}`;
+    this.logger = new Logger(`pm ${options.manager.name}`);
+  }
+
+  private async producerFor(partition: number): Promise<Producer> {
+    let producer = this.producers.get(partition);
+    if (producer) return producer;
+    producer = this.options.kafka.producer({
+      transactionalId: `${this.options.manager.name}-${this.input}-${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 15 },
+    });
+    await producer.connect();
+    this.producers.set(partition, producer);
+    return producer;
+  }
+
+  /** The commands for a batch of events, and the events that could not be read. */
+  private react(messages: KafkaMessage[], partition: number): { commands: Message[]; dead: Message[] } {
+    const commands: Message[] = [];
+    const dead: Message[] = [];
+    for (const message of messages) {
+      const type = message.headers?.[HEADERS.type]?.toString() ?? '';
+      if (type.endsWith('.PartitionClaimed')) continue;
+      try {
+        const event = this.options.registry.decode(fromKafka(message));
+        this.options.manager.react(event).forEach((c, i) => {
+          const id = derivedId(`${this.options.manager.name}:${event.id}:${i}`);
+          const wire = this.options.registry.encode({
+            id, type: c.type, source: `pm.${this.options.manager.name}`, subject: c.subject, time: new Date().toISOString(),
+            schemaVersion: this.options.registry.currentVersion(c.type), correlationId: event.correlationId, causationId: event.id,
+            idempotencyKey: id, data: c.data,
+          });
+          commands.push(toKafka(wire));
+        });
+      } catch (error) {
+        dead.push(deadLetter(message, { topic: this.input, partition }, error instanceof Error ? error.message : String(error)));
+      }
+    }
+    return { commands, dead };
+  }
+
+  async start(): Promise<void> {
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
+    const consumer = this.options.kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout, heartbeatInterval: Math.max(1_000, sessionTimeout / 5) });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const mine = new Set(payload.memberAssignment[this.input] ?? []);
+      for (const [p, producer] of this.producers) if (!mine.has(p)) void producer.disconnect().finally(() => this.producers.delete(p));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.input, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const producer = await this.producerFor(batch.partition);
+        const { commands, dead } = this.react(batch.messages, batch.partition);
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        const txn = await producer.transaction();
+        try {
+          const topicMessages = [];
+          if (commands.length) topicMessages.push({ topic: this.output, messages: commands });
+          if (dead.length) topicMessages.push({ topic: this.deadLetter, messages: dead });
+          if (topicMessages.length) await txn.sendBatch({ topicMessages });
+          await txn.sendOffsets({
+            consumerGroupId: this.groupId,
+            topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+          });
+          await txn.commit();
+        } catch (error) {
+          await txn.abort().catch(() => undefined);
+          this.producers.delete(batch.partition);
+          await producer.disconnect().catch(() => undefined);
+          this.logger.error({ msg: 'transaction failed; the batch will be read again', partition: batch.partition, error: String(error) });
+          throw error;
+        }
+        resolveOffset(last);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    await Promise.all([...this.producers.values()].map((p) => p.disconnect().catch(() => undefined)));
+    this.producers.clear();
+  }
+}
