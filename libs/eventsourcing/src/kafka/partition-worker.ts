@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Envelope, HEADERS, MessageRegistry, MessageValidationError, WireMessage } from '@gpux/contracts';
-import { CompressionTypes, Kafka, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Kafka, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { fromKafka, toKafka } from './codec';
@@ -114,6 +114,7 @@ export class PartitionWorker {
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
       transactionTimeout: 30_000,
       // The coordinator answers CONCURRENT_TRANSACTIONS while it finishes the previous commit (a
       // few ms): retry soon, not after the client's default 200 ms, or every transaction waits.

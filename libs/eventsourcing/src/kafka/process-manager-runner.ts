@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/contracts';
-import { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka } from './codec';
@@ -53,6 +53,7 @@ export class ProcessManagerRunner {
       transactionalId: `${this.options.manager.name}-${this.input}-${partition}`,
       idempotent: true,
       maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 15 },
     });
     await producer.connect();

@@ -18,12 +18,20 @@ const levelName: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs warns about this for every transactional producer with a bounded retry count. Our
+ * transactions abort on any failure and the work is redone from the committed offset, so bounded
+ * retries cannot duplicate anything; unbounded ones would hang a producer while the broker is away.
+ */
+const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
+
 /** Sends kafkajs' own log lines through the service's structured logger. */
 function kafkaLogCreator() {
   const logger = new Logger('kafkajs');
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
+      if (EXPECTED_WARNINGS.includes(message)) return;
       logger[levelName[level] ?? 'log']({ msg: message, ...rest });
     };
 }
