@@ -45,8 +45,12 @@ describe('message registry', () => {
 
   it.each([
     ['an unknown type', (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'settlement.Nope' }), /unknown message type settlement.Nope/],
-    ['a missing id', (w: Record<string, string>) => { const { [HEADERS.id]: _, ...rest } = w; return rest; }, /headers are invalid: ce_id/],
+    ['a missing id', (w: Record<string, string>) => { const { [HEADERS.id]: _, ...rest } = w; return rest; }, /headers are invalid: ce_id: is required/],
     ['a version from the future', (w: Record<string, string>) => ({ ...w, [HEADERS.schemaVersion]: '9' }), /newer than this service knows/],
+    ['a time without a zone', (w: Record<string, string>) => ({ ...w, [HEADERS.time]: '2026-11-29T10:00:00' }), /headers are invalid: ce_time: must be an ISO-8601 time with a zone/],
+    ['another spec version', (w: Record<string, string>) => ({ ...w, [HEADERS.specVersion]: '0.3' }), /headers are invalid: ce_specversion: must be 1.0/],
+    ['a malformed type', (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'deposit' }), /headers are invalid: ce_type: must look like <service>.<Name>/],
+    ['an empty subject', (w: Record<string, string>) => ({ ...w, [HEADERS.subject]: '' }), /headers are invalid: ce_subject: must be 1 to 512 characters/],
   ])('refuses to read a message with %s', (_what, mangle, reason) => {
     const wire = settlementMessages.encode({ ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data: { accountId: 'acc-1', amount: 5, reference: null } });
     expect(() => settlementMessages.decode({ ...wire, headers: mangle(wire.headers) })).toThrow(reason);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Envelope, HEADERS, headerSchema, WireMessage } from './envelope';
+import { Envelope, HEADERS, parseHeaders, WireMessage } from './envelope';
 
 /** One version of one message type. Version n > 1 says how to read version n - 1 (its upcaster). */
 export interface MessageVersion {
@@ -91,13 +91,12 @@ export class MessageRegistry {
 
   /** Reads a message of any known version as the current version. */
   decode(wire: WireMessage): Envelope {
-    const headers = headerSchema.safeParse(wire.headers);
-    if (!headers.success) throw new MessageValidationError(`headers are invalid: ${describeIssues(headers.error)}`);
-    const h = headers.data;
-    const type = h[HEADERS.type];
+    const h = parseHeaders(wire.headers);
+    if (typeof h === 'string') throw new MessageValidationError(`headers are invalid: ${h}`);
+    const type = h.type;
     const def = this.types.get(type);
     if (!def) throw new MessageValidationError(`unknown message type ${type}`);
-    const version = Number(h[HEADERS.schemaVersion]);
+    const version = h.schemaVersion;
     if (version > def.versions.length) {
       throw new MessageValidationError(`${type} v${version} is newer than this service knows (v${def.versions.length})`);
     }
@@ -113,15 +112,15 @@ export class MessageRegistry {
       data = this.validate(type, next, next.upcast!(data));
     }
     return {
-      id: h[HEADERS.id],
+      id: h.id,
       type,
-      source: h[HEADERS.source],
-      subject: h[HEADERS.subject],
-      time: h[HEADERS.time],
+      source: h.source,
+      subject: h.subject,
+      time: h.time,
       schemaVersion: def.versions.length,
-      correlationId: h[HEADERS.correlationId],
-      causationId: h[HEADERS.causationId] ?? null,
-      ...(h[HEADERS.idempotencyKey] ? { idempotencyKey: h[HEADERS.idempotencyKey] } : {}),
+      correlationId: h.correlationId,
+      causationId: h.causationId ?? null,
+      ...(h.idempotencyKey ? { idempotencyKey: h.idempotencyKey } : {}),
       data,
     };
   }

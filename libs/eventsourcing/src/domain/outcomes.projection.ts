@@ -16,7 +16,7 @@ export interface CommandOutcome {
 }
 
 export function outcomeKey(service: string, idempotencyKey: string): string {
-  return `outcomes:${service}:${idempotencyKey}`;
+  return `${service}:outcomes:${idempotencyKey}`;
 }
 
 /**
@@ -27,7 +27,7 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
   return {
     name: `${service}.outcomes`,
     topics: [eventsTopic],
-    keyPrefix: `outcomes:${service}:`,
+    keyPrefix: `${service}:outcomes:`,
     apply(event: Envelope, position?: LogPosition): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);

@@ -36,6 +36,21 @@ export interface Projection {
   apply(event: Envelope, position?: LogPosition): RedisOp[];
 }
 
+/**
+ * Several projections folded as one: one read of the log, one decode per event, and one atomic
+ * write of all their changes with one checkpoint. Their key prefixes must share `keyPrefix`.
+ */
+export function combineProjections(name: string, keyPrefix: string, parts: Projection[]): Projection {
+  const outside = parts.find((p) => !p.keyPrefix.startsWith(keyPrefix));
+  if (outside) throw new Error(`projection ${outside.name} writes under ${outside.keyPrefix}, outside ${keyPrefix}`);
+  return {
+    name,
+    keyPrefix,
+    topics: [...new Set(parts.flatMap((p) => p.topics))],
+    apply: (event, position) => parts.flatMap((p) => (!position || p.topics.includes(position.topic) ? p.apply(event, position) : [])),
+  };
+}
+
 export type Model = Map<string, string | Map<string, string> | string[]>;
 
 /** Applies writes to an in-memory model with Redis' semantics: the reference for tests. */

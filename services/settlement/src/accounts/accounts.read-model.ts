@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { settlementMessages } from '@gpux/contracts';
-import { EventSourcingHost, LogPosition, outcomesProjection, ProjectionRunner, waitForPosition } from '@gpux/eventsourcing';
+import { combineProjections, EventSourcingHost, LogPosition, outcomesProjection, ProjectionRunner, waitForPosition } from '@gpux/eventsourcing';
 import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accountKeys, accountsProjection } from '../domain/accounts/accounts.projection';
 import type { AccountView } from './accounts.cqrs';
 
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
+const READ_MODEL = 'settlement.read-model';
 
 /**
  * settlement's read side: runs the accounts and outcomes projections into Redis and answers
@@ -13,8 +14,7 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly runners: ProjectionRunner[];
-  readonly accounts;
+  private readonly runner: ProjectionRunner;
 
   constructor(
     host: EventSourcingHost,
@@ -22,32 +22,34 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number },
   ) {
-    this.accounts = accountsProjection(host.topics.events);
+    // One runner folds both read models: the log is read and decoded once, and an outcome is
+    // visible exactly when the balances it changed are.
+    const projection = combineProjections(READ_MODEL, 'settlement:', [
+      accountsProjection(host.topics.events),
+      outcomesProjection('settlement', host.topics.events),
+    ]);
     const ns = config.TOPIC_NAMESPACE ? `${config.TOPIC_NAMESPACE}.` : '';
-    this.runners = [this.accounts, outcomesProjection('settlement', host.topics.events)].map(
-      (projection) =>
-        new ProjectionRunner({
-          kafka,
-          redis: redis.redis,
-          projection,
-          registry: settlementMessages,
-          groupId: `${ns}proj-${projection.name}`,
-          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-          logger: new Logger(`projection ${projection.name}`),
-        }),
-    );
+    this.runner = new ProjectionRunner({
+      kafka,
+      redis: redis.redis,
+      projection,
+      registry: settlementMessages,
+      groupId: `${ns}proj-${projection.name}`,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      logger: new Logger(`projection ${projection.name}`),
+    });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.start()));
+  onApplicationBootstrap(): Promise<void> {
+    return this.runner.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runner.stop();
   }
 
   waitFor(position: LogPosition, timeoutMs = READ_YOUR_WRITES_TIMEOUT_MS): Promise<void> {
-    return waitForPosition(this.redis.redis, this.accounts.name, position, timeoutMs);
+    return waitForPosition(this.redis.redis, READ_MODEL, position, timeoutMs);
   }
 
   async account(accountId: string): Promise<AccountView | null> {
@@ -57,6 +59,6 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
   }
 
   lag() {
-    return Promise.all(this.runners.map(async (r) => ({ projection: r.name, partitions: await r.lag() })));
+    return this.runner.lag();
   }
 }
