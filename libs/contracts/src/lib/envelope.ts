@@ -46,17 +46,8 @@ export const HEADERS = {
   contentType: 'content-type',
 } as const;
 
-export interface ParsedHeaders {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  schemaVersion: number;
-  correlationId: string;
-  causationId?: string;
-  idempotencyKey?: string;
-}
+/** The envelope's fields as read from the headers: everything but the body. */
+export type ParsedHeaders = Omit<Envelope, 'data' | 'causationId'> & { causationId?: string };
 
 const TYPE = /^[a-z][a-z-]*\.[A-Z][A-Za-z]*$/;
 const VERSION = /^[1-9]\d{0,3}$/;

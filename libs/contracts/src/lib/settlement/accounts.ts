@@ -7,30 +7,21 @@ import { MessageRegistry } from '../registry';
 export const settlementMessages = new MessageRegistry();
 
 export const openAccountSchema = z.object({ accountId: entityId, owner: z.string().min(1).max(200) });
-export const depositSchema = z.object({
+/** Money into or out of an account, with the client's reference (a wire id, an invoice). */
+const movementSchema = z.object({
   accountId: entityId,
   amount: positiveMinorUnits,
   reference: z.string().max(200).optional(),
 });
-export const withdrawSchema = z.object({
-  accountId: entityId,
-  amount: positiveMinorUnits,
-  reference: z.string().max(200).optional(),
-});
+export const depositSchema = movementSchema;
+export const withdrawSchema = movementSchema;
 
 export const accountOpenedSchema = z.object({ accountId: entityId, owner: z.string().min(1) });
 /** v1 (the first ledger) counted whole US cents and had no reference. */
 export const fundsDepositedV1Schema = z.object({ accountId: entityId, amountCents: z.number().int().positive() });
-export const fundsDepositedSchema = z.object({
-  accountId: entityId,
-  amount: positiveMinorUnits,
-  reference: z.string().max(200).nullable(),
-});
-export const fundsWithdrawnSchema = z.object({
-  accountId: entityId,
-  amount: positiveMinorUnits,
-  reference: z.string().max(200).nullable(),
-});
+const movedSchema = movementSchema.extend({ reference: z.string().max(200).nullable() });
+export const fundsDepositedSchema = movedSchema;
+export const fundsWithdrawnSchema = movedSchema;
 
 export type OpenAccount = z.infer<typeof openAccountSchema>;
 export type Deposit = z.infer<typeof depositSchema>;
