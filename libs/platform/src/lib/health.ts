@@ -1,5 +1,5 @@
 import { Controller, Get, Injectable } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { KafkaClients } from './kafka';
 import { RedisClient } from './redis';
 
@@ -52,17 +52,40 @@ export class DependencyIndicators {
   }
 }
 
-/** `GET /health`: 200 when Kafka and Redis both answer, 503 naming the one that does not. */
+/**
+ * What a service adds to its health report (e.g. a read model's lag). A check reports through the
+ * HealthIndicatorService it is given; down makes `/health` answer 503.
+ */
+@Injectable()
+export class HealthChecks {
+  private readonly checks = new Map<string, (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>>();
+
+  register(name: string, check: (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>): void {
+    this.checks.set(name, check);
+  }
+
+  all() {
+    return [...this.checks.values()];
+  }
+}
+
+/** `GET /health`: 200 when Kafka, Redis and the service's own checks are up, 503 naming what is not. */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly deps: DependencyIndicators,
+    private readonly extra: HealthChecks,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.deps.kafkaUp(), () => this.deps.redisUp()]);
+    return this.health.check([
+      () => this.deps.kafkaUp(),
+      () => this.deps.redisUp(),
+      ...this.extra.all().map((check) => () => check(this.indicators)),
+    ]);
   }
 }

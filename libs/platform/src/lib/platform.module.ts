@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { BaseConfig } from './config';
-import { DependencyIndicators, HealthController } from './health';
+import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { RedisClient } from './redis';
 
@@ -64,9 +64,10 @@ export class PlatformModule {
         },
         { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL) },
         DependencyIndicators,
+        HealthChecks,
         ShutdownLog,
       ],
-      exports: [SERVICE_CONFIG, KafkaClients, RedisClient, DependencyIndicators],
+      exports: [SERVICE_CONFIG, KafkaClients, RedisClient, DependencyIndicators, HealthChecks],
     };
   }
 }

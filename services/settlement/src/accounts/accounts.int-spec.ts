@@ -68,4 +68,11 @@ describe('settlement accounts through the command and query buses', () => {
     expect(again.account?.balance).toBe(40);
     expect(await queries.execute(new GetLedgerQuery('acc-3'))).toHaveLength(1);
   });
+
+  it('reports the read model and its lag in /health', async () => {
+    const response = await fetch(`${service.url}/health`, { headers: { connection: 'close' } });
+    const body = (await response.json()) as { details: Record<string, { status: string; lag?: number; partitions?: number }> };
+    expect(response.status).toBe(200);
+    expect(body.details['settlement.read-model']).toEqual({ status: 'up', lag: expect.any(Number), partitions: 6 });
+  });
 });

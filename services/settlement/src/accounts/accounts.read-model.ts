@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { settlementMessages } from '@gpux/contracts';
 import { combineProjections, EventSourcingHost, LogPosition, outcomesProjection, ProjectionRunner, waitForPosition } from '@gpux/eventsourcing';
-import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accountKeys, accountsProjection } from '../domain/accounts/accounts.projection';
 import type { AccountView } from './accounts.cqrs';
 
@@ -21,6 +21,7 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
     kafka: KafkaClients,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number },
+    health: HealthChecks,
   ) {
     // One runner folds both read models: the log is read and decoded once, and an outcome is
     // visible exactly when the balances it changed are.
@@ -37,6 +38,20 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
       groupId: `${ns}proj-${projection.name}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       logger: new Logger(`projection ${projection.name}`),
+    });
+    this.registerHealth(health);
+  }
+
+  /** The read model's lag in /health: up while it can be measured; how far behind, per partition. */
+  private registerHealth(health: HealthChecks): void {
+    health.register(READ_MODEL, async (indicators) => {
+      const check = indicators.check(READ_MODEL);
+      try {
+        const partitions = await this.runner.lag();
+        return check.up({ lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0), partitions: partitions.length });
+      } catch (error) {
+        return check.down({ message: error instanceof Error ? error.message : String(error) });
+      }
     });
   }
 
