@@ -1,0 +1,237 @@
+import fc from 'fast-check';
+import { Fill, fillSize, OrderBook, OrderInput, PlaceResult } from './order-book';
+
+/**
+ * The reference the engine must agree with: the same rules written the plainest way (a list,
+ * sorted on every match). Property tests run random streams through both.
+ */
+class ReferenceBook {
+  private resting: Array<OrderInput & { remaining: number; seq: number }> = [];
+  private seq = 0;
+
+  private static size(bid: OrderInput, ask: { hours: number }, bidRemaining: number, askRemaining: number) {
+    return fillSize(bid.hours, Math.min(bid.quantity, bid.minGpusPerNode ?? 1), ask.hours, bidRemaining, askRemaining);
+  }
+
+  private candidates(taker: OrderInput) {
+    return this.resting
+      .filter((o) => o.side !== taker.side && (taker.side === 'bid' ? o.price <= taker.price : o.price >= taker.price))
+      .sort((a, b) => (taker.side === 'bid' ? a.price - b.price : b.price - a.price) || a.seq - b.seq);
+  }
+
+  place(input: OrderInput): PlaceResult {
+    let remaining = input.quantity;
+    const fillable = () => {
+      let need = remaining;
+      for (const m of this.candidates(input)) {
+        if (m.owner === input.owner) break;
+        const [bid, ask, br, ar] = input.side === 'bid' ? [input, m, need, m.remaining] : [m, input, m.remaining, need];
+        need -= ReferenceBook.size(bid, ask, br, ar);
+        if (need === 0) break;
+      }
+      return input.quantity - need;
+    };
+    if (input.tif === 'FOK' && fillable() < input.quantity) return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+    const fills: Fill[] = [];
+    let selfTrade = false;
+    for (const m of this.candidates(input)) {
+      if (remaining === 0) break;
+      if (m.owner === input.owner) {
+        selfTrade = true;
+        break;
+      }
+      const bid = input.side === 'bid' ? { ...input, remaining } : m;
+      const ask = input.side === 'bid' ? m : { ...input, remaining };
+      const size = ReferenceBook.size(bid, ask, bid.remaining, ask.remaining);
+      if (size === 0) continue;
+      remaining -= size;
+      m.remaining -= size;
+      fills.push({ bidId: bid.id, askId: ask.id, buyer: bid.owner, seller: ask.owner, nodeId: ask.nodeId ?? '', price: m.price, quantity: size, hours: bid.hours, maker: m.side });
+    }
+    this.resting = this.resting.filter((o) => o.remaining > 0);
+    if (remaining === 0) return { fills, resting: 0, cancelled: 0 };
+    if (selfTrade) return { fills, resting: 0, cancelled: remaining, reason: 'SELF_TRADE' };
+    if (input.tif !== 'GTC') return { fills, resting: 0, cancelled: remaining, reason: 'IOC_REMAINDER' };
+    this.resting.push({ ...input, remaining, seq: ++this.seq });
+    return { fills, resting: remaining, cancelled: 0 };
+  }
+
+  cancel(id: string): number {
+    const o = this.resting.find((r) => r.id === id);
+    this.resting = this.resting.filter((r) => r.id !== id);
+    return o?.remaining ?? 0;
+  }
+}
+
+type Op = { kind: 'place'; order: Omit<OrderInput, 'id'> } | { kind: 'cancel'; pick: number };
+
+const orderArb: fc.Arbitrary<Omit<OrderInput, 'id'>> = fc
+  .record({
+    side: fc.constantFrom('bid' as const, 'ask' as const),
+    owner: fc.constantFrom('alice', 'bob', 'carol', 'dave'),
+    price: fc.integer({ min: 95, max: 105 }),
+    quantity: fc.integer({ min: 1, max: 8 }),
+    hours: fc.integer({ min: 1, max: 4 }),
+    node: fc.integer({ min: 1, max: 3 }),
+    minGpusPerNode: fc.integer({ min: 1, max: 4 }),
+    tif: fc.constantFrom('GTC' as const, 'GTC' as const, 'IOC' as const, 'FOK' as const),
+  })
+  .map(({ node, minGpusPerNode, ...o }) =>
+    o.side === 'ask' ? { ...o, nodeId: `${o.owner}-node-${node}` } : { ...o, minGpusPerNode },
+  );
+
+const opsArb = fc.array(
+  fc.oneof({ weight: 5, arbitrary: orderArb.map((order): Op => ({ kind: 'place', order })) }, { weight: 1, arbitrary: fc.nat(50).map((pick): Op => ({ kind: 'cancel', pick })) }),
+  { minLength: 1, maxLength: 120 },
+);
+
+/** Runs a stream through the engine, checking invariants after every step; returns the results. */
+function run(ops: Op[], check: (book: OrderBook, result: PlaceResult | number, input?: OrderInput) => void) {
+  const book = new OrderBook();
+  const placed: string[] = [];
+  const results: Array<PlaceResult | number> = [];
+  ops.forEach((op, i) => {
+    if (op.kind === 'place') {
+      const input = { ...op.order, id: `o${i}` };
+      placed.push(input.id);
+      const result = book.place(input);
+      check(book, result, input);
+      results.push(result);
+    } else {
+      const id = placed[op.pick % Math.max(1, placed.length)];
+      const cancelled = id ? book.cancel(id) : 0;
+      check(book, cancelled);
+      results.push(cancelled);
+    }
+  });
+  return results;
+}
+
+describe('order book (property-based)', () => {
+  it('agrees with the reference model on every fill, in price–time priority', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        const reference = new ReferenceBook();
+        const placed: string[] = [];
+        const expected = ops.map((op, i) => {
+          if (op.kind === 'place') {
+            placed.push(`o${i}`);
+            return reference.place({ ...op.order, id: `o${i}` });
+          }
+          const id = placed[op.pick % Math.max(1, placed.length)];
+          return id ? reference.cancel(id) : 0;
+        });
+        expect(run(ops, () => undefined)).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('conserves quantity: every GPU of every order is filled, resting or cancelled', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        let placedQty = 0;
+        let filledQty = 0;
+        let cancelledQty = 0;
+        const book = new OrderBook();
+        run(ops, (b, result, input) => {
+          if (typeof result === 'number') cancelledQty += result;
+          else {
+            placedQty += input!.quantity;
+            const takerFilled = result.fills.reduce((s, f) => s + f.quantity, 0);
+            expect(takerFilled + result.resting + result.cancelled).toBe(input!.quantity);
+            filledQty += 2 * takerFilled; // a fill consumes the same GPUs from taker and maker
+            cancelledQty += result.cancelled;
+          }
+          const restingQty = b.orders().reduce((s, o) => s + o.remaining, 0);
+          expect(filledQty + cancelledQty + restingQty).toBe(placedQty);
+          void book;
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('never leaves a crossed book: no resting bid and ask of different owners that could trade', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        run(ops, (book) => {
+          const orders = book.orders();
+          for (const bid of orders.filter((o) => o.side === 'bid')) {
+            for (const ask of orders.filter((o) => o.side === 'ask' && o.owner !== bid.owner && o.price <= bid.price)) {
+              const tradable = fillSize(bid.hours, bid.minGpusPerNode, ask.hours, bid.remaining, ask.remaining) > 0;
+              // Only the owner's own order may stand between them (self-trade prevention cancels the newer).
+              expect({ bid: bid.id, ask: ask.id, tradable }).toEqual({ bid: bid.id, ask: ask.id, tradable: false });
+            }
+          }
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('honours FOK, IOC and self-trade prevention', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        run(ops, (book, result, input) => {
+          if (typeof result === 'number' || !input) return;
+          const filled = result.fills.reduce((s, f) => s + f.quantity, 0);
+          if (input.tif === 'FOK') expect(filled === input.quantity || (filled === 0 && result.reason === 'FOK_UNFILLABLE')).toBe(true);
+          if (input.tif !== 'GTC') expect(book.has(input.id)).toBe(false);
+          for (const f of result.fills) {
+            expect(f.buyer).not.toBe(f.seller);
+            expect(f.price).toBe(input.side === 'bid' ? Math.min(f.price, input.price) : Math.max(f.price, input.price));
+          }
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('order book (examples)', () => {
+  const ask = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({ id, side: 'ask', owner: 'prov', price, quantity, hours: 8, nodeId: 'n1', tif: 'GTC', ...extra });
+  const bid = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({ id, side: 'bid', owner: 'buyer', price, quantity, hours: 4, tif: 'GTC', ...extra });
+
+  it('fills the best price first, then the earlier order at a price, at the maker price', () => {
+    const book = new OrderBook();
+    book.place(ask('a1', 110, 2));
+    book.place(ask('a2', 100, 2));
+    book.place(ask('a3', 100, 2));
+    const result = book.place(bid('b1', 120, 5));
+    expect(result.fills.map((f) => [f.askId, f.price, f.quantity])).toEqual([['a2', 100, 2], ['a3', 100, 2], ['a1', 110, 1]]);
+    expect(book.depth()).toEqual({ bids: [], asks: [{ price: 110, quantity: 1, orders: 1 }] });
+  });
+
+  it('skips asks offering too few hours or too few GPUs per node, and rests the rest', () => {
+    const book = new OrderBook();
+    book.place(ask('short', 90, 8, { hours: 2 }));
+    book.place(ask('small', 95, 1, { nodeId: 'n2' }));
+    book.place(ask('fit', 99, 4, { nodeId: 'n3' }));
+    const result = book.place(bid('b', 100, 6, { minGpusPerNode: 2 }));
+    expect(result.fills.map((f) => [f.askId, f.quantity])).toEqual([['fit', 4]]);
+    expect(result.resting).toBe(2);
+  });
+
+  it('never leaves a bid needing fewer GPUs than its per-node minimum', () => {
+    const book = new OrderBook();
+    book.place(ask('seven', 100, 7));
+    const result = book.place(bid('b', 100, 8, { minGpusPerNode: 2 }));
+    expect(result.fills.map((f) => f.quantity)).toEqual([6]);
+    expect(result.resting).toBe(2);
+  });
+
+  it('cancels an incoming order that meets its own owner (self-trade prevention)', () => {
+    const book = new OrderBook();
+    book.place(ask('mine', 100, 2, { owner: 'same' }));
+    expect(book.place(bid('b', 100, 2, { owner: 'same' }))).toEqual({ fills: [], resting: 0, cancelled: 2, reason: 'SELF_TRADE' });
+  });
+
+  it('cancels a resting order and nothing else', () => {
+    const book = new OrderBook();
+    book.place(ask('a', 100, 3));
+    expect(book.cancel('a')).toBe(3);
+    expect(book.cancel('a')).toBe(0);
+    expect(book.place(bid('b', 100, 1, { tif: 'IOC' }))).toEqual({ fills: [], resting: 0, cancelled: 1, reason: 'IOC_REMAINDER' });
+  });
+});

@@ -1,0 +1,298 @@
+/**
+ * The order book of one market: price–time priority matching of bids for GPU time against asks
+ * of provider nodes. Pure and synchronous; the orders service's decider owns one per market.
+ *
+ * Prices are integer minor units per GPU-hour, quantities whole GPUs. A trade is at the resting
+ * (maker) order's price. Besides price and time, a bid can trade with an ask only when
+ *  - the ask offers at least the hours the bid wants, and
+ *  - the fill takes at least the bid's `minGpusPerNode` GPUs from the ask's node, and leaves the
+ *    bid either done or still needing at least that many (a fill that would leave 1 GPU of a
+ *    "2 per node" bid takes one GPU fewer), so what rests can always still be filled;
+ * and never with an order of the same owner: self-trade prevention cancels the incoming order's
+ * remainder (cancel newest).
+ */
+
+export type Side = 'bid' | 'ask';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+
+export interface OrderInput {
+  id: string;
+  side: Side;
+  /** The account: the buyer of a bid, the provider of an ask. */
+  owner: string;
+  /** Limit price per GPU-hour, integer minor units. */
+  price: number;
+  /** GPUs. */
+  quantity: number;
+  /** A bid: the hours it wants. An ask: the most hours it offers. */
+  hours: number;
+  /** Asks: the node whose GPUs are offered. */
+  nodeId?: string;
+  /** Bids: the fewest GPUs it takes from one node in one fill (default 1). */
+  minGpusPerNode?: number;
+  tif: TimeInForce;
+}
+
+export interface Fill {
+  bidId: string;
+  askId: string;
+  buyer: string;
+  seller: string;
+  nodeId: string;
+  /** The maker's price per GPU-hour. */
+  price: number;
+  quantity: number;
+  /** The bid's hours: the lease length. */
+  hours: number;
+  /** Which side was resting. */
+  maker: Side;
+}
+
+export type Cancellation = 'IOC_REMAINDER' | 'FOK_UNFILLABLE' | 'SELF_TRADE';
+
+export interface PlaceResult {
+  fills: Fill[];
+  /** GPUs of the incoming order left resting in the book. */
+  resting: number;
+  /** GPUs of the incoming order cancelled, and why. */
+  cancelled: number;
+  reason?: Cancellation;
+}
+
+interface Resting {
+  id: string;
+  side: Side;
+  owner: string;
+  price: number;
+  remaining: number;
+  hours: number;
+  nodeId: string;
+  minGpusPerNode: number;
+  seq: number;
+}
+
+interface Level {
+  price: number;
+  orders: Resting[];
+  /** Index of the first order that may still have quantity (earlier ones are done). */
+  head: number;
+}
+
+export interface BookLevel {
+  price: number;
+  quantity: number;
+  orders: number;
+}
+
+/** One side: its levels by price, best first. */
+class BookSide {
+  readonly levels = new Map<number, Level>();
+  /** Prices, best first: descending for bids, ascending for asks. */
+  readonly prices: number[] = [];
+
+  constructor(private readonly descending: boolean) {}
+
+  private better(a: number, b: number): boolean {
+    return this.descending ? a > b : a < b;
+  }
+
+  add(order: Resting): void {
+    let level = this.levels.get(order.price);
+    if (!level) {
+      level = { price: order.price, orders: [], head: 0 };
+      this.levels.set(order.price, level);
+      // Binary search for the insertion point keeps `prices` sorted best first.
+      let lo = 0;
+      let hi = this.prices.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.better(this.prices[mid]!, order.price)) lo = mid + 1;
+        else hi = mid;
+      }
+      this.prices.splice(lo, 0, order.price);
+    }
+    level.orders.push(order);
+  }
+
+  /** Drops done orders at the front of a level, and the level itself once it is empty. */
+  tidy(level: Level): void {
+    const orders = level.orders;
+    while (level.head < orders.length && orders[level.head]!.remaining === 0) level.head++;
+    if (level.head === orders.length) {
+      this.levels.delete(level.price);
+      const at = this.prices.indexOf(level.price);
+      if (at >= 0) this.prices.splice(at, 1);
+    } else if (level.head > 64 && level.head * 2 > orders.length) {
+      level.orders = orders.slice(level.head);
+      level.head = 0;
+    }
+  }
+
+  depth(limit: number): BookLevel[] {
+    const out: BookLevel[] = [];
+    for (const price of this.prices) {
+      if (out.length === limit) break;
+      const level = this.levels.get(price)!;
+      let quantity = 0;
+      let orders = 0;
+      for (let i = level.head; i < level.orders.length; i++) {
+        const o = level.orders[i]!;
+        if (o.remaining > 0) {
+          quantity += o.remaining;
+          orders++;
+        }
+      }
+      if (orders > 0) out.push({ price, quantity, orders });
+    }
+    return out;
+  }
+}
+
+/**
+ * The GPUs one fill takes: as many as both have, but at least `min` from the node, never leaving
+ * the bid with fewer than `min` still to fill; 0 when no such fill exists.
+ */
+export function fillSize(bidHours: number, min: number, askHours: number, bidRemaining: number, askRemaining: number): number {
+  if (askHours < bidHours) return 0;
+  let size = Math.min(bidRemaining, askRemaining);
+  const left = bidRemaining - size;
+  if (left > 0 && left < min) size = bidRemaining - min;
+  return size >= min ? size : 0;
+}
+
+export class OrderBook {
+  private readonly bids = new BookSide(true);
+  private readonly asks = new BookSide(false);
+  private readonly byId = new Map<string, Resting>();
+  private seq = 0;
+
+  /** Whether a resting order with this id exists. */
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The GPUs an order still has resting, or 0. */
+  remaining(id: string): number {
+    return this.byId.get(id)?.remaining ?? 0;
+  }
+
+  place(input: OrderInput): PlaceResult {
+    if (this.byId.has(input.id)) throw new Error(`order ${input.id} is already in the book`);
+    const taker: Resting = {
+      id: input.id,
+      side: input.side,
+      owner: input.owner,
+      price: input.price,
+      remaining: input.quantity,
+      hours: input.hours,
+      nodeId: input.nodeId ?? '',
+      // A bid smaller than its own minimum simply wants all of it from one node.
+      minGpusPerNode: Math.min(input.quantity, Math.max(1, input.minGpusPerNode ?? 1)),
+      seq: ++this.seq,
+    };
+    if (input.tif === 'FOK' && this.fillable(taker) < taker.remaining) {
+      return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+    }
+    const fills: Fill[] = [];
+    const selfTrade = this.match(taker, fills);
+    if (taker.remaining === 0) return { fills, resting: 0, cancelled: 0 };
+    if (selfTrade) return { fills, resting: 0, cancelled: taker.remaining, reason: 'SELF_TRADE' };
+    if (input.tif !== 'GTC') return { fills, resting: 0, cancelled: taker.remaining, reason: 'IOC_REMAINDER' };
+    (taker.side === 'bid' ? this.bids : this.asks).add(taker);
+    this.byId.set(taker.id, taker);
+    return { fills, resting: taker.remaining, cancelled: 0 };
+  }
+
+  /** Cancels what is left of a resting order; returns the GPUs cancelled (0 if none rested). */
+  cancel(id: string): number {
+    const order = this.byId.get(id);
+    if (!order) return 0;
+    const cancelled = order.remaining;
+    order.remaining = 0;
+    this.byId.delete(id);
+    const side = order.side === 'bid' ? this.bids : this.asks;
+    const level = side.levels.get(order.price);
+    if (level) side.tidy(level);
+    return cancelled;
+  }
+
+  /** Best levels of each side, aggregated. */
+  depth(levels = 10): { bids: BookLevel[]; asks: BookLevel[] } {
+    return { bids: this.bids.depth(levels), asks: this.asks.depth(levels) };
+  }
+
+  /** Every resting order, for snapshots and checks. */
+  orders(): Array<Readonly<Resting>> {
+    return [...this.byId.values()];
+  }
+
+  private crosses(taker: Resting, price: number): boolean {
+    return taker.side === 'bid' ? price <= taker.price : price >= taker.price;
+  }
+
+  /** The GPUs a fill between these two would take, or 0 if they cannot trade. */
+  private static fillSize(bid: Resting, ask: Resting, bidRemaining: number, askRemaining: number): number {
+    return fillSize(bid.hours, bid.minGpusPerNode, ask.hours, bidRemaining, askRemaining);
+  }
+
+  /** How much of the taker could fill now, without changing anything (FOK). */
+  private fillable(taker: Resting): number {
+    const side = taker.side === 'bid' ? this.asks : this.bids;
+    let need = taker.remaining;
+    for (const price of side.prices) {
+      if (need === 0 || !this.crosses(taker, price)) break;
+      const level = side.levels.get(price)!;
+      for (let i = level.head; i < level.orders.length && need > 0; i++) {
+        const maker = level.orders[i]!;
+        if (maker.remaining === 0) continue;
+        if (maker.owner === taker.owner) return taker.remaining - need; // self-trade stops matching
+        const [bid, ask] = taker.side === 'bid' ? [taker, maker] : [maker, taker];
+        const size = taker.side === 'bid' ? OrderBook.fillSize(bid, ask, need, maker.remaining) : OrderBook.fillSize(bid, ask, maker.remaining, need);
+        need -= size;
+      }
+    }
+    return taker.remaining - need;
+  }
+
+  /** Matches the taker against the other side; true when stopped by self-trade prevention. */
+  private match(taker: Resting, fills: Fill[]): boolean {
+    const side = taker.side === 'bid' ? this.asks : this.bids;
+    let p = 0;
+    while (taker.remaining > 0 && p < side.prices.length) {
+      const price = side.prices[p]!;
+      if (!this.crosses(taker, price)) break;
+      const level = side.levels.get(price)!;
+      for (let i = level.head; i < level.orders.length && taker.remaining > 0; i++) {
+        const maker = level.orders[i]!;
+        if (maker.remaining === 0) continue;
+        if (maker.owner === taker.owner) {
+          side.tidy(level);
+          return true;
+        }
+        const bid = taker.side === 'bid' ? taker : maker;
+        const ask = taker.side === 'bid' ? maker : taker;
+        const size = OrderBook.fillSize(bid, ask, bid.remaining, ask.remaining);
+        if (size === 0) continue;
+        taker.remaining -= size;
+        maker.remaining -= size;
+        if (maker.remaining === 0) this.byId.delete(maker.id);
+        fills.push({
+          bidId: bid.id,
+          askId: ask.id,
+          buyer: bid.owner,
+          seller: ask.owner,
+          nodeId: ask.nodeId,
+          price: maker.price,
+          quantity: size,
+          hours: bid.hours,
+          maker: maker.side,
+        });
+      }
+      const before = side.prices.length;
+      side.tidy(level);
+      // The level is gone when it was emptied; otherwise it only holds orders this taker skipped.
+      if (side.prices.length === before) p++;
+    }
+    return false;
+  }
+}
