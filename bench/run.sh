@@ -8,9 +8,12 @@ cd "$GPUX_ROOT"
 name=${1:?usage: bench/run.sh <name>}
 [ -f "bench/$name.ts" ] || die "no benchmark bench/$name.ts"
 ensure_node_deps
-NX_DAEMON=false NX_TUI=false npx --no-install nx run-many -t build --output-style=static >/dev/null
+# Benchmarks of the running system need the services built and Kafka and Redis up; pure ones don't.
+needs_stack=0
+grep -qE 'KafkaClients|KAFKA_BROKERS' "bench/$name.ts" && needs_stack=1
+[ "$needs_stack" -eq 0 ] || NX_DAEMON=false NX_TUI=false npx --no-install nx run-many -t build --output-style=static >/dev/null
 npx --no-install tsc -p bench/tsconfig.json
-if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+if [ "$needs_stack" -eq 1 ] && { [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ]; }; then
   if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then
     trap 'bash infra/scripts/stack.sh down >&2' EXIT
   fi
