@@ -126,6 +126,25 @@ describe('command processing on Kafka', () => {
     }
   });
 
+  it('remembers idempotency keys for its window only: an expired key is a new command', async () => {
+    const ns = await namespaceWithTopics();
+    const first = processor(ns, { snapshotEveryEvents: 1, idempotencyWindowMs: 1 });
+    await first.start();
+    await send(ns, open('acc-w'), deposit('acc-w', 10, 'key-w'));
+    await outcomes(ns, 2);
+    await first.stop();
+    await settle(50);
+    // A new owner rebuilds from the snapshot, which kept no key older than the window.
+    const second = processor(ns, { snapshotEveryEvents: 1, idempotencyWindowMs: 1 });
+    await second.start();
+    try {
+      await send(ns, deposit('acc-w', 10, 'key-w'));
+      expect((await outcomes(ns, 3)).map(typeOf).slice(1)).toEqual(['settlement.FundsDeposited', 'settlement.FundsDeposited']);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('rebuilds a new owner from snapshot and events, so decisions continue where they stopped', async () => {
     const ns = await namespaceWithTopics();
     const first = processor(ns, { snapshotEveryEvents: 3 });
@@ -215,7 +234,7 @@ describe('command processing on Kafka', () => {
     const ownerClients = new KafkaClients({ clientId: 'owner', brokers: infraEnv().KAFKA_BROKERS.split(',') });
     const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext => ({
       kafka: k, service: 'settlement', topics, registry: settlementMessages, deciders, groupId: `${ns}.g`, owner: 'test',
-      clock: () => new Date(), snapshotEveryEvents: 1000, snapshotEveryMs: 60_000, maxCommandsPerTransaction: 100, rebuildTimeoutMs: 30_000,
+      clock: () => new Date(), snapshotEveryEvents: 1000, snapshotEveryMs: 60_000, maxCommandsPerTransaction: 100, rebuildTimeoutMs: 30_000, idempotencyWindowMs: 60_000,
       ...(hook ? { beforeCommit: hook } : {}),
     });
     const owner = new PartitionWorker(context(ownerClients.kafka), 0);

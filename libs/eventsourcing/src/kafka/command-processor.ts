@@ -17,6 +17,8 @@ export interface CommandProcessorOptions {
   maxCommandsPerTransaction?: number;
   clock?: () => Date;
   rebuildTimeoutMs?: number;
+  /** How long an idempotency key is remembered (default: the commands topic's retention). */
+  idempotencyWindowMs?: number;
   /** Consumer session timeout: how long partitions of a crashed owner wait before moving. */
   sessionTimeoutMs?: number;
 }
@@ -57,6 +59,7 @@ export class CommandProcessor {
       snapshotEveryMs: options.snapshotEveryMs ?? 60_000,
       maxCommandsPerTransaction: options.maxCommandsPerTransaction ?? 1_000,
       rebuildTimeoutMs: options.rebuildTimeoutMs ?? 60_000,
+      idempotencyWindowMs: options.idempotencyWindowMs ?? topic(options.service, 'commands').retentionMs,
     };
   }
 

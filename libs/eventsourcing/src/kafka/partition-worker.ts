@@ -49,16 +49,19 @@ export interface WorkerContext {
   snapshotEveryMs: number;
   maxCommandsPerTransaction: number;
   rebuildTimeoutMs: number;
+  /** How long an idempotency key is remembered after its outcome. */
+  idempotencyWindowMs: number;
   /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
 }
 
 interface Snapshot {
-  version: 1;
+  version: 2;
   /** The next offset of the events partition after the state below. */
   eventsOffset: string;
   states: [string, unknown][];
-  processed: string[];
+  /** Idempotency keys with the time (ms) of their outcome, within the window. */
+  processed: [string, number][];
 }
 
 const SNAPSHOT_KEY = 'snapshot';
@@ -80,7 +83,8 @@ export class PartitionWorker {
   private readonly logger: Logger;
   private producer: Producer | undefined;
   private states = new Map<string, unknown>();
-  private processed = new Set<string>();
+  /** Idempotency key -> time (ms) of its outcome; pruned to the window when snapshotting. */
+  private processed = new Map<string, number>();
   private readonly byCommand = new Map<string, DeciderRegistration>();
   private readonly byEvent = new Map<string, DeciderRegistration>();
   private eventsSinceSnapshot = 0;
@@ -151,14 +155,17 @@ export class PartitionWorker {
       fromOffset: '0',
       until: isClaim,
       onMessage: (m) => {
-        if (m.key?.toString() === SNAPSHOT_KEY && m.value) snapshot = JSON.parse(m.value.toString()) as Snapshot;
+        if (m.key?.toString() !== SNAPSHOT_KEY || !m.value) return;
+        const read = JSON.parse(m.value.toString()) as { version?: number };
+        // A snapshot of another layout is ignored: the events alone rebuild the same state.
+        snapshot = read.version === 2 ? (read as Snapshot) : undefined;
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
     this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
     if (snapshot) {
       this.states = new Map(snapshot.states);
-      this.processed = new Set(snapshot.processed);
+      this.processed = new Map(snapshot.processed);
     }
     const replayed = await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.events,
@@ -183,7 +190,7 @@ export class PartitionWorker {
     const type = wire.headers[HEADERS.type] ?? '';
     if (type.endsWith('.PartitionClaimed')) return;
     const key = wire.headers[HEADERS.idempotencyKey];
-    if (key) this.processed.add(key);
+    if (key) this.processed.set(key, Date.parse(wire.headers[HEADERS.time] ?? '') || Date.now());
     const registration = this.byEvent.get(type);
     if (!registration) return; // rejections and other aggregates' events change no state here
     const event = this.ctx.registry.decode(wire);
@@ -243,7 +250,7 @@ export class PartitionWorker {
         continue;
       }
       const key = command.idempotencyKey ?? command.id;
-      if (this.processed.has(key) || pendingKeys.has(key)) continue; // its first outcome stands
+      if (pendingKeys.has(key) || this.remembered(key)) continue; // its first outcome stands
       const stateKey = `${registration.name}|${command.subject}`;
       const state = pending.has(stateKey)
         ? pending.get(stateKey)
@@ -312,7 +319,8 @@ export class PartitionWorker {
     }
     // Only a committed transaction changes the state this worker decides from.
     for (const [k, v] of pending) this.states.set(k, v);
-    for (const k of pendingKeys) this.processed.add(k);
+    const now = this.ctx.clock().getTime();
+    for (const k of pendingKeys) this.processed.set(k, now);
     this.eventsSinceSnapshot += events.length;
     if (snapshotDue && events.length) {
       this.eventsSinceSnapshot = 0;
@@ -320,10 +328,21 @@ export class PartitionWorker {
     }
   }
 
+  /** Whether a key had its outcome within the idempotency window. */
+  private remembered(key: string): boolean {
+    const at = this.processed.get(key);
+    return at !== undefined && at >= this.ctx.clock().getTime() - this.ctx.idempotencyWindowMs;
+  }
+
   private snapshot(pending: Map<string, unknown>, pendingKeys: Set<string>, eventsOffset: string): string {
     const states = new Map(this.states);
     for (const [k, v] of pending) states.set(k, v);
-    const snapshot: Snapshot = { version: 1, eventsOffset, states: [...states], processed: [...this.processed, ...pendingKeys] };
+    // Keys older than the window are forgotten: a client retries within minutes, and the commands
+    // topic itself keeps nothing older than its retention.
+    const horizon = this.ctx.clock().getTime() - this.ctx.idempotencyWindowMs;
+    for (const [k, at] of this.processed) if (at < horizon) this.processed.delete(k);
+    const now = this.ctx.clock().getTime();
+    const snapshot: Snapshot = { version: 2, eventsOffset, states: [...states], processed: [...this.processed, ...[...pendingKeys].map((k): [string, number] => [k, now])] };
     return JSON.stringify(snapshot);
   }
 
