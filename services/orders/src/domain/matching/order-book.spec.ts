@@ -170,6 +170,22 @@ describe('order book (property-based)', () => {
     );
   });
 
+  it('restores from a snapshot to a book that matches exactly as the original would', () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, (before, after) => {
+        const original = new OrderBook();
+        before.forEach((op, i) => (op.kind === 'place' ? original.place({ ...op.order, id: `a${i}` }) : original.cancel(`a${op.pick}`)));
+        const restored = OrderBook.fromSnapshot(JSON.parse(JSON.stringify(original.toSnapshot())));
+        expect(restored.depth(100)).toEqual(original.depth(100));
+        after.forEach((op, i) => {
+          if (op.kind === 'place') expect(restored.place({ ...op.order, id: `b${i}` })).toEqual(original.place({ ...op.order, id: `b${i}` }));
+          else expect(restored.cancel(`a${op.pick}`)).toBe(original.cancel(`a${op.pick}`));
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('honours FOK, IOC and self-trade prevention', () => {
     fc.assert(
       fc.property(opsArb, (ops) => {

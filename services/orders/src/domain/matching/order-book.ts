@@ -160,11 +160,34 @@ export function fillSize(bidHours: number, min: number, askHours: number, bidRem
   return size >= min ? size : 0;
 }
 
+/** A book as plain JSON (for snapshots): resting orders in time priority, and the sequence. */
+export interface OrderBookSnapshot {
+  seq: number;
+  orders: Array<{ id: string; side: Side; owner: string; price: number; remaining: number; hours: number; nodeId: string; minGpusPerNode: number; seq: number }>;
+}
+
 export class OrderBook {
   private readonly bids = new BookSide(true);
   private readonly asks = new BookSide(false);
   private readonly byId = new Map<string, Resting>();
   private seq = 0;
+
+  /** The book as JSON; `fromSnapshot` restores exactly the same priorities. */
+  toSnapshot(): OrderBookSnapshot {
+    const orders = [...this.byId.values()].sort((a, b) => a.seq - b.seq).map((o) => ({ ...o }));
+    return { seq: this.seq, orders };
+  }
+
+  static fromSnapshot(snapshot: OrderBookSnapshot): OrderBook {
+    const book = new OrderBook();
+    for (const o of [...snapshot.orders].sort((a, b) => a.seq - b.seq)) {
+      const order: Resting = { ...o };
+      (order.side === 'bid' ? book.bids : book.asks).add(order);
+      book.byId.set(order.id, order);
+    }
+    book.seq = snapshot.seq;
+    return book;
+  }
 
   /** Whether a resting order with this id exists. */
   has(id: string): boolean {
