@@ -170,6 +170,23 @@ describe('order book (property-based)', () => {
     );
   });
 
+  it('previews exactly what placing will do, without changing the book', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        const book = new OrderBook();
+        ops.forEach((op, i) => {
+          if (op.kind === 'cancel') return void book.cancel(`o${op.pick}`);
+          const input = { ...op.order, id: `o${i}` };
+          const before = JSON.stringify(book.toSnapshot());
+          const preview = book.preview(input);
+          expect(JSON.stringify(book.toSnapshot())).toBe(before);
+          expect(book.place(input)).toEqual(preview);
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('restores from a snapshot to a book that matches exactly as the original would', () => {
     fc.assert(
       fc.property(opsArb, opsArb, (before, after) => {

@@ -201,6 +201,18 @@ export class OrderBook {
 
   place(input: OrderInput): PlaceResult {
     if (this.byId.has(input.id)) throw new Error(`order ${input.id} is already in the book`);
+    return this.execute(input, true);
+  }
+
+  /**
+   * What `place` would do, without changing the book: the same fills, resting and cancelled
+   * quantities. A decider decides with this; evolving the accepted order then places it.
+   */
+  preview(input: OrderInput): PlaceResult {
+    return this.execute(input, false);
+  }
+
+  private execute(input: OrderInput, apply: boolean): PlaceResult {
     const taker: Resting = {
       id: input.id,
       side: input.side,
@@ -211,19 +223,23 @@ export class OrderBook {
       nodeId: input.nodeId ?? '',
       // A bid smaller than its own minimum simply wants all of it from one node.
       minGpusPerNode: Math.min(input.quantity, Math.max(1, input.minGpusPerNode ?? 1)),
-      seq: ++this.seq,
+      seq: this.seq + 1,
     };
-    if (input.tif === 'FOK' && this.fillable(taker) < taker.remaining) {
-      return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+    if (input.tif === 'FOK') {
+      const fillable = this.walk(taker, false).fills.reduce((sum, f) => sum + f.quantity, 0);
+      if (fillable < input.quantity) return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
     }
-    const fills: Fill[] = [];
-    const selfTrade = this.match(taker, fills);
-    if (taker.remaining === 0) return { fills, resting: 0, cancelled: 0 };
-    if (selfTrade) return { fills, resting: 0, cancelled: taker.remaining, reason: 'SELF_TRADE' };
-    if (input.tif !== 'GTC') return { fills, resting: 0, cancelled: taker.remaining, reason: 'IOC_REMAINDER' };
-    (taker.side === 'bid' ? this.bids : this.asks).add(taker);
-    this.byId.set(taker.id, taker);
-    return { fills, resting: taker.remaining, cancelled: 0 };
+    const { fills, selfTrade, left } = this.walk(taker, apply);
+    if (left === 0) return { fills, resting: 0, cancelled: 0 };
+    if (selfTrade) return { fills, resting: 0, cancelled: left, reason: 'SELF_TRADE' };
+    if (input.tif !== 'GTC') return { fills, resting: 0, cancelled: left, reason: 'IOC_REMAINDER' };
+    if (apply) {
+      taker.remaining = left;
+      taker.seq = ++this.seq;
+      (taker.side === 'bid' ? this.bids : this.asks).add(taker);
+      this.byId.set(taker.id, taker);
+    }
+    return { fills, resting: left, cancelled: 0 };
   }
 
   /** Cancels what is left of a resting order; returns the GPUs cancelled (0 if none rested). */
@@ -258,64 +274,53 @@ export class OrderBook {
     return fillSize(bid.hours, bid.minGpusPerNode, ask.hours, bidRemaining, askRemaining);
   }
 
-  /** How much of the taker could fill now, without changing anything (FOK). */
-  private fillable(taker: Resting): number {
+  /**
+   * Walks the other side in priority order and computes the taker's fills. With `apply` the
+   * makers are filled and emptied levels removed; without, consumption is only tallied, so a
+   * preview and a placement see exactly the same fills. Stops at the taker's own order
+   * (self-trade prevention).
+   */
+  private walk(taker: Resting, apply: boolean): { fills: Fill[]; selfTrade: boolean; left: number } {
     const side = taker.side === 'bid' ? this.asks : this.bids;
-    let need = taker.remaining;
-    for (const price of side.prices) {
-      if (need === 0 || !this.crosses(taker, price)) break;
-      const level = side.levels.get(price)!;
-      for (let i = level.head; i < level.orders.length && need > 0; i++) {
-        const maker = level.orders[i]!;
-        if (maker.remaining === 0) continue;
-        if (maker.owner === taker.owner) return taker.remaining - need; // self-trade stops matching
-        const [bid, ask] = taker.side === 'bid' ? [taker, maker] : [maker, taker];
-        const size = taker.side === 'bid' ? OrderBook.fillSize(bid, ask, need, maker.remaining) : OrderBook.fillSize(bid, ask, maker.remaining, need);
-        need -= size;
-      }
-    }
-    return taker.remaining - need;
-  }
-
-  /** Matches the taker against the other side; true when stopped by self-trade prevention. */
-  private match(taker: Resting, fills: Fill[]): boolean {
-    const side = taker.side === 'bid' ? this.asks : this.bids;
+    // Only a preview tallies what it would take from each maker; a placement takes it.
+    const used = apply ? undefined : new Map<Resting, number>();
+    const fills: Fill[] = [];
+    let left = taker.remaining;
     let p = 0;
-    while (taker.remaining > 0 && p < side.prices.length) {
+    while (left > 0 && p < side.prices.length) {
       const price = side.prices[p]!;
       if (!this.crosses(taker, price)) break;
       const level = side.levels.get(price)!;
-      for (let i = level.head; i < level.orders.length && taker.remaining > 0; i++) {
+      for (let i = level.head; i < level.orders.length && left > 0; i++) {
         const maker = level.orders[i]!;
-        if (maker.remaining === 0) continue;
+        const makerLeft = used ? maker.remaining - (used.get(maker) ?? 0) : maker.remaining;
+        if (makerLeft === 0) continue;
         if (maker.owner === taker.owner) {
-          side.tidy(level);
-          return true;
+          if (apply) side.tidy(level);
+          return { fills, selfTrade: true, left };
         }
         const bid = taker.side === 'bid' ? taker : maker;
         const ask = taker.side === 'bid' ? maker : taker;
-        const size = OrderBook.fillSize(bid, ask, bid.remaining, ask.remaining);
+        const size = taker.side === 'bid' ? OrderBook.fillSize(bid, ask, left, makerLeft) : OrderBook.fillSize(bid, ask, makerLeft, left);
         if (size === 0) continue;
-        taker.remaining -= size;
-        maker.remaining -= size;
-        if (maker.remaining === 0) this.byId.delete(maker.id);
-        fills.push({
-          bidId: bid.id,
-          askId: ask.id,
-          buyer: bid.owner,
-          seller: ask.owner,
-          nodeId: ask.nodeId,
-          price: maker.price,
-          quantity: size,
-          hours: bid.hours,
-          maker: maker.side,
-        });
+        left -= size;
+        if (used) {
+          used.set(maker, (used.get(maker) ?? 0) + size);
+        } else {
+          maker.remaining -= size;
+          if (maker.remaining === 0) this.byId.delete(maker.id);
+        }
+        fills.push({ bidId: bid.id, askId: ask.id, buyer: bid.owner, seller: ask.owner, nodeId: ask.nodeId, price: maker.price, quantity: size, hours: bid.hours, maker: maker.side });
+      }
+      if (!apply) {
+        p++;
+        continue;
       }
       const before = side.prices.length;
       side.tidy(level);
       // The level is gone when it was emptied; otherwise it only holds orders this taker skipped.
       if (side.prices.length === before) p++;
     }
-    return false;
+    return { fills, selfTrade: false, left };
   }
 }
