@@ -3,3 +3,4 @@ export * from './lib/envelope';
 export * from './lib/registry';
 export * from './lib/settlement/accounts';
 export * from './lib/topics';
+export * from './lib/orders/market';

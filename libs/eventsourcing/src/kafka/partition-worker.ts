@@ -15,6 +15,8 @@ export interface DeciderRegistration {
   decider: Decider<DomainMessage, DomainMessage, unknown>;
   commandTypes: readonly string[];
   eventTypes: readonly string[];
+  /** Turns a state read back from a JSON snapshot into a live one (when it holds more than JSON). */
+  revive?: (json: unknown) => unknown;
 }
 
 /**
@@ -24,9 +26,15 @@ export interface DeciderRegistration {
 export function registerDecider<C extends DomainMessage, E extends DomainMessage, S>(
   name: string,
   decider: Decider<C, E, S>,
-  types: { commands: readonly C['type'][]; events: readonly E['type'][] },
+  types: { commands: readonly C['type'][]; events: readonly E['type'][]; revive?: (json: unknown) => S },
 ): DeciderRegistration {
-  return { name, decider: decider as unknown as DeciderRegistration['decider'], commandTypes: types.commands, eventTypes: types.events };
+  return {
+    name,
+    decider: decider as unknown as DeciderRegistration['decider'],
+    commandTypes: types.commands,
+    eventTypes: types.events,
+    ...(types.revive ? { revive: types.revive } : {}),
+  };
 }
 
 export interface ServiceTopics {
@@ -164,7 +172,13 @@ export class PartitionWorker {
     });
     this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
     if (snapshot) {
-      this.states = new Map(snapshot.states);
+      const revivers = new Map(this.ctx.deciders.map((d) => [d.name, d.revive]));
+      this.states = new Map(
+        snapshot.states.map(([key, json]): [string, unknown] => {
+          const revive = revivers.get(key.slice(0, key.indexOf('|')));
+          return [key, revive ? revive(json) : json];
+        }),
+      );
       this.processed = new Map(snapshot.processed);
     }
     const replayed = await readPartitionUntil(this.ctx.kafka, {

@@ -178,6 +178,11 @@ export class OrderBook {
     return { seq: this.seq, orders };
   }
 
+  /** JSON.stringify writes the snapshot, so a state holding a book can be snapshotted as it is. */
+  toJSON(): OrderBookSnapshot {
+    return this.toSnapshot();
+  }
+
   static fromSnapshot(snapshot: OrderBookSnapshot): OrderBook {
     const book = new OrderBook();
     for (const o of [...snapshot.orders].sort((a, b) => a.seq - b.seq)) {

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { defineServiceMessages } from '../common';
+import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
+import { MessageRegistry } from '../registry';
+
+/** Everything `orders` reads and writes: markets, their nodes, orders and trades. */
+export const ordersMessages = new MessageRegistry();
+
+const gpus = z.number().int('must be a whole number of GPUs').positive('must be at least 1').max(100_000);
+const hours = z.number().int('must be a whole number of hours').positive('must be at least 1').max(24 * 366);
+export const sideSchema = z.enum(['bid', 'ask']);
+export const timeInForceSchema = z.enum(['GTC', 'IOC', 'FOK']);
+
+export const marketSpecSchema = z.object({
+  marketId: entityId,
+  /** The GPU class traded, e.g. `H100-80GB`. */
+  gpuClass: z.string().min(1).max(64),
+  /** The least certified TFLOP/s per GPU a node must have to sell here. */
+  minTflopsPerGpu: z.number().min(0).max(100_000),
+  /** Prices are multiples of this, in minor units per GPU-hour. */
+  tickSize: positiveMinorUnits,
+  /** The platform's fee, in basis points of a trade's value. */
+  feeRateBps: z.number().int().min(0).max(10_000),
+});
+
+export const nodeRecordSchema = z.object({
+  marketId: entityId,
+  nodeId: entityId,
+  /** The provider's account. */
+  providerId: entityId,
+  gpus,
+  /** Certified TFLOP/s per GPU, or null while the node is not (or no longer) certified. */
+  certifiedTflopsPerGpu: z.number().min(0).nullable(),
+});
+
+export const orderSchema = z.object({
+  marketId: entityId,
+  orderId: entityId,
+  side: sideSchema,
+  accountId: entityId,
+  /** Limit price per GPU-hour, minor units. */
+  price: positiveMinorUnits,
+  gpus,
+  /** A bid: the hours wanted. An ask: the most hours offered. */
+  hours,
+  nodeId: entityId.optional(),
+  minGpusPerNode: gpus.optional(),
+  timeInForce: timeInForceSchema,
+});
+
+export const cancelOrderSchema = z.object({ marketId: entityId, orderId: entityId, accountId: entityId });
+export const bidFundsSchema = z.object({ marketId: entityId, orderId: entityId });
+export const marketRefSchema = z.object({ marketId: entityId });
+
+export const bidAwaitingFundsSchema = z.object({ order: orderSchema, holdAmount: positiveMinorUnits });
+export const orderAcceptedSchema = z.object({ order: orderSchema });
+export const tradeExecutedSchema = z.object({
+  marketId: entityId,
+  tradeId: entityId,
+  bidId: entityId,
+  askId: entityId,
+  buyerId: entityId,
+  providerId: entityId,
+  nodeId: entityId,
+  /** The maker's price per GPU-hour. */
+  price: positiveMinorUnits,
+  gpus,
+  hours,
+  /** The lease: from the trade's time for `hours`. */
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+  /** GPUs × hours × price, and the platform's fee on it. */
+  value: positiveMinorUnits,
+  fee: minorUnits.min(0),
+  /** The bid's hold was for its limit price: this much of it is released by the trade. */
+  holdReleased: minorUnits.min(0),
+});
+export const orderCancelledSchema = z.object({
+  marketId: entityId,
+  orderId: entityId,
+  accountId: entityId,
+  side: sideSchema,
+  /** GPUs that will not trade. */
+  gpus,
+  reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED']),
+  /** For a funded bid: the part of its hold this releases. */
+  holdReleased: minorUnits.min(0),
+});
+
+export type MarketSpec = z.infer<typeof marketSpecSchema>;
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+export type Order = z.infer<typeof orderSchema>;
+export type CancelOrder = z.infer<typeof cancelOrderSchema>;
+export type BidFunds = z.infer<typeof bidFundsSchema>;
+export type MarketRef = z.infer<typeof marketRefSchema>;
+export type BidAwaitingFunds = z.infer<typeof bidAwaitingFundsSchema>;
+export type OrderAccepted = z.infer<typeof orderAcceptedSchema>;
+export type TradeExecuted = z.infer<typeof tradeExecutedSchema>;
+export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
+
+export const OrdersCommands = {
+  openMarket: ordersMessages.define<MarketSpec>('orders.OpenMarket', 'command', [{ version: 1, schema: marketSpecSchema }]),
+  closeMarket: ordersMessages.define<MarketRef>('orders.CloseMarket', 'command', [{ version: 1, schema: marketRefSchema }]),
+  recordNode: ordersMessages.define<NodeRecord>('orders.RecordNode', 'command', [{ version: 1, schema: nodeRecordSchema }]),
+  placeOrder: ordersMessages.define<Order>('orders.PlaceOrder', 'command', [{ version: 1, schema: orderSchema }]),
+  cancelOrder: ordersMessages.define<CancelOrder>('orders.CancelOrder', 'command', [{ version: 1, schema: cancelOrderSchema }]),
+  confirmBidFunds: ordersMessages.define<BidFunds>('orders.ConfirmBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
+  rejectBidFunds: ordersMessages.define<BidFunds>('orders.RejectBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
+};
+
+export const OrdersEvents = {
+  marketOpened: ordersMessages.define<MarketSpec>('orders.MarketOpened', 'event', [{ version: 1, schema: marketSpecSchema }]),
+  marketClosed: ordersMessages.define<MarketRef>('orders.MarketClosed', 'event', [{ version: 1, schema: marketRefSchema }]),
+  nodeRecorded: ordersMessages.define<NodeRecord>('orders.NodeRecorded', 'event', [{ version: 1, schema: nodeRecordSchema }]),
+  bidAwaitingFunds: ordersMessages.define<BidAwaitingFunds>('orders.BidAwaitingFunds', 'event', [{ version: 1, schema: bidAwaitingFundsSchema }]),
+  orderAccepted: ordersMessages.define<OrderAccepted>('orders.OrderAccepted', 'event', [{ version: 1, schema: orderAcceptedSchema }]),
+  tradeExecuted: ordersMessages.define<TradeExecuted>('orders.TradeExecuted', 'event', [{ version: 1, schema: tradeExecutedSchema }]),
+  orderCancelled: ordersMessages.define<OrderCancelled>('orders.OrderCancelled', 'event', [{ version: 1, schema: orderCancelledSchema }]),
+  ...defineServiceMessages(ordersMessages, 'orders'),
+};
