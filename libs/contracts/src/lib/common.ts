@@ -36,10 +36,10 @@ export type PartitionClaimed = z.infer<typeof partitionClaimedSchema>;
  */
 export function defineServiceMessages(registry: MessageRegistry, service: string) {
   return {
-    commandRejected: registry.define<CommandRejected>(`${service}.CommandRejected`, 'event', [
+    commandRejected: registry.define(`${service}.CommandRejected`, 'event', [
       { version: 1, schema: commandRejectedSchema },
     ]),
-    partitionClaimed: registry.define<PartitionClaimed>(`${service}.PartitionClaimed`, 'event', [
+    partitionClaimed: registry.define(`${service}.PartitionClaimed`, 'event', [
       { version: 1, schema: partitionClaimedSchema },
     ]),
   };

@@ -9,13 +9,16 @@ export interface MessageVersion {
   upcast?: (previous: unknown) => unknown;
 }
 
-export interface MessageType<T> {
-  type: string;
+export interface MessageType<T, N extends string = string> {
+  type: N;
   kind: 'command' | 'event';
   currentVersion: number;
   /** Compile-time only: the data type of the current version. */
   readonly _data?: T;
 }
+
+/** A message as a decider sees it, derived from its definition: `{ type: 'orders.X'; data: X }`. */
+export type MessageOf<M> = M extends MessageType<infer D, infer N> ? { type: N; data: D } : never;
 
 /** Why a message could not be read or written: goes to the dead-letter topic as the reason. */
 export class MessageValidationError extends Error {
@@ -40,7 +43,12 @@ function describeIssues(error: z.ZodError): string {
 export class MessageRegistry {
   private readonly types = new Map<string, { kind: 'command' | 'event'; versions: MessageVersion[] }>();
 
-  define<T>(type: string, kind: 'command' | 'event', versions: MessageVersion[]): MessageType<T> {
+  /** Defines a message type; its data type is the last (current) version's schema's. */
+  define<N extends string, S extends z.ZodType>(
+    type: N,
+    kind: 'command' | 'event',
+    versions: [...MessageVersion[], MessageVersion & { schema: S }],
+  ): MessageType<z.infer<S>, N> {
     if (this.types.has(type)) throw new Error(`message type ${type} is defined twice`);
     const sorted = [...versions].sort((a, b) => a.version - b.version);
     sorted.forEach((v, i) => {

@@ -99,22 +99,22 @@ export type TradeExecuted = z.infer<typeof tradeExecutedSchema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
 export const OrdersCommands = {
-  openMarket: ordersMessages.define<MarketSpec>('orders.OpenMarket', 'command', [{ version: 1, schema: marketSpecSchema }]),
-  closeMarket: ordersMessages.define<MarketRef>('orders.CloseMarket', 'command', [{ version: 1, schema: marketRefSchema }]),
-  recordNode: ordersMessages.define<NodeRecord>('orders.RecordNode', 'command', [{ version: 1, schema: nodeRecordSchema }]),
-  placeOrder: ordersMessages.define<Order>('orders.PlaceOrder', 'command', [{ version: 1, schema: orderSchema }]),
-  cancelOrder: ordersMessages.define<CancelOrder>('orders.CancelOrder', 'command', [{ version: 1, schema: cancelOrderSchema }]),
-  confirmBidFunds: ordersMessages.define<BidFunds>('orders.ConfirmBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
-  rejectBidFunds: ordersMessages.define<BidFunds>('orders.RejectBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
+  openMarket: ordersMessages.define('orders.OpenMarket', 'command', [{ version: 1, schema: marketSpecSchema }]),
+  closeMarket: ordersMessages.define('orders.CloseMarket', 'command', [{ version: 1, schema: marketRefSchema }]),
+  recordNode: ordersMessages.define('orders.RecordNode', 'command', [{ version: 1, schema: nodeRecordSchema }]),
+  placeOrder: ordersMessages.define('orders.PlaceOrder', 'command', [{ version: 1, schema: orderSchema }]),
+  cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [{ version: 1, schema: cancelOrderSchema }]),
+  confirmBidFunds: ordersMessages.define('orders.ConfirmBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
+  rejectBidFunds: ordersMessages.define('orders.RejectBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
 };
 
 export const OrdersEvents = {
-  marketOpened: ordersMessages.define<MarketSpec>('orders.MarketOpened', 'event', [{ version: 1, schema: marketSpecSchema }]),
-  marketClosed: ordersMessages.define<MarketRef>('orders.MarketClosed', 'event', [{ version: 1, schema: marketRefSchema }]),
-  nodeRecorded: ordersMessages.define<NodeRecord>('orders.NodeRecorded', 'event', [{ version: 1, schema: nodeRecordSchema }]),
-  bidAwaitingFunds: ordersMessages.define<BidAwaitingFunds>('orders.BidAwaitingFunds', 'event', [{ version: 1, schema: bidAwaitingFundsSchema }]),
-  orderAccepted: ordersMessages.define<OrderAccepted>('orders.OrderAccepted', 'event', [{ version: 1, schema: orderAcceptedSchema }]),
-  tradeExecuted: ordersMessages.define<TradeExecuted>('orders.TradeExecuted', 'event', [{ version: 1, schema: tradeExecutedSchema }]),
-  orderCancelled: ordersMessages.define<OrderCancelled>('orders.OrderCancelled', 'event', [{ version: 1, schema: orderCancelledSchema }]),
+  marketOpened: ordersMessages.define('orders.MarketOpened', 'event', [{ version: 1, schema: marketSpecSchema }]),
+  marketClosed: ordersMessages.define('orders.MarketClosed', 'event', [{ version: 1, schema: marketRefSchema }]),
+  nodeRecorded: ordersMessages.define('orders.NodeRecorded', 'event', [{ version: 1, schema: nodeRecordSchema }]),
+  bidAwaitingFunds: ordersMessages.define('orders.BidAwaitingFunds', 'event', [{ version: 1, schema: bidAwaitingFundsSchema }]),
+  orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [{ version: 1, schema: orderAcceptedSchema }]),
+  tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [{ version: 1, schema: tradeExecutedSchema }]),
+  orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [{ version: 1, schema: orderCancelledSchema }]),
   ...defineServiceMessages(ordersMessages, 'orders'),
 };

@@ -34,16 +34,16 @@ export type FundsWithdrawn = z.infer<typeof fundsWithdrawnSchema>;
 export const MICROS_PER_CENT = 10_000;
 
 export const SettlementCommands = {
-  openAccount: settlementMessages.define<OpenAccount>('settlement.OpenAccount', 'command', [{ version: 1, schema: openAccountSchema }]),
-  deposit: settlementMessages.define<Deposit>('settlement.Deposit', 'command', [{ version: 1, schema: depositSchema }]),
-  withdraw: settlementMessages.define<Withdraw>('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
+  openAccount: settlementMessages.define('settlement.OpenAccount', 'command', [{ version: 1, schema: openAccountSchema }]),
+  deposit: settlementMessages.define('settlement.Deposit', 'command', [{ version: 1, schema: depositSchema }]),
+  withdraw: settlementMessages.define('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
 };
 
 export const SettlementEvents = {
-  accountOpened: settlementMessages.define<AccountOpened>('settlement.AccountOpened', 'event', [
+  accountOpened: settlementMessages.define('settlement.AccountOpened', 'event', [
     { version: 1, schema: accountOpenedSchema },
   ]),
-  fundsDeposited: settlementMessages.define<FundsDeposited>('settlement.FundsDeposited', 'event', [
+  fundsDeposited: settlementMessages.define('settlement.FundsDeposited', 'event', [
     { version: 1, schema: fundsDepositedV1Schema },
     {
       version: 2,
@@ -54,7 +54,7 @@ export const SettlementEvents = {
       },
     },
   ]),
-  fundsWithdrawn: settlementMessages.define<FundsWithdrawn>('settlement.FundsWithdrawn', 'event', [
+  fundsWithdrawn: settlementMessages.define('settlement.FundsWithdrawn', 'event', [
     { version: 1, schema: fundsWithdrawnSchema },
   ]),
   ...defineServiceMessages(settlementMessages, 'settlement'),

@@ -1,27 +1,15 @@
-import type { BidAwaitingFunds, BidFunds, CancelOrder, MarketRef, MarketSpec, NodeRecord, Order, OrderAccepted, OrderCancelled, TradeExecuted } from '@gpux/contracts';
+import { BidAwaitingFunds, MessageOf, NodeRecord, Order, OrderCancelled, OrdersCommands, OrdersEvents, MarketSpec } from '@gpux/contracts';
 import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
 import { Fill, OrderBook, OrderBookSnapshot, PlaceResult } from '../matching/order-book';
 
-export type MarketCommand =
-  | { type: 'orders.OpenMarket'; data: MarketSpec }
-  | { type: 'orders.CloseMarket'; data: MarketRef }
-  | { type: 'orders.RecordNode'; data: NodeRecord }
-  | { type: 'orders.PlaceOrder'; data: Order }
-  | { type: 'orders.CancelOrder'; data: CancelOrder }
-  | { type: 'orders.ConfirmBidFunds'; data: BidFunds }
-  | { type: 'orders.RejectBidFunds'; data: BidFunds };
+export type MarketCommand = MessageOf<(typeof OrdersCommands)[keyof typeof OrdersCommands]>;
+type MarketEventName = Exclude<keyof typeof OrdersEvents, 'commandRejected' | 'partitionClaimed'>;
+export type MarketEvent = MessageOf<(typeof OrdersEvents)[MarketEventName]>;
 
-export type MarketEvent =
-  | { type: 'orders.MarketOpened'; data: MarketSpec }
-  | { type: 'orders.MarketClosed'; data: MarketRef }
-  | { type: 'orders.NodeRecorded'; data: NodeRecord }
-  | { type: 'orders.BidAwaitingFunds'; data: BidAwaitingFunds }
-  | { type: 'orders.OrderAccepted'; data: OrderAccepted }
-  | { type: 'orders.TradeExecuted'; data: TradeExecuted }
-  | { type: 'orders.OrderCancelled'; data: OrderCancelled };
-
-export const MARKET_COMMANDS = ['orders.OpenMarket', 'orders.CloseMarket', 'orders.RecordNode', 'orders.PlaceOrder', 'orders.CancelOrder', 'orders.ConfirmBidFunds', 'orders.RejectBidFunds'] as const;
-export const MARKET_EVENTS = ['orders.MarketOpened', 'orders.MarketClosed', 'orders.NodeRecorded', 'orders.BidAwaitingFunds', 'orders.OrderAccepted', 'orders.TradeExecuted', 'orders.OrderCancelled'] as const;
+export const MARKET_COMMANDS = Object.values(OrdersCommands).map((m) => m.type);
+export const MARKET_EVENTS = (Object.keys(OrdersEvents) as (keyof typeof OrdersEvents)[])
+  .filter((k): k is MarketEventName => k !== 'commandRejected' && k !== 'partitionClaimed')
+  .map((k) => OrdersEvents[k].type);
 
 export interface MarketState {
   spec: MarketSpec | null;

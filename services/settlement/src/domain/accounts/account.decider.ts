@@ -1,15 +1,8 @@
-import type { AccountOpened, Deposit, FundsDeposited, FundsWithdrawn, OpenAccount, Withdraw } from '@gpux/contracts';
+import { MessageOf, SettlementCommands, SettlementEvents } from '@gpux/contracts';
 import { accept, Decider, reject } from '@gpux/eventsourcing/domain';
 
-export type AccountCommand =
-  | { type: 'settlement.OpenAccount'; data: OpenAccount }
-  | { type: 'settlement.Deposit'; data: Deposit }
-  | { type: 'settlement.Withdraw'; data: Withdraw };
-
-export type AccountEvent =
-  | { type: 'settlement.AccountOpened'; data: AccountOpened }
-  | { type: 'settlement.FundsDeposited'; data: FundsDeposited }
-  | { type: 'settlement.FundsWithdrawn'; data: FundsWithdrawn };
+export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
+export type AccountEvent = MessageOf<(typeof SettlementEvents)['accountOpened' | 'fundsDeposited' | 'fundsWithdrawn']>;
 
 export interface AccountState {
   open: boolean;
@@ -18,8 +11,8 @@ export interface AccountState {
   balance: number;
 }
 
-export const ACCOUNT_COMMANDS = ['settlement.OpenAccount', 'settlement.Deposit', 'settlement.Withdraw'] as const;
-export const ACCOUNT_EVENTS = ['settlement.AccountOpened', 'settlement.FundsDeposited', 'settlement.FundsWithdrawn'] as const;
+export const ACCOUNT_COMMANDS = Object.values(SettlementCommands).map((m) => m.type);
+export const ACCOUNT_EVENTS = [SettlementEvents.accountOpened.type, SettlementEvents.fundsDeposited.type, SettlementEvents.fundsWithdrawn.type];
 
 /** An account: opened once, credited by deposits, debited by withdrawals that it can cover. */
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
