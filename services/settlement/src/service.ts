@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { settlementMessages } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, registerDecider } from '@gpux/eventsourcing';
+import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
 import { AccountsReadModel } from './accounts/accounts.read-model';
@@ -23,11 +23,7 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
       EventSourcingModule.forService({
         service: 'settlement',
         registry: settlementMessages,
-        namespace: config.TOPIC_NAMESPACE,
-        snapshotEveryEvents: config.SNAPSHOT_EVERY_EVENTS,
-        snapshotEveryMs: config.SNAPSHOT_EVERY_MS,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        maxCommandsPerTransaction: config.MAX_COMMANDS_PER_TRANSACTION,
+        ...eventSourcingSettings(config),
         deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
       }),
     ],

@@ -14,3 +14,20 @@ export const eventSourcingConfigShape = {
   /** How long a silent member keeps its partitions: also how long a crashed owner's partitions wait. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
 };
+
+/** The module options that come from that configuration. */
+export function eventSourcingSettings(config: {
+  TOPIC_NAMESPACE: string;
+  SNAPSHOT_EVERY_EVENTS: number;
+  SNAPSHOT_EVERY_MS: number;
+  KAFKA_SESSION_TIMEOUT_MS: number;
+  MAX_COMMANDS_PER_TRANSACTION: number;
+}) {
+  return {
+    namespace: config.TOPIC_NAMESPACE,
+    snapshotEveryEvents: config.SNAPSHOT_EVERY_EVENTS,
+    snapshotEveryMs: config.SNAPSHOT_EVERY_MS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    maxCommandsPerTransaction: config.MAX_COMMANDS_PER_TRANSACTION,
+  };
+}
