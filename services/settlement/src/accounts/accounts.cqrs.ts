@@ -26,8 +26,10 @@ export class GetLedgerQuery {
 export interface AccountView {
   accountId: string;
   owner: string;
-  /** Minor units (micro-USD). */
+  /** Available, in minor units (micro-USD). */
   balance: number;
+  /** Set aside in escrow holds for open orders. */
+  held: number;
 }
 
 /** The outcome of a command, with the account as queries see it once the outcome is visible. */

@@ -39,13 +39,13 @@ describe('settlement accounts through the command and query buses', () => {
   it('opens, credits and debits an account, answering with the balance queries then see', async () => {
     const opened = await run(new OpenAccountCommand('acc-1', 'Ada'));
     expect(opened.outcome.status).toBe('accepted');
-    expect(opened.account).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 0 });
+    expect(opened.account).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 0, held: 0 });
 
     const deposited = await run(new DepositCommand('acc-1', 12_500_000, 'wire-1'));
     expect(deposited.account?.balance).toBe(12_500_000);
     const withdrawn = await run(new WithdrawCommand('acc-1', 2_500_001));
     expect(withdrawn.account?.balance).toBe(9_999_999);
-    expect(await queries.execute(new GetAccountQuery('acc-1'))).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 9_999_999 });
+    expect(await queries.execute(new GetAccountQuery('acc-1'))).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 9_999_999, held: 0 });
     expect(await queries.execute(new GetLedgerQuery('acc-1'))).toEqual([
       expect.objectContaining({ kind: 'deposit', amount: 12_500_000, reference: 'wire-1' }),
       expect.objectContaining({ kind: 'withdrawal', amount: -2_500_001, reference: null }),

@@ -70,7 +70,7 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
   async account(accountId: string): Promise<AccountView | null> {
     const hash = await this.redis.redis.hgetall(accountKeys.account(accountId));
     if (!hash['owner']) return null;
-    return { accountId, owner: hash['owner'], balance: Number(hash['balance'] ?? 0) };
+    return { accountId, owner: hash['owner'], balance: Number(hash['balance'] ?? 0), held: Number(hash['held'] ?? 0) };
   }
 
   lag() {

@@ -23,6 +23,16 @@ const movedSchema = movementSchema.extend({ reference: z.string().max(200).nulla
 export const fundsDepositedSchema = movedSchema;
 export const fundsWithdrawnSchema = movedSchema;
 
+/** Escrow: part of an account's balance set aside for an order (`holdId` = the order's id). */
+export const holdFundsSchema = z.object({
+  accountId: entityId,
+  holdId: entityId,
+  amount: positiveMinorUnits,
+  /** The market of the order the hold is for, so the answer can find its way back. */
+  marketId: entityId.optional(),
+});
+export const releaseHoldSchema = z.object({ accountId: entityId, holdId: entityId, amount: positiveMinorUnits });
+
 export type OpenAccount = z.infer<typeof openAccountSchema>;
 export type Deposit = z.infer<typeof depositSchema>;
 export type Withdraw = z.infer<typeof withdrawSchema>;
@@ -37,6 +47,8 @@ export const SettlementCommands = {
   openAccount: settlementMessages.define('settlement.OpenAccount', 'command', [{ version: 1, schema: openAccountSchema }]),
   deposit: settlementMessages.define('settlement.Deposit', 'command', [{ version: 1, schema: depositSchema }]),
   withdraw: settlementMessages.define('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
+  holdFunds: settlementMessages.define('settlement.HoldFunds', 'command', [{ version: 1, schema: holdFundsSchema }]),
+  releaseHold: settlementMessages.define('settlement.ReleaseHold', 'command', [{ version: 1, schema: releaseHoldSchema }]),
 };
 
 export const SettlementEvents = {
@@ -54,6 +66,8 @@ export const SettlementEvents = {
       },
     },
   ]),
+  fundsHeld: settlementMessages.define('settlement.FundsHeld', 'event', [{ version: 1, schema: holdFundsSchema }]),
+  holdReleased: settlementMessages.define('settlement.HoldReleased', 'event', [{ version: 1, schema: releaseHoldSchema }]),
   fundsWithdrawn: settlementMessages.define('settlement.FundsWithdrawn', 'event', [
     { version: 1, schema: fundsWithdrawnSchema },
   ]),

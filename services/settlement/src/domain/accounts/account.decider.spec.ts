@@ -69,6 +69,39 @@ describe('account decider', () => {
 
   it('folds balances exactly in integer minor units', () => {
     const events = [opened, ...Array.from({ length: 1000 }, (_, i) => deposited(i + 1)), withdrawn(499_500)];
-    expect(account.given(...events).state).toEqual({ open: true, owner: 'Ada', balance: 1000 * 1001 / 2 - 499_500 });
+    expect(account.given(...events).state).toEqual({ open: true, owner: 'Ada', balance: 1000 * 1001 / 2 - 499_500, held: {} });
+  });
+
+  describe('escrow holds', () => {
+    const held = (holdId: string, amount: number): AccountEvent => ({ type: 'settlement.FundsHeld', data: { accountId: 'acc-1', holdId, amount, marketId: 'H100' } });
+    const released = (holdId: string, amount: number): AccountEvent => ({ type: 'settlement.HoldReleased', data: { accountId: 'acc-1', holdId, amount } });
+
+    it('sets part of the balance aside for an order', () => {
+      const given = account.given(opened, deposited(1_000));
+      expect(given.when({ type: 'settlement.HoldFunds', data: { accountId: 'acc-1', holdId: 'b1', amount: 600, marketId: 'H100' } })).toEqual({ kind: 'accepted', events: [held('b1', 600)] });
+      expect(account.given(opened, deposited(1_000), held('b1', 600)).state).toMatchObject({ balance: 400, held: { b1: 600 } });
+    });
+
+    it('refuses a hold the available balance cannot cover, with INSUFFICIENT_FUNDS on the amount', () => {
+      expect(account.given(opened, deposited(1_000), held('b1', 600)).when({ type: 'settlement.HoldFunds', data: { accountId: 'acc-1', holdId: 'b2', amount: 401 } })).toMatchObject({
+        kind: 'rejected',
+        code: 'INSUFFICIENT_FUNDS',
+        field: 'amount',
+      });
+    });
+
+    it('refuses a second hold with the same id, and withdrawals of held money', () => {
+      const given = account.given(opened, deposited(1_000), held('b1', 600));
+      expect(given.when({ type: 'settlement.HoldFunds', data: { accountId: 'acc-1', holdId: 'b1', amount: 1 } })).toMatchObject({ code: 'ALREADY_EXISTS', field: 'holdId' });
+      expect(given.when({ type: 'settlement.Withdraw', data: { accountId: 'acc-1', amount: 401 } })).toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
+    });
+
+    it('releases a hold in parts, back to the available balance, never more than it holds', () => {
+      const given = account.given(opened, deposited(1_000), held('b1', 600), released('b1', 250));
+      expect(given.state).toMatchObject({ balance: 650, held: { b1: 350 } });
+      expect(given.when({ type: 'settlement.ReleaseHold', data: { accountId: 'acc-1', holdId: 'b1', amount: 351 } })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+      expect(account.given(opened, deposited(1_000), held('b1', 600), released('b1', 600)).state).toMatchObject({ balance: 1_000, held: {} });
+      expect(given.when({ type: 'settlement.ReleaseHold', data: { accountId: 'acc-1', holdId: 'nope', amount: 1 } })).toMatchObject({ code: 'NOT_FOUND', field: 'holdId' });
+    });
   });
 });

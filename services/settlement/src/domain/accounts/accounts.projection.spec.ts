@@ -26,6 +26,24 @@ describe('accounts projection', () => {
     ]);
   });
 
+  it('moves held money out of the available balance and back, on the ledger', () => {
+    const model: Model = new Map();
+    for (const e of [
+      event('settlement.AccountOpened', { accountId: 'acc-1', owner: 'Ada' }),
+      event('settlement.FundsDeposited', { accountId: 'acc-1', amount: 1_000, reference: null }, 'e2'),
+      event('settlement.FundsHeld', { accountId: 'acc-1', holdId: 'b1', amount: 600 }, 'e3'),
+      event('settlement.HoldReleased', { accountId: 'acc-1', holdId: 'b1', amount: 250 }, 'e4'),
+    ]) {
+      applyOps(model, projection.apply(e));
+    }
+    expect(model.get(accountKeys.account('acc-1'))).toEqual(new Map([['owner', 'Ada'], ['balance', '650'], ['held', '350']]));
+    expect((model.get(accountKeys.ledger('acc-1')) as string[]).map((e) => (JSON.parse(e) as { kind: string; amount: number }))).toEqual([
+      expect.objectContaining({ kind: 'deposit', amount: 1_000 }),
+      expect.objectContaining({ kind: 'hold', amount: -600, reference: 'b1' }),
+      expect.objectContaining({ kind: 'release', amount: 250, reference: 'b1' }),
+    ]);
+  });
+
   it('writes only under its key prefix', () => {
     const ops = projection.apply(event('settlement.FundsDeposited', { accountId: 'x', amount: 1, reference: null }));
     expect(ops.every((o) => o.key.startsWith(projection.keyPrefix))).toBe(true);

@@ -4,7 +4,7 @@ import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domai
 /** Read-model keys, for the projection that writes them and the queries that read them. */
 export const accountKeys = {
   prefix: 'settlement:accounts:',
-  /** Hash: owner, balance (minor units). */
+  /** Hash: owner, balance (available, minor units), held (in escrow). */
   account: (accountId: string) => `settlement:accounts:${accountId}`,
   /** List of JSON ledger entries, oldest first. */
   ledger: (accountId: string) => `settlement:accounts:${accountId}:ledger`,
@@ -12,7 +12,7 @@ export const accountKeys = {
 
 export interface LedgerEntry {
   eventId: string;
-  kind: 'deposit' | 'withdrawal';
+  kind: 'deposit' | 'withdrawal' | 'hold' | 'release';
   /** Signed minor units: credits positive, debits negative. */
   amount: number;
   reference: string | null;
@@ -41,6 +41,17 @@ export function accountsProjection(eventsTopic: string): Projection {
           const entry: LedgerEntry = { eventId: event.id, kind: signed > 0 ? 'deposit' : 'withdrawal', amount: signed, reference, time: event.time };
           return [
             { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: signed },
+            { op: 'rpush', key: accountKeys.ledger(accountId), value: JSON.stringify(entry) },
+          ];
+        }
+        case 'settlement.FundsHeld':
+        case 'settlement.HoldReleased': {
+          const { accountId, holdId, amount } = event.data as { accountId: string; holdId: string; amount: number };
+          const held = event.type === 'settlement.FundsHeld' ? amount : -amount;
+          const entry: LedgerEntry = { eventId: event.id, kind: held > 0 ? 'hold' : 'release', amount: -held, reference: holdId, time: event.time };
+          return [
+            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: -held },
+            { op: 'hincrby', key: accountKeys.account(accountId), field: 'held', by: held },
             { op: 'rpush', key: accountKeys.ledger(accountId), value: JSON.stringify(entry) },
           ];
         }
