@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ordersMessages } from '@gpux/contracts';
+import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
 import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
+import { escrowAnswers } from './domain/escrow/escrow-answers.process-manager';
 import { MARKET_COMMANDS, MARKET_EVENTS, marketDecider, reviveMarket } from './domain/markets/market.decider';
 
 const configSchema = serviceConfigSchema(4101).extend(eventSourcingConfigShape);
@@ -24,6 +25,9 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
         registry: ordersMessages,
         ...eventSourcingSettings(config),
         deciders: [registerDecider('market', marketDecider, { commands: MARKET_COMMANDS, events: MARKET_EVENTS, revive: reviveMarket })],
+        processManagers: [
+          { manager: escrowAnswers, from: 'settlement', to: 'orders', registry: new MessageRegistry().include(settlementMessages).include(ordersMessages) },
+        ],
       }),
     ],
   }),

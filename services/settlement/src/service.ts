@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { settlementMessages } from '@gpux/contracts';
+import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
 import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
 import { AccountsReadModel } from './accounts/accounts.read-model';
 import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
+import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
 
 const configSchema = serviceConfigSchema(4103).extend(eventSourcingConfigShape);
 
@@ -25,6 +26,9 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
         registry: settlementMessages,
         ...eventSourcingSettings(config),
         deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
+        processManagers: [
+          { manager: escrowHolds, from: 'orders', to: 'settlement', registry: new MessageRegistry().include(ordersMessages).include(settlementMessages) },
+        ],
       }),
     ],
     providers: [AccountsReadModel, ...accountHandlers],

@@ -19,6 +19,8 @@ export const commandRejectedSchema = z.object({
   message: z.string().min(1).max(1000),
   /** The input field at fault, when there is one (e.g. `amount`). */
   field: z.string().min(1).optional(),
+  /** The rejected command's data, so whoever reacts to the rejection knows what it was about. */
+  command: z.record(z.string(), z.unknown()).optional(),
 });
 export type CommandRejected = z.infer<typeof commandRejectedSchema>;
 

@@ -117,7 +117,13 @@ describe('command processing on Kafka', () => {
         'settlement.FundsWithdrawn',
         'settlement.CommandRejected',
       ]);
-      expect(JSON.parse(events[2]!.value)).toEqual({ commandType: 'settlement.Withdraw', code: 'INSUFFICIENT_FUNDS', message: 'holds 700', field: 'amount' });
+      expect(JSON.parse(events[2]!.value)).toEqual({
+        commandType: 'settlement.Withdraw',
+        code: 'INSUFFICIENT_FUNDS',
+        message: 'holds 700',
+        field: 'amount',
+        command: { accountId: 'acc-1', amount: 701 },
+      });
       expect(JSON.parse(events[4]!.value)).toMatchObject({ code: 'ALREADY_EXISTS' });
       expect(all[1]!.headers[HEADERS.idempotencyKey]).toBe('dep-1');
       expect(new Set(all.map((e) => e.headers[HEADERS.causationId])).size).toBe(5);

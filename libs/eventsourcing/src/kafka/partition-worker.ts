@@ -284,7 +284,12 @@ export class PartitionWorker {
         } else {
           const { code, message: text, field } = decision;
           outcome = [
-            this.envelope(`${this.ctx.service}.CommandRejected`, command.subject, { commandType: command.type, code, message: text, ...(field ? { field } : {}) }, command),
+            this.envelope(
+              `${this.ctx.service}.CommandRejected`,
+              command.subject,
+              { commandType: command.type, code, message: text, ...(field ? { field } : {}), command: command.data as Record<string, unknown> },
+              command,
+            ),
           ];
         }
         // Validates every outcome before anything is written: a decider bug dead-letters its command.

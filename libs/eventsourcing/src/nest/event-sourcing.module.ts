@@ -3,6 +3,8 @@ import { EventSourcedService, MessageRegistry, topicsOf } from '@gpux/contracts'
 import { KafkaClients, RedisClient } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
+import { ProcessManagerRunner } from '../kafka/process-manager-runner';
+import type { ProcessManager } from '../domain/process-manager';
 import { DeciderRegistration, ServiceTopics } from '../kafka/partition-worker';
 import { provisionTopics } from '../kafka/provisioning';
 
@@ -16,6 +18,8 @@ export interface EventSourcingOptions {
   snapshotEveryMs: number;
   sessionTimeoutMs: number;
   maxCommandsPerTransaction: number;
+  /** Process managers this service runs: another service's events in, commands out. */
+  processManagers?: Array<{ manager: ProcessManager; from: EventSourcedService; to: EventSourcedService; registry: MessageRegistry }>;
 }
 
 const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
@@ -29,6 +33,7 @@ const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
 export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly processor: CommandProcessor;
   readonly sender: CommandSender;
+  private readonly managers: ProcessManagerRunner[];
   private readonly logger: Logger;
 
   constructor(
@@ -48,6 +53,9 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
       sessionTimeoutMs: options.sessionTimeoutMs,
       maxCommandsPerTransaction: options.maxCommandsPerTransaction,
     });
+    this.managers = (options.processManagers ?? []).map(
+      (pm) => new ProcessManagerRunner({ kafka: kafka.kafka, ...pm, namespace: options.namespace, sessionTimeoutMs: options.sessionTimeoutMs }),
+    );
     this.sender = new CommandSender(kafka.kafka, redis.redis, options.registry, {
       service: options.service,
       source: options.service,
@@ -60,16 +68,20 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onModuleInit(): Promise<void> {
-    const { created } = await provisionTopics(await this.kafka.admin(), topicsOf(this.options.service, this.options.namespace));
+    // Its own topics, and those its process managers read from and write to (whoever starts
+    // first creates them; the registry says what they must be).
+    const services = new Set([this.options.service, ...(this.options.processManagers ?? []).flatMap((pm) => [pm.from, pm.to])]);
+    const { created } = await provisionTopics(await this.kafka.admin(), [...services].flatMap((s) => topicsOf(s, this.options.namespace)));
     if (created.length) this.logger.log({ msg: 'topics created', topics: created });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.processor.start();
+    await Promise.all(this.managers.map((m) => m.start()));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([this.processor.stop(), this.sender.close()]);
+    await Promise.all([this.processor.stop(), this.sender.close(), ...this.managers.map((m) => m.stop())]);
   }
 }
 
