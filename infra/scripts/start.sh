@@ -56,6 +56,14 @@ bash infra/scripts/stack.sh up
 eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 
 mkdir -p "$PIDS_DIR" "$LOGS_DIR"
+# The gateway's admin bootstrap key: yours from the environment, or one made for this checkout.
+if [ -z "${ADMIN_API_KEY:-}" ]; then
+  key_file="$GPUX_RUN_DIR/admin-api-key"
+  [ -s "$key_file" ] || node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))" >"$key_file"
+  chmod 600 "$key_file"
+  ADMIN_API_KEY=$(cat "$key_file")
+fi
+export ADMIN_API_KEY
 shutdown() {
   trap - INT TERM EXIT
   rm -f "$PIDS_DIR/start.pid"
@@ -92,7 +100,7 @@ node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker.lo
 cat <<TXT
 
 GPU Exchange is running.
-  GraphQL    http://127.0.0.1:4000/graphql
+  GraphQL    http://127.0.0.1:4000/graphql   (admin key: Authorization: Bearer $ADMIN_API_KEY)
 $(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
   Kafka      $KAFKA_BROKERS
   Redis      $REDIS_URL

@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { settlementMessages } from '@gpux/contracts';
+import { settlementMessages, settlementReadModel } from '@gpux/contracts';
 import { combineProjections, EventSourcingHost, LogPosition, outcomesProjection, ProjectionRunner, waitForPosition } from '@gpux/eventsourcing';
 import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accountKeys, accountsProjection } from '../domain/accounts/accounts.projection';
 import type { AccountView } from './accounts.cqrs';
 
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
-const READ_MODEL = 'settlement.read-model';
+const READ_MODEL = settlementReadModel.name;
 
 /**
  * settlement's read side: runs the accounts and outcomes projections into Redis and answers
@@ -25,7 +25,7 @@ export class AccountsReadModel implements OnApplicationBootstrap, BeforeApplicat
   ) {
     // One runner folds both read models: the log is read and decoded once, and an outcome is
     // visible exactly when the balances it changed are.
-    const projection = combineProjections(READ_MODEL, 'settlement:', [
+    const projection = combineProjections(READ_MODEL, settlementReadModel.prefix, [
       accountsProjection(host.topics.events),
       outcomesProjection('settlement', host.topics.events),
     ]);

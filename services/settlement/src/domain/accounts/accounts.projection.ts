@@ -1,13 +1,11 @@
-import type { Envelope } from '@gpux/contracts';
+import { Envelope, settlementReadModel } from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
 
-/** Read-model keys, for the projection that writes them and the queries that read them. */
+/** Read-model keys (a contract: the gateway reads them too). */
 export const accountKeys = {
-  prefix: 'settlement:accounts:',
-  /** Hash: owner, balance (available, minor units), held (in escrow). */
-  account: (accountId: string) => `settlement:accounts:${accountId}`,
-  /** List of JSON ledger entries, oldest first. */
-  ledger: (accountId: string) => `settlement:accounts:${accountId}:ledger`,
+  prefix: settlementReadModel.accountsPrefix,
+  account: settlementReadModel.account,
+  ledger: settlementReadModel.ledger,
 };
 
 export interface LedgerEntry {

@@ -1,0 +1,45 @@
+import { Logger } from '@nestjs/common';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+
+/** The codes a client can branch on (DESIGN.md §7). */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INSUFFICIENT_FUNDS'
+  | 'MARKET_CLOSED'
+  | 'NODE_NOT_CERTIFIED'
+  | 'QUERY_TOO_COMPLEX'
+  | 'TIMEOUT'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** An error for the client: a code, a message that says what to fix, and the field at fault. */
+export function apiError(code: ErrorCode, message: string, field?: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}), ...extra } });
+}
+
+// Apollo's own codes for malformed requests are already client-facing.
+const PASSTHROUGH = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+const KNOWN = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_EXISTS', 'INSUFFICIENT_FUNDS', 'MARKET_CLOSED', 'NODE_NOT_CERTIFIED', 'QUERY_TOO_COMPLEX', 'TIMEOUT']);
+const logger = new Logger('graphql');
+
+/**
+ * Every error leaves with a code. Anything not raised on purpose is logged here and reaches the
+ * client as INTERNAL_SERVER_ERROR without its details (never a stack trace).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  let code = String(formatted.extensions?.['code'] ?? '');
+  // Apollo labels every validation error alike; the complexity limit's deserve their own code.
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && /^the query (is nested|selects)/.test(formatted.message)) {
+    code = 'QUERY_TOO_COMPLEX';
+    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
+  if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
+    const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  logger.error({ msg: 'unexpected error in a GraphQL operation', error: error instanceof Error ? error.message : String(error), path: formatted.path });
+  return { message: 'internal error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

@@ -1,0 +1,22 @@
+/**
+ * Money crosses the API as a decimal string of US dollars with at most six decimals
+ * ("12.5", "0.000001"), and lives everywhere else as integer micro-USD. No float ever touches it.
+ */
+export const MICROS_PER_USD = 1_000_000;
+const DECIMAL = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/;
+
+export type MoneyParse = { ok: true; micros: number } | { ok: false; reason: string };
+
+export function parseMoney(text: string): MoneyParse {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return { ok: false, reason: 'must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"' };
+  const [, sign, whole, fraction = ''] = m;
+  const micros = Number(whole) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
+  return { ok: true, micros: sign === '-' ? -micros : micros };
+}
+
+export function formatMoney(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  return `${sign}${Math.floor(abs / MICROS_PER_USD)}.${String(abs % MICROS_PER_USD).padStart(6, '0')}`;
+}
