@@ -239,7 +239,7 @@ describe('command processing on Kafka', () => {
     const zombieClients = new KafkaClients({ clientId: 'zombie', brokers: infraEnv().KAFKA_BROKERS.split(',') });
     const ownerClients = new KafkaClients({ clientId: 'owner', brokers: infraEnv().KAFKA_BROKERS.split(',') });
     const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext => ({
-      kafka: k, service: 'settlement', topics, registry: settlementMessages, deciders, groupId: `${ns}.g`, owner: 'test',
+      kafka: k, service: 'settlement', topics, partitions: topic('settlement', 'events').partitions, registry: settlementMessages, deciders, groupId: `${ns}.g`, owner: 'test',
       clock: () => new Date(), snapshotEveryEvents: 1000, snapshotEveryMs: 60_000, maxCommandsPerTransaction: 100, rebuildTimeoutMs: 30_000, idempotencyWindowMs: 60_000,
       ...(hook ? { beforeCommit: hook } : {}),
     });

@@ -50,6 +50,7 @@ export class CommandProcessor {
       kafka: options.kafka,
       service: options.service,
       topics: this.topics,
+      partitions: topic(options.service, 'events').partitions,
       registry: options.registry,
       deciders: options.deciders,
       groupId: this.groupId,

@@ -5,6 +5,8 @@ export interface ReadPartitionOptions {
   topic: string;
   partition: number;
   fromOffset: string;
+  /** How many partitions the topic has (the registry's count, which provisioning enforces). */
+  partitions: number;
   /** Reading stops at the first message for which this is true; that message is not passed on. */
   until: (message: KafkaMessage) => boolean;
   onMessage: (message: KafkaMessage) => void;
@@ -19,7 +21,7 @@ export interface ReadPartitionOptions {
  * the transaction markers at the end of the log are never delivered.
  */
 export async function readPartitionUntil(kafka: Kafka, options: ReadPartitionOptions): Promise<number> {
-  const { topic, partition, fromOffset, until, onMessage, timeoutMs } = options;
+  const { topic, partition, partitions, fromOffset, until, onMessage, timeoutMs } = options;
   const consumer = kafka.consumer({
     groupId: `reader-${randomUUID()}`,
     readUncommitted: false,
@@ -55,15 +57,8 @@ export async function readPartitionUntil(kafka: Kafka, options: ReadPartitionOpt
         },
       }).catch(reject);
     });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const others = offsets.map((o) => o.partition).filter((p) => p !== partition);
-      if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
-    } finally {
-      await admin.disconnect();
-    }
+    const others = Array.from({ length: partitions }, (_, p) => p).filter((p) => p !== partition);
+    if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
     consumer.seek({ topic, partition, offset: fromOffset });
     await finished;
     return read;

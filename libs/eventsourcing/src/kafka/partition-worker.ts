@@ -48,6 +48,8 @@ export interface WorkerContext {
   kafka: Kafka;
   service: string;
   topics: ServiceTopics;
+  /** Partitions of each of the service's topics (commands, events and snapshots share it). */
+  partitions: number;
   registry: MessageRegistry;
   deciders: DeciderRegistration[];
   groupId: string;
@@ -160,6 +162,7 @@ export class PartitionWorker {
     await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.snapshots,
       partition: this.partition,
+      partitions: this.ctx.partitions,
       fromOffset: '0',
       until: isClaim,
       onMessage: (m) => {
@@ -184,6 +187,7 @@ export class PartitionWorker {
     const replayed = await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.events,
       partition: this.partition,
+      partitions: this.ctx.partitions,
       fromOffset: snapshot?.eventsOffset ?? '0',
       until: isClaim,
       onMessage: (m) => this.replay(fromKafka(m)),
