@@ -20,6 +20,13 @@ import { formatMoney, parseMoney } from '../domain/money';
 
 const TIMEOUT_MS = 10_000;
 
+/** Every mutation takes one: a retry with the same key returns the first outcome. */
+const IDEMPOTENCY_KEY = {
+  type: () => String,
+  nullable: true,
+  description: 'Repeat it to retry safely: the first outcome is returned.',
+};
+
 @ObjectType({
   description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.',
 })
@@ -72,21 +79,11 @@ export class AccountsResolver implements OnApplicationShutdown {
   openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('owner', { type: () => String }) owner: string,
-    @Args('idempotencyKey', {
-      type: () => String,
-      nullable: true,
-      description: 'Repeat it to retry safely: the first outcome is returned.',
-    })
-    idempotencyKey: string | undefined,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
     requireRole(context, 'admin');
-    return this.run({
-      type: SettlementCommands.openAccount.type,
-      subject: accountId,
-      data: { accountId, owner },
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-    });
+    return this.run(SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey);
   }
 
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
@@ -95,12 +92,7 @@ export class AccountsResolver implements OnApplicationShutdown {
     @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
-    @Args('idempotencyKey', {
-      type: () => String,
-      nullable: true,
-      description: 'Repeat it to retry safely: the first outcome is returned.',
-    })
-    idempotencyKey: string | undefined,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
     requireRole(context, 'admin');
@@ -108,16 +100,22 @@ export class AccountsResolver implements OnApplicationShutdown {
     if (!parsed.ok) throw apiError('BAD_USER_INPUT', `amount ${parsed.reason}`, 'amount');
     if (parsed.micros <= 0) throw apiError('BAD_USER_INPUT', 'amount must be greater than zero', 'amount');
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
-    return this.run({
-      type: SettlementCommands.deposit.type,
-      subject: accountId,
-      data,
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-    });
+    return this.run(SettlementCommands.deposit.type, accountId, data, idempotencyKey);
   }
 
   /** Sends the command, turns its outcome into the answer or an error, read-your-writes. */
-  private async run(command: OutgoingCommand): Promise<Account> {
+  private async run(
+    type: string,
+    accountId: string,
+    data: Record<string, unknown>,
+    idempotencyKey?: string,
+  ): Promise<Account> {
+    const command: OutgoingCommand = {
+      type,
+      subject: accountId,
+      data,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
     let outcome;
     try {
       outcome = await this.sender.send(command, TIMEOUT_MS);
@@ -146,8 +144,8 @@ export class AccountsResolver implements OnApplicationShutdown {
         );
       throw error;
     }
-    const account = await this.read(String(command.subject));
-    if (!account) throw apiError('NOT_FOUND', `account ${command.subject} does not exist`, 'accountId');
+    const account = await this.read(accountId);
+    if (!account) throw apiError('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
     return account;
   }
 
