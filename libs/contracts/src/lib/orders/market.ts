@@ -64,6 +64,9 @@ export const tradeExecutedSchema = z.object({
   nodeId: entityId,
   /** The maker's price per GPU-hour. */
   price: positiveMinorUnits,
+  /** The limit prices of the two orders, so a reader of the log can keep the book's depth. */
+  bidPrice: positiveMinorUnits,
+  askPrice: positiveMinorUnits,
   gpus,
   hours,
   /** The lease: from the trade's time for `hours`. */
@@ -80,6 +83,8 @@ export const orderCancelledSchema = z.object({
   orderId: entityId,
   accountId: entityId,
   side: sideSchema,
+  /** The order's limit price per GPU-hour. */
+  price: positiveMinorUnits,
   /** GPUs that will not trade. */
   gpus,
   reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED']),

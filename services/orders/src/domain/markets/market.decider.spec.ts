@@ -89,7 +89,7 @@ describe('market decider', () => {
             type: 'orders.TradeExecuted',
             data: {
               marketId: 'H100', tradeId: 'H100-t1', bidId: 'b1', askId: 'a1', buyerId: 'buyer-1', providerId: 'prov-1', nodeId: 'n1',
-              price: 2_000_000, gpus: 2, hours: 10, start: NOW.toISOString(), end: '2026-06-01T22:00:00.000Z',
+              price: 2_000_000, bidPrice: 2_100_000, askPrice: 2_000_000, gpus: 2, hours: 10, start: NOW.toISOString(), end: '2026-06-01T22:00:00.000Z',
               value, fee, holdReleased: holdFor(order, 250) - value - fee,
             },
           },
@@ -106,7 +106,7 @@ describe('market decider', () => {
 
     it('releases at once a hold that arrives for a bid cancelled while waiting for it', () => {
       const order = bid('b1');
-      const cancelledWhileWaiting: MarketEvent = { type: 'orders.OrderCancelled', data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-1', side: 'bid', gpus: 2, reason: 'CANCELLED', holdReleased: 0 } };
+      const cancelledWhileWaiting: MarketEvent = { type: 'orders.OrderCancelled', data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-1', side: 'bid', price: 2_100_000, gpus: 2, reason: 'CANCELLED', holdReleased: 0 } };
       expect(when([...given, awaiting(order), cancelledWhileWaiting], { type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId: 'b1' } })).toMatchObject({
         kind: 'accepted',
         events: [{ type: 'orders.OrderCancelled', data: { orderId: 'b1', holdReleased: holdFor(order, 250) } }],

@@ -65,9 +65,10 @@ const engineOrder = (o: Order) => ({
 function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
   const spec = state.spec!;
   const result: PlaceResult = state.book.preview(engineOrder(order));
-  const limitOf = (bidId: string) => (bidId === order.orderId ? order : state.orders[bidId])!;
+  const limitOf = (orderId: string) => (orderId === order.orderId ? order : state.orders[orderId])!;
   const trades: MarketEvent[] = result.fills.map((fill: Fill, i) => {
     const bid = limitOf(fill.bidId);
+    const ask = limitOf(fill.askId);
     const fee = fill.quantity * fill.hours * feePerGpuHour(fill.price, spec.feeRateBps);
     const value = fill.quantity * fill.hours * fill.price;
     return {
@@ -81,6 +82,8 @@ function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
         providerId: fill.seller,
         nodeId: fill.nodeId,
         price: fill.price,
+        bidPrice: bid.price,
+        askPrice: ask.price,
         gpus: fill.quantity,
         hours: fill.hours,
         start: now.toISOString(),
@@ -100,6 +103,7 @@ function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
         orderId: order.orderId,
         accountId: order.accountId,
         side: order.side,
+        price: order.price,
         gpus: result.cancelled,
         reason: result.reason ?? 'CANCELLED',
         holdReleased: order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
@@ -135,7 +139,7 @@ function placeOrder(state: MarketState, order: Order, now: Date): Decision<Marke
 }
 
 function cancelled(state: MarketState, order: Order, gpus: number, reason: OrderCancelled['reason'], holdReleased: number): MarketEvent {
-  return { type: 'orders.OrderCancelled', data: { marketId: order.marketId, orderId: order.orderId, accountId: order.accountId, side: order.side, gpus, reason, holdReleased } };
+  return { type: 'orders.OrderCancelled', data: { marketId: order.marketId, orderId: order.orderId, accountId: order.accountId, side: order.side, price: order.price, gpus, reason, holdReleased } };
 }
 
 /**
