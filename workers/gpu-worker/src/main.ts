@@ -3,16 +3,28 @@
  * gpu-worker: the provider's agent. Commands so far:
  *   adapters [--json]   list the WebGPU adapters Dawn finds on this machine
  *   selftest [--json]   run a small compute shader on the chosen adapter and check every element
- * Joining the marketplace (benchmark, certification, heartbeats) arrives with the capacity issue.
+ *   benchmark [...]      autotune the matmul kernels, measure GFLOP/s and memory bandwidth
+ * Joining the marketplace (certification, heartbeats) arrives with the capacity issue.
  */
+import { parseBenchmarkArgs } from './benchmark/options';
+import { formatReport } from './benchmark/report';
+import { runBenchmark } from './benchmark/run';
 import { multiplyAdd } from './gpu/selftest';
 import { AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
 
-const USAGE = `usage: gpu-worker <command> [--json]
+const USAGE = `usage: gpu-worker <command> [options]
 
 commands:
-  adapters   list the WebGPU adapters on this machine
-  selftest   run a compute shader on the chosen adapter and verify its output
+  adapters [--json]   list the WebGPU adapters on this machine
+  selftest [--json]   run a compute shader on the chosen adapter and verify its output
+  benchmark [--sizes 256,512,1024] [--model NAME] [--retune] [--json]
+                      autotune the matmul kernels (f32, and f16 where the adapter has shader-f16),
+                      then report GFLOP/s per precision and size, each result checked (Freivalds),
+                      the memory bandwidth in GB/s, and the efficiency against the model's peak
+                      (--model: H100-80GB, H200, A100-80GB, RTX-4090, L4). The tuned choice is
+                      cached per adapter in $GPUX_AUTOTUNE_CACHE (default
+                      ~/.cache/gpu-exchange/autotune.json); --retune measures again.
+                      Progress goes to stderr; --json prints one JSON object on stdout.
 `;
 
 function printAdapter(a: AdapterDescription): void {
@@ -58,16 +70,35 @@ async function selftest(json: boolean): Promise<number> {
   }
 }
 
+async function benchmark(args: string[]): Promise<number> {
+  const parsed = parseBenchmarkArgs(args);
+  if (!parsed.ok) {
+    process.stderr.write(`gpu-worker: ${parsed.error}\n`);
+    return 2;
+  }
+  const { options } = parsed;
+  const gpu = await openGpu();
+  try {
+    const report = await runBenchmark(gpu, options, (message) => process.stderr.write(`[benchmark] ${message}\n`));
+    process.stdout.write(options.json ? JSON.stringify(report) + '\n' : formatReport(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    gpu.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const [command, ...rest] = argv.filter((a) => a !== '--json');
+  // benchmark parses its own options (--json among them), wherever they stand.
+  if (command === 'benchmark') return benchmark(argv.filter((_, i) => i !== argv.indexOf('benchmark')));
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
   const unknownFlag = rest.find((a) => a.startsWith('-'));
   if (unknownFlag) {
-    process.stderr.write(`gpu-worker: unknown option ${unknownFlag}\n${USAGE}`);
+    process.stderr.write(`gpu-worker: unknown option ${unknownFlag} for ${command} (its only option is --json; see gpu-worker help)\n`);
     return 2;
   }
   switch (command) {
@@ -76,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     case 'selftest':
       return selftest(json);
     default:
-      process.stderr.write(`gpu-worker: unknown command "${command}"\n${USAGE}`);
+      process.stderr.write(`gpu-worker: unknown command "${command}" (commands: adapters, selftest, benchmark; see gpu-worker help)\n`);
       return 2;
   }
 }

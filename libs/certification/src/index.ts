@@ -1,0 +1,16 @@
+/**
+ * The certification protocol's pure core (DESIGN.md §6): the specified matrix generator (TypeScript
+ * and WGSL), the Merkle commitment, Freivalds' check, tolerances per precision, and the protocol's
+ * messages and verdict. No I/O: clocks and randomness are passed in.
+ */
+export * from './challenge';
+export * from './encoding';
+export * from './freivalds';
+export * from './merkle';
+export * from './prng';
+export * from './prng-wgsl';
+export * from './prover';
+export * from './random';
+export * from './reference';
+export * from './tolerance';
+export * from './verifier';

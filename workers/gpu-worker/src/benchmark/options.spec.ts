@@ -1,0 +1,50 @@
+import { findModel, efficiency } from './models';
+import { parseBenchmarkArgs } from './options';
+
+describe('benchmark options', () => {
+  it('has defaults', () => {
+    expect(parseBenchmarkArgs([])).toEqual({ ok: true, options: { sizes: [256, 512, 1024], retune: false, json: false } });
+  });
+
+  it('reads every option, with a space or =', () => {
+    expect(parseBenchmarkArgs(['--sizes', '1024,256', '--model', 'H100-80GB', '--retune', '--json'])).toEqual({
+      ok: true,
+      options: { sizes: [256, 1024], model: 'H100-80GB', retune: true, json: true },
+    });
+    expect(parseBenchmarkArgs(['--sizes=512', '--model=l4'])).toMatchObject({ ok: true, options: { sizes: [512], model: 'l4' } });
+  });
+
+  it.each([
+    [['--sizes', 'abc'], /^--sizes expects a comma-separated list of whole numbers from 1 to 4096, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/],
+    [['--sizes', '256,,512'], /--sizes expects/],
+    [['--sizes', '0'], /--sizes expects/],
+    [['--sizes', '8192'], /from 1 to 4096/],
+    [['--sizes', '1.5'], /--sizes expects/],
+    [['--sizes'], /^--sizes needs a value/],
+    [['--sizes', '--json'], /^--sizes needs a value/],
+    [['--model'], /^--model needs a GPU model name/],
+    [['--json=yes'], /^--json takes no value/],
+    [['--fast'], /^unknown option --fast for benchmark \(options: /],
+    [['extra'], /^unexpected argument "extra"/],
+  ])('%j is refused with one line that says what to fix', (args, message) => {
+    const parsed = parseBenchmarkArgs(args);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.error).toMatch(message);
+      expect(parsed.error).not.toMatch(/\n/);
+    }
+  });
+});
+
+describe('GPU models', () => {
+  it('are found whatever the case and separators', () => {
+    expect(findModel('h100 80gb')?.name).toBe('H100-80GB');
+    expect(findModel('RTX4090')?.name).toBe('RTX-4090');
+    expect(findModel('B200')).toBeUndefined();
+  });
+
+  it('give efficiency as a share of the precision’s peak', () => {
+    expect(efficiency(33_450, findModel('H100-80GB')!, 'f32')).toBeCloseTo(0.5);
+    expect(efficiency(39_000, findModel('A100-80GB')!, 'f16')).toBeCloseTo(0.5);
+  });
+});

@@ -1,0 +1,161 @@
+import {
+  Challenge,
+  checkCommitment,
+  commitProduct,
+  createChallenge,
+  entryBits,
+  generateMatrix,
+  MATRIX_A,
+  MATRIX_B,
+  MatrixId,
+  matrixKey,
+  openRequest,
+  parseSeed,
+  randomHex,
+  referenceProduct,
+  seededRandom,
+  verifyOpening,
+} from '@gpux/certification';
+import { GpuContext, openGpu } from '../gpu/webgpu';
+import { generateOnGpu } from './generate';
+import { readBack, storageBuffer, uniformBuffer } from './gpu-buffers';
+import { MatmulRunner, registerBlockedMatmul } from './matmul';
+import { ChallengeResponder, proveChallenge } from './prover';
+
+// On the machine's real adapter (Mesa lavapipe without a GPU), no mocks.
+describe('certification challenge on WebGPU', () => {
+  let gpu: GpuContext;
+  const rng = seededRandom(2024);
+
+  beforeAll(async () => {
+    gpu = await openGpu();
+  });
+  afterAll(() => gpu?.close());
+
+  async function gpuMatrix(seed: string, matrix: MatrixId, rows: number, cols: number, output: 'f32' | 'u32' | 'f16'): Promise<ArrayBuffer> {
+    const buffer = await generateOnGpu(gpu.device, seed, matrix, rows, cols, output);
+    try {
+      return await readBack(gpu.device, buffer, rows * cols * (output === 'f16' ? 2 : 4));
+    } finally {
+      buffer.destroy();
+    }
+  }
+
+  const sizes: [number, number][] = [[1, 1], [17, 33], [64, 64], [130, 7], [3, 300]];
+
+  it('the WGSL generator is bit-identical to the TypeScript one', async () => {
+    const seeds = ['0123456789abcdeffedcba9876543210', 'ffffffffffffffffffffffffffffffff', '00000000000000000000000000000000', randomHex(rng, 32)];
+    for (const seed of seeds) {
+      for (const [rows, cols] of sizes) {
+        for (const matrix of [MATRIX_A, MATRIX_B] as const) {
+          const values = generateMatrix(parseSeed(seed), matrix, rows, cols);
+          expect(new Uint32Array(await gpuMatrix(seed, matrix, rows, cols, 'f32'))).toEqual(new Uint32Array(values.buffer));
+          const key = matrixKey(parseSeed(seed), matrix);
+          const bits = Uint32Array.from({ length: rows * cols }, (_, e) => entryBits(key, Math.floor(e / cols), e % cols));
+          expect(new Uint32Array(await gpuMatrix(seed, matrix, rows, cols, 'u32'))).toEqual(bits);
+        }
+      }
+    }
+  });
+
+  it('the f16 output holds the same values, where the adapter has shader-f16', async () => {
+    if (!gpu.device.features.has('shader-f16')) {
+      process.stderr.write(`adapter ${gpu.adapter.description} has no shader-f16: f16 output not checked\n`);
+      return;
+    }
+    const seed = randomHex(rng, 32);
+    const [rows, cols] = [33, 65];
+    const halves = new Uint16Array(await gpuMatrix(seed, MATRIX_A, rows, cols, 'f16'));
+    const values = generateMatrix(parseSeed(seed), MATRIX_A, rows, cols);
+    // Decode f16: every value is a normal number or zero here.
+    const decode = (h: number) => (h & 0x7fff ? (h & 0x8000 ? -1 : 1) * 2 ** (((h >> 10) & 0x1f) - 15) * (1 + (h & 0x3ff) / 1024) : 0);
+    expect(Array.from(halves, decode)).toEqual(Array.from(values));
+  });
+
+  it('the register-blocked kernel computes A·B exactly, at sizes that are not multiples of its tiles', async () => {
+    for (const [m, n, k] of [[1, 1, 1], [33, 47, 19], [64, 64, 64], [5, 130, 70], [97, 3, 200]] as const) {
+      const seed = randomHex(rng, 32);
+      const a = await generateOnGpu(gpu.device, seed, MATRIX_A, m, k);
+      const b = await generateOnGpu(gpu.device, seed, MATRIX_B, k, n);
+      const c = storageBuffer(gpu.device, m * n * 4, 'C');
+      try {
+        await registerBlockedMatmul(gpu.device, a, b, c, m, n, k);
+        const got = new Float32Array(await readBack(gpu.device, c, m * n * 4));
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(referenceProduct({ seed, m, k, n }).buffer));
+      } finally {
+        [a, b, c].forEach((x) => x.destroy());
+      }
+    }
+  });
+
+  /** A challenge answered by a prover on the GPU, verified on the real clock. */
+  async function certify(challenge: Challenge, options: { matmul?: MatmulRunner } = {}) {
+    const proof = await proveChallenge(gpu.device, challenge, options);
+    const request = openRequest(challenge, proof.commitment, { rng, now: Date.now() });
+    const opening = proof.product.open(request);
+    return { proof, verdict: verifyOpening(challenge, proof.commitment, request, opening, Date.now()) };
+  }
+
+  const challenge = (n: number, options: { openRows?: number } = {}) =>
+    createChallenge({ n, precision: 'f32', claimedTflops: 1e-4, now: Date.now(), rng, ...options });
+
+  it('an honest worker passes 50 consecutive challenges', async () => {
+    const failures: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const n = [64, 96, 128, 80, 112][i % 5]!;
+      const ch =
+        i % 7 === 3
+          ? createChallenge({ n, m: n - 5, k: n + 9, precision: 'f16', claimedTflops: 1e-4, now: Date.now(), rng })
+          : i % 4 === 1
+            ? createChallenge({ n, precision: 'f32', claimedTflops: 1e-4, now: Date.now(), rng, checkColumns: 16, freivaldsTrials: 0 })
+            : challenge(n);
+      const { verdict, proof } = await certify(ch);
+      if (!verdict.ok) failures.push(`challenge ${i} (n=${n}): ${verdict.reason}: ${verdict.detail}`);
+      else expect(verdict.maxRowError).toBe(0);
+      expect(proof.timings.computeMs).toBeGreaterThan(0);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('a worker that computes only half the rows is caught', async () => {
+    const halfRows: MatmulRunner = (device, a, b, c, m, n, k) => registerBlockedMatmul(device, a, b, c, Math.ceil(m / 2), n, k);
+    for (let i = 0; i < 5; i++) {
+      const { verdict } = await certify(challenge(128), { matmul: halfRows });
+      expect(verdict).toMatchObject({ ok: false, reason: 'ROW_MISMATCH' });
+    }
+    const nothing: MatmulRunner = async () => undefined;
+    expect((await certify(challenge(64), { matmul: nothing })).verdict).toMatchObject({ ok: false, reason: 'ROW_MISMATCH' });
+  });
+
+  it('a worker that replays an earlier answer to a new seed is caught', async () => {
+    const responder = new ChallengeResponder(gpu.device);
+    const first = challenge(96);
+    const firstCommitment = await responder.commit(first);
+    const firstRequest = openRequest(first, firstCommitment, { rng, now: Date.now() });
+    const firstOpening = responder.open(firstRequest);
+    expect(verifyOpening(first, firstCommitment, firstRequest, firstOpening, Date.now()).ok).toBe(true);
+    expect(responder.inFlight).toBe(0);
+
+    const second = challenge(96);
+    // The old commitment as it was.
+    expect(checkCommitment(second, firstCommitment, Date.now())).toMatchObject({ reason: 'SEED_MISMATCH' });
+    // The old product, committed as an answer to the new challenge.
+    const oldC = new Float32Array(referenceProduct(first));
+    const replayed = commitProduct(second, oldC, { computeMs: 1, totalMs: 1 });
+    const request = openRequest(second, replayed.commitment, { rng, now: Date.now() });
+    expect(verifyOpening(second, replayed.commitment, request, replayed.open(request), Date.now())).toMatchObject({ ok: false, reason: 'ROW_MISMATCH' });
+    expect(() => responder.open(request)).toThrow(/no commitment/);
+  });
+
+  it('a claimed throughput the device cannot reach misses the deadline', async () => {
+    const ch = createChallenge({ n: 128, precision: 'f32', claimedTflops: 1e6, now: Date.now(), rng, slackMs: 0, slackFraction: 0, hashBytesPerMs: 1e9 });
+    const proof = await proveChallenge(gpu.device, ch);
+    expect(checkCommitment(ch, proof.commitment, Date.now())).toMatchObject({ reason: 'DEADLINE_MISSED' });
+  });
+
+  it('uniform buffers round up to 16 bytes', () => {
+    const u = uniformBuffer(gpu.device, Uint32Array.from([1, 2, 3]), 'test');
+    expect(u.size).toBe(16);
+    u.destroy();
+  });
+});

@@ -1,0 +1,5 @@
+export { generateOnGpu } from './generate';
+export { REGISTER_BLOCKED_MATMUL_WGSL, registerBlockedMatmul } from './matmul';
+export type { MatmulRunner } from './matmul';
+export { ChallengeResponder, proveChallenge } from './prover';
+export type { GpuProof, ProofTimings, ProveOptions } from './prover';

@@ -1,0 +1,102 @@
+/**
+ * The autotuner's memory: which variant won on which adapter, in one JSON file
+ * (default ~/.cache/gpu-exchange/autotune.json; GPUX_AUTOTUNE_CACHE names another file,
+ * GPUX_CACHE_DIR another folder). Reading is forgiving: a missing, corrupt or foreign file, or
+ * entries from an older generator, only mean "tune again", never a failure.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { AdapterDescription } from '../gpu/webgpu';
+import { GENERATOR_VERSION, MatmulParams, Precision, validateParams, variantName } from './wgsl';
+
+export const CACHE_FORMAT = 'gpux-autotune';
+
+export interface AutotuneEntry {
+  variant: string;
+  params: MatmulParams;
+  /** GFLOP/s measured when it was chosen, and at which square size. */
+  gflops: number;
+  size: number;
+  tunedAt: string;
+}
+
+export interface AutotuneCache {
+  format: typeof CACHE_FORMAT;
+  generatorVersion: number;
+  entries: Record<string, AutotuneEntry>;
+}
+
+export const emptyCache = (): AutotuneCache => ({ format: CACHE_FORMAT, generatorVersion: GENERATOR_VERSION, entries: {} });
+
+export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['GPUX_AUTOTUNE_CACHE']) return env['GPUX_AUTOTUNE_CACHE'];
+  return join(env['GPUX_CACHE_DIR'] || join(homedir(), '.cache', 'gpu-exchange'), 'autotune.json');
+}
+
+/** Same adapter and driver, same precision: the same choice. */
+export function cacheKey(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'device' | 'description'>, precision: Precision): string {
+  return [adapter.vendor, adapter.architecture, adapter.device, adapter.description, precision].join('|');
+}
+
+function isEntry(value: unknown, precision: string | undefined): value is AutotuneEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Partial<AutotuneEntry>;
+  if (typeof e.params !== 'object' || e.params === null || typeof e.gflops !== 'number' || typeof e.size !== 'number') return false;
+  const p = e.params;
+  const numbers = [p.rows, p.cols, p.wgX, p.wgY, p.unroll, p.tileK];
+  if (!numbers.every((x) => typeof x === 'number') || typeof p.aVec4 !== 'boolean' || p.precision !== precision) return false;
+  if (p.source !== 'buffer' && p.source !== 'texture') return false;
+  if (p.accumulate !== 'f32' && p.accumulate !== 'f16') return false;
+  // Device limits are checked again when the entry is used; here only the shape of a variant.
+  return validateParams(p, { maxComputeInvocationsPerWorkgroup: Infinity, maxComputeWorkgroupStorageSize: Infinity }).length === 0;
+}
+
+/** The cache in `text`; whatever cannot be trusted is dropped. */
+export function parseCache(text: string): AutotuneCache {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return emptyCache();
+  }
+  const file = raw as Partial<AutotuneCache> | null;
+  if (!file || file.format !== CACHE_FORMAT || file.generatorVersion !== GENERATOR_VERSION || typeof file.entries !== 'object' || !file.entries) return emptyCache();
+  const cache = emptyCache();
+  for (const [key, entry] of Object.entries(file.entries)) {
+    if (isEntry(entry, key.split('|').pop())) {
+      const params: MatmulParams = {
+        precision: entry.params.precision,
+        accumulate: entry.params.accumulate,
+        source: entry.params.source,
+        rows: entry.params.rows,
+        cols: entry.params.cols,
+        wgX: entry.params.wgX,
+        wgY: entry.params.wgY,
+        aVec4: entry.params.aVec4,
+        unroll: entry.params.unroll,
+        tileK: entry.params.tileK,
+      };
+      cache.entries[key] = { variant: variantName(params), params, gflops: entry.gflops, size: entry.size, tunedAt: String(entry.tunedAt ?? '') };
+    }
+  }
+  return cache;
+}
+
+export const serializeCache = (cache: AutotuneCache) => JSON.stringify(cache, null, 2) + '\n';
+
+export async function readCache(path: string): Promise<AutotuneCache> {
+  try {
+    return parseCache(await readFile(path, 'utf8'));
+  } catch {
+    return emptyCache();
+  }
+}
+
+/** Written to a temporary file then renamed: a crash never leaves half a file. */
+export async function writeCache(path: string, cache: AutotuneCache): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, serializeCache(cache));
+  await rename(tmp, path);
+}

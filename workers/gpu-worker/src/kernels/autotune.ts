@@ -1,0 +1,157 @@
+/**
+ * Picks the fastest *correct* matmul variant for this adapter and precision, and remembers it.
+ *
+ * Every candidate is first checked against float64 on two small awkward shapes (one per code
+ * path, neither a multiple of any tile), then timed on a square product whose result must pass
+ * Freivalds. Wrong or failing variants are reported and never chosen.
+ */
+import type { AdapterDescription } from '../gpu/webgpu';
+import { cacheKey, defaultCachePath, readCache, writeCache } from './autotune-cache';
+import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
+import { freivalds, seededRandom, wrongElements } from './freivalds';
+import { createMatmul, Matmul, MatmulVariant, resolveVariant } from './matmul';
+import { gflops, timeGpu } from './timing';
+import { VARIANTS } from './variants';
+import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
+
+export interface AutotuneOptions {
+  precision: Precision;
+  adapter: AdapterDescription;
+  /** Square size timed per variant (default 512). */
+  size?: number;
+  /** Measure again even when the cache has a choice. */
+  retune?: boolean;
+  /** Cache file; default `defaultCachePath()`; null: neither read nor write one. */
+  cachePath?: string | null;
+  variants?: MatmulParams[];
+  runs?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface VariantResult {
+  variant: string;
+  /** Null when the variant failed or was wrong. */
+  gflops: number | null;
+  correct: boolean;
+  /** Timed only by its warm-up: already far slower than the best. */
+  abandoned?: boolean;
+  error?: string;
+}
+
+export interface AutotuneResult {
+  variant: MatmulVariant;
+  gflops: number;
+  size: number;
+  fromCache: boolean;
+  /** Every candidate measured in this run (empty when the cache answered). */
+  results: VariantResult[];
+}
+
+/** Random matrices with entries in [-1, 1), from a seed. */
+export function randomMatrix(elements: number, random: () => number): Float32Array {
+  return Float32Array.from({ length: elements }, () => random() * 2 - 1);
+}
+
+/** Computes one product on the GPU and returns C (as the kernel's precision left it). */
+export async function multiply(device: GPUDevice, matmul: Matmul, a: Float32Array, b: Float32Array, m: number, n: number, k: number): Promise<Float32Array> {
+  const precision = matmul.variant.precision;
+  const buffers = [uploadMatrix(device, a, precision), uploadMatrix(device, b, precision), createMatrixBuffer(device, m * n, precision)] as const;
+  try {
+    await matmul.run(buffers[0], buffers[1], buffers[2], m, n, k);
+    return await readMatrix(device, buffers[2], m * n, precision);
+  } finally {
+    for (const buffer of buffers) buffer.destroy();
+  }
+}
+
+/** Small shapes that exercise every edge: the scalar path (N, K odd) and the vec4 path with ragged M/N tiles. */
+const CHECK_SHAPES = [
+  [37, 53, 19],
+  [35, 68, 36],
+] as const;
+
+/** Null when right; otherwise what is wrong. */
+export async function checkVariant(device: GPUDevice, matmul: Matmul, seed = 7): Promise<string | null> {
+  const random = seededRandom(seed);
+  for (const [m, n, k] of CHECK_SHAPES) {
+    const a = randomMatrix(m * k, random);
+    const b = randomMatrix(k * n, random);
+    const c = await multiply(device, matmul, a, b, m, n, k);
+    const wrong = wrongElements({ a, b, c, m, n, k, precision: matmul.variant.precision });
+    if (wrong.count > 0) return `${wrong.count} wrong elements at ${m}x${n}x${k}, e.g. ${wrong.examples[0]}`;
+  }
+  return null;
+}
+
+export async function autotune(device: GPUDevice, options: AutotuneOptions): Promise<AutotuneResult> {
+  const { precision, adapter, size = 512, retune = false, runs = 3 } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const cachePath = options.cachePath === undefined ? defaultCachePath() : options.cachePath;
+  const key = cacheKey(adapter, precision);
+  const cache = cachePath ? await readCache(cachePath) : null;
+  const cached = cache?.entries[key];
+  if (cached && !retune && validateParams(cached.params, device.limits).length === 0) {
+    progress(`${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; --retune to measure again)`);
+    return { variant: resolveVariant(precision, cached.params), gflops: cached.gflops, size: cached.size, fromCache: true, results: [] };
+  }
+
+  const candidates = (options.variants ?? VARIANTS[precision]).filter((p) => validateParams(p, device.limits).length === 0);
+  const random = seededRandom(size);
+  const a = randomMatrix(size * size, random);
+  const b = randomMatrix(size * size, random);
+  const bufA = uploadMatrix(device, a, precision);
+  const bufB = uploadMatrix(device, b, precision);
+  const bufC = createMatrixBuffer(device, size * size, precision);
+  const results: VariantResult[] = [];
+  let best: { variant: MatmulVariant; gflops: number; ms: number } | undefined;
+  try {
+    for (const [index, params] of candidates.entries()) {
+      const name = variantName(params);
+      const step = `${precision} ${index + 1}/${candidates.length} ${name}`;
+      let matmul: Matmul | undefined;
+      try {
+        matmul = await createMatmul(device, { precision, variant: params });
+        const wrong = await checkVariant(device, matmul);
+        if (wrong) {
+          results.push({ variant: name, gflops: null, correct: false, error: wrong });
+          progress(`${step}: WRONG (${wrong})`);
+          continue;
+        }
+        const mm = matmul;
+        const timing = await timeGpu(device, (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size), {
+          runs,
+          giveUpAfterMs: best ? best.ms * 4 : Infinity,
+        });
+        const c = await readMatrix(device, bufC, size * size, precision);
+        const check = freivalds({ a: roundTo(a, precision), b: roundTo(b, precision), c, m: size, n: size, k: size, precision }, random);
+        if (!check.ok) {
+          results.push({ variant: name, gflops: null, correct: false, error: `Freivalds failed at n=${size} (${check.badRows} rows)` });
+          progress(`${step}: WRONG at n=${size}`);
+          continue;
+        }
+        const rate = gflops(matmul.flops(size, size, size), timing.ms);
+        results.push({ variant: name, gflops: rate, correct: true, ...(timing.abandoned ? { abandoned: true } : {}) });
+        progress(`${step}: ${rate.toFixed(2)} GFLOP/s${timing.abandoned ? ' (far behind: stopped after warm-up)' : ''}`);
+        if (!best || timing.ms < best.ms) best = { variant: matmul.variant, gflops: rate, ms: timing.ms };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.push({ variant: name, gflops: null, correct: false, error: message });
+        progress(`${step}: failed (${message})`);
+      } finally {
+        matmul?.destroy();
+      }
+    }
+  } finally {
+    for (const buffer of [bufA, bufB, bufC]) buffer.destroy();
+  }
+  if (!best) throw new Error(`autotune: no ${precision} matmul variant ran correctly on ${adapter.description || adapter.device}`);
+  if (cachePath && cache) {
+    cache.entries[key] = { variant: best.variant.name, params: stripName(best.variant), gflops: best.gflops, size, tunedAt: new Date().toISOString() };
+    await writeCache(cachePath, cache);
+  }
+  return { variant: best.variant, gflops: best.gflops, size, fromCache: false, results };
+}
+
+function stripName({ name: _name, ...params }: MatmulVariant): MatmulParams {
+  return params;
+}

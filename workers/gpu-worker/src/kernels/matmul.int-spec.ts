@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GpuContext, openGpu } from '../gpu/webgpu';
+import { autotune, multiply, randomMatrix } from './autotune';
+import { cacheKey, readCache } from './autotune-cache';
+import { measureBandwidth } from './bandwidth';
+import { createMatrixBuffer, uploadMatrix } from './buffers';
+import { seededRandom, wrongElements } from './freivalds';
+import { createMatmul, UnsupportedPrecisionError } from './matmul';
+import { VARIANTS } from './variants';
+import { variantName } from './wgsl';
+
+// On the machine's real adapter (Mesa lavapipe without a GPU), no mocks: every variant of the
+// family, on shapes that are not square and not multiples of any tile, against float64.
+const SHAPES: [m: number, n: number, k: number][] = [
+  [1, 1, 1],
+  [37, 53, 19], // scalar path: N and K odd
+  [130, 70, 257], // scalar path, several tiles with ragged edges
+  [64, 64, 64],
+  [68, 132, 36], // vec4 path with ragged edges in M and N
+];
+
+describe('matmul kernels on the real adapter', () => {
+  let gpu: GpuContext;
+  let f16: boolean;
+
+  beforeAll(async () => {
+    gpu = await openGpu();
+    f16 = gpu.device.features.has('shader-f16');
+  });
+  afterAll(() => gpu?.close());
+
+  it.each([...VARIANTS.f32, ...VARIANTS.f16].map((p) => [variantName(p), p] as const))('%s multiplies every shape right', async (_, params) => {
+    if (params.precision === 'f16' && !f16) {
+      await expect(createMatmul(gpu.device, { precision: 'f16', variant: params })).rejects.toThrow(UnsupportedPrecisionError);
+      return;
+    }
+    const matmul = await createMatmul(gpu.device, { precision: params.precision, variant: params });
+    try {
+      const random = seededRandom(11);
+      for (const [m, n, k] of SHAPES) {
+        const a = randomMatrix(m * k, random);
+        const b = randomMatrix(k * n, random);
+        const c = await multiply(gpu.device, matmul, a, b, m, n, k);
+        const wrong = wrongElements({ a, b, c, m, n, k, precision: params.precision });
+        expect({ shape: `${m}x${n}x${k}`, ...wrong }).toEqual({ shape: `${m}x${n}x${k}`, count: 0, examples: [] });
+      }
+    } finally {
+      matmul.destroy();
+    }
+  });
+
+  it('refuses shapes and buffers that do not fit, before touching the GPU', async () => {
+    const matmul = await createMatmul(gpu.device, { precision: 'f32' });
+    const small = createMatrixBuffer(gpu.device, 16, 'f32');
+    const big = uploadMatrix(gpu.device, new Float32Array(64 * 64), 'f32');
+    try {
+      await expect(matmul.run(big, big, big, 0, 8, 8)).rejects.toThrow(/M must be a positive integer/);
+      await expect(matmul.run(big, big, small, 64, 64, 64)).rejects.toThrow(/buffer C holds 64 bytes, needs 16384/);
+    } finally {
+      for (const buffer of [small, big]) buffer.destroy();
+      matmul.destroy();
+    }
+  });
+
+  it('autotunes to a correct variant and caches the choice per adapter', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gpux-autotune-'));
+    const cachePath = join(dir, 'autotune.json');
+    const variants = [VARIANTS.f32[0]!, VARIANTS.f32[2]!, VARIANTS.f32.find((p) => p.source === 'texture')!];
+    try {
+      const first = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants });
+      expect(first.fromCache).toBe(false);
+      expect(variants.map(variantName)).toContain(first.variant.name);
+      expect(first.results).toHaveLength(3);
+      for (const r of first.results) expect(r).toMatchObject({ correct: true, gflops: expect.any(Number) });
+      expect(first.gflops).toBe(Math.max(...first.results.map((r) => r.gflops ?? 0)));
+
+      const cached = (await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32')];
+      expect(cached).toMatchObject({ variant: first.variant.name, size: 96, gflops: first.gflops });
+
+      const again = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants });
+      expect(again).toMatchObject({ fromCache: true, results: [] });
+      expect(again.variant).toEqual(first.variant);
+
+      const retuned = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants, retune: true });
+      expect(retuned.fromCache).toBe(false);
+      expect(retuned.results).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('measures memory bandwidth over a buffer whose every element arrived', async () => {
+    const result = await measureBandwidth(gpu.device, { bytes: 8 << 20, runs: 2 });
+    expect(result).toMatchObject({ bytes: 8 << 20, verified: true, wrong: 0 });
+    expect(result.gbps).toBeGreaterThan(0);
+  });
+});

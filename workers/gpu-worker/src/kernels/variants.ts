@@ -1,0 +1,63 @@
+/**
+ * The kernel family the autotuner chooses from, per precision. On CPU implementations (lavapipe)
+ * big register blocks fed from textures in small workgroups win: every storage-buffer load there
+ * is a bounds-checked scalar load per element and lane (textures are one vector gather per lane),
+ * barriers are coroutine switches, and small workgroups balance better over a few threads. The
+ * workgroup-memory and 64-invocation variants are for real GPUs, where they usually win.
+ */
+import { MatmulParams, MatmulSource, Precision, variantName } from './wgsl';
+
+type Shape = Omit<MatmulParams, 'precision' | 'accumulate'>;
+const shape = (source: MatmulSource, rows: number, cols: number, wgX: number, wgY: number, aVec4: boolean, tileK = 0, unroll = 1): Shape => ({
+  source,
+  rows,
+  cols,
+  wgX,
+  wgY,
+  aVec4,
+  unroll,
+  tileK,
+});
+const f32 = (s: Shape): MatmulParams => ({ precision: 'f32', accumulate: 'f32', ...s });
+const f16 = (s: Shape, accumulate: Precision = 'f16'): MatmulParams => ({ precision: 'f16', accumulate, ...s });
+
+const PLAIN_4X4 = shape('buffer', 4, 4, 8, 8, false); // the plain register block: the baseline
+const BUFFER_8X4 = shape('buffer', 8, 4, 8, 8, true);
+const TILED_4X8 = shape('buffer', 4, 8, 8, 8, false, 32); // 32×64 workgroup tiles, depth 32
+const TEXTURE_8X8 = shape('texture', 8, 8, 8, 8, true);
+const TEXTURE_8X16_SMALL = shape('texture', 8, 16, 8, 1, true);
+const TEXTURE_16X16_SMALL = shape('texture', 16, 16, 8, 1, true);
+
+export const VARIANTS: Record<Precision, MatmulParams[]> = {
+  f32: [
+    PLAIN_4X4,
+    shape('buffer', 4, 8, 8, 8, true),
+    BUFFER_8X4,
+    shape('buffer', 8, 8, 8, 8, true),
+    shape('buffer', 4, 4, 16, 16, false, 16), // 64×64 workgroup tiles, depth 16
+    TILED_4X8,
+    TEXTURE_8X8,
+    TEXTURE_8X16_SMALL,
+    TEXTURE_16X16_SMALL,
+    shape('texture', 16, 16, 8, 8, true),
+  ].map(f32),
+  // Fewer f16 shapes: every variant costs compile and tuning time, and where f16 arithmetic is
+  // emulated (CPUs) the f32-accumulating ones win by far.
+  f16: [
+    f16(PLAIN_4X4),
+    f16(BUFFER_8X4),
+    f16(TILED_4X8),
+    f16(TEXTURE_8X8),
+    f16(BUFFER_8X4, 'f32'),
+    f16(TEXTURE_8X8, 'f32'),
+    f16(TEXTURE_8X16_SMALL, 'f32'),
+    f16(TEXTURE_16X16_SMALL, 'f32'),
+  ],
+};
+
+/** Used when nothing was tuned: a buffer variant, safe on every adapter and for any size. */
+export const DEFAULT_VARIANTS: Record<Precision, MatmulParams> = { f32: f32(BUFFER_8X4), f16: f16(BUFFER_8X4) };
+
+export function findVariant(name: string): MatmulParams | undefined {
+  return [...VARIANTS.f32, ...VARIANTS.f16].find((p) => variantName(p) === name);
+}

@@ -1,0 +1,103 @@
+/**
+ * The parameters of a matmul kernel variant, their validation and their names. Pure.
+ *
+ * Each invocation computes a `rows`×`cols` block of C = A·B in registers (vec4 accumulators
+ * along N). Where A and B are read from:
+ *  - `buffer`: straight from the storage buffers, or, with `tileK > 0`, through tiles of depth
+ *    `tileK` staged in workgroup memory between barriers (the classic GPU kernel).
+ *  - `texture`: A and B are first repacked into rgba textures (one texel = 4 consecutive
+ *    elements, zero-padded), then read as read-only storage textures. On CPU implementations
+ *    (lavapipe) a texel load is one vector gather per lane, where a storage-buffer load is a
+ *    bounds-checked scalar load per element and lane, unrolled into a lot of code.
+ */
+
+export type Precision = 'f32' | 'f16';
+/** `vec4`: the shapes allow 16-byte loads and stores (see pathFor); `scalar`: any shape. */
+export type MatmulPath = 'vec4' | 'scalar';
+export type MatmulSource = 'buffer' | 'texture';
+
+export interface MatmulParams {
+  /** Type of A, B and C in memory. */
+  precision: Precision;
+  /**
+   * Type of the multiply-adds and accumulators: the precision, or f32 for f16 data (fewer rounding
+   * errors; and the faster choice where f16 arithmetic is emulated, as on CPUs).
+   */
+  accumulate: Precision;
+  source: MatmulSource;
+  /** Output rows per invocation (register block height), 1–16. */
+  rows: number;
+  /** Output columns per invocation, a multiple of 4 up to 16 (vec4 accumulators). */
+  cols: number;
+  /** Workgroup size along N (x) and M (y). */
+  wgX: number;
+  wgY: number;
+  /** Read A as vec4 along K (four k-steps per load) in the vec4 path; always so from textures. */
+  aVec4: boolean;
+  /** Copies of the k-step body per loop iteration (a remainder loop finishes K). */
+  unroll: number;
+  /** Depth of the workgroup-memory tiles along K; 0 = none. Buffer source only. */
+  tileK: number;
+}
+
+/** Bumped whenever generated code changes meaning, so cached autotune choices are re-measured. */
+export const GENERATOR_VERSION = 2;
+
+export interface KernelLimits {
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupStorageSize: number;
+}
+/** WebGPU's guaranteed minimums: a variant within them runs on every adapter. */
+export const DEFAULT_LIMITS: KernelLimits = { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupStorageSize: 16384 };
+export const NO_LIMITS: KernelLimits = { maxComputeInvocationsPerWorkgroup: Infinity, maxComputeWorkgroupStorageSize: Infinity };
+
+export function variantName(p: MatmulParams): string {
+  return (
+    `${p.precision}-r${p.rows}x${p.cols}-wg${p.wgX}x${p.wgY}` +
+    (p.aVec4 ? '-a4' : '') +
+    (p.unroll > 1 ? `-u${p.unroll}` : '') +
+    (p.tileK > 0 ? `-smem${p.tileK}` : '') +
+    (p.source === 'texture' ? '-tex' : '') +
+    (p.accumulate !== p.precision ? `-acc${p.accumulate.slice(1)}` : '')
+  );
+}
+
+export const bytesPerElement = (precision: Precision) => (precision === 'f16' ? 2 : 4);
+
+export function workgroupMemoryBytes(p: MatmulParams): number {
+  if (p.tileK === 0) return 0;
+  return (p.wgY * p.rows * p.tileK + p.tileK * p.wgX * p.cols) * bytesPerElement(p.precision);
+}
+
+/** Every problem with a parameter object, as sentences; empty when it is a valid variant. */
+export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_LIMITS): string[] {
+  const problems: string[] = [];
+  const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+  const pow2 = (v: number) => Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
+  if (p.precision !== 'f32' && p.precision !== 'f16') problems.push(`precision must be f32 or f16, not ${String(p.precision)}`);
+  if (p.accumulate !== 'f32' && p.accumulate !== p.precision) problems.push(`accumulate must be f32 or the precision (${String(p.precision)}), not ${String(p.accumulate)}`);
+  if (p.source !== 'buffer' && p.source !== 'texture') problems.push(`source must be buffer or texture, not ${String(p.source)}`);
+  if (!int(p.rows, 1, 16)) problems.push(`rows must be an integer from 1 to 16, not ${p.rows}`);
+  if (!int(p.cols, 4, 16) || p.cols % 4 !== 0) problems.push(`cols must be 4, 8, 12 or 16 (vec4 accumulators), not ${p.cols}`);
+  if (!pow2(p.wgX) || !pow2(p.wgY)) problems.push(`wgX and wgY must be powers of two, not ${p.wgX}x${p.wgY}`);
+  else if (p.wgX * p.wgY > limits.maxComputeInvocationsPerWorkgroup)
+    problems.push(`workgroup ${p.wgX}x${p.wgY} exceeds ${limits.maxComputeInvocationsPerWorkgroup} invocations`);
+  if (typeof p.aVec4 !== 'boolean') problems.push('aVec4 must be true or false');
+  if (p.unroll !== 1 && p.unroll !== 2 && p.unroll !== 4) problems.push(`unroll must be 1, 2 or 4, not ${p.unroll}`);
+  if (p.tileK !== 0 && !(pow2(p.tileK) && p.tileK >= 4 && p.tileK <= 64)) problems.push(`tileK must be 0 or a power of two from 4 to 64, not ${p.tileK}`);
+  if (p.tileK !== 0 && p.unroll !== 1) problems.push('unroll must be 1 with workgroup-memory tiles (their loop has a constant count)');
+  if (p.source === 'texture' && p.tileK !== 0) problems.push('texture variants read no workgroup memory: tileK must be 0');
+  if (p.source === 'texture' && p.aVec4 !== true) problems.push('texture variants read A as texels of four k-steps: aVec4 must be true');
+  if (problems.length === 0 && workgroupMemoryBytes(p) > limits.maxComputeWorkgroupStorageSize)
+    problems.push(`workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`);
+  return problems;
+}
+
+/**
+ * The code path for an M×K · K×N product: buffers need N and K multiples of 4 for vec4 loads;
+ * textures are zero-padded, so only C's vec4 stores need N a multiple of 4.
+ */
+export function pathFor(p: Pick<MatmulParams, 'source'>, n: number, k: number): MatmulPath {
+  if (p.source === 'texture') return n % 4 === 0 ? 'vec4' : 'scalar';
+  return n % 4 === 0 && k % 4 === 0 ? 'vec4' : 'scalar';
+}
