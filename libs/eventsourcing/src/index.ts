@@ -7,5 +7,6 @@ export * from './kafka/partition-worker';
 export * from './kafka/provisioning';
 export * from './nest/event-sourcing.module';
 export * from './nest/config';
+export * from './nest/read-model.module';
 export * from './redis';
 export * from './kafka/process-manager-runner';

@@ -1,12 +1,18 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
+import { PlatformModule, RedisClient, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
-import { ApiKeys, contextOf } from './api/auth';
+import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
+import { Commands } from './api/commands';
 import { formatError } from './api/errors';
 import { complexityLimit } from './api/limits';
+import { RedisPubSub } from './api/pubsub';
+import { MarketsResolver } from './markets/markets.resolver';
+import { NodesResolver } from './nodes/nodes.resolver';
+import { OrdersResolver } from './orders/orders.resolver';
 import { SystemResolver } from './system/system.resolver';
 
 const configSchema = serviceConfigSchema(4000).extend({
@@ -28,7 +34,7 @@ const configSchema = serviceConfigSchema(4000).extend({
 });
 
 /** The resolvers that make up the public schema; schema.graphql is generated from these. */
-export const resolvers = [SystemResolver, AccountsResolver];
+export const resolvers = [SystemResolver, AccountsResolver, MarketsResolver, NodesResolver, OrdersResolver];
 
 @Module({})
 export class GatewayModule {}
@@ -36,27 +42,42 @@ export class GatewayModule {}
 export const gatewayService: ServiceDefinition<typeof configSchema> = {
   name: 'gateway',
   configSchema,
-  module: (config) => {
-    const keys = new ApiKeys(config.ADMIN_API_KEY);
-    return {
-      module: GatewayModule,
-      imports: [
-        PlatformModule.forService({ service: 'gateway', config }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          context: ({ req }: { req?: import('node:http').IncomingMessage }) => contextOf(keys, req),
-          validationRules: [complexityLimit],
-          formatError,
-          path: config.GRAPHQL_PATH,
-          autoSchemaFile: true,
-          sortSchema: true,
-          playground: false,
-          introspection: true,
-          // Errors carry a code, never a stack trace.
-          includeStacktraceInErrorResponses: false,
-        }),
-      ],
-      providers: resolvers,
-    };
-  },
+  module: (config) => ({
+    module: GatewayModule,
+    imports: [
+      PlatformModule.forService({ service: 'gateway', config }),
+      GraphQLModule.forRootAsync<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        inject: [RedisClient],
+        useFactory: (redis: RedisClient) => {
+          const keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis);
+          return {
+            // HTTP requests carry the key in their header; WebSocket subscriptions in the
+            // connection parameters (graphql-ws), checked once when the socket connects.
+            context: async ({ req, extra }: { req?: IncomingMessage; extra?: { context?: RequestContext } }): Promise<RequestContext> =>
+              extra?.context ?? keys.contextOf(authorizationOf(req)),
+            subscriptions: {
+              'graphql-ws': {
+                path: config.GRAPHQL_PATH,
+                onConnect: async (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
+                  (ctx.extra as { context?: RequestContext }).context = await keys.contextOf(authorizationOf(undefined, ctx.connectionParams));
+                  return true;
+                },
+              },
+            },
+            validationRules: [complexityLimit],
+            formatError,
+            path: config.GRAPHQL_PATH,
+            autoSchemaFile: true,
+            sortSchema: true,
+            playground: false,
+            introspection: true,
+            // Errors carry a code, never a stack trace.
+            includeStacktraceInErrorResponses: false,
+          };
+        },
+      }),
+    ],
+    providers: [Commands, RedisPubSub, ...resolvers],
+  }),
 };

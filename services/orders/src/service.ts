@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
-import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
+import { z } from 'zod';
+import { MessageRegistry, ordersMessages, ordersReadModel, settlementMessages, topic } from '@gpux/contracts';
+import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, outcomesProjection, ReadModelModule, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { escrowAnswers } from './domain/escrow/escrow-answers.process-manager';
-import { MARKET_COMMANDS, MARKET_EVENTS, marketDecider, reviveMarket } from './domain/markets/market.decider';
+import { createMarketDecider, HOUR_MS, MARKET_COMMANDS, MARKET_EVENTS, reviveMarket } from './domain/markets/market.decider';
+import { ordersProjection } from './domain/orders/orders.projection';
 
-const configSchema = serviceConfigSchema(4101).extend(eventSourcingConfigShape);
+const configSchema = serviceConfigSchema(4101).extend({
+  ...eventSourcingConfigShape,
+  /** How long one GPU-hour of a lease lasts on the clock: an hour, or seconds in tests and demos. */
+  GPU_HOUR_MS: z.coerce.number().int().min(100).max(HOUR_MS).default(HOUR_MS),
+});
 
 @Module({})
 export class OrdersModule {}
@@ -19,15 +24,23 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
     module: OrdersModule,
     imports: [
       PlatformModule.forService({ service: 'orders', config }),
-      CqrsModule.forRoot(),
       EventSourcingModule.forService({
         service: 'orders',
         registry: ordersMessages,
         ...eventSourcingSettings(config),
-        deciders: [registerDecider('market', marketDecider, { commands: MARKET_COMMANDS, events: MARKET_EVENTS, revive: reviveMarket })],
+        deciders: [registerDecider('market', createMarketDecider(config.GPU_HOUR_MS), { commands: MARKET_COMMANDS, events: MARKET_EVENTS, revive: reviveMarket })],
         processManagers: [
           { manager: escrowAnswers, from: 'settlement', to: 'orders', registry: new MessageRegistry().include(settlementMessages).include(ordersMessages) },
         ],
+      }),
+      ReadModelModule.forService({
+        name: ordersReadModel.name,
+        prefix: ordersReadModel.prefix,
+        registry: ordersMessages,
+        projections: (ns) => {
+          const events = topic('orders', 'events', ns).name;
+          return [ordersProjection(events), outcomesProjection('orders', events)];
+        },
       }),
     ],
   }),

@@ -2,13 +2,20 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
 import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
+import { z } from 'zod';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
-import { AccountsReadModel } from './accounts/accounts.read-model';
+import { AccountsReadModel, settlementReadModule } from './accounts/accounts.read-model';
 import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
 import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
+import { leaseEarnings } from './domain/leases/lease-earnings.process-manager';
+import { LeaseMeter } from './leases/lease-meter';
 
-const configSchema = serviceConfigSchema(4103).extend(eventSourcingConfigShape);
+const configSchema = serviceConfigSchema(4103).extend({
+  ...eventSourcingConfigShape,
+  /** How often running leases are charged (and ended leases settled). */
+  LEASE_METER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+});
 
 @Module({})
 export class SettlementModule {}
@@ -28,9 +35,11 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
         deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
         processManagers: [
           { manager: escrowHolds, from: 'orders', to: 'settlement', registry: new MessageRegistry().include(ordersMessages).include(settlementMessages) },
+          { manager: leaseEarnings, from: 'settlement', to: 'settlement', registry: settlementMessages },
         ],
       }),
+      settlementReadModule,
     ],
-    providers: [AccountsReadModel, ...accountHandlers],
+    providers: [AccountsReadModel, LeaseMeter, ...accountHandlers],
   }),
 };

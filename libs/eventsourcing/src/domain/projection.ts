@@ -4,17 +4,35 @@ import type { Envelope } from '@gpux/contracts';
  * The writes a projection makes for one event. A small closed set, so that the runner can apply
  * a whole batch of them with its checkpoint in one atomic Redis script, and so that a test can
  * apply them to an in-memory model to compute what Redis must hold.
+ *
+ * Blind writes only: a projection never reads Redis, so what it writes follows from the event
+ * alone; hsetnx, hmax and hmin are the conditional ones, decided inside the script.
  */
 export type RedisOp =
   | { op: 'set'; key: string; value: string }
   | { op: 'del'; key: string }
   | { op: 'incrby'; key: string; by: number }
   | { op: 'hset'; key: string; field: string; value: string }
+  /** Sets the field only when it is absent (a candle's open: the first trade of the bucket). */
+  | { op: 'hsetnx'; key: string; field: string; value: string }
   | { op: 'hdel'; key: string; field: string }
   | { op: 'hincrby'; key: string; field: string; by: number }
+  /** Sets the field to `value` when it is absent or holds a smaller number (a candle's high). */
+  | { op: 'hmax'; key: string; field: string; value: number }
+  /** Sets the field to `value` when it is absent or holds a greater number (a candle's low). */
+  | { op: 'hmin'; key: string; field: string; value: number }
   | { op: 'rpush'; key: string; value: string }
   | { op: 'zadd'; key: string; score: number; member: string }
-  | { op: 'zrem'; key: string; member: string };
+  | { op: 'zrem'; key: string; member: string }
+  /**
+   * PUBLISH `message` on the channel `key` (DESIGN.md §4: subscriptions are fed from projection
+   * updates). A channel is not a Redis key, but it is named under the projection's keyPrefix like
+   * one, so everything a projection writes or announces is recognisably its own. The script
+   * publishes only when the batch is applied (never for a refused re-delivery), after its writes,
+   * and an identical channel and message of one script call once: a notice says "re-read",
+   * and no reader can see the model between two events of one atomic batch anyway.
+   */
+  | { op: 'publish'; key: string; message: string };
 
 /** Where an event sits in the log: what a reader waits for (read-your-writes). */
 export interface LogPosition {
@@ -53,8 +71,22 @@ export function combineProjections(name: string, keyPrefix: string, parts: Proje
 
 export type Model = Map<string, string | Map<string, string> | string[]>;
 
-/** Applies writes to an in-memory model with Redis' semantics: the reference for tests. */
-export function applyOps(model: Model, ops: RedisOp[]): Model {
+/** A message published by a `publish` op, as `applyOps` reports it. */
+export interface Published {
+  channel: string;
+  message: string;
+}
+
+/** A hash field as a number, the way Lua's tonumber reads it: absent or not a number is NaN. */
+function numeric(value: string | undefined): number {
+  return value === undefined || value.trim() === '' ? NaN : Number(value);
+}
+
+/**
+ * Applies writes to an in-memory model with Redis' semantics: the reference for tests. Published
+ * messages are not part of the model: they are appended to `published`, when given, one per op.
+ */
+export function applyOps(model: Model, ops: RedisOp[], published?: Published[]): Model {
   const hash = (key: string) => {
     let h = model.get(key);
     if (!(h instanceof Map)) model.set(key, (h = new Map()));
@@ -79,6 +111,20 @@ export function applyOps(model: Model, ops: RedisOp[]): Model {
       case 'hset':
         hash(o.key).set(o.field, o.value);
         break;
+      case 'hsetnx': {
+        const h = hash(o.key);
+        if (!h.has(o.field)) h.set(o.field, o.value);
+        break;
+      }
+      case 'hmax':
+      case 'hmin': {
+        const h = hash(o.key);
+        const current = numeric(h.get(o.field));
+        // A field that is absent or not a number is replaced, as the script does.
+        const keep = o.op === 'hmax' ? current >= o.value : current <= o.value;
+        if (!keep) h.set(o.field, String(o.value));
+        break;
+      }
       case 'hdel':
         hash(o.key).delete(o.field);
         break;
@@ -96,6 +142,9 @@ export function applyOps(model: Model, ops: RedisOp[]): Model {
         break;
       case 'zrem':
         hash(o.key).delete(o.member);
+        break;
+      case 'publish':
+        published?.push({ channel: o.key, message: o.message });
         break;
     }
   }

@@ -61,6 +61,7 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
       if (!(error instanceof Error) || !/exists/i.test(error.message + JSON.stringify(error))) throw error;
     }
   }
+  await awaitLeaders(admin, specs);
   const diffs = await differences(admin, specs);
   const wrong = [...diffs].filter(([, problems]) => problems.length > 0);
   if (wrong.length > 0) {
@@ -69,4 +70,33 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
     throw new TopicMismatchError(`topic ${name} ${problems.join(' and ')}; fix the topic or the registry${more}`);
   }
   return { created: missing.map((s) => s.name), matched: specs.filter((s) => existing.has(s.name)).map((s) => s.name) };
+}
+
+/**
+ * Waits until every partition of the topics has a leader. Services start side by side and create
+ * each other's topics; a topic another one created a moment ago (or one created in a batch that
+ * failed on a topic that already existed) may not have leaders yet, and reading or writing it then
+ * fails with "This server does not host this topic-partition".
+ */
+async function awaitLeaders(admin: Admin, specs: TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending: string[];
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+      pending = specs
+        .filter((spec) => {
+          const meta = topics.find((t) => t.name === spec.name);
+          // A partition count that disagrees with the registry is for the check that follows to report.
+          return !meta || meta.partitions.length === 0 || meta.partitions.some((p) => p.leader < 0);
+        })
+        .map((s) => s.name);
+    } catch (error) {
+      // Metadata of a topic still being created can be refused outright: try again.
+      pending = [error instanceof Error ? error.message : String(error)];
+    }
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${pending.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

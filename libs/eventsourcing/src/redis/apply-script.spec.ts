@@ -55,6 +55,50 @@ describe('encodeBatch (the Lua script arguments)', () => {
     ]);
   });
 
+  it('merges set-if-absent, maximum and minimum runs per field (earliest, greatest, least wins), never across kinds', () => {
+    const { keys, args } = encodeBatch({
+      ...base,
+      events: [
+        { offset: 10, ops: [{ op: 'hsetnx', key: 'ledger:c', field: 'open', value: '7' }, { op: 'hsetnx', key: 'ledger:c', field: 'open', value: '9' }, { op: 'hsetnx', key: 'ledger:c', field: 'x', value: 'a' }] },
+        { offset: 11, ops: [{ op: 'hmax', key: 'ledger:c', field: 'high', value: 7 }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 9 }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 8 }] },
+        { offset: 12, ops: [{ op: 'hmin', key: 'ledger:c', field: 'low', value: 7 }, { op: 'hmin', key: 'ledger:c', field: 'low', value: 5 }, { op: 'hmin', key: 'ledger:c', field: 'low', value: 6.5 }] },
+        { offset: 12, ops: [{ op: 'hmax', key: 'ledger:c', field: 'high', value: 3 }, { op: 'hset', key: 'ledger:c', field: 'close', value: '3' }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 2 }] },
+      ],
+    });
+    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:c']);
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hnx', 3, 'open', '7', 'x', 'a'],
+      ['hx', 3, 'high', '9'],
+      ['hn', 3, 'low', '5'],
+      ['hx', 3, 'high', '3'],
+      ['hs', 3, 'close', '3'],
+      ['hx', 3, 'high', '2'],
+    ]);
+  });
+
+  it('sends publications last, not as keys, an identical channel and message once', () => {
+    const { keys, args } = encodeBatch({
+      ...base,
+      events: [
+        { offset: 10, ops: [{ op: 'publish', key: 'ledger:ch:a', message: 'changed' }, { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }] },
+        { offset: 11, ops: [{ op: 'publish', key: 'ledger:ch:a', message: 'changed' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":1}' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":2}' }] },
+      ],
+    });
+    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:a']);
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hi', 3, 'balance', '5'],
+      ['p', 'ledger:ch:a', 'changed'],
+      ['p', 'ledger:ch:t', '{"n":1}'],
+      ['p', 'ledger:ch:t', '{"n":2}'],
+    ]);
+  });
+
+  it('refuses a channel outside the projection prefix, and maxima that are not finite or not exact', () => {
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'publish', key: 'orders:ch', message: 'x' }] }] })).toThrow(/published on channel orders:ch, outside its keyPrefix ledger:/);
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hmax', key: 'ledger:c', field: 'h', value: NaN }] }] })).toThrow(ProjectionDefinitionError);
+    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hmin', key: 'ledger:c', field: 'l', value: 2 ** 60 }] }] })).toThrow(/finite number/);
+  });
+
   it('sends a batch with no writes: it still moves the checkpoint', () => {
     expect(encodeBatch(base).args).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:ledger:applied', '0', '[]']);
   });

@@ -23,6 +23,10 @@ import { checkpointField, ProjectionDefinitionError, projectionKeys } from './ke
  * ARGV = field, epoch, expected checkpoint, new checkpoint, channel, event count, and the writes
  * as one JSON array (one bulk string instead of thousands of arguments), each
  * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them.
+ * The projection's own publications come last, each ['p', channel, message] (a channel is no
+ * key), so they go out only from a batch that was applied, after its writes.
+ * hmax / hmin compare as numbers (Lua's tonumber); a field that is absent or holds no number
+ * is replaced.
  */
 export const APPLY_LUA = `
 local epoch = redis.call('GET', KEYS[2])
@@ -46,6 +50,18 @@ for _, o in ipairs(cjson.decode(ARGV[7])) do
     for j = 3, n, 2 do redis.call('HINCRBY', key, o[j], o[j + 1]) end
   elseif code == 'hs' then
     for j = 3, n, SLICE do redis.call('HSET', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
+  elseif code == 'hx' or code == 'hn' then
+    for j = 3, n, 2 do
+      local current = tonumber(redis.call('HGET', key, o[j]))
+      local value = tonumber(o[j + 1])
+      if not current or (code == 'hx' and current < value) or (code == 'hn' and current > value) then
+        redis.call('HSET', key, o[j], o[j + 1])
+      end
+    end
+  elseif code == 'hnx' then
+    for j = 3, n, 2 do redis.call('HSETNX', key, o[j], o[j + 1]) end
+  elseif code == 'p' then
+    redis.call('PUBLISH', o[2], o[3])
   elseif code == 'r' then
     for j = 3, n, SLICE do redis.call('RPUSH', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
   elseif code == 'i' then
@@ -111,16 +127,32 @@ interface Run {
   fields: Map<string, number>;
 }
 
+/** A value hmax / hmin compare: finite, and exact when it is an integer. */
+function comparable(value: number, what: string): number {
+  if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
+    throw new ProjectionDefinitionError(`${what} must be a finite number (a safe integer when whole), got ${value}`);
+  }
+  return value;
+}
+
 /**
  * Merges writes the way Redis would apply them one by one, per key and only across writes of
  * the same kind with nothing else on that key in between: increments of one field add up, a
  * list's pushes become one RPUSH, a hash's sets one HSET (the later value of a field wins),
+ * its set-if-absents one (the earlier wins), its maxima and minima one (the extreme wins),
  * a string's sets keep the last. Other keys' writes in between do not matter: the batch is
- * applied atomically, so no reader sees the order across keys.
+ * applied atomically, so no reader sees the order across keys. Publications are kept apart,
+ * an identical channel and message once, and go last.
  */
 class WriteList {
   readonly ops: EncodedOp[] = [];
   private readonly runs = new Map<number, Run>();
+  private readonly publications = new Map<string, EncodedOp>();
+
+  publish(channel: string, message: string): void {
+    const id = JSON.stringify([channel, message]);
+    if (!this.publications.has(id)) this.publications.set(id, ['p', channel, message]);
+  }
 
   add(k: number, o: RedisOp): void {
     const run = this.runs.get(k);
@@ -155,6 +187,27 @@ class WriteList {
         this.start(k, ['hs', k, o.field, o.value]).fields.set(o.field, 3);
         return;
       }
+      case 'hsetnx':
+      case 'hmax':
+      case 'hmin': {
+        const code = o.op === 'hsetnx' ? 'hnx' : o.op === 'hmax' ? 'hx' : 'hn';
+        const value = o.op === 'hsetnx' ? o.value : comparable(o.value, `${o.op} ${o.key} ${o.field}`);
+        if (run?.code === code) {
+          const at = run.fields.get(o.field);
+          if (at === undefined) {
+            run.op.push(o.field, value);
+            run.fields.set(o.field, run.op.length - 1);
+          } else if (code === 'hx') run.op[at] = Math.max(run.op[at] as number, value as number);
+          else if (code === 'hn') run.op[at] = Math.min(run.op[at] as number, value as number);
+          // hsetnx: the earlier value stays.
+          return;
+        }
+        this.start(k, [code, k, o.field, value]).fields.set(o.field, 3);
+        return;
+      }
+      case 'publish':
+        // Not a write to a key: encodeBatch hands publications to publish().
+        return;
       case 'rpush':
         if (run?.code === 'r') run.op.push(o.value);
         else this.start(k, ['r', k, o.value]);
@@ -189,10 +242,10 @@ class WriteList {
   /** The JSON the script reads; amounts as strings (see APPLY_LUA). */
   toJSON(): string {
     for (const op of this.ops) {
-      if (op[0] === 'hi') for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
+      if (op[0] === 'hi' || op[0] === 'hx' || op[0] === 'hn') for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
       else if (op[0] === 'i') op[2] = String(op[2]);
     }
-    return JSON.stringify(this.ops);
+    return JSON.stringify([...this.ops, ...this.publications.values()]);
   }
 
   private start(k: number, op: EncodedOp): Run {
@@ -221,6 +274,13 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
   const writes = new WriteList();
   for (const event of request.events) {
     for (const o of event.ops) {
+      if (o.op === 'publish') {
+        if (!o.key.startsWith(request.keyPrefix)) {
+          throw new ProjectionDefinitionError(`projection ${request.projectionName} published on channel ${o.key}, outside its keyPrefix ${request.keyPrefix}`);
+        }
+        writes.publish(o.key, o.message);
+        continue;
+      }
       let k = keyIndex.get(o.key);
       if (k === undefined) {
         if (!o.key.startsWith(request.keyPrefix)) {

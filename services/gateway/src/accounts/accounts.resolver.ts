@@ -1,162 +1,204 @@
-import { Args, Context, Field, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { Inject, OnApplicationShutdown } from '@nestjs/common';
-import {
-  MessageValidationError,
-  SettlementCommands,
-  settlementMessages,
-  settlementReadModel,
-} from '@gpux/contracts';
-import {
-  CommandSender,
-  CommandTimeoutError,
-  OutgoingCommand,
-  ProjectionTimeoutError,
-  waitForPosition,
-} from '@gpux/eventsourcing';
-import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
-import { requireRole, RequestContext } from '../api/auth';
-import { apiError, ErrorCode } from '../api/errors';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Args, Context, Field, ID, Mutation, ObjectType, Parent, Query, registerEnumType, ResolveField, Resolver } from '@nestjs/graphql';
+import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
+import { RedisClient } from '@gpux/platform';
+import { requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
+import { Commands } from '../api/commands';
+import { Connection, PageArgs, readPage } from '../api/connections';
+import { apiError } from '../api/errors';
+import { IDEMPOTENCY_KEY, command } from '../api/idempotency';
 import { formatMoney, parseMoney } from '../domain/money';
 
-const TIMEOUT_MS = 10_000;
+export enum AccountRole {
+  BUYER = 'buyer',
+  PROVIDER = 'provider',
+}
+registerEnumType(AccountRole, { name: 'AccountRole', description: 'What an API key may do: buy (bids) or sell (nodes and asks).' });
 
-/** Every mutation takes one: a retry with the same key returns the first outcome. */
-const IDEMPOTENCY_KEY = {
-  type: () => String,
-  nullable: true,
-  description: 'Repeat it to retry safely: the first outcome is returned.',
-};
+@ObjectType({ description: 'One line of an account\'s ledger: how one event moved its money. Amounts in US dollars.' })
+export class LedgerEntry {
+  @Field()
+  eventId!: string;
+  @Field({ description: 'deposit, withdrawal, hold, release, lease, charge, earnings, fee or sla-credit.' })
+  kind!: string;
+  @Field({ description: 'Change of the available balance: credits positive, debits negative.' })
+  amount!: string;
+  @Field({ description: 'Change of the money held in escrow for open bids.' })
+  held!: string;
+  @Field({ description: 'Change of the money in escrow for running leases.' })
+  escrow!: string;
+  @Field({ nullable: true, description: 'What it is about: a wire reference, an order or a lease.' })
+  reference?: string;
+  @Field()
+  time!: string;
+}
+const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
 
-@ObjectType({
-  description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.',
-})
+@ObjectType({ description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.' })
 export class Account {
   @Field(() => ID)
   id!: string;
-
   @Field()
   owner!: string;
-
   @Field({ description: 'What the account can spend now.' })
   balance!: string;
-
   @Field({ description: 'What is set aside in escrow for open bids.' })
   held!: string;
+  @Field({ description: 'What is in escrow for running leases, charged as they run.' })
+  escrow!: string;
+  @Field({ description: 'Everything credited to it from leases it sold (or fees, for the platform).' })
+  earned!: string;
 }
 
+@ObjectType({ description: 'A new API key. The key is shown this once: only its digest is stored.' })
+export class CreatedApiKey {
+  @Field(() => ID)
+  keyId!: string;
+  @Field(() => ID)
+  accountId!: string;
+  @Field({ description: 'Send it as "Authorization: Bearer <key>".' })
+  key!: string;
+  @Field(() => [AccountRole])
+  roles!: AccountRole[];
+}
+
+@ObjectType({ description: 'An API key of an account, without the key.' })
+export class ApiKeyInfo {
+  @Field(() => ID)
+  keyId!: string;
+  @Field(() => [AccountRole])
+  roles!: AccountRole[];
+  @Field()
+  revoked!: boolean;
+}
+
+const money = (hash: Record<string, string>, field: string) => formatMoney(Number(hash[field] ?? 0));
+
 @Resolver(() => Account)
-export class AccountsResolver implements OnApplicationShutdown {
-  private readonly sender: CommandSender;
-
+export class AccountsResolver {
   constructor(
-    kafka: KafkaClients,
+    private readonly commands: Commands,
     private readonly redis: RedisClient,
-    @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string },
-  ) {
-    this.sender = new CommandSender(kafka.kafka, redis.redis, settlementMessages, {
-      service: 'settlement',
-      source: 'gateway',
-      namespace: config.TOPIC_NAMESPACE,
-    });
-  }
+  ) {}
 
-  onApplicationShutdown() {
-    return this.sender.close();
-  }
-
-  @Query(() => Account, { nullable: true, description: 'An account by id (admin).' })
-  async account(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<Account | null> {
-    requireRole(context, 'admin');
+  @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
+  account(@Args('id', { type: () => ID }) id: string, @Context() context: RequestContext): Promise<Account | null> {
+    requireSelfOrAdmin(context, id);
     return this.read(id);
   }
 
-  @Mutation(() => Account, {
-    description: 'Opens an account (admin). Answers with the account as queries then see it.',
-  })
-  openAccount(
+  @Query(() => Account, { description: 'The account of the API key in use.' })
+  async me(@Context() context: RequestContext): Promise<Account> {
+    const p = requireRole(context, 'buyer', 'provider');
+    const account = await this.read(p.accountId);
+    if (!account) throw apiError('NOT_FOUND', `account ${p.accountId} does not exist`);
+    return account;
+  }
+
+  @ResolveField(() => LedgerConnection, { description: 'The account\'s ledger, newest first.' })
+  async ledger(@Parent() account: Account, @Args() args: PageArgs) {
+    const key = rm.ledger(account.id);
+    const total = await this.redis.redis.llen(key);
+    return readPage(args, total, async (from, to) =>
+      (await this.redis.redis.lrange(key, from, to)).map((raw) => {
+        const e = JSON.parse(raw) as { eventId: string; kind: string; amount: number; held?: number; escrow?: number; reference: string | null; time: string };
+        return { eventId: e.eventId, kind: e.kind, amount: formatMoney(e.amount), held: formatMoney(e.held ?? 0), escrow: formatMoney(e.escrow ?? 0), time: e.time, ...(e.reference ? { reference: e.reference } : {}) };
+      }),
+    );
+  }
+
+  @ResolveField(() => [ApiKeyInfo], { description: 'The account\'s API keys (never the keys themselves).' })
+  async apiKeys(@Parent() account: Account): Promise<ApiKeyInfo[]> {
+    const keys = await this.redis.redis.hgetall(rm.accountKeys(account.id));
+    return Object.entries(keys).map(([keyId, raw]) => {
+      const k = JSON.parse(raw) as { roles?: AccountRole[]; revoked: boolean };
+      return { keyId, roles: k.roles ?? [], revoked: k.revoked };
+    });
+  }
+
+  @Mutation(() => Account, { description: 'Opens an account (admin). Answers with the account as queries then see it.' })
+  async openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('owner', { type: () => String }) owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
     requireRole(context, 'admin');
-    return this.run(SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey);
+    await this.commands.execute('settlement', command(SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey), rm.name);
+    return this.mustRead(accountId);
   }
 
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
-    amount: string,
+    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' }) amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
     requireRole(context, 'admin');
+    return this.move(SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
+  }
+
+  @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
+  withdraw(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' }) amount: string,
+    @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<Account> {
+    requireRole(context, 'admin');
+    return this.move(SettlementCommands.withdraw.type, accountId, amount, reference, idempotencyKey);
+  }
+
+  @Mutation(() => CreatedApiKey, {
+    description: 'Creates an API key for an account (admin). The key is in this answer only; if the answer is lost, revoke the key by id and create another.',
+  })
+  async createApiKey(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
+    @Context() context: RequestContext,
+  ): Promise<CreatedApiKey> {
+    requireRole(context, 'admin');
+    if (roles.length === 0) throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
+    const key = `gpx_${randomBytes(24).toString('base64url')}`;
+    const keyId = `key-${randomUUID()}`;
+    const unique = [...new Set(roles)];
+    const data = { accountId, keyId, keyHash: sha256(key).toString('hex'), roles: unique };
+    await this.commands.execute('settlement', command(SettlementCommands.issueApiKey.type, accountId, data), rm.name);
+    return { keyId, accountId, key, roles: unique };
+  }
+
+  @Mutation(() => Boolean, { description: 'Revokes an API key: your own account\'s, or any (admin). It stops working at once.' })
+  async revokeApiKey(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('keyId', { type: () => ID }) keyId: string,
+    @Context() context: RequestContext,
+  ): Promise<boolean> {
+    requireSelfOrAdmin(context, accountId);
+    await this.commands.execute('settlement', command(SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }), rm.name);
+    return true;
+  }
+
+  private async move(type: string, accountId: string, amount: string, reference: string | undefined, idempotencyKey: string | undefined): Promise<Account> {
     const parsed = parseMoney(amount);
     if (!parsed.ok) throw apiError('BAD_USER_INPUT', `amount ${parsed.reason}`, 'amount');
     if (parsed.micros <= 0) throw apiError('BAD_USER_INPUT', 'amount must be greater than zero', 'amount');
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
-    return this.run(SettlementCommands.deposit.type, accountId, data, idempotencyKey);
+    await this.commands.execute('settlement', command(type, accountId, data, idempotencyKey), rm.name);
+    return this.mustRead(accountId);
   }
 
-  /** Sends the command, turns its outcome into the answer or an error, read-your-writes. */
-  private async run(
-    type: string,
-    accountId: string,
-    data: Record<string, unknown>,
-    idempotencyKey?: string,
-  ): Promise<Account> {
-    const command: OutgoingCommand = {
-      type,
-      subject: accountId,
-      data,
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-    };
-    let outcome;
-    try {
-      outcome = await this.sender.send(command, TIMEOUT_MS);
-    } catch (error) {
-      if (error instanceof MessageValidationError) {
-        const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
-        throw apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
-      }
-      if (error instanceof CommandTimeoutError)
-        throw apiError('TIMEOUT', error.message, undefined, { idempotencyKey: error.idempotencyKey });
-      throw error;
-    }
-    if (outcome.status === 'rejected')
-      throw apiError(
-        (outcome.code ?? 'BAD_USER_INPUT') as ErrorCode,
-        outcome.message ?? 'rejected',
-        outcome.field,
-      );
-    try {
-      await waitForPosition(this.redis.redis, settlementReadModel.name, outcome.position, TIMEOUT_MS);
-    } catch (error) {
-      if (error instanceof ProjectionTimeoutError)
-        throw apiError(
-          'TIMEOUT',
-          `the command succeeded but the account is not readable yet: ${error.message}`,
-        );
-      throw error;
-    }
+  private async mustRead(accountId: string): Promise<Account> {
     const account = await this.read(accountId);
     if (!account) throw apiError('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
     return account;
   }
 
   private async read(id: string): Promise<Account | null> {
-    const hash = await this.redis.redis.hgetall(settlementReadModel.account(id));
+    const hash = await this.redis.redis.hgetall(rm.account(id));
     if (!hash['owner']) return null;
-    return {
-      id,
-      owner: hash['owner'],
-      balance: formatMoney(Number(hash['balance'] ?? 0)),
-      held: formatMoney(Number(hash['held'] ?? 0)),
-    };
+    return { id, owner: hash['owner'], balance: money(hash, 'balance'), held: money(hash, 'held'), escrow: money(hash, 'escrow'), earned: money(hash, 'earned') };
   }
 }

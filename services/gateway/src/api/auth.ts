@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { settlementReadModel } from '@gpux/contracts';
+import type Redis from 'ioredis';
 import { apiError } from './errors';
 
 export type Role = 'admin' | 'buyer' | 'provider';
@@ -7,6 +9,7 @@ export type Role = 'admin' | 'buyer' | 'provider';
 export interface Principal {
   accountId: string;
   roles: Role[];
+  keyId?: string;
 }
 
 export interface RequestContext {
@@ -15,37 +18,52 @@ export interface RequestContext {
   authError?: Error;
 }
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
+export const sha256 = (text: string) => createHash('sha256').update(text).digest();
+const KEY = /^Bearer ([\x21-\x7e]{16,256})$/;
 
 /**
  * API keys arrive as `Authorization: Bearer <key>` and are only ever compared hashed. The admin
- * bootstrap key comes from configuration; keys for accounts (stored hashed) come next.
+ * bootstrap key comes from configuration; account keys are looked up by their sha256 in
+ * settlement's read model (issued and revoked as events on the account).
  */
 export class ApiKeys {
   private readonly adminDigest: Buffer | null;
 
-  constructor(adminKey: string | undefined) {
-    this.adminDigest = adminKey ? digest(adminKey) : null;
+  constructor(
+    adminKey: string | undefined,
+    private readonly redis: Redis,
+  ) {
+    this.adminDigest = adminKey ? sha256(adminKey) : null;
   }
 
   /** The caller, null when no key was sent; an unknown or malformed key is an error. */
-  authenticate(req: Pick<IncomingMessage, 'headers'> | undefined): Principal | null {
-    const header = req?.headers['authorization'];
+  async authenticate(header: string | undefined): Promise<Principal | null> {
     if (header === undefined) return null;
-    const m = /^Bearer ([\x21-\x7e]{16,256})$/.exec(header);
+    const m = KEY.exec(header);
     if (!m) throw apiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <API key>"');
-    if (this.adminDigest && timingSafeEqual(digest(m[1]!), this.adminDigest)) return { accountId: 'admin', roles: ['admin'] };
-    throw apiError('UNAUTHENTICATED', 'the API key is not valid');
+    const digest = sha256(m[1]!);
+    if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { accountId: 'admin', roles: ['admin'] };
+    const found = await this.redis.hgetall(settlementReadModel.apiKey(digest.toString('hex')));
+    if (!found['accountId']) throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
+    return { accountId: found['accountId'], keyId: found['keyId'], roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[] };
+  }
+
+  /** The request's context: the caller, or why its key was refused. */
+  async contextOf(header: string | undefined): Promise<RequestContext> {
+    try {
+      return { principal: await this.authenticate(header) };
+    } catch (error) {
+      return { principal: null, authError: error as Error };
+    }
   }
 }
 
-/** The request's context: the caller, or why its key was refused. */
-export function contextOf(keys: ApiKeys, req: Pick<IncomingMessage, 'headers'> | undefined): RequestContext {
-  try {
-    return { principal: keys.authenticate(req) };
-  } catch (error) {
-    return { principal: null, authError: error as Error };
-  }
+/** The Authorization header of an HTTP request, or of a WebSocket's connection parameters. */
+export function authorizationOf(req: Pick<IncomingMessage, 'headers'> | undefined, connectionParams?: Record<string, unknown>): string | undefined {
+  const fromParams = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
+  if (typeof fromParams === 'string') return fromParams;
+  const header = req?.headers['authorization'];
+  return typeof header === 'string' ? header : undefined;
 }
 
 /** The caller, who must hold one of the roles. */
@@ -56,4 +74,11 @@ export function requireRole(context: RequestContext, ...roles: Role[]): Principa
     throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
   }
   return context.principal;
+}
+
+/** An admin, or the account itself. */
+export function requireSelfOrAdmin(context: RequestContext, accountId: string): Principal {
+  const p = requireRole(context, 'admin', 'buyer', 'provider');
+  if (!p.roles.includes('admin') && p.accountId !== accountId) throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
+  return p;
 }

@@ -31,6 +31,8 @@ export const nodeRecordSchema = z.object({
   gpus,
   /** Certified TFLOP/s per GPU, or null while the node is not (or no longer) certified. */
   certifiedTflopsPerGpu: z.number().min(0).nullable(),
+  /** When the certification expires; asks after it are refused until the node recertifies. */
+  certifiedUntil: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const orderSchema = z.object({
@@ -90,6 +92,12 @@ export const orderCancelledSchema = z.object({
   reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED']),
   /** For a funded bid: the part of its hold this releases. */
   holdReleased: minorUnits.min(0),
+  /**
+   * GPUs this takes out of the book as a reader of the log counts it (an accepted order's GPUs
+   * enter at its limit price; trades and cancels take them out): 0 for a bid that never entered
+   * the book (cancelled while awaiting funds, or refused them).
+   */
+  bookGpus: z.number().int().min(0),
 });
 
 export type MarketSpec = z.infer<typeof marketSpecSchema>;

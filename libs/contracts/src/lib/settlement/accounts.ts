@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId, positiveMinorUnits } from '../envelope';
 import { MessageRegistry } from '../registry';
+import {
+  apiKeyRevokedSchema,
+  creditEarningsSchema,
+  endLeaseEarlySchema,
+  issueApiKeySchema,
+  leaseChargedSchema,
+  leaseRefSchema,
+  openLeaseSchema,
+  revokeApiKeySchema,
+  slaCreditedSchema,
+} from './leases';
 
 /** Everything `settlement` reads and writes about accounts. */
 export const settlementMessages = new MessageRegistry();
@@ -49,6 +60,12 @@ export const SettlementCommands = {
   withdraw: settlementMessages.define('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
   holdFunds: settlementMessages.define('settlement.HoldFunds', 'command', [{ version: 1, schema: holdFundsSchema }]),
   releaseHold: settlementMessages.define('settlement.ReleaseHold', 'command', [{ version: 1, schema: releaseHoldSchema }]),
+  openLease: settlementMessages.define('settlement.OpenLease', 'command', [{ version: 1, schema: openLeaseSchema }]),
+  meterLease: settlementMessages.define('settlement.MeterLease', 'command', [{ version: 1, schema: leaseRefSchema }]),
+  endLeaseEarly: settlementMessages.define('settlement.EndLeaseEarly', 'command', [{ version: 1, schema: endLeaseEarlySchema }]),
+  creditEarnings: settlementMessages.define('settlement.CreditEarnings', 'command', [{ version: 1, schema: creditEarningsSchema }]),
+  issueApiKey: settlementMessages.define('settlement.IssueApiKey', 'command', [{ version: 1, schema: issueApiKeySchema }]),
+  revokeApiKey: settlementMessages.define('settlement.RevokeApiKey', 'command', [{ version: 1, schema: revokeApiKeySchema }]),
 };
 
 export const SettlementEvents = {
@@ -71,5 +88,11 @@ export const SettlementEvents = {
   fundsWithdrawn: settlementMessages.define('settlement.FundsWithdrawn', 'event', [
     { version: 1, schema: fundsWithdrawnSchema },
   ]),
+  leaseOpened: settlementMessages.define('settlement.LeaseOpened', 'event', [{ version: 1, schema: openLeaseSchema }]),
+  leaseCharged: settlementMessages.define('settlement.LeaseCharged', 'event', [{ version: 1, schema: leaseChargedSchema }]),
+  slaCredited: settlementMessages.define('settlement.SlaCredited', 'event', [{ version: 1, schema: slaCreditedSchema }]),
+  earningsCredited: settlementMessages.define('settlement.EarningsCredited', 'event', [{ version: 1, schema: creditEarningsSchema }]),
+  apiKeyIssued: settlementMessages.define('settlement.ApiKeyIssued', 'event', [{ version: 1, schema: issueApiKeySchema }]),
+  apiKeyRevoked: settlementMessages.define('settlement.ApiKeyRevoked', 'event', [{ version: 1, schema: apiKeyRevokedSchema }]),
   ...defineServiceMessages(settlementMessages, 'settlement'),
 };

@@ -1,6 +1,6 @@
 import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
-import { feePerGpuHour, holdFor, MarketEvent, marketDecider, reviveMarket } from './market.decider';
+import { createMarketDecider, feePerGpuHour, holdFor, MarketEvent, marketDecider, reviveMarket } from './market.decider';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const spec: MarketSpec = { marketId: 'H100', gpuClass: 'H100-80GB', minTflopsPerGpu: 300, tickSize: 10_000, feeRateBps: 250 };
@@ -106,7 +106,7 @@ describe('market decider', () => {
 
     it('releases at once a hold that arrives for a bid cancelled while waiting for it', () => {
       const order = bid('b1');
-      const cancelledWhileWaiting: MarketEvent = { type: 'orders.OrderCancelled', data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-1', side: 'bid', price: 2_100_000, gpus: 2, reason: 'CANCELLED', holdReleased: 0 } };
+      const cancelledWhileWaiting: MarketEvent = { type: 'orders.OrderCancelled', data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-1', side: 'bid', price: 2_100_000, gpus: 2, reason: 'CANCELLED', holdReleased: 0, bookGpus: 0 } };
       expect(when([...given, awaiting(order), cancelledWhileWaiting], { type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId: 'b1' } })).toMatchObject({
         kind: 'accepted',
         events: [{ type: 'orders.OrderCancelled', data: { orderId: 'b1', holdReleased: holdFor(order, 250) } }],
@@ -146,5 +146,51 @@ describe('market decider', () => {
     const confirm = { type: 'orders.ConfirmBidFunds' as const, data: { marketId: 'H100', orderId: 'b9' } };
     const withFunds = (s: typeof live) => marketDecider.evolve(s, awaiting(order));
     expect(marketDecider.decide(confirm, withFunds(revived), { now: NOW })).toEqual(marketDecider.decide(confirm, withFunds(live), { now: NOW }));
+  });
+
+  describe('certification expiry', () => {
+    const certifiedUntil = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+
+    it.each([
+      ['expired an hour ago', -3_600_000],
+      ['expires at this very moment', 0],
+    ])('refuses an ask on a node whose certification %s with NODE_NOT_CERTIFIED', (_what, offset) => {
+      const given = [opened, recorded(node('n1', { certifiedUntil: certifiedUntil(offset) }))];
+      expect(when(given, place(ask('a')))).toMatchObject({ kind: 'rejected', code: 'NODE_NOT_CERTIFIED', field: 'nodeId', message: `the certification of node n1 expired at ${certifiedUntil(offset)}` });
+    });
+
+    it('accepts an ask while the certification is valid, and refuses it once a recertification is past', () => {
+      const valid = [opened, recorded(node('n1', { certifiedUntil: certifiedUntil(1) }))];
+      expect(when(valid, place(ask('a')))).toEqual({ kind: 'accepted', events: [accepted(ask('a'))] });
+      // The latest record of the node counts: an expired certification replaces a valid one.
+      expect(when([...valid, recorded(node('n1', { certifiedUntil: certifiedUntil(-1) }))], place(ask('a')))).toMatchObject({ kind: 'rejected', code: 'NODE_NOT_CERTIFIED' });
+    });
+  });
+
+  describe('the length of a GPU-hour', () => {
+    it('ends a trade\'s lease hours × hourMs after it starts', () => {
+      const hourMs = 1_000;
+      const decider = createMarketDecider(hourMs);
+      const order = bid('b1', { hours: 3 });
+      const decision = scenario(decider)
+        .given(opened, recorded(node('n1')), accepted(ask('a1')), awaiting(order))
+        .when({ type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId: 'b1' } }, { now: NOW });
+      expect(decision).toMatchObject({
+        kind: 'accepted',
+        events: [accepted(order), { type: 'orders.TradeExecuted', data: { hours: 3, start: NOW.toISOString(), end: new Date(NOW.getTime() + 3 * hourMs).toISOString() } }],
+      });
+    });
+
+    it('frees a node\'s GPUs when its lease ends on that clock', () => {
+      const hourMs = 1_000;
+      const decider = createMarketDecider(hourMs);
+      const order = bid('b1', { gpus: 8, hours: 2 });
+      const before = [opened, recorded(node('n1')), accepted(ask('a1', { gpus: 8 })), awaiting(order)];
+      const trade = scenario(decider).given(...before).when({ type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId: 'b1' } }, { now: NOW });
+      if (trade.kind !== 'accepted') throw new Error('expected a trade');
+      const after = scenario(decider).given(...before, ...trade.events);
+      expect(after.when(place(ask('a2', { gpus: 8 })), { now: new Date(NOW.getTime() + 2 * hourMs - 1) })).toMatchObject({ kind: 'rejected', message: 'node n1 has 0 GPUs free to offer' });
+      expect(after.when(place(ask('a2', { gpus: 8 })), { now: new Date(NOW.getTime() + 2 * hourMs) }).kind).toBe('accepted');
+    });
   });
 });

@@ -1,4 +1,13 @@
-import { BidAwaitingFunds, MessageOf, NodeRecord, Order, OrderCancelled, OrdersCommands, OrdersEvents, MarketSpec } from '@gpux/contracts';
+import {
+  BidAwaitingFunds,
+  MessageOf,
+  NodeRecord,
+  Order,
+  OrderCancelled,
+  OrdersCommands,
+  OrdersEvents,
+  MarketSpec,
+} from '@gpux/contracts';
 import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
 import { Fill, OrderBook, OrderBookSnapshot, PlaceResult } from '../matching/order-book';
 
@@ -27,7 +36,8 @@ export interface MarketState {
   book: OrderBook;
 }
 
-const HOUR_MS = 3_600_000;
+/** One GPU-hour of a lease, in ms of the clock; shorter only in tests and demos (GPU_HOUR_MS). */
+export const HOUR_MS = 3_600_000;
 
 /** The platform's fee per GPU-hour at a price: linear in GPU-hours, so holds split exactly. */
 export function feePerGpuHour(price: number, feeRateBps: number): number {
@@ -35,7 +45,11 @@ export function feePerGpuHour(price: number, feeRateBps: number): number {
 }
 
 /** What a bid must hold: every GPU-hour at its limit price, with the fee. */
-export function holdFor(order: Pick<Order, 'gpus' | 'hours' | 'price'>, feeRateBps: number, gpus = order.gpus): number {
+export function holdFor(
+  order: Pick<Order, 'gpus' | 'hours' | 'price'>,
+  feeRateBps: number,
+  gpus = order.gpus,
+): number {
   return gpus * order.hours * (order.price + feePerGpuHour(order.price, feeRateBps));
 }
 
@@ -62,7 +76,7 @@ const engineOrder = (o: Order) => ({
 });
 
 /** The events of an order entering the book: accepted, its trades, and what it will not trade. */
-function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
+function enter(state: MarketState, order: Order, now: Date, hourMs: number): MarketEvent[] {
   const spec = state.spec!;
   const result: PlaceResult = state.book.preview(engineOrder(order));
   const limitOf = (orderId: string) => (orderId === order.orderId ? order : state.orders[orderId])!;
@@ -87,7 +101,7 @@ function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
         gpus: fill.quantity,
         hours: fill.hours,
         start: now.toISOString(),
-        end: new Date(now.getTime() + fill.hours * HOUR_MS).toISOString(),
+        end: new Date(now.getTime() + fill.hours * hourMs).toISOString(),
         value,
         fee,
         holdReleased: holdFor(bid, spec.feeRateBps, fill.quantity) - value - fee,
@@ -107,39 +121,79 @@ function enter(state: MarketState, order: Order, now: Date): MarketEvent[] {
         gpus: result.cancelled,
         reason: result.reason ?? 'CANCELLED',
         holdReleased: order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
+        // The order was accepted with all its GPUs: readers take the remainder out again.
+        bookGpus: result.cancelled,
       },
     });
   }
   return events;
 }
 
-function placeOrder(state: MarketState, order: Order, now: Date): Decision<MarketEvent> {
+function placeOrder(state: MarketState, order: Order, now: Date, hourMs: number): Decision<MarketEvent> {
   const spec = state.spec;
   if (!spec) return reject('NOT_FOUND', `market ${order.marketId} does not exist`, 'marketId');
   if (!state.open) return reject('MARKET_CLOSED', `market ${order.marketId} is closed`, 'marketId');
-  if (order.price % spec.tickSize !== 0) return reject('BAD_USER_INPUT', `price must be a multiple of the tick size ${spec.tickSize}`, 'price');
-  if (state.orders[order.orderId] || state.awaitingFunds[order.orderId]) return reject('ALREADY_EXISTS', `order ${order.orderId} already exists`, 'orderId');
+  if (order.price % spec.tickSize !== 0)
+    return reject('BAD_USER_INPUT', `price must be a multiple of the tick size ${spec.tickSize}`, 'price');
+  if (state.orders[order.orderId] || state.awaitingFunds[order.orderId])
+    return reject('ALREADY_EXISTS', `order ${order.orderId} already exists`, 'orderId');
   if (order.side === 'bid') {
     if (order.nodeId) return reject('BAD_USER_INPUT', 'a bid names no node', 'nodeId');
-    if ((order.minGpusPerNode ?? 1) > order.gpus) return reject('BAD_USER_INPUT', 'minGpusPerNode cannot exceed gpus', 'minGpusPerNode');
+    if ((order.minGpusPerNode ?? 1) > order.gpus)
+      return reject('BAD_USER_INPUT', 'minGpusPerNode cannot exceed gpus', 'minGpusPerNode');
     const holdAmount = holdFor(order, spec.feeRateBps);
-    if (!Number.isSafeInteger(holdAmount)) return reject('BAD_USER_INPUT', 'the order is too large to hold funds for', 'gpus');
+    if (!Number.isSafeInteger(holdAmount))
+      return reject('BAD_USER_INPUT', 'the order is too large to hold funds for', 'gpus');
     return accept({ type: 'orders.BidAwaitingFunds', data: { order, holdAmount } });
   }
   if (!order.nodeId) return reject('BAD_USER_INPUT', 'an ask must name the node it sells', 'nodeId');
   const node = state.nodes[order.nodeId];
-  if (!node) return reject('NOT_FOUND', `node ${order.nodeId} is not registered in market ${spec.marketId}`, 'nodeId');
-  if (node.providerId !== order.accountId) return reject('FORBIDDEN', `node ${order.nodeId} belongs to another provider`, 'nodeId');
+  if (!node)
+    return reject('NOT_FOUND', `node ${order.nodeId} is not registered in market ${spec.marketId}`, 'nodeId');
+  if (node.providerId !== order.accountId)
+    return reject('FORBIDDEN', `node ${order.nodeId} belongs to another provider`, 'nodeId');
   if (node.certifiedTflopsPerGpu === null || node.certifiedTflopsPerGpu < spec.minTflopsPerGpu) {
-    return reject('NODE_NOT_CERTIFIED', `node ${order.nodeId} is not certified for at least ${spec.minTflopsPerGpu} TFLOP/s per GPU`, 'nodeId');
+    return reject(
+      'NODE_NOT_CERTIFIED',
+      `node ${order.nodeId} is not certified for at least ${spec.minTflopsPerGpu} TFLOP/s per GPU`,
+      'nodeId',
+    );
+  }
+  if (node.certifiedUntil && Date.parse(node.certifiedUntil) <= now.getTime()) {
+    return reject(
+      'NODE_NOT_CERTIFIED',
+      `the certification of node ${order.nodeId} expired at ${node.certifiedUntil}`,
+      'nodeId',
+    );
   }
   const free = freeGpus(state, order.nodeId, now.getTime());
-  if (order.gpus > free) return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${free} GPUs free to offer`, 'gpus');
-  return accept(...enter(state, order, now));
+  if (order.gpus > free)
+    return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${free} GPUs free to offer`, 'gpus');
+  return accept(...enter(state, order, now, hourMs));
 }
 
-function cancelled(state: MarketState, order: Order, gpus: number, reason: OrderCancelled['reason'], holdReleased: number): MarketEvent {
-  return { type: 'orders.OrderCancelled', data: { marketId: order.marketId, orderId: order.orderId, accountId: order.accountId, side: order.side, price: order.price, gpus, reason, holdReleased } };
+function cancelled(
+  state: MarketState,
+  order: Order,
+  gpus: number,
+  reason: OrderCancelled['reason'],
+  holdReleased: number,
+  inBook = true,
+): MarketEvent {
+  return {
+    type: 'orders.OrderCancelled',
+    data: {
+      marketId: order.marketId,
+      orderId: order.orderId,
+      accountId: order.accountId,
+      side: order.side,
+      price: order.price,
+      gpus,
+      reason,
+      holdReleased,
+      bookGpus: inBook ? gpus : 0,
+    },
+  };
 }
 
 /**
@@ -149,105 +203,151 @@ function cancelled(state: MarketState, order: Order, gpus: number, reason: Order
  * the library discards a partition's state whenever a transaction fails, so no half-applied
  * state survives.
  */
-export const marketDecider: Decider<MarketCommand, MarketEvent, MarketState> = {
-  get initialState(): MarketState {
-    return { spec: null, open: false, nodes: {}, awaitingFunds: {}, cancelledAwaiting: {}, orders: {}, leases: {}, trades: 0, book: new OrderBook() };
-  },
+export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, MarketEvent, MarketState> {
+  return {
+    get initialState(): MarketState {
+      return {
+        spec: null,
+        open: false,
+        nodes: {},
+        awaitingFunds: {},
+        cancelledAwaiting: {},
+        orders: {},
+        leases: {},
+        trades: 0,
+        book: new OrderBook(),
+      };
+    },
 
-  decide(command, state, { now }) {
-    switch (command.type) {
-      case 'orders.OpenMarket':
-        if (state.spec) return reject('ALREADY_EXISTS', `market ${command.data.marketId} already exists`, 'marketId');
-        return accept({ type: 'orders.MarketOpened', data: command.data });
+    decide(command, state, { now }) {
+      switch (command.type) {
+        case 'orders.OpenMarket':
+          if (state.spec)
+            return reject('ALREADY_EXISTS', `market ${command.data.marketId} already exists`, 'marketId');
+          return accept({ type: 'orders.MarketOpened', data: command.data });
 
-      case 'orders.CloseMarket': {
-        if (!state.spec) return reject('NOT_FOUND', `market ${command.data.marketId} does not exist`, 'marketId');
-        if (!state.open) return reject('MARKET_CLOSED', `market ${command.data.marketId} is already closed`, 'marketId');
-        const spec = state.spec;
-        const cancels = Object.values(state.orders).map((o) => {
-          const gpus = state.book.remaining(o.orderId);
-          return cancelled(state, o, gpus, 'MARKET_CLOSED', o.side === 'bid' ? holdFor(o, spec.feeRateBps, gpus) : 0);
-        });
-        return accept({ type: 'orders.MarketClosed', data: command.data }, ...cancels);
-      }
-
-      case 'orders.RecordNode':
-        if (!state.spec) return reject('NOT_FOUND', `market ${command.data.marketId} does not exist`, 'marketId');
-        return accept({ type: 'orders.NodeRecorded', data: command.data });
-
-      case 'orders.PlaceOrder':
-        return placeOrder(state, command.data, now);
-
-      case 'orders.CancelOrder': {
-        const { orderId, accountId } = command.data;
-        const order = state.orders[orderId] ?? state.awaitingFunds[orderId]?.order;
-        if (!order || !state.spec) return reject('NOT_FOUND', `order ${orderId} is not open`, 'orderId');
-        if (order.accountId !== accountId) return reject('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
-        if (state.awaitingFunds[orderId]) return accept(cancelled(state, order, order.gpus, 'CANCELLED', 0));
-        const gpus = state.book.remaining(orderId);
-        return accept(cancelled(state, order, gpus, 'CANCELLED', order.side === 'bid' ? holdFor(order, state.spec.feeRateBps, gpus) : 0));
-      }
-
-      case 'orders.ConfirmBidFunds': {
-        const { orderId } = command.data;
-        const late = state.cancelledAwaiting[orderId];
-        const waiting = state.awaitingFunds[orderId];
-        // Cancelled while its hold was being placed: release the hold at once.
-        if (late) return accept(cancelled(state, late.order, late.order.gpus, 'CANCELLED', late.holdAmount));
-        if (!waiting || !state.spec) return reject('NOT_FOUND', `bid ${orderId} is not awaiting funds`, 'orderId');
-        if (!state.open) return accept(cancelled(state, waiting.order, waiting.order.gpus, 'MARKET_CLOSED', waiting.holdAmount));
-        return accept(...enter(state, waiting.order, now));
-      }
-
-      case 'orders.RejectBidFunds': {
-        const waiting = state.awaitingFunds[command.data.orderId];
-        if (!waiting) return reject('NOT_FOUND', `bid ${command.data.orderId} is not awaiting funds`, 'orderId');
-        return accept(cancelled(state, waiting.order, waiting.order.gpus, 'FUNDS_REJECTED', 0));
-      }
-    }
-  },
-
-  evolve(state, event) {
-    switch (event.type) {
-      case 'orders.MarketOpened':
-        return { ...state, spec: event.data, open: true };
-      case 'orders.MarketClosed':
-        return { ...state, open: false };
-      case 'orders.NodeRecorded':
-        return { ...state, nodes: { ...state.nodes, [event.data.nodeId]: event.data } };
-      case 'orders.BidAwaitingFunds':
-        return { ...state, awaitingFunds: { ...state.awaitingFunds, [event.data.order.orderId]: event.data } };
-      case 'orders.OrderAccepted': {
-        const { order } = event.data;
-        const { [order.orderId]: _, ...awaitingFunds } = state.awaitingFunds;
-        const result = state.book.place(engineOrder(order));
-        const orders = { ...state.orders };
-        if (result.resting > 0) orders[order.orderId] = order;
-        for (const fill of result.fills) {
-          const maker = fill.maker === 'bid' ? fill.bidId : fill.askId;
-          if (!state.book.has(maker)) delete orders[maker];
+        case 'orders.CloseMarket': {
+          if (!state.spec)
+            return reject('NOT_FOUND', `market ${command.data.marketId} does not exist`, 'marketId');
+          if (!state.open)
+            return reject('MARKET_CLOSED', `market ${command.data.marketId} is already closed`, 'marketId');
+          const spec = state.spec;
+          const cancels = Object.values(state.orders).map((o) => {
+            const gpus = state.book.remaining(o.orderId);
+            return cancelled(
+              state,
+              o,
+              gpus,
+              'MARKET_CLOSED',
+              o.side === 'bid' ? holdFor(o, spec.feeRateBps, gpus) : 0,
+            );
+          });
+          return accept({ type: 'orders.MarketClosed', data: command.data }, ...cancels);
         }
-        return { ...state, awaitingFunds, orders };
+
+        case 'orders.RecordNode':
+          if (!state.spec)
+            return reject('NOT_FOUND', `market ${command.data.marketId} does not exist`, 'marketId');
+          return accept({ type: 'orders.NodeRecorded', data: command.data });
+
+        case 'orders.PlaceOrder':
+          return placeOrder(state, command.data, now, hourMs);
+
+        case 'orders.CancelOrder': {
+          const { orderId, accountId } = command.data;
+          const order = state.orders[orderId] ?? state.awaitingFunds[orderId]?.order;
+          if (!order || !state.spec) return reject('NOT_FOUND', `order ${orderId} is not open`, 'orderId');
+          if (order.accountId !== accountId)
+            return reject('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
+          if (state.awaitingFunds[orderId])
+            return accept(cancelled(state, order, order.gpus, 'CANCELLED', 0, false));
+          const gpus = state.book.remaining(orderId);
+          return accept(
+            cancelled(
+              state,
+              order,
+              gpus,
+              'CANCELLED',
+              order.side === 'bid' ? holdFor(order, state.spec.feeRateBps, gpus) : 0,
+            ),
+          );
+        }
+
+        case 'orders.ConfirmBidFunds': {
+          const { orderId } = command.data;
+          const late = state.cancelledAwaiting[orderId];
+          const waiting = state.awaitingFunds[orderId];
+          // Cancelled while its hold was being placed: release the hold at once.
+          if (late)
+            return accept(cancelled(state, late.order, late.order.gpus, 'CANCELLED', late.holdAmount, false));
+          if (!waiting || !state.spec)
+            return reject('NOT_FOUND', `bid ${orderId} is not awaiting funds`, 'orderId');
+          if (!state.open)
+            return accept(
+              cancelled(state, waiting.order, waiting.order.gpus, 'MARKET_CLOSED', waiting.holdAmount, false),
+            );
+          return accept(...enter(state, waiting.order, now, hourMs));
+        }
+
+        case 'orders.RejectBidFunds': {
+          const waiting = state.awaitingFunds[command.data.orderId];
+          if (!waiting)
+            return reject('NOT_FOUND', `bid ${command.data.orderId} is not awaiting funds`, 'orderId');
+          return accept(cancelled(state, waiting.order, waiting.order.gpus, 'FUNDS_REJECTED', 0, false));
+        }
       }
-      case 'orders.TradeExecuted': {
-        const start = Date.parse(event.data.start);
-        const current = (state.leases[event.data.nodeId] ?? []).filter((l) => l.end > start);
-        const leases = { ...state.leases, [event.data.nodeId]: [...current, { end: Date.parse(event.data.end), gpus: event.data.gpus }] };
-        return { ...state, leases, trades: state.trades + 1 };
+    },
+
+    evolve(state, event) {
+      switch (event.type) {
+        case 'orders.MarketOpened':
+          return { ...state, spec: event.data, open: true };
+        case 'orders.MarketClosed':
+          return { ...state, open: false };
+        case 'orders.NodeRecorded':
+          return { ...state, nodes: { ...state.nodes, [event.data.nodeId]: event.data } };
+        case 'orders.BidAwaitingFunds':
+          return {
+            ...state,
+            awaitingFunds: { ...state.awaitingFunds, [event.data.order.orderId]: event.data },
+          };
+        case 'orders.OrderAccepted': {
+          const { order } = event.data;
+          const { [order.orderId]: _, ...awaitingFunds } = state.awaitingFunds;
+          const result = state.book.place(engineOrder(order));
+          const orders = { ...state.orders };
+          if (result.resting > 0) orders[order.orderId] = order;
+          for (const fill of result.fills) {
+            const maker = fill.maker === 'bid' ? fill.bidId : fill.askId;
+            if (!state.book.has(maker)) delete orders[maker];
+          }
+          return { ...state, awaitingFunds, orders };
+        }
+        case 'orders.TradeExecuted': {
+          const start = Date.parse(event.data.start);
+          const current = (state.leases[event.data.nodeId] ?? []).filter((l) => l.end > start);
+          const leases = {
+            ...state.leases,
+            [event.data.nodeId]: [...current, { end: Date.parse(event.data.end), gpus: event.data.gpus }],
+          };
+          return { ...state, leases, trades: state.trades + 1 };
+        }
+        case 'orders.OrderCancelled': {
+          const { orderId } = event.data;
+          state.book.cancel(orderId);
+          const { [orderId]: _o, ...orders } = state.orders;
+          const { [orderId]: waiting, ...awaitingFunds } = state.awaitingFunds;
+          const { [orderId]: _late, ...cancelledAwaiting } = state.cancelledAwaiting;
+          // A bid cancelled while awaiting funds may still get its hold: remember to release it.
+          if (waiting && event.data.reason === 'CANCELLED') cancelledAwaiting[orderId] = waiting;
+          return { ...state, orders, awaitingFunds, cancelledAwaiting };
+        }
       }
-      case 'orders.OrderCancelled': {
-        const { orderId } = event.data;
-        state.book.cancel(orderId);
-        const { [orderId]: _o, ...orders } = state.orders;
-        const { [orderId]: waiting, ...awaitingFunds } = state.awaitingFunds;
-        const { [orderId]: _late, ...cancelledAwaiting } = state.cancelledAwaiting;
-        // A bid cancelled while awaiting funds may still get its hold: remember to release it.
-        if (waiting && event.data.reason === 'CANCELLED') cancelledAwaiting[orderId] = waiting;
-        return { ...state, orders, awaitingFunds, cancelledAwaiting };
-      }
-    }
-  },
-};
+    },
+  };
+}
+
+export const marketDecider = createMarketDecider();
 
 /** The state as snapshotted (JSON) back into a live one. */
 export function reviveMarket(json: unknown): MarketState {

@@ -69,7 +69,7 @@ describe('account decider', () => {
 
   it('folds balances exactly in integer minor units', () => {
     const events = [opened, ...Array.from({ length: 1000 }, (_, i) => deposited(i + 1)), withdrawn(499_500)];
-    expect(account.given(...events).state).toEqual({ open: true, owner: 'Ada', balance: 1000 * 1001 / 2 - 499_500, held: {} });
+    expect(account.given(...events).state).toMatchObject({ open: true, owner: 'Ada', balance: 1000 * 1001 / 2 - 499_500, held: {} });
   });
 
   describe('escrow holds', () => {
@@ -103,5 +103,48 @@ describe('account decider', () => {
       expect(account.given(opened, deposited(1_000), held('b1', 600), released('b1', 600)).state).toMatchObject({ balance: 1_000, held: {} });
       expect(given.when({ type: 'settlement.ReleaseHold', data: { accountId: 'acc-1', holdId: 'nope', amount: 1 } })).toMatchObject({ code: 'NOT_FOUND', field: 'holdId' });
     });
+  });
+});
+
+describe('account decider: API keys', () => {
+  const digest = (c: string) => c.repeat(64);
+  const issue = (keyId: string, keyHash = digest('a'), roles: Array<'buyer' | 'provider'> = ['buyer']) =>
+    ({ type: 'settlement.IssueApiKey' as const, data: { accountId: 'acc-1', keyId, keyHash, roles } });
+  const revoke = (keyId: string) => ({ type: 'settlement.RevokeApiKey' as const, data: { accountId: 'acc-1', keyId } });
+  const issued = (keyId: string, keyHash = digest('a'), roles: Array<'buyer' | 'provider'> = ['buyer']): AccountEvent => ({ type: 'settlement.ApiKeyIssued', data: { accountId: 'acc-1', keyId, keyHash, roles } });
+  const revoked = (keyId: string, keyHash = digest('a')): AccountEvent => ({ type: 'settlement.ApiKeyRevoked', data: { accountId: 'acc-1', keyId, keyHash, roles: ['buyer'] } });
+
+  it('issues a key to an open account, recording only its digest', () => {
+    expect(account.given(opened).when(issue('k1', digest('a'), ['buyer', 'provider']))).toEqual({ kind: 'accepted', events: [issued('k1', digest('a'), ['buyer', 'provider'])] });
+    expect(account.given(opened, issued('k1')).state.apiKeys).toEqual({ k1: { keyHash: digest('a'), roles: ['buyer'], revoked: false } });
+  });
+
+  it('refuses a key for an account that does not exist', () => {
+    expect(account.given().when(issue('k1'))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND', field: 'accountId' });
+  });
+
+  it('issues a key id once, even after it was revoked', () => {
+    expect(account.given(opened, issued('k1')).when(issue('k1', digest('b')))).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS', field: 'keyId' });
+    expect(account.given(opened, issued('k1'), revoked('k1')).when(issue('k1', digest('b')))).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS', field: 'keyId' });
+    expect(account.given(opened, issued('k1')).when(issue('k2', digest('b')))).toEqual({ kind: 'accepted', events: [issued('k2', digest('b'))] });
+  });
+
+  it('revokes a valid key, naming its digest so the read model can forget it', () => {
+    const given = account.given(opened, issued('k1', digest('a')), issued('k2', digest('b')));
+    expect(given.when(revoke('k2'))).toEqual({ kind: 'accepted', events: [revoked('k2', digest('b'))] });
+    expect(account.given(opened, issued('k1', digest('a')), issued('k2', digest('b')), revoked('k2', digest('b'))).state.apiKeys).toEqual({
+      k1: { keyHash: digest('a'), roles: ['buyer'], revoked: false },
+      k2: { keyHash: digest('b'), roles: ['buyer'], revoked: true },
+    });
+  });
+
+  it('revokes only a valid key: not an unknown one, not one already revoked', () => {
+    expect(account.given(opened, issued('k1')).when(revoke('nope'))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND', field: 'keyId' });
+    expect(account.given(opened, issued('k1'), revoked('k1')).when(revoke('k1'))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND', field: 'keyId' });
+    expect(account.given().when(revoke('k1'))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+  });
+
+  it('moves no money', () => {
+    expect(account.given(opened, deposited(500), issued('k1'), revoked('k1')).state).toMatchObject({ balance: 500, held: {} });
   });
 });

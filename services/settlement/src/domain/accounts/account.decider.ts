@@ -1,39 +1,68 @@
-import { MessageOf, SettlementCommands, SettlementEvents } from '@gpux/contracts';
-import { accept, Decider, reject } from '@gpux/eventsourcing/domain';
+import { ApiKeyRole, LeaseCharged, MessageOf, PLATFORM_ACCOUNT_ID, SettlementCommands, SettlementEvents } from '@gpux/contracts';
+import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
+import { accruedCharge } from '../leases/billing';
 
 export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
-export type AccountEvent = MessageOf<(typeof SettlementEvents)['accountOpened' | 'fundsDeposited' | 'fundsWithdrawn' | 'fundsHeld' | 'holdReleased']>;
+type AccountEventName = Exclude<keyof typeof SettlementEvents, 'commandRejected' | 'partitionClaimed'>;
+export type AccountEvent = MessageOf<(typeof SettlementEvents)[AccountEventName]>;
+
+/** A lease paid from this (the buyer's) account: its escrow, and what has been charged of it. */
+export interface LeaseEscrow {
+  providerId: string;
+  value: number;
+  fee: number;
+  start: number;
+  end: number;
+  chargedValue: number;
+  chargedFee: number;
+}
 
 export interface AccountState {
   open: boolean;
   owner: string | null;
   /** Available balance in minor units (micro-USD); never negative. */
   balance: number;
-  /** Escrow holds by id: set aside from the balance until released (or, later, spent). */
+  /** Escrow holds by id: set aside from the balance for open bids. */
   held?: Record<string, number>;
+  /** Leases this account pays for and that are not fully charged yet. */
+  leases?: Record<string, LeaseEscrow>;
+  /** API keys by id: their digest (to revoke by) and whether they are revoked. */
+  apiKeys?: Record<string, { keyHash: string; roles: ApiKeyRole[]; revoked: boolean }>;
 }
 
 export const ACCOUNT_COMMANDS = Object.values(SettlementCommands).map((m) => m.type);
-export const ACCOUNT_EVENTS = [
-  SettlementEvents.accountOpened.type,
-  SettlementEvents.fundsDeposited.type,
-  SettlementEvents.fundsWithdrawn.type,
-  SettlementEvents.fundsHeld.type,
-  SettlementEvents.holdReleased.type,
-];
+export const ACCOUNT_EVENTS = (Object.keys(SettlementEvents) as (keyof typeof SettlementEvents)[])
+  .filter((k): k is AccountEventName => k !== 'commandRejected' && k !== 'partitionClaimed')
+  .map((k) => SettlementEvents[k].type);
 
-/** An account: opened once, credited by deposits, debited by withdrawals that it can cover. */
+const missing = (accountId: string): Decision<AccountEvent> => reject('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
+
+/** Charges a lease up to `now`, or says there is nothing due. */
+function charge(accountId: string, leaseId: string, lease: LeaseEscrow, now: number): LeaseCharged | null {
+  const due = accruedCharge(lease, now);
+  const amount = due.value - lease.chargedValue;
+  const fee = due.fee - lease.chargedFee;
+  const final = due.value === lease.value && due.fee === lease.fee;
+  if (amount === 0 && fee === 0 && !final) return null;
+  return { accountId, leaseId, providerId: lease.providerId, amount, fee, chargedValue: due.value, chargedFee: due.fee, final };
+}
+
+/**
+ * An account: opened once, credited by deposits, debited by withdrawals it can cover; escrow
+ * holds for bids, which trades turn into lease escrow, charged as the lease runs and paid to the
+ * provider (less the platform's fee); and the account's API keys (digests only).
+ */
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
-  initialState: { open: false, owner: null, balance: 0, held: {} },
+  initialState: { open: false, owner: null, balance: 0, held: {}, leases: {}, apiKeys: {} },
 
-  decide(command, state) {
+  decide(command, state, { now }) {
     switch (command.type) {
       case 'settlement.OpenAccount':
         if (state.open) return reject('ALREADY_EXISTS', `account ${command.data.accountId} already exists`, 'accountId');
         return accept({ type: 'settlement.AccountOpened', data: { accountId: command.data.accountId, owner: command.data.owner } });
 
       case 'settlement.Deposit': {
-        if (!state.open) return reject('NOT_FOUND', `account ${command.data.accountId} does not exist`, 'accountId');
+        if (!state.open) return missing(command.data.accountId);
         if (!Number.isSafeInteger(state.balance + command.data.amount)) {
           return reject('BAD_USER_INPUT', 'the balance would exceed the largest amount an account can hold', 'amount');
         }
@@ -42,7 +71,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
 
       case 'settlement.Withdraw': {
-        if (!state.open) return reject('NOT_FOUND', `account ${command.data.accountId} does not exist`, 'accountId');
+        if (!state.open) return missing(command.data.accountId);
         const { accountId, amount, reference } = command.data;
         if (amount > state.balance) {
           return reject('INSUFFICIENT_FUNDS', `account ${accountId} holds ${state.balance}, cannot withdraw ${amount}`, 'amount');
@@ -52,7 +81,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
 
       case 'settlement.HoldFunds': {
         const { accountId, holdId, amount } = command.data;
-        if (!state.open) return reject('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
+        if (!state.open) return missing(accountId);
         if (state.held?.[holdId] !== undefined) return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
         if (amount > state.balance) {
           return reject('INSUFFICIENT_FUNDS', `account ${accountId} has ${state.balance} available, cannot hold ${amount}`, 'amount');
@@ -66,6 +95,58 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         if (held === undefined) return reject('NOT_FOUND', `account ${accountId} has no hold ${holdId}`, 'holdId');
         if (amount > held) return reject('BAD_USER_INPUT', `hold ${holdId} holds ${held}, cannot release ${amount}`, 'amount');
         return accept({ type: 'settlement.HoldReleased', data: command.data });
+      }
+
+      case 'settlement.OpenLease': {
+        const { accountId, leaseId, holdId, value, fee } = command.data;
+        if (state.leases?.[leaseId]) return reject('ALREADY_EXISTS', `lease ${leaseId} already exists`, 'leaseId');
+        const held = state.held?.[holdId] ?? 0;
+        // Never happens while orders holds a bid's worst case: refused rather than overdrawn.
+        if (value + fee > held) return reject('INSUFFICIENT_FUNDS', `hold ${holdId} of ${accountId} has ${held}, the lease needs ${value + fee}`, 'holdId');
+        return accept({ type: 'settlement.LeaseOpened', data: command.data });
+      }
+
+      case 'settlement.MeterLease': {
+        const { accountId, leaseId } = command.data;
+        const lease = state.leases?.[leaseId];
+        if (!lease) return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
+        const charged = charge(accountId, leaseId, lease, now.getTime());
+        return charged ? accept({ type: 'settlement.LeaseCharged', data: charged }) : reject('BAD_USER_INPUT', `nothing of lease ${leaseId} is due yet`, 'leaseId');
+      }
+
+      case 'settlement.EndLeaseEarly': {
+        const { accountId, leaseId, reason } = command.data;
+        const lease = state.leases?.[leaseId];
+        if (!lease) return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
+        // Charge what was delivered until now; what remains goes back to the buyer.
+        const end = Math.min(now.getTime(), lease.end);
+        const delivered = charge(accountId, leaseId, lease, end);
+        const due = accruedCharge(lease, end);
+        const refund = lease.value + lease.fee - due.value - due.fee;
+        const events: AccountEvent[] = [];
+        if (delivered && (delivered.amount > 0 || delivered.fee > 0)) events.push({ type: 'settlement.LeaseCharged', data: { ...delivered, final: refund === 0 } });
+        if (refund > 0 || events.length === 0) {
+          events.push({ type: 'settlement.SlaCredited', data: { accountId, leaseId, providerId: lease.providerId, amount: refund, reason } });
+        }
+        return accept(...events);
+      }
+
+      case 'settlement.CreditEarnings':
+        // Earnings are money already taken from a buyer: they are never refused.
+        return accept({ type: 'settlement.EarningsCredited', data: command.data });
+
+      case 'settlement.IssueApiKey': {
+        const { accountId, keyId } = command.data;
+        if (!state.open) return missing(accountId);
+        if (state.apiKeys?.[keyId]) return reject('ALREADY_EXISTS', `key ${keyId} already exists`, 'keyId');
+        return accept({ type: 'settlement.ApiKeyIssued', data: command.data });
+      }
+
+      case 'settlement.RevokeApiKey': {
+        const { accountId, keyId } = command.data;
+        const key = state.apiKeys?.[keyId];
+        if (!key || key.revoked) return reject('NOT_FOUND', `account ${accountId} has no valid key ${keyId}`, 'keyId');
+        return accept({ type: 'settlement.ApiKeyRevoked', data: { accountId, keyId, keyHash: key.keyHash, roles: key.roles } });
       }
     }
   },
@@ -81,10 +162,39 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.FundsHeld':
         return { ...state, balance: state.balance - event.data.amount, held: { ...state.held, [event.data.holdId]: event.data.amount } };
       case 'settlement.HoldReleased': {
-        const { [event.data.holdId]: held = 0, ...others } = state.held ?? {};
-        const left = held - event.data.amount;
-        return { ...state, balance: state.balance + event.data.amount, held: left > 0 ? { ...others, [event.data.holdId]: left } : others };
+        const held = takeFromHold(state.held, event.data.holdId, event.data.amount);
+        return { ...state, balance: state.balance + event.data.amount, held };
       }
+      case 'settlement.LeaseOpened': {
+        const { leaseId, holdId, providerId, value, fee, start, end } = event.data;
+        const lease: LeaseEscrow = { providerId, value, fee, start: Date.parse(start), end: Date.parse(end), chargedValue: 0, chargedFee: 0 };
+        return { ...state, held: takeFromHold(state.held, holdId, value + fee), leases: { ...state.leases, [leaseId]: lease } };
+      }
+      case 'settlement.LeaseCharged': {
+        const { leaseId, chargedValue, chargedFee, final } = event.data;
+        const { [leaseId]: lease, ...others } = state.leases ?? {};
+        if (!lease || final) return { ...state, leases: others };
+        return { ...state, leases: { ...others, [leaseId]: { ...lease, chargedValue, chargedFee } } };
+      }
+      case 'settlement.SlaCredited': {
+        const { [event.data.leaseId]: _ended, ...others } = state.leases ?? {};
+        return { ...state, balance: state.balance + event.data.amount, leases: others };
+      }
+      case 'settlement.EarningsCredited': {
+        // The platform's account opens with its first fee.
+        const opened = state.open ? {} : { open: true, owner: event.data.accountId === PLATFORM_ACCOUNT_ID ? 'GPU Exchange platform' : event.data.accountId };
+        return { ...state, ...opened, balance: state.balance + event.data.amount };
+      }
+      case 'settlement.ApiKeyIssued':
+        return { ...state, apiKeys: { ...state.apiKeys, [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: false } } };
+      case 'settlement.ApiKeyRevoked':
+        return { ...state, apiKeys: { ...state.apiKeys, [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: true } } };
     }
   },
 };
+
+function takeFromHold(held: Record<string, number> | undefined, holdId: string, amount: number): Record<string, number> {
+  const { [holdId]: current = 0, ...others } = held ?? {};
+  const left = current - amount;
+  return left > 0 ? { ...others, [holdId]: left } : others;
+}

@@ -1,61 +1,68 @@
-import { Envelope, settlementReadModel } from '@gpux/contracts';
+import { Envelope, PLATFORM_ACCOUNT_ID, settlementReadModel as rm } from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
+import { Book, EntryKind, movementOf } from '../ledger/postings';
 
 /** Read-model keys (a contract: the gateway reads them too). */
 export const accountKeys = {
-  prefix: settlementReadModel.accountsPrefix,
-  account: settlementReadModel.account,
-  ledger: settlementReadModel.ledger,
+  prefix: rm.accountsPrefix,
+  account: rm.account,
+  ledger: rm.ledger,
 };
 
+/** One account's line of the ledger: how one event changed each of its books. */
 export interface LedgerEntry {
   eventId: string;
-  kind: 'deposit' | 'withdrawal' | 'hold' | 'release';
-  /** Signed minor units: credits positive, debits negative. */
+  kind: EntryKind;
+  /** Signed minor units of the available balance: credits positive, debits negative. */
   amount: number;
+  /** Signed changes of the account's other books, when there are any. */
+  held?: number;
+  escrow?: number;
   reference: string | null;
   time: string;
 }
 
-/** Balances and ledgers of accounts, folded from settlement's account events. */
+/** The hash field of each book (available is the account's `balance`). */
+const FIELD: Record<Book, string> = { available: 'balance', held: 'held', escrow: 'escrow' };
+
+/** Balances and ledgers of accounts, from the double-entry postings of settlement's events. */
 export function accountsProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.accounts',
     topics: [eventsTopic],
-    keyPrefix: accountKeys.prefix,
+    keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
-      switch (event.type) {
-        case 'settlement.AccountOpened': {
-          const { accountId, owner } = event.data as { accountId: string; owner: string };
-          return [
-            { op: 'hset', key: accountKeys.account(accountId), field: 'owner', value: owner },
-            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: 0 },
-          ];
-        }
-        case 'settlement.FundsDeposited':
-        case 'settlement.FundsWithdrawn': {
-          const { accountId, amount, reference } = event.data as { accountId: string; amount: number; reference: string | null };
-          const signed = event.type === 'settlement.FundsDeposited' ? amount : -amount;
-          const entry: LedgerEntry = { eventId: event.id, kind: signed > 0 ? 'deposit' : 'withdrawal', amount: signed, reference, time: event.time };
-          return [
-            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: signed },
-            { op: 'rpush', key: accountKeys.ledger(accountId), value: JSON.stringify(entry) },
-          ];
-        }
-        case 'settlement.FundsHeld':
-        case 'settlement.HoldReleased': {
-          const { accountId, holdId, amount } = event.data as { accountId: string; holdId: string; amount: number };
-          const held = event.type === 'settlement.FundsHeld' ? amount : -amount;
-          const entry: LedgerEntry = { eventId: event.id, kind: held > 0 ? 'hold' : 'release', amount: -held, reference: holdId, time: event.time };
-          return [
-            { op: 'hincrby', key: accountKeys.account(accountId), field: 'balance', by: -held },
-            { op: 'hincrby', key: accountKeys.account(accountId), field: 'held', by: held },
-            { op: 'rpush', key: accountKeys.ledger(accountId), value: JSON.stringify(entry) },
-          ];
-        }
-        default:
-          return [];
+      if (event.type === 'settlement.AccountOpened') {
+        const { accountId, owner } = event.data as { accountId: string; owner: string };
+        return [
+          { op: 'hset', key: rm.account(accountId), field: 'owner', value: owner },
+          { op: 'hincrby', key: rm.account(accountId), field: 'balance', by: 0 },
+          { op: 'zadd', key: rm.accounts, score: 0, member: accountId },
+        ];
       }
+      const movement = movementOf(event);
+      if (!movement) return [];
+      const ops: RedisOp[] = [];
+      const byAccount = new Map<string, LedgerEntry>();
+      for (const p of movement.postings) {
+        if (p.account === null) {
+          const field = p.book === 'clearing' ? 'clearing' : p.amount < 0 ? 'deposits' : 'withdrawals';
+          ops.push({ op: 'hincrby', key: rm.totals, field, by: p.book === 'clearing' ? p.amount : Math.abs(p.amount) });
+          continue;
+        }
+        ops.push({ op: 'hincrby', key: rm.account(p.account), field: FIELD[p.book], by: p.amount });
+        let entry = byAccount.get(p.account);
+        if (!entry) byAccount.set(p.account, (entry = { eventId: event.id, kind: movement.kind, amount: 0, reference: movement.reference, time: event.time }));
+        if (p.book === 'available') entry.amount += p.amount;
+        else entry[p.book] = (entry[p.book] ?? 0) + p.amount;
+      }
+      if (event.type === 'settlement.EarningsCredited') {
+        const { accountId, amount } = event.data as { accountId: string; amount: number };
+        ops.push({ op: 'hincrby', key: rm.account(accountId), field: 'earned', by: amount }, { op: 'zadd', key: rm.accounts, score: 0, member: accountId });
+        if (accountId === PLATFORM_ACCOUNT_ID) ops.push({ op: 'hset', key: rm.account(accountId), field: 'owner', value: 'GPU Exchange platform' });
+      }
+      for (const [account, entry] of byAccount) ops.push({ op: 'rpush', key: rm.ledger(account), value: JSON.stringify(entry) });
+      return ops;
     },
   };
 }

@@ -11,11 +11,24 @@ describe('escrow holds process manager', () => {
     ]);
   });
 
-  it('releases what a trade or a cancel leaves unneeded, and nothing when nothing is', () => {
-    expect(escrowHolds.react(event('orders.TradeExecuted', { buyerId: 'buyer-1', bidId: 'b1', holdReleased: 2_050_000 }))).toEqual([
+  const trade = {
+    marketId: 'H100', tradeId: 't1', bidId: 'b1', askId: 'a1', buyerId: 'buyer-1', providerId: 'prov-1', nodeId: 'n1', price: 1_900_000,
+    gpus: 2, hours: 10, start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T10:00:00.000Z', value: 38_000_000, fee: 950_000,
+  };
+
+  it('moves a trade from the hold into its lease and releases the rest of the bid limit', () => {
+    const lease = {
+      type: 'settlement.OpenLease', subject: 'buyer-1',
+      data: { accountId: 'buyer-1', leaseId: 't1', holdId: 'b1', providerId: 'prov-1', marketId: 'H100', nodeId: 'n1', gpus: 2, price: 1_900_000, value: 38_000_000, fee: 950_000, start: trade.start, end: trade.end },
+    };
+    expect(escrowHolds.react(event('orders.TradeExecuted', { ...trade, holdReleased: 2_050_000 }))).toEqual([
+      lease,
       { type: 'settlement.ReleaseHold', subject: 'buyer-1', data: { accountId: 'buyer-1', holdId: 'b1', amount: 2_050_000 } },
     ]);
-    expect(escrowHolds.react(event('orders.TradeExecuted', { buyerId: 'buyer-1', bidId: 'b1', holdReleased: 0 }))).toEqual([]);
+    expect(escrowHolds.react(event('orders.TradeExecuted', { ...trade, holdReleased: 0 }))).toEqual([lease]);
+  });
+
+  it('releases what a cancelled bid no longer needs, and nothing for an ask', () => {
     expect(escrowHolds.react(event('orders.OrderCancelled', { side: 'bid', accountId: 'buyer-1', orderId: 'b1', holdReleased: 7 }))).toHaveLength(1);
     expect(escrowHolds.react(event('orders.OrderCancelled', { side: 'ask', accountId: 'prov-1', orderId: 'a1', holdReleased: 0 }))).toEqual([]);
   });

@@ -2,8 +2,9 @@ import type { BidAwaitingFunds, Envelope, OrderCancelled, TradeExecuted } from '
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /**
- * orders → settlement: a bid waiting for funds asks for its escrow hold; a trade or a cancel gives
- * back what the bid no longer needs. (What a trade spends stays held until lease billing.)
+ * orders → settlement: a bid waiting for funds asks for its escrow hold; a trade moves what it
+ * costs from the hold into its lease's escrow and gives back the difference to the bid's limit;
+ * a cancel gives back what the bid no longer needs.
  */
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
@@ -20,9 +21,17 @@ export const escrowHolds: ProcessManager = {
         ];
       }
       case 'orders.TradeExecuted': {
-        const trade = event.data as TradeExecuted;
-        if (trade.holdReleased === 0) return [];
-        return [{ type: 'settlement.ReleaseHold', subject: trade.buyerId, data: { accountId: trade.buyerId, holdId: trade.bidId, amount: trade.holdReleased } }];
+        const t = event.data as TradeExecuted;
+        const lease: EmittedCommand = {
+          type: 'settlement.OpenLease',
+          subject: t.buyerId,
+          data: {
+            accountId: t.buyerId, leaseId: t.tradeId, holdId: t.bidId, providerId: t.providerId, marketId: t.marketId, nodeId: t.nodeId,
+            gpus: t.gpus, price: t.price, value: t.value, fee: t.fee, start: t.start, end: t.end,
+          },
+        };
+        if (t.holdReleased === 0) return [lease];
+        return [lease, { type: 'settlement.ReleaseHold', subject: t.buyerId, data: { accountId: t.buyerId, holdId: t.bidId, amount: t.holdReleased } }];
       }
       case 'orders.OrderCancelled': {
         const cancel = event.data as OrderCancelled;

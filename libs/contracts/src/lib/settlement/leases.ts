@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
+
+/**
+ * Leases and API keys in settlement. A lease is money in motion from a buyer to a provider: the
+ * trade's value and fee move out of the bid's hold into the lease's escrow (on the buyer's
+ * account, so one writer decides every movement of the buyer's money), are charged as the lease
+ * runs, and are credited to the provider and to the platform account.
+ */
+
+/** The account that receives the platform's fees. Opened by its first credit. */
+export const PLATFORM_ACCOUNT_ID = 'platform';
+
+const iso = z.iso.datetime({ offset: true });
+
+export const openLeaseSchema = z.object({
+  /** The buyer: the lease's escrow lives on the buyer's account. */
+  accountId: entityId,
+  leaseId: entityId,
+  /** The bid's hold, which pays for the lease. */
+  holdId: entityId,
+  providerId: entityId,
+  marketId: entityId,
+  nodeId: entityId,
+  gpus: z.number().int().positive(),
+  /** Price per GPU-hour (minor units), for the record. */
+  price: positiveMinorUnits,
+  value: positiveMinorUnits,
+  fee: minorUnits.min(0),
+  start: iso,
+  end: iso,
+});
+export const leaseRefSchema = z.object({ accountId: entityId, leaseId: entityId });
+export const endLeaseEarlySchema = leaseRefSchema.extend({
+  /** Why the provider stopped delivering: the buyer gets back what was not delivered. */
+  reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'NODE_SUSPENDED']),
+});
+
+export const leaseChargedSchema = z.object({
+  accountId: entityId,
+  leaseId: entityId,
+  providerId: entityId,
+  /** This charge: to the provider, and to the platform. */
+  amount: minorUnits.min(0),
+  fee: minorUnits.min(0),
+  /** Totals charged so far, this charge included. */
+  chargedValue: minorUnits.min(0),
+  chargedFee: minorUnits.min(0),
+  /** The lease is fully settled: nothing of it remains in escrow. */
+  final: z.boolean(),
+});
+export const slaCreditedSchema = z.object({
+  accountId: entityId,
+  leaseId: entityId,
+  providerId: entityId,
+  /** Escrow returned to the buyer: the value and fee of the time not delivered. */
+  amount: minorUnits.min(0),
+  reason: endLeaseEarlySchema.shape.reason,
+});
+
+export const creditEarningsSchema = z.object({
+  accountId: entityId,
+  amount: positiveMinorUnits,
+  leaseId: entityId,
+  /** A provider's earnings from a lease, or the platform's fee on it. */
+  kind: z.enum(['lease', 'fee']),
+});
+
+export const apiKeyRoleSchema = z.enum(['buyer', 'provider']);
+export const issueApiKeySchema = z.object({
+  accountId: entityId,
+  keyId: entityId,
+  /** sha256 of the key, hex. The key itself is shown to its owner once and never stored. */
+  keyHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest in hex'),
+  roles: z.array(apiKeyRoleSchema).min(1).max(2),
+});
+export const revokeApiKeySchema = z.object({ accountId: entityId, keyId: entityId });
+export const apiKeyRevokedSchema = revokeApiKeySchema.extend({ keyHash: issueApiKeySchema.shape.keyHash, roles: issueApiKeySchema.shape.roles });
+
+export type OpenLease = z.infer<typeof openLeaseSchema>;
+export type LeaseCharged = z.infer<typeof leaseChargedSchema>;
+export type SlaCredited = z.infer<typeof slaCreditedSchema>;
+export type CreditEarnings = z.infer<typeof creditEarningsSchema>;
+export type IssueApiKey = z.infer<typeof issueApiKeySchema>;
+export type ApiKeyRole = z.infer<typeof apiKeyRoleSchema>;

@@ -1,0 +1,100 @@
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import type { MessageRegistry, TopicSpec } from '@gpux/contracts';
+import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { combineProjections, LogPosition, Projection } from '../domain';
+import { ProjectionRunner } from '../redis/runner';
+import { waitForPosition } from '../redis/position';
+import { provisionTopics } from '../kafka/provisioning';
+
+export interface ReadModelOptions {
+  /** The read model's name: its checkpoints are what read-your-writes waits on. */
+  name: string;
+  /** Every key of every projection starts with it. */
+  prefix: string;
+  /** Decodes the topics the projections read. */
+  registry: MessageRegistry;
+  /** The projections folded together, given the topic namespace. */
+  projections: (namespace: string) => Projection[];
+  /**
+   * Topics it reads that another service owns and that may not exist yet when this one starts
+   * first: whoever starts first creates them (the registry says what they must be).
+   */
+  provision?: (namespace: string) => TopicSpec[];
+}
+
+const OPTIONS = Symbol('READ_MODEL_OPTIONS');
+const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
+
+/**
+ * A service's read side (DESIGN.md §4): its projections folded as one into Redis by one runner
+ * (one read and decode of the log, one atomic write per batch with its checkpoint), started and
+ * stopped with the service, with its lag in /health.
+ */
+@Injectable()
+export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly name: string;
+  private readonly runner: ProjectionRunner;
+  private readonly provision: TopicSpec[];
+
+  constructor(
+    @Inject(OPTIONS) options: ReadModelOptions,
+    private readonly kafka: KafkaClients,
+    private readonly redis: RedisClient,
+    @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number },
+    health: HealthChecks,
+  ) {
+    this.name = options.name;
+    this.provision = options.provision?.(config.TOPIC_NAMESPACE) ?? [];
+    const projection = combineProjections(options.name, options.prefix, options.projections(config.TOPIC_NAMESPACE));
+    const ns = config.TOPIC_NAMESPACE ? `${config.TOPIC_NAMESPACE}.` : '';
+    this.runner = new ProjectionRunner({
+      kafka,
+      redis: redis.redis,
+      projection,
+      registry: options.registry,
+      groupId: `${ns}proj-${projection.name}`,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      logger: new Logger(`projection ${projection.name}`),
+    });
+    // Up while the lag can be measured; how far behind, summed over partitions.
+    health.register(options.name, async (indicators) => {
+      const check = indicators.check(options.name);
+      try {
+        const partitions = await this.runner.lag();
+        return check.up({ lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0), partitions: partitions.length });
+      } catch (error) {
+        return check.down({ message: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.provision.length === 0) return;
+    const { created } = await provisionTopics(await this.kafka.admin(), this.provision);
+    if (created.length) new Logger(this.name).log({ msg: 'topics created', topics: created });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.runner.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  /** Read-your-writes: resolves once the read model has applied the event at `position`. */
+  waitFor(position: LogPosition, timeoutMs = READ_YOUR_WRITES_TIMEOUT_MS): Promise<void> {
+    return waitForPosition(this.redis.redis, this.name, position, timeoutMs);
+  }
+
+  lag() {
+    return this.runner.lag();
+  }
+}
+
+@Module({})
+export class ReadModelModule {
+  static forService(options: ReadModelOptions): DynamicModule {
+    return { module: ReadModelModule, providers: [{ provide: OPTIONS, useValue: options }, ReadModel], exports: [ReadModel] };
+  }
+}

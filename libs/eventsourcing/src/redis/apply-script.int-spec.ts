@@ -1,0 +1,130 @@
+import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import Redis from 'ioredis';
+import { applyOps, Model, Published, RedisOp } from '../domain/projection';
+import { applyBatch, ApplyRequest, BatchEvent } from './apply-script';
+import { projectionKeys } from './keys';
+import { dumpPrefix, plain } from './ledger.fixture';
+import { resetReadModel } from './reset';
+
+// The conditional writes (hsetnx, hmax, hmin) and publications of the apply script against the
+// real Redis, checked against the pure reference applyOps. Keys of this run only; nothing flushed.
+
+describe('the apply script (real Redis): conditional writes and publications', () => {
+  const { REDIS_URL } = infraEnv();
+  const redis = new Redis(REDIS_URL);
+  const subscriber = new Redis(REDIS_URL);
+  const name = uniqueName('candles');
+  const prefix = `it-apply:${name}:`;
+  const projection = { name, keyPrefix: prefix };
+  const received: Published[] = [];
+  let epoch = '';
+  let checkpoint = -1;
+
+  beforeAll(async () => {
+    const reset = await resetReadModel(redis, projection);
+    if (reset.kind !== 'reset') throw new Error('could not start a read model');
+    epoch = reset.epoch;
+    subscriber.on('pmessage', (_pattern, channel, message) => void received.push({ channel, message }));
+    await subscriber.psubscribe(`${prefix}ch:*`);
+  });
+
+  afterAll(async () => {
+    await resetReadModel(redis, projection);
+    const own = projectionKeys(name);
+    await redis.del(own.checkpoint, own.epoch, own.rebuildLock);
+    subscriber.disconnect();
+    await redis.quit();
+  });
+
+  /** One batch on partition 0, on top of the last one. */
+  const request = (events: BatchEvent[], expectedCheckpoint = checkpoint): ApplyRequest => ({
+    projectionName: name,
+    keyPrefix: prefix,
+    topic: 'it-apply',
+    partition: 0,
+    epoch,
+    expectedCheckpoint,
+    lastOffset: events.at(-1)?.offset ?? expectedCheckpoint,
+    events,
+  });
+
+  async function apply(events: BatchEvent[]) {
+    const result = await applyBatch(redis, request(events));
+    if (result.status === 'applied') checkpoint = events.at(-1)?.offset ?? checkpoint;
+    return result;
+  }
+
+  /** A pseudo-random mix of the hash writes over few keys and fields, so runs merge and interleave. */
+  function randomOps(seed: number, count: number): RedisOp[] {
+    let x = seed;
+    const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ops: RedisOp[] = [];
+    for (let i = 0; i < count; i++) {
+      const key = `${prefix}c${Math.floor(next() * 3)}`;
+      const field = ['open', 'high', 'low', 'close'][Math.floor(next() * 4)]!;
+      const value = Math.floor(next() * 2_000) - 500;
+      const kind = Math.floor(next() * 5);
+      if (kind === 0) ops.push({ op: 'hsetnx', key, field, value: String(value) });
+      else if (kind === 1) ops.push({ op: 'hmax', key, field, value });
+      else if (kind === 2) ops.push({ op: 'hmin', key, field, value: value + 0.25 });
+      else if (kind === 3) ops.push({ op: 'hset', key, field, value: next() < 0.1 ? 'not a number' : String(value) });
+      else ops.push({ op: 'hdel', key, field });
+    }
+    return ops;
+  }
+
+  it('applies hsetnx, hmax and hmin exactly as the reference, merged or not', async () => {
+    const model: Model = new Map();
+    let offset = checkpoint;
+    for (let round = 0; round < 6; round++) {
+      const events = Array.from({ length: 20 }, (_, i) => ({ offset: ++offset, ops: randomOps(round * 100 + i + 1, 15) }));
+      for (const event of events) applyOps(model, event.ops);
+      await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 20 });
+    }
+    const expected = plain(model);
+    expect(Object.keys(expected)).toHaveLength(3);
+    expect(plain(await dumpPrefix(redis, prefix))).toEqual(expected);
+  });
+
+  it('keeps a candle: open from the first trade, high, low, close from the last', async () => {
+    const key = `${prefix}candle`;
+    const trade = (price: number): RedisOp[] => [
+      { op: 'hsetnx', key, field: 'open', value: String(price) },
+      { op: 'hmax', key, field: 'high', value: price },
+      { op: 'hmin', key, field: 'low', value: price },
+      { op: 'hset', key, field: 'close', value: String(price) },
+    ];
+    await apply([{ offset: checkpoint + 1, ops: trade(1_000_000) }]);
+    await apply([9_000_000, 800_000, 10_000_000, 2_000_000].map((price, i) => ({ offset: checkpoint + 1 + i, ops: trade(price) })));
+    expect(await redis.hgetall(key)).toEqual({ open: '1000000', high: '10000000', low: '800000', close: '2000000' });
+  });
+
+  it('publishes after an applied batch (an identical message once), and nothing for a refused one', async () => {
+    const before = received.length;
+    const channel = `${prefix}ch:book:m1`;
+    const events: BatchEvent[] = [
+      { offset: checkpoint + 1, ops: [{ op: 'hincrby', key: `${prefix}book`, field: '100', by: 4 }, { op: 'publish', key: channel, message: '{"marketId":"m1"}' }] },
+      { offset: checkpoint + 2, ops: [{ op: 'hincrby', key: `${prefix}book`, field: '100', by: -1 }, { op: 'publish', key: channel, message: '{"marketId":"m1"}' }] },
+      { offset: checkpoint + 3, ops: [{ op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t1"}' }, { op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t2"}' }] },
+    ];
+    const first = request(events);
+    await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 3 });
+    await waitUntil('the publications', () => received.length >= before + 3, 5_000, 20);
+    expect(received.slice(before)).toEqual([
+      { channel, message: '{"marketId":"m1"}' },
+      { channel: `${prefix}ch:trades:m1`, message: '{"tradeId":"t1"}' },
+      { channel: `${prefix}ch:trades:m1`, message: '{"tradeId":"t2"}' },
+    ]);
+    // When a subscriber hears it, the writes are there.
+    expect(await redis.hget(`${prefix}book`, '100')).toBe('3');
+
+    // The same batch again (a re-delivery), and one prepared for another checkpoint: refused, silent.
+    await expect(applyBatch(redis, first)).resolves.toEqual({ status: 'duplicate', checkpoint });
+    await expect(applyBatch(redis, { ...first, expectedCheckpoint: checkpoint - 10, lastOffset: checkpoint + 5 })).resolves.toEqual({ status: 'diverged', checkpoint });
+    await expect(applyBatch(redis, { ...first, epoch: 'another', expectedCheckpoint: checkpoint, lastOffset: checkpoint + 5 })).resolves.toEqual({ status: 'epoch-changed' });
+    // A round trip on the subscriber's connection: anything published before it has arrived.
+    await subscriber.ping();
+    expect(received).toHaveLength(before + 3);
+    expect(await redis.hget(`${prefix}book`, '100')).toBe('3');
+  });
+});

@@ -1,0 +1,77 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { capacityMessages, EventSourcedService, MessageRegistry, MessageValidationError, ordersMessages, settlementMessages } from '@gpux/contracts';
+import { CommandOutcome, CommandSender, CommandTimeoutError, OutgoingCommand, ProjectionTimeoutError, waitForPosition } from '@gpux/eventsourcing';
+import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { apiError, ErrorCode } from './errors';
+
+export const COMMAND_TIMEOUT_MS = 10_000;
+
+const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
+  settlement: settlementMessages,
+  orders: ordersMessages,
+  capacity: capacityMessages,
+};
+
+/**
+ * How the API changes anything: a command to a service's log, its recorded outcome, and a wait
+ * until the read model that answers the next query has applied it (read-your-writes). Every
+ * failure becomes a coded GraphQL error; a timeout says which idempotency key to retry with.
+ */
+@Injectable()
+export class Commands implements OnApplicationShutdown {
+  private readonly senders = new Map<EventSourcedService, CommandSender>();
+
+  constructor(
+    private readonly kafka: KafkaClients,
+    private readonly redis: RedisClient,
+    @Inject(SERVICE_CONFIG) private readonly config: { TOPIC_NAMESPACE: string },
+  ) {}
+
+  private sender(service: EventSourcedService): CommandSender {
+    let sender = this.senders.get(service);
+    if (!sender) {
+      const registry = REGISTRIES[service];
+      if (!registry) throw new Error(`the gateway sends no commands to ${service}`);
+      sender = new CommandSender(this.kafka.kafka, this.redis.redis, registry, { service, source: 'gateway', namespace: this.config.TOPIC_NAMESPACE });
+      this.senders.set(service, sender);
+    }
+    return sender;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.senders.values()].map((s) => s.close()));
+  }
+
+  /**
+   * Sends the command and returns its accepted outcome once `readModel` shows it; a rejection is
+   * thrown as its code with the field at fault.
+   */
+  async execute(service: EventSourcedService, command: OutgoingCommand, readModel: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandOutcome> {
+    let outcome: CommandOutcome;
+    try {
+      outcome = await this.sender(service).send(command, timeoutMs);
+    } catch (error) {
+      if (error instanceof MessageValidationError) {
+        const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
+        throw apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
+      }
+      if (error instanceof CommandTimeoutError) throw apiError('TIMEOUT', error.message, undefined, { idempotencyKey: error.idempotencyKey });
+      throw error;
+    }
+    if (outcome.status === 'rejected') throw apiError((outcome.code ?? 'BAD_USER_INPUT') as ErrorCode, outcome.message ?? 'rejected', outcome.field);
+    await this.visible(readModel, outcome, command.idempotencyKey);
+    return outcome;
+  }
+
+  /** Waits until the read model has applied the outcome. */
+  async visible(readModel: string, outcome: CommandOutcome, idempotencyKey?: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<void> {
+    try {
+      await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs);
+    } catch (error) {
+      if (error instanceof ProjectionTimeoutError) {
+        throw apiError('TIMEOUT', `the command succeeded but its result is not readable yet: ${error.message}`, undefined, idempotencyKey ? { idempotencyKey } : {});
+      }
+      throw error;
+    }
+  }
+}

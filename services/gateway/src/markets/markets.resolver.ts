@@ -1,0 +1,139 @@
+import { Args, Context, Field, Float, ID, InputType, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { OrdersCommands, ordersReadModel as rm, pricingReadModel as pm, TradeRecord } from '@gpux/contracts';
+import { RedisClient } from '@gpux/platform';
+import { PricingQueries } from '@gpux/read-models';
+import { requireRole, RequestContext } from '../api/auth';
+import { Commands } from '../api/commands';
+import { PageArgs, readPage } from '../api/connections';
+import { apiError } from '../api/errors';
+import { IDEMPOTENCY_KEY } from '../api/idempotency';
+import { RedisPubSub } from '../api/pubsub';
+import { formatMoney, parseMoney } from '../domain/money';
+import { Candle, CANDLE_LIMIT, Interval, MarketView, OrderBookView, Ticker, toBook, toCandle, toTicker, toTrade, Trade, TradeConnection } from './markets.views';
+
+@InputType()
+export class OpenMarketInput {
+  @Field(() => ID, { description: 'e.g. h100-80gb' })
+  marketId!: string;
+  @Field({ description: 'The GPU class traded, e.g. H100-80GB: nodes of this model sell here.' })
+  gpuClass!: string;
+  @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
+  minTflopsPerGpu!: number;
+  @Field({ description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".' })
+  tickSize!: string;
+  @Field(() => Int, { description: 'The platform fee in basis points of a trade\'s value (100 = 1 %), paid by the buyer.' })
+  feeRateBps!: number;
+}
+
+const MAX_DEPTH = 50;
+
+@Resolver(() => MarketView)
+export class MarketsResolver {
+  private readonly pricing: PricingQueries;
+
+  constructor(
+    private readonly commands: Commands,
+    private readonly redis: RedisClient,
+    private readonly pubsub: RedisPubSub,
+  ) {
+    this.pricing = new PricingQueries(redis.redis);
+  }
+
+  private async ticker(marketId: string): Promise<Ticker> {
+    const [t, index] = await Promise.all([this.pricing.ticker(marketId), this.pricing.index(marketId)]);
+    return toTicker(t, index);
+  }
+
+  private async book(marketId: string, depth: number): Promise<OrderBookView> {
+    return toBook(await this.pricing.depth(marketId, depth));
+  }
+
+  private async read(id: string): Promise<MarketView | null> {
+    const h = await this.redis.redis.hgetall(rm.market(id));
+    if (!h['gpuClass']) return null;
+    return { id, gpuClass: h['gpuClass'], minTflopsPerGpu: Number(h['minTflopsPerGpu']), tickSize: formatMoney(Number(h['tickSize'])), feeRateBps: Number(h['feeRateBps']), status: h['status']!, openedAt: h['openedAt']! };
+  }
+
+  private async mustRead(id: string, field = 'marketId'): Promise<MarketView> {
+    const market = await this.read(id);
+    if (!market) throw apiError('NOT_FOUND', `market ${id} does not exist`, field);
+    return market;
+  }
+
+  @Mutation(() => MarketView, { description: 'Opens a market (admin).' })
+  async openMarket(@Args('input') input: OpenMarketInput, @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined, @Context() context: RequestContext): Promise<MarketView> {
+    requireRole(context, 'admin');
+    const tick = parseMoney(input.tickSize);
+    if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
+    if (tick.micros <= 0) throw apiError('BAD_USER_INPUT', 'tickSize must be greater than zero', 'tickSize');
+    const data = { marketId: input.marketId, gpuClass: input.gpuClass, minTflopsPerGpu: input.minTflopsPerGpu, tickSize: tick.micros, feeRateBps: input.feeRateBps };
+    await this.commands.execute('orders', { type: OrdersCommands.openMarket.type, subject: input.marketId, data, ...(idempotencyKey ? { idempotencyKey } : {}) }, rm.name);
+    return this.mustRead(input.marketId);
+  }
+
+  @Mutation(() => MarketView, { description: 'Closes a market (admin): every open order in it is cancelled and bids\' holds released.' })
+  async closeMarket(@Args('marketId', { type: () => ID }) marketId: string, @Context() context: RequestContext): Promise<MarketView> {
+    requireRole(context, 'admin');
+    await this.commands.execute('orders', { type: OrdersCommands.closeMarket.type, subject: marketId, data: { marketId } }, rm.name);
+    return this.mustRead(marketId);
+  }
+
+  @Query(() => [MarketView], { description: 'Every market, in the order they opened (at most 500).' })
+  async markets(): Promise<MarketView[]> {
+    const ids = await this.redis.redis.zrange(rm.markets, 0, 499);
+    return (await Promise.all(ids.map((id) => this.read(id)))).filter((m): m is MarketView => m !== null);
+  }
+
+  @Query(() => MarketView, { nullable: true })
+  market(@Args('id', { type: () => ID }) id: string): Promise<MarketView | null> {
+    return this.read(id);
+  }
+
+  @ResolveField(() => OrderBookView, { name: 'book', description: 'The best levels of each side.' })
+  bookField(@Parent() market: MarketView, @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number): Promise<OrderBookView> {
+    if (depth < 1 || depth > MAX_DEPTH) throw apiError('BAD_USER_INPUT', `depth must be 1 to ${MAX_DEPTH}`, 'depth');
+    return this.book(market.id, depth);
+  }
+
+  @ResolveField(() => Ticker, { name: 'ticker' })
+  tickerField(@Parent() market: MarketView): Promise<Ticker> {
+    return this.ticker(market.id);
+  }
+
+  @ResolveField(() => [Candle], { description: 'The latest candles of an interval, oldest first.' })
+  async candles(
+    @Parent() market: MarketView,
+    @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
+    @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
+  ): Promise<Candle[]> {
+    if (limit < 1 || limit > CANDLE_LIMIT) throw apiError('BAD_USER_INPUT', `limit must be 1 to ${CANDLE_LIMIT}`, 'limit');
+    return (await this.pricing.candles(market.id, interval, { limit })).map(toCandle);
+  }
+
+  @ResolveField(() => TradeConnection, { description: 'Recent trades, newest first.' })
+  async trades(@Parent() market: MarketView, @Args() args: PageArgs) {
+    const key = pm.trades(market.id);
+    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
+      (await this.redis.redis.lrange(key, from, to)).map((raw) => toTrade(JSON.parse(raw) as TradeRecord)),
+    );
+  }
+
+  @Subscription(() => OrderBookView, { description: 'The market\'s book (best 10 levels) each time it changes.', resolve: (b: OrderBookView) => b })
+  async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
+    await this.mustRead(marketId);
+    return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10));
+  }
+
+  @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
+  async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
+    await this.mustRead(marketId);
+    return this.pubsub.iterate(pm.channels.trades(marketId), async (message) => toTrade(JSON.parse(message) as TradeRecord));
+  }
+
+  @Subscription(() => Ticker, { description: 'The market\'s ticker each time it changes.', resolve: (t: Ticker) => t })
+  async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
+    await this.mustRead(marketId);
+    return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId));
+  }
+}
+

@@ -1,0 +1,148 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { TradeRecord } from '@gpux/contracts';
+import type { CandleView, DepthView, IndexView, TickerView } from '@gpux/read-models';
+import { Connection } from '../api/connections';
+import { formatMoney } from '../domain/money';
+
+export enum Interval {
+  ONE_MINUTE = '1m',
+  ONE_HOUR = '1h',
+  ONE_DAY = '1d',
+}
+registerEnumType(Interval, { name: 'CandleInterval' });
+
+@ObjectType({ description: 'GPUs resting at one limit price.' })
+export class BookLevel {
+  @Field({ description: 'US dollars per GPU-hour.' })
+  price!: string;
+  @Field(() => Int)
+  gpus!: number;
+}
+
+@ObjectType({ description: 'A market\'s order book: the best levels of each side, best first.' })
+export class OrderBookView {
+  @Field(() => ID)
+  marketId!: string;
+  @Field(() => [BookLevel])
+  bids!: BookLevel[];
+  @Field(() => [BookLevel])
+  asks!: BookLevel[];
+}
+
+@ObjectType({ description: 'A market\'s prices now. Money in US dollars per GPU-hour; volumes in GPU-hours.' })
+export class Ticker {
+  @Field(() => ID)
+  marketId!: string;
+  @Field({ nullable: true })
+  bestBid?: string;
+  @Field({ nullable: true })
+  bestAsk?: string;
+  @Field({ nullable: true, description: 'The last trade\'s price.' })
+  last?: string;
+  @Field({ nullable: true })
+  lastTime?: string;
+  @Field(() => Int, { description: 'GPU-hours traded in the last 24 hours (exact to the minute).' })
+  volume24h!: number;
+  @Field({ description: 'Value traded in the last 24 hours.' })
+  value24h!: string;
+  @Field({ nullable: true, description: 'Volume-weighted average price of the last 24 hours.' })
+  vwap24h?: string;
+  @Field({ nullable: true, description: 'The index: the last hour\'s VWAP, else the last price.' })
+  index?: string;
+  @Field({ nullable: true, description: 'The index per certified TFLOP-hour: index / the market\'s minimum TFLOP/s per GPU.' })
+  indexPerTflopHour?: string;
+  @Field(() => Int, { description: 'Trades since the market opened.' })
+  trades!: number;
+}
+
+@ObjectType({ description: 'Open, high, low, close of the trades in one interval.' })
+export class Candle {
+  @Field()
+  start!: string;
+  @Field()
+  open!: string;
+  @Field()
+  high!: string;
+  @Field()
+  low!: string;
+  @Field()
+  close!: string;
+  @Field(() => Int, { description: 'GPU-hours.' })
+  volume!: number;
+  @Field()
+  value!: string;
+  @Field(() => Int)
+  trades!: number;
+}
+
+@ObjectType({ description: 'A trade in a market.' })
+export class Trade {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => ID)
+  marketId!: string;
+  @Field()
+  price!: string;
+  @Field(() => Int)
+  gpus!: number;
+  @Field(() => Int)
+  hours!: number;
+  @Field()
+  value!: string;
+  @Field()
+  time!: string;
+}
+export const TradeConnection = Connection(Trade, 'Trade');
+
+@ObjectType({ description: 'A market: a GPU class, traded in GPU-hours.' })
+export class MarketView {
+  @Field(() => ID)
+  id!: string;
+  @Field()
+  gpuClass!: string;
+  @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
+  minTflopsPerGpu!: number;
+  @Field({ description: 'Prices are multiples of it (US dollars per GPU-hour).' })
+  tickSize!: string;
+  @Field(() => Int, { description: 'The platform\'s fee, in basis points of a trade\'s value, paid by the buyer.' })
+  feeRateBps!: number;
+  @Field({ description: 'OPEN or CLOSED.' })
+  status!: string;
+  @Field()
+  openedAt!: string;
+}
+
+export const toTrade = (t: TradeRecord): Trade => ({
+  id: t.tradeId, marketId: t.marketId, price: formatMoney(t.price), gpus: t.gpus, hours: t.hours, value: formatMoney(t.value), time: t.time,
+});
+
+const level = (l: { price: number; gpus: number }): BookLevel => ({ price: formatMoney(l.price), gpus: l.gpus });
+
+export function toBook(d: DepthView): OrderBookView {
+  return { marketId: d.marketId, bids: d.bids.map(level), asks: d.asks.map(level) };
+}
+
+export function toTicker(t: TickerView, index: IndexView): Ticker {
+  return {
+    marketId: t.marketId,
+    ...(t.bestBid ? { bestBid: formatMoney(t.bestBid.price) } : {}),
+    ...(t.bestAsk ? { bestAsk: formatMoney(t.bestAsk.price) } : {}),
+    ...(t.last !== null ? { last: formatMoney(t.last) } : {}),
+    ...(t.lastTime ? { lastTime: t.lastTime } : {}),
+    volume24h: t.day.volume,
+    value24h: formatMoney(t.day.value),
+    ...(t.day.vwap !== null ? { vwap24h: formatMoney(t.day.vwap) } : {}),
+    ...(index.price !== null ? { index: formatMoney(index.price) } : {}),
+    ...(index.perTflopHour !== null ? { indexPerTflopHour: formatMoney(index.perTflopHour) } : {}),
+    trades: t.total.trades,
+  };
+}
+
+export function toCandle(c: CandleView): Candle {
+  return {
+    start: c.start, open: formatMoney(c.open), high: formatMoney(c.high), low: formatMoney(c.low), close: formatMoney(c.close),
+    volume: c.volume, value: formatMoney(c.value), trades: c.trades,
+  };
+}
+
+export const CANDLE_LIMIT = 500;

@@ -1,0 +1,143 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Args, Context, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
+import { RedisClient } from '@gpux/platform';
+import { requireRole, RequestContext } from '../api/auth';
+import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
+import { PageArgs, readPage } from '../api/connections';
+import { apiError } from '../api/errors';
+import { RedisPubSub } from '../api/pubsub';
+import { parseMoney } from '../domain/money';
+import { FillConnection, LeaseConnection, OrderConnection, OrderView, readFill, readLease, readOrder, Side, TimeInForce } from './orders.views';
+
+@InputType({ description: 'An order: a bid for GPU-hours, or an ask selling GPUs of one of your nodes.' })
+export class PlaceOrderInput {
+  @Field(() => ID)
+  marketId!: string;
+  @Field(() => Side)
+  side!: Side;
+  @Field(() => Int, { description: 'How many GPUs.' })
+  gpus!: number;
+  @Field(() => Int, { description: 'A bid: the hours wanted. An ask: the most hours offered.' })
+  hours!: number;
+  @Field({ description: 'Limit price per GPU-hour in US dollars, a multiple of the market\'s tick size.' })
+  price!: string;
+  @Field(() => ID, { nullable: true, description: 'An ask: the node whose GPUs it sells.' })
+  nodeId?: string;
+  @Field(() => Int, { nullable: true, description: 'A bid: the fewest GPUs it accepts from one node.' })
+  minGpusPerNode?: number;
+  @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })
+  timeInForce!: TimeInForce;
+  @Field({ nullable: true, description: 'Your id for the order, and its idempotency key: a retry with it returns the first outcome.' })
+  clientOrderId?: string;
+}
+
+const WAIT_POLL_MS = [5, 10, 20, 50];
+
+@Resolver(() => OrderView)
+export class OrdersResolver {
+  constructor(
+    private readonly commands: Commands,
+    private readonly redis: RedisClient,
+    private readonly pubsub: RedisPubSub,
+  ) {}
+
+  @Mutation(() => OrderView, {
+    description:
+      'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
+  })
+  async placeOrder(@Args('input') input: PlaceOrderInput, @Context() context: RequestContext): Promise<OrderView> {
+    const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
+    const price = parseMoney(input.price);
+    if (!price.ok) throw apiError('BAD_USER_INPUT', `price ${price.reason}`, 'price');
+    if (price.micros <= 0) throw apiError('BAD_USER_INPUT', 'price must be greater than zero', 'price');
+    if (input.clientOrderId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.clientOrderId)) {
+      throw apiError('BAD_USER_INPUT', 'clientOrderId must be 1 to 64 printable characters without spaces', 'clientOrderId');
+    }
+    // The same client id gives the same order id, so a retry finds the order its first try made.
+    const orderId = input.clientOrderId ? `ord-${createHash('sha256').update(`${p.accountId}\n${input.clientOrderId}`).digest('hex').slice(0, 32)}` : `ord-${randomUUID()}`;
+    const data = {
+      marketId: input.marketId, orderId, side: input.side, accountId: p.accountId, price: price.micros, gpus: input.gpus, hours: input.hours,
+      ...(input.nodeId ? { nodeId: input.nodeId } : {}),
+      ...(input.minGpusPerNode !== undefined ? { minGpusPerNode: input.minGpusPerNode } : {}),
+      timeInForce: input.timeInForce,
+    };
+    const idempotencyKey = input.clientOrderId ? `order:${p.accountId}:${input.clientOrderId}` : orderId;
+    const started = Date.now();
+    await this.commands.execute('orders', { type: OrdersCommands.placeOrder.type, subject: input.marketId, data, idempotencyKey }, rm.name);
+    const order = await this.settled(orderId, COMMAND_TIMEOUT_MS - (Date.now() - started), idempotencyKey);
+    if (order.cancelReason === 'FUNDS_REJECTED') {
+      throw apiError('INSUFFICIENT_FUNDS', `account ${p.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`, undefined, { orderId });
+    }
+    return order;
+  }
+
+  /** The order once it is past waiting for funds (a bid's hold is a second round trip). */
+  private async settled(orderId: string, timeoutMs: number, idempotencyKey: string): Promise<OrderView> {
+    const deadline = Date.now() + Math.max(timeoutMs, 1_000);
+    for (let i = 0; ; i++) {
+      const order = await readOrder(this.redis.redis, orderId);
+      if (order && order.status !== 'PENDING_FUNDS') return order;
+      if (Date.now() > deadline) {
+        throw apiError('TIMEOUT', `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`, undefined, { idempotencyKey, orderId });
+      }
+      await new Promise((r) => setTimeout(r, WAIT_POLL_MS[Math.min(i, WAIT_POLL_MS.length - 1)]));
+    }
+  }
+
+  @Mutation(() => OrderView, { description: 'Cancels what is left of your order; a bid\'s hold for it is released.' })
+  async cancelOrder(@Args('orderId', { type: () => ID }) orderId: string, @Context() context: RequestContext): Promise<OrderView> {
+    const p = requireRole(context, 'buyer', 'provider');
+    const order = await readOrder(this.redis.redis, orderId);
+    if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
+    await this.commands.execute('orders', { type: OrdersCommands.cancelOrder.type, subject: order.marketId, data: { marketId: order.marketId, orderId, accountId: p.accountId } }, rm.name);
+    return (await readOrder(this.redis.redis, orderId))!;
+  }
+
+  @Query(() => OrderView, { nullable: true, description: 'One of your orders.' })
+  async order(@Args('id', { type: () => ID }) id: string, @Context() context: RequestContext): Promise<OrderView | null> {
+    const p = requireRole(context, 'buyer', 'provider', 'admin');
+    const order = await readOrder(this.redis.redis, id);
+    if (order && !p.roles.includes('admin') && order.accountId !== p.accountId) throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
+    return order;
+  }
+
+  @Query(() => OrderConnection, { description: 'Your orders, newest first.' })
+  async myOrders(@Args() args: PageArgs, @Context() context: RequestContext) {
+    const p = requireRole(context, 'buyer', 'provider');
+    const key = rm.accountOrders(p.accountId);
+    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
+      const ids = await this.redis.redis.zrange(key, from, to);
+      return (await Promise.all(ids.map((id) => readOrder(this.redis.redis, id)))).filter((o): o is OrderView => o !== null);
+    });
+  }
+
+  @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
+  async myFills(@Args() args: PageArgs, @Context() context: RequestContext) {
+    const p = requireRole(context, 'buyer', 'provider');
+    const key = rm.accountFills(p.accountId);
+    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
+      const ids = await this.redis.redis.zrange(key, from, to);
+      return (await Promise.all(ids.map((id) => readFill(this.redis.redis, id, p.accountId)))).filter((f) => f !== null);
+    });
+  }
+
+  @Query(() => LeaseConnection, { description: 'Your leases, as buyer or provider, newest first, with what has been charged.' })
+  async myLeases(@Args() args: PageArgs, @Context() context: RequestContext) {
+    const p = requireRole(context, 'buyer', 'provider');
+    const key = settlementReadModel.accountLeases(p.accountId);
+    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
+      const ids = await this.redis.redis.zrange(key, from, to);
+      return (await Promise.all(ids.map((id) => readLease(this.redis.redis, id)))).filter((l) => l !== null);
+    });
+  }
+
+  @Subscription(() => OrderView, { description: 'Your orders as they change: accepted, filled, cancelled.', resolve: (order: OrderView) => order })
+  myOrderUpdated(@Context() context: RequestContext) {
+    const p = requireRole(context, 'buyer', 'provider');
+    return this.pubsub.iterate(rm.accountOrdersChannel(p.accountId), async (message) => {
+      const { orderId } = JSON.parse(message) as { orderId: string };
+      return readOrder(this.redis.redis, orderId);
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { Envelope, LeaseCharged, PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
+import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
+
+/**
+ * settlement → settlement: what a lease's charge takes from the buyer's escrow is credited to the
+ * provider, and its fee to the platform (their accounts may live on other partitions).
+ */
+export const leaseEarnings: ProcessManager = {
+  name: 'settlement-lease-earnings',
+  react(event: Envelope): EmittedCommand[] {
+    if (event.type !== 'settlement.LeaseCharged') return [];
+    const c = event.data as LeaseCharged;
+    const out: EmittedCommand[] = [];
+    if (c.amount > 0) out.push({ type: 'settlement.CreditEarnings', subject: c.providerId, data: { accountId: c.providerId, amount: c.amount, leaseId: c.leaseId, kind: 'lease' } });
+    if (c.fee > 0) out.push({ type: 'settlement.CreditEarnings', subject: PLATFORM_ACCOUNT_ID, data: { accountId: PLATFORM_ACCOUNT_ID, amount: c.fee, leaseId: c.leaseId, kind: 'fee' } });
+    return out;
+  },
+};

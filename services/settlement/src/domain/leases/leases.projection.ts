@@ -1,0 +1,52 @@
+import { Envelope, LeaseCharged, OpenLease, settlementReadModel as rm, SlaCredited } from '@gpux/contracts';
+import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
+
+/** Leases as buyers and providers see them, and the running ones the meter charges. */
+export function leasesProjection(eventsTopic: string): Projection {
+  return {
+    name: 'settlement.leases',
+    topics: [eventsTopic],
+    keyPrefix: rm.prefix,
+    apply(event: Envelope, _position?: LogPosition): RedisOp[] {
+      switch (event.type) {
+        case 'settlement.LeaseOpened': {
+          const l = event.data as OpenLease;
+          const key = rm.lease(l.leaseId);
+          const start = Date.parse(l.start);
+          const fields: Record<string, string | number> = {
+            buyerId: l.accountId, providerId: l.providerId, marketId: l.marketId, nodeId: l.nodeId, gpus: l.gpus, price: l.price,
+            value: l.value, fee: l.fee, start: l.start, end: l.end, chargedValue: 0, chargedFee: 0, refunded: 0, status: 'ACTIVE',
+          };
+          return [
+            ...Object.entries(fields).map(([field, value]): RedisOp => ({ op: 'hset', key, field, value: String(value) })),
+            { op: 'zadd', key: rm.accountLeases(l.accountId), score: start, member: l.leaseId },
+            { op: 'zadd', key: rm.accountLeases(l.providerId), score: start, member: l.leaseId },
+            { op: 'zadd', key: rm.activeLeases, score: Date.parse(l.end), member: l.leaseId },
+          ];
+        }
+        case 'settlement.LeaseCharged': {
+          const c = event.data as LeaseCharged;
+          const key = rm.lease(c.leaseId);
+          return [
+            { op: 'hset', key, field: 'chargedValue', value: String(c.chargedValue) },
+            { op: 'hset', key, field: 'chargedFee', value: String(c.chargedFee) },
+            ...(c.final ? [{ op: 'hset', key, field: 'status', value: 'ENDED' } as const, { op: 'zrem', key: rm.activeLeases, member: c.leaseId } as const] : []),
+          ];
+        }
+        case 'settlement.SlaCredited': {
+          const c = event.data as SlaCredited;
+          const key = rm.lease(c.leaseId);
+          return [
+            { op: 'hset', key, field: 'refunded', value: String(c.amount) },
+            { op: 'hset', key, field: 'status', value: 'CREDITED' },
+            { op: 'hset', key, field: 'endedBy', value: c.reason },
+            { op: 'hset', key, field: 'endedAt', value: event.time },
+            { op: 'zrem', key: rm.activeLeases, member: c.leaseId },
+          ];
+        }
+        default:
+          return [];
+      }
+    },
+  };
+}
