@@ -14,3 +14,4 @@ export * from './random';
 export * from './reference';
 export * from './tolerance';
 export * from './verifier';
+export * from './models';

@@ -2,11 +2,27 @@ import { Module } from '@nestjs/common';
 import { capacityMessages, capacityReadModel, MessageRegistry, ordersMessages, topic } from '@gpux/contracts';
 import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, outcomesProjection, ReadModelModule, registerDecider } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
+import { z } from 'zod';
 import { nodeListings } from './domain/nodes/node-listings.process-manager';
-import { NODE_COMMANDS, NODE_EVENTS, nodeDecider } from './domain/nodes/node.decider';
+import { createNodeDecider, NODE_COMMANDS, NODE_EVENTS } from './domain/nodes/node.decider';
 import { nodesProjection } from './domain/nodes/nodes.projection';
+import { NodeWatchdog } from './nodes/node-watchdog';
 
-const configSchema = serviceConfigSchema(4104).extend(eventSourcingConfigShape);
+const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const configSchema = serviceConfigSchema(4104).extend({
+  ...eventSourcingConfigShape,
+  /** How long a certificate from a passed challenge lasts. */
+  CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
+  /** How often workers heartbeat (the gateway tells them): a spot challenge waits at most this long to be seen. */
+  HEARTBEAT_INTERVAL_MS: ms(100, 600_000, 5_000),
+  /** A joined node without a heartbeat for longer than this is declared lost (an SLA breach). */
+  HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
+  /** On average one spot challenge per this interval for each leased node. */
+  SPOT_CHECK_INTERVAL_MS: ms(1_000, 86_400_000, 300_000),
+  /** Matrix size n of challenges (n×n times n×n). */
+  CHALLENGE_SIZE: ms(16, 8192, 512),
+  WATCHDOG_INTERVAL_MS: ms(100, 60_000, 1_000),
+});
 
 @Module({})
 export class CapacityModule {}
@@ -23,18 +39,21 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
         service: 'capacity',
         registry: capacityMessages,
         ...eventSourcingSettings(config),
-        deciders: [registerDecider('node', nodeDecider, { commands: NODE_COMMANDS, events: NODE_EVENTS })],
+        deciders: [
+          registerDecider('node', createNodeDecider({ certificateValidityMs: config.CERTIFICATE_VALIDITY_MS, spotNoticeMs: config.HEARTBEAT_INTERVAL_MS }), { commands: NODE_COMMANDS, events: NODE_EVENTS }),
+        ],
         processManagers: [{ manager: nodeListings, from: 'capacity', to: 'orders', registry: new MessageRegistry().include(capacityMessages).include(ordersMessages) }],
       }),
       ReadModelModule.forService({
         name: capacityReadModel.name,
         prefix: capacityReadModel.prefix,
-        registry: capacityMessages,
+        registry: new MessageRegistry().include(capacityMessages).include(ordersMessages),
         projections: (ns) => {
           const events = topic('capacity', 'events', ns).name;
-          return [nodesProjection(events), outcomesProjection('capacity', events)];
+          return [nodesProjection(events, topic('orders', 'events', ns).name), outcomesProjection('capacity', events)];
         },
       }),
     ],
+    providers: [NodeWatchdog],
   }),
 };

@@ -14,6 +14,7 @@ import { MarketsResolver } from './markets/markets.resolver';
 import { NodesResolver } from './nodes/nodes.resolver';
 import { OrdersResolver } from './orders/orders.resolver';
 import { SystemResolver } from './system/system.resolver';
+import { WorkersResolver } from './workers/workers.resolver';
 
 const configSchema = serviceConfigSchema(4000).extend({
   GRAPHQL_PATH: z
@@ -27,6 +28,11 @@ const configSchema = serviceConfigSchema(4000).extend({
     .max(256)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
+  /** How often workers heartbeat, and after how long without one their node is lost (set capacity's alike). */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
+  /** The size n of certification challenges (set capacity's alike). */
+  CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(512),
   TOPIC_NAMESPACE: z
     .string()
     .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, 'must be empty or lower-case letters, digits and -')
@@ -34,7 +40,7 @@ const configSchema = serviceConfigSchema(4000).extend({
 });
 
 /** The resolvers that make up the public schema; schema.graphql is generated from these. */
-export const resolvers = [SystemResolver, AccountsResolver, MarketsResolver, NodesResolver, OrdersResolver];
+export const resolvers = [SystemResolver, AccountsResolver, MarketsResolver, NodesResolver, OrdersResolver, WorkersResolver];
 
 @Module({})
 export class GatewayModule {}

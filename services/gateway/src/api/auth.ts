@@ -1,16 +1,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { settlementReadModel } from '@gpux/contracts';
+import { capacityReadModel, settlementReadModel } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { apiError } from './errors';
 
-export type Role = 'admin' | 'buyer' | 'provider';
+export type Role = 'admin' | 'buyer' | 'provider' | 'worker';
 
 export interface Principal {
+  /** The account; for a worker, its node's provider. */
   accountId: string;
   roles: Role[];
   keyId?: string;
+  /** A worker: the node whose credential it presented. */
+  nodeId?: string;
 }
+
+/** Node credentials (what `registerNode` hands out) start with this; API keys do not. */
+export const NODE_CREDENTIAL_PREFIX = 'gpxn_';
 
 export interface RequestContext {
   principal: Principal | null;
@@ -43,9 +49,18 @@ export class ApiKeys {
     if (!m) throw apiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <API key>"');
     const digest = sha256(m[1]!);
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { accountId: 'admin', roles: ['admin'] };
+    if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
     const found = await this.redis.hgetall(settlementReadModel.apiKey(digest.toString('hex')));
     if (!found['accountId']) throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
     return { accountId: found['accountId'], keyId: found['keyId'], roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[] };
+  }
+
+  /** A worker, by its node credential's digest: valid until rotated or revoked. */
+  private async worker(hash: string): Promise<Principal> {
+    const nodeId = await this.redis.hget(capacityReadModel.credential(hash), 'nodeId');
+    const providerId = nodeId ? await this.redis.hget(capacityReadModel.node(nodeId), 'providerId') : null;
+    if (!nodeId || !providerId) throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
+    return { accountId: providerId, nodeId, roles: ['worker'] };
   }
 
   /** The request's context: the caller, or why its key was refused. */

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'MARKET_CLOSED'
   | 'NODE_NOT_CERTIFIED'
+  | 'CHALLENGE_FAILED'
   | 'QUERY_TOO_COMPLEX'
   | 'TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
@@ -22,7 +23,7 @@ export function apiError(code: ErrorCode, message: string, field?: string, extra
 
 // Apollo's own codes for malformed requests are already client-facing.
 const PASSTHROUGH = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
-const KNOWN = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_EXISTS', 'INSUFFICIENT_FUNDS', 'MARKET_CLOSED', 'NODE_NOT_CERTIFIED', 'QUERY_TOO_COMPLEX', 'TIMEOUT']);
+const KNOWN = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_EXISTS', 'INSUFFICIENT_FUNDS', 'MARKET_CLOSED', 'NODE_NOT_CERTIFIED', 'CHALLENGE_FAILED', 'QUERY_TOO_COMPLEX', 'TIMEOUT']);
 const logger = new Logger('graphql');
 
 /**

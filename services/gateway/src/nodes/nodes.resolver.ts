@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Args, Context, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
+import { Args, Context, Field, Float, ID, InputType, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey, NodeRecord, ordersReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { requireRole, RequestContext, sha256 } from '../api/auth';
+import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { apiError } from '../api/errors';
+import { GraphQLJSON } from '../api/json.scalar';
+import { RedisPubSub } from '../api/pubsub';
 
 @ObjectType({ description: 'A provider\'s machine: its declared GPUs and what certification measured.' })
 export class NodeView {
@@ -20,8 +22,16 @@ export class NodeView {
   gpus!: number;
   @Field()
   region!: string;
-  @Field({ description: 'UNCERTIFIED, CERTIFIED or EXPIRED.' })
+  @Field({ description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (after an SLA breach, until it recertifies).' })
   status!: string;
+  @Field({ nullable: true, description: 'Why it is suspended: NODE_LOST or CHALLENGE_FAILED.' })
+  suspendedReason?: string;
+  @Field({ description: 'A worker is joined and heartbeating.' })
+  online!: boolean;
+  @Field({ nullable: true })
+  lastHeartbeatAt?: string;
+  @Field({ nullable: true, description: 'The end of its latest lease.' })
+  leasedUntil?: string;
   @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU.' })
   tflopsPerGpu?: number;
   @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
@@ -61,13 +71,17 @@ export class RegisterNodeInput {
 }
 
 export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<NodeView | null> {
-  const h = await redis.hgetall(rm.node(nodeId));
+  const [h, beat, session] = await Promise.all([redis.hgetall(rm.node(nodeId)), redis.get(nodeHeartbeatKey(nodeId)), redis.zscore(rm.sessions, nodeId)]);
   if (!h['providerId']) return null;
   const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
   const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
   return {
     id: nodeId, providerId: h['providerId'], marketId: h['marketId']!, gpuModel: h['gpuModel']!, gpus: Number(h['gpus']), region: h['region']!,
     status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : h['status']!, registeredAt: h['registeredAt']!,
+    online: session !== null && beat !== null,
+    ...(beat ? { lastHeartbeatAt: beat } : {}),
+    ...(h['status'] === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
+    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
     ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
     ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
     ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
@@ -77,12 +91,90 @@ export async function readNode(redis: RedisClient['redis'], nodeId: string): Pro
   };
 }
 
+@ObjectType({ description: 'A node\'s credential, shown this once: its worker joins with it.' })
+export class NodeCredential {
+  @Field(() => ID)
+  nodeId!: string;
+  @Field()
+  credential!: string;
+}
+
+@InputType({ description: 'Which nodes to list.' })
+export class NodesFilter {
+  @Field(() => ID, { nullable: true })
+  marketId?: string;
+  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
+  minTflops?: number;
+  @Field({ nullable: true, description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED.' })
+  status?: string;
+}
+
+const MAX_NODES = 500;
+
 @Resolver(() => NodeView)
 export class NodesResolver {
   constructor(
     private readonly commands: Commands,
     private readonly redis: RedisClient,
+    private readonly pubsub: RedisPubSub,
   ) {}
+
+  /** The node, which must be the caller's. */
+  private async own(nodeId: string, providerId: string): Promise<NodeView> {
+    const node = await readNode(this.redis.redis, nodeId);
+    if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
+    if (node.providerId !== providerId) throw apiError('FORBIDDEN', `node ${nodeId} belongs to another provider`, 'nodeId');
+    return node;
+  }
+
+  @Mutation(() => NodeCredential, { description: 'Replaces a node\'s credential (provider): the old one stops working at once.' })
+  async rotateNodeCredential(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext): Promise<NodeCredential> {
+    const p = requireRole(context, 'provider');
+    await this.own(nodeId, p.accountId);
+    const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
+    const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
+    await this.commands.execute('capacity', { type: CapacityCommands.rotateNodeCredential.type, subject: nodeId, data }, rm.name);
+    return { nodeId, credential };
+  }
+
+  @Mutation(() => NodeView, { description: 'Revokes a node\'s credential (provider): its worker is refused until the credential is rotated.' })
+  async revokeNodeCredential(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext): Promise<NodeView> {
+    const p = requireRole(context, 'provider');
+    await this.own(nodeId, p.accountId);
+    await this.commands.execute('capacity', { type: CapacityCommands.revokeNodeCredential.type, subject: nodeId, data: { nodeId, providerId: p.accountId } }, rm.name);
+    return (await readNode(this.redis.redis, nodeId))!;
+  }
+
+  @ResolveField(() => [GraphQLJSON], { description: 'Its certification history, newest first (at most 50): passed and failed challenges, admin certificates.' })
+  async certifications(@Parent() node: NodeView): Promise<Record<string, unknown>[]> {
+    const raw = await this.redis.redis.lrange(rm.certifications(node.id), -50, -1);
+    return raw.map((r) => JSON.parse(r) as Record<string, unknown>).reverse();
+  }
+
+  @Query(() => [NodeView], { description: `Nodes, oldest first, filtered; at most ${MAX_NODES}.` })
+  async nodes(@Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined, @Context() context: RequestContext): Promise<NodeView[]> {
+    requireRole(context, 'admin', 'buyer', 'provider');
+    const ids = await this.redis.redis.zrange(rm.nodes, 0, 4_999);
+    const out: NodeView[] = [];
+    for (let i = 0; i < ids.length && out.length < MAX_NODES; i += 100) {
+      const batch = await Promise.all(ids.slice(i, i + 100).map((id) => readNode(this.redis.redis, id)));
+      for (const n of batch) {
+        if (!n) continue;
+        if (filter?.marketId && n.marketId !== filter.marketId) continue;
+        if (filter?.status && n.status !== filter.status) continue;
+        if (filter?.minTflops !== undefined && !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')) continue;
+        if (out.length < MAX_NODES) out.push(n);
+      }
+    }
+    return out;
+  }
+
+  @Subscription(() => NodeView, { description: 'A node as its status changes: certified, suspended, lost, challenged.', resolve: (n: NodeView) => n })
+  async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext) {
+    requireRole(context, 'admin', 'buyer', 'provider');
+    if (!(await readNode(this.redis.redis, nodeId))) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
+    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => readNode(this.redis.redis, nodeId));
+  }
 
   @Mutation(() => RegisteredNode, { description: 'Registers a node of yours (provider). Asks on it are refused until it is certified.' })
   async registerNode(@Args('input') input: RegisterNodeInput, @Context() context: RequestContext): Promise<RegisteredNode> {
@@ -91,7 +183,7 @@ export class NodesResolver {
     if (!market['gpuClass']) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
     if (market['gpuClass'] !== input.gpuModel) throw apiError('BAD_USER_INPUT', `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`, 'gpuModel');
     const nodeId = input.nodeId ?? `node-${randomUUID()}`;
-    const credential = `gpxn_${randomBytes(24).toString('base64url')}`;
+    const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, gpuModel: input.gpuModel, gpus: input.gpus, region: input.region, marketId: input.marketId, credentialHash: sha256(credential).toString('hex') };
     await this.commands.execute('capacity', { type: CapacityCommands.registerNode.type, subject: nodeId, data }, rm.name);
     return { node: (await readNode(this.redis.redis, nodeId))!, credential };

@@ -1,4 +1,4 @@
-import { findModel, efficiency } from './models';
+import { findModel, efficiency } from '@gpux/certification';
 import { parseBenchmarkArgs } from './options';
 
 describe('benchmark options', () => {

@@ -1,5 +1,5 @@
 /** The benchmark report as a table for people (`--json` prints the report object itself). */
-import { MODELS } from './models';
+import { MODELS } from '@gpux/certification';
 import type { BenchmarkReport } from './run';
 
 /** Columns padded to their widest cell. */

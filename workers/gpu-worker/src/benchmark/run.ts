@@ -11,7 +11,7 @@ import { freivalds, seededRandom } from '../kernels/freivalds';
 import { createMatmul, Matmul } from '../kernels/matmul';
 import { gflops, timeGpu } from '../kernels/timing';
 import type { Precision } from '../kernels/wgsl';
-import { efficiency, findModel, GpuModel } from './models';
+import { efficiency, findModel, GpuModel } from '@gpux/certification';
 import type { BenchmarkOptions } from './options';
 
 export interface SizeResult {

@@ -4,8 +4,10 @@ export const capacityReadModel = {
   prefix: 'capacity:',
   /**
    * Hash per node: providerId, gpuModel, gpus, region, marketId, status (UNCERTIFIED | CERTIFIED |
-   * EXPIRED | SUSPENDED), registeredAt, and once certified: tflopsF32, tflopsF16, efficiency, tier,
-   * expiresAt, certifiedBy.
+   * SUSPENDED; a CERTIFIED one past expiresAt reads as EXPIRED), registeredAt, and once certified:
+   * tflopsF32, tflopsF16, efficiency, tier, expiresAt, certifiedBy; sessionId and sessionStartedAt
+   * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs (the end of its
+   * latest lease, epoch ms, from orders' trades); lastSpotAt; credentialRevoked ('1').
    */
   node: (nodeId: string) => `capacity:nodes:${nodeId}`,
   /** Sorted set of a provider's node ids, by registration time. */
@@ -14,6 +16,21 @@ export const capacityReadModel = {
   nodes: 'capacity:node-ids',
   /** List of JSON certifications of a node, oldest first. */
   certifications: (nodeId: string) => `capacity:nodes:${nodeId}:certifications`,
-  /** Hash per node credential, by its sha256 (hex): nodeId. */
+  /** Hash per node credential, by its sha256 (hex): nodeId. A revoked or rotated one is deleted. */
   credential: (hash: string) => `capacity:credentials:${hash}`,
+  /**
+   * Hash: the challenge a node is answering: id, purpose, challenge (JSON), request (JSON, once
+   * committed). Deleted when it passes or fails.
+   */
+  challenge: (nodeId: string) => `capacity:nodes:${nodeId}:challenge`,
+  /** Sorted set of nodes with a live worker session (member nodeId, score: session start ms). */
+  sessions: 'capacity:sessions',
+  /** Pub/sub channel: a node's status changed (message: JSON { nodeId, type }). */
+  nodeChannel: (nodeId: string) => `capacity:ch:node:${nodeId}`,
 };
+
+/**
+ * Heartbeats live outside the read model (they are not events, and a read-model rebuild must not
+ * delete them): a key per node with a TTL, set on each heartbeat, holding its time (ISO).
+ */
+export const nodeHeartbeatKey = (nodeId: string) => `capacity-live:heartbeat:${nodeId}`;

@@ -89,7 +89,7 @@ export const orderCancelledSchema = z.object({
   price: positiveMinorUnits,
   /** GPUs that will not trade. */
   gpus,
-  reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED']),
+  reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED', 'NODE_SUSPENDED']),
   /** For a funded bid: the part of its hold this releases. */
   holdReleased: minorUnits.min(0),
   /**
@@ -100,7 +100,26 @@ export const orderCancelledSchema = z.object({
   bookGpus: z.number().int().min(0),
 });
 
+/** capacity suspended the node (lost, or failed a spot challenge): its asks go, its leases are breached. */
+export const suspendNodeSchema = z.object({
+  marketId: entityId,
+  nodeId: entityId,
+  reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED']),
+  /** When the node stopped delivering (its last heartbeat, or the failed challenge). */
+  at: z.iso.datetime({ offset: true }),
+});
+/** A lease the node stopped delivering: settlement ends it early and credits the buyer the rest. */
+export const leaseBreachedSchema = z.object({
+  marketId: entityId,
+  leaseId: entityId,
+  buyerId: entityId,
+  nodeId: entityId,
+  reason: suspendNodeSchema.shape.reason,
+  at: suspendNodeSchema.shape.at,
+});
+
 export type MarketSpec = z.infer<typeof marketSpecSchema>;
+export type LeaseBreached = z.infer<typeof leaseBreachedSchema>;
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 export type Order = z.infer<typeof orderSchema>;
 export type CancelOrder = z.infer<typeof cancelOrderSchema>;
@@ -119,6 +138,7 @@ export const OrdersCommands = {
   cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [{ version: 1, schema: cancelOrderSchema }]),
   confirmBidFunds: ordersMessages.define('orders.ConfirmBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
   rejectBidFunds: ordersMessages.define('orders.RejectBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
+  suspendNode: ordersMessages.define('orders.SuspendNode', 'command', [{ version: 1, schema: suspendNodeSchema }]),
 };
 
 export const OrdersEvents = {
@@ -129,5 +149,7 @@ export const OrdersEvents = {
   orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [{ version: 1, schema: orderAcceptedSchema }]),
   tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [{ version: 1, schema: tradeExecutedSchema }]),
   orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [{ version: 1, schema: orderCancelledSchema }]),
+  nodeSuspended: ordersMessages.define('orders.NodeSuspended', 'event', [{ version: 1, schema: suspendNodeSchema }]),
+  leaseBreached: ordersMessages.define('orders.LeaseBreached', 'event', [{ version: 1, schema: leaseBreachedSchema }]),
   ...defineServiceMessages(ordersMessages, 'orders'),
 };

@@ -34,6 +34,8 @@ export const leaseRefSchema = z.object({ accountId: entityId, leaseId: entityId 
 export const endLeaseEarlySchema = leaseRefSchema.extend({
   /** Why the provider stopped delivering: the buyer gets back what was not delivered. */
   reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'NODE_SUSPENDED']),
+  /** When delivery stopped; default: when the command is decided. */
+  at: iso.optional(),
 });
 
 export const leaseChargedSchema = z.object({

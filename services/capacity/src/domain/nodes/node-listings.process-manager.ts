@@ -1,4 +1,4 @@
-import type { Envelope, NodeCertified, RegisterNode } from '@gpux/contracts';
+import type { Envelope, NodeCertified, RegisterNode, SlaBreached } from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /**
@@ -22,6 +22,11 @@ export const nodeListings: ProcessManager = {
           data: { marketId: c.marketId, nodeId: c.nodeId, providerId: c.providerId, gpus: c.gpus, certifiedTflopsPerGpu: c.tflopsPerGpu.f32, certifiedUntil: c.expiresAt },
         },
       ];
+    }
+    if (event.type === 'capacity.SlaBreached') {
+      // Its asks go and its running leases are breached; it sells again once recertified.
+      const b = event.data as SlaBreached;
+      return [{ type: 'orders.SuspendNode', subject: b.marketId, data: { marketId: b.marketId, nodeId: b.nodeId, reason: b.reason, at: b.at } }];
     }
     return [];
   },

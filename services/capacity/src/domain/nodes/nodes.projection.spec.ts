@@ -15,7 +15,7 @@ const certified = (extra: Partial<Extract<NodeEvent, { type: 'capacity.NodeCerti
 });
 
 describe('nodes projection', () => {
-  const projection = nodesProjection('capacity.events');
+  const projection = nodesProjection('capacity.events', 'orders.events');
   const project = (events: Envelope[]) => {
     const model: Model = new Map();
     const ops: RedisOp[] = [];

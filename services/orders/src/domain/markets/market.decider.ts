@@ -31,7 +31,7 @@ export interface MarketState {
   /** Orders with GPUs in the book. */
   orders: Record<string, Order>;
   /** Leases per node (end time in ms, GPUs): what a node has sold and not yet delivered. */
-  leases: Record<string, Array<{ end: number; gpus: number }>>;
+  leases: Record<string, Array<{ end: number; gpus: number; tradeId?: string; buyerId?: string }>>;
   trades: number;
   book: OrderBook;
 }
@@ -289,6 +289,28 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
           return accept(...enter(state, waiting.order, now, hourMs));
         }
 
+        case 'orders.SuspendNode': {
+          const { nodeId, reason, at } = command.data;
+          const node = state.nodes[nodeId];
+          if (!state.spec || !node)
+            return reject(
+              'NOT_FOUND',
+              `node ${nodeId} is not registered in market ${command.data.marketId}`,
+              'nodeId',
+            );
+          const spec = state.spec;
+          const asks = Object.values(state.orders)
+            .filter((o) => o.side === 'ask' && o.nodeId === nodeId)
+            .map((o) => cancelled(state, o, state.book.remaining(o.orderId), 'NODE_SUSPENDED', 0));
+          const breached: MarketEvent[] = (state.leases[nodeId] ?? [])
+            .filter((l) => l.end > now.getTime() && l.tradeId && l.buyerId)
+            .map((l) => ({
+              type: 'orders.LeaseBreached',
+              data: { marketId: spec.marketId, leaseId: l.tradeId!, buyerId: l.buyerId!, nodeId, reason, at },
+            }));
+          return accept({ type: 'orders.NodeSuspended', data: command.data }, ...asks, ...breached);
+        }
+
         case 'orders.RejectBidFunds': {
           const waiting = state.awaitingFunds[command.data.orderId];
           if (!waiting)
@@ -328,9 +350,33 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
           const current = (state.leases[event.data.nodeId] ?? []).filter((l) => l.end > start);
           const leases = {
             ...state.leases,
-            [event.data.nodeId]: [...current, { end: Date.parse(event.data.end), gpus: event.data.gpus }],
+            [event.data.nodeId]: [
+              ...current,
+              {
+                end: Date.parse(event.data.end),
+                gpus: event.data.gpus,
+                tradeId: event.data.tradeId,
+                buyerId: event.data.buyerId,
+              },
+            ],
           };
           return { ...state, leases, trades: state.trades + 1 };
+        }
+        case 'orders.NodeSuspended': {
+          // Uncertified until capacity records a new certification: asks on it are refused.
+          const node = state.nodes[event.data.nodeId];
+          if (!node) return state;
+          return {
+            ...state,
+            nodes: { ...state.nodes, [node.nodeId]: { ...node, certifiedTflopsPerGpu: null } },
+          };
+        }
+        case 'orders.LeaseBreached': {
+          // The breached lease no longer occupies the node's GPUs.
+          const leases = (state.leases[event.data.nodeId] ?? []).filter(
+            (l) => l.tradeId !== event.data.leaseId,
+          );
+          return { ...state, leases: { ...state.leases, [event.data.nodeId]: leases } };
         }
         case 'orders.OrderCancelled': {
           const { orderId } = event.data;

@@ -115,16 +115,24 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
 
       case 'settlement.EndLeaseEarly': {
-        const { accountId, leaseId, reason } = command.data;
+        const { accountId, leaseId, reason, at } = command.data;
         const lease = state.leases?.[leaseId];
         if (!lease) return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
-        // Charge what was delivered until now; what remains goes back to the buyer.
-        const end = Math.min(now.getTime(), lease.end);
-        const delivered = charge(accountId, leaseId, lease, end);
-        const due = accruedCharge(lease, end);
+        // Delivered until delivery stopped (not after the lease's end, not before what was already
+        // charged: the meter may have paid the provider up to its last pass); the rest goes back.
+        const stopped = Math.min(at ? Date.parse(at) : now.getTime(), now.getTime(), lease.end);
+        const upTo = accruedCharge(lease, stopped);
+        const due = { value: Math.max(upTo.value, lease.chargedValue), fee: Math.max(upTo.fee, lease.chargedFee) };
+        const amount = due.value - lease.chargedValue;
+        const fee = due.fee - lease.chargedFee;
         const refund = lease.value + lease.fee - due.value - due.fee;
         const events: AccountEvent[] = [];
-        if (delivered && (delivered.amount > 0 || delivered.fee > 0)) events.push({ type: 'settlement.LeaseCharged', data: { ...delivered, final: refund === 0 } });
+        if (amount > 0 || fee > 0) {
+          events.push({
+            type: 'settlement.LeaseCharged',
+            data: { accountId, leaseId, providerId: lease.providerId, amount, fee, chargedValue: due.value, chargedFee: due.fee, final: refund === 0 },
+          });
+        }
         if (refund > 0 || events.length === 0) {
           events.push({ type: 'settlement.SlaCredited', data: { accountId, leaseId, providerId: lease.providerId, amount: refund, reason } });
         }

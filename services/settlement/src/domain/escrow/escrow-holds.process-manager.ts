@@ -1,4 +1,4 @@
-import type { BidAwaitingFunds, Envelope, OrderCancelled, TradeExecuted } from '@gpux/contracts';
+import type { BidAwaitingFunds, Envelope, LeaseBreached, OrderCancelled, TradeExecuted } from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /**
@@ -37,6 +37,11 @@ export const escrowHolds: ProcessManager = {
         const cancel = event.data as OrderCancelled;
         if (cancel.side !== 'bid' || cancel.holdReleased === 0) return [];
         return [{ type: 'settlement.ReleaseHold', subject: cancel.accountId, data: { accountId: cancel.accountId, holdId: cancel.orderId, amount: cancel.holdReleased } }];
+      }
+      case 'orders.LeaseBreached': {
+        // The provider stopped delivering: charge what was delivered, credit the buyer the rest.
+        const b = event.data as LeaseBreached;
+        return [{ type: 'settlement.EndLeaseEarly', subject: b.buyerId, data: { accountId: b.buyerId, leaseId: b.leaseId, reason: b.reason, at: b.at } }];
       }
       default:
         return [];

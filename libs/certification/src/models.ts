@@ -3,7 +3,7 @@
  * shader-core (non-tensor) rate: WGSL kernels cannot reach tensor cores, so comparing them with
  * tensor peaks would measure the API, not the GPU.
  */
-import type { Precision } from '../kernels/wgsl';
+import type { Precision } from './tolerance';
 
 export interface GpuModel {
   name: string;

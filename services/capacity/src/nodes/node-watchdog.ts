@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import { EventSourcingHost } from '@gpux/eventsourcing';
+import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+
+export interface WatchdogConfig {
+  HEARTBEAT_TIMEOUT_MS: number;
+  SPOT_CHECK_INTERVAL_MS: number;
+  CHALLENGE_SIZE: number;
+  WATCHDOG_INTERVAL_MS: number;
+}
+
+/**
+ * Keeps nodes honest while they are joined (DESIGN.md §2, assurance): declares a node lost when
+ * its heartbeats stop for longer than the window, fails challenges nobody answered in time, and
+ * sends random spot challenges to leased nodes. It only decides when to ask: every verdict is the
+ * node decider's, from its own state and clock. Idempotency keys make two watchdogs (two
+ * instances) ask once.
+ */
+@Injectable()
+export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** When this instance first saw a joined node without a heartbeat key (Redis may have been flushed). */
+  private readonly missingSince = new Map<string, number>();
+  private readonly logger = new Logger('node-watchdog');
+
+  constructor(
+    private readonly host: EventSourcingHost,
+    private readonly redis: RedisClient,
+    @Inject(SERVICE_CONFIG) private readonly config: WatchdogConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.tick()
+        .catch((error: unknown) => this.logger.warn({ msg: 'watchdog pass failed; retried next interval', error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => (this.running = undefined));
+    }, this.config.WATCHDOG_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async tick(now = Date.now()): Promise<void> {
+    const redis = this.redis.redis;
+    const joined = await redis.zrange(rm.sessions, 0, -1);
+    for (const nodeId of joined) {
+      const [node, beat, challenge] = await Promise.all([redis.hgetall(rm.node(nodeId)), redis.get(nodeHeartbeatKey(nodeId)), redis.hgetall(rm.challenge(nodeId))]);
+      const sessionId = node['sessionId'];
+      if (!sessionId) continue;
+      if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
+      if (challenge['id']) await this.expire(nodeId, challenge, now);
+      else await this.spot(nodeId, node, now);
+    }
+  }
+
+  private async lost(nodeId: string, sessionId: string, node: Record<string, string>, beat: string | null, now: number): Promise<boolean> {
+    const started = Date.parse(node['sessionStartedAt'] ?? '') || now;
+    let last = beat ? Date.parse(beat) : NaN;
+    if (Number.isNaN(last)) {
+      // No key: expired, or Redis was flushed. Count from when this instance first noticed.
+      const since = this.missingSince.get(sessionId) ?? now;
+      this.missingSince.set(sessionId, since);
+      last = Math.max(started, since);
+    } else this.missingSince.delete(sessionId);
+    if (now - last <= this.config.HEARTBEAT_TIMEOUT_MS) return false;
+    this.missingSince.delete(sessionId);
+    await this.host.sender.dispatch({
+      type: CapacityCommands.declareNodeLost.type,
+      subject: nodeId,
+      data: { nodeId, sessionId, lastHeartbeatAt: beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null },
+      idempotencyKey: `lost-${sessionId}`,
+    });
+    this.logger.warn({ msg: 'node declared lost', nodeId, sessionId, lastHeartbeatAt: beat });
+    return true;
+  }
+
+  private async expire(nodeId: string, challenge: Record<string, string>, now: number): Promise<void> {
+    const spec = JSON.parse(challenge['challenge'] ?? '{}') as { deadline?: number };
+    const request = challenge['request'] ? (JSON.parse(challenge['request']) as { respondBy?: number }) : null;
+    const due = request?.respondBy ?? spec.deadline;
+    // A second of grace for a commitment or opening still on its way through the log.
+    if (due === undefined || now <= due + 1_000) return;
+    await this.host.sender.dispatch({ type: CapacityCommands.expireChallenge.type, subject: nodeId, data: { nodeId, challengeId: challenge['id'] }, idempotencyKey: `expire-${challenge['id']}` });
+  }
+
+  private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
+    const leasedUntil = Number(node['leasedUntilMs'] ?? 0);
+    const tflops = Number(node['tflopsF32'] ?? 0);
+    if (node['status'] !== 'CERTIFIED' || leasedUntil <= now || !(tflops > 0)) return;
+    const last = Date.parse(node['lastSpotAt'] ?? '') || 0;
+    // Random: on average one per SPOT_CHECK_INTERVAL_MS, never two within half of it.
+    if (now - last < this.config.SPOT_CHECK_INTERVAL_MS / 2) return;
+    if (Math.random() > this.config.WATCHDOG_INTERVAL_MS / (this.config.SPOT_CHECK_INTERVAL_MS / 2)) return;
+    const interval = Math.floor(now / this.config.SPOT_CHECK_INTERVAL_MS);
+    await this.host.sender.dispatch({
+      type: CapacityCommands.issueChallenge.type,
+      subject: nodeId,
+      // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline.
+      data: { nodeId, purpose: 'spot', claimedTflops: tflops * 0.8, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex') },
+      idempotencyKey: `spot-${nodeId}-${interval}`,
+    });
+  }
+}

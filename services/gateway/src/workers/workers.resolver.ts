@@ -1,0 +1,178 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { Args, Context, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { requireRole, RequestContext } from '../api/auth';
+import { Commands } from '../api/commands';
+import { apiError } from '../api/errors';
+import { GraphQLJSON } from '../api/json.scalar';
+import { NodeView, readNode } from '../nodes/nodes.resolver';
+
+export interface WorkerConfig {
+  HEARTBEAT_INTERVAL_MS: number;
+  HEARTBEAT_TIMEOUT_MS: number;
+  CHALLENGE_SIZE: number;
+}
+
+@ObjectType({ description: 'A worker\'s session with the marketplace: it heartbeats with the session id.' })
+export class WorkerSession {
+  @Field(() => ID)
+  sessionId!: string;
+  @Field(() => ID)
+  nodeId!: string;
+  @Field({ description: 'The node\'s status: UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (certify to sell).' })
+  status!: string;
+  @Field(() => Int)
+  heartbeatIntervalMs!: number;
+  @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
+  challengeSize!: number;
+  @Field()
+  precision!: string;
+  @Field({ nullable: true })
+  certifiedUntil?: string;
+}
+
+@ObjectType({ description: 'A challenge to answer: commit to C = A·B, then open the rows asked for.' })
+export class ChallengeTicket {
+  @Field(() => ID)
+  id!: string;
+  @Field({ description: 'CERTIFICATION or SPOT.' })
+  purpose!: string;
+  @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
+  challenge!: Record<string, unknown>;
+}
+
+@ObjectType({ description: 'How a challenge ended.' })
+export class ChallengeVerdict {
+  @Field(() => ID)
+  challengeId!: string;
+  @Field()
+  ok!: boolean;
+  @Field({ nullable: true, description: 'Why it failed: PROOF_INVALID, ROW_MISMATCH, FREIVALDS_FAILED, DEADLINE_MISSED, MALFORMED or SEED_MISMATCH.' })
+  reason?: string;
+  @Field({ nullable: true })
+  detail?: string;
+  @Field(() => Float, { nullable: true, description: 'TFLOP/s measured on the verifier\'s clock, issue to commitment.' })
+  measuredTflops?: number;
+  @Field(() => NodeView)
+  node!: NodeView;
+}
+
+@ObjectType()
+export class HeartbeatAck {
+  @Field()
+  status!: string;
+  @Field(() => ChallengeTicket, { nullable: true, description: 'A spot challenge to answer now, if one is pending.' })
+  challenge?: ChallengeTicket;
+}
+
+type Entry = { ok?: boolean; reason?: string; detail?: string; measuredTflops?: number; tflopsPerGpu?: { f32: number }; challengeId?: string };
+
+/**
+ * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
+ * a challenge (DESIGN.md §6), heartbeat, answer spot challenges. Every step is a command to
+ * capacity, whose node decider verifies; the gateway only draws the randomness the protocol needs
+ * after each commitment, and relays.
+ */
+@Resolver()
+export class WorkersResolver {
+  constructor(
+    private readonly commands: Commands,
+    private readonly redis: RedisClient,
+    @Inject(SERVICE_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  private node(context: RequestContext): string {
+    return requireRole(context, 'worker').nodeId!;
+  }
+
+  private async beat(nodeId: string): Promise<void> {
+    await this.redis.redis.set(nodeHeartbeatKey(nodeId), new Date().toISOString(), 'PX', this.config.HEARTBEAT_TIMEOUT_MS * 2);
+  }
+
+  private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
+    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
+    if (!h['id']) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
+    return {
+      id: h['id'], purpose: (h['purpose'] ?? '').toUpperCase(), challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+      ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
+    };
+  }
+
+  /** The node's latest certification record: the verdict of the challenge it just answered. */
+  private async lastEntry(nodeId: string): Promise<Entry> {
+    const [raw] = await this.redis.redis.lrange(rm.certifications(nodeId), -1, -1);
+    return raw ? (JSON.parse(raw) as Entry) : {};
+  }
+
+  @Mutation(() => WorkerSession, { description: 'Starts a worker session for the node of the credential (a new one replaces the old).' })
+  async joinSession(@Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined, @Context() context: RequestContext): Promise<WorkerSession> {
+    const nodeId = this.node(context);
+    const sessionId = `ses-${randomUUID()}`;
+    await this.beat(nodeId);
+    await this.commands.execute('capacity', { type: CapacityCommands.startSession.type, subject: nodeId, data: { nodeId, sessionId, ...(adapter ? { adapter: adapter.slice(0, 256) } : {}) } }, rm.name);
+    const node = (await readNode(this.redis.redis, nodeId))!;
+    return {
+      sessionId, nodeId, status: node.status, heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS, challengeSize: this.config.CHALLENGE_SIZE, precision: 'f32',
+      ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),
+    };
+  }
+
+  @Mutation(() => ChallengeTicket, { description: 'Asks for a certification challenge at a claimed throughput: its deadline follows from the claim.' })
+  async requestCertification(@Args('claimedTflops', { type: () => Float }) claimedTflops: number, @Context() context: RequestContext): Promise<ChallengeTicket> {
+    const nodeId = this.node(context);
+    if (!(claimedTflops > 0 && claimedTflops <= 100_000)) throw apiError('BAD_USER_INPUT', 'claimedTflops must be greater than 0 and at most 100000', 'claimedTflops');
+    const data = { nodeId, purpose: 'certification', claimedTflops, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex') };
+    await this.commands.execute('capacity', { type: CapacityCommands.issueChallenge.type, subject: nodeId, data }, rm.name);
+    const { request: _request, ...ticket } = await this.ticket(nodeId);
+    return ticket;
+  }
+
+  @Mutation(() => GraphQLJSON, { description: 'Commits to C (a Commitment); answers the OpenRequest: the rows to open and the vectors r, drawn only now.' })
+  async commitChallenge(
+    @Args('challengeId', { type: () => ID }) challengeId: string,
+    @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
+    @Context() context: RequestContext,
+  ): Promise<Record<string, unknown>> {
+    const nodeId = this.node(context);
+    const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
+    const outcome = await this.commands.execute('capacity', { type: CapacityCommands.commitChallenge.type, subject: nodeId, data }, rm.name);
+    if (outcome.eventTypes.includes('capacity.ChallengeFailed')) {
+      const entry = await this.lastEntry(nodeId);
+      throw apiError('CHALLENGE_FAILED', `challenge ${challengeId} failed: ${entry.reason}: ${entry.detail}`, 'commitment', { reason: entry.reason });
+    }
+    const ticket = await this.ticket(nodeId);
+    if (!ticket.request) throw apiError('NOT_FOUND', `challenge ${challengeId} has no open request`, 'challengeId');
+    return ticket.request;
+  }
+
+  @Mutation(() => ChallengeVerdict, { description: 'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' })
+  async answerChallenge(
+    @Args('challengeId', { type: () => ID }) challengeId: string,
+    @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
+    @Context() context: RequestContext,
+  ): Promise<ChallengeVerdict> {
+    const nodeId = this.node(context);
+    const outcome = await this.commands.execute('capacity', { type: CapacityCommands.answerChallenge.type, subject: nodeId, data: { nodeId, challengeId, opening } }, rm.name);
+    const node = (await readNode(this.redis.redis, nodeId))!;
+    const entry = await this.lastEntry(nodeId);
+    if (outcome.eventTypes.includes('capacity.ChallengeFailed')) {
+      return { challengeId, ok: false, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.detail ? { detail: entry.detail } : {}), node };
+    }
+    const measured = entry.measuredTflops ?? entry.tflopsPerGpu?.f32;
+    return { challengeId, ok: true, ...(measured !== undefined ? { measuredTflops: measured } : {}), node };
+  }
+
+  @Mutation(() => HeartbeatAck, { description: 'Says the node is alive; answers with a spot challenge when one is pending.' })
+  async heartbeat(@Args('sessionId', { type: () => ID }) sessionId: string, @Context() context: RequestContext): Promise<HeartbeatAck> {
+    const nodeId = this.node(context);
+    const current = await this.redis.redis.hget(rm.node(nodeId), 'sessionId');
+    if (current !== sessionId) throw apiError('NOT_FOUND', `session ${sessionId} is not the node's current one (lost, or replaced): join again`, 'sessionId');
+    await this.beat(nodeId);
+    const node = (await readNode(this.redis.redis, nodeId))!;
+    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
+    const pending = h['id'] && h['purpose'] === 'spot' && !h['request'];
+    return { status: node.status, ...(pending ? { challenge: { id: h['id']!, purpose: 'SPOT', challenge: JSON.parse(h['challenge']!) as Record<string, unknown> } } : {}) };
+  }
+}
