@@ -4,3 +4,4 @@ export * from './lib/health';
 export * from './lib/kafka';
 export * from './lib/platform.module';
 export * from './lib/redis';
+export * from './lib/periodic';

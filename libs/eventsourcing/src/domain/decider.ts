@@ -38,3 +38,20 @@ export function reject<E extends Message>(code: RejectionCode, message: string, 
 export function fold<E extends Message, S>(decider: Pick<Decider<Message, E, S>, 'evolve' | 'initialState'>, events: E[]): S {
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
 }
+
+/** Every service's events include these two (a rejection, a partition claim): no decider evolves on them. */
+type ServiceWideEvent = 'commandRejected' | 'partitionClaimed';
+/** The names of a service's own events in its contracts' events object. */
+export type OwnEventName<T> = Exclude<keyof T, ServiceWideEvent>;
+
+/** The types of the messages in a contracts object (`OrdersCommands`, …). */
+export function typesOf<T extends Record<string, { type: string }>>(messages: T): T[keyof T]['type'][] {
+  return Object.values(messages).map((m) => m.type as T[keyof T]['type']);
+}
+
+/** The types of a service's own events: all but the service-wide two. */
+export function ownEventTypes<T extends Record<string, { type: string }>>(events: T): T[OwnEventName<T>]['type'][] {
+  return Object.entries(events)
+    .filter(([name]) => name !== 'commandRejected' && name !== 'partitionClaimed')
+    .map(([, m]) => m.type as T[OwnEventName<T>]['type']);
+}

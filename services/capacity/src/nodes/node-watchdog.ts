@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
-import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
@@ -20,8 +20,7 @@ export interface WatchdogConfig {
  */
 @Injectable()
 export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   /** When this instance first saw a joined node without a heartbeat key (Redis may have been flushed). */
   private readonly missingSince = new Map<string, number>();
   private readonly logger = new Logger('node-watchdog');
@@ -30,20 +29,16 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WatchdogConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((error: unknown) => this.logger.warn({ msg: 'watchdog pass failed; retried next interval', error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => (this.running = undefined));
-    }, this.config.WATCHDOG_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask('node-watchdog', config.WATCHDOG_INTERVAL_MS, () => this.tick(), this.logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   async tick(now = Date.now()): Promise<void> {

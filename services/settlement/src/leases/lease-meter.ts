@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
-import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accruedCharge } from '../domain/leases/billing';
 
 /**
@@ -12,29 +12,22 @@ import { accruedCharge } from '../domain/leases/billing';
  */
 @Injectable()
 export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private readonly logger = new Logger('lease-meter');
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: { LEASE_METER_INTERVAL_MS: number },
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ msg: 'metering failed; retried next interval', error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => (this.running = undefined));
-    }, this.config.LEASE_METER_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask('lease-meter', config.LEASE_METER_INTERVAL_MS, () => this.tick());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass over the running leases. */

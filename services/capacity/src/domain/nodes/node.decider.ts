@@ -10,18 +10,24 @@ import {
   verifyOpening,
 } from '@gpux/certification';
 import { CapacityCommands, CapacityEvents, MessageOf, NodeCertified, RegisterNode } from '@gpux/contracts';
-import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
+import {
+  accept,
+  OwnEventName,
+  ownEventTypes,
+  typesOf,
+  Decider,
+  Decision,
+  reject,
+} from '@gpux/eventsourcing/domain';
 import { seededStream } from '../certification/randomness';
 import { grade } from '../certification/verdict';
 
 export type NodeCommand = MessageOf<(typeof CapacityCommands)[keyof typeof CapacityCommands]>;
-type NodeEventName = Exclude<keyof typeof CapacityEvents, 'commandRejected' | 'partitionClaimed'>;
+type NodeEventName = OwnEventName<typeof CapacityEvents>;
 export type NodeEvent = MessageOf<(typeof CapacityEvents)[NodeEventName]>;
 
-export const NODE_COMMANDS = Object.values(CapacityCommands).map((m) => m.type);
-export const NODE_EVENTS = (Object.keys(CapacityEvents) as (keyof typeof CapacityEvents)[])
-  .filter((k): k is NodeEventName => k !== 'commandRejected' && k !== 'partitionClaimed')
-  .map((k) => CapacityEvents[k].type);
+export const NODE_COMMANDS = typesOf(CapacityCommands);
+export const NODE_EVENTS = ownEventTypes(CapacityEvents);
 
 /** The challenge a node is answering: issued, then committed (with the rows it must open). */
 export interface ChallengeInFlight {
@@ -65,12 +71,28 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
   function failed(state: NodeState, flight: ChallengeInFlight, failure: Failure, now: Date): NodeEvent[] {
     const node = state.node!;
     const events: NodeEvent[] = [
-      { type: 'capacity.ChallengeFailed', data: { nodeId: node.nodeId, challengeId: flight.challenge.id, purpose: flight.purpose, reason: failure.reason, detail: failure.detail.slice(0, 2000) } },
+      {
+        type: 'capacity.ChallengeFailed',
+        data: {
+          nodeId: node.nodeId,
+          challengeId: flight.challenge.id,
+          purpose: flight.purpose,
+          reason: failure.reason,
+          detail: failure.detail.slice(0, 2000),
+        },
+      },
     ];
     if (flight.purpose === 'spot' && !state.suspended) {
       events.push({
         type: 'capacity.SlaBreached',
-        data: { nodeId: node.nodeId, providerId: node.providerId, marketId: node.marketId, reason: 'CHALLENGE_FAILED', detail: `spot challenge ${flight.challenge.id}: ${failure.reason}`, at: now.toISOString() },
+        data: {
+          nodeId: node.nodeId,
+          providerId: node.providerId,
+          marketId: node.marketId,
+          reason: 'CHALLENGE_FAILED',
+          detail: `spot challenge ${flight.challenge.id}: ${failure.reason}`,
+          at: now.toISOString(),
+        },
       });
     }
     return events;
@@ -79,21 +101,35 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
   function inFlight(state: NodeState, challengeId: string): ChallengeInFlight | Decision<NodeEvent> {
     const flight = state.challenge;
     if (!state.node) return reject('NOT_FOUND', `node does not exist`, 'nodeId');
-    if (!flight || flight.challenge.id !== challengeId) return reject('NOT_FOUND', `challenge ${challengeId} is not the one node ${state.node.nodeId} is answering`, 'challengeId');
+    if (!flight || flight.challenge.id !== challengeId)
+      return reject(
+        'NOT_FOUND',
+        `challenge ${challengeId} is not the one node ${state.node.nodeId} is answering`,
+        'challengeId',
+      );
     return flight;
   }
   const isDecision = (x: ChallengeInFlight | Decision<NodeEvent>): x is Decision<NodeEvent> => 'kind' in x;
 
   return {
-    initialState: { node: null, certification: null, credentialHash: null, sessionId: null, challenge: null, suspended: null },
+    initialState: {
+      node: null,
+      certification: null,
+      credentialHash: null,
+      sessionId: null,
+      challenge: null,
+      suspended: null,
+    },
 
     decide(command, state, { now }) {
       const t = now.getTime();
-      if (command.type !== 'capacity.RegisterNode' && !state.node) return reject('NOT_FOUND', `node ${command.data.nodeId} does not exist`, 'nodeId');
+      if (command.type !== 'capacity.RegisterNode' && !state.node)
+        return reject('NOT_FOUND', `node ${command.data.nodeId} does not exist`, 'nodeId');
       const node = state.node!;
       switch (command.type) {
         case 'capacity.RegisterNode':
-          if (state.node) return reject('ALREADY_EXISTS', `node ${command.data.nodeId} already exists`, 'nodeId');
+          if (state.node)
+            return reject('ALREADY_EXISTS', `node ${command.data.nodeId} already exists`, 'nodeId');
           return accept({ type: 'capacity.NodeRegistered', data: command.data });
 
         case 'capacity.MarkNodeCertified': {
@@ -101,7 +137,10 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
           return accept({
             type: 'capacity.NodeCertified',
             data: {
-              nodeId, providerId, marketId, gpus,
+              nodeId,
+              providerId,
+              marketId,
+              gpus,
               tflopsPerGpu: { f32: command.data.tflopsPerGpu },
               // An administrator's word measures nothing: no efficiency, the lowest tier.
               efficiency: null,
@@ -113,63 +152,147 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
         }
 
         case 'capacity.RotateNodeCredential':
-          if (command.data.providerId !== node.providerId) return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
-          return accept({ type: 'capacity.NodeCredentialRotated', data: { nodeId: node.nodeId, credentialHash: command.data.credentialHash, previousHash: state.credentialHash ?? node.credentialHash } });
+          if (command.data.providerId !== node.providerId)
+            return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
+          return accept({
+            type: 'capacity.NodeCredentialRotated',
+            data: {
+              nodeId: node.nodeId,
+              credentialHash: command.data.credentialHash,
+              previousHash: state.credentialHash ?? node.credentialHash,
+            },
+          });
 
         case 'capacity.RevokeNodeCredential':
-          if (command.data.providerId !== node.providerId) return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
-          if (!state.credentialHash) return reject('NOT_FOUND', `node ${node.nodeId} has no valid credential`, 'nodeId');
-          return accept({ type: 'capacity.NodeCredentialRevoked', data: { nodeId: node.nodeId, credentialHash: state.credentialHash } });
+          if (command.data.providerId !== node.providerId)
+            return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
+          if (!state.credentialHash)
+            return reject('NOT_FOUND', `node ${node.nodeId} has no valid credential`, 'nodeId');
+          return accept({
+            type: 'capacity.NodeCredentialRevoked',
+            data: { nodeId: node.nodeId, credentialHash: state.credentialHash },
+          });
 
         case 'capacity.StartSession':
-          if (!state.credentialHash) return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
+          if (!state.credentialHash)
+            return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
           return accept({ type: 'capacity.SessionStarted', data: command.data });
 
         case 'capacity.IssueChallenge': {
-          if (!state.credentialHash) return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
+          if (!state.credentialHash)
+            return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
           const { purpose, claimedTflops, n, seed } = command.data;
           const challenge = createChallenge({
-            n, precision: 'f32', claimedTflops, now: t, rng: seededStream(seed),
+            n,
+            precision: 'f32',
+            claimedTflops,
+            now: t,
+            rng: seededStream(seed),
             ...(purpose === 'spot' ? { slackMs: 1_000 + options.spotNoticeMs } : {}),
           });
           const events: NodeEvent[] = [];
           const current = state.challenge;
           if (current) {
-            if (t <= dueBy(current)) return reject('ALREADY_EXISTS', `node ${node.nodeId} is answering challenge ${current.challenge.id} until ${new Date(dueBy(current)).toISOString()}`, 'nodeId');
+            if (t <= dueBy(current))
+              return reject(
+                'ALREADY_EXISTS',
+                `node ${node.nodeId} is answering challenge ${current.challenge.id} until ${new Date(dueBy(current)).toISOString()}`,
+                'nodeId',
+              );
             // The one before was abandoned: it failed.
-            events.push(...failed(state, current, { ok: false, reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' }, now));
+            events.push(
+              ...failed(
+                state,
+                current,
+                { ok: false, reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
+                now,
+              ),
+            );
           }
-          events.push({ type: 'capacity.ChallengeIssued', data: { nodeId: node.nodeId, purpose, challenge: challenge as unknown as Record<string, unknown> } });
+          events.push({
+            type: 'capacity.ChallengeIssued',
+            data: {
+              nodeId: node.nodeId,
+              purpose,
+              challenge: challenge as unknown as Record<string, unknown>,
+            },
+          });
           return accept(...events);
         }
 
         case 'capacity.CommitChallenge': {
           const flight = inFlight(state, command.data.challengeId);
           if (isDecision(flight)) return flight;
-          if (flight.commitment) return reject('ALREADY_EXISTS', `challenge ${flight.challenge.id} is already committed`, 'challengeId');
+          if (flight.commitment)
+            return reject(
+              'ALREADY_EXISTS',
+              `challenge ${flight.challenge.id} is already committed`,
+              'challengeId',
+            );
           const commitment = command.data.commitment as unknown as Commitment;
           const failure = checkCommitment(flight.challenge, commitment, t);
           if (failure) return accept(...failed(state, flight, failure, now));
-          const request = openRequest(flight.challenge, commitment, { rng: seededStream(command.data.openSeed), now: t });
-          return accept({ type: 'capacity.ChallengeCommitted', data: { nodeId: node.nodeId, challengeId: flight.challenge.id, commitment: command.data.commitment, request: request as unknown as Record<string, unknown> } });
+          const request = openRequest(flight.challenge, commitment, {
+            rng: seededStream(command.data.openSeed),
+            now: t,
+          });
+          return accept({
+            type: 'capacity.ChallengeCommitted',
+            data: {
+              nodeId: node.nodeId,
+              challengeId: flight.challenge.id,
+              commitment: command.data.commitment,
+              request: request as unknown as Record<string, unknown>,
+            },
+          });
         }
 
         case 'capacity.AnswerChallenge': {
           const flight = inFlight(state, command.data.challengeId);
           if (isDecision(flight)) return flight;
-          if (!flight.commitment || !flight.request) return reject('BAD_USER_INPUT', `challenge ${flight.challenge.id} has no commitment yet: commit first`, 'challengeId');
-          const verdict = verifyOpening(flight.challenge, flight.commitment, flight.request, command.data.opening as unknown as Opening, t);
+          if (!flight.commitment || !flight.request)
+            return reject(
+              'BAD_USER_INPUT',
+              `challenge ${flight.challenge.id} has no commitment yet: commit first`,
+              'challengeId',
+            );
+          const verdict = verifyOpening(
+            flight.challenge,
+            flight.commitment,
+            flight.request,
+            command.data.opening as unknown as Opening,
+            t,
+          );
           if (!verdict.ok) return accept(...failed(state, flight, verdict, now));
-          if (flight.purpose === 'spot') return accept({ type: 'capacity.SpotChallengePassed', data: { nodeId: node.nodeId, challengeId: flight.challenge.id, measuredTflops: verdict.measuredTflops } });
+          if (flight.purpose === 'spot')
+            return accept({
+              type: 'capacity.SpotChallengePassed',
+              data: {
+                nodeId: node.nodeId,
+                challengeId: flight.challenge.id,
+                measuredTflops: verdict.measuredTflops,
+              },
+            });
           const precision = flight.challenge.precision;
           const { efficiency, tier } = grade(node.gpuModel, precision, verdict.measuredTflops);
-          const previous = state.certification?.method === 'challenge' ? state.certification.tflopsPerGpu : undefined;
+          const previous =
+            state.certification?.method === 'challenge' ? state.certification.tflopsPerGpu : undefined;
           return accept({
             type: 'capacity.NodeCertified',
             data: {
-              nodeId: node.nodeId, providerId: node.providerId, marketId: node.marketId, gpus: node.gpus,
-              tflopsPerGpu: precision === 'f32' ? { f32: verdict.measuredTflops, ...(previous?.f16 !== undefined ? { f16: previous.f16 } : {}) } : { f32: previous?.f32 ?? 0, f16: verdict.measuredTflops },
-              efficiency, tier,
+              nodeId: node.nodeId,
+              providerId: node.providerId,
+              marketId: node.marketId,
+              gpus: node.gpus,
+              tflopsPerGpu:
+                precision === 'f32'
+                  ? {
+                      f32: verdict.measuredTflops,
+                      ...(previous?.f16 !== undefined ? { f16: previous.f16 } : {}),
+                    }
+                  : { f32: previous?.f32 ?? 0, f16: verdict.measuredTflops },
+              efficiency,
+              tier,
               expiresAt: new Date(t + options.certificateValidityMs).toISOString(),
               method: 'challenge',
             },
@@ -179,16 +302,49 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
         case 'capacity.ExpireChallenge': {
           const flight = inFlight(state, command.data.challengeId);
           if (isDecision(flight)) return flight;
-          if (t <= dueBy(flight)) return reject('BAD_USER_INPUT', `challenge ${flight.challenge.id} is not due until ${new Date(dueBy(flight)).toISOString()}`, 'challengeId');
-          return accept(...failed(state, flight, { ok: false, reason: 'DEADLINE_MISSED', detail: flight.commitment ? 'no opening before its deadline' : 'no commitment before its deadline' }, now));
+          if (t <= dueBy(flight))
+            return reject(
+              'BAD_USER_INPUT',
+              `challenge ${flight.challenge.id} is not due until ${new Date(dueBy(flight)).toISOString()}`,
+              'challengeId',
+            );
+          return accept(
+            ...failed(
+              state,
+              flight,
+              {
+                ok: false,
+                reason: 'DEADLINE_MISSED',
+                detail: flight.commitment
+                  ? 'no opening before its deadline'
+                  : 'no commitment before its deadline',
+              },
+              now,
+            ),
+          );
         }
 
         case 'capacity.DeclareNodeLost': {
-          if (state.sessionId !== command.data.sessionId) return reject('NOT_FOUND', `session ${command.data.sessionId} of node ${node.nodeId} is not the current one`, 'sessionId');
+          if (state.sessionId !== command.data.sessionId)
+            return reject(
+              'NOT_FOUND',
+              `session ${command.data.sessionId} of node ${node.nodeId} is not the current one`,
+              'sessionId',
+            );
           const at = command.data.lastHeartbeatAt ?? now.toISOString();
           const events: NodeEvent[] = [{ type: 'capacity.NodeLost', data: command.data }];
           if (!state.suspended) {
-            events.push({ type: 'capacity.SlaBreached', data: { nodeId: node.nodeId, providerId: node.providerId, marketId: node.marketId, reason: 'NODE_LOST', detail: `no heartbeat since ${command.data.lastHeartbeatAt ?? 'the session started'}`, at } });
+            events.push({
+              type: 'capacity.SlaBreached',
+              data: {
+                nodeId: node.nodeId,
+                providerId: node.providerId,
+                marketId: node.marketId,
+                reason: 'NODE_LOST',
+                detail: `no heartbeat since ${command.data.lastHeartbeatAt ?? 'the session started'}`,
+                at,
+              },
+            });
           }
           return accept(...events);
         }
@@ -200,7 +356,12 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
         case 'capacity.NodeRegistered':
           return { ...state, node: event.data, credentialHash: event.data.credentialHash };
         case 'capacity.NodeCertified':
-          return { ...state, certification: event.data, suspended: null, challenge: event.data.method === 'challenge' ? null : state.challenge };
+          return {
+            ...state,
+            certification: event.data,
+            suspended: null,
+            challenge: event.data.method === 'challenge' ? null : state.challenge,
+          };
         case 'capacity.NodeCredentialRotated':
           return { ...state, credentialHash: event.data.credentialHash };
         case 'capacity.NodeCredentialRevoked':
@@ -208,9 +369,24 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
         case 'capacity.SessionStarted':
           return { ...state, sessionId: event.data.sessionId };
         case 'capacity.ChallengeIssued':
-          return { ...state, challenge: { purpose: event.data.purpose, challenge: event.data.challenge as unknown as Challenge } };
+          return {
+            ...state,
+            challenge: {
+              purpose: event.data.purpose,
+              challenge: event.data.challenge as unknown as Challenge,
+            },
+          };
         case 'capacity.ChallengeCommitted':
-          return state.challenge ? { ...state, challenge: { ...state.challenge, commitment: event.data.commitment as unknown as Commitment, request: event.data.request as unknown as OpenRequest } } : state;
+          return state.challenge
+            ? {
+                ...state,
+                challenge: {
+                  ...state.challenge,
+                  commitment: event.data.commitment as unknown as Commitment,
+                  request: event.data.request as unknown as OpenRequest,
+                },
+              }
+            : state;
         case 'capacity.ChallengeFailed':
         case 'capacity.SpotChallengePassed':
           return { ...state, challenge: null };
@@ -224,4 +400,7 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
 }
 
 /** Certificates from challenges last 30 days unless configured otherwise. */
-export const nodeDecider = createNodeDecider({ certificateValidityMs: 30 * 24 * 3_600_000, spotNoticeMs: 5_000 });
+export const nodeDecider = createNodeDecider({
+  certificateValidityMs: 30 * 24 * 3_600_000,
+  spotNoticeMs: 5_000,
+});

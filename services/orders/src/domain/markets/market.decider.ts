@@ -8,17 +8,23 @@ import {
   OrdersEvents,
   MarketSpec,
 } from '@gpux/contracts';
-import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
+import {
+  accept,
+  OwnEventName,
+  ownEventTypes,
+  typesOf,
+  Decider,
+  Decision,
+  reject,
+} from '@gpux/eventsourcing/domain';
 import { Fill, OrderBook, OrderBookSnapshot, PlaceResult } from '../matching/order-book';
 
 export type MarketCommand = MessageOf<(typeof OrdersCommands)[keyof typeof OrdersCommands]>;
-type MarketEventName = Exclude<keyof typeof OrdersEvents, 'commandRejected' | 'partitionClaimed'>;
+type MarketEventName = OwnEventName<typeof OrdersEvents>;
 export type MarketEvent = MessageOf<(typeof OrdersEvents)[MarketEventName]>;
 
-export const MARKET_COMMANDS = Object.values(OrdersCommands).map((m) => m.type);
-export const MARKET_EVENTS = (Object.keys(OrdersEvents) as (keyof typeof OrdersEvents)[])
-  .filter((k): k is MarketEventName => k !== 'commandRejected' && k !== 'partitionClaimed')
-  .map((k) => OrdersEvents[k].type);
+export const MARKET_COMMANDS = typesOf(OrdersCommands);
+export const MARKET_EVENTS = ownEventTypes(OrdersEvents);
 
 export interface MarketState {
   spec: MarketSpec | null;

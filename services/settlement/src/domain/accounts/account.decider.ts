@@ -1,9 +1,24 @@
-import { ApiKeyRole, LeaseCharged, MessageOf, PLATFORM_ACCOUNT_ID, SettlementCommands, SettlementEvents } from '@gpux/contracts';
-import { accept, Decider, Decision, reject } from '@gpux/eventsourcing/domain';
+import {
+  ApiKeyRole,
+  LeaseCharged,
+  MessageOf,
+  PLATFORM_ACCOUNT_ID,
+  SettlementCommands,
+  SettlementEvents,
+} from '@gpux/contracts';
+import {
+  accept,
+  OwnEventName,
+  ownEventTypes,
+  typesOf,
+  Decider,
+  Decision,
+  reject,
+} from '@gpux/eventsourcing/domain';
 import { accruedCharge } from '../leases/billing';
 
 export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
-type AccountEventName = Exclude<keyof typeof SettlementEvents, 'commandRejected' | 'partitionClaimed'>;
+type AccountEventName = OwnEventName<typeof SettlementEvents>;
 export type AccountEvent = MessageOf<(typeof SettlementEvents)[AccountEventName]>;
 
 /** A lease paid from this (the buyer's) account: its escrow, and what has been charged of it. */
@@ -30,12 +45,11 @@ export interface AccountState {
   apiKeys?: Record<string, { keyHash: string; roles: ApiKeyRole[]; revoked: boolean }>;
 }
 
-export const ACCOUNT_COMMANDS = Object.values(SettlementCommands).map((m) => m.type);
-export const ACCOUNT_EVENTS = (Object.keys(SettlementEvents) as (keyof typeof SettlementEvents)[])
-  .filter((k): k is AccountEventName => k !== 'commandRejected' && k !== 'partitionClaimed')
-  .map((k) => SettlementEvents[k].type);
+export const ACCOUNT_COMMANDS = typesOf(SettlementCommands);
+export const ACCOUNT_EVENTS = ownEventTypes(SettlementEvents);
 
-const missing = (accountId: string): Decision<AccountEvent> => reject('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
+const missing = (accountId: string): Decision<AccountEvent> =>
+  reject('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
 
 /** Charges a lease up to `now`, or says there is nothing due. */
 function charge(accountId: string, leaseId: string, lease: LeaseEscrow, now: number): LeaseCharged | null {
@@ -44,7 +58,16 @@ function charge(accountId: string, leaseId: string, lease: LeaseEscrow, now: num
   const fee = due.fee - lease.chargedFee;
   const final = due.value === lease.value && due.fee === lease.fee;
   if (amount === 0 && fee === 0 && !final) return null;
-  return { accountId, leaseId, providerId: lease.providerId, amount, fee, chargedValue: due.value, chargedFee: due.fee, final };
+  return {
+    accountId,
+    leaseId,
+    providerId: lease.providerId,
+    amount,
+    fee,
+    chargedValue: due.value,
+    chargedFee: due.fee,
+    final,
+  };
 }
 
 /**
@@ -58,33 +81,56 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
   decide(command, state, { now }) {
     switch (command.type) {
       case 'settlement.OpenAccount':
-        if (state.open) return reject('ALREADY_EXISTS', `account ${command.data.accountId} already exists`, 'accountId');
-        return accept({ type: 'settlement.AccountOpened', data: { accountId: command.data.accountId, owner: command.data.owner } });
+        if (state.open)
+          return reject('ALREADY_EXISTS', `account ${command.data.accountId} already exists`, 'accountId');
+        return accept({
+          type: 'settlement.AccountOpened',
+          data: { accountId: command.data.accountId, owner: command.data.owner },
+        });
 
       case 'settlement.Deposit': {
         if (!state.open) return missing(command.data.accountId);
         if (!Number.isSafeInteger(state.balance + command.data.amount)) {
-          return reject('BAD_USER_INPUT', 'the balance would exceed the largest amount an account can hold', 'amount');
+          return reject(
+            'BAD_USER_INPUT',
+            'the balance would exceed the largest amount an account can hold',
+            'amount',
+          );
         }
         const { accountId, amount, reference } = command.data;
-        return accept({ type: 'settlement.FundsDeposited', data: { accountId, amount, reference: reference ?? null } });
+        return accept({
+          type: 'settlement.FundsDeposited',
+          data: { accountId, amount, reference: reference ?? null },
+        });
       }
 
       case 'settlement.Withdraw': {
         if (!state.open) return missing(command.data.accountId);
         const { accountId, amount, reference } = command.data;
         if (amount > state.balance) {
-          return reject('INSUFFICIENT_FUNDS', `account ${accountId} holds ${state.balance}, cannot withdraw ${amount}`, 'amount');
+          return reject(
+            'INSUFFICIENT_FUNDS',
+            `account ${accountId} holds ${state.balance}, cannot withdraw ${amount}`,
+            'amount',
+          );
         }
-        return accept({ type: 'settlement.FundsWithdrawn', data: { accountId, amount, reference: reference ?? null } });
+        return accept({
+          type: 'settlement.FundsWithdrawn',
+          data: { accountId, amount, reference: reference ?? null },
+        });
       }
 
       case 'settlement.HoldFunds': {
         const { accountId, holdId, amount } = command.data;
         if (!state.open) return missing(accountId);
-        if (state.held?.[holdId] !== undefined) return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
+        if (state.held?.[holdId] !== undefined)
+          return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
         if (amount > state.balance) {
-          return reject('INSUFFICIENT_FUNDS', `account ${accountId} has ${state.balance} available, cannot hold ${amount}`, 'amount');
+          return reject(
+            'INSUFFICIENT_FUNDS',
+            `account ${accountId} has ${state.balance} available, cannot hold ${amount}`,
+            'amount',
+          );
         }
         return accept({ type: 'settlement.FundsHeld', data: command.data });
       }
@@ -92,37 +138,52 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.ReleaseHold': {
         const { accountId, holdId, amount } = command.data;
         const held = state.held?.[holdId];
-        if (held === undefined) return reject('NOT_FOUND', `account ${accountId} has no hold ${holdId}`, 'holdId');
-        if (amount > held) return reject('BAD_USER_INPUT', `hold ${holdId} holds ${held}, cannot release ${amount}`, 'amount');
+        if (held === undefined)
+          return reject('NOT_FOUND', `account ${accountId} has no hold ${holdId}`, 'holdId');
+        if (amount > held)
+          return reject('BAD_USER_INPUT', `hold ${holdId} holds ${held}, cannot release ${amount}`, 'amount');
         return accept({ type: 'settlement.HoldReleased', data: command.data });
       }
 
       case 'settlement.OpenLease': {
         const { accountId, leaseId, holdId, value, fee } = command.data;
-        if (state.leases?.[leaseId]) return reject('ALREADY_EXISTS', `lease ${leaseId} already exists`, 'leaseId');
+        if (state.leases?.[leaseId])
+          return reject('ALREADY_EXISTS', `lease ${leaseId} already exists`, 'leaseId');
         const held = state.held?.[holdId] ?? 0;
         // Never happens while orders holds a bid's worst case: refused rather than overdrawn.
-        if (value + fee > held) return reject('INSUFFICIENT_FUNDS', `hold ${holdId} of ${accountId} has ${held}, the lease needs ${value + fee}`, 'holdId');
+        if (value + fee > held)
+          return reject(
+            'INSUFFICIENT_FUNDS',
+            `hold ${holdId} of ${accountId} has ${held}, the lease needs ${value + fee}`,
+            'holdId',
+          );
         return accept({ type: 'settlement.LeaseOpened', data: command.data });
       }
 
       case 'settlement.MeterLease': {
         const { accountId, leaseId } = command.data;
         const lease = state.leases?.[leaseId];
-        if (!lease) return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
+        if (!lease)
+          return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
         const charged = charge(accountId, leaseId, lease, now.getTime());
-        return charged ? accept({ type: 'settlement.LeaseCharged', data: charged }) : reject('BAD_USER_INPUT', `nothing of lease ${leaseId} is due yet`, 'leaseId');
+        return charged
+          ? accept({ type: 'settlement.LeaseCharged', data: charged })
+          : reject('BAD_USER_INPUT', `nothing of lease ${leaseId} is due yet`, 'leaseId');
       }
 
       case 'settlement.EndLeaseEarly': {
         const { accountId, leaseId, reason, at } = command.data;
         const lease = state.leases?.[leaseId];
-        if (!lease) return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
+        if (!lease)
+          return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
         // Delivered until delivery stopped (not after the lease's end, not before what was already
         // charged: the meter may have paid the provider up to its last pass); the rest goes back.
         const stopped = Math.min(at ? Date.parse(at) : now.getTime(), now.getTime(), lease.end);
         const upTo = accruedCharge(lease, stopped);
-        const due = { value: Math.max(upTo.value, lease.chargedValue), fee: Math.max(upTo.fee, lease.chargedFee) };
+        const due = {
+          value: Math.max(upTo.value, lease.chargedValue),
+          fee: Math.max(upTo.fee, lease.chargedFee),
+        };
         const amount = due.value - lease.chargedValue;
         const fee = due.fee - lease.chargedFee;
         const refund = lease.value + lease.fee - due.value - due.fee;
@@ -130,11 +191,23 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         if (amount > 0 || fee > 0) {
           events.push({
             type: 'settlement.LeaseCharged',
-            data: { accountId, leaseId, providerId: lease.providerId, amount, fee, chargedValue: due.value, chargedFee: due.fee, final: refund === 0 },
+            data: {
+              accountId,
+              leaseId,
+              providerId: lease.providerId,
+              amount,
+              fee,
+              chargedValue: due.value,
+              chargedFee: due.fee,
+              final: refund === 0,
+            },
           });
         }
         if (refund > 0 || events.length === 0) {
-          events.push({ type: 'settlement.SlaCredited', data: { accountId, leaseId, providerId: lease.providerId, amount: refund, reason } });
+          events.push({
+            type: 'settlement.SlaCredited',
+            data: { accountId, leaseId, providerId: lease.providerId, amount: refund, reason },
+          });
         }
         return accept(...events);
       }
@@ -153,8 +226,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.RevokeApiKey': {
         const { accountId, keyId } = command.data;
         const key = state.apiKeys?.[keyId];
-        if (!key || key.revoked) return reject('NOT_FOUND', `account ${accountId} has no valid key ${keyId}`, 'keyId');
-        return accept({ type: 'settlement.ApiKeyRevoked', data: { accountId, keyId, keyHash: key.keyHash, roles: key.roles } });
+        if (!key || key.revoked)
+          return reject('NOT_FOUND', `account ${accountId} has no valid key ${keyId}`, 'keyId');
+        return accept({
+          type: 'settlement.ApiKeyRevoked',
+          data: { accountId, keyId, keyHash: key.keyHash, roles: key.roles },
+        });
       }
     }
   },
@@ -168,15 +245,31 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.FundsWithdrawn':
         return { ...state, balance: state.balance - event.data.amount };
       case 'settlement.FundsHeld':
-        return { ...state, balance: state.balance - event.data.amount, held: { ...state.held, [event.data.holdId]: event.data.amount } };
+        return {
+          ...state,
+          balance: state.balance - event.data.amount,
+          held: { ...state.held, [event.data.holdId]: event.data.amount },
+        };
       case 'settlement.HoldReleased': {
         const held = takeFromHold(state.held, event.data.holdId, event.data.amount);
         return { ...state, balance: state.balance + event.data.amount, held };
       }
       case 'settlement.LeaseOpened': {
         const { leaseId, holdId, providerId, value, fee, start, end } = event.data;
-        const lease: LeaseEscrow = { providerId, value, fee, start: Date.parse(start), end: Date.parse(end), chargedValue: 0, chargedFee: 0 };
-        return { ...state, held: takeFromHold(state.held, holdId, value + fee), leases: { ...state.leases, [leaseId]: lease } };
+        const lease: LeaseEscrow = {
+          providerId,
+          value,
+          fee,
+          start: Date.parse(start),
+          end: Date.parse(end),
+          chargedValue: 0,
+          chargedFee: 0,
+        };
+        return {
+          ...state,
+          held: takeFromHold(state.held, holdId, value + fee),
+          leases: { ...state.leases, [leaseId]: lease },
+        };
       }
       case 'settlement.LeaseCharged': {
         const { leaseId, chargedValue, chargedFee, final } = event.data;
@@ -190,18 +283,40 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
       case 'settlement.EarningsCredited': {
         // The platform's account opens with its first fee.
-        const opened = state.open ? {} : { open: true, owner: event.data.accountId === PLATFORM_ACCOUNT_ID ? 'GPU Exchange platform' : event.data.accountId };
+        const opened = state.open
+          ? {}
+          : {
+              open: true,
+              owner:
+                event.data.accountId === PLATFORM_ACCOUNT_ID ? 'GPU Exchange platform' : event.data.accountId,
+            };
         return { ...state, ...opened, balance: state.balance + event.data.amount };
       }
       case 'settlement.ApiKeyIssued':
-        return { ...state, apiKeys: { ...state.apiKeys, [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: false } } };
+        return {
+          ...state,
+          apiKeys: {
+            ...state.apiKeys,
+            [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: false },
+          },
+        };
       case 'settlement.ApiKeyRevoked':
-        return { ...state, apiKeys: { ...state.apiKeys, [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: true } } };
+        return {
+          ...state,
+          apiKeys: {
+            ...state.apiKeys,
+            [event.data.keyId]: { keyHash: event.data.keyHash, roles: event.data.roles, revoked: true },
+          },
+        };
     }
   },
 };
 
-function takeFromHold(held: Record<string, number> | undefined, holdId: string, amount: number): Record<string, number> {
+function takeFromHold(
+  held: Record<string, number> | undefined,
+  holdId: string,
+  amount: number,
+): Record<string, number> {
   const { [holdId]: current = 0, ...others } = held ?? {};
   const left = current - amount;
   return left > 0 ? { ...others, [holdId]: left } : others;
