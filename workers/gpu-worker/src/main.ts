@@ -4,13 +4,14 @@
  *   adapters [--json]   list the WebGPU adapters Dawn finds on this machine
  *   selftest [--json]   run a small compute shader on the chosen adapter and check every element
  *   benchmark [...]      autotune the matmul kernels, measure GFLOP/s and memory bandwidth
- * Joining the marketplace (certification, heartbeats) arrives with the capacity issue.
+ *   join [...]           certify the node through the gateway, then heartbeat and answer spot challenges
  */
 import { parseBenchmarkArgs } from './benchmark/options';
 import { formatReport } from './benchmark/report';
 import { runBenchmark } from './benchmark/run';
 import { multiplyAdd } from './gpu/selftest';
 import { AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
+import { runJoin } from './join/command';
 
 const USAGE = `usage: gpu-worker <command> [options]
 
@@ -25,6 +26,23 @@ commands:
                       cached per adapter in $GPUX_AUTOTUNE_CACHE (default
                       ~/.cache/gpu-exchange/autotune.json); --retune measures again.
                       Progress goes to stderr; --json prints one JSON object on stdout.
+  join [--gateway URL] [--credential-file FILE] [--claim-tflops X] [--once] [--json]
+                      join the marketplace as a registered node: print the adapter, certify the
+                      node with a matmul challenge on this GPU (autotuned kernel) when it is not
+                      certified or soon expires, then heartbeat and answer spot challenges until
+                      stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means retrying (1 s
+                      doubling to 30 s, with jitter) and joining again.
+                      --gateway URL        the gateway's GraphQL URL (default $GPUX_GATEWAY_URL,
+                                           else http://127.0.0.1:4000/graphql)
+                      --credential-file F  the node credential from registerNode, or else
+                                           $GPUX_NODE_CREDENTIAL (never on the command line);
+                                           a refused (unknown or revoked) one: one line, exit 3
+                      --claim-tflops X     the throughput to certify, which sets the challenge's
+                                           deadline (default: measured here at the challenge
+                                           size, halved)
+                      --once               certify if needed and exit: 0 certified, 1 not
+                      --json               one JSON object per event on stdout
+  exit codes: 0 done, 1 failed, 2 bad options, 3 credential refused (join)
 `;
 
 function printAdapter(a: AdapterDescription): void {
@@ -92,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--json');
   // benchmark parses its own options (--json among them), wherever they stand.
   if (command === 'benchmark') return benchmark(argv.filter((_, i) => i !== argv.indexOf('benchmark')));
+  if (command === 'join') return runJoin(argv.filter((_, i) => i !== argv.indexOf('join')));
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
@@ -107,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     case 'selftest':
       return selftest(json);
     default:
-      process.stderr.write(`gpu-worker: unknown command "${command}" (commands: adapters, selftest, benchmark; see gpu-worker help)\n`);
+      process.stderr.write(`gpu-worker: unknown command "${command}" (commands: adapters, selftest, benchmark, join; see gpu-worker help)\n`);
       return 2;
   }
 }

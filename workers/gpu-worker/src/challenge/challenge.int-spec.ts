@@ -16,21 +16,36 @@ import {
   seededRandom,
   verifyOpening,
 } from '@gpux/certification';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GpuContext, openGpu } from '../gpu/webgpu';
 import { generateOnGpu } from './generate';
 import { readBack, storageBuffer, uniformBuffer } from './gpu-buffers';
 import { MatmulRunner, registerBlockedMatmul } from './matmul';
 import { ChallengeResponder, proveChallenge } from './prover';
+import { FALLBACK_NAME, runnerFor, TunedMatmul, tunedMatmul } from './tuned';
+import type { Matmul } from '../kernels/matmul';
 
 // On the machine's real adapter (Mesa lavapipe without a GPU), no mocks.
 describe('certification challenge on WebGPU', () => {
   let gpu: GpuContext;
+  let tuned: TunedMatmul;
+  let cacheDir: string | undefined;
   const rng = seededRandom(2024);
 
   beforeAll(async () => {
     gpu = await openGpu();
+    // The adapter's autotuned f32 kernel, tuned here (a cache of the test's own, not the user's).
+    cacheDir = await mkdtemp(join(tmpdir(), 'gpux-challenge-'));
+    tuned = await tunedMatmul(gpu.device, gpu.adapter, { cachePath: join(cacheDir, 'autotune.json') });
+    process.stderr.write(`challenge kernel on ${gpu.adapter.description}: ${tuned.variant} (${tuned.fromCache ? 'cached' : 'tuned now'})\n`);
+  }, 600_000);
+  afterAll(async () => {
+    tuned?.destroy();
+    gpu?.close();
+    if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
-  afterAll(() => gpu?.close());
 
   async function gpuMatrix(seed: string, matrix: MatrixId, rows: number, cols: number, output: 'f32' | 'u32' | 'f16'): Promise<ArrayBuffer> {
     const buffer = await generateOnGpu(gpu.device, seed, matrix, rows, cols, output);
@@ -88,6 +103,33 @@ describe('certification challenge on WebGPU', () => {
     }
   });
 
+  it('the autotuned kernel is plugged in, and computes A·B exactly from the challenge buffers at ragged sizes', async () => {
+    expect(tuned.variant).not.toBe(FALLBACK_NAME);
+    expect(tuned.fallbackReason).toBeUndefined();
+    for (const [m, n, k] of [[1, 1, 1], [33, 47, 19], [64, 64, 64], [5, 130, 70], [97, 3, 200], [128, 257, 131]] as const) {
+      const seed = randomHex(rng, 32);
+      const a = await generateOnGpu(gpu.device, seed, MATRIX_A, m, k);
+      const b = await generateOnGpu(gpu.device, seed, MATRIX_B, k, n);
+      const c = storageBuffer(gpu.device, m * n * 4, 'C');
+      try {
+        await tuned.runner(gpu.device, a, b, c, m, n, k);
+        const got = new Float32Array(await readBack(gpu.device, c, m * n * 4));
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(referenceProduct({ seed, m, k, n }).buffer));
+      } finally {
+        [a, b, c].forEach((x) => x.destroy());
+      }
+    }
+  });
+
+  it('a shape the tuned variant refuses is answered by the simple kernel', async () => {
+    const refusing = { run: () => Promise.reject(new RangeError('too big for textures')) } as unknown as Matmul;
+    const reasons: string[] = [];
+    const ch = challenge(48);
+    const { verdict } = await certify(ch, { matmul: runnerFor(refusing, (r) => reasons.push(r)) });
+    expect(verdict.ok).toBe(true);
+    expect(reasons).toEqual(['too big for textures']);
+  });
+
   /** A challenge answered by a prover on the GPU, verified on the real clock. */
   async function certify(challenge: Challenge, options: { matmul?: MatmulRunner } = {}) {
     const proof = await proveChallenge(gpu.device, challenge, options);
@@ -99,7 +141,7 @@ describe('certification challenge on WebGPU', () => {
   const challenge = (n: number, options: { openRows?: number } = {}) =>
     createChallenge({ n, precision: 'f32', claimedTflops: 1e-4, now: Date.now(), rng, ...options });
 
-  it('an honest worker passes 50 consecutive challenges', async () => {
+  it('an honest worker with the autotuned kernel passes 50 consecutive challenges', async () => {
     const failures: string[] = [];
     for (let i = 0; i < 50; i++) {
       const n = [64, 96, 128, 80, 112][i % 5]!;
@@ -109,7 +151,7 @@ describe('certification challenge on WebGPU', () => {
           : i % 4 === 1
             ? createChallenge({ n, precision: 'f32', claimedTflops: 1e-4, now: Date.now(), rng, checkColumns: 16, freivaldsTrials: 0 })
             : challenge(n);
-      const { verdict, proof } = await certify(ch);
+      const { verdict, proof } = await certify(ch, { matmul: tuned.runner });
       if (!verdict.ok) failures.push(`challenge ${i} (n=${n}): ${verdict.reason}: ${verdict.detail}`);
       else expect(verdict.maxRowError).toBe(0);
       expect(proof.timings.computeMs).toBeGreaterThan(0);

@@ -1,8 +1,11 @@
 /** Small helpers over WebGPU buffers and compute passes for the challenge code. */
 
-/** A storage buffer of `bytes` (rounded up to 4), optionally readable back with COPY_SRC. */
+/**
+ * A storage buffer of `bytes`, readable back with COPY_SRC. Rounded up to 16 bytes: the tuned
+ * kernels (src/kernels) may bind any matrix as an array of vec4.
+ */
 export function storageBuffer(device: GPUDevice, bytes: number, label: string): GPUBuffer {
-  return device.createBuffer({ label, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
 }
 
 export function uniformBuffer(device: GPUDevice, data: Uint32Array, label: string): GPUBuffer {

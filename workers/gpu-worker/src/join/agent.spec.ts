@@ -1,0 +1,229 @@
+// The agent's decisions, with a scripted client and prover (the GPU and the gateway are exercised
+// in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
+import type { Challenge, OpenRequest } from '@gpux/certification';
+import { AgentClient, EXIT, WorkerAgent } from './agent';
+import { ChallengeFailedError, ChallengeTicket, ChallengeVerdict, CredentialRefusedError, GatewayRequestError, GatewayUnavailableError, HeartbeatAck, WorkerSession } from './client';
+import type { JoinEvent } from './report';
+
+const NOW = Date.parse('2030-01-01T00:00:00Z');
+const challenge = (id: string): Challenge => ({
+  version: 1, id, seed: '0'.repeat(32), m: 8, k: 8, n: 8, precision: 'f32', claimedTflops: 0.01, issuedAt: NOW, deadline: NOW + 1500, openRows: 2, freivaldsTrials: 1, checkColumns: 8,
+});
+const ticket = (id: string, purpose = 'CERTIFICATION'): ChallengeTicket => ({ id, purpose, challenge: challenge(id) });
+const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
+  sessionId: 's1', nodeId: 'n1', status: 'UNCERTIFIED', heartbeatIntervalMs: 1000, challengeSize: 256, precision: 'f32', certifiedUntil: null, ...over,
+});
+const until = new Date(NOW + 720 * 3600_000).toISOString();
+const passed = (id: string): ChallengeVerdict => ({ challengeId: id, ok: true, reason: null, detail: null, measuredTflops: 0.02, node: { status: 'CERTIFIED', tflopsPerGpu: 0.02, certifiedUntil: until } });
+const failed = (id: string): ChallengeVerdict => ({ challengeId: id, ok: false, reason: 'DEADLINE_MISSED', detail: 'late', measuredTflops: null, node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null } });
+
+type Step = { call: keyof AgentClient; result?: unknown; error?: Error };
+
+/** A client that answers a script, in order, and records the calls. */
+function scripted(steps: Step[], onExhausted: () => void) {
+  const calls: [string, unknown[]][] = [];
+  const next = (call: keyof AgentClient, args: unknown[]) => {
+    calls.push([call, args]);
+    const step = steps.shift();
+    if (!step) {
+      onExhausted();
+      return Promise.reject(new GatewayUnavailableError('script over'));
+    }
+    if (step.call !== call) throw new Error(`expected ${step.call}, got ${call}`);
+    return step.error ? Promise.reject(step.error) : Promise.resolve(step.result);
+  };
+  const client: AgentClient = {
+    url: 'http://gw/graphql',
+    joinSession: (...a) => next('joinSession', a) as Promise<WorkerSession>,
+    requestCertification: (...a) => next('requestCertification', a) as Promise<ChallengeTicket>,
+    commitChallenge: (...a) => next('commitChallenge', a) as Promise<OpenRequest>,
+    answerChallenge: (...a) => next('answerChallenge', a) as Promise<ChallengeVerdict>,
+    heartbeat: (...a) => next('heartbeat', a) as Promise<HeartbeatAck>,
+  };
+  return { client, calls };
+}
+
+function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } = {}) {
+  const controller = new AbortController();
+  const { client, calls } = scripted(steps, () => controller.abort());
+  const events: JoinEvent[] = [];
+  const sleeps: number[] = [];
+  const proved: string[] = [];
+  const measured: [number, string][] = [];
+  let clock = NOW;
+  const a = new WorkerAgent({
+    client,
+    prove: async (c) => {
+      proved.push(c.id);
+      return { commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 }, timings: { computeMs: 5, totalMs: 9 }, open: (r) => ({ challengeId: r.challengeId, rows: [], cr: [] }) };
+    },
+    measureClaim: async (size, precision) => {
+      measured.push([size, precision]);
+      return { claimTflops: 0.01, measuredTflops: 0.02, size, safetyFactor: 0.5 };
+    },
+    once: options.once ?? false,
+    ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
+    report: (e) => events.push(e),
+    signal: controller.signal,
+    now: () => clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+  });
+  return { run: () => a.run(), calls, events, sleeps, proved, measured, controller };
+}
+
+const certifying = (id: string, verdict: ChallengeVerdict = passed(id)): Step[] => [
+  { call: 'requestCertification', result: ticket(id) },
+  { call: 'commitChallenge', result: { challengeId: id, rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 } },
+  { call: 'answerChallenge', result: verdict },
+];
+
+describe('the worker agent', () => {
+  it('--once: joins, measures its claim at the challenge size, proves, commits, opens, and exits 0 when certified', async () => {
+    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], { once: true });
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.calls.map(([c]) => c)).toEqual(['joinSession', 'requestCertification', 'commitChallenge', 'answerChallenge']);
+    expect(t.measured).toEqual([[256, 'f32']]);
+    expect(t.calls[1]).toEqual(['requestCertification', [0.01]]);
+    expect(t.proved).toEqual(['c1']);
+    expect(t.events.map((e) => e.event)).toEqual(['joined', 'claim', 'challenge', 'committed', 'verdict']);
+    expect(t.events.at(-1)).toMatchObject({ ok: true, measuredTflops: 0.02, status: 'CERTIFIED' });
+  });
+
+  it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {
+    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1', failed('c1'))], { once: true, claimTflops: 5 });
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(t.measured).toEqual([]);
+    expect(t.calls[1]).toEqual(['requestCertification', [5]]);
+    expect(t.events.find((e) => e.event === 'verdict')).toMatchObject({ ok: false, reason: 'DEADLINE_MISSED' });
+  });
+
+  it('--once: a node certified for long enough is left alone; one about to expire is certified again', async () => {
+    const fine = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }], { once: true });
+    expect(await fine.run()).toBe(EXIT.ok);
+    expect(fine.events.map((e) => e.event)).toEqual(['joined', 'certified']);
+    const soon = new Date(NOW + 10 * 60_000).toISOString();
+    const expiring = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: soon }) }, ...certifying('c1')], { once: true });
+    expect(await expiring.run()).toBe(EXIT.ok);
+    expect(expiring.proved).toEqual(['c1']);
+  });
+
+  it('a challenge failed at its commitment is a failed verdict (exit 1 with --once), not a gateway error', async () => {
+    const t = agent([
+      { call: 'joinSession', result: session() },
+      { call: 'requestCertification', result: ticket('c1') },
+      { call: 'commitChallenge', error: new ChallengeFailedError('DEADLINE_MISSED', 'challenge c1 failed: DEADLINE_MISSED: late') },
+    ], { once: true });
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(t.events.at(-1)).toMatchObject({ event: 'verdict', ok: false, reason: 'DEADLINE_MISSED', detail: 'challenge c1 failed: DEADLINE_MISSED: late', status: 'UNKNOWN' });
+    expect(t.events.some((e) => e.event === 'retry')).toBe(false);
+  });
+
+  it('a refused credential ends it with exit 3 and one refusal, wherever it happens', async () => {
+    const atJoin = agent([{ call: 'joinSession', error: new CredentialRefusedError('revoked') }]);
+    expect(await atJoin.run()).toBe(EXIT.refused);
+    expect(atJoin.events).toEqual([{ event: 'refused', message: 'revoked' }]);
+    const later = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }, { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } }, { call: 'heartbeat', error: new CredentialRefusedError('revoked') }]);
+    expect(await later.run()).toBe(EXIT.refused);
+  });
+
+  it('retries an unreachable gateway after 1 s, 2 s, 4 s… and joins again; a success starts the schedule over', async () => {
+    const down = () => ({ call: 'joinSession' as const, error: new GatewayUnavailableError('the gateway at http://gw/graphql did not answer (ECONNREFUSED)') });
+    const t = agent([
+      down(), down(), down(),
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      { call: 'heartbeat', error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 503') },
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until, sessionId: 's2' }) },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    const retries = t.events.filter((e): e is Extract<JoinEvent, { event: 'retry' }> => e.event === 'retry');
+    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([[1, 1000], [2, 2000], [3, 4000], [1, 1000]]);
+    expect(retries[0]!.error).toBe('the gateway at http://gw/graphql did not answer (ECONNREFUSED)');
+    expect(t.sleeps).toEqual([1000, 2000, 4000, 1000, 1000]);
+    expect(t.calls.filter(([c]) => c === 'joinSession')).toHaveLength(5);
+  });
+
+  it('keeps backing off when the gateway takes joins but fails every heartbeat', async () => {
+    const certifiedSession = { call: 'joinSession' as const, result: session({ status: 'CERTIFIED', certifiedUntil: until }) };
+    const failing = { call: 'heartbeat' as const, error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 502') };
+    const t = agent([certifiedSession, failing, certifiedSession, failing, certifiedSession, failing]);
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs)).toEqual([1000, 2000, 4000]);
+  });
+
+  it('without --once: certifies, heartbeats at the session interval, answers a spot challenge at once, and stops cleanly', async () => {
+    const t = agent([
+      { call: 'joinSession', result: session({ heartbeatIntervalMs: 500 }) },
+      ...certifying('c1'),
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+      { call: 'commitChallenge', result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 } },
+      { call: 'answerChallenge', result: passed('spot1') },
+      { call: 'heartbeat', result: { status: 'SUSPENDED', challenge: null } },
+      // Suspended: it certifies again before its next heartbeat.
+      ...certifying('c2'),
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.proved).toEqual(['c1', 'spot1', 'c2']);
+    expect(t.sleeps.every((ms) => ms === 500)).toBe(true);
+    expect(t.measured).toHaveLength(1);
+    expect(t.events.filter((e) => e.event === 'status')).toEqual([{ event: 'status', status: 'SUSPENDED' }]);
+  });
+
+  it('after a failed certification it keeps heartbeating and tries again only after a backoff', async () => {
+    const t = agent([
+      { call: 'joinSession', result: session({ heartbeatIntervalMs: 400 }) },
+      ...certifying('c1', failed('c1')),
+      { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+      { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+      { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+      ...certifying('c2'),
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    // 1 s of backoff: three heartbeats 400 ms apart before the second try.
+    expect(t.proved).toEqual(['c1', 'c2']);
+  });
+
+  it('--once: a request the gateway refuses ends it with exit 1; without --once it is retried', async () => {
+    const once = agent([{ call: 'joinSession', result: session() }, { call: 'requestCertification', error: new GatewayRequestError('BAD_USER_INPUT', 'claim too low', 'claimedTflops') }], { once: true });
+    expect(await once.run()).toBe(EXIT.failed);
+    expect(once.events.at(-1)).toEqual({ event: 'error', message: 'the gateway refused: BAD_USER_INPUT: claim too low' });
+    // A challenge from before a reconnection still in flight: wait for it to be due, then certify.
+    const inFlight = agent([
+      { call: 'joinSession', result: session() },
+      { call: 'requestCertification', error: new GatewayRequestError('ALREADY_EXISTS', 'node n1 is answering challenge c0 until …', 'nodeId') },
+      { call: 'joinSession', result: session() },
+      ...certifying('c1'),
+    ], { once: true });
+    expect(await inFlight.run()).toBe(EXIT.ok);
+    expect(inFlight.sleeps).toEqual([1000]);
+    const serving = agent([{ call: 'joinSession', error: new GatewayRequestError('NOT_FOUND', 'no such node') }, { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }]);
+    expect(await serving.run()).toBe(EXIT.ok);
+    expect(serving.events[0]).toMatchObject({ event: 'retry', error: 'the gateway refused (NOT_FOUND: no such node)' });
+  });
+
+  it('stops at once when the stop signal comes during a backoff', async () => {
+    const t = agent([{ call: 'joinSession', error: new GatewayUnavailableError('down') }]);
+    t.controller.abort();
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.calls).toEqual([]);
+  });
+
+  it('lets other failures (the GPU\'s) through', async () => {
+    const t = agent([{ call: 'joinSession', result: session() }], { once: true });
+    const broken = new WorkerAgent({
+      client: { ...scripted([{ call: 'joinSession', result: session() }, { call: 'requestCertification', result: ticket('c1') }], () => undefined).client },
+      prove: () => Promise.reject(new Error('device lost')),
+      measureClaim: async (size) => ({ claimTflops: 1, measuredTflops: 2, size, safetyFactor: 0.5 }),
+      once: true,
+      report: () => undefined,
+      signal: t.controller.signal,
+    });
+    await expect(broken.run()).rejects.toThrow('device lost');
+  });
+});

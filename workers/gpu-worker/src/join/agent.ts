@@ -1,0 +1,228 @@
+/**
+ * The worker's life in the marketplace: join a session, certify when the node is not (or soon
+ * will not be) certified, then heartbeat and answer spot challenges at once, for as long as it
+ * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter) and joining again;
+ * a refused credential ends it (exit 3); a stop signal ends it cleanly (exit 0).
+ *
+ * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in.
+ */
+import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+import { Backoff } from './backoff';
+import type { ClaimMeasurement } from './claim';
+import { ChallengeFailedError, ChallengeTicket, ChallengeVerdict, CredentialRefusedError, GatewayRequestError, GatewayUnavailableError, HeartbeatAck, WorkerSession } from './client';
+import type { Reporter } from './report';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+
+/** Renew a certificate this long before it runs out, at most (a tenth of its validity when shorter). */
+export const RENEW_BEFORE_MS = 60 * 60 * 1000;
+
+/**
+ * Refusals that pass with time, retried even with --once: a challenge still in flight from before
+ * a reconnection (ALREADY_EXISTS until it is due), a session replaced or lost (NOT_FOUND: join again).
+ */
+const RETRIED_CODES = new Set(['ALREADY_EXISTS', 'NOT_FOUND']);
+
+/** A node status the agent was not told (a challenge failed at its commitment). */
+export const UNKNOWN_STATUS = 'UNKNOWN';
+
+export interface AgentClient {
+  readonly url: string;
+  joinSession(adapter?: string): Promise<WorkerSession>;
+  requestCertification(claimedTflops: number): Promise<ChallengeTicket>;
+  commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
+  answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
+  heartbeat(sessionId: string): Promise<HeartbeatAck>;
+}
+
+/** A product committed to, ready to open what the verifier asks for. */
+export interface Proof {
+  commitment: Commitment;
+  timings: { computeMs: number; totalMs: number };
+  open(request: OpenRequest): Opening;
+}
+
+export interface AgentOptions {
+  client: AgentClient;
+  prove(challenge: Challenge): Promise<Proof>;
+  /** The claim when none was given: measured at the challenge size and precision. */
+  measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
+  claimTflops?: number;
+  adapter?: string;
+  once: boolean;
+  report: Reporter;
+  signal: AbortSignal;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class WorkerAgent {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly reconnect: Backoff;
+  /** Failed certifications in a row: retried on the same schedule, never in a tight loop. */
+  private readonly recertify: Backoff;
+  private claim: number | undefined;
+  private claimSize: number | undefined;
+  private certifiedUntil: number | null = null;
+  private validityMs: number | null = null;
+  private nextCertificationAt = 0;
+
+  constructor(private readonly o: AgentOptions) {
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? abortableSleep;
+    this.reconnect = new Backoff(o.random);
+    this.recertify = new Backoff(o.random);
+    this.claim = o.claimTflops;
+  }
+
+  private get stopped(): boolean {
+    return this.o.signal.aborted;
+  }
+
+  /** Runs until stopped (0), refused (3), or with --once until certified (0) or not (1). */
+  async run(): Promise<number> {
+    while (!this.stopped) {
+      try {
+        const session = await this.o.client.joinSession(this.o.adapter);
+        this.o.report({ event: 'joined', gateway: this.o.client.url, ...session });
+        this.noteCertificate(session.certifiedUntil);
+        if (this.o.once) return await this.certifyOnce(session);
+        await this.serve(session);
+      } catch (error) {
+        if (this.stopped) break;
+        if (error instanceof CredentialRefusedError) {
+          this.o.report({ event: 'refused', message: error.message });
+          return EXIT.refused;
+        }
+        if (this.o.once && error instanceof GatewayRequestError && !RETRIED_CODES.has(error.code)) {
+          this.o.report({ event: 'error', message: `the gateway refused: ${error.code}: ${error.message}` });
+          return EXIT.failed;
+        }
+        if (!(error instanceof GatewayUnavailableError || error instanceof GatewayRequestError)) throw error;
+        const { attempt, delayMs } = this.reconnect.next();
+        const what = error instanceof GatewayRequestError ? `the gateway refused (${error.code}: ${error.message})` : error.message;
+        this.o.report({ event: 'retry', attempt, delayMs, error: what });
+        await this.sleep(delayMs, this.o.signal);
+      }
+    }
+    return EXIT.ok;
+  }
+
+  private async certifyOnce(session: WorkerSession): Promise<number> {
+    if (!this.needsCertification(session.status)) {
+      this.o.report({ event: 'certified', status: session.status, certifiedUntil: session.certifiedUntil });
+      return EXIT.ok;
+    }
+    const verdict = await this.certify(session);
+    return verdict.ok ? EXIT.ok : EXIT.failed;
+  }
+
+  /** Heartbeats at the session's interval; returns only when stopped, throws when the gateway fails. */
+  private async serve(session: WorkerSession): Promise<void> {
+    let status = session.status;
+    for (;;) {
+      if (this.stopped) return;
+      if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
+        const verdict = await this.certify(session);
+        status = verdict.node.status;
+      }
+      const started = this.now();
+      const ack = await this.o.client.heartbeat(session.sessionId);
+      // Only a session that heartbeats counts as reconnected: a gateway that takes joins but
+      // fails everything after them still backs off further each time.
+      this.reconnect.success();
+      if (ack.status !== status) this.o.report({ event: 'status', status: ack.status });
+      status = ack.status;
+      if (ack.challenge) {
+        // A spot challenge: answered now, its deadline is running.
+        const verdict = await this.answer(ack.challenge);
+        status = verdict.node.status;
+      }
+      await this.sleep(Math.max(0, session.heartbeatIntervalMs - (this.now() - started)), this.o.signal);
+    }
+  }
+
+  private async certify(session: WorkerSession): Promise<ChallengeVerdict> {
+    const claim = await this.claimFor(session);
+    const ticket = await this.o.client.requestCertification(claim);
+    const verdict = await this.answer(ticket);
+    if (verdict.ok) this.recertify.success();
+    else this.nextCertificationAt = this.now() + this.recertify.next().delayMs;
+    return verdict;
+  }
+
+  private async claimFor(session: WorkerSession): Promise<number> {
+    if (this.o.claimTflops !== undefined) {
+      if (this.claim === undefined || this.claimSize === undefined) this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, source: 'option' });
+      this.claimSize = session.challengeSize;
+      return (this.claim = this.o.claimTflops);
+    }
+    if (this.claim === undefined || this.claimSize !== session.challengeSize) {
+      const measured = await this.o.measureClaim(session.challengeSize, session.precision);
+      this.claim = measured.claimTflops;
+      this.claimSize = session.challengeSize;
+      this.o.report({ event: 'claim', claimTflops: measured.claimTflops, source: 'measured', measuredTflops: measured.measuredTflops, size: measured.size, safetyFactor: measured.safetyFactor });
+    }
+    return this.claim;
+  }
+
+  /** Computes, commits, opens: the protocol of DESIGN.md §6 from the worker's side. */
+  private async answer(ticket: ChallengeTicket): Promise<ChallengeVerdict> {
+    const { challenge } = ticket;
+    this.o.report({ event: 'challenge', purpose: ticket.purpose, challengeId: ticket.id, m: challenge.m, n: challenge.n, k: challenge.k, allowedMs: challenge.deadline - challenge.issuedAt });
+    const proof = await this.o.prove(challenge);
+    let verdict: ChallengeVerdict;
+    try {
+      const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
+      this.o.report({ event: 'committed', challengeId: ticket.id, computeMs: proof.timings.computeMs, totalMs: proof.timings.totalMs });
+      verdict = await this.o.client.answerChallenge(ticket.id, proof.open(request));
+    } catch (error) {
+      if (!(error instanceof ChallengeFailedError)) throw error;
+      // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
+      verdict = { challengeId: ticket.id, ok: false, reason: error.reason, detail: error.message, measuredTflops: null, node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null } };
+    }
+    this.o.report({
+      event: 'verdict',
+      purpose: ticket.purpose,
+      challengeId: ticket.id,
+      ok: verdict.ok,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      measuredTflops: verdict.measuredTflops,
+      status: verdict.node.status,
+      tflopsPerGpu: verdict.node.tflopsPerGpu,
+      certifiedUntil: verdict.node.certifiedUntil,
+    });
+    if (verdict.ok) this.noteCertificate(verdict.node.certifiedUntil, true);
+    return verdict;
+  }
+
+  private noteCertificate(until: string | null, fresh = false): void {
+    const t = until ? Date.parse(until) : NaN;
+    this.certifiedUntil = Number.isFinite(t) ? t : null;
+    if (fresh && this.certifiedUntil !== null) this.validityMs = this.certifiedUntil - this.now();
+  }
+
+  private needsCertification(status: string): boolean {
+    if (status !== 'CERTIFIED') return true;
+    if (this.certifiedUntil === null) return false;
+    const renewBefore = Math.min(RENEW_BEFORE_MS, this.validityMs === null ? RENEW_BEFORE_MS : this.validityMs / 10);
+    return this.certifiedUntil - this.now() < renewBefore;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Reconnection delays: 1 s, doubling, at most 30 s, each spread by ±20 % jitter so that the
+ * workers of a gateway that restarts do not all come back in the same instant.
+ */
+export const BACKOFF = { initialMs: 1_000, maxMs: 30_000, jitter: 0.2 } as const;
+
+/** The delay before retry number `attempt` (0 for the first), `random` in [0, 1). */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** Math.max(0, Math.min(attempt, 30)));
+  const spread = 1 + BACKOFF.jitter * (2 * random() - 1);
+  return Math.round(Math.min(BACKOFF.maxMs, base * spread));
+}
+
+/** Counts failures in a row; `success()` starts again from 1 s. */
+export class Backoff {
+  private failures = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** The delay before the next try, counting this failure. */
+  next(): { attempt: number; delayMs: number } {
+    const delayMs = backoffDelay(this.failures, this.random);
+    this.failures++;
+    return { attempt: this.failures, delayMs };
+  }
+
+  success(): void {
+    this.failures = 0;
+  }
+
+  get attempts(): number {
+    return this.failures;
+  }
+}

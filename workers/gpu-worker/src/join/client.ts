@@ -1,0 +1,233 @@
+/**
+ * The worker's side of the worker ↔ gateway protocol: GraphQL over HTTP, authenticated with the
+ * node credential from registerNode. Every failure becomes one of three errors, because the agent
+ * does one of three things with it:
+ *   CredentialRefusedError   UNAUTHENTICATED: stop; no retry can help
+ *   GatewayUnavailableError  no answer, 5xx, a non-GraphQL answer, TIMEOUT or INTERNAL_SERVER_ERROR: retry with backoff
+ *   GatewayRequestError      any other coded error: this request was refused as it stands
+ *     ChallengeFailedError   among those, CHALLENGE_FAILED: the verifier failed a commitment before
+ *                            opening it (late, or for another challenge); carries the reason
+ */
+import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+
+export interface WorkerSession {
+  sessionId: string;
+  nodeId: string;
+  status: string;
+  heartbeatIntervalMs: number;
+  challengeSize: number;
+  precision: string;
+  certifiedUntil: string | null;
+}
+
+export interface ChallengeTicket {
+  id: string;
+  /** CERTIFICATION or SPOT. */
+  purpose: string;
+  challenge: Challenge;
+}
+
+export interface VerdictNode {
+  status: string;
+  tflopsPerGpu: number | null;
+  certifiedUntil: string | null;
+}
+
+export interface ChallengeVerdict {
+  challengeId: string;
+  ok: boolean;
+  reason: string | null;
+  detail: string | null;
+  measuredTflops: number | null;
+  node: VerdictNode;
+}
+
+export interface HeartbeatAck {
+  status: string;
+  challenge: ChallengeTicket | null;
+}
+
+export class CredentialRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialRefusedError';
+  }
+}
+
+export class GatewayUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayUnavailableError';
+  }
+}
+
+export class GatewayRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'GatewayRequestError';
+  }
+}
+
+/** The verifier failed the challenge at its commitment (DEADLINE_MISSED, SEED_MISMATCH, MALFORMED). */
+export class ChallengeFailedError extends GatewayRequestError {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super('CHALLENGE_FAILED', message, 'commitment');
+    this.name = 'ChallengeFailedError';
+  }
+}
+
+/** Codes that say the gateway could not answer now, not that the request was wrong. */
+const TRANSIENT_CODES = new Set(['TIMEOUT', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'UNAVAILABLE']);
+
+interface GraphQLError {
+  message?: unknown;
+  extensions?: { code?: unknown; field?: unknown; reason?: unknown };
+}
+
+const SESSION_FIELDS = 'sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil';
+const TICKET_FIELDS = 'id purpose challenge';
+const VERDICT_FIELDS = 'challengeId ok reason detail measuredTflops node { status tflopsPerGpu certifiedUntil }';
+
+export interface ClientOptions {
+  /** Per request (default 30 s): a gateway that hangs is as good as gone. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export class GatewayClient {
+  private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
+
+  constructor(
+    readonly url: string,
+    private readonly credential: string,
+    options: ClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  /** One GraphQL operation; its data, or one of the three errors above. */
+  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${this.credential}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new GatewayUnavailableError(`the gateway at ${this.url} did not answer (${describeFetchError(error)})`);
+    }
+    let body: { data?: unknown; errors?: GraphQLError[] } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      body = undefined;
+    }
+    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    const codes = errors.map((e) => String(e.extensions?.code ?? ''));
+    if (codes.includes('UNAUTHENTICATED') || (response.status === 401 && errors.length === 0)) {
+      const refused = errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+      throw new CredentialRefusedError(typeof refused?.message === 'string' ? refused.message : 'the node credential was refused');
+    }
+    if (response.status >= 500 || typeof body !== 'object' || body === null) {
+      throw new GatewayUnavailableError(`the gateway at ${this.url} answered HTTP ${response.status}${body ? '' : ' without a GraphQL response'}`);
+    }
+    const first = errors[0];
+    if (first) {
+      const code = codes[0] || (response.status >= 400 ? `HTTP_${response.status}` : 'UNKNOWN');
+      const message = typeof first.message === 'string' ? first.message : 'no message';
+      if (TRANSIENT_CODES.has(code)) throw new GatewayUnavailableError(`the gateway could not answer now (${code}: ${message})`);
+      if (code === 'CHALLENGE_FAILED') throw new ChallengeFailedError(typeof first.extensions?.reason === 'string' ? first.extensions.reason : 'UNKNOWN', message);
+      throw new GatewayRequestError(code, message, typeof first.extensions?.field === 'string' ? first.extensions.field : undefined);
+    }
+    if (response.status >= 400 || typeof body.data !== 'object' || body.data === null) {
+      throw new GatewayRequestError(`HTTP_${response.status}`, `the gateway answered HTTP ${response.status} without data`);
+    }
+    return body.data as T;
+  }
+
+  async joinSession(adapter?: string): Promise<WorkerSession> {
+    const data = await this.request<{ joinSession: WorkerSession }>(`mutation($adapter: String) { joinSession(adapter: $adapter) { ${SESSION_FIELDS} } }`, { adapter: adapter ?? null });
+    return expectShape(data.joinSession, 'joinSession', isSession);
+  }
+
+  async requestCertification(claimedTflops: number): Promise<ChallengeTicket> {
+    const data = await this.request<{ requestCertification: ChallengeTicket }>(`mutation($t: Float!) { requestCertification(claimedTflops: $t) { ${TICKET_FIELDS} } }`, { t: claimedTflops });
+    return expectShape(data.requestCertification, 'requestCertification', isTicket);
+  }
+
+  /** Sends the commitment; the answer is which rows to open and the Freivalds vectors. */
+  async commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest> {
+    const data = await this.request<{ commitChallenge: OpenRequest }>(`mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`, { id: challengeId, c: commitment });
+    return expectShape(data.commitChallenge, 'commitChallenge', isOpenRequest);
+  }
+
+  async answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict> {
+    const data = await this.request<{ answerChallenge: ChallengeVerdict }>(`mutation($id: ID!, $o: JSON!) { answerChallenge(challengeId: $id, opening: $o) { ${VERDICT_FIELDS} } }`, { id: challengeId, o: opening });
+    return expectShape(data.answerChallenge, 'answerChallenge', isVerdict);
+  }
+
+  async heartbeat(sessionId: string): Promise<HeartbeatAck> {
+    const data = await this.request<{ heartbeat: HeartbeatAck }>(`mutation($s: ID!) { heartbeat(sessionId: $s) { status challenge { ${TICKET_FIELDS} } } }`, { s: sessionId });
+    return expectShape(data.heartbeat, 'heartbeat', (x): x is HeartbeatAck => isObject(x) && typeof x['status'] === 'string' && (x['challenge'] === null || isTicket(x['challenge'])));
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  // Duck-typed: fetch's errors may come from another realm (instanceof Error is not reliable).
+  const e = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  if (e?.name === 'TimeoutError') return 'timed out';
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  if (typeof e?.cause?.message === 'string') return e.cause.message;
+  return typeof e?.message === 'string' ? e.message : String(error);
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNullableString = (x: unknown) => x === null || x === undefined || typeof x === 'string';
+
+function isSession(x: unknown): x is WorkerSession {
+  return (
+    isObject(x) &&
+    typeof x['sessionId'] === 'string' &&
+    typeof x['nodeId'] === 'string' &&
+    typeof x['status'] === 'string' &&
+    typeof x['heartbeatIntervalMs'] === 'number' &&
+    x['heartbeatIntervalMs'] > 0 &&
+    typeof x['challengeSize'] === 'number' &&
+    typeof x['precision'] === 'string' &&
+    isNullableString(x['certifiedUntil'])
+  );
+}
+
+function isChallenge(x: unknown): x is Challenge {
+  return isObject(x) && typeof x['id'] === 'string' && typeof x['seed'] === 'string' && ['m', 'n', 'k', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number');
+}
+
+function isTicket(x: unknown): x is ChallengeTicket {
+  return isObject(x) && typeof x['id'] === 'string' && typeof x['purpose'] === 'string' && isChallenge(x['challenge']);
+}
+
+function isOpenRequest(x: unknown): x is OpenRequest {
+  return isObject(x) && typeof x['challengeId'] === 'string' && Array.isArray(x['rows']) && Array.isArray(x['r']);
+}
+
+function isVerdict(x: unknown): x is ChallengeVerdict {
+  return isObject(x) && typeof x['ok'] === 'boolean' && isObject(x['node']) && typeof x['node']['status'] === 'string';
+}
+
+function expectShape<T>(value: unknown, what: string, check: (x: unknown) => x is T): T {
+  if (!check(value)) throw new GatewayRequestError('BAD_RESPONSE', `the gateway's answer to ${what} is not what the protocol says: ${JSON.stringify(value)?.slice(0, 200)}`);
+  return value;
+}

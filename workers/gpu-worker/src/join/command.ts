@@ -1,0 +1,88 @@
+/**
+ * `gpu-worker join`: the options, the GPU (adapter printed, tuned kernel plugged into the
+ * challenge prover), the gateway client and the stop signals around a WorkerAgent.
+ */
+import { readFile } from 'node:fs/promises';
+import { proveChallenge } from '../challenge/prover';
+import { tunedMatmul } from '../challenge/tuned';
+import { openGpu } from '../gpu/webgpu';
+import { EXIT, WorkerAgent } from './agent';
+import { measureClaim } from './claim';
+import { GatewayClient } from './client';
+import { credentialFromFile, parseJoinArgs } from './options';
+import { consoleReporter } from './report';
+
+export interface JoinIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processIo: JoinIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export async function runJoin(args: string[], env: NodeJS.ProcessEnv = process.env, io: JoinIo = processIo): Promise<number> {
+  const parsed = parseJoinArgs(args, env);
+  if (!parsed.ok) {
+    io.err(`gpu-worker: ${parsed.error}`);
+    return EXIT.usage;
+  }
+  const { options } = parsed;
+  let credential: string;
+  if ('file' in options.credential) {
+    const file = options.credential.file;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      io.err(`gpu-worker: cannot read the credential file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return EXIT.usage;
+    }
+    const read = credentialFromFile(text, file);
+    if (!read.ok) {
+      io.err(`gpu-worker: ${read.error}`);
+      return EXIT.usage;
+    }
+    credential = read.credential;
+  } else credential = options.credential.env;
+
+  const report = consoleReporter(options.json, io.out, io.err);
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) report({ event: 'stopped', signal });
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const gpu = await openGpu();
+  try {
+    report({ event: 'adapter', adapter: gpu.adapter });
+    const tuned = await tunedMatmul(gpu.device, gpu.adapter, { onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`) });
+    report({ event: 'kernel', variant: tuned.variant, gflops: tuned.gflops, fromCache: tuned.fromCache, ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}) });
+    const prove = (challenge: Parameters<typeof proveChallenge>[1]) => proveChallenge(gpu.device, challenge, { matmul: tuned.runner });
+    try {
+      const agent = new WorkerAgent({
+        client: new GatewayClient(options.gateway, credential),
+        prove: async (challenge) => {
+          const proof = await prove(challenge);
+          return { commitment: proof.commitment, timings: proof.timings, open: (request) => proof.product.open(request) };
+        },
+        measureClaim: (size, precision) => measureClaim(async (challenge) => (await prove(challenge)).timings.totalMs, size, precision),
+        ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
+        adapter: gpu.adapter.description || gpu.adapter.device,
+        once: options.once,
+        report,
+        signal: controller.signal,
+      });
+      return await agent.run();
+    } finally {
+      tuned.destroy();
+    }
+  } finally {
+    gpu.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What `gpu-worker join` tells its user: one event per line, as text or (--json) as JSON objects.
+ * Pure formatting; the agent decides what happens.
+ */
+import type { AdapterDescription } from '../gpu/webgpu';
+
+export type JoinEvent =
+  | { event: 'adapter'; adapter: AdapterDescription }
+  | { event: 'kernel'; variant: string; gflops: number | null; fromCache: boolean; fallbackReason?: string }
+  | { event: 'joined'; gateway: string; sessionId: string; nodeId: string; status: string; heartbeatIntervalMs: number; challengeSize: number; precision: string; certifiedUntil: string | null }
+  | { event: 'claim'; claimTflops: number; source: 'option' | 'measured'; measuredTflops?: number; size?: number; safetyFactor?: number }
+  | { event: 'challenge'; purpose: string; challengeId: string; m: number; n: number; k: number; allowedMs: number }
+  | { event: 'committed'; challengeId: string; computeMs: number; totalMs: number }
+  | {
+      event: 'verdict';
+      purpose: string;
+      challengeId: string;
+      ok: boolean;
+      reason: string | null;
+      detail: string | null;
+      measuredTflops: number | null;
+      status: string;
+      tflopsPerGpu: number | null;
+      certifiedUntil: string | null;
+    }
+  | { event: 'certified'; status: string; certifiedUntil: string | null }
+  | { event: 'status'; status: string }
+  | { event: 'retry'; attempt: number; delayMs: number; error: string }
+  | { event: 'refused'; message: string }
+  | { event: 'error'; message: string }
+  | { event: 'stopped'; signal: string };
+
+export const REFUSED_LINE = 'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
+
+const tflops = (x: number | null | undefined) => (x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2));
+
+export function formatEvent(e: JoinEvent): string {
+  switch (e.event) {
+    case 'adapter': {
+      const a = e.adapter;
+      return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture})`;
+    }
+    case 'kernel':
+      return e.fallbackReason
+        ? `matmul kernel: ${e.variant}; autotuning found nothing usable (${e.fallbackReason})`
+        : `matmul kernel: ${e.variant} (autotuned${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
+    case 'joined':
+      return (
+        `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
+        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges n=${e.challengeSize} ${e.precision}`
+      );
+    case 'claim':
+      return e.source === 'option'
+        ? `claiming ${tflops(e.claimTflops)} TFLOP/s (--claim-tflops)`
+        : `claiming ${tflops(e.claimTflops)} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
+    case 'challenge':
+      return `${e.purpose.toLowerCase()} challenge ${e.challengeId}: ${e.m}×${e.k}·${e.k}×${e.n}, ${e.allowedMs} ms allowed`;
+    case 'committed':
+      return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (product ${Math.round(e.computeMs)} ms on the GPU)`;
+    case 'verdict':
+      return e.ok
+        ? `${e.purpose.toLowerCase()} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +
+            `${e.tflopsPerGpu === null ? '' : ` at ${tflops(e.tflopsPerGpu)} TFLOP/s per GPU`}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}`
+        : `${e.purpose.toLowerCase()} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${e.status === 'UNKNOWN' ? '' : `; node ${e.status}`}`;
+    case 'certified':
+      return `node is ${e.status}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}: no certification needed now`;
+    case 'status':
+      return `node status: ${e.status}`;
+    case 'retry':
+      return `${e.error}: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s`;
+    case 'refused':
+      return REFUSED_LINE;
+    case 'error':
+      return e.message;
+    case 'stopped':
+      return `stopped (${e.signal})`;
+  }
+}
+
+export type Reporter = (event: JoinEvent) => void;
+
+/** Text lines (stdout; retries, errors and refusals on stderr), or one JSON object per line on stdout. */
+export function consoleReporter(json: boolean, out: (line: string) => void, err: (line: string) => void): Reporter {
+  return (event) => {
+    if (event.event === 'refused') err(REFUSED_LINE);
+    if (json) out(JSON.stringify(event));
+    else if (event.event === 'retry' || event.event === 'error') err(`gpu-worker: ${formatEvent(event)}`);
+    else if (event.event !== 'refused') out(`gpu-worker: ${formatEvent(event)}`);
+  };
+}
