@@ -34,7 +34,7 @@ describe('trading through GraphQL', () => {
   const balances = async (id: string) => (await m.ok<{ account: Record<string, string> }>(ACCOUNT, { id })).account;
 
   beforeAll(async () => {
-    m = await Marketplace.start({ GPU_HOUR_MS: String(HOUR_MS), LEASE_METER_INTERVAL_MS: '300' });
+    m = await Marketplace.start({ GPU_HOUR_MS: String(HOUR_MS), LEASE_METER_INTERVAL_MS: '300', LEASE_CHARGE_DELAY_MS: '0' });
     await m.ok(`mutation { a: openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id }
                           b: openMarket(input: { marketId: "a100", gpuClass: "A100-80GB", minTflopsPerGpu: 10, tickSize: "0.05", feeRateBps: 100 }) { id } }`);
     for (const p of ['p1', 'p2']) keys[p] = await m.account(p, ['provider']);

@@ -15,6 +15,12 @@ const configSchema = serviceConfigSchema(4103).extend({
   ...eventSourcingConfigShape,
   /** How often running leases are charged (and ended leases settled). */
   LEASE_METER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /**
+   * Leases are charged this far in arrears: at least the time a lost node takes to be declared
+   * lost (capacity's HEARTBEAT_TIMEOUT_MS plus its watchdog interval), so a breach finds nothing
+   * undelivered already paid.
+   */
+  LEASE_CHARGE_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 @Module({})

@@ -129,7 +129,10 @@ export class WorkersResolver {
     return ticket;
   }
 
-  @Mutation(() => GraphQLJSON, { description: 'Commits to C (a Commitment); answers the OpenRequest: the rows to open and the vectors r, drawn only now.' })
+  @Mutation(() => GraphQLJSON, {
+    description:
+      'Commits to C (a Commitment); answers the OpenRequest: the rows to open and the vectors r, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.',
+  })
   async commitChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,

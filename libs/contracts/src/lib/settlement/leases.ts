@@ -31,6 +31,12 @@ export const openLeaseSchema = z.object({
   end: iso,
 });
 export const leaseRefSchema = z.object({ accountId: entityId, leaseId: entityId });
+/**
+ * Charge a lease for its delivery up to `upTo` (never past the decider's clock). The meter charges
+ * in arrears, by at least the time a node's loss takes to be noticed, so that a breach never finds
+ * undelivered time already paid to the provider.
+ */
+export const meterLeaseSchema = leaseRefSchema.extend({ upTo: iso.optional() });
 export const endLeaseEarlySchema = leaseRefSchema.extend({
   /** Why the provider stopped delivering: the buyer gets back what was not delivered. */
   reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'NODE_SUSPENDED']),
@@ -80,6 +86,7 @@ export const revokeApiKeySchema = z.object({ accountId: entityId, keyId: entityI
 export const apiKeyRevokedSchema = revokeApiKeySchema.extend({ keyHash: issueApiKeySchema.shape.keyHash, roles: issueApiKeySchema.shape.roles });
 
 export type OpenLease = z.infer<typeof openLeaseSchema>;
+export type MeterLease = z.infer<typeof meterLeaseSchema>;
 export type LeaseCharged = z.infer<typeof leaseChargedSchema>;
 export type SlaCredited = z.infer<typeof slaCreditedSchema>;
 export type CreditEarnings = z.infer<typeof creditEarningsSchema>;

@@ -333,7 +333,8 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
             );
           const at = command.data.lastHeartbeatAt ?? now.toISOString();
           const events: NodeEvent[] = [{ type: 'capacity.NodeLost', data: command.data }];
-          if (!state.suspended) {
+          // Only a node that could be selling breaks a promise by going silent.
+          if (!state.suspended && state.certification) {
             events.push({
               type: 'capacity.SlaBreached',
               data: {

@@ -42,7 +42,7 @@ describe('nodes projection', () => {
       status: 'CERTIFIED', tflopsF32: '312.5', efficiency: '', tier: 'bronze', expiresAt: '2026-07-01T12:00:00.000Z', certifiedBy: 'admin',
     });
     expect(hash(model, rm.node('n1'))['tflopsF16']).toBeUndefined();
-    expect((model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown)).toEqual([{ ...certified().data, at: at(2) }]);
+    expect((model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown)).toEqual([{ ...certified().data, ok: true, at: at(2) }]);
   });
 
   it('keeps every certification in order, the node showing the latest, with nothing left from an earlier one', () => {

@@ -58,7 +58,7 @@ function registration(event: Envelope): RedisOp[] {
       { op: 'hset', key, field: 'certifiedBy', value: c.method },
       { op: 'hdel', key, field: 'suspendedReason' },
       ...(c.method === 'challenge' ? [{ op: 'del', key: rm.challenge(c.nodeId) } as const] : []),
-      { op: 'rpush', key: rm.certifications(c.nodeId), value: JSON.stringify({ ...c, at: event.time }) },
+      { op: 'rpush', key: rm.certifications(c.nodeId), value: JSON.stringify({ ...c, ok: true, at: event.time }) },
     ];
   }
   return [];

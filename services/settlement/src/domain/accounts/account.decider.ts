@@ -161,11 +161,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
 
       case 'settlement.MeterLease': {
-        const { accountId, leaseId } = command.data;
+        const { accountId, leaseId, upTo } = command.data;
         const lease = state.leases?.[leaseId];
         if (!lease)
           return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
-        const charged = charge(accountId, leaseId, lease, now.getTime());
+        const until = Math.min(upTo ? Date.parse(upTo) : now.getTime(), now.getTime());
+        const charged = charge(accountId, leaseId, lease, until);
         return charged
           ? accept({ type: 'settlement.LeaseCharged', data: charged })
           : reject('BAD_USER_INPUT', `nothing of lease ${leaseId} is due yet`, 'leaseId');
