@@ -13,6 +13,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] | string; disable?: boolean };
   environment?: Record<string, string | number | null>;
+  command?: string[];
   ports?: string[];
 }
 interface ComposeConfig {
@@ -97,9 +98,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('starts the GPU worker once the gateway is healthy, pointed at its GraphQL endpoint', () => {
+  it('starts the GPU worker once the gateway is healthy, joining the marketplace at its GraphQL endpoint', () => {
     const worker = service('gpu-worker');
     expect(worker.depends_on?.['gateway']?.condition).toBe('service_healthy');
-    expect(worker.environment?.['GATEWAY_URL']).toBe('http://gateway:4000/graphql');
+    expect(worker.environment?.['GPUX_GATEWAY_URL']).toBe('http://gateway:4000/graphql');
+    expect(worker.command).toEqual(['join']);
   });
 });
