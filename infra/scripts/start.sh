@@ -97,6 +97,12 @@ say "checking WebGPU with the gpu-worker's self-test"
 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker.log" | sed 's/^/  /' \
   || say "WARNING: the gpu-worker self-test failed (log: $LOGS_DIR/gpu-worker.log)"
 
+# A market to try at once: h100 with a provider, a buyer (their new API keys), a trade and a
+# resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
+say "opening the demo market"
+GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
+  || say "WARNING: the demo market could not be set up (above); the marketplace runs without it"
+
 cat <<TXT
 
 GPU Exchange is running.

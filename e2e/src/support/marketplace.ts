@@ -4,10 +4,17 @@
 // that stack instead (a `docker compose` one, say), and nothing is started here.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 
-const ROOT = resolve(__dirname, '../../..');
+/** The repository's root, found from here: from e2e/src/support, or from a compiled copy under dist/ (bench/trading imports this file). */
+function repositoryRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json')) && existsSync(join(dir, 'infra/runtime/run.js'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no repository root (a folder with nx.json) above ${from}`);
+  }
+}
+const ROOT = repositoryRoot(__dirname);
 export const SERVICES = ['settlement', 'orders', 'capacity', 'pricing', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -50,6 +57,8 @@ class ServiceProcess {
 export class Marketplace {
   readonly url: string;
   readonly adminKey: string;
+  /** The topic namespace of the services started here (undefined for an external stack). */
+  namespace: string | undefined;
   private readonly services = new Map<ServiceName, ServiceProcess>();
   private redis: DedicatedRedis | undefined;
 
@@ -82,6 +91,7 @@ export class Marketplace {
     const gatewayPort = await services[services.length - 1]!.port;
     const market = new Marketplace(`http://127.0.0.1:${gatewayPort}/graphql`, adminKey);
     market.redis = redis;
+    market.namespace = common.TOPIC_NAMESPACE;
     for (const s of services) market.services.set(s.name, s);
     // The event-sourced services first (they create their topics), then the gateway.
     await Promise.all(services.filter((s) => s.name !== 'gateway').map((s) => s.start()));

@@ -1,0 +1,60 @@
+// Where the CPU goes during a run: the processes of the benchmark's marketplace (found by their
+// TOPIC_NAMESPACE), the Kafka broker, the marketplace's redis-server and the benchmark itself, read
+// from /proc (Linux). Diagnostic only: on another system the figures are simply absent.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid: number): number {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** The processes to watch, by name: the namespace's services, the Kafka broker, Redis on `redisPort`. */
+export function watchedProcesses(namespace: string, redisPort: number): Map<string, number> {
+  const found = new Map<string, number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    const cmdline = read(`/proc/${pid}/cmdline`)?.split('\0') ?? [];
+    const service = cmdline.find((a) => a.startsWith('services/'));
+    if (service && cmdline.some((a) => a.endsWith('infra/runtime/run.js'))) {
+      if (read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`)) found.set(service.slice('services/'.length), Number(pid));
+    } else if (cmdline.includes('kafka.Kafka')) {
+      found.set('kafka', Number(pid));
+    } else if (/redis-server/.test(cmdline[0] ?? '') && new RegExp(`[: ]${redisPort}\\b`).test(cmdline.join(' '))) {
+      found.set('redis', Number(pid));
+    }
+  }
+  return found;
+}
+
+/** Starts measuring; the function returned gives the cores each process used since (1 = one core busy). */
+export function cpuMeter(processes: Map<string, number>): () => Record<string, number> {
+  const started = performance.now();
+  const before = new Map([...processes].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const self = process.cpuUsage();
+  return () => {
+    const seconds = (performance.now() - started) / 1000;
+    const cores: Record<string, number> = {};
+    for (const [name, pid] of processes) cores[name] = Number(((cpuSeconds(pid) - (before.get(name) ?? 0)) / seconds).toFixed(2));
+    const used = process.cpuUsage(self);
+    cores['bench'] = Number(((used.user + used.system) / 1e6 / seconds).toFixed(2));
+    return cores;
+  };
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// The demo market of `npm start`: through the GraphQL API and the admin key, it opens market h100
+// (H100-80GB, at least 40 certified TFLOP/s per GPU, tick 0.01, fee 2.5 %), a provider and a buyer
+// account with fresh API keys (printed), a deposit, a node of the provider marked certified by the
+// admin (a real gpu-worker will certify it once it joins), an ask and a bid that trade, and a bid
+// that rests; then one line of the market's prices. Safe to run again: every command carries an
+// idempotency key or is skipped when its result exists, so a restart creates nothing twice; only
+// the API keys are new each time (a key is shown once, when it is created).
+//
+//   GATEWAY_URL=http://127.0.0.1:4000/graphql ADMIN_API_KEY=… node infra/scripts/demo.js
+'use strict';
+
+const URL_ = process.env.GATEWAY_URL || 'http://127.0.0.1:4000/graphql';
+const ADMIN = process.env.ADMIN_API_KEY;
+const MARKET = 'h100';
+const PROVIDER = 'demo-provider';
+const BUYER = 'demo-buyer';
+const NODE = 'demo-h100-node-1';
+const DEPOSIT = '10000.00';
+
+class ApiError extends Error {
+  constructor(errors) {
+    super(errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
+    this.code = errors[0]?.extensions?.code;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One GraphQL operation. Right after `npm start` the services may still be taking their
+ * partitions: a TIMEOUT or a refused connection is retried (with the same idempotency key).
+ */
+async function gql(query, variables = {}, key = ADMIN) {
+  for (let attempt = 1; ; attempt++) {
+    let body;
+    try {
+      const response = await fetch(URL_, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      body = await response.json();
+    } catch (error) {
+      if (attempt >= 10) throw new Error(`cannot reach ${URL_}: ${error.message}`);
+      await sleep(1000);
+      continue;
+    }
+    if (!body.errors?.length) return body.data;
+    const failure = new ApiError(body.errors);
+    if (failure.code !== 'TIMEOUT' || attempt >= 5) throw failure;
+    await sleep(1000);
+  }
+}
+
+/** Runs a command whose repetition is refused with ALREADY_EXISTS: true when it did something. */
+async function once(query, variables, key) {
+  try {
+    await gql(query, variables, key);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'ALREADY_EXISTS') return false;
+    throw error;
+  }
+}
+
+const OPEN_ACCOUNT = 'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }';
+
+async function account(id, owner, roles) {
+  const opened = await once(OPEN_ACCOUNT, { id, owner });
+  const { createApiKey } = await gql('mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }', { id, roles });
+  return { opened, key: createApiKey.key };
+}
+
+/** The buyer's deposit, once: skipped when its ledger shows it, and idempotent by key besides. */
+async function deposit(id) {
+  for (let after = null; ; ) {
+    const { account: a } = await gql('query($id: ID!, $after: String) { account(id: $id) { ledger(first: 100, after: $after) { edges { node { kind reference } } pageInfo { endCursor hasNextPage } } } }', { id, after });
+    if (!a) break;
+    if (a.ledger.edges.some((e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit')) return false;
+    if (!a.ledger.pageInfo.hasNextPage) break;
+    after = a.ledger.pageInfo.endCursor;
+  }
+  await gql('mutation($id: ID!, $a: String!) { deposit(accountId: $id, amount: $a, reference: "demo deposit", idempotencyKey: "demo-deposit-1") { id } }', { id, a: DEPOSIT });
+  return true;
+}
+
+const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status gpus filledGpus price } }';
+const place = async (key, input) => (await gql(PLACE, { i: { marketId: MARKET, ...input } }, key)).placeOrder;
+/** "2.500000" as "2.50", "9992.415000" as "9992.415": no zeros past the cents. */
+const usd = (amount) => (amount == null ? '–' : amount.replace(/(\.\d\d\d*?)0+$/, '$1'));
+const describe = (side, o) => `${side} ${o.gpus} GPU${o.gpus === 1 ? '' : 's'} at ${usd(o.price)}: ${o.status}${o.filledGpus && o.status !== 'FILLED' ? ` (${o.filledGpus} filled)` : ''}`;
+
+async function main() {
+  if (!ADMIN) throw new Error('ADMIN_API_KEY is not set: the demo needs the gateway\'s admin key');
+
+  const marketOpened = await once('mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }');
+  const provider = await account(PROVIDER, 'Demo GPU provider', ['PROVIDER']);
+  const buyer = await account(BUYER, 'Demo GPU buyer', ['BUYER']);
+  const deposited = await deposit(BUYER);
+
+  const registered = await once(
+    'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
+    { i: { marketId: MARKET, gpuModel: 'H100-80GB', gpus: 8, region: 'eu-west', nodeId: NODE } },
+    provider.key,
+  );
+  // Certified by the admin for now (a real gpu-worker proves it later); renewed when it would
+  // lapse within a week.
+  const { node } = await gql('query($n: ID!) { node(id: $n) { status certifiedUntil providerId } }', { n: NODE });
+  if (node?.providerId !== PROVIDER) throw new Error(`node ${NODE} belongs to ${node?.providerId ?? 'nobody'}, not ${PROVIDER}`);
+  const certify = node.status !== 'CERTIFIED' || Date.parse(node.certifiedUntil) < Date.now() + 7 * 24 * 3_600_000;
+  if (certify) await gql('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 51.2) { status } }', { n: NODE });
+
+  // The provider offers 4 GPUs for up to 4 hours at 2.50; the buyer takes 2 for an hour at that
+  // price, and bids 2.40 for one more, which rests. Placed once: not when the accounts already
+  // have orders, and a retry or a quick restart is deduplicated by the clientOrderIds.
+  const hasOrders = async (key) => (await gql('{ myOrders(first: 1) { totalCount } }', {}, key)).myOrders.totalCount > 0;
+  let orders = 'placed at an earlier start';
+  if (!(await hasOrders(provider.key)) || !(await hasOrders(buyer.key))) {
+    const ask = await place(provider.key, { side: 'ASK', gpus: 4, hours: 4, price: '2.50', nodeId: NODE, clientOrderId: 'demo-ask-1' });
+    const bid = await place(buyer.key, { side: 'BID', gpus: 2, hours: 1, price: '2.50', clientOrderId: 'demo-bid-1' });
+    const resting = await place(buyer.key, { side: 'BID', gpus: 1, hours: 1, price: '2.40', clientOrderId: 'demo-bid-2' });
+    const { order: askNow } = await gql('query($id: ID!) { order(id: $id) { id status gpus filledGpus price } }', { id: ask.id }, provider.key);
+    orders = `${describe('ask', askNow ?? ask)}; ${describe('bid', bid)}; ${describe('bid', resting)}`;
+  }
+
+  // Prices are folded by the pricing service a moment after the trade.
+  let ticker;
+  for (let i = 0; i < 50; i++) {
+    ticker = (await gql('{ market(id: "h100") { ticker { bestBid bestAsk last trades } } }', {}, buyer.key)).market.ticker;
+    if (ticker.last && ticker.bestBid && ticker.bestAsk) break;
+    await sleep(100);
+  }
+  const { me } = await gql('{ me { balance held escrow } }', {}, buyer.key);
+
+  const status = (done, yes, no) => (done ? yes : no);
+  console.log(`market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${status(marketOpened, 'opened', 'already open')}`);
+  console.log(`provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key}`);
+  console.log(`         node ${NODE}: 8 × H100-80GB, ${status(registered, 'registered', 'registered before')}, ${status(certify, 'certified now', 'certified')} (by the admin, 51.2 TFLOP/s per GPU)`);
+  console.log(`buyer    ${BUYER} (${status(buyer.opened, 'opened', 'exists')}), API key ${buyer.key}`);
+  console.log(`         deposit ${DEPOSIT} ${status(deposited, 'credited', 'credited before')}; balance ${usd(me.balance)}, held ${usd(me.held)}, in lease escrow ${usd(me.escrow)}`);
+  console.log(`orders   ${orders}`);
+  console.log(`h100     best bid ${usd(ticker.bestBid)}, best ask ${usd(ticker.bestAsk)}, last ${usd(ticker.last)} (${ticker.trades} trade${ticker.trades === 1 ? '' : 's'})`);
+  const query = '{ me { balance held escrow } market(id: \\"h100\\") { ticker { bestBid bestAsk last } } }';
+  console.log(`try      curl -s ${URL_} -H 'content-type: application/json' -H 'authorization: Bearer ${buyer.key}' -d '{"query":"${query}"}'`);
+}
+
+main().catch((error) => {
+  console.error(`demo: ${error.message}`);
+  process.exit(1);
+});
