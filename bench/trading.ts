@@ -8,8 +8,6 @@
  * concurrencies: sustained orders/s and p50/p99; and, at each, the ceiling of the same gateway,
  * client and concurrency: the query `{ __typename }`. The last line is one JSON object.
  */
-import { EVENT_SOURCED_SERVICES, topicsOf } from '@gpux/contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import { Marketplace } from '../e2e/src/support/marketplace';
 import { autocannon, AutocannonRequest, AutocannonResult } from './trading/autocannon';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
@@ -150,7 +148,6 @@ async function main() {
     }
   } finally {
     await m.stop();
-    if (m.namespace) await deleteTopics(m.namespace);
   }
   // Headline: the most orders/s with no failures and p99 within the target, else the most orders/s.
   const clean = runs.filter((r) => r.errors + r.timeouts + r.non2xx + Object.values(r.graphqlErrors).reduce((a, b) => a + b, 0) === 0);
@@ -176,22 +173,6 @@ async function main() {
       runs,
     })}\n`,
   );
-}
-
-/** The benchmark's topics, so a shared broker does not fill up with them. */
-async function deleteTopics(namespace: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'bench-trading', brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = EVENT_SOURCED_SERVICES.flatMap((s) => topicsOf(s, namespace).map((t) => t.name));
-    const existing = new Set(await admin.listTopics());
-    await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) });
-  } catch (error) {
-    log(`could not delete the benchmark's topics: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
 }
 
 main().catch((error: unknown) => {

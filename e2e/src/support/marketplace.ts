@@ -5,7 +5,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { EVENT_SOURCED_SERVICES, topicsOf } from '@gpux/contracts';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { Kafka, logLevel } from 'kafkajs';
 
 /** The repository's root, found from here: from e2e/src/support, or from a compiled copy under dist/ (bench/trading imports this file). */
 function repositoryRoot(from: string): string {
@@ -112,9 +114,11 @@ export class Marketplace {
     return this.redis.url;
   }
 
+  /** Stops what it started, and deletes its topics so a shared broker does not fill up with them. */
   async stop(): Promise<void> {
     await Promise.all([...this.services.values()].map((s) => s.stop()));
     await this.redis?.stop();
+    if (this.namespace) await deleteTopics(this.namespace);
   }
 
   async gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, key: string | null = this.adminKey): Promise<GraphQLResponse<T>> {
@@ -139,5 +143,20 @@ export class Marketplace {
     if (deposit !== '0') await this.ok(`mutation($id: ID!, $a: String!) { deposit(accountId: $id, amount: $a) { id } }`, { id, a: deposit });
     const r = await this.ok<{ createApiKey: { key: string } }>(`mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }`, { id, roles: roles.map((r) => r.toUpperCase()) });
     return r.createApiKey.key;
+  }
+}
+
+async function deleteTopics(namespace: string): Promise<void> {
+  const kafka = new Kafka({ clientId: `e2e-${namespace}`, brokers: infraEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const ours = new Set(EVENT_SOURCED_SERVICES.flatMap((s) => topicsOf(s, namespace).map((t) => t.name)));
+    const existing = (await admin.listTopics()).filter((t) => ours.has(t));
+    if (existing.length) await admin.deleteTopics({ topics: existing });
+  } catch (error) {
+    process.stderr.write(`could not delete the topics of namespace ${namespace}: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

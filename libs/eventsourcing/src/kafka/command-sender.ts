@@ -15,6 +15,8 @@ export interface OutgoingCommand {
   correlationId?: string;
 }
 
+const MAX_POLL_MS = 50;
+
 /** No outcome within the time allowed: the command may still be decided; look it up by its key. */
 export class CommandTimeoutError extends Error {
   constructor(
@@ -80,15 +82,21 @@ export class CommandSender {
     return parseOutcome(hash, events);
   }
 
-  /** Waits for the outcome of a dispatched command. */
+  /**
+   * Waits for the outcome of a dispatched command: polls, from every `pollMs` (2 ms) doubling to
+   * every 50 ms, so a quick outcome is seen at once and a slow one does not cost a Redis round
+   * trip every few milliseconds per waiting request.
+   */
   async awaitOutcome(idempotencyKey: string, timeoutMs: number): Promise<CommandOutcome> {
     const deadline = Date.now() + timeoutMs;
-    const pollMs = this.options.pollMs ?? 5;
+    let pause = this.options.pollMs ?? 2;
     for (;;) {
       const outcome = await this.outcome(idempotencyKey);
       if (outcome) return outcome;
-      if (Date.now() >= deadline) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
-      await new Promise((r) => setTimeout(r, pollMs));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+      pause = Math.min(pause * 2, MAX_POLL_MS);
     }
   }
 

@@ -97,6 +97,8 @@ export class ProcessManagerRunner {
     await consumer.connect();
     await consumer.subscribe({ topic: this.input, fromBeginning: true });
     await consumer.run({
+      // Each partition has its own transactional producer: they can all move at once.
+      partitionsConsumedConcurrently: topic(this.options.from, 'events').partitions,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {

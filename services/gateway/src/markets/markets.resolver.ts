@@ -6,7 +6,7 @@ import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
-import { IDEMPOTENCY_KEY } from '../api/idempotency';
+import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { formatMoney, parseMoney } from '../domain/money';
 import { Candle, CANDLE_LIMIT, Interval, MarketView, OrderBookView, Ticker, toBook, toCandle, toTicker, toTrade, Trade, TradeConnection } from './markets.views';
@@ -67,14 +67,18 @@ export class MarketsResolver {
     if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
     if (tick.micros <= 0) throw apiError('BAD_USER_INPUT', 'tickSize must be greater than zero', 'tickSize');
     const data = { marketId: input.marketId, gpuClass: input.gpuClass, minTflopsPerGpu: input.minTflopsPerGpu, tickSize: tick.micros, feeRateBps: input.feeRateBps };
-    await this.commands.execute('orders', { type: OrdersCommands.openMarket.type, subject: input.marketId, data, ...(idempotencyKey ? { idempotencyKey } : {}) }, rm.name);
+    await this.commands.execute('orders', command(OrdersCommands.openMarket.type, input.marketId, data, idempotencyKey), rm.name);
     return this.mustRead(input.marketId);
   }
 
   @Mutation(() => MarketView, { description: 'Closes a market (admin): every open order in it is cancelled and bids\' holds released.' })
-  async closeMarket(@Args('marketId', { type: () => ID }) marketId: string, @Context() context: RequestContext): Promise<MarketView> {
+  async closeMarket(
+    @Args('marketId', { type: () => ID }) marketId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<MarketView> {
     requireRole(context, 'admin');
-    await this.commands.execute('orders', { type: OrdersCommands.closeMarket.type, subject: marketId, data: { marketId } }, rm.name);
+    await this.commands.execute('orders', command(OrdersCommands.closeMarket.type, marketId, { marketId }, idempotencyKey), rm.name);
     return this.mustRead(marketId);
   }
 

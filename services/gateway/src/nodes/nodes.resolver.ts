@@ -5,6 +5,7 @@ import { RedisClient } from '@gpux/platform';
 import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { apiError } from '../api/errors';
+import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { GraphQLJSON } from '../api/json.scalar';
 import { RedisPubSub } from '../api/pubsub';
 
@@ -138,10 +139,15 @@ export class NodesResolver {
   }
 
   @Mutation(() => NodeView, { description: 'Revokes a node\'s credential (provider): its worker is refused until the credential is rotated.' })
-  async revokeNodeCredential(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext): Promise<NodeView> {
+  async revokeNodeCredential(
+    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<NodeView> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
-    await this.commands.execute('capacity', { type: CapacityCommands.revokeNodeCredential.type, subject: nodeId, data: { nodeId, providerId: p.accountId } }, rm.name);
+    const key = idempotencyKey && `revoke:${p.accountId}:${idempotencyKey}`;
+    await this.commands.execute('capacity', command(CapacityCommands.revokeNodeCredential.type, nodeId, { nodeId, providerId: p.accountId }, key), rm.name);
     return (await readNode(this.redis.redis, nodeId))!;
   }
 
@@ -196,11 +202,13 @@ export class NodesResolver {
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('tflopsPerGpu', { type: () => Float }) tflopsPerGpu: number,
     @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<NodeView> {
     requireRole(context, 'admin');
     if (!(validForHours >= 1 && validForHours <= 24 * 366)) throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
-    await this.commands.execute('capacity', { type: CapacityCommands.markNodeCertified.type, subject: nodeId, data: { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 } }, rm.name);
+    const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
+    await this.commands.execute('capacity', command(CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey), rm.name);
     const node = (await readNode(this.redis.redis, nodeId))!;
     await this.listed(node, tflopsPerGpu);
     return node;

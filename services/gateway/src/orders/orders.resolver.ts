@@ -6,6 +6,7 @@ import { requireRole, RequestContext } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
+import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { FillConnection, LeaseConnection, OrderConnection, OrderView, readFill, readLease, readOrder, Side, TimeInForce } from './orders.views';
@@ -86,11 +87,16 @@ export class OrdersResolver {
   }
 
   @Mutation(() => OrderView, { description: 'Cancels what is left of your order; a bid\'s hold for it is released.' })
-  async cancelOrder(@Args('orderId', { type: () => ID }) orderId: string, @Context() context: RequestContext): Promise<OrderView> {
+  async cancelOrder(
+    @Args('orderId', { type: () => ID }) orderId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<OrderView> {
     const p = requireRole(context, 'buyer', 'provider');
     const order = await readOrder(this.redis.redis, orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
-    await this.commands.execute('orders', { type: OrdersCommands.cancelOrder.type, subject: order.marketId, data: { marketId: order.marketId, orderId, accountId: p.accountId } }, rm.name);
+    const data = { marketId: order.marketId, orderId, accountId: p.accountId };
+    await this.commands.execute('orders', command(OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey && `cancel:${p.accountId}:${idempotencyKey}`), rm.name);
     return (await readOrder(this.redis.redis, orderId))!;
   }
 
