@@ -3,7 +3,7 @@ import { Envelope, HEADERS, MessageRegistry, MessageValidationError, WireMessage
 import { CompressionTypes, Kafka, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Decider, Message as DomainMessage } from '../domain/decider';
-import { fromKafka, toKafka } from './codec';
+import { fromKafka, toKafka, TRANSACTION_RETRY } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
 
@@ -130,9 +130,7 @@ export class PartitionWorker {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       transactionTimeout: 30_000,
-      // The coordinator answers CONCURRENT_TRANSACTIONS while it finishes the previous commit (a
-      // few ms): retry soon, not after the client's default 200 ms, or every transaction waits.
-      retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 15 },
+      retry: TRANSACTION_RETRY,
     });
     await this.producer.connect();
     this.logger.debug({ msg: 'producer initialised (older owners fenced)', transactionalId: this.transactionalId });

@@ -3,7 +3,7 @@ import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/cont
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { ProcessManager } from '../domain/process-manager';
-import { fromKafka, toKafka } from './codec';
+import { fromKafka, toKafka, TRANSACTION_RETRY } from './codec';
 import { deadLetter } from './dead-letter';
 
 export interface ProcessManagerRunnerOptions {
@@ -54,7 +54,7 @@ export class ProcessManagerRunner {
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 15 },
+      retry: TRANSACTION_RETRY,
     });
     await producer.connect();
     this.producers.set(partition, producer);
