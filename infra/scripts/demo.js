@@ -17,6 +17,11 @@ const PROVIDER = 'demo-provider';
 const BUYER = 'demo-buyer';
 const NODE = 'demo-h100-node-1';
 const DEPOSIT = '10000.00';
+// The machine's own adapter (lavapipe here, a GPU elsewhere) sells in a market of its own: its
+// worker, started by `npm start`, certifies it through a real challenge.
+const LOCAL_MARKET = 'local-webgpu';
+const LOCAL_NODE = 'demo-local-node';
+const CREDENTIAL_FILE = process.env.DEMO_NODE_CREDENTIAL_FILE;
 
 class ApiError extends Error {
   constructor(errors) {
@@ -91,6 +96,29 @@ const place = async (key, input) => (await gql(PLACE, { i: { marketId: MARKET, .
 const usd = (amount) => (amount == null ? '–' : amount.replace(/(\.\d\d\d*?)0+$/, '$1'));
 const describe = (side, o) => `${side} ${o.gpus} GPU${o.gpus === 1 ? '' : 's'} at ${usd(o.price)}: ${o.status}${o.filledGpus && o.status !== 'FILLED' ? ` (${o.filledGpus} filled)` : ''}`;
 
+/**
+ * The local node: registered once; its credential goes to CREDENTIAL_FILE (mode 600) for the
+ * worker. When the file is gone but the node exists, the credential is rotated for a new one.
+ */
+async function localNode(providerKey) {
+  await once(`mutation { openMarket(input: { marketId: "${LOCAL_MARKET}", gpuClass: "LOCAL-WEBGPU", minTflopsPerGpu: 0.001, tickSize: "0.01", feeRateBps: 250 }) { id } }`);
+  if (!CREDENTIAL_FILE) return 'no credential file given (DEMO_NODE_CREDENTIAL_FILE): not set up';
+  const fs = require('node:fs');
+  const { node } = await gql('query($n: ID!) { node(id: $n) { id } }', { n: LOCAL_NODE });
+  // A file left from an event log that was since deleted names a node that no longer exists.
+  if (node && fs.existsSync(CREDENTIAL_FILE)) return `registered before; credential in ${CREDENTIAL_FILE}`;
+  let credential;
+  try {
+    const r = await gql('mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }', { i: { marketId: LOCAL_MARKET, gpuModel: 'LOCAL-WEBGPU', gpus: 1, region: 'local', nodeId: LOCAL_NODE } }, providerKey);
+    credential = r.registerNode.credential;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'ALREADY_EXISTS')) throw error;
+    credential = (await gql('mutation($n: ID!) { rotateNodeCredential(nodeId: $n) { credential } }', { n: LOCAL_NODE }, providerKey)).rotateNodeCredential.credential;
+  }
+  fs.writeFileSync(CREDENTIAL_FILE, credential, { mode: 0o600 });
+  return `registered; credential in ${CREDENTIAL_FILE}`;
+}
+
 async function main() {
   if (!ADMIN) throw new Error('ADMIN_API_KEY is not set: the demo needs the gateway\'s admin key');
 
@@ -132,6 +160,7 @@ async function main() {
     await sleep(100);
   }
   const { me } = await gql('{ me { balance held escrow } }', {}, buyer.key);
+  const local = await localNode(provider.key);
 
   const status = (done, yes, no) => (done ? yes : no);
   console.log(`market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${status(marketOpened, 'opened', 'already open')}`);
@@ -140,6 +169,7 @@ async function main() {
   console.log(`buyer    ${BUYER} (${status(buyer.opened, 'opened', 'exists')}), API key ${buyer.key}`);
   console.log(`         deposit ${DEPOSIT} ${status(deposited, 'credited', 'credited before')}; balance ${usd(me.balance)}, held ${usd(me.held)}, in lease escrow ${usd(me.escrow)}`);
   console.log(`orders   ${orders}`);
+  console.log(`local    market ${LOCAL_MARKET} (this machine's WebGPU adapter, ≥ 0.001 TFLOP/s), node ${LOCAL_NODE}: ${local}`);
   console.log(`h100     best bid ${usd(ticker.bestBid)}, best ask ${usd(ticker.bestAsk)}, last ${usd(ticker.last)} (${ticker.trades} trade${ticker.trades === 1 ? '' : 's'})`);
   const query = '{ me { balance held escrow } market(id: \\"h100\\") { ticker { bestBid bestAsk last } } }';
   console.log(`try      curl -s ${URL_} -H 'content-type: application/json' -H 'authorization: Bearer ${buyer.key}' -d '{"query":"${query}"}'`);

@@ -14,6 +14,7 @@ LOGS_DIR="$GPUX_RUN_DIR/logs"
 detach=0
 
 stop_services() {
+  stop_pid "$PIDS_DIR/gpu-worker.pid" gpu-worker 15
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*}
     pid_alive "$PIDS_DIR/$name.pid" && kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
@@ -94,14 +95,25 @@ for entry in "${SERVICES[@]}"; do
 done
 
 say "checking WebGPU with the gpu-worker's self-test"
-node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker.log" | sed 's/^/  /' \
-  || say "WARNING: the gpu-worker self-test failed (log: $LOGS_DIR/gpu-worker.log)"
+node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker-selftest.log" | sed 's/^/  /' \
+  || say "WARNING: the gpu-worker self-test failed (log: $LOGS_DIR/gpu-worker-selftest.log)"
 
 # A market to try at once: h100 with a provider, a buyer (their new API keys), a trade and a
 # resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
 say "opening the demo market"
-GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
+credential_file="$GPUX_RUN_DIR/demo-node-credential"
+GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
+  node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
   || say "WARNING: the demo market could not be set up (above); the marketplace runs without it"
+
+# One worker: this machine's adapter joins as the demo's local node and certifies it through a
+# real challenge, then heartbeats (and reconnects by itself if the gateway goes away).
+if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid"; then
+  GPUX_GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" nohup node infra/runtime/run.js workers/gpu-worker join \
+    --credential-file "$credential_file" >"$LOGS_DIR/gpu-worker.log" 2>&1 </dev/null &
+  echo $! >"$PIDS_DIR/gpu-worker.pid"
+  say "gpu-worker joined as demo-local-node (log: $LOGS_DIR/gpu-worker.log)"
+fi
 
 cat <<TXT
 

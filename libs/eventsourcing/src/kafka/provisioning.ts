@@ -47,7 +47,27 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
  * Creates the topics that are missing, leaves those that match the registry, and refuses (throws
  * TopicMismatchError naming the topic and the difference) when an existing one disagrees.
  */
-export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; matched: string[] }> {
+export async function provisionTopics(admin: Admin, specs: TopicSpec[], timeoutMs = 30_000): Promise<{ created: string[]; matched: string[] }> {
+  // Services start side by side and create each other's topics: right after a creation the broker
+  // may still answer "does not host this topic-partition" or "not the leader". Those pass.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await provisionOnce(admin, specs);
+    } catch (error) {
+      if (error instanceof TopicMismatchError || !transient(error) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** A broker error that goes away by itself while new topics settle. */
+function transient(error: unknown): boolean {
+  const e = error as { retriable?: boolean; type?: string; message?: string } | null;
+  return Boolean(e && (e.retriable || /UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER/.test(e.type ?? '') || /does not host|not the leader|leader not available/i.test(e.message ?? '')));
+}
+
+async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; matched: string[] }> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
