@@ -141,7 +141,7 @@ export class WorkersResolver {
     const nodeId = this.node(context);
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
     const outcome = await this.commands.execute('capacity', { type: CapacityCommands.commitChallenge.type, subject: nodeId, data }, rm.name);
-    if (outcome.eventTypes.includes('capacity.ChallengeFailed')) {
+    if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       const entry = await this.lastEntry(nodeId);
       throw apiError('CHALLENGE_FAILED', `challenge ${challengeId} failed: ${entry.reason}: ${entry.detail}`, 'commitment', { reason: entry.reason });
     }
@@ -160,7 +160,7 @@ export class WorkersResolver {
     const outcome = await this.commands.execute('capacity', { type: CapacityCommands.answerChallenge.type, subject: nodeId, data: { nodeId, challengeId, opening } }, rm.name);
     const node = (await readNode(this.redis.redis, nodeId))!;
     const entry = await this.lastEntry(nodeId);
-    if (outcome.eventTypes.includes('capacity.ChallengeFailed')) {
+    if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       return { challengeId, ok: false, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.detail ? { detail: entry.detail } : {}), node };
     }
     const measured = entry.measuredTflops ?? entry.tflopsPerGpu?.f32;

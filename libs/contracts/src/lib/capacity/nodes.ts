@@ -68,7 +68,8 @@ export const declareNodeLostSchema = nodeRef.extend({ sessionId: entityId, lastH
 
 export const challengeIssuedSchema = nodeRef.extend({ purpose: challengePurposeSchema, challenge: protocolMessage });
 export const challengeCommittedSchema = nodeRef.extend({ challengeId: z.string(), commitment: protocolMessage, request: protocolMessage });
-export const challengeFailedSchema = nodeRef.extend({
+/** A challenge failed (a certification, or a spot check of a certified node), with the reason. */
+export const nodeCertificationFailedSchema = nodeRef.extend({
   challengeId: z.string(),
   purpose: challengePurposeSchema,
   reason: z.enum(['PROOF_INVALID', 'ROW_MISMATCH', 'FREIVALDS_FAILED', 'DEADLINE_MISSED', 'MALFORMED', 'SEED_MISMATCH']),
@@ -87,7 +88,7 @@ export const slaBreachedSchema = nodeRef.extend({
 });
 
 export type RegisterNode = z.infer<typeof registerNodeSchema>;
-export type ChallengeFailed = z.infer<typeof challengeFailedSchema>;
+export type NodeCertificationFailed = z.infer<typeof nodeCertificationFailedSchema>;
 export type SlaBreached = z.infer<typeof slaBreachedSchema>;
 export type NodeCertified = z.infer<typeof nodeCertifiedSchema>;
 
@@ -112,7 +113,7 @@ export const CapacityEvents = {
   sessionStarted: capacityMessages.define('capacity.SessionStarted', 'event', [{ version: 1, schema: startSessionSchema }]),
   challengeIssued: capacityMessages.define('capacity.ChallengeIssued', 'event', [{ version: 1, schema: challengeIssuedSchema }]),
   challengeCommitted: capacityMessages.define('capacity.ChallengeCommitted', 'event', [{ version: 1, schema: challengeCommittedSchema }]),
-  challengeFailed: capacityMessages.define('capacity.ChallengeFailed', 'event', [{ version: 1, schema: challengeFailedSchema }]),
+  nodeCertificationFailed: capacityMessages.define('capacity.NodeCertificationFailed', 'event', [{ version: 1, schema: nodeCertificationFailedSchema }]),
   spotChallengePassed: capacityMessages.define('capacity.SpotChallengePassed', 'event', [{ version: 1, schema: spotChallengePassedSchema }]),
   nodeLost: capacityMessages.define('capacity.NodeLost', 'event', [{ version: 1, schema: nodeLostSchema }]),
   slaBreached: capacityMessages.define('capacity.SlaBreached', 'event', [{ version: 1, schema: slaBreachedSchema }]),

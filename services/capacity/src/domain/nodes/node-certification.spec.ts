@@ -59,23 +59,23 @@ describe('node certification by challenge', () => {
     const wrong = new Node();
     const c1 = challengeOf(wrong.events(issue('certification'), T0));
     // Half of the rows not computed: caught unless no zeroed row is opened (16 of 48 opened).
-    expect(answer(wrong, c1, T0 + 4, { c: (c) => c.fill(0, 0, (48 * 48) / 2) })).toMatchObject([{ type: 'capacity.ChallengeFailed', data: { reason: expect.stringMatching(/ROW_MISMATCH|FREIVALDS_FAILED/) } }]);
+    expect(answer(wrong, c1, T0 + 4, { c: (c) => c.fill(0, 0, (48 * 48) / 2) })).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: expect.stringMatching(/ROW_MISMATCH|FREIVALDS_FAILED/) } }]);
     expect(wrong.state.certification).toBeNull();
 
     const replay = new Node();
     const c2 = challengeOf(replay.events(issue('certification'), T0));
-    expect(answer(replay, c2, T0 + 4, { seed: 'fedcba9876543210fedcba9876543210' })).toMatchObject([{ type: 'capacity.ChallengeFailed', data: { reason: expect.stringMatching(/ROW_MISMATCH|FREIVALDS_FAILED/) } }]);
+    expect(answer(replay, c2, T0 + 4, { seed: 'fedcba9876543210fedcba9876543210' })).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: expect.stringMatching(/ROW_MISMATCH|FREIVALDS_FAILED/) } }]);
 
     const slow = new Node();
     const c3 = challengeOf(slow.events(issue('certification', 1_000), T0));
-    expect(answer(slow, c3, c3.deadline + 1)).toMatchObject([{ type: 'capacity.ChallengeFailed', data: { reason: 'DEADLINE_MISSED', purpose: 'certification' } }]);
+    expect(answer(slow, c3, c3.deadline + 1)).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: 'DEADLINE_MISSED', purpose: 'certification' } }]);
   });
 
   it('allows one challenge at a time, until it is overdue', () => {
     const node = new Node();
     const c = challengeOf(node.events(issue('certification'), T0));
     expect(node.decide(issue('certification'), T0 + 1)).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS' });
-    expect(node.events(issue('certification'), c.deadline + 1).map((e) => e.type)).toEqual(['capacity.ChallengeFailed', 'capacity.ChallengeIssued']);
+    expect(node.events(issue('certification'), c.deadline + 1).map((e) => e.type)).toEqual(['capacity.NodeCertificationFailed', 'capacity.ChallengeIssued']);
   });
 
   it('breaches the SLA when a spot challenge fails or the node is lost, once, until it recertifies', () => {
@@ -85,7 +85,7 @@ describe('node certification by challenge', () => {
     const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
     expect(spot.deadline - spot.issuedAt).toBeGreaterThanOrEqual(2_000);
     expect(node.events({ type: 'capacity.ExpireChallenge', data: { nodeId: 'n1', challengeId: spot.id } }, spot.deadline + 1)).toEqual([
-      expect.objectContaining({ type: 'capacity.ChallengeFailed' }),
+      expect.objectContaining({ type: 'capacity.NodeCertificationFailed' }),
       { type: 'capacity.SlaBreached', data: { nodeId: 'n1', providerId: 'prov', marketId: 'h100', reason: 'CHALLENGE_FAILED', detail: expect.any(String), at: new Date(spot.deadline + 1).toISOString() } },
     ]);
     const lost = node.events({ type: 'capacity.DeclareNodeLost', data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: '2026-06-01T00:00:05.000Z' } }, T0 + 60_000);

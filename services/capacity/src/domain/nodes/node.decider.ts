@@ -72,7 +72,7 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
     const node = state.node!;
     const events: NodeEvent[] = [
       {
-        type: 'capacity.ChallengeFailed',
+        type: 'capacity.NodeCertificationFailed',
         data: {
           nodeId: node.nodeId,
           challengeId: flight.challenge.id,
@@ -388,7 +388,7 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
                 },
               }
             : state;
-        case 'capacity.ChallengeFailed':
+        case 'capacity.NodeCertificationFailed':
         case 'capacity.SpotChallengePassed':
           return { ...state, challenge: null };
         case 'capacity.NodeLost':

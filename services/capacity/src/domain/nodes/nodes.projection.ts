@@ -104,7 +104,7 @@ function nodeLifecycle(event: Envelope): RedisOp[] {
       return [
         { op: 'hset', key: rm.challenge(d.nodeId), field: 'request', value: JSON.stringify(d['request']) },
       ];
-    case 'capacity.ChallengeFailed':
+    case 'capacity.NodeCertificationFailed':
       return [
         { op: 'del', key: rm.challenge(d.nodeId) },
         {
