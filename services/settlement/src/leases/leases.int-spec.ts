@@ -51,7 +51,7 @@ describe('a lease metered and paid by the settlement service', () => {
       cwd: ROOT,
       env: {
         PATH: process.env['PATH'], HOME: process.env['HOME'], KAFKA_BROKERS: env.KAFKA_BROKERS, REDIS_URL: redis.url, PORT: String(port),
-        TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', LEASE_METER_INTERVAL_MS: '300',
+        TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', LEASE_METER_INTERVAL_MS: '300', LEASE_CHARGE_DELAY_MS: '0',
       },
       stdio: ['ignore', out, out],
     });
