@@ -2,6 +2,8 @@
  * `gpu-worker benchmark` options. Pure, so every message a user can get is unit-tested; each
  * error is one line that says what to type instead.
  */
+import { flags } from '../cli/flags';
+
 export interface BenchmarkOptions {
   sizes: number[];
   model?: string;
@@ -25,13 +27,7 @@ function parseSizes(text: string): number[] | string {
 
 export function parseBenchmarkArgs(args: readonly string[]): Parsed {
   const options: BenchmarkOptions = { sizes: DEFAULT_SIZES, retune: false, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const next = args[i + 1];
-    const value = (): string | undefined => inline ?? (next !== undefined && !next.startsWith('--') ? args[++i] : undefined);
+  for (const { flag, arg, inline, value } of flags(args)) {
     switch (flag) {
       case '--json':
       case '--retune':

@@ -3,6 +3,8 @@
  * out), so every message a user can get is unit-tested. The node credential is never taken from
  * the command line: other users of the machine can read a process's arguments.
  */
+import { flags } from '../cli/flags';
+
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
 export const JOIN_OPTIONS = '--gateway URL, --credential-file FILE, --claim-tflops X, --once, --json';
 
@@ -37,13 +39,7 @@ export function parseJoinArgs(args: readonly string[], env: Readonly<Record<stri
   let claimTflops: number | undefined;
   let once = false;
   let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const next = args[i + 1];
-    const value = (): string | undefined => inline ?? (next !== undefined && !next.startsWith('--') ? args[++i] : undefined);
+  for (const { flag, arg, inline, value } of flags(args)) {
     switch (flag) {
       case '--once':
       case '--json':
