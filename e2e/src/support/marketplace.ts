@@ -3,7 +3,7 @@
 // a Redis of their own. With E2E_GRAPHQL_URL and E2E_ADMIN_KEY set, the scenarios run against
 // that stack instead (a `docker compose` one, say), and nothing is started here.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EVENT_SOURCED_SERVICES, topicsOf } from '@gpux/contracts';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
@@ -41,7 +41,8 @@ class ServiceProcess {
     this.child = spawn('node', ['infra/runtime/run.js', `services/${this.name}`], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'], ...this.env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // E2E_LOG_DIR keeps each service's JSON log lines (appended across restarts) for a post-mortem.
+      stdio: ['ignore', process.env['E2E_LOG_DIR'] ? openSync(join(process.env['E2E_LOG_DIR'], `${this.name}.log`), 'a') : 'ignore', 'inherit'],
     });
     await waitUntil(`${this.name} to answer /health`, async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok ?? false, 60_000, 200);
   }

@@ -30,3 +30,23 @@ export function toKafka(wire: WireMessage): Message {
  * made a tail of one-second stalls under load. About three seconds in all before giving up.
  */
 export const TRANSACTION_RETRY = { initialRetryTime: 5, maxRetryTime: 50, retries: 60 } as const;
+
+const CONCURRENT = /CONCURRENT_TRANSACTIONS|another concurrent operation on the same transaction/;
+
+/**
+ * Runs a step of a transaction again while the coordinator answers CONCURRENT_TRANSACTIONS. The
+ * client retries that answer for some requests but not for AddOffsetsToTxn: when a transaction's
+ * first step is its offsets (nothing to write), it failed, the batch was read again and the
+ * partition's producer re-created, a stall of seconds under load.
+ */
+export async function whileConcurrent<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const e = error as { type?: string; message?: string };
+      if (attempt >= TRANSACTION_RETRY.retries || !(CONCURRENT.test(e.type ?? '') || CONCURRENT.test(e.message ?? ''))) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(TRANSACTION_RETRY.initialRetryTime * 2 ** attempt, TRANSACTION_RETRY.maxRetryTime)));
+    }
+  }
+}

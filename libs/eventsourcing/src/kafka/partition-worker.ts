@@ -3,7 +3,7 @@ import { Envelope, HEADERS, MessageRegistry, MessageValidationError, WireMessage
 import { CompressionTypes, Kafka, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Decider, Message as DomainMessage } from '../domain/decider';
-import { fromKafka, toKafka, TRANSACTION_RETRY } from './codec';
+import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
 
@@ -328,10 +328,12 @@ export class PartitionWorker {
           messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value: this.snapshot(pending, pendingKeys, eventsOffset) }],
         });
       }
-      await txn.sendOffsets({
-        consumerGroupId: this.ctx.groupId,
-        topics: [{ topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] }],
-      });
+      await whileConcurrent(() =>
+        txn.sendOffsets({
+          consumerGroupId: this.ctx.groupId,
+          topics: [{ topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] }],
+        }),
+      );
       await this.ctx.beforeCommit?.();
       await txn.commit();
     } catch (error) {

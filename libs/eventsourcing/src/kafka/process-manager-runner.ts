@@ -3,7 +3,7 @@ import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/cont
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { ProcessManager } from '../domain/process-manager';
-import { fromKafka, toKafka, TRANSACTION_RETRY } from './codec';
+import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 
 export interface ProcessManagerRunnerOptions {
@@ -106,16 +106,24 @@ export class ProcessManagerRunner {
         const producer = await this.producerFor(batch.partition);
         const { commands, dead } = this.react(batch.messages, batch.partition);
         const last = batch.messages[batch.messages.length - 1]!.offset;
+        const next = (BigInt(last) + 1n).toString();
+        if (commands.length === 0 && dead.length === 0) {
+          // Nothing to write (most events mean nothing to a given manager): no output to keep
+          // atomic with the offset, so no transaction; a crash before this commit only reads
+          // the same nothing again.
+          await consumer.commitOffsets([{ topic: this.input, partition: batch.partition, offset: next }]);
+          resolveOffset(last);
+          return;
+        }
         const txn = await producer.transaction();
         try {
           const topicMessages = [];
           if (commands.length) topicMessages.push({ topic: this.output, messages: commands });
           if (dead.length) topicMessages.push({ topic: this.deadLetter, messages: dead });
           if (topicMessages.length) await txn.sendBatch({ topicMessages });
-          await txn.sendOffsets({
-            consumerGroupId: this.groupId,
-            topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
-          });
+          await whileConcurrent(() =>
+            txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: next }] }] }),
+          );
           await txn.commit();
         } catch (error) {
           await txn.abort().catch(() => undefined);
