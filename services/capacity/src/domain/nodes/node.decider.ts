@@ -67,6 +67,17 @@ const dueBy = (c: ChallengeInFlight) => c.request?.respondBy ?? c.challenge.dead
  * it sells, and suspended (an SLA breach) when it fails one or is lost.
  */
 export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeCommand, NodeEvent, NodeState> {
+  /** An SLA breach: the node stops selling (asks cancelled, leases ended) until it recertifies. */
+  function breached(
+    node: RegisterNode,
+    reason: 'NODE_LOST' | 'CHALLENGE_FAILED',
+    detail: string,
+    at: string,
+  ): NodeEvent {
+    const { nodeId, providerId, marketId } = node;
+    return { type: 'capacity.SlaBreached', data: { nodeId, providerId, marketId, reason, detail, at } };
+  }
+
   /** The events of a failed challenge: the failure, and for a spot check on a selling node, a breach. */
   function failed(state: NodeState, flight: ChallengeInFlight, failure: Failure, now: Date): NodeEvent[] {
     const node = state.node!;
@@ -83,17 +94,14 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
       },
     ];
     if (flight.purpose === 'spot' && !state.suspended) {
-      events.push({
-        type: 'capacity.SlaBreached',
-        data: {
-          nodeId: node.nodeId,
-          providerId: node.providerId,
-          marketId: node.marketId,
-          reason: 'CHALLENGE_FAILED',
-          detail: `spot challenge ${flight.challenge.id}: ${failure.reason}`,
-          at: now.toISOString(),
-        },
-      });
+      events.push(
+        breached(
+          node,
+          'CHALLENGE_FAILED',
+          `spot challenge ${flight.challenge.id}: ${failure.reason}`,
+          now.toISOString(),
+        ),
+      );
     }
     return events;
   }
@@ -335,17 +343,14 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
           const events: NodeEvent[] = [{ type: 'capacity.NodeLost', data: command.data }];
           // Only a node that could be selling breaks a promise by going silent.
           if (!state.suspended && state.certification) {
-            events.push({
-              type: 'capacity.SlaBreached',
-              data: {
-                nodeId: node.nodeId,
-                providerId: node.providerId,
-                marketId: node.marketId,
-                reason: 'NODE_LOST',
-                detail: `no heartbeat since ${command.data.lastHeartbeatAt ?? 'the session started'}`,
+            events.push(
+              breached(
+                node,
+                'NODE_LOST',
+                `no heartbeat since ${command.data.lastHeartbeatAt ?? 'the session started'}`,
                 at,
-              },
-            });
+              ),
+            );
           }
           return accept(...events);
         }

@@ -51,12 +51,19 @@ export const ACCOUNT_EVENTS = ownEventTypes(SettlementEvents);
 const missing = (accountId: string): Decision<AccountEvent> =>
   reject('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
 
-/** Charges a lease up to `now`, or says there is nothing due. */
-function charge(accountId: string, leaseId: string, lease: LeaseEscrow, now: number): LeaseCharged | null {
-  const due = accruedCharge(lease, now);
+/**
+ * The charge that brings a lease's totals to `due` (value and fee), or null when that charges
+ * nothing. `final`: nothing of the lease remains in escrow after it.
+ */
+function chargeTo(
+  accountId: string,
+  leaseId: string,
+  lease: LeaseEscrow,
+  due: { value: number; fee: number },
+  final: boolean,
+): LeaseCharged | null {
   const amount = due.value - lease.chargedValue;
   const fee = due.fee - lease.chargedFee;
-  const final = due.value === lease.value && due.fee === lease.fee;
   if (amount === 0 && fee === 0 && !final) return null;
   return {
     accountId,
@@ -69,6 +76,9 @@ function charge(accountId: string, leaseId: string, lease: LeaseEscrow, now: num
     final,
   };
 }
+
+const noLease = (accountId: string, leaseId: string): Decision<AccountEvent> =>
+  reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
 
 /**
  * An account: opened once, credited by deposits, debited by withdrawals it can cover; escrow
@@ -163,10 +173,15 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.MeterLease': {
         const { accountId, leaseId, upTo } = command.data;
         const lease = state.leases?.[leaseId];
-        if (!lease)
-          return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
-        const until = Math.min(upTo ? Date.parse(upTo) : now.getTime(), now.getTime());
-        const charged = charge(accountId, leaseId, lease, until);
+        if (!lease) return noLease(accountId, leaseId);
+        const due = accruedCharge(lease, Math.min(upTo ? Date.parse(upTo) : now.getTime(), now.getTime()));
+        const charged = chargeTo(
+          accountId,
+          leaseId,
+          lease,
+          due,
+          due.value === lease.value && due.fee === lease.fee,
+        );
         return charged
           ? accept({ type: 'settlement.LeaseCharged', data: charged })
           : reject('BAD_USER_INPUT', `nothing of lease ${leaseId} is due yet`, 'leaseId');
@@ -175,35 +190,21 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.EndLeaseEarly': {
         const { accountId, leaseId, reason, at } = command.data;
         const lease = state.leases?.[leaseId];
-        if (!lease)
-          return reject('NOT_FOUND', `account ${accountId} pays for no running lease ${leaseId}`, 'leaseId');
+        if (!lease) return noLease(accountId, leaseId);
         // Delivered until delivery stopped (not after the lease's end, not before what was already
-        // charged: the meter may have paid the provider up to its last pass); the rest goes back.
+        // charged: the meter charges in arrears, so normally that is earlier); the rest goes back.
         const stopped = Math.min(at ? Date.parse(at) : now.getTime(), now.getTime(), lease.end);
         const upTo = accruedCharge(lease, stopped);
         const due = {
           value: Math.max(upTo.value, lease.chargedValue),
           fee: Math.max(upTo.fee, lease.chargedFee),
         };
-        const amount = due.value - lease.chargedValue;
-        const fee = due.fee - lease.chargedFee;
         const refund = lease.value + lease.fee - due.value - due.fee;
-        const events: AccountEvent[] = [];
-        if (amount > 0 || fee > 0) {
-          events.push({
-            type: 'settlement.LeaseCharged',
-            data: {
-              accountId,
-              leaseId,
-              providerId: lease.providerId,
-              amount,
-              fee,
-              chargedValue: due.value,
-              chargedFee: due.fee,
-              final: refund === 0,
-            },
-          });
-        }
+        const charged =
+          due.value > lease.chargedValue || due.fee > lease.chargedFee
+            ? chargeTo(accountId, leaseId, lease, due, refund === 0)
+            : null;
+        const events: AccountEvent[] = charged ? [{ type: 'settlement.LeaseCharged', data: charged }] : [];
         if (refund > 0 || events.length === 0) {
           events.push({
             type: 'settlement.SlaCredited',
