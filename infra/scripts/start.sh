@@ -47,6 +47,7 @@ esac
 ensure_system_deps
 ensure_node_deps
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+mkdir -p "$GPUX_RUN_DIR" "$PIDS_DIR" "$LOGS_DIR"
 say "building"
 npx --no-install nx run-many -t build --output-style=static >"$GPUX_RUN_DIR/build.log" 2>&1 \
   || { tail -40 "$GPUX_RUN_DIR/build.log" >&2; die "build failed (log: $GPUX_RUN_DIR/build.log)"; }
@@ -56,7 +57,6 @@ bash infra/scripts/stack.sh status >/dev/null 2>&1 && stack_was_up=1
 bash infra/scripts/stack.sh up
 eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 
-mkdir -p "$PIDS_DIR" "$LOGS_DIR"
 # The gateway's admin bootstrap key: yours from the environment, or one made for this checkout.
 if [ -z "${ADMIN_API_KEY:-}" ]; then
   key_file="$GPUX_RUN_DIR/admin-api-key"
