@@ -6,13 +6,17 @@
 //  (c) a provider sells on a node a real long-running worker certified, a buyer leases it, the
 //      worker is killed: the node is declared lost within the window, the buyer is credited pro
 //      rata to the minor unit and the node's open asks are cancelled;
-//  (d) a worker that loses the gateway retries with backoff and joins again.
+//  (d) a worker that loses the gateway retries with backoff and joins again;
+//  (e) nothing certifies or sells unchecked: a node that never joins cannot certify, a claim that
+//      would park a challenge (or exceed the model's peak) is refused, a node that claims 8 GPUs
+//      and has 1 is certified at an eighth of what it delivers, and revoking a credential mid-lease
+//      suspends the node: its asks cancelled, its lease breached and the buyer credited.
 // The built services and gpu-worker are needed: npx nx run-many -t build.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHEATERS, CredentialRefusedError, GatewayClient, GpuContext, keepAlive, openGpu, Outcome } from './support/cheaters';
+import { certifyHonestly, CHEATERS, CredentialRefusedError, GatewayClient, GpuContext, keepAlive, MODEST_CLAIM_TFLOPS, openGpu, Outcome } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
 
 const ROOT = resolve(__dirname, '../..');
@@ -31,6 +35,9 @@ const CONFIG = {
   WATCHDOG_INTERVAL_MS: String(WATCHDOG_INTERVAL_MS),
   SPOT_CHECK_INTERVAL_MS: '2000',
   CHALLENGE_SIZE: '512',
+  // Batches sized for half a second at the claim (a spot check for a fifth): lavapipe is slow.
+  CERT_TARGET_SECONDS: '0.5',
+  SPOT_TARGET_SECONDS: '0.2',
 };
 const REFUSED = 'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
 
@@ -304,6 +311,67 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       worker.kill('SIGKILL');
     }
   }, 240_000);
+  it('(e) nothing certifies or sells unchecked: no session, a parking or impossible claim, 8 GPUs claimed on 1, a credential revoked mid-lease', async () => {
+    // Never joined: nothing would watch it, so it cannot certify.
+    const loner = new GatewayClient(m.url, (await register('loner')).credential);
+    await expect(loner.requestCertification(MODEST_CLAIM_TFLOPS)).rejects.toMatchObject({ code: 'FORBIDDEN', field: 'nodeId' });
+
+    const { credential } = await register('octo', 8);
+    const client = new GatewayClient(m.url, credential);
+    const session = await keepAlive(client, 'one GPU, eight declared', HEARTBEAT_INTERVAL_MS);
+    try {
+      // A claim so low its challenge would take hours, and one above 1.25 × eight L4s' peak.
+      await expect(client.requestCertification(1e-9)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'claimedTflops' });
+      await expect(client.requestCertification(1.25 * 30.3 * 8 + 1)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'claimedTflops' });
+      expect((await node('octo')).certifications).toEqual([]);
+
+      // It proves what its one GPU delivers: the certificate is that over the eight it declared.
+      const outcome = await certifyHonestly(client, gpu, MODEST_CLAIM_TFLOPS);
+      expect(outcome).toMatchObject({ ok: true, status: 'CERTIFIED' });
+      const certified = await node('octo');
+      expect(certified.tflopsPerGpu).toBeCloseTo(outcome.measuredTflops! / 8, 12);
+
+      // It sells, a buyer leases a GPU, and its provider revokes the credential mid-lease.
+      const sold = await eventually(async () => {
+        const r = await ask('octo', '2.00');
+        return r.errors?.[0]?.extensions?.code === 'TIMEOUT' ? undefined : r;
+      }, 'the market to know the certification');
+      expect(sold.data?.placeOrder.status).toBe('OPEN');
+      const remaining = await ask('octo', '3.00');
+      expect(remaining.data?.placeOrder.status).toBe('OPEN');
+      const bid = await m.ok<{ placeOrder: { status: string } }>(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { status } }`,
+        { input: { marketId: 'lvp', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+        buyer,
+      );
+      expect(bid.placeOrder.status).toBe('FILLED');
+      await m.ok(`mutation { revokeNodeCredential(nodeId: "octo") { id } }`, {}, provider);
+
+      const suspended = await eventually(async () => {
+        const n = await node('octo');
+        return n.status === 'SUSPENDED' ? n : undefined;
+      }, 'the node to be suspended');
+      expect(suspended).toMatchObject({ suspendedReason: 'CREDENTIAL_REVOKED' });
+      type Lease = { status: string; value: string; fee: string; charged: string; refunded: string; nodeId: string };
+      const lease = await eventually(async () => {
+        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(`{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId } } } }`, {}, buyer);
+        const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'octo');
+        return l && l.status !== 'ACTIVE' ? l : undefined;
+      }, 'the lease to be credited');
+      expect(lease.status).toBe('CREDITED');
+      expect(micros(lease.refunded)).toBeGreaterThan(0);
+      expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
+      const cancelled = await eventually(async () => {
+        const o = await m.ok<{ order: { status: string } }>(`query($id: ID!) { order(id: $id) { status } }`, { id: remaining.data!.placeOrder.id }, provider);
+        return o.order.status === 'CANCELLED' ? o.order : undefined;
+      }, 'the node\'s open ask to be cancelled');
+      expect(cancelled.status).toBe('CANCELLED');
+      expect((await ask('octo', '2.00')).errors?.[0]?.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED' });
+    } finally {
+      session.stop();
+    }
+  }, 180_000);
+
   it('(d) a worker that loses the gateway retries with backoff, joins again, and recertifies if it was declared lost meanwhile', async () => {
     if (Marketplace.external) return; // it restarts the gateway
     const { credential } = await register('phoenix');

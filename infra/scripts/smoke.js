@@ -31,7 +31,8 @@ const say = (line) => console.log(`[smoke] ${line}`);
 function adminKey() {
   if (process.env.ADMIN_API_KEY) return process.env.ADMIN_API_KEY;
   const file = path.join(runDir, 'admin-api-key');
-  if (!fs.existsSync(file)) throw new Error(`no admin key: ${file} is missing and ADMIN_API_KEY is not set (is npm start running?)`);
+  if (!fs.existsSync(file))
+    throw new Error(`no admin key: ${file} is missing and ADMIN_API_KEY is not set (is npm start running?)`);
   return fs.readFileSync(file, 'utf8').trim();
 }
 
@@ -43,14 +44,18 @@ async function gql(query, variables = {}) {
     signal: AbortSignal.timeout(10_000),
   });
   const body = await response.json();
-  if (body.errors?.length) throw new Error(body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
+  if (body.errors?.length)
+    throw new Error(body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
   return body.data;
 }
 
 async function health() {
   for (const [name, port] of HEALTH) {
-    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) }).catch((e) => ({ status: e.message }));
-    if (response.status !== 200) throw new Error(`${name} /health on :${port} answered ${response.status}, not 200`);
+    const response = await fetch(`http://127.0.0.1:${port}/health`, {
+      signal: AbortSignal.timeout(5_000),
+    }).catch((e) => ({ status: e.message }));
+    if (response.status !== 200)
+      throw new Error(`${name} /health on :${port} answered ${response.status}, not 200`);
   }
   return `${HEALTH.length} services healthy`;
 }
@@ -64,15 +69,21 @@ async function book() {
   const asks = levels(market.book.asks);
   // The demo rests a bid of 1 GPU at 2.40 and leaves 2 of its 4 asked GPUs at 2.50; a second
   // application of the demo would show more.
-  if (bids !== '1@2.40' || asks !== '2@2.50') throw new Error(`book of h100 is bids [${bids}] asks [${asks}], expected bids [1@2.40] asks [2@2.50]`);
+  if (bids !== '1@2.40' || asks !== '2@2.50')
+    throw new Error(`book of h100 is bids [${bids}] asks [${asks}], expected bids [1@2.40] asks [2@2.50]`);
   return `h100 book: bids [${bids}] asks [${asks}]`;
 }
 
 async function deposit() {
-  const { account } = await gql('{ account(id: "demo-buyer") { balance ledger(first: 100) { edges { node { kind reference } } } } }');
+  const { account } = await gql(
+    '{ account(id: "demo-buyer") { balance ledger(first: 100) { edges { node { kind reference } } } } }',
+  );
   if (!account) throw new Error('account demo-buyer does not exist');
-  const deposits = account.ledger.edges.filter((e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit').length;
-  if (deposits !== 1) throw new Error(`demo-buyer has ${deposits} demo deposits in its ledger, expected exactly 1`);
+  const deposits = account.ledger.edges.filter(
+    (e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit',
+  ).length;
+  if (deposits !== 1)
+    throw new Error(`demo-buyer has ${deposits} demo deposits in its ledger, expected exactly 1`);
   return `demo-buyer: one deposit, balance ${account.balance}`;
 }
 
@@ -82,10 +93,13 @@ async function certified() {
   while (Date.now() < deadline) {
     const { node } = await gql('{ node(id: "demo-local-node") { status tflopsPerGpu online } }');
     last = node;
-    if (node?.status === 'CERTIFIED' && node.online) return `demo-local-node CERTIFIED at ${node.tflopsPerGpu} TFLOP/s per GPU, online ${node.online}`;
+    if (node?.status === 'CERTIFIED' && node.online)
+      return `demo-local-node CERTIFIED at ${node.tflopsPerGpu} TFLOP/s per GPU, online ${node.online}`;
     await sleep(2_000);
   }
-  throw new Error(`demo-local-node is ${last ? last.status : 'missing'} (online: ${last?.online}) after ${CERTIFY_TIMEOUT_MS / 1000}s, not CERTIFIED and online (worker log: ${path.join(runDir, 'logs/gpu-worker.log')})`);
+  throw new Error(
+    `demo-local-node is ${last ? last.status : 'missing'} (online: ${last?.online}) after ${CERTIFY_TIMEOUT_MS / 1000}s, not CERTIFIED and online (worker log: ${path.join(runDir, 'logs/gpu-worker.log')})`,
+  );
 }
 
 async function main() {

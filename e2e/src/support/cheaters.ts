@@ -3,14 +3,30 @@
 // one twist. They speak the protocol exactly as `gpu-worker join` does, so what catches them is
 // the marketplace's verifier, not a difference in the client.
 /* eslint-disable @nx/enforce-module-boundaries -- the e2e cheaters are the worker's own client and prover with a twist; the worker is an application, so it has no library alias to import it by */
-import { Challenge, commitProduct, Commitment, Opening, OpenRequest, secureRandom } from '@gpux/certification';
+import {
+  Challenge,
+  commitProducts,
+  Commitment,
+  Opening,
+  OpenRequest,
+  productMatrices,
+  randomHex,
+  secureRandom,
+} from '@gpux/certification';
+import { generateOnGpu } from '../../../workers/gpu-worker/src/challenge/generate';
+import { readBack, storageBuffer } from '../../../workers/gpu-worker/src/challenge/gpu-buffers';
 import { MatmulRunner, registerBlockedMatmul } from '../../../workers/gpu-worker/src/challenge/matmul';
 import { GpuProof, proveChallenge } from '../../../workers/gpu-worker/src/challenge/prover';
-import { ChallengeFailedError, ChallengeTicket, GatewayClient } from '../../../workers/gpu-worker/src/join/client';
+import {
+  ChallengeFailedError,
+  ChallengeTicket,
+  GatewayClient,
+} from '../../../workers/gpu-worker/src/join/client';
 import { GpuContext, openGpu } from '../../../workers/gpu-worker/src/gpu/webgpu';
 /* eslint-enable @nx/enforce-module-boundaries */
 
-export { ChallengeFailedError, CredentialRefusedError, GatewayClient } from '../../../workers/gpu-worker/src/join/client'; // eslint-disable-line @nx/enforce-module-boundaries -- as above
+// eslint-disable-next-line @nx/enforce-module-boundaries -- as above
+export { ChallengeFailedError, CredentialRefusedError, GatewayClient } from '../../../workers/gpu-worker/src/join/client';
 export { openGpu };
 export type { GpuContext };
 
@@ -23,38 +39,93 @@ export interface Outcome {
   stage: 'commit' | 'answer';
   /** The node's status in the verdict (answer stage only). */
   status?: string;
+  /** What the verifier measured, for the whole node (a passed answer only). */
+  measuredTflops?: number | null;
 }
 
 /** Commits, and when the commitment is accepted, opens what `open` returns. */
-export async function submit(client: GatewayClient, ticket: ChallengeTicket, commitment: Commitment, open: (request: OpenRequest) => Opening): Promise<Outcome> {
+export async function submit(
+  client: GatewayClient,
+  ticket: ChallengeTicket,
+  commitment: Commitment,
+  open: (request: OpenRequest) => Opening | Promise<Opening>,
+): Promise<Outcome> {
   let request: OpenRequest;
   try {
     request = await client.commitChallenge(ticket.id, commitment);
   } catch (error) {
-    if (error instanceof ChallengeFailedError) return { challengeId: ticket.id, ok: false, reason: error.reason, detail: error.message, stage: 'commit' };
+    if (error instanceof ChallengeFailedError)
+      return {
+        challengeId: ticket.id,
+        ok: false,
+        reason: error.reason,
+        detail: error.message,
+        stage: 'commit',
+      };
     throw error;
   }
-  const verdict = await client.answerChallenge(ticket.id, open(request));
-  return { challengeId: ticket.id, ok: verdict.ok, reason: verdict.reason, detail: verdict.detail, stage: 'answer', status: verdict.node.status };
+  const verdict = await client.answerChallenge(ticket.id, await open(request));
+  return {
+    challengeId: ticket.id,
+    ok: verdict.ok,
+    reason: verdict.reason,
+    detail: verdict.detail,
+    stage: 'answer',
+    status: verdict.node.status,
+    measuredTflops: verdict.measuredTflops,
+  };
 }
 
 /** The honest proof of a challenge on the GPU, with an optional twist in the product kernel. */
-const prove = (gpu: GpuContext, challenge: Challenge, matmul?: MatmulRunner): Promise<GpuProof> => proveChallenge(gpu.device, challenge, matmul ? { matmul } : {});
+const prove = (gpu: GpuContext, challenge: Challenge, matmul?: MatmulRunner): Promise<GpuProof> =>
+  proveChallenge(gpu.device, challenge, matmul ? { matmul } : {});
 
-const honestOpen = (proof: GpuProof) => (request: OpenRequest) => proof.product.open(request);
+const honestOpen = (proof: GpuProof) => (request: OpenRequest) => proof.open(request);
 
 /**
  * A session kept alive as a worker keeps it, by heartbeats, while a cheater works: a node that
  * joins and falls silent is declared lost (and suspended), which is not what these tests are about.
  */
-export async function keepAlive(client: GatewayClient, adapter: string, everyMs: number): Promise<{ sessionId: string; stop(): void }> {
+export async function keepAlive(
+  client: GatewayClient,
+  adapter: string,
+  everyMs: number,
+): Promise<{ sessionId: string; stop(): void }> {
   const { sessionId } = await client.joinSession(adapter);
   const timer = setInterval(() => void client.heartbeat(sessionId).catch(() => undefined), everyMs);
   return { sessionId, stop: () => clearInterval(timer) };
 }
 
+/** A certification answered honestly, as `gpu-worker join` answers it. */
+export async function certifyHonestly(
+  client: GatewayClient,
+  gpu: GpuContext,
+  claimedTflops: number,
+): Promise<Outcome> {
+  const ticket = await client.requestCertification(claimedTflops);
+  const proof = await prove(gpu, ticket.challenge);
+  return submit(client, ticket, proof.commitment, honestOpen(proof));
+}
+
 /** A modest claim: the deadline is generous, so only the twist can fail them. */
 export const MODEST_CLAIM_TFLOPS = 0.0005;
+/** A claim that sizes a batch of two products at the e2e suite's target time: lavapipe computes one in time. */
+export const HALF_PRODUCTS_CLAIM_TFLOPS = 0.001;
+
+/** Product p of a challenge, computed on the GPU with the challenge's own kernel and read back whole. */
+async function productOnGpu(gpu: GpuContext, challenge: Challenge, p: number): Promise<Float32Array> {
+  const { n } = challenge;
+  const matrices = productMatrices(p);
+  const a = await generateOnGpu(gpu.device, challenge.seed, matrices.a, n, n);
+  const b = await generateOnGpu(gpu.device, challenge.seed, matrices.b, n, n);
+  const c = storageBuffer(gpu.device, n * n * 4, 'cheater C');
+  try {
+    await registerBlockedMatmul(gpu.device, a, b, c, n, n, n);
+    return new Float32Array(await readBack(gpu.device, c, n * n * 4));
+  } finally {
+    [a, b, c].forEach((x) => x.destroy());
+  }
+}
 
 export interface Cheater {
   name: string;
@@ -77,9 +148,27 @@ export const CHEATERS: Cheater[] = [
     expected: ['ROW_MISMATCH'],
     async run(client, gpu) {
       const ticket = await client.requestCertification(MODEST_CLAIM_TFLOPS);
-      const halfRows: MatmulRunner = (device, a, b, c, m, n, k) => registerBlockedMatmul(device, a, b, c, Math.ceil(m / 2), n, k);
+      const halfRows: MatmulRunner = (device, a, b, c, m, n, k) =>
+        registerBlockedMatmul(device, a, b, c, Math.ceil(m / 2), n, k);
       const proof = await prove(gpu, ticket.challenge, halfRows);
       return [await submit(client, ticket, proof.commitment, honestOpen(proof))];
+    },
+  },
+  {
+    name: 'computes half the products and commits the other half as copies',
+    expected: ['ROW_MISMATCH'],
+    async run(client, gpu) {
+      // A claim that makes a batch of several products; it computes the even ones on the GPU and
+      // commits each odd one as a copy of the product before it, consistently at the opening.
+      const ticket = await client.requestCertification(HALF_PRODUCTS_CLAIM_TFLOPS);
+      const { challenge } = ticket;
+      if (challenge.products < 2)
+        throw new Error(`the claim made ${challenge.products} product: raise HALF_PRODUCTS_CLAIM_TFLOPS`);
+      const computed: Float32Array[] = [];
+      for (let p = 0; p < challenge.products; p += 2) computed.push(await productOnGpu(gpu, challenge, p));
+      const products = Array.from({ length: challenge.products }, (_, p) => computed[Math.floor(p / 2)]!);
+      const committed = commitProducts(challenge, products, { computeMs: 1, totalMs: 2 });
+      return [await submit(client, ticket, committed.commitment, (request) => committed.open(request))];
     },
   },
   {
@@ -87,12 +176,14 @@ export const CHEATERS: Cheater[] = [
     expected: ['ROW_MISMATCH'],
     async run(client) {
       const ticket = await client.requestCertification(MODEST_CLAIM_TFLOPS);
-      const { m, n } = ticket.challenge;
+      const { n, products } = ticket.challenge;
       const rng = secureRandom();
       // Plausible magnitudes (the products' entries are sums of n small products), but made up.
-      const c = Float32Array.from({ length: m * n }, () => ((rng() % 2001) - 1000) / 64);
-      const product = commitProduct(ticket.challenge, c, { computeMs: 1, totalMs: 2 });
-      return [await submit(client, ticket, product.commitment, (request) => product.open(request))];
+      const made = Array.from({ length: products }, () =>
+        Float32Array.from({ length: n * n }, () => ((rng() % 2001) - 1000) / 64),
+      );
+      const committed = commitProducts(ticket.challenge, made, { computeMs: 1, totalMs: 2 });
+      return [await submit(client, ticket, committed.commitment, (request) => committed.open(request))];
     },
   },
   {
@@ -103,10 +194,15 @@ export const CHEATERS: Cheater[] = [
       const old = await client.requestCertification(MODEST_CLAIM_TFLOPS);
       const oldProof = await prove(gpu, old.challenge);
       await untilDue(old);
-      // The old product committed as the answer to a new seed: its rows are not this seed's.
+      // The old seed's products committed as the answer to a new challenge: its rows are not this seed's.
       const second = await client.requestCertification(MODEST_CLAIM_TFLOPS);
-      const replayed = commitProduct(second.challenge, oldProof.product.c, { computeMs: 1, totalMs: 2 });
-      const first = await submit(client, second, replayed.commitment, (request) => replayed.open(request));
+      const replayed = await prove(gpu, { ...second.challenge, seed: old.challenge.seed });
+      const first = await submit(
+        client,
+        second,
+        { ...replayed.commitment, seed: second.challenge.seed },
+        honestOpen(replayed),
+      );
       // The old commitment as it was, sent for a third challenge: it names the old challenge and seed.
       const third = await client.requestCertification(MODEST_CLAIM_TFLOPS);
       const verbatim = await submit(client, third, oldProof.commitment, honestOpen(oldProof));
@@ -117,16 +213,25 @@ export const CHEATERS: Cheater[] = [
     name: 'claims a throughput its device cannot reach',
     expected: ['DEADLINE_MISSED'],
     async run(client, gpu) {
-      // 1000 TFLOP/s: the deadline is the fixed allowance alone. Its device is modelled as slower
-      // than that by running the real product on the real GPU as often as it takes to outlast it.
-      const ticket = await client.requestCertification(1000);
-      const deadline = ticket.challenge.deadline;
-      const slowDevice: MatmulRunner = async (device, a, b, c, m, n, k) => {
-        do await registerBlockedMatmul(device, a, b, c, m, n, k);
-        while (Date.now() <= deadline + 300);
+      // 37 TFLOP/s (an L4's peak is 30.3; claims above 1.25 × it are refused): a batch lavapipe
+      // would take hours over. It computes products until the deadline has passed; whatever it
+      // commits then is late, so its root is never looked at.
+      const ticket = await client.requestCertification(37);
+      const { challenge } = ticket;
+      for (let p = 0; Date.now() <= challenge.deadline + 300; p++)
+        await productOnGpu(gpu, challenge, p % challenge.products);
+      const late: Commitment = {
+        challengeId: challenge.id,
+        seed: challenge.seed,
+        root: randomHex(secureRandom(), 64),
+        computeMs: 1,
+        totalMs: 2,
       };
-      const proof = await prove(gpu, ticket.challenge, slowDevice);
-      return [await submit(client, ticket, proof.commitment, honestOpen(proof))];
+      return [
+        await submit(client, ticket, late, () => {
+          throw new Error('a late commitment is never opened');
+        }),
+      ];
     },
   },
   {
@@ -135,17 +240,22 @@ export const CHEATERS: Cheater[] = [
     async run(client, gpu) {
       const ticket = await client.requestCertification(MODEST_CLAIM_TFLOPS);
       const proof = await prove(gpu, ticket.challenge);
-      const { n } = ticket.challenge;
-      // It committed to the true C, then opens its first requested row with one element changed:
-      // not the row it committed to.
+      // It committed to the true products, then opens its first requested leaf with one element
+      // changed: not the leaf it committed to.
       return [
-        await submit(client, ticket, proof.commitment, (request) => {
-          const opening = proof.product.open(request);
-          const [first] = opening.rows;
-          if (!first) throw new Error('the open request asked for no rows');
+        await submit(client, ticket, proof.commitment, async (request) => {
+          const opening = await proof.open(request);
+          const [first] = opening.leaves;
+          if (!first) throw new Error('the open request asked for no leaves');
           const values = new Float32Array(Uint8Array.from(Buffer.from(first.data, 'base64')).buffer);
-          values[Math.floor(n / 2)] = (values[Math.floor(n / 2)] ?? 0) + 1;
-          return { ...opening, rows: [{ ...first, data: Buffer.from(values.buffer).toString('base64') }, ...opening.rows.slice(1)] };
+          values[0] = (values[0] ?? 0) + 1;
+          return {
+            ...opening,
+            leaves: [
+              { ...first, data: Buffer.from(values.buffer).toString('base64') },
+              ...opening.leaves.slice(1),
+            ],
+          };
         }),
       ];
     },

@@ -1,51 +1,48 @@
 /**
- * The certification protocol's messages and the verifier's first two steps (DESIGN.md §6):
+ * The certification protocol, version 2 (docs/certification.md): its messages and the verifier's
+ * first two steps.
  *
- *   verifier → worker   Challenge      fresh seed, sizes, precision, deadline
- *   worker → verifier   Commitment     Merkle root over C's rows, the worker's own timing
- *   verifier → worker   OpenRequest    k distinct rows and t random vectors r, drawn only now
- *   worker → verifier   Opening        those rows with Merkle proofs, and C·r for each r
+ *   verifier → worker   Challenge      fresh seed, n, how many products, precision, deadline
+ *   worker → verifier   Commitment     one Merkle root over every row of every product
+ *   verifier → worker   OpenRequest    leaves (product, row, chunk) and columns to check, drawn only now
+ *   worker → verifier   Opening        those leaves, each with its proof up to the root
  *
- * then `verifyOpening` (verifier.ts). Every message is plain JSON (see encoding.ts). Functions are
- * pure: the clock (`now`, epoch ms) and the randomness (`rng`) are passed in.
+ * then `verifyOpening` (verifier.ts). The challenge is a batch of `products` independent products
+ * C_p = A_p·B_p of n×n matrices that the worker generates from the seed (prng.ts, matrices 2p and
+ * 2p + 1), sized from the claimed throughput so that an honest GPU works for a target time
+ * (default 10 s): the round trip and the verifier's work are then noise beside it. The worker
+ * hashes every row chunk on its GPU (merkle-wgsl.ts; a leaf is LEAF_WIDTH values of a row), builds
+ * a tree per product and a tree over the products' roots, and sends only the root. The verifier's
+ * work is bounded by the leaves it opens and the columns it checks, whatever the number of products.
  *
- * Timing: the commitment must arrive by `deadline`, which allows the time the claimed throughput
- * needs for 2·M·N·K FLOP plus a slack (a fraction of it, a fixed allowance for the round trip and
- * generating A and B, and an allowance per byte of C for reading it back and hashing it). The
- * certified figure is measured on the verifier's clock from issue to commitment, so it includes
- * that overhead: it is a lower bound the worker cannot inflate. The opening is cheap for an
- * honest worker (C is in its memory) and must arrive within `respondBy`.
+ * Every message is plain JSON (see encoding.ts). Functions are pure: the clock (`now`, epoch ms)
+ * and the randomness (`rng`) are passed in.
  */
 import { isSeed } from './prng';
 import { randomBelow, randomHex, RandomU32, sampleDistinct } from './random';
 import { isPrecision, Precision } from './tolerance';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface Challenge {
   version: typeof PROTOCOL_VERSION;
   id: string;
   /** 32 lowercase hex digits: the generator's 128-bit seed (prng.ts). */
   seed: string;
-  /** A is m×k, B is k×n, C is m×n. */
-  m: number;
-  k: number;
+  /** Every product is of n×n matrices: C_p = A_p·B_p, A_p = matrix 2p, B_p = matrix 2p + 1. */
   n: number;
+  /** How many products, 1..MAX_PRODUCTS. */
+  products: number;
   precision: Precision;
-  /** The throughput being certified, TFLOP/s. */
+  /** The throughput being certified, TFLOP/s, for the whole node. */
   claimedTflops: number;
   /** Epoch ms, verifier's clock. */
   issuedAt: number;
   /** Epoch ms by which the commitment must be received. */
   deadline: number;
-  /** How many rows the verifier will open. */
-  openRows: number;
-  /** How many Freivalds vectors it will send. */
-  freivaldsTrials: number;
-  /**
-   * How many columns of each opened row the verifier recomputes: n (all, the default) or fewer,
-   * drawn at random per challenge. See verifier.ts for when fewer is enough.
-   */
+  /** How many leaves (a chunk of a row of a product) the verifier will open, drawn independently. */
+  openLeaves: number;
+  /** How many columns of each opened leaf it recomputes, drawn at random per leaf. */
   checkColumns: number;
 }
 
@@ -53,47 +50,50 @@ export interface Commitment {
   challengeId: string;
   /** The challenge's seed, echoed. */
   seed: string;
-  /** Merkle root over C's rows (merkle.ts), 64 hex digits. */
+  /** Root of the tree over the products' roots (merkle.ts), 64 hex digits. */
   root: string;
-  /** The worker's own measure of the product's compute time, ms (informative, not trusted). */
+  /** The worker's own measure of the products' compute time, ms (informative, not trusted). */
   computeMs: number;
   /** The worker's time from receiving the challenge to the commitment, ms (informative). */
   totalMs: number;
 }
 
+/** A leaf of the commitment: chunk `chunk` (LEAF_WIDTH columns from chunk·LEAF_WIDTH) of row `row` of product `product`. */
+export interface LeafRef {
+  product: number;
+  row: number;
+  chunk: number;
+}
+
+export interface LeafRequest extends LeafRef {
+  /** The columns of the leaf the verifier will recompute, as offsets in the chunk. */
+  columns: number[];
+}
+
 export interface OpenRequest {
   challengeId: string;
-  /** Distinct row indices in [0, m), in the order their openings must come. */
-  rows: number[];
-  /** Freivalds vectors: each n integers in [-R, R), R = FREIVALDS_RANGE. */
-  r: number[][];
-  /**
-   * The columns of the opened rows the verifier will recompute, when the challenge checks fewer
-   * than n. No secret: the rows are already fixed by the commitment. Absent when all are checked.
-   */
-  columns?: number[];
+  /** The leaves to open, in the order their openings must come (one may repeat). */
+  leaves: LeafRequest[];
   /** Epoch ms the commitment was received (the verifier keeps this; it is no secret). */
   committedAt: number;
   /** Epoch ms by which the opening must be received. */
   respondBy: number;
 }
 
-export interface OpenedRow {
-  index: number;
-  /** n f32 values, little-endian, base64. */
+export interface OpenedLeaf extends LeafRef {
+  /** The chunk's f32 values (LEAF_WIDTH, fewer in a row's last chunk), little-endian, base64. */
   data: string;
-  /** Sibling hashes, leaf to root (merkle.ts). */
+  /** Sibling hashes from the leaf up to its product's root, then on up to the root (merkle.ts). */
   proof: string[];
 }
 
 export interface Opening {
   challengeId: string;
-  rows: OpenedRow[];
-  /** C·r for each vector r of the request, m float64 values little-endian, base64. */
-  cr: string[];
+  leaves: OpenedLeaf[];
 }
 
-export type FailureReason = 'PROOF_INVALID' | 'ROW_MISMATCH' | 'FREIVALDS_FAILED' | 'DEADLINE_MISSED' | 'MALFORMED' | 'SEED_MISMATCH';
+export type FailureReason =
+  'PROOF_INVALID' | 'ROW_MISMATCH' | 'DEADLINE_MISSED' | 'MALFORMED' | 'SEED_MISMATCH';
 
 export interface Failure {
   ok: false;
@@ -103,18 +103,18 @@ export interface Failure {
 
 export interface Success {
   ok: true;
-  /** 2·m·n·k over the verifier-measured time from issue to commitment, TFLOP/s. */
+  /** flop over the verifier-measured time from issue to commitment, TFLOP/s. */
   measuredTflops: number;
   elapsedMs: number;
   flop: number;
-  /** What the worker says its product took, and the TFLOP/s that would mean (not trusted). */
+  /** What the worker says its products took, and the TFLOP/s that would mean (not trusted). */
   reportedComputeMs: number;
   reportedTflops: number;
-  openedRows: number;
-  /** Columns recomputed per opened row. */
-  checkedColumns: number;
-  freivaldsTrials: number;
-  /** Largest |ĉ − c| over the opened elements. */
+  products: number;
+  openedLeaves: number;
+  /** Elements recomputed, over every opened leaf. */
+  checkedElements: number;
+  /** Largest |ĉ − c| over the checked elements. */
   maxRowError: number;
 }
 
@@ -122,93 +122,124 @@ export type Verdict = Success | Failure;
 
 export const fail = (reason: FailureReason, detail: string): Failure => ({ ok: false, reason, detail });
 
-/** Freivalds vectors' entries are integers in [-FREIVALDS_RANGE, FREIVALDS_RANGE). */
-export const FREIVALDS_RANGE = 4096;
-/**
- * Largest dimension accepted: the verifier's sums for the opened rows stay exact integers (|sum| ≤
- * K·2^12 < 2^31); Freivalds' float64 sums are exact up to n ≈ 20000 and within tolerance beyond.
- */
+/** Largest n accepted: the verifier's sums stay exact integers (|sum| ≤ n·2^12 < 2^31). */
 export const MAX_DIMENSION = 1 << 16;
+/** Most products in one challenge: the worker keeps one 32-byte root per product. */
+export const MAX_PRODUCTS = 1 << 20;
+/**
+ * The tree's leaves are chunks of rows of this many f32 values (1 KiB), so an opening carries a
+ * kibibyte and a proof per opened leaf whatever n is: 128 leaves fit a Kafka message at n = 8192.
+ */
+export const LEAF_WIDTH = 256;
+/** Columns of a leaf at size n, and leaves per row. */
+export const leafWidth = (n: number): number => Math.min(n, LEAF_WIDTH);
+export const leavesPerRow = (n: number): number => Math.ceil(n / leafWidth(n));
+/** The width of chunk `chunk` of a row: a row's last chunk may be narrower. */
+export const chunkWidth = (n: number, chunk: number): number =>
+  Math.min(leafWidth(n), n - chunk * leafWidth(n));
 
 export const DEFAULTS = {
-  openRows: 16,
-  freivaldsTrials: 2,
-  /** Deadline slack: a fraction of the claimed compute time, plus a fixed allowance, plus reading back and hashing C. */
+  /**
+   * Leaves opened: a worker whose committed leaves are wrong on a fraction f of all of them passes
+   * with probability at most (1 − f)^128: ≤ 2^-20 for f ≥ 10.3 % (docs/certification.md).
+   */
+  openLeaves: 128,
+  /** Columns checked per opened leaf: a leaf wrong in a fraction g of its elements survives (1 − g)^16. */
+  checkColumns: 16,
+  /** How long an honest worker should compute, at its claim. */
+  targetMs: 10_000,
+  /** Deadline slack: a fraction of the claimed compute time, plus a fixed allowance for the round trip. */
   slackFraction: 0.25,
   slackMs: 1000,
-  hashBytesPerMs: 100_000,
-  /** Time allowed for the opening: a fixed allowance plus C·r at this many multiply-adds per ms. */
+  /** Time allowed for the opening: a fixed allowance plus recomputing each opened product at the claim, twice over. */
   openSlackMs: 2000,
-  openMultiplyAddsPerMs: 50_000,
+  openRecomputeFactor: 2,
 } as const;
 
-export function flopOf(dims: { m: number; k: number; n: number }): number {
-  return 2 * dims.m * dims.n * dims.k;
+/** Floating-point operations of the whole challenge: 2·n³ per product. */
+export function flopOf(challenge: { n: number; products: number }): number {
+  return 2 * challenge.n ** 3 * challenge.products;
+}
+
+/** How many products of size n keep a worker that delivers `claimedTflops` busy for `targetMs`. */
+export function productsFor(n: number, claimedTflops: number, targetMs: number): number {
+  const perProductMs = ((2 * n ** 3) / (claimedTflops * 1e12)) * 1000;
+  return Math.min(MAX_PRODUCTS, Math.max(1, Math.round(targetMs / perProductMs)));
 }
 
 export interface ChallengeOptions {
-  /** Square size: m = k = n unless given separately. */
   n: number;
-  m?: number;
-  k?: number;
   precision: Precision;
   claimedTflops: number;
   now: number;
   rng: RandomU32;
+  /** How long an honest worker at the claim should compute (default DEFAULTS.targetMs). */
+  targetMs?: number;
+  /** Overrides the sizing from the claim (tests). */
+  products?: number;
   /** Defaults to 32 hex digits from rng. */
   seed?: string;
   /** Defaults to 16 hex digits from rng. */
   id?: string;
-  openRows?: number;
-  freivaldsTrials?: number;
-  /** Columns recomputed per opened row (default n: all). */
+  openLeaves?: number;
   checkColumns?: number;
   slackFraction?: number;
   slackMs?: number;
-  hashBytesPerMs?: number;
 }
 
 /** The time the commitment may take, ms: claimed compute time plus slack. */
-export function allowedMs(dims: { m: number; k: number; n: number }, claimedTflops: number, slack: { slackFraction?: number; slackMs?: number; hashBytesPerMs?: number } = {}): number {
-  const computeMs = flopOf(dims) / (claimedTflops * 1e12) * 1000;
-  const fraction = slack.slackFraction ?? DEFAULTS.slackFraction;
-  const fixed = slack.slackMs ?? DEFAULTS.slackMs;
-  const hashing = (dims.m * dims.n * 4) / (slack.hashBytesPerMs ?? DEFAULTS.hashBytesPerMs);
-  return Math.ceil(computeMs * (1 + fraction) + fixed + hashing);
+export function allowedMs(
+  challenge: { n: number; products: number },
+  claimedTflops: number,
+  slack: { slackFraction?: number; slackMs?: number } = {},
+): number {
+  const computeMs = (flopOf(challenge) / (claimedTflops * 1e12)) * 1000;
+  return Math.ceil(
+    computeMs * (1 + (slack.slackFraction ?? DEFAULTS.slackFraction)) + (slack.slackMs ?? DEFAULTS.slackMs),
+  );
 }
 
-function checkDimension(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) throw new RangeError(`${name} must be an integer in 1..${MAX_DIMENSION}, got ${value}`);
+function checkInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
   return value;
 }
 
 export function createChallenge(options: ChallengeOptions): Challenge {
-  const n = checkDimension('n', options.n);
-  const m = checkDimension('m', options.m ?? n);
-  const k = checkDimension('k', options.k ?? n);
-  if (!isPrecision(options.precision)) throw new RangeError(`precision must be f32 or f16, got ${String(options.precision)}`);
-  if (!(Number.isFinite(options.claimedTflops) && options.claimedTflops > 0)) throw new RangeError(`claimedTflops must be positive, got ${options.claimedTflops}`);
+  const n = checkInteger('n', options.n, 1, MAX_DIMENSION);
+  if (!isPrecision(options.precision))
+    throw new RangeError(`precision must be f32 or f16, got ${String(options.precision)}`);
+  if (!(Number.isFinite(options.claimedTflops) && options.claimedTflops > 0))
+    throw new RangeError(`claimedTflops must be positive, got ${options.claimedTflops}`);
+  const targetMs = options.targetMs ?? DEFAULTS.targetMs;
+  if (!(Number.isFinite(targetMs) && targetMs > 0))
+    throw new RangeError(`targetMs must be positive, got ${targetMs}`);
+  const products = checkInteger(
+    'products',
+    options.products ?? productsFor(n, options.claimedTflops, targetMs),
+    1,
+    MAX_PRODUCTS,
+  );
   const seed = options.seed ?? randomHex(options.rng, 32);
   if (!isSeed(seed)) throw new RangeError(`seed must be 32 lowercase hex digits, got ${seed}`);
-  const openRows = options.openRows ?? Math.min(DEFAULTS.openRows, m);
-  if (!Number.isInteger(openRows) || openRows < 1 || openRows > m) throw new RangeError(`openRows must be in 1..${m}, got ${openRows}`);
-  const freivaldsTrials = options.freivaldsTrials ?? DEFAULTS.freivaldsTrials;
-  if (!Number.isInteger(freivaldsTrials) || freivaldsTrials < 0 || freivaldsTrials > 8) throw new RangeError(`freivaldsTrials must be in 0..8, got ${freivaldsTrials}`);
-  const checkColumns = options.checkColumns ?? n;
-  if (!Number.isInteger(checkColumns) || checkColumns < 1 || checkColumns > n) throw new RangeError(`checkColumns must be in 1..${n}, got ${checkColumns}`);
+  const openLeaves = checkInteger('openLeaves', options.openLeaves ?? DEFAULTS.openLeaves, 1, 4096);
+  const checkColumns = checkInteger(
+    'checkColumns',
+    options.checkColumns ?? Math.min(DEFAULTS.checkColumns, leafWidth(n)),
+    1,
+    leafWidth(n),
+  );
   return {
     version: PROTOCOL_VERSION,
     id: options.id ?? randomHex(options.rng, 16),
     seed,
-    m,
-    k,
     n,
+    products,
     precision: options.precision,
     claimedTflops: options.claimedTflops,
     issuedAt: options.now,
-    deadline: options.now + allowedMs({ m, k, n }, options.claimedTflops, options),
-    openRows,
-    freivaldsTrials,
+    deadline: options.now + allowedMs({ n, products }, options.claimedTflops, options),
+    openLeaves,
     checkColumns,
   };
 }
@@ -217,17 +248,33 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
 
 /**
- * The checks a commitment allows before anything is opened (shape, echo of the challenge, the
- * deadline). Null when it may be opened. verifyOpening repeats them.
+ * The checks a commitment allows before anything is opened (the challenge's version, the
+ * commitment's shape, its echo of the challenge, the deadline). Null when it may be opened.
+ * verifyOpening repeats them.
  */
-export function checkCommitment(challenge: Challenge, commitment: Commitment, receivedAt: number): Failure | null {
+export function checkCommitment(
+  challenge: Challenge,
+  commitment: Commitment,
+  receivedAt: number,
+): Failure | null {
+  if ((challenge as { version?: unknown }).version !== PROTOCOL_VERSION)
+    return fail(
+      'MALFORMED',
+      `the challenge is of protocol version ${String((challenge as { version?: unknown }).version)}, not ${PROTOCOL_VERSION}`,
+    );
   const c = commitment as Partial<Record<keyof Commitment, unknown>> | null;
   if (typeof c !== 'object' || c === null) return fail('MALFORMED', 'the commitment is not an object');
-  if (typeof c.challengeId !== 'string' || typeof c.seed !== 'string') return fail('MALFORMED', 'the commitment lacks challengeId or seed');
-  if (typeof c.root !== 'string' || !HEX64.test(c.root)) return fail('MALFORMED', 'the commitment root is not 64 lowercase hex digits');
-  if (!isTime(c.computeMs) || !isTime(c.totalMs)) return fail('MALFORMED', 'computeMs and totalMs must be non-negative numbers');
+  if (typeof c.challengeId !== 'string' || typeof c.seed !== 'string')
+    return fail('MALFORMED', 'the commitment lacks challengeId or seed');
+  if (typeof c.root !== 'string' || !HEX64.test(c.root))
+    return fail('MALFORMED', 'the commitment root is not 64 lowercase hex digits');
+  if (!isTime(c.computeMs) || !isTime(c.totalMs))
+    return fail('MALFORMED', 'computeMs and totalMs must be non-negative numbers');
   if (c.challengeId !== challenge.id || c.seed !== challenge.seed) {
-    return fail('SEED_MISMATCH', `the commitment answers challenge ${c.challengeId} with seed ${c.seed}, not ${challenge.id} with seed ${challenge.seed}`);
+    return fail(
+      'SEED_MISMATCH',
+      `the commitment answers challenge ${c.challengeId} with seed ${c.seed}, not ${challenge.id} with seed ${challenge.seed}`,
+    );
   }
   if (receivedAt > challenge.deadline) {
     const elapsed = receivedAt - challenge.issuedAt;
@@ -241,23 +288,37 @@ export function checkCommitment(challenge: Challenge, commitment: Commitment, re
 }
 
 /**
- * Once the commitment is in: which rows to open and the Freivalds vectors, drawn now, so the worker
- * could not know them when it committed.
+ * Once the commitment is in: which leaves to open (independent uniform draws of a product, a row
+ * and a chunk) and which of each leaf's columns to check, drawn now, so the worker could not know
+ * them when it committed. The opening may take the time to recompute the opened products at the
+ * claimed throughput, twice over, plus a fixed allowance: an honest worker computes them again
+ * rather than keep every product.
  */
-export function openRequest(challenge: Challenge, commitment: Commitment, options: { rng: RandomU32; now: number }): OpenRequest {
-  const rows = sampleDistinct(options.rng, challenge.openRows, challenge.m);
-  const r: number[][] = [];
-  for (let t = 0; t < challenge.freivaldsTrials; t++) {
-    r.push(Array.from({ length: challenge.n }, () => randomBelow(options.rng, 2 * FREIVALDS_RANGE) - FREIVALDS_RANGE));
+export function openRequest(
+  challenge: Challenge,
+  commitment: Commitment,
+  options: { rng: RandomU32; now: number },
+): OpenRequest {
+  const { n } = challenge;
+  const leaves: LeafRequest[] = [];
+  for (let t = 0; t < challenge.openLeaves; t++) {
+    const product = randomBelow(options.rng, challenge.products);
+    const row = randomBelow(options.rng, n);
+    const chunk = randomBelow(options.rng, leavesPerRow(n));
+    const width = chunkWidth(n, chunk);
+    leaves.push({
+      product,
+      row,
+      chunk,
+      columns: sampleDistinct(options.rng, Math.min(challenge.checkColumns, width), width),
+    });
   }
-  const work = challenge.m * challenge.n * challenge.freivaldsTrials;
-  const sampled = challenge.checkColumns < challenge.n;
+  const distinct = new Set(leaves.map((l) => l.product)).size;
+  const recomputeMs = ((distinct * 2 * n ** 3) / (challenge.claimedTflops * 1e12)) * 1000;
   return {
     challengeId: commitment.challengeId,
-    rows,
-    r,
-    ...(sampled ? { columns: sampleDistinct(options.rng, challenge.checkColumns, challenge.n) } : {}),
+    leaves,
     committedAt: options.now,
-    respondBy: options.now + Math.ceil(DEFAULTS.openSlackMs + work / DEFAULTS.openMultiplyAddsPerMs),
+    respondBy: options.now + Math.ceil(DEFAULTS.openSlackMs + DEFAULTS.openRecomputeFactor * recomputeMs),
   };
 }

@@ -17,7 +17,8 @@ export function encodeF64(values: Float64Array): string {
 
 /** The bytes of a strict base64 string of exactly `byteLength` bytes, or null. */
 export function decodeBytes(text: unknown, byteLength: number): Buffer | null {
-  if (typeof text !== 'string' || text.length !== Math.ceil(byteLength / 3) * 4 || !BASE64.test(text)) return null;
+  if (typeof text !== 'string' || text.length !== Math.ceil(byteLength / 3) * 4 || !BASE64.test(text))
+    return null;
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === byteLength ? bytes : null;
 }

@@ -24,9 +24,17 @@ export interface MatVec {
 }
 
 /** M·x and |M|·|x| for a rows×cols row-major matrix M, in one pass over M. */
-export function matVec(mat: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xMagnitude?: ArrayLike<number>): MatVec {
+export function matVec(
+  mat: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  x: ArrayLike<number>,
+  xMagnitude?: ArrayLike<number>,
+): MatVec {
   if (mat.length !== rows * cols || x.length !== cols || (xMagnitude && xMagnitude.length !== cols)) {
-    throw new RangeError(`matVec: a ${rows}×${cols} matrix holds ${mat.length} values and needs a vector of ${cols}, got ${x.length}`);
+    throw new RangeError(
+      `matVec: a ${rows}×${cols} matrix holds ${mat.length} values and needs a vector of ${cols}, got ${x.length}`,
+    );
   }
   const xAbs = xMagnitude ?? Float64Array.from(x, Math.abs);
   const value = new Float64Array(rows);
@@ -47,7 +55,14 @@ export function matVec(mat: ArrayLike<number>, rows: number, cols: number, x: Ar
 }
 
 /** A·(B·r) and |A|·(|B|·|r|) for A (m×k) and B (k×n), row-major: 2·(m·k + k·n) multiply-adds. */
-export function productTimesVector(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, r: ArrayLike<number>): MatVec {
+export function productTimesVector(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  r: ArrayLike<number>,
+): MatVec {
   const br = matVec(b, k, n, r);
   return matVec(a, m, k, br.value, br.magnitude);
 }
@@ -63,7 +78,11 @@ export interface FreivaldsMismatch {
  * The first component where `claimed` (C·r as the prover computed it) differs from `expected`
  * (A·(B·r)) by more than factor × |A|·(|B|·|r|), or null when none does. NaN and ±∞ never pass.
  */
-export function freivaldsCompare(claimed: ArrayLike<number>, expected: MatVec, factor: number): FreivaldsMismatch | null {
+export function freivaldsCompare(
+  claimed: ArrayLike<number>,
+  expected: MatVec,
+  factor: number,
+): FreivaldsMismatch | null {
   if (claimed.length !== expected.value.length) {
     return { row: -1, claimed: claimed.length, expected: expected.value.length, tolerance: 0 };
   }
@@ -77,8 +96,14 @@ export function freivaldsCompare(claimed: ArrayLike<number>, expected: MatVec, f
 }
 
 /** C·r in float64, for the prover and for the full check below. */
-export function timesVector(c: ArrayLike<number>, rows: number, cols: number, r: ArrayLike<number>): Float64Array {
-  if (c.length !== rows * cols || r.length !== cols) throw new RangeError(`timesVector: ${rows}×${cols} matrix of ${c.length} values, vector of ${r.length}`);
+export function timesVector(
+  c: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  r: ArrayLike<number>,
+): Float64Array {
+  if (c.length !== rows * cols || r.length !== cols)
+    throw new RangeError(`timesVector: ${rows}×${cols} matrix of ${c.length} values, vector of ${r.length}`);
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let s = 0;
@@ -102,7 +127,11 @@ export function freivalds(
   factor: number,
 ): FreivaldsMismatch | null {
   for (const r of vectors) {
-    const mismatch = freivaldsCompare(timesVector(c, dims.m, dims.n, r), productTimesVector(a, b, dims.m, dims.k, dims.n, r), factor);
+    const mismatch = freivaldsCompare(
+      timesVector(c, dims.m, dims.n, r),
+      productTimesVector(a, b, dims.m, dims.k, dims.n, r),
+      factor,
+    );
     if (mismatch) return mismatch;
   }
   return null;

@@ -7,6 +7,7 @@ export * from './challenge';
 export * from './encoding';
 export * from './freivalds';
 export * from './merkle';
+export * from './merkle-wgsl';
 export * from './prng';
 export * from './prng-wgsl';
 export * from './prover';

@@ -2,13 +2,27 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { hashRows, leafHash, MerkleTree, nodeHash, verifyProof } from './merkle';
 
-const leavesOf = (count: number, salt = 0) => Array.from({ length: count }, (_, i) => leafHash(Buffer.from(`row ${i} ${salt}`)));
-const flipHexDigit = (h: string, at: number) => h.slice(0, at) + ((Number.parseInt(h[at]!, 16) ^ 1).toString(16)) + h.slice(at + 1);
+const leavesOf = (count: number, salt = 0) =>
+  Array.from({ length: count }, (_, i) => leafHash(Buffer.from(`row ${i} ${salt}`)));
+const flipHexDigit = (h: string, at: number) =>
+  h.slice(0, at) + (Number.parseInt(h[at]!, 16) ^ 1).toString(16) + h.slice(at + 1);
 
 describe('Merkle commitment over rows', () => {
   it('separates leaves from inner nodes', () => {
     const row = Buffer.from('a row');
-    expect(leafHash(row)).toEqual(createHash('sha256').update(Buffer.from([0])).update(row).digest());
+    expect(leafHash(row)).toEqual(
+      createHash('sha256')
+        .update(Buffer.from([0, 0, 0, 0]))
+        .update(row)
+        .digest(),
+    );
+    expect(nodeHash(row, row)).toEqual(
+      createHash('sha256')
+        .update(Buffer.from([0, 0, 0, 1]))
+        .update(row)
+        .update(row)
+        .digest(),
+    );
     const [l0, l1] = leavesOf(2);
     // The bytes of an inner node, offered as a row, hash to something else.
     expect(leafHash(Buffer.concat([l0!, l1!]))).not.toEqual(nodeHash(l0!, l1!));
@@ -43,7 +57,8 @@ describe('Merkle commitment over rows', () => {
         const leaf = leaves[index]!;
         expect(verifyProof(tree.root, leaf, index, count, proof)).toBe(true);
         // another leaf, at this index
-        if (count > 1) expect(verifyProof(tree.root, leaves[(index + 1) % count]!, index, count, proof)).toBe(false);
+        if (count > 1)
+          expect(verifyProof(tree.root, leaves[(index + 1) % count]!, index, count, proof)).toBe(false);
         const flipped = Buffer.from(leaf);
         flipped[salt % 32]! ^= 1 << (pick % 8);
         expect(verifyProof(tree.root, flipped, index, count, proof)).toBe(false);
@@ -70,7 +85,9 @@ describe('Merkle commitment over rows', () => {
     const leaves = leavesOf(5);
     const tree = new MerkleTree(leaves);
     const proof = tree.proof(1);
-    expect(verifyProof(tree.root, leaves[1]!, 1, 5, [proof[0]!.toUpperCase(), ...proof.slice(1)])).toBe(false);
+    expect(verifyProof(tree.root, leaves[1]!, 1, 5, [proof[0]!.toUpperCase(), ...proof.slice(1)])).toBe(
+      false,
+    );
     expect(verifyProof(tree.root, leaves[1]!, 1, 5, ['zz', ...proof.slice(1)])).toBe(false);
     expect(verifyProof(tree.root, leaves[1]!, 1.5, 5, proof)).toBe(false);
     expect(verifyProof('not a root', leaves[1]!, 1, 5, proof)).toBe(false);

@@ -16,8 +16,16 @@ export const MODELS: readonly GpuModel[] = [
   { name: 'H100-80GB', peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM5' },
   { name: 'H200', peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM' },
   { name: 'A100-80GB', peakTflops: { f32: 19.5, f16: 78 }, note: 'SXM4' },
-  { name: 'RTX-4090', peakTflops: { f32: 82.6, f16: 82.6 }, note: 'Ada: FP16 at the FP32 rate outside tensor cores' },
-  { name: 'L4', peakTflops: { f32: 30.3, f16: 30.3 }, note: 'Ada: FP16 at the FP32 rate outside tensor cores' },
+  {
+    name: 'RTX-4090',
+    peakTflops: { f32: 82.6, f16: 82.6 },
+    note: 'Ada: FP16 at the FP32 rate outside tensor cores',
+  },
+  {
+    name: 'L4',
+    peakTflops: { f32: 30.3, f16: 30.3 },
+    note: 'Ada: FP16 at the FP32 rate outside tensor cores',
+  },
 ];
 
 /** The model by name, ignoring case and the separators people type (h100 80gb, H100-80GB). */

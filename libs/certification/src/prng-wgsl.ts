@@ -47,7 +47,13 @@ export type PrngOutput = 'f32' | 'f16' | 'u32';
  */
 export const PRNG_PARAMS_BYTES = 32;
 
-export function prngParams(seed: readonly [number, number, number, number], matrix: number, rowCount: number, cols: number, rowStart = 0): Uint32Array {
+export function prngParams(
+  seed: readonly [number, number, number, number],
+  matrix: number,
+  rowCount: number,
+  cols: number,
+  rowStart = 0,
+): Uint32Array {
   return Uint32Array.from([seed[0], seed[1], seed[2], seed[3], matrix, rowCount, cols, rowStart]);
 }
 

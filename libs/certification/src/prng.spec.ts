@@ -1,4 +1,16 @@
-import { entryBits, entryValue, generateMatrix, generateNumerators, generateNumeratorsTransposed, generateRowNumerators, MATRIX_A, MATRIX_B, matrixKey, mix32, parseSeed } from './prng';
+import {
+  entryBits,
+  entryValue,
+  generateMatrix,
+  generateNumerators,
+  generateNumeratorsTransposed,
+  generateRowNumerators,
+  MATRIX_A,
+  MATRIX_B,
+  matrixKey,
+  mix32,
+  parseSeed,
+} from './prng';
 import { PRNG_WGSL, prngFillShader } from './prng-wgsl';
 
 // Known answers computed by an independent C implementation of the spec (uint32_t arithmetic).
@@ -8,20 +20,32 @@ const SEED = '0123456789abcdeffedcba9876543210';
 describe('the challenge generator (spec v1)', () => {
   it('parses the seed as four big-endian words', () => {
     expect(parseSeed(SEED)).toEqual([0x01234567, 0x89abcdef, 0xfedcba98, 0x76543210]);
-    for (const bad of ['', '0123', SEED.toUpperCase(), SEED + '0', 'g'.repeat(32)]) expect(() => parseSeed(bad)).toThrow(RangeError);
+    for (const bad of ['', '0123', SEED.toUpperCase(), SEED + '0', 'g'.repeat(32)])
+      expect(() => parseSeed(bad)).toThrow(RangeError);
   });
 
   it('mixes as lowbias32', () => {
-    expect([0, 1, 0xdeadbeef, 0xffffffff].map(mix32)).toEqual([0x00000000, 0x688990c0, 0xe628c683, 0x6768824a]);
+    expect([0, 1, 0xdeadbeef, 0xffffffff].map(mix32)).toEqual([
+      0x00000000, 0x688990c0, 0xe628c683, 0x6768824a,
+    ]);
   });
 
   it('matches the pinned known answers', () => {
     const seed = parseSeed(SEED);
     expect(matrixKey(seed, MATRIX_A)).toBe(0x1ce70934);
     expect(matrixKey(seed, MATRIX_B)).toBe(0x69c2ba54);
-    const cells: [number, number][] = [[0, 0], [0, 1], [1, 0], [1000, 77]];
-    expect(cells.map(([i, j]) => entryBits(0x1ce70934, i, j))).toEqual([0xdb3e194b, 0x6b315fca, 0x95b0f27e, 0x27d61937]);
-    expect(cells.map(([i, j]) => entryBits(0x69c2ba54, i, j))).toEqual([0x7e7e6045, 0xdd9fc33c, 0xe8815c2f, 0xa342d0ef]);
+    const cells: [number, number][] = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1000, 77],
+    ];
+    expect(cells.map(([i, j]) => entryBits(0x1ce70934, i, j))).toEqual([
+      0xdb3e194b, 0x6b315fca, 0x95b0f27e, 0x27d61937,
+    ]);
+    expect(cells.map(([i, j]) => entryBits(0x69c2ba54, i, j))).toEqual([
+      0x7e7e6045, 0xdd9fc33c, 0xe8815c2f, 0xa342d0ef,
+    ]);
     expect(cells.map(([i, j]) => entryValue(seed, MATRIX_A, i, j) * 64)).toEqual([45, -11, 10, -45]);
     expect(cells.map(([i, j]) => entryValue(seed, MATRIX_B, i, j) * 64)).toEqual([-1, 46, 52, 17]);
   });
@@ -30,7 +54,9 @@ describe('the challenge generator (spec v1)', () => {
     const seed = parseSeed(SEED);
     const a = generateMatrix(seed, MATRIX_A, 37, 53);
     expect(generateMatrix(seed, MATRIX_A, 37, 53)).toEqual(a);
-    expect(generateMatrix(seed, MATRIX_A, 37, 53, { rowStart: 11, rowCount: 5 })).toEqual(a.subarray(11 * 53, 16 * 53));
+    expect(generateMatrix(seed, MATRIX_A, 37, 53, { rowStart: 11, rowCount: 5 })).toEqual(
+      a.subarray(11 * 53, 16 * 53),
+    );
     const numerators = generateNumerators(seed, MATRIX_A, 37, 53);
     for (let i = 0; i < 37; i += 7) {
       for (let j = 0; j < 53; j += 5) {
@@ -45,7 +71,9 @@ describe('the challenge generator (spec v1)', () => {
   it('gives the same numerators for chosen rows, and for chosen columns transposed', () => {
     const seed = parseSeed(SEED);
     const whole = generateNumerators(seed, MATRIX_B, 20, 30);
-    expect(generateRowNumerators(seed, MATRIX_B, 30, [7, 2, 19])).toEqual(Int8Array.from([7, 2, 19].flatMap((i) => Array.from(whole.subarray(i * 30, (i + 1) * 30)))));
+    expect(generateRowNumerators(seed, MATRIX_B, 30, [7, 2, 19])).toEqual(
+      Int8Array.from([7, 2, 19].flatMap((i) => Array.from(whole.subarray(i * 30, (i + 1) * 30)))),
+    );
     const columns = [29, 0, 13];
     const transposed = generateNumeratorsTransposed(seed, MATRIX_B, 20, 30, columns);
     columns.forEach((j, c) => {

@@ -32,7 +32,10 @@
 /** Which matrix of the product an entry belongs to. */
 export const MATRIX_A = 0;
 export const MATRIX_B = 1;
-export type MatrixId = typeof MATRIX_A | typeof MATRIX_B;
+/** A matrix's number under the seed, a u32: product p of a challenge multiplies matrices 2p and 2p + 1. */
+export type MatrixId = number;
+/** The matrices of product p: A_p = 2p, B_p = 2p + 1 (product 0 is MATRIX_A · MATRIX_B). */
+export const productMatrices = (p: number): { a: MatrixId; b: MatrixId } => ({ a: 2 * p, b: 2 * p + 1 });
 
 /** Entries are integers in [-64, 63] divided by this. */
 export const VALUE_SCALE = 64;
@@ -51,7 +54,8 @@ export function isSeed(seed: unknown): seed is string {
 
 /** Parses a seed of 32 lowercase hex digits into its four big-endian u32 words. */
 export function parseSeed(seed: string): SeedWords {
-  if (!isSeed(seed)) throw new RangeError(`a seed is ${SEED_HEX_DIGITS} lowercase hex digits, got ${JSON.stringify(seed)}`);
+  if (!isSeed(seed))
+    throw new RangeError(`a seed is ${SEED_HEX_DIGITS} lowercase hex digits, got ${JSON.stringify(seed)}`);
   const word = (w: number) => Number.parseInt(seed.slice(8 * w, 8 * w + 8), 16) >>> 0;
   return [word(0), word(1), word(2), word(3)];
 }
@@ -100,10 +104,19 @@ export interface RowRange {
   rowCount?: number;
 }
 
-function fill<T extends Int8Array | Float32Array>(out: T, seed: SeedWords, matrix: MatrixId, rows: number, cols: number, range: RowRange, scale: number): T {
+function fill<T extends Int8Array | Float32Array>(
+  out: T,
+  seed: SeedWords,
+  matrix: MatrixId,
+  rows: number,
+  cols: number,
+  range: RowRange,
+  scale: number,
+): T {
   const rowStart = range.rowStart ?? 0;
   const rowCount = range.rowCount ?? rows - rowStart;
-  if (!(rowStart >= 0 && rowCount >= 0 && rowStart + rowCount <= rows)) throw new RangeError(`rows [${rowStart}, ${rowStart + rowCount}) outside 0..${rows}`);
+  if (!(rowStart >= 0 && rowCount >= 0 && rowStart + rowCount <= rows))
+    throw new RangeError(`rows [${rowStart}, ${rowStart + rowCount}) outside 0..${rows}`);
   const key = matrixKey(seed, matrix);
   const colMix = columnMixes(cols);
   for (let r = 0; r < rowCount; r++) {
@@ -139,7 +152,13 @@ function numerator(rowMix: number, colMix: number): number {
  * (i, columns[c]); all columns by default. The layout in which the verifier's dot products with B's
  * columns run contiguously.
  */
-export function generateNumeratorsTransposed(seed: SeedWords, matrix: MatrixId, rows: number, cols: number, columns?: readonly number[]): Int8Array {
+export function generateNumeratorsTransposed(
+  seed: SeedWords,
+  matrix: MatrixId,
+  rows: number,
+  cols: number,
+  columns?: readonly number[],
+): Int8Array {
   const count = columns ? columns.length : cols;
   const out = new Int8Array(rows * count);
   const key = matrixKey(seed, matrix);
@@ -156,7 +175,12 @@ export function generateNumeratorsTransposed(seed: SeedWords, matrix: MatrixId, 
 }
 
 /** Selected rows of a matrix with `cols` columns as numerators, row-major in the order given. */
-export function generateRowNumerators(seed: SeedWords, matrix: MatrixId, cols: number, rows: readonly number[]): Int8Array {
+export function generateRowNumerators(
+  seed: SeedWords,
+  matrix: MatrixId,
+  cols: number,
+  rows: readonly number[],
+): Int8Array {
   const out = new Int8Array(rows.length * cols);
   const key = matrixKey(seed, matrix);
   const colMix = columnMixes(cols);
@@ -168,13 +192,25 @@ export function generateRowNumerators(seed: SeedWords, matrix: MatrixId, cols: n
 }
 
 /** Rows of a rows×cols matrix as f32 values, row-major (exactly the worker's buffer contents). */
-export function generateMatrix(seed: SeedWords, matrix: MatrixId, rows: number, cols: number, range: RowRange = {}): Float32Array {
+export function generateMatrix(
+  seed: SeedWords,
+  matrix: MatrixId,
+  rows: number,
+  cols: number,
+  range: RowRange = {},
+): Float32Array {
   const count = range.rowCount ?? rows - (range.rowStart ?? 0);
   return fill(new Float32Array(Math.max(0, count) * cols), seed, matrix, rows, cols, range, VALUE_SCALE);
 }
 
 /** The same rows as integer numerators in [-64, 63] (value × 64): the verifier's compact form. */
-export function generateNumerators(seed: SeedWords, matrix: MatrixId, rows: number, cols: number, range: RowRange = {}): Int8Array {
+export function generateNumerators(
+  seed: SeedWords,
+  matrix: MatrixId,
+  rows: number,
+  cols: number,
+  range: RowRange = {},
+): Int8Array {
   const count = range.rowCount ?? rows - (range.rowStart ?? 0);
   return fill(new Int8Array(Math.max(0, count) * cols), seed, matrix, rows, cols, range, 1);
 }

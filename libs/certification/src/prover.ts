@@ -1,45 +1,120 @@
 /**
- * The prover's side once C is computed (on a GPU, or on the CPU in tests): hash the rows, build the
- * Merkle tree, commit, and answer the open request with the rows, their proofs and C·r. Pure: the
- * worker reads C back from its device and hands it here.
+ * The prover's side of protocol version 2 once its products' row hashes are known: a tree per
+ * product, a tree over the products' roots, the commitment, and the openings with their proofs.
+ * Pure. The worker computes and hashes the products on its GPU and hands the roots here; tests and
+ * simulations hand whole products computed on the CPU (`commitProducts`).
  */
-import { Challenge, Commitment, Opening, OpenRequest } from './challenge';
-import { encodeF32, encodeF64 } from './encoding';
-import { timesVector } from './freivalds';
+import {
+  Challenge,
+  chunkWidth,
+  Commitment,
+  LeafRef,
+  leafWidth,
+  leavesPerRow,
+  OpenedLeaf,
+  Opening,
+  OpenRequest,
+} from './challenge';
+import { encodeF32 } from './encoding';
 import { hashRows, MerkleTree } from './merkle';
 
 export interface ProverTiming {
-  /** The product's compute time, ms. */
+  /** The products' compute time, ms. */
   computeMs: number;
   /** From receiving the challenge to the commitment, ms. */
   totalMs: number;
 }
 
-export class CommittedProduct {
+/** The commitment over the products' roots, and the proofs from a product's root up to it. */
+export class BatchCommitment {
   readonly commitment: Commitment;
+  private readonly top: MerkleTree;
 
-  /** `c` is m×n row-major f32, as computed; the tree is over its rows. */
   constructor(
     readonly challenge: Challenge,
-    readonly c: Float32Array,
-    private readonly tree: MerkleTree,
+    productRoots: readonly Buffer[],
     timing: ProverTiming,
   ) {
-    this.commitment = { challengeId: challenge.id, seed: challenge.seed, root: tree.root, computeMs: timing.computeMs, totalMs: timing.totalMs };
+    if (productRoots.length !== challenge.products)
+      throw new RangeError(
+        `${productRoots.length} product roots for a challenge of ${challenge.products} products`,
+      );
+    this.top = new MerkleTree(productRoots);
+    this.commitment = {
+      challengeId: challenge.id,
+      seed: challenge.seed,
+      root: this.top.root,
+      computeMs: timing.computeMs,
+      totalMs: timing.totalMs,
+    };
   }
 
-  /** The answer to an open request: requested rows in its order, their proofs, C·r per vector. */
-  open(request: OpenRequest): Opening {
-    const { m, n } = this.challenge;
+  /** An opened leaf: its values, and its proof (`toProductRoot`: its siblings up to its product's root) on up to the root. */
+  openLeaf(ref: LeafRef, values: Float32Array, toProductRoot: string[]): OpenedLeaf {
     return {
-      challengeId: this.challenge.id,
-      rows: request.rows.map((index) => ({ index, data: encodeF32(this.c.subarray(index * n, (index + 1) * n)), proof: this.tree.proof(index) })),
-      cr: request.r.map((r) => encodeF64(timesVector(this.c, m, n, r))),
+      product: ref.product,
+      row: ref.row,
+      chunk: ref.chunk,
+      data: encodeF32(values),
+      proof: [...toProductRoot, ...this.top.proof(ref.product)],
     };
   }
 }
 
-/** Commits to C (m×n row-major): hashes its rows and builds the tree. */
-export function commitProduct(challenge: Challenge, c: Float32Array, timing: ProverTiming): CommittedProduct {
-  return new CommittedProduct(challenge, c, new MerkleTree(hashRows(c, challenge.m, challenge.n)), timing);
+/** The index of a leaf in its product's tree: row by row, chunk by chunk. */
+export const leafIndex = (n: number, ref: { row: number; chunk: number }): number =>
+  ref.row * leavesPerRow(n) + ref.chunk;
+
+/** The values of a leaf of a product (n×n row-major). */
+export function leafValues(
+  product: Float32Array,
+  n: number,
+  ref: { row: number; chunk: number },
+): Float32Array {
+  const first = ref.row * n + ref.chunk * leafWidth(n);
+  return product.subarray(first, first + chunkWidth(n, ref.chunk));
+}
+
+/** Commits to products computed in full (each n×n row-major): the CPU prover of tests and simulations. */
+export class CommittedProducts {
+  readonly commitment: Commitment;
+  private readonly batch: BatchCommitment;
+  private readonly trees: MerkleTree[];
+
+  constructor(
+    readonly challenge: Challenge,
+    readonly products: readonly Float32Array[],
+    timing: ProverTiming,
+  ) {
+    const { n } = challenge;
+    this.trees = products.map((c) => new MerkleTree(hashRows(c, n, n, leafWidth(n))));
+    this.batch = new BatchCommitment(
+      challenge,
+      this.trees.map((t) => Buffer.from(t.root, 'hex')),
+      timing,
+    );
+    this.commitment = this.batch.commitment;
+  }
+
+  open(request: OpenRequest): Opening {
+    const { n } = this.challenge;
+    return {
+      challengeId: this.challenge.id,
+      leaves: request.leaves.map((ref) =>
+        this.batch.openLeaf(
+          ref,
+          leafValues(this.products[ref.product]!, n, ref),
+          this.trees[ref.product]!.proof(leafIndex(n, ref)),
+        ),
+      ),
+    };
+  }
+}
+
+export function commitProducts(
+  challenge: Challenge,
+  products: readonly Float32Array[],
+  timing: ProverTiming,
+): CommittedProducts {
+  return new CommittedProducts(challenge, products, timing);
 }

@@ -33,7 +33,8 @@ export function seededRandom(seed: number): RandomU32 {
 
 /** Uniform integer in [0, bound), bound ≤ 2^32, without modulo bias (rejection sampling). */
 export function randomBelow(rng: RandomU32, bound: number): number {
-  if (!Number.isInteger(bound) || bound < 1 || bound > 2 ** 32) throw new RangeError(`bound ${bound} outside 1..2^32`);
+  if (!Number.isInteger(bound) || bound < 1 || bound > 2 ** 32)
+    throw new RangeError(`bound ${bound} outside 1..2^32`);
   const limit = 2 ** 32 - (2 ** 32 % bound);
   for (;;) {
     const x = rng() >>> 0;
@@ -50,7 +51,8 @@ export function randomHex(rng: RandomU32, digits: number): string {
 
 /** `count` distinct integers in [0, bound), in the order drawn (partial Fisher–Yates). */
 export function sampleDistinct(rng: RandomU32, count: number, bound: number): number[] {
-  if (!(Number.isInteger(count) && count >= 0 && count <= bound)) throw new RangeError(`cannot draw ${count} distinct values below ${bound}`);
+  if (!(Number.isInteger(count) && count >= 0 && count <= bound))
+    throw new RangeError(`cannot draw ${count} distinct values below ${bound}`);
   const swapped = new Map<number, number>();
   const out: number[] = [];
   for (let i = 0; i < count; i++) {

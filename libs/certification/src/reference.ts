@@ -1,18 +1,24 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot loops over typed arrays, every index
    bounded by its loop: a fallback per access would cost in the verifier's innermost loops. */
 /**
- * C = A·B on the CPU for a challenge: what an honest prover computes, for tests and simulations at
- * small sizes (m·n·k multiply-adds in JavaScript). The sums are exact (prng.ts), so the result is
- * the same as any correct f32 kernel's.
+ * C_p = A_p·B_p on the CPU for a challenge: what an honest prover computes, for tests and
+ * simulations at small sizes (n³ multiply-adds in JavaScript per product). The sums are exact
+ * (prng.ts), so the result is the same as any correct f32 kernel's.
  */
 import { Challenge } from './challenge';
-import { generateMatrix, MATRIX_A, MATRIX_B, parseSeed } from './prng';
+import { generateMatrix, MatrixId, parseSeed, productMatrices } from './prng';
 
-export function referenceProduct(challenge: Pick<Challenge, 'seed' | 'm' | 'k' | 'n'>): Float32Array {
-  const { m, k, n } = challenge;
-  const seed = parseSeed(challenge.seed);
-  const a = generateMatrix(seed, MATRIX_A, m, k);
-  const b = generateMatrix(seed, MATRIX_B, k, n);
+/** A·B of two generated matrices, A m×k (matrix `a`), B k×n (matrix `b`), on the CPU, as f32. */
+export function referenceMatmul(
+  seedHex: string,
+  matrices: { a: MatrixId; b: MatrixId },
+  m: number,
+  k: number,
+  n: number,
+): Float32Array {
+  const seed = parseSeed(seedHex);
+  const a = generateMatrix(seed, matrices.a, m, k);
+  const b = generateMatrix(seed, matrices.b, k, n);
   const c = new Float32Array(m * n);
   const row = new Float64Array(n);
   for (let i = 0; i < m; i++) {
@@ -26,4 +32,15 @@ export function referenceProduct(challenge: Pick<Challenge, 'seed' | 'm' | 'k' |
     c.set(row, i * n);
   }
   return c;
+}
+
+/** Product p of a challenge, C_p = A_p·B_p. */
+export function referenceProduct(challenge: Pick<Challenge, 'seed' | 'n'>, product = 0): Float32Array {
+  const { n } = challenge;
+  return referenceMatmul(challenge.seed, productMatrices(product), n, n, n);
+}
+
+/** Every product of a challenge on the CPU. */
+export function referenceProducts(challenge: Pick<Challenge, 'seed' | 'n' | 'products'>): Float32Array[] {
+  return Array.from({ length: challenge.products }, (_, p) => referenceProduct(challenge, p));
 }

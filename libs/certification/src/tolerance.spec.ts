@@ -38,8 +38,21 @@ function dots(k: number, seed: number) {
   }
   // Pairwise (tree) summation in f32, the order of a split-K or reduction kernel.
   let level = a.map((x, i) => Math.fround(x * b[i]!));
-  while (level.length > 1) level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) => Math.fround(level[2 * i]! + (level[2 * i + 1] ?? 0)));
-  return { exact, absSum, sequential, fma, pairwise: level[0]!, exact16, absSum16, f16Products, f16Accumulate };
+  while (level.length > 1)
+    level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) =>
+      Math.fround(level[2 * i]! + (level[2 * i + 1] ?? 0)),
+    );
+  return {
+    exact,
+    absSum,
+    sequential,
+    fma,
+    pairwise: level[0]!,
+    exact16,
+    absSum16,
+    f16Products,
+    f16Accumulate,
+  };
 }
 
 describe('tolerances per precision', () => {
@@ -73,19 +86,21 @@ describe('tolerances per precision', () => {
     expect(noisy).toBeGreaterThan(100); // there was float noise to tolerate
   });
 
-  it('f16 inputs with f16-rounded products pass the f16 tolerance; they would not pass f32\'s', () => {
+  it("f16 inputs with f16-rounded products pass the f16 tolerance; they would not pass f32's", () => {
     let beyondF32 = 0;
     for (const k of [256, 1024]) {
       for (let seed = 0; seed < 20; seed++) {
         const d = dots(k, seed * 104729 + k);
-        expect(Math.abs(d.f16Products - d.exact16)).toBeLessThanOrEqual(elementTolerance('f16', k, d.absSum16));
+        expect(Math.abs(d.f16Products - d.exact16)).toBeLessThanOrEqual(
+          elementTolerance('f16', k, d.absSum16),
+        );
         if (Math.abs(d.f16Products - d.exact16) > elementTolerance('f32', k, d.absSum16)) beyondF32++;
       }
     }
     expect(beyondF32).toBeGreaterThan(0);
   });
 
-  it('f16 accumulation is outside the f16 tier at K = 1024: its error often exceeds f32 accumulation\'s bound', () => {
+  it("f16 accumulation is outside the f16 tier at K = 1024: its error often exceeds f32 accumulation's bound", () => {
     let beyond = 0;
     for (let seed = 0; seed < 20; seed++) {
       const d = dots(1024, seed);

@@ -25,7 +25,14 @@ const VALUE_RANGE = 64;
  * exact = (A·B)[rows[t]][j] × 4096; stops and returns the first non-null answer. Cost:
  * rows·k·n/2 multiply-adds (two rows per float64, eight rows per pass over B).
  */
-export function forEachProductElement<T>(a: Int8Array, bt: Int8Array, k: number, n: number, rows: readonly number[], check: (t: number, j: number, exact: number) => T | null): T | null {
+export function forEachProductElement<T>(
+  a: Int8Array,
+  bt: Int8Array,
+  k: number,
+  n: number,
+  rows: readonly number[],
+  check: (t: number, j: number, exact: number) => T | null,
+): T | null {
   const shift = laneShift(k);
   const lanes = shift === null ? 1 : 2;
   const scale = shift === null ? 0 : 2 ** shift;
@@ -36,7 +43,8 @@ export function forEachProductElement<T>(a: Int8Array, bt: Int8Array, k: number,
     const p = new Float64Array(k);
     const lo = rows[lanes * v]! * k;
     const hiRow = lanes === 2 ? rows[lanes * v + 1] : undefined;
-    for (let kk = 0; kk < k; kk++) p[kk] = a[lo + kk]! + (hiRow === undefined ? 0 : a[hiRow * k + kk]! * scale);
+    for (let kk = 0; kk < k; kk++)
+      p[kk] = a[lo + kk]! + (hiRow === undefined ? 0 : a[hiRow * k + kk]! * scale);
     packed.push(p);
   }
   const zero = new Float64Array(k);
@@ -95,7 +103,15 @@ function addBTimes(bt: Int8Array, k: number, n: number, r: Float64Array, x: Floa
 }
 
 /** x0 += B·r0 and x1 += B·r1 in one pass over B. */
-function addBTimes2(bt: Int8Array, k: number, n: number, r0: Float64Array, r1: Float64Array, x0: Float64Array, x1: Float64Array): void {
+function addBTimes2(
+  bt: Int8Array,
+  k: number,
+  n: number,
+  r0: Float64Array,
+  r1: Float64Array,
+  x0: Float64Array,
+  x1: Float64Array,
+): void {
   for (let j = 0; j < n; j++) {
     const base = j * k;
     const c0 = r0[j]!;
@@ -109,7 +125,12 @@ function addBTimes2(bt: Int8Array, k: number, n: number, r0: Float64Array, r1: F
 }
 
 /** B·r for each vector r (in 2^-6 units), two vectors per pass over B. */
-export function bTimesVectors(bt: Int8Array, k: number, n: number, vectors: readonly Float64Array[]): Float64Array[] {
+export function bTimesVectors(
+  bt: Int8Array,
+  k: number,
+  n: number,
+  vectors: readonly Float64Array[],
+): Float64Array[] {
   const out = vectors.map(() => new Float64Array(k));
   for (let t = 0; t < vectors.length; t += 2) {
     if (t + 1 < vectors.length) addBTimes2(bt, k, n, vectors[t]!, vectors[t + 1]!, out[t]!, out[t + 1]!);
@@ -135,7 +156,15 @@ export function rowNorms(a: Int8Array, m: number, k: number): Float64Array {
 }
 
 /** A·x0 and A·x1 in one pass over A. */
-function aTimes2(a: Int8Array, m: number, k: number, x0: Float64Array, x1: Float64Array, y0: Float64Array, y1: Float64Array): void {
+function aTimes2(
+  a: Int8Array,
+  m: number,
+  k: number,
+  x0: Float64Array,
+  x1: Float64Array,
+  y0: Float64Array,
+  y1: Float64Array,
+): void {
   for (let i = 0; i < m; i++) {
     const base = i * k;
     let s0 = 0;
@@ -160,7 +189,12 @@ function aTimes(a: Int8Array, m: number, k: number, x: Float64Array, y: Float64A
 }
 
 /** A·x for each x (in 2^-12 units when x is B·r), two vectors per pass over A. */
-export function aTimesVectors(a: Int8Array, m: number, k: number, xs: readonly Float64Array[]): Float64Array[] {
+export function aTimesVectors(
+  a: Int8Array,
+  m: number,
+  k: number,
+  xs: readonly Float64Array[],
+): Float64Array[] {
   const y = xs.map(() => new Float64Array(m));
   for (let t = 0; t < xs.length; t += 2) {
     if (t + 1 < xs.length) aTimes2(a, m, k, xs[t]!, xs[t + 1]!, y[t]!, y[t + 1]!);
@@ -184,7 +218,13 @@ export function dotWithMagnitude(values: Float32Array, r: Float64Array): { sum: 
 /**
  * The first i where |claimed[i] − expected[i]·scale| > factor·norms[i], or -1. NaN never passes.
  */
-export function firstOutside(claimed: Float64Array, expected: Float64Array, scale: number, norms: Float64Array, factor: number): number {
+export function firstOutside(
+  claimed: Float64Array,
+  expected: Float64Array,
+  scale: number,
+  norms: Float64Array,
+  factor: number,
+): number {
   for (let i = 0; i < claimed.length; i++) {
     if (!(Math.abs(claimed[i]! - expected[i]! * scale) <= factor * norms[i]!)) return i;
   }

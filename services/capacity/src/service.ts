@@ -19,8 +19,12 @@ const configSchema = serviceConfigSchema(4104).extend({
   HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
   /** On average one spot challenge per this interval for each leased node. */
   SPOT_CHECK_INTERVAL_MS: ms(1_000, 86_400_000, 300_000),
-  /** Matrix size n of challenges (n×n times n×n). */
+  /** Matrix size n of challenges' products (n×n times n×n). */
   CHALLENGE_SIZE: ms(16, 8192, 512),
+  /** How long a certification challenge keeps an honest node at its claim busy: as many products as that takes. */
+  CERT_TARGET_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
+  /** The same for a spot challenge during a lease (a spot check costs the provider about this, plus the opened products again). */
+  SPOT_TARGET_SECONDS: z.coerce.number().min(0.05).max(60).default(1),
   WATCHDOG_INTERVAL_MS: ms(100, 60_000, 1_000),
 });
 
@@ -40,7 +44,12 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
         registry: capacityMessages,
         ...eventSourcingSettings(config),
         deciders: [
-          registerDecider('node', createNodeDecider({ certificateValidityMs: config.CERTIFICATE_VALIDITY_MS, spotNoticeMs: config.HEARTBEAT_INTERVAL_MS }), { commands: NODE_COMMANDS, events: NODE_EVENTS }),
+          registerDecider('node', createNodeDecider({
+              certificateValidityMs: config.CERTIFICATE_VALIDITY_MS,
+              spotNoticeMs: config.HEARTBEAT_INTERVAL_MS,
+              certificationTargetMs: config.CERT_TARGET_SECONDS * 1000,
+              spotTargetMs: config.SPOT_TARGET_SECONDS * 1000,
+            }), { commands: NODE_COMMANDS, events: NODE_EVENTS }),
         ],
         processManagers: [{ manager: nodeListings, from: 'capacity', to: 'orders', registry: new MessageRegistry().include(capacityMessages).include(ordersMessages) }],
       }),

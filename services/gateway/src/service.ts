@@ -48,6 +48,9 @@ export class GatewayModule {}
 export const gatewayService: ServiceDefinition<typeof configSchema> = {
   name: 'gateway',
   configSchema,
+  // The largest legitimate request is a certification opening: 128 leaves of 1 KiB with their
+  // proofs, about 300 kB at n = 512 and 450 kB at n = 8192 (docs/certification.md).
+  maxBodyBytes: 1_000_000,
   module: (config) => ({
     module: GatewayModule,
     imports: [

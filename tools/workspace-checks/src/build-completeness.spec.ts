@@ -19,27 +19,42 @@ interface Project {
 }
 
 const nx = readJson<{ targetDefaults: Record<string, Target> }>('nx.json');
-const { paths } = readJson<{ compilerOptions: { paths: Record<string, string[]> } }>('tsconfig.base.json').compilerOptions;
-const libraryFolders = [...new Set(Object.values(paths).flat().map((target) => target.split('/').slice(0, 2).join('/')))].sort();
+const { paths } = readJson<{ compilerOptions: { paths: Record<string, string[]> } }>(
+  'tsconfig.base.json',
+).compilerOptions;
+const libraryFolders = [
+  ...new Set(
+    Object.values(paths)
+      .flat()
+      .map((target) => target.split('/').slice(0, 2).join('/')),
+  ),
+].sort();
 
 describe('the build is complete by construction', () => {
   it('finds the libraries behind the path aliases', () => {
-    expect(libraryFolders).toEqual(expect.arrayContaining(['libs/contracts', 'libs/eventsourcing', 'libs/read-models']));
+    expect(libraryFolders).toEqual(
+      expect.arrayContaining(['libs/contracts', 'libs/eventsourcing', 'libs/read-models']),
+    );
   });
 
-  it.each(libraryFolders)('%s has a build target that compiles it into its own cached output folder', (folder) => {
-    const project = readJson<Project>(`${folder}/project.json`);
-    const build = project.targets?.['build'];
-    expect(build).toBeDefined();
-    const command = build?.options?.command ?? nx.targetDefaults['build']?.options?.command ?? '';
-    const tsconfig = command.match(/tsc -p \{projectRoot\}\/(\S+)/)?.[1];
-    expect(tsconfig).toBeDefined();
-    const config = readJson<{ compilerOptions: { outDir: string; noEmit?: boolean } }>(`${folder}/${tsconfig}`);
-    expect(config.compilerOptions.noEmit).not.toBe(true);
-    expect(path.resolve(root, folder, config.compilerOptions.outDir)).toBe(path.join(root, 'dist/out-tsc'));
-    const outputs = build?.outputs ?? nx.targetDefaults['build']?.outputs ?? [];
-    expect(outputs).toContain('{workspaceRoot}/dist/out-tsc/{projectRoot}');
-  });
+  it.each(libraryFolders)(
+    '%s has a build target that compiles it into its own cached output folder',
+    (folder) => {
+      const project = readJson<Project>(`${folder}/project.json`);
+      const build = project.targets?.['build'];
+      expect(build).toBeDefined();
+      const command = build?.options?.command ?? nx.targetDefaults['build']?.options?.command ?? '';
+      const tsconfig = command.match(/tsc -p \{projectRoot\}\/(\S+)/)?.[1];
+      expect(tsconfig).toBeDefined();
+      const config = readJson<{ compilerOptions: { outDir: string; noEmit?: boolean } }>(
+        `${folder}/${tsconfig}`,
+      );
+      expect(config.compilerOptions.noEmit).not.toBe(true);
+      expect(path.resolve(root, folder, config.compilerOptions.outDir)).toBe(path.join(root, 'dist/out-tsc'));
+      const outputs = build?.outputs ?? nx.targetDefaults['build']?.outputs ?? [];
+      expect(outputs).toContain('{workspaceRoot}/dist/out-tsc/{projectRoot}');
+    },
+  );
 
   it('builds a project after the libraries it imports', () => {
     expect(nx.targetDefaults['build']).toEqual(expect.objectContaining({ dependsOn: ['^build'] }));

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
@@ -12,6 +13,8 @@ export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSch
   configSchema?: S;
   /** The root module, given the validated configuration. */
   module: (config: z.infer<S>) => DynamicModule;
+  /** The largest JSON request body accepted, bytes (Express's default, 100 kB, when not given); larger ones get 413. */
+  maxBodyBytes?: number;
 }
 
 export interface ServiceApp<C extends BaseConfig = BaseConfig> {
@@ -31,7 +34,15 @@ export async function startService<S extends ConfigSchema>(
   options: { shutdownHooks?: boolean } = {},
 ): Promise<ServiceApp<z.infer<S>>> {
   const config = loadConfig<z.infer<S>>(definition.configSchema ?? baseConfigSchema, env);
-  const app = await NestFactory.create(definition.module(config), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), {
+    bufferLogs: true,
+    abortOnError: false,
+    ...(definition.maxBodyBytes ? { bodyParser: false } : {}),
+  });
+  if (definition.maxBodyBytes) {
+    app.useBodyParser('json', { limit: definition.maxBodyBytes });
+    app.useBodyParser('urlencoded', { limit: definition.maxBodyBytes, extended: true });
+  }
   app.useLogger(app.get(Logger));
   app.flushLogs();
   // process.exit(0) once closed, rather than re-raising the signal: pino writes asynchronously and

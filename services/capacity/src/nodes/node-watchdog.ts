@@ -50,7 +50,8 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       if (!sessionId) continue;
       if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
       if (challenge['id']) await this.expire(nodeId, challenge, now);
-      else await this.spot(nodeId, node, now);
+      // A certification in flight never holds off a spot check: the decider supersedes it.
+      if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
     }
   }
 
@@ -86,7 +87,8 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
     const leasedUntil = Number(node['leasedUntilMs'] ?? 0);
-    const tflops = Number(node['tflopsF32'] ?? 0);
+    // The certificate is per GPU; a challenge is for the whole node.
+    const tflops = Number(node['tflopsF32'] ?? 0) * Number(node['gpus'] ?? 1);
     if (node['status'] !== 'CERTIFIED' || leasedUntil <= now || !(tflops > 0)) return;
     const last = Date.parse(node['lastSpotAt'] ?? '') || 0;
     // Random: on average one per SPOT_CHECK_INTERVAL_MS, never two within half of it.

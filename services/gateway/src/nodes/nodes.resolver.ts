@@ -25,7 +25,7 @@ export class NodeView {
   region!: string;
   @Field({ description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (after an SLA breach, until it recertifies).' })
   status!: string;
-  @Field({ nullable: true, description: 'Why it is suspended: NODE_LOST or CHALLENGE_FAILED.' })
+  @Field({ nullable: true, description: 'Why it is suspended: NODE_LOST, CHALLENGE_FAILED or CREDENTIAL_REVOKED (until it rotates and recertifies).' })
   suspendedReason?: string;
   @Field({ description: 'A worker is joined and heartbeating.' })
   online!: boolean;

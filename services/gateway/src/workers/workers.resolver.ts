@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Context, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey, ordersReadModel } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
@@ -33,7 +33,7 @@ export class WorkerSession {
   certifiedUntil?: string;
 }
 
-@ObjectType({ description: 'A challenge to answer: commit to C = A·B, then open the rows asked for.' })
+@ObjectType({ description: 'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.' })
 export class ChallengeTicket {
   @Field(() => ID)
   id!: string;
@@ -49,11 +49,11 @@ export class ChallengeVerdict {
   challengeId!: string;
   @Field()
   ok!: boolean;
-  @Field({ nullable: true, description: 'Why it failed: PROOF_INVALID, ROW_MISMATCH, FREIVALDS_FAILED, DEADLINE_MISSED, MALFORMED or SEED_MISMATCH.' })
+  @Field({ nullable: true, description: 'Why it failed: PROOF_INVALID, ROW_MISMATCH, DEADLINE_MISSED, MALFORMED, SEED_MISMATCH, or SUPERSEDED (a spot challenge ended it); FREIVALDS_FAILED only in protocol version 1 records.' })
   reason?: string;
   @Field({ nullable: true })
   detail?: string;
-  @Field(() => Float, { nullable: true, description: 'TFLOP/s measured on the verifier\'s clock, issue to commitment.' })
+  @Field(() => Float, { nullable: true, description: 'TFLOP/s the whole node delivered, measured on the verifier\'s clock from issue to commitment (the certificate is this over its declared GPUs).' })
   measuredTflops?: number;
   @Field(() => NodeView)
   node!: NodeView;
@@ -119,11 +119,20 @@ export class WorkersResolver {
     };
   }
 
-  @Mutation(() => ChallengeTicket, { description: 'Asks for a certification challenge at a claimed throughput: its deadline follows from the claim.' })
+  @Mutation(() => ChallengeTicket, {
+    description:
+      'Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model\'s peak × GPUs, below the market\'s minimum × GPUs, or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs.',
+  })
   async requestCertification(@Args('claimedTflops', { type: () => Float }) claimedTflops: number, @Context() context: RequestContext): Promise<ChallengeTicket> {
     const nodeId = this.node(context);
     if (!(claimedTflops > 0 && claimedTflops <= 100_000)) throw apiError('BAD_USER_INPUT', 'claimedTflops must be greater than 0 and at most 100000', 'claimedTflops');
-    const data = { nodeId, purpose: 'certification', claimedTflops, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex') };
+    // The market's minimum, for the decider's bound on the claim (the market is orders' to know).
+    const marketId = await this.redis.redis.hget(rm.node(nodeId), 'marketId');
+    const minimum = marketId ? Number(await this.redis.redis.hget(ordersReadModel.market(marketId), 'minTflopsPerGpu')) : NaN;
+    const data = {
+      nodeId, purpose: 'certification', claimedTflops, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex'),
+      ...(Number.isFinite(minimum) && minimum >= 0 ? { requiredTflopsPerGpu: minimum } : {}),
+    };
     await this.commands.execute('capacity', { type: CapacityCommands.issueChallenge.type, subject: nodeId, data }, rm.name);
     const { request: _request, ...ticket } = await this.ticket(nodeId);
     return ticket;
@@ -131,7 +140,7 @@ export class WorkersResolver {
 
   @Mutation(() => GraphQLJSON, {
     description:
-      'Commits to C (a Commitment); answers the OpenRequest: the rows to open and the vectors r, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.',
+      'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.',
   })
   async commitChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
@@ -163,7 +172,8 @@ export class WorkersResolver {
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       return { challengeId, ok: false, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.detail ? { detail: entry.detail } : {}), node };
     }
-    const measured = entry.measuredTflops ?? entry.tflopsPerGpu?.f32;
+    // The whole node's figure: a spot check's, or the certificate's (per GPU before it was recorded whole).
+    const measured = entry.measuredTflops ?? (entry.tflopsPerGpu ? entry.tflopsPerGpu.f32 * node.gpus : undefined);
     return { challengeId, ok: true, ...(measured !== undefined ? { measuredTflops: measured } : {}), node };
   }
 

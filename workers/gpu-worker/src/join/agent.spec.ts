@@ -7,7 +7,7 @@ import type { JoinEvent } from './report';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const challenge = (id: string): Challenge => ({
-  version: 1, id, seed: '0'.repeat(32), m: 8, k: 8, n: 8, precision: 'f32', claimedTflops: 0.01, issuedAt: NOW, deadline: NOW + 1500, openRows: 2, freivaldsTrials: 1, checkColumns: 8,
+  version: 2, id, seed: '0'.repeat(32), n: 8, products: 2, precision: 'f32', claimedTflops: 0.01, issuedAt: NOW, deadline: NOW + 1500, openLeaves: 2, checkColumns: 8,
 });
 const ticket = (id: string, purpose = 'CERTIFICATION'): ChallengeTicket => ({ id, purpose, challenge: challenge(id) });
 const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
@@ -55,7 +55,7 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } 
     client,
     prove: async (c) => {
       proved.push(c.id);
-      return { commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 }, timings: { computeMs: 5, totalMs: 9 }, open: (r) => ({ challengeId: r.challengeId, rows: [], cr: [] }) };
+      return { commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 }, timings: { computeMs: 5, totalMs: 9 }, open: async (r) => ({ challengeId: r.challengeId, leaves: [] }), discard: () => undefined };
     },
     measureClaim: async (size, precision) => {
       measured.push([size, precision]);

@@ -35,11 +35,13 @@ export interface AgentClient {
   heartbeat(sessionId: string): Promise<HeartbeatAck>;
 }
 
-/** A product committed to, ready to open what the verifier asks for. */
+/** Products committed to, ready to open what the verifier asks for (computing them again). */
 export interface Proof {
   commitment: Commitment;
   timings: { computeMs: number; totalMs: number };
-  open(request: OpenRequest): Opening;
+  open(request: OpenRequest): Promise<Opening>;
+  /** Frees what was kept for the opening when there will be none. */
+  discard(): void;
 }
 
 export interface AgentOptions {
@@ -185,14 +187,15 @@ export class WorkerAgent {
   /** Computes, commits, opens: the protocol of DESIGN.md §6 from the worker's side. */
   private async answer(ticket: ChallengeTicket): Promise<ChallengeVerdict> {
     const { challenge } = ticket;
-    this.o.report({ event: 'challenge', purpose: ticket.purpose, challengeId: ticket.id, m: challenge.m, n: challenge.n, k: challenge.k, allowedMs: challenge.deadline - challenge.issuedAt });
+    this.o.report({ event: 'challenge', purpose: ticket.purpose, challengeId: ticket.id, n: challenge.n, products: challenge.products, allowedMs: challenge.deadline - challenge.issuedAt });
     const proof = await this.o.prove(challenge);
     let verdict: ChallengeVerdict;
     try {
       const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
       this.o.report({ event: 'committed', challengeId: ticket.id, computeMs: proof.timings.computeMs, totalMs: proof.timings.totalMs });
-      verdict = await this.o.client.answerChallenge(ticket.id, proof.open(request));
+      verdict = await this.o.client.answerChallenge(ticket.id, await proof.open(request));
     } catch (error) {
+      proof.discard();
       if (!(error instanceof ChallengeFailedError)) throw error;
       // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
       verdict = { challengeId: ticket.id, ok: false, reason: error.reason, detail: error.message, measuredTflops: null, node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null } };

@@ -22,10 +22,11 @@ export type TimedProof = (challenge: Challenge) => Promise<number>;
 /** One warm-up proof (compiles the pipelines), then `runs` timed; the slowest counts. */
 export async function measureClaim(prove: TimedProof, size: number, precision: string, runs = 2): Promise<ClaimMeasurement> {
   const rng = secureRandom();
-  const challenge = () => createChallenge({ n: size, precision: isPrecision(precision) ? precision : 'f32', claimedTflops: 1, now: Date.now(), rng });
+  // One product: what one costs end to end (generation, product, row hashes) at the challenge size.
+  const challenge = () => createChallenge({ n: size, products: 1, precision: isPrecision(precision) ? precision : 'f32', claimedTflops: 1, now: Date.now(), rng });
   await prove(challenge());
   let slowest = 0;
   for (let i = 0; i < runs; i++) slowest = Math.max(slowest, await prove(challenge()));
-  const measuredTflops = flopOf({ m: size, n: size, k: size }) / (Math.max(slowest, 0.001) / 1000) / 1e12;
+  const measuredTflops = flopOf({ n: size, products: 1 }) / (Math.max(slowest, 0.001) / 1000) / 1e12;
   return { claimTflops: measuredTflops * SAFETY_FACTOR, measuredTflops, size, safetyFactor: SAFETY_FACTOR };
 }

@@ -47,12 +47,12 @@ describe('the gateway client', () => {
   });
 
   it('sends certification messages as JSON values and reads the answers', async () => {
-    const challenge = { version: 1, id: 'c1', seed: '0'.repeat(32), m: 4, k: 4, n: 4, precision: 'f32', claimedTflops: 1, issuedAt: 1, deadline: 2, openRows: 1, freivaldsTrials: 0, checkColumns: 4 };
+    const challenge = { version: 2, id: 'c1', seed: '0'.repeat(32), n: 4, products: 3, precision: 'f32', claimedTflops: 1, issuedAt: 1, deadline: 2, openLeaves: 1, checkColumns: 4 };
     handler = json(200, { data: { requestCertification: { id: 'c1', purpose: 'CERTIFICATION', challenge } } });
     expect(await client().requestCertification(0.02)).toEqual({ id: 'c1', purpose: 'CERTIFICATION', challenge });
     expect(seen[0]!.body.variables).toEqual({ t: 0.02 });
 
-    const request = { challengeId: 'c1', rows: [2], r: [], committedAt: 3, respondBy: 4 };
+    const request = { challengeId: 'c1', leaves: [{ product: 0, row: 2, chunk: 0, columns: [1] }], committedAt: 3, respondBy: 4 };
     handler = json(200, { data: { commitChallenge: request } });
     const commitment = { challengeId: 'c1', seed: '0'.repeat(32), root: 'a'.repeat(64), computeMs: 1, totalMs: 2 };
     expect(await client().commitChallenge('c1', commitment)).toEqual(request);
@@ -60,7 +60,7 @@ describe('the gateway client', () => {
 
     const verdict = { challengeId: 'c1', ok: false, reason: 'ROW_MISMATCH', detail: 'row 2', measuredTflops: null, node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null } };
     handler = json(200, { data: { answerChallenge: verdict } });
-    expect(await client().answerChallenge('c1', { challengeId: 'c1', rows: [], cr: [] })).toEqual(verdict);
+    expect(await client().answerChallenge('c1', { challengeId: 'c1', leaves: [] })).toEqual(verdict);
 
     handler = json(200, { data: { heartbeat: { status: 'CERTIFIED', challenge: null } } });
     expect(await client().heartbeat('s1')).toEqual({ status: 'CERTIFIED', challenge: null });

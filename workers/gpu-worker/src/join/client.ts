@@ -168,7 +168,7 @@ export class GatewayClient {
     return expectShape(data.requestCertification, 'requestCertification', isTicket);
   }
 
-  /** Sends the commitment; the answer is which rows to open and the Freivalds vectors. */
+  /** Sends the commitment; the answer is which rows of which products to open, and the columns checked. */
   async commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest> {
     const data = await this.request<{ commitChallenge: OpenRequest }>(`mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`, { id: challengeId, c: commitment });
     return expectShape(data.commitChallenge, 'commitChallenge', isOpenRequest);
@@ -212,7 +212,7 @@ function isSession(x: unknown): x is WorkerSession {
 }
 
 function isChallenge(x: unknown): x is Challenge {
-  return isObject(x) && typeof x['id'] === 'string' && typeof x['seed'] === 'string' && ['m', 'n', 'k', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number');
+  return isObject(x) && x['version'] === 2 && typeof x['id'] === 'string' && typeof x['seed'] === 'string' && ['n', 'products', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number');
 }
 
 function isTicket(x: unknown): x is ChallengeTicket {
@@ -220,7 +220,7 @@ function isTicket(x: unknown): x is ChallengeTicket {
 }
 
 function isOpenRequest(x: unknown): x is OpenRequest {
-  return isObject(x) && typeof x['challengeId'] === 'string' && Array.isArray(x['rows']) && Array.isArray(x['r']);
+  return isObject(x) && typeof x['challengeId'] === 'string' && Array.isArray(x['leaves']);
 }
 
 function isVerdict(x: unknown): x is ChallengeVerdict {

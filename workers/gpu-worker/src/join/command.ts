@@ -65,11 +65,13 @@ export async function runJoin(args: string[], env: NodeJS.ProcessEnv = process.e
     try {
       const agent = new WorkerAgent({
         client: new GatewayClient(options.gateway, credential),
-        prove: async (challenge) => {
-          const proof = await prove(challenge);
-          return { commitment: proof.commitment, timings: proof.timings, open: (request) => proof.product.open(request) };
-        },
-        measureClaim: (size, precision) => measureClaim(async (challenge) => (await prove(challenge)).timings.totalMs, size, precision),
+        prove,
+        measureClaim: (size, precision) =>
+          measureClaim(async (challenge) => {
+            const proof = await prove(challenge);
+            proof.discard();
+            return proof.timings.totalMs;
+          }, size, precision),
         ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
         adapter: gpu.adapter.description || gpu.adapter.device,
         once: options.once,

@@ -9,7 +9,7 @@ export type JoinEvent =
   | { event: 'kernel'; variant: string; gflops: number | null; fromCache: boolean; fallbackReason?: string }
   | { event: 'joined'; gateway: string; sessionId: string; nodeId: string; status: string; heartbeatIntervalMs: number; challengeSize: number; precision: string; certifiedUntil: string | null }
   | { event: 'claim'; claimTflops: number; source: 'option' | 'measured'; measuredTflops?: number; size?: number; safetyFactor?: number }
-  | { event: 'challenge'; purpose: string; challengeId: string; m: number; n: number; k: number; allowedMs: number }
+  | { event: 'challenge'; purpose: string; challengeId: string; n: number; products: number; allowedMs: number }
   | { event: 'committed'; challengeId: string; computeMs: number; totalMs: number }
   | {
       event: 'verdict';
@@ -54,9 +54,9 @@ export function formatEvent(e: JoinEvent): string {
         ? `claiming ${tflops(e.claimTflops)} TFLOP/s (--claim-tflops)`
         : `claiming ${tflops(e.claimTflops)} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
     case 'challenge':
-      return `${e.purpose.toLowerCase()} challenge ${e.challengeId}: ${e.m}×${e.k}·${e.k}×${e.n}, ${e.allowedMs} ms allowed`;
+      return `${e.purpose.toLowerCase()} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
     case 'committed':
-      return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (product ${Math.round(e.computeMs)} ms on the GPU)`;
+      return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (products ${Math.round(e.computeMs)} ms on the GPU)`;
     case 'verdict':
       return e.ok
         ? `${e.purpose.toLowerCase()} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +

@@ -26,8 +26,10 @@ export const nodeCertifiedSchema = z.object({
   providerId: entityId,
   marketId: entityId,
   gpus: z.number().int().positive(),
-  /** Measured per GPU, by precision. */
+  /** Measured per GPU, by precision: what the node delivered over its declared GPUs. */
   tflopsPerGpu: z.object({ f32: z.number().min(0), f16: z.number().min(0).optional() }),
+  /** By challenge: what the whole node delivered on the verifier's clock, TFLOP/s (absent before it was recorded). */
+  measuredTflops: z.number().min(0).optional(),
   /** Measured / the declared model's peak; null when the peak is not known. */
   efficiency: z.number().min(0).nullable(),
   tier: z.enum(['bronze', 'silver', 'gold']),
@@ -56,9 +58,12 @@ const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digi
 /** The challenge is built by the decider from these and its clock; `seed`: drawn from the OS at the edge. */
 export const issueChallengeSchema = nodeRef.extend({
   purpose: challengePurposeSchema,
+  /** For the whole node: all its declared GPUs together. */
   claimedTflops: z.number().positive('must be greater than 0').max(100_000),
   n: z.number().int().min(16, 'must be at least 16').max(8192, 'must be at most 8192'),
   seed: hex128,
+  /** The node's market's minimum certified TFLOP/s per GPU, looked up at the edge: a claim below it × GPUs is refused. */
+  requiredTflopsPerGpu: z.number().min(0).max(100_000).optional(),
 });
 /** `openSeed`: the randomness of the rows to open and the vectors r, drawn after the commitment. */
 export const commitChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64), commitment: protocolMessage, openSeed: hex128 });
@@ -72,16 +77,23 @@ export const challengeCommittedSchema = nodeRef.extend({ challengeId: z.string()
 export const nodeCertificationFailedSchema = nodeRef.extend({
   challengeId: z.string(),
   purpose: challengePurposeSchema,
-  reason: z.enum(['PROOF_INVALID', 'ROW_MISMATCH', 'FREIVALDS_FAILED', 'DEADLINE_MISSED', 'MALFORMED', 'SEED_MISMATCH']),
+  /** SUPERSEDED: a certification challenge ended by a spot challenge, which never waits for it. */
+  reason: z.enum(['PROOF_INVALID', 'ROW_MISMATCH', 'FREIVALDS_FAILED', 'DEADLINE_MISSED', 'MALFORMED', 'SEED_MISMATCH', 'SUPERSEDED']),
   detail: z.string().max(2000),
 });
 export const spotChallengePassedSchema = nodeRef.extend({ challengeId: z.string(), measuredTflops: z.number().min(0) });
 export const nodeLostSchema = declareNodeLostSchema;
-/** A node broke its promise while selling: lost, or failed a spot challenge. It is suspended until it recertifies. */
+/**
+ * Why a node stopped delivering: lost (silent past the heartbeat window), a failed spot challenge,
+ * or its credential revoked by its provider (it can no longer prove anything).
+ */
+export const slaBreachReasonSchema = z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'CREDENTIAL_REVOKED']);
+export type SlaBreachReason = z.infer<typeof slaBreachReasonSchema>;
+/** A node broke its promise while selling: lost, failed a spot challenge, or revoked. It is suspended until it recertifies. */
 export const slaBreachedSchema = nodeRef.extend({
   providerId: entityId,
   marketId: entityId,
-  reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED']),
+  reason: slaBreachReasonSchema,
   detail: z.string().max(2000),
   /** When the node stopped delivering: its last heartbeat, or the failed challenge. */
   at: z.iso.datetime({ offset: true }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
+import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
 import { MessageRegistry } from '../registry';
 
@@ -100,11 +101,11 @@ export const orderCancelledSchema = z.object({
   bookGpus: z.number().int().min(0),
 });
 
-/** capacity suspended the node (lost, or failed a spot challenge): its asks go, its leases are breached. */
+/** capacity suspended the node (lost, failed a spot challenge, or revoked): its asks go, its leases are breached. */
 export const suspendNodeSchema = z.object({
   marketId: entityId,
   nodeId: entityId,
-  reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED']),
+  reason: slaBreachReasonSchema,
   /** When the node stopped delivering (its last heartbeat, or the failed challenge). */
   at: z.iso.datetime({ offset: true }),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
 
 /**
@@ -39,7 +40,7 @@ export const leaseRefSchema = z.object({ accountId: entityId, leaseId: entityId 
 export const meterLeaseSchema = leaseRefSchema.extend({ upTo: iso.optional() });
 export const endLeaseEarlySchema = leaseRefSchema.extend({
   /** Why the provider stopped delivering: the buyer gets back what was not delivered. */
-  reason: z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'NODE_SUSPENDED']),
+  reason: z.enum([...slaBreachReasonSchema.options, 'NODE_SUSPENDED']),
   /** When delivery stopped; default: when the command is decided. */
   at: iso.optional(),
 });

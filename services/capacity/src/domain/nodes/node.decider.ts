@@ -9,7 +9,15 @@ import {
   openRequest,
   verifyOpening,
 } from '@gpux/certification';
-import { CapacityCommands, CapacityEvents, MessageOf, NodeCertified, RegisterNode } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  CapacityEvents,
+  MessageOf,
+  NodeCertificationFailed,
+  NodeCertified,
+  RegisterNode,
+  SlaBreachReason,
+} from '@gpux/contracts';
 import {
   accept,
   OwnEventName,
@@ -19,6 +27,7 @@ import {
   Decision,
   reject,
 } from '@gpux/eventsourcing/domain';
+import { perGpu, refuseClaim, refuseDeadline } from '../certification/claim-bounds';
 import { seededStream } from '../certification/randomness';
 import { grade } from '../certification/verdict';
 
@@ -45,7 +54,7 @@ export interface NodeState {
   sessionId?: string | null;
   challenge?: ChallengeInFlight | null;
   /** Suspended after an SLA breach, until it recertifies. */
-  suspended?: { reason: 'NODE_LOST' | 'CHALLENGE_FAILED'; at: string } | null;
+  suspended?: { reason: SlaBreachReason; at: string } | null;
 }
 
 export interface NodeDeciderOptions {
@@ -56,6 +65,10 @@ export interface NodeDeciderOptions {
    * at least the heartbeat interval.
    */
   spotNoticeMs: number;
+  /** How long a certification challenge keeps an honest node at its claim busy (default 10 s). */
+  certificationTargetMs?: number;
+  /** The same for a spot challenge (default 1 s). */
+  spotTargetMs?: number;
 }
 
 /** The moment by which the challenge in flight must move on: its commitment, or its opening. */
@@ -70,7 +83,7 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
   /** An SLA breach: the node stops selling (asks cancelled, leases ended) until it recertifies. */
   function breached(
     node: RegisterNode,
-    reason: 'NODE_LOST' | 'CHALLENGE_FAILED',
+    reason: SlaBreachReason,
     detail: string,
     at: string,
   ): NodeEvent {
@@ -79,7 +92,12 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
   }
 
   /** The events of a failed challenge: the failure, and for a spot check on a selling node, a breach. */
-  function failed(state: NodeState, flight: ChallengeInFlight, failure: Failure, now: Date): NodeEvent[] {
+  function failed(
+    state: NodeState,
+    flight: ChallengeInFlight,
+    failure: Pick<Failure, 'detail'> & { reason: NodeCertificationFailed['reason'] },
+    now: Date,
+  ): NodeEvent[] {
     const node = state.node!;
     const events: NodeEvent[] = [
       {
@@ -118,6 +136,8 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
     return flight;
   }
   const isDecision = (x: ChallengeInFlight | Decision<NodeEvent>): x is Decision<NodeEvent> => 'kind' in x;
+  /** Certified and not suspended: it may have asks in the book and leases running. */
+  const sellable = (state: NodeState) => !state.suspended && state.certification !== null;
 
   return {
     initialState: {
@@ -176,10 +196,14 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
             return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
           if (!state.credentialHash)
             return reject('NOT_FOUND', `node ${node.nodeId} has no valid credential`, 'nodeId');
-          return accept({
-            type: 'capacity.NodeCredentialRevoked',
-            data: { nodeId: node.nodeId, credentialHash: state.credentialHash },
-          });
+          // A revoked node can prove nothing more: one that could be selling is suspended (its asks
+          // cancelled, its running leases breached) until it rotates and recertifies.
+          return accept(
+            { type: 'capacity.NodeCredentialRevoked', data: { nodeId: node.nodeId, credentialHash: state.credentialHash } },
+            ...(sellable(state)
+              ? [breached(node, 'CREDENTIAL_REVOKED', 'the provider revoked the node credential', now.toISOString())]
+              : []),
+          );
 
         case 'capacity.StartSession':
           if (!state.credentialHash)
@@ -189,30 +213,55 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
         case 'capacity.IssueChallenge': {
           if (!state.credentialHash)
             return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
-          const { purpose, claimedTflops, n, seed } = command.data;
+          const { purpose, claimedTflops, n, seed, requiredTflopsPerGpu } = command.data;
+          // Only a joined node is watched (heartbeats, spot checks): nothing certifies unwatched.
+          if (purpose === 'certification' && !state.sessionId)
+            return reject(
+              'FORBIDDEN',
+              `node ${node.nodeId} has no worker session: join (joinSession) and heartbeat, then ask for certification`,
+              'nodeId',
+            );
+          const precision = 'f32';
+          const claim =
+            purpose === 'certification'
+              ? refuseClaim(claimedTflops, {
+                  gpuModel: node.gpuModel,
+                  gpus: node.gpus,
+                  precision,
+                  ...(requiredTflopsPerGpu !== undefined ? { requiredTflopsPerGpu } : {}),
+                })
+              : null;
+          if (claim) return reject('BAD_USER_INPUT', claim.message, claim.field);
           const challenge = createChallenge({
             n,
-            precision: 'f32',
+            precision,
             claimedTflops,
             now: t,
             rng: seededStream(seed),
+            targetMs: purpose === 'spot' ? (options.spotTargetMs ?? 1_000) : (options.certificationTargetMs ?? 10_000),
             ...(purpose === 'spot' ? { slackMs: 1_000 + options.spotNoticeMs } : {}),
           });
+          const parked = refuseDeadline(claimedTflops, challenge.issuedAt, challenge.deadline);
+          if (parked) return reject('BAD_USER_INPUT', parked.message, parked.field);
           const events: NodeEvent[] = [];
           const current = state.challenge;
           if (current) {
-            if (t <= dueBy(current))
+            const due = t > dueBy(current);
+            // A spot check never waits for a certification in flight: that one ends unanswered.
+            const superseded = !due && purpose === 'spot' && current.purpose === 'certification';
+            if (!due && !superseded)
               return reject(
                 'ALREADY_EXISTS',
                 `node ${node.nodeId} is answering challenge ${current.challenge.id} until ${new Date(dueBy(current)).toISOString()}`,
                 'nodeId',
               );
-            // The one before was abandoned: it failed.
             events.push(
               ...failed(
                 state,
                 current,
-                { ok: false, reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
+                superseded
+                  ? { reason: 'SUPERSEDED', detail: `ended by spot challenge ${challenge.id}` }
+                  : { reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
                 now,
               ),
             );
@@ -282,7 +331,10 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
               },
             });
           const precision = flight.challenge.precision;
-          const { efficiency, tier } = grade(node.gpuModel, precision, verdict.measuredTflops);
+          // The node proved its figure with all its declared GPUs: a node that declares 8 and has 1
+          // is certified at an eighth of what that one delivers.
+          const measured = perGpu(verdict.measuredTflops, node.gpus);
+          const { efficiency, tier } = grade(node.gpuModel, precision, measured);
           const previous =
             state.certification?.method === 'challenge' ? state.certification.tflopsPerGpu : undefined;
           return accept({
@@ -295,10 +347,11 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
               tflopsPerGpu:
                 precision === 'f32'
                   ? {
-                      f32: verdict.measuredTflops,
+                      f32: measured,
                       ...(previous?.f16 !== undefined ? { f16: previous.f16 } : {}),
                     }
-                  : { f32: previous?.f32 ?? 0, f16: verdict.measuredTflops },
+                  : { f32: previous?.f32 ?? 0, f16: measured },
+              measuredTflops: verdict.measuredTflops,
               efficiency,
               tier,
               expiresAt: new Date(t + options.certificateValidityMs).toISOString(),
@@ -321,7 +374,6 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
               state,
               flight,
               {
-                ok: false,
                 reason: 'DEADLINE_MISSED',
                 detail: flight.commitment
                   ? 'no opening before its deadline'
@@ -342,7 +394,7 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
           const at = command.data.lastHeartbeatAt ?? now.toISOString();
           const events: NodeEvent[] = [{ type: 'capacity.NodeLost', data: command.data }];
           // Only a node that could be selling breaks a promise by going silent.
-          if (!state.suspended && state.certification) {
+          if (sellable(state)) {
             events.push(
               breached(
                 node,
