@@ -1,4 +1,4 @@
-import type { Envelope } from '@gpux/contracts';
+import { Envelope, fixedSegment, redisKey } from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from './projection';
 
 /** The recorded outcome of one command, as a client looks it up by its idempotency key. */
@@ -15,8 +15,22 @@ export interface CommandOutcome {
   position: LogPosition;
 }
 
+/**
+ * Hash of a command's outcome. The idempotency key is the caller's (a clientOrderId inside it):
+ * redisKey length-prefixes it, so no key's outcome hash is another key's events list.
+ */
 export function outcomeKey(service: string, idempotencyKey: string): string {
-  return `${service}:outcomes:${idempotencyKey}`;
+  return redisKey`${fixedSegment(service)}:outcomes:${idempotencyKey}`;
+}
+
+/** List of the event types an accepted command produced, in order. */
+export function outcomeEventsKey(service: string, idempotencyKey: string): string {
+  return redisKey`${fixedSegment(service)}:outcomes:${idempotencyKey}:events`;
+}
+
+/** Every outcome key of a service starts with it (the projection's keyPrefix). */
+export function outcomesPrefix(service: string): string {
+  return `${redisKey`${fixedSegment(service)}:outcomes`}:`;
 }
 
 /**
@@ -27,7 +41,7 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
   return {
     name: `${service}.outcomes`,
     topics: [eventsTopic],
-    keyPrefix: `${service}:outcomes:`,
+    keyPrefix: outcomesPrefix(service),
     apply(event: Envelope, position?: LogPosition): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);
@@ -45,7 +59,7 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
           ...(data.field ? [{ op: 'hset', key, field: 'field', value: data.field } as const] : []),
         ];
       }
-      return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: `${key}:events`, value: event.type }];
+      return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type }];
     },
   };
 }

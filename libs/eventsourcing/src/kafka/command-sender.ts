@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
-import { CommandOutcome, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
+import { CommandOutcome, outcomeEventsKey, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
 import { toKafka } from './codec';
 
 export interface OutgoingCommand {
@@ -77,8 +77,8 @@ export class CommandSender {
 
   /** The outcome recorded for a key, if any. */
   async outcome(idempotencyKey: string): Promise<CommandOutcome | undefined> {
-    const key = outcomeKey(this.options.service, idempotencyKey);
-    const [hash, events] = await Promise.all([this.redis.hgetall(key), this.redis.lrange(`${key}:events`, 0, -1)]);
+    const { service } = this.options;
+    const [hash, events] = await Promise.all([this.redis.hgetall(outcomeKey(service, idempotencyKey)), this.redis.lrange(outcomeEventsKey(service, idempotencyKey), 0, -1)]);
     return parseOutcome(hash, events);
   }
 
