@@ -1,7 +1,7 @@
 // Redis projections (DESIGN.md §4): the runner, the atomic apply step, read-your-writes and lag.
 export { ProjectionRunner } from './runner';
-export { DEFAULT_BATCH } from './options';
-export type { KafkaSource, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats } from './options';
+export { DEFAULT_BATCH, DEFAULT_POISON } from './options';
+export type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats, StoppedPartition } from './options';
 export { APPLY_LUA, applyBatch, encodeBatch } from './apply-script';
 export type { ApplyRequest, ApplyResult, BatchEvent } from './apply-script';
 export { prepareBatch } from './batch';
