@@ -111,6 +111,10 @@ export class ProjectionRunner {
       this.assignment = payload.memberAssignment;
       this.positions.clear();
       this.generation++;
+      // A stopped partition now owned by another instance is that instance's to report.
+      for (const [field, { topic, partition }] of this.stoppedPartitions) {
+        if (!payload.memberAssignment[topic]?.includes(partition)) this.stoppedPartitions.delete(field);
+      }
       this.logger.log({ msg: 'projection partitions assigned', projection: this.name, assignment: payload.memberAssignment });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
