@@ -108,6 +108,8 @@ describe('a projection given a poison batch (real Kafka and Redis)', () => {
     expect(stopped).toMatchObject({ projection: name, topic, partition: 0, offset: 0, attempts: 3 });
     expect(stopped?.error).toMatch(/WRONGTYPE/);
     expect(state.poisonAttempts).toBe(3);
+    // The script looked before it wrote: three attempts credited nothing.
+    expect(await balance('poison')).toBe(0);
     // One line, naming the projection, the partition, the offset and the error.
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ projection: name, topic, partition: 0, offset: 0 });
