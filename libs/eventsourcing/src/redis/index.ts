@@ -5,6 +5,8 @@ export type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogg
 export { APPLY_LUA, applyBatch, encodeBatch } from './apply-script';
 export type { ApplyRequest, ApplyResult, BatchEvent } from './apply-script';
 export { prepareBatch } from './batch';
+export { afterFailure, MAX_RETRY_DELAY_MS } from './poison';
+export type { PoisonStep } from './poison';
 export type { InvalidMessage, PreparedBatch } from './batch';
 export { checkpointField, parseCheckpointField, ProjectionDefinitionError, projectionKeys, validateProjection } from './keys';
 export type { ProjectionKeys } from './keys';

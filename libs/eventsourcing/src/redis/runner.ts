@@ -6,6 +6,7 @@ import { prepareBatch } from './batch';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
+import { afterFailure } from './poison';
 import { resetReadModel, settledEpoch } from './reset';
 import {
   DEFAULT_BATCH,
@@ -149,16 +150,16 @@ export class ProjectionRunner {
     const offset = (this.positions.get(field) ?? fetchedOffsetOf(batch) - 1) + 1;
     // The next batch asks Redis where the partition stands.
     this.positions.delete(field);
-    const outage = this.redis.status !== 'ready';
-    const attempts = outage ? (this.failures.get(field) ?? 0) : (this.failures.get(field) ?? 0) + 1;
-    this.failures.set(field, attempts);
-    if (outage || attempts < this.poison.attempts) {
-      if (attempts === 1) this.logger.warn({ msg: 'projection batch failed, retrying', projection: this.name, topic, partition, offset, error: String(error) });
-      await sleep(this.poison.backoffMs * 2 ** Math.max(0, attempts - 1));
+    const step = afterFailure(this.failures.get(field) ?? 0, this.redis.status !== 'ready', this.poison);
+    this.failures.set(field, step.attempts);
+    if (step.kind === 'retry') {
+      if (step.attempts === 1) this.logger.warn({ msg: 'projection batch failed, retrying', projection: this.name, topic, partition, offset, error: String(error) });
+      await sleep(step.delayMs);
       // A rebuild or rebalance meanwhile has sought every partition already.
       if (generation === this.generation) this.seek(topic, partition, offset);
       return;
     }
+    const { attempts } = step;
     const stopped: StoppedPartition = { projection: this.name, topic, partition, offset, error: String(error), attempts, at: new Date().toISOString() };
     this.stoppedPartitions.set(field, stopped);
     this.consumer?.pause([{ topic, partitions: [partition] }]);
