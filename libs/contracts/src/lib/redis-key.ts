@@ -18,6 +18,11 @@
  * eventsourcing's keys.spec.ts check this with generated inputs). Values stay readable in
  * redis-cli, and nothing needs decoding: keys are derived, never parsed.
  *
+ * Keys are derived, so the scheme may change: a change moves every projection's own epoch key
+ * as well (eventsourcing's projectionKeys), so each read model finds no epoch on its first start
+ * and rebuilds itself from Kafka, clearing its keyPrefix (old-scheme keys included); only the old
+ * runner bookkeeping keys are left behind, and heartbeats expire by themselves.
+ *
  * A fixed segment that is only known at run time (the service a library serves) goes in a hole
  * as `fixedSegment(word)`: it is checked to be a lowercase word and written as it is, so it is
  * part of the family. Prefixes (a projection's keyPrefix, a SCAN pattern) are fixed text only and
