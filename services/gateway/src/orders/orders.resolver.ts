@@ -52,7 +52,8 @@ export class PlaceOrderInput {
   timeInForce!: TimeInForce;
   @Field({
     nullable: true,
-    description: 'Your id for the order, and its idempotency key: a retry with it returns the first outcome.',
+    description:
+      'Your id for the order, and its idempotency key: the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.',
   })
   clientOrderId?: string;
 }
