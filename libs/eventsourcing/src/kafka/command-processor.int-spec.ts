@@ -283,12 +283,13 @@ describe('command processing on Kafka', () => {
     }
   });
 
-  it('dead-letters a malformed command and a decider that throws, and goes on with the next', async () => {
+  it('dead-letters a malformed command and a decider that throws, answers each UNPROCESSABLE with its dead letter, and goes on with the next', async () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);
     await p.start();
     try {
       const good = open('acc-4');
+      const throwing = withdraw('acc-4', 1, 'throw');
       await send(
         ns,
         { key: 'acc-4', value: '{"accountId":', headers: good.headers },
@@ -300,11 +301,18 @@ describe('command processing on Kafka', () => {
           },
         },
         good,
-        withdraw('acc-4', 1, 'throw'),
+        throwing,
         deposit('acc-4', 9),
+        throwing, // a retry of a command that could not be processed gets its first answer
       );
-      const events = await outcomes(ns, 2);
-      expect(events.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
+      const events = await outcomes(ns, 5);
+      expect(events.map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.CommandRejected',
+        'settlement.AccountOpened',
+        'settlement.CommandRejected',
+        'settlement.FundsDeposited',
+      ]);
       const dead = await readTopic(
         kafka,
         topic('settlement', 'dead-letter', ns).name,
@@ -319,8 +327,75 @@ describe('command processing on Kafka', () => {
         value: '{"accountId":',
         headers: { [DEAD_LETTER_HEADERS.topic]: topic('settlement', 'commands', ns).name },
       });
+      // Each rejection names where its command was dead-lettered: the command's own place in the log.
+      const rejections = [events[0]!, events[1]!, events[3]!];
+      expect(rejections.map((r) => JSON.parse(r.value) as { code: string; deadLetter: string })).toEqual(
+        dead.map((d) =>
+          expect.objectContaining({
+            code: 'UNPROCESSABLE',
+            deadLetter: `${d.headers[DEAD_LETTER_HEADERS.topic]}:${d.headers[DEAD_LETTER_HEADERS.partition]}:${d.headers[DEAD_LETTER_HEADERS.offset]}`,
+          }),
+        ),
+      );
+      // The decider's failure is answered under its command's key, where its caller looks.
+      expect(events[3]!.headers[HEADERS.idempotencyKey]).toBe(
+        throwing.headers![HEADERS.idempotencyKey]!.toString(),
+      );
+      expect(new Set(events.map((e) => e.headers[HEADERS.id])).size).toBe(5);
+      await settle(1_000);
+      expect(await outcomes(ns, 5)).toHaveLength(5);
     } finally {
       await p.stop();
+    }
+  });
+
+  it('refuses a key used again for a different request, changing nothing, also after a rebuild', async () => {
+    const ns = await namespaceWithTopics();
+    const first = processor(ns);
+    await first.start();
+    const reuse = deposit('acc-6', 20, 'key-6');
+    try {
+      await send(
+        ns,
+        open('acc-6'),
+        deposit('acc-6', 10, 'key-6'),
+        reuse,
+        deposit('acc-6', 10, 'key-6'),
+        withdraw('acc-6', 11),
+      );
+      const events = await outcomes(ns, 4);
+      expect(events.map(typeOf)).toEqual([
+        'settlement.AccountOpened',
+        'settlement.FundsDeposited',
+        'settlement.CommandRejected',
+        'settlement.CommandRejected',
+      ]);
+      expect(JSON.parse(events[1]!.value)).toMatchObject({ amount: 10 });
+      expect(JSON.parse(events[2]!.value)).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: 'idempotencyKey',
+      });
+      // Recorded under the refused command's own id: the key's first outcome stays as it was.
+      expect(events[2]!.headers[HEADERS.idempotencyKey]).toBe(reuse.headers![HEADERS.id]!.toString());
+      expect(events[1]!.headers[HEADERS.idempotencyKey]).toBe('key-6');
+      expect(JSON.parse(events[3]!.value)).toMatchObject({ code: 'INSUFFICIENT_FUNDS', message: 'holds 10' });
+    } finally {
+      await first.stop();
+    }
+
+    // A new owner, rebuilt from the events, knows what request the key was for.
+    const second = processor(ns);
+    await second.start();
+    try {
+      await send(ns, deposit('acc-6', 20, 'key-6'), deposit('acc-6', 10, 'key-6'), withdraw('acc-6', 10));
+      const events = await outcomes(ns, 6);
+      expect(events.slice(4).map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+      ]);
+      expect(JSON.parse(events[4]!.value)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    } finally {
+      await second.stop();
     }
   });
 

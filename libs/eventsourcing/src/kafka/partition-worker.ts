@@ -303,18 +303,23 @@ export class PartitionWorker {
     const now = this.ctx.clock().getTime();
     // Every command gets an outcome its caller sees, one that could not be processed included: it is
     // dead-lettered and rejected as UNPROCESSABLE with where the dead letter is (never a TIMEOUT).
+    // A command that decoded keeps its key for the window (a retry gets the same answer); one that
+    // did not (only its headers could be read) is answered under its own id and its key stays
+    // unused, as a request that failed validation saves no idempotent result.
     const unprocessable = (message: KafkaMessage, reason: string, command?: Envelope) => {
       dead.push(deadLetter(message, from, reason));
-      const cause = command ?? this.headersOf(message);
+      const headers = command ? undefined : this.headersOf(message);
+      const cause = command ?? (headers && { ...headers, idempotencyKey: headers.id });
       if (!cause) return;
       const key = cause.idempotencyKey ?? cause.id;
+      const fp = command ? fingerprint(command) : '';
       if (
-        pendingKeys.has(key) ||
-        keyUse(this.processed.get(key), '', now, this.ctx.idempotencyWindowMs) !== 'new'
+        command &&
+        (pendingKeys.has(key) ||
+          keyUse(this.processed.get(key), fp, now, this.ctx.idempotencyWindowMs) !== 'new')
       )
         return;
       const ref = deadLetterReference(from, message.offset);
-      const fp = command ? fingerprint(command) : '';
       try {
         const rejection = this.envelope(
           `${this.ctx.service}.CommandRejected`,
@@ -330,9 +335,11 @@ export class PartitionWorker {
             ...(command ? { command: command.data as Record<string, unknown> } : {}),
           },
           cause,
+          // Its own event id: a message that did not decode may carry another command's id.
+          command ? 0 : -1,
         );
         events.push(this.outcomeMessage(rejection, fp));
-        pendingKeys.set(key, fp);
+        if (command) pendingKeys.set(key, fp);
       } catch (error) {
         this.logger.warn({
           msg: 'no UNPROCESSABLE outcome for a dead-lettered command',
