@@ -95,6 +95,8 @@ interface Snapshot {
 
 /** Outcome events carry the fingerprint of their command's request, so a rebuild remembers it too. */
 export const FINGERPRINT_HEADER = 'gpux_fingerprint';
+/** The header's value on an answer whose key is not remembered (a refused reuse, an unreadable command). */
+const ANSWER_ONLY = '-';
 
 const SNAPSHOT_KEY = 'snapshot';
 const CLAIM_KEY = 'claim';
@@ -244,8 +246,8 @@ export class PartitionWorker {
     const type = wire.headers[HEADERS.type] ?? '';
     if (type.endsWith('.PartitionClaimed')) return;
     const key = wire.headers[HEADERS.idempotencyKey];
-    if (key) {
-      const fp = wire.headers[FINGERPRINT_HEADER];
+    const fp = wire.headers[FINGERPRINT_HEADER];
+    if (key && fp !== ANSWER_ONLY) {
       this.processed.delete(key); // the latest use of a key is the newest: last in the map
       this.processed.set(key, {
         at: Date.parse(wire.headers[HEADERS.time] ?? '') || Date.now(),
@@ -338,7 +340,7 @@ export class PartitionWorker {
           // Its own event id: a message that did not decode may carry another command's id.
           command ? 0 : -1,
         );
-        events.push(this.outcomeMessage(rejection, fp));
+        events.push(this.outcomeMessage(rejection, command ? fp : ANSWER_ONLY));
         if (command) pendingKeys.set(key, fp);
       } catch (error) {
         this.logger.warn({
@@ -388,7 +390,7 @@ export class PartitionWorker {
           },
           { ...command, idempotencyKey: command.id },
         );
-        events.push(this.outcomeMessage(rejection, ''));
+        events.push(this.outcomeMessage(rejection, ANSWER_ONLY));
         continue;
       }
       const stateKey = `${registration.name}|${command.subject}`;
