@@ -211,6 +211,39 @@ describe('command processing on Kafka', () => {
     }
   });
 
+  it('remembers at most its cap of keys per partition, forgetting the oldest first, also when rebuilding', async () => {
+    const ns = await namespaceWithTopics();
+    // One account, so one partition: three keys against a cap of two.
+    const first = processor(ns, { idempotencyMaxKeys: 2 });
+    await first.start();
+    try {
+      await send(ns, open('acc-c', 'open-c'), deposit('acc-c', 1, 'c-1'), deposit('acc-c', 2, 'c-2'));
+      await outcomes(ns, 3);
+      // open-c is the oldest: forgotten, its repeat is a new request (rejected: the account exists).
+      // c-2 is remembered: its repeat adds nothing.
+      await send(ns, deposit('acc-c', 2, 'c-2'), open('acc-c', 'open-c'));
+      const events = await outcomes(ns, 4);
+      expect(events.map(typeOf).slice(3)).toEqual(['settlement.CommandRejected']);
+      expect(JSON.parse(events[3]!.value)).toMatchObject({ code: 'ALREADY_EXISTS' });
+    } finally {
+      await first.stop();
+    }
+    // Rebuilt from the events (no snapshot yet), the oldest beyond the cap are forgotten as well.
+    const second = processor(ns, { idempotencyMaxKeys: 2 });
+    await second.start();
+    try {
+      await send(ns, deposit('acc-c', 1, 'c-1'), deposit('acc-c', 2, 'c-2'));
+      const events = await outcomes(ns, 5);
+      expect(events.slice(4).map((e) => [typeOf(e), JSON.parse(e.value).amount])).toEqual([
+        ['settlement.FundsDeposited', 1],
+      ]);
+      await settle(1_000);
+      expect(await outcomes(ns, 5)).toHaveLength(5);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('rebuilds a new owner from snapshot and events, so decisions continue where they stopped', async () => {
     const ns = await namespaceWithTopics();
     const first = processor(ns, { snapshotEveryEvents: 3 });

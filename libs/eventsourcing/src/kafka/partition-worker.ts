@@ -254,8 +254,12 @@ export class PartitionWorker {
         ...(fp ? { fingerprint: fp } : {}),
       });
       // Past the cap the oldest is forgotten at once (the window is applied when snapshotting).
-      if (this.processed.size > this.ctx.idempotencyMaxKeys)
-        this.processed.delete(this.processed.keys().next().value!);
+      if (this.processed.size > this.ctx.idempotencyMaxKeys) {
+        for (const oldest of this.processed.keys()) {
+          this.processed.delete(oldest);
+          break;
+        }
+      }
     }
     const registration = this.byEvent.get(type);
     if (!registration) return; // rejections and other aggregates' events change no state here
