@@ -71,6 +71,17 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     expect((await ledger('idem-c')).ledger.edges).toHaveLength(1);
   });
 
+  it('binds no key to a request that fails validation: the corrected request with it runs', async () => {
+    await open('idem-d');
+    expect(error(await m.gql(DEPOSIT, { id: 'not an id!', amount: '1.00', key: 'V' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'accountId',
+    });
+    expect(await m.ok(DEPOSIT, { id: 'idem-d', amount: '1.00', key: 'V' })).toEqual({
+      deposit: { id: 'idem-d', balance: '1.000000' },
+    });
+  });
+
   it('keeps the same key of different callers apart: two accounts each place their own order with it', async () => {
     await m.ok(
       'mutation { openMarket(input: { marketId: "idem-h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
+import { EventSourcedService, MessageRegistry, topic, WireMessage } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { fingerprint } from '../domain/fingerprint';
@@ -85,6 +85,11 @@ export class CommandSender {
 
   /** Writes the command (validated against its schema) and returns its idempotency key. */
   async dispatch(command: OutgoingCommand): Promise<string> {
+    return this.write(this.encode(command));
+  }
+
+  /** The command on the wire, validated against its schema (throws MessageValidationError). */
+  private encode(command: OutgoingCommand): { wire: WireMessage; idempotencyKey: string } {
     const id = randomUUID();
     const idempotencyKey = command.idempotencyKey ?? id;
     const wire = this.registry.encode({
@@ -99,6 +104,16 @@ export class CommandSender {
       idempotencyKey,
       data: command.data,
     });
+    return { wire, idempotencyKey };
+  }
+
+  private async write({
+    wire,
+    idempotencyKey,
+  }: {
+    wire: WireMessage;
+    idempotencyKey: string;
+  }): Promise<string> {
     const producer = await this.connected();
     await producer.send({
       topic: topic(this.options.service, 'commands', this.options.namespace).name,
@@ -155,9 +170,11 @@ export class CommandSender {
     if (first !== fp) throw new IdempotencyKeyReusedError(command.idempotencyKey);
   }
 
+  /** Sends and waits for the outcome. A command that fails validation binds no key to anything. */
   async send(command: OutgoingCommand, timeoutMs = 10_000): Promise<CommandOutcome> {
+    const encoded = this.encode(command);
     await this.reserve(command);
-    return this.awaitOutcome(await this.dispatch(command), timeoutMs);
+    return this.awaitOutcome(await this.write(encoded), timeoutMs);
   }
 
   async close(): Promise<void> {
