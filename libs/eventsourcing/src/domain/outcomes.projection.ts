@@ -9,6 +9,8 @@ export interface CommandOutcome {
   code?: string;
   message?: string;
   field?: string;
+  /** UNPROCESSABLE: where the command was dead-lettered. */
+  deadLetter?: string;
   /** Accepted: the types of the events it produced, in order. */
   eventTypes: string[];
   /** Where its last event sits: wait for a read model to reach it for read-your-writes. */
@@ -47,16 +49,24 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
       const key = outcomeKey(service, event.idempotencyKey);
       const base: RedisOp[] = [
         { op: 'hset', key, field: 'commandId', value: event.causationId },
-        { op: 'hset', key, field: 'position', value: `${position.topic}:${position.partition}:${position.offset}` },
+        {
+          op: 'hset',
+          key,
+          field: 'position',
+          value: `${position.topic}:${position.partition}:${position.offset}`,
+        },
       ];
       if (event.type === `${service}.CommandRejected`) {
-        const data = event.data as { code: string; message: string; field?: string };
+        const data = event.data as { code: string; message: string; field?: string; deadLetter?: string };
         return [
           ...base,
           { op: 'hset', key, field: 'status', value: 'rejected' },
           { op: 'hset', key, field: 'code', value: data.code },
           { op: 'hset', key, field: 'message', value: data.message },
           ...(data.field ? [{ op: 'hset', key, field: 'field', value: data.field } as const] : []),
+          ...(data.deadLetter
+            ? [{ op: 'hset', key, field: 'deadLetter', value: data.deadLetter } as const]
+            : []),
         ];
       }
       return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type }];
@@ -66,7 +76,7 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
 
 /** Reads the hash written above back into a CommandOutcome; undefined while there is none. */
 export function parseOutcome(hash: Record<string, string>, eventTypes: string[]): CommandOutcome | undefined {
-  const { status, commandId, position, code, message, field } = hash;
+  const { status, commandId, position, code, message, field, deadLetter } = hash;
   if ((status !== 'accepted' && status !== 'rejected') || !commandId || !position) return undefined;
   const m = /^(.*):(\d+):(\d+)$/.exec(position);
   if (!m) return undefined;
@@ -76,6 +86,7 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
     ...(code ? { code } : {}),
     ...(message ? { message } : {}),
     ...(field ? { field } : {}),
+    ...(deadLetter ? { deadLetter } : {}),
     eventTypes,
     position: { topic: m[1]!, partition: Number(m[2]), offset: m[3]! },
   };
