@@ -4,6 +4,7 @@ export * from './lib/registry';
 export * from './lib/settlement/accounts';
 export * from './lib/settlement/leases';
 export * from './lib/topics';
+export * from './lib/redis-key';
 export * from './lib/orders/market';
 export * from './lib/orders/read-model';
 export * from './lib/settlement/read-model';

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import { eventSourcingConfigShape } from '@gpux/eventsourcing';
 import { PlatformModule, RedisClient, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
@@ -37,10 +38,19 @@ const configSchema = serviceConfigSchema(4000).extend({
     .string()
     .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, 'must be empty or lower-case letters, digits and -')
     .default(''),
+  /** How long an idempotency key stays bound to the request it was first used for (set the services' alike). */
+  IDEMPOTENCY_WINDOW_MS: eventSourcingConfigShape.IDEMPOTENCY_WINDOW_MS,
 });
 
 /** The resolvers that make up the public schema; schema.graphql is generated from these. */
-export const resolvers = [SystemResolver, AccountsResolver, MarketsResolver, NodesResolver, OrdersResolver, WorkersResolver];
+export const resolvers = [
+  SystemResolver,
+  AccountsResolver,
+  MarketsResolver,
+  NodesResolver,
+  OrdersResolver,
+  WorkersResolver,
+];
 
 @Module({})
 export class GatewayModule {}
@@ -63,13 +73,20 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
           return {
             // HTTP requests carry the key in their header; WebSocket subscriptions in the
             // connection parameters (graphql-ws), checked once when the socket connects.
-            context: async ({ req, extra }: { req?: IncomingMessage; extra?: { context?: RequestContext } }): Promise<RequestContext> =>
-              extra?.context ?? keys.contextOf(authorizationOf(req)),
+            context: async ({
+              req,
+              extra,
+            }: {
+              req?: IncomingMessage;
+              extra?: { context?: RequestContext };
+            }): Promise<RequestContext> => extra?.context ?? keys.contextOf(authorizationOf(req)),
             subscriptions: {
               'graphql-ws': {
                 path: config.GRAPHQL_PATH,
                 onConnect: async (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
-                  (ctx.extra as { context?: RequestContext }).context = await keys.contextOf(authorizationOf(undefined, ctx.connectionParams));
+                  (ctx.extra as { context?: RequestContext }).context = await keys.contextOf(
+                    authorizationOf(undefined, ctx.connectionParams),
+                  );
                   return true;
                 },
               },

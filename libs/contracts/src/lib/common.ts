@@ -10,6 +10,10 @@ export const REJECTION_CODES = [
   'FORBIDDEN',
   'MARKET_CLOSED',
   'NODE_NOT_CERTIFIED',
+  /** The idempotency key was already used for another request: nothing was done. */
+  'IDEMPOTENCY_KEY_REUSED',
+  /** The command could not be processed (it was dead-lettered): nothing was done. */
+  'UNPROCESSABLE',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -21,6 +25,8 @@ export const commandRejectedSchema = z.object({
   field: z.string().min(1).optional(),
   /** The rejected command's data, so whoever reacts to the rejection knows what it was about. */
   command: z.record(z.string(), z.unknown()).optional(),
+  /** UNPROCESSABLE: where the command sits, dead-lettered (`<commands topic>:<partition>:<offset>`). */
+  deadLetter: z.string().min(1).max(400).optional(),
 });
 export type CommandRejected = z.infer<typeof commandRejectedSchema>;
 

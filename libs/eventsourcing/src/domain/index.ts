@@ -4,3 +4,5 @@ export * from './projection';
 export * from './scenario';
 export * from './outcomes.projection';
 export * from './process-manager';
+export * from './fingerprint';
+export * from './idempotency-keys';

@@ -1,4 +1,4 @@
-import type { Envelope } from '@gpux/contracts';
+import { Envelope, fixedSegment, redisKey } from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from './projection';
 
 /** The recorded outcome of one command, as a client looks it up by its idempotency key. */
@@ -9,14 +9,30 @@ export interface CommandOutcome {
   code?: string;
   message?: string;
   field?: string;
+  /** UNPROCESSABLE: where the command was dead-lettered. */
+  deadLetter?: string;
   /** Accepted: the types of the events it produced, in order. */
   eventTypes: string[];
   /** Where its last event sits: wait for a read model to reach it for read-your-writes. */
   position: LogPosition;
 }
 
+/**
+ * Hash of a command's outcome. The idempotency key is the caller's (a clientOrderId inside it):
+ * redisKey length-prefixes it, so no key's outcome hash is another key's events list.
+ */
 export function outcomeKey(service: string, idempotencyKey: string): string {
-  return `${service}:outcomes:${idempotencyKey}`;
+  return redisKey`${fixedSegment(service)}:outcomes:${idempotencyKey}`;
+}
+
+/** List of the event types an accepted command produced, in order. */
+export function outcomeEventsKey(service: string, idempotencyKey: string): string {
+  return redisKey`${fixedSegment(service)}:outcomes:${idempotencyKey}:events`;
+}
+
+/** Every outcome key of a service starts with it (the projection's keyPrefix). */
+export function outcomesPrefix(service: string): string {
+  return `${redisKey`${fixedSegment(service)}:outcomes`}:`;
 }
 
 /**
@@ -27,32 +43,40 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
   return {
     name: `${service}.outcomes`,
     topics: [eventsTopic],
-    keyPrefix: `${service}:outcomes:`,
+    keyPrefix: outcomesPrefix(service),
     apply(event: Envelope, position?: LogPosition): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);
       const base: RedisOp[] = [
         { op: 'hset', key, field: 'commandId', value: event.causationId },
-        { op: 'hset', key, field: 'position', value: `${position.topic}:${position.partition}:${position.offset}` },
+        {
+          op: 'hset',
+          key,
+          field: 'position',
+          value: `${position.topic}:${position.partition}:${position.offset}`,
+        },
       ];
       if (event.type === `${service}.CommandRejected`) {
-        const data = event.data as { code: string; message: string; field?: string };
+        const data = event.data as { code: string; message: string; field?: string; deadLetter?: string };
         return [
           ...base,
           { op: 'hset', key, field: 'status', value: 'rejected' },
           { op: 'hset', key, field: 'code', value: data.code },
           { op: 'hset', key, field: 'message', value: data.message },
           ...(data.field ? [{ op: 'hset', key, field: 'field', value: data.field } as const] : []),
+          ...(data.deadLetter
+            ? [{ op: 'hset', key, field: 'deadLetter', value: data.deadLetter } as const]
+            : []),
         ];
       }
-      return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: `${key}:events`, value: event.type }];
+      return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type }];
     },
   };
 }
 
 /** Reads the hash written above back into a CommandOutcome; undefined while there is none. */
 export function parseOutcome(hash: Record<string, string>, eventTypes: string[]): CommandOutcome | undefined {
-  const { status, commandId, position, code, message, field } = hash;
+  const { status, commandId, position, code, message, field, deadLetter } = hash;
   if ((status !== 'accepted' && status !== 'rejected') || !commandId || !position) return undefined;
   const m = /^(.*):(\d+):(\d+)$/.exec(position);
   if (!m) return undefined;
@@ -62,6 +86,7 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
     ...(code ? { code } : {}),
     ...(message ? { message } : {}),
     ...(field ? { field } : {}),
+    ...(deadLetter ? { deadLetter } : {}),
     eventTypes,
     position: { topic: m[1]!, partition: Number(m[2]), offset: m[3]! },
   };

@@ -22,19 +22,33 @@ const balanceDecider: Decider<Message, Message, Balance> = {
     if (data.reference === 'throw') throw new Error('a bug in the decider');
     switch (command.type) {
       case 'settlement.OpenAccount':
-        return state.open ? reject('ALREADY_EXISTS', 'exists') : accept({ type: 'settlement.AccountOpened', data: { accountId: data.accountId, owner: data.owner } });
+        return state.open
+          ? reject('ALREADY_EXISTS', 'exists')
+          : accept({
+              type: 'settlement.AccountOpened',
+              data: { accountId: data.accountId, owner: data.owner },
+            });
       case 'settlement.Deposit':
-        return accept({ type: 'settlement.FundsDeposited', data: { accountId: data.accountId, amount: data.amount, reference: null } });
+        return accept({
+          type: 'settlement.FundsDeposited',
+          data: { accountId: data.accountId, amount: data.amount, reference: null },
+        });
       default:
         return data.amount > state.balance
           ? reject('INSUFFICIENT_FUNDS', `holds ${state.balance}`, 'amount')
-          : accept({ type: 'settlement.FundsWithdrawn', data: { accountId: data.accountId, amount: data.amount, reference: null } });
+          : accept({
+              type: 'settlement.FundsWithdrawn',
+              data: { accountId: data.accountId, amount: data.amount, reference: null },
+            });
     }
   },
   evolve(state, event) {
     const amount = (event.data as { amount?: number }).amount ?? 0;
     if (event.type === 'settlement.AccountOpened') return { ...state, open: true };
-    return { ...state, balance: state.balance + (event.type === 'settlement.FundsDeposited' ? amount : -amount) };
+    return {
+      ...state,
+      balance: state.balance + (event.type === 'settlement.FundsDeposited' ? amount : -amount),
+    };
   },
 };
 const deciders = [
@@ -47,11 +61,25 @@ const deciders = [
 ];
 
 const open = (accountId: string, key?: string) =>
-  commandMessage(settlementMessages, { type: 'settlement.OpenAccount', subject: accountId, data: { accountId, owner: 'test' }, ...(key ? { idempotencyKey: key } : {}) });
+  commandMessage(settlementMessages, {
+    type: 'settlement.OpenAccount',
+    subject: accountId,
+    data: { accountId, owner: 'test' },
+    ...(key ? { idempotencyKey: key } : {}),
+  });
 const deposit = (accountId: string, amount: number, key?: string) =>
-  commandMessage(settlementMessages, { type: 'settlement.Deposit', subject: accountId, data: { accountId, amount }, ...(key ? { idempotencyKey: key } : {}) });
+  commandMessage(settlementMessages, {
+    type: 'settlement.Deposit',
+    subject: accountId,
+    data: { accountId, amount },
+    ...(key ? { idempotencyKey: key } : {}),
+  });
 const withdraw = (accountId: string, amount: number, reference?: string) =>
-  commandMessage(settlementMessages, { type: 'settlement.Withdraw', subject: accountId, data: { accountId, amount, ...(reference ? { reference } : {}) } });
+  commandMessage(settlementMessages, {
+    type: 'settlement.Withdraw',
+    subject: accountId,
+    data: { accountId, amount, ...(reference ? { reference } : {}) },
+  });
 
 const typeOf = (r: ReadRecord) => r.headers[HEADERS.type] ?? '';
 const isOutcome = (r: ReadRecord) => !typeOf(r).endsWith('.PartitionClaimed');
@@ -68,15 +96,29 @@ describe('command processing on Kafka', () => {
     return ns;
   }
 
-  function processor(namespace: string, extra: Partial<ConstructorParameters<typeof CommandProcessor>[0]> = {}) {
-    return new CommandProcessor({ kafka, service: 'settlement', registry: settlementMessages, deciders, namespace, ...extra });
+  function processor(
+    namespace: string,
+    extra: Partial<ConstructorParameters<typeof CommandProcessor>[0]> = {},
+  ) {
+    return new CommandProcessor({
+      kafka,
+      service: 'settlement',
+      registry: settlementMessages,
+      deciders,
+      namespace,
+      ...extra,
+    });
   }
 
   const send = (ns: string, ...messages: ReturnType<typeof open>[]) =>
     producer.send({ topic: topic('settlement', 'commands', ns).name, messages });
 
   const outcomes = (ns: string, count: number) =>
-    readTopic(kafka, topic('settlement', 'events', ns).name, (rs) => rs.filter(isOutcome).length >= count).then((rs) => rs.filter(isOutcome));
+    readTopic(
+      kafka,
+      topic('settlement', 'events', ns).name,
+      (rs) => rs.filter(isOutcome).length >= count,
+    ).then((rs) => rs.filter(isOutcome));
 
   beforeAll(async () => {
     admin = await clients.admin();
@@ -94,9 +136,16 @@ describe('command processing on Kafka', () => {
 
       const wrong = uniqueName('prov-wrong');
       const events = topic('settlement', 'events', wrong);
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: events.name, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: events.name, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] },
+        ],
+      });
       await expect(provisionTopics(admin, topicsOf('settlement', wrong))).rejects.toThrow(
-        new TopicMismatchError(`topic ${events.name} has 2 partitions, the registry says ${events.partitions}; fix the topic or the registry`),
+        new TopicMismatchError(
+          `topic ${events.name} has 2 partitions, the registry says ${events.partitions}; fix the topic or the registry`,
+        ),
       );
     });
   });
@@ -106,7 +155,15 @@ describe('command processing on Kafka', () => {
     const p = processor(ns);
     await p.start();
     try {
-      await send(ns, open('acc-1'), deposit('acc-1', 700, 'dep-1'), deposit('acc-1', 700, 'dep-1'), withdraw('acc-1', 701), withdraw('acc-1', 700), open('acc-1'));
+      await send(
+        ns,
+        open('acc-1'),
+        deposit('acc-1', 700, 'dep-1'),
+        deposit('acc-1', 700, 'dep-1'),
+        withdraw('acc-1', 701),
+        withdraw('acc-1', 700),
+        open('acc-1'),
+      );
       const events = await outcomes(ns, 5);
       await settle(1_500);
       const all = await outcomes(ns, 5);
@@ -145,7 +202,43 @@ describe('command processing on Kafka', () => {
     await second.start();
     try {
       await send(ns, deposit('acc-w', 10, 'key-w'));
-      expect((await outcomes(ns, 3)).map(typeOf).slice(1)).toEqual(['settlement.FundsDeposited', 'settlement.FundsDeposited']);
+      expect((await outcomes(ns, 3)).map(typeOf).slice(1)).toEqual([
+        'settlement.FundsDeposited',
+        'settlement.FundsDeposited',
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('remembers at most its cap of keys per partition, forgetting the oldest first, also when rebuilding', async () => {
+    const ns = await namespaceWithTopics();
+    // One account, so one partition: three keys against a cap of two.
+    const first = processor(ns, { idempotencyMaxKeys: 2 });
+    await first.start();
+    try {
+      await send(ns, open('acc-c', 'open-c'), deposit('acc-c', 1, 'c-1'), deposit('acc-c', 2, 'c-2'));
+      await outcomes(ns, 3);
+      // open-c is the oldest: forgotten, its repeat is a new request (rejected: the account exists).
+      // c-2 is remembered: its repeat adds nothing.
+      await send(ns, deposit('acc-c', 2, 'c-2'), open('acc-c', 'open-c'));
+      const events = await outcomes(ns, 4);
+      expect(events.map(typeOf).slice(3)).toEqual(['settlement.CommandRejected']);
+      expect(JSON.parse(events[3]!.value)).toMatchObject({ code: 'ALREADY_EXISTS' });
+    } finally {
+      await first.stop();
+    }
+    // Rebuilt from the events (no snapshot yet), the oldest beyond the cap are forgotten as well.
+    const second = processor(ns, { idempotencyMaxKeys: 2 });
+    await second.start();
+    try {
+      await send(ns, deposit('acc-c', 1, 'c-1'), deposit('acc-c', 2, 'c-2'));
+      const events = await outcomes(ns, 5);
+      expect(events.slice(4).map((e) => [typeOf(e), JSON.parse(e.value).amount])).toEqual([
+        ['settlement.FundsDeposited', 1],
+      ]);
+      await settle(1_000);
+      expect(await outcomes(ns, 5)).toHaveLength(5);
     } finally {
       await second.stop();
     }
@@ -159,16 +252,27 @@ describe('command processing on Kafka', () => {
     await outcomes(ns, 11);
     await first.stop();
 
-    const snapshots = await readTopic(kafka, topic('settlement', 'snapshots', ns).name, (rs) => rs.some((r) => r.key === 'snapshot'));
+    const snapshots = await readTopic(kafka, topic('settlement', 'snapshots', ns).name, (rs) =>
+      rs.some((r) => r.key === 'snapshot'),
+    );
     expect(snapshots.some((r) => r.key === 'snapshot')).toBe(true);
 
     const second = processor(ns, { snapshotEveryEvents: 3 });
     await second.start();
     try {
       const total = Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b);
-      await send(ns, withdraw('acc-2', total + 1), withdraw('acc-2', total), deposit('acc-2', 5, uniqueName('k')));
+      await send(
+        ns,
+        withdraw('acc-2', total + 1),
+        withdraw('acc-2', total),
+        deposit('acc-2', 5, uniqueName('k')),
+      );
       const events = await outcomes(ns, 14);
-      expect(events.slice(11).map(typeOf)).toEqual(['settlement.CommandRejected', 'settlement.FundsWithdrawn', 'settlement.FundsDeposited']);
+      expect(events.slice(11).map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+        'settlement.FundsDeposited',
+      ]);
     } finally {
       await second.stop();
     }
@@ -183,47 +287,148 @@ describe('command processing on Kafka', () => {
     await opener.stop();
     // The first ledger wrote deposits in whole cents (v1): 3 cents = 30,000 micro-USD.
     const v1 = encodeRaw({
-      id: uniqueName('v1'), type: SettlementEvents.fundsDeposited.type, source: 'settlement', subject: 'acc-3',
-      time: new Date().toISOString(), schemaVersion: 1, correlationId: 'legacy', causationId: 'legacy', data: { accountId: 'acc-3', amountCents: 3 },
+      id: uniqueName('v1'),
+      type: SettlementEvents.fundsDeposited.type,
+      source: 'settlement',
+      subject: 'acc-3',
+      time: new Date().toISOString(),
+      schemaVersion: 1,
+      correlationId: 'legacy',
+      causationId: 'legacy',
+      data: { accountId: 'acc-3', amountCents: 3 },
     });
-    await producer.send({ topic: topic('settlement', 'events', ns).name, messages: [{ key: v1.key, value: v1.value, headers: v1.headers }] });
+    await producer.send({
+      topic: topic('settlement', 'events', ns).name,
+      messages: [{ key: v1.key, value: v1.value, headers: v1.headers }],
+    });
 
     const p = processor(ns);
     await p.start();
     try {
       await send(ns, withdraw('acc-3', 30_001), withdraw('acc-3', 30_000));
       const events = await outcomes(ns, 4);
-      expect(events.slice(2).map(typeOf)).toEqual(['settlement.CommandRejected', 'settlement.FundsWithdrawn']);
+      expect(events.slice(2).map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+      ]);
     } finally {
       await p.stop();
     }
   });
 
-  it('dead-letters a malformed command and a decider that throws, and goes on with the next', async () => {
+  it('dead-letters a malformed command and a decider that throws, answers each UNPROCESSABLE with its dead letter, and goes on with the next', async () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);
     await p.start();
     try {
       const good = open('acc-4');
+      const throwing = withdraw('acc-4', 1, 'throw');
       await send(
         ns,
         { key: 'acc-4', value: '{"accountId":', headers: good.headers },
-        { ...withdraw('acc-4', 1), headers: { ...(withdraw('acc-4', 1).headers as Record<string, string>), [HEADERS.type]: 'settlement.Teleport' } },
+        {
+          ...withdraw('acc-4', 1),
+          headers: {
+            ...(withdraw('acc-4', 1).headers as Record<string, string>),
+            [HEADERS.type]: 'settlement.Teleport',
+          },
+        },
         good,
-        withdraw('acc-4', 1, 'throw'),
+        throwing,
         deposit('acc-4', 9),
+        throwing, // a retry of a command that could not be processed gets its first answer
       );
-      const events = await outcomes(ns, 2);
-      expect(events.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
-      const dead = await readTopic(kafka, topic('settlement', 'dead-letter', ns).name, (rs) => rs.length >= 3);
+      const events = await outcomes(ns, 5);
+      expect(events.map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.CommandRejected',
+        'settlement.AccountOpened',
+        'settlement.CommandRejected',
+        'settlement.FundsDeposited',
+      ]);
+      const dead = await readTopic(
+        kafka,
+        topic('settlement', 'dead-letter', ns).name,
+        (rs) => rs.length >= 3,
+      );
       expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
         'settlement.OpenAccount body is not JSON',
         'unknown message type settlement.Teleport',
         'decider failed: a bug in the decider',
       ]);
-      expect(dead[0]).toMatchObject({ value: '{"accountId":', headers: { [DEAD_LETTER_HEADERS.topic]: topic('settlement', 'commands', ns).name } });
+      expect(dead[0]).toMatchObject({
+        value: '{"accountId":',
+        headers: { [DEAD_LETTER_HEADERS.topic]: topic('settlement', 'commands', ns).name },
+      });
+      // Each rejection names where its command was dead-lettered: the command's own place in the log.
+      const rejections = [events[0]!, events[1]!, events[3]!];
+      expect(rejections.map((r) => JSON.parse(r.value) as { code: string; deadLetter: string })).toEqual(
+        dead.map((d) =>
+          expect.objectContaining({
+            code: 'UNPROCESSABLE',
+            deadLetter: `${d.headers[DEAD_LETTER_HEADERS.topic]}:${d.headers[DEAD_LETTER_HEADERS.partition]}:${d.headers[DEAD_LETTER_HEADERS.offset]}`,
+          }),
+        ),
+      );
+      // The decider's failure is answered under its command's key, where its caller looks.
+      expect(events[3]!.headers[HEADERS.idempotencyKey]).toBe(
+        throwing.headers![HEADERS.idempotencyKey]!.toString(),
+      );
+      expect(new Set(events.map((e) => e.headers[HEADERS.id])).size).toBe(5);
+      await settle(1_000);
+      expect(await outcomes(ns, 5)).toHaveLength(5);
     } finally {
       await p.stop();
+    }
+  });
+
+  it('refuses a key used again for a different request, changing nothing, also after a rebuild', async () => {
+    const ns = await namespaceWithTopics();
+    const first = processor(ns);
+    await first.start();
+    const reuse = deposit('acc-6', 20, 'key-6');
+    try {
+      await send(
+        ns,
+        open('acc-6'),
+        deposit('acc-6', 10, 'key-6'),
+        reuse,
+        deposit('acc-6', 10, 'key-6'),
+        withdraw('acc-6', 11),
+      );
+      const events = await outcomes(ns, 4);
+      expect(events.map(typeOf)).toEqual([
+        'settlement.AccountOpened',
+        'settlement.FundsDeposited',
+        'settlement.CommandRejected',
+        'settlement.CommandRejected',
+      ]);
+      expect(JSON.parse(events[1]!.value)).toMatchObject({ amount: 10 });
+      expect(JSON.parse(events[2]!.value)).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: 'idempotencyKey',
+      });
+      // Recorded under the refused command's own id: the key's first outcome stays as it was.
+      expect(events[2]!.headers[HEADERS.idempotencyKey]).toBe(reuse.headers![HEADERS.id]!.toString());
+      expect(events[1]!.headers[HEADERS.idempotencyKey]).toBe('key-6');
+      expect(JSON.parse(events[3]!.value)).toMatchObject({ code: 'INSUFFICIENT_FUNDS', message: 'holds 10' });
+    } finally {
+      await first.stop();
+    }
+
+    // A new owner, rebuilt from the events, knows what request the key was for.
+    const second = processor(ns);
+    await second.start();
+    try {
+      await send(ns, deposit('acc-6', 20, 'key-6'), deposit('acc-6', 10, 'key-6'), withdraw('acc-6', 10));
+      const events = await outcomes(ns, 6);
+      expect(events.slice(4).map(typeOf)).toEqual([
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+      ]);
+      expect(JSON.parse(events[4]!.value)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    } finally {
+      await second.stop();
     }
   });
 
@@ -236,20 +441,49 @@ describe('command processing on Kafka', () => {
       deadLetter: topic('settlement', 'dead-letter', ns).name,
     };
     // Two clients, as two processes would have, both sure they own partition 0.
-    const zombieClients = new KafkaClients({ clientId: 'zombie', brokers: infraEnv().KAFKA_BROKERS.split(',') });
-    const ownerClients = new KafkaClients({ clientId: 'owner', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const zombieClients = new KafkaClients({
+      clientId: 'zombie',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    });
+    const ownerClients = new KafkaClients({
+      clientId: 'owner',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    });
     const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext => ({
-      kafka: k, service: 'settlement', topics, partitions: topic('settlement', 'events').partitions, registry: settlementMessages, deciders, groupId: `${ns}.g`, owner: 'test',
-      clock: () => new Date(), snapshotEveryEvents: 1000, snapshotEveryMs: 60_000, maxCommandsPerTransaction: 100, rebuildTimeoutMs: 30_000, idempotencyWindowMs: 60_000,
+      kafka: k,
+      service: 'settlement',
+      topics,
+      partitions: topic('settlement', 'events').partitions,
+      registry: settlementMessages,
+      deciders,
+      groupId: `${ns}.g`,
+      owner: 'test',
+      clock: () => new Date(),
+      snapshotEveryEvents: 1000,
+      snapshotEveryMs: 60_000,
+      maxCommandsPerTransaction: 100,
+      rebuildTimeoutMs: 30_000,
+      idempotencyWindowMs: 60_000,
+      idempotencyMaxKeys: 1_000,
       ...(hook ? { beforeCommit: hook } : {}),
     });
     const owner = new PartitionWorker(context(ownerClients.kafka), 0);
-    const zombie = new PartitionWorker(context(zombieClients.kafka, () => owner.start()), 0);
+    const zombie = new PartitionWorker(
+      context(zombieClients.kafka, () => owner.start()),
+      0,
+    );
     expect(zombie.transactionalId).toBe(owner.transactionalId);
     await zombie.start();
 
     const asRecords = (ms: ReturnType<typeof open>[]): KafkaMessage[] =>
-      ms.map((m, i) => ({ key: Buffer.from(String(m.key)), value: Buffer.from(String(m.value)), headers: m.headers as Record<string, string>, offset: String(i), timestamp: '0', attributes: 0 }));
+      ms.map((m, i) => ({
+        key: Buffer.from(String(m.key)),
+        value: Buffer.from(String(m.value)),
+        headers: m.headers as Record<string, string>,
+        offset: String(i),
+        timestamp: '0',
+        attributes: 0,
+      }));
     const batch = asRecords([open('acc-z'), deposit('acc-z', 5)]);
     // The zombie writes its events, then the new owner starts (fencing it) before it commits.
     await expect(zombie.handle(batch, () => undefined)).rejects.toThrow(/fenced|epoch|transactional/i);
@@ -261,7 +495,9 @@ describe('command processing on Kafka', () => {
     expect(committed.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
     expect(all.filter(isOutcome)).toHaveLength(2);
     // The zombie's writes are in the log, aborted: a read-uncommitted reader sees them.
-    const raw = await readTopic(kafka, topics.events, (rs) => rs.filter(isOutcome).length >= 4, { readUncommitted: true });
+    const raw = await readTopic(kafka, topics.events, (rs) => rs.filter(isOutcome).length >= 4, {
+      readUncommitted: true,
+    });
     expect(raw.filter(isOutcome)).toHaveLength(4);
     await zombie.close();
     await owner.close();
@@ -277,10 +513,24 @@ describe('command processing on Kafka', () => {
       name: 'welcome-credit',
       react: (event: { type: string; subject: string; data: unknown }) =>
         event.type === 'settlement.AccountOpened'
-          ? [{ type: 'settlement.Deposit', subject: event.subject, data: { accountId: event.subject, amount: 1_000, reference: 'welcome' } }]
+          ? [
+              {
+                type: 'settlement.Deposit',
+                subject: event.subject,
+                data: { accountId: event.subject, amount: 1_000, reference: 'welcome' },
+              },
+            ]
           : [],
     };
-    const pm = () => new ProcessManagerRunner({ kafka, manager: welcome, registry: settlementMessages, from: 'settlement', to: 'settlement', namespace: ns });
+    const pm = () =>
+      new ProcessManagerRunner({
+        kafka,
+        manager: welcome,
+        registry: settlementMessages,
+        from: 'settlement',
+        to: 'settlement',
+        namespace: ns,
+      });
     try {
       await send(ns, ...Array.from({ length: 10 }, (_, i) => open(`pm-${i}`)));
       const first = pm();
@@ -297,7 +547,11 @@ describe('command processing on Kafka', () => {
       const credits = all.filter((e) => typeOf(e) === 'settlement.FundsDeposited');
       expect(credits).toHaveLength(20);
       expect(new Set(credits.map((e) => e.key)).size).toBe(20);
-      const commands = await readTopic(kafka, topic('settlement', 'commands', ns).name, (rs) => rs.length >= 40);
+      const commands = await readTopic(
+        kafka,
+        topic('settlement', 'commands', ns).name,
+        (rs) => rs.length >= 40,
+      );
       expect(commands.filter((c) => c.headers[HEADERS.source] === 'pm.welcome-credit')).toHaveLength(20);
     } finally {
       await p.stop();

@@ -4,6 +4,9 @@ import { Consumer, Kafka } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
 
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_IDEMPOTENCY_MAX_KEYS = 10_000;
+
 export interface CommandProcessorOptions {
   kafka: Kafka;
   service: EventSourcedService;
@@ -17,8 +20,13 @@ export interface CommandProcessorOptions {
   maxCommandsPerTransaction?: number;
   clock?: () => Date;
   rebuildTimeoutMs?: number;
-  /** How long an idempotency key is remembered (default: the commands topic's retention). */
+  /**
+   * How long an idempotency key is remembered after its outcome (default 24 h). After it the key is
+   * forgotten: a request with it is a new request.
+   */
   idempotencyWindowMs?: number;
+  /** The most keys a partition remembers (default 10 000: a snapshot stays near 1 MB); beyond it the oldest are forgotten first. */
+  idempotencyMaxKeys?: number;
   /** Consumer session timeout: how long partitions of a crashed owner wait before moving. */
   sessionTimeoutMs?: number;
 }
@@ -60,7 +68,8 @@ export class CommandProcessor {
       snapshotEveryMs: options.snapshotEveryMs ?? 60_000,
       maxCommandsPerTransaction: options.maxCommandsPerTransaction ?? 1_000,
       rebuildTimeoutMs: options.rebuildTimeoutMs ?? 60_000,
-      idempotencyWindowMs: options.idempotencyWindowMs ?? topic(options.service, 'commands').retentionMs,
+      idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
+      idempotencyMaxKeys: options.idempotencyMaxKeys ?? DEFAULT_IDEMPOTENCY_MAX_KEYS,
     };
   }
 
@@ -102,7 +111,11 @@ export class CommandProcessor {
           // from the last committed offset; the partition's next batch rebuilds a fresh worker.
           this.workers.delete(batch.partition);
           await worker.close();
-          this.logger.error({ msg: 'transaction failed, partition will be rebuilt', partition: batch.partition, error: String(error) });
+          this.logger.error({
+            msg: 'transaction failed, partition will be rebuilt',
+            partition: batch.partition,
+            error: String(error),
+          });
           throw error;
         }
       },

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
+import { EventSourcedService, fixedSegment, MessageRegistry, redisKey, topic, WireMessage } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
-import { CommandOutcome, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
+import { fingerprint } from '../domain/fingerprint';
+import { CommandOutcome, outcomeEventsKey, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
 import { toKafka } from './codec';
 
 export interface OutgoingCommand {
@@ -16,6 +17,21 @@ export interface OutgoingCommand {
 }
 
 const MAX_POLL_MS = 50;
+const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The fingerprint a key was first used with, set once for the window (returns the one that stands). */
+const RESERVE = `local first = redis.call('GET', KEYS[1])
+if first then return first end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]`;
+
+/** The key was already used for a different request: nothing was sent. */
+export class IdempotencyKeyReusedError extends Error {
+  constructor(readonly idempotencyKey: string) {
+    super('this idempotency key was already used for a different request; use a new key for a new request');
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
 
 /** No outcome within the time allowed: the command may still be decided; look it up by its key. */
 export class CommandTimeoutError extends Error {
@@ -23,7 +39,9 @@ export class CommandTimeoutError extends Error {
     readonly idempotencyKey: string,
     timeoutMs: number,
   ) {
-    super(`no outcome within ${timeoutMs} ms; the command may still complete: look it up by its idempotency key ${idempotencyKey}`);
+    super(
+      `no outcome within ${timeoutMs} ms; the command may still complete: look it up by its idempotency key ${idempotencyKey}`,
+    );
     this.name = 'CommandTimeoutError';
   }
 }
@@ -40,13 +58,24 @@ export class CommandSender {
     private readonly kafka: Kafka,
     private readonly redis: Redis,
     private readonly registry: MessageRegistry,
-    private readonly options: { service: EventSourcedService; source: string; namespace?: string; pollMs?: number },
+    private readonly options: {
+      service: EventSourcedService;
+      source: string;
+      namespace?: string;
+      pollMs?: number;
+      /** How long a key stays bound to the request it was first used for (default 24 h). */
+      idempotencyWindowMs?: number;
+    },
   ) {}
 
   private async connected(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       this.producer = producer;
       return producer;
@@ -56,6 +85,11 @@ export class CommandSender {
 
   /** Writes the command (validated against its schema) and returns its idempotency key. */
   async dispatch(command: OutgoingCommand): Promise<string> {
+    return this.write(this.encode(command));
+  }
+
+  /** The command on the wire, validated against its schema (throws MessageValidationError). */
+  private encode(command: OutgoingCommand): { wire: WireMessage; idempotencyKey: string } {
     const id = randomUUID();
     const idempotencyKey = command.idempotencyKey ?? id;
     const wire = this.registry.encode({
@@ -70,15 +104,28 @@ export class CommandSender {
       idempotencyKey,
       data: command.data,
     });
+    return { wire, idempotencyKey };
+  }
+
+  private async write({
+    wire,
+    idempotencyKey,
+  }: {
+    wire: WireMessage;
+    idempotencyKey: string;
+  }): Promise<string> {
     const producer = await this.connected();
-    await producer.send({ topic: topic(this.options.service, 'commands', this.options.namespace).name, messages: [toKafka(wire)] });
+    await producer.send({
+      topic: topic(this.options.service, 'commands', this.options.namespace).name,
+      messages: [toKafka(wire)],
+    });
     return idempotencyKey;
   }
 
   /** The outcome recorded for a key, if any. */
   async outcome(idempotencyKey: string): Promise<CommandOutcome | undefined> {
-    const key = outcomeKey(this.options.service, idempotencyKey);
-    const [hash, events] = await Promise.all([this.redis.hgetall(key), this.redis.lrange(`${key}:events`, 0, -1)]);
+    const { service } = this.options;
+    const [hash, events] = await Promise.all([this.redis.hgetall(outcomeKey(service, idempotencyKey)), this.redis.lrange(outcomeEventsKey(service, idempotencyKey), 0, -1)]);
     return parseOutcome(hash, events);
   }
 
@@ -100,8 +147,32 @@ export class CommandSender {
     }
   }
 
+  /**
+   * Binds a client's key to its request (by fingerprint) for the window, whichever partition the
+   * request goes to: the same request again is a retry, another one is refused before it is sent.
+   * The partition worker checks the same within its partition from the log (crash-safe); this
+   * check spans partitions (a key reused for another account) and holds while Redis keeps it.
+   */
+  async reserve(command: OutgoingCommand): Promise<void> {
+    if (!command.idempotencyKey) return;
+    const fp = fingerprint(command);
+    // Outside every read model's prefix: a rebuild leaves it; a FLUSHALL forgets it (the partition still checks).
+    const key = redisKey`${fixedSegment(this.options.service)}:idempotency:${command.idempotencyKey}`;
+    const first = await this.redis.eval(
+      RESERVE,
+      1,
+      key,
+      fp,
+      String(this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS),
+    );
+    if (first !== fp) throw new IdempotencyKeyReusedError(command.idempotencyKey);
+  }
+
+  /** Sends and waits for the outcome. A command that fails validation binds no key to anything. */
   async send(command: OutgoingCommand, timeoutMs = 10_000): Promise<CommandOutcome> {
-    return this.awaitOutcome(await this.dispatch(command), timeoutMs);
+    const encoded = this.encode(command);
+    await this.reserve(command);
+    return this.awaitOutcome(await this.write(encoded), timeoutMs);
   }
 
   async close(): Promise<void> {

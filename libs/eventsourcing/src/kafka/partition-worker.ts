@@ -1,8 +1,25 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Envelope, HEADERS, MessageRegistry, MessageValidationError, WireMessage } from '@gpux/contracts';
-import { CompressionTypes, Kafka, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import {
+  Envelope,
+  HEADERS,
+  MessageRegistry,
+  MessageValidationError,
+  parseHeaders,
+  WireMessage,
+} from '@gpux/contracts';
+import {
+  CompressionTypes,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Partitioners,
+  Producer,
+  RecordMetadata,
+} from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Decider, Message as DomainMessage } from '../domain/decider';
+import { fingerprint } from '../domain/fingerprint';
+import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
@@ -59,23 +76,35 @@ export interface WorkerContext {
   snapshotEveryMs: number;
   maxCommandsPerTransaction: number;
   rebuildTimeoutMs: number;
-  /** How long an idempotency key is remembered after its outcome. */
+  /** How long an idempotency key is remembered after its outcome; after it, a repeat is a new request. */
   idempotencyWindowMs: number;
+  /** The most keys a partition remembers: beyond it the oldest are forgotten first. */
+  idempotencyMaxKeys: number;
   /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
 }
 
 interface Snapshot {
-  version: 2;
+  version: 3;
   /** The next offset of the events partition after the state below. */
   eventsOffset: string;
   states: [string, unknown][];
-  /** Idempotency keys with the time (ms) of their outcome, within the window. */
-  processed: [string, number][];
+  /** Idempotency keys with the time (ms) of their outcome and their request's fingerprint, oldest first. */
+  processed: [string, number, string | null][];
 }
+
+/** Outcome events carry the fingerprint of their command's request, so a rebuild remembers it too. */
+export const FINGERPRINT_HEADER = 'gpux_fingerprint';
+/** The header's value on an answer whose key is not remembered (a refused reuse, an unreadable command). */
+const ANSWER_ONLY = '-';
 
 const SNAPSHOT_KEY = 'snapshot';
 const CLAIM_KEY = 'claim';
+
+/** Where a dead-lettered command came from, as its UNPROCESSABLE outcome names it. */
+export function deadLetterReference(from: { topic: string; partition: number }, offset: string): string {
+  return `${from.topic}:${from.partition}:${offset}`;
+}
 
 /** Outcome event ids are derived from the command, so the same outcome always has the same id. */
 function outcomeId(commandId: string, index: number): string {
@@ -93,8 +122,8 @@ export class PartitionWorker {
   private readonly logger: Logger;
   private producer: Producer | undefined;
   private states = new Map<string, unknown>();
-  /** Idempotency key -> time (ms) of its outcome; pruned to the window when snapshotting. */
-  private processed = new Map<string, number>();
+  /** Idempotency key -> its outcome's time (ms) and request; pruned to the window and the cap. */
+  private processed = new Map<string, RememberedKey>();
   private readonly byCommand = new Map<string, DeciderRegistration>();
   private readonly byEvent = new Map<string, DeciderRegistration>();
   private eventsSinceSnapshot = 0;
@@ -133,7 +162,10 @@ export class PartitionWorker {
       retry: TRANSACTION_RETRY,
     });
     await this.producer.connect();
-    this.logger.debug({ msg: 'producer initialised (older owners fenced)', transactionalId: this.transactionalId });
+    this.logger.debug({
+      msg: 'producer initialised (older owners fenced)',
+      transactionalId: this.transactionalId,
+    });
     const claimId = randomUUID();
     const claim = this.envelope(`${this.ctx.service}.PartitionClaimed`, `partition-${this.partition}`, {
       partition: this.partition,
@@ -146,7 +178,10 @@ export class PartitionWorker {
       await txn.sendBatch({
         topicMessages: [
           { topic: this.ctx.topics.events, messages: [{ ...toKafka(wire), partition: this.partition }] },
-          { topic: this.ctx.topics.snapshots, messages: [{ ...toKafka(wire), key: CLAIM_KEY, partition: this.partition }] },
+          {
+            topic: this.ctx.topics.snapshots,
+            messages: [{ ...toKafka(wire), key: CLAIM_KEY, partition: this.partition }],
+          },
         ],
       });
       await txn.commit();
@@ -167,7 +202,7 @@ export class PartitionWorker {
         if (m.key?.toString() !== SNAPSHOT_KEY || !m.value) return;
         const read = JSON.parse(m.value.toString()) as { version?: number };
         // A snapshot of another layout is ignored: the events alone rebuild the same state.
-        snapshot = read.version === 2 ? (read as Snapshot) : undefined;
+        snapshot = read.version === 3 ? (read as Snapshot) : undefined;
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
@@ -180,7 +215,12 @@ export class PartitionWorker {
           return [key, revive ? revive(json) : json];
         }),
       );
-      this.processed = new Map(snapshot.processed);
+      this.processed = new Map(
+        snapshot.processed.map(([k, at, fp]): [string, RememberedKey] => [
+          k,
+          fp ? { at, fingerprint: fp } : { at },
+        ]),
+      );
     }
     const replayed = await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.events,
@@ -206,7 +246,21 @@ export class PartitionWorker {
     const type = wire.headers[HEADERS.type] ?? '';
     if (type.endsWith('.PartitionClaimed')) return;
     const key = wire.headers[HEADERS.idempotencyKey];
-    if (key) this.processed.set(key, Date.parse(wire.headers[HEADERS.time] ?? '') || Date.now());
+    const fp = wire.headers[FINGERPRINT_HEADER];
+    if (key && fp !== ANSWER_ONLY) {
+      this.processed.delete(key); // the latest use of a key is the newest: last in the map
+      this.processed.set(key, {
+        at: Date.parse(wire.headers[HEADERS.time] ?? '') || Date.now(),
+        ...(fp ? { fingerprint: fp } : {}),
+      });
+      // Past the cap the oldest is forgotten at once (the window is applied when snapshotting).
+      if (this.processed.size > this.ctx.idempotencyMaxKeys) {
+        for (const oldest of this.processed.keys()) {
+          this.processed.delete(oldest);
+          break;
+        }
+      }
+    }
     const registration = this.byEvent.get(type);
     if (!registration) return; // rejections and other aggregates' events change no state here
     const event = this.ctx.registry.decode(wire);
@@ -247,26 +301,102 @@ export class PartitionWorker {
   private async processChunk(chunk: KafkaMessage[]): Promise<void> {
     const { registry, topics } = this.ctx;
     const pending = new Map<string, unknown>();
-    const pendingKeys = new Set<string>();
+    /** Keys whose first outcome this chunk records, with their request's fingerprint. */
+    const pendingKeys = new Map<string, string>();
     const events: Message[] = [];
     const dead: Message[] = [];
     const from = { topic: topics.commands, partition: this.partition };
+    const now = this.ctx.clock().getTime();
+    // Every command gets an outcome its caller sees, one that could not be processed included: it is
+    // dead-lettered and rejected as UNPROCESSABLE with where the dead letter is (never a TIMEOUT).
+    // A command that decoded keeps its key for the window (a retry gets the same answer); one that
+    // did not (only its headers could be read) is answered under its own id and its key stays
+    // unused, as a request that failed validation saves no idempotent result.
+    const unprocessable = (message: KafkaMessage, reason: string, command?: Envelope) => {
+      dead.push(deadLetter(message, from, reason));
+      const headers = command ? undefined : this.headersOf(message);
+      const cause = command ?? (headers && { ...headers, idempotencyKey: headers.id });
+      if (!cause) return;
+      const key = cause.idempotencyKey ?? cause.id;
+      const fp = command ? fingerprint(command) : '';
+      if (
+        command &&
+        (pendingKeys.has(key) ||
+          keyUse(this.processed.get(key), fp, now, this.ctx.idempotencyWindowMs) !== 'new')
+      )
+        return;
+      const ref = deadLetterReference(from, message.offset);
+      try {
+        const rejection = this.envelope(
+          `${this.ctx.service}.CommandRejected`,
+          cause.subject,
+          {
+            commandType: cause.type,
+            code: 'UNPROCESSABLE',
+            message: `the command could not be processed and was dead-lettered (${ref}): ${reason}`.slice(
+              0,
+              1000,
+            ),
+            deadLetter: ref,
+            ...(command ? { command: command.data as Record<string, unknown> } : {}),
+          },
+          cause,
+          // Its own event id: a message that did not decode may carry another command's id.
+          command ? 0 : -1,
+        );
+        events.push(this.outcomeMessage(rejection, command ? fp : ANSWER_ONLY));
+        if (command) pendingKeys.set(key, fp);
+      } catch (error) {
+        this.logger.warn({
+          msg: 'no UNPROCESSABLE outcome for a dead-lettered command',
+          offset: message.offset,
+          error: String(error),
+        });
+      }
+    };
 
     for (const message of chunk) {
       let command: Envelope;
       try {
         command = registry.decode(fromKafka(message));
       } catch (error) {
-        dead.push(deadLetter(message, from, error instanceof Error ? error.message : String(error)));
+        unprocessable(message, error instanceof Error ? error.message : String(error));
         continue;
       }
       const registration = this.byCommand.get(command.type);
       if (!registration || registry.kindOf(command.type) !== 'command') {
-        dead.push(deadLetter(message, from, `${command.type} is not a command this service handles`));
+        unprocessable(message, `${command.type} is not a command this service handles`, command);
         continue;
       }
       const key = command.idempotencyKey ?? command.id;
-      if (pendingKeys.has(key) || this.remembered(key)) continue; // its first outcome stands
+      const fp = fingerprint(command);
+      const pendingFp = pendingKeys.get(key);
+      const use =
+        pendingFp !== undefined
+          ? pendingFp === fp
+            ? 'retry'
+            : 'reused'
+          : keyUse(this.processed.get(key), fp, now, this.ctx.idempotencyWindowMs);
+      if (use === 'retry') continue; // its first outcome stands
+      if (use === 'reused') {
+        // Another request with a key already used: refused, and nothing changes. Its rejection is
+        // recorded under the command's own id, so the first outcome of the key stays as it was.
+        const rejection = this.envelope(
+          `${this.ctx.service}.CommandRejected`,
+          command.subject,
+          {
+            commandType: command.type,
+            code: 'IDEMPOTENCY_KEY_REUSED',
+            message:
+              'this idempotency key was already used for a different request; use a new key for a new request',
+            field: 'idempotencyKey',
+            command: command.data as Record<string, unknown>,
+          },
+          { ...command, idempotencyKey: command.id },
+        );
+        events.push(this.outcomeMessage(rejection, ANSWER_ONLY));
+        continue;
+      }
       const stateKey = `${registration.name}|${command.subject}`;
       const state = pending.has(stateKey)
         ? pending.get(stateKey)
@@ -276,7 +406,9 @@ export class PartitionWorker {
       let outcome: Envelope[];
       let next = state;
       try {
-        const decision = registration.decider.decide({ type: command.type, data: command.data }, state, { now: this.ctx.clock() });
+        const decision = registration.decider.decide({ type: command.type, data: command.data }, state, {
+          now: this.ctx.clock(),
+        });
         if (decision.kind === 'accepted') {
           outcome = decision.events.map((e, index) => ({
             ...this.envelope(e.type, command.subject, e.data, command, index),
@@ -289,20 +421,30 @@ export class PartitionWorker {
             this.envelope(
               `${this.ctx.service}.CommandRejected`,
               command.subject,
-              { commandType: command.type, code, message: text, ...(field ? { field } : {}), command: command.data as Record<string, unknown> },
+              {
+                commandType: command.type,
+                code,
+                message: text,
+                ...(field ? { field } : {}),
+                command: command.data as Record<string, unknown>,
+              },
               command,
             ),
           ];
         }
         // Validates every outcome before anything is written: a decider bug dead-letters its command.
-        events.push(...outcome.map((e) => ({ ...toKafka(registry.encode(e)), partition: this.partition })));
+        const encoded = outcome.map((e) => this.outcomeMessage(e, fp));
+        events.push(...encoded);
       } catch (error) {
-        const reason = error instanceof MessageValidationError ? `decider produced an invalid event: ${error.message}` : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
-        dead.push(deadLetter(message, from, reason));
+        const reason =
+          error instanceof MessageValidationError
+            ? `decider produced an invalid event: ${error.message}`
+            : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+        unprocessable(message, reason, command);
         continue;
       }
       pending.set(stateKey, next);
-      pendingKeys.add(key);
+      pendingKeys.set(key, fp);
     }
 
     const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
@@ -325,13 +467,21 @@ export class PartitionWorker {
         await txn.send({
           topic: topics.snapshots,
           compression: CompressionTypes.GZIP,
-          messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value: this.snapshot(pending, pendingKeys, eventsOffset) }],
+          messages: [
+            {
+              key: SNAPSHOT_KEY,
+              partition: this.partition,
+              value: this.snapshot(pending, pendingKeys, eventsOffset),
+            },
+          ],
         });
       }
       await whileConcurrent(() =>
         txn.sendOffsets({
           consumerGroupId: this.ctx.groupId,
-          topics: [{ topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] }],
+          topics: [
+            { topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] },
+          ],
         }),
       );
       await this.ctx.beforeCommit?.();
@@ -342,8 +492,9 @@ export class PartitionWorker {
     }
     // Only a committed transaction changes the state this worker decides from.
     for (const [k, v] of pending) this.states.set(k, v);
-    const now = this.ctx.clock().getTime();
-    for (const k of pendingKeys) this.processed.set(k, now);
+    this.remember(pendingKeys, now);
+    if (this.processed.size > this.ctx.idempotencyMaxKeys)
+      pruneKeys(this.processed, now, this.ctx.idempotencyWindowMs, this.ctx.idempotencyMaxKeys);
     this.eventsSinceSnapshot += events.length;
     if (snapshotDue && events.length) {
       this.eventsSinceSnapshot = 0;
@@ -351,21 +502,52 @@ export class PartitionWorker {
     }
   }
 
-  /** Whether a key had its outcome within the idempotency window. */
-  private remembered(key: string): boolean {
-    const at = this.processed.get(key);
-    return at !== undefined && at >= this.ctx.clock().getTime() - this.ctx.idempotencyWindowMs;
+  /** Keys whose first outcome was just committed; a key used again after its window moves to the end. */
+  private remember(keys: Map<string, string>, at: number, into = this.processed): void {
+    for (const [k, fp] of keys) {
+      into.delete(k);
+      into.set(k, fp ? { at, fingerprint: fp } : { at });
+    }
   }
 
-  private snapshot(pending: Map<string, unknown>, pendingKeys: Set<string>, eventsOffset: string): string {
+  /** An outcome event as written: validated, on this partition, with its request's fingerprint. */
+  private outcomeMessage(event: Envelope, fp: string): Message {
+    const wire = this.ctx.registry.encode(event);
+    return {
+      ...toKafka({ ...wire, headers: fp ? { ...wire.headers, [FINGERPRINT_HEADER]: fp } : wire.headers }),
+      partition: this.partition,
+    };
+  }
+
+  /** The envelope of a message that could not be decoded, when at least its headers can be read. */
+  private headersOf(message: KafkaMessage): Envelope | undefined {
+    const h = parseHeaders(fromKafka(message).headers);
+    return typeof h === 'string' ? undefined : { ...h, causationId: h.causationId ?? null, data: {} };
+  }
+
+  private snapshot(
+    pending: Map<string, unknown>,
+    pendingKeys: Map<string, string>,
+    eventsOffset: string,
+  ): string {
     const states = new Map(this.states);
     for (const [k, v] of pending) states.set(k, v);
-    // Keys older than the window are forgotten: a client retries within minutes, and the commands
-    // topic itself keeps nothing older than its retention.
-    const horizon = this.ctx.clock().getTime() - this.ctx.idempotencyWindowMs;
-    for (const [k, at] of this.processed) if (at < horizon) this.processed.delete(k);
+    // Keys older than the window, then the oldest beyond the cap, are forgotten: after that a
+    // request with such a key is a new request. The state and the snapshot stay bounded.
     const now = this.ctx.clock().getTime();
-    const snapshot: Snapshot = { version: 2, eventsOffset, states: [...states], processed: [...this.processed, ...[...pendingKeys].map((k): [string, number] => [k, now])] };
+    const processed = new Map(this.processed);
+    this.remember(pendingKeys, now, processed);
+    pruneKeys(processed, now, this.ctx.idempotencyWindowMs, this.ctx.idempotencyMaxKeys);
+    const snapshot: Snapshot = {
+      version: 3,
+      eventsOffset,
+      states: [...states],
+      processed: [...processed].map(([k, { at, fingerprint: fp }]): [string, number, string | null] => [
+        k,
+        at,
+        fp ?? null,
+      ]),
+    };
     return JSON.stringify(snapshot);
   }
 

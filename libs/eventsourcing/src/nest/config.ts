@@ -13,6 +13,18 @@ export const eventSourcingConfigShape = {
   MAX_COMMANDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** How long a silent member keeps its partitions: also how long a crashed owner's partitions wait. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
+  /**
+   * How long an idempotency key is remembered after its outcome (set the gateway's alike). After it
+   * the key is forgotten: a request with it is a new request.
+   */
+  IDEMPOTENCY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
+  /** The most idempotency keys a partition remembers; beyond it the oldest are forgotten first. */
+  IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
 };
 
 /** The module options that come from that configuration. */
@@ -22,6 +34,8 @@ export function eventSourcingSettings(config: {
   SNAPSHOT_EVERY_MS: number;
   KAFKA_SESSION_TIMEOUT_MS: number;
   MAX_COMMANDS_PER_TRANSACTION: number;
+  IDEMPOTENCY_WINDOW_MS: number;
+  IDEMPOTENCY_MAX_KEYS: number;
 }) {
   return {
     namespace: config.TOPIC_NAMESPACE,
@@ -29,5 +43,7 @@ export function eventSourcingSettings(config: {
     snapshotEveryMs: config.SNAPSHOT_EVERY_MS,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     maxCommandsPerTransaction: config.MAX_COMMANDS_PER_TRANSACTION,
+    idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_MS,
+    idempotencyMaxKeys: config.IDEMPOTENCY_MAX_KEYS,
   };
 }

@@ -1,4 +1,13 @@
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import { EventSourcedService, MessageRegistry, topicsOf } from '@gpux/contracts';
 import { KafkaClients, RedisClient } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
@@ -18,8 +27,16 @@ export interface EventSourcingOptions {
   snapshotEveryMs: number;
   sessionTimeoutMs: number;
   maxCommandsPerTransaction: number;
+  /** How long, and how many, idempotency keys a partition remembers. */
+  idempotencyWindowMs?: number;
+  idempotencyMaxKeys?: number;
   /** Process managers this service runs: another service's events in, commands out. */
-  processManagers?: Array<{ manager: ProcessManager; from: EventSourcedService; to: EventSourcedService; registry: MessageRegistry }>;
+  processManagers?: Array<{
+    manager: ProcessManager;
+    from: EventSourcedService;
+    to: EventSourcedService;
+    registry: MessageRegistry;
+  }>;
 }
 
 const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
@@ -52,14 +69,27 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
       snapshotEveryMs: options.snapshotEveryMs,
       sessionTimeoutMs: options.sessionTimeoutMs,
       maxCommandsPerTransaction: options.maxCommandsPerTransaction,
+      ...(options.idempotencyWindowMs !== undefined
+        ? { idempotencyWindowMs: options.idempotencyWindowMs }
+        : {}),
+      ...(options.idempotencyMaxKeys !== undefined ? { idempotencyMaxKeys: options.idempotencyMaxKeys } : {}),
     });
     this.managers = (options.processManagers ?? []).map(
-      (pm) => new ProcessManagerRunner({ kafka: kafka.kafka, ...pm, namespace: options.namespace, sessionTimeoutMs: options.sessionTimeoutMs }),
+      (pm) =>
+        new ProcessManagerRunner({
+          kafka: kafka.kafka,
+          ...pm,
+          namespace: options.namespace,
+          sessionTimeoutMs: options.sessionTimeoutMs,
+        }),
     );
     this.sender = new CommandSender(kafka.kafka, redis.redis, options.registry, {
       service: options.service,
       source: options.service,
       namespace: options.namespace,
+      ...(options.idempotencyWindowMs !== undefined
+        ? { idempotencyWindowMs: options.idempotencyWindowMs }
+        : {}),
     });
   }
 
@@ -70,8 +100,14 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
   async onModuleInit(): Promise<void> {
     // Its own topics, and those its process managers read from and write to (whoever starts
     // first creates them; the registry says what they must be).
-    const services = new Set([this.options.service, ...(this.options.processManagers ?? []).flatMap((pm) => [pm.from, pm.to])]);
-    const { created } = await provisionTopics(await this.kafka.admin(), [...services].flatMap((s) => topicsOf(s, this.options.namespace)));
+    const services = new Set([
+      this.options.service,
+      ...(this.options.processManagers ?? []).flatMap((pm) => [pm.from, pm.to]),
+    ]);
+    const { created } = await provisionTopics(
+      await this.kafka.admin(),
+      [...services].flatMap((s) => topicsOf(s, this.options.namespace)),
+    );
     if (created.length) this.logger.log({ msg: 'topics created', topics: created });
   }
 

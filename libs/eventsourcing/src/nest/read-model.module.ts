@@ -28,7 +28,7 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
 /**
  * A service's read side (DESIGN.md §4): its projections folded as one into Redis by one runner
  * (one read and decode of the log, one atomic write per batch with its checkpoint), started and
- * stopped with the service, with its lag in /health.
+ * stopped with the service, with its lag (and any partition stopped on a poison batch) in /health.
  */
 @Injectable()
 export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -56,9 +56,18 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       logger: new Logger(`projection ${projection.name}`),
     });
-    // Up while the lag can be measured; how far behind, summed over partitions.
+    // Up while the lag can be measured; how far behind, summed over partitions. Down, naming the
+    // partition, offset and error, while a partition is stopped on a poison batch.
     health.register(options.name, async (indicators) => {
       const check = indicators.check(options.name);
+      const stopped = this.runner.stopped();
+      if (stopped.length > 0) {
+        const [first] = stopped;
+        return check.down({
+          message: `projection ${first?.projection} stopped on ${first?.topic}:${first?.partition} at offset ${first?.offset}: ${first?.error}`,
+          stopped,
+        });
+      }
       try {
         const partitions = await this.runner.lag();
         return check.up({ lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0), partitions: partitions.length });
@@ -89,6 +98,11 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
 
   lag() {
     return this.runner.lag();
+  }
+
+  /** Clears the read model and refolds it from offset zero (partitions stopped on poison start again). */
+  rebuild(): Promise<void> {
+    return this.runner.rebuild();
   }
 }
 

@@ -127,4 +127,25 @@ describe('the apply script (real Redis): conditional writes and publications', (
     expect(received).toHaveLength(before + 3);
     expect(await redis.hget(`${prefix}book`, '100')).toBe('3');
   });
+
+  it('writes nothing at all from a batch that would write a key of another type, however often it is tried', async () => {
+    const balance = `${prefix}poison:balance`;
+    const list = `${prefix}poison:list`;
+    const before = checkpoint;
+    await apply([{ offset: checkpoint + 1, ops: [{ op: 'rpush', key: list, value: 'x' }] }]);
+    const applied = checkpoint;
+    const poison: BatchEvent[] = [
+      { offset: applied + 1, ops: [{ op: 'hincrby', key: balance, field: 'n', by: 5 }, { op: 'rpush', key: list, value: 'y' }] },
+      { offset: applied + 2, ops: [{ op: 'publish', key: `${prefix}ch:poison`, message: 'never' }, { op: 'hset', key: list, field: 'f', value: 'v' }] },
+    ];
+    for (let attempt = 0; attempt < 3; attempt++) await expect(apply(poison)).rejects.toThrow(/WRONGTYPE .*poison:list holds a list, hs needs a hash/);
+    expect(applied).toBe(before + 1);
+    expect(checkpoint).toBe(applied);
+    expect(await redis.exists(balance)).toBe(0);
+    expect(await redis.lrange(list, 0, -1)).toEqual(['x']);
+    expect(received.filter((m) => m.channel === `${prefix}ch:poison`)).toEqual([]);
+    // A delete before the other type's write makes the batch valid.
+    await apply([{ offset: applied + 1, ops: [{ op: 'del', key: list }, { op: 'hset', key: list, field: 'f', value: 'v' }] }]);
+    expect(await redis.hgetall(list)).toEqual({ f: 'v' });
+  });
 });

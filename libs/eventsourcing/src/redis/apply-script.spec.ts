@@ -21,8 +21,8 @@ describe('encodeBatch (the Lua script arguments)', () => {
         { offset: 11, ops: [{ op: 'zadd', key: 'ledger:z', score: 1.5, member: 'm' }, { op: 'del', key: 'ledger:l' }] },
       ],
     });
-    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:a', 'ledger:l', 'ledger:z']);
-    expect(args.slice(0, 6)).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:ledger:applied', '2']);
+    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:a', 'ledger:l', 'ledger:z']);
+    expect(args.slice(0, 6)).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:6.ledger:applied', '2']);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hi', 3, 'balance', '5'],
       ['r', 4, '+5'],
@@ -65,7 +65,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
         { offset: 12, ops: [{ op: 'hmax', key: 'ledger:c', field: 'high', value: 3 }, { op: 'hset', key: 'ledger:c', field: 'close', value: '3' }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 2 }] },
       ],
     });
-    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:c']);
+    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:c']);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hnx', 3, 'open', '7', 'x', 'a'],
       ['hx', 3, 'high', '9'],
@@ -84,7 +84,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
         { offset: 11, ops: [{ op: 'publish', key: 'ledger:ch:a', message: 'changed' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":1}' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":2}' }] },
       ],
     });
-    expect(keys).toEqual(['proj:ledger:checkpoint', 'proj:ledger:epoch', 'ledger:a']);
+    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:a']);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hi', 3, 'balance', '5'],
       ['p', 'ledger:ch:a', 'changed'],
@@ -100,7 +100,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
   });
 
   it('sends a batch with no writes: it still moves the checkpoint', () => {
-    expect(encodeBatch(base).args).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:ledger:applied', '0', '[]']);
+    expect(encodeBatch(base).args).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:6.ledger:applied', '0', '[]']);
   });
 
   it('refuses a key outside the projection prefix: a programming error, nothing is sent', () => {

@@ -16,6 +16,8 @@ import { checkpointField, ProjectionDefinitionError, projectionKeys } from './ke
  *   diverged         the checkpoint is not where the batch starts (the runner is behind or ahead
  *                    of Redis, e.g. another instance applied this partition): resume after it
  * so a batch applies entirely on top of exactly the checkpoint it was prepared for, or not at all.
+ * A write to a key holding another type (WRONGTYPE) is found before anything is written: the
+ * script answers an error and writes nothing, so retrying such a poison batch changes nothing.
  * That is what lets encodeBatch merge the writes of many events (one HINCRBY for all the events
  * of an account in the batch, one RPUSH for a list) and keep the script's Redis calls few.
  *
@@ -42,9 +44,27 @@ elseif expected >= 0 then
 end
 if tonumber(ARGV[4]) <= stored then return {'duplicate', stored} end
 if stored ~= expected then return {'diverged', stored} end
+local ops = cjson.decode(ARGV[7])
+-- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
+-- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
+local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset'}
+local types = {}
+for _, o in ipairs(ops) do
+  local code, k = o[1], o[2]
+  if code == 'd' then
+    types[k] = 'none'
+  elseif WANT[code] then
+    local t = types[k]
+    if not t then t = redis.call('TYPE', KEYS[k]).ok end
+    if t ~= 'none' and t ~= WANT[code] then
+      return redis.error_reply('WRONGTYPE projection script: ' .. KEYS[k] .. ' holds a ' .. t .. ', ' .. code .. ' needs a ' .. WANT[code] .. ' (nothing written)')
+    end
+    types[k] = WANT[code]
+  end
+end
 -- unpack() is bounded by Lua's C stack (about 8000 values): variadic writes go in slices.
 local SLICE = 500
-for _, o in ipairs(cjson.decode(ARGV[7])) do
+for _, o in ipairs(ops) do
   local code, key, n = o[1], KEYS[o[2]], #o
   if code == 'hi' then
     for j = 3, n, 2 do redis.call('HINCRBY', key, o[j], o[j + 1]) end

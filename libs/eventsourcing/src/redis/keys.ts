@@ -1,8 +1,10 @@
+import { redisKey } from '@gpux/contracts';
 import type { Projection } from '../domain/projection';
 
 /**
- * The Redis keys a projection's runner keeps beside its read model. They live under
- * `proj:<name>:`, never under the projection's own keyPrefix, so a rebuild that clears the read
+ * The Redis keys a projection's runner keeps beside its read model, built like every other key
+ * by redisKey (libs/contracts/src/lib/redis-key.ts: caller-chosen segments are length-prefixed,
+ * so no two families ever share a key). They live under `proj:<len>.<name>:`, never under the projection's own keyPrefix, so a rebuild that clears the read
  * model keeps them (and validateKeyPrefix refuses a prefix that would swallow them).
  */
 export interface ProjectionKeys {
@@ -17,12 +19,11 @@ export interface ProjectionKeys {
 }
 
 export function projectionKeys(projectionName: string): ProjectionKeys {
-  const base = `proj:${projectionName}:`;
   return {
-    checkpoint: `${base}checkpoint`,
-    epoch: `${base}epoch`,
-    rebuildLock: `${base}rebuild-lock`,
-    applied: `${base}applied`,
+    checkpoint: redisKey`proj:${projectionName}:checkpoint`,
+    epoch: redisKey`proj:${projectionName}:epoch`,
+    rebuildLock: redisKey`proj:${projectionName}:rebuild-lock`,
+    applied: redisKey`proj:${projectionName}:applied`,
   };
 }
 
@@ -64,7 +65,7 @@ export function validateProjection(projection: Projection): void {
   }
   const own = projectionKeys(projection.name);
   if (Object.values(own).some((key) => key.startsWith(projection.keyPrefix))) {
-    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (proj:${projection.name}:…)`);
+    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings)`);
   }
   if (projection.topics.length === 0) throw new ProjectionDefinitionError(`projection ${projection.name} reads no topic`);
 }

@@ -42,7 +42,36 @@ export interface ProjectionRunnerOptions {
   sessionTimeoutMs?: number;
   /** How often an idle runner checks that Redis still holds its epoch (was not flushed). */
   epochCheckIntervalMs?: number;
+  /** What a batch that keeps failing gets before its partition stops (see PoisonOptions). */
+  poison?: PoisonOptions;
   logger?: ProjectionLogger;
+}
+
+/**
+ * A batch that fails while Redis is up (a script error such as WRONGTYPE, a projection that
+ * throws) is tried `attempts` times in all, `backoffMs` apart (doubling), then its partition
+ * stops: nothing after it is folded there until a rebuild, /health says so, other partitions go
+ * on. Failures while the Redis connection is down are retried without end and not counted: that
+ * is an outage (which /health shows as Redis down), not a poison batch.
+ */
+export interface PoisonOptions {
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export const DEFAULT_POISON: Required<PoisonOptions> = { attempts: 5, backoffMs: 200 };
+
+/** A partition a projection stopped folding: the batch from `offset` failed every attempt. */
+export interface StoppedPartition {
+  projection: string;
+  topic: string;
+  partition: number;
+  /** The first offset not folded (checkpoint + 1). */
+  offset: number;
+  error: string;
+  attempts: number;
+  /** When it stopped (ISO). */
+  at: string;
 }
 
 export interface ProjectionRunnerStats {

@@ -6,8 +6,18 @@ import { prepareBatch } from './batch';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
+import { afterFailure } from './poison';
 import { resetReadModel, settledEpoch } from './reset';
-import { DEFAULT_BATCH, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats } from './options';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_POISON,
+  PoisonOptions,
+  ProjectionBatchOptions,
+  ProjectionLogger,
+  ProjectionRunnerOptions,
+  ProjectionRunnerStats,
+  StoppedPartition,
+} from './options';
 
 const ESTABLISH_TIMEOUT_MS = 60_000;
 /** The offset kafkajs fetched a batch from (kafkajs 2 sets it; its typings omit it). */
@@ -28,12 +38,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Redis losing the model (flush, restart without persistence) shows as a missing epoch, and the
  * runner rebuilds from offset zero by itself. Redis must not evict keys (maxmemory-policy
  * noeviction): a model missing some keys but not its epoch cannot be told from a correct one.
+ * A batch that keeps failing (poison: a script error, a projection that throws) is retried a
+ * bounded number of times, then its partition alone stops, with one error line, and shows in
+ * `stopped()` (and so in /health) until a rebuild (or a new epoch) starts it again.
  */
 export class ProjectionRunner {
   readonly stats: ProjectionRunnerStats = { batches: 0, folded: 0, applied: 0, invalid: 0, markers: 0, duplicates: 0, rebuilds: 0 };
   private readonly projection: Projection;
   private readonly redis: Redis;
   private readonly batchOptions: Required<ProjectionBatchOptions>;
+  private readonly poison: Required<PoisonOptions>;
+  /** Consecutive failed attempts per `<topic>:<partition>`. */
+  private readonly failures = new Map<string, number>();
+  /** Partitions stopped on a poison batch, per `<topic>:<partition>`. */
+  private readonly stoppedPartitions = new Map<string, StoppedPartition>();
   private readonly logger: ProjectionLogger;
   private readonly keys: ReturnType<typeof projectionKeys>;
   private consumer: Consumer | undefined;
@@ -53,6 +71,7 @@ export class ProjectionRunner {
     this.projection = options.projection;
     this.redis = options.redis;
     this.batchOptions = { ...DEFAULT_BATCH, ...options.batch };
+    this.poison = { ...DEFAULT_POISON, ...options.poison };
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
   }
@@ -93,6 +112,10 @@ export class ProjectionRunner {
       this.assignment = payload.memberAssignment;
       this.positions.clear();
       this.generation++;
+      // A stopped partition now owned by another instance is that instance's to report.
+      for (const [field, { topic, partition }] of this.stoppedPartitions) {
+        if (!payload.memberAssignment[topic]?.includes(partition)) this.stoppedPartitions.delete(field);
+      }
       this.logger.log({ msg: 'projection partitions assigned', projection: this.name, assignment: payload.memberAssignment });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -106,14 +129,58 @@ export class ProjectionRunner {
       autoCommitInterval: 5_000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.batchOptions.partitionsConsumedConcurrently,
-      eachBatch: (payload) =>
-        this.onBatch(payload).catch((error: unknown) => {
-          // kafkajs retries the batch, then restarts the consumer: say why, in the service's log.
-          const { topic, partition } = payload.batch;
-          this.logger.error({ msg: 'projection batch failed', projection: this.name, topic, partition, error: String(error) });
-          throw error;
-        }),
+      // Failures never reach kafkajs (it would retry the batch without end): see onBatchFailed.
+      eachBatch: (payload) => this.onBatch(payload).catch((error: unknown) => this.onBatchFailed(payload, error)),
     });
+  }
+
+  /** The partitions stopped on a poison batch (empty while all is well). */
+  stopped(): StoppedPartition[] {
+    return [...this.stoppedPartitions.values()];
+  }
+
+  /**
+   * A failed batch is read again from the checkpoint after a pause; after `attempts` failures in
+   * a row (Redis up) its partition is paused and reported, and the rest go on.
+   */
+  private async onBatchFailed({ batch }: EachBatchPayload, error: unknown): Promise<void> {
+    const { topic, partition } = batch;
+    const field = checkpointField(topic, partition);
+    const { generation } = this;
+    const offset = (this.positions.get(field) ?? fetchedOffsetOf(batch) - 1) + 1;
+    // The next batch asks Redis where the partition stands.
+    this.positions.delete(field);
+    const step = afterFailure(this.failures.get(field) ?? 0, this.redis.status !== 'ready', this.poison);
+    this.failures.set(field, step.attempts);
+    if (step.kind === 'retry') {
+      if (step.attempts === 1) this.logger.warn({ msg: 'projection batch failed, retrying', projection: this.name, topic, partition, offset, error: String(error) });
+      await sleep(step.delayMs);
+      // A rebuild or rebalance meanwhile has sought every partition already.
+      if (generation === this.generation) this.seek(topic, partition, offset);
+      return;
+    }
+    const { attempts } = step;
+    const stopped: StoppedPartition = { projection: this.name, topic, partition, offset, error: String(error), attempts, at: new Date().toISOString() };
+    this.stoppedPartitions.set(field, stopped);
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    this.logger.error({ msg: `projection ${this.name} stopped on ${field} at offset ${offset} after ${attempts} failed attempts: rebuild once fixed`, ...stopped });
+  }
+
+  private seek(topic: string, partition: number, offset: number): void {
+    try {
+      this.consumer?.seek({ topic, partition, offset: String(offset) });
+    } catch (error) {
+      this.logger.warn({ msg: 'projection could not seek', projection: this.name, topic, partition, offset, error: String(error) });
+    }
+  }
+
+  /** A new epoch (a rebuild, here or by another runner) refolds everything: stopped partitions start again. */
+  private restartStopped(): void {
+    this.failures.clear();
+    if (this.stoppedPartitions.size === 0) return;
+    for (const { topic, partition } of this.stoppedPartitions.values()) this.consumer?.resume([{ topic, partitions: [partition] }]);
+    this.logger.log({ msg: 'projection restarts its stopped partitions', projection: this.name, partitions: [...this.stoppedPartitions.keys()] });
+    this.stoppedPartitions.clear();
   }
 
   /** Leaves the consumer group (its partitions go to another instance at once) and stops checking. */
@@ -175,7 +242,10 @@ export class ProjectionRunner {
       if (!force) {
         const settled = await settledEpoch(this.redis, this.name);
         if (settled !== undefined) {
-          if (settled !== this.epoch && this.epoch !== undefined) this.logger.log({ msg: 'projection adopts a new epoch', projection: this.name, reason });
+          if (settled !== this.epoch && this.epoch !== undefined) {
+            this.logger.log({ msg: 'projection adopts a new epoch', projection: this.name, reason });
+            this.restartStopped();
+          }
           this.epoch = settled;
           break;
         }
@@ -184,6 +254,7 @@ export class ProjectionRunner {
       if (outcome.kind === 'reset') {
         this.epoch = outcome.epoch;
         this.stats.rebuilds++;
+        this.restartStopped();
         this.logger.warn({ msg: 'projection cleared, rebuilding from offset 0', projection: this.name, reason, keysCleared: outcome.cleared });
         break;
       }
@@ -240,6 +311,11 @@ export class ProjectionRunner {
     if (!isRunning() || isStale() || epoch === undefined) return;
     const { topic, partition } = batch;
     const field = checkpointField(topic, partition);
+    if (this.stoppedPartitions.has(field)) {
+      // Stopped on a poison batch (a rebalance may have resumed it): stays stopped until a rebuild.
+      this.consumer?.pause([{ topic, partitions: [partition] }]);
+      return;
+    }
     let checkpoint = this.positions.get(field);
     if (checkpoint === undefined) {
       checkpoint = (await readCheckpoint(this.redis, this.name, topic, partition)) ?? -1;
@@ -295,6 +371,7 @@ export class ProjectionRunner {
       this.consumer?.seek({ topic, partition, offset: String(reached + 1) });
       return;
     }
+    this.failures.delete(field);
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary().catch((error: unknown) => {
       this.logger.warn({ msg: 'projection could not commit its monitoring offsets', projection: this.name, error: String(error) });

@@ -1,8 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Args, Context, Field, ID, Mutation, ObjectType, Parent, Query, registerEnumType, ResolveField, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  Context,
+  Field,
+  ID,
+  Mutation,
+  ObjectType,
+  Parent,
+  Query,
+  registerEnumType,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
+import { Principal, requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
 import { Connection, PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
@@ -13,9 +25,14 @@ export enum AccountRole {
   BUYER = 'buyer',
   PROVIDER = 'provider',
 }
-registerEnumType(AccountRole, { name: 'AccountRole', description: 'What an API key may do: buy (bids) or sell (nodes and asks).' });
+registerEnumType(AccountRole, {
+  name: 'AccountRole',
+  description: 'What an API key may do: buy (bids) or sell (nodes and asks).',
+});
 
-@ObjectType({ description: 'One line of an account\'s ledger: how one event moved its money. Amounts in US dollars.' })
+@ObjectType({
+  description: "One line of an account's ledger: how one event moved its money. Amounts in US dollars.",
+})
 export class LedgerEntry {
   @Field()
   eventId!: string;
@@ -34,7 +51,9 @@ export class LedgerEntry {
 }
 const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
 
-@ObjectType({ description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.' })
+@ObjectType({
+  description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.',
+})
 export class Account {
   @Field(() => ID)
   id!: string;
@@ -82,7 +101,10 @@ export class AccountsResolver {
   ) {}
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
-  account(@Args('id', { type: () => ID }) id: string, @Context() context: RequestContext): Promise<Account | null> {
+  account(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<Account | null> {
     requireSelfOrAdmin(context, id);
     return this.read(id);
   }
@@ -95,19 +117,35 @@ export class AccountsResolver {
     return account;
   }
 
-  @ResolveField(() => LedgerConnection, { description: 'The account\'s ledger, newest first.' })
+  @ResolveField(() => LedgerConnection, { description: "The account's ledger, newest first." })
   async ledger(@Parent() account: Account, @Args() args: PageArgs) {
     const key = rm.ledger(account.id);
     const total = await this.redis.redis.llen(key);
     return readPage(args, total, async (from, to) =>
       (await this.redis.redis.lrange(key, from, to)).map((raw) => {
-        const e = JSON.parse(raw) as { eventId: string; kind: string; amount: number; held?: number; escrow?: number; reference: string | null; time: string };
-        return { eventId: e.eventId, kind: e.kind, amount: formatMoney(e.amount), held: formatMoney(e.held ?? 0), escrow: formatMoney(e.escrow ?? 0), time: e.time, ...(e.reference ? { reference: e.reference } : {}) };
+        const e = JSON.parse(raw) as {
+          eventId: string;
+          kind: string;
+          amount: number;
+          held?: number;
+          escrow?: number;
+          reference: string | null;
+          time: string;
+        };
+        return {
+          eventId: e.eventId,
+          kind: e.kind,
+          amount: formatMoney(e.amount),
+          held: formatMoney(e.held ?? 0),
+          escrow: formatMoney(e.escrow ?? 0),
+          time: e.time,
+          ...(e.reference ? { reference: e.reference } : {}),
+        };
       }),
     );
   }
 
-  @ResolveField(() => [ApiKeyInfo], { description: 'The account\'s API keys (never the keys themselves).' })
+  @ResolveField(() => [ApiKeyInfo], { description: "The account's API keys (never the keys themselves)." })
   async apiKeys(@Parent() account: Account): Promise<ApiKeyInfo[]> {
     const keys = await this.redis.redis.hgetall(rm.accountKeys(account.id));
     return Object.entries(keys).map(([keyId, raw]) => {
@@ -116,77 +154,104 @@ export class AccountsResolver {
     });
   }
 
-  @Mutation(() => Account, { description: 'Opens an account (admin). Answers with the account as queries then see it.' })
+  @Mutation(() => Account, {
+    description: 'Opens an account (admin). Answers with the account as queries then see it.',
+  })
   async openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('owner', { type: () => String }) owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
-    requireRole(context, 'admin');
-    await this.commands.execute('settlement', command(SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey), rm.name);
+    const p = requireRole(context, 'admin');
+    await this.commands.execute(
+      'settlement',
+      command(p, SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey),
+      rm.name,
+    );
     return this.mustRead(accountId);
   }
 
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' }) amount: string,
+    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
+    amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
-    requireRole(context, 'admin');
-    return this.move(SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
+    const p = requireRole(context, 'admin');
+    return this.move(p, SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
   }
 
   @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
   withdraw(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' }) amount: string,
+    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
+    amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<Account> {
-    requireRole(context, 'admin');
-    return this.move(SettlementCommands.withdraw.type, accountId, amount, reference, idempotencyKey);
+    const p = requireRole(context, 'admin');
+    return this.move(p, SettlementCommands.withdraw.type, accountId, amount, reference, idempotencyKey);
   }
 
   @Mutation(() => CreatedApiKey, {
-    description: 'Creates an API key for an account (admin). The key is in this answer only; if the answer is lost, revoke the key by id and create another.',
+    description:
+      'Creates an API key for an account (admin). The key is in this answer only; if the answer is lost, revoke the key by id and create another.',
   })
   async createApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
     @Context() context: RequestContext,
   ): Promise<CreatedApiKey> {
-    requireRole(context, 'admin');
-    if (roles.length === 0) throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
+    const p = requireRole(context, 'admin');
+    if (roles.length === 0)
+      throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
     const key = `gpx_${randomBytes(24).toString('base64url')}`;
     const keyId = `key-${randomUUID()}`;
     const unique = [...new Set(roles)];
     const data = { accountId, keyId, keyHash: sha256(key).toString('hex'), roles: unique };
-    await this.commands.execute('settlement', command(SettlementCommands.issueApiKey.type, accountId, data), rm.name);
+    await this.commands.execute(
+      'settlement',
+      command(p, SettlementCommands.issueApiKey.type, accountId, data),
+      rm.name,
+    );
     return { keyId, accountId, key, roles: unique };
   }
 
-  @Mutation(() => Boolean, { description: 'Revokes an API key: your own account\'s, or any (admin). It stops working at once.' })
+  @Mutation(() => Boolean, {
+    description: "Revokes an API key: your own account's, or any (admin). It stops working at once.",
+  })
   async revokeApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('keyId', { type: () => ID }) keyId: string,
     @Context() context: RequestContext,
   ): Promise<boolean> {
-    requireSelfOrAdmin(context, accountId);
-    await this.commands.execute('settlement', command(SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }), rm.name);
+    const p = requireSelfOrAdmin(context, accountId);
+    await this.commands.execute(
+      'settlement',
+      command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }),
+      rm.name,
+    );
     return true;
   }
 
-  private async move(type: string, accountId: string, amount: string, reference: string | undefined, idempotencyKey: string | undefined): Promise<Account> {
+  private async move(
+    p: Principal,
+    type: string,
+    accountId: string,
+    amount: string,
+    reference: string | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<Account> {
     const parsed = parseMoney(amount);
     if (!parsed.ok) throw apiError('BAD_USER_INPUT', `amount ${parsed.reason}`, 'amount');
     if (parsed.micros <= 0) throw apiError('BAD_USER_INPUT', 'amount must be greater than zero', 'amount');
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
-    await this.commands.execute('settlement', command(type, accountId, data, idempotencyKey), rm.name);
+    await this.commands.execute('settlement', command(p, type, accountId, data, idempotencyKey), rm.name);
     return this.mustRead(accountId);
   }
 
@@ -199,6 +264,13 @@ export class AccountsResolver {
   private async read(id: string): Promise<Account | null> {
     const hash = await this.redis.redis.hgetall(rm.account(id));
     if (!hash['owner']) return null;
-    return { id, owner: hash['owner'], balance: money(hash, 'balance'), held: money(hash, 'held'), escrow: money(hash, 'escrow'), earned: money(hash, 'earned') };
+    return {
+      id,
+      owner: hash['owner'],
+      balance: money(hash, 'balance'),
+      held: money(hash, 'held'),
+      escrow: money(hash, 'escrow'),
+      earned: money(hash, 'earned'),
+    };
   }
 }

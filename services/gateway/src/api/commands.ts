@@ -1,6 +1,21 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { capacityMessages, EventSourcedService, MessageRegistry, MessageValidationError, ordersMessages, settlementMessages } from '@gpux/contracts';
-import { CommandOutcome, CommandSender, CommandTimeoutError, OutgoingCommand, ProjectionTimeoutError, waitForPosition } from '@gpux/eventsourcing';
+import {
+  capacityMessages,
+  EventSourcedService,
+  MessageRegistry,
+  MessageValidationError,
+  ordersMessages,
+  settlementMessages,
+} from '@gpux/contracts';
+import {
+  CommandOutcome,
+  CommandSender,
+  CommandTimeoutError,
+  IdempotencyKeyReusedError,
+  OutgoingCommand,
+  ProjectionTimeoutError,
+  waitForPosition,
+} from '@gpux/eventsourcing';
 import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { apiError, ErrorCode } from './errors';
 
@@ -24,7 +39,8 @@ export class Commands implements OnApplicationShutdown {
   constructor(
     private readonly kafka: KafkaClients,
     private readonly redis: RedisClient,
-    @Inject(SERVICE_CONFIG) private readonly config: { TOPIC_NAMESPACE: string },
+    @Inject(SERVICE_CONFIG)
+    private readonly config: { TOPIC_NAMESPACE: string; IDEMPOTENCY_WINDOW_MS: number },
   ) {}
 
   private sender(service: EventSourcedService): CommandSender {
@@ -32,7 +48,12 @@ export class Commands implements OnApplicationShutdown {
     if (!sender) {
       const registry = REGISTRIES[service];
       if (!registry) throw new Error(`the gateway sends no commands to ${service}`);
-      sender = new CommandSender(this.kafka.kafka, this.redis.redis, registry, { service, source: 'gateway', namespace: this.config.TOPIC_NAMESPACE });
+      sender = new CommandSender(this.kafka.kafka, this.redis.redis, registry, {
+        service,
+        source: 'gateway',
+        namespace: this.config.TOPIC_NAMESPACE,
+        idempotencyWindowMs: this.config.IDEMPOTENCY_WINDOW_MS,
+      });
       this.senders.set(service, sender);
     }
     return sender;
@@ -44,32 +65,68 @@ export class Commands implements OnApplicationShutdown {
 
   /**
    * Sends the command and returns its accepted outcome once `readModel` shows it; a rejection is
-   * thrown as its code with the field at fault.
+   * thrown as its code with the field at fault (and, UNPROCESSABLE, where it was dead-lettered).
+   * A key already used for another request is IDEMPOTENCY_KEY_REUSED, on `keyField`. Errors name
+   * the client's own key (`clientKey`), not the scoped one on the log.
    */
-  async execute(service: EventSourcedService, command: OutgoingCommand, readModel: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandOutcome> {
+  async execute(
+    service: EventSourcedService,
+    command: OutgoingCommand & { clientKey?: string },
+    readModel: string,
+    timeoutMs = COMMAND_TIMEOUT_MS,
+    keyField = 'idempotencyKey',
+  ): Promise<CommandOutcome> {
+    const { clientKey, ...outgoing } = command;
     let outcome: CommandOutcome;
     try {
-      outcome = await this.sender(service).send(command, timeoutMs);
+      outcome = await this.sender(service).send(outgoing, timeoutMs);
     } catch (error) {
       if (error instanceof MessageValidationError) {
         const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
         throw apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
       }
-      if (error instanceof CommandTimeoutError) throw apiError('TIMEOUT', error.message, undefined, { idempotencyKey: error.idempotencyKey });
+      if (error instanceof IdempotencyKeyReusedError)
+        throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
+      if (error instanceof CommandTimeoutError) {
+        throw apiError(
+          'TIMEOUT',
+          error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
+          undefined,
+          { idempotencyKey: clientKey ?? error.idempotencyKey },
+        );
+      }
       throw error;
     }
-    if (outcome.status === 'rejected') throw apiError((outcome.code ?? 'BAD_USER_INPUT') as ErrorCode, outcome.message ?? 'rejected', outcome.field);
-    await this.visible(readModel, outcome, command.idempotencyKey);
+    if (outcome.status === 'rejected') {
+      const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
+      throw apiError(
+        (outcome.code ?? 'BAD_USER_INPUT') as ErrorCode,
+        outcome.message ?? 'rejected',
+        field,
+        outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
+      );
+    }
+    await this.visible(readModel, outcome, clientKey ?? command.idempotencyKey);
     return outcome;
   }
 
   /** Waits until the read model has applied the outcome. */
-  async visible(readModel: string, outcome: CommandOutcome, idempotencyKey?: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<void> {
+  async visible(
+    readModel: string,
+    outcome: CommandOutcome,
+    idempotencyKey?: string,
+    timeoutMs = COMMAND_TIMEOUT_MS,
+  ): Promise<void> {
     try {
       await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs);
     } catch (error) {
       if (error instanceof ProjectionTimeoutError) {
-        throw apiError('TIMEOUT', `the command succeeded but its result is not readable yet: ${error.message}`, undefined, idempotencyKey ? { idempotencyKey } : {});
+        throw apiError(
+          'TIMEOUT',
+          `the command succeeded but its result is not readable yet: ${error.message}`,
+          undefined,
+          idempotencyKey ? { idempotencyKey } : {},
+        );
       }
       throw error;
     }

@@ -14,16 +14,43 @@ export type ErrorCode =
   | 'CHALLENGE_FAILED'
   | 'QUERY_TOO_COMPLEX'
   | 'TIMEOUT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'UNPROCESSABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error for the client: a code, a message that says what to fix, and the field at fault. */
-export function apiError(code: ErrorCode, message: string, field?: string, extra: Record<string, unknown> = {}): GraphQLError {
+export function apiError(
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}), ...extra } });
 }
 
 // Apollo's own codes for malformed requests are already client-facing.
-const PASSTHROUGH = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
-const KNOWN = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_EXISTS', 'INSUFFICIENT_FUNDS', 'MARKET_CLOSED', 'NODE_NOT_CERTIFIED', 'CHALLENGE_FAILED', 'QUERY_TOO_COMPLEX', 'TIMEOUT']);
+const PASSTHROUGH = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+const KNOWN = new Set<string>([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'INSUFFICIENT_FUNDS',
+  'MARKET_CLOSED',
+  'NODE_NOT_CERTIFIED',
+  'CHALLENGE_FAILED',
+  'QUERY_TOO_COMPLEX',
+  'TIMEOUT',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UNPROCESSABLE',
+]);
 const logger = new Logger('graphql');
 
 /**
@@ -41,6 +68,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  logger.error({ msg: 'unexpected error in a GraphQL operation', error: error instanceof Error ? error.message : String(error), path: formatted.path });
-  return { message: 'internal error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  logger.error({
+    msg: 'unexpected error in a GraphQL operation',
+    error: error instanceof Error ? error.message : String(error),
+    path: formatted.path,
+  });
+  return {
+    message: 'internal error',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
 }

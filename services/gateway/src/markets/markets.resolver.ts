@@ -1,4 +1,18 @@
-import { Args, Context, Field, Float, ID, InputType, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Context,
+  Field,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm, pricingReadModel as pm, TradeRecord } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { PricingQueries } from '@gpux/read-models';
@@ -9,7 +23,20 @@ import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { formatMoney, parseMoney } from '../domain/money';
-import { Candle, CANDLE_LIMIT, Interval, MarketView, OrderBookView, Ticker, toBook, toCandle, toTicker, toTrade, Trade, TradeConnection } from './markets.views';
+import {
+  Candle,
+  CANDLE_LIMIT,
+  Interval,
+  MarketView,
+  OrderBookView,
+  Ticker,
+  toBook,
+  toCandle,
+  toTicker,
+  toTrade,
+  Trade,
+  TradeConnection,
+} from './markets.views';
 
 @InputType()
 export class OpenMarketInput {
@@ -17,11 +44,15 @@ export class OpenMarketInput {
   marketId!: string;
   @Field({ description: 'The GPU class traded, e.g. H100-80GB: nodes of this model sell here.' })
   gpuClass!: string;
-  @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
+  @Field(() => Float, {
+    description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
+  })
   minTflopsPerGpu!: number;
   @Field({ description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".' })
   tickSize!: string;
-  @Field(() => Int, { description: 'The platform fee in basis points of a trade\'s value (100 = 1 %), paid by the buyer.' })
+  @Field(() => Int, {
+    description: "The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer.",
+  })
   feeRateBps!: number;
 }
 
@@ -51,7 +82,15 @@ export class MarketsResolver {
   private async read(id: string): Promise<MarketView | null> {
     const h = await this.redis.redis.hgetall(rm.market(id));
     if (!h['gpuClass']) return null;
-    return { id, gpuClass: h['gpuClass'], minTflopsPerGpu: Number(h['minTflopsPerGpu']), tickSize: formatMoney(Number(h['tickSize'])), feeRateBps: Number(h['feeRateBps']), status: h['status']!, openedAt: h['openedAt']! };
+    return {
+      id,
+      gpuClass: h['gpuClass'],
+      minTflopsPerGpu: Number(h['minTflopsPerGpu']),
+      tickSize: formatMoney(Number(h['tickSize'])),
+      feeRateBps: Number(h['feeRateBps']),
+      status: h['status']!,
+      openedAt: h['openedAt']!,
+    };
   }
 
   private async mustRead(id: string, field = 'marketId'): Promise<MarketView> {
@@ -61,24 +100,44 @@ export class MarketsResolver {
   }
 
   @Mutation(() => MarketView, { description: 'Opens a market (admin).' })
-  async openMarket(@Args('input') input: OpenMarketInput, @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined, @Context() context: RequestContext): Promise<MarketView> {
-    requireRole(context, 'admin');
+  async openMarket(
+    @Args('input') input: OpenMarketInput,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<MarketView> {
+    const p = requireRole(context, 'admin');
     const tick = parseMoney(input.tickSize);
     if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
     if (tick.micros <= 0) throw apiError('BAD_USER_INPUT', 'tickSize must be greater than zero', 'tickSize');
-    const data = { marketId: input.marketId, gpuClass: input.gpuClass, minTflopsPerGpu: input.minTflopsPerGpu, tickSize: tick.micros, feeRateBps: input.feeRateBps };
-    await this.commands.execute('orders', command(OrdersCommands.openMarket.type, input.marketId, data, idempotencyKey), rm.name);
+    const data = {
+      marketId: input.marketId,
+      gpuClass: input.gpuClass,
+      minTflopsPerGpu: input.minTflopsPerGpu,
+      tickSize: tick.micros,
+      feeRateBps: input.feeRateBps,
+    };
+    await this.commands.execute(
+      'orders',
+      command(p, OrdersCommands.openMarket.type, input.marketId, data, idempotencyKey),
+      rm.name,
+    );
     return this.mustRead(input.marketId);
   }
 
-  @Mutation(() => MarketView, { description: 'Closes a market (admin): every open order in it is cancelled and bids\' holds released.' })
+  @Mutation(() => MarketView, {
+    description: "Closes a market (admin): every open order in it is cancelled and bids' holds released.",
+  })
   async closeMarket(
     @Args('marketId', { type: () => ID }) marketId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<MarketView> {
-    requireRole(context, 'admin');
-    await this.commands.execute('orders', command(OrdersCommands.closeMarket.type, marketId, { marketId }, idempotencyKey), rm.name);
+    const p = requireRole(context, 'admin');
+    await this.commands.execute(
+      'orders',
+      command(p, OrdersCommands.closeMarket.type, marketId, { marketId }, idempotencyKey),
+      rm.name,
+    );
     return this.mustRead(marketId);
   }
 
@@ -94,8 +153,12 @@ export class MarketsResolver {
   }
 
   @ResolveField(() => OrderBookView, { name: 'book', description: 'The best levels of each side.' })
-  bookField(@Parent() market: MarketView, @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number): Promise<OrderBookView> {
-    if (depth < 1 || depth > MAX_DEPTH) throw apiError('BAD_USER_INPUT', `depth must be 1 to ${MAX_DEPTH}`, 'depth');
+  bookField(
+    @Parent() market: MarketView,
+    @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number,
+  ): Promise<OrderBookView> {
+    if (depth < 1 || depth > MAX_DEPTH)
+      throw apiError('BAD_USER_INPUT', `depth must be 1 to ${MAX_DEPTH}`, 'depth');
     return this.book(market.id, depth);
   }
 
@@ -110,7 +173,8 @@ export class MarketsResolver {
     @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
     @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
   ): Promise<Candle[]> {
-    if (limit < 1 || limit > CANDLE_LIMIT) throw apiError('BAD_USER_INPUT', `limit must be 1 to ${CANDLE_LIMIT}`, 'limit');
+    if (limit < 1 || limit > CANDLE_LIMIT)
+      throw apiError('BAD_USER_INPUT', `limit must be 1 to ${CANDLE_LIMIT}`, 'limit');
     return (await this.pricing.candles(market.id, interval, { limit })).map(toCandle);
   }
 
@@ -122,7 +186,10 @@ export class MarketsResolver {
     );
   }
 
-  @Subscription(() => OrderBookView, { description: 'The market\'s book (best 10 levels) each time it changes.', resolve: (b: OrderBookView) => b })
+  @Subscription(() => OrderBookView, {
+    description: "The market's book (best 10 levels) each time it changes.",
+    resolve: (b: OrderBookView) => b,
+  })
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10));
@@ -131,13 +198,17 @@ export class MarketsResolver {
   @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
   async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
-    return this.pubsub.iterate(pm.channels.trades(marketId), async (message) => toTrade(JSON.parse(message) as TradeRecord));
+    return this.pubsub.iterate(pm.channels.trades(marketId), async (message) =>
+      toTrade(JSON.parse(message) as TradeRecord),
+    );
   }
 
-  @Subscription(() => Ticker, { description: 'The market\'s ticker each time it changes.', resolve: (t: Ticker) => t })
+  @Subscription(() => Ticker, {
+    description: "The market's ticker each time it changes.",
+    resolve: (t: Ticker) => t,
+  })
   async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId));
   }
 }
-

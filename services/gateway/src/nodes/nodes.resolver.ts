@@ -1,6 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Args, Context, Field, Float, ID, InputType, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey, NodeRecord, ordersReadModel } from '@gpux/contracts';
+import {
+  Args,
+  Context,
+  Field,
+  Float,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import {
+  CapacityCommands,
+  capacityReadModel as rm,
+  nodeHeartbeatKey,
+  NodeRecord,
+  ordersReadModel,
+} from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
@@ -9,7 +30,7 @@ import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { GraphQLJSON } from '../api/json.scalar';
 import { RedisPubSub } from '../api/pubsub';
 
-@ObjectType({ description: 'A provider\'s machine: its declared GPUs and what certification measured.' })
+@ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
 export class NodeView {
   @Field(() => ID)
   id!: string;
@@ -23,7 +44,9 @@ export class NodeView {
   gpus!: number;
   @Field()
   region!: string;
-  @Field({ description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (after an SLA breach, until it recertifies).' })
+  @Field({
+    description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (after an SLA breach, until it recertifies).',
+  })
   status!: string;
   @Field({ nullable: true, description: 'Why it is suspended: NODE_LOST, CHALLENGE_FAILED or CREDENTIAL_REVOKED (until it rotates and recertifies).' })
   suspendedReason?: string;
@@ -37,7 +60,7 @@ export class NodeView {
   tflopsPerGpu?: number;
   @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
   tflopsF16PerGpu?: number;
-  @Field(() => Float, { nullable: true, description: 'Measured / the declared model\'s peak.' })
+  @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
   efficiency?: number;
   @Field({ nullable: true })
   tier?: string;
@@ -49,7 +72,10 @@ export class NodeView {
   registeredAt!: string;
 }
 
-@ObjectType({ description: 'A registered node and its credential. The credential is shown this once: the worker joins with it.' })
+@ObjectType({
+  description:
+    'A registered node and its credential. The credential is shown this once: the worker joins with it.',
+})
 export class RegisteredNode {
   @Field(() => NodeView)
   node!: NodeView;
@@ -59,7 +85,7 @@ export class RegisteredNode {
 
 @InputType()
 export class RegisterNodeInput {
-  @Field(() => ID, { description: 'The market it sells in; its GPU class must be the node\'s model.' })
+  @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
   marketId!: string;
   @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
   gpuModel!: string;
@@ -67,18 +93,31 @@ export class RegisterNodeInput {
   gpus!: number;
   @Field()
   region!: string;
-  @Field(() => ID, { nullable: true, description: 'Your id for the node (default: generated). Registering an id twice is refused.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Your id for the node (default: generated). Registering an id twice is refused.',
+  })
   nodeId?: string;
 }
 
 export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<NodeView | null> {
-  const [h, beat, session] = await Promise.all([redis.hgetall(rm.node(nodeId)), redis.get(nodeHeartbeatKey(nodeId)), redis.zscore(rm.sessions, nodeId)]);
+  const [h, beat, session] = await Promise.all([
+    redis.hgetall(rm.node(nodeId)),
+    redis.get(nodeHeartbeatKey(nodeId)),
+    redis.zscore(rm.sessions, nodeId),
+  ]);
   if (!h['providerId']) return null;
   const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
   const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
   return {
-    id: nodeId, providerId: h['providerId'], marketId: h['marketId']!, gpuModel: h['gpuModel']!, gpus: Number(h['gpus']), region: h['region']!,
-    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : h['status']!, registeredAt: h['registeredAt']!,
+    id: nodeId,
+    providerId: h['providerId'],
+    marketId: h['marketId']!,
+    gpuModel: h['gpuModel']!,
+    gpus: Number(h['gpus']),
+    region: h['region']!,
+    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : h['status']!,
+    registeredAt: h['registeredAt']!,
     online: session !== null && beat !== null,
     ...(beat ? { lastHeartbeatAt: beat } : {}),
     ...(h['status'] === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
@@ -92,7 +131,7 @@ export async function readNode(redis: RedisClient['redis'], nodeId: string): Pro
   };
 }
 
-@ObjectType({ description: 'A node\'s credential, shown this once: its worker joins with it.' })
+@ObjectType({ description: "A node's credential, shown this once: its worker joins with it." })
 export class NodeCredential {
   @Field(() => ID)
   nodeId!: string;
@@ -124,21 +163,34 @@ export class NodesResolver {
   private async own(nodeId: string, providerId: string): Promise<NodeView> {
     const node = await readNode(this.redis.redis, nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
-    if (node.providerId !== providerId) throw apiError('FORBIDDEN', `node ${nodeId} belongs to another provider`, 'nodeId');
+    if (node.providerId !== providerId)
+      throw apiError('FORBIDDEN', `node ${nodeId} belongs to another provider`, 'nodeId');
     return node;
   }
 
-  @Mutation(() => NodeCredential, { description: 'Replaces a node\'s credential (provider): the old one stops working at once.' })
-  async rotateNodeCredential(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext): Promise<NodeCredential> {
+  @Mutation(() => NodeCredential, {
+    description: "Replaces a node's credential (provider): the old one stops working at once.",
+  })
+  async rotateNodeCredential(
+    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Context() context: RequestContext,
+  ): Promise<NodeCredential> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
-    await this.commands.execute('capacity', { type: CapacityCommands.rotateNodeCredential.type, subject: nodeId, data }, rm.name);
+    await this.commands.execute(
+      'capacity',
+      { type: CapacityCommands.rotateNodeCredential.type, subject: nodeId, data },
+      rm.name,
+    );
     return { nodeId, credential };
   }
 
-  @Mutation(() => NodeView, { description: 'Revokes a node\'s credential (provider): its worker is refused until the credential is rotated.' })
+  @Mutation(() => NodeView, {
+    description:
+      "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
+  })
   async revokeNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
@@ -146,19 +198,34 @@ export class NodesResolver {
   ): Promise<NodeView> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
-    const key = idempotencyKey && `revoke:${p.accountId}:${idempotencyKey}`;
-    await this.commands.execute('capacity', command(CapacityCommands.revokeNodeCredential.type, nodeId, { nodeId, providerId: p.accountId }, key), rm.name);
+    await this.commands.execute(
+      'capacity',
+      command(
+        p,
+        CapacityCommands.revokeNodeCredential.type,
+        nodeId,
+        { nodeId, providerId: p.accountId },
+        idempotencyKey,
+      ),
+      rm.name,
+    );
     return (await readNode(this.redis.redis, nodeId))!;
   }
 
-  @ResolveField(() => [GraphQLJSON], { description: 'Its certification history, newest first (at most 50): passed and failed challenges, admin certificates.' })
+  @ResolveField(() => [GraphQLJSON], {
+    description:
+      'Its certification history, newest first (at most 50): passed and failed challenges, admin certificates.',
+  })
   async certifications(@Parent() node: NodeView): Promise<Record<string, unknown>[]> {
     const raw = await this.redis.redis.lrange(rm.certifications(node.id), -50, -1);
     return raw.map((r) => JSON.parse(r) as Record<string, unknown>).reverse();
   }
 
   @Query(() => [NodeView], { description: `Nodes, oldest first, filtered; at most ${MAX_NODES}.` })
-  async nodes(@Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined, @Context() context: RequestContext): Promise<NodeView[]> {
+  async nodes(
+    @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
+    @Context() context: RequestContext,
+  ): Promise<NodeView[]> {
     requireRole(context, 'admin', 'buyer', 'provider');
     const ids = await this.redis.redis.zrange(rm.nodes, 0, 4_999);
     const out: NodeView[] = [];
@@ -168,35 +235,70 @@ export class NodesResolver {
         if (!n) continue;
         if (filter?.marketId && n.marketId !== filter.marketId) continue;
         if (filter?.status && n.status !== filter.status) continue;
-        if (filter?.minTflops !== undefined && !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')) continue;
+        if (
+          filter?.minTflops !== undefined &&
+          !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')
+        )
+          continue;
         if (out.length < MAX_NODES) out.push(n);
       }
     }
     return out;
   }
 
-  @Subscription(() => NodeView, { description: 'A node as its status changes: certified, suspended, lost, challenged.', resolve: (n: NodeView) => n })
-  async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string, @Context() context: RequestContext) {
+  @Subscription(() => NodeView, {
+    description: 'A node as its status changes: certified, suspended, lost, challenged.',
+    resolve: (n: NodeView) => n,
+  })
+  async nodeStatusChanged(
+    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Context() context: RequestContext,
+  ) {
     requireRole(context, 'admin', 'buyer', 'provider');
-    if (!(await readNode(this.redis.redis, nodeId))) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
+    if (!(await readNode(this.redis.redis, nodeId)))
+      throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     return this.pubsub.iterate(rm.nodeChannel(nodeId), () => readNode(this.redis.redis, nodeId));
   }
 
-  @Mutation(() => RegisteredNode, { description: 'Registers a node of yours (provider). Asks on it are refused until it is certified.' })
-  async registerNode(@Args('input') input: RegisterNodeInput, @Context() context: RequestContext): Promise<RegisteredNode> {
+  @Mutation(() => RegisteredNode, {
+    description: 'Registers a node of yours (provider). Asks on it are refused until it is certified.',
+  })
+  async registerNode(
+    @Args('input') input: RegisterNodeInput,
+    @Context() context: RequestContext,
+  ): Promise<RegisteredNode> {
     const p = requireRole(context, 'provider');
     const market = await this.redis.redis.hgetall(ordersReadModel.market(input.marketId));
-    if (!market['gpuClass']) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
-    if (market['gpuClass'] !== input.gpuModel) throw apiError('BAD_USER_INPUT', `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`, 'gpuModel');
+    if (!market['gpuClass'])
+      throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
+    if (market['gpuClass'] !== input.gpuModel)
+      throw apiError(
+        'BAD_USER_INPUT',
+        `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`,
+        'gpuModel',
+      );
     const nodeId = input.nodeId ?? `node-${randomUUID()}`;
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const data = { nodeId, providerId: p.accountId, gpuModel: input.gpuModel, gpus: input.gpus, region: input.region, marketId: input.marketId, credentialHash: sha256(credential).toString('hex') };
-    await this.commands.execute('capacity', { type: CapacityCommands.registerNode.type, subject: nodeId, data }, rm.name);
+    const data = {
+      nodeId,
+      providerId: p.accountId,
+      gpuModel: input.gpuModel,
+      gpus: input.gpus,
+      region: input.region,
+      marketId: input.marketId,
+      credentialHash: sha256(credential).toString('hex'),
+    };
+    await this.commands.execute(
+      'capacity',
+      { type: CapacityCommands.registerNode.type, subject: nodeId, data },
+      rm.name,
+    );
     return { node: (await readNode(this.redis.redis, nodeId))!, credential };
   }
 
   @Mutation(() => NodeView, {
-    description: 'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
+    description:
+      'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })
   async markNodeCertified(
     @Args('nodeId', { type: () => ID }) nodeId: string,
@@ -205,10 +307,15 @@ export class NodesResolver {
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<NodeView> {
-    requireRole(context, 'admin');
-    if (!(validForHours >= 1 && validForHours <= 24 * 366)) throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
+    const p = requireRole(context, 'admin');
+    if (!(validForHours >= 1 && validForHours <= 24 * 366))
+      throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
-    await this.commands.execute('capacity', command(CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey), rm.name);
+    await this.commands.execute(
+      'capacity',
+      command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey),
+      rm.name,
+    );
     const node = (await readNode(this.redis.redis, nodeId))!;
     await this.listed(node, tflopsPerGpu);
     return node;
@@ -220,14 +327,25 @@ export class NodesResolver {
     while (Date.now() < deadline) {
       const raw = await this.redis.redis.hget(ordersReadModel.marketNodes(node.marketId), node.id);
       const recorded = raw ? (JSON.parse(raw) as NodeRecord) : null;
-      if (recorded && recorded.certifiedTflopsPerGpu === tflops && recorded.certifiedUntil === node.certifiedUntil) return;
+      if (
+        recorded &&
+        recorded.certifiedTflopsPerGpu === tflops &&
+        recorded.certifiedUntil === node.certifiedUntil
+      )
+        return;
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw apiError('TIMEOUT', `node ${node.id} is certified, but market ${node.marketId} does not know it yet; retry the ask shortly`);
+    throw apiError(
+      'TIMEOUT',
+      `node ${node.id} is certified, but market ${node.marketId} does not know it yet; retry the ask shortly`,
+    );
   }
 
   @Query(() => NodeView, { nullable: true, description: 'A node by id.' })
-  async node(@Args('id', { type: () => ID }) id: string, @Context() context: RequestContext): Promise<NodeView | null> {
+  async node(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<NodeView | null> {
     requireRole(context, 'admin', 'buyer', 'provider');
     return readNode(this.redis.redis, id);
   }
@@ -236,6 +354,8 @@ export class NodesResolver {
   async myNodes(@Context() context: RequestContext): Promise<NodeView[]> {
     const p = requireRole(context, 'provider');
     const ids = await this.redis.redis.zrange(rm.providerNodes(p.accountId), 0, 499);
-    return (await Promise.all(ids.map((id) => readNode(this.redis.redis, id)))).filter((n): n is NodeView => n !== null);
+    return (await Promise.all(ids.map((id) => readNode(this.redis.redis, id)))).filter(
+      (n): n is NodeView => n !== null,
+    );
   }
 }

@@ -1,5 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Args, Context, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Context,
+  Field,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
@@ -9,7 +20,17 @@ import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
-import { FillConnection, LeaseConnection, OrderConnection, OrderView, readFill, readLease, readOrder, Side, TimeInForce } from './orders.views';
+import {
+  FillConnection,
+  LeaseConnection,
+  OrderConnection,
+  OrderView,
+  readFill,
+  readLease,
+  readOrder,
+  Side,
+  TimeInForce,
+} from './orders.views';
 
 @InputType({ description: 'An order: a bid for GPU-hours, or an ask selling GPUs of one of your nodes.' })
 export class PlaceOrderInput {
@@ -21,7 +42,7 @@ export class PlaceOrderInput {
   gpus!: number;
   @Field(() => Int, { description: 'A bid: the hours wanted. An ask: the most hours offered.' })
   hours!: number;
-  @Field({ description: 'Limit price per GPU-hour in US dollars, a multiple of the market\'s tick size.' })
+  @Field({ description: "Limit price per GPU-hour in US dollars, a multiple of the market's tick size." })
   price!: string;
   @Field(() => ID, { nullable: true, description: 'An ask: the node whose GPUs it sells.' })
   nodeId?: string;
@@ -29,7 +50,11 @@ export class PlaceOrderInput {
   minGpusPerNode?: number;
   @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })
   timeInForce!: TimeInForce;
-  @Field({ nullable: true, description: 'Your id for the order, and its idempotency key: a retry with it returns the first outcome.' })
+  @Field({
+    nullable: true,
+    description:
+      'Your id for the order, and its idempotency key: the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.',
+  })
   clientOrderId?: string;
 }
 
@@ -47,28 +72,58 @@ export class OrdersResolver {
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
-  async placeOrder(@Args('input') input: PlaceOrderInput, @Context() context: RequestContext): Promise<OrderView> {
+  async placeOrder(
+    @Args('input') input: PlaceOrderInput,
+    @Context() context: RequestContext,
+  ): Promise<OrderView> {
     const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
     const price = parseMoney(input.price);
     if (!price.ok) throw apiError('BAD_USER_INPUT', `price ${price.reason}`, 'price');
     if (price.micros <= 0) throw apiError('BAD_USER_INPUT', 'price must be greater than zero', 'price');
     if (input.clientOrderId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.clientOrderId)) {
-      throw apiError('BAD_USER_INPUT', 'clientOrderId must be 1 to 64 printable characters without spaces', 'clientOrderId');
+      throw apiError(
+        'BAD_USER_INPUT',
+        'clientOrderId must be 1 to 64 printable characters without spaces',
+        'clientOrderId',
+      );
     }
     // The same client id gives the same order id, so a retry finds the order its first try made.
-    const orderId = input.clientOrderId ? `ord-${createHash('sha256').update(`${p.accountId}\n${input.clientOrderId}`).digest('hex').slice(0, 32)}` : `ord-${randomUUID()}`;
+    const orderId = input.clientOrderId
+      ? `ord-${createHash('sha256').update(`${p.accountId}\n${input.clientOrderId}`).digest('hex').slice(0, 32)}`
+      : `ord-${randomUUID()}`;
     const data = {
-      marketId: input.marketId, orderId, side: input.side, accountId: p.accountId, price: price.micros, gpus: input.gpus, hours: input.hours,
+      marketId: input.marketId,
+      orderId,
+      side: input.side,
+      accountId: p.accountId,
+      price: price.micros,
+      gpus: input.gpus,
+      hours: input.hours,
       ...(input.nodeId ? { nodeId: input.nodeId } : {}),
       ...(input.minGpusPerNode !== undefined ? { minGpusPerNode: input.minGpusPerNode } : {}),
       timeInForce: input.timeInForce,
     };
-    const idempotencyKey = input.clientOrderId ? `order:${p.accountId}:${input.clientOrderId}` : orderId;
+    // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
-    await this.commands.execute('orders', { type: OrdersCommands.placeOrder.type, subject: input.marketId, data, idempotencyKey }, rm.name);
-    const order = await this.settled(orderId, COMMAND_TIMEOUT_MS - (Date.now() - started), idempotencyKey);
+    await this.commands.execute(
+      'orders',
+      command(p, OrdersCommands.placeOrder.type, input.marketId, data, input.clientOrderId ?? orderId),
+      rm.name,
+      COMMAND_TIMEOUT_MS,
+      'clientOrderId',
+    );
+    const order = await this.settled(
+      orderId,
+      COMMAND_TIMEOUT_MS - (Date.now() - started),
+      input.clientOrderId ?? orderId,
+    );
     if (order.cancelReason === 'FUNDS_REJECTED') {
-      throw apiError('INSUFFICIENT_FUNDS', `account ${p.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`, undefined, { orderId });
+      throw apiError(
+        'INSUFFICIENT_FUNDS',
+        `account ${p.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`,
+        undefined,
+        { orderId },
+      );
     }
     return order;
   }
@@ -80,13 +135,20 @@ export class OrdersResolver {
       const order = await readOrder(this.redis.redis, orderId);
       if (order && order.status !== 'PENDING_FUNDS') return order;
       if (Date.now() > deadline) {
-        throw apiError('TIMEOUT', `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`, undefined, { idempotencyKey, orderId });
+        throw apiError(
+          'TIMEOUT',
+          `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`,
+          undefined,
+          { idempotencyKey, orderId },
+        );
       }
       await new Promise((r) => setTimeout(r, WAIT_POLL_MS[Math.min(i, WAIT_POLL_MS.length - 1)]));
     }
   }
 
-  @Mutation(() => OrderView, { description: 'Cancels what is left of your order; a bid\'s hold for it is released.' })
+  @Mutation(() => OrderView, {
+    description: "Cancels what is left of your order; a bid's hold for it is released.",
+  })
   async cancelOrder(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
@@ -96,15 +158,23 @@ export class OrdersResolver {
     const order = await readOrder(this.redis.redis, orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
-    await this.commands.execute('orders', command(OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey && `cancel:${p.accountId}:${idempotencyKey}`), rm.name);
+    await this.commands.execute(
+      'orders',
+      command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey),
+      rm.name,
+    );
     return (await readOrder(this.redis.redis, orderId))!;
   }
 
   @Query(() => OrderView, { nullable: true, description: 'One of your orders.' })
-  async order(@Args('id', { type: () => ID }) id: string, @Context() context: RequestContext): Promise<OrderView | null> {
+  async order(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<OrderView | null> {
     const p = requireRole(context, 'buyer', 'provider', 'admin');
     const order = await readOrder(this.redis.redis, id);
-    if (order && !p.roles.includes('admin') && order.accountId !== p.accountId) throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
+    if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
+      throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
     return order;
   }
 
@@ -114,7 +184,9 @@ export class OrdersResolver {
     const key = rm.accountOrders(p.accountId);
     return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
       const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readOrder(this.redis.redis, id)))).filter((o): o is OrderView => o !== null);
+      return (await Promise.all(ids.map((id) => readOrder(this.redis.redis, id)))).filter(
+        (o): o is OrderView => o !== null,
+      );
     });
   }
 
@@ -124,11 +196,15 @@ export class OrdersResolver {
     const key = rm.accountFills(p.accountId);
     return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
       const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readFill(this.redis.redis, id, p.accountId)))).filter((f) => f !== null);
+      return (await Promise.all(ids.map((id) => readFill(this.redis.redis, id, p.accountId)))).filter(
+        (f) => f !== null,
+      );
     });
   }
 
-  @Query(() => LeaseConnection, { description: 'Your leases, as buyer or provider, newest first, with what has been charged.' })
+  @Query(() => LeaseConnection, {
+    description: 'Your leases, as buyer or provider, newest first, with what has been charged.',
+  })
   async myLeases(@Args() args: PageArgs, @Context() context: RequestContext) {
     const p = requireRole(context, 'buyer', 'provider');
     const key = settlementReadModel.accountLeases(p.accountId);
@@ -138,7 +214,10 @@ export class OrdersResolver {
     });
   }
 
-  @Subscription(() => OrderView, { description: 'Your orders as they change: accepted, filled, cancelled.', resolve: (order: OrderView) => order })
+  @Subscription(() => OrderView, {
+    description: 'Your orders as they change: accepted, filled, cancelled.',
+    resolve: (order: OrderView) => order,
+  })
   myOrderUpdated(@Context() context: RequestContext) {
     const p = requireRole(context, 'buyer', 'provider');
     return this.pubsub.iterate(rm.accountOrdersChannel(p.accountId), async (message) => {

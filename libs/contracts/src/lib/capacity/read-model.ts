@@ -1,3 +1,5 @@
+import { redisKey } from '../redis-key';
+
 /** capacity's read model in Redis, as a contract: capacity writes it, the gateway reads it. */
 export const capacityReadModel = {
   name: 'capacity.read-model',
@@ -9,28 +11,28 @@ export const capacityReadModel = {
    * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs (the end of its
    * latest lease, epoch ms, from orders' trades); lastSpotAt; credentialRevoked ('1').
    */
-  node: (nodeId: string) => `capacity:nodes:${nodeId}`,
+  node: (nodeId: string) => redisKey`capacity:nodes:${nodeId}`,
   /** Sorted set of a provider's node ids, by registration time. */
-  providerNodes: (providerId: string) => `capacity:providers:${providerId}:nodes`,
+  providerNodes: (providerId: string) => redisKey`capacity:providers:${providerId}:nodes`,
   /** Sorted set of every node id, by registration time. */
-  nodes: 'capacity:node-ids',
+  nodes: redisKey`capacity:node-ids`,
   /** List of JSON certifications of a node, oldest first. */
-  certifications: (nodeId: string) => `capacity:nodes:${nodeId}:certifications`,
+  certifications: (nodeId: string) => redisKey`capacity:nodes:${nodeId}:certifications`,
   /** Hash per node credential, by its sha256 (hex): nodeId. A revoked or rotated one is deleted. */
-  credential: (hash: string) => `capacity:credentials:${hash}`,
+  credential: (hash: string) => redisKey`capacity:credentials:${hash}`,
   /**
    * Hash: the challenge a node is answering: id, purpose, challenge (JSON), request (JSON, once
    * committed). Deleted when it passes or fails.
    */
-  challenge: (nodeId: string) => `capacity:nodes:${nodeId}:challenge`,
+  challenge: (nodeId: string) => redisKey`capacity:nodes:${nodeId}:challenge`,
   /** Sorted set of nodes with a live worker session (member nodeId, score: session start ms). */
-  sessions: 'capacity:sessions',
+  sessions: redisKey`capacity:sessions`,
   /** Pub/sub channel: a node's status changed (message: JSON { nodeId, type }). */
-  nodeChannel: (nodeId: string) => `capacity:ch:node:${nodeId}`,
+  nodeChannel: (nodeId: string) => redisKey`capacity:ch:node:${nodeId}`,
 };
 
 /**
  * Heartbeats live outside the read model (they are not events, and a read-model rebuild must not
  * delete them): a key per node with a TTL, set on each heartbeat, holding its time (ISO).
  */
-export const nodeHeartbeatKey = (nodeId: string) => `capacity-live:heartbeat:${nodeId}`;
+export const nodeHeartbeatKey = (nodeId: string) => redisKey`capacity-live:heartbeat:${nodeId}`;

@@ -1,27 +1,29 @@
+import { redisKey } from '../redis-key';
+
 /** orders' read model in Redis, as a contract: orders writes it, the gateway reads it. */
 export const ordersReadModel = {
   name: 'orders.read-model',
   prefix: 'orders:',
   /** Hash per market: gpuClass, minTflopsPerGpu, tickSize, feeRateBps, status (OPEN | CLOSED), openedAt. */
-  market: (marketId: string) => `orders:markets:${marketId}`,
+  market: (marketId: string) => redisKey`orders:markets:${marketId}`,
   /** Sorted set of market ids by opening time. */
-  markets: 'orders:market-ids',
+  markets: redisKey`orders:market-ids`,
   /** Hash: nodeId → JSON NodeRecord, the nodes a market knows. */
-  marketNodes: (marketId: string) => `orders:markets:${marketId}:nodes`,
+  marketNodes: (marketId: string) => redisKey`orders:markets:${marketId}:nodes`,
   /**
    * Hash per order: the order's fields (marketId, side, accountId, price, gpus, hours, nodeId,
    * minGpusPerNode, timeInForce), createdAt, updatedAt, accepted ('1' once in the book), filled,
    * cancelled (GPUs), cancelReason. Its status is derived on reading (see `orderStatus`).
    */
-  order: (orderId: string) => `orders:orders:${orderId}`,
+  order: (orderId: string) => redisKey`orders:orders:${orderId}`,
   /** Sorted set of an account's order ids by creation time (ms). */
-  accountOrders: (accountId: string) => `orders:accounts:${accountId}:orders`,
+  accountOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:orders`,
   /** Hash per trade: the TradeExecuted data as fields. */
-  trade: (tradeId: string) => `orders:trades:${tradeId}`,
+  trade: (tradeId: string) => redisKey`orders:trades:${tradeId}`,
   /** Sorted set of an account's trade ids (as buyer or provider) by time (ms). */
-  accountFills: (accountId: string) => `orders:accounts:${accountId}:fills`,
+  accountFills: (accountId: string) => redisKey`orders:accounts:${accountId}:fills`,
   /** Pub/sub channel: an account's order changed (message: JSON { orderId, type }). */
-  accountOrdersChannel: (accountId: string) => `orders:updates:accounts:${accountId}`,
+  accountOrdersChannel: (accountId: string) => redisKey`orders:updates:accounts:${accountId}`,
 };
 
 export type OrderStatus = 'PENDING_FUNDS' | 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED';

@@ -8,7 +8,7 @@ describe('pricing read model', () => {
     expect(bucketStart('1m', at)).toBe(t('2026-03-04T05:06:00Z'));
     expect(bucketStart('1h', at)).toBe(t('2026-03-04T05:00:00Z'));
     expect(bucketStart('1d', at)).toBe(t('2026-03-04T00:00:00Z'));
-    expect(pricingReadModel.candle('gpu:h100', '1h', bucketStart('1h', at))).toBe(`pricing:candles:gpu:h100:1h:${t('2026-03-04T05:00:00Z')}`);
+    expect(pricingReadModel.candle('gpu:h100', '1h', bucketStart('1h', at))).toBe(`pricing:candles:8.gpu:h100:2.1h:13.${t('2026-03-04T05:00:00Z')}`);
   });
 
   it('keeps every key and channel under its prefix', () => {

@@ -1,9 +1,11 @@
+import { redisKey } from '../redis-key';
+
 /**
  * pricing's read model in Redis, as a contract: the pricing service folds `orders.events` into it,
  * the gateway reads it and subscribes to its channels. Everything is integers in minor units
  * (micro-USD) per GPU-hour, or GPU-hours, written as decimal strings; times are ISO-8601 (UTC)
- * in values and epoch milliseconds in keys and scores. Market ids may hold `:`, so keys are built
- * by these functions, never parsed.
+ * in values and epoch milliseconds in keys and scores. Market ids may hold `:`: keys are built
+ * by these functions (with redisKey, see redis-key.ts), never parsed.
  */
 
 export type BookSide = 'bid' | 'ask';
@@ -25,25 +27,25 @@ export const pricingReadModel = {
 
   marketsPrefix: 'pricing:market',
   /** Sorted set: every market ever opened, member marketId, score its opening time (ms). */
-  markets: 'pricing:markets',
+  markets: redisKey`pricing:markets`,
   /**
    * Hash: gpuClass, minTflopsPerGpu (a decimal number), tickSize, feeRateBps, status
    * (`open` | `closed`), openedAt, closedAt (ISO).
    */
-  market: (marketId: string) => `pricing:market:${marketId}`,
+  market: (marketId: string) => redisKey`pricing:market:${marketId}`,
 
   bookPrefix: 'pricing:book:',
   /**
    * Hash: price → GPUs resting at that limit price on that side. A level that emptied stays
    * as `0` (a projection writes blindly): readers drop levels ≤ 0.
    */
-  bookLevels: (marketId: string, side: BookSide) => `pricing:book:${marketId}:${side}`,
+  bookLevels: (marketId: string, side: BookSide) => redisKey`pricing:book:${marketId}:${side}`,
   /**
    * Sorted set: every price that ever had a level on that side (member and score: the price),
    * so the best levels are read from the right end without scanning. Emptied levels linger
    * here too: a reader walks from the best price and skips levels whose GPUs are ≤ 0.
    */
-  bookPrices: (marketId: string, side: BookSide) => `pricing:book:${marketId}:${side}:prices`,
+  bookPrices: (marketId: string, side: BookSide) => redisKey`pricing:book:${marketId}:${side}:prices`,
 
   tickerPrefix: 'pricing:ticker:',
   /**
@@ -52,24 +54,24 @@ export const pricingReadModel = {
    * from the book; rolling figures (24 h volume, VWAP, the index) from the candles: see
    * rollingWindow.
    */
-  ticker: (marketId: string) => `pricing:ticker:${marketId}`,
+  ticker: (marketId: string) => redisKey`pricing:ticker:${marketId}`,
 
   candlesPrefix: 'pricing:candles:',
   /** Sorted set: the starts (member and score, epoch ms) of the market's candles of that interval. */
-  candleStarts: (marketId: string, interval: CandleInterval) => `pricing:candles:${marketId}:${interval}`,
+  candleStarts: (marketId: string, interval: CandleInterval) => redisKey`pricing:candles:${marketId}:${interval}`,
   /**
    * Hash: open, high, low, close (prices), volume (GPU-hours), value (minor units), trades
    * (count) of the trades whose time falls in [start, start + interval). Open and close are the
    * first and last trades of the bucket in log order (one market's events are one partition).
    */
-  candle: (marketId: string, interval: CandleInterval, start: number) => `pricing:candles:${marketId}:${interval}:${start}`,
+  candle: (marketId: string, interval: CandleInterval, start: number) => redisKey`pricing:candles:${marketId}:${interval}:${start}`,
 
   tradesPrefix: 'pricing:trades:',
   /**
    * List of TradeRecord JSON, oldest first: the index of a trade never changes (the list only
    * grows), so it is a stable cursor; read the latest n with LRANGE key -n -1.
    */
-  trades: (marketId: string) => `pricing:trades:${marketId}`,
+  trades: (marketId: string) => redisKey`pricing:trades:${marketId}`,
 
   /**
    * Pub/sub channels, published by the projection in the same atomic step that changes the model,
@@ -78,11 +80,11 @@ export const pricingReadModel = {
   channelsPrefix: 'pricing:ch:',
   channels: {
     /** A change to the market's book (either side): BookNotice. */
-    book: (marketId: string) => `pricing:ch:book:${marketId}`,
+    book: (marketId: string) => redisKey`pricing:ch:book:${marketId}`,
     /** A trade: its TradeRecord, one message per trade. */
-    trades: (marketId: string) => `pricing:ch:trades:${marketId}`,
+    trades: (marketId: string) => redisKey`pricing:ch:trades:${marketId}`,
     /** Anything a ticker shows may have changed (a trade, the book, the market's status): TickerNotice. */
-    ticker: (marketId: string) => `pricing:ch:ticker:${marketId}`,
+    ticker: (marketId: string) => redisKey`pricing:ch:ticker:${marketId}`,
   },
 };
 

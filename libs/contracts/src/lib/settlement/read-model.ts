@@ -1,3 +1,5 @@
+import { redisKey } from '../redis-key';
+
 /**
  * settlement's read model in Redis, as a contract: the settlement service writes it, the gateway
  * reads it (and waits on its checkpoint for read-your-writes).
@@ -11,24 +13,24 @@ export const settlementReadModel = {
    * Hash: owner, balance (available), held (escrow holds of open bids), escrow (leases not yet
    * charged), earned (credited from leases and fees); minor units.
    */
-  account: (accountId: string) => `settlement:accounts:${accountId}`,
+  account: (accountId: string) => redisKey`settlement:accounts:${accountId}`,
   /** List of JSON ledger entries, oldest first. */
-  ledger: (accountId: string) => `settlement:accounts:${accountId}:ledger`,
+  ledger: (accountId: string) => redisKey`settlement:accounts:${accountId}:ledger`,
   /** Sorted set of the account's lease ids (as buyer or provider), scored by start time (ms). */
-  accountLeases: (accountId: string) => `settlement:accounts:${accountId}:leases`,
+  accountLeases: (accountId: string) => redisKey`settlement:accounts:${accountId}:leases`,
   /** Hash: the account's API keys, keyId → JSON { roles, revoked }. */
-  accountKeys: (accountId: string) => `settlement:accounts:${accountId}:apikeys`,
+  accountKeys: (accountId: string) => redisKey`settlement:accounts:${accountId}:apikeys`,
   /**
    * Hash per lease: buyerId, providerId, marketId, nodeId, gpus, price, value, fee, start, end,
    * chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED).
    */
-  lease: (leaseId: string) => `settlement:leases:${leaseId}`,
+  lease: (leaseId: string) => redisKey`settlement:leases:${leaseId}`,
   /** Sorted set of running leases (member: leaseId), scored by end time (ms): the meter's work. */
-  activeLeases: 'settlement:active-leases',
+  activeLeases: redisKey`settlement:active-leases`,
   /** Hash per API key, by the sha256 of the key (hex): accountId, keyId, roles (comma-separated). */
-  apiKey: (keyHash: string) => `settlement:apikeys:${keyHash}`,
+  apiKey: (keyHash: string) => redisKey`settlement:apikeys:${keyHash}`,
   /** Hash: deposits and withdrawals over all accounts, for the ledger's invariant. */
-  totals: 'settlement:totals',
+  totals: redisKey`settlement:totals`,
   /** Sorted set (all scores 0) of every account id, for audits. */
-  accounts: 'settlement:account-ids',
+  accounts: redisKey`settlement:account-ids`,
 };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Envelope } from '@gpux/contracts';
+import { Envelope, settlementReadModel as rm } from '@gpux/contracts';
 import { applyOps, Model, scenario } from '@gpux/eventsourcing/domain';
 import { AccountEvent, accountDecider } from '../accounts/account.decider';
 import { accountsProjection } from '../accounts/accounts.projection';
@@ -92,11 +92,11 @@ describe('the double-entry ledger', () => {
       applyOps(model, projection.apply(e));
     }
     const field = (key: string, f: string) => Number((model.get(key) as Map<string, string> | undefined)?.get(f) ?? 0);
-    const sum = ['buyer', 'prov', 'platform'].reduce((s, a) => s + field(`settlement:accounts:${a}`, 'balance') + field(`settlement:accounts:${a}`, 'held') + field(`settlement:accounts:${a}`, 'escrow'), 0);
-    const totals = 'settlement:totals';
+    const sum = ['buyer', 'prov', 'platform'].reduce((s, a) => s + field(rm.account(a), 'balance') + field(rm.account(a), 'held') + field(rm.account(a), 'escrow'), 0);
+    const totals = rm.totals;
     expect(field(totals, 'clearing')).toBe(0);
     expect(sum + field(totals, 'clearing')).toBe(field(totals, 'deposits') - field(totals, 'withdrawals'));
-    expect(field('settlement:accounts:prov', 'earned')).toBe(6_000_006);
-    expect(field('settlement:accounts:platform', 'balance')).toBe(150_000);
+    expect(field(rm.account('prov'), 'earned')).toBe(6_000_006);
+    expect(field(rm.account('platform'), 'balance')).toBe(150_000);
   });
 });

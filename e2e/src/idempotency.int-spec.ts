@@ -1,0 +1,161 @@
+// Idempotency keys and unprocessable commands end to end through GraphQL (issue 11, hostile
+// input): a key is the caller's and the operation's, bound to the request it was first used for;
+// a command that cannot be processed is answered UNPROCESSABLE with its dead letter, not TIMEOUT.
+import { Marketplace } from './support/marketplace';
+
+const DEPOSIT =
+  'mutation($id: ID!, $amount: String!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
+const LEDGER =
+  'query($id: ID!) { account(id: $id) { balance ledger(first: 20) { edges { node { kind amount } } } } }';
+const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
+
+interface Ledger {
+  account: { balance: string; ledger: { edges: { node: { kind: string; amount: string } }[] } };
+}
+
+describe('idempotency keys and unprocessable commands through GraphQL', () => {
+  let m: Marketplace;
+  const error = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions;
+  const open = (id: string) =>
+    m.ok('mutation($id: ID!) { openAccount(accountId: $id, owner: "idem") { id } }', { id });
+  const ledger = async (id: string) => (await m.ok<Ledger>(LEDGER, { id })).account;
+
+  beforeAll(async () => {
+    m = await Marketplace.start({ LEASE_CHARGE_DELAY_MS: '0' });
+  }, 180_000);
+
+  afterAll(() => m?.stop());
+
+  it('refuses a deposit key used again for another request: IDEMPOTENCY_KEY_REUSED, and nothing changes', async () => {
+    await open('idem-a');
+    await open('idem-b');
+    const first = await m.gql<{ deposit: { id: string; balance: string } }>(DEPOSIT, {
+      id: 'idem-a',
+      amount: '10.00',
+      key: 'K',
+    });
+    expect(first.data?.deposit).toEqual({ id: 'idem-a', balance: '10.000000' });
+
+    // The same key for another account, and for another amount: refused, on the key's field.
+    const other = await m.gql(DEPOSIT, { id: 'idem-b', amount: '20.00', key: 'K' });
+    expect(other.data).toBeNull();
+    expect(error(other)).toEqual({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
+    expect(error(await m.gql(DEPOSIT, { id: 'idem-a', amount: '20.00', key: 'K' }))).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+    });
+
+    // B got nothing, A's deposit happened once; a later deposit to B shows B's commands still run.
+    expect(await m.ok(DEPOSIT, { id: 'idem-b', amount: '1.00', key: 'K-b' })).toEqual({
+      deposit: { id: 'idem-b', balance: '1.000000' },
+    });
+    const a = await ledger('idem-a');
+    expect(a.balance).toBe('10.000000');
+    expect(a.ledger.edges.map((e) => e.node)).toEqual([{ kind: 'deposit', amount: '10.000000' }]);
+    expect((await ledger('idem-b')).ledger.edges.map((e) => e.node)).toEqual([
+      { kind: 'deposit', amount: '1.000000' },
+    ]);
+  });
+
+  it('answers a true retry (same request, same key) with the first outcome, applied once', async () => {
+    await open('idem-c');
+    const retries = await Promise.all(
+      [1, 2, 3].map(() =>
+        m.gql<{ deposit: { balance: string } }>(DEPOSIT, { id: 'idem-c', amount: '5.00', key: 'R' }),
+      ),
+    );
+    for (const r of retries) expect(r.errors).toBeUndefined();
+    expect(await m.ok(DEPOSIT, { id: 'idem-c', amount: '5.00', key: 'R' })).toEqual({
+      deposit: { id: 'idem-c', balance: '5.000000' },
+    });
+    expect((await ledger('idem-c')).ledger.edges).toHaveLength(1);
+  });
+
+  it('binds no key to a request that fails validation: the corrected request with it runs', async () => {
+    await open('idem-d');
+    expect(error(await m.gql(DEPOSIT, { id: 'not an id!', amount: '1.00', key: 'V' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'accountId',
+    });
+    expect(await m.ok(DEPOSIT, { id: 'idem-d', amount: '1.00', key: 'V' })).toEqual({
+      deposit: { id: 'idem-d', balance: '1.000000' },
+    });
+  });
+
+  it('keeps the same key of different callers apart: two accounts each place their own order with it', async () => {
+    await m.ok(
+      'mutation { openMarket(input: { marketId: "idem-h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }',
+    );
+    const b1 = await m.account('idem-b1', ['buyer'], '100.00');
+    const b2 = await m.account('idem-b2', ['buyer'], '100.00');
+    const bid = (price: string) => ({
+      marketId: 'idem-h100',
+      side: 'BID',
+      gpus: 1,
+      hours: 1,
+      price,
+      clientOrderId: 'same',
+    });
+    const o1 = (await m.ok<{ placeOrder: { id: string; status: string } }>(PLACE, { input: bid('1.00') }, b1))
+      .placeOrder;
+    const o2 = (await m.ok<{ placeOrder: { id: string; status: string } }>(PLACE, { input: bid('2.00') }, b2))
+      .placeOrder;
+    expect([o1.status, o2.status]).toEqual(['OPEN', 'OPEN']);
+    expect(o1.id).not.toBe(o2.id);
+    // Within one account the clientOrderId is the order's key: another order with it is refused.
+    expect(error(await m.gql(PLACE, { input: bid('3.00') }, b1))).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'clientOrderId',
+    });
+    expect(
+      (await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('1.00') }, b1)).placeOrder.id,
+    ).toBe(o1.id);
+  });
+
+  it('answers UNPROCESSABLE with the dead letter, not TIMEOUT, for a command that cannot be processed', async () => {
+    // A market id of 126 characters: its first trade's id (`<market>-t1`) is over the 128 an id may have.
+    const marketId = `idem-${'x'.repeat(121)}`;
+    await m.ok(
+      'mutation($id: ID!) { openMarket(input: { marketId: $id, gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }',
+      { id: marketId },
+    );
+    const buyer = await m.account('idem-b3', ['buyer'], '100.00');
+    const provider = await m.account('idem-p1', ['provider']);
+    const node = await m.ok<{ registerNode: { node: { id: string } } }>(
+      'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } credential } }',
+      { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
+      provider,
+    );
+    const nodeId = node.registerNode.node.id;
+    await m.ok('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }', {
+      n: nodeId,
+    });
+    expect(
+      (
+        await m.ok<{ placeOrder: { status: string } }>(
+          PLACE,
+          { input: { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+          buyer,
+        )
+      ).placeOrder.status,
+    ).toBe('OPEN');
+
+    // The ask would trade: its decision is invalid, so the command is dead-lettered and answered.
+    const ask = { marketId, side: 'ASK', gpus: 1, hours: 1, price: '2.00', nodeId, clientOrderId: 'ask-1' };
+    const r = await m.gql(PLACE, { input: ask }, provider);
+    expect(r.data).toBeNull();
+    expect(error(r)).toEqual({
+      code: 'UNPROCESSABLE',
+      deadLetter: expect.stringMatching(/orders\.commands:\d+:\d+$/),
+    });
+    expect(r.errors?.[0]?.message).toMatch(/dead-lettered/);
+    // A retry with the same key gets the same answer, and the bid is untouched.
+    expect(error(await m.gql(PLACE, { input: ask }, provider))).toEqual(error(r));
+    const orders = await m.ok<{ myOrders: { edges: { node: { status: string } }[] } }>(
+      'query { myOrders(first: 5) { edges { node { status } } } }',
+      {},
+      buyer,
+    );
+    expect(orders.myOrders.edges.map((e) => e.node.status)).toEqual(['OPEN']);
+  });
+});

@@ -1,0 +1,46 @@
+import { command, principalScope } from './idempotency';
+
+describe('idempotency keys at the gateway', () => {
+  const admin = { accountId: 'admin', roles: ['admin' as const] };
+  const buyer = (accountId: string) => ({ accountId, roles: ['buyer' as const] });
+  const worker = { accountId: 'prov-1', nodeId: 'node-1', roles: ['worker' as const] };
+
+  it('scopes a key to its caller: the admin, a worker by its node, an account', () => {
+    expect(principalScope(admin)).toBe('admin');
+    expect(principalScope(worker)).toBe('node:node-1');
+    expect(principalScope(buyer('acc-a'))).toBe('account:acc-a');
+  });
+
+  it('sends the scoped key and keeps the client key for answers', () => {
+    const c = command(admin, 'settlement.Deposit', 'acc-a', { accountId: 'acc-a', amount: 1 }, 'K');
+    expect(c).toMatchObject({ type: 'settlement.Deposit', subject: 'acc-a', clientKey: 'K' });
+    expect(c.idempotencyKey).toMatch(/^idem-[0-9a-f]{64}$/);
+    // The same caller and operation: the same key, whatever the request (the fingerprint tells them apart).
+    expect(
+      command(admin, 'settlement.Deposit', 'acc-b', { accountId: 'acc-b', amount: 2 }, 'K').idempotencyKey,
+    ).toBe(c.idempotencyKey);
+  });
+
+  it('keeps the same client key of different callers and operations apart', () => {
+    const key = (p: Parameters<typeof command>[0], type: string) =>
+      command(p, type, 's', {}, 'K').idempotencyKey;
+    const keys = [
+      key(buyer('acc-a'), 'orders.CancelOrder'),
+      key(buyer('acc-b'), 'orders.CancelOrder'),
+      key(buyer('acc-a'), 'orders.PlaceOrder'),
+      key(admin, 'orders.CancelOrder'),
+      key(worker, 'orders.CancelOrder'),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('makes a key up when the client gave none, so a TIMEOUT can name one to retry with', () => {
+    const a = command(buyer('acc-a'), 'orders.PlaceOrder', 'm', {});
+    const b = command(buyer('acc-a'), 'orders.PlaceOrder', 'm', {});
+    expect(a.clientKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.idempotencyKey).not.toBe(b.idempotencyKey);
+    expect(command(buyer('acc-a'), 'orders.PlaceOrder', 'm', {}, a.clientKey).idempotencyKey).toBe(
+      a.idempotencyKey,
+    );
+  });
+});
