@@ -35,29 +35,41 @@ export const HASH_WORKGROUP = 64;
 /** The uniform buffer of both shaders: 16 bytes, [cols, rows, width, chunks] for leaves, [count, from, to, 0] for nodes (offsets in words). */
 export const HASH_PARAMS_BYTES = 16;
 
+/**
+ * SHA-256's compression function, unrolled: 64 rounds over a rolling 16-word schedule in named
+ * variables, no array indexed at run time (an indexed private array spills to memory on many
+ * compilers, lavapipe's among them).
+ */
+function compressWgsl(): string {
+  const lines: string[] = [];
+  const w = (i: number) => `w${i % 16}`;
+  for (let i = 0; i < 16; i++) lines.push(`  var w${i} = m[${i}];`);
+  lines.push(
+    '  var a = st[0]; var b = st[1]; var c = st[2]; var d = st[3];',
+    '  var e = st[4]; var f = st[5]; var g = st[6]; var k = st[7];',
+  );
+  for (let t = 0; t < 64; t++) {
+    if (t >= 16) lines.push(`  ${w(t)} = ${w(t)} + s0(${w(t - 15)}) + ${w(t - 7)} + s1(${w(t - 2)});`);
+    lines.push(
+      `  { let t1 = k + S1(e) + ((e & f) ^ (~e & g)) + ${u32(K[t]!)} + ${w(t)}; let t2 = S0(a) + ((a & b) ^ (a & c) ^ (b & c)); k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2; }`,
+    );
+  }
+  lines.push(
+    '  return array<u32, 8>(st[0] + a, st[1] + b, st[2] + c, st[3] + d, st[4] + e, st[5] + f, st[6] + g, st[7] + k);',
+  );
+  return lines.join('\n');
+}
+
 const SHA256_CORE = /* wgsl */ `
-var<private> K: array<u32, 64> = array<u32, 64>(${K.map(u32).join(', ')});
-
 fn rotr(x: u32, n: u32) -> u32 { return (x >> n) | (x << (32u - n)); }
+fn s0(x: u32) -> u32 { return rotr(x, 7u) ^ rotr(x, 18u) ^ (x >> 3u); }
+fn s1(x: u32) -> u32 { return rotr(x, 17u) ^ rotr(x, 19u) ^ (x >> 10u); }
+fn S0(x: u32) -> u32 { return rotr(x, 2u) ^ rotr(x, 13u) ^ rotr(x, 22u); }
+fn S1(x: u32) -> u32 { return rotr(x, 6u) ^ rotr(x, 11u) ^ rotr(x, 25u); }
 
-// One 64-byte block: w[0..16) is the block, big-endian words; the rest is scratch.
-fn compress(h: ptr<function, array<u32, 8>>, w: ptr<function, array<u32, 64>>) {
-  for (var t = 16u; t < 64u; t++) {
-    let x = (*w)[t - 15u];
-    let y = (*w)[t - 2u];
-    let s0 = rotr(x, 7u) ^ rotr(x, 18u) ^ (x >> 3u);
-    let s1 = rotr(y, 17u) ^ rotr(y, 19u) ^ (y >> 10u);
-    (*w)[t] = (*w)[t - 16u] + s0 + (*w)[t - 7u] + s1;
-  }
-  var a = (*h)[0]; var b = (*h)[1]; var c = (*h)[2]; var d = (*h)[3];
-  var e = (*h)[4]; var f = (*h)[5]; var g = (*h)[6]; var k = (*h)[7];
-  for (var t = 0u; t < 64u; t++) {
-    let t1 = k + (rotr(e, 6u) ^ rotr(e, 11u) ^ rotr(e, 25u)) + ((e & f) ^ (~e & g)) + K[t] + (*w)[t];
-    let t2 = (rotr(a, 2u) ^ rotr(a, 13u) ^ rotr(a, 22u)) + ((a & b) ^ (a & c) ^ (b & c));
-    k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  (*h)[0] += a; (*h)[1] += b; (*h)[2] += c; (*h)[3] += d;
-  (*h)[4] += e; (*h)[5] += f; (*h)[6] += g; (*h)[7] += k;
+// One 64-byte block m (big-endian words) into the state st.
+fn compress(st: array<u32, 8>, m: array<u32, 16>) -> array<u32, 8> {
+${compressWgsl()}
 }
 
 fn initial() -> array<u32, 8> {
@@ -75,6 +87,9 @@ struct HashParams { a: u32, b: u32, c: u32, d: u32 }
 @group(0) @binding(0) var<uniform> params: HashParams;
 `;
 
+const block16 = (word: (j: number) => string) =>
+  `array<u32, 16>(${Array.from({ length: 16 }, (_, j) => word(j)).join(', ')})`;
+
 /** Leaf hashes of a matrix's row chunks: binding 1 the matrix (f32, read as u32), binding 2 the tree (leaves from word 0). */
 export const LEAF_HASH_WGSL = /* wgsl */ `${SHA256_CORE}
 @group(0) @binding(1) var<storage, read> matrix: array<u32>;
@@ -82,6 +97,13 @@ export const LEAF_HASH_WGSL = /* wgsl */ `${SHA256_CORE}
 
 fn bswap(x: u32) -> u32 {
   return (x << 24u) | ((x & 0xff00u) << 8u) | ((x >> 8u) & 0xff00u) | (x >> 24u);
+}
+
+// Word i of a leaf's padded message: the tag (0), the chunk's values, then the padding.
+fn leaf_word(base: u32, i: u32, width: u32, words: u32, blocks: u32) -> u32 {
+  if (i == 0u) { return 0u; }
+  if (i <= width) { return bswap(matrix[base + i - 1u]); }
+  return padding_word(i, words, blocks);
 }
 
 @compute @workgroup_size(${HASH_WORKGROUP})
@@ -97,16 +119,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let words = width + 1u; // the tag, then the chunk
   let blocks = (words + 18u) / 16u; // room for the 0x80 word and the 64-bit length
   var h = initial();
-  var w: array<u32, 64>;
   for (var blk = 0u; blk < blocks; blk++) {
-    for (var j = 0u; j < 16u; j++) {
-      let i = blk * 16u + j;
-      var word = 0u; // i == 0: the leaf tag
-      if (i >= 1u && i <= width) { word = bswap(matrix[base + i - 1u]); }
-      else if (i > width) { word = padding_word(i, words, blocks); }
-      w[j] = word;
-    }
-    compress(&h, &w);
+    let i0 = blk * 16u;
+    h = compress(h, ${block16((j) => `leaf_word(base, i0 + ${j}u, width, words, blocks)`)});
   }
   for (var j = 0u; j < 8u; j++) { tree[leaf * 8u + j] = h[j]; }
 }
@@ -127,20 +142,10 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     for (var j = 0u; j < 8u; j++) { tree[dst + o * 8u + j] = tree[src + 2u * o * 8u + j]; }
     return;
   }
-  // tag 1, the left and the right digest: 17 words, two blocks.
-  var h = initial();
-  var w: array<u32, 64>;
-  for (var blk = 0u; blk < 2u; blk++) {
-    for (var j = 0u; j < 16u; j++) {
-      let i = blk * 16u + j;
-      var word = 0u;
-      if (i == 0u) { word = 1u; }
-      else if (i <= 16u) { word = tree[src + 2u * o * 8u + i - 1u]; }
-      else { word = padding_word(i, 17u, 2u); }
-      w[j] = word;
-    }
-    compress(&h, &w);
-  }
+  // tag 1, the left and the right digest: 17 words, two blocks (the second: the last word, 0x80, the length).
+  let at = src + 2u * o * 8u;
+  var h = compress(initial(), ${block16((j) => (j === 0 ? '1u' : `tree[at + ${j - 1}u]`))});
+  h = compress(h, ${block16((j) => (j === 0 ? 'tree[at + 15u]' : j === 1 ? '0x80000000u' : j === 15 ? `${17 * 32}u` : '0u'))});
   for (var j = 0u; j < 8u; j++) { tree[dst + o * 8u + j] = h[j]; }
 }
 `;
