@@ -128,6 +128,26 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       { input: { marketId: 'lvp', side: 'ASK', gpus, hours: 1, price, nodeId } },
       provider,
     );
+  /**
+   * A certified node offers a GPU at 2.00 (once the market knows the certificate) and one at 3.00;
+   * the buyer takes the first for an hour. Answers the ask left open.
+   */
+  const sellAndLease = async (nodeId: string) => {
+    const sold = await eventually(async () => {
+      const r = await ask(nodeId, '2.00');
+      return r.errors?.[0]?.extensions?.code === 'TIMEOUT' ? undefined : r;
+    }, 'the market to know the certification');
+    expect(sold.data?.placeOrder.status).toBe('OPEN');
+    const remaining = await ask(nodeId, '3.00');
+    expect(remaining.data?.placeOrder.status).toBe('OPEN');
+    const bid = await m.ok<{ placeOrder: { status: string } }>(
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { status } }`,
+      { input: { marketId: 'lvp', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+      buyer,
+    );
+    expect(bid.placeOrder.status).toBe('FILLED');
+    return remaining;
+  };
   const credentialFile = async (name: string, credential: string) => {
     const file = join(dir, name);
     await writeFile(file, `${credential}\n`, { mode: 0o600 });
@@ -241,19 +261,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(certified).toMatchObject({ ok: true, status: 'CERTIFIED' });
       expect(await node('seller')).toMatchObject({ status: 'CERTIFIED', online: true });
 
-      const sold = await eventually(async () => {
-        const r = await ask('seller', '2.00');
-        return r.errors?.[0]?.extensions?.code === 'TIMEOUT' ? undefined : r;
-      }, 'the market to know the certification');
-      expect(sold.data?.placeOrder.status).toBe('OPEN');
-      const remaining = await ask('seller', '3.00');
-      expect(remaining.data?.placeOrder.status).toBe('OPEN');
-      const bid = await m.ok<{ placeOrder: { status: string } }>(
-        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { status } }`,
-        { input: { marketId: 'lvp', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
-        buyer,
-      );
-      expect(bid.placeOrder.status).toBe('FILLED');
+      const remaining = await sellAndLease('seller');
 
       // While leased it keeps proving: spot challenges come with heartbeats and are answered at once.
       const spot = await worker.waitFor((e) => e.event === 'verdict' && e['purpose'] === 'SPOT', 'a spot challenge to be answered', 30_000);
@@ -332,19 +340,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(certified.tflopsPerGpu).toBeCloseTo(outcome.measuredTflops! / 8, 12);
 
       // It sells, a buyer leases a GPU, and its provider revokes the credential mid-lease.
-      const sold = await eventually(async () => {
-        const r = await ask('octo', '2.00');
-        return r.errors?.[0]?.extensions?.code === 'TIMEOUT' ? undefined : r;
-      }, 'the market to know the certification');
-      expect(sold.data?.placeOrder.status).toBe('OPEN');
-      const remaining = await ask('octo', '3.00');
-      expect(remaining.data?.placeOrder.status).toBe('OPEN');
-      const bid = await m.ok<{ placeOrder: { status: string } }>(
-        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { status } }`,
-        { input: { marketId: 'lvp', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
-        buyer,
-      );
-      expect(bid.placeOrder.status).toBe('FILLED');
+      const remaining = await sellAndLease('octo');
       await m.ok(`mutation { revokeNodeCredential(nodeId: "octo") { id } }`, {}, provider);
 
       const suspended = await eventually(async () => {
