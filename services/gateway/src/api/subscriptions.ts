@@ -84,7 +84,7 @@ export class SubscriptionServer {
           ctx.extra.subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
           return true;
         },
-        onSubscribe: async (ctx, id, payload) => this.admit(ctx, payload, limiter, options),
+        onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
         onNext: (_ctx, _id, _payload, _args, result) => {
           if (!result.errors?.length) return undefined;
           return { ...result, errors: formatted(result.errors) };
@@ -95,7 +95,8 @@ export class SubscriptionServer {
     );
     this.onUpgrade = (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
-      if (path !== options.path) return;
+      // Nothing else on this server takes WebSockets: any other path is refused at once.
+      if (path !== options.path) return void socket.destroy();
       this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
     };
     http.on('upgrade', this.onUpgrade);
@@ -155,7 +156,9 @@ export class SubscriptionServer {
       const personal =
         operation.operation !== 'subscription' || rootFields.some((f) => !PUBLIC_SUBSCRIPTIONS.has(f));
       if (personal) {
-        if (context.authError) return [context.authError as GraphQLError];
+        if (context.authError instanceof GraphQLError) return [context.authError];
+        if (context.authError)
+          return [new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         return [
           apiError(
             'UNAUTHENTICATED',
