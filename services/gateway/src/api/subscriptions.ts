@@ -97,7 +97,16 @@ export class SubscriptionServer {
       const path = (req.url ?? '').split('?')[0];
       // Nothing else on this server takes WebSockets: any other path is refused at once.
       if (path !== options.path) return void socket.destroy();
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.wss.emit('connection', ws, req);
+        // graphql-ws prints every socket error to stderr as a server bug; a frame over the cap or a
+        // malformed one is the client's doing, and ws has already closed the socket with its code
+        // (1009 for a frame over maxPayload).
+        ws.removeAllListeners('error');
+        ws.on('error', (error) =>
+          logger.debug({ msg: 'WebSocket closed on a bad frame', error: error.message }),
+        );
+      });
     };
     http.on('upgrade', this.onUpgrade);
   }
