@@ -1,16 +1,35 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { Module } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
-import type { IncomingMessage } from 'node:http';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationBootstrap,
+  RequestMethod,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import type { IncomingMessage, Server } from 'node:http';
 import { z } from 'zod';
 import { eventSourcingConfigShape } from '@gpux/eventsourcing';
-import { PlatformModule, RedisClient, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
+import {
+  PlatformModule,
+  RedisClient,
+  SERVICE_CONFIG,
+  ServiceDefinition,
+  serviceConfigSchema,
+} from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
-import { complexityLimit } from './api/limits';
+import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
+import { rateRule } from './api/rate-limit';
+import { ContextualRequest, httpRateLimit, RateLimiter } from './api/rate-limiter';
+import { SubscriptionServer } from './api/subscriptions';
 import { MarketsResolver } from './markets/markets.resolver';
 import { NodesResolver } from './nodes/nodes.resolver';
 import { OrdersResolver } from './orders/orders.resolver';
@@ -40,7 +59,39 @@ const configSchema = serviceConfigSchema(4000).extend({
     .default(''),
   /** How long an idempotency key stays bound to the request it was first used for (set the services' alike). */
   IDEMPOTENCY_WINDOW_MS: eventSourcingConfigShape.IDEMPOTENCY_WINDOW_MS,
+  /**
+   * Requests a second per API key (per IP address without one), over HTTP and WebSocket alike; 0,
+   * the default, sets no limit (the e2e suites and bench:trading run hundreds a second).
+   */
+  GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().min(0).max(1_000_000).default(0),
+  /** Requests allowed at once above the rate; 0 (the default) means one second's worth. */
+  GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  /** The largest WebSocket frame, bytes: subscriptions are small (HTTP bodies may be 1 MB for certification openings). */
+  GATEWAY_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(65_536),
+  /** Operations one WebSocket may have running at once. */
+  GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
 });
+type GatewayConfig = z.infer<typeof configSchema>;
+
+/** Who is calling (the API key) and how often they may: one of each per gateway, for HTTP and WebSocket. */
+class GatewayAccess {
+  readonly keys: ApiKeys;
+  readonly limiter: RateLimiter;
+
+  constructor(config: GatewayConfig, redis: RedisClient) {
+    this.keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis);
+    const rule = rateRule(
+      config.GATEWAY_RATE_LIMIT_PER_SEC,
+      config.GATEWAY_RATE_LIMIT_BURST || Math.ceil(config.GATEWAY_RATE_LIMIT_PER_SEC),
+    );
+    this.limiter = new RateLimiter(redis.redis, rule);
+  }
+
+  /** The HTTP request's context, authenticated once (by the rate limit, when there is one). */
+  contextOf(req: ContextualRequest | undefined): Promise<RequestContext> {
+    return req?.gpuxContext ? Promise.resolve(req.gpuxContext) : this.keys.contextOf(authorizationOf(req));
+  }
+}
 
 /** The resolvers that make up the public schema; schema.graphql is generated from these. */
 export const resolvers = [
@@ -52,8 +103,51 @@ export const resolvers = [
   WorkersResolver,
 ];
 
+/** The graphql-ws server on the HTTP server, once the schema is built; closed before the HTTP server. */
+@Injectable()
+class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private server: SubscriptionServer | undefined;
+
+  constructor(
+    private readonly adapter: HttpAdapterHost,
+    private readonly schema: GraphQLSchemaHost,
+    private readonly access: GatewayAccess,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.server = new SubscriptionServer(
+      this.adapter.httpAdapter.getHttpServer() as Server,
+      this.schema.schema,
+      (authorization) => this.access.keys.contextOf(authorization),
+      this.access.limiter,
+      {
+        path: this.config.GRAPHQL_PATH,
+        maxPayloadBytes: this.config.GATEWAY_WS_MAX_PAYLOAD_BYTES,
+        maxSubscriptions: this.config.GATEWAY_WS_MAX_SUBSCRIPTIONS,
+      },
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.server?.close();
+  }
+}
+
 @Module({})
-export class GatewayModule {}
+export class GatewayModule implements NestModule {
+  constructor(
+    private readonly access: GatewayAccess,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** The rate limit on HTTP, before Apollo parses anything. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(httpRateLimit(this.access.limiter, (req) => this.access.keys.contextOf(authorizationOf(req))))
+      .forRoutes({ path: this.config.GRAPHQL_PATH, method: RequestMethod.ALL });
+  }
+}
 
 export const gatewayService: ServiceDefinition<typeof configSchema> = {
   name: 'gateway',
@@ -61,49 +155,44 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
   // The largest legitimate request is a certification opening: 128 leaves of 1 KiB with their
   // proofs, about 300 kB at n = 512 and 450 kB at n = 8192 (docs/certification.md).
   maxBodyBytes: 1_000_000,
-  module: (config) => ({
-    module: GatewayModule,
-    imports: [
-      PlatformModule.forService({ service: 'gateway', config }),
-      GraphQLModule.forRootAsync<ApolloDriverConfig>({
-        driver: ApolloDriver,
-        inject: [RedisClient],
-        useFactory: (redis: RedisClient) => {
-          const keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis);
-          return {
-            // HTTP requests carry the key in their header; WebSocket subscriptions in the
-            // connection parameters (graphql-ws), checked once when the socket connects.
-            context: async ({
-              req,
-              extra,
-            }: {
-              req?: IncomingMessage;
-              extra?: { context?: RequestContext };
-            }): Promise<RequestContext> => extra?.context ?? keys.contextOf(authorizationOf(req)),
-            subscriptions: {
-              'graphql-ws': {
-                path: config.GRAPHQL_PATH,
-                onConnect: async (ctx: { connectionParams?: Record<string, unknown>; extra: unknown }) => {
-                  (ctx.extra as { context?: RequestContext }).context = await keys.contextOf(
-                    authorizationOf(undefined, ctx.connectionParams),
-                  );
-                  return true;
-                },
-              },
-            },
-            validationRules: [complexityLimit],
-            formatError,
-            path: config.GRAPHQL_PATH,
-            autoSchemaFile: true,
-            sortSchema: true,
-            playground: false,
-            introspection: true,
-            // Errors carry a code, never a stack trace.
-            includeStacktraceInErrorResponses: false,
-          };
-        },
-      }),
-    ],
-    providers: [Commands, RedisPubSub, ...resolvers],
-  }),
+  module: (config) => {
+    let access: GatewayAccess | undefined;
+    const accessOf = (redis: RedisClient) => (access ??= new GatewayAccess(config, redis));
+    return {
+      module: GatewayModule,
+      imports: [
+        PlatformModule.forService({ service: 'gateway', config }),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [RedisClient],
+          useFactory: (redis: RedisClient) => {
+            const gateway = accessOf(redis);
+            return {
+              // HTTP requests carry the key in their header. WebSockets (graphql-ws) carry it in their
+              // connection parameters, checked once when the socket connects: their server is ours
+              // (Subscriptions, api/subscriptions.ts), held to the same limits.
+              context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
+                gateway.contextOf(req),
+              plugins: [operationLimitsPlugin],
+              formatError,
+              path: config.GRAPHQL_PATH,
+              autoSchemaFile: true,
+              sortSchema: true,
+              playground: false,
+              introspection: true,
+              // Errors carry a code, never a stack trace.
+              includeStacktraceInErrorResponses: false,
+            };
+          },
+        }),
+      ],
+      providers: [
+        { provide: GatewayAccess, inject: [RedisClient], useFactory: accessOf },
+        Subscriptions,
+        Commands,
+        RedisPubSub,
+        ...resolvers,
+      ],
+    };
+  },
 };

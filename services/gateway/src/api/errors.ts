@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'NODE_NOT_CERTIFIED'
   | 'CHALLENGE_FAILED'
   | 'QUERY_TOO_COMPLEX'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'TIMEOUT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UNPROCESSABLE'
@@ -47,6 +49,8 @@ const KNOWN = new Set<string>([
   'NODE_NOT_CERTIFIED',
   'CHALLENGE_FAILED',
   'QUERY_TOO_COMPLEX',
+  'RATE_LIMITED',
+  'TOO_MANY_SUBSCRIPTIONS',
   'TIMEOUT',
   'IDEMPOTENCY_KEY_REUSED',
   'UNPROCESSABLE',
@@ -58,14 +62,10 @@ const logger = new Logger('graphql');
  * client as INTERNAL_SERVER_ERROR without its details (never a stack trace).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  let code = String(formatted.extensions?.['code'] ?? '');
-  // Apollo labels every validation error alike; the complexity limit's deserve their own code.
-  if (code === 'GRAPHQL_VALIDATION_FAILED' && /^the query (is nested|selects)/.test(formatted.message)) {
-    code = 'QUERY_TOO_COMPLEX';
-    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
-  }
+  const code = String(formatted.extensions?.['code'] ?? '');
   if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
-    const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+    // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
+    const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   logger.error({

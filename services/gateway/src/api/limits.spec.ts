@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSchema, getOperationAST, parse } from 'graphql';
+import { MAX_COST, measureOperation, operationLimitErrors, UNSIZED_LIST } from './limits';
+
+// The checked-in schema (schema.spec.ts keeps it equal to the resolvers'), with its defaults.
+const schema = buildSchema(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8'));
+const CANDLE = 'start open high low close volume value trades';
+
+const size = (query: string, variables?: Record<string, unknown>) => {
+  const document = parse(query);
+  return measureOperation(schema, document, getOperationAST(document)!, variables);
+};
+const codes = (query: string, variables?: Record<string, unknown>) =>
+  operationLimitErrors(schema, parse(query), undefined, variables).map((e) => e.extensions['code']);
+
+describe('the operation limits', () => {
+  it('count list sizes: first, limit and depth multiply what is under them, given or by default', () => {
+    expect(size(`{ market(id: "m") { candles(limit: 500) { ${CANDLE} } } }`).cost).toBe(1 + 1 + 500 * 8);
+    expect(size(`{ market(id: "m") { candles { close } } }`).cost).toBe(1 + 1 + 60 * 1);
+    expect(size(`{ myOrders(first: 100) { totalCount edges { node { id } } } }`).cost).toBe(
+      1 + 100 * (1 + 1 + 1 * (1 + 1)),
+    );
+    expect(size(`{ market(id: "m") { book(depth: 50) { bids { price gpus } asks { price } } } }`).cost).toBe(
+      1 + 1 + 50 * (1 + 2 + 1 + 1),
+    );
+  });
+
+  it('read list sizes from variables, and from the variable default', () => {
+    const q = `query($n: Int! = 7) { market(id: "m") { candles(limit: $n) { close } } }`;
+    expect(size(q).cost).toBe(2 + 7);
+    expect(size(q, { n: 300 }).cost).toBe(2 + 300);
+  });
+
+  it('count a list without a size argument as UNSIZED_LIST, and nested sizes multiply', () => {
+    expect(size(`{ markets { candles(limit: 500) { ${CANDLE} } } }`).cost).toBe(
+      1 + UNSIZED_LIST * (1 + 500 * 8),
+    );
+    expect(codes(`{ markets { candles(limit: 500) { ${CANDLE} } } }`)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(codes(`{ markets { id candles(limit: 60) { close } book { bids { price } } } }`)).toEqual([]);
+  });
+
+  it('count fragments where they are spread', () => {
+    const q = `{ market(id: "m") { ...M } } fragment M on MarketView { candles(limit: 100) { ...C } } fragment C on Candle { open close }`;
+    expect(size(q).cost).toBe(1 + 1 + 100 * 2);
+  });
+
+  it('refuse over-budget, too-deep and too-wide operations as QUERY_TOO_COMPLEX, and let the largest legitimate reads through', () => {
+    const aliases = Array.from({ length: 3 }, (_, i) => `c${i}: candles(limit: 500) { ${CANDLE} }`).join(' ');
+    expect(codes(`{ market(id: "m") { ${aliases} } }`)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      operationLimitErrors(schema, parse(`{ market(id: "m") { ${aliases} } }`), undefined)[0]!.message,
+    ).toMatch(new RegExp(`at most ${MAX_COST}`));
+    expect(codes(`{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __typename`).join(' ')} }`)).toEqual([
+      'QUERY_TOO_COMPLEX',
+    ]);
+    expect(codes(`{ market(id: "m") { candles(limit: 500) { ${CANDLE} } } }`)).toEqual([]);
+    expect(
+      codes(
+        `{ myOrders(first: 100) { totalCount edges { cursor node { id status side price gpus hours } } } }`,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,202 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import {
+  ExecutionArgs,
+  getOperationAST,
+  GraphQLError,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  Kind,
+  parse,
+  validate,
+} from 'graphql';
+import { type Context, type SubscribePayload } from 'graphql-ws';
+import { WebSocketServer } from 'ws';
+import { authorizationOf, RequestContext } from './auth';
+import { apiError, formatError } from './errors';
+import { operationLimitErrors } from './limits';
+import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
+
+// graphql-ws offers its `ws` binding only through package exports, which this workspace's
+// moduleResolution ("node") does not read: the types come from the file, the code by its export.
+const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
+
+/** What an anonymous socket (no API key in its connection parameters) may subscribe to: public market data. */
+export const PUBLIC_SUBSCRIPTIONS: ReadonlySet<string> = new Set([
+  'bookUpdated',
+  'tradeExecuted',
+  'tickerUpdated',
+]);
+
+export interface SubscriptionServerOptions {
+  path: string;
+  /** The largest WebSocket frame accepted, bytes; a larger one closes the socket (1009, message too big). */
+  maxPayloadBytes: number;
+  /** Operations a socket may have running at once. */
+  maxSubscriptions: number;
+}
+
+type Extra = {
+  request: IncomingMessage;
+  context?: RequestContext;
+  subject?: string;
+};
+
+const logger = new Logger('subscriptions');
+
+/** Errors as HTTP formats them: a code each, never internals. */
+function formatted(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+  return errors.map((e) => formatError(e.toJSON(), e));
+}
+
+/**
+ * The graphql-ws server, held to the same rules as HTTP: the API key (checked once, when the socket
+ * connects), the depth, field and cost limits (limits.ts), the per-caller rate limit (each
+ * operation counts as a request), errors formatted alike; and its own: frames of at most
+ * `maxPayloadBytes`, at most `maxSubscriptions` operations at once per socket, and anonymous
+ * sockets only for PUBLIC_SUBSCRIPTIONS.
+ */
+export class SubscriptionServer {
+  private readonly wss: WebSocketServer;
+  private readonly disposable: { dispose: () => void | Promise<void> };
+  private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(
+    private readonly http: Server,
+    private readonly schema: GraphQLSchema,
+    contextOf: (authorization: string | undefined) => Promise<RequestContext>,
+    limiter: RateLimiter,
+    options: SubscriptionServerOptions,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      path: options.path,
+      maxPayload: options.maxPayloadBytes,
+    });
+    this.disposable = useServer<Record<string, unknown> | undefined, Extra>(
+      {
+        schema,
+        context: (ctx) => ctx.extra.context ?? { principal: null },
+        onConnect: async (ctx) => {
+          const context = await contextOf(authorizationOf(undefined, ctx.connectionParams));
+          ctx.extra.context = context;
+          ctx.extra.subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
+          return true;
+        },
+        onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors?.length) return undefined;
+          return { ...result, errors: formatted(result.errors) };
+        },
+        onError: (_ctx, _id, _payload, errors) => formatted(errors),
+      },
+      this.wss,
+    );
+    this.onUpgrade = (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      // Nothing else on this server takes WebSockets: any other path is refused at once.
+      if (path !== options.path) return void socket.destroy();
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.wss.emit('connection', ws, req);
+        // graphql-ws prints every socket error to stderr as a server bug; a frame over the cap or a
+        // malformed one is the client's doing, and ws has already closed the socket with its code
+        // (1009 for a frame over maxPayload).
+        ws.removeAllListeners('error');
+        ws.on('error', (error) =>
+          logger.debug({ msg: 'WebSocket closed on a bad frame', error: error.message }),
+        );
+      });
+    };
+    http.on('upgrade', this.onUpgrade);
+  }
+
+  /** The operation's execution arguments, or why it is refused. */
+  private async admit(
+    ctx: Context<Record<string, unknown> | undefined, Extra>,
+    payload: SubscribePayload,
+    limiter: RateLimiter,
+    options: SubscriptionServerOptions,
+  ): Promise<ExecutionArgs | GraphQLError[]> {
+    const context = ctx.extra.context ?? { principal: null };
+    // graphql-ws lists this operation among the socket's before asking.
+    const running = Object.keys(ctx.subscriptions).length;
+    if (running > options.maxSubscriptions) {
+      return [
+        apiError(
+          'TOO_MANY_SUBSCRIPTIONS',
+          `this socket already has ${options.maxSubscriptions} operations running, the most allowed: complete one first (or open another socket)`,
+        ),
+      ];
+    }
+    try {
+      const retryAfterMs = await limiter.take(ctx.extra.subject ?? 'ip:unknown');
+      if (retryAfterMs !== null) return [rateLimitedError(retryAfterMs)];
+    } catch (error) {
+      logger.warn({
+        msg: 'rate limit not counted',
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (typeof payload.query !== 'string')
+      return [apiError('BAD_USER_INPUT', 'the payload must carry a query', 'query')];
+    let document;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [
+        error instanceof GraphQLError
+          ? withCode(error, 'GRAPHQL_PARSE_FAILED')
+          : apiError('BAD_USER_INPUT', 'the query does not parse', 'query'),
+      ];
+    }
+    const invalid = validate(this.schema, document);
+    if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    const variables = payload.variables ?? undefined;
+    const tooComplex = operationLimitErrors(this.schema, document, payload.operationName, variables);
+    if (tooComplex.length) return tooComplex;
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation)
+      return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
+    if (!context.principal) {
+      const rootFields = operation.selectionSet.selections.map((s) =>
+        s.kind === Kind.FIELD ? s.name.value : '…',
+      );
+      const personal =
+        operation.operation !== 'subscription' || rootFields.some((f) => !PUBLIC_SUBSCRIPTIONS.has(f));
+      if (personal) {
+        if (context.authError instanceof GraphQLError) return [context.authError];
+        if (context.authError)
+          return [new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        return [
+          apiError(
+            'UNAUTHENTICATED',
+            `without an API key a socket may only subscribe to ${[...PUBLIC_SUBSCRIPTIONS].join(', ')}: send connectionParams { authorization: "Bearer <key>" }`,
+          ),
+        ];
+      }
+    }
+    return {
+      schema: this.schema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: variables ?? null,
+      contextValue: context,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.http.off('upgrade', this.onUpgrade);
+    await this.disposable.dispose();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}

@@ -1,0 +1,266 @@
+// Issue 11, hostile input: the same rules on every transport. Through the real gateway (real Kafka
+// and a Redis of its own), over HTTP and over graphql-ws: the cost limit counts list sizes, the
+// WebSocket server caps frames and operations per socket and keeps anonymous sockets to public
+// market data, and the per-caller rate limit answers RATE_LIMITED with when to retry.
+import { ordersReadModel } from '@gpux/contracts';
+import { ServiceApp, startService } from '@gpux/platform';
+import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import { Client, createClient } from 'graphql-ws';
+import Redis from 'ioredis';
+import WebSocket from 'ws';
+import { admit, rateRule } from './api/rate-limit';
+import { RateLimiter } from './api/rate-limiter';
+import { gatewayService } from './service';
+
+const ADMIN_KEY = 'limits-int-spec-admin-key-0123456789';
+const CANDLE = 'start open high low close volume value trades';
+/** Within the field limit (9 fields), over the cost budget: up to 10 markets x 500 candles x 8 fields. */
+const OVER_BUDGET = `{ markets { candles(limit: 500) { ${CANDLE} } } }`;
+const ALIASES_400 = `{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+
+interface Result {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+async function startGateway(redis: DedicatedRedis, env: Record<string, string> = {}): Promise<ServiceApp> {
+  return startService(
+    gatewayService,
+    {
+      KAFKA_BROKERS: infraEnv().KAFKA_BROKERS,
+      REDIS_URL: redis.url,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'fatal',
+      ADMIN_API_KEY: ADMIN_KEY,
+      ...env,
+    },
+    { shutdownHooks: false },
+  );
+}
+
+async function http(
+  url: string,
+  query: string,
+  key?: string,
+): Promise<{ status: number; retryAfter: string | null; body: Result }> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Result,
+  };
+}
+
+function socket(url: string, key?: string): Client {
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+    retryAttempts: 0,
+  });
+}
+
+/** The first answer to an operation over the socket: its result, or the errors it was refused with. */
+function first(client: Client, query: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const stop = client.subscribe<Record<string, unknown>>(
+      { query },
+      {
+        next: (value) => {
+          stop();
+          resolve(value as Result);
+        },
+        error: (error) =>
+          Array.isArray(error) ? resolve({ errors: error as Result['errors'] }) : reject(error),
+        complete: () => undefined,
+      },
+    );
+  });
+}
+
+const codes = (r: Result) => r.errors?.map((e) => e.extensions?.['code']);
+
+describe('gateway limits on HTTP and WebSocket', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  const clients: Client[] = [];
+  const open = (key?: string) => {
+    const c = socket(gateway.url, key);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    const seed = new Redis(redis.url);
+    await seed.hset(ordersReadModel.market('m1'), {
+      gpuClass: 'H100-80GB',
+      minTflopsPerGpu: '40',
+      tickSize: '10000',
+      feeRateBps: '250',
+      status: 'OPEN',
+      openedAt: new Date().toISOString(),
+    });
+    await seed.quit();
+    gateway = await startGateway(redis);
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('refuses a 400-alias query over graphql-ws as over HTTP, with or without a key', async () => {
+    const overHttp = await http(gateway.url, ALIASES_400);
+    expect(overHttp.status).toBe(400);
+    expect(codes(overHttp.body)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(codes(await first(open(), ALIASES_400))).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(codes(await first(open(ADMIN_KEY), ALIASES_400))).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
+  it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {
+    const overHttp = await http(gateway.url, OVER_BUDGET);
+    expect(overHttp.status).toBe(400);
+    expect(codes(overHttp.body)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(overHttp.body.errors?.[0]?.message).toMatch(/costs \d+; at most 10000/);
+    expect(overHttp.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX' });
+    const overWs = await first(open(ADMIN_KEY), OVER_BUDGET);
+    expect(codes(overWs)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(overWs.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX' });
+
+    const fits = await http(gateway.url, `{ market(id: "m1") { candles(limit: 500) { ${CANDLE} } } }`);
+    expect(fits.body).toEqual({ data: { market: { candles: [] } } });
+  });
+
+  it('closes a socket that sends a frame over 64 KiB (1009, message too big)', async () => {
+    const ws = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(70 * 1024) } }));
+    expect(await closed).toBe(1009);
+
+    // A frame under the cap is a message like any other.
+    const fine = await first(open(), `subscription { tickerUpdated(marketId: "nope") { last } }`);
+    expect(fine.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'marketId' });
+  });
+
+  it('allows 20 operations at once per socket: the 21st is refused TOO_MANY_SUBSCRIPTIONS until one completes', async () => {
+    const client = open(ADMIN_KEY);
+    const refused: Result[] = [];
+    const stops = Array.from({ length: 21 }, () =>
+      client.subscribe(
+        { query: `subscription { tickerUpdated(marketId: "m1") { last } }` },
+        {
+          next: () => undefined,
+          error: (error) => refused.push({ errors: error as Result['errors'] }),
+          complete: () => undefined,
+        },
+      ),
+    );
+    // The socket answers in order: once a later operation is answered, the 21st has been.
+    const after = await first(client, '{ __typename }');
+    expect(codes(after)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+    expect(refused).toHaveLength(1);
+    expect(codes(refused[0]!)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+    expect(refused[0]!.errors?.[0]?.message).toMatch(/already has 20 operations running/);
+
+    stops[0]!();
+    expect(await first(client, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('keeps anonymous sockets to public market data: per-account subscriptions need a key', async () => {
+    const anonymous = open();
+    for (const query of [
+      'subscription { myOrderUpdated { id status } }',
+      'subscription { nodeStatusChanged(nodeId: "n1") { id } }',
+      // An alias does not make a personal subscription public.
+      'subscription { tickerUpdated: myOrderUpdated { id } }',
+    ]) {
+      const refused = await first(anonymous, query);
+      expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
+      expect(refused.errors?.[0]?.message).toMatch(
+        /without an API key a socket may only subscribe to bookUpdated, tradeExecuted, tickerUpdated/,
+      );
+    }
+    // A key that is not valid is refused as on HTTP.
+    const badKey = await first(
+      open('gpx_not-a-valid-key-000000000'),
+      'subscription { myOrderUpdated { id } }',
+    );
+    expect(codes(badKey)).toEqual(['UNAUTHENTICATED']);
+    // With a key, the subscription reaches its resolver (the admin has no orders of its own).
+    expect(codes(await first(open(ADMIN_KEY), 'subscription { myOrderUpdated { id } }'))).toEqual([
+      'FORBIDDEN',
+    ]);
+  });
+});
+
+describe('gateway rate limit (GATEWAY_RATE_LIMIT_PER_SEC)', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    // One request every 100 s after a burst of 2: nothing refills while the test runs.
+    gateway = await startGateway(redis, {
+      GATEWAY_RATE_LIMIT_PER_SEC: '0.01',
+      GATEWAY_RATE_LIMIT_BURST: '2',
+    });
+  });
+
+  afterAll(async () => {
+    await client?.dispose();
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('answers RATE_LIMITED with a retry-after, per IP without a key and per key with one, on HTTP and WebSocket', async () => {
+    expect((await http(gateway.url, '{ __typename }')).status).toBe(200);
+    expect((await http(gateway.url, '{ __typename }')).status).toBe(200);
+    const limited = await http(gateway.url, '{ __typename }');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(99);
+    expect(codes(limited.body)).toEqual(['RATE_LIMITED']);
+    expect(limited.body.errors?.[0]?.extensions?.['retryAfterMs']).toBeGreaterThan(98_000);
+
+    // The same IP over a socket: the same bucket.
+    client = socket(gateway.url);
+    const overWs = await first(client, 'subscription { tickerUpdated(marketId: "m1") { last } }');
+    expect(codes(overWs)).toEqual(['RATE_LIMITED']);
+    expect(overWs.errors?.[0]?.extensions?.['retryAfterMs']).toBeGreaterThan(98_000);
+
+    // A key has its own bucket.
+    expect(await http(gateway.url, '{ __typename }', ADMIN_KEY)).toMatchObject({
+      status: 200,
+      body: { data: { __typename: 'Query' } },
+    });
+  });
+
+  it('counts in Redis exactly as the rule says (the Lua script is admit, line for line)', async () => {
+    const connection = new Redis(redis.url);
+    try {
+      const rule = rateRule(7, 3)!;
+      const limiter = new RateLimiter(connection, rule);
+      let tat: number | null = null;
+      let now = 1_700_000_000_000_000;
+      for (const gap of [0, 0, 0, 0, 50_000, 100_000, 142_857, 0, 1, 400_000, 3_000, 0, 0, 0, 0, 2_000_000]) {
+        now += gap;
+        const expected = admit(tat, now, rule);
+        if (expected.allowed) tat = expected.tat;
+        const actual = await limiter.takeAt('lua-vs-rule', now, rule);
+        expect(actual).toEqual(expected.allowed ? { allowed: true, ttlMs: expected.ttlMs } : expected);
+      }
+    } finally {
+      await connection.quit();
+    }
+  });
+});
