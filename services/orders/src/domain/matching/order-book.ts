@@ -152,7 +152,13 @@ class BookSide {
  * The GPUs one fill takes: as many as both have, but at least `min` from the node, never leaving
  * the bid with fewer than `min` still to fill; 0 when no such fill exists.
  */
-export function fillSize(bidHours: number, min: number, askHours: number, bidRemaining: number, askRemaining: number): number {
+export function fillSize(
+  bidHours: number,
+  min: number,
+  askHours: number,
+  bidRemaining: number,
+  askRemaining: number,
+): number {
   if (askHours < bidHours) return 0;
   let size = Math.min(bidRemaining, askRemaining);
   const left = bidRemaining - size;
@@ -163,7 +169,17 @@ export function fillSize(bidHours: number, min: number, askHours: number, bidRem
 /** A book as plain JSON (for snapshots): resting orders in time priority, and the sequence. */
 export interface OrderBookSnapshot {
   seq: number;
-  orders: Array<{ id: string; side: Side; owner: string; price: number; remaining: number; hours: number; nodeId: string; minGpusPerNode: number; seq: number }>;
+  orders: Array<{
+    id: string;
+    side: Side;
+    owner: string;
+    price: number;
+    remaining: number;
+    hours: number;
+    nodeId: string;
+    minGpusPerNode: number;
+    seq: number;
+  }>;
 }
 
 export class OrderBook {
@@ -232,7 +248,8 @@ export class OrderBook {
     };
     if (input.tif === 'FOK') {
       const fillable = this.walk(taker, false).fills.reduce((sum, f) => sum + f.quantity, 0);
-      if (fillable < input.quantity) return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+      if (fillable < input.quantity)
+        return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
     }
     const { fills, selfTrade, left } = this.walk(taker, apply);
     if (left === 0) return { fills, resting: 0, cancelled: 0 };
@@ -306,7 +323,10 @@ export class OrderBook {
         }
         const bid = taker.side === 'bid' ? taker : maker;
         const ask = taker.side === 'bid' ? maker : taker;
-        const size = taker.side === 'bid' ? OrderBook.fillSize(bid, ask, left, makerLeft) : OrderBook.fillSize(bid, ask, makerLeft, left);
+        const size =
+          taker.side === 'bid'
+            ? OrderBook.fillSize(bid, ask, left, makerLeft)
+            : OrderBook.fillSize(bid, ask, makerLeft, left);
         if (size === 0) continue;
         left -= size;
         if (used) {
@@ -315,7 +335,17 @@ export class OrderBook {
           maker.remaining -= size;
           if (maker.remaining === 0) this.byId.delete(maker.id);
         }
-        fills.push({ bidId: bid.id, askId: ask.id, buyer: bid.owner, seller: ask.owner, nodeId: ask.nodeId, price: maker.price, quantity: size, hours: bid.hours, maker: maker.side });
+        fills.push({
+          bidId: bid.id,
+          askId: ask.id,
+          buyer: bid.owner,
+          seller: ask.owner,
+          nodeId: ask.nodeId,
+          price: maker.price,
+          quantity: size,
+          hours: bid.hours,
+          maker: maker.side,
+        });
       }
       if (!apply) {
         p++;
