@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
+import { OrderBook } from '../matching/order-book';
 import {
   createMarketDecider,
   feePerGpuHour,
@@ -365,6 +367,194 @@ describe('market decider', () => {
       expect(
         after.when(place(ask('a2', { gpus: 8 })), { now: new Date(NOW.getTime() + 2 * hourMs) }).kind,
       ).toBe('accepted');
+    });
+  });
+
+  describe('the book follows the log, not the engine', () => {
+    const given = [
+      opened,
+      recorded(node('n1')),
+      recorded(node('n2', { providerId: 'prov-2' })),
+      accepted(ask('a1')),
+      accepted(ask('a2', { price: 2_050_000, nodeId: 'n2', accountId: 'prov-2' })),
+    ];
+    const traded = (bidId: string, askId: string, gpus: number, price: number): MarketEvent => ({
+      type: 'orders.TradeExecuted',
+      data: {
+        marketId: 'H100',
+        tradeId: `H100-t-${bidId}-${askId}`,
+        bidId,
+        askId,
+        buyerId: 'buyer-1',
+        providerId: 'prov-2',
+        nodeId: 'n2',
+        price,
+        bidPrice: 2_100_000,
+        askPrice: price,
+        gpus,
+        hours: 10,
+        start: NOW.toISOString(),
+        end: '2026-06-01T22:00:00.000Z',
+        value: gpus * 10 * price,
+        fee: 0,
+        holdReleased: 0,
+      },
+    });
+
+    it("fills the orders a recorded trade names, even where today's engine would have matched others", () => {
+      // Recorded (say by an earlier engine): b1 traded 1 GPU with a2 and its remainder was cancelled.
+      // Today's engine would fill both GPUs from a1, the better price.
+      const order = bid('b1', { timeInForce: 'IOC' });
+      const remainder: MarketEvent = {
+        type: 'orders.OrderCancelled',
+        data: {
+          marketId: 'H100',
+          orderId: 'b1',
+          accountId: 'buyer-1',
+          side: 'bid',
+          price: 2_100_000,
+          gpus: 1,
+          reason: 'IOC_REMAINDER',
+          holdReleased: 0,
+          bookGpus: 1,
+        },
+      };
+      const { state } = market.given(
+        ...given,
+        awaiting(order),
+        accepted(order),
+        traded('b1', 'a2', 1, 2_050_000),
+        remainder,
+      );
+      expect(state.book.remaining('a1')).toBe(4);
+      expect(state.book.remaining('a2')).toBe(3);
+      expect(state.book.has('b1')).toBe(false);
+      expect(Object.keys(state.orders).sort()).toEqual(['a1', 'a2']);
+      expect(state.trades).toBe(1);
+    });
+
+    it('takes an order filled completely by its trades out of the book and the open orders', () => {
+      const order = bid('b1', { gpus: 4 });
+      const { state } = market.given(
+        ...given,
+        awaiting(order),
+        accepted(order),
+        traded('b1', 'a1', 4, 2_000_000),
+      );
+      expect(state.book.has('a1')).toBe(false);
+      expect(state.book.has('b1')).toBe(false);
+      expect(Object.keys(state.orders)).toEqual(['a2']);
+      expect(state.book.depth()).toEqual({ bids: [], asks: [{ price: 2_050_000, quantity: 4, orders: 1 }] });
+    });
+
+    it('ends with the book the engine would have built: same orders, quantities, priority and depth', () => {
+      const engineInput = (o: Order) => ({
+        id: o.orderId,
+        side: o.side,
+        owner: o.accountId,
+        price: o.price,
+        quantity: o.gpus,
+        hours: o.hours,
+        ...(o.nodeId ? { nodeId: o.nodeId } : {}),
+        ...(o.minGpusPerNode ? { minGpusPerNode: o.minGpusPerNode } : {}),
+        tif: o.timeInForce,
+      });
+      const orderArb = fc.record({
+        side: fc.constantFrom('bid' as const, 'ask' as const),
+        who: fc.integer({ min: 0, max: 2 }),
+        ticks: fc.integer({ min: 195, max: 205 }),
+        gpus: fc.integer({ min: 1, max: 6 }),
+        hours: fc.integer({ min: 1, max: 12 }),
+        min: fc.integer({ min: 1, max: 3 }),
+        tif: fc.constantFrom('GTC' as const, 'GTC' as const, 'IOC' as const, 'FOK' as const),
+        cancel: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(fc.array(orderArb, { minLength: 1, maxLength: 40 }), (ops) => {
+          const nodes = [
+            recorded(node('n1', { gpus: 64 })),
+            recorded(node('n2', { providerId: 'prov-2', gpus: 64 })),
+            recorded(node('n3', { providerId: 'buyer-1', gpus: 64 })),
+          ];
+          let state = market.given(opened, ...nodes).state;
+          const reference = new OrderBook();
+          const apply = (events: MarketEvent[]) => {
+            for (const e of events) state = marketDecider.evolve(state, e);
+          };
+          ops.forEach((op, i) => {
+            const orderId = `o${i}`;
+            const common = {
+              marketId: 'H100',
+              orderId,
+              price: op.ticks * 10_000,
+              gpus: op.gpus,
+              hours: op.hours,
+              timeInForce: op.tif,
+            };
+            // Owners overlap across sides (buyer-1 also sells on n3), so self-trades happen too.
+            const order: Order =
+              op.side === 'ask'
+                ? {
+                    ...common,
+                    side: 'ask',
+                    accountId: ['prov-1', 'prov-2', 'buyer-1'][op.who]!,
+                    nodeId: ['n1', 'n2', 'n3'][op.who]!,
+                    hours: op.hours + 6,
+                  }
+                : {
+                    ...common,
+                    side: 'bid',
+                    accountId: ['buyer-1', 'buyer-2', 'prov-1'][op.who]!,
+                    minGpusPerNode: Math.min(op.min, op.gpus),
+                  };
+            const placed = marketDecider.decide(place(order), state, { now: NOW });
+            if (placed.kind !== 'accepted') return;
+            apply(placed.events);
+            const entered =
+              order.side === 'bid'
+                ? marketDecider.decide(
+                    { type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId } },
+                    state,
+                    { now: NOW },
+                  )
+                : placed;
+            if (entered.kind !== 'accepted') throw new Error('a funded bid is entered');
+            if (order.side === 'bid') apply(entered.events);
+            const result = reference.place(engineInput(order));
+            const trades = entered.events
+              .filter((e) => e.type === 'orders.TradeExecuted')
+              .map((e) => [e.data.bidId, e.data.askId, e.data.gpus]);
+            expect(trades).toEqual(result.fills.map((f) => [f.bidId, f.askId, f.quantity]));
+            if (op.cancel && i > 0) {
+              const target = `o${i - 1}`;
+              const owner = state.orders[target]?.accountId;
+              if (owner) {
+                const cancel = marketDecider.decide(
+                  {
+                    type: 'orders.CancelOrder',
+                    data: { marketId: 'H100', orderId: target, accountId: owner },
+                  },
+                  state,
+                  { now: NOW },
+                );
+                if (cancel.kind === 'accepted') apply(cancel.events);
+                reference.cancel(target);
+              }
+            }
+          });
+          const resting = (b: OrderBook) =>
+            [...b.orders()].sort((x, y) => x.seq - y.seq).map((o) => [o.id, o.remaining]);
+          expect(resting(state.book)).toEqual(resting(reference));
+          expect(state.book.depth(100)).toEqual(reference.depth(100));
+          expect(Object.keys(state.orders).sort()).toEqual(
+            reference
+              .orders()
+              .map((o) => o.id)
+              .sort(),
+          );
+        }),
+        { numRuns: 200 },
+      );
     });
   });
 });

@@ -341,4 +341,33 @@ describe('order book (examples)', () => {
       reason: 'IOC_REMAINDER',
     });
   });
+
+  it("applies recorded facts without matching: rest enters an order whole, fill takes a trade's GPUs", () => {
+    const book = new OrderBook();
+    book.place(ask('a1', 100, 3));
+    book.place(ask('a2', 100, 2));
+    // A crossing bid rests whole: nothing is matched until its trades are applied.
+    book.rest(bid('b1', 120, 4));
+    expect(book.remaining('b1')).toBe(4);
+    expect(book.remaining('a1')).toBe(3);
+    expect(book.fill('b1', 3)).toBe(3);
+    expect(book.fill('a1', 3)).toBe(3);
+    expect(book.has('a1')).toBe(false);
+    expect(book.fill('b1', 1)).toBe(1);
+    expect(book.fill('a2', 1)).toBe(1);
+    expect(book.has('b1')).toBe(false);
+    expect(book.fill('b1', 1)).toBe(0);
+    expect(book.depth()).toEqual({ bids: [], asks: [{ price: 100, quantity: 1, orders: 1 }] });
+    // A filled order leaves the book; the others keep their time priority.
+    book.rest(ask('a3', 100, 2));
+    book.rest(ask('a4', 100, 2));
+    book.fill('a4', 2);
+    expect(book.toSnapshot().orders.map((o) => o.id)).toEqual(['a2', 'a3']);
+    expect(book.place(bid('b2', 100, 3)).fills.map((f) => [f.askId, f.quantity])).toEqual([
+      ['a2', 1],
+      ['a3', 2],
+    ]);
+    expect(() => book.rest(ask('a2', 100, 1))).not.toThrow();
+    expect(() => book.rest(ask('a2', 100, 1))).toThrow('already in the book');
+  });
 });

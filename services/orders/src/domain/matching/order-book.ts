@@ -114,10 +114,11 @@ class BookSide {
     level.orders.push(order);
   }
 
-  /** Drops done orders at the front of a level, and the level itself once it is empty. */
+  /** Drops done orders at both ends of a level, and the level itself once it is empty. */
   tidy(level: Level): void {
     const orders = level.orders;
     while (level.head < orders.length && orders[level.head]!.remaining === 0) level.head++;
+    while (orders.length > level.head && orders[orders.length - 1]!.remaining === 0) orders.pop();
     if (level.head === orders.length) {
       this.levels.delete(level.price);
       const at = this.prices.indexOf(level.price);
@@ -262,6 +263,46 @@ export class OrderBook {
       this.byId.set(taker.id, taker);
     }
     return { fills, resting: left, cancelled: 0 };
+  }
+
+  /**
+   * Enters an order with all its quantity, without matching: the first half of applying a
+   * recorded decision (an order accepted). Its trades then `fill` it and its makers, and what it
+   * will not trade is cancelled, so the book ends as `place` would have left it.
+   */
+  rest(input: OrderInput): void {
+    if (this.byId.has(input.id)) throw new Error(`order ${input.id} is already in the book`);
+    const order: Resting = {
+      id: input.id,
+      side: input.side,
+      owner: input.owner,
+      price: input.price,
+      remaining: input.quantity,
+      hours: input.hours,
+      nodeId: input.nodeId ?? '',
+      minGpusPerNode: Math.min(input.quantity, Math.max(1, input.minGpusPerNode ?? 1)),
+      seq: ++this.seq,
+    };
+    (order.side === 'bid' ? this.bids : this.asks).add(order);
+    this.byId.set(order.id, order);
+  }
+
+  /**
+   * Takes a recorded trade's GPUs from a resting order; an order filled completely leaves the
+   * book. Returns the GPUs taken (never more than rest, 0 for an order not in the book).
+   */
+  fill(id: string, quantity: number): number {
+    const order = this.byId.get(id);
+    if (!order) return 0;
+    const taken = Math.min(quantity, order.remaining);
+    order.remaining -= taken;
+    if (order.remaining === 0) {
+      this.byId.delete(id);
+      const side = order.side === 'bid' ? this.bids : this.asks;
+      const level = side.levels.get(order.price);
+      if (level) side.tidy(level);
+    }
+    return taken;
   }
 
   /** Cancels what is left of a resting order; returns the GPUs cancelled (0 if none rested). */
