@@ -84,7 +84,10 @@ export const issueApiKeySchema = z.object({
   roles: z.array(apiKeyRoleSchema).min(1).max(2),
 });
 export const revokeApiKeySchema = z.object({ accountId: entityId, keyId: entityId });
-export const apiKeyRevokedSchema = revokeApiKeySchema.extend({ keyHash: issueApiKeySchema.shape.keyHash, roles: issueApiKeySchema.shape.roles });
+export const apiKeyRevokedSchema = revokeApiKeySchema.extend({
+  keyHash: issueApiKeySchema.shape.keyHash,
+  roles: issueApiKeySchema.shape.roles,
+});
 
 export type OpenLease = z.infer<typeof openLeaseSchema>;
 export type MeterLease = z.infer<typeof meterLeaseSchema>;
