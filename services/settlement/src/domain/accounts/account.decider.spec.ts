@@ -40,12 +40,10 @@ describe('account decider', () => {
   describe('Deposit', () => {
     it('credits an open account, keeping the reference', () => {
       expect(
-        account
-          .given(opened)
-          .when({
-            type: 'settlement.Deposit',
-            data: { accountId: 'acc-1', amount: 5_000_000, reference: 'wire-7' },
-          }),
+        account.given(opened).when({
+          type: 'settlement.Deposit',
+          data: { accountId: 'acc-1', amount: 5_000_000, reference: 'wire-7' },
+        }),
       ).toEqual({
         kind: 'accepted',
         events: [
@@ -273,5 +271,37 @@ describe('account decider: API keys', () => {
       balance: 500,
       held: {},
     });
+  });
+});
+
+describe('account decider: earnings, once per lease charge', () => {
+  const credit = (amount: number, through: number) => ({
+    accountId: 'prov',
+    amount,
+    leaseId: 't1',
+    kind: 'lease' as const,
+    through,
+  });
+  const credited = (amount: number, through: number): AccountEvent => ({
+    type: 'settlement.EarningsCredited',
+    data: credit(amount, through),
+  });
+  const creditEarnings = (amount: number, through: number) => ({
+    type: 'settlement.CreditEarnings' as const,
+    data: credit(amount, through),
+  });
+
+  it('credits a lease charge', () => {
+    expect(account.given(credited(600, 600)).when(creditEarnings(400, 1_000))).toEqual({
+      kind: 'accepted',
+      events: [credited(400, 1_000)],
+    });
+  });
+
+  it('does nothing for a charge already credited (a replay): accepted, with no events', () => {
+    const given = account.given(credited(600, 600), credited(400, 1_000));
+    expect(given.when(creditEarnings(600, 600))).toEqual({ kind: 'accepted', events: [] });
+    expect(given.when(creditEarnings(400, 1_000))).toEqual({ kind: 'accepted', events: [] });
+    expect(given.state.balance).toBe(1_000);
   });
 });

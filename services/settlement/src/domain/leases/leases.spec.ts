@@ -106,15 +106,13 @@ describe('lease billing', () => {
   });
 
   it('ends a lease early: charges what was delivered and credits the buyer the rest', () => {
-    const d = account
-      .given(opened, deposited, held, leaseOpened)
-      .when(
-        {
-          type: 'settlement.EndLeaseEarly',
-          data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST' },
-        },
-        { now: at(2 * HOUR) },
-      );
+    const d = account.given(opened, deposited, held, leaseOpened).when(
+      {
+        type: 'settlement.EndLeaseEarly',
+        data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST' },
+      },
+      { now: at(2 * HOUR) },
+    );
     expect(d).toMatchObject({
       kind: 'accepted',
       events: [
@@ -195,5 +193,55 @@ describe('the double-entry ledger', () => {
     expect(sum + field(totals, 'clearing')).toBe(field(totals, 'deposits') - field(totals, 'withdrawals'));
     expect(field(rm.account('prov'), 'earned')).toBe(6_000_006);
     expect(field(rm.account('platform'), 'balance')).toBe(150_000);
+  });
+
+  it('credits a charge once however often its credits are replayed, and the ledger still balances', () => {
+    const buyer = account.given(opened, deposited, held, leaseOpened);
+    const first = buyer.when(meter, { now: at(3 * HOUR) });
+    if (first.kind !== 'accepted') throw new Error('expected a charge');
+    const second = account
+      .given(opened, deposited, held, leaseOpened, ...first.events)
+      .when(meter, { now: at(5 * HOUR) });
+    if (second.kind !== 'accepted') throw new Error('expected a second charge');
+    const events: AccountEvent[] = [opened, deposited, held, leaseOpened, ...first.events, ...second.events];
+    const envelopes = events.map(envelope);
+    const charges = envelopes.slice(4);
+    // The process manager's offsets reset to the earliest after the idempotency window: every charge
+    // is credited again (the first one a third time), each command with a new id.
+    const accounts = new Map<string, ReturnType<typeof account.given>['state']>();
+    for (const charge of [...charges, charges[0]!, ...charges]) {
+      for (const cmd of leaseEarnings.react(charge)) {
+        const state = accounts.get(cmd.subject) ?? accountDecider.initialState;
+        const credit = accountDecider.decide(cmd as never, state, { now: at(5 * HOUR) });
+        if (credit.kind !== 'accepted') throw new Error('earnings are never refused');
+        accounts.set(cmd.subject, credit.events.reduce(accountDecider.evolve, state));
+        envelopes.push(...credit.events.map((e, i) => envelope(e, 100 + envelopes.length + i)));
+      }
+    }
+    expect(envelopes.filter((e) => e.type === 'settlement.EarningsCredited')).toHaveLength(4);
+    const projection = accountsProjection('settlement.events');
+    const model: Model = new Map();
+    for (const e of envelopes) {
+      const m = movementOf(e);
+      if (m) expect(balances(m)).toBe(true);
+      applyOps(model, projection.apply(e));
+    }
+    const field = (key: string, f: string) =>
+      Number((model.get(key) as Map<string, string> | undefined)?.get(f) ?? 0);
+    const sum = ['buyer', 'prov', 'platform'].reduce(
+      (s, a) =>
+        s + field(rm.account(a), 'balance') + field(rm.account(a), 'held') + field(rm.account(a), 'escrow'),
+      0,
+    );
+    const charged = charges.reduce((s, c) => s + (c.data as { amount: number }).amount, 0);
+    const fees = charges.reduce((s, c) => s + (c.data as { fee: number }).fee, 0);
+    expect(field(rm.totals, 'clearing')).toBe(0);
+    expect(sum + field(rm.totals, 'clearing')).toBe(
+      field(rm.totals, 'deposits') - field(rm.totals, 'withdrawals'),
+    );
+    expect(field(rm.account('prov'), 'balance')).toBe(charged);
+    expect(accounts.get('prov')?.balance).toBe(charged);
+    expect(field(rm.account('platform'), 'balance')).toBe(fees);
+    expect(charged).toBe(10_000_010);
   });
 });
