@@ -130,15 +130,12 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     await m.ok('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }', {
       n: nodeId,
     });
-    expect(
-      (
-        await m.ok<{ placeOrder: { status: string } }>(
-          PLACE,
-          { input: { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
-          buyer,
-        )
-      ).placeOrder.status,
-    ).toBe('OPEN');
+    const placed = await m.ok<{ placeOrder: { id: string; status: string } }>(
+      PLACE,
+      { input: { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+      buyer,
+    );
+    expect(placed.placeOrder.status).toBe('OPEN');
 
     // The ask would trade: its decision is invalid, so the command is dead-lettered and answered.
     const ask = { marketId, side: 'ASK', gpus: 1, hours: 1, price: '2.00', nodeId, clientOrderId: 'ask-1' };
@@ -157,5 +154,12 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
       buyer,
     );
     expect(orders.myOrders.edges.map((e) => e.node.status)).toEqual(['OPEN']);
+    // The book too is as it was: the bid still rests whole, so it can be cancelled.
+    const cancelled = await m.ok<{ cancelOrder: { status: string } }>(
+      'mutation($o: ID!) { cancelOrder(orderId: $o) { status } }',
+      { o: placed.placeOrder.id },
+      buyer,
+    );
+    expect(cancelled.cancelOrder.status).toBe('CANCELLED');
   });
 });

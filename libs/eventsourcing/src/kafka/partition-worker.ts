@@ -288,17 +288,28 @@ export class PartitionWorker {
   async handle(messages: KafkaMessage[], onCommitted: (lastOffset: string) => void): Promise<void> {
     for (let i = 0; i < messages.length; i += this.ctx.maxCommandsPerTransaction) {
       const chunk = messages.slice(i, i + this.ctx.maxCommandsPerTransaction);
+      let done: { last: string; rebuild: boolean };
       try {
-        await this.processChunk(chunk);
+        done = await this.processChunk(chunk);
       } catch (error) {
         this.failed = true;
         throw error;
       }
-      onCommitted(chunk[chunk.length - 1]!.offset);
+      onCommitted(done.last);
+      if (done.rebuild) {
+        // Committed up to the command whose evolve failed; the rest is fetched again and decided
+        // by a worker rebuilt from the log.
+        this.failed = true;
+        throw new Error(`partition ${this.partition}: an evolve failed, the state is rebuilt from the log`);
+      }
     }
   }
 
-  private async processChunk(chunk: KafkaMessage[]): Promise<void> {
+  /**
+   * Decides a chunk and commits its outcomes. Returns the offset of the last command committed,
+   * and whether the in-memory state must be rebuilt from the log (an evolve failed part-way).
+   */
+  private async processChunk(chunk: KafkaMessage[]): Promise<{ last: string; rebuild: boolean }> {
     const { registry, topics } = this.ctx;
     const pending = new Map<string, unknown>();
     /** Keys whose first outcome this chunk records, with their request's fingerprint. */
@@ -355,6 +366,8 @@ export class PartitionWorker {
       }
     };
 
+    let last = chunk[chunk.length - 1]!;
+    let rebuild = false;
     for (const message of chunk) {
       let command: Envelope;
       try {
@@ -397,6 +410,7 @@ export class PartitionWorker {
         events.push(this.outcomeMessage(rejection, ANSWER_ONLY));
         continue;
       }
+      const eventsBefore = events.length;
       const stateKey = `${registration.name}|${command.subject}`;
       const state = pending.has(stateKey)
         ? pending.get(stateKey)
@@ -404,17 +418,17 @@ export class PartitionWorker {
           ? this.states.get(stateKey)
           : registration.decider.initialState;
       let outcome: Envelope[];
-      let next = state;
+      let accepted: DomainMessage[] = [];
       try {
         const decision = registration.decider.decide({ type: command.type, data: command.data }, state, {
           now: this.ctx.clock(),
         });
         if (decision.kind === 'accepted') {
+          accepted = decision.events;
           outcome = decision.events.map((e, index) => ({
             ...this.envelope(e.type, command.subject, e.data, command, index),
             schemaVersion: registry.currentVersion(e.type),
           }));
-          for (const e of decision.events) next = registration.decider.evolve(next, e);
         } else {
           const { code, message: text, field } = decision;
           outcome = [
@@ -432,7 +446,8 @@ export class PartitionWorker {
             ),
           ];
         }
-        // Validates every outcome before anything is written: a decider bug dead-letters its command.
+        // Validates every outcome before anything is written or evolved: a decider bug
+        // dead-letters its command and leaves no trace in the state.
         const encoded = outcome.map((e) => this.outcomeMessage(e, fp));
         events.push(...encoded);
       } catch (error) {
@@ -443,14 +458,33 @@ export class PartitionWorker {
         unprocessable(message, reason, command);
         continue;
       }
+      // Only events that will be written reach evolve. A decider may evolve in place (a market's
+      // book), so an evolve that fails part-way cannot be undone: its events are taken back, the
+      // command is dead-lettered, the chunk ends there (what came before it is committed, no
+      // snapshot of the half-evolved state is taken) and the worker is then rebuilt from the log.
+      let next = state;
+      try {
+        for (const e of accepted) next = registration.decider.evolve(next, e);
+      } catch (error) {
+        events.length = eventsBefore;
+        unprocessable(
+          message,
+          `decider failed: ${error instanceof Error ? error.message : String(error)}`,
+          command,
+        );
+        last = message;
+        rebuild = true;
+        break;
+      }
       pending.set(stateKey, next);
       pendingKeys.set(key, fp);
     }
 
-    const nextOffset = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+    const nextOffset = (BigInt(last.offset) + 1n).toString();
     const snapshotDue =
-      this.eventsSinceSnapshot + events.length >= this.ctx.snapshotEveryEvents ||
-      (events.length > 0 && Date.now() - this.lastSnapshotAt >= this.ctx.snapshotEveryMs);
+      !rebuild &&
+      (this.eventsSinceSnapshot + events.length >= this.ctx.snapshotEveryEvents ||
+        (events.length > 0 && Date.now() - this.lastSnapshotAt >= this.ctx.snapshotEveryMs));
     const producer = this.producer;
     if (!producer) throw new Error(`partition ${this.partition} used before start()`);
     const txn = await producer.transaction();
@@ -500,6 +534,7 @@ export class PartitionWorker {
       this.eventsSinceSnapshot = 0;
       this.lastSnapshotAt = Date.now();
     }
+    return { last: last.offset, rebuild };
   }
 
   /** Keys whose first outcome was just committed; a key used again after its window moves to the end. */

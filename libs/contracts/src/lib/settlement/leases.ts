@@ -73,6 +73,12 @@ export const creditEarningsSchema = z.object({
   leaseId: entityId,
   /** A provider's earnings from a lease, or the platform's fee on it. */
   kind: z.enum(['lease', 'fee']),
+  /**
+   * Which of the lease's charges this is: the lease's total of this kind with it (the charge's
+   * `chargedValue` for earnings, `chargedFee` for a fee). It only grows, charge after charge, so
+   * an account credits each charge once. Absent on credits written before it existed.
+   */
+  through: positiveMinorUnits.optional(),
 });
 
 export const apiKeyRoleSchema = z.enum(['buyer', 'provider']);
@@ -84,7 +90,10 @@ export const issueApiKeySchema = z.object({
   roles: z.array(apiKeyRoleSchema).min(1).max(2),
 });
 export const revokeApiKeySchema = z.object({ accountId: entityId, keyId: entityId });
-export const apiKeyRevokedSchema = revokeApiKeySchema.extend({ keyHash: issueApiKeySchema.shape.keyHash, roles: issueApiKeySchema.shape.roles });
+export const apiKeyRevokedSchema = revokeApiKeySchema.extend({
+  keyHash: issueApiKeySchema.shape.keyHash,
+  roles: issueApiKeySchema.shape.roles,
+});
 
 export type OpenLease = z.infer<typeof openLeaseSchema>;
 export type MeterLease = z.infer<typeof meterLeaseSchema>;

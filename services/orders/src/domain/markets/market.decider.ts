@@ -204,9 +204,13 @@ function cancelled(
 
 /**
  * A market (DESIGN.md §2): its nodes, its book, and the escrow handshake of its bids. A bid waits
- * for settlement's hold before it can trade; a trade creates a lease. Pure except that evolve
- * updates the book and the order maps in place (a deep book is not copied per event): the library
- * discards a partition's state whenever a transaction fails, so no half-applied state survives.
+ * for settlement's hold before it can trade; a trade creates a lease. Matching happens in decide
+ * only; evolve applies what the log records (an accepted order enters the book, its trades fill
+ * it and its makers, cancellations take out the rest), so a replay never depends on the engine.
+ * Pure except that evolve updates the book and the order maps in place (a deep book is not copied
+ * per event): the library evolves only events it has validated and is about to commit, and
+ * discards a partition's state whenever a transaction or an evolve fails, so no half-applied
+ * state survives.
  */
 export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, MarketEvent, MarketState> {
   return {
@@ -337,19 +341,22 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
           state.awaitingFunds[event.data.order.orderId] = event.data;
           return state;
         case 'orders.OrderAccepted': {
+          // The order enters the book with all its GPUs; the trades recorded after it fill it, and
+          // what it does not trade is cancelled. Nothing is matched here: the log says what traded.
           // In place, like the book: copying every resting order per event costs milliseconds
           // in a deep book (see the decider's comment on why in-place is safe).
           const { order } = event.data;
           delete state.awaitingFunds[order.orderId];
-          const result = state.book.place(engineOrder(order));
-          if (result.resting > 0) state.orders[order.orderId] = order;
-          for (const fill of result.fills) {
-            const maker = fill.maker === 'bid' ? fill.bidId : fill.askId;
-            if (!state.book.has(maker)) delete state.orders[maker];
-          }
+          state.book.rest(engineOrder(order));
+          state.orders[order.orderId] = order;
           return state;
         }
         case 'orders.TradeExecuted': {
+          const { bidId, askId, gpus } = event.data;
+          for (const id of [bidId, askId]) {
+            state.book.fill(id, gpus);
+            if (!state.book.has(id)) delete state.orders[id];
+          }
           const start = Date.parse(event.data.start);
           const current = (state.leases[event.data.nodeId] ?? []).filter((l) => l.end > start);
           const leases = {

@@ -10,12 +10,21 @@ class ReferenceBook {
   private seq = 0;
 
   private static size(bid: OrderInput, ask: { hours: number }, bidRemaining: number, askRemaining: number) {
-    return fillSize(bid.hours, Math.min(bid.quantity, bid.minGpusPerNode ?? 1), ask.hours, bidRemaining, askRemaining);
+    return fillSize(
+      bid.hours,
+      Math.min(bid.quantity, bid.minGpusPerNode ?? 1),
+      ask.hours,
+      bidRemaining,
+      askRemaining,
+    );
   }
 
   private candidates(taker: OrderInput) {
     return this.resting
-      .filter((o) => o.side !== taker.side && (taker.side === 'bid' ? o.price <= taker.price : o.price >= taker.price))
+      .filter(
+        (o) =>
+          o.side !== taker.side && (taker.side === 'bid' ? o.price <= taker.price : o.price >= taker.price),
+      )
       .sort((a, b) => (taker.side === 'bid' ? a.price - b.price : b.price - a.price) || a.seq - b.seq);
   }
 
@@ -25,13 +34,15 @@ class ReferenceBook {
       let need = remaining;
       for (const m of this.candidates(input)) {
         if (m.owner === input.owner) break;
-        const [bid, ask, br, ar] = input.side === 'bid' ? [input, m, need, m.remaining] : [m, input, m.remaining, need];
+        const [bid, ask, br, ar] =
+          input.side === 'bid' ? [input, m, need, m.remaining] : [m, input, m.remaining, need];
         need -= ReferenceBook.size(bid, ask, br, ar);
         if (need === 0) break;
       }
       return input.quantity - need;
     };
-    if (input.tif === 'FOK' && fillable() < input.quantity) return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+    if (input.tif === 'FOK' && fillable() < input.quantity)
+      return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
     const fills: Fill[] = [];
     let selfTrade = false;
     for (const m of this.candidates(input)) {
@@ -46,7 +57,17 @@ class ReferenceBook {
       if (size === 0) continue;
       remaining -= size;
       m.remaining -= size;
-      fills.push({ bidId: bid.id, askId: ask.id, buyer: bid.owner, seller: ask.owner, nodeId: ask.nodeId ?? '', price: m.price, quantity: size, hours: bid.hours, maker: m.side });
+      fills.push({
+        bidId: bid.id,
+        askId: ask.id,
+        buyer: bid.owner,
+        seller: ask.owner,
+        nodeId: ask.nodeId ?? '',
+        price: m.price,
+        quantity: size,
+        hours: bid.hours,
+        maker: m.side,
+      });
     }
     this.resting = this.resting.filter((o) => o.remaining > 0);
     if (remaining === 0) return { fills, resting: 0, cancelled: 0 };
@@ -81,7 +102,10 @@ const orderArb: fc.Arbitrary<Omit<OrderInput, 'id'>> = fc
   );
 
 const opsArb = fc.array(
-  fc.oneof({ weight: 5, arbitrary: orderArb.map((order): Op => ({ kind: 'place', order })) }, { weight: 1, arbitrary: fc.nat(50).map((pick): Op => ({ kind: 'cancel', pick })) }),
+  fc.oneof(
+    { weight: 5, arbitrary: orderArb.map((order): Op => ({ kind: 'place', order })) },
+    { weight: 1, arbitrary: fc.nat(50).map((pick): Op => ({ kind: 'cancel', pick })) },
+  ),
   { minLength: 1, maxLength: 120 },
 );
 
@@ -158,10 +182,17 @@ describe('order book (property-based)', () => {
         run(ops, (book) => {
           const orders = book.orders();
           for (const bid of orders.filter((o) => o.side === 'bid')) {
-            for (const ask of orders.filter((o) => o.side === 'ask' && o.owner !== bid.owner && o.price <= bid.price)) {
-              const tradable = fillSize(bid.hours, bid.minGpusPerNode, ask.hours, bid.remaining, ask.remaining) > 0;
+            for (const ask of orders.filter(
+              (o) => o.side === 'ask' && o.owner !== bid.owner && o.price <= bid.price,
+            )) {
+              const tradable =
+                fillSize(bid.hours, bid.minGpusPerNode, ask.hours, bid.remaining, ask.remaining) > 0;
               // Only the owner's own order may stand between them (self-trade prevention cancels the newer).
-              expect({ bid: bid.id, ask: ask.id, tradable }).toEqual({ bid: bid.id, ask: ask.id, tradable: false });
+              expect({ bid: bid.id, ask: ask.id, tradable }).toEqual({
+                bid: bid.id,
+                ask: ask.id,
+                tradable: false,
+              });
             }
           }
         });
@@ -191,11 +222,16 @@ describe('order book (property-based)', () => {
     fc.assert(
       fc.property(opsArb, opsArb, (before, after) => {
         const original = new OrderBook();
-        before.forEach((op, i) => (op.kind === 'place' ? original.place({ ...op.order, id: `a${i}` }) : original.cancel(`a${op.pick}`)));
+        before.forEach((op, i) =>
+          op.kind === 'place' ? original.place({ ...op.order, id: `a${i}` }) : original.cancel(`a${op.pick}`),
+        );
         const restored = OrderBook.fromSnapshot(JSON.parse(JSON.stringify(original.toSnapshot())));
         expect(restored.depth(100)).toEqual(original.depth(100));
         after.forEach((op, i) => {
-          if (op.kind === 'place') expect(restored.place({ ...op.order, id: `b${i}` })).toEqual(original.place({ ...op.order, id: `b${i}` }));
+          if (op.kind === 'place')
+            expect(restored.place({ ...op.order, id: `b${i}` })).toEqual(
+              original.place({ ...op.order, id: `b${i}` }),
+            );
           else expect(restored.cancel(`a${op.pick}`)).toBe(original.cancel(`a${op.pick}`));
         });
       }),
@@ -209,11 +245,16 @@ describe('order book (property-based)', () => {
         run(ops, (book, result, input) => {
           if (typeof result === 'number' || !input) return;
           const filled = result.fills.reduce((s, f) => s + f.quantity, 0);
-          if (input.tif === 'FOK') expect(filled === input.quantity || (filled === 0 && result.reason === 'FOK_UNFILLABLE')).toBe(true);
+          if (input.tif === 'FOK')
+            expect(filled === input.quantity || (filled === 0 && result.reason === 'FOK_UNFILLABLE')).toBe(
+              true,
+            );
           if (input.tif !== 'GTC') expect(book.has(input.id)).toBe(false);
           for (const f of result.fills) {
             expect(f.buyer).not.toBe(f.seller);
-            expect(f.price).toBe(input.side === 'bid' ? Math.min(f.price, input.price) : Math.max(f.price, input.price));
+            expect(f.price).toBe(
+              input.side === 'bid' ? Math.min(f.price, input.price) : Math.max(f.price, input.price),
+            );
           }
         });
       }),
@@ -223,8 +264,27 @@ describe('order book (property-based)', () => {
 });
 
 describe('order book (examples)', () => {
-  const ask = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({ id, side: 'ask', owner: 'prov', price, quantity, hours: 8, nodeId: 'n1', tif: 'GTC', ...extra });
-  const bid = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({ id, side: 'bid', owner: 'buyer', price, quantity, hours: 4, tif: 'GTC', ...extra });
+  const ask = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({
+    id,
+    side: 'ask',
+    owner: 'prov',
+    price,
+    quantity,
+    hours: 8,
+    nodeId: 'n1',
+    tif: 'GTC',
+    ...extra,
+  });
+  const bid = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({
+    id,
+    side: 'bid',
+    owner: 'buyer',
+    price,
+    quantity,
+    hours: 4,
+    tif: 'GTC',
+    ...extra,
+  });
 
   it('fills the best price first, then the earlier order at a price, at the maker price', () => {
     const book = new OrderBook();
@@ -232,7 +292,11 @@ describe('order book (examples)', () => {
     book.place(ask('a2', 100, 2));
     book.place(ask('a3', 100, 2));
     const result = book.place(bid('b1', 120, 5));
-    expect(result.fills.map((f) => [f.askId, f.price, f.quantity])).toEqual([['a2', 100, 2], ['a3', 100, 2], ['a1', 110, 1]]);
+    expect(result.fills.map((f) => [f.askId, f.price, f.quantity])).toEqual([
+      ['a2', 100, 2],
+      ['a3', 100, 2],
+      ['a1', 110, 1],
+    ]);
     expect(book.depth()).toEqual({ bids: [], asks: [{ price: 110, quantity: 1, orders: 1 }] });
   });
 
@@ -257,7 +321,12 @@ describe('order book (examples)', () => {
   it('cancels an incoming order that meets its own owner (self-trade prevention)', () => {
     const book = new OrderBook();
     book.place(ask('mine', 100, 2, { owner: 'same' }));
-    expect(book.place(bid('b', 100, 2, { owner: 'same' }))).toEqual({ fills: [], resting: 0, cancelled: 2, reason: 'SELF_TRADE' });
+    expect(book.place(bid('b', 100, 2, { owner: 'same' }))).toEqual({
+      fills: [],
+      resting: 0,
+      cancelled: 2,
+      reason: 'SELF_TRADE',
+    });
   });
 
   it('cancels a resting order and nothing else', () => {
@@ -265,6 +334,40 @@ describe('order book (examples)', () => {
     book.place(ask('a', 100, 3));
     expect(book.cancel('a')).toBe(3);
     expect(book.cancel('a')).toBe(0);
-    expect(book.place(bid('b', 100, 1, { tif: 'IOC' }))).toEqual({ fills: [], resting: 0, cancelled: 1, reason: 'IOC_REMAINDER' });
+    expect(book.place(bid('b', 100, 1, { tif: 'IOC' }))).toEqual({
+      fills: [],
+      resting: 0,
+      cancelled: 1,
+      reason: 'IOC_REMAINDER',
+    });
+  });
+
+  it("applies recorded facts without matching: rest enters an order whole, fill takes a trade's GPUs", () => {
+    const book = new OrderBook();
+    book.place(ask('a1', 100, 3));
+    book.place(ask('a2', 100, 2));
+    // A crossing bid rests whole: nothing is matched until its trades are applied.
+    book.rest(bid('b1', 120, 4));
+    expect(book.remaining('b1')).toBe(4);
+    expect(book.remaining('a1')).toBe(3);
+    expect(book.fill('b1', 3)).toBe(3);
+    expect(book.fill('a1', 3)).toBe(3);
+    expect(book.has('a1')).toBe(false);
+    expect(book.fill('b1', 1)).toBe(1);
+    expect(book.fill('a2', 1)).toBe(1);
+    expect(book.has('b1')).toBe(false);
+    expect(book.fill('b1', 1)).toBe(0);
+    expect(book.depth()).toEqual({ bids: [], asks: [{ price: 100, quantity: 1, orders: 1 }] });
+    // A filled order leaves the book; the others keep their time priority.
+    book.rest(ask('a3', 100, 2));
+    book.rest(ask('a4', 100, 2));
+    book.fill('a4', 2);
+    expect(book.toSnapshot().orders.map((o) => o.id)).toEqual(['a2', 'a3']);
+    expect(book.place(bid('b2', 100, 3)).fills.map((f) => [f.askId, f.quantity])).toEqual([
+      ['a2', 1],
+      ['a3', 2],
+    ]);
+    expect(() => book.rest(ask('a2', 100, 1))).not.toThrow();
+    expect(() => book.rest(ask('a2', 100, 1))).toThrow('already in the book');
   });
 });

@@ -114,10 +114,11 @@ class BookSide {
     level.orders.push(order);
   }
 
-  /** Drops done orders at the front of a level, and the level itself once it is empty. */
+  /** Drops done orders at both ends of a level, and the level itself once it is empty. */
   tidy(level: Level): void {
     const orders = level.orders;
     while (level.head < orders.length && orders[level.head]!.remaining === 0) level.head++;
+    while (orders.length > level.head && orders[orders.length - 1]!.remaining === 0) orders.pop();
     if (level.head === orders.length) {
       this.levels.delete(level.price);
       const at = this.prices.indexOf(level.price);
@@ -152,7 +153,13 @@ class BookSide {
  * The GPUs one fill takes: as many as both have, but at least `min` from the node, never leaving
  * the bid with fewer than `min` still to fill; 0 when no such fill exists.
  */
-export function fillSize(bidHours: number, min: number, askHours: number, bidRemaining: number, askRemaining: number): number {
+export function fillSize(
+  bidHours: number,
+  min: number,
+  askHours: number,
+  bidRemaining: number,
+  askRemaining: number,
+): number {
   if (askHours < bidHours) return 0;
   let size = Math.min(bidRemaining, askRemaining);
   const left = bidRemaining - size;
@@ -163,7 +170,17 @@ export function fillSize(bidHours: number, min: number, askHours: number, bidRem
 /** A book as plain JSON (for snapshots): resting orders in time priority, and the sequence. */
 export interface OrderBookSnapshot {
   seq: number;
-  orders: Array<{ id: string; side: Side; owner: string; price: number; remaining: number; hours: number; nodeId: string; minGpusPerNode: number; seq: number }>;
+  orders: Array<{
+    id: string;
+    side: Side;
+    owner: string;
+    price: number;
+    remaining: number;
+    hours: number;
+    nodeId: string;
+    minGpusPerNode: number;
+    seq: number;
+  }>;
 }
 
 export class OrderBook {
@@ -232,7 +249,8 @@ export class OrderBook {
     };
     if (input.tif === 'FOK') {
       const fillable = this.walk(taker, false).fills.reduce((sum, f) => sum + f.quantity, 0);
-      if (fillable < input.quantity) return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+      if (fillable < input.quantity)
+        return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
     }
     const { fills, selfTrade, left } = this.walk(taker, apply);
     if (left === 0) return { fills, resting: 0, cancelled: 0 };
@@ -245,6 +263,46 @@ export class OrderBook {
       this.byId.set(taker.id, taker);
     }
     return { fills, resting: left, cancelled: 0 };
+  }
+
+  /**
+   * Enters an order with all its quantity, without matching: the first half of applying a
+   * recorded decision (an order accepted). Its trades then `fill` it and its makers, and what it
+   * will not trade is cancelled, so the book ends as `place` would have left it.
+   */
+  rest(input: OrderInput): void {
+    if (this.byId.has(input.id)) throw new Error(`order ${input.id} is already in the book`);
+    const order: Resting = {
+      id: input.id,
+      side: input.side,
+      owner: input.owner,
+      price: input.price,
+      remaining: input.quantity,
+      hours: input.hours,
+      nodeId: input.nodeId ?? '',
+      minGpusPerNode: Math.min(input.quantity, Math.max(1, input.minGpusPerNode ?? 1)),
+      seq: ++this.seq,
+    };
+    (order.side === 'bid' ? this.bids : this.asks).add(order);
+    this.byId.set(order.id, order);
+  }
+
+  /**
+   * Takes a recorded trade's GPUs from a resting order; an order filled completely leaves the
+   * book. Returns the GPUs taken (never more than rest, 0 for an order not in the book).
+   */
+  fill(id: string, quantity: number): number {
+    const order = this.byId.get(id);
+    if (!order) return 0;
+    const taken = Math.min(quantity, order.remaining);
+    order.remaining -= taken;
+    if (order.remaining === 0) {
+      this.byId.delete(id);
+      const side = order.side === 'bid' ? this.bids : this.asks;
+      const level = side.levels.get(order.price);
+      if (level) side.tidy(level);
+    }
+    return taken;
   }
 
   /** Cancels what is left of a resting order; returns the GPUs cancelled (0 if none rested). */
@@ -306,7 +364,10 @@ export class OrderBook {
         }
         const bid = taker.side === 'bid' ? taker : maker;
         const ask = taker.side === 'bid' ? maker : taker;
-        const size = taker.side === 'bid' ? OrderBook.fillSize(bid, ask, left, makerLeft) : OrderBook.fillSize(bid, ask, makerLeft, left);
+        const size =
+          taker.side === 'bid'
+            ? OrderBook.fillSize(bid, ask, left, makerLeft)
+            : OrderBook.fillSize(bid, ask, makerLeft, left);
         if (size === 0) continue;
         left -= size;
         if (used) {
@@ -315,7 +376,17 @@ export class OrderBook {
           maker.remaining -= size;
           if (maker.remaining === 0) this.byId.delete(maker.id);
         }
-        fills.push({ bidId: bid.id, askId: ask.id, buyer: bid.owner, seller: ask.owner, nodeId: ask.nodeId, price: maker.price, quantity: size, hours: bid.hours, maker: maker.side });
+        fills.push({
+          bidId: bid.id,
+          askId: ask.id,
+          buyer: bid.owner,
+          seller: ask.owner,
+          nodeId: ask.nodeId,
+          price: maker.price,
+          quantity: size,
+          hours: bid.hours,
+          maker: maker.side,
+        });
       }
       if (!apply) {
         p++;

@@ -16,6 +16,7 @@ import {
   reject,
 } from '@gpux/eventsourcing/domain';
 import { accruedCharge } from '../leases/billing';
+import { alreadyCredited, CreditedCharges, withCredit } from './earnings-credits';
 
 export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
 type AccountEventName = OwnEventName<typeof SettlementEvents>;
@@ -43,6 +44,8 @@ export interface AccountState {
   leases?: Record<string, LeaseEscrow>;
   /** API keys by id: their digest (to revoke by) and whether they are revoked. */
   apiKeys?: Record<string, { keyHash: string; roles: ApiKeyRole[]; revoked: boolean }>;
+  /** The lease charges credited to this account (earnings, fees): each is credited once. */
+  credited?: CreditedCharges;
 }
 
 export const ACCOUNT_COMMANDS = typesOf(SettlementCommands);
@@ -215,6 +218,9 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
 
       case 'settlement.CreditEarnings':
+        // A charge credited already (its process manager replayed it): nothing to do, and nothing
+        // wrong either, so accepted with no events rather than rejected.
+        if (alreadyCredited(state.credited, command.data)) return accept();
         // Earnings are money already taken from a buyer: they are never refused.
         return accept({ type: 'settlement.EarningsCredited', data: command.data });
 
@@ -292,7 +298,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
               owner:
                 event.data.accountId === PLATFORM_ACCOUNT_ID ? 'GPU Exchange platform' : event.data.accountId,
             };
-        return { ...state, ...opened, balance: state.balance + event.data.amount };
+        return {
+          ...state,
+          ...opened,
+          balance: state.balance + event.data.amount,
+          credited: withCredit(state.credited, event.data),
+        };
       }
       case 'settlement.ApiKeyIssued':
         return {

@@ -11,8 +11,32 @@ export const leaseEarnings: ProcessManager = {
     if (event.type !== 'settlement.LeaseCharged') return [];
     const c = event.data as LeaseCharged;
     const out: EmittedCommand[] = [];
-    if (c.amount > 0) out.push({ type: 'settlement.CreditEarnings', subject: c.providerId, data: { accountId: c.providerId, amount: c.amount, leaseId: c.leaseId, kind: 'lease' } });
-    if (c.fee > 0) out.push({ type: 'settlement.CreditEarnings', subject: PLATFORM_ACCOUNT_ID, data: { accountId: PLATFORM_ACCOUNT_ID, amount: c.fee, leaseId: c.leaseId, kind: 'fee' } });
+    // Each credit names its charge (the lease's running total), so an account credits it once
+    // however often this is replayed.
+    if (c.amount > 0)
+      out.push({
+        type: 'settlement.CreditEarnings',
+        subject: c.providerId,
+        data: {
+          accountId: c.providerId,
+          amount: c.amount,
+          leaseId: c.leaseId,
+          kind: 'lease',
+          through: c.chargedValue,
+        },
+      });
+    if (c.fee > 0)
+      out.push({
+        type: 'settlement.CreditEarnings',
+        subject: PLATFORM_ACCOUNT_ID,
+        data: {
+          accountId: PLATFORM_ACCOUNT_ID,
+          amount: c.fee,
+          leaseId: c.leaseId,
+          kind: 'fee',
+          through: c.chargedFee,
+        },
+      });
     return out;
   },
 };

@@ -11,11 +11,27 @@ const START = Date.parse('2026-06-01T00:00:00.000Z');
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(START + ms);
 const opened: AccountEvent = { type: 'settlement.AccountOpened', data: { accountId: 'buyer', owner: 'Ada' } };
-const deposited: AccountEvent = { type: 'settlement.FundsDeposited', data: { accountId: 'buyer', amount: 100_000_000, reference: null } };
-const held: AccountEvent = { type: 'settlement.FundsHeld', data: { accountId: 'buyer', holdId: 'b1', amount: 50_000_000 } };
+const deposited: AccountEvent = {
+  type: 'settlement.FundsDeposited',
+  data: { accountId: 'buyer', amount: 100_000_000, reference: null },
+};
+const held: AccountEvent = {
+  type: 'settlement.FundsHeld',
+  data: { accountId: 'buyer', holdId: 'b1', amount: 50_000_000 },
+};
 const lease = {
-  accountId: 'buyer', leaseId: 't1', holdId: 'b1', providerId: 'prov', marketId: 'H100', nodeId: 'n1', gpus: 2, price: 1_000_001,
-  value: 20_000_020, fee: 500_001, start: at(0).toISOString(), end: at(10 * HOUR).toISOString(),
+  accountId: 'buyer',
+  leaseId: 't1',
+  holdId: 'b1',
+  providerId: 'prov',
+  marketId: 'H100',
+  nodeId: 'n1',
+  gpus: 2,
+  price: 1_000_001,
+  value: 20_000_020,
+  fee: 500_001,
+  start: at(0).toISOString(),
+  end: at(10 * HOUR).toISOString(),
 };
 const leaseOpened: AccountEvent = { type: 'settlement.LeaseOpened', data: lease };
 const account = scenario(accountDecider);
@@ -23,61 +39,135 @@ const meter = { type: 'settlement.MeterLease' as const, data: { accountId: 'buye
 
 describe('lease billing', () => {
   it('moves a trade from the bid hold into the lease escrow, and refuses more than the hold', () => {
-    expect(account.given(opened, deposited, held).when({ type: 'settlement.OpenLease', data: lease })).toEqual({ kind: 'accepted', events: [leaseOpened] });
-    expect(account.given(opened, deposited, held).when({ type: 'settlement.OpenLease', data: { ...lease, value: 50_000_000 } })).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS' });
-    expect(account.given(opened, deposited, held, leaseOpened).state.held).toEqual({ b1: 50_000_000 - 20_000_020 - 500_001 });
+    expect(
+      account.given(opened, deposited, held).when({ type: 'settlement.OpenLease', data: lease }),
+    ).toEqual({ kind: 'accepted', events: [leaseOpened] });
+    expect(
+      account
+        .given(opened, deposited, held)
+        .when({ type: 'settlement.OpenLease', data: { ...lease, value: 50_000_000 } }),
+    ).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS' });
+    expect(account.given(opened, deposited, held, leaseOpened).state.held).toEqual({
+      b1: 50_000_000 - 20_000_020 - 500_001,
+    });
   });
 
   it('charges as the lease runs, rounding down, and exactly the whole value and fee by its end', () => {
     const half = account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(5 * HOUR) });
     expect(half).toEqual({
       kind: 'accepted',
-      events: [{ type: 'settlement.LeaseCharged', data: { accountId: 'buyer', leaseId: 't1', providerId: 'prov', amount: 10_000_010, fee: 250_000, chargedValue: 10_000_010, chargedFee: 250_000, final: false } }],
+      events: [
+        {
+          type: 'settlement.LeaseCharged',
+          data: {
+            accountId: 'buyer',
+            leaseId: 't1',
+            providerId: 'prov',
+            amount: 10_000_010,
+            fee: 250_000,
+            chargedValue: 10_000_010,
+            chargedFee: 250_000,
+            final: false,
+          },
+        },
+      ],
     });
     const charged = half.kind === 'accepted' ? half.events : [];
-    const end = account.given(opened, deposited, held, leaseOpened, ...charged).when(meter, { now: at(11 * HOUR) });
-    expect(end).toMatchObject({ kind: 'accepted', events: [{ data: { amount: 10_000_010, fee: 250_001, chargedValue: 20_000_020, chargedFee: 500_001, final: true } }] });
+    const end = account
+      .given(opened, deposited, held, leaseOpened, ...charged)
+      .when(meter, { now: at(11 * HOUR) });
+    expect(end).toMatchObject({
+      kind: 'accepted',
+      events: [
+        {
+          data: {
+            amount: 10_000_010,
+            fee: 250_001,
+            chargedValue: 20_000_020,
+            chargedFee: 500_001,
+            final: true,
+          },
+        },
+      ],
+    });
     const done = end.kind === 'accepted' ? end.events : [];
-    expect(account.given(opened, deposited, held, leaseOpened, ...charged, ...done).when(meter, { now: at(12 * HOUR) })).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+    expect(
+      account
+        .given(opened, deposited, held, leaseOpened, ...charged, ...done)
+        .when(meter, { now: at(12 * HOUR) }),
+    ).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
   });
 
   it('says when nothing is due yet instead of charging zero', () => {
-    expect(account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(0) })).toMatchObject({ kind: 'rejected', field: 'leaseId' });
+    expect(account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(0) })).toMatchObject({
+      kind: 'rejected',
+      field: 'leaseId',
+    });
   });
 
   it('ends a lease early: charges what was delivered and credits the buyer the rest', () => {
-    const d = account.given(opened, deposited, held, leaseOpened).when({ type: 'settlement.EndLeaseEarly', data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST' } }, { now: at(2 * HOUR) });
+    const d = account.given(opened, deposited, held, leaseOpened).when(
+      {
+        type: 'settlement.EndLeaseEarly',
+        data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST' },
+      },
+      { now: at(2 * HOUR) },
+    );
     expect(d).toMatchObject({
       kind: 'accepted',
       events: [
         { type: 'settlement.LeaseCharged', data: { amount: 4_000_004, fee: 100_000, final: false } },
-        { type: 'settlement.SlaCredited', data: { amount: 20_000_020 + 500_001 - 4_000_004 - 100_000, reason: 'NODE_LOST' } },
+        {
+          type: 'settlement.SlaCredited',
+          data: { amount: 20_000_020 + 500_001 - 4_000_004 - 100_000, reason: 'NODE_LOST' },
+        },
       ],
     });
   });
 
   it('accrues exactly: charges at any times sum to the whole value, never more', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 1, max: 10 ** 9 }), fc.array(fc.nat(), { maxLength: 20 }), (total, duration, times) => {
-        let charged = 0;
-        for (const t of [...times.map((x) => x % (duration * 2)), duration].sort((a, b) => a - b)) {
-          const due = accrued(total, 0, duration, t);
-          expect(due).toBeGreaterThanOrEqual(charged);
-          charged = due;
-        }
-        expect(charged).toBe(total);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 10 ** 9 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (total, duration, times) => {
+          let charged = 0;
+          for (const t of [...times.map((x) => x % (duration * 2)), duration].sort((a, b) => a - b)) {
+            const due = accrued(total, 0, duration, t);
+            expect(due).toBeGreaterThanOrEqual(charged);
+            charged = due;
+          }
+          expect(charged).toBe(total);
+        },
+      ),
     );
   });
 });
 
 describe('the double-entry ledger', () => {
-  const envelope = (e: AccountEvent, i: number): Envelope => ({ id: `e${i}`, type: e.type, source: 'settlement', subject: e.data.accountId, time: at(0).toISOString(), schemaVersion: 1, correlationId: 'c', causationId: 'c', data: e.data });
+  const envelope = (e: AccountEvent, i: number): Envelope => ({
+    id: `e${i}`,
+    type: e.type,
+    source: 'settlement',
+    subject: e.data.accountId,
+    time: at(0).toISOString(),
+    schemaVersion: 1,
+    correlationId: 'c',
+    causationId: 'c',
+    data: e.data,
+  });
 
   it('balances every posting, and keeps Σ accounts + clearing = deposits − withdrawals through a lease', () => {
     const buyer = account.given(opened, deposited, held, leaseOpened);
     const charge = buyer.when(meter, { now: at(3 * HOUR) });
-    const events: AccountEvent[] = [opened, deposited, held, leaseOpened, ...(charge.kind === 'accepted' ? charge.events : [])];
+    const events: AccountEvent[] = [
+      opened,
+      deposited,
+      held,
+      leaseOpened,
+      ...(charge.kind === 'accepted' ? charge.events : []),
+    ];
     const envelopes = events.map(envelope);
     // The earnings process manager turns the charge into credits for the provider and the platform.
     for (const cmd of leaseEarnings.react(envelopes[envelopes.length - 1]!)) {
@@ -91,12 +181,67 @@ describe('the double-entry ledger', () => {
       if (m) expect(balances(m)).toBe(true);
       applyOps(model, projection.apply(e));
     }
-    const field = (key: string, f: string) => Number((model.get(key) as Map<string, string> | undefined)?.get(f) ?? 0);
-    const sum = ['buyer', 'prov', 'platform'].reduce((s, a) => s + field(rm.account(a), 'balance') + field(rm.account(a), 'held') + field(rm.account(a), 'escrow'), 0);
+    const field = (key: string, f: string) =>
+      Number((model.get(key) as Map<string, string> | undefined)?.get(f) ?? 0);
+    const sum = ['buyer', 'prov', 'platform'].reduce(
+      (s, a) =>
+        s + field(rm.account(a), 'balance') + field(rm.account(a), 'held') + field(rm.account(a), 'escrow'),
+      0,
+    );
     const totals = rm.totals;
     expect(field(totals, 'clearing')).toBe(0);
     expect(sum + field(totals, 'clearing')).toBe(field(totals, 'deposits') - field(totals, 'withdrawals'));
     expect(field(rm.account('prov'), 'earned')).toBe(6_000_006);
     expect(field(rm.account('platform'), 'balance')).toBe(150_000);
+  });
+
+  it('credits a charge once however often its credits are replayed, and the ledger still balances', () => {
+    const buyer = account.given(opened, deposited, held, leaseOpened);
+    const first = buyer.when(meter, { now: at(3 * HOUR) });
+    if (first.kind !== 'accepted') throw new Error('expected a charge');
+    const second = account
+      .given(opened, deposited, held, leaseOpened, ...first.events)
+      .when(meter, { now: at(5 * HOUR) });
+    if (second.kind !== 'accepted') throw new Error('expected a second charge');
+    const events: AccountEvent[] = [opened, deposited, held, leaseOpened, ...first.events, ...second.events];
+    const envelopes = events.map(envelope);
+    const charges = envelopes.slice(4);
+    // The process manager's offsets reset to the earliest after the idempotency window: every charge
+    // is credited again (the first one a third time), each command with a new id.
+    const accounts = new Map<string, ReturnType<typeof account.given>['state']>();
+    for (const charge of [...charges, charges[0]!, ...charges]) {
+      for (const cmd of leaseEarnings.react(charge)) {
+        const state = accounts.get(cmd.subject) ?? accountDecider.initialState;
+        const credit = accountDecider.decide(cmd as never, state, { now: at(5 * HOUR) });
+        if (credit.kind !== 'accepted') throw new Error('earnings are never refused');
+        accounts.set(cmd.subject, credit.events.reduce(accountDecider.evolve, state));
+        envelopes.push(...credit.events.map((e, i) => envelope(e, 100 + envelopes.length + i)));
+      }
+    }
+    expect(envelopes.filter((e) => e.type === 'settlement.EarningsCredited')).toHaveLength(4);
+    const projection = accountsProjection('settlement.events');
+    const model: Model = new Map();
+    for (const e of envelopes) {
+      const m = movementOf(e);
+      if (m) expect(balances(m)).toBe(true);
+      applyOps(model, projection.apply(e));
+    }
+    const field = (key: string, f: string) =>
+      Number((model.get(key) as Map<string, string> | undefined)?.get(f) ?? 0);
+    const sum = ['buyer', 'prov', 'platform'].reduce(
+      (s, a) =>
+        s + field(rm.account(a), 'balance') + field(rm.account(a), 'held') + field(rm.account(a), 'escrow'),
+      0,
+    );
+    const charged = charges.reduce((s, c) => s + (c.data as { amount: number }).amount, 0);
+    const fees = charges.reduce((s, c) => s + (c.data as { fee: number }).fee, 0);
+    expect(field(rm.totals, 'clearing')).toBe(0);
+    expect(sum + field(rm.totals, 'clearing')).toBe(
+      field(rm.totals, 'deposits') - field(rm.totals, 'withdrawals'),
+    );
+    expect(field(rm.account('prov'), 'balance')).toBe(charged);
+    expect(accounts.get('prov')?.balance).toBe(charged);
+    expect(field(rm.account('platform'), 'balance')).toBe(fees);
+    expect(charged).toBe(10_000_010);
   });
 });
