@@ -16,7 +16,17 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { certifyHonestly, CHEATERS, CredentialRefusedError, GatewayClient, GpuContext, keepAlive, MODEST_CLAIM_TFLOPS, openGpu, Outcome } from './support/cheaters';
+import {
+  certifyHonestly,
+  CHEATERS,
+  CredentialRefusedError,
+  GatewayClient,
+  GpuContext,
+  keepAlive,
+  MODEST_CLAIM_TFLOPS,
+  openGpu,
+  Outcome,
+} from './support/cheaters';
 import { Marketplace } from './support/marketplace';
 
 const ROOT = resolve(__dirname, '../..');
@@ -39,7 +49,8 @@ const CONFIG = {
   CERT_TARGET_SECONDS: '0.5',
   SPOT_TARGET_SECONDS: '0.2',
 };
-const REFUSED = 'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
+const REFUSED =
+  'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
 
 const usd = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 const micros = (amount: string) => {
@@ -47,7 +58,12 @@ const micros = (amount: string) => {
   return Number(whole) * 1e6 + Number(frac.padEnd(6, '0'));
 };
 
-async function eventually<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -93,7 +109,18 @@ class Worker {
   }
 
   waitFor(predicate: (e: WorkerEvent) => boolean, what: string, timeoutMs = 60_000): Promise<WorkerEvent> {
-    return eventually(async () => this.find(predicate) ?? (this.child.exitCode !== null ? Promise.reject(new Error(`the worker exited (${this.child.exitCode}) before ${what}: ${this.stderr}`)) : undefined), what, timeoutMs, 50);
+    return eventually(
+      async () =>
+        this.find(predicate) ??
+        (this.child.exitCode !== null
+          ? Promise.reject(
+              new Error(`the worker exited (${this.child.exitCode}) before ${what}: ${this.stderr}`),
+            )
+          : undefined),
+      what,
+      timeoutMs,
+      50,
+    );
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -111,17 +138,31 @@ describe('certification through the gateway, on the real GPU adapter', () => {
   const workerEnv = () => ({ GPUX_AUTOTUNE_CACHE: join(dir, 'autotune.json') });
 
   const register = async (nodeId: string, gpus = 1) =>
-    (await m.ok<{ registerNode: { node: { id: string; status: string }; credential: string } }>(
-      `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id status } credential } }`,
-      { i: { marketId: 'lvp', gpuModel: 'L4', gpus, region: 'local', nodeId } },
-      provider,
-    )).registerNode;
+    (
+      await m.ok<{ registerNode: { node: { id: string; status: string }; credential: string } }>(
+        `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id status } credential } }`,
+        { i: { marketId: 'lvp', gpuModel: 'L4', gpus, region: 'local', nodeId } },
+        provider,
+      )
+    ).registerNode;
   const node = async (id: string) =>
-    (await m.ok<{ node: { status: string; tflopsPerGpu: number | null; certifiedBy: string | null; suspendedReason: string | null; online: boolean; lastHeartbeatAt: string | null; certifications: Record<string, unknown>[] } }>(
-      `query($id: ID!) { node(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications } }`,
-      { id },
-      provider,
-    )).node;
+    (
+      await m.ok<{
+        node: {
+          status: string;
+          tflopsPerGpu: number | null;
+          certifiedBy: string | null;
+          suspendedReason: string | null;
+          online: boolean;
+          lastHeartbeatAt: string | null;
+          certifications: Record<string, unknown>[];
+        };
+      }>(
+        `query($id: ID!) { node(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications } }`,
+        { id },
+        provider,
+      )
+    ).node;
   const ask = (nodeId: string, price: string, gpus = 1) =>
     m.gql<{ placeOrder: { id: string; status: string } }>(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`,
@@ -158,7 +199,9 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     dir = await mkdtemp(join(tmpdir(), 'gpux-certification-'));
     [m, gpu] = await Promise.all([Marketplace.start(CONFIG), openGpu()]);
     // lavapipe delivers a few hundredths of a TFLOP/s, less on the verifier's clock at n=512.
-    await m.ok(`mutation { openMarket(input: { marketId: "lvp", gpuClass: "L4", minTflopsPerGpu: 0.00001, tickSize: "0.01", feeRateBps: 250 }) { id } }`);
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "lvp", gpuClass: "L4", minTflopsPerGpu: 0.00001, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
     provider = await m.account('prov', ['provider']);
     buyer = await m.account('buyer', ['buyer'], usd(BUYER_DEPOSIT));
   }, 240_000);
@@ -173,12 +216,32 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const { node: registered, credential } = await register('honest');
     expect(registered.status).toBe('UNCERTIFIED');
     const started = Date.now();
-    const worker = new Worker(['--once', '--json', '--gateway', m.url, '--credential-file', await credentialFile('honest', credential)], workerEnv());
+    const worker = new Worker(
+      [
+        '--once',
+        '--json',
+        '--gateway',
+        m.url,
+        '--credential-file',
+        await credentialFile('honest', credential),
+      ],
+      workerEnv(),
+    );
     const { code } = await worker.exited;
     const took = Date.now() - started;
-    expect({ code, stderr: worker.stderr.split('\n').filter((l) => !/^gpu-worker: \[autotune\]|^Warning:/.test(l) && l).join('\n') }).toEqual({ code: 0, stderr: '' });
-    expect(worker.find((e) => e.event === 'adapter')).toMatchObject({ adapter: { description: expect.any(String) } });
-    expect(worker.find((e) => e.event === 'kernel')).toMatchObject({ variant: expect.stringMatching(/^f32-/) });
+    expect({
+      code,
+      stderr: worker.stderr
+        .split('\n')
+        .filter((l) => !/^gpu-worker: \[autotune\]|^Warning:/.test(l) && l)
+        .join('\n'),
+    }).toEqual({ code: 0, stderr: '' });
+    expect(worker.find((e) => e.event === 'adapter')).toMatchObject({
+      adapter: { description: expect.any(String) },
+    });
+    expect(worker.find((e) => e.event === 'kernel')).toMatchObject({
+      variant: expect.stringMatching(/^f32-/),
+    });
     const claim = worker.find((e) => e.event === 'claim')!;
     expect(claim).toMatchObject({ source: 'measured', size: 512, safetyFactor: 0.5 });
     const verdict = worker.find((e) => e.event === 'verdict')!;
@@ -190,45 +253,79 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const n = await node('honest');
     expect(n).toMatchObject({ status: 'CERTIFIED', certifiedBy: 'challenge', tflopsPerGpu: measured });
     // The certificate on the node's record: measured by the challenge, graded against the L4's peak.
-    expect(n.certifications[0]).toMatchObject({ method: 'challenge', tflopsPerGpu: { f32: measured }, tier: expect.any(String), efficiency: expect.any(Number) });
-    process.stderr.write(`(a) honest worker: certified at ${measured.toPrecision(3)} TFLOP/s (claimed ${(claim['claimTflops'] as number).toPrecision(3)}; GPU alone ${(claim['measuredTflops'] as number).toPrecision(3)}) in ${took} ms\n`);
+    expect(n.certifications[0]).toMatchObject({
+      method: 'challenge',
+      tflopsPerGpu: { f32: measured },
+      tier: expect.any(String),
+      efficiency: expect.any(Number),
+    });
+    process.stderr.write(
+      `(a) honest worker: certified at ${measured.toPrecision(3)} TFLOP/s (claimed ${(claim['claimTflops'] as number).toPrecision(3)}; GPU alone ${(claim['measuredTflops'] as number).toPrecision(3)}) in ${took} ms\n`,
+    );
     const order = await eventually(async () => {
       const r = await ask('honest', '1.00');
       return r.errors?.[0]?.extensions?.code === 'TIMEOUT' ? undefined : r;
     }, 'the market to know the certification');
     expect(order.data?.placeOrder.status).toBe('OPEN');
-    await m.ok(`mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`, { o: order.data!.placeOrder.id }, provider);
+    await m.ok(
+      `mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`,
+      { o: order.data!.placeOrder.id },
+      provider,
+    );
   }, 180_000);
 
-  it.each(CHEATERS.map((c, i) => [c.name, i] as const))('(b) a worker that %s is caught, and its node cannot sell', async (_name, index) => {
-    const cheater = CHEATERS[index]!;
-    const nodeId = `cheater-${index}`;
-    const { credential } = await register(nodeId);
-    const client = new GatewayClient(m.url, credential);
-    const session = await keepAlive(client, `cheater ${index}`, HEARTBEAT_INTERVAL_MS);
-    try {
-      const outcomes: Outcome[] = await cheater.run(client, gpu);
-      expect(outcomes.map((o) => ({ ok: o.ok, reason: o.reason }))).toEqual(cheater.expected.map((reason) => ({ ok: false, reason })));
-      for (const o of outcomes.filter((x) => x.stage === 'answer')) expect(o.status).toBe('UNCERTIFIED');
-      const n = await node(nodeId);
-      expect(n).toMatchObject({ status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedBy: null, online: true });
-      // Every failure is on the node's record with its reason.
-      const recorded = n.certifications.filter((c) => c['ok'] === false).map((c) => c['reason']);
-      for (const reason of cheater.expected) expect(recorded).toContain(reason);
-      const refused = await ask(nodeId, '1.00');
-      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED', field: 'nodeId' });
-      process.stderr.write(`(b) ${cheater.name}: ${outcomes.map((o) => `${o.reason} at ${o.stage}`).join(', ')}\n`);
-    } finally {
-      session.stop();
-    }
-  }, 120_000);
+  it.each(CHEATERS.map((c, i) => [c.name, i] as const))(
+    '(b) a worker that %s is caught, and its node cannot sell',
+    async (_name, index) => {
+      const cheater = CHEATERS[index]!;
+      const nodeId = `cheater-${index}`;
+      const { credential } = await register(nodeId);
+      const client = new GatewayClient(m.url, credential);
+      const session = await keepAlive(client, `cheater ${index}`, HEARTBEAT_INTERVAL_MS);
+      try {
+        const outcomes: Outcome[] = await cheater.run(client, gpu);
+        expect(outcomes.map((o) => ({ ok: o.ok, reason: o.reason }))).toEqual(
+          cheater.expected.map((reason) => ({ ok: false, reason })),
+        );
+        for (const o of outcomes.filter((x) => x.stage === 'answer')) expect(o.status).toBe('UNCERTIFIED');
+        const n = await node(nodeId);
+        expect(n).toMatchObject({
+          status: 'UNCERTIFIED',
+          tflopsPerGpu: null,
+          certifiedBy: null,
+          online: true,
+        });
+        // Every failure is on the node's record with its reason.
+        const recorded = n.certifications.filter((c) => c['ok'] === false).map((c) => c['reason']);
+        for (const reason of cheater.expected) expect(recorded).toContain(reason);
+        const refused = await ask(nodeId, '1.00');
+        expect(refused.errors?.[0]?.extensions).toMatchObject({
+          code: 'NODE_NOT_CERTIFIED',
+          field: 'nodeId',
+        });
+        process.stderr.write(
+          `(b) ${cheater.name}: ${outcomes.map((o) => `${o.reason} at ${o.stage}`).join(', ')}\n`,
+        );
+      } finally {
+        session.stop();
+      }
+    },
+    120_000,
+  );
 
   it('(b) a forged credential and a revoked one are refused: the worker says so in one line and exits 3', async () => {
     const forged = `gpxn_${'forged0123456789'.repeat(2)}`;
-    await expect(new GatewayClient(m.url, forged).joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
-    const forgedRun = new Worker(['--once', '--gateway', m.url], { ...workerEnv(), GPUX_NODE_CREDENTIAL: forged });
+    await expect(new GatewayClient(m.url, forged).joinSession()).rejects.toBeInstanceOf(
+      CredentialRefusedError,
+    );
+    const forgedRun = new Worker(['--once', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: forged,
+    });
     expect((await forgedRun.exited).code).toBe(3);
-    expect(forgedRun.stderr.split('\n').filter((l) => l && !/^gpu-worker: \[autotune\]|^Warning:/.test(l))).toEqual([REFUSED]);
+    expect(
+      forgedRun.stderr.split('\n').filter((l) => l && !/^gpu-worker: \[autotune\]|^Warning:/.test(l)),
+    ).toEqual([REFUSED]);
 
     const { credential } = await register('revoked');
     const client = new GatewayClient(m.url, credential);
@@ -236,52 +333,96 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     await m.ok(`mutation { revokeNodeCredential(nodeId: "revoked") { id status } }`, {}, provider);
     await expect(client.joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
     await expect(client.requestCertification(0.01)).rejects.toBeInstanceOf(CredentialRefusedError);
-    const revokedRun = new Worker(['--once', '--json', '--gateway', m.url, '--credential-file', await credentialFile('revoked', credential)], workerEnv());
+    const revokedRun = new Worker(
+      [
+        '--once',
+        '--json',
+        '--gateway',
+        m.url,
+        '--credential-file',
+        await credentialFile('revoked', credential),
+      ],
+      workerEnv(),
+    );
     expect((await revokedRun.exited).code).toBe(3);
     expect(revokedRun.stderr).toContain(REFUSED);
     expect(revokedRun.find((e) => e.event === 'refused')).toBeDefined();
     expect(revokedRun.find((e) => e.event === 'verdict')).toBeUndefined();
 
     // Rotation gives a working credential; the revoked one stays refused.
-    const rotated = await m.ok<{ rotateNodeCredential: { credential: string } }>(`mutation { rotateNodeCredential(nodeId: "revoked") { nodeId credential } }`, {}, provider);
+    const rotated = await m.ok<{ rotateNodeCredential: { credential: string } }>(
+      `mutation { rotateNodeCredential(nodeId: "revoked") { nodeId credential } }`,
+      {},
+      provider,
+    );
     const renewed = new GatewayClient(m.url, rotated.rotateNodeCredential.credential);
     const session = await renewed.joinSession('after rotation');
     expect(session.nodeId).toBe('revoked');
     expect((await renewed.heartbeat(session.sessionId)).status).not.toBe('CERTIFIED');
     await expect(client.joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
     expect(await node('revoked')).toMatchObject({ tflopsPerGpu: null, certifiedBy: null });
-    expect((await ask('revoked', '1.00')).errors?.[0]?.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED' });
+    expect((await ask('revoked', '1.00')).errors?.[0]?.extensions).toMatchObject({
+      code: 'NODE_NOT_CERTIFIED',
+    });
   }, 120_000);
 
   it('(c) a certified node sells, its worker dies mid-lease: lost within the window, the buyer credited to the minor unit, its asks cancelled', async () => {
     const { credential } = await register('seller', 2);
-    const worker = new Worker(['--json', '--gateway', m.url], { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential });
+    const worker = new Worker(['--json', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: credential,
+    });
     try {
-      const certified = await worker.waitFor((e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION', 'the certification verdict');
+      const certified = await worker.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION',
+        'the certification verdict',
+      );
       expect(certified).toMatchObject({ ok: true, status: 'CERTIFIED' });
       expect(await node('seller')).toMatchObject({ status: 'CERTIFIED', online: true });
 
       const remaining = await sellAndLease('seller');
 
       // While leased it keeps proving: spot challenges come with heartbeats and are answered at once.
-      const spot = await worker.waitFor((e) => e.event === 'verdict' && e['purpose'] === 'SPOT', 'a spot challenge to be answered', 30_000);
+      const spot = await worker.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'SPOT',
+        'a spot challenge to be answered',
+        30_000,
+      );
       expect(spot).toMatchObject({ ok: true, status: 'CERTIFIED' });
 
       worker.kill('SIGKILL');
       const killedAt = Date.now();
       await worker.exited;
-      const lost = await eventually(async () => {
-        const n = await node('seller');
-        return n.status === 'SUSPENDED' || n.status === 'LOST' ? n : undefined;
-      }, 'the node to be declared lost', HEARTBEAT_TIMEOUT_MS + 20_000, 50);
+      const lost = await eventually(
+        async () => {
+          const n = await node('seller');
+          return n.status === 'SUSPENDED' || n.status === 'LOST' ? n : undefined;
+        },
+        'the node to be declared lost',
+        HEARTBEAT_TIMEOUT_MS + 20_000,
+        50,
+      );
       const detectedMs = Date.now() - killedAt;
       expect(lost).toMatchObject({ suspendedReason: 'NODE_LOST', online: false });
       // The window, a watchdog pass, and the log and projections between them.
       expect(detectedMs).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + WATCHDOG_INTERVAL_MS + 3_000);
 
-      type Lease = { status: string; value: string; fee: string; charged: string; refunded: string; nodeId: string; start: string; end: string };
+      type Lease = {
+        status: string;
+        value: string;
+        fee: string;
+        charged: string;
+        refunded: string;
+        nodeId: string;
+        start: string;
+        end: string;
+      };
       const lease = await eventually(async () => {
-        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(`{ myLeases(first: 10) { edges { node { status value fee charged refunded nodeId start end } } } }`, {}, buyer);
+        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
+          `{ myLeases(first: 10) { edges { node { status value fee charged refunded nodeId start end } } } }`,
+          {},
+          buyer,
+        );
         const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'seller');
         return l && l.status !== 'ACTIVE' ? l : undefined;
       }, 'the lease to be credited');
@@ -294,24 +435,46 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
       // Pro rata, to the minor unit: the provider is paid what accrued (value and fee each,
       // floored) until the node's last heartbeat, and the buyer gets the rest back.
-      const [start, end, lastBeat] = [Date.parse(lease.start), Date.parse(lease.end), Date.parse(lost.lastHeartbeatAt ?? '')];
-      const accrued = (t: number) => [micros(lease.value), micros(lease.fee)].reduce((sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(t - start))) / BigInt(end - start)), 0);
+      const [start, end, lastBeat] = [
+        Date.parse(lease.start),
+        Date.parse(lease.end),
+        Date.parse(lost.lastHeartbeatAt ?? ''),
+      ];
+      const accrued = (t: number) =>
+        [micros(lease.value), micros(lease.fee)].reduce(
+          (sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(t - start))) / BigInt(end - start)),
+          0,
+        );
       expect(micros(lease.charged)).toBe(accrued(lastBeat));
       process.stderr.write(
         `(c) lease ran ${killedAt - start} ms before the kill; charged ${micros(lease.charged)} µ$: accrued by the last heartbeat ${accrued(lastBeat)}, by the kill ${accrued(killedAt)}, by the credit ${accrued(creditedSeenAt)}\n`,
       );
       const balances = await eventually(async () => {
-        const a = (await m.ok<{ account: { balance: string; held: string; escrow: string } }>(`query { account(id: "buyer") { balance held escrow } }`)).account;
+        const a = (
+          await m.ok<{ account: { balance: string; held: string; escrow: string } }>(
+            `query { account(id: "buyer") { balance held escrow } }`,
+          )
+        ).account;
         return a.escrow === '0.000000' ? a : undefined;
-      }, 'the buyer\'s escrow to be settled');
-      expect(balances).toEqual({ balance: usd(BUYER_DEPOSIT - micros(lease.charged)), held: '0.000000', escrow: '0.000000' });
+      }, "the buyer's escrow to be settled");
+      expect(balances).toEqual({
+        balance: usd(BUYER_DEPOSIT - micros(lease.charged)),
+        held: '0.000000',
+        escrow: '0.000000',
+      });
 
       const cancelled = await eventually(async () => {
-        const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(`query($id: ID!) { order(id: $id) { status cancelReason } }`, { id: remaining.data!.placeOrder.id }, provider);
+        const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(
+          `query($id: ID!) { order(id: $id) { status cancelReason } }`,
+          { id: remaining.data!.placeOrder.id },
+          provider,
+        );
         return o.order.status === 'CANCELLED' ? o.order : undefined;
-      }, 'the node\'s open ask to be cancelled');
+      }, "the node's open ask to be cancelled");
       expect(cancelled.status).toBe('CANCELLED');
-      expect((await ask('seller', '2.00')).errors?.[0]?.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED' });
+      expect((await ask('seller', '2.00')).errors?.[0]?.extensions).toMatchObject({
+        code: 'NODE_NOT_CERTIFIED',
+      });
       process.stderr.write(
         `(c) lost ${detectedMs} ms after SIGKILL (window ${HEARTBEAT_TIMEOUT_MS} ms); lease of ${lease.value}+${lease.fee}: charged ${lease.charged}, refunded ${lease.refunded}; ask ${cancelled.cancelReason ?? ''}\n`,
       );
@@ -322,15 +485,24 @@ describe('certification through the gateway, on the real GPU adapter', () => {
   it('(e) nothing certifies or sells unchecked: no session, a parking or impossible claim, 8 GPUs claimed on 1, a credential revoked mid-lease', async () => {
     // Never joined: nothing would watch it, so it cannot certify.
     const loner = new GatewayClient(m.url, (await register('loner')).credential);
-    await expect(loner.requestCertification(MODEST_CLAIM_TFLOPS)).rejects.toMatchObject({ code: 'FORBIDDEN', field: 'nodeId' });
+    await expect(loner.requestCertification(MODEST_CLAIM_TFLOPS)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      field: 'nodeId',
+    });
 
     const { credential } = await register('octo', 8);
     const client = new GatewayClient(m.url, credential);
     const session = await keepAlive(client, 'one GPU, eight declared', HEARTBEAT_INTERVAL_MS);
     try {
       // A claim so low its challenge would take hours, and one above 1.25 × eight L4s' peak.
-      await expect(client.requestCertification(1e-9)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'claimedTflops' });
-      await expect(client.requestCertification(1.25 * 30.3 * 8 + 1)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'claimedTflops' });
+      await expect(client.requestCertification(1e-9)).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'claimedTflops',
+      });
+      await expect(client.requestCertification(1.25 * 30.3 * 8 + 1)).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'claimedTflops',
+      });
       expect((await node('octo')).certifications).toEqual([]);
 
       // It proves what its one GPU delivers: the certificate is that over the eight it declared.
@@ -348,9 +520,20 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         return n.status === 'SUSPENDED' ? n : undefined;
       }, 'the node to be suspended');
       expect(suspended).toMatchObject({ suspendedReason: 'CREDENTIAL_REVOKED' });
-      type Lease = { status: string; value: string; fee: string; charged: string; refunded: string; nodeId: string };
+      type Lease = {
+        status: string;
+        value: string;
+        fee: string;
+        charged: string;
+        refunded: string;
+        nodeId: string;
+      };
       const lease = await eventually(async () => {
-        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(`{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId } } } }`, {}, buyer);
+        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
+          `{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId } } } }`,
+          {},
+          buyer,
+        );
         const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'octo');
         return l && l.status !== 'ACTIVE' ? l : undefined;
       }, 'the lease to be credited');
@@ -358,11 +541,17 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(micros(lease.refunded)).toBeGreaterThan(0);
       expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
       const cancelled = await eventually(async () => {
-        const o = await m.ok<{ order: { status: string } }>(`query($id: ID!) { order(id: $id) { status } }`, { id: remaining.data!.placeOrder.id }, provider);
+        const o = await m.ok<{ order: { status: string } }>(
+          `query($id: ID!) { order(id: $id) { status } }`,
+          { id: remaining.data!.placeOrder.id },
+          provider,
+        );
         return o.order.status === 'CANCELLED' ? o.order : undefined;
-      }, 'the node\'s open ask to be cancelled');
+      }, "the node's open ask to be cancelled");
       expect(cancelled.status).toBe('CANCELLED');
-      expect((await ask('octo', '2.00')).errors?.[0]?.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED' });
+      expect((await ask('octo', '2.00')).errors?.[0]?.extensions).toMatchObject({
+        code: 'NODE_NOT_CERTIFIED',
+      });
     } finally {
       session.stop();
     }
@@ -371,7 +560,10 @@ describe('certification through the gateway, on the real GPU adapter', () => {
   it('(d) a worker that loses the gateway retries with backoff, joins again, and recertifies if it was declared lost meanwhile', async () => {
     if (Marketplace.external) return; // it restarts the gateway
     const { credential } = await register('phoenix');
-    const worker = new Worker(['--json', '--gateway', m.url], { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential });
+    const worker = new Worker(['--json', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: credential,
+    });
     try {
       await worker.waitFor((e) => e.event === 'verdict' && e['ok'] === true, 'the first certification');
       const joinedBefore = worker.events.filter((e) => e.event === 'joined').length;
@@ -379,7 +571,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       const downAt = Date.now();
       const retries = () => worker.events.filter((e) => e.event === 'retry');
       await eventually(async () => retries().length >= 2, 'two retries while the gateway is down', 20_000);
-      expect(retries().slice(0, 2).map((e) => e['attempt'])).toEqual([1, 2]);
+      expect(
+        retries()
+          .slice(0, 2)
+          .map((e) => e['attempt']),
+      ).toEqual([1, 2]);
       // 1 s then 2 s, each within ±20 %.
       const [first, second] = retries().map((e) => e['delayMs'] as number);
       expect(first).toBeGreaterThanOrEqual(800);
@@ -387,22 +583,39 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(second).toBeGreaterThanOrEqual(1600);
       expect(second).toBeLessThanOrEqual(2400);
       // Refused, reset (a request in flight as it stopped) or a 5xx while it shut down.
-      expect(retries()[0]!['error']).toMatch(/^the gateway at \S+ (did not answer \(ECONN(REFUSED|RESET)\)|answered HTTP 5\d\d)/);
+      expect(retries()[0]!['error']).toMatch(
+        /^the gateway at \S+ (did not answer \(ECONN(REFUSED|RESET)\)|answered HTTP 5\d\d)/,
+      );
       await m.service('gateway').start();
       const downMs = Date.now() - downAt;
-      const rejoined = await worker.waitFor(() => worker.events.filter((e) => e.event === 'joined').length > joinedBefore, 'the worker to join again', 60_000).then(
-        () => worker.events.filter((e) => e.event === 'joined')[joinedBefore]!,
+      const rejoined = await worker
+        .waitFor(
+          () => worker.events.filter((e) => e.event === 'joined').length > joinedBefore,
+          'the worker to join again',
+          60_000,
+        )
+        .then(() => worker.events.filter((e) => e.event === 'joined')[joinedBefore]!);
+      const back = await eventually(
+        async () => {
+          const n = await node('phoenix');
+          return n.status === 'CERTIFIED' && n.online ? n : undefined;
+        },
+        'the node to be certified and online again',
+        60_000,
+        200,
       );
-      const back = await eventually(async () => {
-        const n = await node('phoenix');
-        return n.status === 'CERTIFIED' && n.online ? n : undefined;
-      }, 'the node to be certified and online again', 60_000, 200);
       expect(back).toMatchObject({ certifiedBy: 'challenge', suspendedReason: null });
-      const verdicts = worker.events.filter((e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true);
+      const verdicts = worker.events.filter(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
+      );
       // Down longer than the heartbeat window, the node was declared lost and suspended: the worker certified it again.
       if (rejoined['status'] === 'SUSPENDED') expect(verdicts).toHaveLength(2);
       else expect(rejoined['status']).toBe('CERTIFIED');
-      process.stderr.write(`(d) gateway down ${downMs} ms; ${retries().length} retries (${retries().map((e) => e['delayMs']).join(', ')} ms); re-joined as ${String(rejoined['status'])}; ${verdicts.length} certifications\n`);
+      process.stderr.write(
+        `(d) gateway down ${downMs} ms; ${retries().length} retries (${retries()
+          .map((e) => e['delayMs'])
+          .join(', ')} ms); re-joined as ${String(rejoined['status'])}; ${verdicts.length} certifications\n`,
+      );
     } finally {
       worker.kill('SIGTERM');
       const { code } = await worker.exited;

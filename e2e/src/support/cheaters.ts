@@ -26,7 +26,11 @@ import { GpuContext, openGpu } from '../../../workers/gpu-worker/src/gpu/webgpu'
 /* eslint-enable @nx/enforce-module-boundaries */
 
 // eslint-disable-next-line @nx/enforce-module-boundaries -- as above
-export { ChallengeFailedError, CredentialRefusedError, GatewayClient } from '../../../workers/gpu-worker/src/join/client';
+export {
+  ChallengeFailedError,
+  CredentialRefusedError,
+  GatewayClient,
+} from '../../../workers/gpu-worker/src/join/client';
 export { openGpu };
 export type { GpuContext };
 

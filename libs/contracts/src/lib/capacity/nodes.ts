@@ -41,7 +41,11 @@ export const markNodeCertifiedSchema = z.object({
   nodeId: entityId,
   tflopsPerGpu: z.number().positive().max(100_000),
   /** How long the certificate lasts. */
-  validForMs: z.number().int().positive().max(366 * 24 * 3_600_000),
+  validForMs: z
+    .number()
+    .int()
+    .positive()
+    .max(366 * 24 * 3_600_000),
 });
 
 const nodeRef = z.object({ nodeId: entityId });
@@ -52,8 +56,14 @@ export const challengePurposeSchema = z.enum(['certification', 'spot']);
 export const rotateNodeCredentialSchema = nodeRef.extend({ providerId: entityId, credentialHash: sha256Hex });
 export const revokeNodeCredentialSchema = nodeRef.extend({ providerId: entityId });
 export const nodeCredentialRevokedSchema = nodeRef.extend({ credentialHash: sha256Hex });
-export const nodeCredentialRotatedSchema = nodeRef.extend({ credentialHash: sha256Hex, previousHash: sha256Hex });
-export const startSessionSchema = nodeRef.extend({ sessionId: entityId, adapter: z.string().max(256).optional() });
+export const nodeCredentialRotatedSchema = nodeRef.extend({
+  credentialHash: sha256Hex,
+  previousHash: sha256Hex,
+});
+export const startSessionSchema = nodeRef.extend({
+  sessionId: entityId,
+  adapter: z.string().max(256).optional(),
+});
 const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
 /** The challenge is built by the decider from these and its clock; `seed`: drawn from the OS at the edge. */
 export const issueChallengeSchema = nodeRef.extend({
@@ -66,22 +76,50 @@ export const issueChallengeSchema = nodeRef.extend({
   requiredTflopsPerGpu: z.number().min(0).max(100_000).optional(),
 });
 /** `openSeed`: the randomness of the rows to open and the vectors r, drawn after the commitment. */
-export const commitChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64), commitment: protocolMessage, openSeed: hex128 });
-export const answerChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64), opening: protocolMessage });
+export const commitChallengeSchema = nodeRef.extend({
+  challengeId: z.string().min(1).max(64),
+  commitment: protocolMessage,
+  openSeed: hex128,
+});
+export const answerChallengeSchema = nodeRef.extend({
+  challengeId: z.string().min(1).max(64),
+  opening: protocolMessage,
+});
 export const expireChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64) });
-export const declareNodeLostSchema = nodeRef.extend({ sessionId: entityId, lastHeartbeatAt: z.iso.datetime({ offset: true }).nullable() });
+export const declareNodeLostSchema = nodeRef.extend({
+  sessionId: entityId,
+  lastHeartbeatAt: z.iso.datetime({ offset: true }).nullable(),
+});
 
-export const challengeIssuedSchema = nodeRef.extend({ purpose: challengePurposeSchema, challenge: protocolMessage });
-export const challengeCommittedSchema = nodeRef.extend({ challengeId: z.string(), commitment: protocolMessage, request: protocolMessage });
+export const challengeIssuedSchema = nodeRef.extend({
+  purpose: challengePurposeSchema,
+  challenge: protocolMessage,
+});
+export const challengeCommittedSchema = nodeRef.extend({
+  challengeId: z.string(),
+  commitment: protocolMessage,
+  request: protocolMessage,
+});
 /** A challenge failed (a certification, or a spot check of a certified node), with the reason. */
 export const nodeCertificationFailedSchema = nodeRef.extend({
   challengeId: z.string(),
   purpose: challengePurposeSchema,
   /** SUPERSEDED: a certification challenge ended by a spot challenge, which never waits for it. */
-  reason: z.enum(['PROOF_INVALID', 'ROW_MISMATCH', 'FREIVALDS_FAILED', 'DEADLINE_MISSED', 'MALFORMED', 'SEED_MISMATCH', 'SUPERSEDED']),
+  reason: z.enum([
+    'PROOF_INVALID',
+    'ROW_MISMATCH',
+    'FREIVALDS_FAILED',
+    'DEADLINE_MISSED',
+    'MALFORMED',
+    'SEED_MISMATCH',
+    'SUPERSEDED',
+  ]),
   detail: z.string().max(2000),
 });
-export const spotChallengePassedSchema = nodeRef.extend({ challengeId: z.string(), measuredTflops: z.number().min(0) });
+export const spotChallengePassedSchema = nodeRef.extend({
+  challengeId: z.string(),
+  measuredTflops: z.number().min(0),
+});
 export const nodeLostSchema = declareNodeLostSchema;
 /**
  * Why a node stopped delivering: lost (silent past the heartbeat window), a failed spot challenge,
@@ -105,29 +143,69 @@ export type SlaBreached = z.infer<typeof slaBreachedSchema>;
 export type NodeCertified = z.infer<typeof nodeCertifiedSchema>;
 
 export const CapacityCommands = {
-  registerNode: capacityMessages.define('capacity.RegisterNode', 'command', [{ version: 1, schema: registerNodeSchema }]),
-  markNodeCertified: capacityMessages.define('capacity.MarkNodeCertified', 'command', [{ version: 1, schema: markNodeCertifiedSchema }]),
-  rotateNodeCredential: capacityMessages.define('capacity.RotateNodeCredential', 'command', [{ version: 1, schema: rotateNodeCredentialSchema }]),
-  revokeNodeCredential: capacityMessages.define('capacity.RevokeNodeCredential', 'command', [{ version: 1, schema: revokeNodeCredentialSchema }]),
-  startSession: capacityMessages.define('capacity.StartSession', 'command', [{ version: 1, schema: startSessionSchema }]),
-  issueChallenge: capacityMessages.define('capacity.IssueChallenge', 'command', [{ version: 1, schema: issueChallengeSchema }]),
-  commitChallenge: capacityMessages.define('capacity.CommitChallenge', 'command', [{ version: 1, schema: commitChallengeSchema }]),
-  answerChallenge: capacityMessages.define('capacity.AnswerChallenge', 'command', [{ version: 1, schema: answerChallengeSchema }]),
-  expireChallenge: capacityMessages.define('capacity.ExpireChallenge', 'command', [{ version: 1, schema: expireChallengeSchema }]),
-  declareNodeLost: capacityMessages.define('capacity.DeclareNodeLost', 'command', [{ version: 1, schema: declareNodeLostSchema }]),
+  registerNode: capacityMessages.define('capacity.RegisterNode', 'command', [
+    { version: 1, schema: registerNodeSchema },
+  ]),
+  markNodeCertified: capacityMessages.define('capacity.MarkNodeCertified', 'command', [
+    { version: 1, schema: markNodeCertifiedSchema },
+  ]),
+  rotateNodeCredential: capacityMessages.define('capacity.RotateNodeCredential', 'command', [
+    { version: 1, schema: rotateNodeCredentialSchema },
+  ]),
+  revokeNodeCredential: capacityMessages.define('capacity.RevokeNodeCredential', 'command', [
+    { version: 1, schema: revokeNodeCredentialSchema },
+  ]),
+  startSession: capacityMessages.define('capacity.StartSession', 'command', [
+    { version: 1, schema: startSessionSchema },
+  ]),
+  issueChallenge: capacityMessages.define('capacity.IssueChallenge', 'command', [
+    { version: 1, schema: issueChallengeSchema },
+  ]),
+  commitChallenge: capacityMessages.define('capacity.CommitChallenge', 'command', [
+    { version: 1, schema: commitChallengeSchema },
+  ]),
+  answerChallenge: capacityMessages.define('capacity.AnswerChallenge', 'command', [
+    { version: 1, schema: answerChallengeSchema },
+  ]),
+  expireChallenge: capacityMessages.define('capacity.ExpireChallenge', 'command', [
+    { version: 1, schema: expireChallengeSchema },
+  ]),
+  declareNodeLost: capacityMessages.define('capacity.DeclareNodeLost', 'command', [
+    { version: 1, schema: declareNodeLostSchema },
+  ]),
 };
 
 export const CapacityEvents = {
-  nodeRegistered: capacityMessages.define('capacity.NodeRegistered', 'event', [{ version: 1, schema: registerNodeSchema }]),
-  nodeCertified: capacityMessages.define('capacity.NodeCertified', 'event', [{ version: 1, schema: nodeCertifiedSchema }]),
-  nodeCredentialRotated: capacityMessages.define('capacity.NodeCredentialRotated', 'event', [{ version: 1, schema: nodeCredentialRotatedSchema }]),
-  nodeCredentialRevoked: capacityMessages.define('capacity.NodeCredentialRevoked', 'event', [{ version: 1, schema: nodeCredentialRevokedSchema }]),
-  sessionStarted: capacityMessages.define('capacity.SessionStarted', 'event', [{ version: 1, schema: startSessionSchema }]),
-  challengeIssued: capacityMessages.define('capacity.ChallengeIssued', 'event', [{ version: 1, schema: challengeIssuedSchema }]),
-  challengeCommitted: capacityMessages.define('capacity.ChallengeCommitted', 'event', [{ version: 1, schema: challengeCommittedSchema }]),
-  nodeCertificationFailed: capacityMessages.define('capacity.NodeCertificationFailed', 'event', [{ version: 1, schema: nodeCertificationFailedSchema }]),
-  spotChallengePassed: capacityMessages.define('capacity.SpotChallengePassed', 'event', [{ version: 1, schema: spotChallengePassedSchema }]),
+  nodeRegistered: capacityMessages.define('capacity.NodeRegistered', 'event', [
+    { version: 1, schema: registerNodeSchema },
+  ]),
+  nodeCertified: capacityMessages.define('capacity.NodeCertified', 'event', [
+    { version: 1, schema: nodeCertifiedSchema },
+  ]),
+  nodeCredentialRotated: capacityMessages.define('capacity.NodeCredentialRotated', 'event', [
+    { version: 1, schema: nodeCredentialRotatedSchema },
+  ]),
+  nodeCredentialRevoked: capacityMessages.define('capacity.NodeCredentialRevoked', 'event', [
+    { version: 1, schema: nodeCredentialRevokedSchema },
+  ]),
+  sessionStarted: capacityMessages.define('capacity.SessionStarted', 'event', [
+    { version: 1, schema: startSessionSchema },
+  ]),
+  challengeIssued: capacityMessages.define('capacity.ChallengeIssued', 'event', [
+    { version: 1, schema: challengeIssuedSchema },
+  ]),
+  challengeCommitted: capacityMessages.define('capacity.ChallengeCommitted', 'event', [
+    { version: 1, schema: challengeCommittedSchema },
+  ]),
+  nodeCertificationFailed: capacityMessages.define('capacity.NodeCertificationFailed', 'event', [
+    { version: 1, schema: nodeCertificationFailedSchema },
+  ]),
+  spotChallengePassed: capacityMessages.define('capacity.SpotChallengePassed', 'event', [
+    { version: 1, schema: spotChallengePassedSchema },
+  ]),
   nodeLost: capacityMessages.define('capacity.NodeLost', 'event', [{ version: 1, schema: nodeLostSchema }]),
-  slaBreached: capacityMessages.define('capacity.SlaBreached', 'event', [{ version: 1, schema: slaBreachedSchema }]),
+  slaBreached: capacityMessages.define('capacity.SlaBreached', 'event', [
+    { version: 1, schema: slaBreachedSchema },
+  ]),
   ...defineServiceMessages(capacityMessages, 'capacity'),
 };

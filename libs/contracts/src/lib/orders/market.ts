@@ -8,7 +8,11 @@ import { MessageRegistry } from '../registry';
 export const ordersMessages = new MessageRegistry();
 
 const gpus = z.number().int('must be a whole number of GPUs').positive('must be at least 1').max(100_000);
-const hours = z.number().int('must be a whole number of hours').positive('must be at least 1').max(24 * 366);
+const hours = z
+  .number()
+  .int('must be a whole number of hours')
+  .positive('must be at least 1')
+  .max(24 * 366);
 export const sideSchema = z.enum(['bid', 'ask']);
 export const timeInForceSchema = z.enum(['GTC', 'IOC', 'FOK']);
 
@@ -90,7 +94,15 @@ export const orderCancelledSchema = z.object({
   price: positiveMinorUnits,
   /** GPUs that will not trade. */
   gpus,
-  reason: z.enum(['CANCELLED', 'IOC_REMAINDER', 'FOK_UNFILLABLE', 'SELF_TRADE', 'MARKET_CLOSED', 'FUNDS_REJECTED', 'NODE_SUSPENDED']),
+  reason: z.enum([
+    'CANCELLED',
+    'IOC_REMAINDER',
+    'FOK_UNFILLABLE',
+    'SELF_TRADE',
+    'MARKET_CLOSED',
+    'FUNDS_REJECTED',
+    'NODE_SUSPENDED',
+  ]),
   /** For a funded bid: the part of its hold this releases. */
   holdReleased: minorUnits.min(0),
   /**
@@ -132,25 +144,57 @@ export type TradeExecuted = z.infer<typeof tradeExecutedSchema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
 export const OrdersCommands = {
-  openMarket: ordersMessages.define('orders.OpenMarket', 'command', [{ version: 1, schema: marketSpecSchema }]),
-  closeMarket: ordersMessages.define('orders.CloseMarket', 'command', [{ version: 1, schema: marketRefSchema }]),
-  recordNode: ordersMessages.define('orders.RecordNode', 'command', [{ version: 1, schema: nodeRecordSchema }]),
+  openMarket: ordersMessages.define('orders.OpenMarket', 'command', [
+    { version: 1, schema: marketSpecSchema },
+  ]),
+  closeMarket: ordersMessages.define('orders.CloseMarket', 'command', [
+    { version: 1, schema: marketRefSchema },
+  ]),
+  recordNode: ordersMessages.define('orders.RecordNode', 'command', [
+    { version: 1, schema: nodeRecordSchema },
+  ]),
   placeOrder: ordersMessages.define('orders.PlaceOrder', 'command', [{ version: 1, schema: orderSchema }]),
-  cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [{ version: 1, schema: cancelOrderSchema }]),
-  confirmBidFunds: ordersMessages.define('orders.ConfirmBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
-  rejectBidFunds: ordersMessages.define('orders.RejectBidFunds', 'command', [{ version: 1, schema: bidFundsSchema }]),
-  suspendNode: ordersMessages.define('orders.SuspendNode', 'command', [{ version: 1, schema: suspendNodeSchema }]),
+  cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [
+    { version: 1, schema: cancelOrderSchema },
+  ]),
+  confirmBidFunds: ordersMessages.define('orders.ConfirmBidFunds', 'command', [
+    { version: 1, schema: bidFundsSchema },
+  ]),
+  rejectBidFunds: ordersMessages.define('orders.RejectBidFunds', 'command', [
+    { version: 1, schema: bidFundsSchema },
+  ]),
+  suspendNode: ordersMessages.define('orders.SuspendNode', 'command', [
+    { version: 1, schema: suspendNodeSchema },
+  ]),
 };
 
 export const OrdersEvents = {
-  marketOpened: ordersMessages.define('orders.MarketOpened', 'event', [{ version: 1, schema: marketSpecSchema }]),
-  marketClosed: ordersMessages.define('orders.MarketClosed', 'event', [{ version: 1, schema: marketRefSchema }]),
-  nodeRecorded: ordersMessages.define('orders.NodeRecorded', 'event', [{ version: 1, schema: nodeRecordSchema }]),
-  bidAwaitingFunds: ordersMessages.define('orders.BidAwaitingFunds', 'event', [{ version: 1, schema: bidAwaitingFundsSchema }]),
-  orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [{ version: 1, schema: orderAcceptedSchema }]),
-  tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [{ version: 1, schema: tradeExecutedSchema }]),
-  orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [{ version: 1, schema: orderCancelledSchema }]),
-  nodeSuspended: ordersMessages.define('orders.NodeSuspended', 'event', [{ version: 1, schema: suspendNodeSchema }]),
-  leaseBreached: ordersMessages.define('orders.LeaseBreached', 'event', [{ version: 1, schema: leaseBreachedSchema }]),
+  marketOpened: ordersMessages.define('orders.MarketOpened', 'event', [
+    { version: 1, schema: marketSpecSchema },
+  ]),
+  marketClosed: ordersMessages.define('orders.MarketClosed', 'event', [
+    { version: 1, schema: marketRefSchema },
+  ]),
+  nodeRecorded: ordersMessages.define('orders.NodeRecorded', 'event', [
+    { version: 1, schema: nodeRecordSchema },
+  ]),
+  bidAwaitingFunds: ordersMessages.define('orders.BidAwaitingFunds', 'event', [
+    { version: 1, schema: bidAwaitingFundsSchema },
+  ]),
+  orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [
+    { version: 1, schema: orderAcceptedSchema },
+  ]),
+  tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [
+    { version: 1, schema: tradeExecutedSchema },
+  ]),
+  orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [
+    { version: 1, schema: orderCancelledSchema },
+  ]),
+  nodeSuspended: ordersMessages.define('orders.NodeSuspended', 'event', [
+    { version: 1, schema: suspendNodeSchema },
+  ]),
+  leaseBreached: ordersMessages.define('orders.LeaseBreached', 'event', [
+    { version: 1, schema: leaseBreachedSchema },
+  ]),
   ...defineServiceMessages(ordersMessages, 'orders'),
 };

@@ -29,7 +29,13 @@ export const ordersReadModel = {
 export type OrderStatus = 'PENDING_FUNDS' | 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED';
 
 /** An order's status from its read-model counters. */
-export function orderStatus(o: { gpus: number; filled: number; cancelled: number; accepted: boolean; cancelReason?: string | null }): OrderStatus {
+export function orderStatus(o: {
+  gpus: number;
+  filled: number;
+  cancelled: number;
+  accepted: boolean;
+  cancelReason?: string | null;
+}): OrderStatus {
   const remaining = o.gpus - o.filled - o.cancelled;
   if (!o.accepted && !o.cancelReason) return 'PENDING_FUNDS';
   if (remaining > 0) return o.filled > 0 ? 'PARTIALLY_FILLED' : 'OPEN';
