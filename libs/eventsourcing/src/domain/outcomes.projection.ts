@@ -69,7 +69,11 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
             : []),
         ];
       }
-      return [...base, { op: 'hset', key, field: 'status', value: 'accepted' }, { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type }];
+      return [
+        ...base,
+        { op: 'hset', key, field: 'status', value: 'accepted' },
+        { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type },
+      ];
     },
   };
 }

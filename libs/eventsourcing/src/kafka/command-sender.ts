@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { EventSourcedService, fixedSegment, MessageRegistry, redisKey, topic, WireMessage } from '@gpux/contracts';
+import {
+  EventSourcedService,
+  fixedSegment,
+  MessageRegistry,
+  redisKey,
+  topic,
+  WireMessage,
+} from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { fingerprint } from '../domain/fingerprint';
@@ -125,7 +132,10 @@ export class CommandSender {
   /** The outcome recorded for a key, if any. */
   async outcome(idempotencyKey: string): Promise<CommandOutcome | undefined> {
     const { service } = this.options;
-    const [hash, events] = await Promise.all([this.redis.hgetall(outcomeKey(service, idempotencyKey)), this.redis.lrange(outcomeEventsKey(service, idempotencyKey), 0, -1)]);
+    const [hash, events] = await Promise.all([
+      this.redis.hgetall(outcomeKey(service, idempotencyKey)),
+      this.redis.lrange(outcomeEventsKey(service, idempotencyKey), 0, -1),
+    ]);
     return parseOutcome(hash, events);
   }
 

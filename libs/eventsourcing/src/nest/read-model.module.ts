@@ -1,4 +1,13 @@
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { MessageRegistry, TopicSpec } from '@gpux/contracts';
 import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { combineProjections, LogPosition, Projection } from '../domain';
@@ -45,7 +54,11 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   ) {
     this.name = options.name;
     this.provision = options.provision?.(config.TOPIC_NAMESPACE) ?? [];
-    const projection = combineProjections(options.name, options.prefix, options.projections(config.TOPIC_NAMESPACE));
+    const projection = combineProjections(
+      options.name,
+      options.prefix,
+      options.projections(config.TOPIC_NAMESPACE),
+    );
     const ns = config.TOPIC_NAMESPACE ? `${config.TOPIC_NAMESPACE}.` : '';
     this.runner = new ProjectionRunner({
       kafka,
@@ -70,7 +83,10 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       }
       try {
         const partitions = await this.runner.lag();
-        return check.up({ lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0), partitions: partitions.length });
+        return check.up({
+          lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0),
+          partitions: partitions.length,
+        });
       } catch (error) {
         return check.down({ message: error instanceof Error ? error.message : String(error) });
       }
@@ -109,6 +125,10 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
 @Module({})
 export class ReadModelModule {
   static forService(options: ReadModelOptions): DynamicModule {
-    return { module: ReadModelModule, providers: [{ provide: OPTIONS, useValue: options }, ReadModel], exports: [ReadModel] };
+    return {
+      module: ReadModelModule,
+      providers: [{ provide: OPTIONS, useValue: options }, ReadModel],
+      exports: [ReadModel],
+    };
   }
 }

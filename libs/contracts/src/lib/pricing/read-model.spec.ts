@@ -8,7 +8,9 @@ describe('pricing read model', () => {
     expect(bucketStart('1m', at)).toBe(t('2026-03-04T05:06:00Z'));
     expect(bucketStart('1h', at)).toBe(t('2026-03-04T05:00:00Z'));
     expect(bucketStart('1d', at)).toBe(t('2026-03-04T00:00:00Z'));
-    expect(pricingReadModel.candle('gpu:h100', '1h', bucketStart('1h', at))).toBe(`pricing:candles:8.gpu:h100:2.1h:13.${t('2026-03-04T05:00:00Z')}`);
+    expect(pricingReadModel.candle('gpu:h100', '1h', bucketStart('1h', at))).toBe(
+      `pricing:candles:8.gpu:h100:2.1h:13.${t('2026-03-04T05:00:00Z')}`,
+    );
   });
 
   it('keeps every key and channel under its prefix', () => {
@@ -24,7 +26,8 @@ describe('pricing read model', () => {
       pricingReadModel.trades(m),
     ];
     for (const key of keys) expect(key.startsWith(pricingReadModel.prefix)).toBe(true);
-    for (const channel of Object.values(pricingReadModel.channels)) expect(channel(m).startsWith(pricingReadModel.channelsPrefix)).toBe(true);
+    for (const channel of Object.values(pricingReadModel.channels))
+      expect(channel(m).startsWith(pricingReadModel.channelsPrefix)).toBe(true);
   });
 
   describe('rollingWindow', () => {
@@ -36,11 +39,17 @@ describe('pricing read model', () => {
     });
 
     it('reads only hourly candles when the window starts on the hour', () => {
-      expect(rollingWindow(t('2026-03-04T05:59:30Z'), 60)).toEqual({ minutes: null, hours: { from: t('2026-03-04T05:00:00Z'), to: t('2026-03-04T05:00:00Z') } });
+      expect(rollingWindow(t('2026-03-04T05:59:30Z'), 60)).toEqual({
+        minutes: null,
+        hours: { from: t('2026-03-04T05:00:00Z'), to: t('2026-03-04T05:00:00Z') },
+      });
     });
 
     it('reads only minute candles when the window lies within one hour', () => {
-      expect(rollingWindow(t('2026-03-04T05:30:00Z'), 10)).toEqual({ minutes: { from: t('2026-03-04T05:21:00Z'), to: t('2026-03-04T05:30:00Z') }, hours: null });
+      expect(rollingWindow(t('2026-03-04T05:30:00Z'), 10)).toEqual({
+        minutes: { from: t('2026-03-04T05:21:00Z'), to: t('2026-03-04T05:30:00Z') },
+        hours: null,
+      });
     });
 
     it('is the last hour to the minute: the minutes of the previous hour, then the current hour', () => {
@@ -61,8 +70,20 @@ describe('pricing read model', () => {
   });
 
   it('defines the index as the last hour VWAP, else the last price, else nothing', () => {
-    expect(indexPrice({ hourValue: 30, hourGpuHours: 4, last: 9, minTflopsPerGpu: 2 })).toEqual({ price: 8, source: 'vwap-1h', perTflopHour: 4 });
-    expect(indexPrice({ hourValue: 0, hourGpuHours: 0, last: 9, minTflopsPerGpu: 0 })).toEqual({ price: 9, source: 'last', perTflopHour: null });
-    expect(indexPrice({ hourValue: 0, hourGpuHours: 0, last: null, minTflopsPerGpu: 2 })).toEqual({ price: null, source: null, perTflopHour: null });
+    expect(indexPrice({ hourValue: 30, hourGpuHours: 4, last: 9, minTflopsPerGpu: 2 })).toEqual({
+      price: 8,
+      source: 'vwap-1h',
+      perTflopHour: 4,
+    });
+    expect(indexPrice({ hourValue: 0, hourGpuHours: 0, last: 9, minTflopsPerGpu: 0 })).toEqual({
+      price: 9,
+      source: 'last',
+      perTflopHour: null,
+    });
+    expect(indexPrice({ hourValue: 0, hourGpuHours: 0, last: null, minTflopsPerGpu: 2 })).toEqual({
+      price: null,
+      source: null,
+      perTflopHour: null,
+    });
   });
 });

@@ -12,7 +12,11 @@ export type BookSide = 'bid' | 'ask';
 
 export const CANDLE_INTERVALS = ['1m', '1h', '1d'] as const;
 export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
-export const CANDLE_INTERVAL_MS: Record<CandleInterval, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+export const CANDLE_INTERVAL_MS: Record<CandleInterval, number> = {
+  '1m': 60_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
 
 /** The start (epoch ms, UTC) of the bucket of `interval` holding `timeMs`: candles are keyed by it. */
 export function bucketStart(interval: CandleInterval, timeMs: number): number {
@@ -58,13 +62,15 @@ export const pricingReadModel = {
 
   candlesPrefix: 'pricing:candles:',
   /** Sorted set: the starts (member and score, epoch ms) of the market's candles of that interval. */
-  candleStarts: (marketId: string, interval: CandleInterval) => redisKey`pricing:candles:${marketId}:${interval}`,
+  candleStarts: (marketId: string, interval: CandleInterval) =>
+    redisKey`pricing:candles:${marketId}:${interval}`,
   /**
    * Hash: open, high, low, close (prices), volume (GPU-hours), value (minor units), trades
    * (count) of the trades whose time falls in [start, start + interval). Open and close are the
    * first and last trades of the bucket in log order (one market's events are one partition).
    */
-  candle: (marketId: string, interval: CandleInterval, start: number) => redisKey`pricing:candles:${marketId}:${interval}:${start}`,
+  candle: (marketId: string, interval: CandleInterval, start: number) =>
+    redisKey`pricing:candles:${marketId}:${interval}:${start}`,
 
   tradesPrefix: 'pricing:trades:',
   /**
@@ -121,7 +127,10 @@ export interface BucketRange {
  * full hour, hourly ones from there (the current hour's candle holds everything up to now).
  * The 24 h window (1440 minutes) reads at most 59 + 24 candles. A null range reads nothing.
  */
-export function rollingWindow(nowMs: number, minutes: number): { minutes: BucketRange | null; hours: BucketRange | null } {
+export function rollingWindow(
+  nowMs: number,
+  minutes: number,
+): { minutes: BucketRange | null; hours: BucketRange | null } {
   const MINUTE = CANDLE_INTERVAL_MS['1m'];
   const HOUR = CANDLE_INTERVAL_MS['1h'];
   const current = bucketStart('1m', nowMs);
@@ -165,7 +174,12 @@ export function perTflopHour(pricePerGpuHour: number, minTflopsPerGpu: number): 
  * exact to the minute, see rollingWindow); without a trade in that hour, the last trade's price;
  * null if it never traded. With the source it came from, and per certified TFLOP-hour.
  */
-export function indexPrice(input: { hourValue: number; hourGpuHours: number; last: number | null; minTflopsPerGpu: number }): {
+export function indexPrice(input: {
+  hourValue: number;
+  hourGpuHours: number;
+  last: number | null;
+  minTflopsPerGpu: number;
+}): {
   price: number | null;
   source: 'vwap-1h' | 'last' | null;
   perTflopHour: number | null;

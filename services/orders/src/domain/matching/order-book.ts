@@ -59,7 +59,8 @@ export interface PlaceResult {
   reason?: Cancellation;
 }
 
-interface Resting {
+/** A resting order: as the book holds it, and as its snapshot lists it. */
+export interface Resting {
   id: string;
   side: Side;
   owner: string;
@@ -170,17 +171,7 @@ export function fillSize(
 /** A book as plain JSON (for snapshots): resting orders in time priority, and the sequence. */
 export interface OrderBookSnapshot {
   seq: number;
-  orders: Array<{
-    id: string;
-    side: Side;
-    owner: string;
-    price: number;
-    remaining: number;
-    hours: number;
-    nodeId: string;
-    minGpusPerNode: number;
-    seq: number;
-  }>;
+  orders: Resting[];
 }
 
 export class OrderBook {
