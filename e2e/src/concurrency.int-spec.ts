@@ -68,13 +68,23 @@ describe('500 concurrent bids that would overspend', () => {
     await m?.stop();
   });
 
-  /** Every account's books and the ledger's totals in one atomic read (MULTI/EXEC). */
+  /**
+   * Every account's books and the ledger's totals in one atomic read: the list of accounts is read
+   * under WATCH and the books in the MULTI/EXEC that follows, so an account that joins the list in
+   * between (the platform's, at the first fee it earns) aborts the read instead of leaving its
+   * balance out of a sum that counts it in the totals; an aborted read is taken again.
+   */
   async function ledger(): Promise<{ accounts: Record<string, { balance: number; held: number; escrow: number }>; totals: Record<string, number> }> {
-    const ids = await redis.zrange(rm.accounts, 0, -1);
-    const tx = redis.multi();
-    for (const id of ids) tx.hgetall(rm.account(id));
-    tx.hgetall(rm.totals);
-    const replies = (await tx.exec()) ?? [];
+    let ids: string[] = [];
+    let replies: [Error | null, unknown][] | null = null;
+    while (!replies) {
+      await redis.watch(rm.accounts);
+      ids = await redis.zrange(rm.accounts, 0, -1);
+      const tx = redis.multi();
+      for (const id of ids) tx.hgetall(rm.account(id));
+      tx.hgetall(rm.totals);
+      replies = await tx.exec();
+    }
     const hashes = replies.map(([error, value]) => {
       if (error) throw error;
       return value as Record<string, string>;
@@ -139,33 +149,39 @@ describe('500 concurrent bids that would overspend', () => {
       }
     })();
 
-    const started = Date.now();
-    const answers = await Promise.all(bids.map(place));
-    const elapsedMs = Date.now() - started;
-    const outcomes = answers.map(outcomeOf);
+    // The watchers stop however the storm ends: a failed expectation must not leave them running
+    // (they would keep the suite from ever exiting).
+    let accepted: { bid: Bid; order: Order }[] = [];
+    let refused: { bid: Bid; orderId: string }[] = [];
+    try {
+      const started = Date.now();
+      const answers = await Promise.all(bids.map(place));
+      const elapsedMs = Date.now() - started;
+      const outcomes = answers.map(outcomeOf);
 
-    // Exactly one outcome each: an order or INSUFFICIENT_FUNDS; nothing else (a TIMEOUT fails).
-    const other = outcomes.flatMap((o, i) => (o.kind === 'other' ? [`${bids[i]!.buyer}/${bids[i]!.clientOrderId}: ${o.what}`] : []));
-    expect(other).toEqual([]);
-    const accepted = outcomes.flatMap((o, i) => (o.kind === 'order' ? [{ bid: bids[i]!, order: o.order }] : []));
-    const refused = outcomes.flatMap((o, i) => (o.kind === 'refused' ? [{ bid: bids[i]!, orderId: o.orderId }] : []));
-    expect(accepted.length + refused.length).toBe(500);
-    expect(accepted.length).toBeGreaterThan(100);
-    expect(refused.length).toBeGreaterThan(100);
-    for (const { order } of accepted) expect(['OPEN', 'PARTIALLY_FILLED', 'FILLED']).toContain(order.status);
-    expect(new Set([...accepted.map((a) => a.order.id), ...refused.map((r) => r.orderId)]).size).toBe(500);
-    // Some bids traded the 16 GPUs offered.
-    expect(accepted.reduce((s, a) => s + a.order.filledGpus, 0)).toBeGreaterThan(0);
-    process.stderr.write(`[concurrency] 500 bids answered in ${elapsedMs} ms: ${accepted.length} accepted, ${refused.length} INSUFFICIENT_FUNDS\n`);
+      // Exactly one outcome each: an order or INSUFFICIENT_FUNDS; nothing else (a TIMEOUT fails).
+      const other = outcomes.flatMap((o, i) => (o.kind === 'other' ? [`${bids[i]!.buyer}/${bids[i]!.clientOrderId}: ${o.what}`] : []));
+      expect(other).toEqual([]);
+      accepted = outcomes.flatMap((o, i) => (o.kind === 'order' ? [{ bid: bids[i]!, order: o.order }] : []));
+      refused = outcomes.flatMap((o, i) => (o.kind === 'refused' ? [{ bid: bids[i]!, orderId: o.orderId }] : []));
+      expect(accepted.length + refused.length).toBe(500);
+      expect(accepted.length).toBeGreaterThan(100);
+      expect(refused.length).toBeGreaterThan(100);
+      for (const { order } of accepted) expect(['OPEN', 'PARTIALLY_FILLED', 'FILLED']).toContain(order.status);
+      expect(new Set([...accepted.map((a) => a.order.id), ...refused.map((r) => r.orderId)]).size).toBe(500);
+      // Some bids traded the 16 GPUs offered.
+      expect(accepted.reduce((s, a) => s + a.order.filledGpus, 0)).toBeGreaterThan(0);
+      process.stderr.write(`[concurrency] 500 bids answered in ${elapsedMs} ms: ${accepted.length} accepted, ${refused.length} INSUFFICIENT_FUNDS\n`);
 
-    // A retry with the same clientOrderId is the same outcome, and changes nothing.
-    const retried = [...accepted.slice(0, 3).map((a) => a.bid), ...refused.slice(0, 3).map((r) => r.bid)];
-    const again = (await Promise.all(retried.map(place))).map(outcomeOf);
-    for (let i = 0; i < 3; i++) expect(again[i]).toMatchObject({ kind: 'order', order: { id: accepted[i]!.order.id } });
-    for (let i = 0; i < 3; i++) expect(again[3 + i]).toEqual({ kind: 'refused', orderId: refused[i]!.orderId });
-
-    storming = false;
-    await Promise.all([watchApi, watchLedger]);
+      // A retry with the same clientOrderId is the same outcome, and changes nothing.
+      const retried = [...accepted.slice(0, 3).map((a) => a.bid), ...refused.slice(0, 3).map((r) => r.bid)];
+      const again = (await Promise.all(retried.map(place))).map(outcomeOf);
+      for (let i = 0; i < 3; i++) expect(again[i]).toMatchObject({ kind: 'order', order: { id: accepted[i]!.order.id } });
+      for (let i = 0; i < 3; i++) expect(again[3 + i]).toEqual({ kind: 'refused', orderId: refused[i]!.orderId });
+    } finally {
+      storming = false;
+      await Promise.all([watchApi, watchLedger]);
+    }
     expect(seenBad).toEqual([]);
     expect(apiReads).toBeGreaterThan(0);
     expect(ledgerReads).toBeGreaterThan(0);

@@ -16,7 +16,8 @@ function repositoryRoot(from: string): string {
     if (dirname(dir) === dir) throw new Error(`no repository root (a folder with nx.json) above ${from}`);
   }
 }
-const ROOT = repositoryRoot(__dirname);
+export const REPO_ROOT = repositoryRoot(__dirname);
+const ROOT = REPO_ROOT;
 export const SERVICES = ['settlement', 'orders', 'capacity', 'pricing', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 

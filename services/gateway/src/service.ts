@@ -25,6 +25,7 @@ import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
+import { rebuildingPlugin } from './api/rebuilding';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -78,7 +79,10 @@ class GatewayAccess {
   readonly keys: ApiKeys;
   readonly limiter: RateLimiter;
 
-  constructor(config: GatewayConfig, redis: RedisClient) {
+  constructor(
+    config: GatewayConfig,
+    readonly redis: RedisClient,
+  ) {
     this.keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis);
     const rule = rateRule(
       config.GATEWAY_RATE_LIMIT_PER_SEC,
@@ -121,6 +125,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
       this.schema.schema,
       (authorization) => this.access.keys.contextOf(authorization),
       this.access.limiter,
+      this.access.redis.redis,
       {
         path: this.config.GRAPHQL_PATH,
         maxPayloadBytes: this.config.GATEWAY_WS_MAX_PAYLOAD_BYTES,
@@ -173,7 +178,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin],
+              plugins: [operationLimitsPlugin, rebuildingPlugin(redis.redis)],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

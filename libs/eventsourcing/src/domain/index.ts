@@ -6,3 +6,4 @@ export * from './outcomes.projection';
 export * from './process-manager';
 export * from './fingerprint';
 export * from './idempotency-keys';
+export * from './own';

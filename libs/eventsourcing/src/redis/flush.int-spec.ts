@@ -1,9 +1,21 @@
 import { DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
-import { dumpPrefix, foldLog, lastOffsets, ledgerProjection, ledgerRegistry, plain, randomEvents, readAll, sendInTransaction, unreadableMessages } from './ledger.fixture';
+import {
+  dumpPrefix,
+  foldLog,
+  lastOffsets,
+  ledgerProjection,
+  ledgerRegistry,
+  plain,
+  randomEvents,
+  readAll,
+  sendInTransaction,
+  unreadableMessages,
+} from './ledger.fixture';
 import type { Projection } from '../domain/projection';
 import { waitForPosition } from './position';
+import { readModelRebuilding } from './reset';
 import { ProjectionRunner } from './runner';
 
 // Redis is flushed under a running projection while events keep arriving: the projection must
@@ -12,7 +24,11 @@ import { ProjectionRunner } from './runner';
 
 describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   const { KAFKA_BROKERS } = infraEnv();
-  const kafka = new Kafka({ clientId: 'projection-flush-int-spec', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'projection-flush-int-spec',
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const topic = uniqueName('it-proj-flush');
   const name = uniqueName('ledger');
   const projection = ledgerProjection(name, [topic]);
@@ -33,7 +49,11 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = kafka.producer({ idempotent: true });
-    txProducer = kafka.producer({ transactionalId: uniqueName('it-proj-flush-tx'), idempotent: true, maxInFlightRequests: 1 });
+    txProducer = kafka.producer({
+      transactionalId: uniqueName('it-proj-flush-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await Promise.all([producer.connect(), txProducer.connect()]);
   });
 
@@ -47,7 +67,11 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   });
 
   /** Writes 24 rounds of events (every other one in a transaction) and flushes Redis after round 12. */
-  async function produceAndFlush(topicName: string, applied: () => number): Promise<number> {
+  async function produceAndFlush(
+    topicName: string,
+    projectionName: string,
+    applied: () => number,
+  ): Promise<number> {
     let written = 0;
     for (let round = 0; round < 24; round++) {
       const messages = randomEvents(40, accounts);
@@ -60,6 +84,8 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
         await waitUntil('the projection to apply events', () => applied() > 100, 10_000);
         expect(await redis.dbsize()).toBeGreaterThan(10);
         await redis.flushall();
+        // Readers are told the model is incomplete until it has refolded the log.
+        expect(await readModelRebuilding(redis, projectionName)).toBe(true);
       }
       await new Promise((r) => setTimeout(r, 40));
     }
@@ -67,13 +93,24 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   }
 
   /** Waits for every partition's last offset, then compares Redis with the pure fold, key by key. */
-  async function expectEqualToFold(topicName: string, projectionName: string, written: number): Promise<void> {
+  async function expectEqualToFold(
+    topicName: string,
+    projectionName: string,
+    written: number,
+  ): Promise<void> {
     const projectionOfTopic = ledgerProjection(projectionName, [topicName]);
     const log = await readAll(kafka, topicName, written);
-    for (const [partition, offset] of lastOffsets(log)) await waitForPosition(redis, projectionName, { topic: topicName, partition, offset }, 30_000);
+    for (const [partition, offset] of lastOffsets(log))
+      await waitForPosition(redis, projectionName, { topic: topicName, partition, offset }, 30_000);
     const expected = plain(foldLog(projectionOfTopic, topicName, log));
     expect(Object.keys(expected).length).toBeGreaterThan(30);
     expect(plain(await dumpPrefix(redis, projectionOfTopic.keyPrefix))).toEqual(expected);
+    // Caught up with the log's end as it was at the reset: the rebuilding marker is gone.
+    await waitUntil(
+      'the rebuild to be marked complete',
+      async () => !(await readModelRebuilding(redis, projectionName)),
+      10_000,
+    );
   }
 
   const newRunner = (p: Projection, groupId: string) =>
@@ -85,7 +122,11 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
       groupId,
       epochCheckIntervalMs: 200,
       batch: { maxWaitTimeInMs: 100, maxEventsPerCall: 50 },
-      logger: { log: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) },
+      logger: {
+        log: () => undefined,
+        warn: (m) => void warnings.push(m),
+        error: (m) => void warnings.push(m),
+      },
     });
 
   it('rebuilds by itself and ends equal to the pure fold of every event', async () => {
@@ -93,10 +134,16 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     runners.push(runner);
     await runner.start();
     expect(runner.stats.rebuilds).toBe(1); // the first start found no epoch: an empty model is built
-    const written = await produceAndFlush(topic, () => runner.stats.applied);
+    const written = await produceAndFlush(topic, name, () => runner.stats.applied);
     await expectEqualToFold(topic, name, written);
     expect(runner.stats.rebuilds).toBe(2);
-    expect(warnings).toContainEqual(expect.objectContaining({ msg: 'projection cleared, rebuilding from offset 0', projection: name, reason: expect.stringMatching(/epoch gone/) }));
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        msg: 'projection cleared, rebuilding from offset 0',
+        projection: name,
+        reason: expect.stringMatching(/epoch gone/),
+      }),
+    );
     await runner.stop(); // before the next test flushes this Redis again
   });
 
@@ -111,7 +158,7 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     runners.push(a, b);
     await Promise.all([a.start(), b.start()]);
     expect(a.stats.rebuilds + b.stats.rebuilds).toBe(1);
-    const written = await produceAndFlush(sharedTopic, () => a.stats.applied + b.stats.applied);
+    const written = await produceAndFlush(sharedTopic, shared, () => a.stats.applied + b.stats.applied);
     await expectEqualToFold(sharedTopic, shared, written);
     expect(a.stats.rebuilds + b.stats.rebuilds).toBe(2);
     // Both took part: the group split the partitions between them.

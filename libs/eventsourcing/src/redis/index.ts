@@ -13,5 +13,5 @@ export type { ProjectionKeys } from './keys';
 export { projectionLag } from './lag';
 export type { PartitionLag } from './lag';
 export { ProjectionTimeoutError, readCheckpoint, readCheckpoints, waitForPosition } from './position';
-export { resetReadModel, settledEpoch } from './reset';
+export { finishRebuild, readModelRebuilding, resetReadModel, settledEpoch } from './reset';
 export type { ResetOutcome } from './reset';

@@ -16,6 +16,12 @@ export interface ProjectionKeys {
   rebuildLock: string;
   /** Pub/sub channel: `<topic>:<partition> <offset>` after each applied batch. */
   applied: string;
+  /**
+   * Set with the new epoch by a reset, to the log's end offsets at that moment (JSON
+   * `{ "<topic>:<partition>": offset }`), and deleted once every checkpoint has reached them:
+   * while it exists the model is still refolding and a missing key may yet appear.
+   */
+  rebuilding: string;
 }
 
 export function projectionKeys(projectionName: string): ProjectionKeys {
@@ -24,6 +30,7 @@ export function projectionKeys(projectionName: string): ProjectionKeys {
     epoch: redisKey`proj:${projectionName}:epoch`,
     rebuildLock: redisKey`proj:${projectionName}:rebuild-lock`,
     applied: redisKey`proj:${projectionName}:applied`,
+    rebuilding: redisKey`proj:${projectionName}:rebuilding`,
   };
 }
 

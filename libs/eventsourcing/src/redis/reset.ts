@@ -17,7 +17,9 @@ export type ResetOutcome = { kind: 'reset'; epoch: string; cleared: number } | {
  *   1. take the rebuild lock (one clearer at a time; others wait for the new epoch and adopt it),
  *   2. delete the epoch, so every runner's script refuses to write while keys are being cleared,
  *   3. SCAN + UNLINK every key under keyPrefix (never KEYS: it blocks Redis), then the checkpoints,
- *   4. set the new epoch: runners that see it resume from the (now empty) checkpoints.
+ *   4. set the new epoch, with the rebuilding marker (the log's end offsets to refold up to): runners
+ *      that see it resume from the (now empty) checkpoints, and readers know the model is partial
+ *      until finishRebuild finds every checkpoint at those offsets and deletes the marker.
  * A reset that dies half-way leaves no epoch, which every runner reads as "rebuild": it is redone.
  * With onlyIfNoEpoch (a runner that found the epoch gone), several runners noticing the same flush
  * reset once: whoever gets the lock after another's reset finds an epoch and resets nothing.
@@ -25,7 +27,7 @@ export type ResetOutcome = { kind: 'reset'; epoch: string; cleared: number } | {
 export async function resetReadModel(
   redis: Redis,
   projection: Pick<Projection, 'name' | 'keyPrefix'>,
-  options: { onlyIfNoEpoch?: boolean } = {},
+  options: { onlyIfNoEpoch?: boolean; endOffsets?: Record<string, number> } = {},
 ): Promise<ResetOutcome> {
   const keys = projectionKeys(projection.name);
   const token = randomUUID();
@@ -45,7 +47,13 @@ export async function resetReadModel(
     } while (cursor !== '0');
     await redis.del(keys.checkpoint);
     const epoch = `${Date.now().toString(36)}-${token}`;
-    await redis.set(keys.epoch, epoch);
+    // The new epoch and the log's end to refold up to, at once: no reader sees an epoch without it.
+    const ends = Object.fromEntries(Object.entries(options.endOffsets ?? {}).filter(([, end]) => end > 0));
+    const tx = redis.multi();
+    if (Object.keys(ends).length > 0) tx.set(keys.rebuilding, JSON.stringify(ends));
+    else tx.del(keys.rebuilding);
+    tx.set(keys.epoch, epoch);
+    await tx.exec();
     return { kind: 'reset', epoch, cleared };
   } finally {
     await redis.eval(RELEASE_LUA, 1, keys.rebuildLock, token).catch(() => undefined);
@@ -58,4 +66,41 @@ export async function settledEpoch(redis: Redis, projectionName: string): Promis
   // Lock first: a reset sets the epoch before it releases the lock, so no lock then an epoch is settled.
   if ((await redis.exists(keys.rebuildLock)) > 0) return undefined;
   return (await redis.get(keys.epoch)) ?? undefined;
+}
+
+const FINISH_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * Deletes the rebuilding marker once every checkpoint has reached the end offsets it names (the
+ * checkpoint is the last offset applied, so `checkpoint + 1 >= end`). Any runner of the projection
+ * may call it: it reads the shared checkpoints, not its own assignment. True when the model is
+ * complete (no marker left).
+ */
+export async function finishRebuild(redis: Redis, projectionName: string): Promise<boolean> {
+  const keys = projectionKeys(projectionName);
+  const marker = await redis.get(keys.rebuilding);
+  if (marker === null) return true;
+  let ends: Record<string, number>;
+  try {
+    ends = JSON.parse(marker) as Record<string, number>;
+  } catch {
+    ends = {};
+  }
+  const fields = Object.keys(ends);
+  const checkpoints = fields.length ? await redis.hmget(keys.checkpoint, ...fields) : [];
+  const behind = fields.some((field, i) => Number(checkpoints[i] ?? -1) + 1 < Number(ends[field]));
+  if (behind) return false;
+  await redis.eval(FINISH_LUA, 1, keys.rebuilding, marker);
+  return true;
+}
+
+/**
+ * True while a projection's read model is incomplete: Redis lost it (no epoch; its runner will
+ * notice and rebuild), or it is being cleared or refolded from Kafka. A reader that misses a key
+ * then cannot tell "does not exist" from "not refolded yet", and should answer "retry".
+ */
+export async function readModelRebuilding(redis: Redis, projectionName: string): Promise<boolean> {
+  const keys = projectionKeys(projectionName);
+  const [epoch, marker] = await redis.mget(keys.epoch, keys.rebuilding);
+  return epoch === null || marker !== null;
 }

@@ -7,7 +7,7 @@ import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
 import { afterFailure } from './poison';
-import { resetReadModel, settledEpoch } from './reset';
+import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import {
   DEFAULT_BATCH,
   DEFAULT_POISON,
@@ -62,6 +62,8 @@ export class ProjectionRunner {
   private assignment: Record<string, number[]> = {};
   /** Bumped whenever positions are reset (rebuild, adopted epoch, rebalance): a batch begun before is stale. */
   private generation = 0;
+  /** When this runner last reset the model, until the refold has caught up (for the log line). */
+  private rebuildingSince: number | undefined;
   private establishing: Promise<void> | undefined;
   private epochTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -250,10 +252,11 @@ export class ProjectionRunner {
           break;
         }
       }
-      const outcome = await resetReadModel(this.redis, this.projection, { onlyIfNoEpoch: !force });
+      const outcome = await resetReadModel(this.redis, this.projection, { onlyIfNoEpoch: !force, endOffsets: await this.endOffsets() });
       if (outcome.kind === 'reset') {
         this.epoch = outcome.epoch;
         this.stats.rebuilds++;
+        this.rebuildingSince = Date.now();
         this.restartStopped();
         this.logger.warn({ msg: 'projection cleared, rebuilding from offset 0', projection: this.name, reason, keysCleared: outcome.cleared });
         break;
@@ -264,6 +267,28 @@ export class ProjectionRunner {
       await sleep(100);
     }
     await this.seekToCheckpoints();
+  }
+
+  /**
+   * The end of every partition of the projection's topics now: where a rebuild is complete.
+   * Topics created a moment ago may have no leader yet: asked again until ESTABLISH_TIMEOUT_MS.
+   */
+  private async endOffsets(): Promise<Record<string, number>> {
+    const deadline = Date.now() + ESTABLISH_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const admin = await this.admin();
+        const ends: Record<string, number> = {};
+        for (const topic of this.projection.topics) {
+          for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends[checkpointField(topic, partition)] = Number(high);
+        }
+        return ends;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        this.logger.warn({ msg: 'projection could not read the log end offsets yet', projection: this.name, attempt, error: String(error) });
+        await sleep(Math.min(100 * attempt, 1_000));
+      }
+    }
   }
 
   private async seekToCheckpoints(): Promise<void> {
@@ -296,6 +321,11 @@ export class ProjectionRunner {
       const current = await this.redis.get(this.keys.epoch);
       if (this.running && !this.establishing && current !== this.epoch) {
         await this.establishEpoch(false, current === null ? 'epoch gone: Redis was flushed' : 'another runner rebuilt the model');
+      }
+      // A refold that has reached the log's end as it was at the reset: readers may trust a miss again.
+      if (this.running && !this.establishing && (await finishRebuild(this.redis, this.name)) && this.rebuildingSince !== undefined) {
+        this.logger.log({ msg: 'projection rebuilt', projection: this.name, ms: Date.now() - this.rebuildingSince });
+        this.rebuildingSince = undefined;
       }
     } catch (error) {
       this.logger.warn({ msg: 'projection epoch check failed', projection: this.name, error: String(error) });

@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { capacityReadModel, settlementReadModel } from '@gpux/contracts';
+import { readModelRebuilding } from '@gpux/eventsourcing';
 import type Redis from 'ioredis';
 import { apiError } from './errors';
+import { REBUILD_RETRY_MS } from './rebuilding';
 
 export type Role = 'admin' | 'buyer' | 'provider' | 'worker';
 
@@ -23,6 +25,10 @@ export interface RequestContext {
   /** A key was sent but is not valid: every operation that needs one fails with this. */
   authError?: Error;
 }
+
+/** The read models that hold API keys (settlement's) and node credentials (capacity's). */
+const API_KEYS_MODEL = settlementReadModel.name;
+const CREDENTIALS_MODEL = capacityReadModel.name;
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest();
 const KEY = /^Bearer ([\x21-\x7e]{16,256})$/;
@@ -51,7 +57,10 @@ export class ApiKeys {
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { accountId: 'admin', roles: ['admin'] };
     if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
     const found = await this.redis.hgetall(settlementReadModel.apiKey(digest.toString('hex')));
-    if (!found['accountId']) throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
+    if (!found['accountId']) {
+      await this.unlessRebuilding(API_KEYS_MODEL);
+      throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
+    }
     return { accountId: found['accountId'], keyId: found['keyId'], roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[] };
   }
 
@@ -59,8 +68,21 @@ export class ApiKeys {
   private async worker(hash: string): Promise<Principal> {
     const nodeId = await this.redis.hget(capacityReadModel.credential(hash), 'nodeId');
     const providerId = nodeId ? await this.redis.hget(capacityReadModel.node(nodeId), 'providerId') : null;
-    if (!nodeId || !providerId) throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
+    if (!nodeId || !providerId) {
+      await this.unlessRebuilding(CREDENTIALS_MODEL);
+      throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
+    }
     return { accountId: providerId, nodeId, roles: ['worker'] };
+  }
+
+  /**
+   * A key missing from a read model that is being rebuilt (Redis flushed, or a rebuild asked for)
+   * may just not be refolded yet: the caller is told to retry, never that a valid key is not.
+   */
+  private async unlessRebuilding(projection: string): Promise<void> {
+    if (await readModelRebuilding(this.redis, projection)) {
+      throw apiError('UNAVAILABLE', `the ${projection} read model is being rebuilt from Kafka: retry in a second`, undefined, { retryAfterMs: REBUILD_RETRY_MS });
+    }
   }
 
   /** The request's context: the caller, or why its key was refused. */

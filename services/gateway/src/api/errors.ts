@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'UNPROCESSABLE'
+  | 'UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error for the client: a code, a message that says what to fix, and the field at fault. */
@@ -54,6 +55,7 @@ const KNOWN = new Set<string>([
   'TIMEOUT',
   'IDEMPOTENCY_KEY_REUSED',
   'UNPROCESSABLE',
+  'UNAVAILABLE',
 ]);
 const logger = new Logger('graphql');
 
@@ -66,7 +68,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const field = extensions['field'] ?? (code === 'BAD_USER_INPUT' ? variableAtFault(formatted.message) : undefined);
+    return { ...formatted, extensions: field === undefined ? extensions : { ...extensions, field } };
   }
   logger.error({
     msg: 'unexpected error in a GraphQL operation',
@@ -78,4 +81,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * The field at fault of a variable that graphql-js could not coerce, from its message:
+ * `Variable "$input" got invalid value "x" at "input.gpus"; …` names `input.gpus`, and
+ * `Variable "$id" of required type "ID!" was not provided.` names `id`.
+ */
+export function variableAtFault(message: string): string | undefined {
+  const variable = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)"/.exec(message);
+  if (!variable) return undefined;
+  const at = /^Variable "\$[_0-9A-Za-z]+" got invalid value .*? at "([^"]+)";/s.exec(message);
+  return at?.[1] ?? variable[1];
 }

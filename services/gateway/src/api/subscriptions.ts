@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import {
   ExecutionArgs,
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   GraphQLFormattedError,
   GraphQLSchema,
@@ -12,10 +13,12 @@ import {
   validate,
 } from 'graphql';
 import { type Context, type SubscribePayload } from 'graphql-ws';
+import type Redis from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
-import { apiError, formatError } from './errors';
+import { apiError, formatError, variableAtFault } from './errors';
 import { operationLimitErrors } from './limits';
+import { withoutFalseNotFound } from './rebuilding';
 import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
 
 // graphql-ws offers its `ws` binding only through package exports, which this workspace's
@@ -67,6 +70,7 @@ export class SubscriptionServer {
     private readonly schema: GraphQLSchema,
     contextOf: (authorization: string | undefined) => Promise<RequestContext>,
     limiter: RateLimiter,
+    redis: Redis,
     options: SubscriptionServerOptions,
   ) {
     this.wss = new WebSocketServer({
@@ -85,9 +89,9 @@ export class SubscriptionServer {
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
-        onNext: (_ctx, _id, _payload, _args, result) => {
+        onNext: async (_ctx, _id, _payload, _args, result) => {
           if (!result.errors?.length) return undefined;
-          return { ...result, errors: formatted(result.errors) };
+          return { ...result, errors: await withoutFalseNotFound(redis, formatted(result.errors)) };
         },
         onError: (_ctx, _id, _payload, errors) => formatted(errors),
       },
@@ -158,6 +162,10 @@ export class SubscriptionServer {
     const operation = getOperationAST(document, payload.operationName);
     if (!operation)
       return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
+    // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
+    // caller's BAD_USER_INPUT naming the variable, not an error out of execution.
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
+    if (coerced.errors) return coerced.errors.map((e) => apiError('BAD_USER_INPUT', e.message, variableAtFault(e.message)));
     if (!context.principal) {
       const rootFields = operation.selectionSet.selections.map((s) =>
         s.kind === Kind.FIELD ? s.name.value : '…',

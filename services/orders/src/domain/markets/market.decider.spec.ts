@@ -93,6 +93,7 @@ describe('market decider', () => {
       ],
       ['a price off the tick', ask('a', { price: 2_000_001 }), [], 'BAD_USER_INPUT', 'price'],
       ['an unregistered node', ask('a', { nodeId: 'n9' }), [], 'NOT_FOUND', 'nodeId'],
+      ['a node id only Object.prototype has', ask('a', { nodeId: 'constructor' }), [], 'NOT_FOUND', 'nodeId'],
       ["someone else's node", ask('a', { accountId: 'prov-2' }), [], 'FORBIDDEN', 'nodeId'],
       ['more GPUs than the node has free', ask('a', { gpus: 9 }), [], 'BAD_USER_INPUT', 'gpus'],
     ])('refuses an ask on %s', (_what, order, extra, code, field) => {
@@ -271,6 +272,9 @@ describe('market decider', () => {
           data: { marketId: 'H100', orderId: 'nope', accountId: 'buyer-1' },
         }),
       ).toMatchObject({ code: 'NOT_FOUND', field: 'orderId' });
+      for (const orderId of ['constructor', 'toString', 'hasOwnProperty']) {
+        expect(when(given, { type: 'orders.CancelOrder', data: { marketId: 'H100', orderId, accountId: 'buyer-1' } })).toMatchObject({ code: 'NOT_FOUND', field: 'orderId' });
+      }
     });
 
     it('closing a market cancels every resting order', () => {

@@ -15,6 +15,7 @@ import {
   typesOf,
   Decider,
   Decision,
+  own,
   reject,
 } from '@gpux/eventsourcing/domain';
 import { Fill, OrderBook, OrderBookSnapshot, PlaceResult } from '../matching/order-book';
@@ -60,9 +61,9 @@ export function holdFor(
 }
 
 function freeGpus(state: MarketState, nodeId: string, now: number): number {
-  const node = state.nodes[nodeId];
+  const node = own(state.nodes, nodeId);
   if (!node) return 0;
-  const leased = (state.leases[nodeId] ?? []).filter((l) => l.end > now).reduce((s, l) => s + l.gpus, 0);
+  const leased = (own(state.leases, nodeId) ?? []).filter((l) => l.end > now).reduce((s, l) => s + l.gpus, 0);
   const offered = Object.values(state.orders)
     .filter((o) => o.side === 'ask' && o.nodeId === nodeId)
     .reduce((s, o) => s + state.book.remaining(o.orderId), 0);
@@ -85,7 +86,7 @@ const engineOrder = (o: Order) => ({
 function enter(state: MarketState, order: Order, now: Date, hourMs: number): MarketEvent[] {
   const spec = state.spec!;
   const result: PlaceResult = state.book.preview(engineOrder(order));
-  const limitOf = (orderId: string) => (orderId === order.orderId ? order : state.orders[orderId])!;
+  const limitOf = (orderId: string) => (orderId === order.orderId ? order : own(state.orders, orderId))!;
   const trades: MarketEvent[] = result.fills.map((fill: Fill, i) => {
     const bid = limitOf(fill.bidId);
     const ask = limitOf(fill.askId);
@@ -141,7 +142,7 @@ function placeOrder(state: MarketState, order: Order, now: Date, hourMs: number)
   if (!state.open) return reject('MARKET_CLOSED', `market ${order.marketId} is closed`, 'marketId');
   if (order.price % spec.tickSize !== 0)
     return reject('BAD_USER_INPUT', `price must be a multiple of the tick size ${spec.tickSize}`, 'price');
-  if (state.orders[order.orderId] || state.awaitingFunds[order.orderId])
+  if (own(state.orders, order.orderId) || own(state.awaitingFunds, order.orderId))
     return reject('ALREADY_EXISTS', `order ${order.orderId} already exists`, 'orderId');
   if (order.side === 'bid') {
     if (order.nodeId) return reject('BAD_USER_INPUT', 'a bid names no node', 'nodeId');
@@ -153,7 +154,7 @@ function placeOrder(state: MarketState, order: Order, now: Date, hourMs: number)
     return accept({ type: 'orders.BidAwaitingFunds', data: { order, holdAmount } });
   }
   if (!order.nodeId) return reject('BAD_USER_INPUT', 'an ask must name the node it sells', 'nodeId');
-  const node = state.nodes[order.nodeId];
+  const node = own(state.nodes, order.nodeId);
   if (!node)
     return reject('NOT_FOUND', `node ${order.nodeId} is not registered in market ${spec.marketId}`, 'nodeId');
   if (node.providerId !== order.accountId)
@@ -264,11 +265,11 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
 
         case 'orders.CancelOrder': {
           const { orderId, accountId } = command.data;
-          const order = state.orders[orderId] ?? state.awaitingFunds[orderId]?.order;
+          const order = own(state.orders, orderId) ?? own(state.awaitingFunds, orderId)?.order;
           if (!order || !state.spec) return reject('NOT_FOUND', `order ${orderId} is not open`, 'orderId');
           if (order.accountId !== accountId)
             return reject('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
-          if (state.awaitingFunds[orderId])
+          if (own(state.awaitingFunds, orderId))
             return accept(cancelled(state, order, order.gpus, 'CANCELLED', 0, false));
           const gpus = state.book.remaining(orderId);
           return accept(
@@ -284,8 +285,8 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
 
         case 'orders.ConfirmBidFunds': {
           const { orderId } = command.data;
-          const late = state.cancelledAwaiting[orderId];
-          const waiting = state.awaitingFunds[orderId];
+          const late = own(state.cancelledAwaiting, orderId);
+          const waiting = own(state.awaitingFunds, orderId);
           // Cancelled while its hold was being placed: release the hold at once.
           if (late)
             return accept(cancelled(state, late.order, late.order.gpus, 'CANCELLED', late.holdAmount, false));
@@ -300,7 +301,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
 
         case 'orders.SuspendNode': {
           const { nodeId, reason, at } = command.data;
-          const node = state.nodes[nodeId];
+          const node = own(state.nodes, nodeId);
           if (!state.spec || !node)
             return reject(
               'NOT_FOUND',
@@ -311,7 +312,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
           const asks = Object.values(state.orders)
             .filter((o) => o.side === 'ask' && o.nodeId === nodeId)
             .map((o) => cancelled(state, o, state.book.remaining(o.orderId), 'NODE_SUSPENDED', 0));
-          const breached: MarketEvent[] = (state.leases[nodeId] ?? [])
+          const breached: MarketEvent[] = (own(state.leases, nodeId) ?? [])
             .filter((l) => l.end > now.getTime() && l.tradeId && l.buyerId)
             .map((l) => ({
               type: 'orders.LeaseBreached',
@@ -321,7 +322,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
         }
 
         case 'orders.RejectBidFunds': {
-          const waiting = state.awaitingFunds[command.data.orderId];
+          const waiting = own(state.awaitingFunds, command.data.orderId);
           if (!waiting)
             return reject('NOT_FOUND', `bid ${command.data.orderId} is not awaiting funds`, 'orderId');
           return accept(cancelled(state, waiting.order, waiting.order.gpus, 'FUNDS_REJECTED', 0, false));
@@ -358,7 +359,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
             if (!state.book.has(id)) delete state.orders[id];
           }
           const start = Date.parse(event.data.start);
-          const current = (state.leases[event.data.nodeId] ?? []).filter((l) => l.end > start);
+          const current = (own(state.leases, event.data.nodeId) ?? []).filter((l) => l.end > start);
           const leases = {
             ...state.leases,
             [event.data.nodeId]: [
@@ -375,7 +376,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
         }
         case 'orders.NodeSuspended': {
           // Uncertified until capacity records a new certification: asks on it are refused.
-          const node = state.nodes[event.data.nodeId];
+          const node = own(state.nodes, event.data.nodeId);
           if (!node) return state;
           return {
             ...state,
@@ -384,7 +385,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
         }
         case 'orders.LeaseBreached': {
           // The breached lease no longer occupies the node's GPUs.
-          const leases = (state.leases[event.data.nodeId] ?? []).filter(
+          const leases = (own(state.leases, event.data.nodeId) ?? []).filter(
             (l) => l.tradeId !== event.data.leaseId,
           );
           return { ...state, leases: { ...state.leases, [event.data.nodeId]: leases } };
@@ -393,7 +394,7 @@ export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, Ma
           const { orderId } = event.data;
           state.book.cancel(orderId);
           delete state.orders[orderId];
-          const waiting = state.awaitingFunds[orderId];
+          const waiting = own(state.awaitingFunds, orderId);
           delete state.awaitingFunds[orderId];
           delete state.cancelledAwaiting[orderId];
           // A bid cancelled while awaiting funds may still get its hold: remember to release it.

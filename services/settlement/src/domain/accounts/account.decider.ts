@@ -13,6 +13,7 @@ import {
   typesOf,
   Decider,
   Decision,
+  own,
   reject,
 } from '@gpux/eventsourcing/domain';
 import { accruedCharge } from '../leases/billing';
@@ -136,7 +137,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.HoldFunds': {
         const { accountId, holdId, amount } = command.data;
         if (!state.open) return missing(accountId);
-        if (state.held?.[holdId] !== undefined)
+        if (own(state.held, holdId) !== undefined)
           return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
         if (amount > state.balance) {
           return reject(
@@ -150,7 +151,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
 
       case 'settlement.ReleaseHold': {
         const { accountId, holdId, amount } = command.data;
-        const held = state.held?.[holdId];
+        const held = own(state.held, holdId);
         if (held === undefined)
           return reject('NOT_FOUND', `account ${accountId} has no hold ${holdId}`, 'holdId');
         if (amount > held)
@@ -160,9 +161,9 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
 
       case 'settlement.OpenLease': {
         const { accountId, leaseId, holdId, value, fee } = command.data;
-        if (state.leases?.[leaseId])
+        if (own(state.leases, leaseId))
           return reject('ALREADY_EXISTS', `lease ${leaseId} already exists`, 'leaseId');
-        const held = state.held?.[holdId] ?? 0;
+        const held = own(state.held, holdId) ?? 0;
         // Never happens while orders holds a bid's worst case: refused rather than overdrawn.
         if (value + fee > held)
           return reject(
@@ -175,7 +176,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
 
       case 'settlement.MeterLease': {
         const { accountId, leaseId, upTo } = command.data;
-        const lease = state.leases?.[leaseId];
+        const lease = own(state.leases, leaseId);
         if (!lease) return noLease(accountId, leaseId);
         const due = accruedCharge(lease, Math.min(upTo ? Date.parse(upTo) : now.getTime(), now.getTime()));
         const charged = chargeTo(
@@ -192,7 +193,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
 
       case 'settlement.EndLeaseEarly': {
         const { accountId, leaseId, reason, at } = command.data;
-        const lease = state.leases?.[leaseId];
+        const lease = own(state.leases, leaseId);
         if (!lease) return noLease(accountId, leaseId);
         // Delivered until delivery stopped (not after the lease's end, not before what was already
         // charged: the meter charges in arrears, so normally that is earlier); the rest goes back.
@@ -227,13 +228,13 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'settlement.IssueApiKey': {
         const { accountId, keyId } = command.data;
         if (!state.open) return missing(accountId);
-        if (state.apiKeys?.[keyId]) return reject('ALREADY_EXISTS', `key ${keyId} already exists`, 'keyId');
+        if (own(state.apiKeys, keyId)) return reject('ALREADY_EXISTS', `key ${keyId} already exists`, 'keyId');
         return accept({ type: 'settlement.ApiKeyIssued', data: command.data });
       }
 
       case 'settlement.RevokeApiKey': {
         const { accountId, keyId } = command.data;
-        const key = state.apiKeys?.[keyId];
+        const key = own(state.apiKeys, keyId);
         if (!key || key.revoked)
           return reject('NOT_FOUND', `account ${accountId} has no valid key ${keyId}`, 'keyId');
         return accept({
