@@ -1,4 +1,4 @@
-// Lint rules that carry the architecture (DESIGN.md §9):
+// Lint rules that carry the architecture (docs/architecture.md §7):
 // - Nx module boundaries by project tag: a service may depend only on libraries, never on another
 //   service; contracts and pure domain libraries may not import frameworks or I/O clients.
 // - Inside a service or the worker, pure domain code (any file under a `domain/` folder) may not
@@ -55,7 +55,7 @@ export default [
           patterns: [
             {
               group: IO_AND_FRAMEWORKS,
-              message: 'Domain code is pure (DESIGN.md §9): no framework or I/O import. Move this to the edge of the service.',
+              message: 'Domain code is pure (docs/architecture.md §7): no framework or I/O import. Move this to the edge of the service.',
             },
           ],
         },

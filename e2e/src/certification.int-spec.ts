@@ -1,4 +1,4 @@
-// Certification end to end (issue 5, DESIGN.md §2 and §6), through the real gateway on the real
+// Certification end to end (issue 5, docs/event-flows.md and docs/certification.md), through the real gateway on the real
 // stack with the machine's real WebGPU adapter (lavapipe without a GPU):
 //  (a) the real `gpu-worker join --once` certifies a registered node;
 //  (b) cheaters (the worker's own client and prover with a twist) are all caught, and their nodes

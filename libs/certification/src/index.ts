@@ -1,5 +1,5 @@
 /**
- * The certification protocol's pure core (DESIGN.md §6): the specified matrix generator (TypeScript
+ * The certification protocol's pure core (docs/certification.md): the specified matrix generator (TypeScript
  * and WGSL), the Merkle commitment, Freivalds' check, tolerances per precision, and the protocol's
  * messages and verdict. No I/O: clocks and randomness are passed in.
  */

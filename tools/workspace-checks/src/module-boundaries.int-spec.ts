@@ -1,4 +1,4 @@
-// The architecture rules of DESIGN.md §9 are lint rules; this proves they bite. Each case lints a
+// The architecture rules of docs/architecture.md §7 are lint rules; this proves they bite. Each case lints a
 // source text as if it were a file at the given path (nothing is written to the tree), through the
 // workspace's own ESLint config and Nx project graph.
 import { spawnSync } from 'node:child_process';

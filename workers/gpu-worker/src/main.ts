@@ -1,69 +1,54 @@
 #!/usr/bin/env node
 /**
- * gpu-worker: the provider's agent. Commands so far:
- *   adapters [--json]   list the WebGPU adapters Dawn finds on this machine
- *   selftest [--json]   run a small compute shader on the chosen adapter and check every element
- *   benchmark [...]      autotune the matmul kernels, measure GFLOP/s and memory bandwidth
- *   join [...]           certify the node through the gateway, then heartbeat and answer spot challenges
+ * gpu-worker: the provider's agent. `gpu-worker --help` lists the commands (adapters, selftest,
+ * benchmark, join), `gpu-worker <command> --help` their options; the table is cli/commands.ts.
  */
 import { parseBenchmarkArgs } from './benchmark/options';
 import { formatReport } from './benchmark/report';
 import { runBenchmark } from './benchmark/run';
+import { dispatch } from './cli/dispatch';
+import { packageVersion } from './cli/version';
+import { adapterLabel } from './gpu/choose';
+import { parseAdaptersArgs, parseSelftestArgs } from './gpu/options';
 import { multiplyAdd } from './gpu/selftest';
-import { AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
+import { AdapterChoiceError, AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
 import { runJoin } from './join/command';
 
-const USAGE = `usage: gpu-worker <command> [options]
-
-commands:
-  adapters [--json]   list the WebGPU adapters on this machine
-  selftest [--json]   run a compute shader on the chosen adapter and verify its output
-  benchmark [--sizes 256,512,1024] [--model NAME] [--retune] [--json]
-                      autotune the matmul kernels (f32, and f16 where the adapter has shader-f16),
-                      then report GFLOP/s per precision and size, each result checked (Freivalds),
-                      the memory bandwidth in GB/s, and the efficiency against the model's peak
-                      (--model: H100-80GB, H200, A100-80GB, RTX-4090, L4). The tuned choice is
-                      cached per adapter in $GPUX_AUTOTUNE_CACHE (default
-                      ~/.cache/gpu-exchange/autotune.json); --retune measures again.
-                      Progress goes to stderr; --json prints one JSON object on stdout.
-  join [--gateway URL] [--credential-file FILE] [--claim-tflops X] [--once] [--json]
-                      join the marketplace as a registered node: print the adapter, certify the
-                      node with a matmul challenge on this GPU (autotuned kernel) when it is not
-                      certified or soon expires, then heartbeat and answer spot challenges until
-                      stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means retrying (1 s
-                      doubling to 30 s, with jitter) and joining again.
-                      --gateway URL        the gateway's GraphQL URL (default $GPUX_GATEWAY_URL,
-                                           else http://127.0.0.1:4000/graphql)
-                      --credential-file F  the node credential from registerNode, or else
-                                           $GPUX_NODE_CREDENTIAL (never on the command line);
-                                           a refused (unknown or revoked) one: one line, exit 3
-                      --claim-tflops X     the throughput to certify, which sets the challenge's
-                                           deadline (default: measured here at the challenge
-                                           size, halved)
-                      --once               certify if needed and exit: 0 certified, 1 not
-                      --json               one JSON object per event on stdout
-  exit codes: 0 done, 1 failed, 2 bad options, 3 credential refused (join)
-`;
+/** Bad options: one line on stderr that says what to fix, exit 2. */
+function usageError(message: string): number {
+  process.stderr.write(`gpu-worker: ${message}\n`);
+  return 2;
+}
 
 function printAdapter(a: AdapterDescription): void {
   const kind = a.isFallbackAdapter ? ' (software fallback: not a GPU)' : '';
   process.stdout.write(
-    `${a.description || a.device}${kind}\n  vendor ${a.vendor}, architecture ${a.architecture}, device ${a.device}\n` +
+    `${adapterLabel(a)}${kind}\n  vendor ${a.vendor || '-'}, architecture ${a.architecture || '-'}, device ${a.device || '-'}, fallback ${a.isFallbackAdapter ? 'yes' : 'no'}\n` +
       `  f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}, timestamps: ${a.features.includes('timestamp-query') ? 'yes' : 'no'}, ` +
       `max storage buffer ${a.limits.maxStorageBufferBindingSize >> 20} MiB, workgroup memory ${a.limits.maxComputeWorkgroupStorageSize >> 10} KiB\n`,
   );
 }
 
-async function adapters(json: boolean): Promise<number> {
+async function adapters(args: string[]): Promise<number> {
+  const parsed = parseAdaptersArgs(args);
+  if (!parsed.ok) return usageError(parsed.error);
   const found = await listAdapters();
   if (found.length === 0) throw new NoAdapterError();
-  if (json) process.stdout.write(JSON.stringify(found) + '\n');
-  else found.forEach(printAdapter);
+  if (parsed.options.json)
+    process.stdout.write(JSON.stringify(found.map((a, index) => ({ index, ...a }))) + '\n');
+  else
+    found.forEach((a, index) => {
+      process.stdout.write(`${index}: `);
+      printAdapter(a);
+    });
   return 0;
 }
 
-async function selftest(json: boolean): Promise<number> {
-  const gpu = await openGpu();
+async function selftest(args: string[]): Promise<number> {
+  const parsed = parseSelftestArgs(args, process.env);
+  if (!parsed.ok) return usageError(parsed.error);
+  const { json } = parsed.options;
+  const gpu = await openGpu(parsed.options.adapter);
   try {
     if (!json) {
       process.stdout.write('adapter: ');
@@ -80,8 +65,14 @@ async function selftest(json: boolean): Promise<number> {
       if (!(Math.abs(value - expected) <= Math.abs(expected) * 2 ** -23 + 1e-6)) wrong++;
     });
     const ok = wrong === 0;
-    if (json) process.stdout.write(JSON.stringify({ ok, elements: n, wrong, adapter: gpu.adapter.description }) + '\n');
-    else process.stdout.write(ok ? `selftest passed: ${n} elements right\n` : `selftest FAILED: ${wrong} of ${n} elements wrong\n`);
+    if (json)
+      process.stdout.write(
+        JSON.stringify({ ok, elements: n, wrong, adapter: gpu.adapter.description }) + '\n',
+      );
+    else
+      process.stdout.write(
+        ok ? `selftest passed: ${n} elements right\n` : `selftest FAILED: ${wrong} of ${n} elements wrong\n`,
+      );
     return ok ? 0 : 1;
   } finally {
     gpu.close();
@@ -89,15 +80,14 @@ async function selftest(json: boolean): Promise<number> {
 }
 
 async function benchmark(args: string[]): Promise<number> {
-  const parsed = parseBenchmarkArgs(args);
-  if (!parsed.ok) {
-    process.stderr.write(`gpu-worker: ${parsed.error}\n`);
-    return 2;
-  }
+  const parsed = parseBenchmarkArgs(args, process.env);
+  if (!parsed.ok) return usageError(parsed.error);
   const { options } = parsed;
-  const gpu = await openGpu();
+  const gpu = await openGpu(options.adapter);
   try {
-    const report = await runBenchmark(gpu, options, (message) => process.stderr.write(`[benchmark] ${message}\n`));
+    const report = await runBenchmark(gpu, options, (message) =>
+      process.stderr.write(`[benchmark] ${message}\n`),
+    );
     process.stdout.write(options.json ? JSON.stringify(report) + '\n' : formatReport(report));
     return report.ok ? 0 : 1;
   } finally {
@@ -106,34 +96,38 @@ async function benchmark(args: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const [command, ...rest] = argv.filter((a) => a !== '--json');
-  // benchmark parses its own options (--json among them), wherever they stand.
-  if (command === 'benchmark') return benchmark(argv.filter((_, i) => i !== argv.indexOf('benchmark')));
-  if (command === 'join') return runJoin(argv.filter((_, i) => i !== argv.indexOf('join')));
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 2;
-  }
-  const unknownFlag = rest.find((a) => a.startsWith('-'));
-  if (unknownFlag) {
-    process.stderr.write(`gpu-worker: unknown option ${unknownFlag} for ${command} (its only option is --json; see gpu-worker help)\n`);
-    return 2;
-  }
-  switch (command) {
-    case 'adapters':
-      return adapters(json);
-    case 'selftest':
-      return selftest(json);
-    default:
-      process.stderr.write(`gpu-worker: unknown command "${command}" (commands: adapters, selftest, benchmark, join; see gpu-worker help)\n`);
-      return 2;
+  const what = dispatch(argv);
+  switch (what.kind) {
+    case 'help':
+      process.stdout.write(what.text);
+      return 0;
+    case 'version': {
+      const version = packageVersion(__dirname);
+      if (version === undefined) throw new Error(`no package.json with a version above ${__dirname}`);
+      process.stdout.write(`${version}\n`);
+      return 0;
+    }
+    case 'error':
+      return usageError(what.message);
+    case 'run':
+      switch (what.command) {
+        case 'adapters':
+          return adapters(what.args);
+        case 'selftest':
+          return selftest(what.args);
+        case 'benchmark':
+          return benchmark(what.args);
+        case 'join':
+          return runJoin(what.args);
+      }
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // A --adapter that fits no adapter is a bad option, like the others.
+    if (error instanceof AdapterChoiceError) process.exit(usageError(error.message));
     process.stderr.write(`gpu-worker: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The envelope of every message on the log (DESIGN.md §3), carried as CloudEvents-style Kafka
+ * The envelope of every message on the log (docs/architecture.md §3), carried as CloudEvents-style Kafka
  * headers (binary content mode) around a JSON body that holds only `data`.
  */
 export interface Envelope<T = unknown> {

@@ -1,5 +1,5 @@
 /**
- * The one registry of Kafka topics (DESIGN.md §3). Provisioning creates topics from it and
+ * The one registry of Kafka topics (docs/architecture.md §3). Provisioning creates topics from it and
  * refuses to start when the broker disagrees; documentation is generated from it.
  */
 

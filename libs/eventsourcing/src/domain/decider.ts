@@ -16,7 +16,7 @@ export interface DecideContext {
 }
 
 /**
- * An aggregate (DESIGN.md §3): pure functions, no I/O, no framework. State is plain JSON so it
+ * An aggregate (docs/architecture.md §3): pure functions, no I/O, no framework. State is plain JSON so it
  * can be snapshotted. `decide` never throws for a business reason: it rejects with a code.
  */
 export interface Decider<C extends Message, E extends Message, S> {

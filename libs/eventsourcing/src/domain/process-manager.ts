@@ -8,7 +8,7 @@ export interface EmittedCommand {
 }
 
 /**
- * A process manager (DESIGN.md §3): reacts to events of one service by emitting commands, purely.
+ * A process manager (docs/architecture.md §3): reacts to events of one service by emitting commands, purely.
  * Exactly-once comes from the loop that runs it; ids and idempotency keys of what it emits are
  * derived from the event, so even a replayed event would be recognised by the target.
  */

@@ -25,7 +25,7 @@ export type RedisOp =
   | { op: 'zadd'; key: string; score: number; member: string }
   | { op: 'zrem'; key: string; member: string }
   /**
-   * PUBLISH `message` on the channel `key` (DESIGN.md §4: subscriptions are fed from projection
+   * PUBLISH `message` on the channel `key` (docs/architecture.md §4: subscriptions are fed from projection
    * updates). A channel is not a Redis key, but it is named under the projection's keyPrefix like
    * one, so everything a projection writes or announces is recognisably its own. The script
    * publishes only when the batch is applied (never for a refused re-delivery), after its writes,

@@ -113,7 +113,7 @@ function outcomeId(commandId: string, index: number): string {
 }
 
 /**
- * The single writer of one partition (DESIGN.md §3): owns the in-memory state of the aggregates
+ * The single writer of one partition (docs/architecture.md §3): owns the in-memory state of the aggregates
  * whose commands land on partition p, decides, and writes events, dead letters, snapshots and the
  * consumer offset in one transaction under `transactional.id = <service>-<commands topic>-<p>`,
  * so an older owner of p is fenced the moment this one starts.

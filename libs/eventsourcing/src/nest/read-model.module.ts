@@ -35,7 +35,7 @@ const OPTIONS = Symbol('READ_MODEL_OPTIONS');
 const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
 
 /**
- * A service's read side (DESIGN.md §4): its projections folded as one into Redis by one runner
+ * A service's read side (docs/architecture.md §4): its projections folded as one into Redis by one runner
  * (one read and decode of the log, one atomic write per batch with its checkpoint), started and
  * stopped with the service, with its lag (and any partition stopped on a poison batch) in /health.
  */

@@ -1,4 +1,4 @@
-// Redis projections (DESIGN.md §4): the runner, the atomic apply step, read-your-writes and lag.
+// Redis projections (docs/architecture.md §4): the runner, the atomic apply step, read-your-writes and lag.
 export { ProjectionRunner } from './runner';
 export { DEFAULT_BATCH, DEFAULT_POISON } from './options';
 export type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats, StoppedPartition } from './options';

@@ -29,7 +29,7 @@ function fetchedOffsetOf(batch: Batch): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Folds a projection's topics into Redis (DESIGN.md §4). Redis holds the read model and, beside
+ * Folds a projection's topics into Redis (docs/architecture.md §4). Redis holds the read model and, beside
  * it, the checkpoint of every partition (the last log offset folded, commit markers included),
  * written by the same Lua script call as the batch's writes: a re-delivered event changes
  * nothing. Kafka's consumer group only shares the partitions between instances; positions come

@@ -12,7 +12,7 @@ export interface WatchdogConfig {
 }
 
 /**
- * Keeps nodes honest while they are joined (DESIGN.md §2, assurance): declares a node lost when
+ * Keeps nodes honest while they are joined (docs/event-flows.md, assurance): declares a node lost when
  * its heartbeats stop for longer than the window, fails challenges nobody answered in time, and
  * sends random spot challenges to leased nodes. It only decides when to ask: every verdict is the
  * node decider's, from its own state and clock. Idempotency keys make two watchdogs (two

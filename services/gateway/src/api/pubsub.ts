@@ -5,7 +5,7 @@ import { RedisClient } from '@gpux/platform';
 type Listener = (message: string) => void;
 
 /**
- * Subscriptions are fed by the projections' Redis pub/sub notices (DESIGN.md §4), never by polling:
+ * Subscriptions are fed by the projections' Redis pub/sub notices (docs/architecture.md §4), never by polling:
  * one subscriber connection per gateway, a channel subscribed while anyone listens to it.
  */
 @Injectable()

@@ -71,7 +71,7 @@ type Entry = { ok?: boolean; reason?: string; detail?: string; measuredTflops?: 
 
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
- * a challenge (DESIGN.md §6), heartbeat, answer spot challenges. Every step is a command to
+ * a challenge (docs/certification.md), heartbeat, answer spot challenges. Every step is a command to
  * capacity, whose node decider verifies; the gateway only draws the randomness the protocol needs
  * after each commitment, and relays.
  */

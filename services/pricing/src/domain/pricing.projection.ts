@@ -8,7 +8,7 @@ import { candlesProjection, tickerProjection, tradeRecord, tradesListProjection 
 const notice = (marketId: string): string => JSON.stringify({ marketId } satisfies TickerNotice);
 
 /**
- * The channels subscriptions listen on (DESIGN.md §4), published in the same atomic step as the
+ * The channels subscriptions listen on (docs/architecture.md §4), published in the same atomic step as the
  * writes they announce. The ticker's channel fires for whatever a ticker shows: trades, the book
  * (best bid and ask) and the market's status.
  */

@@ -2,18 +2,22 @@
  * `gpu-worker benchmark` options. Pure, so every message a user can get is unit-tested; each
  * error is one line that says what to type instead.
  */
-import { flags } from '../cli/flags';
+import { COMMANDS, DEFAULT_SIZES } from '../cli/commands';
+import { readOptions, stringValue } from '../cli/options';
+
+export { DEFAULT_SIZES };
 
 export interface BenchmarkOptions {
   sizes: number[];
   model?: string;
+  /** The adapter to open (an index or a part of its name); absent: the high-performance one. */
+  adapter?: string;
   retune: boolean;
   json: boolean;
 }
 
 /** Larger squares do not fit a 128 MiB storage binding in f32 (WebGPU's guaranteed minimum). */
 export const MAX_SIZE = 4096;
-export const DEFAULT_SIZES = [256, 512, 1024];
 
 export type Parsed = { ok: true; options: BenchmarkOptions } | { ok: false; error: string };
 
@@ -25,37 +29,30 @@ function parseSizes(text: string): number[] | string {
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
-export function parseBenchmarkArgs(args: readonly string[]): Parsed {
-  const options: BenchmarkOptions = { sizes: DEFAULT_SIZES, retune: false, json: false };
-  for (const { flag, arg, inline, value } of flags(args)) {
-    switch (flag) {
-      case '--json':
-      case '--retune':
-        if (inline !== undefined) return { ok: false, error: `${flag} takes no value (got "${arg}")` };
-        options[flag === '--json' ? 'json' : 'retune'] = true;
-        break;
-      case '--sizes': {
-        const text = value();
-        if (text === undefined) return { ok: false, error: '--sizes needs a value, e.g. --sizes 256,512,1024' };
-        const sizes = parseSizes(text);
-        if (typeof sizes === 'string') return { ok: false, error: sizes };
-        options.sizes = sizes;
-        break;
-      }
-      case '--model': {
-        const text = value();
-        if (!text) return { ok: false, error: '--model needs a GPU model name, e.g. --model H100-80GB' };
-        options.model = text;
-        break;
-      }
-      default:
-        return {
-          ok: false,
-          error: arg.startsWith('-')
-            ? `unknown option ${flag} for benchmark (options: --sizes 256,512,1024, --model NAME, --retune, --json)`
-            : `unexpected argument "${arg}" for benchmark (options: --sizes 256,512,1024, --model NAME, --retune, --json)`,
-        };
-    }
+export function parseBenchmarkArgs(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Parsed {
+  const spec = COMMANDS.benchmark;
+  const read = readOptions(spec, args);
+  if (!read.ok) return read;
+  const { values } = read;
+  const options: BenchmarkOptions = {
+    sizes: DEFAULT_SIZES,
+    retune: values['retune'] === true,
+    json: values['json'] === true,
+  };
+  const sizes = stringValue(values, 'sizes');
+  if (sizes !== undefined) {
+    const parsed = parseSizes(sizes);
+    if (typeof parsed === 'string') return { ok: false, error: parsed };
+    options.sizes = parsed;
   }
+  const model = stringValue(values, 'model');
+  if (model === '') return { ok: false, error: spec.options.model.missing ?? '--model needs a value' };
+  if (model !== undefined) options.model = model;
+  const adapter = stringValue(values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
+  if (adapter === '') return { ok: false, error: spec.options.adapter.missing ?? '--adapter needs a value' };
+  if (adapter !== undefined) options.adapter = adapter;
   return { ok: true, options };
 }

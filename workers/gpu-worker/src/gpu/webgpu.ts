@@ -1,4 +1,5 @@
 import { create, globals } from 'webgpu';
+import { chooseAdapter } from './choose';
 
 /** What the worker tells about the adapter it chose. */
 export interface AdapterDescription {
@@ -9,14 +10,18 @@ export interface AdapterDescription {
   /** A CPU implementation such as Mesa lavapipe: correct, but not a GPU to sell. */
   isFallbackAdapter: boolean;
   features: string[];
-  limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number };
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
 }
 
 export class NoAdapterError extends Error {
   constructor() {
     super(
       'no WebGPU adapter found: Dawn needs a Vulkan driver. On Debian 12 install libvulkan1 and ' +
-        'mesa-vulkan-drivers from bookworm-backports (software lavapipe), or your GPU vendor\'s Vulkan driver',
+        "mesa-vulkan-drivers from bookworm-backports (software lavapipe), or your GPU vendor's Vulkan driver",
     );
     this.name = 'NoAdapterError';
   }
@@ -53,17 +58,35 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   };
 }
 
-/** Every adapter Dawn offers, one per distinct device (high-performance first). */
-export async function listAdapters(): Promise<AdapterDescription[]> {
+/**
+ * Dawn's node binding has no enumerateAdapters: each requestAdapter answers with the best adapter
+ * for its options. These options reach every kind it can offer (a discrete GPU, an integrated one,
+ * the software fallback), in this order; the first one is what a plain requestAdapter returns.
+ */
+const ADAPTER_REQUESTS: readonly GPURequestAdapterOptions[] = [
+  { powerPreference: 'high-performance' },
+  { powerPreference: 'low-power' },
+  { forceFallbackAdapter: true },
+];
+
+/** Every adapter Dawn offers, one per distinct description, in the order of ADAPTER_REQUESTS. */
+async function requestAdapters(): Promise<{ adapter: GPUAdapter; description: AdapterDescription }[]> {
   const gpu = dawn();
-  const found: AdapterDescription[] = [];
-  for (const powerPreference of ['high-performance', 'low-power'] as const) {
-    const adapter = await gpu.requestAdapter({ powerPreference });
+  const found: { adapter: GPUAdapter; description: AdapterDescription }[] = [];
+  for (const options of ADAPTER_REQUESTS) {
+    const adapter = await gpu.requestAdapter(options);
     if (!adapter) continue;
     const d = describeAdapter(adapter);
-    if (!found.some((f) => f.device === d.device && f.description === d.description)) found.push(d);
+    const same = (f: AdapterDescription) =>
+      f.description === d.description && f.device === d.device && f.vendor === d.vendor;
+    if (!found.some((f) => same(f.description))) found.push({ adapter, description: d });
   }
   return found;
+}
+
+/** Every adapter Dawn offers, one per distinct device; the index is what --adapter takes. */
+export async function listAdapters(): Promise<AdapterDescription[]> {
+  return (await requestAdapters()).map((a) => a.description);
 }
 
 export interface GpuContext {
@@ -73,9 +96,30 @@ export interface GpuContext {
   close(): void;
 }
 
-/** The high-performance adapter and a device on it, with every optional feature the kernels use. */
-export async function openGpu(): Promise<GpuContext> {
-  const adapter = await dawn().requestAdapter({ powerPreference: 'high-performance' });
+/** A --adapter that names no adapter, or several: its message lists those there are. */
+export class AdapterChoiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdapterChoiceError';
+  }
+}
+
+/**
+ * An adapter and a device on it, with every optional feature the kernels use: the one `choice`
+ * names (an index or a part of its name, see gpu/choose.ts), else the high-performance one.
+ */
+export async function openGpu(choice?: string): Promise<GpuContext> {
+  let adapter: GPUAdapter | null;
+  if (choice === undefined) adapter = await dawn().requestAdapter({ powerPreference: 'high-performance' });
+  else {
+    const all = await requestAdapters();
+    const chosen = chooseAdapter(
+      all.map((a) => a.description),
+      choice,
+    );
+    if (!chosen.ok) throw all.length === 0 ? new NoAdapterError() : new AdapterChoiceError(chosen.error);
+    adapter = all[chosen.index]?.adapter ?? null;
+  }
   if (!adapter) throw new NoAdapterError();
   const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));

@@ -184,7 +184,7 @@ export class WorkerAgent {
     return this.claim;
   }
 
-  /** Computes, commits, opens: the protocol of DESIGN.md §6 from the worker's side. */
+  /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
   private async answer(ticket: ChallengeTicket): Promise<ChallengeVerdict> {
     const { challenge } = ticket;
     this.o.report({ event: 'challenge', purpose: ticket.purpose, challengeId: ticket.id, n: challenge.n, products: challenge.products, allowedMs: challenge.deadline - challenge.issuedAt });

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { proveChallenge } from '../challenge/prover';
 import { tunedMatmul } from '../challenge/tuned';
-import { openGpu } from '../gpu/webgpu';
+import { AdapterChoiceError, openGpu } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
 import { GatewayClient } from './client';
@@ -22,7 +22,11 @@ const processIo: JoinIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-export async function runJoin(args: string[], env: NodeJS.ProcessEnv = process.env, io: JoinIo = processIo): Promise<number> {
+export async function runJoin(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: JoinIo = processIo,
+): Promise<number> {
   const parsed = parseJoinArgs(args, env);
   if (!parsed.ok) {
     io.err(`gpu-worker: ${parsed.error}`);
@@ -36,7 +40,9 @@ export async function runJoin(args: string[], env: NodeJS.ProcessEnv = process.e
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      io.err(`gpu-worker: cannot read the credential file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      io.err(
+        `gpu-worker: cannot read the credential file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
       return EXIT.usage;
     }
     const read = credentialFromFile(text, file);
@@ -56,22 +62,43 @@ export async function runJoin(args: string[], env: NodeJS.ProcessEnv = process.e
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  const gpu = await openGpu();
+  let gpu: Awaited<ReturnType<typeof openGpu>>;
+  try {
+    gpu = await openGpu(options.adapter);
+  } catch (error) {
+    // A --adapter that fits no adapter is a bad option; no adapter at all is the caller's to report.
+    if (!(error instanceof AdapterChoiceError)) throw error;
+    io.err(`gpu-worker: ${error.message}`);
+    return EXIT.usage;
+  }
   try {
     report({ event: 'adapter', adapter: gpu.adapter });
-    const tuned = await tunedMatmul(gpu.device, gpu.adapter, { onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`) });
-    report({ event: 'kernel', variant: tuned.variant, gflops: tuned.gflops, fromCache: tuned.fromCache, ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}) });
-    const prove = (challenge: Parameters<typeof proveChallenge>[1]) => proveChallenge(gpu.device, challenge, { matmul: tuned.runner });
+    const tuned = await tunedMatmul(gpu.device, gpu.adapter, {
+      onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`),
+    });
+    report({
+      event: 'kernel',
+      variant: tuned.variant,
+      gflops: tuned.gflops,
+      fromCache: tuned.fromCache,
+      ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}),
+    });
+    const prove = (challenge: Parameters<typeof proveChallenge>[1]) =>
+      proveChallenge(gpu.device, challenge, { matmul: tuned.runner });
     try {
       const agent = new WorkerAgent({
         client: new GatewayClient(options.gateway, credential),
         prove,
         measureClaim: (size, precision) =>
-          measureClaim(async (challenge) => {
-            const proof = await prove(challenge);
-            proof.discard();
-            return proof.timings.totalMs;
-          }, size, precision),
+          measureClaim(
+            async (challenge) => {
+              const proof = await prove(challenge);
+              proof.discard();
+              return proof.timings.totalMs;
+            },
+            size,
+            precision,
+          ),
         ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
         adapter: gpu.adapter.description || gpu.adapter.device,
         once: options.once,

@@ -4,35 +4,86 @@ describe('join options', () => {
   const env = { GPUX_NODE_CREDENTIAL: 'gpxn_from-env' };
 
   it('has defaults: the local gateway, the credential from the environment, the claim measured', () => {
-    expect(parseJoinArgs([], env)).toEqual({ ok: true, options: { gateway: DEFAULT_GATEWAY, credential: { env: 'gpxn_from-env' }, once: false, json: false } });
+    expect(parseJoinArgs([], env)).toEqual({
+      ok: true,
+      options: { gateway: DEFAULT_GATEWAY, credential: { env: 'gpxn_from-env' }, once: false, json: false },
+    });
     expect(DEFAULT_GATEWAY).toBe('http://127.0.0.1:4000/graphql');
   });
 
   it('reads every option, with a space or =', () => {
-    expect(parseJoinArgs(['--gateway', 'https://gw.example/graphql', '--credential-file', '/etc/gpux/node', '--claim-tflops', '0.025', '--once', '--json'], env)).toEqual({
+    expect(
+      parseJoinArgs(
+        [
+          '--gateway',
+          'https://gw.example/graphql',
+          '--credential-file',
+          '/etc/gpux/node',
+          '--claim-tflops',
+          '0.025',
+          '--once',
+          '--json',
+        ],
+        env,
+      ),
+    ).toEqual({
       ok: true,
-      options: { gateway: 'https://gw.example/graphql', credential: { file: '/etc/gpux/node' }, claimTflops: 0.025, once: true, json: true },
+      options: {
+        gateway: 'https://gw.example/graphql',
+        credential: { file: '/etc/gpux/node' },
+        claimTflops: 0.025,
+        once: true,
+        json: true,
+      },
     });
-    expect(parseJoinArgs(['--gateway=http://10.0.0.1:4000/graphql', '--claim-tflops=12', '--credential-file=c.txt'])).toMatchObject({
+    expect(
+      parseJoinArgs([
+        '--gateway=http://10.0.0.1:4000/graphql',
+        '--claim-tflops=12',
+        '--credential-file=c.txt',
+      ]),
+    ).toMatchObject({
       ok: true,
       options: { gateway: 'http://10.0.0.1:4000/graphql', claimTflops: 12, credential: { file: 'c.txt' } },
     });
   });
 
   it('takes the gateway from GPUX_GATEWAY_URL unless --gateway says otherwise', () => {
-    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'http://gw:4000/graphql' })).toMatchObject({ ok: true, options: { gateway: 'http://gw:4000/graphql' } });
-    expect(parseJoinArgs(['--gateway', 'http://other/graphql'], { ...env, GPUX_GATEWAY_URL: 'http://gw:4000/graphql' })).toMatchObject({ ok: true, options: { gateway: 'http://other/graphql' } });
-    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'gw:4000' })).toEqual({ ok: false, error: expect.stringMatching(/^GPUX_GATEWAY_URL expects/) });
+    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'http://gw:4000/graphql' })).toMatchObject({
+      ok: true,
+      options: { gateway: 'http://gw:4000/graphql' },
+    });
+    expect(
+      parseJoinArgs(['--gateway', 'http://other/graphql'], {
+        ...env,
+        GPUX_GATEWAY_URL: 'http://gw:4000/graphql',
+      }),
+    ).toMatchObject({ ok: true, options: { gateway: 'http://other/graphql' } });
+    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'gw:4000' })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^GPUX_GATEWAY_URL expects/),
+    });
   });
 
   it('prefers the credential file to the environment', () => {
-    expect(parseJoinArgs(['--credential-file', 'f'], env)).toMatchObject({ ok: true, options: { credential: { file: 'f' } } });
+    expect(parseJoinArgs(['--credential-file', 'f'], env)).toMatchObject({
+      ok: true,
+      options: { credential: { file: 'f' } },
+    });
   });
 
   it.each([
-    [[], {}, /^join needs the node credential from registerNode: --credential-file FILE, or GPUX_NODE_CREDENTIAL in the environment$/],
+    [
+      [],
+      {},
+      /^join needs the node credential from registerNode: --credential-file FILE, or GPUX_NODE_CREDENTIAL in the environment$/,
+    ],
     [[], { GPUX_NODE_CREDENTIAL: '  ' }, /^join needs the node credential/],
-    [['--credential', 'gpxn_secret'], env, /^the node credential is never given on the command line .*--credential-file.*GPUX_NODE_CREDENTIAL$/],
+    [
+      ['--credential', 'gpxn_secret'],
+      env,
+      /^the node credential is never given on the command line .*--credential-file.*GPUX_NODE_CREDENTIAL$/,
+    ],
     [['--credential=gpxn_secret'], env, /never given on the command line/],
     [['--token', 'x'], env, /never given on the command line/],
     [['--gateway'], env, /^--gateway needs a URL, e\.g\. --gateway http:\/\/127\.0\.0\.1:4000\/graphql$/],
@@ -41,14 +92,22 @@ describe('join options', () => {
     [['--gateway', 'not a url'], env, /^--gateway expects the gateway's GraphQL URL/],
     [['--gateway', 'ftp://x/graphql'], env, /^--gateway expects an http:\/\/ or https:\/\/ URL/],
     [['--credential-file'], env, /^--credential-file needs the path of a file/],
-    [['--claim-tflops'], env, /^--claim-tflops expects a positive number of TFLOP\/s, e\.g\. --claim-tflops 0\.02$/],
+    [
+      ['--claim-tflops'],
+      env,
+      /^--claim-tflops expects a positive number of TFLOP\/s, e\.g\. --claim-tflops 0\.02$/,
+    ],
     [['--claim-tflops', '0'], env, /^--claim-tflops expects a positive number .*\(got "0"\)$/],
     [['--claim-tflops', 'fast'], env, /\(got "fast"\)/],
     [['--claim-tflops', 'Infinity'], env, /\(got "Infinity"\)/],
     [['--claim-tflops=-1'], env, /\(got "-1"\)/],
     [['--once=yes'], env, /^--once takes no value \(got "--once=yes"\)$/],
     [['--json=1'], env, /^--json takes no value/],
-    [['--retry'], env, /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --once, --json\)$/],
+    [
+      ['--retry'],
+      env,
+      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --json; see gpu-worker join --help\)$/,
+    ],
     [['node-1'], env, /^unexpected argument "node-1" for join \(options: /],
   ])('%j (env %j) is refused with one line that says what to fix', (args, environment, message) => {
     const parsed = parseJoinArgs(args, environment);
@@ -63,8 +122,14 @@ describe('join options', () => {
   it('reads the credential file: one line, surrounding space ignored', () => {
     expect(credentialFromFile('gpxn_abc\n', 'f')).toEqual({ ok: true, credential: 'gpxn_abc' });
     expect(credentialFromFile('\r\n  gpxn_abc  \r\n\n', 'f')).toEqual({ ok: true, credential: 'gpxn_abc' });
-    expect(credentialFromFile('\n \n', 'cred.txt')).toEqual({ ok: false, error: 'the credential file cred.txt is empty: write the credential registerNode returned into it' });
-    expect(credentialFromFile('gpxn_a\ngpxn_b\n', 'f')).toEqual({ ok: false, error: 'the credential file f must hold just the credential, on one line' });
+    expect(credentialFromFile('\n \n', 'cred.txt')).toEqual({
+      ok: false,
+      error: 'the credential file cred.txt is empty: write the credential registerNode returned into it',
+    });
+    expect(credentialFromFile('gpxn_a\ngpxn_b\n', 'f')).toEqual({
+      ok: false,
+      error: 'the credential file f must hold just the credential, on one line',
+    });
     expect(credentialFromFile('gpxn_a gpxn_b', 'f')).toMatchObject({ ok: false });
   });
 });

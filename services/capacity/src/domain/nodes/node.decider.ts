@@ -76,7 +76,7 @@ const dueBy = (c: ChallengeInFlight) => c.request?.respondBy ?? c.challenge.dead
 
 /**
  * A provider's node: registered with a credential (rotated, revoked), certified by a verifiable
- * matmul challenge (DESIGN.md §6) or by an administrator, kept certified by spot challenges while
+ * matmul challenge (docs/certification.md) or by an administrator, kept certified by spot challenges while
  * it sells, and suspended (an SLA breach) when it fails one or is lost.
  */
 export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeCommand, NodeEvent, NodeState> {

@@ -1,0 +1,139 @@
+/**
+ * Every gpu-worker command and its options, described once: the parsers read them, the error
+ * messages list them, and --help prints them.
+ */
+import { CommandSpec, OptionSpec } from './spec';
+
+export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
+export const DEFAULT_SIZES = [256, 512, 1024];
+
+const json = (what: string): OptionSpec => ({
+  type: 'boolean',
+  description: what,
+  default: 'text for people',
+});
+const adapter = {
+  type: 'string',
+  value: 'ADAPTER',
+  description:
+    'the adapter to use: its index in `gpu-worker adapters`, or a part of its description (any case), e.g. 1 or nvidia',
+  default: '$GPUX_ADAPTER, else 0, the high-performance one',
+  missing:
+    '--adapter needs an adapter index or a part of its name, e.g. --adapter 0 or --adapter nvidia (list them: gpu-worker adapters)',
+} satisfies OptionSpec;
+
+const adapters = {
+  name: 'adapters',
+  summary: 'list the WebGPU adapters Dawn finds on this machine',
+  details:
+    'Lists every adapter Dawn offers (high-performance, low-power, and the software fallback), one per\n' +
+    'distinct device, with the index and description --adapter accepts, its vendor, architecture and\n' +
+    'device, and whether it is a software fallback (a CPU implementation such as lavapipe: correct,\n' +
+    'but not a GPU to sell). Exit 1 when there is none (it says which driver to install).',
+  options: { json: json('one JSON array on stdout, an object per adapter') },
+  examples: ['gpu-worker adapters', 'gpu-worker adapters --json'],
+} satisfies CommandSpec;
+
+const selftest = {
+  name: 'selftest',
+  summary: 'run a compute shader on the chosen adapter and check every element',
+  details:
+    'Runs out[i] = a[i] * b[i] + i over 65 536 elements on the adapter and checks each on the CPU.\nExit 0 when every element is right, 1 otherwise.',
+  options: { adapter, json: json('one JSON object on stdout: { ok, elements, wrong, adapter }') },
+  examples: ['gpu-worker selftest', 'gpu-worker selftest --adapter 1 --json'],
+} satisfies CommandSpec;
+
+const benchmark = {
+  name: 'benchmark',
+  summary: 'autotune the matmul kernels, measure GFLOP/s and memory bandwidth',
+  details:
+    'Autotunes the matmul kernels (f32, and f16 where the adapter has shader-f16), then reports GFLOP/s\n' +
+    'per precision and size, each result checked (Freivalds), the memory bandwidth in GB/s, and the\n' +
+    "efficiency against the model's peak. The tuned choice is cached per adapter in\n" +
+    '$GPUX_AUTOTUNE_CACHE (default ~/.cache/gpu-exchange/autotune.json). Progress goes to stderr.',
+  options: {
+    sizes: {
+      type: 'string',
+      value: 'N,N,…',
+      description: 'the square sizes to measure, whole numbers from 1 to 4096',
+      default: DEFAULT_SIZES.join(','),
+      missing: '--sizes needs a value, e.g. --sizes 256,512,1024',
+    },
+    model: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the GPU model to compare with: H100-80GB, H200, A100-80GB, RTX-4090, L4',
+      default: 'none (no efficiency)',
+      missing: '--model needs a GPU model name, e.g. --model H100-80GB',
+    },
+    retune: {
+      type: 'boolean',
+      description: 'measure every kernel variant again instead of using the cached choice',
+      default: 'use the cache',
+    },
+    adapter,
+    json: json('one JSON object on stdout'),
+  },
+  examples: [
+    'gpu-worker benchmark --model H100-80GB',
+    'gpu-worker benchmark --sizes 512,1024 --retune --json',
+  ],
+} satisfies CommandSpec;
+
+const join = {
+  name: 'join',
+  summary: 'certify the node through the gateway, then heartbeat and answer spot challenges',
+  details:
+    'Joins the marketplace as a registered node: prints the adapter, certifies the node with a matmul\n' +
+    'challenge on this GPU (autotuned kernel) when it is not certified or soon expires, then heartbeats\n' +
+    'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means\n' +
+    'retrying (1 s doubling to 30 s, with jitter) and joining again. The node credential comes from\n' +
+    '--credential-file or $GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
+    'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options, 3 credential refused.',
+  options: {
+    gateway: {
+      type: 'string',
+      value: 'URL',
+      description: "the gateway's GraphQL URL",
+      default: `$GPUX_GATEWAY_URL, else ${DEFAULT_GATEWAY}`,
+      missing: `--gateway needs a URL, e.g. --gateway ${DEFAULT_GATEWAY}`,
+    },
+    'credential-file': {
+      type: 'string',
+      value: 'FILE',
+      description: 'a file holding the node credential registerNode returned, on one line',
+      default: '$GPUX_NODE_CREDENTIAL',
+      missing: '--credential-file needs the path of a file holding the node credential from registerNode',
+    },
+    'claim-tflops': {
+      type: 'string',
+      value: 'X',
+      description: "the TFLOP/s to certify (the whole node), which sets the challenge's deadline",
+      default: 'measured here at the challenge size, halved',
+      missing: '--claim-tflops expects a positive number of TFLOP/s, e.g. --claim-tflops 0.02',
+    },
+    adapter,
+    once: {
+      type: 'boolean',
+      description: 'certify if needed and exit: 0 certified, 1 not',
+      default: 'keep running',
+    },
+    json: json('one JSON object per event on stdout'),
+  },
+  refused: Object.fromEntries(
+    ['credential', 'token', 'key'].map((name) => [
+      name,
+      'the node credential is never given on the command line (others can read it there): put it in a file for --credential-file, or in GPUX_NODE_CREDENTIAL',
+    ]),
+  ),
+  examples: [
+    'gpu-worker join --credential-file ~/.config/gpu-exchange/node-credential',
+    'GPUX_NODE_CREDENTIAL=gpxn_… gpu-worker join --gateway https://gpux.example/graphql --once --json',
+  ],
+} satisfies CommandSpec;
+
+export const COMMANDS = { adapters, selftest, benchmark, join } as const;
+export type CommandName = keyof typeof COMMANDS;
+
+export const isCommand = (name: string): name is CommandName =>
+  Object.prototype.hasOwnProperty.call(COMMANDS, name);
