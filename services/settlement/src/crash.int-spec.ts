@@ -57,7 +57,7 @@ function expected(planned: Planned[]) {
   const outcomes = new Map<string, string>();
   for (const { key, command } of planned) {
     const id = command.data.accountId;
-    const state = states.get(id) ?? accountDecider.initialState;
+    const state = states.get(id) ?? accountDecider.initialState();
     const decision = accountDecider.decide(command, state, { now: new Date() });
     if (decision.kind === 'accepted') {
       states.set(id, decision.events.reduce(accountDecider.evolve, state));

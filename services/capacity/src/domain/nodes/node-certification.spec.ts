@@ -18,7 +18,7 @@ const join = (sessionId: string): NodeCommand => ({ type: 'capacity.StartSession
 class Node {
   state: NodeState;
   constructor(history: NodeEvent[] = [registered, joined]) {
-    this.state = history.reduce((s, e) => decider.evolve(s, e), decider.initialState);
+    this.state = history.reduce((s, e) => decider.evolve(s, e), decider.initialState());
   }
   decide(command: NodeCommand, at: number): Decision<NodeEvent> {
     const d = decider.decide(command, this.state, { now: new Date(at) });

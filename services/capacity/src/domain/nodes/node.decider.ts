@@ -140,14 +140,14 @@ export function createNodeDecider(options: NodeDeciderOptions): Decider<NodeComm
   const sellable = (state: NodeState) => !state.suspended && state.certification !== null;
 
   return {
-    initialState: {
+    initialState: () => ({
       node: null,
       certification: null,
       credentialHash: null,
       sessionId: null,
       challenge: null,
       suspended: null,
-    },
+    }),
 
     decide(command, state, { now }) {
       const t = now.getTime();

@@ -214,7 +214,7 @@ function cancelled(
  */
 export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, MarketEvent, MarketState> {
   return {
-    get initialState(): MarketState {
+    initialState(): MarketState {
       return {
         spec: null,
         open: false,

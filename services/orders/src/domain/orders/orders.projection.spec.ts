@@ -24,7 +24,7 @@ function marketLog() {
   return {
     log,
     run(command: MarketCommand, now: Date): Envelope[] {
-      const state = events.reduce(marketDecider.evolve, marketDecider.initialState);
+      const state = events.reduce(marketDecider.evolve, marketDecider.initialState());
       const decision = marketDecider.decide(command, state, { now });
       if (decision.kind !== 'accepted') throw new Error(`${command.type} rejected: ${decision.code} ${decision.message}`);
       events.push(...decision.events);

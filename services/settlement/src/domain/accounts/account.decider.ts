@@ -89,7 +89,7 @@ const noLease = (accountId: string, leaseId: string): Decision<AccountEvent> =>
  * provider (less the platform's fee); and the account's API keys (digests only).
  */
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
-  initialState: { open: false, owner: null, balance: 0, held: {}, leases: {}, apiKeys: {} },
+  initialState: () => ({ open: false, owner: null, balance: 0, held: {}, leases: {}, apiKeys: {} }),
 
   decide(command, state, { now }) {
     switch (command.type) {
