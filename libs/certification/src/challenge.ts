@@ -24,7 +24,9 @@ import { isPrecision, Precision } from './tolerance';
 
 export const PROTOCOL_VERSION = 2;
 
-export interface Challenge {
+// The four messages are type aliases, not interfaces: plain JSON objects, so each is a
+// Record<string, unknown> as the capacity contracts carry them, with no cast.
+export type Challenge = {
   version: typeof PROTOCOL_VERSION;
   id: string;
   /** 32 lowercase hex digits: the generator's 128-bit seed (prng.ts). */
@@ -44,9 +46,9 @@ export interface Challenge {
   openLeaves: number;
   /** How many columns of each opened leaf it recomputes, drawn at random per leaf. */
   checkColumns: number;
-}
+};
 
-export interface Commitment {
+export type Commitment = {
   challengeId: string;
   /** The challenge's seed, echoed. */
   seed: string;
@@ -56,7 +58,7 @@ export interface Commitment {
   computeMs: number;
   /** The worker's time from receiving the challenge to the commitment, ms (informative). */
   totalMs: number;
-}
+};
 
 /** A leaf of the commitment: chunk `chunk` (LEAF_WIDTH columns from chunk·LEAF_WIDTH) of row `row` of product `product`. */
 export interface LeafRef {
@@ -70,7 +72,7 @@ export interface LeafRequest extends LeafRef {
   columns: number[];
 }
 
-export interface OpenRequest {
+export type OpenRequest = {
   challengeId: string;
   /** The leaves to open, in the order their openings must come (one may repeat). */
   leaves: LeafRequest[];
@@ -78,7 +80,7 @@ export interface OpenRequest {
   committedAt: number;
   /** Epoch ms by which the opening must be received. */
   respondBy: number;
-}
+};
 
 export interface OpenedLeaf extends LeafRef {
   /** The chunk's f32 values (LEAF_WIDTH, fewer in a row's last chunk), little-endian, base64. */
@@ -87,10 +89,10 @@ export interface OpenedLeaf extends LeafRef {
   proof: string[];
 }
 
-export interface Opening {
+export type Opening = {
   challengeId: string;
   leaves: OpenedLeaf[];
-}
+};
 
 export type FailureReason =
   'PROOF_INVALID' | 'ROW_MISMATCH' | 'DEADLINE_MISSED' | 'MALFORMED' | 'SEED_MISMATCH';

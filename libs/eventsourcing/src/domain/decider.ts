@@ -20,8 +20,11 @@ export interface DecideContext {
  * can be snapshotted. `decide` never throws for a business reason: it rejects with a code.
  */
 export interface Decider<C extends Message, E extends Message, S> {
-  /** The state of an aggregate no event has touched yet. */
-  initialState: S;
+  /**
+   * The state of an aggregate no event has touched yet: a fresh one per call, so a decider whose
+   * evolve updates its state in place (the market's book) never shares one between aggregates.
+   */
+  initialState(): S;
   decide(command: C, state: S, context: DecideContext): Decision<E>;
   evolve(state: S, event: E): S;
 }
@@ -31,12 +34,17 @@ export function accept<E extends Message>(...events: E[]): Decision<E> {
 }
 
 export function reject<E extends Message>(code: RejectionCode, message: string, field?: string): Decision<E> {
-  return field === undefined ? { kind: 'rejected', code, message } : { kind: 'rejected', code, message, field };
+  return field === undefined
+    ? { kind: 'rejected', code, message }
+    : { kind: 'rejected', code, message, field };
 }
 
 /** The state after a sequence of events: what rebuilding from the log computes. */
-export function fold<E extends Message, S>(decider: Pick<Decider<Message, E, S>, 'evolve' | 'initialState'>, events: E[]): S {
-  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
+export function fold<E extends Message, S>(
+  decider: Pick<Decider<Message, E, S>, 'evolve' | 'initialState'>,
+  events: E[],
+): S {
+  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
 }
 
 /** Every service's events include these two (a rejection, a partition claim): no decider evolves on them. */
@@ -50,7 +58,9 @@ export function typesOf<T extends Record<string, { type: string }>>(messages: T)
 }
 
 /** The types of a service's own events: all but the service-wide two. */
-export function ownEventTypes<T extends Record<string, { type: string }>>(events: T): T[OwnEventName<T>]['type'][] {
+export function ownEventTypes<T extends Record<string, { type: string }>>(
+  events: T,
+): T[OwnEventName<T>]['type'][] {
   return Object.entries(events)
     .filter(([name]) => name !== 'commandRejected' && name !== 'partitionClaimed')
     .map(([, m]) => m.type as T[OwnEventName<T>]['type']);

@@ -16,7 +16,7 @@ interface Balance {
   balance: number;
 }
 const balanceDecider: Decider<Message, Message, Balance> = {
-  initialState: { open: false, balance: 0 },
+  initialState: () => ({ open: false, balance: 0 }),
   decide(command, state) {
     const data = command.data as { accountId: string; amount: number; owner: string; reference?: string };
     if (data.reference === 'throw') throw new Error('a bug in the decider');

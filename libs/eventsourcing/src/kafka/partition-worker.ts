@@ -265,7 +265,7 @@ export class PartitionWorker {
     if (!registration) return; // rejections and other aggregates' events change no state here
     const event = this.ctx.registry.decode(wire);
     const stateKey = `${registration.name}|${event.subject}`;
-    const state = this.states.has(stateKey) ? this.states.get(stateKey) : registration.decider.initialState;
+    const state = this.states.has(stateKey) ? this.states.get(stateKey) : registration.decider.initialState();
     this.states.set(stateKey, registration.decider.evolve(state, { type: event.type, data: event.data }));
   }
 
@@ -416,7 +416,7 @@ export class PartitionWorker {
         ? pending.get(stateKey)
         : this.states.has(stateKey)
           ? this.states.get(stateKey)
-          : registration.decider.initialState;
+          : registration.decider.initialState();
       let outcome: Envelope[];
       let accepted: DomainMessage[] = [];
       try {

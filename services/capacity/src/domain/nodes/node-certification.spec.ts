@@ -3,22 +3,38 @@ import { Decision } from '@gpux/eventsourcing/domain';
 import { createNodeDecider, NodeCommand, NodeEvent, NodeState } from './node.decider';
 
 // Challenges sized for a millisecond at the claim: a few products of 48×48, computed on the CPU here.
-const decider = createNodeDecider({ certificateValidityMs: 86_400_000, spotNoticeMs: 1_000, certificationTargetMs: 1, spotTargetMs: 1 });
+const decider = createNodeDecider({
+  certificateValidityMs: 86_400_000,
+  spotNoticeMs: 1_000,
+  certificationTargetMs: 1,
+  spotTargetMs: 1,
+});
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 const HASH = 'a'.repeat(64);
 const registered: NodeEvent = {
   type: 'capacity.NodeRegistered',
-  data: { nodeId: 'n1', providerId: 'prov', gpuModel: 'H100-80GB', gpus: 8, region: 'eu', marketId: 'h100', credentialHash: HASH },
+  data: {
+    nodeId: 'n1',
+    providerId: 'prov',
+    gpuModel: 'H100-80GB',
+    gpus: 8,
+    region: 'eu',
+    marketId: 'h100',
+    credentialHash: HASH,
+  },
 };
 
 const joined: NodeEvent = { type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's0' } };
-const join = (sessionId: string): NodeCommand => ({ type: 'capacity.StartSession', data: { nodeId: 'n1', sessionId } });
+const join = (sessionId: string): NodeCommand => ({
+  type: 'capacity.StartSession',
+  data: { nodeId: 'n1', sessionId },
+});
 
 /** A node's life as commands at times: each accepted decision's events are folded in. Its worker has joined. */
 class Node {
   state: NodeState;
   constructor(history: NodeEvent[] = [registered, joined]) {
-    this.state = history.reduce((s, e) => decider.evolve(s, e), decider.initialState);
+    this.state = history.reduce((s, e) => decider.evolve(s, e), decider.initialState());
   }
   decide(command: NodeCommand, at: number): Decision<NodeEvent> {
     const d = decider.decide(command, this.state, { now: new Date(at) });
@@ -32,31 +48,77 @@ class Node {
   }
 }
 
-const issue = (purpose: 'certification' | 'spot', claimedTflops = 0.001, seed = '0123456789abcdef0123456789abcdef'): NodeCommand => ({
-  type: 'capacity.IssueChallenge', data: { nodeId: 'n1', purpose, claimedTflops, n: 48, seed },
+const issue = (
+  purpose: 'certification' | 'spot',
+  claimedTflops = 0.001,
+  seed = '0123456789abcdef0123456789abcdef',
+): NodeCommand => ({
+  type: 'capacity.IssueChallenge',
+  data: { nodeId: 'n1', purpose, claimedTflops, n: 48, seed },
 });
-const challengeOf = (events: NodeEvent[]) => (events.find((e) => e.type === 'capacity.ChallengeIssued')!.data as { challenge: unknown }).challenge as Challenge;
+const challengeOf = (events: NodeEvent[]) =>
+  (events.find((e) => e.type === 'capacity.ChallengeIssued')!.data as { challenge: unknown })
+    .challenge as Challenge;
 
 /** Answers a challenge the honest way (products on the CPU), optionally tampering with each product or the seed. */
-function answer(node: Node, challenge: Challenge, at: number, tamper: { c?: (c: Float32Array) => void; seed?: string } = {}) {
+function answer(
+  node: Node,
+  challenge: Challenge,
+  at: number,
+  tamper: { c?: (c: Float32Array) => void; seed?: string } = {},
+) {
   const products = referenceProducts({ ...challenge, ...(tamper.seed ? { seed: tamper.seed } : {}) });
   if (tamper.c) products.forEach(tamper.c);
   const product = commitProducts(challenge, products, { computeMs: 1, totalMs: 2 });
   const commitment: Commitment = { ...product.commitment, seed: challenge.seed };
-  const committed = node.events({ type: 'capacity.CommitChallenge', data: { nodeId: 'n1', challengeId: challenge.id, commitment: commitment as never, openSeed: 'f'.repeat(32) } }, at);
+  const committed = node.events(
+    {
+      type: 'capacity.CommitChallenge',
+      data: {
+        nodeId: 'n1',
+        challengeId: challenge.id,
+        commitment: commitment as never,
+        openSeed: 'f'.repeat(32),
+      },
+    },
+    at,
+  );
   const done = committed.find((e) => e.type === 'capacity.ChallengeCommitted');
   if (!done) return committed;
   const request = (done.data as { request: unknown }).request as OpenRequest;
-  return node.events({ type: 'capacity.AnswerChallenge', data: { nodeId: 'n1', challengeId: challenge.id, opening: product.open(request) as never } }, at + 10);
+  return node.events(
+    {
+      type: 'capacity.AnswerChallenge',
+      data: { nodeId: 'n1', challengeId: challenge.id, opening: product.open(request) as never },
+    },
+    at + 10,
+  );
 }
 
 describe('node certification by challenge', () => {
   it('certifies an honest answer with the throughput measured on its own clock, graded against the model', () => {
     const node = new Node();
     const challenge = challengeOf(node.events(issue('certification'), T0));
-    expect(challenge).toMatchObject({ version: 2, n: 48, products: 5, precision: 'f32', claimedTflops: 0.001, issuedAt: T0 });
+    expect(challenge).toMatchObject({
+      version: 2,
+      n: 48,
+      products: 5,
+      precision: 'f32',
+      claimedTflops: 0.001,
+      issuedAt: T0,
+    });
     const events = answer(node, challenge, T0 + 4);
-    expect(events).toEqual([{ type: 'capacity.NodeCertified', data: expect.objectContaining({ nodeId: 'n1', method: 'challenge', tier: 'bronze', expiresAt: new Date(T0 + 14 + 86_400_000).toISOString() }) }]);
+    expect(events).toEqual([
+      {
+        type: 'capacity.NodeCertified',
+        data: expect.objectContaining({
+          nodeId: 'n1',
+          method: 'challenge',
+          tier: 'bronze',
+          expiresAt: new Date(T0 + 14 + 86_400_000).toISOString(),
+        }),
+      },
+    ]);
     const certified = events[0]!.data as { tflopsPerGpu: { f32: number }; efficiency: number };
     // The node declares 8 GPUs: what it delivered, over 8.
     expect(certified.tflopsPerGpu.f32).toBeCloseTo((5 * 2 * 48 ** 3) / 0.004 / 1e12 / 8, 12);
@@ -67,23 +129,38 @@ describe('node certification by challenge', () => {
     const wrong = new Node();
     const c1 = challengeOf(wrong.events(issue('certification'), T0));
     // Half of every product's rows not computed: caught unless none of the 128 opened rows is one.
-    expect(answer(wrong, c1, T0 + 4, { c: (c) => c.fill(0, 0, (48 * 48) / 2) })).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: 'ROW_MISMATCH' } }]);
+    expect(answer(wrong, c1, T0 + 4, { c: (c) => c.fill(0, 0, (48 * 48) / 2) })).toMatchObject([
+      { type: 'capacity.NodeCertificationFailed', data: { reason: 'ROW_MISMATCH' } },
+    ]);
     expect(wrong.state.certification).toBeNull();
 
     const replay = new Node();
     const c2 = challengeOf(replay.events(issue('certification'), T0));
-    expect(answer(replay, c2, T0 + 4, { seed: 'fedcba9876543210fedcba9876543210' })).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: 'ROW_MISMATCH' } }]);
+    expect(answer(replay, c2, T0 + 4, { seed: 'fedcba9876543210fedcba9876543210' })).toMatchObject([
+      { type: 'capacity.NodeCertificationFailed', data: { reason: 'ROW_MISMATCH' } },
+    ]);
 
     const slow = new Node();
     const c3 = challengeOf(slow.events(issue('certification'), T0));
-    expect(answer(slow, c3, c3.deadline + 1)).toMatchObject([{ type: 'capacity.NodeCertificationFailed', data: { reason: 'DEADLINE_MISSED', purpose: 'certification' } }]);
+    expect(answer(slow, c3, c3.deadline + 1)).toMatchObject([
+      {
+        type: 'capacity.NodeCertificationFailed',
+        data: { reason: 'DEADLINE_MISSED', purpose: 'certification' },
+      },
+    ]);
   });
 
   it('allows one challenge at a time, until it is overdue', () => {
     const node = new Node();
     const c = challengeOf(node.events(issue('certification'), T0));
-    expect(node.decide(issue('certification'), T0 + 1)).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS' });
-    expect(node.events(issue('certification'), c.deadline + 1).map((e) => e.type)).toEqual(['capacity.NodeCertificationFailed', 'capacity.ChallengeIssued']);
+    expect(node.decide(issue('certification'), T0 + 1)).toMatchObject({
+      kind: 'rejected',
+      code: 'ALREADY_EXISTS',
+    });
+    expect(node.events(issue('certification'), c.deadline + 1).map((e) => e.type)).toEqual([
+      'capacity.NodeCertificationFailed',
+      'capacity.ChallengeIssued',
+    ]);
   });
 
   it('breaches the SLA when a spot challenge fails or the node is lost, once, until it recertifies', () => {
@@ -92,14 +169,44 @@ describe('node certification by challenge', () => {
     node.events(join('s1'), T0 + 100);
     const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
     expect(spot.deadline - spot.issuedAt).toBeGreaterThanOrEqual(2_000);
-    expect(node.events({ type: 'capacity.ExpireChallenge', data: { nodeId: 'n1', challengeId: spot.id } }, spot.deadline + 1)).toEqual([
+    expect(
+      node.events(
+        { type: 'capacity.ExpireChallenge', data: { nodeId: 'n1', challengeId: spot.id } },
+        spot.deadline + 1,
+      ),
+    ).toEqual([
       expect.objectContaining({ type: 'capacity.NodeCertificationFailed' }),
-      { type: 'capacity.SlaBreached', data: { nodeId: 'n1', providerId: 'prov', marketId: 'h100', reason: 'CHALLENGE_FAILED', detail: expect.any(String), at: new Date(spot.deadline + 1).toISOString() } },
+      {
+        type: 'capacity.SlaBreached',
+        data: {
+          nodeId: 'n1',
+          providerId: 'prov',
+          marketId: 'h100',
+          reason: 'CHALLENGE_FAILED',
+          detail: expect.any(String),
+          at: new Date(spot.deadline + 1).toISOString(),
+        },
+      },
     ]);
-    const lost = node.events({ type: 'capacity.DeclareNodeLost', data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: '2026-06-01T00:00:05.000Z' } }, T0 + 60_000);
+    const lost = node.events(
+      {
+        type: 'capacity.DeclareNodeLost',
+        data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: '2026-06-01T00:00:05.000Z' },
+      },
+      T0 + 60_000,
+    );
     expect(lost.map((e) => e.type)).toEqual(['capacity.NodeLost']);
-    expect(node.decide({ type: 'capacity.DeclareNodeLost', data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: null } }, T0 + 61_000)).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
-    expect(node.decide(issue('certification'), T0 + 70_000)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN', field: 'nodeId' });
+    expect(
+      node.decide(
+        { type: 'capacity.DeclareNodeLost', data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: null } },
+        T0 + 61_000,
+      ),
+    ).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+    expect(node.decide(issue('certification'), T0 + 70_000)).toMatchObject({
+      kind: 'rejected',
+      code: 'FORBIDDEN',
+      field: 'nodeId',
+    });
     node.events(join('s2'), T0 + 70_000);
     answer(node, challengeOf(node.events(issue('certification'), T0 + 70_000)), T0 + 70_004);
     expect(node.state.suspended).toBeNull();
@@ -109,8 +216,16 @@ describe('node certification by challenge', () => {
     const node = new Node();
     node.events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0);
     expect(node.decide(issue('certification'), T0)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
-    expect(node.decide({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'other' } }, T0)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
-    node.events({ type: 'capacity.RotateNodeCredential', data: { nodeId: 'n1', providerId: 'prov', credentialHash: 'b'.repeat(64) } }, T0);
+    expect(
+      node.decide({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'other' } }, T0),
+    ).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
+    node.events(
+      {
+        type: 'capacity.RotateNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', credentialHash: 'b'.repeat(64) },
+      },
+      T0,
+    );
     // Revocation ended the session: the worker joins again with the new credential.
     expect(node.decide(issue('certification'), T0)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
     node.events(join('s1'), T0);
@@ -120,12 +235,31 @@ describe('node certification by challenge', () => {
   it('suspends a selling node whose credential is revoked, until it rotates and recertifies', () => {
     const node = new Node();
     answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
-    const revoked = node.events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0 + 1_000);
+    const revoked = node.events(
+      { type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } },
+      T0 + 1_000,
+    );
     expect(revoked).toEqual([
       { type: 'capacity.NodeCredentialRevoked', data: { nodeId: 'n1', credentialHash: HASH } },
-      { type: 'capacity.SlaBreached', data: { nodeId: 'n1', providerId: 'prov', marketId: 'h100', reason: 'CREDENTIAL_REVOKED', detail: expect.any(String), at: new Date(T0 + 1_000).toISOString() } },
+      {
+        type: 'capacity.SlaBreached',
+        data: {
+          nodeId: 'n1',
+          providerId: 'prov',
+          marketId: 'h100',
+          reason: 'CREDENTIAL_REVOKED',
+          detail: expect.any(String),
+          at: new Date(T0 + 1_000).toISOString(),
+        },
+      },
     ]);
-    node.events({ type: 'capacity.RotateNodeCredential', data: { nodeId: 'n1', providerId: 'prov', credentialHash: 'b'.repeat(64) } }, T0 + 2_000);
+    node.events(
+      {
+        type: 'capacity.RotateNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', credentialHash: 'b'.repeat(64) },
+      },
+      T0 + 2_000,
+    );
     expect(node.state.suspended).toMatchObject({ reason: 'CREDENTIAL_REVOKED' });
     node.events(join('s1'), T0 + 2_000);
     answer(node, challengeOf(node.events(issue('certification'), T0 + 3_000)), T0 + 3_004);
@@ -134,31 +268,71 @@ describe('node certification by challenge', () => {
 
   it('does not breach a node that was not selling when its credential is revoked', () => {
     const node = new Node();
-    expect(node.events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0).map((e) => e.type)).toEqual(['capacity.NodeCredentialRevoked']);
+    expect(
+      node
+        .events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0)
+        .map((e) => e.type),
+    ).toEqual(['capacity.NodeCredentialRevoked']);
   });
 
   it('certifies only a node whose worker has joined: one that never joins is never watched, so never certified', () => {
     const unjoined = new Node([registered]);
-    expect(unjoined.decide(issue('certification'), T0)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN', field: 'nodeId', message: expect.stringMatching(/joinSession/) });
+    expect(unjoined.decide(issue('certification'), T0)).toMatchObject({
+      kind: 'rejected',
+      code: 'FORBIDDEN',
+      field: 'nodeId',
+      message: expect.stringMatching(/joinSession/),
+    });
   });
 
   it('bounds the claim: at most 1.25 × the model peak × GPUs, at least the market minimum × GPUs', () => {
     const node = new Node();
     // H100-80GB: 66.9 TFLOP/s f32 per GPU, 8 GPUs: 669 at most.
-    expect(node.decide(issue('certification', 669.1), T0)).toMatchObject({ kind: 'rejected', code: 'BAD_USER_INPUT', field: 'claimedTflops', message: expect.stringMatching(/more than 1.25/) });
+    expect(node.decide(issue('certification', 669.1), T0)).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_USER_INPUT',
+      field: 'claimedTflops',
+      message: expect.stringMatching(/more than 1.25/),
+    });
     const withMinimum = (claimedTflops: number): NodeCommand => ({
       type: 'capacity.IssueChallenge',
-      data: { nodeId: 'n1', purpose: 'certification', claimedTflops, n: 48, seed: '0123456789abcdef0123456789abcdef', requiredTflopsPerGpu: 40 },
+      data: {
+        nodeId: 'n1',
+        purpose: 'certification',
+        claimedTflops,
+        n: 48,
+        seed: '0123456789abcdef0123456789abcdef',
+        requiredTflopsPerGpu: 40,
+      },
     });
     // A claim of one GPU's worth at the minimum is not 8 GPUs' worth.
-    expect(node.decide(withMinimum(40), T0)).toMatchObject({ kind: 'rejected', code: 'BAD_USER_INPUT', field: 'claimedTflops', message: expect.stringMatching(/below what the market requires/) });
+    expect(node.decide(withMinimum(40), T0)).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_USER_INPUT',
+      field: 'claimedTflops',
+      message: expect.stringMatching(/below what the market requires/),
+    });
     expect(node.decide(withMinimum(320), T0)).toMatchObject({ kind: 'accepted' });
   });
 
   it('refuses a claim so low that its challenge would park the node beyond the cap', () => {
     const node = new Node();
-    const parked: NodeCommand = { type: 'capacity.IssueChallenge', data: { nodeId: 'n1', purpose: 'certification', claimedTflops: 1e-9, n: 512, seed: '0123456789abcdef0123456789abcdef' } };
-    expect(node.decide(parked, T0)).toMatchObject({ kind: 'rejected', code: 'BAD_USER_INPUT', field: 'claimedTflops', message: expect.stringMatching(/300 s cap/) });
+    const parked: NodeCommand = {
+      type: 'capacity.IssueChallenge',
+      data: {
+        nodeId: 'n1',
+        purpose: 'certification',
+        claimedTflops: 1e-9,
+        n: 512,
+        seed: '0123456789abcdef0123456789abcdef',
+      },
+    };
+    expect(node.decide(parked, T0)).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_USER_INPUT',
+      field: 'claimedTflops',
+      message: expect.stringMatching(/300 s cap/),
+    });
     expect(node.state.challenge).toBeNull();
   });
 
@@ -168,12 +342,30 @@ describe('node certification by challenge', () => {
     const pending = challengeOf(node.events(issue('certification', 100), T0 + 1_000));
     const spot = node.events(issue('spot'), T0 + 1_001);
     expect(spot).toEqual([
-      { type: 'capacity.NodeCertificationFailed', data: { nodeId: 'n1', challengeId: pending.id, purpose: 'certification', reason: 'SUPERSEDED', detail: expect.stringMatching(/spot challenge/) } },
-      expect.objectContaining({ type: 'capacity.ChallengeIssued', data: expect.objectContaining({ purpose: 'spot' }) }),
+      {
+        type: 'capacity.NodeCertificationFailed',
+        data: {
+          nodeId: 'n1',
+          challengeId: pending.id,
+          purpose: 'certification',
+          reason: 'SUPERSEDED',
+          detail: expect.stringMatching(/spot challenge/),
+        },
+      },
+      expect.objectContaining({
+        type: 'capacity.ChallengeIssued',
+        data: expect.objectContaining({ purpose: 'spot' }),
+      }),
     ]);
     // A spot check in flight is not superseded by another one, nor by a certification.
-    expect(node.decide(issue('spot'), T0 + 1_002)).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS' });
-    expect(node.decide(issue('certification'), T0 + 1_002)).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS' });
+    expect(node.decide(issue('spot'), T0 + 1_002)).toMatchObject({
+      kind: 'rejected',
+      code: 'ALREADY_EXISTS',
+    });
+    expect(node.decide(issue('certification'), T0 + 1_002)).toMatchObject({
+      kind: 'rejected',
+      code: 'ALREADY_EXISTS',
+    });
     expect(node.state.suspended).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
+import type { MarketSpec, NodeRecord, Order, RejectionCode } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
 import { OrderBook } from '../matching/order-book';
 import {
@@ -65,24 +65,18 @@ const when = (given: MarketEvent[], command: Parameters<typeof marketDecider.dec
 
 describe('market decider', () => {
   it('opens a market once', () => {
-    expect(when([], { type: 'orders.OpenMarket', data: spec })).toEqual({
-      kind: 'accepted',
-      events: [opened],
-    });
-    expect(when([opened], { type: 'orders.OpenMarket', data: spec })).toMatchObject({
-      kind: 'rejected',
-      code: 'ALREADY_EXISTS',
-    });
+    when([], { type: 'orders.OpenMarket', data: spec }).then([opened]);
+    when([opened], { type: 'orders.OpenMarket', data: spec }).thenRejects('ALREADY_EXISTS');
   });
 
   describe('asks', () => {
     const given = [opened, recorded(node('n1'))];
 
     it('rests an ask of a certified node the provider owns', () => {
-      expect(when(given, place(ask('a1')))).toEqual({ kind: 'accepted', events: [accepted(ask('a1'))] });
+      when(given, place(ask('a1'))).then([accepted(ask('a1'))]);
     });
 
-    it.each([
+    it.each<[string, Order, MarketEvent[], RejectionCode, string]>([
       ['an unknown market', ask('a', { marketId: 'A100' }), [] as MarketEvent[], 'NOT_FOUND', 'marketId'],
       [
         'a closed market',
@@ -98,25 +92,23 @@ describe('market decider', () => {
       ['more GPUs than the node has free', ask('a', { gpus: 9 }), [], 'BAD_USER_INPUT', 'gpus'],
     ])('refuses an ask on %s', (_what, order, extra, code, field) => {
       const base = order.marketId === 'A100' ? [] : [...given, ...extra];
-      expect(when(base, place(order))).toMatchObject({ kind: 'rejected', code, field });
+      when(base, place(order)).thenRejects(code, field);
     });
 
     it.each([
       ['not certified', null],
       ['certified below the market minimum', 299],
     ])('refuses an ask on a node %s with NODE_NOT_CERTIFIED', (_what, tflops) => {
-      expect(
-        when([opened, recorded(node('n1', { certifiedTflopsPerGpu: tflops }))], place(ask('a'))),
-      ).toMatchObject({ kind: 'rejected', code: 'NODE_NOT_CERTIFIED' });
+      when([opened, recorded(node('n1', { certifiedTflopsPerGpu: tflops }))], place(ask('a'))).thenRejects(
+        'NODE_NOT_CERTIFIED',
+      );
     });
 
     it('never offers more of a node than it has free: open asks and running leases count', () => {
       const state = [...given, accepted(ask('a1', { gpus: 6 }))];
-      expect(when(state, place(ask('a2', { gpus: 3 })))).toMatchObject({
-        kind: 'rejected',
-        code: 'BAD_USER_INPUT',
-        message: 'node n1 has 2 GPUs free to offer',
-      });
+      expect(when(state, place(ask('a2', { gpus: 3 }))).thenRejects('BAD_USER_INPUT').message).toBe(
+        'node n1 has 2 GPUs free to offer',
+      );
       expect(when(state, place(ask('a2', { gpus: 2 }))).kind).toBe('accepted');
     });
 
@@ -147,10 +139,9 @@ describe('market decider', () => {
     it('asks settlement to hold the worst-case cost before a bid can trade', () => {
       const order = bid('b1');
       const perGpuHour = 2_100_000 + feePerGpuHour(2_100_000, 250);
-      expect(when(given, place(order))).toEqual({
-        kind: 'accepted',
-        events: [{ type: 'orders.BidAwaitingFunds', data: { order, holdAmount: 2 * 10 * perGpuHour } }],
-      });
+      when(given, place(order)).then([
+        { type: 'orders.BidAwaitingFunds', data: { order, holdAmount: 2 * 10 * perGpuHour } },
+      ]);
     });
 
     it('trades a funded bid at the ask price and releases the difference of its hold', () => {
@@ -161,34 +152,31 @@ describe('market decider', () => {
       });
       const value = 2 * 10 * 2_000_000;
       const fee = 2 * 10 * feePerGpuHour(2_000_000, 250);
-      expect(decision).toEqual({
-        kind: 'accepted',
-        events: [
-          accepted(order),
-          {
-            type: 'orders.TradeExecuted',
-            data: {
-              marketId: 'H100',
-              tradeId: 'H100-t1',
-              bidId: 'b1',
-              askId: 'a1',
-              buyerId: 'buyer-1',
-              providerId: 'prov-1',
-              nodeId: 'n1',
-              price: 2_000_000,
-              bidPrice: 2_100_000,
-              askPrice: 2_000_000,
-              gpus: 2,
-              hours: 10,
-              start: NOW.toISOString(),
-              end: '2026-06-01T22:00:00.000Z',
-              value,
-              fee,
-              holdReleased: holdFor(order, 250) - value - fee,
-            },
+      decision.then([
+        accepted(order),
+        {
+          type: 'orders.TradeExecuted',
+          data: {
+            marketId: 'H100',
+            tradeId: 'H100-t1',
+            bidId: 'b1',
+            askId: 'a1',
+            buyerId: 'buyer-1',
+            providerId: 'prov-1',
+            nodeId: 'n1',
+            price: 2_000_000,
+            bidPrice: 2_100_000,
+            askPrice: 2_000_000,
+            gpus: 2,
+            hours: 10,
+            start: NOW.toISOString(),
+            end: '2026-06-01T22:00:00.000Z',
+            value,
+            fee,
+            holdReleased: holdFor(order, 250) - value - fee,
           },
-        ],
-      });
+        },
+      ]);
     });
 
     it('cancels a bid whose hold was refused', () => {
@@ -260,20 +248,19 @@ describe('market decider', () => {
     });
 
     it("refuses to cancel someone else's order, or one that is not open", () => {
-      expect(
-        when(given, {
-          type: 'orders.CancelOrder',
-          data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-2' },
-        }),
-      ).toMatchObject({ code: 'FORBIDDEN', field: 'orderId' });
-      expect(
-        when(given, {
-          type: 'orders.CancelOrder',
-          data: { marketId: 'H100', orderId: 'nope', accountId: 'buyer-1' },
-        }),
-      ).toMatchObject({ code: 'NOT_FOUND', field: 'orderId' });
+      when(given, {
+        type: 'orders.CancelOrder',
+        data: { marketId: 'H100', orderId: 'b1', accountId: 'buyer-2' },
+      }).thenRejects('FORBIDDEN', 'orderId');
+      when(given, {
+        type: 'orders.CancelOrder',
+        data: { marketId: 'H100', orderId: 'nope', accountId: 'buyer-1' },
+      }).thenRejects('NOT_FOUND', 'orderId');
       for (const orderId of ['constructor', 'toString', 'hasOwnProperty']) {
-        expect(when(given, { type: 'orders.CancelOrder', data: { marketId: 'H100', orderId, accountId: 'buyer-1' } })).toMatchObject({ code: 'NOT_FOUND', field: 'orderId' });
+        when(given, {
+          type: 'orders.CancelOrder',
+          data: { marketId: 'H100', orderId, accountId: 'buyer-1' },
+        }).thenRejects('NOT_FOUND', 'orderId');
       }
     });
 
@@ -313,21 +300,19 @@ describe('market decider', () => {
       ['expires at this very moment', 0],
     ])('refuses an ask on a node whose certification %s with NODE_NOT_CERTIFIED', (_what, offset) => {
       const given = [opened, recorded(node('n1', { certifiedUntil: certifiedUntil(offset) }))];
-      expect(when(given, place(ask('a')))).toMatchObject({
-        kind: 'rejected',
-        code: 'NODE_NOT_CERTIFIED',
-        field: 'nodeId',
-        message: `the certification of node n1 expired at ${certifiedUntil(offset)}`,
-      });
+      expect(when(given, place(ask('a'))).thenRejects('NODE_NOT_CERTIFIED', 'nodeId').message).toBe(
+        `the certification of node n1 expired at ${certifiedUntil(offset)}`,
+      );
     });
 
     it('accepts an ask while the certification is valid, and refuses it once a recertification is past', () => {
       const valid = [opened, recorded(node('n1', { certifiedUntil: certifiedUntil(1) }))];
-      expect(when(valid, place(ask('a')))).toEqual({ kind: 'accepted', events: [accepted(ask('a'))] });
+      when(valid, place(ask('a'))).then([accepted(ask('a'))]);
       // The latest record of the node counts: an expired certification replaces a valid one.
-      expect(
-        when([...valid, recorded(node('n1', { certifiedUntil: certifiedUntil(-1) }))], place(ask('a'))),
-      ).toMatchObject({ kind: 'rejected', code: 'NODE_NOT_CERTIFIED' });
+      when(
+        [...valid, recorded(node('n1', { certifiedUntil: certifiedUntil(-1) }))],
+        place(ask('a')),
+      ).thenRejects('NODE_NOT_CERTIFIED');
     });
   });
 

@@ -5,14 +5,56 @@ import { ordersProjection } from './orders.projection';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1_000);
-const spec: MarketSpec = { marketId: 'H100', gpuClass: 'H100-80GB', minTflopsPerGpu: 300, tickSize: 10_000, feeRateBps: 250 };
-const node: NodeRecord = { marketId: 'H100', nodeId: 'n1', providerId: 'prov-1', gpus: 8, certifiedTflopsPerGpu: 350 };
-const ask = (orderId: string, extra: Partial<Order> = {}): Order => ({ marketId: 'H100', orderId, side: 'ask', accountId: 'prov-1', price: 2_000_000, gpus: 1, hours: 24, nodeId: 'n1', timeInForce: 'GTC', ...extra });
-const bid = (orderId: string, extra: Partial<Order> = {}): Order => ({ marketId: 'H100', orderId, side: 'bid', accountId: 'buyer-1', price: 2_100_000, gpus: 4, hours: 10, timeInForce: 'GTC', ...extra });
+const spec: MarketSpec = {
+  marketId: 'H100',
+  gpuClass: 'H100-80GB',
+  minTflopsPerGpu: 300,
+  tickSize: 10_000,
+  feeRateBps: 250,
+};
+const node: NodeRecord = {
+  marketId: 'H100',
+  nodeId: 'n1',
+  providerId: 'prov-1',
+  gpus: 8,
+  certifiedTflopsPerGpu: 350,
+};
+const ask = (orderId: string, extra: Partial<Order> = {}): Order => ({
+  marketId: 'H100',
+  orderId,
+  side: 'ask',
+  accountId: 'prov-1',
+  price: 2_000_000,
+  gpus: 1,
+  hours: 24,
+  nodeId: 'n1',
+  timeInForce: 'GTC',
+  ...extra,
+});
+const bid = (orderId: string, extra: Partial<Order> = {}): Order => ({
+  marketId: 'H100',
+  orderId,
+  side: 'bid',
+  accountId: 'buyer-1',
+  price: 2_100_000,
+  gpus: 4,
+  hours: 10,
+  timeInForce: 'GTC',
+  ...extra,
+});
 const place = (order: Order): MarketCommand => ({ type: 'orders.PlaceOrder', data: order });
-const confirm = (orderId: string): MarketCommand => ({ type: 'orders.ConfirmBidFunds', data: { marketId: 'H100', orderId } });
-const rejectFunds = (orderId: string): MarketCommand => ({ type: 'orders.RejectBidFunds', data: { marketId: 'H100', orderId } });
-const cancel = (orderId: string, accountId: string): MarketCommand => ({ type: 'orders.CancelOrder', data: { marketId: 'H100', orderId, accountId } });
+const confirm = (orderId: string): MarketCommand => ({
+  type: 'orders.ConfirmBidFunds',
+  data: { marketId: 'H100', orderId },
+});
+const rejectFunds = (orderId: string): MarketCommand => ({
+  type: 'orders.RejectBidFunds',
+  data: { marketId: 'H100', orderId },
+});
+const cancel = (orderId: string, accountId: string): MarketCommand => ({
+  type: 'orders.CancelOrder',
+  data: { marketId: 'H100', orderId, accountId },
+});
 
 /**
  * A market's log, written by the real decider: each command is decided on the state folded from
@@ -24,12 +66,21 @@ function marketLog() {
   return {
     log,
     run(command: MarketCommand, now: Date): Envelope[] {
-      const state = events.reduce(marketDecider.evolve, marketDecider.initialState);
+      const state = events.reduce(marketDecider.evolve, marketDecider.initialState());
       const decision = marketDecider.decide(command, state, { now });
-      if (decision.kind !== 'accepted') throw new Error(`${command.type} rejected: ${decision.code} ${decision.message}`);
+      if (decision.kind !== 'accepted')
+        throw new Error(`${command.type} rejected: ${decision.code} ${decision.message}`);
       events.push(...decision.events);
       const written = decision.events.map((e, i): Envelope => ({
-        id: `e${log.length + i + 1}`, type: e.type, source: 'orders', subject: 'H100', time: now.toISOString(), schemaVersion: 1, correlationId: 'c', causationId: 'c', data: e.data,
+        id: `e${log.length + i + 1}`,
+        type: e.type,
+        source: 'orders',
+        subject: 'H100',
+        time: now.toISOString(),
+        schemaVersion: 1,
+        correlationId: 'c',
+        causationId: 'c',
+        data: e.data,
       }));
       log.push(...written);
       return written;
@@ -51,23 +102,35 @@ describe('orders projection', () => {
     }
     return { published, ops };
   };
-  const hash = (model: Model, key: string): Record<string, string> => Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
+  const hash = (model: Model, key: string): Record<string, string> =>
+    Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
   const statusOf = (model: Model, orderId: string) => {
     const o = hash(model, rm.order(orderId));
-    return orderStatus({ gpus: Number(o['gpus']), filled: Number(o['filled']), cancelled: Number(o['cancelled']), accepted: o['accepted'] === '1', cancelReason: o['cancelReason'] ?? null });
+    return orderStatus({
+      gpus: Number(o['gpus']),
+      filled: Number(o['filled']),
+      cancelled: Number(o['cancelled']),
+      accepted: o['accepted'] === '1',
+      cancelReason: o['cancelReason'] ?? null,
+    });
   };
   const message = (orderId: string, type: string) => JSON.stringify({ orderId, type });
 
   it('follows a bid from awaiting funds through a partial fill to its cancel, and fills the resting ask', () => {
     const market = marketLog();
     const model: Model = new Map();
-    project(model, [...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)), ...market.run({ type: 'orders.RecordNode', data: node }, at(0))]);
+    project(model, [
+      ...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: node }, at(0)),
+    ]);
     project(model, market.run(place(ask('a1')), at(1)));
     expect(statusOf(model, 'a1')).toBe('OPEN');
 
     const awaiting = project(model, market.run(place(bid('b1')), at(2)));
     expect(statusOf(model, 'b1')).toBe('PENDING_FUNDS');
-    expect(awaiting.published).toEqual([{ channel: rm.accountOrdersChannel('buyer-1'), message: message('b1', 'orders.BidAwaitingFunds') }]);
+    expect(awaiting.published).toEqual([
+      { channel: rm.accountOrdersChannel('buyer-1'), message: message('b1', 'orders.BidAwaitingFunds') },
+    ]);
 
     const funded = market.run(confirm('b1'), at(3));
     expect(funded.map((e) => e.type)).toEqual(['orders.OrderAccepted', 'orders.TradeExecuted']);
@@ -82,16 +145,35 @@ describe('orders projection', () => {
     ]);
 
     const cancelled = project(model, market.run(cancel('b1', 'buyer-1'), at(4)));
-    expect(cancelled.published).toEqual([{ channel: rm.accountOrdersChannel('buyer-1'), message: message('b1', 'orders.OrderCancelled') }]);
+    expect(cancelled.published).toEqual([
+      { channel: rm.accountOrdersChannel('buyer-1'), message: message('b1', 'orders.OrderCancelled') },
+    ]);
     expect(statusOf(model, 'b1')).toBe('CANCELLED');
 
     expect(hash(model, rm.order('b1'))).toEqual({
-      marketId: 'H100', side: 'bid', accountId: 'buyer-1', price: '2100000', gpus: '4', hours: '10', timeInForce: 'GTC',
+      marketId: 'H100',
+      side: 'bid',
+      accountId: 'buyer-1',
+      price: '2100000',
+      gpus: '4',
+      hours: '10',
+      timeInForce: 'GTC',
       // Created when it awaited funds; not moved by its acceptance.
-      createdAt: at(2).toISOString(), updatedAt: at(4).toISOString(),
-      accepted: '1', filled: '1', cancelled: '3', cancelReason: 'CANCELLED',
+      createdAt: at(2).toISOString(),
+      updatedAt: at(4).toISOString(),
+      accepted: '1',
+      filled: '1',
+      cancelled: '3',
+      cancelReason: 'CANCELLED',
     });
-    expect(hash(model, rm.order('a1'))).toMatchObject({ nodeId: 'n1', createdAt: at(1).toISOString(), updatedAt: at(3).toISOString(), accepted: '1', filled: '1', cancelled: '0' });
+    expect(hash(model, rm.order('a1'))).toMatchObject({
+      nodeId: 'n1',
+      createdAt: at(1).toISOString(),
+      updatedAt: at(3).toISOString(),
+      accepted: '1',
+      filled: '1',
+      cancelled: '0',
+    });
 
     // Each order is listed once for its account, at its creation time.
     expect(hash(model, rm.accountOrders('buyer-1'))).toEqual({ b1: String(at(2).getTime()) });
@@ -99,7 +181,15 @@ describe('orders projection', () => {
     // The trade, indexed as a fill of both the buyer and the provider.
     expect(hash(model, rm.accountFills('buyer-1'))).toEqual({ 'H100-t1': String(at(3).getTime()) });
     expect(hash(model, rm.accountFills('prov-1'))).toEqual({ 'H100-t1': String(at(3).getTime()) });
-    expect(hash(model, rm.trade('H100-t1'))).toMatchObject({ bidId: 'b1', askId: 'a1', buyerId: 'buyer-1', providerId: 'prov-1', gpus: '1', price: '2000000', time: at(3).toISOString() });
+    expect(hash(model, rm.trade('H100-t1'))).toMatchObject({
+      bidId: 'b1',
+      askId: 'a1',
+      buyerId: 'buyer-1',
+      providerId: 'prov-1',
+      gpus: '1',
+      price: '2000000',
+      time: at(3).toISOString(),
+    });
   });
 
   it('cancels a bid whose funds were refused', () => {
@@ -109,9 +199,16 @@ describe('orders projection', () => {
     project(model, market.run(place(bid('b2', { accountId: 'buyer-2' })), at(1)));
     const refused = project(model, market.run(rejectFunds('b2'), at(2)));
     expect(statusOf(model, 'b2')).toBe('CANCELLED');
-    expect(hash(model, rm.order('b2'))).toMatchObject({ filled: '0', cancelled: '4', cancelReason: 'FUNDS_REJECTED', createdAt: at(1).toISOString() });
+    expect(hash(model, rm.order('b2'))).toMatchObject({
+      filled: '0',
+      cancelled: '4',
+      cancelReason: 'FUNDS_REJECTED',
+      createdAt: at(1).toISOString(),
+    });
     expect(hash(model, rm.order('b2'))['accepted']).toBeUndefined();
-    expect(refused.published).toEqual([{ channel: rm.accountOrdersChannel('buyer-2'), message: message('b2', 'orders.OrderCancelled') }]);
+    expect(refused.published).toEqual([
+      { channel: rm.accountOrdersChannel('buyer-2'), message: message('b2', 'orders.OrderCancelled') },
+    ]);
   });
 
   it('counts the GPUs of a bid cancelled while awaiting funds once, when its late hold is released', () => {
@@ -122,7 +219,12 @@ describe('orders projection', () => {
     project(model, market.run(cancel('b3', 'buyer-1'), at(2)));
     // The hold arrives after the cancel: the decider cancels again to release it.
     const late = market.run(confirm('b3'), at(3));
-    expect(late).toEqual([expect.objectContaining({ type: 'orders.OrderCancelled', data: expect.objectContaining({ gpus: 4, holdReleased: expect.any(Number) }) })]);
+    expect(late).toEqual([
+      expect.objectContaining({
+        type: 'orders.OrderCancelled',
+        data: expect.objectContaining({ gpus: 4, holdReleased: expect.any(Number) }),
+      }),
+    ]);
     project(model, late);
     expect(hash(model, rm.order('b3'))).toMatchObject({ gpus: '4', filled: '0', cancelled: '4' });
     expect(statusOf(model, 'b3')).toBe('CANCELLED');
@@ -135,7 +237,13 @@ describe('orders projection', () => {
     project(model, market.run({ type: 'orders.RecordNode', data: node }, at(1)));
     project(model, market.run({ type: 'orders.CloseMarket', data: { marketId: 'H100' } }, at(2)));
     expect(hash(model, rm.market('H100'))).toEqual({
-      gpuClass: 'H100-80GB', minTflopsPerGpu: '300', tickSize: '10000', feeRateBps: '250', status: 'CLOSED', openedAt: at(0).toISOString(), closedAt: at(2).toISOString(),
+      gpuClass: 'H100-80GB',
+      minTflopsPerGpu: '300',
+      tickSize: '10000',
+      feeRateBps: '250',
+      status: 'CLOSED',
+      openedAt: at(0).toISOString(),
+      closedAt: at(2).toISOString(),
     });
     expect(hash(model, rm.markets)).toEqual({ H100: String(at(0).getTime()) });
     expect(JSON.parse(hash(model, rm.marketNodes('H100'))['n1']!)).toEqual(node);
@@ -152,16 +260,34 @@ describe('orders projection', () => {
       ...market.run(cancel('b1', 'buyer-1'), at(4)),
       ...market.run({ type: 'orders.CloseMarket', data: { marketId: 'H100' } }, at(5)),
     ]);
-    expect(new Set(ops.map((o) => o.op))).toEqual(new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'publish']));
+    expect(new Set(ops.map((o) => o.op))).toEqual(
+      new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'publish']),
+    );
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
     expect(projection.keyPrefix).toBe('orders:');
-    const other: Envelope = { id: 'x', type: 'orders.PartitionClaimed', source: 'orders', subject: 'H100', time: at(0).toISOString(), schemaVersion: 1, correlationId: 'c', causationId: null, data: {} };
+    const other: Envelope = {
+      id: 'x',
+      type: 'orders.PartitionClaimed',
+      source: 'orders',
+      subject: 'H100',
+      time: at(0).toISOString(),
+      schemaVersion: 1,
+      correlationId: 'c',
+      causationId: null,
+      data: {},
+    };
     expect(projection.apply(other)).toEqual([]);
   });
 });
 
 describe('orderStatus', () => {
-  const o = (gpus: number, filled: number, cancelled: number, accepted: boolean, cancelReason: string | null = null) => ({ gpus, filled, cancelled, accepted, cancelReason });
+  const o = (
+    gpus: number,
+    filled: number,
+    cancelled: number,
+    accepted: boolean,
+    cancelReason: string | null = null,
+  ) => ({ gpus, filled, cancelled, accepted, cancelReason });
 
   it.each([
     ['a bid awaiting its funds', 'PENDING_FUNDS', o(4, 0, 0, false)],

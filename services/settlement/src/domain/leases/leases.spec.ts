@@ -211,7 +211,7 @@ describe('the double-entry ledger', () => {
     const accounts = new Map<string, ReturnType<typeof account.given>['state']>();
     for (const charge of [...charges, charges[0]!, ...charges]) {
       for (const cmd of leaseEarnings.react(charge)) {
-        const state = accounts.get(cmd.subject) ?? accountDecider.initialState;
+        const state = accounts.get(cmd.subject) ?? accountDecider.initialState();
         const credit = accountDecider.decide(cmd as never, state, { now: at(5 * HOUR) });
         if (credit.kind !== 'accepted') throw new Error('earnings are never refused');
         accounts.set(cmd.subject, credit.events.reduce(accountDecider.evolve, state));

@@ -1,0 +1,64 @@
+import { verifyOpening } from '@gpux/certification';
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import { perGpu } from '../../certification/claim-bounds';
+import { grade } from '../../certification/verdict';
+import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { readOpening } from '../protocol';
+import { certifiedFigures } from '../rules/certified-figures';
+import { failed, inFlight, isDecision } from './outcomes';
+
+/**
+ * The node opens the leaves it was asked for. Verified: a spot check passes, a certification
+ * certifies the node at what it delivered per declared GPU, graded against its model. Otherwise
+ * the challenge fails.
+ */
+export function answerChallenge(
+  command: NodeCommandOf<'capacity.AnswerChallenge'>,
+  state: RegisteredNode,
+  { now, options }: NodeContext,
+): Decision<NodeEvent> {
+  const t = now.getTime();
+  const node = state.node;
+  const flight = inFlight(state, command.data.challengeId);
+  if (isDecision(flight)) return flight;
+  if (!flight.commitment || !flight.request)
+    return reject(
+      'BAD_USER_INPUT',
+      `challenge ${flight.challenge.id} has no commitment yet: commit first`,
+      'challengeId',
+    );
+  const verdict = verifyOpening(
+    flight.challenge,
+    flight.commitment,
+    flight.request,
+    readOpening(command.data.opening),
+    t,
+  );
+  if (!verdict.ok) return accept(...failed(state, flight, verdict, now));
+  if (flight.purpose === 'spot')
+    return accept({
+      type: 'capacity.SpotChallengePassed',
+      data: { nodeId: node.nodeId, challengeId: flight.challenge.id, measuredTflops: verdict.measuredTflops },
+    });
+  const precision = flight.challenge.precision;
+  // The node proved its figure with all its declared GPUs: a node that declares 8 and has 1
+  // is certified at an eighth of what that one delivers.
+  const measured = perGpu(verdict.measuredTflops, node.gpus);
+  const { efficiency, tier } = grade(node.gpuModel, precision, measured);
+  const previous = state.certification?.method === 'challenge' ? state.certification.tflopsPerGpu : undefined;
+  return accept({
+    type: 'capacity.NodeCertified',
+    data: {
+      nodeId: node.nodeId,
+      providerId: node.providerId,
+      marketId: node.marketId,
+      gpus: node.gpus,
+      tflopsPerGpu: certifiedFigures(precision, measured, previous),
+      measuredTflops: verdict.measuredTflops,
+      efficiency,
+      tier,
+      expiresAt: new Date(t + options.certificateValidityMs).toISOString(),
+      method: 'challenge',
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { checkCommitment, openRequest } from '@gpux/certification';
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import { seededStream } from '../../certification/randomness';
+import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { readCommitment } from '../protocol';
+import { failed, inFlight, isDecision } from './outcomes';
+
+/**
+ * The node commits to its products (one root) in time: the verifier draws, only now, the leaves it
+ * must open. A commitment that fails the protocol's checks fails the challenge.
+ */
+export function commitChallenge(
+  command: NodeCommandOf<'capacity.CommitChallenge'>,
+  state: RegisteredNode,
+  { now }: NodeContext,
+): Decision<NodeEvent> {
+  const t = now.getTime();
+  const flight = inFlight(state, command.data.challengeId);
+  if (isDecision(flight)) return flight;
+  if (flight.commitment)
+    return reject('ALREADY_EXISTS', `challenge ${flight.challenge.id} is already committed`, 'challengeId');
+  const commitment = readCommitment(command.data.commitment);
+  const failure = checkCommitment(flight.challenge, commitment, t);
+  if (failure) return accept(...failed(state, flight, failure, now));
+  const request = openRequest(flight.challenge, commitment, {
+    rng: seededStream(command.data.openSeed),
+    now: t,
+  });
+  return accept({
+    type: 'capacity.ChallengeCommitted',
+    data: {
+      nodeId: state.node.nodeId,
+      challengeId: flight.challenge.id,
+      commitment: command.data.commitment,
+      request,
+    },
+  });
+}

@@ -1,0 +1,78 @@
+import { createChallenge } from '@gpux/certification';
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import { refuseClaim, refuseDeadline } from '../../certification/claim-bounds';
+import { seededStream } from '../../certification/randomness';
+import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { challengeTiming } from '../rules/challenge-timing';
+import { dueBy } from '../rules/due-by';
+import { failed } from './outcomes';
+
+/**
+ * A challenge for the node: a certification (of a joined node, for a claim within bounds) or a spot
+ * check. One at a time: a new one waits until the one in flight is due, except that a spot check
+ * never waits for a certification (that one ends, superseded).
+ */
+export function issueChallenge(
+  command: NodeCommandOf<'capacity.IssueChallenge'>,
+  state: RegisteredNode,
+  { now, options }: NodeContext,
+): Decision<NodeEvent> {
+  const t = now.getTime();
+  const node = state.node;
+  if (!state.credentialHash)
+    return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
+  const { purpose, claimedTflops, n, seed, requiredTflopsPerGpu } = command.data;
+  // Only a joined node is watched (heartbeats, spot checks): nothing certifies unwatched.
+  if (purpose === 'certification' && !state.sessionId)
+    return reject(
+      'FORBIDDEN',
+      `node ${node.nodeId} has no worker session: join (joinSession) and heartbeat, then ask for certification`,
+      'nodeId',
+    );
+  const precision = 'f32';
+  const claim =
+    purpose === 'certification'
+      ? refuseClaim(claimedTflops, {
+          gpuModel: node.gpuModel,
+          gpus: node.gpus,
+          precision,
+          ...(requiredTflopsPerGpu !== undefined ? { requiredTflopsPerGpu } : {}),
+        })
+      : null;
+  if (claim) return reject('BAD_USER_INPUT', claim.message, claim.field);
+  const challenge = createChallenge({
+    n,
+    precision,
+    claimedTflops,
+    now: t,
+    rng: seededStream(seed),
+    ...challengeTiming(purpose, options),
+  });
+  const parked = refuseDeadline(claimedTflops, challenge.issuedAt, challenge.deadline);
+  if (parked) return reject('BAD_USER_INPUT', parked.message, parked.field);
+  const events: NodeEvent[] = [];
+  const current = state.challenge;
+  if (current) {
+    const due = t > dueBy(current);
+    // A spot check never waits for a certification in flight: that one ends unanswered.
+    const superseded = !due && purpose === 'spot' && current.purpose === 'certification';
+    if (!due && !superseded)
+      return reject(
+        'ALREADY_EXISTS',
+        `node ${node.nodeId} is answering challenge ${current.challenge.id} until ${new Date(dueBy(current)).toISOString()}`,
+        'nodeId',
+      );
+    events.push(
+      ...failed(
+        state,
+        current,
+        superseded
+          ? { reason: 'SUPERSEDED', detail: `ended by spot challenge ${challenge.id}` }
+          : { reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
+        now,
+      ),
+    );
+  }
+  events.push({ type: 'capacity.ChallengeIssued', data: { nodeId: node.nodeId, purpose, challenge } });
+  return accept(...events);
+}

@@ -1,0 +1,74 @@
+import type { Challenge, Commitment, OpenRequest } from '@gpux/certification';
+import {
+  CapacityCommands,
+  CapacityEvents,
+  MessageOf,
+  NodeCertified,
+  RegisterNode,
+  SlaBreachReason,
+} from '@gpux/contracts';
+import { DecideContext, OwnEventName, ownEventTypes, typesOf } from '@gpux/eventsourcing/domain';
+
+export type NodeCommand = MessageOf<(typeof CapacityCommands)[keyof typeof CapacityCommands]>;
+type NodeEventName = OwnEventName<typeof CapacityEvents>;
+export type NodeEvent = MessageOf<(typeof CapacityEvents)[NodeEventName]>;
+/** One command of the node, by its type: what each command's function takes. */
+export type NodeCommandOf<T extends NodeCommand['type']> = Extract<NodeCommand, { type: T }>;
+
+export const NODE_COMMANDS = typesOf(CapacityCommands);
+export const NODE_EVENTS = ownEventTypes(CapacityEvents);
+
+/** The challenge a node is answering: issued, then committed (with the rows it must open). */
+export interface ChallengeInFlight {
+  purpose: 'certification' | 'spot';
+  challenge: Challenge;
+  commitment?: Commitment;
+  request?: OpenRequest;
+}
+
+export interface NodeState {
+  node: RegisterNode | null;
+  certification: NodeCertified | null;
+  /** The digest of the node's valid credential; null once revoked. */
+  credentialHash?: string | null;
+  sessionId?: string | null;
+  challenge?: ChallengeInFlight | null;
+  /** Suspended after an SLA breach, until it recertifies. */
+  suspended?: { reason: SlaBreachReason; at: string } | null;
+}
+
+/** The state of a registered node: what every command but RegisterNode decides on. */
+export type RegisteredNode = NodeState & { node: RegisterNode };
+
+export const isRegistered = (state: NodeState): state is RegisteredNode => state.node !== null;
+
+export interface NodeDeciderOptions {
+  /** How long a certificate from a passed challenge lasts. */
+  certificateValidityMs: number;
+  /**
+   * Added to a spot challenge's deadline: the worker learns of it only at its next heartbeat, so
+   * at least the heartbeat interval.
+   */
+  spotNoticeMs: number;
+  /** How long a certification challenge keeps an honest node at its claim busy (default 10 s). */
+  certificationTargetMs?: number;
+  /** The same for a spot challenge (default 1 s). */
+  spotTargetMs?: number;
+}
+
+/** What a node's commands know besides the command and the state: the clock, and the options. */
+export interface NodeContext extends DecideContext {
+  options: NodeDeciderOptions;
+}
+
+/** A node no event has touched. */
+export function initialNodeState(): NodeState {
+  return {
+    node: null,
+    certification: null,
+    credentialHash: null,
+    sessionId: null,
+    challenge: null,
+    suspended: null,
+  };
+}

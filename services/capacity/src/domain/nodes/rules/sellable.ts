@@ -1,0 +1,7 @@
+import type { NodeState } from '../node';
+
+/**
+ * The sellable rule: a node certified and not suspended may have asks in the book and leases
+ * running, so only such a node breaks a promise (an SLA breach) when it stops delivering.
+ */
+export const sellable = (state: NodeState): boolean => !state.suspended && state.certification !== null;

@@ -1,0 +1,63 @@
+import { own } from '@gpux/eventsourcing/domain';
+import type { Order } from '@gpux/contracts';
+import { Fill, PlaceResult } from '../../matching/order-book';
+import { engineOrder, MarketEvent, MarketState } from '../market';
+import { feePerGpuHour } from '../rules/fee';
+import { holdFor } from '../rules/hold';
+
+/**
+ * The events of an order entering the book: accepted, its trades, and what it will not trade.
+ * The engine only previews here; evolve applies what these events record.
+ */
+export function enterBook(state: MarketState, order: Order, now: Date, hourMs: number): MarketEvent[] {
+  const spec = state.spec!;
+  const result: PlaceResult = state.book.preview(engineOrder(order));
+  const limitOf = (orderId: string) => (orderId === order.orderId ? order : own(state.orders, orderId))!;
+  const trades: MarketEvent[] = result.fills.map((fill: Fill, i) => {
+    const bid = limitOf(fill.bidId);
+    const ask = limitOf(fill.askId);
+    const fee = fill.quantity * fill.hours * feePerGpuHour(fill.price, spec.feeRateBps);
+    const value = fill.quantity * fill.hours * fill.price;
+    return {
+      type: 'orders.TradeExecuted',
+      data: {
+        marketId: spec.marketId,
+        tradeId: `${spec.marketId}-t${state.trades + i + 1}`,
+        bidId: fill.bidId,
+        askId: fill.askId,
+        buyerId: fill.buyer,
+        providerId: fill.seller,
+        nodeId: fill.nodeId,
+        price: fill.price,
+        bidPrice: bid.price,
+        askPrice: ask.price,
+        gpus: fill.quantity,
+        hours: fill.hours,
+        start: now.toISOString(),
+        end: new Date(now.getTime() + fill.hours * hourMs).toISOString(),
+        value,
+        fee,
+        holdReleased: holdFor(bid, spec.feeRateBps, fill.quantity) - value - fee,
+      },
+    };
+  });
+  const events: MarketEvent[] = [{ type: 'orders.OrderAccepted', data: { order } }, ...trades];
+  if (result.cancelled > 0) {
+    events.push({
+      type: 'orders.OrderCancelled',
+      data: {
+        marketId: spec.marketId,
+        orderId: order.orderId,
+        accountId: order.accountId,
+        side: order.side,
+        price: order.price,
+        gpus: result.cancelled,
+        reason: result.reason ?? 'CANCELLED',
+        holdReleased: order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
+        // The order was accepted with all its GPUs: readers take the remainder out again.
+        bookGpus: result.cancelled,
+      },
+    });
+  }
+  return events;
+}

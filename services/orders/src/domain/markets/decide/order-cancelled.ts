@@ -1,0 +1,29 @@
+import type { Order, OrderCancelled } from '@gpux/contracts';
+import type { MarketEvent } from '../market';
+
+/**
+ * An order's cancellation of `gpus`, releasing `holdReleased` of its hold. `inBook`: the GPUs were
+ * in the book (false for a bid still awaiting its funds), so readers take them out of it.
+ */
+export function orderCancelled(
+  order: Order,
+  gpus: number,
+  reason: OrderCancelled['reason'],
+  holdReleased: number,
+  inBook = true,
+): MarketEvent {
+  return {
+    type: 'orders.OrderCancelled',
+    data: {
+      marketId: order.marketId,
+      orderId: order.orderId,
+      accountId: order.accountId,
+      side: order.side,
+      price: order.price,
+      gpus,
+      reason,
+      holdReleased,
+      bookGpus: inBook ? gpus : 0,
+    },
+  };
+}

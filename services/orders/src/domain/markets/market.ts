@@ -1,0 +1,78 @@
+import {
+  BidAwaitingFunds,
+  MarketSpec,
+  MessageOf,
+  NodeRecord,
+  Order,
+  OrdersCommands,
+  OrdersEvents,
+} from '@gpux/contracts';
+import { DecideContext, OwnEventName, ownEventTypes, typesOf } from '@gpux/eventsourcing/domain';
+import { OrderBook, OrderBookSnapshot } from '../matching/order-book';
+
+export type MarketCommand = MessageOf<(typeof OrdersCommands)[keyof typeof OrdersCommands]>;
+type MarketEventName = OwnEventName<typeof OrdersEvents>;
+export type MarketEvent = MessageOf<(typeof OrdersEvents)[MarketEventName]>;
+/** One command of the market, by its type: what each command's function takes. */
+export type MarketCommandOf<T extends MarketCommand['type']> = Extract<MarketCommand, { type: T }>;
+
+export const MARKET_COMMANDS = typesOf(OrdersCommands);
+export const MARKET_EVENTS = ownEventTypes(OrdersEvents);
+
+/** One GPU-hour of a lease, in ms of the clock; shorter only in tests and demos (GPU_HOUR_MS). */
+export const HOUR_MS = 3_600_000;
+
+/** What a market's commands know besides the command and the state: the clock, and its GPU-hour. */
+export interface MarketContext extends DecideContext {
+  hourMs: number;
+}
+
+export interface MarketState {
+  spec: MarketSpec | null;
+  open: boolean;
+  nodes: Record<string, NodeRecord>;
+  /** Bids whose escrow hold settlement has not answered yet, with the hold asked for. */
+  awaitingFunds: Record<string, BidAwaitingFunds>;
+  /** Bids cancelled while awaiting funds: a hold that arrives later is released at once. */
+  cancelledAwaiting: Record<string, BidAwaitingFunds>;
+  /** Orders with GPUs in the book. */
+  orders: Record<string, Order>;
+  /** Leases per node (end time in ms, GPUs): what a node has sold and not yet delivered. */
+  leases: Record<string, Array<{ end: number; gpus: number; tradeId?: string; buyerId?: string }>>;
+  trades: number;
+  book: OrderBook;
+}
+
+/** A market no event has touched: a fresh book each time (evolve fills it in place). */
+export function initialMarketState(): MarketState {
+  return {
+    spec: null,
+    open: false,
+    nodes: {},
+    awaitingFunds: {},
+    cancelledAwaiting: {},
+    orders: {},
+    leases: {},
+    trades: 0,
+    book: new OrderBook(),
+  };
+}
+
+/** The state as snapshotted (JSON) back into a live one. */
+export function reviveMarket(json: unknown): MarketState {
+  const s = json as Omit<MarketState, 'book'> & { book: OrderBookSnapshot };
+  return { ...s, book: OrderBook.fromSnapshot(s.book) };
+}
+
+/** An order as the matching engine takes it. */
+export const engineOrder = (o: Order) => ({
+  id: o.orderId,
+  side: o.side,
+  owner: o.accountId,
+  price: o.price,
+  quantity: o.gpus,
+  hours: o.hours,
+  ...(o.nodeId ? { nodeId: o.nodeId } : {}),
+  ...(o.minGpusPerNode ? { minGpusPerNode: o.minGpusPerNode } : {}),
+  tif: o.timeInForce,
+});

@@ -1,0 +1,79 @@
+import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
+import { fold } from '@gpux/eventsourcing/domain';
+import { MarketEvent, marketDecider } from '../market.decider';
+import { freeGpus } from './free-gpus';
+
+const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+const HOUR = 3_600_000;
+const spec: MarketSpec = {
+  marketId: 'H100',
+  gpuClass: 'H100-80GB',
+  minTflopsPerGpu: 300,
+  tickSize: 10_000,
+  feeRateBps: 250,
+};
+const node: NodeRecord = {
+  marketId: 'H100',
+  nodeId: 'n1',
+  providerId: 'prov-1',
+  gpus: 8,
+  certifiedTflopsPerGpu: 350,
+};
+const ask = (orderId: string, gpus: number, nodeId = 'n1'): Order => ({
+  marketId: 'H100',
+  orderId,
+  side: 'ask',
+  accountId: 'prov-1',
+  price: 2_000_000,
+  gpus,
+  hours: 24,
+  nodeId,
+  timeInForce: 'GTC',
+});
+const traded = (gpus: number, hours: number, askId = 'a1'): MarketEvent => ({
+  type: 'orders.TradeExecuted',
+  data: {
+    marketId: 'H100',
+    tradeId: `t-${askId}`,
+    bidId: 'b1',
+    askId,
+    buyerId: 'buyer-1',
+    providerId: 'prov-1',
+    nodeId: 'n1',
+    price: 2_000_000,
+    bidPrice: 2_000_000,
+    askPrice: 2_000_000,
+    gpus,
+    hours,
+    start: new Date(NOW).toISOString(),
+    end: new Date(NOW + hours * HOUR).toISOString(),
+    value: 0,
+    fee: 0,
+    holdReleased: 0,
+  },
+});
+const market = (...events: MarketEvent[]) =>
+  fold(marketDecider, [
+    { type: 'orders.MarketOpened', data: spec },
+    { type: 'orders.NodeRecorded', data: node },
+    ...events,
+  ]);
+
+describe('the free-GPUs rule', () => {
+  it('frees all of a node that offers nothing and has no lease; nothing of a node not recorded', () => {
+    expect(freeGpus(market(), 'n1', NOW)).toBe(8);
+    expect(freeGpus(market(), 'n9', NOW)).toBe(0);
+  });
+
+  it('takes out what its open asks still offer', () => {
+    const offered = market({ type: 'orders.OrderAccepted', data: { order: ask('a1', 6) } });
+    expect(freeGpus(offered, 'n1', NOW)).toBe(2);
+  });
+
+  it('takes out GPUs under a running lease until its end, and the ask it sold from fills', () => {
+    const leased = market({ type: 'orders.OrderAccepted', data: { order: ask('a1', 4) } }, traded(3, 10));
+    expect(freeGpus(leased, 'n1', NOW)).toBe(8 - 3 - 1);
+    expect(freeGpus(leased, 'n1', NOW + 10 * HOUR - 1)).toBe(8 - 3 - 1);
+    expect(freeGpus(leased, 'n1', NOW + 10 * HOUR)).toBe(8 - 1);
+  });
+});

@@ -1,0 +1,43 @@
+import { ApiKeyRole, MessageOf, SettlementCommands, SettlementEvents } from '@gpux/contracts';
+import { OwnEventName, ownEventTypes, typesOf } from '@gpux/eventsourcing/domain';
+import type { CreditedCharges } from './earnings-credits';
+
+export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
+type AccountEventName = OwnEventName<typeof SettlementEvents>;
+export type AccountEvent = MessageOf<(typeof SettlementEvents)[AccountEventName]>;
+/** One command of the account, by its type: what each command's function takes. */
+export type AccountCommandOf<T extends AccountCommand['type']> = Extract<AccountCommand, { type: T }>;
+
+/** A lease paid from this (the buyer's) account: its escrow, and what has been charged of it. */
+export interface LeaseEscrow {
+  providerId: string;
+  value: number;
+  fee: number;
+  start: number;
+  end: number;
+  chargedValue: number;
+  chargedFee: number;
+}
+
+export interface AccountState {
+  open: boolean;
+  owner: string | null;
+  /** Available balance in minor units (micro-USD); never negative. */
+  balance: number;
+  /** Escrow holds by id: set aside from the balance for open bids. */
+  held?: Record<string, number>;
+  /** Leases this account pays for and that are not fully charged yet. */
+  leases?: Record<string, LeaseEscrow>;
+  /** API keys by id: their digest (to revoke by) and whether they are revoked. */
+  apiKeys?: Record<string, { keyHash: string; roles: ApiKeyRole[]; revoked: boolean }>;
+  /** The lease charges credited to this account (earnings, fees): each is credited once. */
+  credited?: CreditedCharges;
+}
+
+export const ACCOUNT_COMMANDS = typesOf(SettlementCommands);
+export const ACCOUNT_EVENTS = ownEventTypes(SettlementEvents);
+
+/** An account no event has touched. */
+export function initialAccountState(): AccountState {
+  return { open: false, owner: null, balance: 0, held: {}, leases: {}, apiKeys: {} };
+}

@@ -1,0 +1,23 @@
+import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
+import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
+import { covers } from '../rules/balance';
+import { missing } from './rejections';
+
+/** A bid's escrow: set aside from the available balance, once per hold, if the balance covers it. */
+export function holdFunds(
+  command: AccountCommandOf<'settlement.HoldFunds'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { accountId, holdId, amount } = command.data;
+  if (!state.open) return missing(accountId);
+  if (own(state.held, holdId) !== undefined)
+    return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
+  if (!covers(state.balance, amount)) {
+    return reject(
+      'INSUFFICIENT_FUNDS',
+      `account ${accountId} has ${state.balance} available, cannot hold ${amount}`,
+      'amount',
+    );
+  }
+  return accept({ type: 'settlement.FundsHeld', data: command.data });
+}

@@ -1,0 +1,15 @@
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
+
+/** An account opens once, for its owner. */
+export function openAccount(
+  command: AccountCommandOf<'settlement.OpenAccount'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  if (state.open)
+    return reject('ALREADY_EXISTS', `account ${command.data.accountId} already exists`, 'accountId');
+  return accept({
+    type: 'settlement.AccountOpened',
+    data: { accountId: command.data.accountId, owner: command.data.owner },
+  });
+}

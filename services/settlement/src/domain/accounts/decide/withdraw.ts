@@ -1,0 +1,24 @@
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
+import { covers } from '../rules/balance';
+import { missing } from './rejections';
+
+/** A withdrawal debits what the available balance covers. */
+export function withdraw(
+  command: AccountCommandOf<'settlement.Withdraw'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  if (!state.open) return missing(command.data.accountId);
+  const { accountId, amount, reference } = command.data;
+  if (!covers(state.balance, amount)) {
+    return reject(
+      'INSUFFICIENT_FUNDS',
+      `account ${accountId} holds ${state.balance}, cannot withdraw ${amount}`,
+      'amount',
+    );
+  }
+  return accept({
+    type: 'settlement.FundsWithdrawn',
+    data: { accountId, amount, reference: reference ?? null },
+  });
+}

@@ -1,0 +1,29 @@
+import type { LeaseCharged } from '@gpux/contracts';
+import type { LeaseEscrow } from '../account';
+
+/**
+ * The charge rule: the charge that brings a lease's totals to `due` (value and fee), or null when
+ * that charges nothing. `final`: nothing of the lease remains in escrow after it (a final charge is
+ * made even of nothing, to close the lease).
+ */
+export function chargeTo(
+  accountId: string,
+  leaseId: string,
+  lease: LeaseEscrow,
+  due: { value: number; fee: number },
+  final: boolean,
+): LeaseCharged | null {
+  const amount = due.value - lease.chargedValue;
+  const fee = due.fee - lease.chargedFee;
+  if (amount === 0 && fee === 0 && !final) return null;
+  return {
+    accountId,
+    leaseId,
+    providerId: lease.providerId,
+    amount,
+    fee,
+    chargedValue: due.value,
+    chargedFee: due.fee,
+    final,
+  };
+}
