@@ -25,7 +25,7 @@ import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
-import { rebuildingPlugin } from './api/rebuilding';
+import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -78,12 +78,15 @@ type GatewayConfig = z.infer<typeof configSchema>;
 class GatewayAccess {
   readonly keys: ApiKeys;
   readonly limiter: RateLimiter;
+  /** Whether the read models are whole (api/rebuilding.ts). */
+  readonly watch: ReadModelWatch;
 
   constructor(
     config: GatewayConfig,
     readonly redis: RedisClient,
   ) {
-    this.keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis);
+    this.watch = new ReadModelWatch(redis.redis);
+    this.keys = new ApiKeys(config.ADMIN_API_KEY, redis.redis, this.watch);
     const rule = rateRule(
       config.GATEWAY_RATE_LIMIT_PER_SEC,
       config.GATEWAY_RATE_LIMIT_BURST || Math.ceil(config.GATEWAY_RATE_LIMIT_PER_SEC),
@@ -125,7 +128,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
       this.schema.schema,
       (authorization) => this.access.keys.contextOf(authorization),
       this.access.limiter,
-      this.access.redis.redis,
+      this.access.watch,
       {
         path: this.config.GRAPHQL_PATH,
         maxPayloadBytes: this.config.GATEWAY_WS_MAX_PAYLOAD_BYTES,
@@ -178,7 +181,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin, rebuildingPlugin(redis.redis)],
+              plugins: [operationLimitsPlugin, rebuildingPlugin(gateway.watch)],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

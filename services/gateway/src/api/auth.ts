@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { capacityReadModel, settlementReadModel } from '@gpux/contracts';
-import { readModelRebuilding } from '@gpux/eventsourcing';
 import type Redis from 'ioredis';
 import { apiError } from './errors';
-import { REBUILD_RETRY_MS } from './rebuilding';
+import { REBUILD_RETRY_MS, ReadModelWatch } from './rebuilding';
 
 export type Role = 'admin' | 'buyer' | 'provider' | 'worker';
 
@@ -44,6 +43,7 @@ export class ApiKeys {
   constructor(
     adminKey: string | undefined,
     private readonly redis: Redis,
+    private readonly watch: ReadModelWatch = new ReadModelWatch(redis),
   ) {
     this.adminDigest = adminKey ? sha256(adminKey) : null;
   }
@@ -54,14 +54,19 @@ export class ApiKeys {
     const m = KEY.exec(header);
     if (!m) throw apiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <API key>"');
     const digest = sha256(m[1]!);
-    if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { accountId: 'admin', roles: ['admin'] };
+    if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
+      return { accountId: 'admin', roles: ['admin'] };
     if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
     const found = await this.redis.hgetall(settlementReadModel.apiKey(digest.toString('hex')));
     if (!found['accountId']) {
       await this.unlessRebuilding(API_KEYS_MODEL);
       throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
     }
-    return { accountId: found['accountId'], keyId: found['keyId'], roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[] };
+    return {
+      accountId: found['accountId'],
+      keyId: found['keyId'],
+      roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[],
+    };
   }
 
   /** A worker, by its node credential's digest: valid until rotated or revoked. */
@@ -80,8 +85,13 @@ export class ApiKeys {
    * may just not be refolded yet: the caller is told to retry, never that a valid key is not.
    */
   private async unlessRebuilding(projection: string): Promise<void> {
-    if (await readModelRebuilding(this.redis, projection)) {
-      throw apiError('UNAVAILABLE', `the ${projection} read model is being rebuilt from Kafka: retry in a second`, undefined, { retryAfterMs: REBUILD_RETRY_MS });
+    if ((await this.watch.rebuilding([projection])).length > 0) {
+      throw apiError(
+        'UNAVAILABLE',
+        `the ${projection} read model is being rebuilt from Kafka: retry in a second`,
+        undefined,
+        { retryAfterMs: REBUILD_RETRY_MS },
+      );
     }
   }
 
@@ -96,7 +106,10 @@ export class ApiKeys {
 }
 
 /** The Authorization header of an HTTP request, or of a WebSocket's connection parameters. */
-export function authorizationOf(req: Pick<IncomingMessage, 'headers'> | undefined, connectionParams?: Record<string, unknown>): string | undefined {
+export function authorizationOf(
+  req: Pick<IncomingMessage, 'headers'> | undefined,
+  connectionParams?: Record<string, unknown>,
+): string | undefined {
   const fromParams = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
   if (typeof fromParams === 'string') return fromParams;
   const header = req?.headers['authorization'];
@@ -106,7 +119,8 @@ export function authorizationOf(req: Pick<IncomingMessage, 'headers'> | undefine
 /** The caller, who must hold one of the roles. */
 export function requireRole(context: RequestContext, ...roles: Role[]): Principal {
   if (context.authError) throw context.authError;
-  if (!context.principal) throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
+  if (!context.principal)
+    throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
   if (!context.principal.roles.some((r) => roles.includes(r))) {
     throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
   }
@@ -116,6 +130,7 @@ export function requireRole(context: RequestContext, ...roles: Role[]): Principa
 /** An admin, or the account itself. */
 export function requireSelfOrAdmin(context: RequestContext, accountId: string): Principal {
   const p = requireRole(context, 'admin', 'buyer', 'provider');
-  if (!p.roles.includes('admin') && p.accountId !== accountId) throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
+  if (!p.roles.includes('admin') && p.accountId !== accountId)
+    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
   return p;
 }

@@ -68,7 +68,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
-    const field = extensions['field'] ?? (code === 'BAD_USER_INPUT' ? variableAtFault(formatted.message) : undefined);
+    const field =
+      extensions['field'] ?? (code === 'BAD_USER_INPUT' ? variableAtFault(formatted.message) : undefined);
     return { ...formatted, extensions: field === undefined ? extensions : { ...extensions, field } };
   }
   logger.error({

@@ -1,55 +1,121 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
-import { readModelRebuilding } from '@gpux/eventsourcing';
-import type { GraphQLFormattedError } from 'graphql';
+import { projectionKeys } from '@gpux/eventsourcing';
+import { GraphQLError, Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type Redis from 'ioredis';
 
+const SETTLEMENT = settlementReadModel.name;
+const ORDERS = ordersReadModel.name;
+const CAPACITY = capacityReadModel.name;
+const PRICING = pricingReadModel.name;
+
 /** Every read model the gateway answers from. */
-export const READ_MODELS: readonly string[] = [
-  settlementReadModel.name,
-  ordersReadModel.name,
-  capacityReadModel.name,
-  pricingReadModel.name,
-];
+export const READ_MODELS: readonly string[] = [SETTLEMENT, ORDERS, CAPACITY, PRICING];
 export const REBUILD_RETRY_MS = 1_000;
 
-/** True while any read model the gateway reads is lost (Redis flushed) or being refolded. */
-export async function anyRebuilding(redis: Redis): Promise<boolean> {
-  const states = await Promise.all(READ_MODELS.map((name) => readModelRebuilding(redis, name)));
-  return states.some(Boolean);
+/**
+ * The read models each root query field reads, itself or through the fields under it. A root
+ * field not listed here is taken to read them all.
+ */
+export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
+  system: [],
+  me: [SETTLEMENT, ORDERS],
+  account: [SETTLEMENT, ORDERS],
+  myLeases: [SETTLEMENT],
+  myOrders: [ORDERS],
+  myFills: [ORDERS],
+  order: [ORDERS],
+  node: [CAPACITY, ORDERS],
+  nodes: [CAPACITY, ORDERS],
+  myNodes: [CAPACITY, ORDERS],
+  market: [ORDERS, PRICING, CAPACITY],
+  markets: [ORDERS, PRICING, CAPACITY],
+};
+
+/** The read models an operation's root fields read (none for `__typename` and introspection alone). */
+export function modelsOf(operation: OperationDefinitionNode): string[] {
+  const models = new Set<string>();
+  for (const s of operation.selectionSet.selections) {
+    if (s.kind === Kind.FIELD && s.name.value.startsWith('__')) continue;
+    const listed = s.kind === Kind.FIELD ? MODELS_OF_QUERY[s.name.value] : undefined;
+    for (const m of listed ?? READ_MODELS) models.add(m);
+  }
+  return [...models];
 }
+
+export const unavailableError = () =>
+  new GraphQLError(
+    'a read model is being rebuilt from Kafka (Redis was flushed or a rebuild was asked for): retry in a second',
+    {
+      extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
+    },
+  );
 
 /**
- * While a read model is rebuilt from Kafka a thing that exists may not have been refolded yet, so
- * "not found" cannot be told apart from "not yet": a NOT_FOUND answered meanwhile becomes the
- * retryable UNAVAILABLE. Only answers that hold a NOT_FOUND pay for the check.
+ * Whether the read models the gateway answers from are whole. A model is being rebuilt while its
+ * rebuilding marker is set (a reset until the refold reaches the log's end, readModelRebuilding in
+ * libs/eventsourcing), or when its epoch is gone after this gateway has seen one: Redis was flushed
+ * and its runner has not reset it yet. A model whose epoch this gateway has never seen is one whose
+ * service has not started yet: empty, not rebuilding.
  */
-export async function withoutFalseNotFound(
-  redis: Redis,
-  errors: readonly GraphQLFormattedError[],
-): Promise<GraphQLFormattedError[]> {
-  const notFound = (e: GraphQLFormattedError) => e.extensions?.['code'] === 'NOT_FOUND';
-  if (!errors.some(notFound) || !(await anyRebuilding(redis))) return [...errors];
-  return errors.map((e) =>
-    notFound(e)
-      ? {
-          ...e,
-          message: `${e.message} (a read model is being rebuilt from Kafka: retry in a second)`,
-          extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
-        }
-      : e,
-  );
+export class ReadModelWatch {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly redis: Redis) {}
+
+  /** The models among `models` that are being rebuilt now (one MGET). */
+  async rebuilding(models: readonly string[] = READ_MODELS): Promise<string[]> {
+    if (models.length === 0) return [];
+    const keys = models.flatMap((name) => [projectionKeys(name).epoch, projectionKeys(name).rebuilding]);
+    const values = await this.redis.mget(...keys);
+    return models.filter((name, i) => {
+      const [epoch, marker] = [values[2 * i], values[2 * i + 1]];
+      if (epoch !== null) this.seen.add(name);
+      return marker !== null || (epoch === null && this.seen.has(name));
+    });
+  }
+
+  /**
+   * Why a query cannot be answered now, or undefined: a query while a model it reads is rebuilt
+   * would read part of it (a balance not yet refolded whole). Mutations and subscriptions go ahead
+   * (a command goes to Kafka, and its outcome waits for the model).
+   */
+  async refusal(operation: OperationDefinitionNode): Promise<GraphQLError | undefined> {
+    if (operation.operation !== 'query') return undefined;
+    return (await this.rebuilding(modelsOf(operation))).length > 0 ? unavailableError() : undefined;
+  }
+
+  /**
+   * "Not found" while a model is rebuilt may be "not refolded yet": a NOT_FOUND answered meanwhile
+   * becomes the retryable UNAVAILABLE. Only answers that hold a NOT_FOUND pay for the check.
+   */
+  async withoutFalseNotFound(errors: readonly GraphQLFormattedError[]): Promise<GraphQLFormattedError[]> {
+    const notFound = (e: GraphQLFormattedError) => e.extensions?.['code'] === 'NOT_FOUND';
+    if (!errors.some(notFound) || (await this.rebuilding()).length === 0) return [...errors];
+    return errors.map((e) =>
+      notFound(e)
+        ? {
+            ...e,
+            message: `${e.message} (a read model is being rebuilt from Kafka: retry in a second)`,
+            extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
+          }
+        : e,
+    );
+  }
 }
 
-/** withoutFalseNotFound on every HTTP answer. */
-export function rebuildingPlugin(redis: Redis): ApolloServerPlugin {
+/** The watch on every HTTP request: refused queries, and NOT_FOUND made UNAVAILABLE. */
+export function rebuildingPlugin(watch: ReadModelWatch): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
+        async didResolveOperation({ operation }) {
+          const refusal = operation ? await watch.refusal(operation) : undefined;
+          if (refusal) throw refusal;
+        },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single' || !response.body.singleResult.errors?.length) return;
-          response.body.singleResult.errors = await withoutFalseNotFound(
-            redis,
+          response.body.singleResult.errors = await watch.withoutFalseNotFound(
             response.body.singleResult.errors,
           );
         },

@@ -13,12 +13,11 @@ import {
   validate,
 } from 'graphql';
 import { type Context, type SubscribePayload } from 'graphql-ws';
-import type Redis from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
 import { apiError, formatError, variableAtFault } from './errors';
 import { operationLimitErrors } from './limits';
-import { withoutFalseNotFound } from './rebuilding';
+import type { ReadModelWatch } from './rebuilding';
 import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
 
 // graphql-ws offers its `ws` binding only through package exports, which this workspace's
@@ -70,7 +69,7 @@ export class SubscriptionServer {
     private readonly schema: GraphQLSchema,
     contextOf: (authorization: string | undefined) => Promise<RequestContext>,
     limiter: RateLimiter,
-    redis: Redis,
+    private readonly watch: ReadModelWatch,
     options: SubscriptionServerOptions,
   ) {
     this.wss = new WebSocketServer({
@@ -91,7 +90,7 @@ export class SubscriptionServer {
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
         onNext: async (_ctx, _id, _payload, _args, result) => {
           if (!result.errors?.length) return undefined;
-          return { ...result, errors: await withoutFalseNotFound(redis, formatted(result.errors)) };
+          return { ...result, errors: await this.watch.withoutFalseNotFound(formatted(result.errors)) };
         },
         onError: (_ctx, _id, _payload, errors) => formatted(errors),
       },
@@ -162,10 +161,13 @@ export class SubscriptionServer {
     const operation = getOperationAST(document, payload.operationName);
     if (!operation)
       return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
+    const rebuilding = await this.watch.refusal(operation);
+    if (rebuilding) return [rebuilding];
     // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
     // caller's BAD_USER_INPUT naming the variable, not an error out of execution.
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
-    if (coerced.errors) return coerced.errors.map((e) => apiError('BAD_USER_INPUT', e.message, variableAtFault(e.message)));
+    if (coerced.errors)
+      return coerced.errors.map((e) => apiError('BAD_USER_INPUT', e.message, variableAtFault(e.message)));
     if (!context.principal) {
       const rootFields = operation.selectionSet.selections.map((s) =>
         s.kind === Kind.FIELD ? s.name.value : '…',
