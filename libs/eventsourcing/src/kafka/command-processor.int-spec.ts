@@ -382,6 +382,57 @@ describe('command processing on Kafka', () => {
     }
   });
 
+  it('an evolve that throws part-way leaves no trace: its command is UNPROCESSABLE, the state is rebuilt from the log, the next command sees the state before it', async () => {
+    // A decider that evolves in place (as the market's book does) and fails after changing the
+    // state, for a withdrawal of 13.
+    const inPlace: Decider<Message, Message, Balance> = {
+      ...balanceDecider,
+      evolve(state, event) {
+        const amount = (event.data as { amount?: number }).amount ?? 0;
+        if (event.type === 'settlement.AccountOpened') state.open = true;
+        else state.balance += event.type === 'settlement.FundsDeposited' ? amount : -amount;
+        if (event.type === 'settlement.FundsWithdrawn' && amount === 13) throw new Error('a bug in evolve');
+        return state;
+      },
+    };
+    const ns = await namespaceWithTopics();
+    const p = processor(ns, { deciders: [{ ...deciders[0]!, decider: inPlace }] });
+    await p.start();
+    try {
+      // In one batch: the failing withdrawal, then one that only fits the balance before it.
+      await send(
+        ns,
+        open('acc-e'),
+        deposit('acc-e', 100),
+        withdraw('acc-e', 13),
+        withdraw('acc-e', 90),
+        withdraw('acc-e', 11),
+      );
+      const events = await outcomes(ns, 5);
+      expect(events.map(typeOf)).toEqual([
+        'settlement.AccountOpened',
+        'settlement.FundsDeposited',
+        'settlement.CommandRejected',
+        'settlement.FundsWithdrawn',
+        'settlement.CommandRejected',
+      ]);
+      expect(JSON.parse(events[2]!.value)).toMatchObject({ code: 'UNPROCESSABLE' });
+      expect(JSON.parse(events[3]!.value)).toMatchObject({ amount: 90 });
+      // 100 − 90 = 10: the 11 is refused on the balance the log says, not the half-evolved 87 − 90.
+      expect(JSON.parse(events[4]!.value)).toMatchObject({ code: 'INSUFFICIENT_FUNDS', message: 'holds 10' });
+      const dead = await readTopic(
+        kafka,
+        topic('settlement', 'dead-letter', ns).name,
+        (rs) => rs.length >= 1,
+      );
+      expect(dead.map((d) => d.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
+        'decider failed: a bug in evolve',
+      ]);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('refuses a key used again for a different request, changing nothing, also after a rebuild', async () => {
     const ns = await namespaceWithTopics();
     const first = processor(ns);
