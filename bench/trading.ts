@@ -10,13 +10,23 @@
  */
 import { Marketplace } from '../e2e/src/support/marketplace';
 import { autocannon, AutocannonRequest, AutocannonResult } from './trading/autocannon';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../e2e/src/support/marketplace';
+import { tradingChart } from './trading/chart';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
+import { HopSummary, singleOrderHops } from './trading/hops';
 
-const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,200,400').split(',').map(Number);
+const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,200,400')
+  .split(',')
+  .map(Number);
 const SECONDS = Number(process.env['BENCH_TRADING_SECONDS'] ?? 10);
 const BUYERS = Number(process.env['BENCH_TRADING_BUYERS'] ?? 100);
 const NODES = 20;
 const P99_TARGET_MS = 250;
+const SINGLE_ORDERS = Number(process.env['BENCH_TRADING_SINGLE_ORDERS'] ?? 30);
+/** Where the picture of the run goes (bench/README.md shows bench/trading.svg). */
+const CHART = process.env['BENCH_TRADING_CHART'] ?? join(REPO_ROOT, 'bench/trading.svg');
 const log = (msg: string) => process.stderr.write(`[bench:trading] ${msg}\n`);
 
 interface Run {
@@ -42,19 +52,37 @@ interface Run {
 }
 
 async function setUp(m: Marketplace): Promise<string[]> {
-  await m.ok(`mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`);
+  await m.ok(
+    `mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+  );
   const provider = await m.account('p1', ['provider']);
   // Twenty nodes of 1,024 GPUs, each offered whole for up to 8 hours at 2.00: bids between 1.95
   // and 2.15 trade against them (about three in four) or rest below (the rest).
   for (let n = 0; n < NODES; n++) {
     const nodeId = `n${n}`;
-    await m.ok(`mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`, { i: { marketId: 'h100', gpuModel: 'H100-80GB', gpus: 1024, region: 'eu', nodeId } }, provider);
-    await m.ok(`mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }`, { n: nodeId });
-    await m.ok(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, { i: { marketId: 'h100', side: 'ASK', gpus: 1024, hours: 8, price: '2.00', nodeId } }, provider);
+    await m.ok(
+      `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
+      { i: { marketId: 'h100', gpuModel: 'H100-80GB', gpus: 1024, region: 'eu', nodeId } },
+      provider,
+    );
+    await m.ok(`mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }`, {
+      n: nodeId,
+    });
+    await m.ok(
+      `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`,
+      { i: { marketId: 'h100', side: 'ASK', gpus: 1024, hours: 8, price: '2.00', nodeId } },
+      provider,
+    );
   }
   const keys: string[] = [];
   for (let i = 0; i < BUYERS; i += 10) {
-    keys.push(...(await Promise.all(Array.from({ length: Math.min(10, BUYERS - i) }, (_, j) => m.account(`b${i + j}`, ['buyer'], '1000000.00')))));
+    keys.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(10, BUYERS - i) }, (_, j) =>
+          m.account(`b${i + j}`, ['buyer'], '1000000.00'),
+        ),
+      )),
+    );
   }
   return keys;
 }
@@ -65,15 +93,30 @@ let resting = 0;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status filledGpus } }';
 
 /** A placeOrder request whose body and key change on every send: a fresh clientOrderId, the next account. */
-function orderRequest(keys: string[], tag: string, tally: { orders: number; outcomes: Record<string, number>; errors: Record<string, number> }): AutocannonRequest {
+function orderRequest(
+  keys: string[],
+  tag: string,
+  tally: { orders: number; outcomes: Record<string, number>; errors: Record<string, number> },
+): AutocannonRequest {
   return {
     method: 'POST',
     path: '/graphql',
     setupRequest: (request) => {
       const i = sequence++;
       const price = (1.95 + ((i * 7) % 21) / 100).toFixed(2);
-      const input = { marketId: 'h100', side: 'BID', gpus: 1 + (i % 2), hours: 1, price, clientOrderId: `${tag}-${i}` };
-      return { ...request, headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[i % keys.length]}` }, body: JSON.stringify({ query: PLACE, variables: { i: input } }) };
+      const input = {
+        marketId: 'h100',
+        side: 'BID',
+        gpus: 1 + (i % 2),
+        hours: 1,
+        price,
+        clientOrderId: `${tag}-${i}`,
+      };
+      return {
+        ...request,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[i % keys.length]}` },
+        body: JSON.stringify({ query: PLACE, variables: { i: input } }),
+      };
     },
     onResponse: (status, body) => {
       if (status !== 200) return;
@@ -90,11 +133,21 @@ function orderRequest(keys: string[], tag: string, tally: { orders: number; outc
   };
 }
 
-async function fire(url: string, connections: number, request: AutocannonRequest, seconds = SECONDS): Promise<AutocannonResult> {
+async function fire(
+  url: string,
+  connections: number,
+  request: AutocannonRequest,
+  seconds = SECONDS,
+): Promise<AutocannonResult> {
   return autocannon({ url, connections, duration: seconds, timeout: 20, requests: [request] });
 }
 
-async function measure(m: Marketplace, keys: string[], connections: number, processes: Map<string, number>): Promise<Run> {
+async function measure(
+  m: Marketplace,
+  keys: string[],
+  connections: number,
+  processes: Map<string, number>,
+): Promise<Run> {
   const tally = { orders: 0, outcomes: {} as Record<string, number>, errors: {} as Record<string, number> };
   const cpu = cpuMeter(processes);
   const orders = await fire(m.url, connections, orderRequest(keys, `c${connections}`, tally));
@@ -129,18 +182,42 @@ async function measure(m: Marketplace, keys: string[], connections: number, proc
 }
 
 async function main() {
-  if (!process.env['KAFKA_BROKERS'] && !Marketplace.external) throw new Error('KAFKA_BROKERS and REDIS_URL must name a running stack (npm run bench:trading brings one up)');
+  if (!process.env['KAFKA_BROKERS'] && !Marketplace.external)
+    throw new Error(
+      'KAFKA_BROKERS and REDIS_URL must name a running stack (npm run bench:trading brings one up)',
+    );
   // A real GPU-hour, and leases metered hourly: the benchmark measures the order path, and the
   // thousands of leases it creates would otherwise each be charged every 10 s while it runs.
-  const m = await Marketplace.start({ LEASE_METER_INTERVAL_MS: '3600000', ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] } : {}) });
+  const m = await Marketplace.start({
+    LEASE_METER_INTERVAL_MS: '3600000',
+    ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS']
+      ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] }
+      : {}),
+  });
   const runs: Run[] = [];
+  let single: HopSummary | undefined;
   try {
     const t = Date.now();
     const keys = await setUp(m);
     log(`${BUYERS} buyers, ${NODES} nodes of 1,024 GPUs offered at 2.00, set up in ${Date.now() - t} ms`);
+    // One bid at a time first, on a quiet system: its latency, and the time in each hop.
+    if (m.namespace) {
+      single = await singleOrderHops(
+        m.url,
+        keys[0]!,
+        process.env['KAFKA_BROKERS']!.split(','),
+        m.namespace,
+        SINGLE_ORDERS,
+      );
+      log(
+        `single orders: p50 ${single.singleOrderP50Ms} ms, p99 ${single.singleOrderP99Ms} ms; hops (p50): ${single.hops.map((h) => `${h.hop} ${h.p50Ms} ms`).join(', ')}`,
+      );
+    }
     // Warm-up (JIT, connection pools, consumer fetch sizes): not counted.
     await fire(m.url, 10, orderRequest(keys, 'warm', { orders: 0, outcomes: {}, errors: {} }), 3);
-    const processes = m.namespace ? watchedProcesses(m.namespace, Number(new URL(m.redisUrl).port)) : new Map<string, number>();
+    const processes = m.namespace
+      ? watchedProcesses(m.namespace, Number(new URL(m.redisUrl).port))
+      : new Map<string, number>();
     for (const connections of CONNECTIONS) {
       const run = await measure(m, keys, connections, processes);
       log(JSON.stringify(run));
@@ -150,11 +227,24 @@ async function main() {
     await m.stop();
   }
   // Headline: the most orders/s with no failures and p99 within the target, else the most orders/s.
-  const clean = runs.filter((r) => r.errors + r.timeouts + r.non2xx + Object.values(r.graphqlErrors).reduce((a, b) => a + b, 0) === 0);
+  const clean = runs.filter(
+    (r) => r.errors + r.timeouts + r.non2xx + Object.values(r.graphqlErrors).reduce((a, b) => a + b, 0) === 0,
+  );
   const within = clean.filter((r) => r.p99Ms <= P99_TARGET_MS);
   const best = (rs: Run[]) => rs.reduce((a, b) => (b.ordersPerSec > a.ordersPerSec ? b : a));
   const headline = best(within.length ? within : clean.length ? clean : runs);
   const failures = (r: Run) => Object.values(r.graphqlErrors).reduce((a, b) => a + b, 0);
+  if (single) {
+    writeFileSync(
+      CHART,
+      tradingChart(
+        single,
+        runs,
+        `bench:trading, ${new Date().toISOString().slice(0, 10)}: ${headline.ordersPerSec} orders/s at ${headline.connections} connections (ceiling ${headline.ceilingPerSec}/s), one bid at a time p50 ${single.singleOrderP50Ms} ms`,
+      ),
+    );
+    log(`chart: ${CHART}`);
+  }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'trading',
@@ -167,6 +257,9 @@ async function main() {
       errors: headline.errors + failures(headline),
       non2xx: headline.non2xx,
       timeouts: headline.timeouts,
+      singleOrderP50Ms: single?.singleOrderP50Ms ?? null,
+      singleOrderP99Ms: single?.singleOrderP99Ms ?? null,
+      hops: single?.hops ?? [],
       maxOrdersPerSec: best(runs).ordersPerSec,
       maxAtConnections: best(runs).connections,
       buyers: BUYERS,
