@@ -53,7 +53,7 @@ function decideMarket(
 }
 
 /**
- * A market (DESIGN.md §2): its nodes, its book, and the escrow handshake of its bids. A bid waits
+ * A market (docs/event-flows.md): its nodes, its book, and the escrow handshake of its bids. A bid waits
  * for settlement's hold before it can trade; a trade creates a lease. Matching happens in decide
  * only; evolve applies what the log records (an accepted order enters the book, its trades fill
  * it and its makers, cancellations take out the rest), so a replay never depends on the engine.
