@@ -25,6 +25,7 @@ import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
+import { literalFieldPlugin } from './api/scalars';
 import { rebuildingPlugin } from './api/rebuilding';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
@@ -178,7 +179,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin, rebuildingPlugin(redis.redis)],
+              plugins: [operationLimitsPlugin, rebuildingPlugin(redis.redis), literalFieldPlugin],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

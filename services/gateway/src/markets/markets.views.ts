@@ -2,6 +2,8 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/gra
 import type { TradeRecord } from '@gpux/contracts';
 import type { CandleView, DepthView, IndexView, TickerView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
+import { MarketStatus } from '../api/enums';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
 
 export enum Interval {
@@ -13,7 +15,7 @@ registerEnumType(Interval, { name: 'CandleInterval' });
 
 @ObjectType({ description: 'GPUs resting at one limit price.' })
 export class BookLevel {
-  @Field({ description: 'US dollars per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'US dollars per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
@@ -33,23 +35,23 @@ export class OrderBookView {
 export class Ticker {
   @Field(() => ID)
   marketId!: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true })
   bestBid?: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true })
   bestAsk?: string;
-  @Field({ nullable: true, description: 'The last trade\'s price.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: 'The last trade\'s price.' })
   last?: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   lastTime?: string;
   @Field(() => Int, { description: 'GPU-hours traded in the last 24 hours (exact to the minute).' })
   volume24h!: number;
-  @Field({ description: 'Value traded in the last 24 hours.' })
+  @Field(() => GraphQLUsd, { description: 'Value traded in the last 24 hours.' })
   value24h!: string;
-  @Field({ nullable: true, description: 'Volume-weighted average price of the last 24 hours.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: 'Volume-weighted average price of the last 24 hours.' })
   vwap24h?: string;
-  @Field({ nullable: true, description: 'The index: the last hour\'s VWAP, else the last price.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: 'The index: the last hour\'s VWAP, else the last price.' })
   index?: string;
-  @Field({ nullable: true, description: 'The index per certified TFLOP-hour: index / the market\'s minimum TFLOP/s per GPU.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: 'The index per certified TFLOP-hour: index / the market\'s minimum TFLOP/s per GPU.' })
   indexPerTflopHour?: string;
   @Field(() => Int, { description: 'Trades since the market opened.' })
   trades!: number;
@@ -57,19 +59,19 @@ export class Ticker {
 
 @ObjectType({ description: 'Open, high, low, close of the trades in one interval.' })
 export class Candle {
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   start!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   open!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   high!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   low!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   close!: string;
   @Field(() => Int, { description: 'GPU-hours.' })
   volume!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
   @Field(() => Int)
   trades!: number;
@@ -81,15 +83,15 @@ export class Trade {
   id!: string;
   @Field(() => ID)
   marketId!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   price!: string;
   @Field(() => Int)
   gpus!: number;
   @Field(() => Int)
   hours!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   time!: string;
 }
 export const TradeConnection = Connection(Trade, 'Trade');
@@ -102,13 +104,13 @@ export class MarketView {
   gpuClass!: string;
   @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
   minTflopsPerGpu!: number;
-  @Field({ description: 'Prices are multiples of it (US dollars per GPU-hour).' })
+  @Field(() => GraphQLUsd, { description: 'Prices are multiples of it (US dollars per GPU-hour).' })
   tickSize!: string;
   @Field(() => Int, { description: 'The platform\'s fee, in basis points of a trade\'s value, paid by the buyer.' })
   feeRateBps!: number;
-  @Field({ description: 'OPEN or CLOSED.' })
-  status!: string;
-  @Field()
+  @Field(() => MarketStatus)
+  status!: MarketStatus;
+  @Field(() => GraphQLDateTimeString)
   openedAt!: string;
 }
 

@@ -2,6 +2,8 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/gra
 import { orderStatus, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Connection } from '../api/connections';
+import { CancelReason, LeaseStatus } from '../api/enums';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
 
 export enum Side {
@@ -39,7 +41,7 @@ export class OrderView {
   accountId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field({ description: 'Limit price per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'Limit price per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
@@ -59,11 +61,11 @@ export class OrderView {
   cancelledGpus!: number;
   @Field(() => Int)
   remainingGpus!: number;
-  @Field({ nullable: true, description: 'Why GPUs of it were cancelled: CANCELLED, IOC_REMAINDER, FOK_UNFILLABLE, SELF_TRADE, MARKET_CLOSED, FUNDS_REJECTED.' })
-  cancelReason?: string;
-  @Field()
+  @Field(() => CancelReason, { nullable: true, description: 'Why GPUs of it were cancelled, if any were.' })
+  cancelReason?: CancelReason;
+  @Field(() => GraphQLDateTimeString)
   createdAt!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   updatedAt!: string;
 }
 export const OrderConnection = Connection(OrderView, 'Order');
@@ -80,7 +82,7 @@ export class Fill {
   orderId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field({ description: 'Trade price per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'Trade price per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
@@ -88,11 +90,11 @@ export class Fill {
   hours!: number;
   @Field(() => ID)
   nodeId!: string;
-  @Field({ description: 'GPUs × hours × price.' })
+  @Field(() => GraphQLUsd, { description: 'GPUs × hours × price.' })
   value!: string;
-  @Field({ description: 'The platform fee on it, paid by the buyer.' })
+  @Field(() => GraphQLUsd, { description: 'The platform fee on it, paid by the buyer.' })
   fee!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   time!: string;
 }
 export const FillConnection = Connection(Fill, 'Fill');
@@ -111,22 +113,22 @@ export class Lease {
   providerId!: string;
   @Field(() => Int)
   gpus!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   price!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   fee!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   start!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   end!: string;
-  @Field({ description: 'Charged so far, of value and fee together.' })
+  @Field(() => GraphQLUsd, { description: 'Charged so far, of value and fee together.' })
   charged!: string;
-  @Field({ description: 'Given back to the buyer for time the provider did not deliver.' })
+  @Field(() => GraphQLUsd, { description: 'Given back to the buyer for time the provider did not deliver.' })
   refunded!: string;
-  @Field({ description: 'ACTIVE, ENDED (fully paid) or CREDITED (ended early, the rest refunded).' })
-  status!: string;
+  @Field(() => LeaseStatus)
+  status!: LeaseStatus;
   @Field(() => Float, { description: 'How much of the lease has been charged, 0 to 1.' })
   progress!: number;
 }
@@ -156,7 +158,7 @@ export async function readOrder(redis: Redis, orderId: string): Promise<OrderVie
     filledGpus: filled,
     cancelledGpus: cancelled,
     remainingGpus: gpus - filled - cancelled,
-    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] } : {}),
+    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] as CancelReason } : {}),
     createdAt: h['createdAt'] ?? h['updatedAt']!,
     updatedAt: h['updatedAt']!,
   };
@@ -181,6 +183,6 @@ export async function readLease(redis: Redis, leaseId: string): Promise<Lease | 
   return {
     id: leaseId, marketId: l['marketId']!, nodeId: l['nodeId']!, buyerId: l['buyerId'], providerId: l['providerId']!, gpus: num(l, 'gpus'),
     price: formatMoney(num(l, 'price')), value: formatMoney(num(l, 'value')), fee: formatMoney(num(l, 'fee')), start: l['start']!, end: l['end']!,
-    charged: formatMoney(charged), refunded: formatMoney(num(l, 'refunded')), status: l['status']!, progress: total > 0 ? charged / total : 1,
+    charged: formatMoney(charged), refunded: formatMoney(num(l, 'refunded')), status: l['status'] as LeaseStatus, progress: total > 0 ? charged / total : 1,
   };
 }

@@ -6,7 +6,9 @@ import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
+import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
+import { GraphQLDateTimeString } from '../api/scalars';
 import { NodeView, readNode } from '../nodes/nodes.resolver';
 
 export interface WorkerConfig {
@@ -21,15 +23,15 @@ export class WorkerSession {
   sessionId!: string;
   @Field(() => ID)
   nodeId!: string;
-  @Field({ description: 'The node\'s status: UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (certify to sell).' })
-  status!: string;
+  @Field(() => NodeStatus, { description: 'The node\'s status (certify to sell).' })
+  status!: NodeStatus;
   @Field(() => Int)
   heartbeatIntervalMs!: number;
   @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
   challengeSize!: number;
-  @Field()
-  precision!: string;
-  @Field({ nullable: true })
+  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
+  precision!: Precision;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   certifiedUntil?: string;
 }
 
@@ -37,8 +39,8 @@ export class WorkerSession {
 export class ChallengeTicket {
   @Field(() => ID)
   id!: string;
-  @Field({ description: 'CERTIFICATION or SPOT.' })
-  purpose!: string;
+  @Field(() => ChallengePurpose)
+  purpose!: ChallengePurpose;
   @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
   challenge!: Record<string, unknown>;
 }
@@ -49,8 +51,8 @@ export class ChallengeVerdict {
   challengeId!: string;
   @Field()
   ok!: boolean;
-  @Field({ nullable: true, description: 'Why it failed: PROOF_INVALID, ROW_MISMATCH, DEADLINE_MISSED, MALFORMED, SEED_MISMATCH, or SUPERSEDED (a spot challenge ended it); FREIVALDS_FAILED only in protocol version 1 records.' })
-  reason?: string;
+  @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
+  reason?: ChallengeFailureReason;
   @Field({ nullable: true })
   detail?: string;
   @Field(() => Float, { nullable: true, description: 'TFLOP/s the whole node delivered, measured on the verifier\'s clock from issue to commitment (the certificate is this over its declared GPUs).' })
@@ -61,13 +63,13 @@ export class ChallengeVerdict {
 
 @ObjectType()
 export class HeartbeatAck {
-  @Field()
-  status!: string;
+  @Field(() => NodeStatus, { description: 'The node\'s status.' })
+  status!: NodeStatus;
   @Field(() => ChallengeTicket, { nullable: true, description: 'A spot challenge to answer now, if one is pending.' })
   challenge?: ChallengeTicket;
 }
 
-type Entry = { ok?: boolean; reason?: string; detail?: string; measuredTflops?: number; tflopsPerGpu?: { f32: number }; challengeId?: string };
+type Entry = { ok?: boolean; reason?: ChallengeFailureReason; detail?: string; measuredTflops?: number; tflopsPerGpu?: { f32: number }; challengeId?: string };
 
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
@@ -95,7 +97,7 @@ export class WorkersResolver {
     const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
     if (!h['id']) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
     return {
-      id: h['id'], purpose: (h['purpose'] ?? '').toUpperCase(), challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+      id: h['id'], purpose: (h['purpose'] ?? '').toUpperCase() as ChallengePurpose, challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
       ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
     };
   }
