@@ -39,7 +39,9 @@ export class LedgerEntry {
   eventId!: string;
   @Field({ description: 'deposit, withdrawal, hold, release, lease, charge, earnings, fee or sla-credit.' })
   kind!: string;
-  @Field(() => GraphQLUsd, { description: 'Change of the available balance: credits positive, debits negative.' })
+  @Field(() => GraphQLUsd, {
+    description: 'Change of the available balance: credits positive, debits negative.',
+  })
   amount!: string;
   @Field(() => GraphQLUsd, { description: 'Change of the money held in escrow for open bids.' })
   held!: string;
@@ -66,7 +68,9 @@ export class Account {
   held!: string;
   @Field(() => GraphQLUsd, { description: 'What is in escrow for running leases, charged as they run.' })
   escrow!: string;
-  @Field(() => GraphQLUsd, { description: 'Everything credited to it from leases it sold (or fees, for the platform).' })
+  @Field(() => GraphQLUsd, {
+    description: 'Everything credited to it from leases it sold (or fees, for the platform).',
+  })
   earned!: string;
 }
 

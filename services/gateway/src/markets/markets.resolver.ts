@@ -50,7 +50,9 @@ export class OpenMarketInput {
     description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
   })
   minTflopsPerGpu!: number;
-  @Field(() => GraphQLUsd, { description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".' })
+  @Field(() => GraphQLUsd, {
+    description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".',
+  })
   tickSize!: string;
   @Field(() => Int, {
     description: "The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer.",

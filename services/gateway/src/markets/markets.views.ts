@@ -21,7 +21,7 @@ export class BookLevel {
   gpus!: number;
 }
 
-@ObjectType({ description: 'A market\'s order book: the best levels of each side, best first.' })
+@ObjectType({ description: "A market's order book: the best levels of each side, best first." })
 export class OrderBookView {
   @Field(() => ID)
   marketId!: string;
@@ -31,7 +31,7 @@ export class OrderBookView {
   asks!: BookLevel[];
 }
 
-@ObjectType({ description: 'A market\'s prices now. Money in US dollars per GPU-hour; volumes in GPU-hours.' })
+@ObjectType({ description: "A market's prices now. Money in US dollars per GPU-hour; volumes in GPU-hours." })
 export class Ticker {
   @Field(() => ID)
   marketId!: string;
@@ -39,7 +39,7 @@ export class Ticker {
   bestBid?: string;
   @Field(() => GraphQLUsd, { nullable: true })
   bestAsk?: string;
-  @Field(() => GraphQLUsd, { nullable: true, description: 'The last trade\'s price.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: "The last trade's price." })
   last?: string;
   @Field(() => GraphQLDateTimeString, { nullable: true })
   lastTime?: string;
@@ -47,11 +47,20 @@ export class Ticker {
   volume24h!: number;
   @Field(() => GraphQLUsd, { description: 'Value traded in the last 24 hours.' })
   value24h!: string;
-  @Field(() => GraphQLUsd, { nullable: true, description: 'Volume-weighted average price of the last 24 hours.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: 'Volume-weighted average price of the last 24 hours.',
+  })
   vwap24h?: string;
-  @Field(() => GraphQLUsd, { nullable: true, description: 'The index: the last hour\'s VWAP, else the last price.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: "The index: the last hour's VWAP, else the last price.",
+  })
   index?: string;
-  @Field(() => GraphQLUsd, { nullable: true, description: 'The index per certified TFLOP-hour: index / the market\'s minimum TFLOP/s per GPU.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: "The index per certified TFLOP-hour: index / the market's minimum TFLOP/s per GPU.",
+  })
   indexPerTflopHour?: string;
   @Field(() => Int, { description: 'Trades since the market opened.' })
   trades!: number;
@@ -102,11 +111,15 @@ export class MarketView {
   id!: string;
   @Field()
   gpuClass!: string;
-  @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
+  @Field(() => Float, {
+    description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
+  })
   minTflopsPerGpu!: number;
   @Field(() => GraphQLUsd, { description: 'Prices are multiples of it (US dollars per GPU-hour).' })
   tickSize!: string;
-  @Field(() => Int, { description: 'The platform\'s fee, in basis points of a trade\'s value, paid by the buyer.' })
+  @Field(() => Int, {
+    description: "The platform's fee, in basis points of a trade's value, paid by the buyer.",
+  })
   feeRateBps!: number;
   @Field(() => MarketStatus)
   status!: MarketStatus;
@@ -115,10 +128,19 @@ export class MarketView {
 }
 
 export const toTrade = (t: TradeRecord): Trade => ({
-  id: t.tradeId, marketId: t.marketId, price: formatMoney(t.price), gpus: t.gpus, hours: t.hours, value: formatMoney(t.value), time: t.time,
+  id: t.tradeId,
+  marketId: t.marketId,
+  price: formatMoney(t.price),
+  gpus: t.gpus,
+  hours: t.hours,
+  value: formatMoney(t.value),
+  time: t.time,
 });
 
-const level = (l: { price: number; gpus: number }): BookLevel => ({ price: formatMoney(l.price), gpus: l.gpus });
+const level = (l: { price: number; gpus: number }): BookLevel => ({
+  price: formatMoney(l.price),
+  gpus: l.gpus,
+});
 
 export function toBook(d: DepthView): OrderBookView {
   return { marketId: d.marketId, bids: d.bids.map(level), asks: d.asks.map(level) };
@@ -142,8 +164,14 @@ export function toTicker(t: TickerView, index: IndexView): Ticker {
 
 export function toCandle(c: CandleView): Candle {
   return {
-    start: c.start, open: formatMoney(c.open), high: formatMoney(c.high), low: formatMoney(c.low), close: formatMoney(c.close),
-    volume: c.volume, value: formatMoney(c.value), trades: c.trades,
+    start: c.start,
+    open: formatMoney(c.open),
+    high: formatMoney(c.high),
+    low: formatMoney(c.low),
+    close: formatMoney(c.close),
+    volume: c.volume,
+    value: formatMoney(c.value),
+    trades: c.trades,
   };
 }
 

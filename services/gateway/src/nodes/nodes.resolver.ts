@@ -120,7 +120,9 @@ export async function readNode(redis: RedisClient['redis'], nodeId: string): Pro
     registeredAt: h['registeredAt']!,
     online: session !== null && beat !== null,
     ...(beat ? { lastHeartbeatAt: beat } : {}),
-    ...(h['status'] === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] as SuspendedReason } : {}),
+    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
+      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
+      : {}),
     ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
     ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
     ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),

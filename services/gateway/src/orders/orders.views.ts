@@ -19,7 +19,8 @@ export enum TimeInForce {
 }
 registerEnumType(TimeInForce, {
   name: 'TimeInForce',
-  description: 'GTC rests until filled or cancelled; IOC trades what it can now and cancels the rest; FOK trades all now or nothing.',
+  description:
+    'GTC rests until filled or cancelled; IOC trades what it can now and cancels the rest; FOK trades all now or nothing.',
 });
 
 export enum OrderStatus {
@@ -29,7 +30,10 @@ export enum OrderStatus {
   FILLED = 'FILLED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(OrderStatus, { name: 'OrderStatus', description: 'PENDING_FUNDS: a bid whose escrow hold settlement has not confirmed yet.' });
+registerEnumType(OrderStatus, {
+  name: 'OrderStatus',
+  description: 'PENDING_FUNDS: a bid whose escrow hold settlement has not confirmed yet.',
+});
 
 @ObjectType({ description: 'An order. Prices are US dollars per GPU-hour.' })
 export class OrderView {
@@ -99,7 +103,9 @@ export class Fill {
 }
 export const FillConnection = Connection(Fill, 'Fill');
 
-@ObjectType({ description: 'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs.' })
+@ObjectType({
+  description: 'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs.',
+})
 export class Lease {
   @Field(() => ID)
   id!: string;
@@ -142,7 +148,13 @@ export async function readOrder(redis: Redis, orderId: string): Promise<OrderVie
   const gpus = num(h, 'gpus');
   const filled = num(h, 'filled');
   const cancelled = num(h, 'cancelled');
-  const status = orderStatus({ gpus, filled, cancelled, accepted: h['accepted'] === '1', cancelReason: h['cancelReason'] ?? null });
+  const status = orderStatus({
+    gpus,
+    filled,
+    cancelled,
+    accepted: h['accepted'] === '1',
+    cancelReason: h['cancelReason'] ?? null,
+  });
   return {
     id: orderId,
     marketId: h['marketId'],
@@ -169,9 +181,18 @@ export async function readFill(redis: Redis, tradeId: string, accountId: string)
   if (!t['marketId']) return null;
   const buyer = t['buyerId'] === accountId;
   return {
-    tradeId, leaseId: tradeId, marketId: t['marketId'], orderId: (buyer ? t['bidId'] : t['askId'])!, side: buyer ? Side.BID : Side.ASK,
-    price: formatMoney(num(t, 'price')), gpus: num(t, 'gpus'), hours: num(t, 'hours'), nodeId: t['nodeId']!,
-    value: formatMoney(num(t, 'value')), fee: formatMoney(num(t, 'fee')), time: t['time'] ?? t['start']!,
+    tradeId,
+    leaseId: tradeId,
+    marketId: t['marketId'],
+    orderId: (buyer ? t['bidId'] : t['askId'])!,
+    side: buyer ? Side.BID : Side.ASK,
+    price: formatMoney(num(t, 'price')),
+    gpus: num(t, 'gpus'),
+    hours: num(t, 'hours'),
+    nodeId: t['nodeId']!,
+    value: formatMoney(num(t, 'value')),
+    fee: formatMoney(num(t, 'fee')),
+    time: t['time'] ?? t['start']!,
   };
 }
 
@@ -181,8 +202,20 @@ export async function readLease(redis: Redis, leaseId: string): Promise<Lease | 
   const total = num(l, 'value') + num(l, 'fee');
   const charged = num(l, 'chargedValue') + num(l, 'chargedFee');
   return {
-    id: leaseId, marketId: l['marketId']!, nodeId: l['nodeId']!, buyerId: l['buyerId'], providerId: l['providerId']!, gpus: num(l, 'gpus'),
-    price: formatMoney(num(l, 'price')), value: formatMoney(num(l, 'value')), fee: formatMoney(num(l, 'fee')), start: l['start']!, end: l['end']!,
-    charged: formatMoney(charged), refunded: formatMoney(num(l, 'refunded')), status: l['status'] as LeaseStatus, progress: total > 0 ? charged / total : 1,
+    id: leaseId,
+    marketId: l['marketId']!,
+    nodeId: l['nodeId']!,
+    buyerId: l['buyerId'],
+    providerId: l['providerId']!,
+    gpus: num(l, 'gpus'),
+    price: formatMoney(num(l, 'price')),
+    value: formatMoney(num(l, 'value')),
+    fee: formatMoney(num(l, 'fee')),
+    start: l['start']!,
+    end: l['end']!,
+    charged: formatMoney(charged),
+    refunded: formatMoney(num(l, 'refunded')),
+    status: l['status'] as LeaseStatus,
+    progress: total > 0 ? charged / total : 1,
   };
 }
