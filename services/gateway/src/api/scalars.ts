@@ -116,8 +116,11 @@ export function fieldOfLiteral(document: DocumentNode, target: ASTNode): string 
     const n = node as { kind?: string; arguments?: readonly { name: { value: string }; value: ValueNode }[] };
     if ((n.kind === Kind.FIELD || n.kind === Kind.DIRECTIVE) && n.arguments)
       for (const arg of n.arguments) result ??= within(arg.value, arg.name.value);
-    for (const [key, child] of Object.entries(node))
-      if (key !== 'loc' && key !== 'arguments') Array.isArray(child) ? child.forEach(visit) : visit(child);
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'loc' || key === 'arguments') continue;
+      if (Array.isArray(child)) child.forEach(visit);
+      else visit(child);
+    }
   };
   visit(document);
   return result;
