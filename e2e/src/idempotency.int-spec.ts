@@ -4,7 +4,7 @@
 import { Marketplace } from './support/marketplace';
 
 const DEPOSIT =
-  'mutation($id: ID!, $amount: String!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
+  'mutation($id: ID!, $amount: Usd!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
 const LEDGER =
   'query($id: ID!) { account(id: $id) { balance ledger(first: 20) { edges { node { kind amount } } } } }';
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';

@@ -92,7 +92,7 @@ class Script {
 
   async account(id: string, roles: string[], deposit: string): Promise<void> {
     await this.step(`open ${id}`, this.admin(`mutation($id: ID!, $o: String!) { openAccount(accountId: $id, owner: $o, idempotencyKey: $o) { id } }`, { id, o: id }));
-    if (deposit !== '0') await this.step(`deposit ${id}`, this.admin(`mutation($id: ID!, $a: String!, $k: String!) { deposit(accountId: $id, amount: $a, idempotencyKey: $k) { id } }`, { id, a: deposit, k: `dep-${id}` }));
+    if (deposit !== '0') await this.step(`deposit ${id}`, this.admin(`mutation($id: ID!, $a: Usd!, $k: String!) { deposit(accountId: $id, amount: $a, idempotencyKey: $k) { id } }`, { id, a: deposit, k: `dep-${id}` }));
     // A repeated createApiKey makes a second key: harmless, the last one answered is used.
     const r = await this.step(`key ${id}`, this.admin<{ createApiKey: { key: string } }>(`mutation($id: ID!, $r: [AccountRole!]!) { createApiKey(accountId: $id, roles: $r) { key } }`, { id, r: roles }));
     this.keys[id] = r.createApiKey.key;

@@ -86,7 +86,7 @@ async function deposit(id) {
     if (!a.ledger.pageInfo.hasNextPage) break;
     after = a.ledger.pageInfo.endCursor;
   }
-  await gql('mutation($id: ID!, $a: String!) { deposit(accountId: $id, amount: $a, reference: "demo deposit", idempotencyKey: "demo-deposit-1") { id } }', { id, a: DEPOSIT });
+  await gql('mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a, reference: "demo deposit", idempotencyKey: "demo-deposit-1") { id } }', { id, a: DEPOSIT });
   return true;
 }
 

@@ -142,7 +142,7 @@ export class Marketplace {
   /** An account with a deposit and an API key of the roles. */
   async account(id: string, roles: ('buyer' | 'provider')[], deposit = '0'): Promise<string> {
     await this.ok(`mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }`, { id, owner: id });
-    if (deposit !== '0') await this.ok(`mutation($id: ID!, $a: String!) { deposit(accountId: $id, amount: $a) { id } }`, { id, a: deposit });
+    if (deposit !== '0') await this.ok(`mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a) { id } }`, { id, a: deposit });
     const r = await this.ok<{ createApiKey: { key: string } }>(`mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }`, { id, roles: roles.map((r) => r.toUpperCase()) });
     return r.createApiKey.key;
   }

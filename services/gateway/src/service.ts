@@ -26,6 +26,7 @@ import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
+import { literalFieldPlugin } from './api/scalars';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -181,7 +182,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin, rebuildingPlugin(gateway.watch)],
+              plugins: [operationLimitsPlugin, rebuildingPlugin(gateway.watch), literalFieldPlugin],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

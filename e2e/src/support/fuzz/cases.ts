@@ -97,6 +97,30 @@ const FLOAT_VALUES: readonly unknown[] = [
   [],
 ];
 const BOOLEAN_VALUES: readonly unknown[] = ['true', 1, null, {}];
+/** Usd: the money-shaped strings of HOSTILE_STRINGS (and the rest of them), and values of other types. */
+const USD_VALUES: readonly unknown[] = [...HOSTILE_STRINGS, 1, 1.5, -1, 1e21, true, null, {}, ['1.00']];
+/** DateTime: almost-times, dates without a time, numbers (epoch ms is not RFC 3339), 10 kB. */
+const DATE_TIME_VALUES: readonly unknown[] = [
+  '',
+  'yesterday',
+  'now',
+  '2026-13-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-11-30',
+  '2026-11-30T25:00:00Z',
+  '2026-11-30 12:00:00',
+  '2026-11-30T12:00:00',
+  '1e20',
+  LONG,
+  0,
+  1764460800000,
+  -1,
+  1e20,
+  true,
+  null,
+  {},
+  ['2026-11-30T12:00:00Z'],
+];
 const STRING_WRONG_TYPES: readonly unknown[] = [1, true, null, {}, ['a']];
 const JSON_VALUES: readonly unknown[] = [
   null,
@@ -152,6 +176,10 @@ export function baselineOf(type: GraphQLInputType, name: string, b: Baselines): 
       return false;
     case 'JSON':
       return {};
+    case 'Usd':
+      return b.strings[name] ?? '1.00';
+    case 'DateTime':
+      return '2026-11-30T12:00:00.000Z';
     default:
       return 'fuzz';
   }
@@ -196,7 +224,11 @@ export function hostileValues(type: GraphQLInputType): { what: string; value: un
           ? BOOLEAN_VALUES
           : named.name === 'JSON'
             ? JSON_VALUES
-            : [...HOSTILE_STRINGS, ...STRING_WRONG_TYPES];
+            : named.name === 'Usd'
+              ? USD_VALUES
+              : named.name === 'DateTime'
+                ? DATE_TIME_VALUES
+                : [...HOSTILE_STRINGS, ...STRING_WRONG_TYPES];
   for (const value of values) out.push({ what: label(value), value });
   return out;
 }
@@ -303,5 +335,5 @@ export function casesOfSchema(schema: GraphQLSchema, b: Baselines): FuzzCase[] {
 
 /** True when a scalar type is one the generator knows (a new scalar needs its own hostile values). */
 export function knownScalar(name: string): boolean {
-  return ['ID', 'String', 'Int', 'Float', 'Boolean', 'JSON'].includes(name);
+  return ['ID', 'String', 'Int', 'Float', 'Boolean', 'JSON', 'Usd', 'DateTime'].includes(name);
 }

@@ -58,7 +58,7 @@ describe('accounts through GraphQL', () => {
   });
 
   const OPEN = 'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id owner balance held } }';
-  const DEPOSIT = 'mutation($id: ID!, $amount: String!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
+  const DEPOSIT = 'mutation($id: ID!, $amount: Usd!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
 
   it('opens an account and credits deposits, answering with what queries then see', async () => {
     expect(await gql(OPEN, { id: 'acc-1', owner: 'Ada' })).toEqual({ data: { openAccount: { id: 'acc-1', owner: 'Ada', balance: '0.000000', held: '0.000000' } } });

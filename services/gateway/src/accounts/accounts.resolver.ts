@@ -19,6 +19,7 @@ import { Commands } from '../api/commands';
 import { Connection, PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
 import { IDEMPOTENCY_KEY, command } from '../api/idempotency';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
 
 export enum AccountRole {
@@ -38,34 +39,38 @@ export class LedgerEntry {
   eventId!: string;
   @Field({ description: 'deposit, withdrawal, hold, release, lease, charge, earnings, fee or sla-credit.' })
   kind!: string;
-  @Field({ description: 'Change of the available balance: credits positive, debits negative.' })
+  @Field(() => GraphQLUsd, {
+    description: 'Change of the available balance: credits positive, debits negative.',
+  })
   amount!: string;
-  @Field({ description: 'Change of the money held in escrow for open bids.' })
+  @Field(() => GraphQLUsd, { description: 'Change of the money held in escrow for open bids.' })
   held!: string;
-  @Field({ description: 'Change of the money in escrow for running leases.' })
+  @Field(() => GraphQLUsd, { description: 'Change of the money in escrow for running leases.' })
   escrow!: string;
   @Field({ nullable: true, description: 'What it is about: a wire reference, an order or a lease.' })
   reference?: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   time!: string;
 }
 const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
 
 @ObjectType({
-  description: 'A settlement account. Amounts are decimal strings of US dollars with six decimals.',
+  description: 'A settlement account. Amounts are US dollars (Usd).',
 })
 export class Account {
   @Field(() => ID)
   id!: string;
   @Field()
   owner!: string;
-  @Field({ description: 'What the account can spend now.' })
+  @Field(() => GraphQLUsd, { description: 'What the account can spend now.' })
   balance!: string;
-  @Field({ description: 'What is set aside in escrow for open bids.' })
+  @Field(() => GraphQLUsd, { description: 'What is set aside in escrow for open bids.' })
   held!: string;
-  @Field({ description: 'What is in escrow for running leases, charged as they run.' })
+  @Field(() => GraphQLUsd, { description: 'What is in escrow for running leases, charged as they run.' })
   escrow!: string;
-  @Field({ description: 'Everything credited to it from leases it sold (or fees, for the platform).' })
+  @Field(() => GraphQLUsd, {
+    description: 'Everything credited to it from leases it sold (or fees, for the platform).',
+  })
   earned!: string;
 }
 
@@ -175,7 +180,7 @@ export class AccountsResolver {
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
+    @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
@@ -188,7 +193,7 @@ export class AccountsResolver {
   @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
   withdraw(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('amount', { type: () => String, description: 'US dollars, e.g. "250.00"; at most six decimals.' })
+    @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,

@@ -64,7 +64,13 @@ const logger = new Logger('graphql');
  * client as INTERNAL_SERVER_ERROR without its details (never a stack trace).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const code = String(formatted.extensions?.['code'] ?? '');
+  let code = String(formatted.extensions?.['code'] ?? '');
+  // A literal a scalar refused (api/scalars.ts) fails validation, where Apollo writes its own code
+  // over the scalar's: the client is told it as the input error it is, with the field at fault.
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && refusedByScalar(error) && formatted.extensions?.['field']) {
+    code = 'BAD_USER_INPUT';
+    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
   if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
@@ -82,6 +88,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+function refusedByScalar(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? error.originalError : undefined;
+  return original instanceof GraphQLError && original.extensions['code'] === 'BAD_USER_INPUT';
 }
 
 /**

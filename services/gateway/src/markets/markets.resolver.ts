@@ -19,6 +19,8 @@ import { PricingQueries } from '@gpux/read-models';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage } from '../api/connections';
+import { MarketStatus } from '../api/enums';
+import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
@@ -48,7 +50,9 @@ export class OpenMarketInput {
     description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
   })
   minTflopsPerGpu!: number;
-  @Field({ description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".' })
+  @Field(() => GraphQLUsd, {
+    description: 'Prices must be multiples of it: US dollars per GPU-hour, e.g. "0.01".',
+  })
   tickSize!: string;
   @Field(() => Int, {
     description: "The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer.",
@@ -88,7 +92,7 @@ export class MarketsResolver {
       minTflopsPerGpu: Number(h['minTflopsPerGpu']),
       tickSize: formatMoney(Number(h['tickSize'])),
       feeRateBps: Number(h['feeRateBps']),
-      status: h['status']!,
+      status: h['status'] as MarketStatus,
       openedAt: h['openedAt']!,
     };
   }

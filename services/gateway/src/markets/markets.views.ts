@@ -2,6 +2,8 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/gra
 import type { TradeRecord } from '@gpux/contracts';
 import type { CandleView, DepthView, IndexView, TickerView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
+import { MarketStatus } from '../api/enums';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
 
 export enum Interval {
@@ -13,13 +15,13 @@ registerEnumType(Interval, { name: 'CandleInterval' });
 
 @ObjectType({ description: 'GPUs resting at one limit price.' })
 export class BookLevel {
-  @Field({ description: 'US dollars per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'US dollars per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
 }
 
-@ObjectType({ description: 'A market\'s order book: the best levels of each side, best first.' })
+@ObjectType({ description: "A market's order book: the best levels of each side, best first." })
 export class OrderBookView {
   @Field(() => ID)
   marketId!: string;
@@ -29,27 +31,36 @@ export class OrderBookView {
   asks!: BookLevel[];
 }
 
-@ObjectType({ description: 'A market\'s prices now. Money in US dollars per GPU-hour; volumes in GPU-hours.' })
+@ObjectType({ description: "A market's prices now. Money in US dollars per GPU-hour; volumes in GPU-hours." })
 export class Ticker {
   @Field(() => ID)
   marketId!: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true })
   bestBid?: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true })
   bestAsk?: string;
-  @Field({ nullable: true, description: 'The last trade\'s price.' })
+  @Field(() => GraphQLUsd, { nullable: true, description: "The last trade's price." })
   last?: string;
-  @Field({ nullable: true })
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   lastTime?: string;
   @Field(() => Int, { description: 'GPU-hours traded in the last 24 hours (exact to the minute).' })
   volume24h!: number;
-  @Field({ description: 'Value traded in the last 24 hours.' })
+  @Field(() => GraphQLUsd, { description: 'Value traded in the last 24 hours.' })
   value24h!: string;
-  @Field({ nullable: true, description: 'Volume-weighted average price of the last 24 hours.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: 'Volume-weighted average price of the last 24 hours.',
+  })
   vwap24h?: string;
-  @Field({ nullable: true, description: 'The index: the last hour\'s VWAP, else the last price.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: "The index: the last hour's VWAP, else the last price.",
+  })
   index?: string;
-  @Field({ nullable: true, description: 'The index per certified TFLOP-hour: index / the market\'s minimum TFLOP/s per GPU.' })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description: "The index per certified TFLOP-hour: index / the market's minimum TFLOP/s per GPU.",
+  })
   indexPerTflopHour?: string;
   @Field(() => Int, { description: 'Trades since the market opened.' })
   trades!: number;
@@ -57,19 +68,19 @@ export class Ticker {
 
 @ObjectType({ description: 'Open, high, low, close of the trades in one interval.' })
 export class Candle {
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   start!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   open!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   high!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   low!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   close!: string;
   @Field(() => Int, { description: 'GPU-hours.' })
   volume!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
   @Field(() => Int)
   trades!: number;
@@ -81,15 +92,15 @@ export class Trade {
   id!: string;
   @Field(() => ID)
   marketId!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   price!: string;
   @Field(() => Int)
   gpus!: number;
   @Field(() => Int)
   hours!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   time!: string;
 }
 export const TradeConnection = Connection(Trade, 'Trade');
@@ -100,23 +111,36 @@ export class MarketView {
   id!: string;
   @Field()
   gpuClass!: string;
-  @Field(() => Float, { description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.' })
+  @Field(() => Float, {
+    description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
+  })
   minTflopsPerGpu!: number;
-  @Field({ description: 'Prices are multiples of it (US dollars per GPU-hour).' })
+  @Field(() => GraphQLUsd, { description: 'Prices are multiples of it (US dollars per GPU-hour).' })
   tickSize!: string;
-  @Field(() => Int, { description: 'The platform\'s fee, in basis points of a trade\'s value, paid by the buyer.' })
+  @Field(() => Int, {
+    description: "The platform's fee, in basis points of a trade's value, paid by the buyer.",
+  })
   feeRateBps!: number;
-  @Field({ description: 'OPEN or CLOSED.' })
-  status!: string;
-  @Field()
+  @Field(() => MarketStatus)
+  status!: MarketStatus;
+  @Field(() => GraphQLDateTimeString)
   openedAt!: string;
 }
 
 export const toTrade = (t: TradeRecord): Trade => ({
-  id: t.tradeId, marketId: t.marketId, price: formatMoney(t.price), gpus: t.gpus, hours: t.hours, value: formatMoney(t.value), time: t.time,
+  id: t.tradeId,
+  marketId: t.marketId,
+  price: formatMoney(t.price),
+  gpus: t.gpus,
+  hours: t.hours,
+  value: formatMoney(t.value),
+  time: t.time,
 });
 
-const level = (l: { price: number; gpus: number }): BookLevel => ({ price: formatMoney(l.price), gpus: l.gpus });
+const level = (l: { price: number; gpus: number }): BookLevel => ({
+  price: formatMoney(l.price),
+  gpus: l.gpus,
+});
 
 export function toBook(d: DepthView): OrderBookView {
   return { marketId: d.marketId, bids: d.bids.map(level), asks: d.asks.map(level) };
@@ -140,8 +164,14 @@ export function toTicker(t: TickerView, index: IndexView): Ticker {
 
 export function toCandle(c: CandleView): Candle {
   return {
-    start: c.start, open: formatMoney(c.open), high: formatMoney(c.high), low: formatMoney(c.low), close: formatMoney(c.close),
-    volume: c.volume, value: formatMoney(c.value), trades: c.trades,
+    start: c.start,
+    open: formatMoney(c.open),
+    high: formatMoney(c.high),
+    low: formatMoney(c.low),
+    close: formatMoney(c.close),
+    volume: c.volume,
+    value: formatMoney(c.value),
+    trades: c.trades,
   };
 }
 

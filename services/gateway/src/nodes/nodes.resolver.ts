@@ -27,7 +27,9 @@ import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
+import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
+import { GraphQLDateTimeString } from '../api/scalars';
 import { RedisPubSub } from '../api/pubsub';
 
 @ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
@@ -44,17 +46,15 @@ export class NodeView {
   gpus!: number;
   @Field()
   region!: string;
-  @Field({
-    description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (after an SLA breach, until it recertifies).',
-  })
-  status!: string;
-  @Field({ nullable: true, description: 'Why it is suspended: NODE_LOST, CHALLENGE_FAILED or CREDENTIAL_REVOKED (until it rotates and recertifies).' })
-  suspendedReason?: string;
+  @Field(() => NodeStatus)
+  status!: NodeStatus;
+  @Field(() => SuspendedReason, { nullable: true, description: 'Why it is suspended, while it is.' })
+  suspendedReason?: SuspendedReason;
   @Field({ description: 'A worker is joined and heartbeating.' })
   online!: boolean;
-  @Field({ nullable: true })
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   lastHeartbeatAt?: string;
-  @Field({ nullable: true, description: 'The end of its latest lease.' })
+  @Field(() => GraphQLDateTimeString, { nullable: true, description: 'The end of its latest lease.' })
   leasedUntil?: string;
   @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU.' })
   tflopsPerGpu?: number;
@@ -62,13 +62,13 @@ export class NodeView {
   tflopsF16PerGpu?: number;
   @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
   efficiency?: number;
-  @Field({ nullable: true })
-  tier?: string;
-  @Field({ nullable: true })
+  @Field(() => NodeTier, { nullable: true })
+  tier?: NodeTier;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   certifiedUntil?: string;
-  @Field({ nullable: true, description: 'challenge (a verified matmul challenge) or admin.' })
-  certifiedBy?: string;
-  @Field()
+  @Field(() => CertificationMethod, { nullable: true })
+  certifiedBy?: CertificationMethod;
+  @Field(() => GraphQLDateTimeString)
   registeredAt!: string;
 }
 
@@ -116,18 +116,20 @@ export async function readNode(redis: RedisClient['redis'], nodeId: string): Pro
     gpuModel: h['gpuModel']!,
     gpus: Number(h['gpus']),
     region: h['region']!,
-    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : h['status']!,
+    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : (h['status'] as NodeStatus),
     registeredAt: h['registeredAt']!,
     online: session !== null && beat !== null,
     ...(beat ? { lastHeartbeatAt: beat } : {}),
-    ...(h['status'] === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
+    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
+      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
+      : {}),
     ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
     ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
     ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
     ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
-    ...(h['tier'] ? { tier: h['tier'] } : {}),
+    ...(h['tier'] ? { tier: h['tier'] as NodeTier } : {}),
     ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
-    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] } : {}),
+    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] as CertificationMethod } : {}),
   };
 }
 
@@ -145,8 +147,8 @@ export class NodesFilter {
   marketId?: string;
   @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
   minTflops?: number;
-  @Field({ nullable: true, description: 'UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED.' })
-  status?: string;
+  @Field(() => NodeStatus, { nullable: true })
+  status?: NodeStatus;
 }
 
 const MAX_NODES = 500;

@@ -16,6 +16,7 @@ import { RedisClient } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { PageArgs, readPage } from '../api/connections';
+import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
@@ -42,7 +43,9 @@ export class PlaceOrderInput {
   gpus!: number;
   @Field(() => Int, { description: 'A bid: the hours wanted. An ask: the most hours offered.' })
   hours!: number;
-  @Field({ description: "Limit price per GPU-hour in US dollars, a multiple of the market's tick size." })
+  @Field(() => GraphQLUsd, {
+    description: "Limit price per GPU-hour in US dollars, a multiple of the market's tick size.",
+  })
   price!: string;
   @Field(() => ID, { nullable: true, description: 'An ask: the node whose GPUs it sells.' })
   nodeId?: string;

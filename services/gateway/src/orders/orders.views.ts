@@ -2,6 +2,8 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/gra
 import { orderStatus, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Connection } from '../api/connections';
+import { CancelReason, LeaseStatus } from '../api/enums';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
 
 export enum Side {
@@ -17,7 +19,8 @@ export enum TimeInForce {
 }
 registerEnumType(TimeInForce, {
   name: 'TimeInForce',
-  description: 'GTC rests until filled or cancelled; IOC trades what it can now and cancels the rest; FOK trades all now or nothing.',
+  description:
+    'GTC rests until filled or cancelled; IOC trades what it can now and cancels the rest; FOK trades all now or nothing.',
 });
 
 export enum OrderStatus {
@@ -27,7 +30,10 @@ export enum OrderStatus {
   FILLED = 'FILLED',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(OrderStatus, { name: 'OrderStatus', description: 'PENDING_FUNDS: a bid whose escrow hold settlement has not confirmed yet.' });
+registerEnumType(OrderStatus, {
+  name: 'OrderStatus',
+  description: 'PENDING_FUNDS: a bid whose escrow hold settlement has not confirmed yet.',
+});
 
 @ObjectType({ description: 'An order. Prices are US dollars per GPU-hour.' })
 export class OrderView {
@@ -39,7 +45,7 @@ export class OrderView {
   accountId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field({ description: 'Limit price per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'Limit price per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
@@ -59,11 +65,11 @@ export class OrderView {
   cancelledGpus!: number;
   @Field(() => Int)
   remainingGpus!: number;
-  @Field({ nullable: true, description: 'Why GPUs of it were cancelled: CANCELLED, IOC_REMAINDER, FOK_UNFILLABLE, SELF_TRADE, MARKET_CLOSED, FUNDS_REJECTED.' })
-  cancelReason?: string;
-  @Field()
+  @Field(() => CancelReason, { nullable: true, description: 'Why GPUs of it were cancelled, if any were.' })
+  cancelReason?: CancelReason;
+  @Field(() => GraphQLDateTimeString)
   createdAt!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   updatedAt!: string;
 }
 export const OrderConnection = Connection(OrderView, 'Order');
@@ -80,7 +86,7 @@ export class Fill {
   orderId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field({ description: 'Trade price per GPU-hour.' })
+  @Field(() => GraphQLUsd, { description: 'Trade price per GPU-hour.' })
   price!: string;
   @Field(() => Int)
   gpus!: number;
@@ -88,16 +94,18 @@ export class Fill {
   hours!: number;
   @Field(() => ID)
   nodeId!: string;
-  @Field({ description: 'GPUs × hours × price.' })
+  @Field(() => GraphQLUsd, { description: 'GPUs × hours × price.' })
   value!: string;
-  @Field({ description: 'The platform fee on it, paid by the buyer.' })
+  @Field(() => GraphQLUsd, { description: 'The platform fee on it, paid by the buyer.' })
   fee!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   time!: string;
 }
 export const FillConnection = Connection(Fill, 'Fill');
 
-@ObjectType({ description: 'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs.' })
+@ObjectType({
+  description: 'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs.',
+})
 export class Lease {
   @Field(() => ID)
   id!: string;
@@ -111,22 +119,22 @@ export class Lease {
   providerId!: string;
   @Field(() => Int)
   gpus!: number;
-  @Field()
+  @Field(() => GraphQLUsd)
   price!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   value!: string;
-  @Field()
+  @Field(() => GraphQLUsd)
   fee!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   start!: string;
-  @Field()
+  @Field(() => GraphQLDateTimeString)
   end!: string;
-  @Field({ description: 'Charged so far, of value and fee together.' })
+  @Field(() => GraphQLUsd, { description: 'Charged so far, of value and fee together.' })
   charged!: string;
-  @Field({ description: 'Given back to the buyer for time the provider did not deliver.' })
+  @Field(() => GraphQLUsd, { description: 'Given back to the buyer for time the provider did not deliver.' })
   refunded!: string;
-  @Field({ description: 'ACTIVE, ENDED (fully paid) or CREDITED (ended early, the rest refunded).' })
-  status!: string;
+  @Field(() => LeaseStatus)
+  status!: LeaseStatus;
   @Field(() => Float, { description: 'How much of the lease has been charged, 0 to 1.' })
   progress!: number;
 }
@@ -140,7 +148,13 @@ export async function readOrder(redis: Redis, orderId: string): Promise<OrderVie
   const gpus = num(h, 'gpus');
   const filled = num(h, 'filled');
   const cancelled = num(h, 'cancelled');
-  const status = orderStatus({ gpus, filled, cancelled, accepted: h['accepted'] === '1', cancelReason: h['cancelReason'] ?? null });
+  const status = orderStatus({
+    gpus,
+    filled,
+    cancelled,
+    accepted: h['accepted'] === '1',
+    cancelReason: h['cancelReason'] ?? null,
+  });
   return {
     id: orderId,
     marketId: h['marketId'],
@@ -156,7 +170,7 @@ export async function readOrder(redis: Redis, orderId: string): Promise<OrderVie
     filledGpus: filled,
     cancelledGpus: cancelled,
     remainingGpus: gpus - filled - cancelled,
-    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] } : {}),
+    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] as CancelReason } : {}),
     createdAt: h['createdAt'] ?? h['updatedAt']!,
     updatedAt: h['updatedAt']!,
   };
@@ -167,9 +181,18 @@ export async function readFill(redis: Redis, tradeId: string, accountId: string)
   if (!t['marketId']) return null;
   const buyer = t['buyerId'] === accountId;
   return {
-    tradeId, leaseId: tradeId, marketId: t['marketId'], orderId: (buyer ? t['bidId'] : t['askId'])!, side: buyer ? Side.BID : Side.ASK,
-    price: formatMoney(num(t, 'price')), gpus: num(t, 'gpus'), hours: num(t, 'hours'), nodeId: t['nodeId']!,
-    value: formatMoney(num(t, 'value')), fee: formatMoney(num(t, 'fee')), time: t['time'] ?? t['start']!,
+    tradeId,
+    leaseId: tradeId,
+    marketId: t['marketId'],
+    orderId: (buyer ? t['bidId'] : t['askId'])!,
+    side: buyer ? Side.BID : Side.ASK,
+    price: formatMoney(num(t, 'price')),
+    gpus: num(t, 'gpus'),
+    hours: num(t, 'hours'),
+    nodeId: t['nodeId']!,
+    value: formatMoney(num(t, 'value')),
+    fee: formatMoney(num(t, 'fee')),
+    time: t['time'] ?? t['start']!,
   };
 }
 
@@ -179,8 +202,20 @@ export async function readLease(redis: Redis, leaseId: string): Promise<Lease | 
   const total = num(l, 'value') + num(l, 'fee');
   const charged = num(l, 'chargedValue') + num(l, 'chargedFee');
   return {
-    id: leaseId, marketId: l['marketId']!, nodeId: l['nodeId']!, buyerId: l['buyerId'], providerId: l['providerId']!, gpus: num(l, 'gpus'),
-    price: formatMoney(num(l, 'price')), value: formatMoney(num(l, 'value')), fee: formatMoney(num(l, 'fee')), start: l['start']!, end: l['end']!,
-    charged: formatMoney(charged), refunded: formatMoney(num(l, 'refunded')), status: l['status']!, progress: total > 0 ? charged / total : 1,
+    id: leaseId,
+    marketId: l['marketId']!,
+    nodeId: l['nodeId']!,
+    buyerId: l['buyerId'],
+    providerId: l['providerId']!,
+    gpus: num(l, 'gpus'),
+    price: formatMoney(num(l, 'price')),
+    value: formatMoney(num(l, 'value')),
+    fee: formatMoney(num(l, 'fee')),
+    start: l['start']!,
+    end: l['end']!,
+    charged: formatMoney(charged),
+    refunded: formatMoney(num(l, 'refunded')),
+    status: l['status'] as LeaseStatus,
+    progress: total > 0 ? charged / total : 1,
   };
 }

@@ -1,12 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Context, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey, ordersReadModel } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  capacityReadModel as rm,
+  nodeHeartbeatKey,
+  ordersReadModel,
+} from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
+import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
+import { GraphQLDateTimeString } from '../api/scalars';
 import { NodeView, readNode } from '../nodes/nodes.resolver';
 
 export interface WorkerConfig {
@@ -15,30 +22,33 @@ export interface WorkerConfig {
   CHALLENGE_SIZE: number;
 }
 
-@ObjectType({ description: 'A worker\'s session with the marketplace: it heartbeats with the session id.' })
+@ObjectType({ description: "A worker's session with the marketplace: it heartbeats with the session id." })
 export class WorkerSession {
   @Field(() => ID)
   sessionId!: string;
   @Field(() => ID)
   nodeId!: string;
-  @Field({ description: 'The node\'s status: UNCERTIFIED, CERTIFIED, EXPIRED or SUSPENDED (certify to sell).' })
-  status!: string;
+  @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
+  status!: NodeStatus;
   @Field(() => Int)
   heartbeatIntervalMs!: number;
   @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
   challengeSize!: number;
-  @Field()
-  precision!: string;
-  @Field({ nullable: true })
+  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
+  precision!: Precision;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
   certifiedUntil?: string;
 }
 
-@ObjectType({ description: 'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.' })
+@ObjectType({
+  description:
+    'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.',
+})
 export class ChallengeTicket {
   @Field(() => ID)
   id!: string;
-  @Field({ description: 'CERTIFICATION or SPOT.' })
-  purpose!: string;
+  @Field(() => ChallengePurpose)
+  purpose!: ChallengePurpose;
   @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
   challenge!: Record<string, unknown>;
 }
@@ -49,11 +59,15 @@ export class ChallengeVerdict {
   challengeId!: string;
   @Field()
   ok!: boolean;
-  @Field({ nullable: true, description: 'Why it failed: PROOF_INVALID, ROW_MISMATCH, DEADLINE_MISSED, MALFORMED, SEED_MISMATCH, or SUPERSEDED (a spot challenge ended it); FREIVALDS_FAILED only in protocol version 1 records.' })
-  reason?: string;
+  @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
+  reason?: ChallengeFailureReason;
   @Field({ nullable: true })
   detail?: string;
-  @Field(() => Float, { nullable: true, description: 'TFLOP/s the whole node delivered, measured on the verifier\'s clock from issue to commitment (the certificate is this over its declared GPUs).' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
+  })
   measuredTflops?: number;
   @Field(() => NodeView)
   node!: NodeView;
@@ -61,13 +75,23 @@ export class ChallengeVerdict {
 
 @ObjectType()
 export class HeartbeatAck {
-  @Field()
-  status!: string;
-  @Field(() => ChallengeTicket, { nullable: true, description: 'A spot challenge to answer now, if one is pending.' })
+  @Field(() => NodeStatus, { description: "The node's status." })
+  status!: NodeStatus;
+  @Field(() => ChallengeTicket, {
+    nullable: true,
+    description: 'A spot challenge to answer now, if one is pending.',
+  })
   challenge?: ChallengeTicket;
 }
 
-type Entry = { ok?: boolean; reason?: string; detail?: string; measuredTflops?: number; tflopsPerGpu?: { f32: number }; challengeId?: string };
+type Entry = {
+  ok?: boolean;
+  reason?: ChallengeFailureReason;
+  detail?: string;
+  measuredTflops?: number;
+  tflopsPerGpu?: { f32: number };
+  challengeId?: string;
+};
 
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
@@ -88,14 +112,21 @@ export class WorkersResolver {
   }
 
   private async beat(nodeId: string): Promise<void> {
-    await this.redis.redis.set(nodeHeartbeatKey(nodeId), new Date().toISOString(), 'PX', this.config.HEARTBEAT_TIMEOUT_MS * 2);
+    await this.redis.redis.set(
+      nodeHeartbeatKey(nodeId),
+      new Date().toISOString(),
+      'PX',
+      this.config.HEARTBEAT_TIMEOUT_MS * 2,
+    );
   }
 
   private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
     const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
     if (!h['id']) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
     return {
-      id: h['id'], purpose: (h['purpose'] ?? '').toUpperCase(), challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+      id: h['id'],
+      purpose: (h['purpose'] ?? '').toUpperCase() as ChallengePurpose,
+      challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
       ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
     };
   }
@@ -106,34 +137,70 @@ export class WorkersResolver {
     return raw ? (JSON.parse(raw) as Entry) : {};
   }
 
-  @Mutation(() => WorkerSession, { description: 'Starts a worker session for the node of the credential (a new one replaces the old).' })
-  async joinSession(@Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined, @Context() context: RequestContext): Promise<WorkerSession> {
+  @Mutation(() => WorkerSession, {
+    description: 'Starts a worker session for the node of the credential (a new one replaces the old).',
+  })
+  async joinSession(
+    @Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined,
+    @Context() context: RequestContext,
+  ): Promise<WorkerSession> {
     const nodeId = this.node(context);
     const sessionId = `ses-${randomUUID()}`;
     await this.beat(nodeId);
-    await this.commands.execute('capacity', { type: CapacityCommands.startSession.type, subject: nodeId, data: { nodeId, sessionId, ...(adapter ? { adapter: adapter.slice(0, 256) } : {}) } }, rm.name);
+    await this.commands.execute(
+      'capacity',
+      {
+        type: CapacityCommands.startSession.type,
+        subject: nodeId,
+        data: { nodeId, sessionId, ...(adapter ? { adapter: adapter.slice(0, 256) } : {}) },
+      },
+      rm.name,
+    );
     const node = (await readNode(this.redis.redis, nodeId))!;
     return {
-      sessionId, nodeId, status: node.status, heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS, challengeSize: this.config.CHALLENGE_SIZE, precision: 'f32',
+      sessionId,
+      nodeId,
+      status: node.status,
+      heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
+      challengeSize: this.config.CHALLENGE_SIZE,
+      precision: 'f32',
       ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),
     };
   }
 
   @Mutation(() => ChallengeTicket, {
     description:
-      'Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model\'s peak × GPUs, below the market\'s minimum × GPUs, or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs.',
+      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs, below the market's minimum × GPUs, or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs.",
   })
-  async requestCertification(@Args('claimedTflops', { type: () => Float }) claimedTflops: number, @Context() context: RequestContext): Promise<ChallengeTicket> {
+  async requestCertification(
+    @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
+    @Context() context: RequestContext,
+  ): Promise<ChallengeTicket> {
     const nodeId = this.node(context);
-    if (!(claimedTflops > 0 && claimedTflops <= 100_000)) throw apiError('BAD_USER_INPUT', 'claimedTflops must be greater than 0 and at most 100000', 'claimedTflops');
+    if (!(claimedTflops > 0 && claimedTflops <= 100_000))
+      throw apiError(
+        'BAD_USER_INPUT',
+        'claimedTflops must be greater than 0 and at most 100000',
+        'claimedTflops',
+      );
     // The market's minimum, for the decider's bound on the claim (the market is orders' to know).
     const marketId = await this.redis.redis.hget(rm.node(nodeId), 'marketId');
-    const minimum = marketId ? Number(await this.redis.redis.hget(ordersReadModel.market(marketId), 'minTflopsPerGpu')) : NaN;
+    const minimum = marketId
+      ? Number(await this.redis.redis.hget(ordersReadModel.market(marketId), 'minTflopsPerGpu'))
+      : NaN;
     const data = {
-      nodeId, purpose: 'certification', claimedTflops, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex'),
+      nodeId,
+      purpose: 'certification',
+      claimedTflops,
+      n: this.config.CHALLENGE_SIZE,
+      seed: randomBytes(16).toString('hex'),
       ...(Number.isFinite(minimum) && minimum >= 0 ? { requiredTflopsPerGpu: minimum } : {}),
     };
-    await this.commands.execute('capacity', { type: CapacityCommands.issueChallenge.type, subject: nodeId, data }, rm.name);
+    await this.commands.execute(
+      'capacity',
+      { type: CapacityCommands.issueChallenge.type, subject: nodeId, data },
+      rm.name,
+    );
     const { request: _request, ...ticket } = await this.ticket(nodeId);
     return ticket;
   }
@@ -149,43 +216,91 @@ export class WorkersResolver {
   ): Promise<Record<string, unknown>> {
     const nodeId = this.node(context);
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
-    const outcome = await this.commands.execute('capacity', { type: CapacityCommands.commitChallenge.type, subject: nodeId, data }, rm.name);
+    const outcome = await this.commands.execute(
+      'capacity',
+      { type: CapacityCommands.commitChallenge.type, subject: nodeId, data },
+      rm.name,
+    );
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       const entry = await this.lastEntry(nodeId);
-      throw apiError('CHALLENGE_FAILED', `challenge ${challengeId} failed: ${entry.reason}: ${entry.detail}`, 'commitment', { reason: entry.reason });
+      throw apiError(
+        'CHALLENGE_FAILED',
+        `challenge ${challengeId} failed: ${entry.reason}: ${entry.detail}`,
+        'commitment',
+        { reason: entry.reason },
+      );
     }
     const ticket = await this.ticket(nodeId);
-    if (!ticket.request) throw apiError('NOT_FOUND', `challenge ${challengeId} has no open request`, 'challengeId');
+    if (!ticket.request)
+      throw apiError('NOT_FOUND', `challenge ${challengeId} has no open request`, 'challengeId');
     return ticket.request;
   }
 
-  @Mutation(() => ChallengeVerdict, { description: 'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' })
+  @Mutation(() => ChallengeVerdict, {
+    description: 'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.',
+  })
   async answerChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
     @Context() context: RequestContext,
   ): Promise<ChallengeVerdict> {
     const nodeId = this.node(context);
-    const outcome = await this.commands.execute('capacity', { type: CapacityCommands.answerChallenge.type, subject: nodeId, data: { nodeId, challengeId, opening } }, rm.name);
+    const outcome = await this.commands.execute(
+      'capacity',
+      {
+        type: CapacityCommands.answerChallenge.type,
+        subject: nodeId,
+        data: { nodeId, challengeId, opening },
+      },
+      rm.name,
+    );
     const node = (await readNode(this.redis.redis, nodeId))!;
     const entry = await this.lastEntry(nodeId);
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
-      return { challengeId, ok: false, ...(entry.reason ? { reason: entry.reason } : {}), ...(entry.detail ? { detail: entry.detail } : {}), node };
+      return {
+        challengeId,
+        ok: false,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.detail ? { detail: entry.detail } : {}),
+        node,
+      };
     }
     // The whole node's figure: a spot check's, or the certificate's (per GPU before it was recorded whole).
-    const measured = entry.measuredTflops ?? (entry.tflopsPerGpu ? entry.tflopsPerGpu.f32 * node.gpus : undefined);
+    const measured =
+      entry.measuredTflops ?? (entry.tflopsPerGpu ? entry.tflopsPerGpu.f32 * node.gpus : undefined);
     return { challengeId, ok: true, ...(measured !== undefined ? { measuredTflops: measured } : {}), node };
   }
 
-  @Mutation(() => HeartbeatAck, { description: 'Says the node is alive; answers with a spot challenge when one is pending.' })
-  async heartbeat(@Args('sessionId', { type: () => ID }) sessionId: string, @Context() context: RequestContext): Promise<HeartbeatAck> {
+  @Mutation(() => HeartbeatAck, {
+    description: 'Says the node is alive; answers with a spot challenge when one is pending.',
+  })
+  async heartbeat(
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Context() context: RequestContext,
+  ): Promise<HeartbeatAck> {
     const nodeId = this.node(context);
     const current = await this.redis.redis.hget(rm.node(nodeId), 'sessionId');
-    if (current !== sessionId) throw apiError('NOT_FOUND', `session ${sessionId} is not the node's current one (lost, or replaced): join again`, 'sessionId');
+    if (current !== sessionId)
+      throw apiError(
+        'NOT_FOUND',
+        `session ${sessionId} is not the node's current one (lost, or replaced): join again`,
+        'sessionId',
+      );
     await this.beat(nodeId);
     const node = (await readNode(this.redis.redis, nodeId))!;
     const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
     const pending = h['id'] && h['purpose'] === 'spot' && !h['request'];
-    return { status: node.status, ...(pending ? { challenge: { id: h['id']!, purpose: 'SPOT', challenge: JSON.parse(h['challenge']!) as Record<string, unknown> } } : {}) };
+    return {
+      status: node.status,
+      ...(pending
+        ? {
+            challenge: {
+              id: h['id']!,
+              purpose: 'SPOT',
+              challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+            },
+          }
+        : {}),
+    };
   }
 }

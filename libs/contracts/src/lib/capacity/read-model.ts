@@ -1,5 +1,12 @@
 import { redisKey } from '../redis-key';
 
+/**
+ * A node's status as readers see it: the read model holds UNCERTIFIED, CERTIFIED or SUSPENDED, and a
+ * CERTIFIED node past its expiresAt reads as EXPIRED.
+ */
+export const NODE_STATUSES = ['UNCERTIFIED', 'CERTIFIED', 'EXPIRED', 'SUSPENDED'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
 /** capacity's read model in Redis, as a contract: capacity writes it, the gateway reads it. */
 export const capacityReadModel = {
   name: 'capacity.read-model',

@@ -1,5 +1,9 @@
 import { redisKey } from '../redis-key';
 
+/** A market's status in the read model. */
+export const MARKET_STATUSES = ['OPEN', 'CLOSED'] as const;
+export type MarketStatus = (typeof MARKET_STATUSES)[number];
+
 /** orders' read model in Redis, as a contract: orders writes it, the gateway reads it. */
 export const ordersReadModel = {
   name: 'orders.read-model',

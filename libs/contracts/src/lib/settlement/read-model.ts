@@ -1,5 +1,9 @@
 import { redisKey } from '../redis-key';
 
+/** A lease's status in the read model: running, fully paid, or ended early with the rest refunded. */
+export const LEASE_STATUSES = ['ACTIVE', 'ENDED', 'CREDITED'] as const;
+export type LeaseStatus = (typeof LEASE_STATUSES)[number];
+
 /**
  * settlement's read model in Redis, as a contract: the settlement service writes it, the gateway
  * reads it (and waits on its checkpoint for read-your-writes).

@@ -1,0 +1,101 @@
+import { registerEnumType } from '@nestjs/graphql';
+import {
+  challengePurposeSchema,
+  LEASE_STATUSES,
+  MARKET_STATUSES,
+  NODE_STATUSES,
+  nodeCertificationFailedSchema,
+  nodeCertifiedSchema,
+  orderCancelledSchema,
+  precisionSchema,
+  slaBreachReasonSchema,
+} from '@gpux/contracts';
+
+/**
+ * The enums of the schema whose values the contracts (libs/contracts) list: each is built from
+ * that list, so a value the read model can hold is always one the enum has. Every value is sent
+ * exactly as it was when these fields were strings (some lowercase, as the contracts spell them).
+ */
+function enumOf<const V extends string>(values: readonly V[]): { readonly [K in V]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in V]: K };
+}
+
+export const MarketStatus = enumOf(MARKET_STATUSES);
+export type MarketStatus = keyof typeof MarketStatus;
+registerEnumType(MarketStatus, {
+  name: 'MarketStatus',
+  description: 'OPEN takes orders; CLOSED (by an admin) cancelled every open order and takes none.',
+});
+
+export const NodeStatus = enumOf(NODE_STATUSES);
+export type NodeStatus = keyof typeof NodeStatus;
+registerEnumType(NodeStatus, {
+  name: 'NodeStatus',
+  description:
+    'UNCERTIFIED until a challenge (or an admin) certifies it; CERTIFIED, it may sell; EXPIRED, its certificate ran out; SUSPENDED after an SLA breach, until it recertifies.',
+});
+
+export const SuspendedReason = enumOf(slaBreachReasonSchema.options);
+export type SuspendedReason = keyof typeof SuspendedReason;
+registerEnumType(SuspendedReason, {
+  name: 'SuspendedReason',
+  description:
+    'Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), or its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies).',
+});
+
+export const CertificationMethod = enumOf(nodeCertifiedSchema.shape.method.options);
+export type CertificationMethod = keyof typeof CertificationMethod;
+registerEnumType(CertificationMethod, {
+  name: 'CertificationMethod',
+  description:
+    'How a node was certified: challenge (a verified matmul challenge) or admin (tests and demos).',
+});
+
+export const NodeTier = enumOf(nodeCertifiedSchema.shape.tier.options);
+export type NodeTier = keyof typeof NodeTier;
+registerEnumType(NodeTier, {
+  name: 'NodeTier',
+  description: "A certified node's tier, by its efficiency against its model's peak.",
+});
+
+export const Precision = enumOf(precisionSchema.options);
+export type Precision = keyof typeof Precision;
+registerEnumType(Precision, {
+  name: 'Precision',
+  description: 'A floating-point precision of a matmul: f32 or f16.',
+});
+
+export const LeaseStatus = enumOf(LEASE_STATUSES);
+export type LeaseStatus = keyof typeof LeaseStatus;
+registerEnumType(LeaseStatus, {
+  name: 'LeaseStatus',
+  description:
+    'ACTIVE while it runs, ENDED fully paid, CREDITED ended early with the rest refunded to the buyer.',
+});
+
+/** The contracts spell purposes in lowercase; the API has always sent them in capitals. */
+export const ChallengePurpose = enumOf(
+  challengePurposeSchema.options.map((p) => p.toUpperCase() as Uppercase<typeof p>),
+);
+export type ChallengePurpose = keyof typeof ChallengePurpose;
+registerEnumType(ChallengePurpose, {
+  name: 'ChallengePurpose',
+  description:
+    'CERTIFICATION: asked for by the worker to certify; SPOT: sent unannounced to a certified node.',
+});
+
+export const ChallengeFailureReason = enumOf(nodeCertificationFailedSchema.shape.reason.options);
+export type ChallengeFailureReason = keyof typeof ChallengeFailureReason;
+registerEnumType(ChallengeFailureReason, {
+  name: 'ChallengeFailureReason',
+  description:
+    'Why a challenge failed. SUPERSEDED: a spot challenge ended it; FREIVALDS_FAILED only in protocol version 1 records.',
+});
+
+export const CancelReason = enumOf(orderCancelledSchema.shape.reason.options);
+export type CancelReason = keyof typeof CancelReason;
+registerEnumType(CancelReason, {
+  name: 'CancelReason',
+  description:
+    'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), or its node was suspended (NODE_SUSPENDED).',
+});

@@ -1,0 +1,148 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ASTNode, DocumentNode, GraphQLError, GraphQLScalarType, Kind, ValueNode } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { parseMoney } from '../domain/money';
+
+/**
+ * Why a value is refused, as a client error. No `field`: graphql-js prefixes a variable's error with
+ * `Variable "$x" got invalid value … at "x.y"`, from which formatError names the field
+ * (variableAtFault); an inline literal's field is named by literalFieldPlugin.
+ */
+function refused(message: string, node?: ASTNode): GraphQLError {
+  return new GraphQLError(message, {
+    ...(node ? { nodes: [node] } : {}),
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
+const USD_FORMAT =
+  'an exact decimal string of US dollars: digits, then optionally a point and 1 to 6 decimals, e.g. "12.50" or "0.000001" (no exponent, no thousands separator, no spaces); a leading "-" only where an amount can be negative';
+
+/** The money string if it is one, else why not. */
+function usdOf(value: unknown): { ok: true; text: string } | { ok: false; reason: string } {
+  if (typeof value !== 'string') return { ok: false, reason: `Usd must be a string, ${USD_FORMAT}` };
+  if (value !== value.trim()) return { ok: false, reason: `Usd must not have spaces: ${USD_FORMAT}` };
+  const parsed = parseMoney(value);
+  return parsed.ok ? { ok: true, text: value } : { ok: false, reason: `Usd ${parsed.reason}` };
+}
+
+/**
+ * Money on the API: US dollars as an exact decimal string, parsed by domain/money (integer
+ * micro-USD, never a float). Outputs keep the strings the resolvers format ("2.500000"); inputs
+ * arrive at the resolvers as the string the client sent, checked here, and are parsed to micros
+ * there (where a positive amount or a multiple of the tick is required, the resolver says so).
+ */
+export const GraphQLUsd = new GraphQLScalarType<string, string>({
+  name: 'Usd',
+  description: `US dollars, ${USD_FORMAT}. Outputs always have six decimals ("2.500000"). Exact: amounts are integer micro-dollars inside, never floating point.`,
+  serialize: (value) => {
+    const usd = usdOf(value);
+    if (!usd.ok) throw new GraphQLError(`cannot send ${JSON.stringify(value)} as Usd: ${usd.reason}`);
+    return usd.text;
+  },
+  parseValue: (value) => {
+    const usd = usdOf(value);
+    if (!usd.ok) throw refused(usd.reason);
+    return usd.text;
+  },
+  parseLiteral: (node) => {
+    const usd = node.kind === Kind.STRING ? usdOf(node.value) : usdOf(undefined);
+    if (!usd.ok) throw refused(usd.reason, node);
+    return usd.text;
+  },
+});
+
+const DATE_TIME_FORMAT =
+  'an RFC 3339 date-time string, e.g. "2026-11-30T14:05:00.000Z" (a date, a "T", a time, and "Z" or an offset)';
+
+/** The RFC 3339 string if it is one, else why not (graphql-scalars' DateTime checks the format). */
+function dateTimeOf(value: unknown): { ok: true; text: string } | { ok: false; reason: string } {
+  if (typeof value !== 'string')
+    return { ok: false, reason: `DateTime must be a string, ${DATE_TIME_FORMAT}` };
+  try {
+    GraphQLDateTime.parseValue(value);
+    return { ok: true, text: value };
+  } catch {
+    return { ok: false, reason: `DateTime must be ${DATE_TIME_FORMAT}` };
+  }
+}
+
+/**
+ * Times on the API: RFC 3339 strings, as the events and read models hold them (sent unchanged, so
+ * the wire format is what it was as String); a Date or epoch milliseconds go out as ISO strings at
+ * UTC. An input is checked with graphql-scalars' DateTime and reaches the resolver as the string sent.
+ */
+export const GraphQLDateTimeString = new GraphQLScalarType<string, string>({
+  name: 'DateTime',
+  description: `A point in time, ${DATE_TIME_FORMAT}. Times the API sends are at UTC with milliseconds.`,
+  serialize: (value) => {
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    if (typeof value === 'number' && Number.isFinite(value)) return new Date(value).toISOString();
+    const time = dateTimeOf(value);
+    if (!time.ok) throw new GraphQLError(`cannot send ${JSON.stringify(value)} as DateTime: ${time.reason}`);
+    return time.text;
+  },
+  parseValue: (value) => {
+    const time = dateTimeOf(value);
+    if (!time.ok) throw refused(time.reason);
+    return time.text;
+  },
+  parseLiteral: (node) => {
+    const time = node.kind === Kind.STRING ? dateTimeOf(node.value) : dateTimeOf(undefined);
+    if (!time.ok) throw refused(time.reason, node);
+    return time.text;
+  },
+});
+
+/** Where a value node written into the document sits: `arg` or `arg.inputField`, else undefined. */
+export function fieldOfLiteral(document: DocumentNode, target: ASTNode): string | undefined {
+  const within = (value: ValueNode, path: string): string | undefined => {
+    if (value === target) return path;
+    if (value.kind === Kind.OBJECT)
+      for (const f of value.fields) {
+        const found = within(f.value, `${path}.${f.name.value}`);
+        if (found) return found;
+      }
+    if (value.kind === Kind.LIST)
+      for (const v of value.values) {
+        const found = within(v, path);
+        if (found) return found;
+      }
+    return undefined;
+  };
+  let result: string | undefined;
+  const visit = (node: unknown): void => {
+    if (result || typeof node !== 'object' || node === null) return;
+    const n = node as { kind?: string; arguments?: readonly { name: { value: string }; value: ValueNode }[] };
+    if ((n.kind === Kind.FIELD || n.kind === Kind.DIRECTIVE) && n.arguments)
+      for (const arg of n.arguments) result ??= within(arg.value, arg.name.value);
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'loc' || key === 'arguments') continue;
+      if (Array.isArray(child)) child.forEach(visit);
+      else visit(child);
+    }
+  };
+  visit(document);
+  return result;
+}
+
+/**
+ * An inline literal a scalar refuses (`deposit(amount: "1e3")`) fails validation, where graphql-js
+ * cannot say which argument it was: this names it (`extensions.field`) from the document, and
+ * formatError keeps its code, BAD_USER_INPUT.
+ */
+export const literalFieldPlugin: ApolloServerPlugin = {
+  requestDidStart: async () => ({
+    validationDidStart: async (requestContext) => async (errors) => {
+      const document = requestContext.document;
+      if (!errors || !document) return;
+      for (const error of errors) {
+        if (!(error instanceof GraphQLError)) continue;
+        const node = error.nodes?.[0];
+        if (error.extensions['code'] !== 'BAD_USER_INPUT' || error.extensions['field'] || !node) continue;
+        const field = fieldOfLiteral(document, node);
+        if (field) (error.extensions as Record<string, unknown>)['field'] = field;
+      }
+    },
+  }),
+};
