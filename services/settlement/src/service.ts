@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
+import {
+  EventSourcingModule,
+  eventSourcingConfigShape,
+  eventSourcingSettings,
+  registerDecider,
+} from '@gpux/eventsourcing';
 import { z } from 'zod';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
@@ -38,9 +43,16 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
         service: 'settlement',
         registry: settlementMessages,
         ...eventSourcingSettings(config),
-        deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
+        deciders: [
+          registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS }),
+        ],
         processManagers: [
-          { manager: escrowHolds, from: 'orders', to: 'settlement', registry: new MessageRegistry().include(ordersMessages).include(settlementMessages) },
+          {
+            manager: escrowHolds,
+            from: 'orders',
+            to: 'settlement',
+            registry: new MessageRegistry().include(ordersMessages).include(settlementMessages),
+          },
           { manager: leaseEarnings, from: 'settlement', to: 'settlement', registry: settlementMessages },
         ],
       }),

@@ -45,8 +45,17 @@ export async function whileConcurrent<T>(step: () => Promise<T>): Promise<T> {
       return await step();
     } catch (error) {
       const e = error as { type?: string; message?: string };
-      if (attempt >= TRANSACTION_RETRY.retries || !(CONCURRENT.test(e.type ?? '') || CONCURRENT.test(e.message ?? ''))) throw error;
-      await new Promise((r) => setTimeout(r, Math.min(TRANSACTION_RETRY.initialRetryTime * 2 ** attempt, TRANSACTION_RETRY.maxRetryTime)));
+      if (
+        attempt >= TRANSACTION_RETRY.retries ||
+        !(CONCURRENT.test(e.type ?? '') || CONCURRENT.test(e.message ?? ''))
+      )
+        throw error;
+      await new Promise((r) =>
+        setTimeout(
+          r,
+          Math.min(TRANSACTION_RETRY.initialRetryTime * 2 ** attempt, TRANSACTION_RETRY.maxRetryTime),
+        ),
+      );
     }
   }
 }

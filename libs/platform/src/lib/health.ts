@@ -1,5 +1,10 @@
 import { Controller, Get, Injectable } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { KafkaClients } from './kafka';
 import { RedisClient } from './redis';
 
@@ -58,9 +63,15 @@ export class DependencyIndicators {
  */
 @Injectable()
 export class HealthChecks {
-  private readonly checks = new Map<string, (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>>();
+  private readonly checks = new Map<
+    string,
+    (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>
+  >();
 
-  register(name: string, check: (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>): void {
+  register(
+    name: string,
+    check: (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>,
+  ): void {
     this.checks.set(name, check);
   }
 

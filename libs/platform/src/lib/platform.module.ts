@@ -45,7 +45,9 @@ export class PlatformModule {
               formatters: { level: (label: string) => ({ level: label }) },
               // Health probes arrive every few seconds; they would drown everything else. Above
               // `info` no request line is written: skip building them (a tenth of the gateway's CPU).
-              autoLogging: ['trace', 'debug', 'info'].includes(config.LOG_LEVEL) ? { ignore: (req) => req.url === '/health' } : false,
+              autoLogging: ['trace', 'debug', 'info'].includes(config.LOG_LEVEL)
+                ? { ignore: (req) => req.url === '/health' }
+                : false,
               // API keys and node credentials never reach a log line.
               redact: ['req.headers.authorization', 'req.headers.cookie'],
             },

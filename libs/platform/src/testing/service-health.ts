@@ -65,7 +65,10 @@ export function describeServiceHealth<S extends ConfigSchema>(definition: Servic
 
     it('reports Redis down, and Kafka still up, once Redis is stopped', async () => {
       await redis.stop();
-      await waitUntil('health to report Redis down', async () => (await getHealth(service.url)).status === 503);
+      await waitUntil(
+        'health to report Redis down',
+        async () => (await getHealth(service.url)).status === 503,
+      );
       const { body } = await getHealth(service.url);
       expect(body.status).toBe('error');
       expect(body.error?.['redis']?.status).toBe('down');

@@ -30,7 +30,12 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WatchdogConfig,
   ) {
-    this.task = new PeriodicTask('node-watchdog', config.WATCHDOG_INTERVAL_MS, () => this.tick(), this.logger);
+    this.task = new PeriodicTask(
+      'node-watchdog',
+      config.WATCHDOG_INTERVAL_MS,
+      () => this.tick(),
+      this.logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -45,7 +50,11 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     const redis = this.redis.redis;
     const joined = await redis.zrange(rm.sessions, 0, -1);
     for (const nodeId of joined) {
-      const [node, beat, challenge] = await Promise.all([redis.hgetall(rm.node(nodeId)), redis.get(nodeHeartbeatKey(nodeId)), redis.hgetall(rm.challenge(nodeId))]);
+      const [node, beat, challenge] = await Promise.all([
+        redis.hgetall(rm.node(nodeId)),
+        redis.get(nodeHeartbeatKey(nodeId)),
+        redis.hgetall(rm.challenge(nodeId)),
+      ]);
       const sessionId = node['sessionId'];
       if (!sessionId) continue;
       if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
@@ -55,7 +64,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  private async lost(nodeId: string, sessionId: string, node: Record<string, string>, beat: string | null, now: number): Promise<boolean> {
+  private async lost(
+    nodeId: string,
+    sessionId: string,
+    node: Record<string, string>,
+    beat: string | null,
+    now: number,
+  ): Promise<boolean> {
     const started = Date.parse(node['sessionStartedAt'] ?? '') || now;
     let last = beat ? Date.parse(beat) : NaN;
     if (Number.isNaN(last)) {
@@ -69,7 +84,12 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     await this.host.sender.dispatch({
       type: CapacityCommands.declareNodeLost.type,
       subject: nodeId,
-      data: { nodeId, sessionId, lastHeartbeatAt: beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null },
+      data: {
+        nodeId,
+        sessionId,
+        lastHeartbeatAt:
+          beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null,
+      },
       idempotencyKey: `lost-${sessionId}`,
     });
     this.logger.warn({ msg: 'node declared lost', nodeId, sessionId, lastHeartbeatAt: beat });
@@ -78,11 +98,18 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async expire(nodeId: string, challenge: Record<string, string>, now: number): Promise<void> {
     const spec = JSON.parse(challenge['challenge'] ?? '{}') as { deadline?: number };
-    const request = challenge['request'] ? (JSON.parse(challenge['request']) as { respondBy?: number }) : null;
+    const request = challenge['request']
+      ? (JSON.parse(challenge['request']) as { respondBy?: number })
+      : null;
     const due = request?.respondBy ?? spec.deadline;
     // A second of grace for a commitment or opening still on its way through the log.
     if (due === undefined || now <= due + 1_000) return;
-    await this.host.sender.dispatch({ type: CapacityCommands.expireChallenge.type, subject: nodeId, data: { nodeId, challengeId: challenge['id'] }, idempotencyKey: `expire-${challenge['id']}` });
+    await this.host.sender.dispatch({
+      type: CapacityCommands.expireChallenge.type,
+      subject: nodeId,
+      data: { nodeId, challengeId: challenge['id'] },
+      idempotencyKey: `expire-${challenge['id']}`,
+    });
   }
 
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
@@ -99,7 +126,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       type: CapacityCommands.issueChallenge.type,
       subject: nodeId,
       // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline.
-      data: { nodeId, purpose: 'spot', claimedTflops: tflops * 0.8, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex') },
+      data: {
+        nodeId,
+        purpose: 'spot',
+        claimedTflops: tflops * 0.8,
+        n: this.config.CHALLENGE_SIZE,
+        seed: randomBytes(16).toString('hex'),
+      },
       idempotencyKey: `spot-${nodeId}-${interval}`,
     });
   }
