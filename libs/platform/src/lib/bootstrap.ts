@@ -51,7 +51,9 @@ export async function startService<S extends ConfigSchema>(
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
   const url = `http://${config.HOST}:${config.PORT}`;
-  app.get(Logger).log({ msg: `${definition.name} listening`, url, health: `${url}/health` });
+  app
+    .get(Logger)
+    .log({ msg: `${definition.name} listening`, url, health: `${url}/health`, metrics: `${url}/metrics` });
   return { app, config, url };
 }
 
