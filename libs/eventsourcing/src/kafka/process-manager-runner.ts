@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
+import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 export interface ProcessManagerRunnerOptions {
   kafka: Kafka;
@@ -15,6 +16,8 @@ export interface ProcessManagerRunnerOptions {
   to: EventSourcedService;
   namespace?: string;
   sessionTimeoutMs?: number;
+  /** Where transactions and dead letters are counted (nothing is, without). */
+  metrics?: EventSourcingMetrics;
 }
 
 function derivedId(seed: string): string {
@@ -135,21 +138,25 @@ export class ProcessManagerRunner {
           resolveOffset(last);
           return;
         }
+        const metrics = this.options.metrics ?? NO_METRICS;
         const txn = await producer.transaction();
         try {
           const topicMessages = [];
           if (commands.length) topicMessages.push({ topic: this.output, messages: commands });
           if (dead.length) topicMessages.push({ topic: this.deadLetter, messages: dead });
           if (topicMessages.length) await txn.sendBatch({ topicMessages });
-          await whileConcurrent(() =>
-            txn.sendOffsets({
-              consumerGroupId: this.groupId,
-              topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: next }] }],
-            }),
+          await whileConcurrent(
+            () =>
+              txn.sendOffsets({
+                consumerGroupId: this.groupId,
+                topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: next }] }],
+              }),
+            () => metrics.transactionRetried('process_manager'),
           );
           await txn.commit();
         } catch (error) {
           await txn.abort().catch(() => undefined);
+          metrics.transactionAborted('process_manager');
           this.producers.delete(batch.partition);
           await producer.disconnect().catch(() => undefined);
           this.logger.error({
@@ -159,6 +166,8 @@ export class ProcessManagerRunner {
           });
           throw error;
         }
+        metrics.transactionCommitted('process_manager');
+        for (let i = 0; i < dead.length; i++) metrics.deadLettered(this.deadLetter, 'unreadable_event');
         resolveOffset(last);
       },
     });

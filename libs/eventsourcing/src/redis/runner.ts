@@ -312,6 +312,7 @@ export class ProjectionRunner {
       if (outcome.kind === 'reset') {
         this.epoch = outcome.epoch;
         this.stats.rebuilds++;
+        this.options.metrics?.projectionRebuilt(this.name);
         this.rebuildingSince = Date.now();
         this.restartStopped();
         this.logger.warn({
