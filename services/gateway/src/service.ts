@@ -20,11 +20,13 @@ import {
   SERVICE_CONFIG,
   ServiceDefinition,
   serviceConfigSchema,
+  ServiceMetrics,
 } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
+import { graphqlMetricsPlugin } from './api/metrics';
 import { rebuildingPlugin } from './api/rebuilding';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
@@ -169,8 +171,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
         PlatformModule.forService({ service: 'gateway', config }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [RedisClient],
-          useFactory: (redis: RedisClient) => {
+          inject: [RedisClient, ServiceMetrics],
+          useFactory: (redis: RedisClient, metrics: ServiceMetrics) => {
             const gateway = accessOf(redis);
             return {
               // HTTP requests carry the key in their header. WebSockets (graphql-ws) carry it in their
@@ -178,7 +180,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin, rebuildingPlugin(redis.redis)],
+              plugins: [graphqlMetricsPlugin(metrics), operationLimitsPlugin, rebuildingPlugin(redis.redis)],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,
