@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { nodeListings } from './domain/nodes/node-listings.process-manager';
 import { createNodeDecider, NODE_COMMANDS, NODE_EVENTS } from './domain/nodes/node.decider';
 import { nodesProjection } from './domain/nodes/nodes.projection';
+import { challengeVerdicts } from './nodes/metrics';
 import { NodeWatchdog } from './nodes/node-watchdog';
 
 const ms = (min: number, max: number, fallback: number) =>
@@ -63,6 +64,7 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
             { commands: NODE_COMMANDS, events: NODE_EVENTS },
           ),
         ],
+        observeEvents: challengeVerdicts,
         processManagers: [
           {
             manager: nodeListings,

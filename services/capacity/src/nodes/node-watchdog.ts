@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
-import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
+import { heartbeatAges } from './metrics';
 
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
@@ -24,12 +25,17 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   /** When this instance first saw a joined node without a heartbeat key (Redis may have been flushed). */
   private readonly missingSince = new Map<string, number>();
   private readonly logger = new Logger('node-watchdog');
+  private readonly heartbeats: ReturnType<typeof heartbeatAges>;
+  /** The oldest heartbeat seen during the current tick, seconds. */
+  private oldestThisTick = 0;
 
   constructor(
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WatchdogConfig,
+    metrics: ServiceMetrics,
   ) {
+    this.heartbeats = heartbeatAges(metrics);
     this.task = new PeriodicTask(
       'node-watchdog',
       config.WATCHDOG_INTERVAL_MS,
@@ -49,6 +55,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   async tick(now = Date.now()): Promise<void> {
     const redis = this.redis.redis;
     const joined = await redis.zrange(rm.sessions, 0, -1);
+    this.oldestThisTick = 0;
     for (const nodeId of joined) {
       const [node, beat, challenge] = await Promise.all([
         redis.hgetall(rm.node(nodeId)),
@@ -62,6 +69,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       // A certification in flight never holds off a spot check: the decider supersedes it.
       if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
     }
+    this.heartbeats.oldest.set(this.oldestThisTick);
   }
 
   private async lost(
@@ -79,6 +87,9 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       this.missingSince.set(sessionId, since);
       last = Math.max(started, since);
     } else this.missingSince.delete(sessionId);
+    const age = Math.max(0, now - last) / 1000;
+    this.heartbeats.age.observe(age);
+    this.oldestThisTick = Math.max(this.oldestThisTick, age);
     if (now - last <= this.config.HEARTBEAT_TIMEOUT_MS) return false;
     this.missingSince.delete(sessionId);
     await this.host.sender.dispatch({
