@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
 import { AccountsReadModel, settlementReadModule } from './accounts/accounts.read-model';
+import { LedgerMetrics } from './accounts/ledger-metrics';
 import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
 import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
 import { leaseEarnings } from './domain/leases/lease-earnings.process-manager';
@@ -58,6 +59,6 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
       }),
       settlementReadModule,
     ],
-    providers: [AccountsReadModel, LeaseMeter, ...accountHandlers],
+    providers: [AccountsReadModel, LeaseMeter, LedgerMetrics, ...accountHandlers],
   }),
 };
