@@ -119,3 +119,20 @@ export function describeServiceHealth<S extends ConfigSchema>(
     });
   });
 }
+
+/**
+ * The sum of a metric's samples whose labels include `labels` (0 when none), from a Prometheus
+ * text exposition: `metricValue(text, 'gpux_commands_total', { outcome: 'accepted' })`.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = new Map(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => present.get(k) === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
