@@ -24,7 +24,7 @@ import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
-import { CommandOutcomeKind, DeadLetterReason, EventSourcingMetrics } from '../metrics/metrics';
+import { CommandOutcomeKind, DeadLetterReason, EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 /** One aggregate type: its decider and the message types that belong to it. */
 export interface DeciderRegistration {
@@ -84,8 +84,8 @@ export interface WorkerContext {
   idempotencyMaxKeys: number;
   /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
-  /** Where decisions, outcomes, transactions and dead letters are counted (in-process only). */
-  metrics: EventSourcingMetrics;
+  /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
+  metrics?: EventSourcingMetrics;
 }
 
 interface Snapshot {
@@ -191,10 +191,10 @@ export class PartitionWorker {
       await txn.commit();
     } catch (error) {
       await txn.abort().catch(() => undefined);
-      this.ctx.metrics.transactionAborted('command_processor');
+      this.ctx.metrics?.transactionAborted('command_processor');
       throw error;
     }
-    this.ctx.metrics.transactionCommitted('command_processor');
+    this.ctx.metrics?.transactionCommitted('command_processor');
     this.logger.debug({ msg: 'claim written', claimId });
     const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
     let snapshot: Snapshot | undefined;
@@ -327,7 +327,7 @@ export class PartitionWorker {
     const tally: [string, CommandOutcomeKind, string][] = [];
     /** The outcome events, only when a service observes them. */
     const committed: Envelope[] = [];
-    const metrics = this.ctx.metrics;
+    const metrics = this.ctx.metrics ?? NO_METRICS;
     const from = { topic: topics.commands, partition: this.partition };
     const now = this.ctx.clock().getTime();
     // Every command gets an outcome its caller sees, one that could not be processed included: it is
