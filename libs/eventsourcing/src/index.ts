@@ -10,3 +10,5 @@ export * from './nest/config';
 export * from './nest/read-model.module';
 export * from './redis';
 export * from './kafka/process-manager-runner';
+export * from './metrics/metrics';
+export * from './nest/metrics';

@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { capacityMessages, capacityReadModel, MessageRegistry, ordersMessages, topic } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, outcomesProjection, ReadModelModule, registerDecider } from '@gpux/eventsourcing';
+import {
+  EventSourcingModule,
+  eventSourcingConfigShape,
+  eventSourcingSettings,
+  outcomesProjection,
+  ReadModelModule,
+  registerDecider,
+} from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { z } from 'zod';
 import { nodeListings } from './domain/nodes/node-listings.process-manager';
 import { createNodeDecider, NODE_COMMANDS, NODE_EVENTS } from './domain/nodes/node.decider';
 import { nodesProjection } from './domain/nodes/nodes.projection';
+import { challengeVerdicts } from './nodes/metrics';
 import { NodeWatchdog } from './nodes/node-watchdog';
 
-const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const ms = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 const configSchema = serviceConfigSchema(4104).extend({
   ...eventSourcingConfigShape,
   /** How long a certificate from a passed challenge lasts. */
@@ -44,14 +53,26 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
         registry: capacityMessages,
         ...eventSourcingSettings(config),
         deciders: [
-          registerDecider('node', createNodeDecider({
+          registerDecider(
+            'node',
+            createNodeDecider({
               certificateValidityMs: config.CERTIFICATE_VALIDITY_MS,
               spotNoticeMs: config.HEARTBEAT_INTERVAL_MS,
               certificationTargetMs: config.CERT_TARGET_SECONDS * 1000,
               spotTargetMs: config.SPOT_TARGET_SECONDS * 1000,
-            }), { commands: NODE_COMMANDS, events: NODE_EVENTS }),
+            }),
+            { commands: NODE_COMMANDS, events: NODE_EVENTS },
+          ),
         ],
-        processManagers: [{ manager: nodeListings, from: 'capacity', to: 'orders', registry: new MessageRegistry().include(capacityMessages).include(ordersMessages) }],
+        observeEvents: challengeVerdicts,
+        processManagers: [
+          {
+            manager: nodeListings,
+            from: 'capacity',
+            to: 'orders',
+            registry: new MessageRegistry().include(capacityMessages).include(ordersMessages),
+          },
+        ],
       }),
       ReadModelModule.forService({
         name: capacityReadModel.name,
@@ -59,7 +80,10 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
         registry: new MessageRegistry().include(capacityMessages).include(ordersMessages),
         projections: (ns) => {
           const events = topic('capacity', 'events', ns).name;
-          return [nodesProjection(events, topic('orders', 'events', ns).name), outcomesProjection('capacity', events)];
+          return [
+            nodesProjection(events, topic('orders', 'events', ns).name),
+            outcomesProjection('capacity', events),
+          ];
         },
       }),
     ],

@@ -20,11 +20,13 @@ import {
   SERVICE_CONFIG,
   ServiceDefinition,
   serviceConfigSchema,
+  ServiceMetrics,
 } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { formatError } from './api/errors';
+import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/scalars';
 import { operationLimitsPlugin } from './api/limits';
@@ -173,8 +175,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
         PlatformModule.forService({ service: 'gateway', config }),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [RedisClient],
-          useFactory: (redis: RedisClient) => {
+          inject: [RedisClient, ServiceMetrics],
+          useFactory: (redis: RedisClient, metrics: ServiceMetrics) => {
             const gateway = accessOf(redis);
             return {
               // HTTP requests carry the key in their header. WebSockets (graphql-ws) carry it in their
@@ -182,7 +184,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [operationLimitsPlugin, rebuildingPlugin(gateway.watch), literalFieldPlugin],
+              plugins: [graphqlMetricsPlugin(metrics), operationLimitsPlugin, rebuildingPlugin(gateway.watch), literalFieldPlugin],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

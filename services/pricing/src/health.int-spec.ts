@@ -1,4 +1,10 @@
 import { describeServiceHealth } from '@gpux/platform/testing';
 import { pricingService } from './service';
 
-describeServiceHealth(pricingService);
+describeServiceHealth(pricingService, {
+  metrics: [
+    'gpux_projection_lag_records',
+    'gpux_projection_stopped_partitions',
+    'gpux_projection_rebuilds_total',
+  ],
+});

@@ -1,4 +1,17 @@
 import { describeServiceHealth } from '@gpux/platform/testing';
 import { settlementService } from './service';
 
-describeServiceHealth(settlementService);
+describeServiceHealth(settlementService, {
+  metrics: [
+    'gpux_command_decision_seconds',
+    'gpux_commands_total',
+    'gpux_kafka_transaction_commits_total',
+    'gpux_kafka_transaction_aborts_total',
+    'gpux_kafka_transaction_retries_total',
+    'gpux_dead_letters_total',
+    'gpux_projection_lag_records',
+    'gpux_projection_stopped_partitions',
+    'gpux_projection_rebuilds_total',
+    'gpux_ledger_total_minor_units',
+  ],
+});

@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MessageRegistry, ordersMessages, settlementMessages } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, registerDecider } from '@gpux/eventsourcing';
+import {
+  EventSourcingModule,
+  eventSourcingConfigShape,
+  eventSourcingSettings,
+  registerDecider,
+} from '@gpux/eventsourcing';
 import { z } from 'zod';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { accountHandlers } from './accounts/accounts.cqrs';
 import { AccountsReadModel, settlementReadModule } from './accounts/accounts.read-model';
+import { LedgerMetrics } from './accounts/ledger-metrics';
 import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
 import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
 import { leaseEarnings } from './domain/leases/lease-earnings.process-manager';
@@ -38,14 +44,21 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
         service: 'settlement',
         registry: settlementMessages,
         ...eventSourcingSettings(config),
-        deciders: [registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS })],
+        deciders: [
+          registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS }),
+        ],
         processManagers: [
-          { manager: escrowHolds, from: 'orders', to: 'settlement', registry: new MessageRegistry().include(ordersMessages).include(settlementMessages) },
+          {
+            manager: escrowHolds,
+            from: 'orders',
+            to: 'settlement',
+            registry: new MessageRegistry().include(ordersMessages).include(settlementMessages),
+          },
           { manager: leaseEarnings, from: 'settlement', to: 'settlement', registry: settlementMessages },
         ],
       }),
       settlementReadModule,
     ],
-    providers: [AccountsReadModel, LeaseMeter, ...accountHandlers],
+    providers: [AccountsReadModel, LeaseMeter, LedgerMetrics, ...accountHandlers],
   }),
 };

@@ -39,14 +39,24 @@ const CONCURRENT = /CONCURRENT_TRANSACTIONS|another concurrent operation on the 
  * first step is its offsets (nothing to write), it failed, the batch was read again and the
  * partition's producer re-created, a stall of seconds under load.
  */
-export async function whileConcurrent<T>(step: () => Promise<T>): Promise<T> {
+export async function whileConcurrent<T>(step: () => Promise<T>, onRetry?: () => void): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await step();
     } catch (error) {
       const e = error as { type?: string; message?: string };
-      if (attempt >= TRANSACTION_RETRY.retries || !(CONCURRENT.test(e.type ?? '') || CONCURRENT.test(e.message ?? ''))) throw error;
-      await new Promise((r) => setTimeout(r, Math.min(TRANSACTION_RETRY.initialRetryTime * 2 ** attempt, TRANSACTION_RETRY.maxRetryTime)));
+      if (
+        attempt >= TRANSACTION_RETRY.retries ||
+        !(CONCURRENT.test(e.type ?? '') || CONCURRENT.test(e.message ?? ''))
+      )
+        throw error;
+      onRetry?.();
+      await new Promise((r) =>
+        setTimeout(
+          r,
+          Math.min(TRANSACTION_RETRY.initialRetryTime * 2 ** attempt, TRANSACTION_RETRY.maxRetryTime),
+        ),
+      );
     }
   }
 }

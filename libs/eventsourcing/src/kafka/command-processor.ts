@@ -3,6 +3,7 @@ import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
+import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_IDEMPOTENCY_MAX_KEYS = 10_000;
@@ -29,6 +30,8 @@ export interface CommandProcessorOptions {
   idempotencyMaxKeys?: number;
   /** Consumer session timeout: how long partitions of a crashed owner wait before moving. */
   sessionTimeoutMs?: number;
+  /** Where decisions, outcomes, transactions and dead letters are counted (nothing is, without). */
+  metrics?: EventSourcingMetrics;
 }
 
 /**
@@ -70,6 +73,7 @@ export class CommandProcessor {
       rebuildTimeoutMs: options.rebuildTimeoutMs ?? 60_000,
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
       idempotencyMaxKeys: options.idempotencyMaxKeys ?? DEFAULT_IDEMPOTENCY_MAX_KEYS,
+      metrics: options.metrics ?? NO_METRICS,
     };
   }
 

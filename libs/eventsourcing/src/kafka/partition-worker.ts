@@ -17,12 +17,14 @@ import {
   RecordMetadata,
 } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { fingerprint } from '../domain/fingerprint';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
+import { CommandOutcomeKind, DeadLetterReason, EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 /** One aggregate type: its decider and the message types that belong to it. */
 export interface DeciderRegistration {
@@ -82,6 +84,8 @@ export interface WorkerContext {
   idempotencyMaxKeys: number;
   /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
+  /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
+  metrics?: EventSourcingMetrics;
 }
 
 interface Snapshot {
@@ -187,8 +191,10 @@ export class PartitionWorker {
       await txn.commit();
     } catch (error) {
       await txn.abort().catch(() => undefined);
+      this.ctx.metrics?.transactionAborted('command_processor');
       throw error;
     }
+    this.ctx.metrics?.transactionCommitted('command_processor');
     this.logger.debug({ msg: 'claim written', claimId });
     const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
     let snapshot: Snapshot | undefined;
@@ -316,6 +322,12 @@ export class PartitionWorker {
     const pendingKeys = new Map<string, string>();
     const events: Message[] = [];
     const dead: Message[] = [];
+    /** Counted once the transaction commits: why each dead letter, and each command's outcome. */
+    const deadReasons: DeadLetterReason[] = [];
+    const tally: [string, CommandOutcomeKind, string][] = [];
+    /** The outcome events, only when a service observes them. */
+    const committed: Envelope[] = [];
+    const metrics = this.ctx.metrics ?? NO_METRICS;
     const from = { topic: topics.commands, partition: this.partition };
     const now = this.ctx.clock().getTime();
     // Every command gets an outcome its caller sees, one that could not be processed included: it is
@@ -323,8 +335,20 @@ export class PartitionWorker {
     // A command that decoded keeps its key for the window (a retry gets the same answer); one that
     // did not (only its headers could be read) is answered under its own id and its key stays
     // unused, as a request that failed validation saves no idempotent result.
-    const unprocessable = (message: KafkaMessage, reason: string, command?: Envelope) => {
+    const unprocessable = (
+      message: KafkaMessage,
+      why: DeadLetterReason,
+      reason: string,
+      command?: Envelope,
+    ) => {
       dead.push(deadLetter(message, from, reason));
+      deadReasons.push(why);
+      // Only a command that decoded and is handled here has a type from a known set.
+      tally.push([
+        command && this.byCommand.has(command.type) ? command.type : 'unknown',
+        'unprocessable',
+        'UNPROCESSABLE',
+      ]);
       const headers = command ? undefined : this.headersOf(message);
       const cause = command ?? (headers && { ...headers, idempotencyKey: headers.id });
       if (!cause) return;
@@ -373,12 +397,17 @@ export class PartitionWorker {
       try {
         command = registry.decode(fromKafka(message));
       } catch (error) {
-        unprocessable(message, error instanceof Error ? error.message : String(error));
+        unprocessable(message, 'undecodable', error instanceof Error ? error.message : String(error));
         continue;
       }
       const registration = this.byCommand.get(command.type);
       if (!registration || registry.kindOf(command.type) !== 'command') {
-        unprocessable(message, `${command.type} is not a command this service handles`, command);
+        unprocessable(
+          message,
+          'not_handled',
+          `${command.type} is not a command this service handles`,
+          command,
+        );
         continue;
       }
       const key = command.idempotencyKey ?? command.id;
@@ -390,7 +419,10 @@ export class PartitionWorker {
             ? 'retry'
             : 'reused'
           : keyUse(this.processed.get(key), fp, now, this.ctx.idempotencyWindowMs);
-      if (use === 'retry') continue; // its first outcome stands
+      if (use === 'retry') {
+        tally.push([command.type, 'duplicate', '']);
+        continue; // its first outcome stands
+      }
       if (use === 'reused') {
         // Another request with a key already used: refused, and nothing changes. Its rejection is
         // recorded under the command's own id, so the first outcome of the key stays as it was.
@@ -408,9 +440,11 @@ export class PartitionWorker {
           { ...command, idempotencyKey: command.id },
         );
         events.push(this.outcomeMessage(rejection, ANSWER_ONLY));
+        tally.push([command.type, 'rejected', 'IDEMPOTENCY_KEY_REUSED']);
         continue;
       }
       const eventsBefore = events.length;
+      const committedBefore = committed.length;
       const stateKey = `${registration.name}|${command.subject}`;
       const state = pending.has(stateKey)
         ? pending.get(stateKey)
@@ -419,6 +453,8 @@ export class PartitionWorker {
           : registration.decider.initialState();
       let outcome: Envelope[];
       let accepted: DomainMessage[] = [];
+      let decided: [CommandOutcomeKind, string] = ['accepted', ''];
+      const decideStarted = performance.now();
       try {
         const decision = registration.decider.decide({ type: command.type, data: command.data }, state, {
           now: this.ctx.clock(),
@@ -431,6 +467,7 @@ export class PartitionWorker {
           }));
         } else {
           const { code, message: text, field } = decision;
+          decided = ['rejected', code];
           outcome = [
             this.envelope(
               `${this.ctx.service}.CommandRejected`,
@@ -450,13 +487,16 @@ export class PartitionWorker {
         // dead-letters its command and leaves no trace in the state.
         const encoded = outcome.map((e) => this.outcomeMessage(e, fp));
         events.push(...encoded);
+        if (metrics.eventsCommitted) committed.push(...outcome);
       } catch (error) {
-        const reason =
-          error instanceof MessageValidationError
-            ? `decider produced an invalid event: ${error.message}`
-            : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
-        unprocessable(message, reason, command);
+        const invalid = error instanceof MessageValidationError;
+        const reason = invalid
+          ? `decider produced an invalid event: ${error.message}`
+          : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+        unprocessable(message, invalid ? 'invalid_outcome' : 'decider_failed', reason, command);
         continue;
+      } finally {
+        metrics.decided(command.type, (performance.now() - decideStarted) / 1000);
       }
       // Only events that will be written reach evolve. A decider may evolve in place (a market's
       // book), so an evolve that fails part-way cannot be undone: its events are taken back, the
@@ -467,8 +507,10 @@ export class PartitionWorker {
         for (const e of accepted) next = registration.decider.evolve(next, e);
       } catch (error) {
         events.length = eventsBefore;
+        if (metrics.eventsCommitted) committed.length = committedBefore;
         unprocessable(
           message,
+          'decider_failed',
           `decider failed: ${error instanceof Error ? error.message : String(error)}`,
           command,
         );
@@ -478,6 +520,7 @@ export class PartitionWorker {
       }
       pending.set(stateKey, next);
       pendingKeys.set(key, fp);
+      tally.push([command.type, decided[0], decided[1]]);
     }
 
     const nextOffset = (BigInt(last.offset) + 1n).toString();
@@ -510,20 +553,27 @@ export class PartitionWorker {
           ],
         });
       }
-      await whileConcurrent(() =>
-        txn.sendOffsets({
-          consumerGroupId: this.ctx.groupId,
-          topics: [
-            { topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] },
-          ],
-        }),
+      await whileConcurrent(
+        () =>
+          txn.sendOffsets({
+            consumerGroupId: this.ctx.groupId,
+            topics: [
+              { topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] },
+            ],
+          }),
+        () => metrics.transactionRetried('command_processor'),
       );
       await this.ctx.beforeCommit?.();
       await txn.commit();
     } catch (error) {
       await txn.abort().catch(() => undefined);
+      metrics.transactionAborted('command_processor');
       throw error;
     }
+    metrics.transactionCommitted('command_processor');
+    for (const [type, kind, code] of tally) metrics.outcome(type, kind, code);
+    for (const why of deadReasons) metrics.deadLettered(topics.deadLetter, why);
+    if (committed.length) metrics.eventsCommitted?.(committed);
     // Only a committed transaction changes the state this worker decides from.
     for (const [k, v] of pending) this.states.set(k, v);
     this.remember(pendingKeys, now);

@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
+import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 export interface ProcessManagerRunnerOptions {
   kafka: Kafka;
@@ -15,6 +16,8 @@ export interface ProcessManagerRunnerOptions {
   to: EventSourcedService;
   namespace?: string;
   sessionTimeoutMs?: number;
+  /** Where transactions and dead letters are counted (nothing is, without). */
+  metrics?: EventSourcingMetrics;
 }
 
 function derivedId(seed: string): string {
@@ -73,14 +76,27 @@ export class ProcessManagerRunner {
         this.options.manager.react(event).forEach((c, i) => {
           const id = derivedId(`${this.options.manager.name}:${event.id}:${i}`);
           const wire = this.options.registry.encode({
-            id, type: c.type, source: `pm.${this.options.manager.name}`, subject: c.subject, time: new Date().toISOString(),
-            schemaVersion: this.options.registry.currentVersion(c.type), correlationId: event.correlationId, causationId: event.id,
-            idempotencyKey: id, data: c.data,
+            id,
+            type: c.type,
+            source: `pm.${this.options.manager.name}`,
+            subject: c.subject,
+            time: new Date().toISOString(),
+            schemaVersion: this.options.registry.currentVersion(c.type),
+            correlationId: event.correlationId,
+            causationId: event.id,
+            idempotencyKey: id,
+            data: c.data,
           });
           commands.push(toKafka(wire));
         });
       } catch (error) {
-        dead.push(deadLetter(message, { topic: this.input, partition }, error instanceof Error ? error.message : String(error)));
+        dead.push(
+          deadLetter(
+            message,
+            { topic: this.input, partition },
+            error instanceof Error ? error.message : String(error),
+          ),
+        );
       }
     }
     return { commands, dead };
@@ -88,11 +104,18 @@ export class ProcessManagerRunner {
 
   async start(): Promise<void> {
     const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
-    const consumer = this.options.kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout, heartbeatInterval: Math.max(1_000, sessionTimeout / 5) });
+    const consumer = this.options.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout,
+      heartbeatInterval: Math.max(1_000, sessionTimeout / 5),
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set(payload.memberAssignment[this.input] ?? []);
-      for (const [p, producer] of this.producers) if (!mine.has(p)) void producer.disconnect().finally(() => this.producers.delete(p));
+      for (const [p, producer] of this.producers)
+        if (!mine.has(p)) void producer.disconnect().finally(() => this.producers.delete(p));
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.input, fromBeginning: true });
@@ -115,23 +138,36 @@ export class ProcessManagerRunner {
           resolveOffset(last);
           return;
         }
+        const metrics = this.options.metrics ?? NO_METRICS;
         const txn = await producer.transaction();
         try {
           const topicMessages = [];
           if (commands.length) topicMessages.push({ topic: this.output, messages: commands });
           if (dead.length) topicMessages.push({ topic: this.deadLetter, messages: dead });
           if (topicMessages.length) await txn.sendBatch({ topicMessages });
-          await whileConcurrent(() =>
-            txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: next }] }] }),
+          await whileConcurrent(
+            () =>
+              txn.sendOffsets({
+                consumerGroupId: this.groupId,
+                topics: [{ topic: this.input, partitions: [{ partition: batch.partition, offset: next }] }],
+              }),
+            () => metrics.transactionRetried('process_manager'),
           );
           await txn.commit();
         } catch (error) {
           await txn.abort().catch(() => undefined);
+          metrics.transactionAborted('process_manager');
           this.producers.delete(batch.partition);
           await producer.disconnect().catch(() => undefined);
-          this.logger.error({ msg: 'transaction failed; the batch will be read again', partition: batch.partition, error: String(error) });
+          this.logger.error({
+            msg: 'transaction failed; the batch will be read again',
+            partition: batch.partition,
+            error: String(error),
+          });
           throw error;
         }
+        metrics.transactionCommitted('process_manager');
+        for (let i = 0; i < dead.length; i++) metrics.deadLettered(this.deadLetter, 'unreadable_event');
         resolveOffset(last);
       },
     });

@@ -8,14 +8,15 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
-import { EventSourcedService, MessageRegistry, topicsOf } from '@gpux/contracts';
-import { KafkaClients, RedisClient } from '@gpux/platform';
+import { Envelope, EventSourcedService, MessageRegistry, topicsOf } from '@gpux/contracts';
+import { KafkaClients, RedisClient, ServiceMetrics } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
 import { ProcessManagerRunner } from '../kafka/process-manager-runner';
 import type { ProcessManager } from '../domain/process-manager';
 import { DeciderRegistration, ServiceTopics } from '../kafka/partition-worker';
 import { provisionTopics } from '../kafka/provisioning';
+import { eventSourcingMetrics } from './metrics';
 
 export interface EventSourcingOptions {
   service: EventSourcedService;
@@ -37,6 +38,12 @@ export interface EventSourcingOptions {
     to: EventSourcedService;
     registry: MessageRegistry;
   }>;
+  /**
+   * The service's own figures from the events its partition workers commit (e.g. verdicts by
+   * reason): given the service's metrics, returns what is called with each committed batch's
+   * outcome events. In-process and cheap: it runs on the command path.
+   */
+  observeEvents?: (metrics: ServiceMetrics) => (events: readonly Envelope[]) => void;
 }
 
 const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
@@ -57,8 +64,10 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
     @Inject(OPTIONS) private readonly options: EventSourcingOptions,
     private readonly kafka: KafkaClients,
     redis: RedisClient,
+    serviceMetrics: ServiceMetrics,
   ) {
     this.logger = new Logger(`${options.service}.eventsourcing`);
+    const metrics = eventSourcingMetrics(serviceMetrics, options.observeEvents?.(serviceMetrics));
     this.processor = new CommandProcessor({
       kafka: kafka.kafka,
       service: options.service,
@@ -73,6 +82,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
         ? { idempotencyWindowMs: options.idempotencyWindowMs }
         : {}),
       ...(options.idempotencyMaxKeys !== undefined ? { idempotencyMaxKeys: options.idempotencyMaxKeys } : {}),
+      metrics,
     });
     this.managers = (options.processManagers ?? []).map(
       (pm) =>
@@ -81,6 +91,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
           ...pm,
           namespace: options.namespace,
           sessionTimeoutMs: options.sessionTimeoutMs,
+          metrics,
         }),
     );
     this.sender = new CommandSender(kafka.kafka, redis.redis, options.registry, {

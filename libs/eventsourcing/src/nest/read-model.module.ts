@@ -9,11 +9,12 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { MessageRegistry, TopicSpec } from '@gpux/contracts';
-import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { combineProjections, LogPosition, Projection } from '../domain';
 import { ProjectionRunner } from '../redis/runner';
 import { waitForPosition } from '../redis/position';
 import { provisionTopics } from '../kafka/provisioning';
+import { projectionMetrics, projectionRunnerMetrics } from './metrics';
 
 export interface ReadModelOptions {
   /** The read model's name: its checkpoints are what read-your-writes waits on. */
@@ -44,6 +45,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   readonly name: string;
   private readonly runner: ProjectionRunner;
   private readonly provision: TopicSpec[];
+  private readonly unregisterMetrics: () => void;
 
   constructor(
     @Inject(OPTIONS) options: ReadModelOptions,
@@ -51,6 +53,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number },
     health: HealthChecks,
+    metrics: ServiceMetrics,
   ) {
     this.name = options.name;
     this.provision = options.provision?.(config.TOPIC_NAMESPACE) ?? [];
@@ -68,7 +71,9 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       groupId: `${ns}proj-${projection.name}`,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       logger: new Logger(`projection ${projection.name}`),
+      metrics: projectionRunnerMetrics(metrics),
     });
+    this.unregisterMetrics = projectionMetrics(metrics, this.runner);
     // Up while the lag can be measured; how far behind, summed over partitions. Down, naming the
     // partition, offset and error, while a partition is stopped on a poison batch.
     health.register(options.name, async (indicators) => {
@@ -104,6 +109,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   }
 
   beforeApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics();
     return this.runner.stop();
   }
 

@@ -2,6 +2,7 @@ import type { MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { Admin, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
+import type { EventSourcingMetrics } from '../metrics/metrics';
 
 /** What the runner logs through: Nest's Logger, pino, or console all fit. Messages are objects. */
 export interface ProjectionLogger {
@@ -45,6 +46,8 @@ export interface ProjectionRunnerOptions {
   /** What a batch that keeps failing gets before its partition stops (see PoisonOptions). */
   poison?: PoisonOptions;
   logger?: ProjectionLogger;
+  /** Where rebuilds are counted (nothing is, without). */
+  metrics?: Pick<EventSourcingMetrics, 'projectionRebuilt'>;
 }
 
 /**

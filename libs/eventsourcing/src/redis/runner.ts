@@ -23,7 +23,8 @@ const ESTABLISH_TIMEOUT_MS = 60_000;
 /** The offset kafkajs fetched a batch from (kafkajs 2 sets it; its typings omit it). */
 function fetchedOffsetOf(batch: Batch): number {
   const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset;
-  if (fetched === undefined) throw new Error('kafkajs Batch has no fetchedOffset: this kafkajs version is not supported');
+  if (fetched === undefined)
+    throw new Error('kafkajs Batch has no fetchedOffset: this kafkajs version is not supported');
   return Number(fetched);
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,7 +44,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `stopped()` (and so in /health) until a rebuild (or a new epoch) starts it again.
  */
 export class ProjectionRunner {
-  readonly stats: ProjectionRunnerStats = { batches: 0, folded: 0, applied: 0, invalid: 0, markers: 0, duplicates: 0, rebuilds: 0 };
+  readonly stats: ProjectionRunnerStats = {
+    batches: 0,
+    folded: 0,
+    applied: 0,
+    invalid: 0,
+    markers: 0,
+    duplicates: 0,
+    rebuilds: 0,
+  };
   private readonly projection: Projection;
   private readonly redis: Redis;
   private readonly batchOptions: Required<ProjectionBatchOptions>;
@@ -104,7 +113,10 @@ export class ProjectionRunner {
       maxBytes: this.batchOptions.maxBytes,
       maxWaitTimeInMs: this.batchOptions.maxWaitTimeInMs,
       ...(this.options.sessionTimeoutMs
-        ? { sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 5)) }
+        ? {
+            sessionTimeout: this.options.sessionTimeoutMs,
+            heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 5)),
+          }
         : {}),
     };
     const consumer = this.options.kafka.consumer(config);
@@ -118,10 +130,19 @@ export class ProjectionRunner {
       for (const [field, { topic, partition }] of this.stoppedPartitions) {
         if (!payload.memberAssignment[topic]?.includes(partition)) this.stoppedPartitions.delete(field);
       }
-      this.logger.log({ msg: 'projection partitions assigned', projection: this.name, assignment: payload.memberAssignment });
+      this.logger.log({
+        msg: 'projection partitions assigned',
+        projection: this.name,
+        assignment: payload.memberAssignment,
+      });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error({ msg: 'projection consumer crashed', projection: this.name, error: String(payload.error), restart: payload.restart });
+      this.logger.error({
+        msg: 'projection consumer crashed',
+        projection: this.name,
+        error: String(payload.error),
+        restart: payload.restart,
+      });
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.projection.topics, fromBeginning: true });
@@ -132,7 +153,8 @@ export class ProjectionRunner {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.batchOptions.partitionsConsumedConcurrently,
       // Failures never reach kafkajs (it would retry the batch without end): see onBatchFailed.
-      eachBatch: (payload) => this.onBatch(payload).catch((error: unknown) => this.onBatchFailed(payload, error)),
+      eachBatch: (payload) =>
+        this.onBatch(payload).catch((error: unknown) => this.onBatchFailed(payload, error)),
     });
   }
 
@@ -155,24 +177,50 @@ export class ProjectionRunner {
     const step = afterFailure(this.failures.get(field) ?? 0, this.redis.status !== 'ready', this.poison);
     this.failures.set(field, step.attempts);
     if (step.kind === 'retry') {
-      if (step.attempts === 1) this.logger.warn({ msg: 'projection batch failed, retrying', projection: this.name, topic, partition, offset, error: String(error) });
+      if (step.attempts === 1)
+        this.logger.warn({
+          msg: 'projection batch failed, retrying',
+          projection: this.name,
+          topic,
+          partition,
+          offset,
+          error: String(error),
+        });
       await sleep(step.delayMs);
       // A rebuild or rebalance meanwhile has sought every partition already.
       if (generation === this.generation) this.seek(topic, partition, offset);
       return;
     }
     const { attempts } = step;
-    const stopped: StoppedPartition = { projection: this.name, topic, partition, offset, error: String(error), attempts, at: new Date().toISOString() };
+    const stopped: StoppedPartition = {
+      projection: this.name,
+      topic,
+      partition,
+      offset,
+      error: String(error),
+      attempts,
+      at: new Date().toISOString(),
+    };
     this.stoppedPartitions.set(field, stopped);
     this.consumer?.pause([{ topic, partitions: [partition] }]);
-    this.logger.error({ msg: `projection ${this.name} stopped on ${field} at offset ${offset} after ${attempts} failed attempts: rebuild once fixed`, ...stopped });
+    this.logger.error({
+      msg: `projection ${this.name} stopped on ${field} at offset ${offset} after ${attempts} failed attempts: rebuild once fixed`,
+      ...stopped,
+    });
   }
 
   private seek(topic: string, partition: number, offset: number): void {
     try {
       this.consumer?.seek({ topic, partition, offset: String(offset) });
     } catch (error) {
-      this.logger.warn({ msg: 'projection could not seek', projection: this.name, topic, partition, offset, error: String(error) });
+      this.logger.warn({
+        msg: 'projection could not seek',
+        projection: this.name,
+        topic,
+        partition,
+        offset,
+        error: String(error),
+      });
     }
   }
 
@@ -180,8 +228,13 @@ export class ProjectionRunner {
   private restartStopped(): void {
     this.failures.clear();
     if (this.stoppedPartitions.size === 0) return;
-    for (const { topic, partition } of this.stoppedPartitions.values()) this.consumer?.resume([{ topic, partitions: [partition] }]);
-    this.logger.log({ msg: 'projection restarts its stopped partitions', projection: this.name, partitions: [...this.stoppedPartitions.keys()] });
+    for (const { topic, partition } of this.stoppedPartitions.values())
+      this.consumer?.resume([{ topic, partitions: [partition] }]);
+    this.logger.log({
+      msg: 'projection restarts its stopped partitions',
+      projection: this.name,
+      partitions: [...this.stoppedPartitions.keys()],
+    });
     this.stoppedPartitions.clear();
   }
 
@@ -252,18 +305,30 @@ export class ProjectionRunner {
           break;
         }
       }
-      const outcome = await resetReadModel(this.redis, this.projection, { onlyIfNoEpoch: !force, endOffsets: await this.endOffsets() });
+      const outcome = await resetReadModel(this.redis, this.projection, {
+        onlyIfNoEpoch: !force,
+        endOffsets: await this.endOffsets(),
+      });
       if (outcome.kind === 'reset') {
         this.epoch = outcome.epoch;
         this.stats.rebuilds++;
+        this.options.metrics?.projectionRebuilt(this.name);
         this.rebuildingSince = Date.now();
         this.restartStopped();
-        this.logger.warn({ msg: 'projection cleared, rebuilding from offset 0', projection: this.name, reason, keysCleared: outcome.cleared });
+        this.logger.warn({
+          msg: 'projection cleared, rebuilding from offset 0',
+          projection: this.name,
+          reason,
+          keysCleared: outcome.cleared,
+        });
         break;
       }
       // Another runner is clearing the model: its new epoch is the one to adopt.
       force = false;
-      if (Date.now() > deadline) throw new Error(`projection ${this.name}: no epoch after ${ESTABLISH_TIMEOUT_MS} ms (a rebuild lock is held)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `projection ${this.name}: no epoch after ${ESTABLISH_TIMEOUT_MS} ms (a rebuild lock is held)`,
+        );
       await sleep(100);
     }
     await this.seekToCheckpoints();
@@ -280,12 +345,18 @@ export class ProjectionRunner {
         const admin = await this.admin();
         const ends: Record<string, number> = {};
         for (const topic of this.projection.topics) {
-          for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends[checkpointField(topic, partition)] = Number(high);
+          for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+            ends[checkpointField(topic, partition)] = Number(high);
         }
         return ends;
       } catch (error) {
         if (Date.now() > deadline) throw error;
-        this.logger.warn({ msg: 'projection could not read the log end offsets yet', projection: this.name, attempt, error: String(error) });
+        this.logger.warn({
+          msg: 'projection could not read the log end offsets yet',
+          projection: this.name,
+          attempt,
+          error: String(error),
+        });
         await sleep(Math.min(100 * attempt, 1_000));
       }
     }
@@ -304,7 +375,14 @@ export class ProjectionRunner {
         try {
           consumer.seek({ topic, partition, offset });
         } catch (error) {
-          this.logger.warn({ msg: 'projection could not seek', projection: this.name, topic, partition, offset, error: String(error) });
+          this.logger.warn({
+            msg: 'projection could not seek',
+            projection: this.name,
+            topic,
+            partition,
+            offset,
+            error: String(error),
+          });
         }
       }
     }
@@ -320,11 +398,23 @@ export class ProjectionRunner {
     try {
       const current = await this.redis.get(this.keys.epoch);
       if (this.running && !this.establishing && current !== this.epoch) {
-        await this.establishEpoch(false, current === null ? 'epoch gone: Redis was flushed' : 'another runner rebuilt the model');
+        await this.establishEpoch(
+          false,
+          current === null ? 'epoch gone: Redis was flushed' : 'another runner rebuilt the model',
+        );
       }
       // A refold that has reached the log's end as it was at the reset: readers may trust a miss again.
-      if (this.running && !this.establishing && (await finishRebuild(this.redis, this.name)) && this.rebuildingSince !== undefined) {
-        this.logger.log({ msg: 'projection rebuilt', projection: this.name, ms: Date.now() - this.rebuildingSince });
+      if (
+        this.running &&
+        !this.establishing &&
+        (await finishRebuild(this.redis, this.name)) &&
+        this.rebuildingSince !== undefined
+      ) {
+        this.logger.log({
+          msg: 'projection rebuilt',
+          projection: this.name,
+          ms: Date.now() - this.rebuildingSince,
+        });
         this.rebuildingSince = undefined;
       }
     } catch (error) {
@@ -334,7 +424,14 @@ export class ProjectionRunner {
     }
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
     // Nothing is written while the model is being reset; afterwards the positions are new.
     if (this.establishing) await this.establishing.catch(() => undefined);
     const { generation, epoch } = this;
@@ -358,18 +455,41 @@ export class ProjectionRunner {
       }
     }
 
-    const prepared = prepareBatch(this.projection, this.options.registry, topic, partition, batch.messages, checkpoint);
+    const prepared = prepareBatch(
+      this.projection,
+      this.options.registry,
+      topic,
+      partition,
+      batch.messages,
+      checkpoint,
+    );
     for (const { offset, reason } of prepared.invalid) {
-      this.logger.warn({ msg: 'projection skipped an unreadable event', projection: this.name, topic, partition, offset, reason });
+      this.logger.warn({
+        msg: 'projection skipped an unreadable event',
+        projection: this.name,
+        topic,
+        partition,
+        offset,
+        reason,
+      });
     }
     this.stats.batches++;
     this.stats.folded += prepared.folded;
     this.stats.invalid += prepared.invalid.length;
     this.stats.markers += prepared.markers;
 
-    const requests = this.requestsFor(topic, partition, epoch, checkpoint, prepared.events, Number(batch.lastOffset()));
+    const requests = this.requestsFor(
+      topic,
+      partition,
+      epoch,
+      checkpoint,
+      prepared.events,
+      Number(batch.lastOffset()),
+    );
     // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
-    const outcomes = await Promise.all(requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })));
+    const outcomes = await Promise.all(
+      requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })),
+    );
     if (generation !== this.generation) return;
     let reached = checkpoint;
     for (const { request, result } of outcomes) {
@@ -404,13 +524,24 @@ export class ProjectionRunner {
     this.failures.delete(field);
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary().catch((error: unknown) => {
-      this.logger.warn({ msg: 'projection could not commit its monitoring offsets', projection: this.name, error: String(error) });
+      this.logger.warn({
+        msg: 'projection could not commit its monitoring offsets',
+        projection: this.name,
+        error: String(error),
+      });
     });
     await heartbeat();
   }
 
   /** One script call per maxEventsPerCall events; the last one carries the batch's last offset. */
-  private requestsFor(topic: string, partition: number, epoch: string, checkpoint: number, events: BatchEvent[], lastOffset: number): ApplyRequest[] {
+  private requestsFor(
+    topic: string,
+    partition: number,
+    epoch: string,
+    checkpoint: number,
+    events: BatchEvent[],
+    lastOffset: number,
+  ): ApplyRequest[] {
     const size = this.batchOptions.maxEventsPerCall;
     const chunks: BatchEvent[][] = [];
     for (let i = 0; i < events.length; i += size) chunks.push(events.slice(i, i + size));

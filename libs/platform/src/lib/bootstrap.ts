@@ -47,10 +47,13 @@ export async function startService<S extends ConfigSchema>(
   app.flushLogs();
   // process.exit(0) once closed, rather than re-raising the signal: pino writes asynchronously and
   // flushes on 'exit', so the last log lines of a shutdown are not lost.
-  if (options.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  if (options.shutdownHooks !== false)
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
   const url = `http://${config.HOST}:${config.PORT}`;
-  app.get(Logger).log({ msg: `${definition.name} listening`, url, health: `${url}/health` });
+  app
+    .get(Logger)
+    .log({ msg: `${definition.name} listening`, url, health: `${url}/health`, metrics: `${url}/metrics` });
   return { app, config, url };
 }
 
@@ -64,7 +67,9 @@ export async function runService<S extends ConfigSchema>(definition: ServiceDefi
   const forceExit = (signal: NodeJS.Signals) => {
     // Nest closes the app on the signal; this only bounds how long that may take.
     setTimeout(() => {
-      process.stderr.write(`${definition.name}: shutdown after ${signal} took over ${forcedExitMs} ms, exiting\n`);
+      process.stderr.write(
+        `${definition.name}: shutdown after ${signal} took over ${forcedExitMs} ms, exiting\n`,
+      );
       process.exit(1);
     }, forcedExitMs).unref();
   };

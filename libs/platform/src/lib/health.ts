@@ -1,5 +1,10 @@
 import { Controller, Get, Injectable } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { KafkaClients } from './kafka';
 import { RedisClient } from './redis';
 
@@ -58,9 +63,15 @@ export class DependencyIndicators {
  */
 @Injectable()
 export class HealthChecks {
-  private readonly checks = new Map<string, (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>>();
+  private readonly checks = new Map<
+    string,
+    (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>
+  >();
 
-  register(name: string, check: (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>): void {
+  register(
+    name: string,
+    check: (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>,
+  ): void {
     this.checks.set(name, check);
   }
 
@@ -69,7 +80,12 @@ export class HealthChecks {
   }
 }
 
-/** `GET /health`: 200 when Kafka, Redis and the service's own checks are up, 503 naming what is not. */
+/**
+ * `GET /health` and `GET /health/ready`: 200 when Kafka, Redis and the service's own checks are up,
+ * 503 naming what is not (ready: it can serve; a Kafka or Redis outage makes it unready).
+ * `GET /health/live`: 200 whenever the process answers at all, whatever its dependencies do: an
+ * orchestrator restarts a dead process, never an unready one (docs/operations.md).
+ */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -82,6 +98,22 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
+    return this.readiness();
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.readiness();
+  }
+
+  /** Answered by the event loop alone: no dependency is asked. */
+  @Get('live')
+  live() {
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+  }
+
+  private readiness() {
     return this.health.check([
       () => this.deps.kafkaUp(),
       () => this.deps.redisUp(),

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { BaseConfig } from './config';
 import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
+import { MetricsController, ServiceMetrics } from './metrics';
 import { RedisClient } from './redis';
 
 /** Says in the log why the service is stopping; the clients then log what they closed. */
@@ -26,7 +27,8 @@ export interface PlatformOptions {
 
 /**
  * What every service stands on: structured JSON logs (pino), the Kafka and Redis clients with a
- * clean shutdown, and `GET /health` reporting both.
+ * clean shutdown, `GET /health` (and `/health/ready`, `/health/live`) reporting both, and
+ * `GET /metrics` (Prometheus) from the service's ServiceMetrics.
  */
 @Global()
 @Module({})
@@ -45,7 +47,12 @@ export class PlatformModule {
               formatters: { level: (label: string) => ({ level: label }) },
               // Health probes arrive every few seconds; they would drown everything else. Above
               // `info` no request line is written: skip building them (a tenth of the gateway's CPU).
-              autoLogging: ['trace', 'debug', 'info'].includes(config.LOG_LEVEL) ? { ignore: (req) => req.url === '/health' } : false,
+              autoLogging: ['trace', 'debug', 'info'].includes(config.LOG_LEVEL)
+                ? {
+                    ignore: (req) =>
+                      req.url === '/metrics' || /^\/health(\/(live|ready))?$/.test(req.url ?? ''),
+                  }
+                : false,
               // API keys and node credentials never reach a log line.
               redact: ['req.headers.authorization', 'req.headers.cookie'],
             },
@@ -56,9 +63,10 @@ export class PlatformModule {
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        { provide: ServiceMetrics, useFactory: () => new ServiceMetrics(service) },
         {
           provide: KafkaClients,
           useFactory: () => new KafkaClients({ clientId: service, brokers: config.KAFKA_BROKERS }),
@@ -68,7 +76,14 @@ export class PlatformModule {
         HealthChecks,
         ShutdownLog,
       ],
-      exports: [SERVICE_CONFIG, KafkaClients, RedisClient, DependencyIndicators, HealthChecks],
+      exports: [
+        SERVICE_CONFIG,
+        ServiceMetrics,
+        KafkaClients,
+        RedisClient,
+        DependencyIndicators,
+        HealthChecks,
+      ],
     };
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
-import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
+import { heartbeatAges } from './metrics';
 
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
@@ -24,13 +25,23 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   /** When this instance first saw a joined node without a heartbeat key (Redis may have been flushed). */
   private readonly missingSince = new Map<string, number>();
   private readonly logger = new Logger('node-watchdog');
+  private readonly heartbeats: ReturnType<typeof heartbeatAges>;
+  /** The oldest heartbeat seen during the current tick, seconds. */
+  private oldestThisTick = 0;
 
   constructor(
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WatchdogConfig,
+    metrics: ServiceMetrics,
   ) {
-    this.task = new PeriodicTask('node-watchdog', config.WATCHDOG_INTERVAL_MS, () => this.tick(), this.logger);
+    this.heartbeats = heartbeatAges(metrics);
+    this.task = new PeriodicTask(
+      'node-watchdog',
+      config.WATCHDOG_INTERVAL_MS,
+      () => this.tick(),
+      this.logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -44,8 +55,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   async tick(now = Date.now()): Promise<void> {
     const redis = this.redis.redis;
     const joined = await redis.zrange(rm.sessions, 0, -1);
+    this.oldestThisTick = 0;
     for (const nodeId of joined) {
-      const [node, beat, challenge] = await Promise.all([redis.hgetall(rm.node(nodeId)), redis.get(nodeHeartbeatKey(nodeId)), redis.hgetall(rm.challenge(nodeId))]);
+      const [node, beat, challenge] = await Promise.all([
+        redis.hgetall(rm.node(nodeId)),
+        redis.get(nodeHeartbeatKey(nodeId)),
+        redis.hgetall(rm.challenge(nodeId)),
+      ]);
       const sessionId = node['sessionId'];
       if (!sessionId) continue;
       if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
@@ -53,9 +69,16 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       // A certification in flight never holds off a spot check: the decider supersedes it.
       if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
     }
+    this.heartbeats.oldest.set(this.oldestThisTick);
   }
 
-  private async lost(nodeId: string, sessionId: string, node: Record<string, string>, beat: string | null, now: number): Promise<boolean> {
+  private async lost(
+    nodeId: string,
+    sessionId: string,
+    node: Record<string, string>,
+    beat: string | null,
+    now: number,
+  ): Promise<boolean> {
     const started = Date.parse(node['sessionStartedAt'] ?? '') || now;
     let last = beat ? Date.parse(beat) : NaN;
     if (Number.isNaN(last)) {
@@ -64,12 +87,20 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       this.missingSince.set(sessionId, since);
       last = Math.max(started, since);
     } else this.missingSince.delete(sessionId);
+    const age = Math.max(0, now - last) / 1000;
+    this.heartbeats.age.observe(age);
+    this.oldestThisTick = Math.max(this.oldestThisTick, age);
     if (now - last <= this.config.HEARTBEAT_TIMEOUT_MS) return false;
     this.missingSince.delete(sessionId);
     await this.host.sender.dispatch({
       type: CapacityCommands.declareNodeLost.type,
       subject: nodeId,
-      data: { nodeId, sessionId, lastHeartbeatAt: beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null },
+      data: {
+        nodeId,
+        sessionId,
+        lastHeartbeatAt:
+          beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null,
+      },
       idempotencyKey: `lost-${sessionId}`,
     });
     this.logger.warn({ msg: 'node declared lost', nodeId, sessionId, lastHeartbeatAt: beat });
@@ -78,11 +109,18 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async expire(nodeId: string, challenge: Record<string, string>, now: number): Promise<void> {
     const spec = JSON.parse(challenge['challenge'] ?? '{}') as { deadline?: number };
-    const request = challenge['request'] ? (JSON.parse(challenge['request']) as { respondBy?: number }) : null;
+    const request = challenge['request']
+      ? (JSON.parse(challenge['request']) as { respondBy?: number })
+      : null;
     const due = request?.respondBy ?? spec.deadline;
     // A second of grace for a commitment or opening still on its way through the log.
     if (due === undefined || now <= due + 1_000) return;
-    await this.host.sender.dispatch({ type: CapacityCommands.expireChallenge.type, subject: nodeId, data: { nodeId, challengeId: challenge['id'] }, idempotencyKey: `expire-${challenge['id']}` });
+    await this.host.sender.dispatch({
+      type: CapacityCommands.expireChallenge.type,
+      subject: nodeId,
+      data: { nodeId, challengeId: challenge['id'] },
+      idempotencyKey: `expire-${challenge['id']}`,
+    });
   }
 
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
@@ -99,7 +137,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       type: CapacityCommands.issueChallenge.type,
       subject: nodeId,
       // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline.
-      data: { nodeId, purpose: 'spot', claimedTflops: tflops * 0.8, n: this.config.CHALLENGE_SIZE, seed: randomBytes(16).toString('hex') },
+      data: {
+        nodeId,
+        purpose: 'spot',
+        claimedTflops: tflops * 0.8,
+        n: this.config.CHALLENGE_SIZE,
+        seed: randomBytes(16).toString('hex'),
+      },
       idempotencyKey: `spot-${nodeId}-${interval}`,
     });
   }

@@ -16,7 +16,9 @@ import {
   ProjectionTimeoutError,
   waitForPosition,
 } from '@gpux/eventsourcing';
-import { KafkaClients, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { performance } from 'node:perf_hooks';
+import { Histogram } from 'prom-client';
+import { KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { apiError, ErrorCode } from './errors';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -35,13 +37,21 @@ const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
 @Injectable()
 export class Commands implements OnApplicationShutdown {
   private readonly senders = new Map<EventSourcedService, CommandSender>();
+  private readonly outcomeWait: Histogram<'command_type' | 'result'>;
 
   constructor(
     private readonly kafka: KafkaClients,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG)
     private readonly config: { TOPIC_NAMESPACE: string; IDEMPOTENCY_WINDOW_MS: number },
-  ) {}
+    metrics: ServiceMetrics,
+  ) {
+    this.outcomeWait = metrics.histogram({
+      name: 'gpux_command_outcome_wait_seconds',
+      help: 'Time from sending a command to its recorded outcome, by command type and result (accepted, rejected, timeout, invalid, key_reused, error)',
+      labelNames: ['command_type', 'result'],
+    });
+  }
 
   private sender(service: EventSourcedService): CommandSender {
     let sender = this.senders.get(service);
@@ -78,9 +88,23 @@ export class Commands implements OnApplicationShutdown {
   ): Promise<CommandOutcome> {
     const { clientKey, ...outgoing } = command;
     let outcome: CommandOutcome;
+    // The command types are the gateway's own (a fixed set in its code), never the client's text.
+    const started = performance.now();
+    const waited = (result: string) =>
+      this.outcomeWait.observe({ command_type: outgoing.type, result }, (performance.now() - started) / 1000);
     try {
       outcome = await this.sender(service).send(outgoing, timeoutMs);
+      waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
+      waited(
+        error instanceof MessageValidationError
+          ? 'invalid'
+          : error instanceof IdempotencyKeyReusedError
+            ? 'key_reused'
+            : error instanceof CommandTimeoutError
+              ? 'timeout'
+              : 'error',
+      );
       if (error instanceof MessageValidationError) {
         const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
         throw apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { settlementReadModel as rm } from '@gpux/contracts';
+import { readForScrape, RedisClient, ServiceMetrics } from '@gpux/platform';
+
+/** The books outside any account, as the accounts projection totals them (docs/ledger.md). */
+const TOTALS = ['deposits', 'withdrawals', 'clearing'] as const;
+
+/**
+ * Ledger totals on /metrics: money that came in (deposits), went out (withdrawals) and sits in
+ * clearing, in minor units, read from the read model's totals hash when Prometheus scrapes (one
+ * HGETALL, bounded by a timeout: during an outage the last values stay).
+ */
+@Injectable()
+export class LedgerMetrics {
+  constructor(metrics: ServiceMetrics, redis: RedisClient) {
+    metrics.gauge<'total'>({
+      name: 'gpux_ledger_total_minor_units',
+      help: 'Ledger totals outside any account, in minor units: deposits, withdrawals, clearing',
+      labelNames: ['total'],
+      async collect() {
+        const totals = await readForScrape(() => redis.redis.hgetall(rm.totals));
+        if (!totals) return;
+        for (const total of TOTALS) this.set({ total }, Number(totals[total] ?? 0));
+      },
+    });
+  }
+}
