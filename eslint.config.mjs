@@ -22,10 +22,19 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:worker', onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:worker',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'],
+            },
             // type:testing for a library's own test-support entry (e.g. @gpux/platform/testing).
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'type:lib',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:domain', 'type:contracts', 'type:testing'],
+            },
             // Infrastructure helpers for tests; they stand below the platform, so they import none of it.
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
             {
@@ -38,7 +47,10 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts'],
               bannedExternalImports: IO_AND_FRAMEWORKS,
             },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:domain'] },
+            {
+              sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:domain'],
+            },
           ],
         },
       ],
@@ -55,7 +67,8 @@ export default [
           patterns: [
             {
               group: IO_AND_FRAMEWORKS,
-              message: 'Domain code is pure (docs/architecture.md §7): no framework or I/O import. Move this to the edge of the service.',
+              message:
+                'Domain code is pure (docs/architecture.md §7): no framework or I/O import. Move this to the edge of the service.',
             },
           ],
         },

@@ -20,7 +20,10 @@ function jestConfig(projectDir, displayName) {
     testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
     transform: {
       '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.json') }],
-      [`/node_modules/(${ESM_ONLY_PACKAGES.join('|')})/.+\\.js$`]: path.join(__dirname, 'tools/jest/esm-package-transform.js'),
+      [`/node_modules/(${ESM_ONLY_PACKAGES.join('|')})/.+\\.js$`]: path.join(
+        __dirname,
+        'tools/jest/esm-package-transform.js',
+      ),
     },
     transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
     reporters: ['default', path.join(__dirname, 'tools/jest/summary-reporter.js')],

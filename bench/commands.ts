@@ -32,7 +32,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Sends messages in batches of `batch` every batch/rate seconds: an offered load, not a flood. */
-async function producePaced(producer: Producer, topicName: string, messages: Message[], batch: number, rate: number, sentAt: Map<string, number>) {
+async function producePaced(
+  producer: Producer,
+  topicName: string,
+  messages: Message[],
+  batch: number,
+  rate: number,
+  sentAt: Map<string, number>,
+) {
   const start = performance.now();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < messages.length; i += batch) {
@@ -41,21 +48,30 @@ async function producePaced(producer: Producer, topicName: string, messages: Mes
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const slice = messages.slice(i, i + batch);
     const now = performance.now();
-    for (const m of slice) sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
+    for (const m of slice)
+      sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
     pending.push(producer.send({ topic: topicName, messages: slice }));
   }
   await Promise.all(pending);
 }
 
 /** Sends messages in batches of `batch`, at most `inFlight` requests at once, as fast as they go. */
-async function produceAll(producer: Producer, topicName: string, messages: Message[], batch: number, sentAt?: Map<string, number>) {
+async function produceAll(
+  producer: Producer,
+  topicName: string,
+  messages: Message[],
+  batch: number,
+  sentAt?: Map<string, number>,
+) {
   const inFlight = 8;
   let next = 0;
   const lane = async () => {
     while (next < messages.length) {
       const slice = messages.slice(next, (next += batch));
       const now = performance.now();
-      if (sentAt) for (const m of slice) sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
+      if (sentAt)
+        for (const m of slice)
+          sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
       await producer.send({ topic: topicName, messages: slice });
     }
   };
@@ -63,8 +79,16 @@ async function produceAll(producer: Producer, topicName: string, messages: Messa
 }
 
 /** A read-committed consumer of a topic from the start, calling back for every record. */
-async function consume(topicName: string, onRecord: (headers: Record<string, string>) => void): Promise<Consumer> {
-  const consumer = clients.consumer({ groupId: `bench-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 20, maxBytesPerPartition: 4 << 20 });
+async function consume(
+  topicName: string,
+  onRecord: (headers: Record<string, string>) => void,
+): Promise<Consumer> {
+  const consumer = clients.consumer({
+    groupId: `bench-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 20,
+    maxBytesPerPartition: 4 << 20,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: topicName, fromBeginning: true });
   await consumer.run({
@@ -85,7 +109,12 @@ function commands(count: number, runId: string): Message[] {
   return Array.from({ length: count }, (_, i) => {
     const accountId = `acc-${i % ACCOUNTS}`;
     const type = i % 3 === 2 ? 'settlement.Withdraw' : 'settlement.Deposit';
-    return commandMessage(settlementMessages, { type, subject: accountId, data: { accountId, amount: 1 + (i % 977) }, idempotencyKey: `${runId}-${i}` });
+    return commandMessage(settlementMessages, {
+      type,
+      subject: accountId,
+      data: { accountId, amount: 1 + (i % 977) },
+      idempotencyKey: `${runId}-${i}`,
+    });
   });
 }
 
@@ -112,7 +141,11 @@ async function main() {
   }
   const results: Run[] = [];
   try {
-    await waitUntil('the settlement service', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000);
+    await waitUntil(
+      'the settlement service',
+      async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
+      60_000,
+    );
     const events = topic('settlement', 'events', ns).name;
     const commandsTopic = topic('settlement', 'commands', ns).name;
 
@@ -125,17 +158,30 @@ async function main() {
 
     log(`opening ${ACCOUNTS} accounts`);
     const opens = Array.from({ length: ACCOUNTS }, (_, i) =>
-      commandMessage(settlementMessages, { type: 'settlement.OpenAccount', subject: `acc-${i}`, data: { accountId: `acc-${i}`, owner: 'bench' }, idempotencyKey: `open-${i}` }),
+      commandMessage(settlementMessages, {
+        type: 'settlement.OpenAccount',
+        subject: `acc-${i}`,
+        data: { accountId: `acc-${i}`, owner: 'bench' },
+        idempotencyKey: `open-${i}`,
+      }),
     );
     await produceAll(producer, commandsTopic, opens, 500);
     await waitUntil('accounts opened', () => opens.every((_, i) => seenAt.has(`open-${i}`)), 120_000);
 
-    const measure = async (runId: string, count: number, send: (messages: Message[], sentAt: Map<string, number>) => Promise<void>) => {
+    const measure = async (
+      runId: string,
+      count: number,
+      send: (messages: Message[], sentAt: Map<string, number>) => Promise<void>,
+    ) => {
       const messages = commands(count, runId);
       const sentAt = new Map<string, number>();
       const started = performance.now();
       await send(messages, sentAt);
-      await waitUntil(`outcomes of run ${runId}`, () => messages.every((_, i) => seenAt.has(`${runId}-${i}`)), 300_000);
+      await waitUntil(
+        `outcomes of run ${runId}`,
+        () => messages.every((_, i) => seenAt.has(`${runId}-${i}`)),
+        300_000,
+      );
       const latencies = [...sentAt].map(([k, t]) => (seenAt.get(k) ?? NaN) - t).sort((a, b) => a - b);
       const ended = Math.max(...[...sentAt.keys()].map((k) => seenAt.get(k) ?? 0));
       return {
@@ -146,7 +192,13 @@ async function main() {
     };
     // Saturation: every command at once, in producer batches of several sizes (latency is queueing).
     for (const batch of BATCH_SIZES) {
-      const r: Run = { mode: 'flood', batch, ...(await measure(`b${batch}`, PER_RUN, (m, sentAt) => produceAll(producer, commandsTopic, m, batch, sentAt))) };
+      const r: Run = {
+        mode: 'flood',
+        batch,
+        ...(await measure(`b${batch}`, PER_RUN, (m, sentAt) =>
+          produceAll(producer, commandsTopic, m, batch, sentAt),
+        )),
+      };
       log(JSON.stringify(r));
       results.push(r);
     }
@@ -156,7 +208,9 @@ async function main() {
         mode: 'paced',
         offeredPerSec: rate,
         batch: 10,
-        ...(await measure(`r${rate}`, rate * PACED_SECONDS, (m, sentAt) => producePaced(producer, commandsTopic, m, 10, rate, sentAt))),
+        ...(await measure(`r${rate}`, rate * PACED_SECONDS, (m, sentAt) =>
+          producePaced(producer, commandsTopic, m, 10, rate, sentAt),
+        )),
       };
       log(JSON.stringify(r));
       results.push(r);
@@ -165,7 +219,10 @@ async function main() {
 
     // The ceiling: the same messages, plain produce -> consume, no transactions, no service.
     const plain = uniqueName('bench-plain');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: plain, numPartitions: topic('settlement', 'commands').partitions }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: plain, numPartitions: topic('settlement', 'commands').partitions }],
+    });
     let consumed = 0;
     const reader = await consume(plain, () => consumed++);
     const messages = commands(PER_RUN, 'ceiling');
@@ -174,14 +231,20 @@ async function main() {
     await waitUntil('the plain consumer', () => consumed >= PER_RUN, 120_000);
     const ceilingPerSec = Math.round(PER_RUN / ((performance.now() - started) / 1000));
     await reader.disconnect();
-    await admin.deleteTopics({ topics: [plain, ...topicsOf('settlement', ns).map((t) => t.name)] }).catch(() => undefined);
+    await admin
+      .deleteTopics({ topics: [plain, ...topicsOf('settlement', ns).map((t) => t.name)] })
+      .catch(() => undefined);
 
     // Headline: the highest offered load served with p99 <= 100 ms, else the best paced run;
     // the flood's throughput is the capacity, set against the ceiling.
     const paced = results.filter((r) => r.mode === 'paced');
     const withinTarget = paced.filter((r) => r.p99Ms <= 100);
-    const headline = (withinTarget.length ? withinTarget : paced).reduce((a, b) => (b.commandsPerSec > a.commandsPerSec ? b : a));
-    const flood = results.filter((r) => r.mode === 'flood').reduce((a, b) => (b.commandsPerSec > a.commandsPerSec ? b : a));
+    const headline = (withinTarget.length ? withinTarget : paced).reduce((a, b) =>
+      b.commandsPerSec > a.commandsPerSec ? b : a,
+    );
+    const flood = results
+      .filter((r) => r.mode === 'flood')
+      .reduce((a, b) => (b.commandsPerSec > a.commandsPerSec ? b : a));
     const summary = {
       bench: 'commands',
       commandsPerSec: headline.commandsPerSec,
@@ -204,7 +267,9 @@ async function main() {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`[bench:commands] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `[bench:commands] failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -42,14 +42,28 @@ function inputsFor(n: number): Inputs {
 }
 
 /** GFLOP/s of one variant at one size, null when its product failed the check. */
-async function measure(device: GPUDevice, precision: Precision, variant: string, n: number): Promise<number | null> {
+async function measure(
+  device: GPUDevice,
+  precision: Precision,
+  variant: string,
+  n: number,
+): Promise<number | null> {
   const matmul = await createMatmul(device, { precision, variant });
   const { a, b } = inputsFor(n);
-  const buffers = [uploadMatrix(device, a, precision), uploadMatrix(device, b, precision), createMatrixBuffer(device, n * n, precision)] as const;
+  const buffers = [
+    uploadMatrix(device, a, precision),
+    uploadMatrix(device, b, precision),
+    createMatrixBuffer(device, n * n, precision),
+  ] as const;
   try {
-    const timing = await timeGpu(device, (encoder) => matmul.encode(encoder, buffers[0], buffers[1], buffers[2], n, n, n), { runs: 3 });
+    const timing = await timeGpu(
+      device,
+      (encoder) => matmul.encode(encoder, buffers[0], buffers[1], buffers[2], n, n, n),
+      { runs: 3 },
+    );
     const c = await readMatrix(device, buffers[2], n * n, precision);
-    if (!freivalds({ a: roundTo(a, precision), b: roundTo(b, precision), c, m: n, n, k: n, precision }).ok) return null;
+    if (!freivalds({ a: roundTo(a, precision), b: roundTo(b, precision), c, m: n, n, k: n, precision }).ok)
+      return null;
     return gflops(matmul.flops(n, n, n), timing.ms);
   } finally {
     for (const buffer of buffers) buffer.destroy();
@@ -62,12 +76,15 @@ async function measure(device: GPUDevice, precision: Precision, variant: string,
  * the import comes after. The instance is a second Dawn instance of the same npm `webgpu` (the
  * worker's own is private to webgpu.ts), held by `navigator` for the life of the process.
  */
-async function peer(sizes: number[]): Promise<{ gflops: Record<number, number | null>; error: string | null }> {
+async function peer(
+  sizes: number[],
+): Promise<{ gflops: Record<number, number | null>; error: string | null }> {
   const result: Record<number, number | null> = {};
   try {
     const gpu = create([]);
     const global = globalThis as { navigator?: object };
-    if (global.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+    if (global.navigator === undefined)
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
     else Object.defineProperty(global.navigator, 'gpu', { value: gpu, configurable: true });
     const tf: typeof TF = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-webgpu');
@@ -112,7 +129,14 @@ async function main() {
   const best = new Map<Precision, { variant: string; gflops: number }>();
   for (const precision of precisions) {
     // The tuner times every variant at the largest size; the smaller sizes are measured here.
-    const tuned = await autotune(device, { precision, adapter, size: N, cachePath: null, retune: true, onProgress: (m) => log(`tune ${m}`) });
+    const tuned = await autotune(device, {
+      precision,
+      adapter,
+      size: N,
+      cachePath: null,
+      retune: true,
+      onProgress: (m) => log(`tune ${m}`),
+    });
     best.set(precision, { variant: tuned.variant.name, gflops: tuned.gflops });
     for (const result of tuned.results) {
       const row: Record<number, number | null> = { [N]: round(result.gflops) };
@@ -133,7 +157,9 @@ async function main() {
   const f32 = best.get('f32') ?? { variant: '-', gflops: 0 }; // autotune throws rather than leave it out
   const f16 = best.get('f16');
 
-  const table = Object.entries(variants).map(([name, row]) => `${name.padEnd(30)} ${SIZES.map((n) => String(row[n] ?? '-').padStart(8)).join(' ')}`);
+  const table = Object.entries(variants).map(
+    ([name, row]) => `${name.padEnd(30)} ${SIZES.map((n) => String(row[n] ?? '-').padStart(8)).join(' ')}`,
+  );
   process.stdout.write(
     [
       `adapter: ${adapter.description || adapter.device}`,
@@ -167,6 +193,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[bench:kernels] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench:kernels] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

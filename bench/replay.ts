@@ -16,13 +16,22 @@ import Redis from 'ioredis';
 import { Kafka, logLevel, Message, Partitioners } from 'kafkajs';
 import type { Projection, RedisOp } from '../libs/eventsourcing/src/domain/projection';
 import { fromKafka, toKafka } from '../libs/eventsourcing/src/kafka/codec';
-import { ProjectionRunner, projectionKeys, readCheckpoints, resetReadModel } from '../libs/eventsourcing/src/redis';
+import {
+  ProjectionRunner,
+  projectionKeys,
+  readCheckpoints,
+  resetReadModel,
+} from '../libs/eventsourcing/src/redis';
 
 const EVENTS = Number(process.env['BENCH_REPLAY_EVENTS'] ?? 200_000);
 const PARTITIONS = 6;
 const ACCOUNTS = 5_000;
 const TRANSACTION_SIZE = 500;
-const FETCH = { maxBytesPerPartition: Number(process.env['BENCH_REPLAY_PARTITION_BYTES'] ?? 4 << 20), maxBytes: 24 << 20, maxWaitTimeInMs: 100 };
+const FETCH = {
+  maxBytesPerPartition: Number(process.env['BENCH_REPLAY_PARTITION_BYTES'] ?? 4 << 20),
+  maxBytes: 24 << 20,
+  maxWaitTimeInMs: 100,
+};
 const DEADLINE_MS = 120_000;
 // Tuning knobs (defaults are the runner's own defaults, which these measurements chose).
 const PER_CALL = Number(process.env['BENCH_REPLAY_PER_CALL'] ?? 2_000);
@@ -78,20 +87,47 @@ function expectedTotal(): number {
 function event(i: number): { partition: number; message: Message } {
   const a = i % ACCOUNTS;
   const id = randomUUID();
-  const base = { id, source: 'settlement', subject: `acc-${a}`, time: new Date(1_767_225_600_000 + i).toISOString(), correlationId: id, causationId: id };
+  const base = {
+    id,
+    source: 'settlement',
+    subject: `acc-${a}`,
+    time: new Date(1_767_225_600_000 + i).toISOString(),
+    correlationId: id,
+    causationId: id,
+  };
   const envelope: Envelope =
     i < ACCOUNTS
-      ? { ...base, type: SettlementEvents.accountOpened.type, schemaVersion: 1, data: { accountId: `acc-${a}`, owner: `owner-${a}` } }
+      ? {
+          ...base,
+          type: SettlementEvents.accountOpened.type,
+          schemaVersion: 1,
+          data: { accountId: `acc-${a}`, owner: `owner-${a}` },
+        }
       : i % 3 === 0
-        ? { ...base, type: SettlementEvents.fundsWithdrawn.type, schemaVersion: 1, data: { accountId: `acc-${a}`, amount: 1 + (i % 997), reference: null } }
-        : { ...base, type: SettlementEvents.fundsDeposited.type, schemaVersion: 2, data: { accountId: `acc-${a}`, amount: 1_000 + (i % 9_973), reference: `dep-${i}` } };
+        ? {
+            ...base,
+            type: SettlementEvents.fundsWithdrawn.type,
+            schemaVersion: 1,
+            data: { accountId: `acc-${a}`, amount: 1 + (i % 997), reference: null },
+          }
+        : {
+            ...base,
+            type: SettlementEvents.fundsDeposited.type,
+            schemaVersion: 2,
+            data: { accountId: `acc-${a}`, amount: 1_000 + (i % 9_973), reference: `dep-${i}` },
+          };
   return { partition: a % PARTITIONS, message: toKafka(settlementMessages.encode(envelope)) };
 }
 
 async function produce(): Promise<Map<number, number>> {
   const producers = await Promise.all(
     Array.from({ length: 4 }, async (_, lane) => {
-      const producer = kafka.producer({ transactionalId: `${namespace}-tx-${lane}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = kafka.producer({
+        transactionalId: `${namespace}-tx-${lane}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       return producer;
     }),
@@ -128,7 +164,11 @@ async function produce(): Promise<Map<number, number>> {
 
 /** A plain consumer that counts (and optionally decodes) every event; events/s until all are read. */
 async function ceiling(decode: boolean): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `${namespace}-ceiling-${randomUUID()}`, readUncommitted: false, ...FETCH });
+  const consumer = kafka.consumer({
+    groupId: `${namespace}-ceiling-${randomUUID()}`,
+    readUncommitted: false,
+    ...FETCH,
+  });
   let seen = 0;
   const started = performance.now();
   await consumer.connect();
@@ -149,8 +189,12 @@ async function ceiling(decode: boolean): Promise<number> {
 
 /** Redis' own count of script calls and the microseconds spent in them (INFO commandstats). */
 async function scriptStats(redis: Redis): Promise<{ calls: number; usec: number }> {
-  const line = (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
-  return { calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0) };
+  const line =
+    (await redis.info('commandstats')).split('\n').find((l) => l.startsWith('cmdstat_evalsha:')) ?? '';
+  return {
+    calls: Number(/calls=(\d+)/.exec(line)?.[1] ?? 0),
+    usec: Number(/usec=(\d+)/.exec(line)?.[1] ?? 0),
+  };
 }
 
 async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -168,12 +212,17 @@ async function main(): Promise<void> {
   const projection = accountsProjection(`${namespace}-accounts`);
   let runner: ProjectionRunner | undefined;
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: eventsTopic, numPartitions: PARTITIONS }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: eventsTopic, numPartitions: PARTITIONS }],
+    });
     log(`topic ${eventsTopic}: writing ${EVENTS} events`);
     const lastOffset = await produce();
     const caughtUp = async () => {
       const checkpoints = await readCheckpoints(redis, projection.name);
-      return [...lastOffset].every(([partition, last]) => (checkpoints.get(`${eventsTopic}:${partition}`) ?? -1) >= last);
+      return [...lastOffset].every(
+        ([partition, last]) => (checkpoints.get(`${eventsTopic}:${partition}`) ?? -1) >= last,
+      );
     };
 
     const skipCeiling = process.env['BENCH_REPLAY_SKIP_CEILING'] === '1';
@@ -189,7 +238,11 @@ async function main(): Promise<void> {
       registry: settlementMessages,
       groupId: `${namespace}-proj`,
       batch: { ...FETCH, maxEventsPerCall: PER_CALL, partitionsConsumedConcurrently: CONCURRENCY },
-      logger: { log: () => undefined, warn: (m) => log(JSON.stringify(m)), error: (m) => log(JSON.stringify(m)) },
+      logger: {
+        log: () => undefined,
+        warn: (m) => log(JSON.stringify(m)),
+        error: (m) => log(JSON.stringify(m)),
+      },
     });
     const scriptsBefore = await scriptStats(redis);
     let started = performance.now();
@@ -202,9 +255,13 @@ async function main(): Promise<void> {
     const scriptsAfter = await scriptStats(redis);
     // Other clients of a shared Redis may run scripts meanwhile: these are upper bounds.
     const scriptCalls = scriptsAfter.calls - scriptsBefore.calls;
-    const redisScriptMsPerCall = Number(((scriptsAfter.usec - scriptsBefore.usec) / 1000 / Math.max(1, scriptCalls)).toFixed(2));
+    const redisScriptMsPerCall = Number(
+      ((scriptsAfter.usec - scriptsBefore.usec) / 1000 / Math.max(1, scriptCalls)).toFixed(2),
+    );
     const redisScriptUsPerEvent = Number(((scriptsAfter.usec - scriptsBefore.usec) / EVENTS).toFixed(2));
-    log(`projection from offset 0: ${eventsPerSec} events/s (${runner.stats.batches} batches, ${scriptCalls} script calls, first batch after ${firstBatchMs} ms)`);
+    log(
+      `projection from offset 0: ${eventsPerSec} events/s (${runner.stats.batches} batches, ${scriptCalls} script calls, first batch after ${firstBatchMs} ms)`,
+    );
 
     started = performance.now();
     await runner.rebuild();

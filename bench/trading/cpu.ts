@@ -34,10 +34,14 @@ export function watchedProcesses(namespace: string, redisPort: number): Map<stri
     const cmdline = read(`/proc/${pid}/cmdline`)?.split('\0') ?? [];
     const service = cmdline.find((a) => a.startsWith('services/'));
     if (service && cmdline.some((a) => a.endsWith('infra/runtime/run.js'))) {
-      if (read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`)) found.set(service.slice('services/'.length), Number(pid));
+      if (read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`))
+        found.set(service.slice('services/'.length), Number(pid));
     } else if (cmdline.includes('kafka.Kafka')) {
       found.set('kafka', Number(pid));
-    } else if (/redis-server/.test(cmdline[0] ?? '') && new RegExp(`[: ]${redisPort}\\b`).test(cmdline.join(' '))) {
+    } else if (
+      /redis-server/.test(cmdline[0] ?? '') &&
+      new RegExp(`[: ]${redisPort}\\b`).test(cmdline.join(' '))
+    ) {
       found.set('redis', Number(pid));
     }
   }
@@ -52,7 +56,8 @@ export function cpuMeter(processes: Map<string, number>): () => Record<string, n
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const cores: Record<string, number> = {};
-    for (const [name, pid] of processes) cores[name] = Number(((cpuSeconds(pid) - (before.get(name) ?? 0)) / seconds).toFixed(2));
+    for (const [name, pid] of processes)
+      cores[name] = Number(((cpuSeconds(pid) - (before.get(name) ?? 0)) / seconds).toFixed(2));
     const used = process.cpuUsage(self);
     cores['bench'] = Number(((used.user + used.system) / 1e6 / seconds).toFixed(2));
     return cores;

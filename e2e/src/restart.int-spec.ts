@@ -46,7 +46,11 @@ class Script {
    * request (same idempotency key); `recover` may accept the error a retry gets for a command
    * whose first try went through (e.g. ALREADY_EXISTS for a node id). Anything else fails.
    */
-  async step<T>(name: string, attempt: () => Promise<GraphQLResponse<T>>, recover?: (errors: Errors) => Promise<T | undefined>): Promise<T> {
+  async step<T>(
+    name: string,
+    attempt: () => Promise<GraphQLResponse<T>>,
+    recover?: (errors: Errors) => Promise<T | undefined>,
+  ): Promise<T> {
     const crash = this.crashes[name];
     const crashed = crash ? this.crash(name, crash) : Promise.resolve();
     const began = Date.now();
@@ -64,12 +68,18 @@ class Script {
           result = recovered;
           break;
         }
-        if (r.errors?.[0]?.extensions?.code !== 'TIMEOUT') throw new Error(`step ${name} failed: ${JSON.stringify(r.errors)}`);
+        if (r.errors?.[0]?.extensions?.code !== 'TIMEOUT')
+          throw new Error(`step ${name} failed: ${JSON.stringify(r.errors)}`);
       }
-      if (Date.now() > deadline) throw new Error(`step ${name} did not succeed within 90 s: ${r instanceof Error ? r.message : JSON.stringify(r.errors)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `step ${name} did not succeed within 90 s: ${r instanceof Error ? r.message : JSON.stringify(r.errors)}`,
+        );
       const why = r instanceof Error ? 'connection' : 'TIMEOUT';
       this.retried.push(`${name}: ${why}`);
-      log(`step ${name}: retrying after ${r instanceof Error ? `a connection error (${r.message})` : 'TIMEOUT'}`);
+      log(
+        `step ${name}: retrying after ${r instanceof Error ? `a connection error (${r.message})` : 'TIMEOUT'}`,
+      );
       await sleep(500);
     }
     if (crash) log(`step ${name}: answered after ${Date.now() - began} ms`);
@@ -91,29 +101,79 @@ class Script {
   }
 
   async account(id: string, roles: string[], deposit: string): Promise<void> {
-    await this.step(`open ${id}`, this.admin(`mutation($id: ID!, $o: String!) { openAccount(accountId: $id, owner: $o, idempotencyKey: $o) { id } }`, { id, o: id }));
-    if (deposit !== '0') await this.step(`deposit ${id}`, this.admin(`mutation($id: ID!, $a: Usd!, $k: String!) { deposit(accountId: $id, amount: $a, idempotencyKey: $k) { id } }`, { id, a: deposit, k: `dep-${id}` }));
+    await this.step(
+      `open ${id}`,
+      this.admin(
+        `mutation($id: ID!, $o: String!) { openAccount(accountId: $id, owner: $o, idempotencyKey: $o) { id } }`,
+        { id, o: id },
+      ),
+    );
+    if (deposit !== '0')
+      await this.step(
+        `deposit ${id}`,
+        this.admin(
+          `mutation($id: ID!, $a: Usd!, $k: String!) { deposit(accountId: $id, amount: $a, idempotencyKey: $k) { id } }`,
+          { id, a: deposit, k: `dep-${id}` },
+        ),
+      );
     // A repeated createApiKey makes a second key: harmless, the last one answered is used.
-    const r = await this.step(`key ${id}`, this.admin<{ createApiKey: { key: string } }>(`mutation($id: ID!, $r: [AccountRole!]!) { createApiKey(accountId: $id, roles: $r) { key } }`, { id, r: roles }));
+    const r = await this.step(
+      `key ${id}`,
+      this.admin<{ createApiKey: { key: string } }>(
+        `mutation($id: ID!, $r: [AccountRole!]!) { createApiKey(accountId: $id, roles: $r) { key } }`,
+        { id, r: roles },
+      ),
+    );
     this.keys[id] = r.createApiKey.key;
   }
 
-  async node(provider: string, nodeId: string, marketId: string, gpuModel: string, gpus: number, tflops: number): Promise<void> {
+  async node(
+    provider: string,
+    nodeId: string,
+    marketId: string,
+    gpuModel: string,
+    gpus: number,
+    tflops: number,
+  ): Promise<void> {
     await this.step(
       `register ${nodeId}`,
-      () => this.m.gql(`mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`, { i: { marketId, gpuModel, gpus, region: 'eu', nodeId } }, this.keys[provider]!),
+      () =>
+        this.m.gql(
+          `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
+          { i: { marketId, gpuModel, gpus, region: 'eu', nodeId } },
+          this.keys[provider]!,
+        ),
       // The first try went through before the failure: a retry finds the node registered.
       async (errors) => {
         if (errors[0]?.extensions?.code !== 'ALREADY_EXISTS') return undefined;
-        const n = await this.m.ok<{ node: { providerId: string } | null }>(`query($n: ID!) { node(id: $n) { providerId } }`, { n: nodeId });
+        const n = await this.m.ok<{ node: { providerId: string } | null }>(
+          `query($n: ID!) { node(id: $n) { providerId } }`,
+          { n: nodeId },
+        );
         return n.node?.providerId === provider ? { registerNode: { node: { id: nodeId } } } : undefined;
       },
     );
-    await this.step(`certify ${nodeId}`, this.admin(`mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`, { n: nodeId, t: tflops }));
+    await this.step(
+      `certify ${nodeId}`,
+      this.admin(
+        `mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`,
+        { n: nodeId, t: tflops },
+      ),
+    );
   }
 
-  async order(who: string, clientOrderId: string, input: Record<string, unknown>): Promise<{ id: string; status: string; filledGpus: number }> {
-    const r = await this.step(clientOrderId, () => this.m.gql<{ placeOrder: { id: string; status: string; filledGpus: number } }>(PLACE, { input: { ...input, clientOrderId } }, this.keys[who]!));
+  async order(
+    who: string,
+    clientOrderId: string,
+    input: Record<string, unknown>,
+  ): Promise<{ id: string; status: string; filledGpus: number }> {
+    const r = await this.step(clientOrderId, () =>
+      this.m.gql<{ placeOrder: { id: string; status: string; filledGpus: number } }>(
+        PLACE,
+        { input: { ...input, clientOrderId } },
+        this.keys[who]!,
+      ),
+    );
     this.orders[clientOrderId] = r.placeOrder.id;
     return r.placeOrder;
   }
@@ -122,11 +182,15 @@ class Script {
     const orderId = this.orders[clientOrderId]!;
     await this.step(
       `cancel ${clientOrderId}`,
-      () => this.m.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`, { o: orderId }, this.keys[who]!),
+      () =>
+        this.m.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`, { o: orderId }, this.keys[who]!),
       // The cancel went through before the failure: the retry finds the order no longer open.
       async (errors) => {
         if (errors[0]?.extensions?.code !== 'NOT_FOUND') return undefined;
-        const o = await this.m.ok<{ order: { status: string } | null }>(`query($o: ID!) { order(id: $o) { status } }`, { o: orderId });
+        const o = await this.m.ok<{ order: { status: string } | null }>(
+          `query($o: ID!) { order(id: $o) { status } }`,
+          { o: orderId },
+        );
         return o.order?.status === 'CANCELLED' ? { cancelOrder: { id: orderId } } : undefined;
       },
     );
@@ -134,8 +198,18 @@ class Script {
 
   /** The sequence: every step waits for its answer before the next. */
   async run(): Promise<void> {
-    await this.step('market h100', this.admin(`mutation { openMarket(idempotencyKey: "m-h100", input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`));
-    await this.step('market a100', this.admin(`mutation { openMarket(idempotencyKey: "m-a100", input: { marketId: "a100", gpuClass: "A100-80GB", minTflopsPerGpu: 10, tickSize: "0.05", feeRateBps: 100 }) { id } }`));
+    await this.step(
+      'market h100',
+      this.admin(
+        `mutation { openMarket(idempotencyKey: "m-h100", input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+      ),
+    );
+    await this.step(
+      'market a100',
+      this.admin(
+        `mutation { openMarket(idempotencyKey: "m-a100", input: { marketId: "a100", gpuClass: "A100-80GB", minTflopsPerGpu: 10, tickSize: "0.05", feeRateBps: 100 }) { id } }`,
+      ),
+    );
     for (const p of PROVIDERS) await this.account(p, ['PROVIDER'], '0');
     for (const b of BUYERS) await this.account(b, ['BUYER'], '100.00');
     await this.node('p1', 'n1', 'h100', 'H100-80GB', 8, 55);
@@ -144,8 +218,20 @@ class Script {
 
     // No node is ever offered more GPUs than it has (leases aside), so no step depends on when a
     // lease ends: the script decides the same way however long the crashes make it.
-    const h100 = (side: string, gpus: number, hours: number, price: string, extra: Record<string, unknown> = {}) => ({ marketId: 'h100', side, gpus, hours, price, ...extra });
-    const a100 = (side: string, gpus: number, hours: number, price: string, extra: Record<string, unknown> = {}) => ({ marketId: 'a100', side, gpus, hours, price, ...extra });
+    const h100 = (
+      side: string,
+      gpus: number,
+      hours: number,
+      price: string,
+      extra: Record<string, unknown> = {},
+    ) => ({ marketId: 'h100', side, gpus, hours, price, ...extra });
+    const a100 = (
+      side: string,
+      gpus: number,
+      hours: number,
+      price: string,
+      extra: Record<string, unknown> = {},
+    ) => ({ marketId: 'a100', side, gpus, hours, price, ...extra });
     await this.order('p1', 'a1', h100('ASK', 4, 2, '2.00', { nodeId: 'n1' }));
     await this.order('p2', 'a2', h100('ASK', 4, 2, '2.10', { nodeId: 'n3' }));
     await this.order('p2', 'a3', a100('ASK', 4, 1, '1.00', { nodeId: 'n2' }));
@@ -169,27 +255,73 @@ class Script {
     const redis = new Redis(this.m.redisUrl, { maxRetriesPerRequest: 1 });
     type Lease = { id: string; status: string; gpus: number; price: string; charged: string };
     const leasesOf = async (who: string) =>
-      (await this.m.ok<{ myLeases: { edges: { node: Lease }[] } }>(`{ myLeases(first: 100) { edges { node { id marketId nodeId buyerId providerId gpus price value fee charged refunded status } } } }`, {}, this.keys[who]!)).myLeases.edges
+      (
+        await this.m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
+          `{ myLeases(first: 100) { edges { node { id marketId nodeId buyerId providerId gpus price value fee charged refunded status } } } }`,
+          {},
+          this.keys[who]!,
+        )
+      ).myLeases.edges
         .map((e) => e.node)
         .sort((a, b) => a.id.localeCompare(b.id));
-    const balances = async () => Object.fromEntries(await Promise.all(ACCOUNTS.map(async (id) => [id, (await this.m.ok<{ account: Record<string, string> | null }>(`query($id: ID!) { account(id: $id) { balance held escrow earned } }`, { id })).account] as const)));
+    const balances = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ACCOUNTS.map(
+            async (id) =>
+              [
+                id,
+                (
+                  await this.m.ok<{ account: Record<string, string> | null }>(
+                    `query($id: ID!) { account(id: $id) { balance held escrow earned } }`,
+                    { id },
+                  )
+                ).account,
+              ] as const,
+          ),
+        ),
+      );
     try {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const leases = (await Promise.all(BUYERS.map(leasesOf))).flat();
         const clearing = Number((await redis.hget(rm.totals, 'clearing')) ?? 0);
         const accounts = await balances();
-        if (leases.length > 0 && leases.every((l) => l.status === 'ENDED') && clearing === 0 && Object.values(accounts).every((a) => a?.escrow === '0.000000')) break;
-        if (Date.now() > deadline) throw new Error(`the leases did not all end and get paid: ${JSON.stringify({ leases, clearing, accounts })}`);
+        if (
+          leases.length > 0 &&
+          leases.every((l) => l.status === 'ENDED') &&
+          clearing === 0 &&
+          Object.values(accounts).every((a) => a?.escrow === '0.000000')
+        )
+          break;
+        if (Date.now() > deadline)
+          throw new Error(
+            `the leases did not all end and get paid: ${JSON.stringify({ leases, clearing, accounts })}`,
+          );
         await sleep(250);
       }
       const market = async (id: string) =>
-        (await this.m.ok<{ market: unknown }>(`query($id: ID!) { market(id: $id) { status book(depth: 10) { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last trades volume24h value24h } } }`, { id })).market;
-      const order = async (id: string) => (await this.m.ok<{ order: unknown }>(`query($id: ID!) { order(id: $id) { ${ORDER} } }`, { id })).order;
+        (
+          await this.m.ok<{ market: unknown }>(
+            `query($id: ID!) { market(id: $id) { status book(depth: 10) { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last trades volume24h value24h } } }`,
+            { id },
+          )
+        ).market;
+      const order = async (id: string) =>
+        (await this.m.ok<{ order: unknown }>(`query($id: ID!) { order(id: $id) { ${ORDER} } }`, { id }))
+          .order;
       return {
         books: { h100: await market('h100'), a100: await market('a100') },
-        orders: Object.fromEntries(await Promise.all(Object.entries(this.orders).map(async ([name, id]) => [name, await order(id)] as const))),
-        leases: Object.fromEntries(await Promise.all([...PROVIDERS, ...BUYERS].map(async (who) => [who, await leasesOf(who)] as const))),
+        orders: Object.fromEntries(
+          await Promise.all(
+            Object.entries(this.orders).map(async ([name, id]) => [name, await order(id)] as const),
+          ),
+        ),
+        leases: Object.fromEntries(
+          await Promise.all(
+            [...PROVIDERS, ...BUYERS].map(async (who) => [who, await leasesOf(who)] as const),
+          ),
+        ),
         balances: await balances(),
         totals: await redis.hgetall(rm.totals),
       };
@@ -209,24 +341,36 @@ describe('kill -9 and restart of every service during a sequence of trades', () 
       await script.run();
       log(`undisturbed run: the script took ${Date.now() - started} ms`);
       baseline = await script.outcome();
-      if (script.retried.length) log(`undisturbed run: retried ${JSON.stringify(script.retried)} (a loaded machine)`);
+      if (script.retried.length)
+        log(`undisturbed run: retried ${JSON.stringify(script.retried)} (a loaded machine)`);
     } finally {
       await calm.stop();
     }
     log(`undisturbed run: ${Date.now() - started} ms`);
 
     // The script does what its comments say.
-    const status = (name: string) => (baseline.orders[name] as { status: string; filledGpus: number; cancelReason: string | null } | null);
+    const status = (name: string) =>
+      baseline.orders[name] as { status: string; filledGpus: number; cancelReason: string | null } | null;
     expect(status('b1-1')).toMatchObject({ status: 'FILLED', filledGpus: 2 });
     expect(status('b2-1')).toMatchObject({ status: 'FILLED', filledGpus: 3 });
     expect(status('b3-1')).toMatchObject({ status: 'CANCELLED', filledGpus: 0, cancelReason: 'CANCELLED' });
     expect(status('b1-2')).toMatchObject({ status: 'PARTIALLY_FILLED', filledGpus: 2 });
     expect(status('b2-2')).toMatchObject({ status: 'FILLED', filledGpus: 2 });
-    expect(status('b2-3')).toMatchObject({ status: 'CANCELLED', filledGpus: 2, cancelReason: 'IOC_REMAINDER' });
-    expect(status('b2-4')).toMatchObject({ status: 'CANCELLED', filledGpus: 0, cancelReason: 'FOK_UNFILLABLE' });
+    expect(status('b2-3')).toMatchObject({
+      status: 'CANCELLED',
+      filledGpus: 2,
+      cancelReason: 'IOC_REMAINDER',
+    });
+    expect(status('b2-4')).toMatchObject({
+      status: 'CANCELLED',
+      filledGpus: 0,
+      cancelReason: 'FOK_UNFILLABLE',
+    });
     expect(status('a2')).toMatchObject({ status: 'FILLED', filledGpus: 4 });
     expect(status('a5')).toMatchObject({ status: 'OPEN', filledGpus: 0 });
-    expect(baseline.books.h100).toMatchObject({ book: { bids: [{ price: '1.800000', gpus: 1 }], asks: [{ price: '2.500000', gpus: 2 }] } });
+    expect(baseline.books.h100).toMatchObject({
+      book: { bids: [{ price: '1.800000', gpus: 1 }], asks: [{ price: '2.500000', gpus: 2 }] },
+    });
     expect(baseline.books.a100).toMatchObject({ book: { bids: [{ price: '1.000000', gpus: 1 }], asks: [] } });
     expect(Object.values(baseline.leases).flat()).toHaveLength(2 * 8);
     expect(baseline.totals).toMatchObject({ deposits: '300000000', clearing: '0' });

@@ -29,18 +29,33 @@ describe('trading through GraphQL', () => {
   const nodes: Record<string, string> = {};
   const deposits = { b1: 1_000_000_000, b2: 1_000_000_000, b3: 1_000_000_000 };
 
-  const place = (who: string, input: Record<string, unknown>) => m.gql<{ placeOrder: Record<string, unknown> }>(PLACE, { input }, keys[who]!);
-  const error = (r: { errors?: { extensions?: { code?: string; field?: string } }[] }) => ({ code: r.errors?.[0]?.extensions?.code, field: r.errors?.[0]?.extensions?.field });
-  const balances = async (id: string) => (await m.ok<{ account: Record<string, string> }>(ACCOUNT, { id })).account;
+  const place = (who: string, input: Record<string, unknown>) =>
+    m.gql<{ placeOrder: Record<string, unknown> }>(PLACE, { input }, keys[who]!);
+  const error = (r: { errors?: { extensions?: { code?: string; field?: string } }[] }) => ({
+    code: r.errors?.[0]?.extensions?.code,
+    field: r.errors?.[0]?.extensions?.field,
+  });
+  const balances = async (id: string) =>
+    (await m.ok<{ account: Record<string, string> }>(ACCOUNT, { id })).account;
 
   beforeAll(async () => {
-    m = await Marketplace.start({ GPU_HOUR_MS: String(HOUR_MS), LEASE_METER_INTERVAL_MS: '300', LEASE_CHARGE_DELAY_MS: '0' });
+    m = await Marketplace.start({
+      GPU_HOUR_MS: String(HOUR_MS),
+      LEASE_METER_INTERVAL_MS: '300',
+      LEASE_CHARGE_DELAY_MS: '0',
+    });
     await m.ok(`mutation { a: openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id }
                           b: openMarket(input: { marketId: "a100", gpuClass: "A100-80GB", minTflopsPerGpu: 10, tickSize: "0.05", feeRateBps: 100 }) { id } }`);
     for (const p of ['p1', 'p2']) keys[p] = await m.account(p, ['provider']);
     for (const [b, amount] of Object.entries(deposits)) keys[b] = await m.account(b, ['buyer'], usd(amount));
     const register = async (who: string, marketId: string, gpuModel: string, gpus: number) =>
-      (await m.ok<{ registerNode: { node: { id: string; status: string } } }>(`mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id status } credential } }`, { i: { marketId, gpuModel, gpus, region: 'eu-west' } }, keys[who]!)).registerNode.node;
+      (
+        await m.ok<{ registerNode: { node: { id: string; status: string } } }>(
+          `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id status } credential } }`,
+          { i: { marketId, gpuModel, gpus, region: 'eu-west' } },
+          keys[who]!,
+        )
+      ).registerNode.node;
     const n1 = await register('p1', 'h100', 'H100-80GB', 8);
     expect(n1.status).toBe('UNCERTIFIED');
     nodes['n1'] = n1.id;
@@ -51,65 +66,244 @@ describe('trading through GraphQL', () => {
   afterAll(() => m?.stop());
 
   it('refuses asks on a node until it is certified, then matches by price and time and settles every lease to the minor unit', async () => {
-    expect(error(await place('p1', { marketId: 'h100', side: 'ASK', gpus: 4, hours: 2, price: '2.00', nodeId: nodes['n1'] }))).toEqual({ code: 'NODE_NOT_CERTIFIED', field: 'nodeId' });
-    for (const [n, tflops] of [['n1', 55.5], ['n2', 12], ['n3', 41]] as const) {
-      await m.ok(`mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`, { n: nodes[n], t: tflops });
+    expect(
+      error(
+        await place('p1', {
+          marketId: 'h100',
+          side: 'ASK',
+          gpus: 4,
+          hours: 2,
+          price: '2.00',
+          nodeId: nodes['n1'],
+        }),
+      ),
+    ).toEqual({ code: 'NODE_NOT_CERTIFIED', field: 'nodeId' });
+    for (const [n, tflops] of [
+      ['n1', 55.5],
+      ['n2', 12],
+      ['n3', 41],
+    ] as const) {
+      await m.ok(
+        `mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`,
+        { n: nodes[n], t: tflops },
+      );
     }
 
     // A trade feed, by subscription, from before the first trade.
     const seen: string[] = [];
-    const ws = createClient({ url: m.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${keys['b1']}` } });
+    const ws = createClient({
+      url: m.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${keys['b1']}` },
+    });
     const unsubscribe = ws.subscribe<{ tradeExecuted: { price: string; gpus: number } }>(
       { query: 'subscription { tradeExecuted(marketId: "h100") { price gpus } }' },
-      { next: (v) => seen.push(`${v.data?.tradeExecuted.gpus}@${v.data?.tradeExecuted.price}`), error: () => undefined, complete: () => undefined },
+      {
+        next: (v) => seen.push(`${v.data?.tradeExecuted.gpus}@${v.data?.tradeExecuted.price}`),
+        error: () => undefined,
+        complete: () => undefined,
+      },
     );
     await new Promise((r) => setTimeout(r, 500));
 
-    const a1 = await place('p1', { marketId: 'h100', side: 'ASK', gpus: 4, hours: 2, price: '2.00', nodeId: nodes['n1'], clientOrderId: 'a1' });
+    const a1 = await place('p1', {
+      marketId: 'h100',
+      side: 'ASK',
+      gpus: 4,
+      hours: 2,
+      price: '2.00',
+      nodeId: nodes['n1'],
+      clientOrderId: 'a1',
+    });
     expect(a1.data?.placeOrder).toMatchObject({ status: 'OPEN', remainingGpus: 4 });
-    expect((await place('p2', { marketId: 'h100', side: 'ASK', gpus: 4, hours: 2, price: '2.10', nodeId: nodes['n3'] })).data?.placeOrder).toMatchObject({ status: 'OPEN' });
-    expect((await place('p2', { marketId: 'a100', side: 'ASK', gpus: 4, hours: 1, price: '1.00', nodeId: nodes['n2'] })).data?.placeOrder).toMatchObject({ status: 'OPEN' });
+    expect(
+      (
+        await place('p2', {
+          marketId: 'h100',
+          side: 'ASK',
+          gpus: 4,
+          hours: 2,
+          price: '2.10',
+          nodeId: nodes['n3'],
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'OPEN' });
+    expect(
+      (
+        await place('p2', {
+          marketId: 'a100',
+          side: 'ASK',
+          gpus: 4,
+          hours: 1,
+          price: '1.00',
+          nodeId: nodes['n2'],
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'OPEN' });
 
     // b1 buys 2 GPUs at p1's 2.00; b2 takes p1's other 2, then 2 of p2's at 2.10; b3 buys A100s.
-    expect((await place('b1', { marketId: 'h100', side: 'BID', gpus: 2, hours: 1, price: '2.05', clientOrderId: 'b1-1' })).data?.placeOrder).toMatchObject({ status: 'FILLED', filledGpus: 2 });
+    expect(
+      (
+        await place('b1', {
+          marketId: 'h100',
+          side: 'BID',
+          gpus: 2,
+          hours: 1,
+          price: '2.05',
+          clientOrderId: 'b1-1',
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'FILLED', filledGpus: 2 });
     // The same clientOrderId again is the same order, not a second one.
-    expect((await place('b1', { marketId: 'h100', side: 'BID', gpus: 2, hours: 1, price: '2.05', clientOrderId: 'b1-1' })).data?.placeOrder).toMatchObject({ status: 'FILLED', filledGpus: 2 });
-    expect((await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data?.placeOrder).toMatchObject({ status: 'FILLED', filledGpus: 4 });
-    expect((await place('b3', { marketId: 'a100', side: 'BID', gpus: 2, hours: 1, price: '1.00', timeInForce: 'IOC' })).data?.placeOrder).toMatchObject({ status: 'FILLED' });
+    expect(
+      (
+        await place('b1', {
+          marketId: 'h100',
+          side: 'BID',
+          gpus: 2,
+          hours: 1,
+          price: '2.05',
+          clientOrderId: 'b1-1',
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'FILLED', filledGpus: 2 });
+    expect(
+      (await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data
+        ?.placeOrder,
+    ).toMatchObject({ status: 'FILLED', filledGpus: 4 });
+    expect(
+      (
+        await place('b3', {
+          marketId: 'a100',
+          side: 'BID',
+          gpus: 2,
+          hours: 1,
+          price: '1.00',
+          timeInForce: 'IOC',
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'FILLED' });
     // An IOC bid below the best ask trades nothing and is cancelled; its hold comes back.
-    expect((await place('b3', { marketId: 'a100', side: 'BID', gpus: 1, hours: 1, price: '0.50', timeInForce: 'IOC' })).data?.placeOrder).toMatchObject({ status: 'CANCELLED', cancelReason: 'IOC_REMAINDER' });
+    expect(
+      (
+        await place('b3', {
+          marketId: 'a100',
+          side: 'BID',
+          gpus: 1,
+          hours: 1,
+          price: '0.50',
+          timeInForce: 'IOC',
+        })
+      ).data?.placeOrder,
+    ).toMatchObject({ status: 'CANCELLED', cancelReason: 'IOC_REMAINDER' });
 
     // b3's resting bid holds its worst case until b3 cancels it.
-    const rest = (await place('b3', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '1.50' })).data?.placeOrder as { id: string; status: string };
+    const rest = (await place('b3', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '1.50' })).data
+      ?.placeOrder as { id: string; status: string };
     expect(rest.status).toBe('OPEN');
     expect((await balances('b3')).held).toBe(usd(1_500_000 + fee(1_500_000, 250)));
-    const book = await m.ok<{ market: { book: { bids: unknown[]; asks: unknown[] }; ticker: Record<string, unknown> } }>(
-      `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last volume24h value24h vwap24h index trades } } }`, {}, keys['b3']!);
-    expect(book.market.book).toEqual({ bids: [{ price: '1.500000', gpus: 1 }], asks: [{ price: '2.100000', gpus: 2 }] });
-    expect(book.market.ticker).toEqual({ bestBid: '1.500000', bestAsk: '2.100000', last: '2.100000', volume24h: 6, value24h: '12.200000', vwap24h: '2.033333', index: '2.033333', trades: 3 });
+    const book = await m.ok<{
+      market: { book: { bids: unknown[]; asks: unknown[] }; ticker: Record<string, unknown> };
+    }>(
+      `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last volume24h value24h vwap24h index trades } } }`,
+      {},
+      keys['b3']!,
+    );
+    expect(book.market.book).toEqual({
+      bids: [{ price: '1.500000', gpus: 1 }],
+      asks: [{ price: '2.100000', gpus: 2 }],
+    });
+    expect(book.market.ticker).toEqual({
+      bestBid: '1.500000',
+      bestAsk: '2.100000',
+      last: '2.100000',
+      volume24h: 6,
+      value24h: '12.200000',
+      vwap24h: '2.033333',
+      index: '2.033333',
+      trades: 3,
+    });
 
     // Bad requests: each its own code and field, and nothing changes (b1's lease is being charged
     // from its escrow meanwhile, so escrow moves; what is spendable and held must not).
     const MY_ORDERS = `{ myOrders(first: 1) { totalCount } }`;
-    const spendable = async () => ({ ...(await balances('b1')), escrow: undefined, orders: (await m.ok<{ myOrders: { totalCount: number } }>(MY_ORDERS, {}, keys['b1']!)).myOrders.totalCount });
+    const spendable = async () => ({
+      ...(await balances('b1')),
+      escrow: undefined,
+      orders: (await m.ok<{ myOrders: { totalCount: number } }>(MY_ORDERS, {}, keys['b1']!)).myOrders
+        .totalCount,
+    });
     const before = await spendable();
-    expect(error(await place('b1', { marketId: 'nope', side: 'BID', gpus: 1, hours: 1, price: '2.00' }))).toEqual({ code: 'NOT_FOUND', field: 'marketId' });
-    expect(error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 0, hours: 1, price: '2.00' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
-    expect(error(await place('b1', { marketId: 'h100', side: 'BID', gpus: -3, hours: 1, price: '2.00' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
-    expect(error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.005' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
-    expect(error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '-2.00' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
-    expect(error(await m.gql(PLACE, { input: { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' } }, null))).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
-    expect(error(await m.gql(PLACE, { input: { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' } }, 'gpx_not-a-key-at-all-0000000'))).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
-    expect(error(await m.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`, { o: rest.id }, keys['b1']!))).toEqual({ code: 'FORBIDDEN', field: 'orderId' });
-    expect(error(await place('p1', { marketId: 'h100', side: 'ASK', gpus: 1, hours: 1, price: '2.00', nodeId: nodes['n3'] }))).toEqual({ code: 'FORBIDDEN', field: 'nodeId' });
-    expect(error(await place('p1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' }))).toEqual({ code: 'FORBIDDEN', field: undefined });
+    expect(
+      error(await place('b1', { marketId: 'nope', side: 'BID', gpus: 1, hours: 1, price: '2.00' })),
+    ).toEqual({ code: 'NOT_FOUND', field: 'marketId' });
+    expect(
+      error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 0, hours: 1, price: '2.00' })),
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
+    expect(
+      error(await place('b1', { marketId: 'h100', side: 'BID', gpus: -3, hours: 1, price: '2.00' })),
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
+    expect(
+      error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.005' })),
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
+    expect(
+      error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '-2.00' })),
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
+    expect(
+      error(
+        await m.gql(
+          PLACE,
+          { input: { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+          null,
+        ),
+      ),
+    ).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
+    expect(
+      error(
+        await m.gql(
+          PLACE,
+          { input: { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' } },
+          'gpx_not-a-key-at-all-0000000',
+        ),
+      ),
+    ).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
+    expect(
+      error(
+        await m.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`, { o: rest.id }, keys['b1']!),
+      ),
+    ).toEqual({ code: 'FORBIDDEN', field: 'orderId' });
+    expect(
+      error(
+        await place('p1', {
+          marketId: 'h100',
+          side: 'ASK',
+          gpus: 1,
+          hours: 1,
+          price: '2.00',
+          nodeId: nodes['n3'],
+        }),
+      ),
+    ).toEqual({ code: 'FORBIDDEN', field: 'nodeId' });
+    expect(
+      error(await place('p1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' })),
+    ).toEqual({ code: 'FORBIDDEN', field: undefined });
     expect(await spendable()).toEqual(before);
-    expect((await m.ok<{ market: { book: unknown } }>(`{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } } }`)).market.book).toEqual(book.market.book);
+    expect(
+      (
+        await m.ok<{ market: { book: unknown } }>(
+          `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } } }`,
+        )
+      ).market.book,
+    ).toEqual(book.market.book);
 
-    const cancelled = await m.ok<{ cancelOrder: { status: string } }>(`mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`, { o: rest.id }, keys['b3']!);
+    const cancelled = await m.ok<{ cancelOrder: { status: string } }>(
+      `mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`,
+      { o: rest.id },
+      keys['b3']!,
+    );
     expect(cancelled.cancelOrder.status).toBe('CANCELLED');
     // settlement releases the hold on orders' cancel event, a moment after the cancel answers.
-    await eventually(async () => (await balances('b3')).held === '0.000000', 'b3\'s hold to be released');
+    await eventually(async () => (await balances('b3')).held === '0.000000', "b3's hold to be released");
 
     // The leases run for 1.5 s a GPU-hour; once all have ended every balance is exact.
     const trades = [
@@ -126,21 +320,44 @@ describe('trading through GraphQL', () => {
     }
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const leases = await m.ok<{ myLeases: { edges: { node: { status: string } }[] } }>(`{ myLeases(first: 10) { edges { node { status } } } }`, {}, keys['b2']!);
-      const all = await Promise.all(Object.keys(expected).map(async (id) => [id, await balances(id)] as const));
-      const done = leases.myLeases.edges.length === 2 && leases.myLeases.edges.every((e) => e.node.status === 'ENDED') && all.every(([id, b]) => b.balance === usd(expected[id]!) && b.escrow === '0.000000');
+      const leases = await m.ok<{ myLeases: { edges: { node: { status: string } }[] } }>(
+        `{ myLeases(first: 10) { edges { node { status } } } }`,
+        {},
+        keys['b2']!,
+      );
+      const all = await Promise.all(
+        Object.keys(expected).map(async (id) => [id, await balances(id)] as const),
+      );
+      const done =
+        leases.myLeases.edges.length === 2 &&
+        leases.myLeases.edges.every((e) => e.node.status === 'ENDED') &&
+        all.every(([id, b]) => b.balance === usd(expected[id]!) && b.escrow === '0.000000');
       if (done) break;
       if (Date.now() > deadline) {
-        expect(Object.fromEntries(all)).toEqual(Object.fromEntries(Object.entries(expected).map(([id, v]) => [id, { balance: usd(v), held: '0.000000', escrow: '0.000000' }])));
+        expect(Object.fromEntries(all)).toEqual(
+          Object.fromEntries(
+            Object.entries(expected).map(([id, v]) => [
+              id,
+              { balance: usd(v), held: '0.000000', escrow: '0.000000' },
+            ]),
+          ),
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    for (const id of Object.keys(expected)) expect(await balances(id)).toMatchObject({ balance: usd(expected[id]!), held: '0.000000', escrow: '0.000000' });
+    for (const id of Object.keys(expected))
+      expect(await balances(id)).toMatchObject({
+        balance: usd(expected[id]!),
+        held: '0.000000',
+        escrow: '0.000000',
+      });
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
     expect(total).toBe(Object.values(deposits).reduce((a, b) => a + b, 0));
 
     // b2's fills and its ledger tell the same story.
-    const fills = await m.ok<{ myFills: { totalCount: number; edges: { node: { price: string; gpus: number } }[] } }>(`{ myFills(first: 10) { totalCount edges { node { price gpus } } } }`, {}, keys['b2']!);
+    const fills = await m.ok<{
+      myFills: { totalCount: number; edges: { node: { price: string; gpus: number } }[] };
+    }>(`{ myFills(first: 10) { totalCount edges { node { price gpus } } } }`, {}, keys['b2']!);
     expect(fills.myFills.totalCount).toBe(2);
     expect(seen.sort()).toEqual(['2@2.000000', '2@2.000000', '2@2.100000']);
     unsubscribe();
@@ -156,10 +373,14 @@ describe('trading through GraphQL', () => {
     await redis.flushall();
     await redis.quit();
     let after: unknown;
-    await eventually(async () => {
-      const r = await m.gql(VIEW, {}, keys['b2']!);
-      after = r.data;
-      return JSON.stringify(after) === JSON.stringify(beforeFlush);
-    }, 'the read models to rebuild after FLUSHALL', 30_000).catch(() => expect(after).toEqual(beforeFlush));
+    await eventually(
+      async () => {
+        const r = await m.gql(VIEW, {}, keys['b2']!);
+        after = r.data;
+        return JSON.stringify(after) === JSON.stringify(beforeFlush);
+      },
+      'the read models to rebuild after FLUSHALL',
+      30_000,
+    ).catch(() => expect(after).toEqual(beforeFlush));
   }, 120_000);
 });

@@ -69,24 +69,35 @@ async function once(query, variables, key) {
   }
 }
 
-const OPEN_ACCOUNT = 'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }';
+const OPEN_ACCOUNT =
+  'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }';
 
 async function account(id, owner, roles) {
   const opened = await once(OPEN_ACCOUNT, { id, owner });
-  const { createApiKey } = await gql('mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }', { id, roles });
+  const { createApiKey } = await gql(
+    'mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }',
+    { id, roles },
+  );
   return { opened, key: createApiKey.key };
 }
 
 /** The buyer's deposit, once: skipped when its ledger shows it, and idempotent by key besides. */
 async function deposit(id) {
-  for (let after = null; ; ) {
-    const { account: a } = await gql('query($id: ID!, $after: String) { account(id: $id) { ledger(first: 100, after: $after) { edges { node { kind reference } } pageInfo { endCursor hasNextPage } } } }', { id, after });
+  for (let after = null; ;) {
+    const { account: a } = await gql(
+      'query($id: ID!, $after: String) { account(id: $id) { ledger(first: 100, after: $after) { edges { node { kind reference } } pageInfo { endCursor hasNextPage } } } }',
+      { id, after },
+    );
     if (!a) break;
-    if (a.ledger.edges.some((e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit')) return false;
+    if (a.ledger.edges.some((e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit'))
+      return false;
     if (!a.ledger.pageInfo.hasNextPage) break;
     after = a.ledger.pageInfo.endCursor;
   }
-  await gql('mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a, reference: "demo deposit", idempotencyKey: "demo-deposit-1") { id } }', { id, a: DEPOSIT });
+  await gql(
+    'mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a, reference: "demo deposit", idempotencyKey: "demo-deposit-1") { id } }',
+    { id, a: DEPOSIT },
+  );
   return true;
 }
 
@@ -94,14 +105,17 @@ const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id statu
 const place = async (key, input) => (await gql(PLACE, { i: { marketId: MARKET, ...input } }, key)).placeOrder;
 /** "2.500000" as "2.50", "9992.415000" as "9992.415": no zeros past the cents. */
 const usd = (amount) => (amount == null ? '–' : amount.replace(/(\.\d\d\d*?)0+$/, '$1'));
-const describe = (side, o) => `${side} ${o.gpus} GPU${o.gpus === 1 ? '' : 's'} at ${usd(o.price)}: ${o.status}${o.filledGpus && o.status !== 'FILLED' ? ` (${o.filledGpus} filled)` : ''}`;
+const describe = (side, o) =>
+  `${side} ${o.gpus} GPU${o.gpus === 1 ? '' : 's'} at ${usd(o.price)}: ${o.status}${o.filledGpus && o.status !== 'FILLED' ? ` (${o.filledGpus} filled)` : ''}`;
 
 /**
  * The local node: registered once; its credential goes to CREDENTIAL_FILE (mode 600) for the
  * worker. When the file is gone but the node exists, the credential is rotated for a new one.
  */
 async function localNode(providerKey) {
-  await once(`mutation { openMarket(input: { marketId: "${LOCAL_MARKET}", gpuClass: "LOCAL-WEBGPU", minTflopsPerGpu: 0.001, tickSize: "0.01", feeRateBps: 250 }) { id } }`);
+  await once(
+    `mutation { openMarket(input: { marketId: "${LOCAL_MARKET}", gpuClass: "LOCAL-WEBGPU", minTflopsPerGpu: 0.001, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+  );
   if (!CREDENTIAL_FILE) return 'no credential file given (DEMO_NODE_CREDENTIAL_FILE): not set up';
   const fs = require('node:fs');
   const { node } = await gql('query($n: ID!) { node(id: $n) { id } }', { n: LOCAL_NODE });
@@ -109,20 +123,34 @@ async function localNode(providerKey) {
   if (node && fs.existsSync(CREDENTIAL_FILE)) return `registered before; credential in ${CREDENTIAL_FILE}`;
   let credential;
   try {
-    const r = await gql('mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }', { i: { marketId: LOCAL_MARKET, gpuModel: 'LOCAL-WEBGPU', gpus: 1, region: 'local', nodeId: LOCAL_NODE } }, providerKey);
+    const r = await gql(
+      'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }',
+      {
+        i: { marketId: LOCAL_MARKET, gpuModel: 'LOCAL-WEBGPU', gpus: 1, region: 'local', nodeId: LOCAL_NODE },
+      },
+      providerKey,
+    );
     credential = r.registerNode.credential;
   } catch (error) {
     if (!(error instanceof ApiError && error.code === 'ALREADY_EXISTS')) throw error;
-    credential = (await gql('mutation($n: ID!) { rotateNodeCredential(nodeId: $n) { credential } }', { n: LOCAL_NODE }, providerKey)).rotateNodeCredential.credential;
+    credential = (
+      await gql(
+        'mutation($n: ID!) { rotateNodeCredential(nodeId: $n) { credential } }',
+        { n: LOCAL_NODE },
+        providerKey,
+      )
+    ).rotateNodeCredential.credential;
   }
   fs.writeFileSync(CREDENTIAL_FILE, credential, { mode: 0o600 });
   return `registered; credential in ${CREDENTIAL_FILE}`;
 }
 
 async function main() {
-  if (!ADMIN) throw new Error('ADMIN_API_KEY is not set: the demo needs the gateway\'s admin key');
+  if (!ADMIN) throw new Error("ADMIN_API_KEY is not set: the demo needs the gateway's admin key");
 
-  const marketOpened = await once('mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }');
+  const marketOpened = await once(
+    'mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }',
+  );
   const provider = await account(PROVIDER, 'Demo GPU provider', ['PROVIDER']);
   const buyer = await account(BUYER, 'Demo GPU buyer', ['BUYER']);
   const deposited = await deposit(BUYER);
@@ -134,28 +162,60 @@ async function main() {
   );
   // Certified by the admin for now (a real gpu-worker proves it later); renewed when it would
   // lapse within a week.
-  const { node } = await gql('query($n: ID!) { node(id: $n) { status certifiedUntil providerId } }', { n: NODE });
-  if (node?.providerId !== PROVIDER) throw new Error(`node ${NODE} belongs to ${node?.providerId ?? 'nobody'}, not ${PROVIDER}`);
-  const certify = node.status !== 'CERTIFIED' || Date.parse(node.certifiedUntil) < Date.now() + 7 * 24 * 3_600_000;
-  if (certify) await gql('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 51.2) { status } }', { n: NODE });
+  const { node } = await gql('query($n: ID!) { node(id: $n) { status certifiedUntil providerId } }', {
+    n: NODE,
+  });
+  if (node?.providerId !== PROVIDER)
+    throw new Error(`node ${NODE} belongs to ${node?.providerId ?? 'nobody'}, not ${PROVIDER}`);
+  const certify =
+    node.status !== 'CERTIFIED' || Date.parse(node.certifiedUntil) < Date.now() + 7 * 24 * 3_600_000;
+  if (certify)
+    await gql('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 51.2) { status } }', {
+      n: NODE,
+    });
 
   // The provider offers 4 GPUs for up to 4 hours at 2.50; the buyer takes 2 for an hour at that
   // price, and bids 2.40 for one more, which rests. Placed once: not when the accounts already
   // have orders, and a retry or a quick restart is deduplicated by the clientOrderIds.
-  const hasOrders = async (key) => (await gql('{ myOrders(first: 1) { totalCount } }', {}, key)).myOrders.totalCount > 0;
+  const hasOrders = async (key) =>
+    (await gql('{ myOrders(first: 1) { totalCount } }', {}, key)).myOrders.totalCount > 0;
   let orders = 'placed at an earlier start';
   if (!(await hasOrders(provider.key)) || !(await hasOrders(buyer.key))) {
-    const ask = await place(provider.key, { side: 'ASK', gpus: 4, hours: 4, price: '2.50', nodeId: NODE, clientOrderId: 'demo-ask-1' });
-    const bid = await place(buyer.key, { side: 'BID', gpus: 2, hours: 1, price: '2.50', clientOrderId: 'demo-bid-1' });
-    const resting = await place(buyer.key, { side: 'BID', gpus: 1, hours: 1, price: '2.40', clientOrderId: 'demo-bid-2' });
-    const { order: askNow } = await gql('query($id: ID!) { order(id: $id) { id status gpus filledGpus price } }', { id: ask.id }, provider.key);
+    const ask = await place(provider.key, {
+      side: 'ASK',
+      gpus: 4,
+      hours: 4,
+      price: '2.50',
+      nodeId: NODE,
+      clientOrderId: 'demo-ask-1',
+    });
+    const bid = await place(buyer.key, {
+      side: 'BID',
+      gpus: 2,
+      hours: 1,
+      price: '2.50',
+      clientOrderId: 'demo-bid-1',
+    });
+    const resting = await place(buyer.key, {
+      side: 'BID',
+      gpus: 1,
+      hours: 1,
+      price: '2.40',
+      clientOrderId: 'demo-bid-2',
+    });
+    const { order: askNow } = await gql(
+      'query($id: ID!) { order(id: $id) { id status gpus filledGpus price } }',
+      { id: ask.id },
+      provider.key,
+    );
     orders = `${describe('ask', askNow ?? ask)}; ${describe('bid', bid)}; ${describe('bid', resting)}`;
   }
 
   // Prices are folded by the pricing service a moment after the trade.
   let ticker;
   for (let i = 0; i < 50; i++) {
-    ticker = (await gql('{ market(id: "h100") { ticker { bestBid bestAsk last trades } } }', {}, buyer.key)).market.ticker;
+    ticker = (await gql('{ market(id: "h100") { ticker { bestBid bestAsk last trades } } }', {}, buyer.key))
+      .market.ticker;
     if (ticker.last && ticker.bestBid && ticker.bestAsk) break;
     await sleep(100);
   }
@@ -163,16 +223,30 @@ async function main() {
   const local = await localNode(provider.key);
 
   const status = (done, yes, no) => (done ? yes : no);
-  console.log(`market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${status(marketOpened, 'opened', 'already open')}`);
-  console.log(`provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key}`);
-  console.log(`         node ${NODE}: 8 × H100-80GB, ${status(registered, 'registered', 'registered before')}, ${status(certify, 'certified now', 'certified')} (by the admin, 51.2 TFLOP/s per GPU)`);
+  console.log(
+    `market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${status(marketOpened, 'opened', 'already open')}`,
+  );
+  console.log(
+    `provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key}`,
+  );
+  console.log(
+    `         node ${NODE}: 8 × H100-80GB, ${status(registered, 'registered', 'registered before')}, ${status(certify, 'certified now', 'certified')} (by the admin, 51.2 TFLOP/s per GPU)`,
+  );
   console.log(`buyer    ${BUYER} (${status(buyer.opened, 'opened', 'exists')}), API key ${buyer.key}`);
-  console.log(`         deposit ${DEPOSIT} ${status(deposited, 'credited', 'credited before')}; balance ${usd(me.balance)}, held ${usd(me.held)}, in lease escrow ${usd(me.escrow)}`);
+  console.log(
+    `         deposit ${DEPOSIT} ${status(deposited, 'credited', 'credited before')}; balance ${usd(me.balance)}, held ${usd(me.held)}, in lease escrow ${usd(me.escrow)}`,
+  );
   console.log(`orders   ${orders}`);
-  console.log(`local    market ${LOCAL_MARKET} (this machine's WebGPU adapter, ≥ 0.001 TFLOP/s), node ${LOCAL_NODE}: ${local}`);
-  console.log(`h100     best bid ${usd(ticker.bestBid)}, best ask ${usd(ticker.bestAsk)}, last ${usd(ticker.last)} (${ticker.trades} trade${ticker.trades === 1 ? '' : 's'})`);
+  console.log(
+    `local    market ${LOCAL_MARKET} (this machine's WebGPU adapter, ≥ 0.001 TFLOP/s), node ${LOCAL_NODE}: ${local}`,
+  );
+  console.log(
+    `h100     best bid ${usd(ticker.bestBid)}, best ask ${usd(ticker.bestAsk)}, last ${usd(ticker.last)} (${ticker.trades} trade${ticker.trades === 1 ? '' : 's'})`,
+  );
   const query = '{ me { balance held escrow } market(id: \\"h100\\") { ticker { bestBid bestAsk last } } }';
-  console.log(`try      curl -s ${URL_} -H 'content-type: application/json' -H 'authorization: Bearer ${buyer.key}' -d '{"query":"${query}"}'`);
+  console.log(
+    `try      curl -s ${URL_} -H 'content-type: application/json' -H 'authorization: Bearer ${buyer.key}' -d '{"query":"${query}"}'`,
+  );
 }
 
 main().catch((error) => {

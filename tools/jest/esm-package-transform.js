@@ -11,7 +11,13 @@ const SELF = fs.readFileSync(__filename, 'utf8');
 module.exports = {
   // Jest caches transforms; the key must change when this file or the package file changes.
   getCacheKey(source, filename) {
-    return crypto.createHash('sha256').update(SELF).update(filename).update(source).update(ts.version).digest('hex');
+    return crypto
+      .createHash('sha256')
+      .update(SELF)
+      .update(filename)
+      .update(source)
+      .update(ts.version)
+      .digest('hex');
   },
   process(source, filename) {
     const cjsReady = source
@@ -22,7 +28,12 @@ module.exports = {
       .replace(/\bimport\.meta\.url\b/g, "require('node:url').pathToFileURL(__filename).href");
     const { outputText } = ts.transpileModule(cjsReady, {
       fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true, esModuleInterop: true },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        allowJs: true,
+        esModuleInterop: true,
+      },
     });
     return { code: outputText };
   },

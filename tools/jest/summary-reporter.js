@@ -9,7 +9,10 @@ class SummaryReporter {
     if (!file) return;
     // A suite that could not run counts as one failure; a suite with failing tests is counted by them.
     const { numPassedTests, numFailedTests, numPendingTests, numRuntimeErrorTestSuites } = results;
-    fs.appendFileSync(file, `${numPassedTests} ${numFailedTests + numRuntimeErrorTestSuites} ${numPendingTests}\n`);
+    fs.appendFileSync(
+      file,
+      `${numPassedTests} ${numFailedTests + numRuntimeErrorTestSuites} ${numPendingTests}\n`,
+    );
   }
 }
 

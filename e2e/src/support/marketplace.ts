@@ -23,7 +23,11 @@ export type ServiceName = (typeof SERVICES)[number];
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions?: { code?: string; field?: string; [k: string]: unknown };
+  }[];
 }
 
 class ServiceProcess {
@@ -37,15 +41,27 @@ class ServiceProcess {
 
   async start(): Promise<void> {
     const main = join(ROOT, 'dist/out-tsc/services', this.name, 'src/main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build, or npm test)`);
+    if (!existsSync(main))
+      throw new Error(`${main} is missing: build first (npx nx run-many -t build, or npm test)`);
     const port = await this.port;
     this.child = spawn('node', ['infra/runtime/run.js', `services/${this.name}`], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'], ...this.env, PORT: String(port) },
       // E2E_LOG_DIR keeps each service's JSON log lines (appended across restarts) for a post-mortem.
-      stdio: ['ignore', process.env['E2E_LOG_DIR'] ? openSync(join(process.env['E2E_LOG_DIR'], `${this.name}.log`), 'a') : 'ignore', 'inherit'],
+      stdio: [
+        'ignore',
+        process.env['E2E_LOG_DIR']
+          ? openSync(join(process.env['E2E_LOG_DIR'], `${this.name}.log`), 'a')
+          : 'ignore',
+        'inherit',
+      ],
     });
-    await waitUntil(`${this.name} to answer /health`, async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok ?? false, 60_000, 200);
+    await waitUntil(
+      `${this.name} to answer /health`,
+      async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok ?? false,
+      60_000,
+      200,
+    );
   }
 
   /** Stops it: SIGTERM for a clean stop, SIGKILL for a crash. */
@@ -81,15 +97,21 @@ export class Marketplace {
     const external = process.env['E2E_GRAPHQL_URL'];
     if (external) {
       const key = process.env['E2E_ADMIN_KEY'];
-      if (!key) throw new Error('E2E_GRAPHQL_URL is set: set E2E_ADMIN_KEY to that stack\'s admin API key too');
+      if (!key)
+        throw new Error("E2E_GRAPHQL_URL is set: set E2E_ADMIN_KEY to that stack's admin API key too");
       return new Marketplace(external, key);
     }
     const infra = infraEnv();
     const redis = await DedicatedRedis.start();
     const adminKey = `e2e-admin-${uniqueName('key')}-0123456789`;
     const common = {
-      KAFKA_BROKERS: infra.KAFKA_BROKERS, REDIS_URL: redis.url, TOPIC_NAMESPACE: uniqueName('e2e'), LOG_LEVEL: 'warn',
-      KAFKA_SESSION_TIMEOUT_MS: '6000', ADMIN_API_KEY: adminKey, ...env,
+      KAFKA_BROKERS: infra.KAFKA_BROKERS,
+      REDIS_URL: redis.url,
+      TOPIC_NAMESPACE: uniqueName('e2e'),
+      LOG_LEVEL: 'warn',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      ADMIN_API_KEY: adminKey,
+      ...env,
     };
     const services = SERVICES.map((name) => new ServiceProcess(name, common));
     const gatewayPort = await services[services.length - 1]!.port;
@@ -123,7 +145,11 @@ export class Marketplace {
     if (this.namespace) await deleteTopics(this.namespace);
   }
 
-  async gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, key: string | null = this.adminKey): Promise<GraphQLResponse<T>> {
+  async gql<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    key: string | null = this.adminKey,
+  ): Promise<GraphQLResponse<T>> {
     const response = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
@@ -133,23 +159,42 @@ export class Marketplace {
   }
 
   /** The data of a query that must succeed. */
-  async ok<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, key: string | null = this.adminKey): Promise<T> {
+  async ok<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    key: string | null = this.adminKey,
+  ): Promise<T> {
     const r = await this.gql<T>(query, variables, key);
-    if (r.errors?.length || !r.data) throw new Error(`GraphQL failed: ${JSON.stringify(r.errors)} for ${query.slice(0, 120)}`);
+    if (r.errors?.length || !r.data)
+      throw new Error(`GraphQL failed: ${JSON.stringify(r.errors)} for ${query.slice(0, 120)}`);
     return r.data;
   }
 
   /** An account with a deposit and an API key of the roles. */
   async account(id: string, roles: ('buyer' | 'provider')[], deposit = '0'): Promise<string> {
-    await this.ok(`mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }`, { id, owner: id });
-    if (deposit !== '0') await this.ok(`mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a) { id } }`, { id, a: deposit });
-    const r = await this.ok<{ createApiKey: { key: string } }>(`mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }`, { id, roles: roles.map((r) => r.toUpperCase()) });
+    await this.ok(
+      `mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }`,
+      { id, owner: id },
+    );
+    if (deposit !== '0')
+      await this.ok(`mutation($id: ID!, $a: Usd!) { deposit(accountId: $id, amount: $a) { id } }`, {
+        id,
+        a: deposit,
+      });
+    const r = await this.ok<{ createApiKey: { key: string } }>(
+      `mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }`,
+      { id, roles: roles.map((r) => r.toUpperCase()) },
+    );
     return r.createApiKey.key;
   }
 }
 
 async function deleteTopics(namespace: string): Promise<void> {
-  const kafka = new Kafka({ clientId: `e2e-${namespace}`, brokers: infraEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `e2e-${namespace}`,
+    brokers: infraEnv().KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -157,7 +202,9 @@ async function deleteTopics(namespace: string): Promise<void> {
     const existing = (await admin.listTopics()).filter((t) => ours.has(t));
     if (existing.length) await admin.deleteTopics({ topics: existing });
   } catch (error) {
-    process.stderr.write(`could not delete the topics of namespace ${namespace}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `could not delete the topics of namespace ${namespace}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

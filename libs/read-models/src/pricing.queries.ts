@@ -133,7 +133,10 @@ export class PricingQueries {
     const out: BookLevel[] = [];
     const chunk = Math.max(2 * n, 32);
     for (let at = 0; out.length < n; at += chunk) {
-      const prices = side === 'bid' ? await this.redis.zrevrange(K.bookPrices(marketId, side), at, at + chunk - 1) : await this.redis.zrange(K.bookPrices(marketId, side), at, at + chunk - 1);
+      const prices =
+        side === 'bid'
+          ? await this.redis.zrevrange(K.bookPrices(marketId, side), at, at + chunk - 1)
+          : await this.redis.zrange(K.bookPrices(marketId, side), at, at + chunk - 1);
       if (prices.length === 0) break;
       const gpus = await this.redis.hmget(K.bookLevels(marketId, side), ...prices);
       prices.forEach((price, i) => {
@@ -146,7 +149,11 @@ export class PricingQueries {
   }
 
   async ticker(marketId: string, now = this.clock()): Promise<TickerView> {
-    const [h, depth, day] = await Promise.all([this.redis.hgetall(K.ticker(marketId)), this.depth(marketId, 1), this.window(marketId, now, TICKER_WINDOW_MINUTES)]);
+    const [h, depth, day] = await Promise.all([
+      this.redis.hgetall(K.ticker(marketId)),
+      this.depth(marketId, 1),
+      this.window(marketId, now, TICKER_WINDOW_MINUTES),
+    ]);
     return {
       marketId,
       last: h['last'] ? Number(h['last']) : null,
@@ -160,16 +167,36 @@ export class PricingQueries {
   }
 
   async index(marketId: string, now = this.clock()): Promise<IndexView> {
-    const [last, market, hour] = await Promise.all([this.redis.hget(K.ticker(marketId), 'last'), this.market(marketId), this.window(marketId, now, INDEX_WINDOW_MINUTES)]);
+    const [last, market, hour] = await Promise.all([
+      this.redis.hget(K.ticker(marketId), 'last'),
+      this.market(marketId),
+      this.window(marketId, now, INDEX_WINDOW_MINUTES),
+    ]);
     const minTflopsPerGpu = market?.minTflopsPerGpu ?? 0;
-    return { marketId, ...indexPrice({ hourValue: hour.value, hourGpuHours: hour.volume, last: last ? Number(last) : null, minTflopsPerGpu }), minTflopsPerGpu };
+    return {
+      marketId,
+      ...indexPrice({
+        hourValue: hour.value,
+        hourGpuHours: hour.volume,
+        last: last ? Number(last) : null,
+        minTflopsPerGpu,
+      }),
+      minTflopsPerGpu,
+    };
   }
 
   /** Sums of the trades of the last `minutes` minutes, from at most 59 minute and 24 hour candles. */
   async window(marketId: string, now: number, minutes: number): Promise<WindowTotals> {
     const ranges = rollingWindow(now, minutes);
-    const keysOf = async (interval: CandleInterval, range: { from: number; to: number } | null): Promise<string[]> =>
-      range ? (await this.redis.zrangebyscore(K.candleStarts(marketId, interval), range.from, range.to)).map((start) => K.candle(marketId, interval, Number(start))) : [];
+    const keysOf = async (
+      interval: CandleInterval,
+      range: { from: number; to: number } | null,
+    ): Promise<string[]> =>
+      range
+        ? (await this.redis.zrangebyscore(K.candleStarts(marketId, interval), range.from, range.to)).map(
+            (start) => K.candle(marketId, interval, Number(start)),
+          )
+        : [];
     const keys = (await Promise.all([keysOf('1m', ranges.minutes), keysOf('1h', ranges.hours)])).flat();
     const rows = await Promise.all(keys.map((key) => this.redis.hmget(key, 'trades', 'volume', 'value')));
     const sum = { trades: 0, volume: 0, value: 0 };
@@ -182,10 +209,23 @@ export class PricingQueries {
   }
 
   /** The latest `limit` candles starting in [from, to] (epoch ms), oldest first. */
-  async candles(marketId: string, interval: CandleInterval, options: { from?: number; to?: number; limit?: number } = {}): Promise<CandleView[]> {
+  async candles(
+    marketId: string,
+    interval: CandleInterval,
+    options: { from?: number; to?: number; limit?: number } = {},
+  ): Promise<CandleView[]> {
     const limit = bounded(options.limit ?? 100, MAX_PAGE);
-    const starts = await this.redis.zrevrangebyscore(K.candleStarts(marketId, interval), options.to ?? '+inf', options.from ?? '-inf', 'LIMIT', 0, limit);
-    const hashes = await Promise.all(starts.reverse().map((start) => this.redis.hgetall(K.candle(marketId, interval, Number(start)))));
+    const starts = await this.redis.zrevrangebyscore(
+      K.candleStarts(marketId, interval),
+      options.to ?? '+inf',
+      options.from ?? '-inf',
+      'LIMIT',
+      0,
+      limit,
+    );
+    const hashes = await Promise.all(
+      starts.reverse().map((start) => this.redis.hgetall(K.candle(marketId, interval, Number(start)))),
+    );
     return hashes.map((h, i) => ({
       interval,
       start: new Date(Number(starts[i])).toISOString(),

@@ -184,7 +184,12 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               // (Subscriptions, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
-              plugins: [graphqlMetricsPlugin(metrics), operationLimitsPlugin, rebuildingPlugin(gateway.watch), literalFieldPlugin],
+              plugins: [
+                graphqlMetricsPlugin(metrics),
+                operationLimitsPlugin,
+                rebuildingPlugin(gateway.watch),
+                literalFieldPlugin,
+              ],
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,

@@ -1,10 +1,23 @@
 import { Module } from '@nestjs/common';
 import { z } from 'zod';
 import { MessageRegistry, ordersMessages, ordersReadModel, settlementMessages, topic } from '@gpux/contracts';
-import { EventSourcingModule, eventSourcingConfigShape, eventSourcingSettings, outcomesProjection, ReadModelModule, registerDecider } from '@gpux/eventsourcing';
+import {
+  EventSourcingModule,
+  eventSourcingConfigShape,
+  eventSourcingSettings,
+  outcomesProjection,
+  ReadModelModule,
+  registerDecider,
+} from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { escrowAnswers } from './domain/escrow/escrow-answers.process-manager';
-import { createMarketDecider, HOUR_MS, MARKET_COMMANDS, MARKET_EVENTS, reviveMarket } from './domain/markets/market.decider';
+import {
+  createMarketDecider,
+  HOUR_MS,
+  MARKET_COMMANDS,
+  MARKET_EVENTS,
+  reviveMarket,
+} from './domain/markets/market.decider';
 import { ordersProjection } from './domain/orders/orders.projection';
 
 const configSchema = serviceConfigSchema(4101).extend({
@@ -28,9 +41,20 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
         service: 'orders',
         registry: ordersMessages,
         ...eventSourcingSettings(config),
-        deciders: [registerDecider('market', createMarketDecider(config.GPU_HOUR_MS), { commands: MARKET_COMMANDS, events: MARKET_EVENTS, revive: reviveMarket })],
+        deciders: [
+          registerDecider('market', createMarketDecider(config.GPU_HOUR_MS), {
+            commands: MARKET_COMMANDS,
+            events: MARKET_EVENTS,
+            revive: reviveMarket,
+          }),
+        ],
         processManagers: [
-          { manager: escrowAnswers, from: 'settlement', to: 'orders', registry: new MessageRegistry().include(settlementMessages).include(ordersMessages) },
+          {
+            manager: escrowAnswers,
+            from: 'settlement',
+            to: 'orders',
+            registry: new MessageRegistry().include(settlementMessages).include(ordersMessages),
+          },
         ],
       }),
       ReadModelModule.forService({

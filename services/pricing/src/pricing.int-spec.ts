@@ -28,7 +28,11 @@ async function dump(redis: Redis): Promise<Record<string, unknown>> {
 describe('pricing read model (real Kafka and Redis)', () => {
   const namespace = uniqueName('pricing');
   const eventsTopic = topic('orders', 'events', namespace).name;
-  const kafka = new Kafka({ clientId: 'pricing-int-spec', brokers: infraEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'pricing-int-spec',
+    brokers: infraEnv().KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   let dedicated: DedicatedRedis;
   let service: ServiceApp;
   let producer: Producer;
@@ -50,14 +54,22 @@ describe('pricing read model (real Kafka and Redis)', () => {
   }
 
   async function caughtUp(): Promise<void> {
-    for (const [partition, offset] of written) await readModel.waitFor({ topic: eventsTopic, partition, offset }, 30_000);
+    for (const [partition, offset] of written)
+      await readModel.waitFor({ topic: eventsTopic, partition, offset }, 30_000);
   }
 
   beforeAll(async () => {
     dedicated = await DedicatedRedis.start();
     service = await startService(
       pricingService,
-      { ...infraEnv(), REDIS_URL: dedicated.url, PORT: String(await freePort()), TOPIC_NAMESPACE: namespace, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000' },
+      {
+        ...infraEnv(),
+        REDIS_URL: dedicated.url,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: namespace,
+        LOG_LEVEL: 'warn',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+      },
       { shutdownHooks: false },
     );
     readModel = service.app.get(ReadModel);
@@ -88,10 +100,58 @@ describe('pricing read model (real Kafka and Redis)', () => {
         accepted({ marketId: 'm1', orderId: 'a1', side: 'ask', price: 2_000_000, gpus: 8 }, at(1)),
         accepted({ marketId: 'm1', orderId: 'a2', side: 'ask', price: 2_100_000, gpus: 4 }, at(2)),
         accepted({ marketId: 'm1', orderId: 'b1', side: 'bid', price: 1_900_000, gpus: 3 }, at(3)),
-        accepted({ marketId: 'm1', orderId: 'b2', side: 'bid', price: 2_100_000, gpus: 10, hours: 2, timeInForce: 'IOC' }, at(70)),
-        traded({ marketId: 'm1', tradeId: 'm1-t1', bidId: 'b2', askId: 'a1', price: 2_000_000, bidPrice: 2_100_000, askPrice: 2_000_000, gpus: 8, hours: 2 }, at(70)),
-        traded({ marketId: 'm1', tradeId: 'm1-t2', bidId: 'b2', askId: 'a2', price: 2_100_000, bidPrice: 2_100_000, askPrice: 2_100_000, gpus: 2, hours: 2 }, at(70)),
-        cancelled({ marketId: 'm1', orderId: 'b9', side: 'bid', price: 1_900_000, gpus: 5, reason: 'FUNDS_REJECTED', holdReleased: 0 }, at(80)),
+        accepted(
+          {
+            marketId: 'm1',
+            orderId: 'b2',
+            side: 'bid',
+            price: 2_100_000,
+            gpus: 10,
+            hours: 2,
+            timeInForce: 'IOC',
+          },
+          at(70),
+        ),
+        traded(
+          {
+            marketId: 'm1',
+            tradeId: 'm1-t1',
+            bidId: 'b2',
+            askId: 'a1',
+            price: 2_000_000,
+            bidPrice: 2_100_000,
+            askPrice: 2_000_000,
+            gpus: 8,
+            hours: 2,
+          },
+          at(70),
+        ),
+        traded(
+          {
+            marketId: 'm1',
+            tradeId: 'm1-t2',
+            bidId: 'b2',
+            askId: 'a2',
+            price: 2_100_000,
+            bidPrice: 2_100_000,
+            askPrice: 2_100_000,
+            gpus: 2,
+            hours: 2,
+          },
+          at(70),
+        ),
+        cancelled(
+          {
+            marketId: 'm1',
+            orderId: 'b9',
+            side: 'bid',
+            price: 1_900_000,
+            gpus: 5,
+            reason: 'FUNDS_REJECTED',
+            holdReleased: 0,
+          },
+          at(80),
+        ),
       ]);
       await send([
         marketOpened({ marketId: 'm2', minTflopsPerGpu: 0 }, at(0)),
@@ -99,8 +159,16 @@ describe('pricing read model (real Kafka and Redis)', () => {
       ]);
       await caughtUp();
 
-      expect(await queries.depth('m1')).toEqual({ marketId: 'm1', bids: [{ price: 1_900_000, gpus: 3 }], asks: [{ price: 2_100_000, gpus: 2 }] });
-      expect(await queries.depth('m2')).toEqual({ marketId: 'm2', bids: [], asks: [{ price: 500_000, gpus: 1 }] });
+      expect(await queries.depth('m1')).toEqual({
+        marketId: 'm1',
+        bids: [{ price: 1_900_000, gpus: 3 }],
+        asks: [{ price: 2_100_000, gpus: 2 }],
+      });
+      expect(await queries.depth('m2')).toEqual({
+        marketId: 'm2',
+        bids: [],
+        asks: [{ price: 500_000, gpus: 1 }],
+      });
 
       const value = 8 * 2 * 2_000_000 + 2 * 2 * 2_100_000;
       expect(await queries.ticker('m1', now)).toEqual({
@@ -114,19 +182,56 @@ describe('pricing read model (real Kafka and Redis)', () => {
         total: { trades: 2, volume: 20, value },
       });
       // A day later the trades have left the window; the last price stays.
-      expect((await queries.ticker('m1', now + 86_400_000)).day).toEqual({ trades: 0, volume: 0, value: 0, vwap: null });
-      expect(await queries.index('m1', now)).toEqual({ marketId: 'm1', price: value / 20, source: 'vwap-1h', perTflopHour: Math.round(value / 20 / 400), minTflopsPerGpu: 400 });
-      expect(await queries.index('m1', now + 2 * 3_600_000)).toMatchObject({ price: 2_100_000, source: 'last' });
+      expect((await queries.ticker('m1', now + 86_400_000)).day).toEqual({
+        trades: 0,
+        volume: 0,
+        value: 0,
+        vwap: null,
+      });
+      expect(await queries.index('m1', now)).toEqual({
+        marketId: 'm1',
+        price: value / 20,
+        source: 'vwap-1h',
+        perTflopHour: Math.round(value / 20 / 400),
+        minTflopsPerGpu: 400,
+      });
+      expect(await queries.index('m1', now + 2 * 3_600_000)).toMatchObject({
+        price: 2_100_000,
+        source: 'last',
+      });
 
       expect(await queries.candles('m1', '1m')).toEqual([
-        { interval: '1m', start: new Date(minute + 60_000).toISOString(), open: 2_000_000, high: 2_100_000, low: 2_000_000, close: 2_100_000, volume: 20, value, trades: 2 },
+        {
+          interval: '1m',
+          start: new Date(minute + 60_000).toISOString(),
+          open: 2_000_000,
+          high: 2_100_000,
+          low: 2_000_000,
+          close: 2_100_000,
+          volume: 20,
+          value,
+          trades: 2,
+        },
       ]);
-      expect(await dedicated.client().hgetall(K.candle('m1', '1h', bucketStart('1h', minute + 70_000)))).toEqual({
-        open: '2000000', high: '2100000', low: '2000000', close: '2100000', volume: '20', value: String(value), trades: '2',
+      expect(
+        await dedicated.client().hgetall(K.candle('m1', '1h', bucketStart('1h', minute + 70_000))),
+      ).toEqual({
+        open: '2000000',
+        high: '2100000',
+        low: '2000000',
+        close: '2100000',
+        volume: '20',
+        value: String(value),
+        trades: '2',
       });
       expect((await queries.trades('m1')).map((t) => t.tradeId)).toEqual(['m1-t2', 'm1-t1']);
 
-      await waitUntil('the trade notices', () => heard.filter((c) => c === K.channels.trades('m1')).length === 2, 5_000, 20);
+      await waitUntil(
+        'the trade notices',
+        () => heard.filter((c) => c === K.channels.trades('m1')).length === 2,
+        5_000,
+        20,
+      );
       expect(heard).toContain(K.channels.book('m1'));
     } finally {
       subscriber.disconnect();
@@ -135,7 +240,9 @@ describe('pricing read model (real Kafka and Redis)', () => {
 
   it('reports the read model and its lag in /health', async () => {
     const response = await fetch(`${service.url}/health`, { headers: { connection: 'close' } });
-    const body = (await response.json()) as { details: Record<string, { status: string; lag?: number; partitions?: number }> };
+    const body = (await response.json()) as {
+      details: Record<string, { status: string; lag?: number; partitions?: number }>;
+    };
     expect(response.status).toBe(200);
     expect(body.details[K.name]).toEqual({ status: 'up', lag: expect.any(Number), partitions: 6 });
   });

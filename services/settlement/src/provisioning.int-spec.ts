@@ -10,16 +10,28 @@ const ROOT = resolve(__dirname, '../../..');
 // A topic that disagrees with the registry must stop the service before it writes anything.
 it('refuses to start when an existing topic disagrees with the registry, naming the topic and the difference', async () => {
   const main = join(ROOT, 'dist/out-tsc/services/settlement/src/main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
   const env = infraEnv();
-  const clients = new KafkaClients({ clientId: 'provisioning-int-spec', brokers: env.KAFKA_BROKERS.split(',') });
+  const clients = new KafkaClients({
+    clientId: 'provisioning-int-spec',
+    brokers: env.KAFKA_BROKERS.split(','),
+  });
   const ns = uniqueName('wrong');
   const events = topic('settlement', 'events', ns);
   try {
-    await (await clients.admin()).createTopics({ waitForLeaders: true, topics: [{ topic: events.name, numPartitions: 2 }] });
+    await (
+      await clients.admin()
+    ).createTopics({ waitForLeaders: true, topics: [{ topic: events.name, numPartitions: 2 }] });
     const result = spawnSync('node', ['infra/runtime/run.js', 'services/settlement'], {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'], ...env, PORT: String(await freePort()), TOPIC_NAMESPACE: ns, LOG_LEVEL: 'fatal' },
+      env: {
+        PATH: process.env['PATH'],
+        ...env,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: ns,
+        LOG_LEVEL: 'fatal',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -18,7 +18,8 @@ function lint(filePath: string, source: string): LintMessage[] {
     input: source,
     encoding: 'utf8',
   });
-  if (result.status !== 0 && result.status !== 1) throw new Error(`eslint failed (${result.status}): ${result.stderr}`);
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`eslint failed (${result.status}): ${result.stderr}`);
   const [report] = JSON.parse(result.stdout) as { messages: LintMessage[] }[];
   const messages = report?.messages ?? [];
   // Without a project graph the Nx rule skips itself with a warning: that would be a vacuous pass.
@@ -37,18 +38,35 @@ describe('module boundaries (nx lint)', () => {
   });
 
   it('accepts pure domain code', () => {
-    expect(lint('services/orders/src/domain/ok.ts', "export const add = (a: number, b: number): number => a + b;\n")).toEqual([]);
+    expect(
+      lint(
+        'services/orders/src/domain/ok.ts',
+        'export const add = (a: number, b: number): number => a + b;\n',
+      ),
+    ).toEqual([]);
   });
 
-  it.each(['@nestjs/common', 'kafkajs', 'ioredis', 'webgpu'])('forbids domain code in a service to import %s', (pkg) => {
-    const messages = lint('services/orders/src/domain/bad.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
-    expect(rules(messages)).toContain('no-restricted-imports');
-  });
+  it.each(['@nestjs/common', 'kafkajs', 'ioredis', 'webgpu'])(
+    'forbids domain code in a service to import %s',
+    (pkg) => {
+      const messages = lint(
+        'services/orders/src/domain/bad.ts',
+        `import * as x from '${pkg}';\nexport const y = x;\n`,
+      );
+      expect(rules(messages)).toContain('no-restricted-imports');
+    },
+  );
 
-  it.each(['@nestjs/common', 'kafkajs', 'ioredis', 'webgpu'])('forbids the contracts library to import %s', (pkg) => {
-    const messages = lint('libs/contracts/src/lib/bad.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
-    expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
-  });
+  it.each(['@nestjs/common', 'kafkajs', 'ioredis', 'webgpu'])(
+    'forbids the contracts library to import %s',
+    (pkg) => {
+      const messages = lint(
+        'libs/contracts/src/lib/bad.ts',
+        `import * as x from '${pkg}';\nexport const y = x;\n`,
+      );
+      expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
+    },
+  );
 
   it('forbids a service to import another service', () => {
     const messages = lint(

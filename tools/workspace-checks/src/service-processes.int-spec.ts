@@ -11,7 +11,8 @@ const SERVICES = ['gateway', 'orders', 'pricing', 'settlement', 'capacity'];
 
 function requireBuilt(service: string): void {
   const main = path.join(root, 'dist/out-tsc/services', service, 'src/main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build, or npm test)`);
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: build first (npx nx run-many -t build, or npm test)`);
 }
 
 function runEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -45,7 +46,9 @@ describe.each(SERVICES)('the %s process', (service) => {
       timeout: 20_000,
     });
     expect(result.status).toBe(2);
-    expect(result.stderr.trim()).toBe(`${service}: configuration error: PORT must be a TCP port number (1-65535) (got "http")`);
+    expect(result.stderr.trim()).toBe(
+      `${service}: configuration error: PORT must be a TCP port number (1-65535) (got "http")`,
+    );
   });
 
   describe('when configured', () => {
@@ -61,10 +64,14 @@ describe.each(SERVICES)('the %s process', (service) => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      await waitUntil(`${service} /health to answer 200`, async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/health`);
-        return response.status === 200;
-      }, 30_000);
+      await waitUntil(
+        `${service} /health to answer 200`,
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/health`);
+          return response.status === 200;
+        },
+        30_000,
+      );
     });
 
     afterAll(() => {
@@ -76,7 +83,14 @@ describe.each(SERVICES)('the %s process', (service) => {
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) {
         const entry = JSON.parse(line) as Record<string, unknown>;
-        expect(entry).toEqual(expect.objectContaining({ service, level: expect.any(String), time: expect.any(String), msg: expect.any(String) }));
+        expect(entry).toEqual(
+          expect.objectContaining({
+            service,
+            level: expect.any(String),
+            time: expect.any(String),
+            msg: expect.any(String),
+          }),
+        );
       }
     });
 

@@ -71,13 +71,15 @@ export function parseHeaders(h: Record<string, string>): ParsedHeaders | string 
   };
   try {
     if (h[HEADERS.specVersion] !== '1.0') throw `${HEADERS.specVersion}: must be 1.0`;
-    if (h[HEADERS.contentType] !== 'application/json') throw `${HEADERS.contentType}: must be application/json`;
+    if (h[HEADERS.contentType] !== 'application/json')
+      throw `${HEADERS.contentType}: must be application/json`;
     const type = text(HEADERS.type)!;
     if (!TYPE.test(type)) throw `${HEADERS.type}: must look like <service>.<Name>`;
     const version = text(HEADERS.schemaVersion)!;
     if (!VERSION.test(version)) throw `${HEADERS.schemaVersion}: must be a positive integer`;
     const time = text(HEADERS.time)!;
-    if (!TIME.test(time) || Number.isNaN(Date.parse(time))) throw `${HEADERS.time}: must be an ISO-8601 time with a zone`;
+    if (!TIME.test(time) || Number.isNaN(Date.parse(time)))
+      throw `${HEADERS.time}: must be an ISO-8601 time with a zone`;
     const causationId = text(HEADERS.causationId, true);
     const idempotencyKey = text(HEADERS.idempotencyKey, true);
     return {

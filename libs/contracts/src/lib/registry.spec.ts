@@ -14,7 +14,12 @@ const base: Omit<Envelope, 'type' | 'data' | 'schemaVersion'> = {
 
 describe('message registry', () => {
   it('round-trips an envelope through headers and a JSON body', () => {
-    const envelope: Envelope = { ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data: { accountId: 'acc-1', amount: 5, reference: null } };
+    const envelope: Envelope = {
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      data: { accountId: 'acc-1', amount: 5, reference: null },
+    };
     const wire = settlementMessages.encode(envelope);
     expect(wire.key).toBe('acc-1');
     expect(wire.headers[HEADERS.type]).toBe('settlement.FundsWithdrawn');
@@ -23,7 +28,12 @@ describe('message registry', () => {
   });
 
   it('reads a v1 FundsDeposited (whole cents) as v2 (micro-USD with a reference)', () => {
-    const v1 = encodeRaw({ ...base, type: SettlementEvents.fundsDeposited.type, schemaVersion: 1, data: { accountId: 'acc-1', amountCents: 250 } });
+    const v1 = encodeRaw({
+      ...base,
+      type: SettlementEvents.fundsDeposited.type,
+      schemaVersion: 1,
+      data: { accountId: 'acc-1', amountCents: 250 },
+    });
     const read = settlementMessages.decode(v1);
     expect(read.schemaVersion).toBe(2);
     expect(read.data).toEqual({ accountId: 'acc-1', amount: 250 * MICROS_PER_CENT, reference: null });
@@ -31,33 +41,89 @@ describe('message registry', () => {
 
   it('refuses to write anything but the current version', () => {
     expect(() =>
-      settlementMessages.encode({ ...base, type: SettlementEvents.fundsDeposited.type, schemaVersion: 1, data: { accountId: 'acc-1', amountCents: 1 } }),
+      settlementMessages.encode({
+        ...base,
+        type: SettlementEvents.fundsDeposited.type,
+        schemaVersion: 1,
+        data: { accountId: 'acc-1', amountCents: 1 },
+      }),
     ).toThrow('settlement.FundsDeposited is written as v2, not v1');
   });
 
   it.each([
-    ['a float amount', { accountId: 'acc-1', amount: 1.5, reference: null }, /amount: must be an integer number of minor units/],
-    ['a negative amount', { accountId: 'acc-1', amount: -3, reference: null }, /amount: must be greater than zero/],
+    [
+      'a float amount',
+      { accountId: 'acc-1', amount: 1.5, reference: null },
+      /amount: must be an integer number of minor units/,
+    ],
+    [
+      'a negative amount',
+      { accountId: 'acc-1', amount: -3, reference: null },
+      /amount: must be greater than zero/,
+    ],
     ['a missing account', { amount: 3, reference: null }, /accountId/],
   ])('refuses to write %s', (_what, data, reason) => {
-    expect(() => settlementMessages.encode({ ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data })).toThrow(reason);
+    expect(() =>
+      settlementMessages.encode({ ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data }),
+    ).toThrow(reason);
   });
 
   it.each([
-    ['an unknown type', (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'settlement.Nope' }), /unknown message type settlement.Nope/],
-    ['a missing id', (w: Record<string, string>) => { const { [HEADERS.id]: _, ...rest } = w; return rest; }, /headers are invalid: ce_id: is required/],
-    ['a version from the future', (w: Record<string, string>) => ({ ...w, [HEADERS.schemaVersion]: '9' }), /newer than this service knows/],
-    ['a time without a zone', (w: Record<string, string>) => ({ ...w, [HEADERS.time]: '2026-11-29T10:00:00' }), /headers are invalid: ce_time: must be an ISO-8601 time with a zone/],
-    ['another spec version', (w: Record<string, string>) => ({ ...w, [HEADERS.specVersion]: '0.3' }), /headers are invalid: ce_specversion: must be 1.0/],
-    ['a malformed type', (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'deposit' }), /headers are invalid: ce_type: must look like <service>.<Name>/],
-    ['an empty subject', (w: Record<string, string>) => ({ ...w, [HEADERS.subject]: '' }), /headers are invalid: ce_subject: must be 1 to 512 characters/],
+    [
+      'an unknown type',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'settlement.Nope' }),
+      /unknown message type settlement.Nope/,
+    ],
+    [
+      'a missing id',
+      (w: Record<string, string>) => {
+        const { [HEADERS.id]: _, ...rest } = w;
+        return rest;
+      },
+      /headers are invalid: ce_id: is required/,
+    ],
+    [
+      'a version from the future',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.schemaVersion]: '9' }),
+      /newer than this service knows/,
+    ],
+    [
+      'a time without a zone',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.time]: '2026-11-29T10:00:00' }),
+      /headers are invalid: ce_time: must be an ISO-8601 time with a zone/,
+    ],
+    [
+      'another spec version',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.specVersion]: '0.3' }),
+      /headers are invalid: ce_specversion: must be 1.0/,
+    ],
+    [
+      'a malformed type',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.type]: 'deposit' }),
+      /headers are invalid: ce_type: must look like <service>.<Name>/,
+    ],
+    [
+      'an empty subject',
+      (w: Record<string, string>) => ({ ...w, [HEADERS.subject]: '' }),
+      /headers are invalid: ce_subject: must be 1 to 512 characters/,
+    ],
   ])('refuses to read a message with %s', (_what, mangle, reason) => {
-    const wire = settlementMessages.encode({ ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data: { accountId: 'acc-1', amount: 5, reference: null } });
+    const wire = settlementMessages.encode({
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      data: { accountId: 'acc-1', amount: 5, reference: null },
+    });
     expect(() => settlementMessages.decode({ ...wire, headers: mangle(wire.headers) })).toThrow(reason);
   });
 
   it('refuses a body that is not JSON, as a validation error', () => {
-    const wire = settlementMessages.encode({ ...base, type: 'settlement.FundsWithdrawn', schemaVersion: 1, data: { accountId: 'acc-1', amount: 5, reference: null } });
+    const wire = settlementMessages.encode({
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      data: { accountId: 'acc-1', amount: 5, reference: null },
+    });
     expect(() => settlementMessages.decode({ ...wire, value: '{oops' })).toThrow(MessageValidationError);
   });
 });

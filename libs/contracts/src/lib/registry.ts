@@ -53,7 +53,8 @@ export class MessageRegistry {
     const sorted = [...versions].sort((a, b) => a.version - b.version);
     sorted.forEach((v, i) => {
       if (v.version !== i + 1) throw new Error(`${type}: versions must be 1..n without gaps`);
-      if (i > 0 && !v.upcast) throw new Error(`${type} v${v.version}: an upcaster from v${v.version - 1} is required`);
+      if (i > 0 && !v.upcast)
+        throw new Error(`${type} v${v.version}: an upcaster from v${v.version - 1} is required`);
     });
     this.types.set(type, { kind, versions: sorted });
     return { type, kind, currentVersion: sorted.length };
@@ -88,11 +89,15 @@ export class MessageRegistry {
     if (!def) throw new MessageValidationError(`unknown message type ${envelope.type}`);
     const current = def.versions[def.versions.length - 1]!;
     if (envelope.schemaVersion !== current.version) {
-      throw new MessageValidationError(`${envelope.type} is written as v${current.version}, not v${envelope.schemaVersion}`);
+      throw new MessageValidationError(
+        `${envelope.type} is written as v${current.version}, not v${envelope.schemaVersion}`,
+      );
     }
     const parsed = current.schema.safeParse(envelope.data);
     if (!parsed.success) {
-      throw new MessageValidationError(`${envelope.type} v${current.version} data is invalid: ${describeIssues(parsed.error)}`);
+      throw new MessageValidationError(
+        `${envelope.type} v${current.version} data is invalid: ${describeIssues(parsed.error)}`,
+      );
     }
     return encodeRaw({ ...envelope, data: parsed.data });
   }
@@ -106,7 +111,9 @@ export class MessageRegistry {
     if (!def) throw new MessageValidationError(`unknown message type ${type}`);
     const version = h.schemaVersion;
     if (version > def.versions.length) {
-      throw new MessageValidationError(`${type} v${version} is newer than this service knows (v${def.versions.length})`);
+      throw new MessageValidationError(
+        `${type} v${version} is newer than this service knows (v${def.versions.length})`,
+      );
     }
     let body: unknown;
     try {
@@ -135,7 +142,10 @@ export class MessageRegistry {
 
   private validate(type: string, version: MessageVersion, data: unknown): unknown {
     const parsed = version.schema.safeParse(data);
-    if (!parsed.success) throw new MessageValidationError(`${type} v${version.version} data is invalid: ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new MessageValidationError(
+        `${type} v${version.version} data is invalid: ${describeIssues(parsed.error)}`,
+      );
     return parsed.data;
   }
 }

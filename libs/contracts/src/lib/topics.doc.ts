@@ -8,7 +8,10 @@ function retention(ms: number): string {
 
 /** TOPICS.md, generated from the registry: the documentation reads from the same source as provisioning. */
 export function topicsMarkdown(): string {
-  const rows = TOPICS.map((t) => `| \`${t.name}\` | ${t.owner} | ${t.role} | ${t.partitions} | ${t.cleanupPolicy} | ${retention(t.retentionMs)} | ${t.description} |`);
+  const rows = TOPICS.map(
+    (t) =>
+      `| \`${t.name}\` | ${t.owner} | ${t.role} | ${t.partitions} | ${t.cleanupPolicy} | ${retention(t.retentionMs)} | ${t.description} |`,
+  );
   return [
     '# Kafka topics',
     '',

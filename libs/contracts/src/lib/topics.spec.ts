@@ -6,11 +6,16 @@ describe('topic registry', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(EVENT_SOURCED_SERVICES)('gives %s commands, events and snapshots with one partition count', (service) => {
-    const counts = (['commands', 'events', 'snapshots'] as const).map((role) => topic(service, role).partitions);
-    expect(new Set(counts).size).toBe(1);
-    expect(counts[0]).toBeGreaterThan(0);
-  });
+  it.each(EVENT_SOURCED_SERVICES)(
+    'gives %s commands, events and snapshots with one partition count',
+    (service) => {
+      const counts = (['commands', 'events', 'snapshots'] as const).map(
+        (role) => topic(service, role).partitions,
+      );
+      expect(new Set(counts).size).toBe(1);
+      expect(counts[0]).toBeGreaterThan(0);
+    },
+  );
 
   it('keeps events forever and compacts snapshots', () => {
     for (const service of EVENT_SOURCED_SERVICES) {
@@ -20,7 +25,10 @@ describe('topic registry', () => {
   });
 
   it('prefixes names with a namespace and keeps everything else', () => {
-    expect(topic('settlement', 'events', 'bench-1')).toEqual({ ...topic('settlement', 'events'), name: 'bench-1.settlement.events' });
+    expect(topic('settlement', 'events', 'bench-1')).toEqual({
+      ...topic('settlement', 'events'),
+      name: 'bench-1.settlement.events',
+    });
   });
 
   it('refuses to name a topic that does not exist', () => {

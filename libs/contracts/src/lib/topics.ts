@@ -91,5 +91,7 @@ export function topic(service: EventSourcedService, role: TopicRole, namespace =
 
 /** Every topic a service owns, in a namespace. */
 export function topicsOf(service: EventSourcedService, namespace = ''): TopicSpec[] {
-  return (['commands', 'events', 'snapshots', 'dead-letter'] as const).map((role) => topic(service, role, namespace));
+  return (['commands', 'events', 'snapshots', 'dead-letter'] as const).map((role) =>
+    topic(service, role, namespace),
+  );
 }

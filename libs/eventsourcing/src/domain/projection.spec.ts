@@ -3,7 +3,8 @@ import { applyOps, Model, Published, RedisOp } from './projection';
 // applyOps is the reference the Lua script is checked against (apply-script.int-spec.ts): these
 // pin down its semantics for the conditional writes and publications.
 describe('applyOps (the in-memory reference of the projection writes)', () => {
-  const hash = (model: Model, key: string) => Object.fromEntries((model.get(key) as Map<string, string>).entries());
+  const hash = (model: Model, key: string) =>
+    Object.fromEntries((model.get(key) as Map<string, string>).entries());
 
   it('sets a hash field only when absent (hsetnx)', () => {
     const model = applyOps(new Map(), [
@@ -45,7 +46,10 @@ describe('applyOps (the in-memory reference of the projection writes)', () => {
       published,
     );
     expect([...model.keys()]).toEqual(['p:x']);
-    expect(published).toEqual([{ channel: 'p:ch', message: 'a' }, { channel: 'p:ch', message: 'a' }]);
+    expect(published).toEqual([
+      { channel: 'p:ch', message: 'a' },
+      { channel: 'p:ch', message: 'a' },
+    ]);
     expect(() => applyOps(new Map(), [{ op: 'publish', key: 'p:ch', message: 'a' }])).not.toThrow();
   });
 });

@@ -60,12 +60,14 @@ export interface Projection {
  */
 export function combineProjections(name: string, keyPrefix: string, parts: Projection[]): Projection {
   const outside = parts.find((p) => !p.keyPrefix.startsWith(keyPrefix));
-  if (outside) throw new Error(`projection ${outside.name} writes under ${outside.keyPrefix}, outside ${keyPrefix}`);
+  if (outside)
+    throw new Error(`projection ${outside.name} writes under ${outside.keyPrefix}, outside ${keyPrefix}`);
   return {
     name,
     keyPrefix,
     topics: [...new Set(parts.flatMap((p) => p.topics))],
-    apply: (event, position) => parts.flatMap((p) => (!position || p.topics.includes(position.topic) ? p.apply(event, position) : [])),
+    apply: (event, position) =>
+      parts.flatMap((p) => (!position || p.topics.includes(position.topic) ? p.apply(event, position) : [])),
   };
 }
 

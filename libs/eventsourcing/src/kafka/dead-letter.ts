@@ -8,7 +8,11 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 /** The message as it arrived, with where it came from and why it could not be processed. */
-export function deadLetter(message: KafkaMessage, from: { topic: string; partition: number }, reason: string): Message {
+export function deadLetter(
+  message: KafkaMessage,
+  from: { topic: string; partition: number },
+  reason: string,
+): Message {
   return {
     key: message.key,
     value: message.value,

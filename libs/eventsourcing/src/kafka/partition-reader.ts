@@ -36,26 +36,33 @@ export async function readPartitionUntil(kafka: Kafka, options: ReadPartitionOpt
     await consumer.subscribe({ topic, fromBeginning: true });
     const finished = new Promise<void>((resolve, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`reading ${topic}[${partition}] from ${fromOffset} did not reach its marker within ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new Error(
+              `reading ${topic}[${partition}] from ${fromOffset} did not reach its marker within ${timeoutMs} ms`,
+            ),
+          ),
         timeoutMs,
       );
       let done = false;
-      void consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          if (done || batch.partition !== partition) return;
-          for (const message of batch.messages) {
-            if (BigInt(message.offset) < BigInt(fromOffset)) continue;
-            if (until(message)) {
-              done = true;
-              resolve();
-              return;
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            if (done || batch.partition !== partition) return;
+            for (const message of batch.messages) {
+              if (BigInt(message.offset) < BigInt(fromOffset)) continue;
+              if (until(message)) {
+                done = true;
+                resolve();
+                return;
+              }
+              onMessage(message);
+              read++;
             }
-            onMessage(message);
-            read++;
-          }
-        },
-      }).catch(reject);
+          },
+        })
+        .catch(reject);
     });
     const others = Array.from({ length: partitions }, (_, p) => p).filter((p) => p !== partition);
     if (others.length > 0) consumer.pause([{ topic, partitions: others }]);

@@ -26,17 +26,23 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
   const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: ['cleanup.policy', 'retention.ms'] })),
+    resources: specs.map((s) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: s.name,
+      configNames: ['cleanup.policy', 'retention.ms'],
+    })),
   });
   for (const spec of specs) {
     const problems: string[] = [];
     const meta = topics.find((t) => t.name === spec.name);
     const partitions = meta?.partitions.length ?? 0;
-    if (partitions !== spec.partitions) problems.push(`has ${partitions} partitions, the registry says ${spec.partitions}`);
+    if (partitions !== spec.partitions)
+      problems.push(`has ${partitions} partitions, the registry says ${spec.partitions}`);
     const resource = configs.resources.find((r) => r.resourceName === spec.name);
     for (const wanted of configEntries(spec).filter((e) => e.name !== 'max.message.bytes')) {
       const actual = resource?.configEntries.find((c) => c.configName === wanted.name)?.configValue;
-      if (actual !== wanted.value) problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
+      if (actual !== wanted.value)
+        problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
     }
     out.set(spec.name, problems);
   }
@@ -47,7 +53,11 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
  * Creates the topics that are missing, leaves those that match the registry, and refuses (throws
  * TopicMismatchError naming the topic and the difference) when an existing one disagrees.
  */
-export async function provisionTopics(admin: Admin, specs: TopicSpec[], timeoutMs = 30_000): Promise<{ created: string[]; matched: string[] }> {
+export async function provisionTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+  timeoutMs = 30_000,
+): Promise<{ created: string[]; matched: string[] }> {
   // Services start side by side and create each other's topics: right after a creation the broker
   // may still answer "does not host this topic-partition" or "not the leader". Those pass.
   const deadline = Date.now() + timeoutMs;
@@ -64,17 +74,29 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[], timeoutM
 /** A broker error that goes away by itself while new topics settle. */
 function transient(error: unknown): boolean {
   const e = error as { retriable?: boolean; type?: string; message?: string } | null;
-  return Boolean(e && (e.retriable || /UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER/.test(e.type ?? '') || /does not host|not the leader|leader not available/i.test(e.message ?? '')));
+  return Boolean(
+    e &&
+    (e.retriable ||
+      /UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER/.test(e.type ?? '') ||
+      /does not host|not the leader|leader not available/i.test(e.message ?? '')),
+  );
 }
 
-async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; matched: string[] }> {
+async function provisionOnce(
+  admin: Admin,
+  specs: TopicSpec[],
+): Promise<{ created: string[]; matched: string[] }> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
     try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, configEntries: configEntries(s) })),
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          configEntries: configEntries(s),
+        })),
       });
     } catch (error) {
       // Another instance may have created them a moment ago: the check below decides.
@@ -87,9 +109,14 @@ async function provisionOnce(admin: Admin, specs: TopicSpec[]): Promise<{ create
   if (wrong.length > 0) {
     const [name, problems] = wrong[0]!;
     const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more topic(s))` : '';
-    throw new TopicMismatchError(`topic ${name} ${problems.join(' and ')}; fix the topic or the registry${more}`);
+    throw new TopicMismatchError(
+      `topic ${name} ${problems.join(' and ')}; fix the topic or the registry${more}`,
+    );
   }
-  return { created: missing.map((s) => s.name), matched: specs.filter((s) => existing.has(s.name)).map((s) => s.name) };
+  return {
+    created: missing.map((s) => s.name),
+    matched: specs.filter((s) => existing.has(s.name)).map((s) => s.name),
+  };
 }
 
 /**
@@ -116,7 +143,8 @@ async function awaitLeaders(admin: Admin, specs: TopicSpec[], timeoutMs = 30_000
       pending = [error instanceof Error ? error.message : String(error)];
     }
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${pending.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`topics have no leaders after ${timeoutMs} ms: ${pending.join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

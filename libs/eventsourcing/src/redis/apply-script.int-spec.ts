@@ -57,7 +57,7 @@ describe('the apply script (real Redis): conditional writes and publications', (
   /** A pseudo-random mix of the hash writes over few keys and fields, so runs merge and interleave. */
   function randomOps(seed: number, count: number): RedisOp[] {
     let x = seed;
-    const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const ops: RedisOp[] = [];
     for (let i = 0; i < count; i++) {
       const key = `${prefix}c${Math.floor(next() * 3)}`;
@@ -67,7 +67,8 @@ describe('the apply script (real Redis): conditional writes and publications', (
       if (kind === 0) ops.push({ op: 'hsetnx', key, field, value: String(value) });
       else if (kind === 1) ops.push({ op: 'hmax', key, field, value });
       else if (kind === 2) ops.push({ op: 'hmin', key, field, value: value + 0.25 });
-      else if (kind === 3) ops.push({ op: 'hset', key, field, value: next() < 0.1 ? 'not a number' : String(value) });
+      else if (kind === 3)
+        ops.push({ op: 'hset', key, field, value: next() < 0.1 ? 'not a number' : String(value) });
       else ops.push({ op: 'hdel', key, field });
     }
     return ops;
@@ -77,7 +78,10 @@ describe('the apply script (real Redis): conditional writes and publications', (
     const model: Model = new Map();
     let offset = checkpoint;
     for (let round = 0; round < 6; round++) {
-      const events = Array.from({ length: 20 }, (_, i) => ({ offset: ++offset, ops: randomOps(round * 100 + i + 1, 15) }));
+      const events = Array.from({ length: 20 }, (_, i) => ({
+        offset: ++offset,
+        ops: randomOps(round * 100 + i + 1, 15),
+      }));
       for (const event of events) applyOps(model, event.ops);
       await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 20 });
     }
@@ -95,17 +99,45 @@ describe('the apply script (real Redis): conditional writes and publications', (
       { op: 'hset', key, field: 'close', value: String(price) },
     ];
     await apply([{ offset: checkpoint + 1, ops: trade(1_000_000) }]);
-    await apply([9_000_000, 800_000, 10_000_000, 2_000_000].map((price, i) => ({ offset: checkpoint + 1 + i, ops: trade(price) })));
-    expect(await redis.hgetall(key)).toEqual({ open: '1000000', high: '10000000', low: '800000', close: '2000000' });
+    await apply(
+      [9_000_000, 800_000, 10_000_000, 2_000_000].map((price, i) => ({
+        offset: checkpoint + 1 + i,
+        ops: trade(price),
+      })),
+    );
+    expect(await redis.hgetall(key)).toEqual({
+      open: '1000000',
+      high: '10000000',
+      low: '800000',
+      close: '2000000',
+    });
   });
 
   it('publishes after an applied batch (an identical message once), and nothing for a refused one', async () => {
     const before = received.length;
     const channel = `${prefix}ch:book:m1`;
     const events: BatchEvent[] = [
-      { offset: checkpoint + 1, ops: [{ op: 'hincrby', key: `${prefix}book`, field: '100', by: 4 }, { op: 'publish', key: channel, message: '{"marketId":"m1"}' }] },
-      { offset: checkpoint + 2, ops: [{ op: 'hincrby', key: `${prefix}book`, field: '100', by: -1 }, { op: 'publish', key: channel, message: '{"marketId":"m1"}' }] },
-      { offset: checkpoint + 3, ops: [{ op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t1"}' }, { op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t2"}' }] },
+      {
+        offset: checkpoint + 1,
+        ops: [
+          { op: 'hincrby', key: `${prefix}book`, field: '100', by: 4 },
+          { op: 'publish', key: channel, message: '{"marketId":"m1"}' },
+        ],
+      },
+      {
+        offset: checkpoint + 2,
+        ops: [
+          { op: 'hincrby', key: `${prefix}book`, field: '100', by: -1 },
+          { op: 'publish', key: channel, message: '{"marketId":"m1"}' },
+        ],
+      },
+      {
+        offset: checkpoint + 3,
+        ops: [
+          { op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t1"}' },
+          { op: 'publish', key: `${prefix}ch:trades:m1`, message: '{"tradeId":"t2"}' },
+        ],
+      },
     ];
     const first = request(events);
     await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 3 });
@@ -120,8 +152,17 @@ describe('the apply script (real Redis): conditional writes and publications', (
 
     // The same batch again (a re-delivery), and one prepared for another checkpoint: refused, silent.
     await expect(applyBatch(redis, first)).resolves.toEqual({ status: 'duplicate', checkpoint });
-    await expect(applyBatch(redis, { ...first, expectedCheckpoint: checkpoint - 10, lastOffset: checkpoint + 5 })).resolves.toEqual({ status: 'diverged', checkpoint });
-    await expect(applyBatch(redis, { ...first, epoch: 'another', expectedCheckpoint: checkpoint, lastOffset: checkpoint + 5 })).resolves.toEqual({ status: 'epoch-changed' });
+    await expect(
+      applyBatch(redis, { ...first, expectedCheckpoint: checkpoint - 10, lastOffset: checkpoint + 5 }),
+    ).resolves.toEqual({ status: 'diverged', checkpoint });
+    await expect(
+      applyBatch(redis, {
+        ...first,
+        epoch: 'another',
+        expectedCheckpoint: checkpoint,
+        lastOffset: checkpoint + 5,
+      }),
+    ).resolves.toEqual({ status: 'epoch-changed' });
     // A round trip on the subscriber's connection: anything published before it has arrived.
     await subscriber.ping();
     expect(received).toHaveLength(before + 3);
@@ -135,17 +176,38 @@ describe('the apply script (real Redis): conditional writes and publications', (
     await apply([{ offset: checkpoint + 1, ops: [{ op: 'rpush', key: list, value: 'x' }] }]);
     const applied = checkpoint;
     const poison: BatchEvent[] = [
-      { offset: applied + 1, ops: [{ op: 'hincrby', key: balance, field: 'n', by: 5 }, { op: 'rpush', key: list, value: 'y' }] },
-      { offset: applied + 2, ops: [{ op: 'publish', key: `${prefix}ch:poison`, message: 'never' }, { op: 'hset', key: list, field: 'f', value: 'v' }] },
+      {
+        offset: applied + 1,
+        ops: [
+          { op: 'hincrby', key: balance, field: 'n', by: 5 },
+          { op: 'rpush', key: list, value: 'y' },
+        ],
+      },
+      {
+        offset: applied + 2,
+        ops: [
+          { op: 'publish', key: `${prefix}ch:poison`, message: 'never' },
+          { op: 'hset', key: list, field: 'f', value: 'v' },
+        ],
+      },
     ];
-    for (let attempt = 0; attempt < 3; attempt++) await expect(apply(poison)).rejects.toThrow(/WRONGTYPE .*poison:list holds a list, hs needs a hash/);
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(apply(poison)).rejects.toThrow(/WRONGTYPE .*poison:list holds a list, hs needs a hash/);
     expect(applied).toBe(before + 1);
     expect(checkpoint).toBe(applied);
     expect(await redis.exists(balance)).toBe(0);
     expect(await redis.lrange(list, 0, -1)).toEqual(['x']);
     expect(received.filter((m) => m.channel === `${prefix}ch:poison`)).toEqual([]);
     // A delete before the other type's write makes the batch valid.
-    await apply([{ offset: applied + 1, ops: [{ op: 'del', key: list }, { op: 'hset', key: list, field: 'f', value: 'v' }] }]);
+    await apply([
+      {
+        offset: applied + 1,
+        ops: [
+          { op: 'del', key: list },
+          { op: 'hset', key: list, field: 'f', value: 'v' },
+        ],
+      },
+    ]);
     expect(await redis.hgetall(list)).toEqual({ f: 'v' });
   });
 });

@@ -17,12 +17,37 @@ describe('encodeBatch (the Lua script arguments)', () => {
     const { keys, args } = encodeBatch({
       ...base,
       events: [
-        { offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }, { op: 'rpush', key: 'ledger:l', value: '+5' }] },
-        { offset: 11, ops: [{ op: 'zadd', key: 'ledger:z', score: 1.5, member: 'm' }, { op: 'del', key: 'ledger:l' }] },
+        {
+          offset: 10,
+          ops: [
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 },
+            { op: 'rpush', key: 'ledger:l', value: '+5' },
+          ],
+        },
+        {
+          offset: 11,
+          ops: [
+            { op: 'zadd', key: 'ledger:z', score: 1.5, member: 'm' },
+            { op: 'del', key: 'ledger:l' },
+          ],
+        },
       ],
     });
-    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:a', 'ledger:l', 'ledger:z']);
-    expect(args.slice(0, 6)).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:6.ledger:applied', '2']);
+    expect(keys).toEqual([
+      'proj:6.ledger:checkpoint',
+      'proj:6.ledger:epoch',
+      'ledger:a',
+      'ledger:l',
+      'ledger:z',
+    ]);
+    expect(args.slice(0, 6)).toEqual([
+      'ns.settlement.events:2',
+      'e1',
+      '9',
+      '12',
+      'proj:6.ledger:applied',
+      '2',
+    ]);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hi', 3, 'balance', '5'],
       ['r', 4, '+5'],
@@ -36,11 +61,45 @@ describe('encodeBatch (the Lua script arguments)', () => {
       ...base,
       lastOffset: 14,
       events: [
-        { offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }, { op: 'incrby', key: 'ledger:n', by: 1 }, { op: 'rpush', key: 'ledger:l', value: 'x' }] },
-        { offset: 11, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'held', by: 7 }, { op: 'incrby', key: 'ledger:n', by: 1 }, { op: 'rpush', key: 'ledger:l', value: 'y' }] },
-        { offset: 12, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: -2 }, { op: 'set', key: 'ledger:s', value: '1' }, { op: 'set', key: 'ledger:s', value: '2' }] },
-        { offset: 13, ops: [{ op: 'hset', key: 'ledger:a', field: 'owner', value: 'ann' }, { op: 'hset', key: 'ledger:a', field: 'owner', value: 'bob' }] },
-        { offset: 14, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 1 }, { op: 'del', key: 'ledger:l' }, { op: 'rpush', key: 'ledger:l', value: 'z' }] },
+        {
+          offset: 10,
+          ops: [
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 },
+            { op: 'incrby', key: 'ledger:n', by: 1 },
+            { op: 'rpush', key: 'ledger:l', value: 'x' },
+          ],
+        },
+        {
+          offset: 11,
+          ops: [
+            { op: 'hincrby', key: 'ledger:a', field: 'held', by: 7 },
+            { op: 'incrby', key: 'ledger:n', by: 1 },
+            { op: 'rpush', key: 'ledger:l', value: 'y' },
+          ],
+        },
+        {
+          offset: 12,
+          ops: [
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: -2 },
+            { op: 'set', key: 'ledger:s', value: '1' },
+            { op: 'set', key: 'ledger:s', value: '2' },
+          ],
+        },
+        {
+          offset: 13,
+          ops: [
+            { op: 'hset', key: 'ledger:a', field: 'owner', value: 'ann' },
+            { op: 'hset', key: 'ledger:a', field: 'owner', value: 'bob' },
+          ],
+        },
+        {
+          offset: 14,
+          ops: [
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 1 },
+            { op: 'del', key: 'ledger:l' },
+            { op: 'rpush', key: 'ledger:l', value: 'z' },
+          ],
+        },
       ],
     });
     expect(JSON.parse(args[6]!)).toEqual([
@@ -59,10 +118,38 @@ describe('encodeBatch (the Lua script arguments)', () => {
     const { keys, args } = encodeBatch({
       ...base,
       events: [
-        { offset: 10, ops: [{ op: 'hsetnx', key: 'ledger:c', field: 'open', value: '7' }, { op: 'hsetnx', key: 'ledger:c', field: 'open', value: '9' }, { op: 'hsetnx', key: 'ledger:c', field: 'x', value: 'a' }] },
-        { offset: 11, ops: [{ op: 'hmax', key: 'ledger:c', field: 'high', value: 7 }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 9 }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 8 }] },
-        { offset: 12, ops: [{ op: 'hmin', key: 'ledger:c', field: 'low', value: 7 }, { op: 'hmin', key: 'ledger:c', field: 'low', value: 5 }, { op: 'hmin', key: 'ledger:c', field: 'low', value: 6.5 }] },
-        { offset: 12, ops: [{ op: 'hmax', key: 'ledger:c', field: 'high', value: 3 }, { op: 'hset', key: 'ledger:c', field: 'close', value: '3' }, { op: 'hmax', key: 'ledger:c', field: 'high', value: 2 }] },
+        {
+          offset: 10,
+          ops: [
+            { op: 'hsetnx', key: 'ledger:c', field: 'open', value: '7' },
+            { op: 'hsetnx', key: 'ledger:c', field: 'open', value: '9' },
+            { op: 'hsetnx', key: 'ledger:c', field: 'x', value: 'a' },
+          ],
+        },
+        {
+          offset: 11,
+          ops: [
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 7 },
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 9 },
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 8 },
+          ],
+        },
+        {
+          offset: 12,
+          ops: [
+            { op: 'hmin', key: 'ledger:c', field: 'low', value: 7 },
+            { op: 'hmin', key: 'ledger:c', field: 'low', value: 5 },
+            { op: 'hmin', key: 'ledger:c', field: 'low', value: 6.5 },
+          ],
+        },
+        {
+          offset: 12,
+          ops: [
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 3 },
+            { op: 'hset', key: 'ledger:c', field: 'close', value: '3' },
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 2 },
+          ],
+        },
       ],
     });
     expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:c']);
@@ -80,8 +167,21 @@ describe('encodeBatch (the Lua script arguments)', () => {
     const { keys, args } = encodeBatch({
       ...base,
       events: [
-        { offset: 10, ops: [{ op: 'publish', key: 'ledger:ch:a', message: 'changed' }, { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 }] },
-        { offset: 11, ops: [{ op: 'publish', key: 'ledger:ch:a', message: 'changed' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":1}' }, { op: 'publish', key: 'ledger:ch:t', message: '{"n":2}' }] },
+        {
+          offset: 10,
+          ops: [
+            { op: 'publish', key: 'ledger:ch:a', message: 'changed' },
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 },
+          ],
+        },
+        {
+          offset: 11,
+          ops: [
+            { op: 'publish', key: 'ledger:ch:a', message: 'changed' },
+            { op: 'publish', key: 'ledger:ch:t', message: '{"n":1}' },
+            { op: 'publish', key: 'ledger:ch:t', message: '{"n":2}' },
+          ],
+        },
       ],
     });
     expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:a']);
@@ -94,33 +194,86 @@ describe('encodeBatch (the Lua script arguments)', () => {
   });
 
   it('refuses a channel outside the projection prefix, and maxima that are not finite or not exact', () => {
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'publish', key: 'orders:ch', message: 'x' }] }] })).toThrow(/published on channel orders:ch, outside its keyPrefix ledger:/);
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hmax', key: 'ledger:c', field: 'h', value: NaN }] }] })).toThrow(ProjectionDefinitionError);
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hmin', key: 'ledger:c', field: 'l', value: 2 ** 60 }] }] })).toThrow(/finite number/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'publish', key: 'orders:ch', message: 'x' }] }],
+      }),
+    ).toThrow(/published on channel orders:ch, outside its keyPrefix ledger:/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'hmax', key: 'ledger:c', field: 'h', value: NaN }] }],
+      }),
+    ).toThrow(ProjectionDefinitionError);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'hmin', key: 'ledger:c', field: 'l', value: 2 ** 60 }] }],
+      }),
+    ).toThrow(/finite number/);
   });
 
   it('sends a batch with no writes: it still moves the checkpoint', () => {
-    expect(encodeBatch(base).args).toEqual(['ns.settlement.events:2', 'e1', '9', '12', 'proj:6.ledger:applied', '0', '[]']);
+    expect(encodeBatch(base).args).toEqual([
+      'ns.settlement.events:2',
+      'e1',
+      '9',
+      '12',
+      'proj:6.ledger:applied',
+      '0',
+      '[]',
+    ]);
   });
 
   it('refuses a key outside the projection prefix: a programming error, nothing is sent', () => {
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] })).toThrow(ProjectionDefinitionError);
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] })).toThrow(/orders:x, outside its keyPrefix ledger:/);
+    expect(() =>
+      encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] }),
+    ).toThrow(ProjectionDefinitionError);
+    expect(() =>
+      encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'set', key: 'orders:x', value: '1' }] }] }),
+    ).toThrow(/orders:x, outside its keyPrefix ledger:/);
   });
 
   it('refuses amounts a Redis integer would not hold exactly', () => {
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'b', by: 0.5 }] }] })).toThrow(/safe integer/);
-    expect(() => encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'incrby', key: 'ledger:a', by: 2 ** 60 }] }] })).toThrow(/safe integer/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'b', by: 0.5 }] }],
+      }),
+    ).toThrow(/safe integer/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'incrby', key: 'ledger:a', by: 2 ** 60 }] }],
+      }),
+    ).toThrow(/safe integer/);
   });
 
   it('refuses a batch whose checkpoint would fall before its last event', () => {
-    expect(() => encodeBatch({ ...base, lastOffset: 10, events: [{ offset: 11, ops: [] }] })).toThrow(/ends at 10, before its last event/);
+    expect(() => encodeBatch({ ...base, lastOffset: 10, events: [{ offset: 11, ops: [] }] })).toThrow(
+      /ends at 10, before its last event/,
+    );
   });
 
   it('does not merge increments past what a JS number holds exactly', () => {
     const big = Number.MAX_SAFE_INTEGER - 1;
-    const { args } = encodeBatch({ ...base, events: [{ offset: 10, ops: [{ op: 'incrby', key: 'ledger:n', by: big }, { op: 'incrby', key: 'ledger:n', by: big }] }] });
-    expect(JSON.parse(args[6]!)).toEqual([['i', 3, String(big)], ['i', 3, String(big)]]);
+    const { args } = encodeBatch({
+      ...base,
+      events: [
+        {
+          offset: 10,
+          ops: [
+            { op: 'incrby', key: 'ledger:n', by: big },
+            { op: 'incrby', key: 'ledger:n', by: big },
+          ],
+        },
+      ],
+    });
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['i', 3, String(big)],
+      ['i', 3, String(big)],
+    ]);
   });
 });
 
@@ -132,5 +285,7 @@ describe('validateProjection', () => {
     ['a prefix covering the runner keys', { keyPrefix: 'proj:' }],
     ['no topic', { topics: [] }],
     ['a name with a colon', { name: 'a:b' }],
-  ])('refuses %s', (_, change) => expect(() => validateProjection({ ...projection, ...change })).toThrow(ProjectionDefinitionError));
+  ])('refuses %s', (_, change) =>
+    expect(() => validateProjection({ ...projection, ...change })).toThrow(ProjectionDefinitionError),
+  );
 });

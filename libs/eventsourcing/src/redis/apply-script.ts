@@ -133,7 +133,8 @@ export type ApplyResult =
 
 /** A Redis integer is 64-bit; a JS number is exact to 2^53: refuse what would be rounded. */
 function integer(value: number, what: string): number {
-  if (!Number.isSafeInteger(value)) throw new ProjectionDefinitionError(`${what} must be a safe integer, got ${value}`);
+  if (!Number.isSafeInteger(value))
+    throw new ProjectionDefinitionError(`${what} must be a safe integer, got ${value}`);
   return value;
 }
 
@@ -150,7 +151,9 @@ interface Run {
 /** A value hmax / hmin compare: finite, and exact when it is an integer. */
 function comparable(value: number, what: string): number {
   if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
-    throw new ProjectionDefinitionError(`${what} must be a finite number (a safe integer when whole), got ${value}`);
+    throw new ProjectionDefinitionError(
+      `${what} must be a finite number (a safe integer when whole), got ${value}`,
+    );
   }
   return value;
 }
@@ -244,7 +247,8 @@ class WriteList {
         else this.start(k, ['s', k, o.value]);
         return;
       case 'zadd':
-        if (!Number.isFinite(o.score)) throw new ProjectionDefinitionError(`zadd ${o.key}: score must be finite, got ${o.score}`);
+        if (!Number.isFinite(o.score))
+          throw new ProjectionDefinitionError(`zadd ${o.key}: score must be finite, got ${o.score}`);
         this.start(k, ['z', k, String(o.score), o.member]);
         return;
       case 'hdel':
@@ -262,7 +266,8 @@ class WriteList {
   /** The JSON the script reads; amounts as strings (see APPLY_LUA). */
   toJSON(): string {
     for (const op of this.ops) {
-      if (op[0] === 'hi' || op[0] === 'hx' || op[0] === 'hn') for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
+      if (op[0] === 'hi' || op[0] === 'hx' || op[0] === 'hn')
+        for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
       else if (op[0] === 'i') op[2] = String(op[2]);
     }
     return JSON.stringify([...this.ops, ...this.publications.values()]);
@@ -282,11 +287,15 @@ class WriteList {
  */
 export function encodeBatch(request: ApplyRequest): { keys: string[]; args: string[] } {
   if (!Number.isSafeInteger(request.lastOffset) || !Number.isSafeInteger(request.expectedCheckpoint)) {
-    throw new RangeError(`offsets must be safe integers: ${request.expectedCheckpoint}, ${request.lastOffset}`);
+    throw new RangeError(
+      `offsets must be safe integers: ${request.expectedCheckpoint}, ${request.lastOffset}`,
+    );
   }
   const lastEvent = request.events[request.events.length - 1];
   if (lastEvent && request.lastOffset < lastEvent.offset) {
-    throw new RangeError(`batch of ${request.topic}:${request.partition} ends at ${request.lastOffset}, before its last event`);
+    throw new RangeError(
+      `batch of ${request.topic}:${request.partition} ends at ${request.lastOffset}, before its last event`,
+    );
   }
   const own = projectionKeys(request.projectionName);
   const keys = [own.checkpoint, own.epoch];
@@ -296,7 +305,9 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     for (const o of event.ops) {
       if (o.op === 'publish') {
         if (!o.key.startsWith(request.keyPrefix)) {
-          throw new ProjectionDefinitionError(`projection ${request.projectionName} published on channel ${o.key}, outside its keyPrefix ${request.keyPrefix}`);
+          throw new ProjectionDefinitionError(
+            `projection ${request.projectionName} published on channel ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
+          );
         }
         writes.publish(o.key, o.message);
         continue;
@@ -304,7 +315,9 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
       let k = keyIndex.get(o.key);
       if (k === undefined) {
         if (!o.key.startsWith(request.keyPrefix)) {
-          throw new ProjectionDefinitionError(`projection ${request.projectionName} wrote key ${o.key}, outside its keyPrefix ${request.keyPrefix}`);
+          throw new ProjectionDefinitionError(
+            `projection ${request.projectionName} wrote key ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
+          );
         }
         keys.push(o.key);
         k = keys.length;

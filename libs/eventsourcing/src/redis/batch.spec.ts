@@ -1,6 +1,13 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import { prepareBatch } from './batch';
-import { claimMarker, creditV1Message, ledgerMessage, ledgerProjection, ledgerRegistry, unreadableMessages } from './ledger.fixture';
+import {
+  claimMarker,
+  creditV1Message,
+  ledgerMessage,
+  ledgerProjection,
+  ledgerRegistry,
+  unreadableMessages,
+} from './ledger.fixture';
 
 /** A produced message as a consumer receives it, at an offset. */
 function received(message: Message, offset: number): KafkaMessage {
@@ -36,11 +43,20 @@ describe('prepareBatch', () => {
     expect(prepared.invalid[1]?.reason).toMatch(/unknown message type ledger.Vanished/);
     expect(prepared.invalid[2]?.reason).toMatch(/headers are invalid/);
     expect(prepared.events.map((e) => e.offset)).toEqual([10, 15, 16]);
-    expect(prepared.events[1]?.ops).toContainEqual({ op: 'hincrby', key: `${p}account:a`, field: 'balance', by: 250 * 10_000 });
+    expect(prepared.events[1]?.ops).toContainEqual({
+      op: 'hincrby',
+      key: `${p}account:a`,
+      field: 'balance',
+      by: 250 * 10_000,
+    });
   });
 
   it('leaves out what is at or below the checkpoint', () => {
-    const messages = [1, 2, 3].map((n, i) => received(ledgerMessage({ type: 'ledger.Debited', data: { account: 'a', amount: n } }), 5 + i));
-    expect(prepareBatch(projection, ledgerRegistry, 't', 0, messages, 6).events.map((e) => e.offset)).toEqual([7]);
+    const messages = [1, 2, 3].map((n, i) =>
+      received(ledgerMessage({ type: 'ledger.Debited', data: { account: 'a', amount: n } }), 5 + i),
+    );
+    expect(prepareBatch(projection, ledgerRegistry, 't', 0, messages, 6).events.map((e) => e.offset)).toEqual(
+      [7],
+    );
   });
 });

@@ -55,7 +55,8 @@ export function prepareBatch(
       envelope = registry.decode(fromKafka(message));
     } catch (error) {
       // Whatever decoding throws (validation, an upcaster's own error), the message is unreadable.
-      const reason = error instanceof MessageValidationError ? error.message : `cannot decode: ${String(error)}`;
+      const reason =
+        error instanceof MessageValidationError ? error.message : `cannot decode: ${String(error)}`;
       out.invalid.push({ offset: message.offset, reason });
       continue;
     }

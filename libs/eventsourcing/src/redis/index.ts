@@ -1,14 +1,28 @@
 // Redis projections (docs/architecture.md §4): the runner, the atomic apply step, read-your-writes and lag.
 export { ProjectionRunner } from './runner';
 export { DEFAULT_BATCH, DEFAULT_POISON } from './options';
-export type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger, ProjectionRunnerOptions, ProjectionRunnerStats, StoppedPartition } from './options';
+export type {
+  KafkaSource,
+  PoisonOptions,
+  ProjectionBatchOptions,
+  ProjectionLogger,
+  ProjectionRunnerOptions,
+  ProjectionRunnerStats,
+  StoppedPartition,
+} from './options';
 export { APPLY_LUA, applyBatch, encodeBatch } from './apply-script';
 export type { ApplyRequest, ApplyResult, BatchEvent } from './apply-script';
 export { prepareBatch } from './batch';
 export { afterFailure, MAX_RETRY_DELAY_MS } from './poison';
 export type { PoisonStep } from './poison';
 export type { InvalidMessage, PreparedBatch } from './batch';
-export { checkpointField, parseCheckpointField, ProjectionDefinitionError, projectionKeys, validateProjection } from './keys';
+export {
+  checkpointField,
+  parseCheckpointField,
+  ProjectionDefinitionError,
+  projectionKeys,
+  validateProjection,
+} from './keys';
 export type { ProjectionKeys } from './keys';
 export { projectionLag } from './lag';
 export type { PartitionLag } from './lag';

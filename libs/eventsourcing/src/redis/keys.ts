@@ -65,14 +65,21 @@ export class ProjectionDefinitionError extends Error {
  */
 export function validateProjection(projection: Projection): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(projection.name)) {
-    throw new ProjectionDefinitionError(`projection name ${JSON.stringify(projection.name)} must be letters, digits, . _ - only`);
+    throw new ProjectionDefinitionError(
+      `projection name ${JSON.stringify(projection.name)} must be letters, digits, . _ - only`,
+    );
   }
   if (projection.keyPrefix.length < 2) {
-    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${JSON.stringify(projection.keyPrefix)} is too short to rebuild safely`);
+    throw new ProjectionDefinitionError(
+      `projection ${projection.name}: keyPrefix ${JSON.stringify(projection.keyPrefix)} is too short to rebuild safely`,
+    );
   }
   const own = projectionKeys(projection.name);
   if (Object.values(own).some((key) => key.startsWith(projection.keyPrefix))) {
-    throw new ProjectionDefinitionError(`projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings)`);
+    throw new ProjectionDefinitionError(
+      `projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings)`,
+    );
   }
-  if (projection.topics.length === 0) throw new ProjectionDefinitionError(`projection ${projection.name} reads no topic`);
+  if (projection.topics.length === 0)
+    throw new ProjectionDefinitionError(`projection ${projection.name} reads no topic`);
 }

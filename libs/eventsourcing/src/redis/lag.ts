@@ -26,7 +26,11 @@ export interface PartitionLag {
  * (ListOffsets, read_committed: what a read_committed consumer can reach) and Redis' checkpoints,
  * so any process can ask, not only the one running the projection.
  */
-export async function projectionLag(admin: Admin, redis: Redis, projection: Pick<Projection, 'name' | 'topics'>): Promise<PartitionLag[]> {
+export async function projectionLag(
+  admin: Admin,
+  redis: Redis,
+  projection: Pick<Projection, 'name' | 'topics'>,
+): Promise<PartitionLag[]> {
   const [checkpoints, ...ends] = await Promise.all([
     readCheckpoints(redis, projection.name),
     ...projection.topics.map((topic) => admin.fetchTopicOffsets(topic)),

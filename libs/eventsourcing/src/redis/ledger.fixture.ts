@@ -12,7 +12,9 @@ import { globEscape } from './keys';
 
 export const ledgerRegistry = new MessageRegistry();
 const account = z.string().min(1);
-ledgerRegistry.define('ledger.Opened', 'event', [{ version: 1, schema: z.object({ account, owner: z.string().min(1) }) }]);
+ledgerRegistry.define('ledger.Opened', 'event', [
+  { version: 1, schema: z.object({ account, owner: z.string().min(1) }) },
+]);
 ledgerRegistry.define('ledger.Credited', 'event', [
   // v1 counted whole cents; v2 counts micro-USD and has a memo: decoding upcasts v1.
   { version: 1, schema: z.object({ account, cents: z.number().int().positive() }) },
@@ -25,7 +27,9 @@ ledgerRegistry.define('ledger.Credited', 'event', [
     },
   },
 ]);
-ledgerRegistry.define('ledger.Debited', 'event', [{ version: 1, schema: z.object({ account, amount: z.number().int().positive() }) }]);
+ledgerRegistry.define('ledger.Debited', 'event', [
+  { version: 1, schema: z.object({ account, amount: z.number().int().positive() }) },
+]);
 
 export type LedgerEvent =
   | { type: 'ledger.Opened'; data: { account: string; owner: string } }
@@ -48,11 +52,23 @@ export function ledgerProjection(name: string, topics: string[]): Projection {
       ] as const;
       switch (e.type) {
         case 'ledger.Opened':
-          return [...common, { op: 'hset', key: `${p}account:${a}`, field: 'owner', value: e.data.owner }, { op: 'zadd', key: `${p}accounts`, score: Date.parse(e.time), member: a }];
+          return [
+            ...common,
+            { op: 'hset', key: `${p}account:${a}`, field: 'owner', value: e.data.owner },
+            { op: 'zadd', key: `${p}accounts`, score: Date.parse(e.time), member: a },
+          ];
         case 'ledger.Credited':
-          return [...common, { op: 'hincrby', key: `${p}account:${a}`, field: 'balance', by: e.data.amount }, { op: 'rpush', key: `${p}entries:${a}`, value: `+${e.data.amount}` }];
+          return [
+            ...common,
+            { op: 'hincrby', key: `${p}account:${a}`, field: 'balance', by: e.data.amount },
+            { op: 'rpush', key: `${p}entries:${a}`, value: `+${e.data.amount}` },
+          ];
         case 'ledger.Debited':
-          return [...common, { op: 'hincrby', key: `${p}account:${a}`, field: 'balance', by: -e.data.amount }, { op: 'rpush', key: `${p}entries:${a}`, value: `-${e.data.amount}` }];
+          return [
+            ...common,
+            { op: 'hincrby', key: `${p}account:${a}`, field: 'balance', by: -e.data.amount },
+            { op: 'rpush', key: `${p}entries:${a}`, value: `-${e.data.amount}` },
+          ];
         default:
           return [];
       }
@@ -62,44 +78,93 @@ export function ledgerProjection(name: string, topics: string[]): Projection {
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 
-export function envelope(event: LedgerEvent, schemaVersion = event.type === 'ledger.Credited' ? 2 : 1): Envelope {
+export function envelope(
+  event: LedgerEvent,
+  schemaVersion = event.type === 'ledger.Credited' ? 2 : 1,
+): Envelope {
   clock += 1_000;
   const id = randomUUID();
-  return { id, type: event.type, source: 'ledger', subject: event.data.account, time: new Date(clock).toISOString(), schemaVersion, correlationId: id, causationId: null, data: event.data };
+  return {
+    id,
+    type: event.type,
+    source: 'ledger',
+    subject: event.data.account,
+    time: new Date(clock).toISOString(),
+    schemaVersion,
+    correlationId: id,
+    causationId: null,
+    data: event.data,
+  };
 }
 
 export const ledgerMessage = (event: LedgerEvent): Message => toKafka(ledgerRegistry.encode(envelope(event)));
 
 /** A v1 credit (whole cents), as an older writer wrote it: read back upcast to v2. */
 export const creditV1Message = (accountId: string, cents: number): Message =>
-  toKafka(encodeRaw({ ...envelope({ type: 'ledger.Credited', data: { account: accountId, amount: 1, memo: null } }, 1), data: { account: accountId, cents } }));
+  toKafka(
+    encodeRaw({
+      ...envelope({ type: 'ledger.Credited', data: { account: accountId, amount: 1, memo: null } }, 1),
+      data: { account: accountId, cents },
+    }),
+  );
 
 /** Messages no registry accepts: bad data, an unknown type, headers that are not an envelope. */
 export function unreadableMessages(accountId: string): Message[] {
   return [
-    toKafka(encodeRaw({ ...envelope({ type: 'ledger.Debited', data: { account: accountId, amount: 1 } }), data: { account: accountId, amount: 1.5 } })),
-    toKafka(encodeRaw({ ...envelope({ type: 'ledger.Debited', data: { account: accountId, amount: 1 } }), type: 'ledger.Vanished' })),
+    toKafka(
+      encodeRaw({
+        ...envelope({ type: 'ledger.Debited', data: { account: accountId, amount: 1 } }),
+        data: { account: accountId, amount: 1.5 },
+      }),
+    ),
+    toKafka(
+      encodeRaw({
+        ...envelope({ type: 'ledger.Debited', data: { account: accountId, amount: 1 } }),
+        type: 'ledger.Vanished',
+      }),
+    ),
     { key: accountId, value: 'not json', headers: { 'content-type': 'text/plain' } },
   ];
 }
 
 /** The marker a command processor writes when it claims a partition: not a domain event. */
 export const claimMarker = (accountId: string): Message =>
-  toKafka(encodeRaw({ ...envelope({ type: 'ledger.Opened', data: { account: accountId, owner: 'x' } }), type: 'ledger.PartitionClaimed', data: { partition: 0, claimId: randomUUID(), owner: 'test' } }));
+  toKafka(
+    encodeRaw({
+      ...envelope({ type: 'ledger.Opened', data: { account: accountId, owner: 'x' } }),
+      type: 'ledger.PartitionClaimed',
+      data: { partition: 0, claimId: randomUUID(), owner: 'test' },
+    }),
+  );
 
 /** A random mix of opens, credits and debits over `accounts` accounts. */
-export function randomEvents(count: number, accounts: string[], random: () => number = Math.random): Message[] {
+export function randomEvents(
+  count: number,
+  accounts: string[],
+  random: () => number = Math.random,
+): Message[] {
   return Array.from({ length: count }, () => {
     const a = accounts[Math.floor(random() * accounts.length)] ?? 'acc-0';
     const r = random();
     if (r < 0.1) return ledgerMessage({ type: 'ledger.Opened', data: { account: a, owner: `owner-${a}` } });
-    if (r < 0.7) return ledgerMessage({ type: 'ledger.Credited', data: { account: a, amount: 1 + Math.floor(random() * 1_000_000), memo: null } });
-    return ledgerMessage({ type: 'ledger.Debited', data: { account: a, amount: 1 + Math.floor(random() * 500_000) } });
+    if (r < 0.7)
+      return ledgerMessage({
+        type: 'ledger.Credited',
+        data: { account: a, amount: 1 + Math.floor(random() * 1_000_000), memo: null },
+      });
+    return ledgerMessage({
+      type: 'ledger.Debited',
+      data: { account: a, amount: 1 + Math.floor(random() * 500_000) },
+    });
   });
 }
 
 /** Sends messages in one committed transaction (so the log holds a commit marker after them). */
-export async function sendInTransaction(producer: Producer, topic: string, messages: Message[]): Promise<void> {
+export async function sendInTransaction(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+): Promise<void> {
   const tx = await producer.transaction();
   try {
     await tx.send({ topic, messages });
@@ -116,16 +181,30 @@ export interface LoggedMessage {
 }
 
 /** Reads a topic (read_committed) from the beginning until it has `count` messages. */
-export async function readAll(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<LoggedMessage[]> {
-  const consumer = kafka.consumer({ groupId: `fixture-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+export async function readAll(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<LoggedMessage[]> {
+  const consumer = kafka.consumer({
+    groupId: `fixture-reader-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  });
   const seen: LoggedMessage[] = [];
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => void seen.push(...batch.messages.map((message) => ({ partition: batch.partition, message }))) });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) =>
+        void seen.push(...batch.messages.map((message) => ({ partition: batch.partition, message }))),
+    });
     const deadline = Date.now() + timeoutMs;
     while (seen.length < count) {
-      if (Date.now() > deadline) throw new Error(`read only ${seen.length} of ${count} messages from ${topic}`);
+      if (Date.now() > deadline)
+        throw new Error(`read only ${seen.length} of ${count} messages from ${topic}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     return seen;
@@ -138,10 +217,12 @@ export async function readAll(kafka: Kafka, topic: string, count: number, timeou
 export function foldLog(projection: Projection, topic: string, log: LoggedMessage[]): Model {
   const model: Model = new Map();
   const byPartition = new Map<number, KafkaMessage[]>();
-  for (const { partition, message } of log) byPartition.set(partition, [...(byPartition.get(partition) ?? []), message]);
+  for (const { partition, message } of log)
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), message]);
   for (const [partition, messages] of byPartition) {
     messages.sort((a, b) => Number(a.offset) - Number(b.offset));
-    for (const event of prepareBatch(projection, ledgerRegistry, topic, partition, messages, -1).events) applyOps(model, event.ops);
+    for (const event of prepareBatch(projection, ledgerRegistry, topic, partition, messages, -1).events)
+      applyOps(model, event.ops);
   }
   return model;
 }
@@ -183,7 +264,10 @@ export function plain(model: Model): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of [...model.keys()].sort()) {
     const value = model.get(key);
-    out[key] = value instanceof Map ? Object.fromEntries([...value.entries()].sort(([a], [b]) => a.localeCompare(b))) : value;
+    out[key] =
+      value instanceof Map
+        ? Object.fromEntries([...value.entries()].sort(([a], [b]) => a.localeCompare(b)))
+        : value;
   }
   return out;
 }

@@ -19,7 +19,12 @@ export class ProjectionTimeoutError extends Error {
 }
 
 /** The last offset the projection applied in one partition; undefined before its first batch. */
-export async function readCheckpoint(redis: Redis, projectionName: string, topic: string, partition: number): Promise<number | undefined> {
+export async function readCheckpoint(
+  redis: Redis,
+  projectionName: string,
+  topic: string,
+  partition: number,
+): Promise<number | undefined> {
   const raw = await redis.hget(projectionKeys(projectionName).checkpoint, checkpointField(topic, partition));
   return raw === null ? undefined : Number(raw);
 }
@@ -44,9 +49,15 @@ const MAX_POLL_MS = 50;
  * one HGET, from every 2 ms growing to every 50 ms: a caught-up projection answers within a few
  * milliseconds without a subscriber connection per waiting request.
  */
-export async function waitForPosition(redis: Redis, projectionName: string, position: LogPosition, timeoutMs: number): Promise<void> {
+export async function waitForPosition(
+  redis: Redis,
+  projectionName: string,
+  position: LogPosition,
+  timeoutMs: number,
+): Promise<void> {
   const target = Number(position.offset);
-  if (!Number.isSafeInteger(target) || target < 0) throw new RangeError(`not a log offset: ${position.offset}`);
+  if (!Number.isSafeInteger(target) || target < 0)
+    throw new RangeError(`not a log offset: ${position.offset}`);
   const deadline = Date.now() + timeoutMs;
   let pause = FIRST_POLL_MS;
   for (;;) {

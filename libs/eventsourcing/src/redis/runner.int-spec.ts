@@ -31,7 +31,12 @@ import { ProjectionRunner } from './runner';
 
 const quietLogger = (): ProjectionLogger & { warnings: object[] } => {
   const warnings: object[] = [];
-  return { warnings, log: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+  return {
+    warnings,
+    log: () => undefined,
+    warn: (m) => void warnings.push(m),
+    error: (m) => void warnings.push(m),
+  };
 };
 
 describe('ProjectionRunner (real Kafka and Redis)', () => {
@@ -54,13 +59,23 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   let groupId = '';
   const newRunner = () => {
     groupId = uniqueName('it-proj-group');
-    return new ProjectionRunner({ kafka: clients, redis, projection, registry: ledgerRegistry, groupId, logger, epochCheckIntervalMs: 200, batch: { maxWaitTimeInMs: 100 } });
+    return new ProjectionRunner({
+      kafka: clients,
+      redis,
+      projection,
+      registry: ledgerRegistry,
+      groupId,
+      logger,
+      epochCheckIntervalMs: 200,
+      batch: { maxWaitTimeInMs: 100 },
+    });
   };
 
   /** Reads the whole log back and waits until the projection reached its last offset everywhere. */
   async function caughtUp(): Promise<LoggedMessage[]> {
     const log = await readAll(kafka, topic, written);
-    for (const [partition, offset] of lastOffsets(log)) await waitForPosition(redis, name, { topic, partition, offset }, 20_000);
+    for (const [partition, offset] of lastOffsets(log))
+      await waitForPosition(redis, name, { topic, partition, offset }, 20_000);
     return log;
   }
 
@@ -69,13 +84,22 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = clients.producer({ idempotent: true });
-    txProducer = clients.producer({ transactionalId: uniqueName('it-proj-tx'), idempotent: true, maxInFlightRequests: 1 });
+    txProducer = clients.producer({
+      transactionalId: uniqueName('it-proj-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await Promise.all([producer.connect(), txProducer.connect()]);
-    const opens = accounts.map((a) => ledgerMessage({ type: 'ledger.Opened', data: { account: a, owner: `owner-${a}` } }));
+    const opens = accounts.map((a) =>
+      ledgerMessage({ type: 'ledger.Opened', data: { account: a, owner: `owner-${a}` } }),
+    );
     await producer.send({ topic, messages: opens });
     await sendInTransaction(txProducer, topic, randomEvents(60, accounts));
     // In the middle of acc-1's partition: three unreadable messages, a marker, an old-version event.
-    await producer.send({ topic, messages: [...unreadableMessages('acc-1'), claimMarker('acc-1'), creditV1Message('acc-1', 125)] });
+    await producer.send({
+      topic,
+      messages: [...unreadableMessages('acc-1'), claimMarker('acc-1'), creditV1Message('acc-1', 125)],
+    });
     await sendInTransaction(txProducer, topic, randomEvents(60, accounts));
     await producer.send({ topic, messages: randomEvents(30, accounts) });
     written = opens.length + 60 + 5 + 60 + 30;
@@ -97,10 +121,19 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
 
   it('folds every event into Redis exactly as the pure fold does, skipping unreadable messages and markers without stopping', async () => {
     const log = await caughtUp();
-    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(plain(foldLog(projection, topic, log)));
+    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(
+      plain(foldLog(projection, topic, log)),
+    );
     expect(runner.stats.invalid).toBe(3);
     expect(runner.stats.markers).toBe(1);
-    expect(logger.warnings).toContainEqual(expect.objectContaining({ msg: 'projection skipped an unreadable event', projection: name, topic, reason: expect.stringMatching(/unknown message type ledger.Vanished/) }));
+    expect(logger.warnings).toContainEqual(
+      expect.objectContaining({
+        msg: 'projection skipped an unreadable event',
+        projection: name,
+        topic,
+        reason: expect.stringMatching(/unknown message type ledger.Vanished/),
+      }),
+    );
     // The v1 credit was read as v2 (cents → micro-USD) and the events after the bad ones were applied.
     expect(await redis.lrange(`${projection.keyPrefix}entries:acc-1`, 0, -1)).toContain(`+${125 * 10_000}`);
   });
@@ -126,13 +159,29 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
       const messages = log.filter((m) => m.partition === partition).map((m) => m.message);
       const checkpoint = (await readCheckpoint(redis, name, topic, partition)) ?? -1;
       const events = prepareBatch(projection, ledgerRegistry, topic, partition, messages, -1).events;
-      const request = { projectionName: name, keyPrefix: projection.keyPrefix, topic, partition, epoch, lastOffset: Number(messages.at(-1)?.offset), events };
+      const request = {
+        projectionName: name,
+        keyPrefix: projection.keyPrefix,
+        topic,
+        partition,
+        epoch,
+        lastOffset: Number(messages.at(-1)?.offset),
+        events,
+      };
       // As the runner would send it again, knowing its checkpoint, and as a runner that crashed
       // before it learnt the outcome of its first attempt would (believing nothing was applied).
-      await expect(applyBatch(redis, { ...request, expectedCheckpoint: checkpoint })).resolves.toEqual({ status: 'duplicate', checkpoint });
-      await expect(applyBatch(redis, { ...request, expectedCheckpoint: -1 })).resolves.toEqual({ status: 'duplicate', checkpoint });
+      await expect(applyBatch(redis, { ...request, expectedCheckpoint: checkpoint })).resolves.toEqual({
+        status: 'duplicate',
+        checkpoint,
+      });
+      await expect(applyBatch(redis, { ...request, expectedCheckpoint: -1 })).resolves.toEqual({
+        status: 'duplicate',
+        checkpoint,
+      });
       // A batch reaching past the checkpoint but prepared for an older one overlaps it: refused whole.
-      await expect(applyBatch(redis, { ...request, expectedCheckpoint: 0, lastOffset: checkpoint + 3 })).resolves.toEqual({ status: 'diverged', checkpoint });
+      await expect(
+        applyBatch(redis, { ...request, expectedCheckpoint: 0, lastOffset: checkpoint + 3 }),
+      ).resolves.toEqual({ status: 'diverged', checkpoint });
     }
     expect(Object.keys(before).length).toBeGreaterThan(10);
     expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(before);
@@ -146,7 +195,9 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     await producer.send({ topic, messages: randomEvents(12, accounts) });
     written += 12;
     const after = await caughtUp();
-    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(plain(foldLog(projection, topic, after)));
+    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(
+      plain(foldLog(projection, topic, after)),
+    );
     expect(runner.stats.folded).toBe(12);
     expect(runner.stats.duplicates).toBe(0);
   });
@@ -158,22 +209,40 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     await runner.rebuild();
     expect(runner.stats.rebuilds).toBe(rebuilds + 1);
     await caughtUp();
-    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(plain(foldLog(projection, topic, log)));
+    expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(
+      plain(foldLog(projection, topic, log)),
+    );
   });
 
   it('lets a reader wait for a position: resolves once applied, times out with the position for a future one', async () => {
     await caughtUp();
-    await expect(waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000)).resolves.toBeUndefined();
+    await expect(
+      waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000),
+    ).resolves.toBeUndefined();
     const started = Date.now();
     const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300);
     await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
-    await expect(waiting).rejects.toThrow(new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`));
+    await expect(waiting).rejects.toThrow(
+      new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
 
     // And the other way round: the wait starts first, the event arrives later.
-    const [meta] = await producer.send({ topic, messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })] });
+    const [meta] = await producer.send({
+      topic,
+      messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })],
+    });
     written += 1;
-    await waitForPosition(redis, name, { topic, partition: meta!.partition, offset: meta!.baseOffset! }, 10_000);
-    await waitUntil('the debit in the ledger', async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3', 1_000);
+    await waitForPosition(
+      redis,
+      name,
+      { topic, partition: meta!.partition, offset: meta!.baseOffset! },
+      10_000,
+    );
+    await waitUntil(
+      'the debit in the ledger',
+      async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3',
+      1_000,
+    );
   });
 });

@@ -24,4 +24,5 @@ export function commandMessage(
   return toKafka(registry.encode(envelope));
 }
 
-export const headerOf = (record: { headers: Record<string, string> }, name: keyof typeof HEADERS) => record.headers[HEADERS[name]];
+export const headerOf = (record: { headers: Record<string, string> }, name: keyof typeof HEADERS) =>
+  record.headers[HEADERS[name]];

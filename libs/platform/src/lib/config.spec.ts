@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { baseConfigSchema, ConfigError, loadConfig } from './config';
 
-const valid = { KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19093', REDIS_URL: 'redis://127.0.0.1:16379', PORT: '4101' };
+const valid = {
+  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19093',
+  REDIS_URL: 'redis://127.0.0.1:16379',
+  PORT: '4101',
+};
 
 describe('loadConfig', () => {
   it('parses a valid environment, applying defaults', () => {
@@ -14,7 +18,10 @@ describe('loadConfig', () => {
 
   it.each([
     [{ ...valid, KAFKA_BROKERS: undefined }, /^KAFKA_BROKERS is required.*\(it is not set\)$/],
-    [{ ...valid, KAFKA_BROKERS: 'localhost' }, /^KAFKA_BROKERS must be a comma-separated list of host:port.*got "localhost"/],
+    [
+      { ...valid, KAFKA_BROKERS: 'localhost' },
+      /^KAFKA_BROKERS must be a comma-separated list of host:port.*got "localhost"/,
+    ],
     [{ ...valid, REDIS_URL: 'http://x' }, /^REDIS_URL must be a redis:\/\/ URL.*got "http:\/\/x"/],
     [{ ...valid, PORT: 'eighty' }, /^PORT must be a TCP port number \(1-65535\) \(got "eighty"\)$/],
     [{ ...valid, PORT: '70000' }, /^PORT must be a TCP port number/],

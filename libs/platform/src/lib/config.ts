@@ -14,7 +14,12 @@ const hostPort = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
 export const baseConfigSchema = z.object({
   KAFKA_BROKERS: z
     .string({ error: 'is required: a comma-separated list of host:port, e.g. 127.0.0.1:19092' })
-    .transform((s) => s.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b.length > 0),
+    )
     .refine((list) => list.length > 0 && list.every((b) => hostPort.test(b)), {
       message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:19092',
     }),

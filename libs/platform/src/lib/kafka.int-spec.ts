@@ -17,7 +17,11 @@ async function consumeAll(consumer: Consumer, topic: string, count: number): Pro
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ message }: EachMessagePayload) => {
-      seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', offset: message.offset });
+      seen.push({
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        offset: message.offset,
+      });
     },
   });
   await waitUntil(`${count} messages on ${topic}`, () => seen.length >= count, 20_000);
@@ -62,7 +66,11 @@ describe('Kafka transactions (kafkajs against the real broker)', () => {
     await worker.disconnect();
     expect(inputs.map((m) => m.value)).toEqual(['a', 'b', 'c', 'd', 'e']);
 
-    const producer = clients.producer({ transactionalId: uniqueName('it-tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = clients.producer({
+      transactionalId: uniqueName('it-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
 
     // Transaction 1: the first three inputs, upper-cased, with the group's offset after them.
@@ -71,7 +79,10 @@ describe('Kafka transactions (kafkajs against the real broker)', () => {
       topic: output,
       messages: inputs.slice(0, 3).map((m) => ({ key: m.key, value: m.value.toUpperCase() })),
     });
-    await committed.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: '3' }] }] });
+    await committed.sendOffsets({
+      consumerGroupId: group,
+      topics: [{ topic: input, partitions: [{ partition: 0, offset: '3' }] }],
+    });
     await committed.commit();
 
     // Transaction 2: the last two, then a failure: neither its messages nor its offsets count.
@@ -80,7 +91,10 @@ describe('Kafka transactions (kafkajs against the real broker)', () => {
       topic: output,
       messages: inputs.slice(3).map((m) => ({ key: m.key, value: `ABORTED-${m.value}` })),
     });
-    await aborted.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+    await aborted.sendOffsets({
+      consumerGroupId: group,
+      topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }],
+    });
     await aborted.abort();
     await producer.disconnect();
 
@@ -119,14 +133,21 @@ describe('Kafka transactions (kafkajs against the real broker)', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: input, fromBeginning: true });
     await consumer.run({ eachMessage: async () => undefined });
-    await waitUntil('the consumer to join its group', async () => {
-      const { groups } = await admin.describeGroups([shutdownGroup]);
-      return groups[0]?.state === 'Stable' && groups[0].members.length === 1;
-    }, 20_000);
+    await waitUntil(
+      'the consumer to join its group',
+      async () => {
+        const { groups } = await admin.describeGroups([shutdownGroup]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length === 1;
+      },
+      20_000,
+    );
 
     const producer = own.producer();
     await producer.connect();
-    const sent = producer.send({ topic: output, messages: [{ key: 'flush', value: 'sent just before shutdown' }] });
+    const sent = producer.send({
+      topic: output,
+      messages: [{ key: 'flush', value: 'sent just before shutdown' }],
+    });
 
     await own.onApplicationShutdown();
     await sent;

@@ -20,7 +20,12 @@ export class PeriodicTask {
     this.timer = setInterval(() => {
       this.running ??= this.pass()
         .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ msg: `${this.name} failed; retried next interval`, error: error instanceof Error ? error.message : String(error) }))
+        .catch((error: unknown) =>
+          this.logger.warn({
+            msg: `${this.name} failed; retried next interval`,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        )
         .finally(() => (this.running = undefined));
     }, this.intervalMs);
     this.timer.unref();

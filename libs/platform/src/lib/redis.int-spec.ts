@@ -28,7 +28,12 @@ describe('Redis (ioredis against the real redis-server)', () => {
     expect(results?.every(([error]) => error === null)).toBe(true);
     // A transaction with a command Redis rejects at queue time is discarded whole.
     await expect(
-      redis.multi().hincrby(`${prefix}:balance`, 'acc-1', 100).call('NO-SUCH-COMMAND').set(`${prefix}:checkpoint`, '42').exec(),
+      redis
+        .multi()
+        .hincrby(`${prefix}:balance`, 'acc-1', 100)
+        .call('NO-SUCH-COMMAND')
+        .set(`${prefix}:checkpoint`, '42')
+        .exec(),
     ).rejects.toThrow();
     expect(await redis.hget(`${prefix}:balance`, 'acc-1')).toBe('250');
     expect(await redis.get(`${prefix}:checkpoint`)).toBe('41');

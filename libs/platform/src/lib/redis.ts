@@ -37,7 +37,10 @@ export class RedisClient implements OnModuleInit, OnApplicationShutdown {
         resolve(true);
       });
     });
-    if (!ready) new Logger(RedisClient.name).warn({ msg: `Redis not ready after ${READY_WAIT_MS} ms; starting anyway` });
+    if (!ready)
+      new Logger(RedisClient.name).warn({
+        msg: `Redis not ready after ${READY_WAIT_MS} ms; starting anyway`,
+      });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -34,13 +34,20 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Polls `probe` until it returns true, or fails after `timeoutMs` with `what` in the message. */
-export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 10_000, intervalMs = 100): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -81,7 +88,9 @@ export class DedicatedRedis {
       { stdio: 'ignore' },
     );
     const spawned = new Promise<void>((resolve, reject) => {
-      child.once('error', (e) => reject(new Error(`could not start redis-server (is it installed?): ${e.message}`)));
+      child.once('error', (e) =>
+        reject(new Error(`could not start redis-server (is it installed?): ${e.message}`)),
+      );
       child.once('spawn', () => resolve());
     });
     await spawned;

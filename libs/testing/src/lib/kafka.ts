@@ -19,7 +19,11 @@ export async function readTopic(
   done: (records: ReadRecord[]) => boolean,
   options: { timeoutMs?: number; readUncommitted?: boolean } = {},
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `test-reader-${randomUUID()}`,
+    readUncommitted: options.readUncommitted ?? false,
+    maxWaitTimeInMs: 100,
+  });
   const records: ReadRecord[] = [];
   const timeoutMs = options.timeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
@@ -27,13 +31,18 @@ export async function readTopic(
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`reading ${topic}: only ${records.length} records after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`reading ${topic}: only ${records.length} records after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const toRecord = (partition: number, m: KafkaMessage): ReadRecord => ({
         partition,
         offset: m.offset,
         key: m.key?.toString() ?? '',
         value: m.value?.toString() ?? '',
-        headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)])),
+        headers: Object.fromEntries(
+          Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]),
+        ),
       });
       consumer
         .run({

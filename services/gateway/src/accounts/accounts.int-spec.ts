@@ -22,30 +22,61 @@ describe('accounts through GraphQL', () => {
   let settlement: ChildProcess;
   let gateway: ServiceApp;
 
-  const gql = async (query: string, variables: Record<string, unknown> = {}, key: string | null = ADMIN_KEY): Promise<GraphQLResponse> => {
+  const gql = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    key: string | null = ADMIN_KEY,
+  ): Promise<GraphQLResponse> => {
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', connection: 'close', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        connection: 'close',
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResponse;
   };
-  const codeOf = (r: GraphQLResponse) => ({ code: r.errors?.[0]?.extensions?.code, field: r.errors?.[0]?.extensions?.field });
+  const codeOf = (r: GraphQLResponse) => ({
+    code: r.errors?.[0]?.extensions?.code,
+    field: r.errors?.[0]?.extensions?.field,
+  });
 
   beforeAll(async () => {
     const main = join(ROOT, 'dist/out-tsc/services/settlement/src/main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
+    if (!existsSync(main))
+      throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
     redis = await DedicatedRedis.start();
     const port = await freePort();
     settlement = spawn('node', ['infra/runtime/run.js', 'services/settlement'], {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'], KAFKA_BROKERS: env.KAFKA_BROKERS, REDIS_URL: redis.url, PORT: String(port), TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000' },
+      env: {
+        PATH: process.env['PATH'],
+        KAFKA_BROKERS: env.KAFKA_BROKERS,
+        REDIS_URL: redis.url,
+        PORT: String(port),
+        TOPIC_NAMESPACE: ns,
+        LOG_LEVEL: 'warn',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    await waitUntil('settlement to answer /health', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000);
+    await waitUntil(
+      'settlement to answer /health',
+      async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
+      60_000,
+    );
     gateway = await startService(
       gatewayService,
-      { KAFKA_BROKERS: env.KAFKA_BROKERS, REDIS_URL: redis.url, PORT: String(await freePort()), TOPIC_NAMESPACE: ns, ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'fatal' },
+      {
+        KAFKA_BROKERS: env.KAFKA_BROKERS,
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: ns,
+        ADMIN_API_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'fatal',
+      },
       { shutdownHooks: false },
     );
   }, 90_000);
@@ -57,41 +88,74 @@ describe('accounts through GraphQL', () => {
     await redis?.stop();
   });
 
-  const OPEN = 'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id owner balance held } }';
-  const DEPOSIT = 'mutation($id: ID!, $amount: Usd!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
+  const OPEN =
+    'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id owner balance held } }';
+  const DEPOSIT =
+    'mutation($id: ID!, $amount: Usd!, $key: String) { deposit(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
 
   it('opens an account and credits deposits, answering with what queries then see', async () => {
-    expect(await gql(OPEN, { id: 'acc-1', owner: 'Ada' })).toEqual({ data: { openAccount: { id: 'acc-1', owner: 'Ada', balance: '0.000000', held: '0.000000' } } });
-    expect(await gql(DEPOSIT, { id: 'acc-1', amount: '12.5', key: 'dep-1' })).toEqual({ data: { deposit: { id: 'acc-1', balance: '12.500000' } } });
+    expect(await gql(OPEN, { id: 'acc-1', owner: 'Ada' })).toEqual({
+      data: { openAccount: { id: 'acc-1', owner: 'Ada', balance: '0.000000', held: '0.000000' } },
+    });
+    expect(await gql(DEPOSIT, { id: 'acc-1', amount: '12.5', key: 'dep-1' })).toEqual({
+      data: { deposit: { id: 'acc-1', balance: '12.500000' } },
+    });
     // A retry with the same key is the same deposit, not a second one.
-    expect(await gql(DEPOSIT, { id: 'acc-1', amount: '12.5', key: 'dep-1' })).toEqual({ data: { deposit: { id: 'acc-1', balance: '12.500000' } } });
-    expect(await gql('query($id: ID!) { account(id: $id) { balance } }', { id: 'acc-1' })).toEqual({ data: { account: { balance: '12.500000' } } });
+    expect(await gql(DEPOSIT, { id: 'acc-1', amount: '12.5', key: 'dep-1' })).toEqual({
+      data: { deposit: { id: 'acc-1', balance: '12.500000' } },
+    });
+    expect(await gql('query($id: ID!) { account(id: $id) { balance } }', { id: 'acc-1' })).toEqual({
+      data: { account: { balance: '12.500000' } },
+    });
   });
 
   it.each([
     ['a negative amount', { id: 'acc-1', amount: '-1' }, { code: 'BAD_USER_INPUT', field: 'amount' }],
     ['too many decimals', { id: 'acc-1', amount: '1.0000001' }, { code: 'BAD_USER_INPUT', field: 'amount' }],
-    ['an account that does not exist', { id: 'acc-nope', amount: '1' }, { code: 'NOT_FOUND', field: 'accountId' }],
-    ['a malformed account id', { id: 'has spaces', amount: '1' }, { code: 'BAD_USER_INPUT', field: 'accountId' }],
-  ])('refuses a deposit with %s, with its code and field, and changes nothing', async (_what, variables, expected) => {
-    const response = await gql(DEPOSIT, variables);
-    expect(codeOf(response)).toEqual(expected);
-    expect(JSON.stringify(response)).not.toMatch(/stacktrace|\.ts:\d+/);
-    expect(await gql('query { account(id: "acc-1") { balance } }')).toEqual({ data: { account: { balance: '12.500000' } } });
-  });
+    [
+      'an account that does not exist',
+      { id: 'acc-nope', amount: '1' },
+      { code: 'NOT_FOUND', field: 'accountId' },
+    ],
+    [
+      'a malformed account id',
+      { id: 'has spaces', amount: '1' },
+      { code: 'BAD_USER_INPUT', field: 'accountId' },
+    ],
+  ])(
+    'refuses a deposit with %s, with its code and field, and changes nothing',
+    async (_what, variables, expected) => {
+      const response = await gql(DEPOSIT, variables);
+      expect(codeOf(response)).toEqual(expected);
+      expect(JSON.stringify(response)).not.toMatch(/stacktrace|\.ts:\d+/);
+      expect(await gql('query { account(id: "acc-1") { balance } }')).toEqual({
+        data: { account: { balance: '12.500000' } },
+      });
+    },
+  );
 
   it('refuses opening an account twice with ALREADY_EXISTS', async () => {
-    expect(codeOf(await gql(OPEN, { id: 'acc-1', owner: 'Eve' }))).toEqual({ code: 'ALREADY_EXISTS', field: 'accountId' });
+    expect(codeOf(await gql(OPEN, { id: 'acc-1', owner: 'Eve' }))).toEqual({
+      code: 'ALREADY_EXISTS',
+      field: 'accountId',
+    });
   });
 
   it('needs a valid API key: none or a wrong one is UNAUTHENTICATED, and nothing happens', async () => {
-    expect(codeOf(await gql(OPEN, { id: 'acc-x', owner: 'X' }, null))).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
-    expect(codeOf(await gql(OPEN, { id: 'acc-x', owner: 'X' }, 'not-the-admin-key-0123456789'))).toEqual({ code: 'UNAUTHENTICATED', field: undefined });
+    expect(codeOf(await gql(OPEN, { id: 'acc-x', owner: 'X' }, null))).toEqual({
+      code: 'UNAUTHENTICATED',
+      field: undefined,
+    });
+    expect(codeOf(await gql(OPEN, { id: 'acc-x', owner: 'X' }, 'not-the-admin-key-0123456789'))).toEqual({
+      code: 'UNAUTHENTICATED',
+      field: undefined,
+    });
     expect(await gql('query { account(id: "acc-x") { id } }')).toEqual({ data: { account: null } });
   });
 
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {
-    const deep = '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }';
+    const deep =
+      '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }';
     expect(codeOf(await gql(deep))).toEqual({ code: 'QUERY_TOO_COMPLEX', field: undefined });
   });
 });

@@ -61,7 +61,8 @@ function decode(cursor: string): number {
  * cursor is an absolute position, so pages stay put while new items arrive at the end.
  */
 export function newestFirst(args: PageArgs, total: number): { from: number; to: number } {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) throw apiError('BAD_USER_INPUT', `first must be 1 to ${MAX_PAGE}`, 'first');
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE)
+    throw apiError('BAD_USER_INPUT', `first must be 1 to ${MAX_PAGE}`, 'first');
   const to = (args.after ? Math.min(decode(args.after), total) : total) - 1;
   return { from: Math.max(0, to - args.first + 1), to };
 }
@@ -70,11 +71,19 @@ export function newestFirst(args: PageArgs, total: number): { from: number; to: 
 export function page<T>(oldestFirst: T[], from: number, total: number): Page<T> {
   const edges = oldestFirst.map((node, i) => ({ cursor: encode(from + i), node })).reverse();
   const last = edges[edges.length - 1];
-  return { edges, totalCount: total, pageInfo: { hasNextPage: from > 0 && edges.length > 0, ...(last ? { endCursor: last.cursor } : {}) } };
+  return {
+    edges,
+    totalCount: total,
+    pageInfo: { hasNextPage: from > 0 && edges.length > 0, ...(last ? { endCursor: last.cursor } : {}) },
+  };
 }
 
 /** Reads a page of a Redis list or sorted set (oldest first) with `read(from, to)`. */
-export async function readPage<T>(args: PageArgs, total: number, read: (from: number, to: number) => Promise<T[]>): Promise<Page<T>> {
+export async function readPage<T>(
+  args: PageArgs,
+  total: number,
+  read: (from: number, to: number) => Promise<T[]>,
+): Promise<Page<T>> {
   const { from, to } = newestFirst(args, total);
   if (to < from) return page([], 0, total);
   return page(await read(from, to), from, total);

@@ -25,16 +25,20 @@ function literal(node: ValueNode): unknown {
 /** A JSON object: the certification protocol's messages travel as they are (libs/certification). */
 export const GraphQLJSON = new GraphQLScalarType({
   name: 'JSON',
-  description: 'A JSON object, as the certification protocol defines it (libs/certification: Challenge, Commitment, OpenRequest, Opening).',
+  description:
+    'A JSON object, as the certification protocol defines it (libs/certification: Challenge, Commitment, OpenRequest, Opening).',
   serialize: (value) => value,
   parseValue: (value) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw apiError('BAD_USER_INPUT', 'must be a JSON object');
-    if (JSON.stringify(value).length > MAX_JSON_BYTES) throw apiError('BAD_USER_INPUT', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw apiError('BAD_USER_INPUT', 'must be a JSON object');
+    if (JSON.stringify(value).length > MAX_JSON_BYTES)
+      throw apiError('BAD_USER_INPUT', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
     return value;
   },
   parseLiteral: (node) => {
     const value = literal(node);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw apiError('BAD_USER_INPUT', 'must be a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw apiError('BAD_USER_INPUT', 'must be a JSON object');
     return value;
   },
 });

@@ -34,7 +34,11 @@ export class RedisPubSub implements OnApplicationShutdown {
    * the client unsubscribes. A slow client keeps at most `buffer` items: older ones are dropped,
    * since every item is a fresh view of the read model.
    */
-  iterate<T>(channel: string, map: (message: string) => Promise<T | null>, buffer = 100): AsyncIterableIterator<T> {
+  iterate<T>(
+    channel: string,
+    map: (message: string) => Promise<T | null>,
+    buffer = 100,
+  ): AsyncIterableIterator<T> {
     const queue: Promise<T | null>[] = [];
     let wake: (() => void) | undefined;
     let done = false;

@@ -11,14 +11,21 @@ describe('money at the API', () => {
     expect(parseMoney(text)).toEqual({ ok: true, micros });
   });
 
-  it.each(['', '1.0000001', '1e3', '12,50', 'NaN', '1.', '.5', '9999999999999'])('refuses %j with a reason', (text) => {
-    expect(parseMoney(text)).toMatchObject({ ok: false, reason: expect.stringContaining('decimal amount') });
-  });
+  it.each(['', '1.0000001', '1e3', '12,50', 'NaN', '1.', '.5', '9999999999999'])(
+    'refuses %j with a reason',
+    (text) => {
+      expect(parseMoney(text)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('decimal amount'),
+      });
+    },
+  );
 
   it('writes micro-USD back exactly, six decimals', () => {
     expect(formatMoney(12_500_000)).toBe('12.500000');
     expect(formatMoney(1)).toBe('0.000001');
     expect(formatMoney(-3_250_000)).toBe('-3.250000');
-    for (const micros of [0, 1, 999_999, 123_456_789_012]) expect(parseMoney(formatMoney(micros))).toEqual({ ok: true, micros });
+    for (const micros of [0, 1, 999_999, 123_456_789_012])
+      expect(parseMoney(formatMoney(micros))).toEqual({ ok: true, micros });
   });
 });

@@ -9,7 +9,11 @@ export type MoneyParse = { ok: true; micros: number } | { ok: false; reason: str
 
 export function parseMoney(text: string): MoneyParse {
   const m = DECIMAL.exec(text.trim());
-  if (!m) return { ok: false, reason: 'must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"' };
+  if (!m)
+    return {
+      ok: false,
+      reason: 'must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"',
+    };
   const [, sign, whole, fraction = ''] = m;
   const micros = Number(whole) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
   return { ok: true, micros: sign === '-' ? -micros : micros };

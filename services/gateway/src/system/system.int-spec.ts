@@ -6,7 +6,11 @@ describe('GraphQL endpoint', () => {
   let gateway: ServiceApp;
 
   beforeAll(async () => {
-    gateway = await startService(gatewayService, { ...infraEnv(), PORT: String(await freePort()), LOG_LEVEL: 'fatal' }, { shutdownHooks: false });
+    gateway = await startService(
+      gatewayService,
+      { ...infraEnv(), PORT: String(await freePort()), LOG_LEVEL: 'fatal' },
+      { shutdownHooks: false },
+    );
   });
   afterAll(() => gateway?.app.close());
 
@@ -16,7 +20,13 @@ describe('GraphQL endpoint', () => {
       headers: { 'content-type': 'application/json', connection: 'close' },
       body: JSON.stringify(body),
     });
-    return { status: response.status, json: (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string }; message: string }[] } };
+    return {
+      status: response.status,
+      json: (await response.json()) as {
+        data?: unknown;
+        errors?: { extensions?: { code?: string }; message: string }[];
+      },
+    };
   };
 
   it('answers a query with the state of Kafka and Redis', async () => {

@@ -15,10 +15,14 @@ export class SystemStatus {
   @Field({ description: 'The service answering: always `gateway`.' })
   service!: string;
 
-  @Field(() => DependencyStatus, { description: 'The Kafka cluster, the event log every command goes through.' })
+  @Field(() => DependencyStatus, {
+    description: 'The Kafka cluster, the event log every command goes through.',
+  })
   kafka!: DependencyStatus;
 
-  @Field(() => DependencyStatus, { description: 'Redis, where the read models that queries answer from live.' })
+  @Field(() => DependencyStatus, {
+    description: 'Redis, where the read models that queries answer from live.',
+  })
   redis!: DependencyStatus;
 }
 

@@ -5,15 +5,35 @@ let sequence = 0;
 
 function envelope(type: string, subject: string, time: string, data: unknown): Envelope {
   const id = `e${++sequence}`;
-  return { id, type, source: 'orders', subject, time, schemaVersion: 1, correlationId: id, causationId: null, data };
+  return {
+    id,
+    type,
+    source: 'orders',
+    subject,
+    time,
+    schemaVersion: 1,
+    correlationId: id,
+    causationId: null,
+    data,
+  };
 }
 
 export const marketOpened = (spec: Partial<MarketSpec> & { marketId: string }, time: string): Envelope =>
-  envelope('orders.MarketOpened', spec.marketId, time, { gpuClass: 'H100-80GB', minTflopsPerGpu: 400, tickSize: 10_000, feeRateBps: 25, ...spec });
+  envelope('orders.MarketOpened', spec.marketId, time, {
+    gpuClass: 'H100-80GB',
+    minTflopsPerGpu: 400,
+    tickSize: 10_000,
+    feeRateBps: 25,
+    ...spec,
+  });
 
-export const marketClosed = (marketId: string, time: string): Envelope => envelope('orders.MarketClosed', marketId, time, { marketId });
+export const marketClosed = (marketId: string, time: string): Envelope =>
+  envelope('orders.MarketClosed', marketId, time, { marketId });
 
-export const accepted = (order: Pick<Order, 'marketId' | 'orderId' | 'side' | 'price' | 'gpus'> & Partial<Order>, time: string): Envelope =>
+export const accepted = (
+  order: Pick<Order, 'marketId' | 'orderId' | 'side' | 'price' | 'gpus'> & Partial<Order>,
+  time: string,
+): Envelope =>
   envelope('orders.OrderAccepted', order.marketId, time, {
     order: {
       accountId: order.side === 'bid' ? 'buyer' : 'provider',
@@ -26,7 +46,10 @@ export const accepted = (order: Pick<Order, 'marketId' | 'orderId' | 'side' | 'p
 
 /** A trade between a bid and an ask at the maker's price; value = gpus × hours × price. */
 export const traded = (
-  t: Pick<TradeExecuted, 'marketId' | 'tradeId' | 'bidId' | 'askId' | 'price' | 'bidPrice' | 'askPrice' | 'gpus'> & { hours?: number },
+  t: Pick<
+    TradeExecuted,
+    'marketId' | 'tradeId' | 'bidId' | 'askId' | 'price' | 'bidPrice' | 'askPrice' | 'gpus'
+  > & { hours?: number },
   time: string,
 ): Envelope => {
   const hours = t.hours ?? 1;
@@ -46,7 +69,13 @@ export const traded = (
   return envelope('orders.TradeExecuted', t.marketId, time, data);
 };
 
-export const cancelled = (c: Pick<OrderCancelled, 'marketId' | 'orderId' | 'side' | 'price' | 'gpus' | 'reason'> & { holdReleased?: number; bookGpus?: number }, time: string): Envelope =>
+export const cancelled = (
+  c: Pick<OrderCancelled, 'marketId' | 'orderId' | 'side' | 'price' | 'gpus' | 'reason'> & {
+    holdReleased?: number;
+    bookGpus?: number;
+  },
+  time: string,
+): Envelope =>
   envelope('orders.OrderCancelled', c.marketId, time, {
     accountId: c.side === 'bid' ? 'buyer' : 'provider',
     // A resting bid's cancel releases the rest of its hold; an ask holds nothing.

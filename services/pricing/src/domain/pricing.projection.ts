@@ -3,7 +3,12 @@ import { combineProjections, Projection, RedisOp } from '@gpux/eventsourcing/dom
 import { depthProjection } from './book/depth.projection';
 import { marketsProjection } from './markets/markets.projection';
 import { pricedEvent } from './orders-events';
-import { candlesProjection, tickerProjection, tradeRecord, tradesListProjection } from './trades/trades.projection';
+import {
+  candlesProjection,
+  tickerProjection,
+  tradeRecord,
+  tradesListProjection,
+} from './trades/trades.projection';
 
 const notice = (marketId: string): string => JSON.stringify({ marketId } satisfies TickerNotice);
 
@@ -31,7 +36,14 @@ export function notificationsProjection(eventsTopic: string): Projection {
           return changed(event.data.order.marketId, true);
         case 'orders.TradeExecuted': {
           const { marketId } = event.data;
-          return [{ op: 'publish', key: K.channels.trades(marketId), message: JSON.stringify(tradeRecord(event.data, envelope.time)) }, ...changed(marketId, true)];
+          return [
+            {
+              op: 'publish',
+              key: K.channels.trades(marketId),
+              message: JSON.stringify(tradeRecord(event.data, envelope.time)),
+            },
+            ...changed(marketId, true),
+          ];
         }
         case 'orders.OrderCancelled':
           return event.data.bookGpus > 0 ? changed(event.data.marketId, true) : [];

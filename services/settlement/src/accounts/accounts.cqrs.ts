@@ -8,19 +8,37 @@ import { AccountsReadModel } from './accounts.read-model';
 
 /** In-process commands: each goes to Kafka (settlement.commands) and answers with its outcome. */
 export class OpenAccountCommand {
-  constructor(readonly accountId: string, readonly owner: string, readonly idempotencyKey?: string) {}
+  constructor(
+    readonly accountId: string,
+    readonly owner: string,
+    readonly idempotencyKey?: string,
+  ) {}
 }
 export class DepositCommand {
-  constructor(readonly accountId: string, readonly amount: number, readonly reference?: string, readonly idempotencyKey?: string) {}
+  constructor(
+    readonly accountId: string,
+    readonly amount: number,
+    readonly reference?: string,
+    readonly idempotencyKey?: string,
+  ) {}
 }
 export class WithdrawCommand {
-  constructor(readonly accountId: string, readonly amount: number, readonly reference?: string, readonly idempotencyKey?: string) {}
+  constructor(
+    readonly accountId: string,
+    readonly amount: number,
+    readonly reference?: string,
+    readonly idempotencyKey?: string,
+  ) {}
 }
 export class GetAccountQuery {
   constructor(readonly accountId: string) {}
 }
 export class GetLedgerQuery {
-  constructor(readonly accountId: string, readonly offset = 0, readonly limit = 100) {}
+  constructor(
+    readonly accountId: string,
+    readonly offset = 0,
+    readonly limit = 100,
+  ) {}
 }
 
 export interface AccountView {
@@ -45,9 +63,19 @@ class AccountCommands {
     private readonly readModel: AccountsReadModel,
   ) {}
 
-  async run(type: string, accountId: string, data: Record<string, unknown>, idempotencyKey?: string): Promise<AccountCommandResult> {
+  async run(
+    type: string,
+    accountId: string,
+    data: Record<string, unknown>,
+    idempotencyKey?: string,
+  ): Promise<AccountCommandResult> {
     const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
-    const outcome = await this.host.sender.send({ type, subject: accountId, data: clean, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    const outcome = await this.host.sender.send({
+      type,
+      subject: accountId,
+      data: clean,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    });
     // Read-your-writes: answer with the account as a query made now would see it.
     await this.readModel.waitFor(outcome.position);
     return { outcome, account: await this.readModel.account(accountId) };
@@ -58,7 +86,12 @@ class AccountCommands {
 export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand, AccountCommandResult> {
   constructor(private readonly commands: AccountCommands) {}
   execute(c: OpenAccountCommand) {
-    return this.commands.run(SettlementCommands.openAccount.type, c.accountId, { accountId: c.accountId, owner: c.owner }, c.idempotencyKey);
+    return this.commands.run(
+      SettlementCommands.openAccount.type,
+      c.accountId,
+      { accountId: c.accountId, owner: c.owner },
+      c.idempotencyKey,
+    );
   }
 }
 
@@ -66,7 +99,12 @@ export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand, A
 export class DepositHandler implements ICommandHandler<DepositCommand, AccountCommandResult> {
   constructor(private readonly commands: AccountCommands) {}
   execute(c: DepositCommand) {
-    return this.commands.run(SettlementCommands.deposit.type, c.accountId, { accountId: c.accountId, amount: c.amount, reference: c.reference }, c.idempotencyKey);
+    return this.commands.run(
+      SettlementCommands.deposit.type,
+      c.accountId,
+      { accountId: c.accountId, amount: c.amount, reference: c.reference },
+      c.idempotencyKey,
+    );
   }
 }
 
@@ -74,7 +112,12 @@ export class DepositHandler implements ICommandHandler<DepositCommand, AccountCo
 export class WithdrawHandler implements ICommandHandler<WithdrawCommand, AccountCommandResult> {
   constructor(private readonly commands: AccountCommands) {}
   execute(c: WithdrawCommand) {
-    return this.commands.run(SettlementCommands.withdraw.type, c.accountId, { accountId: c.accountId, amount: c.amount, reference: c.reference }, c.idempotencyKey);
+    return this.commands.run(
+      SettlementCommands.withdraw.type,
+      c.accountId,
+      { accountId: c.accountId, amount: c.amount, reference: c.reference },
+      c.idempotencyKey,
+    );
   }
 }
 
@@ -91,9 +134,20 @@ export class GetLedgerHandler implements IQueryHandler<GetLedgerQuery, LedgerEnt
   constructor(private readonly redis: RedisClient) {}
   async execute(q: GetLedgerQuery) {
     const limit = Math.min(Math.max(q.limit, 1), 500);
-    const raw = await this.redis.redis.lrange(accountKeys.ledger(q.accountId), q.offset, q.offset + limit - 1);
+    const raw = await this.redis.redis.lrange(
+      accountKeys.ledger(q.accountId),
+      q.offset,
+      q.offset + limit - 1,
+    );
     return raw.map((e) => JSON.parse(e) as LedgerEntry);
   }
 }
 
-export const accountHandlers = [AccountCommands, OpenAccountHandler, DepositHandler, WithdrawHandler, GetAccountHandler, GetLedgerHandler];
+export const accountHandlers = [
+  AccountCommands,
+  OpenAccountHandler,
+  DepositHandler,
+  WithdrawHandler,
+  GetAccountHandler,
+  GetLedgerHandler,
+];

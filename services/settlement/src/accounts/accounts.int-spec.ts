@@ -23,7 +23,14 @@ describe('settlement accounts through the command and query buses', () => {
     redis = await DedicatedRedis.start();
     service = await startService(
       settlementService,
-      { ...infraEnv(), REDIS_URL: redis.url, PORT: String(await freePort()), TOPIC_NAMESPACE: uniqueName('acc'), LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000' },
+      {
+        ...infraEnv(),
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: uniqueName('acc'),
+        LOG_LEVEL: 'warn',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+      },
       { shutdownHooks: false },
     );
     commands = service.app.get(CommandBus);
@@ -45,7 +52,12 @@ describe('settlement accounts through the command and query buses', () => {
     expect(deposited.account?.balance).toBe(12_500_000);
     const withdrawn = await run(new WithdrawCommand('acc-1', 2_500_001));
     expect(withdrawn.account?.balance).toBe(9_999_999);
-    expect(await queries.execute(new GetAccountQuery('acc-1'))).toEqual({ accountId: 'acc-1', owner: 'Ada', balance: 9_999_999, held: 0 });
+    expect(await queries.execute(new GetAccountQuery('acc-1'))).toEqual({
+      accountId: 'acc-1',
+      owner: 'Ada',
+      balance: 9_999_999,
+      held: 0,
+    });
     expect(await queries.execute(new GetLedgerQuery('acc-1'))).toEqual([
       expect.objectContaining({ kind: 'deposit', amount: 12_500_000, reference: 'wire-1' }),
       expect.objectContaining({ kind: 'withdrawal', amount: -2_500_001, reference: null }),
@@ -71,8 +83,14 @@ describe('settlement accounts through the command and query buses', () => {
 
   it('reports the read model and its lag in /health', async () => {
     const response = await fetch(`${service.url}/health`, { headers: { connection: 'close' } });
-    const body = (await response.json()) as { details: Record<string, { status: string; lag?: number; partitions?: number }> };
+    const body = (await response.json()) as {
+      details: Record<string, { status: string; lag?: number; partitions?: number }>;
+    };
     expect(response.status).toBe(200);
-    expect(body.details['settlement.read-model']).toEqual({ status: 'up', lag: expect.any(Number), partitions: 6 });
+    expect(body.details['settlement.read-model']).toEqual({
+      status: 'up',
+      lag: expect.any(Number),
+      partitions: 6,
+    });
   });
 });

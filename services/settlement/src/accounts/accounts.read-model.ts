@@ -17,7 +17,12 @@ export const settlementReadModule = ReadModelModule.forService({
   registry: settlementMessages,
   projections: (ns) => {
     const events = topic('settlement', 'events', ns).name;
-    return [accountsProjection(events), leasesProjection(events), apiKeysProjection(events), outcomesProjection('settlement', events)];
+    return [
+      accountsProjection(events),
+      leasesProjection(events),
+      apiKeysProjection(events),
+      outcomesProjection('settlement', events),
+    ];
   },
 });
 
@@ -36,6 +41,11 @@ export class AccountsReadModel {
   async account(accountId: string): Promise<AccountView | null> {
     const hash = await this.redis.redis.hgetall(accountKeys.account(accountId));
     if (!hash['owner']) return null;
-    return { accountId, owner: hash['owner'], balance: Number(hash['balance'] ?? 0), held: Number(hash['held'] ?? 0) };
+    return {
+      accountId,
+      owner: hash['owner'],
+      balance: Number(hash['balance'] ?? 0),
+      held: Number(hash['held'] ?? 0),
+    };
   }
 }

@@ -17,7 +17,8 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
-    @Inject(SERVICE_CONFIG) private readonly config: { LEASE_METER_INTERVAL_MS: number; LEASE_CHARGE_DELAY_MS: number },
+    @Inject(SERVICE_CONFIG)
+    private readonly config: { LEASE_METER_INTERVAL_MS: number; LEASE_CHARGE_DELAY_MS: number },
   ) {
     this.task = new PeriodicTask('lease-meter', config.LEASE_METER_INTERVAL_MS, () => this.tick());
   }
@@ -41,9 +42,15 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     for (const leaseId of ids) {
       const l = await redis.hgetall(rm.lease(leaseId));
       if (!l['buyerId'] || l['status'] !== 'ACTIVE') continue;
-      const terms = { value: Number(l['value']), fee: Number(l['fee']), start: Date.parse(l['start']!), end: Date.parse(l['end']!) };
+      const terms = {
+        value: Number(l['value']),
+        fee: Number(l['fee']),
+        start: Date.parse(l['start']!),
+        end: Date.parse(l['end']!),
+      };
       const due = accruedCharge(terms, now);
-      if (due.value === Number(l['chargedValue']) && due.fee === Number(l['chargedFee']) && now < terms.end) continue;
+      if (due.value === Number(l['chargedValue']) && due.fee === Number(l['chargedFee']) && now < terms.end)
+        continue;
       await this.host.sender.dispatch({
         type: SettlementCommands.meterLease.type,
         subject: l['buyerId'],

@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Envelope, ordersMessages, PLATFORM_ACCOUNT_ID, settlementMessages, settlementReadModel as rm, topic } from '@gpux/contracts';
+import {
+  Envelope,
+  ordersMessages,
+  PLATFORM_ACCOUNT_ID,
+  settlementMessages,
+  settlementReadModel as rm,
+  topic,
+} from '@gpux/contracts';
 import { toKafka } from '@gpux/eventsourcing';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
@@ -41,7 +48,8 @@ describe('a lease metered and paid by the settlement service', () => {
 
   beforeAll(async () => {
     const main = join(ROOT, 'dist/out-tsc/services/settlement/src/main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
+    if (!existsSync(main))
+      throw new Error(`${main} is missing: build first (npx nx build settlement, or npm test)`);
     redis = await DedicatedRedis.start();
     producer = clients.producer({ idempotent: true });
     await producer.connect();
@@ -50,12 +58,24 @@ describe('a lease metered and paid by the settlement service', () => {
     child = spawn('node', ['infra/runtime/run.js', 'services/settlement'], {
       cwd: ROOT,
       env: {
-        PATH: process.env['PATH'], HOME: process.env['HOME'], KAFKA_BROKERS: env.KAFKA_BROKERS, REDIS_URL: redis.url, PORT: String(port),
-        TOPIC_NAMESPACE: ns, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', LEASE_METER_INTERVAL_MS: '300', LEASE_CHARGE_DELAY_MS: '0',
+        PATH: process.env['PATH'],
+        HOME: process.env['HOME'],
+        KAFKA_BROKERS: env.KAFKA_BROKERS,
+        REDIS_URL: redis.url,
+        PORT: String(port),
+        TOPIC_NAMESPACE: ns,
+        LOG_LEVEL: 'warn',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        LEASE_METER_INTERVAL_MS: '300',
+        LEASE_CHARGE_DELAY_MS: '0',
       },
       stdio: ['ignore', out, out],
     });
-    await waitUntil('settlement to answer /health', async () => (await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } })).ok, 60_000);
+    await waitUntil(
+      'settlement to answer /health',
+      async () => (await fetch(`http://127.0.0.1:${port}/health`, { headers: { connection: 'close' } })).ok,
+      60_000,
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -70,52 +90,147 @@ describe('a lease metered and paid by the settlement service', () => {
   });
 
   const command = (type: string, subject: string, data: Record<string, unknown>) =>
-    producer.send({ topic: topic('settlement', 'commands', ns).name, messages: [commandMessage(settlementMessages, { type, subject, data })] });
+    producer.send({
+      topic: topic('settlement', 'commands', ns).name,
+      messages: [commandMessage(settlementMessages, { type, subject, data })],
+    });
   /** An orders event as the orders service writes it: its envelope, encoded by the contracts. */
   const ordersEvent = (type: string, subject: string, data: unknown) => {
     const id = randomUUID();
-    const envelope: Envelope = { id, type, source: 'orders', subject, time: new Date().toISOString(), schemaVersion: ordersMessages.currentVersion(type), correlationId: id, causationId: null, data };
-    return producer.send({ topic: topic('orders', 'events', ns).name, messages: [toKafka(ordersMessages.encode(envelope))] });
+    const envelope: Envelope = {
+      id,
+      type,
+      source: 'orders',
+      subject,
+      time: new Date().toISOString(),
+      schemaVersion: ordersMessages.currentVersion(type),
+      correlationId: id,
+      causationId: null,
+      data,
+    };
+    return producer.send({
+      topic: topic('orders', 'events', ns).name,
+      messages: [toKafka(ordersMessages.encode(envelope))],
+    });
   };
   const account = async (id: string) => {
     const h = await redis.client().hgetall(rm.account(id));
-    return { balance: Number(h['balance'] ?? 0), held: Number(h['held'] ?? 0), escrow: Number(h['escrow'] ?? 0), earned: Number(h['earned'] ?? 0), owner: h['owner'] };
+    return {
+      balance: Number(h['balance'] ?? 0),
+      held: Number(h['held'] ?? 0),
+      escrow: Number(h['escrow'] ?? 0),
+      earned: Number(h['earned'] ?? 0),
+      owner: h['owner'],
+    };
   };
-  const withLog = (e: Error) => new Error(`${e.message}\nservice log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
+  const withLog = (e: Error) =>
+    new Error(
+      `${e.message}\nservice log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`,
+    );
 
   it('holds the bid, escrows the trade, charges it as it runs, and pays provider and platform to the minor unit', async () => {
     await command('settlement.OpenAccount', 'buyer', { accountId: 'buyer', owner: 'Ada' });
     await command('settlement.OpenAccount', 'prov', { accountId: 'prov', owner: 'GPU farm' });
-    await command('settlement.Deposit', 'buyer', { accountId: 'buyer', amount: DEPOSIT, reference: 'wire-1' });
+    await command('settlement.Deposit', 'buyer', {
+      accountId: 'buyer',
+      amount: DEPOSIT,
+      reference: 'wire-1',
+    });
     await command('settlement.Withdraw', 'buyer', { accountId: 'buyer', amount: WITHDRAWAL });
-    await waitUntil('the deposit and withdrawal', async () => (await account('buyer')).balance === DEPOSIT - WITHDRAWAL, 15_000).catch((e: Error) => Promise.reject(withLog(e)));
+    await waitUntil(
+      'the deposit and withdrawal',
+      async () => (await account('buyer')).balance === DEPOSIT - WITHDRAWAL,
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
 
-    const order = { marketId: 'H100', orderId: 'b1', side: 'bid', accountId: 'buyer', price: BID.price, gpus: BID.gpus, hours: BID.hours, timeInForce: 'GTC' };
+    const order = {
+      marketId: 'H100',
+      orderId: 'b1',
+      side: 'bid',
+      accountId: 'buyer',
+      price: BID.price,
+      gpus: BID.gpus,
+      hours: BID.hours,
+      timeInForce: 'GTC',
+    };
     await ordersEvent('orders.BidAwaitingFunds', 'H100', { order, holdAmount: HOLD });
-    await waitUntil('the bid\'s hold', async () => (await account('buyer')).held === HOLD, 15_000).catch((e: Error) => Promise.reject(withLog(e)));
+    await waitUntil("the bid's hold", async () => (await account('buyer')).held === HOLD, 15_000).catch(
+      (e: Error) => Promise.reject(withLog(e)),
+    );
 
     const start = Date.now();
     await ordersEvent('orders.TradeExecuted', 'H100', {
-      marketId: 'H100', tradeId: 'H100-t1', bidId: 'b1', askId: 'a1', buyerId: 'buyer', providerId: 'prov', nodeId: 'n1',
-      price: PRICE, bidPrice: BID.price, askPrice: PRICE, gpus: BID.gpus, hours: BID.hours,
-      start: new Date(start).toISOString(), end: new Date(start + LEASE_MS).toISOString(), value: VALUE, fee: FEE, holdReleased: RELEASED,
+      marketId: 'H100',
+      tradeId: 'H100-t1',
+      bidId: 'b1',
+      askId: 'a1',
+      buyerId: 'buyer',
+      providerId: 'prov',
+      nodeId: 'n1',
+      price: PRICE,
+      bidPrice: BID.price,
+      askPrice: PRICE,
+      gpus: BID.gpus,
+      hours: BID.hours,
+      start: new Date(start).toISOString(),
+      end: new Date(start + LEASE_MS).toISOString(),
+      value: VALUE,
+      fee: FEE,
+      holdReleased: RELEASED,
     });
-    await waitUntil('the lease to end', async () => (await redis.client().hget(rm.lease('H100-t1'), 'status')) === 'ENDED', 20_000).catch((e: Error) => Promise.reject(withLog(e)));
+    await waitUntil(
+      'the lease to end',
+      async () => (await redis.client().hget(rm.lease('H100-t1'), 'status')) === 'ENDED',
+      20_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
     // The provider's and the platform's credits follow the final charge through the process manager.
     const totals = async () => {
       const t = await redis.client().hgetall(rm.totals);
-      return { deposits: Number(t['deposits'] ?? 0), withdrawals: Number(t['withdrawals'] ?? 0), clearing: Number(t['clearing'] ?? 0) };
+      return {
+        deposits: Number(t['deposits'] ?? 0),
+        withdrawals: Number(t['withdrawals'] ?? 0),
+        clearing: Number(t['clearing'] ?? 0),
+      };
     };
-    await waitUntil('every charge to be credited', async () => (await totals()).clearing === 0 && (await account(PLATFORM_ACCOUNT_ID)).balance === FEE, 10_000).catch((e: Error) => Promise.reject(withLog(e)));
+    await waitUntil(
+      'every charge to be credited',
+      async () => (await totals()).clearing === 0 && (await account(PLATFORM_ACCOUNT_ID)).balance === FEE,
+      10_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
 
     expect(await redis.client().hgetall(rm.lease('H100-t1'))).toMatchObject({
-      buyerId: 'buyer', providerId: 'prov', value: String(VALUE), fee: String(FEE), chargedValue: String(VALUE), chargedFee: String(FEE), refunded: '0', status: 'ENDED',
+      buyerId: 'buyer',
+      providerId: 'prov',
+      value: String(VALUE),
+      fee: String(FEE),
+      chargedValue: String(VALUE),
+      chargedFee: String(FEE),
+      refunded: '0',
+      status: 'ENDED',
     });
     expect(await redis.client().zrange(rm.activeLeases, 0, -1)).toEqual([]);
 
-    expect(await account('buyer')).toEqual({ balance: DEPOSIT - WITHDRAWAL - VALUE - FEE, held: 0, escrow: 0, earned: 0, owner: 'Ada' });
-    expect(await account('prov')).toEqual({ balance: VALUE, held: 0, escrow: 0, earned: VALUE, owner: 'GPU farm' });
-    expect(await account(PLATFORM_ACCOUNT_ID)).toEqual({ balance: FEE, held: 0, escrow: 0, earned: FEE, owner: 'GPU Exchange platform' });
+    expect(await account('buyer')).toEqual({
+      balance: DEPOSIT - WITHDRAWAL - VALUE - FEE,
+      held: 0,
+      escrow: 0,
+      earned: 0,
+      owner: 'Ada',
+    });
+    expect(await account('prov')).toEqual({
+      balance: VALUE,
+      held: 0,
+      escrow: 0,
+      earned: VALUE,
+      owner: 'GPU farm',
+    });
+    expect(await account(PLATFORM_ACCOUNT_ID)).toEqual({
+      balance: FEE,
+      held: 0,
+      escrow: 0,
+      earned: FEE,
+      owner: 'GPU Exchange platform',
+    });
 
     // The ledger's invariant: every account's books, plus what is in clearing, are what came in less what went out.
     const t = await totals();
@@ -131,7 +246,16 @@ describe('a lease metered and paid by the settlement service', () => {
 
     // The buyer's ledger adds up to its books, and tells the story: the hold, the limit difference
     // released, the lease escrow, and charges as the lease ran (not one lump at its end).
-    const entries = (await redis.client().lrange(rm.ledger('buyer'), 0, -1)).map((e) => JSON.parse(e) as { kind: string; amount: number; held?: number; escrow?: number; reference: string | null });
+    const entries = (await redis.client().lrange(rm.ledger('buyer'), 0, -1)).map(
+      (e) =>
+        JSON.parse(e) as {
+          kind: string;
+          amount: number;
+          held?: number;
+          escrow?: number;
+          reference: string | null;
+        },
+    );
     expect(entries.reduce((s, e) => s + e.amount, 0)).toBe(DEPOSIT - WITHDRAWAL - VALUE - FEE);
     expect(entries.reduce((s, e) => s + (e.held ?? 0), 0)).toBe(0);
     expect(entries.reduce((s, e) => s + (e.escrow ?? 0), 0)).toBe(0);
@@ -139,7 +263,13 @@ describe('a lease metered and paid by the settlement service', () => {
       expect.objectContaining({ kind: 'deposit', amount: DEPOSIT, reference: 'wire-1' }),
       expect.objectContaining({ kind: 'withdrawal', amount: -WITHDRAWAL }),
       expect.objectContaining({ kind: 'hold', amount: -HOLD, held: HOLD, reference: 'b1' }),
-      expect.objectContaining({ kind: 'lease', amount: 0, held: -(VALUE + FEE), escrow: VALUE + FEE, reference: 'H100-t1' }),
+      expect.objectContaining({
+        kind: 'lease',
+        amount: 0,
+        held: -(VALUE + FEE),
+        escrow: VALUE + FEE,
+        reference: 'H100-t1',
+      }),
       expect.objectContaining({ kind: 'release', amount: RELEASED, held: -RELEASED, reference: 'b1' }),
     ]);
     const charges = entries.filter((e) => e.kind === 'charge');

@@ -3,19 +3,30 @@ import { parseBenchmarkArgs } from './options';
 
 describe('benchmark options', () => {
   it('has defaults', () => {
-    expect(parseBenchmarkArgs([])).toEqual({ ok: true, options: { sizes: [256, 512, 1024], retune: false, json: false } });
+    expect(parseBenchmarkArgs([])).toEqual({
+      ok: true,
+      options: { sizes: [256, 512, 1024], retune: false, json: false },
+    });
   });
 
   it('reads every option, with a space or =', () => {
-    expect(parseBenchmarkArgs(['--sizes', '1024,256', '--model', 'H100-80GB', '--retune', '--json'])).toEqual({
+    expect(parseBenchmarkArgs(['--sizes', '1024,256', '--model', 'H100-80GB', '--retune', '--json'])).toEqual(
+      {
+        ok: true,
+        options: { sizes: [256, 1024], model: 'H100-80GB', retune: true, json: true },
+      },
+    );
+    expect(parseBenchmarkArgs(['--sizes=512', '--model=l4'])).toMatchObject({
       ok: true,
-      options: { sizes: [256, 1024], model: 'H100-80GB', retune: true, json: true },
+      options: { sizes: [512], model: 'l4' },
     });
-    expect(parseBenchmarkArgs(['--sizes=512', '--model=l4'])).toMatchObject({ ok: true, options: { sizes: [512], model: 'l4' } });
   });
 
   it.each([
-    [['--sizes', 'abc'], /^--sizes expects a comma-separated list of whole numbers from 1 to 4096, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/],
+    [
+      ['--sizes', 'abc'],
+      /^--sizes expects a comma-separated list of whole numbers from 1 to 4096, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/,
+    ],
     [['--sizes', '256,,512'], /--sizes expects/],
     [['--sizes', '0'], /--sizes expects/],
     [['--sizes', '8192'], /from 1 to 4096/],

@@ -9,7 +9,11 @@ const report: BenchmarkReport = {
     description: 'llvmpipe: Mesa 25',
     isFallbackAdapter: true,
     features: ['shader-f16'],
-    limits: { maxStorageBufferBindingSize: 1 << 27, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 },
+    limits: {
+      maxStorageBufferBindingSize: 1 << 27,
+      maxComputeWorkgroupStorageSize: 32768,
+      maxComputeInvocationsPerWorkgroup: 1024,
+    },
   },
   model: { name: 'H100-80GB', known: true, peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM5' },
   precisions: [
@@ -25,7 +29,13 @@ const report: BenchmarkReport = {
       ],
       sizes: [
         { n: 256, gflops: 20.5, ms: 1.64, verified: true, efficiency: 20.5 / 66900 },
-        { n: 1024, gflops: null, ms: null, verified: false, error: 'Freivalds check failed: 2 of 1024 rows off' },
+        {
+          n: 1024,
+          gflops: null,
+          ms: null,
+          verified: false,
+          error: 'Freivalds check failed: 2 of 1024 rows off',
+        },
       ],
     },
   ],
@@ -42,7 +52,9 @@ describe('benchmark table', () => {
     expect(text).toMatch(/software fallback, not a H100-80GB: its efficiency says nothing about one/);
     expect(text).toMatch(/^precision\s+variant\s+n\s+GFLOP\/s\s+ms\s+efficiency\s+check$/m);
     expect(text).toMatch(/^f32\s+f32-r16x8-wg8x8-a4-tex\s+256\s+20\.50\s+1\.64\s+0\.031 %\s+Freivalds ok$/m);
-    expect(text).toMatch(/^f32\s+f32-r16x8-wg8x8-a4-tex\s+1024\s+-\s+-\s+-\s+FAILED: Freivalds check failed/m);
+    expect(text).toMatch(
+      /^f32\s+f32-r16x8-wg8x8-a4-tex\s+1024\s+-\s+-\s+-\s+FAILED: Freivalds check failed/m,
+    );
     expect(text).toMatch(/fastest of 1 correct variants/);
     expect(text).toMatch(/not used, wrong or failed: f32-r4x4-wg8x8 \(3 wrong elements\)/);
     expect(text).toMatch(/^f16: skipped, the adapter has no shader-f16 feature$/m);
@@ -50,8 +62,13 @@ describe('benchmark table', () => {
   });
 
   it('says why efficiency is missing', () => {
-    const unknown = formatReport({ ...report, model: { name: 'B200', known: false, note: 'not in the table' } });
-    expect(unknown).toMatch(/model: B200 is not in the table of known peaks, so efficiency is omitted \(known: H100-80GB, H200/);
+    const unknown = formatReport({
+      ...report,
+      model: { name: 'B200', known: false, note: 'not in the table' },
+    });
+    expect(unknown).toMatch(
+      /model: B200 is not in the table of known peaks, so efficiency is omitted \(known: H100-80GB, H200/,
+    );
     expect(unknown).not.toMatch(/efficiency\s+check/);
     const { model: _model, ...none } = report;
     expect(formatReport(none)).toMatch(/model: none given \(--model NAME/);

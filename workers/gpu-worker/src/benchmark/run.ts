@@ -49,26 +49,57 @@ export interface RunOptions extends BenchmarkOptions {
   cachePath?: string;
 }
 
-async function measureSize(device: GPUDevice, matmul: Matmul, n: number, model: GpuModel | undefined): Promise<SizeResult> {
+async function measureSize(
+  device: GPUDevice,
+  matmul: Matmul,
+  n: number,
+  model: GpuModel | undefined,
+): Promise<SizeResult> {
   const precision = matmul.variant.precision;
   const random = seededRandom(n * 7919);
   const a = randomMatrix(n * n, random);
   const b = randomMatrix(n * n, random);
-  const buffers = [uploadMatrix(device, a, precision), uploadMatrix(device, b, precision), createMatrixBuffer(device, n * n, precision)] as const;
+  const buffers = [
+    uploadMatrix(device, a, precision),
+    uploadMatrix(device, b, precision),
+    createMatrixBuffer(device, n * n, precision),
+  ] as const;
   try {
     const [bufA, bufB, bufC] = buffers;
-    const timing = await timeGpu(device, (encoder) => matmul.encode(encoder, bufA, bufB, bufC, n, n, n), { runs: 5 });
+    const timing = await timeGpu(device, (encoder) => matmul.encode(encoder, bufA, bufB, bufC, n, n, n), {
+      runs: 5,
+    });
     const c = await readMatrix(device, bufC, n * n, precision);
-    const check = freivalds({ a: roundTo(a, precision), b: roundTo(b, precision), c, m: n, n, k: n, precision }, random);
-    if (!check.ok) return { n, gflops: null, ms: null, verified: false, error: `Freivalds check failed: ${check.badRows} of ${n} rows off` };
+    const check = freivalds(
+      { a: roundTo(a, precision), b: roundTo(b, precision), c, m: n, n, k: n, precision },
+      random,
+    );
+    if (!check.ok)
+      return {
+        n,
+        gflops: null,
+        ms: null,
+        verified: false,
+        error: `Freivalds check failed: ${check.badRows} of ${n} rows off`,
+      };
     const rate = gflops(matmul.flops(n, n, n), timing.ms);
-    return { n, gflops: rate, ms: timing.ms, verified: true, ...(model ? { efficiency: efficiency(rate, model, precision) } : {}) };
+    return {
+      n,
+      gflops: rate,
+      ms: timing.ms,
+      verified: true,
+      ...(model ? { efficiency: efficiency(rate, model, precision) } : {}),
+    };
   } finally {
     for (const buffer of buffers) buffer.destroy();
   }
 }
 
-export async function runBenchmark(gpu: GpuContext, options: RunOptions, progress: (message: string) => void): Promise<BenchmarkReport> {
+export async function runBenchmark(
+  gpu: GpuContext,
+  options: RunOptions,
+  progress: (message: string) => void,
+): Promise<BenchmarkReport> {
   const { device, adapter } = gpu;
   const model = options.model ? findModel(options.model) : undefined;
   const precisions: Precision[] = ['f32'];
@@ -79,7 +110,13 @@ export async function runBenchmark(gpu: GpuContext, options: RunOptions, progres
   const results: PrecisionResult[] = [];
   for (const precision of precisions) {
     progress(`autotuning ${precision} matmul on ${adapter.description || adapter.device}`);
-    const tuned = await autotune(device, { precision, adapter, retune: options.retune, cachePath: options.cachePath, onProgress: progress });
+    const tuned = await autotune(device, {
+      precision,
+      adapter,
+      retune: options.retune,
+      cachePath: options.cachePath,
+      onProgress: progress,
+    });
     progress(`${precision}: chose ${tuned.variant.name}`);
     const matmul = await createMatmul(device, { precision, variant: tuned.variant });
     const sizes: SizeResult[] = [];
@@ -87,7 +124,9 @@ export async function runBenchmark(gpu: GpuContext, options: RunOptions, progres
       for (const n of options.sizes) {
         progress(`${precision} n=${n}: timing ${tuned.variant.name}`);
         const result = await measureSize(device, matmul, n, model);
-        progress(`${precision} n=${n}: ${result.gflops === null ? result.error : `${result.gflops.toFixed(2)} GFLOP/s, verified`}`);
+        progress(
+          `${precision} n=${n}: ${result.gflops === null ? result.error : `${result.gflops.toFixed(2)} GFLOP/s, verified`}`,
+        );
         sizes.push(result);
       }
     } finally {
@@ -117,7 +156,11 @@ export async function runBenchmark(gpu: GpuContext, options: RunOptions, progres
       ? {
           model: model
             ? { name: model.name, known: true, peakTflops: model.peakTflops, note: model.note }
-            : { name: options.model, known: false, note: 'not in the table of known peaks: efficiency omitted' },
+            : {
+                name: options.model,
+                known: false,
+                note: 'not in the table of known peaks: efficiency omitted',
+              },
         }
       : {}),
     precisions: results,

@@ -5,11 +5,19 @@
  * kernels (src/kernels) may bind any matrix as an array of vec4.
  */
 export function storageBuffer(device: GPUDevice, bytes: number, label: string): GPUBuffer {
-  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  return device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(bytes / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
 }
 
 export function uniformBuffer(device: GPUDevice, data: Uint32Array, label: string): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: Math.ceil(data.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const buffer = device.createBuffer({
+    label,
+    size: Math.ceil(data.byteLength / 16) * 16,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
   device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }
@@ -22,14 +30,22 @@ export function computePipeline(device: GPUDevice, code: string): GPUComputePipe
   if (!byCode) pipelines.set(device, (byCode = new Map()));
   let pipeline = byCode.get(code);
   if (!pipeline) {
-    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+    pipeline = device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+    });
     byCode.set(code, pipeline);
   }
   return pipeline;
 }
 
 /** Encodes and submits one dispatch; resolves once the GPU has finished it. */
-export async function dispatch(device: GPUDevice, pipeline: GPUComputePipeline, buffers: GPUBuffer[], workgroups: [number, number, number?]): Promise<void> {
+export async function dispatch(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  buffers: GPUBuffer[],
+  workgroups: [number, number, number?],
+): Promise<void> {
   device.pushErrorScope('validation');
   const bindGroup = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),

@@ -8,7 +8,15 @@ import { computePipeline, dispatch, uniformBuffer } from './gpu-buffers';
  * Computes C = A·B on the device: A m×k, B k×n, C m×n, all row-major f32 storage buffers.
  * Resolves when the GPU has finished, so the caller can time it.
  */
-export type MatmulRunner = (device: GPUDevice, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number) => Promise<void>;
+export type MatmulRunner = (
+  device: GPUDevice,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  c: GPUBuffer,
+  m: number,
+  n: number,
+  k: number,
+) => Promise<void>;
 
 /** Each invocation computes a 4×4 block of C; a workgroup of 8×8 invocations a 32×32 tile. */
 const TILE = 32;
@@ -67,7 +75,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 export const registerBlockedMatmul: MatmulRunner = async (device, a, b, c, m, n, k) => {
   const dims = uniformBuffer(device, Uint32Array.from([m, n, k, 0]), 'matmul dims');
   try {
-    await dispatch(device, computePipeline(device, REGISTER_BLOCKED_MATMUL_WGSL), [a, b, c, dims], [Math.ceil(n / TILE), Math.ceil(m / TILE)]);
+    await dispatch(
+      device,
+      computePipeline(device, REGISTER_BLOCKED_MATMUL_WGSL),
+      [a, b, c, dims],
+      [Math.ceil(n / TILE), Math.ceil(m / TILE)],
+    );
   } finally {
     dims.destroy();
   }

@@ -45,7 +45,11 @@ export function runnerFor(matmul: Matmul, onFallback?: (reason: string) => void)
 }
 
 /** Autotunes (or reads the adapter's cached choice) and compiles the winner as a MatmulRunner. */
-export async function tunedMatmul(device: GPUDevice, adapter: AdapterDescription, options: TunedOptions = {}): Promise<TunedMatmul> {
+export async function tunedMatmul(
+  device: GPUDevice,
+  adapter: AdapterDescription,
+  options: TunedOptions = {},
+): Promise<TunedMatmul> {
   let matmul: Matmul | undefined;
   try {
     const tuned = await autotune(device, {
@@ -58,7 +62,9 @@ export async function tunedMatmul(device: GPUDevice, adapter: AdapterDescription
     matmul = await createMatmul(device, { precision: 'f32', variant: tuned.variant });
     const compiled = matmul;
     return {
-      runner: runnerFor(compiled, (reason) => options.onProgress?.(`the tuned kernel refused this shape (${reason}): the simple kernel answers it`)),
+      runner: runnerFor(compiled, (reason) =>
+        options.onProgress?.(`the tuned kernel refused this shape (${reason}): the simple kernel answers it`),
+      ),
       variant: compiled.variant.name,
       gflops: tuned.gflops,
       fromCache: tuned.fromCache,
@@ -67,6 +73,13 @@ export async function tunedMatmul(device: GPUDevice, adapter: AdapterDescription
   } catch (error) {
     matmul?.destroy();
     const reason = error instanceof Error ? error.message : String(error);
-    return { runner: registerBlockedMatmul, variant: FALLBACK_NAME, gflops: null, fromCache: false, fallbackReason: reason, destroy: () => undefined };
+    return {
+      runner: registerBlockedMatmul,
+      variant: FALLBACK_NAME,
+      gflops: null,
+      fromCache: false,
+      fallbackReason: reason,
+      destroy: () => undefined,
+    };
   }
 }

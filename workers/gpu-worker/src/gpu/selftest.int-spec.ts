@@ -39,6 +39,8 @@ describe('WebGPU through Dawn (npm webgpu)', () => {
   });
 
   it('rejects mismatched inputs before touching the GPU', async () => {
-    await expect(multiplyAdd(gpu.device, new Float32Array(3), new Float32Array(4))).rejects.toThrow(RangeError);
+    await expect(multiplyAdd(gpu.device, new Float32Array(3), new Float32Array(4))).rejects.toThrow(
+      RangeError,
+    );
   });
 });

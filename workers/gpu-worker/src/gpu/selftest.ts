@@ -15,11 +15,20 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   }
 }`;
 
-export async function multiplyAdd(device: GPUDevice, a: Float32Array, b: Float32Array): Promise<Float32Array> {
-  if (a.length !== b.length || a.length === 0) throw new RangeError('a and b must be non-empty and of equal length');
+export async function multiplyAdd(
+  device: GPUDevice,
+  a: Float32Array,
+  b: Float32Array,
+): Promise<Float32Array> {
+  if (a.length !== b.length || a.length === 0)
+    throw new RangeError('a and b must be non-empty and of equal length');
   const bytes = a.byteLength;
   const upload = (data: Float32Array) => {
-    const buffer = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+    const buffer = device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE,
+      mappedAtCreation: true,
+    });
     new Float32Array(buffer.getMappedRange()).set(data);
     buffer.unmap();
     return buffer;
@@ -27,11 +36,17 @@ export async function multiplyAdd(device: GPUDevice, a: Float32Array, b: Float32
   const bufA = upload(a);
   const bufB = upload(b);
   const out = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const readback = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const readback = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   try {
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ code: SHADER });
-    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const pipeline = device.createComputePipeline({
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+    });
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [bufA, bufB, out].map((buffer, binding) => ({ binding, resource: { buffer } })),

@@ -2,20 +2,64 @@
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
 import type { Challenge, OpenRequest } from '@gpux/certification';
 import { AgentClient, EXIT, WorkerAgent } from './agent';
-import { ChallengeFailedError, ChallengeTicket, ChallengeVerdict, CredentialRefusedError, GatewayRequestError, GatewayUnavailableError, HeartbeatAck, WorkerSession } from './client';
+import {
+  ChallengeFailedError,
+  ChallengeTicket,
+  ChallengeVerdict,
+  CredentialRefusedError,
+  GatewayRequestError,
+  GatewayUnavailableError,
+  HeartbeatAck,
+  WorkerSession,
+} from './client';
 import type { JoinEvent } from './report';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const challenge = (id: string): Challenge => ({
-  version: 2, id, seed: '0'.repeat(32), n: 8, products: 2, precision: 'f32', claimedTflops: 0.01, issuedAt: NOW, deadline: NOW + 1500, openLeaves: 2, checkColumns: 8,
+  version: 2,
+  id,
+  seed: '0'.repeat(32),
+  n: 8,
+  products: 2,
+  precision: 'f32',
+  claimedTflops: 0.01,
+  issuedAt: NOW,
+  deadline: NOW + 1500,
+  openLeaves: 2,
+  checkColumns: 8,
 });
-const ticket = (id: string, purpose = 'CERTIFICATION'): ChallengeTicket => ({ id, purpose, challenge: challenge(id) });
+const ticket = (id: string, purpose = 'CERTIFICATION'): ChallengeTicket => ({
+  id,
+  purpose,
+  challenge: challenge(id),
+});
 const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
-  sessionId: 's1', nodeId: 'n1', status: 'UNCERTIFIED', heartbeatIntervalMs: 1000, challengeSize: 256, precision: 'f32', certifiedUntil: null, ...over,
+  sessionId: 's1',
+  nodeId: 'n1',
+  status: 'UNCERTIFIED',
+  heartbeatIntervalMs: 1000,
+  challengeSize: 256,
+  precision: 'f32',
+  certifiedUntil: null,
+  ...over,
 });
 const until = new Date(NOW + 720 * 3600_000).toISOString();
-const passed = (id: string): ChallengeVerdict => ({ challengeId: id, ok: true, reason: null, detail: null, measuredTflops: 0.02, node: { status: 'CERTIFIED', tflopsPerGpu: 0.02, certifiedUntil: until } });
-const failed = (id: string): ChallengeVerdict => ({ challengeId: id, ok: false, reason: 'DEADLINE_MISSED', detail: 'late', measuredTflops: null, node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null } });
+const passed = (id: string): ChallengeVerdict => ({
+  challengeId: id,
+  ok: true,
+  reason: null,
+  detail: null,
+  measuredTflops: 0.02,
+  node: { status: 'CERTIFIED', tflopsPerGpu: 0.02, certifiedUntil: until },
+});
+const failed = (id: string): ChallengeVerdict => ({
+  challengeId: id,
+  ok: false,
+  reason: 'DEADLINE_MISSED',
+  detail: 'late',
+  measuredTflops: null,
+  node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null },
+});
 
 type Step = { call: keyof AgentClient; result?: unknown; error?: Error };
 
@@ -55,7 +99,12 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } 
     client,
     prove: async (c) => {
       proved.push(c.id);
-      return { commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 }, timings: { computeMs: 5, totalMs: 9 }, open: async (r) => ({ challengeId: r.challengeId, leaves: [] }), discard: () => undefined };
+      return {
+        commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 },
+        timings: { computeMs: 5, totalMs: 9 },
+        open: async (r) => ({ challengeId: r.challengeId, leaves: [] }),
+        discard: () => undefined,
+      };
     },
     measureClaim: async (size, precision) => {
       measured.push([size, precision]);
@@ -77,7 +126,10 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } 
 
 const certifying = (id: string, verdict: ChallengeVerdict = passed(id)): Step[] => [
   { call: 'requestCertification', result: ticket(id) },
-  { call: 'commitChallenge', result: { challengeId: id, rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 } },
+  {
+    call: 'commitChallenge',
+    result: { challengeId: id, rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+  },
   { call: 'answerChallenge', result: verdict },
 ];
 
@@ -85,7 +137,12 @@ describe('the worker agent', () => {
   it('--once: joins, measures its claim at the challenge size, proves, commits, opens, and exits 0 when certified', async () => {
     const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], { once: true });
     expect(await t.run()).toBe(EXIT.ok);
-    expect(t.calls.map(([c]) => c)).toEqual(['joinSession', 'requestCertification', 'commitChallenge', 'answerChallenge']);
+    expect(t.calls.map(([c]) => c)).toEqual([
+      'joinSession',
+      'requestCertification',
+      'commitChallenge',
+      'answerChallenge',
+    ]);
     expect(t.measured).toEqual([[256, 'f32']]);
     expect(t.calls[1]).toEqual(['requestCertification', [0.01]]);
     expect(t.proved).toEqual(['c1']);
@@ -94,31 +151,58 @@ describe('the worker agent', () => {
   });
 
   it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {
-    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1', failed('c1'))], { once: true, claimTflops: 5 });
+    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1', failed('c1'))], {
+      once: true,
+      claimTflops: 5,
+    });
     expect(await t.run()).toBe(EXIT.failed);
     expect(t.measured).toEqual([]);
     expect(t.calls[1]).toEqual(['requestCertification', [5]]);
-    expect(t.events.find((e) => e.event === 'verdict')).toMatchObject({ ok: false, reason: 'DEADLINE_MISSED' });
+    expect(t.events.find((e) => e.event === 'verdict')).toMatchObject({
+      ok: false,
+      reason: 'DEADLINE_MISSED',
+    });
   });
 
   it('--once: a node certified for long enough is left alone; one about to expire is certified again', async () => {
-    const fine = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }], { once: true });
+    const fine = agent(
+      [{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }],
+      { once: true },
+    );
     expect(await fine.run()).toBe(EXIT.ok);
     expect(fine.events.map((e) => e.event)).toEqual(['joined', 'certified']);
     const soon = new Date(NOW + 10 * 60_000).toISOString();
-    const expiring = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: soon }) }, ...certifying('c1')], { once: true });
+    const expiring = agent(
+      [
+        { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: soon }) },
+        ...certifying('c1'),
+      ],
+      { once: true },
+    );
     expect(await expiring.run()).toBe(EXIT.ok);
     expect(expiring.proved).toEqual(['c1']);
   });
 
   it('a challenge failed at its commitment is a failed verdict (exit 1 with --once), not a gateway error', async () => {
-    const t = agent([
-      { call: 'joinSession', result: session() },
-      { call: 'requestCertification', result: ticket('c1') },
-      { call: 'commitChallenge', error: new ChallengeFailedError('DEADLINE_MISSED', 'challenge c1 failed: DEADLINE_MISSED: late') },
-    ], { once: true });
+    const t = agent(
+      [
+        { call: 'joinSession', result: session() },
+        { call: 'requestCertification', result: ticket('c1') },
+        {
+          call: 'commitChallenge',
+          error: new ChallengeFailedError('DEADLINE_MISSED', 'challenge c1 failed: DEADLINE_MISSED: late'),
+        },
+      ],
+      { once: true },
+    );
     expect(await t.run()).toBe(EXIT.failed);
-    expect(t.events.at(-1)).toMatchObject({ event: 'verdict', ok: false, reason: 'DEADLINE_MISSED', detail: 'challenge c1 failed: DEADLINE_MISSED: late', status: 'UNKNOWN' });
+    expect(t.events.at(-1)).toMatchObject({
+      event: 'verdict',
+      ok: false,
+      reason: 'DEADLINE_MISSED',
+      detail: 'challenge c1 failed: DEADLINE_MISSED: late',
+      status: 'UNKNOWN',
+    });
     expect(t.events.some((e) => e.event === 'retry')).toBe(false);
   });
 
@@ -126,33 +210,61 @@ describe('the worker agent', () => {
     const atJoin = agent([{ call: 'joinSession', error: new CredentialRefusedError('revoked') }]);
     expect(await atJoin.run()).toBe(EXIT.refused);
     expect(atJoin.events).toEqual([{ event: 'refused', message: 'revoked' }]);
-    const later = agent([{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }, { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } }, { call: 'heartbeat', error: new CredentialRefusedError('revoked') }]);
+    const later = agent([
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      { call: 'heartbeat', error: new CredentialRefusedError('revoked') },
+    ]);
     expect(await later.run()).toBe(EXIT.refused);
   });
 
   it('retries an unreachable gateway after 1 s, 2 s, 4 s… and joins again; a success starts the schedule over', async () => {
-    const down = () => ({ call: 'joinSession' as const, error: new GatewayUnavailableError('the gateway at http://gw/graphql did not answer (ECONNREFUSED)') });
+    const down = () => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError('the gateway at http://gw/graphql did not answer (ECONNREFUSED)'),
+    });
     const t = agent([
-      down(), down(), down(),
+      down(),
+      down(),
+      down(),
       { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
       { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
-      { call: 'heartbeat', error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 503') },
-      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until, sessionId: 's2' }) },
+      {
+        call: 'heartbeat',
+        error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 503'),
+      },
+      {
+        call: 'joinSession',
+        result: session({ status: 'CERTIFIED', certifiedUntil: until, sessionId: 's2' }),
+      },
     ]);
     expect(await t.run()).toBe(EXIT.ok);
     const retries = t.events.filter((e): e is Extract<JoinEvent, { event: 'retry' }> => e.event === 'retry');
-    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([[1, 1000], [2, 2000], [3, 4000], [1, 1000]]);
+    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+      [1, 1000],
+    ]);
     expect(retries[0]!.error).toBe('the gateway at http://gw/graphql did not answer (ECONNREFUSED)');
     expect(t.sleeps).toEqual([1000, 2000, 4000, 1000, 1000]);
     expect(t.calls.filter(([c]) => c === 'joinSession')).toHaveLength(5);
   });
 
   it('keeps backing off when the gateway takes joins but fails every heartbeat', async () => {
-    const certifiedSession = { call: 'joinSession' as const, result: session({ status: 'CERTIFIED', certifiedUntil: until }) };
-    const failing = { call: 'heartbeat' as const, error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 502') };
+    const certifiedSession = {
+      call: 'joinSession' as const,
+      result: session({ status: 'CERTIFIED', certifiedUntil: until }),
+    };
+    const failing = {
+      call: 'heartbeat' as const,
+      error: new GatewayUnavailableError('the gateway at http://gw/graphql answered HTTP 502'),
+    };
     const t = agent([certifiedSession, failing, certifiedSession, failing, certifiedSession, failing]);
     expect(await t.run()).toBe(EXIT.ok);
-    expect(t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs)).toEqual([1000, 2000, 4000]);
+    expect(
+      t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs),
+    ).toEqual([1000, 2000, 4000]);
   });
 
   it('without --once: certifies, heartbeats at the session interval, answers a spot challenge at once, and stops cleanly', async () => {
@@ -161,7 +273,10 @@ describe('the worker agent', () => {
       ...certifying('c1'),
       { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
       { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
-      { call: 'commitChallenge', result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 } },
+      {
+        call: 'commitChallenge',
+        result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+      },
       { call: 'answerChallenge', result: passed('spot1') },
       { call: 'heartbeat', result: { status: 'SUSPENDED', challenge: null } },
       // Suspended: it certifies again before its next heartbeat.
@@ -190,21 +305,49 @@ describe('the worker agent', () => {
   });
 
   it('--once: a request the gateway refuses ends it with exit 1; without --once it is retried', async () => {
-    const once = agent([{ call: 'joinSession', result: session() }, { call: 'requestCertification', error: new GatewayRequestError('BAD_USER_INPUT', 'claim too low', 'claimedTflops') }], { once: true });
+    const once = agent(
+      [
+        { call: 'joinSession', result: session() },
+        {
+          call: 'requestCertification',
+          error: new GatewayRequestError('BAD_USER_INPUT', 'claim too low', 'claimedTflops'),
+        },
+      ],
+      { once: true },
+    );
     expect(await once.run()).toBe(EXIT.failed);
-    expect(once.events.at(-1)).toEqual({ event: 'error', message: 'the gateway refused: BAD_USER_INPUT: claim too low' });
+    expect(once.events.at(-1)).toEqual({
+      event: 'error',
+      message: 'the gateway refused: BAD_USER_INPUT: claim too low',
+    });
     // A challenge from before a reconnection still in flight: wait for it to be due, then certify.
-    const inFlight = agent([
-      { call: 'joinSession', result: session() },
-      { call: 'requestCertification', error: new GatewayRequestError('ALREADY_EXISTS', 'node n1 is answering challenge c0 until …', 'nodeId') },
-      { call: 'joinSession', result: session() },
-      ...certifying('c1'),
-    ], { once: true });
+    const inFlight = agent(
+      [
+        { call: 'joinSession', result: session() },
+        {
+          call: 'requestCertification',
+          error: new GatewayRequestError(
+            'ALREADY_EXISTS',
+            'node n1 is answering challenge c0 until …',
+            'nodeId',
+          ),
+        },
+        { call: 'joinSession', result: session() },
+        ...certifying('c1'),
+      ],
+      { once: true },
+    );
     expect(await inFlight.run()).toBe(EXIT.ok);
     expect(inFlight.sleeps).toEqual([1000]);
-    const serving = agent([{ call: 'joinSession', error: new GatewayRequestError('NOT_FOUND', 'no such node') }, { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }]);
+    const serving = agent([
+      { call: 'joinSession', error: new GatewayRequestError('NOT_FOUND', 'no such node') },
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+    ]);
     expect(await serving.run()).toBe(EXIT.ok);
-    expect(serving.events[0]).toMatchObject({ event: 'retry', error: 'the gateway refused (NOT_FOUND: no such node)' });
+    expect(serving.events[0]).toMatchObject({
+      event: 'retry',
+      error: 'the gateway refused (NOT_FOUND: no such node)',
+    });
   });
 
   it('stops at once when the stop signal comes during a backoff', async () => {
@@ -214,10 +357,18 @@ describe('the worker agent', () => {
     expect(t.calls).toEqual([]);
   });
 
-  it('lets other failures (the GPU\'s) through', async () => {
+  it("lets other failures (the GPU's) through", async () => {
     const t = agent([{ call: 'joinSession', result: session() }], { once: true });
     const broken = new WorkerAgent({
-      client: { ...scripted([{ call: 'joinSession', result: session() }, { call: 'requestCertification', result: ticket('c1') }], () => undefined).client },
+      client: {
+        ...scripted(
+          [
+            { call: 'joinSession', result: session() },
+            { call: 'requestCertification', result: ticket('c1') },
+          ],
+          () => undefined,
+        ).client,
+      },
       prove: () => Promise.reject(new Error('device lost')),
       measureClaim: async (size) => ({ claimTflops: 1, measuredTflops: 2, size, safetyFactor: 0.5 }),
       once: true,

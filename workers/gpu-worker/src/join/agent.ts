@@ -9,7 +9,16 @@
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
 import { Backoff } from './backoff';
 import type { ClaimMeasurement } from './claim';
-import { ChallengeFailedError, ChallengeTicket, ChallengeVerdict, CredentialRefusedError, GatewayRequestError, GatewayUnavailableError, HeartbeatAck, WorkerSession } from './client';
+import {
+  ChallengeFailedError,
+  ChallengeTicket,
+  ChallengeVerdict,
+  CredentialRefusedError,
+  GatewayRequestError,
+  GatewayUnavailableError,
+  HeartbeatAck,
+  WorkerSession,
+} from './client';
 import type { Reporter } from './report';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
@@ -118,7 +127,10 @@ export class WorkerAgent {
         }
         if (!(error instanceof GatewayUnavailableError || error instanceof GatewayRequestError)) throw error;
         const { attempt, delayMs } = this.reconnect.next();
-        const what = error instanceof GatewayRequestError ? `the gateway refused (${error.code}: ${error.message})` : error.message;
+        const what =
+          error instanceof GatewayRequestError
+            ? `the gateway refused (${error.code}: ${error.message})`
+            : error.message;
         this.o.report({ event: 'retry', attempt, delayMs, error: what });
         await this.sleep(delayMs, this.o.signal);
       }
@@ -171,7 +183,8 @@ export class WorkerAgent {
 
   private async claimFor(session: WorkerSession): Promise<number> {
     if (this.o.claimTflops !== undefined) {
-      if (this.claim === undefined || this.claimSize === undefined) this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, source: 'option' });
+      if (this.claim === undefined || this.claimSize === undefined)
+        this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, source: 'option' });
       this.claimSize = session.challengeSize;
       return (this.claim = this.o.claimTflops);
     }
@@ -179,7 +192,14 @@ export class WorkerAgent {
       const measured = await this.o.measureClaim(session.challengeSize, session.precision);
       this.claim = measured.claimTflops;
       this.claimSize = session.challengeSize;
-      this.o.report({ event: 'claim', claimTflops: measured.claimTflops, source: 'measured', measuredTflops: measured.measuredTflops, size: measured.size, safetyFactor: measured.safetyFactor });
+      this.o.report({
+        event: 'claim',
+        claimTflops: measured.claimTflops,
+        source: 'measured',
+        measuredTflops: measured.measuredTflops,
+        size: measured.size,
+        safetyFactor: measured.safetyFactor,
+      });
     }
     return this.claim;
   }
@@ -187,18 +207,37 @@ export class WorkerAgent {
   /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
   private async answer(ticket: ChallengeTicket): Promise<ChallengeVerdict> {
     const { challenge } = ticket;
-    this.o.report({ event: 'challenge', purpose: ticket.purpose, challengeId: ticket.id, n: challenge.n, products: challenge.products, allowedMs: challenge.deadline - challenge.issuedAt });
+    this.o.report({
+      event: 'challenge',
+      purpose: ticket.purpose,
+      challengeId: ticket.id,
+      n: challenge.n,
+      products: challenge.products,
+      allowedMs: challenge.deadline - challenge.issuedAt,
+    });
     const proof = await this.o.prove(challenge);
     let verdict: ChallengeVerdict;
     try {
       const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
-      this.o.report({ event: 'committed', challengeId: ticket.id, computeMs: proof.timings.computeMs, totalMs: proof.timings.totalMs });
+      this.o.report({
+        event: 'committed',
+        challengeId: ticket.id,
+        computeMs: proof.timings.computeMs,
+        totalMs: proof.timings.totalMs,
+      });
       verdict = await this.o.client.answerChallenge(ticket.id, await proof.open(request));
     } catch (error) {
       proof.discard();
       if (!(error instanceof ChallengeFailedError)) throw error;
       // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
-      verdict = { challengeId: ticket.id, ok: false, reason: error.reason, detail: error.message, measuredTflops: null, node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null } };
+      verdict = {
+        challengeId: ticket.id,
+        ok: false,
+        reason: error.reason,
+        detail: error.message,
+        measuredTflops: null,
+        node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
+      };
     }
     this.o.report({
       event: 'verdict',
@@ -225,7 +264,10 @@ export class WorkerAgent {
   private needsCertification(status: string): boolean {
     if (status !== 'CERTIFIED') return true;
     if (this.certifiedUntil === null) return false;
-    const renewBefore = Math.min(RENEW_BEFORE_MS, this.validityMs === null ? RENEW_BEFORE_MS : this.validityMs / 10);
+    const renewBefore = Math.min(
+      RENEW_BEFORE_MS,
+      this.validityMs === null ? RENEW_BEFORE_MS : this.validityMs / 10,
+    );
     return this.certifiedUntil - this.now() < renewBefore;
   }
 }

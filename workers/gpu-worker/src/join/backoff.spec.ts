@@ -4,7 +4,9 @@ describe('reconnection backoff', () => {
   const middle = () => 0.5;
 
   it('starts at 1 s and doubles up to 30 s', () => {
-    expect(Array.from({ length: 9 }, (_, i) => backoffDelay(i, middle))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
+    expect(Array.from({ length: 9 }, (_, i) => backoffDelay(i, middle))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000,
+    ]);
     expect(backoffDelay(1000, middle)).toBe(30000);
   });
 

@@ -20,10 +20,23 @@ export interface ClaimMeasurement {
 export type TimedProof = (challenge: Challenge) => Promise<number>;
 
 /** One warm-up proof (compiles the pipelines), then `runs` timed; the slowest counts. */
-export async function measureClaim(prove: TimedProof, size: number, precision: string, runs = 2): Promise<ClaimMeasurement> {
+export async function measureClaim(
+  prove: TimedProof,
+  size: number,
+  precision: string,
+  runs = 2,
+): Promise<ClaimMeasurement> {
   const rng = secureRandom();
   // One product: what one costs end to end (generation, product, row hashes) at the challenge size.
-  const challenge = () => createChallenge({ n: size, products: 1, precision: isPrecision(precision) ? precision : 'f32', claimedTflops: 1, now: Date.now(), rng });
+  const challenge = () =>
+    createChallenge({
+      n: size,
+      products: 1,
+      precision: isPrecision(precision) ? precision : 'f32',
+      claimedTflops: 1,
+      now: Date.now(),
+      rng,
+    });
   await prove(challenge());
   let slowest = 0;
   for (let i = 0; i < runs; i++) slowest = Math.max(slowest, await prove(challenge()));

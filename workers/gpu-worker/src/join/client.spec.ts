@@ -2,15 +2,29 @@
 // every kind of failure maps onto the three errors the agent acts on.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ChallengeFailedError, CredentialRefusedError, GatewayClient, GatewayRequestError, GatewayUnavailableError } from './client';
+import {
+  ChallengeFailedError,
+  CredentialRefusedError,
+  GatewayClient,
+  GatewayRequestError,
+  GatewayUnavailableError,
+} from './client';
 
-type Handler = (body: { query: string; variables: Record<string, unknown> }, req: IncomingMessage, res: ServerResponse) => void;
+type Handler = (
+  body: { query: string; variables: Record<string, unknown> },
+  req: IncomingMessage,
+  res: ServerResponse,
+) => void;
 
 describe('the gateway client', () => {
   let server: Server;
   let url: string;
   let handler: Handler;
-  const seen: { authorization?: string; contentType?: string; body: { query: string; variables: Record<string, unknown> } }[] = [];
+  const seen: {
+    authorization?: string;
+    contentType?: string;
+    body: { query: string; variables: Record<string, unknown> };
+  }[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -18,7 +32,11 @@ describe('the gateway client', () => {
       req.on('data', (chunk: Buffer) => (text += chunk.toString()));
       req.on('end', () => {
         const body = JSON.parse(text) as { query: string; variables: Record<string, unknown> };
-        seen.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
+        seen.push({
+          authorization: req.headers.authorization,
+          contentType: req.headers['content-type'],
+          body,
+        });
         handler(body, req, res);
       });
     });
@@ -35,42 +53,100 @@ describe('the gateway client', () => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  const errors = (code: string, message = 'no', field?: string) => ({ errors: [{ message, extensions: { code, ...(field ? { field } : {}) } }], data: null });
-  const client = (options: { timeoutMs?: number } = {}) => new GatewayClient(url, 'gpxn_test-credential', options);
-  const session = { sessionId: 's1', nodeId: 'n1', status: 'UNCERTIFIED', heartbeatIntervalMs: 1000, challengeSize: 512, precision: 'f32', certifiedUntil: null };
+  const errors = (code: string, message = 'no', field?: string) => ({
+    errors: [{ message, extensions: { code, ...(field ? { field } : {}) } }],
+    data: null,
+  });
+  const client = (options: { timeoutMs?: number } = {}) =>
+    new GatewayClient(url, 'gpxn_test-credential', options);
+  const session = {
+    sessionId: 's1',
+    nodeId: 'n1',
+    status: 'UNCERTIFIED',
+    heartbeatIntervalMs: 1000,
+    challengeSize: 512,
+    precision: 'f32',
+    certifiedUntil: null,
+  };
 
   it('sends the operation with the node credential as a bearer token and returns its data', async () => {
     handler = json(200, { data: { joinSession: session } });
     expect(await client().joinSession('llvmpipe')).toEqual(session);
-    expect(seen[0]).toMatchObject({ authorization: 'Bearer gpxn_test-credential', contentType: 'application/json', body: { variables: { adapter: 'llvmpipe' } } });
-    expect(seen[0]!.body.query).toMatch(/joinSession\(adapter: \$adapter\) \{ sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil \}/);
+    expect(seen[0]).toMatchObject({
+      authorization: 'Bearer gpxn_test-credential',
+      contentType: 'application/json',
+      body: { variables: { adapter: 'llvmpipe' } },
+    });
+    expect(seen[0]!.body.query).toMatch(
+      /joinSession\(adapter: \$adapter\) \{ sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil \}/,
+    );
   });
 
   it('sends certification messages as JSON values and reads the answers', async () => {
-    const challenge = { version: 2, id: 'c1', seed: '0'.repeat(32), n: 4, products: 3, precision: 'f32', claimedTflops: 1, issuedAt: 1, deadline: 2, openLeaves: 1, checkColumns: 4 };
-    handler = json(200, { data: { requestCertification: { id: 'c1', purpose: 'CERTIFICATION', challenge } } });
-    expect(await client().requestCertification(0.02)).toEqual({ id: 'c1', purpose: 'CERTIFICATION', challenge });
+    const challenge = {
+      version: 2,
+      id: 'c1',
+      seed: '0'.repeat(32),
+      n: 4,
+      products: 3,
+      precision: 'f32',
+      claimedTflops: 1,
+      issuedAt: 1,
+      deadline: 2,
+      openLeaves: 1,
+      checkColumns: 4,
+    };
+    handler = json(200, {
+      data: { requestCertification: { id: 'c1', purpose: 'CERTIFICATION', challenge } },
+    });
+    expect(await client().requestCertification(0.02)).toEqual({
+      id: 'c1',
+      purpose: 'CERTIFICATION',
+      challenge,
+    });
     expect(seen[0]!.body.variables).toEqual({ t: 0.02 });
 
-    const request = { challengeId: 'c1', leaves: [{ product: 0, row: 2, chunk: 0, columns: [1] }], committedAt: 3, respondBy: 4 };
+    const request = {
+      challengeId: 'c1',
+      leaves: [{ product: 0, row: 2, chunk: 0, columns: [1] }],
+      committedAt: 3,
+      respondBy: 4,
+    };
     handler = json(200, { data: { commitChallenge: request } });
-    const commitment = { challengeId: 'c1', seed: '0'.repeat(32), root: 'a'.repeat(64), computeMs: 1, totalMs: 2 };
+    const commitment = {
+      challengeId: 'c1',
+      seed: '0'.repeat(32),
+      root: 'a'.repeat(64),
+      computeMs: 1,
+      totalMs: 2,
+    };
     expect(await client().commitChallenge('c1', commitment)).toEqual(request);
     expect(seen.at(-1)!.body.variables).toEqual({ id: 'c1', c: commitment });
 
-    const verdict = { challengeId: 'c1', ok: false, reason: 'ROW_MISMATCH', detail: 'row 2', measuredTflops: null, node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null } };
+    const verdict = {
+      challengeId: 'c1',
+      ok: false,
+      reason: 'ROW_MISMATCH',
+      detail: 'row 2',
+      measuredTflops: null,
+      node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null },
+    };
     handler = json(200, { data: { answerChallenge: verdict } });
     expect(await client().answerChallenge('c1', { challengeId: 'c1', leaves: [] })).toEqual(verdict);
 
     handler = json(200, { data: { heartbeat: { status: 'CERTIFIED', challenge: null } } });
     expect(await client().heartbeat('s1')).toEqual({ status: 'CERTIFIED', challenge: null });
-    handler = json(200, { data: { heartbeat: { status: 'CERTIFIED', challenge: { id: 'c2', purpose: 'SPOT', challenge } } } });
+    handler = json(200, {
+      data: { heartbeat: { status: 'CERTIFIED', challenge: { id: 'c2', purpose: 'SPOT', challenge } } },
+    });
     expect((await client().heartbeat('s1')).challenge).toMatchObject({ id: 'c2', purpose: 'SPOT' });
   });
 
   it('maps UNAUTHENTICATED (in the body, whatever the status, or a bare 401) to CredentialRefusedError', async () => {
     handler = json(200, errors('UNAUTHENTICATED', 'the node credential is unknown or revoked'));
-    await expect(client().joinSession()).rejects.toEqual(new CredentialRefusedError('the node credential is unknown or revoked'));
+    await expect(client().joinSession()).rejects.toEqual(
+      new CredentialRefusedError('the node credential is unknown or revoked'),
+    );
     handler = json(401, errors('UNAUTHENTICATED', 'revoked'));
     await expect(client().heartbeat('s1')).rejects.toBeInstanceOf(CredentialRefusedError);
     handler = (_b, _q, res) => {
@@ -82,14 +158,38 @@ describe('the gateway client', () => {
 
   it.each([
     ['HTTP 503', json(503, { message: 'down' }), /answered HTTP 503/],
-    ['HTTP 502 with HTML', (_b: unknown, _q: IncomingMessage, res: ServerResponse) => { res.writeHead(502, { 'content-type': 'text/html' }); res.end('<h1>Bad gateway</h1>'); }, /answered HTTP 502 without a GraphQL response/],
+    [
+      'HTTP 502 with HTML',
+      (_b: unknown, _q: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<h1>Bad gateway</h1>');
+      },
+      /answered HTTP 502 without a GraphQL response/,
+    ],
     ['HTTP 500 with GraphQL errors', json(500, errors('INTERNAL_SERVER_ERROR')), /answered HTTP 500/],
-    ['HTTP 200 that is not JSON', (_b: unknown, _q: IncomingMessage, res: ServerResponse) => { res.writeHead(200); res.end('hello'); }, /answered HTTP 200 without a GraphQL response/],
-    ['TIMEOUT', json(200, errors('TIMEOUT', 'capacity did not answer in time')), /could not answer now \(TIMEOUT: capacity did not answer in time\)/],
-    ['INTERNAL_SERVER_ERROR', json(200, errors('INTERNAL_SERVER_ERROR', 'internal error')), /could not answer now \(INTERNAL_SERVER_ERROR/],
+    [
+      'HTTP 200 that is not JSON',
+      (_b: unknown, _q: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200);
+        res.end('hello');
+      },
+      /answered HTTP 200 without a GraphQL response/,
+    ],
+    [
+      'TIMEOUT',
+      json(200, errors('TIMEOUT', 'capacity did not answer in time')),
+      /could not answer now \(TIMEOUT: capacity did not answer in time\)/,
+    ],
+    [
+      'INTERNAL_SERVER_ERROR',
+      json(200, errors('INTERNAL_SERVER_ERROR', 'internal error')),
+      /could not answer now \(INTERNAL_SERVER_ERROR/,
+    ],
   ])('maps %s to GatewayUnavailableError (retry with backoff)', async (_what, h, message) => {
     handler = h as Handler;
-    const error = await client().joinSession().catch((e: unknown) => e);
+    const error = await client()
+      .joinSession()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayUnavailableError);
     expect((error as Error).message).toMatch(message);
   });
@@ -99,39 +199,79 @@ describe('the gateway client', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const refused = await new GatewayClient(`http://127.0.0.1:${port}/graphql`, 'x').joinSession().catch((e: unknown) => e);
+    const refused = await new GatewayClient(`http://127.0.0.1:${port}/graphql`, 'x')
+      .joinSession()
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GatewayUnavailableError);
-    expect((refused as Error).message).toBe(`the gateway at http://127.0.0.1:${port}/graphql did not answer (ECONNREFUSED)`);
+    expect((refused as Error).message).toBe(
+      `the gateway at http://127.0.0.1:${port}/graphql did not answer (ECONNREFUSED)`,
+    );
 
     handler = () => undefined; // never answers
-    const slow = await client({ timeoutMs: 200 }).heartbeat('s1').catch((e: unknown) => e);
+    const slow = await client({ timeoutMs: 200 })
+      .heartbeat('s1')
+      .catch((e: unknown) => e);
     expect(slow).toBeInstanceOf(GatewayUnavailableError);
     expect((slow as Error).message).toMatch(/did not answer \(timed out\)$/);
   });
 
   it('maps any other coded error to GatewayRequestError with its code and field', async () => {
     handler = json(200, errors('BAD_USER_INPUT', 'claimedTflops must be positive', 'claimedTflops'));
-    await expect(client().requestCertification(-1)).rejects.toEqual(expect.objectContaining({ name: 'GatewayRequestError', code: 'BAD_USER_INPUT', field: 'claimedTflops', message: 'claimedTflops must be positive' }));
-    handler = json(400, errors('GRAPHQL_VALIDATION_FAILED', 'Cannot query field "joinSession" on type "Mutation".'));
-    await expect(client().joinSession()).rejects.toEqual(expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }));
+    await expect(client().requestCertification(-1)).rejects.toEqual(
+      expect.objectContaining({
+        name: 'GatewayRequestError',
+        code: 'BAD_USER_INPUT',
+        field: 'claimedTflops',
+        message: 'claimedTflops must be positive',
+      }),
+    );
+    handler = json(
+      400,
+      errors('GRAPHQL_VALIDATION_FAILED', 'Cannot query field "joinSession" on type "Mutation".'),
+    );
+    await expect(client().joinSession()).rejects.toEqual(
+      expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+    );
     handler = json(200, { errors: [{ message: 'odd' }] });
     await expect(client().joinSession()).rejects.toEqual(expect.objectContaining({ code: 'UNKNOWN' }));
   });
 
-  it('maps CHALLENGE_FAILED (a commitment failed before opening) to ChallengeFailedError with the verifier\'s reason', async () => {
-    handler = json(200, { errors: [{ message: 'challenge c1 failed: DEADLINE_MISSED: the commitment came 2500 ms after the challenge', extensions: { code: 'CHALLENGE_FAILED', field: 'commitment', reason: 'DEADLINE_MISSED' } }], data: null });
-    const error = await client().commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 }).catch((e: unknown) => e);
+  it("maps CHALLENGE_FAILED (a commitment failed before opening) to ChallengeFailedError with the verifier's reason", async () => {
+    handler = json(200, {
+      errors: [
+        {
+          message: 'challenge c1 failed: DEADLINE_MISSED: the commitment came 2500 ms after the challenge',
+          extensions: { code: 'CHALLENGE_FAILED', field: 'commitment', reason: 'DEADLINE_MISSED' },
+        },
+      ],
+      data: null,
+    });
+    const error = await client()
+      .commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChallengeFailedError);
     expect(error).toBeInstanceOf(GatewayRequestError);
-    expect(error).toMatchObject({ code: 'CHALLENGE_FAILED', reason: 'DEADLINE_MISSED', field: 'commitment', message: expect.stringMatching(/^challenge c1 failed: DEADLINE_MISSED/) });
+    expect(error).toMatchObject({
+      code: 'CHALLENGE_FAILED',
+      reason: 'DEADLINE_MISSED',
+      field: 'commitment',
+      message: expect.stringMatching(/^challenge c1 failed: DEADLINE_MISSED/),
+    });
   });
 
   it('refuses an answer that is not what the protocol says', async () => {
     handler = json(200, { data: { joinSession: { ...session, heartbeatIntervalMs: 'soon' } } });
-    const error = await client().joinSession().catch((e: unknown) => e);
+    const error = await client()
+      .joinSession()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayRequestError);
-    expect(error).toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/^the gateway's answer to joinSession is not what the protocol says/) });
+    expect(error).toMatchObject({
+      code: 'BAD_RESPONSE',
+      message: expect.stringMatching(/^the gateway's answer to joinSession is not what the protocol says/),
+    });
     handler = json(200, { data: { commitChallenge: { ok: false } } });
-    await expect(client().commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 })).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    await expect(
+      client().commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 }),
+    ).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
   });
 });

@@ -93,7 +93,8 @@ interface GraphQLError {
 
 const SESSION_FIELDS = 'sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil';
 const TICKET_FIELDS = 'id purpose challenge';
-const VERDICT_FIELDS = 'challengeId ok reason detail measuredTflops node { status tflopsPerGpu certifiedUntil }';
+const VERDICT_FIELDS =
+  'challengeId ok reason detail measuredTflops node { status tflopsPerGpu certifiedUntil }';
 
 export interface ClientOptions {
   /** Per request (default 30 s): a gateway that hangs is as good as gone. */
@@ -121,13 +122,19 @@ export class GatewayClient {
     try {
       response = await this.fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${this.credential}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: `Bearer ${this.credential}`,
+        },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
-      throw new GatewayUnavailableError(`the gateway at ${this.url} did not answer (${describeFetchError(error)})`);
+      throw new GatewayUnavailableError(
+        `the gateway at ${this.url} did not answer (${describeFetchError(error)})`,
+      );
     }
     let body: { data?: unknown; errors?: GraphQLError[] } | undefined;
     try {
@@ -139,62 +146,105 @@ export class GatewayClient {
     const codes = errors.map((e) => String(e.extensions?.code ?? ''));
     if (codes.includes('UNAUTHENTICATED') || (response.status === 401 && errors.length === 0)) {
       const refused = errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
-      throw new CredentialRefusedError(typeof refused?.message === 'string' ? refused.message : 'the node credential was refused');
+      throw new CredentialRefusedError(
+        typeof refused?.message === 'string' ? refused.message : 'the node credential was refused',
+      );
     }
     if (response.status >= 500 || typeof body !== 'object' || body === null) {
-      throw new GatewayUnavailableError(`the gateway at ${this.url} answered HTTP ${response.status}${body ? '' : ' without a GraphQL response'}`);
+      throw new GatewayUnavailableError(
+        `the gateway at ${this.url} answered HTTP ${response.status}${body ? '' : ' without a GraphQL response'}`,
+      );
     }
     const first = errors[0];
     if (first) {
       const code = codes[0] || (response.status >= 400 ? `HTTP_${response.status}` : 'UNKNOWN');
       const message = typeof first.message === 'string' ? first.message : 'no message';
-      if (TRANSIENT_CODES.has(code)) throw new GatewayUnavailableError(`the gateway could not answer now (${code}: ${message})`);
-      if (code === 'CHALLENGE_FAILED') throw new ChallengeFailedError(typeof first.extensions?.reason === 'string' ? first.extensions.reason : 'UNKNOWN', message);
-      throw new GatewayRequestError(code, message, typeof first.extensions?.field === 'string' ? first.extensions.field : undefined);
+      if (TRANSIENT_CODES.has(code))
+        throw new GatewayUnavailableError(`the gateway could not answer now (${code}: ${message})`);
+      if (code === 'CHALLENGE_FAILED')
+        throw new ChallengeFailedError(
+          typeof first.extensions?.reason === 'string' ? first.extensions.reason : 'UNKNOWN',
+          message,
+        );
+      throw new GatewayRequestError(
+        code,
+        message,
+        typeof first.extensions?.field === 'string' ? first.extensions.field : undefined,
+      );
     }
     if (response.status >= 400 || typeof body.data !== 'object' || body.data === null) {
-      throw new GatewayRequestError(`HTTP_${response.status}`, `the gateway answered HTTP ${response.status} without data`);
+      throw new GatewayRequestError(
+        `HTTP_${response.status}`,
+        `the gateway answered HTTP ${response.status} without data`,
+      );
     }
     return body.data as T;
   }
 
   async joinSession(adapter?: string): Promise<WorkerSession> {
-    const data = await this.request<{ joinSession: WorkerSession }>(`mutation($adapter: String) { joinSession(adapter: $adapter) { ${SESSION_FIELDS} } }`, { adapter: adapter ?? null });
+    const data = await this.request<{ joinSession: WorkerSession }>(
+      `mutation($adapter: String) { joinSession(adapter: $adapter) { ${SESSION_FIELDS} } }`,
+      { adapter: adapter ?? null },
+    );
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
 
   async requestCertification(claimedTflops: number): Promise<ChallengeTicket> {
-    const data = await this.request<{ requestCertification: ChallengeTicket }>(`mutation($t: Float!) { requestCertification(claimedTflops: $t) { ${TICKET_FIELDS} } }`, { t: claimedTflops });
+    const data = await this.request<{ requestCertification: ChallengeTicket }>(
+      `mutation($t: Float!) { requestCertification(claimedTflops: $t) { ${TICKET_FIELDS} } }`,
+      { t: claimedTflops },
+    );
     return expectShape(data.requestCertification, 'requestCertification', isTicket);
   }
 
   /** Sends the commitment; the answer is which rows of which products to open, and the columns checked. */
   async commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest> {
-    const data = await this.request<{ commitChallenge: OpenRequest }>(`mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`, { id: challengeId, c: commitment });
+    const data = await this.request<{ commitChallenge: OpenRequest }>(
+      `mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`,
+      { id: challengeId, c: commitment },
+    );
     return expectShape(data.commitChallenge, 'commitChallenge', isOpenRequest);
   }
 
   async answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict> {
-    const data = await this.request<{ answerChallenge: ChallengeVerdict }>(`mutation($id: ID!, $o: JSON!) { answerChallenge(challengeId: $id, opening: $o) { ${VERDICT_FIELDS} } }`, { id: challengeId, o: opening });
+    const data = await this.request<{ answerChallenge: ChallengeVerdict }>(
+      `mutation($id: ID!, $o: JSON!) { answerChallenge(challengeId: $id, opening: $o) { ${VERDICT_FIELDS} } }`,
+      { id: challengeId, o: opening },
+    );
     return expectShape(data.answerChallenge, 'answerChallenge', isVerdict);
   }
 
   async heartbeat(sessionId: string): Promise<HeartbeatAck> {
-    const data = await this.request<{ heartbeat: HeartbeatAck }>(`mutation($s: ID!) { heartbeat(sessionId: $s) { status challenge { ${TICKET_FIELDS} } } }`, { s: sessionId });
-    return expectShape(data.heartbeat, 'heartbeat', (x): x is HeartbeatAck => isObject(x) && typeof x['status'] === 'string' && (x['challenge'] === null || isTicket(x['challenge'])));
+    const data = await this.request<{ heartbeat: HeartbeatAck }>(
+      `mutation($s: ID!) { heartbeat(sessionId: $s) { status challenge { ${TICKET_FIELDS} } } }`,
+      { s: sessionId },
+    );
+    return expectShape(
+      data.heartbeat,
+      'heartbeat',
+      (x): x is HeartbeatAck =>
+        isObject(x) &&
+        typeof x['status'] === 'string' &&
+        (x['challenge'] === null || isTicket(x['challenge'])),
+    );
   }
 }
 
 function describeFetchError(error: unknown): string {
   // Duck-typed: fetch's errors may come from another realm (instanceof Error is not reliable).
-  const e = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  const e = error as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown; message?: unknown };
+  } | null;
   if (e?.name === 'TimeoutError') return 'timed out';
   if (typeof e?.cause?.code === 'string') return e.cause.code;
   if (typeof e?.cause?.message === 'string') return e.cause.message;
   return typeof e?.message === 'string' ? e.message : String(error);
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNullableString = (x: unknown) => x === null || x === undefined || typeof x === 'string';
 
 function isSession(x: unknown): x is WorkerSession {
@@ -212,11 +262,22 @@ function isSession(x: unknown): x is WorkerSession {
 }
 
 function isChallenge(x: unknown): x is Challenge {
-  return isObject(x) && x['version'] === 2 && typeof x['id'] === 'string' && typeof x['seed'] === 'string' && ['n', 'products', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number');
+  return (
+    isObject(x) &&
+    x['version'] === 2 &&
+    typeof x['id'] === 'string' &&
+    typeof x['seed'] === 'string' &&
+    ['n', 'products', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number')
+  );
 }
 
 function isTicket(x: unknown): x is ChallengeTicket {
-  return isObject(x) && typeof x['id'] === 'string' && typeof x['purpose'] === 'string' && isChallenge(x['challenge']);
+  return (
+    isObject(x) &&
+    typeof x['id'] === 'string' &&
+    typeof x['purpose'] === 'string' &&
+    isChallenge(x['challenge'])
+  );
 }
 
 function isOpenRequest(x: unknown): x is OpenRequest {
@@ -224,10 +285,19 @@ function isOpenRequest(x: unknown): x is OpenRequest {
 }
 
 function isVerdict(x: unknown): x is ChallengeVerdict {
-  return isObject(x) && typeof x['ok'] === 'boolean' && isObject(x['node']) && typeof x['node']['status'] === 'string';
+  return (
+    isObject(x) &&
+    typeof x['ok'] === 'boolean' &&
+    isObject(x['node']) &&
+    typeof x['node']['status'] === 'string'
+  );
 }
 
 function expectShape<T>(value: unknown, what: string, check: (x: unknown) => x is T): T {
-  if (!check(value)) throw new GatewayRequestError('BAD_RESPONSE', `the gateway's answer to ${what} is not what the protocol says: ${JSON.stringify(value)?.slice(0, 200)}`);
+  if (!check(value))
+    throw new GatewayRequestError(
+      'BAD_RESPONSE',
+      `the gateway's answer to ${what} is not what the protocol says: ${JSON.stringify(value)?.slice(0, 200)}`,
+    );
   return value;
 }

@@ -20,16 +20,31 @@ describe('gpu-worker join, before it starts', () => {
     expect(await run(['--claim-tflops', 'lots'], { GPUX_NODE_CREDENTIAL: 'gpxn_x' })).toEqual({
       code: 2,
       out: [],
-      err: ['gpu-worker: --claim-tflops expects a positive number of TFLOP/s, e.g. --claim-tflops 0.02 (got "lots")'],
+      err: [
+        'gpu-worker: --claim-tflops expects a positive number of TFLOP/s, e.g. --claim-tflops 0.02 (got "lots")',
+      ],
     });
-    expect(await run([])).toMatchObject({ code: 2, err: [expect.stringMatching(/^gpu-worker: join needs the node credential/)] });
+    expect(await run([])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/^gpu-worker: join needs the node credential/)],
+    });
   });
 
   it('exits 2 with one line for a credential file it cannot use', async () => {
     const missing = join(dir, 'missing');
-    expect(await run(['--credential-file', missing])).toEqual({ code: 2, out: [], err: [`gpu-worker: cannot read the credential file ${missing} (ENOENT)`] });
+    expect(await run(['--credential-file', missing])).toEqual({
+      code: 2,
+      out: [],
+      err: [`gpu-worker: cannot read the credential file ${missing} (ENOENT)`],
+    });
     const empty = join(dir, 'empty');
     await writeFile(empty, '\n');
-    expect(await run(['--credential-file', empty])).toEqual({ code: 2, out: [], err: [`gpu-worker: the credential file ${empty} is empty: write the credential registerNode returned into it`] });
+    expect(await run(['--credential-file', empty])).toEqual({
+      code: 2,
+      out: [],
+      err: [
+        `gpu-worker: the credential file ${empty} is empty: write the credential registerNode returned into it`,
+      ],
+    });
   });
 });

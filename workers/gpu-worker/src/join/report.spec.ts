@@ -4,7 +4,15 @@ describe('join output', () => {
   function capture(json: boolean) {
     const out: string[] = [];
     const err: string[] = [];
-    return { report: consoleReporter(json, (l) => out.push(l), (l) => err.push(l)), out, err };
+    return {
+      report: consoleReporter(
+        json,
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+      out,
+      err,
+    };
   }
 
   it('says a refused credential in one clear line on stderr, in both modes', () => {
@@ -12,7 +20,9 @@ describe('join output', () => {
     text.report({ event: 'refused', message: 'the node credential is revoked' });
     expect(text.err).toEqual([REFUSED_LINE]);
     expect(text.out).toEqual([]);
-    expect(REFUSED_LINE).toBe('gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential');
+    expect(REFUSED_LINE).toBe(
+      'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential',
+    );
     const json = capture(true);
     json.report({ event: 'refused', message: 'x' });
     expect(json.err).toEqual([REFUSED_LINE]);
@@ -21,29 +31,78 @@ describe('join output', () => {
 
   it('prints one line per retry on stderr, and everything else on stdout', () => {
     const t = capture(false);
-    t.report({ event: 'retry', attempt: 2, delayMs: 2150, error: 'the gateway at http://gw/graphql did not answer (ECONNREFUSED)' });
+    t.report({
+      event: 'retry',
+      attempt: 2,
+      delayMs: 2150,
+      error: 'the gateway at http://gw/graphql did not answer (ECONNREFUSED)',
+    });
     t.report({ event: 'status', status: 'SUSPENDED' });
-    expect(t.err).toEqual(['gpu-worker: the gateway at http://gw/graphql did not answer (ECONNREFUSED): retry 2 in 2.1 s']);
+    expect(t.err).toEqual([
+      'gpu-worker: the gateway at http://gw/graphql did not answer (ECONNREFUSED): retry 2 in 2.1 s',
+    ]);
     expect(t.out).toEqual(['gpu-worker: node status: SUSPENDED']);
   });
 
   it('--json: one parseable object per event', () => {
     const t = capture(true);
-    const verdict: JoinEvent = { event: 'verdict', purpose: 'CERTIFICATION', challengeId: 'c1', ok: true, reason: null, detail: null, measuredTflops: 0.0213, status: 'CERTIFIED', tflopsPerGpu: 0.0213, certifiedUntil: '2030-01-31T00:00:00.000Z' };
+    const verdict: JoinEvent = {
+      event: 'verdict',
+      purpose: 'CERTIFICATION',
+      challengeId: 'c1',
+      ok: true,
+      reason: null,
+      detail: null,
+      measuredTflops: 0.0213,
+      status: 'CERTIFIED',
+      tflopsPerGpu: 0.0213,
+      certifiedUntil: '2030-01-31T00:00:00.000Z',
+    };
     t.report(verdict);
     expect(t.out.map((l) => JSON.parse(l))).toEqual([verdict]);
   });
 
   it('words verdicts for people', () => {
-    const base = { event: 'verdict', purpose: 'CERTIFICATION', challengeId: 'c1', status: 'CERTIFIED', certifiedUntil: '2030-01-31T00:00:00.000Z' } as const;
-    expect(formatEvent({ ...base, ok: true, reason: null, detail: null, measuredTflops: 0.0213, tflopsPerGpu: 0.0213 })).toBe(
+    const base = {
+      event: 'verdict',
+      purpose: 'CERTIFICATION',
+      challengeId: 'c1',
+      status: 'CERTIFIED',
+      certifiedUntil: '2030-01-31T00:00:00.000Z',
+    } as const;
+    expect(
+      formatEvent({
+        ...base,
+        ok: true,
+        reason: null,
+        detail: null,
+        measuredTflops: 0.0213,
+        tflopsPerGpu: 0.0213,
+      }),
+    ).toBe(
       'certification challenge c1 passed: 0.0213 TFLOP/s measured; node CERTIFIED at 0.0213 TFLOP/s per GPU until 2030-01-31T00:00:00.000Z',
     );
-    expect(formatEvent({ ...base, purpose: 'SPOT', status: 'SUSPENDED', ok: false, reason: 'ROW_MISMATCH', detail: 'row 7 differs', measuredTflops: null, tflopsPerGpu: null })).toBe(
-      'spot challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED',
-    );
-    expect(formatEvent({ event: 'claim', claimTflops: 0.0104, source: 'measured', measuredTflops: 0.0208, size: 512, safetyFactor: 0.5 })).toBe(
-      'claiming 0.0104 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds',
-    );
+    expect(
+      formatEvent({
+        ...base,
+        purpose: 'SPOT',
+        status: 'SUSPENDED',
+        ok: false,
+        reason: 'ROW_MISMATCH',
+        detail: 'row 7 differs',
+        measuredTflops: null,
+        tflopsPerGpu: null,
+      }),
+    ).toBe('spot challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED');
+    expect(
+      formatEvent({
+        event: 'claim',
+        claimTflops: 0.0104,
+        source: 'measured',
+        measuredTflops: 0.0208,
+        size: 512,
+        safetyFactor: 0.5,
+      }),
+    ).toBe('claiming 0.0104 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds');
   });
 });

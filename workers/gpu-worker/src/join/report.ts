@@ -7,9 +7,33 @@ import type { AdapterDescription } from '../gpu/webgpu';
 export type JoinEvent =
   | { event: 'adapter'; adapter: AdapterDescription }
   | { event: 'kernel'; variant: string; gflops: number | null; fromCache: boolean; fallbackReason?: string }
-  | { event: 'joined'; gateway: string; sessionId: string; nodeId: string; status: string; heartbeatIntervalMs: number; challengeSize: number; precision: string; certifiedUntil: string | null }
-  | { event: 'claim'; claimTflops: number; source: 'option' | 'measured'; measuredTflops?: number; size?: number; safetyFactor?: number }
-  | { event: 'challenge'; purpose: string; challengeId: string; n: number; products: number; allowedMs: number }
+  | {
+      event: 'joined';
+      gateway: string;
+      sessionId: string;
+      nodeId: string;
+      status: string;
+      heartbeatIntervalMs: number;
+      challengeSize: number;
+      precision: string;
+      certifiedUntil: string | null;
+    }
+  | {
+      event: 'claim';
+      claimTflops: number;
+      source: 'option' | 'measured';
+      measuredTflops?: number;
+      size?: number;
+      safetyFactor?: number;
+    }
+  | {
+      event: 'challenge';
+      purpose: string;
+      challengeId: string;
+      n: number;
+      products: number;
+      allowedMs: number;
+    }
   | { event: 'committed'; challengeId: string; computeMs: number; totalMs: number }
   | {
       event: 'verdict';
@@ -30,9 +54,11 @@ export type JoinEvent =
   | { event: 'error'; message: string }
   | { event: 'stopped'; signal: string };
 
-export const REFUSED_LINE = 'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
+export const REFUSED_LINE =
+  'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
 
-const tflops = (x: number | null | undefined) => (x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2));
+const tflops = (x: number | null | undefined) =>
+  x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2);
 
 export function formatEvent(e: JoinEvent): string {
   switch (e.event) {
@@ -80,7 +106,11 @@ export function formatEvent(e: JoinEvent): string {
 export type Reporter = (event: JoinEvent) => void;
 
 /** Text lines (stdout; retries, errors and refusals on stderr), or one JSON object per line on stdout. */
-export function consoleReporter(json: boolean, out: (line: string) => void, err: (line: string) => void): Reporter {
+export function consoleReporter(
+  json: boolean,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Reporter {
   return (event) => {
     if (event.event === 'refused') err(REFUSED_LINE);
     if (json) out(JSON.stringify(event));

@@ -1,37 +1,84 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutotuneCache, cacheKey, CACHE_FORMAT, defaultCachePath, emptyCache, parseCache, readCache, serializeCache, writeCache } from './autotune-cache';
+import {
+  AutotuneCache,
+  cacheKey,
+  CACHE_FORMAT,
+  defaultCachePath,
+  emptyCache,
+  parseCache,
+  readCache,
+  serializeCache,
+  writeCache,
+} from './autotune-cache';
 import { GENERATOR_VERSION, MatmulParams } from './wgsl';
 
-const adapter = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25' };
-const params: MatmulParams = { precision: 'f32', accumulate: 'f32', source: 'texture', rows: 16, cols: 8, wgX: 8, wgY: 8, aVec4: true, unroll: 1, tileK: 0 };
+const adapter = {
+  vendor: 'mesa',
+  architecture: 'software',
+  device: 'llvmpipe',
+  description: 'llvmpipe: Mesa 25',
+};
+const params: MatmulParams = {
+  precision: 'f32',
+  accumulate: 'f32',
+  source: 'texture',
+  rows: 16,
+  cols: 8,
+  wgX: 8,
+  wgY: 8,
+  aVec4: true,
+  unroll: 1,
+  tileK: 0,
+};
 
 function cacheWith(entryParams: unknown, key = cacheKey(adapter, 'f32')): string {
   return JSON.stringify({
     format: CACHE_FORMAT,
     generatorVersion: GENERATOR_VERSION,
-    entries: { [key]: { variant: 'x', params: entryParams, gflops: 25.5, size: 512, tunedAt: '2026-01-01T00:00:00.000Z' } },
+    entries: {
+      [key]: {
+        variant: 'x',
+        params: entryParams,
+        gflops: 25.5,
+        size: 512,
+        tunedAt: '2026-01-01T00:00:00.000Z',
+      },
+    },
   });
 }
 
 describe('autotune cache file', () => {
   it('keys by adapter identity and precision', () => {
     expect(cacheKey(adapter, 'f16')).toBe('mesa|software|llvmpipe|llvmpipe: Mesa 25|f16');
-    expect(cacheKey(adapter, 'f32')).not.toBe(cacheKey({ ...adapter, description: 'llvmpipe: Mesa 26' }, 'f32'));
+    expect(cacheKey(adapter, 'f32')).not.toBe(
+      cacheKey({ ...adapter, description: 'llvmpipe: Mesa 26' }, 'f32'),
+    );
   });
 
   it('round-trips, naming the variant from its parameters', () => {
     const cache: AutotuneCache = emptyCache();
-    cache.entries[cacheKey(adapter, 'f32')] = { variant: 'f32-r16x8-wg8x8-a4-tex', params, gflops: 25.5, size: 512, tunedAt: '2026-01-01T00:00:00.000Z' };
+    cache.entries[cacheKey(adapter, 'f32')] = {
+      variant: 'f32-r16x8-wg8x8-a4-tex',
+      params,
+      gflops: 25.5,
+      size: 512,
+      tunedAt: '2026-01-01T00:00:00.000Z',
+    };
     expect(parseCache(serializeCache(cache))).toEqual(cache);
-    expect(parseCache(cacheWith(params)).entries[cacheKey(adapter, 'f32')]?.variant).toBe('f32-r16x8-wg8x8-a4-tex');
+    expect(parseCache(cacheWith(params)).entries[cacheKey(adapter, 'f32')]?.variant).toBe(
+      'f32-r16x8-wg8x8-a4-tex',
+    );
   });
 
   it.each([
     ['not JSON', '{"format":'],
     ['another format', JSON.stringify({ format: 'other', generatorVersion: GENERATOR_VERSION, entries: {} })],
-    ['an older generator', JSON.stringify({ format: CACHE_FORMAT, generatorVersion: GENERATOR_VERSION - 1, entries: {} })],
+    [
+      'an older generator',
+      JSON.stringify({ format: CACHE_FORMAT, generatorVersion: GENERATOR_VERSION - 1, entries: {} }),
+    ],
     ['no entries', JSON.stringify({ format: CACHE_FORMAT, generatorVersion: GENERATOR_VERSION })],
     ['null', 'null'],
   ])('reads %s as an empty cache', (_, text) => {
@@ -67,6 +114,8 @@ describe('autotune cache file', () => {
   it('lives in ~/.cache/gpu-exchange unless the environment says otherwise', () => {
     expect(defaultCachePath({ HOME: '/home/x' })).toMatch(/\.cache\/gpu-exchange\/autotune\.json$/);
     expect(defaultCachePath({ GPUX_CACHE_DIR: '/var/cache/gpux' })).toBe('/var/cache/gpux/autotune.json');
-    expect(defaultCachePath({ GPUX_AUTOTUNE_CACHE: '/tmp/a.json', GPUX_CACHE_DIR: '/x' })).toBe('/tmp/a.json');
+    expect(defaultCachePath({ GPUX_AUTOTUNE_CACHE: '/tmp/a.json', GPUX_CACHE_DIR: '/x' })).toBe(
+      '/tmp/a.json',
+    );
   });
 });

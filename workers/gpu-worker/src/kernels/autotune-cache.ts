@@ -27,7 +27,11 @@ export interface AutotuneCache {
   entries: Record<string, AutotuneEntry>;
 }
 
-export const emptyCache = (): AutotuneCache => ({ format: CACHE_FORMAT, generatorVersion: GENERATOR_VERSION, entries: {} });
+export const emptyCache = (): AutotuneCache => ({
+  format: CACHE_FORMAT,
+  generatorVersion: GENERATOR_VERSION,
+  entries: {},
+});
 
 export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env['GPUX_AUTOTUNE_CACHE']) return env['GPUX_AUTOTUNE_CACHE'];
@@ -35,21 +39,40 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Same adapter and driver, same precision: the same choice. */
-export function cacheKey(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'device' | 'description'>, precision: Precision): string {
+export function cacheKey(
+  adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'device' | 'description'>,
+  precision: Precision,
+): string {
   return [adapter.vendor, adapter.architecture, adapter.device, adapter.description, precision].join('|');
 }
 
 function isEntry(value: unknown, precision: string | undefined): value is AutotuneEntry {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Partial<AutotuneEntry>;
-  if (typeof e.params !== 'object' || e.params === null || typeof e.gflops !== 'number' || typeof e.size !== 'number') return false;
+  if (
+    typeof e.params !== 'object' ||
+    e.params === null ||
+    typeof e.gflops !== 'number' ||
+    typeof e.size !== 'number'
+  )
+    return false;
   const p = e.params;
   const numbers = [p.rows, p.cols, p.wgX, p.wgY, p.unroll, p.tileK];
-  if (!numbers.every((x) => typeof x === 'number') || typeof p.aVec4 !== 'boolean' || p.precision !== precision) return false;
+  if (
+    !numbers.every((x) => typeof x === 'number') ||
+    typeof p.aVec4 !== 'boolean' ||
+    p.precision !== precision
+  )
+    return false;
   if (p.source !== 'buffer' && p.source !== 'texture') return false;
   if (p.accumulate !== 'f32' && p.accumulate !== 'f16') return false;
   // Device limits are checked again when the entry is used; here only the shape of a variant.
-  return validateParams(p, { maxComputeInvocationsPerWorkgroup: Infinity, maxComputeWorkgroupStorageSize: Infinity }).length === 0;
+  return (
+    validateParams(p, {
+      maxComputeInvocationsPerWorkgroup: Infinity,
+      maxComputeWorkgroupStorageSize: Infinity,
+    }).length === 0
+  );
 }
 
 /** The cache in `text`; whatever cannot be trusted is dropped. */
@@ -61,7 +84,14 @@ export function parseCache(text: string): AutotuneCache {
     return emptyCache();
   }
   const file = raw as Partial<AutotuneCache> | null;
-  if (!file || file.format !== CACHE_FORMAT || file.generatorVersion !== GENERATOR_VERSION || typeof file.entries !== 'object' || !file.entries) return emptyCache();
+  if (
+    !file ||
+    file.format !== CACHE_FORMAT ||
+    file.generatorVersion !== GENERATOR_VERSION ||
+    typeof file.entries !== 'object' ||
+    !file.entries
+  )
+    return emptyCache();
   const cache = emptyCache();
   for (const [key, entry] of Object.entries(file.entries)) {
     if (isEntry(entry, key.split('|').pop())) {
@@ -77,7 +107,13 @@ export function parseCache(text: string): AutotuneCache {
         unroll: entry.params.unroll,
         tileK: entry.params.tileK,
       };
-      cache.entries[key] = { variant: variantName(params), params, gflops: entry.gflops, size: entry.size, tunedAt: String(entry.tunedAt ?? '') };
+      cache.entries[key] = {
+        variant: variantName(params),
+        params,
+        gflops: entry.gflops,
+        size: entry.size,
+        tunedAt: String(entry.tunedAt ?? ''),
+      };
     }
   }
   return cache;

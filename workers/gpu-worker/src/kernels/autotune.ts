@@ -53,9 +53,21 @@ export function randomMatrix(elements: number, random: () => number): Float32Arr
 }
 
 /** Computes one product on the GPU and returns C (as the kernel's precision left it). */
-export async function multiply(device: GPUDevice, matmul: Matmul, a: Float32Array, b: Float32Array, m: number, n: number, k: number): Promise<Float32Array> {
+export async function multiply(
+  device: GPUDevice,
+  matmul: Matmul,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+): Promise<Float32Array> {
   const precision = matmul.variant.precision;
-  const buffers = [uploadMatrix(device, a, precision), uploadMatrix(device, b, precision), createMatrixBuffer(device, m * n, precision)] as const;
+  const buffers = [
+    uploadMatrix(device, a, precision),
+    uploadMatrix(device, b, precision),
+    createMatrixBuffer(device, m * n, precision),
+  ] as const;
   try {
     await matmul.run(buffers[0], buffers[1], buffers[2], m, n, k);
     return await readMatrix(device, buffers[2], m * n, precision);
@@ -91,11 +103,21 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const cache = cachePath ? await readCache(cachePath) : null;
   const cached = cache?.entries[key];
   if (cached && !retune && validateParams(cached.params, device.limits).length === 0) {
-    progress(`${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; --retune to measure again)`);
-    return { variant: resolveVariant(precision, cached.params), gflops: cached.gflops, size: cached.size, fromCache: true, results: [] };
+    progress(
+      `${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; --retune to measure again)`,
+    );
+    return {
+      variant: resolveVariant(precision, cached.params),
+      gflops: cached.gflops,
+      size: cached.size,
+      fromCache: true,
+      results: [],
+    };
   }
 
-  const candidates = (options.variants ?? VARIANTS[precision]).filter((p) => validateParams(p, device.limits).length === 0);
+  const candidates = (options.variants ?? VARIANTS[precision]).filter(
+    (p) => validateParams(p, device.limits).length === 0,
+  );
   const random = seededRandom(size);
   const a = randomMatrix(size * size, random);
   const b = randomMatrix(size * size, random);
@@ -118,20 +140,39 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
           continue;
         }
         const mm = matmul;
-        const timing = await timeGpu(device, (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size), {
-          runs,
-          giveUpAfterMs: best ? best.ms * 4 : Infinity,
-        });
+        const timing = await timeGpu(
+          device,
+          (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size),
+          {
+            runs,
+            giveUpAfterMs: best ? best.ms * 4 : Infinity,
+          },
+        );
         const c = await readMatrix(device, bufC, size * size, precision);
-        const check = freivalds({ a: roundTo(a, precision), b: roundTo(b, precision), c, m: size, n: size, k: size, precision }, random);
+        const check = freivalds(
+          { a: roundTo(a, precision), b: roundTo(b, precision), c, m: size, n: size, k: size, precision },
+          random,
+        );
         if (!check.ok) {
-          results.push({ variant: name, gflops: null, correct: false, error: `Freivalds failed at n=${size} (${check.badRows} rows)` });
+          results.push({
+            variant: name,
+            gflops: null,
+            correct: false,
+            error: `Freivalds failed at n=${size} (${check.badRows} rows)`,
+          });
           progress(`${step}: WRONG at n=${size}`);
           continue;
         }
         const rate = gflops(matmul.flops(size, size, size), timing.ms);
-        results.push({ variant: name, gflops: rate, correct: true, ...(timing.abandoned ? { abandoned: true } : {}) });
-        progress(`${step}: ${rate.toFixed(2)} GFLOP/s${timing.abandoned ? ' (far behind: stopped after warm-up)' : ''}`);
+        results.push({
+          variant: name,
+          gflops: rate,
+          correct: true,
+          ...(timing.abandoned ? { abandoned: true } : {}),
+        });
+        progress(
+          `${step}: ${rate.toFixed(2)} GFLOP/s${timing.abandoned ? ' (far behind: stopped after warm-up)' : ''}`,
+        );
         if (!best || timing.ms < best.ms) best = { variant: matmul.variant, gflops: rate, ms: timing.ms };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -144,9 +185,18 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   } finally {
     for (const buffer of [bufA, bufB, bufC]) buffer.destroy();
   }
-  if (!best) throw new Error(`autotune: no ${precision} matmul variant ran correctly on ${adapter.description || adapter.device}`);
+  if (!best)
+    throw new Error(
+      `autotune: no ${precision} matmul variant ran correctly on ${adapter.description || adapter.device}`,
+    );
   if (cachePath && cache) {
-    cache.entries[key] = { variant: best.variant.name, params: stripName(best.variant), gflops: best.gflops, size, tunedAt: new Date().toISOString() };
+    cache.entries[key] = {
+      variant: best.variant.name,
+      params: stripName(best.variant),
+      gflops: best.gflops,
+      size,
+      tunedAt: new Date().toISOString(),
+    };
     await writeCache(cachePath, cache);
   }
   return { variant: best.variant, gflops: best.gflops, size, fromCache: false, results };

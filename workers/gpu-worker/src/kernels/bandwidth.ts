@@ -37,13 +37,21 @@ export interface BandwidthResult {
 /** Largest power-of-two buffer up to `wanted` that the device can bind. */
 export function bandwidthBufferBytes(device: GPUDevice, wanted = 128 << 20): number {
   let bytes = 16;
-  while (bytes * 2 <= Math.min(wanted, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)) bytes *= 2;
+  while (
+    bytes * 2 <=
+    Math.min(wanted, device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
+  )
+    bytes *= 2;
   return bytes;
 }
 
-export async function measureBandwidth(device: GPUDevice, options: { bytes?: number; runs?: number } = {}): Promise<BandwidthResult> {
+export async function measureBandwidth(
+  device: GPUDevice,
+  options: { bytes?: number; runs?: number } = {},
+): Promise<BandwidthResult> {
   const bytes = options.bytes ?? bandwidthBufferBytes(device);
-  if (bytes % 16 !== 0 || bytes <= 0) throw new RangeError(`bandwidth: buffer size must be a positive multiple of 16 bytes, not ${bytes}`);
+  if (bytes % 16 !== 0 || bytes <= 0)
+    throw new RangeError(`bandwidth: buffer size must be a positive multiple of 16 bytes, not ${bytes}`);
   const elements = bytes / 4;
   const source = new Float32Array(elements);
   for (let i = 0; i < elements; i++) source[i] = (i % 4093) - 2046.5;
@@ -51,7 +59,10 @@ export async function measureBandwidth(device: GPUDevice, options: { bytes?: num
   new Float32Array(src.getMappedRange()).set(source);
   src.unmap();
   const dst = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   try {
     const pipeline = await device.createComputePipelineAsync({
       label: 'bandwidth-scale',

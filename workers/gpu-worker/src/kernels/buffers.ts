@@ -51,7 +51,8 @@ export function roundTo(data: Float32Array, precision: Precision): Float32Array 
   return data.map((x) => fromHalfBits(toHalfBits(x)));
 }
 
-const paddedSize = (elements: number, precision: Precision) => Math.max(16, Math.ceil((elements * bytesPerElement(precision)) / 16) * 16);
+const paddedSize = (elements: number, precision: Precision) =>
+  Math.max(16, Math.ceil((elements * bytesPerElement(precision)) / 16) * 16);
 
 const MATRIX_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -61,7 +62,11 @@ export function createMatrixBuffer(device: GPUDevice, elements: number, precisio
 }
 
 export function uploadMatrix(device: GPUDevice, data: Float32Array, precision: Precision): GPUBuffer {
-  const buffer = device.createBuffer({ size: paddedSize(data.length, precision), usage: MATRIX_USAGE(), mappedAtCreation: true });
+  const buffer = device.createBuffer({
+    size: paddedSize(data.length, precision),
+    usage: MATRIX_USAGE(),
+    mappedAtCreation: true,
+  });
   if (precision === 'f32') new Float32Array(buffer.getMappedRange()).set(data);
   else {
     const out = new Uint16Array(buffer.getMappedRange());
@@ -72,7 +77,12 @@ export function uploadMatrix(device: GPUDevice, data: Float32Array, precision: P
 }
 
 /** The first `elements` values of a matrix buffer, as Float32Array whatever the precision. */
-export async function readMatrix(device: GPUDevice, buffer: GPUBuffer, elements: number, precision: Precision): Promise<Float32Array> {
+export async function readMatrix(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  elements: number,
+  precision: Precision,
+): Promise<Float32Array> {
   const size = Math.ceil((elements * bytesPerElement(precision)) / 4) * 4; // copies move whole words
   const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {

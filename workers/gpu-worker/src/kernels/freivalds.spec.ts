@@ -11,7 +11,13 @@ function product(m: number, n: number, k: number, seed: number) {
 
 describe('Freivalds check', () => {
   it('computes the float64 reference', () => {
-    const c = referenceMatmul(Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(7, 8, 9, 10, 11, 12), 2, 2, 3);
+    const c = referenceMatmul(
+      Float32Array.of(1, 2, 3, 4, 5, 6),
+      Float32Array.of(7, 8, 9, 10, 11, 12),
+      2,
+      2,
+      3,
+    );
     expect([...c]).toEqual([58, 64, 139, 154]);
   });
 
@@ -40,7 +46,12 @@ describe('Freivalds check', () => {
     const p = product(8, 8, 8, 5);
     const c = Float32Array.from(p.c);
     c[3] = NaN;
-    expect(freivalds({ ...p, c, precision: 'f32' })).toMatchObject({ ok: false, badRows: 1, worstRow: 0, worstRatio: Infinity });
+    expect(freivalds({ ...p, c, precision: 'f32' })).toMatchObject({
+      ok: false,
+      badRows: 1,
+      worstRow: 0,
+      worstRatio: Infinity,
+    });
   });
 
   it('scales the tolerance with the precision and with K', () => {
@@ -49,14 +60,27 @@ describe('Freivalds check', () => {
   });
 
   it('refuses arrays too short for the shapes', () => {
-    expect(() => freivalds({ a: new Float32Array(3), b: new Float32Array(4), c: new Float32Array(4), m: 2, n: 2, k: 2, precision: 'f32' })).toThrow(RangeError);
+    expect(() =>
+      freivalds({
+        a: new Float32Array(3),
+        b: new Float32Array(4),
+        c: new Float32Array(4),
+        m: 2,
+        n: 2,
+        k: 2,
+        precision: 'f32',
+      }),
+    ).toThrow(RangeError);
   });
 
   it('names the wrong elements of an element-wise check', () => {
     const p = product(5, 7, 3, 6);
     const c = Float32Array.from(p.c);
     c[2 * 7 + 4]! += 1;
-    expect(wrongElements({ ...p, c, precision: 'f32' })).toEqual({ count: 1, examples: [expect.stringMatching(/^C\[2,4\]=/)] });
+    expect(wrongElements({ ...p, c, precision: 'f32' })).toEqual({
+      count: 1,
+      examples: [expect.stringMatching(/^C\[2,4\]=/)],
+    });
     expect(wrongElements({ ...p, precision: 'f32' }).count).toBe(0);
   });
 });

@@ -51,7 +51,8 @@ export function seededRandom(seed: number): () => number {
 }
 
 function assertShapes({ a, b, c, m, n, k }: ProductCheck): void {
-  if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`freivalds: arrays too short for ${m}x${k} · ${k}x${n}`);
+  if (a.length < m * k || b.length < k * n || c.length < m * n)
+    throw new RangeError(`freivalds: arrays too short for ${m}x${k} · ${k}x${n}`);
 }
 
 export function freivalds(check: ProductCheck, random: () => number = Math.random): FreivaldsResult {
@@ -98,7 +99,13 @@ export function freivalds(check: ProductCheck, random: () => number = Math.rando
 }
 
 /** C = A·B in float64, the reference of the tests and the tuner's small-shape check. */
-export function referenceMatmul(a: Float32Array, b: Float32Array, m: number, n: number, k: number): Float64Array {
+export function referenceMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let p = 0; p < k; p++) {

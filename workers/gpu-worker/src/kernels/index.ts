@@ -5,7 +5,14 @@
  */
 export { autotune, checkVariant, multiply, randomMatrix } from './autotune';
 export type { AutotuneOptions, AutotuneResult, VariantResult } from './autotune';
-export { cacheKey, defaultCachePath, parseCache, readCache, serializeCache, writeCache } from './autotune-cache';
+export {
+  cacheKey,
+  defaultCachePath,
+  parseCache,
+  readCache,
+  serializeCache,
+  writeCache,
+} from './autotune-cache';
 export type { AutotuneCache, AutotuneEntry } from './autotune-cache';
 export { bandwidthBufferBytes, measureBandwidth } from './bandwidth';
 export type { BandwidthResult } from './bandwidth';

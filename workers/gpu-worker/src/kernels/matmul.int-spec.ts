@@ -31,25 +31,34 @@ describe('matmul kernels on the real adapter', () => {
   });
   afterAll(() => gpu?.close());
 
-  it.each([...VARIANTS.f32, ...VARIANTS.f16].map((p) => [variantName(p), p] as const))('%s multiplies every shape right', async (_, params) => {
-    if (params.precision === 'f16' && !f16) {
-      await expect(createMatmul(gpu.device, { precision: 'f16', variant: params })).rejects.toThrow(UnsupportedPrecisionError);
-      return;
-    }
-    const matmul = await createMatmul(gpu.device, { precision: params.precision, variant: params });
-    try {
-      const random = seededRandom(11);
-      for (const [m, n, k] of SHAPES) {
-        const a = randomMatrix(m * k, random);
-        const b = randomMatrix(k * n, random);
-        const c = await multiply(gpu.device, matmul, a, b, m, n, k);
-        const wrong = wrongElements({ a, b, c, m, n, k, precision: params.precision });
-        expect({ shape: `${m}x${n}x${k}`, ...wrong }).toEqual({ shape: `${m}x${n}x${k}`, count: 0, examples: [] });
+  it.each([...VARIANTS.f32, ...VARIANTS.f16].map((p) => [variantName(p), p] as const))(
+    '%s multiplies every shape right',
+    async (_, params) => {
+      if (params.precision === 'f16' && !f16) {
+        await expect(createMatmul(gpu.device, { precision: 'f16', variant: params })).rejects.toThrow(
+          UnsupportedPrecisionError,
+        );
+        return;
       }
-    } finally {
-      matmul.destroy();
-    }
-  });
+      const matmul = await createMatmul(gpu.device, { precision: params.precision, variant: params });
+      try {
+        const random = seededRandom(11);
+        for (const [m, n, k] of SHAPES) {
+          const a = randomMatrix(m * k, random);
+          const b = randomMatrix(k * n, random);
+          const c = await multiply(gpu.device, matmul, a, b, m, n, k);
+          const wrong = wrongElements({ a, b, c, m, n, k, precision: params.precision });
+          expect({ shape: `${m}x${n}x${k}`, ...wrong }).toEqual({
+            shape: `${m}x${n}x${k}`,
+            count: 0,
+            examples: [],
+          });
+        }
+      } finally {
+        matmul.destroy();
+      }
+    },
+  );
 
   it('refuses shapes and buffers that do not fit, before touching the GPU', async () => {
     const matmul = await createMatmul(gpu.device, { precision: 'f32' });
@@ -57,7 +66,9 @@ describe('matmul kernels on the real adapter', () => {
     const big = uploadMatrix(gpu.device, new Float32Array(64 * 64), 'f32');
     try {
       await expect(matmul.run(big, big, big, 0, 8, 8)).rejects.toThrow(/M must be a positive integer/);
-      await expect(matmul.run(big, big, small, 64, 64, 64)).rejects.toThrow(/buffer C holds 64 bytes, needs 16384/);
+      await expect(matmul.run(big, big, small, 64, 64, 64)).rejects.toThrow(
+        /buffer C holds 64 bytes, needs 16384/,
+      );
     } finally {
       for (const buffer of [small, big]) buffer.destroy();
       matmul.destroy();
@@ -69,7 +80,13 @@ describe('matmul kernels on the real adapter', () => {
     const cachePath = join(dir, 'autotune.json');
     const variants = [VARIANTS.f32[0]!, VARIANTS.f32[2]!, VARIANTS.f32.find((p) => p.source === 'texture')!];
     try {
-      const first = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants });
+      const first = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+      });
       expect(first.fromCache).toBe(false);
       expect(variants.map(variantName)).toContain(first.variant.name);
       expect(first.results).toHaveLength(3);
@@ -79,11 +96,24 @@ describe('matmul kernels on the real adapter', () => {
       const cached = (await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32')];
       expect(cached).toMatchObject({ variant: first.variant.name, size: 96, gflops: first.gflops });
 
-      const again = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants });
+      const again = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+      });
       expect(again).toMatchObject({ fromCache: true, results: [] });
       expect(again.variant).toEqual(first.variant);
 
-      const retuned = await autotune(gpu.device, { precision: 'f32', adapter: gpu.adapter, size: 96, cachePath, variants, retune: true });
+      const retuned = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+        retune: true,
+      });
       expect(retuned.fromCache).toBe(false);
       expect(retuned.results).toHaveLength(3);
     } finally {

@@ -3,7 +3,16 @@
  * `uploadMatrix`/`createMatrixBuffer` (or any STORAGE buffer big enough, padded to 16 bytes).
  */
 import { DEFAULT_VARIANTS, findVariant } from './variants';
-import { bytesPerElement, generateMatmulWgsl, MatmulParams, MatmulPath, pathFor, Precision, validateParams, variantName } from './wgsl';
+import {
+  bytesPerElement,
+  generateMatmulWgsl,
+  MatmulParams,
+  MatmulPath,
+  pathFor,
+  Precision,
+  validateParams,
+  variantName,
+} from './wgsl';
 import { packedSizes, packWgsl, textureFormat } from './wgsl-texture';
 
 export interface MatmulVariant extends MatmulParams {
@@ -13,7 +22,15 @@ export interface MatmulVariant extends MatmulParams {
 export interface Matmul {
   readonly variant: MatmulVariant;
   /** Records the work into `encoder` (for timing many in one submission). */
-  encode(encoder: GPUCommandEncoder, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number): void;
+  encode(
+    encoder: GPUCommandEncoder,
+    a: GPUBuffer,
+    b: GPUBuffer,
+    c: GPUBuffer,
+    m: number,
+    n: number,
+    k: number,
+  ): void;
   /** Computes C = A·B and resolves when the GPU has finished. */
   run(a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number): Promise<void>;
   /** Floating-point operations of one M×N×K product (2 per multiply-add). */
@@ -35,9 +52,15 @@ export class UnsupportedPrecisionError extends Error {
 }
 
 export function resolveVariant(precision: Precision, variant?: MatmulParams | string): MatmulVariant {
-  const params = variant === undefined ? DEFAULT_VARIANTS[precision] : typeof variant === 'string' ? findVariant(variant) : variant;
+  const params =
+    variant === undefined
+      ? DEFAULT_VARIANTS[precision]
+      : typeof variant === 'string'
+        ? findVariant(variant)
+        : variant;
   if (!params) throw new RangeError(`unknown matmul variant "${String(variant)}"`);
-  if (params.precision !== precision) throw new RangeError(`variant ${variantName(params)} is not ${precision}`);
+  if (params.precision !== precision)
+    throw new RangeError(`variant ${variantName(params)} is not ${precision}`);
   const { name: _name, ...plain } = params as MatmulVariant;
   return { ...plain, name: variantName(params) };
 }
@@ -45,7 +68,10 @@ export function resolveVariant(precision: Precision, variant?: MatmulParams | st
 /** Small buffers and textures per shape, kept for reuse; a few shapes, oldest evicted. */
 class PerShape<T> {
   private readonly entries = new Map<string, T>();
-  constructor(private readonly release: (value: T) => void, private readonly size = 8) {}
+  constructor(
+    private readonly release: (value: T) => void,
+    private readonly size = 8,
+  ) {}
   get(key: string, make: () => T): T {
     let value = this.entries.get(key);
     if (value === undefined) {
@@ -74,18 +100,27 @@ function uniform(device: GPUDevice, values: number[]): GPUBuffer {
 }
 
 const bindGroup = (device: GPUDevice, pipeline: GPUComputePipeline, resources: GPUBindingResource[]) =>
-  device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: resources.map((resource, binding) => ({ binding, resource })) });
+  device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: resources.map((resource, binding) => ({ binding, resource })),
+  });
 
 /** Compiles both code paths of the variant (vec4 and scalar; see pathFor). */
 export async function createMatmul(device: GPUDevice, options: MatmulOptions): Promise<Matmul> {
-  if (options.precision === 'f16' && !device.features.has('shader-f16')) throw new UnsupportedPrecisionError();
+  if (options.precision === 'f16' && !device.features.has('shader-f16'))
+    throw new UnsupportedPrecisionError();
   const variant = resolveVariant(options.precision, options.variant);
   const problems = validateParams(variant, device.limits);
-  if (problems.length > 0) throw new RangeError(`variant ${variant.name} does not fit this device: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new RangeError(`variant ${variant.name} does not fit this device: ${problems.join('; ')}`);
   const textured = variant.source === 'texture';
 
   const compile = (label: string, code: string) =>
-    device.createComputePipelineAsync({ label, layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+    device.createComputePipelineAsync({
+      label,
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+    });
   const [vec4, scalar, pack] = await Promise.all([
     compile(`${variant.name}-vec4`, generateMatmulWgsl(variant, 'vec4')),
     compile(`${variant.name}-scalar`, generateMatmulWgsl(variant, 'scalar')),
@@ -108,29 +143,55 @@ export async function createMatmul(device: GPUDevice, options: MatmulOptions): P
           format: textureFormat(variant.precision),
           usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING,
         });
-      return { a: texture(sizes.a), b: texture(sizes.b), packA: uniform(device, [m, k, 0, 0]), packB: uniform(device, [k, n, 0, 0]) };
+      return {
+        a: texture(sizes.a),
+        b: texture(sizes.b),
+        packA: uniform(device, [m, k, 0, 0]),
+        packB: uniform(device, [k, n, 0, 0]),
+      };
     });
 
   const bpe = bytesPerElement(variant.precision);
   const check = (a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number) => {
-    for (const [name, v] of [['M', m], ['N', n], ['K', k]] as const)
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`matmul: ${name} must be a positive integer, not ${v}`);
-    for (const [name, buffer, elements] of [['A', a, m * k], ['B', b, k * n], ['C', c, m * n]] as const)
-      if (buffer.size < elements * bpe) throw new RangeError(`matmul: buffer ${name} holds ${buffer.size} bytes, needs ${elements * bpe}`);
+    for (const [name, v] of [
+      ['M', m],
+      ['N', n],
+      ['K', k],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError(`matmul: ${name} must be a positive integer, not ${v}`);
+    for (const [name, buffer, elements] of [
+      ['A', a, m * k],
+      ['B', b, k * n],
+      ['C', c, m * n],
+    ] as const)
+      if (buffer.size < elements * bpe)
+        throw new RangeError(`matmul: buffer ${name} holds ${buffer.size} bytes, needs ${elements * bpe}`);
     const x = Math.ceil(n / (variant.wgX * variant.cols));
     const y = Math.ceil(m / (variant.wgY * variant.rows));
     const most = device.limits.maxComputeWorkgroupsPerDimension;
-    if (x > most || y > most) throw new RangeError(`matmul: ${m}x${n} needs ${x}x${y} workgroups, more than ${most} per dimension`);
+    if (x > most || y > most)
+      throw new RangeError(`matmul: ${m}x${n} needs ${x}x${y} workgroups, more than ${most} per dimension`);
     if (textured) {
       const sizes = packedSizes(m, n, k);
       const side = Math.max(...sizes.a, ...sizes.b);
       if (side > device.limits.maxTextureDimension2D)
-        throw new RangeError(`matmul: ${variant.name} packs ${m}x${k} and ${k}x${n} into textures up to ${side} texels, more than this device's ${device.limits.maxTextureDimension2D}; use a buffer variant`);
+        throw new RangeError(
+          `matmul: ${variant.name} packs ${m}x${k} and ${k}x${n} into textures up to ${side} texels, more than this device's ${device.limits.maxTextureDimension2D}; use a buffer variant`,
+        );
     }
     return [x, y] as const;
   };
 
-  const encode = (encoder: GPUCommandEncoder, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number) => {
+  const encode = (
+    encoder: GPUCommandEncoder,
+    a: GPUBuffer,
+    b: GPUBuffer,
+    c: GPUBuffer,
+    m: number,
+    n: number,
+    k: number,
+  ) => {
     const [x, y] = check(a, b, c, m, n, k);
     const pipeline = pipelines[pathFor(variant, n, k)];
     const dims = uniforms.get(`${m}x${n}x${k}`, () => uniform(device, [m, n, k, 0]));
@@ -139,8 +200,14 @@ export async function createMatmul(device: GPUDevice, options: MatmulOptions): P
     if (pack) {
       const t = packed(m, n, k);
       pass.setPipeline(pack);
-      for (const [source, texture, shape] of [[a, t.a, t.packA], [b, t.b, t.packB]] as const) {
-        pass.setBindGroup(0, bindGroup(device, pack, [{ buffer: source }, texture.createView(), { buffer: shape }]));
+      for (const [source, texture, shape] of [
+        [a, t.a, t.packA],
+        [b, t.b, t.packB],
+      ] as const) {
+        pass.setBindGroup(
+          0,
+          bindGroup(device, pack, [{ buffer: source }, texture.createView(), { buffer: shape }]),
+        );
         pass.dispatchWorkgroups(Math.ceil(texture.width / 8), Math.ceil(texture.height / 8));
       }
       inputs = [t.a.createView(), t.b.createView()];

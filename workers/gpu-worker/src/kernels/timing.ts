@@ -23,7 +23,11 @@ export interface Timing {
   abandoned: boolean;
 }
 
-async function submitTimed(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void, repeats: number): Promise<number> {
+async function submitTimed(
+  device: GPUDevice,
+  record: (encoder: GPUCommandEncoder) => void,
+  repeats: number,
+): Promise<number> {
   const encoder = device.createCommandEncoder();
   for (let i = 0; i < repeats; i++) record(encoder);
   const commands = encoder.finish();
@@ -33,7 +37,11 @@ async function submitTimed(device: GPUDevice, record: (encoder: GPUCommandEncode
   return (performance.now() - start) / repeats;
 }
 
-export async function timeGpu(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void, options: TimingOptions = {}): Promise<Timing> {
+export async function timeGpu(
+  device: GPUDevice,
+  record: (encoder: GPUCommandEncoder) => void,
+  options: TimingOptions = {},
+): Promise<Timing> {
   const { warmup = 1, runs = 5, minSampleMs = 20, maxRepeats = 256, giveUpAfterMs = Infinity } = options;
   device.pushErrorScope('validation');
   let first = Infinity;

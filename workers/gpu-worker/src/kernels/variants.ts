@@ -8,7 +8,16 @@
 import { MatmulParams, MatmulSource, Precision, variantName } from './wgsl';
 
 type Shape = Omit<MatmulParams, 'precision' | 'accumulate'>;
-const shape = (source: MatmulSource, rows: number, cols: number, wgX: number, wgY: number, aVec4: boolean, tileK = 0, unroll = 1): Shape => ({
+const shape = (
+  source: MatmulSource,
+  rows: number,
+  cols: number,
+  wgX: number,
+  wgY: number,
+  aVec4: boolean,
+  tileK = 0,
+  unroll = 1,
+): Shape => ({
   source,
   rows,
   cols,
@@ -19,7 +28,11 @@ const shape = (source: MatmulSource, rows: number, cols: number, wgX: number, wg
   tileK,
 });
 const f32 = (s: Shape): MatmulParams => ({ precision: 'f32', accumulate: 'f32', ...s });
-const f16 = (s: Shape, accumulate: Precision = 'f16'): MatmulParams => ({ precision: 'f16', accumulate, ...s });
+const f16 = (s: Shape, accumulate: Precision = 'f16'): MatmulParams => ({
+  precision: 'f16',
+  accumulate,
+  ...s,
+});
 
 const PLAIN_4X4 = shape('buffer', 4, 4, 8, 8, false); // the plain register block: the baseline
 const BUFFER_8X4 = shape('buffer', 8, 4, 8, 8, true);
@@ -56,7 +69,10 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
 };
 
 /** Used when nothing was tuned: a buffer variant, safe on every adapter and for any size. */
-export const DEFAULT_VARIANTS: Record<Precision, MatmulParams> = { f32: f32(BUFFER_8X4), f16: f16(BUFFER_8X4) };
+export const DEFAULT_VARIANTS: Record<Precision, MatmulParams> = {
+  f32: f32(BUFFER_8X4),
+  f16: f16(BUFFER_8X4),
+};
 
 export function findVariant(name: string): MatmulParams | undefined {
   return [...VARIANTS.f32, ...VARIANTS.f16].find((p) => variantName(p) === name);

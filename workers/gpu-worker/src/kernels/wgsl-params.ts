@@ -48,8 +48,14 @@ export interface KernelLimits {
   maxComputeWorkgroupStorageSize: number;
 }
 /** WebGPU's guaranteed minimums: a variant within them runs on every adapter. */
-export const DEFAULT_LIMITS: KernelLimits = { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupStorageSize: 16384 };
-export const NO_LIMITS: KernelLimits = { maxComputeInvocationsPerWorkgroup: Infinity, maxComputeWorkgroupStorageSize: Infinity };
+export const DEFAULT_LIMITS: KernelLimits = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+};
+export const NO_LIMITS: KernelLimits = {
+  maxComputeInvocationsPerWorkgroup: Infinity,
+  maxComputeWorkgroupStorageSize: Infinity,
+};
 
 export function variantName(p: MatmulParams): string {
   return (
@@ -74,22 +80,37 @@ export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_L
   const problems: string[] = [];
   const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const pow2 = (v: number) => Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
-  if (p.precision !== 'f32' && p.precision !== 'f16') problems.push(`precision must be f32 or f16, not ${String(p.precision)}`);
-  if (p.accumulate !== 'f32' && p.accumulate !== p.precision) problems.push(`accumulate must be f32 or the precision (${String(p.precision)}), not ${String(p.accumulate)}`);
-  if (p.source !== 'buffer' && p.source !== 'texture') problems.push(`source must be buffer or texture, not ${String(p.source)}`);
+  if (p.precision !== 'f32' && p.precision !== 'f16')
+    problems.push(`precision must be f32 or f16, not ${String(p.precision)}`);
+  if (p.accumulate !== 'f32' && p.accumulate !== p.precision)
+    problems.push(
+      `accumulate must be f32 or the precision (${String(p.precision)}), not ${String(p.accumulate)}`,
+    );
+  if (p.source !== 'buffer' && p.source !== 'texture')
+    problems.push(`source must be buffer or texture, not ${String(p.source)}`);
   if (!int(p.rows, 1, 16)) problems.push(`rows must be an integer from 1 to 16, not ${p.rows}`);
-  if (!int(p.cols, 4, 16) || p.cols % 4 !== 0) problems.push(`cols must be 4, 8, 12 or 16 (vec4 accumulators), not ${p.cols}`);
+  if (!int(p.cols, 4, 16) || p.cols % 4 !== 0)
+    problems.push(`cols must be 4, 8, 12 or 16 (vec4 accumulators), not ${p.cols}`);
   if (!pow2(p.wgX) || !pow2(p.wgY)) problems.push(`wgX and wgY must be powers of two, not ${p.wgX}x${p.wgY}`);
   else if (p.wgX * p.wgY > limits.maxComputeInvocationsPerWorkgroup)
-    problems.push(`workgroup ${p.wgX}x${p.wgY} exceeds ${limits.maxComputeInvocationsPerWorkgroup} invocations`);
+    problems.push(
+      `workgroup ${p.wgX}x${p.wgY} exceeds ${limits.maxComputeInvocationsPerWorkgroup} invocations`,
+    );
   if (typeof p.aVec4 !== 'boolean') problems.push('aVec4 must be true or false');
-  if (p.unroll !== 1 && p.unroll !== 2 && p.unroll !== 4) problems.push(`unroll must be 1, 2 or 4, not ${p.unroll}`);
-  if (p.tileK !== 0 && !(pow2(p.tileK) && p.tileK >= 4 && p.tileK <= 64)) problems.push(`tileK must be 0 or a power of two from 4 to 64, not ${p.tileK}`);
-  if (p.tileK !== 0 && p.unroll !== 1) problems.push('unroll must be 1 with workgroup-memory tiles (their loop has a constant count)');
-  if (p.source === 'texture' && p.tileK !== 0) problems.push('texture variants read no workgroup memory: tileK must be 0');
-  if (p.source === 'texture' && p.aVec4 !== true) problems.push('texture variants read A as texels of four k-steps: aVec4 must be true');
+  if (p.unroll !== 1 && p.unroll !== 2 && p.unroll !== 4)
+    problems.push(`unroll must be 1, 2 or 4, not ${p.unroll}`);
+  if (p.tileK !== 0 && !(pow2(p.tileK) && p.tileK >= 4 && p.tileK <= 64))
+    problems.push(`tileK must be 0 or a power of two from 4 to 64, not ${p.tileK}`);
+  if (p.tileK !== 0 && p.unroll !== 1)
+    problems.push('unroll must be 1 with workgroup-memory tiles (their loop has a constant count)');
+  if (p.source === 'texture' && p.tileK !== 0)
+    problems.push('texture variants read no workgroup memory: tileK must be 0');
+  if (p.source === 'texture' && p.aVec4 !== true)
+    problems.push('texture variants read A as texels of four k-steps: aVec4 must be true');
   if (problems.length === 0 && workgroupMemoryBytes(p) > limits.maxComputeWorkgroupStorageSize)
-    problems.push(`workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`);
+    problems.push(
+      `workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`,
+    );
   return problems;
 }
 

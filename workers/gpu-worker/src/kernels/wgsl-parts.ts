@@ -15,14 +15,22 @@ export const outputBinding = (path: MatmulPath) =>
 @group(0) @binding(3) var<uniform> dims: Dims;`;
 
 export const accumulators = (p: MatmulParams) =>
-  range(p.rows).flatMap((i) => range(p.cols / 4).map((j) => `  var acc_${i}_${j} = vec4<TA>();`)).join('\n');
+  range(p.rows)
+    .flatMap((i) => range(p.cols / 4).map((j) => `  var acc_${i}_${j} = vec4<TA>();`))
+    .join('\n');
 
 /** acc_i_j += a_i[s] · b_s_j for the four k-steps s of one vec4 of A: one assignment per four FMAs. */
-export function fourStepFmas(p: MatmulParams, a: (i: number) => string, b: (s: number, j: number) => string, indent: string): string {
+export function fourStepFmas(
+  p: MatmulParams,
+  a: (i: number) => string,
+  b: (s: number, j: number) => string,
+  indent: string,
+): string {
   return range(p.rows)
     .flatMap((i) =>
       range(p.cols / 4).map(
-        (j) => `${indent}acc_${i}_${j} = ${range(4).reduce((acc, s) => `fma(vec4<TA>(${a(i)}[${s}]), ${b(s, j)}, ${acc})`, `acc_${i}_${j}`)};`,
+        (j) =>
+          `${indent}acc_${i}_${j} = ${range(4).reduce((acc, s) => `fma(vec4<TA>(${a(i)}[${s}]), ${b(s, j)}, ${acc})`, `acc_${i}_${j}`)};`,
       ),
     )
     .join('\n');
@@ -37,10 +45,15 @@ export function stores(p: MatmulParams, path: MatmulPath): string {
   for (const i of range(p.rows)) {
     const lines: string[] = [];
     for (const j of range(p.cols / 4)) {
-      if (path === 'vec4') lines.push(`    if (col0 + ${4 * j}u < dims.N) { c[(row0 + ${i}u) * n4 + col0 / 4u + ${j}u] = vec4<T>(acc_${i}_${j}); }`);
+      if (path === 'vec4')
+        lines.push(
+          `    if (col0 + ${4 * j}u < dims.N) { c[(row0 + ${i}u) * n4 + col0 / 4u + ${j}u] = vec4<T>(acc_${i}_${j}); }`,
+        );
       else
         for (const e of range(4))
-          lines.push(`    if (col0 + ${4 * j + e}u < dims.N) { c[(row0 + ${i}u) * dims.N + col0 + ${4 * j + e}u] = T(acc_${i}_${j}[${e}]); }`);
+          lines.push(
+            `    if (col0 + ${4 * j + e}u < dims.N) { c[(row0 + ${i}u) * dims.N + col0 + ${4 * j + e}u] = T(acc_${i}_${j}[${e}]); }`,
+          );
     }
     out.push(`  if (row0 + ${i}u < dims.M) {\n${lines.join('\n')}\n  }`);
   }

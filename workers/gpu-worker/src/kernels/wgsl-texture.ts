@@ -8,10 +8,19 @@
  * where a sampled texture's textureLoad is a call through the sampler's function table
  * (measured at n=1024: about 45 against 27 GFLOP/s).
  */
-import { accumulators, enableAndAlias, fourStepFmas, outputBinding, range, stores, unrolledLoop } from './wgsl-parts';
+import {
+  accumulators,
+  enableAndAlias,
+  fourStepFmas,
+  outputBinding,
+  range,
+  stores,
+  unrolledLoop,
+} from './wgsl-parts';
 import type { MatmulParams, MatmulPath, Precision } from './wgsl-params';
 
-export const textureFormat = (precision: Precision): GPUTextureFormat => (precision === 'f16' ? 'rgba16float' : 'rgba32float');
+export const textureFormat = (precision: Precision): GPUTextureFormat =>
+  precision === 'f16' ? 'rgba16float' : 'rgba32float';
 
 /** Texture sizes [width, height] in texels for A (M×K) and B (K×N). */
 export function packedSizes(m: number, n: number, k: number): { a: [number, number]; b: [number, number] } {
@@ -25,8 +34,15 @@ export function textureKernel(p: MatmulParams, path: MatmulPath): string {
   const body = (k: string) =>
     [
       ...R.map((i) => `    let a${i} = vec4<TA>(textureLoad(ta, vec2u(${k}, ra${i})));`),
-      ...range(4).flatMap((s) => J.map((j) => `    let b${s}_${j} = vec4<TA>(textureLoad(tb, vec2u(cb${j}, ${k} * 4u + ${s}u)));`)),
-      fourStepFmas(p, (i) => `a${i}`, (s, j) => `b${s}_${j}`, '    '),
+      ...range(4).flatMap((s) =>
+        J.map((j) => `    let b${s}_${j} = vec4<TA>(textureLoad(tb, vec2u(cb${j}, ${k} * 4u + ${s}u)));`),
+      ),
+      fourStepFmas(
+        p,
+        (i) => `a${i}`,
+        (s, j) => `b${s}_${j}`,
+        '    ',
+      ),
     ].join('\n');
   return `${enableAndAlias(p)}
 @group(0) @binding(0) var ta: texture_storage_2d<${textureFormat(p.precision)}, read>;

@@ -1,12 +1,31 @@
 import { VARIANTS } from './variants';
-import { DEFAULT_LIMITS, generateMatmulWgsl, MatmulParams, pathFor, validateParams, variantName } from './wgsl';
+import {
+  DEFAULT_LIMITS,
+  generateMatmulWgsl,
+  MatmulParams,
+  pathFor,
+  validateParams,
+  variantName,
+} from './wgsl';
 
-const base: MatmulParams = { precision: 'f32', accumulate: 'f32', source: 'buffer', rows: 4, cols: 4, wgX: 8, wgY: 8, aVec4: false, unroll: 1, tileK: 0 };
+const base: MatmulParams = {
+  precision: 'f32',
+  accumulate: 'f32',
+  source: 'buffer',
+  rows: 4,
+  cols: 4,
+  wgX: 8,
+  wgY: 8,
+  aVec4: false,
+  unroll: 1,
+  tileK: 0,
+};
 
 describe('matmul WGSL generator: parameters', () => {
   it('accepts every variant of the family, within WebGPU’s guaranteed limits, with distinct names', () => {
     const all = [...VARIANTS.f32, ...VARIANTS.f16];
-    for (const p of all) expect([variantName(p), validateParams(p, DEFAULT_LIMITS)]).toEqual([variantName(p), []]);
+    for (const p of all)
+      expect([variantName(p), validateParams(p, DEFAULT_LIMITS)]).toEqual([variantName(p), []]);
     expect(new Set(all.map(variantName)).size).toBe(all.length);
   });
 
@@ -20,9 +39,17 @@ describe('matmul WGSL generator: parameters', () => {
     ['unroll 3', { unroll: 3 }, /unroll must be 1, 2 or 4/],
     ['tileK not a power of two', { tileK: 24 }, /tileK must be 0 or a power of two/],
     ['unroll with workgroup tiles', { tileK: 16, unroll: 2 }, /unroll must be 1 with workgroup-memory tiles/],
-    ['texture with workgroup tiles', { source: 'texture', aVec4: true, tileK: 16 }, /texture variants read no workgroup memory/],
+    [
+      'texture with workgroup tiles',
+      { source: 'texture', aVec4: true, tileK: 16 },
+      /texture variants read no workgroup memory/,
+    ],
     ['texture without vec4 A', { source: 'texture' }, /aVec4 must be true/],
-    ['too much workgroup memory', { rows: 8, cols: 16, wgX: 8, wgY: 8, tileK: 64 }, /workgroup memory \d+ bytes exceeds 16384/],
+    [
+      'too much workgroup memory',
+      { rows: 8, cols: 16, wgX: 8, wgY: 8, tileK: 64 },
+      /workgroup memory \d+ bytes exceeds 16384/,
+    ],
     ['unknown precision', { precision: 'f64' as 'f32' }, /precision must be f32 or f16/],
     ['f16 arithmetic on f32 data', { accumulate: 'f16' }, /accumulate must be f32 or the precision \(f32\)/],
     ['unknown source', { source: 'image' as 'buffer' }, /source must be buffer or texture/],
@@ -36,9 +63,18 @@ describe('matmul WGSL generator: parameters', () => {
 
   it('names say what differs', () => {
     expect(variantName(base)).toBe('f32-r4x4-wg8x8');
-    expect(variantName({ ...base, precision: 'f16', accumulate: 'f16', rows: 16, cols: 8, aVec4: true, unroll: 2, source: 'texture' })).toBe(
-      'f16-r16x8-wg8x8-a4-u2-tex',
-    );
+    expect(
+      variantName({
+        ...base,
+        precision: 'f16',
+        accumulate: 'f16',
+        rows: 16,
+        cols: 8,
+        aVec4: true,
+        unroll: 2,
+        source: 'texture',
+      }),
+    ).toBe('f16-r16x8-wg8x8-a4-u2-tex');
     expect(variantName({ ...base, precision: 'f16', accumulate: 'f32' })).toBe('f16-r4x4-wg8x8-acc32');
     expect(variantName({ ...base, tileK: 32 })).toBe('f32-r4x4-wg8x8-smem32');
   });
@@ -46,8 +82,12 @@ describe('matmul WGSL generator: parameters', () => {
 
 describe('matmul WGSL generator: code', () => {
   it('enables f16 only for f16 variants, and computes in the accumulation type', () => {
-    expect(generateMatmulWgsl({ ...base, precision: 'f16', accumulate: 'f16' }, 'vec4')).toMatch(/^enable f16;\nalias T = f16;\nalias TA = f16;/);
-    expect(generateMatmulWgsl({ ...base, precision: 'f16', accumulate: 'f32' }, 'vec4')).toMatch(/^enable f16;\nalias T = f16;\nalias TA = f32;/);
+    expect(generateMatmulWgsl({ ...base, precision: 'f16', accumulate: 'f16' }, 'vec4')).toMatch(
+      /^enable f16;\nalias T = f16;\nalias TA = f16;/,
+    );
+    expect(generateMatmulWgsl({ ...base, precision: 'f16', accumulate: 'f32' }, 'vec4')).toMatch(
+      /^enable f16;\nalias T = f16;\nalias TA = f32;/,
+    );
     expect(generateMatmulWgsl(base, 'vec4')).not.toMatch(/enable f16/);
   });
 
@@ -68,7 +108,9 @@ describe('matmul WGSL generator: code', () => {
   });
 
   it('uses workgroup memory and barriers only in tiled variants, textures only in texture variants', () => {
-    expect(generateMatmulWgsl({ ...base, tileK: 16 }, 'vec4')).toMatch(/var<workgroup> tileA[\s\S]*workgroupBarrier\(\)/);
+    expect(generateMatmulWgsl({ ...base, tileK: 16 }, 'vec4')).toMatch(
+      /var<workgroup> tileA[\s\S]*workgroupBarrier\(\)/,
+    );
     expect(generateMatmulWgsl(base, 'vec4')).not.toMatch(/workgroup>|workgroupBarrier/);
     const tex = generateMatmulWgsl({ ...base, source: 'texture', aVec4: true }, 'scalar');
     expect(tex).toMatch(/texture_storage_2d<rgba32float, read>/);

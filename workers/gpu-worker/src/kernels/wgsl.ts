@@ -9,7 +9,15 @@
  * Edges in M and N never need a multiple of the tile: reads clamp to the last row/column (in
  * bounds, results discarded) and stores are bounds-checked, so the inner loop carries no branches.
  */
-import { accumulators, enableAndAlias, fourStepFmas, outputBinding, range, stores, unrolledLoop } from './wgsl-parts';
+import {
+  accumulators,
+  enableAndAlias,
+  fourStepFmas,
+  outputBinding,
+  range,
+  stores,
+  unrolledLoop,
+} from './wgsl-parts';
 import { MatmulParams, MatmulPath, NO_LIMITS, validateParams } from './wgsl-params';
 import { textureKernel } from './wgsl-texture';
 
@@ -31,7 +39,11 @@ function registerKernel(p: MatmulParams, path: MatmulPath): string {
   const R = range(p.rows);
   const J = range(p.cols / 4);
   const vecA = path === 'vec4' && p.aVec4;
-  const src: string[] = [enableAndAlias(p), bufferBindings(vecA ? 'vec4<T>' : 'T', path === 'vec4' ? 'vec4<T>' : 'T'), outputBinding(path)];
+  const src: string[] = [
+    enableAndAlias(p),
+    bufferBindings(vecA ? 'vec4<T>' : 'T', path === 'vec4' ? 'vec4<T>' : 'T'),
+    outputBinding(path),
+  ];
   src.push(`
 @compute @workgroup_size(${p.wgX}, ${p.wgY})
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -44,7 +56,12 @@ ${accumulators(p)}`);
   const aStride = vecA ? 'dims.K / 4u' : 'dims.K';
   src.push(R.map((i) => `  let ra${i} = min(row0 + ${i}u, dims.M - 1u) * ${aStride};`).join('\n'));
   if (path === 'vec4') src.push(J.map((j) => `  let cb${j} = min(col0 / 4u + ${j}u, n4 - 1u);`).join('\n'));
-  else src.push(range(p.cols).map((e) => `  let cs${e} = min(col0 + ${e}u, dims.N - 1u);`).join('\n'));
+  else
+    src.push(
+      range(p.cols)
+        .map((e) => `  let cs${e} = min(col0 + ${e}u, dims.N - 1u);`)
+        .join('\n'),
+    );
   let body: (k: string) => string;
   if (vecA) {
     // One vec4 of A per row covers k..k+3; four rows of B (one vec4 each per column block).
@@ -52,14 +69,24 @@ ${accumulators(p)}`);
       [
         ...R.map((i) => `    let a${i} = vec4<TA>(a[ra${i} + ${k}]);`),
         `    let bo = ${k} * 4u * n4;`,
-        ...range(4).flatMap((s) => J.map((j) => `    let b${s}_${j} = vec4<TA>(b[bo + ${s}u * n4 + cb${j}]);`)),
-        fourStepFmas(p, (i) => `a${i}`, (s, j) => `b${s}_${j}`, '    '),
+        ...range(4).flatMap((s) =>
+          J.map((j) => `    let b${s}_${j} = vec4<TA>(b[bo + ${s}u * n4 + cb${j}]);`),
+        ),
+        fourStepFmas(
+          p,
+          (i) => `a${i}`,
+          (s, j) => `b${s}_${j}`,
+          '    ',
+        ),
       ].join('\n');
   } else {
     const bLoad =
       path === 'vec4'
         ? (j: number) => `vec4<TA>(b[bo + cb${j}])`
-        : (j: number) => `vec4<TA>(${range(4).map((e) => `TA(b[bo + cs${4 * j + e}])`).join(', ')})`;
+        : (j: number) =>
+            `vec4<TA>(${range(4)
+              .map((e) => `TA(b[bo + cs${4 * j + e}])`)
+              .join(', ')})`;
     body = (k) =>
       [
         ...R.map((i) => `    let a${i} = TA(a[ra${i} + ${k}]);`),
@@ -81,7 +108,11 @@ function tiledKernel(p: MatmulParams, path: MatmulPath): string {
   const R = range(p.rows);
   const J = range(p.cols / 4);
   const vec = path === 'vec4';
-  const src: string[] = [enableAndAlias(p), bufferBindings(vec ? 'vec4<T>' : 'T', vec ? 'vec4<T>' : 'T'), outputBinding(path)];
+  const src: string[] = [
+    enableAndAlias(p),
+    bufferBindings(vec ? 'vec4<T>' : 'T', vec ? 'vec4<T>' : 'T'),
+    outputBinding(path),
+  ];
   // Zero outside the matrices, so partial tiles add nothing.
   src.push(
     vec

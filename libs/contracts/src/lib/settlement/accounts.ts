@@ -29,7 +29,10 @@ export const withdrawSchema = movementSchema;
 
 export const accountOpenedSchema = z.object({ accountId: entityId, owner: z.string().min(1) });
 /** v1 (the first ledger) counted whole US cents and had no reference. */
-export const fundsDepositedV1Schema = z.object({ accountId: entityId, amountCents: z.number().int().positive() });
+export const fundsDepositedV1Schema = z.object({
+  accountId: entityId,
+  amountCents: z.number().int().positive(),
+});
 const movedSchema = movementSchema.extend({ reference: z.string().max(200).nullable() });
 export const fundsDepositedSchema = movedSchema;
 export const fundsWithdrawnSchema = movedSchema;
@@ -42,7 +45,11 @@ export const holdFundsSchema = z.object({
   /** The market of the order the hold is for, so the answer can find its way back. */
   marketId: entityId.optional(),
 });
-export const releaseHoldSchema = z.object({ accountId: entityId, holdId: entityId, amount: positiveMinorUnits });
+export const releaseHoldSchema = z.object({
+  accountId: entityId,
+  holdId: entityId,
+  amount: positiveMinorUnits,
+});
 
 export type OpenAccount = z.infer<typeof openAccountSchema>;
 export type Deposit = z.infer<typeof depositSchema>;
@@ -55,17 +62,39 @@ export type FundsWithdrawn = z.infer<typeof fundsWithdrawnSchema>;
 export const MICROS_PER_CENT = 10_000;
 
 export const SettlementCommands = {
-  openAccount: settlementMessages.define('settlement.OpenAccount', 'command', [{ version: 1, schema: openAccountSchema }]),
-  deposit: settlementMessages.define('settlement.Deposit', 'command', [{ version: 1, schema: depositSchema }]),
-  withdraw: settlementMessages.define('settlement.Withdraw', 'command', [{ version: 1, schema: withdrawSchema }]),
-  holdFunds: settlementMessages.define('settlement.HoldFunds', 'command', [{ version: 1, schema: holdFundsSchema }]),
-  releaseHold: settlementMessages.define('settlement.ReleaseHold', 'command', [{ version: 1, schema: releaseHoldSchema }]),
-  openLease: settlementMessages.define('settlement.OpenLease', 'command', [{ version: 1, schema: openLeaseSchema }]),
-  meterLease: settlementMessages.define('settlement.MeterLease', 'command', [{ version: 1, schema: meterLeaseSchema }]),
-  endLeaseEarly: settlementMessages.define('settlement.EndLeaseEarly', 'command', [{ version: 1, schema: endLeaseEarlySchema }]),
-  creditEarnings: settlementMessages.define('settlement.CreditEarnings', 'command', [{ version: 1, schema: creditEarningsSchema }]),
-  issueApiKey: settlementMessages.define('settlement.IssueApiKey', 'command', [{ version: 1, schema: issueApiKeySchema }]),
-  revokeApiKey: settlementMessages.define('settlement.RevokeApiKey', 'command', [{ version: 1, schema: revokeApiKeySchema }]),
+  openAccount: settlementMessages.define('settlement.OpenAccount', 'command', [
+    { version: 1, schema: openAccountSchema },
+  ]),
+  deposit: settlementMessages.define('settlement.Deposit', 'command', [
+    { version: 1, schema: depositSchema },
+  ]),
+  withdraw: settlementMessages.define('settlement.Withdraw', 'command', [
+    { version: 1, schema: withdrawSchema },
+  ]),
+  holdFunds: settlementMessages.define('settlement.HoldFunds', 'command', [
+    { version: 1, schema: holdFundsSchema },
+  ]),
+  releaseHold: settlementMessages.define('settlement.ReleaseHold', 'command', [
+    { version: 1, schema: releaseHoldSchema },
+  ]),
+  openLease: settlementMessages.define('settlement.OpenLease', 'command', [
+    { version: 1, schema: openLeaseSchema },
+  ]),
+  meterLease: settlementMessages.define('settlement.MeterLease', 'command', [
+    { version: 1, schema: meterLeaseSchema },
+  ]),
+  endLeaseEarly: settlementMessages.define('settlement.EndLeaseEarly', 'command', [
+    { version: 1, schema: endLeaseEarlySchema },
+  ]),
+  creditEarnings: settlementMessages.define('settlement.CreditEarnings', 'command', [
+    { version: 1, schema: creditEarningsSchema },
+  ]),
+  issueApiKey: settlementMessages.define('settlement.IssueApiKey', 'command', [
+    { version: 1, schema: issueApiKeySchema },
+  ]),
+  revokeApiKey: settlementMessages.define('settlement.RevokeApiKey', 'command', [
+    { version: 1, schema: revokeApiKeySchema },
+  ]),
 };
 
 export const SettlementEvents = {
@@ -83,16 +112,32 @@ export const SettlementEvents = {
       },
     },
   ]),
-  fundsHeld: settlementMessages.define('settlement.FundsHeld', 'event', [{ version: 1, schema: holdFundsSchema }]),
-  holdReleased: settlementMessages.define('settlement.HoldReleased', 'event', [{ version: 1, schema: releaseHoldSchema }]),
+  fundsHeld: settlementMessages.define('settlement.FundsHeld', 'event', [
+    { version: 1, schema: holdFundsSchema },
+  ]),
+  holdReleased: settlementMessages.define('settlement.HoldReleased', 'event', [
+    { version: 1, schema: releaseHoldSchema },
+  ]),
   fundsWithdrawn: settlementMessages.define('settlement.FundsWithdrawn', 'event', [
     { version: 1, schema: fundsWithdrawnSchema },
   ]),
-  leaseOpened: settlementMessages.define('settlement.LeaseOpened', 'event', [{ version: 1, schema: openLeaseSchema }]),
-  leaseCharged: settlementMessages.define('settlement.LeaseCharged', 'event', [{ version: 1, schema: leaseChargedSchema }]),
-  slaCredited: settlementMessages.define('settlement.SlaCredited', 'event', [{ version: 1, schema: slaCreditedSchema }]),
-  earningsCredited: settlementMessages.define('settlement.EarningsCredited', 'event', [{ version: 1, schema: creditEarningsSchema }]),
-  apiKeyIssued: settlementMessages.define('settlement.ApiKeyIssued', 'event', [{ version: 1, schema: issueApiKeySchema }]),
-  apiKeyRevoked: settlementMessages.define('settlement.ApiKeyRevoked', 'event', [{ version: 1, schema: apiKeyRevokedSchema }]),
+  leaseOpened: settlementMessages.define('settlement.LeaseOpened', 'event', [
+    { version: 1, schema: openLeaseSchema },
+  ]),
+  leaseCharged: settlementMessages.define('settlement.LeaseCharged', 'event', [
+    { version: 1, schema: leaseChargedSchema },
+  ]),
+  slaCredited: settlementMessages.define('settlement.SlaCredited', 'event', [
+    { version: 1, schema: slaCreditedSchema },
+  ]),
+  earningsCredited: settlementMessages.define('settlement.EarningsCredited', 'event', [
+    { version: 1, schema: creditEarningsSchema },
+  ]),
+  apiKeyIssued: settlementMessages.define('settlement.ApiKeyIssued', 'event', [
+    { version: 1, schema: issueApiKeySchema },
+  ]),
+  apiKeyRevoked: settlementMessages.define('settlement.ApiKeyRevoked', 'event', [
+    { version: 1, schema: apiKeyRevokedSchema },
+  ]),
   ...defineServiceMessages(settlementMessages, 'settlement'),
 };

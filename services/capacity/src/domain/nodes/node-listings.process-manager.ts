@@ -11,7 +11,19 @@ export const nodeListings: ProcessManager = {
   react(event: Envelope): EmittedCommand[] {
     if (event.type === 'capacity.NodeRegistered') {
       const n = event.data as RegisterNode;
-      return [{ type: 'orders.RecordNode', subject: n.marketId, data: { marketId: n.marketId, nodeId: n.nodeId, providerId: n.providerId, gpus: n.gpus, certifiedTflopsPerGpu: null } }];
+      return [
+        {
+          type: 'orders.RecordNode',
+          subject: n.marketId,
+          data: {
+            marketId: n.marketId,
+            nodeId: n.nodeId,
+            providerId: n.providerId,
+            gpus: n.gpus,
+            certifiedTflopsPerGpu: null,
+          },
+        },
+      ];
     }
     if (event.type === 'capacity.NodeCertified') {
       const c = event.data as NodeCertified;
@@ -19,14 +31,27 @@ export const nodeListings: ProcessManager = {
         {
           type: 'orders.RecordNode',
           subject: c.marketId,
-          data: { marketId: c.marketId, nodeId: c.nodeId, providerId: c.providerId, gpus: c.gpus, certifiedTflopsPerGpu: c.tflopsPerGpu.f32, certifiedUntil: c.expiresAt },
+          data: {
+            marketId: c.marketId,
+            nodeId: c.nodeId,
+            providerId: c.providerId,
+            gpus: c.gpus,
+            certifiedTflopsPerGpu: c.tflopsPerGpu.f32,
+            certifiedUntil: c.expiresAt,
+          },
         },
       ];
     }
     if (event.type === 'capacity.SlaBreached') {
       // Its asks go and its running leases are breached; it sells again once recertified.
       const b = event.data as SlaBreached;
-      return [{ type: 'orders.SuspendNode', subject: b.marketId, data: { marketId: b.marketId, nodeId: b.nodeId, reason: b.reason, at: b.at } }];
+      return [
+        {
+          type: 'orders.SuspendNode',
+          subject: b.marketId,
+          data: { marketId: b.marketId, nodeId: b.nodeId, reason: b.reason, at: b.at },
+        },
+      ];
     }
     return [];
   },

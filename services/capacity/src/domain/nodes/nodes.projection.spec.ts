@@ -6,12 +6,43 @@ import { nodesProjection } from './nodes.projection';
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1_000).toISOString();
 const hashOf = 'b'.repeat(64);
-const registration: RegisterNode = { nodeId: 'n1', providerId: 'prov-1', gpuModel: 'H100-80GB', gpus: 8, region: 'eu-west', marketId: 'H100', credentialHash: hashOf };
-const envelope = (e: NodeEvent, time: string, id: string = e.type): Envelope => ({ id, type: e.type, source: 'capacity', subject: 'n1', time, schemaVersion: 1, correlationId: 'c', causationId: 'c', data: e.data });
+const registration: RegisterNode = {
+  nodeId: 'n1',
+  providerId: 'prov-1',
+  gpuModel: 'H100-80GB',
+  gpus: 8,
+  region: 'eu-west',
+  marketId: 'H100',
+  credentialHash: hashOf,
+};
+const envelope = (e: NodeEvent, time: string, id: string = e.type): Envelope => ({
+  id,
+  type: e.type,
+  source: 'capacity',
+  subject: 'n1',
+  time,
+  schemaVersion: 1,
+  correlationId: 'c',
+  causationId: 'c',
+  data: e.data,
+});
 const registered: NodeEvent = { type: 'capacity.NodeRegistered', data: registration };
-const certified = (extra: Partial<Extract<NodeEvent, { type: 'capacity.NodeCertified' }>['data']> = {}): NodeEvent => ({
+const certified = (
+  extra: Partial<Extract<NodeEvent, { type: 'capacity.NodeCertified' }>['data']> = {},
+): NodeEvent => ({
   type: 'capacity.NodeCertified',
-  data: { nodeId: 'n1', providerId: 'prov-1', marketId: 'H100', gpus: 8, tflopsPerGpu: { f32: 312.5 }, efficiency: null, tier: 'bronze', expiresAt: '2026-07-01T12:00:00.000Z', method: 'admin', ...extra },
+  data: {
+    nodeId: 'n1',
+    providerId: 'prov-1',
+    marketId: 'H100',
+    gpus: 8,
+    tflopsPerGpu: { f32: 312.5 },
+    efficiency: null,
+    tier: 'bronze',
+    expiresAt: '2026-07-01T12:00:00.000Z',
+    method: 'admin',
+    ...extra,
+  },
 });
 
 describe('nodes projection', () => {
@@ -26,11 +57,20 @@ describe('nodes projection', () => {
     }
     return { model, ops };
   };
-  const hash = (model: Model, key: string) => Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
+  const hash = (model: Model, key: string) =>
+    Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
 
   it('lists a registered node, uncertified, for its provider and everyone, and maps its credential to it', () => {
     const { model } = project([envelope(registered, at(1))]);
-    expect(hash(model, rm.node('n1'))).toEqual({ providerId: 'prov-1', gpuModel: 'H100-80GB', gpus: '8', region: 'eu-west', marketId: 'H100', status: 'UNCERTIFIED', registeredAt: at(1) });
+    expect(hash(model, rm.node('n1'))).toEqual({
+      providerId: 'prov-1',
+      gpuModel: 'H100-80GB',
+      gpus: '8',
+      region: 'eu-west',
+      marketId: 'H100',
+      status: 'UNCERTIFIED',
+      registeredAt: at(1),
+    });
     expect(hash(model, rm.providerNodes('prov-1'))).toEqual({ n1: String(Date.parse(at(1))) });
     expect(hash(model, rm.nodes)).toEqual({ n1: String(Date.parse(at(1))) });
     expect(hash(model, rm.credential(hashOf))).toEqual({ nodeId: 'n1' });
@@ -39,28 +79,69 @@ describe('nodes projection', () => {
   it('records a certification on the node and in its history', () => {
     const { model } = project([envelope(registered, at(1)), envelope(certified(), at(2))]);
     expect(hash(model, rm.node('n1'))).toMatchObject({
-      status: 'CERTIFIED', tflopsF32: '312.5', efficiency: '', tier: 'bronze', expiresAt: '2026-07-01T12:00:00.000Z', certifiedBy: 'admin',
+      status: 'CERTIFIED',
+      tflopsF32: '312.5',
+      efficiency: '',
+      tier: 'bronze',
+      expiresAt: '2026-07-01T12:00:00.000Z',
+      certifiedBy: 'admin',
     });
     expect(hash(model, rm.node('n1'))['tflopsF16']).toBeUndefined();
-    expect((model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown)).toEqual([{ ...certified().data, ok: true, at: at(2) }]);
+    expect((model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown)).toEqual([
+      { ...certified().data, ok: true, at: at(2) },
+    ]);
   });
 
   it('keeps every certification in order, the node showing the latest, with nothing left from an earlier one', () => {
-    const challenge = certified({ tflopsPerGpu: { f32: 330, f16: 700 }, efficiency: 0.42, tier: 'silver', method: 'challenge' });
-    expect(hash(project([envelope(registered, at(1)), envelope(challenge, at(2), 'c1')]).model, rm.node('n1'))).toMatchObject({ tflopsF32: '330', tflopsF16: '700', efficiency: '0.42', tier: 'silver', certifiedBy: 'challenge' });
-    const { model } = project([envelope(registered, at(1)), envelope(challenge, at(2), 'c1'), envelope(certified({ tflopsPerGpu: { f32: 300 } }), at(3), 'c2')]);
+    const challenge = certified({
+      tflopsPerGpu: { f32: 330, f16: 700 },
+      efficiency: 0.42,
+      tier: 'silver',
+      method: 'challenge',
+    });
+    expect(
+      hash(project([envelope(registered, at(1)), envelope(challenge, at(2), 'c1')]).model, rm.node('n1')),
+    ).toMatchObject({
+      tflopsF32: '330',
+      tflopsF16: '700',
+      efficiency: '0.42',
+      tier: 'silver',
+      certifiedBy: 'challenge',
+    });
+    const { model } = project([
+      envelope(registered, at(1)),
+      envelope(challenge, at(2), 'c1'),
+      envelope(certified({ tflopsPerGpu: { f32: 300 } }), at(3), 'c2'),
+    ]);
     const node = hash(model, rm.node('n1'));
-    expect(node).toMatchObject({ status: 'CERTIFIED', tflopsF32: '300', efficiency: '', tier: 'bronze', certifiedBy: 'admin' });
+    expect(node).toMatchObject({
+      status: 'CERTIFIED',
+      tflopsF32: '300',
+      efficiency: '',
+      tier: 'bronze',
+      certifiedBy: 'admin',
+    });
     // The admin certification measured no f16: the challenge's f16 figure is not its figure.
     expect(node['tflopsF16']).toBeUndefined();
-    expect((model.get(rm.certifications('n1')) as string[]).map((c) => (JSON.parse(c) as { at: string }).at)).toEqual([at(2), at(3)]);
+    expect(
+      (model.get(rm.certifications('n1')) as string[]).map((c) => (JSON.parse(c) as { at: string }).at),
+    ).toEqual([at(2), at(3)]);
   });
 
   it('writes only under its key prefix, and ignores events it does not fold', () => {
-    const { ops } = project([envelope(registered, at(1)), envelope(certified({ tflopsPerGpu: { f32: 1, f16: 2 } }), at(2))]);
+    const { ops } = project([
+      envelope(registered, at(1)),
+      envelope(certified({ tflopsPerGpu: { f32: 1, f16: 2 } }), at(2)),
+    ]);
     expect(ops.length).toBeGreaterThan(0);
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
     expect(projection.keyPrefix).toBe('capacity:');
-    expect(projection.apply({ ...envelope(registered, at(1)), type: 'capacity.CommandRejected', data: { commandType: 'capacity.RegisterNode', code: 'ALREADY_EXISTS', message: 'no' } })).toEqual([]);
+    expect(
+      projection.apply({
+        ...envelope(registered, at(1)),
+        type: 'capacity.CommandRejected',
+        data: { commandType: 'capacity.RegisterNode', code: 'ALREADY_EXISTS', message: 'no' },
+      }),
+    ).toEqual([]);
   });
 });

@@ -58,7 +58,11 @@ function registration(event: Envelope): RedisOp[] {
       { op: 'hset', key, field: 'certifiedBy', value: c.method },
       { op: 'hdel', key, field: 'suspendedReason' },
       ...(c.method === 'challenge' ? [{ op: 'del', key: rm.challenge(c.nodeId) } as const] : []),
-      { op: 'rpush', key: rm.certifications(c.nodeId), value: JSON.stringify({ ...c, ok: true, at: event.time }) },
+      {
+        op: 'rpush',
+        key: rm.certifications(c.nodeId),
+        value: JSON.stringify({ ...c, ok: true, at: event.time }),
+      },
     ];
   }
   return [];
@@ -117,7 +121,11 @@ function nodeLifecycle(event: Envelope): RedisOp[] {
       return [
         { op: 'del', key: rm.challenge(d.nodeId) },
         set('lastSpotAt', event.time),
-        { op: 'rpush', key: rm.certifications(d.nodeId), value: JSON.stringify({ ...d, purpose: 'spot', ok: true, at: event.time }) },
+        {
+          op: 'rpush',
+          key: rm.certifications(d.nodeId),
+          value: JSON.stringify({ ...d, purpose: 'spot', ok: true, at: event.time }),
+        },
       ];
     case 'capacity.NodeLost':
       return [

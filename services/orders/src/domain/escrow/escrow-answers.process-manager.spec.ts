@@ -1,24 +1,54 @@
 import type { Envelope } from '@gpux/contracts';
 import { escrowAnswers } from './escrow-answers.process-manager';
 
-const event = (type: string, data: unknown): Envelope => ({ id: 'e1', type, source: 'settlement', subject: 'buyer-1', time: '2026-01-01T00:00:00.000Z', schemaVersion: 1, correlationId: 'c', causationId: 'c', data });
+const event = (type: string, data: unknown): Envelope => ({
+  id: 'e1',
+  type,
+  source: 'settlement',
+  subject: 'buyer-1',
+  time: '2026-01-01T00:00:00.000Z',
+  schemaVersion: 1,
+  correlationId: 'c',
+  causationId: 'c',
+  data,
+});
 
 describe('escrow answers process manager', () => {
   it('lets a bid trade once its funds are held', () => {
-    expect(escrowAnswers.react(event('settlement.FundsHeld', { accountId: 'buyer-1', holdId: 'b1', amount: 5, marketId: 'H100' }))).toEqual([
+    expect(
+      escrowAnswers.react(
+        event('settlement.FundsHeld', { accountId: 'buyer-1', holdId: 'b1', amount: 5, marketId: 'H100' }),
+      ),
+    ).toEqual([
       { type: 'orders.ConfirmBidFunds', subject: 'H100', data: { marketId: 'H100', orderId: 'b1' } },
     ]);
   });
 
   it('cancels the bid when settlement refuses the hold', () => {
-    const rejected = { commandType: 'settlement.HoldFunds', code: 'INSUFFICIENT_FUNDS', message: 'no', field: 'amount', command: { accountId: 'buyer-1', holdId: 'b1', amount: 5, marketId: 'H100' } };
+    const rejected = {
+      commandType: 'settlement.HoldFunds',
+      code: 'INSUFFICIENT_FUNDS',
+      message: 'no',
+      field: 'amount',
+      command: { accountId: 'buyer-1', holdId: 'b1', amount: 5, marketId: 'H100' },
+    };
     expect(escrowAnswers.react(event('settlement.CommandRejected', rejected))).toEqual([
       { type: 'orders.RejectBidFunds', subject: 'H100', data: { marketId: 'H100', orderId: 'b1' } },
     ]);
   });
 
   it('ignores holds that are not for orders and other rejections', () => {
-    expect(escrowAnswers.react(event('settlement.FundsHeld', { accountId: 'a', holdId: 'h', amount: 5 }))).toEqual([]);
-    expect(escrowAnswers.react(event('settlement.CommandRejected', { commandType: 'settlement.Withdraw', code: 'INSUFFICIENT_FUNDS', message: 'no' }))).toEqual([]);
+    expect(
+      escrowAnswers.react(event('settlement.FundsHeld', { accountId: 'a', holdId: 'h', amount: 5 })),
+    ).toEqual([]);
+    expect(
+      escrowAnswers.react(
+        event('settlement.CommandRejected', {
+          commandType: 'settlement.Withdraw',
+          code: 'INSUFFICIENT_FUNDS',
+          message: 'no',
+        }),
+      ),
+    ).toEqual([]);
   });
 });

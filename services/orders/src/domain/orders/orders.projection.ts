@@ -1,4 +1,12 @@
-import { Envelope, MarketSpec, NodeRecord, Order, OrderCancelled, ordersReadModel as rm, TradeExecuted } from '@gpux/contracts';
+import {
+  Envelope,
+  MarketSpec,
+  NodeRecord,
+  Order,
+  OrderCancelled,
+  ordersReadModel as rm,
+  TradeExecuted,
+} from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 
 const hset = (key: string, fields: Record<string, string | number | undefined>): RedisOp[] =>
@@ -18,7 +26,14 @@ export function ordersProjection(eventsTopic: string): Projection {
         case 'orders.MarketOpened': {
           const m = event.data as MarketSpec;
           return [
-            ...hset(rm.market(m.marketId), { gpuClass: m.gpuClass, minTflopsPerGpu: m.minTflopsPerGpu, tickSize: m.tickSize, feeRateBps: m.feeRateBps, status: 'OPEN', openedAt: event.time }),
+            ...hset(rm.market(m.marketId), {
+              gpuClass: m.gpuClass,
+              minTflopsPerGpu: m.minTflopsPerGpu,
+              tickSize: m.tickSize,
+              feeRateBps: m.feeRateBps,
+              status: 'OPEN',
+              openedAt: event.time,
+            }),
             { op: 'zadd', key: rm.markets, score: at, member: m.marketId },
           ];
         }
@@ -37,16 +52,37 @@ export function ordersProjection(eventsTopic: string): Projection {
           const accepted = event.type === 'orders.OrderAccepted';
           return [
             ...hset(key, {
-              marketId: order.marketId, side: order.side, accountId: order.accountId, price: order.price, gpus: order.gpus, hours: order.hours,
-              nodeId: order.nodeId, minGpusPerNode: order.minGpusPerNode, timeInForce: order.timeInForce, updatedAt: event.time,
+              marketId: order.marketId,
+              side: order.side,
+              accountId: order.accountId,
+              price: order.price,
+              gpus: order.gpus,
+              hours: order.hours,
+              nodeId: order.nodeId,
+              minGpusPerNode: order.minGpusPerNode,
+              timeInForce: order.timeInForce,
+              updatedAt: event.time,
               ...(accepted ? { accepted: 1 } : {}),
             }),
             // A bid is created when it awaits funds; an ask when it is accepted.
             { op: 'hsetnx', key, field: 'createdAt', value: event.time },
             { op: 'hincrby', key, field: 'filled', by: 0 },
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
-            ...(accepted && order.side === 'bid' ? [] : [{ op: 'zadd', key: rm.accountOrders(order.accountId), score: at, member: order.orderId } as const]),
-            { op: 'publish', key: rm.accountOrdersChannel(order.accountId), message: JSON.stringify({ orderId: order.orderId, type: event.type }) },
+            ...(accepted && order.side === 'bid'
+              ? []
+              : [
+                  {
+                    op: 'zadd',
+                    key: rm.accountOrders(order.accountId),
+                    score: at,
+                    member: order.orderId,
+                  } as const,
+                ]),
+            {
+              op: 'publish',
+              key: rm.accountOrdersChannel(order.accountId),
+              message: JSON.stringify({ orderId: order.orderId, type: event.type }),
+            },
           ];
         }
         case 'orders.TradeExecuted': {
@@ -56,11 +92,18 @@ export function ordersProjection(eventsTopic: string): Projection {
             { op: 'zadd', key: rm.accountFills(t.buyerId), score: at, member: t.tradeId },
             { op: 'zadd', key: rm.accountFills(t.providerId), score: at, member: t.tradeId },
           ];
-          for (const [orderId, accountId] of [[t.bidId, t.buyerId], [t.askId, t.providerId]] as const) {
+          for (const [orderId, accountId] of [
+            [t.bidId, t.buyerId],
+            [t.askId, t.providerId],
+          ] as const) {
             ops.push(
               { op: 'hincrby', key: rm.order(orderId), field: 'filled', by: t.gpus },
               { op: 'hset', key: rm.order(orderId), field: 'updatedAt', value: event.time },
-              { op: 'publish', key: rm.accountOrdersChannel(accountId), message: JSON.stringify({ orderId, type: event.type }) },
+              {
+                op: 'publish',
+                key: rm.accountOrdersChannel(accountId),
+                message: JSON.stringify({ orderId, type: event.type }),
+              },
             );
           }
           return ops;
@@ -73,7 +116,11 @@ export function ordersProjection(eventsTopic: string): Projection {
             // late hold of a bid cancelled while awaiting funds, naming the same GPUs: not added twice.
             { op: 'hmax', key, field: 'cancelled', value: c.gpus },
             ...hset(key, { cancelReason: c.reason, updatedAt: event.time }),
-            { op: 'publish', key: rm.accountOrdersChannel(c.accountId), message: JSON.stringify({ orderId: c.orderId, type: event.type }) },
+            {
+              op: 'publish',
+              key: rm.accountOrdersChannel(c.accountId),
+              message: JSON.stringify({ orderId: c.orderId, type: event.type }),
+            },
           ];
         }
         default:

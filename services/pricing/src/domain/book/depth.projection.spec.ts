@@ -10,7 +10,8 @@ describe('book depth projection', () => {
     for (const e of events) applyOps(model, projection.apply(e));
     return model;
   };
-  const level = (model: Model, side: 'bid' | 'ask', price: number) => (model.get(K.bookLevels('m', side)) as Map<string, string> | undefined)?.get(String(price));
+  const level = (model: Model, side: 'bid' | 'ask', price: number) =>
+    (model.get(K.bookLevels('m', side)) as Map<string, string> | undefined)?.get(String(price));
 
   it('adds an order at its limit price on its side, and indexes the price', () => {
     const model = fold(
@@ -26,11 +27,49 @@ describe('book depth projection', () => {
   it('takes out the GPUs a cancel says leave the book, none for a bid that never entered it', () => {
     const model = fold(
       accepted({ marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 5 }, '2026-01-01T00:00:00Z'),
-      cancelled({ marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 2, reason: 'CANCELLED' }, '2026-01-01T00:00:01Z'),
-      cancelled({ marketId: 'm', orderId: 'b9', side: 'bid', price: 100, gpus: 7, reason: 'CANCELLED', holdReleased: 0, bookGpus: 0 }, '2026-01-01T00:00:02Z'),
+      cancelled(
+        { marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 2, reason: 'CANCELLED' },
+        '2026-01-01T00:00:01Z',
+      ),
+      cancelled(
+        {
+          marketId: 'm',
+          orderId: 'b9',
+          side: 'bid',
+          price: 100,
+          gpus: 7,
+          reason: 'CANCELLED',
+          holdReleased: 0,
+          bookGpus: 0,
+        },
+        '2026-01-01T00:00:02Z',
+      ),
       // A late hold of a bid cancelled while awaiting funds is released: still never in the book.
-      cancelled({ marketId: 'm', orderId: 'b9', side: 'bid', price: 100, gpus: 7, reason: 'CANCELLED', holdReleased: 700, bookGpus: 0 }, '2026-01-01T00:00:02Z'),
-      cancelled({ marketId: 'm', orderId: 'b8', side: 'bid', price: 100, gpus: 7, reason: 'FUNDS_REJECTED', holdReleased: 0 }, '2026-01-01T00:00:03Z'),
+      cancelled(
+        {
+          marketId: 'm',
+          orderId: 'b9',
+          side: 'bid',
+          price: 100,
+          gpus: 7,
+          reason: 'CANCELLED',
+          holdReleased: 700,
+          bookGpus: 0,
+        },
+        '2026-01-01T00:00:02Z',
+      ),
+      cancelled(
+        {
+          marketId: 'm',
+          orderId: 'b8',
+          side: 'bid',
+          price: 100,
+          gpus: 7,
+          reason: 'FUNDS_REJECTED',
+          holdReleased: 0,
+        },
+        '2026-01-01T00:00:03Z',
+      ),
     );
     expect(level(model, 'bid', 100)).toBe('3');
   });
@@ -40,8 +79,14 @@ describe('book depth projection', () => {
       accepted({ marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 5 }, '2026-01-01T00:00:00Z'),
       accepted({ marketId: 'm', orderId: 'a1', side: 'ask', price: 130, gpus: 4 }, '2026-01-01T00:00:01Z'),
       marketClosed('m', '2026-01-01T00:00:02Z'),
-      cancelled({ marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 5, reason: 'MARKET_CLOSED' }, '2026-01-01T00:00:02Z'),
-      cancelled({ marketId: 'm', orderId: 'a1', side: 'ask', price: 130, gpus: 4, reason: 'MARKET_CLOSED' }, '2026-01-01T00:00:02Z'),
+      cancelled(
+        { marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 5, reason: 'MARKET_CLOSED' },
+        '2026-01-01T00:00:02Z',
+      ),
+      cancelled(
+        { marketId: 'm', orderId: 'a1', side: 'ask', price: 130, gpus: 4, reason: 'MARKET_CLOSED' },
+        '2026-01-01T00:00:02Z',
+      ),
     );
     expect([level(model, 'bid', 100), level(model, 'ask', 130)]).toEqual(['0', '0']);
   });

@@ -3,9 +3,12 @@ import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 import { pricedEvent } from '../orders-events';
 
 function change(marketId: string, side: BookSide, price: number, gpus: number): RedisOp[] {
-  const ops: RedisOp[] = [{ op: 'hincrby', key: K.bookLevels(marketId, side), field: String(price), by: gpus }];
+  const ops: RedisOp[] = [
+    { op: 'hincrby', key: K.bookLevels(marketId, side), field: String(price), by: gpus },
+  ];
   // Only an addition can create a level; what a removal leaves at 0 lingers (readers skip it).
-  if (gpus > 0) ops.push({ op: 'zadd', key: K.bookPrices(marketId, side), score: price, member: String(price) });
+  if (gpus > 0)
+    ops.push({ op: 'zadd', key: K.bookPrices(marketId, side), score: price, member: String(price) });
   return ops;
 }
 

@@ -1,4 +1,11 @@
-import { CANDLE_INTERVALS, bucketStart, Envelope, pricingReadModel as K, TradeExecuted, TradeRecord } from '@gpux/contracts';
+import {
+  CANDLE_INTERVALS,
+  bucketStart,
+  Envelope,
+  pricingReadModel as K,
+  TradeExecuted,
+  TradeRecord,
+} from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 import { pricedEvent } from '../orders-events';
 
@@ -9,7 +16,12 @@ export function tradeRecord(trade: TradeExecuted, time: string): TradeRecord {
 }
 
 /** A projection of trades only: the ticker, the candles and the trades list each are one. */
-function ofTrades(name: string, keyPrefix: string, eventsTopic: string, fold: (trade: TradeRecord) => RedisOp[]): Projection {
+function ofTrades(
+  name: string,
+  keyPrefix: string,
+  eventsTopic: string,
+  fold: (trade: TradeRecord) => RedisOp[],
+): Projection {
   return {
     name,
     topics: [eventsTopic],
@@ -63,5 +75,7 @@ export function candlesProjection(eventsTopic: string): Projection {
 
 /** Every trade of a market, oldest first. */
 export function tradesListProjection(eventsTopic: string): Projection {
-  return ofTrades('pricing.trades', K.tradesPrefix, eventsTopic, (t) => [{ op: 'rpush', key: K.trades(t.marketId), value: JSON.stringify(t) }]);
+  return ofTrades('pricing.trades', K.tradesPrefix, eventsTopic, (t) => [
+    { op: 'rpush', key: K.trades(t.marketId), value: JSON.stringify(t) },
+  ]);
 }

@@ -217,8 +217,15 @@ describe('account decider: API keys', () => {
 
   it('knows no key by an id that only Object.prototype has (constructor, toString…)', () => {
     for (const keyId of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
-      expect(account.given(opened, issued('k1')).when(revoke(keyId))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND', field: 'keyId' });
-      expect(account.given(opened, issued('k1')).when(issue(keyId))).toMatchObject({ kind: 'accepted', events: [issued(keyId)] });
+      expect(account.given(opened, issued('k1')).when(revoke(keyId))).toMatchObject({
+        kind: 'rejected',
+        code: 'NOT_FOUND',
+        field: 'keyId',
+      });
+      expect(account.given(opened, issued('k1')).when(issue(keyId))).toMatchObject({
+        kind: 'accepted',
+        events: [issued(keyId)],
+      });
     }
   });
 

@@ -3,7 +3,15 @@ import { applyOps, Model } from '@gpux/eventsourcing/domain';
 import { accountKeys, accountsProjection } from './accounts.projection';
 
 const event = (type: string, data: unknown, id = type): Envelope => ({
-  id, type, source: 'settlement', subject: 'acc-1', time: '2026-01-01T00:00:00.000Z', schemaVersion: 1, correlationId: 'c', causationId: 'c', data,
+  id,
+  type,
+  source: 'settlement',
+  subject: 'acc-1',
+  time: '2026-01-01T00:00:00.000Z',
+  schemaVersion: 1,
+  correlationId: 'c',
+  causationId: 'c',
+  data,
 });
 
 describe('accounts projection', () => {
@@ -15,14 +23,35 @@ describe('accounts projection', () => {
       event('settlement.AccountOpened', { accountId: 'acc-1', owner: 'Ada' }),
       event('settlement.FundsDeposited', { accountId: 'acc-1', amount: 1_000_000, reference: 'wire' }, 'e2'),
       event('settlement.FundsWithdrawn', { accountId: 'acc-1', amount: 250_001, reference: null }, 'e3'),
-      event('settlement.CommandRejected', { commandType: 'settlement.Withdraw', code: 'INSUFFICIENT_FUNDS', message: 'no' }),
+      event('settlement.CommandRejected', {
+        commandType: 'settlement.Withdraw',
+        code: 'INSUFFICIENT_FUNDS',
+        message: 'no',
+      }),
     ]) {
       applyOps(model, projection.apply(e));
     }
-    expect(model.get(accountKeys.account('acc-1'))).toEqual(new Map([['owner', 'Ada'], ['balance', '749999']]));
+    expect(model.get(accountKeys.account('acc-1'))).toEqual(
+      new Map([
+        ['owner', 'Ada'],
+        ['balance', '749999'],
+      ]),
+    );
     expect((model.get(accountKeys.ledger('acc-1')) as string[]).map((e) => JSON.parse(e))).toEqual([
-      { eventId: 'e2', kind: 'deposit', amount: 1_000_000, reference: 'wire', time: '2026-01-01T00:00:00.000Z' },
-      { eventId: 'e3', kind: 'withdrawal', amount: -250_001, reference: null, time: '2026-01-01T00:00:00.000Z' },
+      {
+        eventId: 'e2',
+        kind: 'deposit',
+        amount: 1_000_000,
+        reference: 'wire',
+        time: '2026-01-01T00:00:00.000Z',
+      },
+      {
+        eventId: 'e3',
+        kind: 'withdrawal',
+        amount: -250_001,
+        reference: null,
+        time: '2026-01-01T00:00:00.000Z',
+      },
     ]);
   });
 
@@ -36,8 +65,18 @@ describe('accounts projection', () => {
     ]) {
       applyOps(model, projection.apply(e));
     }
-    expect(model.get(accountKeys.account('acc-1'))).toEqual(new Map([['owner', 'Ada'], ['balance', '650'], ['held', '350']]));
-    expect((model.get(accountKeys.ledger('acc-1')) as string[]).map((e) => (JSON.parse(e) as { kind: string; amount: number }))).toEqual([
+    expect(model.get(accountKeys.account('acc-1'))).toEqual(
+      new Map([
+        ['owner', 'Ada'],
+        ['balance', '650'],
+        ['held', '350'],
+      ]),
+    );
+    expect(
+      (model.get(accountKeys.ledger('acc-1')) as string[]).map(
+        (e) => JSON.parse(e) as { kind: string; amount: number },
+      ),
+    ).toEqual([
       expect.objectContaining({ kind: 'deposit', amount: 1_000 }),
       expect.objectContaining({ kind: 'hold', amount: -600, reference: 'b1' }),
       expect.objectContaining({ kind: 'release', amount: 250, reference: 'b1' }),
@@ -45,7 +84,9 @@ describe('accounts projection', () => {
   });
 
   it('writes only under its key prefix', () => {
-    const ops = projection.apply(event('settlement.FundsDeposited', { accountId: 'x', amount: 1, reference: null }));
+    const ops = projection.apply(
+      event('settlement.FundsDeposited', { accountId: 'x', amount: 1, reference: null }),
+    );
     expect(ops.every((o) => o.key.startsWith(projection.keyPrefix))).toBe(true);
   });
 });

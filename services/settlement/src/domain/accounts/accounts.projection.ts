@@ -47,21 +47,46 @@ export function accountsProjection(eventsTopic: string): Projection {
       for (const p of movement.postings) {
         if (p.account === null) {
           const field = p.book === 'clearing' ? 'clearing' : p.amount < 0 ? 'deposits' : 'withdrawals';
-          ops.push({ op: 'hincrby', key: rm.totals, field, by: p.book === 'clearing' ? p.amount : Math.abs(p.amount) });
+          ops.push({
+            op: 'hincrby',
+            key: rm.totals,
+            field,
+            by: p.book === 'clearing' ? p.amount : Math.abs(p.amount),
+          });
           continue;
         }
         ops.push({ op: 'hincrby', key: rm.account(p.account), field: FIELD[p.book], by: p.amount });
         let entry = byAccount.get(p.account);
-        if (!entry) byAccount.set(p.account, (entry = { eventId: event.id, kind: movement.kind, amount: 0, reference: movement.reference, time: event.time }));
+        if (!entry)
+          byAccount.set(
+            p.account,
+            (entry = {
+              eventId: event.id,
+              kind: movement.kind,
+              amount: 0,
+              reference: movement.reference,
+              time: event.time,
+            }),
+          );
         if (p.book === 'available') entry.amount += p.amount;
         else entry[p.book] = (entry[p.book] ?? 0) + p.amount;
       }
       if (event.type === 'settlement.EarningsCredited') {
         const { accountId, amount } = event.data as { accountId: string; amount: number };
-        ops.push({ op: 'hincrby', key: rm.account(accountId), field: 'earned', by: amount }, { op: 'zadd', key: rm.accounts, score: 0, member: accountId });
-        if (accountId === PLATFORM_ACCOUNT_ID) ops.push({ op: 'hset', key: rm.account(accountId), field: 'owner', value: 'GPU Exchange platform' });
+        ops.push(
+          { op: 'hincrby', key: rm.account(accountId), field: 'earned', by: amount },
+          { op: 'zadd', key: rm.accounts, score: 0, member: accountId },
+        );
+        if (accountId === PLATFORM_ACCOUNT_ID)
+          ops.push({
+            op: 'hset',
+            key: rm.account(accountId),
+            field: 'owner',
+            value: 'GPU Exchange platform',
+          });
       }
-      for (const [account, entry] of byAccount) ops.push({ op: 'rpush', key: rm.ledger(account), value: JSON.stringify(entry) });
+      for (const [account, entry] of byAccount)
+        ops.push({ op: 'rpush', key: rm.ledger(account), value: JSON.stringify(entry) });
       return ops;
     },
   };

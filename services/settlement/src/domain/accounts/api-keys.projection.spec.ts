@@ -12,13 +12,29 @@ describe('API keys projection', () => {
 
   /** The account's log, written by the decider, as envelopes at the given times. */
   function log(steps: Array<[AccountCommand, number]>): Envelope[] {
-    const events: AccountEvent[] = [{ type: 'settlement.AccountOpened', data: { accountId: 'acc-1', owner: 'Ada' } }];
+    const events: AccountEvent[] = [
+      { type: 'settlement.AccountOpened', data: { accountId: 'acc-1', owner: 'Ada' } },
+    ];
     const out: Envelope[] = [];
     for (const [command, second] of steps) {
-      const decision = scenario(accountDecider).given(...events).when(command, { now: new Date(at(second)) });
+      const decision = scenario(accountDecider)
+        .given(...events)
+        .when(command, { now: new Date(at(second)) });
       if (decision.kind !== 'accepted') throw new Error(`${command.type} rejected: ${decision.message}`);
       events.push(...decision.events);
-      out.push(...decision.events.map((e, i): Envelope => ({ id: `e${out.length + i}`, type: e.type, source: 'settlement', subject: 'acc-1', time: at(second), schemaVersion: 1, correlationId: 'c', causationId: 'c', data: e.data })));
+      out.push(
+        ...decision.events.map((e, i): Envelope => ({
+          id: `e${out.length + i}`,
+          type: e.type,
+          source: 'settlement',
+          subject: 'acc-1',
+          time: at(second),
+          schemaVersion: 1,
+          correlationId: 'c',
+          causationId: 'c',
+          data: e.data,
+        })),
+      );
     }
     return out;
   }
@@ -32,27 +48,56 @@ describe('API keys projection', () => {
     }
     return { model, ops };
   };
-  const hash = (model: Model, key: string) => Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
-  const issue = (keyId: string, keyHash: string, roles: Array<'buyer' | 'provider'>): AccountCommand => ({ type: 'settlement.IssueApiKey', data: { accountId: 'acc-1', keyId, keyHash, roles } });
-  const revoke = (keyId: string): AccountCommand => ({ type: 'settlement.RevokeApiKey', data: { accountId: 'acc-1', keyId } });
+  const hash = (model: Model, key: string) =>
+    Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
+  const issue = (keyId: string, keyHash: string, roles: Array<'buyer' | 'provider'>): AccountCommand => ({
+    type: 'settlement.IssueApiKey',
+    data: { accountId: 'acc-1', keyId, keyHash, roles },
+  });
+  const revoke = (keyId: string): AccountCommand => ({
+    type: 'settlement.RevokeApiKey',
+    data: { accountId: 'acc-1', keyId },
+  });
 
   it('finds an issued key by its digest, with its account and roles, and lists it on the account', () => {
     const { model } = project(log([[issue('k1', digest('a'), ['buyer', 'provider']), 1]]));
-    expect(hash(model, rm.apiKey(digest('a')))).toEqual({ accountId: 'acc-1', keyId: 'k1', roles: 'buyer,provider' });
-    expect(JSON.parse(hash(model, rm.accountKeys('acc-1'))['k1']!)).toEqual({ roles: ['buyer', 'provider'], revoked: false, issuedAt: at(1) });
+    expect(hash(model, rm.apiKey(digest('a')))).toEqual({
+      accountId: 'acc-1',
+      keyId: 'k1',
+      roles: 'buyer,provider',
+    });
+    expect(JSON.parse(hash(model, rm.accountKeys('acc-1'))['k1']!)).toEqual({
+      roles: ['buyer', 'provider'],
+      revoked: false,
+      issuedAt: at(1),
+    });
   });
 
-  it('forgets a revoked key\'s digest, keeps the other keys, and marks it revoked on the account', () => {
-    const { model } = project(log([[issue('k1', digest('a'), ['buyer']), 1], [issue('k2', digest('b'), ['provider']), 2], [revoke('k1'), 3]]));
+  it("forgets a revoked key's digest, keeps the other keys, and marks it revoked on the account", () => {
+    const { model } = project(
+      log([
+        [issue('k1', digest('a'), ['buyer']), 1],
+        [issue('k2', digest('b'), ['provider']), 2],
+        [revoke('k1'), 3],
+      ]),
+    );
     expect(model.has(rm.apiKey(digest('a')))).toBe(false);
-    expect(hash(model, rm.apiKey(digest('b')))).toEqual({ accountId: 'acc-1', keyId: 'k2', roles: 'provider' });
+    expect(hash(model, rm.apiKey(digest('b')))).toEqual({
+      accountId: 'acc-1',
+      keyId: 'k2',
+      roles: 'provider',
+    });
     const keys = hash(model, rm.accountKeys('acc-1'));
     expect(JSON.parse(keys['k1']!)).toMatchObject({ revoked: true, revokedAt: at(3) });
     expect(JSON.parse(keys['k2']!)).toMatchObject({ roles: ['provider'], revoked: false });
   });
 
   it('writes only under its key prefix, and ignores events that are not about keys', () => {
-    const envelopes = log([[issue('k1', digest('a'), ['buyer']), 1], [revoke('k1'), 2], [{ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 5 } }, 3]]);
+    const envelopes = log([
+      [issue('k1', digest('a'), ['buyer']), 1],
+      [revoke('k1'), 2],
+      [{ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 5 } }, 3],
+    ]);
     const { ops } = project(envelopes);
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
     expect(projection.keyPrefix).toBe('settlement:');

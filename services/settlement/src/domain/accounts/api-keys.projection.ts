@@ -15,14 +15,24 @@ export function apiKeysProjection(eventsTopic: string): Projection {
           { op: 'hset', key, field: 'accountId', value: k.accountId },
           { op: 'hset', key, field: 'keyId', value: k.keyId },
           { op: 'hset', key, field: 'roles', value: k.roles.join(',') },
-          { op: 'hset', key: rm.accountKeys(k.accountId), field: k.keyId, value: JSON.stringify({ roles: k.roles, revoked: false, issuedAt: event.time }) },
+          {
+            op: 'hset',
+            key: rm.accountKeys(k.accountId),
+            field: k.keyId,
+            value: JSON.stringify({ roles: k.roles, revoked: false, issuedAt: event.time }),
+          },
         ];
       }
       if (event.type === 'settlement.ApiKeyRevoked') {
         const k = event.data as { accountId: string; keyId: string; keyHash: string; roles: string[] };
         return [
           { op: 'del', key: rm.apiKey(k.keyHash) },
-          { op: 'hset', key: rm.accountKeys(k.accountId), field: k.keyId, value: JSON.stringify({ roles: k.roles, revoked: true, revokedAt: event.time }) },
+          {
+            op: 'hset',
+            key: rm.accountKeys(k.accountId),
+            field: k.keyId,
+            value: JSON.stringify({ roles: k.roles, revoked: true, revokedAt: event.time }),
+          },
         ];
       }
       return [];

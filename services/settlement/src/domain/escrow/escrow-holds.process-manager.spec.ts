@@ -1,35 +1,96 @@
 import type { Envelope } from '@gpux/contracts';
 import { escrowHolds } from './escrow-holds.process-manager';
 
-const event = (type: string, data: unknown): Envelope => ({ id: 'e1', type, source: 'orders', subject: 'H100', time: '2026-01-01T00:00:00.000Z', schemaVersion: 1, correlationId: 'c', causationId: 'c', data });
-const order = { marketId: 'H100', orderId: 'b1', side: 'bid', accountId: 'buyer-1', price: 2_000_000, gpus: 2, hours: 10, timeInForce: 'GTC' };
+const event = (type: string, data: unknown): Envelope => ({
+  id: 'e1',
+  type,
+  source: 'orders',
+  subject: 'H100',
+  time: '2026-01-01T00:00:00.000Z',
+  schemaVersion: 1,
+  correlationId: 'c',
+  causationId: 'c',
+  data,
+});
+const order = {
+  marketId: 'H100',
+  orderId: 'b1',
+  side: 'bid',
+  accountId: 'buyer-1',
+  price: 2_000_000,
+  gpus: 2,
+  hours: 10,
+  timeInForce: 'GTC',
+};
 
 describe('escrow holds process manager', () => {
   it('asks settlement to hold what a waiting bid needs, keyed by the buyer', () => {
     expect(escrowHolds.react(event('orders.BidAwaitingFunds', { order, holdAmount: 41_000_000 }))).toEqual([
-      { type: 'settlement.HoldFunds', subject: 'buyer-1', data: { accountId: 'buyer-1', holdId: 'b1', amount: 41_000_000, marketId: 'H100' } },
+      {
+        type: 'settlement.HoldFunds',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'b1', amount: 41_000_000, marketId: 'H100' },
+      },
     ]);
   });
 
   const trade = {
-    marketId: 'H100', tradeId: 't1', bidId: 'b1', askId: 'a1', buyerId: 'buyer-1', providerId: 'prov-1', nodeId: 'n1', price: 1_900_000,
-    gpus: 2, hours: 10, start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T10:00:00.000Z', value: 38_000_000, fee: 950_000,
+    marketId: 'H100',
+    tradeId: 't1',
+    bidId: 'b1',
+    askId: 'a1',
+    buyerId: 'buyer-1',
+    providerId: 'prov-1',
+    nodeId: 'n1',
+    price: 1_900_000,
+    gpus: 2,
+    hours: 10,
+    start: '2026-01-01T00:00:00.000Z',
+    end: '2026-01-01T10:00:00.000Z',
+    value: 38_000_000,
+    fee: 950_000,
   };
 
   it('moves a trade from the hold into its lease and releases the rest of the bid limit', () => {
     const lease = {
-      type: 'settlement.OpenLease', subject: 'buyer-1',
-      data: { accountId: 'buyer-1', leaseId: 't1', holdId: 'b1', providerId: 'prov-1', marketId: 'H100', nodeId: 'n1', gpus: 2, price: 1_900_000, value: 38_000_000, fee: 950_000, start: trade.start, end: trade.end },
+      type: 'settlement.OpenLease',
+      subject: 'buyer-1',
+      data: {
+        accountId: 'buyer-1',
+        leaseId: 't1',
+        holdId: 'b1',
+        providerId: 'prov-1',
+        marketId: 'H100',
+        nodeId: 'n1',
+        gpus: 2,
+        price: 1_900_000,
+        value: 38_000_000,
+        fee: 950_000,
+        start: trade.start,
+        end: trade.end,
+      },
     };
     expect(escrowHolds.react(event('orders.TradeExecuted', { ...trade, holdReleased: 2_050_000 }))).toEqual([
       lease,
-      { type: 'settlement.ReleaseHold', subject: 'buyer-1', data: { accountId: 'buyer-1', holdId: 'b1', amount: 2_050_000 } },
+      {
+        type: 'settlement.ReleaseHold',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'b1', amount: 2_050_000 },
+      },
     ]);
     expect(escrowHolds.react(event('orders.TradeExecuted', { ...trade, holdReleased: 0 }))).toEqual([lease]);
   });
 
   it('releases what a cancelled bid no longer needs, and nothing for an ask', () => {
-    expect(escrowHolds.react(event('orders.OrderCancelled', { side: 'bid', accountId: 'buyer-1', orderId: 'b1', holdReleased: 7 }))).toHaveLength(1);
-    expect(escrowHolds.react(event('orders.OrderCancelled', { side: 'ask', accountId: 'prov-1', orderId: 'a1', holdReleased: 0 }))).toEqual([]);
+    expect(
+      escrowHolds.react(
+        event('orders.OrderCancelled', { side: 'bid', accountId: 'buyer-1', orderId: 'b1', holdReleased: 7 }),
+      ),
+    ).toHaveLength(1);
+    expect(
+      escrowHolds.react(
+        event('orders.OrderCancelled', { side: 'ask', accountId: 'prov-1', orderId: 'a1', holdReleased: 0 }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -19,5 +19,8 @@ export function accrued(total: number, start: number, end: number, now: number):
 
 /** Value and fee accrued by `now`. */
 export function accruedCharge(lease: LeaseTerms, now: number): { value: number; fee: number } {
-  return { value: accrued(lease.value, lease.start, lease.end, now), fee: accrued(lease.fee, lease.start, lease.end, now) };
+  return {
+    value: accrued(lease.value, lease.start, lease.end, now),
+    fee: accrued(lease.fee, lease.start, lease.end, now),
+  };
 }

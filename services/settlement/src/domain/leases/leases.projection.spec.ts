@@ -7,11 +7,24 @@ const START = Date.parse('2026-06-01T00:00:00.000Z');
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(START + ms);
 const lease = {
-  accountId: 'buyer', leaseId: 't1', holdId: 'b1', providerId: 'prov', marketId: 'H100', nodeId: 'n1', gpus: 2, price: 1_000_001,
-  value: 20_000_020, fee: 500_001, start: at(0).toISOString(), end: at(10 * HOUR).toISOString(),
+  accountId: 'buyer',
+  leaseId: 't1',
+  holdId: 'b1',
+  providerId: 'prov',
+  marketId: 'H100',
+  nodeId: 'n1',
+  gpus: 2,
+  price: 1_000_001,
+  value: 20_000_020,
+  fee: 500_001,
+  start: at(0).toISOString(),
+  end: at(10 * HOUR).toISOString(),
 };
 const meter: AccountCommand = { type: 'settlement.MeterLease', data: { accountId: 'buyer', leaseId: 't1' } };
-const endEarly: AccountCommand = { type: 'settlement.EndLeaseEarly', data: { accountId: 'buyer', leaseId: 't1', reason: 'CHALLENGE_FAILED' } };
+const endEarly: AccountCommand = {
+  type: 'settlement.EndLeaseEarly',
+  data: { accountId: 'buyer', leaseId: 't1', reason: 'CHALLENGE_FAILED' },
+};
 
 /** The buyer's log, written by the decider: each command decided at its own time, as envelopes. */
 function buyerLog() {
@@ -22,10 +35,22 @@ function buyerLog() {
   ];
   return {
     run(command: AccountCommand, now: Date): Envelope[] {
-      const decision = scenario(accountDecider).given(...events).when(command, { now });
+      const decision = scenario(accountDecider)
+        .given(...events)
+        .when(command, { now });
       if (decision.kind !== 'accepted') throw new Error(`${command.type} rejected: ${decision.message}`);
       events.push(...decision.events);
-      return decision.events.map((e, i): Envelope => ({ id: `e${events.length + i}`, type: e.type, source: 'settlement', subject: 'buyer', time: now.toISOString(), schemaVersion: 1, correlationId: 'c', causationId: 'c', data: e.data }));
+      return decision.events.map((e, i): Envelope => ({
+        id: `e${events.length + i}`,
+        type: e.type,
+        source: 'settlement',
+        subject: 'buyer',
+        time: now.toISOString(),
+        schemaVersion: 1,
+        correlationId: 'c',
+        causationId: 'c',
+        data: e.data,
+      }));
     },
   };
 }
@@ -41,7 +66,8 @@ describe('leases projection', () => {
       applyOps(model, some);
     }
   };
-  const hash = (key: string) => Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
+  const hash = (key: string) =>
+    Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
   beforeEach(() => {
     model.clear();
     ops.length = 0;
@@ -50,8 +76,20 @@ describe('leases projection', () => {
   it('shows an opened lease ACTIVE, to its buyer and provider, and in the active set by its end', () => {
     project(buyerLog().run({ type: 'settlement.OpenLease', data: lease }, at(0)));
     expect(hash(rm.lease('t1'))).toEqual({
-      buyerId: 'buyer', providerId: 'prov', marketId: 'H100', nodeId: 'n1', gpus: '2', price: '1000001', value: '20000020', fee: '500001',
-      start: lease.start, end: lease.end, chargedValue: '0', chargedFee: '0', refunded: '0', status: 'ACTIVE',
+      buyerId: 'buyer',
+      providerId: 'prov',
+      marketId: 'H100',
+      nodeId: 'n1',
+      gpus: '2',
+      price: '1000001',
+      value: '20000020',
+      fee: '500001',
+      start: lease.start,
+      end: lease.end,
+      chargedValue: '0',
+      chargedFee: '0',
+      refunded: '0',
+      status: 'ACTIVE',
     });
     expect(hash(rm.accountLeases('buyer'))).toEqual({ t1: String(START) });
     expect(hash(rm.accountLeases('prov'))).toEqual({ t1: String(START) });
@@ -62,11 +100,20 @@ describe('leases projection', () => {
     const buyer = buyerLog();
     project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
     project(buyer.run(meter, at(5 * HOUR)));
-    expect(hash(rm.lease('t1'))).toMatchObject({ chargedValue: '10000010', chargedFee: '250000', status: 'ACTIVE' });
+    expect(hash(rm.lease('t1'))).toMatchObject({
+      chargedValue: '10000010',
+      chargedFee: '250000',
+      status: 'ACTIVE',
+    });
     expect(hash(rm.activeLeases)).toHaveProperty('t1');
 
     project(buyer.run(meter, at(10 * HOUR + 1)));
-    expect(hash(rm.lease('t1'))).toMatchObject({ chargedValue: '20000020', chargedFee: '500001', refunded: '0', status: 'ENDED' });
+    expect(hash(rm.lease('t1'))).toMatchObject({
+      chargedValue: '20000020',
+      chargedFee: '500001',
+      refunded: '0',
+      status: 'ENDED',
+    });
     expect(hash(rm.activeLeases)).toEqual({});
     // Still listed for both parties.
     expect(hash(rm.accountLeases('buyer'))).toHaveProperty('t1');
@@ -80,8 +127,12 @@ describe('leases projection', () => {
     expect(ended.map((e) => e.type)).toEqual(['settlement.LeaseCharged', 'settlement.SlaCredited']);
     project(ended);
     expect(hash(rm.lease('t1'))).toMatchObject({
-      chargedValue: '4000004', chargedFee: '100000', refunded: String(20_000_020 + 500_001 - 4_000_004 - 100_000), status: 'CREDITED',
-      endedBy: 'CHALLENGE_FAILED', endedAt: at(2 * HOUR).toISOString(),
+      chargedValue: '4000004',
+      chargedFee: '100000',
+      refunded: String(20_000_020 + 500_001 - 4_000_004 - 100_000),
+      status: 'CREDITED',
+      endedBy: 'CHALLENGE_FAILED',
+      endedAt: at(2 * HOUR).toISOString(),
     });
     expect(hash(rm.activeLeases)).toEqual({});
   });
@@ -90,14 +141,27 @@ describe('leases projection', () => {
     const buyer = buyerLog();
     project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
     project(buyer.run(endEarly, at(0)));
-    expect(hash(rm.lease('t1'))).toMatchObject({ chargedValue: '0', chargedFee: '0', refunded: String(20_000_020 + 500_001), status: 'CREDITED' });
+    expect(hash(rm.lease('t1'))).toMatchObject({
+      chargedValue: '0',
+      chargedFee: '0',
+      refunded: String(20_000_020 + 500_001),
+      status: 'CREDITED',
+    });
   });
 
   it('writes only under its key prefix, and ignores events that are not about leases', () => {
     const buyer = buyerLog();
-    project([...buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)), ...buyer.run(meter, at(HOUR)), ...buyer.run(endEarly, at(2 * HOUR))]);
+    project([
+      ...buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)),
+      ...buyer.run(meter, at(HOUR)),
+      ...buyer.run(endEarly, at(2 * HOUR)),
+    ]);
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
     expect(projection.keyPrefix).toBe('settlement:');
-    expect(projection.apply(buyer.run({ type: 'settlement.Deposit', data: { accountId: 'buyer', amount: 1 } }, at(3 * HOUR))[0]!)).toEqual([]);
+    expect(
+      projection.apply(
+        buyer.run({ type: 'settlement.Deposit', data: { accountId: 'buyer', amount: 1 } }, at(3 * HOUR))[0]!,
+      ),
+    ).toEqual([]);
   });
 });

@@ -14,11 +14,28 @@ export function leasesProjection(eventsTopic: string): Projection {
           const key = rm.lease(l.leaseId);
           const start = Date.parse(l.start);
           const fields: Record<string, string | number> = {
-            buyerId: l.accountId, providerId: l.providerId, marketId: l.marketId, nodeId: l.nodeId, gpus: l.gpus, price: l.price,
-            value: l.value, fee: l.fee, start: l.start, end: l.end, chargedValue: 0, chargedFee: 0, refunded: 0, status: 'ACTIVE',
+            buyerId: l.accountId,
+            providerId: l.providerId,
+            marketId: l.marketId,
+            nodeId: l.nodeId,
+            gpus: l.gpus,
+            price: l.price,
+            value: l.value,
+            fee: l.fee,
+            start: l.start,
+            end: l.end,
+            chargedValue: 0,
+            chargedFee: 0,
+            refunded: 0,
+            status: 'ACTIVE',
           };
           return [
-            ...Object.entries(fields).map(([field, value]): RedisOp => ({ op: 'hset', key, field, value: String(value) })),
+            ...Object.entries(fields).map(([field, value]): RedisOp => ({
+              op: 'hset',
+              key,
+              field,
+              value: String(value),
+            })),
             { op: 'zadd', key: rm.accountLeases(l.accountId), score: start, member: l.leaseId },
             { op: 'zadd', key: rm.accountLeases(l.providerId), score: start, member: l.leaseId },
             { op: 'zadd', key: rm.activeLeases, score: Date.parse(l.end), member: l.leaseId },
@@ -30,7 +47,12 @@ export function leasesProjection(eventsTopic: string): Projection {
           return [
             { op: 'hset', key, field: 'chargedValue', value: String(c.chargedValue) },
             { op: 'hset', key, field: 'chargedFee', value: String(c.chargedFee) },
-            ...(c.final ? [{ op: 'hset', key, field: 'status', value: 'ENDED' } as const, { op: 'zrem', key: rm.activeLeases, member: c.leaseId } as const] : []),
+            ...(c.final
+              ? [
+                  { op: 'hset', key, field: 'status', value: 'ENDED' } as const,
+                  { op: 'zrem', key: rm.activeLeases, member: c.leaseId } as const,
+                ]
+              : []),
           ];
         }
         case 'settlement.SlaCredited': {

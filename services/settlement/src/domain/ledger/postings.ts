@@ -9,9 +9,12 @@ import type { Envelope } from '@gpux/contracts';
  *   Σ accounts (available + held + escrow) + clearing = deposits − withdrawals.
  */
 export type Book = 'available' | 'held' | 'escrow';
-export type Posting = { account: string; book: Book; amount: number } | { account: null; book: 'external' | 'clearing'; amount: number };
+export type Posting =
+  | { account: string; book: Book; amount: number }
+  | { account: null; book: 'external' | 'clearing'; amount: number };
 
-export type EntryKind = 'deposit' | 'withdrawal' | 'hold' | 'release' | 'lease' | 'charge' | 'earnings' | 'fee' | 'sla-credit';
+export type EntryKind =
+  'deposit' | 'withdrawal' | 'hold' | 'release' | 'lease' | 'charge' | 'earnings' | 'fee' | 'sla-credit';
 
 export interface Movement {
   kind: EntryKind;
@@ -30,29 +33,81 @@ export function movementOf(event: Envelope): Movement | null {
   const acc = s(d, 'accountId');
   switch (event.type) {
     case 'settlement.FundsDeposited':
-      return { kind: 'deposit', reference: (d['reference'] as string | null) ?? null, postings: [{ account: null, book: 'external', amount: -n(d, 'amount') }, { account: acc, book: 'available', amount: n(d, 'amount') }] };
+      return {
+        kind: 'deposit',
+        reference: (d['reference'] as string | null) ?? null,
+        postings: [
+          { account: null, book: 'external', amount: -n(d, 'amount') },
+          { account: acc, book: 'available', amount: n(d, 'amount') },
+        ],
+      };
     case 'settlement.FundsWithdrawn':
-      return { kind: 'withdrawal', reference: (d['reference'] as string | null) ?? null, postings: [{ account: acc, book: 'available', amount: -n(d, 'amount') }, { account: null, book: 'external', amount: n(d, 'amount') }] };
+      return {
+        kind: 'withdrawal',
+        reference: (d['reference'] as string | null) ?? null,
+        postings: [
+          { account: acc, book: 'available', amount: -n(d, 'amount') },
+          { account: null, book: 'external', amount: n(d, 'amount') },
+        ],
+      };
     case 'settlement.FundsHeld':
-      return { kind: 'hold', reference: s(d, 'holdId'), postings: [{ account: acc, book: 'available', amount: -n(d, 'amount') }, { account: acc, book: 'held', amount: n(d, 'amount') }] };
+      return {
+        kind: 'hold',
+        reference: s(d, 'holdId'),
+        postings: [
+          { account: acc, book: 'available', amount: -n(d, 'amount') },
+          { account: acc, book: 'held', amount: n(d, 'amount') },
+        ],
+      };
     case 'settlement.HoldReleased':
-      return { kind: 'release', reference: s(d, 'holdId'), postings: [{ account: acc, book: 'held', amount: -n(d, 'amount') }, { account: acc, book: 'available', amount: n(d, 'amount') }] };
+      return {
+        kind: 'release',
+        reference: s(d, 'holdId'),
+        postings: [
+          { account: acc, book: 'held', amount: -n(d, 'amount') },
+          { account: acc, book: 'available', amount: n(d, 'amount') },
+        ],
+      };
     case 'settlement.LeaseOpened': {
       const total = n(d, 'value') + n(d, 'fee');
-      return { kind: 'lease', reference: s(d, 'leaseId'), postings: [{ account: acc, book: 'held', amount: -total }, { account: acc, book: 'escrow', amount: total }] };
+      return {
+        kind: 'lease',
+        reference: s(d, 'leaseId'),
+        postings: [
+          { account: acc, book: 'held', amount: -total },
+          { account: acc, book: 'escrow', amount: total },
+        ],
+      };
     }
     case 'settlement.LeaseCharged': {
       const total = n(d, 'amount') + n(d, 'fee');
-      return { kind: 'charge', reference: s(d, 'leaseId'), postings: [{ account: acc, book: 'escrow', amount: -total }, { account: null, book: 'clearing', amount: total }] };
+      return {
+        kind: 'charge',
+        reference: s(d, 'leaseId'),
+        postings: [
+          { account: acc, book: 'escrow', amount: -total },
+          { account: null, book: 'clearing', amount: total },
+        ],
+      };
     }
     case 'settlement.EarningsCredited':
       return {
         kind: d['kind'] === 'fee' ? 'fee' : 'earnings',
         reference: s(d, 'leaseId'),
-        postings: [{ account: null, book: 'clearing', amount: -n(d, 'amount') }, { account: acc, book: 'available', amount: n(d, 'amount') }],
+        postings: [
+          { account: null, book: 'clearing', amount: -n(d, 'amount') },
+          { account: acc, book: 'available', amount: n(d, 'amount') },
+        ],
       };
     case 'settlement.SlaCredited':
-      return { kind: 'sla-credit', reference: s(d, 'leaseId'), postings: [{ account: acc, book: 'escrow', amount: -n(d, 'amount') }, { account: acc, book: 'available', amount: n(d, 'amount') }] };
+      return {
+        kind: 'sla-credit',
+        reference: s(d, 'leaseId'),
+        postings: [
+          { account: acc, book: 'escrow', amount: -n(d, 'amount') },
+          { account: acc, book: 'available', amount: n(d, 'amount') },
+        ],
+      };
     default:
       return null;
   }
