@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite, as CI runs it. Installs what is missing (system packages as root,
-# npm dependencies), checks lint and types, builds, runs the unit tests, brings up Kafka and Redis
+# npm dependencies), checks formatting, lint and types, builds, runs the unit tests, brings up Kafka and Redis
 # (unless KAFKA_BROKERS and REDIS_URL already point at a running stack, e.g. docker compose),
 # runs the integration tests against them, and takes down what it brought up.
 set -euo pipefail
@@ -15,6 +15,9 @@ ensure_node_deps
 export GPUX_TEST_SUMMARY="$GPUX_RUN_DIR/test-summary.txt"
 mkdir -p "$GPUX_RUN_DIR" && : >"$GPUX_TEST_SUMMARY"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+say "formatting (prettier --check; npx prettier --write . fixes it)"
+npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different . >&2; die "files not formatted with prettier (listed above): npx prettier --write ."; }
 
 say "lint and type checks"
 nx run-many -t lint typecheck --output-style=static
