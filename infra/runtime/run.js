@@ -26,5 +26,17 @@ for (const [alias, targets] of Object.entries(compilerOptions.paths)) {
   paths[alias] = targets.map((t) => t.replace(/\.ts$/, '.js'));
 }
 tsconfigPaths.register({ baseUrl: outDir, paths, addMatchAll: false });
+
+// kafkajs 2.2.4 arms its throttle check with `setTimeout(fn, throttledUntil - Date.now())` while it
+// is not throttled (throttledUntil = -1: network/requestQueue/index.js, scheduleCheckPendingRequests),
+// a negative delay. Node runs such a timer after 1 ms; Node 20 did it silently, Node 22 and later
+// also print a TimeoutNegativeWarning to stderr each time. Nothing behaves differently, so that
+// one warning is dropped here; every other warning is printed by Node's own listener, as before.
+const nodeWarningListeners = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'TimeoutNegativeWarning') return;
+  for (const listener of nodeWarningListeners) listener(warning);
+});
 process.argv.splice(1, 2, main);
 require(main);

@@ -165,4 +165,37 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     expect(a.stats.folded).toBeGreaterThan(0);
     expect(b.stats.folded).toBeGreaterThan(0);
   });
+  it('after a restart on an emptied Redis, refolds every partition from offset 0, idle ones included', async () => {
+    const restartName = uniqueName('ledger-restart');
+    const restartTopic = uniqueName('it-proj-restart');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: restartTopic, numPartitions: 3 }] });
+    topics.push(restartTopic);
+    const p = ledgerProjection(restartName, [restartTopic]);
+    const group = uniqueName('it-proj-restart-group');
+    let written = 0;
+    for (let round = 0; round < 4; round++) {
+      const messages = randomEvents(30, accounts);
+      await sendInTransaction(txProducer, restartTopic, messages);
+      written += messages.length;
+    }
+    const first = newRunner(p, group);
+    runners.push(first);
+    await first.start();
+    await expectEqualToFold(restartTopic, restartName, written);
+    await first.stop();
+    // The group's offsets at the end of every partition, as a runner that ran a while leaves them;
+    // then Redis loses everything (a restart without persistence). Nothing new is written.
+    const ends = await admin.fetchTopicOffsets(restartTopic);
+    await admin.setOffsets({
+      groupId: group,
+      topic: restartTopic,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+    });
+    await redis.flushall();
+    const second = newRunner(p, group);
+    runners.push(second);
+    await second.start();
+    await expectEqualToFold(restartTopic, restartName, written);
+    await second.stop();
+  });
 });

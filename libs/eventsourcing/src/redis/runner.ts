@@ -135,6 +135,17 @@ export class ProjectionRunner {
         projection: this.name,
         assignment: payload.memberAssignment,
       });
+      // kafkajs starts each partition at the group's committed offset, and a partition with
+      // nothing after it delivers no batch that could notice Redis stands elsewhere (a restart
+      // with an emptied Redis: the model needs everything from offset 0). So every assigned
+      // partition is sought to its checkpoint + 1 now, not on its next batch.
+      void this.seekToCheckpoints().catch((error: unknown) =>
+        this.logger.warn({
+          msg: 'projection could not seek its new partitions',
+          projection: this.name,
+          error: String(error),
+        }),
+      );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error({
