@@ -10,6 +10,7 @@ import {
   marketDecider,
   reviveMarket,
 } from './market.decider';
+import { engineOrder } from './market';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const spec: MarketSpec = {
@@ -437,17 +438,7 @@ describe('market decider', () => {
     });
 
     it('ends with the book the engine would have built: same orders, quantities, priority and depth', () => {
-      const engineInput = (o: Order) => ({
-        id: o.orderId,
-        side: o.side,
-        owner: o.accountId,
-        price: o.price,
-        quantity: o.gpus,
-        hours: o.hours,
-        ...(o.nodeId ? { nodeId: o.nodeId } : {}),
-        ...(o.minGpusPerNode ? { minGpusPerNode: o.minGpusPerNode } : {}),
-        tif: o.timeInForce,
-      });
+      const engineInput = engineOrder;
       const orderArb = fc.record({
         side: fc.constantFrom('bid' as const, 'ask' as const),
         who: fc.integer({ min: 0, max: 2 }),
