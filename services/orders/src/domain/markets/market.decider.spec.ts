@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { MarketSpec, NodeRecord, Order, RejectionCode } from '@gpux/contracts';
+import type { NodeRecord, Order, RejectionCode } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
 import { OrderBook } from '../matching/order-book';
 import {
@@ -11,48 +11,15 @@ import {
   reviveMarket,
 } from './market.decider';
 import { engineOrder } from './market';
+import { askOrder, bidOrder, h100, nodeRecord } from './market.fixture';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
-const spec: MarketSpec = {
-  marketId: 'H100',
-  gpuClass: 'H100-80GB',
-  minTflopsPerGpu: 300,
-  tickSize: 10_000,
-  feeRateBps: 250,
-};
-const node = (nodeId: string, extra: Partial<NodeRecord> = {}): NodeRecord => ({
-  marketId: 'H100',
-  nodeId,
-  providerId: 'prov-1',
-  gpus: 8,
-  certifiedTflopsPerGpu: 350,
-  ...extra,
-});
+const spec = h100;
+const node = (nodeId: string, extra: Partial<NodeRecord> = {}) => nodeRecord({ nodeId, ...extra });
 const opened: MarketEvent = { type: 'orders.MarketOpened', data: spec };
 const recorded = (n: NodeRecord): MarketEvent => ({ type: 'orders.NodeRecorded', data: n });
-const ask = (orderId: string, extra: Partial<Order> = {}): Order => ({
-  marketId: 'H100',
-  orderId,
-  side: 'ask',
-  accountId: 'prov-1',
-  price: 2_000_000,
-  gpus: 4,
-  hours: 24,
-  nodeId: 'n1',
-  timeInForce: 'GTC',
-  ...extra,
-});
-const bid = (orderId: string, extra: Partial<Order> = {}): Order => ({
-  marketId: 'H100',
-  orderId,
-  side: 'bid',
-  accountId: 'buyer-1',
-  price: 2_100_000,
-  gpus: 2,
-  hours: 10,
-  timeInForce: 'GTC',
-  ...extra,
-});
+const ask = askOrder;
+const bid = bidOrder;
 const place = (order: Order) => ({ type: 'orders.PlaceOrder' as const, data: order });
 const accepted = (order: Order): MarketEvent => ({ type: 'orders.OrderAccepted', data: { order } });
 const awaiting = (order: Order): MarketEvent => ({

@@ -1,47 +1,15 @@
-import { Envelope, MarketSpec, NodeRecord, Order, orderStatus, ordersReadModel as rm } from '@gpux/contracts';
+import { Envelope, Order, orderStatus, ordersReadModel as rm } from '@gpux/contracts';
 import { applyOps, Model, Published, RedisOp } from '@gpux/eventsourcing/domain';
 import { MarketCommand, MarketEvent, marketDecider } from '../markets/market.decider';
+import { askOrder, bidOrder, h100, nodeRecord } from '../markets/market.fixture';
 import { ordersProjection } from './orders.projection';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1_000);
-const spec: MarketSpec = {
-  marketId: 'H100',
-  gpuClass: 'H100-80GB',
-  minTflopsPerGpu: 300,
-  tickSize: 10_000,
-  feeRateBps: 250,
-};
-const node: NodeRecord = {
-  marketId: 'H100',
-  nodeId: 'n1',
-  providerId: 'prov-1',
-  gpus: 8,
-  certifiedTflopsPerGpu: 350,
-};
-const ask = (orderId: string, extra: Partial<Order> = {}): Order => ({
-  marketId: 'H100',
-  orderId,
-  side: 'ask',
-  accountId: 'prov-1',
-  price: 2_000_000,
-  gpus: 1,
-  hours: 24,
-  nodeId: 'n1',
-  timeInForce: 'GTC',
-  ...extra,
-});
-const bid = (orderId: string, extra: Partial<Order> = {}): Order => ({
-  marketId: 'H100',
-  orderId,
-  side: 'bid',
-  accountId: 'buyer-1',
-  price: 2_100_000,
-  gpus: 4,
-  hours: 10,
-  timeInForce: 'GTC',
-  ...extra,
-});
+const spec = h100;
+const node = nodeRecord();
+const ask = (orderId: string, extra: Partial<Order> = {}) => askOrder(orderId, { gpus: 1, ...extra });
+const bid = (orderId: string, extra: Partial<Order> = {}) => bidOrder(orderId, { gpus: 4, ...extra });
 const place = (order: Order): MarketCommand => ({ type: 'orders.PlaceOrder', data: order });
 const confirm = (orderId: string): MarketCommand => ({
   type: 'orders.ConfirmBidFunds',

@@ -1,22 +1,10 @@
-import type { MarketSpec, NodeRecord } from '@gpux/contracts';
+import type { NodeRecord } from '@gpux/contracts';
+import { h100, nodeRecord } from '../market.fixture';
 import { uncertified } from './certified';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
-const spec: MarketSpec = {
-  marketId: 'H100',
-  gpuClass: 'H100-80GB',
-  minTflopsPerGpu: 300,
-  tickSize: 10_000,
-  feeRateBps: 250,
-};
-const node = (extra: Partial<NodeRecord> = {}): NodeRecord => ({
-  marketId: 'H100',
-  nodeId: 'n1',
-  providerId: 'prov-1',
-  gpus: 8,
-  certifiedTflopsPerGpu: 300,
-  ...extra,
-});
+const spec = h100;
+const node = (extra: Partial<NodeRecord> = {}) => nodeRecord({ certifiedTflopsPerGpu: 300, ...extra });
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 
 describe('the certification rule', () => {

@@ -1,35 +1,13 @@
-import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
 import { fold } from '@gpux/eventsourcing/domain';
 import { MarketEvent, marketDecider } from '../market.decider';
+import { askOrder, h100, nodeRecord } from '../market.fixture';
 import { freeGpus } from './free-gpus';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;
-const spec: MarketSpec = {
-  marketId: 'H100',
-  gpuClass: 'H100-80GB',
-  minTflopsPerGpu: 300,
-  tickSize: 10_000,
-  feeRateBps: 250,
-};
-const node: NodeRecord = {
-  marketId: 'H100',
-  nodeId: 'n1',
-  providerId: 'prov-1',
-  gpus: 8,
-  certifiedTflopsPerGpu: 350,
-};
-const ask = (orderId: string, gpus: number, nodeId = 'n1'): Order => ({
-  marketId: 'H100',
-  orderId,
-  side: 'ask',
-  accountId: 'prov-1',
-  price: 2_000_000,
-  gpus,
-  hours: 24,
-  nodeId,
-  timeInForce: 'GTC',
-});
+const spec = h100;
+const node = nodeRecord();
+const ask = (orderId: string, gpus: number, nodeId = 'n1') => askOrder(orderId, { gpus, nodeId });
 const traded = (gpus: number, hours: number, askId = 'a1'): MarketEvent => ({
   type: 'orders.TradeExecuted',
   data: {
