@@ -605,12 +605,23 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         200,
       );
       expect(back).toMatchObject({ certifiedBy: 'challenge', suspendedReason: null });
-      const verdicts = worker.events.filter(
-        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
-      );
-      // Down longer than the heartbeat window, the node was declared lost and suspended: the worker certified it again.
-      if (rejoined['status'] === 'SUSPENDED') expect(verdicts).toHaveLength(2);
-      else expect(rejoined['status']).toBe('CERTIFIED');
+      const certifications = () =>
+        worker.events.filter(
+          (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
+        );
+      // Down longer than the heartbeat window, the node was declared lost and suspended: the worker
+      // certified it again. The read model can show the node certified before the worker has
+      // printed the verdict it was answered (the projection applies the event while the answer is
+      // on its way back), so the worker's report is waited for, not assumed to be there already.
+      if (rejoined['status'] === 'SUSPENDED') {
+        await worker.waitFor(
+          () => certifications().length >= 2,
+          'the worker to report its second certification',
+          30_000,
+        );
+        expect(certifications()).toHaveLength(2);
+      } else expect(rejoined['status']).toBe('CERTIFIED');
+      const verdicts = certifications();
       process.stderr.write(
         `(d) gateway down ${downMs} ms; ${retries().length} retries (${retries()
           .map((e) => e['delayMs'])
