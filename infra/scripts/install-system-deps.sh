@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages GPU Exchange needs on a Debian 12 machine, as root:
 # redis-server, Vulkan loader + Mesa lavapipe from bookworm-backports (Dawn needs Mesa >= 23),
-# docker-compose (only to validate docker-compose.yml), and checks for Java 17 and Maven.
+# docker-compose (only to validate docker-compose.yml), chromium (the console's browser tests), and checks for Java 17 and Maven.
 # Idempotent: a second run installs nothing and takes seconds.
 set -euo pipefail
 
@@ -36,7 +36,7 @@ SRC
   need_update=1
 fi
 
-pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose curl)
+pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose curl chromium)
 missing=()
 for p in "${pkgs_main[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 mesa_ok=0
