@@ -1,7 +1,7 @@
 /** A and B of a challenge, generated on the GPU with the certification library's WGSL generator. */
 import {
   parseSeed,
-  PRNG_WORKGROUP,
+  prngDispatch,
   prngFillShader,
   prngParams,
   PrngOutput,
@@ -32,7 +32,7 @@ export async function generateOnGpu(
       device,
       computePipeline(device, prngFillShader(output)),
       [params, out],
-      [Math.ceil(cols / PRNG_WORKGROUP), Math.ceil(rows / PRNG_WORKGROUP)],
+      prngDispatch(rows, cols),
     );
     return out;
   } catch (error) {

@@ -25,7 +25,7 @@ import {
   Opening,
   OpenRequest,
   parseSeed,
-  PRNG_WORKGROUP,
+  prngDispatch,
   prngFillShader,
   prngParams,
   productMatrices,
@@ -156,7 +156,7 @@ class ProductPipeline {
     pass.setPipeline(this.fill);
     for (const group of [this.fillA, this.fillB]) {
       pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(Math.ceil(n / PRNG_WORKGROUP), Math.ceil(n / PRNG_WORKGROUP));
+      pass.dispatchWorkgroups(...prngDispatch(n, n));
     }
     pass.end();
     this.device.queue.submit([encoder.finish()]);
