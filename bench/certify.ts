@@ -3,11 +3,13 @@
  * close the certified figure comes to what the GPU delivers, on this machine's WebGPU adapter
  * (lavapipe without a GPU).
  *
- * For each size n: the `gpu-worker benchmark` figure of the autotuned f32 kernel at n (the same
- * code as the command, same run); then REPS challenges at the defaults, claimed at half that
+ * For each size n and precision (f32, and f16 where the adapter has shader-f16): the `gpu-worker
+ * benchmark` figure at that precision and n (the same code as the command, same run); then REPS
+ * challenges of that precision at the defaults, claimed at half that
  * figure as `gpu-worker join` claims, sized for BENCH_CERTIFY_TARGET_SECONDS (default 10, the
  * protocol's default): generated, multiplied and hashed on the GPU by the worker's prover with the
- * tuned kernel, committed, opened (the opened products computed again), verified.
+ * tuned kernel of the precision (f16: the f32-accumulating f16 kernel), committed, opened (the
+ * opened products computed again), verified.
  *
  * - verifyFraction: the verifier's CPU time (process.cpuUsage of createChallenge + openRequest +
  *   verifyOpening) ÷ the challenge's time (issue to commitment): what checking costs against the
@@ -15,11 +17,12 @@
  * - certifiedToBenchmark: the certified TFLOP/s (the verifier's clock, issue to commitment) ÷ the
  *   benchmark figure. Target ≥ 0.8. No network here: the e2e suite has the round trip, which is
  *   noise beside a 10-second challenge.
- * Figures are medians over the repetitions; the summary takes the worst size. Last line: JSON.
+ * Figures are medians over the repetitions; the summary takes the worst size and precision. Last
+ * line: JSON.
  */
 import { createChallenge, DEFAULTS, openRequest, secureRandom, verifyOpening } from '@gpux/certification';
 import { runBenchmark } from '../workers/gpu-worker/src/benchmark/run';
-import { proveChallenge, tunedMatmul } from '../workers/gpu-worker/src/challenge';
+import { proveChallenge, tunedHalfMatmul, tunedMatmul } from '../workers/gpu-worker/src/challenge';
 import { openGpu } from '../workers/gpu-worker/src/gpu/webgpu';
 
 const SIZES = (process.env['BENCH_CERTIFY_SIZES'] ?? '512').split(',').map(Number);
@@ -45,93 +48,104 @@ async function main() {
   const adapter = gpu.adapter.description || gpu.adapter.device;
   log(`adapter: ${adapter}${gpu.adapter.isFallbackAdapter ? ' (software fallback)' : ''}`);
   const tuned = await tunedMatmul(gpu.device, gpu.adapter, { onProgress: (m) => log(`[autotune] ${m}`) });
-  log(`challenge kernel: ${tuned.variant}`);
+  const half = await tunedHalfMatmul(gpu.device, gpu.adapter, { onProgress: (m) => log(`[autotune] ${m}`) });
+  log(`challenge kernels: f32 ${tuned.variant}, f16 ${half?.variant ?? 'none (no shader-f16)'}`);
+  const kernels = { matmul: tuned.runner, ...(half ? { matmulF16: half.runner } : {}) };
+  const precisions = half ? (['f32', 'f16'] as const) : (['f32'] as const);
   const perSize: Record<string, unknown>[] = [];
   try {
     for (const n of SIZES) {
       const report = await runBenchmark(gpu, { sizes: [n], retune: false, json: true }, () => undefined);
-      const benchmarkGflops = report.precisions.find((p) => p.precision === 'f32')?.sizes[0]?.gflops;
-      if (!benchmarkGflops) throw new Error(`the benchmark found no verified f32 figure at n=${n}`);
-      const claimedTflops = (benchmarkGflops / 1000) * CLAIM_FACTOR;
-      // Warm-up: compiles the pipelines and brings the verifier's loops to their optimised code.
-      const warm = createChallenge({ n, products: 2, precision: 'f32', claimedTflops, now: Date.now(), rng });
-      const warmProof = await proveChallenge(gpu.device, warm, { matmul: tuned.runner });
-      for (let i = 0; i < 3; i++) {
-        const request = openRequest(warm, warmProof.commitment, { rng, now: Date.now() });
-        verifyOpening(
-          warm,
-          warmProof.commitment,
-          request,
-          await (i === 0
-            ? warmProof.open(request)
-            : (await proveChallenge(gpu.device, warm, { matmul: tuned.runner })).open(request)),
-          Date.now(),
-        );
-      }
-      const samples: {
-        verifierCpuMs: number;
-        challengeMs: number;
-        certifiedGflops: number;
-        products: number;
-        computeMs: number;
-        generateMs: number;
-        hashMs: number;
-        openMs: number;
-      }[] = [];
-      for (let rep = 0; rep < REPS; rep++) {
-        const create = cpuTimed(() =>
-          createChallenge({ n, precision: 'f32', claimedTflops, now: Date.now(), rng, targetMs: TARGET_MS }),
-        );
-        const challenge = create.value;
-        const proof = await proveChallenge(gpu.device, challenge, { matmul: tuned.runner });
-        const ask = cpuTimed(() => openRequest(challenge, proof.commitment, { rng, now: Date.now() }));
-        const openStart = performance.now();
-        const opening = await proof.open(ask.value);
-        const openMs = performance.now() - openStart;
-        const wire = JSON.parse(JSON.stringify(opening)) as typeof opening; // as it crosses the network
-        const verify = cpuTimed(() =>
-          verifyOpening(challenge, proof.commitment, ask.value, wire, Date.now()),
-        );
-        if (!verify.value.ok)
-          throw new Error(`honest worker failed at n=${n}: ${verify.value.reason}: ${verify.value.detail}`);
-        const sample = {
-          verifierCpuMs: create.cpuMs + ask.cpuMs + verify.cpuMs,
-          challengeMs: verify.value.elapsedMs,
-          certifiedGflops: verify.value.measuredTflops * 1000,
-          products: challenge.products,
-          computeMs: proof.timings.computeMs,
-          generateMs: proof.timings.generateMs,
-          hashMs: proof.timings.hashMs,
-          openMs,
+      for (const precision of precisions) {
+        const benchmarkGflops = report.precisions.find((p) => p.precision === precision)?.sizes[0]?.gflops;
+        if (!benchmarkGflops)
+          throw new Error(`the benchmark found no verified ${precision} figure at n=${n}`);
+        const claimedTflops = (benchmarkGflops / 1000) * CLAIM_FACTOR;
+        // Warm-up: compiles the pipelines and brings the verifier's loops to their optimised code.
+        const warm = createChallenge({ n, products: 2, precision, claimedTflops, now: Date.now(), rng });
+        const warmProof = await proveChallenge(gpu.device, warm, kernels);
+        for (let i = 0; i < 3; i++) {
+          const request = openRequest(warm, warmProof.commitment, { rng, now: Date.now() });
+          verifyOpening(
+            warm,
+            warmProof.commitment,
+            request,
+            await (i === 0
+              ? warmProof.open(request)
+              : (await proveChallenge(gpu.device, warm, kernels)).open(request)),
+            Date.now(),
+          );
+        }
+        const samples: {
+          verifierCpuMs: number;
+          challengeMs: number;
+          certifiedGflops: number;
+          products: number;
+          computeMs: number;
+          generateMs: number;
+          hashMs: number;
+          openMs: number;
+        }[] = [];
+        for (let rep = 0; rep < REPS; rep++) {
+          const create = cpuTimed(() =>
+            createChallenge({ n, precision, claimedTflops, now: Date.now(), rng, targetMs: TARGET_MS }),
+          );
+          const challenge = create.value;
+          const proof = await proveChallenge(gpu.device, challenge, kernels);
+          const ask = cpuTimed(() => openRequest(challenge, proof.commitment, { rng, now: Date.now() }));
+          const openStart = performance.now();
+          const opening = await proof.open(ask.value);
+          const openMs = performance.now() - openStart;
+          const wire = JSON.parse(JSON.stringify(opening)) as typeof opening; // as it crosses the network
+          const verify = cpuTimed(() =>
+            verifyOpening(challenge, proof.commitment, ask.value, wire, Date.now()),
+          );
+          if (!verify.value.ok)
+            throw new Error(
+              `honest ${precision} worker failed at n=${n}: ${verify.value.reason}: ${verify.value.detail}`,
+            );
+          const sample = {
+            verifierCpuMs: create.cpuMs + ask.cpuMs + verify.cpuMs,
+            challengeMs: verify.value.elapsedMs,
+            certifiedGflops: verify.value.measuredTflops * 1000,
+            products: challenge.products,
+            computeMs: proof.timings.computeMs,
+            generateMs: proof.timings.generateMs,
+            hashMs: proof.timings.hashMs,
+            openMs,
+          };
+          log(
+            `${precision} n=${n} rep ${rep}: ${JSON.stringify(Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, round(v)])))}`,
+          );
+          samples.push(sample);
+        }
+        const med = (key: keyof (typeof samples)[number]) => median(samples.map((s) => s[key]));
+        const figures = {
+          precision,
+          kernel: precision === 'f16' ? half?.variant : tuned.variant,
+          n,
+          products: med('products'),
+          benchmarkGflops: round(benchmarkGflops, 3),
+          claimedGflops: round(claimedTflops * 1000, 3),
+          certifiedGflops: round(med('certifiedGflops'), 3),
+          certifiedToBenchmark: round(med('certifiedGflops') / benchmarkGflops, 3),
+          challengeMs: round(med('challengeMs')),
+          verifierCpuMs: round(med('verifierCpuMs')),
+          verifyFraction: round(med('verifierCpuMs') / med('challengeMs'), 5),
+          workerMs: {
+            generate: round(med('generateMs')),
+            compute: round(med('computeMs')),
+            hashAndRoots: round(med('hashMs')),
+            open: round(med('openMs')),
+          },
         };
-        log(
-          `n=${n} rep ${rep}: ${JSON.stringify(Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, round(v)])))}`,
-        );
-        samples.push(sample);
+        log(JSON.stringify(figures));
+        perSize.push(figures);
       }
-      const med = (key: keyof (typeof samples)[number]) => median(samples.map((s) => s[key]));
-      const figures = {
-        n,
-        products: med('products'),
-        benchmarkGflops: round(benchmarkGflops, 3),
-        claimedGflops: round(claimedTflops * 1000, 3),
-        certifiedGflops: round(med('certifiedGflops'), 3),
-        certifiedToBenchmark: round(med('certifiedGflops') / benchmarkGflops, 3),
-        challengeMs: round(med('challengeMs')),
-        verifierCpuMs: round(med('verifierCpuMs')),
-        verifyFraction: round(med('verifierCpuMs') / med('challengeMs'), 5),
-        workerMs: {
-          generate: round(med('generateMs')),
-          compute: round(med('computeMs')),
-          hashAndRoots: round(med('hashMs')),
-          open: round(med('openMs')),
-        },
-      };
-      log(JSON.stringify(figures));
-      perSize.push(figures);
     }
   } finally {
     tuned.destroy();
+    half?.destroy();
     gpu.close();
   }
   const worst = (key: string, pick: (...xs: number[]) => number) =>
@@ -147,6 +161,7 @@ async function main() {
       openLeaves: DEFAULTS.openLeaves,
       checkColumns: DEFAULTS.checkColumns,
       kernel: tuned.variant,
+      kernelF16: half?.variant ?? null,
       adapter,
       reps: REPS,
       sizes: perSize,

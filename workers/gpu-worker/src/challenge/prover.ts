@@ -7,8 +7,9 @@
  * with the same kernel on the same inputs (the same bits, so the same tree), reading back their
  * trees (every level, so no hashing on the CPU) and the opened leaves.
  *
- * Both precision tiers run the f32 kernel: the generator's entries are exact in f16, and f32
- * products and sums of them are exact too, so an f16 challenge gets the exact answer.
+ * An f16 challenge runs the f16 kernel when one is given (`matmulF16`), else the f32 kernel: the
+ * generator's entries are exact in f16 and f32 sums of their products are exact, so the f32
+ * kernel gives an f16 challenge the exact answer (product-pipeline.ts).
  */
 import {
   BatchCommitment,
@@ -16,24 +17,16 @@ import {
   chunkWidth,
   Commitment,
   digestsFromWords,
-  HASH_WORKGROUP,
-  LEAF_HASH_WGSL,
   leafIndex,
   leafWidth,
   leavesPerRow,
-  NODE_HASH_WGSL,
   Opening,
   OpenRequest,
-  parseSeed,
-  prngDispatch,
-  prngFillShader,
-  prngParams,
-  productMatrices,
   proofFromTreeWords,
-  treeLayout,
 } from '@gpux/certification';
-import { checkFits, computePipeline, readBack, storageBuffer, uniformBuffer } from './gpu-buffers';
+import { readBack, storageBuffer } from './gpu-buffers';
 import { MatmulRunner, registerBlockedMatmul } from './matmul';
+import { ProductPipeline } from './product-pipeline';
 
 export interface ProofTimings {
   /** Encoding the generation of every A_p and B_p (the GPU runs it in queue order, inside computeMs). */
@@ -60,140 +53,10 @@ export interface GpuProof {
 export interface ProveOptions {
   /** The product kernel (default: the simple register-blocked one). */
   matmul?: MatmulRunner;
+  /** The f16 kernel (f16 A, B and C) for f16 challenges; without it they run the f32 kernel. */
+  matmulF16?: MatmulRunner;
   /** A monotonic clock in ms (default performance.now). */
   clock?: () => number;
-}
-
-/** The GPU buffers and pipelines of one challenge's products, reused from product to product. */
-class ProductPipeline {
-  private readonly a: GPUBuffer;
-  private readonly b: GPUBuffer;
-  readonly c: GPUBuffer;
-  /** Every level of a product's tree, leaves first (treeLayout). */
-  readonly tree: GPUBuffer;
-  readonly leafCount: number;
-  private readonly paramsA: GPUBuffer;
-  private readonly paramsB: GPUBuffer;
-  private readonly fillA: GPUBindGroup;
-  private readonly fillB: GPUBindGroup;
-  private readonly fill: GPUComputePipeline;
-  private readonly leafPipeline: GPUComputePipeline;
-  private readonly leafBindGroup: GPUBindGroup;
-  /** The levels of a product's tree above its leaves: the bind group of each, and its width. */
-  private readonly levels: { bindGroup: GPUBindGroup; outputs: number }[] = [];
-  private readonly rootOffset: number;
-  private readonly nodePipeline: GPUComputePipeline;
-  private readonly owned: GPUBuffer[] = [];
-  private destroyed = false;
-
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly challenge: Challenge,
-  ) {
-    const { n } = challenge;
-    const own = (buffer: GPUBuffer) => (this.owned.push(buffer), buffer);
-    checkFits(device, n * n * 4, `a ${n}×${n} f32 matrix`);
-    this.a = own(storageBuffer(device, n * n * 4, 'challenge A'));
-    this.b = own(storageBuffer(device, n * n * 4, 'challenge B'));
-    this.c = own(storageBuffer(device, n * n * 4, 'challenge C'));
-    this.leafCount = n * leavesPerRow(n);
-    const layout = treeLayout(this.leafCount);
-    const root = layout[layout.length - 1]!;
-    this.rootOffset = root.offset;
-    this.tree = own(storageBuffer(device, (root.offset + 8) * 4, 'product tree'));
-    this.paramsA = own(uniformBuffer(device, new Uint32Array(8), 'prng params A'));
-    this.paramsB = own(uniformBuffer(device, new Uint32Array(8), 'prng params B'));
-    this.fill = computePipeline(device, prngFillShader('f32'));
-    const fillGroup = (params: GPUBuffer, out: GPUBuffer) =>
-      device.createBindGroup({
-        layout: this.fill.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: out } },
-        ],
-      });
-    this.fillA = fillGroup(this.paramsA, this.a);
-    this.fillB = fillGroup(this.paramsB, this.b);
-
-    this.leafPipeline = computePipeline(device, LEAF_HASH_WGSL);
-    const leafParams = own(
-      uniformBuffer(device, Uint32Array.from([n, n, leafWidth(n), leavesPerRow(n)]), 'leaf params'),
-    );
-    this.leafBindGroup = device.createBindGroup({
-      layout: this.leafPipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: leafParams } },
-        { binding: 1, resource: { buffer: this.c } },
-        { binding: 2, resource: { buffer: this.tree } },
-      ],
-    });
-    this.nodePipeline = computePipeline(device, NODE_HASH_WGSL);
-    for (let l = 0; l + 1 < layout.length; l++) {
-      const [from, to] = [layout[l]!, layout[l + 1]!];
-      const params = own(
-        uniformBuffer(device, Uint32Array.from([from.count, from.offset, to.offset, 0]), 'node params'),
-      );
-      const bindGroup = device.createBindGroup({
-        layout: this.nodePipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: this.tree } },
-        ],
-      });
-      this.levels.push({ bindGroup, outputs: to.count });
-    }
-  }
-
-  /** Generates A_p and B_p: submitted, not awaited (the product after it in the queue waits for it). */
-  generate(product: number): void {
-    const { n } = this.challenge;
-    const seed = parseSeed(this.challenge.seed);
-    const matrices = productMatrices(product);
-    this.device.queue.writeBuffer(this.paramsA, 0, prngParams(seed, matrices.a, n, n));
-    this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.fill);
-    for (const group of [this.fillA, this.fillB]) {
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(...prngDispatch(n, n));
-    }
-    pass.end();
-    this.device.queue.submit([encoder.finish()]);
-  }
-
-  multiply(matmul: MatmulRunner): Promise<void> {
-    const { n } = this.challenge;
-    return matmul(this.device, this.a, this.b, this.c, n, n, n);
-  }
-
-  /**
-   * Hashes C's leaves and reduces them to the product's root, level by level, in the tree buffer;
-   * with `rootInto`, copies the root there at `offset`. Submitted, not awaited: the queue keeps
-   * the order.
-   */
-  hash(rootInto?: { buffer: GPUBuffer; offset: number }): void {
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.leafPipeline);
-    pass.setBindGroup(0, this.leafBindGroup);
-    pass.dispatchWorkgroups(Math.ceil(this.leafCount / HASH_WORKGROUP));
-    pass.setPipeline(this.nodePipeline);
-    for (const level of this.levels) {
-      pass.setBindGroup(0, level.bindGroup);
-      pass.dispatchWorkgroups(Math.ceil(level.outputs / HASH_WORKGROUP));
-    }
-    pass.end();
-    if (rootInto)
-      encoder.copyBufferToBuffer(this.tree, this.rootOffset * 4, rootInto.buffer, rootInto.offset, 32);
-    this.device.queue.submit([encoder.finish()]);
-  }
-
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const buffer of this.owned) buffer.destroy();
-  }
 }
 
 /** Computes the challenge's products on the device and commits to them. */
@@ -203,10 +66,13 @@ export async function proveChallenge(
   options: ProveOptions = {},
 ): Promise<GpuProof> {
   const clock = options.clock ?? (() => performance.now());
-  const matmul = options.matmul ?? registerBlockedMatmul;
+  const kernels = {
+    f32: options.matmul ?? registerBlockedMatmul,
+    ...(options.matmulF16 ? { f16: options.matmulF16 } : {}),
+  };
   const { n, products } = challenge;
   const start = clock();
-  const pipeline = new ProductPipeline(device, challenge);
+  const pipeline = new ProductPipeline(device, challenge, kernels);
   const roots = storageBuffer(device, products * 32, 'product roots');
   let generateMs = 0;
   let computeMs = 0;
@@ -220,7 +86,7 @@ export async function proveChallenge(
       const t0 = clock();
       pipeline.generate(p);
       const t1 = clock();
-      await pipeline.multiply(matmul);
+      await pipeline.multiply();
       const t2 = clock();
       pipeline.hash({ buffer: roots, offset: p * 32 });
       generateMs += t1 - t0;
@@ -265,7 +131,7 @@ export async function proveChallenge(
           if (!(Number.isInteger(product) && product >= 0 && product < products))
             throw new RangeError(`product ${product} outside 0..${products - 1}`);
           pipeline.generate(product);
-          await pipeline.multiply(matmul);
+          await pipeline.multiply();
           pipeline.hash();
           const tree = new Uint32Array(await readBack(device, pipeline.tree, pipeline.tree.size));
           for (const t of indices) {

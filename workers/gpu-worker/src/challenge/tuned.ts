@@ -8,6 +8,7 @@
 import type { AdapterDescription } from '../gpu/webgpu';
 import { autotune } from '../kernels/autotune';
 import { createMatmul, Matmul } from '../kernels/matmul';
+import { DEFAULT_VARIANTS, VARIANTS } from '../kernels/variants';
 import { MatmulRunner, registerBlockedMatmul } from './matmul';
 
 export interface TunedMatmul {
@@ -31,15 +32,22 @@ export interface TunedOptions {
   onProgress?: (message: string) => void;
 }
 
-/** A runner over an already compiled variant, falling back per call when it refuses the shape. */
-export function runnerFor(matmul: Matmul, onFallback?: (reason: string) => void): MatmulRunner {
+/**
+ * A runner over an already compiled variant, falling back per call (to `fallback`, by default the
+ * simple f32 kernel) when it refuses the shape.
+ */
+export function runnerFor(
+  matmul: Matmul,
+  onFallback?: (reason: string) => void,
+  fallback: MatmulRunner = registerBlockedMatmul,
+): MatmulRunner {
   return async (device, a, b, c, m, n, k) => {
     try {
       await matmul.run(a, b, c, m, n, k);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       onFallback?.(error.message);
-      await registerBlockedMatmul(device, a, b, c, m, n, k);
+      await fallback(device, a, b, c, m, n, k);
     }
   };
 }
@@ -81,5 +89,62 @@ export async function tunedMatmul(
       fallbackReason: reason,
       destroy: () => undefined,
     };
+  }
+}
+
+/**
+ * The f16 tier's kernels: f16 A, B and C, accumulated in f32 (tolerance.ts: a kernel that also
+ * accumulates in f16 is outside the tier, its rounding as large as what the check must see).
+ */
+export const HALF_TIER = 'acc32';
+const HALF_VARIANTS = VARIANTS.f16.filter((v) => v.accumulate === 'f32');
+const HALF_FALLBACK = { ...DEFAULT_VARIANTS.f16, accumulate: 'f32' as const };
+
+/**
+ * The tuned f16 kernel for f16 challenges (tuned among HALF_VARIANTS, cached apart from the
+ * `benchmark` command's f16 choice), or null where the device has no `shader-f16` or no f16
+ * variant runs correctly: f16 challenges then run the f32 kernel (prover.ts).
+ */
+export async function tunedHalfMatmul(
+  device: GPUDevice,
+  adapter: AdapterDescription,
+  options: TunedOptions = {},
+): Promise<TunedMatmul | null> {
+  if (!device.features.has('shader-f16')) return null;
+  const compiled: Matmul[] = [];
+  try {
+    const tuned = await autotune(device, {
+      precision: 'f16',
+      adapter,
+      variants: HALF_VARIANTS,
+      tier: HALF_TIER,
+      ...(options.cachePath === undefined ? {} : { cachePath: options.cachePath }),
+      ...(options.retune ? { retune: true } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const matmul = await createMatmul(device, { precision: 'f16', variant: tuned.variant });
+    compiled.push(matmul);
+    const fallback = await createMatmul(device, { precision: 'f16', variant: HALF_FALLBACK });
+    compiled.push(fallback);
+    return {
+      runner: runnerFor(
+        matmul,
+        (reason) =>
+          options.onProgress?.(
+            `the tuned f16 kernel refused this shape (${reason}): ${fallback.variant.name} answers it`,
+          ),
+        (_device, a, b, c, m, n, k) => fallback.run(a, b, c, m, n, k),
+      ),
+      variant: matmul.variant.name,
+      gflops: tuned.gflops,
+      fromCache: tuned.fromCache,
+      destroy: () => compiled.forEach((m) => m.destroy()),
+    };
+  } catch (error) {
+    compiled.forEach((m) => m.destroy());
+    options.onProgress?.(
+      `no f16 kernel for challenges (${error instanceof Error ? error.message : String(error)}): f16 challenges run the f32 kernel`,
+    );
+    return null;
   }
 }

@@ -42,8 +42,11 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
 export function cacheKey(
   adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'device' | 'description'>,
   precision: Precision,
+  tier?: string,
 ): string {
-  return [adapter.vendor, adapter.architecture, adapter.device, adapter.description, precision].join('|');
+  return [adapter.vendor, adapter.architecture, adapter.device, adapter.description, precision]
+    .concat(tier ? [tier] : [])
+    .join('|');
 }
 
 function isEntry(value: unknown, precision: string | undefined): value is AutotuneEntry {

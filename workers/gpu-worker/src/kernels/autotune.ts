@@ -24,6 +24,8 @@ export interface AutotuneOptions {
   /** Cache file; default `defaultCachePath()`; null: neither read nor write one. */
   cachePath?: string | null;
   variants?: MatmulParams[];
+  /** A name for `variants` when they are a subset: the choice is cached under its own key. */
+  tier?: string;
   runs?: number;
   onProgress?: (message: string) => void;
 }
@@ -99,7 +101,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const { precision, adapter, size = 512, retune = false, runs = 3 } = options;
   const progress = options.onProgress ?? (() => undefined);
   const cachePath = options.cachePath === undefined ? defaultCachePath() : options.cachePath;
-  const key = cacheKey(adapter, precision);
+  const key = cacheKey(adapter, precision, options.tier);
   const cache = cachePath ? await readCache(cachePath) : null;
   const cached = cache?.entries[key];
   if (cached && !retune && validateParams(cached.params, device.limits).length === 0) {
