@@ -74,6 +74,8 @@ export const issueChallengeSchema = nodeRef.extend({
   seed: hex128,
   /** The node's market's minimum certified TFLOP/s per GPU, looked up at the edge: a claim below it × GPUs is refused. */
   requiredTflopsPerGpu: z.number().min(0).max(100_000).optional(),
+  /** The precision to certify (absent: f32). f16 is certified apart, so markets can price either. */
+  precision: precisionSchema.optional(),
 });
 /** `openSeed`: the randomness of the rows to open and the vectors r, drawn after the commitment. */
 export const commitChallengeSchema = nodeRef.extend({

@@ -22,6 +22,8 @@ export function issueChallenge(
   if (!state.credentialHash)
     return reject('FORBIDDEN', `the credential of node ${node.nodeId} is revoked`, 'nodeId');
   const { purpose, claimedTflops, n, seed, requiredTflopsPerGpu } = command.data;
+  // Spot checks re-measure what the node sells on: f32. A certification may be of f16 too.
+  const precision = purpose === 'certification' ? (command.data.precision ?? 'f32') : 'f32';
   // Only a joined node is watched (heartbeats, spot checks): nothing certifies unwatched.
   if (purpose === 'certification' && !state.sessionId)
     return reject(
@@ -29,14 +31,14 @@ export function issueChallenge(
       `node ${node.nodeId} has no worker session: join (joinSession) and heartbeat, then ask for certification`,
       'nodeId',
     );
-  const precision = 'f32';
   const claim =
     purpose === 'certification'
       ? refuseClaim(claimedTflops, {
           gpuModel: node.gpuModel,
           gpus: node.gpus,
           precision,
-          ...(requiredTflopsPerGpu !== undefined ? { requiredTflopsPerGpu } : {}),
+          // The market's minimum is in f32 TFLOP/s: it bounds f32 claims only.
+          ...(requiredTflopsPerGpu !== undefined && precision === 'f32' ? { requiredTflopsPerGpu } : {}),
         })
       : null;
   if (claim) return reject('BAD_USER_INPUT', claim.message, claim.field);

@@ -1,0 +1,82 @@
+import type { NodeCommand } from './node.decider';
+import { answer, challengeOf, Node, T0 } from './node-certification.fixture';
+
+const certify = (
+  precision: 'f32' | 'f16' | undefined,
+  claimedTflops = 0.001,
+  requiredTflopsPerGpu?: number,
+): NodeCommand => ({
+  type: 'capacity.IssueChallenge',
+  data: {
+    nodeId: 'n1',
+    purpose: 'certification',
+    claimedTflops,
+    n: 48,
+    seed: '0123456789abcdef0123456789abcdef',
+    ...(precision ? { precision } : {}),
+    ...(requiredTflopsPerGpu !== undefined ? { requiredTflopsPerGpu } : {}),
+  },
+});
+const figuresOf = (events: { type: string; data: unknown }[]) =>
+  (
+    events.find((e) => e.type === 'capacity.NodeCertified')?.data as {
+      tflopsPerGpu: { f32: number; f16?: number };
+    }
+  ).tflopsPerGpu;
+
+describe('f16 certification: certified apart from f32, so markets can price either', () => {
+  it('a certification without a precision is f32; one of f16 issues an f16 challenge', () => {
+    expect(challengeOf(new Node().events(certify(undefined), T0)).precision).toBe('f32');
+    expect(challengeOf(new Node().events(certify('f16'), T0)).precision).toBe('f16');
+  });
+
+  it('an f16 certificate adds the f16 figure and keeps the f32 one; a later f32 one keeps the f16 figure', () => {
+    const node = new Node();
+    const f32 = figuresOf(answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4));
+    expect(f32.f16).toBeUndefined();
+    const both = figuresOf(answer(node, challengeOf(node.events(certify('f16'), T0 + 100)), T0 + 102));
+    expect(both.f32).toBe(f32.f32);
+    expect(both.f16).toBeGreaterThan(0);
+    const again = figuresOf(answer(node, challengeOf(node.events(certify('f32'), T0 + 200)), T0 + 208));
+    expect(again.f16).toBe(both.f16);
+    expect(again.f32).not.toBe(f32.f32);
+  });
+
+  it('spot checks re-measure f32, whatever the node certified last', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(certify('f16'), T0)), T0 + 4);
+    const spot = node.events(
+      {
+        type: 'capacity.IssueChallenge',
+        data: {
+          nodeId: 'n1',
+          purpose: 'spot',
+          claimedTflops: 0.001,
+          n: 48,
+          seed: '0123456789abcdef0123456789abcdef',
+          precision: 'f16',
+        },
+      },
+      T0 + 1_000,
+    );
+    expect(challengeOf(spot).precision).toBe('f32');
+  });
+
+  it("bounds an f16 claim by the model's f16 peak, and not by the market's f32 minimum", () => {
+    const node = new Node();
+    // H100-80GB: 133.8 f16 per GPU, 8 GPUs: 1.25 × 1,070.4 = 1,338 at most; f32 allows 669.
+    expect(node.decide(certify('f16', 1_000), T0)).toMatchObject({ kind: 'accepted' });
+    expect(new Node().decide(certify('f16', 1_338.1), T0)).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_USER_INPUT',
+      field: 'claimedTflops',
+      message: expect.stringMatching(/133.8 f16/),
+    });
+    // The market asks 40 f32 TFLOP/s per GPU: an f16 claim below 8 × 40 is not refused for it.
+    expect(new Node().decide(certify('f16', 100, 40), T0)).toMatchObject({ kind: 'accepted' });
+    expect(new Node().decide(certify('f32', 100, 40), T0)).toMatchObject({
+      kind: 'rejected',
+      message: expect.stringMatching(/below what the market requires/),
+    });
+  });
+});
