@@ -170,10 +170,16 @@ export class WorkersResolver {
 
   @Mutation(() => ChallengeTicket, {
     description:
-      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs, below the market's minimum × GPUs, or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs.",
+      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure.",
   })
   async requestCertification(
     @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
+    @Args('precision', {
+      type: () => Precision,
+      defaultValue: 'f32',
+      description: 'The precision to certify: f32 (what markets require) or f16.',
+    })
+    precision: Precision,
     @Context() context: RequestContext,
   ): Promise<ChallengeTicket> {
     const nodeId = this.node(context);
@@ -194,6 +200,7 @@ export class WorkersResolver {
       claimedTflops,
       n: this.config.CHALLENGE_SIZE,
       seed: randomBytes(16).toString('hex'),
+      precision,
       ...(Number.isFinite(minimum) && minimum >= 0 ? { requiredTflopsPerGpu: minimum } : {}),
     };
     await this.commands.execute(
