@@ -11,7 +11,7 @@ import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant } from './matmul';
 import { gflops, timeGpu } from './timing';
-import { VARIANTS } from './variants';
+import { gpuShaped, VARIANTS } from './variants';
 import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
 
 export interface AutotuneOptions {
@@ -118,7 +118,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   }
 
   const candidates = (options.variants ?? VARIANTS[precision]).filter(
-    (p) => validateParams(p, device.limits).length === 0,
+    (p) => validateParams(p, device.limits).length === 0 && !(adapter.isFallbackAdapter && gpuShaped(p)),
   );
   const random = seededRandom(size);
   const a = randomMatrix(size * size, random);

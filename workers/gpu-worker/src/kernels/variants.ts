@@ -40,6 +40,11 @@ const TILED_4X8 = shape('buffer', 4, 8, 8, 8, false, 32); // 32×64 workgroup ti
 const TEXTURE_8X8 = shape('texture', 8, 8, 8, 8, true);
 const TEXTURE_8X16_SMALL = shape('texture', 8, 16, 8, 1, true);
 const TEXTURE_16X16_SMALL = shape('texture', 16, 16, 8, 1, true);
+// GPU-shaped: 256 invocations of 8×8 outputs each, a 128×128 tile of C per workgroup, A and B
+// staged through workgroup memory (8 and 16 KiB at depth 8 and 16, in f32): the shape fast SGEMMs
+// take on discrete GPUs. On CPUs they lose, and the tuner leaves them after their warm-up.
+const GPU_128X128_K8 = shape('buffer', 8, 8, 16, 16, true, 8);
+const GPU_128X128_K16 = shape('buffer', 8, 8, 16, 16, true, 16);
 
 export const VARIANTS: Record<Precision, MatmulParams[]> = {
   f32: [
@@ -53,6 +58,8 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
     TEXTURE_8X16_SMALL,
     TEXTURE_16X16_SMALL,
     shape('texture', 16, 16, 8, 8, true),
+    GPU_128X128_K8,
+    GPU_128X128_K16,
   ].map(f32),
   // Fewer f16 shapes: every variant costs compile and tuning time, and where f16 arithmetic is
   // emulated (CPUs) the f32-accumulating ones win by far.
@@ -65,6 +72,7 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
     f16(TEXTURE_8X8, 'f32'),
     f16(TEXTURE_8X16_SMALL, 'f32'),
     f16(TEXTURE_16X16_SMALL, 'f32'),
+    f16(GPU_128X128_K16, 'f32'),
   ],
 };
 
@@ -73,6 +81,14 @@ export const DEFAULT_VARIANTS: Record<Precision, MatmulParams> = {
   f32: f32(BUFFER_8X4),
   f16: f16(BUFFER_8X4),
 };
+
+/**
+ * The GPU-shaped variants: not tuned on a software adapter (lavapipe), where each would cost
+ * seconds of warm-up to lose (their correctness is still tested there, at ragged sizes).
+ */
+export function gpuShaped(p: Pick<MatmulParams, 'wgX' | 'wgY' | 'rows' | 'cols'>): boolean {
+  return p.wgX * p.wgY >= 256 && p.rows * p.cols >= 64;
+}
 
 export function findVariant(name: string): MatmulParams | undefined {
   return [...VARIANTS.f32, ...VARIANTS.f16].find((p) => variantName(p) === name);
