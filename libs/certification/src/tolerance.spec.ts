@@ -1,5 +1,11 @@
 import { seededRandom } from './random';
-import { elementErrorFactor, elementTolerance, freivaldsErrorFactor, UNIT_ROUNDOFF } from './tolerance';
+import {
+  elementErrorFactor,
+  elementTolerance,
+  freivaldsErrorFactor,
+  selfCheckErrorFactor,
+  UNIT_ROUNDOFF,
+} from './tolerance';
 
 /** Round to the nearest f16 (normal and subnormal range; enough for values in [-K, K]). */
 function f16(x: number): number {
@@ -107,5 +113,24 @@ describe('tolerances per precision', () => {
       if (Math.abs(d.f16Accumulate - d.exact16) > Math.abs(d.f16Products - d.exact16) * 4) beyond++;
     }
     expect(beyond).toBeGreaterThan(10);
+  });
+
+  it("the worker's self-check bound covers f16 data rounded in and out, in either accumulation, and f32", () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const d = dots(1024, seed);
+      // From the f32 inputs: A and B rounded to f16, products in f16, summed in f16 or f32, C in f16.
+      expect(Math.abs(f16(d.f16Accumulate) - d.exact)).toBeLessThanOrEqual(
+        selfCheckErrorFactor('f16', 'f16', 1024) * d.absSum,
+      );
+      expect(Math.abs(f16(d.f16Products) - d.exact)).toBeLessThanOrEqual(
+        selfCheckErrorFactor('f16', 'f32', 1024) * d.absSum,
+      );
+      expect(Math.abs(d.sequential - d.exact)).toBeLessThanOrEqual(
+        selfCheckErrorFactor('f32', 'f32', 1024) * d.absSum,
+      );
+    }
+    expect(selfCheckErrorFactor('f16', 'f32', 1024)).toBeLessThan(
+      selfCheckErrorFactor('f16', 'f16', 1024) / 10,
+    );
   });
 });

@@ -75,3 +75,14 @@ export function freivaldsErrorFactor(precision: Precision, k: number, n: number)
   const probabilistic = Math.min(FREIVALDS_LAMBDA * Math.sqrt(k) * accumulate, gamma(k, accumulate));
   return SAFETY * (product + probabilistic * (1 + product)) + 2 * gamma(k + n + 2, U64);
 }
+
+/**
+ * The worker's self-check of a kernel (its autotuner and `benchmark`), which multiplies arbitrary
+ * floats rather than the generator's exact values, with data in `precision` and sums in
+ * `accumulate`: relative to |A|·|B|, 4 unit roundoffs of the data (rounding A and B to the working
+ * precision, the products, the output) plus 4·√K of the accumulation's (rounding errors of
+ * independent signs, Higham & Mary; the worst case K·u would hide real errors in f16).
+ */
+export function selfCheckErrorFactor(precision: Precision, accumulate: Precision, k: number): number {
+  return 4 * UNIT_ROUNDOFF[precision].product + 4 * Math.sqrt(k) * UNIT_ROUNDOFF[accumulate].product;
+}

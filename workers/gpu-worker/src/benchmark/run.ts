@@ -71,7 +71,16 @@ async function measureSize(
     });
     const c = await readMatrix(device, bufC, n * n, precision);
     const check = freivalds(
-      { a: roundTo(a, precision), b: roundTo(b, precision), c, m: n, n, k: n, precision },
+      {
+        a: roundTo(a, precision),
+        b: roundTo(b, precision),
+        c,
+        m: n,
+        n,
+        k: n,
+        precision,
+        accumulate: matmul.variant.accumulate,
+      },
       random,
     );
     if (!check.ok)

@@ -40,8 +40,11 @@ describe('f16 certification challenges on WebGPU', () => {
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
 
+  // What these tests check is the f16 arithmetic and the proofs, not the clock: a challenge of a
+  // few 64×64 products has a deadline of about 1 s, which a 2-core machine busy with other work
+  // has been seen to miss by half a second (the deadline is tested in challenge.int-spec and e2e).
   const challenge = (n: number, products = 2, precision: 'f16' | 'f32' = 'f16'): Challenge =>
-    createChallenge({ n, products, precision, claimedTflops: 1e-4, now: Date.now(), rng });
+    createChallenge({ n, products, precision, claimedTflops: 1e-4, now: Date.now(), rng, slackMs: 30_000 });
 
   async function certify(ch: Challenge, matmulF16: MatmulRunner | undefined) {
     const proof = await proveChallenge(gpu.device, ch, {

@@ -91,7 +91,16 @@ export async function checkVariant(device: GPUDevice, matmul: Matmul, seed = 7):
     const a = randomMatrix(m * k, random);
     const b = randomMatrix(k * n, random);
     const c = await multiply(device, matmul, a, b, m, n, k);
-    const wrong = wrongElements({ a, b, c, m, n, k, precision: matmul.variant.precision });
+    const wrong = wrongElements({
+      a,
+      b,
+      c,
+      m,
+      n,
+      k,
+      precision: matmul.variant.precision,
+      accumulate: matmul.variant.accumulate,
+    });
     if (wrong.count > 0) return `${wrong.count} wrong elements at ${m}x${n}x${k}, e.g. ${wrong.examples[0]}`;
   }
   return null;
@@ -152,7 +161,16 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
         );
         const c = await readMatrix(device, bufC, size * size, precision);
         const check = freivalds(
-          { a: roundTo(a, precision), b: roundTo(b, precision), c, m: size, n: size, k: size, precision },
+          {
+            a: roundTo(a, precision),
+            b: roundTo(b, precision),
+            c,
+            m: size,
+            n: size,
+            k: size,
+            precision,
+            accumulate: params.accumulate,
+          },
           random,
         );
         if (!check.ok) {

@@ -29,6 +29,8 @@ describe('Freivalds check', () => {
     const b16 = roundTo(p.b, 'f16');
     const c16 = roundTo(Float32Array.from(referenceMatmul(a16, b16, p.m, p.n, p.k)), 'f16');
     expect(freivalds({ ...p, c: c16, precision: 'f16' }, seededRandom(3)).ok).toBe(true);
+    // The same, summed in f32 (the certification tier): the input and output rounding still pass.
+    expect(freivalds({ ...p, c: c16, precision: 'f16', accumulate: 'f32' }, seededRandom(3)).ok).toBe(true);
   });
 
   it('detects one wrong element, whatever r is', () => {
@@ -55,8 +57,13 @@ describe('Freivalds check', () => {
   });
 
   it('scales the tolerance with the precision and with K', () => {
-    expect(errorFactor('f16', 256)).toBeGreaterThan(errorFactor('f32', 256) * 1000);
-    expect(errorFactor('f32', 4096)).toBeGreaterThan(errorFactor('f32', 64));
+    const f = (precision: 'f32' | 'f16', k: number, accumulate = precision) =>
+      errorFactor({ precision, accumulate, k });
+    expect(f('f16', 256)).toBeGreaterThan(f('f32', 256) * 1000);
+    expect(f('f32', 4096)).toBeGreaterThan(f('f32', 64));
+    // f16 data summed in f32: the data's rounding, not √K of f16's.
+    expect(f('f16', 256, 'f32')).toBeLessThan(f('f16', 256) / 10);
+    expect(f('f16', 256, 'f32')).toBeGreaterThanOrEqual(3 * 2 ** -11);
   });
 
   it('refuses arrays too short for the shapes', () => {

@@ -1,24 +1,15 @@
 /**
- * Checks of a product C = A·B on the CPU, in float64. Pure: no WebGPU.
+ * The worker's self-check of a product C = A·B on the CPU, in float64: Freivalds' check, with the
+ * certification library's mat-vec products and tolerance model (libs/certification: freivalds.ts,
+ * tolerance.ts), over every row so a failure can say how many rows and which is worst. Pure: no
+ * WebGPU.
  *
- * Freivalds: for a random vector r, C·r must equal A·(B·r); O(n²) work instead of the O(n³)
- * product, and a wrong element of C shows in row i of C·r unless r hides it, which a vector
- * with no entry near zero never does. Floating point makes "equal" a tolerance: the kernels sum K
- * products in the working precision, so row i may be off by about gamma·(|A|·|B|·|r|)_i.
+ * For a random vector r, C·r must equal A·(B·r): O(n²) work instead of the O(n³) product, and a
+ * wrong element of C shows in row i of C·r unless r hides it, which a vector with no entry near
+ * zero never does. The data here are arbitrary floats, so "equal" is `selfCheckErrorFactor` of
+ * the kernel's precision and accumulation times |A|·(|B|·|r|).
  */
-import type { Precision } from './wgsl';
-
-/** Unit roundoff of the working precision. */
-export const unitRoundoff = (precision: Precision) => (precision === 'f16' ? 2 ** -11 : 2 ** -24);
-
-/**
- * Relative error allowed against |A|·|B|: rounding errors of a K-term sum grow like √K for data
- * without a systematic sign (the worst case, K·u, would hide real errors in f16); + 4 covers
- * rounding the inputs and the output to the working precision.
- */
-export function errorFactor(precision: Precision, k: number): number {
-  return unitRoundoff(precision) * (4 * Math.sqrt(k) + 4);
-}
+import { Precision, productTimesVector, selfCheckErrorFactor, timesVector } from '@gpux/certification';
 
 export interface ProductCheck {
   a: Float32Array;
@@ -27,7 +18,10 @@ export interface ProductCheck {
   m: number;
   n: number;
   k: number;
+  /** The precision of the data. */
   precision: Precision;
+  /** The precision of the kernel's sums (default: the data's). */
+  accumulate?: Precision;
 }
 
 export interface FreivaldsResult {
@@ -50,45 +44,31 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function assertShapes({ a, b, c, m, n, k }: ProductCheck): void {
+/** The check's relative tolerance for a kernel of this precision and accumulation. */
+export const errorFactor = (check: Pick<ProductCheck, 'precision' | 'accumulate' | 'k'>): number =>
+  selfCheckErrorFactor(check.precision, check.accumulate ?? check.precision, check.k);
+
+/** A, B and C cut to their shapes (the GPU's buffers may be longer); too short is a RangeError. */
+function shaped({ a, b, c, m, n, k }: ProductCheck) {
   if (a.length < m * k || b.length < k * n || c.length < m * n)
     throw new RangeError(`freivalds: arrays too short for ${m}x${k} · ${k}x${n}`);
+  return { a: a.subarray(0, m * k), b: b.subarray(0, k * n), c: c.subarray(0, m * n) };
 }
 
 export function freivalds(check: ProductCheck, random: () => number = Math.random): FreivaldsResult {
-  assertShapes(check);
-  const { a, b, c, m, n, k } = check;
+  const { a, b, c } = shaped(check);
+  const { m, n, k } = check;
   // Entries of magnitude 0.5–1 with random signs: no entry can mask a wrong column.
   const r = Float64Array.from({ length: n }, () => (random() < 0.5 ? -1 : 1) * (0.5 + random() / 2));
-  const br = new Float64Array(k);
-  const absBr = new Float64Array(k);
-  for (let p = 0; p < k; p++) {
-    let s = 0;
-    let t = 0;
-    for (let j = 0, o = p * n; j < n; j++) {
-      const x = (b[o + j] ?? 0) * (r[j] ?? 0);
-      s += x;
-      t += Math.abs(x);
-    }
-    br[p] = s;
-    absBr[p] = t;
-  }
-  const gamma = errorFactor(check.precision, k);
+  const expected = productTimesVector(a, b, m, k, n, r);
+  const claimed = timesVector(c, m, n, r);
+  const factor = errorFactor(check);
   let badRows = 0;
   let worstRow = 0;
   let worstRatio = 0;
   for (let i = 0; i < m; i++) {
-    let abr = 0;
-    let bound = 0;
-    for (let p = 0, o = i * k; p < k; p++) {
-      const x = a[o + p] ?? 0;
-      abr += x * (br[p] ?? 0);
-      bound += Math.abs(x) * (absBr[p] ?? 0);
-    }
-    let cr = 0;
-    for (let j = 0, o = i * n; j < n; j++) cr += (c[o + j] ?? NaN) * (r[j] ?? 0);
-    const tolerance = gamma * bound + Number.MIN_VALUE;
-    const ratio = Math.abs(cr - abr) / tolerance;
+    const tolerance = factor * (expected.magnitude[i] ?? 0) + Number.MIN_VALUE;
+    const ratio = Math.abs((claimed[i] ?? NaN) - (expected.value[i] ?? 0)) / tolerance;
     if (!(ratio <= 1)) badRows++; // NaN counts as bad
     if (!(ratio <= worstRatio)) {
       worstRatio = Number.isNaN(ratio) ? Infinity : ratio;
@@ -117,11 +97,11 @@ export function referenceMatmul(
 
 /** Elements of C farther from the float64 product than the precision allows (first few named). */
 export function wrongElements(check: ProductCheck, limit = 5): { count: number; examples: string[] } {
-  assertShapes(check);
-  const { a, b, c, m, n, k } = check;
+  const { a, b, c } = shaped(check);
+  const { m, n, k } = check;
   const exact = referenceMatmul(a, b, m, n, k);
   const abs = referenceMatmul(a.map(Math.abs), b.map(Math.abs), m, n, k);
-  const gamma = errorFactor(check.precision, k);
+  const gamma = errorFactor(check);
   const examples: string[] = [];
   let count = 0;
   for (let i = 0; i < m * n; i++) {

@@ -47,7 +47,16 @@ describe('matmul kernels on the real adapter', () => {
           const a = randomMatrix(m * k, random);
           const b = randomMatrix(k * n, random);
           const c = await multiply(gpu.device, matmul, a, b, m, n, k);
-          const wrong = wrongElements({ a, b, c, m, n, k, precision: params.precision });
+          const wrong = wrongElements({
+            a,
+            b,
+            c,
+            m,
+            n,
+            k,
+            precision: params.precision,
+            accumulate: params.accumulate,
+          });
           expect({ shape: `${m}x${n}x${k}`, ...wrong }).toEqual({
             shape: `${m}x${n}x${k}`,
             count: 0,

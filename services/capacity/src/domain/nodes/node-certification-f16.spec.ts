@@ -1,22 +1,14 @@
-import type { NodeCommand } from './node.decider';
-import { answer, challengeOf, Node, T0 } from './node-certification.fixture';
+import { answer, challengeOf, issue, Node, T0 } from './node-certification.fixture';
 
 const certify = (
   precision: 'f32' | 'f16' | undefined,
   claimedTflops = 0.001,
   requiredTflopsPerGpu?: number,
-): NodeCommand => ({
-  type: 'capacity.IssueChallenge',
-  data: {
-    nodeId: 'n1',
-    purpose: 'certification',
-    claimedTflops,
-    n: 48,
-    seed: '0123456789abcdef0123456789abcdef',
+) =>
+  issue('certification', claimedTflops, undefined, {
     ...(precision ? { precision } : {}),
     ...(requiredTflopsPerGpu !== undefined ? { requiredTflopsPerGpu } : {}),
-  },
-});
+  });
 const figuresOf = (events: { type: string; data: unknown }[]) =>
   (
     events.find((e) => e.type === 'capacity.NodeCertified')?.data as {
@@ -45,20 +37,7 @@ describe('f16 certification: certified apart from f32, so markets can price eith
   it('spot checks re-measure f32, whatever the node certified last', () => {
     const node = new Node();
     answer(node, challengeOf(node.events(certify('f16'), T0)), T0 + 4);
-    const spot = node.events(
-      {
-        type: 'capacity.IssueChallenge',
-        data: {
-          nodeId: 'n1',
-          purpose: 'spot',
-          claimedTflops: 0.001,
-          n: 48,
-          seed: '0123456789abcdef0123456789abcdef',
-          precision: 'f16',
-        },
-      },
-      T0 + 1_000,
-    );
+    const spot = node.events(issue('spot', 0.001, undefined, { precision: 'f16' }), T0 + 1_000);
     expect(challengeOf(spot).precision).toBe('f32');
   });
 

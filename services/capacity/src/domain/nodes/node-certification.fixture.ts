@@ -55,9 +55,10 @@ export const issue = (
   purpose: 'certification' | 'spot',
   claimedTflops = 0.001,
   seed = '0123456789abcdef0123456789abcdef',
+  extra: { precision?: 'f32' | 'f16'; requiredTflopsPerGpu?: number } = {},
 ): NodeCommand => ({
   type: 'capacity.IssueChallenge',
-  data: { nodeId: 'n1', purpose, claimedTflops, n: 48, seed },
+  data: { nodeId: 'n1', purpose, claimedTflops, n: 48, seed, ...extra },
 });
 export const challengeOf = (events: NodeEvent[]) =>
   (events.find((e) => e.type === 'capacity.ChallengeIssued')!.data as { challenge: unknown })

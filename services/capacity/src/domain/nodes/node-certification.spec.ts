@@ -200,17 +200,8 @@ describe('node certification by challenge', () => {
       field: 'claimedTflops',
       message: expect.stringMatching(/more than 1.25/),
     });
-    const withMinimum = (claimedTflops: number): NodeCommand => ({
-      type: 'capacity.IssueChallenge',
-      data: {
-        nodeId: 'n1',
-        purpose: 'certification',
-        claimedTflops,
-        n: 48,
-        seed: '0123456789abcdef0123456789abcdef',
-        requiredTflopsPerGpu: 40,
-      },
-    });
+    const withMinimum = (claimedTflops: number) =>
+      issue('certification', claimedTflops, undefined, { requiredTflopsPerGpu: 40 });
     // A claim of one GPU's worth at the minimum is not 8 GPUs' worth.
     expect(node.decide(withMinimum(40), T0)).toMatchObject({
       kind: 'rejected',
