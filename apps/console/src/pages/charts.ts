@@ -76,13 +76,18 @@ export function depthChart(container: HTMLElement): DepthChart {
     chart.addSeries(AreaSeries, {
       lineColor: color,
       topColor: fill,
-      bottomColor: 'rgba(0,0,0,0)',
+      bottomColor: fill,
       lineType: LineType.WithSteps,
       lineWidth: 2,
       priceFormat: { type: 'volume' },
+      // GPUs from zero, so the areas show how much each side holds.
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const range = original()?.priceRange;
+        return range ? { priceRange: { minValue: 0, maxValue: range.maxValue * 1.1 } } : null;
+      },
     });
-  const bids = side('#2ebd85', 'rgba(46,189,133,0.35)');
-  const asks = side('#f6465d', 'rgba(246,70,93,0.35)');
+  const bids = side('#2ebd85', 'rgba(46,189,133,0.25)');
+  const asks = side('#f6465d', 'rgba(246,70,93,0.25)');
   const points = (ps: GridPoint[]) =>
     ps.map((p) => (p.gpus === undefined ? { time: p.price } : { time: p.price, value: p.gpus }));
   return {
@@ -90,7 +95,9 @@ export function depthChart(container: HTMLElement): DepthChart {
       const grid = depthGrid(b, a, tick);
       bids.setData(points(grid.bids));
       asks.setData(points(grid.asks));
-      chart.timeScale().fitContent();
+      // A margin of 3 % each side, so the outermost levels are not on the edge.
+      const n = grid.bids.length;
+      chart.timeScale().setVisibleLogicalRange({ from: -0.03 * n, to: n * 1.03 });
     },
     remove: () => chart.remove(),
   };
