@@ -47,6 +47,13 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts'],
               bannedExternalImports: IO_AND_FRAMEWORKS,
             },
+            // The web console (apps/console) runs in the browser and talks only to the public API; it may
+            // use pure libraries (e.g. the GPU models' datasheet peaks), never a framework or I/O client.
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'],
+              bannedExternalImports: IO_AND_FRAMEWORKS,
+            },
             {
               sourceTag: 'type:tooling',
               onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:domain'],

@@ -118,6 +118,7 @@ fi
 cat <<TXT
 
 GPU Exchange is running.
+  console    http://127.0.0.1:4000/
   GraphQL    http://127.0.0.1:4000/graphql   (admin key: Authorization: Bearer $ADMIN_API_KEY)
 $(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
   Kafka      $KAFKA_BROKERS

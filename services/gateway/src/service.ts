@@ -25,6 +25,7 @@ import {
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
+import { ConsoleAssets } from './console/console-assets';
 import { formatError } from './api/errors';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
@@ -74,6 +75,8 @@ const configSchema = serviceConfigSchema(4000).extend({
   GATEWAY_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(65_536),
   /** Operations one WebSocket may have running at once. */
   GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** The built web console (apps/console), served at `/`; relative to the working directory. */
+  CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
 });
 type GatewayConfig = z.infer<typeof configSchema>;
 
@@ -205,6 +208,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
       providers: [
         { provide: GatewayAccess, inject: [RedisClient], useFactory: accessOf },
         Subscriptions,
+        ConsoleAssets,
         Commands,
         RedisPubSub,
         ...resolvers,

@@ -84,6 +84,30 @@ describe('module boundaries (nx lint)', () => {
     expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
   });
 
+  it.each(['@nestjs/common', 'kafkajs', 'ioredis', 'webgpu'])(
+    'forbids the web console to import %s',
+    (pkg) => {
+      const messages = lint('apps/console/src/bad.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
+      expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
+    },
+  );
+
+  it('forbids the web console to import the platform library', () => {
+    const messages = lint(
+      'apps/console/src/bad.ts',
+      "import { KafkaClients } from '@gpux/platform';\nexport const y = KafkaClients;\n",
+    );
+    expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
+  });
+
+  it("lets the web console use a pure library's entry point", () => {
+    const messages = lint(
+      'apps/console/src/ok.ts',
+      "import { findModel } from '@gpux/certification/models';\nexport const y = findModel;\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
   it('lets a service use the platform and contracts libraries', () => {
     const messages = lint(
       'services/orders/src/ok.ts',

@@ -1,0 +1,86 @@
+// A node's certification history as chart data: what each passed challenge (or admin certificate)
+// measured per GPU, the failures, and the model's f32 peak per GPU to hold them against.
+import { findModel } from '@gpux/certification/models';
+
+/** One entry of NodeView.certifications (JSON from the capacity read model), newest first. */
+export interface CertificationEntry {
+  ok?: boolean;
+  at?: string;
+  method?: string;
+  purpose?: string;
+  reason?: string;
+  tflopsPerGpu?: { f32?: number };
+  measuredTflops?: number;
+}
+
+export interface NodeFigures {
+  gpus: number;
+  /** The declared GPU model, e.g. H100-80GB. */
+  gpuModel: string;
+  /** Certified f32 TFLOP/s per GPU. */
+  tflopsPerGpu: number | null;
+  /** Measured / the declared model's peak. */
+  efficiency: number | null;
+}
+
+export interface MeasuredPoint {
+  /** Seconds since the epoch. */
+  time: number;
+  tflopsPerGpu: number;
+}
+
+export interface FailedPoint {
+  time: number;
+  reason: string;
+}
+
+export interface CertificationChart {
+  measured: MeasuredPoint[];
+  failed: FailedPoint[];
+  /** The model's f32 peak per GPU: its datasheet's, else what the node's efficiency implies; null if neither. */
+  peakPerGpu: number | null;
+}
+
+/** What the entry measured per GPU: a certificate's figure, else a spot check's whole-node figure over the GPUs. */
+function measuredPerGpu(entry: CertificationEntry, gpus: number): number | null {
+  if (typeof entry.tflopsPerGpu?.f32 === 'number') return entry.tflopsPerGpu.f32;
+  if (typeof entry.measuredTflops === 'number' && gpus > 0) return entry.measuredTflops / gpus;
+  return null;
+}
+
+/** Keeps one point a second (the chart's time axis needs them strictly ascending): the latest. */
+function oneASecond<T extends { time: number }>(points: T[]): T[] {
+  const bySecond = new Map<number, T>();
+  for (const p of points) bySecond.set(p.time, p);
+  return [...bySecond.values()].sort((a, b) => a.time - b.time);
+}
+
+export function certificationChart(
+  entries: readonly CertificationEntry[],
+  node: NodeFigures,
+): CertificationChart {
+  const oldestFirst = [...entries].reverse();
+  const measured: MeasuredPoint[] = [];
+  const failed: FailedPoint[] = [];
+  for (const entry of oldestFirst) {
+    const at = entry.at ? Date.parse(entry.at) : NaN;
+    if (!Number.isFinite(at)) continue;
+    const time = Math.floor(at / 1000);
+    if (entry.ok === false) {
+      failed.push({ time, reason: entry.reason ?? 'FAILED' });
+      continue;
+    }
+    const value = measuredPerGpu(entry, node.gpus);
+    if (value !== null) measured.push({ time, tflopsPerGpu: value });
+  }
+  return { measured: oneASecond(measured), failed: oneASecond(failed), peakPerGpu: peakOf(node) };
+}
+
+/** The model's f32 peak per GPU (libs/certification's datasheet), else as the node's efficiency implies. */
+export function peakOf(node: NodeFigures): number | null {
+  const model = findModel(node.gpuModel);
+  if (model) return model.peakTflops.f32;
+  return node.tflopsPerGpu !== null && node.efficiency !== null && node.efficiency > 0
+    ? node.tflopsPerGpu / node.efficiency
+    : null;
+}

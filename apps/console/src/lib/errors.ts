@@ -1,0 +1,17 @@
+// GraphQL errors as the API gives them, shown as they are: the code, the field at fault, the message.
+export interface ApiErrorItem {
+  message: string;
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+}
+
+/** One line per error: "INSUFFICIENT_FUNDS (price): the message". */
+export function describeErrors(errors: readonly ApiErrorItem[]): string {
+  if (errors.length === 0) return 'the request failed';
+  return errors
+    .map((e) => {
+      const code = e.extensions?.code ?? 'ERROR';
+      const field = e.extensions?.field ? ` (${e.extensions.field})` : '';
+      return `${code}${field}: ${e.message}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,249 @@
+// The buyer's view (signed in): balance and holds, leases with their progress and charges, and
+// orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
+// Orders change by myOrderUpdated; lease charges are read again every few seconds while shown.
+import { ApiError, gql, subscribe } from '../api/client';
+import { session } from '../api/session';
+import { fill, h, serial, table, time } from '../lib/dom';
+import { formatUsd } from '../lib/usd';
+import type { Page } from './page';
+
+interface Order {
+  id: string;
+  marketId: string;
+  side: string;
+  price: string;
+  gpus: number;
+  hours: number;
+  status: string;
+  filledGpus: number;
+  remainingGpus: number;
+  cancelReason: string | null;
+  createdAt: string;
+}
+interface Lease {
+  id: string;
+  marketId: string;
+  nodeId: string;
+  gpus: number;
+  price: string;
+  status: string;
+  progress: number;
+  charged: string;
+  value: string;
+  fee: string;
+  refunded: string;
+  end: string;
+}
+interface BuyerData {
+  me: { id: string; balance: string; held: string; escrow: string };
+  markets: { id: string }[];
+  myOrders: { edges: { node: Order }[] };
+  myLeases: { edges: { node: Lease }[] };
+}
+
+const ORDER = 'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt';
+const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
+const LEASE_REFRESH_MS = 5_000;
+
+export const buyerPage: Page = (root) => {
+  const status = h('p', { class: 'status', id: 'buyer-status' }, 'loading…');
+  const account = h('section', { class: 'ticker', id: 'buyer-account' });
+  const leases = h('div', { id: 'buyer-leases' });
+  const orders = h('div', { id: 'buyer-orders' });
+  const error = h('pre', { class: 'result', id: 'order-result', role: 'status' });
+  const marketSelect = h('select', { name: 'marketId', id: 'order-market' });
+  const form = h(
+    'form',
+    { id: 'order-form', class: 'order-form' },
+    h('label', {}, 'Market ', marketSelect),
+    h(
+      'label',
+      {},
+      'Side ',
+      h(
+        'select',
+        { name: 'side' },
+        h('option', { value: 'BID' }, 'BID'),
+        h('option', { value: 'ASK' }, 'ASK'),
+      ),
+    ),
+    h('label', {}, 'GPUs ', h('input', { name: 'gpus', type: 'number', min: 1, value: 1, required: true })),
+    h('label', {}, 'Hours ', h('input', { name: 'hours', type: 'number', min: 1, value: 1, required: true })),
+    h('label', {}, 'Price $/GPU-h ', h('input', { name: 'price', value: '1.00', required: true })),
+    h(
+      'label',
+      {},
+      'Time in force ',
+      h('select', { name: 'timeInForce' }, ...['GTC', 'IOC', 'FOK'].map((t) => h('option', { value: t }, t))),
+    ),
+    h('label', {}, 'Node (asks) ', h('input', { name: 'nodeId' })),
+    h('button', { type: 'submit', id: 'order-submit' }, 'Place order'),
+  );
+  fill(
+    root,
+    h('h1', {}, 'Buyer'),
+    status,
+    account,
+    h('section', {}, h('h2', {}, 'Place an order'), form, error),
+    h('section', {}, h('h2', {}, 'Orders'), orders),
+    h('section', {}, h('h2', {}, 'Leases'), leases),
+  );
+  if (!session.key) {
+    fill(status, 'Sign in with a buyer API key (above) to trade.');
+    form.querySelector('button')?.setAttribute('disabled', '');
+    return () => undefined;
+  }
+
+  const showError = (e: unknown) => {
+    fill(error, e instanceof Error ? e.message : String(e));
+    error.className = 'result error';
+    error.dataset['code'] = e instanceof ApiError ? (e.errors[0]?.extensions?.code ?? '') : '';
+  };
+
+  const load = serial(async () => {
+    try {
+      const data = await gql<BuyerData>(
+        `{ me { id balance held escrow } markets { id }
+           myOrders(first: 30) { edges { node { ${ORDER} } } }
+           myLeases(first: 30) { edges { node { id marketId nodeId gpus price status progress charged value fee refunded end } } } }`,
+      );
+      render(data);
+      fill(status, `Account ${data.me.id}`);
+      status.dataset['loaded'] = 'true';
+    } catch (e) {
+      fill(status, e instanceof Error ? e.message : String(e));
+    }
+  });
+
+  const render = (data: BuyerData) => {
+    const stat = (label: string, value: string, id: string) =>
+      h(
+        'div',
+        { class: 'stat' },
+        h('span', { class: 'label' }, label),
+        h('span', { class: 'value', id }, value),
+      );
+    fill(
+      account,
+      stat('Balance', `$${formatUsd(data.me.balance)}`, 'buyer-balance'),
+      stat('Held for open bids', `$${formatUsd(data.me.held)}`, 'buyer-held'),
+      stat('In escrow for leases', `$${formatUsd(data.me.escrow)}`, 'buyer-escrow'),
+    );
+    if (marketSelect.options.length !== data.markets.length)
+      fill(marketSelect, ...data.markets.map((m) => h('option', { value: m.id }, m.id)));
+    fill(
+      orders,
+      table(
+        ['Created (UTC)', 'Market', 'Side', 'Price', 'GPUs', 'Filled', 'Hours', 'Status', ''],
+        data.myOrders.edges.map(({ node: o }) =>
+          h(
+            'tr',
+            { 'data-order-id': o.id },
+            h('td', {}, time(o.createdAt)),
+            h('td', {}, o.marketId),
+            h('td', {}, o.side),
+            h('td', {}, formatUsd(o.price)),
+            h('td', {}, o.gpus),
+            h('td', {}, o.filledGpus),
+            h('td', {}, o.hours),
+            h('td', { class: 'order-status' }, o.status, o.cancelReason ? ` (${o.cancelReason})` : ''),
+            h(
+              'td',
+              {},
+              CANCELLABLE.has(o.status)
+                ? h('button', { class: 'cancel', onclick: () => void cancel(o.id) }, 'Cancel')
+                : '',
+            ),
+          ),
+        ),
+        'no orders yet',
+      ),
+    );
+    fill(
+      leases,
+      table(
+        [
+          'Lease',
+          'Market',
+          'Node',
+          'GPUs',
+          'Price',
+          'Progress',
+          'Charged',
+          'Value',
+          'Fee',
+          'Refunded',
+          'Status',
+          'Ends (UTC)',
+        ],
+        data.myLeases.edges.map(({ node: l }) =>
+          h(
+            'tr',
+            { 'data-lease-id': l.id },
+            h('td', {}, l.id.slice(0, 12)),
+            h('td', {}, l.marketId),
+            h('td', {}, l.nodeId),
+            h('td', {}, l.gpus),
+            h('td', {}, formatUsd(l.price)),
+            h('td', {}, h('progress', { max: 1, value: l.progress }), ` ${(l.progress * 100).toFixed(0)}%`),
+            h('td', {}, formatUsd(l.charged)),
+            h('td', {}, formatUsd(l.value)),
+            h('td', {}, formatUsd(l.fee)),
+            h('td', {}, formatUsd(l.refunded)),
+            h('td', {}, l.status),
+            h('td', {}, time(l.end)),
+          ),
+        ),
+        'no leases yet',
+      ),
+    );
+  };
+
+  const cancel = async (orderId: string) => {
+    fill(error);
+    try {
+      await gql(`mutation($id: ID!) { cancelOrder(orderId: $id) { id status } }`, { id: orderId });
+    } catch (e) {
+      showError(e);
+    }
+    await load();
+  };
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const f = new FormData(form);
+    const text = (name: string) => String(f.get(name) ?? '').trim();
+    const input: Record<string, unknown> = {
+      marketId: text('marketId'),
+      side: text('side'),
+      gpus: Number(text('gpus')),
+      hours: Number(text('hours')),
+      price: text('price'),
+      timeInForce: text('timeInForce'),
+    };
+    if (text('nodeId')) input['nodeId'] = text('nodeId');
+    fill(error);
+    void (async () => {
+      try {
+        const { placeOrder } = await gql<{ placeOrder: Order }>(
+          `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER} } }`,
+          { input },
+        );
+        fill(error, `order ${placeOrder.id}: ${placeOrder.status}`);
+        error.className = 'result';
+        error.dataset['code'] = '';
+      } catch (e) {
+        showError(e);
+      }
+      await load();
+    })();
+  });
+
+  const stop = subscribe(`subscription { myOrderUpdated { id status } }`, {}, () => void load());
+  const timer = window.setInterval(() => void load(), LEASE_REFRESH_MS);
+  void load();
+  return () => {
+    stop();
+    window.clearInterval(timer);
+  };
+};

@@ -1,0 +1,131 @@
+// The console's charts (lightweight-charts): candles over time, the book's depth over price, and a
+// node's measured TFLOP/s over time against its model's peak.
+import {
+  AreaSeries,
+  AutoscaleInfo,
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createOptionsChart,
+  IChartApiBase,
+  LineSeries,
+  LineStyle,
+  LineType,
+  UTCTimestamp,
+} from 'lightweight-charts';
+import type { ChartCandle } from '../lib/candles';
+import type { CertificationChart } from '../lib/certifications';
+import { depthGrid, type DepthPoint, type GridPoint } from '../lib/depth';
+
+const base = {
+  autoSize: true,
+  layout: {
+    background: { type: ColorType.Solid, color: '#111722' },
+    textColor: '#c9d1e0',
+    attributionLogo: true,
+  },
+  grid: { vertLines: { color: '#1e2736' }, horzLines: { color: '#1e2736' } },
+};
+
+export interface CandleChart {
+  set(candles: ChartCandle[]): void;
+  update(candle: ChartCandle): void;
+  last(): ChartCandle | undefined;
+  remove(): void;
+}
+
+export function candleChart(container: HTMLElement): CandleChart {
+  const chart = createChart(container, { ...base, timeScale: { timeVisible: true, secondsVisible: false } });
+  const series = chart.addSeries(CandlestickSeries, {
+    upColor: '#2ebd85',
+    downColor: '#f6465d',
+    wickUpColor: '#2ebd85',
+    wickDownColor: '#f6465d',
+    borderVisible: false,
+  });
+  let latest: ChartCandle | undefined;
+  const asBar = (c: ChartCandle) => ({ ...c, time: c.time as UTCTimestamp });
+  return {
+    set(candles) {
+      series.setData(candles.map(asBar));
+      latest = candles[candles.length - 1];
+      chart.timeScale().fitContent();
+    },
+    update(candle) {
+      series.update(asBar(candle));
+      latest = candle;
+    },
+    last: () => latest,
+    remove: () => chart.remove(),
+  };
+}
+
+export interface DepthChart {
+  /** Both sides, drawn on an even grid of the market's tick (US dollars). */
+  set(bids: DepthPoint[], asks: DepthPoint[], tick: number): void;
+  remove(): void;
+}
+
+export function depthChart(container: HTMLElement): DepthChart {
+  // The horizontal axis is the price, US dollars per GPU-hour, to the cent.
+  const chart: IChartApiBase<number> = createOptionsChart(container, {
+    ...base,
+    localization: { precision: 2 },
+  });
+  const side = (color: string, fill: string) =>
+    chart.addSeries(AreaSeries, {
+      lineColor: color,
+      topColor: fill,
+      bottomColor: fill,
+      lineType: LineType.WithSteps,
+      lineWidth: 2,
+      priceFormat: { type: 'volume' },
+      // GPUs from zero, so the areas show how much each side holds.
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const range = original()?.priceRange;
+        return range ? { priceRange: { minValue: 0, maxValue: range.maxValue * 1.1 } } : null;
+      },
+    });
+  const bids = side('#2ebd85', 'rgba(46,189,133,0.25)');
+  const asks = side('#f6465d', 'rgba(246,70,93,0.25)');
+  const points = (ps: GridPoint[]) =>
+    ps.map((p) => (p.gpus === undefined ? { time: p.price } : { time: p.price, value: p.gpus }));
+  return {
+    set(b, a, tick) {
+      const grid = depthGrid(b, a, tick);
+      bids.setData(points(grid.bids));
+      asks.setData(points(grid.asks));
+      // A margin of 3 % each side, so the outermost levels are not on the edge.
+      const n = grid.bids.length;
+      chart.timeScale().setVisibleLogicalRange({ from: -0.03 * n, to: n * 1.03 });
+    },
+    remove: () => chart.remove(),
+  };
+}
+
+export function certificationsChart(container: HTMLElement, data: CertificationChart): () => void {
+  const chart = createChart(container, { ...base, timeScale: { timeVisible: true, secondsVisible: true } });
+  const measured = chart.addSeries(LineSeries, {
+    color: '#4fa3ff',
+    lineWidth: 2,
+    title: 'measured TFLOP/s per GPU',
+    // From zero to above the peak, so the distance between them shows.
+    autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+      const range = original()?.priceRange;
+      const top = Math.max(range?.maxValue ?? 0, data.peakPerGpu ?? 0);
+      return { priceRange: { minValue: 0, maxValue: top * 1.1 || 1 } };
+    },
+  });
+  measured.setData(data.measured.map((p) => ({ time: p.time as UTCTimestamp, value: p.tflopsPerGpu })));
+  if (data.peakPerGpu !== null)
+    measured.createPriceLine({
+      price: data.peakPerGpu,
+      color: '#f0b90b',
+      lineStyle: LineStyle.Dashed,
+      lineWidth: 1,
+      axisLabelVisible: true,
+      title: 'model peak',
+    });
+  chart.timeScale().fitContent();
+  return () => chart.remove();
+}

@@ -1,0 +1,194 @@
+// The provider's view (signed in): their nodes with status and certification history (measured
+// TFLOP/s per GPU against the model's peak), and what they earned. Node changes come by
+// nodeStatusChanged; the figures are read again when one does.
+import { gql, subscribe } from '../api/client';
+import { session } from '../api/session';
+import { certificationChart, type CertificationEntry } from '../lib/certifications';
+import { fill, h, serial, table, time } from '../lib/dom';
+import { formatUsd } from '../lib/usd';
+import { certificationsChart } from './charts';
+import type { Page } from './page';
+
+interface Node {
+  id: string;
+  gpuModel: string;
+  gpus: number;
+  region: string;
+  marketId: string;
+  status: string;
+  online: boolean;
+  tier: string | null;
+  tflopsPerGpu: number | null;
+  efficiency: number | null;
+  certifiedUntil: string | null;
+  certifiedBy: string | null;
+  lastHeartbeatAt: string | null;
+  suspendedReason: string | null;
+  certifications: CertificationEntry[];
+}
+interface Fill {
+  tradeId: string;
+  side: string;
+  marketId: string;
+  nodeId: string;
+  price: string;
+  gpus: number;
+  hours: number;
+  value: string;
+  time: string;
+}
+interface ProviderData {
+  me: { id: string; balance: string; earned: string };
+  myNodes: Node[];
+  myFills: { edges: { node: Fill }[] };
+}
+
+const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu efficiency certifiedUntil
+  certifiedBy lastHeartbeatAt suspendedReason certifications`;
+
+export const providerPage: Page = (root) => {
+  const stops: (() => void)[] = [];
+  const charts: (() => void)[] = [];
+  const subscribed = new Set<string>();
+  const status = h('p', { class: 'status', id: 'provider-status' }, 'loading…');
+  const body = h('div', {});
+  fill(root, h('h1', {}, 'Provider'), status, body);
+  if (!session.key) {
+    fill(status, 'Sign in with a provider API key (above) to see your nodes.');
+    return () => undefined;
+  }
+
+  const load = serial(async () => {
+    try {
+      const data = await gql<ProviderData>(
+        `{ me { id balance earned } myNodes { ${NODE} }
+           myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
+      );
+      charts.splice(0).forEach((remove) => remove());
+      render(data);
+      for (const node of data.myNodes) {
+        if (subscribed.has(node.id)) continue;
+        subscribed.add(node.id);
+        stops.push(
+          subscribe(
+            `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { id status } }`,
+            { id: node.id },
+            () => void load(),
+          ),
+        );
+      }
+      fill(status, `Account ${data.me.id}: ${data.myNodes.length} node(s)`);
+      status.dataset['loaded'] = 'true';
+    } catch (error) {
+      fill(status, error instanceof Error ? error.message : String(error));
+    }
+  });
+
+  const render = (data: ProviderData) => {
+    const sales = data.myFills.edges.map((e) => e.node).filter((f) => f.side === 'ASK');
+    fill(
+      body,
+      h(
+        'section',
+        { class: 'ticker' },
+        h(
+          'div',
+          { class: 'stat' },
+          h('span', { class: 'label' }, 'Earned'),
+          h('span', { class: 'value', id: 'provider-earned' }, `$${formatUsd(data.me.earned)}`),
+        ),
+        h(
+          'div',
+          { class: 'stat' },
+          h('span', { class: 'label' }, 'Balance'),
+          h('span', { class: 'value' }, `$${formatUsd(data.me.balance)}`),
+        ),
+      ),
+      ...data.myNodes.map(nodeCard),
+      h(
+        'section',
+        {},
+        h('h2', {}, 'Sales'),
+        table(
+          ['Time (UTC)', 'Market', 'Node', 'Price', 'GPUs', 'Hours', 'Value'],
+          sales.map((f) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, time(f.time)),
+              h('td', {}, f.marketId),
+              h('td', {}, f.nodeId),
+              h('td', {}, formatUsd(f.price)),
+              h('td', {}, f.gpus),
+              h('td', {}, f.hours),
+              h('td', {}, formatUsd(f.value)),
+            ),
+          ),
+          'no sales yet',
+        ),
+      ),
+    );
+  };
+
+  const nodeCard = (node: Node) => {
+    const chartEl = h('div', { class: 'chart small', 'data-node-chart': node.id });
+    const data = certificationChart(node.certifications, node);
+    const card = h(
+      'section',
+      { class: 'node', 'data-node-id': node.id },
+      h(
+        'h2',
+        {},
+        `${node.id} `,
+        h('span', { class: `badge ${node.status.toLowerCase()}`, 'data-node-status': node.id }, node.status),
+        node.online
+          ? h('span', { class: 'badge online' }, 'online')
+          : h('span', { class: 'badge' }, 'offline'),
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        `${node.gpus} × ${node.gpuModel} in ${node.region} · market ${node.marketId} · `,
+        node.tflopsPerGpu === null ? 'not measured' : `${node.tflopsPerGpu.toFixed(1)} TFLOP/s per GPU`,
+        data.peakPerGpu === null ? '' : ` · model peak ${data.peakPerGpu.toFixed(1)}`,
+        node.efficiency === null ? '' : ` (efficiency ${(node.efficiency * 100).toFixed(0)}%)`,
+        node.tier ? ` · ${node.tier}` : '',
+        ` · certified until ${time(node.certifiedUntil)}`,
+        node.suspendedReason ? ` · suspended: ${node.suspendedReason}` : '',
+      ),
+      h('h3', {}, 'Certification history: measured TFLOP/s per GPU against the model peak'),
+      chartEl,
+      table(
+        ['Time (UTC)', 'Outcome', 'How', 'TFLOP/s per GPU'],
+        node.certifications.map((c) =>
+          h(
+            'tr',
+            { class: c.ok === false ? 'ask' : 'bid' },
+            h('td', {}, time(c.at)),
+            h('td', {}, c.ok === false ? `failed: ${c.reason ?? ''}` : 'passed'),
+            h('td', {}, c.method ?? c.purpose ?? ''),
+            h(
+              'td',
+              {},
+              c.tflopsPerGpu?.f32 !== undefined
+                ? c.tflopsPerGpu.f32.toFixed(2)
+                : c.measuredTflops !== undefined
+                  ? (c.measuredTflops / node.gpus).toFixed(2)
+                  : '—',
+            ),
+          ),
+        ),
+        'no certifications yet',
+      ),
+    );
+    // The chart sizes itself to its container: draw it once the card is in the page.
+    queueMicrotask(() => charts.push(certificationsChart(chartEl, data)));
+    return card;
+  };
+
+  void load();
+  return () => {
+    stops.forEach((stop) => stop());
+    charts.forEach((remove) => remove());
+  };
+};

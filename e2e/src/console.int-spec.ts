@@ -1,0 +1,259 @@
+// The web console in a real browser (issue 13): Debian's chromium, driven by puppeteer-core, on the
+// console the gateway serves at `/`, against the whole marketplace. The market page follows a trade
+// placed through the API without a reload; an API key typed in to sign in is kept in the tab's
+// memory only (never in localStorage, sessionStorage, cookies or console output); the provider
+// and buyer views show nodes, certifications, leases and orders, and the API's own errors.
+import { join } from 'node:path';
+import type { Browser } from 'puppeteer-core';
+import {
+  inPage,
+  launchBrowser,
+  openPage,
+  outputDir,
+  rowsOf,
+  waitForAnyText,
+  waitForCount,
+  waitForNew,
+  waitForText,
+} from './support/browser';
+import { Marketplace } from './support/marketplace';
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status filledGpus } }`;
+const TRADES = `query($id: ID!) { market(id: $id) { trades(first: 20) { edges { node { id price gpus } } } } }`;
+const MARKET = 'h100';
+
+describe('the web console', () => {
+  let m: Marketplace;
+  let browser: Browser | undefined;
+  let consoleUrl: string;
+  const keys: Record<string, string> = {};
+  const nodes: string[] = [];
+
+  const place = async (who: string, input: Record<string, unknown>) =>
+    (
+      await m.ok<{ placeOrder: { id: string; status: string; filledGpus: number } }>(
+        PLACE,
+        { input: { marketId: MARKET, ...input } },
+        keys[who]!,
+      )
+    ).placeOrder;
+
+  beforeAll(async () => {
+    // A GPU-hour lasts a minute here: leases run, and are charged, while the tests look at them.
+    m = await Marketplace.start({
+      GPU_HOUR_MS: '60000',
+      LEASE_METER_INTERVAL_MS: '500',
+      LEASE_CHARGE_DELAY_MS: '0',
+    });
+    consoleUrl = m.url.replace(/\/graphql$/, '/');
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${MARKET}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    keys['p1'] = await m.account('p1', ['provider']);
+    keys['b1'] = await m.account('b1', ['buyer'], '5000.00');
+    for (const id of ['n1', 'n2']) {
+      await m.ok(
+        `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
+        { i: { marketId: MARKET, gpuModel: 'H100-80GB', gpus: 8, region: 'eu-west', nodeId: `p1-${id}` } },
+        keys['p1'],
+      );
+      nodes.push(`p1-${id}`);
+    }
+    // Three certificates each, a second apart (the provider view charts them over time, at one
+    // point a second), against the model's peak.
+    const rounds = [
+      [48.2, 44],
+      [52.7, 46.5],
+      [50.9, 45.1],
+    ];
+    for (const [r, round] of rounds.entries()) {
+      if (r > 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (const [i, tflops] of round.entries())
+        await m.ok(
+          `mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`,
+          {
+            n: nodes[i],
+            t: tflops,
+          },
+        );
+    }
+    // A book with depth on both sides, and two trades before the page opens.
+    await place('p1', { side: 'ASK', gpus: 4, hours: 2, price: '2.40', nodeId: nodes[0] });
+    await place('p1', { side: 'ASK', gpus: 3, hours: 2, price: '2.55', nodeId: nodes[0] });
+    await place('p1', { side: 'ASK', gpus: 5, hours: 2, price: '2.70', nodeId: nodes[1] });
+    await place('b1', { side: 'BID', gpus: 2, hours: 1, price: '2.20' });
+    await place('b1', { side: 'BID', gpus: 4, hours: 1, price: '2.05' });
+    for (const gpus of [1, 1])
+      expect(
+        await place('b1', { side: 'BID', gpus, hours: 1, price: '2.40', timeInForce: 'IOC' }),
+      ).toMatchObject({
+        status: 'FILLED',
+      });
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await m?.stop();
+  });
+
+  it('shows a trade placed through the API on the market page, live, without a reload', async () => {
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/market/${MARKET}`);
+    try {
+      await page.waitForSelector('#market-status[data-live="true"]');
+      await waitForCount(page, '#trades tr[data-trade-id]', 2);
+      const before = await page.$$eval('#trades tr[data-trade-id]', (rows) =>
+        rows.map((r) => r.getAttribute('data-trade-id')),
+      );
+      expect(await page.$eval('#ticker-last', (el) => el.textContent)).toBe('$2.40');
+      expect(await page.$eval('#ticker-index-tflop', (el) => el.textContent)).toMatch(/^\$0\.06/);
+      await inPage(page, 'window.loadedOnce = true');
+
+      // The page is live: an ask placed now shows in its book (by subscription).
+      await place('p1', { side: 'ASK', gpus: 1, hours: 2, price: '2.90', nodeId: nodes[1] });
+      await waitForAnyText(page, '#book tr.ask td:first-child', '2.90');
+
+      // A bid through the API trades against the resting ask at 2.40 (2 GPUs left of 4).
+      expect(await place('b1', { side: 'BID', gpus: 2, hours: 2, price: '2.45' })).toMatchObject({
+        status: 'FILLED',
+        filledGpus: 2,
+      });
+      await waitForNew(page, '#trades tr[data-trade-id]', 'data-trade-id', before as string[]);
+      const rows = await rowsOf(page, '#trades tr[data-trade-id]');
+      expect(rows).toHaveLength(3);
+      // Newest first: time, price, GPUs, hours, value (2 GPUs × 2 hours × 2.40).
+      expect(rows[0]!.slice(1)).toEqual(['2.40', '2', '2', '9.60']);
+      const newId = await page.$eval('#trades tr[data-trade-id]', (row) => row.getAttribute('data-trade-id'));
+      const { market } = await m.ok<{ market: { trades: { edges: { node: { id: string } }[] } } }>(TRADES, {
+        id: MARKET,
+      });
+      expect(market.trades.edges.map((e) => e.node.id)).toContain(newId);
+      // The same document: no reload happened.
+      expect(await inPage(page, 'window.loadedOnce')).toBe(true);
+      await waitForText(page, '#ticker-trades', '3');
+      // The ask at 2.40 is used up: the book's best ask is 2.55 now.
+      await waitForText(page, '#book tr.ask td:first-child', '2.55');
+      expect(await page.$$('#depth-chart canvas')).not.toHaveLength(0);
+      expect(await page.$$('#candle-chart canvas')).not.toHaveLength(0);
+      await page.screenshot({ path: join(outputDir(), 'console-market.png'), fullPage: true });
+      expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('signs in with an API key kept in memory only, and shows the provider its nodes and certifications', async () => {
+    const key = keys['p1']!;
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/provider`);
+    try {
+      await page.waitForSelector('#provider-status');
+      await page.type('input[name="apiKey"]', key);
+      await page.click('#sign-in button[type="submit"]');
+      await waitForText(page, '#account-id', 'p1');
+      await page.waitForSelector('#provider-status[data-loaded="true"]');
+      for (const node of nodes) await waitForCount(page, `[data-node-chart="${node}"] canvas`, 1);
+      const statuses = await page.$$eval('[data-node-status]', (els) => els.map((e) => e.textContent));
+      expect(statuses).toEqual(['CERTIFIED', 'CERTIFIED']);
+      // Three certificates each, newest first, with what they measured per GPU.
+      const history = await rowsOf(page, `[data-node-id="${nodes[0]}"] tbody tr`);
+      expect(history.map((r) => [r[1], r[3]])).toEqual([
+        ['passed', '50.90'],
+        ['passed', '52.70'],
+        ['passed', '48.20'],
+      ]);
+      expect(await page.$eval(`[data-node-id="${nodes[0]}"] p`, (el) => el.textContent)).toContain(
+        'model peak 66.9',
+      );
+      // Earned from the three trades' leases as they run: shown, whatever it is by now.
+      expect(await page.$eval('#provider-earned', (el) => el.textContent)).toMatch(/^\$\d[\d,]*\.\d{2}/);
+      await page.screenshot({ path: join(outputDir(), 'console-provider.png'), fullPage: true });
+
+      const stored = await inPage(
+        page,
+        `(async () => ({
+          local: Object.entries(localStorage),
+          session: Object.entries(sessionStorage),
+          cookie: document.cookie,
+          databases: (await indexedDB.databases()).map((d) => d.name),
+          input: document.querySelector('input[name="apiKey"]').value,
+          url: window.location.href,
+        }))()`,
+      );
+      expect(stored).toEqual({
+        local: [],
+        session: [],
+        cookie: '',
+        databases: [],
+        input: '',
+        url: `${consoleUrl}#/provider`,
+      });
+      const cookies = await browser!.cookies();
+      expect(cookies.filter((c) => c.value.includes(key))).toEqual([]);
+      expect(logs.filter((l) => l.includes(key))).toEqual([]);
+      expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+
+      // Signing out forgets it: the page holds no trace of the key.
+      await page.click('#sign-out');
+      await page.waitForSelector('#sign-in:not([hidden])');
+      expect(await page.content()).not.toContain(key);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows the buyer's balance, leases and orders, places and cancels orders, and shows the API's errors", async () => {
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/buyer`);
+    try {
+      await page.type('input[name="apiKey"]', keys['b1']!);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#buyer-status[data-loaded="true"]');
+      // Three trades: three leases, each charged as it runs.
+      await waitForCount(page, '#buyer-leases tr[data-lease-id]', 3);
+      expect(await page.$$('#buyer-leases progress')).toHaveLength(3);
+
+      // More than the balance can hold: the API refuses it, and the page says so in its words.
+      const form = async (fields: Record<string, string>) => {
+        for (const [name, value] of Object.entries(fields)) {
+          const input = await page.$(`#order-form [name="${name}"]`);
+          await input!.click({ count: 3 });
+          await input!.type(value);
+        }
+        await page.click('#order-submit');
+      };
+      await form({ gpus: '8', hours: '1000', price: '2.50' });
+      await page.waitForSelector('#order-result[data-code="INSUFFICIENT_FUNDS"]');
+      expect(await page.$eval('#order-result', (el) => el.textContent)).toMatch(
+        /^INSUFFICIENT_FUNDS( \(\w+\))?: /,
+      );
+
+      // A price off the tick: BAD_USER_INPUT on the price.
+      await form({ gpus: '1', hours: '1', price: '2.005' });
+      await page.waitForSelector('#order-result[data-code="BAD_USER_INPUT"]');
+      expect(await page.$eval('#order-result', (el) => el.textContent)).toMatch(
+        /^BAD_USER_INPUT \(price\): /,
+      );
+
+      // A bid that rests, then cancelled from its row.
+      await form({ gpus: '1', hours: '1', price: '1.50' });
+      await waitForText(page, '#order-result', /: OPEN$/);
+      const orderId = (await page.$eval('#order-result', (el) => el.textContent))!.replace(
+        /^order (\S+): OPEN$/,
+        '$1',
+      );
+      const row = `#buyer-orders tr[data-order-id="${orderId}"]`;
+      await page.waitForSelector(`${row} button.cancel`);
+      await page.click(`${row} button.cancel`);
+      await waitForText(page, `${row} .order-status`, 'CANCELLED (CANCELLED)');
+      const { order } = await m.ok<{ order: { status: string } }>(
+        `query($id: ID!) { order(id: $id) { status } }`,
+        { id: orderId },
+        keys['b1'],
+      );
+      expect(order.status).toBe('CANCELLED');
+      await page.screenshot({ path: join(outputDir(), 'console-buyer.png'), fullPage: true });
+      expect(logs.filter((l) => l.includes(keys['b1']!))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
