@@ -21,7 +21,14 @@ import {
   unreadableMessages,
 } from './ledger.fixture';
 import { projectionKeys } from './keys';
-import { ProjectionTimeoutError, readCheckpoint, waitForPosition } from './position';
+import { RedisNotices } from './notices';
+import {
+  ProjectionTimeoutError,
+  readCheckpoint,
+  waitForPosition,
+  waitForPosition as waitForPositionOf,
+} from './position';
+import type { LogPosition } from '../domain/projection';
 import { resetReadModel } from './reset';
 import type { ProjectionLogger } from './options';
 import { ProjectionRunner } from './runner';
@@ -214,35 +221,45 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     );
   });
 
-  it('lets a reader wait for a position: resolves once applied, times out with the position for a future one', async () => {
-    await caughtUp();
-    await expect(
-      waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000),
-    ).resolves.toBeUndefined();
-    const started = Date.now();
-    const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300);
-    await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
-    await expect(waiting).rejects.toThrow(
-      new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
-    );
-    expect(Date.now() - started).toBeLessThan(1_000);
+  it.each([
+    ['polling', undefined],
+    ['on the applied channel', 'notices'],
+  ] as const)(
+    'lets a reader wait for a position (%s): resolves once applied, times out with the position for a future one',
+    async (_how, how) => {
+      const notices = how ? new RedisNotices(redis) : undefined;
+      const waitForPosition = (r: Redis, n: string, position: LogPosition, timeoutMs: number) =>
+        waitForPositionOf(r, n, position, timeoutMs, notices);
+      await caughtUp();
+      await expect(
+        waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000),
+      ).resolves.toBeUndefined();
+      const started = Date.now();
+      const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300);
+      await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
+      await expect(waiting).rejects.toThrow(
+        new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
+      );
+      expect(Date.now() - started).toBeLessThan(1_000);
 
-    // And the other way round: the wait starts first, the event arrives later.
-    const [meta] = await producer.send({
-      topic,
-      messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })],
-    });
-    written += 1;
-    await waitForPosition(
-      redis,
-      name,
-      { topic, partition: meta!.partition, offset: meta!.baseOffset! },
-      10_000,
-    );
-    await waitUntil(
-      'the debit in the ledger',
-      async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3',
-      1_000,
-    );
-  });
+      // And the other way round: the wait starts first, the event arrives later.
+      const [meta] = await producer.send({
+        topic,
+        messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })],
+      });
+      written += 1;
+      await waitForPosition(
+        redis,
+        name,
+        { topic, partition: meta!.partition, offset: meta!.baseOffset! },
+        10_000,
+      );
+      await waitUntil(
+        'the debit in the ledger',
+        async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3',
+        1_000,
+      );
+      await notices?.close();
+    },
+  );
 });
