@@ -68,7 +68,7 @@ interface Queued {
 }
 
 /** Defaults of the send queue: a request carries at most this many commands... */
-export const DEFAULT_SEND_BATCH = 1;
+export const DEFAULT_SEND_BATCH = 500;
 /** ...and a command waits for company only while the previous request is in flight (no linger). */
 export const DEFAULT_SEND_LINGER_MS = 0;
 
