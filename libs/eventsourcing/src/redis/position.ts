@@ -40,25 +40,21 @@ export async function readCheckpoints(redis: Redis, projectionName: string): Pro
   return out;
 }
 
-const FIRST_POLL_MS = 2;
-const MAX_POLL_MS = 50;
-
 /**
  * Read-your-writes: resolves once the projection has applied the log up to `position` (its
  * checkpoint for that partition is at or past the offset), or rejects with ProjectionTimeoutError.
  * It only reads Redis, so any process can wait, not just the one running the projection.
  *
- * With `notices` it waits on the runner's `applied` channel (every applied batch announces its
- * partition and checkpoint): one read once subscribed, one after the notice that reaches the
- * offset, one at the deadline; no polling. Without, it polls one HGET, from every 2 ms growing to
- * every 50 ms (for a process that keeps no subscriber connection).
+ * It waits on the runner's `applied` channel (every applied batch announces its partition and
+ * checkpoint): one HGET once subscribed, one after the notice that reaches the offset, one at
+ * the deadline; no polling.
  */
 export async function waitForPosition(
   redis: Redis,
   projectionName: string,
   position: LogPosition,
   timeoutMs: number,
-  notices?: RedisNotices,
+  notices: RedisNotices,
 ): Promise<void> {
   const target = Number(position.offset);
   if (!Number.isSafeInteger(target) || target < 0)
@@ -68,24 +64,12 @@ export async function waitForPosition(
     checkpoint = await readCheckpoint(redis, projectionName, position.topic, position.partition);
     return checkpoint !== undefined && checkpoint >= target ? true : undefined;
   };
-  if (notices) {
-    const field = checkpointField(position.topic, position.partition);
-    // The runner announces `<topic>:<partition> <checkpoint>` after each applied batch.
-    const concerns = (message: string) => {
-      const space = message.lastIndexOf(' ');
-      return message.slice(0, space) === field && Number(message.slice(space + 1)) >= target;
-    };
-    const done = await notices.waitFor(projectionKeys(projectionName).applied, reached, timeoutMs, concerns);
-    if (done) return;
-    throw new ProjectionTimeoutError(projectionName, position, timeoutMs, checkpoint);
-  }
-  const deadline = Date.now() + timeoutMs;
-  let pause = FIRST_POLL_MS;
-  for (;;) {
-    if (await reached()) return;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new ProjectionTimeoutError(projectionName, position, timeoutMs, checkpoint);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-    pause = Math.min(pause * 2, MAX_POLL_MS);
-  }
+  const field = checkpointField(position.topic, position.partition);
+  // The runner announces `<topic>:<partition> <checkpoint>` after each applied batch.
+  const concerns = (message: string) => {
+    const space = message.lastIndexOf(' ');
+    return message.slice(0, space) === field && Number(message.slice(space + 1)) >= target;
+  };
+  const done = await notices.waitFor(projectionKeys(projectionName).applied, reached, timeoutMs, concerns);
+  if (!done) throw new ProjectionTimeoutError(projectionName, position, timeoutMs, checkpoint);
 }

@@ -22,13 +22,7 @@ import {
 } from './ledger.fixture';
 import { projectionKeys } from './keys';
 import { RedisNotices } from './notices';
-import {
-  ProjectionTimeoutError,
-  readCheckpoint,
-  waitForPosition,
-  waitForPosition as waitForPositionOf,
-} from './position';
-import type { LogPosition } from '../domain/projection';
+import { ProjectionTimeoutError, readCheckpoint, waitForPosition } from './position';
 import { resetReadModel } from './reset';
 import type { ProjectionLogger } from './options';
 import { ProjectionRunner } from './runner';
@@ -52,6 +46,8 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   const clients = new KafkaClients({ clientId: 'projection-int-spec', brokers: KAFKA_BROKERS.split(',') });
   const kafka = clients.kafka;
   const redis = new Redis(REDIS_URL);
+  /** What read-your-writes waits on: the runner's announcements. */
+  const notices = new RedisNotices(redis);
   const topic = uniqueName('it-proj');
   const name = uniqueName('ledger');
   const projection = ledgerProjection(name, [topic]);
@@ -82,7 +78,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   async function caughtUp(): Promise<LoggedMessage[]> {
     const log = await readAll(kafka, topic, written);
     for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, name, { topic, partition, offset }, 20_000);
+      await waitForPosition(redis, name, { topic, partition, offset }, 20_000, notices);
     return log;
   }
 
@@ -122,6 +118,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     await resetReadModel(redis, projection);
     const own = projectionKeys(name);
     await redis.del(own.checkpoint, own.epoch, own.rebuildLock);
+    await notices.close();
     await redis.quit();
     await clients.onApplicationShutdown();
   });
@@ -221,45 +218,36 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     );
   });
 
-  it.each([
-    ['polling', undefined],
-    ['on the applied channel', 'notices'],
-  ] as const)(
-    'lets a reader wait for a position (%s): resolves once applied, times out with the position for a future one',
-    async (_how, how) => {
-      const notices = how ? new RedisNotices(redis) : undefined;
-      const waitForPosition = (r: Redis, n: string, position: LogPosition, timeoutMs: number) =>
-        waitForPositionOf(r, n, position, timeoutMs, notices);
-      await caughtUp();
-      await expect(
-        waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000),
-      ).resolves.toBeUndefined();
-      const started = Date.now();
-      const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300);
-      await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
-      await expect(waiting).rejects.toThrow(
-        new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
-      );
-      expect(Date.now() - started).toBeLessThan(1_000);
+  it("lets a reader wait for a position on the runner's announcements: resolves once applied, times out with the position for a future one", async () => {
+    await caughtUp();
+    await expect(
+      waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000, notices),
+    ).resolves.toBeUndefined();
+    const started = Date.now();
+    const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300, notices);
+    await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
+    await expect(waiting).rejects.toThrow(
+      new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
 
-      // And the other way round: the wait starts first, the event arrives later.
-      const [meta] = await producer.send({
-        topic,
-        messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })],
-      });
-      written += 1;
-      await waitForPosition(
-        redis,
-        name,
-        { topic, partition: meta!.partition, offset: meta!.baseOffset! },
-        10_000,
-      );
-      await waitUntil(
-        'the debit in the ledger',
-        async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3',
-        1_000,
-      );
-      await notices?.close();
-    },
-  );
+    // And the other way round: the wait starts first, the event arrives later.
+    const [meta] = await producer.send({
+      topic,
+      messages: [ledgerMessage({ type: 'ledger.Debited', data: { account: 'acc-2', amount: 3 } })],
+    });
+    written += 1;
+    await waitForPosition(
+      redis,
+      name,
+      { topic, partition: meta!.partition, offset: meta!.baseOffset! },
+      10_000,
+      notices,
+    );
+    await waitUntil(
+      'the debit in the ledger',
+      async () => (await redis.lrange(`${projection.keyPrefix}entries:acc-2`, -1, -1))[0] === '-3',
+      1_000,
+    );
+  });
 });
