@@ -1,4 +1,4 @@
-import { groupCommit, transactionSizes } from './group-commit';
+import { fitBytes, groupCommit, transactionSizes } from './group-commit';
 
 describe('groupCommit', () => {
   const policy = { maxBatch: 100, lingerMs: 3 };
@@ -41,5 +41,14 @@ describe('transactionSizes', () => {
     expect(transactionSizes(10, 10)).toEqual([10]);
     expect(transactionSizes(25, 10)).toEqual([10, 10, 5]);
     expect(transactionSizes(2, 1)).toEqual([1, 1]);
+  });
+});
+
+describe('fitBytes', () => {
+  it('takes commands in order while their bytes fit, and always at least one', () => {
+    expect(fitBytes([100, 100, 100], 3, 1_000)).toBe(3);
+    expect(fitBytes([400, 400, 400], 3, 1_000)).toBe(2);
+    expect(fitBytes([400, 400, 400], 1, 1_000)).toBe(1);
+    expect(fitBytes([5_000, 10], 2, 1_000)).toBe(1);
   });
 });

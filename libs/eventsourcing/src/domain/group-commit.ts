@@ -46,3 +46,18 @@ export function transactionSizes(count: number, maxBatch: number): number[] {
   for (let left = count; left > 0; left -= size) sizes.push(Math.min(size, left));
   return sizes;
 }
+
+/**
+ * How many of the queued commands, first to last, one write takes within `maxBytes` (the broker
+ * refuses a record batch above its message.max.bytes): at least one, at most `count`.
+ */
+export function fitBytes(sizes: readonly number[], count: number, maxBytes: number): number {
+  let bytes = 0;
+  let n = 0;
+  for (const size of sizes.slice(0, count)) {
+    if (n > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    n++;
+  }
+  return Math.max(1, n);
+}

@@ -10,7 +10,7 @@ import {
 import type Redis from 'ioredis';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { fingerprint } from '../domain/fingerprint';
-import { groupCommit } from '../domain/group-commit';
+import { fitBytes, groupCommit } from '../domain/group-commit';
 import {
   CommandOutcome,
   outcomeEventsKey,
@@ -63,14 +63,24 @@ export class CommandTimeoutError extends Error {
 /** A command waiting in the send queue for its request. */
 interface Queued {
   message: Message;
+  /** Its key, value and headers, in bytes (near enough to what it takes in a record batch). */
+  bytes: number;
   at: number;
   done: (error?: unknown) => void;
 }
 
-/** Defaults of the send queue: a request carries at most this many commands... */
+/** Defaults of the send queue: a request carries at most this many commands (and 512 KiB)... */
 export const DEFAULT_SEND_BATCH = 500;
 /** ...and a command waits for company only while the previous request is in flight (no linger). */
 export const DEFAULT_SEND_LINGER_MS = 0;
+/** A request stays well under the broker's default message.max.bytes (1 MiB) per record batch. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function sizeOf(wire: WireMessage): number {
+  let bytes = Buffer.byteLength(wire.key) + Buffer.byteLength(wire.value);
+  for (const [name, value] of Object.entries(wire.headers)) bytes += name.length + Buffer.byteLength(value);
+  return bytes;
+}
 
 /**
  * Sends a command to its service's commands topic and waits for its recorded outcome in the
@@ -160,6 +170,7 @@ export class CommandSender {
     await new Promise<void>((resolve, reject) => {
       this.queue.push({
         message: toKafka(wire),
+        bytes: sizeOf(wire),
         at: Date.now(),
         done: (error) => (error === undefined ? resolve() : reject(error)),
       });
@@ -191,7 +202,12 @@ export class CommandSender {
     }
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    const batch = this.queue.splice(0, decision.write);
+    const count = fitBytes(
+      this.queue.slice(0, decision.write).map((q) => q.bytes),
+      decision.write,
+      MAX_SEND_BYTES,
+    );
+    const batch = this.queue.splice(0, count);
     this.sending = true;
     void this.connected()
       .then((producer) =>
