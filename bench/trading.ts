@@ -190,6 +190,10 @@ async function main() {
   // thousands of leases it creates would otherwise each be charged every 10 s while it runs.
   const m = await Marketplace.start({
     LEASE_METER_INTERVAL_MS: '3600000',
+    // Group commit's linger of the partition workers (the services' COMMAND_LINGER_MS), to compare.
+    ...(process.env['BENCH_TRADING_COMMAND_LINGER_MS']
+      ? { COMMAND_LINGER_MS: process.env['BENCH_TRADING_COMMAND_LINGER_MS'] }
+      : {}),
     ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS']
       ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] }
       : {}),

@@ -7,3 +7,4 @@ export * from './process-manager';
 export * from './fingerprint';
 export * from './idempotency-keys';
 export * from './own';
+export * from './group-commit';

@@ -36,6 +36,15 @@ export function outcomesPrefix(service: string): string {
 }
 
 /**
+ * Pub/sub channel on which the outcomes projection announces each recorded outcome (the message is
+ * the idempotency key), with the write itself: a sender waits on it instead of polling. A channel,
+ * not a key, named under the projection's prefix like everything it writes.
+ */
+export function outcomesChannel(service: string): string {
+  return `${outcomesPrefix(service)}recorded`;
+}
+
+/**
  * Every command's outcome by its idempotency key, from the outcome events (which carry the key).
  * One hash per command; an accepted command with several events appends each type.
  */
@@ -47,6 +56,11 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
     apply(event: Envelope, position?: LogPosition): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);
+      const recorded: RedisOp = {
+        op: 'publish',
+        key: outcomesChannel(service),
+        message: event.idempotencyKey,
+      };
       const base: RedisOp[] = [
         { op: 'hset', key, field: 'commandId', value: event.causationId },
         {
@@ -67,12 +81,14 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
           ...(data.deadLetter
             ? [{ op: 'hset', key, field: 'deadLetter', value: data.deadLetter } as const]
             : []),
+          recorded,
         ];
       }
       return [
         ...base,
         { op: 'hset', key, field: 'status', value: 'accepted' },
         { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type },
+        recorded,
       ];
     },
   };

@@ -19,6 +19,12 @@ export interface CommandProcessorOptions {
   snapshotEveryEvents?: number;
   snapshotEveryMs?: number;
   maxCommandsPerTransaction?: number;
+  /**
+   * Group commit's linger, in ms: how long a fetch of commands may wait for more before the
+   * partition decides what it has (one transaction for all of it). 0 (the default): no waiting,
+   * a transaction takes what queued while the previous one committed.
+   */
+  commandLingerMs?: number;
   clock?: () => Date;
   rebuildTimeoutMs?: number;
   /**
@@ -32,6 +38,16 @@ export interface CommandProcessorOptions {
   sessionTimeoutMs?: number;
   /** Where decisions, outcomes, transactions and dead letters are counted (nothing is, without). */
   metrics?: EventSourcingMetrics;
+}
+
+/**
+ * The consumer's fetch settings for a group-commit linger: with one, the broker answers a fetch
+ * once it holds a full batch's worth of commands or the linger has passed, whichever is first;
+ * without, as soon as there is anything (and an idle fetch waits 100 ms for it).
+ */
+export function fetchLinger(lingerMs: number): { minBytes: number; maxWaitTimeInMs: number } {
+  if (!(lingerMs > 0)) return { minBytes: 1, maxWaitTimeInMs: 100 };
+  return { minBytes: 256 * 1024, maxWaitTimeInMs: Math.ceil(lingerMs) };
 }
 
 /**
@@ -82,7 +98,7 @@ export class CommandProcessor {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: 100,
+      ...fetchLinger(this.options.commandLingerMs ?? 0),
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.max(1_000, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 5)),
       rebalanceTimeout: 60_000,

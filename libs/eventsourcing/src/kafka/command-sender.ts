@@ -8,9 +8,17 @@ import {
   WireMessage,
 } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { fingerprint } from '../domain/fingerprint';
-import { CommandOutcome, outcomeEventsKey, outcomeKey, parseOutcome } from '../domain/outcomes.projection';
+import { fitBytes, groupCommit } from '../domain/group-commit';
+import {
+  CommandOutcome,
+  outcomeEventsKey,
+  outcomeKey,
+  outcomesChannel,
+  parseOutcome,
+} from '../domain/outcomes.projection';
+import { RedisNotices } from '../redis/notices';
 import { toKafka } from './codec';
 
 export interface OutgoingCommand {
@@ -23,7 +31,6 @@ export interface OutgoingCommand {
   correlationId?: string;
 }
 
-const MAX_POLL_MS = 50;
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** The fingerprint a key was first used with, set once for the window (returns the one that stands). */
@@ -53,13 +60,44 @@ export class CommandTimeoutError extends Error {
   }
 }
 
+/** A command waiting in the send queue for its request. */
+interface Queued {
+  message: Message;
+  /** Its key, value and headers, in bytes (near enough to what it takes in a record batch). */
+  bytes: number;
+  at: number;
+  done: (error?: unknown) => void;
+}
+
+/** Defaults of the send queue: a request carries at most this many commands (and 512 KiB)... */
+export const DEFAULT_SEND_BATCH = 500;
+/** ...and a command waits for company only while the previous request is in flight (no linger). */
+export const DEFAULT_SEND_LINGER_MS = 0;
+/** A request stays well under the broker's default message.max.bytes (1 MiB) per record batch. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function sizeOf(wire: WireMessage): number {
+  let bytes = Buffer.byteLength(wire.key) + Buffer.byteLength(wire.value);
+  for (const [name, value] of Object.entries(wire.headers)) bytes += name.length + Buffer.byteLength(value);
+  return bytes;
+}
+
 /**
  * Sends a command to its service's commands topic and waits for its recorded outcome in the
  * outcomes read model (Redis), so a caller gets what happened, not just "sent".
+ *
+ * Sends are group-committed (`groupCommit`): one produce request at a time, carrying every command
+ * queued meanwhile (up to `sendBatch`; with `sendLingerMs` a partial batch waits that long for
+ * more). A lone command goes out at once; under load one request carries many.
  */
 export class CommandSender {
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
+  private readonly queue: Queued[] = [];
+  private sending = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly notices: RedisNotices;
+  private readonly ownNotices: boolean;
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,11 +107,19 @@ export class CommandSender {
       service: EventSourcedService;
       source: string;
       namespace?: string;
-      pollMs?: number;
       /** How long a key stays bound to the request it was first used for (default 24 h). */
       idempotencyWindowMs?: number;
+      /** Where outcomes are announced; shared by a process's senders (one is made when absent). */
+      notices?: RedisNotices;
+      /** The most commands in one produce request (default 500). */
+      sendBatch?: number;
+      /** How long a partial batch waits for more, in ms (default 0: only what queued meanwhile). */
+      sendLingerMs?: number;
     },
-  ) {}
+  ) {
+    this.ownNotices = !options.notices;
+    this.notices = options.notices ?? new RedisNotices(redis);
+  }
 
   private async connected(): Promise<Producer> {
     if (this.producer) return this.producer;
@@ -121,12 +167,63 @@ export class CommandSender {
     wire: WireMessage;
     idempotencyKey: string;
   }): Promise<string> {
-    const producer = await this.connected();
-    await producer.send({
-      topic: topic(this.options.service, 'commands', this.options.namespace).name,
-      messages: [toKafka(wire)],
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        message: toKafka(wire),
+        bytes: sizeOf(wire),
+        at: Date.now(),
+        done: (error) => (error === undefined ? resolve() : reject(error)),
+      });
+      this.pump();
     });
     return idempotencyKey;
+  }
+
+  /** Starts the next produce request when `groupCommit` says so; runs again when one ends. */
+  private pump(): void {
+    const decision = groupCommit(
+      {
+        queued: this.queue.length,
+        inFlight: this.sending,
+        oldestWaitedMs: this.queue.length ? Date.now() - this.queue[0]!.at : 0,
+      },
+      {
+        maxBatch: this.options.sendBatch ?? DEFAULT_SEND_BATCH,
+        lingerMs: this.options.sendLingerMs ?? DEFAULT_SEND_LINGER_MS,
+      },
+    );
+    if (decision === 'idle') return;
+    if ('waitMs' in decision) {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = undefined;
+        this.pump();
+      }, decision.waitMs);
+      return;
+    }
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const count = fitBytes(
+      this.queue.slice(0, decision.write).map((q) => q.bytes),
+      decision.write,
+      MAX_SEND_BYTES,
+    );
+    const batch = this.queue.splice(0, count);
+    this.sending = true;
+    void this.connected()
+      .then((producer) =>
+        producer.send({
+          topic: topic(this.options.service, 'commands', this.options.namespace).name,
+          messages: batch.map((q) => q.message),
+        }),
+      )
+      .then(
+        () => batch.forEach((q) => q.done()),
+        (error: unknown) => batch.forEach((q) => q.done(error ?? new Error('send failed'))),
+      )
+      .finally(() => {
+        this.sending = false;
+        this.pump();
+      });
   }
 
   /** The outcome recorded for a key, if any. */
@@ -140,21 +237,19 @@ export class CommandSender {
   }
 
   /**
-   * Waits for the outcome of a dispatched command: polls, from every `pollMs` (2 ms) doubling to
-   * every 50 ms, so a quick outcome is seen at once and a slow one does not cost a Redis round
-   * trip every few milliseconds per waiting request.
+   * Waits for the outcome of a dispatched command: the outcomes projection announces each key it
+   * records on the service's outcomes channel, so this reads the outcome once subscribed, again
+   * when its key is announced, and a last time at the deadline (no polling).
    */
   async awaitOutcome(idempotencyKey: string, timeoutMs: number): Promise<CommandOutcome> {
-    const deadline = Date.now() + timeoutMs;
-    let pause = this.options.pollMs ?? 2;
-    for (;;) {
-      const outcome = await this.outcome(idempotencyKey);
-      if (outcome) return outcome;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
-      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-      pause = Math.min(pause * 2, MAX_POLL_MS);
-    }
+    const outcome = await this.notices.waitFor(
+      outcomesChannel(this.options.service),
+      () => this.outcome(idempotencyKey),
+      timeoutMs,
+      (announced) => announced === idempotencyKey,
+    );
+    if (!outcome) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
+    return outcome;
   }
 
   /**
@@ -186,6 +281,7 @@ export class CommandSender {
   }
 
   async close(): Promise<void> {
+    if (this.ownNotices) await this.notices.close();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.connecting = undefined;

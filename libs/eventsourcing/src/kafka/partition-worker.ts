@@ -20,6 +20,7 @@ import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { fingerprint } from '../domain/fingerprint';
+import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
@@ -290,10 +291,15 @@ export class PartitionWorker {
     };
   }
 
-  /** Processes commands in order, one transaction per chunk. */
+  /**
+   * Processes commands in order: group commit, every command fetched together (what queued while
+   * the previous transaction was committing, and what the fetch lingered for) decided into one
+   * transaction, up to maxCommandsPerTransaction each.
+   */
   async handle(messages: KafkaMessage[], onCommitted: (lastOffset: string) => void): Promise<void> {
-    for (let i = 0; i < messages.length; i += this.ctx.maxCommandsPerTransaction) {
-      const chunk = messages.slice(i, i + this.ctx.maxCommandsPerTransaction);
+    let start = 0;
+    for (const size of transactionSizes(messages.length, this.ctx.maxCommandsPerTransaction)) {
+      const chunk = messages.slice(start, (start += size));
       let done: { last: string; rebuild: boolean };
       try {
         done = await this.processChunk(chunk);

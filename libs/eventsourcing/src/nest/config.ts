@@ -11,6 +11,8 @@ export const eventSourcingConfigShape = {
   SNAPSHOT_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Commands decided per Kafka transaction: larger is faster, smaller loses less work to a crash. */
   MAX_COMMANDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Group commit: how long (ms) a fetch of commands may wait for more to share one transaction; 0 takes what is there. */
+  COMMAND_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /** How long a silent member keeps its partitions: also how long a crashed owner's partitions wait. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   /**
@@ -34,6 +36,7 @@ export function eventSourcingSettings(config: {
   SNAPSHOT_EVERY_MS: number;
   KAFKA_SESSION_TIMEOUT_MS: number;
   MAX_COMMANDS_PER_TRANSACTION: number;
+  COMMAND_LINGER_MS: number;
   IDEMPOTENCY_WINDOW_MS: number;
   IDEMPOTENCY_MAX_KEYS: number;
 }) {
@@ -43,6 +46,7 @@ export function eventSourcingSettings(config: {
     snapshotEveryMs: config.SNAPSHOT_EVERY_MS,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     maxCommandsPerTransaction: config.MAX_COMMANDS_PER_TRANSACTION,
+    commandLingerMs: config.COMMAND_LINGER_MS,
     idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_MS,
     idempotencyMaxKeys: config.IDEMPOTENCY_MAX_KEYS,
   };

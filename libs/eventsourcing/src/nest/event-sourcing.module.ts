@@ -28,6 +28,8 @@ export interface EventSourcingOptions {
   snapshotEveryMs: number;
   sessionTimeoutMs: number;
   maxCommandsPerTransaction: number;
+  /** Group commit's linger for the command processor's fetches, in ms (0: none). */
+  commandLingerMs?: number;
   /** How long, and how many, idempotency keys a partition remembers. */
   idempotencyWindowMs?: number;
   idempotencyMaxKeys?: number;
@@ -78,6 +80,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
       snapshotEveryMs: options.snapshotEveryMs,
       sessionTimeoutMs: options.sessionTimeoutMs,
       maxCommandsPerTransaction: options.maxCommandsPerTransaction,
+      ...(options.commandLingerMs !== undefined ? { commandLingerMs: options.commandLingerMs } : {}),
       ...(options.idempotencyWindowMs !== undefined
         ? { idempotencyWindowMs: options.idempotencyWindowMs }
         : {}),

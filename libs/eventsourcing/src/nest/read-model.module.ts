@@ -12,6 +12,7 @@ import type { MessageRegistry, TopicSpec } from '@gpux/contracts';
 import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { combineProjections, LogPosition, Projection } from '../domain';
 import { ProjectionRunner } from '../redis/runner';
+import { RedisNotices } from '../redis/notices';
 import { waitForPosition } from '../redis/position';
 import { provisionTopics } from '../kafka/provisioning';
 import { projectionMetrics, projectionRunnerMetrics } from './metrics';
@@ -46,6 +47,8 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
   private readonly runner: ProjectionRunner;
   private readonly provision: TopicSpec[];
   private readonly unregisterMetrics: () => void;
+  /** The runner's announcements, which read-your-writes waits on (a connection from the first wait). */
+  private readonly notices: RedisNotices;
 
   constructor(
     @Inject(OPTIONS) options: ReadModelOptions,
@@ -56,6 +59,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     metrics: ServiceMetrics,
   ) {
     this.name = options.name;
+    this.notices = new RedisNotices(redis.redis);
     this.provision = options.provision?.(config.TOPIC_NAMESPACE) ?? [];
     const projection = combineProjections(
       options.name,
@@ -108,14 +112,15 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     return this.runner.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.unregisterMetrics();
+    await this.notices.close();
     return this.runner.stop();
   }
 
   /** Read-your-writes: resolves once the read model has applied the event at `position`. */
   waitFor(position: LogPosition, timeoutMs = READ_YOUR_WRITES_TIMEOUT_MS): Promise<void> {
-    return waitForPosition(this.redis.redis, this.name, position, timeoutMs);
+    return waitForPosition(this.redis.redis, this.name, position, timeoutMs, this.notices);
   }
 
   lag() {

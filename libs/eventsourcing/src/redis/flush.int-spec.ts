@@ -14,6 +14,7 @@ import {
   unreadableMessages,
 } from './ledger.fixture';
 import type { Projection } from '../domain/projection';
+import { RedisNotices } from './notices';
 import { waitForPosition } from './position';
 import { readModelRebuilding } from './reset';
 import { ProjectionRunner } from './runner';
@@ -40,11 +41,13 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   let producer: Producer;
   let txProducer: Producer;
   const runners: ProjectionRunner[] = [];
+  let notices: RedisNotices | undefined;
   const topics = [topic];
 
   beforeAll(async () => {
     dedicated = await DedicatedRedis.start();
     redis = new Redis(dedicated.url);
+    notices = new RedisNotices(redis);
     admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
@@ -62,6 +65,7 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     await Promise.all([producer?.disconnect(), txProducer?.disconnect()]);
     await admin?.deleteTopics({ topics }).catch(() => undefined);
     await admin?.disconnect();
+    await notices?.close();
     redis?.disconnect();
     await dedicated?.stop();
   });
@@ -101,7 +105,7 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     const projectionOfTopic = ledgerProjection(projectionName, [topicName]);
     const log = await readAll(kafka, topicName, written);
     for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, projectionName, { topic: topicName, partition, offset }, 30_000);
+      await waitForPosition(redis, projectionName, { topic: topicName, partition, offset }, 30_000, notices!);
     const expected = plain(foldLog(projectionOfTopic, topicName, log));
     expect(Object.keys(expected).length).toBeGreaterThan(30);
     expect(plain(await dumpPrefix(redis, projectionOfTopic.keyPrefix))).toEqual(expected);

@@ -26,6 +26,7 @@ export {
 export type { ProjectionKeys } from './keys';
 export { projectionLag } from './lag';
 export type { PartitionLag } from './lag';
+export { RedisNotices } from './notices';
 export { ProjectionTimeoutError, readCheckpoint, readCheckpoints, waitForPosition } from './position';
 export { finishRebuild, readModelRebuilding, resetReadModel, settledEpoch } from './reset';
 export type { ResetOutcome } from './reset';

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { LogPosition } from '../domain/projection';
 import { checkpointField, parseCheckpointField, projectionKeys } from './keys';
+import type { RedisNotices } from './notices';
 
 /** A read model did not reach a log position in time: the caller answers without read-your-writes. */
 export class ProjectionTimeoutError extends Error {
@@ -39,33 +40,36 @@ export async function readCheckpoints(redis: Redis, projectionName: string): Pro
   return out;
 }
 
-const FIRST_POLL_MS = 2;
-const MAX_POLL_MS = 50;
-
 /**
  * Read-your-writes: resolves once the projection has applied the log up to `position` (its
  * checkpoint for that partition is at or past the offset), or rejects with ProjectionTimeoutError.
- * It only reads Redis, so any process can wait, not just the one running the projection. It polls
- * one HGET, from every 2 ms growing to every 50 ms: a caught-up projection answers within a few
- * milliseconds without a subscriber connection per waiting request.
+ * It only reads Redis, so any process can wait, not just the one running the projection.
+ *
+ * It waits on the runner's `applied` channel (every applied batch announces its partition and
+ * checkpoint): one HGET once subscribed, one after the notice that reaches the offset, one at
+ * the deadline; no polling.
  */
 export async function waitForPosition(
   redis: Redis,
   projectionName: string,
   position: LogPosition,
   timeoutMs: number,
+  notices: RedisNotices,
 ): Promise<void> {
   const target = Number(position.offset);
   if (!Number.isSafeInteger(target) || target < 0)
     throw new RangeError(`not a log offset: ${position.offset}`);
-  const deadline = Date.now() + timeoutMs;
-  let pause = FIRST_POLL_MS;
-  for (;;) {
-    const checkpoint = await readCheckpoint(redis, projectionName, position.topic, position.partition);
-    if (checkpoint !== undefined && checkpoint >= target) return;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new ProjectionTimeoutError(projectionName, position, timeoutMs, checkpoint);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-    pause = Math.min(pause * 2, MAX_POLL_MS);
-  }
+  let checkpoint: number | undefined;
+  const reached = async () => {
+    checkpoint = await readCheckpoint(redis, projectionName, position.topic, position.partition);
+    return checkpoint !== undefined && checkpoint >= target ? true : undefined;
+  };
+  const field = checkpointField(position.topic, position.partition);
+  // The runner announces `<topic>:<partition> <checkpoint>` after each applied batch.
+  const concerns = (message: string) => {
+    const space = message.lastIndexOf(' ');
+    return message.slice(0, space) === field && Number(message.slice(space + 1)) >= target;
+  };
+  const done = await notices.waitFor(projectionKeys(projectionName).applied, reached, timeoutMs, concerns);
+  if (!done) throw new ProjectionTimeoutError(projectionName, position, timeoutMs, checkpoint);
 }

@@ -21,6 +21,7 @@ import {
   unreadableMessages,
 } from './ledger.fixture';
 import { projectionKeys } from './keys';
+import { RedisNotices } from './notices';
 import { ProjectionTimeoutError, readCheckpoint, waitForPosition } from './position';
 import { resetReadModel } from './reset';
 import type { ProjectionLogger } from './options';
@@ -45,6 +46,8 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   const clients = new KafkaClients({ clientId: 'projection-int-spec', brokers: KAFKA_BROKERS.split(',') });
   const kafka = clients.kafka;
   const redis = new Redis(REDIS_URL);
+  /** What read-your-writes waits on: the runner's announcements. */
+  const notices = new RedisNotices(redis);
   const topic = uniqueName('it-proj');
   const name = uniqueName('ledger');
   const projection = ledgerProjection(name, [topic]);
@@ -75,7 +78,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   async function caughtUp(): Promise<LoggedMessage[]> {
     const log = await readAll(kafka, topic, written);
     for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, name, { topic, partition, offset }, 20_000);
+      await waitForPosition(redis, name, { topic, partition, offset }, 20_000, notices);
     return log;
   }
 
@@ -115,6 +118,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     await resetReadModel(redis, projection);
     const own = projectionKeys(name);
     await redis.del(own.checkpoint, own.epoch, own.rebuildLock);
+    await notices.close();
     await redis.quit();
     await clients.onApplicationShutdown();
   });
@@ -214,13 +218,13 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     );
   });
 
-  it('lets a reader wait for a position: resolves once applied, times out with the position for a future one', async () => {
+  it("lets a reader wait for a position on the runner's announcements: resolves once applied, times out with the position for a future one", async () => {
     await caughtUp();
     await expect(
-      waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000),
+      waitForPosition(redis, name, { topic, partition: 1, offset: '0' }, 1_000, notices),
     ).resolves.toBeUndefined();
     const started = Date.now();
-    const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300);
+    const waiting = waitForPosition(redis, name, { topic, partition: 1, offset: '1000000' }, 300, notices);
     await expect(waiting).rejects.toThrow(ProjectionTimeoutError);
     await expect(waiting).rejects.toThrow(
       new RegExp(`projection ${name} did not reach ${topic}:1@1000000 within 300 ms`),
@@ -238,6 +242,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
       name,
       { topic, partition: meta!.partition, offset: meta!.baseOffset! },
       10_000,
+      notices,
     );
     await waitUntil(
       'the debit in the ledger',

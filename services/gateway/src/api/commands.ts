@@ -14,6 +14,7 @@ import {
   IdempotencyKeyReusedError,
   OutgoingCommand,
   ProjectionTimeoutError,
+  RedisNotices,
   waitForPosition,
 } from '@gpux/eventsourcing';
 import { performance } from 'node:perf_hooks';
@@ -33,11 +34,15 @@ const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
  * How the API changes anything: a command to a service's log, its recorded outcome, and a wait
  * until the read model that answers the next query has applied it (read-your-writes). Every
  * failure becomes a coded GraphQL error; a timeout says which idempotency key to retry with.
+ * Nothing here polls: every wait is on what the projections announce (`notices`, one subscriber
+ * connection per gateway), with one last read at its deadline.
  */
 @Injectable()
 export class Commands implements OnApplicationShutdown {
   private readonly senders = new Map<EventSourcedService, CommandSender>();
   private readonly outcomeWait: Histogram<'command_type' | 'result'>;
+  /** The projections' announcements (outcomes recorded, batches applied, read-model notices). */
+  readonly notices: RedisNotices;
 
   constructor(
     private readonly kafka: KafkaClients,
@@ -46,6 +51,7 @@ export class Commands implements OnApplicationShutdown {
     private readonly config: { TOPIC_NAMESPACE: string; IDEMPOTENCY_WINDOW_MS: number },
     metrics: ServiceMetrics,
   ) {
+    this.notices = new RedisNotices(redis.redis);
     this.outcomeWait = metrics.histogram({
       name: 'gpux_command_outcome_wait_seconds',
       help: 'Time from sending a command to its recorded outcome, by command type and result (accepted, rejected, timeout, invalid, key_reused, error)',
@@ -63,6 +69,7 @@ export class Commands implements OnApplicationShutdown {
         source: 'gateway',
         namespace: this.config.TOPIC_NAMESPACE,
         idempotencyWindowMs: this.config.IDEMPOTENCY_WINDOW_MS,
+        notices: this.notices,
       });
       this.senders.set(service, sender);
     }
@@ -71,6 +78,7 @@ export class Commands implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.senders.values()].map((s) => s.close()));
+    await this.notices.close();
   }
 
   /**
@@ -142,7 +150,7 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs = COMMAND_TIMEOUT_MS,
   ): Promise<void> {
     try {
-      await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs);
+      await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs, this.notices);
     } catch (error) {
       if (error instanceof ProjectionTimeoutError) {
         throw apiError(

@@ -61,7 +61,14 @@ export class PlaceOrderInput {
   clientOrderId?: string;
 }
 
-const WAIT_POLL_MS = [5, 10, 20, 50];
+/** Whether a notice on an account's orders channel (`{ orderId, type }`) is about this order. */
+function announces(message: string, orderId: string): boolean {
+  try {
+    return (JSON.parse(message) as { orderId?: unknown }).orderId === orderId;
+  } catch {
+    return false;
+  }
+}
 
 @Resolver(() => OrderView)
 export class OrdersResolver {
@@ -117,6 +124,7 @@ export class OrdersResolver {
     );
     const order = await this.settled(
       orderId,
+      p.accountId,
       COMMAND_TIMEOUT_MS - (Date.now() - started),
       input.clientOrderId ?? orderId,
     );
@@ -131,22 +139,33 @@ export class OrdersResolver {
     return order;
   }
 
-  /** The order once it is past waiting for funds (a bid's hold is a second round trip). */
-  private async settled(orderId: string, timeoutMs: number, idempotencyKey: string): Promise<OrderView> {
-    const deadline = Date.now() + Math.max(timeoutMs, 1_000);
-    for (let i = 0; ; i++) {
-      const order = await readOrder(this.redis.redis, orderId);
-      if (order && order.status !== 'PENDING_FUNDS') return order;
-      if (Date.now() > deadline) {
-        throw apiError(
-          'TIMEOUT',
-          `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`,
-          undefined,
-          { idempotencyKey, orderId },
-        );
-      }
-      await new Promise((r) => setTimeout(r, WAIT_POLL_MS[Math.min(i, WAIT_POLL_MS.length - 1)]));
-    }
+  /**
+   * The order once it is past waiting for funds (a bid's hold is a second round trip): read when
+   * the account's orders channel announces a change to it (the orders projection publishes one
+   * with every write to an order), and a last time at the deadline.
+   */
+  private async settled(
+    orderId: string,
+    accountId: string,
+    timeoutMs: number,
+    idempotencyKey: string,
+  ): Promise<OrderView> {
+    const order = await this.commands.notices.waitFor(
+      rm.accountOrdersChannel(accountId),
+      async () => {
+        const read = await readOrder(this.redis.redis, orderId);
+        return read && read.status !== 'PENDING_FUNDS' ? read : undefined;
+      },
+      Math.max(timeoutMs, 1_000),
+      (message) => announces(message, orderId),
+    );
+    if (order) return order;
+    throw apiError(
+      'TIMEOUT',
+      `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`,
+      undefined,
+      { idempotencyKey, orderId },
+    );
   }
 
   @Mutation(() => OrderView, {

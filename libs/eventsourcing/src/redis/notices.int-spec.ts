@@ -1,0 +1,103 @@
+import { infraEnv, uniqueName } from '@gpux/testing';
+import Redis from 'ioredis';
+import { RedisNotices } from './notices';
+
+// Waiting on announcements with the real Redis pub/sub: how often a waiter reads is what
+// distinguishes it from polling, so the probes are counted.
+describe('RedisNotices (real Redis)', () => {
+  const { REDIS_URL } = infraEnv();
+  const redis = new Redis(REDIS_URL);
+  const publisher = new Redis(REDIS_URL);
+  const notices = new RedisNotices(redis);
+
+  afterAll(async () => {
+    await notices.close();
+    await Promise.all([redis.quit(), publisher.quit()]);
+  });
+
+  it('reads once subscribed, again only on a notice that concerns it, and answers what that read found', async () => {
+    const channel = uniqueName('it-notices');
+    let probes = 0;
+    const read: { value?: string } = {};
+    const waiting = notices.waitFor(
+      channel,
+      async () => {
+        probes++;
+        return read.value;
+      },
+      10_000,
+      (message) => message === 'mine',
+    );
+    // The subscription is confirmed before the first read: wait for that read.
+    while (probes === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(probes).toBe(1);
+    await publisher.publish(channel, 'someone else');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(probes).toBe(1);
+    read.value = 'found';
+    await publisher.publish(channel, 'mine');
+    await expect(waiting).resolves.toBe('found');
+    expect(probes).toBe(2);
+  });
+
+  it('answers at once what is already there', async () => {
+    await expect(notices.waitFor(uniqueName('it-notices'), async () => 42, 10_000)).resolves.toBe(42);
+  });
+
+  it('with no notice, reads a last time at the deadline and answers undefined if still nothing', async () => {
+    let probes = 0;
+    const found = await notices.waitFor(
+      uniqueName('it-notices'),
+      async () => {
+        probes++;
+        return undefined;
+      },
+      300,
+    );
+    expect(found).toBeUndefined();
+    expect(probes).toBe(2);
+  });
+
+  it('a notice lost (published before anyone listened) is made up for by the last read', async () => {
+    const channel = uniqueName('it-notices');
+    const read: { value?: string } = {};
+    let probes = 0;
+    const waiting = notices.waitFor(
+      channel,
+      async () => {
+        probes++;
+        return read.value;
+      },
+      500,
+    );
+    while (probes === 0) await new Promise((r) => setTimeout(r, 5));
+    read.value = 'late'; // written without a notice
+    await expect(waiting).resolves.toBe('late');
+    expect(probes).toBe(2);
+  });
+
+  it('shares one subscription among waiters of a channel and lets go of it when the last is done', async () => {
+    const channel = uniqueName('it-notices');
+    const results: string[] = [];
+    const waiters = ['a', 'b', 'c'].map((id) =>
+      notices
+        .waitFor(
+          channel,
+          async () => (results.includes(`announced ${id}`) ? id : undefined),
+          10_000,
+          (message) => message === id,
+        )
+        .then((v) => v ?? 'none'),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    for (const id of ['a', 'b', 'c']) {
+      results.push(`announced ${id}`);
+      await publisher.publish(channel, id);
+    }
+    await expect(Promise.all(waiters)).resolves.toEqual(['a', 'b', 'c']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+  });
+});

@@ -1,0 +1,110 @@
+import type Redis from 'ioredis';
+
+type Listener = (message: string) => void;
+
+interface Subscription {
+  listeners: Set<Listener>;
+  /** Settles once Redis confirmed the SUBSCRIBE: from then on no notice on the channel is missed. */
+  ready: Promise<unknown>;
+}
+
+/**
+ * Waiting on what projections announce (the `applied` channel of every runner, and the notices a
+ * projection publishes with its writes) instead of polling Redis: one subscriber connection,
+ * opened on first use, each channel subscribed while someone waits on it.
+ *
+ * A waiter reads once after its subscription is confirmed (what was applied before it is seen by
+ * that read, what is applied after it is announced), then again only when a notice that concerns
+ * it arrives, and once more at its deadline: a notice lost to a reconnect costs time, never a
+ * wrong answer.
+ */
+export class RedisNotices {
+  private subscriber: Redis | undefined;
+  private readonly channels = new Map<string, Subscription>();
+
+  constructor(private readonly redis: Redis) {}
+
+  private connection(): Redis {
+    if (!this.subscriber) {
+      this.subscriber = this.redis.duplicate();
+      this.subscriber.on('message', (channel: string, message: string) => {
+        for (const listener of this.channels.get(channel)?.listeners ?? []) listener(message);
+      });
+    }
+    return this.subscriber;
+  }
+
+  /** Calls `listener` with every message on `channel` from when it resolves; returns how to stop. */
+  async listen(channel: string, listener: Listener): Promise<() => void> {
+    let subscription = this.channels.get(channel);
+    if (!subscription) {
+      subscription = { listeners: new Set(), ready: this.connection().subscribe(channel) };
+      this.channels.set(channel, subscription);
+    }
+    const entry = subscription;
+    entry.listeners.add(listener);
+    const stop = () => {
+      entry.listeners.delete(listener);
+      if (entry.listeners.size === 0 && this.channels.get(channel) === entry) {
+        this.channels.delete(channel);
+        void this.subscriber?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+    try {
+      await entry.ready;
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    return stop;
+  }
+
+  /**
+   * The first result of `probe` that is not undefined: probed once the channel is subscribed, then
+   * after each notice `concerns` accepts (notices during a probe make one more probe, not one
+   * each), and a last time when `timeoutMs` has passed; undefined if that one finds nothing either.
+   */
+  async waitFor<T>(
+    channel: string,
+    probe: () => Promise<T | undefined>,
+    timeoutMs: number,
+    concerns: (message: string) => boolean = () => true,
+  ): Promise<T | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let noticed = false;
+    let wake: (() => void) | undefined;
+    const stop = await this.listen(channel, (message) => {
+      if (!concerns(message)) return;
+      noticed = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        noticed = false;
+        const found = await probe();
+        if (found !== undefined) return found;
+        if (noticed) continue;
+        const left = deadline - Date.now();
+        if (left <= 0) return undefined;
+        const timedOut = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        wake = undefined;
+        if (timedOut) return await probe();
+      }
+    } finally {
+      stop();
+    }
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    this.channels.clear();
+    await subscriber?.quit().catch(() => undefined);
+  }
+}
