@@ -51,9 +51,9 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     });
     const a = await ledger('idem-a');
     expect(a.balance).toBe('10.000000');
-    expect(a.ledger.edges.map((e) => e.node)).toEqual([{ kind: 'deposit', amount: '10.000000' }]);
+    expect(a.ledger.edges.map((e) => e.node)).toEqual([{ kind: 'DEPOSIT', amount: '10.000000' }]);
     expect((await ledger('idem-b')).ledger.edges.map((e) => e.node)).toEqual([
-      { kind: 'deposit', amount: '1.000000' },
+      { kind: 'DEPOSIT', amount: '1.000000' },
     ]);
   });
 

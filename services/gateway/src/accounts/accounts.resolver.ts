@@ -17,6 +17,7 @@ import { RedisClient } from '@gpux/platform';
 import { Principal, requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
 import { Connection, PageArgs, readPage } from '../api/connections';
+import { LedgerEntryKind } from '../api/enums';
 import { apiError } from '../api/errors';
 import { IDEMPOTENCY_KEY, command } from '../api/idempotency';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
@@ -37,8 +38,8 @@ registerEnumType(AccountRole, {
 export class LedgerEntry {
   @Field()
   eventId!: string;
-  @Field({ description: 'deposit, withdrawal, hold, release, lease, charge, earnings, fee or sla-credit.' })
-  kind!: string;
+  @Field(() => LedgerEntryKind)
+  kind!: LedgerEntryKind;
   @Field(() => GraphQLUsd, {
     description: 'Change of the available balance: credits positive, debits negative.',
   })
@@ -130,7 +131,7 @@ export class AccountsResolver {
       (await this.redis.redis.lrange(key, from, to)).map((raw) => {
         const e = JSON.parse(raw) as {
           eventId: string;
-          kind: string;
+          kind: LedgerEntryKind;
           amount: number;
           held?: number;
           escrow?: number;
