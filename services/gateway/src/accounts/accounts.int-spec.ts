@@ -12,7 +12,7 @@ const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
 interface GraphQLResponse {
   data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
 }
 
 describe('accounts through GraphQL', () => {
@@ -151,6 +151,34 @@ describe('accounts through GraphQL', () => {
       field: undefined,
     });
     expect(await gql('query { account(id: "acc-x") { id } }')).toEqual({ data: { account: null } });
+  });
+
+  it('answers `me` and `viewer` for every kind of key, without nulling the rest of the response', async () => {
+    const ME = '{ me { id balance } viewer { kind accountId keyId nodeId roles } system { service } }';
+    // The admin key has no account: `me` is null, not an error that nulls the whole answer.
+    expect(await gql(ME)).toEqual({
+      data: {
+        me: null,
+        viewer: { kind: 'ADMIN', accountId: null, keyId: null, nodeId: null, roles: [] },
+        system: { service: 'gateway' },
+      },
+    });
+    const created = await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }');
+    const { keyId, key } = (created.data as { createApiKey: { keyId: string; key: string } }).createApiKey;
+    expect(await gql(ME, {}, key)).toEqual({
+      data: {
+        me: { id: 'acc-1', balance: '12.500000' },
+        viewer: { kind: 'ACCOUNT', accountId: 'acc-1', keyId, nodeId: null, roles: ['BUYER'] },
+        system: { service: 'gateway' },
+      },
+    });
+    // Without a key, each field that needs one fails on its own; the others still answer.
+    const anonymous = await gql(ME, {}, null);
+    expect(anonymous.data).toEqual({ me: null, viewer: null, system: { service: 'gateway' } });
+    expect(anonymous.errors?.map((e) => [e.path, e.extensions?.code]).sort()).toEqual([
+      [['me'], 'UNAUTHENTICATED'],
+      [['viewer'], 'UNAUTHENTICATED'],
+    ]);
   });
 
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {

@@ -115,9 +115,14 @@ export class AccountsResolver {
     return this.read(id);
   }
 
-  @Query(() => Account, { description: 'The account of the API key in use.' })
-  async me(@Context() context: RequestContext): Promise<Account> {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Query(() => Account, {
+    nullable: true,
+    description:
+      'The account of the API key in use; null for the admin key and for a node credential, which have no account of their own (`viewer` says which key it is). Without a valid key: UNAUTHENTICATED, and only this field is null.',
+  })
+  async me(@Context() context: RequestContext): Promise<Account | null> {
+    const p = requireRole(context, 'admin', 'buyer', 'provider', 'worker');
+    if (!p.roles.includes('buyer') && !p.roles.includes('provider')) return null;
     const account = await this.read(p.accountId);
     if (!account) throw apiError('NOT_FOUND', `account ${p.accountId} does not exist`);
     return account;
