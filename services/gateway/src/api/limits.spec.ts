@@ -33,11 +33,15 @@ describe('the operation limits', () => {
   });
 
   it('count a list without a size argument as UNSIZED_LIST, and nested sizes multiply', () => {
-    expect(size(`{ markets { candles(limit: 500) { ${CANDLE} } } }`).cost).toBe(
-      1 + UNSIZED_LIST * (1 + 500 * 8),
-    );
-    expect(codes(`{ markets { candles(limit: 500) { ${CANDLE} } } }`)).toEqual(['QUERY_TOO_COMPLEX']);
-    expect(codes(`{ markets { id candles(limit: 60) { close } book { bids { price } } } }`)).toEqual([]);
+    expect(size(`{ me { apiKeys { keyId revoked } } }`).cost).toBe(1 + 1 + UNSIZED_LIST * 2);
+    const MARKETS = `{ markets(first: 10) { edges { node { candles(limit: 500) { ${CANDLE} } } } } }`;
+    expect(size(MARKETS).cost).toBe(1 + 10 * (1 + 1 * (1 + (1 + 500 * 8))));
+    expect(codes(MARKETS)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      codes(
+        `{ markets(first: 20) { edges { node { id candles(limit: 60) { close } book { bids { price } } } } } }`,
+      ),
+    ).toEqual([]);
   });
 
   it('count fragments where they are spread', () => {

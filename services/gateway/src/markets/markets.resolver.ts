@@ -18,7 +18,7 @@ import { RedisClient } from '@gpux/platform';
 import { PricingQueries } from '@gpux/read-models';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
-import { PageArgs, readPage } from '../api/connections';
+import { PageArgs, readPage, readPageOldestFirst } from '../api/connections';
 import { MarketStatus } from '../api/enums';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
@@ -29,6 +29,7 @@ import {
   Candle,
   CANDLE_LIMIT,
   Interval,
+  MarketConnection,
   MarketView,
   OrderBookView,
   Ticker,
@@ -145,10 +146,12 @@ export class MarketsResolver {
     return this.mustRead(marketId);
   }
 
-  @Query(() => [MarketView], { description: 'Every market, in the order they opened (at most 500).' })
-  async markets(): Promise<MarketView[]> {
-    const ids = await this.redis.redis.zrange(rm.markets, 0, 499);
-    return (await Promise.all(ids.map((id) => this.read(id)))).filter((m): m is MarketView => m !== null);
+  @Query(() => MarketConnection, { description: 'The markets, in the order they opened.' })
+  async markets(@Args() args: PageArgs) {
+    const total = await this.redis.redis.zcard(rm.markets);
+    return readPageOldestFirst(args, total, async (from, to) =>
+      Promise.all((await this.redis.redis.zrange(rm.markets, from, to)).map((id) => this.read(id))),
+    );
   }
 
   @Query(() => MarketView, { nullable: true })

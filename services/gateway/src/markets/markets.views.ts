@@ -127,6 +127,8 @@ export class MarketView {
   openedAt!: string;
 }
 
+export const MarketConnection = Connection(MarketView, 'Market', 'in the order they opened');
+
 export const toTrade = (t: TradeRecord): Trade => ({
   id: t.tradeId,
   marketId: t.marketId,

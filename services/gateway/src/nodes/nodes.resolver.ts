@@ -2,156 +2,34 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   Args,
   Context,
-  Field,
   Float,
   ID,
-  InputType,
   Int,
   Mutation,
-  ObjectType,
   Parent,
   Query,
   ResolveField,
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import {
-  CapacityCommands,
-  capacityReadModel as rm,
-  nodeHeartbeatKey,
-  NodeRecord,
-  ordersReadModel,
-} from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
+import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
-import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
-import { GraphQLJSON } from '../api/json.scalar';
-import { GraphQLDateTimeString } from '../api/scalars';
 import { RedisPubSub } from '../api/pubsub';
-
-@ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
-export class NodeView {
-  @Field(() => ID)
-  id!: string;
-  @Field(() => ID)
-  providerId!: string;
-  @Field(() => ID)
-  marketId!: string;
-  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
-  gpuModel!: string;
-  @Field(() => Int)
-  gpus!: number;
-  @Field()
-  region!: string;
-  @Field(() => NodeStatus)
-  status!: NodeStatus;
-  @Field(() => SuspendedReason, { nullable: true, description: 'Why it is suspended, while it is.' })
-  suspendedReason?: SuspendedReason;
-  @Field({ description: 'A worker is joined and heartbeating.' })
-  online!: boolean;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  lastHeartbeatAt?: string;
-  @Field(() => GraphQLDateTimeString, { nullable: true, description: 'The end of its latest lease.' })
-  leasedUntil?: string;
-  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU.' })
-  tflopsPerGpu?: number;
-  @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
-  tflopsF16PerGpu?: number;
-  @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
-  efficiency?: number;
-  @Field(() => NodeTier, { nullable: true })
-  tier?: NodeTier;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  certifiedUntil?: string;
-  @Field(() => CertificationMethod, { nullable: true })
-  certifiedBy?: CertificationMethod;
-  @Field(() => GraphQLDateTimeString)
-  registeredAt!: string;
-}
-
-@ObjectType({
-  description:
-    'A registered node and its credential. The credential is shown this once: the worker joins with it.',
-})
-export class RegisteredNode {
-  @Field(() => NodeView)
-  node!: NodeView;
-  @Field()
-  credential!: string;
-}
-
-@InputType()
-export class RegisterNodeInput {
-  @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
-  marketId!: string;
-  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
-  gpuModel!: string;
-  @Field(() => Int)
-  gpus!: number;
-  @Field()
-  region!: string;
-  @Field(() => ID, {
-    nullable: true,
-    description: 'Your id for the node (default: generated). Registering an id twice is refused.',
-  })
-  nodeId?: string;
-}
-
-export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<NodeView | null> {
-  const [h, beat, session] = await Promise.all([
-    redis.hgetall(rm.node(nodeId)),
-    redis.get(nodeHeartbeatKey(nodeId)),
-    redis.zscore(rm.sessions, nodeId),
-  ]);
-  if (!h['providerId']) return null;
-  const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
-  const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
-  return {
-    id: nodeId,
-    providerId: h['providerId'],
-    marketId: h['marketId']!,
-    gpuModel: h['gpuModel']!,
-    gpus: Number(h['gpus']),
-    region: h['region']!,
-    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : (h['status'] as NodeStatus),
-    registeredAt: h['registeredAt']!,
-    online: session !== null && beat !== null,
-    ...(beat ? { lastHeartbeatAt: beat } : {}),
-    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
-      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
-      : {}),
-    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
-    ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
-    ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
-    ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
-    ...(h['tier'] ? { tier: h['tier'] as NodeTier } : {}),
-    ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
-    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] as CertificationMethod } : {}),
-  };
-}
-
-@ObjectType({ description: "A node's credential, shown this once: its worker joins with it." })
-export class NodeCredential {
-  @Field(() => ID)
-  nodeId!: string;
-  @Field()
-  credential!: string;
-}
-
-@InputType({ description: 'Which nodes to list.' })
-export class NodesFilter {
-  @Field(() => ID, { nullable: true })
-  marketId?: string;
-  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
-  minTflops?: number;
-  @Field(() => NodeStatus, { nullable: true })
-  status?: NodeStatus;
-}
-
-const MAX_NODES = 500;
+import {
+  CertificationConnection,
+  NodeConnection,
+  NodeCredential,
+  NodesFilter,
+  NodeView,
+  readNode,
+  RegisteredNode,
+  RegisterNodeInput,
+} from './nodes.views';
 
 @Resolver(() => NodeView)
 export class NodesResolver {
@@ -214,38 +92,36 @@ export class NodesResolver {
     return (await readNode(this.redis.redis, nodeId))!;
   }
 
-  @ResolveField(() => [GraphQLJSON], {
+  @ResolveField(() => CertificationConnection, {
     description:
-      'Its certification history, newest first (at most 50): passed and failed challenges, admin certificates.',
+      'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
   })
-  async certifications(@Parent() node: NodeView): Promise<Record<string, unknown>[]> {
-    const raw = await this.redis.redis.lrange(rm.certifications(node.id), -50, -1);
-    return raw.map((r) => JSON.parse(r) as Record<string, unknown>).reverse();
+  async certifications(@Parent() node: NodeView, @Args() args: PageArgs) {
+    const key = rm.certifications(node.id);
+    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
+      (await this.redis.redis.lrange(key, from, to)).map((r) => JSON.parse(r) as Record<string, unknown>),
+    );
   }
 
-  @Query(() => [NodeView], { description: `Nodes, oldest first, filtered; at most ${MAX_NODES}.` })
+  @Query(() => NodeConnection, {
+    description:
+      'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
+  })
   async nodes(
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
+    @Args() args: PageArgs,
     @Context() context: RequestContext,
-  ): Promise<NodeView[]> {
+  ) {
     requireRole(context, 'admin', 'buyer', 'provider');
-    const ids = await this.redis.redis.zrange(rm.nodes, 0, 4_999);
-    const out: NodeView[] = [];
-    for (let i = 0; i < ids.length && out.length < MAX_NODES; i += 100) {
-      const batch = await Promise.all(ids.slice(i, i + 100).map((id) => readNode(this.redis.redis, id)));
-      for (const n of batch) {
-        if (!n) continue;
-        if (filter?.marketId && n.marketId !== filter.marketId) continue;
-        if (filter?.status && n.status !== filter.status) continue;
-        if (
-          filter?.minTflops !== undefined &&
-          !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')
-        )
-          continue;
-        if (out.length < MAX_NODES) out.push(n);
-      }
-    }
-    return out;
+    const total = await this.redis.redis.zcard(rm.nodes);
+    const read = async (from: number, to: number) =>
+      Promise.all(
+        (await this.redis.redis.zrange(rm.nodes, from, to)).map((id) => readNode(this.redis.redis, id)),
+      );
+    if (!filter || (!filter.marketId && !filter.status && filter.minTflops === undefined))
+      return readPageOldestFirst(args, total, read);
+    const kept = await keptOf(total, read, (n) => matches(n, filter));
+    return pageAt(args, kept, 'oldest first');
   }
 
   @Subscription(() => NodeView, {
@@ -352,12 +228,23 @@ export class NodesResolver {
     return readNode(this.redis.redis, id);
   }
 
-  @Query(() => [NodeView], { description: 'Your nodes (provider), oldest first; at most 500.' })
-  async myNodes(@Context() context: RequestContext): Promise<NodeView[]> {
+  @Query(() => NodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
+  async myNodes(@Args() args: PageArgs, @Context() context: RequestContext) {
     const p = requireRole(context, 'provider');
-    const ids = await this.redis.redis.zrange(rm.providerNodes(p.accountId), 0, 499);
-    return (await Promise.all(ids.map((id) => readNode(this.redis.redis, id)))).filter(
-      (n): n is NodeView => n !== null,
+    const key = rm.providerNodes(p.accountId);
+    return readPageOldestFirst(args, await this.redis.redis.zcard(key), async (from, to) =>
+      Promise.all((await this.redis.redis.zrange(key, from, to)).map((id) => readNode(this.redis.redis, id))),
     );
   }
+}
+
+function matches(n: NodeView, filter: NodesFilter): boolean {
+  if (filter.marketId && n.marketId !== filter.marketId) return false;
+  if (filter.status && n.status !== filter.status) return false;
+  if (
+    filter.minTflops !== undefined &&
+    !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')
+  )
+    return false;
+  return true;
 }

@@ -15,7 +15,7 @@ import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpu
 import { RedisClient } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
-import { PageArgs, readPage } from '../api/connections';
+import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
@@ -24,7 +24,9 @@ import { parseMoney } from '../domain/money';
 import {
   FillConnection,
   LeaseConnection,
+  matchesOrder,
   OrderConnection,
+  OrdersFilter,
   OrderView,
   readFill,
   readLease,
@@ -181,16 +183,28 @@ export class OrdersResolver {
     return order;
   }
 
-  @Query(() => OrderConnection, { description: 'Your orders, newest first.' })
-  async myOrders(@Args() args: PageArgs, @Context() context: RequestContext) {
+  @Query(() => OrderConnection, {
+    description:
+      'Your orders, newest first, filtered. A filter reads all your orders to find its page: narrow by market where you can.',
+  })
+  async myOrders(
+    @Args() args: PageArgs,
+    @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
+    @Context() context: RequestContext,
+  ) {
     const p = requireRole(context, 'buyer', 'provider');
     const key = rm.accountOrders(p.accountId);
-    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
-      const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readOrder(this.redis.redis, id)))).filter(
-        (o): o is OrderView => o !== null,
+    const total = await this.redis.redis.zcard(key);
+    const read = async (from: number, to: number) =>
+      Promise.all(
+        (await this.redis.redis.zrange(key, from, to)).map((id) => readOrder(this.redis.redis, id)),
       );
-    });
+    if (!filter || (!filter.marketId && !filter.status && !filter.side))
+      return readPage(args, total, async (from, to) =>
+        (await read(from, to)).filter((o): o is OrderView => o !== null),
+      );
+    const kept = await keptOf(total, read, (o) => matchesOrder(o, filter));
+    return pageAt(args, kept, 'newest first');
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { orderStatus, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Connection } from '../api/connections';
@@ -73,6 +73,21 @@ export class OrderView {
   updatedAt!: string;
 }
 export const OrderConnection = Connection(OrderView, 'Order');
+
+@InputType({ description: 'Which of your orders to list: every condition given must hold.' })
+export class OrdersFilter {
+  @Field(() => ID, { nullable: true })
+  marketId?: string;
+  @Field(() => OrderStatus, { nullable: true })
+  status?: OrderStatus;
+  @Field(() => Side, { nullable: true })
+  side?: Side;
+}
+
+export const matchesOrder = (o: OrderView, f: OrdersFilter): boolean =>
+  (!f.marketId || o.marketId === f.marketId) &&
+  (!f.status || o.status === f.status) &&
+  (!f.side || o.side === f.side);
 
 @ObjectType({ description: 'A trade from one side: what you bought or sold. Money in US dollars.' })
 export class Fill {

@@ -14,7 +14,7 @@ import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
-import { NodeView, readNode } from '../nodes/nodes.resolver';
+import { NodeView, readNode } from '../nodes/nodes.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
