@@ -126,3 +126,39 @@ it("LedgerEntry.kind is the LedgerEntryKind enum, one value per kind of the read
   ]);
   expect(kind.getValues()).toHaveLength(LEDGER_ENTRY_KINDS.length);
 });
+
+// The worker's protocol steps: each is keyed by its session or challenge, and a worker whose step
+// failed starts over (workers.resolver.ts PROTOCOL_STEP); every other mutation creates or moves
+// something, and takes the one idempotencyKey argument.
+const PROTOCOL_STEPS = [
+  'joinSession',
+  'requestCertification',
+  'commitChallenge',
+  'answerChallenge',
+  'heartbeat',
+];
+
+it('every mutation that creates or moves something takes the same idempotencyKey argument', () => {
+  const mutations = Object.values(schema.getMutationType()!.getFields());
+  expect(mutations.length).toBeGreaterThan(15);
+  const without = mutations
+    .filter((m) => !m.args.some((a) => a.name === 'idempotencyKey'))
+    .map((m) => m.name);
+  expect(without.sort()).toEqual([...PROTOCOL_STEPS].sort());
+  for (const m of mutations.filter((m) => !PROTOCOL_STEPS.includes(m.name))) {
+    const key = m.args.find((a) => a.name === 'idempotencyKey')!;
+    expect([m.name, String(key.type)]).toEqual([m.name, 'String']);
+    expect(key.description).toMatch(/^(Repeat it to retry safely|Makes it happen at most once)/);
+  }
+  for (const name of PROTOCOL_STEPS)
+    expect(schema.getMutationType()!.getFields()[name]!.description).toMatch(/takes no idempotencyKey/);
+});
+
+it('a mutation that shows a secret once says how to recover when its answer is lost', () => {
+  const secret = ['createApiKey', 'registerNode', 'rotateNodeCredential'];
+  for (const name of secret) {
+    const m = schema.getMutationType()!.getFields()[name]!;
+    expect([name, m.description]).toEqual([name, expect.stringMatching(/If the answer is lost/)]);
+    expect(m.args.find((a) => a.name === 'idempotencyKey')!.description).toMatch(/cannot show it again/);
+  }
+});

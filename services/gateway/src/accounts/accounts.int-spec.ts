@@ -181,6 +181,37 @@ describe('accounts through GraphQL', () => {
     ]);
   });
 
+  it('creates a key at most once per idempotencyKey, and a lost answer says which key to revoke', async () => {
+    const CREATE =
+      'mutation($k: String) { createApiKey(accountId: "acc-1", roles: [PROVIDER], idempotencyKey: $k) { keyId key } }';
+    const first = (await gql(CREATE, { k: 'create-1' })).data as {
+      createApiKey: { keyId: string; key: string };
+    };
+    const again = await gql(CREATE, { k: 'create-1' });
+    expect(again.data).toBeNull();
+    expect(again.errors?.[0]?.extensions).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+      keyId: first.createApiKey.keyId,
+    });
+    const keys = async () =>
+      (
+        (await gql('{ account(id: "acc-1") { apiKeys { keyId revoked } } }')).data as {
+          account: { apiKeys: { keyId: string; revoked: boolean }[] };
+        }
+      ).account.apiKeys.filter((k) => k.keyId === first.createApiKey.keyId);
+    expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: false }]);
+    // The recovery: revoke it (a retry of the revocation is the same revocation), and it stops working.
+    const REVOKE =
+      'mutation($id: ID!, $k: String) { revokeApiKey(accountId: "acc-1", keyId: $id, idempotencyKey: $k) }';
+    for (let i = 0; i < 2; i++)
+      expect(await gql(REVOKE, { id: first.createApiKey.keyId, k: 'revoke-1' })).toEqual({
+        data: { revokeApiKey: true },
+      });
+    expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: true }]);
+    expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {
     const deep =
       '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }';

@@ -74,7 +74,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: {
     action: ErrorAction.FIX_INPUT,
     description:
-      'The idempotencyKey (extensions.field) was used for a different request within 24 hours; nothing was done: use a new key for a new request.',
+      'The idempotencyKey (extensions.field) was used within 24 hours for a different request, or for this one where it shows a secret once (the message and extensions say what the first made, and how to recover); nothing was done: use a new key for a new request.',
   },
   UNAUTHENTICATED: {
     action: ErrorAction.REAUTHENTICATE,

@@ -18,7 +18,13 @@ import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
 import { apiError } from '../api/errors';
-import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
+import {
+  command,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_SECRET_ONCE,
+  idFromKey,
+  revealingOnce,
+} from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import {
   CertificationConnection,
@@ -49,20 +55,29 @@ export class NodesResolver {
   }
 
   @Mutation(() => NodeCredential, {
-    description: "Replaces a node's credential (provider): the old one stops working at once.",
+    description:
+      "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
   async rotateNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<NodeCredential> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
-    await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.rotateNodeCredential.type, subject: nodeId, data },
-      rm.name,
+    await revealingOnce(
+      () =>
+        this.commands.execute(
+          'capacity',
+          command(p, CapacityCommands.rotateNodeCredential.type, nodeId, data, idempotencyKey),
+          rm.name,
+        ),
+      async () => ({
+        message: `if the first request with it succeeded, it rotated node ${nodeId}'s credential, shown once: rotate again with a new idempotencyKey`,
+        extensions: { nodeId },
+      }),
     );
     return { nodeId, credential };
   }
@@ -139,10 +154,12 @@ export class NodesResolver {
   }
 
   @Mutation(() => RegisteredNode, {
-    description: 'Registers a node of yours (provider). Asks on it are refused until it is certified.',
+    description:
+      'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
   async registerNode(
     @Args('input') input: RegisterNodeInput,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<RegisteredNode> {
     const p = requireRole(context, 'provider');
@@ -155,7 +172,10 @@ export class NodesResolver {
         `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`,
         'gpuModel',
       );
-    const nodeId = input.nodeId ?? `node-${randomUUID()}`;
+    // Without a node id, the same idempotency key names the same node, so a retry can say which.
+    const nodeId =
+      input.nodeId ??
+      (idempotencyKey ? idFromKey('node', p.accountId, idempotencyKey) : `node-${randomUUID()}`);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = {
       nodeId,
@@ -166,10 +186,20 @@ export class NodesResolver {
       marketId: input.marketId,
       credentialHash: sha256(credential).toString('hex'),
     };
-    await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.registerNode.type, subject: nodeId, data },
-      rm.name,
+    await revealingOnce(
+      () =>
+        this.commands.execute(
+          'capacity',
+          command(p, CapacityCommands.registerNode.type, nodeId, data, idempotencyKey),
+          rm.name,
+        ),
+      async () =>
+        (await readNode(this.redis.redis, nodeId))?.providerId === p.accountId
+          ? {
+              message: `the first request with it registered node ${nodeId}, whose credential was shown once: rotateNodeCredential gives it a new one`,
+              extensions: { nodeId },
+            }
+          : undefined,
     );
     return { node: (await readNode(this.redis.redis, nodeId))!, credential };
   }

@@ -58,7 +58,7 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      'Your id for the order, and its idempotency key: the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.',
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.",
   })
   clientOrderId?: string;
 }
@@ -79,17 +79,34 @@ export class OrdersResolver {
   })
   async placeOrder(
     @Args('input') input: PlaceOrderInput,
+    @Args('idempotencyKey', {
+      ...IDEMPOTENCY_KEY,
+      description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same).`,
+    })
+    idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<OrderView> {
     const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
+    if (
+      idempotencyKey !== undefined &&
+      input.clientOrderId !== undefined &&
+      idempotencyKey !== input.clientOrderId
+    )
+      throw apiError(
+        'BAD_USER_INPUT',
+        'idempotencyKey and input.clientOrderId name the same thing: give one, or both the same',
+        'idempotencyKey',
+      );
+    const keyField = idempotencyKey !== undefined ? 'idempotencyKey' : 'clientOrderId';
+    input = { ...input, clientOrderId: input.clientOrderId ?? idempotencyKey };
     const price = parseMoney(input.price);
     if (!price.ok) throw apiError('BAD_USER_INPUT', `price ${price.reason}`, 'price');
     if (price.micros <= 0) throw apiError('BAD_USER_INPUT', 'price must be greater than zero', 'price');
     if (input.clientOrderId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.clientOrderId)) {
       throw apiError(
         'BAD_USER_INPUT',
-        'clientOrderId must be 1 to 64 printable characters without spaces',
-        'clientOrderId',
+        `${keyField} must be 1 to 64 printable characters without spaces`,
+        keyField,
       );
     }
     // The same client id gives the same order id, so a retry finds the order its first try made.
@@ -115,7 +132,7 @@ export class OrdersResolver {
       command(p, OrdersCommands.placeOrder.type, input.marketId, data, input.clientOrderId ?? orderId),
       rm.name,
       COMMAND_TIMEOUT_MS,
-      'clientOrderId',
+      keyField,
     );
     const order = await this.settled(
       orderId,
