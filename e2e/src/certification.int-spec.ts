@@ -149,7 +149,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
   const node = async (id: string) => {
     const n = (
       await m.ok<{
-        node: {
+        gpuNode: {
           status: string;
           tflopsPerGpu: number | null;
           certifiedBy: string | null;
@@ -159,11 +159,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
           certifications: { edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean } };
         };
       }>(
-        `query($id: ID!) { node(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
+        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
         { id },
         provider,
       )
-    ).node;
+    ).gpuNode;
     expect(n.certifications.pageInfo.hasNextPage).toBe(false);
     return { ...n, certifications: n.certifications.edges.map((e) => e.node) };
   };

@@ -45,7 +45,7 @@ describe('the operation limits', () => {
   });
 
   it('count fragments where they are spread', () => {
-    const q = `{ market(id: "m") { ...M } } fragment M on MarketView { candles(limit: 100) { ...C } } fragment C on Candle { open close }`;
+    const q = `{ market(id: "m") { ...M } } fragment M on Market { candles(limit: 100) { ...C } } fragment C on Candle { open close }`;
     expect(size(q).cost).toBe(1 + 1 + 100 * 2);
   });
 

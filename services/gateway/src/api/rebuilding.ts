@@ -29,6 +29,7 @@ export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
   myFills: [ORDERS],
   order: [ORDERS],
   node: [CAPACITY, ORDERS],
+  gpuNode: [CAPACITY, ORDERS],
   nodes: [CAPACITY, ORDERS],
   myNodes: [CAPACITY, ORDERS],
   market: [ORDERS, PRICING, CAPACITY],

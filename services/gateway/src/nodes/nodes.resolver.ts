@@ -28,16 +28,16 @@ import {
 import { RedisPubSub } from '../api/pubsub';
 import {
   CertificationConnection,
-  NodeConnection,
+  GpuNodeConnection,
   NodeCredential,
   NodesFilter,
-  NodeView,
+  GpuNode,
   readNode,
   RegisteredNode,
   RegisterNodeInput,
 } from './nodes.views';
 
-@Resolver(() => NodeView)
+@Resolver(() => GpuNode)
 export class NodesResolver {
   constructor(
     private readonly commands: Commands,
@@ -46,7 +46,7 @@ export class NodesResolver {
   ) {}
 
   /** The node, which must be the caller's. */
-  private async own(nodeId: string, providerId: string): Promise<NodeView> {
+  private async own(nodeId: string, providerId: string): Promise<GpuNode> {
     const node = await readNode(this.redis.redis, nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     if (node.providerId !== providerId)
@@ -82,7 +82,7 @@ export class NodesResolver {
     return { nodeId, credential };
   }
 
-  @Mutation(() => NodeView, {
+  @Mutation(() => GpuNode, {
     description:
       "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
   })
@@ -90,7 +90,7 @@ export class NodesResolver {
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<NodeView> {
+  ): Promise<GpuNode> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     await this.commands.execute(
@@ -111,14 +111,14 @@ export class NodesResolver {
     description:
       'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
   })
-  async certifications(@Parent() node: NodeView, @Args() args: PageArgs) {
+  async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
     const key = rm.certifications(node.id);
     return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
       (await this.redis.redis.lrange(key, from, to)).map((r) => JSON.parse(r) as Record<string, unknown>),
     );
   }
 
-  @Query(() => NodeConnection, {
+  @Query(() => GpuNodeConnection, {
     description:
       'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
   })
@@ -139,9 +139,9 @@ export class NodesResolver {
     return pageAt(args, kept, 'oldest first');
   }
 
-  @Subscription(() => NodeView, {
+  @Subscription(() => GpuNode, {
     description: 'A node as its status changes: certified, suspended, lost, challenged.',
-    resolve: (n: NodeView) => n,
+    resolve: (n: GpuNode) => n,
   })
   async nodeStatusChanged(
     @Args('nodeId', { type: () => ID }) nodeId: string,
@@ -204,7 +204,7 @@ export class NodesResolver {
     return { node: (await readNode(this.redis.redis, nodeId))!, credential };
   }
 
-  @Mutation(() => NodeView, {
+  @Mutation(() => GpuNode, {
     description:
       'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })
@@ -214,7 +214,7 @@ export class NodesResolver {
     @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<NodeView> {
+  ): Promise<GpuNode> {
     const p = requireRole(context, 'admin');
     if (!(validForHours >= 1 && validForHours <= 24 * 366))
       throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
@@ -230,7 +230,7 @@ export class NodesResolver {
   }
 
   /** Waits until the node's market records the certification, so an ask placed next is judged on it. */
-  private async listed(node: NodeView, tflops: number): Promise<void> {
+  private async listed(node: GpuNode, tflops: number): Promise<void> {
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const raw = await this.redis.redis.hget(ordersReadModel.marketNodes(node.marketId), node.id);
@@ -249,16 +249,29 @@ export class NodesResolver {
     );
   }
 
-  @Query(() => NodeView, { nullable: true, description: 'A node by id.' })
-  async node(
+  @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
+  async gpuNode(
     @Args('id', { type: () => ID }) id: string,
     @Context() context: RequestContext,
-  ): Promise<NodeView | null> {
+  ): Promise<GpuNode | null> {
     requireRole(context, 'admin', 'buyer', 'provider');
     return readNode(this.redis.redis, id);
   }
 
-  @Query(() => NodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
+  @Query(() => GpuNode, {
+    name: 'node',
+    nullable: true,
+    description: 'A GPU node by id: the same as gpuNode.',
+    deprecationReason: "Use gpuNode: in Relay's convention node(id) looks up any object by its global id.",
+  })
+  nodeById(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<GpuNode | null> {
+    return this.gpuNode(id, context);
+  }
+
+  @Query(() => GpuNodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
   async myNodes(@Args() args: PageArgs, @Context() context: RequestContext) {
     const p = requireRole(context, 'provider');
     const key = rm.providerNodes(p.accountId);
@@ -268,7 +281,7 @@ export class NodesResolver {
   }
 }
 
-function matches(n: NodeView, filter: NodesFilter): boolean {
+function matches(n: GpuNode, filter: NodesFilter): boolean {
   if (filter.marketId && n.marketId !== filter.marketId) return false;
   if (filter.status && n.status !== filter.status) return false;
   if (

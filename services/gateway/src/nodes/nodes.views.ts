@@ -7,7 +7,7 @@ import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
 
 @ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
-export class NodeView {
+export class GpuNode {
   @Field(() => ID)
   id!: string;
   @Field(() => ID)
@@ -51,8 +51,8 @@ export class NodeView {
     'A registered node and its credential. The credential is shown this once: the worker joins with it.',
 })
 export class RegisteredNode {
-  @Field(() => NodeView)
-  node!: NodeView;
+  @Field(() => GpuNode)
+  node!: GpuNode;
   @Field()
   credential!: string;
 }
@@ -74,7 +74,7 @@ export class RegisterNodeInput {
   nodeId?: string;
 }
 
-export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<NodeView | null> {
+export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<GpuNode | null> {
   const [h, beat, session] = await Promise.all([
     redis.hgetall(rm.node(nodeId)),
     redis.get(nodeHeartbeatKey(nodeId)),
@@ -125,7 +125,7 @@ export class NodesFilter {
   status?: NodeStatus;
 }
 
-export const NodeConnection = Connection(NodeView, 'Node', 'oldest first (by registration)');
+export const GpuNodeConnection = Connection(GpuNode, 'GpuNode', 'oldest first (by registration)');
 /** A certification record of capacity's read model (docs/certification.md): passed, failed, spot or admin. */
 export const CertificationConnection = Connection<Record<string, unknown>>(
   GraphQLJSON,

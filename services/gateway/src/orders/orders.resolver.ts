@@ -27,7 +27,7 @@ import {
   matchesOrder,
   OrderConnection,
   OrdersFilter,
-  OrderView,
+  Order,
   readFill,
   readLease,
   readOrder,
@@ -65,7 +65,7 @@ export class PlaceOrderInput {
 
 const WAIT_POLL_MS = [5, 10, 20, 50];
 
-@Resolver(() => OrderView)
+@Resolver(() => Order)
 export class OrdersResolver {
   constructor(
     private readonly commands: Commands,
@@ -73,7 +73,7 @@ export class OrdersResolver {
     private readonly pubsub: RedisPubSub,
   ) {}
 
-  @Mutation(() => OrderView, {
+  @Mutation(() => Order, {
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
@@ -85,7 +85,7 @@ export class OrdersResolver {
     })
     idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<OrderView> {
+  ): Promise<Order> {
     const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
     if (
       idempotencyKey !== undefined &&
@@ -151,7 +151,7 @@ export class OrdersResolver {
   }
 
   /** The order once it is past waiting for funds (a bid's hold is a second round trip). */
-  private async settled(orderId: string, timeoutMs: number, idempotencyKey: string): Promise<OrderView> {
+  private async settled(orderId: string, timeoutMs: number, idempotencyKey: string): Promise<Order> {
     const deadline = Date.now() + Math.max(timeoutMs, 1_000);
     for (let i = 0; ; i++) {
       const order = await readOrder(this.redis.redis, orderId);
@@ -168,14 +168,14 @@ export class OrdersResolver {
     }
   }
 
-  @Mutation(() => OrderView, {
+  @Mutation(() => Order, {
     description: "Cancels what is left of your order; a bid's hold for it is released.",
   })
   async cancelOrder(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<OrderView> {
+  ): Promise<Order> {
     const p = requireRole(context, 'buyer', 'provider');
     const order = await readOrder(this.redis.redis, orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
@@ -188,11 +188,11 @@ export class OrdersResolver {
     return (await readOrder(this.redis.redis, orderId))!;
   }
 
-  @Query(() => OrderView, { nullable: true, description: 'One of your orders.' })
+  @Query(() => Order, { nullable: true, description: 'One of your orders.' })
   async order(
     @Args('id', { type: () => ID }) id: string,
     @Context() context: RequestContext,
-  ): Promise<OrderView | null> {
+  ): Promise<Order | null> {
     const p = requireRole(context, 'buyer', 'provider', 'admin');
     const order = await readOrder(this.redis.redis, id);
     if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
@@ -218,7 +218,7 @@ export class OrdersResolver {
       );
     if (!filter || (!filter.marketId && !filter.status && !filter.side))
       return readPage(args, total, async (from, to) =>
-        (await read(from, to)).filter((o): o is OrderView => o !== null),
+        (await read(from, to)).filter((o): o is Order => o !== null),
       );
     const kept = await keptOf(total, read, (o) => matchesOrder(o, filter));
     return pageAt(args, kept, 'newest first');
@@ -248,9 +248,9 @@ export class OrdersResolver {
     });
   }
 
-  @Subscription(() => OrderView, {
+  @Subscription(() => Order, {
     description: 'Your orders as they change: accepted, filled, cancelled.',
-    resolve: (order: OrderView) => order,
+    resolve: (order: Order) => order,
   })
   myOrderUpdated(@Context() context: RequestContext) {
     const p = requireRole(context, 'buyer', 'provider');

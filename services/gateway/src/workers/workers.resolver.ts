@@ -14,7 +14,7 @@ import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
-import { NodeView, readNode } from '../nodes/nodes.views';
+import { GpuNode, readNode } from '../nodes/nodes.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
@@ -69,8 +69,8 @@ export class ChallengeVerdict {
       "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
   })
   measuredTflops?: number;
-  @Field(() => NodeView)
-  node!: NodeView;
+  @Field(() => GpuNode)
+  node!: GpuNode;
 }
 
 @ObjectType()
