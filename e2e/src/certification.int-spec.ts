@@ -145,24 +145,28 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         provider,
       )
     ).registerNode;
-  const node = async (id: string) =>
-    (
+  /** The node, with its certification history (the first page, newest first: enough here). */
+  const node = async (id: string) => {
+    const n = (
       await m.ok<{
-        node: {
+        gpuNode: {
           status: string;
           tflopsPerGpu: number | null;
           certifiedBy: string | null;
           suspendedReason: string | null;
           online: boolean;
           lastHeartbeatAt: string | null;
-          certifications: Record<string, unknown>[];
+          certifications: { edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean } };
         };
       }>(
-        `query($id: ID!) { node(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications } }`,
+        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
         { id },
         provider,
       )
-    ).node;
+    ).gpuNode;
+    expect(n.certifications.pageInfo.hasNextPage).toBe(false);
+    return { ...n, certifications: n.certifications.edges.map((e) => e.node) };
+  };
   const ask = (nodeId: string, price: string, gpus = 1) =>
     m.gql<{ placeOrder: { id: string; status: string } }>(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`,

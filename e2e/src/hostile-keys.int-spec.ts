@@ -52,4 +52,17 @@ describe('hostile clientOrderIds through GraphQL', () => {
     expect((await place('p:events')).data?.placeOrder.id).toBe(pEvents.data?.placeOrder.id);
     expect((await place('p:events:x')).data?.placeOrder).toMatchObject({ status: 'OPEN' });
   });
+
+  it("answers `me` as null and `viewer` as the node for a worker's credential, not an error", async () => {
+    const provider = await m.account('p1', ['provider']);
+    const registered = await m.ok<{ registerNode: { credential: string; node: { id: string } } }>(
+      `mutation { registerNode(input: { marketId: "h100", gpuModel: "H100-80GB", gpus: 1, region: "eu" }) { credential node { id } } }`,
+      {},
+      provider,
+    );
+    const { credential, node } = registered.registerNode;
+    expect(await m.gql('{ me { id } viewer { kind accountId nodeId roles } }', {}, credential)).toEqual({
+      data: { me: null, viewer: { kind: 'NODE', accountId: 'p1', nodeId: node.id, roles: [] } },
+    });
+  });
 });

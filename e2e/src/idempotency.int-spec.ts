@@ -51,9 +51,9 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     });
     const a = await ledger('idem-a');
     expect(a.balance).toBe('10.000000');
-    expect(a.ledger.edges.map((e) => e.node)).toEqual([{ kind: 'deposit', amount: '10.000000' }]);
+    expect(a.ledger.edges.map((e) => e.node)).toEqual([{ kind: 'DEPOSIT', amount: '10.000000' }]);
     expect((await ledger('idem-b')).ledger.edges.map((e) => e.node)).toEqual([
-      { kind: 'deposit', amount: '1.000000' },
+      { kind: 'DEPOSIT', amount: '1.000000' },
     ]);
   });
 
@@ -110,6 +110,24 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     expect(
       (await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('1.00') }, b1)).placeOrder.id,
     ).toBe(o1.id);
+
+    // placeOrder's idempotencyKey argument is the same key as clientOrderId, named as every
+    // other mutation names it: a retry with it is the first order, a mismatch is refused.
+    const PLACE_KEYED =
+      'mutation($input: PlaceOrderInput!, $k: String) { placeOrder(input: $input, idempotencyKey: $k) { id } }';
+    const { clientOrderId: _same, ...unkeyed } = bid('1.00');
+    expect(
+      (await m.ok<{ placeOrder: { id: string } }>(PLACE_KEYED, { input: unkeyed, k: 'same' }, b1)).placeOrder
+        .id,
+    ).toBe(o1.id);
+    expect(error(await m.gql(PLACE_KEYED, { input: { ...unkeyed, price: '3.00' }, k: 'same' }, b1))).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+    });
+    expect(error(await m.gql(PLACE_KEYED, { input: bid('1.00'), k: 'other' }, b1))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'idempotencyKey',
+    });
   });
 
   it('answers UNPROCESSABLE with the dead letter, not TIMEOUT, for a command that cannot be processed', async () => {

@@ -383,4 +383,113 @@ describe('trading through GraphQL', () => {
       30_000,
     ).catch(() => expect(after).toEqual(beforeFlush));
   }, 120_000);
+
+  it('pages the lists that can grow with Relay page info, and filters myOrders', async () => {
+    interface Conn<T> {
+      totalCount: number;
+      edges: { cursor: string; node: T }[];
+      pageInfo: {
+        hasNextPage: boolean;
+        hasPreviousPage: boolean;
+        startCursor: string | null;
+        endCursor: string | null;
+      };
+    }
+    const PAGE =
+      'totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
+    /** Every page of a connection, walked forward; and each page's (hasNext, hasPrevious). */
+    const walk = async (field: string, args: string, key: string, first: number) => {
+      const ids: string[] = [];
+      const flags: [boolean, boolean][] = [];
+      let after: string | null = null;
+      for (;;) {
+        const r: Record<string, Conn<{ id: string }>> = await m.ok(
+          `query($after: String) { ${field}(first: ${first}${args}, after: $after) { ${PAGE} } }`,
+          { after },
+          key,
+        );
+        const c = r[field]!;
+        ids.push(...c.edges.map((e) => e.node.id));
+        flags.push([c.pageInfo.hasNextPage, c.pageInfo.hasPreviousPage]);
+        expect(c.pageInfo.startCursor).toBe(c.edges[0]?.cursor ?? null);
+        expect(c.pageInfo.endCursor).toBe(c.edges[c.edges.length - 1]?.cursor ?? null);
+        if (!c.pageInfo.hasNextPage) return { ids, flags, totalCount: c.totalCount };
+        after = c.pageInfo.endCursor;
+      }
+    };
+    expect(await walk('markets', '', keys['b1']!, 1)).toEqual({
+      ids: ['h100', 'a100'],
+      flags: [
+        [true, false],
+        [false, true],
+      ],
+      totalCount: 2,
+    });
+    expect(await walk('nodes', '', keys['b1']!, 2)).toMatchObject({
+      ids: [nodes['n1'], nodes['n2'], nodes['n3']],
+      totalCount: 3,
+    });
+    expect(await walk('nodes', ', filter: { marketId: "h100" }', keys['b1']!, 1)).toEqual({
+      ids: [nodes['n1'], nodes['n3']],
+      flags: [
+        [true, false],
+        [false, true],
+      ],
+      totalCount: 2,
+    });
+    expect(await walk('myNodes', '', keys['p2']!, 1)).toMatchObject({
+      ids: [nodes['n2'], nodes['n3']],
+      totalCount: 2,
+    });
+
+    // A node's certifications are a connection too, newest first.
+    const certified = await m.ok<{ node: { certifications: Conn<Record<string, unknown>> } }>(
+      `query($id: ID!) { node(id: $id) { certifications(first: 1) { totalCount edges { cursor node } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`,
+      { id: nodes['n1'] },
+      keys['b1']!,
+    );
+    expect(certified.node.certifications.totalCount).toBeGreaterThanOrEqual(1);
+    expect(certified.node.certifications.edges[0]!.node).toMatchObject({ ok: true, nodeId: nodes['n1'] });
+
+    // myOrders with a filter answers exactly the orders of the unfiltered list that match it, newest first.
+    type Order = { id: string; marketId: string; side: string; status: string };
+    const ORDER_PAGE = 'totalCount edges { node { id marketId side status } } pageInfo { hasNextPage }';
+    let strictSubsets = 0;
+    for (const who of ['b1', 'b2', 'b3', 'p1', 'p2']) {
+      const all = (
+        await m.ok<{ myOrders: Conn<Order> }>(`{ myOrders(first: 100) { ${ORDER_PAGE} } }`, {}, keys[who]!)
+      ).myOrders.edges.map((e) => e.node);
+      const filters: Partial<Order>[] = [
+        { marketId: 'h100' },
+        { side: 'BID' },
+        { side: 'ASK', status: 'OPEN' },
+        ...[...new Set(all.map((o) => o.status))].map((status) => ({ status })),
+      ];
+      for (const filter of filters) {
+        const filtered = (
+          await m.ok<{ myOrders: Conn<Order> }>(
+            `query($f: OrdersFilter) { myOrders(first: 100, filter: $f) { ${ORDER_PAGE} } }`,
+            { f: filter },
+            keys[who]!,
+          )
+        ).myOrders;
+        const expected = all.filter((o) =>
+          Object.entries(filter).every(([k, v]) => o[k as keyof Order] === v),
+        );
+        expect({
+          who,
+          filter,
+          ids: filtered.edges.map((e) => e.node.id),
+          total: filtered.totalCount,
+        }).toEqual({
+          who,
+          filter,
+          ids: expected.map((o) => o.id),
+          total: expected.length,
+        });
+        if (expected.length > 0 && expected.length < all.length) strictSubsets++;
+      }
+    }
+    expect(strictSubsets).toBeGreaterThan(0);
+  });
 });

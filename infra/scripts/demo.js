@@ -89,7 +89,7 @@ async function deposit(id) {
       { id, after },
     );
     if (!a) break;
-    if (a.ledger.edges.some((e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit'))
+    if (a.ledger.edges.some((e) => e.node.kind === 'DEPOSIT' && e.node.reference === 'demo deposit'))
       return false;
     if (!a.ledger.pageInfo.hasNextPage) break;
     after = a.ledger.pageInfo.endCursor;
@@ -118,7 +118,7 @@ async function localNode(providerKey) {
   );
   if (!CREDENTIAL_FILE) return 'no credential file given (DEMO_NODE_CREDENTIAL_FILE): not set up';
   const fs = require('node:fs');
-  const { node } = await gql('query($n: ID!) { node(id: $n) { id } }', { n: LOCAL_NODE });
+  const { gpuNode: node } = await gql('query($n: ID!) { gpuNode(id: $n) { id } }', { n: LOCAL_NODE });
   // A file left from an event log that was since deleted names a node that no longer exists.
   if (node && fs.existsSync(CREDENTIAL_FILE)) return `registered before; credential in ${CREDENTIAL_FILE}`;
   let credential;
@@ -162,9 +162,12 @@ async function main() {
   );
   // Certified by the admin for now (a real gpu-worker proves it later); renewed when it would
   // lapse within a week.
-  const { node } = await gql('query($n: ID!) { node(id: $n) { status certifiedUntil providerId } }', {
-    n: NODE,
-  });
+  const { gpuNode: node } = await gql(
+    'query($n: ID!) { gpuNode(id: $n) { status certifiedUntil providerId } }',
+    {
+      n: NODE,
+    },
+  );
   if (node?.providerId !== PROVIDER)
     throw new Error(`node ${NODE} belongs to ${node?.providerId ?? 'nobody'}, not ${PROVIDER}`);
   const certify =

@@ -80,7 +80,7 @@ async function deposit() {
   );
   if (!account) throw new Error('account demo-buyer does not exist');
   const deposits = account.ledger.edges.filter(
-    (e) => e.node.kind === 'deposit' && e.node.reference === 'demo deposit',
+    (e) => e.node.kind === 'DEPOSIT' && e.node.reference === 'demo deposit',
   ).length;
   if (deposits !== 1)
     throw new Error(`demo-buyer has ${deposits} demo deposits in its ledger, expected exactly 1`);
@@ -91,7 +91,7 @@ async function certified() {
   const deadline = Date.now() + CERTIFY_TIMEOUT_MS;
   let last;
   while (Date.now() < deadline) {
-    const { node } = await gql('{ node(id: "demo-local-node") { status tflopsPerGpu online } }');
+    const { gpuNode: node } = await gql('{ gpuNode(id: "demo-local-node") { status tflopsPerGpu online } }');
     last = node;
     if (node?.status === 'CERTIFIED' && node.online)
       return `demo-local-node CERTIFIED at ${node.tflopsPerGpu} TFLOP/s per GPU, online ${node.online}`;

@@ -34,9 +34,10 @@ function route(): void {
 
 async function loadMarkets(): Promise<void> {
   try {
-    const { markets } = await gql<{ markets: { id: string; gpuClass: string; status: string }[] }>(
-      '{ markets { id gpuClass status } }',
-    );
+    const data = await gql<{
+      markets: { edges: { node: { id: string; gpuClass: string; status: string } }[] };
+    }>('{ markets(first: 100) { edges { node { id gpuClass status } } } }');
+    const markets = data.markets.edges.map((e) => e.node);
     firstMarket = markets.find((m) => m.status === 'OPEN')?.id ?? markets[0]?.id;
     fill(
       nav,

@@ -14,8 +14,8 @@ import { gatewayService } from './service';
 
 const ADMIN_KEY = 'limits-int-spec-admin-key-0123456789';
 const CANDLE = 'start open high low close volume value trades';
-/** Within the field limit (9 fields), over the cost budget: up to 10 markets x 500 candles x 8 fields. */
-const OVER_BUDGET = `{ markets { candles(limit: 500) { ${CANDLE} } } }`;
+/** Within the field limit, over the cost budget: 10 markets x 500 candles x 8 fields. */
+const OVER_BUDGET = `{ markets(first: 10) { edges { node { candles(limit: 500) { ${CANDLE} } } } } }`;
 const ALIASES_400 = `{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
 
 interface Result {

@@ -23,6 +23,7 @@ import {
   ServiceMetrics,
 } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
+import { ViewerResolver } from './accounts/viewer.resolver';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
@@ -110,6 +111,7 @@ class GatewayAccess {
 export const resolvers = [
   SystemResolver,
   AccountsResolver,
+  ViewerResolver,
   MarketsResolver,
   NodesResolver,
   OrdersResolver,

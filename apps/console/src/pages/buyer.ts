@@ -36,7 +36,7 @@ interface Lease {
 }
 interface BuyerData {
   me: { id: string; balance: string; held: string; escrow: string };
-  markets: { id: string }[];
+  markets: { edges: { node: { id: string } }[] };
   myOrders: { edges: { node: Order }[] };
   myLeases: { edges: { node: Lease }[] };
 }
@@ -103,7 +103,7 @@ export const buyerPage: Page = (root) => {
   const load = serial(async () => {
     try {
       const data = await gql<BuyerData>(
-        `{ me { id balance held escrow } markets { id }
+        `{ me { id balance held escrow } markets(first: 100) { edges { node { id } } }
            myOrders(first: 30) { edges { node { ${ORDER} } } }
            myLeases(first: 30) { edges { node { id marketId nodeId gpus price status progress charged value fee refunded end } } } }`,
       );
@@ -129,8 +129,9 @@ export const buyerPage: Page = (root) => {
       stat('Held for open bids', `$${formatUsd(data.me.held)}`, 'buyer-held'),
       stat('In escrow for leases', `$${formatUsd(data.me.escrow)}`, 'buyer-escrow'),
     );
-    if (marketSelect.options.length !== data.markets.length)
-      fill(marketSelect, ...data.markets.map((m) => h('option', { value: m.id }, m.id)));
+    const markets = data.markets.edges.map((e) => e.node);
+    if (marketSelect.options.length !== markets.length)
+      fill(marketSelect, ...markets.map((m) => h('option', { value: m.id }, m.id)));
     fill(
       orders,
       table(

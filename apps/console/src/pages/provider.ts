@@ -43,8 +43,24 @@ interface ProviderData {
   myFills: { edges: { node: Fill }[] };
 }
 
+/** The API's answer: connections, flattened into ProviderData. */
+type Answer = Omit<ProviderData, 'myNodes'> & {
+  myNodes: {
+    edges: {
+      node: Omit<Node, 'certifications'> & { certifications: { edges: { node: CertificationEntry }[] } };
+    }[];
+  };
+};
+const flatten = (answer: Answer): ProviderData => ({
+  ...answer,
+  myNodes: answer.myNodes.edges.map(({ node }) => ({
+    ...node,
+    certifications: node.certifications.edges.map((e) => e.node),
+  })),
+});
+
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu efficiency certifiedUntil
-  certifiedBy lastHeartbeatAt suspendedReason certifications`;
+  certifiedBy lastHeartbeatAt suspendedReason certifications(first: 100) { edges { node } }`;
 
 export const providerPage: Page = (root) => {
   const stops: (() => void)[] = [];
@@ -60,10 +76,11 @@ export const providerPage: Page = (root) => {
 
   const load = serial(async () => {
     try {
-      const data = await gql<ProviderData>(
-        `{ me { id balance earned } myNodes { ${NODE} }
+      const answer = await gql<Answer>(
+        `{ me { id balance earned } myNodes(first: 100) { edges { node { ${NODE} } } }
            myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
       );
+      const data = flatten(answer);
       charts.splice(0).forEach((remove) => remove());
       render(data);
       for (const node of data.myNodes) {

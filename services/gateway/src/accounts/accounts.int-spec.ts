@@ -12,7 +12,7 @@ const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
 interface GraphQLResponse {
   data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
 }
 
 describe('accounts through GraphQL', () => {
@@ -151,6 +151,65 @@ describe('accounts through GraphQL', () => {
       field: undefined,
     });
     expect(await gql('query { account(id: "acc-x") { id } }')).toEqual({ data: { account: null } });
+  });
+
+  it('answers `me` and `viewer` for every kind of key, without nulling the rest of the response', async () => {
+    const ME = '{ me { id balance } viewer { kind accountId keyId nodeId roles } system { service } }';
+    // The admin key has no account: `me` is null, not an error that nulls the whole answer.
+    expect(await gql(ME)).toEqual({
+      data: {
+        me: null,
+        viewer: { kind: 'ADMIN', accountId: null, keyId: null, nodeId: null, roles: [] },
+        system: { service: 'gateway' },
+      },
+    });
+    const created = await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }');
+    const { keyId, key } = (created.data as { createApiKey: { keyId: string; key: string } }).createApiKey;
+    expect(await gql(ME, {}, key)).toEqual({
+      data: {
+        me: { id: 'acc-1', balance: '12.500000' },
+        viewer: { kind: 'ACCOUNT', accountId: 'acc-1', keyId, nodeId: null, roles: ['BUYER'] },
+        system: { service: 'gateway' },
+      },
+    });
+    // Without a key, each field that needs one fails on its own; the others still answer.
+    const anonymous = await gql(ME, {}, null);
+    expect(anonymous.data).toEqual({ me: null, viewer: null, system: { service: 'gateway' } });
+    expect(anonymous.errors?.map((e) => [e.path, e.extensions?.code]).sort()).toEqual([
+      [['me'], 'UNAUTHENTICATED'],
+      [['viewer'], 'UNAUTHENTICATED'],
+    ]);
+  });
+
+  it('creates a key at most once per idempotencyKey, and a lost answer says which key to revoke', async () => {
+    const CREATE =
+      'mutation($k: String) { createApiKey(accountId: "acc-1", roles: [PROVIDER], idempotencyKey: $k) { keyId key } }';
+    const first = (await gql(CREATE, { k: 'create-1' })).data as {
+      createApiKey: { keyId: string; key: string };
+    };
+    const again = await gql(CREATE, { k: 'create-1' });
+    expect(again.data).toBeNull();
+    expect(again.errors?.[0]?.extensions).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+      keyId: first.createApiKey.keyId,
+    });
+    const keys = async () =>
+      (
+        (await gql('{ account(id: "acc-1") { apiKeys { keyId revoked } } }')).data as {
+          account: { apiKeys: { keyId: string; revoked: boolean }[] };
+        }
+      ).account.apiKeys.filter((k) => k.keyId === first.createApiKey.keyId);
+    expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: false }]);
+    // The recovery: revoke it (a retry of the revocation is the same revocation), and it stops working.
+    const REVOKE =
+      'mutation($id: ID!, $k: String) { revokeApiKey(accountId: "acc-1", keyId: $id, idempotencyKey: $k) }';
+    for (let i = 0; i < 2; i++)
+      expect(await gql(REVOKE, { id: first.createApiKey.keyId, k: 'revoke-1' })).toEqual({
+        data: { revokeApiKey: true },
+      });
+    expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: true }]);
+    expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {

@@ -17,8 +17,15 @@ import { RedisClient } from '@gpux/platform';
 import { Principal, requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
 import { Connection, PageArgs, readPage } from '../api/connections';
+import { LedgerEntryKind } from '../api/enums';
 import { apiError } from '../api/errors';
-import { IDEMPOTENCY_KEY, command } from '../api/idempotency';
+import {
+  command,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_SECRET_ONCE,
+  idFromKey,
+  revealingOnce,
+} from '../api/idempotency';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
 
@@ -37,8 +44,8 @@ registerEnumType(AccountRole, {
 export class LedgerEntry {
   @Field()
   eventId!: string;
-  @Field({ description: 'deposit, withdrawal, hold, release, lease, charge, earnings, fee or sla-credit.' })
-  kind!: string;
+  @Field(() => LedgerEntryKind)
+  kind!: LedgerEntryKind;
   @Field(() => GraphQLUsd, {
     description: 'Change of the available balance: credits positive, debits negative.',
   })
@@ -114,9 +121,14 @@ export class AccountsResolver {
     return this.read(id);
   }
 
-  @Query(() => Account, { description: 'The account of the API key in use.' })
-  async me(@Context() context: RequestContext): Promise<Account> {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Query(() => Account, {
+    nullable: true,
+    description:
+      'The account of the API key in use; null for the admin key and for a node credential, which have no account of their own (`viewer` says which key it is). Without a valid key: UNAUTHENTICATED, and only this field is null.',
+  })
+  async me(@Context() context: RequestContext): Promise<Account | null> {
+    const p = requireRole(context, 'admin', 'buyer', 'provider', 'worker');
+    if (!p.roles.includes('buyer') && !p.roles.includes('provider')) return null;
     const account = await this.read(p.accountId);
     if (!account) throw apiError('NOT_FOUND', `account ${p.accountId} does not exist`);
     return account;
@@ -130,7 +142,7 @@ export class AccountsResolver {
       (await this.redis.redis.lrange(key, from, to)).map((raw) => {
         const e = JSON.parse(raw) as {
           eventId: string;
-          kind: string;
+          kind: LedgerEntryKind;
           amount: number;
           held?: number;
           escrow?: number;
@@ -205,24 +217,36 @@ export class AccountsResolver {
 
   @Mutation(() => CreatedApiKey, {
     description:
-      'Creates an API key for an account (admin). The key is in this answer only; if the answer is lost, revoke the key by id and create another.',
+      'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one created (extensions.keyId): revoke that key and create another with a new idempotencyKey; without one, find the key in Account.apiKeys and revoke it.',
   })
   async createApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
+    @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<CreatedApiKey> {
     const p = requireRole(context, 'admin');
     if (roles.length === 0)
       throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
     const key = `gpx_${randomBytes(24).toString('base64url')}`;
-    const keyId = `key-${randomUUID()}`;
+    // The same idempotency key names the same key id, so a retry can say which key its first try made.
+    const keyId = idempotencyKey ? idFromKey('key', accountId, idempotencyKey) : `key-${randomUUID()}`;
     const unique = [...new Set(roles)];
     const data = { accountId, keyId, keyHash: sha256(key).toString('hex'), roles: unique };
-    await this.commands.execute(
-      'settlement',
-      command(p, SettlementCommands.issueApiKey.type, accountId, data),
-      rm.name,
+    await revealingOnce(
+      () =>
+        this.commands.execute(
+          'settlement',
+          command(p, SettlementCommands.issueApiKey.type, accountId, data, idempotencyKey),
+          rm.name,
+        ),
+      async () =>
+        (await this.redis.redis.hexists(rm.accountKeys(accountId), keyId))
+          ? {
+              message: `the first request with it created key ${keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`,
+              extensions: { keyId },
+            }
+          : undefined,
     );
     return { keyId, accountId, key, roles: unique };
   }
@@ -233,12 +257,13 @@ export class AccountsResolver {
   async revokeApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('keyId', { type: () => ID }) keyId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<boolean> {
     const p = requireSelfOrAdmin(context, accountId);
     await this.commands.execute(
       'settlement',
-      command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }),
+      command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }, idempotencyKey),
       rm.name,
     );
     return true;

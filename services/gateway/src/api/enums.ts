@@ -2,6 +2,7 @@ import { registerEnumType } from '@nestjs/graphql';
 import {
   challengePurposeSchema,
   LEASE_STATUSES,
+  LEDGER_ENTRY_KINDS,
   MARKET_STATUSES,
   NODE_STATUSES,
   nodeCertificationFailedSchema,
@@ -98,4 +99,25 @@ registerEnumType(CancelReason, {
   name: 'CancelReason',
   description:
     'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), or its node was suspended (NODE_SUSPENDED).',
+});
+
+/**
+ * The read model spells ledger kinds in lowercase, one with a hyphen (sla-credit), which a GraphQL
+ * enum value cannot have: the schema names them in capitals (SLA_CREDIT), and each name stands for
+ * the read model's spelling, so resolvers hand over what Redis holds.
+ */
+export const LedgerEntryKind = Object.fromEntries(
+  LEDGER_ENTRY_KINDS.map((k) => [k.toUpperCase().replace('-', '_'), k]),
+) as {
+  readonly [
+    K in (typeof LEDGER_ENTRY_KINDS)[number] as Uppercase<K> extends `${infer A}-${infer B}`
+      ? `${A}_${B}`
+      : Uppercase<K>
+  ]: K;
+};
+export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
+registerEnumType(LedgerEntryKind, {
+  name: 'LedgerEntryKind',
+  description:
+    "What moved the money: DEPOSIT and WITHDRAWAL (an admin's wire), HOLD and RELEASE (escrow for an open bid set aside and given back), LEASE (a trade moved a hold into lease escrow), CHARGE (a running lease charged the buyer), EARNINGS (credited to the provider), FEE (credited to the platform), SLA_CREDIT (given back to the buyer for time not delivered).",
 });

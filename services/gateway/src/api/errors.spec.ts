@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
+import { REJECTION_CODES } from '@gpux/contracts';
+import { ERROR_CODES, isErrorCode } from './error-codes';
 import { formatError, variableAtFault } from './errors';
 
 describe('the field at fault of a variable graphql-js could not coerce', () => {
@@ -47,5 +51,64 @@ describe('formatError', () => {
       message: 'internal error',
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
+  });
+});
+
+describe('the one list of error codes', () => {
+  const ROOT = join(__dirname, '../../../..');
+
+  it('passes every listed code, and answers any other as INTERNAL_SERVER_ERROR', () => {
+    for (const code of Object.keys(ERROR_CODES).filter((c) => c !== 'INTERNAL_SERVER_ERROR')) {
+      const e = new GraphQLError('refused', { extensions: { code } });
+      expect(formatError(e.toJSON(), e).extensions?.['code']).toBe(code);
+    }
+    const unlisted = new GraphQLError('refused', { extensions: { code: 'NOT_A_LISTED_CODE' } });
+    expect(formatError(unlisted.toJSON(), unlisted)).toEqual({
+      message: 'internal error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  it('holds every rejection code of the contracts', () => {
+    expect(REJECTION_CODES.filter((c) => !isErrorCode(c))).toEqual([]);
+  });
+
+  /** Every .ts file under a folder, specs left out. */
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !/\.(int-)?spec\.ts$|\.fixture\.ts$/.test(f))
+      .map((f) => join(dir, f));
+
+  it('holds every code thrown in the gateway, the deciders and the command machinery', () => {
+    const files = [
+      ...sources(join(ROOT, 'services')).filter((f) => f.includes('/src/')),
+      ...sources(join(ROOT, 'libs/eventsourcing/src')),
+    ];
+    const thrown = new Map<string, string>();
+    const patterns = [
+      /apiError\(\s*'([A-Z_]+)'/g,
+      /\breject\w*\(\s*'([A-Z_]+)'/g,
+      /\bcode: '([A-Z_]+)'/g,
+      /withCode\(\w+, '([A-Z_]+)'\)/g,
+    ];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const pattern of patterns)
+        for (const m of text.matchAll(pattern)) thrown.set(m[1]!, file.slice(ROOT.length + 1));
+    }
+    expect(thrown.size).toBeGreaterThan(10);
+    expect([...thrown].filter(([code]) => !isErrorCode(code))).toEqual([]);
+  });
+
+  it("is the README's table of errors, code by code, with what to do", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Errors'));
+    const rows = section
+      .split('\n')
+      .filter((line) => /^\| `[A-Z_]+`/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    expect(rows.map(([, code, action]) => [code, action])).toEqual(
+      Object.entries(ERROR_CODES).map(([code, info]) => [`\`${code}\``, info.action]),
+    );
   });
 });

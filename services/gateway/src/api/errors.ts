@@ -1,25 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ERROR_CODES, ErrorCode } from './error-codes';
 
-/** The codes a client can branch on (docs/architecture.md §6). */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'INSUFFICIENT_FUNDS'
-  | 'MARKET_CLOSED'
-  | 'NODE_NOT_CERTIFIED'
-  | 'CHALLENGE_FAILED'
-  | 'QUERY_TOO_COMPLEX'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'TIMEOUT'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'UNPROCESSABLE'
-  | 'UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export { ErrorCode } from './error-codes';
 
 /** An error for the client: a code, a message that says what to fix, and the field at fault. */
 export function apiError(
@@ -31,32 +14,9 @@ export function apiError(
   return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}), ...extra } });
 }
 
-// Apollo's own codes for malformed requests are already client-facing.
-const PASSTHROUGH = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
-const KNOWN = new Set<string>([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'INSUFFICIENT_FUNDS',
-  'MARKET_CLOSED',
-  'NODE_NOT_CERTIFIED',
-  'CHALLENGE_FAILED',
-  'QUERY_TOO_COMPLEX',
-  'RATE_LIMITED',
-  'TOO_MANY_SUBSCRIPTIONS',
-  'TIMEOUT',
-  'IDEMPOTENCY_KEY_REUSED',
-  'UNPROCESSABLE',
-  'UNAVAILABLE',
-]);
+// Every listed code goes out as it is (Apollo's own for malformed requests among them), but an
+// INTERNAL_SERVER_ERROR is always answered without its details.
+const PASSED = new Set<string>(Object.keys(ERROR_CODES).filter((c) => c !== 'INTERNAL_SERVER_ERROR'));
 const logger = new Logger('graphql');
 
 /**
@@ -71,7 +31,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     code = 'BAD_USER_INPUT';
     formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
   }
-  if (KNOWN.has(code) || PASSTHROUGH.has(code)) {
+  if (PASSED.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
     const field =

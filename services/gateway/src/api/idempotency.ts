@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { OutgoingCommand, scopedKey } from '@gpux/eventsourcing';
+import { GraphQLError } from 'graphql';
 import type { Principal } from './auth';
+import { apiError } from './errors';
 
 /** Every mutation that may be retried takes one: a retry with the same key returns the first outcome. */
 export const IDEMPOTENCY_KEY = {
@@ -9,6 +11,44 @@ export const IDEMPOTENCY_KEY = {
   description:
     "Repeat it to retry safely: the same request with the same key returns the first outcome. A key is yours and this operation's only; used again for a different request it fails with IDEMPOTENCY_KEY_REUSED and changes nothing. Keys are remembered for 24 hours (IDEMPOTENCY_WINDOW_MS); after that a request with one is a new request.",
 };
+
+/**
+ * For a mutation that shows a secret once (a key, a node credential): the secret is never stored,
+ * so a retry cannot answer it again. The key still makes the mutation happen at most once.
+ */
+export const IDEMPOTENCY_KEY_SECRET_ONCE = {
+  ...IDEMPOTENCY_KEY,
+  description:
+    "Makes it happen at most once: a key is yours and this operation's only, remembered for 24 hours. The answer holds a secret shown only once (only its digest is stored), so a retry with the same key cannot show it again: it fails with IDEMPOTENCY_KEY_REUSED, changes nothing, and says in its message (and extensions) what the first request made and how to recover (see the mutation's description).",
+};
+
+/** An id that the same caller's same idempotency key always gives, so a retry aims at what its first try made. */
+export const idFromKey = (prefix: string, scope: string, idempotencyKey: string) =>
+  `${prefix}-${createHash('sha256').update(`${scope}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+
+/**
+ * Runs a mutation that shows a secret once; a retry with a used key (IDEMPOTENCY_KEY_REUSED) is
+ * answered with what the first request made and how to recover, when `recovery` can tell.
+ */
+export async function revealingOnce<T>(
+  run: () => Promise<T>,
+  recovery: () => Promise<{ message: string; extensions: Record<string, unknown> } | undefined>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'IDEMPOTENCY_KEY_REUSED')
+      throw error;
+    const found = await recovery();
+    if (!found) throw error;
+    throw apiError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `${error.message}; ${found.message}`,
+      'idempotencyKey',
+      found.extensions,
+    );
+  }
+}
 
 /** A command as the gateway sends it: the key on the log is scoped; the client's own is kept for answers. */
 export type GatewayCommand = OutgoingCommand & { idempotencyKey: string; clientKey: string };

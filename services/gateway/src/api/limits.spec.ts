@@ -33,15 +33,19 @@ describe('the operation limits', () => {
   });
 
   it('count a list without a size argument as UNSIZED_LIST, and nested sizes multiply', () => {
-    expect(size(`{ markets { candles(limit: 500) { ${CANDLE} } } }`).cost).toBe(
-      1 + UNSIZED_LIST * (1 + 500 * 8),
-    );
-    expect(codes(`{ markets { candles(limit: 500) { ${CANDLE} } } }`)).toEqual(['QUERY_TOO_COMPLEX']);
-    expect(codes(`{ markets { id candles(limit: 60) { close } book { bids { price } } } }`)).toEqual([]);
+    expect(size(`{ me { apiKeys { keyId revoked } } }`).cost).toBe(1 + 1 + UNSIZED_LIST * 2);
+    const MARKETS = `{ markets(first: 10) { edges { node { candles(limit: 500) { ${CANDLE} } } } } }`;
+    expect(size(MARKETS).cost).toBe(1 + 10 * (1 + 1 * (1 + (1 + 500 * 8))));
+    expect(codes(MARKETS)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      codes(
+        `{ markets(first: 20) { edges { node { id candles(limit: 60) { close } book { bids { price } } } } } }`,
+      ),
+    ).toEqual([]);
   });
 
   it('count fragments where they are spread', () => {
-    const q = `{ market(id: "m") { ...M } } fragment M on MarketView { candles(limit: 100) { ...C } } fragment C on Candle { open close }`;
+    const q = `{ market(id: "m") { ...M } } fragment M on Market { candles(limit: 100) { ...C } } fragment C on Candle { open close }`;
     expect(size(q).cost).toBe(1 + 1 + 100 * 2);
   });
 

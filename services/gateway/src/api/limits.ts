@@ -35,7 +35,7 @@ export const MAX_FIELDS = 300;
 export const MAX_COST = 10_000;
 /** The arguments that say how many items a field returns. */
 export const LIST_SIZE_ARGUMENTS: readonly string[] = ['first', 'last', 'limit', 'depth'];
-/** What a list without a size argument counts for (`markets`, a node's `history`): a few, not its cap of hundreds. */
+/** What a list without a size argument counts for (an account's `apiKeys`): a few. */
 export const UNSIZED_LIST = 10;
 
 export interface OperationSize {

@@ -19,6 +19,9 @@ export const REBUILD_RETRY_MS = 1_000;
  */
 export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
   system: [],
+  errorCodes: [],
+  // The key in use, as authentication found it (which waits on its own read models).
+  viewer: [],
   me: [SETTLEMENT, ORDERS],
   account: [SETTLEMENT, ORDERS],
   myLeases: [SETTLEMENT],
@@ -26,6 +29,7 @@ export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
   myFills: [ORDERS],
   order: [ORDERS],
   node: [CAPACITY, ORDERS],
+  gpuNode: [CAPACITY, ORDERS],
   nodes: [CAPACITY, ORDERS],
   myNodes: [CAPACITY, ORDERS],
   market: [ORDERS, PRICING, CAPACITY],

@@ -18,7 +18,7 @@ import { RedisClient } from '@gpux/platform';
 import { PricingQueries } from '@gpux/read-models';
 import { requireRole, RequestContext } from '../api/auth';
 import { Commands } from '../api/commands';
-import { PageArgs, readPage } from '../api/connections';
+import { PageArgs, readPage, readPageOldestFirst } from '../api/connections';
 import { MarketStatus } from '../api/enums';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
@@ -29,8 +29,9 @@ import {
   Candle,
   CANDLE_LIMIT,
   Interval,
-  MarketView,
-  OrderBookView,
+  MarketConnection,
+  Market,
+  OrderBook,
   Ticker,
   toBook,
   toCandle,
@@ -62,7 +63,7 @@ export class OpenMarketInput {
 
 const MAX_DEPTH = 50;
 
-@Resolver(() => MarketView)
+@Resolver(() => Market)
 export class MarketsResolver {
   private readonly pricing: PricingQueries;
 
@@ -79,11 +80,11 @@ export class MarketsResolver {
     return toTicker(t, index);
   }
 
-  private async book(marketId: string, depth: number): Promise<OrderBookView> {
+  private async book(marketId: string, depth: number): Promise<OrderBook> {
     return toBook(await this.pricing.depth(marketId, depth));
   }
 
-  private async read(id: string): Promise<MarketView | null> {
+  private async read(id: string): Promise<Market | null> {
     const h = await this.redis.redis.hgetall(rm.market(id));
     if (!h['gpuClass']) return null;
     return {
@@ -97,18 +98,18 @@ export class MarketsResolver {
     };
   }
 
-  private async mustRead(id: string, field = 'marketId'): Promise<MarketView> {
+  private async mustRead(id: string, field = 'marketId'): Promise<Market> {
     const market = await this.read(id);
     if (!market) throw apiError('NOT_FOUND', `market ${id} does not exist`, field);
     return market;
   }
 
-  @Mutation(() => MarketView, { description: 'Opens a market (admin).' })
+  @Mutation(() => Market, { description: 'Opens a market (admin).' })
   async openMarket(
     @Args('input') input: OpenMarketInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<MarketView> {
+  ): Promise<Market> {
     const p = requireRole(context, 'admin');
     const tick = parseMoney(input.tickSize);
     if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
@@ -128,14 +129,14 @@ export class MarketsResolver {
     return this.mustRead(input.marketId);
   }
 
-  @Mutation(() => MarketView, {
+  @Mutation(() => Market, {
     description: "Closes a market (admin): every open order in it is cancelled and bids' holds released.",
   })
   async closeMarket(
     @Args('marketId', { type: () => ID }) marketId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<MarketView> {
+  ): Promise<Market> {
     const p = requireRole(context, 'admin');
     await this.commands.execute(
       'orders',
@@ -145,35 +146,37 @@ export class MarketsResolver {
     return this.mustRead(marketId);
   }
 
-  @Query(() => [MarketView], { description: 'Every market, in the order they opened (at most 500).' })
-  async markets(): Promise<MarketView[]> {
-    const ids = await this.redis.redis.zrange(rm.markets, 0, 499);
-    return (await Promise.all(ids.map((id) => this.read(id)))).filter((m): m is MarketView => m !== null);
+  @Query(() => MarketConnection, { description: 'The markets, in the order they opened.' })
+  async markets(@Args() args: PageArgs) {
+    const total = await this.redis.redis.zcard(rm.markets);
+    return readPageOldestFirst(args, total, async (from, to) =>
+      Promise.all((await this.redis.redis.zrange(rm.markets, from, to)).map((id) => this.read(id))),
+    );
   }
 
-  @Query(() => MarketView, { nullable: true })
-  market(@Args('id', { type: () => ID }) id: string): Promise<MarketView | null> {
+  @Query(() => Market, { nullable: true })
+  market(@Args('id', { type: () => ID }) id: string): Promise<Market | null> {
     return this.read(id);
   }
 
-  @ResolveField(() => OrderBookView, { name: 'book', description: 'The best levels of each side.' })
+  @ResolveField(() => OrderBook, { name: 'book', description: 'The best levels of each side.' })
   bookField(
-    @Parent() market: MarketView,
+    @Parent() market: Market,
     @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number,
-  ): Promise<OrderBookView> {
+  ): Promise<OrderBook> {
     if (depth < 1 || depth > MAX_DEPTH)
       throw apiError('BAD_USER_INPUT', `depth must be 1 to ${MAX_DEPTH}`, 'depth');
     return this.book(market.id, depth);
   }
 
   @ResolveField(() => Ticker, { name: 'ticker' })
-  tickerField(@Parent() market: MarketView): Promise<Ticker> {
+  tickerField(@Parent() market: Market): Promise<Ticker> {
     return this.ticker(market.id);
   }
 
   @ResolveField(() => [Candle], { description: 'The latest candles of an interval, oldest first.' })
   async candles(
-    @Parent() market: MarketView,
+    @Parent() market: Market,
     @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
     @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
   ): Promise<Candle[]> {
@@ -183,16 +186,16 @@ export class MarketsResolver {
   }
 
   @ResolveField(() => TradeConnection, { description: 'Recent trades, newest first.' })
-  async trades(@Parent() market: MarketView, @Args() args: PageArgs) {
+  async trades(@Parent() market: Market, @Args() args: PageArgs) {
     const key = pm.trades(market.id);
     return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
       (await this.redis.redis.lrange(key, from, to)).map((raw) => toTrade(JSON.parse(raw) as TradeRecord)),
     );
   }
 
-  @Subscription(() => OrderBookView, {
+  @Subscription(() => OrderBook, {
     description: "The market's book (best 10 levels) each time it changes.",
-    resolve: (b: OrderBookView) => b,
+    resolve: (b: OrderBook) => b,
   })
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);

@@ -22,7 +22,7 @@ export class BookLevel {
 }
 
 @ObjectType({ description: "A market's order book: the best levels of each side, best first." })
-export class OrderBookView {
+export class OrderBook {
   @Field(() => ID)
   marketId!: string;
   @Field(() => [BookLevel])
@@ -106,7 +106,7 @@ export class Trade {
 export const TradeConnection = Connection(Trade, 'Trade');
 
 @ObjectType({ description: 'A market: a GPU class, traded in GPU-hours.' })
-export class MarketView {
+export class Market {
   @Field(() => ID)
   id!: string;
   @Field()
@@ -127,6 +127,8 @@ export class MarketView {
   openedAt!: string;
 }
 
+export const MarketConnection = Connection(Market, 'Market', 'in the order they opened');
+
 export const toTrade = (t: TradeRecord): Trade => ({
   id: t.tradeId,
   marketId: t.marketId,
@@ -142,7 +144,7 @@ const level = (l: { price: number; gpus: number }): BookLevel => ({
   gpus: l.gpus,
 });
 
-export function toBook(d: DepthView): OrderBookView {
+export function toBook(d: DepthView): OrderBook {
   return { marketId: d.marketId, bids: d.bids.map(level), asks: d.asks.map(level) };
 }
 

@@ -2,158 +2,42 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   Args,
   Context,
-  Field,
   Float,
   ID,
-  InputType,
   Int,
   Mutation,
-  ObjectType,
   Parent,
   Query,
   ResolveField,
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import {
-  CapacityCommands,
-  capacityReadModel as rm,
-  nodeHeartbeatKey,
-  NodeRecord,
-  ordersReadModel,
-} from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
+import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
 import { apiError } from '../api/errors';
-import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
-import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
-import { GraphQLJSON } from '../api/json.scalar';
-import { GraphQLDateTimeString } from '../api/scalars';
+import {
+  command,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_SECRET_ONCE,
+  idFromKey,
+  revealingOnce,
+} from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
+import {
+  CertificationConnection,
+  GpuNodeConnection,
+  NodeCredential,
+  NodesFilter,
+  GpuNode,
+  readNode,
+  RegisteredNode,
+  RegisterNodeInput,
+} from './nodes.views';
 
-@ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
-export class NodeView {
-  @Field(() => ID)
-  id!: string;
-  @Field(() => ID)
-  providerId!: string;
-  @Field(() => ID)
-  marketId!: string;
-  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
-  gpuModel!: string;
-  @Field(() => Int)
-  gpus!: number;
-  @Field()
-  region!: string;
-  @Field(() => NodeStatus)
-  status!: NodeStatus;
-  @Field(() => SuspendedReason, { nullable: true, description: 'Why it is suspended, while it is.' })
-  suspendedReason?: SuspendedReason;
-  @Field({ description: 'A worker is joined and heartbeating.' })
-  online!: boolean;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  lastHeartbeatAt?: string;
-  @Field(() => GraphQLDateTimeString, { nullable: true, description: 'The end of its latest lease.' })
-  leasedUntil?: string;
-  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU.' })
-  tflopsPerGpu?: number;
-  @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
-  tflopsF16PerGpu?: number;
-  @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
-  efficiency?: number;
-  @Field(() => NodeTier, { nullable: true })
-  tier?: NodeTier;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  certifiedUntil?: string;
-  @Field(() => CertificationMethod, { nullable: true })
-  certifiedBy?: CertificationMethod;
-  @Field(() => GraphQLDateTimeString)
-  registeredAt!: string;
-}
-
-@ObjectType({
-  description:
-    'A registered node and its credential. The credential is shown this once: the worker joins with it.',
-})
-export class RegisteredNode {
-  @Field(() => NodeView)
-  node!: NodeView;
-  @Field()
-  credential!: string;
-}
-
-@InputType()
-export class RegisterNodeInput {
-  @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
-  marketId!: string;
-  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
-  gpuModel!: string;
-  @Field(() => Int)
-  gpus!: number;
-  @Field()
-  region!: string;
-  @Field(() => ID, {
-    nullable: true,
-    description: 'Your id for the node (default: generated). Registering an id twice is refused.',
-  })
-  nodeId?: string;
-}
-
-export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<NodeView | null> {
-  const [h, beat, session] = await Promise.all([
-    redis.hgetall(rm.node(nodeId)),
-    redis.get(nodeHeartbeatKey(nodeId)),
-    redis.zscore(rm.sessions, nodeId),
-  ]);
-  if (!h['providerId']) return null;
-  const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
-  const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
-  return {
-    id: nodeId,
-    providerId: h['providerId'],
-    marketId: h['marketId']!,
-    gpuModel: h['gpuModel']!,
-    gpus: Number(h['gpus']),
-    region: h['region']!,
-    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : (h['status'] as NodeStatus),
-    registeredAt: h['registeredAt']!,
-    online: session !== null && beat !== null,
-    ...(beat ? { lastHeartbeatAt: beat } : {}),
-    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
-      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
-      : {}),
-    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
-    ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
-    ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
-    ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
-    ...(h['tier'] ? { tier: h['tier'] as NodeTier } : {}),
-    ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
-    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] as CertificationMethod } : {}),
-  };
-}
-
-@ObjectType({ description: "A node's credential, shown this once: its worker joins with it." })
-export class NodeCredential {
-  @Field(() => ID)
-  nodeId!: string;
-  @Field()
-  credential!: string;
-}
-
-@InputType({ description: 'Which nodes to list.' })
-export class NodesFilter {
-  @Field(() => ID, { nullable: true })
-  marketId?: string;
-  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
-  minTflops?: number;
-  @Field(() => NodeStatus, { nullable: true })
-  status?: NodeStatus;
-}
-
-const MAX_NODES = 500;
-
-@Resolver(() => NodeView)
+@Resolver(() => GpuNode)
 export class NodesResolver {
   constructor(
     private readonly commands: Commands,
@@ -162,7 +46,7 @@ export class NodesResolver {
   ) {}
 
   /** The node, which must be the caller's. */
-  private async own(nodeId: string, providerId: string): Promise<NodeView> {
+  private async own(nodeId: string, providerId: string): Promise<GpuNode> {
     const node = await readNode(this.redis.redis, nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     if (node.providerId !== providerId)
@@ -171,25 +55,34 @@ export class NodesResolver {
   }
 
   @Mutation(() => NodeCredential, {
-    description: "Replaces a node's credential (provider): the old one stops working at once.",
+    description:
+      "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
   async rotateNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<NodeCredential> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
-    await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.rotateNodeCredential.type, subject: nodeId, data },
-      rm.name,
+    await revealingOnce(
+      () =>
+        this.commands.execute(
+          'capacity',
+          command(p, CapacityCommands.rotateNodeCredential.type, nodeId, data, idempotencyKey),
+          rm.name,
+        ),
+      async () => ({
+        message: `if the first request with it succeeded, it rotated node ${nodeId}'s credential, shown once: rotate again with a new idempotencyKey`,
+        extensions: { nodeId },
+      }),
     );
     return { nodeId, credential };
   }
 
-  @Mutation(() => NodeView, {
+  @Mutation(() => GpuNode, {
     description:
       "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
   })
@@ -197,7 +90,7 @@ export class NodesResolver {
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<NodeView> {
+  ): Promise<GpuNode> {
     const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     await this.commands.execute(
@@ -214,43 +107,41 @@ export class NodesResolver {
     return (await readNode(this.redis.redis, nodeId))!;
   }
 
-  @ResolveField(() => [GraphQLJSON], {
+  @ResolveField(() => CertificationConnection, {
     description:
-      'Its certification history, newest first (at most 50): passed and failed challenges, admin certificates.',
+      'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
   })
-  async certifications(@Parent() node: NodeView): Promise<Record<string, unknown>[]> {
-    const raw = await this.redis.redis.lrange(rm.certifications(node.id), -50, -1);
-    return raw.map((r) => JSON.parse(r) as Record<string, unknown>).reverse();
+  async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
+    const key = rm.certifications(node.id);
+    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
+      (await this.redis.redis.lrange(key, from, to)).map((r) => JSON.parse(r) as Record<string, unknown>),
+    );
   }
 
-  @Query(() => [NodeView], { description: `Nodes, oldest first, filtered; at most ${MAX_NODES}.` })
+  @Query(() => GpuNodeConnection, {
+    description:
+      'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
+  })
   async nodes(
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
+    @Args() args: PageArgs,
     @Context() context: RequestContext,
-  ): Promise<NodeView[]> {
+  ) {
     requireRole(context, 'admin', 'buyer', 'provider');
-    const ids = await this.redis.redis.zrange(rm.nodes, 0, 4_999);
-    const out: NodeView[] = [];
-    for (let i = 0; i < ids.length && out.length < MAX_NODES; i += 100) {
-      const batch = await Promise.all(ids.slice(i, i + 100).map((id) => readNode(this.redis.redis, id)));
-      for (const n of batch) {
-        if (!n) continue;
-        if (filter?.marketId && n.marketId !== filter.marketId) continue;
-        if (filter?.status && n.status !== filter.status) continue;
-        if (
-          filter?.minTflops !== undefined &&
-          !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')
-        )
-          continue;
-        if (out.length < MAX_NODES) out.push(n);
-      }
-    }
-    return out;
+    const total = await this.redis.redis.zcard(rm.nodes);
+    const read = async (from: number, to: number) =>
+      Promise.all(
+        (await this.redis.redis.zrange(rm.nodes, from, to)).map((id) => readNode(this.redis.redis, id)),
+      );
+    if (!filter || (!filter.marketId && !filter.status && filter.minTflops === undefined))
+      return readPageOldestFirst(args, total, read);
+    const kept = await keptOf(total, read, (n) => matches(n, filter));
+    return pageAt(args, kept, 'oldest first');
   }
 
-  @Subscription(() => NodeView, {
+  @Subscription(() => GpuNode, {
     description: 'A node as its status changes: certified, suspended, lost, challenged.',
-    resolve: (n: NodeView) => n,
+    resolve: (n: GpuNode) => n,
   })
   async nodeStatusChanged(
     @Args('nodeId', { type: () => ID }) nodeId: string,
@@ -263,10 +154,12 @@ export class NodesResolver {
   }
 
   @Mutation(() => RegisteredNode, {
-    description: 'Registers a node of yours (provider). Asks on it are refused until it is certified.',
+    description:
+      'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
   async registerNode(
     @Args('input') input: RegisterNodeInput,
+    @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
   ): Promise<RegisteredNode> {
     const p = requireRole(context, 'provider');
@@ -279,7 +172,10 @@ export class NodesResolver {
         `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`,
         'gpuModel',
       );
-    const nodeId = input.nodeId ?? `node-${randomUUID()}`;
+    // Without a node id, the same idempotency key names the same node, so a retry can say which.
+    const nodeId =
+      input.nodeId ??
+      (idempotencyKey ? idFromKey('node', p.accountId, idempotencyKey) : `node-${randomUUID()}`);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = {
       nodeId,
@@ -290,15 +186,25 @@ export class NodesResolver {
       marketId: input.marketId,
       credentialHash: sha256(credential).toString('hex'),
     };
-    await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.registerNode.type, subject: nodeId, data },
-      rm.name,
+    await revealingOnce(
+      () =>
+        this.commands.execute(
+          'capacity',
+          command(p, CapacityCommands.registerNode.type, nodeId, data, idempotencyKey),
+          rm.name,
+        ),
+      async () =>
+        (await readNode(this.redis.redis, nodeId))?.providerId === p.accountId
+          ? {
+              message: `the first request with it registered node ${nodeId}, whose credential was shown once: rotateNodeCredential gives it a new one`,
+              extensions: { nodeId },
+            }
+          : undefined,
     );
     return { node: (await readNode(this.redis.redis, nodeId))!, credential };
   }
 
-  @Mutation(() => NodeView, {
+  @Mutation(() => GpuNode, {
     description:
       'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })
@@ -308,7 +214,7 @@ export class NodesResolver {
     @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<NodeView> {
+  ): Promise<GpuNode> {
     const p = requireRole(context, 'admin');
     if (!(validForHours >= 1 && validForHours <= 24 * 366))
       throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
@@ -324,7 +230,7 @@ export class NodesResolver {
   }
 
   /** Waits until the node's market records the certification, so an ask placed next is judged on it. */
-  private async listed(node: NodeView, tflops: number): Promise<void> {
+  private async listed(node: GpuNode, tflops: number): Promise<void> {
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const raw = await this.redis.redis.hget(ordersReadModel.marketNodes(node.marketId), node.id);
@@ -343,21 +249,45 @@ export class NodesResolver {
     );
   }
 
-  @Query(() => NodeView, { nullable: true, description: 'A node by id.' })
-  async node(
+  @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
+  async gpuNode(
     @Args('id', { type: () => ID }) id: string,
     @Context() context: RequestContext,
-  ): Promise<NodeView | null> {
+  ): Promise<GpuNode | null> {
     requireRole(context, 'admin', 'buyer', 'provider');
     return readNode(this.redis.redis, id);
   }
 
-  @Query(() => [NodeView], { description: 'Your nodes (provider), oldest first; at most 500.' })
-  async myNodes(@Context() context: RequestContext): Promise<NodeView[]> {
+  @Query(() => GpuNode, {
+    name: 'node',
+    nullable: true,
+    description: 'A GPU node by id: the same as gpuNode.',
+    deprecationReason: "Use gpuNode: in Relay's convention node(id) looks up any object by its global id.",
+  })
+  nodeById(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<GpuNode | null> {
+    return this.gpuNode(id, context);
+  }
+
+  @Query(() => GpuNodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
+  async myNodes(@Args() args: PageArgs, @Context() context: RequestContext) {
     const p = requireRole(context, 'provider');
-    const ids = await this.redis.redis.zrange(rm.providerNodes(p.accountId), 0, 499);
-    return (await Promise.all(ids.map((id) => readNode(this.redis.redis, id)))).filter(
-      (n): n is NodeView => n !== null,
+    const key = rm.providerNodes(p.accountId);
+    return readPageOldestFirst(args, await this.redis.redis.zcard(key), async (from, to) =>
+      Promise.all((await this.redis.redis.zrange(key, from, to)).map((id) => readNode(this.redis.redis, id))),
     );
   }
+}
+
+function matches(n: GpuNode, filter: NodesFilter): boolean {
+  if (filter.marketId && n.marketId !== filter.marketId) return false;
+  if (filter.status && n.status !== filter.status) return false;
+  if (
+    filter.minTflops !== undefined &&
+    !((n.tflopsPerGpu ?? 0) >= filter.minTflops && n.status === 'CERTIFIED')
+  )
+    return false;
+  return true;
 }

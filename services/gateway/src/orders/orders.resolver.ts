@@ -15,7 +15,7 @@ import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpu
 import { RedisClient } from '@gpux/platform';
 import { requireRole, RequestContext } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
-import { PageArgs, readPage } from '../api/connections';
+import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
@@ -24,8 +24,10 @@ import { parseMoney } from '../domain/money';
 import {
   FillConnection,
   LeaseConnection,
+  matchesOrder,
   OrderConnection,
-  OrderView,
+  OrdersFilter,
+  Order,
   readFill,
   readLease,
   readOrder,
@@ -56,7 +58,7 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      'Your id for the order, and its idempotency key: the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.',
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.",
   })
   clientOrderId?: string;
 }
@@ -70,7 +72,7 @@ function announces(message: string, orderId: string): boolean {
   }
 }
 
-@Resolver(() => OrderView)
+@Resolver(() => Order)
 export class OrdersResolver {
   constructor(
     private readonly commands: Commands,
@@ -78,23 +80,40 @@ export class OrdersResolver {
     private readonly pubsub: RedisPubSub,
   ) {}
 
-  @Mutation(() => OrderView, {
+  @Mutation(() => Order, {
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
   async placeOrder(
     @Args('input') input: PlaceOrderInput,
+    @Args('idempotencyKey', {
+      ...IDEMPOTENCY_KEY,
+      description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same).`,
+    })
+    idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<OrderView> {
+  ): Promise<Order> {
     const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
+    if (
+      idempotencyKey !== undefined &&
+      input.clientOrderId !== undefined &&
+      idempotencyKey !== input.clientOrderId
+    )
+      throw apiError(
+        'BAD_USER_INPUT',
+        'idempotencyKey and input.clientOrderId name the same thing: give one, or both the same',
+        'idempotencyKey',
+      );
+    const keyField = idempotencyKey !== undefined ? 'idempotencyKey' : 'clientOrderId';
+    input = { ...input, clientOrderId: input.clientOrderId ?? idempotencyKey };
     const price = parseMoney(input.price);
     if (!price.ok) throw apiError('BAD_USER_INPUT', `price ${price.reason}`, 'price');
     if (price.micros <= 0) throw apiError('BAD_USER_INPUT', 'price must be greater than zero', 'price');
     if (input.clientOrderId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.clientOrderId)) {
       throw apiError(
         'BAD_USER_INPUT',
-        'clientOrderId must be 1 to 64 printable characters without spaces',
-        'clientOrderId',
+        `${keyField} must be 1 to 64 printable characters without spaces`,
+        keyField,
       );
     }
     // The same client id gives the same order id, so a retry finds the order its first try made.
@@ -120,7 +139,7 @@ export class OrdersResolver {
       command(p, OrdersCommands.placeOrder.type, input.marketId, data, input.clientOrderId ?? orderId),
       rm.name,
       COMMAND_TIMEOUT_MS,
-      'clientOrderId',
+      keyField,
     );
     const order = await this.settled(
       orderId,
@@ -149,7 +168,7 @@ export class OrdersResolver {
     accountId: string,
     timeoutMs: number,
     idempotencyKey: string,
-  ): Promise<OrderView> {
+  ): Promise<Order> {
     const order = await this.commands.notices.waitFor(
       rm.accountOrdersChannel(accountId),
       async () => {
@@ -168,14 +187,14 @@ export class OrdersResolver {
     );
   }
 
-  @Mutation(() => OrderView, {
+  @Mutation(() => Order, {
     description: "Cancels what is left of your order; a bid's hold for it is released.",
   })
   async cancelOrder(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Context() context: RequestContext,
-  ): Promise<OrderView> {
+  ): Promise<Order> {
     const p = requireRole(context, 'buyer', 'provider');
     const order = await readOrder(this.redis.redis, orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
@@ -188,11 +207,11 @@ export class OrdersResolver {
     return (await readOrder(this.redis.redis, orderId))!;
   }
 
-  @Query(() => OrderView, { nullable: true, description: 'One of your orders.' })
+  @Query(() => Order, { nullable: true, description: 'One of your orders.' })
   async order(
     @Args('id', { type: () => ID }) id: string,
     @Context() context: RequestContext,
-  ): Promise<OrderView | null> {
+  ): Promise<Order | null> {
     const p = requireRole(context, 'buyer', 'provider', 'admin');
     const order = await readOrder(this.redis.redis, id);
     if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
@@ -200,16 +219,28 @@ export class OrdersResolver {
     return order;
   }
 
-  @Query(() => OrderConnection, { description: 'Your orders, newest first.' })
-  async myOrders(@Args() args: PageArgs, @Context() context: RequestContext) {
+  @Query(() => OrderConnection, {
+    description:
+      'Your orders, newest first, filtered. A filter reads all your orders to find its page: narrow by market where you can.',
+  })
+  async myOrders(
+    @Args() args: PageArgs,
+    @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
+    @Context() context: RequestContext,
+  ) {
     const p = requireRole(context, 'buyer', 'provider');
     const key = rm.accountOrders(p.accountId);
-    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
-      const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readOrder(this.redis.redis, id)))).filter(
-        (o): o is OrderView => o !== null,
+    const total = await this.redis.redis.zcard(key);
+    const read = async (from: number, to: number) =>
+      Promise.all(
+        (await this.redis.redis.zrange(key, from, to)).map((id) => readOrder(this.redis.redis, id)),
       );
-    });
+    if (!filter || (!filter.marketId && !filter.status && !filter.side))
+      return readPage(args, total, async (from, to) =>
+        (await read(from, to)).filter((o): o is Order => o !== null),
+      );
+    const kept = await keptOf(total, read, (o) => matchesOrder(o, filter));
+    return pageAt(args, kept, 'newest first');
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
@@ -236,9 +267,9 @@ export class OrdersResolver {
     });
   }
 
-  @Subscription(() => OrderView, {
+  @Subscription(() => Order, {
     description: 'Your orders as they change: accepted, filled, cancelled.',
-    resolve: (order: OrderView) => order,
+    resolve: (order: Order) => order,
   })
   myOrderUpdated(@Context() context: RequestContext) {
     const p = requireRole(context, 'buyer', 'provider');

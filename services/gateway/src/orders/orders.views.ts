@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { orderStatus, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { Connection } from '../api/connections';
@@ -36,7 +36,7 @@ registerEnumType(OrderStatus, {
 });
 
 @ObjectType({ description: 'An order. Prices are US dollars per GPU-hour.' })
-export class OrderView {
+export class Order {
   @Field(() => ID)
   id!: string;
   @Field(() => ID)
@@ -72,7 +72,22 @@ export class OrderView {
   @Field(() => GraphQLDateTimeString)
   updatedAt!: string;
 }
-export const OrderConnection = Connection(OrderView, 'Order');
+export const OrderConnection = Connection(Order, 'Order');
+
+@InputType({ description: 'Which of your orders to list: every condition given must hold.' })
+export class OrdersFilter {
+  @Field(() => ID, { nullable: true })
+  marketId?: string;
+  @Field(() => OrderStatus, { nullable: true })
+  status?: OrderStatus;
+  @Field(() => Side, { nullable: true })
+  side?: Side;
+}
+
+export const matchesOrder = (o: Order, f: OrdersFilter): boolean =>
+  (!f.marketId || o.marketId === f.marketId) &&
+  (!f.status || o.status === f.status) &&
+  (!f.side || o.side === f.side);
 
 @ObjectType({ description: 'A trade from one side: what you bought or sold. Money in US dollars.' })
 export class Fill {
@@ -142,7 +157,7 @@ export const LeaseConnection = Connection(Lease, 'Lease');
 
 const num = (h: Record<string, string>, f: string) => Number(h[f] ?? 0);
 
-export async function readOrder(redis: Redis, orderId: string): Promise<OrderView | null> {
+export async function readOrder(redis: Redis, orderId: string): Promise<Order | null> {
   const h = await redis.hgetall(rm.order(orderId));
   if (!h['marketId']) return null;
   const gpus = num(h, 'gpus');

@@ -1,5 +1,6 @@
 import { Field, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
 import { DependencyIndicators } from '@gpux/platform';
+import { ERROR_CODES, ErrorAction, ErrorCode } from '../api/error-codes';
 
 export enum DependencyStatus {
   UP = 'UP',
@@ -26,6 +27,16 @@ export class SystemStatus {
   redis!: DependencyStatus;
 }
 
+@ObjectType({ description: 'An error code, and what a client should do about it.' })
+export class ErrorCodeInfo {
+  @Field(() => ErrorCode)
+  code!: ErrorCode;
+  @Field(() => ErrorAction)
+  action!: ErrorAction;
+  @Field({ description: 'What it means, for people (the same words as the ErrorCode value).' })
+  description!: string;
+}
+
 @Resolver(() => SystemStatus)
 export class SystemResolver {
   constructor(private readonly deps: DependencyIndicators) {}
@@ -36,5 +47,17 @@ export class SystemResolver {
     const status = (r: Record<string, { status: string }>, key: string) =>
       r[key]?.status === 'up' ? DependencyStatus.UP : DependencyStatus.DOWN;
     return { service: 'gateway', kafka: status(kafka, 'kafka'), redis: status(redis, 'redis') };
+  }
+
+  @Query(() => [ErrorCodeInfo], {
+    description:
+      'Every code an error of this API can carry (extensions.code), with what to do about it. Needs no key.',
+  })
+  errorCodes(): ErrorCodeInfo[] {
+    return Object.entries(ERROR_CODES).map(([code, info]) => ({
+      code: code as ErrorCode,
+      action: info.action,
+      description: info.description,
+    }));
   }
 }

@@ -14,7 +14,7 @@ import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
-import { NodeView, readNode } from '../nodes/nodes.resolver';
+import { GpuNode, readNode } from '../nodes/nodes.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
@@ -69,8 +69,8 @@ export class ChallengeVerdict {
       "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
   })
   measuredTflops?: number;
-  @Field(() => NodeView)
-  node!: NodeView;
+  @Field(() => GpuNode)
+  node!: GpuNode;
 }
 
 @ObjectType()
@@ -99,6 +99,10 @@ type Entry = {
  * capacity, whose node decider verifies; the gateway only draws the randomness the protocol needs
  * after each commitment, and relays.
  */
+/** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
+const PROTOCOL_STEP =
+  ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
+
 @Resolver()
 export class WorkersResolver {
   constructor(
@@ -138,7 +142,8 @@ export class WorkersResolver {
   }
 
   @Mutation(() => WorkerSession, {
-    description: 'Starts a worker session for the node of the credential (a new one replaces the old).',
+    description:
+      'Starts a worker session for the node of the credential (a new one replaces the old).' + PROTOCOL_STEP,
   })
   async joinSession(
     @Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined,
@@ -170,7 +175,8 @@ export class WorkersResolver {
 
   @Mutation(() => ChallengeTicket, {
     description:
-      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure.",
+      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
+      PROTOCOL_STEP,
   })
   async requestCertification(
     @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
@@ -214,7 +220,8 @@ export class WorkersResolver {
 
   @Mutation(() => GraphQLJSON, {
     description:
-      'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.',
+      'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.' +
+      PROTOCOL_STEP,
   })
   async commitChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
@@ -244,7 +251,9 @@ export class WorkersResolver {
   }
 
   @Mutation(() => ChallengeVerdict, {
-    description: 'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.',
+    description:
+      'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' +
+      PROTOCOL_STEP,
   })
   async answerChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
@@ -279,7 +288,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => HeartbeatAck, {
-    description: 'Says the node is alive; answers with a spot challenge when one is pending.',
+    description: 'Says the node is alive; answers with a spot challenge when one is pending.' + PROTOCOL_STEP,
   })
   async heartbeat(
     @Args('sessionId', { type: () => ID }) sessionId: string,

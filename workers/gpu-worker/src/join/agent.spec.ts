@@ -28,7 +28,7 @@ const challenge = (id: string): Challenge => ({
   openLeaves: 2,
   checkColumns: 8,
 });
-const ticket = (id: string, purpose = 'CERTIFICATION'): ChallengeTicket => ({
+const ticket = (id: string, purpose: ChallengeTicket['purpose'] = 'CERTIFICATION'): ChallengeTicket => ({
   id,
   purpose,
   challenge: challenge(id),

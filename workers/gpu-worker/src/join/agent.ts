@@ -13,6 +13,7 @@ import {
   ChallengeFailedError,
   ChallengeTicket,
   ChallengeVerdict,
+  type VerdictNode,
   CredentialRefusedError,
   GatewayRequestError,
   GatewayUnavailableError,
@@ -34,6 +35,15 @@ const RETRIED_CODES = new Set(['ALREADY_EXISTS', 'NOT_FOUND']);
 
 /** A node status the agent was not told (a challenge failed at its commitment). */
 export const UNKNOWN_STATUS = 'UNKNOWN';
+
+/**
+ * A verdict as the agent knows it: the gateway's, or the one it infers from a CHALLENGE_FAILED at
+ * the commitment (the reason the error gave; the node's status unknown until the next heartbeat).
+ */
+export type Verdict = Omit<ChallengeVerdict, 'reason' | 'node'> & {
+  reason: string | null;
+  node: Omit<VerdictNode, 'status'> & { status: VerdictNode['status'] | typeof UNKNOWN_STATUS };
+};
 
 export interface AgentClient {
   readonly url: string;
@@ -149,7 +159,8 @@ export class WorkerAgent {
 
   /** Heartbeats at the session's interval; returns only when stopped, throws when the gateway fails. */
   private async serve(session: WorkerSession): Promise<void> {
-    let status = session.status;
+    // UNKNOWN after a challenge failed at its commitment, until the next heartbeat says.
+    let status: Verdict['node']['status'] = session.status;
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
@@ -172,7 +183,7 @@ export class WorkerAgent {
     }
   }
 
-  private async certify(session: WorkerSession): Promise<ChallengeVerdict> {
+  private async certify(session: WorkerSession): Promise<Verdict> {
     const claim = await this.claimFor(session);
     const ticket = await this.o.client.requestCertification(claim);
     const verdict = await this.answer(ticket);
@@ -205,7 +216,7 @@ export class WorkerAgent {
   }
 
   /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
-  private async answer(ticket: ChallengeTicket): Promise<ChallengeVerdict> {
+  private async answer(ticket: ChallengeTicket): Promise<Verdict> {
     const { challenge } = ticket;
     this.o.report({
       event: 'challenge',
@@ -216,7 +227,7 @@ export class WorkerAgent {
       allowedMs: challenge.deadline - challenge.issuedAt,
     });
     const proof = await this.o.prove(challenge);
-    let verdict: ChallengeVerdict;
+    let verdict: Verdict;
     try {
       const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
       this.o.report({

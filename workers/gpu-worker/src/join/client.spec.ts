@@ -9,6 +9,7 @@ import {
   GatewayRequestError,
   GatewayUnavailableError,
 } from './client';
+import { JoinSessionDocument } from './gateway/operations.generated';
 
 type Handler = (
   body: { query: string; variables: Record<string, unknown> },
@@ -77,8 +78,10 @@ describe('the gateway client', () => {
       contentType: 'application/json',
       body: { variables: { adapter: 'llvmpipe' } },
     });
+    // The generated operation (gateway/operations.graphql), with its fragment.
+    expect(seen[0]!.body.query).toBe(JoinSessionDocument.toString());
     expect(seen[0]!.body.query).toMatch(
-      /joinSession\(adapter: \$adapter\) \{ sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil \}/,
+      /joinSession\(adapter: \$adapter\)[\s\S]*fragment Session on WorkerSession/,
     );
   });
 
@@ -185,6 +188,8 @@ describe('the gateway client', () => {
       json(200, errors('INTERNAL_SERVER_ERROR', 'internal error')),
       /could not answer now \(INTERNAL_SERVER_ERROR/,
     ],
+    ['UNAVAILABLE', json(200, errors('UNAVAILABLE', 'rebuilding')), /could not answer now \(UNAVAILABLE/],
+    ['RATE_LIMITED', json(429, errors('RATE_LIMITED', 'too many')), /could not answer now \(RATE_LIMITED/],
   ])('maps %s to GatewayUnavailableError (retry with backoff)', async (_what, h, message) => {
     handler = h as Handler;
     const error = await client()

@@ -9,43 +9,28 @@
  *                            opening it (late, or for another challenge); carries the reason
  */
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+import {
+  AnswerChallengeDocument,
+  CommitChallengeDocument,
+  HeartbeatDocument,
+  type HeartbeatMutation,
+  JoinSessionDocument,
+  RequestCertificationDocument,
+  type SessionFragment,
+  type TicketFragment,
+  type TypedDocumentString,
+  type VerdictFragment,
+} from './gateway/operations.generated';
 
-export interface WorkerSession {
-  sessionId: string;
-  nodeId: string;
-  status: string;
-  heartbeatIntervalMs: number;
-  challengeSize: number;
-  precision: string;
-  certifiedUntil: string | null;
-}
-
-export interface ChallengeTicket {
-  id: string;
-  /** CERTIFICATION or SPOT. */
-  purpose: string;
-  challenge: Challenge;
-}
-
-export interface VerdictNode {
-  status: string;
-  tflopsPerGpu: number | null;
-  certifiedUntil: string | null;
-}
-
-export interface ChallengeVerdict {
-  challengeId: string;
-  ok: boolean;
-  reason: string | null;
-  detail: string | null;
-  measuredTflops: number | null;
-  node: VerdictNode;
-}
-
-export interface HeartbeatAck {
-  status: string;
+// The protocol's types are generated from the gateway's schema and the operations the worker
+// sends (gateway/operations.graphql); only a challenge's JSON is narrowed to libs/certification's.
+export type WorkerSession = SessionFragment;
+export type ChallengeTicket = Omit<TicketFragment, 'challenge'> & { challenge: Challenge };
+export type ChallengeVerdict = VerdictFragment;
+export type VerdictNode = VerdictFragment['node'];
+export type HeartbeatAck = Omit<HeartbeatMutation['heartbeat'], 'challenge'> & {
   challenge: ChallengeTicket | null;
-}
+};
 
 export class CredentialRefusedError extends Error {
   constructor(message: string) {
@@ -83,18 +68,21 @@ export class ChallengeFailedError extends GatewayRequestError {
   }
 }
 
-/** Codes that say the gateway could not answer now, not that the request was wrong. */
-const TRANSIENT_CODES = new Set(['TIMEOUT', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'UNAVAILABLE']);
+/**
+ * The codes whose action is RETRY (the gateway's ErrorCode; operations.codegen.spec checks them
+ * against the schema): the gateway could not answer now, not that the request was wrong.
+ */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'TIMEOUT',
+  'INTERNAL_SERVER_ERROR',
+  'UNAVAILABLE',
+  'RATE_LIMITED',
+]);
 
 interface GraphQLError {
   message?: unknown;
   extensions?: { code?: unknown; field?: unknown; reason?: unknown };
 }
-
-const SESSION_FIELDS = 'sessionId nodeId status heartbeatIntervalMs challengeSize precision certifiedUntil';
-const TICKET_FIELDS = 'id purpose challenge';
-const VERDICT_FIELDS =
-  'challengeId ok reason detail measuredTflops node { status tflopsPerGpu certifiedUntil }';
 
 export interface ClientOptions {
   /** Per request (default 30 s): a gateway that hangs is as good as gone. */
@@ -116,7 +104,8 @@ export class GatewayClient {
   }
 
   /** One GraphQL operation; its data, or one of the three errors above. */
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<T, V>(document: TypedDocumentString<T, V>, variables: V): Promise<T> {
+    const query = document.toString();
     let response: Response;
     let text: string;
     try {
@@ -182,43 +171,28 @@ export class GatewayClient {
   }
 
   async joinSession(adapter?: string): Promise<WorkerSession> {
-    const data = await this.request<{ joinSession: WorkerSession }>(
-      `mutation($adapter: String) { joinSession(adapter: $adapter) { ${SESSION_FIELDS} } }`,
-      { adapter: adapter ?? null },
-    );
+    const data = await this.request(JoinSessionDocument, { adapter: adapter ?? null });
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
 
   async requestCertification(claimedTflops: number): Promise<ChallengeTicket> {
-    const data = await this.request<{ requestCertification: ChallengeTicket }>(
-      `mutation($t: Float!) { requestCertification(claimedTflops: $t) { ${TICKET_FIELDS} } }`,
-      { t: claimedTflops },
-    );
+    const data = await this.request(RequestCertificationDocument, { t: claimedTflops });
     return expectShape(data.requestCertification, 'requestCertification', isTicket);
   }
 
   /** Sends the commitment; the answer is which rows of which products to open, and the columns checked. */
   async commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest> {
-    const data = await this.request<{ commitChallenge: OpenRequest }>(
-      `mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`,
-      { id: challengeId, c: commitment },
-    );
+    const data = await this.request(CommitChallengeDocument, { id: challengeId, c: commitment });
     return expectShape(data.commitChallenge, 'commitChallenge', isOpenRequest);
   }
 
   async answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict> {
-    const data = await this.request<{ answerChallenge: ChallengeVerdict }>(
-      `mutation($id: ID!, $o: JSON!) { answerChallenge(challengeId: $id, opening: $o) { ${VERDICT_FIELDS} } }`,
-      { id: challengeId, o: opening },
-    );
+    const data = await this.request(AnswerChallengeDocument, { id: challengeId, o: opening });
     return expectShape(data.answerChallenge, 'answerChallenge', isVerdict);
   }
 
   async heartbeat(sessionId: string): Promise<HeartbeatAck> {
-    const data = await this.request<{ heartbeat: HeartbeatAck }>(
-      `mutation($s: ID!) { heartbeat(sessionId: $s) { status challenge { ${TICKET_FIELDS} } } }`,
-      { s: sessionId },
-    );
+    const data = await this.request(HeartbeatDocument, { s: sessionId });
     return expectShape(
       data.heartbeat,
       'heartbeat',

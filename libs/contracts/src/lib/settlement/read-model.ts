@@ -4,6 +4,20 @@ import { redisKey } from '../redis-key';
 export const LEASE_STATUSES = ['ACTIVE', 'ENDED', 'CREDITED'] as const;
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 
+/** What a ledger entry of the read model records (its `kind`): the event that moved the money. */
+export const LEDGER_ENTRY_KINDS = [
+  'deposit',
+  'withdrawal',
+  'hold',
+  'release',
+  'lease',
+  'charge',
+  'earnings',
+  'fee',
+  'sla-credit',
+] as const;
+export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
+
 /**
  * settlement's read model in Redis, as a contract: the settlement service writes it, the gateway
  * reads it (and waits on its checkpoint for read-your-writes).

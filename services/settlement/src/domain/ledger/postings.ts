@@ -1,4 +1,4 @@
-import type { Envelope } from '@gpux/contracts';
+import type { Envelope, LedgerEntryKind } from '@gpux/contracts';
 
 /**
  * The double-entry ledger. Every settlement event that moves money is a set of postings that sum
@@ -13,8 +13,8 @@ export type Posting =
   | { account: string; book: Book; amount: number }
   | { account: null; book: 'external' | 'clearing'; amount: number };
 
-export type EntryKind =
-  'deposit' | 'withdrawal' | 'hold' | 'release' | 'lease' | 'charge' | 'earnings' | 'fee' | 'sla-credit';
+/** The kinds are a contract (libs/contracts): the gateway serves them as an enum. */
+export type EntryKind = LedgerEntryKind;
 
 export interface Movement {
   kind: EntryKind;

@@ -1,0 +1,166 @@
+import { registerEnumType } from '@nestjs/graphql';
+import type { RejectionCode } from '@gpux/contracts';
+
+/** What a client should do about an error: the one thing a client branches on, with the code. */
+export enum ErrorAction {
+  RETRY = 'RETRY',
+  FIX_INPUT = 'FIX_INPUT',
+  REAUTHENTICATE = 'REAUTHENTICATE',
+  DO_NOT_RETRY = 'DO_NOT_RETRY',
+}
+registerEnumType(ErrorAction, {
+  name: 'ErrorAction',
+  description: 'What a client should do about an error of a code.',
+  valuesMap: {
+    RETRY: {
+      description:
+        'Send the same request again, after extensions.retryAfterMs where given (else with backoff); a mutation with the same idempotencyKey, so it happens once.',
+    },
+    FIX_INPUT: {
+      description: 'The request is wrong as sent (extensions.field names what): change it, then send it.',
+    },
+    REAUTHENTICATE: {
+      description:
+        'Send a valid key, one with a role that may do this: the same request fails with this one.',
+    },
+    DO_NOT_RETRY: {
+      description:
+        'The request is well formed but refused as things stand: the same request gets the same answer until what it depends on changes (funds, certification, the market).',
+    },
+  },
+});
+
+interface CodeInfo {
+  action: ErrorAction;
+  /** What it means, and what the client should do: the schema's and the README's words. */
+  description: string;
+}
+
+/**
+ * Every code an error of the API carries (`extensions.code`), and nothing else: the gateway's
+ * formatError answers any other as INTERNAL_SERVER_ERROR, and errors.spec fails on a code thrown
+ * in the gateway's (or a decider's) source that is not here. Every rejection code of the
+ * contracts is one (the `satisfies` below).
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'A value is invalid: extensions.field names it (e.g. input.price, amount).',
+  },
+  GRAPHQL_PARSE_FAILED: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'The document is not GraphQL.',
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'The document does not fit the schema (a field or argument that does not exist).',
+  },
+  BAD_REQUEST: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'The HTTP request is malformed (no query, a wrong content type).',
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'An automatic persisted query the gateway does not know: send it with its query text.',
+  },
+  OPERATION_RESOLUTION_FAILURE: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'operationName names no operation of the document (or none was named among several).',
+  },
+  QUERY_TOO_COMPLEX: {
+    action: ErrorAction.FIX_INPUT,
+    description: 'The query is too deep, too wide or too costly: ask for less (smaller pages, fewer fields).',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    action: ErrorAction.FIX_INPUT,
+    description:
+      'The idempotencyKey (extensions.field) was used within 24 hours for a different request, or for this one where it shows a secret once (the message and extensions say what the first made, and how to recover); nothing was done: use a new key for a new request.',
+  },
+  UNAUTHENTICATED: {
+    action: ErrorAction.REAUTHENTICATE,
+    description:
+      'No key, or one that is unknown, revoked or rotated: send "Authorization: Bearer <key>" with a valid one.',
+  },
+  FORBIDDEN: {
+    action: ErrorAction.REAUTHENTICATE,
+    description:
+      'The key is valid but may not do this (another role, what is not yours): use a key that may.',
+  },
+  NOT_FOUND: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description: 'What extensions.field names does not exist (or is not yours).',
+  },
+  ALREADY_EXISTS: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'What the request would create exists already (perhaps from an earlier attempt without an idempotencyKey): read it.',
+  },
+  INSUFFICIENT_FUNDS: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description: 'The account has not enough available: deposit, or ask for less.',
+  },
+  MARKET_CLOSED: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description: 'The market is closed and takes no orders.',
+  },
+  NODE_NOT_CERTIFIED: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'The node may not sell (uncertified, expired, suspended, or below the market minimum): certify it.',
+  },
+  CHALLENGE_FAILED: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'The verifier failed the challenge (extensions.reason, a ChallengeFailureReason): request a new certification.',
+  },
+  TOO_MANY_SUBSCRIPTIONS: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description: 'The connection has as many subscriptions as it may: end one before starting another.',
+  },
+  UNPROCESSABLE: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'The command could not be processed and was dead-lettered (extensions.deadLetter says where); nothing was done: tell the operator.',
+  },
+  RATE_LIMITED: {
+    action: ErrorAction.RETRY,
+    description:
+      'Too many requests for the key: retry after extensions.retryAfterMs (HTTP 429, Retry-After).',
+  },
+  TIMEOUT: {
+    action: ErrorAction.RETRY,
+    description:
+      'No answer in time; the command may still happen: retry with extensions.idempotencyKey to get its one outcome.',
+  },
+  UNAVAILABLE: {
+    action: ErrorAction.RETRY,
+    description:
+      'A part the gateway needs is down or being rebuilt: retry after extensions.retryAfterMs where given.',
+  },
+  INTERNAL_SERVER_ERROR: {
+    action: ErrorAction.RETRY,
+    description:
+      'Something failed that should not have (logged at the gateway, no details sent): retry with backoff, mutations with their idempotencyKey.',
+  },
+} as const satisfies Record<RejectionCode, CodeInfo> & Record<string, CodeInfo>;
+
+/** The codes a client can branch on. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);
+
+/** The codes in the schema, each with what it means and what to do. */
+export const ErrorCode = Object.fromEntries(Object.keys(ERROR_CODES).map((c) => [c, c])) as {
+  readonly [C in ErrorCode]: C;
+};
+registerEnumType(ErrorCode, {
+  name: 'ErrorCode',
+  description:
+    'Every code an error carries in extensions.code (Query.errorCodes lists them with their ErrorAction). A client branches on the code, never on the message.',
+  valuesMap: Object.fromEntries(
+    Object.entries(ERROR_CODES).map(([code, info]) => [
+      code,
+      { description: `${info.action}: ${info.description}` },
+    ]),
+  ),
+});

@@ -1,0 +1,134 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import { RedisClient } from '@gpux/platform';
+import { Connection } from '../api/connections';
+import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
+import { GraphQLJSON } from '../api/json.scalar';
+import { GraphQLDateTimeString } from '../api/scalars';
+
+@ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
+export class GpuNode {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => ID)
+  providerId!: string;
+  @Field(() => ID)
+  marketId!: string;
+  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
+  gpuModel!: string;
+  @Field(() => Int)
+  gpus!: number;
+  @Field()
+  region!: string;
+  @Field(() => NodeStatus)
+  status!: NodeStatus;
+  @Field(() => SuspendedReason, { nullable: true, description: 'Why it is suspended, while it is.' })
+  suspendedReason?: SuspendedReason;
+  @Field({ description: 'A worker is joined and heartbeating.' })
+  online!: boolean;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
+  lastHeartbeatAt?: string;
+  @Field(() => GraphQLDateTimeString, { nullable: true, description: 'The end of its latest lease.' })
+  leasedUntil?: string;
+  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU.' })
+  tflopsPerGpu?: number;
+  @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
+  tflopsF16PerGpu?: number;
+  @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
+  efficiency?: number;
+  @Field(() => NodeTier, { nullable: true })
+  tier?: NodeTier;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
+  certifiedUntil?: string;
+  @Field(() => CertificationMethod, { nullable: true })
+  certifiedBy?: CertificationMethod;
+  @Field(() => GraphQLDateTimeString)
+  registeredAt!: string;
+}
+
+@ObjectType({
+  description:
+    'A registered node and its credential. The credential is shown this once: the worker joins with it.',
+})
+export class RegisteredNode {
+  @Field(() => GpuNode)
+  node!: GpuNode;
+  @Field()
+  credential!: string;
+}
+
+@InputType()
+export class RegisterNodeInput {
+  @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
+  marketId!: string;
+  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
+  gpuModel!: string;
+  @Field(() => Int)
+  gpus!: number;
+  @Field()
+  region!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Your id for the node (default: generated). Registering an id twice is refused.',
+  })
+  nodeId?: string;
+}
+
+export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<GpuNode | null> {
+  const [h, beat, session] = await Promise.all([
+    redis.hgetall(rm.node(nodeId)),
+    redis.get(nodeHeartbeatKey(nodeId)),
+    redis.zscore(rm.sessions, nodeId),
+  ]);
+  if (!h['providerId']) return null;
+  const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
+  const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
+  return {
+    id: nodeId,
+    providerId: h['providerId'],
+    marketId: h['marketId']!,
+    gpuModel: h['gpuModel']!,
+    gpus: Number(h['gpus']),
+    region: h['region']!,
+    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : (h['status'] as NodeStatus),
+    registeredAt: h['registeredAt']!,
+    online: session !== null && beat !== null,
+    ...(beat ? { lastHeartbeatAt: beat } : {}),
+    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
+      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
+      : {}),
+    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
+    ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
+    ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
+    ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
+    ...(h['tier'] ? { tier: h['tier'] as NodeTier } : {}),
+    ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
+    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] as CertificationMethod } : {}),
+  };
+}
+
+@ObjectType({ description: "A node's credential, shown this once: its worker joins with it." })
+export class NodeCredential {
+  @Field(() => ID)
+  nodeId!: string;
+  @Field()
+  credential!: string;
+}
+
+@InputType({ description: 'Which nodes to list.' })
+export class NodesFilter {
+  @Field(() => ID, { nullable: true })
+  marketId?: string;
+  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
+  minTflops?: number;
+  @Field(() => NodeStatus, { nullable: true })
+  status?: NodeStatus;
+}
+
+export const GpuNodeConnection = Connection(GpuNode, 'GpuNode', 'oldest first (by registration)');
+/** A certification record of capacity's read model (docs/certification.md): passed, failed, spot or admin. */
+export const CertificationConnection = Connection<Record<string, unknown>>(
+  GraphQLJSON,
+  'Certification',
+  'newest first',
+);
