@@ -20,6 +20,59 @@ export interface MessageType<T, N extends string = string> {
 /** A message as a decider sees it, derived from its definition: `{ type: 'orders.X'; data: X }`. */
 export type MessageOf<M> = M extends MessageType<infer D, infer N> ? { type: N; data: D } : never;
 
+/** The data type of a message definition (its current version's). */
+export type DataOf<M> = M extends MessageType<infer D, string> ? D : never;
+
+/** An envelope of one message type, its data typed by the definition: `Envelope<X> & { type: 'orders.X' }`. */
+export type EnvelopeOf<M> = M extends MessageType<infer D, infer N> ? Envelope<D> & { type: N } : never;
+
+/**
+ * Whether an envelope holds the message `message` defines, narrowing its `data` to that
+ * message's type: `if (isMessage(event, OrdersEvents.tradeExecuted)) event.data.tradeId`.
+ *
+ * It compares the type only. That is sound for what a registry decoded (what projections and
+ * process managers are given): `decode` has validated the data against that type's current
+ * schema, upcasting older versions first, and refuses unknown types.
+ */
+export function isMessage<D, N extends string>(
+  envelope: Envelope,
+  message: MessageType<D, N>,
+): envelope is Envelope<D> & { type: N } {
+  return envelope.type === message.type;
+}
+
+/**
+ * Whether an envelope holds any of `messages`, narrowing it to the union of their envelopes, so a
+ * `switch (event.type)` narrows `data` case by case (same soundness as {@link isMessage}).
+ */
+export function isMessageOf<const M extends readonly MessageType<unknown>[]>(
+  envelope: Envelope,
+  messages: M,
+): envelope is Envelope & EnvelopeOf<M[number]> {
+  return messages.some((m) => m.type === envelope.type);
+}
+
+/** A command as a process manager emits it: the data is checked against the command's type. */
+export interface CommandOf<D, N extends string = string> {
+  type: N;
+  subject: string;
+  data: D;
+}
+
+/**
+ * Builds a command to emit (`commandOf(OrdersCommands.recordNode, marketId, { ... })`) so that its
+ * data is checked against the command's contract at compile time (and again by `encode` on the
+ * way out). Refuses an event's definition: process managers emit commands only.
+ */
+export function commandOf<D, N extends string>(
+  command: MessageType<D, N>,
+  subject: string,
+  data: NoInfer<D>,
+): CommandOf<D, N> {
+  if (command.kind !== 'command') throw new Error(`${command.type} is not a command`);
+  return { type: command.type, subject, data };
+}
+
 /** Why a message could not be read or written: goes to the dead-letter topic as the reason. */
 export class MessageValidationError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-import type { Envelope, NodeCertified, RegisterNode, SlaBreached } from '@gpux/contracts';
+import { CapacityEvents, commandOf, Envelope, isMessage, OrdersCommands } from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /**
@@ -9,48 +9,41 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 export const nodeListings: ProcessManager = {
   name: 'orders-node-listings',
   react(event: Envelope): EmittedCommand[] {
-    if (event.type === 'capacity.NodeRegistered') {
-      const n = event.data as RegisterNode;
+    if (isMessage(event, CapacityEvents.nodeRegistered)) {
+      const n = event.data;
       return [
-        {
-          type: 'orders.RecordNode',
-          subject: n.marketId,
-          data: {
-            marketId: n.marketId,
-            nodeId: n.nodeId,
-            providerId: n.providerId,
-            gpus: n.gpus,
-            certifiedTflopsPerGpu: null,
-          },
-        },
+        commandOf(OrdersCommands.recordNode, n.marketId, {
+          marketId: n.marketId,
+          nodeId: n.nodeId,
+          providerId: n.providerId,
+          gpus: n.gpus,
+          certifiedTflopsPerGpu: null,
+        }),
       ];
     }
-    if (event.type === 'capacity.NodeCertified') {
-      const c = event.data as NodeCertified;
+    if (isMessage(event, CapacityEvents.nodeCertified)) {
+      const c = event.data;
       return [
-        {
-          type: 'orders.RecordNode',
-          subject: c.marketId,
-          data: {
-            marketId: c.marketId,
-            nodeId: c.nodeId,
-            providerId: c.providerId,
-            gpus: c.gpus,
-            certifiedTflopsPerGpu: c.tflopsPerGpu.f32,
-            certifiedUntil: c.expiresAt,
-          },
-        },
+        commandOf(OrdersCommands.recordNode, c.marketId, {
+          marketId: c.marketId,
+          nodeId: c.nodeId,
+          providerId: c.providerId,
+          gpus: c.gpus,
+          certifiedTflopsPerGpu: c.tflopsPerGpu.f32,
+          certifiedUntil: c.expiresAt,
+        }),
       ];
     }
-    if (event.type === 'capacity.SlaBreached') {
+    if (isMessage(event, CapacityEvents.slaBreached)) {
       // Its asks go and its running leases are breached; it sells again once recertified.
-      const b = event.data as SlaBreached;
+      const b = event.data;
       return [
-        {
-          type: 'orders.SuspendNode',
-          subject: b.marketId,
-          data: { marketId: b.marketId, nodeId: b.nodeId, reason: b.reason, at: b.at },
-        },
+        commandOf(OrdersCommands.suspendNode, b.marketId, {
+          marketId: b.marketId,
+          nodeId: b.nodeId,
+          reason: b.reason,
+          at: b.at,
+        }),
       ];
     }
     return [];

@@ -1,5 +1,6 @@
-import { capacityReadModel as rm, Envelope, NodeCertified, RegisterNode } from '@gpux/contracts';
+import { CapacityEvents, capacityReadModel as rm, Envelope, isMessage, OrdersEvents } from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
+import { readChallenge } from './protocol';
 
 /** Nodes as providers and buyers see them, their certifications, and credentials by digest. */
 export function nodesProjection(eventsTopic: string, ordersEventsTopic: string): Projection {
@@ -8,9 +9,10 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
     topics: [eventsTopic, ordersEventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
-      const ops = [...registration(event), ...nodeLifecycle(event)];
-      if (ops.length === 0 || !event.type.startsWith('capacity.')) return ops;
-      const { nodeId } = event.data as { nodeId: string };
+      const change = registration(event) ?? nodeLifecycle(event);
+      if (!change) return [];
+      const { nodeId, ops } = change;
+      if (!event.type.startsWith('capacity.')) return ops;
       // Subscribers to a node's status re-read it.
       return [
         ...ops,
@@ -20,10 +22,16 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
   };
 }
 
+/** The writes an event makes about one node; undefined for events that change none. */
+interface NodeChange {
+  nodeId: string;
+  ops: RedisOp[];
+}
+
 /** A node's registration and certifications. */
-function registration(event: Envelope): RedisOp[] {
-  if (event.type === 'capacity.NodeRegistered') {
-    const n = event.data as RegisterNode;
+function registration(event: Envelope): NodeChange | undefined {
+  if (isMessage(event, CapacityEvents.nodeRegistered)) {
+    const n = event.data;
     const key = rm.node(n.nodeId);
     const at = Date.parse(event.time);
     const fields = {
@@ -35,114 +43,180 @@ function registration(event: Envelope): RedisOp[] {
       status: 'UNCERTIFIED',
       registeredAt: event.time,
     };
-    return [
-      ...Object.entries(fields).map(([field, value]): RedisOp => ({ op: 'hset', key, field, value })),
-      { op: 'zadd', key: rm.providerNodes(n.providerId), score: at, member: n.nodeId },
-      { op: 'zadd', key: rm.nodes, score: at, member: n.nodeId },
-      { op: 'hset', key: rm.credential(n.credentialHash), field: 'nodeId', value: n.nodeId },
-    ];
+    return {
+      nodeId: n.nodeId,
+      ops: [
+        ...Object.entries(fields).map(([field, value]): RedisOp => ({ op: 'hset', key, field, value })),
+        { op: 'zadd', key: rm.providerNodes(n.providerId), score: at, member: n.nodeId },
+        { op: 'zadd', key: rm.nodes, score: at, member: n.nodeId },
+        { op: 'hset', key: rm.credential(n.credentialHash), field: 'nodeId', value: n.nodeId },
+      ],
+    };
   }
-  if (event.type === 'capacity.NodeCertified') {
-    const c = event.data as NodeCertified;
+  if (isMessage(event, CapacityEvents.nodeCertified)) {
+    const c = event.data;
     const key = rm.node(c.nodeId);
-    return [
-      { op: 'hset', key, field: 'status', value: 'CERTIFIED' },
-      { op: 'hset', key, field: 'tflopsF32', value: String(c.tflopsPerGpu.f32) },
-      // A recertification without an f16 figure must not leave the previous one's behind.
-      c.tflopsPerGpu.f16 !== undefined
-        ? { op: 'hset', key, field: 'tflopsF16', value: String(c.tflopsPerGpu.f16) }
-        : { op: 'hdel', key, field: 'tflopsF16' },
-      { op: 'hset', key, field: 'efficiency', value: c.efficiency === null ? '' : String(c.efficiency) },
-      { op: 'hset', key, field: 'tier', value: c.tier },
-      { op: 'hset', key, field: 'expiresAt', value: c.expiresAt },
-      { op: 'hset', key, field: 'certifiedBy', value: c.method },
-      { op: 'hdel', key, field: 'suspendedReason' },
-      ...(c.method === 'challenge' ? [{ op: 'del', key: rm.challenge(c.nodeId) } as const] : []),
-      {
-        op: 'rpush',
-        key: rm.certifications(c.nodeId),
-        value: JSON.stringify({ ...c, ok: true, at: event.time }),
-      },
-    ];
+    return {
+      nodeId: c.nodeId,
+      ops: [
+        { op: 'hset', key, field: 'status', value: 'CERTIFIED' },
+        { op: 'hset', key, field: 'tflopsF32', value: String(c.tflopsPerGpu.f32) },
+        // A recertification without an f16 figure must not leave the previous one's behind.
+        c.tflopsPerGpu.f16 !== undefined
+          ? { op: 'hset', key, field: 'tflopsF16', value: String(c.tflopsPerGpu.f16) }
+          : { op: 'hdel', key, field: 'tflopsF16' },
+        { op: 'hset', key, field: 'efficiency', value: c.efficiency === null ? '' : String(c.efficiency) },
+        { op: 'hset', key, field: 'tier', value: c.tier },
+        { op: 'hset', key, field: 'expiresAt', value: c.expiresAt },
+        { op: 'hset', key, field: 'certifiedBy', value: c.method },
+        { op: 'hdel', key, field: 'suspendedReason' },
+        ...(c.method === 'challenge' ? [{ op: 'del', key: rm.challenge(c.nodeId) } as const] : []),
+        {
+          op: 'rpush',
+          key: rm.certifications(c.nodeId),
+          value: JSON.stringify({ ...c, ok: true, at: event.time }),
+        },
+      ],
+    };
   }
-  return [];
+  return undefined;
+}
+
+/** A node's hash, and a write of one of its fields. */
+function nodeHash(nodeId: string) {
+  const key = rm.node(nodeId);
+  return { key, set: (field: string, value: string): RedisOp => ({ op: 'hset', key, field, value }) };
 }
 
 /** Sessions, challenges, suspensions and credentials of a node; and leases from orders' trades. */
-function nodeLifecycle(event: Envelope): RedisOp[] {
-  const d = event.data as Record<string, unknown> & { nodeId: string };
-  const key = rm.node(d.nodeId);
-  const set = (field: string, value: string): RedisOp => ({ op: 'hset', key, field, value });
-  switch (event.type) {
-    case 'capacity.NodeCredentialRotated':
-      return [
-        { op: 'del', key: rm.credential(d['previousHash'] as string) },
-        { op: 'hset', key: rm.credential(d['credentialHash'] as string), field: 'nodeId', value: d.nodeId },
+function nodeLifecycle(event: Envelope): NodeChange | undefined {
+  return credentials(event) ?? challenges(event) ?? presence(event);
+}
+
+function credentials(event: Envelope): NodeChange | undefined {
+  if (isMessage(event, CapacityEvents.nodeCredentialRotated)) {
+    const { nodeId, previousHash, credentialHash } = event.data;
+    const { key } = nodeHash(nodeId);
+    return {
+      nodeId,
+      ops: [
+        { op: 'del', key: rm.credential(previousHash) },
+        { op: 'hset', key: rm.credential(credentialHash), field: 'nodeId', value: nodeId },
         { op: 'hdel', key, field: 'credentialRevoked' },
-      ];
-    case 'capacity.NodeCredentialRevoked':
-      return [
-        { op: 'del', key: rm.credential(d['credentialHash'] as string) },
+      ],
+    };
+  }
+  if (isMessage(event, CapacityEvents.nodeCredentialRevoked)) {
+    const { nodeId, credentialHash } = event.data;
+    const { key, set } = nodeHash(nodeId);
+    return {
+      nodeId,
+      ops: [
+        { op: 'del', key: rm.credential(credentialHash) },
         set('credentialRevoked', '1'),
         { op: 'hdel', key, field: 'sessionId' },
-        { op: 'zrem', key: rm.sessions, member: d.nodeId },
-      ];
-    case 'capacity.SessionStarted':
-      return [
-        set('sessionId', d['sessionId'] as string),
-        set('sessionStartedAt', event.time),
-        { op: 'hdel', key, field: 'lostAt' },
-        { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: d.nodeId },
-      ];
-    case 'capacity.ChallengeIssued': {
-      const challenge = d['challenge'] as { id: string };
-      const c = rm.challenge(d.nodeId);
-      return [
+        { op: 'zrem', key: rm.sessions, member: nodeId },
+      ],
+    };
+  }
+  return undefined;
+}
+
+function challenges(event: Envelope): NodeChange | undefined {
+  if (isMessage(event, CapacityEvents.challengeIssued)) {
+    const { nodeId, purpose } = event.data;
+    const challenge = readChallenge(event.data.challenge);
+    const c = rm.challenge(nodeId);
+    return {
+      nodeId,
+      ops: [
         { op: 'del', key: c },
         { op: 'hset', key: c, field: 'id', value: challenge.id },
-        { op: 'hset', key: c, field: 'purpose', value: d['purpose'] as string },
+        { op: 'hset', key: c, field: 'purpose', value: purpose },
         { op: 'hset', key: c, field: 'challenge', value: JSON.stringify(challenge) },
-      ];
-    }
-    case 'capacity.ChallengeCommitted':
-      return [
-        { op: 'hset', key: rm.challenge(d.nodeId), field: 'request', value: JSON.stringify(d['request']) },
-      ];
-    case 'capacity.NodeCertificationFailed':
-      return [
+      ],
+    };
+  }
+  if (isMessage(event, CapacityEvents.challengeCommitted)) {
+    const { nodeId, request } = event.data;
+    return {
+      nodeId,
+      ops: [{ op: 'hset', key: rm.challenge(nodeId), field: 'request', value: JSON.stringify(request) }],
+    };
+  }
+  if (isMessage(event, CapacityEvents.nodeCertificationFailed)) {
+    const d = event.data;
+    return {
+      nodeId: d.nodeId,
+      ops: [
         { op: 'del', key: rm.challenge(d.nodeId) },
         {
           op: 'rpush',
           key: rm.certifications(d.nodeId),
           value: JSON.stringify({ ...d, ok: false, at: event.time }),
         },
-      ];
-    case 'capacity.SpotChallengePassed':
-      return [
+      ],
+    };
+  }
+  if (isMessage(event, CapacityEvents.spotChallengePassed)) {
+    const d = event.data;
+    return {
+      nodeId: d.nodeId,
+      ops: [
         { op: 'del', key: rm.challenge(d.nodeId) },
-        set('lastSpotAt', event.time),
+        nodeHash(d.nodeId).set('lastSpotAt', event.time),
         {
           op: 'rpush',
           key: rm.certifications(d.nodeId),
           value: JSON.stringify({ ...d, purpose: 'spot', ok: true, at: event.time }),
         },
-      ];
-    case 'capacity.NodeLost':
-      return [
+      ],
+    };
+  }
+  return undefined;
+}
+
+function presence(event: Envelope): NodeChange | undefined {
+  if (isMessage(event, CapacityEvents.sessionStarted)) {
+    const { nodeId, sessionId } = event.data;
+    const { key, set } = nodeHash(nodeId);
+    return {
+      nodeId,
+      ops: [
+        set('sessionId', sessionId),
+        set('sessionStartedAt', event.time),
+        { op: 'hdel', key, field: 'lostAt' },
+        { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
+      ],
+    };
+  }
+  if (isMessage(event, CapacityEvents.nodeLost)) {
+    const { nodeId } = event.data;
+    const { key, set } = nodeHash(nodeId);
+    return {
+      nodeId,
+      ops: [
         set('lostAt', event.time),
         { op: 'hdel', key, field: 'sessionId' },
-        { op: 'zrem', key: rm.sessions, member: d.nodeId },
-      ];
-    case 'capacity.SlaBreached':
-      return [
-        set('status', 'SUSPENDED'),
-        set('suspendedReason', d['reason'] as string),
-        set('suspendedAt', d['at'] as string),
-      ];
-    case 'orders.TradeExecuted':
-      // The end of its latest lease (trades of a node come in time order): spot checks run until then.
-      return [{ op: 'hmax', key, field: 'leasedUntilMs', value: Date.parse(d['end'] as string) }];
-    default:
-      return [];
+        { op: 'zrem', key: rm.sessions, member: nodeId },
+      ],
+    };
   }
+  if (isMessage(event, CapacityEvents.slaBreached)) {
+    const { nodeId, reason, at } = event.data;
+    const { set } = nodeHash(nodeId);
+    return {
+      nodeId,
+      ops: [set('status', 'SUSPENDED'), set('suspendedReason', reason), set('suspendedAt', at)],
+    };
+  }
+  if (isMessage(event, OrdersEvents.tradeExecuted)) {
+    // The end of its latest lease (trades of a node come in time order): spot checks run until then.
+    const { nodeId, end } = event.data;
+    return {
+      nodeId,
+      ops: [{ op: 'hmax', key: rm.node(nodeId), field: 'leasedUntilMs', value: Date.parse(end) }],
+    };
+  }
+  return undefined;
 }

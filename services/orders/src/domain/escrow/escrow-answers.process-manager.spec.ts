@@ -37,6 +37,21 @@ describe('escrow answers process manager', () => {
     ]);
   });
 
+  it('ignores a refused hold that names no order of a market', () => {
+    const refused = (command?: Record<string, unknown>) =>
+      event('settlement.CommandRejected', {
+        commandType: 'settlement.HoldFunds',
+        code: 'INSUFFICIENT_FUNDS',
+        message: 'no',
+        ...(command ? { command } : {}),
+      });
+    expect(escrowAnswers.react(refused({ accountId: 'buyer-1', holdId: 'h1', amount: 5 }))).toEqual([]);
+    expect(
+      escrowAnswers.react(refused({ accountId: 'buyer-1', holdId: '', amount: 5, marketId: 'H100' })),
+    ).toEqual([]);
+    expect(escrowAnswers.react(refused())).toEqual([]);
+  });
+
   it('ignores holds that are not for orders and other rejections', () => {
     expect(
       escrowAnswers.react(event('settlement.FundsHeld', { accountId: 'a', holdId: 'h', amount: 5 })),

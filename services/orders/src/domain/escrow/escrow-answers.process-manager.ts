@@ -1,27 +1,40 @@
-import type { CommandRejected, Envelope } from '@gpux/contracts';
+import {
+  commandOf,
+  Envelope,
+  isMessage,
+  OrdersCommands,
+  SettlementCommands,
+  SettlementEvents,
+} from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
+
+/**
+ * A field of a rejected command's data, when it is a non-empty string. A rejection carries its
+ * command as a plain record (of the version it was written with, never upcast), so it is read
+ * field by field rather than trusted as the command's current type.
+ */
+const text = (command: Record<string, unknown> | undefined, field: string): string | undefined => {
+  const value = command?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
 
 /** settlement → orders: the answer to a bid's escrow hold lets it trade, or cancels it. */
 export const escrowAnswers: ProcessManager = {
   name: 'orders-escrow-answers',
   react(event: Envelope): EmittedCommand[] {
-    if (event.type === 'settlement.FundsHeld') {
-      const { holdId, marketId } = event.data as { holdId: string; marketId?: string };
+    if (isMessage(event, SettlementEvents.fundsHeld)) {
+      const { holdId, marketId } = event.data;
       return marketId
-        ? [{ type: 'orders.ConfirmBidFunds', subject: marketId, data: { marketId, orderId: holdId } }]
+        ? [commandOf(OrdersCommands.confirmBidFunds, marketId, { marketId, orderId: holdId })]
         : [];
     }
-    if (event.type === 'settlement.CommandRejected') {
-      const rejection = event.data as CommandRejected;
-      const hold = rejection.command as { holdId?: string; marketId?: string } | undefined;
-      if (rejection.commandType !== 'settlement.HoldFunds' || !hold?.holdId || !hold.marketId) return [];
-      return [
-        {
-          type: 'orders.RejectBidFunds',
-          subject: hold.marketId,
-          data: { marketId: hold.marketId, orderId: hold.holdId },
-        },
-      ];
+    if (isMessage(event, SettlementEvents.commandRejected)) {
+      const rejection = event.data;
+      if (rejection.commandType !== SettlementCommands.holdFunds.type) return [];
+      const holdId = text(rejection.command, 'holdId');
+      const marketId = text(rejection.command, 'marketId');
+      if (!holdId || !marketId) return [];
+      return [commandOf(OrdersCommands.rejectBidFunds, marketId, { marketId, orderId: holdId })];
     }
     return [];
   },

@@ -1,18 +1,21 @@
-import {
-  Envelope,
-  MarketSpec,
-  NodeRecord,
-  Order,
-  OrderCancelled,
-  ordersReadModel as rm,
-  TradeExecuted,
-} from '@gpux/contracts';
+import { Envelope, isMessageOf, OrdersEvents, ordersReadModel as rm } from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 
 const hset = (key: string, fields: Record<string, string | number | undefined>): RedisOp[] =>
   Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .map(([field, value]) => ({ op: 'hset', key, field, value: String(value) }));
+
+/** The events this projection folds. */
+const FOLDED = [
+  OrdersEvents.marketOpened,
+  OrdersEvents.marketClosed,
+  OrdersEvents.nodeRecorded,
+  OrdersEvents.bidAwaitingFunds,
+  OrdersEvents.orderAccepted,
+  OrdersEvents.tradeExecuted,
+  OrdersEvents.orderCancelled,
+] as const;
 
 /** Markets, their nodes, orders with their fills and cancels, per account; from orders' events. */
 export function ordersProjection(eventsTopic: string): Projection {
@@ -21,10 +24,11 @@ export function ordersProjection(eventsTopic: string): Projection {
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
+      if (!isMessageOf(event, FOLDED)) return [];
       const at = Date.parse(event.time);
       switch (event.type) {
         case 'orders.MarketOpened': {
-          const m = event.data as MarketSpec;
+          const m = event.data;
           return [
             ...hset(rm.market(m.marketId), {
               gpuClass: m.gpuClass,
@@ -38,16 +42,16 @@ export function ordersProjection(eventsTopic: string): Projection {
           ];
         }
         case 'orders.MarketClosed': {
-          const { marketId } = event.data as { marketId: string };
+          const { marketId } = event.data;
           return hset(rm.market(marketId), { status: 'CLOSED', closedAt: event.time });
         }
         case 'orders.NodeRecorded': {
-          const n = event.data as NodeRecord;
+          const n = event.data;
           return [{ op: 'hset', key: rm.marketNodes(n.marketId), field: n.nodeId, value: JSON.stringify(n) }];
         }
         case 'orders.BidAwaitingFunds':
         case 'orders.OrderAccepted': {
-          const { order } = event.data as { order: Order };
+          const { order } = event.data;
           const key = rm.order(order.orderId);
           const accepted = event.type === 'orders.OrderAccepted';
           return [
@@ -86,7 +90,7 @@ export function ordersProjection(eventsTopic: string): Projection {
           ];
         }
         case 'orders.TradeExecuted': {
-          const t = event.data as TradeExecuted;
+          const t = event.data;
           const ops: RedisOp[] = [
             ...hset(rm.trade(t.tradeId), { ...t, time: event.time }),
             { op: 'zadd', key: rm.accountFills(t.buyerId), score: at, member: t.tradeId },
@@ -109,7 +113,7 @@ export function ordersProjection(eventsTopic: string): Projection {
           return ops;
         }
         case 'orders.OrderCancelled': {
-          const c = event.data as OrderCancelled;
+          const c = event.data;
           const key = rm.order(c.orderId);
           return [
             // At most one cancel takes an order's GPUs out; a second OrderCancelled only releases the
@@ -123,8 +127,6 @@ export function ordersProjection(eventsTopic: string): Projection {
             },
           ];
         }
-        default:
-          return [];
       }
     },
   };

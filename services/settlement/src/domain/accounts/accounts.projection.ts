@@ -1,4 +1,10 @@
-import { Envelope, PLATFORM_ACCOUNT_ID, settlementReadModel as rm } from '@gpux/contracts';
+import {
+  Envelope,
+  isMessage,
+  PLATFORM_ACCOUNT_ID,
+  SettlementEvents,
+  settlementReadModel as rm,
+} from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
 import { Book, EntryKind, movementOf } from '../ledger/postings';
 
@@ -32,8 +38,8 @@ export function accountsProjection(eventsTopic: string): Projection {
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
-      if (event.type === 'settlement.AccountOpened') {
-        const { accountId, owner } = event.data as { accountId: string; owner: string };
+      if (isMessage(event, SettlementEvents.accountOpened)) {
+        const { accountId, owner } = event.data;
         return [
           { op: 'hset', key: rm.account(accountId), field: 'owner', value: owner },
           { op: 'hincrby', key: rm.account(accountId), field: 'balance', by: 0 },
@@ -71,8 +77,8 @@ export function accountsProjection(eventsTopic: string): Projection {
         if (p.book === 'available') entry.amount += p.amount;
         else entry[p.book] = (entry[p.book] ?? 0) + p.amount;
       }
-      if (event.type === 'settlement.EarningsCredited') {
-        const { accountId, amount } = event.data as { accountId: string; amount: number };
+      if (isMessage(event, SettlementEvents.earningsCredited)) {
+        const { accountId, amount } = event.data;
         ops.push(
           { op: 'hincrby', key: rm.account(accountId), field: 'earned', by: amount },
           { op: 'zadd', key: rm.accounts, score: 0, member: accountId },

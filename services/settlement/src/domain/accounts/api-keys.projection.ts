@@ -1,4 +1,4 @@
-import { Envelope, IssueApiKey, settlementReadModel as rm } from '@gpux/contracts';
+import { Envelope, isMessage, SettlementEvents, settlementReadModel as rm } from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 
 /** API keys by digest, for the gateway to authenticate with; a revoked key disappears. */
@@ -8,8 +8,8 @@ export function apiKeysProjection(eventsTopic: string): Projection {
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
-      if (event.type === 'settlement.ApiKeyIssued') {
-        const k = event.data as IssueApiKey;
+      if (isMessage(event, SettlementEvents.apiKeyIssued)) {
+        const k = event.data;
         const key = rm.apiKey(k.keyHash);
         return [
           { op: 'hset', key, field: 'accountId', value: k.accountId },
@@ -23,8 +23,8 @@ export function apiKeysProjection(eventsTopic: string): Projection {
           },
         ];
       }
-      if (event.type === 'settlement.ApiKeyRevoked') {
-        const k = event.data as { accountId: string; keyId: string; keyHash: string; roles: string[] };
+      if (isMessage(event, SettlementEvents.apiKeyRevoked)) {
+        const k = event.data;
         return [
           { op: 'del', key: rm.apiKey(k.keyHash) },
           {

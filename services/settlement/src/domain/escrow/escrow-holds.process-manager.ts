@@ -1,11 +1,13 @@
-import type {
-  BidAwaitingFunds,
-  Envelope,
-  LeaseBreached,
-  OrderCancelled,
-  TradeExecuted,
-} from '@gpux/contracts';
+import { commandOf, Envelope, isMessageOf, OrdersEvents, SettlementCommands } from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
+
+/** The orders events this process manager reacts to. */
+const REACTS_TO = [
+  OrdersEvents.bidAwaitingFunds,
+  OrdersEvents.tradeExecuted,
+  OrdersEvents.orderCancelled,
+  OrdersEvents.leaseBreached,
+] as const;
 
 /**
  * orders → settlement: a bid waiting for funds asks for its escrow hold; a trade moves what it
@@ -15,76 +17,68 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
   react(event: Envelope): EmittedCommand[] {
+    if (!isMessageOf(event, REACTS_TO)) return [];
     switch (event.type) {
       case 'orders.BidAwaitingFunds': {
-        const { order, holdAmount } = event.data as BidAwaitingFunds;
+        const { order, holdAmount } = event.data;
         return [
-          {
-            type: 'settlement.HoldFunds',
-            subject: order.accountId,
-            data: {
-              accountId: order.accountId,
-              holdId: order.orderId,
-              amount: holdAmount,
-              marketId: order.marketId,
-            },
-          },
+          commandOf(SettlementCommands.holdFunds, order.accountId, {
+            accountId: order.accountId,
+            holdId: order.orderId,
+            amount: holdAmount,
+            marketId: order.marketId,
+          }),
         ];
       }
       case 'orders.TradeExecuted': {
-        const t = event.data as TradeExecuted;
-        const lease: EmittedCommand = {
-          type: 'settlement.OpenLease',
-          subject: t.buyerId,
-          data: {
-            accountId: t.buyerId,
-            leaseId: t.tradeId,
-            holdId: t.bidId,
-            providerId: t.providerId,
-            marketId: t.marketId,
-            nodeId: t.nodeId,
-            gpus: t.gpus,
-            price: t.price,
-            value: t.value,
-            fee: t.fee,
-            start: t.start,
-            end: t.end,
-          },
-        };
+        const t = event.data;
+        const lease = commandOf(SettlementCommands.openLease, t.buyerId, {
+          accountId: t.buyerId,
+          leaseId: t.tradeId,
+          holdId: t.bidId,
+          providerId: t.providerId,
+          marketId: t.marketId,
+          nodeId: t.nodeId,
+          gpus: t.gpus,
+          price: t.price,
+          value: t.value,
+          fee: t.fee,
+          start: t.start,
+          end: t.end,
+        });
         if (t.holdReleased === 0) return [lease];
         return [
           lease,
-          {
-            type: 'settlement.ReleaseHold',
-            subject: t.buyerId,
-            data: { accountId: t.buyerId, holdId: t.bidId, amount: t.holdReleased },
-          },
+          commandOf(SettlementCommands.releaseHold, t.buyerId, {
+            accountId: t.buyerId,
+            holdId: t.bidId,
+            amount: t.holdReleased,
+          }),
         ];
       }
       case 'orders.OrderCancelled': {
-        const cancel = event.data as OrderCancelled;
+        const cancel = event.data;
         if (cancel.side !== 'bid' || cancel.holdReleased === 0) return [];
         return [
-          {
-            type: 'settlement.ReleaseHold',
-            subject: cancel.accountId,
-            data: { accountId: cancel.accountId, holdId: cancel.orderId, amount: cancel.holdReleased },
-          },
+          commandOf(SettlementCommands.releaseHold, cancel.accountId, {
+            accountId: cancel.accountId,
+            holdId: cancel.orderId,
+            amount: cancel.holdReleased,
+          }),
         ];
       }
       case 'orders.LeaseBreached': {
         // The provider stopped delivering: charge what was delivered, credit the buyer the rest.
-        const b = event.data as LeaseBreached;
+        const b = event.data;
         return [
-          {
-            type: 'settlement.EndLeaseEarly',
-            subject: b.buyerId,
-            data: { accountId: b.buyerId, leaseId: b.leaseId, reason: b.reason, at: b.at },
-          },
+          commandOf(SettlementCommands.endLeaseEarly, b.buyerId, {
+            accountId: b.buyerId,
+            leaseId: b.leaseId,
+            reason: b.reason,
+            at: b.at,
+          }),
         ];
       }
-      default:
-        return [];
     }
   },
 };

@@ -1,4 +1,11 @@
-import { Envelope, LeaseCharged, PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
+import {
+  commandOf,
+  Envelope,
+  isMessage,
+  PLATFORM_ACCOUNT_ID,
+  SettlementCommands,
+  SettlementEvents,
+} from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /**
@@ -8,35 +15,31 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 export const leaseEarnings: ProcessManager = {
   name: 'settlement-lease-earnings',
   react(event: Envelope): EmittedCommand[] {
-    if (event.type !== 'settlement.LeaseCharged') return [];
-    const c = event.data as LeaseCharged;
+    if (!isMessage(event, SettlementEvents.leaseCharged)) return [];
+    const c = event.data;
     const out: EmittedCommand[] = [];
     // Each credit names its charge (the lease's running total), so an account credits it once
     // however often this is replayed.
     if (c.amount > 0)
-      out.push({
-        type: 'settlement.CreditEarnings',
-        subject: c.providerId,
-        data: {
+      out.push(
+        commandOf(SettlementCommands.creditEarnings, c.providerId, {
           accountId: c.providerId,
           amount: c.amount,
           leaseId: c.leaseId,
           kind: 'lease',
           through: c.chargedValue,
-        },
-      });
+        }),
+      );
     if (c.fee > 0)
-      out.push({
-        type: 'settlement.CreditEarnings',
-        subject: PLATFORM_ACCOUNT_ID,
-        data: {
+      out.push(
+        commandOf(SettlementCommands.creditEarnings, PLATFORM_ACCOUNT_ID, {
           accountId: PLATFORM_ACCOUNT_ID,
           amount: c.fee,
           leaseId: c.leaseId,
           kind: 'fee',
           through: c.chargedFee,
-        },
-      });
+        }),
+      );
     return out;
   },
 };

@@ -1,5 +1,12 @@
-import { Envelope, LeaseCharged, OpenLease, settlementReadModel as rm, SlaCredited } from '@gpux/contracts';
+import { Envelope, isMessageOf, SettlementEvents, settlementReadModel as rm } from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from '@gpux/eventsourcing/domain';
+
+/** The events this projection folds. */
+const FOLDED = [
+  SettlementEvents.leaseOpened,
+  SettlementEvents.leaseCharged,
+  SettlementEvents.slaCredited,
+] as const;
 
 /** Leases as buyers and providers see them, and the running ones the meter charges. */
 export function leasesProjection(eventsTopic: string): Projection {
@@ -8,9 +15,10 @@ export function leasesProjection(eventsTopic: string): Projection {
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
+      if (!isMessageOf(event, FOLDED)) return [];
       switch (event.type) {
         case 'settlement.LeaseOpened': {
-          const l = event.data as OpenLease;
+          const l = event.data;
           const key = rm.lease(l.leaseId);
           const start = Date.parse(l.start);
           const fields: Record<string, string | number> = {
@@ -42,7 +50,7 @@ export function leasesProjection(eventsTopic: string): Projection {
           ];
         }
         case 'settlement.LeaseCharged': {
-          const c = event.data as LeaseCharged;
+          const c = event.data;
           const key = rm.lease(c.leaseId);
           return [
             { op: 'hset', key, field: 'chargedValue', value: String(c.chargedValue) },
@@ -56,7 +64,7 @@ export function leasesProjection(eventsTopic: string): Projection {
           ];
         }
         case 'settlement.SlaCredited': {
-          const c = event.data as SlaCredited;
+          const c = event.data;
           const key = rm.lease(c.leaseId);
           return [
             { op: 'hset', key, field: 'refunded', value: String(c.amount) },
@@ -66,8 +74,6 @@ export function leasesProjection(eventsTopic: string): Projection {
             { op: 'zrem', key: rm.activeLeases, member: c.leaseId },
           ];
         }
-        default:
-          return [];
       }
     },
   };

@@ -1,0 +1,167 @@
+import { capacityReadModel as rm, Envelope } from '@gpux/contracts';
+import { applyOps, Model, Published, RedisOp } from '@gpux/eventsourcing/domain';
+import { NodeEvent } from './node.decider';
+import { nodesProjection } from './nodes.projection';
+
+// A node's sessions, challenges, suspensions and credentials, and the leases orders' trades give it.
+
+const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1_000).toISOString();
+const first = 'a'.repeat(64);
+const second = 'b'.repeat(64);
+const envelope = (e: NodeEvent | { type: 'orders.TradeExecuted'; data: unknown }, s: number): Envelope => ({
+  id: `${e.type}@${s}`,
+  type: e.type,
+  source: e.type.split('.')[0]!,
+  subject: 'n1',
+  time: at(s),
+  schemaVersion: 1,
+  correlationId: 'c',
+  causationId: 'c',
+  data: e.data,
+});
+
+describe("nodes projection: a node's life after registration", () => {
+  const projection = nodesProjection('capacity.events', 'orders.events');
+  const project = (events: Envelope[]) => {
+    const model: Model = new Map([[rm.credential(first), new Map([['nodeId', 'n1']])]]);
+    const published: Published[] = [];
+    const ops: RedisOp[] = [];
+    for (const e of events) {
+      const some = projection.apply(e);
+      ops.push(...some);
+      applyOps(model, some, published);
+    }
+    return { model, published, ops };
+  };
+  const hash = (model: Model, key: string) =>
+    Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
+
+  it('moves the credential to its new digest, and forgets it when revoked', () => {
+    const rotated = project([
+      envelope(
+        {
+          type: 'capacity.NodeCredentialRotated',
+          data: { nodeId: 'n1', credentialHash: second, previousHash: first },
+        },
+        1,
+      ),
+    ]);
+    expect(rotated.model.has(rm.credential(first))).toBe(false);
+    expect(hash(rotated.model, rm.credential(second))).toEqual({ nodeId: 'n1' });
+
+    const revoked = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+      envelope({ type: 'capacity.NodeCredentialRevoked', data: { nodeId: 'n1', credentialHash: first } }, 2),
+    ]);
+    expect(revoked.model.has(rm.credential(first))).toBe(false);
+    expect(hash(revoked.model, rm.node('n1'))).toEqual({ credentialRevoked: '1', sessionStartedAt: at(1) });
+    expect(hash(revoked.model, rm.sessions)).toEqual({});
+  });
+
+  it('keeps the session, and its loss', () => {
+    const started = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+    ]);
+    expect(hash(started.model, rm.node('n1'))).toEqual({ sessionId: 's1', sessionStartedAt: at(1) });
+    expect(hash(started.model, rm.sessions)).toEqual({ n1: String(Date.parse(at(1))) });
+
+    const lost = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+      envelope(
+        { type: 'capacity.NodeLost', data: { nodeId: 'n1', sessionId: 's1', lastHeartbeatAt: at(1) } },
+        9,
+      ),
+    ]);
+    expect(hash(lost.model, rm.node('n1'))).toEqual({ sessionStartedAt: at(1), lostAt: at(9) });
+    expect(hash(lost.model, rm.sessions)).toEqual({});
+  });
+
+  it('holds the challenge in flight until it fails or passes, each in the certification history', () => {
+    const challenge = { id: 'ch1', n: 64 };
+    const issued = envelope(
+      { type: 'capacity.ChallengeIssued', data: { nodeId: 'n1', purpose: 'spot', challenge } },
+      1,
+    );
+    const committed = envelope(
+      {
+        type: 'capacity.ChallengeCommitted',
+        data: { nodeId: 'n1', challengeId: 'ch1', commitment: { root: 'r' }, request: { rows: [3] } },
+      },
+      2,
+    );
+    const inFlight = project([issued, committed]);
+    expect(hash(inFlight.model, rm.challenge('n1'))).toEqual({
+      id: 'ch1',
+      purpose: 'spot',
+      challenge: JSON.stringify(challenge),
+      request: JSON.stringify({ rows: [3] }),
+    });
+
+    const failure = {
+      nodeId: 'n1',
+      challengeId: 'ch1',
+      purpose: 'spot' as const,
+      reason: 'ROW_MISMATCH' as const,
+      detail: 'row 3',
+    };
+    const failed = project([
+      issued,
+      envelope({ type: 'capacity.NodeCertificationFailed', data: failure }, 3),
+    ]);
+    expect(failed.model.has(rm.challenge('n1'))).toBe(false);
+    expect(failed.model.get(rm.certifications('n1'))).toEqual([
+      JSON.stringify({ ...failure, ok: false, at: at(3) }),
+    ]);
+
+    const pass = { nodeId: 'n1', challengeId: 'ch1', measuredTflops: 900 };
+    const passed = project([issued, envelope({ type: 'capacity.SpotChallengePassed', data: pass }, 4)]);
+    expect(passed.model.has(rm.challenge('n1'))).toBe(false);
+    expect(hash(passed.model, rm.node('n1'))).toEqual({ lastSpotAt: at(4) });
+    expect(passed.model.get(rm.certifications('n1'))).toEqual([
+      JSON.stringify({ ...pass, purpose: 'spot', ok: true, at: at(4) }),
+    ]);
+  });
+
+  it('suspends a node that broke its SLA, with why and since when', () => {
+    const { model } = project([
+      envelope(
+        {
+          type: 'capacity.SlaBreached',
+          data: {
+            nodeId: 'n1',
+            providerId: 'p1',
+            marketId: 'H100',
+            reason: 'NODE_LOST',
+            detail: 'silent',
+            at: at(5),
+          },
+        },
+        6,
+      ),
+    ]);
+    expect(hash(model, rm.node('n1'))).toEqual({
+      status: 'SUSPENDED',
+      suspendedReason: 'NODE_LOST',
+      suspendedAt: at(5),
+    });
+  });
+
+  it("keeps the end of the node's latest lease from orders' trades, and announces only its own events", () => {
+    const trade = (end: number) =>
+      envelope({ type: 'orders.TradeExecuted', data: { nodeId: 'n1', marketId: 'H100', end: at(end) } }, 1);
+    const { model, published } = project([trade(7_200), trade(3_600)]);
+    expect(hash(model, rm.node('n1'))).toEqual({ leasedUntilMs: String(Date.parse(at(7_200))) });
+    expect(published).toEqual([]);
+
+    const own = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+    ]);
+    expect(own.published).toEqual([
+      {
+        channel: rm.nodeChannel('n1'),
+        message: JSON.stringify({ nodeId: 'n1', type: 'capacity.SessionStarted' }),
+      },
+    ]);
+  });
+});
