@@ -3,70 +3,24 @@
 // (anchors merged, defaults filled in) must hold the whole flow of `npm start`: every service wired
 // to healthy Kafka and Redis with the variables its configuration requires, the gateway's admin key,
 // Kafka reachable from the host, a bootstrap step that registers the worker's node, and the worker
-// joining with the credential it wrote. There is no YAML parser among the project's dependencies,
-// so the resolved YAML is turned into JSON by the PyYAML that docker-compose itself runs on.
-import { spawnSync } from 'node:child_process';
+// joining with the credential it wrote. Prometheus and Grafana: compose-observability.int-spec.ts.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { baseConfigSchema } from '@gpux/platform';
+import {
+  compose,
+  composeConfig,
+  composeFile,
+  composeFiles,
+  type ComposeConfig,
+  type ComposeService,
+  gpuOverride,
+  root,
+  run,
+  yamlToJson,
+} from './compose-config';
 
-const root = path.resolve(__dirname, '../../..');
-const composeFile = path.join(root, 'docker-compose.yml');
-const gpuOverride = path.join(root, 'docker-compose.gpu.yml');
 const appServices = ['gateway', 'orders', 'pricing', 'settlement', 'capacity'];
-
-interface ComposeService {
-  image?: string;
-  build?: { context?: string; dockerfile?: string; target?: string };
-  depends_on?: Record<string, { condition?: string }>;
-  healthcheck?: { test?: string[] | string; disable?: boolean };
-  environment?: Record<string, string | number | null>;
-  command?: string[];
-  ports?: string[];
-  volumes?: string[];
-  restart?: string;
-  deploy?: {
-    resources?: {
-      reservations?: { devices?: { driver?: string; count?: string | number; capabilities?: string[] }[] };
-    };
-  };
-}
-interface ComposeConfig {
-  services: Record<string, ComposeService>;
-  volumes?: Record<string, unknown>;
-}
-
-function run(command: string, args: string[], input?: string) {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', input });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-    throw new Error(
-      `${command} is missing: this test needs it to validate docker-compose.yml ` +
-        '(Debian: apt-get install docker-compose, or run infra/scripts/install-system-deps.sh as root)',
-    );
-  }
-  if (result.error) throw result.error;
-  return result;
-}
-
-function compose(...args: string[]): string {
-  return composeFiles([composeFile], ...args);
-}
-
-function composeFiles(files: string[], ...args: string[]): string {
-  const result = run('docker-compose', [...files.flatMap((f) => ['-f', f]), ...args]);
-  if (result.status !== 0) {
-    throw new Error(`docker-compose ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-function yamlToJson(yaml: string): unknown {
-  const script = 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)';
-  const result = run('python3', ['-c', script], yaml);
-  if (result.status !== 0)
-    throw new Error(`converting docker-compose config to JSON failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
 
 jest.setTimeout(60_000);
 
@@ -79,7 +33,7 @@ describe('docker-compose.yml', () => {
   };
 
   beforeAll(() => {
-    config = yamlToJson(compose('config')) as ComposeConfig;
+    config = composeConfig();
   });
 
   it('is valid for docker-compose', () => {
@@ -87,9 +41,11 @@ describe('docker-compose.yml', () => {
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
-  it('defines Kafka, Redis, every service and the GPU worker', () => {
+  it('defines Kafka, Redis, every service, the GPU worker, Prometheus and Grafana', () => {
     const names = compose('config', '--services').trim().split('\n');
-    expect(names.sort()).toEqual(['kafka', 'redis', ...appServices, 'bootstrap', 'gpu-worker'].sort());
+    expect(names.sort()).toEqual(
+      ['kafka', 'redis', ...appServices, 'bootstrap', 'gpu-worker', 'prometheus', 'grafana'].sort(),
+    );
   });
 
   it('health-checks Kafka and Redis, which everything else waits for', () => {
@@ -165,19 +121,24 @@ describe('docker-compose.yml', () => {
     expect(service('kafka').ports).toContain(`127.0.0.1:${hostPort}:${bound?.slice(1)}/tcp`);
   });
 
-  it('publishes the gateway, Kafka and Redis, only on the loopback interface', () => {
-    expect(service('gateway').ports).toEqual(['127.0.0.1:4000:4000/tcp']);
-    expect(service('redis').ports).toEqual(['127.0.0.1:6379:6379/tcp']);
-    expect(service('kafka').ports).toEqual(['127.0.0.1:9094:9094/tcp']);
-    for (const name of Object.keys(config.services).filter(
-      (n) => !['gateway', 'kafka', 'redis'].includes(n),
-    )) {
+  it('publishes the gateway, Kafka, Redis, Prometheus and Grafana, only on the loopback interface', () => {
+    const published: Record<string, string> = {
+      gateway: '127.0.0.1:4000:4000/tcp',
+      redis: '127.0.0.1:6379:6379/tcp',
+      kafka: '127.0.0.1:9094:9094/tcp',
+      prometheus: '127.0.0.1:9090:9090/tcp',
+      grafana: '127.0.0.1:3000:3000/tcp',
+    };
+    for (const [name, port] of Object.entries(published))
+      expect({ name, ports: service(name).ports }).toEqual({ name, ports: [port] });
+    for (const name of Object.keys(config.services).filter((n) => published[n] === undefined)) {
       expect({ name, ports: service(name).ports }).toEqual({ name, ports: undefined });
     }
   });
 
   it('pins every image: a version, never latest (the Node base image of the built ones too)', () => {
-    const pinned = /^[\w./-]+:\d+\.\d+\.\d+[\w.-]*$/;
+    // prom/prometheus tags its releases v3.7.3, the others 4.1.1.
+    const pinned = /^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$/;
     for (const [name, s] of Object.entries(config.services)) {
       if (s.image !== undefined)
         expect({ name, image: s.image }).toEqual({ name, image: expect.stringMatching(pinned) });
