@@ -118,6 +118,12 @@ const join = {
       description: 'certify if needed and exit: 0 certified, 1 not',
       default: 'keep running',
     },
+    f16: {
+      type: 'boolean',
+      description:
+        'after each f32 certification, certify f16 apart too (its own claim, measured with the f16 kernel; needs shader-f16)',
+      default: 'f32 only',
+    },
     json: json('one JSON object per event on stdout'),
   },
   refused: Object.fromEntries(

@@ -40,7 +40,7 @@ describe('readOptions', () => {
 
   it('lists options as error messages show them', () => {
     expect(optionList(COMMANDS.join)).toBe(
-      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --json',
+      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --f16, --json',
     );
   });
 });

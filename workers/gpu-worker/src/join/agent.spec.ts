@@ -87,7 +87,7 @@ function scripted(steps: Step[], onExhausted: () => void) {
   return { client, calls };
 }
 
-function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } = {}) {
+function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; certifyF16?: boolean } = {}) {
   const controller = new AbortController();
   const { client, calls } = scripted(steps, () => controller.abort());
   const events: JoinEvent[] = [];
@@ -112,6 +112,7 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number } 
     },
     once: options.once ?? false,
     ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
+    ...(options.certifyF16 ? { certifyF16: true } : {}),
     report: (e) => events.push(e),
     signal: controller.signal,
     now: () => clock,
@@ -376,5 +377,80 @@ describe('the worker agent', () => {
       signal: t.controller.signal,
     });
     await expect(broken.run()).rejects.toThrow('device lost');
+  });
+
+  describe('--f16: f16 certified apart, after f32', () => {
+    const f16Ticket = (id: string): ChallengeTicket => ({
+      ...ticket(id),
+      challenge: { ...challenge(id), precision: 'f16' },
+    });
+    const certifyingF16 = (id: string, verdict: ChallengeVerdict = passed(id)): Step[] => [
+      { call: 'requestCertification', result: f16Ticket(id) },
+      {
+        call: 'commitChallenge',
+        result: { challengeId: id, rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+      },
+      { call: 'answerChallenge', result: verdict },
+    ];
+
+    it('measures an f16 claim of its own and asks for an f16 challenge once f32 is certified', async () => {
+      const t = agent(
+        [{ call: 'joinSession', result: session() }, ...certifying('c1'), ...certifyingF16('h1')],
+        {
+          once: true,
+          claimTflops: 5,
+          certifyF16: true,
+        },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      // --claim-tflops is the f32 claim; the f16 one is measured with the f16 kernel.
+      expect(t.measured).toEqual([[256, 'f16']]);
+      expect(t.calls.filter(([c]) => c === 'requestCertification')).toEqual([
+        ['requestCertification', [5]],
+        ['requestCertification', [0.01, 'f16']],
+      ]);
+      expect(t.proved).toEqual(['c1', 'h1']);
+      expect(t.events.filter((e) => e.event === 'claim')).toMatchObject([
+        { precision: 'f32', source: 'option' },
+        { precision: 'f16', source: 'measured' },
+      ]);
+      expect(t.events.filter((e) => e.event === 'challenge')).toMatchObject([
+        { precision: 'f32' },
+        { precision: 'f16' },
+      ]);
+    });
+
+    it('does not ask for f16 when f32 failed, nor without --f16', async () => {
+      const failing = agent([{ call: 'joinSession', result: session() }, ...certifying('c1', failed('c1'))], {
+        once: true,
+        certifyF16: true,
+      });
+      expect(await failing.run()).toBe(EXIT.failed);
+      expect(failing.calls.filter(([c]) => c === 'requestCertification')).toHaveLength(1);
+      const plain = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], { once: true });
+      expect(await plain.run()).toBe(EXIT.ok);
+      expect(plain.measured).toEqual([[256, 'f32']]);
+    });
+
+    it('an f16 request the gateway refuses is reported and leaves the f32 certificate as it is', async () => {
+      const t = agent(
+        [
+          { call: 'joinSession', result: session() },
+          ...certifying('c1'),
+          {
+            call: 'requestCertification',
+            error: new GatewayRequestError(
+              'BAD_USER_INPUT',
+              'a claim of 9999 TFLOP/s is more than 1.25 × the peak',
+            ),
+          },
+        ],
+        { once: true, certifyF16: true },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.events.find((e) => e.event === 'error')).toMatchObject({
+        message: expect.stringMatching(/^f16 certification refused: BAD_USER_INPUT: /),
+      });
+    });
   });
 });

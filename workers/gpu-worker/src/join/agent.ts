@@ -6,7 +6,7 @@
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in.
  */
-import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+import type { Challenge, Commitment, Opening, OpenRequest, Precision } from '@gpux/certification';
 import { Backoff } from './backoff';
 import type { ClaimMeasurement } from './claim';
 import {
@@ -48,7 +48,7 @@ export type Verdict = Omit<ChallengeVerdict, 'reason' | 'node'> & {
 export interface AgentClient {
   readonly url: string;
   joinSession(adapter?: string): Promise<WorkerSession>;
-  requestCertification(claimedTflops: number): Promise<ChallengeTicket>;
+  requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;
   commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
   answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
   heartbeat(sessionId: string): Promise<HeartbeatAck>;
@@ -68,7 +68,10 @@ export interface AgentOptions {
   prove(challenge: Challenge): Promise<Proof>;
   /** The claim when none was given: measured at the challenge size and precision. */
   measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
+  /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */
   claimTflops?: number;
+  /** After each f32 certification, certify f16 apart too (--f16). */
+  certifyF16?: boolean;
   adapter?: string;
   once: boolean;
   report: Reporter;
@@ -98,8 +101,8 @@ export class WorkerAgent {
   private readonly reconnect: Backoff;
   /** Failed certifications in a row: retried on the same schedule, never in a tight loop. */
   private readonly recertify: Backoff;
-  private claim: number | undefined;
-  private claimSize: number | undefined;
+  /** The claim per precision, and the challenge size it was measured at. */
+  private readonly claims = new Map<Precision, { tflops: number; size: number }>();
   private certifiedUntil: number | null = null;
   private validityMs: number | null = null;
   private nextCertificationAt = 0;
@@ -109,7 +112,6 @@ export class WorkerAgent {
     this.sleep = o.sleep ?? abortableSleep;
     this.reconnect = new Backoff(o.random);
     this.recertify = new Backoff(o.random);
-    this.claim = o.claimTflops;
   }
 
   private get stopped(): boolean {
@@ -184,35 +186,53 @@ export class WorkerAgent {
   }
 
   private async certify(session: WorkerSession): Promise<Verdict> {
-    const claim = await this.claimFor(session);
+    const claim = await this.claimFor(session, 'f32');
     const ticket = await this.o.client.requestCertification(claim);
     const verdict = await this.answer(ticket);
     if (verdict.ok) this.recertify.success();
     else this.nextCertificationAt = this.now() + this.recertify.next().delayMs;
+    if (verdict.ok && this.o.certifyF16) await this.certifyHalf(session);
     return verdict;
   }
 
-  private async claimFor(session: WorkerSession): Promise<number> {
-    if (this.o.claimTflops !== undefined) {
-      if (this.claim === undefined || this.claimSize === undefined)
-        this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, source: 'option' });
-      this.claimSize = session.challengeSize;
-      return (this.claim = this.o.claimTflops);
-    }
-    if (this.claim === undefined || this.claimSize !== session.challengeSize) {
-      const measured = await this.o.measureClaim(session.challengeSize, session.precision);
-      this.claim = measured.claimTflops;
-      this.claimSize = session.challengeSize;
+  /**
+   * f16, certified apart after f32 (--f16): its own measured claim and challenge. Its outcome
+   * changes nothing of the f32 certificate, so a refusal or a failure is reported and left there.
+   */
+  private async certifyHalf(session: WorkerSession): Promise<void> {
+    try {
+      const claim = await this.claimFor(session, 'f16');
+      await this.answer(await this.o.client.requestCertification(claim, 'f16'));
+    } catch (error) {
+      if (!(error instanceof GatewayRequestError)) throw error;
       this.o.report({
-        event: 'claim',
-        claimTflops: measured.claimTflops,
-        source: 'measured',
-        measuredTflops: measured.measuredTflops,
-        size: measured.size,
-        safetyFactor: measured.safetyFactor,
+        event: 'error',
+        message: `f16 certification refused: ${error.code}: ${error.message}`,
       });
     }
-    return this.claim;
+  }
+
+  private async claimFor(session: WorkerSession, precision: Precision): Promise<number> {
+    const known = this.claims.get(precision);
+    if (precision === 'f32' && this.o.claimTflops !== undefined) {
+      if (!known)
+        this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, precision, source: 'option' });
+      this.claims.set(precision, { tflops: this.o.claimTflops, size: session.challengeSize });
+      return this.o.claimTflops;
+    }
+    if (known && known.size === session.challengeSize) return known.tflops;
+    const measured = await this.o.measureClaim(session.challengeSize, precision);
+    this.claims.set(precision, { tflops: measured.claimTflops, size: session.challengeSize });
+    this.o.report({
+      event: 'claim',
+      claimTflops: measured.claimTflops,
+      precision,
+      source: 'measured',
+      measuredTflops: measured.measuredTflops,
+      size: measured.size,
+      safetyFactor: measured.safetyFactor,
+    });
+    return measured.claimTflops;
   }
 
   /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
@@ -221,6 +241,7 @@ export class WorkerAgent {
     this.o.report({
       event: 'challenge',
       purpose: ticket.purpose,
+      precision: challenge.precision,
       challengeId: ticket.id,
       n: challenge.n,
       products: challenge.products,

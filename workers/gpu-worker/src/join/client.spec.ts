@@ -107,7 +107,7 @@ describe('the gateway client', () => {
       purpose: 'CERTIFICATION',
       challenge,
     });
-    expect(seen[0]!.body.variables).toEqual({ t: 0.02 });
+    expect(seen[0]!.body.variables).toEqual({ t: 0.02, p: 'f32' });
 
     const request = {
       challengeId: 'c1',

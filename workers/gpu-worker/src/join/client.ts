@@ -175,8 +175,12 @@ export class GatewayClient {
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
 
-  async requestCertification(claimedTflops: number): Promise<ChallengeTicket> {
-    const data = await this.request(RequestCertificationDocument, { t: claimedTflops });
+  /** A certification challenge at the claim, of f32 (what markets ask) or f16 (certified apart). */
+  async requestCertification(
+    claimedTflops: number,
+    precision: 'f32' | 'f16' = 'f32',
+  ): Promise<ChallengeTicket> {
+    const data = await this.request(RequestCertificationDocument, { t: claimedTflops, p: precision });
     return expectShape(data.requestCertification, 'requestCertification', isTicket);
   }
 

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { proveChallenge } from '../challenge/prover';
-import { tunedMatmul } from '../challenge/tuned';
+import { tunedHalfMatmul, tunedMatmul } from '../challenge/tuned';
 import { AdapterChoiceError, openGpu } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
@@ -83,8 +83,21 @@ export async function runJoin(
       fromCache: tuned.fromCache,
       ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}),
     });
+    // --f16: the f16 kernel that accumulates in f32, for the f16 challenges (none without shader-f16).
+    const half = options.f16
+      ? await tunedHalfMatmul(gpu.device, gpu.adapter, {
+          onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`),
+        })
+      : null;
+    if (options.f16 && !half)
+      io.err(
+        'gpu-worker: --f16: this adapter has no f16 kernel (shader-f16): f16 challenges run the f32 kernel',
+      );
     const prove = (challenge: Parameters<typeof proveChallenge>[1]) =>
-      proveChallenge(gpu.device, challenge, { matmul: tuned.runner });
+      proveChallenge(gpu.device, challenge, {
+        matmul: tuned.runner,
+        ...(half ? { matmulF16: half.runner } : {}),
+      });
     try {
       const agent = new WorkerAgent({
         client: new GatewayClient(options.gateway, credential),
@@ -101,6 +114,7 @@ export async function runJoin(
           ),
         ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
         adapter: gpu.adapter.description || gpu.adapter.device,
+        certifyF16: options.f16,
         once: options.once,
         report,
         signal: controller.signal,
@@ -108,6 +122,7 @@ export async function runJoin(
       return await agent.run();
     } finally {
       tuned.destroy();
+      half?.destroy();
     }
   } finally {
     gpu.close();

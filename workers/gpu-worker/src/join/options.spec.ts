@@ -6,7 +6,13 @@ describe('join options', () => {
   it('has defaults: the local gateway, the credential from the environment, the claim measured', () => {
     expect(parseJoinArgs([], env)).toEqual({
       ok: true,
-      options: { gateway: DEFAULT_GATEWAY, credential: { env: 'gpxn_from-env' }, once: false, json: false },
+      options: {
+        gateway: DEFAULT_GATEWAY,
+        credential: { env: 'gpxn_from-env' },
+        once: false,
+        f16: false,
+        json: false,
+      },
     });
     expect(DEFAULT_GATEWAY).toBe('http://127.0.0.1:4000/graphql');
   });
@@ -22,6 +28,7 @@ describe('join options', () => {
           '--claim-tflops',
           '0.025',
           '--once',
+          '--f16',
           '--json',
         ],
         env,
@@ -33,6 +40,7 @@ describe('join options', () => {
         credential: { file: '/etc/gpux/node' },
         claimTflops: 0.025,
         once: true,
+        f16: true,
         json: true,
       },
     });
@@ -106,7 +114,7 @@ describe('join options', () => {
     [
       ['--retry'],
       env,
-      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --json; see gpu-worker join --help\)$/,
+      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --f16, --json; see gpu-worker join --help\)$/,
     ],
     [['node-1'], env, /^unexpected argument "node-1" for join \(options: /],
   ])('%j (env %j) is refused with one line that says what to fix', (args, environment, message) => {

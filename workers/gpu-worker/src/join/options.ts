@@ -18,6 +18,8 @@ export interface JoinOptions {
   adapter?: string;
   /** Certify (when needed) and exit: 0 certified, 1 not. */
   once: boolean;
+  /** Also certify f16, apart, after each f32 certification. */
+  f16: boolean;
   json: boolean;
 }
 
@@ -90,6 +92,7 @@ export function parseJoinArgs(
       ...(claimTflops === undefined ? {} : { claimTflops }),
       ...(adapter === undefined ? {} : { adapter }),
       once: values['once'] === true,
+      f16: values['f16'] === true,
       json: values['json'] === true,
     },
   };

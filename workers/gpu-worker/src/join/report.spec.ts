@@ -98,11 +98,12 @@ describe('join output', () => {
       formatEvent({
         event: 'claim',
         claimTflops: 0.0104,
+        precision: 'f32',
         source: 'measured',
         measuredTflops: 0.0208,
         size: 512,
         safetyFactor: 0.5,
       }),
-    ).toBe('claiming 0.0104 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds');
+    ).toBe('claiming 0.0104 f32 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds');
   });
 });

@@ -21,6 +21,8 @@ export type JoinEvent =
   | {
       event: 'claim';
       claimTflops: number;
+      /** What is claimed: f32, or f16 certified apart (--f16). */
+      precision: string;
       source: 'option' | 'measured';
       measuredTflops?: number;
       size?: number;
@@ -29,6 +31,7 @@ export type JoinEvent =
   | {
       event: 'challenge';
       purpose: string;
+      precision: string;
       challengeId: string;
       n: number;
       products: number;
@@ -77,10 +80,10 @@ export function formatEvent(e: JoinEvent): string {
       );
     case 'claim':
       return e.source === 'option'
-        ? `claiming ${tflops(e.claimTflops)} TFLOP/s (--claim-tflops)`
-        : `claiming ${tflops(e.claimTflops)} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
+        ? `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s (--claim-tflops)`
+        : `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
     case 'challenge':
-      return `${e.purpose.toLowerCase()} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
+      return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
     case 'committed':
       return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (products ${Math.round(e.computeMs)} ms on the GPU)`;
     case 'verdict':

@@ -64,6 +64,7 @@ export type JoinSessionMutation = {
 
 export type RequestCertificationMutationVariables = Exact<{
   t: number;
+  p?: Precision;
 }>;
 
 export type RequestCertificationMutation = {
@@ -179,8 +180,8 @@ export const JoinSessionDocument = new TypedDocumentString(`
   certifiedUntil
 }`) as unknown as TypedDocumentString<JoinSessionMutation, JoinSessionMutationVariables>;
 export const RequestCertificationDocument = new TypedDocumentString(`
-    mutation RequestCertification($t: Float!) {
-  requestCertification(claimedTflops: $t) {
+    mutation RequestCertification($t: Float!, $p: Precision! = f32) {
+  requestCertification(claimedTflops: $t, precision: $p) {
     ...Ticket
   }
 }
