@@ -26,7 +26,12 @@ export class RedisNotices {
 
   private connection(): Redis {
     if (!this.subscriber) {
-      this.subscriber = this.redis.duplicate();
+      // A subscriber connection: no ready check (its INFO, sent after a SUBSCRIBE that went out
+      // while connecting, fails in subscriber mode), and an error listener (ioredis reports
+      // connection errors as 'error' events, which unhandled would end the process; it reconnects
+      // and resubscribes by itself).
+      this.subscriber = this.redis.duplicate({ enableReadyCheck: false });
+      this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (channel: string, message: string) => {
         for (const listener of this.channels.get(channel)?.listeners ?? []) listener(message);
       });
