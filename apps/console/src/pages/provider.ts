@@ -60,7 +60,7 @@ const flatten = (answer: Answer): ProviderData => ({
 });
 
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu efficiency certifiedUntil
-  certifiedBy lastHeartbeatAt suspendedReason certifications(first: 100) { edges { node } }`;
+  certifiedBy lastHeartbeatAt suspendedReason certifications(first: 20) { edges { node } }`;
 
 export const providerPage: Page = (root) => {
   const stops: (() => void)[] = [];
@@ -77,7 +77,7 @@ export const providerPage: Page = (root) => {
   const load = serial(async () => {
     try {
       const answer = await gql<Answer>(
-        `{ me { id balance earned } myNodes(first: 100) { edges { node { ${NODE} } } }
+        `{ me { id balance earned } myNodes(first: 20) { edges { node { ${NODE} } } }
            myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
       );
       const data = flatten(answer);
