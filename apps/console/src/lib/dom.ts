@@ -80,3 +80,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!el) throw new Error(`index.html has no #${id}`);
   return el as T;
 }
+
+/** A labelled figure of a stats row: its value in an element with `id` (tests find it there). */
+export const stat = (label: string, value: string, id: string): HTMLElement =>
+  h('div', { class: 'stat' }, h('span', { class: 'label' }, label), h('span', { class: 'value', id }, value));

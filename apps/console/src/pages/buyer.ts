@@ -3,7 +3,7 @@
 // Orders change by myOrderUpdated; lease charges are read again every few seconds while shown.
 import { ApiError, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
-import { fill, h, serial, table, time } from '../lib/dom';
+import { fill, h, serial, stat, table, time } from '../lib/dom';
 import { formatUsd } from '../lib/usd';
 import type { Page } from './page';
 
@@ -116,13 +116,6 @@ export const buyerPage: Page = (root) => {
   });
 
   const render = (data: BuyerData) => {
-    const stat = (label: string, value: string, id: string) =>
-      h(
-        'div',
-        { class: 'stat' },
-        h('span', { class: 'label' }, label),
-        h('span', { class: 'value', id }, value),
-      );
     fill(
       account,
       stat('Balance', `$${formatUsd(data.me.balance)}`, 'buyer-balance'),

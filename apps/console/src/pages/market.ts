@@ -4,7 +4,7 @@
 import { gql, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
-import { fill, h, table, time } from '../lib/dom';
+import { fill, h, stat, table, time } from '../lib/dom';
 import { withTrade } from '../lib/trades';
 import { formatUsd, usdToNumber } from '../lib/usd';
 import { candleChart, depthChart } from './charts';
@@ -80,13 +80,6 @@ export const marketPage: Page = (root, params) => {
   let trades: Trade[] = [];
 
   const showTicker = (t: Ticker, m: Pick<Market, 'gpuClass' | 'minTflopsPerGpu' | 'feeRateBps'>) => {
-    const stat = (label: string, value: string, id: string) =>
-      h(
-        'div',
-        { class: 'stat' },
-        h('span', { class: 'label' }, label),
-        h('span', { class: 'value', id }, value),
-      );
     fill(
       tickerEl,
       stat('Last', t.last ? `$${formatUsd(t.last)}` : '—', 'ticker-last'),
