@@ -11,6 +11,11 @@
  * and never with an order of the same owner: self-trade prevention cancels the incoming order's
  * remainder (cancel newest).
  */
+import { BookLevel, BookSide } from './book-side';
+import { fillSize } from './fill-size';
+
+export type { BookLevel } from './book-side';
+export { fillSize } from './fill-size';
 
 export type Side = 'bid' | 'ask';
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
@@ -70,102 +75,6 @@ export interface Resting {
   nodeId: string;
   minGpusPerNode: number;
   seq: number;
-}
-
-interface Level {
-  price: number;
-  orders: Resting[];
-  /** Index of the first order that may still have quantity (earlier ones are done). */
-  head: number;
-}
-
-export interface BookLevel {
-  price: number;
-  quantity: number;
-  orders: number;
-}
-
-/** One side: its levels by price, best first. */
-class BookSide {
-  readonly levels = new Map<number, Level>();
-  /** Prices, best first: descending for bids, ascending for asks. */
-  readonly prices: number[] = [];
-
-  constructor(private readonly descending: boolean) {}
-
-  private better(a: number, b: number): boolean {
-    return this.descending ? a > b : a < b;
-  }
-
-  add(order: Resting): void {
-    let level = this.levels.get(order.price);
-    if (!level) {
-      level = { price: order.price, orders: [], head: 0 };
-      this.levels.set(order.price, level);
-      // Binary search for the insertion point keeps `prices` sorted best first.
-      let lo = 0;
-      let hi = this.prices.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.better(this.prices[mid]!, order.price)) lo = mid + 1;
-        else hi = mid;
-      }
-      this.prices.splice(lo, 0, order.price);
-    }
-    level.orders.push(order);
-  }
-
-  /** Drops done orders at both ends of a level, and the level itself once it is empty. */
-  tidy(level: Level): void {
-    const orders = level.orders;
-    while (level.head < orders.length && orders[level.head]!.remaining === 0) level.head++;
-    while (orders.length > level.head && orders[orders.length - 1]!.remaining === 0) orders.pop();
-    if (level.head === orders.length) {
-      this.levels.delete(level.price);
-      const at = this.prices.indexOf(level.price);
-      if (at >= 0) this.prices.splice(at, 1);
-    } else if (level.head > 64 && level.head * 2 > orders.length) {
-      level.orders = orders.slice(level.head);
-      level.head = 0;
-    }
-  }
-
-  depth(limit: number): BookLevel[] {
-    const out: BookLevel[] = [];
-    for (const price of this.prices) {
-      if (out.length === limit) break;
-      const level = this.levels.get(price)!;
-      let quantity = 0;
-      let orders = 0;
-      for (let i = level.head; i < level.orders.length; i++) {
-        const o = level.orders[i]!;
-        if (o.remaining > 0) {
-          quantity += o.remaining;
-          orders++;
-        }
-      }
-      if (orders > 0) out.push({ price, quantity, orders });
-    }
-    return out;
-  }
-}
-
-/**
- * The GPUs one fill takes: as many as both have, but at least `min` from the node, never leaving
- * the bid with fewer than `min` still to fill; 0 when no such fill exists.
- */
-export function fillSize(
-  bidHours: number,
-  min: number,
-  askHours: number,
-  bidRemaining: number,
-  askRemaining: number,
-): number {
-  if (askHours < bidHours) return 0;
-  let size = Math.min(bidRemaining, askRemaining);
-  const left = bidRemaining - size;
-  if (left > 0 && left < min) size = bidRemaining - min;
-  return size >= min ? size : 0;
 }
 
 /** A book as plain JSON (for snapshots): resting orders in time priority, and the sequence. */
