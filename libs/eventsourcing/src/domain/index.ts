@@ -8,3 +8,4 @@ export * from './fingerprint';
 export * from './idempotency-keys';
 export * from './own';
 export * from './group-commit';
+export * from './derived-id';

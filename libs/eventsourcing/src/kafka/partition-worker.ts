@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   Envelope,
   HEADERS,
@@ -19,6 +19,7 @@ import {
 import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { Decider, Message as DomainMessage } from '../domain/decider';
+import { derivedId } from '../domain/derived-id';
 import { fingerprint } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
@@ -112,10 +113,7 @@ export function deadLetterReference(from: { topic: string; partition: number }, 
 }
 
 /** Outcome event ids are derived from the command, so the same outcome always has the same id. */
-function outcomeId(commandId: string, index: number): string {
-  const hex = createHash('sha256').update(`${commandId}#${index}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
+const outcomeId = (commandId: string, index: number): string => derivedId(`${commandId}#${index}`);
 
 /**
  * The single writer of one partition (docs/architecture.md §3): owns the in-memory state of the aggregates

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { derivedId } from '../domain/derived-id';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
@@ -18,11 +18,6 @@ export interface ProcessManagerRunnerOptions {
   sessionTimeoutMs?: number;
   /** Where transactions and dead letters are counted (nothing is, without). */
   metrics?: EventSourcingMetrics;
-}
-
-function derivedId(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /**

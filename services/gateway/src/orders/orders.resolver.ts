@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   Args,
   Context,
@@ -18,7 +18,7 @@ import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
-import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
+import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import {
@@ -118,7 +118,7 @@ export class OrdersResolver {
     }
     // The same client id gives the same order id, so a retry finds the order its first try made.
     const orderId = input.clientOrderId
-      ? `ord-${createHash('sha256').update(`${p.accountId}\n${input.clientOrderId}`).digest('hex').slice(0, 32)}`
+      ? idFromKey('ord', p.accountId, input.clientOrderId)
       : `ord-${randomUUID()}`;
     const data = {
       marketId: input.marketId,
