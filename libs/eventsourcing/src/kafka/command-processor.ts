@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka } from 'kafkajs';
+import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
@@ -99,8 +100,7 @@ export class CommandProcessor {
       groupId: this.groupId,
       readUncommitted: false,
       ...fetchLinger(this.options.commandLingerMs ?? 0),
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: Math.max(1_000, Math.floor((this.options.sessionTimeoutMs ?? 10_000) / 5)),
+      ...consumerTiming(this.options.sessionTimeoutMs),
       rebalanceTimeout: 60_000,
     });
     this.consumer = consumer;

@@ -2,6 +2,7 @@ import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/cont
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { derivedId } from '../domain/derived-id';
+import { consumerTiming } from './consumer-timing';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
@@ -98,13 +99,11 @@ export class ProcessManagerRunner {
   }
 
   async start(): Promise<void> {
-    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      sessionTimeout,
-      heartbeatInterval: Math.max(1_000, sessionTimeout / 5),
+      ...consumerTiming(this.options.sessionTimeoutMs),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -6,6 +6,7 @@ import { prepareBatch } from './batch';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
+import { consumerTiming } from '../kafka/consumer-timing';
 import { afterFailure } from './poison';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import {
@@ -112,12 +113,7 @@ export class ProjectionRunner {
       maxBytesPerPartition: this.batchOptions.maxBytesPerPartition,
       maxBytes: this.batchOptions.maxBytes,
       maxWaitTimeInMs: this.batchOptions.maxWaitTimeInMs,
-      ...(this.options.sessionTimeoutMs
-        ? {
-            sessionTimeout: this.options.sessionTimeoutMs,
-            heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 5)),
-          }
-        : {}),
+      ...(this.options.sessionTimeoutMs ? consumerTiming(this.options.sessionTimeoutMs) : {}),
     };
     const consumer = this.options.kafka.consumer(config);
     this.consumer = consumer;
