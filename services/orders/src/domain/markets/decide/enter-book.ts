@@ -4,6 +4,7 @@ import { Fill, PlaceResult } from '../../matching/order-book';
 import { engineOrder, MarketEvent, MarketState } from '../market';
 import { feePerGpuHour } from '../rules/fee';
 import { holdFor } from '../rules/hold';
+import { orderCancelled } from './order-cancelled';
 
 /**
  * The events of an order entering the book: accepted, its trades, and what it will not trade.
@@ -43,21 +44,15 @@ export function enterBook(state: MarketState, order: Order, now: Date, hourMs: n
   });
   const events: MarketEvent[] = [{ type: 'orders.OrderAccepted', data: { order } }, ...trades];
   if (result.cancelled > 0) {
-    events.push({
-      type: 'orders.OrderCancelled',
-      data: {
-        marketId: spec.marketId,
-        orderId: order.orderId,
-        accountId: order.accountId,
-        side: order.side,
-        price: order.price,
-        gpus: result.cancelled,
-        reason: result.reason ?? 'CANCELLED',
-        holdReleased: order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
-        // The order was accepted with all its GPUs: readers take the remainder out again.
-        bookGpus: result.cancelled,
-      },
-    });
+    // The order was accepted with all its GPUs: readers take the remainder out of the book again.
+    events.push(
+      orderCancelled(
+        order,
+        result.cancelled,
+        result.reason ?? 'CANCELLED',
+        order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
+      ),
+    );
   }
   return events;
 }
