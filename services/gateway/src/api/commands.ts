@@ -101,7 +101,12 @@ export class Commands implements OnApplicationShutdown {
       `command ${command.type}`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: { 'gpux.command.type': command.type, 'gpux.subject': command.subject },
+        attributes: {
+          'gpux.command.type': command.type,
+          'gpux.subject': command.subject,
+          // The client's own key (the one its errors name), to find its request's trace by.
+          ...(command.clientKey ? { 'gpux.client_key': command.clientKey } : {}),
+        },
       },
       async (span) => {
         try {
