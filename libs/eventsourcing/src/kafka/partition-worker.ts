@@ -541,6 +541,7 @@ export class PartitionWorker {
       } catch (error) {
         events.length = eventsBefore;
         if (metrics.eventsCommitted) committed.length = committedBefore;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'evolve failed' });
         unprocessable(
           message,
           'decider_failed',
