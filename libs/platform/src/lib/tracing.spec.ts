@@ -1,5 +1,6 @@
-import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import { contextOf, otlpTracesUrl, traceHeadersOf, traceHeadersOfSpan } from './tracing';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { contextOf, otlpTracesUrl, traceHeadersOf, traceHeadersOfSpan, traceLogFields } from './tracing';
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -53,5 +54,20 @@ describe('OTLP endpoint', () => {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://other:4318/traces',
       }),
     ).toBe('http://other:4318/traces');
+  });
+});
+
+describe('log fields', () => {
+  beforeAll(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  afterAll(() => context.disable());
+
+  it("names the active span's trace and span ids, and nothing outside a span", async () => {
+    expect(traceLogFields()).toEqual({});
+    const ctx = contextOf({ traceparent: PARENT });
+    const fields = await context.with(ctx, async () => {
+      await new Promise((r) => setImmediate(r));
+      return traceLogFields();
+    });
+    expect(fields).toEqual({ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
   });
 });
