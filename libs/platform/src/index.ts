@@ -6,3 +6,4 @@ export * from './lib/metrics';
 export * from './lib/platform.module';
 export * from './lib/redis';
 export * from './lib/periodic';
+export * from './lib/tracing';

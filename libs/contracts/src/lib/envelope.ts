@@ -22,6 +22,9 @@ export interface Envelope<T = unknown> {
   causationId: string | null;
   /** Commands: the client's idempotency key. Outcome events: the key of their command. */
   idempotencyKey?: string;
+  /** W3C trace context of the span that wrote it (CloudEvents distributed-tracing extension), when traced. */
+  traceparent?: string;
+  tracestate?: string;
   data: T;
 }
 
@@ -43,6 +46,9 @@ export const HEADERS = {
   correlationId: 'ce_correlationid',
   causationId: 'ce_causationid',
   idempotencyKey: 'ce_idempotencykey',
+  // The CloudEvents distributed-tracing extension names these exactly so (binary mode: no prefix).
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
   contentType: 'content-type',
 } as const;
 
@@ -52,6 +58,9 @@ export type ParsedHeaders = Omit<Envelope, 'data' | 'causationId'> & { causation
 const TYPE = /^[a-z][a-z-]*\.[A-Z][A-Za-z]*$/;
 const VERSION = /^[1-9]\d{0,3}$/;
 // ISO-8601 with a zone, as Date.toISOString() writes it (fractions and offsets allowed).
+/** W3C traceparent, version 00: `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`. */
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const TRACESTATE_MAX = 512;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -82,6 +91,10 @@ export function parseHeaders(h: Record<string, string>): ParsedHeaders | string 
       throw `${HEADERS.time}: must be an ISO-8601 time with a zone`;
     const causationId = text(HEADERS.causationId, true);
     const idempotencyKey = text(HEADERS.idempotencyKey, true);
+    // Trace context is advisory: a malformed one is dropped (the message starts a new trace), never refused.
+    const traceparent = h[HEADERS.traceparent];
+    const traced = traceparent !== undefined && TRACEPARENT.test(traceparent);
+    const tracestate = traced ? h[HEADERS.tracestate] : undefined;
     return {
       id: text(HEADERS.id)!,
       type,
@@ -92,6 +105,8 @@ export function parseHeaders(h: Record<string, string>): ParsedHeaders | string 
       correlationId: text(HEADERS.correlationId)!,
       ...(causationId !== undefined ? { causationId } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(traced ? { traceparent } : {}),
+      ...(tracestate !== undefined && tracestate.length <= TRACESTATE_MAX ? { tracestate } : {}),
     };
   } catch (problem) {
     if (typeof problem === 'string') return problem;

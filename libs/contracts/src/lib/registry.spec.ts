@@ -27,6 +27,38 @@ describe('message registry', () => {
     expect(settlementMessages.decode(wire)).toEqual(envelope);
   });
 
+  it('carries W3C trace context in the CloudEvents distributed-tracing headers', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const envelope: Envelope = {
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      traceparent,
+      tracestate: 'vendor=1',
+      data: { accountId: 'acc-1', amount: 5, reference: null },
+    };
+    const wire = settlementMessages.encode(envelope);
+    expect(wire.headers['traceparent']).toBe(traceparent);
+    expect(wire.headers['tracestate']).toBe('vendor=1');
+    expect(settlementMessages.decode(wire)).toEqual(envelope);
+  });
+
+  it('drops a malformed traceparent (and its tracestate) rather than refusing the message', () => {
+    const wire = settlementMessages.encode({
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      data: { accountId: 'acc-1', amount: 5, reference: null },
+    });
+    const read = settlementMessages.decode({
+      ...wire,
+      headers: { ...wire.headers, traceparent: 'not-a-traceparent', tracestate: 'vendor=1' },
+    });
+    expect(read.traceparent).toBeUndefined();
+    expect(read.tracestate).toBeUndefined();
+    expect(read.data).toEqual({ accountId: 'acc-1', amount: 5, reference: null });
+  });
+
   it('reads a v1 FundsDeposited (whole cents) as v2 (micro-USD with a reference)', () => {
     const v1 = encodeRaw({
       ...base,

@@ -189,6 +189,8 @@ export class MessageRegistry {
       correlationId: h.correlationId,
       causationId: h.causationId ?? null,
       ...(h.idempotencyKey ? { idempotencyKey: h.idempotencyKey } : {}),
+      ...(h.traceparent ? { traceparent: h.traceparent } : {}),
+      ...(h.tracestate ? { tracestate: h.tracestate } : {}),
       data,
     };
   }
@@ -221,5 +223,9 @@ export function encodeRaw(envelope: Envelope): WireMessage {
   };
   if (envelope.causationId) headers[HEADERS.causationId] = envelope.causationId;
   if (envelope.idempotencyKey) headers[HEADERS.idempotencyKey] = envelope.idempotencyKey;
+  if (envelope.traceparent) {
+    headers[HEADERS.traceparent] = envelope.traceparent;
+    if (envelope.tracestate) headers[HEADERS.tracestate] = envelope.tracestate;
+  }
   return { key: envelope.subject, value: JSON.stringify(envelope.data), headers };
 }

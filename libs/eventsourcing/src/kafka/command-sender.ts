@@ -7,6 +7,8 @@ import {
   topic,
   WireMessage,
 } from '@gpux/contracts';
+import { context } from '@opentelemetry/api';
+import { traceHeadersOf } from '@gpux/platform';
 import type Redis from 'ioredis';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { fingerprint } from '../domain/fingerprint';
@@ -155,6 +157,8 @@ export class CommandSender {
       correlationId: command.correlationId ?? id,
       causationId: null,
       idempotencyKey,
+      // The caller's active span (none while tracing is off) is the parent of the command's decision.
+      ...traceHeadersOf(context.active()),
       data: command.data,
     });
     return { wire, idempotencyKey };

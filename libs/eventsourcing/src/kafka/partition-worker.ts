@@ -17,6 +17,8 @@ import {
   RecordMetadata,
 } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
 import { performance } from 'node:perf_hooks';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { derivedId } from '../domain/derived-id';
@@ -331,6 +333,8 @@ export class PartitionWorker {
     const tally: [string, CommandOutcomeKind, string][] = [];
     /** The outcome events, only when a service observes them. */
     const committed: Envelope[] = [];
+    /** One span per command decided, ended when its transaction ends (no-op ones while tracing is off). */
+    const spans: Span[] = [];
     const metrics = this.ctx.metrics ?? NO_METRICS;
     const from = { topic: topics.commands, partition: this.partition };
     const now = this.ctx.clock().getTime();
@@ -414,6 +418,22 @@ export class PartitionWorker {
         );
         continue;
       }
+      // A child of the span that sent the command; the outcome events carry this span's context on.
+      const span = tracer().startSpan(
+        `decide ${command.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'gpux.command.type': command.type,
+            'gpux.subject': command.subject,
+            'gpux.correlation_id': command.correlationId,
+            'messaging.destination.partition.id': String(this.partition),
+          },
+        },
+        contextOf(command),
+      );
+      spans.push(span);
+      const traced = traceHeadersOfSpan(span);
       const key = command.idempotencyKey ?? command.id;
       const fp = fingerprint(command);
       const pendingFp = pendingKeys.get(key);
@@ -424,6 +444,7 @@ export class PartitionWorker {
             : 'reused'
           : keyUse(this.processed.get(key), fp, now, this.ctx.idempotencyWindowMs);
       if (use === 'retry') {
+        span.setAttribute('gpux.outcome', 'duplicate');
         tally.push([command.type, 'duplicate', '']);
         continue; // its first outcome stands
       }
@@ -443,7 +464,8 @@ export class PartitionWorker {
           },
           { ...command, idempotencyKey: command.id },
         );
-        events.push(this.outcomeMessage(rejection, ANSWER_ONLY));
+        events.push(this.outcomeMessage({ ...rejection, ...traced }, ANSWER_ONLY));
+        span.setAttribute('gpux.outcome', 'IDEMPOTENCY_KEY_REUSED');
         tally.push([command.type, 'rejected', 'IDEMPOTENCY_KEY_REUSED']);
         continue;
       }
@@ -468,23 +490,27 @@ export class PartitionWorker {
           outcome = decision.events.map((e, index) => ({
             ...this.envelope(e.type, command.subject, e.data, command, index),
             schemaVersion: registry.currentVersion(e.type),
+            ...traced,
           }));
         } else {
           const { code, message: text, field } = decision;
           decided = ['rejected', code];
           outcome = [
-            this.envelope(
-              `${this.ctx.service}.CommandRejected`,
-              command.subject,
-              {
-                commandType: command.type,
-                code,
-                message: text,
-                ...(field ? { field } : {}),
-                command: command.data as Record<string, unknown>,
-              },
-              command,
-            ),
+            {
+              ...this.envelope(
+                `${this.ctx.service}.CommandRejected`,
+                command.subject,
+                {
+                  commandType: command.type,
+                  code,
+                  message: text,
+                  ...(field ? { field } : {}),
+                  command: command.data as Record<string, unknown>,
+                },
+                command,
+              ),
+              ...traced,
+            },
           ];
         }
         // Validates every outcome before anything is written or evolved: a decider bug
@@ -497,6 +523,7 @@ export class PartitionWorker {
         const reason = invalid
           ? `decider produced an invalid event: ${error.message}`
           : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
         unprocessable(message, invalid ? 'invalid_outcome' : 'decider_failed', reason, command);
         continue;
       } finally {
@@ -512,6 +539,7 @@ export class PartitionWorker {
       } catch (error) {
         events.length = eventsBefore;
         if (metrics.eventsCommitted) committed.length = committedBefore;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'evolve failed' });
         unprocessable(
           message,
           'decider_failed',
@@ -525,6 +553,7 @@ export class PartitionWorker {
       pending.set(stateKey, next);
       pendingKeys.set(key, fp);
       tally.push([command.type, decided[0], decided[1]]);
+      span.setAttribute('gpux.outcome', decided[1] || decided[0]);
     }
 
     const nextOffset = (BigInt(last.offset) + 1n).toString();
@@ -572,9 +601,14 @@ export class PartitionWorker {
     } catch (error) {
       await txn.abort().catch(() => undefined);
       metrics.transactionAborted('command_processor');
+      for (const span of spans) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'transaction aborted' });
+        span.end();
+      }
       throw error;
     }
     metrics.transactionCommitted('command_processor');
+    for (const span of spans) span.end();
     for (const [type, kind, code] of tally) metrics.outcome(type, kind, code);
     for (const why of deadReasons) metrics.deadLettered(topics.deadLetter, why);
     if (committed.length) metrics.eventsCommitted?.(committed);

@@ -1,6 +1,8 @@
 import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
 import { derivedId } from '../domain/derived-id';
 import { consumerTiming } from './consumer-timing';
 import { ProcessManager } from '../domain/process-manager';
@@ -60,16 +62,40 @@ export class ProcessManagerRunner {
     return producer;
   }
 
-  /** The commands for a batch of events, and the events that could not be read. */
-  private react(messages: KafkaMessage[], partition: number): { commands: Message[]; dead: Message[] } {
+  /**
+   * The commands for a batch of events, and the events that could not be read. Each event that
+   * leads to commands gets a span (a child of the event's), which its commands carry on.
+   */
+  private react(
+    messages: KafkaMessage[],
+    partition: number,
+  ): { commands: Message[]; dead: Message[]; spans: Span[] } {
     const commands: Message[] = [];
     const dead: Message[] = [];
+    const spans: Span[] = [];
     for (const message of messages) {
       const type = message.headers?.[HEADERS.type]?.toString() ?? '';
       if (type.endsWith('.PartitionClaimed')) continue;
       try {
         const event = this.options.registry.decode(fromKafka(message));
-        this.options.manager.react(event).forEach((c, i) => {
+        const emitted = this.options.manager.react(event);
+        if (emitted.length === 0) continue;
+        const span = tracer().startSpan(
+          `react ${this.options.manager.name} ${event.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'gpux.event.type': event.type,
+              'gpux.subject': event.subject,
+              'gpux.correlation_id': event.correlationId,
+              'gpux.commands': emitted.length,
+            },
+          },
+          contextOf(event),
+        );
+        spans.push(span);
+        const traced = traceHeadersOfSpan(span);
+        emitted.forEach((c, i) => {
           const id = derivedId(`${this.options.manager.name}:${event.id}:${i}`);
           const wire = this.options.registry.encode({
             id,
@@ -81,6 +107,7 @@ export class ProcessManagerRunner {
             correlationId: event.correlationId,
             causationId: event.id,
             idempotencyKey: id,
+            ...traced,
             data: c.data,
           });
           commands.push(toKafka(wire));
@@ -95,7 +122,7 @@ export class ProcessManagerRunner {
         );
       }
     }
-    return { commands, dead };
+    return { commands, dead, spans };
   }
 
   async start(): Promise<void> {
@@ -121,7 +148,7 @@ export class ProcessManagerRunner {
       eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const producer = await this.producerFor(batch.partition);
-        const { commands, dead } = this.react(batch.messages, batch.partition);
+        const { commands, dead, spans } = this.react(batch.messages, batch.partition);
         const last = batch.messages[batch.messages.length - 1]!.offset;
         const next = (BigInt(last) + 1n).toString();
         if (commands.length === 0 && dead.length === 0) {
@@ -151,6 +178,10 @@ export class ProcessManagerRunner {
         } catch (error) {
           await txn.abort().catch(() => undefined);
           metrics.transactionAborted('process_manager');
+          for (const span of spans) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'transaction aborted' });
+            span.end();
+          }
           this.producers.delete(batch.partition);
           await producer.disconnect().catch(() => undefined);
           this.logger.error({
@@ -161,6 +192,7 @@ export class ProcessManagerRunner {
           throw error;
         }
         metrics.transactionCommitted('process_manager');
+        for (const span of spans) span.end();
         for (let i = 0; i < dead.length; i++) metrics.deadLettered(this.deadLetter, 'unreadable_event');
         resolveOffset(last);
       },

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
+import { initTracing } from './tracing';
 
 export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSchema> {
   /** The service's name, as in logs, health and the Kafka client id. */
@@ -34,6 +35,8 @@ export async function startService<S extends ConfigSchema>(
   options: { shutdownHooks?: boolean } = {},
 ): Promise<ServiceApp<z.infer<S>>> {
   const config = loadConfig<z.infer<S>>(definition.configSchema ?? baseConfigSchema, env);
+  // Before anything else runs: spans exported when an OTLP endpoint is set, trace context carried always.
+  initTracing(definition.name, env);
   const app = await NestFactory.create<NestExpressApplication>(definition.module(config), {
     bufferLogs: true,
     abortOnError: false,

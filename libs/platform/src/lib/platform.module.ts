@@ -1,4 +1,12 @@
-import { BeforeApplicationShutdown, DynamicModule, Global, Injectable, Logger, Module } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Global,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
@@ -7,12 +15,21 @@ import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { MetricsController, ServiceMetrics } from './metrics';
 import { RedisClient } from './redis';
+import { shutdownTracing, traceLogFields } from './tracing';
 
 /** Says in the log why the service is stopping; the clients then log what they closed. */
 @Injectable()
 class ShutdownLog implements BeforeApplicationShutdown {
   beforeApplicationShutdown(signal?: string): void {
     new Logger('Shutdown').log({ msg: 'shutting down', signal: signal ?? 'app.close()' });
+  }
+}
+
+/** Exports the spans still batched once everything else has closed. */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await shutdownTracing();
   }
 }
 
@@ -45,6 +62,8 @@ export class PlatformModule {
               messageKey: 'msg',
               timestamp: () => `,"time":"${new Date().toISOString()}"`,
               formatters: { level: (label: string) => ({ level: label }) },
+              // A line logged inside a span carries its trace_id and span_id (cheap: one lookup).
+              mixin: traceLogFields,
               // Health probes arrive every few seconds; they would drown everything else. Above
               // `info` no request line is written: skip building them (a tenth of the gateway's CPU).
               autoLogging: ['trace', 'debug', 'info'].includes(config.LOG_LEVEL)
@@ -75,6 +94,7 @@ export class PlatformModule {
         DependencyIndicators,
         HealthChecks,
         ShutdownLog,
+        TracingShutdown,
       ],
       exports: [
         SERVICE_CONFIG,

@@ -18,8 +18,9 @@ import {
   waitForPosition,
 } from '@gpux/eventsourcing';
 import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Histogram } from 'prom-client';
-import { KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
+import { KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics, tracer } from '@gpux/platform';
 import { apiError, ErrorCode } from './errors';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -93,6 +94,44 @@ export class Commands implements OnApplicationShutdown {
     readModel: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
+  ): Promise<CommandOutcome> {
+    // The root of the command's trace: its traceparent goes with it, and every span it causes in
+    // the services (decisions, process managers, their commands) joins this trace.
+    return tracer().startActiveSpan(
+      `command ${command.type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'gpux.command.type': command.type,
+          'gpux.subject': command.subject,
+          // The client's own key (the one its errors name), to find its request's trace by.
+          ...(command.clientKey ? { 'gpux.client_key': command.clientKey } : {}),
+        },
+      },
+      async (span) => {
+        try {
+          const outcome = await this.executeTraced(service, command, readModel, timeoutMs, keyField);
+          span.setAttribute('gpux.outcome', outcome.status);
+          return outcome;
+        } catch (error) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async executeTraced(
+    service: EventSourcedService,
+    command: OutgoingCommand & { clientKey?: string },
+    readModel: string,
+    timeoutMs: number,
+    keyField: string,
   ): Promise<CommandOutcome> {
     const { clientKey, ...outgoing } = command;
     let outcome: CommandOutcome;
