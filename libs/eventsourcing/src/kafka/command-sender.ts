@@ -31,6 +31,8 @@ export interface OutgoingCommand {
   /** The client's key; a repeat returns the first outcome. Generated when absent. */
   idempotencyKey?: string;
   correlationId?: string;
+  /** The command's id, when the caller chose it (to log with it before it is sent); else generated. */
+  id?: string;
 }
 
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -145,7 +147,7 @@ export class CommandSender {
 
   /** The command on the wire, validated against its schema (throws MessageValidationError). */
   private encode(command: OutgoingCommand): { wire: WireMessage; idempotencyKey: string } {
-    const id = randomUUID();
+    const id = command.id ?? randomUUID();
     const idempotencyKey = command.idempotencyKey ?? id;
     const wire = this.registry.encode({
       id,

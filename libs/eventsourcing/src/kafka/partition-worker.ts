@@ -392,6 +392,7 @@ export class PartitionWorker {
       } catch (error) {
         this.logger.warn({
           msg: 'no UNPROCESSABLE outcome for a dead-lettered command',
+          ...(command ? { correlation_id: command.correlationId } : {}),
           offset: message.offset,
           error: String(error),
         });

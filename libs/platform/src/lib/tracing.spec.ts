@@ -1,6 +1,13 @@
 import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { contextOf, otlpTracesUrl, traceHeadersOf, traceHeadersOfSpan, traceLogFields } from './tracing';
+import {
+  contextOf,
+  otlpTracesUrl,
+  traceHeadersOf,
+  traceHeadersOfSpan,
+  traceLogFields,
+  withCorrelation,
+} from './tracing';
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -69,5 +76,23 @@ describe('log fields', () => {
       return traceLogFields();
     });
     expect(fields).toEqual({ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
+  });
+
+  it('names the correlation id of the conversation being served, across awaits, and only there', async () => {
+    // A span made active within the conversation (as the gateway's command span is).
+    const parent = trace.getSpan(contextOf({ traceparent: PARENT }))!;
+    const fields = await withCorrelation('cmd-1', () =>
+      context.with(trace.setSpan(context.active(), parent), async () => {
+        await new Promise((r) => setImmediate(r));
+        return traceLogFields();
+      }),
+    );
+    expect(fields).toEqual({
+      correlation_id: 'cmd-1',
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: 'b7ad6b7169203331',
+    });
+    expect(withCorrelation('cmd-2', () => traceLogFields())).toEqual({ correlation_id: 'cmd-2' });
+    expect(traceLogFields()).toEqual({});
   });
 });

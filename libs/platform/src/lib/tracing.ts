@@ -1,6 +1,7 @@
 import {
   Context,
   context,
+  createContextKey,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -94,10 +95,30 @@ export async function shutdownTracing(): Promise<void> {
   await provider?.shutdown().catch(() => undefined);
 }
 
-/** Fields for a log line: the active span's trace and span ids, when there is one. */
-export function traceLogFields(): { trace_id?: string; span_id?: string } {
-  const span = trace.getActiveSpan();
-  if (!span) return {};
-  const sc = span.spanContext();
-  return isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+const CORRELATION = createContextKey('gpux.correlation_id');
+
+/**
+ * Runs `fn` with a conversation's correlation id (the id of the client's command that started
+ * it) in the active context: every log line written meanwhile, in any async continuation of it,
+ * carries it (traceLogFields).
+ */
+export function withCorrelation<T>(correlationId: string, fn: () => T): T {
+  return context.with(context.active().setValue(CORRELATION, correlationId), fn);
+}
+
+/**
+ * Fields for a log line: the active span's trace and span ids, when there is one, and the
+ * correlation id of the conversation being served (withCorrelation), when there is one.
+ */
+export function traceLogFields(): { trace_id?: string; span_id?: string; correlation_id?: string } {
+  const active = context.active();
+  const correlation = active.getValue(CORRELATION);
+  const fields: { trace_id?: string; span_id?: string; correlation_id?: string } =
+    typeof correlation === 'string' ? { correlation_id: correlation } : {};
+  const sc = trace.getSpan(active)?.spanContext();
+  if (sc && isSpanContextValid(sc)) {
+    fields.trace_id = sc.traceId;
+    fields.span_id = sc.spanId;
+  }
+  return fields;
 }

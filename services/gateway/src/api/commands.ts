@@ -20,7 +20,15 @@ import {
 import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Histogram } from 'prom-client';
-import { KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics, tracer } from '@gpux/platform';
+import { randomUUID } from 'node:crypto';
+import {
+  KafkaClients,
+  RedisClient,
+  SERVICE_CONFIG,
+  ServiceMetrics,
+  tracer,
+  withCorrelation,
+} from '@gpux/platform';
 import { apiError, ErrorCode } from './errors';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -95,8 +103,23 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
   ): Promise<CommandOutcome> {
+    // The command's id is chosen here, so what the gateway logs while it is served carries it as
+    // the conversation's correlation id (the services log it as the command's correlationId).
+    const id = command.id ?? randomUUID();
     // The root of the command's trace: its traceparent goes with it, and every span it causes in
     // the services (decisions, process managers, their commands) joins this trace.
+    return withCorrelation(command.correlationId ?? id, () =>
+      this.traced(service, { ...command, id }, readModel, timeoutMs, keyField),
+    );
+  }
+
+  private traced(
+    service: EventSourcedService,
+    command: OutgoingCommand & { clientKey?: string },
+    readModel: string,
+    timeoutMs: number,
+    keyField: string,
+  ): Promise<CommandOutcome> {
     return tracer().startActiveSpan(
       `command ${command.type}`,
       {
@@ -104,6 +127,7 @@ export class Commands implements OnApplicationShutdown {
         attributes: {
           'gpux.command.type': command.type,
           'gpux.subject': command.subject,
+          ...(command.id ? { 'gpux.correlation_id': command.correlationId ?? command.id } : {}),
           // The client's own key (the one its errors name), to find its request's trace by.
           ...(command.clientKey ? { 'gpux.client_key': command.clientKey } : {}),
         },
