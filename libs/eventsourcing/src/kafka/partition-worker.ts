@@ -18,7 +18,7 @@ import {
 } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
+import { contextOf, traceHeadersOfSpan, traceIdsOf, tracer } from '@gpux/platform';
 import { performance } from 'node:perf_hooks';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { derivedId } from '../domain/derived-id';
@@ -392,7 +392,7 @@ export class PartitionWorker {
       } catch (error) {
         this.logger.warn({
           msg: 'no UNPROCESSABLE outcome for a dead-lettered command',
-          ...(command ? { correlation_id: command.correlationId } : {}),
+          ...(command ? { correlation_id: command.correlationId, ...traceIdsOf(command) } : {}),
           offset: message.offset,
           error: String(error),
         });

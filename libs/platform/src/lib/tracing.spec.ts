@@ -5,6 +5,7 @@ import {
   otlpTracesUrl,
   traceHeadersOf,
   traceHeadersOfSpan,
+  traceIdsOf,
   traceLogFields,
   withCorrelation,
 } from './tracing';
@@ -65,6 +66,15 @@ describe('OTLP endpoint', () => {
 });
 
 describe('log fields', () => {
+  it("names a message's trace ids for a line about it written outside its span", () => {
+    expect(traceIdsOf({ traceparent: PARENT })).toEqual({
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: 'b7ad6b7169203331',
+    });
+    expect(traceIdsOf({})).toEqual({});
+    expect(traceIdsOf({ traceparent: 'not-a-traceparent' })).toEqual({});
+  });
+
   beforeAll(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
   afterAll(() => context.disable());
 

@@ -95,6 +95,12 @@ export async function shutdownTracing(): Promise<void> {
   await provider?.shutdown().catch(() => undefined);
 }
 
+/** A message's trace and parent span ids, for a log line about it written outside its span. */
+export function traceIdsOf(headers: TraceHeaders): { trace_id?: string; span_id?: string } {
+  const sc = trace.getSpanContext(contextOf(headers));
+  return sc && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+}
+
 const CORRELATION = createContextKey('gpux.correlation_id');
 
 /**
