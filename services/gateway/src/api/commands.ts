@@ -106,47 +106,39 @@ export class Commands implements OnApplicationShutdown {
     // The command's id is chosen here, so what the gateway logs while it is served carries it as
     // the conversation's correlation id (the services log it as the command's correlationId).
     const id = command.id ?? randomUUID();
+    const correlationId = command.correlationId ?? id;
+    const sent = { ...command, id };
     // The root of the command's trace: its traceparent goes with it, and every span it causes in
     // the services (decisions, process managers, their commands) joins this trace.
-    return withCorrelation(command.correlationId ?? id, () =>
-      this.traced(service, { ...command, id }, readModel, timeoutMs, keyField),
-    );
-  }
-
-  private traced(
-    service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string },
-    readModel: string,
-    timeoutMs: number,
-    keyField: string,
-  ): Promise<CommandOutcome> {
-    return tracer().startActiveSpan(
-      `command ${command.type}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'gpux.command.type': command.type,
-          'gpux.subject': command.subject,
-          ...(command.id ? { 'gpux.correlation_id': command.correlationId ?? command.id } : {}),
-          // The client's own key (the one its errors name), to find its request's trace by.
-          ...(command.clientKey ? { 'gpux.client_key': command.clientKey } : {}),
+    return withCorrelation(correlationId, () =>
+      tracer().startActiveSpan(
+        `command ${command.type}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'gpux.command.type': command.type,
+            'gpux.subject': command.subject,
+            'gpux.correlation_id': correlationId,
+            // The client's own key (the one its errors name), to find its request's trace by.
+            ...(command.clientKey ? { 'gpux.client_key': command.clientKey } : {}),
+          },
         },
-      },
-      async (span) => {
-        try {
-          const outcome = await this.executeTraced(service, command, readModel, timeoutMs, keyField);
-          span.setAttribute('gpux.outcome', outcome.status);
-          return outcome;
-        } catch (error) {
-          span.setStatus({
-            code: SpanStatusCode.ERROR,
-            message: error instanceof Error ? error.message : String(error),
-          });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
+        async (span) => {
+          try {
+            const outcome = await this.executeTraced(service, sent, readModel, timeoutMs, keyField);
+            span.setAttribute('gpux.outcome', outcome.status);
+            return outcome;
+          } catch (error) {
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: error instanceof Error ? error.message : String(error),
+            });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      ),
     );
   }
 
