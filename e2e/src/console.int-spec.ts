@@ -242,7 +242,10 @@ describe('the web console', () => {
       );
       const row = `#buyer-orders tr[data-order-id="${orderId}"]`;
       await page.waitForSelector(`${row} button.cancel`);
-      await page.click(`${row} button.cancel`);
+      // Clicked inside the page in one step: the orders table is redrawn when an order changes
+      // (subscription) or every few seconds, so a handle taken a moment before can be detached
+      // (seen once in CI: "Node is detached from document").
+      await page.evaluate(`document.querySelector(${JSON.stringify(`${row} button.cancel`)}).click()`);
       await waitForText(page, `${row} .order-status`, 'CANCELLED (CANCELLED)');
       const { order } = await m.ok<{ order: { status: string } }>(
         `query($id: ID!) { order(id: $id) { status } }`,
