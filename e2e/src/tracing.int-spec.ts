@@ -188,11 +188,12 @@ describe('traces across Kafka', () => {
     expect(path(spans.find((s) => s.name === 'decide settlement.OpenLease')!)).toEqual([
       'gateway: command orders.PlaceOrder',
       'orders: decide orders.PlaceOrder',
-      'settlement: react settlement-escrow-holds orders.BidAwaitingFunds',
+      // Each service's process managers react inside the worker that writes the event.
+      'orders: react settlement-escrow-holds orders.BidAwaitingFunds',
       'settlement: decide settlement.HoldFunds',
-      'orders: react orders-escrow-answers settlement.FundsHeld',
+      'settlement: react orders-escrow-answers settlement.FundsHeld',
       'orders: decide orders.ConfirmBidFunds',
-      'settlement: react settlement-escrow-holds orders.TradeExecuted',
+      'orders: react settlement-escrow-holds orders.TradeExecuted',
       'settlement: decide settlement.OpenLease',
     ]);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['gateway', 'orders', 'settlement']));

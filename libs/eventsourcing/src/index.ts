@@ -10,5 +10,6 @@ export * from './nest/config';
 export * from './nest/read-model.module';
 export * from './redis';
 export * from './kafka/process-manager-runner';
+export * from './kafka/reactions';
 export * from './metrics/metrics';
 export * from './nest/metrics';

@@ -10,7 +10,7 @@ import {
   registerDecider,
 } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
-import { escrowAnswers } from './domain/escrow/escrow-answers.process-manager';
+import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
 import {
   createMarketDecider,
   HOUR_MS,
@@ -49,11 +49,12 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
           }),
         ],
         processManagers: [
+          // orders → settlement: holds, leases and releases, written with the events that ask for them.
           {
-            manager: escrowAnswers,
-            from: 'settlement',
-            to: 'orders',
-            registry: new MessageRegistry().include(settlementMessages).include(ordersMessages),
+            manager: escrowHolds,
+            from: 'orders',
+            to: 'settlement',
+            registry: new MessageRegistry().include(ordersMessages).include(settlementMessages),
           },
         ],
       }),

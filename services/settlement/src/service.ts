@@ -13,7 +13,7 @@ import { accountHandlers } from './accounts/accounts.cqrs';
 import { AccountsReadModel, settlementReadModule } from './accounts/accounts.read-model';
 import { LedgerMetrics } from './accounts/ledger-metrics';
 import { ACCOUNT_COMMANDS, ACCOUNT_EVENTS, accountDecider } from './domain/accounts/account.decider';
-import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
+import { escrowAnswers } from './domain/escrow/escrow-answers.process-manager';
 import { leaseEarnings } from './domain/leases/lease-earnings.process-manager';
 import { LeaseMeter } from './leases/lease-meter';
 
@@ -48,11 +48,12 @@ export const settlementService: ServiceDefinition<typeof configSchema> = {
           registerDecider('account', accountDecider, { commands: ACCOUNT_COMMANDS, events: ACCOUNT_EVENTS }),
         ],
         processManagers: [
+          // settlement → orders: the answer to a bid's hold, written with the hold's event.
           {
-            manager: escrowHolds,
-            from: 'orders',
-            to: 'settlement',
-            registry: new MessageRegistry().include(ordersMessages).include(settlementMessages),
+            manager: escrowAnswers,
+            from: 'settlement',
+            to: 'orders',
+            registry: new MessageRegistry().include(settlementMessages).include(ordersMessages),
           },
           { manager: leaseEarnings, from: 'settlement', to: 'settlement', registry: settlementMessages },
         ],

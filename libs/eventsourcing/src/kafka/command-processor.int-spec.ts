@@ -8,6 +8,7 @@ import { CommandProcessor } from './command-processor';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { PartitionWorker, WorkerContext } from './partition-worker';
 import { ProcessManagerRunner } from './process-manager-runner';
+import { REACTED_HEADER } from './reactions';
 import { provisionTopics, TopicMismatchError } from './provisioning';
 
 // The library against the real broker, with a small balance decider over settlement's messages.
@@ -80,6 +81,21 @@ const withdraw = (accountId: string, amount: number, reference?: string) =>
     subject: accountId,
     data: { accountId, amount, ...(reference ? { reference } : {}) },
   });
+
+/** A process manager for the tests: every account opened is credited a welcome deposit. */
+const welcome = {
+  name: 'welcome-credit',
+  react: (event: { type: string; subject: string; data: unknown }) =>
+    event.type === 'settlement.AccountOpened'
+      ? [
+          {
+            type: 'settlement.Deposit',
+            subject: event.subject,
+            data: { accountId: event.subject, amount: 1_000, reference: 'welcome' },
+          },
+        ]
+      : [],
+};
 
 const typeOf = (r: ReadRecord) => r.headers[HEADERS.type] ?? '';
 const isOutcome = (r: ReadRecord) => !typeOf(r).endsWith('.PartitionClaimed');
@@ -483,7 +499,7 @@ describe('command processing on Kafka', () => {
     }
   });
 
-  it('fences an older owner of a partition: nothing it wrote becomes visible', async () => {
+  it('fences an older owner of a partition: nothing it wrote becomes visible, the commands it reacted with included', async () => {
     const ns = await namespaceWithTopics();
     const topics = {
       commands: topic('settlement', 'commands', ns).name,
@@ -516,6 +532,8 @@ describe('command processing on Kafka', () => {
       rebuildTimeoutMs: 30_000,
       idempotencyWindowMs: 60_000,
       idempotencyMaxKeys: 1_000,
+      // With an inline process manager: its command is written, or aborted, with its event.
+      reactions: [{ manager: welcome, registry: settlementMessages, topic: topics.commands }],
       ...(hook ? { beforeCommit: hook } : {}),
     });
     const owner = new PartitionWorker(context(ownerClients.kafka), 0);
@@ -550,6 +568,13 @@ describe('command processing on Kafka', () => {
       readUncommitted: true,
     });
     expect(raw.filter(isOutcome)).toHaveLength(4);
+    // The welcome credit of the opened account: the owner's committed, the zombie's aborted with its events.
+    const credits = await readTopic(kafka, topics.commands, (rs) => rs.length >= 1);
+    expect(credits.map((c) => [c.key, c.headers[HEADERS.source]])).toEqual([['acc-z', 'pm.welcome-credit']]);
+    const rawCredits = await readTopic(kafka, topics.commands, (rs) => rs.length >= 2, {
+      readUncommitted: true,
+    });
+    expect(rawCredits).toHaveLength(2);
     await zombie.close();
     await owner.close();
     await zombieClients.onApplicationShutdown();
@@ -560,19 +585,6 @@ describe('command processing on Kafka', () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);
     await p.start();
-    const welcome = {
-      name: 'welcome-credit',
-      react: (event: { type: string; subject: string; data: unknown }) =>
-        event.type === 'settlement.AccountOpened'
-          ? [
-              {
-                type: 'settlement.Deposit',
-                subject: event.subject,
-                data: { accountId: event.subject, amount: 1_000, reference: 'welcome' },
-              },
-            ]
-          : [],
-    };
     const pm = () =>
       new ProcessManagerRunner({
         kafka,
@@ -606,6 +618,65 @@ describe('command processing on Kafka', () => {
       expect(commands.filter((c) => c.headers[HEADERS.source] === 'pm.welcome-credit')).toHaveLength(20);
     } finally {
       await p.stop();
+    }
+  });
+
+  it("writes an inline process manager's commands in its event's transaction, and its runner passes those events by", async () => {
+    const ns = await namespaceWithTopics();
+    const commandsTopic = topic('settlement', 'commands', ns).name;
+    const fromWelcome = (rs: ReadRecord[]) =>
+      rs.filter((c) => c.headers[HEADERS.source] === 'pm.welcome-credit');
+    // Five accounts opened before the manager ran inline (a log from before an upgrade)...
+    const before = processor(ns);
+    await before.start();
+    await send(ns, ...Array.from({ length: 5 }, (_, i) => open(`old-${i}`)));
+    await outcomes(ns, 5);
+    await before.stop();
+    // ...then five by a processor that runs it inline: each credit is written with its AccountOpened.
+    const inline = processor(ns, {
+      reactions: [{ manager: welcome, registry: settlementMessages, topic: commandsTopic }],
+    });
+    await inline.start();
+    try {
+      await send(ns, ...Array.from({ length: 5 }, (_, i) => open(`new-${i}`)));
+      await outcomes(ns, 15);
+      const written = await readTopic(kafka, commandsTopic, (rs) => fromWelcome(rs).length >= 5);
+      expect(
+        fromWelcome(written)
+          .map((c) => c.key)
+          .sort(),
+      ).toEqual(Array.from({ length: 5 }, (_, i) => `new-${i}`));
+      const opened = (await outcomes(ns, 15)).filter((e) => typeOf(e) === 'settlement.AccountOpened');
+      const marked = (e: ReadRecord) => `${e.key}:${e.headers[REACTED_HEADER] ?? '-'}`;
+      expect(opened.map(marked).sort()).toEqual([
+        ...Array.from({ length: 5 }, (_, i) => `new-${i}:welcome-credit`),
+        ...Array.from({ length: 5 }, (_, i) => `old-${i}:-`),
+      ]);
+      // The runner reacts to the five old events only: ten credits, one per account.
+      const runner = new ProcessManagerRunner({
+        kafka,
+        manager: welcome,
+        registry: settlementMessages,
+        from: 'settlement',
+        to: 'settlement',
+        namespace: ns,
+      });
+      await runner.start();
+      await outcomes(ns, 20);
+      await settle(1_500);
+      await runner.stop();
+      const credits = (await outcomes(ns, 20)).filter((e) => typeOf(e) === 'settlement.FundsDeposited');
+      expect(credits.map((e) => e.key).sort()).toEqual(
+        [
+          ...Array.from({ length: 5 }, (_, i) => `new-${i}`),
+          ...Array.from({ length: 5 }, (_, i) => `old-${i}`),
+        ].sort(),
+      );
+      expect(
+        fromWelcome(await readTopic(kafka, commandsTopic, (rs) => fromWelcome(rs).length >= 10)),
+      ).toHaveLength(10);
+    } finally {
+      await inline.stop();
     }
   });
 });

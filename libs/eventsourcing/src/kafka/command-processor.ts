@@ -5,6 +5,7 @@ import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
+import { InlineReaction } from './reactions';
 
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_IDEMPOTENCY_MAX_KEYS = 10_000;
@@ -39,6 +40,8 @@ export interface CommandProcessorOptions {
   sessionTimeoutMs?: number;
   /** Where decisions, outcomes, transactions and dead letters are counted (nothing is, without). */
   metrics?: EventSourcingMetrics;
+  /** Process managers of the service's own events, run by its partition workers (WorkerContext.reactions). */
+  reactions?: InlineReaction[];
 }
 
 /**
@@ -91,6 +94,7 @@ export class CommandProcessor {
       idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
       idempotencyMaxKeys: options.idempotencyMaxKeys ?? DEFAULT_IDEMPOTENCY_MAX_KEYS,
       metrics: options.metrics ?? NO_METRICS,
+      reactions: options.reactions ?? [],
     };
   }
 

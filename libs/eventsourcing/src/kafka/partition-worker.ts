@@ -28,6 +28,7 @@ import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
+import { emittedCommands, InlineReaction, REACTED_HEADER } from './reactions';
 import { CommandOutcomeKind, DeadLetterReason, EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 /** One aggregate type: its decider and the message types that belong to it. */
@@ -86,6 +87,11 @@ export interface WorkerContext {
   idempotencyWindowMs: number;
   /** The most keys a partition remembers: beyond it the oldest are forgotten first. */
   idempotencyMaxKeys: number;
+  /**
+   * Process managers of this service's own events, run here: the commands they emit for an event
+   * are written in the transaction that writes the event (one hop fewer than a separate runner).
+   */
+  reactions?: InlineReaction[];
   /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
   /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
@@ -132,6 +138,8 @@ export class PartitionWorker {
   private readonly byCommand = new Map<string, DeciderRegistration>();
   private readonly byEvent = new Map<string, DeciderRegistration>();
   private eventsSinceSnapshot = 0;
+  /** REACTED_HEADER's value on every event this worker writes (undefined: no inline managers). */
+  private readonly reactedBy: string | undefined;
   private lastSnapshotAt = 0;
   private failed = false;
 
@@ -140,6 +148,8 @@ export class PartitionWorker {
     readonly partition: number,
   ) {
     this.logger = new Logger(`${ctx.service}[${partition}]`);
+    const inline = (ctx.reactions ?? []).map((r) => r.manager.name);
+    this.reactedBy = inline.length ? inline.join(',') : undefined;
     for (const d of ctx.deciders) {
       d.commandTypes.forEach((t) => this.byCommand.set(t, d));
       d.eventTypes.forEach((t) => this.byEvent.set(t, d));
@@ -327,6 +337,8 @@ export class PartitionWorker {
     /** Keys whose first outcome this chunk records, with their request's fingerprint. */
     const pendingKeys = new Map<string, string>();
     const events: Message[] = [];
+    /** The commands inline process managers emit for those events, with the topic of each. */
+    const reacted: { topic: string; message: Message }[] = [];
     const dead: Message[] = [];
     /** Counted once the transaction commits: why each dead letter, and each command's outcome. */
     const deadReasons: DeadLetterReason[] = [];
@@ -388,6 +400,7 @@ export class PartitionWorker {
           command ? 0 : -1,
         );
         events.push(this.outcomeMessage(rejection, command ? fp : ANSWER_ONLY));
+        reacted.push(...this.reactionsOrNone(rejection, spans));
         if (command) pendingKeys.set(key, fp);
       } catch (error) {
         this.logger.warn({
@@ -466,11 +479,13 @@ export class PartitionWorker {
           { ...command, idempotencyKey: command.id },
         );
         events.push(this.outcomeMessage({ ...rejection, ...traced }, ANSWER_ONLY));
+        reacted.push(...this.reactionsOrNone({ ...rejection, ...traced }, spans));
         span.setAttribute('gpux.outcome', 'IDEMPOTENCY_KEY_REUSED');
         tally.push([command.type, 'rejected', 'IDEMPOTENCY_KEY_REUSED']);
         continue;
       }
       const eventsBefore = events.length;
+      const reactedBefore = reacted.length;
       const committedBefore = committed.length;
       const stateKey = `${registration.name}|${command.subject}`;
       const state = pending.has(stateKey)
@@ -516,8 +531,11 @@ export class PartitionWorker {
         }
         // Validates every outcome before anything is written or evolved: a decider bug
         // dead-letters its command and leaves no trace in the state.
+        // So are the commands inline process managers emit for them (a failure dead-letters it too).
         const encoded = outcome.map((e) => this.outcomeMessage(e, fp));
+        const commands = this.reactionsTo(outcome, spans);
         events.push(...encoded);
+        reacted.push(...commands);
         if (metrics.eventsCommitted) committed.push(...outcome);
       } catch (error) {
         const invalid = error instanceof MessageValidationError;
@@ -539,6 +557,7 @@ export class PartitionWorker {
         for (const e of accepted) next = registration.decider.evolve(next, e);
       } catch (error) {
         events.length = eventsBefore;
+        reacted.length = reactedBefore;
         if (metrics.eventsCommitted) committed.length = committedBefore;
         span.setStatus({ code: SpanStatusCode.ERROR, message: 'evolve failed' });
         unprocessable(
@@ -568,6 +587,7 @@ export class PartitionWorker {
     try {
       const topicMessages = [];
       if (events.length) topicMessages.push({ topic: topics.events, messages: events });
+      for (const [topic, messages] of byTopic(reacted)) topicMessages.push({ topic, messages });
       if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
       let written: RecordMetadata[] = [];
       if (topicMessages.length) written = await txn.sendBatch({ topicMessages });
@@ -634,13 +654,48 @@ export class PartitionWorker {
     }
   }
 
-  /** An outcome event as written: validated, on this partition, with its request's fingerprint. */
+  /**
+   * An outcome event as written: validated, on this partition, with its request's fingerprint, and
+   * the names of the process managers whose commands for it are written with it.
+   */
   private outcomeMessage(event: Envelope, fp: string): Message {
     const wire = this.ctx.registry.encode(event);
-    return {
-      ...toKafka({ ...wire, headers: fp ? { ...wire.headers, [FINGERPRINT_HEADER]: fp } : wire.headers }),
-      partition: this.partition,
-    };
+    const headers = { ...wire.headers };
+    if (fp) headers[FINGERPRINT_HEADER] = fp;
+    if (this.reactedBy) headers[REACTED_HEADER] = this.reactedBy;
+    return { ...toKafka({ ...wire, headers }), partition: this.partition };
+  }
+
+  /** The commands the inline process managers emit for these events; throws when one does not validate. */
+  private reactionsTo(events: Envelope[], spans: Span[]): { topic: string; message: Message }[] {
+    const out: { topic: string; message: Message }[] = [];
+    for (const reaction of this.ctx.reactions ?? []) {
+      for (const event of events) {
+        const { commands, span } = emittedCommands(reaction.manager, reaction.registry, event);
+        if (span) spans.push(span);
+        for (const wire of commands) out.push({ topic: reaction.topic, message: toKafka(wire) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The same for a rejection recorded without a decision (a reused key, a dead-lettered command):
+   * its answer is written whatever happens, so a reaction that fails is logged and left out (the
+   * runner of old dead-lettered such an event, which nothing reads either).
+   */
+  private reactionsOrNone(event: Envelope, spans: Span[]): { topic: string; message: Message }[] {
+    try {
+      return this.reactionsTo([event], spans);
+    } catch (error) {
+      this.logger.error({
+        msg: 'a process manager failed on a rejection: its commands are not written',
+        correlation_id: event.correlationId,
+        ...traceIdsOf(event),
+        error: String(error),
+      });
+      return [];
+    }
   }
 
   /** The envelope of a message that could not be decoded, when at least its headers can be read. */
@@ -679,4 +734,15 @@ export class PartitionWorker {
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
   }
+}
+
+/** Messages grouped by their topic, in order. */
+function byTopic(items: { topic: string; message: Message }[]): Map<string, Message[]> {
+  const grouped = new Map<string, Message[]>();
+  for (const { topic, message } of items) {
+    const list = grouped.get(topic);
+    if (list) list.push(message);
+    else grouped.set(topic, [message]);
+  }
+  return grouped;
 }

@@ -1,13 +1,12 @@
 import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
-import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
-import { derivedId } from '../domain/derived-id';
+import { Span, SpanStatusCode } from '@opentelemetry/api';
 import { consumerTiming } from './consumer-timing';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
+import { emittedCommands, reactedInline } from './reactions';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 export interface ProcessManagerRunnerOptions {
@@ -63,8 +62,8 @@ export class ProcessManagerRunner {
   }
 
   /**
-   * The commands for a batch of events, and the events that could not be read. Each event that
-   * leads to commands gets a span (a child of the event's), which its commands carry on.
+   * The commands for a batch of events, and the events that could not be read. An event whose
+   * writer already wrote this manager's commands with it (reactedInline) is passed by.
    */
   private react(
     messages: KafkaMessage[],
@@ -76,42 +75,16 @@ export class ProcessManagerRunner {
     for (const message of messages) {
       const type = message.headers?.[HEADERS.type]?.toString() ?? '';
       if (type.endsWith('.PartitionClaimed')) continue;
+      if (reactedInline(message, this.options.manager.name)) continue;
       try {
         const event = this.options.registry.decode(fromKafka(message));
-        const emitted = this.options.manager.react(event);
-        if (emitted.length === 0) continue;
-        const span = tracer().startSpan(
-          `react ${this.options.manager.name} ${event.type}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              'gpux.event.type': event.type,
-              'gpux.subject': event.subject,
-              'gpux.correlation_id': event.correlationId,
-              'gpux.commands': emitted.length,
-            },
-          },
-          contextOf(event),
+        const { commands: emitted, span } = emittedCommands(
+          this.options.manager,
+          this.options.registry,
+          event,
         );
-        spans.push(span);
-        const traced = traceHeadersOfSpan(span);
-        emitted.forEach((c, i) => {
-          const id = derivedId(`${this.options.manager.name}:${event.id}:${i}`);
-          const wire = this.options.registry.encode({
-            id,
-            type: c.type,
-            source: `pm.${this.options.manager.name}`,
-            subject: c.subject,
-            time: new Date().toISOString(),
-            schemaVersion: this.options.registry.currentVersion(c.type),
-            correlationId: event.correlationId,
-            causationId: event.id,
-            idempotencyKey: id,
-            ...traced,
-            data: c.data,
-          });
-          commands.push(toKafka(wire));
-        });
+        if (span) spans.push(span);
+        for (const wire of emitted) commands.push(toKafka(wire));
       } catch (error) {
         dead.push(
           deadLetter(

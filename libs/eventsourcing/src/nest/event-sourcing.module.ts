@@ -8,7 +8,7 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
-import { Envelope, EventSourcedService, MessageRegistry, topicsOf } from '@gpux/contracts';
+import { Envelope, EventSourcedService, MessageRegistry, topic, topicsOf } from '@gpux/contracts';
 import { KafkaClients, RedisClient, ServiceMetrics } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
@@ -33,7 +33,12 @@ export interface EventSourcingOptions {
   /** How long, and how many, idempotency keys a partition remembers. */
   idempotencyWindowMs?: number;
   idempotencyMaxKeys?: number;
-  /** Process managers this service runs: another service's events in, commands out. */
+  /**
+   * Process managers this service runs: events in, commands out. One of the service's own events
+   * (`from` is the service) runs inside its partition workers: its commands are written in the
+   * transaction that writes the event. Its runner still reads the events, for those written
+   * before (an upgrade from a log without inline reactions), and passes the others by.
+   */
   processManagers?: Array<{
     manager: ProcessManager;
     from: EventSourcedService;
@@ -86,6 +91,13 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
         : {}),
       ...(options.idempotencyMaxKeys !== undefined ? { idempotencyMaxKeys: options.idempotencyMaxKeys } : {}),
       metrics,
+      reactions: (options.processManagers ?? [])
+        .filter((pm) => pm.from === options.service)
+        .map((pm) => ({
+          manager: pm.manager,
+          registry: pm.registry,
+          topic: topic(pm.to, 'commands', options.namespace).name,
+        })),
     });
     this.managers = (options.processManagers ?? []).map(
       (pm) =>
