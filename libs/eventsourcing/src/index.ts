@@ -4,6 +4,7 @@ export * from './kafka/command-processor';
 export * from './kafka/command-sender';
 export * from './kafka/dead-letter';
 export * from './kafka/partition-worker';
+export * from './kafka/worker-context';
 export * from './kafka/provisioning';
 export * from './nest/event-sourcing.module';
 export * from './nest/config';

@@ -3,7 +3,8 @@ import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import { Consumer, Kafka } from 'kafkajs';
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
-import { DeciderRegistration, PartitionWorker, ServiceTopics, WorkerContext } from './partition-worker';
+import { PartitionWorker } from './partition-worker';
+import { DeciderRegistration, ServiceTopics, WorkerContext } from './worker-context';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 import { InlineReaction } from './reactions';
 

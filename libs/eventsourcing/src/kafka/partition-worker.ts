@@ -1,26 +1,18 @@
+/*
+ * The partition worker stays one file (about 650 lines): it is the single writer's transaction,
+ * and what must happen in it, in order (decide, validate and encode, react, evolve, write, commit,
+ * then and only then change the state it decides from), reads best in one place. What it uses is
+ * apart: the worker's context and deciders (worker-context.ts), inline reactions (reactions.ts),
+ * group commit and idempotency keys (domain/), dead letters, the partition reader and the codec.
+ */
 import { randomUUID } from 'node:crypto';
-import {
-  Envelope,
-  HEADERS,
-  MessageRegistry,
-  MessageValidationError,
-  parseHeaders,
-  WireMessage,
-} from '@gpux/contracts';
-import {
-  CompressionTypes,
-  Kafka,
-  KafkaMessage,
-  Message,
-  Partitioners,
-  Producer,
-  RecordMetadata,
-} from 'kafkajs';
+import { Envelope, HEADERS, MessageValidationError, parseHeaders, WireMessage } from '@gpux/contracts';
+import { CompressionTypes, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { contextOf, traceHeadersOfSpan, traceIdsOf, tracer } from '@gpux/platform';
 import { performance } from 'node:perf_hooks';
-import { Decider, Message as DomainMessage } from '../domain/decider';
+import { Message as DomainMessage } from '../domain/decider';
 import { derivedId } from '../domain/derived-id';
 import { fingerprint } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
@@ -28,75 +20,9 @@ import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
-import { emittedCommands, InlineReaction, REACTED_HEADER } from './reactions';
-import { CommandOutcomeKind, DeadLetterReason, EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
-
-/** One aggregate type: its decider and the message types that belong to it. */
-export interface DeciderRegistration {
-  /** Unique within the service; part of the state key, so keep it stable. */
-  name: string;
-  // The library stores states as JSON and routes by type: the concrete types are the decider's.
-  decider: Decider<DomainMessage, DomainMessage, unknown>;
-  commandTypes: readonly string[];
-  eventTypes: readonly string[];
-  /** Turns a state read back from a JSON snapshot into a live one (when it holds more than JSON). */
-  revive?: (json: unknown) => unknown;
-}
-
-/**
- * Registers a typed decider. The library routes by message type and keeps states as JSON, so it
- * holds every decider under the widest types; routing guarantees each only sees its own types.
- */
-export function registerDecider<C extends DomainMessage, E extends DomainMessage, S>(
-  name: string,
-  decider: Decider<C, E, S>,
-  types: { commands: readonly C['type'][]; events: readonly E['type'][]; revive?: (json: unknown) => S },
-): DeciderRegistration {
-  return {
-    name,
-    decider: decider as unknown as DeciderRegistration['decider'],
-    commandTypes: types.commands,
-    eventTypes: types.events,
-    ...(types.revive ? { revive: types.revive } : {}),
-  };
-}
-
-export interface ServiceTopics {
-  commands: string;
-  events: string;
-  snapshots: string;
-  deadLetter: string;
-}
-
-export interface WorkerContext {
-  kafka: Kafka;
-  service: string;
-  topics: ServiceTopics;
-  /** Partitions of each of the service's topics (commands, events and snapshots share it). */
-  partitions: number;
-  registry: MessageRegistry;
-  deciders: DeciderRegistration[];
-  groupId: string;
-  owner: string;
-  clock: () => Date;
-  snapshotEveryEvents: number;
-  snapshotEveryMs: number;
-  maxCommandsPerTransaction: number;
-  rebuildTimeoutMs: number;
-  /** How long an idempotency key is remembered after its outcome; after it, a repeat is a new request. */
-  idempotencyWindowMs: number;
-  /** The most keys a partition remembers: beyond it the oldest are forgotten first. */
-  idempotencyMaxKeys: number;
-  /**
-   * Process managers of this service's own events, run here: the commands they emit for an event
-   * are written in the transaction that writes the event (one hop fewer than a separate runner).
-   */
-  reactions?: InlineReaction[];
-  /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
-  beforeCommit?: () => Promise<void>;
-  /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
-  metrics?: EventSourcingMetrics;
-}
+import { byTopic, emittedCommands, REACTED_HEADER } from './reactions';
+import { DeciderRegistration, WorkerContext } from './worker-context';
+import { CommandOutcomeKind, DeadLetterReason, NO_METRICS } from '../metrics/metrics';
 
 interface Snapshot {
   version: 3;
@@ -734,15 +660,4 @@ export class PartitionWorker {
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
   }
-}
-
-/** Messages grouped by their topic, in order. */
-function byTopic(items: { topic: string; message: Message }[]): Map<string, Message[]> {
-  const grouped = new Map<string, Message[]>();
-  for (const { topic, message } of items) {
-    const list = grouped.get(topic);
-    if (list) list.push(message);
-    else grouped.set(topic, [message]);
-  }
-  return grouped;
 }

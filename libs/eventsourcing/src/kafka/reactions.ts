@@ -1,5 +1,5 @@
 import { Envelope, MessageRegistry, WireMessage } from '@gpux/contracts';
-import { KafkaMessage } from 'kafkajs';
+import { KafkaMessage, Message } from 'kafkajs';
 import { Span, SpanKind } from '@opentelemetry/api';
 import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
 import { derivedId } from '../domain/derived-id';
@@ -79,4 +79,15 @@ export interface InlineReaction {
   registry: MessageRegistry;
   /** The commands topic they are written to. */
   topic: string;
+}
+
+/** Messages grouped by their topic, in order. */
+export function byTopic(items: { topic: string; message: Message }[]): Map<string, Message[]> {
+  const grouped = new Map<string, Message[]>();
+  for (const { topic, message } of items) {
+    const list = grouped.get(topic);
+    if (list) list.push(message);
+    else grouped.set(topic, [message]);
+  }
+  return grouped;
 }

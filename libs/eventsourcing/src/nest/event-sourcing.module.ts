@@ -14,7 +14,7 @@ import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
 import { ProcessManagerRunner } from '../kafka/process-manager-runner';
 import type { ProcessManager } from '../domain/process-manager';
-import { DeciderRegistration, ServiceTopics } from '../kafka/partition-worker';
+import { DeciderRegistration, ServiceTopics } from '../kafka/worker-context';
 import { provisionTopics } from '../kafka/provisioning';
 import { eventSourcingMetrics } from './metrics';
 
