@@ -9,6 +9,12 @@ import { deadLetter } from './dead-letter';
 import { emittedCommands, reactedInline } from './reactions';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
+/**
+ * How often, at most, the offset of batches that emit nothing is committed per partition. Each is a
+ * request to the broker; since the writers react inline, nearly every batch emits nothing.
+ */
+const IDLE_COMMIT_MS = 1_000;
+
 export interface ProcessManagerRunnerOptions {
   kafka: Kafka;
   manager: ProcessManager;
@@ -32,6 +38,8 @@ export class ProcessManagerRunner {
   private readonly logger: Logger;
   private readonly producers = new Map<number, Producer>();
   private consumer: Consumer | undefined;
+  /** When each partition's offset was last committed without a transaction (Date.now()). */
+  private readonly idleCommittedAt = new Map<number, number>();
   readonly input: string;
   readonly output: string;
   readonly deadLetter: string;
@@ -125,11 +133,16 @@ export class ProcessManagerRunner {
         const last = batch.messages[batch.messages.length - 1]!.offset;
         const next = (BigInt(last) + 1n).toString();
         if (commands.length === 0 && dead.length === 0) {
-          // Nothing to write (most events mean nothing to a given manager): no output to keep
-          // atomic with the offset, so no transaction; a crash before this commit only reads
-          // the same nothing again.
-          await consumer.commitOffsets([{ topic: this.input, partition: batch.partition, offset: next }]);
+          // Nothing to write (most events mean nothing to a given manager, and those its writer
+          // reacted to inline are passed by): no output to keep atomic with the offset, so no
+          // transaction, and the offset is committed at most once per IDLE_COMMIT_MS per
+          // partition. A crash before that commit only reads the same nothing again.
           resolveOffset(last);
+          const now = Date.now();
+          if (now - (this.idleCommittedAt.get(batch.partition) ?? 0) >= IDLE_COMMIT_MS) {
+            this.idleCommittedAt.set(batch.partition, now);
+            await consumer.commitOffsets([{ topic: this.input, partition: batch.partition, offset: next }]);
+          }
           return;
         }
         const metrics = this.options.metrics ?? NO_METRICS;
