@@ -1,11 +1,12 @@
 /**
  * Where one order's time goes: bids placed one at a time (one connection, nothing else running),
  * then every record their command caused, found in the namespace's topics by correlation id, in
- * the order of their Kafka timestamps (set by the producer when it sent each). A hop is the time
- * from one record to the next: gateway → orders (PlaceOrder), orders decides (OrderAccepted),
- * settlement's process manager (HoldFunds), settlement decides (FundsHeld), orders' process manager
- * (ConfirmBidFunds), orders decides (OrderRested), and from the last record to the answer (the
- * read model, the gateway's poll, the HTTP reply).
+ * causal order (each record after the one it names as its cause; records of one cause by their
+ * Kafka timestamps, set by the producer when it sent each). A hop is the time from one record to
+ * the next: gateway → orders (PlaceOrder), orders decides (BidAwaitingFunds) and writes settlement's
+ * HoldFunds in the same transaction (a hop of about 0 ms), settlement decides (FundsHeld) with
+ * orders' ConfirmBidFunds, orders decides (OrderAccepted), and from the last record to the answer
+ * (the read model, the gateway's wait, the HTTP reply).
  */
 import { HEADERS, topic } from '@gpux/contracts';
 import { Kafka, logLevel } from 'kafkajs';
@@ -30,6 +31,8 @@ interface LoggedRecord {
   topic: string;
   type: string;
   time: number;
+  id: string;
+  causationId: string;
   correlationId: string;
   /** A PlaceOrder command's order id, from its body. */
   orderId?: string;
@@ -80,6 +83,8 @@ async function readLog(
             topic: batch.topic.slice(namespace.length + 1),
             type,
             time: Number(m.timestamp),
+            id: h(HEADERS.id),
+            causationId: h(HEADERS.causationId),
             correlationId: h(HEADERS.correlationId),
             ...(orderId ? { orderId } : {}),
           });
@@ -94,6 +99,25 @@ async function readLog(
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * Records in causal order: by their distance from the first cause (a record's cause is the record
+ * whose id it names), then by timestamp. Timestamps alone cannot order records written in one
+ * transaction (an event and the command a process manager wrote with it).
+ */
+function causalOrder(records: LoggedRecord[]): LoggedRecord[] {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const depth = new Map<LoggedRecord, number>();
+  const depthOf = (r: LoggedRecord, seen = 0): number => {
+    const known = depth.get(r);
+    if (known !== undefined) return known;
+    const cause = byId.get(r.causationId);
+    const d = cause && cause !== r && seen < records.length ? depthOf(cause, seen + 1) + 1 : 0;
+    depth.set(r, d);
+    return d;
+  };
+  return [...records].sort((a, b) => depthOf(a) - depthOf(b) || a.time - b.time);
 }
 
 /** Places `samples` bids one after another and says where each one's time went. */
@@ -126,9 +150,7 @@ export async function singleOrderHops(
   const log = await readLog(brokers, namespace);
   const timings: OrderTiming[] = placed.map(({ orderId, sent, answered }) => {
     const command = log.find((r) => r.topic === 'orders.commands' && r.orderId === orderId);
-    const chain = command
-      ? log.filter((r) => r.correlationId === command.correlationId).sort((a, b) => a.time - b.time)
-      : [];
+    const chain = command ? causalOrder(log.filter((r) => r.correlationId === command.correlationId)) : [];
     const hops: { hop: string; ms: number }[] = [];
     let at = { name: 'client', time: sent };
     for (const r of chain) {
