@@ -1,22 +1,14 @@
 // A lease paid for end to end, against the real Kafka and Redis: the built settlement service (as
-// `npm start` runs it) reads orders' BidAwaitingFunds and TradeExecuted events as orders would
-// write them, holds the bid's worst case, moves the trade into lease escrow, meters the 3-second
-// lease every 300 ms, and pays the provider and the platform; to the minor unit, with the
-// double-entry ledger balanced at the end.
+// `npm start` runs it) is sent the commands orders writes with its BidAwaitingFunds and
+// TradeExecuted events (its escrow-holds process manager's HoldFunds, OpenLease and ReleaseHold),
+// holds the bid's worst case, moves the trade into lease escrow, meters the 3-second lease every
+// 300 ms, and pays the provider and the platform; to the minor unit, with the double-entry ledger
+// balanced at the end.
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  Envelope,
-  ordersMessages,
-  PLATFORM_ACCOUNT_ID,
-  settlementMessages,
-  settlementReadModel as rm,
-  topic,
-} from '@gpux/contracts';
-import { toKafka } from '@gpux/eventsourcing';
+import { PLATFORM_ACCOUNT_ID, settlementMessages, settlementReadModel as rm, topic } from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
@@ -94,25 +86,6 @@ describe('a lease metered and paid by the settlement service', () => {
       topic: topic('settlement', 'commands', ns).name,
       messages: [commandMessage(settlementMessages, { type, subject, data })],
     });
-  /** An orders event as the orders service writes it: its envelope, encoded by the contracts. */
-  const ordersEvent = (type: string, subject: string, data: unknown) => {
-    const id = randomUUID();
-    const envelope: Envelope = {
-      id,
-      type,
-      source: 'orders',
-      subject,
-      time: new Date().toISOString(),
-      schemaVersion: ordersMessages.currentVersion(type),
-      correlationId: id,
-      causationId: null,
-      data,
-    };
-    return producer.send({
-      topic: topic('orders', 'events', ns).name,
-      messages: [toKafka(ordersMessages.encode(envelope))],
-    });
-  };
   const account = async (id: string) => {
     const h = await redis.client().hgetall(rm.account(id));
     return {
@@ -143,41 +116,32 @@ describe('a lease metered and paid by the settlement service', () => {
       15_000,
     ).catch((e: Error) => Promise.reject(withLog(e)));
 
-    const order = {
-      marketId: 'H100',
-      orderId: 'b1',
-      side: 'bid',
+    await command('settlement.HoldFunds', 'buyer', {
       accountId: 'buyer',
-      price: BID.price,
-      gpus: BID.gpus,
-      hours: BID.hours,
-      timeInForce: 'GTC',
-    };
-    await ordersEvent('orders.BidAwaitingFunds', 'H100', { order, holdAmount: HOLD });
+      holdId: 'b1',
+      amount: HOLD,
+      marketId: 'H100',
+    });
     await waitUntil("the bid's hold", async () => (await account('buyer')).held === HOLD, 15_000).catch(
       (e: Error) => Promise.reject(withLog(e)),
     );
 
     const start = Date.now();
-    await ordersEvent('orders.TradeExecuted', 'H100', {
-      marketId: 'H100',
-      tradeId: 'H100-t1',
-      bidId: 'b1',
-      askId: 'a1',
-      buyerId: 'buyer',
+    await command('settlement.OpenLease', 'buyer', {
+      accountId: 'buyer',
+      leaseId: 'H100-t1',
+      holdId: 'b1',
       providerId: 'prov',
+      marketId: 'H100',
       nodeId: 'n1',
-      price: PRICE,
-      bidPrice: BID.price,
-      askPrice: PRICE,
       gpus: BID.gpus,
-      hours: BID.hours,
-      start: new Date(start).toISOString(),
-      end: new Date(start + LEASE_MS).toISOString(),
+      price: PRICE,
       value: VALUE,
       fee: FEE,
-      holdReleased: RELEASED,
+      start: new Date(start).toISOString(),
+      end: new Date(start + LEASE_MS).toISOString(),
     });
+    await command('settlement.ReleaseHold', 'buyer', { accountId: 'buyer', holdId: 'b1', amount: RELEASED });
     await waitUntil(
       'the lease to end',
       async () => (await redis.client().hget(rm.lease('H100-t1'), 'status')) === 'ENDED',
