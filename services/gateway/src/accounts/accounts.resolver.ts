@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   Args,
-  Context,
   Field,
   ID,
   Mutation,
@@ -14,7 +13,8 @@ import {
 } from '@nestjs/graphql';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { Principal, requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
+import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
+import { Principal, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
 import { Connection, PageArgs, readPage } from '../api/connections';
 import { LedgerEntryKind } from '../api/enums';
@@ -113,11 +113,9 @@ export class AccountsResolver {
   ) {}
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
-  account(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<Account | null> {
-    requireSelfOrAdmin(context, id);
+  @Roles('admin', 'buyer', 'provider')
+  account(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Account | null> {
+    assertSelfOrAdmin(p, id);
     return this.read(id);
   }
 
@@ -126,8 +124,8 @@ export class AccountsResolver {
     description:
       'The account of the API key in use; null for the admin key and for a node credential, which have no account of their own (`viewer` says which key it is). Without a valid key: UNAUTHENTICATED, and only this field is null.',
   })
-  async me(@Context() context: RequestContext): Promise<Account | null> {
-    const p = requireRole(context, 'admin', 'buyer', 'provider', 'worker');
+  @Roles(...ANY_KEY)
+  async me(@Caller() p: Principal): Promise<Account | null> {
     if (!p.roles.includes('buyer') && !p.roles.includes('provider')) return null;
     const account = await this.read(p.accountId);
     if (!account) throw apiError('NOT_FOUND', `account ${p.accountId} does not exist`);
@@ -174,13 +172,13 @@ export class AccountsResolver {
   @Mutation(() => Account, {
     description: 'Opens an account (admin). Answers with the account as queries then see it.',
   })
+  @Roles('admin')
   async openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('owner', { type: () => String }) owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     await this.commands.execute(
       'settlement',
       command(p, SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey),
@@ -190,28 +188,28 @@ export class AccountsResolver {
   }
 
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
+  @Roles('admin')
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     return this.move(p, SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
   }
 
   @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
+  @Roles('admin')
   withdraw(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     return this.move(p, SettlementCommands.withdraw.type, accountId, amount, reference, idempotencyKey);
   }
 
@@ -219,13 +217,13 @@ export class AccountsResolver {
     description:
       'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one created (extensions.keyId): revoke that key and create another with a new idempotencyKey; without one, find the key in Account.apiKeys and revoke it.',
   })
+  @Roles('admin')
   async createApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<CreatedApiKey> {
-    const p = requireRole(context, 'admin');
     if (roles.length === 0)
       throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
     const key = `gpx_${randomBytes(24).toString('base64url')}`;
@@ -254,13 +252,14 @@ export class AccountsResolver {
   @Mutation(() => Boolean, {
     description: "Revokes an API key: your own account's, or any (admin). It stops working at once.",
   })
+  @Roles('admin', 'buyer', 'provider')
   async revokeApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('keyId', { type: () => ID }) keyId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<boolean> {
-    const p = requireSelfOrAdmin(context, accountId);
+    assertSelfOrAdmin(p, accountId);
     await this.commands.execute(
       'settlement',
       command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }, idempotencyKey),

@@ -115,22 +115,3 @@ export function authorizationOf(
   const header = req?.headers['authorization'];
   return typeof header === 'string' ? header : undefined;
 }
-
-/** The caller, who must hold one of the roles. */
-export function requireRole(context: RequestContext, ...roles: Role[]): Principal {
-  if (context.authError) throw context.authError;
-  if (!context.principal)
-    throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
-  if (!context.principal.roles.some((r) => roles.includes(r))) {
-    throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
-  }
-  return context.principal;
-}
-
-/** An admin, or the account itself. */
-export function requireSelfOrAdmin(context: RequestContext, accountId: string): Principal {
-  const p = requireRole(context, 'admin', 'buyer', 'provider');
-  if (!p.roles.includes('admin') && p.accountId !== accountId)
-    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
-  return p;
-}

@@ -1,6 +1,5 @@
 import {
   Args,
-  Context,
   Field,
   Float,
   ID,
@@ -16,7 +15,8 @@ import {
 import { OrdersCommands, ordersReadModel as rm, pricingReadModel as pm, TradeRecord } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { PricingQueries } from '@gpux/read-models';
-import { requireRole, RequestContext } from '../api/auth';
+import { Caller, Public, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage, readPageOldestFirst } from '../api/connections';
 import { MarketStatus } from '../api/enums';
@@ -105,12 +105,12 @@ export class MarketsResolver {
   }
 
   @Mutation(() => Market, { description: 'Opens a market (admin).' })
+  @Roles('admin')
   async openMarket(
     @Args('input') input: OpenMarketInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Market> {
-    const p = requireRole(context, 'admin');
     const tick = parseMoney(input.tickSize);
     if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
     if (tick.micros <= 0) throw apiError('BAD_USER_INPUT', 'tickSize must be greater than zero', 'tickSize');
@@ -132,12 +132,12 @@ export class MarketsResolver {
   @Mutation(() => Market, {
     description: "Closes a market (admin): every open order in it is cancelled and bids' holds released.",
   })
+  @Roles('admin')
   async closeMarket(
     @Args('marketId', { type: () => ID }) marketId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Market> {
-    const p = requireRole(context, 'admin');
     await this.commands.execute(
       'orders',
       command(p, OrdersCommands.closeMarket.type, marketId, { marketId }, idempotencyKey),
@@ -147,6 +147,7 @@ export class MarketsResolver {
   }
 
   @Query(() => MarketConnection, { description: 'The markets, in the order they opened.' })
+  @Public()
   async markets(@Args() args: PageArgs) {
     const total = await this.redis.redis.zcard(rm.markets);
     return readPageOldestFirst(args, total, async (from, to) =>
@@ -155,6 +156,7 @@ export class MarketsResolver {
   }
 
   @Query(() => Market, { nullable: true })
+  @Public()
   market(@Args('id', { type: () => ID }) id: string): Promise<Market | null> {
     return this.read(id);
   }
@@ -197,12 +199,14 @@ export class MarketsResolver {
     description: "The market's book (best 10 levels) each time it changes.",
     resolve: (b: OrderBook) => b,
   })
+  @Public()
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10));
   }
 
   @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
+  @Public()
   async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.trades(marketId), async (message) =>
@@ -214,6 +218,7 @@ export class MarketsResolver {
     description: "The market's ticker each time it changes.",
     resolve: (t: Ticker) => t,
   })
+  @Public()
   async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId));

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   Args,
-  Context,
   Float,
   ID,
   Int,
@@ -14,7 +13,8 @@ import {
 } from '@nestjs/graphql';
 import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
+import { Caller, Roles } from '../api/access';
+import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
 import { apiError } from '../api/errors';
@@ -58,12 +58,12 @@ export class NodesResolver {
     description:
       "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
+  @Roles('provider')
   async rotateNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<NodeCredential> {
-    const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
@@ -86,12 +86,12 @@ export class NodesResolver {
     description:
       "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
   })
+  @Roles('provider')
   async revokeNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<GpuNode> {
-    const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     await this.commands.execute(
       'capacity',
@@ -122,12 +122,11 @@ export class NodesResolver {
     description:
       'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
   })
+  @Roles('admin', 'buyer', 'provider')
   async nodes(
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
     @Args() args: PageArgs,
-    @Context() context: RequestContext,
   ) {
-    requireRole(context, 'admin', 'buyer', 'provider');
     const total = await this.redis.redis.zcard(rm.nodes);
     const read = async (from: number, to: number) =>
       Promise.all(
@@ -143,11 +142,8 @@ export class NodesResolver {
     description: 'A node as its status changes: certified, suspended, lost, challenged.',
     resolve: (n: GpuNode) => n,
   })
-  async nodeStatusChanged(
-    @Args('nodeId', { type: () => ID }) nodeId: string,
-    @Context() context: RequestContext,
-  ) {
-    requireRole(context, 'admin', 'buyer', 'provider');
+  @Roles('admin', 'buyer', 'provider')
+  async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string) {
     if (!(await readNode(this.redis.redis, nodeId)))
       throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     return this.pubsub.iterate(rm.nodeChannel(nodeId), () => readNode(this.redis.redis, nodeId));
@@ -157,12 +153,12 @@ export class NodesResolver {
     description:
       'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
+  @Roles('provider')
   async registerNode(
     @Args('input') input: RegisterNodeInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<RegisteredNode> {
-    const p = requireRole(context, 'provider');
     const market = await this.redis.redis.hgetall(ordersReadModel.market(input.marketId));
     if (!market['gpuClass'])
       throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
@@ -208,14 +204,14 @@ export class NodesResolver {
     description:
       'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })
+  @Roles('admin')
   async markNodeCertified(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('tflopsPerGpu', { type: () => Float }) tflopsPerGpu: number,
     @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<GpuNode> {
-    const p = requireRole(context, 'admin');
     if (!(validForHours >= 1 && validForHours <= 24 * 366))
       throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
@@ -250,11 +246,8 @@ export class NodesResolver {
   }
 
   @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
-  async gpuNode(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<GpuNode | null> {
-    requireRole(context, 'admin', 'buyer', 'provider');
+  @Roles('admin', 'buyer', 'provider')
+  async gpuNode(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
     return readNode(this.redis.redis, id);
   }
 
@@ -264,16 +257,14 @@ export class NodesResolver {
     description: 'A GPU node by id: the same as gpuNode.',
     deprecationReason: "Use gpuNode: in Relay's convention node(id) looks up any object by its global id.",
   })
-  nodeById(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<GpuNode | null> {
-    return this.gpuNode(id, context);
+  @Roles('admin', 'buyer', 'provider')
+  nodeById(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
+    return this.gpuNode(id);
   }
 
   @Query(() => GpuNodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
-  async myNodes(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'provider');
+  @Roles('provider')
+  async myNodes(@Args() args: PageArgs, @Caller() p: Principal) {
     const key = rm.providerNodes(p.accountId);
     return readPageOldestFirst(args, await this.redis.redis.zcard(key), async (from, to) =>
       Promise.all((await this.redis.redis.zrange(key, from, to)).map((id) => readNode(this.redis.redis, id))),

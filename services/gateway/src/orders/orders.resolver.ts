@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Args,
-  Context,
-  Field,
-  ID,
-  InputType,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Subscription,
-} from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { requireRole, RequestContext } from '../api/auth';
+import { assertRole, Caller, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
@@ -84,6 +74,7 @@ export class OrdersResolver {
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
+  @Roles('buyer', 'provider')
   async placeOrder(
     @Args('input') input: PlaceOrderInput,
     @Args('idempotencyKey', {
@@ -91,9 +82,9 @@ export class OrdersResolver {
       description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same).`,
     })
     idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Order> {
-    const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
+    assertRole(p, input.side === Side.BID ? 'buyer' : 'provider');
     if (
       idempotencyKey !== undefined &&
       input.clientOrderId !== undefined &&
@@ -190,12 +181,12 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     description: "Cancels what is left of your order; a bid's hold for it is released.",
   })
+  @Roles('buyer', 'provider')
   async cancelOrder(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Order> {
-    const p = requireRole(context, 'buyer', 'provider');
     const order = await readOrder(this.redis.redis, orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
@@ -208,11 +199,8 @@ export class OrdersResolver {
   }
 
   @Query(() => Order, { nullable: true, description: 'One of your orders.' })
-  async order(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<Order | null> {
-    const p = requireRole(context, 'buyer', 'provider', 'admin');
+  @Roles('buyer', 'provider', 'admin')
+  async order(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Order | null> {
     const order = await readOrder(this.redis.redis, id);
     if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
       throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
@@ -223,12 +211,12 @@ export class OrdersResolver {
     description:
       'Your orders, newest first, filtered. A filter reads all your orders to find its page: narrow by market where you can.',
   })
+  @Roles('buyer', 'provider')
   async myOrders(
     @Args() args: PageArgs,
     @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ) {
-    const p = requireRole(context, 'buyer', 'provider');
     const key = rm.accountOrders(p.accountId);
     const total = await this.redis.redis.zcard(key);
     const read = async (from: number, to: number) =>
@@ -244,8 +232,8 @@ export class OrdersResolver {
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
-  async myFills(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Roles('buyer', 'provider')
+  async myFills(@Args() args: PageArgs, @Caller() p: Principal) {
     const key = rm.accountFills(p.accountId);
     return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
       const ids = await this.redis.redis.zrange(key, from, to);
@@ -258,8 +246,8 @@ export class OrdersResolver {
   @Query(() => LeaseConnection, {
     description: 'Your leases, as buyer or provider, newest first, with what has been charged.',
   })
-  async myLeases(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Roles('buyer', 'provider')
+  async myLeases(@Args() args: PageArgs, @Caller() p: Principal) {
     const key = settlementReadModel.accountLeases(p.accountId);
     return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
       const ids = await this.redis.redis.zrange(key, from, to);
@@ -271,8 +259,8 @@ export class OrdersResolver {
     description: 'Your orders as they change: accepted, filled, cancelled.',
     resolve: (order: Order) => order,
   })
-  myOrderUpdated(@Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Roles('buyer', 'provider')
+  myOrderUpdated(@Caller() p: Principal) {
     return this.pubsub.iterate(rm.accountOrdersChannel(p.accountId), async (message) => {
       const { orderId } = JSON.parse(message) as { orderId: string };
       return readOrder(this.redis.redis, orderId);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
-import { Args, Context, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
+import { Args, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
 import {
   CapacityCommands,
   capacityReadModel as rm,
@@ -8,7 +8,8 @@ import {
   ordersReadModel,
 } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
-import { requireRole, RequestContext } from '../api/auth';
+import { Caller, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
@@ -111,10 +112,6 @@ export class WorkersResolver {
     @Inject(SERVICE_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
-  private node(context: RequestContext): string {
-    return requireRole(context, 'worker').nodeId!;
-  }
-
   private async beat(nodeId: string): Promise<void> {
     await this.redis.redis.set(
       nodeHeartbeatKey(nodeId),
@@ -145,11 +142,12 @@ export class WorkersResolver {
     description:
       'Starts a worker session for the node of the credential (a new one replaces the old).' + PROTOCOL_STEP,
   })
+  @Roles('worker')
   async joinSession(
     @Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<WorkerSession> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const sessionId = `ses-${randomUUID()}`;
     await this.beat(nodeId);
     await this.commands.execute(
@@ -178,6 +176,7 @@ export class WorkersResolver {
       "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async requestCertification(
     @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
     @Args('precision', {
@@ -186,9 +185,9 @@ export class WorkersResolver {
       description: 'The precision to certify: f32 (what markets require) or f16.',
     })
     precision: Precision,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<ChallengeTicket> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     if (!(claimedTflops > 0 && claimedTflops <= 100_000))
       throw apiError(
         'BAD_USER_INPUT',
@@ -223,12 +222,13 @@ export class WorkersResolver {
       'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.' +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async commitChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<Record<string, unknown>> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
     const outcome = await this.commands.execute(
       'capacity',
@@ -255,12 +255,13 @@ export class WorkersResolver {
       'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async answerChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<ChallengeVerdict> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const outcome = await this.commands.execute(
       'capacity',
       {
@@ -290,11 +291,12 @@ export class WorkersResolver {
   @Mutation(() => HeartbeatAck, {
     description: 'Says the node is alive; answers with a spot challenge when one is pending.' + PROTOCOL_STEP,
   })
+  @Roles('worker')
   async heartbeat(
     @Args('sessionId', { type: () => ID }) sessionId: string,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<HeartbeatAck> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const current = await this.redis.redis.hget(rm.node(nodeId), 'sessionId');
     if (current !== sessionId)
       throw apiError(
