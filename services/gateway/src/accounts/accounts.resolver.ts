@@ -13,6 +13,7 @@ import {
 } from '@nestjs/graphql';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
+import { AccountView, SettlementQueries } from '@gpux/read-models';
 import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
 import { Principal, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
@@ -103,14 +104,25 @@ export class ApiKeyInfo {
   revoked!: boolean;
 }
 
-const money = (hash: Record<string, string>, field: string) => formatMoney(Number(hash[field] ?? 0));
+const toAccount = (a: AccountView): Account => ({
+  id: a.accountId,
+  owner: a.owner,
+  balance: formatMoney(a.balance),
+  held: formatMoney(a.held),
+  escrow: formatMoney(a.escrow),
+  earned: formatMoney(a.earned),
+});
 
 @Resolver(() => Account)
 export class AccountsResolver {
+  private readonly settlement: SettlementQueries;
+
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
-  ) {}
+    redis: RedisClient,
+  ) {
+    this.settlement = new SettlementQueries(redis.redis);
+  }
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
   @Roles('admin', 'buyer', 'provider')
@@ -134,39 +146,26 @@ export class AccountsResolver {
 
   @ResolveField(() => LedgerConnection, { description: "The account's ledger, newest first." })
   async ledger(@Parent() account: Account, @Args() args: PageArgs) {
-    const key = rm.ledger(account.id);
-    const total = await this.redis.redis.llen(key);
-    return readPage(args, total, async (from, to) =>
-      (await this.redis.redis.lrange(key, from, to)).map((raw) => {
-        const e = JSON.parse(raw) as {
-          eventId: string;
-          kind: LedgerEntryKind;
-          amount: number;
-          held?: number;
-          escrow?: number;
-          reference: string | null;
-          time: string;
-        };
-        return {
-          eventId: e.eventId,
-          kind: e.kind,
-          amount: formatMoney(e.amount),
-          held: formatMoney(e.held ?? 0),
-          escrow: formatMoney(e.escrow ?? 0),
-          time: e.time,
-          ...(e.reference ? { reference: e.reference } : {}),
-        };
-      }),
+    const ledger = this.settlement.ledger(account.id);
+    return readPage(args, await ledger.count(), async (from, to) =>
+      (await ledger.slice(from, to)).map((e) => ({
+        eventId: e.eventId,
+        kind: e.kind,
+        amount: formatMoney(e.amount),
+        held: formatMoney(e.held),
+        escrow: formatMoney(e.escrow),
+        time: e.time,
+        ...(e.reference ? { reference: e.reference } : {}),
+      })),
     );
   }
 
   @ResolveField(() => [ApiKeyInfo], { description: "The account's API keys (never the keys themselves)." })
   async apiKeys(@Parent() account: Account): Promise<ApiKeyInfo[]> {
-    const keys = await this.redis.redis.hgetall(rm.accountKeys(account.id));
-    return Object.entries(keys).map(([keyId, raw]) => {
-      const k = JSON.parse(raw) as { roles?: AccountRole[]; revoked: boolean };
-      return { keyId, roles: k.roles ?? [], revoked: k.revoked };
-    });
+    return (await this.settlement.apiKeys(account.id)).map((k) => ({
+      ...k,
+      roles: k.roles.map((r) => (r === 'buyer' ? AccountRole.BUYER : AccountRole.PROVIDER)),
+    }));
   }
 
   @Mutation(() => Account, {
@@ -239,7 +238,7 @@ export class AccountsResolver {
           rm.name,
         ),
       async () =>
-        (await this.redis.redis.hexists(rm.accountKeys(accountId), keyId))
+        (await this.settlement.hasApiKey(accountId, keyId))
           ? {
               message: `the first request with it created key ${keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`,
               extensions: { keyId },
@@ -291,15 +290,7 @@ export class AccountsResolver {
   }
 
   private async read(id: string): Promise<Account | null> {
-    const hash = await this.redis.redis.hgetall(rm.account(id));
-    if (!hash['owner']) return null;
-    return {
-      id,
-      owner: hash['owner'],
-      balance: money(hash, 'balance'),
-      held: money(hash, 'held'),
-      escrow: money(hash, 'escrow'),
-      earned: money(hash, 'earned'),
-    };
+    const account = await this.settlement.account(id);
+    return account && toAccount(account);
   }
 }

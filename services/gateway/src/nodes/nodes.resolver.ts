@@ -11,8 +11,9 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
+import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
@@ -32,22 +33,33 @@ import {
   NodeCredential,
   NodesFilter,
   GpuNode,
-  readNode,
   RegisteredNode,
   RegisterNodeInput,
+  toNode,
 } from './nodes.views';
 
 @Resolver(() => GpuNode)
 export class NodesResolver {
+  private readonly capacity: CapacityQueries;
+  private readonly orders: OrdersQueries;
+
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly pubsub: RedisPubSub,
-  ) {}
+  ) {
+    this.capacity = new CapacityQueries(redis.redis);
+    this.orders = new OrdersQueries(redis.redis);
+  }
+
+  private async readNode(nodeId: string): Promise<GpuNode | null> {
+    const node = await this.capacity.node(nodeId);
+    return node && toNode(node);
+  }
 
   /** The node, which must be the caller's. */
   private async own(nodeId: string, providerId: string): Promise<GpuNode> {
-    const node = await readNode(this.redis.redis, nodeId);
+    const node = await this.readNode(nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     if (node.providerId !== providerId)
       throw apiError('FORBIDDEN', `node ${nodeId} belongs to another provider`, 'nodeId');
@@ -104,7 +116,7 @@ export class NodesResolver {
       ),
       rm.name,
     );
-    return (await readNode(this.redis.redis, nodeId))!;
+    return (await this.readNode(nodeId))!;
   }
 
   @ResolveField(() => CertificationConnection, {
@@ -112,10 +124,8 @@ export class NodesResolver {
       'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
   })
   async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
-    const key = rm.certifications(node.id);
-    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
-      (await this.redis.redis.lrange(key, from, to)).map((r) => JSON.parse(r) as Record<string, unknown>),
-    );
+    const certifications = this.capacity.certifications(node.id);
+    return readPage(args, await certifications.count(), certifications.slice);
   }
 
   @Query(() => GpuNodeConnection, {
@@ -127,11 +137,10 @@ export class NodesResolver {
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
     @Args() args: PageArgs,
   ) {
-    const total = await this.redis.redis.zcard(rm.nodes);
+    const nodes = this.capacity.nodes();
+    const total = await nodes.count();
     const read = async (from: number, to: number) =>
-      Promise.all(
-        (await this.redis.redis.zrange(rm.nodes, from, to)).map((id) => readNode(this.redis.redis, id)),
-      );
+      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id)));
     if (!filter || (!filter.marketId && !filter.status && filter.minTflops === undefined))
       return readPageOldestFirst(args, total, read);
     const kept = await keptOf(total, read, (n) => matches(n, filter));
@@ -144,9 +153,9 @@ export class NodesResolver {
   })
   @Roles('admin', 'buyer', 'provider')
   async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string) {
-    if (!(await readNode(this.redis.redis, nodeId)))
+    if (!(await this.readNode(nodeId)))
       throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
-    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => readNode(this.redis.redis, nodeId));
+    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => this.readNode(nodeId));
   }
 
   @Mutation(() => RegisteredNode, {
@@ -159,13 +168,12 @@ export class NodesResolver {
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<RegisteredNode> {
-    const market = await this.redis.redis.hgetall(ordersReadModel.market(input.marketId));
-    if (!market['gpuClass'])
-      throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
-    if (market['gpuClass'] !== input.gpuModel)
+    const market = await this.orders.market(input.marketId);
+    if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
+    if (market.gpuClass !== input.gpuModel)
       throw apiError(
         'BAD_USER_INPUT',
-        `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`,
+        `market ${input.marketId} trades ${market.gpuClass}, not ${input.gpuModel}`,
         'gpuModel',
       );
     // Without a node id, the same idempotency key names the same node, so a retry can say which.
@@ -190,14 +198,14 @@ export class NodesResolver {
           rm.name,
         ),
       async () =>
-        (await readNode(this.redis.redis, nodeId))?.providerId === p.accountId
+        (await this.readNode(nodeId))?.providerId === p.accountId
           ? {
               message: `the first request with it registered node ${nodeId}, whose credential was shown once: rotateNodeCredential gives it a new one`,
               extensions: { nodeId },
             }
           : undefined,
     );
-    return { node: (await readNode(this.redis.redis, nodeId))!, credential };
+    return { node: (await this.readNode(nodeId))!, credential };
   }
 
   @Mutation(() => GpuNode, {
@@ -220,7 +228,7 @@ export class NodesResolver {
       command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey),
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = (await this.readNode(nodeId))!;
     await this.listed(node, tflopsPerGpu);
     return node;
   }
@@ -229,8 +237,7 @@ export class NodesResolver {
   private async listed(node: GpuNode, tflops: number): Promise<void> {
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const raw = await this.redis.redis.hget(ordersReadModel.marketNodes(node.marketId), node.id);
-      const recorded = raw ? (JSON.parse(raw) as NodeRecord) : null;
+      const recorded = await this.orders.marketNode(node.marketId, node.id);
       if (
         recorded &&
         recorded.certifiedTflopsPerGpu === tflops &&
@@ -248,7 +255,7 @@ export class NodesResolver {
   @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
   @Roles('admin', 'buyer', 'provider')
   async gpuNode(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
-    return readNode(this.redis.redis, id);
+    return this.readNode(id);
   }
 
   @Query(() => GpuNode, {
@@ -265,9 +272,9 @@ export class NodesResolver {
   @Query(() => GpuNodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
   @Roles('provider')
   async myNodes(@Args() args: PageArgs, @Caller() p: Principal) {
-    const key = rm.providerNodes(p.accountId);
-    return readPageOldestFirst(args, await this.redis.redis.zcard(key), async (from, to) =>
-      Promise.all((await this.redis.redis.zrange(key, from, to)).map((id) => readNode(this.redis.redis, id))),
+    const nodes = this.capacity.providerNodes(p.accountId);
+    return readPageOldestFirst(args, await nodes.count(), async (from, to) =>
+      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id))),
     );
   }
 }

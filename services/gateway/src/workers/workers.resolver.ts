@@ -1,13 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
-import {
-  CapacityCommands,
-  capacityReadModel as rm,
-  nodeHeartbeatKey,
-  ordersReadModel,
-} from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
@@ -15,7 +11,7 @@ import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
-import { GpuNode, readNode } from '../nodes/nodes.views';
+import { GpuNode, toNode } from '../nodes/nodes.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
@@ -106,11 +102,22 @@ const PROTOCOL_STEP =
 
 @Resolver()
 export class WorkersResolver {
+  private readonly capacity: CapacityQueries;
+  private readonly orders: OrdersQueries;
+
   constructor(
     private readonly commands: Commands,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WorkerConfig,
-  ) {}
+  ) {
+    this.capacity = new CapacityQueries(redis.redis);
+    this.orders = new OrdersQueries(redis.redis);
+  }
+
+  /** The worker's own node (its credential was just checked, so it exists). */
+  private async readNode(nodeId: string): Promise<GpuNode> {
+    return toNode((await this.capacity.node(nodeId))!);
+  }
 
   private async beat(nodeId: string): Promise<void> {
     await this.redis.redis.set(
@@ -122,20 +129,14 @@ export class WorkersResolver {
   }
 
   private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
-    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
-    if (!h['id']) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
-    return {
-      id: h['id'],
-      purpose: (h['purpose'] ?? '').toUpperCase() as ChallengePurpose,
-      challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
-      ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
-    };
+    const c = await this.capacity.challenge(nodeId);
+    if (!c) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
+    return { ...c, purpose: c.purpose.toUpperCase() as ChallengePurpose };
   }
 
   /** The node's latest certification record: the verdict of the challenge it just answered. */
   private async lastEntry(nodeId: string): Promise<Entry> {
-    const [raw] = await this.redis.redis.lrange(rm.certifications(nodeId), -1, -1);
-    return raw ? (JSON.parse(raw) as Entry) : {};
+    return ((await this.capacity.lastCertification(nodeId)) ?? {}) as Entry;
   }
 
   @Mutation(() => WorkerSession, {
@@ -159,7 +160,7 @@ export class WorkersResolver {
       },
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = await this.readNode(nodeId);
     return {
       sessionId,
       nodeId,
@@ -195,10 +196,8 @@ export class WorkersResolver {
         'claimedTflops',
       );
     // The market's minimum, for the decider's bound on the claim (the market is orders' to know).
-    const marketId = await this.redis.redis.hget(rm.node(nodeId), 'marketId');
-    const minimum = marketId
-      ? Number(await this.redis.redis.hget(ordersReadModel.market(marketId), 'minTflopsPerGpu'))
-      : NaN;
+    const marketId = await this.capacity.nodeField(nodeId, 'marketId');
+    const minimum = (marketId ? await this.orders.market(marketId) : null)?.minTflopsPerGpu ?? NaN;
     const data = {
       nodeId,
       purpose: 'certification',
@@ -271,7 +270,7 @@ export class WorkersResolver {
       },
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = await this.readNode(nodeId);
     const entry = await this.lastEntry(nodeId);
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       return {
@@ -297,7 +296,7 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<HeartbeatAck> {
     const nodeId = worker.nodeId!;
-    const current = await this.redis.redis.hget(rm.node(nodeId), 'sessionId');
+    const current = await this.capacity.nodeField(nodeId, 'sessionId');
     if (current !== sessionId)
       throw apiError(
         'NOT_FOUND',
@@ -305,20 +304,12 @@ export class WorkersResolver {
         'sessionId',
       );
     await this.beat(nodeId);
-    const node = (await readNode(this.redis.redis, nodeId))!;
-    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
-    const pending = h['id'] && h['purpose'] === 'spot' && !h['request'];
+    const node = await this.readNode(nodeId);
+    const c = await this.capacity.challenge(nodeId);
+    const pending = c && c.purpose === 'spot' && !c.request;
     return {
       status: node.status,
-      ...(pending
-        ? {
-            challenge: {
-              id: h['id']!,
-              purpose: 'SPOT',
-              challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
-            },
-          }
-        : {}),
+      ...(pending ? { challenge: { id: c.id, purpose: 'SPOT', challenge: c.challenge } } : {}),
     };
   }
 }
