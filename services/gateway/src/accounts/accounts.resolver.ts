@@ -1,24 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  Args,
-  Field,
-  ID,
-  Mutation,
-  ObjectType,
-  Parent,
-  Query,
-  registerEnumType,
-  ResolveField,
-  Resolver,
-} from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { AccountView, SettlementQueries } from '@gpux/read-models';
+import { SettlementQueries } from '@gpux/read-models';
 import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
 import { Principal, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
-import { Connection, PageArgs, readPage } from '../api/connections';
-import { LedgerEntryKind } from '../api/enums';
+import { PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
 import {
   command,
@@ -27,91 +15,16 @@ import {
   idFromKey,
   revealingOnce,
 } from '../api/idempotency';
-import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
+import { GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
-
-export enum AccountRole {
-  BUYER = 'buyer',
-  PROVIDER = 'provider',
-}
-registerEnumType(AccountRole, {
-  name: 'AccountRole',
-  description: 'What an API key may do: buy (bids) or sell (nodes and asks).',
-});
-
-@ObjectType({
-  description: "One line of an account's ledger: how one event moved its money. Amounts in US dollars.",
-})
-export class LedgerEntry {
-  @Field()
-  eventId!: string;
-  @Field(() => LedgerEntryKind)
-  kind!: LedgerEntryKind;
-  @Field(() => GraphQLUsd, {
-    description: 'Change of the available balance: credits positive, debits negative.',
-  })
-  amount!: string;
-  @Field(() => GraphQLUsd, { description: 'Change of the money held in escrow for open bids.' })
-  held!: string;
-  @Field(() => GraphQLUsd, { description: 'Change of the money in escrow for running leases.' })
-  escrow!: string;
-  @Field({ nullable: true, description: 'What it is about: a wire reference, an order or a lease.' })
-  reference?: string;
-  @Field(() => GraphQLDateTimeString)
-  time!: string;
-}
-const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
-
-@ObjectType({
-  description: 'A settlement account. Amounts are US dollars (Usd).',
-})
-export class Account {
-  @Field(() => ID)
-  id!: string;
-  @Field()
-  owner!: string;
-  @Field(() => GraphQLUsd, { description: 'What the account can spend now.' })
-  balance!: string;
-  @Field(() => GraphQLUsd, { description: 'What is set aside in escrow for open bids.' })
-  held!: string;
-  @Field(() => GraphQLUsd, { description: 'What is in escrow for running leases, charged as they run.' })
-  escrow!: string;
-  @Field(() => GraphQLUsd, {
-    description: 'Everything credited to it from leases it sold (or fees, for the platform).',
-  })
-  earned!: string;
-}
-
-@ObjectType({ description: 'A new API key. The key is shown this once: only its digest is stored.' })
-export class CreatedApiKey {
-  @Field(() => ID)
-  keyId!: string;
-  @Field(() => ID)
-  accountId!: string;
-  @Field({ description: 'Send it as "Authorization: Bearer <key>".' })
-  key!: string;
-  @Field(() => [AccountRole])
-  roles!: AccountRole[];
-}
-
-@ObjectType({ description: 'An API key of an account, without the key.' })
-export class ApiKeyInfo {
-  @Field(() => ID)
-  keyId!: string;
-  @Field(() => [AccountRole])
-  roles!: AccountRole[];
-  @Field()
-  revoked!: boolean;
-}
-
-const toAccount = (a: AccountView): Account => ({
-  id: a.accountId,
-  owner: a.owner,
-  balance: formatMoney(a.balance),
-  held: formatMoney(a.held),
-  escrow: formatMoney(a.escrow),
-  earned: formatMoney(a.earned),
-});
+import {
+  Account,
+  AccountRole,
+  ApiKeyInfo,
+  CreatedApiKey,
+  LedgerConnection,
+  toAccount,
+} from './accounts.views';
 
 @Resolver(() => Account)
 export class AccountsResolver {

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
 import { ANY_KEY, Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
-import { AccountRole } from './accounts.resolver';
+import { AccountRole } from './accounts.views';
 
 /** Which kind of key a request sent. */
 export enum KeyKind {

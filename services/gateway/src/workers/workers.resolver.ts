@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
-import { Args, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
@@ -8,77 +8,15 @@ import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
-import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
+import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
-import { GraphQLDateTimeString } from '../api/scalars';
 import { GpuNode, toNode } from '../nodes/nodes.views';
+import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
   HEARTBEAT_TIMEOUT_MS: number;
   CHALLENGE_SIZE: number;
-}
-
-@ObjectType({ description: "A worker's session with the marketplace: it heartbeats with the session id." })
-export class WorkerSession {
-  @Field(() => ID)
-  sessionId!: string;
-  @Field(() => ID)
-  nodeId!: string;
-  @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
-  status!: NodeStatus;
-  @Field(() => Int)
-  heartbeatIntervalMs!: number;
-  @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
-  challengeSize!: number;
-  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
-  precision!: Precision;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  certifiedUntil?: string;
-}
-
-@ObjectType({
-  description:
-    'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.',
-})
-export class ChallengeTicket {
-  @Field(() => ID)
-  id!: string;
-  @Field(() => ChallengePurpose)
-  purpose!: ChallengePurpose;
-  @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
-  challenge!: Record<string, unknown>;
-}
-
-@ObjectType({ description: 'How a challenge ended.' })
-export class ChallengeVerdict {
-  @Field(() => ID)
-  challengeId!: string;
-  @Field()
-  ok!: boolean;
-  @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
-  reason?: ChallengeFailureReason;
-  @Field({ nullable: true })
-  detail?: string;
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
-  })
-  measuredTflops?: number;
-  @Field(() => GpuNode)
-  node!: GpuNode;
-}
-
-@ObjectType()
-export class HeartbeatAck {
-  @Field(() => NodeStatus, { description: "The node's status." })
-  status!: NodeStatus;
-  @Field(() => ChallengeTicket, {
-    nullable: true,
-    description: 'A spot challenge to answer now, if one is pending.',
-  })
-  challenge?: ChallengeTicket;
 }
 
 type Entry = {
@@ -90,16 +28,16 @@ type Entry = {
   challengeId?: string;
 };
 
+/** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
+const PROTOCOL_STEP =
+  ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
+
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
  * a challenge (docs/certification.md), heartbeat, answer spot challenges. Every step is a command to
  * capacity, whose node decider verifies; the gateway only draws the randomness the protocol needs
  * after each commitment, and relays.
  */
-/** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
-const PROTOCOL_STEP =
-  ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
-
 @Resolver()
 export class WorkersResolver {
   private readonly capacity: CapacityQueries;
