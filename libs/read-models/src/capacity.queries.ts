@@ -131,6 +131,11 @@ export class CapacityQueries {
     return raw ? record(raw) : null;
   }
 
+  /** The node a node credential (by its sha256, hex) is for; null for an unknown, rotated or revoked one. */
+  credentialNode(credentialHash: string): Promise<string | null> {
+    return this.redis.hget(K.credential(credentialHash), 'nodeId');
+  }
+
   async challenge(nodeId: string): Promise<ChallengeView | null> {
     return challengeView(await this.redis.hgetall(K.challenge(nodeId)));
   }

@@ -26,6 +26,13 @@ export interface LedgerEntryView {
   time: string;
 }
 
+/** Who an API key (by its digest) belongs to, and what it may do. */
+export interface ApiKeyHolder {
+  accountId: string;
+  keyId?: string;
+  roles: string[];
+}
+
 /** An API key of an account, without the key. */
 export interface ApiKeyView {
   keyId: string;
@@ -129,6 +136,17 @@ export class SettlementQueries {
   /** Whether the account has (or had: revoked keys stay listed) the key. */
   async hasApiKey(accountId: string, keyId: string): Promise<boolean> {
     return (await this.redis.hexists(K.accountKeys(accountId), keyId)) === 1;
+  }
+
+  /** The holder of the API key whose sha256 (hex) this is; null for an unknown or revoked key. */
+  async apiKeyHolder(keyHash: string): Promise<ApiKeyHolder | null> {
+    const h = await this.redis.hgetall(K.apiKey(keyHash));
+    if (!h['accountId']) return null;
+    return {
+      accountId: h['accountId'],
+      ...(h['keyId'] ? { keyId: h['keyId'] } : {}),
+      roles: (h['roles'] ?? '').split(',').filter(Boolean),
+    };
   }
 
   async lease(leaseId: string): Promise<LeaseView | null> {
