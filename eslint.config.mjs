@@ -1,8 +1,11 @@
 // Lint rules that carry the architecture (docs/architecture.md §7):
 // - Nx module boundaries by project tag: a service may depend only on libraries, never on another
 //   service; contracts and pure domain libraries may not import frameworks or I/O clients.
+// - Nx module boundaries by scope tag: a slice (orders, settlement, capacity, pricing, gateway,
+//   console) depends on shared libraries and its own scope's, never on another slice's.
 // - Inside a service or the worker, pure domain code (any file under a `domain/` folder) may not
-//   import NestJS, kafkajs, ioredis or webgpu either.
+//   import NestJS, kafkajs, ioredis or webgpu either, nor the framework halves of our own libraries
+//   (`@gpux/eventsourcing`, `@gpux/platform`): its pure half is `@gpux/eventsourcing/domain`.
 import nx from '@nx/eslint-plugin';
 
 const IO_AND_FRAMEWORKS = ['@nestjs/*', 'kafkajs', 'ioredis', 'webgpu'];
@@ -58,6 +61,22 @@ export default [
               sourceTag: 'type:tooling',
               onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:testing', 'type:domain'],
             },
+            // Scopes: what is shared is shared by all; a scope's own libraries (libs/certification is
+            // capacity's: the protocol its service and the worker speak) only within it. The console
+            // shows GPU models' datasheet peaks, from libs/certification's models.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:gateway'] },
+            { sourceTag: 'scope:orders', onlyDependOnLibsWithTags: ['scope:shared', 'scope:orders'] },
+            {
+              sourceTag: 'scope:settlement',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:settlement'],
+            },
+            { sourceTag: 'scope:pricing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:pricing'] },
+            { sourceTag: 'scope:capacity', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capacity'] },
+            {
+              sourceTag: 'scope:console',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:console', 'scope:capacity'],
+            },
           ],
         },
       ],
@@ -71,6 +90,18 @@ export default [
       'no-restricted-imports': [
         'error',
         {
+          paths: [
+            {
+              name: '@gpux/eventsourcing',
+              message:
+                "Domain code is pure: import deciders, projections and scenarios from '@gpux/eventsourcing/domain', not the library's Kafka/Redis/NestJS root.",
+            },
+            {
+              name: '@gpux/platform',
+              message:
+                'Domain code is pure: the platform (NestJS, Kafka, Redis clients) belongs at the edge of the service.',
+            },
+          ],
           patterns: [
             {
               group: IO_AND_FRAMEWORKS,

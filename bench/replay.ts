@@ -11,21 +11,19 @@
  * The last stdout line is one JSON object of the figures. Cleans up its topic and Redis keys.
  */
 import { randomUUID } from 'node:crypto';
-import { Envelope, settlementMessages, SettlementEvents, topic as registryTopic } from '@gpux/contracts';
+import { settlementMessages, topic as registryTopic } from '@gpux/contracts';
 import Redis from 'ioredis';
 import { Kafka, logLevel, Message, Partitioners } from 'kafkajs';
-import type { Projection, RedisOp } from '../libs/eventsourcing/src/domain/projection';
-import { fromKafka, toKafka } from '../libs/eventsourcing/src/kafka/codec';
+import { fromKafka } from '../libs/eventsourcing/src/kafka/codec';
 import {
   ProjectionRunner,
   projectionKeys,
   readCheckpoints,
   resetReadModel,
 } from '../libs/eventsourcing/src/redis';
+import { accountsProjection, event, expectedTotal, PARTITIONS } from './replay/workload';
 
 const EVENTS = Number(process.env['BENCH_REPLAY_EVENTS'] ?? 200_000);
-const PARTITIONS = 6;
-const ACCOUNTS = 5_000;
 const TRANSACTION_SIZE = 500;
 const FETCH = {
   maxBytesPerPartition: Number(process.env['BENCH_REPLAY_PARTITION_BYTES'] ?? 4 << 20),
@@ -44,80 +42,6 @@ const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:16379';
 const kafka = new Kafka({ clientId: 'bench-replay', brokers, logLevel: logLevel.NOTHING });
 const namespace = `bench-replay-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 const eventsTopic = registryTopic('settlement', 'events', namespace).name;
-
-/** The settlement account model: balance and owner per account, a per-account ledger, totals. */
-function accountsProjection(name: string): Projection {
-  const p = `${namespace}:accounts:`;
-  return {
-    name,
-    topics: [eventsTopic],
-    keyPrefix: p,
-    apply(event: Envelope): RedisOp[] {
-      const data = event.data as { accountId: string; amount?: number; owner?: string };
-      const account = `${p}${data.accountId}`;
-      switch (event.type) {
-        case SettlementEvents.accountOpened.type:
-          return [{ op: 'hset', key: account, field: 'owner', value: data.owner ?? '' }];
-        case SettlementEvents.fundsDeposited.type:
-          return [
-            { op: 'hincrby', key: account, field: 'balance', by: data.amount ?? 0 },
-            { op: 'rpush', key: `${account}:ledger`, value: `+${data.amount}:${event.id}` },
-            { op: 'incrby', key: `${p}total`, by: data.amount ?? 0 },
-          ];
-        case SettlementEvents.fundsWithdrawn.type:
-          return [
-            { op: 'hincrby', key: account, field: 'balance', by: -(data.amount ?? 0) },
-            { op: 'rpush', key: `${account}:ledger`, value: `-${data.amount}:${event.id}` },
-            { op: 'incrby', key: `${p}total`, by: -(data.amount ?? 0) },
-          ];
-        default:
-          return [];
-      }
-    },
-  };
-}
-
-/** What the model's total must be: deposits minus withdrawals, as event(i) writes them. */
-function expectedTotal(): number {
-  let total = 0;
-  for (let i = ACCOUNTS; i < EVENTS; i++) total += i % 3 === 0 ? -(1 + (i % 997)) : 1_000 + (i % 9_973);
-  return total;
-}
-
-function event(i: number): { partition: number; message: Message } {
-  const a = i % ACCOUNTS;
-  const id = randomUUID();
-  const base = {
-    id,
-    source: 'settlement',
-    subject: `acc-${a}`,
-    time: new Date(1_767_225_600_000 + i).toISOString(),
-    correlationId: id,
-    causationId: id,
-  };
-  const envelope: Envelope =
-    i < ACCOUNTS
-      ? {
-          ...base,
-          type: SettlementEvents.accountOpened.type,
-          schemaVersion: 1,
-          data: { accountId: `acc-${a}`, owner: `owner-${a}` },
-        }
-      : i % 3 === 0
-        ? {
-            ...base,
-            type: SettlementEvents.fundsWithdrawn.type,
-            schemaVersion: 1,
-            data: { accountId: `acc-${a}`, amount: 1 + (i % 997), reference: null },
-          }
-        : {
-            ...base,
-            type: SettlementEvents.fundsDeposited.type,
-            schemaVersion: 2,
-            data: { accountId: `acc-${a}`, amount: 1_000 + (i % 9_973), reference: `dep-${i}` },
-          };
-  return { partition: a % PARTITIONS, message: toKafka(settlementMessages.encode(envelope)) };
-}
 
 async function produce(): Promise<Map<number, number>> {
   const producers = await Promise.all(
@@ -209,7 +133,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const redis = new Redis(redisUrl);
-  const projection = accountsProjection(`${namespace}-accounts`);
+  const projection = accountsProjection(`${namespace}-accounts`, namespace, eventsTopic);
   let runner: ProjectionRunner | undefined;
   try {
     await admin.createTopics({
@@ -287,9 +211,9 @@ async function main(): Promise<void> {
       redisScriptUsPerEvent,
       eventsPerCall: PER_CALL,
       lagAfter: lag.reduce((sum, l) => sum + l.lag, 0),
-      modelChecked: total === expectedTotal(),
+      modelChecked: total === expectedTotal(EVENTS),
     };
-    if (!result.modelChecked) log(`model total ${total} differs from the log's ${expectedTotal()}`);
+    if (!result.modelChecked) log(`model total ${total} differs from the log's ${expectedTotal(EVENTS)}`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await runner?.stop().catch(() => undefined);

@@ -13,7 +13,8 @@ import { Client, createClient } from 'graphql-ws';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { settlementReadModel as rm } from '@gpux/contracts';
-import { FuzzCase, casesOfSchema, knownScalar } from './support/fuzz/cases';
+import { FuzzCase, casesOfSchema } from './support/fuzz/cases';
+import { knownScalar } from './support/fuzz/hostile-values';
 import { GraphQLResponse, Marketplace, REPO_ROOT, SERVICES } from './support/marketplace';
 
 const REQUEST_TIMEOUT_MS = 15_000;

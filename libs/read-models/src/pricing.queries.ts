@@ -10,6 +10,7 @@ import {
   vwap,
 } from '@gpux/contracts';
 import type Redis from 'ioredis';
+import { list, Paged } from './paged';
 
 export interface BookLevel {
   /** Limit price per GPU-hour, minor units. */
@@ -237,6 +238,11 @@ export class PricingQueries {
       value: int(h['value']),
       trades: int(h['trades']),
     }));
+  }
+
+  /** The market's trades, oldest first, a slice at a time. */
+  tradeLog(marketId: string): Paged<TradeRecord> {
+    return list(this.redis, K.trades(marketId), (s) => JSON.parse(s) as TradeRecord);
   }
 
   /** The latest `limit` trades, newest first. */

@@ -9,7 +9,7 @@ import {
   OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import type { IncomingMessage, Server } from 'node:http';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ import {
 } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ViewerResolver } from './accounts/viewer.resolver';
+import { AccessGuard, publicSubscriptions } from './api/access';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
@@ -141,6 +142,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
         path: this.config.GRAPHQL_PATH,
         maxPayloadBytes: this.config.GATEWAY_WS_MAX_PAYLOAD_BYTES,
         maxSubscriptions: this.config.GATEWAY_WS_MAX_SUBSCRIPTIONS,
+        publicSubscriptions: publicSubscriptions(resolvers),
       },
     );
   }
@@ -209,6 +211,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
       ],
       providers: [
         { provide: GatewayAccess, inject: [RedisClient], useFactory: accessOf },
+        // Every root field's access (`@Public()` / `@Roles(…)`), over HTTP and WebSocket alike.
+        { provide: APP_GUARD, useClass: AccessGuard },
         Subscriptions,
         ConsoleAssets,
         Commands,

@@ -68,6 +68,41 @@ describe('module boundaries (nx lint)', () => {
     },
   );
 
+  it.each(['@gpux/eventsourcing', '@gpux/platform'])(
+    "forbids domain code to import %s's root (its Kafka, Redis and NestJS half)",
+    (pkg) => {
+      const messages = lint(
+        'services/orders/src/domain/bad.ts',
+        `import * as x from '${pkg}';\nexport const y = x;\n`,
+      );
+      expect(rules(messages)).toContain('no-restricted-imports');
+    },
+  );
+
+  it("lets domain code use the event-sourcing library's pure entry point", () => {
+    const messages = lint(
+      'services/orders/src/domain/ok.ts',
+      "import { reject } from '@gpux/eventsourcing/domain';\nexport const y = reject;\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it("forbids a slice to import another slice's library (scope tags)", () => {
+    const messages = lint(
+      'services/orders/src/bad.ts',
+      "import { findModel } from '@gpux/certification/models';\nexport const y = findModel;\n",
+    );
+    expect(rules(messages)).toContain('@nx/enforce-module-boundaries');
+  });
+
+  it("lets a slice use its own scope's library", () => {
+    const messages = lint(
+      'services/capacity/src/ok.ts',
+      "import { findModel } from '@gpux/certification/models';\nexport const y = findModel;\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
   it('forbids a service to import another service', () => {
     const messages = lint(
       'services/orders/src/bad.ts',

@@ -17,6 +17,10 @@ export const REJECTION_CODES = [
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
+/** Whether a string read back (e.g. from a read model) is one of the rejection codes. */
+export const isRejectionCode = (code: string | undefined): code is RejectionCode =>
+  (REJECTION_CODES as readonly string[]).includes(code ?? '');
+
 export const commandRejectedSchema = z.object({
   commandType: z.string().min(1),
   code: z.enum(REJECTION_CODES),

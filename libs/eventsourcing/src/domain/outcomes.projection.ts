@@ -1,4 +1,11 @@
-import { Envelope, fixedSegment, redisKey } from '@gpux/contracts';
+import {
+  CommandRejected,
+  Envelope,
+  fixedSegment,
+  isRejectionCode,
+  RejectionCode,
+  redisKey,
+} from '@gpux/contracts';
 import type { LogPosition, Projection, RedisOp } from './projection';
 
 /** The recorded outcome of one command, as a client looks it up by its idempotency key. */
@@ -6,7 +13,7 @@ export interface CommandOutcome {
   status: 'accepted' | 'rejected';
   commandId: string;
   /** Rejections only. */
-  code?: string;
+  code?: RejectionCode;
   message?: string;
   field?: string;
   /** UNPROCESSABLE: where the command was dead-lettered. */
@@ -71,7 +78,7 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
         },
       ];
       if (event.type === `${service}.CommandRejected`) {
-        const data = event.data as { code: string; message: string; field?: string; deadLetter?: string };
+        const data = event.data as CommandRejected;
         return [
           ...base,
           { op: 'hset', key, field: 'status', value: 'rejected' },
@@ -103,7 +110,7 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
   return {
     status,
     commandId,
-    ...(code ? { code } : {}),
+    ...(isRejectionCode(code) ? { code } : {}),
     ...(message ? { message } : {}),
     ...(field ? { field } : {}),
     ...(deadLetter ? { deadLetter } : {}),

@@ -1,7 +1,7 @@
 // Test support for the projection runner's specs: a tiny ledger (events, registry, projection),
 // and helpers to write it to Kafka, read it back, fold it purely and dump what Redis holds.
 import { randomUUID } from 'node:crypto';
-import { encodeRaw, Envelope, MessageRegistry } from '@gpux/contracts';
+import { encodeRaw, Envelope, isMessageOf, MessageOf, MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { z } from 'zod';
@@ -12,10 +12,10 @@ import { globEscape } from './keys';
 
 export const ledgerRegistry = new MessageRegistry();
 const account = z.string().min(1);
-ledgerRegistry.define('ledger.Opened', 'event', [
+const opened = ledgerRegistry.define('ledger.Opened', 'event', [
   { version: 1, schema: z.object({ account, owner: z.string().min(1) }) },
 ]);
-ledgerRegistry.define('ledger.Credited', 'event', [
+const credited = ledgerRegistry.define('ledger.Credited', 'event', [
   // v1 counted whole cents; v2 counts micro-USD and has a memo: decoding upcasts v1.
   { version: 1, schema: z.object({ account, cents: z.number().int().positive() }) },
   {
@@ -27,14 +27,13 @@ ledgerRegistry.define('ledger.Credited', 'event', [
     },
   },
 ]);
-ledgerRegistry.define('ledger.Debited', 'event', [
+const debited = ledgerRegistry.define('ledger.Debited', 'event', [
   { version: 1, schema: z.object({ account, amount: z.number().int().positive() }) },
 ]);
 
-export type LedgerEvent =
-  | { type: 'ledger.Opened'; data: { account: string; owner: string } }
-  | { type: 'ledger.Credited'; data: { account: string; amount: number; memo: string | null } }
-  | { type: 'ledger.Debited'; data: { account: string; amount: number } };
+const LEDGER_EVENTS = [opened, credited, debited] as const;
+
+export type LedgerEvent = MessageOf<(typeof LEDGER_EVENTS)[number]>;
 
 /** Balances (hincrby), a ledger list (rpush), a last-event string (set), an index (zadd), a counter (incrby). */
 export function ledgerProjection(name: string, topics: string[]): Projection {
@@ -43,8 +42,8 @@ export function ledgerProjection(name: string, topics: string[]): Projection {
     name,
     topics,
     keyPrefix: p,
-    apply(event) {
-      const e = event as unknown as LedgerEvent & Envelope;
+    apply(e) {
+      if (!isMessageOf(e, LEDGER_EVENTS)) return [];
       const a = e.data.account;
       const common = [
         { op: 'set', key: `${p}last:${a}`, value: e.id },

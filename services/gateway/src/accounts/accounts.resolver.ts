@@ -1,23 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  Args,
-  Context,
-  Field,
-  ID,
-  Mutation,
-  ObjectType,
-  Parent,
-  Query,
-  registerEnumType,
-  ResolveField,
-  Resolver,
-} from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { Principal, requireRole, requireSelfOrAdmin, RequestContext, sha256 } from '../api/auth';
+import { SettlementQueries } from '@gpux/read-models';
+import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
+import { Principal, sha256 } from '../api/auth';
 import { Commands } from '../api/commands';
-import { Connection, PageArgs, readPage } from '../api/connections';
-import { LedgerEntryKind } from '../api/enums';
+import { PageArgs, readPage } from '../api/connections';
 import { apiError } from '../api/errors';
 import {
   command,
@@ -26,98 +15,32 @@ import {
   idFromKey,
   revealingOnce,
 } from '../api/idempotency';
-import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
+import { GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
-
-export enum AccountRole {
-  BUYER = 'buyer',
-  PROVIDER = 'provider',
-}
-registerEnumType(AccountRole, {
-  name: 'AccountRole',
-  description: 'What an API key may do: buy (bids) or sell (nodes and asks).',
-});
-
-@ObjectType({
-  description: "One line of an account's ledger: how one event moved its money. Amounts in US dollars.",
-})
-export class LedgerEntry {
-  @Field()
-  eventId!: string;
-  @Field(() => LedgerEntryKind)
-  kind!: LedgerEntryKind;
-  @Field(() => GraphQLUsd, {
-    description: 'Change of the available balance: credits positive, debits negative.',
-  })
-  amount!: string;
-  @Field(() => GraphQLUsd, { description: 'Change of the money held in escrow for open bids.' })
-  held!: string;
-  @Field(() => GraphQLUsd, { description: 'Change of the money in escrow for running leases.' })
-  escrow!: string;
-  @Field({ nullable: true, description: 'What it is about: a wire reference, an order or a lease.' })
-  reference?: string;
-  @Field(() => GraphQLDateTimeString)
-  time!: string;
-}
-const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
-
-@ObjectType({
-  description: 'A settlement account. Amounts are US dollars (Usd).',
-})
-export class Account {
-  @Field(() => ID)
-  id!: string;
-  @Field()
-  owner!: string;
-  @Field(() => GraphQLUsd, { description: 'What the account can spend now.' })
-  balance!: string;
-  @Field(() => GraphQLUsd, { description: 'What is set aside in escrow for open bids.' })
-  held!: string;
-  @Field(() => GraphQLUsd, { description: 'What is in escrow for running leases, charged as they run.' })
-  escrow!: string;
-  @Field(() => GraphQLUsd, {
-    description: 'Everything credited to it from leases it sold (or fees, for the platform).',
-  })
-  earned!: string;
-}
-
-@ObjectType({ description: 'A new API key. The key is shown this once: only its digest is stored.' })
-export class CreatedApiKey {
-  @Field(() => ID)
-  keyId!: string;
-  @Field(() => ID)
-  accountId!: string;
-  @Field({ description: 'Send it as "Authorization: Bearer <key>".' })
-  key!: string;
-  @Field(() => [AccountRole])
-  roles!: AccountRole[];
-}
-
-@ObjectType({ description: 'An API key of an account, without the key.' })
-export class ApiKeyInfo {
-  @Field(() => ID)
-  keyId!: string;
-  @Field(() => [AccountRole])
-  roles!: AccountRole[];
-  @Field()
-  revoked!: boolean;
-}
-
-const money = (hash: Record<string, string>, field: string) => formatMoney(Number(hash[field] ?? 0));
+import {
+  Account,
+  AccountRole,
+  ApiKeyInfo,
+  CreatedApiKey,
+  LedgerConnection,
+  toAccount,
+} from './accounts.views';
 
 @Resolver(() => Account)
 export class AccountsResolver {
+  private readonly settlement: SettlementQueries;
+
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
-  ) {}
+    redis: RedisClient,
+  ) {
+    this.settlement = new SettlementQueries(redis.redis);
+  }
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
-  account(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<Account | null> {
-    requireSelfOrAdmin(context, id);
+  @Roles('admin', 'buyer', 'provider')
+  account(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Account | null> {
+    assertSelfOrAdmin(p, id);
     return this.read(id);
   }
 
@@ -126,8 +49,8 @@ export class AccountsResolver {
     description:
       'The account of the API key in use; null for the admin key and for a node credential, which have no account of their own (`viewer` says which key it is). Without a valid key: UNAUTHENTICATED, and only this field is null.',
   })
-  async me(@Context() context: RequestContext): Promise<Account | null> {
-    const p = requireRole(context, 'admin', 'buyer', 'provider', 'worker');
+  @Roles(...ANY_KEY)
+  async me(@Caller() p: Principal): Promise<Account | null> {
     if (!p.roles.includes('buyer') && !p.roles.includes('provider')) return null;
     const account = await this.read(p.accountId);
     if (!account) throw apiError('NOT_FOUND', `account ${p.accountId} does not exist`);
@@ -136,51 +59,38 @@ export class AccountsResolver {
 
   @ResolveField(() => LedgerConnection, { description: "The account's ledger, newest first." })
   async ledger(@Parent() account: Account, @Args() args: PageArgs) {
-    const key = rm.ledger(account.id);
-    const total = await this.redis.redis.llen(key);
-    return readPage(args, total, async (from, to) =>
-      (await this.redis.redis.lrange(key, from, to)).map((raw) => {
-        const e = JSON.parse(raw) as {
-          eventId: string;
-          kind: LedgerEntryKind;
-          amount: number;
-          held?: number;
-          escrow?: number;
-          reference: string | null;
-          time: string;
-        };
-        return {
-          eventId: e.eventId,
-          kind: e.kind,
-          amount: formatMoney(e.amount),
-          held: formatMoney(e.held ?? 0),
-          escrow: formatMoney(e.escrow ?? 0),
-          time: e.time,
-          ...(e.reference ? { reference: e.reference } : {}),
-        };
-      }),
+    const ledger = this.settlement.ledger(account.id);
+    return readPage(args, await ledger.count(), async (from, to) =>
+      (await ledger.slice(from, to)).map((e) => ({
+        eventId: e.eventId,
+        kind: e.kind,
+        amount: formatMoney(e.amount),
+        held: formatMoney(e.held),
+        escrow: formatMoney(e.escrow),
+        time: e.time,
+        ...(e.reference ? { reference: e.reference } : {}),
+      })),
     );
   }
 
   @ResolveField(() => [ApiKeyInfo], { description: "The account's API keys (never the keys themselves)." })
   async apiKeys(@Parent() account: Account): Promise<ApiKeyInfo[]> {
-    const keys = await this.redis.redis.hgetall(rm.accountKeys(account.id));
-    return Object.entries(keys).map(([keyId, raw]) => {
-      const k = JSON.parse(raw) as { roles?: AccountRole[]; revoked: boolean };
-      return { keyId, roles: k.roles ?? [], revoked: k.revoked };
-    });
+    return (await this.settlement.apiKeys(account.id)).map((k) => ({
+      ...k,
+      roles: k.roles.map((r) => (r === 'buyer' ? AccountRole.BUYER : AccountRole.PROVIDER)),
+    }));
   }
 
   @Mutation(() => Account, {
     description: 'Opens an account (admin). Answers with the account as queries then see it.',
   })
+  @Roles('admin')
   async openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('owner', { type: () => String }) owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     await this.commands.execute(
       'settlement',
       command(p, SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey),
@@ -190,28 +100,28 @@ export class AccountsResolver {
   }
 
   @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
+  @Roles('admin')
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     return this.move(p, SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
   }
 
   @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
+  @Roles('admin')
   withdraw(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Account> {
-    const p = requireRole(context, 'admin');
     return this.move(p, SettlementCommands.withdraw.type, accountId, amount, reference, idempotencyKey);
   }
 
@@ -219,13 +129,13 @@ export class AccountsResolver {
     description:
       'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one created (extensions.keyId): revoke that key and create another with a new idempotencyKey; without one, find the key in Account.apiKeys and revoke it.',
   })
+  @Roles('admin')
   async createApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<CreatedApiKey> {
-    const p = requireRole(context, 'admin');
     if (roles.length === 0)
       throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
     const key = `gpx_${randomBytes(24).toString('base64url')}`;
@@ -241,7 +151,7 @@ export class AccountsResolver {
           rm.name,
         ),
       async () =>
-        (await this.redis.redis.hexists(rm.accountKeys(accountId), keyId))
+        (await this.settlement.hasApiKey(accountId, keyId))
           ? {
               message: `the first request with it created key ${keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`,
               extensions: { keyId },
@@ -254,13 +164,14 @@ export class AccountsResolver {
   @Mutation(() => Boolean, {
     description: "Revokes an API key: your own account's, or any (admin). It stops working at once.",
   })
+  @Roles('admin', 'buyer', 'provider')
   async revokeApiKey(
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('keyId', { type: () => ID }) keyId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<boolean> {
-    const p = requireSelfOrAdmin(context, accountId);
+    assertSelfOrAdmin(p, accountId);
     await this.commands.execute(
       'settlement',
       command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }, idempotencyKey),
@@ -292,15 +203,7 @@ export class AccountsResolver {
   }
 
   private async read(id: string): Promise<Account | null> {
-    const hash = await this.redis.redis.hgetall(rm.account(id));
-    if (!hash['owner']) return null;
-    return {
-      id,
-      owner: hash['owner'],
-      balance: money(hash, 'balance'),
-      held: money(hash, 'held'),
-      escrow: money(hash, 'escrow'),
-      earned: money(hash, 'earned'),
-    };
+    const account = await this.settlement.account(id);
+    return account && toAccount(account);
   }
 }

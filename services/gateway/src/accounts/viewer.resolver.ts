@@ -1,6 +1,7 @@
-import { Context, Field, ID, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
-import { requireRole, RequestContext } from '../api/auth';
-import { AccountRole } from './accounts.resolver';
+import { Field, ID, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
+import { ANY_KEY, Caller, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
+import { AccountRole } from './accounts.views';
 
 /** Which kind of key a request sent. */
 export enum KeyKind {
@@ -41,8 +42,8 @@ export class ViewerResolver {
     description:
       'Who the key in use is: any valid key may ask. Without one: UNAUTHENTICATED, and only this field is null.',
   })
-  viewer(@Context() context: RequestContext): Viewer {
-    const p = requireRole(context, 'admin', 'buyer', 'provider', 'worker');
+  @Roles(...ANY_KEY)
+  viewer(@Caller() p: Principal): Viewer {
     const roles = p.roles.filter((r): r is 'buyer' | 'provider' => r === 'buyer' || r === 'provider');
     const kind = p.roles.includes('admin') ? KeyKind.ADMIN : p.nodeId ? KeyKind.NODE : KeyKind.ACCOUNT;
     return {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { capacityReadModel, settlementReadModel } from '@gpux/contracts';
+import { CapacityQueries, SettlementQueries } from '@gpux/read-models';
 import type Redis from 'ioredis';
 import { apiError } from './errors';
 import { REBUILD_RETRY_MS, ReadModelWatch } from './rebuilding';
@@ -39,13 +40,17 @@ const KEY = /^Bearer ([\x21-\x7e]{16,256})$/;
  */
 export class ApiKeys {
   private readonly adminDigest: Buffer | null;
+  private readonly settlement: SettlementQueries;
+  private readonly capacity: CapacityQueries;
 
   constructor(
     adminKey: string | undefined,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly watch: ReadModelWatch = new ReadModelWatch(redis),
   ) {
     this.adminDigest = adminKey ? sha256(adminKey) : null;
+    this.settlement = new SettlementQueries(redis);
+    this.capacity = new CapacityQueries(redis);
   }
 
   /** The caller, null when no key was sent; an unknown or malformed key is an error. */
@@ -57,22 +62,18 @@ export class ApiKeys {
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
       return { accountId: 'admin', roles: ['admin'] };
     if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
-    const found = await this.redis.hgetall(settlementReadModel.apiKey(digest.toString('hex')));
-    if (!found['accountId']) {
+    const found = await this.settlement.apiKeyHolder(digest.toString('hex'));
+    if (!found) {
       await this.unlessRebuilding(API_KEYS_MODEL);
       throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
     }
-    return {
-      accountId: found['accountId'],
-      keyId: found['keyId'],
-      roles: (found['roles'] ?? '').split(',').filter(Boolean) as Role[],
-    };
+    return { ...found, roles: found.roles as Role[] };
   }
 
   /** A worker, by its node credential's digest: valid until rotated or revoked. */
   private async worker(hash: string): Promise<Principal> {
-    const nodeId = await this.redis.hget(capacityReadModel.credential(hash), 'nodeId');
-    const providerId = nodeId ? await this.redis.hget(capacityReadModel.node(nodeId), 'providerId') : null;
+    const nodeId = await this.capacity.credentialNode(hash);
+    const providerId = nodeId ? await this.capacity.nodeField(nodeId, 'providerId') : null;
     if (!nodeId || !providerId) {
       await this.unlessRebuilding(CREDENTIALS_MODEL);
       throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
@@ -114,23 +115,4 @@ export function authorizationOf(
   if (typeof fromParams === 'string') return fromParams;
   const header = req?.headers['authorization'];
   return typeof header === 'string' ? header : undefined;
-}
-
-/** The caller, who must hold one of the roles. */
-export function requireRole(context: RequestContext, ...roles: Role[]): Principal {
-  if (context.authError) throw context.authError;
-  if (!context.principal)
-    throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
-  if (!context.principal.roles.some((r) => roles.includes(r))) {
-    throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
-  }
-  return context.principal;
-}
-
-/** An admin, or the account itself. */
-export function requireSelfOrAdmin(context: RequestContext, accountId: string): Principal {
-  const p = requireRole(context, 'admin', 'buyer', 'provider');
-  if (!p.roles.includes('admin') && p.accountId !== accountId)
-    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
-  return p;
 }

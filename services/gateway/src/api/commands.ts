@@ -29,7 +29,7 @@ import {
   tracer,
   withCorrelation,
 } from '@gpux/platform';
-import { apiError, ErrorCode } from './errors';
+import { apiError } from './errors';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
 
@@ -187,7 +187,7 @@ export class Commands implements OnApplicationShutdown {
     if (outcome.status === 'rejected') {
       const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
       throw apiError(
-        (outcome.code ?? 'BAD_USER_INPUT') as ErrorCode,
+        outcome.code ?? 'BAD_USER_INPUT',
         outcome.message ?? 'rejected',
         field,
         outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},

@@ -24,19 +24,17 @@ import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
 // moduleResolution ("node") does not read: the types come from the file, the code by its export.
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 
-/** What an anonymous socket (no API key in its connection parameters) may subscribe to: public market data. */
-export const PUBLIC_SUBSCRIPTIONS: ReadonlySet<string> = new Set([
-  'bookUpdated',
-  'tradeExecuted',
-  'tickerUpdated',
-]);
-
 export interface SubscriptionServerOptions {
   path: string;
   /** The largest WebSocket frame accepted, bytes; a larger one closes the socket (1009, message too big). */
   maxPayloadBytes: number;
   /** Operations a socket may have running at once. */
   maxSubscriptions: number;
+  /**
+   * What an anonymous socket (no API key in its connection parameters) may subscribe to: the
+   * subscriptions marked `@Public()` (publicSubscriptions in access.ts), public market data.
+   */
+  publicSubscriptions: ReadonlySet<string>;
 }
 
 type Extra = {
@@ -57,7 +55,8 @@ function formatted(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
  * connects), the depth, field and cost limits (limits.ts), the per-caller rate limit (each
  * operation counts as a request), errors formatted alike; and its own: frames of at most
  * `maxPayloadBytes`, at most `maxSubscriptions` operations at once per socket, and anonymous
- * sockets only for PUBLIC_SUBSCRIPTIONS.
+ * sockets only for the public subscriptions. Which root fields a key may run is the resolvers'
+ * access guard's to decide (access.ts), here as over HTTP.
  */
 export class SubscriptionServer {
   private readonly wss: WebSocketServer;
@@ -173,7 +172,7 @@ export class SubscriptionServer {
         s.kind === Kind.FIELD ? s.name.value : '…',
       );
       const personal =
-        operation.operation !== 'subscription' || rootFields.some((f) => !PUBLIC_SUBSCRIPTIONS.has(f));
+        operation.operation !== 'subscription' || rootFields.some((f) => !options.publicSubscriptions.has(f));
       if (personal) {
         if (context.authError instanceof GraphQLError) return [context.authError];
         if (context.authError)
@@ -181,7 +180,7 @@ export class SubscriptionServer {
         return [
           apiError(
             'UNAUTHENTICATED',
-            `without an API key a socket may only subscribe to ${[...PUBLIC_SUBSCRIPTIONS].join(', ')}: send connectionParams { authorization: "Bearer <key>" }`,
+            `without an API key a socket may only subscribe to ${[...options.publicSubscriptions].join(', ')}: send connectionParams { authorization: "Bearer <key>" }`,
           ),
         ];
       }

@@ -1,6 +1,5 @@
 import {
   Args,
-  Context,
   Field,
   Float,
   ID,
@@ -15,16 +14,16 @@ import {
 } from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm, pricingReadModel as pm, TradeRecord } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { PricingQueries } from '@gpux/read-models';
-import { requireRole, RequestContext } from '../api/auth';
+import { OrdersQueries, PricingQueries } from '@gpux/read-models';
+import { Caller, Public, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage, readPageOldestFirst } from '../api/connections';
-import { MarketStatus } from '../api/enums';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
-import { formatMoney, parseMoney } from '../domain/money';
+import { parseMoney } from '../domain/money';
 import {
   Candle,
   CANDLE_LIMIT,
@@ -35,6 +34,7 @@ import {
   Ticker,
   toBook,
   toCandle,
+  toMarket,
   toTicker,
   toTrade,
   Trade,
@@ -66,13 +66,15 @@ const MAX_DEPTH = 50;
 @Resolver(() => Market)
 export class MarketsResolver {
   private readonly pricing: PricingQueries;
+  private readonly orders: OrdersQueries;
 
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly pubsub: RedisPubSub,
   ) {
     this.pricing = new PricingQueries(redis.redis);
+    this.orders = new OrdersQueries(redis.redis);
   }
 
   private async ticker(marketId: string): Promise<Ticker> {
@@ -85,17 +87,8 @@ export class MarketsResolver {
   }
 
   private async read(id: string): Promise<Market | null> {
-    const h = await this.redis.redis.hgetall(rm.market(id));
-    if (!h['gpuClass']) return null;
-    return {
-      id,
-      gpuClass: h['gpuClass'],
-      minTflopsPerGpu: Number(h['minTflopsPerGpu']),
-      tickSize: formatMoney(Number(h['tickSize'])),
-      feeRateBps: Number(h['feeRateBps']),
-      status: h['status'] as MarketStatus,
-      openedAt: h['openedAt']!,
-    };
+    const market = await this.orders.market(id);
+    return market && toMarket(market);
   }
 
   private async mustRead(id: string, field = 'marketId'): Promise<Market> {
@@ -105,12 +98,12 @@ export class MarketsResolver {
   }
 
   @Mutation(() => Market, { description: 'Opens a market (admin).' })
+  @Roles('admin')
   async openMarket(
     @Args('input') input: OpenMarketInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Market> {
-    const p = requireRole(context, 'admin');
     const tick = parseMoney(input.tickSize);
     if (!tick.ok) throw apiError('BAD_USER_INPUT', `tickSize ${tick.reason}`, 'tickSize');
     if (tick.micros <= 0) throw apiError('BAD_USER_INPUT', 'tickSize must be greater than zero', 'tickSize');
@@ -132,12 +125,12 @@ export class MarketsResolver {
   @Mutation(() => Market, {
     description: "Closes a market (admin): every open order in it is cancelled and bids' holds released.",
   })
+  @Roles('admin')
   async closeMarket(
     @Args('marketId', { type: () => ID }) marketId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Market> {
-    const p = requireRole(context, 'admin');
     await this.commands.execute(
       'orders',
       command(p, OrdersCommands.closeMarket.type, marketId, { marketId }, idempotencyKey),
@@ -147,14 +140,16 @@ export class MarketsResolver {
   }
 
   @Query(() => MarketConnection, { description: 'The markets, in the order they opened.' })
+  @Public()
   async markets(@Args() args: PageArgs) {
-    const total = await this.redis.redis.zcard(rm.markets);
-    return readPageOldestFirst(args, total, async (from, to) =>
-      Promise.all((await this.redis.redis.zrange(rm.markets, from, to)).map((id) => this.read(id))),
+    const markets = this.orders.markets();
+    return readPageOldestFirst(args, await markets.count(), async (from, to) =>
+      Promise.all((await markets.slice(from, to)).map((id) => this.read(id))),
     );
   }
 
   @Query(() => Market, { nullable: true })
+  @Public()
   market(@Args('id', { type: () => ID }) id: string): Promise<Market | null> {
     return this.read(id);
   }
@@ -187,9 +182,9 @@ export class MarketsResolver {
 
   @ResolveField(() => TradeConnection, { description: 'Recent trades, newest first.' })
   async trades(@Parent() market: Market, @Args() args: PageArgs) {
-    const key = pm.trades(market.id);
-    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
-      (await this.redis.redis.lrange(key, from, to)).map((raw) => toTrade(JSON.parse(raw) as TradeRecord)),
+    const trades = this.pricing.tradeLog(market.id);
+    return readPage(args, await trades.count(), async (from, to) =>
+      (await trades.slice(from, to)).map(toTrade),
     );
   }
 
@@ -197,12 +192,14 @@ export class MarketsResolver {
     description: "The market's book (best 10 levels) each time it changes.",
     resolve: (b: OrderBook) => b,
   })
+  @Public()
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10));
   }
 
   @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
+  @Public()
   async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.trades(marketId), async (message) =>
@@ -214,6 +211,7 @@ export class MarketsResolver {
     description: "The market's ticker each time it changes.",
     resolve: (t: Ticker) => t,
   })
+  @Public()
   async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId));

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { TradeRecord } from '@gpux/contracts';
-import type { CandleView, DepthView, IndexView, TickerView } from '@gpux/read-models';
+import type { CandleView, DepthView, IndexView, OrdersMarketView, TickerView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { MarketStatus } from '../api/enums';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
@@ -128,6 +128,16 @@ export class Market {
 }
 
 export const MarketConnection = Connection(Market, 'Market', 'in the order they opened');
+
+export const toMarket = (m: OrdersMarketView): Market => ({
+  id: m.marketId,
+  gpuClass: m.gpuClass,
+  minTflopsPerGpu: m.minTflopsPerGpu,
+  tickSize: formatMoney(m.tickSize),
+  feeRateBps: m.feeRateBps,
+  status: m.status,
+  openedAt: m.openedAt,
+});
 
 export const toTrade = (t: TradeRecord): Trade => ({
   id: t.tradeId,

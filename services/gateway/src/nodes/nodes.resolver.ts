@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   Args,
-  Context,
   Float,
   ID,
   Int,
@@ -12,9 +11,11 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, NodeRecord, ordersReadModel } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { NODE_CREDENTIAL_PREFIX, requireRole, RequestContext, sha256 } from '../api/auth';
+import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
+import { Caller, Roles } from '../api/access';
+import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
 import { apiError } from '../api/errors';
@@ -32,22 +33,33 @@ import {
   NodeCredential,
   NodesFilter,
   GpuNode,
-  readNode,
   RegisteredNode,
   RegisterNodeInput,
+  toNode,
 } from './nodes.views';
 
 @Resolver(() => GpuNode)
 export class NodesResolver {
+  private readonly capacity: CapacityQueries;
+  private readonly orders: OrdersQueries;
+
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly pubsub: RedisPubSub,
-  ) {}
+  ) {
+    this.capacity = new CapacityQueries(redis.redis);
+    this.orders = new OrdersQueries(redis.redis);
+  }
+
+  private async readNode(nodeId: string): Promise<GpuNode | null> {
+    const node = await this.capacity.node(nodeId);
+    return node && toNode(node);
+  }
 
   /** The node, which must be the caller's. */
   private async own(nodeId: string, providerId: string): Promise<GpuNode> {
-    const node = await readNode(this.redis.redis, nodeId);
+    const node = await this.readNode(nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     if (node.providerId !== providerId)
       throw apiError('FORBIDDEN', `node ${nodeId} belongs to another provider`, 'nodeId');
@@ -58,12 +70,12 @@ export class NodesResolver {
     description:
       "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
+  @Roles('provider')
   async rotateNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<NodeCredential> {
-    const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = { nodeId, providerId: p.accountId, credentialHash: sha256(credential).toString('hex') };
@@ -86,12 +98,12 @@ export class NodesResolver {
     description:
       "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
   })
+  @Roles('provider')
   async revokeNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<GpuNode> {
-    const p = requireRole(context, 'provider');
     await this.own(nodeId, p.accountId);
     await this.commands.execute(
       'capacity',
@@ -104,7 +116,7 @@ export class NodesResolver {
       ),
       rm.name,
     );
-    return (await readNode(this.redis.redis, nodeId))!;
+    return (await this.readNode(nodeId))!;
   }
 
   @ResolveField(() => CertificationConnection, {
@@ -112,27 +124,23 @@ export class NodesResolver {
       'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
   })
   async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
-    const key = rm.certifications(node.id);
-    return readPage(args, await this.redis.redis.llen(key), async (from, to) =>
-      (await this.redis.redis.lrange(key, from, to)).map((r) => JSON.parse(r) as Record<string, unknown>),
-    );
+    const certifications = this.capacity.certifications(node.id);
+    return readPage(args, await certifications.count(), certifications.slice);
   }
 
   @Query(() => GpuNodeConnection, {
     description:
       'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
   })
+  @Roles('admin', 'buyer', 'provider')
   async nodes(
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
     @Args() args: PageArgs,
-    @Context() context: RequestContext,
   ) {
-    requireRole(context, 'admin', 'buyer', 'provider');
-    const total = await this.redis.redis.zcard(rm.nodes);
+    const nodes = this.capacity.nodes();
+    const total = await nodes.count();
     const read = async (from: number, to: number) =>
-      Promise.all(
-        (await this.redis.redis.zrange(rm.nodes, from, to)).map((id) => readNode(this.redis.redis, id)),
-      );
+      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id)));
     if (!filter || (!filter.marketId && !filter.status && filter.minTflops === undefined))
       return readPageOldestFirst(args, total, read);
     const kept = await keptOf(total, read, (n) => matches(n, filter));
@@ -143,33 +151,29 @@ export class NodesResolver {
     description: 'A node as its status changes: certified, suspended, lost, challenged.',
     resolve: (n: GpuNode) => n,
   })
-  async nodeStatusChanged(
-    @Args('nodeId', { type: () => ID }) nodeId: string,
-    @Context() context: RequestContext,
-  ) {
-    requireRole(context, 'admin', 'buyer', 'provider');
-    if (!(await readNode(this.redis.redis, nodeId)))
+  @Roles('admin', 'buyer', 'provider')
+  async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string) {
+    if (!(await this.readNode(nodeId)))
       throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
-    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => readNode(this.redis.redis, nodeId));
+    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => this.readNode(nodeId));
   }
 
   @Mutation(() => RegisteredNode, {
     description:
       'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
+  @Roles('provider')
   async registerNode(
     @Args('input') input: RegisterNodeInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<RegisteredNode> {
-    const p = requireRole(context, 'provider');
-    const market = await this.redis.redis.hgetall(ordersReadModel.market(input.marketId));
-    if (!market['gpuClass'])
-      throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
-    if (market['gpuClass'] !== input.gpuModel)
+    const market = await this.orders.market(input.marketId);
+    if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
+    if (market.gpuClass !== input.gpuModel)
       throw apiError(
         'BAD_USER_INPUT',
-        `market ${input.marketId} trades ${market['gpuClass']}, not ${input.gpuModel}`,
+        `market ${input.marketId} trades ${market.gpuClass}, not ${input.gpuModel}`,
         'gpuModel',
       );
     // Without a node id, the same idempotency key names the same node, so a retry can say which.
@@ -194,28 +198,28 @@ export class NodesResolver {
           rm.name,
         ),
       async () =>
-        (await readNode(this.redis.redis, nodeId))?.providerId === p.accountId
+        (await this.readNode(nodeId))?.providerId === p.accountId
           ? {
               message: `the first request with it registered node ${nodeId}, whose credential was shown once: rotateNodeCredential gives it a new one`,
               extensions: { nodeId },
             }
           : undefined,
     );
-    return { node: (await readNode(this.redis.redis, nodeId))!, credential };
+    return { node: (await this.readNode(nodeId))!, credential };
   }
 
   @Mutation(() => GpuNode, {
     description:
       'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })
+  @Roles('admin')
   async markNodeCertified(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('tflopsPerGpu', { type: () => Float }) tflopsPerGpu: number,
     @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<GpuNode> {
-    const p = requireRole(context, 'admin');
     if (!(validForHours >= 1 && validForHours <= 24 * 366))
       throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
@@ -224,7 +228,7 @@ export class NodesResolver {
       command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey),
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = (await this.readNode(nodeId))!;
     await this.listed(node, tflopsPerGpu);
     return node;
   }
@@ -233,8 +237,7 @@ export class NodesResolver {
   private async listed(node: GpuNode, tflops: number): Promise<void> {
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const raw = await this.redis.redis.hget(ordersReadModel.marketNodes(node.marketId), node.id);
-      const recorded = raw ? (JSON.parse(raw) as NodeRecord) : null;
+      const recorded = await this.orders.marketNode(node.marketId, node.id);
       if (
         recorded &&
         recorded.certifiedTflopsPerGpu === tflops &&
@@ -250,12 +253,9 @@ export class NodesResolver {
   }
 
   @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
-  async gpuNode(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<GpuNode | null> {
-    requireRole(context, 'admin', 'buyer', 'provider');
-    return readNode(this.redis.redis, id);
+  @Roles('admin', 'buyer', 'provider')
+  async gpuNode(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
+    return this.readNode(id);
   }
 
   @Query(() => GpuNode, {
@@ -264,19 +264,17 @@ export class NodesResolver {
     description: 'A GPU node by id: the same as gpuNode.',
     deprecationReason: "Use gpuNode: in Relay's convention node(id) looks up any object by its global id.",
   })
-  nodeById(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<GpuNode | null> {
-    return this.gpuNode(id, context);
+  @Roles('admin', 'buyer', 'provider')
+  nodeById(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
+    return this.gpuNode(id);
   }
 
   @Query(() => GpuNodeConnection, { description: 'Your nodes (provider), oldest first (by registration).' })
-  async myNodes(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'provider');
-    const key = rm.providerNodes(p.accountId);
-    return readPageOldestFirst(args, await this.redis.redis.zcard(key), async (from, to) =>
-      Promise.all((await this.redis.redis.zrange(key, from, to)).map((id) => readNode(this.redis.redis, id))),
+  @Roles('provider')
+  async myNodes(@Args() args: PageArgs, @Caller() p: Principal) {
+    const nodes = this.capacity.providerNodes(p.accountId);
+    return readPageOldestFirst(args, await nodes.count(), async (from, to) =>
+      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id))),
     );
   }
 }

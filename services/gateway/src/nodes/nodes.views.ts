@@ -1,6 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
-import { RedisClient } from '@gpux/platform';
+import type { NodeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
@@ -74,36 +73,16 @@ export class RegisterNodeInput {
   nodeId?: string;
 }
 
-export async function readNode(redis: RedisClient['redis'], nodeId: string): Promise<GpuNode | null> {
-  const [h, beat, session] = await Promise.all([
-    redis.hgetall(rm.node(nodeId)),
-    redis.get(nodeHeartbeatKey(nodeId)),
-    redis.zscore(rm.sessions, nodeId),
-  ]);
-  if (!h['providerId']) return null;
-  const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= Date.now();
-  const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
+/** A node as the API shows it. */
+export function toNode(n: NodeView): GpuNode {
+  const { nodeId, status, suspendedReason, tier, certifiedBy, ...rest } = n;
   return {
     id: nodeId,
-    providerId: h['providerId'],
-    marketId: h['marketId']!,
-    gpuModel: h['gpuModel']!,
-    gpus: Number(h['gpus']),
-    region: h['region']!,
-    status: h['status'] === 'CERTIFIED' && expired ? 'EXPIRED' : (h['status'] as NodeStatus),
-    registeredAt: h['registeredAt']!,
-    online: session !== null && beat !== null,
-    ...(beat ? { lastHeartbeatAt: beat } : {}),
-    ...(h['status'] === 'SUSPENDED' && h['suspendedReason']
-      ? { suspendedReason: h['suspendedReason'] as SuspendedReason }
-      : {}),
-    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
-    ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
-    ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
-    ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
-    ...(h['tier'] ? { tier: h['tier'] as NodeTier } : {}),
-    ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
-    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] as CertificationMethod } : {}),
+    ...rest,
+    status: status as NodeStatus,
+    ...(suspendedReason ? { suspendedReason: suspendedReason as SuspendedReason } : {}),
+    ...(tier ? { tier: tier as NodeTier } : {}),
+    ...(certifiedBy ? { certifiedBy: certifiedBy as CertificationMethod } : {}),
   };
 }
 

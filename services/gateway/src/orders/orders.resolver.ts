@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Args,
-  Context,
-  Field,
-  ID,
-  InputType,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Subscription,
-} from '@nestjs/graphql';
-import { OrdersCommands, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
+import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { requireRole, RequestContext } from '../api/auth';
+import { OrdersQueries, SettlementQueries } from '@gpux/read-models';
+import { assertRole, Caller, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
@@ -28,11 +19,11 @@ import {
   OrderConnection,
   OrdersFilter,
   Order,
-  readFill,
-  readLease,
-  readOrder,
   Side,
   TimeInForce,
+  toFill,
+  toLease,
+  toOrder,
 } from './orders.views';
 
 @InputType({ description: 'An order: a bid for GPU-hours, or an ask selling GPUs of one of your nodes.' })
@@ -74,16 +65,28 @@ function announces(message: string, orderId: string): boolean {
 
 @Resolver(() => Order)
 export class OrdersResolver {
+  private readonly orders: OrdersQueries;
+  private readonly settlement: SettlementQueries;
+
   constructor(
     private readonly commands: Commands,
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly pubsub: RedisPubSub,
-  ) {}
+  ) {
+    this.orders = new OrdersQueries(redis.redis);
+    this.settlement = new SettlementQueries(redis.redis);
+  }
+
+  private async readOrder(orderId: string): Promise<Order | null> {
+    const order = await this.orders.order(orderId);
+    return order && toOrder(order);
+  }
 
   @Mutation(() => Order, {
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
+  @Roles('buyer', 'provider')
   async placeOrder(
     @Args('input') input: PlaceOrderInput,
     @Args('idempotencyKey', {
@@ -91,9 +94,9 @@ export class OrdersResolver {
       description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same).`,
     })
     idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Order> {
-    const p = requireRole(context, input.side === Side.BID ? 'buyer' : 'provider');
+    assertRole(p, input.side === Side.BID ? 'buyer' : 'provider');
     if (
       idempotencyKey !== undefined &&
       input.clientOrderId !== undefined &&
@@ -172,7 +175,7 @@ export class OrdersResolver {
     const order = await this.commands.notices.waitFor(
       rm.accountOrdersChannel(accountId),
       async () => {
-        const read = await readOrder(this.redis.redis, orderId);
+        const read = await this.readOrder(orderId);
         return read && read.status !== 'PENDING_FUNDS' ? read : undefined;
       },
       Math.max(timeoutMs, 1_000),
@@ -190,13 +193,13 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     description: "Cancels what is left of your order; a bid's hold for it is released.",
   })
+  @Roles('buyer', 'provider')
   async cancelOrder(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ): Promise<Order> {
-    const p = requireRole(context, 'buyer', 'provider');
-    const order = await readOrder(this.redis.redis, orderId);
+    const order = await this.readOrder(orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
     await this.commands.execute(
@@ -204,16 +207,13 @@ export class OrdersResolver {
       command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey),
       rm.name,
     );
-    return (await readOrder(this.redis.redis, orderId))!;
+    return (await this.readOrder(orderId))!;
   }
 
   @Query(() => Order, { nullable: true, description: 'One of your orders.' })
-  async order(
-    @Args('id', { type: () => ID }) id: string,
-    @Context() context: RequestContext,
-  ): Promise<Order | null> {
-    const p = requireRole(context, 'buyer', 'provider', 'admin');
-    const order = await readOrder(this.redis.redis, id);
+  @Roles('buyer', 'provider', 'admin')
+  async order(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Order | null> {
+    const order = await this.readOrder(id);
     if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
       throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
     return order;
@@ -223,18 +223,16 @@ export class OrdersResolver {
     description:
       'Your orders, newest first, filtered. A filter reads all your orders to find its page: narrow by market where you can.',
   })
+  @Roles('buyer', 'provider')
   async myOrders(
     @Args() args: PageArgs,
     @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
-    @Context() context: RequestContext,
+    @Caller() p: Principal,
   ) {
-    const p = requireRole(context, 'buyer', 'provider');
-    const key = rm.accountOrders(p.accountId);
-    const total = await this.redis.redis.zcard(key);
+    const orders = this.orders.accountOrders(p.accountId);
+    const total = await orders.count();
     const read = async (from: number, to: number) =>
-      Promise.all(
-        (await this.redis.redis.zrange(key, from, to)).map((id) => readOrder(this.redis.redis, id)),
-      );
+      Promise.all((await orders.slice(from, to)).map((id) => this.readOrder(id)));
     if (!filter || (!filter.marketId && !filter.status && !filter.side))
       return readPage(args, total, async (from, to) =>
         (await read(from, to)).filter((o): o is Order => o !== null),
@@ -244,26 +242,24 @@ export class OrdersResolver {
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
-  async myFills(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
-    const key = rm.accountFills(p.accountId);
-    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
-      const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readFill(this.redis.redis, id, p.accountId)))).filter(
-        (f) => f !== null,
-      );
+  @Roles('buyer', 'provider')
+  async myFills(@Args() args: PageArgs, @Caller() p: Principal) {
+    const fills = this.orders.accountFills(p.accountId);
+    return readPage(args, await fills.count(), async (from, to) => {
+      const trades = await Promise.all((await fills.slice(from, to)).map((id) => this.orders.trade(id)));
+      return trades.flatMap((t) => (t ? [toFill(t, p.accountId)] : []));
     });
   }
 
   @Query(() => LeaseConnection, {
     description: 'Your leases, as buyer or provider, newest first, with what has been charged.',
   })
-  async myLeases(@Args() args: PageArgs, @Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
-    const key = settlementReadModel.accountLeases(p.accountId);
-    return readPage(args, await this.redis.redis.zcard(key), async (from, to) => {
-      const ids = await this.redis.redis.zrange(key, from, to);
-      return (await Promise.all(ids.map((id) => readLease(this.redis.redis, id)))).filter((l) => l !== null);
+  @Roles('buyer', 'provider')
+  async myLeases(@Args() args: PageArgs, @Caller() p: Principal) {
+    const leases = this.settlement.accountLeases(p.accountId);
+    return readPage(args, await leases.count(), async (from, to) => {
+      const found = await Promise.all((await leases.slice(from, to)).map((id) => this.settlement.lease(id)));
+      return found.flatMap((l) => (l ? [toLease(l)] : []));
     });
   }
 
@@ -271,11 +267,11 @@ export class OrdersResolver {
     description: 'Your orders as they change: accepted, filled, cancelled.',
     resolve: (order: Order) => order,
   })
-  myOrderUpdated(@Context() context: RequestContext) {
-    const p = requireRole(context, 'buyer', 'provider');
+  @Roles('buyer', 'provider')
+  myOrderUpdated(@Caller() p: Principal) {
     return this.pubsub.iterate(rm.accountOrdersChannel(p.accountId), async (message) => {
       const { orderId } = JSON.parse(message) as { orderId: string };
-      return readOrder(this.redis.redis, orderId);
+      return this.readOrder(orderId);
     });
   }
 }

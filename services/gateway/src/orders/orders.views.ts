@@ -1,6 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { orderStatus, ordersReadModel as rm, settlementReadModel } from '@gpux/contracts';
-import type Redis from 'ioredis';
+import type { LeaseView, OrderView, TradeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CancelReason, LeaseStatus } from '../api/enums';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
@@ -155,82 +154,64 @@ export class Lease {
 }
 export const LeaseConnection = Connection(Lease, 'Lease');
 
-const num = (h: Record<string, string>, f: string) => Number(h[f] ?? 0);
-
-export async function readOrder(redis: Redis, orderId: string): Promise<Order | null> {
-  const h = await redis.hgetall(rm.order(orderId));
-  if (!h['marketId']) return null;
-  const gpus = num(h, 'gpus');
-  const filled = num(h, 'filled');
-  const cancelled = num(h, 'cancelled');
-  const status = orderStatus({
-    gpus,
-    filled,
-    cancelled,
-    accepted: h['accepted'] === '1',
-    cancelReason: h['cancelReason'] ?? null,
-  });
+/** An order as the API shows it: money in US dollars. */
+export function toOrder(o: OrderView): Order {
   return {
-    id: orderId,
-    marketId: h['marketId'],
-    accountId: h['accountId']!,
-    side: h['side'] as Side,
-    price: formatMoney(num(h, 'price')),
-    gpus,
-    hours: num(h, 'hours'),
-    ...(h['nodeId'] ? { nodeId: h['nodeId'] } : {}),
-    ...(h['minGpusPerNode'] ? { minGpusPerNode: num(h, 'minGpusPerNode') } : {}),
-    timeInForce: h['timeInForce'] as TimeInForce,
-    status: status as OrderStatus,
-    filledGpus: filled,
-    cancelledGpus: cancelled,
-    remainingGpus: gpus - filled - cancelled,
-    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] as CancelReason } : {}),
-    createdAt: h['createdAt'] ?? h['updatedAt']!,
-    updatedAt: h['updatedAt']!,
+    id: o.orderId,
+    marketId: o.marketId,
+    accountId: o.accountId,
+    side: o.side as Side,
+    price: formatMoney(o.price),
+    gpus: o.gpus,
+    hours: o.hours,
+    ...(o.nodeId ? { nodeId: o.nodeId } : {}),
+    ...(o.minGpusPerNode !== undefined ? { minGpusPerNode: o.minGpusPerNode } : {}),
+    timeInForce: o.timeInForce as TimeInForce,
+    status: o.status as OrderStatus,
+    filledGpus: o.filled,
+    cancelledGpus: o.cancelled,
+    remainingGpus: o.remaining,
+    ...(o.cancelReason ? { cancelReason: o.cancelReason as CancelReason } : {}),
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
   };
 }
 
-export async function readFill(redis: Redis, tradeId: string, accountId: string): Promise<Fill | null> {
-  const t = await redis.hgetall(rm.trade(tradeId));
-  if (!t['marketId']) return null;
-  const buyer = t['buyerId'] === accountId;
+/** A trade from one side, the account's. */
+export function toFill(t: TradeView, accountId: string): Fill {
+  const buyer = t.buyerId === accountId;
   return {
-    tradeId,
-    leaseId: tradeId,
-    marketId: t['marketId'],
-    orderId: (buyer ? t['bidId'] : t['askId'])!,
+    tradeId: t.tradeId,
+    leaseId: t.tradeId,
+    marketId: t.marketId,
+    orderId: buyer ? t.bidId : t.askId,
     side: buyer ? Side.BID : Side.ASK,
-    price: formatMoney(num(t, 'price')),
-    gpus: num(t, 'gpus'),
-    hours: num(t, 'hours'),
-    nodeId: t['nodeId']!,
-    value: formatMoney(num(t, 'value')),
-    fee: formatMoney(num(t, 'fee')),
-    time: t['time'] ?? t['start']!,
+    price: formatMoney(t.price),
+    gpus: t.gpus,
+    hours: t.hours,
+    nodeId: t.nodeId,
+    value: formatMoney(t.value),
+    fee: formatMoney(t.fee),
+    time: t.time,
   };
 }
 
-export async function readLease(redis: Redis, leaseId: string): Promise<Lease | null> {
-  const l = await redis.hgetall(settlementReadModel.lease(leaseId));
-  if (!l['buyerId']) return null;
-  const total = num(l, 'value') + num(l, 'fee');
-  const charged = num(l, 'chargedValue') + num(l, 'chargedFee');
+export function toLease(l: LeaseView): Lease {
   return {
-    id: leaseId,
-    marketId: l['marketId']!,
-    nodeId: l['nodeId']!,
-    buyerId: l['buyerId'],
-    providerId: l['providerId']!,
-    gpus: num(l, 'gpus'),
-    price: formatMoney(num(l, 'price')),
-    value: formatMoney(num(l, 'value')),
-    fee: formatMoney(num(l, 'fee')),
-    start: l['start']!,
-    end: l['end']!,
-    charged: formatMoney(charged),
-    refunded: formatMoney(num(l, 'refunded')),
-    status: l['status'] as LeaseStatus,
-    progress: total > 0 ? charged / total : 1,
+    id: l.leaseId,
+    marketId: l.marketId,
+    nodeId: l.nodeId,
+    buyerId: l.buyerId,
+    providerId: l.providerId,
+    gpus: l.gpus,
+    price: formatMoney(l.price),
+    value: formatMoney(l.value),
+    fee: formatMoney(l.fee),
+    start: l.start,
+    end: l.end,
+    charged: formatMoney(l.charged),
+    refunded: formatMoney(l.refunded),
+    status: l.status,
+    progress: l.progress,
   };
 }

@@ -1,5 +1,6 @@
 import { Field, ObjectType, Query, registerEnumType, Resolver } from '@nestjs/graphql';
 import { DependencyIndicators } from '@gpux/platform';
+import { Public } from '../api/access';
 import { ERROR_CODES, ErrorAction, ErrorCode } from '../api/error-codes';
 
 export enum DependencyStatus {
@@ -42,6 +43,7 @@ export class SystemResolver {
   constructor(private readonly deps: DependencyIndicators) {}
 
   @Query(() => SystemStatus, { description: 'Whether the API can currently reach Kafka and Redis.' })
+  @Public()
   async system(): Promise<SystemStatus> {
     const [kafka, redis] = await Promise.all([this.deps.kafkaUp(), this.deps.redisUp()]);
     const status = (r: Record<string, { status: string }>, key: string) =>
@@ -53,6 +55,7 @@ export class SystemResolver {
     description:
       'Every code an error of this API can carry (extensions.code), with what to do about it. Needs no key.',
   })
+  @Public()
   errorCodes(): ErrorCodeInfo[] {
     return Object.entries(ERROR_CODES).map(([code, info]) => ({
       code: code as ErrorCode,

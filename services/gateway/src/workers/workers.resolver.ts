@@ -1,87 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
-import { Args, Context, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
-import {
-  CapacityCommands,
-  capacityReadModel as rm,
-  nodeHeartbeatKey,
-  ordersReadModel,
-} from '@gpux/contracts';
+import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
+import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
-import { requireRole, RequestContext } from '../api/auth';
+import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
+import { Caller, Roles } from '../api/access';
+import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
-import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
+import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
-import { GraphQLDateTimeString } from '../api/scalars';
-import { GpuNode, readNode } from '../nodes/nodes.views';
+import { GpuNode, toNode } from '../nodes/nodes.views';
+import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
   HEARTBEAT_TIMEOUT_MS: number;
   CHALLENGE_SIZE: number;
-}
-
-@ObjectType({ description: "A worker's session with the marketplace: it heartbeats with the session id." })
-export class WorkerSession {
-  @Field(() => ID)
-  sessionId!: string;
-  @Field(() => ID)
-  nodeId!: string;
-  @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
-  status!: NodeStatus;
-  @Field(() => Int)
-  heartbeatIntervalMs!: number;
-  @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
-  challengeSize!: number;
-  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
-  precision!: Precision;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
-  certifiedUntil?: string;
-}
-
-@ObjectType({
-  description:
-    'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.',
-})
-export class ChallengeTicket {
-  @Field(() => ID)
-  id!: string;
-  @Field(() => ChallengePurpose)
-  purpose!: ChallengePurpose;
-  @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
-  challenge!: Record<string, unknown>;
-}
-
-@ObjectType({ description: 'How a challenge ended.' })
-export class ChallengeVerdict {
-  @Field(() => ID)
-  challengeId!: string;
-  @Field()
-  ok!: boolean;
-  @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
-  reason?: ChallengeFailureReason;
-  @Field({ nullable: true })
-  detail?: string;
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
-  })
-  measuredTflops?: number;
-  @Field(() => GpuNode)
-  node!: GpuNode;
-}
-
-@ObjectType()
-export class HeartbeatAck {
-  @Field(() => NodeStatus, { description: "The node's status." })
-  status!: NodeStatus;
-  @Field(() => ChallengeTicket, {
-    nullable: true,
-    description: 'A spot challenge to answer now, if one is pending.',
-  })
-  challenge?: ChallengeTicket;
 }
 
 type Entry = {
@@ -93,26 +28,33 @@ type Entry = {
   challengeId?: string;
 };
 
+/** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
+const PROTOCOL_STEP =
+  ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
+
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
  * a challenge (docs/certification.md), heartbeat, answer spot challenges. Every step is a command to
  * capacity, whose node decider verifies; the gateway only draws the randomness the protocol needs
  * after each commitment, and relays.
  */
-/** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
-const PROTOCOL_STEP =
-  ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
-
 @Resolver()
 export class WorkersResolver {
+  private readonly capacity: CapacityQueries;
+  private readonly orders: OrdersQueries;
+
   constructor(
     private readonly commands: Commands,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: WorkerConfig,
-  ) {}
+  ) {
+    this.capacity = new CapacityQueries(redis.redis);
+    this.orders = new OrdersQueries(redis.redis);
+  }
 
-  private node(context: RequestContext): string {
-    return requireRole(context, 'worker').nodeId!;
+  /** The worker's own node (its credential was just checked, so it exists). */
+  private async readNode(nodeId: string): Promise<GpuNode> {
+    return toNode((await this.capacity.node(nodeId))!);
   }
 
   private async beat(nodeId: string): Promise<void> {
@@ -125,31 +67,26 @@ export class WorkersResolver {
   }
 
   private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
-    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
-    if (!h['id']) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
-    return {
-      id: h['id'],
-      purpose: (h['purpose'] ?? '').toUpperCase() as ChallengePurpose,
-      challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
-      ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
-    };
+    const c = await this.capacity.challenge(nodeId);
+    if (!c) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
+    return { ...c, purpose: c.purpose.toUpperCase() as ChallengePurpose };
   }
 
   /** The node's latest certification record: the verdict of the challenge it just answered. */
   private async lastEntry(nodeId: string): Promise<Entry> {
-    const [raw] = await this.redis.redis.lrange(rm.certifications(nodeId), -1, -1);
-    return raw ? (JSON.parse(raw) as Entry) : {};
+    return ((await this.capacity.lastCertification(nodeId)) ?? {}) as Entry;
   }
 
   @Mutation(() => WorkerSession, {
     description:
       'Starts a worker session for the node of the credential (a new one replaces the old).' + PROTOCOL_STEP,
   })
+  @Roles('worker')
   async joinSession(
     @Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<WorkerSession> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const sessionId = `ses-${randomUUID()}`;
     await this.beat(nodeId);
     await this.commands.execute(
@@ -161,7 +98,7 @@ export class WorkersResolver {
       },
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = await this.readNode(nodeId);
     return {
       sessionId,
       nodeId,
@@ -178,6 +115,7 @@ export class WorkersResolver {
       "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async requestCertification(
     @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
     @Args('precision', {
@@ -186,9 +124,9 @@ export class WorkersResolver {
       description: 'The precision to certify: f32 (what markets require) or f16.',
     })
     precision: Precision,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<ChallengeTicket> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     if (!(claimedTflops > 0 && claimedTflops <= 100_000))
       throw apiError(
         'BAD_USER_INPUT',
@@ -196,10 +134,8 @@ export class WorkersResolver {
         'claimedTflops',
       );
     // The market's minimum, for the decider's bound on the claim (the market is orders' to know).
-    const marketId = await this.redis.redis.hget(rm.node(nodeId), 'marketId');
-    const minimum = marketId
-      ? Number(await this.redis.redis.hget(ordersReadModel.market(marketId), 'minTflopsPerGpu'))
-      : NaN;
+    const marketId = await this.capacity.nodeField(nodeId, 'marketId');
+    const minimum = (marketId ? await this.orders.market(marketId) : null)?.minTflopsPerGpu ?? NaN;
     const data = {
       nodeId,
       purpose: 'certification',
@@ -223,12 +159,13 @@ export class WorkersResolver {
       'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.' +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async commitChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<Record<string, unknown>> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
     const outcome = await this.commands.execute(
       'capacity',
@@ -255,12 +192,13 @@ export class WorkersResolver {
       'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' +
       PROTOCOL_STEP,
   })
+  @Roles('worker')
   async answerChallenge(
     @Args('challengeId', { type: () => ID }) challengeId: string,
     @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<ChallengeVerdict> {
-    const nodeId = this.node(context);
+    const nodeId = worker.nodeId!;
     const outcome = await this.commands.execute(
       'capacity',
       {
@@ -270,7 +208,7 @@ export class WorkersResolver {
       },
       rm.name,
     );
-    const node = (await readNode(this.redis.redis, nodeId))!;
+    const node = await this.readNode(nodeId);
     const entry = await this.lastEntry(nodeId);
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       return {
@@ -290,12 +228,13 @@ export class WorkersResolver {
   @Mutation(() => HeartbeatAck, {
     description: 'Says the node is alive; answers with a spot challenge when one is pending.' + PROTOCOL_STEP,
   })
+  @Roles('worker')
   async heartbeat(
     @Args('sessionId', { type: () => ID }) sessionId: string,
-    @Context() context: RequestContext,
+    @Caller() worker: Principal,
   ): Promise<HeartbeatAck> {
-    const nodeId = this.node(context);
-    const current = await this.redis.redis.hget(rm.node(nodeId), 'sessionId');
+    const nodeId = worker.nodeId!;
+    const current = await this.capacity.nodeField(nodeId, 'sessionId');
     if (current !== sessionId)
       throw apiError(
         'NOT_FOUND',
@@ -303,20 +242,12 @@ export class WorkersResolver {
         'sessionId',
       );
     await this.beat(nodeId);
-    const node = (await readNode(this.redis.redis, nodeId))!;
-    const h = await this.redis.redis.hgetall(rm.challenge(nodeId));
-    const pending = h['id'] && h['purpose'] === 'spot' && !h['request'];
+    const node = await this.readNode(nodeId);
+    const c = await this.capacity.challenge(nodeId);
+    const pending = c && c.purpose === 'spot' && !c.request;
     return {
       status: node.status,
-      ...(pending
-        ? {
-            challenge: {
-              id: h['id']!,
-              purpose: 'SPOT',
-              challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
-            },
-          }
-        : {}),
+      ...(pending ? { challenge: { id: c.id, purpose: 'SPOT', challenge: c.challenge } } : {}),
     };
   }
 }

@@ -1,7 +1,8 @@
 // The agent's decisions, with a scripted client and prover (the GPU and the gateway are exercised
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
 import type { Challenge, OpenRequest } from '@gpux/certification';
-import { AgentClient, EXIT, WorkerAgent } from './agent';
+import { EXIT, WorkerAgent } from './agent';
+import type { AgentClient } from './agent.ports';
 import {
   ChallengeFailedError,
   ChallengeTicket,

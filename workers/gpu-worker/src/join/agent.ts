@@ -4,23 +4,19 @@
  * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter) and joining again;
  * a refused credential ends it (exit 3); a stop signal ends it cleanly (exit 0).
  *
- * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in.
+ * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
-import type { Challenge, Commitment, Opening, OpenRequest, Precision } from '@gpux/certification';
+import type { Precision } from '@gpux/certification';
+import { abortableSleep, AgentOptions, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff } from './backoff';
-import type { ClaimMeasurement } from './claim';
 import {
   ChallengeFailedError,
   ChallengeTicket,
-  ChallengeVerdict,
-  type VerdictNode,
   CredentialRefusedError,
   GatewayRequestError,
   GatewayUnavailableError,
-  HeartbeatAck,
   WorkerSession,
 } from './client';
-import type { Reporter } from './report';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
 
@@ -32,68 +28,6 @@ export const RENEW_BEFORE_MS = 60 * 60 * 1000;
  * a reconnection (ALREADY_EXISTS until it is due), a session replaced or lost (NOT_FOUND: join again).
  */
 const RETRIED_CODES = new Set(['ALREADY_EXISTS', 'NOT_FOUND']);
-
-/** A node status the agent was not told (a challenge failed at its commitment). */
-export const UNKNOWN_STATUS = 'UNKNOWN';
-
-/**
- * A verdict as the agent knows it: the gateway's, or the one it infers from a CHALLENGE_FAILED at
- * the commitment (the reason the error gave; the node's status unknown until the next heartbeat).
- */
-export type Verdict = Omit<ChallengeVerdict, 'reason' | 'node'> & {
-  reason: string | null;
-  node: Omit<VerdictNode, 'status'> & { status: VerdictNode['status'] | typeof UNKNOWN_STATUS };
-};
-
-export interface AgentClient {
-  readonly url: string;
-  joinSession(adapter?: string): Promise<WorkerSession>;
-  requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;
-  commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
-  answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
-  heartbeat(sessionId: string): Promise<HeartbeatAck>;
-}
-
-/** Products committed to, ready to open what the verifier asks for (computing them again). */
-export interface Proof {
-  commitment: Commitment;
-  timings: { computeMs: number; totalMs: number };
-  open(request: OpenRequest): Promise<Opening>;
-  /** Frees what was kept for the opening when there will be none. */
-  discard(): void;
-}
-
-export interface AgentOptions {
-  client: AgentClient;
-  prove(challenge: Challenge): Promise<Proof>;
-  /** The claim when none was given: measured at the challenge size and precision. */
-  measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
-  /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */
-  claimTflops?: number;
-  /** After each f32 certification, certify f16 apart too (--f16). */
-  certifyF16?: boolean;
-  adapter?: string;
-  once: boolean;
-  report: Reporter;
-  signal: AbortSignal;
-  now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  random?: () => number;
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class WorkerAgent {
   private readonly now: () => number;

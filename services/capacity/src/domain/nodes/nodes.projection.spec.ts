@@ -1,5 +1,6 @@
 import { capacityReadModel as rm, Envelope, RegisterNode } from '@gpux/contracts';
 import { applyOps, Model, RedisOp } from '@gpux/eventsourcing/domain';
+import { nodeView } from '@gpux/read-models';
 import { NodeEvent } from './node.decider';
 import { nodesProjection } from './nodes.projection';
 
@@ -87,6 +88,22 @@ describe('nodes projection', () => {
       certifiedBy: 'admin',
     });
     expect(hash(model, rm.node('n1'))['tflopsF16']).toBeUndefined();
+    // What CapacityQueries (libs/read-models) reads of it: the gateway's node, offline without a
+    // session, EXPIRED once past its certificate.
+    const view = (now: string) => nodeView('n1', hash(model, rm.node('n1')), null, null, Date.parse(now));
+    expect(view(at(3))).toMatchObject({
+      nodeId: 'n1',
+      providerId: 'prov-1',
+      gpus: 8,
+      status: 'CERTIFIED',
+      online: false,
+      tflopsPerGpu: 312.5,
+      tier: 'bronze',
+      certifiedUntil: '2026-07-01T12:00:00.000Z',
+      certifiedBy: 'admin',
+    });
+    expect(view(at(3))).not.toHaveProperty('efficiency');
+    expect(view('2026-07-01T12:00:00.000Z')?.status).toBe('EXPIRED');
     expect((model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown)).toEqual([
       { ...certified().data, ok: true, at: at(2) },
     ]);

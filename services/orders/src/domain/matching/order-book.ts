@@ -10,6 +10,10 @@
  *    "2 per node" bid takes one GPU fewer), so what rests can always still be filled;
  * and never with an order of the same owner: self-trade prevention cancels the incoming order's
  * remainder (cancel newest).
+ *
+ * It stays one file, just over 300 lines: matching is one algorithm over one book (place, rest,
+ * fill and cancel share its price levels and time queues); its rules that stand alone are apart
+ * (fill-size.ts, book-side.ts), and order-book.spec.ts checks it against a reference model.
  */
 import { BookLevel, BookSide } from './book-side';
 import { fillSize } from './fill-size';

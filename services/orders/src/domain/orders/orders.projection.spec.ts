@@ -1,5 +1,6 @@
 import { Envelope, Order, orderStatus, ordersReadModel as rm } from '@gpux/contracts';
 import { applyOps, Model, Published, RedisOp } from '@gpux/eventsourcing/domain';
+import { orderView, tradeView } from '@gpux/read-models';
 import { MarketCommand, MarketEvent, marketDecider } from '../markets/market.decider';
 import { askOrder, bidOrder, h100, nodeRecord } from '../markets/market.fixture';
 import { ordersProjection } from './orders.projection';
@@ -72,16 +73,9 @@ describe('orders projection', () => {
   };
   const hash = (model: Model, key: string): Record<string, string> =>
     Object.fromEntries((model.get(key) as Map<string, string> | undefined)?.entries() ?? []);
-  const statusOf = (model: Model, orderId: string) => {
-    const o = hash(model, rm.order(orderId));
-    return orderStatus({
-      gpus: Number(o['gpus']),
-      filled: Number(o['filled']),
-      cancelled: Number(o['cancelled']),
-      accepted: o['accepted'] === '1',
-      cancelReason: o['cancelReason'] ?? null,
-    });
-  };
+  // The status as the gateway reads it (libs/read-models' orderView) off the reference model.
+  const statusOf = (model: Model, orderId: string) =>
+    orderView(orderId, hash(model, rm.order(orderId)))?.status;
   const message = (orderId: string, type: string) => JSON.stringify({ orderId, type });
 
   it('follows a bid from awaiting funds through a partial fill to its cancel, and fills the resting ask', () => {
@@ -158,6 +152,38 @@ describe('orders projection', () => {
       price: '2000000',
       time: at(3).toISOString(),
     });
+
+    // What OrdersQueries (libs/read-models) reads of the same hashes: the gateway's orders and fills.
+    expect(orderView('b1', hash(model, rm.order('b1')))).toEqual({
+      orderId: 'b1',
+      marketId: 'H100',
+      accountId: 'buyer-1',
+      side: 'bid',
+      price: 2_100_000,
+      gpus: 4,
+      hours: 10,
+      timeInForce: 'GTC',
+      status: 'CANCELLED',
+      filled: 1,
+      cancelled: 3,
+      remaining: 0,
+      cancelReason: 'CANCELLED',
+      createdAt: at(2).toISOString(),
+      updatedAt: at(4).toISOString(),
+    });
+    expect(orderView('a1', hash(model, rm.order('a1')))).toMatchObject({ nodeId: 'n1', status: 'FILLED' });
+    expect(tradeView('H100-t1', hash(model, rm.trade('H100-t1')))).toMatchObject({
+      tradeId: 'H100-t1',
+      marketId: 'H100',
+      bidId: 'b1',
+      askId: 'a1',
+      buyerId: 'buyer-1',
+      providerId: 'prov-1',
+      gpus: 1,
+      price: 2_000_000,
+      time: at(3).toISOString(),
+    });
+    expect(orderView('nope', hash(model, rm.order('nope')))).toBeNull();
   });
 
   it('cancels a bid whose funds were refused', () => {

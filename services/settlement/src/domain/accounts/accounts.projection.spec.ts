@@ -1,5 +1,6 @@
 import { Envelope } from '@gpux/contracts';
 import { applyOps, Model } from '@gpux/eventsourcing/domain';
+import { accountView, ledgerEntryView } from '@gpux/read-models';
 import { accountKeys, accountsProjection } from './accounts.projection';
 
 const event = (type: string, data: unknown, id = type): Envelope => ({
@@ -53,6 +54,26 @@ describe('accounts projection', () => {
         time: '2026-01-01T00:00:00.000Z',
       },
     ]);
+    // What SettlementQueries (libs/read-models) reads of them: the gateway's account and ledger.
+    const hash = Object.fromEntries(model.get(accountKeys.account('acc-1')) as Map<string, string>);
+    expect(accountView('acc-1', hash)).toEqual({
+      accountId: 'acc-1',
+      owner: 'Ada',
+      balance: 749_999,
+      held: 0,
+      escrow: 0,
+      earned: 0,
+    });
+    expect(accountView('acc-2', {})).toBeNull();
+    expect((model.get(accountKeys.ledger('acc-1')) as string[]).map(ledgerEntryView)[1]).toEqual({
+      eventId: 'e3',
+      kind: 'withdrawal',
+      amount: -250_001,
+      held: 0,
+      escrow: 0,
+      reference: null,
+      time: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('moves held money out of the available balance and back, on the ledger', () => {

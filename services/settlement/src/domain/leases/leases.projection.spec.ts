@@ -1,5 +1,6 @@
 import { Envelope, settlementReadModel as rm } from '@gpux/contracts';
 import { applyOps, Model, RedisOp, scenario } from '@gpux/eventsourcing/domain';
+import { leaseView } from '@gpux/read-models';
 import { AccountCommand, AccountEvent, accountDecider } from '../accounts/account.decider';
 import { leasesProjection } from './leases.projection';
 
@@ -94,6 +95,17 @@ describe('leases projection', () => {
     expect(hash(rm.accountLeases('buyer'))).toEqual({ t1: String(START) });
     expect(hash(rm.accountLeases('prov'))).toEqual({ t1: String(START) });
     expect(hash(rm.activeLeases)).toEqual({ t1: String(START + 10 * HOUR) });
+    // What SettlementQueries (libs/read-models) reads of it: the gateway's lease.
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      leaseId: 't1',
+      buyerId: 'buyer',
+      value: 20_000_020,
+      fee: 500_001,
+      charged: 0,
+      refunded: 0,
+      status: 'ACTIVE',
+      progress: 0,
+    });
   });
 
   it('keeps a lease ACTIVE while it is charged, and ENDED and out of the active set after its final charge', () => {

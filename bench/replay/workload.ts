@@ -1,0 +1,85 @@
+// bench:replay's workload (replay.ts): the events it writes and the settlement-like account
+// projection it folds them with, and what the folded total must come to.
+import { randomUUID } from 'node:crypto';
+import { Envelope, settlementMessages, SettlementEvents } from '@gpux/contracts';
+import type { Message } from 'kafkajs';
+import type { Projection, RedisOp } from '../../libs/eventsourcing/src/domain/projection';
+import { toKafka } from '../../libs/eventsourcing/src/kafka/codec';
+
+export const PARTITIONS = 6;
+export const ACCOUNTS = 5_000;
+
+/** The settlement account model: balance and owner per account, a per-account ledger, totals. */
+export function accountsProjection(name: string, namespace: string, eventsTopic: string): Projection {
+  const p = `${namespace}:accounts:`;
+  return {
+    name,
+    topics: [eventsTopic],
+    keyPrefix: p,
+    apply(event: Envelope): RedisOp[] {
+      const data = event.data as { accountId: string; amount?: number; owner?: string };
+      const account = `${p}${data.accountId}`;
+      switch (event.type) {
+        case SettlementEvents.accountOpened.type:
+          return [{ op: 'hset', key: account, field: 'owner', value: data.owner ?? '' }];
+        case SettlementEvents.fundsDeposited.type:
+          return [
+            { op: 'hincrby', key: account, field: 'balance', by: data.amount ?? 0 },
+            { op: 'rpush', key: `${account}:ledger`, value: `+${data.amount}:${event.id}` },
+            { op: 'incrby', key: `${p}total`, by: data.amount ?? 0 },
+          ];
+        case SettlementEvents.fundsWithdrawn.type:
+          return [
+            { op: 'hincrby', key: account, field: 'balance', by: -(data.amount ?? 0) },
+            { op: 'rpush', key: `${account}:ledger`, value: `-${data.amount}:${event.id}` },
+            { op: 'incrby', key: `${p}total`, by: -(data.amount ?? 0) },
+          ];
+        default:
+          return [];
+      }
+    },
+  };
+}
+
+/** What the model's total must be: deposits minus withdrawals, as event(i) writes them. */
+export function expectedTotal(events: number): number {
+  let total = 0;
+  for (let i = ACCOUNTS; i < events; i++) total += i % 3 === 0 ? -(1 + (i % 997)) : 1_000 + (i % 9_973);
+  return total;
+}
+
+/** The i-th event: the accounts opened first, then deposits and (every third) withdrawals. */
+export function event(i: number): { partition: number; message: Message } {
+  const a = i % ACCOUNTS;
+  const id = randomUUID();
+  const base = {
+    id,
+    source: 'settlement',
+    subject: `acc-${a}`,
+    time: new Date(1_767_225_600_000 + i).toISOString(),
+    correlationId: id,
+    causationId: id,
+  };
+  const envelope: Envelope =
+    i < ACCOUNTS
+      ? {
+          ...base,
+          type: SettlementEvents.accountOpened.type,
+          schemaVersion: 1,
+          data: { accountId: `acc-${a}`, owner: `owner-${a}` },
+        }
+      : i % 3 === 0
+        ? {
+            ...base,
+            type: SettlementEvents.fundsWithdrawn.type,
+            schemaVersion: 1,
+            data: { accountId: `acc-${a}`, amount: 1 + (i % 997), reference: null },
+          }
+        : {
+            ...base,
+            type: SettlementEvents.fundsDeposited.type,
+            schemaVersion: 2,
+            data: { accountId: `acc-${a}`, amount: 1_000 + (i % 9_973), reference: `dep-${i}` },
+          };
+  return { partition: a % PARTITIONS, message: toKafka(settlementMessages.encode(envelope)) };
+}

@@ -1,0 +1,142 @@
+import { capacityReadModel as K, nodeHeartbeatKey, NODE_STATUSES } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import { list, Paged, sortedSet } from './paged';
+
+type Hash = Record<string, string>;
+
+/** A node as capacity keeps it, with whether its worker is online now. */
+export interface NodeView {
+  nodeId: string;
+  providerId: string;
+  marketId: string;
+  gpuModel: string;
+  gpus: number;
+  region: string;
+  /** A CERTIFIED node past its certificate's end reads EXPIRED. */
+  status: (typeof NODE_STATUSES)[number];
+  registeredAt: string;
+  /** A session is open and the worker's last heartbeat has not expired. */
+  online: boolean;
+  lastHeartbeatAt?: string;
+  /** Why it is SUSPENDED (an SLA breach reason); only while it is. */
+  suspendedReason?: string;
+  /** The end of its latest lease, ISO. */
+  leasedUntil?: string;
+  tflopsPerGpu?: number;
+  tflopsF16PerGpu?: number;
+  efficiency?: number;
+  tier?: string;
+  certifiedUntil?: string;
+  certifiedBy?: string;
+}
+
+/** The challenge a node is answering: the challenge, and the open request once it committed. */
+export interface ChallengeView {
+  id: string;
+  /** As capacity spells it: certification or spot. */
+  purpose: string;
+  challenge: Record<string, unknown>;
+  request?: Record<string, unknown>;
+}
+
+/**
+ * The node of a node hash (capacityReadModel.node), its heartbeat key's value and its session
+ * score, at `now` (epoch ms); null when there is none.
+ */
+export function nodeView(
+  nodeId: string,
+  h: Hash,
+  beat: string | null,
+  session: string | null,
+  now: number,
+): NodeView | null {
+  if (!h['providerId']) return null;
+  const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= now;
+  const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
+  const status = h['status'] as NodeView['status'];
+  return {
+    nodeId,
+    providerId: h['providerId'],
+    marketId: h['marketId']!,
+    gpuModel: h['gpuModel']!,
+    gpus: Number(h['gpus']),
+    region: h['region']!,
+    status: status === 'CERTIFIED' && expired ? 'EXPIRED' : status,
+    registeredAt: h['registeredAt']!,
+    online: session !== null && beat !== null,
+    ...(beat ? { lastHeartbeatAt: beat } : {}),
+    ...(status === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
+    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
+    ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
+    ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
+    ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
+    ...(h['tier'] ? { tier: h['tier'] } : {}),
+    ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
+    ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] } : {}),
+  };
+}
+
+/** The challenge of a challenge hash (capacityReadModel.challenge); null when none is in flight. */
+export function challengeView(h: Hash): ChallengeView | null {
+  if (!h['id']) return null;
+  return {
+    id: h['id'],
+    purpose: h['purpose'] ?? '',
+    challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+    ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
+  };
+}
+
+const record = (raw: string) => JSON.parse(raw) as Record<string, unknown>;
+
+/** Reads capacity's read model (capacityReadModel in the contracts) and the workers' heartbeats. */
+export class CapacityQueries {
+  constructor(
+    private readonly redis: Redis,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async node(nodeId: string): Promise<NodeView | null> {
+    const [h, beat, session] = await Promise.all([
+      this.redis.hgetall(K.node(nodeId)),
+      this.redis.get(nodeHeartbeatKey(nodeId)),
+      this.redis.zscore(K.sessions, nodeId),
+    ]);
+    return nodeView(nodeId, h, beat, session, this.clock());
+  }
+
+  /** One field of a node's hash (e.g. its current sessionId, its marketId); null without it. */
+  nodeField(nodeId: string, field: 'sessionId' | 'marketId' | 'providerId'): Promise<string | null> {
+    return this.redis.hget(K.node(nodeId), field);
+  }
+
+  /** Every node id, by registration. */
+  nodes(): Paged<string> {
+    return sortedSet(this.redis, K.nodes);
+  }
+
+  /** A provider's node ids, by registration. */
+  providerNodes(providerId: string): Paged<string> {
+    return sortedSet(this.redis, K.providerNodes(providerId));
+  }
+
+  /** A node's certification records (JSON as capacity keeps them), oldest first. */
+  certifications(nodeId: string): Paged<Record<string, unknown>> {
+    return list(this.redis, K.certifications(nodeId), record);
+  }
+
+  /** The node's latest certification record, null without one. */
+  async lastCertification(nodeId: string): Promise<Record<string, unknown> | null> {
+    const [raw] = await this.redis.lrange(K.certifications(nodeId), -1, -1);
+    return raw ? record(raw) : null;
+  }
+
+  /** The node a node credential (by its sha256, hex) is for; null for an unknown, rotated or revoked one. */
+  credentialNode(credentialHash: string): Promise<string | null> {
+    return this.redis.hget(K.credential(credentialHash), 'nodeId');
+  }
+
+  async challenge(nodeId: string): Promise<ChallengeView | null> {
+    return challengeView(await this.redis.hgetall(K.challenge(nodeId)));
+  }
+}

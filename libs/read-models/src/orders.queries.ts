@@ -1,0 +1,160 @@
+import { NodeRecord, orderStatus, OrderStatus, ordersReadModel as K } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import { Paged, sortedSet } from './paged';
+
+type Hash = Record<string, string>;
+const num = (h: Hash, f: string) => Number(h[f] ?? 0);
+
+/** A market as orders keeps it (the venue's rules); money in minor units. */
+export interface OrdersMarketView {
+  marketId: string;
+  gpuClass: string;
+  minTflopsPerGpu: number;
+  tickSize: number;
+  feeRateBps: number;
+  status: 'OPEN' | 'CLOSED';
+  openedAt: string;
+}
+
+/** An order, its status derived from its counters (orderStatus); money in minor units. */
+export interface OrderView {
+  orderId: string;
+  marketId: string;
+  accountId: string;
+  side: 'bid' | 'ask';
+  price: number;
+  gpus: number;
+  hours: number;
+  nodeId?: string;
+  minGpusPerNode?: number;
+  timeInForce: 'GTC' | 'IOC' | 'FOK';
+  status: OrderStatus;
+  filled: number;
+  cancelled: number;
+  remaining: number;
+  cancelReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A trade as orders keeps it (the TradeExecuted data); money in minor units. */
+export interface TradeView {
+  tradeId: string;
+  marketId: string;
+  buyerId: string;
+  providerId: string;
+  bidId: string;
+  askId: string;
+  nodeId: string;
+  price: number;
+  gpus: number;
+  hours: number;
+  value: number;
+  fee: number;
+  time: string;
+}
+
+/** The market of a market hash (ordersReadModel.market); null when there is none. */
+export function ordersMarketView(marketId: string, h: Hash): OrdersMarketView | null {
+  if (!h['gpuClass']) return null;
+  return {
+    marketId,
+    gpuClass: h['gpuClass'],
+    minTflopsPerGpu: Number(h['minTflopsPerGpu']),
+    tickSize: Number(h['tickSize']),
+    feeRateBps: Number(h['feeRateBps']),
+    status: h['status'] === 'CLOSED' ? 'CLOSED' : 'OPEN',
+    openedAt: h['openedAt']!,
+  };
+}
+
+/** The order of an order hash (ordersReadModel.order); null when there is none. */
+export function orderView(orderId: string, h: Hash): OrderView | null {
+  if (!h['marketId']) return null;
+  const gpus = num(h, 'gpus');
+  const filled = num(h, 'filled');
+  const cancelled = num(h, 'cancelled');
+  return {
+    orderId,
+    marketId: h['marketId'],
+    accountId: h['accountId']!,
+    side: h['side'] === 'ask' ? 'ask' : 'bid',
+    price: num(h, 'price'),
+    gpus,
+    hours: num(h, 'hours'),
+    ...(h['nodeId'] ? { nodeId: h['nodeId'] } : {}),
+    ...(h['minGpusPerNode'] ? { minGpusPerNode: num(h, 'minGpusPerNode') } : {}),
+    timeInForce: h['timeInForce'] as OrderView['timeInForce'],
+    status: orderStatus({
+      gpus,
+      filled,
+      cancelled,
+      accepted: h['accepted'] === '1',
+      cancelReason: h['cancelReason'] ?? null,
+    }),
+    filled,
+    cancelled,
+    remaining: gpus - filled - cancelled,
+    ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] } : {}),
+    createdAt: h['createdAt'] ?? h['updatedAt']!,
+    updatedAt: h['updatedAt']!,
+  };
+}
+
+/** The trade of a trade hash (ordersReadModel.trade); null when there is none. */
+export function tradeView(tradeId: string, t: Hash): TradeView | null {
+  if (!t['marketId']) return null;
+  return {
+    tradeId,
+    marketId: t['marketId'],
+    buyerId: t['buyerId']!,
+    providerId: t['providerId']!,
+    bidId: t['bidId']!,
+    askId: t['askId']!,
+    nodeId: t['nodeId']!,
+    price: num(t, 'price'),
+    gpus: num(t, 'gpus'),
+    hours: num(t, 'hours'),
+    value: num(t, 'value'),
+    fee: num(t, 'fee'),
+    time: t['time'] ?? t['start']!,
+  };
+}
+
+/** Reads orders' read model (ordersReadModel in the contracts). */
+export class OrdersQueries {
+  constructor(private readonly redis: Redis) {}
+
+  async market(marketId: string): Promise<OrdersMarketView | null> {
+    return ordersMarketView(marketId, await this.redis.hgetall(K.market(marketId)));
+  }
+
+  /** The markets' ids, in the order they opened. */
+  markets(): Paged<string> {
+    return sortedSet(this.redis, K.markets);
+  }
+
+  async order(orderId: string): Promise<OrderView | null> {
+    return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
+  }
+
+  async trade(tradeId: string): Promise<TradeView | null> {
+    return tradeView(tradeId, await this.redis.hgetall(K.trade(tradeId)));
+  }
+
+  /** An account's order ids, oldest first. */
+  accountOrders(accountId: string): Paged<string> {
+    return sortedSet(this.redis, K.accountOrders(accountId));
+  }
+
+  /** An account's trade ids (as buyer or provider), oldest first. */
+  accountFills(accountId: string): Paged<string> {
+    return sortedSet(this.redis, K.accountFills(accountId));
+  }
+
+  /** What a market knows of a node (its certification, as the market judges asks on it). */
+  async marketNode(marketId: string, nodeId: string): Promise<NodeRecord | null> {
+    const raw = await this.redis.hget(K.marketNodes(marketId), nodeId);
+    return raw ? (JSON.parse(raw) as NodeRecord) : null;
+  }
+}

@@ -1,0 +1,26 @@
+import type Redis from 'ioredis';
+
+/**
+ * A list in a read model, read a slice at a time: how many it holds, and the items at positions
+ * `from` to `to` (inclusive, as Redis counts them) in its stored order.
+ */
+export interface Paged<T> {
+  count(): Promise<number>;
+  slice(from: number, to: number): Promise<T[]>;
+}
+
+/** The members of a sorted set, lowest score first. */
+export function sortedSet(redis: Redis, key: string): Paged<string> {
+  return {
+    count: () => redis.zcard(key),
+    slice: (from, to) => redis.zrange(key, from, to),
+  };
+}
+
+/** The items of a list, each read with `parse`. */
+export function list<T>(redis: Redis, key: string, parse: (raw: string) => T): Paged<T> {
+  return {
+    count: () => redis.llen(key),
+    slice: async (from, to) => (await redis.lrange(key, from, to)).map(parse),
+  };
+}

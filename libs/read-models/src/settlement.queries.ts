@@ -1,0 +1,160 @@
+import { LEASE_STATUSES, LedgerEntryKind, settlementReadModel as K } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import { list, Paged, sortedSet } from './paged';
+
+type Hash = Record<string, string>;
+const num = (h: Hash, f: string) => Number(h[f] ?? 0);
+
+/** An account's balances, minor units. */
+export interface AccountView {
+  accountId: string;
+  owner: string;
+  balance: number;
+  held: number;
+  escrow: number;
+  earned: number;
+}
+
+/** One line of an account's ledger: how one event moved its money (minor units). */
+export interface LedgerEntryView {
+  eventId: string;
+  kind: LedgerEntryKind;
+  amount: number;
+  held: number;
+  escrow: number;
+  reference: string | null;
+  time: string;
+}
+
+/** Who an API key (by its digest) belongs to, and what it may do. */
+export interface ApiKeyHolder {
+  accountId: string;
+  keyId?: string;
+  roles: string[];
+}
+
+/** An API key of an account, without the key. */
+export interface ApiKeyView {
+  keyId: string;
+  roles: ('buyer' | 'provider')[];
+  revoked: boolean;
+}
+
+/** A lease and what it has charged; money in minor units. */
+export interface LeaseView {
+  leaseId: string;
+  marketId: string;
+  nodeId: string;
+  buyerId: string;
+  providerId: string;
+  gpus: number;
+  price: number;
+  value: number;
+  fee: number;
+  start: string;
+  end: string;
+  /** Value and fee charged so far. */
+  charged: number;
+  refunded: number;
+  status: (typeof LEASE_STATUSES)[number];
+  /** charged / (value + fee), 1 for a lease of nothing. */
+  progress: number;
+}
+
+/** The account of an account hash (settlementReadModel.account); null when there is none. */
+export function accountView(accountId: string, h: Hash): AccountView | null {
+  if (!h['owner']) return null;
+  return {
+    accountId,
+    owner: h['owner'],
+    balance: num(h, 'balance'),
+    held: num(h, 'held'),
+    escrow: num(h, 'escrow'),
+    earned: num(h, 'earned'),
+  };
+}
+
+/** A ledger entry as the list holds it (JSON; held and escrow absent where they did not move). */
+export function ledgerEntryView(raw: string): LedgerEntryView {
+  const e = JSON.parse(raw) as Omit<LedgerEntryView, 'held' | 'escrow'> & { held?: number; escrow?: number };
+  return {
+    eventId: e.eventId,
+    kind: e.kind,
+    amount: e.amount,
+    held: e.held ?? 0,
+    escrow: e.escrow ?? 0,
+    reference: e.reference ?? null,
+    time: e.time,
+  };
+}
+
+/** The lease of a lease hash (settlementReadModel.lease); null when there is none. */
+export function leaseView(leaseId: string, l: Hash): LeaseView | null {
+  if (!l['buyerId']) return null;
+  const total = num(l, 'value') + num(l, 'fee');
+  const charged = num(l, 'chargedValue') + num(l, 'chargedFee');
+  return {
+    leaseId,
+    marketId: l['marketId']!,
+    nodeId: l['nodeId']!,
+    buyerId: l['buyerId'],
+    providerId: l['providerId']!,
+    gpus: num(l, 'gpus'),
+    price: num(l, 'price'),
+    value: num(l, 'value'),
+    fee: num(l, 'fee'),
+    start: l['start']!,
+    end: l['end']!,
+    charged,
+    refunded: num(l, 'refunded'),
+    status: l['status'] as LeaseView['status'],
+    progress: total > 0 ? charged / total : 1,
+  };
+}
+
+/** Reads settlement's read model (settlementReadModel in the contracts). */
+export class SettlementQueries {
+  constructor(private readonly redis: Redis) {}
+
+  async account(accountId: string): Promise<AccountView | null> {
+    return accountView(accountId, await this.redis.hgetall(K.account(accountId)));
+  }
+
+  /** The account's ledger, oldest first. */
+  ledger(accountId: string): Paged<LedgerEntryView> {
+    return list(this.redis, K.ledger(accountId), ledgerEntryView);
+  }
+
+  async apiKeys(accountId: string): Promise<ApiKeyView[]> {
+    const keys = await this.redis.hgetall(K.accountKeys(accountId));
+    return Object.entries(keys).map(([keyId, raw]) => {
+      const k = JSON.parse(raw) as { roles?: ApiKeyView['roles']; revoked: boolean };
+      return { keyId, roles: k.roles ?? [], revoked: k.revoked };
+    });
+  }
+
+  /** Whether the account has (or had: revoked keys stay listed) the key. */
+  async hasApiKey(accountId: string, keyId: string): Promise<boolean> {
+    return (await this.redis.hexists(K.accountKeys(accountId), keyId)) === 1;
+  }
+
+  /** The holder of the API key whose sha256 (hex) this is; null for an unknown or revoked key. */
+  async apiKeyHolder(keyHash: string): Promise<ApiKeyHolder | null> {
+    const h = await this.redis.hgetall(K.apiKey(keyHash));
+    if (!h['accountId']) return null;
+    return {
+      accountId: h['accountId'],
+      ...(h['keyId'] ? { keyId: h['keyId'] } : {}),
+      roles: (h['roles'] ?? '').split(',').filter(Boolean),
+    };
+  }
+
+  async lease(leaseId: string): Promise<LeaseView | null> {
+    return leaseView(leaseId, await this.redis.hgetall(K.lease(leaseId)));
+  }
+
+  /** The account's lease ids (as buyer or provider), by start time. */
+  accountLeases(accountId: string): Paged<string> {
+    return sortedSet(this.redis, K.accountLeases(accountId));
+  }
+}

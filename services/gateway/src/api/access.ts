@@ -1,0 +1,130 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  Type,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
+import { Principal, RequestContext, Role } from './auth';
+import { apiError } from './errors';
+
+/**
+ * Who may run a root field (a query, mutation or subscription): anyone, or the holders of some
+ * roles. Every root field says which with `@Public()` or `@Roles(…)`; a field that says neither is
+ * refused (access.spec.ts fails on it first). Finer rules (an order or account that must be the
+ * caller's, a bid that needs a buyer key) stay in the resolver, which receives the caller with
+ * `@Caller()`.
+ */
+export type Access = { public: true } | { roles: readonly Role[] };
+
+const ACCESS = 'gpux:access';
+
+/** Anyone may run it, with or without a key (a key that is sent but not valid is not looked at). */
+export const Public = () => SetMetadata(ACCESS, { public: true } satisfies Access);
+
+/** Only a caller holding one of these roles may run it. */
+export const Roles = (...roles: Role[]) => SetMetadata(ACCESS, { roles } satisfies Access);
+
+/** Every kind of key: admin, account (buyer, provider) and node credential (worker). */
+export const ANY_KEY: readonly Role[] = ['admin', 'buyer', 'provider', 'worker'];
+
+/** The decision, for a field with this access and a request with this context: the caller, or an error. */
+export function decide(access: Access | undefined, context: RequestContext, field: string): Principal | null {
+  if (!access) throw apiError('FORBIDDEN', `${field} has no access rule: it is closed to everyone`);
+  if ('public' in access) return context.principal;
+  return holderOf(context, access.roles);
+}
+
+/** The caller, who must hold one of the roles. */
+export function holderOf(context: RequestContext, roles: readonly Role[]): Principal {
+  if (context.authError) throw context.authError;
+  if (!context.principal)
+    throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
+  assertRole(context.principal, ...roles);
+  return context.principal;
+}
+
+/** The caller holds one of the roles, or FORBIDDEN. */
+export function assertRole(principal: Principal, ...roles: Role[]): void {
+  if (!principal.roles.some((r) => roles.includes(r)))
+    throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
+}
+
+/** The account is the caller's own, or the caller is an admin. */
+export function assertSelfOrAdmin(principal: Principal, accountId: string): void {
+  if (!principal.roles.includes('admin') && principal.accountId !== accountId)
+    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
+}
+
+/**
+ * The global guard: every GraphQL root field, over HTTP and over WebSocket (graphql-ws runs the
+ * same resolvers, subscriptions' subscribe included), goes through `decide`. Field resolvers of
+ * object types are not guarded (Nest's default): they are reached only through a guarded root.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType<GqlContextType>() !== 'graphql') return true;
+    const gql = GqlExecutionContext.create(context);
+    const access = this.reflector.get<Access | undefined>(ACCESS, context.getHandler());
+    decide(access, gql.getContext<RequestContext>(), gql.getInfo<{ fieldName: string }>().fieldName);
+    return true;
+  }
+}
+
+/** The caller of a `@Roles(…)` field (the guard has let it in). */
+export const Caller = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = GqlExecutionContext.create(context).getContext<RequestContext>().principal;
+  if (!principal) throw apiError('UNAUTHENTICATED', 'this operation needs an API key');
+  return principal;
+});
+
+export type RootOperation = 'Query' | 'Mutation' | 'Subscription';
+
+export interface RootField {
+  operation: RootOperation;
+  field: string;
+  resolver: string;
+  access: Access | undefined;
+}
+
+// @nestjs/graphql's own marks on a resolver method (graphql.constants: RESOLVER_TYPE_METADATA,
+// RESOLVER_NAME_METADATA): the root type it belongs to, and its name when it differs from the method's.
+const RESOLVER_TYPE = 'graphql:resolver_type';
+const RESOLVER_NAME = 'graphql:resolver_name';
+const ROOTS: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
+
+/** The root fields the resolver classes define, each with its access (undefined: none said). */
+export function rootFields(resolvers: readonly Type[]): RootField[] {
+  const out: RootField[] = [];
+  for (const resolver of resolvers) {
+    const prototype = resolver.prototype as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, key)?.value as unknown;
+      if (typeof method !== 'function') continue;
+      const operation = Reflect.getMetadata(RESOLVER_TYPE, method) as string | undefined;
+      if (!operation || !ROOTS.has(operation)) continue;
+      out.push({
+        operation: operation as RootOperation,
+        field: (Reflect.getMetadata(RESOLVER_NAME, method) as string | undefined) ?? key,
+        resolver: resolver.name,
+        access: Reflect.getMetadata(ACCESS, method) as Access | undefined,
+      });
+    }
+  }
+  return out;
+}
+
+/** The subscriptions anyone may open: what an anonymous socket may ask for (api/subscriptions.ts). */
+export function publicSubscriptions(resolvers: readonly Type[]): ReadonlySet<string> {
+  return new Set(
+    rootFields(resolvers)
+      .filter((f) => f.operation === 'Subscription' && f.access !== undefined && 'public' in f.access)
+      .map((f) => f.field),
+  );
+}

@@ -1,0 +1,69 @@
+import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
+import { GraphQLJSON } from '../api/json.scalar';
+import { GraphQLDateTimeString } from '../api/scalars';
+import { GpuNode } from '../nodes/nodes.views';
+
+// What the worker's side of the API answers (workers.resolver.ts).
+
+@ObjectType({ description: "A worker's session with the marketplace: it heartbeats with the session id." })
+export class WorkerSession {
+  @Field(() => ID)
+  sessionId!: string;
+  @Field(() => ID)
+  nodeId!: string;
+  @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
+  status!: NodeStatus;
+  @Field(() => Int)
+  heartbeatIntervalMs!: number;
+  @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
+  challengeSize!: number;
+  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
+  precision!: Precision;
+  @Field(() => GraphQLDateTimeString, { nullable: true })
+  certifiedUntil?: string;
+}
+
+@ObjectType({
+  description:
+    'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.',
+})
+export class ChallengeTicket {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => ChallengePurpose)
+  purpose!: ChallengePurpose;
+  @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
+  challenge!: Record<string, unknown>;
+}
+
+@ObjectType({ description: 'How a challenge ended.' })
+export class ChallengeVerdict {
+  @Field(() => ID)
+  challengeId!: string;
+  @Field()
+  ok!: boolean;
+  @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
+  reason?: ChallengeFailureReason;
+  @Field({ nullable: true })
+  detail?: string;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
+  })
+  measuredTflops?: number;
+  @Field(() => GpuNode)
+  node!: GpuNode;
+}
+
+@ObjectType()
+export class HeartbeatAck {
+  @Field(() => NodeStatus, { description: "The node's status." })
+  status!: NodeStatus;
+  @Field(() => ChallengeTicket, {
+    nullable: true,
+    description: 'A spot challenge to answer now, if one is pending.',
+  })
+  challenge?: ChallengeTicket;
+}

@@ -1,0 +1,68 @@
+// What the worker agent (agent.ts) is given: the gateway client, the prover and its options, and
+// the verdicts it hands on. No GPU or HTTP here either.
+import type { Challenge, Commitment, Opening, OpenRequest, Precision } from '@gpux/certification';
+import type { ClaimMeasurement } from './claim';
+import type { ChallengeTicket, ChallengeVerdict, HeartbeatAck, VerdictNode, WorkerSession } from './client';
+import type { Reporter } from './report';
+
+/** A node status the agent was not told (a challenge failed at its commitment). */
+export const UNKNOWN_STATUS = 'UNKNOWN';
+
+/**
+ * A verdict as the agent knows it: the gateway's, or the one it infers from a CHALLENGE_FAILED at
+ * the commitment (the reason the error gave; the node's status unknown until the next heartbeat).
+ */
+export type Verdict = Omit<ChallengeVerdict, 'reason' | 'node'> & {
+  reason: string | null;
+  node: Omit<VerdictNode, 'status'> & { status: VerdictNode['status'] | typeof UNKNOWN_STATUS };
+};
+
+export interface AgentClient {
+  readonly url: string;
+  joinSession(adapter?: string): Promise<WorkerSession>;
+  requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;
+  commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
+  answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
+  heartbeat(sessionId: string): Promise<HeartbeatAck>;
+}
+
+/** Products committed to, ready to open what the verifier asks for (computing them again). */
+export interface Proof {
+  commitment: Commitment;
+  timings: { computeMs: number; totalMs: number };
+  open(request: OpenRequest): Promise<Opening>;
+  /** Frees what was kept for the opening when there will be none. */
+  discard(): void;
+}
+
+export interface AgentOptions {
+  client: AgentClient;
+  prove(challenge: Challenge): Promise<Proof>;
+  /** The claim when none was given: measured at the challenge size and precision. */
+  measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
+  /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */
+  claimTflops?: number;
+  /** After each f32 certification, certify f16 apart too (--f16). */
+  certifyF16?: boolean;
+  adapter?: string;
+  once: boolean;
+  report: Reporter;
+  signal: AbortSignal;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
