@@ -9,7 +9,7 @@ import { readCheckpoint, readCheckpoints } from './position';
 import { consumerTiming } from '../kafka/consumer-timing';
 import { afterFailure } from './poison';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
-import { GenerationBuild, GenerationBuildOutcome } from './generation-build';
+import { RebuildRequests } from './rebuild-requests';
 import {
   DEFAULT_BATCH,
   DEFAULT_POISON,
@@ -76,9 +76,7 @@ export class ProjectionRunner {
   /** When this runner last reset the model, until the refold has caught up (for the log line). */
   private rebuildingSince: number | undefined;
   private establishing: Promise<void> | undefined;
-  /** A generation being built here (rebuild), and its outcome. */
-  private build: GenerationBuild | undefined;
-  private building: Promise<GenerationBuildOutcome> | undefined;
+  private readonly rebuilds: RebuildRequests;
   private epochTimer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -90,6 +88,28 @@ export class ProjectionRunner {
     this.poison = { ...DEFAULT_POISON, ...options.poison };
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
+    this.rebuilds = new RebuildRequests({
+      redis: this.redis,
+      projectionName: this.name,
+      logger: this.logger,
+      build: () => ({
+        kafka: options.kafka,
+        redis: this.redis,
+        projection: this.projection,
+        registry: options.registry,
+        groupId: this.groupId,
+        batch: this.batchOptions,
+        poison: this.poison,
+        logger: this.logger,
+        endOffsets: () => this.endOffsets(),
+      }),
+      onSwitched: async () => {
+        this.stats.rebuilds++;
+        this.options.metrics?.projectionRebuilt(this.name);
+        // Every runner adopts the new epoch and seeks to the generation's checkpoints; this one now.
+        await this.establishEpoch(false, 'a rebuilt generation was switched in');
+      },
+    });
   }
 
   private get groupId(): string {
@@ -258,8 +278,7 @@ export class ProjectionRunner {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.epochTimer);
-    this.build?.stop();
-    await this.building?.catch(() => undefined);
+    await this.rebuilds.stop();
     await this.consumer?.disconnect();
     this.consumer = undefined;
     await this.establishing?.catch(() => undefined);
@@ -269,67 +288,12 @@ export class ProjectionRunner {
 
   /**
    * Refolds the model from offset zero into a new generation while readers keep reading the
-   * current one, then switches to it atomically (generation-build.ts). Resolves once the new
-   * generation is the model, built here or by the instance that holds the build lock. Another
-   * process asks the same by setting the projection's rebuildRequest key (docs/operations.md).
+   * current one, then switches to it atomically (generation-build.ts, rebuild-requests.ts).
+   * Resolves once the new generation is the model, built here or by the instance that holds the
+   * build lock. Another process asks the same by setting the projection's rebuildRequest key.
    */
-  async rebuild(): Promise<void> {
-    await this.redis.set(this.keys.rebuildRequest, new Date().toISOString());
-    for (;;) {
-      const outcome = await this.serveRebuildRequest();
-      if (outcome.kind === 'switched') return;
-      if (outcome.kind === 'abandoned')
-        throw new Error(`projection ${this.name}: rebuild abandoned: ${outcome.reason}`);
-      // Another instance is building: done when it has switched (its switch deletes the request).
-      if ((await this.redis.exists(this.keys.rebuildRequest)) === 0) return;
-      await sleep(200);
-    }
-  }
-
-  /** Builds the asked-for generation here, unless a build is under way (here: joined; elsewhere: busy). */
-  private serveRebuildRequest(): Promise<GenerationBuildOutcome> {
-    this.building ??= this.buildGeneration().finally(() => {
-      this.building = undefined;
-    });
-    return this.building;
-  }
-
-  private async buildGeneration(): Promise<GenerationBuildOutcome> {
-    const build = new GenerationBuild({
-      kafka: this.options.kafka,
-      redis: this.redis,
-      projection: this.projection,
-      registry: this.options.registry,
-      groupId: this.groupId,
-      batch: this.batchOptions,
-      poison: this.poison,
-      logger: this.logger,
-      endOffsets: () => this.endOffsets(),
-    });
-    this.build = build;
-    const outcome = await build.run().finally(() => {
-      this.build = undefined;
-    });
-    if (outcome.kind === 'switched') {
-      this.stats.rebuilds++;
-      this.options.metrics?.projectionRebuilt(this.name);
-      this.logger.log({
-        msg: 'projection switched to a rebuilt generation',
-        projection: this.name,
-        ...outcome,
-      });
-      // Every runner adopts the new epoch and seeks to the generation's checkpoints; this one now.
-      await this.establishEpoch(false, 'a rebuilt generation was switched in');
-    } else if (outcome.kind === 'abandoned') {
-      this.logger.error({
-        msg: 'projection rebuild abandoned',
-        projection: this.name,
-        reason: outcome.reason,
-      });
-      // A flush took the request with it; a stop leaves it to another instance; a failing batch would fail again.
-      if (outcome.final) await this.redis.del(this.keys.rebuildRequest);
-    }
-    return outcome;
+  rebuild(): Promise<void> {
+    return this.rebuilds.request();
   }
 
   /** Per topic-partition: checkpoint, read_committed end, and records in between (see PartitionLag). */
@@ -462,10 +426,16 @@ export class ProjectionRunner {
     try {
       const [current, request] = await this.redis.mget(this.keys.epoch, this.keys.rebuildRequest);
       // A rebuild asked for by another process (or left by an instance that stopped building).
-      if (this.running && request !== null && current !== null && !this.building)
-        void this.serveRebuildRequest().catch((error: unknown) =>
-          this.logger.warn({ msg: 'projection rebuild failed', projection: this.name, error: String(error) }),
-        );
+      if (this.running && request !== null && current !== null && !this.rebuilds.active)
+        void this.rebuilds
+          .serve()
+          .catch((error: unknown) =>
+            this.logger.warn({
+              msg: 'projection rebuild failed',
+              projection: this.name,
+              error: String(error),
+            }),
+          );
       if (this.running && !this.establishing && current !== this.epoch) {
         await this.establishEpoch(
           false,
