@@ -31,7 +31,7 @@ export async function readModels(redis: Redis): Promise<Models> {
   const values = (await reads.exec()) ?? [];
   const out: Models = new Map();
   modelKeys.forEach((key, i) => {
-    const [error, value] = values[i]!;
+    const [error, value] = values[i] ?? [new Error('no reply'), null];
     if (error) return; // gone or retyped between the two reads: the next read settles it
     const canonical =
       types[i] === 'hash'
