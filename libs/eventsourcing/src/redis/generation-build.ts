@@ -72,8 +72,10 @@ export class GenerationBuild {
     const generation = `${started.toString(36)}-${token.slice(0, 8)}`;
     try {
       const request = await redis.get(own.rebuildRequest);
-      await dropUnfinishedGenerations(redis, projection.name);
+      // Named first: a build that lost the lock (a long pause) then writes nothing more, and what
+      // it wrote goes with everything else no build owns.
       await redis.set(own.building, generation);
+      await dropUnfinishedGenerations(redis, projection.name);
       const ends = await this.options.endOffsets();
       await this.startConsumer(generation);
       for (;;) {
