@@ -7,6 +7,7 @@ import { applyBatch } from './apply-script';
 import { applyRequests, prepareBatch } from './batch';
 import { dropUnfinishedGenerations, switchGeneration, TokenLock, unlinkPrefix } from './generation';
 import { checkpointField, generationKeys, projectionKeys } from './keys';
+import { afterFailure } from './poison';
 import type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger } from './options';
 
 const LOCK_TTL_MS = 30_000;
@@ -168,12 +169,13 @@ export class GenerationBuild {
     await heartbeat();
   }
 
-  /** A failing batch is read again after a pause; after poison.attempts failures the build gives up. */
+  /** A failing batch is read again after a pause (poison.ts); once it has failed every attempt the build gives up. */
   private async onFailure({ batch }: EachBatchPayload, error: unknown): Promise<void> {
-    this.failures++;
-    if (this.failures >= this.options.poison.attempts) {
+    const step = afterFailure(this.failures, this.options.redis.status !== 'ready', this.options.poison);
+    this.failures = step.attempts;
+    if (step.kind === 'stop') {
       this.final = true;
-      this.problem = `a batch of ${batch.topic}:${batch.partition} failed ${this.failures} times: ${String(error)}`;
+      this.problem = `a batch of ${batch.topic}:${batch.partition} failed ${step.attempts} times: ${String(error)}`;
       return;
     }
     this.options.logger.warn({
@@ -183,7 +185,7 @@ export class GenerationBuild {
       partition: batch.partition,
       error: String(error),
     });
-    await sleep(this.options.poison.backoffMs * this.failures);
+    await sleep(step.delayMs);
     const offset = (this.checkpoints.get(checkpointField(batch.topic, batch.partition)) ?? -1) + 1;
     this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) });
   }
