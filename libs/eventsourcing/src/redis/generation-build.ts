@@ -5,7 +5,13 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { applyBatch } from './apply-script';
 import { applyRequests, prepareBatch } from './batch';
-import { dropUnfinishedGenerations, switchGeneration, TokenLock, unlinkPrefix } from './generation';
+import {
+  deleteIfEquals,
+  dropUnfinishedGenerations,
+  switchGeneration,
+  TokenLock,
+  unlinkPrefix,
+} from './generation';
 import { checkpointField, generationKeys, projectionKeys } from './keys';
 import { afterFailure } from './poison';
 import type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger } from './options';
@@ -99,6 +105,7 @@ export class GenerationBuild {
       const next = generationKeys(projection.name, generation);
       await unlinkPrefix(redis, next.modelPrefix).catch(() => undefined);
       await redis.unlink(next.checkpoint).catch(() => undefined);
+      await deleteIfEquals(redis, own.building, generation);
       await lock.release();
     }
   }

@@ -128,6 +128,11 @@ export function dropUnfinishedGenerations(redis: Redis, projectionName: string):
 const REFRESH_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** Deletes a key if it still holds `value` (best effort: Redis being down leaves it). */
+export async function deleteIfEquals(redis: Redis, key: string, value: string): Promise<void> {
+  await redis.eval(RELEASE_LUA, 1, key, value).catch(() => undefined);
+}
+
 /** A lock held by one token that expires unless refreshed (so a crashed holder frees it). */
 export class TokenLock {
   constructor(
@@ -146,7 +151,7 @@ export class TokenLock {
     return Number(await this.redis.eval(REFRESH_LUA, 1, this.key, this.token, String(this.ttlMs))) === 1;
   }
 
-  async release(): Promise<void> {
-    await this.redis.eval(RELEASE_LUA, 1, this.key, this.token).catch(() => undefined);
+  release(): Promise<void> {
+    return deleteIfEquals(this.redis, this.key, this.token);
   }
 }
