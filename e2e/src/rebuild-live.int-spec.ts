@@ -73,12 +73,20 @@ describe('an asked-for rebuild of every read model', () => {
     const note = (who: 'buyer' | 'worker', what: string) =>
       seen[who].set(what, (seen[who].get(what) ?? 0) + 1);
     let roundsWhileBuilding = 0;
+    // For the log only (no timed assertion): a round's time inside a build and outside.
+    const latency = { building: [] as number[], other: [] as number[] };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]?.toFixed(1);
     let hammering = true;
     const hammer = (async () => {
       while (hammering) {
         const building = (await redis.exists(...MODELS.map((k) => k.building))) > 0;
+        const started = performance.now();
         const [b, w] = await Promise.all([asBuyer(), asWorker()]);
-        if (building && (await redis.exists(...MODELS.map((k) => k.building))) > 0) roundsWhileBuilding++;
+        const ms = performance.now() - started;
+        if (building && (await redis.exists(...MODELS.map((k) => k.building))) > 0) {
+          roundsWhileBuilding++;
+          latency.building.push(ms);
+        } else latency.other.push(ms);
         note('buyer', b === before.buyer ? 'as before' : b);
         note('worker', w === before.worker ? 'as before' : w);
       }
@@ -97,7 +105,9 @@ describe('an asked-for rebuild of every read model', () => {
 
     const summary = { buyer: Object.fromEntries(seen.buyer), worker: Object.fromEntries(seen.worker) };
     process.stderr.write(
-      `[rebuild-live] answers during an asked-for rebuild (${roundsWhileBuilding} rounds inside a build): ${JSON.stringify(summary)}\n`,
+      `[rebuild-live] answers during an asked-for rebuild (${roundsWhileBuilding} rounds inside a build): ${JSON.stringify(summary)}; ` +
+        `round ms median/max inside a build ${median(latency.building)}/${Math.max(...latency.building).toFixed(1)}, ` +
+        `outside ${median(latency.other)}/${Math.max(...latency.other).toFixed(1)}\n`,
     );
     expect(await switched()).toBe(true);
     // Every answer was the full one: no UNAUTHENTICATED, no UNAVAILABLE, no other balance.
