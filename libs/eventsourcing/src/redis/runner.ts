@@ -427,15 +427,13 @@ export class ProjectionRunner {
       const [current, request] = await this.redis.mget(this.keys.epoch, this.keys.rebuildRequest);
       // A rebuild asked for by another process (or left by an instance that stopped building).
       if (this.running && request !== null && current !== null && !this.rebuilds.active)
-        void this.rebuilds
-          .serve()
-          .catch((error: unknown) =>
-            this.logger.warn({
-              msg: 'projection rebuild failed',
-              projection: this.name,
-              error: String(error),
-            }),
-          );
+        void this.rebuilds.serve().catch((error: unknown) =>
+          this.logger.warn({
+            msg: 'projection rebuild failed',
+            projection: this.name,
+            error: String(error),
+          }),
+        );
       if (this.running && !this.establishing && current !== this.epoch) {
         await this.establishEpoch(
           false,
