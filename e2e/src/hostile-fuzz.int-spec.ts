@@ -16,6 +16,12 @@ import { settlementReadModel as rm } from '@gpux/contracts';
 import { FuzzCase, casesOfSchema } from './support/fuzz/cases';
 import { knownScalar } from './support/fuzz/hostile-values';
 import { GraphQLResponse, Marketplace, REPO_ROOT, SERVICES } from './support/marketplace';
+import {
+  differences,
+  readModels as readModelsOf,
+  sameModels,
+  settledModels as settledModelsOf,
+} from './support/read-models';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const QUERY_CONCURRENCY = 8;
@@ -128,68 +134,8 @@ describe('the hostile suite: every argument of the schema, fuzzed', () => {
    * command outcomes (a refused command's outcome is its answer), senders' idempotency records,
    * live heartbeats or the gateway's rate limiter.
    */
-  async function readModels(): Promise<Map<string, string>> {
-    const all: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'COUNT', 1_000);
-      cursor = next;
-      all.push(...found);
-    } while (cursor !== '0');
-    const modelKeys = all
-      .filter(
-        (k) =>
-          /^(orders|settlement|capacity|pricing):/.test(k) && !/^[a-z-]+:(outcomes|idempotency):/.test(k),
-      )
-      .sort();
-    const types = ((await redis.pipeline(modelKeys.map((k) => ['type', k])).exec()) ?? []).map(([, t]) =>
-      String(t),
-    );
-    const reads = redis.pipeline();
-    for (const [i, key] of modelKeys.entries()) {
-      if (types[i] === 'hash') reads.hgetall(key);
-      else if (types[i] === 'list') reads.lrange(key, 0, -1);
-      else if (types[i] === 'zset') reads.zrange(key, 0, -1, 'WITHSCORES');
-      else if (types[i] === 'set') reads.smembers(key);
-      else reads.get(key);
-    }
-    const values = (await reads.exec()) ?? [];
-    const out = new Map<string, string>();
-    modelKeys.forEach((key, i) => {
-      const [error, value] = values[i]!;
-      if (error) return; // gone or retyped between the two reads: the next read settles it
-      const canonical =
-        types[i] === 'hash'
-          ? Object.entries(value as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1))
-          : types[i] === 'set'
-            ? [...(value as string[])].sort()
-            : value;
-      out.set(key, JSON.stringify(canonical));
-    });
-    return out;
-  }
-
-  /** The read models once nothing has moved for a few reads in a row (bounded). */
-  async function settledModels(timeoutMs = 10_000): Promise<Map<string, string>> {
-    const deadline = Date.now() + timeoutMs;
-    let last = await readModels();
-    let same = 0;
-    while (same < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      const now = await readModels();
-      same = sameModels(last, now) ? same + 1 : 0;
-      last = now;
-    }
-    return last;
-  }
-
-  const sameModels = (a: Map<string, string>, b: Map<string, string>) =>
-    a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-  const differences = (a: Map<string, string>, b: Map<string, string>) =>
-    [...new Set([...a.keys(), ...b.keys()])]
-      .filter((k) => a.get(k) !== b.get(k))
-      .slice(0, 5)
-      .map((k) => `${k}: ${(a.get(k) ?? '(none)').slice(0, 150)} → ${(b.get(k) ?? '(none)').slice(0, 150)}`);
+  const readModels = () => readModelsOf(redis);
+  const settledModels = (timeoutMs?: number) => settledModelsOf(redis, timeoutMs);
 
   /** The key a field is meant for: the first whose baseline is not refused for who sent it. */
   async function keyFor(c: FuzzCase): Promise<string | null> {

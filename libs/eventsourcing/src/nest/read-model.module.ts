@@ -127,7 +127,10 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     return this.runner.lag();
   }
 
-  /** Clears the read model and refolds it from offset zero (partitions stopped on poison start again). */
+  /**
+   * Refolds the read model from offset zero into a new generation while queries keep reading the
+   * current one, then switches atomically (partitions stopped on poison start again).
+   */
   rebuild(): Promise<void> {
     return this.runner.rebuild();
   }

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { RedisOp } from '../domain/projection';
-import { checkpointField, ProjectionDefinitionError, projectionKeys } from './keys';
+import { createHash } from 'node:crypto';
+import { checkpointField, generationKeys, ProjectionDefinitionError, projectionKeys } from './keys';
 
 /**
  * The one atomic step of a projection: a batch of events of one topic-partition, their writes and
@@ -22,7 +23,10 @@ import { checkpointField, ProjectionDefinitionError, projectionKeys } from './ke
  * of an account in the batch, one RPUSH for a list) and keep the script's Redis calls few.
  *
  * KEYS = checkpoint hash, epoch, then every key the writes touch (declared, as scripts must).
- * ARGV = field, epoch, expected checkpoint, new checkpoint, channel, event count, and the writes
+ * Into a new generation (ApplyRequest.generation, see generation.ts) they are that generation's
+ * checkpoint hash, the `building` key in place of the epoch, and the keys under its modelPrefix;
+ * nothing is published then (no reader sees that generation before the switch).
+ * ARGV = field, epoch, expected checkpoint, new checkpoint, channel ('' for none), event count, and the writes
  * as one JSON array (one bulk string instead of thousands of arguments), each
  * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them.
  * The projection's own publications come last, each ['p', channel, message] (a channel is no
@@ -101,7 +105,7 @@ for _, o in ipairs(ops) do
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-redis.call('PUBLISH', ARGV[5], ARGV[1] .. ' ' .. ARGV[4])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[1] .. ' ' .. ARGV[4]) end
 return {'applied', tonumber(ARGV[6])}
 `;
 
@@ -116,8 +120,10 @@ export interface ApplyRequest {
   keyPrefix: string;
   topic: string;
   partition: number;
-  /** The epoch the runner believes the model has. */
+  /** The epoch the runner believes the model has (building a new generation: that generation's id). */
   epoch: string;
+  /** Set when building a new generation: the batch goes there, not to the model readers read. */
+  generation?: string;
   /** The checkpoint the runner believes Redis holds for this partition (-1 for none): the batch applies on top of exactly it. */
   expectedCheckpoint: number;
   /** The checkpoint after this batch: its last log offset, which may be a skipped or marker record's. */
@@ -298,7 +304,9 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     );
   }
   const own = projectionKeys(request.projectionName);
-  const keys = [own.checkpoint, own.epoch];
+  const next =
+    request.generation === undefined ? undefined : generationKeys(request.projectionName, request.generation);
+  const keys = next ? [next.checkpoint, own.building] : [own.checkpoint, own.epoch];
   const keyIndex = new Map<string, number>();
   const writes = new WriteList();
   for (const event of request.events) {
@@ -309,7 +317,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
             `projection ${request.projectionName} published on channel ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
           );
         }
-        writes.publish(o.key, o.message);
+        if (!next) writes.publish(o.key, o.message);
         continue;
       }
       let k = keyIndex.get(o.key);
@@ -319,7 +327,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
             `projection ${request.projectionName} wrote key ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
           );
         }
-        keys.push(o.key);
+        keys.push(next ? next.modelPrefix + o.key : o.key);
         k = keys.length;
         keyIndex.set(o.key, k);
       }
@@ -331,23 +339,26 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     request.epoch,
     String(request.expectedCheckpoint),
     String(request.lastOffset),
-    own.applied,
+    next ? '' : own.applied,
     String(request.events.length),
     writes.toJSON(),
   ];
   return { keys, args };
 }
 
-const COMMAND = 'gpuxProjectionApply';
-type ScriptCall = (numKeys: number, keysAndArgs: string[]) => Promise<unknown>;
+const APPLY_SHA = createHash('sha1').update(APPLY_LUA).digest('hex');
 
-/** The script as a command of this client: ioredis sends EVALSHA and falls back to EVAL once. */
-function scriptOf(redis: Redis): ScriptCall {
-  const commands = redis as unknown as Record<string, ScriptCall | undefined>;
-  if (typeof commands[COMMAND] !== 'function') redis.defineCommand(COMMAND, { lua: APPLY_LUA });
-  const call = commands[COMMAND];
-  if (!call) throw new Error('ioredis did not define the projection script');
-  return call.bind(redis);
+/**
+ * EVALSHA, and EVAL once Redis answers that it does not know the script (a restart or flush drops
+ * scripts). Calls made without awaiting are sent in order; a refused EVALSHA writes nothing.
+ */
+async function runApplyScript(redis: Redis, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(APPLY_SHA, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(APPLY_LUA, keys.length, ...keys, ...args);
+  }
 }
 
 function parseReply(reply: unknown): ApplyResult {
@@ -373,5 +384,5 @@ function parseReply(reply: unknown): ApplyResult {
 /** Applies one batch atomically (see APPLY_LUA). Calls made without awaiting are pipelined in order. */
 export async function applyBatch(redis: Redis, request: ApplyRequest): Promise<ApplyResult> {
   const { keys, args } = encodeBatch(request);
-  return parseReply(await scriptOf(redis)(keys.length, [...keys, ...args]));
+  return parseReply(await runApplyScript(redis, keys, args));
 }

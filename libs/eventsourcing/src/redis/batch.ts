@@ -2,7 +2,7 @@ import { HEADERS, MessageRegistry, MessageValidationError } from '@gpux/contract
 import type { KafkaMessage } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { fromKafka } from '../kafka/codec';
-import type { BatchEvent } from './apply-script';
+import type { ApplyRequest, BatchEvent } from './apply-script';
 
 export interface InvalidMessage {
   offset: string;
@@ -65,4 +65,28 @@ export function prepareBatch(
     if (ops.length > 0) out.events.push({ offset, ops });
   }
   return out;
+}
+
+/**
+ * A prepared batch as script calls of at most `maxEventsPerCall` events each, in order; each
+ * expects the checkpoint the one before leaves, and the last carries the batch's last offset.
+ */
+export function applyRequests(
+  base: Omit<ApplyRequest, 'expectedCheckpoint' | 'lastOffset' | 'events'>,
+  checkpoint: number,
+  events: BatchEvent[],
+  lastOffset: number,
+  maxEventsPerCall: number,
+): ApplyRequest[] {
+  const chunks: BatchEvent[][] = [];
+  for (let i = 0; i < events.length; i += maxEventsPerCall)
+    chunks.push(events.slice(i, i + maxEventsPerCall));
+  if (chunks.length === 0) chunks.push([]);
+  let expected = checkpoint;
+  return chunks.map((chunk, i) => {
+    const last = i === chunks.length - 1 ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
+    const request: ApplyRequest = { ...base, expectedCheckpoint: expected, lastOffset: last, events: chunk };
+    expected = last;
+    return request;
+  });
 }

@@ -7,7 +7,7 @@ import {
   settlementReadModel,
 } from '@gpux/contracts';
 import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
-import { projectionKeys } from './keys';
+import { generationKeys, projectionKeys } from './keys';
 
 type KeyFamily = { name: string; arity: number; key: (...args: string[]) => string };
 
@@ -35,11 +35,29 @@ const families: KeyFamily[] = [
     { name: `${service}.outcome`, arity: 1, key: (k: string) => outcomeKey(service, k) },
     { name: `${service}.outcomeEvents`, arity: 1, key: (k: string) => outcomeEventsKey(service, k) },
   ]),
-  ...(['checkpoint', 'epoch', 'rebuildLock', 'applied'] as const).map((k) => ({
+  ...(
+    [
+      'checkpoint',
+      'epoch',
+      'rebuildLock',
+      'applied',
+      'rebuilding',
+      'rebuildRequest',
+      'buildLock',
+      'building',
+    ] as const
+  ).map((k) => ({
     name: `projection.${k}`,
     arity: 1,
     key: (n: string) => projectionKeys(n)[k],
   })),
+  { name: 'generation.checkpoint', arity: 2, key: (n: string, g: string) => generationKeys(n, g).checkpoint },
+  // A generation's copy of a model key: any key the projection writes, after the generation's prefix.
+  {
+    name: 'generation.model',
+    arity: 3,
+    key: (n: string, g: string, k: string) => generationKeys(n, g).modelPrefix + k,
+  },
 ];
 
 // Inputs built from separators, digits, dots and the fixed words of the families themselves.
@@ -60,6 +78,9 @@ const words = [
   'ask',
   'prices',
   'orders',
+  'next',
+  'model',
+  'proj',
 ];
 const value = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 10 }),

@@ -22,6 +22,36 @@ export interface ProjectionKeys {
    * while it exists the model is still refolding and a missing key may yet appear.
    */
   rebuilding: string;
+  /** Set (to when it was asked, ISO) to ask for a rebuild into a new generation; the switch deletes it. */
+  rebuildRequest: string;
+  /** Held by the one runner that builds a new generation (not rebuildLock: readers' epoch stays settled). */
+  buildLock: string;
+  /** The id of the generation being built; gone or another id: that build is abandoned. */
+  building: string;
+}
+
+/**
+ * Where a new generation of a projection's model is built, beside the current one: its
+ * checkpoints, and its copy of every model key (`modelPrefix` + the key the projection writes).
+ * The prefix holds the generation id as a length-prefixed segment, so two generations, or a
+ * generation and the model itself, never share a key; the switch renames each key back to the
+ * part after the prefix.
+ */
+export interface GenerationKeys {
+  checkpoint: string;
+  modelPrefix: string;
+}
+
+export function generationKeys(projectionName: string, generation: string): GenerationKeys {
+  return {
+    checkpoint: redisKey`proj:${projectionName}:next:${generation}:checkpoint`,
+    modelPrefix: `${redisKey`proj:${projectionName}:next:${generation}:model`}:`,
+  };
+}
+
+/** The prefix of every generation ever built of a projection (a SCAN of it finds abandoned ones). */
+export function generationsPrefix(projectionName: string): string {
+  return `${redisKey`proj:${projectionName}:next`}:`;
 }
 
 export function projectionKeys(projectionName: string): ProjectionKeys {
@@ -31,6 +61,9 @@ export function projectionKeys(projectionName: string): ProjectionKeys {
     rebuildLock: redisKey`proj:${projectionName}:rebuild-lock`,
     applied: redisKey`proj:${projectionName}:applied`,
     rebuilding: redisKey`proj:${projectionName}:rebuilding`,
+    rebuildRequest: redisKey`proj:${projectionName}:rebuild-request`,
+    buildLock: redisKey`proj:${projectionName}:build-lock`,
+    building: redisKey`proj:${projectionName}:building`,
   };
 }
 
@@ -74,8 +107,8 @@ export function validateProjection(projection: Projection): void {
       `projection ${projection.name}: keyPrefix ${JSON.stringify(projection.keyPrefix)} is too short to rebuild safely`,
     );
   }
-  const own = projectionKeys(projection.name);
-  if (Object.values(own).some((key) => key.startsWith(projection.keyPrefix))) {
+  const own = [...Object.values(projectionKeys(projection.name)), generationsPrefix(projection.name)];
+  if (own.some((key) => key.startsWith(projection.keyPrefix) || projection.keyPrefix.startsWith(key))) {
     throw new ProjectionDefinitionError(
       `projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings)`,
     );

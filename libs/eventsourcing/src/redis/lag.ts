@@ -45,3 +45,32 @@ export async function projectionLag(
   });
   return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
+
+const END_OFFSETS_TIMEOUT_MS = 60_000;
+
+/**
+ * The end of every partition of `topics` now (`<topic>:<partition>` → the next offset to be
+ * written): where a rebuild is complete. Topics created a moment ago may have no leader yet:
+ * asked again until a minute has passed, with `onRetry` told of each failure.
+ */
+export async function logEndOffsets(
+  admin: () => Promise<Admin>,
+  topics: readonly string[],
+  onRetry: (attempt: number, error: unknown) => void,
+): Promise<Record<string, number>> {
+  const deadline = Date.now() + END_OFFSETS_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const ends: Record<string, number> = {};
+      for (const topic of topics) {
+        for (const { partition, high } of await (await admin()).fetchTopicOffsets(topic))
+          ends[checkpointField(topic, partition)] = Number(high);
+      }
+      return ends;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      onRetry(attempt, error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
+    }
+  }
+}

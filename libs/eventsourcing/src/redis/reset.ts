@@ -13,7 +13,8 @@ export type ResetOutcome = { kind: 'reset'; epoch: string; cleared: number } | {
 
 /**
  * Empties a projection's read model so it can be rebuilt from offset zero, and starts a new
- * epoch. Order matters:
+ * epoch: what a runner does when Redis lost the model (no epoch) or a checkpoint; an asked-for
+ * rebuild keeps the model instead (generation-build.ts). Order matters:
  *   1. take the rebuild lock (one clearer at a time; others wait for the new epoch and adopt it),
  *   2. delete the epoch, so every runner's script refuses to write while keys are being cleared,
  *   3. SCAN + UNLINK every key under keyPrefix (never KEYS: it blocks Redis), then the checkpoints,

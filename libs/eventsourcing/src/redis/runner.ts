@@ -1,14 +1,15 @@
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
 import type { Projection } from '../domain/projection';
-import { applyBatch, ApplyRequest, BatchEvent } from './apply-script';
-import { prepareBatch } from './batch';
+import { applyBatch } from './apply-script';
+import { applyRequests, prepareBatch } from './batch';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
-import { PartitionLag, projectionLag } from './lag';
+import { logEndOffsets, PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
 import { consumerTiming } from '../kafka/consumer-timing';
 import { afterFailure } from './poison';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
+import { RebuildRequests } from './rebuild-requests';
 import {
   DEFAULT_BATCH,
   DEFAULT_POISON,
@@ -75,6 +76,7 @@ export class ProjectionRunner {
   /** When this runner last reset the model, until the refold has caught up (for the log line). */
   private rebuildingSince: number | undefined;
   private establishing: Promise<void> | undefined;
+  private readonly rebuilds: RebuildRequests;
   private epochTimer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -86,6 +88,32 @@ export class ProjectionRunner {
     this.poison = { ...DEFAULT_POISON, ...options.poison };
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
+    this.rebuilds = new RebuildRequests({
+      redis: this.redis,
+      projectionName: this.name,
+      logger: this.logger,
+      build: () => ({
+        kafka: options.kafka,
+        redis: this.redis,
+        projection: this.projection,
+        registry: options.registry,
+        groupId: this.groupId,
+        batch: this.batchOptions,
+        poison: this.poison,
+        logger: this.logger,
+        endOffsets: () => this.endOffsets(),
+      }),
+      onSwitched: async () => {
+        this.stats.rebuilds++;
+        this.options.metrics?.projectionRebuilt(this.name);
+        // Every runner adopts the new epoch and seeks to the generation's checkpoints; this one now.
+        await this.establishEpoch(false, 'a rebuilt generation was switched in');
+      },
+    });
+  }
+
+  private get groupId(): string {
+    return this.options.groupId ?? `proj-${this.projection.name}`;
   }
 
   get name(): string {
@@ -107,7 +135,7 @@ export class ProjectionRunner {
 
   private async startConsumer(): Promise<void> {
     const config: ConsumerConfig = {
-      groupId: this.options.groupId ?? `proj-${this.projection.name}`,
+      groupId: this.groupId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: this.batchOptions.maxBytesPerPartition,
@@ -250,6 +278,7 @@ export class ProjectionRunner {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.epochTimer);
+    await this.rebuilds.stop();
     await this.consumer?.disconnect();
     this.consumer = undefined;
     await this.establishing?.catch(() => undefined);
@@ -257,9 +286,14 @@ export class ProjectionRunner {
     this.ownAdmin = undefined;
   }
 
-  /** Clears the read model and its checkpoints and refolds every partition from offset zero. */
-  async rebuild(): Promise<void> {
-    await this.establishEpoch(true, 'rebuild requested');
+  /**
+   * Refolds the model from offset zero into a new generation while readers keep reading the
+   * current one, then switches to it atomically (generation-build.ts, rebuild-requests.ts).
+   * Resolves once the new generation is the model, built here or by the instance that holds the
+   * build lock. Another process asks the same by setting the projection's rebuildRequest key.
+   */
+  rebuild(): Promise<void> {
+    return this.rebuilds.request();
   }
 
   /** Per topic-partition: checkpoint, read_committed end, and records in between (see PartitionLag). */
@@ -341,32 +375,19 @@ export class ProjectionRunner {
     await this.seekToCheckpoints();
   }
 
-  /**
-   * The end of every partition of the projection's topics now: where a rebuild is complete.
-   * Topics created a moment ago may have no leader yet: asked again until ESTABLISH_TIMEOUT_MS.
-   */
-  private async endOffsets(): Promise<Record<string, number>> {
-    const deadline = Date.now() + ESTABLISH_TIMEOUT_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const admin = await this.admin();
-        const ends: Record<string, number> = {};
-        for (const topic of this.projection.topics) {
-          for (const { partition, high } of await admin.fetchTopicOffsets(topic))
-            ends[checkpointField(topic, partition)] = Number(high);
-        }
-        return ends;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
+  /** The log's end now: where a reset's refold, or a build, is complete. */
+  private endOffsets(): Promise<Record<string, number>> {
+    return logEndOffsets(
+      () => this.admin(),
+      this.projection.topics,
+      (attempt, error) =>
         this.logger.warn({
           msg: 'projection could not read the log end offsets yet',
           projection: this.name,
           attempt,
           error: String(error),
-        });
-        await sleep(Math.min(100 * attempt, 1_000));
-      }
-    }
+        }),
+    );
   }
 
   private async seekToCheckpoints(): Promise<void> {
@@ -403,7 +424,16 @@ export class ProjectionRunner {
   /** An idle runner writes nothing that a script could refuse: a flush must be noticed here. */
   private async checkEpoch(): Promise<void> {
     try {
-      const current = await this.redis.get(this.keys.epoch);
+      const [current, request] = await this.redis.mget(this.keys.epoch, this.keys.rebuildRequest);
+      // A rebuild asked for by another process (or left by an instance that stopped building).
+      if (this.running && request !== null && current !== null && !this.rebuilds.active)
+        void this.rebuilds.serve().catch((error: unknown) =>
+          this.logger.warn({
+            msg: 'projection rebuild failed',
+            projection: this.name,
+            error: String(error),
+          }),
+        );
       if (this.running && !this.establishing && current !== this.epoch) {
         await this.establishEpoch(
           false,
@@ -485,13 +515,12 @@ export class ProjectionRunner {
     this.stats.invalid += prepared.invalid.length;
     this.stats.markers += prepared.markers;
 
-    const requests = this.requestsFor(
-      topic,
-      partition,
-      epoch,
+    const requests = applyRequests(
+      { projectionName: this.name, keyPrefix: this.projection.keyPrefix, topic, partition, epoch },
       checkpoint,
       prepared.events,
       Number(batch.lastOffset()),
+      this.batchOptions.maxEventsPerCall,
     );
     // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
     const outcomes = await Promise.all(
@@ -538,36 +567,5 @@ export class ProjectionRunner {
       });
     });
     await heartbeat();
-  }
-
-  /** One script call per maxEventsPerCall events; the last one carries the batch's last offset. */
-  private requestsFor(
-    topic: string,
-    partition: number,
-    epoch: string,
-    checkpoint: number,
-    events: BatchEvent[],
-    lastOffset: number,
-  ): ApplyRequest[] {
-    const size = this.batchOptions.maxEventsPerCall;
-    const chunks: BatchEvent[][] = [];
-    for (let i = 0; i < events.length; i += size) chunks.push(events.slice(i, i + size));
-    if (chunks.length === 0) chunks.push([]);
-    let expected = checkpoint;
-    return chunks.map((chunk, i) => {
-      const last = i === chunks.length - 1 ? lastOffset : (chunk[chunk.length - 1]?.offset ?? lastOffset);
-      const request: ApplyRequest = {
-        projectionName: this.name,
-        keyPrefix: this.projection.keyPrefix,
-        topic,
-        partition,
-        epoch,
-        expectedCheckpoint: expected,
-        lastOffset: last,
-        events: chunk,
-      };
-      expected = last;
-      return request;
-    });
   }
 }

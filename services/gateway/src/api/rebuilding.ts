@@ -48,15 +48,15 @@ export function modelsOf(operation: OperationDefinitionNode): string[] {
 }
 
 export const unavailableError = () =>
-  new GraphQLError(
-    'a read model is being rebuilt from Kafka (Redis was flushed or a rebuild was asked for): retry in a second',
-    {
-      extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
-    },
-  );
+  new GraphQLError('a read model is being rebuilt from Kafka (Redis was flushed): retry in a second', {
+    extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
+  });
 
 /**
- * Whether the read models the gateway answers from are whole. A model is being rebuilt while its
+ * Whether the read models the gateway answers from are whole. A rebuild that was asked for never
+ * shows here: it is built in a generation beside the model and switched to in one step
+ * (libs/eventsourcing/src/redis/generation-build.ts), so the model stays whole throughout. A flush
+ * leaves nothing to answer from: the model is then being rebuilt while its
  * rebuilding marker is set (a reset until the refold reaches the log's end, readModelRebuilding in
  * libs/eventsourcing), or when its epoch is gone after this gateway has seen one: Redis was flushed
  * and its runner has not reset it yet. A model whose epoch this gateway has never seen is one whose

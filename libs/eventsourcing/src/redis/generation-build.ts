@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageRegistry } from '@gpux/contracts';
+import type Redis from 'ioredis';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Projection } from '../domain/projection';
+import { applyBatch } from './apply-script';
+import { applyRequests, prepareBatch } from './batch';
+import {
+  deleteIfEquals,
+  dropUnfinishedGenerations,
+  switchGeneration,
+  TokenLock,
+  unlinkPrefix,
+} from './generation';
+import { checkpointField, generationKeys, projectionKeys } from './keys';
+import { afterFailure } from './poison';
+import type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger } from './options';
+
+const LOCK_TTL_MS = 30_000;
+const TICK_MS = 100;
+/** A build that has fetched nothing for this long has folded all Kafka gives it: try the switch. */
+const IDLE_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface GenerationBuildOptions {
+  kafka: Kafka | KafkaSource;
+  redis: Redis;
+  projection: Projection;
+  registry: MessageRegistry;
+  /** The runner's group id: the build's consumer joins `<groupId>-build-<generation>`, alone. */
+  groupId: string;
+  batch: Required<ProjectionBatchOptions>;
+  poison: Required<PoisonOptions>;
+  logger: ProjectionLogger;
+  /** The log's end offsets now (`<topic>:<partition>` → next offset): the build aims for them. */
+  endOffsets: () => Promise<Record<string, number>>;
+}
+
+export type GenerationBuildOutcome =
+  | { kind: 'switched'; generation: string; epoch: string; removed: number; moved: number; ms: number }
+  /** Another runner holds the build lock: it serves the request. */
+  | { kind: 'busy' }
+  /** Given up, its keys deleted: Redis was flushed or reset meanwhile, a batch kept failing, or stop(). */
+  | { kind: 'abandoned'; reason: string; final: boolean };
+
+/**
+ * Builds a new generation of a projection's model beside the one readers read, then switches to
+ * it (generation.ts): a rebuild readers never notice. The current model keeps being folded live
+ * by the runners meanwhile, so readers and read-your-writes see it up to date until the switch,
+ * which only happens once the new generation is at or past it on every partition.
+ *
+ * One build at a time over every instance (the build lock); its consumer is a group of its own,
+ * so it reads every partition from offset zero, and it writes only under the generation's keys.
+ */
+export class GenerationBuild {
+  private consumer: Consumer | undefined;
+  private readonly checkpoints = new Map<string, number>();
+  private failures = 0;
+  private lastBatchAt = Date.now();
+  private problem: string | undefined;
+  private stopping = false;
+  /** Given up on a batch that kept failing: trying again would fail again. */
+  private final = false;
+
+  constructor(private readonly options: GenerationBuildOptions) {}
+
+  /** Stops the build (it is abandoned): run() resolves soon after. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async run(): Promise<GenerationBuildOutcome> {
+    const { redis, projection } = this.options;
+    const own = projectionKeys(projection.name);
+    const token = randomUUID();
+    const lock = new TokenLock(redis, own.buildLock, token, LOCK_TTL_MS);
+    if (!(await lock.take())) return { kind: 'busy' };
+    const started = Date.now();
+    const generation = `${started.toString(36)}-${token.slice(0, 8)}`;
+    try {
+      const request = await redis.get(own.rebuildRequest);
+      // Named first: a build that lost the lock (a long pause) then writes nothing more, and what
+      // it wrote goes with everything else no build owns.
+      await redis.set(own.building, generation);
+      await dropUnfinishedGenerations(redis, projection.name);
+      const ends = await this.options.endOffsets();
+      await this.startConsumer(generation);
+      for (;;) {
+        await sleep(TICK_MS);
+        if (this.stopping) this.problem ??= 'the runner stopped';
+        if (!this.problem && !(await lock.refresh()))
+          this.problem = 'the build lock was lost (Redis flushed?)';
+        if (this.problem) break;
+        if (!this.reached(ends) && Date.now() - this.lastBatchAt < IDLE_MS) continue;
+        const epoch = `${Date.now().toString(36)}-${token}`;
+        const outcome = await switchGeneration(redis, { projection, generation, epoch, request });
+        if (outcome.kind === 'switched') return { ...outcome, generation, epoch, ms: Date.now() - started };
+        if (outcome.kind === 'abandoned') this.problem = 'another build or a flush replaced it';
+        if (outcome.kind === 'no-epoch') this.problem = 'the model is being reset (flushed?)';
+      }
+      return { kind: 'abandoned', reason: this.problem, final: this.final };
+    } finally {
+      await this.consumer?.disconnect().catch(() => undefined);
+      // Whatever the switch did not rename (all of it, when abandoned) goes, in the background.
+      const next = generationKeys(projection.name, generation);
+      await unlinkPrefix(redis, next.modelPrefix).catch(() => undefined);
+      await redis.unlink(next.checkpoint).catch(() => undefined);
+      await deleteIfEquals(redis, own.building, generation);
+      await lock.release();
+    }
+  }
+
+  /** Every partition folded up to the end offsets the build began with. */
+  private reached(ends: Record<string, number>): boolean {
+    return Object.entries(ends).every(([field, end]) => (this.checkpoints.get(field) ?? -1) + 1 >= end);
+  }
+
+  private async startConsumer(generation: string): Promise<void> {
+    const { kafka, projection, batch } = this.options;
+    const consumer = kafka.consumer({
+      groupId: `${this.options.groupId}-build-${generation}`,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: batch.maxBytesPerPartition,
+      maxBytes: batch.maxBytes,
+      maxWaitTimeInMs: batch.maxWaitTimeInMs,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: projection.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: batch.partitionsConsumedConcurrently,
+      eachBatch: (payload) =>
+        this.onBatch(generation, payload).catch((error: unknown) => this.onFailure(payload, error)),
+    });
+  }
+
+  private async onBatch(
+    generation: string,
+    { batch, isRunning, isStale, resolveOffset, heartbeat }: EachBatchPayload,
+  ): Promise<void> {
+    if (this.problem || !isRunning() || isStale()) return;
+    const { projection, registry, redis } = this.options;
+    const { topic, partition } = batch;
+    const field = checkpointField(topic, partition);
+    const checkpoint = this.checkpoints.get(field) ?? -1;
+    const prepared = prepareBatch(projection, registry, topic, partition, batch.messages, checkpoint);
+    const base = { projectionName: projection.name, keyPrefix: projection.keyPrefix, topic, partition };
+    const requests = applyRequests(
+      { ...base, epoch: generation, generation },
+      checkpoint,
+      prepared.events,
+      Number(batch.lastOffset()),
+      this.options.batch.maxEventsPerCall,
+    );
+    const results = await Promise.all(requests.map((request) => applyBatch(redis, request)));
+    let reached = checkpoint;
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'applied') reached = requests[i]?.lastOffset ?? reached;
+      else if (result.status === 'duplicate') reached = Math.max(reached, result.checkpoint);
+      else if (result.status === 'diverged') {
+        this.checkpoints.set(field, result.checkpoint);
+        this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
+        return;
+      } else {
+        this.problem = `the generation's ${result.status === 'checkpoint-lost' ? 'checkpoints were lost' : 'building key changed'} (Redis flushed, or another build)`;
+        return;
+      }
+    }
+    this.checkpoints.set(field, reached);
+    this.failures = 0;
+    this.lastBatchAt = Date.now();
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  /** A failing batch is read again after a pause (poison.ts); once it has failed every attempt the build gives up. */
+  private async onFailure({ batch }: EachBatchPayload, error: unknown): Promise<void> {
+    const step = afterFailure(this.failures, this.options.redis.status !== 'ready', this.options.poison);
+    this.failures = step.attempts;
+    if (step.kind === 'stop') {
+      this.final = true;
+      this.problem = `a batch of ${batch.topic}:${batch.partition} failed ${step.attempts} times: ${String(error)}`;
+      return;
+    }
+    this.options.logger.warn({
+      msg: 'generation build batch failed, retrying',
+      projection: this.options.projection.name,
+      topic: batch.topic,
+      partition: batch.partition,
+      error: String(error),
+    });
+    await sleep(step.delayMs);
+    const offset = (this.checkpoints.get(checkpointField(batch.topic, batch.partition)) ?? -1) + 1;
+    this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) });
+  }
+}
