@@ -1,3 +1,9 @@
+/*
+ * The apply script stays one file (about 390 lines): the Lua that applies a batch with its
+ * checkpoints in one call (APPLY_LUA, most of the file) and the TypeScript that encodes a batch
+ * for it (encodeBatch, merging writes) share one wire format, argument by argument, and are only
+ * right together.
+ */
 import type Redis from 'ioredis';
 import type { RedisOp } from '../domain/projection';
 import { createHash } from 'node:crypto';

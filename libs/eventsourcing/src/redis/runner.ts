@@ -1,3 +1,12 @@
+/*
+ * The projection runner stays one file (about 520 lines): its consumer, the positions it keeps per
+ * partition, the epoch it checks and the generation counter that makes a batch begun before a
+ * reset stale are one state machine, and its invariants (a batch is applied only from checkpoint
+ * + 1, under the current epoch, and never after a reset it did not see) read best in one place.
+ * What it uses is apart: the apply script (apply-script.ts), batching (batch.ts), positions
+ * (position.ts), lag (lag.ts), resets (reset.ts), poison (poisoned-partitions.ts, poison.ts) and
+ * rebuilds into a new generation (rebuild-requests.ts, generation-build.ts, generation.ts).
+ */
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
 import type { Projection } from '../domain/projection';
@@ -7,7 +16,7 @@ import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { logEndOffsets, PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
 import { consumerTiming } from '../kafka/consumer-timing';
-import { afterFailure } from './poison';
+import { PoisonedPartitions } from './poisoned-partitions';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import { RebuildRequests } from './rebuild-requests';
 import {
@@ -59,10 +68,7 @@ export class ProjectionRunner {
   private readonly redis: Redis;
   private readonly batchOptions: Required<ProjectionBatchOptions>;
   private readonly poison: Required<PoisonOptions>;
-  /** Consecutive failed attempts per `<topic>:<partition>`. */
-  private readonly failures = new Map<string, number>();
-  /** Partitions stopped on a poison batch, per `<topic>:<partition>`. */
-  private readonly stoppedPartitions = new Map<string, StoppedPartition>();
+  private readonly poisoned: PoisonedPartitions;
   private readonly logger: ProjectionLogger;
   private readonly keys: ReturnType<typeof projectionKeys>;
   private consumer: Consumer | undefined;
@@ -88,6 +94,7 @@ export class ProjectionRunner {
     this.poison = { ...DEFAULT_POISON, ...options.poison };
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
+    this.poisoned = new PoisonedPartitions(this.name, this.poison, this.logger, () => this.consumer);
     this.rebuilds = new RebuildRequests({
       redis: this.redis,
       projectionName: this.name,
@@ -150,10 +157,7 @@ export class ProjectionRunner {
       this.assignment = payload.memberAssignment;
       this.positions.clear();
       this.generation++;
-      // A stopped partition now owned by another instance is that instance's to report.
-      for (const [field, { topic, partition }] of this.stoppedPartitions) {
-        if (!payload.memberAssignment[topic]?.includes(partition)) this.stoppedPartitions.delete(field);
-      }
+      this.poisoned.keepAssigned(payload.memberAssignment);
       this.logger.log({
         msg: 'projection partitions assigned',
         projection: this.name,
@@ -195,12 +199,12 @@ export class ProjectionRunner {
 
   /** The partitions stopped on a poison batch (empty while all is well). */
   stopped(): StoppedPartition[] {
-    return [...this.stoppedPartitions.values()];
+    return this.poisoned.list();
   }
 
   /**
    * A failed batch is read again from the checkpoint after a pause; after `attempts` failures in
-   * a row (Redis up) its partition is paused and reported, and the rest go on.
+   * a row (Redis up) its partition is paused and reported, and the rest go on (PoisonedPartitions).
    */
   private async onBatchFailed({ batch }: EachBatchPayload, error: unknown): Promise<void> {
     const { topic, partition } = batch;
@@ -209,39 +213,9 @@ export class ProjectionRunner {
     const offset = (this.positions.get(field) ?? fetchedOffsetOf(batch) - 1) + 1;
     // The next batch asks Redis where the partition stands.
     this.positions.delete(field);
-    const step = afterFailure(this.failures.get(field) ?? 0, this.redis.status !== 'ready', this.poison);
-    this.failures.set(field, step.attempts);
-    if (step.kind === 'retry') {
-      if (step.attempts === 1)
-        this.logger.warn({
-          msg: 'projection batch failed, retrying',
-          projection: this.name,
-          topic,
-          partition,
-          offset,
-          error: String(error),
-        });
-      await sleep(step.delayMs);
-      // A rebuild or rebalance meanwhile has sought every partition already.
-      if (generation === this.generation) this.seek(topic, partition, offset);
-      return;
-    }
-    const { attempts } = step;
-    const stopped: StoppedPartition = {
-      projection: this.name,
-      topic,
-      partition,
-      offset,
-      error: String(error),
-      attempts,
-      at: new Date().toISOString(),
-    };
-    this.stoppedPartitions.set(field, stopped);
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
-    this.logger.error({
-      msg: `projection ${this.name} stopped on ${field} at offset ${offset} after ${attempts} failed attempts: rebuild once fixed`,
-      ...stopped,
-    });
+    const again = await this.poisoned.failed(topic, partition, offset, error, this.redis.status !== 'ready');
+    // A rebuild or rebalance meanwhile has sought every partition already.
+    if (again && generation === this.generation) this.seek(topic, partition, offset);
   }
 
   private seek(topic: string, partition: number, offset: number): void {
@@ -257,20 +231,6 @@ export class ProjectionRunner {
         error: String(error),
       });
     }
-  }
-
-  /** A new epoch (a rebuild, here or by another runner) refolds everything: stopped partitions start again. */
-  private restartStopped(): void {
-    this.failures.clear();
-    if (this.stoppedPartitions.size === 0) return;
-    for (const { topic, partition } of this.stoppedPartitions.values())
-      this.consumer?.resume([{ topic, partitions: [partition] }]);
-    this.logger.log({
-      msg: 'projection restarts its stopped partitions',
-      projection: this.name,
-      partitions: [...this.stoppedPartitions.keys()],
-    });
-    this.stoppedPartitions.clear();
   }
 
   /** Leaves the consumer group (its partitions go to another instance at once) and stops checking. */
@@ -340,7 +300,7 @@ export class ProjectionRunner {
         if (settled !== undefined) {
           if (settled !== this.epoch && this.epoch !== undefined) {
             this.logger.log({ msg: 'projection adopts a new epoch', projection: this.name, reason });
-            this.restartStopped();
+            this.poisoned.restartAll();
           }
           this.epoch = settled;
           break;
@@ -355,7 +315,7 @@ export class ProjectionRunner {
         this.stats.rebuilds++;
         this.options.metrics?.projectionRebuilt(this.name);
         this.rebuildingSince = Date.now();
-        this.restartStopped();
+        this.poisoned.restartAll();
         this.logger.warn({
           msg: 'projection cleared, rebuilding from offset 0',
           projection: this.name,
@@ -475,7 +435,7 @@ export class ProjectionRunner {
     if (!isRunning() || isStale() || epoch === undefined) return;
     const { topic, partition } = batch;
     const field = checkpointField(topic, partition);
-    if (this.stoppedPartitions.has(field)) {
+    if (this.poisoned.isStopped(field)) {
       // Stopped on a poison batch (a rebalance may have resumed it): stays stopped until a rebuild.
       this.consumer?.pause([{ topic, partitions: [partition] }]);
       return;
@@ -557,7 +517,7 @@ export class ProjectionRunner {
       this.consumer?.seek({ topic, partition, offset: String(reached + 1) });
       return;
     }
-    this.failures.delete(field);
+    this.poisoned.succeeded(field);
     resolveOffset(batch.lastOffset());
     await commitOffsetsIfNecessary().catch((error: unknown) => {
       this.logger.warn({

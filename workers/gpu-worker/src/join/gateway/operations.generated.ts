@@ -123,7 +123,7 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-export const SessionFragmentDoc = new TypedDocumentString(
+export const SessionFragmentDoc = new TypedDocumentString<SessionFragment, unknown>(
   `
     fragment Session on WorkerSession {
   sessionId
@@ -136,8 +136,8 @@ export const SessionFragmentDoc = new TypedDocumentString(
 }
     `,
   { fragmentName: 'Session' },
-) as unknown as TypedDocumentString<SessionFragment, unknown>;
-export const TicketFragmentDoc = new TypedDocumentString(
+);
+export const TicketFragmentDoc = new TypedDocumentString<TicketFragment, unknown>(
   `
     fragment Ticket on ChallengeTicket {
   id
@@ -146,8 +146,8 @@ export const TicketFragmentDoc = new TypedDocumentString(
 }
     `,
   { fragmentName: 'Ticket' },
-) as unknown as TypedDocumentString<TicketFragment, unknown>;
-export const VerdictFragmentDoc = new TypedDocumentString(
+);
+export const VerdictFragmentDoc = new TypedDocumentString<VerdictFragment, unknown>(
   `
     fragment Verdict on ChallengeVerdict {
   challengeId
@@ -163,8 +163,11 @@ export const VerdictFragmentDoc = new TypedDocumentString(
 }
     `,
   { fragmentName: 'Verdict' },
-) as unknown as TypedDocumentString<VerdictFragment, unknown>;
-export const JoinSessionDocument = new TypedDocumentString(`
+);
+export const JoinSessionDocument = new TypedDocumentString<
+  JoinSessionMutation,
+  JoinSessionMutationVariables
+>(`
     mutation JoinSession($adapter: String) {
   joinSession(adapter: $adapter) {
     ...Session
@@ -178,8 +181,11 @@ export const JoinSessionDocument = new TypedDocumentString(`
   challengeSize
   precision
   certifiedUntil
-}`) as unknown as TypedDocumentString<JoinSessionMutation, JoinSessionMutationVariables>;
-export const RequestCertificationDocument = new TypedDocumentString(`
+}`);
+export const RequestCertificationDocument = new TypedDocumentString<
+  RequestCertificationMutation,
+  RequestCertificationMutationVariables
+>(`
     mutation RequestCertification($t: Float!, $p: Precision! = f32) {
   requestCertification(claimedTflops: $t, precision: $p) {
     ...Ticket
@@ -189,13 +195,19 @@ export const RequestCertificationDocument = new TypedDocumentString(`
   id
   purpose
   challenge
-}`) as unknown as TypedDocumentString<RequestCertificationMutation, RequestCertificationMutationVariables>;
-export const CommitChallengeDocument = new TypedDocumentString(`
+}`);
+export const CommitChallengeDocument = new TypedDocumentString<
+  CommitChallengeMutation,
+  CommitChallengeMutationVariables
+>(`
     mutation CommitChallenge($id: ID!, $c: JSON!) {
   commitChallenge(challengeId: $id, commitment: $c)
 }
-    `) as unknown as TypedDocumentString<CommitChallengeMutation, CommitChallengeMutationVariables>;
-export const AnswerChallengeDocument = new TypedDocumentString(`
+    `);
+export const AnswerChallengeDocument = new TypedDocumentString<
+  AnswerChallengeMutation,
+  AnswerChallengeMutationVariables
+>(`
     mutation AnswerChallenge($id: ID!, $o: JSON!) {
   answerChallenge(challengeId: $id, opening: $o) {
     ...Verdict
@@ -212,8 +224,8 @@ export const AnswerChallengeDocument = new TypedDocumentString(`
     tflopsPerGpu
     certifiedUntil
   }
-}`) as unknown as TypedDocumentString<AnswerChallengeMutation, AnswerChallengeMutationVariables>;
-export const HeartbeatDocument = new TypedDocumentString(`
+}`);
+export const HeartbeatDocument = new TypedDocumentString<HeartbeatMutation, HeartbeatMutationVariables>(`
     mutation Heartbeat($s: ID!) {
   heartbeat(sessionId: $s) {
     status
@@ -226,4 +238,4 @@ export const HeartbeatDocument = new TypedDocumentString(`
   id
   purpose
   challenge
-}`) as unknown as TypedDocumentString<HeartbeatMutation, HeartbeatMutationVariables>;
+}`);
