@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  EventSourcedService,
-  fixedSegment,
-  MessageRegistry,
-  redisKey,
-  topic,
-  WireMessage,
-} from '@gpux/contracts';
+import { EventSourcedService, MessageRegistry, topic, WireMessage } from '@gpux/contracts';
 import { context } from '@opentelemetry/api';
 import { traceHeadersOf } from '@gpux/platform';
 import type Redis from 'ioredis';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
 import {
@@ -267,8 +261,11 @@ export class CommandSender {
   async reserve(command: OutgoingCommand): Promise<void> {
     if (!command.idempotencyKey) return;
     const fp = fingerprint(command);
-    // Outside every read model's prefix: a rebuild leaves it; a FLUSHALL forgets it (the partition still checks).
-    const key = redisKey`${fixedSegment(this.options.service)}:idempotency:${command.idempotencyKey}`;
+    // Outside every read model's prefix: a reset or a rebuild leaves it; a FLUSHALL forgets it
+    // (the partition still checks). Before, it was `<service>:idempotency:…`, inside the service's
+    // model prefix, and a reset deleted it: a reservation of then is not found, which costs
+    // nothing the partition's own check does not catch.
+    const key = reservationKey(this.options.service, command.idempotencyKey);
     const first = await this.redis.eval(
       RESERVE,
       1,

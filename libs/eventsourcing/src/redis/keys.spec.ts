@@ -7,7 +7,7 @@ import {
   settlementReadModel,
 } from '@gpux/contracts';
 import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
-import { generationKeys, projectionKeys } from './keys';
+import { generationKeys, projectionKeys, reservationKey, validateProjection } from './keys';
 
 type KeyFamily = { name: string; arity: number; key: (...args: string[]) => string };
 
@@ -50,6 +50,11 @@ const families: KeyFamily[] = [
     name: `projection.${k}`,
     arity: 1,
     key: (n: string) => projectionKeys(n)[k],
+  })),
+  ...(['orders', 'capacity', 'settlement'] as const).map((service) => ({
+    name: `${service}.reservation`,
+    arity: 1,
+    key: (k: string) => reservationKey(service, k),
   })),
   { name: 'generation.checkpoint', arity: 2, key: (n: string, g: string) => generationKeys(n, g).checkpoint },
   // A generation's copy of a model key: any key the projection writes, after the generation's prefix.
@@ -124,5 +129,21 @@ describe('Redis key families', () => {
     expect(capacityReadModel.node('n:challenge')).not.toBe(capacityReadModel.challenge('n'));
     expect(ordersReadModel.market('m:nodes')).not.toBe(ordersReadModel.marketNodes('m'));
     expect(pricingReadModel.bookLevels('m:bid', 'ask')).not.toBe(pricingReadModel.bookPrices('m', 'bid'));
+  });
+
+  it('keeps idempotency reservations outside every read model, so a reset or a rebuild never deletes one', () => {
+    const prefixes = [capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel].map(
+      (m) => m.prefix,
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('orders', 'capacity', 'settlement'), value, (service, key) =>
+        prefixes.every((prefix) => !reservationKey(service, key).startsWith(prefix)),
+      ),
+      { numRuns: 2_000 },
+    );
+    for (const keyPrefix of ['idempotency:', 'idem'])
+      expect(() => validateProjection({ name: 'p', keyPrefix, topics: ['t'], apply: () => [] })).toThrow(
+        /idempotency reservations/,
+      );
   });
 });

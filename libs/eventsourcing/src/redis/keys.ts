@@ -1,4 +1,4 @@
-import { redisKey } from '@gpux/contracts';
+import { fixedSegment, redisKey } from '@gpux/contracts';
 import type { Projection } from '../domain/projection';
 
 /**
@@ -47,6 +47,19 @@ export function generationKeys(projectionName: string, generation: string): Gene
     checkpoint: redisKey`proj:${projectionName}:next:${generation}:checkpoint`,
     modelPrefix: `${redisKey`proj:${projectionName}:next:${generation}:model`}:`,
   };
+}
+
+/** Every idempotency reservation of the CommandSender starts with this, outside every read model. */
+export const RESERVATIONS_PREFIX = 'idempotency:';
+
+/**
+ * Where the CommandSender binds a client's idempotency key to its request's fingerprint for the
+ * window (per service). Outside every read model's keyPrefix (validateProjection refuses one that
+ * covers it), so neither a reset nor a generation switch deletes it; a FLUSHALL does, and the
+ * partition still refuses a reused key from the log.
+ */
+export function reservationKey(service: string, idempotencyKey: string): string {
+  return redisKey`idempotency:${fixedSegment(service)}:${idempotencyKey}`;
 }
 
 /** The prefix of every generation ever built of a projection (a SCAN of it finds abandoned ones). */
@@ -107,10 +120,14 @@ export function validateProjection(projection: Projection): void {
       `projection ${projection.name}: keyPrefix ${JSON.stringify(projection.keyPrefix)} is too short to rebuild safely`,
     );
   }
-  const own = [...Object.values(projectionKeys(projection.name)), generationsPrefix(projection.name)];
+  const own = [
+    ...Object.values(projectionKeys(projection.name)),
+    generationsPrefix(projection.name),
+    RESERVATIONS_PREFIX,
+  ];
   if (own.some((key) => key.startsWith(projection.keyPrefix) || projection.keyPrefix.startsWith(key))) {
     throw new ProjectionDefinitionError(
-      `projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings)`,
+      `projection ${projection.name}: keyPrefix ${projection.keyPrefix} would cover the runner's own keys (${projectionKeys(projection.name).epoch} and its siblings) or the idempotency reservations (${RESERVATIONS_PREFIX})`,
     );
   }
   if (projection.topics.length === 0)
