@@ -665,6 +665,9 @@ describe('command processing on Kafka', () => {
       await runner.start();
       await outcomes(ns, 20);
       await settle(1_500);
+      // Past the first event its writer reacted to, a partition is no longer read.
+      const reacted = (await outcomes(ns, 20)).filter((e) => e.headers[REACTED_HEADER] === 'welcome-credit');
+      expect(runner.passedBy).toEqual([...new Set(reacted.map((e) => e.partition))].sort((a, b) => a - b));
       await runner.stop();
       const credits = (await outcomes(ns, 20)).filter((e) => typeOf(e) === 'settlement.FundsDeposited');
       expect(credits.map((e) => e.key).sort()).toEqual(

@@ -40,6 +40,8 @@ export class ProcessManagerRunner {
   private consumer: Consumer | undefined;
   /** When each partition's offset was last committed without a transaction (Date.now()). */
   private readonly idleCommittedAt = new Map<number, number>();
+  /** Partitions no longer read: their writer reacts inline (passBy). */
+  private readonly passed = new Set<number>();
   readonly input: string;
   readonly output: string;
   readonly deadLetter: string;
@@ -132,6 +134,9 @@ export class ProcessManagerRunner {
         const { commands, dead, spans } = this.react(batch.messages, batch.partition);
         const last = batch.messages[batch.messages.length - 1]!.offset;
         const next = (BigInt(last) + 1n).toString();
+        // An event its writer reacted to inline: the writers of this partition now do this
+        // manager's work, and everything after it is theirs too (see passBy).
+        const caughtUp = batch.messages.some((m) => reactedInline(m, this.options.manager.name));
         if (commands.length === 0 && dead.length === 0) {
           // Nothing to write (most events mean nothing to a given manager, and those its writer
           // reacted to inline are passed by): no output to keep atomic with the offset, so no
@@ -139,10 +144,11 @@ export class ProcessManagerRunner {
           // partition. A crash before that commit only reads the same nothing again.
           resolveOffset(last);
           const now = Date.now();
-          if (now - (this.idleCommittedAt.get(batch.partition) ?? 0) >= IDLE_COMMIT_MS) {
+          if (caughtUp || now - (this.idleCommittedAt.get(batch.partition) ?? 0) >= IDLE_COMMIT_MS) {
             this.idleCommittedAt.set(batch.partition, now);
             await consumer.commitOffsets([{ topic: this.input, partition: batch.partition, offset: next }]);
           }
+          if (caughtUp) this.passBy(consumer, batch.partition);
           return;
         }
         const metrics = this.options.metrics ?? NO_METRICS;
@@ -181,7 +187,31 @@ export class ProcessManagerRunner {
         for (const span of spans) span.end();
         for (let i = 0; i < dead.length; i++) metrics.deadLettered(this.deadLetter, 'unreadable_event');
         resolveOffset(last);
+        if (caughtUp) this.passBy(consumer, batch.partition);
       },
+    });
+  }
+
+  /** The partitions this runner stopped reading: their writers react inline (passBy). */
+  get passedBy(): number[] {
+    return [...this.passed].sort((a, b) => a - b);
+  }
+
+  /**
+   * Stops reading a partition once its writer reacts inline: the events of an older log (written
+   * before inline reactions) all come before the first one so marked, since a partition has one
+   * writer at a time and every writer of this version reacts inline. The offset past it is
+   * committed, so a restart reads one batch and stops again. (A rolling upgrade that lets a writer
+   * of a version before inline reactions take a partition back after this would be missed: upgrade
+   * a service's instances all at once, as `npm start` and the compose file do.)
+   */
+  private passBy(consumer: Consumer, partition: number): void {
+    consumer.pause([{ topic: this.input, partitions: [partition] }]);
+    if (this.passed.has(partition)) return;
+    this.passed.add(partition);
+    this.logger.log({
+      msg: 'its writer reacts inline from here on: this partition is no longer read',
+      partition,
     });
   }
 
