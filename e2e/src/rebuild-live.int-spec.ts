@@ -7,6 +7,7 @@
 import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
 import { projectionKeys } from '@gpux/eventsourcing';
 import Redis from 'ioredis';
+import { asBuyer, asWorker, keyHoldersWithLongLog } from './support/key-holders';
 import { Marketplace } from './support/marketplace';
 import { differences, readModels, sameModels, settledModels } from './support/read-models';
 
@@ -24,25 +25,7 @@ describe('an asked-for rebuild of every read model', () => {
   beforeAll(async () => {
     m = await Marketplace.start();
     redis = new Redis(m.redisUrl, { maxRetriesPerRequest: 1 });
-    await m.ok(
-      `mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
-    );
-    buyer = await m.account('b1', ['buyer'], '1.00');
-    const provider = await m.account('p1', ['provider']);
-    const reg = await m.ok<{ registerNode: { credential: string } }>(
-      `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }`,
-      { i: { marketId: 'h100', gpuModel: 'H100-80GB', gpus: 8, region: 'eu', nodeId: 'n1' } },
-      provider,
-    );
-    worker = reg.registerNode.credential;
-    // A log long enough that refolding it takes a while: each deposit is a command and its events.
-    for (let i = 0; i < DEPOSITS; i += 50) {
-      await Promise.all(
-        Array.from({ length: 50 }, (_, j) =>
-          m.ok(`mutation { deposit(accountId: "b1", amount: "1.00", idempotencyKey: "d-${i + j}") { id } }`),
-        ),
-      );
-    }
+    ({ buyer, worker } = await keyHoldersWithLongLog(m, DEPOSITS, 50));
   }, 400_000);
 
   afterAll(async () => {
@@ -51,18 +34,9 @@ describe('an asked-for rebuild of every read model', () => {
   });
 
   it('answers every query and every key in full from the current generation until the switch, then from a fresh fold', async () => {
-    const codesOf = (r: { errors?: { extensions?: Record<string, unknown> }[] }) =>
-      (r.errors ?? []).map((e) => String(e.extensions?.['code']));
-    const asBuyer = async () => {
-      const r = await m.gql<{ me: { id: string; balance: string } }>(`{ me { id balance } }`, {}, buyer);
-      return r.data?.me ? `ok ${r.data.me.balance}` : codesOf(r).join(',');
-    };
-    // A heartbeat for a session that does not exist: past authentication it is NOT_FOUND or similar.
-    const asWorker = async () =>
-      codesOf(await m.gql(`mutation { heartbeat(sessionId: "no-session") { status } }`, {}, worker)).join(
-        ',',
-      ) || 'ok';
-    const before = { buyer: await asBuyer(), worker: await asWorker() };
+    const buyerAnswer = () => asBuyer(m, buyer);
+    const workerAnswer = () => asWorker(m, worker);
+    const before = { buyer: await buyerAnswer(), worker: await workerAnswer() };
     expect(before.buyer).toBe(`ok ${DEPOSITS + 1}.000000`);
     expect(before.worker).not.toContain('UNAUTHENTICATED');
     const models = await settledModels(redis);
@@ -81,7 +55,7 @@ describe('an asked-for rebuild of every read model', () => {
       while (hammering) {
         const building = (await redis.exists(...MODELS.map((k) => k.building))) > 0;
         const started = performance.now();
-        const [b, w] = await Promise.all([asBuyer(), asWorker()]);
+        const [b, w] = await Promise.all([buyerAnswer(), workerAnswer()]);
         const ms = performance.now() - started;
         if (building && (await redis.exists(...MODELS.map((k) => k.building))) > 0) {
           roundsWhileBuilding++;
@@ -130,6 +104,6 @@ describe('an asked-for rebuild of every read model', () => {
       (await redis.exists(...MODELS.map((k) => k.epoch))) === MODELS.length;
     while (!(await refolded()) && Date.now() < refoldDeadline) await new Promise((r) => setTimeout(r, 50));
     expect(await refolded()).toBe(true);
-    expect(await asBuyer()).toBe(before.buyer);
+    expect(await buyerAnswer()).toBe(before.buyer);
   }, 300_000);
 });
