@@ -121,7 +121,15 @@ export async function openGpu(choice?: string): Promise<GpuContext> {
     adapter = all[chosen.index]?.adapter ?? null;
   }
   if (!adapter) throw new NoAdapterError();
-  const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
+  // subgroups: the subgroup kernel variants; subgroup matrices (tensor cores) are offered only
+  // behind Dawn's allow_unsafe_apis toggle. A variant that needs a feature the device lacks is
+  // never compiled.
+  const wanted = [
+    'shader-f16',
+    'timestamp-query',
+    'subgroups',
+    'chromium-experimental-subgroup-matrix',
+  ] as GPUFeatureName[];
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({
     requiredFeatures,
