@@ -9,7 +9,7 @@ import type { AdapterDescription } from '../gpu/webgpu';
 import { cacheKey, defaultCachePath, readCache, writeCache } from './autotune-cache';
 import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 import { freivalds, seededRandom, wrongElements } from './freivalds';
-import { createMatmul, Matmul, MatmulVariant, resolveVariant } from './matmul';
+import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
 import { gflops, timeGpu } from './timing';
 import { gpuShaped, VARIANTS } from './variants';
 import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
@@ -127,7 +127,10 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   }
 
   const candidates = (options.variants ?? VARIANTS[precision]).filter(
-    (p) => validateParams(p, device.limits).length === 0 && !(adapter.isFallbackAdapter && gpuShaped(p)),
+    (p) =>
+      validateParams(p, device.limits).length === 0 &&
+      unsupportedOn(device, p) === null &&
+      !(adapter.isFallbackAdapter && gpuShaped(p)),
   );
   const random = seededRandom(size);
   const a = randomMatrix(size * size, random);

@@ -19,7 +19,13 @@ export type { BandwidthResult } from './bandwidth';
 export { bytesPerElement, createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 export { errorFactor, freivalds, referenceMatmul, seededRandom, wrongElements } from './freivalds';
 export type { FreivaldsResult, ProductCheck } from './freivalds';
-export { createMatmul, resolveVariant, UnsupportedPrecisionError } from './matmul';
+export {
+  createMatmul,
+  resolveVariant,
+  UnsupportedFeatureError,
+  UnsupportedPrecisionError,
+  unsupportedOn,
+} from './matmul';
 export type { Matmul, MatmulOptions, MatmulVariant } from './matmul';
 export { gflops, timeGpu } from './timing';
 export type { Timing, TimingOptions } from './timing';

@@ -7,7 +7,7 @@ import { cacheKey, readCache } from './autotune-cache';
 import { measureBandwidth } from './bandwidth';
 import { createMatrixBuffer, uploadMatrix } from './buffers';
 import { seededRandom, wrongElements } from './freivalds';
-import { createMatmul, UnsupportedPrecisionError } from './matmul';
+import { createMatmul, UnsupportedFeatureError, UnsupportedPrecisionError, unsupportedOn } from './matmul';
 import { VARIANTS } from './variants';
 import { variantName } from './wgsl';
 
@@ -38,6 +38,14 @@ describe('matmul kernels on the real adapter', () => {
         await expect(createMatmul(gpu.device, { precision: 'f16', variant: params })).rejects.toThrow(
           UnsupportedPrecisionError,
         );
+        return;
+      }
+      // Lavapipe has subgroups (of 8 lanes), so the subgroup variants run here; elsewhere they
+      // must be refused before compiling, not fail in the shader.
+      if (unsupportedOn(gpu.device, params)) {
+        await expect(
+          createMatmul(gpu.device, { precision: params.precision, variant: params }),
+        ).rejects.toThrow(UnsupportedFeatureError);
         return;
       }
       const matmul = await createMatmul(gpu.device, { precision: params.precision, variant: params });

@@ -51,6 +51,29 @@ export class UnsupportedPrecisionError extends Error {
   }
 }
 
+/** A variant that needs an adapter feature the device was not opened with (subgroups). */
+export class UnsupportedFeatureError extends Error {
+  constructor(variant: string, feature: string) {
+    super(`${variant} needs the adapter feature ${feature}, which this device does not have`);
+    this.name = 'UnsupportedFeatureError';
+  }
+}
+
+/**
+ * Why the device cannot run the variant, or null: a feature it lacks, or (subgroup variants) a
+ * subgroup that may be wider than the workgroup, whose shuffles would read lanes that do not exist.
+ */
+export function unsupportedOn(device: GPUDevice, p: MatmulParams): string | null {
+  if (p.precision === 'f16' && !device.features.has('shader-f16')) return 'shader-f16';
+  if (!p.subgroups) return null;
+  if (!device.features.has('subgroups')) return 'subgroups';
+  const widest = (device as GPUDevice & { adapterInfo?: { subgroupMaxSize?: number } }).adapterInfo
+    ?.subgroupMaxSize;
+  if (widest === undefined || p.wgX % widest !== 0)
+    return `subgroups of at most ${p.wgX} lanes (this adapter's are up to ${widest ?? 'unknown'})`;
+  return null;
+}
+
 export function resolveVariant(precision: Precision, variant?: MatmulParams | string): MatmulVariant {
   const params =
     variant === undefined
@@ -110,6 +133,8 @@ export async function createMatmul(device: GPUDevice, options: MatmulOptions): P
   if (options.precision === 'f16' && !device.features.has('shader-f16'))
     throw new UnsupportedPrecisionError();
   const variant = resolveVariant(options.precision, options.variant);
+  const unsupported = unsupportedOn(device, variant);
+  if (unsupported) throw new UnsupportedFeatureError(variant.name, unsupported);
   const problems = validateParams(variant, device.limits);
   if (problems.length > 0)
     throw new RangeError(`variant ${variant.name} does not fit this device: ${problems.join('; ')}`);

@@ -7,7 +7,9 @@ describe('the kernel family', () => {
     expect(shaped).toEqual([
       'f32-r8x8-wg16x16-a4-smem8',
       'f32-r8x8-wg16x16-a4-smem16',
+      'f32-r8x8-wg16x16-a4-smem8-db',
       'f16-r8x8-wg16x16-a4-smem16-acc32',
+      'f16-r8x8-wg16x16-a4-smem16-db-acc32',
     ]);
   });
 

@@ -45,6 +45,15 @@ const TEXTURE_16X16_SMALL = shape('texture', 16, 16, 8, 1, true);
 // take on discrete GPUs. On CPUs they lose, and the tuner leaves them after their warm-up.
 const GPU_128X128_K8 = shape('buffer', 8, 8, 16, 16, true, 8);
 const GPU_128X128_K16 = shape('buffer', 8, 8, 16, 16, true, 16);
+// The same tiles double-buffered (16 KiB of workgroup memory at depth 8 in f32, and at depth 16
+// in f16); and 64×64 tiles of 64 invocations at depth 16, double-buffered (16 KiB in f32).
+const staged = (s: Shape): Shape => ({ ...s, doubleBuffer: true });
+const GPU_128X128_K8_DB = staged(GPU_128X128_K8);
+const GPU_128X128_K16_DB = staged(GPU_128X128_K16);
+const STAGED_64X64_K16 = staged(shape('buffer', 8, 8, 8, 8, true, 16));
+// Subgroup variants: a workgroup of 64 lanes on the same 8 rows, sharing A by shuffles.
+const subgroup = (s: Shape): Shape => ({ ...s, subgroups: true });
+const SUBGROUP_8X8 = subgroup(shape('buffer', 8, 8, 64, 1, true));
 
 export const VARIANTS: Record<Precision, MatmulParams[]> = {
   f32: [
@@ -60,6 +69,9 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
     shape('texture', 16, 16, 8, 8, true),
     GPU_128X128_K8,
     GPU_128X128_K16,
+    GPU_128X128_K8_DB,
+    STAGED_64X64_K16,
+    SUBGROUP_8X8,
   ].map(f32),
   // Fewer f16 shapes: every variant costs compile and tuning time, and where f16 arithmetic is
   // emulated (CPUs) the f32-accumulating ones win by far.
@@ -73,6 +85,8 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
     f16(TEXTURE_8X16_SMALL, 'f32'),
     f16(TEXTURE_16X16_SMALL, 'f32'),
     f16(GPU_128X128_K16, 'f32'),
+    f16(GPU_128X128_K16_DB, 'f32'),
+    f16(SUBGROUP_8X8, 'f32'),
   ],
 };
 

@@ -38,10 +38,22 @@ export interface MatmulParams {
   unroll: number;
   /** Depth of the workgroup-memory tiles along K; 0 = none. Buffer source only. */
   tileK: number;
+  /**
+   * Two stages of workgroup memory (needs tileK): each invocation loads its share of the next tile
+   * into registers while the workgroup multiplies the current one, one barrier per tile; A is
+   * stored transposed there, so an invocation reads its rows of A as vec4s. Absent: false.
+   */
+  doubleBuffer?: boolean;
+  /**
+   * Lanes of a subgroup share A by `subgroupShuffle` instead of each loading it (needs the adapter's
+   * `subgroups` feature, a buffer source, no tiles and wgY 1, so every lane of a workgroup works on
+   * the same rows). Absent: false.
+   */
+  subgroups?: boolean;
 }
 
 /** Bumped whenever generated code changes meaning, so cached autotune choices are re-measured. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export interface KernelLimits {
   maxComputeInvocationsPerWorkgroup: number;
@@ -63,6 +75,8 @@ export function variantName(p: MatmulParams): string {
     (p.aVec4 ? '-a4' : '') +
     (p.unroll > 1 ? `-u${p.unroll}` : '') +
     (p.tileK > 0 ? `-smem${p.tileK}` : '') +
+    (p.doubleBuffer ? '-db' : '') +
+    (p.subgroups ? '-sg' : '') +
     (p.source === 'texture' ? '-tex' : '') +
     (p.accumulate !== p.precision ? `-acc${p.accumulate.slice(1)}` : '')
   );
@@ -72,7 +86,8 @@ export const bytesPerElement = (precision: Precision) => (precision === 'f16' ? 
 
 export function workgroupMemoryBytes(p: MatmulParams): number {
   if (p.tileK === 0) return 0;
-  return (p.wgY * p.rows * p.tileK + p.tileK * p.wgX * p.cols) * bytesPerElement(p.precision);
+  const stage = (p.wgY * p.rows * p.tileK + p.tileK * p.wgX * p.cols) * bytesPerElement(p.precision);
+  return p.doubleBuffer ? 2 * stage : stage;
 }
 
 /** Every problem with a parameter object, as sentences; empty when it is a valid variant. */
@@ -107,6 +122,14 @@ export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_L
     problems.push('texture variants read no workgroup memory: tileK must be 0');
   if (p.source === 'texture' && p.aVec4 !== true)
     problems.push('texture variants read A as texels of four k-steps: aVec4 must be true');
+  if (p.doubleBuffer !== undefined && typeof p.doubleBuffer !== 'boolean')
+    problems.push('doubleBuffer must be true or false');
+  if (p.doubleBuffer && (p.tileK === 0 || p.rows % 4 !== 0))
+    problems.push('doubleBuffer needs workgroup-memory tiles (tileK > 0) and rows a multiple of 4');
+  if (p.subgroups !== undefined && typeof p.subgroups !== 'boolean')
+    problems.push('subgroups must be true or false');
+  if (p.subgroups && (p.source !== 'buffer' || p.tileK !== 0 || p.wgY !== 1 || p.accumulate !== 'f32'))
+    problems.push('subgroups needs a buffer source, no tiles (tileK 0), wgY 1 and f32 accumulators');
   if (problems.length === 0 && workgroupMemoryBytes(p) > limits.maxComputeWorkgroupStorageSize)
     problems.push(
       `workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`,

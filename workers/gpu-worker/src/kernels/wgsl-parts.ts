@@ -5,7 +5,7 @@ export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** T: the type in memory; TA: the type of the arithmetic (conversions between equal types are free). */
 export function enableAndAlias(p: MatmulParams): string {
-  return `${p.precision === 'f16' ? 'enable f16;\n' : ''}alias T = ${p.precision};
+  return `${p.precision === 'f16' ? 'enable f16;\n' : ''}${p.subgroups ? 'enable subgroups;\n' : ''}alias T = ${p.precision};
 alias TA = ${p.accumulate};
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }`;
 }

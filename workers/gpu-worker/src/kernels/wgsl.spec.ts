@@ -53,6 +53,24 @@ describe('matmul WGSL generator: parameters', () => {
     ['unknown precision', { precision: 'f64' as 'f32' }, /precision must be f32 or f16/],
     ['f16 arithmetic on f32 data', { accumulate: 'f16' }, /accumulate must be f32 or the precision \(f32\)/],
     ['unknown source', { source: 'image' as 'buffer' }, /source must be buffer or texture/],
+    ['double buffering without tiles', { doubleBuffer: true }, /doubleBuffer needs workgroup-memory tiles/],
+    [
+      'double buffering rows not a multiple of 4',
+      { doubleBuffer: true, tileK: 8, rows: 6 },
+      /rows a multiple of 4/,
+    ],
+    [
+      'double buffering past the workgroup memory',
+      { doubleBuffer: true, rows: 8, cols: 8, wgX: 16, wgY: 16, tileK: 16 },
+      /workgroup memory 32768 bytes exceeds 16384/,
+    ],
+    ['subgroups over several rows of invocations', { subgroups: true }, /subgroups needs .* wgY 1/],
+    ['subgroups with tiles', { subgroups: true, wgY: 1, tileK: 8 }, /subgroups needs .* no tiles/],
+    [
+      'subgroups with f16 arithmetic',
+      { subgroups: true, wgY: 1, precision: 'f16', accumulate: 'f16' },
+      /f32 accumulators/,
+    ],
   ])('rejects %s', (_, change, message) => {
     expect(validateParams({ ...base, ...change }).join('; ')).toMatch(message);
   });
@@ -77,6 +95,8 @@ describe('matmul WGSL generator: parameters', () => {
     ).toBe('f16-r16x8-wg8x8-a4-u2-tex');
     expect(variantName({ ...base, precision: 'f16', accumulate: 'f32' })).toBe('f16-r4x4-wg8x8-acc32');
     expect(variantName({ ...base, tileK: 32 })).toBe('f32-r4x4-wg8x8-smem32');
+    expect(variantName({ ...base, tileK: 8, doubleBuffer: true })).toBe('f32-r4x4-wg8x8-smem8-db');
+    expect(variantName({ ...base, wgX: 64, wgY: 1, subgroups: true })).toBe('f32-r4x4-wg64x1-sg');
   });
 });
 
@@ -115,6 +135,41 @@ describe('matmul WGSL generator: code', () => {
     const tex = generateMatmulWgsl({ ...base, source: 'texture', aVec4: true }, 'scalar');
     expect(tex).toMatch(/texture_storage_2d<rgba32float, read>/);
     expect(tex).not.toMatch(/var<storage, read> a/);
+  });
+
+  it('double-buffers: two stages, the next tile fetched before the current one is multiplied, one barrier per tile', () => {
+    const p: MatmulParams = {
+      ...base,
+      rows: 8,
+      cols: 8,
+      wgX: 16,
+      wgY: 16,
+      aVec4: true,
+      tileK: 8,
+      doubleBuffer: true,
+    };
+    const code = generateMatmulWgsl(p, 'vec4');
+    // 128 rows × 8 deep, as vec4s along M, twice; the same for B.
+    expect(code).toMatch(/var<workgroup> tileA: array<vec4<T>, 512>;/);
+    expect(code).toMatch(/var<workgroup> tileB: array<vec4<T>, 512>;/);
+    const loop = code.slice(code.indexOf('for (var t = 0u'));
+    expect(loop.indexOf('ga0 = loadA4')).toBeLessThan(loop.indexOf('fma('));
+    expect(loop.indexOf('fma(')).toBeLessThan(loop.indexOf('tileA[(1u - cur)'));
+    expect(loop.match(/workgroupBarrier\(\)/g)).toHaveLength(1);
+  });
+
+  it('shares A by subgroup shuffles in subgroup variants, and enables subgroups before any declaration', () => {
+    const p: MatmulParams = { ...base, rows: 8, cols: 8, wgX: 64, wgY: 1, aVec4: true, subgroups: true };
+    for (const path of ['vec4', 'scalar'] as const) {
+      const code = generateMatmulWgsl(p, path);
+      expect(code).toMatch(/^enable subgroups;\nalias T = f32;/);
+      expect(code.match(/subgroupShuffle\(x\d, s\)/g)).toHaveLength(8);
+      expect(code).not.toMatch(/workgroup>|workgroupBarrier/);
+    }
+    expect(generateMatmulWgsl({ ...p, precision: 'f16' }, 'vec4')).toMatch(
+      /^enable f16;\nenable subgroups;\n/,
+    );
+    expect(generateMatmulWgsl(base, 'vec4')).not.toMatch(/subgroup/);
   });
 
   it('unrolls with a remainder loop, each copy in its own block', () => {
