@@ -29,6 +29,8 @@ export interface TunedOptions {
   /** Autotune cache file (default: the kernels' default); null: none. */
   cachePath?: string | null;
   retune?: boolean;
+  /** The square size to tune at: the challenges' (default 512, the kernels' default). */
+  size?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -65,6 +67,7 @@ export async function tunedMatmul(
       adapter,
       ...(options.cachePath === undefined ? {} : { cachePath: options.cachePath }),
       ...(options.retune ? { retune: true } : {}),
+      ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     matmul = await createMatmul(device, { precision: 'f32', variant: tuned.variant });
@@ -120,6 +123,7 @@ export async function tunedHalfMatmul(
       tier: HALF_TIER,
       ...(options.cachePath === undefined ? {} : { cachePath: options.cachePath }),
       ...(options.retune ? { retune: true } : {}),
+      ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const matmul = await createMatmul(device, { precision: 'f16', variant: tuned.variant });

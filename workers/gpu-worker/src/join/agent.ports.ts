@@ -38,6 +38,11 @@ export interface Proof {
 export interface AgentOptions {
   client: AgentClient;
   prove(challenge: Challenge): Promise<Proof>;
+  /**
+   * Gets the kernels ready for challenges of size n × n (tunes them): called before a claim is
+   * measured or stated, so tuning never runs inside a challenge's deadline. Absent: nothing to do.
+   */
+  prepare?(size: number): Promise<void>;
   /** The claim when none was given: measured at the challenge size and precision. */
   measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
   /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */

@@ -95,11 +95,17 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; c
   const sleeps: number[] = [];
   const proved: string[] = [];
   const measured: [number, string][] = [];
+  // Each step in order: the kernels got ready (prepare), a claim measured, a challenge proved.
+  const order: string[] = [];
   let clock = NOW;
   const a = new WorkerAgent({
     client,
+    prepare: async (size) => {
+      order.push(`prepare ${size}`);
+    },
     prove: async (c) => {
       proved.push(c.id);
+      order.push(`prove ${c.id}`);
       return {
         commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 },
         timings: { computeMs: 5, totalMs: 9 },
@@ -109,6 +115,7 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; c
     },
     measureClaim: async (size, precision) => {
       measured.push([size, precision]);
+      order.push(`measure ${size} ${precision}`);
       return { claimTflops: 0.01, measuredTflops: 0.02, size, safetyFactor: 0.5 };
     },
     once: options.once ?? false,
@@ -123,7 +130,7 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; c
     },
     random: () => 0.5,
   });
-  return { run: () => a.run(), calls, events, sleeps, proved, measured, controller };
+  return { run: () => a.run(), calls, events, sleeps, proved, measured, order, controller };
 }
 
 const certifying = (id: string, verdict: ChallengeVerdict = passed(id)): Step[] => [
@@ -146,6 +153,7 @@ describe('the worker agent', () => {
       'answerChallenge',
     ]);
     expect(t.measured).toEqual([[256, 'f32']]);
+    expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove c1']);
     expect(t.calls[1]).toEqual(['requestCertification', [0.01]]);
     expect(t.proved).toEqual(['c1']);
     expect(t.events.map((e) => e.event)).toEqual(['joined', 'claim', 'challenge', 'committed', 'verdict']);
@@ -160,6 +168,8 @@ describe('the worker agent', () => {
     expect(await t.run()).toBe(EXIT.failed);
     expect(t.measured).toEqual([]);
     expect(t.calls[1]).toEqual(['requestCertification', [5]]);
+    // Kernels are tuned at the challenge size before the claim, not inside the deadline.
+    expect(t.order).toEqual(['prepare 256', 'prove c1']);
     expect(t.events.find((e) => e.event === 'verdict')).toMatchObject({
       ok: false,
       reason: 'DEADLINE_MISSED',

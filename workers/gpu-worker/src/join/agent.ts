@@ -147,6 +147,7 @@ export class WorkerAgent {
   }
 
   private async claimFor(session: WorkerSession, precision: Precision): Promise<number> {
+    await this.o.prepare?.(session.challengeSize);
     const known = this.claims.get(precision);
     if (precision === 'f32' && this.o.claimTflops !== undefined) {
       if (!known)

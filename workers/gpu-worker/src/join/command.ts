@@ -3,11 +3,10 @@
  * challenge prover), the gateway client and the stop signals around a WorkerAgent.
  */
 import { readFile } from 'node:fs/promises';
-import { proveChallenge } from '../challenge/prover';
-import { tunedHalfMatmul, tunedMatmul } from '../challenge/tuned';
 import { AdapterChoiceError, openGpu } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
+import { ChallengeKernels } from './kernels';
 import { GatewayClient } from './client';
 import { credentialFromFile, parseJoinArgs } from './options';
 import { consoleReporter } from './report';
@@ -73,39 +72,22 @@ export async function runJoin(
   }
   try {
     report({ event: 'adapter', adapter: gpu.adapter });
-    const tuned = await tunedMatmul(gpu.device, gpu.adapter, {
-      onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`),
+    // Tuned at the session's challenge size, before the claim is measured or stated (kernels.ts).
+    const kernels = new ChallengeKernels(gpu, {
+      f16: options.f16,
+      report,
+      warn: io.err,
+      ...(options.json ? {} : { onProgress: (m: string) => io.err(`gpu-worker: [autotune] ${m}`) }),
     });
-    report({
-      event: 'kernel',
-      variant: tuned.variant,
-      gflops: tuned.gflops,
-      fromCache: tuned.fromCache,
-      ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}),
-    });
-    // --f16: the f16 kernel that accumulates in f32, for the f16 challenges (none without shader-f16).
-    const half = options.f16
-      ? await tunedHalfMatmul(gpu.device, gpu.adapter, {
-          onProgress: options.json ? undefined : (m) => io.err(`gpu-worker: [autotune] ${m}`),
-        })
-      : null;
-    if (options.f16 && !half)
-      io.err(
-        'gpu-worker: --f16: this adapter has no f16 kernel (shader-f16): f16 challenges run the f32 kernel',
-      );
-    const prove = (challenge: Parameters<typeof proveChallenge>[1]) =>
-      proveChallenge(gpu.device, challenge, {
-        matmul: tuned.runner,
-        ...(half ? { matmulF16: half.runner } : {}),
-      });
     try {
       const agent = new WorkerAgent({
         client: new GatewayClient(options.gateway, credential),
-        prove,
+        prove: (challenge) => kernels.prove(challenge),
+        prepare: (size) => kernels.prepare(size),
         measureClaim: (size, precision) =>
           measureClaim(
             async (challenge) => {
-              const proof = await prove(challenge);
+              const proof = await kernels.prove(challenge);
               proof.discard();
               return proof.timings.totalMs;
             },
@@ -121,8 +103,7 @@ export async function runJoin(
       });
       return await agent.run();
     } finally {
-      tuned.destroy();
-      half?.destroy();
+      kernels.destroy();
     }
   } finally {
     gpu.close();

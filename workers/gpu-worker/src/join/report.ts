@@ -6,7 +6,15 @@ import type { AdapterDescription } from '../gpu/webgpu';
 
 export type JoinEvent =
   | { event: 'adapter'; adapter: AdapterDescription }
-  | { event: 'kernel'; variant: string; gflops: number | null; fromCache: boolean; fallbackReason?: string }
+  | {
+      event: 'kernel';
+      variant: string;
+      gflops: number | null;
+      fromCache: boolean;
+      /** The challenge size it was tuned at. */
+      size?: number;
+      fallbackReason?: string;
+    }
   | {
       event: 'joined';
       gateway: string;
@@ -72,7 +80,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'kernel':
       return e.fallbackReason
         ? `matmul kernel: ${e.variant}; autotuning found nothing usable (${e.fallbackReason})`
-        : `matmul kernel: ${e.variant} (autotuned${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
+        : `matmul kernel: ${e.variant} (autotuned${e.size ? ` at n=${e.size}` : ''}${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
     case 'joined':
       return (
         `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +

@@ -52,6 +52,11 @@ function cacheWith(entryParams: unknown, key = cacheKey(adapter, 'f32')): string
 describe('autotune cache file', () => {
   it('keys by adapter identity and precision', () => {
     expect(cacheKey(adapter, 'f16')).toBe('mesa|software|llvmpipe|llvmpipe: Mesa 25|f16');
+    // A choice tuned at a challenge's size is kept apart from the default size's.
+    expect(cacheKey(adapter, 'f32', undefined, 512)).toBe(cacheKey(adapter, 'f32'));
+    expect(cacheKey(adapter, 'f32', 'acc32', 4096)).toBe(
+      'mesa|software|llvmpipe|llvmpipe: Mesa 25|f32|acc32|n4096',
+    );
     expect(cacheKey(adapter, 'f32')).not.toBe(
       cacheKey({ ...adapter, description: 'llvmpipe: Mesa 26' }, 'f32'),
     );

@@ -38,14 +38,23 @@ export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env['GPUX_CACHE_DIR'] || join(homedir(), '.cache', 'gpu-exchange'), 'autotune.json');
 }
 
-/** Same adapter and driver, same precision: the same choice. */
+/** The square size variants are timed at unless a caller tunes for another (a challenge's). */
+export const DEFAULT_TUNE_SIZE = 512;
+
+/**
+ * Same adapter and driver, same precision, same size: the same choice. The fastest kernel at 512
+ * is not the fastest at 4096 on a GPU, so a choice for another size is kept apart (the default
+ * size adds nothing to the key).
+ */
 export function cacheKey(
   adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'device' | 'description'>,
   precision: Precision,
   tier?: string,
+  size = DEFAULT_TUNE_SIZE,
 ): string {
   return [adapter.vendor, adapter.architecture, adapter.device, adapter.description, precision]
     .concat(tier ? [tier] : [])
+    .concat(size === DEFAULT_TUNE_SIZE ? [] : [`n${size}`])
     .join('|');
 }
 

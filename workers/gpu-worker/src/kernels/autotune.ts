@@ -6,7 +6,7 @@
  * Freivalds. Wrong or failing variants are reported and never chosen.
  */
 import type { AdapterDescription } from '../gpu/webgpu';
-import { cacheKey, defaultCachePath, readCache, writeCache } from './autotune-cache';
+import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, readCache, writeCache } from './autotune-cache';
 import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
@@ -17,7 +17,7 @@ import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
 export interface AutotuneOptions {
   precision: Precision;
   adapter: AdapterDescription;
-  /** Square size timed per variant (default 512). */
+  /** Square size timed per variant (default 512); a choice is cached per size. */
   size?: number;
   /** Measure again even when the cache has a choice. */
   retune?: boolean;
@@ -107,13 +107,20 @@ export async function checkVariant(device: GPUDevice, matmul: Matmul, seed = 7):
 }
 
 export async function autotune(device: GPUDevice, options: AutotuneOptions): Promise<AutotuneResult> {
-  const { precision, adapter, size = 512, retune = false, runs = 3 } = options;
+  const { precision, adapter, size = DEFAULT_TUNE_SIZE, retune = false, runs = 3 } = options;
   const progress = options.onProgress ?? (() => undefined);
   const cachePath = options.cachePath === undefined ? defaultCachePath() : options.cachePath;
-  const key = cacheKey(adapter, precision, options.tier);
+  const key = cacheKey(adapter, precision, options.tier, size);
   const cache = cachePath ? await readCache(cachePath) : null;
   const cached = cache?.entries[key];
-  if (cached && !retune && validateParams(cached.params, device.limits).length === 0) {
+  // A cached choice that needs a feature this device was opened without (subgroups; a Dawn toggle
+  // not given this time) is measured again, not trusted.
+  if (
+    cached &&
+    !retune &&
+    validateParams(cached.params, device.limits).length === 0 &&
+    unsupportedOn(device, cached.params) === null
+  ) {
     progress(
       `${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; --retune to measure again)`,
     );
