@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { proveChallenge } from '../challenge/prover';
 import { tunedHalfMatmul, tunedMatmul } from '../challenge/tuned';
-import { AdapterChoiceError, openGpu } from '../gpu/webgpu';
+import { AdapterChoiceError, openGpu, useDawnToggles } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
 import { GatewayClient } from './client';
@@ -33,6 +33,7 @@ export async function runJoin(
     return EXIT.usage;
   }
   const { options } = parsed;
+  useDawnToggles(options.dawnToggles);
   let credential: string;
   if ('file' in options.credential) {
     const file = options.credential.file;
