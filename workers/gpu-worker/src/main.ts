@@ -11,7 +11,14 @@ import { packageVersion } from './cli/version';
 import { adapterLabel } from './gpu/choose';
 import { parseAdaptersArgs, parseSelftestArgs } from './gpu/options';
 import { multiplyAdd } from './gpu/selftest';
-import { AdapterChoiceError, AdapterDescription, listAdapters, NoAdapterError, openGpu } from './gpu/webgpu';
+import {
+  AdapterChoiceError,
+  AdapterDescription,
+  listAdapters,
+  NoAdapterError,
+  openGpu,
+  useDawnToggles,
+} from './gpu/webgpu';
 import { runJoin } from './join/command';
 
 /** Bad options: one line on stderr that says what to fix, exit 2. */
@@ -25,13 +32,15 @@ function printAdapter(a: AdapterDescription): void {
   process.stdout.write(
     `${adapterLabel(a)}${kind}\n  vendor ${a.vendor || '-'}, architecture ${a.architecture || '-'}, device ${a.device || '-'}, fallback ${a.isFallbackAdapter ? 'yes' : 'no'}\n` +
       `  f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}, timestamps: ${a.features.includes('timestamp-query') ? 'yes' : 'no'}, ` +
-      `max storage buffer ${a.limits.maxStorageBufferBindingSize >> 20} MiB, workgroup memory ${a.limits.maxComputeWorkgroupStorageSize >> 10} KiB\n`,
+      `max storage buffer ${a.limits.maxStorageBufferBindingSize >> 20} MiB, workgroup memory ${a.limits.maxComputeWorkgroupStorageSize >> 10} KiB\n` +
+      (a.dawnToggles.length > 0 ? `  Dawn toggles: ${a.dawnToggles.join(', ')}\n` : ''),
   );
 }
 
 async function adapters(args: string[]): Promise<number> {
-  const parsed = parseAdaptersArgs(args);
+  const parsed = parseAdaptersArgs(args, process.env);
   if (!parsed.ok) return usageError(parsed.error);
+  useDawnToggles(parsed.options.dawnToggles);
   const found = await listAdapters();
   if (found.length === 0) throw new NoAdapterError();
   if (parsed.options.json)
@@ -48,6 +57,7 @@ async function selftest(args: string[]): Promise<number> {
   const parsed = parseSelftestArgs(args, process.env);
   if (!parsed.ok) return usageError(parsed.error);
   const { json } = parsed.options;
+  useDawnToggles(parsed.options.dawnToggles);
   const gpu = await openGpu(parsed.options.adapter);
   try {
     if (!json) {
@@ -83,6 +93,7 @@ async function benchmark(args: string[]): Promise<number> {
   const parsed = parseBenchmarkArgs(args, process.env);
   if (!parsed.ok) return usageError(parsed.error);
   const { options } = parsed;
+  useDawnToggles(options.dawnToggles);
   const gpu = await openGpu(options.adapter);
   try {
     const report = await runBenchmark(gpu, options, (message) =>

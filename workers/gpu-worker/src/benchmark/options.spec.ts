@@ -22,7 +22,24 @@ describe('benchmark options', () => {
     });
   });
 
+  it('reads Dawn toggles from --dawn-toggles, else GPUX_DAWN_TOGGLES, none when empty', () => {
+    expect(parseBenchmarkArgs(['--dawn-toggles=allow_unsafe_apis'])).toMatchObject({
+      ok: true,
+      options: { dawnToggles: { enable: ['allow_unsafe_apis'], disable: [] } },
+    });
+    expect(parseBenchmarkArgs([], { GPUX_DAWN_TOGGLES: 'vulkan_enable_f16_on_nvidia' })).toMatchObject({
+      ok: true,
+      options: { dawnToggles: { enable: ['vulkan_enable_f16_on_nvidia'], disable: [] } },
+    });
+    expect(parseBenchmarkArgs([], { GPUX_DAWN_TOGGLES: '' })).toEqual(parseBenchmarkArgs([]));
+  });
+
   it.each([
+    [
+      ['--dawn-toggles', 'Allow'],
+      /^--dawn-toggles expects .*: "Allow" is not a toggle name \(got "Allow"\)$/,
+    ],
+    [['--dawn-toggles='], /^--dawn-toggles needs Dawn toggle names/],
     [
       ['--sizes', 'abc'],
       /^--sizes expects a comma-separated list of whole numbers from 1 to 4096, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/,

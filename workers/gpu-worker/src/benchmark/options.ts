@@ -4,6 +4,8 @@
  */
 import { COMMANDS, DEFAULT_SIZES } from '../cli/commands';
 import { readOptions, stringValue } from '../cli/options';
+import { dawnTogglesOption } from '../gpu/options';
+import type { DawnToggles } from '../gpu/toggles';
 
 export { DEFAULT_SIZES };
 
@@ -12,6 +14,8 @@ export interface BenchmarkOptions {
   model?: string;
   /** The adapter to open (an index or a part of its name); absent: the high-performance one. */
   adapter?: string;
+  /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
+  dawnToggles?: DawnToggles;
   retune: boolean;
   json: boolean;
 }
@@ -54,5 +58,7 @@ export function parseBenchmarkArgs(
   const adapter = stringValue(values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
   if (adapter === '') return { ok: false, error: spec.options.adapter.missing ?? '--adapter needs a value' };
   if (adapter !== undefined) options.adapter = adapter;
-  return { ok: true, options };
+  const toggles = dawnTogglesOption(values, env);
+  if (!toggles.ok) return toggles;
+  return { ok: true, options: { ...options, ...toggles.option } };
 }

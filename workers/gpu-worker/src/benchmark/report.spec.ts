@@ -9,6 +9,7 @@ const report: BenchmarkReport = {
     description: 'llvmpipe: Mesa 25',
     isFallbackAdapter: true,
     features: ['shader-f16'],
+    dawnToggles: [],
     limits: {
       maxStorageBufferBindingSize: 1 << 27,
       maxComputeWorkgroupStorageSize: 32768,
@@ -59,6 +60,13 @@ describe('benchmark table', () => {
     expect(text).toMatch(/not used, wrong or failed: f32-r4x4-wg8x8 \(3 wrong elements\)/);
     expect(text).toMatch(/^f16: skipped, the adapter has no shader-f16 feature$/m);
     expect(text).toMatch(/^memory bandwidth: 3\.71 GB\/s \(scale-copy of 128 MiB/m);
+  });
+
+  it('names the Dawn toggles the adapter ran with, where there were any', () => {
+    const adapter = { ...report.adapter, dawnToggles: ['vulkan_enable_f16_on_nvidia', '-allow_unsafe_apis'] };
+    expect(formatReport({ ...report, adapter })).toMatch(
+      /^adapter: llvmpipe: Mesa 25 \(software fallback: not a GPU\), Dawn toggles vulkan_enable_f16_on_nvidia,-allow_unsafe_apis$/m,
+    );
   });
 
   it('says why efficiency is missing', () => {

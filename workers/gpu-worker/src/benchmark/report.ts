@@ -19,7 +19,8 @@ function table(rows: string[][]): string {
 export function formatReport(report: BenchmarkReport): string {
   const a = report.adapter;
   const lines: string[] = [
-    `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''}`,
+    `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''}` +
+      (a.dawnToggles.length > 0 ? `, Dawn toggles ${a.dawnToggles.join(',')}` : ''),
   ];
   const model = report.model;
   if (!model) lines.push('model: none given (--model NAME for efficiency against its peak)');

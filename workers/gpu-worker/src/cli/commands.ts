@@ -2,6 +2,7 @@
  * Every gpu-worker command and its options, described once: the parsers read them, the error
  * messages list them, and --help prints them.
  */
+import { TOGGLES_EXAMPLE } from '../gpu/toggles';
 import { CommandSpec, OptionSpec } from './spec';
 
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
@@ -21,6 +22,15 @@ const adapter = {
   missing:
     '--adapter needs an adapter index or a part of its name, e.g. --adapter 0 or --adapter nvidia (list them: gpu-worker adapters)',
 } satisfies OptionSpec;
+const dawnToggles = {
+  type: 'string',
+  value: 'NAME,NAME,…',
+  description:
+    "Dawn toggles for the process's WebGPU instance, a leading - to disable one: on NVIDIA vulkan_enable_f16_on_nvidia " +
+    'unlocks shader-f16 and allow_unsafe_apis subgroup matrices (every kernel is still checked before its result is trusted)',
+  default: '$GPUX_DAWN_TOGGLES, else none',
+  missing: `--dawn-toggles needs Dawn toggle names separated by commas, e.g. --dawn-toggles ${TOGGLES_EXAMPLE}`,
+} satisfies OptionSpec;
 
 const adapters = {
   name: 'adapters',
@@ -30,8 +40,15 @@ const adapters = {
     'distinct device, with the index and description --adapter accepts, its vendor, architecture and\n' +
     'device, and whether it is a software fallback (a CPU implementation such as lavapipe: correct,\n' +
     'but not a GPU to sell). Exit 1 when there is none (it says which driver to install).',
-  options: { json: json('one JSON array on stdout, an object per adapter') },
-  examples: ['gpu-worker adapters', 'gpu-worker adapters --json'],
+  options: {
+    'dawn-toggles': dawnToggles,
+    json: json('one JSON array on stdout, an object per adapter (dawnToggles: the toggles in effect)'),
+  },
+  examples: [
+    'gpu-worker adapters',
+    'gpu-worker adapters --json',
+    `gpu-worker adapters --dawn-toggles ${TOGGLES_EXAMPLE}`,
+  ],
 } satisfies CommandSpec;
 
 const selftest = {
@@ -39,7 +56,11 @@ const selftest = {
   summary: 'run a compute shader on the chosen adapter and check every element',
   details:
     'Runs out[i] = a[i] * b[i] + i over 65 536 elements on the adapter and checks each on the CPU.\nExit 0 when every element is right, 1 otherwise.',
-  options: { adapter, json: json('one JSON object on stdout: { ok, elements, wrong, adapter }') },
+  options: {
+    adapter,
+    'dawn-toggles': dawnToggles,
+    json: json('one JSON object on stdout: { ok, elements, wrong, adapter }'),
+  },
   examples: ['gpu-worker selftest', 'gpu-worker selftest --adapter 1 --json'],
 } satisfies CommandSpec;
 
@@ -72,6 +93,7 @@ const benchmark = {
       default: 'use the cache',
     },
     adapter,
+    'dawn-toggles': dawnToggles,
     json: json('one JSON object on stdout'),
   },
   examples: [
@@ -113,6 +135,7 @@ const join = {
       missing: '--claim-tflops expects a positive number of TFLOP/s, e.g. --claim-tflops 0.02',
     },
     adapter,
+    'dawn-toggles': dawnToggles,
     once: {
       type: 'boolean',
       description: 'certify if needed and exit: 0 certified, 1 not',

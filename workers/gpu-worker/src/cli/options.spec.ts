@@ -40,23 +40,79 @@ describe('readOptions', () => {
 
   it('lists options as error messages show them', () => {
     expect(optionList(COMMANDS.join)).toBe(
-      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --f16, --json',
+      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --f16, --json',
     );
   });
 });
 
 describe('adapters options', () => {
-  it('has --json only', () => {
+  it('has --dawn-toggles and --json', () => {
     expect(parseAdaptersArgs([])).toEqual({ ok: true, options: { json: false } });
     expect(parseAdaptersArgs(['--json'])).toEqual({ ok: true, options: { json: true } });
     expect(parseAdaptersArgs(['--adapter', '0'])).toEqual({
       ok: false,
-      error: 'unknown option --adapter for adapters (options: --json; see gpu-worker adapters --help)',
+      error:
+        'unknown option --adapter for adapters (options: --dawn-toggles NAME,NAME,…, --json; see gpu-worker adapters --help)',
     });
     expect(parseAdaptersArgs(['--json=1'])).toEqual({
       ok: false,
       error: '--json takes no value (got "--json=1")',
     });
+  });
+});
+
+describe('the Dawn toggles option, which every command that opens the GPU has', () => {
+  const f16 = { enable: ['vulkan_enable_f16_on_nvidia'], disable: [] };
+
+  it('reads --dawn-toggles, else GPUX_DAWN_TOGGLES; none (and no field) when neither says any', () => {
+    expect(parseAdaptersArgs(['--dawn-toggles', 'vulkan_enable_f16_on_nvidia,-allow_unsafe_apis'])).toEqual({
+      ok: true,
+      options: {
+        json: false,
+        dawnToggles: { enable: ['vulkan_enable_f16_on_nvidia'], disable: ['allow_unsafe_apis'] },
+      },
+    });
+    expect(parseAdaptersArgs([], { GPUX_DAWN_TOGGLES: 'vulkan_enable_f16_on_nvidia' })).toEqual({
+      ok: true,
+      options: { json: false, dawnToggles: f16 },
+    });
+    expect(
+      parseSelftestArgs(['--dawn-toggles=vulkan_enable_f16_on_nvidia'], {
+        GPUX_DAWN_TOGGLES: 'allow_unsafe_apis',
+      }),
+    ).toEqual({ ok: true, options: { json: false, dawnToggles: f16 } });
+    expect(parseSelftestArgs([], { GPUX_DAWN_TOGGLES: '' })).toEqual({ ok: true, options: { json: false } });
+  });
+
+  it.each([
+    [
+      ['--dawn-toggles'],
+      {},
+      '--dawn-toggles needs Dawn toggle names separated by commas, e.g. --dawn-toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis',
+    ],
+    [
+      ['--dawn-toggles', '--json'],
+      {},
+      '--dawn-toggles needs Dawn toggle names separated by commas, e.g. --dawn-toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis',
+    ],
+    [
+      ['--dawn-toggles= '],
+      {},
+      '--dawn-toggles needs Dawn toggle names separated by commas, e.g. --dawn-toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis',
+    ],
+    [
+      ['--dawn-toggles', 'allow-unsafe-apis'],
+      {},
+      '--dawn-toggles expects Dawn toggle names separated by commas, each of lower-case letters, digits and _, a leading - to disable one, e.g. --dawn-toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis: "allow-unsafe-apis" is not a toggle name (got "allow-unsafe-apis")',
+    ],
+    [
+      [],
+      { GPUX_DAWN_TOGGLES: 'a,-a' },
+      'GPUX_DAWN_TOGGLES expects Dawn toggle names separated by commas, each of lower-case letters, digits and _, a leading - to disable one, e.g. GPUX_DAWN_TOGGLES=vulkan_enable_f16_on_nvidia,allow_unsafe_apis: "a" is both enabled and disabled (got "a,-a")',
+    ],
+  ])('%j (env %j) is refused with one line, by adapters and selftest alike', (args, env, error) => {
+    expect(parseAdaptersArgs(args, env)).toEqual({ ok: false, error });
+    expect(parseSelftestArgs(args, env)).toEqual({ ok: false, error });
   });
 });
 
@@ -86,7 +142,7 @@ describe('selftest options', () => {
     [['--adapter', '--json'], /^--adapter needs an adapter index/],
     [
       ['--sizes', '256'],
-      /^unknown option --sizes for selftest \(options: --adapter ADAPTER, --json; see gpu-worker selftest --help\)$/,
+      /^unknown option --sizes for selftest \(options: --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --json; see gpu-worker selftest --help\)$/,
     ],
     [['now'], /^unexpected argument "now" for selftest/],
   ])('%j is refused with one line', (args, message) => {

@@ -1,28 +1,58 @@
 /** `gpu-worker adapters` and `gpu-worker selftest` options. Pure, like the other commands'. */
 import { COMMANDS } from '../cli/commands';
-import { readOptions, stringValue } from '../cli/options';
+import { OptionValues, readOptions, stringValue } from '../cli/options';
+import { DawnToggles, parseDawnToggles } from './toggles';
 
-export type ParsedAdapters = { ok: true; options: { json: boolean } } | { ok: false; error: string };
+type Env = Readonly<Record<string, string | undefined>>;
+
+export type ParsedAdapters =
+  { ok: true; options: { json: boolean; dawnToggles?: DawnToggles } } | { ok: false; error: string };
 export type ParsedSelftest =
-  { ok: true; options: { json: boolean; adapter?: string } } | { ok: false; error: string };
+  | { ok: true; options: { json: boolean; adapter?: string; dawnToggles?: DawnToggles } }
+  | { ok: false; error: string };
 
-export function parseAdaptersArgs(args: readonly string[]): ParsedAdapters {
-  const read = readOptions(COMMANDS.adapters, args);
-  if (!read.ok) return read;
-  return { ok: true, options: { json: read.values['json'] === true } };
+/**
+ * --dawn-toggles, else GPUX_DAWN_TOGGLES (empty there: none), for every command that opens the
+ * GPU. `{ dawnToggles }` only when some are given, so options without them stay as they were.
+ */
+export function dawnTogglesOption(
+  values: OptionValues,
+  env: Env,
+): { ok: true; option: { dawnToggles?: DawnToggles } } | { ok: false; error: string } {
+  const given = stringValue(values, 'dawn-toggles');
+  if (given !== undefined && given.trim() === '')
+    return { ok: false, error: COMMANDS.adapters.options['dawn-toggles'].missing };
+  const parsed =
+    given !== undefined
+      ? parseDawnToggles(given, '--dawn-toggles')
+      : parseDawnToggles(env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
+  if (!parsed.ok) return parsed;
+  const { enable, disable } = parsed.toggles;
+  return { ok: true, option: enable.length + disable.length > 0 ? { dawnToggles: parsed.toggles } : {} };
 }
 
-export function parseSelftestArgs(
-  args: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
-): ParsedSelftest {
+export function parseAdaptersArgs(args: readonly string[], env: Env = {}): ParsedAdapters {
+  const read = readOptions(COMMANDS.adapters, args);
+  if (!read.ok) return read;
+  const toggles = dawnTogglesOption(read.values, env);
+  if (!toggles.ok) return toggles;
+  return { ok: true, options: { json: read.values['json'] === true, ...toggles.option } };
+}
+
+export function parseSelftestArgs(args: readonly string[], env: Env = {}): ParsedSelftest {
   const read = readOptions(COMMANDS.selftest, args);
   if (!read.ok) return read;
   const adapter = stringValue(read.values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
   if (adapter === '')
     return { ok: false, error: COMMANDS.selftest.options.adapter.missing ?? '--adapter needs a value' };
+  const toggles = dawnTogglesOption(read.values, env);
+  if (!toggles.ok) return toggles;
   return {
     ok: true,
-    options: { json: read.values['json'] === true, ...(adapter === undefined ? {} : { adapter }) },
+    options: {
+      json: read.values['json'] === true,
+      ...(adapter === undefined ? {} : { adapter }),
+      ...toggles.option,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { create, globals } from 'webgpu';
 import { chooseAdapter } from './choose';
+import { dawnFlags, DawnToggles, NO_TOGGLES, sameToggles, toggleNames } from './toggles';
 
 /** What the worker tells about the adapter it chose. */
 export interface AdapterDescription {
@@ -10,6 +11,8 @@ export interface AdapterDescription {
   /** A CPU implementation such as Mesa lavapipe: correct, but not a GPU to sell. */
   isFallbackAdapter: boolean;
   features: string[];
+  /** The Dawn toggles the process's instance runs with, as --dawn-toggles spells them. */
+  dawnToggles: string[];
   limits: {
     maxStorageBufferBindingSize: number;
     maxComputeWorkgroupStorageSize: number;
@@ -28,6 +31,22 @@ export class NoAdapterError extends Error {
 }
 
 let instance: GPU | undefined;
+let toggles: DawnToggles = NO_TOGGLES;
+
+/**
+ * The Dawn toggles (gpu/toggles.ts) the process's one instance is created with: set before the
+ * GPU is first used. Throws once the instance exists with other toggles (it cannot be remade).
+ */
+export function useDawnToggles(wanted: DawnToggles = NO_TOGGLES): void {
+  if (sameToggles(wanted, toggles)) return;
+  if (instance)
+    throw new Error(
+      `Dawn already runs with toggles [${toggleNames(toggles).join(',')}]: ` +
+        `[${toggleNames(wanted).join(',')}] must be set before the GPU is first used`,
+    );
+  toggles = wanted;
+}
+
 /**
  * The process's one Dawn instance, kept for the life of the process: Dawn processes device events
  * through it, and a collected instance under a live device crashes the process. Installs Dawn's
@@ -36,7 +55,7 @@ let instance: GPU | undefined;
 function dawn(): GPU {
   if (!instance) {
     Object.assign(globalThis, globals);
-    instance = create([]);
+    instance = create(dawnFlags(toggles));
   }
   return instance;
 }
@@ -50,6 +69,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
     description: info.description,
     isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter),
     features: [...adapter.features].map(String).sort(),
+    dawnToggles: toggleNames(toggles),
     limits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,

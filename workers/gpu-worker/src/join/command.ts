@@ -3,7 +3,7 @@
  * challenge prover), the gateway client and the stop signals around a WorkerAgent.
  */
 import { readFile } from 'node:fs/promises';
-import { AdapterChoiceError, openGpu } from '../gpu/webgpu';
+import { AdapterChoiceError, openGpu, useDawnToggles } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
 import { ChallengeKernels } from './kernels';
@@ -32,6 +32,7 @@ export async function runJoin(
     return EXIT.usage;
   }
   const { options } = parsed;
+  useDawnToggles(options.dawnToggles);
   let credential: string;
   if ('file' in options.credential) {
     const file = options.credential.file;

@@ -73,6 +73,21 @@ describe('join options', () => {
     });
   });
 
+  it('takes Dawn toggles from --dawn-toggles, else GPUX_DAWN_TOGGLES', () => {
+    const f16 = { enable: ['vulkan_enable_f16_on_nvidia'], disable: [] };
+    expect(parseJoinArgs([], { ...env, GPUX_DAWN_TOGGLES: 'vulkan_enable_f16_on_nvidia' })).toMatchObject({
+      ok: true,
+      options: { dawnToggles: f16 },
+    });
+    expect(
+      parseJoinArgs(['--dawn-toggles', '-allow_unsafe_apis'], { ...env, GPUX_DAWN_TOGGLES: 'x' }),
+    ).toMatchObject({ ok: true, options: { dawnToggles: { enable: [], disable: ['allow_unsafe_apis'] } } });
+    expect(parseJoinArgs([], { ...env, GPUX_DAWN_TOGGLES: 'Bad' })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^GPUX_DAWN_TOGGLES expects Dawn toggle names .*\(got "Bad"\)$/),
+    });
+  });
+
   it('prefers the credential file to the environment', () => {
     expect(parseJoinArgs(['--credential-file', 'f'], env)).toMatchObject({
       ok: true,
@@ -111,10 +126,12 @@ describe('join options', () => {
     [['--claim-tflops=-1'], env, /\(got "-1"\)/],
     [['--once=yes'], env, /^--once takes no value \(got "--once=yes"\)$/],
     [['--json=1'], env, /^--json takes no value/],
+    [['--dawn-toggles'], env, /^--dawn-toggles needs Dawn toggle names separated by commas, e\.g\. /],
+    [['--dawn-toggles', 'a,,b'], env, /^--dawn-toggles expects .*: a name is empty \(got "a,,b"\)$/],
     [
       ['--retry'],
       env,
-      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --once, --f16, --json; see gpu-worker join --help\)$/,
+      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --f16, --json; see gpu-worker join --help\)$/,
     ],
     [['node-1'], env, /^unexpected argument "node-1" for join \(options: /],
   ])('%j (env %j) is refused with one line that says what to fix', (args, environment, message) => {

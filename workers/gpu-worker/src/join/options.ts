@@ -5,6 +5,8 @@
  */
 import { COMMANDS, DEFAULT_GATEWAY } from '../cli/commands';
 import { readOptions, stringValue } from '../cli/options';
+import { dawnTogglesOption } from '../gpu/options';
+import type { DawnToggles } from '../gpu/toggles';
 
 export { DEFAULT_GATEWAY };
 
@@ -16,6 +18,8 @@ export interface JoinOptions {
   claimTflops?: number;
   /** The adapter to open (an index or a part of its name); absent: the high-performance one. */
   adapter?: string;
+  /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
+  dawnToggles?: DawnToggles;
   /** Certify (when needed) and exit: 0 certified, 1 not. */
   once: boolean;
   /** Also certify f16, apart, after each f32 certification. */
@@ -74,6 +78,8 @@ export function parseJoinArgs(
 
   const adapter = stringValue(values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
   if (adapter === '') return missing('adapter');
+  const toggles = dawnTogglesOption(values, env);
+  if (!toggles.ok) return toggles;
 
   let credential: JoinOptions['credential'];
   if (file !== undefined) credential = { file };
@@ -91,6 +97,7 @@ export function parseJoinArgs(
       credential,
       ...(claimTflops === undefined ? {} : { claimTflops }),
       ...(adapter === undefined ? {} : { adapter }),
+      ...toggles.option,
       once: values['once'] === true,
       f16: values['f16'] === true,
       json: values['json'] === true,

@@ -106,4 +106,32 @@ describe('join output', () => {
       }),
     ).toBe('claiming 0.0104 f32 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds');
   });
+
+  it('names the adapter, and the Dawn toggles it runs with where there are any', () => {
+    const adapter = {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: '0x2335',
+      description: 'NVIDIA H200',
+      isFallbackAdapter: false,
+      features: ['shader-f16'],
+      dawnToggles: [],
+      limits: {
+        maxStorageBufferBindingSize: 1 << 31,
+        maxComputeWorkgroupStorageSize: 49152,
+        maxComputeInvocationsPerWorkgroup: 1024,
+      },
+    };
+    expect(formatEvent({ event: 'adapter', adapter })).toBe(
+      'adapter: NVIDIA H200 (vendor nvidia, architecture hopper)',
+    );
+    expect(
+      formatEvent({
+        event: 'adapter',
+        adapter: { ...adapter, dawnToggles: ['vulkan_enable_f16_on_nvidia', 'allow_unsafe_apis'] },
+      }),
+    ).toBe(
+      'adapter: NVIDIA H200 (vendor nvidia, architecture hopper, Dawn toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis)',
+    );
+  });
 });

@@ -75,7 +75,8 @@ export function formatEvent(e: JoinEvent): string {
   switch (e.event) {
     case 'adapter': {
       const a = e.adapter;
-      return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture})`;
+      const toggles = a.dawnToggles.length > 0 ? `, Dawn toggles ${a.dawnToggles.join(',')}` : '';
+      return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture}${toggles})`;
     }
     case 'kernel':
       return e.fallbackReason
