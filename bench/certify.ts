@@ -23,7 +23,8 @@
 import { createChallenge, DEFAULTS, openRequest, secureRandom, verifyOpening } from '@gpux/certification';
 import { runBenchmark } from '../workers/gpu-worker/src/benchmark/run';
 import { proveChallenge, tunedHalfMatmul, tunedMatmul } from '../workers/gpu-worker/src/challenge';
-import { openGpu } from '../workers/gpu-worker/src/gpu/webgpu';
+import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
+import { openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
 
 const SIZES = (process.env['BENCH_CERTIFY_SIZES'] ?? '512').split(',').map(Number);
 const REPS = Number(process.env['BENCH_CERTIFY_REPS'] ?? 3);
@@ -43,19 +44,32 @@ function cpuTimed<T>(f: () => T): { value: T; cpuMs: number } {
 }
 
 async function main() {
+  // GPUX_DAWN_TOGGLES, as the worker takes it (e.g. vulkan_enable_f16_on_nvidia,allow_unsafe_apis).
+  const toggles = parseDawnToggles(process.env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
+  if (!toggles.ok) throw new Error(toggles.error);
+  useDawnToggles(toggles.toggles);
   const gpu = await openGpu();
   const rng = secureRandom();
   const adapter = gpu.adapter.description || gpu.adapter.device;
   log(`adapter: ${adapter}${gpu.adapter.isFallbackAdapter ? ' (software fallback)' : ''}`);
-  const tuned = await tunedMatmul(gpu.device, gpu.adapter, { onProgress: (m) => log(`[autotune] ${m}`) });
-  const half = await tunedHalfMatmul(gpu.device, gpu.adapter, { onProgress: (m) => log(`[autotune] ${m}`) });
-  log(`challenge kernels: f32 ${tuned.variant}, f16 ${half?.variant ?? 'none (no shader-f16)'}`);
-  const kernels = { matmul: tuned.runner, ...(half ? { matmulF16: half.runner } : {}) };
-  const precisions = half ? (['f32', 'f16'] as const) : (['f32'] as const);
   const perSize: Record<string, unknown>[] = [];
-  try {
-    for (const n of SIZES) {
-      const report = await runBenchmark(gpu, { sizes: [n], retune: false, json: true }, () => undefined);
+  const kernelsUsed: Record<string, string>[] = [];
+  for (const n of SIZES) {
+    // Tuned at this size, as the worker tunes at its challenges' size; the benchmark figure is
+    // measured with the same tuning, so the ratio compares like with like.
+    const onProgress = (m: string) => log(`[autotune n=${n}] ${m}`);
+    const tuned = await tunedMatmul(gpu.device, gpu.adapter, { size: n, onProgress });
+    const half = await tunedHalfMatmul(gpu.device, gpu.adapter, { size: n, onProgress });
+    log(`challenge kernels at n=${n}: f32 ${tuned.variant}, f16 ${half?.variant ?? 'none (no shader-f16)'}`);
+    kernelsUsed.push({ n: String(n), f32: tuned.variant, ...(half ? { f16: half.variant } : {}) });
+    const kernels = { matmul: tuned.runner, ...(half ? { matmulF16: half.runner } : {}) };
+    const precisions = half ? (['f32', 'f16'] as const) : (['f32'] as const);
+    try {
+      const report = await runBenchmark(
+        gpu,
+        { sizes: [n], tuneSize: n, retune: false, json: true },
+        () => undefined,
+      );
       for (const precision of precisions) {
         const benchmarkGflops = report.precisions.find((p) => p.precision === precision)?.sizes[0]?.gflops;
         if (!benchmarkGflops)
@@ -142,12 +156,12 @@ async function main() {
         log(JSON.stringify(figures));
         perSize.push(figures);
       }
+    } finally {
+      tuned.destroy();
+      half?.destroy();
     }
-  } finally {
-    tuned.destroy();
-    half?.destroy();
-    gpu.close();
   }
+  gpu.close();
   const worst = (key: string, pick: (...xs: number[]) => number) =>
     pick(...perSize.map((f) => f[key] as number));
   process.stdout.write(
@@ -160,8 +174,10 @@ async function main() {
       targetSeconds: TARGET_MS / 1000,
       openLeaves: DEFAULTS.openLeaves,
       checkColumns: DEFAULTS.checkColumns,
-      kernel: tuned.variant,
-      kernelF16: half?.variant ?? null,
+      // The largest size's kernels (each size's: `kernels`).
+      kernel: kernelsUsed.at(-1)?.['f32'] ?? null,
+      kernelF16: kernelsUsed.at(-1)?.['f16'] ?? null,
+      kernels: kernelsUsed,
       adapter,
       reps: REPS,
       sizes: perSize,

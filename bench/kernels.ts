@@ -7,7 +7,8 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { create } from 'webgpu';
-import { openGpu } from '../workers/gpu-worker/src/gpu/webgpu';
+import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
+import { openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
 import {
   autotune,
   createMatmul,
@@ -121,6 +122,10 @@ async function peer(
 }
 
 async function main() {
+  // GPUX_DAWN_TOGGLES, as the worker takes it (e.g. vulkan_enable_f16_on_nvidia,allow_unsafe_apis).
+  const toggles = parseDawnToggles(process.env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
+  if (!toggles.ok) throw new Error(toggles.error);
+  useDawnToggles(toggles.toggles);
   const gpu = await openGpu();
   const { device, adapter } = gpu;
   log(`adapter: ${adapter.description || adapter.device}; sizes ${SIZES.join(', ')}`);

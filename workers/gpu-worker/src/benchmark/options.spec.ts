@@ -22,6 +22,18 @@ describe('benchmark options', () => {
     });
   });
 
+  it('tunes at --tune-size, one size within the limits', () => {
+    expect(parseBenchmarkArgs(['--sizes', '4096', '--tune-size', '4096'])).toMatchObject({
+      ok: true,
+      options: { sizes: [4096], tuneSize: 4096 },
+    });
+    for (const bad of ['0', '512,1024', '8192', 'big'])
+      expect(parseBenchmarkArgs([`--tune-size=${bad}`])).toEqual({
+        ok: false,
+        error: `--tune-size expects one whole number from 1 to 4096, e.g. --tune-size 4096 (got "${bad}")`,
+      });
+  });
+
   it('reads Dawn toggles from --dawn-toggles, else GPUX_DAWN_TOGGLES, none when empty', () => {
     expect(parseBenchmarkArgs(['--dawn-toggles=allow_unsafe_apis'])).toMatchObject({
       ok: true,

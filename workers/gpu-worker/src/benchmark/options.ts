@@ -16,6 +16,8 @@ export interface BenchmarkOptions {
   adapter?: string;
   /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
   dawnToggles?: DawnToggles;
+  /** The square size the kernels are tuned at (--tune-size); absent: the autotuner's 512. */
+  tuneSize?: number;
   retune: boolean;
   json: boolean;
 }
@@ -51,6 +53,16 @@ export function parseBenchmarkArgs(
     const parsed = parseSizes(sizes);
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     options.sizes = parsed;
+  }
+  const tuneSize = stringValue(values, 'tune-size');
+  if (tuneSize !== undefined) {
+    const parsed = parseSizes(tuneSize);
+    if (typeof parsed === 'string' || parsed.length !== 1)
+      return {
+        ok: false,
+        error: `--tune-size expects one whole number from 1 to ${MAX_SIZE}, e.g. --tune-size 4096 (got "${tuneSize}")`,
+      };
+    options.tuneSize = parsed[0];
   }
   const model = stringValue(values, 'model');
   if (model === '') return { ok: false, error: spec.options.model.missing ?? '--model needs a value' };

@@ -123,6 +123,7 @@ export async function runBenchmark(
       precision,
       adapter,
       retune: options.retune,
+      ...(options.tuneSize === undefined ? {} : { size: options.tuneSize }),
       cachePath: options.cachePath,
       onProgress: progress,
     });

@@ -80,6 +80,14 @@ const benchmark = {
       default: DEFAULT_SIZES.join(','),
       missing: '--sizes needs a value, e.g. --sizes 256,512,1024',
     },
+    'tune-size': {
+      type: 'string',
+      value: 'N',
+      description:
+        'the square size to tune the kernels at (the fastest at 512 is not the fastest at 4096 on a GPU): the size challenges use',
+      default: '512',
+      missing: '--tune-size needs a size, e.g. --tune-size 4096',
+    },
     model: {
       type: 'string',
       value: 'NAME',
@@ -99,6 +107,7 @@ const benchmark = {
   examples: [
     'gpu-worker benchmark --model H100-80GB',
     'gpu-worker benchmark --sizes 512,1024 --retune --json',
+    'gpu-worker benchmark --sizes 4096 --tune-size 4096 --dawn-toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis',
   ],
 } satisfies CommandSpec;
 

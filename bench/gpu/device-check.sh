@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The issue-10 measurements on a lent GPU machine (the `device` tool: an H200, no Node, no network),
+# in one run. Prepare here, after `npm ci`:
+#   bash ../shared/tools/gpu-kit/make-kit.sh workers/gpu-worker/src/main.ts bench/certify.ts
+# then with the device tool: run  carry [".gpukit"]  timeout_s 540
+#   command "bash bench/gpu/device-check.sh"
+# Everything lands in $OUT (one file per step, and summary.txt): cuBLAS SGEMM/HGEMM, the adapter's
+# features with and without the Dawn toggles, the worker's benchmark tuned at 4096 with the
+# toggles (every variant's figure, so the new ones are measured even where they lose), and
+# bench:certify at 4096 in both precisions. Each step has its own time limit, so one that hangs
+# leaves the rest measured. Then give the machine back.
+set -uo pipefail
+out=${OUT:-/tmp/gpu-device-check}
+mkdir -p "$out"
+toggles=${GPUX_DAWN_TOGGLES:-vulkan_enable_f16_on_nvidia,allow_unsafe_apis}
+kit=.gpukit
+summary=$out/summary.txt
+: > "$summary"
+
+step() { # step NAME SECONDS COMMAND...: runs it, keeps its output, notes its exit code and last line
+  local name=$1 limit=$2
+  shift 2
+  local started=$SECONDS
+  timeout "$limit" "$@" > "$out/$name.out" 2> "$out/$name.err"
+  local rc=$?
+  echo "$name: rc $rc in $((SECONDS - started)) s: $(tail -n 1 "$out/$name.out" | cut -c1-600)" | tee -a "$summary"
+}
+
+worker="node $kit/app/workers/gpu-worker/src/main.mjs"
+step cublas 60 python3 "$kit/cublas.py" 1024,2048,4096,8192
+step adapters-plain 30 bash "$kit/run.sh" $worker adapters --json
+step adapters-toggles 30 bash "$kit/run.sh" $worker adapters --json --dawn-toggles "$toggles"
+step benchmark-4096 240 bash "$kit/run.sh" $worker benchmark --json --retune \
+  --sizes 1024,2048,4096 --tune-size 4096 --model H200 --dawn-toggles "$toggles"
+step certify-4096 200 env GPUX_DAWN_TOGGLES="$toggles" BENCH_CERTIFY_SIZES=4096 BENCH_CERTIFY_REPS=2 \
+  bash "$kit/run.sh" node "$kit/app/bench/certify.mjs"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw --format=csv > "$out/nvidia-smi.csv" 2>&1
+echo "done: $(date -u +%FT%TZ)" >> "$summary"
