@@ -12,7 +12,8 @@ import {
   serializeCache,
   writeCache,
 } from './autotune-cache';
-import { GENERATOR_VERSION, MatmulParams } from './wgsl';
+import { matrixVariant } from './subgroup-matrix';
+import { GENERATOR_VERSION, MatmulParams, variantName } from './wgsl';
 
 const adapter = {
   vendor: 'mesa',
@@ -75,6 +76,34 @@ describe('autotune cache file', () => {
     expect(parseCache(cacheWith(params)).entries[cacheKey(adapter, 'f32')]?.variant).toBe(
       'f32-r16x8-wg8x8-a4-tex',
     );
+  });
+
+  it('round-trips the double-buffered, subgroup and subgroup-matrix shapes, under tier and size keys', () => {
+    const cache: AutotuneCache = emptyCache();
+    const f16 = { ...params, precision: 'f16' as const, accumulate: 'f32' as const };
+    const shapes: [string, MatmulParams][] = [
+      [
+        cacheKey(adapter, 'f32', undefined, 4096),
+        { ...params, source: 'buffer', rows: 8, cols: 8, wgX: 16, wgY: 16, tileK: 8, doubleBuffer: true },
+      ],
+      [
+        cacheKey(adapter, 'f16'),
+        { ...f16, source: 'buffer', rows: 8, cols: 8, wgX: 64, wgY: 1, subgroups: true },
+      ],
+      [
+        cacheKey(adapter, 'f16', 'acc32', 4096),
+        matrixVariant({ m: 16, n: 16, k: 16, tilesM: 4, tilesN: 2 }, 32),
+      ],
+    ];
+    for (const [key, p] of shapes)
+      cache.entries[key] = { variant: variantName(p), params: p, gflops: 1, size: 4096, tunedAt: 'then' };
+    const read = parseCache(serializeCache(cache));
+    expect(read).toEqual(cache);
+    expect(Object.values(read.entries).map((e) => e.variant)).toEqual([
+      'f32-r8x8-wg16x16-a4-smem8-db',
+      'f16-r8x8-wg64x1-a4-sg-acc32',
+      'f16-sm16x16x16-t4x2-wg32-acc32',
+    ]);
   });
 
   it.each([

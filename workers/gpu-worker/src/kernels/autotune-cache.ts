@@ -8,7 +8,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AdapterDescription } from '../gpu/webgpu';
-import { GENERATOR_VERSION, MatmulParams, Precision, validateParams, variantName } from './wgsl';
+import {
+  GENERATOR_VERSION,
+  MatmulParams,
+  Precision,
+  SubgroupMatrixShape,
+  validateParams,
+  variantName,
+} from './wgsl';
 
 export const CACHE_FORMAT = 'gpux-autotune';
 
@@ -87,6 +94,14 @@ function isEntry(value: unknown, precision: string | undefined): value is Autotu
   );
 }
 
+const matrixShape = (sm: SubgroupMatrixShape): SubgroupMatrixShape => ({
+  m: sm.m,
+  n: sm.n,
+  k: sm.k,
+  tilesM: sm.tilesM,
+  tilesN: sm.tilesN,
+});
+
 /** The cache in `text`; whatever cannot be trusted is dropped. */
 export function parseCache(text: string): AutotuneCache {
   let raw: unknown;
@@ -106,7 +121,8 @@ export function parseCache(text: string): AutotuneCache {
     return emptyCache();
   const cache = emptyCache();
   for (const [key, entry] of Object.entries(file.entries)) {
-    if (isEntry(entry, key.split('|').pop())) {
+    // The key is adapter identity, precision, then the tier and size when they are not defaults.
+    if (isEntry(entry, key.split('|')[4])) {
       const params: MatmulParams = {
         precision: entry.params.precision,
         accumulate: entry.params.accumulate,
@@ -118,6 +134,11 @@ export function parseCache(text: string): AutotuneCache {
         aVec4: entry.params.aVec4,
         unroll: entry.params.unroll,
         tileK: entry.params.tileK,
+        // The optional shapes, validated with the rest by isEntry: without them a cached
+        // double-buffered, subgroup or subgroup-matrix choice would come back as another kernel.
+        ...(entry.params.doubleBuffer ? { doubleBuffer: true } : {}),
+        ...(entry.params.subgroups ? { subgroups: true } : {}),
+        ...(entry.params.subgroupMatrix ? { subgroupMatrix: matrixShape(entry.params.subgroupMatrix) } : {}),
       };
       cache.entries[key] = {
         variant: variantName(params),

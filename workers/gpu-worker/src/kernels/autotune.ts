@@ -11,6 +11,7 @@ import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
 import { gflops, timeGpu } from './timing';
+import { matrixVariants, offerOf } from './subgroup-matrix';
 import { gpuShaped, VARIANTS } from './variants';
 import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
 
@@ -133,7 +134,12 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
     };
   }
 
-  const candidates = (options.variants ?? VARIANTS[precision]).filter(
+  // The family, and where the device has matrix units the subgroup-matrix variants: f16 data
+  // accumulated in f32, so they join the f16 candidates and any f16 subset of that tier.
+  const family = options.variants ?? VARIANTS[precision];
+  const inTier = !options.variants || options.variants.every((p) => p.accumulate === 'f32');
+  const matrices = precision === 'f16' && inTier ? matrixVariants(offerOf(device)) : [];
+  const candidates = [...family, ...matrices].filter(
     (p) =>
       validateParams(p, device.limits).length === 0 &&
       unsupportedOn(device, p) === null &&

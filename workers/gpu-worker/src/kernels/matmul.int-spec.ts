@@ -8,6 +8,7 @@ import { measureBandwidth } from './bandwidth';
 import { createMatrixBuffer, uploadMatrix } from './buffers';
 import { seededRandom, wrongElements } from './freivalds';
 import { createMatmul, UnsupportedFeatureError, UnsupportedPrecisionError, unsupportedOn } from './matmul';
+import { matrixVariant, matrixVariants, offerOf, SUBGROUP_MATRIX_FEATURE } from './subgroup-matrix';
 import { VARIANTS } from './variants';
 import { variantName } from './wgsl';
 
@@ -77,6 +78,39 @@ describe('matmul kernels on the real adapter', () => {
     },
   );
 
+  it('runs subgroup-matrix variants only where the adapter has matrix units, and refuses them before compiling elsewhere', async () => {
+    const offered = matrixVariants(offerOf(gpu.device));
+    const hasUnits = gpu.device.features.has(SUBGROUP_MATRIX_FEATURE as GPUFeatureName);
+    // Lavapipe has none (and Dawn offers the feature only with allow_unsafe_apis).
+    if (!hasUnits) expect(offered).toEqual([]);
+    const wanted = matrixVariant({ m: 16, n: 16, k: 16, tilesM: 2, tilesN: 2 }, 32);
+    for (const variant of hasUnits ? offered : [wanted]) {
+      if (!hasUnits || !f16) {
+        await expect(createMatmul(gpu.device, { precision: 'f16', variant })).rejects.toThrow(
+          f16 ? UnsupportedFeatureError : UnsupportedPrecisionError,
+        );
+        continue;
+      }
+      const matmul = await createMatmul(gpu.device, { precision: 'f16', variant });
+      try {
+        const random = seededRandom(13);
+        for (const [m, n, k] of SHAPES) {
+          const a = randomMatrix(m * k, random);
+          const b = randomMatrix(k * n, random);
+          const c = await multiply(gpu.device, matmul, a, b, m, n, k);
+          const wrong = wrongElements({ a, b, c, m, n, k, precision: 'f16', accumulate: 'f32' });
+          expect({ variant: variantName(variant), shape: `${m}x${n}x${k}`, count: wrong.count }).toEqual({
+            variant: variantName(variant),
+            shape: `${m}x${n}x${k}`,
+            count: 0,
+          });
+        }
+      } finally {
+        matmul.destroy();
+      }
+    }
+  });
+
   it('refuses shapes and buffers that do not fit, before touching the GPU', async () => {
     const matmul = await createMatmul(gpu.device, { precision: 'f32' });
     const small = createMatrixBuffer(gpu.device, 16, 'f32');
@@ -110,7 +144,9 @@ describe('matmul kernels on the real adapter', () => {
       for (const r of first.results) expect(r).toMatchObject({ correct: true, gflops: expect.any(Number) });
       expect(first.gflops).toBe(Math.max(...first.results.map((r) => r.gflops ?? 0)));
 
-      const cached = (await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32')];
+      // Kept under its size: a choice at 96 is not the one at the default 512.
+      const cached = (await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32', undefined, 96)];
+      expect((await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32')]).toBeUndefined();
       expect(cached).toMatchObject({ variant: first.variant.name, size: 96, gflops: first.gflops });
 
       const again = await autotune(gpu.device, {

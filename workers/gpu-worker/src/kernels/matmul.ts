@@ -2,8 +2,10 @@
  * A compiled matmul variant on a device: C = A·B for any M, N, K, with buffers from
  * `uploadMatrix`/`createMatrixBuffer` (or any STORAGE buffer big enough, padded to 16 bytes).
  */
+import { matrixUnsupported, offerOf } from './subgroup-matrix';
 import { DEFAULT_VARIANTS, findVariant } from './variants';
 import {
+  blockOf,
   bytesPerElement,
   generateMatmulWgsl,
   MatmulParams,
@@ -65,6 +67,7 @@ export class UnsupportedFeatureError extends Error {
  */
 export function unsupportedOn(device: GPUDevice, p: MatmulParams): string | null {
   if (p.precision === 'f16' && !device.features.has('shader-f16')) return 'shader-f16';
+  if (p.subgroupMatrix) return matrixUnsupported(offerOf(device), p);
   if (!p.subgroups) return null;
   if (!device.features.has('subgroups')) return 'subgroups';
   const widest = (device as GPUDevice & { adapterInfo?: { subgroupMaxSize?: number } }).adapterInfo
@@ -192,8 +195,9 @@ export async function createMatmul(device: GPUDevice, options: MatmulOptions): P
     ] as const)
       if (buffer.size < elements * bpe)
         throw new RangeError(`matmul: buffer ${name} holds ${buffer.size} bytes, needs ${elements * bpe}`);
-    const x = Math.ceil(n / (variant.wgX * variant.cols));
-    const y = Math.ceil(m / (variant.wgY * variant.rows));
+    const block = blockOf(variant);
+    const x = Math.ceil(n / block.cols);
+    const y = Math.ceil(m / block.rows);
     const most = device.limits.maxComputeWorkgroupsPerDimension;
     if (x > most || y > most)
       throw new RangeError(`matmul: ${m}x${n} needs ${x}x${y} workgroups, more than ${most} per dimension`);

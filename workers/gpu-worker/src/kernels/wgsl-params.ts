@@ -50,6 +50,29 @@ export interface MatmulParams {
    * the same rows). Absent: false.
    */
   subgroups?: boolean;
+  /**
+   * Subgroup matrices (the GPU's matrix units: `chromium-experimental-subgroup-matrix`, behind
+   * Dawn's allow_unsafe_apis toggle): one of the adapter's m×n×k configurations with f16 inputs
+   * and f32 results, and the tilesM × tilesN result matrices one subgroup keeps. f16 data, f32
+   * accumulation, a buffer source, no register block (rows 1, cols 4), one subgroup per workgroup
+   * (wgX = the adapter's fixed subgroup size, wgY 1). Absent: none. See wgsl-matrix.ts.
+   */
+  subgroupMatrix?: SubgroupMatrixShape;
+}
+
+export interface SubgroupMatrixShape {
+  m: number;
+  n: number;
+  k: number;
+  tilesM: number;
+  tilesN: number;
+}
+
+/** The block of C one workgroup computes: its rows and columns (the dispatch's unit). */
+export function blockOf(p: MatmulParams): { rows: number; cols: number } {
+  const sm = p.subgroupMatrix;
+  if (sm) return { rows: sm.tilesM * sm.m, cols: sm.tilesN * sm.n };
+  return { rows: p.wgY * p.rows, cols: p.wgX * p.cols };
 }
 
 /** Bumped whenever generated code changes meaning, so cached autotune choices are re-measured. */
@@ -70,6 +93,9 @@ export const NO_LIMITS: KernelLimits = {
 };
 
 export function variantName(p: MatmulParams): string {
+  const sm = p.subgroupMatrix;
+  if (sm)
+    return `${p.precision}-sm${sm.m}x${sm.n}x${sm.k}-t${sm.tilesM}x${sm.tilesN}-wg${p.wgX}-acc${p.accumulate.slice(1)}`;
   return (
     `${p.precision}-r${p.rows}x${p.cols}-wg${p.wgX}x${p.wgY}` +
     (p.aVec4 ? '-a4' : '') +
@@ -85,6 +111,11 @@ export function variantName(p: MatmulParams): string {
 export const bytesPerElement = (precision: Precision) => (precision === 'f16' ? 2 : 4);
 
 export function workgroupMemoryBytes(p: MatmulParams): number {
+  const sm = p.subgroupMatrix;
+  if (sm) {
+    const { rows, cols } = blockOf(p);
+    return (rows * sm.k + sm.k * cols) * 2 + rows * cols * 4;
+  }
   if (p.tileK === 0) return 0;
   const stage = (p.wgY * p.rows * p.tileK + p.tileK * p.wgX * p.cols) * bytesPerElement(p.precision);
   return p.doubleBuffer ? 2 * stage : stage;
@@ -130,6 +161,7 @@ export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_L
     problems.push('subgroups must be true or false');
   if (p.subgroups && (p.source !== 'buffer' || p.tileK !== 0 || p.wgY !== 1 || p.accumulate !== 'f32'))
     problems.push('subgroups needs a buffer source, no tiles (tileK 0), wgY 1 and f32 accumulators');
+  if (p.subgroupMatrix !== undefined) problems.push(...matrixProblems(p));
   if (problems.length === 0 && workgroupMemoryBytes(p) > limits.maxComputeWorkgroupStorageSize)
     problems.push(
       `workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`,
@@ -144,4 +176,32 @@ export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_L
 export function pathFor(p: Pick<MatmulParams, 'source'>, n: number, k: number): MatmulPath {
   if (p.source === 'texture') return n % 4 === 0 ? 'vec4' : 'scalar';
   return n % 4 === 0 && k % 4 === 0 ? 'vec4' : 'scalar';
+}
+
+function matrixProblems(p: MatmulParams): string[] {
+  const sm = p.subgroupMatrix as Partial<SubgroupMatrixShape> | null;
+  const dim = (v: unknown) => v === 8 || v === 16 || v === 32;
+  const tiles = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4;
+  if (
+    typeof sm !== 'object' ||
+    sm === null ||
+    ![sm.m, sm.n, sm.k].every(dim) ||
+    ![sm.tilesM, sm.tilesN].every(tiles)
+  )
+    return ['subgroupMatrix needs m, n and k of 8, 16 or 32, and tilesM and tilesN from 1 to 4'];
+  if (
+    p.precision !== 'f16' ||
+    p.accumulate !== 'f32' ||
+    p.source !== 'buffer' ||
+    p.tileK !== 0 ||
+    p.wgY !== 1 ||
+    p.rows !== 1 ||
+    p.cols !== 4 ||
+    p.subgroups ||
+    p.doubleBuffer
+  )
+    return [
+      'subgroupMatrix needs f16 data, f32 accumulators, a buffer source, no tiles, rows 1, cols 4 and wgY 1',
+    ];
+  return [];
 }

@@ -1,0 +1,91 @@
+/**
+ * What the device offers for subgroup matrices (the GPU's matrix units), read from Dawn's
+ * adapter info: its m×n×k configurations with f16 inputs and f32 results, and its subgroup size,
+ * which must be fixed (a kernel keeps one subgroup per workgroup). The kernel variants built from
+ * them (wgsl-matrix.ts) join the f16 candidates of the autotuner; an adapter without the feature
+ * (`chromium-experimental-subgroup-matrix`, offered only with Dawn's allow_unsafe_apis toggle)
+ * has none.
+ */
+import type { MatmulParams, SubgroupMatrixShape } from './wgsl-params';
+
+export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix';
+
+/** The tiles of result matrices one subgroup keeps, tried by the tuner (rows × columns). */
+export const MATRIX_TILES: readonly [number, number][] = [
+  [2, 2],
+  [4, 2],
+  [4, 4],
+];
+
+interface MatrixInfo {
+  configs: { m: number; n: number; k: number }[];
+  /** The subgroup size when the adapter's is fixed; undefined when it varies or is unknown. */
+  subgroupSize: number | undefined;
+}
+
+type Config = Record<string, unknown>;
+
+/** What a device offers: its features and its adapter's info, as plain data. */
+export interface DeviceOffer {
+  features: ReadonlySet<string>;
+  adapterInfo: Readonly<Record<string, unknown>>;
+}
+
+export const offerOf = (device: GPUDevice): DeviceOffer => ({
+  features: device.features as ReadonlySet<string>,
+  adapterInfo: (device as GPUDevice & { adapterInfo?: Record<string, unknown> }).adapterInfo ?? {},
+});
+
+/** The adapter's f16 → f32 configurations and fixed subgroup size, as this Dawn reports them. */
+export function matrixInfo(offer: DeviceOffer): MatrixInfo {
+  const info = offer.adapterInfo;
+  const raw = Array.isArray(info['subgroupMatrixConfigs']) ? (info['subgroupMatrixConfigs'] as Config[]) : [];
+  const num = (c: Config, name: string) => Number(c[name] ?? c[name.toLowerCase()]);
+  const configs = raw
+    .filter((c) => c['componentType'] === 'f16' && c['resultComponentType'] === 'f32')
+    .map((c) => ({ m: num(c, 'M'), n: num(c, 'N'), k: num(c, 'K') }))
+    .filter((c) => [c.m, c.n, c.k].every((d) => d === 8 || d === 16 || d === 32));
+  const min = info['subgroupMinSize'];
+  const max = info['subgroupMaxSize'];
+  return { configs, subgroupSize: typeof max === 'number' && min === max ? max : undefined };
+}
+
+/** The subgroup-matrix variants this device can run (none without the feature). */
+export function matrixVariants(offer: DeviceOffer): MatmulParams[] {
+  if (!offer.features.has(SUBGROUP_MATRIX_FEATURE)) return [];
+  const { configs, subgroupSize } = matrixInfo(offer);
+  if (subgroupSize === undefined) return [];
+  return configs.flatMap(({ m, n, k }) =>
+    MATRIX_TILES.map(([tilesM, tilesN]) => matrixVariant({ m, n, k, tilesM, tilesN }, subgroupSize)),
+  );
+}
+
+export function matrixVariant(shape: SubgroupMatrixShape, subgroupSize: number): MatmulParams {
+  return {
+    precision: 'f16',
+    accumulate: 'f32',
+    source: 'buffer',
+    rows: 1,
+    cols: 4,
+    wgX: subgroupSize,
+    wgY: 1,
+    aVec4: false,
+    unroll: 1,
+    tileK: 0,
+    subgroupMatrix: shape,
+  };
+}
+
+/** Why the device cannot run this subgroup-matrix variant, or null. */
+export function matrixUnsupported(offer: DeviceOffer, p: MatmulParams): string | null {
+  const sm = p.subgroupMatrix;
+  if (!sm) return null;
+  if (!offer.features.has(SUBGROUP_MATRIX_FEATURE)) return SUBGROUP_MATRIX_FEATURE;
+  if (!offer.features.has('subgroups')) return 'subgroups';
+  const { configs, subgroupSize } = matrixInfo(offer);
+  if (subgroupSize !== p.wgX)
+    return `a fixed subgroup size of ${p.wgX} (this adapter's: ${subgroupSize ?? 'varies'})`;
+  if (!configs.some((c) => c.m === sm.m && c.n === sm.n && c.k === sm.k))
+    return `a ${sm.m}x${sm.n}x${sm.k} f16 subgroup matrix configuration with f32 results`;
+  return null;
+}
