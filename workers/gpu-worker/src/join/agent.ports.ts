@@ -39,8 +39,9 @@ export interface AgentOptions {
   client: AgentClient;
   prove(challenge: Challenge): Promise<Proof>;
   /**
-   * Gets the kernels ready for challenges of size n × n (tunes them): called before a claim is
-   * measured or stated, so tuning never runs inside a challenge's deadline. Absent: nothing to do.
+   * Gets the kernels ready for challenges of size n × n (tunes them): called once a session is
+   * joined, with heartbeats kept up meanwhile, before any claim is measured or stated or any
+   * challenge answered, so tuning never runs inside a deadline. Absent: nothing to do.
    */
   prepare?(size: number): Promise<void>;
   /** The claim when none was given: measured at the challenge size and precision. */

@@ -88,7 +88,15 @@ function scripted(steps: Step[], onExhausted: () => void) {
   return { client, calls };
 }
 
-function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; certifyF16?: boolean } = {}) {
+function agent(
+  steps: Step[],
+  options: {
+    once?: boolean;
+    claimTflops?: number;
+    certifyF16?: boolean;
+    prepare?: (size: number) => Promise<void>;
+  } = {},
+) {
   const controller = new AbortController();
   const { client, calls } = scripted(steps, () => controller.abort());
   const events: JoinEvent[] = [];
@@ -102,6 +110,7 @@ function agent(steps: Step[], options: { once?: boolean; claimTflops?: number; c
     client,
     prepare: async (size) => {
       order.push(`prepare ${size}`);
+      await options.prepare?.(size);
     },
     prove: async (c) => {
       proved.push(c.id);
@@ -158,6 +167,47 @@ describe('the worker agent', () => {
     expect(t.proved).toEqual(['c1']);
     expect(t.events.map((e) => e.event)).toEqual(['joined', 'claim', 'challenge', 'committed', 'verdict']);
     expect(t.events.at(-1)).toMatchObject({ ok: true, measuredTflops: 0.02, status: 'CERTIFIED' });
+  });
+
+  it('heartbeats while its kernels are tuned, so a slow tuning does not lose the session; a spot check then waits for them', async () => {
+    let release = () => undefined as void;
+    const tuned = new Promise<void>((resolve) => (release = resolve));
+    const t = agent(
+      [
+        {
+          call: 'joinSession',
+          result: session({ heartbeatIntervalMs: 5, status: 'CERTIFIED', certifiedUntil: until }),
+        },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+        {
+          call: 'commitChallenge',
+          result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+        },
+        { call: 'answerChallenge', result: passed('spot1') },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      ],
+      { prepare: () => tuned },
+    );
+    // The kernels are ready once two heartbeats have kept the session (the second brings a spot check).
+    const watch = setInterval(() => {
+      if (t.calls.filter(([c]) => c === 'heartbeat').length >= 2) release();
+    }, 1);
+    try {
+      expect(await t.run()).toBe(EXIT.ok);
+    } finally {
+      clearInterval(watch);
+    }
+    // (The script ends at the heartbeat after the answer: the call past it stops the agent.)
+    expect(t.calls.map(([c]) => c).slice(0, 6)).toEqual([
+      'joinSession',
+      'heartbeat',
+      'heartbeat',
+      'commitChallenge',
+      'answerChallenge',
+      'heartbeat',
+    ]);
+    expect(t.order).toEqual(['prepare 256', 'prove spot1']);
   });
 
   it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {

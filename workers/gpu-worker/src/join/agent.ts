@@ -84,7 +84,39 @@ export class WorkerAgent {
     return EXIT.ok;
   }
 
+  /**
+   * Gets the kernels ready for the session's challenge size (the prepare port: tuning, seconds on
+   * a GPU), heartbeating at the session's interval meanwhile so the session is not lost. A spot
+   * challenge a heartbeat brings meanwhile is returned, to be answered once they are ready.
+   */
+  private async ready(session: WorkerSession): Promise<ChallengeTicket | undefined> {
+    if (!this.o.prepare) return undefined;
+    let done = false;
+    const prepared = this.o.prepare(session.challengeSize).finally(() => {
+      done = true;
+    });
+    let spot: ChallengeTicket | undefined;
+    while (!done && !this.stopped) {
+      // A real timer, cut short when the kernels are ready or the agent stops.
+      const tick = new AbortController();
+      const cut = () => tick.abort();
+      this.o.signal.addEventListener('abort', cut, { once: true });
+      await Promise.race([
+        prepared.catch(() => undefined),
+        abortableSleep(session.heartbeatIntervalMs, tick.signal),
+      ]);
+      tick.abort();
+      this.o.signal.removeEventListener('abort', cut);
+      if (done || this.stopped) break;
+      const ack = await this.o.client.heartbeat(session.sessionId);
+      spot ??= ack.challenge ?? undefined;
+    }
+    await prepared;
+    return spot;
+  }
+
   private async certifyOnce(session: WorkerSession): Promise<number> {
+    await this.ready(session);
     if (!this.needsCertification(session.status)) {
       this.o.report({ event: 'certified', status: session.status, certifiedUntil: session.certifiedUntil });
       return EXIT.ok;
@@ -97,6 +129,8 @@ export class WorkerAgent {
   private async serve(session: WorkerSession): Promise<void> {
     // UNKNOWN after a challenge failed at its commitment, until the next heartbeat says.
     let status: Verdict['node']['status'] = session.status;
+    const spot = await this.ready(session);
+    if (spot) status = (await this.answer(spot)).node.status;
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
@@ -147,7 +181,6 @@ export class WorkerAgent {
   }
 
   private async claimFor(session: WorkerSession, precision: Precision): Promise<number> {
-    await this.o.prepare?.(session.challengeSize);
     const known = this.claims.get(precision);
     if (precision === 'f32' && this.o.claimTflops !== undefined) {
       if (!known)
