@@ -20,11 +20,18 @@ show_logs() {
   done
 }
 
-# What this checkout may have left running: its services and worker, its broker and its Redis.
+# What this checkout may have left running: its services and worker (run from this checkout),
+# its broker and its Redis (their command lines name its run folder). Another checkout's
+# processes on the same machine are not this one's.
 leftovers() {
-  local port
+  local port pid cwd cmd
   for port in "${PORTS[@]}"; do port_open "$port" && echo "port $port still open"; done
-  pgrep -af "infra/runtime/run.js|$GPUX_RUN_DIR" | grep -v -e pgrep -e newcomer-check || true
+  for pid in $(pgrep -f "infra/runtime/run.js|$GPUX_RUN_DIR" || true); do
+    cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+    case "$cmd" in *newcomer-check*) continue ;; esac
+    if [ "$cwd" = "$GPUX_ROOT" ] || [[ "$cmd" == *"$GPUX_RUN_DIR"* ]]; then echo "$pid $cmd"; fi
+  done
 }
 
 say "npm start -- --detach"
