@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The issue-10 measurements on a lent GPU machine (the `device` tool: an H200, no Node, no network),
-# in one run. Prepare here, after `npm ci`:
-#   bash ../shared/tools/gpu-kit/make-kit.sh workers/gpu-worker/src/main.ts bench/certify.ts
+# in one run. Prepare here, after `npm ci`, with the session tools' GPU kit (tools/gpu-kit in the
+# shared folder beside the checkout, not part of this repository):
+#   bash <shared>/tools/gpu-kit/make-kit.sh workers/gpu-worker/src/main.ts bench/certify.ts
 # then with the device tool: run  carry [".gpukit"]  timeout_s 540
 #   command "bash bench/gpu/device-check.sh"
 # Everything lands in $OUT (one file per step, and summary.txt): cuBLAS SGEMM/HGEMM, the adapter's
