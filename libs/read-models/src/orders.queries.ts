@@ -37,6 +37,14 @@ export interface OrderView {
   updatedAt: string;
 }
 
+/** A funded bid the market refused: its rejection, as a rejected PlaceOrder would have said it. */
+export interface FundedBidRefusalView {
+  orderId: string;
+  code: string;
+  message: string;
+  field?: string;
+}
+
 /** A trade as orders keeps it (the TradeExecuted data); money in minor units. */
 export interface TradeView {
   tradeId: string;
@@ -136,6 +144,21 @@ export class OrdersQueries {
 
   async order(orderId: string): Promise<OrderView | null> {
     return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
+  }
+
+  /**
+   * Why the market refused a funded bid, by the id of the PlaceOrder settlement wrote for it
+   * (ordersReadModel.fundedBidRefusal); null when it was not refused.
+   */
+  async fundedBidRefusal(placeOrderId: string): Promise<FundedBidRefusalView | null> {
+    const h = await this.redis.hgetall(K.fundedBidRefusal(placeOrderId));
+    if (!h['code'] || !h['orderId']) return null;
+    return {
+      orderId: h['orderId'],
+      code: h['code'],
+      message: h['message'] ?? 'refused',
+      ...(h['field'] ? { field: h['field'] } : {}),
+    };
   }
 
   async trade(tradeId: string): Promise<TradeView | null> {
