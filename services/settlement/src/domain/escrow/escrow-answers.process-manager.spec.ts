@@ -1,5 +1,4 @@
-import { ESCROW_ANSWERS_MANAGER, ordersMessages, type Envelope } from '@gpux/contracts';
-import { emittedCommands, outcomeEventId, reactionCommandId } from '@gpux/eventsourcing';
+import type { Envelope } from '@gpux/contracts';
 import { escrowAnswers } from './escrow-answers.process-manager';
 
 const event = (type: string, data: unknown): Envelope => ({
@@ -37,33 +36,6 @@ describe('escrow answers process manager', () => {
     expect(escrowAnswers.react(held)).toEqual([
       { type: 'orders.PlaceOrder', subject: 'H100', data: { ...bid, heldAmount: 43_050_000 } },
     ]);
-  });
-
-  it("writes the funded bid's PlaceOrder under the id the gateway derives from its hold command", () => {
-    // The gateway awaits orders' outcome of this very command: the FundsHeld is its HoldFunds'
-    // first (only) event, the PlaceOrder the manager's first command for it.
-    const holdCommandId = '0b7c1c4e-1111-4222-8333-944455556666';
-    const held = {
-      ...event('settlement.FundsHeld', {
-        accountId: 'buyer-1',
-        holdId: 'b1',
-        amount: 43_050_000,
-        marketId: 'H100',
-        order: bid,
-      }),
-      id: outcomeEventId(holdCommandId, 0),
-    };
-    const { commands, span } = emittedCommands(escrowAnswers, ordersMessages, held);
-    span?.end();
-    expect(escrowAnswers.name).toBe(ESCROW_ANSWERS_MANAGER);
-    const placeId = reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
-    expect(commands).toHaveLength(1);
-    expect(ordersMessages.decode(commands[0]!)).toMatchObject({
-      id: placeId,
-      idempotencyKey: placeId,
-      type: 'orders.PlaceOrder',
-      data: { ...bid, heldAmount: 43_050_000 },
-    });
   });
 
   it('answers nothing to a refused hold that carried its bid: no order exists, its placer is told', () => {
