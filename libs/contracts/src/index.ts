@@ -13,3 +13,5 @@ export * from './lib/capacity/read-model';
 export * from './lib/pricing/read-model';
 export * from './lib/orders/rules/fee';
 export * from './lib/orders/rules/hold';
+export * from './lib/orders/rules/tick';
+export * from './lib/orders/rules/order-refusal';

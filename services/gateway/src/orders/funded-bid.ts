@@ -1,6 +1,8 @@
 import {
+  bidRefusal,
   ESCROW_ANSWERS_MANAGER,
   holdFor,
+  marketRefusal,
   OrdersCommands,
   ordersReadModel,
   SettlementCommands,
@@ -57,11 +59,12 @@ export function holdRefusal(error: unknown, bid: BidData): unknown {
 }
 
 /**
- * A bid, funded before the market sees it: settlement holds its worst case (at the market's fee as
- * the read model shows it) and, in the same transaction, places it with orders, which trades it,
- * rests it, or refuses it and releases the hold in one transaction. Answers once orders has
- * decided and its read model shows the decision; a refusal is thrown as a rejected PlaceOrder
- * was. The client's key is bound to the bid in orders' reservations too, as placing it was.
+ * A bid, funded before the market sees it: refused at once by the market's rules as the read model
+ * shows them; else settlement holds its worst case (at the market's fee as read) and, in the same
+ * transaction, places it with orders, which trades it, rests it, or refuses it and releases the
+ * hold in one transaction. Answers once orders has decided and its read model shows the decision;
+ * a refusal is thrown as a rejected PlaceOrder was. The client's key is bound to the bid in
+ * orders' reservations too, as placing it was.
  */
 export async function placeFundedBid(
   commands: Commands,
@@ -76,11 +79,16 @@ export async function placeFundedBid(
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
   const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey);
   await commands.reserve('orders', placing, keyField);
+  // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
+  // refuse holds nothing (orders applies them again when it decides, to the market as it is then).
   const market = await orders.market(bid.marketId);
-  if (!market) throw apiError('NOT_FOUND', `market ${bid.marketId} does not exist`, 'marketId');
+  const refused = market
+    ? (marketRefusal(bid, { tickSize: market.tickSize, open: market.status === 'OPEN' }) ??
+      bidRefusal(bid, market.feeRateBps))
+    : marketRefusal(bid, undefined);
+  if (refused) throw apiError(refused.code, refused.message, refused.field);
+  if (!market) throw new Error(`market ${bid.marketId}: an unknown market is refused above`);
   const amount = holdFor(bid, market.feeRateBps);
-  if (!Number.isSafeInteger(amount))
-    throw apiError('BAD_USER_INPUT', 'the order is too large to hold funds for', 'gpus');
   const hold = command(
     p,
     SettlementCommands.holdFunds.type,
@@ -104,8 +112,8 @@ export async function placeFundedBid(
     { orderId: bid.orderId },
   );
   if (!placed.eventTypes.includes('orders.FundedBidRefused')) return;
-  const refused = await orders.fundedBidRefusal(placeId);
-  if (!refused)
+  const refusal = await orders.fundedBidRefusal(placeId);
+  if (!refusal)
     throw new Error(`funded bid ${bid.orderId} refused, but its refusal is not in the read model`);
-  throw apiError(isErrorCode(refused.code) ? refused.code : 'BAD_USER_INPUT', refused.message, refused.field);
+  throw apiError(isErrorCode(refusal.code) ? refusal.code : 'BAD_USER_INPUT', refusal.message, refusal.field);
 }
