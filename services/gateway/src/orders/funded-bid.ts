@@ -78,10 +78,12 @@ export async function placeFundedBid(
   const started = Date.now();
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
   const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey);
-  await commands.reserve('orders', placing, keyField);
   // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
   // refuse holds nothing (orders applies them again when it decides, to the market as it is then).
-  const market = await orders.market(bid.marketId);
+  const [, market] = await Promise.all([
+    commands.reserve('orders', placing, keyField),
+    orders.market(bid.marketId),
+  ]);
   const refused = market
     ? (marketRefusal(bid, { tickSize: market.tickSize, open: market.status === 'OPEN' }) ??
       bidRefusal(bid, market.feeRateBps))

@@ -159,7 +159,10 @@ export class OrdersResolver {
         keyField,
       );
     }
-    // Decided and visible by now (a bid's refusal was thrown): the order as queries see it.
+    // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
+    // once; only an order still waiting for funds (the older handshake) waits for its notice.
+    const order = await this.readOrder(orderId);
+    if (order && order.status !== 'PENDING_FUNDS') return order;
     return this.settled(orderId, p.accountId, COMMAND_TIMEOUT_MS - (Date.now() - started), key);
   }
 
