@@ -109,6 +109,17 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
   };
 }
 
+/** The refusal of a refusal hash (ordersReadModel.fundedBidRefusal); null when there is none. */
+export function fundedBidRefusalView(h: Hash): FundedBidRefusalView | null {
+  if (!h['code'] || !h['orderId']) return null;
+  return {
+    orderId: h['orderId'],
+    code: h['code'],
+    message: h['message'] ?? 'refused',
+    ...(h['field'] ? { field: h['field'] } : {}),
+  };
+}
+
 /** The trade of a trade hash (ordersReadModel.trade); null when there is none. */
 export function tradeView(tradeId: string, t: Hash): TradeView | null {
   if (!t['marketId']) return null;
@@ -151,14 +162,7 @@ export class OrdersQueries {
    * (ordersReadModel.fundedBidRefusal); null when it was not refused.
    */
   async fundedBidRefusal(placeOrderId: string): Promise<FundedBidRefusalView | null> {
-    const h = await this.redis.hgetall(K.fundedBidRefusal(placeOrderId));
-    if (!h['code'] || !h['orderId']) return null;
-    return {
-      orderId: h['orderId'],
-      code: h['code'],
-      message: h['message'] ?? 'refused',
-      ...(h['field'] ? { field: h['field'] } : {}),
-    };
+    return fundedBidRefusalView(await this.redis.hgetall(K.fundedBidRefusal(placeOrderId)));
   }
 
   async trade(tradeId: string): Promise<TradeView | null> {
