@@ -3,10 +3,12 @@
  * then every record their command caused, found in the namespace's topics by correlation id, in
  * causal order (each record after the one it names as its cause; records of one cause by their
  * Kafka timestamps, set by the producer when it sent each). A hop is the time from one record to
- * the next: gateway → orders (PlaceOrder), orders decides (BidAwaitingFunds) and writes settlement's
- * HoldFunds in the same transaction (a hop of about 0 ms), settlement decides (FundsHeld) with
- * orders' ConfirmBidFunds, orders decides (OrderAccepted), and from the last record to the answer
- * (the read model, the gateway's wait, the HTTP reply).
+ * the next: gateway → settlement (HoldFunds, carrying the bid), settlement decides (FundsHeld) and
+ * writes orders' funded PlaceOrder in the same transaction (a hop of about 0 ms), orders decides
+ * (OrderAccepted, trades), and from the last record to the answer (the read model, the gateway's
+ * wait, the HTTP reply). A bid placed on the older handshake (the client's PlaceOrder first) is
+ * followed the same way: PlaceOrder, BidAwaitingFunds, HoldFunds, FundsHeld, ConfirmBidFunds,
+ * OrderAccepted.
  */
 import { HEADERS, topic } from '@gpux/contracts';
 import { Kafka, logLevel } from 'kafkajs';
@@ -34,7 +36,7 @@ interface LoggedRecord {
   id: string;
   causationId: string;
   correlationId: string;
-  /** A PlaceOrder command's order id, from its body. */
+  /** The order a PlaceOrder or HoldFunds command is for (its orderId, or holdId), from its body. */
   orderId?: string;
 }
 
@@ -72,9 +74,10 @@ async function readLog(
           const h = (name: string) => String(m.headers?.[name] ?? '');
           const type = h(HEADERS.type);
           let orderId: string | undefined;
-          if (type === 'orders.PlaceOrder') {
+          if (type === 'orders.PlaceOrder' || type === 'settlement.HoldFunds') {
             try {
-              orderId = (JSON.parse(m.value?.toString() ?? '{}') as { orderId?: string }).orderId;
+              const data = JSON.parse(m.value?.toString() ?? '{}') as { orderId?: string; holdId?: string };
+              orderId = data.orderId ?? data.holdId;
             } catch {
               orderId = undefined;
             }
@@ -149,7 +152,8 @@ export async function singleOrderHops(
   }
   const log = await readLog(brokers, namespace);
   const timings: OrderTiming[] = placed.map(({ orderId, sent, answered }) => {
-    const command = log.find((r) => r.topic === 'orders.commands' && r.orderId === orderId);
+    // The client's own command (it has no cause): a bid's HoldFunds, or a PlaceOrder of old.
+    const command = log.find((r) => r.orderId === orderId && !r.causationId);
     const chain = command ? causalOrder(log.filter((r) => r.correlationId === command.correlationId)) : [];
     const hops: { hop: string; ms: number }[] = [];
     let at = { name: 'client', time: sent };

@@ -298,8 +298,8 @@ describe('500 concurrent bids that would overspend', () => {
       `[concurrency] meanwhile ${apiReads} reads of the 20 accounts through the API and ${ledgerReads} atomic reads of the ledger\n`,
     );
 
-    // myOrders lists every accepted order exactly once; a refused bid is, at most, a cancelled
-    // FUNDS_REJECTED order with nothing filled.
+    // myOrders lists every accepted order exactly once, and nothing else: a bid settlement could
+    // not fund never reached the market (its hold is refused before the bid is placed).
     const ordersOf = async (buyer: string) =>
       (
         await m.ok<{ myOrders: { totalCount: number; edges: { node: Order }[] } }>(
@@ -319,13 +319,8 @@ describe('500 concurrent bids that would overspend', () => {
       const ids = page.edges.map((e) => e.node.id);
       expect(new Set(ids).size).toBe(ids.length);
       const mine = accepted.filter((a) => a.bid.buyer === buyer).map((a) => a.order.id);
-      const mineRefused = new Set(refused.filter((r) => r.bid.buyer === buyer).map((r) => r.orderId));
       for (const id of mine) expect(ids.filter((x) => x === id).length).toBe(1);
-      for (const o of page.edges.map((e) => e.node)) {
-        if (mine.includes(o.id)) continue;
-        expect(mineRefused.has(o.id)).toBe(true);
-        expect(o).toMatchObject({ status: 'CANCELLED', cancelReason: 'FUNDS_REJECTED', filledGpus: 0 });
-      }
+      expect([...ids].sort()).toEqual([...mine].sort());
     }
 
     // Holds: each buyer's held equals the worst case of what it has resting; checked once the

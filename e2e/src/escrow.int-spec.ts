@@ -4,7 +4,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HEADERS, MessageRegistry, ordersMessages, settlementMessages, topic } from '@gpux/contracts';
+import {
+  HEADERS,
+  holdFor,
+  MessageRegistry,
+  Order,
+  ordersMessages,
+  settlementMessages,
+  topic,
+} from '@gpux/contracts';
+import { SettlementQueries } from '@gpux/read-models';
+import Redis from 'ioredis';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import {
@@ -179,5 +189,163 @@ describe('escrow between orders and settlement', () => {
         command: expect.objectContaining({ holdId: 'b2' }),
       }),
     ]);
+  }, 120_000);
+
+  it('places a bid its hold carries; a bid the market refuses, or no longer needs, gets its hold back to the minor unit', async () => {
+    const deposit = 1_000_000_000;
+    await send('settlement', 'settlement.OpenAccount', 'funded', {
+      accountId: 'funded',
+      owner: 'Funded buyer',
+    });
+    await send('settlement', 'settlement.Deposit', 'funded', { accountId: 'funded', amount: deposit });
+    await send('orders', 'orders.OpenMarket', 'A100', {
+      marketId: 'A100',
+      gpuClass: 'A100-80GB',
+      minTflopsPerGpu: 100,
+      tickSize: 10_000,
+      feeRateBps: 250,
+    });
+    const bid = (orderId: string, price: number): Order => ({
+      marketId: 'A100',
+      orderId,
+      side: 'bid',
+      accountId: 'funded',
+      price,
+      gpus: 2,
+      hours: 10,
+      timeInForce: 'GTC',
+    });
+    // What the gateway sends for a bid: the hold, carrying the bid.
+    const hold = (order: Order, amount = holdFor(order, 250)) =>
+      send('settlement', 'settlement.HoldFunds', 'funded', {
+        accountId: 'funded',
+        holdId: order.orderId,
+        amount,
+        marketId: 'A100',
+        order,
+      });
+    const offTick = bid('fb1', 1_000_001);
+    const resting = bid('fb2', 1_000_000);
+    const late = bid('fb3', 1_000_000);
+    // Off the tick: held, then refused by the market, and the hold given back in its transaction.
+    await hold(offTick);
+    // Held with 7 more than the market's fee asks: the surplus is released as it enters the book.
+    await hold(resting, holdFor(resting, 250) + 7);
+    // Its id again, while it rests: settlement refuses a second hold, and no bid is placed.
+    await hold(resting);
+    // Close the market once fb2 rests (so that closing it cancels fb2, and refuses the next bid).
+    await readTopic(
+      clients.kafka,
+      topic('orders', 'events', ns).name,
+      (rs) => rs.some((r) => typeOf(r) === 'orders.OrderAccepted' && r.value.includes('"fb2"')),
+      { timeoutMs: 60_000 },
+    );
+    await send('orders', 'orders.CloseMarket', 'A100', { marketId: 'A100' });
+    // On the closed market: held, refused (MARKET_CLOSED), released.
+    await hold(late);
+
+    const ofA100 = (rs: ReadRecord[]) =>
+      rs.filter((r) => {
+        const d = JSON.parse(r.value) as { order?: { marketId?: string }; marketId?: string };
+        return (d.order?.marketId ?? d.marketId) === 'A100';
+      });
+    const orders = ofA100(
+      await events(
+        'orders',
+        (t) =>
+          t.filter((x) => x === 'orders.FundedBidRefused').length >= 2 && t.includes('orders.MarketClosed'),
+      ),
+    );
+    expect(orders.map(typeOf)).toEqual([
+      'orders.MarketOpened',
+      'orders.FundedBidRefused',
+      'orders.OrderAccepted',
+      'orders.MarketClosed',
+      'orders.OrderCancelled',
+      'orders.FundedBidRefused',
+    ]);
+    const [refusedOffTick, refusedClosed] = data(orders, 'orders.FundedBidRefused');
+    expect(refusedOffTick).toEqual({
+      order: offTick,
+      heldAmount: holdFor(offTick, 250),
+      code: 'BAD_USER_INPUT',
+      message: 'price must be a multiple of the tick size 10000',
+      field: 'price',
+    });
+    expect(refusedClosed).toEqual({
+      order: late,
+      heldAmount: holdFor(late, 250),
+      code: 'MARKET_CLOSED',
+      message: 'market A100 is closed',
+      field: 'marketId',
+    });
+    expect(data(orders, 'orders.OrderAccepted')).toEqual([
+      { order: resting, heldAmount: holdFor(resting, 250) + 7, holdReleased: 7 },
+    ]);
+    expect(data(orders, 'orders.OrderCancelled')).toEqual([
+      expect.objectContaining({
+        orderId: 'fb2',
+        reason: 'MARKET_CLOSED',
+        holdReleased: holdFor(resting, 250),
+      }),
+    ]);
+
+    // Settlement: each hold, and every minor unit of it given back; the second hold of fb2 refused.
+    const releasedOfFunded = (rs: ReadRecord[]) =>
+      rs.filter((r) => typeOf(r) === 'settlement.HoldReleased' && r.value.includes('"accountId":"funded"'));
+    const settlement = await readTopic(
+      clients.kafka,
+      topic('settlement', 'events', ns).name,
+      (rs) => releasedOfFunded(rs).length >= 4,
+      { timeoutMs: 60_000 },
+    );
+    const ofHold = (holdId: string) =>
+      settlement
+        .filter((r) => {
+          const d = JSON.parse(r.value) as { accountId?: string; holdId?: string };
+          return d.accountId === 'funded' && d.holdId === holdId;
+        })
+        .map((r) => ({ type: typeOf(r), amount: (JSON.parse(r.value) as { amount: number }).amount }));
+    expect(ofHold('fb1')).toEqual([
+      { type: 'settlement.FundsHeld', amount: holdFor(offTick, 250) },
+      { type: 'settlement.HoldReleased', amount: holdFor(offTick, 250) },
+    ]);
+    expect(ofHold('fb2')).toEqual([
+      { type: 'settlement.FundsHeld', amount: holdFor(resting, 250) + 7 },
+      { type: 'settlement.HoldReleased', amount: 7 },
+      { type: 'settlement.HoldReleased', amount: holdFor(resting, 250) },
+    ]);
+    expect(ofHold('fb3')).toEqual([
+      { type: 'settlement.FundsHeld', amount: holdFor(late, 250) },
+      { type: 'settlement.HoldReleased', amount: holdFor(late, 250) },
+    ]);
+    const rejected = data(settlement, 'settlement.CommandRejected').filter(
+      (r) => (r['command'] as { accountId?: string } | undefined)?.accountId === 'funded',
+    );
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        commandType: 'settlement.HoldFunds',
+        code: 'ALREADY_EXISTS',
+        field: 'holdId',
+      }),
+    ]);
+
+    // The buyer's balance, as the API reads it, is back to exactly what was deposited.
+    const reader = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      const accounts = new SettlementQueries(reader);
+      const expected = { balance: deposit, held: 0, escrow: 0 };
+      await waitUntil(
+        "the buyer's account to show every hold released",
+        async () => {
+          const a = await accounts.account('funded');
+          return a?.balance === expected.balance && a.held === 0;
+        },
+        30_000,
+      );
+      expect(await accounts.account('funded')).toMatchObject(expected);
+    } finally {
+      reader.disconnect();
+    }
   }, 120_000);
 });

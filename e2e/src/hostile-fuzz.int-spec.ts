@@ -28,10 +28,11 @@ const QUERY_CONCURRENCY = 8;
 /** Codes that must never reach a client, whatever it sends. */
 const NEVER = new Set(['INTERNAL_SERVER_ERROR', 'TIMEOUT']);
 /**
- * Refusals that record something by design: INSUFFICIENT_FUNDS gives the order an id and a
- * cancelled (FUNDS_REJECTED) entry in myOrders, which e2e/concurrency checks.
+ * Refusals that record something by design: none. A bid its buyer cannot fund is refused by
+ * settlement before the market sees it (docs/event-flows.md), so INSUFFICIENT_FUNDS, like every
+ * other refusal, must change nothing.
  */
-const RECORDING_REFUSALS = new Set(['INSUFFICIENT_FUNDS']);
+const RECORDING_REFUSALS = new Set<string>();
 
 type Answer = { status: number; body: GraphQLResponse } | { failed: string };
 

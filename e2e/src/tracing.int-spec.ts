@@ -160,7 +160,12 @@ describe('traces across Kafka', () => {
       "the gateway's span of the bid",
     );
     const root = receiver.spans.find((s) => s.attributes['gpux.client_key'] === 'bid-1')!;
-    expect(root).toMatchObject({ service: 'gateway', name: 'command orders.PlaceOrder', parentSpanId: '' });
+    // A bid's command is its hold, which carries it (docs/event-flows.md).
+    expect(root).toMatchObject({
+      service: 'gateway',
+      name: 'command settlement.HoldFunds',
+      parentSpanId: '',
+    });
     // Spans are exported as they end, each service on its own schedule: wait for the end of the
     // bid's path (settlement opening the lease of its trade) and for every parent named in the trace.
     let spans: ReceivedSpan[] = [];
@@ -184,22 +189,20 @@ describe('traces across Kafka', () => {
         names.unshift(`${s.service}: ${s.name}`);
       return names;
     };
-    // Gateway → orders → settlement → orders → settlement, each span the child of the one before.
+    // Gateway → settlement → orders → settlement, each span the child of the one before.
     expect(path(spans.find((s) => s.name === 'decide settlement.OpenLease')!)).toEqual([
-      'gateway: command orders.PlaceOrder',
-      'orders: decide orders.PlaceOrder',
-      // Each service's process managers react inside the worker that writes the event.
-      'orders: react settlement-escrow-holds orders.BidAwaitingFunds',
+      'gateway: command settlement.HoldFunds',
       'settlement: decide settlement.HoldFunds',
+      // Each service's process managers react inside the worker that writes the event.
       'settlement: react orders-escrow-answers settlement.FundsHeld',
-      'orders: decide orders.ConfirmBidFunds',
+      'orders: decide orders.PlaceOrder',
       'orders: react settlement-escrow-holds orders.TradeExecuted',
       'settlement: decide settlement.OpenLease',
     ]);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['gateway', 'orders', 'settlement']));
     // Every span of the trace hangs from the gateway's (one root), and carries the bid's correlation id.
     expect(spans.filter((s) => !s.parentSpanId)).toEqual([root]);
-    for (const s of spans) if (s !== root) expect(path(s)[0]).toBe('gateway: command orders.PlaceOrder');
+    for (const s of spans) if (s !== root) expect(path(s)[0]).toBe('gateway: command settlement.HoldFunds');
     const correlations = new Set(
       spans.filter((s) => s !== root).map((s) => s.attributes['gpux.correlation_id']),
     );

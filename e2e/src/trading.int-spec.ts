@@ -3,7 +3,10 @@
 // every balance is right to the minor unit afterwards; bad requests get their own error code and
 // change nothing.
 import { createClient } from 'graphql-ws';
+import { HEADERS, topic } from '@gpux/contracts';
+import { readTopic } from '@gpux/testing';
 import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import WebSocket from 'ws';
 import { Marketplace } from './support/marketplace';
 
@@ -492,4 +495,65 @@ describe('trading through GraphQL', () => {
     }
     expect(strictSubsets).toBeGreaterThan(0);
   });
+
+  it("gives a bid's hold back to the minor unit when orders refuses it after settlement held", async () => {
+    // The hold is decided before the market sees the bid. Here settlement is down when the bid is
+    // placed: the gateway has read the market open and written the hold; the market closes; then
+    // settlement holds and places the bid, which orders refuses (MARKET_CLOSED on marketId, as a
+    // PlaceOrder's rejection says it), releasing the hold in the refusal's own transaction.
+    const deposit = 500_000_000;
+    keys['b9'] = await m.account('b9', ['buyer'], usd(deposit));
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "v100", gpuClass: "V100-32GB", minTflopsPerGpu: 5, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    const settlement = m.service('settlement');
+    await settlement.stop();
+    const bid = { marketId: 'v100', side: 'BID', gpus: 2, hours: 3, price: '1.50', clientOrderId: 'v-1' };
+    const answer = place('b9', bid);
+    const kafka = new Kafka({
+      clientId: 'e2e-trading-refused',
+      brokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    await readTopic(
+      kafka,
+      topic('settlement', 'commands', m.namespace).name,
+      (rs) => rs.some((r) => r.headers[HEADERS.type] === 'settlement.HoldFunds' && r.value.includes('"b9"')),
+      { timeoutMs: 20_000 },
+    );
+    await m.ok(`mutation { closeMarket(marketId: "v100") { id status } }`);
+    await settlement.start();
+    const refused = await answer;
+    expect(error(refused)).toEqual({ code: 'MARKET_CLOSED', field: 'marketId' });
+    expect(refused.errors?.[0]?.message).toBe('market v100 is closed');
+    // A retry is answered as the first time, and holds nothing more.
+    expect(error(await place('b9', bid))).toEqual({ code: 'MARKET_CLOSED', field: 'marketId' });
+    await eventually(async () => (await balances('b9')).held === '0.000000', "b9's hold to be released");
+    expect(await balances('b9')).toMatchObject({
+      balance: usd(deposit),
+      held: '0.000000',
+      escrow: '0.000000',
+    });
+    // The ledger: held once, released once, to the minor unit; the order was never listed.
+    const ledger = (
+      await m.ok<{ account: { ledger: { edges: { node: { kind: string; held: string } }[] } } }>(
+        `query($id: ID!) { account(id: $id) { ledger(first: 100) { edges { node { kind held } } } } }`,
+        { id: 'b9' },
+      )
+    ).account.ledger.edges.map((e) => e.node);
+    const hold = usd(2 * 3 * (1_500_000 + fee(1_500_000, 250)));
+    expect(ledger.filter((e) => e.kind !== 'DEPOSIT')).toEqual([
+      { kind: 'RELEASE', held: `-${hold}` },
+      { kind: 'HOLD', held: hold },
+    ]);
+    expect(
+      (
+        await m.ok<{ myOrders: { totalCount: number } }>(
+          `{ myOrders(first: 1) { totalCount } }`,
+          {},
+          keys['b9']!,
+        )
+      ).myOrders.totalCount,
+    ).toBe(0);
+  }, 120_000);
 });

@@ -11,3 +11,7 @@ export * from './lib/settlement/read-model';
 export * from './lib/capacity/nodes';
 export * from './lib/capacity/read-model';
 export * from './lib/pricing/read-model';
+export * from './lib/orders/rules/fee';
+export * from './lib/orders/rules/hold';
+export * from './lib/orders/rules/tick';
+export * from './lib/orders/rules/order-refusal';

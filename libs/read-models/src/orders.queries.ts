@@ -37,6 +37,14 @@ export interface OrderView {
   updatedAt: string;
 }
 
+/** A funded bid the market refused: its rejection, as a rejected PlaceOrder would have said it. */
+export interface FundedBidRefusalView {
+  orderId: string;
+  code: string;
+  message: string;
+  field?: string;
+}
+
 /** A trade as orders keeps it (the TradeExecuted data); money in minor units. */
 export interface TradeView {
   tradeId: string;
@@ -101,6 +109,17 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
   };
 }
 
+/** The refusal of a refusal hash (ordersReadModel.fundedBidRefusal); null when there is none. */
+export function fundedBidRefusalView(h: Hash): FundedBidRefusalView | null {
+  if (!h['code'] || !h['orderId']) return null;
+  return {
+    orderId: h['orderId'],
+    code: h['code'],
+    message: h['message'] ?? 'refused',
+    ...(h['field'] ? { field: h['field'] } : {}),
+  };
+}
+
 /** The trade of a trade hash (ordersReadModel.trade); null when there is none. */
 export function tradeView(tradeId: string, t: Hash): TradeView | null {
   if (!t['marketId']) return null;
@@ -136,6 +155,14 @@ export class OrdersQueries {
 
   async order(orderId: string): Promise<OrderView | null> {
     return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
+  }
+
+  /**
+   * Why the market refused a funded bid, by the id of the PlaceOrder settlement wrote for it
+   * (ordersReadModel.fundedBidRefusal); null when it was not refused.
+   */
+  async fundedBidRefusal(placeOrderId: string): Promise<FundedBidRefusalView | null> {
+    return fundedBidRefusalView(await this.redis.hgetall(K.fundedBidRefusal(placeOrderId)));
   }
 
   async trade(tradeId: string): Promise<TradeView | null> {

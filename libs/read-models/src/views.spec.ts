@@ -1,5 +1,5 @@
 import { challengeView } from './capacity.queries';
-import { ordersMarketView } from './orders.queries';
+import { fundedBidRefusalView, ordersMarketView } from './orders.queries';
 import { ledgerEntryView } from './settlement.queries';
 
 // The hash → view readings the projections' specs do not reach (those read the reference model
@@ -25,6 +25,31 @@ describe('read-model views', () => {
       openedAt: '2026-01-01T00:00:00.000Z',
     });
     expect(ordersMarketView('h100', {})).toBeNull();
+  });
+
+  it("reads a funded bid's refusal, its field only where it has one", () => {
+    const h = {
+      orderId: 'b1',
+      accountId: 'buyer-1',
+      code: 'MARKET_CLOSED',
+      message: 'market H100 is closed',
+      field: 'marketId',
+      heldAmount: '41000000',
+      time: '2026-06-01T12:00:00.000Z',
+    };
+    expect(fundedBidRefusalView(h)).toEqual({
+      orderId: 'b1',
+      code: 'MARKET_CLOSED',
+      message: 'market H100 is closed',
+      field: 'marketId',
+    });
+    const { field: _none, ...withoutField } = h;
+    expect(fundedBidRefusalView(withoutField)).toEqual({
+      orderId: 'b1',
+      code: 'MARKET_CLOSED',
+      message: 'market H100 is closed',
+    });
+    expect(fundedBidRefusalView({})).toBeNull();
   });
 
   it('reads a challenge in flight, with its open request once committed', () => {

@@ -11,3 +11,14 @@ export function derivedId(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
+
+/** The id of the `index`th event a command's decision recorded (the same outcome, the same id). */
+export const outcomeEventId = (commandId: string, index: number): string =>
+  derivedId(`${commandId}#${index}`);
+
+/**
+ * The id (and idempotency key) of the `index`th command process manager `manager` emits for the
+ * event `eventId`, whoever writes it (docs/event-flows.md, "Reactions in the writer's transaction").
+ */
+export const reactionCommandId = (manager: string, eventId: string, index: number): string =>
+  derivedId(`${manager}:${eventId}:${index}`);

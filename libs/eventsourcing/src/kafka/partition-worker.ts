@@ -13,7 +13,7 @@ import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { contextOf, traceHeadersOfSpan, traceIdsOf, tracer } from '@gpux/platform';
 import { performance } from 'node:perf_hooks';
 import { Message as DomainMessage } from '../domain/decider';
-import { derivedId } from '../domain/derived-id';
+import { outcomeEventId } from '../domain/derived-id';
 import { fingerprint } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
@@ -47,7 +47,7 @@ export function deadLetterReference(from: { topic: string; partition: number }, 
 }
 
 /** Outcome event ids are derived from the command, so the same outcome always has the same id. */
-const outcomeId = (commandId: string, index: number): string => derivedId(`${commandId}#${index}`);
+const outcomeId = outcomeEventId;
 
 /**
  * The single writer of one partition (docs/architecture.md §3): owns the in-memory state of the aggregates

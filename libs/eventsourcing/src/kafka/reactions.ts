@@ -2,7 +2,7 @@ import { Envelope, MessageRegistry, WireMessage } from '@gpux/contracts';
 import { KafkaMessage, Message } from 'kafkajs';
 import { Span, SpanKind } from '@opentelemetry/api';
 import { contextOf, traceHeadersOfSpan, tracer } from '@gpux/platform';
-import { derivedId } from '../domain/derived-id';
+import { reactionCommandId } from '../domain/derived-id';
 import { EmittedCommand, ProcessManager } from '../domain/process-manager';
 
 /**
@@ -50,7 +50,7 @@ export function emittedCommands(
   try {
     const traced = traceHeadersOfSpan(span);
     const commands = emitted.map((c, i) => {
-      const id = derivedId(`${manager.name}:${event.id}:${i}`);
+      const id = reactionCommandId(manager.name, event.id, i);
       return registry.encode({
         id,
         type: c.type,

@@ -39,6 +39,12 @@ const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
   capacity: capacityMessages,
 };
 
+/** A command the contracts refuse, as the client's input error with the field at fault. */
+function invalidInput(error: MessageValidationError) {
+  const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
+  return apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
+}
+
 /**
  * How the API changes anything: a command to a service's log, its recorded outcome, and a wait
  * until the read model that answers the next query has applied it (read-your-writes). Every
@@ -168,10 +174,7 @@ export class Commands implements OnApplicationShutdown {
               ? 'timeout'
               : 'error',
       );
-      if (error instanceof MessageValidationError) {
-        const field = /data is invalid: (\w+)/.exec(error.message)?.[1];
-        throw apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
-      }
+      if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
       if (error instanceof CommandTimeoutError) {
@@ -194,6 +197,86 @@ export class Commands implements OnApplicationShutdown {
       );
     }
     await this.visible(readModel, outcome, clientKey ?? command.idempotencyKey);
+    return outcome;
+  }
+
+  /**
+   * Throws, as `execute` would (BAD_USER_INPUT with the field at fault), when `data` is not a valid
+   * `type` of `service`; sends nothing.
+   */
+  validate(service: EventSourcedService, type: string, data: Record<string, unknown>): void {
+    const registry = REGISTRIES[service];
+    if (!registry) throw new Error(`the gateway sends no commands to ${service}`);
+    try {
+      registry.encode({
+        id: randomUUID(),
+        type,
+        source: 'gateway',
+        subject: 'validation',
+        time: new Date().toISOString(),
+        schemaVersion: registry.currentVersion(type),
+        correlationId: randomUUID(),
+        causationId: null,
+        data,
+      });
+    } catch (error) {
+      if (error instanceof MessageValidationError) throw invalidInput(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Binds the client's key to `command` in `service`'s reservations, as sending it there would,
+   * without sending it: another request with the key is IDEMPOTENCY_KEY_REUSED on `keyField`.
+   */
+  async reserve(
+    service: EventSourcedService,
+    command: OutgoingCommand,
+    keyField = 'idempotencyKey',
+  ): Promise<void> {
+    try {
+      await this.sender(service).reserve(command);
+    } catch (error) {
+      if (error instanceof IdempotencyKeyReusedError)
+        throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
+      throw error;
+    }
+  }
+
+  /**
+   * The outcome of a command that another writer wrote under `idempotencyKey` (a process
+   * manager's, whose id is derived), once `readModel` shows it. A rejection is thrown as `execute`
+   * throws it; TIMEOUT names the client's key (`clientKey`) to retry with.
+   */
+  async outcomeOf(
+    service: EventSourcedService,
+    idempotencyKey: string,
+    readModel: string,
+    timeoutMs: number,
+    clientKey: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<CommandOutcome> {
+    let outcome: CommandOutcome;
+    try {
+      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs);
+    } catch (error) {
+      if (error instanceof CommandTimeoutError)
+        throw apiError(
+          'TIMEOUT',
+          `no outcome within ${timeoutMs} ms; the request may still complete: retry with the same key ${clientKey}`,
+          undefined,
+          { idempotencyKey: clientKey, ...extra },
+        );
+      throw error;
+    }
+    if (outcome.status === 'rejected')
+      throw apiError(
+        outcome.code ?? 'BAD_USER_INPUT',
+        outcome.message ?? 'rejected',
+        outcome.field,
+        outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
+      );
+    await this.visible(readModel, outcome, clientKey, timeoutMs);
     return outcome;
   }
 

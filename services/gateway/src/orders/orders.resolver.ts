@@ -12,6 +12,7 @@ import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
+import { placeFundedBid } from './funded-bid';
 import {
   FillConnection,
   LeaseConnection,
@@ -137,34 +138,39 @@ export class OrdersResolver {
     };
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
-    await this.commands.execute(
-      'orders',
-      command(p, OrdersCommands.placeOrder.type, input.marketId, data, input.clientOrderId ?? orderId),
-      rm.name,
-      COMMAND_TIMEOUT_MS,
-      keyField,
-    );
-    const order = await this.settled(
-      orderId,
-      p.accountId,
-      COMMAND_TIMEOUT_MS - (Date.now() - started),
-      input.clientOrderId ?? orderId,
-    );
-    if (order.cancelReason === 'FUNDS_REJECTED') {
-      throw apiError(
-        'INSUFFICIENT_FUNDS',
-        `account ${p.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`,
-        undefined,
-        { orderId },
+    const key = input.clientOrderId ?? orderId;
+    if (data.side === Side.BID) {
+      // A bid: settlement holds its funds first and places it with orders in the same transaction.
+      await placeFundedBid(
+        this.commands,
+        this.orders,
+        p,
+        { ...data, side: 'bid' },
+        key,
+        keyField,
+        COMMAND_TIMEOUT_MS,
+      );
+    } else {
+      await this.commands.execute(
+        'orders',
+        command(p, OrdersCommands.placeOrder.type, input.marketId, data, key),
+        rm.name,
+        COMMAND_TIMEOUT_MS,
+        keyField,
       );
     }
-    return order;
+    // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
+    // once; only an order still waiting for funds (the older handshake) waits for its notice.
+    const order = await this.readOrder(orderId);
+    if (order && order.status !== 'PENDING_FUNDS') return order;
+    return this.settled(orderId, p.accountId, COMMAND_TIMEOUT_MS - (Date.now() - started), key);
   }
 
   /**
-   * The order once it is past waiting for funds (a bid's hold is a second round trip): read when
-   * the account's orders channel announces a change to it (the orders projection publishes one
-   * with every write to an order), and a last time at the deadline.
+   * The order once it is past waiting for funds: read at once (what the gateway sends is decided
+   * and visible before it asks), else when the account's orders channel announces a change to it
+   * (the orders projection publishes one with every write to an order; a bid placed before the
+   * hold came first may still wait), and a last time at the deadline.
    */
   private async settled(
     orderId: string,

@@ -1,5 +1,5 @@
 // Test support: orders events as the orders service writes them, built tersely.
-import { Envelope, MarketSpec, Order, OrderCancelled, TradeExecuted } from '@gpux/contracts';
+import { Envelope, MarketSpec, Order, OrderCancelled, ordersMessages, TradeExecuted } from '@gpux/contracts';
 
 let sequence = 0;
 
@@ -11,7 +11,7 @@ function envelope(type: string, subject: string, time: string, data: unknown): E
     source: 'orders',
     subject,
     time,
-    schemaVersion: 1,
+    schemaVersion: ordersMessages.currentVersion(type),
     correlationId: id,
     causationId: null,
     data,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineServiceMessages } from '../common';
+import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
 import { MessageRegistry } from '../registry';
@@ -55,12 +55,37 @@ export const orderSchema = z.object({
   timeInForce: timeInForceSchema,
 });
 
+/**
+ * v2: a bid settlement has already funded (the new bid path, docs/event-flows.md) carries the
+ * amount held for it; without it, a bid first asks for its hold (BidAwaitingFunds).
+ */
+export const placeOrderSchema = orderSchema.extend({ heldAmount: positiveMinorUnits.optional() });
+
 export const cancelOrderSchema = z.object({ marketId: entityId, orderId: entityId, accountId: entityId });
 export const bidFundsSchema = z.object({ marketId: entityId, orderId: entityId });
 export const marketRefSchema = z.object({ marketId: entityId });
 
 export const bidAwaitingFundsSchema = z.object({ order: orderSchema, holdAmount: positiveMinorUnits });
 export const orderAcceptedSchema = z.object({ order: orderSchema });
+/**
+ * v2: a bid settlement funded before it was placed (PlaceOrder with heldAmount) says what was held
+ * for it, and what of that it does not need (released as it enters the book: the fee moved).
+ */
+export const orderAcceptedV2Schema = orderAcceptedSchema.extend({
+  heldAmount: positiveMinorUnits.optional(),
+  holdReleased: minorUnits.min(0).optional(),
+});
+/**
+ * A bid settlement had already funded that the market refused (the same rules as a PlaceOrder's
+ * rejection, or a hold short of what the market asks): its whole hold is released.
+ */
+export const fundedBidRefusedSchema = z.object({
+  order: orderSchema,
+  heldAmount: positiveMinorUnits,
+  code: z.enum(REJECTION_CODES),
+  message: z.string().min(1).max(1000),
+  field: z.string().min(1).optional(),
+});
 export const tradeExecutedSchema = z.object({
   marketId: entityId,
   tradeId: entityId,
@@ -139,7 +164,9 @@ export type CancelOrder = z.infer<typeof cancelOrderSchema>;
 export type BidFunds = z.infer<typeof bidFundsSchema>;
 export type MarketRef = z.infer<typeof marketRefSchema>;
 export type BidAwaitingFunds = z.infer<typeof bidAwaitingFundsSchema>;
-export type OrderAccepted = z.infer<typeof orderAcceptedSchema>;
+export type PlaceOrder = z.infer<typeof placeOrderSchema>;
+export type OrderAccepted = z.infer<typeof orderAcceptedV2Schema>;
+export type FundedBidRefused = z.infer<typeof fundedBidRefusedSchema>;
 export type TradeExecuted = z.infer<typeof tradeExecutedSchema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
@@ -153,7 +180,11 @@ export const OrdersCommands = {
   recordNode: ordersMessages.define('orders.RecordNode', 'command', [
     { version: 1, schema: nodeRecordSchema },
   ]),
-  placeOrder: ordersMessages.define('orders.PlaceOrder', 'command', [{ version: 1, schema: orderSchema }]),
+  placeOrder: ordersMessages.define('orders.PlaceOrder', 'command', [
+    { version: 1, schema: orderSchema },
+    // v1 is a v2 without heldAmount: a bid that asks for its hold.
+    { version: 2, schema: placeOrderSchema, upcast: (v1) => v1 },
+  ]),
   cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [
     { version: 1, schema: cancelOrderSchema },
   ]),
@@ -183,6 +214,10 @@ export const OrdersEvents = {
   ]),
   orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [
     { version: 1, schema: orderAcceptedSchema },
+    { version: 2, schema: orderAcceptedV2Schema, upcast: (v1) => v1 },
+  ]),
+  fundedBidRefused: ordersMessages.define('orders.FundedBidRefused', 'event', [
+    { version: 1, schema: fundedBidRefusedSchema },
   ]),
   tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [
     { version: 1, schema: tradeExecutedSchema },

@@ -20,6 +20,12 @@ export const ordersReadModel = {
    * cancelled (GPUs), cancelReason. Its status is derived on reading (see `orderStatus`).
    */
   order: (orderId: string) => redisKey`orders:orders:${orderId}`,
+  /**
+   * Hash per funded bid the market refused (orders.FundedBidRefused), by the id of the
+   * orders.PlaceOrder settlement wrote with its FundsHeld: orderId, accountId, code, message, field,
+   * heldAmount (released), time. No order is made of it; the gateway answers its placer from it.
+   */
+  fundedBidRefusal: (placeOrderId: string) => redisKey`orders:refusals:${placeOrderId}`,
   /** Sorted set of an account's order ids by creation time (ms). */
   accountOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:orders`,
   /** Hash per trade: the TradeExecuted data as fields. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId, positiveMinorUnits } from '../envelope';
+import { orderSchema } from '../orders/market';
 import { MessageRegistry } from '../registry';
 import {
   apiKeyRevokedSchema,
@@ -45,6 +46,16 @@ export const holdFundsSchema = z.object({
   /** The market of the order the hold is for, so the answer can find its way back. */
   marketId: entityId.optional(),
 });
+/**
+ * v2: the gateway asks for a bid's hold before the market sees the bid, and the hold carries the
+ * bid: once held, settlement places it (orders.PlaceOrder with heldAmount) in the same transaction.
+ */
+export const holdFundsV2Schema = holdFundsSchema.extend({ order: orderSchema.optional() });
+/**
+ * The name of settlement's process manager that answers holds (escrow-answers): it seeds the
+ * derived id of the orders.PlaceOrder it writes for a funded bid, which the gateway awaits.
+ */
+export const ESCROW_ANSWERS_MANAGER = 'orders-escrow-answers';
 export const releaseHoldSchema = z.object({
   accountId: entityId,
   holdId: entityId,
@@ -73,6 +84,8 @@ export const SettlementCommands = {
   ]),
   holdFunds: settlementMessages.define('settlement.HoldFunds', 'command', [
     { version: 1, schema: holdFundsSchema },
+    // v1 is a v2 without the order: a hold orders asked for (BidAwaitingFunds).
+    { version: 2, schema: holdFundsV2Schema, upcast: (v1) => v1 },
   ]),
   releaseHold: settlementMessages.define('settlement.ReleaseHold', 'command', [
     { version: 1, schema: releaseHoldSchema },
@@ -114,6 +127,7 @@ export const SettlementEvents = {
   ]),
   fundsHeld: settlementMessages.define('settlement.FundsHeld', 'event', [
     { version: 1, schema: holdFundsSchema },
+    { version: 2, schema: holdFundsV2Schema, upcast: (v1) => v1 },
   ]),
   holdReleased: settlementMessages.define('settlement.HoldReleased', 'event', [
     { version: 1, schema: releaseHoldSchema },

@@ -34,6 +34,38 @@ describe('escrow holds process manager', () => {
     ]);
   });
 
+  it("gives a refused funded bid's whole hold back, to its buyer, in the same transaction", () => {
+    const refused = {
+      order,
+      heldAmount: 41_000_000,
+      code: 'BAD_USER_INPUT',
+      message: 'price must be a multiple of the tick size 10000',
+      field: 'price',
+    };
+    expect(escrowHolds.react(event('orders.FundedBidRefused', refused))).toEqual([
+      {
+        type: 'settlement.ReleaseHold',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'b1', amount: 41_000_000 },
+      },
+    ]);
+  });
+
+  it('releases what a funded bid held above its worst case as it is accepted, and nothing else', () => {
+    const surplus = { order, heldAmount: 41_500_000, holdReleased: 500_000 };
+    expect(escrowHolds.react(event('orders.OrderAccepted', surplus))).toEqual([
+      {
+        type: 'settlement.ReleaseHold',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'b1', amount: 500_000 },
+      },
+    ]);
+    expect(
+      escrowHolds.react(event('orders.OrderAccepted', { order, heldAmount: 41_000_000, holdReleased: 0 })),
+    ).toEqual([]);
+    expect(escrowHolds.react(event('orders.OrderAccepted', { order }))).toEqual([]);
+  });
+
   const trade = {
     marketId: 'H100',
     tradeId: 't1',

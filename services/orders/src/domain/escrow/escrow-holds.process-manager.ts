@@ -4,15 +4,18 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 /** The orders events this process manager reacts to. */
 const REACTS_TO = [
   OrdersEvents.bidAwaitingFunds,
+  OrdersEvents.fundedBidRefused,
+  OrdersEvents.orderAccepted,
   OrdersEvents.tradeExecuted,
   OrdersEvents.orderCancelled,
   OrdersEvents.leaseBreached,
 ] as const;
 
 /**
- * orders → settlement: a bid waiting for funds asks for its escrow hold; a trade moves what it
- * costs from the hold into its lease's escrow and gives back the difference to the bid's limit;
- * a cancel gives back what the bid no longer needs.
+ * orders → settlement: a bid waiting for funds asks for its escrow hold; a funded bid the market
+ * refused gives its whole hold back, one it accepted gives back what it held above its worst
+ * case; a trade moves what it costs from the hold into its lease's escrow and gives back the
+ * difference to the bid's limit; a cancel gives back what the bid no longer needs.
  */
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
@@ -27,6 +30,28 @@ export const escrowHolds: ProcessManager = {
             holdId: order.orderId,
             amount: holdAmount,
             marketId: order.marketId,
+          }),
+        ];
+      }
+      case 'orders.FundedBidRefused': {
+        // The hold settlement placed for this very bid (holdId = its orderId, on its account).
+        const { order, heldAmount } = event.data;
+        return [
+          commandOf(SettlementCommands.releaseHold, order.accountId, {
+            accountId: order.accountId,
+            holdId: order.orderId,
+            amount: heldAmount,
+          }),
+        ];
+      }
+      case 'orders.OrderAccepted': {
+        const { order, holdReleased } = event.data;
+        if (!holdReleased) return [];
+        return [
+          commandOf(SettlementCommands.releaseHold, order.accountId, {
+            accountId: order.accountId,
+            holdId: order.orderId,
+            amount: holdReleased,
           }),
         ];
       }

@@ -19,8 +19,7 @@ import { evolveMarket } from './market.evolve';
 
 export { HOUR_MS, MARKET_COMMANDS, MARKET_EVENTS, reviveMarket } from './market';
 export type { MarketCommand, MarketEvent, MarketState } from './market';
-export { feePerGpuHour } from './rules/fee';
-export { holdFor } from './rules/hold';
+export { feePerGpuHour, holdFor } from '@gpux/contracts';
 
 /** One function per command (decide/), each with the rules it applies (rules/). */
 function decideMarket(

@@ -18,6 +18,9 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
     case 'orders.BidAwaitingFunds':
       state.awaitingFunds[event.data.order.orderId] = event.data;
       return state;
+    case 'orders.FundedBidRefused':
+      // Never in the book: its hold is released by the commands written with it.
+      return state;
     case 'orders.OrderAccepted': {
       // The order enters the book with all its GPUs; the trades recorded after it fill it, and
       // what it does not trade is cancelled. Nothing is matched here: the log says what traded.

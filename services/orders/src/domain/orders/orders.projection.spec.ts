@@ -205,6 +205,57 @@ describe('orders projection', () => {
     ]);
   });
 
+  it('lists a funded bid from its acceptance, at that time, and announces it', () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    project(model, market.run({ type: 'orders.OpenMarket', data: spec }, at(0)));
+    const order = bid('b4', { price: 1_000_000 });
+    const written = project(
+      model,
+      market.run({ type: 'orders.PlaceOrder', data: { ...order, heldAmount: 41_000_000 } }, at(1)),
+    );
+    expect(statusOf(model, 'b4')).toBe('OPEN');
+    expect(hash(model, rm.accountOrders('buyer-1'))).toEqual({ b4: String(at(1).getTime()) });
+    expect(hash(model, rm.order('b4'))).toMatchObject({ accepted: '1', createdAt: at(1).toISOString() });
+    expect(written.published).toEqual([
+      { channel: rm.accountOrdersChannel('buyer-1'), message: message('b4', 'orders.OrderAccepted') },
+    ]);
+  });
+
+  it("keeps a refused funded bid's rejection under its PlaceOrder's id, and makes no order of it", () => {
+    const model: Model = new Map();
+    const refused: Envelope = {
+      id: 'e9',
+      type: 'orders.FundedBidRefused',
+      source: 'orders',
+      subject: 'H100',
+      time: at(5).toISOString(),
+      schemaVersion: 1,
+      correlationId: 'c',
+      causationId: 'place-1',
+      data: {
+        order: bid('b5', { price: 2_000_001 }),
+        heldAmount: 41_000_000,
+        code: 'BAD_USER_INPUT',
+        message: 'price must be a multiple of the tick size 10000',
+        field: 'price',
+      },
+    };
+    const written = project(model, [refused]);
+    expect(hash(model, rm.fundedBidRefusal('place-1'))).toEqual({
+      orderId: 'b5',
+      accountId: 'buyer-1',
+      code: 'BAD_USER_INPUT',
+      message: 'price must be a multiple of the tick size 10000',
+      field: 'price',
+      heldAmount: '41000000',
+      time: at(5).toISOString(),
+    });
+    expect(orderView('b5', hash(model, rm.order('b5')))).toBeNull();
+    expect(hash(model, rm.accountOrders('buyer-1'))).toEqual({});
+    expect(written.published).toEqual([]);
+  });
+
   it('counts the GPUs of a bid cancelled while awaiting funds once, when its late hold is released', () => {
     const market = marketLog();
     const model: Model = new Map();

@@ -15,6 +15,7 @@ const FOLDED = [
   OrdersEvents.orderAccepted,
   OrdersEvents.tradeExecuted,
   OrdersEvents.orderCancelled,
+  OrdersEvents.fundedBidRefused,
 ] as const;
 
 /** Markets, their nodes, orders with their fills and cancels, per account; from orders' events. */
@@ -49,11 +50,32 @@ export function ordersProjection(eventsTopic: string): Projection {
           const n = event.data;
           return [{ op: 'hset', key: rm.marketNodes(n.marketId), field: n.nodeId, value: JSON.stringify(n) }];
         }
+        case 'orders.FundedBidRefused': {
+          // No order (as a rejected PlaceOrder makes none): what its placer is answered, under the
+          // id of the PlaceOrder settlement wrote for it (the gateway derives it from its hold).
+          const r = event.data;
+          if (!event.causationId) return [];
+          return hset(rm.fundedBidRefusal(event.causationId), {
+            orderId: r.order.orderId,
+            accountId: r.order.accountId,
+            code: r.code,
+            message: r.message,
+            field: r.field,
+            heldAmount: r.heldAmount,
+            time: event.time,
+          });
+        }
         case 'orders.BidAwaitingFunds':
         case 'orders.OrderAccepted': {
           const { order } = event.data;
           const key = rm.order(order.orderId);
           const accepted = event.type === 'orders.OrderAccepted';
+          // An account lists a bid from when it awaits funds, or, funded before it was placed
+          // (heldAmount), from its acceptance; an ask from its acceptance.
+          const listed =
+            event.type === 'orders.BidAwaitingFunds' ||
+            (event.type === 'orders.OrderAccepted' &&
+              (order.side === 'ask' || event.data.heldAmount !== undefined));
           return [
             ...hset(key, {
               marketId: order.marketId,
@@ -68,11 +90,11 @@ export function ordersProjection(eventsTopic: string): Projection {
               updatedAt: event.time,
               ...(accepted ? { accepted: 1 } : {}),
             }),
-            // A bid is created when it awaits funds; an ask when it is accepted.
+            // A bid is created when it awaits funds (or is placed funded); an ask when it is accepted.
             { op: 'hsetnx', key, field: 'createdAt', value: event.time },
             { op: 'hincrby', key, field: 'filled', by: 0 },
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
-            ...(accepted && order.side === 'bid'
+            ...(!listed
               ? []
               : [
                   {

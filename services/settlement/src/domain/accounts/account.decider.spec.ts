@@ -138,6 +138,36 @@ describe('account decider', () => {
       });
     });
 
+    it('holds for a bid it carries, and records the bid with the hold', () => {
+      const order = {
+        marketId: 'H100',
+        orderId: 'b1',
+        side: 'bid' as const,
+        accountId: 'acc-1',
+        price: 10,
+        gpus: 3,
+        hours: 20,
+        timeInForce: 'GTC' as const,
+      };
+      const data = { accountId: 'acc-1', holdId: 'b1', amount: 600, marketId: 'H100', order };
+      expect(account.given(opened, deposited(1_000)).when({ type: 'settlement.HoldFunds', data })).toEqual({
+        kind: 'accepted',
+        events: [{ type: 'settlement.FundsHeld', data }],
+      });
+      // The same checks as any hold: short of funds, the bid is refused with the hold.
+      expect(
+        account.given(opened, deposited(599)).when({ type: 'settlement.HoldFunds', data }),
+      ).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS', field: 'amount' });
+      // A bid of another account, id or market is not this hold's: what orders releases for it
+      // would go elsewhere.
+      for (const other of [{ accountId: 'acc-2' }, { orderId: 'b2' }, { marketId: 'A100' }])
+        expect(
+          account
+            .given(opened, deposited(1_000))
+            .when({ type: 'settlement.HoldFunds', data: { ...data, order: { ...order, ...other } } }),
+        ).toMatchObject({ kind: 'rejected', code: 'BAD_USER_INPUT', field: 'order' });
+    });
+
     it('refuses a hold the available balance cannot cover, with INSUFFICIENT_FUNDS on the amount', () => {
       expect(
         account

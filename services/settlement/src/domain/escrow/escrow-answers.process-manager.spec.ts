@@ -13,7 +13,42 @@ const event = (type: string, data: unknown): Envelope => ({
   data,
 });
 
+const bid = {
+  marketId: 'H100',
+  orderId: 'b1',
+  side: 'bid' as const,
+  accountId: 'buyer-1',
+  price: 2_100_000,
+  gpus: 2,
+  hours: 10,
+  timeInForce: 'GTC' as const,
+};
+
 describe('escrow answers process manager', () => {
+  it('places a bid its hold carries, funded with what was held', () => {
+    const held = event('settlement.FundsHeld', {
+      accountId: 'buyer-1',
+      holdId: 'b1',
+      amount: 43_050_000,
+      marketId: 'H100',
+      order: bid,
+    });
+    expect(escrowAnswers.react(held)).toEqual([
+      { type: 'orders.PlaceOrder', subject: 'H100', data: { ...bid, heldAmount: 43_050_000 } },
+    ]);
+  });
+
+  it('answers nothing to a refused hold that carried its bid: no order exists, its placer is told', () => {
+    const rejected = {
+      commandType: 'settlement.HoldFunds',
+      code: 'INSUFFICIENT_FUNDS',
+      message: 'no',
+      field: 'amount',
+      command: { accountId: 'buyer-1', holdId: 'b1', amount: 5, marketId: 'H100', order: bid },
+    };
+    expect(escrowAnswers.react(event('settlement.CommandRejected', rejected))).toEqual([]);
+  });
+
   it('lets a bid trade once its funds are held', () => {
     expect(
       escrowAnswers.react(

@@ -1,5 +1,6 @@
 import {
   commandOf,
+  ESCROW_ANSWERS_MANAGER,
   Envelope,
   isMessage,
   OrdersCommands,
@@ -18,12 +19,20 @@ const text = (command: Record<string, unknown> | undefined, field: string): stri
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
-/** settlement → orders: the answer to a bid's escrow hold lets it trade, or cancels it. */
+/**
+ * settlement → orders: a hold that carries its bid places the bid, funded (PlaceOrder with
+ * heldAmount, written with the FundsHeld); the answer to a hold orders asked for (BidAwaitingFunds)
+ * lets it trade, or cancels it. A refused hold that carried its bid needs no answer: no order
+ * exists, and its placer is told by the rejection itself.
+ */
 export const escrowAnswers: ProcessManager = {
-  name: 'orders-escrow-answers',
+  name: ESCROW_ANSWERS_MANAGER,
   react(event: Envelope): EmittedCommand[] {
     if (isMessage(event, SettlementEvents.fundsHeld)) {
-      const { holdId, marketId } = event.data;
+      const { holdId, marketId, order, amount } = event.data;
+      // The PlaceOrder is this reaction's first command: its id is what the gateway awaits.
+      if (order)
+        return [commandOf(OrdersCommands.placeOrder, order.marketId, { ...order, heldAmount: amount })];
       return marketId
         ? [commandOf(OrdersCommands.confirmBidFunds, marketId, { marketId, orderId: holdId })]
         : [];
@@ -31,6 +40,7 @@ export const escrowAnswers: ProcessManager = {
     if (isMessage(event, SettlementEvents.commandRejected)) {
       const rejection = event.data;
       if (rejection.commandType !== SettlementCommands.holdFunds.type) return [];
+      if (rejection.command?.['order'] !== undefined) return [];
       const holdId = text(rejection.command, 'holdId');
       const marketId = text(rejection.command, 'marketId');
       if (!holdId || !marketId) return [];

@@ -1,6 +1,6 @@
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketEvent, MarketState } from '../market';
-import { holdFor } from '../rules/hold';
+import { holdFor } from '@gpux/contracts';
 import { orderCancelled } from './order-cancelled';
 
 /**

@@ -1,6 +1,6 @@
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketEvent, MarketState } from '../market';
-import { holdFor } from '../rules/hold';
+import { holdFor } from '@gpux/contracts';
 import { orderCancelled } from './order-cancelled';
 
 /** Closing an open market cancels every order in its book, releasing what bids still hold. */

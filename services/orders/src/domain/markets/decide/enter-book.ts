@@ -1,16 +1,21 @@
 import { own } from '@gpux/eventsourcing/domain';
-import type { Order } from '@gpux/contracts';
+import { feePerGpuHour, holdFor, type Order } from '@gpux/contracts';
 import { Fill, PlaceResult } from '../../matching/order-book';
 import { engineOrder, MarketEvent, MarketState } from '../market';
-import { feePerGpuHour } from '../rules/fee';
-import { holdFor } from '../rules/hold';
 import { orderCancelled } from './order-cancelled';
 
 /**
  * The events of an order entering the book: accepted, its trades, and what it will not trade.
- * The engine only previews here; evolve applies what these events record.
+ * The engine only previews here; evolve applies what these events record. `funded`: a bid
+ * settlement held funds for before it was placed, and what of them it does not need.
  */
-export function enterBook(state: MarketState, order: Order, now: Date, hourMs: number): MarketEvent[] {
+export function enterBook(
+  state: MarketState,
+  order: Order,
+  now: Date,
+  hourMs: number,
+  funded?: { heldAmount: number; holdReleased: number },
+): MarketEvent[] {
   const spec = state.spec!;
   const result: PlaceResult = state.book.preview(engineOrder(order));
   const limitOf = (orderId: string) => (orderId === order.orderId ? order : own(state.orders, orderId))!;
@@ -42,7 +47,10 @@ export function enterBook(state: MarketState, order: Order, now: Date, hourMs: n
       },
     };
   });
-  const events: MarketEvent[] = [{ type: 'orders.OrderAccepted', data: { order } }, ...trades];
+  const events: MarketEvent[] = [
+    { type: 'orders.OrderAccepted', data: funded ? { order, ...funded } : { order } },
+    ...trades,
+  ];
   if (result.cancelled > 0) {
     // The order was accepted with all its GPUs: readers take the remainder out of the book again.
     events.push(

@@ -1,4 +1,4 @@
-import type { Order } from '@gpux/contracts';
+import type { Order } from '../market';
 import { feePerGpuHour } from './fee';
 
 /**

@@ -1,0 +1,53 @@
+import type { Order } from '../market';
+import { bidRefusal, marketRefusal } from './order-refusal';
+
+const bid = (extra: Partial<Order> = {}): Order => ({
+  marketId: 'H100',
+  orderId: 'b1',
+  side: 'bid',
+  accountId: 'buyer-1',
+  price: 2_100_000,
+  gpus: 2,
+  hours: 10,
+  timeInForce: 'GTC',
+  ...extra,
+});
+const market = { tickSize: 10_000, open: true };
+
+describe('the market rules of an order', () => {
+  it('passes an order on the tick of an open market', () => {
+    expect(marketRefusal(bid(), market)).toBeUndefined();
+  });
+
+  it('refuses an unknown market, a closed one, and a price off the tick, in that order', () => {
+    expect(marketRefusal(bid({ price: 1 }), undefined)).toEqual({
+      code: 'NOT_FOUND',
+      message: 'market H100 does not exist',
+      field: 'marketId',
+    });
+    expect(marketRefusal(bid({ price: 1 }), { ...market, open: false })).toEqual({
+      code: 'MARKET_CLOSED',
+      message: 'market H100 is closed',
+      field: 'marketId',
+    });
+    expect(marketRefusal(bid({ price: 2_000_001 }), market)).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'price must be a multiple of the tick size 10000',
+      field: 'price',
+    });
+  });
+});
+
+describe('the shape rules of a bid', () => {
+  it('passes a bid without a node, its minimum within its GPUs', () => {
+    expect(bidRefusal(bid({ minGpusPerNode: 2 }), 250)).toBeUndefined();
+  });
+
+  it('refuses a node, a minimum above its GPUs, and a hold beyond exact integers', () => {
+    expect(bidRefusal(bid({ nodeId: 'n1' }), 250)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nodeId' });
+    expect(bidRefusal(bid({ minGpusPerNode: 3 }), 250)).toMatchObject({ field: 'minGpusPerNode' });
+    expect(bidRefusal(bid({ gpus: 100_000, hours: 8_784, price: Number.MAX_SAFE_INTEGER - 1 }), 250)).toEqual(
+      { code: 'BAD_USER_INPUT', message: 'the order is too large to hold funds for', field: 'gpus' },
+    );
+  });
+});

@@ -1,0 +1,41 @@
+import type { RejectionCode } from '../../common';
+import type { MarketSpec, Order } from '../market';
+import { holdFor } from './hold';
+import { onTick } from './tick';
+
+/** Why an order is refused, as its rejection says it. */
+export interface OrderRefusal {
+  code: RejectionCode;
+  message: string;
+  field?: string;
+}
+
+const refusal = (code: RejectionCode, message: string, field?: string): OrderRefusal =>
+  field === undefined ? { code, message } : { code, message, field };
+
+/**
+ * The market rules of an order: a market that exists (`market` undefined: none), is open, and
+ * whose tick the price is on. Orders decides with them; the gateway applies them to the market as
+ * its read model shows it before it asks settlement to hold a bid's funds, so an order refused
+ * by them holds nothing.
+ */
+export function marketRefusal(
+  order: Pick<Order, 'marketId' | 'price'>,
+  market: (Pick<MarketSpec, 'tickSize'> & { open: boolean }) | undefined,
+): OrderRefusal | undefined {
+  if (!market) return refusal('NOT_FOUND', `market ${order.marketId} does not exist`, 'marketId');
+  if (!market.open) return refusal('MARKET_CLOSED', `market ${order.marketId} is closed`, 'marketId');
+  if (!onTick(order.price, market.tickSize))
+    return refusal('BAD_USER_INPUT', `price must be a multiple of the tick size ${market.tickSize}`, 'price');
+  return undefined;
+}
+
+/** The shape rules of a bid: no node, a coherent minimum per node, and a hold that can be counted. */
+export function bidRefusal(order: Order, feeRateBps: number): OrderRefusal | undefined {
+  if (order.nodeId) return refusal('BAD_USER_INPUT', 'a bid names no node', 'nodeId');
+  if ((order.minGpusPerNode ?? 1) > order.gpus)
+    return refusal('BAD_USER_INPUT', 'minGpusPerNode cannot exceed gpus', 'minGpusPerNode');
+  if (!Number.isSafeInteger(holdFor(order, feeRateBps)))
+    return refusal('BAD_USER_INPUT', 'the order is too large to hold funds for', 'gpus');
+  return undefined;
+}

@@ -1,0 +1,121 @@
+import {
+  bidRefusal,
+  ESCROW_ANSWERS_MANAGER,
+  holdFor,
+  marketRefusal,
+  OrdersCommands,
+  ordersReadModel,
+  SettlementCommands,
+  settlementReadModel,
+} from '@gpux/contracts';
+import { outcomeEventId, reactionCommandId } from '@gpux/eventsourcing';
+import type { OrdersQueries } from '@gpux/read-models';
+import { GraphQLError } from 'graphql';
+import type { Principal } from '../api/auth';
+import { Commands } from '../api/commands';
+import { isErrorCode } from '../api/error-codes';
+import { apiError } from '../api/errors';
+import { command } from '../api/idempotency';
+
+/** A bid as the gateway places it: orders.PlaceOrder's data. */
+export type BidData = {
+  marketId: string;
+  orderId: string;
+  side: 'bid';
+  accountId: string;
+  price: number;
+  gpus: number;
+  hours: number;
+  nodeId?: string;
+  minGpusPerNode?: number;
+  timeInForce: 'GTC' | 'IOC' | 'FOK';
+};
+
+/**
+ * The id (and idempotency key) of the orders.PlaceOrder settlement writes with the FundsHeld of the
+ * hold command `holdCommandId`: the hold's first event, its escrow-answers manager's first command
+ * (docs/event-flows.md, "A bid: the hold first"). A retry of the hold is answered with the first
+ * command's id, so it awaits the same PlaceOrder.
+ */
+export const fundedPlacementId = (holdCommandId: string): string =>
+  reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
+
+/** What a refused hold tells the bidder: today's answer to a bid its funds could not cover. */
+export function holdRefusal(error: unknown, bid: BidData): unknown {
+  if (!(error instanceof GraphQLError)) return error;
+  const code = error.extensions['code'];
+  // Another live hold has this id: the order exists (orders' own answer to a second PlaceOrder).
+  if (code === 'ALREADY_EXISTS')
+    return apiError('ALREADY_EXISTS', `order ${bid.orderId} already exists`, 'orderId');
+  // Short of funds, or no account to hold from: the bid's worst case is not covered.
+  if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND')
+    return apiError(
+      'INSUFFICIENT_FUNDS',
+      `account ${bid.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`,
+      undefined,
+      { orderId: bid.orderId },
+    );
+  return error;
+}
+
+/**
+ * A bid, funded before the market sees it: refused at once by the market's rules as the read model
+ * shows them; else settlement holds its worst case (at the market's fee as read) and, in the same
+ * transaction, places it with orders, which trades it, rests it, or refuses it and releases the
+ * hold in one transaction. Answers once orders has decided and its read model shows the decision;
+ * a refusal is thrown as a rejected PlaceOrder was. The client's key is bound to the bid in
+ * orders' reservations too, as placing it was.
+ */
+export async function placeFundedBid(
+  commands: Commands,
+  orders: OrdersQueries,
+  p: Principal,
+  bid: BidData,
+  clientKey: string,
+  keyField: string,
+  timeoutMs: number,
+): Promise<void> {
+  const started = Date.now();
+  commands.validate('orders', OrdersCommands.placeOrder.type, bid);
+  const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey);
+  // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
+  // refuse holds nothing (orders applies them again when it decides, to the market as it is then).
+  const [, market] = await Promise.all([
+    commands.reserve('orders', placing, keyField),
+    orders.market(bid.marketId),
+  ]);
+  const refused = market
+    ? (marketRefusal(bid, { tickSize: market.tickSize, open: market.status === 'OPEN' }) ??
+      bidRefusal(bid, market.feeRateBps))
+    : marketRefusal(bid, undefined);
+  if (refused) throw apiError(refused.code, refused.message, refused.field);
+  if (!market) throw new Error(`market ${bid.marketId}: an unknown market is refused above`);
+  const amount = holdFor(bid, market.feeRateBps);
+  const hold = command(
+    p,
+    SettlementCommands.holdFunds.type,
+    bid.accountId,
+    { accountId: bid.accountId, holdId: bid.orderId, amount, marketId: bid.marketId, order: bid },
+    clientKey,
+  );
+  let held;
+  try {
+    held = await commands.execute('settlement', hold, settlementReadModel.name, timeoutMs, keyField);
+  } catch (error) {
+    throw holdRefusal(error, bid);
+  }
+  const placeId = fundedPlacementId(held.commandId);
+  const placed = await commands.outcomeOf(
+    'orders',
+    placeId,
+    ordersReadModel.name,
+    Math.max(timeoutMs - (Date.now() - started), 1_000),
+    clientKey,
+    { orderId: bid.orderId },
+  );
+  if (!placed.eventTypes.includes('orders.FundedBidRefused')) return;
+  const refusal = await orders.fundedBidRefusal(placeId);
+  if (!refusal)
+    throw new Error(`funded bid ${bid.orderId} refused, but its refusal is not in the read model`);
+  throw apiError(isErrorCode(refusal.code) ? refusal.code : 'BAD_USER_INPUT', refusal.message, refusal.field);
+}
