@@ -3,6 +3,7 @@ import {
   ESCROW_ANSWERS_MANAGER,
   holdFor,
   marketRefusal,
+  Order,
   OrdersCommands,
   ordersReadModel,
   SettlementCommands,
@@ -18,18 +19,7 @@ import { apiError } from '../api/errors';
 import { command } from '../api/idempotency';
 
 /** A bid as the gateway places it: orders.PlaceOrder's data. */
-export type BidData = {
-  marketId: string;
-  orderId: string;
-  side: 'bid';
-  accountId: string;
-  price: number;
-  gpus: number;
-  hours: number;
-  nodeId?: string;
-  minGpusPerNode?: number;
-  timeInForce: 'GTC' | 'IOC' | 'FOK';
-};
+export type BidData = Order & { side: 'bid' };
 
 /**
  * The id (and idempotency key) of the orders.PlaceOrder settlement writes with the FundsHeld of the

@@ -71,3 +71,32 @@ export function unrolledLoop(count: string, unroll: number, body: (k: string) =>
   for (; k + ${unroll}u <= ${count}; k += ${unroll}u) {\n${copies}\n  }
   for (; k < ${count}; k++) {\n${body('k')}\n  }`;
 }
+
+/**
+ * loadA4(row, k) and loadB4(k, col4): four consecutive elements of A along K and of B along N,
+ * zero outside the matrices (so partial tiles add nothing); vec4 loads on the vec4 path (N and K
+ * multiples of 4), element loads with bounds checks on the scalar path.
+ */
+export function zeroPaddedLoads(path: MatmulPath): string {
+  return path === 'vec4'
+    ? `fn loadA4(r: u32, k: u32) -> vec4<T> {
+  if (r < dims.M && k < dims.K) { return a[(r * dims.K + k) / 4u]; }
+  return vec4<T>();
+}
+fn loadB4(k: u32, c4: u32) -> vec4<T> {
+  if (k < dims.K && c4 < dims.N / 4u) { return b[k * (dims.N / 4u) + c4]; }
+  return vec4<T>();
+}`
+    : `fn loadA(r: u32, k: u32) -> T {
+  if (r < dims.M && k < dims.K) { return a[r * dims.K + k]; }
+  return T();
+}
+fn loadB(k: u32, c: u32) -> T {
+  if (k < dims.K && c < dims.N) { return b[k * dims.N + c]; }
+  return T();
+}
+fn loadA4(r: u32, k: u32) -> vec4<T> { return vec4<T>(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u)); }
+fn loadB4(k: u32, c4: u32) -> vec4<T> {
+  return vec4<T>(loadB(k, c4 * 4u), loadB(k, c4 * 4u + 1u), loadB(k, c4 * 4u + 2u), loadB(k, c4 * 4u + 3u));
+}`;
+}

@@ -11,7 +11,7 @@
  *    x + j·wgX), so neighbouring lanes read neighbouring vec4s of the B tile: no bank conflicts.
  * Edges: loads outside A or B read zero, stores are bounds-checked; any M, N and K.
  */
-import { accumulators, enableAndAlias, outputBinding, range } from './wgsl-parts';
+import { accumulators, enableAndAlias, outputBinding, range, zeroPaddedLoads } from './wgsl-parts';
 import type { MatmulParams, MatmulPath } from './wgsl-params';
 
 export function stagedKernel(p: MatmulParams, path: MatmulPath): string {
@@ -64,27 +64,7 @@ export function stagedKernel(p: MatmulParams, path: MatmulPath): string {
     `@group(0) @binding(0) var<storage, read> a: array<${vec ? 'vec4<T>' : 'T'}>;
 @group(0) @binding(1) var<storage, read> b: array<${vec ? 'vec4<T>' : 'T'}>;`,
     outputBinding(path),
-    vec
-      ? `fn loadA4(r: u32, k: u32) -> vec4<T> {
-  if (r < dims.M && k < dims.K) { return a[(r * dims.K + k) / 4u]; }
-  return vec4<T>();
-}
-fn loadB4(k: u32, c4: u32) -> vec4<T> {
-  if (k < dims.K && c4 < dims.N / 4u) { return b[k * (dims.N / 4u) + c4]; }
-  return vec4<T>();
-}`
-      : `fn loadA(r: u32, k: u32) -> T {
-  if (r < dims.M && k < dims.K) { return a[r * dims.K + k]; }
-  return T();
-}
-fn loadB(k: u32, c: u32) -> T {
-  if (k < dims.K && c < dims.N) { return b[k * dims.N + c]; }
-  return T();
-}
-fn loadA4(r: u32, k: u32) -> vec4<T> { return vec4<T>(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u)); }
-fn loadB4(k: u32, c4: u32) -> vec4<T> {
-  return vec4<T>(loadB(k, c4 * 4u), loadB(k, c4 * 4u + 1u), loadB(k, c4 * 4u + 2u), loadB(k, c4 * 4u + 3u));
-}`,
+    zeroPaddedLoads(path),
     `var<workgroup> tileA: array<vec4<T>, ${2 * stageA}>;
 var<workgroup> tileB: array<vec4<T>, ${2 * stageB}>;
 

@@ -11,6 +11,7 @@
  */
 import {
   accumulators,
+  zeroPaddedLoads,
   enableAndAlias,
   fourStepFmas,
   outputBinding,
@@ -120,29 +121,7 @@ function tiledKernel(p: MatmulParams, path: MatmulPath): string {
     outputBinding(path),
   ];
   // Zero outside the matrices, so partial tiles add nothing.
-  src.push(
-    vec
-      ? `fn loadA4(r: u32, k: u32) -> vec4<T> {
-  if (r < dims.M && k < dims.K) { return a[(r * dims.K + k) / 4u]; }
-  return vec4<T>();
-}
-fn loadB4(k: u32, c4: u32) -> vec4<T> {
-  if (k < dims.K && c4 < dims.N / 4u) { return b[k * (dims.N / 4u) + c4]; }
-  return vec4<T>();
-}`
-      : `fn loadA(r: u32, k: u32) -> T {
-  if (r < dims.M && k < dims.K) { return a[r * dims.K + k]; }
-  return T();
-}
-fn loadB(k: u32, c: u32) -> T {
-  if (k < dims.K && c < dims.N) { return b[k * dims.N + c]; }
-  return T();
-}
-fn loadA4(r: u32, k: u32) -> vec4<T> { return vec4<T>(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u)); }
-fn loadB4(k: u32, c4: u32) -> vec4<T> {
-  return vec4<T>(loadB(k, c4 * 4u), loadB(k, c4 * 4u + 1u), loadB(k, c4 * 4u + 2u), loadB(k, c4 * 4u + 3u));
-}`,
-  );
+  src.push(zeroPaddedLoads(path));
   src.push(`var<workgroup> tileA: array<T, ${BM * BK}>;
 var<workgroup> tileB: array<vec4<T>, ${BK * BN4}>;
 
