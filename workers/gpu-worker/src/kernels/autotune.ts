@@ -3,7 +3,8 @@
  *
  * Every candidate is first checked against float64 on two small awkward shapes (one per code
  * path, neither a multiple of any tile), then timed on a square product whose result must pass
- * Freivalds. Wrong or failing variants are reported and never chosen.
+ * Freivalds. Wrong or failing variants are reported and never chosen. The timing samples are taken
+ * in rounds across the candidates, and each candidate's figure is its median.
  */
 import type { AdapterDescription } from '../gpu/webgpu';
 import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, readCache, writeCache } from './autotune-cache';
@@ -152,12 +153,17 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const bufB = uploadMatrix(device, b, precision);
   const bufC = createMatrixBuffer(device, size * size, precision);
   const results: VariantResult[] = [];
-  let best: { variant: MatmulVariant; gflops: number; ms: number } | undefined;
+  // Candidates that ran right and were not far behind, kept compiled for their later samples.
+  const timed: { result: VariantResult; matmul: Matmul; samplesMs: number[] }[] = [];
+  let fastestFirstMs = Infinity;
   try {
+    // Round one: compile, check and time each candidate once (a hopeless one is left after its
+    // warm-up, and nothing wrong is ever timed again).
     for (const [index, params] of candidates.entries()) {
       const name = variantName(params);
       const step = `${precision} ${index + 1}/${candidates.length} ${name}`;
       let matmul: Matmul | undefined;
+      let kept = false;
       try {
         matmul = await createMatmul(device, { precision, variant: params });
         const wrong = await checkVariant(device, matmul);
@@ -170,10 +176,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
         const timing = await timeGpu(
           device,
           (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size),
-          {
-            runs,
-            giveUpAfterMs: best ? best.ms * 4 : Infinity,
-          },
+          { runs: 1, giveUpAfterMs: fastestFirstMs * 4 },
         );
         const c = await readMatrix(device, bufC, size * size, precision);
         const check = freivalds(
@@ -200,27 +203,56 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
           continue;
         }
         const rate = gflops(matmul.flops(size, size, size), timing.ms);
-        results.push({
+        const result: VariantResult = {
           variant: name,
           gflops: rate,
           correct: true,
           ...(timing.abandoned ? { abandoned: true } : {}),
-        });
+        };
+        results.push(result);
         progress(
           `${step}: ${rate.toFixed(2)} GFLOP/s${timing.abandoned ? ' (far behind: stopped after warm-up)' : ''}`,
         );
-        if (!best || timing.ms < best.ms) best = { variant: matmul.variant, gflops: rate, ms: timing.ms };
+        fastestFirstMs = Math.min(fastestFirstMs, timing.ms);
+        if (!timing.abandoned) {
+          timed.push({ result, matmul, samplesMs: [...timing.samplesMs] });
+          kept = true;
+        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         results.push({ variant: name, gflops: null, correct: false, error: message });
         progress(`${step}: failed (${message})`);
       } finally {
-        matmul?.destroy();
+        if (!kept) matmul?.destroy();
       }
     }
+    // The other samples in rounds, one candidate after another: a machine (or a GPU's clock) that
+    // slows down or speeds up for a while then weighs on every candidate alike, instead of
+    // deciding the choice by when each was timed. Each candidate's figure is its median.
+    for (let round = 1; round < runs; round++)
+      for (const t of timed) {
+        const again = await timeGpu(
+          device,
+          (encoder) => t.matmul.encode(encoder, bufA, bufB, bufC, size, size, size),
+          { runs: 1 },
+        );
+        t.samplesMs.push(...again.samplesMs);
+      }
+    if (runs > 1 && timed.length > 1)
+      progress(`${precision}: ${runs} samples of each of ${timed.length} candidates, in rounds`);
+    for (const t of timed) t.result.gflops = gflops(2 * size ** 3, median(t.samplesMs));
   } finally {
+    for (const t of timed) t.matmul.destroy();
     for (const buffer of [bufA, bufB, bufC]) buffer.destroy();
   }
+  // The fastest correct candidate by its figure (a median; the warm-up alone for one left behind).
+  const fastest = results.reduce<VariantResult | undefined>(
+    (f, r) => (r.correct && r.gflops !== null && (!f || r.gflops > (f.gflops ?? 0)) ? r : f),
+    undefined,
+  );
+  const params = fastest && candidates.find((p) => variantName(p) === fastest.variant);
+  const best = fastest &&
+    params && { variant: resolveVariant(precision, params), gflops: fastest.gflops ?? 0 };
   if (!best)
     throw new Error(
       `autotune: no ${precision} matmul variant ran correctly on ${adapter.description || adapter.device}`,
@@ -237,6 +269,8 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   }
   return { variant: best.variant, gflops: best.gflops, size, fromCache: false, results };
 }
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
 
 function stripName({ name: _name, ...params }: MatmulVariant): MatmulParams {
   return params;
