@@ -5,17 +5,7 @@
 import { ESCROW_ANSWERS_MANAGER, ordersMessages, type Envelope } from '@gpux/contracts';
 import { emittedCommands, outcomeEventId, reactionCommandId } from '@gpux/eventsourcing';
 import { escrowAnswers } from '../domain/escrow/escrow-answers.process-manager';
-
-const bid = {
-  marketId: 'H100',
-  orderId: 'b1',
-  side: 'bid' as const,
-  accountId: 'buyer-1',
-  price: 2_100_000,
-  gpus: 2,
-  hours: 10,
-  timeInForce: 'GTC' as const,
-};
+import { sampleBid as bid } from '../domain/escrow/escrow.fixture';
 
 describe("a funded bid's placement", () => {
   it("writes the funded bid's PlaceOrder under the id the gateway derives from its hold command", () => {

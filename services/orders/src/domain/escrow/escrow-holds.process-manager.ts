@@ -1,4 +1,4 @@
-import { commandOf, Envelope, isMessageOf, OrdersEvents, SettlementCommands } from '@gpux/contracts';
+import { commandOf, Envelope, isMessageOf, Order, OrdersEvents, SettlementCommands } from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /** The orders events this process manager reacts to. */
@@ -10,6 +10,14 @@ const REACTS_TO = [
   OrdersEvents.orderCancelled,
   OrdersEvents.leaseBreached,
 ] as const;
+
+/** Gives back `amount` of the hold settlement placed for this very bid (holdId = its orderId). */
+const releaseOwnHold = (order: Pick<Order, 'accountId' | 'orderId'>, amount: number): EmittedCommand =>
+  commandOf(SettlementCommands.releaseHold, order.accountId, {
+    accountId: order.accountId,
+    holdId: order.orderId,
+    amount,
+  });
 
 /**
  * orders → settlement: a bid waiting for funds asks for its escrow hold; a funded bid the market
@@ -36,24 +44,11 @@ export const escrowHolds: ProcessManager = {
       case 'orders.FundedBidRefused': {
         // The hold settlement placed for this very bid (holdId = its orderId, on its account).
         const { order, heldAmount } = event.data;
-        return [
-          commandOf(SettlementCommands.releaseHold, order.accountId, {
-            accountId: order.accountId,
-            holdId: order.orderId,
-            amount: heldAmount,
-          }),
-        ];
+        return [releaseOwnHold(order, heldAmount)];
       }
       case 'orders.OrderAccepted': {
         const { order, holdReleased } = event.data;
-        if (!holdReleased) return [];
-        return [
-          commandOf(SettlementCommands.releaseHold, order.accountId, {
-            accountId: order.accountId,
-            holdId: order.orderId,
-            amount: holdReleased,
-          }),
-        ];
+        return holdReleased ? [releaseOwnHold(order, holdReleased)] : [];
       }
       case 'orders.TradeExecuted': {
         const t = event.data;

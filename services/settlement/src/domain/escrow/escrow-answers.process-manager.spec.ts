@@ -1,5 +1,6 @@
 import type { Envelope } from '@gpux/contracts';
 import { escrowAnswers } from './escrow-answers.process-manager';
+import { sampleBid as bid } from './escrow.fixture';
 
 const event = (type: string, data: unknown): Envelope => ({
   id: 'e1',
@@ -12,17 +13,6 @@ const event = (type: string, data: unknown): Envelope => ({
   causationId: 'c',
   data,
 });
-
-const bid = {
-  marketId: 'H100',
-  orderId: 'b1',
-  side: 'bid' as const,
-  accountId: 'buyer-1',
-  price: 2_100_000,
-  gpus: 2,
-  hours: 10,
-  timeInForce: 'GTC' as const,
-};
 
 describe('escrow answers process manager', () => {
   it('places a bid its hold carries, funded with what was held', () => {
