@@ -20,7 +20,14 @@
  * Figures are medians over the repetitions; the summary takes the worst size and precision. Last
  * line: JSON.
  */
-import { createChallenge, DEFAULTS, openRequest, secureRandom, verifyOpening } from '@gpux/certification';
+import {
+  createChallenge,
+  DEFAULTS,
+  openRequest,
+  PROTOCOL_VERSION,
+  secureRandom,
+  verifyOpening,
+} from '@gpux/certification';
 import { runBenchmark } from '../workers/gpu-worker/src/benchmark/run';
 import { proveChallenge, tunedHalfMatmul, tunedMatmul } from '../workers/gpu-worker/src/challenge';
 import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
@@ -71,7 +78,8 @@ async function main() {
         () => undefined,
       );
       for (const precision of precisions) {
-        const benchmarkGflops = report.precisions.find((p) => p.precision === precision)?.sizes[0]?.gflops;
+        const benchmarked = report.precisions.find((p) => p.precision === precision);
+        const benchmarkGflops = benchmarked?.sizes[0]?.gflops;
         if (!benchmarkGflops)
           throw new Error(`the benchmark found no verified ${precision} figure at n=${n}`);
         const claimedTflops = (benchmarkGflops / 1000) * CLAIM_FACTOR;
@@ -152,6 +160,7 @@ async function main() {
         const figures = {
           precision,
           kernel: precision === 'f16' ? half?.variant : tuned.variant,
+          benchmarkKernel: benchmarked?.variant,
           n,
           products: med('products'),
           benchmarkGflops: round(median(benchmarkSamples), 3),
@@ -183,7 +192,7 @@ async function main() {
   process.stdout.write(
     JSON.stringify({
       bench: 'certify',
-      protocol: 2,
+      protocol: PROTOCOL_VERSION,
       verifyFraction: worst('verifyFraction', Math.max),
       certifiedToBenchmark: worst('certifiedToBenchmark', Math.min),
       targets: { verifyFraction: 0.05, certifiedToBenchmark: 0.8 },

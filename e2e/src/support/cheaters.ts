@@ -119,7 +119,7 @@ export const HALF_PRODUCTS_CLAIM_TFLOPS = 0.001;
 /** Product p of a challenge, computed on the GPU with the challenge's own kernel and read back whole. */
 async function productOnGpu(gpu: GpuContext, challenge: Challenge, p: number): Promise<Float32Array> {
   const { n } = challenge;
-  const matrices = productMatrices(p);
+  const matrices = productMatrices(challenge, p);
   const a = await generateOnGpu(gpu.device, challenge.seed, matrices.a, n, n);
   const b = await generateOnGpu(gpu.device, challenge.seed, matrices.b, n, n);
   const c = storageBuffer(gpu.device, n * n * 4, 'cheater C');

@@ -18,7 +18,17 @@
  * Every message is plain JSON (see encoding.ts). Functions are pure: the clock (`now`, epoch ms)
  * and the randomness (`rng`) are passed in.
  */
-import { Challenge, Commitment, fail, Failure, LeafRequest, OpenRequest, PROTOCOL_VERSION } from './messages';
+import {
+  Challenge,
+  Commitment,
+  fail,
+  Failure,
+  isProtocolVersion,
+  LeafRequest,
+  OpenRequest,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
+} from './messages';
 import { isSeed } from './prng';
 import { randomBelow, randomHex, RandomU32, sampleDistinct } from './random';
 import { isPrecision, Precision } from './tolerance';
@@ -161,10 +171,10 @@ export function checkCommitment(
   commitment: Commitment,
   receivedAt: number,
 ): Failure | null {
-  if ((challenge as { version?: unknown }).version !== PROTOCOL_VERSION)
+  if (!isProtocolVersion((challenge as { version?: unknown }).version))
     return fail(
       'MALFORMED',
-      `the challenge is of protocol version ${String((challenge as { version?: unknown }).version)}, not ${PROTOCOL_VERSION}`,
+      `the challenge is of protocol version ${String((challenge as { version?: unknown }).version)}, not one of ${PROTOCOL_VERSIONS.join(', ')}`,
     );
   const c = commitment as Partial<Record<keyof Commitment, unknown>> | null;
   if (typeof c !== 'object' || c === null) return fail('MALFORMED', 'the commitment is not an object');

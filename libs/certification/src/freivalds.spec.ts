@@ -12,7 +12,7 @@ function generated(n: number, seedHex: string) {
   return {
     a: generateMatrix(seed, MATRIX_A, n, n),
     b: generateMatrix(seed, MATRIX_B, n, n),
-    c: referenceProduct({ seed: seedHex, n }),
+    c: referenceProduct({ seed: seedHex, n, version: 3, products: 1 }),
   };
 }
 

@@ -10,6 +10,7 @@ export * from './merkle';
 export * from './merkle-wgsl';
 export * from './prng';
 export * from './prng-wgsl';
+export * from './products';
 export * from './prover';
 export * from './random';
 export * from './reference';

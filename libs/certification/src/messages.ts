@@ -1,19 +1,28 @@
 /**
- * The messages of the certification protocol, version 2 (docs/certification.md), and the verdict:
+ * The messages of the certification protocol, version 3 (docs/certification.md), and the verdict:
  * Challenge → Commitment → OpenRequest → Opening → Verdict. Plain JSON (encoding.ts).
  */
 import type { Precision } from './tolerance';
 
-export const PROTOCOL_VERSION = 2;
+/** The version of the challenges issued now. */
+export const PROTOCOL_VERSION = 3;
+/**
+ * The versions a verifier and a worker accept: version 2's challenges (every product its own
+ * matrices) may still be in flight when the services move to 3 (products on a grid, products.ts).
+ */
+export const PROTOCOL_VERSIONS = [2, 3] as const;
+export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
+export const isProtocolVersion = (x: unknown): x is ProtocolVersion =>
+  (PROTOCOL_VERSIONS as readonly unknown[]).includes(x);
 
 // The four messages are type aliases, not interfaces: plain JSON objects, so each is a
 // Record<string, unknown> as the capacity contracts carry them, with no cast.
 export type Challenge = {
-  version: typeof PROTOCOL_VERSION;
+  version: ProtocolVersion;
   id: string;
   /** 32 lowercase hex digits: the generator's 128-bit seed (prng.ts). */
   seed: string;
-  /** Every product is of n×n matrices: C_p = A_p·B_p, A_p = matrix 2p, B_p = matrix 2p + 1. */
+  /** Every product is of n×n matrices: C_p = A_p·B_p, the matrices by version (products.ts). */
   n: number;
   /** How many products, 1..MAX_PRODUCTS. */
   products: number;

@@ -32,10 +32,8 @@
 /** Which matrix of the product an entry belongs to. */
 export const MATRIX_A = 0;
 export const MATRIX_B = 1;
-/** A matrix's number under the seed, a u32: product p of a challenge multiplies matrices 2p and 2p + 1. */
+/** A matrix's number under the seed, a u32: which two a product multiplies is products.ts's rule. */
 export type MatrixId = number;
-/** The matrices of product p: A_p = 2p, B_p = 2p + 1 (product 0 is MATRIX_A · MATRIX_B). */
-export const productMatrices = (p: number): { a: MatrixId; b: MatrixId } => ({ a: 2 * p, b: 2 * p + 1 });
 
 /** Entries are integers in [-64, 63] divided by this. */
 export const VALUE_SCALE = 64;

@@ -1,5 +1,5 @@
 /**
- * Protocol version 2 end to end, in pure TypeScript, with the products computed on the CPU: an
+ * Protocol version 3 end to end (and version 2's challenges, still answered), in pure TypeScript, with the products computed on the CPU: an
  * honest prover passes, cheaters of every kind are caught with the reason that names what they did,
  * and the verifier's work does not grow with the number of products.
  */
@@ -71,7 +71,28 @@ function round(
 
 const honest = (ch: Challenge) => commitProducts(ch, referenceProducts(ch), { computeMs: 3, totalMs: 4 });
 
-describe('certification protocol v2 (pure, products on the CPU)', () => {
+describe('certification protocol v3 (pure, products on the CPU)', () => {
+  it("version 3's products share the grid's matrices; a version 2 challenge is still verified by its own rule", () => {
+    const rng = seededRandom(9);
+    const ch = challenge(rng, { products: 6 }); // a 3×3 grid, two rows
+    expect(ch.version).toBe(3);
+    expect(round(ch, rng, honest(ch)).verdict).toMatchObject({ ok: true, maxRowError: 0 });
+    // Product 3 (row 1, column 0) multiplies A_1 by B_0: B_0 is product 0's B, A_1 is its own.
+    expect(referenceProduct(ch, 3)).not.toEqual(referenceProduct(ch, 0));
+    // The answer to version 2's matrices fails a version 3 challenge, and the other way round.
+    const v2: Challenge = { ...ch, version: 2 };
+    expect(round(v2, rng, honest(v2)).verdict).toMatchObject({ ok: true, maxRowError: 0 });
+    const crossed = commitProducts(ch, referenceProducts(v2), { computeMs: 3, totalMs: 4 });
+    expect(round(ch, rng, crossed).verdict).toMatchObject({ ok: false, reason: 'ROW_MISMATCH' });
+    // An unknown version is refused before anything is opened.
+    expect(
+      checkCommitment({ ...ch, version: 4 } as unknown as Challenge, honest(ch).commitment, T0),
+    ).toMatchObject({
+      reason: 'MALFORMED',
+      detail: 'the challenge is of protocol version 4, not one of 2, 3',
+    });
+  });
+
   it('an honest prover passes 40 consecutive challenges, f32 and f16, at sizes that are no power of two', () => {
     const rng = seededRandom(10);
     const failures: string[] = [];

@@ -6,7 +6,8 @@
  * (prng.ts), so the result is the same as any correct f32 kernel's.
  */
 import { Challenge } from './challenge';
-import { generateMatrix, MatrixId, parseSeed, productMatrices } from './prng';
+import { generateMatrix, MatrixId, parseSeed } from './prng';
+import { productMatrices } from './products';
 
 /** A·B of two generated matrices, A m×k (matrix `a`), B k×n (matrix `b`), on the CPU, as f32. */
 export function referenceMatmul(
@@ -35,12 +36,17 @@ export function referenceMatmul(
 }
 
 /** Product p of a challenge, C_p = A_p·B_p. */
-export function referenceProduct(challenge: Pick<Challenge, 'seed' | 'n'>, product = 0): Float32Array {
+export function referenceProduct(
+  challenge: Pick<Challenge, 'seed' | 'n' | 'version' | 'products'>,
+  product = 0,
+): Float32Array {
   const { n } = challenge;
-  return referenceMatmul(challenge.seed, productMatrices(product), n, n, n);
+  return referenceMatmul(challenge.seed, productMatrices(challenge, product), n, n, n);
 }
 
 /** Every product of a challenge on the CPU. */
-export function referenceProducts(challenge: Pick<Challenge, 'seed' | 'n' | 'products'>): Float32Array[] {
+export function referenceProducts(
+  challenge: Pick<Challenge, 'seed' | 'n' | 'version' | 'products'>,
+): Float32Array[] {
   return Array.from({ length: challenge.products }, (_, p) => referenceProduct(challenge, p));
 }

@@ -37,13 +37,8 @@ import {
 import { leafIndex } from './prover';
 import { decodeBytes } from './encoding';
 import { leafHash, proofRoot } from './merkle';
-import {
-  generateNumeratorsTransposed,
-  generateRowNumerators,
-  parseSeed,
-  productMatrices,
-  VALUE_SCALE,
-} from './prng';
+import { generateNumeratorsTransposed, generateRowNumerators, parseSeed, VALUE_SCALE } from './prng';
+import { productMatrices } from './products';
 import { elementErrorFactor } from './tolerance';
 import { forEachProductElement, rowNorms } from './verifier-kernels';
 
@@ -160,7 +155,7 @@ export function verifyOpening(
   let maxRowError = 0;
   let checkedElements = 0;
   for (const leaf of decoded) {
-    const { a: matrixA, b: matrixB } = productMatrices(leaf.product);
+    const { a: matrixA, b: matrixB } = productMatrices(challenge, leaf.product);
     const first = leaf.chunk * leafWidth(n);
     const columns = leaf.columns.map((c) => first + c);
     // Only the leaf's row of A_p and its checked columns of B_p: (1 + c)·n generator calls.

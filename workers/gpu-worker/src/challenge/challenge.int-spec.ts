@@ -170,8 +170,12 @@ describe('certification challenge on WebGPU', () => {
   });
 
   it('a shape the tuned variant refuses is answered by the simple kernel', async () => {
+    // As a real variant refuses, whether it is run or recorded into an encoder.
     const refusing = {
       run: () => Promise.reject(new RangeError('too big for textures')),
+      encode: () => {
+        throw new RangeError('too big for textures');
+      },
     } as unknown as Matmul;
     const reasons: string[] = [];
     const ch = challenge(48);
@@ -261,6 +265,47 @@ describe('certification challenge on WebGPU', () => {
         commitProducts(ch, referenceProducts(ch), { computeMs: 0, totalMs: 0 }).commitment.root,
       );
     }
+  });
+
+  it("version 3's grid: the same commitment with B kept or generated each time, recorded or awaited, and version 2 still answered", async () => {
+    // 11 products: a 4×4 grid, its last row short, so A changes every 4 products and each B serves 3.
+    const ch = challenge(40, { products: 11 });
+    expect(ch.version).toBe(3);
+    const expected = commitProducts(ch, referenceProducts(ch), { computeMs: 0, totalMs: 0 }).commitment.root;
+    const awaited: MatmulRunner = (device, a, b, c, m, n, k) =>
+      registerBlockedMatmul(device, a, b, c, m, n, k);
+    for (const options of [
+      { matmul: tuned.runner },
+      { matmul: tuned.runner, cacheBytes: 0 },
+      { matmul: registerBlockedMatmul },
+      { matmul: awaited },
+      { matmul: awaited, cacheBytes: 0 },
+    ]) {
+      const proof = await proveChallenge(gpu.device, ch, options);
+      proof.discard();
+      expect(proof.commitment.root).toBe(expected);
+    }
+    // The opened products are computed again out of order, from whatever the buffers held last.
+    const { verdict } = await certify(challenge(40, { products: 11, openLeaves: 64 }), {
+      matmul: tuned.runner,
+    });
+    expect(verdict).toMatchObject({ ok: true, maxRowError: 0 });
+    // A challenge issued before the move to version 3 (every product its own matrices).
+    const v2: Challenge = { ...challenge(40, { products: 5 }), version: 2 };
+    const v2Root = commitProducts(v2, referenceProducts(v2), { computeMs: 0, totalMs: 0 }).commitment.root;
+    expect(v2Root).not.toBe(
+      commitProducts({ ...v2, version: 3 }, referenceProducts({ ...v2, version: 3 }), {
+        computeMs: 0,
+        totalMs: 0,
+      }).commitment.root,
+    );
+    expect((await certify(v2, { matmul: tuned.runner })).verdict).toMatchObject({ ok: true });
+    const proof = await proveChallenge(gpu.device, v2, { matmul: tuned.runner });
+    proof.discard();
+    expect(proof.commitment.root).toBe(v2Root);
+    await expect(
+      proveChallenge(gpu.device, { ...v2, version: 4 } as unknown as Challenge, { matmul: tuned.runner }),
+    ).rejects.toThrow(/protocol version 4; this worker answers 2 and 3: upgrade it/);
   });
 
   /** A challenge answered by a prover on the GPU, verified on the real clock. */

@@ -6,9 +6,11 @@ import { computePipeline, dispatch, uniformBuffer } from './gpu-buffers';
 
 /**
  * Computes C = A·B on the device: A m×k, B k×n, C m×n, all row-major f32 storage buffers.
- * Resolves when the GPU has finished, so the caller can time it.
+ * Resolves when the GPU has finished, so the caller can time it. A runner that can also record
+ * the product into an encoder (`encode`) lets the prover keep the GPU's queue full: the products
+ * of a challenge are submitted one behind the other, with no wait between them (prover.ts).
  */
-export type MatmulRunner = (
+export type MatmulRunner = ((
   device: GPUDevice,
   a: GPUBuffer,
   b: GPUBuffer,
@@ -16,7 +18,22 @@ export type MatmulRunner = (
   m: number,
   n: number,
   k: number,
-) => Promise<void>;
+) => Promise<void>) & { encode?: MatmulEncode };
+
+/**
+ * Records C = A·B into `encoder` (submitted by the caller); throws a RangeError, recording nothing,
+ * for a shape the kernel refuses. Every buffer it creates lives as long as the kernel.
+ */
+export type MatmulEncode = (
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  c: GPUBuffer,
+  m: number,
+  n: number,
+  k: number,
+) => void;
 
 /** Each invocation computes a 4×4 block of C; a workgroup of 8×8 invocations a 32×32 tile. */
 const TILE = 32;
@@ -84,4 +101,28 @@ export const registerBlockedMatmul: MatmulRunner = async (device, a, b, c, m, n,
   } finally {
     dims.destroy();
   }
+};
+
+/** Each device's dims uniforms of the recorded register-blocked products, one per shape, kept. */
+const recordedDims = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
+
+registerBlockedMatmul.encode = (device, encoder, a, b, c, m, n, k) => {
+  let byShape = recordedDims.get(device);
+  if (!byShape) recordedDims.set(device, (byShape = new Map()));
+  const shape = `${m}x${n}x${k}`;
+  let dims = byShape.get(shape);
+  if (!dims)
+    byShape.set(shape, (dims = uniformBuffer(device, Uint32Array.from([m, n, k, 0]), 'matmul dims')));
+  const pipeline = computePipeline(device, REGISTER_BLOCKED_MATMUL_WGSL);
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [a, b, c, dims].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    }),
+  );
+  pass.dispatchWorkgroups(Math.ceil(n / TILE), Math.ceil(m / TILE));
+  pass.end();
 };

@@ -16,6 +16,7 @@ import {
   leafWidth,
   leavesPerRow,
   NODE_HASH_WGSL,
+  gridSide,
   parseSeed,
   prngDispatch,
   prngFillShader,
@@ -68,9 +69,27 @@ export function productPlan(
   return { half: false, kernel: kernels.f32, bytesPerEntry: 4 };
 }
 
+/**
+ * Most bytes a pipeline spends on keeping version 3's B matrices (products.ts) between the
+ * products that share them. Past it, each product generates its B again: O(n²) against the
+ * product's O(n³), which matters only at the small n of a CPU-emulated adapter, where it fits.
+ */
+export const B_CACHE_BYTES = 256 * 1024 * 1024;
+
+export interface ProductPipelineOptions {
+  /** Bytes the kept B matrices may take (default B_CACHE_BYTES; 0: generate each product's B). */
+  cacheBytes?: number;
+}
+
 export class ProductPipeline {
+  /** A_p, and the matrix it holds now (-1: none yet). */
   private readonly a: GPUBuffer;
+  private aHolds = -1;
+  /** B_p when it is not kept, and the matrix it holds now. */
   private readonly b: GPUBuffer;
+  private bHolds = -1;
+  /** Version 3's B matrices, kept by grid column once generated (empty: not kept). */
+  private readonly bKept: { buffer: GPUBuffer; fill: GPUBindGroup; generated: boolean }[] = [];
   /** C as f32: what the leaves hash. */
   readonly c: GPUBuffer;
   /** C as the f16 kernel writes it, before widening (f16 plans only). */
@@ -98,6 +117,7 @@ export class ProductPipeline {
     private readonly device: GPUDevice,
     private readonly challenge: Challenge,
     kernels: ChallengeKernels,
+    options: ProductPipelineOptions = {},
   ) {
     const { n } = challenge;
     this.plan = productPlan(challenge, kernels);
@@ -126,6 +146,19 @@ export class ProductPipeline {
       });
     this.fillA = fillGroup(this.paramsA, this.a);
     this.fillB = fillGroup(this.paramsB, this.b);
+    // Version 3: a grid column's B serves every row of the grid; kept when there is more than one
+    // row and the columns fit the budget.
+    const side = challenge.version === 3 ? gridSide(challenge.products) : 0;
+    if (
+      side > 0 &&
+      challenge.products > side &&
+      side * n * n * bytesPerEntry <= (options.cacheBytes ?? B_CACHE_BYTES)
+    ) {
+      for (let j = 0; j < side; j++) {
+        const buffer = own(storageBuffer(device, n * n * bytesPerEntry, `challenge B, grid column ${j}`));
+        this.bKept.push({ buffer, fill: fillGroup(this.paramsB, buffer), generated: false });
+      }
+    }
     if (this.cHalf) {
       const pipeline = computePipeline(device, WIDEN_F16_WGSL);
       const count = own(uniformBuffer(device, Uint32Array.from([n * n, 0, 0, 0]), 'widen count'));
@@ -174,28 +207,47 @@ export class ProductPipeline {
     return this.plan.half;
   }
 
-  /** Generates A_p and B_p: submitted, not awaited (the product after it in the queue waits for it). */
-  generate(product: number): void {
+  /** Whether `encodeProduct` can record a product: the kernel can record itself into an encoder. */
+  get recordable(): boolean {
+    return this.plan.kernel.encode !== undefined;
+  }
+
+  /**
+   * Records product p whole into one submission, in queue order after everything submitted before:
+   * the generation of whichever of A_p and B_p the buffers do not hold already, the product, the
+   * hashing of C's leaves up to the product's root (and its copy to `rootInto`). Not awaited: the
+   * caller may submit the next product before this one is done, which keeps the GPU's queue full.
+   * Only where `recordable`.
+   */
+  submitProduct(product: number, rootInto?: { buffer: GPUBuffer; offset: number }): void {
+    const record = this.plan.kernel.encode;
+    if (!record) throw new Error('the challenge kernel cannot be recorded into an encoder');
     const { n } = this.challenge;
-    const seed = parseSeed(this.challenge.seed);
-    const matrices = productMatrices(product);
-    this.device.queue.writeBuffer(this.paramsA, 0, prngParams(seed, matrices.a, n, n));
-    this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
     const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.fill);
-    for (const group of [this.fillA, this.fillB]) {
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(...prngDispatch(n, n));
-    }
-    pass.end();
+    const { a, b } = this.encodeGeneration(encoder, product);
+    record(this.device, encoder, a, b, this.cHalf ?? this.c, n, n, n);
+    this.encodeHash(encoder, rootInto);
     this.device.queue.submit([encoder.finish()]);
   }
+
+  /**
+   * Generates A_p and B_p (those not held already): submitted, not awaited (the product after it in
+   * the queue waits for it). For a kernel that cannot be recorded: `multiply` runs it next.
+   */
+  generate(product: number): void {
+    const encoder = this.device.createCommandEncoder();
+    this.inputs = this.encodeGeneration(encoder, product);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** The buffers `generate` left A_p and B_p in. */
+  private inputs: { a: GPUBuffer; b: GPUBuffer } | undefined;
 
   /** C_p = A_p·B_p (into the f32 C, widened from f16 for an f16 plan); resolves when the GPU is done. */
   async multiply(): Promise<void> {
     const { n } = this.challenge;
-    await this.plan.kernel(this.device, this.a, this.b, this.cHalf ?? this.c, n, n, n);
+    const { a, b } = this.inputs ?? { a: this.a, b: this.b };
+    await this.plan.kernel(this.device, a, b, this.cHalf ?? this.c, n, n, n);
   }
 
   /**
@@ -205,6 +257,52 @@ export class ProductPipeline {
    */
   hash(rootInto?: { buffer: GPUBuffer; offset: number }): void {
     const encoder = this.device.createCommandEncoder();
+    this.encodeHash(encoder, rootInto);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * Records the generation of A_p and B_p where the buffers do not hold them, and says which buffers
+   * hold them. The fills' parameters are written to the queue now, so the submission that records
+   * them must be the next one: one A and one B fill at most per submission.
+   */
+  private encodeGeneration(encoder: GPUCommandEncoder, product: number): { a: GPUBuffer; b: GPUBuffer } {
+    const { n } = this.challenge;
+    const seed = parseSeed(this.challenge.seed);
+    const matrices = productMatrices(this.challenge, product);
+    const fills: GPUBindGroup[] = [];
+    if (this.aHolds !== matrices.a) {
+      this.device.queue.writeBuffer(this.paramsA, 0, prngParams(seed, matrices.a, n, n));
+      fills.push(this.fillA);
+      this.aHolds = matrices.a;
+    }
+    let b = this.b;
+    const kept = this.bKept[(matrices.b - 1) / 2];
+    if (this.bKept.length > 0 && kept) {
+      b = kept.buffer;
+      if (!kept.generated) {
+        this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
+        fills.push(kept.fill);
+        kept.generated = true;
+      }
+    } else if (this.bHolds !== matrices.b) {
+      this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
+      fills.push(this.fillB);
+      this.bHolds = matrices.b;
+    }
+    if (fills.length > 0) {
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(this.fill);
+      for (const group of fills) {
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(...prngDispatch(n, n));
+      }
+      pass.end();
+    }
+    return { a: this.a, b };
+  }
+
+  private encodeHash(encoder: GPUCommandEncoder, rootInto?: { buffer: GPUBuffer; offset: number }): void {
     const pass = encoder.beginComputePass();
     if (this.widen) {
       const { n } = this.challenge;
@@ -223,7 +321,6 @@ export class ProductPipeline {
     pass.end();
     if (rootInto)
       encoder.copyBufferToBuffer(this.tree, this.rootOffset * 4, rootInto.buffer, rootInto.offset, 32);
-    this.device.queue.submit([encoder.finish()]);
   }
 
   destroy(): void {

@@ -17,21 +17,23 @@ import {
   chunkWidth,
   Commitment,
   digestsFromWords,
+  isProtocolVersion,
   leafIndex,
   leafWidth,
   leavesPerRow,
   Opening,
   OpenRequest,
   proofFromTreeWords,
+  PROTOCOL_VERSIONS,
 } from '@gpux/certification';
 import { readBack, storageBuffer } from './gpu-buffers';
 import { MatmulRunner, registerBlockedMatmul } from './matmul';
 import { ProductPipeline } from './product-pipeline';
 
 export interface ProofTimings {
-  /** Encoding the generation of every A_p and B_p (the GPU runs it in queue order, inside computeMs). */
+  /** Recording the products' submissions (or their generation) on the CPU. */
   generateMs: number;
-  /** The products on the GPU, with their generation and the hashing of the product before (the commitment's computeMs). */
+  /** The products on the GPU, with their generation and hashing (the commitment's computeMs). */
   computeMs: number;
   /** Hashing rows and reducing them to the products' roots, on the GPU, and reading the roots back. */
   hashMs: number;
@@ -57,6 +59,8 @@ export interface ProveOptions {
   matmulF16?: MatmulRunner;
   /** A monotonic clock in ms (default performance.now). */
   clock?: () => number;
+  /** Bytes the kept B matrices of a version 3 challenge may take (product-pipeline.ts). */
+  cacheBytes?: number;
 }
 
 /** Computes the challenge's products on the device and commits to them. */
@@ -71,26 +75,56 @@ export async function proveChallenge(
     ...(options.matmulF16 ? { f16: options.matmulF16 } : {}),
   };
   const { n, products } = challenge;
+  if (!isProtocolVersion(challenge.version))
+    throw new RangeError(
+      `challenge ${challenge.id} is of protocol version ${String(challenge.version)}; this worker answers ${PROTOCOL_VERSIONS.join(' and ')}: upgrade it`,
+    );
   const start = clock();
-  const pipeline = new ProductPipeline(device, challenge, kernels);
+  const pipeline = new ProductPipeline(
+    device,
+    challenge,
+    kernels,
+    options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes },
+  );
   const roots = storageBuffer(device, products * 32, 'product roots');
   let generateMs = 0;
   let computeMs = 0;
   let hashMs = 0;
   let commitment: BatchCommitment;
   try {
-    // One wait per product (the kernel's): the generation before it and the hashing of the
-    // product before run in queue order, so computeMs holds them too; generateMs is what encoding
-    // them took on the CPU.
-    for (let p = 0; p < products; p++) {
+    if (pipeline.recordable) {
+      // Each product is one submission (its generation, product and hashing), submitted before the
+      // product ahead of it is done: the GPU always has the next product queued, and the CPU
+      // waits once per product, not between products. generateMs is the recording on the CPU.
+      device.pushErrorScope('validation');
+      let ahead: Promise<void> | undefined;
       const t0 = clock();
-      pipeline.generate(p);
-      const t1 = clock();
-      await pipeline.multiply();
-      const t2 = clock();
-      pipeline.hash({ buffer: roots, offset: p * 32 });
-      generateMs += t1 - t0;
-      computeMs += t2 - t1;
+      for (let p = 0; p < products; p++) {
+        const recording = clock();
+        pipeline.submitProduct(p, { buffer: roots, offset: p * 32 });
+        generateMs += clock() - recording;
+        const done = device.queue.onSubmittedWorkDone();
+        if (ahead) await ahead;
+        ahead = done;
+      }
+      await ahead;
+      computeMs = clock() - t0 - generateMs;
+      const error = await device.popErrorScope();
+      if (error) throw new Error(`the challenge's products: WebGPU validation failed: ${error.message}`);
+    } else {
+      // A kernel that cannot be recorded (a test's cheater): one wait per product (the kernel's);
+      // the generation before it and the hashing of the product before run in queue order, so
+      // computeMs holds them too; generateMs is what encoding them took on the CPU.
+      for (let p = 0; p < products; p++) {
+        const t0 = clock();
+        pipeline.generate(p);
+        const t1 = clock();
+        await pipeline.multiply();
+        const t2 = clock();
+        pipeline.hash({ buffer: roots, offset: p * 32 });
+        generateMs += t1 - t0;
+        computeMs += t2 - t1;
+      }
     }
     const hashStart = clock();
     const rootWords = new Uint32Array(await readBack(device, roots, products * 32));
@@ -130,9 +164,12 @@ export async function proveChallenge(
         for (const [product, indices] of byProduct) {
           if (!(Number.isInteger(product) && product >= 0 && product < products))
             throw new RangeError(`product ${product} outside 0..${products - 1}`);
-          pipeline.generate(product);
-          await pipeline.multiply();
-          pipeline.hash();
+          if (pipeline.recordable) pipeline.submitProduct(product);
+          else {
+            pipeline.generate(product);
+            await pipeline.multiply();
+            pipeline.hash();
+          }
           const tree = new Uint32Array(await readBack(device, pipeline.tree, pipeline.tree.size));
           for (const t of indices) {
             const ref = request.leaves[t]!;

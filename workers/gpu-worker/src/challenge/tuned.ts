@@ -9,7 +9,7 @@ import type { AdapterDescription } from '../gpu/webgpu';
 import { autotune } from '../kernels/autotune';
 import { createMatmul, Matmul } from '../kernels/matmul';
 import { DEFAULT_VARIANTS, VARIANTS } from '../kernels/variants';
-import { MatmulRunner, registerBlockedMatmul } from './matmul';
+import { MatmulEncode, MatmulRunner, registerBlockedMatmul } from './matmul';
 
 export interface TunedMatmul {
   runner: MatmulRunner;
@@ -43,7 +43,7 @@ export function runnerFor(
   onFallback?: (reason: string) => void,
   fallback: MatmulRunner = registerBlockedMatmul,
 ): MatmulRunner {
-  return async (device, a, b, c, m, n, k) => {
+  const runner: MatmulRunner = async (device, a, b, c, m, n, k) => {
     try {
       await matmul.run(a, b, c, m, n, k);
     } catch (error) {
@@ -52,6 +52,20 @@ export function runnerFor(
       await fallback(device, a, b, c, m, n, k);
     }
   };
+  const fallbackEncode = fallback.encode;
+  if (fallbackEncode) {
+    // The variant checks the shape before it records anything, so a refusal leaves the encoder clean.
+    runner.encode = (device, encoder, a, b, c, m, n, k) => {
+      try {
+        matmul.encode(encoder, a, b, c, m, n, k);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        onFallback?.(error.message);
+        fallbackEncode(device, encoder, a, b, c, m, n, k);
+      }
+    };
+  }
+  return runner;
 }
 
 /** Autotunes (or reads the adapter's cached choice) and compiles the winner as a MatmulRunner. */
@@ -137,7 +151,14 @@ export async function tunedHalfMatmul(
           options.onProgress?.(
             `the tuned f16 kernel refused this shape (${reason}): ${fallback.variant.name} answers it`,
           ),
-        (_device, a, b, c, m, n, k) => fallback.run(a, b, c, m, n, k),
+        Object.assign(
+          (_device: GPUDevice, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number) =>
+            fallback.run(a, b, c, m, n, k),
+          {
+            encode: ((_device, encoder, a, b, c, m, n, k) =>
+              fallback.encode(encoder, a, b, c, m, n, k)) satisfies MatmulEncode,
+          },
+        ),
       ),
       variant: matmul.variant.name,
       gflops: tuned.gflops,

@@ -8,6 +8,7 @@
  *     ChallengeFailedError   among those, CHALLENGE_FAILED: the verifier failed a commitment before
  *                            opening it (late, or for another challenge); carries the reason
  */
+import { isProtocolVersion } from '@gpux/certification';
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
 import {
   AnswerChallengeDocument,
@@ -242,7 +243,7 @@ function isSession(x: unknown): x is WorkerSession {
 function isChallenge(x: unknown): x is Challenge {
   return (
     isObject(x) &&
-    x['version'] === 2 &&
+    isProtocolVersion(x['version']) &&
     typeof x['id'] === 'string' &&
     typeof x['seed'] === 'string' &&
     ['n', 'products', 'deadline', 'issuedAt'].every((f) => typeof x[f] === 'number')

@@ -6,7 +6,7 @@ describe('node certification by challenge', () => {
     const node = new Node();
     const challenge = challengeOf(node.events(issue('certification'), T0));
     expect(challenge).toMatchObject({
-      version: 2,
+      version: 3,
       n: 48,
       products: 5,
       precision: 'f32',
