@@ -10,15 +10,12 @@ import { computePipeline, dispatch, uniformBuffer } from './gpu-buffers';
  * the product into an encoder (`encode`) lets the prover keep the GPU's queue full: the products
  * of a challenge are submitted one behind the other, with no wait between them (prover.ts).
  */
-export type MatmulRunner = ((
-  device: GPUDevice,
-  a: GPUBuffer,
-  b: GPUBuffer,
-  c: GPUBuffer,
-  m: number,
-  n: number,
-  k: number,
-) => Promise<void>) & { encode?: MatmulEncode };
+export type MatmulRunner = ((device: GPUDevice, ...product: MatmulOperands) => Promise<void>) & {
+  encode?: MatmulEncode;
+};
+
+/** What a product is of: A (m×k), B (k×n) and C (m×n) in storage buffers, and m, n, k. */
+export type MatmulOperands = [a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, m: number, n: number, k: number];
 
 /**
  * Records C = A·B into `encoder` (submitted by the caller); throws a RangeError, recording nothing,
@@ -27,12 +24,7 @@ export type MatmulRunner = ((
 export type MatmulEncode = (
   device: GPUDevice,
   encoder: GPUCommandEncoder,
-  a: GPUBuffer,
-  b: GPUBuffer,
-  c: GPUBuffer,
-  m: number,
-  n: number,
-  k: number,
+  ...product: MatmulOperands
 ) => void;
 
 /** Each invocation computes a 4×4 block of C; a workgroup of 8×8 invocations a 32×32 tile. */
