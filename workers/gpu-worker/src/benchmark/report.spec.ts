@@ -62,6 +62,21 @@ describe('benchmark table', () => {
     expect(text).toMatch(/^memory bandwidth: 3\.71 GB\/s \(scale-copy of 128 MiB/m);
   });
 
+  it('says that the f16 figure is of the variants f16 certification runs (f32 accumulation)', () => {
+    const f16 = {
+      ...report.precisions[0]!,
+      precision: 'f16' as const,
+      accumulate: 'f32' as const,
+      variant: 'f16-r16x16-wg8x1-a4-tex-acc32',
+      candidates: [],
+    };
+    const text = formatReport({ ...report, precisions: [f16], skipped: [] });
+    expect(text).toMatch(
+      /^ {2}accumulates in f32: the f16 variants certification accepts, the kernel f16 challenges run$/m,
+    );
+    expect(formatReport(report)).not.toMatch(/accumulates in/);
+  });
+
   it('names the Dawn toggles the adapter ran with, where there were any', () => {
     const adapter = { ...report.adapter, dawnToggles: ['vulkan_enable_f16_on_nvidia', '-allow_unsafe_apis'] };
     expect(formatReport({ ...report, adapter })).toMatch(

@@ -68,6 +68,10 @@ export function formatReport(report: BenchmarkReport): string {
     lines.push(
       `${p.precision}: ${p.variant} (${how}; ${p.tunedGflops.toFixed(2)} GFLOP/s at n=${p.tunedAtSize} when tuned)`,
     );
+    if (p.accumulate)
+      lines.push(
+        `  accumulates in ${p.accumulate}: the ${p.precision} variants certification accepts, the kernel ${p.precision} challenges run`,
+      );
     const wrong = p.candidates.filter((c) => !c.correct);
     if (wrong.length > 0)
       lines.push(

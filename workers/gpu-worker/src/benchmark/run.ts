@@ -10,6 +10,7 @@ import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from '../kernel
 import { freivalds, seededRandom } from '../kernels/freivalds';
 import { createMatmul, Matmul } from '../kernels/matmul';
 import { gflops, timeGpu } from '../kernels/timing';
+import { F16_CERTIFIED_TIER, F16_CERTIFIED_VARIANTS } from '../kernels/variants';
 import type { Precision } from '../kernels/wgsl';
 import { efficiency, findModel, GpuModel } from '@gpux/certification';
 import type { BenchmarkOptions } from './options';
@@ -26,6 +27,8 @@ export interface SizeResult {
 
 export interface PrecisionResult {
   precision: Precision;
+  /** f16: the figure is of the variants that accumulate in f32, the ones f16 certification runs. */
+  accumulate?: 'f32';
   variant: string;
   fromCache: boolean;
   tunedGflops: number;
@@ -119,9 +122,14 @@ export async function runBenchmark(
   const results: PrecisionResult[] = [];
   for (const precision of precisions) {
     progress(`autotuning ${precision} matmul on ${adapter.description || adapter.device}`);
+    // f16: among the variants that accumulate in f32, the only ones an f16 challenge may use, and
+    // under the same cache entry as the challenges' kernel: the f16 figure is one the node can
+    // certify, measured with the kernel its challenges run.
+    const tier = precision === 'f16' ? { variants: F16_CERTIFIED_VARIANTS, tier: F16_CERTIFIED_TIER } : {};
     const tuned = await autotune(device, {
       precision,
       adapter,
+      ...tier,
       retune: options.retune,
       ...(options.tuneSize === undefined ? {} : { size: options.tuneSize }),
       cachePath: options.cachePath,
@@ -144,6 +152,7 @@ export async function runBenchmark(
     }
     results.push({
       precision,
+      ...(precision === 'f16' ? { accumulate: 'f32' as const } : {}),
       variant: tuned.variant.name,
       fromCache: tuned.fromCache,
       tunedGflops: tuned.gflops,

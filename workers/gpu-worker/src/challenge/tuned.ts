@@ -8,7 +8,7 @@
 import type { AdapterDescription } from '../gpu/webgpu';
 import { autotune } from '../kernels/autotune';
 import { createMatmul, Matmul } from '../kernels/matmul';
-import { DEFAULT_VARIANTS, VARIANTS } from '../kernels/variants';
+import { DEFAULT_VARIANTS, F16_CERTIFIED_TIER, F16_CERTIFIED_VARIANTS } from '../kernels/variants';
 import { MatmulEncode, MatmulRunner, registerBlockedMatmul } from './matmul';
 
 export interface TunedMatmul {
@@ -113,8 +113,8 @@ export async function tunedMatmul(
  * The f16 tier's kernels: f16 A, B and C, accumulated in f32 (tolerance.ts: a kernel that also
  * accumulates in f16 is outside the tier, its rounding as large as what the check must see).
  */
-export const HALF_TIER = 'acc32';
-const HALF_VARIANTS = VARIANTS.f16.filter((v) => v.accumulate === 'f32');
+export const HALF_TIER = F16_CERTIFIED_TIER;
+const HALF_VARIANTS = F16_CERTIFIED_VARIANTS;
 const HALF_FALLBACK = { ...DEFAULT_VARIANTS.f16, accumulate: 'f32' as const };
 
 /**

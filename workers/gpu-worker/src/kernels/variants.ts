@@ -90,6 +90,15 @@ export const VARIANTS: Record<Precision, MatmulParams[]> = {
   ],
 };
 
+/**
+ * The f16 variants certification can use: f16 data accumulated in f32 (tolerance.ts's f16 tier;
+ * an f16 accumulation's rounding is as large as what the check must see). The `benchmark`
+ * command's f16 figure and the f16 challenges' kernel are both tuned among these, under this tier's
+ * own cache key, so the figure a provider sees is one its challenges can deliver.
+ */
+export const F16_CERTIFIED_TIER = 'acc32';
+export const F16_CERTIFIED_VARIANTS = VARIANTS.f16.filter((v) => v.accumulate === 'f32');
+
 /** Used when nothing was tuned: a buffer variant, safe on every adapter and for any size. */
 export const DEFAULT_VARIANTS: Record<Precision, MatmulParams> = {
   f32: f32(BUFFER_8X4),
