@@ -1,7 +1,8 @@
 /**
  * The GPU side of one challenge's products (docs/certification.md): generate A_p and B_p from the
- * seed, multiply, hash every leaf of C_p and reduce the leaves to the product's root, all on the
- * device, with buffers and pipelines reused from product to product.
+ * seed where no buffer holds them (product-inputs.ts), multiply, hash every leaf of C_p and reduce
+ * the leaves to the product's root, all on the device, with buffers and pipelines reused from
+ * product to product; each product recorded whole into one submission where the kernel can be.
  *
  * Precision. An f32 challenge, or an f16 one without an f16 kernel, runs the f32 kernel on f32
  * matrices. An f16 challenge with an f16 kernel generates A and B as f16 (the generator's values
@@ -16,16 +17,11 @@ import {
   leafWidth,
   leavesPerRow,
   NODE_HASH_WGSL,
-  gridSide,
-  parseSeed,
-  prngDispatch,
-  prngFillShader,
-  prngParams,
-  productMatrices,
   treeLayout,
 } from '@gpux/certification';
 import { checkFits, computePipeline, storageBuffer, uniformBuffer } from './gpu-buffers';
 import type { MatmulRunner } from './matmul';
+import { ProductInputs } from './product-inputs';
 
 /** The kernels a challenge may be answered with: f32 always, f16 where the device has one. */
 export interface ChallengeKernels {
@@ -69,27 +65,16 @@ export function productPlan(
   return { half: false, kernel: kernels.f32, bytesPerEntry: 4 };
 }
 
-/**
- * Most bytes a pipeline spends on keeping version 3's B matrices (products.ts) between the
- * products that share them. Past it, each product generates its B again: O(n²) against the
- * product's O(n³), which matters only at the small n of a CPU-emulated adapter, where it fits.
- */
-export const B_CACHE_BYTES = 256 * 1024 * 1024;
-
 export interface ProductPipelineOptions {
-  /** Bytes the kept B matrices may take (default B_CACHE_BYTES; 0: generate each product's B). */
+  /** Bytes the kept B matrices may take (default B_CACHE_BYTES, product-inputs.ts; 0: none kept). */
   cacheBytes?: number;
 }
 
 export class ProductPipeline {
-  /** A_p, and the matrix it holds now (-1: none yet). */
-  private readonly a: GPUBuffer;
-  private aHolds = -1;
-  /** B_p when it is not kept, and the matrix it holds now. */
-  private readonly b: GPUBuffer;
-  private bHolds = -1;
-  /** Version 3's B matrices, kept by grid column once generated (empty: not kept). */
-  private readonly bKept: { buffer: GPUBuffer; fill: GPUBindGroup; generated: boolean }[] = [];
+  /** A_p and B_p, generated where no buffer holds them. */
+  private readonly inputs: ProductInputs;
+  /** The buffers `generate` left A_p and B_p in (a kernel that cannot be recorded: `multiply` next). */
+  private generated: { a: GPUBuffer; b: GPUBuffer } | undefined;
   /** C as f32: what the leaves hash. */
   readonly c: GPUBuffer;
   /** C as the f16 kernel writes it, before widening (f16 plans only). */
@@ -98,11 +83,6 @@ export class ProductPipeline {
   readonly tree: GPUBuffer;
   readonly leafCount: number;
   private readonly plan: ReturnType<typeof productPlan>;
-  private readonly paramsA: GPUBuffer;
-  private readonly paramsB: GPUBuffer;
-  private readonly fillA: GPUBindGroup;
-  private readonly fillB: GPUBindGroup;
-  private readonly fill: GPUComputePipeline;
   private readonly widen: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup } | undefined;
   private readonly leafPipeline: GPUComputePipeline;
   private readonly leafBindGroup: GPUBindGroup;
@@ -121,11 +101,10 @@ export class ProductPipeline {
   ) {
     const { n } = challenge;
     this.plan = productPlan(challenge, kernels);
-    const { half, bytesPerEntry } = this.plan;
+    const { half } = this.plan;
     const own = (buffer: GPUBuffer) => (this.owned.push(buffer), buffer);
     checkFits(device, n * n * 4, `a ${n}×${n} f32 matrix`);
-    this.a = own(storageBuffer(device, n * n * bytesPerEntry, 'challenge A'));
-    this.b = own(storageBuffer(device, n * n * bytesPerEntry, 'challenge B'));
+    this.inputs = new ProductInputs(device, challenge, half, own, options.cacheBytes);
     this.c = own(storageBuffer(device, n * n * 4, 'challenge C'));
     this.cHalf = half ? own(storageBuffer(device, n * n * 2, 'challenge C (f16)')) : undefined;
     this.leafCount = n * leavesPerRow(n);
@@ -133,32 +112,6 @@ export class ProductPipeline {
     const root = layout[layout.length - 1]!;
     this.rootOffset = root.offset;
     this.tree = own(storageBuffer(device, (root.offset + 8) * 4, 'product tree'));
-    this.paramsA = own(uniformBuffer(device, new Uint32Array(8), 'prng params A'));
-    this.paramsB = own(uniformBuffer(device, new Uint32Array(8), 'prng params B'));
-    this.fill = computePipeline(device, prngFillShader(half ? 'f16' : 'f32'));
-    const fillGroup = (params: GPUBuffer, out: GPUBuffer) =>
-      device.createBindGroup({
-        layout: this.fill.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: params } },
-          { binding: 1, resource: { buffer: out } },
-        ],
-      });
-    this.fillA = fillGroup(this.paramsA, this.a);
-    this.fillB = fillGroup(this.paramsB, this.b);
-    // Version 3: a grid column's B serves every row of the grid; kept when there is more than one
-    // row and the columns fit the budget.
-    const side = challenge.version === 3 ? gridSide(challenge.products) : 0;
-    if (
-      side > 0 &&
-      challenge.products > side &&
-      side * n * n * bytesPerEntry <= (options.cacheBytes ?? B_CACHE_BYTES)
-    ) {
-      for (let j = 0; j < side; j++) {
-        const buffer = own(storageBuffer(device, n * n * bytesPerEntry, `challenge B, grid column ${j}`));
-        this.bKept.push({ buffer, fill: fillGroup(this.paramsB, buffer), generated: false });
-      }
-    }
     if (this.cHalf) {
       const pipeline = computePipeline(device, WIDEN_F16_WGSL);
       const count = own(uniformBuffer(device, Uint32Array.from([n * n, 0, 0, 0]), 'widen count'));
@@ -224,7 +177,7 @@ export class ProductPipeline {
     if (!record) throw new Error('the challenge kernel cannot be recorded into an encoder');
     const { n } = this.challenge;
     const encoder = this.device.createCommandEncoder();
-    const { a, b } = this.encodeGeneration(encoder, product);
+    const { a, b } = this.inputs.encode(encoder, product);
     record(this.device, encoder, a, b, this.cHalf ?? this.c, n, n, n);
     this.encodeHash(encoder, rootInto);
     this.device.queue.submit([encoder.finish()]);
@@ -236,17 +189,15 @@ export class ProductPipeline {
    */
   generate(product: number): void {
     const encoder = this.device.createCommandEncoder();
-    this.inputs = this.encodeGeneration(encoder, product);
+    this.generated = this.inputs.encode(encoder, product);
     this.device.queue.submit([encoder.finish()]);
   }
-
-  /** The buffers `generate` left A_p and B_p in. */
-  private inputs: { a: GPUBuffer; b: GPUBuffer } | undefined;
 
   /** C_p = A_p·B_p (into the f32 C, widened from f16 for an f16 plan); resolves when the GPU is done. */
   async multiply(): Promise<void> {
     const { n } = this.challenge;
-    const { a, b } = this.inputs ?? { a: this.a, b: this.b };
+    if (!this.generated) throw new Error('multiply() before generate()');
+    const { a, b } = this.generated;
     await this.plan.kernel(this.device, a, b, this.cHalf ?? this.c, n, n, n);
   }
 
@@ -259,47 +210,6 @@ export class ProductPipeline {
     const encoder = this.device.createCommandEncoder();
     this.encodeHash(encoder, rootInto);
     this.device.queue.submit([encoder.finish()]);
-  }
-
-  /**
-   * Records the generation of A_p and B_p where the buffers do not hold them, and says which buffers
-   * hold them. The fills' parameters are written to the queue now, so the submission that records
-   * them must be the next one: one A and one B fill at most per submission.
-   */
-  private encodeGeneration(encoder: GPUCommandEncoder, product: number): { a: GPUBuffer; b: GPUBuffer } {
-    const { n } = this.challenge;
-    const seed = parseSeed(this.challenge.seed);
-    const matrices = productMatrices(this.challenge, product);
-    const fills: GPUBindGroup[] = [];
-    if (this.aHolds !== matrices.a) {
-      this.device.queue.writeBuffer(this.paramsA, 0, prngParams(seed, matrices.a, n, n));
-      fills.push(this.fillA);
-      this.aHolds = matrices.a;
-    }
-    let b = this.b;
-    const kept = this.bKept[(matrices.b - 1) / 2];
-    if (this.bKept.length > 0 && kept) {
-      b = kept.buffer;
-      if (!kept.generated) {
-        this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
-        fills.push(kept.fill);
-        kept.generated = true;
-      }
-    } else if (this.bHolds !== matrices.b) {
-      this.device.queue.writeBuffer(this.paramsB, 0, prngParams(seed, matrices.b, n, n));
-      fills.push(this.fillB);
-      this.bHolds = matrices.b;
-    }
-    if (fills.length > 0) {
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(this.fill);
-      for (const group of fills) {
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(...prngDispatch(n, n));
-      }
-      pass.end();
-    }
-    return { a: this.a, b };
   }
 
   private encodeHash(encoder: GPUCommandEncoder, rootInto?: { buffer: GPUBuffer; offset: number }): void {
