@@ -220,7 +220,11 @@ async function main() {
     // Warm-up (JIT, connection pools, consumer fetch sizes): not counted.
     await fire(m.url, 10, orderRequest(keys, 'warm', { orders: 0, outcomes: {}, errors: {} }), 3);
     const processes = m.namespace
-      ? watchedProcesses(m.namespace, Number(new URL(m.redisUrl).port))
+      ? watchedProcesses(
+          m.namespace,
+          Number(new URL(m.redisUrl).port),
+          Number(process.env['KAFKA_BROKERS']?.split(',')[0]?.split(':').pop()) || undefined,
+        )
       : new Map<string, number>();
     for (const connections of CONNECTIONS) {
       const run = await measure(m, keys, connections, processes);

@@ -21,8 +21,24 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** The processes to watch, by name: the namespace's services, the Kafka broker, Redis on `redisPort`. */
-export function watchedProcesses(namespace: string, redisPort: number): Map<string, number> {
+/** Whether a broker's command line names a properties file that listens on `port` (any port when none is given). */
+function listensOn(cmdline: string[], port: number | undefined): boolean {
+  if (port === undefined) return true;
+  const properties = cmdline.filter((a) => a.endsWith('.properties')).pop();
+  const text = properties ? read(properties) : null;
+  // A broker whose properties cannot be read is counted only when no other is found.
+  return text === null || new RegExp(`^listeners=.*:${port}\\b`, 'm').test(text);
+}
+
+/**
+ * The processes to watch, by name: the namespace's services, the Kafka broker (the one listening on
+ * `kafkaPort` when several run on this machine), Redis on `redisPort`.
+ */
+export function watchedProcesses(
+  namespace: string,
+  redisPort: number,
+  kafkaPort?: number,
+): Map<string, number> {
   const found = new Map<string, number>();
   let pids: string[] = [];
   try {
@@ -36,7 +52,7 @@ export function watchedProcesses(namespace: string, redisPort: number): Map<stri
     if (service && cmdline.some((a) => a.endsWith('infra/runtime/run.js'))) {
       if (read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`))
         found.set(service.slice('services/'.length), Number(pid));
-    } else if (cmdline.includes('kafka.Kafka')) {
+    } else if (cmdline.includes('kafka.Kafka') && listensOn(cmdline, kafkaPort)) {
       found.set('kafka', Number(pid));
     } else if (
       /redis-server/.test(cmdline[0] ?? '') &&

@@ -77,11 +77,12 @@ describe('RedisNotices (real Redis)', () => {
     expect(probes).toBe(2);
   });
 
-  it('shares one subscription among waiters of a channel and lets go of it when the last is done', async () => {
+  it('shares one subscription among waiters of a channel and lets go of it when the last is done (keepIdleMs 0)', async () => {
     const channel = uniqueName('it-notices');
     const results: string[] = [];
+    const eager = new RedisNotices(redis, 0);
     const waiters = ['a', 'b', 'c'].map((id) =>
-      notices
+      eager
         .waitFor(
           channel,
           async () => (results.includes(`announced ${id}`) ? id : undefined),
@@ -97,6 +98,26 @@ describe('RedisNotices (real Redis)', () => {
       await publisher.publish(channel, id);
     }
     await expect(Promise.all(waiters)).resolves.toEqual(['a', 'b', 'c']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
+    await eager.close();
+  });
+
+  it('keeps a channel subscribed while idle for the next waiter, which a notice still wakes; close lets go', async () => {
+    const channel = uniqueName('it-notices');
+    const keeping = new RedisNotices(redis, 60_000);
+    const seen: { announced?: string } = {};
+    const probe = async () => seen.announced;
+    await keeping.waitFor(channel, async () => 'at once', 10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    // The next waiter on the kept channel: its first read finds nothing, the notice wakes it.
+    const waiting = keeping.waitFor(channel, probe, 10_000, (m) => m === 'x');
+    await new Promise((r) => setTimeout(r, 100));
+    seen.announced = 'x';
+    await publisher.publish(channel, 'x');
+    await expect(waiting).resolves.toBe('x');
+    await keeping.close();
     await new Promise((r) => setTimeout(r, 100));
     expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
   });

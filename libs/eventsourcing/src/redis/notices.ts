@@ -6,7 +6,12 @@ interface Subscription {
   listeners: Set<Listener>;
   /** Settles once Redis confirmed the SUBSCRIBE: from then on no notice on the channel is missed. */
   ready: Promise<unknown>;
+  /** Set while nobody listens: when it fires, the channel is unsubscribed. */
+  idle?: NodeJS.Timeout;
 }
+
+/** How long a channel stays subscribed after its last waiter is done (default of `keepIdleMs`). */
+export const DEFAULT_KEEP_IDLE_MS = 5_000;
 
 /**
  * Waiting on what projections announce (the `applied` channel of every runner, and the notices a
@@ -17,12 +22,20 @@ interface Subscription {
  * that read, what is applied after it is announced), then again only when a notice that concerns
  * it arrives, and once more at its deadline: a notice lost to a reconnect costs time, never a
  * wrong answer.
+ *
+ * A channel stays subscribed `keepIdleMs` after its last waiter is done, so that the next waiter,
+ * usually moments later (every command's wait for its outcome, every read-your-writes wait), finds
+ * it confirmed: no SUBSCRIBE to wait for and no UNSUBSCRIBE per wait. Notices on it meanwhile
+ * reach no one, as when nobody is subscribed.
  */
 export class RedisNotices {
   private subscriber: Redis | undefined;
   private readonly channels = new Map<string, Subscription>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keepIdleMs: number = DEFAULT_KEEP_IDLE_MS,
+  ) {}
 
   private connection(): Redis {
     if (!this.subscriber) {
@@ -47,18 +60,30 @@ export class RedisNotices {
       this.channels.set(channel, subscription);
     }
     const entry = subscription;
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.idle = undefined;
     entry.listeners.add(listener);
-    const stop = () => {
-      entry.listeners.delete(listener);
+    const unsubscribe = () => {
+      if (entry.idle) clearTimeout(entry.idle);
+      entry.idle = undefined;
       if (entry.listeners.size === 0 && this.channels.get(channel) === entry) {
         this.channels.delete(channel);
         void this.subscriber?.unsubscribe(channel).catch(() => undefined);
       }
     };
+    const stop = () => {
+      entry.listeners.delete(listener);
+      if (entry.listeners.size > 0 || this.channels.get(channel) !== entry || entry.idle) return;
+      if (this.keepIdleMs <= 0) return unsubscribe();
+      entry.idle = setTimeout(unsubscribe, this.keepIdleMs);
+      entry.idle.unref();
+    };
     try {
       await entry.ready;
     } catch (error) {
-      stop();
+      // A SUBSCRIBE that failed is not kept: the next waiter subscribes again.
+      entry.listeners.delete(listener);
+      unsubscribe();
       throw error;
     }
     return stop;
@@ -109,6 +134,7 @@ export class RedisNotices {
   async close(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
+    for (const entry of this.channels.values()) if (entry.idle) clearTimeout(entry.idle);
     this.channels.clear();
     await subscriber?.quit().catch(() => undefined);
   }
