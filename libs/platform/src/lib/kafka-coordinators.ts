@@ -34,18 +34,16 @@ export class CoordinatorCache<B extends object> {
     broker: (nodeId: number) => Promise<B>,
   ): Promise<B> {
     const hit = this.known.get(key);
-    let found: B;
     if (hit && this.now() - hit.at < this.maxAgeMs) {
-      found = await broker(hit.nodeId).catch((error: unknown) => {
-        this.known.delete(key);
-        throw error;
-      });
-    } else {
-      const fresh = await find();
-      this.known.set(key, { nodeId: fresh.nodeId, at: this.now() });
-      found = fresh;
+      // A remembered node that cannot be reached is forgotten and looked up again at once, as
+      // kafkajs would have: the caller never sees an error the lookup itself would not give.
+      const remembered = await broker(hit.nodeId).catch(() => undefined);
+      if (remembered) return this.forgettingOnFailure(key, remembered);
+      this.known.delete(key);
     }
-    return this.forgettingOnFailure(key, found);
+    const fresh = await find();
+    this.known.set(key, { nodeId: fresh.nodeId, at: this.now() });
+    return this.forgettingOnFailure(key, fresh);
   }
 
   /** Whether `key`'s coordinator is remembered (for tests). */
