@@ -160,7 +160,7 @@ export class ProductPipeline {
     return this.plan.half;
   }
 
-  /** Whether `encodeProduct` can record a product: the kernel can record itself into an encoder. */
+  /** Whether `submitProduct` can record a product: the kernel can record itself into an encoder. */
   get recordable(): boolean {
     return this.plan.kernel.encode !== undefined;
   }

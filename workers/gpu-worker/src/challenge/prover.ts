@@ -105,17 +105,24 @@ export async function proveChallenge(
       device.pushErrorScope('validation');
       const inFlight: Promise<void>[] = [];
       const t0 = clock();
-      for (let p = 0; p < products; p++) {
-        const recording = clock();
-        pipeline.submitProduct(p, { buffer: roots, offset: p * 32 });
-        generateMs += clock() - recording;
-        inFlight.push(device.queue.onSubmittedWorkDone());
-        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      let failed: { error: unknown } | undefined;
+      try {
+        for (let p = 0; p < products; p++) {
+          const recording = clock();
+          pipeline.submitProduct(p, { buffer: roots, offset: p * 32 });
+          generateMs += clock() - recording;
+          inFlight.push(device.queue.onSubmittedWorkDone());
+          if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+        }
+        await Promise.all(inFlight);
+      } catch (error) {
+        failed = { error };
       }
-      await Promise.all(inFlight);
       computeMs = clock() - t0; // the recording overlaps the GPU's work, so it is inside this too
-      const error = await device.popErrorScope();
-      if (error) throw new Error(`the challenge's products: WebGPU validation failed: ${error.message}`);
+      // Popped whatever happened, so that no later scope on this device is this one.
+      const invalid = await device.popErrorScope();
+      if (failed) throw failed.error;
+      if (invalid) throw new Error(`the challenge's products: WebGPU validation failed: ${invalid.message}`);
     } else {
       // A kernel that cannot be recorded (a test's cheater): one wait per product (the kernel's);
       // the generation before it and the hashing of the product before run in queue order, so
