@@ -40,16 +40,19 @@ export class ProductInputs {
   private readonly fill: GPUComputePipeline;
   private readonly seed: ReturnType<typeof parseSeed>;
 
-  /** `own` takes every buffer made here, to destroy with the rest of the challenge's. */
+  /**
+   * `plan`: the matrices' precision, as productPlan chose it. `own` takes every buffer made here,
+   * to destroy with the rest of the challenge's.
+   */
   constructor(
     private readonly device: GPUDevice,
     private readonly challenge: Challenge,
-    half: boolean,
+    { half, bytesPerEntry }: { half: boolean; bytesPerEntry: number },
     own: (buffer: GPUBuffer) => GPUBuffer,
     cacheBytes = B_CACHE_BYTES,
   ) {
     const { n } = challenge;
-    const bytes = n * n * (half ? 2 : 4);
+    const bytes = n * n * bytesPerEntry;
     this.seed = parseSeed(challenge.seed);
     this.paramsA = own(uniformBuffer(device, new Uint32Array(8), 'prng params A'));
     this.paramsB = own(uniformBuffer(device, new Uint32Array(8), 'prng params B'));

@@ -104,7 +104,7 @@ export class ProductPipeline {
     const { half } = this.plan;
     const own = (buffer: GPUBuffer) => (this.owned.push(buffer), buffer);
     checkFits(device, n * n * 4, `a ${n}×${n} f32 matrix`);
-    this.inputs = new ProductInputs(device, challenge, half, own, options.cacheBytes);
+    this.inputs = new ProductInputs(device, challenge, this.plan, own, options.cacheBytes);
     this.c = own(storageBuffer(device, n * n * 4, 'challenge C'));
     this.cHalf = half ? own(storageBuffer(device, n * n * 2, 'challenge C (f16)')) : undefined;
     this.leafCount = n * leavesPerRow(n);
