@@ -13,12 +13,31 @@ function read(path: string): string | null {
   }
 }
 
-/** CPU seconds (user + system) a process has used. */
-function cpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a process, or one thread of it (`/proc/<pid>/task/<tid>`), has used. */
+function cpuSeconds(pid: number | string): number {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return 0;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds the JVM's JIT compiler threads ("C1 CompilerThre…", "C2 CompilerThre…") have used.
+ * A freshly started broker compiles for minutes: on the development VM its C2 thread alone took
+ * 0.4–0.5 of a core through the first minutes of load (bench/README.md, "The broker's JIT").
+ */
+function jitSeconds(pid: number): number {
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const tid of tids)
+    if (/^C[12] Compiler/.test(read(`/proc/${pid}/task/${tid}/comm`) ?? ''))
+      total += cpuSeconds(`${pid}/task/${tid}`);
+  return total;
 }
 
 /** Whether a broker's command line names a properties file that listens on `port` (any port when none is given). */
@@ -64,16 +83,23 @@ export function watchedProcesses(
   return found;
 }
 
-/** Starts measuring; the function returned gives the cores each process used since (1 = one core busy). */
+/**
+ * Starts measuring; the function returned gives the cores each process used since (1 = one core
+ * busy), and `kafkaJit`: how much of the broker's figure its JIT compiler threads were.
+ */
 export function cpuMeter(processes: Map<string, number>): () => Record<string, number> {
   const started = performance.now();
   const before = new Map([...processes].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const kafka = processes.get('kafka');
+  const jitBefore = kafka === undefined ? 0 : jitSeconds(kafka);
   const self = process.cpuUsage();
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const cores: Record<string, number> = {};
     for (const [name, pid] of processes)
       cores[name] = Number(((cpuSeconds(pid) - (before.get(name) ?? 0)) / seconds).toFixed(2));
+    if (kafka !== undefined)
+      cores['kafkaJit'] = Number(((jitSeconds(kafka) - jitBefore) / seconds).toFixed(2));
     const used = process.cpuUsage(self);
     cores['bench'] = Number(((used.user + used.system) / 1e6 / seconds).toFixed(2));
     return cores;
