@@ -91,11 +91,15 @@ ensure_node() {
 }
 
 # ensure_node_deps: the project's Node.js, then npm ci when node_modules is missing or older than
-# the lockfile.
+# the lockfile or a patch of patches/ (npm ci's postinstall applies them: patch-package).
 ensure_node_deps() {
   ensure_node
-  local marker="$GPUX_ROOT/node_modules/.package-lock.json"
-  if [ ! -f "$marker" ] || [ "$GPUX_ROOT/package-lock.json" -nt "$marker" ]; then
+  local marker="$GPUX_ROOT/node_modules/.package-lock.json" stale=0 patch
+  [ -f "$marker" ] && [ ! "$GPUX_ROOT/package-lock.json" -nt "$marker" ] || stale=1
+  for patch in "$GPUX_ROOT"/patches/*.patch; do
+    [ -e "$patch" ] && [ "$patch" -nt "$marker" ] && stale=1
+  done
+  if [ "$stale" -eq 1 ]; then
     say "installing npm dependencies (npm ci)"
     (cd "$GPUX_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
