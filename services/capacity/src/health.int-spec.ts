@@ -12,6 +12,7 @@ describeServiceHealth(capacityService, {
     'gpux_projection_lag_records',
     'gpux_projection_stopped_partitions',
     'gpux_projection_rebuilds_total',
+    'gpux_projection_causal_waits_total',
     'gpux_node_heartbeat_age_seconds',
     'gpux_node_heartbeat_age_max_seconds',
     'gpux_challenge_verdicts_total',

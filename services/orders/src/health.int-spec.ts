@@ -12,5 +12,6 @@ describeServiceHealth(ordersService, {
     'gpux_projection_lag_records',
     'gpux_projection_stopped_partitions',
     'gpux_projection_rebuilds_total',
+    'gpux_projection_causal_waits_total',
   ],
 });

@@ -12,6 +12,7 @@ describeServiceHealth(settlementService, {
     'gpux_projection_lag_records',
     'gpux_projection_stopped_partitions',
     'gpux_projection_rebuilds_total',
+    'gpux_projection_causal_waits_total',
     'gpux_ledger_total_minor_units',
   ],
 });

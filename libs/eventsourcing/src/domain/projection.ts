@@ -6,7 +6,8 @@ import type { Envelope } from '@gpux/contracts';
  * apply them to an in-memory model to compute what Redis must hold.
  *
  * Blind writes only: a projection never reads Redis, so what it writes follows from the event
- * alone; hsetnx, hmax and hmin are the conditional ones, decided inside the script.
+ * alone; hsetnx, hmax and hmin are the conditional ones, decided inside the script. `requires`
+ * is no write: it orders the event after its cause on another partition.
  */
 export type RedisOp =
   | { op: 'set'; key: string; value: string }
@@ -32,7 +33,16 @@ export type RedisOp =
    * and an identical channel and message of one script call once: a notice says "re-read",
    * and no reader can see the model between two events of one atomic batch anyway.
    */
-  | { op: 'publish'; key: string; message: string };
+  | { op: 'publish'; key: string; message: string }
+  /**
+   * Not a write: the event's cause. The event is applied only once the hash field `key` `field`
+   * holds at least `atLeast`, i.e. once the event that caused it, on another partition, has been
+   * applied (docs/architecture.md §4, "Causes on other partitions"). Partitions are folded
+   * independently, so without it an effect can be applied a moment before its cause; with it the
+   * runner applies the batch up to this event and folds the partition on from here once the
+   * cause is in. The field must only grow (a running total, a version).
+   */
+  | { op: 'requires'; key: string; field: string; atLeast: number };
 
 /** Where an event sits in the log: what a reader waits for (read-your-writes). */
 export interface LogPosition {
@@ -147,6 +157,9 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
         break;
       case 'publish':
         published?.push({ channel: o.key, message: o.message });
+        break;
+      case 'requires':
+        // The reference folds events in the order it is given: ordering them is the runner's job.
         break;
     }
   }

@@ -38,6 +38,8 @@ export interface EventSourcingMetrics {
   deadLettered(topic: string, reason: DeadLetterReason): void;
   /** A projection's read model was cleared to be refolded from offset zero. */
   projectionRebuilt(projection: string): void;
+  /** A projection's partition paused: its next event waits for its cause on another partition. */
+  projectionCausalWait?: (projection: string) => void;
   /**
    * Events a partition worker just committed, for a service's own figures (e.g. verdicts by
    * reason). Absent: the worker does not even collect them.

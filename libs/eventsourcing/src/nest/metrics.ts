@@ -114,10 +114,18 @@ export function projectionMetrics(metrics: ServiceMetrics, source: ProjectionSou
   return () => void set.delete(source);
 }
 
-/** Only the rebuild counter, for a read model's runner. */
+/** The counters of a read model's runner: rebuilds, and events that waited for their cause. */
 export function projectionRunnerMetrics(
   metrics: ServiceMetrics,
-): Pick<EventSourcingMetrics, 'projectionRebuilt'> {
+): Pick<EventSourcingMetrics, 'projectionRebuilt' | 'projectionCausalWait'> {
   const rebuilds = projectionRebuilds(metrics);
-  return { projectionRebuilt: (projection) => rebuilds.inc({ projection }) };
+  const waits = metrics.counter<'projection'>({
+    name: 'gpux_projection_causal_waits_total',
+    help: 'Times a projection paused a partition because its next event waited for its cause on another partition',
+    labelNames: ['projection'],
+  });
+  return {
+    projectionRebuilt: (projection) => rebuilds.inc({ projection }),
+    projectionCausalWait: (projection) => waits.inc({ projection }),
+  };
 }

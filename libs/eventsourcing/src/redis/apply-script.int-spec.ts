@@ -210,4 +210,44 @@ describe('the apply script (real Redis): conditional writes and publications', (
     ]);
     expect(await redis.hgetall(list)).toEqual({ f: 'v' });
   });
+  it('answers the first event whose cause is not in yet, writing nothing, and applies once it is', async () => {
+    const lease = `${prefix}lease`;
+    const balance = `${prefix}provider`;
+    const credit = (offset: number, through: number, by: number): BatchEvent => ({
+      offset,
+      ops: [
+        { op: 'requires', key: lease, field: 'charged', atLeast: through },
+        { op: 'hincrby', key: balance, field: 'available', by },
+      ],
+    });
+    const plainWrite: BatchEvent = {
+      offset: checkpoint + 1,
+      ops: [{ op: 'hincrby', key: balance, field: 'other', by: 1 }],
+    };
+    const events = [plainWrite, credit(checkpoint + 2, 100, 100), credit(checkpoint + 3, 150, 50)];
+    const before = checkpoint;
+    // No charge folded at all: the first credit waits; the write before it is not applied either.
+    await expect(applyBatch(redis, request(events))).resolves.toEqual({
+      status: 'waiting',
+      offset: before + 2,
+    });
+    expect(await redis.hgetall(balance)).toEqual({});
+    expect(await redis.hget(projectionKeys(name).checkpoint, 'it-apply:0')).toBe(String(before));
+    // The first charge is in: now the second credit is the one that waits.
+    await redis.hset(lease, 'charged', '100');
+    await expect(applyBatch(redis, request(events))).resolves.toEqual({
+      status: 'waiting',
+      offset: before + 3,
+    });
+    // A value that is not a number does not satisfy a requirement.
+    await redis.hset(lease, 'charged', 'n/a');
+    await expect(applyBatch(redis, request(events))).resolves.toEqual({
+      status: 'waiting',
+      offset: before + 2,
+    });
+    await redis.hset(lease, 'charged', '150');
+    await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 3 });
+    expect(await redis.hgetall(balance)).toEqual({ other: '1', available: '150' });
+    await redis.del(lease, balance);
+  });
 });

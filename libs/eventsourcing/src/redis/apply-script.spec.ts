@@ -223,7 +223,61 @@ describe('encodeBatch (the Lua script arguments)', () => {
       'proj:6.ledger:applied',
       '0',
       '[]',
+      '',
     ]);
+  });
+
+  it("sends each event's requirements apart from the writes, in log order, with their keys declared", () => {
+    const { keys, args } = encodeBatch({
+      ...base,
+      events: [
+        {
+          offset: 10,
+          ops: [
+            { op: 'requires', key: 'ledger:lease', field: 'charged', atLeast: 500 },
+            { op: 'hincrby', key: 'ledger:a', field: 'balance', by: 5 },
+          ],
+        },
+        { offset: 11, ops: [{ op: 'hincrby', key: 'ledger:a', field: 'balance', by: 1 }] },
+        {
+          offset: 12,
+          ops: [
+            { op: 'requires', key: 'ledger:a', field: 'balance', atLeast: 2 ** 40 },
+            { op: 'requires', key: 'ledger:lease', field: 'fee', atLeast: 7 },
+          ],
+        },
+      ],
+    });
+    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:lease', 'ledger:a']);
+    // A requirement writes nothing; the events that only wait still count as events.
+    expect(args[5]).toBe('3');
+    expect(JSON.parse(args[6]!)).toEqual([['hi', 4, 'balance', '6']]);
+    expect(JSON.parse(args[7]!)).toEqual([
+      [10, 3, 'charged', '500'],
+      [12, 4, 'balance', String(2 ** 40)],
+      [12, 3, 'fee', '7'],
+    ]);
+  });
+
+  it("reads a new generation's requirements in that generation, and refuses one outside the prefix", () => {
+    const { keys } = encodeBatch({
+      ...base,
+      generation: 'g1',
+      events: [{ offset: 10, ops: [{ op: 'requires', key: 'ledger:lease', field: 'charged', atLeast: 1 }] }],
+    });
+    expect(keys[2]).toMatch(/g1.*ledger:lease$/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'requires', key: 'orders:x', field: 'f', atLeast: 1 }] }],
+      }),
+    ).toThrow(/requires key orders:x, outside its keyPrefix ledger:/);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ op: 'requires', key: 'ledger:x', field: 'f', atLeast: NaN }] }],
+      }),
+    ).toThrow(ProjectionDefinitionError);
   });
 
   it('refuses a key outside the projection prefix: a programming error, nothing is sent', () => {

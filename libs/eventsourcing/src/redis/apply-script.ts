@@ -22,6 +22,9 @@ import { checkpointField, generationKeys, ProjectionDefinitionError, projectionK
  *   duplicate        the whole batch is at or below the checkpoint: a re-delivery
  *   diverged         the checkpoint is not where the batch starts (the runner is behind or ahead
  *                    of Redis, e.g. another instance applied this partition): resume after it
+ *   waiting          an event's cause (a `requires`, checked against the model before the batch)
+ *                    is not applied yet: the answer is that event's offset, and the runner applies
+ *                    the events before it and folds on from there once the cause is in (batch.ts)
  * so a batch applies entirely on top of exactly the checkpoint it was prepared for, or not at all.
  * A write to a key holding another type (WRONGTYPE) is found before anything is written: the
  * script answers an error and writes nothing, so retrying such a poison batch changes nothing.
@@ -32,9 +35,11 @@ import { checkpointField, generationKeys, ProjectionDefinitionError, projectionK
  * Into a new generation (ApplyRequest.generation, see generation.ts) they are that generation's
  * checkpoint hash, the `building` key in place of the epoch, and the keys under its modelPrefix;
  * nothing is published then (no reader sees that generation before the switch).
- * ARGV = field, epoch, expected checkpoint, new checkpoint, channel ('' for none), event count, and the writes
+ * ARGV = field, epoch, expected checkpoint, new checkpoint, channel ('' for none), event count, the writes
  * as one JSON array (one bulk string instead of thousands of arguments), each
- * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them.
+ * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them;
+ * then the requirements ('' for none) as one JSON array in log order, each
+ * [offset, key index, field, at least].
  * The projection's own publications come last, each ['p', channel, message] (a channel is no
  * key), so they go out only from a batch that was applied, after its writes.
  * hmax / hmin compare as numbers (Lua's tonumber); a field that is absent or holds no number
@@ -54,6 +59,12 @@ elseif expected >= 0 then
 end
 if tonumber(ARGV[4]) <= stored then return {'duplicate', stored} end
 if stored ~= expected then return {'diverged', stored} end
+if ARGV[8] ~= '' then
+  for _, w in ipairs(cjson.decode(ARGV[8])) do
+    local have = tonumber(redis.call('HGET', KEYS[w[2]], w[3]))
+    if not have or have < tonumber(w[4]) then return {'waiting', w[1]} end
+  end
+end
 local ops = cjson.decode(ARGV[7])
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
@@ -141,6 +152,8 @@ export interface ApplyRequest {
 export type ApplyResult =
   | { status: 'applied'; applied: number }
   | { status: 'duplicate' | 'diverged'; checkpoint: number }
+  /** The event at `offset` waits for its cause: nothing was written. */
+  | { status: 'waiting'; offset: number }
   | { status: 'flushed' | 'epoch-changed' | 'checkpoint-lost' };
 
 /** A Redis integer is 64-bit; a JS number is exact to 2^53: refuse what would be rounded. */
@@ -241,7 +254,8 @@ class WriteList {
         return;
       }
       case 'publish':
-        // Not a write to a key: encodeBatch hands publications to publish().
+      case 'requires':
+        // Not writes to a key: encodeBatch hands publications to publish(), requirements apart.
         return;
       case 'rpush':
         if (run?.code === 'r') run.op.push(o.value);
@@ -314,7 +328,23 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     request.generation === undefined ? undefined : generationKeys(request.projectionName, request.generation);
   const keys = next ? [next.checkpoint, own.building] : [own.checkpoint, own.epoch];
   const keyIndex = new Map<string, number>();
+  const indexOf = (key: string, what: string): number => {
+    let k = keyIndex.get(key);
+    if (k === undefined) {
+      if (!key.startsWith(request.keyPrefix)) {
+        throw new ProjectionDefinitionError(
+          `projection ${request.projectionName} ${what} ${key}, outside its keyPrefix ${request.keyPrefix}`,
+        );
+      }
+      // Into a new generation, a requirement is read there too: causes are that generation's.
+      keys.push(next ? next.modelPrefix + key : key);
+      k = keys.length;
+      keyIndex.set(key, k);
+    }
+    return k;
+  };
   const writes = new WriteList();
+  const requirements: (string | number)[][] = [];
   for (const event of request.events) {
     for (const o of event.ops) {
       if (o.op === 'publish') {
@@ -326,18 +356,12 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
         if (!next) writes.publish(o.key, o.message);
         continue;
       }
-      let k = keyIndex.get(o.key);
-      if (k === undefined) {
-        if (!o.key.startsWith(request.keyPrefix)) {
-          throw new ProjectionDefinitionError(
-            `projection ${request.projectionName} wrote key ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
-          );
-        }
-        keys.push(next ? next.modelPrefix + o.key : o.key);
-        k = keys.length;
-        keyIndex.set(o.key, k);
+      if (o.op === 'requires') {
+        const atLeast = comparable(o.atLeast, `requires ${o.key} ${o.field}`);
+        requirements.push([event.offset, indexOf(o.key, 'requires key'), o.field, String(atLeast)]);
+        continue;
       }
-      writes.add(k, o);
+      writes.add(indexOf(o.key, 'wrote key'), o);
     }
   }
   const args = [
@@ -348,6 +372,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     next ? '' : own.applied,
     String(request.events.length),
     writes.toJSON(),
+    requirements.length === 0 ? '' : JSON.stringify(requirements),
   ];
   return { keys, args };
 }
@@ -378,6 +403,8 @@ function parseReply(reply: unknown): ApplyResult {
     case 'duplicate':
     case 'diverged':
       return { status, checkpoint: n };
+    case 'waiting':
+      return { status, offset: n };
     case 'flushed':
     case 'epoch-changed':
     case 'checkpoint-lost':

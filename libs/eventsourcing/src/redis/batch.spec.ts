@@ -1,5 +1,6 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { prepareBatch } from './batch';
+import { prepareBatch, requestBefore, withoutRequirements } from './batch';
+import type { ApplyRequest } from './apply-script';
 import {
   claimMarker,
   creditV1Message,
@@ -58,5 +59,48 @@ describe('prepareBatch', () => {
     expect(prepareBatch(projection, ledgerRegistry, 't', 0, messages, 6).events.map((e) => e.offset)).toEqual(
       [7],
     );
+  });
+});
+
+describe('an event waiting for its cause', () => {
+  const wait = { op: 'requires', key: 'l:lease', field: 'charged', atLeast: 5 } as const;
+  const write = (by: number) => ({ op: 'hincrby', key: 'l:a', field: 'balance', by }) as const;
+  const request: ApplyRequest = {
+    projectionName: 'l',
+    keyPrefix: 'l:',
+    topic: 't',
+    partition: 1,
+    epoch: 'e',
+    expectedCheckpoint: 9,
+    lastOffset: 20,
+    events: [
+      { offset: 11, ops: [write(1)] },
+      { offset: 14, ops: [wait, write(2)] },
+      { offset: 15, ops: [write(3)] },
+    ],
+  };
+
+  it('applies what comes before it, up to the offset before it', () => {
+    expect(requestBefore(request, 14)).toEqual({
+      ...request,
+      lastOffset: 13,
+      events: [{ offset: 11, ops: [write(1)] }],
+    });
+    // Nothing but skipped records before it still moves the checkpoint to just before it.
+    expect(requestBefore({ ...request, events: request.events.slice(1) }, 14)).toMatchObject({
+      lastOffset: 13,
+      events: [],
+    });
+    expect(requestBefore(request, 10)).toBeUndefined();
+  });
+
+  it('drops the requirements of that one event only, once it has waited too long', () => {
+    const events = [...request.events, { offset: 16, ops: [wait] }];
+    expect(withoutRequirements(events, 14)).toEqual([
+      { offset: 11, ops: [write(1)] },
+      { offset: 14, ops: [write(2)] },
+      { offset: 15, ops: [write(3)] },
+      { offset: 16, ops: [wait] },
+    ]);
   });
 });

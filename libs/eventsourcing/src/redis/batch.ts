@@ -90,3 +90,20 @@ export function applyRequests(
     return request;
   });
 }
+
+/**
+ * The part of a script call before the event at `offset`, which waits for its cause (the script
+ * answered `waiting`): its events before that one, ending at `offset - 1`. Undefined when the
+ * waiting event is the first above the checkpoint (nothing to apply before it).
+ */
+export function requestBefore(request: ApplyRequest, offset: number): ApplyRequest | undefined {
+  if (offset - 1 <= request.expectedCheckpoint) return undefined;
+  return { ...request, lastOffset: offset - 1, events: request.events.filter((e) => e.offset < offset) };
+}
+
+/** The events with the event at `offset` no longer waiting for its cause (see CausalWaits). */
+export function withoutRequirements(events: BatchEvent[], offset: number): BatchEvent[] {
+  return events.map((e) =>
+    e.offset === offset ? { offset, ops: e.ops.filter((o) => o.op !== 'requires') } : e,
+  );
+}

@@ -4,7 +4,8 @@ import type Redis from 'ioredis';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { applyBatch } from './apply-script';
-import { applyRequests, prepareBatch } from './batch';
+import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
+import { CausalWaits } from './causal-waits';
 import {
   deleteIfEquals,
   dropUnfinishedGenerations,
@@ -61,8 +62,16 @@ export class GenerationBuild {
   private stopping = false;
   /** Given up on a batch that kept failing: trying again would fail again. */
   private final = false;
+  private readonly causalWaits: CausalWaits;
 
-  constructor(private readonly options: GenerationBuildOptions) {}
+  constructor(private readonly options: GenerationBuildOptions) {
+    this.causalWaits = new CausalWaits(
+      options.projection.name,
+      options.batch.causalWaitLimitMs,
+      options.logger,
+      () => this.consumer,
+    );
+  }
 
   /** Stops the build (it is abandoned): run() resolves soon after. */
   stop(): void {
@@ -100,6 +109,7 @@ export class GenerationBuild {
       }
       return { kind: 'abandoned', reason: this.problem, final: this.final };
     } finally {
+      this.causalWaits.clear();
       await this.consumer?.disconnect().catch(() => undefined);
       // Whatever the switch did not rename (all of it, when abandoned) goes, in the background.
       const next = generationKeys(projection.name, generation);
@@ -148,10 +158,11 @@ export class GenerationBuild {
     const checkpoint = this.checkpoints.get(field) ?? -1;
     const prepared = prepareBatch(projection, registry, topic, partition, batch.messages, checkpoint);
     const base = { projectionName: projection.name, keyPrefix: projection.keyPrefix, topic, partition };
+    const overdue = this.causalWaits.overdue(topic, partition);
     const requests = applyRequests(
       { ...base, epoch: generation, generation },
       checkpoint,
-      prepared.events,
+      overdue === undefined ? prepared.events : withoutRequirements(prepared.events, overdue),
       Number(batch.lastOffset()),
       this.options.batch.maxEventsPerCall,
     );
@@ -164,12 +175,25 @@ export class GenerationBuild {
         this.checkpoints.set(field, result.checkpoint);
         this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
         return;
+      } else if (result.status === 'waiting') {
+        // The events before the one that waits for its cause go now; the rest once it is in.
+        const before = requests[i] && requestBefore(requests[i], result.offset);
+        const applied = before ? await applyBatch(redis, before) : undefined;
+        if (before && applied?.status !== 'applied') {
+          this.problem = `the generation changed under a batch of ${field} (Redis flushed, or another build)`;
+          return;
+        }
+        this.checkpoints.set(field, before ? before.lastOffset : reached);
+        this.lastBatchAt = Date.now();
+        this.causalWaits.waiting(topic, partition, result.offset);
+        return;
       } else {
         this.problem = `the generation's ${result.status === 'checkpoint-lost' ? 'checkpoints were lost' : 'building key changed'} (Redis flushed, or another build)`;
         return;
       }
     }
     this.checkpoints.set(field, reached);
+    this.causalWaits.reached(topic, partition, reached);
     this.failures = 0;
     this.lastBatchAt = Date.now();
     resolveOffset(batch.lastOffset());

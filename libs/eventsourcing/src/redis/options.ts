@@ -29,6 +29,11 @@ export interface ProjectionBatchOptions {
   maxEventsPerCall?: number;
   /** Partitions folded at once; each partition stays strictly in order. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long an event waits for its cause on another partition (a `requires`) before it is
+   * applied without it, with a warning: a cause that never comes must not stop a partition.
+   */
+  causalWaitLimitMs?: number;
 }
 
 export interface ProjectionRunnerOptions {
@@ -47,7 +52,7 @@ export interface ProjectionRunnerOptions {
   poison?: PoisonOptions;
   logger?: ProjectionLogger;
   /** Where rebuilds are counted (nothing is, without). */
-  metrics?: Pick<EventSourcingMetrics, 'projectionRebuilt'>;
+  metrics?: Pick<EventSourcingMetrics, 'projectionRebuilt' | 'projectionCausalWait'>;
 }
 
 /**
@@ -87,6 +92,8 @@ export interface ProjectionRunnerStats {
   markers: number;
   duplicates: number;
   rebuilds: number;
+  /** Times a partition paused because its next event waited for its cause (CausalWaits). */
+  causalWaits: number;
 }
 
 /**
@@ -101,4 +108,5 @@ export const DEFAULT_BATCH: Required<ProjectionBatchOptions> = {
   maxWaitTimeInMs: 250,
   maxEventsPerCall: 2_000,
   partitionsConsumedConcurrently: 2,
+  causalWaitLimitMs: 30_000,
 };

@@ -4,14 +4,16 @@
  * reset stale are one state machine, and its invariants (a batch is applied only from checkpoint
  * + 1, under the current epoch, and never after a reset it did not see) read best in one place.
  * What it uses is apart: the apply script (apply-script.ts), batching (batch.ts), positions
- * (position.ts), lag (lag.ts), resets (reset.ts), poison (poisoned-partitions.ts, poison.ts) and
- * rebuilds into a new generation (rebuild-requests.ts, generation-build.ts, generation.ts).
+ * (position.ts), lag (lag.ts), resets (reset.ts), poison (poisoned-partitions.ts, poison.ts),
+ * events waiting for their causes (causal-waits.ts) and rebuilds into a new generation
+ * (rebuild-requests.ts, generation-build.ts, generation.ts).
  */
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { applyBatch } from './apply-script';
-import { applyRequests, prepareBatch } from './batch';
+import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
+import { CausalWaits } from './causal-waits';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { logEndOffsets, PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
@@ -53,6 +55,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * A batch that keeps failing (poison: a script error, a projection that throws) is retried a
  * bounded number of times, then its partition alone stops, with one error line, and shows in
  * `stopped()` (and so in /health) until a rebuild (or a new epoch) starts it again.
+ * An event that `requires` its cause on another partition is applied once the cause is: its
+ * partition is folded up to it, then paused and read again from it (CausalWaits).
  */
 export class ProjectionRunner {
   readonly stats: ProjectionRunnerStats = {
@@ -63,12 +67,14 @@ export class ProjectionRunner {
     markers: 0,
     duplicates: 0,
     rebuilds: 0,
+    causalWaits: 0,
   };
   private readonly projection: Projection;
   private readonly redis: Redis;
   private readonly batchOptions: Required<ProjectionBatchOptions>;
   private readonly poison: Required<PoisonOptions>;
   private readonly poisoned: PoisonedPartitions;
+  private readonly causalWaits: CausalWaits;
   private readonly logger: ProjectionLogger;
   private readonly keys: ReturnType<typeof projectionKeys>;
   private consumer: Consumer | undefined;
@@ -95,6 +101,13 @@ export class ProjectionRunner {
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
     this.poisoned = new PoisonedPartitions(this.name, this.poison, this.logger, () => this.consumer);
+    this.causalWaits = new CausalWaits(
+      this.name,
+      this.batchOptions.causalWaitLimitMs,
+      this.logger,
+      () => this.consumer,
+      (field) => this.poisoned.isStopped(field),
+    );
     this.rebuilds = new RebuildRequests({
       redis: this.redis,
       projectionName: this.name,
@@ -156,6 +169,7 @@ export class ProjectionRunner {
       // A new assignment restarts kafkajs' positions from the group's offsets: ask Redis again.
       this.assignment = payload.memberAssignment;
       this.positions.clear();
+      this.causalWaits.clear();
       this.generation++;
       this.poisoned.keepAssigned(payload.memberAssignment);
       this.logger.log({
@@ -238,6 +252,7 @@ export class ProjectionRunner {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.epochTimer);
+    this.causalWaits.clear();
     await this.rebuilds.stop();
     await this.consumer?.disconnect();
     this.consumer = undefined;
@@ -352,6 +367,7 @@ export class ProjectionRunner {
 
   private async seekToCheckpoints(): Promise<void> {
     this.positions.clear();
+    this.causalWaits.clear();
     this.generation++;
     const consumer = this.consumer;
     if (!consumer) return;
@@ -475,10 +491,12 @@ export class ProjectionRunner {
     this.stats.invalid += prepared.invalid.length;
     this.stats.markers += prepared.markers;
 
+    // An event that has waited too long for its cause is applied without it (CausalWaits).
+    const overdue = this.causalWaits.overdue(topic, partition);
     const requests = applyRequests(
       { projectionName: this.name, keyPrefix: this.projection.keyPrefix, topic, partition, epoch },
       checkpoint,
-      prepared.events,
+      overdue === undefined ? prepared.events : withoutRequirements(prepared.events, overdue),
       Number(batch.lastOffset()),
       this.batchOptions.maxEventsPerCall,
     );
@@ -502,6 +520,26 @@ export class ProjectionRunner {
           this.positions.set(field, result.checkpoint);
           this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
           return;
+        case 'waiting': {
+          // The events before the one that waits go now; the partition goes on from it later.
+          const before = requestBefore(request, result.offset);
+          let known = true;
+          if (before) {
+            const applied = await applyBatch(this.redis, before);
+            if (generation !== this.generation) return;
+            if (applied.status === 'applied') {
+              reached = before.lastOffset;
+              this.stats.applied += applied.applied;
+            } else known = false; // Redis changed meanwhile: the next batch asks it where it stands.
+          }
+          if (known) this.positions.set(field, reached);
+          else this.positions.delete(field);
+          this.stats.causalWaits++;
+          this.options.metrics?.projectionCausalWait?.(this.name);
+          this.poisoned.succeeded(field);
+          this.causalWaits.waiting(topic, partition, result.offset);
+          return;
+        }
         case 'flushed':
           return this.establishEpoch(false, 'epoch gone: Redis was flushed');
         case 'epoch-changed':
@@ -512,6 +550,7 @@ export class ProjectionRunner {
       }
     }
     this.positions.set(field, reached);
+    this.causalWaits.reached(topic, partition, reached);
     if (reached > Number(batch.lastOffset())) {
       // Redis is ahead of this consumer (another instance applied more): skip to where it stands.
       this.consumer?.seek({ topic, partition, offset: String(reached + 1) });

@@ -40,7 +40,8 @@ export const settlementReadModel = {
   accountKeys: (accountId: string) => redisKey`settlement:accounts:${accountId}:apikeys`,
   /**
    * Hash per lease: buyerId, providerId, marketId, nodeId, gpus, price, value, fee, start, end,
-   * chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED).
+   * chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED). The provider's and
+   * the platform's credits of a charge are applied once chargedValue / chargedFee reach them.
    */
   lease: (leaseId: string) => redisKey`settlement:leases:${leaseId}`,
   /** Sorted set of running leases (member: leaseId), scored by end time (ms): the meter's work. */

@@ -1,6 +1,7 @@
-import { Envelope } from '@gpux/contracts';
+import { Envelope, settlementReadModel } from '@gpux/contracts';
 import { applyOps, Model } from '@gpux/eventsourcing/domain';
 import { accountView, ledgerEntryView } from '@gpux/read-models';
+import { leasesProjection } from '../leases/leases.projection';
 import { accountKeys, accountsProjection } from './accounts.projection';
 
 const event = (type: string, data: unknown, id = type): Envelope => ({
@@ -102,6 +103,52 @@ describe('accounts projection', () => {
       expect.objectContaining({ kind: 'hold', amount: -600, reference: 'b1' }),
       expect.objectContaining({ kind: 'release', amount: 250, reference: 'b1' }),
     ]);
+  });
+
+  it("applies a credit only after the charge it pays out (the lease's running total, another partition)", () => {
+    const credit = (kind: 'lease' | 'fee', through?: number) =>
+      projection.apply(
+        event('settlement.EarningsCredited', {
+          accountId: 'prov-1',
+          amount: 40,
+          leaseId: 'lease-1',
+          kind,
+          ...(through === undefined ? {} : { through }),
+        }),
+      );
+    expect(credit('lease', 120)[0]).toEqual({
+      op: 'requires',
+      key: settlementReadModel.lease('lease-1'),
+      field: 'chargedValue',
+      atLeast: 120,
+    });
+    expect(credit('fee', 12)[0]).toEqual({
+      op: 'requires',
+      key: settlementReadModel.lease('lease-1'),
+      field: 'chargedFee',
+      atLeast: 12,
+    });
+    // Written before credits named their charge: nothing to wait for.
+    expect(credit('lease').filter((o) => o.op === 'requires')).toEqual([]);
+    // The charge sets what the credit waits for (leases.projection.ts, the same read model).
+    const charge = leasesProjection('settlement.events').apply(
+      event('settlement.LeaseCharged', {
+        accountId: 'acc-1',
+        providerId: 'prov-1',
+        leaseId: 'lease-1',
+        amount: 120,
+        fee: 12,
+        chargedValue: 120,
+        chargedFee: 12,
+        final: false,
+      }),
+    );
+    expect(charge).toEqual(
+      expect.arrayContaining([
+        { op: 'hset', key: settlementReadModel.lease('lease-1'), field: 'chargedValue', value: '120' },
+        { op: 'hset', key: settlementReadModel.lease('lease-1'), field: 'chargedFee', value: '12' },
+      ]),
+    );
   });
 
   it('writes only under its key prefix', () => {

@@ -31,6 +31,19 @@ export interface LedgerEntry {
 /** The hash field of each book (available is the account's `balance`). */
 const FIELD: Record<Book, string> = { available: 'balance', held: 'held', escrow: 'escrow' };
 
+/**
+ * A credit is applied only after the charge it pays out (docs/ledger.md, "The invariant"): the
+ * charge is on the buyer's partition and sets the lease's running totals (leases.projection.ts,
+ * the same read model), the credit names the total it pays through. So clearing never reads
+ * below zero and the books balance at every moment. A credit written before credits named their
+ * charge has no cause to wait for.
+ */
+function causeOfCredit(credit: { leaseId: string; kind: 'lease' | 'fee'; through?: number }): RedisOp[] {
+  if (credit.through === undefined) return [];
+  const field = credit.kind === 'fee' ? 'chargedFee' : 'chargedValue';
+  return [{ op: 'requires', key: rm.lease(credit.leaseId), field, atLeast: credit.through }];
+}
+
 /** Balances and ledgers of accounts, from the double-entry postings of settlement's events. */
 export function accountsProjection(eventsTopic: string): Projection {
   return {
@@ -49,6 +62,7 @@ export function accountsProjection(eventsTopic: string): Projection {
       const movement = movementOf(event);
       if (!movement) return [];
       const ops: RedisOp[] = [];
+      if (isMessage(event, SettlementEvents.earningsCredited)) ops.push(...causeOfCredit(event.data));
       const byAccount = new Map<string, LedgerEntry>();
       for (const p of movement.postings) {
         if (p.account === null) {
