@@ -34,6 +34,8 @@ const DEADLINE_MS = 120_000;
 // Tuning knobs (defaults are the runner's own defaults, which these measurements chose).
 const PER_CALL = Number(process.env['BENCH_REPLAY_PER_CALL'] ?? 2_000);
 const CONCURRENCY = Number(process.env['BENCH_REPLAY_CONCURRENCY'] ?? 2);
+/** A third of the events require their cause on another partition (replay/workload.ts). */
+const CAUSAL = process.env['BENCH_REPLAY_CAUSAL'] === '1';
 const log = (msg: string) => process.stderr.write(`[bench:replay] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
@@ -67,7 +69,7 @@ async function produce(): Promise<Map<number, number>> {
         next = Math.min(EVENTS, next + TRANSACTION_SIZE);
         const byPartition = new Map<number, Message[]>();
         for (let i = from; i < next; i++) {
-          const { partition, message } = event(i);
+          const { partition, message } = event(i, CAUSAL);
           byPartition.set(partition, [...(byPartition.get(partition) ?? []), { ...message, partition }]);
         }
         const tx = await producer.transaction();
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const redis = new Redis(redisUrl);
-  const projection = accountsProjection(`${namespace}-accounts`, namespace, eventsTopic);
+  const projection = accountsProjection(`${namespace}-accounts`, namespace, eventsTopic, CAUSAL);
   let runner: ProjectionRunner | undefined;
   try {
     await admin.createTopics({
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
       `projection from offset 0: ${eventsPerSec} events/s (${runner.stats.batches} batches, ${scriptCalls} script calls, first batch after ${firstBatchMs} ms)`,
     );
 
+    const causalWaits = runner.stats.causalWaits;
     started = performance.now();
     await runner.rebuild();
     await until(caughtUp, 'the rebuild to catch up');
@@ -210,6 +213,8 @@ async function main(): Promise<void> {
       redisScriptMsPerCall,
       redisScriptUsPerEvent,
       eventsPerCall: PER_CALL,
+      causal: CAUSAL,
+      causalWaits,
       lagAfter: lag.reduce((sum, l) => sum + l.lag, 0),
       modelChecked: total === expectedTotal(EVENTS),
     };

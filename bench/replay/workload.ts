@@ -9,27 +9,55 @@ import { toKafka } from '../../libs/eventsourcing/src/kafka/codec';
 export const PARTITIONS = 6;
 export const ACCOUNTS = 5_000;
 
-/** The settlement account model: balance and owner per account, a per-account ledger, totals. */
-export function accountsProjection(name: string, namespace: string, eventsTopic: string): Projection {
+/**
+ * The settlement account model: balance and owner per account, a per-account ledger, totals.
+ * `causal`: each account also counts its withdrawals, and a deposit whose reference is
+ * `after:<account>:<n>` (see event) requires that account's n-th withdrawal, on another partition,
+ * to be folded first, as a provider's credit requires the buyer's charge in settlement.
+ */
+export function accountsProjection(
+  name: string,
+  namespace: string,
+  eventsTopic: string,
+  causal = false,
+): Projection {
   const p = `${namespace}:accounts:`;
   return {
     name,
     topics: [eventsTopic],
     keyPrefix: p,
     apply(event: Envelope): RedisOp[] {
-      const data = event.data as { accountId: string; amount?: number; owner?: string };
+      const data = event.data as {
+        accountId: string;
+        amount?: number;
+        owner?: string;
+        reference?: string | null;
+      };
       const account = `${p}${data.accountId}`;
       switch (event.type) {
         case SettlementEvents.accountOpened.type:
           return [{ op: 'hset', key: account, field: 'owner', value: data.owner ?? '' }];
-        case SettlementEvents.fundsDeposited.type:
+        case SettlementEvents.fundsDeposited.type: {
+          const after = causal ? /^after:(.+):(\d+)$/.exec(data.reference ?? '') : null;
           return [
+            ...(after
+              ? [
+                  {
+                    op: 'requires',
+                    key: `${p}${after[1]}`,
+                    field: 'withdrawals',
+                    atLeast: Number(after[2]),
+                  } as const,
+                ]
+              : []),
             { op: 'hincrby', key: account, field: 'balance', by: data.amount ?? 0 },
             { op: 'rpush', key: `${account}:ledger`, value: `+${data.amount}:${event.id}` },
             { op: 'incrby', key: `${p}total`, by: data.amount ?? 0 },
           ];
+        }
         case SettlementEvents.fundsWithdrawn.type:
           return [
+            ...(causal ? [{ op: 'hincrby', key: account, field: 'withdrawals', by: 1 } as const] : []),
             { op: 'hincrby', key: account, field: 'balance', by: -(data.amount ?? 0) },
             { op: 'rpush', key: `${account}:ledger`, value: `-${data.amount}:${event.id}` },
             { op: 'incrby', key: `${p}total`, by: -(data.amount ?? 0) },
@@ -48,8 +76,19 @@ export function expectedTotal(events: number): number {
   return total;
 }
 
-/** The i-th event: the accounts opened first, then deposits and (every third) withdrawals. */
-export function event(i: number): { partition: number; message: Message } {
+/** How many withdrawals account `b` has had up to index `i` (event's withdrawals: every third index). */
+function withdrawalsOf(b: number, i: number): number {
+  let n = 0;
+  for (let j = b + ACCOUNTS; j <= i; j += ACCOUNTS) if (j % 3 === 0) n++;
+  return n;
+}
+
+/**
+ * The i-th event: the accounts opened first, then deposits and (every third) withdrawals.
+ * `causal`: the deposit right after a withdrawal (of the account before, on the partition before)
+ * names it as its cause in its reference.
+ */
+export function event(i: number, causal = false): { partition: number; message: Message } {
   const a = i % ACCOUNTS;
   const id = randomUUID();
   const base = {
@@ -79,7 +118,14 @@ export function event(i: number): { partition: number; message: Message } {
             ...base,
             type: SettlementEvents.fundsDeposited.type,
             schemaVersion: 2,
-            data: { accountId: `acc-${a}`, amount: 1_000 + (i % 9_973), reference: `dep-${i}` },
+            data: {
+              accountId: `acc-${a}`,
+              amount: 1_000 + (i % 9_973),
+              reference:
+                causal && i % 3 === 1 && i > ACCOUNTS
+                  ? `after:acc-${(i - 1) % ACCOUNTS}:${withdrawalsOf((i - 1) % ACCOUNTS, i - 1)}`
+                  : `dep-${i}`,
+            },
           };
   return { partition: a % PARTITIONS, message: toKafka(settlementMessages.encode(envelope)) };
 }

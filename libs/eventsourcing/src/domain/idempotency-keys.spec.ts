@@ -49,6 +49,16 @@ describe('idempotency keys', () => {
       expect([...m.keys()]).toEqual(['k2', 'k3']);
     });
 
+    it('stops at the first key within the window: one expired behind it waits, and counts as new', () => {
+      const m = keys(100, 4_500, 200, 4_600);
+      expect(pruneKeys(m, 5_000, 1_000, 10)).toBe(1);
+      expect([...m.keys()]).toEqual(['k1', 'k2', 'k3']);
+      expect(keyUse(m.get('k2'), 'f2', 5_000, 1_000)).toBe('new');
+      // Once the keys before it have expired, it goes with them.
+      expect(pruneKeys(m, 5_550, 1_000, 10)).toBe(2);
+      expect([...m.keys()]).toEqual(['k3']);
+    });
+
     it('keeps at most the cap, evicting the oldest first', () => {
       const m = keys(4_100, 4_200, 4_300, 4_400, 4_500);
       expect(pruneKeys(m, 5_000, 1_000, 3)).toBe(2);

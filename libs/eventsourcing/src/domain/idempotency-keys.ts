@@ -41,7 +41,10 @@ export function keyUse(
 /**
  * Forgets keys older than the window, then the oldest beyond `maxKeys` (the map's insertion order is
  * the order outcomes were recorded in), so a partition's state and snapshot stay bounded.
- * Returns how many keys were forgotten.
+ * Returns how many keys were forgotten. It stops at the first key still within the window: a
+ * worker prunes after every transaction once at the cap, and scanning the whole map each time was
+ * measured at about 1 % of settlement's CPU. An expired key behind a younger one (a clock that
+ * stepped back) is forgotten once the keys before it are; until then keyUse treats it as new.
  */
 export function pruneKeys(
   keys: Map<string, RememberedKey>,
@@ -51,7 +54,10 @@ export function pruneKeys(
 ): number {
   const before = keys.size;
   const horizon = now - windowMs;
-  for (const [k, { at }] of keys) if (at < horizon) keys.delete(k);
+  for (const [k, { at }] of keys) {
+    if (at >= horizon) break;
+    keys.delete(k);
+  }
   let excess = keys.size - maxKeys;
   for (const k of keys.keys()) {
     if (excess-- <= 0) break;
