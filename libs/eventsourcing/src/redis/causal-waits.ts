@@ -18,10 +18,12 @@ interface Wait {
 
 /**
  * The partitions of a projection whose next event waits for its cause on another partition (a
- * `requires` the script answered `waiting` to). Such a partition is paused on the consumer and
- * sought back to that event, and resumed after a short pause (5 ms, doubling to 200 ms) to try
- * again, while the other partitions, the cause's among them, go on. Partitions are folded
- * independently, so this is what keeps an effect from being visible before its cause.
+ * `requires` the script answered `waiting` to). Such a partition is paused on the consumer, and
+ * after a short pause (5 ms, doubling to 200 ms) the events it holds from that one on are tried
+ * again (`retry`), while the other partitions, the cause's among them, go on. Partitions are
+ * folded independently, so this is what keeps an effect from being visible before its cause.
+ * The events are held, not fetched and decoded again: a replay's batches are megabytes, and
+ * reading one again for every wait made a rebuild several times slower (bench/README.md).
  *
  * A cause is written to the log before its effect (the effect's command is written in the
  * cause's transaction), so it comes as soon as its partition is folded that far. One that never
@@ -40,8 +42,12 @@ export class CausalWaits {
     private readonly isStopped: (field: string) => boolean = () => false,
   ) {}
 
-  /** The event at `offset` waits for its cause: pause its partition, read it again from there later. */
-  waiting(topic: string, partition: number, offset: number): void {
+  /**
+   * The event at `offset` waits for its cause: pause its partition, and after the pause call
+   * `retry`, which folds the held events again and answers whether it is done with the partition
+   * (it waits again, or moved it on): false resumes the partition as it stands.
+   */
+  waiting(topic: string, partition: number, offset: number, retry: () => Promise<boolean>): void {
     const field = checkpointField(topic, partition);
     const previous = this.waits.get(field);
     clearTimeout(previous?.timer);
@@ -59,10 +65,9 @@ export class CausalWaits {
     if (!consumer) return;
     try {
       consumer.pause([{ topic, partitions: [partition] }]);
-      consumer.seek({ topic, partition, offset: String(offset) });
     } catch (error) {
       this.logger.warn({
-        msg: 'projection could not seek',
+        msg: 'projection could not pause',
         projection: this.projection,
         topic,
         partition,
@@ -73,7 +78,10 @@ export class CausalWaits {
     wait.timer = setTimeout(
       () => {
         wait.timer = undefined;
-        this.resume(wait);
+        void retry().then(
+          (handled) => handled || this.resume(wait),
+          () => this.resume(wait),
+        );
       },
       Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** wait.retries),
     );

@@ -3,7 +3,7 @@ import type { MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
-import { applyBatch } from './apply-script';
+import { applyBatch, BatchEvent } from './apply-script';
 import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
 import { CausalWaits } from './causal-waits';
 import {
@@ -152,52 +152,89 @@ export class GenerationBuild {
     { batch, isRunning, isStale, resolveOffset, heartbeat }: EachBatchPayload,
   ): Promise<void> {
     if (this.problem || !isRunning() || isStale()) return;
-    const { projection, registry, redis } = this.options;
+    const { projection, registry } = this.options;
     const { topic, partition } = batch;
     const field = checkpointField(topic, partition);
     const checkpoint = this.checkpoints.get(field) ?? -1;
     const prepared = prepareBatch(projection, registry, topic, partition, batch.messages, checkpoint);
+    const reached = await this.fold(
+      generation,
+      topic,
+      partition,
+      checkpoint,
+      prepared.events,
+      Number(batch.lastOffset()),
+    );
+    if (typeof reached !== 'number') return;
+    this.failures = 0;
+    this.lastBatchAt = Date.now();
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  /**
+   * Applies a partition's events above `checkpoint` into the generation (as the runner's fold):
+   * the checkpoint reached, `waiting` while an event waits for its cause (the rest held, the
+   * partition paused), or undefined when it was sought elsewhere or the build has a problem.
+   */
+  private async fold(
+    generation: string,
+    topic: string,
+    partition: number,
+    checkpoint: number,
+    events: BatchEvent[],
+    lastOffset: number,
+  ): Promise<number | 'waiting' | undefined> {
+    const { projection, redis } = this.options;
+    const field = checkpointField(topic, partition);
     const base = { projectionName: projection.name, keyPrefix: projection.keyPrefix, topic, partition };
     const overdue = this.causalWaits.overdue(topic, partition);
     const requests = applyRequests(
       { ...base, epoch: generation, generation },
       checkpoint,
-      overdue === undefined ? prepared.events : withoutRequirements(prepared.events, overdue),
-      Number(batch.lastOffset()),
+      overdue === undefined ? events : withoutRequirements(events, overdue),
+      lastOffset,
       this.options.batch.maxEventsPerCall,
     );
     const results = await Promise.all(requests.map((request) => applyBatch(redis, request)));
     let reached = checkpoint;
     for (const [i, result] of results.entries()) {
-      if (result.status === 'applied') reached = requests[i]?.lastOffset ?? reached;
+      const request = requests[i]!;
+      if (result.status === 'applied') reached = request.lastOffset;
       else if (result.status === 'duplicate') reached = Math.max(reached, result.checkpoint);
       else if (result.status === 'diverged') {
         this.checkpoints.set(field, result.checkpoint);
         this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
-        return;
+        return undefined;
       } else if (result.status === 'waiting') {
         // The events before the one that waits for its cause go now; the rest once it is in.
-        const before = requests[i] && requestBefore(requests[i], result.offset);
+        const before = requestBefore(request, result.offset);
         const applied = before ? await applyBatch(redis, before) : undefined;
         if (before && applied?.status !== 'applied') {
           this.problem = `the generation changed under a batch of ${field} (Redis flushed, or another build)`;
-          return;
+          return undefined;
         }
-        this.checkpoints.set(field, before ? before.lastOffset : reached);
+        if (before) reached = before.lastOffset;
+        this.checkpoints.set(field, reached);
         this.lastBatchAt = Date.now();
-        this.causalWaits.waiting(topic, partition, result.offset);
-        return;
+        const held = events.filter((e) => e.offset >= result.offset);
+        this.causalWaits.waiting(topic, partition, result.offset, async () => {
+          if (this.problem || this.stopping) return true;
+          const again = await this.fold(generation, topic, partition, result.offset - 1, held, lastOffset);
+          if (again === 'waiting') return true;
+          if (again !== undefined) this.consumer?.seek({ topic, partition, offset: String(again + 1) });
+          return false;
+        });
+        return 'waiting';
       } else {
         this.problem = `the generation's ${result.status === 'checkpoint-lost' ? 'checkpoints were lost' : 'building key changed'} (Redis flushed, or another build)`;
-        return;
+        return undefined;
       }
     }
     this.checkpoints.set(field, reached);
     this.causalWaits.reached(topic, partition, reached);
-    this.failures = 0;
     this.lastBatchAt = Date.now();
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
+    return reached;
   }
 
   /** A failing batch is read again after a pause (poison.ts); once it has failed every attempt the build gives up. */

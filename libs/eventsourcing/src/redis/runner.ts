@@ -1,5 +1,5 @@
 /*
- * The projection runner stays one file (about 520 lines): its consumer, the positions it keeps per
+ * The projection runner stays one file (about 630 lines): its consumer, the positions it keeps per
  * partition, the epoch it checks and the generation counter that makes a batch begun before a
  * reset stale are one state machine, and its invariants (a batch is applied only from checkpoint
  * + 1, under the current epoch, and never after a reset it did not see) read best in one place.
@@ -11,7 +11,7 @@
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
 import type { Projection } from '../domain/projection';
-import { applyBatch } from './apply-script';
+import { applyBatch, BatchEvent } from './apply-script';
 import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
 import { CausalWaits } from './causal-waits';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
@@ -437,6 +437,128 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Applies a partition's events above `checkpoint` up to `lastOffset`, in script calls of at most
+   * maxEventsPerCall. Answers the checkpoint reached; `waiting` when an event waits for its cause
+   * (the events from it on are held, the partition paused, and `retryHeld` folds them again
+   * later); undefined when the partition was sought elsewhere or the model is being reset.
+   */
+  private async fold(
+    at: { topic: string; partition: number; generation: number; epoch: string },
+    checkpoint: number,
+    events: BatchEvent[],
+    lastOffset: number,
+  ): Promise<number | 'waiting' | undefined> {
+    const { topic, partition, generation, epoch } = at;
+    const field = checkpointField(topic, partition);
+    // An event that has waited too long for its cause is applied without it (CausalWaits).
+    const overdue = this.causalWaits.overdue(topic, partition);
+    const requests = applyRequests(
+      { projectionName: this.name, keyPrefix: this.projection.keyPrefix, topic, partition, epoch },
+      checkpoint,
+      overdue === undefined ? events : withoutRequirements(events, overdue),
+      lastOffset,
+      this.batchOptions.maxEventsPerCall,
+    );
+    // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
+    const outcomes = await Promise.all(
+      requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })),
+    );
+    if (generation !== this.generation) return undefined;
+    let reached = checkpoint;
+    for (const { request, result } of outcomes) {
+      switch (result.status) {
+        case 'applied':
+          reached = request.lastOffset;
+          this.stats.applied += result.applied;
+          break;
+        case 'duplicate':
+          reached = Math.max(reached, result.checkpoint);
+          this.stats.duplicates++;
+          break;
+        case 'diverged':
+          this.positions.set(field, result.checkpoint);
+          this.seek(topic, partition, result.checkpoint + 1);
+          return undefined;
+        case 'waiting': {
+          // The events before the one that waits go now; the rest are held until its cause is in.
+          const before = requestBefore(request, result.offset);
+          if (before) {
+            const applied = await applyBatch(this.redis, before);
+            if (generation !== this.generation) return undefined;
+            if (applied.status !== 'applied') {
+              // Redis changed meanwhile: the next batch asks it where the partition stands.
+              this.positions.delete(field);
+              this.seek(topic, partition, result.offset);
+              return undefined;
+            }
+            reached = before.lastOffset;
+            this.stats.applied += applied.applied;
+          }
+          this.positions.set(field, reached);
+          this.stats.causalWaits++;
+          this.options.metrics?.projectionCausalWait?.(this.name);
+          this.poisoned.succeeded(field);
+          const held = events.filter((e) => e.offset >= result.offset);
+          this.causalWaits.waiting(topic, partition, result.offset, () =>
+            this.retryHeld(at, result.offset, held, lastOffset),
+          );
+          return 'waiting';
+        }
+        case 'flushed':
+          await this.establishEpoch(false, 'epoch gone: Redis was flushed');
+          return undefined;
+        case 'epoch-changed':
+          if (this.epoch === epoch) await this.establishEpoch(false, 'another runner rebuilt the model');
+          return undefined;
+        case 'checkpoint-lost':
+          await this.establishEpoch(true, `checkpoint of ${field} lost after offset ${checkpoint}`);
+          return undefined;
+      }
+    }
+    this.positions.set(field, reached);
+    this.causalWaits.reached(topic, partition, reached);
+    return reached;
+  }
+
+  /**
+   * Folds the events held since the one at `from` waited for its cause. True while the
+   * partition stays paused (it waits again); false to resume it, moved on past what was held, or
+   * sought back to `from` when the held events can no longer be trusted (positions reset
+   * meanwhile, Redis unreachable), so that they are fetched again.
+   */
+  private async retryHeld(
+    at: { topic: string; partition: number; generation: number; epoch: string },
+    from: number,
+    held: BatchEvent[],
+    lastOffset: number,
+  ): Promise<boolean> {
+    const { topic, partition, generation } = at;
+    const field = checkpointField(topic, partition);
+    // A reset or a new assignment since has sought every partition: the held events go.
+    if (!this.running || generation !== this.generation) return false;
+    try {
+      if (this.positions.get(field) !== from - 1) throw new Error('the partition moved meanwhile');
+      const reached = await this.fold(at, from - 1, held, lastOffset);
+      if (reached === 'waiting') return true;
+      if (reached !== undefined) this.seek(topic, partition, reached + 1);
+      return false;
+    } catch (error) {
+      if (generation !== this.generation) return false;
+      this.logger.warn({
+        msg: 'projection reads a partition again after a wait for a cause failed',
+        projection: this.name,
+        topic,
+        partition,
+        offset: from,
+        error: String(error),
+      });
+      this.positions.delete(field);
+      this.seek(topic, partition, from);
+      return false;
+    }
+  }
+
   private async onBatch({
     batch,
     resolveOffset,
@@ -491,66 +613,13 @@ export class ProjectionRunner {
     this.stats.invalid += prepared.invalid.length;
     this.stats.markers += prepared.markers;
 
-    // An event that has waited too long for its cause is applied without it (CausalWaits).
-    const overdue = this.causalWaits.overdue(topic, partition);
-    const requests = applyRequests(
-      { projectionName: this.name, keyPrefix: this.projection.keyPrefix, topic, partition, epoch },
+    const reached = await this.fold(
+      { topic, partition, generation, epoch },
       checkpoint,
-      overdue === undefined ? prepared.events : withoutRequirements(prepared.events, overdue),
+      prepared.events,
       Number(batch.lastOffset()),
-      this.batchOptions.maxEventsPerCall,
     );
-    // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
-    const outcomes = await Promise.all(
-      requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })),
-    );
-    if (generation !== this.generation) return;
-    let reached = checkpoint;
-    for (const { request, result } of outcomes) {
-      switch (result.status) {
-        case 'applied':
-          reached = request.lastOffset;
-          this.stats.applied += result.applied;
-          break;
-        case 'duplicate':
-          reached = Math.max(reached, result.checkpoint);
-          this.stats.duplicates++;
-          break;
-        case 'diverged':
-          this.positions.set(field, result.checkpoint);
-          this.consumer?.seek({ topic, partition, offset: String(result.checkpoint + 1) });
-          return;
-        case 'waiting': {
-          // The events before the one that waits go now; the partition goes on from it later.
-          const before = requestBefore(request, result.offset);
-          let known = true;
-          if (before) {
-            const applied = await applyBatch(this.redis, before);
-            if (generation !== this.generation) return;
-            if (applied.status === 'applied') {
-              reached = before.lastOffset;
-              this.stats.applied += applied.applied;
-            } else known = false; // Redis changed meanwhile: the next batch asks it where it stands.
-          }
-          if (known) this.positions.set(field, reached);
-          else this.positions.delete(field);
-          this.stats.causalWaits++;
-          this.options.metrics?.projectionCausalWait?.(this.name);
-          this.poisoned.succeeded(field);
-          this.causalWaits.waiting(topic, partition, result.offset);
-          return;
-        }
-        case 'flushed':
-          return this.establishEpoch(false, 'epoch gone: Redis was flushed');
-        case 'epoch-changed':
-          if (this.epoch === epoch) await this.establishEpoch(false, 'another runner rebuilt the model');
-          return;
-        case 'checkpoint-lost':
-          return this.establishEpoch(true, `checkpoint of ${field} lost after offset ${checkpoint}`);
-      }
-    }
-    this.positions.set(field, reached);
-    this.causalWaits.reached(topic, partition, reached);
+    if (typeof reached !== 'number') return;
     if (reached > Number(batch.lastOffset())) {
       // Redis is ahead of this consumer (another instance applied more): skip to where it stands.
       this.consumer?.seek({ topic, partition, offset: String(reached + 1) });
