@@ -255,17 +255,21 @@ async function main() {
       maxOfCeiling: Number(((flood.commandsPerSec ?? 0) / ceilingPerSec).toFixed(2)),
       runs: results,
     };
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return summary;
   } finally {
     service.kill('SIGTERM');
     await producer.disconnect();
     await redis.stop();
+    // Logs its closing line (Nest's logger, on stdout): before the summary, which must be last.
     await clients.onApplicationShutdown();
   }
 }
 
 main().then(
-  () => process.exit(0),
+  (summary) => {
+    // Exits once the line is written: stdout to a pipe is asynchronous.
+    process.stdout.write(`${JSON.stringify(summary)}\n`, () => process.exit(0));
+  },
   (error: unknown) => {
     process.stderr.write(
       `[bench:commands] failed: ${error instanceof Error ? error.message : String(error)}\n`,
