@@ -56,7 +56,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * bounded number of times, then its partition alone stops, with one error line, and shows in
  * `stopped()` (and so in /health) until a rebuild (or a new epoch) starts it again.
  * An event that `requires` its cause on another partition is applied once the cause is: its
- * partition is folded up to it, then paused and read again from it (CausalWaits).
+ * partition is folded up to it and paused, and the events from it on are tried again until the
+ * cause is in (CausalWaits).
  */
 export class ProjectionRunner {
   readonly stats: ProjectionRunnerStats = {
