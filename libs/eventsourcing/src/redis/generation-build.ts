@@ -176,6 +176,7 @@ export class GenerationBuild {
    * Applies a partition's events above `checkpoint` into the generation (as the runner's fold):
    * the checkpoint reached, `waiting` while an event waits for its cause (the rest held, the
    * partition paused), or undefined when it was sought elsewhere or the build has a problem.
+   * `oneAtATime` for a retry of held events, as the runner's.
    */
   private async fold(
     generation: string,
@@ -184,6 +185,7 @@ export class GenerationBuild {
     checkpoint: number,
     events: BatchEvent[],
     lastOffset: number,
+    oneAtATime = false,
   ): Promise<number | 'waiting' | undefined> {
     const { projection, redis } = this.options;
     const field = checkpointField(topic, partition);
@@ -196,10 +198,10 @@ export class GenerationBuild {
       lastOffset,
       this.options.batch.maxEventsPerCall,
     );
-    const results = await Promise.all(requests.map((request) => applyBatch(redis, request)));
+    const pipelined = oneAtATime ? [] : await Promise.all(requests.map((r) => applyBatch(redis, r)));
     let reached = checkpoint;
-    for (const [i, result] of results.entries()) {
-      const request = requests[i]!;
+    for (const [i, request] of requests.entries()) {
+      const result = oneAtATime ? await applyBatch(redis, request) : pipelined[i]!;
       if (result.status === 'applied') reached = request.lastOffset;
       else if (result.status === 'duplicate') reached = Math.max(reached, result.checkpoint);
       else if (result.status === 'diverged') {
@@ -220,7 +222,15 @@ export class GenerationBuild {
         const held = events.filter((e) => e.offset >= result.offset);
         this.causalWaits.waiting(topic, partition, result.offset, async () => {
           if (this.problem || this.stopping) return true;
-          const again = await this.fold(generation, topic, partition, result.offset - 1, held, lastOffset);
+          const again = await this.fold(
+            generation,
+            topic,
+            partition,
+            result.offset - 1,
+            held,
+            lastOffset,
+            true,
+          );
           if (again === 'waiting') return true;
           if (again !== undefined) this.consumer?.seek({ topic, partition, offset: String(again + 1) });
           return false;

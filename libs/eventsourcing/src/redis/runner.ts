@@ -443,12 +443,15 @@ export class ProjectionRunner {
    * maxEventsPerCall. Answers the checkpoint reached; `waiting` when an event waits for its cause
    * (the events from it on are held, the partition paused, and `retryHeld` folds them again
    * later); undefined when the partition was sought elsewhere or the model is being reset.
+   * `oneAtATime` (a retry of held events): each script call waits for the one before, since
+   * after a call that answers `waiting` the rest would only be refused.
    */
   private async fold(
     at: { topic: string; partition: number; generation: number; epoch: string },
     checkpoint: number,
     events: BatchEvent[],
     lastOffset: number,
+    oneAtATime = false,
   ): Promise<number | 'waiting' | undefined> {
     const { topic, partition, generation, epoch } = at;
     const field = checkpointField(topic, partition);
@@ -462,12 +465,11 @@ export class ProjectionRunner {
       this.batchOptions.maxEventsPerCall,
     );
     // Sent together: ioredis pipelines them, Redis runs them in order, each checks its predecessor.
-    const outcomes = await Promise.all(
-      requests.map(async (request) => ({ request, result: await applyBatch(this.redis, request) })),
-    );
-    if (generation !== this.generation) return undefined;
+    const pipelined = oneAtATime ? [] : await Promise.all(requests.map((r) => applyBatch(this.redis, r)));
     let reached = checkpoint;
-    for (const { request, result } of outcomes) {
+    for (const [i, request] of requests.entries()) {
+      const result = oneAtATime ? await applyBatch(this.redis, request) : pipelined[i]!;
+      if (generation !== this.generation) return undefined;
       switch (result.status) {
         case 'applied':
           reached = request.lastOffset;
@@ -540,7 +542,7 @@ export class ProjectionRunner {
     if (!this.running || generation !== this.generation) return false;
     try {
       if (this.positions.get(field) !== from - 1) throw new Error('the partition moved meanwhile');
-      const reached = await this.fold(at, from - 1, held, lastOffset);
+      const reached = await this.fold(at, from - 1, held, lastOffset, true);
       if (reached === 'waiting') return true;
       if (reached !== undefined) this.seek(topic, partition, reached + 1);
       return false;
