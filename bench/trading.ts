@@ -25,8 +25,12 @@ const BUYERS = Number(process.env['BENCH_TRADING_BUYERS'] ?? 100);
 const NODES = 20;
 const P99_TARGET_MS = 250;
 const SINGLE_ORDERS = Number(process.env['BENCH_TRADING_SINGLE_ORDERS'] ?? 30);
-/** Where the picture of the run goes (bench/README.md shows bench/trading.svg). */
-const CHART = process.env['BENCH_TRADING_CHART'] ?? join(REPO_ROOT, 'bench/trading.svg');
+/**
+ * Where the picture of the run goes (bench/README.md shows bench/trading.svg); `none` (or empty)
+ * draws none, for runs that are not meant to replace it.
+ */
+const CHART_SETTING = process.env['BENCH_TRADING_CHART'] ?? join(REPO_ROOT, 'bench/trading.svg');
+const CHART = CHART_SETTING === '' || CHART_SETTING === 'none' ? undefined : CHART_SETTING;
 const log = (msg: string) => process.stderr.write(`[bench:trading] ${msg}\n`);
 
 interface Run {
@@ -242,7 +246,7 @@ async function main() {
   const best = (rs: Run[]) => rs.reduce((a, b) => (b.ordersPerSec > a.ordersPerSec ? b : a));
   const headline = best(within.length ? within : clean.length ? clean : runs);
   const failures = (r: Run) => Object.values(r.graphqlErrors).reduce((a, b) => a + b, 0);
-  if (single) {
+  if (single && CHART) {
     writeFileSync(
       CHART,
       tradingChart(

@@ -34,6 +34,20 @@ export const PARTITIONS: Record<EventSourcedService, number> = {
   capacity: 3,
 };
 
+/**
+ * How many transaction groups a service's command partitions fall into (partition p in group
+ * p mod n): the partitions of a group are written in one Kafka transaction at a time, so a busy
+ * service commits one transaction per group, not per partition, and at most this many instances
+ * share a service's work. It can grow up to the partition count; every instance of a service must
+ * use the same number, so a change stops them all first (docs/architecture.md §3).
+ */
+export const TRANSACTION_GROUPS: Record<EventSourcedService, number> = {
+  orders: 2,
+  pricing: 3,
+  settlement: 2,
+  capacity: 3,
+};
+
 function registryTopicsOf(service: EventSourcedService): TopicSpec[] {
   const partitions = PARTITIONS[service];
   return [

@@ -582,6 +582,72 @@ describe('command processing on Kafka', () => {
     await ownerClients.onApplicationShutdown();
   });
 
+  it("writes a transaction group's partitions through one producer, whose owner fences a worker still writing one of them under its own id (the version before groups)", async () => {
+    const ns = await namespaceWithTopics();
+    const topics = {
+      commands: topic('settlement', 'commands', ns).name,
+      events: topic('settlement', 'events', ns).name,
+      snapshots: topic('settlement', 'snapshots', ns).name,
+      deadLetter: topic('settlement', 'dead-letter', ns).name,
+    };
+    const zombieClients = new KafkaClients({
+      clientId: 'zombie-v1',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    });
+    const p = processor(ns);
+    const accounts = Array.from({ length: 12 }, (_, i) => `grp-${i}`);
+    // A worker with a producer of its own, sure it owns partition 3. Before it commits, the
+    // processor starts, and commands on all six partitions start both of its groups.
+    const zombie = new PartitionWorker(
+      {
+        kafka: zombieClients.kafka,
+        service: 'settlement',
+        topics,
+        partitions: topic('settlement', 'events').partitions,
+        registry: settlementMessages,
+        deciders,
+        groupId: `${ns}.settlement.command-processor`,
+        owner: 'zombie',
+        clock: () => new Date(),
+        snapshotEveryEvents: 1000,
+        snapshotEveryMs: 60_000,
+        maxCommandsPerTransaction: 100,
+        rebuildTimeoutMs: 30_000,
+        idempotencyWindowMs: 60_000,
+        idempotencyMaxKeys: 1_000,
+        beforeCommit: async () => {
+          await p.start();
+          await send(ns, ...accounts.map((a) => open(a)));
+          await outcomes(ns, accounts.length);
+        },
+      },
+      3,
+    );
+    expect(zombie.transactionalId).toBe(`settlement-${topics.commands}-3`);
+    expect(p.transactionGroups).toBe(2);
+    try {
+      await zombie.start();
+      const record: KafkaMessage = {
+        key: Buffer.from('zombie-acc'),
+        value: Buffer.from(String(open('zombie-acc').value)),
+        headers: open('zombie-acc').headers as Record<string, string>,
+        offset: '0',
+        timestamp: '0',
+        attributes: 0,
+      };
+      await expect(zombie.handle([record], () => undefined)).rejects.toThrow(/fenced|epoch|transactional/i);
+      await settle(1_000);
+      const written = await outcomes(ns, accounts.length);
+      expect(written.map((r) => r.key).sort()).toEqual([...accounts].sort());
+      // Every partition had commands, and each was written by its group's owner: both groups.
+      expect(new Set(written.map((r) => r.partition))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    } finally {
+      await p.stop();
+      await zombie.close();
+      await zombieClients.onApplicationShutdown();
+    }
+  });
+
   it('runs a process manager in the same exactly-once loop: one command per event, across a restart', async () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);

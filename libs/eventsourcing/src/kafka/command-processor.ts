@@ -1,9 +1,17 @@
 import { hostname } from 'node:os';
-import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
+import { EventSourcedService, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
 import { Consumer, Kafka } from 'kafkajs';
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { PartitionWorker } from './partition-worker';
+import { TransactionGroup } from './transaction-group';
+import {
+  groupOf,
+  groupTransactionalId,
+  partitionsOfGroup,
+  partitionTransactionalId,
+  transactionGroupAssigner,
+} from './transaction-groups';
 import { DeciderRegistration, ServiceTopics, WorkerContext } from './worker-context';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 import { InlineReaction } from './reactions';
@@ -43,6 +51,12 @@ export interface CommandProcessorOptions {
   metrics?: EventSourcingMetrics;
   /** Process managers of the service's own events, run by its partition workers (WorkerContext.reactions). */
   reactions?: InlineReaction[];
+  /**
+   * Transaction groups (transaction-groups.ts): the partitions of a group are written in one
+   * transaction at a time, and handed out together. Default: the registry's for the service. Every
+   * instance of a service must use the same number (they refuse to join a group that does not).
+   */
+  transactionGroups?: number;
 }
 
 /**
@@ -58,13 +72,16 @@ export function fetchLinger(lingerMs: number): { minBytes: number; maxWaitTimeIn
 /**
  * Consumes `<service>.commands` as a consumer group and gives every assigned partition to its own
  * PartitionWorker (single writer per partition). Partitions are worked on concurrently; within one,
- * commands are decided strictly in log order.
+ * commands are decided strictly in log order. The partitions of a transaction group share one
+ * transactional producer: what they decide while a transaction commits goes in the next one.
  */
 export class CommandProcessor {
   readonly topics: ServiceTopics;
   readonly groupId: string;
   private readonly logger: Logger;
   private readonly workers = new Map<number, PartitionWorker>();
+  private readonly groups = new Map<number, TransactionGroup>();
+  readonly transactionGroups: number;
   private consumer: Consumer | undefined;
   private readonly context: WorkerContext;
 
@@ -78,6 +95,10 @@ export class CommandProcessor {
     };
     this.groupId = `${ns ? `${ns}.` : ''}${options.service}.command-processor`;
     this.logger = new Logger(`${options.service}.commands`);
+    this.transactionGroups = Math.min(
+      options.transactionGroups ?? TRANSACTION_GROUPS[options.service],
+      topic(options.service, 'commands').partitions,
+    );
     this.context = {
       kafka: options.kafka,
       service: options.service,
@@ -107,6 +128,7 @@ export class CommandProcessor {
       ...fetchLinger(this.options.commandLingerMs ?? 0),
       ...consumerTiming(this.options.sessionTimeoutMs),
       rebalanceTimeout: 60_000,
+      partitionAssigners: [transactionGroupAssigner(this.transactionGroups)],
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -115,6 +137,12 @@ export class CommandProcessor {
         if (!mine.has(partition)) {
           this.workers.delete(partition);
           void worker.close();
+        }
+      }
+      for (const [g, group] of this.groups) {
+        if (!partitionsOfGroup(g, this.transactionGroups, this.context.partitions).some((p) => mine.has(p))) {
+          this.groups.delete(g);
+          void group.close();
         }
       }
       this.logger.log({ msg: 'partitions assigned', partitions: [...mine].sort((a, b) => a - b) });
@@ -133,9 +161,11 @@ export class CommandProcessor {
           await worker.handle(batch.messages, (offset) => resolveOffset(offset));
         } catch (error) {
           // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
-          // from the last committed offset; the partition's next batch rebuilds a fresh worker.
+          // from the last committed offset; the partition's next batch rebuilds a fresh worker (and
+          // its group's, whose other partitions are rebuilt too: they shared the failed producer).
           this.workers.delete(batch.partition);
           await worker.close();
+          await this.dropBrokenGroup(groupOf(batch.partition, this.transactionGroups));
           this.logger.error({
             msg: 'transaction failed, partition will be rebuilt',
             partition: batch.partition,
@@ -150,10 +180,45 @@ export class CommandProcessor {
   private async workerFor(partition: number): Promise<PartitionWorker> {
     let worker = this.workers.get(partition);
     if (worker && !worker.broken) return worker;
-    worker = new PartitionWorker(this.context, partition);
+    worker = new PartitionWorker(
+      this.context,
+      partition,
+      this.groupFor(groupOf(partition, this.transactionGroups)),
+    );
     await worker.start();
     this.workers.set(partition, worker);
     return worker;
+  }
+
+  /**
+   * The transaction group's shared producer, made once its first partition is worked on. It fences
+   * the group's transactional id, and the ids its partitions had each before groups (a worker of that
+   * version still running is fenced too).
+   */
+  private groupFor(g: number): TransactionGroup {
+    const existing = this.groups.get(g);
+    if (existing && !existing.broken) return existing;
+    if (existing) void existing.close();
+    const { service, topics } = this.context;
+    const group = new TransactionGroup({
+      kafka: this.context.kafka,
+      transactionalId: groupTransactionalId(topics.commands, service, g, this.transactionGroups),
+      fences: partitionsOfGroup(g, this.transactionGroups, this.context.partitions).map((p) =>
+        partitionTransactionalId(topics.commands, service, p),
+      ),
+      groupId: this.groupId,
+      commandsTopic: topics.commands,
+      metrics: this.context.metrics ?? NO_METRICS,
+    });
+    this.groups.set(g, group);
+    return group;
+  }
+
+  private async dropBrokenGroup(g: number): Promise<void> {
+    const group = this.groups.get(g);
+    if (!group?.broken) return;
+    this.groups.delete(g);
+    await group.close();
   }
 
   async stop(): Promise<void> {
@@ -161,5 +226,7 @@ export class CommandProcessor {
     this.consumer = undefined;
     await Promise.all([...this.workers.values()].map((w) => w.close()));
     this.workers.clear();
+    await Promise.all([...this.groups.values()].map((g) => g.close()));
+    this.groups.clear();
   }
 }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Envelope, HEADERS, MessageValidationError, parseHeaders, WireMessage } from '@gpux/contracts';
-import { CompressionTypes, KafkaMessage, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import { KafkaMessage, Message, RecordMetadata } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { contextOf, traceHeadersOfSpan, traceIdsOf, tracer } from '@gpux/platform';
@@ -17,9 +17,11 @@ import { outcomeEventId } from '../domain/derived-id';
 import { fingerprint } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
-import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
+import { fromKafka, toKafka } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
+import { TransactionGroup } from './transaction-group';
+import { partitionTransactionalId } from './transaction-groups';
 import { byTopic, emittedCommands, REACTED_HEADER } from './reactions';
 import { DeciderRegistration, WorkerContext } from './worker-context';
 import { CommandOutcomeKind, DeadLetterReason, NO_METRICS } from '../metrics/metrics';
@@ -57,7 +59,9 @@ const outcomeId = outcomeEventId;
  */
 export class PartitionWorker {
   private readonly logger: Logger;
-  private producer: Producer | undefined;
+  /** The transactional producer this partition writes through (its own, or its transaction group's). */
+  private readonly group: TransactionGroup;
+  private readonly ownGroup: boolean;
   private states = new Map<string, unknown>();
   /** Idempotency key -> its outcome's time (ms) and request; pruned to the window and the cap. */
   private processed = new Map<string, RememberedKey>();
@@ -69,11 +73,27 @@ export class PartitionWorker {
   private lastSnapshotAt = 0;
   private failed = false;
 
+  /**
+   * `group`: the transaction group the partition belongs to (shared with its other partitions);
+   * without one the worker has a producer of its own, under the partition's own transactional id.
+   */
   constructor(
     private readonly ctx: WorkerContext,
     readonly partition: number,
+    group?: TransactionGroup,
   ) {
     this.logger = new Logger(`${ctx.service}[${partition}]`);
+    this.ownGroup = !group;
+    this.group =
+      group ??
+      new TransactionGroup({
+        kafka: ctx.kafka,
+        transactionalId: partitionTransactionalId(ctx.topics.commands, ctx.service, partition),
+        groupId: ctx.groupId,
+        commandsTopic: ctx.topics.commands,
+        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+        ...(ctx.beforeCommit ? { beforeCommit: ctx.beforeCommit } : {}),
+      });
     const inline = (ctx.reactions ?? []).map((r) => r.manager.name);
     this.reactedBy = inline.length ? inline.join(',') : undefined;
     for (const d of ctx.deciders) {
@@ -83,26 +103,18 @@ export class PartitionWorker {
   }
 
   get transactionalId(): string {
-    return `${this.ctx.service}-${this.ctx.topics.commands}-${this.partition}`;
+    return this.group.transactionalId;
   }
 
   /** True once a transaction failed: the worker's state can no longer be trusted. */
   get broken(): boolean {
-    return this.failed;
+    return this.failed || this.group.broken;
   }
 
   /** Fences any older owner, marks the log, and rebuilds state from snapshot + events. */
   async start(): Promise<void> {
     const started = Date.now();
-    this.producer = this.ctx.kafka.producer({
-      transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      transactionTimeout: 30_000,
-      retry: TRANSACTION_RETRY,
-    });
-    await this.producer.connect();
+    await this.group.start();
     this.logger.debug({
       msg: 'producer initialised (older owners fenced)',
       transactionalId: this.transactionalId,
@@ -114,24 +126,16 @@ export class PartitionWorker {
       owner: this.ctx.owner,
     });
     const wire = this.ctx.registry.encode(claim);
-    const txn = await this.producer.transaction();
-    try {
-      await txn.sendBatch({
-        topicMessages: [
-          { topic: this.ctx.topics.events, messages: [{ ...toKafka(wire), partition: this.partition }] },
-          {
-            topic: this.ctx.topics.snapshots,
-            messages: [{ ...toKafka(wire), key: CLAIM_KEY, partition: this.partition }],
-          },
-        ],
-      });
-      await txn.commit();
-    } catch (error) {
-      await txn.abort().catch(() => undefined);
-      this.ctx.metrics?.transactionAborted('command_processor');
-      throw error;
-    }
-    this.ctx.metrics?.transactionCommitted('command_processor');
+    await this.group.commit({
+      partition: this.partition,
+      topicMessages: [
+        { topic: this.ctx.topics.events, messages: [{ ...toKafka(wire), partition: this.partition }] },
+        {
+          topic: this.ctx.topics.snapshots,
+          messages: [{ ...toKafka(wire), key: CLAIM_KEY, partition: this.partition }],
+        },
+      ],
+    });
     this.logger.debug({ msg: 'claim written', claimId });
     const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
     let snapshot: Snapshot | undefined;
@@ -507,54 +511,35 @@ export class PartitionWorker {
       !rebuild &&
       (this.eventsSinceSnapshot + events.length >= this.ctx.snapshotEveryEvents ||
         (events.length > 0 && Date.now() - this.lastSnapshotAt >= this.ctx.snapshotEveryMs));
-    const producer = this.producer;
-    if (!producer) throw new Error(`partition ${this.partition} used before start()`);
-    const txn = await producer.transaction();
+    const topicMessages = [];
+    if (events.length) topicMessages.push({ topic: topics.events, messages: events });
+    for (const [topic, messages] of byTopic(reacted)) topicMessages.push({ topic, messages });
+    if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
+    const snapshotAfter = (written: RecordMetadata[]) => {
+      if (!snapshotDue || !events.length) return undefined;
+      const meta = written.find((m) => m.topicName === topics.events && m.partition === this.partition);
+      if (!meta?.baseOffset) throw new Error('the broker returned no offset for the events just written');
+      const eventsOffset = (BigInt(meta.baseOffset) + BigInt(events.length)).toString();
+      return {
+        topic: topics.snapshots,
+        messages: [
+          {
+            key: SNAPSHOT_KEY,
+            partition: this.partition,
+            value: this.snapshot(pending, pendingKeys, eventsOffset),
+          },
+        ],
+      };
+    };
     try {
-      const topicMessages = [];
-      if (events.length) topicMessages.push({ topic: topics.events, messages: events });
-      for (const [topic, messages] of byTopic(reacted)) topicMessages.push({ topic, messages });
-      if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
-      let written: RecordMetadata[] = [];
-      if (topicMessages.length) written = await txn.sendBatch({ topicMessages });
-      if (snapshotDue && events.length) {
-        const meta = written.find((m) => m.topicName === topics.events && m.partition === this.partition);
-        if (!meta?.baseOffset) throw new Error('the broker returned no offset for the events just written');
-        const eventsOffset = (BigInt(meta.baseOffset) + BigInt(events.length)).toString();
-        await txn.send({
-          topic: topics.snapshots,
-          compression: CompressionTypes.GZIP,
-          messages: [
-            {
-              key: SNAPSHOT_KEY,
-              partition: this.partition,
-              value: this.snapshot(pending, pendingKeys, eventsOffset),
-            },
-          ],
-        });
-      }
-      await whileConcurrent(
-        () =>
-          txn.sendOffsets({
-            consumerGroupId: this.ctx.groupId,
-            topics: [
-              { topic: topics.commands, partitions: [{ partition: this.partition, offset: nextOffset }] },
-            ],
-          }),
-        () => metrics.transactionRetried('command_processor'),
-      );
-      await this.ctx.beforeCommit?.();
-      await txn.commit();
+      await this.group.commit({ partition: this.partition, topicMessages, nextOffset, after: snapshotAfter });
     } catch (error) {
-      await txn.abort().catch(() => undefined);
-      metrics.transactionAborted('command_processor');
       for (const span of spans) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: 'transaction aborted' });
         span.end();
       }
       throw error;
     }
-    metrics.transactionCommitted('command_processor');
     for (const span of spans) span.end();
     for (const [type, kind, code] of tally) metrics.outcome(type, kind, code);
     for (const why of deadReasons) metrics.deadLettered(topics.deadLetter, why);
@@ -656,8 +641,8 @@ export class PartitionWorker {
     return JSON.stringify(snapshot);
   }
 
+  /** Closes the worker's own producer; a shared group's is closed by whoever made the group. */
   async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
+    if (this.ownGroup) await this.group.close();
   }
 }

@@ -65,7 +65,7 @@ export interface WorkerContext {
    * are written in the transaction that writes the event (one hop fewer than a separate runner).
    */
   reactions?: InlineReaction[];
-  /** Test seam: runs after a transaction's writes, before its commit (a zombie's moment). */
+  /** Test seam: runs after the writes of a transaction of commands (not a claim's), before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
   /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
   metrics?: EventSourcingMetrics;
