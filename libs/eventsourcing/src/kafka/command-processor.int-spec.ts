@@ -127,6 +127,33 @@ describe('command processing on Kafka', () => {
     });
   }
 
+  /** A partition worker's context on the namespace's topics, for workers made by hand (zombies, owners). */
+  function workerContext(ns: string, k: Kafka, extra: Partial<WorkerContext> = {}): WorkerContext {
+    return {
+      kafka: k,
+      service: 'settlement',
+      topics: {
+        commands: topic('settlement', 'commands', ns).name,
+        events: topic('settlement', 'events', ns).name,
+        snapshots: topic('settlement', 'snapshots', ns).name,
+        deadLetter: topic('settlement', 'dead-letter', ns).name,
+      },
+      partitions: topic('settlement', 'events').partitions,
+      registry: settlementMessages,
+      deciders,
+      groupId: `${ns}.g`,
+      owner: 'test',
+      clock: () => new Date(),
+      snapshotEveryEvents: 1000,
+      snapshotEveryMs: 60_000,
+      maxCommandsPerTransaction: 100,
+      rebuildTimeoutMs: 30_000,
+      idempotencyWindowMs: 60_000,
+      idempotencyMaxKeys: 1_000,
+      ...extra,
+    };
+  }
+
   const send = (ns: string, ...messages: ReturnType<typeof open>[]) =>
     producer.send({ topic: topic('settlement', 'commands', ns).name, messages });
 
@@ -502,12 +529,7 @@ describe('command processing on Kafka', () => {
 
   it('fences an older owner of a partition: nothing it wrote becomes visible, the commands it reacted with included', async () => {
     const ns = await namespaceWithTopics();
-    const topics = {
-      commands: topic('settlement', 'commands', ns).name,
-      events: topic('settlement', 'events', ns).name,
-      snapshots: topic('settlement', 'snapshots', ns).name,
-      deadLetter: topic('settlement', 'dead-letter', ns).name,
-    };
+    const topics = workerContext(ns, kafka).topics;
     // Two clients, as two processes would have, both sure they own partition 0.
     const zombieClients = new KafkaClients({
       clientId: 'zombie',
@@ -517,26 +539,12 @@ describe('command processing on Kafka', () => {
       clientId: 'owner',
       brokers: infraEnv().KAFKA_BROKERS.split(','),
     });
-    const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext => ({
-      kafka: k,
-      service: 'settlement',
-      topics,
-      partitions: topic('settlement', 'events').partitions,
-      registry: settlementMessages,
-      deciders,
-      groupId: `${ns}.g`,
-      owner: 'test',
-      clock: () => new Date(),
-      snapshotEveryEvents: 1000,
-      snapshotEveryMs: 60_000,
-      maxCommandsPerTransaction: 100,
-      rebuildTimeoutMs: 30_000,
-      idempotencyWindowMs: 60_000,
-      idempotencyMaxKeys: 1_000,
-      // With an inline process manager: its command is written, or aborted, with its event.
-      reactions: [{ manager: welcome, registry: settlementMessages, topic: topics.commands }],
-      ...(hook ? { beforeCommit: hook } : {}),
-    });
+    const context = (k: Kafka, hook?: () => Promise<void>): WorkerContext =>
+      workerContext(ns, k, {
+        // With an inline process manager: its command is written, or aborted, with its event.
+        reactions: [{ manager: welcome, registry: settlementMessages, topic: topics.commands }],
+        ...(hook ? { beforeCommit: hook } : {}),
+      });
     const owner = new PartitionWorker(context(ownerClients.kafka), 0);
     const zombie = new PartitionWorker(
       context(zombieClients.kafka, () => owner.start()),
@@ -584,12 +592,7 @@ describe('command processing on Kafka', () => {
 
   it("writes a transaction group's partitions through one producer, whose owner fences a worker still writing one of them under its own id (the version before groups)", async () => {
     const ns = await namespaceWithTopics();
-    const topics = {
-      commands: topic('settlement', 'commands', ns).name,
-      events: topic('settlement', 'events', ns).name,
-      snapshots: topic('settlement', 'snapshots', ns).name,
-      deadLetter: topic('settlement', 'dead-letter', ns).name,
-    };
+    const topics = workerContext(ns, kafka).topics;
     const zombieClients = new KafkaClients({
       clientId: 'zombie-v1',
       brokers: infraEnv().KAFKA_BROKERS.split(','),
@@ -599,28 +602,15 @@ describe('command processing on Kafka', () => {
     // A worker with a producer of its own, sure it owns partition 3. Before it commits, the
     // processor starts, and commands on all six partitions start both of its groups.
     const zombie = new PartitionWorker(
-      {
-        kafka: zombieClients.kafka,
-        service: 'settlement',
-        topics,
-        partitions: topic('settlement', 'events').partitions,
-        registry: settlementMessages,
-        deciders,
+      workerContext(ns, zombieClients.kafka, {
         groupId: `${ns}.settlement.command-processor`,
         owner: 'zombie',
-        clock: () => new Date(),
-        snapshotEveryEvents: 1000,
-        snapshotEveryMs: 60_000,
-        maxCommandsPerTransaction: 100,
-        rebuildTimeoutMs: 30_000,
-        idempotencyWindowMs: 60_000,
-        idempotencyMaxKeys: 1_000,
         beforeCommit: async () => {
           await p.start();
           await send(ns, ...accounts.map((a) => open(a)));
           await outcomes(ns, accounts.length);
         },
-      },
+      }),
       3,
     );
     expect(zombie.transactionalId).toBe(`settlement-${topics.commands}-3`);

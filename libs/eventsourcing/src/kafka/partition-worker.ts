@@ -3,7 +3,8 @@
  * and what must happen in it, in order (decide, validate and encode, react, evolve, write, commit,
  * then and only then change the state it decides from), reads best in one place. What it uses is
  * apart: the worker's context and deciders (worker-context.ts), inline reactions (reactions.ts),
- * group commit and idempotency keys (domain/), dead letters, the partition reader and the codec.
+ * the transactional producer (transaction-group.ts), group commit and idempotency keys (domain/),
+ * dead letters, the partition reader and the codec.
  */
 import { randomUUID } from 'node:crypto';
 import { Envelope, HEADERS, MessageValidationError, parseHeaders, WireMessage } from '@gpux/contracts';
@@ -54,8 +55,10 @@ const outcomeId = outcomeEventId;
 /**
  * The single writer of one partition (docs/architecture.md §3): owns the in-memory state of the aggregates
  * whose commands land on partition p, decides, and writes events, dead letters, snapshots and the
- * consumer offset in one transaction under `transactional.id = <service>-<commands topic>-<p>`,
- * so an older owner of p is fenced the moment this one starts.
+ * consumer offset in one transaction: through its transaction group's producer (shared with the
+ * group's other partitions, `transactional.id = <service>-<commands topic>-g<n>-<group>`), or one
+ * of its own (`<service>-<commands topic>-<p>`), so an older owner of p is fenced the moment this
+ * one starts.
  */
 export class PartitionWorker {
   private readonly logger: Logger;
