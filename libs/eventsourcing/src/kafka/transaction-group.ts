@@ -11,7 +11,8 @@ export interface PartitionWrite {
   nextOffset?: string;
   /**
    * Records written after the ones above, gzipped, built from where the broker put them (a snapshot
-   * needs the offset after the events just written): given the metadata of this partition's records.
+   * needs the offset after the events just written): given the metadata of the records written to
+   * this partition number, of any topic.
    */
   after?: (written: RecordMetadata[]) => { topic: string; messages: Message[] } | undefined;
 }
@@ -83,10 +84,11 @@ export class TransactionGroup {
         await old.disconnect().catch(() => undefined);
       }
     }
+    // Kept before it connects, so that close() disconnects it even when fencing fails.
     const producer = this.newProducer(this.options.transactionalId);
+    this.producer = producer;
     await producer.connect();
     await (await producer.transaction()).abort();
-    this.producer = producer;
   }
 
   private newProducer(transactionalId: string): Producer {
