@@ -19,7 +19,7 @@ export interface PartitionWrite {
 
 interface Queued {
   write: PartitionWrite;
-  resolve: (written: RecordMetadata[]) => void;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
@@ -102,8 +102,8 @@ export class TransactionGroup {
     });
   }
 
-  /** Writes `write` in the group's next transaction; resolves once it committed, with its partition's record metadata. */
-  commit(write: PartitionWrite): Promise<RecordMetadata[]> {
+  /** Writes `write` in the group's next transaction; resolves once it committed. */
+  commit(write: PartitionWrite): Promise<void> {
     if (this.failed) return Promise.reject(new Error(`transaction group ${this.transactionalId} is broken`));
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
@@ -119,8 +119,8 @@ export class TransactionGroup {
     while (this.queue.length && !this.failed) {
       const batch = this.queue.splice(0, this.queue.length);
       try {
-        const written = await this.transaction(batch.map((q) => q.write));
-        batch.forEach((q) => q.resolve(written.filter((m) => m.partition === q.write.partition)));
+        await this.transaction(batch.map((q) => q.write));
+        batch.forEach((q) => q.resolve());
       } catch (error) {
         this.failed = true;
         batch.forEach((q) => q.reject(error));
@@ -136,7 +136,7 @@ export class TransactionGroup {
     this.running = false;
   }
 
-  private async transaction(writes: PartitionWrite[]): Promise<RecordMetadata[]> {
+  private async transaction(writes: PartitionWrite[]): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error(`transaction group ${this.transactionalId} used before start()`);
     const metrics = this.options.metrics ?? NO_METRICS;
@@ -151,15 +151,11 @@ export class TransactionGroup {
           return more ? [more] : [];
         }),
       );
-      if (later.length)
-        written = [
-          ...written,
-          ...(await txn.sendBatch({ topicMessages: later, compression: CompressionTypes.GZIP })),
-        ];
+      if (later.length) await txn.sendBatch({ topicMessages: later, compression: CompressionTypes.GZIP });
       const offsets = writes.flatMap((w) =>
         w.nextOffset === undefined ? [] : [{ partition: w.partition, offset: w.nextOffset }],
       );
-      if (offsets.length)
+      if (offsets.length) {
         await whileConcurrent(
           () =>
             txn.sendOffsets({
@@ -168,10 +164,10 @@ export class TransactionGroup {
             }),
           () => metrics.transactionRetried('command_processor'),
         );
-      if (offsets.length) await this.options.beforeCommit?.();
+        await this.options.beforeCommit?.();
+      }
       await txn.commit();
       metrics.transactionCommitted('command_processor');
-      return written;
     } catch (error) {
       await txn.abort().catch(() => undefined);
       metrics.transactionAborted('command_processor');
