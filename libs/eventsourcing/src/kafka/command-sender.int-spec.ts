@@ -3,12 +3,14 @@ import { DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
-import { CommandSender, IdempotencyKeyReusedError } from './command-sender';
+import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
+import { checkpointField, projectionKeys } from '../redis/keys';
+import { CommandSender, IdempotencyKeyReusedError, reserveAll } from './command-sender';
 
 // The sender's idempotency reservations live outside every read model: a reset of the service's
 // read model (a rebuild from offset zero) leaves them, so a key reused for another request is
 // still refused before it is sent. On a redis-server of this test's own.
-describe('CommandSender idempotency reservations', () => {
+describe('CommandSender reservations and outcome reads', () => {
   const kafka = new Kafka({
     clientId: 'command-sender-int-spec',
     brokers: infraEnv().KAFKA_BROKERS.split(','),
@@ -51,5 +53,87 @@ describe('CommandSender idempotency reservations', () => {
     expect(await redis.exists(`${settlementReadModel.prefix}probe`)).toBe(0);
     await expect(sender.reserve(deposit(200))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     await expect(sender.reserve(deposit(100))).resolves.toBeUndefined();
+  });
+
+  it('binds the keys of several requests all or none: one key bound to another request binds none', async () => {
+    const orders = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'orders',
+      source: 'command-sender-int-spec',
+      namespace: uniqueName('sender'),
+    });
+    const bid = (price: number) => ({
+      type: 'orders.PlaceOrder',
+      subject: 'h100',
+      data: { orderId: 'ord-9', price },
+      idempotencyKey: 'bid-key-9',
+    });
+    const hold = (amount: number) => ({
+      type: 'settlement.HoldFunds',
+      subject: 'acc-9',
+      data: { holdId: 'ord-9', amount },
+      idempotencyKey: 'bid-key-9',
+    });
+    const both = (price: number, amount: number) =>
+      reserveAll(redis, [orders.reservation(bid(price))!, sender.reservation(hold(amount))!]);
+    // The orders key taken by another bid: the settlement key stays free.
+    await orders.reserve(bid(1));
+    const refused = both(2, 20);
+    await expect(refused).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(refused).rejects.toMatchObject({ idempotencyKey: 'bid-key-9' });
+    await expect(sender.reserve(hold(30))).resolves.toBeUndefined();
+    // The same two requests again are a retry; another hold with the key binds neither.
+    await expect(both(1, 30)).resolves.toBeUndefined();
+    await expect(both(1, 30)).resolves.toBeUndefined();
+    await expect(both(1, 40)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await orders.close();
+  });
+
+  it('reads an outcome and, in the same read, whether a read model has applied it', async () => {
+    const key = 'outcome-key-1';
+    const model = 'settlement.read-model';
+    const checkpoints = projectionKeys(model).checkpoint;
+    expect(await sender.outcome(key, model)).toBeUndefined();
+    await redis.hset(outcomeKey('settlement', key), {
+      commandId: 'cmd-1',
+      position: 'ns.settlement.events:3:41',
+      status: 'accepted',
+    });
+    await redis.rpush(outcomeEventsKey('settlement', key), 'settlement.FundsHeld', 'settlement.Deposited');
+    const outcome = {
+      status: 'accepted',
+      commandId: 'cmd-1',
+      eventTypes: ['settlement.FundsHeld', 'settlement.Deposited'],
+      position: { topic: 'ns.settlement.events', partition: 3, offset: '41' },
+    };
+    // No checkpoint in that partition yet, then one behind: not visible.
+    expect(await sender.outcome(key, model)).toEqual(outcome);
+    await redis.hset(checkpoints, checkpointField('ns.settlement.events', 3), '40');
+    await redis.hset(checkpoints, checkpointField('ns.settlement.events', 2), '90');
+    expect(await sender.outcome(key, model)).toEqual(outcome);
+    // At the outcome's offset, and past it: visible in that read model, and only when asked.
+    await redis.hset(checkpoints, checkpointField('ns.settlement.events', 3), '41');
+    expect(await sender.outcome(key, model)).toEqual({ ...outcome, visibleIn: model });
+    await redis.hset(checkpoints, checkpointField('ns.settlement.events', 3), '1000');
+    expect(await sender.outcome(key, model)).toEqual({ ...outcome, visibleIn: model });
+    expect(await sender.outcome(key)).toEqual(outcome);
+    expect(await sender.outcome(key, 'orders.read-model')).toEqual(outcome);
+    // A rejection reads back with its code and field.
+    await redis.hset(outcomeKey('settlement', 'outcome-key-2'), {
+      commandId: 'cmd-2',
+      position: 'ns.settlement.events:5:42',
+      status: 'rejected',
+      code: 'INSUFFICIENT_FUNDS',
+      message: 'short',
+      field: 'amount',
+    });
+    expect(await sender.outcome('outcome-key-2', model)).toEqual({
+      status: 'rejected',
+      commandId: 'cmd-2',
+      code: 'INSUFFICIENT_FUNDS',
+      message: 'short',
+      field: 'amount',
+      eventTypes: [],
+      position: { topic: 'ns.settlement.events', partition: 5, offset: '42' },
+    });
   });
 });

@@ -7,14 +7,10 @@ import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
-import {
-  CommandOutcome,
-  outcomeEventsKey,
-  outcomeKey,
-  outcomesChannel,
-  parseOutcome,
-} from '../domain/outcomes.projection';
+import { outcomesChannel } from '../domain/outcomes.projection';
 import { RedisNotices } from '../redis/notices';
+import { readOutcome, ReadOutcome } from '../redis/outcome-read';
+import { redisScript } from '../redis/script';
 import { toKafka } from './codec';
 
 export interface OutgoingCommand {
@@ -31,11 +27,44 @@ export interface OutgoingCommand {
 
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-/** The fingerprint a key was first used with, set once for the window (returns the one that stands). */
-const RESERVE = `local first = redis.call('GET', KEYS[1])
-if first then return first end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return ARGV[1]`;
+/**
+ * Binds each key (KEYS) to its request's fingerprint for its window (ARGV: fingerprint, window in
+ * ms, per key), all or none: answers 0 once every key is bound to its own request (a key already
+ * bound to it keeps its first window), or the 1-based index of the first key bound to another
+ * request, binding nothing.
+ */
+const RESERVE = redisScript(`for i, key in ipairs(KEYS) do
+  local first = redis.call('GET', key)
+  if first and first ~= ARGV[2 * i - 1] then return i end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
+end
+return 0`);
+
+/** A client's key bound to its request: where, to what, and for how long. */
+export interface Reservation {
+  idempotencyKey: string;
+  key: string;
+  fingerprint: string;
+  windowMs: number;
+}
+
+/**
+ * Binds every reservation's key to its request, all or none: throws IdempotencyKeyReusedError
+ * for the first key already bound to another request, having bound none of them.
+ */
+export async function reserveAll(redis: Redis, reservations: Reservation[]): Promise<void> {
+  if (reservations.length === 0) return;
+  const conflict = Number(
+    await RESERVE(
+      redis,
+      reservations.map((r) => r.key),
+      reservations.flatMap((r) => [r.fingerprint, String(r.windowMs)]),
+    ),
+  );
+  if (conflict > 0) throw new IdempotencyKeyReusedError(reservations[conflict - 1]!.idempotencyKey);
+}
 
 /** The key was already used for a different request: nothing was sent. */
 export class IdempotencyKeyReusedError extends Error {
@@ -226,30 +255,44 @@ export class CommandSender {
       });
   }
 
-  /** The outcome recorded for a key, if any. */
-  async outcome(idempotencyKey: string): Promise<CommandOutcome | undefined> {
-    const { service } = this.options;
-    const [hash, events] = await Promise.all([
-      this.redis.hgetall(outcomeKey(service, idempotencyKey)),
-      this.redis.lrange(outcomeEventsKey(service, idempotencyKey), 0, -1),
-    ]);
-    return parseOutcome(hash, events);
+  /**
+   * The outcome recorded for a key, if any; with `readModel`, read with that read model's
+   * checkpoint (`visibleIn` says whether it had applied the outcome).
+   */
+  async outcome(idempotencyKey: string, readModel?: string): Promise<ReadOutcome | undefined> {
+    return readOutcome(this.redis, this.options.service, idempotencyKey, readModel);
   }
 
   /**
    * Waits for the outcome of a dispatched command: the outcomes projection announces each key it
    * records on the service's outcomes channel, so this reads the outcome once subscribed, again
-   * when its key is announced, and a last time at the deadline (no polling).
+   * when its key is announced, and a last time at the deadline (no polling). With `readModel`,
+   * each read also says whether that read model has applied the outcome (`visibleIn`).
    */
-  async awaitOutcome(idempotencyKey: string, timeoutMs: number): Promise<CommandOutcome> {
+  async awaitOutcome(idempotencyKey: string, timeoutMs: number, readModel?: string): Promise<ReadOutcome> {
     const outcome = await this.notices.waitFor(
       outcomesChannel(this.options.service),
-      () => this.outcome(idempotencyKey),
+      () => this.outcome(idempotencyKey, readModel),
       timeoutMs,
       (announced) => announced === idempotencyKey,
     );
     if (!outcome) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
     return outcome;
+  }
+
+  /** Where and to what `command`'s key is bound; undefined for a command without a client key. */
+  reservation(command: OutgoingCommand): Reservation | undefined {
+    if (!command.idempotencyKey) return undefined;
+    return {
+      idempotencyKey: command.idempotencyKey,
+      // Outside every read model's prefix: a reset or a rebuild leaves it; a FLUSHALL forgets it
+      // (the partition still checks). Before, it was `<service>:idempotency:…`, inside the
+      // service's model prefix, and a reset deleted it: a reservation of then is not found, which
+      // costs nothing the partition's own check does not catch.
+      key: reservationKey(this.options.service, command.idempotencyKey),
+      fingerprint: fingerprint(command),
+      windowMs: this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS,
+    };
   }
 
   /**
@@ -259,28 +302,23 @@ export class CommandSender {
    * check spans partitions (a key reused for another account) and holds while Redis keeps it.
    */
   async reserve(command: OutgoingCommand): Promise<void> {
-    if (!command.idempotencyKey) return;
-    const fp = fingerprint(command);
-    // Outside every read model's prefix: a reset or a rebuild leaves it; a FLUSHALL forgets it
-    // (the partition still checks). Before, it was `<service>:idempotency:…`, inside the service's
-    // model prefix, and a reset deleted it: a reservation of then is not found, which costs
-    // nothing the partition's own check does not catch.
-    const key = reservationKey(this.options.service, command.idempotencyKey);
-    const first = await this.redis.eval(
-      RESERVE,
-      1,
-      key,
-      fp,
-      String(this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS),
-    );
-    if (first !== fp) throw new IdempotencyKeyReusedError(command.idempotencyKey);
+    const reservation = this.reservation(command);
+    if (reservation) await reserveAll(this.redis, [reservation]);
   }
 
-  /** Sends and waits for the outcome. A command that fails validation binds no key to anything. */
-  async send(command: OutgoingCommand, timeoutMs = 10_000): Promise<CommandOutcome> {
+  /**
+   * Sends and waits for the outcome. A command that fails validation binds no key to anything.
+   * `reserved`: the caller has bound its key already (with `reserveAll`); `readModel`: read each
+   * outcome with that read model's checkpoint (see `awaitOutcome`).
+   */
+  async send(
+    command: OutgoingCommand,
+    timeoutMs = 10_000,
+    options: { reserved?: boolean; readModel?: string } = {},
+  ): Promise<ReadOutcome> {
     const encoded = this.encode(command);
-    await this.reserve(command);
-    return this.awaitOutcome(await this.write(encoded), timeoutMs);
+    if (!options.reserved) await this.reserve(command);
+    return this.awaitOutcome(await this.write(encoded), timeoutMs, options.readModel);
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,8 @@
  */
 import type Redis from 'ioredis';
 import type { RedisOp } from '../domain/projection';
-import { createHash } from 'node:crypto';
 import { checkpointField, generationKeys, ProjectionDefinitionError, projectionKeys } from './keys';
+import { redisScript } from './script';
 
 /**
  * The one atomic step of a projection: a batch of events of one topic-partition, their writes and
@@ -377,20 +377,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
   return { keys, args };
 }
 
-const APPLY_SHA = createHash('sha1').update(APPLY_LUA).digest('hex');
-
-/**
- * EVALSHA, and EVAL once Redis answers that it does not know the script (a restart or flush drops
- * scripts). Calls made without awaiting are sent in order; a refused EVALSHA writes nothing.
- */
-async function runApplyScript(redis: Redis, keys: string[], args: string[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(APPLY_SHA, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(APPLY_LUA, keys.length, ...keys, ...args);
-  }
-}
+const runApplyScript = redisScript(APPLY_LUA);
 
 function parseReply(reply: unknown): ApplyResult {
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'number') {

@@ -14,7 +14,9 @@ import {
   IdempotencyKeyReusedError,
   OutgoingCommand,
   ProjectionTimeoutError,
+  ReadOutcome,
   RedisNotices,
+  reserveAll,
   waitForPosition,
 } from '@gpux/eventsourcing';
 import { performance } from 'node:perf_hooks';
@@ -100,11 +102,12 @@ export class Commands implements OnApplicationShutdown {
    * Sends the command and returns its accepted outcome once `readModel` shows it; a rejection is
    * thrown as its code with the field at fault (and, UNPROCESSABLE, where it was dead-lettered).
    * A key already used for another request is IDEMPOTENCY_KEY_REUSED, on `keyField`. Errors name
-   * the client's own key (`clientKey`), not the scoped one on the log.
+   * the client's own key (`clientKey`), not the scoped one on the log. `reserved`: the caller
+   * bound its key already (`reserveAll`).
    */
   async execute(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string },
+    command: OutgoingCommand & { clientKey?: string; reserved?: boolean },
     readModel: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
@@ -150,19 +153,19 @@ export class Commands implements OnApplicationShutdown {
 
   private async executeTraced(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string },
+    command: OutgoingCommand & { clientKey?: string; reserved?: boolean },
     readModel: string,
     timeoutMs: number,
     keyField: string,
   ): Promise<CommandOutcome> {
-    const { clientKey, ...outgoing } = command;
-    let outcome: CommandOutcome;
+    const { clientKey, reserved, ...outgoing } = command;
+    let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
     const waited = (result: string) =>
       this.outcomeWait.observe({ command_type: outgoing.type, result }, (performance.now() - started) / 1000);
     try {
-      outcome = await this.sender(service).send(outgoing, timeoutMs);
+      outcome = await this.sender(service).send(outgoing, timeoutMs, { reserved, readModel });
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
       waited(
@@ -234,8 +237,22 @@ export class Commands implements OnApplicationShutdown {
     command: OutgoingCommand,
     keyField = 'idempotencyKey',
   ): Promise<void> {
+    return this.reserveAll([[service, command]], keyField);
+  }
+
+  /**
+   * `reserve` for several commands at once, all or none: one key bound to another request binds
+   * none of them.
+   */
+  async reserveAll(
+    commands: [EventSourcedService, OutgoingCommand][],
+    keyField = 'idempotencyKey',
+  ): Promise<void> {
+    const reservations = commands.flatMap(
+      ([service, command]) => this.sender(service).reservation(command) ?? [],
+    );
     try {
-      await this.sender(service).reserve(command);
+      await reserveAll(this.redis.redis, reservations);
     } catch (error) {
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
@@ -256,9 +273,9 @@ export class Commands implements OnApplicationShutdown {
     clientKey: string,
     extra: Record<string, unknown> = {},
   ): Promise<CommandOutcome> {
-    let outcome: CommandOutcome;
+    let outcome: ReadOutcome;
     try {
-      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs);
+      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs, readModel);
     } catch (error) {
       if (error instanceof CommandTimeoutError)
         throw apiError(
@@ -280,13 +297,14 @@ export class Commands implements OnApplicationShutdown {
     return outcome;
   }
 
-  /** Waits until the read model has applied the outcome. */
+  /** Waits until the read model has applied the outcome (at once if it was read as applied there). */
   async visible(
     readModel: string,
-    outcome: CommandOutcome,
+    outcome: ReadOutcome,
     idempotencyKey?: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
   ): Promise<void> {
+    if (outcome.visibleIn === readModel) return;
     try {
       await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs, this.notices);
     } catch (error) {

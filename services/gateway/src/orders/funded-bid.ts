@@ -69,16 +69,17 @@ export async function placeFundedBid(
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
   const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey);
   // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
-  // refuse holds nothing (orders applies them again when it decides, to the market as it is then).
-  const [, market] = await Promise.all([
-    commands.reserve('orders', placing, keyField),
-    orders.market(bid.marketId),
-  ]);
+  // refuse holds nothing (orders applies them again when it decides, to the market as it is then),
+  // but its key is bound to it in orders' reservations, as placing it binds it.
+  const market = await orders.market(bid.marketId);
   const refused = market
     ? (marketRefusal(bid, { tickSize: market.tickSize, open: market.status === 'OPEN' }) ??
       bidRefusal(bid, market.feeRateBps))
     : marketRefusal(bid, undefined);
-  if (refused) throw apiError(refused.code, refused.message, refused.field);
+  if (refused) {
+    await commands.reserve('orders', placing, keyField);
+    throw apiError(refused.code, refused.message, refused.field);
+  }
   if (!market) throw new Error(`market ${bid.marketId}: an unknown market is refused above`);
   const amount = holdFor(bid, market.feeRateBps);
   const hold = command(
@@ -88,9 +89,23 @@ export async function placeFundedBid(
     { accountId: bid.accountId, holdId: bid.orderId, amount, marketId: bid.marketId, order: bid },
     clientKey,
   );
+  // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
+  await commands.reserveAll(
+    [
+      ['orders', placing],
+      ['settlement', hold],
+    ],
+    keyField,
+  );
   let held;
   try {
-    held = await commands.execute('settlement', hold, settlementReadModel.name, timeoutMs, keyField);
+    held = await commands.execute(
+      'settlement',
+      { ...hold, reserved: true },
+      settlementReadModel.name,
+      timeoutMs,
+      keyField,
+    );
   } catch (error) {
     throw holdRefusal(error, bid);
   }
