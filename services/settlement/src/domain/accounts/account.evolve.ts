@@ -1,9 +1,16 @@
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
+import { own } from '@gpux/eventsourcing/domain';
 import type { AccountEvent, AccountState, LeaseEscrow } from './account';
 import { withCredit } from './earnings-credits';
 import { takeFromHold } from './rules/holds';
 
-/** The account after an event. */
+/**
+ * The account after an event. Its leases and the charges credited to it are updated in place, not
+ * copied per event: both grow with the account's history (a buyer's live leases; every lease ever
+ * charged, for a provider and for the platform's account, which takes every fee), and a copy per
+ * event cost time in proportion to them. See accountDecider on why in place is safe. Everything
+ * else is copied.
+ */
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'settlement.AccountOpened':
@@ -24,7 +31,8 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     }
     case 'settlement.LeaseOpened': {
       const { leaseId, holdId, providerId, value, fee, start, end } = event.data;
-      const lease: LeaseEscrow = {
+      const leases = state.leases ?? {};
+      leases[leaseId] = {
         providerId,
         value,
         fee,
@@ -33,21 +41,20 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         chargedValue: 0,
         chargedFee: 0,
       };
-      return {
-        ...state,
-        held: takeFromHold(state.held, holdId, value + fee),
-        leases: { ...state.leases, [leaseId]: lease },
-      };
+      return { ...state, held: takeFromHold(state.held, holdId, value + fee), leases };
     }
     case 'settlement.LeaseCharged': {
       const { leaseId, chargedValue, chargedFee, final } = event.data;
-      const { [leaseId]: lease, ...others } = state.leases ?? {};
-      if (!lease || final) return { ...state, leases: others };
-      return { ...state, leases: { ...others, [leaseId]: { ...lease, chargedValue, chargedFee } } };
+      const leases = state.leases ?? {};
+      const lease: LeaseEscrow | undefined = own(leases, leaseId);
+      if (!lease || final) delete leases[leaseId];
+      else leases[leaseId] = { ...lease, chargedValue, chargedFee };
+      return { ...state, leases };
     }
     case 'settlement.SlaCredited': {
-      const { [event.data.leaseId]: _ended, ...others } = state.leases ?? {};
-      return { ...state, balance: state.balance + event.data.amount, leases: others };
+      const leases = state.leases ?? {};
+      delete leases[event.data.leaseId];
+      return { ...state, balance: state.balance + event.data.amount, leases };
     }
     case 'settlement.EarningsCredited': {
       // The platform's account opens with its first fee.

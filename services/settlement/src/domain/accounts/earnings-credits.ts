@@ -17,9 +17,15 @@ export function alreadyCredited(credited: CreditedCharges | undefined, c: Credit
   return c.through <= (credited?.[keyOf(c)] ?? 0);
 }
 
-/** The credited charges after this credit. */
+/**
+ * The credited charges after this credit: `credited` itself, updated in place (it keeps a charge
+ * per lease ever credited, so a copy per credit would cost in proportion to them), or a new record
+ * when there is none yet.
+ */
 export function withCredit(credited: CreditedCharges | undefined, c: CreditEarnings): CreditedCharges {
-  if (c.through === undefined) return credited ?? {};
+  const record = credited ?? {};
+  if (c.through === undefined) return record;
   const key = keyOf(c);
-  return { ...credited, [key]: Math.max(c.through, credited?.[key] ?? 0) };
+  record[key] = Math.max(c.through, record[key] ?? 0);
+  return record;
 }

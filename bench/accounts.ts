@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:accounts`: what settlement's account decider costs per event as an account's
+ * history grows, in process on one core. A buyer with _n_ live leases takes the events of one more
+ * filled bid (funds held, lease opened, the rest of the hold released, a charge); the platform's
+ * account, credited a fee for _n_ leases before, takes one more credit. Each event should cost the
+ * same whatever _n_ is: `growth` is the cost at the largest _n_ over the cost at the smallest.
+ */
+import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
+import {
+  AccountEvent,
+  accountDecider,
+  AccountState,
+} from '../services/settlement/src/domain/accounts/account.decider';
+
+const SIZES = (process.env['BENCH_ACCOUNTS_SIZES'] ?? '10,1000,10000,100000').split(',').map(Number);
+const ROUNDS = Number(process.env['BENCH_ACCOUNTS_ROUNDS'] ?? 2_000);
+const log = (msg: string) => process.stderr.write(`[bench:accounts] ${msg}\n`);
+
+const HOUR = '2026-01-01T01:00:00.000Z';
+const evolve = (state: AccountState, event: AccountEvent) => accountDecider.evolve(state, event);
+
+/** The events of one filled bid on the buyer's account: held, leased, the rest released, charged. */
+function filledBid(i: number): AccountEvent[] {
+  const id = `bid-${i}`;
+  return [
+    { type: 'settlement.FundsHeld', data: { accountId: 'buyer', holdId: id, amount: 2_100_000 } },
+    {
+      type: 'settlement.LeaseOpened',
+      data: {
+        accountId: 'buyer',
+        leaseId: `lease-${i}`,
+        holdId: id,
+        providerId: 'provider',
+        marketId: 'h100',
+        nodeId: 'node-1',
+        gpus: 1,
+        price: 2_000_000,
+        value: 2_000_000,
+        fee: 20_000,
+        start: '2026-01-01T00:00:00.000Z',
+        end: HOUR,
+      },
+    },
+    { type: 'settlement.HoldReleased', data: { accountId: 'buyer', holdId: id, amount: 80_000 } },
+    {
+      type: 'settlement.LeaseCharged',
+      data: {
+        accountId: 'buyer',
+        leaseId: `lease-${i}`,
+        providerId: 'provider',
+        amount: 1_000,
+        fee: 10,
+        chargedValue: 1_000,
+        chargedFee: 10,
+        final: false,
+      },
+    },
+  ];
+}
+
+/** One fee credited to the platform's account, for lease `i`. */
+const fee = (i: number): AccountEvent => ({
+  type: 'settlement.EarningsCredited',
+  data: { accountId: PLATFORM_ACCOUNT_ID, amount: 10, leaseId: `lease-${i}`, kind: 'fee', through: 10 },
+});
+
+/** µs per event: `rounds` rounds of `events(i)` on `state`, numbered from `from`. */
+function time(state: AccountState, from: number, rounds: number, events: (i: number) => AccountEvent[]) {
+  let s = state;
+  let count = 0;
+  const started = performance.now();
+  for (let i = from; i < from + rounds; i++)
+    for (const e of events(i)) {
+      s = evolve(s, e);
+      count++;
+    }
+  return ((performance.now() - started) * 1_000) / count;
+}
+
+function main() {
+  const buyerUs: Record<string, number> = {};
+  const platformUs: Record<string, number> = {};
+  // Warm-up: the same code paths, not counted.
+  time(accountDecider.initialState(), 0, ROUNDS, filledBid);
+  time(accountDecider.initialState(), 0, ROUNDS, (i) => [fee(i)]);
+  for (const n of SIZES) {
+    let buyer = evolve(accountDecider.initialState(), {
+      type: 'settlement.AccountOpened',
+      data: { accountId: 'buyer', owner: 'Ada' },
+    });
+    buyer = evolve(buyer, {
+      type: 'settlement.FundsDeposited',
+      data: { accountId: 'buyer', amount: 1e15, reference: null },
+    });
+    let platform = accountDecider.initialState();
+    for (let i = 0; i < n; i++) {
+      for (const e of filledBid(i)) buyer = evolve(buyer, e);
+      platform = evolve(platform, fee(i));
+    }
+    buyerUs[n] = Number(time(buyer, n, ROUNDS, filledBid).toFixed(3));
+    platformUs[n] = Number(time(platform, n, ROUNDS, (i) => [fee(i)]).toFixed(3));
+    log(`${n} leases: buyer ${buyerUs[n]} µs per event, platform ${platformUs[n]} µs per credit`);
+  }
+  const first = SIZES[0]!;
+  const last = SIZES[SIZES.length - 1]!;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'accounts',
+      rounds: ROUNDS,
+      buyerUsPerEvent: buyerUs,
+      platformUsPerCredit: platformUs,
+      buyerGrowth: Number((buyerUs[last]! / buyerUs[first]!).toFixed(2)),
+      platformGrowth: Number((platformUs[last]! / platformUs[first]!).toFixed(2)),
+    })}\n`,
+  );
+}
+
+main();
