@@ -100,10 +100,12 @@ describe.each(SERVICES)('the %s process', (service) => {
         child.once('close', (code, signal) => resolve({ code, signal })),
       );
       child.kill('SIGTERM');
+      // The guard is cleared once the race is decided: a live timer would keep Jest from exiting.
+      let guard: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         exited,
-        new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000)),
-      ]);
+        new Promise<'hung'>((resolve) => (guard = setTimeout(() => resolve('hung'), 15_000))),
+      ]).finally(() => clearTimeout(guard));
       expect(outcome).not.toBe('hung');
       expect(outcome).toEqual({ code: 0, signal: null });
       expect(stdout).toContain('"msg":"shutting down","signal":"SIGTERM"');
