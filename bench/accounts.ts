@@ -3,7 +3,8 @@
  * history grows, in process on one core. A buyer with _n_ live leases takes the events of one more
  * filled bid (funds held, lease opened, the rest of the hold released, a charge); the platform's
  * account, credited a fee for _n_ leases before, takes one more credit. Each event should cost the
- * same whatever _n_ is: `growth` is the cost at the largest _n_ over the cost at the smallest.
+ * same whatever _n_ is: `buyerGrowth` and `platformGrowth` are the cost at the largest _n_ over
+ * the cost at the smallest.
  */
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
 import {
@@ -17,7 +18,7 @@ const ROUNDS = Number(process.env['BENCH_ACCOUNTS_ROUNDS'] ?? 2_000);
 const log = (msg: string) => process.stderr.write(`[bench:accounts] ${msg}\n`);
 
 const HOUR = '2026-01-01T01:00:00.000Z';
-const evolve = (state: AccountState, event: AccountEvent) => accountDecider.evolve(state, event);
+const { evolve } = accountDecider;
 
 /** The events of one filled bid on the buyer's account: held, leased, the rest released, charged. */
 function filledBid(i: number): AccountEvent[] {
@@ -101,16 +102,19 @@ function main() {
     platformUs[n] = Number(time(platform, n, ROUNDS, (i) => [fee(i)]).toFixed(3));
     log(`${n} leases: buyer ${buyerUs[n]} µs per event, platform ${platformUs[n]} µs per credit`);
   }
-  const first = SIZES[0]!;
-  const last = SIZES[SIZES.length - 1]!;
+  // The cost at the largest size over the cost at the smallest (sizes in the order given).
+  const growth = (us: Record<string, number>) => {
+    const [first, ...rest] = SIZES.map((n) => us[n] ?? NaN);
+    return Number(((rest.at(-1) ?? first ?? NaN) / (first ?? NaN)).toFixed(2));
+  };
   process.stdout.write(
     `${JSON.stringify({
       bench: 'accounts',
       rounds: ROUNDS,
       buyerUsPerEvent: buyerUs,
       platformUsPerCredit: platformUs,
-      buyerGrowth: Number((buyerUs[last]! / buyerUs[first]!).toFixed(2)),
-      platformGrowth: Number((platformUs[last]! / platformUs[first]!).toFixed(2)),
+      buyerGrowth: growth(buyerUs),
+      platformGrowth: growth(platformUs),
     })}\n`,
   );
 }

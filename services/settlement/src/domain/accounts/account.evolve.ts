@@ -1,6 +1,6 @@
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
 import { own } from '@gpux/eventsourcing/domain';
-import type { AccountEvent, AccountState, LeaseEscrow } from './account';
+import type { AccountEvent, AccountState } from './account';
 import { withCredit } from './earnings-credits';
 import { takeFromHold } from './rules/holds';
 
@@ -46,7 +46,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'settlement.LeaseCharged': {
       const { leaseId, chargedValue, chargedFee, final } = event.data;
       const leases = state.leases ?? {};
-      const lease: LeaseEscrow | undefined = own(leases, leaseId);
+      const lease = own(leases, leaseId);
       if (!lease || final) delete leases[leaseId];
       else leases[leaseId] = { ...lease, chargedValue, chargedFee };
       return { ...state, leases };
