@@ -123,6 +123,32 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(codes(await first(open(ADMIN_KEY), ALIASES_400))).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('names the field at fault of a document that does not fit the schema, over graphql-ws as over HTTP', async () => {
+    const cases: [string, Record<string, unknown>[]][] = [
+      [
+        'subscription { tickerUpdated(marketID: "m1") { last } }',
+        [
+          { code: 'GRAPHQL_VALIDATION_FAILED', field: 'marketID' },
+          { code: 'GRAPHQL_VALIDATION_FAILED', field: 'marketId' },
+        ],
+      ],
+      [
+        'mutation { placeOrder(input: { marketId: "m1", side: BUY, gpus: 1.5, hours: 1, price: "1e3" }) { id } }',
+        [
+          { code: 'GRAPHQL_VALIDATION_FAILED', field: 'input.side' },
+          { code: 'GRAPHQL_VALIDATION_FAILED', field: 'input.gpus' },
+          { code: 'BAD_USER_INPUT', field: 'input.price' },
+        ],
+      ],
+    ];
+    for (const [query, expected] of cases) {
+      expect((await http(gateway.url, query, ADMIN_KEY)).body.errors?.map((e) => e.extensions)).toEqual(
+        expected,
+      );
+      expect((await first(open(ADMIN_KEY), query)).errors?.map((e) => e.extensions)).toEqual(expected);
+    }
+  });
+
   it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {
     const overHttp = await http(gateway.url, OVER_BUDGET);
     expect(overHttp.status).toBe(400);

@@ -31,7 +31,7 @@ import { ConsoleAssets } from './console/console-assets';
 import { formatError } from './api/errors';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
-import { literalFieldPlugin } from './api/scalars';
+import { literalFieldPlugin } from './api/field-at-fault';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';

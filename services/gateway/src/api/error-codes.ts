@@ -53,7 +53,8 @@ export const ERROR_CODES = {
   },
   GRAPHQL_VALIDATION_FAILED: {
     action: ErrorAction.FIX_INPUT,
-    description: 'The document does not fit the schema (a field or argument that does not exist).',
+    description:
+      'The document does not fit the schema: a field or argument that does not exist, or a value written in it that does not fit; extensions.field names it where there is one (e.g. input.gpus, key).',
   },
   BAD_REQUEST: {
     action: ErrorAction.FIX_INPUT,

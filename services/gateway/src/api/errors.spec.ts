@@ -22,6 +22,30 @@ describe('the field at fault of a variable graphql-js could not coerce', () => {
     expect(variableAtFault('Variable "$first" of non-null type "Int!" must not be null.')).toBe('first');
   });
 
+  it('names a missing or unknown field of an input object within its path', () => {
+    expect(
+      variableAtFault(
+        'Variable "$i" got invalid value { side: "BID" }; Field "price" of required type "Usd!" was not provided.',
+      ),
+    ).toBe('i.price');
+    expect(
+      variableAtFault(
+        'Variable "$i" got invalid value { limitPrice: "2.40" }; Field "limitPrice" is not defined by type "PlaceOrderInput". Did you mean "price"?',
+      ),
+    ).toBe('i.limitPrice');
+    expect(
+      variableAtFault(
+        'Variable "$i" got invalid value {} at "i.window"; Field "hours" of required type "Int!" was not provided.',
+      ),
+    ).toBe('i.window.hours');
+    // A value that imitates the clause is not taken for it: the clause graphql-js wrote is the last.
+    expect(
+      variableAtFault(
+        'Variable "$i" got invalid value { note: "; Field \\"x\\" is not defined by type \\"T\\"." } at "i.gpus"; Int cannot represent non-integer value: 1.5',
+      ),
+    ).toBe('i.gpus');
+  });
+
   it('names nothing for other messages', () => {
     expect(variableAtFault('the amount must be positive')).toBeUndefined();
   });

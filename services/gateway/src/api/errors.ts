@@ -55,14 +55,23 @@ function refusedByScalar(error: unknown): boolean {
   return original instanceof GraphQLError && original.extensions['code'] === 'BAD_USER_INPUT';
 }
 
+// The last clause of graphql-js' message for an input object's missing or unknown field.
+const INPUT_FIELD_AT_FAULT =
+  /; Field "([^"]+)" (?:of required type "[^"]+" was not provided|is not defined by type "[^"]+")\.(?: Did you mean [^;]*\?)?$/;
+
 /**
  * The field at fault of a variable that graphql-js could not coerce, from its message:
- * `Variable "$input" got invalid value "x" at "input.gpus"; …` names `input.gpus`, and
- * `Variable "$id" of required type "ID!" was not provided.` names `id`.
+ * `Variable "$input" got invalid value "x" at "input.gpus"; …` names `input.gpus`,
+ * `Variable "$id" of required type "ID!" was not provided.` names `id`, and an input object
+ * missing a required field or carrying an unknown one (`…; Field "price" of required type "Usd!"
+ * was not provided.`, `…; Field "limitPrice" is not defined by type "PlaceOrderInput".`) names
+ * that field within it: `input.price`, `input.limitPrice`.
  */
 export function variableAtFault(message: string): string | undefined {
   const variable = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)"/.exec(message);
   if (!variable) return undefined;
   const at = /^Variable "\$[_0-9A-Za-z]+" got invalid value .*? at "([^"]+)";/s.exec(message);
-  return at?.[1] ?? variable[1];
+  const path = at?.[1] ?? variable[1];
+  const inner = INPUT_FIELD_AT_FAULT.exec(message);
+  return inner ? `${path}.${inner[1]}` : path;
 }

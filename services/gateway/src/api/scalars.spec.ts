@@ -7,7 +7,8 @@ import {
   GraphQLString,
 } from 'graphql';
 import { formatError } from './errors';
-import { GraphQLDateTimeString, GraphQLUsd, literalFieldPlugin } from './scalars';
+import { literalFieldPlugin } from './field-at-fault';
+import { GraphQLDateTimeString, GraphQLUsd } from './scalars';
 
 // A schema with an argument of each scalar, served as the gateway serves: same plugin, same formatError.
 const Input = new GraphQLInputObjectType({

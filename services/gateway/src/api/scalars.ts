@@ -1,12 +1,11 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { ASTNode, DocumentNode, GraphQLError, GraphQLScalarType, Kind, ValueNode } from 'graphql';
+import { ASTNode, GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { parseMoney } from '../domain/money';
 
 /**
  * Why a value is refused, as a client error. No `field`: graphql-js prefixes a variable's error with
  * `Variable "$x" got invalid value … at "x.y"`, from which formatError names the field
- * (variableAtFault); an inline literal's field is named by literalFieldPlugin.
+ * (variableAtFault); an inline literal's field is named by literalFieldPlugin (field-at-fault.ts).
  */
 function refused(message: string, node?: ASTNode): GraphQLError {
   return new GraphQLError(message, {
@@ -93,56 +92,3 @@ export const GraphQLDateTimeString = new GraphQLScalarType<string, string>({
     return time.text;
   },
 });
-
-/** Where a value node written into the document sits: `arg` or `arg.inputField`, else undefined. */
-export function fieldOfLiteral(document: DocumentNode, target: ASTNode): string | undefined {
-  const within = (value: ValueNode, path: string): string | undefined => {
-    if (value === target) return path;
-    if (value.kind === Kind.OBJECT)
-      for (const f of value.fields) {
-        const found = within(f.value, `${path}.${f.name.value}`);
-        if (found) return found;
-      }
-    if (value.kind === Kind.LIST)
-      for (const v of value.values) {
-        const found = within(v, path);
-        if (found) return found;
-      }
-    return undefined;
-  };
-  let result: string | undefined;
-  const visit = (node: unknown): void => {
-    if (result || typeof node !== 'object' || node === null) return;
-    const n = node as { kind?: string; arguments?: readonly { name: { value: string }; value: ValueNode }[] };
-    if ((n.kind === Kind.FIELD || n.kind === Kind.DIRECTIVE) && n.arguments)
-      for (const arg of n.arguments) result ??= within(arg.value, arg.name.value);
-    for (const [key, child] of Object.entries(node)) {
-      if (key === 'loc' || key === 'arguments') continue;
-      if (Array.isArray(child)) child.forEach(visit);
-      else visit(child);
-    }
-  };
-  visit(document);
-  return result;
-}
-
-/**
- * An inline literal a scalar refuses (`deposit(amount: "1e3")`) fails validation, where graphql-js
- * cannot say which argument it was: this names it (`extensions.field`) from the document, and
- * formatError keeps its code, BAD_USER_INPUT.
- */
-export const literalFieldPlugin: ApolloServerPlugin = {
-  requestDidStart: async () => ({
-    validationDidStart: async (requestContext) => async (errors) => {
-      const document = requestContext.document;
-      if (!errors || !document) return;
-      for (const error of errors) {
-        if (!(error instanceof GraphQLError)) continue;
-        const node = error.nodes?.[0];
-        if (error.extensions['code'] !== 'BAD_USER_INPUT' || error.extensions['field'] || !node) continue;
-        const field = fieldOfLiteral(document, node);
-        if (field) (error.extensions as Record<string, unknown>)['field'] = field;
-      }
-    },
-  }),
-};

@@ -16,6 +16,7 @@ import { type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
 import { apiError, formatError, variableAtFault } from './errors';
+import { nameFieldsAtFault } from './field-at-fault';
 import { operationLimitErrors } from './limits';
 import type { ReadModelWatch } from './rebuilding';
 import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
@@ -153,7 +154,10 @@ export class SubscriptionServer {
       ];
     }
     const invalid = validate(this.schema, document);
-    if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    if (invalid.length) {
+      nameFieldsAtFault(document, invalid);
+      return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    }
     const variables = payload.variables ?? undefined;
     const tooComplex = operationLimitErrors(this.schema, document, payload.operationName, variables);
     if (tooComplex.length) return tooComplex;
@@ -206,6 +210,8 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
+    // As Apollo wraps it over HTTP: a scalar's refusal stays the caller's BAD_USER_INPUT (formatError).
+    originalError: error,
     extensions: { ...error.extensions, code },
   });
 }
