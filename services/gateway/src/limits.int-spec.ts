@@ -123,6 +123,51 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(codes(await first(open(ADMIN_KEY), ALIASES_400))).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('answers a body it cannot read as a GraphQL error, BAD_REQUEST with what to fix, under the status that says why', async () => {
+    const post = async (body: string | Buffer, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as Result };
+    };
+    const cases: [string, Promise<{ status: number; body: Result }>, number, RegExp][] = [
+      [
+        'cut short',
+        post('{"query":'),
+        400,
+        /^the request body is not a JSON object \(.+\): send a JSON object/,
+      ],
+      ['not an object', post('null'), 400, /^the request body is not a JSON object/],
+      [
+        'over 1 MB',
+        post(`{"query": "${' '.repeat(1_100_000)}"}`),
+        413,
+        /^the request body is over 1000000 bytes/,
+      ],
+      [
+        'in another charset',
+        post('{"query": "{ __typename }"}', { 'content-type': 'application/json; charset=latin1' }),
+        415,
+        /unsupported charset "LATIN1": send the body as JSON in UTF-8/,
+      ],
+      [
+        'in an unknown encoding',
+        post('{"query": "{ __typename }"}', { 'content-encoding': 'x-squash' }),
+        415,
+        /unsupported content encoding "x-squash": send the body uncompressed/,
+      ],
+    ];
+    for (const [what, answer, status, message] of cases) {
+      const { status: got, body } = await answer;
+      expect({ what, status: got, codes: codes(body) }).toEqual({ what, status, codes: ['BAD_REQUEST'] });
+      expect(body.errors?.[0]?.message).toMatch(message);
+    }
+    // The gateway is unharmed: the next request is answered.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('names the field at fault of a document that does not fit the schema, over graphql-ws as over HTTP', async () => {
     const cases: [string, Record<string, unknown>[]][] = [
       [

@@ -28,6 +28,7 @@ import { AccessGuard, publicSubscriptions } from './api/access';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
+import { badBodyAnswer } from './api/bad-body';
 import { formatError } from './api/errors';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
@@ -173,6 +174,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
   // The largest legitimate request is a certification opening: 128 leaves of 1 KiB with their
   // proofs, about 300 kB at n = 512 and 450 kB at n = 8192 (docs/certification.md).
   maxBodyBytes: 1_000_000,
+  badBody: badBodyAnswer,
   module: (config) => {
     let access: GatewayAccess | undefined;
     const accessOf = (redis: RedisClient) => (access ??= new GatewayAccess(config, redis));

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
@@ -16,6 +17,37 @@ export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSch
   module: (config: z.infer<S>) => DynamicModule;
   /** The largest JSON request body accepted, bytes (Express's default, 100 kB, when not given); larger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * What a request whose body cannot be read (not JSON, over `maxBodyBytes`, an unknown charset or
+   * encoding) is answered with, as JSON with the error's status (4xx). Only with `maxBodyBytes`;
+   * without, Nest's own `{ statusCode, message }`.
+   */
+  badBody?: (error: BodyError) => unknown;
+}
+
+/** Why a request's body could not be read, as Express' body parser says it. */
+export interface BodyError {
+  /** 400, 403, 413 or 415. */
+  status: number;
+  /** body-parser's kind: `entity.parse.failed`, `entity.too.large`, `charset.unsupported`, … */
+  type: string;
+  message: string;
+  /** For `entity.too.large`: the limit, bytes. */
+  limit?: number;
+}
+
+/** The body parser's error (an http-errors error with a `type`), or undefined for any other. */
+export function bodyErrorOf(error: unknown): BodyError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown };
+  if (typeof e.type !== 'string' || typeof e.status !== 'number' || e.status < 400 || e.status > 499)
+    return undefined;
+  return {
+    status: e.status,
+    type: e.type,
+    message: typeof e.message === 'string' ? e.message : e.type,
+    ...(typeof e.limit === 'number' ? { limit: e.limit } : {}),
+  };
 }
 
 export interface ServiceApp<C extends BaseConfig = BaseConfig> {
@@ -45,6 +77,18 @@ export async function startService<S extends ConfigSchema>(
   if (definition.maxBodyBytes) {
     app.useBodyParser('json', { limit: definition.maxBodyBytes });
     app.useBodyParser('urlencoded', { limit: definition.maxBodyBytes, extended: true });
+    const badBody = definition.badBody;
+    if (badBody)
+      // An Express error handler (four parameters), after the parsers whose errors it answers.
+      app.use(
+        (error: unknown, _req: IncomingMessage, res: ServerResponse, next: (error: unknown) => void) => {
+          const bad = bodyErrorOf(error);
+          if (!bad) return next(error);
+          res.statusCode = bad.status;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.end(JSON.stringify(badBody(bad)));
+        },
+      );
   }
   app.useLogger(app.get(Logger));
   app.flushLogs();

@@ -1,0 +1,37 @@
+import { bodyErrorOf } from './bootstrap';
+
+describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
+  it('reads what the parser says: status, kind, message, and the limit of a body too large', () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+      limit: 1_000_000,
+      length: 2_000_000,
+    });
+    expect(bodyErrorOf(tooLarge)).toEqual({
+      status: 413,
+      type: 'entity.too.large',
+      message: 'request entity too large',
+      limit: 1_000_000,
+    });
+    const notJson = Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+      status: 400,
+      type: 'entity.parse.failed',
+    });
+    expect(bodyErrorOf(notJson)).toEqual({
+      status: 400,
+      type: 'entity.parse.failed',
+      message: 'Unexpected end of JSON input',
+    });
+  });
+
+  it.each([
+    ['an error without a kind', Object.assign(new Error('boom'), { status: 400 })],
+    ['a server error', Object.assign(new Error('boom'), { status: 500, type: 'stream.encoding.set' })],
+    ['a plain error', new Error('boom')],
+    ['not an error', 'boom'],
+    ['nothing', null],
+  ])('passes on %s', (_what, error) => {
+    expect(bodyErrorOf(error)).toBeUndefined();
+  });
+});

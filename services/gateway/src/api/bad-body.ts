@@ -1,0 +1,29 @@
+import type { BodyError } from '@gpux/platform';
+import type { GraphQLFormattedError } from 'graphql';
+
+const SHAPE = 'send a JSON object such as {"query": "{ __typename }", "variables": {}}';
+
+/** What to fix, for a request body Express could not read. */
+export function badBodyMessage(error: BodyError): string {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return `the request body is not a JSON object (${error.message}): ${SHAPE}`;
+    case 'entity.too.large':
+      return `the request body is over ${error.limit ?? 'the limit of'} bytes: send less (a query's variables, not its data)`;
+    case 'charset.unsupported':
+      return `${error.message}: send the body as JSON in UTF-8 (content-type: application/json)`;
+    case 'encoding.unsupported':
+      return `${error.message}: send the body uncompressed, or with content-encoding gzip, deflate or br`;
+    default:
+      return `the request body could not be read (${error.message}): ${SHAPE}`;
+  }
+}
+
+/**
+ * A body the gateway cannot read is answered as GraphQL answers a malformed request: one error
+ * with BAD_REQUEST and what to fix, under the parser's status (400, 413 or 415), rather than
+ * Express' `{ statusCode, message }`.
+ */
+export function badBodyAnswer(error: BodyError): { errors: GraphQLFormattedError[] } {
+  return { errors: [{ message: badBodyMessage(error), extensions: { code: 'BAD_REQUEST' } }] };
+}
