@@ -67,6 +67,16 @@ describe('formatError', () => {
     expect(formatError(own.toJSON(), own).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
   });
 
+  it('names operationName when no operation of the document could be chosen', () => {
+    const unknown = new GraphQLError('Unknown operation named "nope".', {
+      extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+    });
+    expect(formatError(unknown.toJSON(), unknown).extensions).toEqual({
+      code: 'OPERATION_RESOLUTION_FAILURE',
+      field: 'operationName',
+    });
+  });
+
   it('answers anything unexpected as INTERNAL_SERVER_ERROR with no detail and no stack trace', () => {
     const surprise = new GraphQLError('Cannot read properties of undefined', {
       extensions: { stacktrace: ['at x'] },

@@ -35,7 +35,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
     const field =
-      extensions['field'] ?? (code === 'BAD_USER_INPUT' ? variableAtFault(formatted.message) : undefined);
+      extensions['field'] ??
+      (code === 'BAD_USER_INPUT'
+        ? variableAtFault(formatted.message)
+        : code === 'OPERATION_RESOLUTION_FAILURE'
+          ? 'operationName'
+          : undefined);
     return { ...formatted, extensions: field === undefined ? extensions : { ...extensions, field } };
   }
   logger.error({
