@@ -168,6 +168,48 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('answers a malformed persisted query as BAD_REQUEST naming what is wrong, never as an internal error', async () => {
+    const post = async (body: unknown) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Result };
+    };
+    const query = '{ __typename }';
+    const cases: [unknown, number, Record<string, unknown>][] = [
+      [
+        { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } },
+        400,
+        { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.sha256Hash' },
+      ],
+      [
+        { query, extensions: { persistedQuery: { version: 2, sha256Hash: 'abc' } } },
+        400,
+        { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.version' },
+      ],
+      [
+        { query, extensions: { persistedQuery: 'x' } },
+        400,
+        { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.version' },
+      ],
+      [
+        { extensions: { persistedQuery: { version: 1, sha256Hash: { not: 'a string' } } } },
+        200,
+        { code: 'PERSISTED_QUERY_NOT_FOUND' },
+      ],
+    ];
+    for (const [body, status, extensions] of cases) {
+      const answer = await post(body);
+      expect({ body, status: answer.status, extensions: answer.body.errors?.[0]?.extensions }).toEqual({
+        body,
+        status,
+        extensions,
+      });
+    }
+  });
+
   it('names the field at fault of a document that does not fit the schema, over graphql-ws as over HTTP', async () => {
     const cases: [string, Record<string, unknown>[]][] = [
       [

@@ -67,6 +67,36 @@ describe('formatError', () => {
     expect(formatError(own.toJSON(), own).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
   });
 
+  it("answers Apollo's refusals of a malformed persisted query as BAD_REQUEST, saying what to fix", () => {
+    const http = { status: 400, headers: new Map() };
+    const mismatch = new GraphQLError('provided sha does not match query', { extensions: { http } });
+    expect(
+      // As Apollo hands it over: coded INTERNAL_SERVER_ERROR, `http` moved out of the formatted error.
+      formatError({ ...mismatch.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR' } }, mismatch),
+    ).toEqual({
+      message: expect.stringMatching(
+        /^extensions\.persistedQuery\.sha256Hash is not the sha256 of the query/,
+      ),
+      extensions: { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.sha256Hash' },
+    });
+    const version = new GraphQLError('Unsupported persisted query version', { extensions: { http } });
+    expect(formatError(version.toJSON(), version)).toEqual({
+      message: "extensions.persistedQuery must be an object with version 1 and the query's sha256Hash",
+      extensions: { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.version' },
+    });
+    // Another 4xx of Apollo's without a code keeps its message; a 5xx is still internal.
+    const other = new GraphQLError('something about the request', { extensions: { http } });
+    expect(formatError(other.toJSON(), other)).toEqual({
+      message: 'something about the request',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    const server = new GraphQLError('boom', { extensions: { http: { status: 500, headers: new Map() } } });
+    expect(formatError(server.toJSON(), server)).toEqual({
+      message: 'internal error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
   it('names operationName when no operation of the document could be chosen', () => {
     const unknown = new GraphQLError('Unknown operation named "nope".', {
       extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },

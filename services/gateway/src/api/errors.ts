@@ -31,6 +31,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     code = 'BAD_USER_INPUT';
     formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
   }
+  // Apollo codes an error raised without one INTERNAL_SERVER_ERROR: its own 4xx refusals among them.
+  if (code === '' || code === 'INTERNAL_SERVER_ERROR') {
+    const malformed = malformedRequest(formatted, error);
+    if (malformed) return malformed;
+  }
   if (PASSED.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
@@ -52,6 +57,45 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     message: 'internal error',
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+// Apollo's refusals of a malformed persisted query, which it sends with an HTTP status and no code.
+const PERSISTED_QUERY_REFUSALS = new Map<string, { message: string; field: string }>([
+  [
+    'provided sha does not match query',
+    {
+      message:
+        'extensions.persistedQuery.sha256Hash is not the sha256 of the query sent with it: send the hex sha256 of the query text, or leave persistedQuery out',
+      field: 'extensions.persistedQuery.sha256Hash',
+    },
+  ],
+  [
+    'Unsupported persisted query version',
+    {
+      message: "extensions.persistedQuery must be an object with version 1 and the query's sha256Hash",
+      field: 'extensions.persistedQuery.version',
+    },
+  ],
+]);
+
+/**
+ * An error Apollo raises about the request itself with a 4xx status and no code (a persisted
+ * query's hash or version), as the BAD_REQUEST it is, saying what to fix; undefined for any other.
+ */
+function malformedRequest(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError | undefined {
+  // Apollo moves `http` out of the formatted error into the answer's head; the error still has it.
+  const http = (error instanceof GraphQLError ? error.extensions['http'] : undefined) as
+    { status?: unknown } | undefined;
+  const status = typeof http?.status === 'number' ? http.status : 0;
+  if (status < 400 || status > 499) return undefined;
+  const known = PERSISTED_QUERY_REFUSALS.get(formatted.message);
+  return {
+    message: known?.message ?? formatted.message,
+    extensions: { code: 'BAD_REQUEST', ...(known ? { field: known.field } : {}) },
   };
 }
 
