@@ -168,6 +168,27 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('refuses a subscription sent over HTTP with BAD_REQUEST saying to use the WebSocket, which serves it', async () => {
+    const subscription = 'subscription { tickerUpdated(marketId: "m1") { last } }';
+    const overHttp = await http(gateway.url, subscription, ADMIN_KEY);
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_REQUEST' }]);
+    expect(overHttp.body.errors?.[0]?.message).toMatch(
+      /^subscriptions are served over WebSocket, not HTTP: open ws:\/\/<gateway>\/graphql with the graphql-transport-ws protocol/,
+    );
+    // The same operation over the WebSocket is admitted: no error before its first event.
+    const client = open(ADMIN_KEY);
+    const refused: unknown[] = [];
+    const stop = client.subscribe(
+      { query: subscription },
+      { next: () => undefined, error: (e) => refused.push(e), complete: () => undefined },
+    );
+    // The socket answers in order: once a later operation is answered, the subscription was admitted.
+    expect(await first(client, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect(refused).toEqual([]);
+    stop();
+  });
+
   it('answers a malformed persisted query as BAD_REQUEST naming what is wrong, never as an internal error', async () => {
     const post = async (body: unknown) => {
       const response = await fetch(`${gateway.url}/graphql`, {

@@ -30,6 +30,7 @@ import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
 import { badBodyAnswer } from './api/bad-body';
 import { formatError } from './api/errors';
+import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/field-at-fault';
@@ -195,6 +196,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
                 gateway.contextOf(req),
               plugins: [
                 graphqlMetricsPlugin(metrics),
+                httpSubscriptionsPlugin(config.GRAPHQL_PATH),
                 operationLimitsPlugin,
                 rebuildingPlugin(gateway.watch),
                 literalFieldPlugin,

@@ -59,7 +59,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: {
     action: ErrorAction.FIX_INPUT,
     description:
-      'The HTTP request is malformed: no query, a wrong content type, a persisted query whose hash or version is wrong (extensions.field names it), or a body that is not a JSON object, is over 1 MB (HTTP 413), or is in a charset or encoding the gateway does not read (HTTP 415).',
+      'The HTTP request is malformed: no query, a wrong content type, a subscription (served over WebSocket only), a persisted query whose hash or version is wrong (extensions.field names it), or a body that is not a JSON object, is over 1 MB (HTTP 413), or is in a charset or encoding the gateway does not read (HTTP 415).',
   },
   PERSISTED_QUERY_NOT_FOUND: {
     action: ErrorAction.FIX_INPUT,
