@@ -5,6 +5,7 @@
 import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import { getIntrospectionQuery } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
@@ -166,6 +167,27 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
     // The gateway is unharmed: the next request is answered.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('answers the introspection query GraphQL tools send (15 levels deep), over HTTP and graphql-ws', async () => {
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      inputValueDeprecation: true,
+    });
+    const overHttp = await http(gateway.url, query);
+    expect(overHttp.status).toBe(200);
+    expect(overHttp.body.errors).toBeUndefined();
+    const types = (overHttp.body.data?.['__schema'] as { types: { name: string }[] }).types.map(
+      (t) => t.name,
+    );
+    expect(types).toEqual(
+      expect.arrayContaining(['Query', 'Mutation', 'Subscription', 'Order', 'ErrorCode']),
+    );
+    // (An anonymous socket may only subscribe to public market data: introspect with a key.)
+    const overWs = await first(open(ADMIN_KEY), query);
+    expect(overWs.errors).toBeUndefined();
+    expect(overWs.data).toEqual(overHttp.body.data);
   });
 
   it('refuses a subscription sent over HTTP with BAD_REQUEST saying to use the WebSocket, which serves it', async () => {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, getOperationAST, parse } from 'graphql';
-import { MAX_COST, measureOperation, operationLimitErrors, UNSIZED_LIST } from './limits';
+import { buildSchema, getIntrospectionQuery, getOperationAST, parse } from 'graphql';
+import {
+  costOfFullIntrospection,
+  introspectionSizes,
+  MAX_COST,
+  MAX_INTROSPECTION_DEPTH,
+  measureOperation,
+  operationLimitErrors,
+  UNSIZED_LIST,
+} from './limits';
 
 // The checked-in schema (schema.spec.ts keeps it equal to the resolvers'), with its defaults.
 const schema = buildSchema(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8'));
@@ -64,5 +72,56 @@ describe('the operation limits', () => {
         `{ myOrders(first: 100) { totalCount edges { cursor node { id status side price gpus hours } } } }`,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('introspection, measured apart', () => {
+  const FULLEST = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+  });
+
+  it('lets through the introspection queries GraphQL tools send, however deep their type references go', () => {
+    for (const query of [getIntrospectionQuery(), getIntrospectionQuery({ descriptions: false }), FULLEST])
+      expect(codes(query)).toEqual([]);
+    // 15 levels deep in all, 14 below __schema: far past MAX_DEPTH, which counts the rest alone.
+    expect(size(FULLEST)).toMatchObject({ depth: 0, fields: 0, cost: 0 });
+    expect(size(FULLEST).introspection.depth).toBe(14);
+    expect(
+      codes(`{ __type(name: "Order") { name fields { name type { kind name ofType { kind name } } } } }`),
+    ).toEqual([]);
+  });
+
+  it('counts each introspection list at the most it holds in this schema', () => {
+    const sizes = introspectionSizes(schema);
+    expect(sizes['types']).toBe(Object.keys(schema.getTypeMap()).length);
+    expect(size(`{ __schema { types { name } } }`).introspection.cost).toBe(1 + 1 + sizes['types']! * 1);
+    expect(size(`{ __schema { types { fields { name } } } }`).introspection.cost).toBe(
+      1 + 1 + sizes['types']! * (1 + sizes['fields']! * 1),
+    );
+    // The rest of an operation is measured as before.
+    expect(size(`{ __typename me { balance } __schema { queryType { name } } }`)).toMatchObject({
+      depth: 2,
+      fields: 3,
+      cost: 3,
+    });
+  });
+
+  it('refuses an introspection that asks for the schema many times over, or nests without end', () => {
+    const full = costOfFullIntrospection(schema);
+    const copies = Array.from({ length: 3 }, (_, i) => `s${i}: __schema { types { ...FullType } }`).join(' ');
+    const fragments = FULLEST.slice(FULLEST.indexOf('fragment'));
+    expect(codes(`query { ${copies} } ${fragments}`)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      operationLimitErrors(schema, parse(`query { ${copies} } ${fragments}`), undefined)[0]!.message,
+    ).toMatch(new RegExp(`^the introspection costs \\d+; at most ${2 * full} is allowed`));
+    // types → fields → type → fields → type → fields: each level multiplies.
+    const nested = `{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`;
+    expect(codes(nested)).toEqual(['QUERY_TOO_COMPLEX']);
+    const deep = `{ __type(name: "Order") { ${'ofType { '.repeat(MAX_INTROSPECTION_DEPTH)}name${' }'.repeat(MAX_INTROSPECTION_DEPTH)} } }`;
+    expect(codes(deep)).toEqual(['QUERY_TOO_COMPLEX']);
   });
 });

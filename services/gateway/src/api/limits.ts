@@ -9,11 +9,16 @@ import {
   GraphQLError,
   GraphQLField,
   GraphQLNamedType,
+  getIntrospectionQuery,
   GraphQLSchema,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
   isInterfaceType,
   isListType,
   isObjectType,
   Kind,
+  parse,
   OperationDefinitionNode,
   SelectionSetNode,
   ValueNode,
@@ -42,6 +47,41 @@ export interface OperationSize {
   depth: number;
   fields: number;
   cost: number;
+  /**
+   * The `__schema` and `__type` selections, measured apart: the schema's description is read from
+   * memory, and the introspection query every GraphQL tool sends is 15 levels deep. Their deepest
+   * level below the meta field, and their cost with each list counted at the most it can hold in
+   * this schema (introspectionSizes).
+   */
+  introspection: { depth: number; cost: number };
+}
+
+/** How deep an introspection may go below `__schema` or `__type` (the tools' query needs 14). */
+export const MAX_INTROSPECTION_DEPTH = 24;
+/** An introspection may cost this many times a full introspection of the schema (costOfFullIntrospection). */
+export const INTROSPECTION_BUDGET_FACTOR = 2;
+const META_FIELDS = new Map([
+  ['__schema', '__Schema'],
+  ['__type', '__Type'],
+]);
+type SetSize = Omit<OperationSize, 'introspection'>;
+
+/** The most each introspection list can hold in this schema: every type, the widest type's fields… */
+export function introspectionSizes(schema: GraphQLSchema): Record<string, number> {
+  const types = Object.values(schema.getTypeMap());
+  const most = (counts: number[]) => Math.max(1, ...counts);
+  const withFields = types.filter((t) => isObjectType(t) || isInterfaceType(t));
+  const fields = withFields.flatMap((t) => Object.values(t.getFields()));
+  return {
+    types: types.length,
+    fields: most(withFields.map((t) => Object.keys(t.getFields()).length)),
+    inputFields: most(types.map((t) => (isInputObjectType(t) ? Object.keys(t.getFields()).length : 0))),
+    enumValues: most(types.map((t) => (isEnumType(t) ? t.getValues().length : 0))),
+    args: most([...fields.map((f) => f.args.length), ...schema.getDirectives().map((d) => d.args.length)]),
+    interfaces: most(withFields.map((t) => t.getInterfaces().length)),
+    possibleTypes: most(types.filter(isAbstractType).map((t) => schema.getPossibleTypes(t).length)),
+    directives: schema.getDirectives().length,
+  };
 }
 
 type Variables = Record<string, unknown> | null | undefined;
@@ -64,12 +104,33 @@ function intValue(
 }
 
 class Measure {
+  /** Set while measuring inside `__schema` or `__type`: what each introspection list holds at most. */
+  private sizes: Record<string, number> | null = null;
+  private introspection = { depth: 0, cost: 0 };
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: Map<string, FragmentDefinitionNode>,
     private readonly operation: OperationDefinitionNode,
     private readonly variables: Variables,
   ) {}
+
+  operationSize(root: GraphQLNamedType | undefined, set: SelectionSetNode): OperationSize {
+    const size = this.set(set, root, 0, new Set());
+    return { depth: size.depth, fields: size.fields, cost: size.cost, introspection: this.introspection };
+  }
+
+  /** A `__schema` or `__type` selection: measured with the schema's list sizes, apart from the rest. */
+  private meta(selection: FieldNode, typeName: string, seen: ReadonlySet<string>): void {
+    const outer = this.sizes;
+    this.sizes = outer ?? introspectionSizes(this.schema);
+    const inner = this.set(selection.selectionSet, this.schema.getType(typeName) ?? undefined, 0, seen);
+    this.sizes = outer;
+    this.introspection = {
+      depth: Math.max(this.introspection.depth, inner.depth),
+      cost: this.introspection.cost + 1 + inner.cost,
+    };
+  }
 
   /** The field's list-size arguments' product, null when it has none. */
   private sized(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode): number | null {
@@ -93,20 +154,27 @@ class Measure {
     depth: number,
     seen: ReadonlySet<string>,
     sizedAbove = false,
-  ): OperationSize {
+  ): SetSize {
     if (!set) return { depth, fields: 0, cost: 0 };
     let deepest = depth;
     let fields = 0;
     let cost = 0;
     for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
+      const meta = selection.kind === Kind.FIELD ? META_FIELDS.get(selection.name.value) : undefined;
+      if (selection.kind === Kind.FIELD && meta) {
+        this.meta(selection, meta, seen);
+      } else if (selection.kind === Kind.FIELD) {
         const field =
           type && (isObjectType(type) || isInterfaceType(type))
             ? type.getFields()[selection.name.value]
             : undefined;
         const size = this.sized(field, selection);
         const list = field ? isListType(getNullableType(field.type)) : false;
-        const multiplier = size ?? (list && !sizedAbove ? UNSIZED_LIST : 1);
+        const multiplier = this.sizes
+          ? list
+            ? (this.sizes[selection.name.value] ?? UNSIZED_LIST)
+            : 1
+          : (size ?? (list && !sizedAbove ? UNSIZED_LIST : 1));
         const inner = this.set(
           selection.selectionSet,
           field ? getNamedType(field.type) : undefined,
@@ -118,7 +186,7 @@ class Measure {
         fields += 1 + inner.fields;
         cost += 1 + multiplier * inner.cost;
       } else {
-        let inner: OperationSize;
+        let inner: SetSize;
         if (selection.kind === Kind.INLINE_FRAGMENT) {
           const on = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : type;
           inner = this.set(selection.selectionSet, on ?? undefined, depth, seen, sizedAbove);
@@ -155,7 +223,29 @@ export function measureOperation(
   for (const d of document.definitions)
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = schema.getRootType(operation.operation) ?? undefined;
-  return new Measure(schema, fragments, operation, variables).set(operation.selectionSet, root, 0, new Set());
+  return new Measure(schema, fragments, operation, variables).operationSize(root, operation.selectionSet);
+}
+
+const fullIntrospectionCosts = new WeakMap<GraphQLSchema, number>();
+
+/** What the fullest introspection query graphql-js writes (the one tools send) costs on this schema. */
+export function costOfFullIntrospection(schema: GraphQLSchema): number {
+  let cost = fullIntrospectionCosts.get(schema);
+  if (cost === undefined) {
+    const document = parse(
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    );
+    const operation = getOperationAST(document);
+    cost = operation ? measureOperation(schema, document, operation).introspection.cost : 0;
+    fullIntrospectionCosts.set(schema, cost);
+  }
+  return cost;
 }
 
 function tooComplex(message: string, operation: OperationDefinitionNode): GraphQLError {
@@ -178,7 +268,22 @@ export function operationLimitErrors(
 ): GraphQLError[] {
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
-  const { depth, fields, cost } = measureOperation(schema, document, operation, variables);
+  const { depth, fields, cost, introspection } = measureOperation(schema, document, operation, variables);
+  if (introspection.depth > MAX_INTROSPECTION_DEPTH)
+    return [
+      tooComplex(
+        `the introspection is nested ${introspection.depth} levels deep below __schema or __type; at most ${MAX_INTROSPECTION_DEPTH} are allowed`,
+        operation,
+      ),
+    ];
+  const introspectionBudget = INTROSPECTION_BUDGET_FACTOR * costOfFullIntrospection(schema);
+  if (introspection.cost > introspectionBudget)
+    return [
+      tooComplex(
+        `the introspection costs ${introspection.cost}; at most ${introspectionBudget} is allowed (${INTROSPECTION_BUDGET_FACTOR} times a full introspection of this schema, each list counted at the most it holds): ask for less, or for the schema once`,
+        operation,
+      ),
+    ];
   if (depth > MAX_DEPTH)
     return [
       tooComplex(`the query is nested ${depth} levels deep; at most ${MAX_DEPTH} are allowed`, operation),
