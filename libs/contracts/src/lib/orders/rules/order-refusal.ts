@@ -1,7 +1,7 @@
 import type { RejectionCode } from '../../common';
 import type { MarketSpec, Order } from '../market';
 import { holdFor } from './hold';
-import { onTick } from './tick';
+import { offTickMessage, onTick } from './tick';
 
 /** Why an order is refused, as its rejection says it. */
 export interface OrderRefusal {
@@ -26,7 +26,7 @@ export function marketRefusal(
   if (!market) return refusal('NOT_FOUND', `market ${order.marketId} does not exist`, 'marketId');
   if (!market.open) return refusal('MARKET_CLOSED', `market ${order.marketId} is closed`, 'marketId');
   if (!onTick(order.price, market.tickSize))
-    return refusal('BAD_USER_INPUT', `price must be a multiple of the tick size ${market.tickSize}`, 'price');
+    return refusal('BAD_USER_INPUT', offTickMessage(order.price, market.tickSize), 'price');
   return undefined;
 }
 
