@@ -1,4 +1,5 @@
 export * from './lib/common';
+export * from './lib/dollars';
 export * from './lib/envelope';
 export * from './lib/registry';
 export * from './lib/settlement/accounts';

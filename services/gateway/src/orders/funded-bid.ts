@@ -1,4 +1,5 @@
 import {
+  dollars,
   bidRefusal,
   ESCROW_ANSWERS_MANAGER,
   holdFor,
@@ -31,7 +32,7 @@ export const fundedPlacementId = (holdCommandId: string): string =>
   reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
 
 /** What a refused hold tells the bidder: today's answer to a bid its funds could not cover. */
-export function holdRefusal(error: unknown, bid: BidData): unknown {
+export function holdRefusal(error: unknown, bid: BidData, amount: number): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const code = error.extensions['code'];
   // Another live hold has this id: the order exists (orders' own answer to a second PlaceOrder).
@@ -41,7 +42,7 @@ export function holdRefusal(error: unknown, bid: BidData): unknown {
   if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND')
     return apiError(
       'INSUFFICIENT_FUNDS',
-      `account ${bid.accountId} cannot cover the bid's worst case (GPUs × hours × limit price + fee) with its available balance`,
+      `account ${bid.accountId}'s available balance does not cover the bid's worst case, ${dollars(amount)}: ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(bid.gpus * bid.hours * bid.price)}, plus a fee of ${dollars(amount - bid.gpus * bid.hours * bid.price)}`,
       undefined,
       { orderId: bid.orderId },
     );
@@ -107,7 +108,7 @@ export async function placeFundedBid(
       keyField,
     );
   } catch (error) {
-    throw holdRefusal(error, bid);
+    throw holdRefusal(error, bid, amount);
   }
   const placeId = fundedPlacementId(held.commandId);
   const placed = await commands.outcomeOf(

@@ -39,7 +39,7 @@ describe('escrow holds process manager', () => {
       order,
       heldAmount: 41_000_000,
       code: 'BAD_USER_INPUT',
-      message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2 or 2.01",
+      message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
       field: 'price',
     };
     expect(escrowHolds.react(event('orders.FundedBidRefused', refused))).toEqual([

@@ -237,7 +237,7 @@ describe('orders projection', () => {
         order: bid('b5', { price: 2_000_001 }),
         heldAmount: 41_000_000,
         code: 'BAD_USER_INPUT',
-        message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2 or 2.01",
+        message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
         field: 'price',
       },
     };
@@ -246,7 +246,7 @@ describe('orders projection', () => {
       orderId: 'b5',
       accountId: 'buyer-1',
       code: 'BAD_USER_INPUT',
-      message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2 or 2.01",
+      message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
       field: 'price',
       heldAmount: '41000000',
       time: at(5).toISOString(),

@@ -92,7 +92,7 @@ describe('account decider', () => {
       ).toEqual({
         kind: 'rejected',
         code: 'INSUFFICIENT_FUNDS',
-        message: 'account acc-1 holds 700, cannot withdraw 701',
+        message: 'account acc-1 has 0.0007 available, cannot withdraw 0.000701',
         field: 'amount',
       });
     });

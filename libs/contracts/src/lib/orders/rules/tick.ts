@@ -1,15 +1,8 @@
+import { dollars } from '../../dollars';
+
 /** The tick rule: a price is a whole multiple of the market's tick size. */
 export function onTick(price: number, tickSize: number): boolean {
   return price % tickSize === 0;
-}
-
-/** Micro-USD as the API writes dollars, without trailing zeros: 10000 → "0.01", 2_400_000 → "2.4". */
-function dollars(micros: number): string {
-  const whole = Math.floor(micros / 1_000_000);
-  const fraction = String(micros % 1_000_000)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 /**

@@ -97,7 +97,7 @@ describe('a funded bid placed', () => {
       [],
       'BAD_USER_INPUT',
       'price',
-      "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2 or 2.01",
+      "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
     ],
     [
       'a bid naming a node',

@@ -1,3 +1,4 @@
+import { dollars } from '@gpux/contracts';
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
 import { covers } from '../rules/balance';
@@ -25,7 +26,7 @@ export function holdFunds(
   if (!covers(state.balance, amount)) {
     return reject(
       'INSUFFICIENT_FUNDS',
-      `account ${accountId} has ${state.balance} available, cannot hold ${amount}`,
+      `account ${accountId} has ${dollars(state.balance)} available, cannot hold ${dollars(amount)}`,
       'amount',
     );
   }

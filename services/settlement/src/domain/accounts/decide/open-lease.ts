@@ -1,3 +1,4 @@
+import { dollars } from '@gpux/contracts';
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
 
@@ -14,7 +15,7 @@ export function openLease(
   if (value + fee > held)
     return reject(
       'INSUFFICIENT_FUNDS',
-      `hold ${holdId} of ${accountId} has ${held}, the lease needs ${value + fee}`,
+      `hold ${holdId} of ${accountId} has ${dollars(held)}, the lease needs ${dollars(value + fee)}`,
       'holdId',
     );
   return accept({ type: 'settlement.LeaseOpened', data: command.data });

@@ -1,3 +1,4 @@
+import { dollars } from '@gpux/contracts';
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
 
@@ -10,6 +11,10 @@ export function releaseHold(
   const held = own(state.held, holdId);
   if (held === undefined) return reject('NOT_FOUND', `account ${accountId} has no hold ${holdId}`, 'holdId');
   if (amount > held)
-    return reject('BAD_USER_INPUT', `hold ${holdId} holds ${held}, cannot release ${amount}`, 'amount');
+    return reject(
+      'BAD_USER_INPUT',
+      `hold ${holdId} holds ${dollars(held)}, cannot release ${dollars(amount)}`,
+      'amount',
+    );
   return accept({ type: 'settlement.HoldReleased', data: command.data });
 }

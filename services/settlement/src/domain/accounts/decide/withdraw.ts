@@ -1,3 +1,4 @@
+import { dollars } from '@gpux/contracts';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
 import { covers } from '../rules/balance';
@@ -13,7 +14,7 @@ export function withdraw(
   if (!covers(state.balance, amount)) {
     return reject(
       'INSUFFICIENT_FUNDS',
-      `account ${accountId} holds ${state.balance}, cannot withdraw ${amount}`,
+      `account ${accountId} has ${dollars(state.balance)} available, cannot withdraw ${dollars(amount)}`,
       'amount',
     );
   }
