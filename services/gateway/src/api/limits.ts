@@ -66,8 +66,19 @@ const META_FIELDS = new Map([
 ]);
 type SetSize = Omit<OperationSize, 'introspection'>;
 
+const introspectionSizesOf = new WeakMap<GraphQLSchema, ReadonlyMap<string, number>>();
+
 /** The most each introspection list can hold in this schema: every type, the widest type's fields… */
-export function introspectionSizes(schema: GraphQLSchema): Record<string, number> {
+export function introspectionSizes(schema: GraphQLSchema): ReadonlyMap<string, number> {
+  let sizes = introspectionSizesOf.get(schema);
+  if (!sizes) {
+    sizes = new Map(Object.entries(countIntrospectionLists(schema)));
+    introspectionSizesOf.set(schema, sizes);
+  }
+  return sizes;
+}
+
+function countIntrospectionLists(schema: GraphQLSchema): Record<string, number> {
   const types = Object.values(schema.getTypeMap());
   const most = (counts: number[]) => Math.max(1, ...counts);
   const withFields = types.filter((t) => isObjectType(t) || isInterfaceType(t));
@@ -105,7 +116,7 @@ function intValue(
 
 class Measure {
   /** Set while measuring inside `__schema` or `__type`: what each introspection list holds at most. */
-  private sizes: Record<string, number> | null = null;
+  private sizes: ReadonlyMap<string, number> | null = null;
   private introspection = { depth: 0, cost: 0 };
 
   constructor(
@@ -172,7 +183,7 @@ class Measure {
         const list = field ? isListType(getNullableType(field.type)) : false;
         const multiplier = this.sizes
           ? list
-            ? (this.sizes[selection.name.value] ?? UNSIZED_LIST)
+            ? (this.sizes.get(selection.name.value) ?? UNSIZED_LIST)
             : 1
           : (size ?? (list && !sizedAbove ? UNSIZED_LIST : 1));
         const inner = this.set(
