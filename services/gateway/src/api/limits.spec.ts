@@ -66,6 +66,15 @@ describe('the operation limits', () => {
     expect(codes(`{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __typename`).join(' ')} }`)).toEqual([
       'QUERY_TOO_COMPLEX',
     ]);
+    // Nine levels (measured before fields are resolved: this schema's own types nest 7 at most).
+    expect(codes(`{ a { b { c { d { e { f { g { h { i } } } } } } } } }`)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      operationLimitErrors(
+        schema,
+        parse(`{ a { b { c { d { e { f { g { h { i } } } } } } } } }`),
+        undefined,
+      )[0]!.message,
+    ).toBe('the query is nested 9 levels deep; at most 8 are allowed');
     expect(codes(`{ market(id: "m") { candles(limit: 500) { ${CANDLE} } } }`)).toEqual([]);
     expect(
       codes(
