@@ -39,13 +39,15 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number): unkno
   if (code === 'ALREADY_EXISTS')
     return apiError('ALREADY_EXISTS', `order ${bid.orderId} already exists`, 'orderId');
   // Short of funds, or no account to hold from: the bid's worst case is not covered.
-  if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND')
+  if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND') {
+    const value = bid.gpus * bid.hours * bid.price;
     return apiError(
       'INSUFFICIENT_FUNDS',
-      `account ${bid.accountId}'s available balance does not cover the bid's worst case, ${dollars(amount)}: ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(bid.gpus * bid.hours * bid.price)}, plus a fee of ${dollars(amount - bid.gpus * bid.hours * bid.price)}`,
+      `account ${bid.accountId}'s available balance does not cover the bid's worst case, ${dollars(amount)}: ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}`,
       undefined,
       { orderId: bid.orderId },
     );
+  }
   return error;
 }
 

@@ -1,9 +1,14 @@
 import { offTickMessage, onTick } from './tick';
 
 describe('the tick rule', () => {
-  it('takes whole multiples of the tick only', () => {
-    expect(onTick(2_400_000, 10_000)).toBe(true);
-    expect(onTick(2_405_000, 10_000)).toBe(false);
+  it.each([
+    [2_000_000, 10_000, true],
+    [10_000, 10_000, true],
+    [2_000_001, 10_000, false],
+    [5_000, 10_000, false],
+    [7, 1, true],
+  ])('price %d on tick %d: %s', (price, tick, on) => {
+    expect(onTick(price, tick)).toBe(on);
   });
 
   it('says why in dollars, with the nearest prices on the tick above zero', () => {
