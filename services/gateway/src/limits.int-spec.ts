@@ -43,11 +43,12 @@ async function http(
   url: string,
   query: string,
   key?: string,
+  variables?: Record<string, unknown>,
 ): Promise<{ status: number; retryAfter: string | null; body: Result }> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query, variables }),
   });
   return {
     status: response.status,
@@ -66,10 +67,10 @@ function socket(url: string, key?: string): Client {
 }
 
 /** The first answer to an operation over the socket: its result, or the errors it was refused with. */
-function first(client: Client, query: string): Promise<Result> {
+function first(client: Client, query: string, variables?: Record<string, unknown>): Promise<Result> {
   return new Promise((resolve, reject) => {
     const stop = client.subscribe<Record<string, unknown>>(
-      { query },
+      { query, ...(variables ? { variables } : {}) },
       {
         next: (value) => {
           stop();
@@ -277,6 +278,53 @@ describe('gateway limits on HTTP and WebSocket', () => {
       );
       expect((await first(open(ADMIN_KEY), query)).errors?.map((e) => e.extensions)).toEqual(expected);
     }
+  });
+
+  it('refuses a malformed id anywhere, before anything runs, naming its field, over graphql-ws as over HTTP', async () => {
+    const rule = 'an id is 1 to 128 letters, digits and . _ : -, starting with a letter or digit';
+    const cases: [string, Record<string, unknown> | undefined, Record<string, unknown>[]][] = [
+      // An id no service validates (an order to cancel) was answered NOT_FOUND repeating it.
+      [
+        'mutation { cancelOrder(orderId: "") { id } }',
+        undefined,
+        [{ code: 'BAD_USER_INPUT', field: 'orderId', message: `orderId is empty: ${rule}` }],
+      ],
+      [
+        'query($id: ID!) { market(id: $id) { id } }',
+        { id: 'x'.repeat(5000) },
+        [{ code: 'BAD_USER_INPUT', field: 'id', message: `id is 5000 characters long: ${rule}` }],
+      ],
+      [
+        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+        { input: { marketId: 'm1\u0000', side: 'BID', gpus: 1, hours: 1, price: '1.00' } },
+        [
+          {
+            code: 'BAD_USER_INPUT',
+            field: 'input.marketId',
+            message: `input.marketId has "\\u0000" at position 3: ${rule}`,
+          },
+        ],
+      ],
+      [
+        '{ market(id: "m1") { id } other: market(id: "m1\\n") { id } }',
+        undefined,
+        [{ code: 'BAD_USER_INPUT', field: 'id', message: `id has "\\n" at position 3: ${rule}` }],
+      ],
+    ];
+    const refusals = (r: Result) => r.errors?.map((e) => ({ ...e.extensions, message: e.message }));
+    for (const [query, variables, expected] of cases) {
+      const overHttp = await http(gateway.url, query, ADMIN_KEY, variables);
+      expect(refusals(overHttp.body)).toEqual(expected);
+      expect(overHttp.body.data ?? null).toBeNull();
+      expect(refusals(await first(open(ADMIN_KEY), query, variables))).toEqual(expected);
+    }
+    expect(refusals(await first(open(), 'subscription { tickerUpdated(marketId: " m1") { last } }'))).toEqual(
+      [{ code: 'BAD_USER_INPUT', field: 'marketId', message: `marketId has " " at position 1: ${rule}` }],
+    );
+    // A well-formed id that names nothing is still NOT_FOUND, or null where a query looks one up.
+    expect((await http(gateway.url, '{ market(id: "nope") { id } }', ADMIN_KEY)).body).toEqual({
+      data: { market: null },
+    });
   });
 
   it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {

@@ -34,6 +34,7 @@ import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/field-at-fault';
+import { idsPlugin } from './api/ids';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -198,6 +199,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
                 graphqlMetricsPlugin(metrics),
                 httpSubscriptionsPlugin(config.GRAPHQL_PATH),
                 operationLimitsPlugin,
+                idsPlugin,
                 rebuildingPlugin(gateway.watch),
                 literalFieldPlugin,
               ],

@@ -134,6 +134,22 @@ describe('accounts through GraphQL', () => {
     },
   );
 
+  it('refuses a blank owner, and text with a control character, naming the field, and changes nothing', async () => {
+    expect(codeOf(await gql(OPEN, { id: 'acc-blank', owner: '   ' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'owner',
+    });
+    const withReference =
+      'mutation($id: ID!, $ref: String) { deposit(accountId: $id, amount: "1.00", reference: $ref) { id balance } }';
+    const refused = await gql(withReference, { id: 'acc-1', ref: 'wire 7\u0000' });
+    expect(codeOf(refused)).toEqual({ code: 'BAD_USER_INPUT', field: 'reference' });
+    expect(JSON.stringify(refused)).toMatch(/must not hold control characters/);
+    expect(await gql('query { account(id: "acc-blank") { id } }')).toEqual({ data: { account: null } });
+    expect(await gql('query { account(id: "acc-1") { balance } }')).toEqual({
+      data: { account: { balance: '12.500000' } },
+    });
+  });
+
   it('refuses opening an account twice with ALREADY_EXISTS', async () => {
     expect(codeOf(await gql(OPEN, { id: 'acc-1', owner: 'Eve' }))).toEqual({
       code: 'ALREADY_EXISTS',

@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
 import { apiError, formatError, variableAtFault } from './errors';
 import { nameFieldsAtFault } from './field-at-fault';
+import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
 import type { ReadModelWatch } from './rebuilding';
 import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
@@ -161,6 +162,8 @@ export class SubscriptionServer {
     const variables = payload.variables ?? undefined;
     const tooComplex = operationLimitErrors(this.schema, document, payload.operationName, variables);
     if (tooComplex.length) return tooComplex;
+    const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
+    if (malformed.length) return malformed;
     const operation = getOperationAST(document, payload.operationName);
     if (!operation)
       return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
+import { label } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `capacity` reads and writes about providers' nodes. */
@@ -20,6 +21,11 @@ export const registerNodeSchema = z.object({
   marketId: entityId,
   /** sha256 of the node's credential; the credential itself goes to the provider once. */
   credentialHash: sha256Hex,
+});
+/** The command's: names a caller gives must be printable and not blank (the event takes what was recorded). */
+export const registerNodeCommandSchema = registerNodeSchema.extend({
+  gpuModel: label(64),
+  region: label(64),
 });
 export const nodeCertifiedSchema = z.object({
   nodeId: entityId,
@@ -146,7 +152,7 @@ export type NodeCertified = z.infer<typeof nodeCertifiedSchema>;
 
 export const CapacityCommands = {
   registerNode: capacityMessages.define('capacity.RegisterNode', 'command', [
-    { version: 1, schema: registerNodeSchema },
+    { version: 1, schema: registerNodeCommandSchema },
   ]),
   markNodeCertified: capacityMessages.define('capacity.MarkNodeCertified', 'command', [
     { version: 1, schema: markNodeCertifiedSchema },

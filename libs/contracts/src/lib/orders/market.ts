@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
+import { label } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `orders` reads and writes: markets, their nodes, orders and trades. */
@@ -27,6 +28,8 @@ export const marketSpecSchema = z.object({
   /** The platform's fee, in basis points of a trade's value. */
   feeRateBps: z.number().int().min(0).max(10_000),
 });
+/** The command's: the GPU class must be printable and not blank (the event takes what was recorded). */
+export const openMarketSchema = marketSpecSchema.extend({ gpuClass: label(64) });
 
 export const nodeRecordSchema = z.object({
   marketId: entityId,
@@ -172,7 +175,7 @@ export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
 export const OrdersCommands = {
   openMarket: ordersMessages.define('orders.OpenMarket', 'command', [
-    { version: 1, schema: marketSpecSchema },
+    { version: 1, schema: openMarketSchema },
   ]),
   closeMarket: ordersMessages.define('orders.CloseMarket', 'command', [
     { version: 1, schema: marketRefSchema },

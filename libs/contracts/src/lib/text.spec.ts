@@ -1,0 +1,75 @@
+import { openAccountSchema, depositSchema } from './settlement/accounts';
+import { registerNodeCommandSchema, registerNodeSchema } from './capacity/nodes';
+import { marketSpecSchema, openMarketSchema } from './orders/market';
+import { label, printable } from './text';
+
+const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
+  result.success ? [] : (result.error?.issues.map((i) => i.message) ?? []);
+
+describe('printable', () => {
+  it.each(['', 'wire 2026-12-01/7', 'Zürich — 💥', '{"a":1}'])('accepts %j', (text) =>
+    expect(printable(200).safeParse(text).success).toBe(true),
+  );
+
+  it.each(['a\nb', 'tab\there', 'nul\u0000', 'del\u007f', 'csi\u009b2J', '\u001b[31mred'])(
+    'refuses %j: a control character',
+    (text) =>
+      expect(messages(printable(200).safeParse(text))).toEqual([
+        'must not hold control characters (a line break, a tab, NUL)',
+      ]),
+  );
+
+  it('keeps its bound', () => expect(printable(3).safeParse('abcd').success).toBe(false));
+});
+
+describe('label', () => {
+  it.each(['eu-west', 'H100-80GB', 'Ada Lovelace', ' padded '])('accepts %j', (text) =>
+    expect(label(64).safeParse(text).success).toBe(true),
+  );
+
+  it('refuses blank text and control characters, saying which', () => {
+    expect(messages(label(64).safeParse('   '))).toEqual(['must not be blank']);
+    expect(messages(label(64).safeParse('eu\n'))).toEqual([
+      'must not hold control characters (a line break, a tab, NUL)',
+    ]);
+    expect(label(64).safeParse('').success).toBe(false);
+    expect(label(4).safeParse('toolong').success).toBe(false);
+  });
+});
+
+describe('free text in commands, not in events', () => {
+  const node = {
+    nodeId: 'n1',
+    providerId: 'p1',
+    gpuModel: 'H100-80GB',
+    gpus: 8,
+    region: 'eu',
+    marketId: 'h100',
+    credentialHash: 'a'.repeat(64),
+  };
+  const market = {
+    marketId: 'h100',
+    gpuClass: 'H100-80GB',
+    minTflopsPerGpu: 40,
+    tickSize: 10_000,
+    feeRateBps: 250,
+  };
+
+  it('refuses a blank or control-character name in the commands that take one', () => {
+    expect(registerNodeCommandSchema.safeParse({ ...node, region: ' ' }).success).toBe(false);
+    expect(registerNodeCommandSchema.safeParse({ ...node, gpuModel: 'H100\u0000' }).success).toBe(false);
+    expect(openMarketSchema.safeParse({ ...market, gpuClass: '\t' }).success).toBe(false);
+    expect(openAccountSchema.safeParse({ accountId: 'a1', owner: 'Eve\nMallory' }).success).toBe(false);
+    expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: 'inv\u0000' }).success).toBe(
+      false,
+    );
+    expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: '' }).success).toBe(true);
+    expect(registerNodeCommandSchema.safeParse(node).success).toBe(true);
+    expect(openMarketSchema.safeParse(market).success).toBe(true);
+  });
+
+  it('still reads an event recorded before the rule: the events keep plain strings', () => {
+    expect(registerNodeSchema.safeParse({ ...node, region: ' ' }).success).toBe(true);
+    expect(marketSpecSchema.safeParse({ ...market, gpuClass: 'H100\n' }).success).toBe(true);
+  });
+});

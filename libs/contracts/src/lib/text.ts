@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/*
+ * Free text in commands: what a caller may write where the API takes a name or a note. Ids have
+ * their own rule (entityId, envelope.ts). Events keep plain strings, so that what was recorded
+ * before a rule tightened still reads back.
+ */
+// Unicode's control characters (C0, DEL and C1): a line break, a tab, NUL, an escape sequence.
+const CONTROL = /\p{Cc}/u;
+/** Text a caller writes on one line (a reference, say): any characters but control characters. */
+export const printable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL.test(s), 'must not hold control characters (a line break, a tab, NUL)');
+/**
+ * A name a caller gives (an owner, a region, a GPU model): printable, 1 to `max` characters, not
+ * only spaces. For commands only: an event's schema keeps accepting what was recorded before.
+ */
+export const label = (max: number) =>
+  printable(max)
+    .min(1)
+    .refine((s) => s.trim().length > 0, 'must not be blank');
