@@ -1,4 +1,4 @@
-import { formatMoney, parseMoney } from './money';
+import { formatMoney, LARGEST, parseMoney } from './money';
 
 describe('money at the API', () => {
   it.each([
@@ -20,6 +20,18 @@ describe('money at the API', () => {
       });
     },
   );
+
+  it.each(['9007199254.740992', '-9007199254.740992', '999999999999.999999'])(
+    'refuses %j: past 2^53 micro-USD no amount is exact',
+    (text) => {
+      expect(parseMoney(text)).toEqual({ ok: false, reason: 'must be at most 9007199254.740991 in size' });
+    },
+  );
+
+  it('reads the largest exact amount, either way', () => {
+    expect(parseMoney(LARGEST)).toEqual({ ok: true, micros: Number.MAX_SAFE_INTEGER });
+    expect(parseMoney(`-${LARGEST}`)).toEqual({ ok: true, micros: -Number.MAX_SAFE_INTEGER });
+  });
 
   it('writes micro-USD back exactly, six decimals', () => {
     expect(formatMoney(12_500_000)).toBe('12.500000');

@@ -5,6 +5,9 @@
 export const MICROS_PER_USD = 1_000_000;
 const DECIMAL = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/;
 
+/** The largest amount counted exactly (Number.MAX_SAFE_INTEGER micro-USD), as the API writes it. */
+export const LARGEST = '9007199254.740991';
+
 export type MoneyParse = { ok: true; micros: number } | { ok: false; reason: string };
 
 export function parseMoney(text: string): MoneyParse {
@@ -16,6 +19,8 @@ export function parseMoney(text: string): MoneyParse {
     };
   const [, sign, whole, fraction = ''] = m;
   const micros = Number(whole) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
+  // Past 2^53 micro-USD a number is no longer exact: the amount would be counted wrong.
+  if (!Number.isSafeInteger(micros)) return { ok: false, reason: `must be at most ${LARGEST} in size` };
   return { ok: true, micros: sign === '-' ? -micros : micros };
 }
 
