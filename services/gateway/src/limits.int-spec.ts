@@ -315,6 +315,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
     for (const [query, variables, expected] of cases) {
       const overHttp = await http(gateway.url, query, ADMIN_KEY, variables);
       expect(refusals(overHttp.body)).toEqual(expected);
+      expect(overHttp.status).toBe(400);
       expect(overHttp.body.data ?? null).toBeNull();
       expect(refusals(await first(open(ADMIN_KEY), query, variables))).toEqual(expected);
     }

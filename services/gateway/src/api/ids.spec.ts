@@ -59,6 +59,7 @@ describe('malformedIdErrors', () => {
         field: 'id',
         message:
           'id is empty: an id is 1 to 128 letters, digits and . _ : -, starting with a letter or digit',
+        http: { status: 400 }, // over HTTP: a request the client must change
       },
     ]);
   });

@@ -144,7 +144,8 @@ export function malformedIdErrors(
   }
   return found.flatMap(({ field, id }) => {
     const problem = idProblem(field, id);
-    return problem ? [apiError('BAD_USER_INPUT', problem, field)] : [];
+    // Over HTTP the answer is 400, like any request the client must change (Apollo drops `http`).
+    return problem ? [apiError('BAD_USER_INPUT', problem, field, { http: { status: 400 } })] : [];
   });
 }
 
