@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainIssue } from './plain-issues';
 import { Envelope, HEADERS, parseHeaders, WireMessage } from './envelope';
 
 /** One version of one message type. Version n > 1 says how to read version n - 1 (its upcaster). */
@@ -146,7 +147,7 @@ export class MessageRegistry {
         `${envelope.type} is written as v${current.version}, not v${envelope.schemaVersion}`,
       );
     }
-    const parsed = current.schema.safeParse(envelope.data);
+    const parsed = current.schema.safeParse(envelope.data, { error: plainIssue });
     if (!parsed.success) {
       throw new MessageValidationError(
         `${envelope.type} v${current.version} data is invalid: ${describeIssues(parsed.error)}`,
@@ -196,7 +197,7 @@ export class MessageRegistry {
   }
 
   private validate(type: string, version: MessageVersion, data: unknown): unknown {
-    const parsed = version.schema.safeParse(data);
+    const parsed = version.schema.safeParse(data, { error: plainIssue });
     if (!parsed.success)
       throw new MessageValidationError(
         `${type} v${version.version} data is invalid: ${describeIssues(parsed.error)}`,
