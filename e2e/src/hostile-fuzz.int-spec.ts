@@ -3,8 +3,9 @@
 // against the whole marketplace on a real broker and Redis. Bounded: one pass over the cases.
 //
 // Invariants, for every request: an answer (within 15 s), HTTP status under 500, every error with
-// a code, never INTERNAL_SERVER_ERROR or TIMEOUT, never a stack trace. For every refused mutation:
-// the read models are exactly as before it. Afterwards: every service healthy (no projection
+// a code, never INTERNAL_SERVER_ERROR or TIMEOUT, never a stack trace, never a message that holds
+// a control character or runs past MAX_MESSAGE (the caller's junk handed back). For every refused
+// mutation: the read models are exactly as before it. Afterwards: every service healthy (no projection
 // stopped), the ledger balanced, and every read model equal to its rebuild from Kafka.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ import {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const QUERY_CONCURRENCY = 8;
+/** The longest error message: the longest a refusal needs, and far less than the junk a fuzz sends. */
+const MAX_MESSAGE = 1_000;
 /** Codes that must never reach a client, whatever it sends. */
 const NEVER = new Set(['INTERNAL_SERVER_ERROR', 'TIMEOUT']);
 /**
@@ -52,6 +55,11 @@ function problemsOf(answer: Answer): string[] {
       out.push(`BAD_USER_INPUT without the field at fault: ${e.message.slice(0, 200)}`);
     if (e.extensions && 'stacktrace' in e.extensions) out.push('a stack trace in extensions');
     if (/\n\s+at /.test(e.message)) out.push(`a stack trace in the message: ${e.message.slice(0, 200)}`);
+    // A refusal says what is wrong; it never hands the caller's junk back raw.
+    else if (/\p{Cc}/u.test(e.message))
+      out.push(`a control character in the message: ${JSON.stringify(e.message.slice(0, 200))}`);
+    if (e.message.length > MAX_MESSAGE)
+      out.push(`a message of ${e.message.length} characters: ${JSON.stringify(e.message.slice(0, 200))}`);
   }
   return out;
 }

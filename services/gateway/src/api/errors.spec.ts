@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { REJECTION_CODES } from '@gpux/contracts';
 import { ERROR_CODES, isErrorCode } from './error-codes';
-import { formatError, variableAtFault } from './errors';
+import { formatError, shortenQuoted, variableAtFault } from './errors';
 
 describe('the field at fault of a variable graphql-js could not coerce', () => {
   it('names the path inside an input object', () => {
@@ -65,6 +65,18 @@ describe('formatError', () => {
       extensions: { code: 'BAD_USER_INPUT', field: 'price' },
     });
     expect(formatError(own.toJSON(), own).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
+  });
+
+  it('never hands back a long value the caller sent: a long quoted string keeps its start and its length', () => {
+    const sent = JSON.stringify('x'.repeat(10_000));
+    const coerce = new GraphQLError(
+      `Variable "$input" got invalid value ${sent} at "input.price"; Usd must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"`,
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
+    expect(formatError(coerce.toJSON(), coerce)).toMatchObject({
+      message: `Variable "$input" got invalid value "${'x'.repeat(32)}…" (10000 characters) at "input.price"; Usd must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.price' },
+    });
   });
 
   it("answers Apollo's refusals of a malformed persisted query as BAD_REQUEST, saying what to fix", () => {
@@ -173,6 +185,27 @@ describe('the one list of error codes', () => {
       .map((line) => line.split('|').map((cell) => cell.trim()));
     expect(rows.map(([, code, action]) => [code, action])).toEqual(
       Object.entries(ERROR_CODES).map(([code, info]) => [`\`${code}\``, info.action]),
+    );
+  });
+});
+
+describe('shortenQuoted', () => {
+  it('leaves a message with short quotes, or none, as it is', () => {
+    for (const m of [
+      'price must be greater than zero',
+      'Value "BUY" does not exist in "Side" enum.',
+      `"${'y'.repeat(64)}"`,
+    ])
+      expect(shortenQuoted(m)).toBe(m);
+  });
+
+  it('counts what was sent, not its escapes, and never cuts an escape sequence in half', () => {
+    const sent = '\u0000\n"'.repeat(40); // 120 characters, written as 400 with escapes
+    const shortened = shortenQuoted(`got ${JSON.stringify(sent)} here`);
+    expect(shortened).toMatch(/^got "(\\u0000|\\n|\\")+…" \(120 characters\) here$/);
+    expect(shortened).not.toMatch(/\p{Cc}/u);
+    expect(shortenQuoted(`a ${JSON.stringify('z'.repeat(100))} and ${JSON.stringify('w'.repeat(70))}`)).toBe(
+      `a "${'z'.repeat(32)}…" (100 characters) and "${'w'.repeat(32)}…" (70 characters)`,
     );
   });
 });

@@ -23,6 +23,29 @@ const logger = new Logger('graphql');
  * Every error leaves with a code. Anything not raised on purpose is logged here and reaches the
  * client as INTERNAL_SERVER_ERROR without its details (never a stack trace).
  */
+/** Quoted strings in a message longer than this are cut (shortenQuoted). */
+const LONGEST_QUOTE = 64;
+
+/**
+ * A message that quotes what the caller sent (graphql-js: `Variable "$amount" got invalid value
+ * "xxx…"`) says what is wrong without handing back 10 kB of it: a quoted string (JSON-escaped, as
+ * graphql-js writes it) longer than LONGEST_QUOTE keeps its first characters and its length.
+ */
+export function shortenQuoted(message: string): string {
+  return message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) => {
+    if (inner.length <= LONGEST_QUOTE) return quoted;
+    let length = inner.length;
+    try {
+      length = (JSON.parse(quoted) as string).length;
+    } catch {
+      // not JSON-escaped: its length as written
+    }
+    // Whole characters and escape sequences only, never half of one.
+    const kept = (inner.match(/\\u[0-9a-fA-F]{4}|\\.|[^\\]/g) ?? []).slice(0, LONGEST_QUOTE / 2).join('');
+    return `"${kept}…" (${length} characters)`;
+  });
+}
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let code = String(formatted.extensions?.['code'] ?? '');
   // A literal a scalar refused (api/scalars.ts) fails validation, where Apollo writes its own code
@@ -46,7 +69,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         : code === 'OPERATION_RESOLUTION_FAILURE'
           ? 'operationName'
           : undefined);
-    return { ...formatted, extensions: field === undefined ? extensions : { ...extensions, field } };
+    return {
+      ...formatted,
+      message: shortenQuoted(formatted.message),
+      extensions: field === undefined ? extensions : { ...extensions, field },
+    };
   }
   logger.error({
     msg: 'unexpected error in a GraphQL operation',

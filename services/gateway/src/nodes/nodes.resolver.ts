@@ -11,7 +11,7 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, label, plainIssue } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
@@ -170,6 +170,10 @@ export class NodesResolver {
   ): Promise<RegisteredNode> {
     const market = await this.orders.market(input.marketId);
     if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
+    // The model's own rule first, so that a refusal never repeats text that is not a model's name.
+    const model = label(64).safeParse(input.gpuModel, { error: plainIssue });
+    if (!model.success)
+      throw apiError('BAD_USER_INPUT', `gpuModel ${model.error.issues[0]?.message}`, 'gpuModel');
     if (market.gpuClass !== input.gpuModel)
       throw apiError(
         'BAD_USER_INPUT',
