@@ -457,15 +457,69 @@ describe('gateway rate limit (GATEWAY_RATE_LIMIT_PER_SEC)', () => {
       const limiter = new RateLimiter(connection, rule);
       let tat: number | null = null;
       let now = 1_700_000_000_000_000;
-      for (const gap of [0, 0, 0, 0, 50_000, 100_000, 142_857, 0, 1, 400_000, 3_000, 0, 0, 0, 0, 2_000_000]) {
+      const gaps = [0, 0, 0, 0, 50_000, 100_000, 142_857, 0, 1, 400_000, 3_000, 0, 0, 0, 0, 2_000_000];
+      const costs = [1, 2, 1, 3, 1, 1, 2, 1, 1, 3, 1, 1, 2, 1, 4, 2];
+      for (const [i, gap] of gaps.entries()) {
         now += gap;
-        const expected = admit(tat, now, rule);
+        const cost = costs[i]!;
+        const expected = admit(tat, now, rule, cost);
         if (expected.allowed) tat = expected.tat;
-        const actual = await limiter.takeAt('lua-vs-rule', now, rule);
+        const actual = await limiter.takeAt('lua-vs-rule', now, rule, cost);
         expect(actual).toEqual(expected.allowed ? { allowed: true, ttlMs: expected.ttlMs } : expected);
       }
     } finally {
       await connection.quit();
+    }
+  });
+});
+
+describe('gateway rate limit on requests that run several mutations', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  // Deposits the gateway itself refuses (a negative amount): no service needs to run.
+  const DEPOSITS = (n: number) =>
+    `mutation { ${Array.from({ length: n }, (_, i) => `d${i}: deposit(accountId: "nobody", amount: "-1.00") { id }`).join(' ')} }`;
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    // A burst of 3, then one request every 100 s: nothing refills while the test runs.
+    gateway = await startGateway(redis, {
+      GATEWAY_RATE_LIMIT_PER_SEC: '0.01',
+      GATEWAY_RATE_LIMIT_BURST: '3',
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('counts each mutation: a batch of aliased mutations is as many requests, and one past the burst is refused outright', async () => {
+    // Four mutations can never fit a burst of three: too much for one request, not one to retry.
+    // The request itself counted once (two tokens left).
+    const tooMany = await http(gateway.url, DEPOSITS(4), ADMIN_KEY);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX' }]);
+    expect(tooMany.body.errors?.[0]?.message).toMatch(/runs 4 mutations; .* at most 3 at once/);
+    // Two mutations take the last two tokens: the request one, its second mutation the other.
+    const two = await http(gateway.url, DEPOSITS(2), ADMIN_KEY);
+    expect(two.status).toBe(200);
+    expect(two.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'amount' }); // it ran
+    // So the key's next request is over the limit.
+    const after = await http(gateway.url, '{ __typename }', ADMIN_KEY);
+    expect(after.status).toBe(429);
+    expect(codes(after.body)).toEqual(['RATE_LIMITED']);
+  });
+
+  it('counts them over graphql-ws too, and answers RATE_LIMITED with when to retry', async () => {
+    const client = socket(gateway.url); // anonymous: the IP's bucket, full
+    try {
+      expect(codes(await first(client, DEPOSITS(2)))).not.toContain('RATE_LIMITED'); // 2 of 3
+      const over = await first(client, DEPOSITS(2)); // 1 left: the subscribe takes it, the second mutation is over
+      expect(codes(over)).toEqual(['RATE_LIMITED']);
+      expect(over.errors?.[0]?.extensions?.['retryAfterMs']).toBeGreaterThan(98_000);
+    } finally {
+      await client.dispose();
     }
   });
 });

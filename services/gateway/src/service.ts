@@ -38,7 +38,7 @@ import { idsPlugin } from './api/ids';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
-import { ContextualRequest, httpRateLimit, RateLimiter } from './api/rate-limiter';
+import { ContextualRequest, httpRateLimit, mutationRatePlugin, RateLimiter } from './api/rate-limiter';
 import { SubscriptionServer } from './api/subscriptions';
 import { MarketsResolver } from './markets/markets.resolver';
 import { NodesResolver } from './nodes/nodes.resolver';
@@ -200,6 +200,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
                 httpSubscriptionsPlugin(config.GRAPHQL_PATH),
                 operationLimitsPlugin,
                 idsPlugin,
+                mutationRatePlugin(gateway.limiter),
                 rebuildingPlugin(gateway.watch),
                 literalFieldPlugin,
               ],

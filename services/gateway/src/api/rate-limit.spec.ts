@@ -26,6 +26,21 @@ describe('the rate limit rule (GCRA token bucket)', () => {
     expect(results[6]).toEqual({ allowed: false, retryAfterMs: 100 });
   });
 
+  it('counts a request of cost n as n requests: allowed while n tokens are left, refused until they are', () => {
+    const rule = rateRule(10, 5)!;
+    const at = 1_000_000_000;
+    const first = admit(null, at, rule, 3);
+    expect(first).toEqual({ allowed: true, tat: at + 300_000, ttlMs: 300 });
+    const tat = first.allowed ? first.tat : 0;
+    expect(admit(tat, at, rule, 3)).toEqual({ allowed: false, retryAfterMs: 100 });
+    expect(admit(tat, at, rule, 2).allowed).toBe(true);
+    expect(admit(tat, at + 100_000, rule, 3).allowed).toBe(true);
+    // More than the burst is never allowed, not even from a full bucket (mutationsAdmitted refuses
+    // such a request as too much for one request, not as one to retry).
+    expect(admit(null, at, rule, 6).allowed).toBe(false);
+    expect(admit(null, at + 1_000_000_000, rule, 6).allowed).toBe(false);
+  });
+
   it('refills at the sustained rate', () => {
     const rule = rateRule(10, 1)!;
     const results = run(rule, [0, 50_000, 100_000, 150_000, 200_000]);

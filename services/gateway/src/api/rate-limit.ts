@@ -29,9 +29,12 @@ export function rateRule(perSecond: number, burst: number): RateRule | null {
   };
 }
 
-/** Whether a request at `nowUs` is allowed, given the stored `tat` (null: a full bucket). */
-export function admit(tat: number | null, nowUs: number, rule: RateRule): Admission {
-  const next = Math.max(tat ?? nowUs, nowUs) + rule.intervalUs;
+/**
+ * Whether a request at `nowUs` is allowed, given the stored `tat` (null: a full bucket). `cost`:
+ * how many requests it counts as (a request that runs several mutations counts each).
+ */
+export function admit(tat: number | null, nowUs: number, rule: RateRule, cost = 1): Admission {
+  const next = Math.max(tat ?? nowUs, nowUs) + cost * rule.intervalUs;
   const over = next - nowUs - rule.burst * rule.intervalUs;
   if (over > 0) return { allowed: false, retryAfterMs: Math.ceil(over / 1000) };
   return { allowed: true, tat: next, ttlMs: Math.ceil((next - nowUs) / 1000) };

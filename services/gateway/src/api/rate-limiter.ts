@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisKey } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  DocumentNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
 import { Principal, RequestContext } from './auth';
 import { Admission, RateRule } from './rate-limit';
 
@@ -15,7 +23,8 @@ local tat = tonumber(redis.call('GET', KEYS[1]))
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
-local nxt = math.max(tat or now, now) + interval
+local cost = tonumber(ARGV[4])
+local nxt = math.max(tat or now, now) + cost * interval
 local over = nxt - now - burst * interval
 if over > 0 then return {0, math.ceil(over / 1000)} end
 local ttl = math.ceil((nxt - now) / 1000)
@@ -44,10 +53,13 @@ export class RateLimiter {
     readonly rule: RateRule | null,
   ) {}
 
-  /** Counts one request of the subject; null when allowed (or no limit is set), else how long to wait. */
-  async take(subject: string, nowUs = Date.now() * 1000): Promise<number | null> {
+  /**
+   * Counts `cost` requests of the subject (one, unless a request runs several mutations); null when
+   * allowed (or no limit is set), else how long to wait.
+   */
+  async take(subject: string, nowUs = Date.now() * 1000, cost = 1): Promise<number | null> {
     if (!this.rule) return null;
-    const admission = await this.takeAt(subject, nowUs, this.rule);
+    const admission = await this.takeAt(subject, nowUs, this.rule, cost);
     return admission.allowed ? null : admission.retryAfterMs;
   }
 
@@ -56,6 +68,7 @@ export class RateLimiter {
     subject: string,
     nowUs: number,
     rule: RateRule,
+    cost = 1,
   ): Promise<Admission | { allowed: true; ttlMs: number }> {
     const [allowed, ms] = (await this.redis.eval(
       ADMIT,
@@ -64,12 +77,16 @@ export class RateLimiter {
       nowUs,
       rule.intervalUs,
       rule.burst,
+      cost,
     )) as [number, number];
     return allowed ? { allowed: true, ttlMs: ms } : { allowed: false, retryAfterMs: ms };
   }
 }
 
 export type ContextualRequest = IncomingMessage & { gpuxContext?: RequestContext };
+
+/** A request's context as the rate limit left it: who the request counted against. */
+export type RateCountedContext = RequestContext & { rateSubject?: string };
 
 /**
  * HTTP: authenticates the request once (the GraphQL context reuses it), counts it against its key
@@ -86,11 +103,13 @@ export function httpRateLimit(
     next: (error?: unknown) => void,
   ): Promise<void> => {
     if (!limiter.rule) return next();
-    const context = await contextOf(req);
+    const authenticated = await contextOf(req);
+    const subject = rateSubject(authenticated.principal, req.socket.remoteAddress);
+    const context: RateCountedContext = { ...authenticated, rateSubject: subject };
     req.gpuxContext = context;
     let retryAfterMs: number | null;
     try {
-      retryAfterMs = await limiter.take(rateSubject(context.principal, req.socket.remoteAddress));
+      retryAfterMs = await limiter.take(subject);
     } catch {
       // Redis is down: the limit cannot be counted, and the operation will answer for itself.
       retryAfterMs = null;
@@ -100,5 +119,75 @@ export function httpRateLimit(
     res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(JSON.stringify({ errors: [rateLimitedError(retryAfterMs).toJSON()] }));
+  };
+}
+
+/** The root fields an operation runs, through its fragments: for a mutation, how many it runs. */
+export function rootFieldCount(document: DocumentNode, operation: OperationDefinitionNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const count = (set: SelectionSetNode, seen: ReadonlySet<string>): number =>
+    set.selections.reduce((n, s) => {
+      if (s.kind === Kind.FIELD) return n + 1;
+      if (s.kind === Kind.INLINE_FRAGMENT) return n + count(s.selectionSet, seen);
+      const fragment = fragments.get(s.name.value);
+      if (!fragment || seen.has(s.name.value)) return n;
+      return n + count(fragment.selectionSet, new Set([...seen, s.name.value]));
+    }, 0);
+  return count(operation.selectionSet, new Set());
+}
+
+/**
+ * What the rate limit says of a request that runs `mutations` mutations, after it counted it once
+ * as a request: null when the rest may run, else the error to answer. Each mutation beyond the
+ * first counts as a request of its own, so that batching mutations in one request (aliases) does
+ * not multiply what a caller may do; more mutations than the burst could never be admitted, and
+ * are refused as too much for one request.
+ */
+export async function mutationsAdmitted(
+  limiter: RateLimiter,
+  subject: string | undefined,
+  mutations: number,
+): Promise<GraphQLError | null> {
+  const rule = limiter.rule;
+  if (!rule || subject === undefined || mutations <= 1) return null;
+  if (mutations > rule.burst)
+    return new GraphQLError(
+      `the request runs ${mutations} mutations; the rate limit lets a caller run at most ${rule.burst} at once (GATEWAY_RATE_LIMIT_BURST): send them in smaller requests`,
+      { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } },
+    );
+  let retryAfterMs: number | null;
+  try {
+    retryAfterMs = await limiter.take(subject, Date.now() * 1000, mutations - 1);
+  } catch {
+    return null; // Redis is down: the limit cannot be counted, as for the request itself
+  }
+  if (retryAfterMs === null) return null;
+  // Over HTTP the answer is 429 with Retry-After, as for a request refused before it was read.
+  const error = rateLimitedError(retryAfterMs);
+  const http = {
+    status: 429,
+    headers: new Map([['retry-after', String(Math.ceil(retryAfterMs / 1000))]]),
+  };
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http } });
+}
+
+/** Over HTTP: once the operation is known, the mutations beyond the first are counted too. */
+export function mutationRatePlugin(limiter: RateLimiter): ApolloServerPlugin<RateCountedContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const error = await mutationsAdmitted(
+            limiter,
+            contextValue.rateSubject,
+            rootFieldCount(document, operation),
+          );
+          if (error) throw error;
+        },
+      };
+    },
   };
 }

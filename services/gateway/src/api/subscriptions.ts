@@ -20,7 +20,13 @@ import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
 import type { ReadModelWatch } from './rebuilding';
-import { RateLimiter, rateLimitedError, rateSubject } from './rate-limiter';
+import {
+  mutationsAdmitted,
+  RateLimiter,
+  rateLimitedError,
+  rateSubject,
+  rootFieldCount,
+} from './rate-limiter';
 
 // graphql-ws offers its `ws` binding only through package exports, which this workspace's
 // moduleResolution ("node") does not read: the types come from the file, the code by its export.
@@ -164,6 +170,12 @@ export class SubscriptionServer {
     if (tooComplex.length) return tooComplex;
     const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
     if (malformed.length) return malformed;
+    const runs = getOperationAST(document, payload.operationName);
+    if (runs?.operation === 'mutation') {
+      const mutations = rootFieldCount(document, runs);
+      const refused = await mutationsAdmitted(limiter, ctx.extra.subject ?? 'ip:unknown', mutations);
+      if (refused) return [refused];
+    }
     const operation = getOperationAST(document, payload.operationName);
     if (!operation)
       return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
