@@ -5,6 +5,7 @@
 import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import { createConnection } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import Redis from 'ioredis';
@@ -167,6 +168,39 @@ describe('gateway limits on HTTP and WebSocket', () => {
       expect(body.errors?.[0]?.message).toMatch(message);
     }
     // The gateway is unharmed: the next request is answered.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('answers a request Node cannot parse as a GraphQL error too (431, 400), where Node sent a bare status line', async () => {
+    // A query in a URL over Node's 16 KiB of request line and headers.
+    const long = await fetch(
+      `${gateway.url}/graphql?query=${encodeURIComponent(`{ ${'a'.repeat(20_000)} }`)}`,
+    );
+    expect(long.status).toBe(431);
+    const longBody = (await long.json()) as Result;
+    expect(codes(longBody)).toEqual(['BAD_REQUEST']);
+    expect(longBody.errors?.[0]?.message).toMatch(/over 16 KiB: send a long query in the body of a POST/);
+    // Not HTTP at all.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(gateway.url);
+      const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () =>
+        socket.write('HELLO\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const rawBody = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Result;
+    expect(codes(rawBody)).toEqual(['BAD_REQUEST']);
+    expect(rawBody.errors?.[0]?.message).toMatch(/send a POST with content-type application\/json/);
+    // Apollo's own refusal of a GET that could be a cross-site request: no line break left at its end.
+    const csrf = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    const csrfBody = (await csrf.json()) as Result;
+    expect({ status: csrf.status, codes: codes(csrfBody) }).toEqual({ status: 400, codes: ['BAD_REQUEST'] });
+    expect(csrfBody.errors?.[0]?.message).toMatch(/Cross-Site Request Forgery .*apollo-require-preflight$/);
+    // The gateway is unharmed.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 

@@ -1,4 +1,4 @@
-import { bodyErrorOf } from './bootstrap';
+import { bodyErrorOf, unreadableRequest } from './bootstrap';
 
 describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
   it('reads what the parser says: status, kind, message, and the limit of a body too large', () => {
@@ -33,5 +33,17 @@ describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
     ['nothing', null],
   ])('passes on %s', (_what, error) => {
     expect(bodyErrorOf(error)).toBeUndefined();
+  });
+});
+
+describe('unreadableRequest: what a request Node cannot parse is answered with', () => {
+  it('is 431 for a request line and headers over Node’s limit, 400 for anything else it cannot parse', () => {
+    expect(unreadableRequest('HPE_HEADER_OVERFLOW')).toEqual({
+      status: 431,
+      type: 'headers.too.large',
+      message: 'the request line and headers are over 16 KiB',
+    });
+    for (const code of ['HPE_INVALID_METHOD', 'HPE_INVALID_CONSTANT', undefined])
+      expect(unreadableRequest(code)).toMatchObject({ status: 400, type: 'request.unreadable' });
   });
 });

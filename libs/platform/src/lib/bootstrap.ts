@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
@@ -48,6 +49,44 @@ export function bodyErrorOf(error: unknown): BodyError | undefined {
     message: typeof e.message === 'string' ? e.message : e.type,
     ...(typeof e.limit === 'number' ? { limit: e.limit } : {}),
   };
+}
+
+/**
+ * What Node's HTTP server says of a request it cannot parse (a request line and headers over its
+ * 16 KiB, a malformed request line): 431 or 400, as `badBody` answers a body, where Node writes a
+ * bare status line with no body (a GraphQL client then has no JSON to read).
+ */
+export function unreadableRequest(code: string | undefined): BodyError {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      type: 'headers.too.large',
+      message: 'the request line and headers are over 16 KiB',
+    };
+  return {
+    status: 400,
+    type: 'request.unreadable',
+    message: 'the request is not HTTP/1.1 this server can read',
+  };
+}
+
+function answerUnreadableRequests(app: INestApplication, badBody: (error: BodyError) => unknown): void {
+  const server = app.getHttpServer() as Server;
+  // Replaces Node's own handler, which answers the same statuses without a body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const bad = unreadableRequest(error.code);
+    const body = JSON.stringify(badBody(bad));
+    socket.end(
+      `HTTP/1.1 ${bad.status} ${STATUS_CODES[bad.status] ?? 'Bad Request'}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 export interface ServiceApp<C extends BaseConfig = BaseConfig> {
@@ -96,6 +135,7 @@ export async function startService<S extends ConfigSchema>(
   // flushes on 'exit', so the last log lines of a shutdown are not lost.
   if (options.shutdownHooks !== false)
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  if (definition.maxBodyBytes && definition.badBody) answerUnreadableRequests(app, definition.badBody);
   await app.listen(config.PORT, config.HOST);
   const url = `http://${config.HOST}:${config.PORT}`;
   app

@@ -12,6 +12,10 @@ export function badBodyMessage(error: BodyError): string {
       return `the request body is over ${error.limit ?? 'the limit of'} bytes: send less (a query's variables, not its data)`;
     case 'charset.unsupported':
       return `${error.message}: send the body as JSON in UTF-8 (content-type: application/json)`;
+    case 'headers.too.large':
+      return `${error.message}: send a long query in the body of a POST, not in the URL`;
+    case 'request.unreadable':
+      return `${error.message}: send a POST with content-type application/json and ${SHAPE.replace('send ', '')}`;
     case 'encoding.unsupported':
       return `${error.message}: send the body uncompressed, or with content-encoding gzip, deflate or br`;
     default:
@@ -22,7 +26,8 @@ export function badBodyMessage(error: BodyError): string {
 /**
  * A body the gateway cannot read is answered as GraphQL answers a malformed request: one error
  * with BAD_REQUEST and what to fix, under the parser's status (400, 413 or 415), rather than
- * Express' `{ statusCode, message }`.
+ * Express' `{ statusCode, message }`; so is a request Node cannot parse (431, 400), which Node
+ * answered with a bare status line.
  */
 export function badBodyAnswer(error: BodyError): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message: badBodyMessage(error), extensions: { code: 'BAD_REQUEST' } }] };

@@ -71,7 +71,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
           : undefined);
     return {
       ...formatted,
-      message: shortenQuoted(formatted.message),
+      // Apollo ends some of its own messages with a line break.
+      message: shortenQuoted(formatted.message).trimEnd(),
       extensions: field === undefined ? extensions : { ...extensions, field },
     };
   }
