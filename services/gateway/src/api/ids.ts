@@ -19,6 +19,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { apiError } from './errors';
+import { fragmentsByName } from './limits';
 
 /*
  * Every id a caller sends, a value of GraphQL type ID anywhere in the operation (an argument, a
@@ -100,8 +101,7 @@ function sitesInLiteral(type: GraphQLInputType, node: ValueNode, path: string, o
 
 /** The fragments an operation spreads, directly or through other fragments. */
 function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode): FragmentDefinitionNode[] {
-  const byName = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) byName.set(d.name.value, d);
+  const byName = fragmentsByName(document);
   const used = new Map<string, FragmentDefinitionNode>();
   const spreadIn = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
     visit(node, {

@@ -223,6 +223,14 @@ class Measure {
   }
 }
 
+/** The document's fragments by name (for the checks that follow spreads). */
+export function fragmentsByName(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
+}
+
 /** The depth, field count and cost of one operation of a (valid) document. */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -230,11 +238,11 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   variables?: Variables,
 ): OperationSize {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions)
-    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = schema.getRootType(operation.operation) ?? undefined;
-  return new Measure(schema, fragments, operation, variables).operationSize(root, operation.selectionSet);
+  return new Measure(schema, fragmentsByName(document), operation, variables).operationSize(
+    root,
+    operation.selectionSet,
+  );
 }
 
 const fullIntrospectionCosts = new WeakMap<GraphQLSchema, number>();

@@ -2,15 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redisKey } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { ApolloServerPlugin } from '@apollo/server';
-import {
-  DocumentNode,
-  FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  OperationDefinitionNode,
-  SelectionSetNode,
-} from 'graphql';
+import { DocumentNode, GraphQLError, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import { Principal, RequestContext } from './auth';
+import { fragmentsByName } from './limits';
 import { Admission, RateRule } from './rate-limit';
 
 // No rate-limiting package is installed in the workspace, and the maintained ones are either
@@ -40,9 +34,14 @@ export function rateSubject(principal: Principal | null, ip: string | undefined)
   return `ip:${ip ?? 'unknown'}`;
 }
 
-export function rateLimitedError(retryAfterMs: number): GraphQLError {
+/** `overHttp`: raised inside Apollo, which answers it with 429 and Retry-After (it drops `http`). */
+export function rateLimitedError(retryAfterMs: number, overHttp = false): GraphQLError {
+  const http = {
+    status: 429,
+    headers: new Map([['retry-after', String(Math.ceil(retryAfterMs / 1000))]]),
+  };
   return new GraphQLError(`too many requests: retry after ${retryAfterMs} ms`, {
-    extensions: { code: 'RATE_LIMITED', retryAfterMs },
+    extensions: { code: 'RATE_LIMITED', retryAfterMs, ...(overHttp ? { http } : {}) },
   });
 }
 
@@ -124,9 +123,7 @@ export function httpRateLimit(
 
 /** The root fields an operation runs, through its fragments: for a mutation, how many it runs. */
 export function rootFieldCount(document: DocumentNode, operation: OperationDefinitionNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions)
-    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fragments = fragmentsByName(document);
   const count = (set: SelectionSetNode, seen: ReadonlySet<string>): number =>
     set.selections.reduce((n, s) => {
       if (s.kind === Kind.FIELD) return n + 1;
@@ -163,14 +160,7 @@ export async function mutationsAdmitted(
   } catch {
     return null; // Redis is down: the limit cannot be counted, as for the request itself
   }
-  if (retryAfterMs === null) return null;
-  // Over HTTP the answer is 429 with Retry-After, as for a request refused before it was read.
-  const error = rateLimitedError(retryAfterMs);
-  const http = {
-    status: 429,
-    headers: new Map([['retry-after', String(Math.ceil(retryAfterMs / 1000))]]),
-  };
-  return new GraphQLError(error.message, { extensions: { ...error.extensions, http } });
+  return retryAfterMs === null ? null : rateLimitedError(retryAfterMs, true);
 }
 
 /** Over HTTP: once the operation is known, the mutations beyond the first are counted too. */

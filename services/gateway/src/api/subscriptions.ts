@@ -170,15 +170,14 @@ export class SubscriptionServer {
     if (tooComplex.length) return tooComplex;
     const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
     if (malformed.length) return malformed;
-    const runs = getOperationAST(document, payload.operationName);
-    if (runs?.operation === 'mutation') {
-      const mutations = rootFieldCount(document, runs);
-      const refused = await mutationsAdmitted(limiter, ctx.extra.subject ?? 'ip:unknown', mutations);
-      if (refused) return [refused];
-    }
     const operation = getOperationAST(document, payload.operationName);
     if (!operation)
       return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
+    if (operation.operation === 'mutation') {
+      const mutations = rootFieldCount(document, operation);
+      const refused = await mutationsAdmitted(limiter, ctx.extra.subject ?? 'ip:unknown', mutations);
+      if (refused) return [refused];
+    }
     const rebuilding = await this.watch.refusal(operation);
     if (rebuilding) return [rebuilding];
     // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
