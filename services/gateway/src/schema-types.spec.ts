@@ -7,6 +7,7 @@ import {
   isInputObjectType,
   isInterfaceType,
   isIntrospectionType,
+  isNonNullType,
   isObjectType,
 } from 'graphql';
 import { LEDGER_ENTRY_KINDS } from '@gpux/contracts';
@@ -161,4 +162,12 @@ it('a mutation that shows a secret once says how to recover when its answer is l
     expect([name, m.description]).toEqual([name, expect.stringMatching(/If the answer is lost/)]);
     expect(m.args.find((a) => a.name === 'idempotencyKey')!.description).toMatch(/cannot show it again/);
   }
+});
+
+// Several mutations in one request run one after another, each its own command. A non-null answer
+// would turn one refusal into `data: null` for the whole request, hiding what the ones before it
+// did and skipping the ones after; nullable, each answers on its own (its error names it by path).
+it('every mutation answers on its own: its type is nullable', () => {
+  const mutations = Object.values(schema.getMutationType()!.getFields());
+  expect(mutations.filter((m) => isNonNullType(m.type)).map((m) => `${m.name}: ${String(m.type)}`)).toEqual([]);
 });

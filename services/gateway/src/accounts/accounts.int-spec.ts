@@ -204,7 +204,7 @@ describe('accounts through GraphQL', () => {
       createApiKey: { keyId: string; key: string };
     };
     const again = await gql(CREATE, { k: 'create-1' });
-    expect(again.data).toBeNull();
+    expect(again.data).toEqual({ createApiKey: null });
     expect(again.errors?.[0]?.extensions).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'idempotencyKey',
@@ -226,6 +226,36 @@ describe('accounts through GraphQL', () => {
       });
     expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: true }]);
     expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers each of several mutations in one request on its own: a refusal hides neither the one before nor the one after', async () => {
+    await gql(OPEN, { id: 'acc-batch', owner: 'Batch' });
+    const batch = await gql(`mutation {
+      first: deposit(accountId: "acc-batch", amount: "5.00", idempotencyKey: "batch-1") { balance }
+      refused: withdraw(accountId: "acc-batch", amount: "1000.00", idempotencyKey: "batch-2") { balance }
+      after: deposit(accountId: "acc-batch", amount: "2.00", idempotencyKey: "batch-3") { balance }
+    }`);
+    expect(batch.data).toEqual({
+      first: { balance: '5.000000' },
+      refused: null,
+      after: { balance: '7.000000' },
+    });
+    expect(batch.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.field])).toEqual([
+      [['refused'], 'INSUFFICIENT_FUNDS', 'amount'],
+    ]);
+    // What the answer showed happened once: the same request again changes nothing (a retry
+    // answers with the account as it is now).
+    expect(
+      (
+        await gql(`mutation {
+      first: deposit(accountId: "acc-batch", amount: "5.00", idempotencyKey: "batch-1") { balance }
+      after: deposit(accountId: "acc-batch", amount: "2.00", idempotencyKey: "batch-3") { balance }
+    }`)
+      ).data,
+    ).toEqual({ first: { balance: '7.000000' }, after: { balance: '7.000000' } });
+    expect(await gql('query { account(id: "acc-batch") { balance } }')).toEqual({
+      data: { account: { balance: '7.000000' } },
+    });
   });
 
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {

@@ -82,6 +82,7 @@ export class AccountsResolver {
   }
 
   @Mutation(() => Account, {
+    nullable: true,
     description: 'Opens an account (admin). Answers with the account as queries then see it.',
   })
   @Roles('admin')
@@ -99,7 +100,10 @@ export class AccountsResolver {
     return this.mustRead(accountId);
   }
 
-  @Mutation(() => Account, { description: 'Credits a deposit to an account (admin).' })
+  @Mutation(() => Account, {
+    nullable: true,
+    description: 'Credits a deposit to an account (admin).',
+  })
   @Roles('admin')
   deposit(
     @Args('accountId', { type: () => ID }) accountId: string,
@@ -112,7 +116,10 @@ export class AccountsResolver {
     return this.move(p, SettlementCommands.deposit.type, accountId, amount, reference, idempotencyKey);
   }
 
-  @Mutation(() => Account, { description: 'Pays money out of an account (admin); only what is available.' })
+  @Mutation(() => Account, {
+    nullable: true,
+    description: 'Pays money out of an account (admin); only what is available.',
+  })
   @Roles('admin')
   withdraw(
     @Args('accountId', { type: () => ID }) accountId: string,
@@ -126,6 +133,7 @@ export class AccountsResolver {
   }
 
   @Mutation(() => CreatedApiKey, {
+    nullable: true,
     description:
       'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one created (extensions.keyId): revoke that key and create another with a new idempotencyKey; without one, find the key in Account.apiKeys and revoke it.',
   })
@@ -162,6 +170,7 @@ export class AccountsResolver {
   }
 
   @Mutation(() => Boolean, {
+    nullable: true,
     description: "Revokes an API key: your own account's, or any (admin). It stops working at once.",
   })
   @Roles('admin', 'buyer', 'provider')

@@ -97,7 +97,10 @@ export class MarketsResolver {
     return market;
   }
 
-  @Mutation(() => Market, { description: 'Opens a market (admin).' })
+  @Mutation(() => Market, {
+    nullable: true,
+    description: 'Opens a market (admin).',
+  })
   @Roles('admin')
   async openMarket(
     @Args('input') input: OpenMarketInput,
@@ -123,6 +126,7 @@ export class MarketsResolver {
   }
 
   @Mutation(() => Market, {
+    nullable: true,
     description: "Closes a market (admin): every open order in it is cancelled and bids' holds released.",
   })
   @Roles('admin')

@@ -67,6 +67,7 @@ export class NodesResolver {
   }
 
   @Mutation(() => NodeCredential, {
+    nullable: true,
     description:
       "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
@@ -95,6 +96,7 @@ export class NodesResolver {
   }
 
   @Mutation(() => GpuNode, {
+    nullable: true,
     description:
       "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
   })
@@ -159,6 +161,7 @@ export class NodesResolver {
   }
 
   @Mutation(() => RegisteredNode, {
+    nullable: true,
     description:
       'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
@@ -210,6 +213,7 @@ export class NodesResolver {
   }
 
   @Mutation(() => GpuNode, {
+    nullable: true,
     description:
       'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
   })

@@ -84,6 +84,7 @@ export class OrdersResolver {
   }
 
   @Mutation(() => Order, {
+    nullable: true,
     description:
       'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
   })
@@ -197,6 +198,7 @@ export class OrdersResolver {
   }
 
   @Mutation(() => Order, {
+    nullable: true,
     description: "Cancels what is left of your order; a bid's hold for it is released.",
   })
   @Roles('buyer', 'provider')

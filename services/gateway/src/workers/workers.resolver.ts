@@ -78,6 +78,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => WorkerSession, {
+    nullable: true,
     description:
       'Starts a worker session for the node of the credential (a new one replaces the old).' + PROTOCOL_STEP,
   })
@@ -111,6 +112,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => ChallengeTicket, {
+    nullable: true,
     description:
       "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
       PROTOCOL_STEP,
@@ -155,6 +157,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => GraphQLJSON, {
+    nullable: true,
     description:
       'Commits to the products (a Commitment); answers the OpenRequest: the rows of which products to open and the columns checked, drawn only now. A commitment that fails its checks (late, wrong seed, malformed) ends the challenge: error CHALLENGE_FAILED with extensions.reason.' +
       PROTOCOL_STEP,
@@ -188,6 +191,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => ChallengeVerdict, {
+    nullable: true,
     description:
       'Opens the rows asked for (an Opening); answers the verdict, and the node as it now stands.' +
       PROTOCOL_STEP,
@@ -226,6 +230,7 @@ export class WorkersResolver {
   }
 
   @Mutation(() => HeartbeatAck, {
+    nullable: true,
     description: 'Says the node is alive; answers with a spot challenge when one is pending.' + PROTOCOL_STEP,
   })
   @Roles('worker')

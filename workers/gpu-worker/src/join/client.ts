@@ -29,7 +29,7 @@ export type WorkerSession = SessionFragment;
 export type ChallengeTicket = Omit<TicketFragment, 'challenge'> & { challenge: Challenge };
 export type ChallengeVerdict = VerdictFragment;
 export type VerdictNode = VerdictFragment['node'];
-export type HeartbeatAck = Omit<HeartbeatMutation['heartbeat'], 'challenge'> & {
+export type HeartbeatAck = Omit<NonNullable<HeartbeatMutation['heartbeat']>, 'challenge'> & {
   challenge: ChallengeTicket | null;
 };
 

@@ -59,7 +59,7 @@ export type JoinSessionMutation = {
     challengeSize: number;
     precision: Precision;
     certifiedUntil: string | null;
-  };
+  } | null;
 };
 
 export type RequestCertificationMutationVariables = Exact<{
@@ -68,7 +68,7 @@ export type RequestCertificationMutationVariables = Exact<{
 }>;
 
 export type RequestCertificationMutation = {
-  requestCertification: { id: string; purpose: ChallengePurpose; challenge: unknown };
+  requestCertification: { id: string; purpose: ChallengePurpose; challenge: unknown } | null;
 };
 
 export type CommitChallengeMutationVariables = Exact<{
@@ -91,7 +91,7 @@ export type AnswerChallengeMutation = {
     detail: string | null;
     measuredTflops: number | null;
     node: { status: NodeStatus; tflopsPerGpu: number | null; certifiedUntil: string | null };
-  };
+  } | null;
 };
 
 export type HeartbeatMutationVariables = Exact<{
@@ -102,7 +102,7 @@ export type HeartbeatMutation = {
   heartbeat: {
     status: NodeStatus;
     challenge: { id: string; purpose: ChallengePurpose; challenge: unknown } | null;
-  };
+  } | null;
 };
 
 export class TypedDocumentString<TResult, TVariables>
