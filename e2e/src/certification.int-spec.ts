@@ -417,6 +417,23 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     });
   }, 120_000);
 
+  it('(b) joinSession takes the adapter as one printable line: anything else is refused on its field, and the worker sends its own as one', async () => {
+    const { credential } = await register('adapter-line');
+    const JOIN = 'mutation($a: String) { joinSession(adapter: $a) { sessionId } }';
+    for (const [adapter, says] of [
+      ['GPU\nwith a line break', /adapter: must not hold control characters/],
+      ['x'.repeat(257), /adapter: must have at most 256 characters/],
+    ] as const) {
+      const refused = await m.gql(JOIN, { a: adapter }, credential);
+      expect(refused.data).toEqual({ joinSession: null });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'adapter' });
+      expect(refused.errors?.[0]?.message).toMatch(says);
+    }
+    // What a driver may write there, made one line by the worker: the session starts.
+    const client = new GatewayClient(m.url, credential);
+    expect((await client.joinSession(`llvmpipe\n(LLVM)\t${'x'.repeat(400)}`)).nodeId).toBe('adapter-line');
+  }, 60_000);
+
   it('(c) a certified node sells, its worker dies mid-lease: lost within the window, the buyer credited to the minor unit, its asks cancelled', async () => {
     const { credential } = await register('seller', 2);
     const worker = new Worker(['--json', '--gateway', m.url], {

@@ -169,5 +169,7 @@ it('a mutation that shows a secret once says how to recover when its answer is l
 // did and skipping the ones after; nullable, each answers on its own (its error names it by path).
 it('every mutation answers on its own: its type is nullable', () => {
   const mutations = Object.values(schema.getMutationType()!.getFields());
-  expect(mutations.filter((m) => isNonNullType(m.type)).map((m) => `${m.name}: ${String(m.type)}`)).toEqual([]);
+  expect(mutations.filter((m) => isNonNullType(m.type)).map((m) => `${m.name}: ${String(m.type)}`)).toEqual(
+    [],
+  );
 });

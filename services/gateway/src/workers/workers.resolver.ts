@@ -84,19 +84,23 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async joinSession(
-    @Args('adapter', { type: () => String, nullable: true }) adapter: string | undefined,
+    @Args('adapter', {
+      type: () => String,
+      nullable: true,
+      description: 'Your GPU, as its adapter describes itself: one line of at most 256 characters.',
+    })
+    adapter: string | undefined,
     @Caller() worker: Principal,
   ): Promise<WorkerSession> {
     const nodeId = worker.nodeId!;
     const sessionId = `ses-${randomUUID()}`;
+    const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
+    // Checked before the heartbeat is written, so a refused join changes nothing.
+    this.commands.validate('capacity', CapacityCommands.startSession.type, data);
     await this.beat(nodeId);
     await this.commands.execute(
       'capacity',
-      {
-        type: CapacityCommands.startSession.type,
-        subject: nodeId,
-        data: { nodeId, sessionId, ...(adapter ? { adapter: adapter.slice(0, 256) } : {}) },
-      },
+      { type: CapacityCommands.startSession.type, subject: nodeId, data },
       rm.name,
     );
     const node = await this.readNode(nodeId);

@@ -9,6 +9,7 @@
  *                            opening it (late, or for another challenge); carries the reason
  */
 import { isProtocolVersion } from '@gpux/certification';
+import { adapterLine } from './adapter-line';
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
 import {
   AnswerChallengeDocument,
@@ -171,8 +172,11 @@ export class GatewayClient {
     return body.data as T;
   }
 
+  /** `adapter`: the GPU as its adapter describes itself, sent as one line the gateway takes (adapterLine). */
   async joinSession(adapter?: string): Promise<WorkerSession> {
-    const data = await this.request(JoinSessionDocument, { adapter: adapter ?? null });
+    const data = await this.request(JoinSessionDocument, {
+      adapter: (adapter === undefined ? undefined : adapterLine(adapter)) ?? null,
+    });
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
-import { label } from '../text';
+import { label, printable } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `capacity` reads and writes about providers' nodes. */
@@ -68,8 +68,11 @@ export const nodeCredentialRotatedSchema = nodeRef.extend({
 });
 export const startSessionSchema = nodeRef.extend({
   sessionId: entityId,
+  /** The worker's description of its GPU, as its adapter names it. */
   adapter: z.string().max(256).optional(),
 });
+/** The command's: the adapter's description is one printable line (the event takes what was recorded). */
+export const startSessionCommandSchema = startSessionSchema.extend({ adapter: printable(256).optional() });
 const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
 /** The challenge is built by the decider from these and its clock; `seed`: drawn from the OS at the edge. */
 export const issueChallengeSchema = nodeRef.extend({
@@ -164,7 +167,7 @@ export const CapacityCommands = {
     { version: 1, schema: revokeNodeCredentialSchema },
   ]),
   startSession: capacityMessages.define('capacity.StartSession', 'command', [
-    { version: 1, schema: startSessionSchema },
+    { version: 1, schema: startSessionCommandSchema },
   ]),
   issueChallenge: capacityMessages.define('capacity.IssueChallenge', 'command', [
     { version: 1, schema: issueChallengeSchema },
