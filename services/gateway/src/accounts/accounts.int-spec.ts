@@ -258,6 +258,24 @@ describe('accounts through GraphQL', () => {
     });
   });
 
+  it('refuses an empty, overlong or control-character idempotency key on its field, never repeating it, and changes nothing', async () => {
+    await gql(OPEN, { id: 'acc-keys', owner: 'Keys' });
+    for (const [key, says] of [
+      ['', /^idempotencyKey is empty: leave it out for none/],
+      ['k'.repeat(10_000), /^idempotencyKey is 10000 characters long/],
+      ['a\nb\u0000', /^idempotencyKey has "\\n" at position 2/],
+    ] as const) {
+      const refused = await gql(DEPOSIT, { id: 'acc-keys', amount: '1.00', key });
+      expect(refused.data).toEqual({ deposit: null });
+      expect(codeOf(refused)).toEqual({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+      expect(refused.errors?.[0]?.message).toMatch(says);
+      expect(refused.errors?.[0]?.message.length).toBeLessThan(200);
+    }
+    expect(await gql('query { account(id: "acc-keys") { balance } }')).toEqual({
+      data: { account: { balance: '0.000000' } },
+    });
+  });
+
   it('refuses a query nested too deep with QUERY_TOO_COMPLEX', async () => {
     // No query of this schema's own types can nest past 7 levels (markets > edges > node > trades >
     // edges > node > a field), so the deep queries a client can send are introspections. The ones

@@ -1,4 +1,5 @@
-import { command, principalScope } from './idempotency';
+import { GraphQLError } from 'graphql';
+import { command, IDEMPOTENCY_KEY_MAX, idempotencyKeyProblem, principalScope } from './idempotency';
 
 describe('idempotency keys at the gateway', () => {
   const admin = { accountId: 'admin', roles: ['admin' as const] };
@@ -42,5 +43,35 @@ describe('idempotency keys at the gateway', () => {
     expect(command(buyer('acc-a'), 'orders.PlaceOrder', 'm', {}, a.clientKey).idempotencyKey).toBe(
       a.idempotencyKey,
     );
+  });
+
+  it('takes a key of 1 to 128 characters without control characters, and says what is wrong with another without repeating it', () => {
+    expect(idempotencyKeyProblem('k')).toBeNull();
+    expect(idempotencyKeyProblem('deposit 7 for Ada, retry #2 ✓')).toBeNull();
+    expect(idempotencyKeyProblem('k'.repeat(IDEMPOTENCY_KEY_MAX))).toBeNull();
+    expect(idempotencyKeyProblem('')).toBe(
+      'idempotencyKey is empty: leave it out for none; a key is 1 to 128 characters, none of them a control character',
+    );
+    expect(idempotencyKeyProblem('k'.repeat(10_000))).toBe(
+      'idempotencyKey is 10000 characters long: a key is 1 to 128 characters, none of them a control character',
+    );
+    expect(idempotencyKeyProblem('ab\ncd')).toBe(
+      'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character',
+    );
+    expect(idempotencyKeyProblem('\u0000')).toMatch(/^idempotencyKey has "\\u0000" at position 1:/);
+  });
+
+  it('refuses a command under a malformed key with BAD_USER_INPUT on idempotencyKey', () => {
+    let refused: unknown;
+    try {
+      command(admin, 'settlement.Deposit', 'acc-a', {}, '');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(GraphQLError);
+    expect((refused as GraphQLError).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'idempotencyKey',
+    });
   });
 });

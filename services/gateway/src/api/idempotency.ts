@@ -4,12 +4,31 @@ import { GraphQLError } from 'graphql';
 import type { Principal } from './auth';
 import { apiError } from './errors';
 
+/** The most characters a client's idempotency key may have. */
+export const IDEMPOTENCY_KEY_MAX = 128;
+const KEY_RULE = `a key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character`;
+const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL).`;
+
+/**
+ * What is wrong with a client's idempotency key, in words that never repeat it; null when it is
+ * one. Before this rule an empty key was a key like any other, and a 10,000-character one was
+ * taken and repeated whole in a TIMEOUT's answer.
+ */
+export function idempotencyKeyProblem(key: string): string | null {
+  if (key.length === 0) return `idempotencyKey is empty: leave it out for none; ${KEY_RULE}`;
+  if (key.length > IDEMPOTENCY_KEY_MAX) return `idempotencyKey is ${key.length} characters long: ${KEY_RULE}`;
+  const at = key.search(/\p{Cc}/u);
+  if (at >= 0) return `idempotencyKey has ${JSON.stringify(key[at])} at position ${at + 1}: ${KEY_RULE}`;
+  return null;
+}
+
 /** Every mutation that may be retried takes one: a retry with the same key returns the first outcome. */
 export const IDEMPOTENCY_KEY = {
   type: () => String,
   nullable: true,
   description:
-    "Repeat it to retry safely: the same request with the same key returns the first outcome. A key is yours and this operation's only; used again for a different request it fails with IDEMPOTENCY_KEY_REUSED and changes nothing. Keys are remembered for 24 hours (IDEMPOTENCY_WINDOW_MS); after that a request with one is a new request.",
+    "Repeat it to retry safely: the same request with the same key returns the first outcome. A key is yours and this operation's only; used again for a different request it fails with IDEMPOTENCY_KEY_REUSED and changes nothing. Keys are remembered for 24 hours (IDEMPOTENCY_WINDOW_MS); after that a request with one is a new request." +
+    KEY_RULE_SENTENCE,
 };
 
 /**
@@ -19,7 +38,8 @@ export const IDEMPOTENCY_KEY = {
 export const IDEMPOTENCY_KEY_SECRET_ONCE = {
   ...IDEMPOTENCY_KEY,
   description:
-    "Makes it happen at most once: a key is yours and this operation's only, remembered for 24 hours. The answer holds a secret shown only once (only its digest is stored), so a retry with the same key cannot show it again: it fails with IDEMPOTENCY_KEY_REUSED, changes nothing, and says in its message (and extensions) what the first request made and how to recover (see the mutation's description).",
+    "Makes it happen at most once: a key is yours and this operation's only, remembered for 24 hours. The answer holds a secret shown only once (only its digest is stored), so a retry with the same key cannot show it again: it fails with IDEMPOTENCY_KEY_REUSED, changes nothing, and says in its message (and extensions) what the first request made and how to recover (see the mutation's description)." +
+    KEY_RULE_SENTENCE,
 };
 
 /** An id that the same caller's same idempotency key always gives, so a retry aims at what its first try made. */
@@ -71,6 +91,8 @@ export function command(
   data: Record<string, unknown>,
   idempotencyKey?: string,
 ): GatewayCommand {
+  const problem = idempotencyKey == null ? null : idempotencyKeyProblem(idempotencyKey);
+  if (problem) throw apiError('BAD_USER_INPUT', problem, 'idempotencyKey');
   const clientKey = idempotencyKey ?? randomUUID();
   return {
     type,
