@@ -6,6 +6,7 @@ import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
 import { createConnection } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import Redis from 'ioredis';
@@ -160,6 +161,24 @@ describe('gateway limits on HTTP and WebSocket', () => {
         post('{"query": "{ __typename }"}', { 'content-encoding': 'x-squash' }),
         415,
         /unsupported content encoding "x-squash": send the body uncompressed/,
+      ],
+      [
+        'not deflate as its content-encoding says',
+        post('{"query": "{ __typename }"}', { 'content-encoding': 'deflate' }),
+        400,
+        /^the body is not compressed as its content-encoding says: send it compressed whole/,
+      ],
+      [
+        'gzip cut short',
+        post(gzipSync('{"query": "{ __typename }"}').subarray(0, 12), { 'content-encoding': 'gzip' }),
+        400,
+        /^the compressed body is cut short: send it compressed whole/,
+      ],
+      [
+        'not brotli',
+        post('garbage garbage garbage', { 'content-encoding': 'br' }),
+        400,
+        /^the body is not compressed as its content-encoding says/,
       ],
     ];
     for (const [what, answer, status, message] of cases) {

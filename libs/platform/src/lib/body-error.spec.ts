@@ -25,8 +25,27 @@ describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
     });
   });
 
+  it("reads a body that does not decompress (zlib's error, given a status by the parser) as encoding.corrupt", () => {
+    for (const [code, zlibSays, message] of [
+      ['Z_DATA_ERROR', 'incorrect header check', 'the body is not compressed as its content-encoding says'],
+      ['Z_BUF_ERROR', 'unexpected end of file', 'the compressed body is cut short'],
+      [
+        'ERR__ERROR_FORMAT_PADDING_1',
+        'Decompression failed',
+        'the body is not compressed as its content-encoding says',
+      ],
+    ])
+      expect(bodyErrorOf(Object.assign(new Error(zlibSays), { code, errno: -3, status: 400 }))).toEqual({
+        status: 400,
+        type: 'encoding.corrupt',
+        message,
+      });
+  });
+
   it.each([
     ['an error without a kind', Object.assign(new Error('boom'), { status: 400 })],
+    ['a zlib error without a status', Object.assign(new Error('boom'), { code: 'Z_DATA_ERROR' })],
+    ['an error with another code', Object.assign(new Error('boom'), { status: 400, code: 'ECONNRESET' })],
     ['a server error', Object.assign(new Error('boom'), { status: 500, type: 'stream.encoding.set' })],
     ['a plain error', new Error('boom')],
     ['not an error', 'boom'],

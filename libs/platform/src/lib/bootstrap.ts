@@ -37,16 +37,41 @@ export interface BodyError {
   limit?: number;
 }
 
-/** The body parser's error (an http-errors error with a `type`), or undefined for any other. */
+/**
+ * The codes of Node's zlib when a compressed body is not what its content-encoding says (zlib's
+ * `Z_DATA_ERROR`, `Z_BUF_ERROR` for one cut short, brotli's `ERR__ERROR_FORMAT_…`).
+ */
+const DECOMPRESSION_FAILED = /^(Z_|ERR__ERROR_)/;
+
+/**
+ * The body parser's error (an http-errors error with a `type`), or undefined for any other. A body
+ * that does not decompress comes as zlib's error with a status and no `type`: `encoding.corrupt`.
+ */
 export function bodyErrorOf(error: unknown): BodyError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown };
-  if (typeof e.type !== 'string' || typeof e.status !== 'number' || e.status < 400 || e.status > 499)
-    return undefined;
+  const e = error as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown; code?: unknown };
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
+  const type =
+    typeof e.type === 'string'
+      ? e.type
+      : typeof e.code === 'string' && DECOMPRESSION_FAILED.test(e.code)
+        ? 'encoding.corrupt'
+        : undefined;
+  if (!type) return undefined;
+  // zlib's words ("incorrect header check") say little, and a zlib error from another realm (a
+  // test's) reaches the parser's http-errors as a plain object, its message "Bad Request".
+  const message =
+    type !== 'encoding.corrupt'
+      ? typeof e.message === 'string'
+        ? e.message
+        : type
+      : e.code === 'Z_BUF_ERROR'
+        ? 'the compressed body is cut short'
+        : 'the body is not compressed as its content-encoding says';
   return {
     status: e.status,
-    type: e.type,
-    message: typeof e.message === 'string' ? e.message : e.type,
+    type,
+    message,
     ...(typeof e.limit === 'number' ? { limit: e.limit } : {}),
   };
 }

@@ -16,6 +16,8 @@ export function badBodyMessage(error: BodyError): string {
       return `${error.message}: send a long query in the body of a POST, not in the URL`;
     case 'request.unreadable':
       return `${error.message}: send a POST with content-type application/json and ${SHAPE.replace('send ', '')}`;
+    case 'encoding.corrupt':
+      return `${error.message}: send it compressed whole, with gzip, deflate or br as its content-encoding header names, or uncompressed without one`;
     case 'encoding.unsupported':
       return `${error.message}: send the body uncompressed, or with content-encoding gzip, deflate or br`;
     default:
