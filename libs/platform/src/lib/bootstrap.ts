@@ -58,14 +58,12 @@ export function bodyErrorOf(error: unknown): BodyError | undefined {
         ? 'encoding.corrupt'
         : undefined;
   if (!type) return undefined;
+  let message = typeof e.message === 'string' ? e.message : type;
   // zlib's words ("incorrect header check") say little, and a zlib error from another realm (a
   // test's) reaches the parser's http-errors as a plain object, its message "Bad Request".
-  const message =
-    type !== 'encoding.corrupt'
-      ? typeof e.message === 'string'
-        ? e.message
-        : type
-      : e.code === 'Z_BUF_ERROR'
+  if (type === 'encoding.corrupt')
+    message =
+      e.code === 'Z_BUF_ERROR'
         ? 'the compressed body is cut short'
         : 'the body is not compressed as its content-encoding says';
   return {

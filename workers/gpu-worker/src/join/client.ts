@@ -9,8 +9,8 @@
  *                            opening it (late, or for another challenge); carries the reason
  */
 import { isProtocolVersion } from '@gpux/certification';
-import { adapterLine } from './adapter-line';
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+import { adapterLine } from './adapter-line';
 import {
   AnswerChallengeDocument,
   CommitChallengeDocument,
@@ -175,7 +175,7 @@ export class GatewayClient {
   /** `adapter`: the GPU as its adapter describes itself, sent as one line the gateway takes (adapterLine). */
   async joinSession(adapter?: string): Promise<WorkerSession> {
     const data = await this.request(JoinSessionDocument, {
-      adapter: (adapter === undefined ? undefined : adapterLine(adapter)) ?? null,
+      adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null),
     });
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
