@@ -28,6 +28,10 @@ import {
   Outcome,
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
+import { CapacityCommands, capacityMessages, topic } from '@gpux/contracts';
+import { commandMessage } from '@gpux/eventsourcing/testing';
+import { infraEnv, readTopic } from '@gpux/testing';
+import { Kafka } from 'kafkajs';
 
 const ROOT = resolve(__dirname, '../..');
 const HEARTBEAT_INTERVAL_MS = 500;
@@ -433,6 +437,61 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const client = new GatewayClient(m.url, credential);
     expect((await client.joinSession(`llvmpipe\n(LLVM)\t${'x'.repeat(400)}`)).nodeId).toBe('adapter-line');
   }, 60_000);
+
+  it("(b) a commitment nested thousands deep is refused at the gateway, and one written straight to capacity's log is answered UNPROCESSABLE while capacity goes on", async () => {
+    const { credential } = await register('deep-json');
+    let deep: unknown = 1;
+    for (let i = 0; i < 3_000; i++) deep = [deep];
+    const COMMIT = 'mutation($c: JSON!) { commitChallenge(challengeId: "c1", commitment: $c) }';
+    const asVariable = await m.gql(COMMIT, { c: { a: deep } }, credential);
+    expect(asVariable.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'c' });
+    expect(asVariable.errors?.[0]?.message).toMatch(/must nest at most 32 levels deep/);
+    const inline = await m.gql(
+      `mutation { commitChallenge(challengeId: "c1", commitment: {a: ${'['.repeat(3_000)}${']'.repeat(3_000)}}) }`,
+      {},
+      credential,
+    );
+    expect(inline.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
+
+    // The same command written to capacity's log by a producer that skips the contracts (before
+    // they bounded it, one such command stopped capacity's command processor for good).
+    const kafka = new Kafka({ clientId: 'deep-json', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    const data = { nodeId: 'deep-json', challengeId: 'c1', commitment: { a: 1 }, openSeed: '0'.repeat(32) };
+    const sent = commandMessage(capacityMessages, {
+      type: CapacityCommands.commitChallenge.type,
+      subject: 'deep-json',
+      data,
+    });
+    await producer.send({
+      topic: topic('capacity', 'commands', m.namespace!).name,
+      messages: [{ ...sent, value: JSON.stringify({ ...data, commitment: { a: deep } }) }],
+    });
+    await producer.disconnect();
+    const events = await readTopic(
+      kafka,
+      topic('capacity', 'events', m.namespace!).name,
+      (rs) =>
+        rs.some((r) => r.value.includes('"code":"UNPROCESSABLE"') && r.value.includes('CommitChallenge')),
+      { timeoutMs: 30_000 },
+    );
+    const rejection = events.find((r) => r.value.includes('"code":"UNPROCESSABLE"'))!;
+    expect(JSON.parse(rejection.value)).toMatchObject({
+      commandType: CapacityCommands.commitChallenge.type,
+      code: 'UNPROCESSABLE',
+      message: expect.stringMatching(/must nest at most 32 levels deep/),
+    });
+    // Capacity decides the next command on the same node's partition, and the next one anywhere.
+    expect(
+      (
+        await m.ok<{ markNodeCertified: { status: string } }>(
+          'mutation { markNodeCertified(nodeId: "deep-json", tflopsPerGpu: 1) { status } }',
+        )
+      ).markNodeCertified.status,
+    ).toBe('CERTIFIED');
+    expect((await new GatewayClient(m.url, credential).joinSession('after')).nodeId).toBe('deep-json');
+  }, 90_000);
 
   it('(c) a certified node sells, its worker dies mid-lease: lost within the window, the buyer credited to the minor unit, its asks cancelled', async () => {
     const { credential } = await register('seller', 2);

@@ -365,6 +365,17 @@ export class PartitionWorker {
         );
         continue;
       }
+      // What the request was, to tell a retry from a reused key. Its data is walked recursively:
+      // data nested deeper than the stack allows (a contract that bounds it came later, or none
+      // does) makes the command unprocessable, answered like one that did not decode, never a
+      // failed transaction that stops the partition.
+      let fp: string;
+      try {
+        fp = fingerprint(command);
+      } catch (error) {
+        unprocessable(message, 'undecodable', `cannot fingerprint the request: ${String(error)}`);
+        continue;
+      }
       // A child of the span that sent the command; the outcome events carry this span's context on.
       const span = tracer().startSpan(
         `decide ${command.type}`,
@@ -382,7 +393,6 @@ export class PartitionWorker {
       spans.push(span);
       const traced = traceHeadersOfSpan(span);
       const key = command.idempotencyKey ?? command.id;
-      const fp = fingerprint(command);
       const pendingFp = pendingKeys.get(key);
       const use =
         pendingFp !== undefined

@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from '@gpux/contracts';
 import { GraphQLScalarType, Kind, ValueNode } from 'graphql';
 import { apiError } from './errors';
 
@@ -22,6 +23,12 @@ function literal(node: ValueNode): unknown {
   }
 }
 
+const tooDeep = () =>
+  apiError(
+    'BAD_USER_INPUT',
+    `must nest at most ${MAX_JSON_DEPTH} levels deep (arrays and objects inside one another)`,
+  );
+
 /** A JSON object: the certification protocol's messages travel as they are (libs/certification). */
 export const GraphQLJSON = new GraphQLScalarType({
   name: 'JSON',
@@ -31,6 +38,8 @@ export const GraphQLJSON = new GraphQLScalarType({
   parseValue: (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw apiError('BAD_USER_INPUT', 'must be a JSON object');
+    // Before anything walks it recursively (JSON.stringify below, the command's fingerprint).
+    if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep();
     if (JSON.stringify(value).length > MAX_JSON_BYTES)
       throw apiError('BAD_USER_INPUT', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
     return value;
@@ -39,6 +48,7 @@ export const GraphQLJSON = new GraphQLScalarType({
     const value = literal(node);
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw apiError('BAD_USER_INPUT', 'must be a JSON object');
+    if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep();
     return value;
   },
 });

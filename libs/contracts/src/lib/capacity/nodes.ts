@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
+import { shallowJson } from '../json-depth';
 import { label, printable } from '../text';
 import { MessageRegistry } from '../registry';
 
@@ -57,6 +58,8 @@ export const markNodeCertifiedSchema = z.object({
 const nodeRef = z.object({ nodeId: entityId });
 /** A protocol message of libs/certification (Challenge, Commitment, OpenRequest, Opening): checked there. */
 const protocolMessage = z.record(z.string(), z.unknown());
+/** A protocol message a worker sends: nested at most MAX_JSON_DEPTH deep (events take what was recorded). */
+const sentProtocolMessage = shallowJson(protocolMessage);
 export const challengePurposeSchema = z.enum(['certification', 'spot']);
 
 export const rotateNodeCredentialSchema = nodeRef.extend({ providerId: entityId, credentialHash: sha256Hex });
@@ -89,12 +92,12 @@ export const issueChallengeSchema = nodeRef.extend({
 /** `openSeed`: the randomness of the rows to open and the vectors r, drawn after the commitment. */
 export const commitChallengeSchema = nodeRef.extend({
   challengeId: z.string().min(1).max(64),
-  commitment: protocolMessage,
+  commitment: sentProtocolMessage,
   openSeed: hex128,
 });
 export const answerChallengeSchema = nodeRef.extend({
   challengeId: z.string().min(1).max(64),
-  opening: protocolMessage,
+  opening: sentProtocolMessage,
 });
 export const expireChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64) });
 export const declareNodeLostSchema = nodeRef.extend({
