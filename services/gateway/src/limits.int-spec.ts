@@ -381,6 +381,56 @@ describe('gateway limits on HTTP and WebSocket', () => {
     });
   });
 
+  it('refuses a document nested thousands of brackets deep before parsing it, over HTTP (POST and GET) and graphql-ws', async () => {
+    const deep = `{ market(id: ${'['.repeat(5_000)}"m1"${']'.repeat(5_000)}) { id } }`;
+    const says = /^the document nests its brackets more than 64 deep; no operation of this API needs more/;
+    const post = await http(gateway.url, deep);
+    expect({ status: post.status, codes: codes(post.body) }).toEqual({
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    });
+    expect(post.body.errors?.[0]?.message).toMatch(says);
+    const get = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(`{${'['.repeat(3_000)}}`)}`, {
+      headers: { 'apollo-require-preflight': '1' },
+    });
+    const getBody = (await get.json()) as Result;
+    expect({ status: get.status, codes: codes(getBody) }).toEqual({
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    });
+    const overSocket = await first(open(ADMIN_KEY), deep);
+    expect(codes(overSocket)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(overSocket.errors?.[0]?.message).toMatch(says);
+    // The gateway is unharmed.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('prints no more than the start and the length of a long value a refusal quotes, in no more than 1,000 characters', async () => {
+    const list = `[${Array(50_000).fill('1').join(', ')}]`;
+    const literal = await http(
+      gateway.url,
+      `{ market(id: "m1") { book(depth: ${list}) { bids { price } } } }`,
+      ADMIN_KEY,
+    );
+    expect(literal.body.errors?.[0]?.message).toBe(
+      `Int cannot represent non-integer value: ${list.slice(0, 32)}…] (${list.length} characters)`,
+    );
+    const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`x${i}`, 1]));
+    const variables = await http(
+      gateway.url,
+      'mutation($i: OpenMarketInput!) { openMarket(input: $i) { id } }',
+      ADMIN_KEY,
+      {
+        i: { marketId: 'm9', gpuClass: 'X', minTflopsPerGpu: 1, tickSize: '0.01', feeRateBps: 1, ...fields },
+      },
+    );
+    const messages = variables.body.errors?.map((e) => e.message) ?? [];
+    expect(messages.length).toBeGreaterThan(10);
+    expect(Math.max(...messages.map((m) => m.length))).toBeLessThanOrEqual(1_000);
+    expect(codes(variables.body)?.every((c) => c === 'BAD_USER_INPUT')).toBe(true);
+    expect(JSON.stringify(variables.body).length).toBeLessThan(50_000);
+  });
+
   it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {
     const overHttp = await http(gateway.url, OVER_BUDGET);
     expect(overHttp.status).toBe(400);

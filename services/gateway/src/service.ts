@@ -35,6 +35,7 @@ import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
+import { httpNestingLimit } from './api/nesting';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -162,10 +163,13 @@ export class GatewayModule implements NestModule {
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** The rate limit on HTTP, before Apollo parses anything. */
+  /** The rate limit on HTTP, and the document's nesting (api/nesting.ts), before Apollo parses anything. */
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(httpRateLimit(this.access.limiter, (req) => this.access.keys.contextOf(authorizationOf(req))))
+      .apply(
+        httpRateLimit(this.access.limiter, (req) => this.access.keys.contextOf(authorizationOf(req))),
+        httpNestingLimit,
+      )
       .forRoutes({ path: this.config.GRAPHQL_PATH, method: RequestMethod.ALL });
   }
 }

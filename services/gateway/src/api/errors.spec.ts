@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { REJECTION_CODES } from '@gpux/contracts';
 import { ERROR_CODES, isErrorCode } from './error-codes';
-import { formatError, shortenQuoted, variableAtFault } from './errors';
+import { formatError, shortenMessage, shortenQuoted, shortenValues, variableAtFault } from './errors';
 
 describe('the field at fault of a variable graphql-js could not coerce', () => {
   it('names the path inside an input object', () => {
@@ -207,5 +207,54 @@ describe('shortenQuoted', () => {
     expect(shortenQuoted(`a ${JSON.stringify('z'.repeat(100))} and ${JSON.stringify('w'.repeat(70))}`)).toBe(
       `a "${'z'.repeat(32)}…" (100 characters) and "${'w'.repeat(32)}…" (70 characters)`,
     );
+  });
+});
+
+describe('shortenValues and shortenMessage', () => {
+  it('leaves short values, and messages without any, as they are', () => {
+    for (const m of [
+      'Int cannot represent non-integer value: [1, 2]',
+      'Variable "$i" got invalid value { side: "BID" }; Field "price" of required type "Usd!" was not provided.',
+      'send a JSON object such as {"query": "{ __typename }", "variables": {}}',
+      `Int cannot represent non 32-bit signed integer value: ${'9'.repeat(64)}`,
+    ])
+      expect(shortenValues(m)).toBe(m);
+  });
+
+  it('keeps the start and the length of a long list, object or number a message prints', () => {
+    const list = `[${Array(50_000).fill('1').join(', ')}]`;
+    expect(shortenValues(`Int cannot represent non-integer value: ${list}`)).toBe(
+      `Int cannot represent non-integer value: ${list.slice(0, 32)}…] (${list.length} characters)`,
+    );
+    const fields = `{ side: "BID", ${Array.from({ length: 5_000 }, (_, i) => `x${i}: 1`).join(', ')} }`;
+    const variable = shortenValues(
+      `Variable "$i" got invalid value ${fields}; Field "x0" is not defined by type "PlaceOrderInput".`,
+    );
+    expect(variable).toBe(
+      `Variable "$i" got invalid value ${fields.slice(0, 32)}…} (${fields.length} characters); Field "x0" is not defined by type "PlaceOrderInput".`,
+    );
+    expect(shortenValues(`value: ${'9'.repeat(100_000)}`)).toBe(`value: ${'9'.repeat(32)}… (100000 digits)`);
+    // Brackets inside a quoted string are the string's, and an unclosed value runs to the end.
+    const unclosed = `[${'2, '.repeat(40)}`;
+    expect(shortenValues(`got "[[[" and ${unclosed}`)).toBe(
+      `got "[[[" and ${unclosed.slice(0, 32)}… (${unclosed.length} characters)`,
+    );
+  });
+
+  it('never lets a message run past 1,000 characters', () => {
+    const m = shortenMessage(Array.from({ length: 200 }, (_, i) => `word${i}`).join(' '));
+    expect(m.length).toBeLessThanOrEqual(1000);
+    expect(m).toMatch(/^word0 word1 .*… \(\d+ characters\)$/);
+  });
+});
+
+it("codes graphql-js' error-limit error about the variables BAD_USER_INPUT, not an internal error", () => {
+  const formatted = formatError(
+    { message: 'Too many errors processing variables, error limit reached. Execution aborted.' },
+    new GraphQLError('Too many errors processing variables, error limit reached. Execution aborted.'),
+  );
+  expect(formatted).toEqual({
+    message: 'too many values in the variables are wrong: fix the ones named in the errors before this one',
+    extensions: { code: 'BAD_USER_INPUT' },
   });
 });

@@ -46,6 +46,68 @@ export function shortenQuoted(message: string): string {
   });
 }
 
+const VARIABLE_ERRORS_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
+/** Bracketed values and runs of digits in a message longer than this are cut (shortenValues). */
+const LONGEST_VALUE = 64;
+/** The longest message an error carries: past it, the start and the length (a last resort). */
+const LONGEST_MESSAGE = 1000;
+
+/** The index just past the bracket that closes the one at `start`, skipping quoted strings; -1 if none. */
+function closingOf(message: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < message.length; i++) {
+    const c = message[i];
+    if (c === '"') {
+      i++;
+      while (i < message.length && message[i] !== '"') i += message[i] === '\\' ? 2 : 1;
+    } else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * A message that prints what the caller sent (graphql-js: `Int cannot represent non-integer value:
+ * [1, 1, …]`, `Variable "$i" got invalid value { …every field sent… }`) keeps the start and the
+ * length of a bracketed value or a run of digits longer than LONGEST_VALUE: 50,000 list items
+ * came back as a 150 kB message, and 5,000 unknown fields as 51 errors of 49 kB each.
+ */
+export function shortenValues(message: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < message.length; i++) {
+    const c = message[i];
+    if (c === '"') {
+      i++;
+      while (i < message.length && message[i] !== '"') i += message[i] === '\\' ? 2 : 1;
+      continue;
+    }
+    if (c !== '[' && c !== '{') continue;
+    const end = closingOf(message, i);
+    const stop = end < 0 ? message.length : end;
+    if (stop - i > LONGEST_VALUE) {
+      const closing = end < 0 ? '' : message[end - 1];
+      out += `${message.slice(from, i)}${message.slice(i, i + LONGEST_VALUE / 2)}…${closing} (${stop - i} characters)`;
+      from = stop;
+    }
+    i = stop - 1;
+  }
+  out += message.slice(from);
+  return out.replace(
+    /\d{65,}/g,
+    (digits) => `${digits.slice(0, LONGEST_VALUE / 2)}… (${digits.length} digits)`,
+  );
+}
+
+/** What a message says of what was sent, short (shortenQuoted, shortenValues), and never over LONGEST_MESSAGE. */
+export function shortenMessage(message: string): string {
+  const short = shortenValues(shortenQuoted(message));
+  return short.length <= LONGEST_MESSAGE
+    ? short
+    : `${short.slice(0, LONGEST_MESSAGE - 40)}… (${short.length} characters)`;
+}
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let code = String(formatted.extensions?.['code'] ?? '');
   // A literal a scalar refused (api/scalars.ts) fails validation, where Apollo writes its own code
@@ -58,6 +120,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code === '' || code === 'INTERNAL_SERVER_ERROR') {
     const malformed = malformedRequest(formatted, error);
     if (malformed) return malformed;
+    // graphql-js' last error after 50 about the variables (an input with thousands of unknown fields).
+    if (formatted.message === VARIABLE_ERRORS_LIMIT)
+      return {
+        message:
+          'too many values in the variables are wrong: fix the ones named in the errors before this one',
+        extensions: { code: 'BAD_USER_INPUT' },
+      };
   }
   if (PASSED.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
@@ -72,7 +141,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return {
       ...formatted,
       // Apollo ends some of its own messages with a line break.
-      message: shortenQuoted(formatted.message).trimEnd(),
+      message: shortenMessage(formatted.message).trimEnd(),
       extensions: field === undefined ? extensions : { ...extensions, field },
     };
   }

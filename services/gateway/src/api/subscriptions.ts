@@ -19,6 +19,7 @@ import { apiError, formatError, variableAtFault } from './errors';
 import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
+import { nestingError } from './nesting';
 import type { ReadModelWatch } from './rebuilding';
 import {
   mutationsAdmitted,
@@ -150,6 +151,8 @@ export class SubscriptionServer {
     }
     if (typeof payload.query !== 'string')
       return [apiError('BAD_USER_INPUT', 'the payload must carry a query', 'query')];
+    const tooDeep = nestingError(payload.query);
+    if (tooDeep) return [tooDeep];
     let document;
     try {
       document = parse(payload.query);
