@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { EventSourcedService, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
-import { Consumer, Kafka } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { retriedByKafkajs } from './consumer-errors';
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { PartitionWorker } from './partition-worker';
@@ -153,28 +154,38 @@ export class CommandProcessor {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: partitions,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const worker = await this.workerFor(batch.partition);
-        await heartbeat();
-        try {
-          await worker.handle(batch.messages, (offset) => resolveOffset(offset));
-        } catch (error) {
-          // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
-          // from the last committed offset; the partition's next batch rebuilds a fresh worker (and
-          // its group's, whose other partitions are rebuilt too: they shared the failed producer).
-          this.workers.delete(batch.partition);
-          await worker.close();
-          await this.dropBrokenGroup(groupOf(batch.partition, this.transactionGroups));
-          this.logger.error({
-            msg: 'transaction failed, partition will be rebuilt',
-            partition: batch.partition,
-            error: String(error),
-          });
-          throw error;
-        }
-      },
+      // Whatever a batch throws is retried (retriedByKafkajs): kafkajs stops for good on some errors.
+      eachBatch: (payload) =>
+        this.onBatch(payload).catch((error: unknown) => Promise.reject(retriedByKafkajs(error))),
     });
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const worker = await this.workerFor(batch.partition);
+    await heartbeat();
+    try {
+      await worker.handle(batch.messages, (offset) => resolveOffset(offset));
+    } catch (error) {
+      // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
+      // from the last committed offset; the partition's next batch rebuilds a fresh worker (and
+      // its group's, whose other partitions are rebuilt too: they shared the failed producer).
+      this.workers.delete(batch.partition);
+      await worker.close();
+      await this.dropBrokenGroup(groupOf(batch.partition, this.transactionGroups));
+      this.logger.error({
+        msg: 'transaction failed, partition will be rebuilt',
+        partition: batch.partition,
+        error: String(error),
+      });
+      throw error;
+    }
   }
 
   private async workerFor(partition: number): Promise<PartitionWorker> {

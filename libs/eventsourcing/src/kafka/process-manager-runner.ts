@@ -2,6 +2,7 @@ import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/cont
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Span, SpanStatusCode } from '@opentelemetry/api';
+import { retriedByKafkajs } from './consumer-errors';
 import { consumerTiming } from './consumer-timing';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
@@ -181,7 +182,7 @@ export class ProcessManagerRunner {
             partition: batch.partition,
             error: String(error),
           });
-          throw error;
+          throw retriedByKafkajs(error);
         }
         metrics.transactionCommitted('process_manager');
         for (const span of spans) span.end();
