@@ -53,15 +53,20 @@ const LONGEST_VALUE = 64;
 /** The longest message an error carries: past it, the start and the length (a last resort). */
 const LONGEST_MESSAGE = 1000;
 
+/** The index of the quote that closes the quoted string opening at `start` (its length if none). */
+function quoteEnd(message: string, start: number): number {
+  let i = start + 1;
+  while (i < message.length && message[i] !== '"') i += message[i] === '\\' ? 2 : 1;
+  return i;
+}
+
 /** The index just past the bracket that closes the one at `start`, skipping quoted strings; -1 if none. */
 function closingOf(message: string, start: number): number {
   let depth = 0;
   for (let i = start; i < message.length; i++) {
     const c = message[i];
-    if (c === '"') {
-      i++;
-      while (i < message.length && message[i] !== '"') i += message[i] === '\\' ? 2 : 1;
-    } else if (c === '[' || c === '{') depth++;
+    if (c === '"') i = quoteEnd(message, i);
+    else if (c === '[' || c === '{') depth++;
     else if ((c === ']' || c === '}') && --depth === 0) return i + 1;
   }
   return -1;
@@ -79,8 +84,7 @@ export function shortenValues(message: string): string {
   for (let i = 0; i < message.length; i++) {
     const c = message[i];
     if (c === '"') {
-      i++;
-      while (i < message.length && message[i] !== '"') i += message[i] === '\\' ? 2 : 1;
+      i = quoteEnd(message, i);
       continue;
     }
     if (c !== '[' && c !== '{') continue;
