@@ -28,7 +28,7 @@ import {
   Outcome,
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
-import { CapacityCommands, capacityMessages, topic } from '@gpux/contracts';
+import { CapacityCommands, capacityMessages, HEADERS, topic } from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { infraEnv, readTopic } from '@gpux/testing';
 import { Kafka } from 'kafkajs';
@@ -492,6 +492,45 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     ).toBe('CERTIFIED');
     expect((await new GatewayClient(m.url, credential).joinSession('after')).nodeId).toBe('deep-json');
   }, 90_000);
+
+  it('(b) a commitment larger than a command may be once recorded is refused with the argument at fault, and nothing is recorded', async () => {
+    const { credential } = await register('huge-json');
+    // 1e20 takes 4 bytes in the request and 21 once recorded: a request under the gateway's 1 MB
+    // makes a command of 4 MB, which the broker would refuse (the caller saw an internal error).
+    const numbers = Array.from({ length: 190_000 }, () => '1e20').join(',');
+    const body = `{"query":"mutation($c: JSON!) { commitChallenge(challengeId: \\"c1\\", commitment: $c) }","variables":{"c":{"a":[${numbers}]}}}`;
+    expect(body.length).toBeLessThan(1_000_000);
+    const response = await fetch(`${m.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+      body,
+    });
+    const answer = (await response.json()) as {
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+      data?: unknown;
+    };
+    expect(answer.data).toEqual({ commitChallenge: null });
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'commitment' });
+    expect(answer.errors?.[0]?.message).toMatch(
+      /^the request is \d+ bytes once recorded, more than the 999939 a command may be: send less in commitment$/,
+    );
+    // Nothing reached capacity: the node's next command, its session, is decided as ever, and
+    // no outcome of a commitment is recorded for the node.
+    expect((await new GatewayClient(m.url, credential).joinSession('after')).nodeId).toBe('huge-json');
+    const kafka = new Kafka({ clientId: 'huge-json', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const events = await readTopic(
+      kafka,
+      topic('capacity', 'events', m.namespace!).name,
+      (rs) =>
+        rs.some(
+          (r) => r.headers[HEADERS.type] === 'capacity.SessionStarted' && r.value.includes('"huge-json"'),
+        ),
+      { timeoutMs: 30_000 },
+    );
+    expect(
+      events.filter((r) => r.value.includes('"huge-json"') && r.value.includes('CommitChallenge')),
+    ).toEqual([]);
+  }, 60_000);
 
   it('(c) a certified node sells, its worker dies mid-lease: lost within the window, the buyer credited to the minor unit, its asks cancelled', async () => {
     const { credential } = await register('seller', 2);

@@ -1,4 +1,12 @@
-import { encodeRaw, HEADERS, settlementMessages, SettlementEvents, topic, topicsOf } from '@gpux/contracts';
+import {
+  capacityMessages,
+  encodeRaw,
+  HEADERS,
+  settlementMessages,
+  SettlementEvents,
+  topic,
+  topicsOf,
+} from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
 import { infraEnv, readTopic, ReadRecord, settle, uniqueName } from '@gpux/testing';
 import { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -11,6 +19,7 @@ import { WorkerContext } from './worker-context';
 import { ProcessManagerRunner } from './process-manager-runner';
 import { REACTED_HEADER } from './reactions';
 import { provisionTopics, TopicMismatchError } from './provisioning';
+import { MAX_BATCH_BYTES, recordBytes } from './record-batches';
 
 // The library against the real broker, with a small balance decider over settlement's messages.
 interface Balance {
@@ -354,6 +363,155 @@ describe('command processing on Kafka', () => {
       expect(events.slice(2).map(typeOf)).toEqual([
         'settlement.CommandRejected',
         'settlement.FundsWithdrawn',
+      ]);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('writes a backlog whose outcomes outgrow one record batch in several, within one transaction: the broker refuses none, nothing is lost or doubled', async () => {
+    // Two 200-character deposits per command: 1,000 commands queued on one partition (one
+    // transaction's worth) make about 1.7 MB of events, twice what the broker takes in one record batch (message.max.bytes, 1 MiB).
+    const wide: Decider<Message, Message, Balance> = {
+      ...balanceDecider,
+      decide(command, state, context) {
+        if (command.type !== 'settlement.Deposit') return balanceDecider.decide(command, state, context);
+        const { accountId, reference } = command.data as { accountId: string; reference: string };
+        const moved = { type: 'settlement.FundsDeposited', data: { accountId, amount: 1, reference } };
+        return accept(moved, moved);
+      },
+    };
+    const wideDeciders = [{ ...deciders[0]!, decider: wide }];
+    const ns = await namespaceWithTopics();
+    const reference = 'r'.repeat(200);
+    const commands = Array.from({ length: 1_000 }, (_, i) =>
+      commandMessage(settlementMessages, {
+        type: 'settlement.Deposit',
+        subject: 'acc-wide',
+        data: { accountId: 'acc-wide', amount: 1, reference },
+        idempotencyKey: `wide-${i}`,
+      }),
+    );
+    for (let i = 0; i < commands.length; i += 250) await send(ns, ...commands.slice(i, i + 250));
+    // A snapshot in every transaction: its offset in the events must count every request's events.
+    const first = processor(ns, { deciders: wideDeciders, snapshotEveryEvents: 1 });
+    await first.start();
+    try {
+      const events = await readTopic(
+        kafka,
+        topic('settlement', 'events', ns).name,
+        (rs) => rs.filter(isOutcome).length >= 2_000,
+        { timeoutMs: 60_000 },
+      ).then((rs) => rs.filter(isOutcome));
+      expect(events.map(typeOf).filter((t) => t !== 'settlement.FundsDeposited')).toEqual([]);
+      const keys = events.map((e) => e.headers[HEADERS.idempotencyKey]);
+      expect(keys).toEqual(commands.flatMap((_, i) => [`wide-${i}`, `wide-${i}`]));
+    } finally {
+      await first.stop();
+    }
+    // A new owner rebuilt from that snapshot holds exactly the 2,000 deposited: all of it can be
+    // withdrawn, and not one more.
+    const second = processor(ns, { deciders: wideDeciders });
+    await second.start();
+    try {
+      await send(ns, withdraw('acc-wide', 2_000), withdraw('acc-wide', 1));
+      const after = await outcomes(ns, 2_002);
+      expect(after.slice(2_000).map((e) => [typeOf(e), JSON.parse(e.value).code])).toEqual([
+        ['settlement.FundsWithdrawn', undefined],
+        ['settlement.CommandRejected', 'INSUFFICIENT_FUNDS'],
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('answers a command whose outcome no record can carry UNPROCESSABLE, drops the data a rejection repeats when it does not fit, and goes on', async () => {
+    // Capacity's protocol messages are free JSON, as large as a request may be. This decider
+    // records a commitment twice (an event twice the command's size), or refuses it (a rejection
+    // repeats its command's data).
+    const ns = uniqueName('big');
+    await provisionTopics(admin, topicsOf('capacity', ns));
+    const echo: Decider<Message, Message, null> = {
+      initialState: () => null,
+      decide(command) {
+        const { nodeId, challengeId, commitment } = command.data as {
+          nodeId: string;
+          challengeId: string;
+          commitment: { refuse?: boolean };
+        };
+        if (commitment.refuse) return reject('NOT_FOUND', 'no such challenge', 'challengeId');
+        return accept({
+          type: 'capacity.ChallengeCommitted',
+          data: { nodeId, challengeId, commitment, request: commitment },
+        });
+      },
+      evolve: (state) => state,
+    };
+    const p = new CommandProcessor({
+      kafka,
+      service: 'capacity',
+      registry: capacityMessages,
+      deciders: [
+        {
+          name: 'echo',
+          decider: echo,
+          commandTypes: ['capacity.CommitChallenge'],
+          eventTypes: ['capacity.ChallengeCommitted'],
+        },
+      ],
+      namespace: ns,
+    });
+    const commit = (key: string, padding: number, refuse = false) =>
+      commandMessage(capacityMessages, {
+        type: 'capacity.CommitChallenge',
+        subject: 'node-1',
+        data: {
+          nodeId: 'node-1',
+          challengeId: 'c-1',
+          openSeed: '0'.repeat(32),
+          commitment: { refuse, padding: 'p'.repeat(padding) },
+        },
+        idempotencyKey: key,
+      });
+    // As large as a command may be and still fit in a record: its dead letter's headers do not.
+    const largest = (key: string, refuse = false) => {
+      const bare = recordBytes(commit(key, 0, refuse));
+      return commit(key, MAX_BATCH_BYTES - 61 - bare - 16, refuse);
+    };
+    await p.start();
+    try {
+      // One request each: together they would be more than a record batch may be.
+      for (const command of [
+        commit('twice-600k', 600_000),
+        largest('refused-largest', true),
+        largest('twice-largest'),
+        commit('small', 10),
+      ])
+        await producer.send({ topic: topic('capacity', 'commands', ns).name, messages: [command] });
+      const events = await readTopic(
+        kafka,
+        topic('capacity', 'events', ns).name,
+        (rs) => rs.filter(isOutcome).length >= 4,
+      ).then((rs) => rs.filter(isOutcome));
+      const answers = events.map((e) => {
+        const data = JSON.parse(e.value) as { code?: string; command?: unknown };
+        return [e.headers[HEADERS.idempotencyKey], typeOf(e), data.code, 'command' in data];
+      });
+      expect(answers).toEqual([
+        ['twice-600k', 'capacity.CommandRejected', 'UNPROCESSABLE', true],
+        ['refused-largest', 'capacity.CommandRejected', 'NOT_FOUND', false],
+        ['twice-largest', 'capacity.CommandRejected', 'UNPROCESSABLE', false],
+        ['small', 'capacity.ChallengeCommitted', undefined, false],
+      ]);
+      expect(JSON.parse(events[0]!.value).message).toMatch(
+        /: its outcome would be \d+ bytes, more than the 999939 one may take: the broker would refuse it$/,
+      );
+      const dead = await readTopic(kafka, topic('capacity', 'dead-letter', ns).name, (rs) => rs.length >= 2);
+      expect(
+        dead.map((d) => [d.value.length > 600_000, d.headers[DEAD_LETTER_HEADERS.valueOmitted]]),
+      ).toEqual([
+        [true, undefined],
+        [false, expect.stringMatching(/^\d{6}$/)],
       ]);
     } finally {
       await p.stop();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventSourcedService, MessageRegistry, topic, WireMessage } from '@gpux/contracts';
+import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import { context } from '@opentelemetry/api';
 import { traceHeadersOf } from '@gpux/platform';
 import type Redis from 'ioredis';
@@ -12,6 +12,7 @@ import { RedisNotices } from '../redis/notices';
 import { readOutcome, ReadOutcome } from '../redis/outcome-read';
 import { redisScript } from '../redis/script';
 import { toKafka } from './codec';
+import { fitsOneBatch, MAX_RECORD_BYTES, recordBytes } from './record-batches';
 
 export interface OutgoingCommand {
   type: string;
@@ -87,6 +88,33 @@ export class CommandTimeoutError extends Error {
   }
 }
 
+/**
+ * The command is larger than a record the broker takes (its limit per record batch): nothing was
+ * sent. `field`: the data's largest field, where the bulk is.
+ */
+export class CommandTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly field: string | undefined,
+  ) {
+    super(
+      `the request is ${bytes} bytes once recorded, more than the ${MAX_RECORD_BYTES} a command may be${field ? `: send less in ${field}` : ''}`,
+    );
+    this.name = 'CommandTooLargeError';
+  }
+}
+
+/** The field of `data` whose JSON is the longest. */
+function largestField(data: unknown): string | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  let largest: [string, number] | undefined;
+  for (const [name, value] of Object.entries(data)) {
+    const length = JSON.stringify(value)?.length ?? 0;
+    if (!largest || length > largest[1]) largest = [name, length];
+  }
+  return largest?.[0];
+}
+
 /** A command waiting in the send queue for its request. */
 interface Queued {
   message: Message;
@@ -102,12 +130,6 @@ export const DEFAULT_SEND_BATCH = 500;
 export const DEFAULT_SEND_LINGER_MS = 0;
 /** A request stays well under the broker's default message.max.bytes (1 MiB) per record batch. */
 const MAX_SEND_BYTES = 512 * 1024;
-
-function sizeOf(wire: WireMessage): number {
-  let bytes = Buffer.byteLength(wire.key) + Buffer.byteLength(wire.value);
-  for (const [name, value] of Object.entries(wire.headers)) bytes += name.length + Buffer.byteLength(value);
-  return bytes;
-}
 
 /**
  * Sends a command to its service's commands topic and waits for its recorded outcome in the
@@ -169,7 +191,7 @@ export class CommandSender {
   }
 
   /** The command on the wire, validated against its schema (throws MessageValidationError). */
-  private encode(command: OutgoingCommand): { wire: WireMessage; idempotencyKey: string } {
+  private encode(command: OutgoingCommand): { message: Message; idempotencyKey: string } {
     const id = command.id ?? randomUUID();
     const idempotencyKey = command.idempotencyKey ?? id;
     const wire = this.registry.encode({
@@ -186,20 +208,24 @@ export class CommandSender {
       ...traceHeadersOf(context.active()),
       data: command.data,
     });
-    return { wire, idempotencyKey };
+    // Refused here, with the field at fault, rather than by the broker after the key was bound.
+    const message = toKafka(wire);
+    if (!fitsOneBatch(message))
+      throw new CommandTooLargeError(recordBytes(message), largestField(command.data));
+    return { message, idempotencyKey };
   }
 
   private async write({
-    wire,
+    message,
     idempotencyKey,
   }: {
-    wire: WireMessage;
+    message: Message;
     idempotencyKey: string;
   }): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.queue.push({
-        message: toKafka(wire),
-        bytes: sizeOf(wire),
+        message,
+        bytes: recordBytes(message),
         at: Date.now(),
         done: (error) => (error === undefined ? resolve() : reject(error)),
       });

@@ -1,19 +1,26 @@
 import type { KafkaMessage, Message } from 'kafkajs';
+import { fitsOneBatch } from './record-batches';
 
 export const DEAD_LETTER_HEADERS = {
   reason: 'dlq_reason',
   topic: 'dlq_topic',
   partition: 'dlq_partition',
   offset: 'dlq_offset',
+  /** Set when the value was left out (its size in bytes): read it at dlq_topic, dlq_partition, dlq_offset. */
+  valueOmitted: 'dlq_value_omitted',
 } as const;
 
-/** The message as it arrived, with where it came from and why it could not be processed. */
+/**
+ * The message as it arrived, with where it came from and why it could not be processed. One too
+ * large to be written again with those headers (a command near the broker's limit) is kept without
+ * its value, which stays where the headers say it is.
+ */
 export function deadLetter(
   message: KafkaMessage,
   from: { topic: string; partition: number },
   reason: string,
 ): Message {
-  return {
+  const letter: Message = {
     key: message.key,
     value: message.value,
     headers: {
@@ -23,5 +30,11 @@ export function deadLetter(
       [DEAD_LETTER_HEADERS.partition]: String(from.partition),
       [DEAD_LETTER_HEADERS.offset]: message.offset,
     },
+  };
+  if (fitsOneBatch(letter)) return letter;
+  return {
+    ...letter,
+    value: null,
+    headers: { ...letter.headers, [DEAD_LETTER_HEADERS.valueOmitted]: String(message.value?.length ?? 0) },
   };
 }

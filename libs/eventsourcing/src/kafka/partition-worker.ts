@@ -23,6 +23,7 @@ import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
 import { TransactionGroup } from './transaction-group';
 import { partitionTransactionalId } from './transaction-groups';
+import { fitsOneBatch, fittingOneBatch, recordBytes, RecordTooLargeError } from './record-batches';
 import { byTopic, emittedCommands, REACTED_HEADER } from './reactions';
 import { DeciderRegistration, WorkerContext } from './worker-context';
 import { CommandOutcomeKind, DeadLetterReason, NO_METRICS } from '../metrics/metrics';
@@ -482,11 +483,19 @@ export class PartitionWorker {
         if (metrics.eventsCommitted) committed.push(...outcome);
       } catch (error) {
         const invalid = error instanceof MessageValidationError;
+        const tooLarge = error instanceof RecordTooLargeError;
         const reason = invalid
           ? `decider produced an invalid event: ${error.message}`
-          : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+          : tooLarge
+            ? `${error.message}: the broker would refuse it`
+            : `decider failed: ${error instanceof Error ? error.message : String(error)}`;
         span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-        unprocessable(message, invalid ? 'invalid_outcome' : 'decider_failed', reason, command);
+        unprocessable(
+          message,
+          invalid ? 'invalid_outcome' : tooLarge ? 'outcome_too_large' : 'decider_failed',
+          reason,
+          command,
+        );
         continue;
       } finally {
         metrics.decided(command.type, (performance.now() - decideStarted) / 1000);
@@ -530,9 +539,14 @@ export class PartitionWorker {
     if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
     const snapshotAfter = (written: RecordMetadata[]) => {
       if (!snapshotDue || !events.length) return undefined;
-      const meta = written.find((m) => m.topicName === topics.events && m.partition === this.partition);
-      if (!meta?.baseOffset) throw new Error('the broker returned no offset for the events just written');
-      const eventsOffset = (BigInt(meta.baseOffset) + BigInt(events.length)).toString();
+      // The events may have gone in several requests: in one transaction of the partition's single
+      // writer they are consecutive from the first request's base offset.
+      const bases = written
+        .filter((m) => m.topicName === topics.events && m.partition === this.partition && m.baseOffset)
+        .map((m) => BigInt(m.baseOffset!));
+      if (!bases.length) throw new Error('the broker returned no offset for the events just written');
+      const first = bases.reduce((a, b) => (b < a ? b : a));
+      const eventsOffset = (first + BigInt(events.length)).toString();
       return {
         topic: topics.snapshots,
         messages: [
@@ -587,7 +601,16 @@ export class PartitionWorker {
     const headers = { ...wire.headers };
     if (fp) headers[FINGERPRINT_HEADER] = fp;
     if (this.reactedBy) headers[REACTED_HEADER] = this.reactedBy;
-    return { ...toKafka({ ...wire, headers }), partition: this.partition };
+    const message = { ...toKafka({ ...wire, headers }), partition: this.partition };
+    if (fitsOneBatch(message)) return message;
+    // A rejection repeats its command's data: of a command near the broker's limit, that does not
+    // fit in a record. Such a rejection is recorded without it (the command is in the log).
+    const data = event.data as { command?: unknown } | null;
+    if (event.type.endsWith('.CommandRejected') && data && typeof data === 'object' && 'command' in data) {
+      const { command: _left, ...rest } = data;
+      return this.outcomeMessage({ ...event, data: rest }, fp);
+    }
+    throw new RecordTooLargeError(recordBytes(message), 'its outcome');
   }
 
   /** The commands the inline process managers emit for these events; throws when one does not validate. */
@@ -597,7 +620,11 @@ export class PartitionWorker {
       for (const event of events) {
         const { commands, span } = emittedCommands(reaction.manager, reaction.registry, event);
         if (span) spans.push(span);
-        for (const wire of commands) out.push({ topic: reaction.topic, message: toKafka(wire) });
+        for (const wire of commands)
+          out.push({
+            topic: reaction.topic,
+            message: fittingOneBatch(toKafka(wire), 'a command it reacts with'),
+          });
       }
     }
     return out;

@@ -2,6 +2,7 @@ import { EventSourcedService, HEADERS, MessageRegistry, topic } from '@gpux/cont
 import { Consumer, Kafka, KafkaMessage, Message, Partitioners, Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { Span, SpanStatusCode } from '@opentelemetry/api';
+import { withinBatchLimit } from './record-batches';
 import { retriedByKafkajs } from './consumer-errors';
 import { consumerTiming } from './consumer-timing';
 import { ProcessManager } from '../domain/process-manager';
@@ -158,7 +159,8 @@ export class ProcessManagerRunner {
           const topicMessages = [];
           if (commands.length) topicMessages.push({ topic: this.output, messages: commands });
           if (dead.length) topicMessages.push({ topic: this.deadLetter, messages: dead });
-          if (topicMessages.length) await txn.sendBatch({ topicMessages });
+          // Several requests when a backlog's commands outgrow what the broker takes in one.
+          for (const send of withinBatchLimit(topicMessages)) await txn.sendBatch({ topicMessages: send });
           await whileConcurrent(
             () =>
               txn.sendOffsets({

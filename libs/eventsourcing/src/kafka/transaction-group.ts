@@ -1,5 +1,6 @@
 import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { TRANSACTION_RETRY, whileConcurrent } from './codec';
+import { withinBatchLimit } from './record-batches';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
 /** What one partition writes in a transaction: its records, and where its command offset moves to. */
@@ -142,9 +143,10 @@ export class TransactionGroup {
     const metrics = this.options.metrics ?? NO_METRICS;
     const txn = await producer.transaction();
     try {
-      let written: RecordMetadata[] = [];
-      const records = merged(writes.flatMap((w) => w.topicMessages));
-      if (records.length) written = await txn.sendBatch({ topicMessages: records });
+      // Several requests when the records outgrow what the broker takes in one (a backlog's).
+      const written: RecordMetadata[] = [];
+      for (const send of withinBatchLimit(merged(writes.flatMap((w) => w.topicMessages))))
+        written.push(...(await txn.sendBatch({ topicMessages: send })));
       const later = merged(
         writes.flatMap((w) => {
           const more = w.after?.(written.filter((m) => m.partition === w.partition));

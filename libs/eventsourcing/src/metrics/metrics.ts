@@ -10,6 +10,8 @@ export type DeadLetterReason =
   | 'invalid_outcome'
   /** The decider (decide or evolve) threw. */
   | 'decider_failed'
+  /** An outcome (an event, or a command a process manager reacted with) larger than a record may be. */
+  | 'outcome_too_large'
   /** A process manager could not read or react to an event. */
   | 'unreadable_event';
 

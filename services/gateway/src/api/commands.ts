@@ -11,6 +11,7 @@ import {
   CommandOutcome,
   CommandSender,
   CommandTimeoutError,
+  CommandTooLargeError,
   IdempotencyKeyReusedError,
   OutgoingCommand,
   ProjectionTimeoutError,
@@ -169,7 +170,7 @@ export class Commands implements OnApplicationShutdown {
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
       waited(
-        error instanceof MessageValidationError
+        error instanceof MessageValidationError || error instanceof CommandTooLargeError
           ? 'invalid'
           : error instanceof IdempotencyKeyReusedError
             ? 'key_reused'
@@ -178,6 +179,7 @@ export class Commands implements OnApplicationShutdown {
               : 'error',
       );
       if (error instanceof MessageValidationError) throw invalidInput(error);
+      if (error instanceof CommandTooLargeError) throw apiError('BAD_USER_INPUT', error.message, error.field);
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
       if (error instanceof CommandTimeoutError) {
