@@ -2,6 +2,7 @@ import { describeServiceHealth } from '@gpux/platform/testing';
 import { capacityService } from './service';
 
 describeServiceHealth(capacityService, {
+  checks: ['commands'],
   metrics: [
     'gpux_command_decision_seconds',
     'gpux_commands_total',

@@ -2,6 +2,7 @@ import { describeServiceHealth } from '@gpux/platform/testing';
 import { settlementService } from './service';
 
 describeServiceHealth(settlementService, {
+  checks: ['commands'],
   metrics: [
     'gpux_command_decision_seconds',
     'gpux_commands_total',

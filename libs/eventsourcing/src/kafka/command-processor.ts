@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { EventSourcedService, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { retriedByKafkajs } from './consumer-errors';
+import { CommandProcessorTrouble, FailingPartition, processorTrouble } from './processor-trouble';
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { PartitionWorker } from './partition-worker';
@@ -85,6 +86,10 @@ export class CommandProcessor {
   readonly transactionGroups: number;
   private consumer: Consumer | undefined;
   private readonly context: WorkerContext;
+  /** Partitions whose transactions failed in a row: since when (ms), how often, the last error. */
+  private readonly failing = new Map<number, FailingPartition>();
+  /** Set when kafkajs stopped the consumer for good (it restarts it after any other failure). */
+  private crashed: string | undefined;
 
   constructor(private readonly options: CommandProcessorOptions) {
     const ns = options.namespace ?? '';
@@ -134,6 +139,7 @@ export class CommandProcessor {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set(payload.memberAssignment[this.topics.commands] ?? []);
+      for (const partition of this.failing.keys()) if (!mine.has(partition)) this.failing.delete(partition);
       for (const [partition, worker] of this.workers) {
         if (!mine.has(partition)) {
           this.workers.delete(partition);
@@ -147,6 +153,11 @@ export class CommandProcessor {
         }
       }
       this.logger.log({ msg: 'partitions assigned', partitions: [...mine].sort((a, b) => a - b) });
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.crashed = String(payload.error);
+      this.logger.error({ msg: 'command consumer stopped for good', error: this.crashed });
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topics.commands, fromBeginning: true });
@@ -172,7 +183,14 @@ export class CommandProcessor {
     await heartbeat();
     try {
       await worker.handle(batch.messages, (offset) => resolveOffset(offset));
+      this.failing.delete(batch.partition);
     } catch (error) {
+      const before = this.failing.get(batch.partition);
+      this.failing.set(batch.partition, {
+        since: before?.since ?? Date.now(),
+        failures: (before?.failures ?? 0) + 1,
+        error: String(error).slice(0, 500),
+      });
       // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
       // from the last committed offset; the partition's next batch rebuilds a fresh worker (and
       // its group's, whose other partitions are rebuilt too: they shared the failed producer).
@@ -230,6 +248,14 @@ export class CommandProcessor {
     if (!group?.broken) return;
     this.groups.delete(g);
     await group.close();
+  }
+
+  /**
+   * Null while commands are decided; otherwise why not: the consumer stopped for good, or a
+   * partition's transactions have failed in a row for FAILING_DOWN_MS (processor-trouble.ts).
+   */
+  trouble(now = Date.now()): CommandProcessorTrouble | null {
+    return processorTrouble(this.topics.commands, this.failing, this.crashed, now);
   }
 
   async stop(): Promise<void> {

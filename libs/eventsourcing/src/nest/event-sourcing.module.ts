@@ -9,7 +9,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Envelope, EventSourcedService, MessageRegistry, topic, topicsOf } from '@gpux/contracts';
-import { KafkaClients, RedisClient, ServiceMetrics } from '@gpux/platform';
+import { HealthChecks, KafkaClients, RedisClient, ServiceMetrics } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
 import { ProcessManagerRunner } from '../kafka/process-manager-runner';
@@ -72,6 +72,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
     private readonly kafka: KafkaClients,
     redis: RedisClient,
     serviceMetrics: ServiceMetrics,
+    health: HealthChecks,
   ) {
     this.logger = new Logger(`${options.service}.eventsourcing`);
     const metrics = eventSourcingMetrics(serviceMetrics, options.observeEvents?.(serviceMetrics));
@@ -109,6 +110,14 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
           metrics,
         }),
     );
+    // Down while the service cannot decide its commands (it stays up meanwhile, and its callers
+    // wait): the consumer stopped, or a partition's transactions failing in a row (trouble()).
+    const processor = this.processor;
+    health.register('commands', async (indicators) => {
+      const check = indicators.check('commands');
+      const trouble = processor.trouble();
+      return trouble ? check.down({ ...trouble }) : check.up();
+    });
     this.sender = new CommandSender(kafka.kafka, redis.redis, options.registry, {
       service: options.service,
       source: options.service,

@@ -42,12 +42,13 @@ export function metricNames(text: string): Set<string> {
 /**
  * The health contract every service keeps, against the real Kafka and a real Redis of the test's
  * own: `GET /health` and `GET /health/ready` are 200 with both up, and 503 naming Redis once Redis
- * is stopped, while the service keeps running and `GET /health/live` stays 200. `GET /metrics`
+ * is stopped, while the service keeps running and `GET /health/live` stays 200; `checks`, the
+ * service's own, are up with them. `GET /metrics`
  * answers the Prometheus text format, with Node's metrics and `metrics` (the service's own names).
  */
 export function describeServiceHealth<S extends ConfigSchema>(
   definition: ServiceDefinition<S>,
-  expected: { metrics?: string[] } = {},
+  expected: { metrics?: string[]; checks?: string[] } = {},
 ): void {
   describe(`${definition.name} service health`, () => {
     let redis: DedicatedRedis;
@@ -76,6 +77,9 @@ export function describeServiceHealth<S extends ConfigSchema>(
       expect(body.status).toBe('ok');
       expect(body.info?.['kafka']?.status).toBe('up');
       expect(body.info?.['redis']?.status).toBe('up');
+      // The service's own checks (its command processor's, its read models').
+      for (const check of expected.checks ?? [])
+        expect([check, body.info?.[check]?.status]).toEqual([check, 'up']);
       const ready = await getHealth(service.url, '/health/ready');
       expect(ready.status).toBe(200);
       expect(ready.body.info?.['kafka']?.status).toBe('up');

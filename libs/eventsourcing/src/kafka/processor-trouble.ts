@@ -1,0 +1,53 @@
+/*
+ * When a service's command processor says it cannot decide commands (its /health check). While a
+ * partition's transactions fail, its commands wait unanswered and the process stays up: a broker
+ * refusing what it writes, or a command that fails the same way every time, showed nowhere but in
+ * the log. A failure or two in a row is a rebalance or a broker restart and heals by itself; one
+ * that lasts is worth an operator's eyes.
+ */
+
+/** After this long of failed transactions in a row on one partition, the processor reports itself down. */
+export const FAILING_DOWN_MS = 30_000;
+
+/** A partition whose transactions have failed in a row: since when (ms), how often, the last error. */
+export interface FailingPartition {
+  since: number;
+  failures: number;
+  error: string;
+}
+
+/** Why the processor cannot decide commands now, in words, with every partition that is failing. */
+export interface CommandProcessorTrouble {
+  message: string;
+  failing: { partition: number; since: string; failures: number; error: string }[];
+}
+
+/**
+ * Null while the processor decides commands; otherwise why not: its consumer stopped for good
+ * (`crashed`), or one of `topic`'s partitions has failed for `downAfterMs` or longer (the one
+ * failing longest is named).
+ */
+export function processorTrouble(
+  topic: string,
+  failing: ReadonlyMap<number, FailingPartition>,
+  crashed: string | undefined,
+  now: number,
+  downAfterMs = FAILING_DOWN_MS,
+): CommandProcessorTrouble | null {
+  const byAge = [...failing].sort(([, a], [, b]) => a.since - b.since);
+  const report = byAge.map(([partition, f]) => ({
+    partition,
+    since: new Date(f.since).toISOString(),
+    failures: f.failures,
+    error: f.error,
+  }));
+  if (crashed !== undefined)
+    return { message: `the command consumer stopped for good: ${crashed}`, failing: report };
+  const oldest = byAge[0];
+  if (!oldest || now - oldest[1].since < downAfterMs) return null;
+  const [partition, { since, failures, error }] = oldest;
+  return {
+    message: `the transactions of ${topic} partition ${partition} have failed for ${Math.round((now - since) / 1000)} s (${failures} attempts): ${error}`,
+    failing: report,
+  };
+}
