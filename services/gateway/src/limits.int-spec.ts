@@ -629,3 +629,89 @@ describe('gateway rate limit on requests that run several mutations', () => {
     }
   });
 });
+
+describe('browsers on other origins (CORS, GATEWAY_CORS_ORIGINS)', () => {
+  const APP = 'https://app.example.com';
+  let redis: DedicatedRedis;
+  const gateways: ServiceApp[] = [];
+
+  const start = async (env: Record<string, string>) => {
+    const gateway = await startGateway(redis, env);
+    gateways.push(gateway);
+    return gateway;
+  };
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/graphql`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+  const post = (url: string, origin: string, body = JSON.stringify({ query: '{ __typename }' })) =>
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body,
+    });
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+  });
+
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.app.close();
+    await redis?.stop();
+  });
+
+  it('lets a page on any origin call the API by default: the preflight is answered, and every answer may be read, a refusal and its Retry-After too', async () => {
+    // Two requests a key, then RATE_LIMITED for 100 s.
+    const gateway = await start({ GATEWAY_RATE_LIMIT_PER_SEC: '0.01', GATEWAY_RATE_LIMIT_BURST: '2' });
+    const before = await preflight(gateway.url, APP);
+    expect(before.status).toBe(204);
+    expect(before.headers.get('access-control-allow-origin')).toBe('*');
+    expect(before.headers.get('access-control-allow-methods')).toBe('GET,POST');
+    expect(before.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
+    expect(before.headers.get('access-control-max-age')).toBe('600');
+
+    const answer = await post(gateway.url, APP);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect(await answer.json()).toEqual({ data: { __typename: 'Query' } });
+
+    const tooLarge = await post(
+      gateway.url,
+      APP,
+      JSON.stringify({ query: `{ __typename }${' '.repeat(1_000_001)}` }),
+    );
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe('*');
+
+    // The refused body counted for nothing: one more request, then the key's bucket is empty.
+    expect((await post(gateway.url, APP)).status).toBe(200);
+    const limited = await post(gateway.url, APP);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('access-control-allow-origin')).toBe('*');
+    expect(limited.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(99);
+  });
+
+  it('answers only the origins an operator names, and none when told none', async () => {
+    const listed = await start({ GATEWAY_CORS_ORIGINS: `${APP}, http://localhost:5173` });
+    const named = await preflight(listed.url, 'http://localhost:5173');
+    expect(named.status).toBe(204);
+    expect(named.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(named.headers.get('vary')).toMatch(/Origin/);
+    const other = await preflight(listed.url, 'https://elsewhere.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await post(listed.url, APP)).headers.get('access-control-allow-origin')).toBe(APP);
+
+    const none = await start({ GATEWAY_CORS_ORIGINS: '' });
+    expect((await preflight(none.url, APP)).headers.get('access-control-allow-origin')).toBeNull();
+    const answered = await post(none.url, APP);
+    expect(answered.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await answered.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});

@@ -36,6 +36,7 @@ import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
 import { httpNestingLimit } from './api/nesting';
+import { corsOptions, corsOriginsSchema } from './api/cors';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
 import { rateRule } from './api/rate-limit';
@@ -83,6 +84,8 @@ const configSchema = serviceConfigSchema(4000).extend({
   GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
   /** The built web console (apps/console), served at `/`; relative to the working directory. */
   CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
+  /** Which browser origins may call the API (api/cors.ts): `*` (the default), a list, or empty for none. */
+  GATEWAY_CORS_ORIGINS: corsOriginsSchema,
 });
 type GatewayConfig = z.infer<typeof configSchema>;
 
@@ -181,6 +184,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
   // proofs, about 300 kB at n = 512 and 450 kB at n = 8192 (docs/certification.md).
   maxBodyBytes: 1_000_000,
   badBody: badBodyAnswer,
+  cors: (config) => corsOptions(config.GATEWAY_CORS_ORIGINS),
   module: (config) => {
     let access: GatewayAccess | undefined;
     const accessOf = (redis: RedisClient) => (access ??= new GatewayAccess(config, redis));

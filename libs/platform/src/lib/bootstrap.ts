@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { DynamicModule, INestApplication } from '@nestjs/common';
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
@@ -24,6 +25,8 @@ export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSch
    * without, Nest's own `{ statusCode, message }`.
    */
   badBody?: (error: BodyError) => unknown;
+  /** Which browser origins may call the service (CORS), given its configuration; none when absent or undefined. */
+  cors?: (config: z.infer<S>) => CorsOptions | undefined;
 }
 
 /** Why a request's body could not be read, as Express' body parser says it. */
@@ -136,6 +139,9 @@ export async function startService<S extends ConfigSchema>(
     abortOnError: false,
     ...(definition.maxBodyBytes ? { bodyParser: false } : {}),
   });
+  // First, so that every answer (a refused body's too) carries it, and a preflight is answered here.
+  const cors = definition.cors?.(config);
+  if (cors) app.enableCors(cors);
   if (definition.maxBodyBytes) {
     app.useBodyParser('json', { limit: definition.maxBodyBytes });
     app.useBodyParser('urlencoded', { limit: definition.maxBodyBytes, extended: true });
