@@ -547,16 +547,16 @@ export class PartitionWorker {
       if (!bases.length) throw new Error('the broker returned no offset for the events just written');
       const first = bases.reduce((a, b) => (b < a ? b : a));
       const eventsOffset = (first + BigInt(events.length)).toString();
-      return {
-        topic: topics.snapshots,
-        messages: [
-          {
-            key: SNAPSHOT_KEY,
-            partition: this.partition,
-            value: this.snapshot(pending, pendingKeys, eventsOffset),
-          },
-        ],
-      };
+      // A snapshot only saves a rebuild time: one that cannot be made (a state JSON cannot write)
+      // is left out, never the transaction's outcomes with it. The events rebuild the same state.
+      let value: string;
+      try {
+        value = this.snapshot(pending, pendingKeys, eventsOffset);
+      } catch (error) {
+        this.logger.error({ msg: 'no snapshot: the state cannot be written', error: String(error) });
+        return undefined;
+      }
+      return { topic: topics.snapshots, messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value }] };
     };
     try {
       await this.group.commit({ partition: this.partition, topicMessages, nextOffset, after: snapshotAfter });
