@@ -8,7 +8,7 @@ import {
   topicsOf,
 } from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
-import { infraEnv, readTopic, ReadRecord, settle, uniqueName } from '@gpux/testing';
+import { infraEnv, readTopic, ReadRecord, settle, uniqueName, waitUntil } from '@gpux/testing';
 import { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { accept, Decider, Message, reject } from '../domain/decider';
 import { commandMessage } from '../testing';
@@ -558,6 +558,61 @@ describe('command processing on Kafka', () => {
         code: 'INSUFFICIENT_FUNDS',
         message: 'holds 0',
       });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('says why it cannot decide a partition whose state cannot be rebuilt (an event of the log that no longer decodes), naming it, and goes on with the others', async () => {
+    const ns = await namespaceWithTopics();
+    const commands = topic('settlement', 'commands', ns).name;
+    const first = processor(ns);
+    await first.start();
+    const opened = await producer.send({ topic: commands, messages: [open('acc-bad')] });
+    const partition = opened[0]!.partition;
+    await outcomes(ns, 1);
+    await first.stop();
+    // An event written past the contracts, into that account's partition of the log.
+    await producer.send({
+      topic: topic('settlement', 'events', ns).name,
+      messages: [
+        {
+          key: 'acc-bad',
+          partition,
+          value: '{"accountId":',
+          headers: {
+            ...(open('acc-bad').headers as Record<string, string>),
+            [HEADERS.type]: 'settlement.FundsDeposited',
+          },
+        },
+      ],
+    });
+    // A new owner must rebuild the partition from the log to decide its next command: it cannot.
+    const second = processor(ns, { failingDownMs: 1_000 });
+    await second.start();
+    try {
+      await send(ns, deposit('acc-bad', 2));
+      await waitUntil('the processor to report the partition', () => second.trouble() !== null, 30_000);
+      expect(second.trouble()).toMatchObject({
+        message: expect.stringMatching(
+          new RegExp(
+            `^${commands} partition ${partition} has failed for \\d+ s \\(\\d+ attempts in a row\\): Error: \\S+\\[\\d+\\] at offset \\d+: settlement\\.FundsDeposited body is not JSON$`,
+          ),
+        ),
+        failing: [expect.objectContaining({ partition })],
+      });
+      // Another partition's commands are decided meanwhile.
+      let other = 0;
+      let account = '';
+      while (!account) {
+        const [meta] = await producer.send({ topic: commands, messages: [open(`acc-other-${other}`)] });
+        if (meta!.partition !== partition) account = `acc-other-${other}`;
+        other++;
+      }
+      const events = await readTopic(kafka, topic('settlement', 'events', ns).name, (rs) =>
+        rs.some((r) => typeOf(r) === 'settlement.AccountOpened' && r.value.includes(`"${account}"`)),
+      );
+      expect(events.some((r) => r.value.includes(`"${account}"`))).toBe(true);
     } finally {
       await second.stop();
     }

@@ -59,6 +59,8 @@ export interface CommandProcessorOptions {
    * instance of a service must use the same number (they refuse to join a group that does not).
    */
   transactionGroups?: number;
+  /** After how long of failures in a row a partition makes trouble() report (default FAILING_DOWN_MS, 30 s). */
+  failingDownMs?: number;
 }
 
 /**
@@ -179,18 +181,20 @@ export class CommandProcessor {
     isStale,
   }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const worker = await this.workerFor(batch.partition);
+    let worker: PartitionWorker;
+    try {
+      worker = await this.workerFor(batch.partition);
+    } catch (error) {
+      // Its state could not be rebuilt (the broker, or an event of the log that no longer decodes).
+      this.failed(batch.partition, error);
+      throw error;
+    }
     await heartbeat();
     try {
       await worker.handle(batch.messages, (offset) => resolveOffset(offset));
       this.failing.delete(batch.partition);
     } catch (error) {
-      const before = this.failing.get(batch.partition);
-      this.failing.set(batch.partition, {
-        since: before?.since ?? Date.now(),
-        failures: (before?.failures ?? 0) + 1,
-        error: String(error).slice(0, 500),
-      });
+      this.failed(batch.partition, error);
       // The transaction was aborted: drop the state it was built on and let kafkajs re-fetch
       // from the last committed offset; the partition's next batch rebuilds a fresh worker (and
       // its group's, whose other partitions are rebuilt too: they shared the failed producer).
@@ -204,6 +208,16 @@ export class CommandProcessor {
       });
       throw error;
     }
+  }
+
+  /** One more failure in a row of the partition (trouble() reports it once it lasts). */
+  private failed(partition: number, error: unknown): void {
+    const before = this.failing.get(partition);
+    this.failing.set(partition, {
+      since: before?.since ?? Date.now(),
+      failures: (before?.failures ?? 0) + 1,
+      error: String(error).slice(0, 500),
+    });
   }
 
   private async workerFor(partition: number): Promise<PartitionWorker> {
@@ -255,7 +269,13 @@ export class CommandProcessor {
    * partition's transactions have failed in a row for FAILING_DOWN_MS (processor-trouble.ts).
    */
   trouble(now = Date.now()): CommandProcessorTrouble | null {
-    return processorTrouble(this.topics.commands, this.failing, this.crashed, now);
+    return processorTrouble(
+      this.topics.commands,
+      this.failing,
+      this.crashed,
+      now,
+      this.options.failingDownMs,
+    );
   }
 
   async stop(): Promise<void> {

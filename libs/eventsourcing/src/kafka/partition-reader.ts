@@ -14,7 +14,8 @@ export interface ReadPartitionOptions {
 }
 
 /**
- * Reads one partition, read committed, from an offset up to a known message. kafkajs has no
+ * Reads one partition, read committed, from an offset up to a known message; rejects at the first
+ * message `onMessage` throws on. kafkajs has no
  * manual assignment, so this is a consumer of a throw-away group that pauses the topic's other
  * partitions and seeks; it never commits. The stop is a message the caller wrote itself (a
  * claim marker), because a read-committed reader cannot tell "caught up" from offsets alone:
@@ -57,7 +58,18 @@ export async function readPartitionUntil(kafka: Kafka, options: ReadPartitionOpt
                 resolve();
                 return;
               }
-              onMessage(message);
+              try {
+                onMessage(message);
+              } catch (error) {
+                // Stops at once with what failed: retried, the batch would be read into the
+                // state again, and the same message fail again until the timeout said only that.
+                done = true;
+                const why = error instanceof Error ? error.message : String(error);
+                reject(
+                  new Error(`${topic}[${partition}] at offset ${message.offset}: ${why}`, { cause: error }),
+                );
+                return;
+              }
               read++;
             }
           },

@@ -18,7 +18,7 @@ describe('processorTrouble', () => {
     ]);
     expect(processorTrouble('settlement.commands', failing, undefined, at)).toEqual({
       message:
-        'the transactions of settlement.commands partition 1 have failed for 42 s (6 attempts): KafkaJSProtocolError: MESSAGE_TOO_LARGE',
+        'settlement.commands partition 1 has failed for 42 s (6 attempts in a row): KafkaJSProtocolError: MESSAGE_TOO_LARGE',
       failing: [
         {
           partition: 1,

@@ -1,15 +1,15 @@
 /*
  * When a service's command processor says it cannot decide commands (its /health check). While a
- * partition's transactions fail, its commands wait unanswered and the process stays up: a broker
- * refusing what it writes, or a command that fails the same way every time, showed nowhere but in
- * the log. A failure or two in a row is a rebalance or a broker restart and heals by itself; one
- * that lasts is worth an operator's eyes.
+ * partition fails (its state cannot be rebuilt, or its transactions fail), its commands wait
+ * unanswered and the process stays up: a broker refusing what it writes, an event of the log that
+ * no longer decodes, showed nowhere but in the log. A failure or two in a row is a rebalance or a
+ * broker restart and heals by itself; one that lasts is worth an operator's eyes.
  */
 
-/** After this long of failed transactions in a row on one partition, the processor reports itself down. */
+/** After this long of failures in a row on one partition, the processor reports itself down. */
 export const FAILING_DOWN_MS = 30_000;
 
-/** A partition whose transactions have failed in a row: since when (ms), how often, the last error. */
+/** A partition that has failed in a row (rebuilding its state, or a transaction): since when (ms), how often, the last error. */
 export interface FailingPartition {
   since: number;
   failures: number;
@@ -47,7 +47,7 @@ export function processorTrouble(
   if (!oldest || now - oldest[1].since < downAfterMs) return null;
   const [partition, { since, failures, error }] = oldest;
   return {
-    message: `the transactions of ${topic} partition ${partition} have failed for ${Math.round((now - since) / 1000)} s (${failures} attempts): ${error}`,
+    message: `${topic} partition ${partition} has failed for ${Math.round((now - since) / 1000)} s (${failures} attempts in a row): ${error}`,
     failing: report,
   };
 }
