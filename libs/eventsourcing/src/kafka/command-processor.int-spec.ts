@@ -618,6 +618,53 @@ describe('command processing on Kafka', () => {
     }
   });
 
+  it('rebuilds past a snapshot that does not read or does not revive, from the one before it or the events', async () => {
+    const ns = await namespaceWithTopics();
+    const first = processor(ns, { snapshotEveryEvents: 1 });
+    await first.start();
+    const [opened] = await producer.send({
+      topic: topic('settlement', 'commands', ns).name,
+      messages: [open('acc-snap')],
+    });
+    await send(ns, deposit('acc-snap', 5));
+    await outcomes(ns, 2);
+    await first.stop();
+    // The newest snapshot of the partition is cut short.
+    await producer.send({
+      topic: topic('settlement', 'snapshots', ns).name,
+      messages: [{ key: 'snapshot', partition: opened!.partition, value: '{"version":3,"eventsOffset":' }],
+    });
+    const second = processor(ns);
+    await second.start();
+    try {
+      await send(ns, withdraw('acc-snap', 6));
+      expect(JSON.parse((await outcomes(ns, 3))[2]!.value)).toMatchObject({ message: 'holds 5' });
+    } finally {
+      await second.stop();
+    }
+    // A decider whose states do not revive: the events alone.
+    const unrevivable = [
+      {
+        ...deciders[0]!,
+        revive: () => {
+          throw new Error('not this layout');
+        },
+      },
+    ];
+    const third = processor(ns, { deciders: unrevivable, snapshotEveryEvents: 1 });
+    await third.start();
+    try {
+      await send(ns, withdraw('acc-snap', 5), withdraw('acc-snap', 1));
+      const events = await outcomes(ns, 5);
+      expect(events.slice(3).map((e) => [typeOf(e), JSON.parse(e.value).message])).toEqual([
+        ['settlement.FundsWithdrawn', undefined],
+        ['settlement.CommandRejected', 'holds 0'],
+      ]);
+    } finally {
+      await third.stop();
+    }
+  });
+
   it('dead-letters a malformed command and a decider that throws, answers each UNPROCESSABLE with its dead letter, and goes on with the next', async () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);

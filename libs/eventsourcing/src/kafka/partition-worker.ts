@@ -151,28 +151,26 @@ export class PartitionWorker {
       until: isClaim,
       onMessage: (m) => {
         if (m.key?.toString() !== SNAPSHOT_KEY || !m.value) return;
-        const read = JSON.parse(m.value.toString()) as { version?: number };
+        let read: { version?: number };
+        try {
+          read = JSON.parse(m.value.toString()) as { version?: number };
+        } catch (error) {
+          // A snapshot only saves time: one that does not read leaves the one before it (each is
+          // the state at its own offset), or the events alone.
+          this.logger.warn({
+            msg: 'a snapshot does not read; left out',
+            offset: m.offset,
+            error: String(error),
+          });
+          return;
+        }
         // A snapshot of another layout is ignored: the events alone rebuild the same state.
         snapshot = read.version === 3 ? (read as Snapshot) : undefined;
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
     this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
-    if (snapshot) {
-      const revivers = new Map(this.ctx.deciders.map((d) => [d.name, d.revive]));
-      this.states = new Map(
-        snapshot.states.map(([key, json]): [string, unknown] => {
-          const revive = revivers.get(key.slice(0, key.indexOf('|')));
-          return [key, revive ? revive(json) : json];
-        }),
-      );
-      this.processed = new Map(
-        snapshot.processed.map(([k, at, fp]): [string, RememberedKey] => [
-          k,
-          fp ? { at, fingerprint: fp } : { at },
-        ]),
-      );
-    }
+    if (snapshot && !this.restore(snapshot)) snapshot = undefined;
     const replayed = await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.events,
       partition: this.partition,
@@ -191,6 +189,34 @@ export class PartitionWorker {
       aggregates: this.states.size,
       ms: Date.now() - started,
     });
+  }
+
+  /**
+   * The state and keys of a snapshot; false (and nothing restored) when its states do not revive:
+   * the events alone rebuild the same state.
+   */
+  private restore(snapshot: Snapshot): boolean {
+    try {
+      const revivers = new Map(this.ctx.deciders.map((d) => [d.name, d.revive]));
+      this.states = new Map(
+        snapshot.states.map(([key, json]): [string, unknown] => {
+          const revive = revivers.get(key.slice(0, key.indexOf('|')));
+          return [key, revive ? revive(json) : json];
+        }),
+      );
+      this.processed = new Map(
+        snapshot.processed.map(([k, at, fp]): [string, RememberedKey] => [
+          k,
+          fp ? { at, fingerprint: fp } : { at },
+        ]),
+      );
+      return true;
+    } catch (error) {
+      this.states = new Map();
+      this.processed = new Map();
+      this.logger.warn({ msg: 'a snapshot does not revive; rebuilt from the events', error: String(error) });
+      return false;
+    }
   }
 
   private replay(wire: WireMessage): void {
