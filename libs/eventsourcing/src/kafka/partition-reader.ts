@@ -15,11 +15,11 @@ export interface ReadPartitionOptions {
 
 /**
  * Reads one partition, read committed, from an offset up to a known message; rejects at the first
- * message `onMessage` throws on. kafkajs has no
- * manual assignment, so this is a consumer of a throw-away group that pauses the topic's other
- * partitions and seeks; it never commits. The stop is a message the caller wrote itself (a
- * claim marker), because a read-committed reader cannot tell "caught up" from offsets alone:
- * the transaction markers at the end of the log are never delivered.
+ * message `onMessage` throws on. kafkajs has no manual assignment, so this is a consumer of a
+ * throw-away group that pauses the topic's other partitions and seeks; it never commits. The stop
+ * is a message the caller wrote itself (a claim marker), because a read-committed reader cannot
+ * tell "caught up" from offsets alone: the transaction markers at the end of the log are never
+ * delivered.
  */
 export async function readPartitionUntil(kafka: Kafka, options: ReadPartitionOptions): Promise<number> {
   const { topic, partition, partitions, fromOffset, until, onMessage, timeoutMs } = options;

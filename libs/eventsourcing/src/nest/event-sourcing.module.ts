@@ -111,7 +111,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
         }),
     );
     // Down while the service cannot decide its commands (it stays up meanwhile, and its callers
-    // wait): the consumer stopped, or a partition's transactions failing in a row (trouble()).
+    // wait): the consumer stopped, or a partition failing in a row (trouble()).
     const processor = this.processor;
     health.register('commands', async (indicators) => {
       const check = indicators.check('commands');
