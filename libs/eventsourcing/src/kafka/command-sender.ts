@@ -89,6 +89,24 @@ export class CommandTimeoutError extends Error {
 }
 
 /**
+ * Kafka did not take the command in time (unreachable, or refusing): it may still be recorded, by
+ * the producer's retries, once Kafka takes it. A retry with the same key gets its one outcome.
+ */
+export class CommandNotSentError extends Error {
+  constructor(
+    readonly idempotencyKey: string,
+    why: string,
+    cause?: unknown,
+  ) {
+    super(
+      `Kafka did not take the command (${why}); it may still be recorded once Kafka is back: retry with the same idempotency key ${idempotencyKey} to get its one outcome`,
+      { cause },
+    );
+    this.name = 'CommandNotSentError';
+  }
+}
+
+/**
  * The command is larger than a record the broker takes (its limit per record batch): nothing was
  * sent. `field`: the data's largest field, where the bulk is.
  */
@@ -178,7 +196,14 @@ export class CommandSender {
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      await producer.connect();
+      try {
+        await producer.connect();
+      } catch (error) {
+        // Not kept: the next send connects again (Kafka may be back by then).
+        this.connecting = undefined;
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
       this.producer = producer;
       return producer;
     })();
@@ -344,7 +369,35 @@ export class CommandSender {
   ): Promise<ReadOutcome> {
     const encoded = this.encode(command);
     if (!options.reserved) await this.reserve(command);
-    return this.awaitOutcome(await this.write(encoded), timeoutMs, options.readModel);
+    return this.awaitOutcome(await this.writeWithin(encoded, timeoutMs), timeoutMs, options.readModel);
+  }
+
+  /**
+   * Writes the command, or throws CommandNotSentError once `timeoutMs` pass without Kafka taking it
+   * (or when the producer gives up first): with Kafka down, kafkajs retries a send for about a
+   * minute and a half, and every caller waited that long for an internal error.
+   */
+  private async writeWithin(encoded: { message: Message; idempotencyKey: string }, timeoutMs: number) {
+    const written = this.write(encoded);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CommandNotSentError(encoded.idempotencyKey, `not taken within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([written, late]);
+    } catch (error) {
+      if (error instanceof CommandNotSentError) {
+        written.catch(() => undefined); // still in the producer's hands: it may yet be written
+        throw error;
+      }
+      // The producer's own words name brokers and ports: they stay in `cause`, for the logs.
+      throw new CommandNotSentError(encoded.idempotencyKey, 'it could not be reached, or refused it', error);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

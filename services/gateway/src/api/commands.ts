@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import {
   capacityMessages,
   EventSourcedService,
@@ -10,6 +10,7 @@ import {
 import {
   CommandOutcome,
   CommandSender,
+  CommandNotSentError,
   CommandTimeoutError,
   CommandTooLargeError,
   IdempotencyKeyReusedError,
@@ -35,6 +36,8 @@ import {
 import { apiError } from './errors';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
+/** When a caller may try again after Kafka did not take a command. */
+const UNAVAILABLE_RETRY_MS = 1_000;
 
 const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
   settlement: settlementMessages,
@@ -58,6 +61,7 @@ function invalidInput(error: MessageValidationError) {
 @Injectable()
 export class Commands implements OnApplicationShutdown {
   private readonly senders = new Map<EventSourcedService, CommandSender>();
+  private readonly logger = new Logger('commands');
   private readonly outcomeWait: Histogram<'command_type' | 'result'>;
   /** The projections' announcements (outcomes recorded, batches applied, read-model notices). */
   readonly notices: RedisNotices;
@@ -72,7 +76,7 @@ export class Commands implements OnApplicationShutdown {
     this.notices = new RedisNotices(redis.redis);
     this.outcomeWait = metrics.histogram({
       name: 'gpux_command_outcome_wait_seconds',
-      help: 'Time from sending a command to its recorded outcome, by command type and result (accepted, rejected, timeout, invalid, key_reused, error)',
+      help: 'Time from sending a command to its recorded outcome, by command type and result (accepted, rejected, timeout, unavailable, invalid, key_reused, error)',
       labelNames: ['command_type', 'result'],
     });
   }
@@ -176,7 +180,9 @@ export class Commands implements OnApplicationShutdown {
             ? 'key_reused'
             : error instanceof CommandTimeoutError
               ? 'timeout'
-              : 'error',
+              : error instanceof CommandNotSentError
+                ? 'unavailable'
+                : 'error',
       );
       if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof CommandTooLargeError) throw apiError('BAD_USER_INPUT', error.message, error.field);
@@ -188,6 +194,19 @@ export class Commands implements OnApplicationShutdown {
           error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
           undefined,
           { idempotencyKey: clientKey ?? error.idempotencyKey },
+        );
+      }
+      if (error instanceof CommandNotSentError) {
+        this.logger.warn({
+          msg: 'Kafka did not take a command',
+          type: outgoing.type,
+          error: String(error.cause ?? error),
+        });
+        throw apiError(
+          'UNAVAILABLE',
+          error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
+          undefined,
+          { idempotencyKey: clientKey ?? error.idempotencyKey, retryAfterMs: UNAVAILABLE_RETRY_MS },
         );
       }
       throw error;
