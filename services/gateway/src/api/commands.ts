@@ -34,10 +34,9 @@ import {
   withCorrelation,
 } from '@gpux/platform';
 import { apiError } from './errors';
+import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
-/** When a caller may try again after Kafka did not take a command. */
-const UNAVAILABLE_RETRY_MS = 1_000;
 
 const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
   settlement: settlementMessages,
@@ -180,7 +179,7 @@ export class Commands implements OnApplicationShutdown {
             ? 'key_reused'
             : error instanceof CommandTimeoutError
               ? 'timeout'
-              : error instanceof CommandNotSentError
+              : error instanceof CommandNotSentError || dependencyDown(error)
                 ? 'unavailable'
                 : 'error',
       );
@@ -207,6 +206,19 @@ export class Commands implements OnApplicationShutdown {
           error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
           undefined,
           { idempotencyKey: clientKey ?? error.idempotencyKey, retryAfterMs: UNAVAILABLE_RETRY_MS },
+        );
+      }
+      if (dependencyDown(error)) {
+        // Redis (Kafka's are CommandNotSentError), before the command was sent (binding its key)
+        // or after (waiting for its outcome): the same key again is safe either way.
+        const retry = clientKey
+          ? `: retry with the same idempotency key ${clientKey} to get its one outcome`
+          : ': retry in a second';
+        throw apiError(
+          'UNAVAILABLE',
+          `Redis cannot be reached; the command may or may not be recorded${retry}`,
+          undefined,
+          { ...(clientKey ? { idempotencyKey: clientKey } : {}), retryAfterMs: UNAVAILABLE_RETRY_MS },
         );
       }
       throw error;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, ErrorCode } from './error-codes';
+import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export { ErrorCode } from './error-codes';
 
@@ -147,6 +148,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       // Apollo ends some of its own messages with a line break.
       message: shortenMessage(formatted.message).trimEnd(),
       extensions: field === undefined ? extensions : { ...extensions, field },
+    };
+  }
+  if (dependencyDown(error)) {
+    logger.warn({
+      msg: 'Redis or Kafka unreachable for a GraphQL operation',
+      error: error instanceof Error ? error.message : String(error),
+      path: formatted.path,
+    });
+    return {
+      message: 'a part the gateway needs (Redis or Kafka) cannot be reached: retry in a second',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'UNAVAILABLE', retryAfterMs: UNAVAILABLE_RETRY_MS },
     };
   }
   logger.error({
