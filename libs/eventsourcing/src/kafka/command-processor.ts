@@ -88,7 +88,7 @@ export class CommandProcessor {
   readonly transactionGroups: number;
   private consumer: Consumer | undefined;
   private readonly context: WorkerContext;
-  /** Partitions whose transactions failed in a row: since when (ms), how often, the last error. */
+  /** Partitions that failed in a row (a transaction, or rebuilding): since when (ms), how often, the last error. */
   private readonly failing = new Map<number, FailingPartition>();
   /** Set when kafkajs stopped the consumer for good (it restarts it after any other failure). */
   private crashed: string | undefined;
@@ -266,7 +266,8 @@ export class CommandProcessor {
 
   /**
    * Null while commands are decided; otherwise why not: the consumer stopped for good, or a
-   * partition's transactions have failed in a row for FAILING_DOWN_MS (processor-trouble.ts).
+   * partition has failed in a row (a transaction, or rebuilding its state) for FAILING_DOWN_MS
+   * (processor-trouble.ts).
    */
   trouble(now = Date.now()): CommandProcessorTrouble | null {
     return processorTrouble(

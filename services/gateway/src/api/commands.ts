@@ -187,26 +187,20 @@ export class Commands implements OnApplicationShutdown {
       if (error instanceof CommandTooLargeError) throw apiError('BAD_USER_INPUT', error.message, error.field);
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
-      if (error instanceof CommandTimeoutError) {
-        throw apiError(
-          'TIMEOUT',
-          error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
-          undefined,
-          { idempotencyKey: clientKey ?? error.idempotencyKey },
-        );
-      }
+      // The client's own key, where the error names the scoped key the log holds.
+      const retryWith = (code: 'TIMEOUT' | 'UNAVAILABLE', e: CommandTimeoutError | CommandNotSentError) =>
+        apiError(code, e.message.replace(e.idempotencyKey, clientKey ?? e.idempotencyKey), undefined, {
+          idempotencyKey: clientKey ?? e.idempotencyKey,
+          ...(code === 'UNAVAILABLE' ? { retryAfterMs: UNAVAILABLE_RETRY_MS } : {}),
+        });
+      if (error instanceof CommandTimeoutError) throw retryWith('TIMEOUT', error);
       if (error instanceof CommandNotSentError) {
         this.logger.warn({
           msg: 'Kafka did not take a command',
           type: outgoing.type,
           error: String(error.cause ?? error),
         });
-        throw apiError(
-          'UNAVAILABLE',
-          error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
-          undefined,
-          { idempotencyKey: clientKey ?? error.idempotencyKey, retryAfterMs: UNAVAILABLE_RETRY_MS },
-        );
+        throw retryWith('UNAVAILABLE', error);
       }
       if (dependencyDown(error)) {
         // Redis (Kafka's are CommandNotSentError), before the command was sent (binding its key)
