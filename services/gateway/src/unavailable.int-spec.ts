@@ -35,14 +35,21 @@ describe('gateway while Kafka or Redis is down', () => {
     );
     return gateway;
   };
-  const ask = async ({ url }: ServiceApp, query: string): Promise<Answer> => {
+  /** The answer, and its HTTP status and Retry-After. */
+  const ask = async (
+    { url }: ServiceApp,
+    query: string,
+  ): Promise<Answer & { http: { status: number; retryAfter: string | null } }> => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
       body: JSON.stringify({ query }),
     });
-    return (await response.json()) as Answer;
+    const http = { status: response.status, retryAfter: response.headers.get('retry-after') };
+    return { ...((await response.json()) as Answer), http };
   };
+  // Nothing in the answer was answered: a 503 that says when to retry, which HTTP clients read.
+  const RETRY_IN_A_SECOND = { status: 503, retryAfter: '1' };
 
   beforeEach(async () => {
     redis = await DedicatedRedis.start();
@@ -54,10 +61,11 @@ describe('gateway while Kafka or Redis is down', () => {
     await redis?.stop();
   });
 
-  it('answers a mutation UNAVAILABLE within its timeout while Kafka cannot be reached, with the key to retry with, and the next one too (the producer connects again)', async () => {
+  it('answers a mutation UNAVAILABLE (503, Retry-After) within its timeout while Kafka cannot be reached, with the key to retry with, and the next one too (the producer connects again)', async () => {
     const down = await start(`127.0.0.1:${await freePort()}`);
     for (const key of ['kafka-down-1', 'kafka-down-2']) {
       const answer = await ask(down, deposit(key));
+      expect(answer.http).toEqual(RETRY_IN_A_SECOND);
       expect(answer.data).toEqual({ deposit: null });
       expect(answer.errors?.[0]).toMatchObject({
         path: ['deposit'],
@@ -72,16 +80,19 @@ describe('gateway while Kafka or Redis is down', () => {
     }
   }, 45_000);
 
-  it('answers a query and a mutation UNAVAILABLE once Redis is stopped, the mutation with the key to retry with', async () => {
+  it('answers a query and a mutation UNAVAILABLE (503, Retry-After) once Redis is stopped, the mutation with the key to retry with', async () => {
     const up = await start(infraEnv().KAFKA_BROKERS);
     expect(await ask(up, MARKETS)).toMatchObject({ data: { markets: {} } });
     await redis.stop();
 
-    expect((await ask(up, MARKETS)).errors?.[0]).toMatchObject({
+    const query = await ask(up, MARKETS);
+    expect(query.http).toEqual(RETRY_IN_A_SECOND); // Apollo's own answer was a 500
+    expect(query.errors?.[0]).toMatchObject({
       message: 'a part the gateway needs (Redis or Kafka) cannot be reached: retry in a second',
       extensions: { code: 'UNAVAILABLE', retryAfterMs: 1_000 },
     });
     const mutation = await ask(up, deposit('redis-down-1'));
+    expect(mutation.http).toEqual(RETRY_IN_A_SECOND);
     expect(mutation.data).toEqual({ deposit: null });
     expect(mutation.errors?.[0]).toMatchObject({
       path: ['deposit'],

@@ -138,7 +138,7 @@ export const ERROR_CODES = {
   UNAVAILABLE: {
     action: ErrorAction.RETRY,
     description:
-      'A part the gateway needs is down or being rebuilt (a read model, Kafka): retry after extensions.retryAfterMs where given, a mutation with extensions.idempotencyKey where given (Kafka did not take it; it may still be recorded, and the same key gets its one outcome).',
+      'A part the gateway needs is down or being rebuilt (a read model, Redis, Kafka): retry after extensions.retryAfterMs where given (HTTP Retry-After; the status is 503 when nothing in the answer was answered), a mutation with extensions.idempotencyKey where given (Kafka did not take it; it may still be recorded, and the same key gets its one outcome).',
   },
   INTERNAL_SERVER_ERROR: {
     action: ErrorAction.RETRY,

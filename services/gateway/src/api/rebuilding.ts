@@ -3,6 +3,7 @@ import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadMod
 import { projectionKeys } from '@gpux/eventsourcing';
 import { GraphQLError, Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type Redis from 'ioredis';
+import { unavailableHead } from './unavailable';
 
 const SETTLEMENT = settlementReadModel.name;
 const ORDERS = ordersReadModel.name;
@@ -108,7 +109,11 @@ export class ReadModelWatch {
   }
 }
 
-/** The watch on every HTTP request: refused queries, and NOT_FOUND made UNAVAILABLE. */
+/**
+ * The watch on every HTTP request: refused queries, and NOT_FOUND made UNAVAILABLE; then the HTTP
+ * head of any answer that holds an UNAVAILABLE (rebuilding, or Redis or Kafka down):
+ * Retry-After, and 503 when nothing was answered (api/unavailable.ts).
+ */
 export function rebuildingPlugin(watch: ReadModelWatch): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -119,9 +124,13 @@ export function rebuildingPlugin(watch: ReadModelWatch): ApolloServerPlugin {
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single' || !response.body.singleResult.errors?.length) return;
-          response.body.singleResult.errors = await watch.withoutFalseNotFound(
-            response.body.singleResult.errors,
-          );
+          const result = response.body.singleResult;
+          result.errors = await watch.withoutFalseNotFound(result.errors ?? []);
+          // Here, once the errors are final (Apollo runs the plugins' willSendResponse together).
+          const head = unavailableHead(result, response.http.status);
+          if (!head) return;
+          response.http.headers.set('retry-after', String(head.retryAfterSeconds));
+          if (head.status) response.http.status = head.status;
         },
       };
     },

@@ -171,6 +171,11 @@ describe('the gateway client', () => {
     ],
     ['HTTP 500 with GraphQL errors', json(500, errors('INTERNAL_SERVER_ERROR')), /answered HTTP 500/],
     [
+      'HTTP 503 with UNAVAILABLE',
+      json(503, errors('UNAVAILABLE', 'Redis cannot be reached')),
+      /answered HTTP 503 \(UNAVAILABLE: Redis cannot be reached\)/,
+    ],
+    [
       'HTTP 200 that is not JSON',
       (_b: unknown, _q: IncomingMessage, res: ServerResponse) => {
         res.writeHead(200);

@@ -142,8 +142,11 @@ export class GatewayClient {
       );
     }
     if (response.status >= 500 || typeof body !== 'object' || body === null) {
+      // A 503 says why in its body (UNAVAILABLE: Redis or Kafka down, a read model rebuilt).
+      const said =
+        typeof errors[0]?.message === 'string' ? ` (${codes[0] || 'no code'}: ${errors[0].message})` : '';
       throw new GatewayUnavailableError(
-        `the gateway at ${this.url} answered HTTP ${response.status}${body ? '' : ' without a GraphQL response'}`,
+        `the gateway at ${this.url} answered HTTP ${response.status}${body ? said : ' without a GraphQL response'}`,
       );
     }
     const first = errors[0];
