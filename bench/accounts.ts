@@ -4,7 +4,9 @@
  * filled bid (funds held, lease opened, the rest of the hold released, a charge); the platform's
  * account, credited a fee for _n_ leases before, takes one more credit. Each event should cost the
  * same whatever _n_ is: `buyerGrowth` and `platformGrowth` are the cost at the largest _n_ over
- * the cost at the smallest.
+ * the cost at the smallest. The same for the platform's account when each fee is its lease's last
+ * (`finishedUsPerCredit`), with the charges it still keeps after _n_ finished leases
+ * (`finishedKeysKept`: at most earnings-credits.ts' FINISHED_KEPT, whatever _n_ is).
  */
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
 import {
@@ -59,10 +61,17 @@ function filledBid(i: number): AccountEvent[] {
   ];
 }
 
-/** One fee credited to the platform's account, for lease `i`. */
-const fee = (i: number): AccountEvent => ({
+/** One fee credited to the platform's account, for lease `i`; `last`: the lease's last charge. */
+const fee = (i: number, last = false): AccountEvent => ({
   type: 'settlement.EarningsCredited',
-  data: { accountId: PLATFORM_ACCOUNT_ID, amount: 10, leaseId: `lease-${i}`, kind: 'fee', through: 10 },
+  data: {
+    accountId: PLATFORM_ACCOUNT_ID,
+    amount: 10,
+    leaseId: `lease-${i}`,
+    kind: 'fee',
+    through: 10,
+    ...(last ? { last: true as const } : {}),
+  },
 });
 
 /** µs per event: `rounds` rounds of `events(i)` on `state`, numbered from `from`. */
@@ -81,9 +90,12 @@ function time(state: AccountState, from: number, rounds: number, events: (i: num
 function main() {
   const buyerUs: Record<string, number> = {};
   const platformUs: Record<string, number> = {};
+  const finishedUs: Record<string, number> = {};
+  const finishedKeysKept: Record<string, number> = {};
   // Warm-up: the same code paths, not counted.
   time(accountDecider.initialState(), 0, ROUNDS, filledBid);
   time(accountDecider.initialState(), 0, ROUNDS, (i) => [fee(i)]);
+  time(accountDecider.initialState(), 0, ROUNDS, (i) => [fee(i, true)]);
   for (const n of SIZES) {
     let buyer = evolve(accountDecider.initialState(), {
       type: 'settlement.AccountOpened',
@@ -94,13 +106,20 @@ function main() {
       data: { accountId: 'buyer', amount: 1e15, reference: null },
     });
     let platform = accountDecider.initialState();
+    let finished = accountDecider.initialState();
     for (let i = 0; i < n; i++) {
       for (const e of filledBid(i)) buyer = evolve(buyer, e);
       platform = evolve(platform, fee(i));
+      finished = evolve(finished, fee(i, true));
     }
     buyerUs[n] = Number(time(buyer, n, ROUNDS, filledBid).toFixed(3));
     platformUs[n] = Number(time(platform, n, ROUNDS, (i) => [fee(i)]).toFixed(3));
-    log(`${n} leases: buyer ${buyerUs[n]} µs per event, platform ${platformUs[n]} µs per credit`);
+    finishedKeysKept[n] = Object.keys(finished.credited ?? {}).length;
+    finishedUs[n] = Number(time(finished, n, ROUNDS, (i) => [fee(i, true)]).toFixed(3));
+    log(
+      `${n} leases: buyer ${buyerUs[n]} µs per event, platform ${platformUs[n]} µs per credit; ` +
+        `finished leases ${finishedUs[n]} µs per credit, ${finishedKeysKept[n]} kept`,
+    );
   }
   // The cost at the largest size over the cost at the smallest (sizes in the order given).
   const growth = (us: Record<string, number>) => {
@@ -115,6 +134,8 @@ function main() {
       platformUsPerCredit: platformUs,
       buyerGrowth: growth(buyerUs),
       platformGrowth: growth(platformUs),
+      finishedUsPerCredit: finishedUs,
+      finishedKeysKept,
     })}\n`,
   );
 }

@@ -57,6 +57,12 @@ export const leaseChargedSchema = z.object({
   chargedFee: minorUnits.min(0),
   /** The lease is fully settled: nothing of it remains in escrow. */
   final: z.boolean(),
+  /**
+   * No charge of the lease follows, though it is not `final`: the lease ends early with it (the
+   * rest of its escrow goes back to the buyer as an SLA credit). Absent otherwise, and on charges
+   * written before it existed.
+   */
+  last: z.literal(true).optional(),
 });
 export const slaCreditedSchema = z.object({
   accountId: entityId,
@@ -79,6 +85,12 @@ export const creditEarningsSchema = z.object({
    * an account credits each charge once. Absent on credits written before it existed.
    */
   through: positiveMinorUnits.optional(),
+  /**
+   * The lease's last charge (it is final, or the lease ended early with it): the account then
+   * keeps the lease among its last finished ones only (earnings-credits.ts), not forever. Absent
+   * on other credits and on credits written before it existed.
+   */
+  last: z.literal(true).optional(),
 });
 
 export const apiKeyRoleSchema = z.enum(['buyer', 'provider']);

@@ -6,9 +6,9 @@ import { takeFromHold } from './rules/holds';
 
 /**
  * The account after an event. Its leases and the charges credited to it are updated in place, not
- * copied per event: both grow with the account's history (a buyer's live leases; every lease ever
- * charged, for a provider and for the platform's account, which takes every fee), and a copy per
- * event cost time in proportion to them. See accountDecider on why in place is safe. Everything
+ * copied per event: both can be large (a buyer's live leases; for a provider and for the platform's
+ * account, which takes every fee, each lease charged and not finished, and the last finished ones:
+ * earnings-credits.ts), and a copy per event cost time in proportion to them. See accountDecider on why in place is safe. Everything
  * else is copied.
  */
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
@@ -65,11 +65,13 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
             owner:
               event.data.accountId === PLATFORM_ACCOUNT_ID ? 'GPU Exchange platform' : event.data.accountId,
           };
+      const { credited, finished } = withCredit(state.credited, event.data, state.finishedCredits);
       return {
         ...state,
         ...opened,
         balance: state.balance + event.data.amount,
-        credited: withCredit(state.credited, event.data),
+        credited,
+        ...(finished ? { finishedCredits: finished } : {}),
       };
     }
     case 'settlement.ApiKeyIssued':

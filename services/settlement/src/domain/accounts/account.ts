@@ -1,6 +1,6 @@
 import { ApiKeyRole, MessageOf, SettlementCommands, SettlementEvents } from '@gpux/contracts';
 import { OwnEventName, ownEventTypes, typesOf } from '@gpux/eventsourcing/domain';
-import type { CreditedCharges } from './earnings-credits';
+import type { CreditedCharges, FinishedCredits } from './earnings-credits';
 
 export type AccountCommand = MessageOf<(typeof SettlementCommands)[keyof typeof SettlementCommands]>;
 type AccountEventName = OwnEventName<typeof SettlementEvents>;
@@ -32,6 +32,8 @@ export interface AccountState {
   apiKeys?: Record<string, { keyHash: string; roles: ApiKeyRole[]; revoked: boolean }>;
   /** The lease charges credited to this account (earnings, fees): each is credited once. */
   credited?: CreditedCharges;
+  /** The finished leases `credited` still keeps, oldest first (at most FINISHED_KEPT). */
+  finishedCredits?: FinishedCredits;
 }
 
 export const ACCOUNT_COMMANDS = typesOf(SettlementCommands);

@@ -39,6 +39,19 @@ describe('lease earnings process manager (settlement → settlement)', () => {
     ]);
   });
 
+  it("marks the credits of a lease's last charge (final, or the lease ended early with it) as its last", () => {
+    for (const last of [{ final: true }, { last: true as const }]) {
+      expect(
+        leaseEarnings
+          .react(event('settlement.LeaseCharged', { ...charge(300, 30), ...last }))
+          .map((c) => c.data),
+      ).toEqual([
+        expect.objectContaining({ kind: 'lease', through: 700, last: true }),
+        expect.objectContaining({ kind: 'fee', through: 70, last: true }),
+      ]);
+    }
+  });
+
   it('credits nothing of a charge that is 0 (a fee-free market, a final charge with nothing left)', () => {
     expect(
       leaseEarnings.react(event('settlement.LeaseCharged', charge(300, 0))).map((c) => c.subject),

@@ -19,7 +19,9 @@ export const leaseEarnings: ProcessManager = {
     const c = event.data;
     const out: EmittedCommand[] = [];
     // Each credit names its charge (the lease's running total), so an account credits it once
-    // however often this is replayed.
+    // however often this is replayed; the lease's last one says so, so the account need not
+    // remember the lease forever.
+    const last = c.final || c.last ? { last: true as const } : {};
     if (c.amount > 0)
       out.push(
         commandOf(SettlementCommands.creditEarnings, c.providerId, {
@@ -28,6 +30,7 @@ export const leaseEarnings: ProcessManager = {
           leaseId: c.leaseId,
           kind: 'lease',
           through: c.chargedValue,
+          ...last,
         }),
       );
     if (c.fee > 0)
@@ -38,6 +41,7 @@ export const leaseEarnings: ProcessManager = {
           leaseId: c.leaseId,
           kind: 'fee',
           through: c.chargedFee,
+          ...last,
         }),
       );
     return out;

@@ -3,6 +3,7 @@ import { Envelope, settlementReadModel as rm } from '@gpux/contracts';
 import { applyOps, Model, scenario } from '@gpux/eventsourcing/domain';
 import { AccountEvent, accountDecider } from '../accounts/account.decider';
 import { accountsProjection } from '../accounts/accounts.projection';
+import { FINISHED } from '../accounts/earnings-credits';
 import { balances, movementOf } from '../ledger/postings';
 import { leaseEarnings } from './lease-earnings.process-manager';
 import { accrued } from './billing';
@@ -116,7 +117,11 @@ describe('lease billing', () => {
     expect(d).toMatchObject({
       kind: 'accepted',
       events: [
-        { type: 'settlement.LeaseCharged', data: { amount: 4_000_004, fee: 100_000, final: false } },
+        // Not final (the rest goes back to the buyer), but the lease's last charge.
+        {
+          type: 'settlement.LeaseCharged',
+          data: { amount: 4_000_004, fee: 100_000, final: false, last: true },
+        },
         {
           type: 'settlement.SlaCredited',
           data: { amount: 20_000_020 + 500_001 - 4_000_004 - 100_000, reason: 'NODE_LOST' },
@@ -243,5 +248,31 @@ describe('the double-entry ledger', () => {
     expect(accounts.get('prov')?.balance).toBe(charged);
     expect(field(rm.account('platform'), 'balance')).toBe(fees);
     expect(charged).toBe(10_000_010);
+  });
+
+  it("leaves the provider's and the platform's accounts only a finished mark of a lease they were paid for", () => {
+    const half = account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(5 * HOUR) });
+    const charged = half.kind === 'accepted' ? half.events : [];
+    const end = account
+      .given(opened, deposited, held, leaseOpened, ...charged)
+      .when(meter, { now: at(11 * HOUR) });
+    const charges = [...charged, ...(end.kind === 'accepted' ? end.events : [])].map(envelope);
+    const paid = new Map<string, ReturnType<typeof account.given>['state']>();
+    for (const cmd of charges.flatMap((c) => leaseEarnings.react(c))) {
+      const state = paid.get(cmd.subject) ?? accountDecider.initialState();
+      const credit = accountDecider.decide(cmd as never, state, { now: at(11 * HOUR) });
+      if (credit.kind !== 'accepted') throw new Error('earnings are never refused');
+      paid.set(cmd.subject, credit.events.reduce(accountDecider.evolve, state));
+    }
+    expect(paid.get('prov')).toMatchObject({
+      balance: 20_000_020,
+      credited: { 'lease:t1': FINISHED },
+      finishedCredits: ['lease:t1'],
+    });
+    expect(paid.get('platform')).toMatchObject({
+      balance: 500_001,
+      credited: { 'fee:t1': FINISHED },
+      finishedCredits: ['fee:t1'],
+    });
   });
 });

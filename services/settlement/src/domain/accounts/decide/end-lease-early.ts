@@ -17,10 +17,12 @@ export function endLeaseEarly(
   const lease = own(state.leases, leaseId);
   if (!lease) return noLease(accountId, leaseId);
   const { due, refund } = earlyEnd(lease, Math.min(at ? Date.parse(at) : now.getTime(), now.getTime()));
-  const charged =
+  const charge =
     due.value > lease.chargedValue || due.fee > lease.chargedFee
       ? chargeTo(accountId, leaseId, lease, due, refund === 0)
       : null;
+  // No charge of the lease follows this one, final or not: its credits are the lease's last.
+  const charged = charge && !charge.final ? { ...charge, last: true as const } : charge;
   const events: AccountEvent[] = charged ? [{ type: 'settlement.LeaseCharged', data: charged }] : [];
   if (refund > 0 || events.length === 0) {
     events.push({
