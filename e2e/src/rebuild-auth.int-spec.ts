@@ -64,7 +64,7 @@ describe('authentication while the read models rebuild', () => {
     expect(Object.keys(summary.buyer).filter((k) => k.includes('UNAUTHENTICATED'))).toEqual([]);
     expect(Object.keys(summary.worker).filter((k) => k.includes('UNAUTHENTICATED'))).toEqual([]);
     // Nor is the buyer's own account ever "not found", or a balance read half refolded: a query
-    // meanwhile is UNAVAILABLE.
+    // meanwhile is UNAVAILABLE, and an HTTP 503 with Retry-After (asBuyer names any other status).
     expect(Object.keys(summary.buyer).filter((k) => k !== 'ok' && k !== 'UNAVAILABLE')).toEqual([]);
     // The flush was seen: some answers had to wait for the rebuild.
     expect((seen.buyer.get('UNAVAILABLE') ?? 0) + (seen.worker.get('UNAVAILABLE') ?? 0)).toBeGreaterThan(0);

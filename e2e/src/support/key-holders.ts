@@ -34,10 +34,27 @@ export async function keyHoldersWithLongLog(
   return { buyer, worker: reg.registerNode.credential };
 }
 
-/** The buyer's balance (`ok <balance>`), or the codes it was answered with. */
+/**
+ * The buyer's balance (`ok <balance>`), or the codes it was answered with. An UNAVAILABLE answer
+ * also says so over HTTP (503 with Retry-After: api/unavailable.ts); one that does not is told
+ * apart, with its status.
+ */
 export async function asBuyer(m: Marketplace, buyer: string): Promise<string> {
-  const r = await m.gql<{ me: { id: string; balance: string } }>(`{ me { id balance } }`, {}, buyer);
-  return r.data?.me ? `ok ${r.data.me.balance}` : codesOf(r).join(',');
+  const response = await fetch(m.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer}` },
+    body: JSON.stringify({ query: `{ me { id balance } }` }),
+  });
+  const r = (await response.json()) as {
+    data?: { me?: { id: string; balance: string } | null } | null;
+    errors?: { extensions?: Record<string, unknown> }[];
+  };
+  if (r.data?.me) return `ok ${r.data.me.balance}`;
+  const codes = codesOf(r).join(',');
+  const retryAfter = response.headers.get('retry-after');
+  return codes === 'UNAVAILABLE' && (response.status !== 503 || retryAfter === null)
+    ? `${codes} (HTTP ${response.status}, Retry-After ${retryAfter})`
+    : codes;
 }
 
 /** A heartbeat for a session that does not exist: past authentication it is NOT_FOUND or similar. */
