@@ -2,11 +2,21 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisClient } from '@gpux/platform';
 
-type Listener = (message: string) => void;
+/** A subscriber's iterator on a channel: how it maps a message, and where the mapped view goes. */
+interface Listener {
+  map: (message: string) => Promise<unknown>;
+  deliver: (view: Promise<unknown>) => void;
+}
 
 /**
  * Subscriptions are fed by the projections' Redis pub/sub notices (docs/architecture.md §4), never by polling:
  * one subscriber connection per gateway, a channel subscribed while anyone listens to it.
+ *
+ * A message is mapped once, however many listen on its channel: every subscription on a channel
+ * maps it the same way (what it reads depends on the channel and the message only: a market's
+ * book, a node, an order), so the first listener's view is every listener's. Before, each
+ * subscriber read the read model again: a market's book watched by a thousand clients was read a
+ * thousand times per change.
  */
 @Injectable()
 export class RedisPubSub implements OnApplicationShutdown {
@@ -24,7 +34,13 @@ export class RedisPubSub implements OnApplicationShutdown {
       this.subscriber = this.redis.redis.duplicate({ enableReadyCheck: false });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (channel: string, message: string) => {
-        for (const listener of this.listeners.get(channel) ?? []) listener(message);
+        let view: Promise<unknown> | undefined;
+        for (const listener of this.listeners.get(channel) ?? []) {
+          view ??= Promise.resolve(message)
+            .then(listener.map)
+            .catch(() => null);
+          listener.deliver(view);
+        }
       });
     }
     return this.subscriber;
@@ -37,7 +53,8 @@ export class RedisPubSub implements OnApplicationShutdown {
   /**
    * An async iterator of what `map` makes of each message on the channel (null skips it); ends when
    * the client unsubscribes. A slow client keeps at most `buffer` items: older ones are dropped,
-   * since every item is a fresh view of the read model.
+   * since every item is a fresh view of the read model. `map` must depend on the channel and the
+   * message only: one listener's view of a message is every listener's (see the class).
    */
   iterate<T>(
     channel: string,
@@ -47,10 +64,13 @@ export class RedisPubSub implements OnApplicationShutdown {
     const queue: Promise<T | null>[] = [];
     let wake: (() => void) | undefined;
     let done = false;
-    const listener: Listener = (message) => {
-      queue.push(map(message).catch(() => null));
-      if (queue.length > buffer) queue.shift();
-      wake?.();
+    const listener: Listener = {
+      map,
+      deliver: (view) => {
+        queue.push(view as Promise<T | null>);
+        if (queue.length > buffer) queue.shift();
+        wake?.();
+      },
     };
     let set = this.listeners.get(channel);
     if (!set) {
