@@ -34,7 +34,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One GraphQL operation. Right after `npm start` the services may still be taking their
- * partitions: a TIMEOUT or a refused connection is retried (with the same idempotency key).
+ * partitions: a TIMEOUT, an UNAVAILABLE or a refused connection is retried (with the same
+ * idempotency key).
  */
 async function gql(query, variables = {}, key = ADMIN) {
   for (let attempt = 1; ; attempt++) {
@@ -53,8 +54,10 @@ async function gql(query, variables = {}, key = ADMIN) {
     }
     if (!body.errors?.length) return body.data;
     const failure = new ApiError(body.errors);
-    if (failure.code !== 'TIMEOUT' || attempt >= 5) throw failure;
-    await sleep(1000);
+    // TIMEOUT: no outcome yet; UNAVAILABLE: Kafka or Redis not reachable yet. Both are retried
+    // as the same request, after the wait the answer gives (a mutation's key makes it happen once).
+    if (!['TIMEOUT', 'UNAVAILABLE'].includes(failure.code) || attempt >= 5) throw failure;
+    await sleep(Math.max(1000, Number(body.errors[0]?.extensions?.retryAfterMs) || 0));
   }
 }
 
