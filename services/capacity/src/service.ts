@@ -78,11 +78,11 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
         name: capacityReadModel.name,
         prefix: capacityReadModel.prefix,
         registry: new MessageRegistry().include(capacityMessages).include(ordersMessages),
-        projections: (ns) => {
+        projections: (ns, { idempotencyWindowMs }) => {
           const events = topic('capacity', 'events', ns).name;
           return [
             nodesProjection(events, topic('orders', 'events', ns).name),
-            outcomesProjection('capacity', events),
+            outcomesProjection('capacity', events, idempotencyWindowMs),
           ];
         },
       }),

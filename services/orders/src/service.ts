@@ -62,9 +62,9 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
         name: ordersReadModel.name,
         prefix: ordersReadModel.prefix,
         registry: ordersMessages,
-        projections: (ns) => {
+        projections: (ns, { idempotencyWindowMs }) => {
           const events = topic('orders', 'events', ns).name;
-          return [ordersProjection(events), outcomesProjection('orders', events)];
+          return [ordersProjection(events), outcomesProjection('orders', events, idempotencyWindowMs)];
         },
       }),
     ],

@@ -54,8 +54,14 @@ export function outcomesChannel(service: string): string {
 /**
  * Every command's outcome by its idempotency key, from the outcome events (which carry the key).
  * One hash per command; an accepted command with several events appends each type.
+ *
+ * `keptMs`: how long after its event an outcome is kept (the service's idempotency window). The
+ * partition remembers a key that long and answers a retry with nothing new, so the gateway answers
+ * it from here; after it, a request with the key is a new request and must get its own outcome,
+ * not the old one. Kept forever, every command ever sent stayed in Redis, and a key used again
+ * after the window was answered with its first outcome while its new command ran.
  */
-export function outcomesProjection(service: string, eventsTopic: string): Projection {
+export function outcomesProjection(service: string, eventsTopic: string, keptMs?: number): Projection {
   return {
     name: `${service}.outcomes`,
     topics: [eventsTopic],
@@ -63,6 +69,9 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
     apply(event: Envelope, position?: LogPosition): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);
+      const until = keptMs === undefined ? NaN : Date.parse(event.time) + keptMs;
+      const expire = (k: string): RedisOp[] =>
+        Number.isSafeInteger(until) ? [{ op: 'pexpireat', key: k, at: until }] : [];
       const recorded: RedisOp = {
         op: 'publish',
         key: outcomesChannel(service),
@@ -88,13 +97,17 @@ export function outcomesProjection(service: string, eventsTopic: string): Projec
           ...(data.deadLetter
             ? [{ op: 'hset', key, field: 'deadLetter', value: data.deadLetter } as const]
             : []),
+          ...expire(key),
           recorded,
         ];
       }
+      const events = outcomeEventsKey(service, event.idempotencyKey);
       return [
         ...base,
         { op: 'hset', key, field: 'status', value: 'accepted' },
-        { op: 'rpush', key: outcomeEventsKey(service, event.idempotencyKey), value: event.type },
+        { op: 'rpush', key: events, value: event.type },
+        ...expire(key),
+        ...expire(events),
         recorded,
       ];
     },

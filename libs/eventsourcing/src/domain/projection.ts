@@ -26,6 +26,13 @@ export type RedisOp =
   | { op: 'zadd'; key: string; score: number; member: string }
   | { op: 'zrem'; key: string; member: string }
   /**
+   * PEXPIREAT: the key goes at `at` (ms since the epoch, by Redis' clock), a time already past at
+   * once. For what is needed only for a while (a command's outcome, for its idempotency window):
+   * put after the key's writes. A time from the event, never from the clock, so that a replay of
+   * the log expires each key when its first fold did.
+   */
+  | { op: 'pexpireat'; key: string; at: number }
+  /**
    * PUBLISH `message` on the channel `key` (docs/architecture.md §4: subscriptions are fed from projection
    * updates). A channel is not a Redis key, but it is named under the projection's keyPrefix like
    * one, so everything a projection writes or announces is recognisably its own. The script
@@ -154,6 +161,10 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
         break;
       case 'zrem':
         hash(o.key).delete(o.member);
+        break;
+      case 'pexpireat':
+        // Expiry is Redis' clock's business: the reference holds what was written, as Redis does
+        // until the key's time.
         break;
       case 'publish':
         published?.push({ channel: o.key, message: o.message });

@@ -14,6 +14,7 @@ import { combineProjections, LogPosition, Projection } from '../domain';
 import { ProjectionRunner } from '../redis/runner';
 import { RedisNotices } from '../redis/notices';
 import { waitForPosition } from '../redis/position';
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS } from '../kafka/command-processor';
 import { provisionTopics } from '../kafka/provisioning';
 import { projectionMetrics, projectionRunnerMetrics } from './metrics';
 
@@ -24,8 +25,11 @@ export interface ReadModelOptions {
   prefix: string;
   /** Decodes the topics the projections read. */
   registry: MessageRegistry;
-  /** The projections folded together, given the topic namespace. */
-  projections: (namespace: string) => Projection[];
+  /**
+   * The projections folded together, given the topic namespace and the service's idempotency
+   * window (how long a command's outcome is kept: outcomesProjection).
+   */
+  projections: (namespace: string, settings: { idempotencyWindowMs: number }) => Projection[];
   /**
    * Topics it reads that another service owns and that may not exist yet when this one starts
    * first: whoever starts first creates them (the registry says what they must be).
@@ -54,7 +58,8 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     @Inject(OPTIONS) options: ReadModelOptions,
     private readonly kafka: KafkaClients,
     private readonly redis: RedisClient,
-    @Inject(SERVICE_CONFIG) config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number },
+    @Inject(SERVICE_CONFIG)
+    config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number; IDEMPOTENCY_WINDOW_MS?: number },
     health: HealthChecks,
     metrics: ServiceMetrics,
   ) {
@@ -64,7 +69,9 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     const projection = combineProjections(
       options.name,
       options.prefix,
-      options.projections(config.TOPIC_NAMESPACE),
+      options.projections(config.TOPIC_NAMESPACE, {
+        idempotencyWindowMs: config.IDEMPOTENCY_WINDOW_MS ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
+      }),
     );
     const ns = config.TOPIC_NAMESPACE ? `${config.TOPIC_NAMESPACE}.` : '';
     this.runner = new ProjectionRunner({

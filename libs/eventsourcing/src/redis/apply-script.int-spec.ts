@@ -113,6 +113,25 @@ describe('the apply script (real Redis): conditional writes and publications', (
     });
   });
 
+  it('expires a key at the time given, after the writes before it; a time already past removes it at once', async () => {
+    const [kept, gone] = [`${prefix}kept`, `${prefix}gone`];
+    const at = Date.now() + 60_000;
+    await apply([
+      {
+        offset: checkpoint + 1,
+        ops: [
+          { op: 'hset', key: kept, field: 'status', value: 'accepted' },
+          { op: 'pexpireat', key: kept, at },
+          { op: 'rpush', key: gone, value: 'a' },
+          { op: 'pexpireat', key: gone, at: Date.now() - 1_000 },
+        ],
+      },
+    ]);
+    expect(await redis.hgetall(kept)).toEqual({ status: 'accepted' });
+    expect(await redis.pexpiretime(kept)).toBe(at);
+    expect(await redis.exists(gone)).toBe(0);
+  });
+
   it('publishes after an applied batch (an identical message once), and nothing for a refused one', async () => {
     const before = received.length;
     const channel = `${prefix}ch:book:m1`;

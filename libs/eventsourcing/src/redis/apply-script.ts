@@ -117,6 +117,8 @@ for _, o in ipairs(ops) do
     redis.call('ZREM', key, o[3])
   elseif code == 'd' then
     redis.call('DEL', key)
+  elseif code == 'x' then
+    redis.call('PEXPIREAT', key, o[3])
   else
     return redis.error_reply('projection script: unknown op code ' .. tostring(code))
   end
@@ -286,6 +288,9 @@ class WriteList {
       case 'del':
         this.start(k, ['d', k]);
         return;
+      case 'pexpireat':
+        this.start(k, ['x', k, integer(o.at, `pexpireat ${o.key}`)]);
+        return;
     }
   }
 
@@ -294,7 +299,7 @@ class WriteList {
     for (const op of this.ops) {
       if (op[0] === 'hi' || op[0] === 'hx' || op[0] === 'hn')
         for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
-      else if (op[0] === 'i') op[2] = String(op[2]);
+      else if (op[0] === 'i' || op[0] === 'x') op[2] = String(op[2]);
     }
     return JSON.stringify([...this.ops, ...this.publications.values()]);
   }

@@ -94,3 +94,59 @@ describe('settlement accounts through the command and query buses', () => {
     });
   });
 });
+
+// A key is remembered for the idempotency window, and so is its outcome: after the window a
+// request with the key is a new request (README), which must be answered with its own outcome.
+// Outcomes were kept forever, so it was answered with the first one while its command ran again.
+describe('settlement: a key used again after its idempotency window', () => {
+  const WINDOW_MS = 2_000;
+  let redis: DedicatedRedis;
+  let service: ServiceApp;
+  let commands: CommandBus;
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    service = await startService(
+      settlementService,
+      {
+        ...infraEnv(),
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: uniqueName('acc-window'),
+        LOG_LEVEL: 'warn',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        IDEMPOTENCY_WINDOW_MS: String(WINDOW_MS),
+      },
+      { shutdownHooks: false },
+    );
+    commands = service.app.get(CommandBus);
+  });
+  afterAll(async () => {
+    await service?.app.close();
+    await redis?.stop();
+  });
+
+  const run = (c: object) => commands.execute(c as never) as Promise<AccountCommandResult>;
+
+  it("is a new request, answered with its own outcome; within the window it is a retry, and the outcome is Redis' for no longer", async () => {
+    await run(new OpenAccountCommand('acc-w', 'Wu'));
+    const first = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
+    const retried = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
+    expect(retried.outcome).toEqual(first.outcome);
+    expect(retried.account?.balance).toBe(40);
+    // Every outcome in Redis (the account's opening and the deposit: a hash each, and their events
+    // lists) goes when its window ends.
+    const outcomes = await redis.client().keys('*outcomes*');
+    expect(outcomes.length).toBeGreaterThanOrEqual(4);
+    for (const key of outcomes) {
+      const ttl = await redis.client().pttl(key);
+      expect([key, ttl > 0 && ttl <= WINDOW_MS]).toEqual([key, true]);
+    }
+
+    await new Promise((r) => setTimeout(r, WINDOW_MS + 500));
+    const later = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
+    expect(later.outcome.status).toBe('accepted');
+    expect(later.outcome.commandId).not.toBe(first.outcome.commandId);
+    expect(later.account?.balance).toBe(80);
+  }, 30_000);
+});

@@ -15,13 +15,13 @@ export const settlementReadModule = ReadModelModule.forService({
   name: settlementReadModel.name,
   prefix: settlementReadModel.prefix,
   registry: settlementMessages,
-  projections: (ns) => {
+  projections: (ns, { idempotencyWindowMs }) => {
     const events = topic('settlement', 'events', ns).name;
     return [
       accountsProjection(events),
       leasesProjection(events),
       apiKeysProjection(events),
-      outcomesProjection('settlement', events),
+      outcomesProjection('settlement', events, idempotencyWindowMs),
     ];
   },
 });

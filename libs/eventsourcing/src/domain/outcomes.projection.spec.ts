@@ -1,0 +1,66 @@
+import type { Envelope } from '@gpux/contracts';
+import { outcomeEventsKey, outcomeKey, outcomesProjection } from './outcomes.projection';
+
+const TIME = '2026-12-01T10:00:00.000Z';
+const event = (type: string, data: unknown = {}): Envelope => ({
+  id: 'e1',
+  type,
+  source: 'settlement',
+  subject: 'acc-1',
+  time: TIME,
+  schemaVersion: 1,
+  correlationId: 'c1',
+  causationId: 'cmd-1',
+  idempotencyKey: 'key-1',
+  data,
+});
+const position = { topic: 'settlement.events', partition: 2, offset: '7' };
+const expiries = (ops: ReturnType<ReturnType<typeof outcomesProjection>['apply']>) =>
+  ops.filter((o) => o.op === 'pexpireat');
+
+describe('outcomes projection: how long an outcome is kept', () => {
+  const DAY = 86_400_000;
+
+  it("keeps an accepted command's outcome and its events for the window after its event, the writes first", () => {
+    const ops = outcomesProjection('settlement', 'settlement.events', DAY).apply(
+      event('settlement.FundsDeposited'),
+      position,
+    );
+    const at = Date.parse(TIME) + DAY;
+    expect(expiries(ops)).toEqual([
+      { op: 'pexpireat', key: outcomeKey('settlement', 'key-1'), at },
+      { op: 'pexpireat', key: outcomeEventsKey('settlement', 'key-1'), at },
+    ]);
+    const lastWrite = Math.max(...ops.flatMap((o, i) => (o.op === 'hset' || o.op === 'rpush' ? [i] : [])));
+    expect(ops.findIndex((o) => o.op === 'pexpireat')).toBeGreaterThan(lastWrite);
+  });
+
+  it("keeps a rejection's outcome as long", () => {
+    const ops = outcomesProjection('settlement', 'settlement.events', DAY).apply(
+      event('settlement.CommandRejected', { code: 'NOT_FOUND', message: 'no such account' }),
+      position,
+    );
+    expect(expiries(ops)).toEqual([
+      { op: 'pexpireat', key: outcomeKey('settlement', 'key-1'), at: Date.parse(TIME) + DAY },
+    ]);
+  });
+
+  it('keeps it for good without a window, or when the event has no readable time', () => {
+    expect(
+      expiries(
+        outcomesProjection('settlement', 'settlement.events').apply(
+          event('settlement.FundsDeposited'),
+          position,
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      expiries(
+        outcomesProjection('settlement', 'settlement.events', DAY).apply(
+          { ...event('settlement.FundsDeposited'), time: 'not a time' },
+          position,
+        ),
+      ),
+    ).toEqual([]);
+  });
+});
