@@ -11,6 +11,28 @@ import {
   WithdrawCommand,
 } from './accounts.cqrs';
 
+/** The settlement service in process, on a Redis of its own, with `env` over the defaults. */
+async function startSettlement(
+  namespace: string,
+  env: Record<string, string> = {},
+): Promise<{ redis: DedicatedRedis; service: ServiceApp }> {
+  const redis = await DedicatedRedis.start();
+  const service = await startService(
+    settlementService,
+    {
+      ...infraEnv(),
+      REDIS_URL: redis.url,
+      PORT: String(await freePort()),
+      TOPIC_NAMESPACE: uniqueName(namespace),
+      LOG_LEVEL: 'warn',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      ...env,
+    },
+    { shutdownHooks: false },
+  );
+  return { redis, service };
+}
+
 // The first slice through the whole machinery, in process: CQRS command bus -> Kafka commands ->
 // transactional decider -> events -> Redis projections -> query bus, with read-your-writes.
 describe('settlement accounts through the command and query buses', () => {
@@ -20,19 +42,7 @@ describe('settlement accounts through the command and query buses', () => {
   let queries: QueryBus;
 
   beforeAll(async () => {
-    redis = await DedicatedRedis.start();
-    service = await startService(
-      settlementService,
-      {
-        ...infraEnv(),
-        REDIS_URL: redis.url,
-        PORT: String(await freePort()),
-        TOPIC_NAMESPACE: uniqueName('acc'),
-        LOG_LEVEL: 'warn',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-      },
-      { shutdownHooks: false },
-    );
+    ({ redis, service } = await startSettlement('acc'));
     commands = service.app.get(CommandBus);
     queries = service.app.get(QueryBus);
   });
@@ -105,20 +115,7 @@ describe('settlement: a key used again after its idempotency window', () => {
   let commands: CommandBus;
 
   beforeAll(async () => {
-    redis = await DedicatedRedis.start();
-    service = await startService(
-      settlementService,
-      {
-        ...infraEnv(),
-        REDIS_URL: redis.url,
-        PORT: String(await freePort()),
-        TOPIC_NAMESPACE: uniqueName('acc-window'),
-        LOG_LEVEL: 'warn',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-        IDEMPOTENCY_WINDOW_MS: String(WINDOW_MS),
-      },
-      { shutdownHooks: false },
-    );
+    ({ redis, service } = await startSettlement('acc-window', { IDEMPOTENCY_WINDOW_MS: String(WINDOW_MS) }));
     commands = service.app.get(CommandBus);
   });
   afterAll(async () => {
