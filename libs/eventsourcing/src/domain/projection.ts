@@ -26,8 +26,8 @@ export type RedisOp =
   | { op: 'zadd'; key: string; score: number; member: string }
   | { op: 'zrem'; key: string; member: string }
   /**
-   * PEXPIREAT: the key goes at `at` (ms since the epoch, by Redis' clock), a time already past at
-   * once. For what is needed only for a while (a command's outcome, for its idempotency window):
+   * PEXPIREAT: the key goes at `at` (ms since the epoch, by Redis' clock), or at once if that time
+   * is past. For what is needed only for a while (a command's outcome, for its idempotency window):
    * put after the key's writes. A time from the event, never from the clock, so that a replay of
    * the log expires each key when its first fold did.
    */
