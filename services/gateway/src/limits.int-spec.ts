@@ -504,6 +504,22 @@ describe('gateway limits on HTTP and WebSocket', () => {
       'subscription { myOrderUpdated { id } }',
     );
     expect(codes(badKey)).toEqual(['UNAUTHENTICATED']);
+    // A key sent as something other than a string is a key sent wrongly, not no key: refused with
+    // what to send, as a key that is not valid is (public data does not look at keys, either way).
+    for (const authorization of [12345, { key: ADMIN_KEY }, [`Bearer ${ADMIN_KEY}`], true]) {
+      const client = createClient({
+        url: `${gateway.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization },
+        retryAttempts: 0,
+      });
+      clients.push(client);
+      const wrong = await first(client, 'subscription { myOrderUpdated { id } }');
+      expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
+      expect(wrong.errors?.[0]?.message).toMatch(
+        /\(on a WebSocket, connectionParams\.authorization\) must be the string "Bearer <API key>"/,
+      );
+    }
     // With a key, the subscription reaches its resolver (the admin has no orders of its own).
     expect(codes(await first(open(ADMIN_KEY), 'subscription { myOrderUpdated { id } }'))).toEqual([
       'FORBIDDEN',

@@ -57,7 +57,11 @@ export class ApiKeys {
   async authenticate(header: string | undefined): Promise<Principal | null> {
     if (header === undefined) return null;
     const m = KEY.exec(header);
-    if (!m) throw apiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <API key>"');
+    if (!m)
+      throw apiError(
+        'UNAUTHENTICATED',
+        'the Authorization header (on a WebSocket, connectionParams.authorization) must be the string "Bearer <API key>"',
+      );
     const digest = sha256(m[1]!);
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
       return { accountId: 'admin', roles: ['admin'] };
@@ -106,13 +110,19 @@ export class ApiKeys {
   }
 }
 
-/** The Authorization header of an HTTP request, or of a WebSocket's connection parameters. */
+/**
+ * The Authorization header of an HTTP request, or of a WebSocket's connection parameters. A
+ * parameter that is there but not a string (a number, an object, a list of keys) is a key sent
+ * wrongly, refused as a malformed one (''), never taken for no key at all: the caller would be
+ * served as anonymous and told to send the key it did send.
+ */
 export function authorizationOf(
   req: Pick<IncomingMessage, 'headers'> | undefined,
   connectionParams?: Record<string, unknown>,
 ): string | undefined {
   const fromParams = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
   if (typeof fromParams === 'string') return fromParams;
+  if (fromParams !== undefined && fromParams !== null) return '';
   const header = req?.headers['authorization'];
   return typeof header === 'string' ? header : undefined;
 }
