@@ -8,7 +8,15 @@ import {
   topicsOf,
 } from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
-import { infraEnv, readTopic, ReadRecord, settle, uniqueName, waitUntil } from '@gpux/testing';
+import {
+  infraEnv,
+  joinWithOtherAssignor,
+  readTopic,
+  ReadRecord,
+  settle,
+  uniqueName,
+  waitUntil,
+} from '@gpux/testing';
 import { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { accept, Decider, Message, reject } from '../domain/decider';
 import { commandMessage } from '../testing';
@@ -615,6 +623,29 @@ describe('command processing on Kafka', () => {
       expect(events.some((r) => r.value.includes(`"${account}"`))).toBe(true);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('starts a new consumer when kafkajs stops its own for good, reporting itself down meanwhile, and decides what waited', async () => {
+    const ns = await namespaceWithTopics();
+    const commands = topic('settlement', 'commands', ns).name;
+    // The group refuses the processor while a member that offers another assignor is in it.
+    const other = await joinWithOtherAssignor(kafka, `${ns}.settlement.command-processor`, commands);
+    const refused = processor(ns, { revival: { initialDelayMs: 200, maxDelayMs: 1_000 } });
+    try {
+      await refused.start();
+      await waitUntil('the processor to report its consumer down', () => refused.trouble() !== null, 30_000);
+      expect(refused.trouble()?.message).toMatch(
+        /^the command consumer is down for \d+ s \(kafkajs stopped it for good, \d+ times in a row; a new one starts after a pause\): .*supported protocols are incompatible/,
+      );
+      await send(ns, open('acc-revived'), deposit('acc-revived', 40, 'dep-revived'));
+      await other.disconnect();
+      const events = await outcomes(ns, 2);
+      expect(events.map(typeOf)).toEqual(['settlement.AccountOpened', 'settlement.FundsDeposited']);
+      expect(refused.trouble()).toBeNull();
+    } finally {
+      await other.disconnect();
+      await refused.stop();
     }
   });
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { EventSourcedService, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { retriedByKafkajs } from './consumer-errors';
+import { ConsumerRevival, ConsumerRevivalOptions } from './consumer-revival';
 import { CommandProcessorTrouble, FailingPartition, processorTrouble } from './processor-trouble';
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
@@ -61,6 +62,8 @@ export interface CommandProcessorOptions {
   transactionGroups?: number;
   /** After how long of failures in a row a partition makes trouble() report (default FAILING_DOWN_MS, 30 s). */
   failingDownMs?: number;
+  /** The pauses before a consumer kafkajs stopped for good is replaced (ConsumerRevival: 1 s doubling to 30 s). */
+  revival?: Pick<ConsumerRevivalOptions, 'initialDelayMs' | 'maxDelayMs'>;
 }
 
 /**
@@ -90,8 +93,8 @@ export class CommandProcessor {
   private readonly context: WorkerContext;
   /** Partitions that failed in a row (a transaction, or rebuilding): since when (ms), how often, the last error. */
   private readonly failing = new Map<number, FailingPartition>();
-  /** Set when kafkajs stopped the consumer for good (it restarts it after any other failure). */
-  private crashed: string | undefined;
+  /** Replaces a consumer kafkajs stopped for good (it restarts it itself after any other failure). */
+  private readonly revival: ConsumerRevival;
 
   constructor(private readonly options: CommandProcessorOptions) {
     const ns = options.namespace ?? '';
@@ -126,9 +129,23 @@ export class CommandProcessor {
       metrics: options.metrics ?? NO_METRICS,
       reactions: options.reactions ?? [],
     };
+    this.revival = new ConsumerRevival({
+      what: this.topics.commands,
+      logger: this.logger,
+      start: async () => {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.startConsumer();
+      },
+      ...options.revival,
+    });
   }
 
   async start(): Promise<void> {
+    this.revival.resume();
+    await this.startConsumer();
+  }
+
+  private async startConsumer(): Promise<void> {
     const partitions = topic(this.options.service, 'commands').partitions;
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
@@ -140,6 +157,7 @@ export class CommandProcessor {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.revival.joined();
       const mine = new Set(payload.memberAssignment[this.topics.commands] ?? []);
       for (const partition of this.failing.keys()) if (!mine.has(partition)) this.failing.delete(partition);
       for (const [partition, worker] of this.workers) {
@@ -156,11 +174,7 @@ export class CommandProcessor {
       }
       this.logger.log({ msg: 'partitions assigned', partitions: [...mine].sort((a, b) => a - b) });
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
-      this.crashed = String(payload.error);
-      this.logger.error({ msg: 'command consumer stopped for good', error: this.crashed });
-    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.revival.crashed(payload));
     await consumer.connect();
     await consumer.subscribe({ topic: this.topics.commands, fromBeginning: true });
     await consumer.run({
@@ -273,13 +287,14 @@ export class CommandProcessor {
     return processorTrouble(
       this.topics.commands,
       this.failing,
-      this.crashed,
+      this.revival.down(),
       now,
       this.options.failingDownMs,
     );
   }
 
   async stop(): Promise<void> {
+    this.revival.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
     await Promise.all([...this.workers.values()].map((w) => w.close()));

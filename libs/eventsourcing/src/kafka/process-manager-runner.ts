@@ -5,6 +5,7 @@ import { Span, SpanStatusCode } from '@opentelemetry/api';
 import { withinBatchLimit } from './record-batches';
 import { retriedByKafkajs } from './consumer-errors';
 import { consumerTiming } from './consumer-timing';
+import { ConsumerDown, ConsumerRevival, ConsumerRevivalOptions } from './consumer-revival';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { deadLetter } from './dead-letter';
@@ -28,6 +29,8 @@ export interface ProcessManagerRunnerOptions {
   sessionTimeoutMs?: number;
   /** Where transactions and dead letters are counted (nothing is, without). */
   metrics?: EventSourcingMetrics;
+  /** The pauses before a consumer kafkajs stopped for good is replaced (ConsumerRevival: 1 s doubling to 30 s). */
+  revival?: Pick<ConsumerRevivalOptions, 'initialDelayMs' | 'maxDelayMs'>;
 }
 
 /**
@@ -48,6 +51,8 @@ export class ProcessManagerRunner {
   readonly output: string;
   readonly deadLetter: string;
   readonly groupId: string;
+  /** Replaces a consumer kafkajs stopped for good (consumer-revival.ts). */
+  private readonly revival: ConsumerRevival;
 
   constructor(private readonly options: ProcessManagerRunnerOptions) {
     const ns = options.namespace ?? '';
@@ -56,6 +61,20 @@ export class ProcessManagerRunner {
     this.deadLetter = topic(options.to, 'dead-letter', ns).name;
     this.groupId = `${ns ? `${ns}.` : ''}pm.${options.manager.name}`;
     this.logger = new Logger(`pm ${options.manager.name}`);
+    this.revival = new ConsumerRevival({
+      what: `pm ${options.manager.name}`,
+      logger: this.logger,
+      start: async () => {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.startConsumer();
+      },
+      ...options.revival,
+    });
+  }
+
+  /** Null while its consumer runs; why it is down while kafkajs has stopped it for good. */
+  consumerDown(): ConsumerDown | null {
+    return this.revival.down();
   }
 
   private async producerFor(partition: number): Promise<Producer> {
@@ -111,6 +130,11 @@ export class ProcessManagerRunner {
   }
 
   async start(): Promise<void> {
+    this.revival.resume();
+    await this.startConsumer();
+  }
+
+  private async startConsumer(): Promise<void> {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
@@ -118,7 +142,9 @@ export class ProcessManagerRunner {
       ...consumerTiming(this.options.sessionTimeoutMs),
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.revival.crashed(payload));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.revival.joined();
       const mine = new Set(payload.memberAssignment[this.input] ?? []);
       for (const [p, producer] of this.producers)
         if (!mine.has(p)) void producer.disconnect().finally(() => this.producers.delete(p));
@@ -219,6 +245,7 @@ export class ProcessManagerRunner {
   }
 
   async stop(): Promise<void> {
+    this.revival.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
     await Promise.all([...this.producers.values()].map((p) => p.disconnect().catch(() => undefined)));

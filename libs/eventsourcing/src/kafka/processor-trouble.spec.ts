@@ -4,11 +4,11 @@ const at = Date.parse('2026-12-01T12:00:00Z');
 
 describe('processorTrouble', () => {
   it('is null while no partition fails, and while failures are younger than the bound (a rebalance, a broker restart)', () => {
-    expect(processorTrouble('settlement.commands', new Map(), undefined, at)).toBeNull();
+    expect(processorTrouble('settlement.commands', new Map(), null, at)).toBeNull();
     const young = new Map<number, FailingPartition>([
       [2, { since: at - FAILING_DOWN_MS + 1, failures: 3, error: 'e' }],
     ]);
-    expect(processorTrouble('settlement.commands', young, undefined, at)).toBeNull();
+    expect(processorTrouble('settlement.commands', young, null, at)).toBeNull();
   });
 
   it('names the partition failing longest once it passes the bound, with every failing partition', () => {
@@ -16,7 +16,7 @@ describe('processorTrouble', () => {
       [4, { since: at - 5_000, failures: 1, error: 'later' }],
       [1, { since: at - 42_000, failures: 6, error: 'KafkaJSProtocolError: MESSAGE_TOO_LARGE' }],
     ]);
-    expect(processorTrouble('settlement.commands', failing, undefined, at)).toEqual({
+    expect(processorTrouble('settlement.commands', failing, null, at)).toEqual({
       message:
         'settlement.commands partition 1 has failed for 42 s (6 attempts in a row): KafkaJSProtocolError: MESSAGE_TOO_LARGE',
       failing: [
@@ -31,9 +31,11 @@ describe('processorTrouble', () => {
     });
   });
 
-  it('reports a consumer kafkajs stopped for good at once', () => {
-    expect(processorTrouble('orders.commands', new Map(), 'KafkaJSNonRetriableError: boom', at)).toEqual({
-      message: 'the command consumer stopped for good: KafkaJSNonRetriableError: boom',
+  it('reports a consumer kafkajs stopped for good at once, while it is down', () => {
+    const down = { error: 'KafkaJSNonRetriableError: boom', since: at - 7_000, attempts: 2 };
+    expect(processorTrouble('orders.commands', new Map(), down, at)).toEqual({
+      message:
+        'the command consumer is down for 7 s (kafkajs stopped it for good, 2 times in a row; a new one starts after a pause): KafkaJSNonRetriableError: boom',
       failing: [],
     });
   });

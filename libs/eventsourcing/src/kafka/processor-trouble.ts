@@ -6,6 +6,8 @@
  * broker restart and heals by itself; one that lasts is worth an operator's eyes.
  */
 
+import type { ConsumerDown } from './consumer-revival';
+
 /** After this long of failures in a row on one partition, the processor reports itself down. */
 export const FAILING_DOWN_MS = 30_000;
 
@@ -23,14 +25,14 @@ export interface CommandProcessorTrouble {
 }
 
 /**
- * Null while the processor decides commands; otherwise why not: its consumer stopped for good
- * (`crashed`), or one of `topic`'s partitions has failed for `downAfterMs` or longer (the one
- * failing longest is named).
+ * Null while the processor decides commands; otherwise why not: kafkajs stopped its consumer for
+ * good (`down`, until a new one joins: consumer-revival.ts), or one of `topic`'s partitions has
+ * failed for `downAfterMs` or longer (the one failing longest is named).
  */
 export function processorTrouble(
   topic: string,
   failing: ReadonlyMap<number, FailingPartition>,
-  crashed: string | undefined,
+  down: ConsumerDown | null,
   now: number,
   downAfterMs = FAILING_DOWN_MS,
 ): CommandProcessorTrouble | null {
@@ -41,8 +43,11 @@ export function processorTrouble(
     failures: f.failures,
     error: f.error,
   }));
-  if (crashed !== undefined)
-    return { message: `the command consumer stopped for good: ${crashed}`, failing: report };
+  if (down)
+    return {
+      message: `the command consumer is down for ${Math.round((now - down.since) / 1000)} s (kafkajs stopped it for good, ${down.attempts} times in a row; a new one starts after a pause): ${down.error}`,
+      failing: report,
+    };
   const oldest = byAge[0];
   if (!oldest || now - oldest[1].since < downAfterMs) return null;
   const [partition, { since, failures, error }] = oldest;

@@ -111,12 +111,22 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
         }),
     );
     // Down while the service cannot decide its commands (it stays up meanwhile, and its callers
-    // wait): the consumer stopped, or a partition failing in a row (trouble()).
-    const processor = this.processor;
+    // wait): the consumer stopped, or a partition failing in a row (trouble()); and while a
+    // process manager's consumer is down (kafkajs stopped it for good: a new one starts after a pause).
+    const { processor, managers } = this;
     health.register('commands', async (indicators) => {
       const check = indicators.check('commands');
       const trouble = processor.trouble();
-      return trouble ? check.down({ ...trouble }) : check.up();
+      if (trouble) return check.down({ ...trouble });
+      for (const manager of managers) {
+        const down = manager.consumerDown();
+        if (down)
+          return check.down({
+            message: `process manager ${manager.groupId}'s consumer is down (kafkajs stopped it for good, ${down.attempts} times in a row; a new one starts after a pause): ${down.error}`,
+            consumerDown: { ...down, since: new Date(down.since).toISOString() },
+          });
+      }
+      return check.up();
     });
     this.sender = new CommandSender(kafka.kafka, redis.redis, options.registry, {
       service: options.service,

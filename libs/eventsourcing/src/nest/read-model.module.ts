@@ -86,9 +86,16 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     });
     this.unregisterMetrics = projectionMetrics(metrics, this.runner);
     // Up while the lag can be measured; how far behind, summed over partitions. Down, naming the
-    // partition, offset and error, while a partition is stopped on a poison batch.
+    // partition, offset and error, while a partition is stopped on a poison batch, and while the
+    // consumer is down (kafkajs stopped it for good; a new one is started after a pause).
     health.register(options.name, async (indicators) => {
       const check = indicators.check(options.name);
+      const down = this.runner.consumerDown();
+      if (down)
+        return check.down({
+          message: `projection ${options.name}'s consumer is down for ${Math.round((Date.now() - down.since) / 1000)} s (kafkajs stopped it for good, ${down.attempts} times in a row; a new one starts after a pause): ${down.error}`,
+          consumerDown: { ...down, since: new Date(down.since).toISOString() },
+        });
       const stopped = this.runner.stopped();
       if (stopped.length > 0) {
         const [first] = stopped;

@@ -2,6 +2,7 @@ import type { MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { Admin, Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
+import type { ConsumerRevivalOptions } from '../kafka/consumer-revival';
 import type { EventSourcingMetrics } from '../metrics/metrics';
 
 /** What the runner logs through: Nest's Logger, pino, or console all fit. Messages are objects. */
@@ -50,6 +51,8 @@ export interface ProjectionRunnerOptions {
   epochCheckIntervalMs?: number;
   /** What a batch that keeps failing gets before its partition stops (see PoisonOptions). */
   poison?: PoisonOptions;
+  /** The pauses before a consumer kafkajs stopped for good is replaced (ConsumerRevival: 1 s doubling to 30 s). */
+  revival?: Pick<ConsumerRevivalOptions, 'initialDelayMs' | 'maxDelayMs'>;
   logger?: ProjectionLogger;
   /** Where rebuilds are counted (nothing is, without). */
   metrics?: Pick<EventSourcingMetrics, 'projectionRebuilt' | 'projectionCausalWait'>;

@@ -18,6 +18,7 @@ import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { logEndOffsets, PartitionLag, projectionLag } from './lag';
 import { readCheckpoint, readCheckpoints } from './position';
 import { consumerTiming } from '../kafka/consumer-timing';
+import { ConsumerDown, ConsumerRevival } from '../kafka/consumer-revival';
 import { PoisonedPartitions } from './poisoned-partitions';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import { RebuildRequests } from './rebuild-requests';
@@ -92,6 +93,8 @@ export class ProjectionRunner {
   private readonly rebuilds: RebuildRequests;
   private epochTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** A consumer kafkajs stopped for good is replaced after a pause (consumer-revival.ts). */
+  private readonly revival: ConsumerRevival;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     validateProjection(options.projection);
@@ -109,6 +112,12 @@ export class ProjectionRunner {
       () => this.consumer,
       (field) => this.poisoned.isStopped(field),
     );
+    this.revival = new ConsumerRevival({
+      what: `projection ${this.name}`,
+      logger: this.logger,
+      start: () => this.replaceConsumer(),
+      ...options.revival,
+    });
     this.rebuilds = new RebuildRequests({
       redis: this.redis,
       projectionName: this.name,
@@ -144,6 +153,7 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.revival.resume();
     try {
       await this.establishEpoch(false, 'start');
       await this.startConsumer();
@@ -167,6 +177,7 @@ export class ProjectionRunner {
     const consumer = this.options.kafka.consumer(config);
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.revival.joined();
       // A new assignment restarts kafkajs' positions from the group's offsets: ask Redis again.
       this.assignment = payload.memberAssignment;
       this.positions.clear();
@@ -197,6 +208,7 @@ export class ProjectionRunner {
         error: String(payload.error),
         restart: payload.restart,
       });
+      this.revival.crashed(payload);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.projection.topics, fromBeginning: true });
@@ -210,6 +222,18 @@ export class ProjectionRunner {
       eachBatch: (payload) =>
         this.onBatch(payload).catch((error: unknown) => this.onBatchFailed(payload, error)),
     });
+  }
+
+  /** A consumer kafkajs stopped for good, disconnected already: a new one in its place. */
+  private async replaceConsumer(): Promise<void> {
+    if (!this.running) return;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.startConsumer();
+  }
+
+  /** Null while the runner's consumer runs; why it is down while kafkajs has stopped it for good. */
+  consumerDown(): ConsumerDown | null {
+    return this.revival.down();
   }
 
   /** The partitions stopped on a poison batch (empty while all is well). */
@@ -252,6 +276,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.revival.stop();
     clearTimeout(this.epochTimer);
     this.causalWaits.clear();
     await this.rebuilds.stop();

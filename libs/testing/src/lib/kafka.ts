@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { AssignerProtocol, PartitionAssigners, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
 
 export interface ReadRecord {
   partition: number;
@@ -65,4 +65,33 @@ export async function readTopic(
 /** Waits `ms` and then reads again: proof that nothing more arrives. */
 export async function settle(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * A member of `groupId` that joined with a partition assignor of another name, as an instance of
+ * another version could in a rolling upgrade. While it is in the group the broker refuses every
+ * member that offers only the usual assignors ("the group member's supported protocols are
+ * incompatible with those of existing members"), an error kafkajs stops a consumer on for good.
+ * Resolves once it has joined; disconnect it to let the others in.
+ */
+export async function joinWithOtherAssignor(kafka: Kafka, groupId: string, topic: string): Promise<Consumer> {
+  const consumer = kafka.consumer({
+    groupId,
+    partitionAssigners: [
+      (config) => ({
+        ...PartitionAssigners.roundRobin(config),
+        name: 'OtherVersion',
+        protocol: ({ topics }) => ({
+          name: 'OtherVersion',
+          metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+        }),
+      }),
+    ],
+  });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachBatch: async () => undefined });
+  await joined;
+  return consumer;
 }
