@@ -305,6 +305,20 @@ describe('trading through GraphQL', () => {
       keys['b3']!,
     );
     expect(cancelled.cancelOrder.status).toBe('CANCELLED');
+    // Cancelled again: nothing is left, and the answer says why (the market only knows it is not in
+    // its book); another account is refused it whatever became of it.
+    const again = await m.gql(
+      `mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`,
+      { o: rest.id },
+      keys['b3']!,
+    );
+    expect(error(again)).toEqual({ code: 'NOT_FOUND', field: 'orderId' });
+    expect(again.errors?.[0]?.message).toBe(`order ${rest.id} is cancelled: nothing is left to cancel`);
+    expect(
+      error(
+        await m.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`, { o: rest.id }, keys['b1']!),
+      ),
+    ).toEqual({ code: 'FORBIDDEN', field: 'orderId' });
     // settlement releases the hold on orders' cancel event, a moment after the cancel answers.
     await eventually(async () => (await balances('b3')).held === '0.000000', "b3's hold to be released");
 

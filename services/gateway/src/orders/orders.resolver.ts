@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
@@ -209,13 +210,37 @@ export class OrdersResolver {
   ): Promise<Order> {
     const order = await this.readOrder(orderId);
     if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
+    // Whose an order is never changes: another's is refused whatever became of it, as the market
+    // refuses it while it is open.
+    if (order.accountId !== p.accountId)
+      throw apiError('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
-    await this.commands.execute(
-      'orders',
-      command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey),
-      rm.name,
-    );
+    try {
+      await this.commands.execute(
+        'orders',
+        command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey),
+        rm.name,
+      );
+    } catch (error) {
+      throw await this.notOpenSaysWhy(error, orderId);
+    }
     return (await this.readOrder(orderId))!;
+  }
+
+  /**
+   * The market refuses to cancel any order not in its book, NOT_FOUND "is not open"; the read
+   * model says what became of it (filled or cancelled: final, so never a state it could leave).
+   */
+  private async notOpenSaysWhy(error: unknown, orderId: string): Promise<unknown> {
+    if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'NOT_FOUND') return error;
+    const order = await this.readOrder(orderId).catch(() => null);
+    if (order?.status !== 'FILLED' && order?.status !== 'CANCELLED') return error;
+    return apiError(
+      'NOT_FOUND',
+      `order ${orderId} is ${order.status === 'FILLED' ? 'filled' : 'cancelled'}: nothing is left to cancel`,
+      'orderId',
+      { status: order.status },
+    );
   }
 
   @Query(() => Order, { nullable: true, description: 'One of your orders.' })
