@@ -81,6 +81,12 @@ export class KafkaClients implements OnApplicationShutdown {
     // how long leaving the group at shutdown may take (kafkajs waits for the fetch in flight).
     const consumer = this.kafka.consumer({ maxWaitTimeInMs: 500, ...config });
     this.consumers.add(consumer);
+    // One kafkajs stopped for good is disconnected already, and its owner makes a new one
+    // (consumer-revival.ts): kept here, every such start would be kept until shutdown. (A crash
+    // kafkajs restarts by itself reuses the consumer, which stays.)
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.consumers.delete(consumer);
+    });
     return consumer;
   }
 
