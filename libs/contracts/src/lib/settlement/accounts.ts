@@ -6,6 +6,7 @@ import { orderSchema } from '../orders/market';
 import { MessageRegistry } from '../registry';
 import {
   apiKeyRevokedSchema,
+  closeLeaseCreditsSchema,
   creditEarningsSchema,
   endLeaseEarlySchema,
   issueApiKeySchema,
@@ -103,6 +104,9 @@ export const SettlementCommands = {
   creditEarnings: settlementMessages.define('settlement.CreditEarnings', 'command', [
     { version: 1, schema: creditEarningsSchema },
   ]),
+  closeLeaseCredits: settlementMessages.define('settlement.CloseLeaseCredits', 'command', [
+    { version: 1, schema: closeLeaseCreditsSchema },
+  ]),
   issueApiKey: settlementMessages.define('settlement.IssueApiKey', 'command', [
     { version: 1, schema: issueApiKeySchema },
   ]),
@@ -147,6 +151,9 @@ export const SettlementEvents = {
   ]),
   earningsCredited: settlementMessages.define('settlement.EarningsCredited', 'event', [
     { version: 1, schema: creditEarningsSchema },
+  ]),
+  leaseCreditsClosed: settlementMessages.define('settlement.LeaseCreditsClosed', 'event', [
+    { version: 1, schema: closeLeaseCreditsSchema },
   ]),
   apiKeyIssued: settlementMessages.define('settlement.ApiKeyIssued', 'event', [
     { version: 1, schema: issueApiKeySchema },

@@ -93,6 +93,17 @@ export const creditEarningsSchema = z.object({
   last: z.literal(true).optional(),
 });
 
+/**
+ * The lease's credits to the account are over though no last credit came: the lease ended early
+ * with nothing due beyond what was charged (a node lost since its last heartbeat, charged past it
+ * by the meter). The account keeps the lease among its finished ones, as after a last credit.
+ */
+export const closeLeaseCreditsSchema = creditEarningsSchema.pick({
+  accountId: true,
+  leaseId: true,
+  kind: true,
+});
+
 export const apiKeyRoleSchema = z.enum(['buyer', 'provider']);
 export const issueApiKeySchema = z.object({
   accountId: entityId,
@@ -111,6 +122,7 @@ export type OpenLease = z.infer<typeof openLeaseSchema>;
 export type MeterLease = z.infer<typeof meterLeaseSchema>;
 export type LeaseCharged = z.infer<typeof leaseChargedSchema>;
 export type SlaCredited = z.infer<typeof slaCreditedSchema>;
+export type CloseLeaseCredits = z.infer<typeof closeLeaseCreditsSchema>;
 export type CreditEarnings = z.infer<typeof creditEarningsSchema>;
 export type IssueApiKey = z.infer<typeof issueApiKeySchema>;
 export type ApiKeyRole = z.infer<typeof apiKeyRoleSchema>;

@@ -1,6 +1,7 @@
 import { Decider, DecideContext, Decision } from '@gpux/eventsourcing/domain';
 import { AccountCommand, AccountEvent, AccountState, initialAccountState } from './account';
 import { evolveAccount } from './account.evolve';
+import { closeLeaseCredits } from './decide/close-lease-credits';
 import { creditEarnings } from './decide/credit-earnings';
 import { deposit } from './decide/deposit';
 import { endLeaseEarly } from './decide/end-lease-early';
@@ -41,6 +42,8 @@ function decideAccount(
       return endLeaseEarly(command, state, context);
     case 'settlement.CreditEarnings':
       return creditEarnings(command, state);
+    case 'settlement.CloseLeaseCredits':
+      return closeLeaseCredits(command, state);
     case 'settlement.IssueApiKey':
       return issueApiKey(command, state);
     case 'settlement.RevokeApiKey':

@@ -1,7 +1,7 @@
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
 import { own } from '@gpux/eventsourcing/domain';
 import type { AccountEvent, AccountState } from './account';
-import { withCredit } from './earnings-credits';
+import { withCredit, withCreditsClosed } from './earnings-credits';
 import { takeFromHold } from './rules/holds';
 
 /**
@@ -73,6 +73,10 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         credited,
         ...(finished ? { finishedCredits: finished } : {}),
       };
+    }
+    case 'settlement.LeaseCreditsClosed': {
+      const { credited, finished } = withCreditsClosed(state.credited, event.data, state.finishedCredits);
+      return { ...state, credited, finishedCredits: finished };
     }
     case 'settlement.ApiKeyIssued':
       return {

@@ -1,5 +1,12 @@
 import type { CreditEarnings } from '@gpux/contracts';
-import { alreadyCredited, FINISHED, FINISHED_KEPT, withCredit } from './earnings-credits';
+import {
+  alreadyCredited,
+  creditsOpen,
+  FINISHED,
+  FINISHED_KEPT,
+  withCredit,
+  withCreditsClosed,
+} from './earnings-credits';
 
 const credit = (through: number | undefined, extra: Partial<CreditEarnings> = {}): CreditEarnings => ({
   accountId: 'prov',
@@ -61,5 +68,22 @@ describe('earnings credits, once per lease charge', () => {
     const once = withCredit(undefined, credit(250, { last: true }));
     const twice = withCredit(once.credited, credit(250, { last: true }), once.finished);
     expect(twice.finished).toEqual(['lease:t1']);
+  });
+
+  it('closes the credits of a lease that ended early with no last credit: finished, as by one', () => {
+    const close = { accountId: 'prov', leaseId: 't1', kind: 'lease' as const };
+    const credited = withCredit(undefined, credit(250)).credited;
+    expect(creditsOpen(credited, close)).toBe(true);
+    expect(creditsOpen(credited, { ...close, kind: 'fee' })).toBe(false); // never credited
+    const closed = withCreditsClosed(credited, close, ['lease:t0']);
+    expect(closed).toEqual({ credited: { 'lease:t1': FINISHED }, finished: ['lease:t0', 'lease:t1'] });
+    expect(creditsOpen(closed.credited, close)).toBe(false);
+    for (const through of [250, 400]) expect(alreadyCredited(closed.credited, credit(through))).toBe(true);
+    // Finished leases are kept FINISHED_KEPT at most, closed or credited last alike.
+    let state = { credited: closed.credited, finished: closed.finished };
+    for (let i = 0; i < FINISHED_KEPT; i++)
+      state = withCreditsClosed(state.credited, { ...close, leaseId: `l${i}` }, state.finished);
+    expect(state.finished).toHaveLength(FINISHED_KEPT);
+    expect(state.credited['lease:t1']).toBeUndefined();
   });
 });

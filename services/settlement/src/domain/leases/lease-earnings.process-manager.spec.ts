@@ -59,6 +59,31 @@ describe('lease earnings process manager (settlement → settlement)', () => {
     expect(leaseEarnings.react(event('settlement.LeaseCharged', charge(0, 0)))).toEqual([]);
   });
 
+  it("closes the provider's and the platform's credits of a lease that ends early, whether or not a last charge came with it", () => {
+    expect(
+      leaseEarnings.react(
+        event('settlement.SlaCredited', {
+          accountId: 'buyer-1',
+          leaseId: 'lease-1',
+          providerId: 'prov-1',
+          amount: 0,
+          reason: 'NODE_LOST',
+        }),
+      ),
+    ).toEqual([
+      {
+        type: 'settlement.CloseLeaseCredits',
+        subject: 'prov-1',
+        data: { accountId: 'prov-1', leaseId: 'lease-1', kind: 'lease' },
+      },
+      {
+        type: 'settlement.CloseLeaseCredits',
+        subject: PLATFORM_ACCOUNT_ID,
+        data: { accountId: PLATFORM_ACCOUNT_ID, leaseId: 'lease-1', kind: 'fee' },
+      },
+    ]);
+  });
+
   it('ignores other events', () => {
     expect(
       leaseEarnings.react(

@@ -10,11 +10,29 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 
 /**
  * settlement → settlement: what a lease's charge takes from the buyer's escrow is credited to the
- * provider, and its fee to the platform (their accounts may live on other partitions).
+ * provider, and its fee to the platform (their accounts may live on other partitions). A lease
+ * that ends early (its SLA credit) closes their credits of it: when nothing was due beyond its
+ * charges so far (a node lost since its last heartbeat, which the meter charged past), no last
+ * credit says it is over. Where one did, or nothing was credited, the close changes nothing.
  */
 export const leaseEarnings: ProcessManager = {
   name: 'settlement-lease-earnings',
   react(event: Envelope): EmittedCommand[] {
+    if (isMessage(event, SettlementEvents.slaCredited)) {
+      const { leaseId, providerId } = event.data;
+      return [
+        commandOf(SettlementCommands.closeLeaseCredits, providerId, {
+          accountId: providerId,
+          leaseId,
+          kind: 'lease',
+        }),
+        commandOf(SettlementCommands.closeLeaseCredits, PLATFORM_ACCOUNT_ID, {
+          accountId: PLATFORM_ACCOUNT_ID,
+          leaseId,
+          kind: 'fee',
+        }),
+      ];
+    }
     if (!isMessage(event, SettlementEvents.leaseCharged)) return [];
     const c = event.data;
     const out: EmittedCommand[] = [];

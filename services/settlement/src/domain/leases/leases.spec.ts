@@ -275,4 +275,63 @@ describe('the double-entry ledger', () => {
       finishedCredits: ['fee:t1'],
     });
   });
+
+  it('finishes the lease for the provider and the platform when it ends early with nothing more due (a node lost since its last heartbeat)', () => {
+    // Metered to 5 h; the node's last heartbeat was at 4 h, and it is declared lost after that.
+    const metered = account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(5 * HOUR) });
+    if (metered.kind !== 'accepted') throw new Error('expected a charge');
+    const lost = account.given(opened, deposited, held, leaseOpened, ...metered.events).when(
+      {
+        type: 'settlement.EndLeaseEarly',
+        data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST', at: at(4 * HOUR).toISOString() },
+      },
+      { now: at(5 * HOUR + 30_000) },
+    );
+    // Nothing is charged (the meter charged past the heartbeat already): no last credit follows.
+    expect(lost).toMatchObject({ kind: 'accepted', events: [{ type: 'settlement.SlaCredited' }] });
+    if (lost.kind !== 'accepted') throw new Error('expected the lease to end');
+    const paid = new Map<string, ReturnType<typeof account.given>['state']>();
+    const outcomes: string[] = [];
+    const pay = (events: AccountEvent[]) => {
+      for (const cmd of events.map(envelope).flatMap((e) => leaseEarnings.react(e))) {
+        const state = paid.get(cmd.subject) ?? accountDecider.initialState();
+        const decided = accountDecider.decide(cmd as never, state, { now: at(5 * HOUR + 30_000) });
+        if (decided.kind !== 'accepted') throw new Error(`${cmd.type} refused`);
+        outcomes.push(...decided.events.map((e) => `${cmd.subject} ${e.type}`));
+        paid.set(cmd.subject, decided.events.reduce(accountDecider.evolve, state));
+      }
+    };
+    pay(metered.events);
+    expect(paid.get('prov')?.credited).toEqual({ 'lease:t1': 10_000_010 });
+    pay(lost.events);
+    expect(outcomes.slice(2)).toEqual([
+      'prov settlement.LeaseCreditsClosed',
+      'platform settlement.LeaseCreditsClosed',
+    ]);
+    expect(paid.get('prov')).toMatchObject({
+      credited: { 'lease:t1': FINISHED },
+      finishedCredits: ['lease:t1'],
+    });
+    expect(paid.get('platform')).toMatchObject({
+      credited: { 'fee:t1': FINISHED },
+      finishedCredits: ['fee:t1'],
+    });
+    // Closing again (a replay, or an end that came with a last charge) records nothing.
+    const before = outcomes.length;
+    pay(lost.events);
+    expect(outcomes.length).toBe(before);
+    // No money moves: the close has no postings, and balances are the charge's credits.
+    expect(
+      movementOf(
+        envelope(
+          {
+            type: 'settlement.LeaseCreditsClosed',
+            data: { accountId: 'prov', leaseId: 't1', kind: 'lease' },
+          },
+          0,
+        ),
+      ),
+    ).toBeNull();
+    expect(paid.get('prov')?.balance).toBe(10_000_010);
+  });
 });
