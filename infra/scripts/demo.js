@@ -154,6 +154,9 @@ async function main() {
   const marketOpened = await once(
     'mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }',
   );
+  // An admin may have closed it since (a closed market does not reopen): said, and traded in no more.
+  const { market: h100 } = await gql(`{ market(id: "${MARKET}") { status } }`);
+  const marketOpen = h100?.status === 'OPEN';
   const provider = await account(PROVIDER, 'Demo GPU provider', ['PROVIDER']);
   const buyer = await account(BUYER, 'Demo GPU buyer', ['BUYER']);
   const deposited = await deposit(BUYER);
@@ -186,7 +189,8 @@ async function main() {
   const hasOrders = async (key) =>
     (await gql('{ myOrders(first: 1) { totalCount } }', {}, key)).myOrders.totalCount > 0;
   let orders = 'placed at an earlier start';
-  if (!(await hasOrders(provider.key)) || !(await hasOrders(buyer.key))) {
+  if (!marketOpen) orders = `none placed: the market is ${h100?.status ?? 'missing'}`;
+  else if (!(await hasOrders(provider.key)) || !(await hasOrders(buyer.key))) {
     const ask = await place(provider.key, {
       side: 'ASK',
       gpus: 4,
@@ -222,7 +226,7 @@ async function main() {
   for (let i = 0; i < 50; i++) {
     ticker = (await gql('{ market(id: "h100") { ticker { bestBid bestAsk last trades } } }', {}, buyer.key))
       .market.ticker;
-    if (ticker.last && ticker.bestBid && ticker.bestAsk) break;
+    if (!marketOpen || (ticker.last && ticker.bestBid && ticker.bestAsk)) break;
     await sleep(100);
   }
   const { me } = await gql('{ me { balance held escrow } }', {}, buyer.key);
@@ -230,7 +234,11 @@ async function main() {
 
   const status = (done, yes, no) => (done ? yes : no);
   console.log(
-    `market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${status(marketOpened, 'opened', 'already open')}`,
+    `market   h100 (H100-80GB, ≥ 40 TFLOP/s per GPU, tick 0.01, fee 2.5 %): ${
+      marketOpen
+        ? status(marketOpened, 'opened', 'already open')
+        : `${h100?.status ?? 'missing'}, takes no orders (an admin closed it, and a market does not reopen; \`npm run stack -- purge\` starts over from an empty event log)`
+    }`,
   );
   console.log(
     `provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key}`,
