@@ -15,6 +15,7 @@ import {
 import { type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
+import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
 import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
@@ -96,6 +97,8 @@ export class SubscriptionServer {
           return true;
         },
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
+        // Market data executed once per event for all its watchers (shared-subscriptions.ts).
+        subscribe: sharedSubscriptions(options.publicSubscriptions),
         onNext: async (_ctx, _id, _payload, _args, result) => {
           if (!result.errors?.length) return undefined;
           return { ...result, errors: await this.watch.withoutFalseNotFound(formatted(result.errors)) };
