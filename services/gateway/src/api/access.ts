@@ -120,7 +120,12 @@ export function rootFields(resolvers: readonly Type[]): RootField[] {
   return out;
 }
 
-/** The subscriptions anyone may open: what an anonymous socket may ask for (api/subscriptions.ts). */
+/**
+ * The subscriptions anyone may open: what an anonymous socket may ask for (api/subscriptions.ts).
+ * Each change they announce is executed once for every client of the same operation, and that one
+ * answer sent to all (shared-subscriptions.ts): nothing a public subscription returns, down to its
+ * last field, may depend on who asks.
+ */
 export function publicSubscriptions(resolvers: readonly Type[]): ReadonlySet<string> {
   return new Set(
     rootFields(resolvers)
