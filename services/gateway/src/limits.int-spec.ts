@@ -145,6 +145,12 @@ describe('gateway limits on HTTP and WebSocket', () => {
       ],
       ['not an object', post('null'), 400, /^the request body is not a JSON object/],
       [
+        'a batch of operations',
+        post('[{"query": "{ __typename }"}, {"query": "{ __typename }"}]'),
+        400,
+        /^batched requests \(a JSON array of operations\) are not taken: send each operation in a request of its own/,
+      ],
+      [
         'over 1 MB',
         post(`{"query": "${' '.repeat(1_100_000)}"}`),
         413,

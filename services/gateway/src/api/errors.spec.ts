@@ -109,6 +109,16 @@ describe('formatError', () => {
     });
   });
 
+  it('says what to send instead of a batch of operations, where Apollo said "Operation batching disabled."', () => {
+    const batch = new GraphQLError('Operation batching disabled.', { extensions: { code: 'BAD_REQUEST' } });
+    expect(formatError(batch.toJSON(), batch)).toEqual({
+      message: expect.stringMatching(
+        /^batched requests \(a JSON array of operations\) are not taken: send each operation in a request of its own/,
+      ),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
   it('names operationName when no operation of the document could be chosen', () => {
     const unknown = new GraphQLError('Unknown operation named "nope".', {
       extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },

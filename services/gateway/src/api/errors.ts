@@ -143,10 +143,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         : code === 'OPERATION_RESOLUTION_FAILURE'
           ? 'operationName'
           : undefined);
+    const rewritten = code === 'BAD_REQUEST' ? APOLLO_BAD_REQUESTS.get(formatted.message) : undefined;
     return {
       ...formatted,
       // Apollo ends some of its own messages with a line break.
-      message: shortenMessage(formatted.message).trimEnd(),
+      message: rewritten ?? shortenMessage(formatted.message).trimEnd(),
       extensions: field === undefined ? extensions : { ...extensions, field },
     };
   }
@@ -173,6 +174,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
+
+/**
+ * Apollo's own BAD_REQUEST messages that leave the client guessing, in words that say what to send.
+ * A batch (a JSON array of operations, as Apollo Client's BatchHttpLink sends) was answered
+ * "Operation batching disabled.".
+ */
+const APOLLO_BAD_REQUESTS = new Map<string, string>([
+  [
+    'Operation batching disabled.',
+    'batched requests (a JSON array of operations) are not taken: send each operation in a request of its own, as a JSON object such as {"query": "{ __typename }"}',
+  ],
+]);
 
 // Apollo's refusals of a malformed persisted query, which it sends with an HTTP status and no code.
 const PERSISTED_QUERY_REFUSALS = new Map<string, { message: string; field: string }>([
