@@ -472,15 +472,20 @@ describe('trading through GraphQL', () => {
     type Order = { id: string; marketId: string; side: string; status: string };
     const ORDER_PAGE = 'totalCount edges { node { id marketId side status } } pageInfo { hasNextPage }';
     let strictSubsets = 0;
+    let walks = 0;
     for (const who of ['b1', 'b2', 'b3', 'p1', 'p2']) {
       const all = (
         await m.ok<{ myOrders: Conn<Order> }>(`{ myOrders(first: 100) { ${ORDER_PAGE} } }`, {}, keys[who]!)
       ).myOrders.edges.map((e) => e.node);
+      const statuses = [...new Set(all.map((o) => o.status))];
       const filters: Partial<Order>[] = [
         { marketId: 'h100' },
         { side: 'BID' },
         { side: 'ASK', status: 'OPEN' },
-        ...[...new Set(all.map((o) => o.status))].map((status) => ({ status })),
+        ...statuses.map((status) => ({ status })),
+        // Each read from another index (live orders, one market's): the same answer.
+        ...statuses.map((status) => ({ marketId: 'h100', status })),
+        { marketId: 'h100', status: 'PARTIALLY_FILLED' },
       ];
       for (const filter of filters) {
         const filtered = (
@@ -505,9 +510,29 @@ describe('trading through GraphQL', () => {
           total: expected.length,
         });
         if (expected.length > 0 && expected.length < all.length) strictSubsets++;
+        // One at a time, from cursor to cursor: the same orders, each once.
+        if (expected.length > 1) {
+          const walked: string[] = [];
+          let after: string | null = null;
+          for (let page = 0; page <= expected.length; page++) {
+            const one: Conn<Order> = (
+              await m.ok<{ myOrders: Conn<Order> }>(
+                `query($f: OrdersFilter, $after: String) { myOrders(first: 1, after: $after, filter: $f) { totalCount edges { cursor node { id marketId side status } } pageInfo { hasNextPage } } }`,
+                { f: filter, after },
+                keys[who]!,
+              )
+            ).myOrders;
+            walked.push(...one.edges.map((e) => e.node.id));
+            if (!one.pageInfo.hasNextPage) break;
+            after = one.edges.at(-1)!.cursor!;
+          }
+          expect({ who, filter, walked }).toEqual({ who, filter, walked: expected.map((o) => o.id) });
+          walks++;
+        }
       }
     }
     expect(strictSubsets).toBeGreaterThan(0);
+    expect(walks).toBeGreaterThan(0);
   });
 
   it("gives a bid's hold back to the minor unit when orders refuses it after settlement held", async () => {

@@ -174,6 +174,32 @@ export class OrdersQueries {
     return sortedSet(this.redis, K.accountOrders(accountId));
   }
 
+  /** An account's orders with GPUs left (PENDING_FUNDS, OPEN, PARTIALLY_FILLED), oldest first. */
+  accountLiveOrders(accountId: string): Paged<string> {
+    return sortedSet(this.redis, K.accountLiveOrders(accountId));
+  }
+
+  /**
+   * Where each order stands among all the account's orders (its position in accountOrders, oldest
+   * first), null for one not listed there; one round trip.
+   */
+  async accountOrderPositions(accountId: string, orderIds: string[]): Promise<(number | null)[]> {
+    if (orderIds.length === 0) return [];
+    const key = K.accountOrders(accountId);
+    const pipeline = this.redis.pipeline();
+    for (const id of orderIds) pipeline.zrank(key, id);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, rank]) => {
+      if (error) throw error;
+      return typeof rank === 'number' ? rank : null;
+    });
+  }
+
+  /** An account's order ids in one market, oldest first. */
+  accountMarketOrders(accountId: string, marketId: string): Paged<string> {
+    return sortedSet(this.redis, K.accountMarketOrders(accountId, marketId));
+  }
+
   /** An account's trade ids (as buyer or provider), oldest first. */
   accountFills(accountId: string): Paged<string> {
     return sortedSet(this.redis, K.accountFills(accountId));

@@ -1,4 +1,4 @@
-import { applyOps, Model, Published, RedisOp } from './projection';
+import { applyOps, combineProjections, Model, Projection, Published, RedisOp } from './projection';
 
 // applyOps is the reference the Lua script is checked against (apply-script.int-spec.ts): these
 // pin down its semantics for the conditional writes and publications.
@@ -34,6 +34,42 @@ describe('applyOps (the in-memory reference of the projection writes)', () => {
     expect(hash(model, 'c')).toEqual({ high: '-5', low: '1.5' });
   });
 
+  it('removes a member once the hash fields add up to the total (zremWhenReached), and not before', () => {
+    const done: RedisOp = {
+      op: 'zremWhenReached',
+      key: 'live',
+      member: 'o1',
+      hash: 'o1',
+      sum: ['filled', 'cancelled'],
+      reaches: 'gpus',
+    };
+    const model = applyOps(new Map(), [
+      { op: 'zadd', key: 'live', score: 1, member: 'o1' },
+      { op: 'hset', key: 'o1', field: 'gpus', value: '8' },
+      { op: 'hincrby', key: 'o1', field: 'filled', by: 5 },
+      done,
+    ]);
+    expect(hash(model, 'live')).toEqual({ o1: '1' });
+    applyOps(model, [{ op: 'hset', key: 'o1', field: 'cancelled', value: 'n/a' }, done]);
+    expect(hash(model, 'live')).toEqual({ o1: '1' });
+    applyOps(model, [{ op: 'hset', key: 'o1', field: 'cancelled', value: '3' }, done]);
+    expect(hash(model, 'live')).toEqual({});
+  });
+
+  it('removes nothing by zremWhenReached when the total is absent or no number, and creates no key', () => {
+    const ops: RedisOp[] = [
+      { op: 'zadd', key: 'live', score: 1, member: 'o1' },
+      { op: 'hset', key: 'o1', field: 'filled', value: '5' },
+      { op: 'zremWhenReached', key: 'live', member: 'o1', hash: 'o1', sum: ['filled'], reaches: 'gpus' },
+      { op: 'hset', key: 'o1', field: 'gpus', value: 'many' },
+      { op: 'zremWhenReached', key: 'live', member: 'o1', hash: 'o1', sum: ['filled'], reaches: 'gpus' },
+      { op: 'zremWhenReached', key: 'other', member: 'o2', hash: 'o2', sum: ['filled'], reaches: 'gpus' },
+    ];
+    const model = applyOps(new Map(), ops);
+    expect(hash(model, 'live')).toEqual({ o1: '1' });
+    expect([...model.keys()]).toEqual(['live', 'o1']);
+  });
+
   it('leaves the model alone on publish and reports each publication in order', () => {
     const published: Published[] = [];
     const model = applyOps(
@@ -51,5 +87,29 @@ describe('applyOps (the in-memory reference of the projection writes)', () => {
       { channel: 'p:ch', message: 'a' },
     ]);
     expect(() => applyOps(new Map(), [{ op: 'publish', key: 'p:ch', message: 'a' }])).not.toThrow();
+  });
+});
+
+describe('combineProjections', () => {
+  const part = (name: string, version?: string): Projection => ({
+    name,
+    topics: [`${name}.events`],
+    keyPrefix: `m:${name}:`,
+    ...(version === undefined ? {} : { version }),
+    apply: (e) => [{ op: 'set', key: `m:${name}:last`, value: e.id }],
+  });
+
+  it("is versioned by its parts' versions, named: a part's new version is the model's", () => {
+    expect(combineProjections('m', 'm:', [part('a', '2'), part('b'), part('c', '1')]).version).toBe(
+      'a@2 c@1',
+    );
+    expect(combineProjections('m', 'm:', [part('a', '3'), part('b'), part('c', '1')]).version).toBe(
+      'a@3 c@1',
+    );
+    expect(combineProjections('m', 'm:', [part('a'), part('b')]).version).toBeUndefined();
+  });
+
+  it('refuses a part that writes outside its prefix', () => {
+    expect(() => combineProjections('m', 'other:', [part('a')])).toThrow(/outside other:/);
   });
 });

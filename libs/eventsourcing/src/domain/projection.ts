@@ -6,7 +6,8 @@ import type { Envelope } from '@gpux/contracts';
  * apply them to an in-memory model to compute what Redis must hold.
  *
  * Blind writes only: a projection never reads Redis, so what it writes follows from the event
- * alone; hsetnx, hmax and hmin are the conditional ones, decided inside the script. `requires`
+ * alone; hsetnx, hmax, hmin and zremWhenReached are the conditional ones, decided inside the
+ * script on what earlier events wrote. `requires`
  * is no write: it orders the event after its cause on another partition.
  */
 export type RedisOp =
@@ -25,6 +26,21 @@ export type RedisOp =
   | { op: 'rpush'; key: string; value: string }
   | { op: 'zadd'; key: string; score: number; member: string }
   | { op: 'zrem'; key: string; member: string }
+  /**
+   * Removes `member` from the sorted set `key` once the numbers in the hash `hash`'s fields `sum`
+   * add up to at least the number in its field `reaches` (an order leaves its account's live
+   * orders once its filled and cancelled GPUs reach its GPUs). Decided inside the script, on the
+   * hash as the writes before it in the batch left it; an absent or non-numeric field counts 0 in
+   * `sum`, and an absent or non-numeric `reaches` removes nothing.
+   */
+  | {
+      op: 'zremWhenReached';
+      key: string;
+      member: string;
+      hash: string;
+      sum: readonly string[];
+      reaches: string;
+    }
   /**
    * PEXPIREAT: the key goes at `at` (ms since the epoch, by Redis' clock), or at once if that time
    * is past. For what is needed only for a while (a command's outcome, for its idempotency window):
@@ -67,6 +83,13 @@ export interface Projection {
   /** The event topics it folds (names from the contracts' topic registry). */
   topics: string[];
   keyPrefix: string;
+  /**
+   * What the fold writes, named: change it whenever the fold changes what it writes for events
+   * already in the log (a new key, a field computed otherwise). A model folded by another version
+   * rebuilds itself beside the old one (docs/operations.md, "Rebuilding a read model"), so an
+   * upgrade never leaves readers a model the new code did not fold. None: never rebuilt for it.
+   */
+  version?: string;
   /** The writes for one event (at `position` in the log); [] for events it does not care about. */
   apply(event: Envelope, position?: LogPosition): RedisOp[];
 }
@@ -79,9 +102,11 @@ export function combineProjections(name: string, keyPrefix: string, parts: Proje
   const outside = parts.find((p) => !p.keyPrefix.startsWith(keyPrefix));
   if (outside)
     throw new Error(`projection ${outside.name} writes under ${outside.keyPrefix}, outside ${keyPrefix}`);
+  const versions = parts.flatMap((p) => (p.version === undefined ? [] : [`${p.name}@${p.version}`]));
   return {
     name,
     keyPrefix,
+    ...(versions.length > 0 ? { version: versions.join(' ') } : {}),
     topics: [...new Set(parts.flatMap((p) => p.topics))],
     apply: (event, position) =>
       parts.flatMap((p) => (!position || p.topics.includes(position.topic) ? p.apply(event, position) : [])),
@@ -162,6 +187,14 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
       case 'zrem':
         hash(o.key).delete(o.member);
         break;
+      case 'zremWhenReached': {
+        const h = model.get(o.hash);
+        const field = (name: string) => numeric(h instanceof Map ? h.get(name) : undefined);
+        const sum = o.sum.reduce((total, name) => total + (field(name) || 0), 0);
+        const set = model.get(o.key);
+        if (sum >= field(o.reaches) && set instanceof Map) set.delete(o.member);
+        break;
+      }
       case 'pexpireat':
         // Expiry is Redis' clock's business: the reference holds what was written, as Redis does
         // until the key's time.

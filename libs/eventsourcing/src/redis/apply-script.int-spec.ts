@@ -90,6 +90,75 @@ describe('the apply script (real Redis): conditional writes and publications', (
     expect(plain(await dumpPrefix(redis, prefix))).toEqual(expected);
   });
 
+  it('removes a member once its hash reaches its total exactly as the reference, whatever the batch merged', async () => {
+    // Orders on a live set: fills and cancels counted up in random steps, each followed by the
+    // removal, in batches that merge the counters' increments around it.
+    const model: Model = new Map();
+    const live = `${prefix}live`;
+    const order = (i: number) => `${prefix}order:${i}`;
+    let x = 7;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let offset = checkpoint;
+    const opening: RedisOp[] = Array.from({ length: 6 }, (_, i) => [
+      { op: 'zadd', key: live, score: i, member: String(i) } as const,
+      { op: 'hset', key: order(i), field: 'gpus', value: String(4 + 4 * i) } as const,
+    ]).flat();
+    const first = [{ offset: ++offset, ops: opening }];
+    applyOps(model, opening);
+    await expect(apply(first)).resolves.toEqual({ status: 'applied', applied: 1 });
+    for (let round = 0; round < 4; round++) {
+      const events = Array.from({ length: 12 }, () => {
+        const i = Math.floor(next() * 6);
+        const field = next() < 0.8 ? 'filled' : 'cancelled';
+        const ops: RedisOp[] = [
+          { op: 'hincrby', key: order(i), field, by: 1 + Math.floor(next() * 2) },
+          {
+            op: 'zremWhenReached',
+            key: live,
+            member: String(i),
+            hash: order(i),
+            sum: ['filled', 'cancelled'],
+            reaches: 'gpus',
+          },
+        ];
+        return { offset: ++offset, ops };
+      });
+      for (const event of events) applyOps(model, event.ops);
+      await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 12 });
+      expect(await redis.zrange(live, 0, -1)).toEqual([...(model.get(live) as Map<string, string>).keys()]);
+    }
+    // Some orders left the set in these rounds, and some stayed.
+    expect(await redis.zcard(live)).toBeGreaterThan(0);
+    expect(await redis.zcard(live)).toBeLessThan(6);
+    expect(plain(await dumpPrefix(redis, `${prefix}order:`))).toEqual(
+      plain(new Map([...model].filter(([k]) => k.startsWith(`${prefix}order:`)))),
+    );
+    // The hash it reads must be a hash, checked before anything is written.
+    const before = await redis.zrange(live, 0, -1);
+    const notAHash = `${prefix}order:list`;
+    await redis.rpush(notAHash, 'x');
+    await expect(
+      apply([
+        {
+          offset: checkpoint + 1,
+          ops: [
+            { op: 'zadd', key: live, score: 99, member: 'new' },
+            {
+              op: 'zremWhenReached',
+              key: live,
+              member: '5',
+              hash: notAHash,
+              sum: ['filled'],
+              reaches: 'gpus',
+            },
+          ],
+        },
+      ]),
+    ).rejects.toThrow(/WRONGTYPE .*order:list holds a list, zw reads a hash/);
+    expect(await redis.zrange(live, 0, -1)).toEqual(before);
+    await redis.del(notAHash);
+  });
+
   it('keeps a candle: open from the first trade, high, low, close from the last', async () => {
     const key = `${prefix}candle`;
     const trade = (price: number): RedisOp[] => [

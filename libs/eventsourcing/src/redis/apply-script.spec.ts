@@ -163,6 +163,36 @@ describe('encodeBatch (the Lua script arguments)', () => {
     ]);
   });
 
+  it('sends a removal that reads a hash with both keys declared, and merges no write of that hash across it', () => {
+    const removal = {
+      op: 'zremWhenReached',
+      key: 'ledger:live',
+      member: 'o1',
+      hash: 'ledger:o1',
+      sum: ['filled', 'cancelled'],
+      reaches: 'gpus',
+    } as const;
+    const { keys, args } = encodeBatch({
+      ...base,
+      events: [
+        { offset: 10, ops: [{ op: 'hincrby', key: 'ledger:o1', field: 'filled', by: 2 }, removal] },
+        { offset: 11, ops: [{ op: 'hincrby', key: 'ledger:o1', field: 'filled', by: 3 }, removal] },
+        { offset: 12, ops: [{ op: 'hincrby', key: 'ledger:o1', field: 'filled', by: 1 }] },
+      ],
+    });
+    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:o1', 'ledger:live']);
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hi', 3, 'filled', '2'],
+      ['zw', 4, 'o1', 3, 'gpus', 'filled', 'cancelled'],
+      ['hi', 3, 'filled', '3'],
+      ['zw', 4, 'o1', 3, 'gpus', 'filled', 'cancelled'],
+      ['hi', 3, 'filled', '1'],
+    ]);
+    expect(() =>
+      encodeBatch({ ...base, events: [{ offset: 10, ops: [{ ...removal, hash: 'other:o1' }] }] }),
+    ).toThrow(/read key other:o1, outside its keyPrefix ledger:/);
+  });
+
   it('sends publications last, not as keys, an identical channel and message once', () => {
     const { keys, args } = encodeBatch({
       ...base,

@@ -44,6 +44,8 @@ import { redisScript } from './script';
  * key), so they go out only from a batch that was applied, after its writes.
  * hmax / hmin compare as numbers (Lua's tonumber); a field that is absent or holds no number
  * is replaced.
+ * zw (zremWhenReached) is [code, set key index, member, hash key index, reaches field, ...sum
+ * fields]: the only write that reads a second key, declared like the others.
  */
 export const APPLY_LUA = `
 local epoch = redis.call('GET', KEYS[2])
@@ -68,7 +70,7 @@ end
 local ops = cjson.decode(ARGV[7])
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
-local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset'}
+local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset'}
 local types = {}
 for _, o in ipairs(ops) do
   local code, k = o[1], o[2]
@@ -81,6 +83,15 @@ for _, o in ipairs(ops) do
       return redis.error_reply('WRONGTYPE projection script: ' .. KEYS[k] .. ' holds a ' .. t .. ', ' .. code .. ' needs a ' .. WANT[code] .. ' (nothing written)')
     end
     types[k] = WANT[code]
+  end
+  if code == 'zw' then
+    -- It reads a hash as well: the hash, if any, must be one.
+    local h = o[4]
+    local t = types[h]
+    if not t then t = redis.call('TYPE', KEYS[h]).ok end
+    if t ~= 'none' and t ~= 'hash' then
+      return redis.error_reply('WRONGTYPE projection script: ' .. KEYS[h] .. ' holds a ' .. t .. ', zw reads a hash (nothing written)')
+    end
   end
 end
 -- unpack() is bounded by Lua's C stack (about 8000 values): variadic writes go in slices.
@@ -115,6 +126,11 @@ for _, o in ipairs(ops) do
     redis.call('HDEL', key, o[3])
   elseif code == 'zr' then
     redis.call('ZREM', key, o[3])
+  elseif code == 'zw' then
+    local h, sum = KEYS[o[4]], 0
+    for j = 6, n do sum = sum + (tonumber(redis.call('HGET', h, o[j])) or 0) end
+    local reaches = tonumber(redis.call('HGET', h, o[5]))
+    if reaches and sum >= reaches then redis.call('ZREM', key, o[3]) end
   elseif code == 'd' then
     redis.call('DEL', key)
   elseif code == 'x' then
@@ -257,7 +273,9 @@ class WriteList {
       }
       case 'publish':
       case 'requires':
-        // Not writes to a key: encodeBatch hands publications to publish(), requirements apart.
+      case 'zremWhenReached':
+        // encodeBatch hands publications to publish(), requirements apart, and a write that reads
+        // another key to removeWhenReached().
         return;
       case 'rpush':
         if (run?.code === 'r') run.op.push(o.value);
@@ -288,10 +306,20 @@ class WriteList {
       case 'del':
         this.start(k, ['d', k]);
         return;
+
       case 'pexpireat':
         this.start(k, ['x', k, integer(o.at, `pexpireat ${o.key}`)]);
         return;
     }
+  }
+
+  /**
+   * A removal that reads the hash `h`: never merged, and the hash's next write starts a run after
+   * it, so that no later write of the batch is merged into one applied before the hash is read.
+   */
+  removeWhenReached(k: number, h: number, o: Extract<RedisOp, { op: 'zremWhenReached' }>): void {
+    this.start(k, ['zw', k, o.member, h, o.reaches, ...o.sum]);
+    this.runs.delete(h);
   }
 
   /** The JSON the script reads; amounts as strings (see APPLY_LUA). */
@@ -364,6 +392,10 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
       if (o.op === 'requires') {
         const atLeast = comparable(o.atLeast, `requires ${o.key} ${o.field}`);
         requirements.push([event.offset, indexOf(o.key, 'requires key'), o.field, String(atLeast)]);
+        continue;
+      }
+      if (o.op === 'zremWhenReached') {
+        writes.removeWhenReached(indexOf(o.key, 'wrote key'), indexOf(o.hash, 'read key'), o);
         continue;
       }
       writes.add(indexOf(o.key, 'wrote key'), o);

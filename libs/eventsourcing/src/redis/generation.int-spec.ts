@@ -13,6 +13,7 @@ import {
   randomEvents,
   readAll,
 } from './ledger.fixture';
+import type { Projection } from '../domain/projection';
 import { RedisNotices } from './notices';
 import { waitForPosition } from './position';
 import { readModelRebuilding } from './reset';
@@ -202,6 +203,122 @@ describe('a rebuild into a new generation', () => {
     );
     const log = await caughtUp();
     expect(plain(await dumpPrefix(redis, p))).toEqual(plain(foldLog(projection, topic, log)));
+  }, 120_000);
+});
+
+describe('a model folded by another version of its projection', () => {
+  const { KAFKA_BROKERS, REDIS_URL } = infraEnv();
+  const kafka = new Kafka({
+    clientId: 'generation-version-int-spec',
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const redis = new Redis(REDIS_URL);
+  const notices = new RedisNotices(redis);
+  const topic = uniqueName('it-ver');
+  const name = uniqueName('ledger');
+  const v1 = { ...ledgerProjection(name, [topic]), version: '1' };
+  const p = v1.keyPrefix;
+  const own = projectionKeys(name);
+  // Version 2 writes one more key for every event, those already in the log included.
+  const v2: Projection = {
+    ...v1,
+    version: '2',
+    apply: (e, at) => {
+      const ops = v1.apply(e, at);
+      return ops.length === 0 ? ops : [...ops, { op: 'incrby', key: `${p}v2:events`, by: 1 }];
+    },
+  };
+  const warnings: object[] = [];
+  let admin: Admin;
+  let producer: Producer;
+  let runner: ProjectionRunner | undefined;
+  let written = 0;
+
+  const start = async (projection: Projection) => {
+    runner = new ProjectionRunner({
+      kafka,
+      redis,
+      projection,
+      registry: ledgerRegistry,
+      groupId: uniqueName('it-ver-group'),
+      epochCheckIntervalMs: 200,
+      batch: { maxWaitTimeInMs: 100 },
+      logger: {
+        log: () => undefined,
+        warn: (m) => void warnings.push(m),
+        error: (m) => void warnings.push(m),
+      },
+    });
+    await runner.start();
+    return runner;
+  };
+  const send = async (count: number) => {
+    await producer.send({ topic, messages: randomEvents(count, ['acc-1', 'acc-2', 'acc-3']) });
+    written += count;
+  };
+  const caughtUp = async () => {
+    const log = await readAll(kafka, topic, written);
+    for (const [partition, offset] of lastOffsets(log))
+      await waitForPosition(redis, name, { topic, partition, offset }, 30_000, notices);
+    return log;
+  };
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await runner?.stop();
+    await producer?.disconnect();
+    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin?.disconnect();
+    await notices.close();
+    await unlinkPrefix(redis, p);
+    await redis.unlink(...Object.values(own));
+    redis.disconnect();
+  });
+
+  it('records the version that folded a new model, and rebuilds by itself when another version starts', async () => {
+    // A model folded from offset zero records its version with its epoch: no rebuild for it.
+    let r = await start(v1);
+    await send(200);
+    await caughtUp();
+    expect(await redis.get(own.version)).toBe('1');
+    expect(await redis.exists(own.rebuildRequest)).toBe(0);
+    expect(r.stats.rebuilds).toBe(1);
+    await r.stop();
+
+    // The upgrade: version 2 finds a model version 1 folded, asks for a rebuild and serves it,
+    // while the old model stays readable; the switch records version 2.
+    r = await start(v2);
+    await waitUntil('the rebuild to switch', async () => (await redis.get(own.version)) === '2', 60_000);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        msg: expect.stringMatching(/folded by another version/),
+        folded: '1',
+        version: '2',
+      }),
+    );
+    await send(50);
+    const log = await caughtUp();
+    expect(await redis.get(`${p}v2:events`)).toBe(String(written));
+    expect(plain(await dumpPrefix(redis, p))).toEqual(plain(foldLog(v2, topic, log)));
+    expect(await redis.exists(own.rebuildRequest, own.building)).toBe(0);
+    await r.stop();
+
+    // The same version again: nothing to rebuild.
+    warnings.length = 0;
+    r = await start(v2);
+    await send(10);
+    await caughtUp();
+    expect(r.stats.rebuilds).toBe(0);
+    expect(await redis.exists(own.rebuildRequest)).toBe(0);
+    expect(warnings).toEqual([]);
   }, 120_000);
 });
 

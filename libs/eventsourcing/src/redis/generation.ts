@@ -16,7 +16,8 @@ const SCAN_COUNT = 1_000;
  *   1. UNLINKs every key under the model's keyPrefix (a SCAN loop; UNLINK frees values in
  *      Redis' background thread, so a big list or hash costs the script no more than a small one),
  *   2. RENAMEs every key of the generation to the key it stands for (its name after modelPrefix),
- *   3. makes the generation's checkpoints the model's, sets the new epoch (every runner adopts it
+ *   3. makes the generation's checkpoints the model's, sets the new epoch and the version of the
+ *      projection that folded the generation (every runner adopts it
  *      and seeks to the new checkpoints), deletes the `building` key and the request (if it is
  *      still the one the build served). A rebuilding marker (a flush's refold still under way) is
  *      left to finishRebuild, which compares it with the checkpoints, now the generation's,
@@ -24,9 +25,10 @@ const SCAN_COUNT = 1_000;
  * Its cost is one pass over the keyspace and one RENAME per key, while Redis waits: measured in
  * generation.int-spec.ts (docs/operations.md).
  *
- * KEYS = model checkpoint, epoch, building, generation checkpoint, request, reset lock
+ * KEYS = model checkpoint, epoch, building, generation checkpoint, request, reset lock, version
  * ARGV = generation, new epoch, keyPrefix glob, modelPrefix, modelPrefix glob, applied channel,
- *        the request's value when the build began ('' for none)
+ *        the request's value when the build began ('' for none), the version of the projection
+ *        that folded the generation ('' for none: the version key is deleted)
  */
 export const SWITCH_LUA = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {'abandoned', 0, 0} end
@@ -59,6 +61,7 @@ end
 redis.call('DEL', KEYS[1])
 if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('RENAME', KEYS[4], KEYS[1]) end
 redis.call('SET', KEYS[2], ARGV[2])
+if ARGV[8] == '' then redis.call('DEL', KEYS[7]) else redis.call('SET', KEYS[7], ARGV[8]) end
 redis.call('DEL', KEYS[3])
 if ARGV[7] ~= '' and redis.call('GET', KEYS[5]) == ARGV[7] then redis.call('DEL', KEYS[5]) end
 local now = redis.call('HGETALL', KEYS[1])
@@ -70,7 +73,7 @@ export type SwitchOutcome =
   { kind: 'switched'; removed: number; moved: number } | { kind: 'abandoned' | 'no-epoch' | 'behind' };
 
 export interface SwitchRequest {
-  projection: Pick<Projection, 'name' | 'keyPrefix'>;
+  projection: Pick<Projection, 'name' | 'keyPrefix' | 'version'>;
   generation: string;
   /** The epoch the model gets: every runner sees it change and adopts it. */
   epoch: string;
@@ -80,18 +83,19 @@ export interface SwitchRequest {
 
 /** Switches the model to the generation atomically, if it is complete (see SWITCH_LUA). */
 export async function switchGeneration(redis: Redis, request: SwitchRequest): Promise<SwitchOutcome> {
-  const { name, keyPrefix } = request.projection;
+  const { name, keyPrefix, version } = request.projection;
   const own = projectionKeys(name);
   const next = generationKeys(name, request.generation);
   const reply = await redis.eval(
     SWITCH_LUA,
-    6,
+    7,
     own.checkpoint,
     own.epoch,
     own.building,
     next.checkpoint,
     own.rebuildRequest,
     own.rebuildLock,
+    own.version,
     request.generation,
     request.epoch,
     `${globEscape(keyPrefix)}*`,
@@ -99,6 +103,7 @@ export async function switchGeneration(redis: Redis, request: SwitchRequest): Pr
     `${globEscape(next.modelPrefix)}*`,
     own.applied,
     request.request ?? '',
+    version ?? '',
   );
   if (!Array.isArray(reply) || typeof reply[0] !== 'string')
     throw new Error(`generation switch answered ${JSON.stringify(reply)}`);

@@ -28,6 +28,11 @@ export interface ProjectionKeys {
   buildLock: string;
   /** The id of the generation being built; gone or another id: that build is abandoned. */
   building: string;
+  /**
+   * The projection's version that folded the model (Projection.version), set with the epoch by a
+   * reset and by a generation's switch; absent for a projection without one.
+   */
+  version: string;
 }
 
 /**
@@ -77,6 +82,7 @@ export function projectionKeys(projectionName: string): ProjectionKeys {
     rebuildRequest: redisKey`proj:${projectionName}:rebuild-request`,
     buildLock: redisKey`proj:${projectionName}:build-lock`,
     building: redisKey`proj:${projectionName}:building`,
+    version: redisKey`proj:${projectionName}:version`,
   };
 }
 

@@ -18,7 +18,8 @@ export type ResetOutcome = { kind: 'reset'; epoch: string; cleared: number } | {
  *   1. take the rebuild lock (one clearer at a time; others wait for the new epoch and adopt it),
  *   2. delete the epoch, so every runner's script refuses to write while keys are being cleared,
  *   3. SCAN + UNLINK every key under keyPrefix (never KEYS: it blocks Redis), then the checkpoints,
- *   4. set the new epoch, with the rebuilding marker (the log's end offsets to refold up to): runners
+ *   4. set the new epoch, with the rebuilding marker (the log's end offsets to refold up to) and the
+ *      projection's version: runners
  *      that see it resume from the (now empty) checkpoints, and readers know the model is partial
  *      until finishRebuild finds every checkpoint at those offsets and deletes the marker.
  * A reset that dies half-way leaves no epoch, which every runner reads as "rebuild": it is redone.
@@ -27,7 +28,7 @@ export type ResetOutcome = { kind: 'reset'; epoch: string; cleared: number } | {
  */
 export async function resetReadModel(
   redis: Redis,
-  projection: Pick<Projection, 'name' | 'keyPrefix'>,
+  projection: Pick<Projection, 'name' | 'keyPrefix' | 'version'>,
   options: { onlyIfNoEpoch?: boolean; endOffsets?: Record<string, number> } = {},
 ): Promise<ResetOutcome> {
   const keys = projectionKeys(projection.name);
@@ -53,6 +54,10 @@ export async function resetReadModel(
     const tx = redis.multi();
     if (Object.keys(ends).length > 0) tx.set(keys.rebuilding, JSON.stringify(ends));
     else tx.del(keys.rebuilding);
+    // The code that refolds it from here on is this version: with the epoch, so no runner sees one
+    // without the other.
+    if (projection.version === undefined) tx.del(keys.version);
+    else tx.set(keys.version, projection.version);
     tx.set(keys.epoch, epoch);
     await tx.exec();
     return { kind: 'reset', epoch, cleared };

@@ -156,6 +156,7 @@ export class ProjectionRunner {
     this.revival.resume();
     try {
       await this.establishEpoch(false, 'start');
+      await this.askRebuildIfFoldedOtherwise();
       await this.startConsumer();
     } catch (error) {
       await this.stop().catch(() => undefined);
@@ -295,6 +296,27 @@ export class ProjectionRunner {
    */
   rebuild(): Promise<void> {
     return this.rebuilds.request();
+  }
+
+  /**
+   * A model another version of the projection folded (an upgrade changed what the fold writes) is
+   * rebuilt by itself: the runner asks for a rebuild, which one instance serves into a new
+   * generation while readers keep reading the old model, and the switch records this version.
+   * Asked at start only, so two versions running side by side never ask each other's rebuilds
+   * back and forth; a version that another one's build replaced asks again when it restarts.
+   */
+  private async askRebuildIfFoldedOtherwise(): Promise<void> {
+    const folded = await this.redis.get(this.keys.version);
+    const ours = this.projection.version ?? null;
+    if (folded === ours) return;
+    const asked = await this.redis.set(this.keys.rebuildRequest, new Date().toISOString(), 'NX');
+    this.logger.warn({
+      msg: 'projection model folded by another version: rebuilding it beside the model',
+      projection: this.name,
+      folded,
+      version: ours,
+      asked: asked === 'OK' ? 'now' : 'already',
+    });
   }
 
   /** Per topic-partition: checkpoint, read_committed end, and records in between (see PartitionLag). */

@@ -14,6 +14,7 @@ import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
+import { orderIndexFor } from './order-index';
 import {
   FillConnection,
   LeaseConnection,
@@ -254,7 +255,7 @@ export class OrdersResolver {
 
   @Query(() => OrderConnection, {
     description:
-      'Your orders, newest first, filtered. A filter reads all your orders to find its page: narrow by market where you can.',
+      'Your orders, newest first, filtered. A status with GPUs left (PENDING_FUNDS, OPEN, PARTIALLY_FILLED) reads only your live orders, a market only your orders there; FILLED, CANCELLED or a side alone read all your orders: add the market where you can.',
   })
   @Roles('buyer', 'provider')
   async myOrders(
@@ -262,16 +263,34 @@ export class OrdersResolver {
     @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
     @Caller() p: Principal,
   ) {
-    const orders = this.orders.accountOrders(p.accountId);
-    const total = await orders.count();
-    const read = async (from: number, to: number) =>
-      Promise.all((await orders.slice(from, to)).map((id) => this.readOrder(id)));
+    const all = this.orders.accountOrders(p.accountId);
+    const readOf =
+      (ids: { slice(from: number, to: number): Promise<string[]> }) => async (from: number, to: number) =>
+        Promise.all((await ids.slice(from, to)).map((id) => this.readOrder(id)));
     if (!filter || (!filter.marketId && !filter.status && !filter.side))
-      return readPage(args, total, async (from, to) =>
-        (await read(from, to)).filter((o): o is Order => o !== null),
+      return readPage(args, await all.count(), async (from, to) =>
+        (await readOf(all)(from, to)).filter((o): o is Order => o !== null),
       );
-    const kept = await keptOf(total, read, (o) => matchesOrder(o, filter));
-    return pageAt(args, kept, 'newest first');
+    const index = orderIndexFor(filter);
+    const source =
+      index.kind === 'live'
+        ? this.orders.accountLiveOrders(p.accountId)
+        : index.kind === 'market'
+          ? this.orders.accountMarketOrders(p.accountId, index.marketId)
+          : all;
+    const kept = await keptOf(await source.count(), readOf(source), (o) => matchesOrder(o, filter));
+    if (source === all) return pageAt(args, kept, 'newest first');
+    // A cursor is a position among all the account's orders, whichever index found the order, so
+    // that it still points at the same order when others leave the live orders meanwhile.
+    const positions = await this.orders.accountOrderPositions(
+      p.accountId,
+      kept.map(({ node }) => node.id),
+    );
+    const placed = kept.flatMap(({ node }, i) => {
+      const position = positions[i];
+      return position === null || position === undefined ? [] : [{ position, node }];
+    });
+    return pageAt(args, placed, 'newest first');
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })

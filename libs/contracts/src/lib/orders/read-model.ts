@@ -28,6 +28,14 @@ export const ordersReadModel = {
   fundedBidRefusal: (placeOrderId: string) => redisKey`orders:refusals:${placeOrderId}`,
   /** Sorted set of an account's order ids by creation time (ms). */
   accountOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:orders`,
+  /**
+   * Sorted set of an account's orders with GPUs left (PENDING_FUNDS, OPEN, PARTIALLY_FILLED), by
+   * creation time: an order leaves it once its filled and cancelled GPUs reach its GPUs.
+   */
+  accountLiveOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:live-orders`,
+  /** Sorted set of an account's order ids in one market, by creation time. */
+  accountMarketOrders: (accountId: string, marketId: string) =>
+    redisKey`orders:accounts:${accountId}:markets:${marketId}:orders`,
   /** Hash per trade: the TradeExecuted data as fields. */
   trade: (tradeId: string) => redisKey`orders:trades:${tradeId}`,
   /** Sorted set of an account's trade ids (as buyer or provider) by time (ms). */
@@ -37,6 +45,9 @@ export const ordersReadModel = {
 };
 
 export type OrderStatus = 'PENDING_FUNDS' | 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED';
+
+/** The statuses of an order with GPUs left: those its account's live orders hold (accountLiveOrders). */
+export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['PENDING_FUNDS', 'OPEN', 'PARTIALLY_FILLED'];
 
 /** An order's status from its read-model counters. */
 export function orderStatus(o: {

@@ -29,7 +29,7 @@ const cancel = (orderId: string, accountId: string): MarketCommand => ({
  * A market's log, written by the real decider: each command is decided on the state folded from
  * what the log holds so far, at its own time, and its events are appended as envelopes.
  */
-function marketLog() {
+function marketLog(subject = 'H100') {
   const events: MarketEvent[] = [];
   const log: Envelope[] = [];
   return {
@@ -44,7 +44,7 @@ function marketLog() {
         id: `e${log.length + i + 1}`,
         type: e.type,
         source: 'orders',
-        subject: 'H100',
+        subject,
         time: now.toISOString(),
         schemaVersion: 1,
         correlationId: 'c',
@@ -222,6 +222,69 @@ describe('orders projection', () => {
     ]);
   });
 
+  it("keeps each account's live orders and its orders per market as their statuses say, after every event", () => {
+    const h100Log = marketLog();
+    const a100Log = marketLog('A100');
+    const model: Model = new Map();
+    const listed = (key: string) => Object.keys(hash(model, key)).sort();
+    const LIVE = ['PENDING_FUNDS', 'OPEN', 'PARTIALLY_FILLED'];
+    let checks = 0;
+    const step = (log: ReturnType<typeof marketLog>, command: MarketCommand, s: number) => {
+      for (const event of log.run(command, at(s))) {
+        project(model, [event]);
+        for (const account of ['buyer-1', 'prov-1']) {
+          const all = listed(rm.accountOrders(account));
+          expect(listed(rm.accountLiveOrders(account))).toEqual(
+            all.filter((id) => LIVE.includes(statusOf(model, id)!)),
+          );
+          for (const marketId of ['H100', 'A100'])
+            expect(listed(rm.accountMarketOrders(account, marketId))).toEqual(
+              all.filter((id) => hash(model, rm.order(id))['marketId'] === marketId),
+            );
+          checks++;
+        }
+      }
+    };
+    step(h100Log, { type: 'orders.OpenMarket', data: spec }, 0);
+    step(h100Log, { type: 'orders.RecordNode', data: node }, 0);
+    step(a100Log, { type: 'orders.OpenMarket', data: { ...spec, marketId: 'A100' } }, 0);
+    step(a100Log, { type: 'orders.RecordNode', data: nodeRecord({ marketId: 'A100' }) }, 0);
+    step(h100Log, place(ask('a1', { gpus: 4 })), 1);
+    // Funded, filled at once: listed and gone from the live orders in one event's writes.
+    step(
+      h100Log,
+      { type: 'orders.PlaceOrder', data: { ...bid('b1', { gpus: 1 }), heldAmount: 41_000_000 } },
+      2,
+    );
+    step(h100Log, place(bid('b2', { gpus: 2 })), 3);
+    step(h100Log, confirm('b2'), 4);
+    step(h100Log, place(bid('b3', { gpus: 5, timeInForce: 'IOC' })), 5);
+    step(h100Log, confirm('b3'), 6);
+    step(h100Log, place(bid('b4', { gpus: 2 })), 7);
+    step(h100Log, confirm('b4'), 8);
+    step(h100Log, place(bid('b5', { gpus: 2 })), 9);
+    step(h100Log, rejectFunds('b5'), 10);
+    step(a100Log, place(ask('a2', { marketId: 'A100', gpus: 3 })), 11);
+    step(a100Log, place(bid('b6', { marketId: 'A100', gpus: 2 })), 12);
+    step(a100Log, confirm('b6'), 13);
+    step(h100Log, cancel('b4', 'buyer-1'), 14);
+
+    expect(['a1', 'b1', 'b2', 'b3', 'b4', 'b5', 'a2', 'b6'].map((id) => statusOf(model, id))).toEqual([
+      'FILLED',
+      'FILLED',
+      'FILLED',
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED',
+      'PARTIALLY_FILLED',
+      'FILLED',
+    ]);
+    expect(listed(rm.accountLiveOrders('prov-1'))).toEqual(['a2']);
+    expect(listed(rm.accountLiveOrders('buyer-1'))).toEqual([]);
+    expect(listed(rm.accountMarketOrders('buyer-1', 'A100'))).toEqual(['b6']);
+    expect(checks).toBeGreaterThan(40);
+  });
+
   it("keeps a refused funded bid's rejection under its PlaceOrder's id, and makes no order of it", () => {
     const model: Model = new Map();
     const refused: Envelope = {
@@ -306,9 +369,13 @@ describe('orders projection', () => {
       ...market.run({ type: 'orders.CloseMarket', data: { marketId: 'H100' } }, at(5)),
     ]);
     expect(new Set(ops.map((o) => o.op))).toEqual(
-      new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'publish']),
+      new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'zremWhenReached', 'publish']),
     );
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
+    // The one op that reads a key reads under the prefix too.
+    expect(ops.filter((o) => o.op === 'zremWhenReached' && !o.hash.startsWith(projection.keyPrefix))).toEqual(
+      [],
+    );
     expect(projection.keyPrefix).toBe('orders:');
     const other: Envelope = {
       id: 'x',

@@ -6,6 +6,28 @@ const hset = (key: string, fields: Record<string, string | number | undefined>):
     .filter(([, v]) => v !== undefined)
     .map(([field, value]) => ({ op: 'hset', key, field, value: String(value) }));
 
+/**
+ * An order listed for its account: among all its orders, its orders in the market, and its live
+ * ones until its GPUs are all filled or cancelled (checked at once too, so that a listing is right
+ * whatever the order's counters hold).
+ */
+const listing = (accountId: string, marketId: string, orderId: string, at: number): RedisOp[] => [
+  { op: 'zadd', key: rm.accountOrders(accountId), score: at, member: orderId },
+  { op: 'zadd', key: rm.accountMarketOrders(accountId, marketId), score: at, member: orderId },
+  { op: 'zadd', key: rm.accountLiveOrders(accountId), score: at, member: orderId },
+  leavesLiveWhenDone(accountId, orderId),
+];
+
+/** The order leaves its account's live orders once filled + cancelled reach its GPUs (orderStatus). */
+const leavesLiveWhenDone = (accountId: string, orderId: string): RedisOp => ({
+  op: 'zremWhenReached',
+  key: rm.accountLiveOrders(accountId),
+  member: orderId,
+  hash: rm.order(orderId),
+  sum: ['filled', 'cancelled'],
+  reaches: 'gpus',
+});
+
 /** The events this projection folds. */
 const FOLDED = [
   OrdersEvents.marketOpened,
@@ -22,6 +44,8 @@ const FOLDED = [
 export function ordersProjection(eventsTopic: string): Projection {
   return {
     name: 'orders.orders',
+    // 2: each account's live orders and its orders per market (a model folded before has neither).
+    version: '2',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -94,16 +118,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             { op: 'hsetnx', key, field: 'createdAt', value: event.time },
             { op: 'hincrby', key, field: 'filled', by: 0 },
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
-            ...(!listed
-              ? []
-              : [
-                  {
-                    op: 'zadd',
-                    key: rm.accountOrders(order.accountId),
-                    score: at,
-                    member: order.orderId,
-                  } as const,
-                ]),
+            ...(listed ? listing(order.accountId, order.marketId, order.orderId, at) : []),
             {
               op: 'publish',
               key: rm.accountOrdersChannel(order.accountId),
@@ -124,6 +139,7 @@ export function ordersProjection(eventsTopic: string): Projection {
           ] as const) {
             ops.push(
               { op: 'hincrby', key: rm.order(orderId), field: 'filled', by: t.gpus },
+              leavesLiveWhenDone(accountId, orderId),
               { op: 'hset', key: rm.order(orderId), field: 'updatedAt', value: event.time },
               {
                 op: 'publish',
@@ -141,6 +157,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             // At most one cancel takes an order's GPUs out; a second OrderCancelled only releases the
             // late hold of a bid cancelled while awaiting funds, naming the same GPUs: not added twice.
             { op: 'hmax', key, field: 'cancelled', value: c.gpus },
+            leavesLiveWhenDone(c.accountId, c.orderId),
             ...hset(key, { cancelReason: c.reason, updatedAt: event.time }),
             {
               op: 'publish',
