@@ -279,9 +279,9 @@ export class OrdersResolver {
           ? this.orders.accountMarketOrders(p.accountId, index.marketId)
           : all;
     const kept = await keptOf(await source.count(), readOf(source), (o) => matchesOrder(o, filter));
-    if (source === all) return pageAt(args, kept, 'newest first');
-    // A cursor is a position among all the account's orders, whichever index found the order, so
-    // that it still points at the same order when others leave the live orders meanwhile.
+    if (index.kind !== 'live') return pageAt(args, kept, 'newest first');
+    // Orders leave the live ones: a cursor there is the order's position among all the account's
+    // orders, which it keeps when others leave meanwhile (all orders and a market's only grow).
     const positions = await this.orders.accountOrderPositions(
       p.accountId,
       kept.map(({ node }) => node.id),
