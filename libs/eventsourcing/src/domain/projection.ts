@@ -7,8 +7,8 @@ import type { Envelope } from '@gpux/contracts';
  *
  * Blind writes only: a projection never reads Redis, so what it writes follows from the event
  * alone; hsetnx, hmax, hmin and zremWhenReached are the conditional ones, decided inside the
- * script on what earlier events wrote. `requires`
- * is no write: it orders the event after its cause on another partition.
+ * script on what earlier events wrote. `requires` is no write: it orders the event after its
+ * cause on another partition.
  */
 export type RedisOp =
   | { op: 'set'; key: string; value: string }
