@@ -1014,6 +1014,48 @@ describe('command processing on Kafka', () => {
     }
   });
 
+  it('starts a new consumer for a process manager when kafkajs stops its own for good, reporting it down meanwhile, and reacts to what waited', async () => {
+    const ns = await namespaceWithTopics();
+    const p = processor(ns);
+    await p.start();
+    const events = topic('settlement', 'events', ns).name;
+    // The group refuses the manager while a member that offers another assignor is in it.
+    const other = await joinWithOtherAssignor(kafka, `${ns}.pm.${welcome.name}`, events);
+    const runner = new ProcessManagerRunner({
+      kafka,
+      manager: welcome,
+      registry: settlementMessages,
+      from: 'settlement',
+      to: 'settlement',
+      namespace: ns,
+      revival: { initialDelayMs: 200, maxDelayMs: 1_000 },
+    });
+    try {
+      await runner.start();
+      await waitUntil(
+        'the manager to report its consumer down',
+        () => runner.consumerDown() !== null,
+        30_000,
+      );
+      expect(runner.consumerDown()?.error).toMatch(/supported protocols are incompatible/);
+      await send(ns, ...Array.from({ length: 5 }, (_, i) => open(`pm-revived-${i}`)));
+      await outcomes(ns, 5);
+      await other.disconnect();
+      const all = await outcomes(ns, 10);
+      const credits = all.filter((e) => typeOf(e) === 'settlement.FundsDeposited');
+      expect(new Set(credits.map((e) => e.key))).toEqual(
+        new Set(Array.from({ length: 5 }, (_, i) => `pm-revived-${i}`)),
+      );
+      expect(runner.consumerDown()).toBeNull();
+      await settle(1_000);
+      expect(await outcomes(ns, 10)).toHaveLength(10);
+    } finally {
+      await other.disconnect();
+      await runner.stop();
+      await p.stop();
+    }
+  });
+
   it("writes an inline process manager's commands in its event's transaction, and its runner passes those events by", async () => {
     const ns = await namespaceWithTopics();
     const commandsTopic = topic('settlement', 'commands', ns).name;

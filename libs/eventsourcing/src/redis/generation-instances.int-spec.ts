@@ -3,18 +3,8 @@ import Redis from 'ioredis';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { unlinkPrefix } from './generation';
 import { generationsPrefix, projectionKeys } from './keys';
-import {
-  dumpPrefix,
-  foldLog,
-  lastOffsets,
-  ledgerProjection,
-  ledgerRegistry,
-  plain,
-  randomEvents,
-  readAll,
-} from './ledger.fixture';
+import { dumpPrefix, foldLog, LedgerFeed, ledgerProjection, ledgerRegistry, plain } from './ledger.fixture';
 import { RedisNotices } from './notices';
-import { waitForPosition } from './position';
 import { ProjectionRunner } from './runner';
 
 // Issue 11 with two instances of a service: they share the partitions (one consumer group); one
@@ -40,7 +30,6 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
   let admin: Admin;
   let producer: Producer;
   let runners: ProjectionRunner[] = [];
-  let written = 0;
 
   const newRunner = () =>
     new ProjectionRunner({
@@ -58,18 +47,9 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
       },
     });
 
-  async function send(count: number): Promise<void> {
-    for (let sent = 0; sent < count; sent += 500)
-      await producer.send({ topic, messages: randomEvents(Math.min(500, count - sent), accounts) });
-    written += count;
-  }
-
-  async function caughtUp() {
-    const log = await readAll(kafka, topic, written);
-    for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, name, { topic, partition, offset }, 30_000, notices);
-    return log;
-  }
+  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const send = (count: number) => feed.send(count, accounts);
+  const caughtUp = () => feed.caughtUp();
 
   beforeAll(async () => {
     admin = kafka.admin();
@@ -104,7 +84,7 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
     // Events during the build reach the current model on whichever instance owns their partition.
     await send(200);
     await caughtUp();
-    expect(await redis.get(`${projection.keyPrefix}events`)).toBe(String(written));
+    expect(await redis.get(`${projection.keyPrefix}events`)).toBe(String(feed.written));
     await rebuilding;
     expect(await redis.get(own.epoch)).not.toBe(epoch);
     expect(builder.stats.rebuilds + other.stats.rebuilds).toBe(rebuilds + 1);
@@ -117,6 +97,6 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
     expect(plain(await dumpPrefix(redis, projection.keyPrefix))).toEqual(
       plain(foldLog(projection, topic, log)),
     );
-    expect(await redis.get(`${projection.keyPrefix}events`)).toBe(String(written));
+    expect(await redis.get(`${projection.keyPrefix}events`)).toBe(String(feed.written));
   }, 120_000);
 });

@@ -6,12 +6,11 @@ import { generationKeys, generationsPrefix, projectionKeys } from './keys';
 import {
   dumpPrefix,
   foldLog,
-  lastOffsets,
+  LedgerFeed,
   ledgerProjection,
   ledgerRegistry,
   plain,
   randomEvents,
-  readAll,
 } from './ledger.fixture';
 import type { Projection } from '../domain/projection';
 import { RedisNotices } from './notices';
@@ -45,7 +44,6 @@ describe('a rebuild into a new generation', () => {
   let admin: Admin;
   let producer: Producer;
   let runner: ProjectionRunner;
-  let written = 0;
 
   const newRunner = () =>
     new ProjectionRunner({
@@ -64,19 +62,9 @@ describe('a rebuild into a new generation', () => {
       },
     });
 
-  async function send(count: number): Promise<void> {
-    for (let sent = 0; sent < count; sent += 500) {
-      await producer.send({ topic, messages: randomEvents(Math.min(500, count - sent), accounts) });
-    }
-    written += count;
-  }
-
-  async function caughtUp() {
-    const log = await readAll(kafka, topic, written);
-    for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, name, { topic, partition, offset }, 30_000, notices);
-    return log;
-  }
+  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const send = (count: number) => feed.send(count, accounts);
+  const caughtUp = () => feed.caughtUp();
 
   /** What a reader sees in one atomic read: the event counter, every balance, whether a build is on. */
   async function snapshot(): Promise<{ model: string; building: boolean }> {
@@ -153,7 +141,7 @@ describe('a rebuild into a new generation', () => {
     const rebuilding = runner.rebuild();
     await waitUntil('the build to begin', async () => (await redis.exists(own.building)) === 1, 10_000);
     const [meta] = await producer.send({ topic, messages: randomEvents(30, ['acc-new']) });
-    written += 30;
+    feed.wrote(30);
     await waitForPosition(
       redis,
       name,
@@ -165,7 +153,7 @@ describe('a rebuild into a new generation', () => {
     await rebuilding;
     const log = await caughtUp();
     expect(plain(await dumpPrefix(redis, p))).toEqual(plain(foldLog(projection, topic, log)));
-    expect(await redis.get(`${p}events`)).toBe(String(written));
+    expect(await redis.get(`${p}events`)).toBe(String(feed.written));
   }, 120_000);
 
   it('serves a rebuild asked for by another process through the request key', async () => {
@@ -233,7 +221,6 @@ describe('a model folded by another version of its projection', () => {
   let admin: Admin;
   let producer: Producer;
   let runner: ProjectionRunner | undefined;
-  let written = 0;
 
   const start = async (projection: Projection) => {
     runner = new ProjectionRunner({
@@ -253,16 +240,9 @@ describe('a model folded by another version of its projection', () => {
     await runner.start();
     return runner;
   };
-  const send = async (count: number) => {
-    await producer.send({ topic, messages: randomEvents(count, ['acc-1', 'acc-2', 'acc-3']) });
-    written += count;
-  };
-  const caughtUp = async () => {
-    const log = await readAll(kafka, topic, written);
-    for (const [partition, offset] of lastOffsets(log))
-      await waitForPosition(redis, name, { topic, partition, offset }, 30_000, notices);
-    return log;
-  };
+  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const send = (count: number) => feed.send(count, ['acc-1', 'acc-2', 'acc-3']);
+  const caughtUp = () => feed.caughtUp();
 
   beforeAll(async () => {
     admin = kafka.admin();
@@ -306,7 +286,7 @@ describe('a model folded by another version of its projection', () => {
     );
     await send(50);
     const log = await caughtUp();
-    expect(await redis.get(`${p}v2:events`)).toBe(String(written));
+    expect(await redis.get(`${p}v2:events`)).toBe(String(feed.written));
     expect(plain(await dumpPrefix(redis, p))).toEqual(plain(foldLog(v2, topic, log)));
     expect(await redis.exists(own.rebuildRequest, own.building)).toBe(0);
     await r.stop();

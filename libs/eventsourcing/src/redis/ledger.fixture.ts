@@ -9,6 +9,8 @@ import { applyOps, Model, Projection } from '../domain/projection';
 import { toKafka } from '../kafka/codec';
 import { prepareBatch } from './batch';
 import { globEscape } from './keys';
+import type { RedisNotices } from './notices';
+import { waitForPosition } from './position';
 
 export const ledgerRegistry = new MessageRegistry();
 const account = z.string().min(1);
@@ -209,6 +211,52 @@ export async function readAll(
     return seen;
   } finally {
     await consumer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * A ledger topic written to and folded by a projection: sends random events (500 a request),
+ * counts what was written, and waits until the projection's checkpoints hold all of it.
+ */
+export class LedgerFeed {
+  written = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    /** The producer, once connected (in a beforeAll). */
+    private readonly producer: () => Producer,
+    private readonly redis: Redis,
+    private readonly notices: RedisNotices,
+    readonly topic: string,
+    private readonly projectionName: string,
+  ) {}
+
+  async send(count: number, accounts: string[]): Promise<void> {
+    for (let sent = 0; sent < count; sent += 500)
+      await this.producer().send({
+        topic: this.topic,
+        messages: randomEvents(Math.min(500, count - sent), accounts),
+      });
+    this.written += count;
+  }
+
+  /** Counts events written to the topic some other way. */
+  wrote(count: number): void {
+    this.written += count;
+  }
+
+  /** The log as written so far, once the projection has folded all of it. */
+  async caughtUp(): Promise<LoggedMessage[]> {
+    const log = await readAll(this.kafka, this.topic, this.written);
+    for (const [partition, offset] of lastOffsets(log))
+      await waitForPosition(
+        this.redis,
+        this.projectionName,
+        { topic: this.topic, partition, offset },
+        30_000,
+        this.notices,
+      );
+    return log;
   }
 }
 

@@ -72,7 +72,9 @@ export async function settle(ms: number): Promise<void> {
  * another version could in a rolling upgrade. While it is in the group the broker refuses every
  * member that offers only the usual assignors ("the group member's supported protocols are
  * incompatible with those of existing members"), an error kafkajs stops a consumer on for good.
- * Resolves once it has joined; disconnect it to let the others in.
+ * Resolves once it has joined; disconnect it to let the others in. It commits no offset, so what
+ * was written meanwhile waits for the members under test (with kafkajs' auto-commit it committed
+ * what it fetched, and a process manager that joined after it never saw those events).
  */
 export async function joinWithOtherAssignor(kafka: Kafka, groupId: string, topic: string): Promise<Consumer> {
   const consumer = kafka.consumer({
@@ -91,7 +93,7 @@ export async function joinWithOtherAssignor(kafka: Kafka, groupId: string, topic
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachBatch: async () => undefined });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
   await joined;
   return consumer;
 }
