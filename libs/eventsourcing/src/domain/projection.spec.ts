@@ -56,6 +56,26 @@ describe('applyOps (the in-memory reference of the projection writes)', () => {
     expect(hash(model, 'live')).toEqual({});
   });
 
+  it('adds a member at its score once the hash fields add up to the total (zaddWhenReached), and not before', () => {
+    const filled: RedisOp = {
+      op: 'zaddWhenReached',
+      key: 'filled',
+      member: 'o1',
+      score: 7,
+      hash: 'o1',
+      sum: ['filled'],
+      reaches: 'gpus',
+    };
+    const model = applyOps(new Map(), [
+      { op: 'hset', key: 'o1', field: 'gpus', value: '4' },
+      { op: 'hincrby', key: 'o1', field: 'filled', by: 3 },
+      filled,
+    ]);
+    expect(model.has('filled')).toBe(false);
+    applyOps(model, [{ op: 'hincrby', key: 'o1', field: 'filled', by: 1 }, filled]);
+    expect(hash(model, 'filled')).toEqual({ o1: '7' });
+  });
+
   it('removes nothing by zremWhenReached when the total is absent or no number, and creates no key', () => {
     const ops: RedisOp[] = [
       { op: 'zadd', key: 'live', score: 1, member: 'o1' },

@@ -6,7 +6,7 @@ import type { Envelope } from '@gpux/contracts';
  * apply them to an in-memory model to compute what Redis must hold.
  *
  * Blind writes only: a projection never reads Redis, so what it writes follows from the event
- * alone; hsetnx, hmax, hmin and zremWhenReached are the conditional ones, decided inside the
+ * alone; hsetnx, hmax, hmin, zremWhenReached and zaddWhenReached are the conditional ones, decided inside the
  * script on what earlier events wrote. `requires` is no write: it orders the event after its
  * cause on another partition.
  */
@@ -37,6 +37,16 @@ export type RedisOp =
       op: 'zremWhenReached';
       key: string;
       member: string;
+      hash: string;
+      sum: readonly string[];
+      reaches: string;
+    }
+  /** Adds `member` at `score` to the sorted set `key` once the hash's `sum` reaches its `reaches`, as zremWhenReached removes. */
+  | {
+      op: 'zaddWhenReached';
+      key: string;
+      member: string;
+      score: number;
       hash: string;
       sum: readonly string[];
       reaches: string;
@@ -187,12 +197,15 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
       case 'zrem':
         hash(o.key).delete(o.member);
         break;
-      case 'zremWhenReached': {
+      case 'zremWhenReached':
+      case 'zaddWhenReached': {
         const h = model.get(o.hash);
         const field = (name: string) => numeric(h instanceof Map ? h.get(name) : undefined);
         const sum = o.sum.reduce((total, name) => total + (field(name) || 0), 0);
+        if (!(sum >= field(o.reaches))) break;
         const set = model.get(o.key);
-        if (sum >= field(o.reaches) && set instanceof Map) set.delete(o.member);
+        if (o.op === 'zaddWhenReached') hash(o.key).set(o.member, String(o.score));
+        else if (set instanceof Map) set.delete(o.member);
         break;
       }
       case 'pexpireat':

@@ -95,6 +95,7 @@ describe('the apply script (real Redis): conditional writes and publications', (
     // removal, in batches that merge the counters' increments around it.
     const model: Model = new Map();
     const live = `${prefix}live`;
+    const filled = `${prefix}filled`;
     const order = (i: number) => `${prefix}order:${i}`;
     let x = 7;
     const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -120,13 +121,28 @@ describe('the apply script (real Redis): conditional writes and publications', (
             sum: ['filled', 'cancelled'],
             reaches: 'gpus',
           },
+          // And its twin: an order filled whole joins the filled ones.
+          {
+            op: 'zaddWhenReached',
+            key: filled,
+            member: String(i),
+            score: i,
+            hash: order(i),
+            sum: ['filled'],
+            reaches: 'gpus',
+          },
         ];
         return { offset: ++offset, ops };
       });
       for (const event of events) applyOps(model, event.ops);
       await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 12 });
       expect(await redis.zrange(live, 0, -1)).toEqual([...(model.get(live) as Map<string, string>).keys()]);
+      const added = model.get(filled);
+      expect(await redis.zrange(filled, 0, -1, 'WITHSCORES')).toEqual(
+        added instanceof Map ? [...added].sort(([a], [b]) => Number(a) - Number(b)).flat() : [],
+      );
     }
+    expect(await redis.zcard(filled)).toBeGreaterThan(0);
     // Some orders left the set in these rounds, and some stayed.
     expect(await redis.zcard(live)).toBeGreaterThan(0);
     expect(await redis.zcard(live)).toBeLessThan(6);

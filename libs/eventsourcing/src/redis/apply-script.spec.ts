@@ -191,6 +191,18 @@ describe('encodeBatch (the Lua script arguments)', () => {
     expect(() =>
       encodeBatch({ ...base, events: [{ offset: 10, ops: [{ ...removal, hash: 'other:o1' }] }] }),
     ).toThrow(/read key other:o1, outside its keyPrefix ledger:/);
+    // Its adding twin sends the score before the fields it adds up.
+    const adding = encodeBatch({
+      ...base,
+      events: [{ offset: 10, ops: [{ ...removal, op: 'zaddWhenReached', key: 'ledger:done', score: 1.5 }] }],
+    });
+    expect(JSON.parse(adding.args[6]!)).toEqual([['zaw', 3, 'o1', 4, 'gpus', '1.5', 'filled', 'cancelled']]);
+    expect(() =>
+      encodeBatch({
+        ...base,
+        events: [{ offset: 10, ops: [{ ...removal, op: 'zaddWhenReached', score: Number.NaN }] }],
+      }),
+    ).toThrow(/score must be finite/);
   });
 
   it('sends publications last, not as keys, an identical channel and message once', () => {

@@ -45,7 +45,8 @@ import { redisScript } from './script';
  * hmax / hmin compare as numbers (Lua's tonumber); a field that is absent or holds no number
  * is replaced.
  * zw (zremWhenReached) is [code, set key index, member, hash key index, reaches field, ...sum
- * fields]: the only write that reads a second key, declared like the others.
+ * fields], zaw (zaddWhenReached) the same with the score before the sum fields: the only writes
+ * that read a second key, declared like the others.
  */
 export const APPLY_LUA = `
 local epoch = redis.call('GET', KEYS[2])
@@ -70,7 +71,7 @@ end
 local ops = cjson.decode(ARGV[7])
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
-local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset'}
+local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset', zaw = 'zset'}
 local types = {}
 for _, o in ipairs(ops) do
   local code, k = o[1], o[2]
@@ -84,13 +85,13 @@ for _, o in ipairs(ops) do
     end
     types[k] = WANT[code]
   end
-  if code == 'zw' then
+  if code == 'zw' or code == 'zaw' then
     -- It reads a hash as well: the hash, if any, must be one.
     local h = o[4]
     local t = types[h]
     if not t then t = redis.call('TYPE', KEYS[h]).ok end
     if t ~= 'none' and t ~= 'hash' then
-      return redis.error_reply('WRONGTYPE projection script: ' .. KEYS[h] .. ' holds a ' .. t .. ', zw reads a hash (nothing written)')
+      return redis.error_reply('WRONGTYPE projection script: ' .. KEYS[h] .. ' holds a ' .. t .. ', ' .. code .. ' reads a hash (nothing written)')
     end
   end
 end
@@ -126,11 +127,14 @@ for _, o in ipairs(ops) do
     redis.call('HDEL', key, o[3])
   elseif code == 'zr' then
     redis.call('ZREM', key, o[3])
-  elseif code == 'zw' then
-    local h, sum = KEYS[o[4]], 0
-    for j = 6, n do sum = sum + (tonumber(redis.call('HGET', h, o[j])) or 0) end
+  elseif code == 'zw' or code == 'zaw' then
+    local h, sum, first = KEYS[o[4]], 0, 6
+    if code == 'zaw' then first = 7 end
+    for j = first, n do sum = sum + (tonumber(redis.call('HGET', h, o[j])) or 0) end
     local reaches = tonumber(redis.call('HGET', h, o[5]))
-    if reaches and sum >= reaches then redis.call('ZREM', key, o[3]) end
+    if reaches and sum >= reaches then
+      if code == 'zw' then redis.call('ZREM', key, o[3]) else redis.call('ZADD', key, o[6], o[3]) end
+    end
   elseif code == 'd' then
     redis.call('DEL', key)
   elseif code == 'x' then
@@ -274,8 +278,9 @@ class WriteList {
       case 'publish':
       case 'requires':
       case 'zremWhenReached':
+      case 'zaddWhenReached':
         // encodeBatch hands publications to publish(), requirements apart, and a write that reads
-        // another key to removeWhenReached().
+        // another key to whenReached().
         return;
       case 'rpush':
         if (run?.code === 'r') run.op.push(o.value);
@@ -314,11 +319,20 @@ class WriteList {
   }
 
   /**
-   * A removal that reads the hash `h`: never merged, and the hash's next write starts a run after
-   * it, so that no later write of the batch is merged into one applied before the hash is read.
+   * A write decided on the hash `h`: never merged, and the hash's next write starts a run after it,
+   * so that no later write of the batch is merged into one applied before the hash is read.
    */
-  removeWhenReached(k: number, h: number, o: Extract<RedisOp, { op: 'zremWhenReached' }>): void {
-    this.start(k, ['zw', k, o.member, h, o.reaches, ...o.sum]);
+  whenReached(
+    k: number,
+    h: number,
+    o: Extract<RedisOp, { op: 'zremWhenReached' | 'zaddWhenReached' }>,
+  ): void {
+    if (o.op === 'zremWhenReached') this.start(k, ['zw', k, o.member, h, o.reaches, ...o.sum]);
+    else {
+      if (!Number.isFinite(o.score))
+        throw new ProjectionDefinitionError(`zaddWhenReached ${o.key}: score must be finite, got ${o.score}`);
+      this.start(k, ['zaw', k, o.member, h, o.reaches, String(o.score), ...o.sum]);
+    }
     this.runs.delete(h);
   }
 
@@ -394,8 +408,8 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
         requirements.push([event.offset, indexOf(o.key, 'requires key'), o.field, String(atLeast)]);
         continue;
       }
-      if (o.op === 'zremWhenReached') {
-        writes.removeWhenReached(indexOf(o.key, 'wrote key'), indexOf(o.hash, 'read key'), o);
+      if (o.op === 'zremWhenReached' || o.op === 'zaddWhenReached') {
+        writes.whenReached(indexOf(o.key, 'wrote key'), indexOf(o.hash, 'read key'), o);
         continue;
       }
       writes.add(indexOf(o.key, 'wrote key'), o);

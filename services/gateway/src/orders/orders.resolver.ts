@@ -14,7 +14,7 @@ import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
-import { orderIndexFor } from './order-index';
+import { atAccountPositions, orderIndexFor, positionsAreCursors } from './order-index';
 import {
   FillConnection,
   LeaseConnection,
@@ -255,7 +255,7 @@ export class OrdersResolver {
 
   @Query(() => OrderConnection, {
     description:
-      'Your orders, newest first, filtered. A status with GPUs left (PENDING_FUNDS, OPEN, PARTIALLY_FILLED) reads only your live orders, a market only your orders there; FILLED, CANCELLED or a side alone read all your orders: add the market where you can.',
+      'Your orders, newest first, filtered. A status reads only your orders of that status (PENDING_FUNDS, OPEN and PARTIALLY_FILLED your live ones), a market without a status only your orders there; a side alone reads all your orders.',
   })
   @Roles('buyer', 'provider')
   async myOrders(
@@ -272,25 +272,23 @@ export class OrdersResolver {
         (await readOf(all)(from, to)).filter((o): o is Order => o !== null),
       );
     const index = orderIndexFor(filter);
-    const source =
-      index.kind === 'live'
-        ? this.orders.accountLiveOrders(p.accountId)
-        : index.kind === 'market'
-          ? this.orders.accountMarketOrders(p.accountId, index.marketId)
-          : all;
+    const source = {
+      live: () => this.orders.accountLiveOrders(p.accountId),
+      filled: () => this.orders.accountFilledOrders(p.accountId),
+      cancelled: () => this.orders.accountCancelledOrders(p.accountId),
+      market: () =>
+        this.orders.accountMarketOrders(p.accountId, index.kind === 'market' ? index.marketId : ''),
+      all: () => all,
+    }[index.kind]();
     const kept = await keptOf(await source.count(), readOf(source), (o) => matchesOrder(o, filter));
-    if (index.kind !== 'live') return pageAt(args, kept, 'newest first');
-    // Orders leave the live ones: a cursor there is the order's position among all the account's
-    // orders, which it keeps when others leave meanwhile (all orders and a market's only grow).
+    if (positionsAreCursors(index)) return pageAt(args, kept, 'newest first');
+    // Orders leave the live ones, and the filled and cancelled ones are listed by when: a cursor is
+    // the order's position among all the account's orders, which it keeps whatever else changes.
     const positions = await this.orders.accountOrderPositions(
       p.accountId,
       kept.map(({ node }) => node.id),
     );
-    const placed = kept.flatMap(({ node }, i) => {
-      const position = positions[i];
-      return position === null || position === undefined ? [] : [{ position, node }];
-    });
-    return pageAt(args, placed, 'newest first');
+    return pageAt(args, atAccountPositions(kept, positions), 'newest first');
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })

@@ -33,6 +33,13 @@ export const ordersReadModel = {
    * creation time: an order leaves it once its filled and cancelled GPUs reach its GPUs.
    */
   accountLiveOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:live-orders`,
+  /**
+   * Sorted set of an account's orders filled whole, by the time of the trade that filled them (a
+   * superset of its FILLED orders: read it, then check each order's status).
+   */
+  accountFilledOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:filled-orders`,
+  /** Sorted set of an account's orders that were cancelled, by the time of the cancel (its CANCELLED ones, and no more). */
+  accountCancelledOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:cancelled-orders`,
   /** Sorted set of an account's order ids in one market, by creation time. */
   accountMarketOrders: (accountId: string, marketId: string) =>
     redisKey`orders:accounts:${accountId}:markets:${marketId}:orders`,

@@ -222,7 +222,7 @@ describe('orders projection', () => {
     ]);
   });
 
-  it("keeps each account's live orders and its orders per market as their statuses say, after every event", () => {
+  it("keeps each account's live, filled and cancelled orders and its orders per market as their statuses say, after every event", () => {
     const h100Log = marketLog();
     const a100Log = marketLog('A100');
     const model: Model = new Map();
@@ -236,6 +236,12 @@ describe('orders projection', () => {
           const all = listed(rm.accountOrders(account));
           expect(listed(rm.accountLiveOrders(account))).toEqual(
             all.filter((id) => LIVE.includes(statusOf(model, id)!)),
+          );
+          expect(listed(rm.accountFilledOrders(account))).toEqual(
+            all.filter((id) => statusOf(model, id) === 'FILLED'),
+          );
+          expect(listed(rm.accountCancelledOrders(account))).toEqual(
+            all.filter((id) => statusOf(model, id) === 'CANCELLED'),
           );
           for (const marketId of ['H100', 'A100'])
             expect(listed(rm.accountMarketOrders(account, marketId))).toEqual(
@@ -369,13 +375,17 @@ describe('orders projection', () => {
       ...market.run({ type: 'orders.CloseMarket', data: { marketId: 'H100' } }, at(5)),
     ]);
     expect(new Set(ops.map((o) => o.op))).toEqual(
-      new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'zremWhenReached', 'publish']),
+      new Set(['hset', 'hsetnx', 'hincrby', 'hmax', 'zadd', 'zremWhenReached', 'zaddWhenReached', 'publish']),
     );
     expect(ops.filter((o) => !o.key.startsWith(projection.keyPrefix))).toEqual([]);
-    // The one op that reads a key reads under the prefix too.
-    expect(ops.filter((o) => o.op === 'zremWhenReached' && !o.hash.startsWith(projection.keyPrefix))).toEqual(
-      [],
-    );
+    // The ops that read a key read under the prefix too.
+    expect(
+      ops.filter(
+        (o) =>
+          (o.op === 'zremWhenReached' || o.op === 'zaddWhenReached') &&
+          !o.hash.startsWith(projection.keyPrefix),
+      ),
+    ).toEqual([]);
     expect(projection.keyPrefix).toBe('orders:');
     const other: Envelope = {
       id: 'x',

@@ -45,7 +45,8 @@ export function ordersProjection(eventsTopic: string): Projection {
   return {
     name: 'orders.orders',
     // 2: each account's live orders and its orders per market (a model folded before has neither).
-    version: '2',
+    // 3: and its filled and its cancelled orders.
+    version: '3',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -140,6 +141,15 @@ export function ordersProjection(eventsTopic: string): Projection {
             ops.push(
               { op: 'hincrby', key: rm.order(orderId), field: 'filled', by: t.gpus },
               leavesLiveWhenDone(accountId, orderId),
+              {
+                op: 'zaddWhenReached',
+                key: rm.accountFilledOrders(accountId),
+                member: orderId,
+                score: at,
+                hash: rm.order(orderId),
+                sum: ['filled'],
+                reaches: 'gpus',
+              },
               { op: 'hset', key: rm.order(orderId), field: 'updatedAt', value: event.time },
               {
                 op: 'publish',
@@ -158,6 +168,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             // late hold of a bid cancelled while awaiting funds, naming the same GPUs: not added twice.
             { op: 'hmax', key, field: 'cancelled', value: c.gpus },
             leavesLiveWhenDone(c.accountId, c.orderId),
+            { op: 'zadd', key: rm.accountCancelledOrders(c.accountId), score: at, member: c.orderId },
             ...hset(key, { cancelReason: c.reason, updatedAt: event.time }),
             {
               op: 'publish',
