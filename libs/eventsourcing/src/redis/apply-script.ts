@@ -311,7 +311,6 @@ class WriteList {
       case 'del':
         this.start(k, ['d', k]);
         return;
-
       case 'pexpireat':
         this.start(k, ['x', k, integer(o.at, `pexpireat ${o.key}`)]);
         return;

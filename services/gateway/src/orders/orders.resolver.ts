@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { OrdersQueries, SettlementQueries } from '@gpux/read-models';
+import { OrdersQueries, Paged, SettlementQueries } from '@gpux/read-models';
 import { assertRole, Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
@@ -14,7 +14,7 @@ import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
-import { atAccountPositions, orderIndexFor, positionsAreCursors } from './order-index';
+import { atAccountPositions, OrderIndex, orderIndexFor, positionsAreCursors } from './order-index';
 import {
   FillConnection,
   LeaseConnection,
@@ -264,22 +264,14 @@ export class OrdersResolver {
     @Caller() p: Principal,
   ) {
     const all = this.orders.accountOrders(p.accountId);
-    const readOf =
-      (ids: { slice(from: number, to: number): Promise<string[]> }) => async (from: number, to: number) =>
-        Promise.all((await ids.slice(from, to)).map((id) => this.readOrder(id)));
+    const readOf = (ids: Paged<string>) => async (from: number, to: number) =>
+      Promise.all((await ids.slice(from, to)).map((id) => this.readOrder(id)));
     if (!filter || (!filter.marketId && !filter.status && !filter.side))
       return readPage(args, await all.count(), async (from, to) =>
         (await readOf(all)(from, to)).filter((o): o is Order => o !== null),
       );
     const index = orderIndexFor(filter);
-    const source = {
-      live: () => this.orders.accountLiveOrders(p.accountId),
-      filled: () => this.orders.accountFilledOrders(p.accountId),
-      cancelled: () => this.orders.accountCancelledOrders(p.accountId),
-      market: () =>
-        this.orders.accountMarketOrders(p.accountId, index.kind === 'market' ? index.marketId : ''),
-      all: () => all,
-    }[index.kind]();
+    const source = this.ordersIn(p.accountId, index);
     const kept = await keptOf(await source.count(), readOf(source), (o) => matchesOrder(o, filter));
     if (positionsAreCursors(index)) return pageAt(args, kept, 'newest first');
     // Orders leave the live ones, and the filled and cancelled ones are listed by when: a cursor is
@@ -289,6 +281,22 @@ export class OrdersResolver {
       kept.map(({ node }) => node.id),
     );
     return pageAt(args, atAccountPositions(kept, positions), 'newest first');
+  }
+
+  /** The order ids an index of the account holds (order-index.ts). */
+  private ordersIn(accountId: string, index: OrderIndex): Paged<string> {
+    switch (index.kind) {
+      case 'live':
+        return this.orders.accountLiveOrders(accountId);
+      case 'filled':
+        return this.orders.accountFilledOrders(accountId);
+      case 'cancelled':
+        return this.orders.accountCancelledOrders(accountId);
+      case 'market':
+        return this.orders.accountMarketOrders(accountId, index.marketId);
+      case 'all':
+        return this.orders.accountOrders(accountId);
+    }
   }
 
   @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
