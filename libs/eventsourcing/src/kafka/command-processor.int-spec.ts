@@ -24,7 +24,7 @@ import { CommandProcessor } from './command-processor';
 import { DEAD_LETTER_HEADERS } from './dead-letter';
 import { PartitionWorker } from './partition-worker';
 import { WorkerContext } from './worker-context';
-import { ProcessManagerRunner } from './process-manager-runner';
+import { ProcessManagerRunner, ProcessManagerRunnerOptions } from './process-manager-runner';
 import { REACTED_HEADER } from './reactions';
 import { provisionTopics, TopicMismatchError } from './provisioning';
 import { MAX_BATCH_BYTES, recordBytes } from './record-batches';
@@ -173,6 +173,18 @@ describe('command processing on Kafka', () => {
 
   const send = (ns: string, ...messages: ReturnType<typeof open>[]) =>
     producer.send({ topic: topic('settlement', 'commands', ns).name, messages });
+
+  /** The welcome-credit manager's runner, from settlement's events to its commands in namespace `ns`. */
+  const welcomeRunner = (ns: string, revival?: ProcessManagerRunnerOptions['revival']) =>
+    new ProcessManagerRunner({
+      kafka,
+      manager: welcome,
+      registry: settlementMessages,
+      from: 'settlement',
+      to: 'settlement',
+      namespace: ns,
+      ...(revival ? { revival } : {}),
+    });
 
   const outcomes = (ns: string, count: number) =>
     readTopic(
@@ -978,15 +990,7 @@ describe('command processing on Kafka', () => {
     const ns = await namespaceWithTopics();
     const p = processor(ns);
     await p.start();
-    const pm = () =>
-      new ProcessManagerRunner({
-        kafka,
-        manager: welcome,
-        registry: settlementMessages,
-        from: 'settlement',
-        to: 'settlement',
-        namespace: ns,
-      });
+    const pm = () => welcomeRunner(ns);
     try {
       await send(ns, ...Array.from({ length: 10 }, (_, i) => open(`pm-${i}`)));
       const first = pm();
@@ -1021,15 +1025,7 @@ describe('command processing on Kafka', () => {
     const events = topic('settlement', 'events', ns).name;
     // The group refuses the manager while a member that offers another assignor is in it.
     const other = await joinWithOtherAssignor(kafka, `${ns}.pm.${welcome.name}`, events);
-    const runner = new ProcessManagerRunner({
-      kafka,
-      manager: welcome,
-      registry: settlementMessages,
-      from: 'settlement',
-      to: 'settlement',
-      namespace: ns,
-      revival: { initialDelayMs: 200, maxDelayMs: 1_000 },
-    });
+    const runner = welcomeRunner(ns, { initialDelayMs: 200, maxDelayMs: 1_000 });
     try {
       await runner.start();
       await waitUntil(
@@ -1088,14 +1084,7 @@ describe('command processing on Kafka', () => {
         ...Array.from({ length: 5 }, (_, i) => `old-${i}:-`),
       ]);
       // The runner reacts to the five old events only: ten credits, one per account.
-      const runner = new ProcessManagerRunner({
-        kafka,
-        manager: welcome,
-        registry: settlementMessages,
-        from: 'settlement',
-        to: 'settlement',
-        namespace: ns,
-      });
+      const runner = welcomeRunner(ns);
       await runner.start();
       await outcomes(ns, 20);
       await settle(1_500);
