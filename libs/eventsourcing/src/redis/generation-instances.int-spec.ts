@@ -1,6 +1,6 @@
 import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { unlinkPrefix } from './generation';
 import { generationsPrefix, projectionKeys } from './keys';
 import { dumpPrefix, foldLog, LedgerFeed, ledgerProjection, ledgerRegistry, plain } from './ledger.fixture';
@@ -27,8 +27,6 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
   const accounts = Array.from({ length: 6 }, (_, i) => `acc-${i}`);
   const groupId = uniqueName('it-gen2-group');
   const warnings: object[] = [];
-  let admin: Admin;
-  let producer: Producer;
   let runners: ProjectionRunner[] = [];
 
   const newRunner = () =>
@@ -47,16 +45,12 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
       },
     });
 
-  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const feed = new LedgerFeed(kafka, redis, notices, topic, name);
   const send = (count: number) => feed.send(count, accounts);
   const caughtUp = () => feed.caughtUp();
 
   beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4 }] });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
+    await feed.open(4);
     runners = [newRunner(), newRunner()];
     await Promise.all(runners.map((r) => r.start()));
     await send(3_000);
@@ -65,9 +59,7 @@ describe('a rebuild into a new generation, two instances sharing the partitions'
 
   afterAll(async () => {
     await Promise.all(runners.map((r) => r.stop()));
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin?.disconnect();
+    await feed.close();
     await notices.close();
     await unlinkPrefix(redis, projection.keyPrefix);
     await unlinkPrefix(redis, generationsPrefix(name));

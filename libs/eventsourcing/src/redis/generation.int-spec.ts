@@ -1,6 +1,6 @@
 import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { switchGeneration, unlinkPrefix } from './generation';
 import { generationKeys, generationsPrefix, projectionKeys } from './keys';
 import {
@@ -41,8 +41,6 @@ describe('a rebuild into a new generation', () => {
   const own = projectionKeys(name);
   const accounts = Array.from({ length: 8 }, (_, i) => `acc-${i}`);
   const warnings: object[] = [];
-  let admin: Admin;
-  let producer: Producer;
   let runner: ProjectionRunner;
 
   const newRunner = () =>
@@ -62,7 +60,7 @@ describe('a rebuild into a new generation', () => {
       },
     });
 
-  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const feed = new LedgerFeed(kafka, redis, notices, topic, name);
   const send = (count: number) => feed.send(count, accounts);
   const caughtUp = () => feed.caughtUp();
 
@@ -78,11 +76,7 @@ describe('a rebuild into a new generation', () => {
   }
 
   beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
+    await feed.open(3);
     runner = newRunner();
     await runner.start();
     await send(6_000);
@@ -91,9 +85,7 @@ describe('a rebuild into a new generation', () => {
 
   afterAll(async () => {
     await runner?.stop();
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin?.disconnect();
+    await feed.close();
     await notices.close();
     await unlinkPrefix(redis, p);
     await redis.unlink(...Object.values(own));
@@ -140,7 +132,7 @@ describe('a rebuild into a new generation', () => {
     await caughtUp();
     const rebuilding = runner.rebuild();
     await waitUntil('the build to begin', async () => (await redis.exists(own.building)) === 1, 10_000);
-    const [meta] = await producer.send({ topic, messages: randomEvents(30, ['acc-new']) });
+    const [meta] = await feed.producer.send({ topic, messages: randomEvents(30, ['acc-new']) });
     feed.wrote(30);
     await waitForPosition(
       redis,
@@ -218,8 +210,6 @@ describe('a model folded by another version of its projection', () => {
     },
   };
   const warnings: object[] = [];
-  let admin: Admin;
-  let producer: Producer;
   let runner: ProjectionRunner | undefined;
 
   const start = async (projection: Projection) => {
@@ -240,23 +230,15 @@ describe('a model folded by another version of its projection', () => {
     await runner.start();
     return runner;
   };
-  const feed = new LedgerFeed(kafka, () => producer, redis, notices, topic, name);
+  const feed = new LedgerFeed(kafka, redis, notices, topic, name);
   const send = (count: number) => feed.send(count, ['acc-1', 'acc-2', 'acc-3']);
   const caughtUp = () => feed.caughtUp();
 
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
-    producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-  }, 60_000);
+  beforeAll(() => feed.open(2), 60_000);
 
   afterAll(async () => {
     await runner?.stop();
-    await producer?.disconnect();
-    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin?.disconnect();
+    await feed.close();
     await notices.close();
     await unlinkPrefix(redis, p);
     await redis.unlink(...Object.values(own));

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeRaw, Envelope, isMessageOf, MessageOf, MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { applyOps, Model, Projection } from '../domain/projection';
 import { toKafka } from '../kafka/codec';
@@ -215,25 +215,49 @@ export async function readAll(
 }
 
 /**
- * A ledger topic written to and folded by a projection: sends random events (500 a request),
- * counts what was written, and waits until the projection's checkpoints hold all of it.
+ * A ledger topic written to and folded by a projection: created by `open` (with its producer) and
+ * deleted by `close`, it sends random events (500 a request), counts what was written, and waits
+ * until the projection's checkpoints hold all of it.
  */
 export class LedgerFeed {
   written = 0;
+  private admin: Admin | undefined;
+  private connected: Producer | undefined;
 
   constructor(
     private readonly kafka: Kafka,
-    /** The producer, once connected (in a beforeAll). */
-    private readonly producer: () => Producer,
     private readonly redis: Redis,
     private readonly notices: RedisNotices,
     readonly topic: string,
     private readonly projectionName: string,
   ) {}
 
+  async open(partitions: number): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: this.topic, numPartitions: partitions }],
+    });
+    this.connected = this.kafka.producer({ idempotent: true });
+    await this.connected.connect();
+  }
+
+  /** Its producer, once open. */
+  get producer(): Producer {
+    if (!this.connected) throw new Error(`the feed of ${this.topic} is not open`);
+    return this.connected;
+  }
+
+  async close(): Promise<void> {
+    await this.connected?.disconnect();
+    await this.admin?.deleteTopics({ topics: [this.topic] }).catch(() => undefined);
+    await this.admin?.disconnect();
+  }
+
   async send(count: number, accounts: string[]): Promise<void> {
     for (let sent = 0; sent < count; sent += 500)
-      await this.producer().send({
+      await this.producer.send({
         topic: this.topic,
         messages: randomEvents(Math.min(500, count - sent), accounts),
       });
