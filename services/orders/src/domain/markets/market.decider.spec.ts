@@ -243,6 +243,47 @@ describe('market decider', () => {
     });
   });
 
+  describe('a node that broke its promise', () => {
+    it("cancels what its resting asks have left and breaches its running leases, and nothing of another node's", () => {
+      const before = [
+        opened,
+        recorded(node('n1')),
+        recorded(node('n2')),
+        accepted(ask('a1', { gpus: 4 })),
+        accepted(ask('a2', { nodeId: 'n2', gpus: 2 })),
+        accepted(ask('a3', { gpus: 2, price: 2_050_000 })),
+        awaiting(bid('b1', { gpus: 3 })),
+      ];
+      const trade = when(before, {
+        type: 'orders.ConfirmBidFunds',
+        data: { marketId: 'H100', orderId: 'b1' },
+      });
+      if (trade.kind !== 'accepted') throw new Error('expected a trade');
+      const after = [...before, ...trade.events];
+      const at = NOW.toISOString();
+      const suspend = { marketId: 'H100', nodeId: 'n1', reason: 'NODE_LOST' as const, at };
+      const decision = when(after, { type: 'orders.SuspendNode', data: suspend });
+      expect(decision).toMatchObject({
+        kind: 'accepted',
+        events: [
+          { type: 'orders.NodeSuspended', data: suspend },
+          { type: 'orders.OrderCancelled', data: { orderId: 'a1', gpus: 1, reason: 'NODE_SUSPENDED' } },
+          { type: 'orders.OrderCancelled', data: { orderId: 'a3', gpus: 2, reason: 'NODE_SUSPENDED' } },
+          {
+            type: 'orders.LeaseBreached',
+            data: { leaseId: 'H100-t1', buyerId: 'buyer-1', nodeId: 'n1', reason: 'NODE_LOST', at },
+          },
+        ],
+      });
+      if (decision.kind !== 'accepted') throw new Error('expected a suspension');
+      expect(decision.events).toHaveLength(4);
+      const suspended = market.given(...after, ...decision.events).state;
+      expect(suspended.book.asksOn('n1')).toEqual([]);
+      expect(suspended.book.asksOn('n2')).toEqual(['a2']);
+      expect(suspended.book.offeredOn('n2')).toBe(2);
+    });
+  });
+
   it('snapshots to JSON and revives into a state that decides the same', () => {
     const given = [
       opened,

@@ -38,21 +38,19 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
         state.book.fill(id, gpus);
         if (!state.book.has(id)) delete state.orders[id];
       }
+      // The node's leases in place too (ended ones dropped): copying every node's per trade costs
+      // as much as the market has nodes.
       const start = Date.parse(event.data.start);
       const current = (own(state.leases, event.data.nodeId) ?? []).filter((l) => l.end > start);
-      const leases = {
-        ...state.leases,
-        [event.data.nodeId]: [
-          ...current,
-          {
-            end: Date.parse(event.data.end),
-            gpus: event.data.gpus,
-            tradeId: event.data.tradeId,
-            buyerId: event.data.buyerId,
-          },
-        ],
-      };
-      return { ...state, leases, trades: state.trades + 1 };
+      current.push({
+        end: Date.parse(event.data.end),
+        gpus: event.data.gpus,
+        tradeId: event.data.tradeId,
+        buyerId: event.data.buyerId,
+      });
+      state.leases[event.data.nodeId] = current;
+      state.trades += 1;
+      return state;
     }
     case 'orders.NodeSuspended': {
       // Uncertified until capacity records a new certification: asks on it are refused.

@@ -17,6 +17,7 @@
  */
 import { BookLevel, BookSide } from './book-side';
 import { fillSize } from './fill-size';
+import { NodeOffers } from './node-offers';
 
 export type { BookLevel } from './book-side';
 export { fillSize } from './fill-size';
@@ -91,6 +92,8 @@ export class OrderBook {
   private readonly bids = new BookSide(true);
   private readonly asks = new BookSide(false);
   private readonly byId = new Map<string, Resting>();
+  /** The GPUs each node's resting asks offer (kept as orders enter and leave; never snapshotted). */
+  private readonly offers = new NodeOffers();
   private seq = 0;
 
   /** The book as JSON; `fromSnapshot` restores exactly the same priorities. */
@@ -110,6 +113,7 @@ export class OrderBook {
       const order: Resting = { ...o };
       (order.side === 'bid' ? book.bids : book.asks).add(order);
       book.byId.set(order.id, order);
+      book.offers.enter(order);
     }
     book.seq = snapshot.seq;
     return book;
@@ -123,6 +127,16 @@ export class OrderBook {
   /** The GPUs an order still has resting, or 0. */
   remaining(id: string): number {
     return this.byId.get(id)?.remaining ?? 0;
+  }
+
+  /** The GPUs that the resting asks on a node offer, in all. */
+  offeredOn(nodeId: string): number {
+    return this.offers.offered(nodeId);
+  }
+
+  /** The ids of the asks resting on a node, in time priority. */
+  asksOn(nodeId: string): string[] {
+    return this.offers.askIds(nodeId);
   }
 
   place(input: OrderInput): PlaceResult {
@@ -165,6 +179,7 @@ export class OrderBook {
       taker.seq = ++this.seq;
       (taker.side === 'bid' ? this.bids : this.asks).add(taker);
       this.byId.set(taker.id, taker);
+      this.offers.enter(taker);
     }
     return { fills, resting: left, cancelled: 0 };
   }
@@ -189,6 +204,7 @@ export class OrderBook {
     };
     (order.side === 'bid' ? this.bids : this.asks).add(order);
     this.byId.set(order.id, order);
+    this.offers.enter(order);
   }
 
   /**
@@ -200,6 +216,7 @@ export class OrderBook {
     if (!order) return 0;
     const taken = Math.min(quantity, order.remaining);
     order.remaining -= taken;
+    this.offers.take(order, taken);
     if (order.remaining === 0) {
       this.byId.delete(id);
       const side = order.side === 'bid' ? this.bids : this.asks;
@@ -215,6 +232,7 @@ export class OrderBook {
     if (!order) return 0;
     const cancelled = order.remaining;
     order.remaining = 0;
+    this.offers.take(order, cancelled);
     this.byId.delete(id);
     const side = order.side === 'bid' ? this.bids : this.asks;
     const level = side.levels.get(order.price);
@@ -278,6 +296,7 @@ export class OrderBook {
           used.set(maker, (used.get(maker) ?? 0) + size);
         } else {
           maker.remaining -= size;
+          this.offers.take(maker, size);
           if (maker.remaining === 0) this.byId.delete(maker.id);
         }
         fills.push({

@@ -20,9 +20,11 @@ export function suspendNode(
       'nodeId',
     );
   const spec = state.spec;
-  const asks = Object.values(state.orders)
-    .filter((o) => o.side === 'ask' && o.nodeId === nodeId)
-    .map((o) => orderCancelled(o, state.book.remaining(o.orderId), 'NODE_SUSPENDED', 0));
+  // The node's resting asks, from the book's list of them (not a walk over every order).
+  const asks = state.book.asksOn(nodeId).flatMap((id) => {
+    const ask = own(state.orders, id);
+    return ask ? [orderCancelled(ask, state.book.remaining(id), 'NODE_SUSPENDED', 0)] : [];
+  });
   const breached: MarketEvent[] = (own(state.leases, nodeId) ?? [])
     .filter((l) => l.end > now.getTime() && l.tradeId && l.buyerId)
     .map((l) => ({

@@ -1,6 +1,7 @@
 import { fold } from '@gpux/eventsourcing/domain';
-import { MarketEvent, marketDecider } from '../market.decider';
+import { MarketEvent, marketDecider, reviveMarket } from '../market.decider';
 import { askOrder, h100, nodeRecord } from '../market.fixture';
+import { orderCancelled } from '../decide/order-cancelled';
 import { freeGpus } from './free-gpus';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -53,5 +54,18 @@ describe('the free-GPUs rule', () => {
     expect(freeGpus(leased, 'n1', NOW)).toBe(8 - 3 - 1);
     expect(freeGpus(leased, 'n1', NOW + 10 * HOUR - 1)).toBe(8 - 3 - 1);
     expect(freeGpus(leased, 'n1', NOW + 10 * HOUR)).toBe(8 - 1);
+  });
+
+  it('gives back what a cancelled ask offered, and reads the same in a market restored from its snapshot', () => {
+    const state = market(
+      { type: 'orders.OrderAccepted', data: { order: ask('a1', 2) } },
+      { type: 'orders.OrderAccepted', data: { order: ask('a2', 3) } },
+      { type: 'orders.OrderAccepted', data: { order: ask('a3', 1) } },
+      orderCancelled(ask('a2', 3), 3, 'CANCELLED', 0),
+    );
+    expect(freeGpus(state, 'n1', NOW)).toBe(8 - 2 - 1);
+    const restored = reviveMarket(JSON.parse(JSON.stringify(state)));
+    expect(freeGpus(restored, 'n1', NOW)).toBe(8 - 2 - 1);
+    expect(restored.book.asksOn('n1')).toEqual(['a1', 'a3']);
   });
 });

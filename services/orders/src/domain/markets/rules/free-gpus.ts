@@ -9,8 +9,5 @@ export function freeGpus(state: MarketState, nodeId: string, now: number): numbe
   const node = own(state.nodes, nodeId);
   if (!node) return 0;
   const leased = (own(state.leases, nodeId) ?? []).filter((l) => l.end > now).reduce((s, l) => s + l.gpus, 0);
-  const offered = Object.values(state.orders)
-    .filter((o) => o.side === 'ask' && o.nodeId === nodeId)
-    .reduce((s, o) => s + state.book.remaining(o.orderId), 0);
-  return node.gpus - leased - offered;
+  return node.gpus - leased - state.book.offeredOn(nodeId);
 }
