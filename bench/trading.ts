@@ -7,6 +7,11 @@
  * answers with the order's outcome, so autocannon's latency is request to outcome. At several
  * concurrencies: sustained orders/s and p50/p99; and, at each, the ceiling of the same gateway,
  * client and concurrency: the query `{ __typename }`. The last line is one JSON object.
+ *
+ * `BENCH_TRADING_SIDE=ask` measures the other side of the same market: the buyers' big bids rest
+ * first and a provider's asks trade into them (two in three) or rest above. An ask is
+ * decided by orders alone (no escrow hold: one Kafka transaction, not two), so the two figures
+ * side by side say what the order path's settlement leg costs.
  */
 import { Marketplace } from '../e2e/src/support/marketplace';
 import { autocannon, AutocannonRequest, AutocannonResult } from './trading/autocannon';
@@ -22,9 +27,13 @@ const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,2
   .map(Number);
 const SECONDS = Number(process.env['BENCH_TRADING_SECONDS'] ?? 10);
 const BUYERS = Number(process.env['BENCH_TRADING_BUYERS'] ?? 100);
-const NODES = 20;
 const P99_TARGET_MS = 250;
 const SINGLE_ORDERS = Number(process.env['BENCH_TRADING_SINGLE_ORDERS'] ?? 30);
+/** The side the load places: `bid` (the buyers', funded by an escrow hold first) or `ask` (a provider's). */
+const SIDE = (process.env['BENCH_TRADING_SIDE'] ?? 'bid').toLowerCase();
+if (SIDE !== 'bid' && SIDE !== 'ask') throw new Error(`BENCH_TRADING_SIDE must be bid or ask, not ${SIDE}`);
+/** Nodes of 1,024 GPUs: selling asks needs room for every GPU the run sells (a lease holds them an hour). */
+const NODES = SIDE === 'ask' ? 200 : 20;
 /**
  * Where the picture of the run goes (bench/README.md shows bench/trading.svg); `none` (or empty)
  * draws none, for runs that are not meant to replace it.
@@ -51,19 +60,20 @@ interface Run {
   non2xx: number;
   /** Cores each process used during the orders run (1 = one core busy all the time). */
   cpu: Record<string, number>;
-  /** Bids resting in the book after the run. */
-  restingBids: number;
+  /** Orders of the side placed (bids, or asks) resting in the book after the run. */
+  resting: number;
 }
 
-async function setUp(m: Marketplace): Promise<string[]> {
+/** The buyers' API keys, and the provider's. */
+async function setUp(m: Marketplace): Promise<{ buyers: string[]; provider: string }> {
   await m.ok(
     `mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
   );
   const provider = await m.account('p1', ['provider']);
-  // Twenty nodes of 1,024 GPUs, each offered whole for up to 8 hours at 2.00: bids between 1.95
-  // and 2.15 trade against them (about three in four) or rest below (the rest).
-  for (let n = 0; n < NODES; n++) {
-    const nodeId = `n${n}`;
+  // Twenty nodes of 1,024 GPUs, each offered whole for up to 8 hours at 2.00: bids at 2.02 and
+  // 2.09 trade against them, bids at 1.95 rest below (one in three). Selling asks
+  // instead, 200 nodes offer nothing yet.
+  const register = async (nodeId: string) => {
     await m.ok(
       `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
       { i: { marketId: 'h100', gpuModel: 'H100-80GB', gpus: 1024, region: 'eu', nodeId } },
@@ -72,12 +82,15 @@ async function setUp(m: Marketplace): Promise<string[]> {
     await m.ok(`mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }`, {
       n: nodeId,
     });
-    await m.ok(
-      `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`,
-      { i: { marketId: 'h100', side: 'ASK', gpus: 1024, hours: 8, price: '2.00', nodeId } },
-      provider,
-    );
-  }
+    if (SIDE === 'bid')
+      await m.ok(
+        `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`,
+        { i: { marketId: 'h100', side: 'ASK', gpus: 1024, hours: 8, price: '2.00', nodeId } },
+        provider,
+      );
+  };
+  for (let n = 0; n < NODES; n += 10)
+    await Promise.all(Array.from({ length: Math.min(10, NODES - n) }, (_, j) => register(`n${n + j}`)));
   const keys: string[] = [];
   for (let i = 0; i < BUYERS; i += 10) {
     keys.push(
@@ -88,17 +101,38 @@ async function setUp(m: Marketplace): Promise<string[]> {
       )),
     );
   }
-  return keys;
+  // Selling asks: each buyer bids for 1,024 GPUs for an hour at 2.05 first; asks at 1.95 and 2.02
+  // trade into these bids, asks at 2.09 rest above (one in three): the bids' run mirrored.
+  if (SIDE === 'ask')
+    for (const [b, key] of keys.entries())
+      await m.ok(
+        `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`,
+        {
+          i: {
+            marketId: 'h100',
+            side: 'BID',
+            gpus: 1024,
+            hours: 1,
+            price: '2.05',
+            clientOrderId: `big-${b}`,
+          },
+        },
+        key,
+      );
+  return { buyers: keys, provider };
 }
 
 let sequence = 0;
-/** Bids left resting in the book so far (their state is in the orders service's memory). */
+/** Orders of the side placed left resting in the book so far (their state is in the orders service's memory). */
 let resting = 0;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status filledGpus } }';
 
-/** A placeOrder request whose body and key change on every send: a fresh clientOrderId, the next account. */
+/**
+ * A placeOrder request whose body and key change on every send: a fresh clientOrderId, and a bid
+ * of the next buyer, or an ask on the provider's next node.
+ */
 function orderRequest(
-  keys: string[],
+  keys: { buyers: string[]; provider: string },
   tag: string,
   tally: { orders: number; outcomes: Record<string, number>; errors: Record<string, number> },
 ): AutocannonRequest {
@@ -107,18 +141,21 @@ function orderRequest(
     path: '/graphql',
     setupRequest: (request) => {
       const i = sequence++;
+      // 1.95, 2.02 or 2.09 in turn.
       const price = (1.95 + ((i * 7) % 21) / 100).toFixed(2);
       const input = {
         marketId: 'h100',
-        side: 'BID',
+        side: SIDE === 'ask' ? 'ASK' : 'BID',
         gpus: 1 + (i % 2),
         hours: 1,
         price,
         clientOrderId: `${tag}-${i}`,
+        ...(SIDE === 'ask' ? { nodeId: `n${i % NODES}` } : {}),
       };
+      const key = SIDE === 'ask' ? keys.provider : keys.buyers[i % keys.buyers.length];
       return {
         ...request,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[i % keys.length]}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ query: PLACE, variables: { i: input } }),
       };
     },
@@ -148,7 +185,7 @@ async function fire(
 
 async function measure(
   m: Marketplace,
-  keys: string[],
+  keys: { buyers: string[]; provider: string },
   connections: number,
   processes: Map<string, number>,
 ): Promise<Run> {
@@ -160,7 +197,7 @@ async function measure(
   const ceiling = await fire(m.url, connections, {
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.buyers[0]}` },
     body: JSON.stringify({ query: '{ __typename }' }),
     onResponse: (status, body) => {
       if (status !== 200 || !body.includes('"__typename":"Query"')) ceilingErrors++;
@@ -181,7 +218,7 @@ async function measure(
     timeouts: orders.timeouts + ceiling.timeouts,
     non2xx: orders.non2xx + ceiling.non2xx,
     cpu: cores,
-    restingBids: resting,
+    resting,
   };
 }
 
@@ -207,12 +244,16 @@ async function main() {
   try {
     const t = Date.now();
     const keys = await setUp(m);
-    log(`${BUYERS} buyers, ${NODES} nodes of 1,024 GPUs offered at 2.00, set up in ${Date.now() - t} ms`);
+    log(
+      SIDE === 'ask'
+        ? `${BUYERS} buyers bidding for 1,024 GPUs at 2.05, ${NODES} nodes of 1,024 GPUs selling, set up in ${Date.now() - t} ms`
+        : `${BUYERS} buyers, ${NODES} nodes of 1,024 GPUs offered at 2.00, set up in ${Date.now() - t} ms`,
+    );
     // One bid at a time first, on a quiet system: its latency, and the time in each hop.
     if (m.namespace) {
       single = await singleOrderHops(
         m.url,
-        keys[0]!,
+        keys.buyers[0]!,
         process.env['KAFKA_BROKERS']!.split(','),
         m.namespace,
         SINGLE_ORDERS,
@@ -260,6 +301,7 @@ async function main() {
   process.stdout.write(
     `${JSON.stringify({
       bench: 'trading',
+      side: SIDE,
       ordersPerSec: headline.ordersPerSec,
       p50Ms: headline.p50Ms,
       p99Ms: headline.p99Ms,
