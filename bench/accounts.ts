@@ -6,7 +6,9 @@
  * same whatever _n_ is: `buyerGrowth` and `platformGrowth` are the cost at the largest _n_ over
  * the cost at the smallest. The same for the platform's account when each fee is its lease's last
  * (`finishedUsPerCredit`), with the charges it still keeps after _n_ finished leases
- * (`finishedKeysKept`: at most earnings-credits.ts' FINISHED_KEPT, whatever _n_ is).
+ * (`finishedKeysKept`: at most earnings-credits.ts' FINISHED_KEPT, whatever _n_ is). And a bidder
+ * with _n_ open bids (their escrow holds) takes the hold of one more bid and its release
+ * (`bidderUsPerEvent`, `bidderGrowth`): a market maker's account.
  */
 import { PLATFORM_ACCOUNT_ID } from '@gpux/contracts';
 import {
@@ -61,6 +63,15 @@ function filledBid(i: number): AccountEvent[] {
   ];
 }
 
+/** One more bid's hold on a bidder's account, and its release (the bid cancelled, or rested and cancelled). */
+function heldAndReleased(i: number): AccountEvent[] {
+  const holdId = `open-${i}`;
+  return [
+    { type: 'settlement.FundsHeld', data: { accountId: 'buyer', holdId, amount: 2_100_000 } },
+    { type: 'settlement.HoldReleased', data: { accountId: 'buyer', holdId, amount: 2_100_000 } },
+  ];
+}
+
 /** One fee credited to the platform's account, for lease `i`; `last`: the lease's last charge. */
 const fee = (i: number, last = false): AccountEvent => ({
   type: 'settlement.EarningsCredited',
@@ -92,33 +103,42 @@ function main() {
   const platformUs: Record<string, number> = {};
   const finishedUs: Record<string, number> = {};
   const finishedKeysKept: Record<string, number> = {};
+  const bidderUs: Record<string, number> = {};
   // Warm-up: the same code paths, not counted.
   time(accountDecider.initialState(), 0, ROUNDS, filledBid);
   time(accountDecider.initialState(), 0, ROUNDS, (i) => [fee(i)]);
   time(accountDecider.initialState(), 0, ROUNDS, (i) => [fee(i, true)]);
+  time(accountDecider.initialState(), 0, ROUNDS, heldAndReleased);
   for (const n of SIZES) {
-    let buyer = evolve(accountDecider.initialState(), {
-      type: 'settlement.AccountOpened',
-      data: { accountId: 'buyer', owner: 'Ada' },
-    });
-    buyer = evolve(buyer, {
-      type: 'settlement.FundsDeposited',
-      data: { accountId: 'buyer', amount: 1e15, reference: null },
-    });
+    // A funded account of its own each (evolve updates an account's records in place).
+    const funded = () =>
+      evolve(
+        evolve(accountDecider.initialState(), {
+          type: 'settlement.AccountOpened',
+          data: { accountId: 'buyer', owner: 'Ada' },
+        }),
+        { type: 'settlement.FundsDeposited', data: { accountId: 'buyer', amount: 1e15, reference: null } },
+      );
+    let buyer = funded();
     let platform = accountDecider.initialState();
     let finished = accountDecider.initialState();
+    let bidder = funded();
     for (let i = 0; i < n; i++) {
       for (const e of filledBid(i)) buyer = evolve(buyer, e);
       platform = evolve(platform, fee(i));
       finished = evolve(finished, fee(i, true));
+      // n bids left open: their holds stay.
+      bidder = evolve(bidder, heldAndReleased(i)[0]!);
     }
+    bidderUs[n] = Number(time(bidder, n, ROUNDS, heldAndReleased).toFixed(3));
     buyerUs[n] = Number(time(buyer, n, ROUNDS, filledBid).toFixed(3));
     platformUs[n] = Number(time(platform, n, ROUNDS, (i) => [fee(i)]).toFixed(3));
     finishedKeysKept[n] = Object.keys(finished.credited ?? {}).length;
     finishedUs[n] = Number(time(finished, n, ROUNDS, (i) => [fee(i, true)]).toFixed(3));
     log(
       `${n} leases: buyer ${buyerUs[n]} µs per event, platform ${platformUs[n]} µs per credit; ` +
-        `finished leases ${finishedUs[n]} µs per credit, ${finishedKeysKept[n]} kept`,
+        `finished leases ${finishedUs[n]} µs per credit, ${finishedKeysKept[n]} kept; ` +
+        `bidder with ${n} open bids ${bidderUs[n]} µs per event`,
     );
   }
   // The cost at the largest size over the cost at the smallest (sizes in the order given).
@@ -136,6 +156,8 @@ function main() {
       platformGrowth: growth(platformUs),
       finishedUsPerCredit: finishedUs,
       finishedKeysKept,
+      bidderUsPerEvent: bidderUs,
+      bidderGrowth: growth(bidderUs),
     })}\n`,
   );
 }

@@ -60,7 +60,7 @@ function decideAccount(
  * holds for bids, which trades turn into lease escrow, charged as the lease runs and paid to the
  * provider (less the platform's fee); and the account's API keys (digests only).
  *
- * Pure except that evolve updates the account's leases and credited charges in place (see
+ * Pure except that evolve updates the account's holds, leases and credited charges in place (see
  * evolveAccount), as a market's evolve does its book: the library evolves only events it has
  * validated and is about to commit, and discards a partition's state whenever a transaction or an
  * evolve fails, so no half-applied state survives; `initialState` is a fresh account per call.

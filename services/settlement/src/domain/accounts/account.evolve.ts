@@ -5,11 +5,12 @@ import { withCredit, withCreditsClosed } from './earnings-credits';
 import { takeFromHold } from './rules/holds';
 
 /**
- * The account after an event. Its leases and the charges credited to it are updated in place, not
- * copied per event: both can be large (a buyer's live leases; for a provider and for the platform's
- * account, which takes every fee, each lease charged and not finished, and the last finished ones:
- * earnings-credits.ts), and a copy per event cost time in proportion to them. See accountDecider on why in place is safe. Everything
- * else is copied.
+ * The account after an event. Its holds, its leases and the charges credited to it are updated in
+ * place, not copied per event: each can be large (a hold per open bid, as many as a market
+ * maker's resting orders; a buyer's live leases; for a provider and for the platform's account,
+ * which takes every fee, each lease charged and not finished, and the last finished ones:
+ * earnings-credits.ts), and a copy per event cost time in proportion to them. See accountDecider
+ * on why in place is safe. Everything else is copied.
  */
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
@@ -19,12 +20,11 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       return { ...state, balance: state.balance + event.data.amount };
     case 'settlement.FundsWithdrawn':
       return { ...state, balance: state.balance - event.data.amount };
-    case 'settlement.FundsHeld':
-      return {
-        ...state,
-        balance: state.balance - event.data.amount,
-        held: { ...state.held, [event.data.holdId]: event.data.amount },
-      };
+    case 'settlement.FundsHeld': {
+      const held = state.held ?? {};
+      held[event.data.holdId] = event.data.amount;
+      return { ...state, balance: state.balance - event.data.amount, held };
+    }
     case 'settlement.HoldReleased': {
       const held = takeFromHold(state.held, event.data.holdId, event.data.amount);
       return { ...state, balance: state.balance + event.data.amount, held };
