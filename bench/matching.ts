@@ -215,6 +215,49 @@ function runMarket(ops: Op[]): { ms: number; fills: number } {
   return { ms: performance.now() - start, fills };
 }
 
+/**
+ * A level hollowed by cancels: a bid that never trades (it wants more hours than any ask offers)
+ * heads it, `cancelled` bids placed behind it are cancelled, one big bid ends it; then asks at that
+ * price, each previewed and applied from its facts as the service does. µs per ask: it should not
+ * depend on how many were cancelled.
+ */
+function hollowLevel(cancelled: number, asks = 10_000): number {
+  const book = new OrderBook();
+  const bid = (id: string, hours: number, quantity: number): OrderInput => ({
+    id,
+    side: 'bid',
+    owner: 'maker',
+    price: 2_000_000,
+    quantity,
+    hours,
+    tif: 'GTC',
+  });
+  book.rest(bid('never', 1_000, 1));
+  for (let i = 0; i < cancelled; i++) book.rest(bid(`gone-${i}`, 1, 1));
+  book.rest(bid('big', 1, 1_000_000));
+  for (let i = 0; i < cancelled; i++) book.cancel(`gone-${i}`);
+  const start = performance.now();
+  for (let i = 0; i < asks; i++) {
+    const ask: OrderInput = {
+      id: `ask-${i}`,
+      side: 'ask',
+      owner: 'seller',
+      price: 2_000_000,
+      quantity: 1,
+      hours: 1,
+      nodeId: 'n',
+      tif: 'GTC',
+    };
+    const decided = book.preview(ask);
+    book.rest(ask);
+    for (const f of decided.fills) {
+      book.fill(f.bidId, f.quantity);
+      book.fill(f.askId, f.quantity);
+    }
+  }
+  return Number((((performance.now() - start) * 1_000) / asks).toFixed(2));
+}
+
 function runPeer(ops: Op[]): { ms: number } {
   const book = new PeerBook();
   const start = performance.now();
@@ -261,6 +304,11 @@ function main() {
   if (market.fills !== runOurs(marketOps).fills)
     throw new Error("the market's decider traded differently from the engine");
   const marketOrdersPerSec = Math.round(marketOps.length / (market.ms / 1000));
+  hollowLevel(1_000, 1_000);
+  const hollowLevelUsPerAsk = { '0': hollowLevel(0), '100000': hollowLevel(100_000) };
+  log(
+    `a level hollowed by 100,000 cancels: ${hollowLevelUsPerAsk['100000']} µs an ask (${hollowLevelUsPerAsk['0']} with none)`,
+  );
   log(
     `market's decider: ${marketOps.length} operations in ${market.ms.toFixed(0)} ms (${market.fills} fills)`,
   );
@@ -277,6 +325,7 @@ function main() {
       serviceRematchOrdersPerSec: perSec(engine.ms),
       marketOrdersPerSec,
       marketOperations: marketOps.length,
+      hollowLevelUsPerAsk,
       operations: ops.length,
       fills: ours.fills,
       bookDepth: DEPTH,

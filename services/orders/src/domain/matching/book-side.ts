@@ -9,6 +9,13 @@ export interface Level {
   orders: Resting[];
   /** Index of the first order that may still have quantity (earlier ones are done). */
   head: number;
+  /**
+   * Orders of the level that have none left (filled or cancelled) since it was last compacted.
+   * Done orders between live ones stay in `orders` until they are half of it: every taker would
+   * otherwise walk past them (a hundred thousand bids placed and cancelled behind one that never
+   * trades made every ask at that price cost a millisecond).
+   */
+  gone: number;
 }
 
 export interface BookLevel {
@@ -32,7 +39,7 @@ export class BookSide {
   add(order: Resting): void {
     let level = this.levels.get(order.price);
     if (!level) {
-      level = { price: order.price, orders: [], head: 0 };
+      level = { price: order.price, orders: [], head: 0, gone: 0 };
       this.levels.set(order.price, level);
       // Binary search for the insertion point keeps `prices` sorted best first.
       let lo = 0;
@@ -47,7 +54,15 @@ export class BookSide {
     level.orders.push(order);
   }
 
-  /** Drops done orders at both ends of a level, and the level itself once it is empty. */
+  /** An order of `level` has none left: counted, so that `tidy` knows when to compact the level. */
+  retire(level: Level): void {
+    level.gone++;
+  }
+
+  /**
+   * Drops done orders at both ends of a level, and the level itself once it is empty; compacts a
+   * level whose done orders (counted by `retire`) are more than half of it.
+   */
   tidy(level: Level): void {
     const orders = level.orders;
     while (level.head < orders.length && orders[level.head]!.remaining === 0) level.head++;
@@ -56,6 +71,10 @@ export class BookSide {
       this.levels.delete(level.price);
       const at = this.prices.indexOf(level.price);
       if (at >= 0) this.prices.splice(at, 1);
+    } else if (level.gone > 32 && level.gone * 2 > orders.length - level.head) {
+      level.orders = orders.slice(level.head).filter((o) => o.remaining > 0);
+      level.head = 0;
+      level.gone = 0;
     } else if (level.head > 64 && level.head * 2 > orders.length) {
       level.orders = orders.slice(level.head);
       level.head = 0;

@@ -151,6 +151,40 @@ describe('order book (property-based)', () => {
     );
   });
 
+  it('agrees with it too when cancels hollow out crowded levels (done orders compacted away)', () => {
+    // Two prices a side and mostly small orders, half the operations cancels, long streams: levels
+    // hold many orders, and more than half of one are often done.
+    const crowded = fc.array(
+      fc.oneof(
+        {
+          weight: 1,
+          arbitrary: orderArb.map((order): Op => ({
+            kind: 'place',
+            order: { ...order, price: 100 + (order.price % 2), quantity: 1 + (order.quantity % 2) },
+          })),
+        },
+        { weight: 1, arbitrary: fc.nat(400).map((pick): Op => ({ kind: 'cancel', pick })) },
+      ),
+      { minLength: 100, maxLength: 400 },
+    );
+    fc.assert(
+      fc.property(crowded, (ops) => {
+        const reference = new ReferenceBook();
+        const placed: string[] = [];
+        const expected = ops.map((op, i) => {
+          if (op.kind === 'place') {
+            placed.push(`o${i}`);
+            return reference.place({ ...op.order, id: `o${i}` });
+          }
+          const id = placed[op.pick % Math.max(1, placed.length)];
+          return id ? reference.cancel(id) : 0;
+        });
+        expect(run(ops, () => undefined)).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('conserves quantity: every GPU of every order is filled, resting or cancelled', () => {
     fc.assert(
       fc.property(opsArb, (ops) => {

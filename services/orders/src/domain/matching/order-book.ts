@@ -221,7 +221,10 @@ export class OrderBook {
       this.byId.delete(id);
       const side = order.side === 'bid' ? this.bids : this.asks;
       const level = side.levels.get(order.price);
-      if (level) side.tidy(level);
+      if (level) {
+        side.retire(level);
+        side.tidy(level);
+      }
     }
     return taken;
   }
@@ -236,7 +239,10 @@ export class OrderBook {
     this.byId.delete(id);
     const side = order.side === 'bid' ? this.bids : this.asks;
     const level = side.levels.get(order.price);
-    if (level) side.tidy(level);
+    if (level) {
+      side.retire(level);
+      side.tidy(level);
+    }
     return cancelled;
   }
 
@@ -297,7 +303,10 @@ export class OrderBook {
         } else {
           maker.remaining -= size;
           this.offers.take(maker, size);
-          if (maker.remaining === 0) this.byId.delete(maker.id);
+          if (maker.remaining === 0) {
+            this.byId.delete(maker.id);
+            side.retire(level);
+          }
         }
         fills.push({
           bidId: bid.id,
