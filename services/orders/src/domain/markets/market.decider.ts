@@ -56,10 +56,10 @@ function decideMarket(
  * for settlement's hold before it can trade; a trade creates a lease. Matching happens in decide
  * only; evolve applies what the log records (an accepted order enters the book, its trades fill
  * it and its makers, cancellations take out the rest), so a replay never depends on the engine.
- * Pure except that evolve updates the book and the order maps in place (a deep book is not copied
- * per event): the library evolves only events it has validated and is about to commit, and
- * discards a partition's state whenever a transaction or an evolve fails, so no half-applied
- * state survives.
+ * Pure except that evolve updates the book and the maps of orders, nodes and leases in place (a
+ * deep book is not copied per event): the library evolves only events it has validated and is
+ * about to commit, and discards a partition's state whenever a transaction or an evolve fails, so
+ * no half-applied state survives.
  */
 export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, MarketEvent, MarketState> {
   return {

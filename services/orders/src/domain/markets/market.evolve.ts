@@ -4,8 +4,9 @@ import { engineOrder, MarketEvent, MarketState } from './market';
 /**
  * The market after an event: what the log records, applied. An accepted order enters the book, its
  * trades fill it and its makers, cancellations take out the rest; nothing is matched here, so a
- * replay never depends on the engine. The book and the order maps are updated in place (a deep
- * book is not copied per event): see createMarketDecider on why that is safe.
+ * replay never depends on the engine. The book and every map that grows with the market (orders,
+ * nodes, their leases) are updated in place (a deep book or a market of many nodes is not copied
+ * per event): see createMarketDecider on why that is safe.
  */
 export function evolveMarket(state: MarketState, event: MarketEvent): MarketState {
   switch (event.type) {
@@ -14,7 +15,8 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
     case 'orders.MarketClosed':
       return { ...state, open: false };
     case 'orders.NodeRecorded':
-      return { ...state, nodes: { ...state.nodes, [event.data.nodeId]: event.data } };
+      state.nodes[event.data.nodeId] = event.data;
+      return state;
     case 'orders.BidAwaitingFunds':
       state.awaitingFunds[event.data.order.orderId] = event.data;
       return state;
@@ -38,8 +40,7 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
         state.book.fill(id, gpus);
         if (!state.book.has(id)) delete state.orders[id];
       }
-      // The node's leases in place too (ended ones dropped): copying every node's per trade costs
-      // as much as the market has nodes.
+      // The node's leases, ended ones dropped.
       const start = Date.parse(event.data.start);
       const current = (own(state.leases, event.data.nodeId) ?? []).filter((l) => l.end > start);
       current.push({
@@ -56,17 +57,16 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
       // Uncertified until capacity records a new certification: asks on it are refused.
       const node = own(state.nodes, event.data.nodeId);
       if (!node) return state;
-      return {
-        ...state,
-        nodes: { ...state.nodes, [node.nodeId]: { ...node, certifiedTflopsPerGpu: null } },
-      };
+      state.nodes[node.nodeId] = { ...node, certifiedTflopsPerGpu: null };
+      return state;
     }
     case 'orders.LeaseBreached': {
       // The breached lease no longer occupies the node's GPUs.
       const leases = (own(state.leases, event.data.nodeId) ?? []).filter(
         (l) => l.tradeId !== event.data.leaseId,
       );
-      return { ...state, leases: { ...state.leases, [event.data.nodeId]: leases } };
+      state.leases[event.data.nodeId] = leases;
+      return state;
     }
     case 'orders.OrderCancelled': {
       const { orderId } = event.data;
