@@ -131,58 +131,43 @@ function run(ops: Op[], check: (book: OrderBook, result: PlaceResult | number, i
   return results;
 }
 
+/** The engine's results of a stream equal the reference model's, operation by operation. */
+function expectReferenceResults(ops: Op[]): void {
+  const reference = new ReferenceBook();
+  const placed: string[] = [];
+  const expected = ops.map((op, i) => {
+    if (op.kind === 'place') {
+      placed.push(`o${i}`);
+      return reference.place({ ...op.order, id: `o${i}` });
+    }
+    const id = placed[op.pick % Math.max(1, placed.length)];
+    return id ? reference.cancel(id) : 0;
+  });
+  expect(run(ops, () => undefined)).toEqual(expected);
+}
+
 describe('order book (property-based)', () => {
   it('agrees with the reference model on every fill, in price–time priority', () => {
-    fc.assert(
-      fc.property(opsArb, (ops) => {
-        const reference = new ReferenceBook();
-        const placed: string[] = [];
-        const expected = ops.map((op, i) => {
-          if (op.kind === 'place') {
-            placed.push(`o${i}`);
-            return reference.place({ ...op.order, id: `o${i}` });
-          }
-          const id = placed[op.pick % Math.max(1, placed.length)];
-          return id ? reference.cancel(id) : 0;
-        });
-        expect(run(ops, () => undefined)).toEqual(expected);
-      }),
-      { numRuns: 1000 },
-    );
+    fc.assert(fc.property(opsArb, expectReferenceResults), { numRuns: 1000 });
   });
 
   it('agrees with it too when cancels hollow out crowded levels (done orders compacted away)', () => {
-    // Two prices a side and mostly small orders, half the operations cancels, long streams: levels
-    // hold many orders, and more than half of one are often done.
-    const crowded = fc.array(
-      fc.oneof(
-        {
-          weight: 1,
-          arbitrary: orderArb.map((order): Op => ({
-            kind: 'place',
-            order: { ...order, price: 100 + (order.price % 2), quantity: 1 + (order.quantity % 2) },
-          })),
-        },
-        { weight: 1, arbitrary: fc.nat(400).map((pick): Op => ({ kind: 'cancel', pick })) },
-      ),
-      { minLength: 100, maxLength: 400 },
-    );
-    fc.assert(
-      fc.property(crowded, (ops) => {
-        const reference = new ReferenceBook();
-        const placed: string[] = [];
-        const expected = ops.map((op, i) => {
-          if (op.kind === 'place') {
-            placed.push(`o${i}`);
-            return reference.place({ ...op.order, id: `o${i}` });
-          }
-          const id = placed[op.pick % Math.max(1, placed.length)];
-          return id ? reference.cancel(id) : 0;
-        });
-        expect(run(ops, () => undefined)).toEqual(expected);
-      }),
-      { numRuns: 200 },
-    );
+    // Bids at 100 or 101 and asks at 101 or 102 (crossing at 101 only), of one or two GPUs: first
+    // a crowd of them, then cancels that hollow their levels out (so that levels are compacted),
+    // then both again, trading through what is left.
+    const order = orderArb.map((o): Op => ({
+      kind: 'place',
+      order: { ...o, price: (o.side === 'bid' ? 100 : 101) + (o.price % 2), quantity: 1 + (o.quantity % 2) },
+    }));
+    const cancel = fc.nat(400).map((pick): Op => ({ kind: 'cancel', pick }));
+    const crowded = fc
+      .tuple(
+        fc.array(order, { minLength: 300, maxLength: 400 }),
+        fc.array(cancel, { minLength: 300, maxLength: 400 }),
+        fc.array(fc.oneof(order, cancel), { minLength: 100, maxLength: 200 }),
+      )
+      .map(([crowd, cancels, after]) => [...crowd, ...cancels, ...after]);
+    fc.assert(fc.property(crowded, expectReferenceResults), { numRuns: 100 });
   });
 
   it('conserves quantity: every GPU of every order is filled, resting or cancelled', () => {
