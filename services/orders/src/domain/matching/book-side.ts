@@ -61,7 +61,8 @@ export class BookSide {
 
   /**
    * Drops done orders at both ends of a level, and the level itself once it is empty; compacts a
-   * level whose done orders (counted by `retire`) are more than half of it.
+   * level whose done orders (counted by `retire`) are more than half of it. That also covers a
+   * head that has moved far in: every order before it was retired since the last compaction.
    */
   tidy(level: Level): void {
     const orders = level.orders;
@@ -75,9 +76,6 @@ export class BookSide {
       level.orders = orders.slice(level.head).filter((o) => o.remaining > 0);
       level.head = 0;
       level.gone = 0;
-    } else if (level.head > 64 && level.head * 2 > orders.length) {
-      level.orders = orders.slice(level.head);
-      level.head = 0;
     }
   }
 
