@@ -411,8 +411,51 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('refuses documents that are cheap to send and costly to check, at once, over HTTP and graphql-ws: too many tokens, 2^40 fields through fragments, a variable declared 2,400 times, 900 fields under one name', async () => {
+    const levels = 40;
+    const bomb = (root: string, leaf: string) =>
+      `${root} { ...F0 } ${Array.from({ length: levels }, (_, i) => `fragment F${i} on ${root === 'mutation' ? 'Mutation' : 'Query'} { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F${levels} on ${root === 'mutation' ? 'Mutation' : 'Query'} { ${leaf} }`;
+    const cases: Array<[string, string, RegExp]> = [
+      [`query { ${'a '.repeat(12_000)} }`, 'QUERY_TOO_COMPLEX', /^the document holds more than 10000 tokens/],
+      [
+        bomb('query', '__typename'),
+        'QUERY_TOO_COMPLEX',
+        /^the query selects 1099511627776 fields; at most 300/,
+      ],
+      [
+        bomb('mutation', 'openAccount(accountId: "a", owner: "o") { id }'),
+        'QUERY_TOO_COMPLEX',
+        /^the query selects 2199023255552 fields; at most 300/,
+      ],
+      [
+        `query(${'$v: Int, '.repeat(2_400)}) { __typename }`,
+        'GRAPHQL_VALIDATION_FAILED',
+        /^There can be only one variable named "\$v"\.$/,
+      ],
+      [
+        `{ ${'a: market(id: "m1") { id } '.repeat(900)} }`,
+        'QUERY_TOO_COMPLEX',
+        /^the query selects too many fields under the same names for the server to check that they agree/,
+      ],
+    ];
+    for (const [query, code, says] of cases) {
+      expect(query.length).toBeLessThan(64 * 1024); // what a WebSocket frame may carry
+      for (const answer of [
+        (await http(gateway.url, query, ADMIN_KEY)).body,
+        await first(open(ADMIN_KEY), query),
+      ]) {
+        expect(answer.errors?.[0]?.extensions?.['code']).toBe(code);
+        expect(answer.errors?.[0]?.message).toMatch(says);
+        expect(answer.data ?? null).toBeNull();
+      }
+    }
+    // The gateway is unharmed.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('prints no more than the start and the length of a long value a refusal quotes, in no more than 1,000 characters', async () => {
-    const list = `[${Array(50_000).fill('1').join(', ')}]`;
+    // 4,000 items (12,000 characters) stay within MAX_TOKENS, so that the refusal is the list's own.
+    const list = `[${Array(4_000).fill('1').join(', ')}]`;
     const literal = await http(
       gateway.url,
       `{ market(id: "m1") { book(depth: ${list}) { bids { price } } } }`,

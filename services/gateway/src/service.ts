@@ -35,7 +35,7 @@ import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
-import { httpNestingLimit } from './api/nesting';
+import { httpDocumentLimits } from './api/nesting';
 import { corsOptions, corsOriginsSchema } from './api/cors';
 import { operationLimitsPlugin } from './api/limits';
 import { RedisPubSub } from './api/pubsub';
@@ -171,7 +171,7 @@ export class GatewayModule implements NestModule {
     consumer
       .apply(
         httpRateLimit(this.access.limiter, (req) => this.access.keys.contextOf(authorizationOf(req))),
-        httpNestingLimit,
+        httpDocumentLimits,
       )
       .forRoutes({ path: this.config.GRAPHQL_PATH, method: RequestMethod.ALL });
   }

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphQLError } from 'graphql';
+import { buildSchema, GraphQLError, parse, validate } from 'graphql';
 import { REJECTION_CODES } from '@gpux/contracts';
 import { ERROR_CODES, isErrorCode } from './error-codes';
 import { formatError, shortenMessage, shortenQuoted, shortenValues, variableAtFault } from './errors';
+import { MAX_FIELDS } from './limits';
 
 describe('the field at fault of a variable graphql-js could not coerce', () => {
   it('names the path inside an input object', () => {
@@ -76,6 +77,19 @@ describe('formatError', () => {
     expect(formatError(coerce.toJSON(), coerce)).toMatchObject({
       message: `Variable "$input" got invalid value "${'x'.repeat(32)}…" (10000 characters) at "input.price"; Usd must be a decimal amount of US dollars with at most 6 decimals, e.g. "12.50"`,
       extensions: { code: 'BAD_USER_INPUT', field: 'input.price' },
+    });
+  });
+
+  it('answers graphql-js\' bare "Validation aborted." (too many fields under one name to compare) as QUERY_TOO_COMPLEX, saying what to send', () => {
+    const schema = buildSchema('type Query { a(x: Int): Int }');
+    const [aborted] = validate(schema, parse(`{ ${'a: a(x: 1) '.repeat(2_000)} }`));
+    expect(aborted?.message).toBe('Validation aborted.');
+    const asApollo = new GraphQLError(aborted!.message, {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(formatError(asApollo.toJSON(), asApollo)).toEqual({
+      message: `the query selects too many fields under the same names for the server to check that they agree: select fewer (at most ${MAX_FIELDS} fields), each under a name of its own`,
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
     });
   });
 

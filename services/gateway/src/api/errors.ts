@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, ErrorCode } from './error-codes';
+import { MAX_FIELDS } from './limits';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export { ErrorCode } from './error-codes';
@@ -47,6 +48,7 @@ export function shortenQuoted(message: string): string {
   });
 }
 
+const VALIDATION_ABORTED = 'Validation aborted.';
 const VARIABLE_ERRORS_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
 
 /** Bracketed values and runs of digits in a message longer than this are cut (shortenValues). */
@@ -133,6 +135,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         extensions: { code: 'BAD_USER_INPUT' },
       };
   }
+  // graphql-js gives up comparing the fields answered under one name (OverlappingFieldsCanBeMerged)
+  // past a budget of comparisons, and says only "Validation aborted.".
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message === VALIDATION_ABORTED)
+    return {
+      message: `the query selects too many fields under the same names for the server to check that they agree: select fewer (at most ${MAX_FIELDS} fields), each under a name of its own`,
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    };
   if (PASSED.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};

@@ -142,6 +142,21 @@ describe('the field at fault of a document that fails validation', () => {
   });
 });
 
+describe('the field at fault of errors that point at many nodes', () => {
+  it('names none for a variable declared 20,000 times, and still the argument of the error beside it', () => {
+    // The duplicate's error points at 20,000 nodes, none of them an argument; each was looked for
+    // in a walk of the whole document, 20,000 walks of 20,000 declarations.
+    const declared = Array.from({ length: 20_000 }, () => '$v: Int').join(', ');
+    const document = parse(`query(${declared}) { order(id: "1", nope: $v) { id } }`);
+    const errors = validate(schema, document, undefined, { maxErrors: 10 });
+    nameFieldsAtFault(document, errors);
+    expect(errors.map((e) => [e.nodes?.length ?? 0, e.extensions['field']])).toEqual([
+      [20_000, undefined],
+      [1, 'nope'],
+    ]);
+  });
+});
+
 describe('the field at fault of a variable graphql-js could not coerce, served', () => {
   it.each([
     [{ side: 'BID', gpus: 1 }, 'input.price'],

@@ -9,37 +9,37 @@ import { ASTNode, DocumentNode, GraphQLError, Kind, ValueNode } from 'graphql';
  */
 
 type Argument = { name: ASTNode & { value: string }; value: ValueNode };
-type WithArguments = { kind?: string; name?: { value: string }; arguments?: readonly Argument[] };
+type WithArguments = { kind?: string; arguments?: readonly Argument[] };
 
 /**
- * Where a node sits among the arguments written in the document: `arg`, `arg.inputField`,
- * `arg.inputField.inner` (a list's items share their list's path). The node may be an argument,
- * an input object's field, either's name, or a value. Undefined for a node outside every argument.
+ * Where each node written among the arguments sits: `arg`, `arg.inputField`, `arg.inputField.inner`
+ * (a list's items share their list's path), for an argument, an input object's field, either's
+ * name, and every value. Found in one walk of the document, for all of a request's errors: an error
+ * can point at thousands of nodes (one variable declared 2,000 times), and walking the document for
+ * each of them kept the gateway's thread for minutes.
  */
-export function fieldOfLiteral(document: DocumentNode, target: ASTNode): string | undefined {
-  const within = (value: ValueNode, path: string): string | undefined => {
-    if (value === target) return path;
+export function literalPaths(document: DocumentNode): Map<ASTNode, string> {
+  const paths = new Map<ASTNode, string>();
+  const within = (value: ValueNode, path: string): void => {
+    if (!paths.has(value)) paths.set(value, path);
     if (value.kind === Kind.OBJECT)
       for (const f of value.fields) {
         const inner = `${path}.${f.name.value}`;
-        if (f === target || f.name === target) return inner;
-        const found = within(f.value, inner);
-        if (found) return found;
+        paths.set(f, inner);
+        paths.set(f.name, inner);
+        within(f.value, inner);
       }
-    if (value.kind === Kind.LIST)
-      for (const v of value.values) {
-        const found = within(v, path);
-        if (found) return found;
-      }
-    return undefined;
+    if (value.kind === Kind.LIST) for (const v of value.values) within(v, path);
   };
-  let result: string | undefined;
   const visit = (node: unknown): void => {
-    if (result || typeof node !== 'object' || node === null) return;
+    if (typeof node !== 'object' || node === null) return;
     const n = node as WithArguments;
     if ((n.kind === Kind.FIELD || n.kind === Kind.DIRECTIVE) && n.arguments)
-      for (const arg of n.arguments)
-        result ??= arg === target || arg.name === target ? arg.name.value : within(arg.value, arg.name.value);
+      for (const arg of n.arguments) {
+        paths.set(arg as unknown as ASTNode, arg.name.value);
+        paths.set(arg.name, arg.name.value);
+        within(arg.value, arg.name.value);
+      }
     for (const [key, child] of Object.entries(node)) {
       if (key === 'loc' || key === 'arguments') continue;
       if (Array.isArray(child)) child.forEach(visit);
@@ -47,7 +47,7 @@ export function fieldOfLiteral(document: DocumentNode, target: ASTNode): string 
     }
   };
   visit(document);
-  return result;
+  return paths;
 }
 
 // graphql-js' wording of the errors whose field is named in the message, not by a node
@@ -62,11 +62,11 @@ const UNKNOWN_FIELD = /^Cannot query field "([^"]+)" on type/;
  * selected field the error is about. Undefined when the error is about no field (an unknown type,
  * an unused variable, a fragment).
  */
-export function validationFieldAtFault(document: DocumentNode, error: GraphQLError): string | undefined {
+function validationFieldAtFault(paths: () => Map<ASTNode, string>, error: GraphQLError): string | undefined {
   const missingArgument = MISSING_ARGUMENT.exec(error.message);
   if (missingArgument) return missingArgument[1];
   for (const node of error.nodes ?? []) {
-    const path = fieldOfLiteral(document, node);
+    const path = paths().get(node);
     if (path === undefined) continue;
     const missing = node.kind === Kind.OBJECT ? MISSING_INPUT_FIELD.exec(error.message) : null;
     return missing ? `${path}.${missing[1]}` : path;
@@ -79,9 +79,11 @@ export function validationFieldAtFault(document: DocumentNode, error: GraphQLErr
 
 /** Names the field at fault (`extensions.field`) of each validation error that names none yet. */
 export function nameFieldsAtFault(document: DocumentNode, errors: readonly GraphQLError[]): void {
+  let found: Map<ASTNode, string> | undefined;
+  const paths = () => (found ??= literalPaths(document));
   for (const error of errors) {
     if (error.extensions['field']) continue;
-    const field = validationFieldAtFault(document, error);
+    const field = validationFieldAtFault(paths, error);
     if (field) (error.extensions as Record<string, unknown>)['field'] = field;
   }
 }

@@ -57,6 +57,27 @@ describe('the operation limits', () => {
     expect(size(q).cost).toBe(1 + 1 + 100 * 2);
   });
 
+  it('measure a fragment spread many times over once: fragments that each spread the next twice, 40 deep, are 2^40 fields', () => {
+    const levels = 40;
+    const chain = (leaf: string) =>
+      `{ ...F0 } ${Array.from({ length: levels }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F${levels} on Query { ${leaf} }`;
+    const wide = size(chain('__typename'));
+    expect(wide).toMatchObject({ fields: 2 ** levels, cost: 2 ** levels, depth: 1 });
+    expect(codes(chain('__typename'))).toEqual(['QUERY_TOO_COMPLEX']);
+    const deep = size(chain('__type(name: "Query") { name }'));
+    expect(deep).toMatchObject({ fields: 0, introspection: { depth: 1, cost: 2 ** levels * 2 } });
+    expect(codes(chain('__type(name: "Query") { name }'))).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
+  it('count a fragment measured once wherever it is spread again, and stop at a cycle', () => {
+    const q = `{ me { ...A } account(id: "a") { id ...A } } fragment A on Account { apiKeys { keyId } }`;
+    expect(size(q)).toMatchObject({ fields: 7, cost: 2 * (1 + 1 + UNSIZED_LIST * 1) + 1, depth: 3 });
+    // A cycle is invalid (validation refuses it before the limits run), but measuring one ends.
+    expect(size(`{ ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }`).fields).toBe(
+      1,
+    );
+  });
+
   it('refuse over-budget, too-deep and too-wide operations as QUERY_TOO_COMPLEX, and let the largest legitimate reads through', () => {
     const aliases = Array.from({ length: 3 }, (_, i) => `c${i}: candles(limit: 500) { ${CANDLE} }`).join(' ');
     expect(codes(`{ market(id: "m") { ${aliases} } }`)).toEqual(['QUERY_TOO_COMPLEX']);

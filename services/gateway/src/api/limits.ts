@@ -64,7 +64,8 @@ const META_FIELDS = new Map([
   ['__schema', '__Schema'],
   ['__type', '__Type'],
 ]);
-type SetSize = Omit<OperationSize, 'introspection'>;
+type Introspection = OperationSize['introspection'];
+const NOTHING: Introspection = { depth: 0, cost: 0 };
 
 const introspectionSizesOf = new WeakMap<GraphQLSchema, ReadonlyMap<string, number>>();
 
@@ -114,10 +115,19 @@ function intValue(
   return undefined;
 }
 
+/**
+ * Measures one operation. A fragment is measured once for each way it is spread (under a sized
+ * list or not, inside an introspection or not) and its size reused wherever it is spread again:
+ * fragments that spread each other twice, 40 deep, make 2^40 fields, and walking every spread
+ * took the gateway's one thread for good; each fragment measured once is linear in the document.
+ */
 class Measure {
   /** Set while measuring inside `__schema` or `__type`: what each introspection list holds at most. */
   private sizes: ReadonlyMap<string, number> | null = null;
-  private introspection = { depth: 0, cost: 0 };
+  /** Each fragment's size spread at depth 0, by `name|sizedAbove|inIntrospection`. */
+  private readonly measured = new Map<string, OperationSize>();
+  /** The fragments being measured: a spread of one of them is a cycle (invalid; validation says so). */
+  private readonly measuring = new Set<string>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -127,19 +137,18 @@ class Measure {
   ) {}
 
   operationSize(root: GraphQLNamedType | undefined, set: SelectionSetNode): OperationSize {
-    const size = this.set(set, root, 0, new Set());
-    return { depth: size.depth, fields: size.fields, cost: size.cost, introspection: this.introspection };
+    return this.set(set, root, 0);
   }
 
   /** A `__schema` or `__type` selection: measured with the schema's list sizes, apart from the rest. */
-  private meta(selection: FieldNode, typeName: string, seen: ReadonlySet<string>): void {
+  private meta(selection: FieldNode, typeName: string): Introspection {
     const outer = this.sizes;
     this.sizes = outer ?? introspectionSizes(this.schema);
-    const inner = this.set(selection.selectionSet, this.schema.getType(typeName) ?? undefined, 0, seen);
+    const inner = this.set(selection.selectionSet, this.schema.getType(typeName) ?? undefined, 0);
     this.sizes = outer;
-    this.introspection = {
-      depth: Math.max(this.introspection.depth, inner.depth),
-      cost: this.introspection.cost + 1 + inner.cost,
+    return {
+      depth: Math.max(inner.introspection.depth, inner.depth),
+      cost: inner.introspection.cost + 1 + inner.cost,
     };
   }
 
@@ -158,23 +167,48 @@ class Measure {
     return n;
   }
 
+  /** A named fragment spread at `depth`: measured the first time, its size reused after. */
+  private spread(name: string, depth: number, sizedAbove: boolean): OperationSize {
+    const key = `${name}|${sizedAbove}|${this.sizes !== null}`;
+    let size = this.measured.get(key);
+    if (!size) {
+      if (this.measuring.has(name)) return { depth, fields: 0, cost: 0, introspection: NOTHING };
+      const fragment = this.fragments.get(name);
+      const on = fragment ? this.schema.getType(fragment.typeCondition.name.value) : undefined;
+      this.measuring.add(name);
+      size = this.set(fragment?.selectionSet, on ?? undefined, 0, sizedAbove);
+      this.measuring.delete(name);
+      this.measured.set(key, size);
+    }
+    return { ...size, depth: depth + size.depth };
+  }
+
   /** `sizedAbove`: the field selecting this set had a list-size argument, which its lists already count. */
   set(
     set: SelectionSetNode | undefined,
     type: GraphQLNamedType | undefined,
     depth: number,
-    seen: ReadonlySet<string>,
     sizedAbove = false,
-  ): SetSize {
-    if (!set) return { depth, fields: 0, cost: 0 };
+  ): OperationSize {
     let deepest = depth;
     let fields = 0;
     let cost = 0;
-    for (const selection of set.selections) {
+    let introspection = NOTHING;
+    const add = (more: Introspection) => {
+      if (more !== NOTHING)
+        introspection = {
+          depth: Math.max(introspection.depth, more.depth),
+          cost: introspection.cost + more.cost,
+        };
+    };
+    for (const selection of set?.selections ?? []) {
       const meta = selection.kind === Kind.FIELD ? META_FIELDS.get(selection.name.value) : undefined;
       if (selection.kind === Kind.FIELD && meta) {
-        this.meta(selection, meta, seen);
-      } else if (selection.kind === Kind.FIELD) {
+        add(this.meta(selection, meta));
+        continue;
+      }
+      let inner: OperationSize;
+      if (selection.kind === Kind.FIELD) {
         const field =
           type && (isObjectType(type) || isInterfaceType(type))
             ? type.getFields()[selection.name.value]
@@ -186,40 +220,28 @@ class Measure {
             ? (this.sizes.get(selection.name.value) ?? UNSIZED_LIST)
             : 1
           : (size ?? (list && !sizedAbove ? UNSIZED_LIST : 1));
-        const inner = this.set(
+        inner = this.set(
           selection.selectionSet,
           field ? getNamedType(field.type) : undefined,
           depth + 1,
-          seen,
           size !== null,
         );
-        deepest = Math.max(deepest, inner.depth);
         fields += 1 + inner.fields;
         cost += 1 + multiplier * inner.cost;
       } else {
-        let inner: SetSize;
         if (selection.kind === Kind.INLINE_FRAGMENT) {
           const on = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : type;
-          inner = this.set(selection.selectionSet, on ?? undefined, depth, seen, sizedAbove);
+          inner = this.set(selection.selectionSet, on ?? undefined, depth, sizedAbove);
         } else {
-          const name = selection.name.value;
-          if (seen.has(name)) continue; // a cycle is invalid anyway; validation reports it
-          const fragment = this.fragments.get(name);
-          const on = fragment ? this.schema.getType(fragment.typeCondition.name.value) : undefined;
-          inner = this.set(
-            fragment?.selectionSet,
-            on ?? undefined,
-            depth,
-            new Set([...seen, name]),
-            sizedAbove,
-          );
+          inner = this.spread(selection.name.value, depth, sizedAbove);
         }
-        deepest = Math.max(deepest, inner.depth);
         fields += inner.fields;
         cost += inner.cost;
       }
+      deepest = Math.max(deepest, inner.depth);
+      add(inner.introspection);
     }
-    return { depth: deepest, fields, cost };
+    return { depth: deepest, fields, cost, introspection };
   }
 }
 

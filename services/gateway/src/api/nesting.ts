@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { apiError } from './errors';
+import { tokensError } from './tokens';
 
 /*
  * How deep a document's brackets may nest, checked on its text before it is parsed. graphql-js
@@ -60,17 +61,25 @@ function queryOf(req: IncomingMessage & { body?: unknown; query?: unknown }): st
 }
 
 /**
+ * What is wrong with a document's text before it is parsed: nested too deep (nestingError), or too
+ * many tokens (tokensError, tokens.ts); undefined when neither.
+ */
+export function documentTextError(source: string): GraphQLError | undefined {
+  return nestingError(source) ?? tokensError(source);
+}
+
+/**
  * Over HTTP, an Express middleware before Apollo: an Apollo plugin cannot refuse a request before
  * it is parsed (an error thrown from didResolveSource is answered 500). Over graphql-ws:
  * subscriptions.ts, before it parses.
  */
-export function httpNestingLimit(
+export function httpDocumentLimits(
   req: IncomingMessage & { body?: unknown; query?: unknown },
   res: ServerResponse,
   next: () => void,
 ): void {
   const query = queryOf(req);
-  const error = query === undefined ? undefined : nestingError(query);
+  const error = query === undefined ? undefined : documentTextError(query);
   if (!error) return next();
   res.statusCode = 400;
   res.setHeader('content-type', 'application/json; charset=utf-8');

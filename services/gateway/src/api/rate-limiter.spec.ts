@@ -20,6 +20,17 @@ describe('rootFieldCount: how many mutations a request runs', () => {
     ).toBe(5);
   });
 
+  it('counts fragments that each spread the next twice, 40 deep, as the 2^40 mutations they run', () => {
+    const levels = 40;
+    const fragments = Array.from(
+      { length: levels },
+      (_, i) => `fragment F${i} on Mutation { ...F${i + 1} ...F${i + 1} }`,
+    ).join(' ');
+    expect(count(`mutation { ...F0 } ${fragments} fragment F${levels} on Mutation { deposit { id } }`)).toBe(
+      2 ** levels,
+    );
+  });
+
   it('does not loop on a fragment that spreads itself (validation refuses it; counting must still end)', () => {
     expect(count('mutation { ...F } fragment F on Mutation { a: deposit { id } ...F }')).toBe(1);
   });

@@ -121,18 +121,30 @@ export function httpRateLimit(
   };
 }
 
-/** The root fields an operation runs, through its fragments: for a mutation, how many it runs. */
+/**
+ * The root fields an operation runs, through its fragments: for a mutation, how many it runs. Each
+ * fragment is counted once, however often it is spread (fragments that spread the next twice, 40
+ * deep, run 2^40 fields, and counting every spread never ended).
+ */
 export function rootFieldCount(document: DocumentNode, operation: OperationDefinitionNode): number {
   const fragments = fragmentsByName(document);
-  const count = (set: SelectionSetNode, seen: ReadonlySet<string>): number =>
+  const counted = new Map<string, number>();
+  const spread = (name: string): number => {
+    const known = counted.get(name);
+    if (known !== undefined) return known;
+    counted.set(name, 0); // a spread of itself (a cycle, which validation refuses) counts nothing
+    const fragment = fragments.get(name);
+    const n = fragment ? count(fragment.selectionSet) : 0;
+    counted.set(name, n);
+    return n;
+  };
+  const count = (set: SelectionSetNode): number =>
     set.selections.reduce((n, s) => {
       if (s.kind === Kind.FIELD) return n + 1;
-      if (s.kind === Kind.INLINE_FRAGMENT) return n + count(s.selectionSet, seen);
-      const fragment = fragments.get(s.name.value);
-      if (!fragment || seen.has(s.name.value)) return n;
-      return n + count(fragment.selectionSet, new Set([...seen, s.name.value]));
+      if (s.kind === Kind.INLINE_FRAGMENT) return n + count(s.selectionSet);
+      return n + spread(s.name.value);
     }, 0);
-  return count(operation.selectionSet, new Set());
+  return count(operation.selectionSet);
 }
 
 /**

@@ -20,7 +20,7 @@ import { apiError, formatError, variableAtFault } from './errors';
 import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
-import { nestingError } from './nesting';
+import { documentTextError } from './nesting';
 import type { ReadModelWatch } from './rebuilding';
 import {
   mutationsAdmitted,
@@ -154,8 +154,8 @@ export class SubscriptionServer {
     }
     if (typeof payload.query !== 'string')
       return [apiError('BAD_USER_INPUT', 'the payload must carry a query', 'query')];
-    const tooDeep = nestingError(payload.query);
-    if (tooDeep) return [tooDeep];
+    const tooLarge = documentTextError(payload.query);
+    if (tooLarge) return [tooLarge];
     let document;
     try {
       document = parse(payload.query);
