@@ -11,22 +11,23 @@ describe('money at the API', () => {
     expect(parseMoney(text)).toEqual({ ok: true, micros });
   });
 
-  it.each(['', '1.0000001', '1e3', '12,50', 'NaN', '1.', '.5', '9999999999999'])(
-    'refuses %j with a reason',
-    (text) => {
-      expect(parseMoney(text)).toMatchObject({
-        ok: false,
-        reason: expect.stringContaining('decimal amount'),
-      });
-    },
-  );
+  it.each(['', '1.0000001', '1e3', '12,50', 'NaN', '1.', '.5'])('refuses %j with a reason', (text) => {
+    expect(parseMoney(text)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('decimal amount'),
+    });
+  });
 
-  it.each(['9007199254.740992', '-9007199254.740992', '999999999999.999999'])(
-    'refuses %j: past 2^53 micro-USD no amount is exact',
-    (text) => {
-      expect(parseMoney(text)).toEqual({ ok: false, reason: 'must be at most 9007199254.740991 in size' });
-    },
-  );
+  it.each([
+    '9007199254.740992',
+    '-9007199254.740992',
+    '999999999999.999999',
+    '9999999999999',
+    '999999999999999999.99',
+    '9'.repeat(400),
+  ])('refuses %j: past 2^53 micro-USD no amount is exact', (text) => {
+    expect(parseMoney(text)).toEqual({ ok: false, reason: 'must be at most 9007199254.740991 in size' });
+  });
 
   it('reads the largest exact amount, either way', () => {
     expect(parseMoney(LARGEST)).toEqual({ ok: true, micros: Number.MAX_SAFE_INTEGER });

@@ -3,7 +3,8 @@
  * ("12.5", "0.000001"), and lives everywhere else as integer micro-USD. No float ever touches it.
  */
 export const MICROS_PER_USD = 1_000_000;
-const DECIMAL = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/;
+// Any number of digits: one too large is refused for its size, not as if it were not a decimal.
+const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,6}))?$/;
 
 /** The largest amount counted exactly (Number.MAX_SAFE_INTEGER micro-USD), as the API writes it. */
 export const LARGEST = '9007199254.740991';
