@@ -37,6 +37,17 @@ export interface OrderView {
   updatedAt: string;
 }
 
+/** What a myOrders filter looks at of an order (its market, side and status), without the rest. */
+export interface OrderFacets {
+  orderId: string;
+  marketId: string;
+  side: 'bid' | 'ask';
+  status: OrderStatus;
+}
+
+/** The fields of an order's hash its facets are read from (orderFacets). */
+const FACET_FIELDS = ['marketId', 'side', 'gpus', 'filled', 'cancelled', 'accepted', 'cancelReason'] as const;
+
 /** A funded bid the market refused: its rejection, as a rejected PlaceOrder would have said it. */
 export interface FundedBidRefusalView {
   orderId: string;
@@ -77,6 +88,17 @@ export function ordersMarketView(marketId: string, h: Hash): OrdersMarketView | 
 }
 
 /** The order of an order hash (ordersReadModel.order); null when there is none. */
+/** An order's status, from the counters of its hash (orderStatus). */
+function statusOf(h: Hash): OrderStatus {
+  return orderStatus({
+    gpus: num(h, 'gpus'),
+    filled: num(h, 'filled'),
+    cancelled: num(h, 'cancelled'),
+    accepted: h['accepted'] === '1',
+    cancelReason: h['cancelReason'] ?? null,
+  });
+}
+
 export function orderView(orderId: string, h: Hash): OrderView | null {
   if (!h['marketId']) return null;
   const gpus = num(h, 'gpus');
@@ -93,13 +115,7 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
     ...(h['nodeId'] ? { nodeId: h['nodeId'] } : {}),
     ...(h['minGpusPerNode'] ? { minGpusPerNode: num(h, 'minGpusPerNode') } : {}),
     timeInForce: h['timeInForce'] as OrderView['timeInForce'],
-    status: orderStatus({
-      gpus,
-      filled,
-      cancelled,
-      accepted: h['accepted'] === '1',
-      cancelReason: h['cancelReason'] ?? null,
-    }),
+    status: statusOf(h),
     filled,
     cancelled,
     remaining: gpus - filled - cancelled,
@@ -155,6 +171,31 @@ export class OrdersQueries {
 
   async order(orderId: string): Promise<OrderView | null> {
     return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
+  }
+
+  /**
+   * The facets of many orders, in one round trip (null for an order not recorded): a filter over
+   * thousands of an account's orders reads these, and the whole order only for the page it answers.
+   */
+  async orderFacets(orderIds: readonly string[]): Promise<(OrderFacets | null)[]> {
+    if (orderIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of orderIds) pipeline.hmget(K.order(id), ...FACET_FIELDS);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, fields], i) => {
+      if (error) throw error;
+      const h: Hash = {};
+      (fields as (string | null)[]).forEach((value, f) => {
+        if (value !== null) h[FACET_FIELDS[f]!] = value;
+      });
+      if (!h['marketId']) return null;
+      return {
+        orderId: orderIds[i]!,
+        marketId: h['marketId'],
+        side: h['side'] === 'ask' ? 'ask' : 'bid',
+        status: statusOf(h),
+      };
+    });
   }
 
   /**

@@ -3,11 +3,11 @@ import { GraphQLError } from 'graphql';
 import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { OrdersQueries, Paged, SettlementQueries } from '@gpux/read-models';
+import { OrderFacets, OrdersQueries, Paged, SettlementQueries } from '@gpux/read-models';
 import { assertRole, Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
-import { keptOf, PageArgs, pageAt, readPage } from '../api/connections';
+import { keptOf, Page, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
@@ -272,15 +272,42 @@ export class OrdersResolver {
       );
     const index = orderIndexFor(filter);
     const source = this.ordersIn(p.accountId, index);
-    const kept = await keptOf(await source.count(), readOf(source), (o) => matchesOrder(o, filter));
-    if (positionsAreCursors(index)) return pageAt(args, kept, 'newest first');
+    // The filter looks at each order's facets only (market, side, status); the page's orders are
+    // then read whole. An account with 30,000 orders cost 0.85 s of the gateway's CPU per filtered
+    // query when every order was read whole.
+    const kept = await keptOf(
+      await source.count(),
+      async (from, to) => this.orders.orderFacets(await source.slice(from, to)),
+      (o) => matchesOrder(o, filter),
+    );
     // Orders leave the live ones, and the filled and cancelled ones are listed by when: a cursor is
     // the order's position among all the account's orders, which it keeps whatever else changes.
-    const positions = await this.orders.accountOrderPositions(
-      p.accountId,
-      kept.map(({ node }) => node.id),
-    );
-    return pageAt(args, atAccountPositions(kept, positions), 'newest first');
+    const page = positionsAreCursors(index)
+      ? pageAt(args, kept, 'newest first')
+      : pageAt(
+          args,
+          atAccountPositions(
+            kept,
+            await this.orders.accountOrderPositions(
+              p.accountId,
+              kept.map(({ node }) => node.orderId),
+            ),
+          ),
+          'newest first',
+        );
+    return this.wholeOrders(page);
+  }
+
+  /** A page of orders' facets as the page of the orders themselves; one gone since is left out. */
+  private async wholeOrders(page: Page<OrderFacets>): Promise<Page<Order>> {
+    const orders = await Promise.all(page.edges.map(({ node }) => this.readOrder(node.orderId)));
+    return {
+      ...page,
+      edges: page.edges.flatMap(({ cursor }, i) => {
+        const node = orders[i];
+        return node ? [{ cursor, node }] : [];
+      }),
+    };
   }
 
   /** The order ids an index of the account holds (order-index.ts). */

@@ -83,7 +83,11 @@ export class OrdersFilter {
   side?: Side;
 }
 
-export const matchesOrder = (o: Order, f: OrdersFilter): boolean =>
+/** Whether an order (or what a filter looks at of one: its market, side and status) meets the filter. */
+export const matchesOrder = (
+  o: { marketId: string; status: string; side: string },
+  f: OrdersFilter,
+): boolean =>
   (!f.marketId || o.marketId === f.marketId) &&
   (!f.status || o.status === f.status) &&
   (!f.side || o.side === f.side);
