@@ -47,13 +47,6 @@ export interface OrderFacets {
 
 /** The fields of an order's hash its facets are read from (orderFacets). */
 const FACET_FIELDS = ['marketId', 'side', 'gpus', 'filled', 'cancelled', 'accepted', 'cancelReason'] as const;
-/** Each key's FACET_FIELDS in turn, one flat list ('' for a field the hash lacks). */
-const FACETS_LUA = `local out = {}
-for _, key in ipairs(KEYS) do
-  local values = redis.call('HMGET', key, ${FACET_FIELDS.map((f) => `'${f}'`).join(', ')})
-  for i = 1, ${FACET_FIELDS.length} do out[#out + 1] = values[i] or '' end
-end
-return out`;
 
 /** A funded bid the market refused: its rejection, as a rejected PlaceOrder would have said it. */
 export interface FundedBidRefusalView {
@@ -183,22 +176,24 @@ export class OrdersQueries {
   /**
    * The facets of many orders, in one round trip (null for an order not recorded): a filter over
    * thousands of an account's orders reads these, and the whole order only for the page it answers.
-   * One script for them all: its one flat answer costs the gateway a third of what a pipeline of
-   * HMGETs does (50–110 ms of its CPU against 180 ms for 30,000 orders, 290 ms read whole).
+   * A pipeline of HMGETs, not a script: one Lua script for 200 orders cost the gateway less (0.15–0.24
+   * s against 0.24–0.35 s a query over 30,000 orders) but Redis twice as much (0.22–0.24 s against
+   * 0.10–0.12), and Redis is the one thread every service shares, held for the whole script.
    */
   async orderFacets(orderIds: readonly string[]): Promise<(OrderFacets | null)[]> {
     if (orderIds.length === 0) return [];
-    const keys = orderIds.map((id) => K.order(id));
-    const flat = (await this.redis.eval(FACETS_LUA, keys.length, ...keys)) as string[];
-    return orderIds.map((orderId, i) => {
+    const pipeline = this.redis.pipeline();
+    for (const id of orderIds) pipeline.hmget(K.order(id), ...FACET_FIELDS);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, fields], i) => {
+      if (error) throw error;
       const h: Hash = {};
-      FACET_FIELDS.forEach((field, f) => {
-        const value = flat[i * FACET_FIELDS.length + f];
-        if (value) h[field] = value;
+      (fields as (string | null)[]).forEach((value, f) => {
+        if (value !== null) h[FACET_FIELDS[f]!] = value;
       });
       if (!h['marketId']) return null;
       return {
-        orderId,
+        orderId: orderIds[i]!,
         marketId: h['marketId'],
         side: h['side'] === 'ask' ? 'ask' : 'bid',
         status: statusOf(h),
