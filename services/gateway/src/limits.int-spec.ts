@@ -449,6 +449,10 @@ describe('gateway limits on HTTP and WebSocket', () => {
         expect(answer.data ?? null).toBeNull();
       }
     }
+    // The longest chain of fragments the token limit lets through (each spreads the next) is answered.
+    const chain = `{ ...F0 } ${Array.from({ length: 1_200 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} }`).join(' ')} fragment F1200 on Query { __typename }`;
+    expect((await http(gateway.url, chain, ADMIN_KEY)).body).toEqual({ data: { __typename: 'Query' } });
+    expect(await first(open(ADMIN_KEY), chain)).toEqual({ data: { __typename: 'Query' } });
     // The gateway is unharmed.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
