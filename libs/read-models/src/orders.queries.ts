@@ -87,7 +87,6 @@ export function ordersMarketView(marketId: string, h: Hash): OrdersMarketView | 
   };
 }
 
-/** The order of an order hash (ordersReadModel.order); null when there is none. */
 /** An order's status, from the counters of its hash (orderStatus). */
 function statusOf(h: Hash): OrderStatus {
   return orderStatus({
@@ -99,6 +98,7 @@ function statusOf(h: Hash): OrderStatus {
   });
 }
 
+/** The order of an order hash (ordersReadModel.order); null when there is none. */
 export function orderView(orderId: string, h: Hash): OrderView | null {
   if (!h['marketId']) return null;
   const gpus = num(h, 'gpus');

@@ -8,7 +8,7 @@ import { ASTNode, DocumentNode, GraphQLError, Kind, ValueNode } from 'graphql';
  * instead (variableAtFault in errors.ts), as graphql-js writes the path there.
  */
 
-type Argument = { name: ASTNode & { value: string }; value: ValueNode };
+type Argument = ASTNode & { name: ASTNode & { value: string }; value: ValueNode };
 type WithArguments = { kind?: string; arguments?: readonly Argument[] };
 
 /**
@@ -21,7 +21,7 @@ type WithArguments = { kind?: string; arguments?: readonly Argument[] };
 export function literalPaths(document: DocumentNode): Map<ASTNode, string> {
   const paths = new Map<ASTNode, string>();
   const within = (value: ValueNode, path: string): void => {
-    if (!paths.has(value)) paths.set(value, path);
+    paths.set(value, path);
     if (value.kind === Kind.OBJECT)
       for (const f of value.fields) {
         const inner = `${path}.${f.name.value}`;
@@ -36,7 +36,7 @@ export function literalPaths(document: DocumentNode): Map<ASTNode, string> {
     const n = node as WithArguments;
     if ((n.kind === Kind.FIELD || n.kind === Kind.DIRECTIVE) && n.arguments)
       for (const arg of n.arguments) {
-        paths.set(arg as unknown as ASTNode, arg.name.value);
+        paths.set(arg, arg.name.value);
         paths.set(arg.name, arg.name.value);
         within(arg.value, arg.name.value);
       }
@@ -62,11 +62,14 @@ const UNKNOWN_FIELD = /^Cannot query field "([^"]+)" on type/;
  * selected field the error is about. Undefined when the error is about no field (an unknown type,
  * an unused variable, a fragment).
  */
-function validationFieldAtFault(paths: () => Map<ASTNode, string>, error: GraphQLError): string | undefined {
+function validationFieldAtFault(
+  paths: ReadonlyMap<ASTNode, string>,
+  error: GraphQLError,
+): string | undefined {
   const missingArgument = MISSING_ARGUMENT.exec(error.message);
   if (missingArgument) return missingArgument[1];
   for (const node of error.nodes ?? []) {
-    const path = paths().get(node);
+    const path = paths.get(node);
     if (path === undefined) continue;
     const missing = node.kind === Kind.OBJECT ? MISSING_INPUT_FIELD.exec(error.message) : null;
     return missing ? `${path}.${missing[1]}` : path;
@@ -79,10 +82,10 @@ function validationFieldAtFault(paths: () => Map<ASTNode, string>, error: GraphQ
 
 /** Names the field at fault (`extensions.field`) of each validation error that names none yet. */
 export function nameFieldsAtFault(document: DocumentNode, errors: readonly GraphQLError[]): void {
-  let found: Map<ASTNode, string> | undefined;
-  const paths = () => (found ??= literalPaths(document));
-  for (const error of errors) {
-    if (error.extensions['field']) continue;
+  const unnamed = errors.filter((error) => !error.extensions['field']);
+  if (unnamed.length === 0) return;
+  const paths = literalPaths(document);
+  for (const error of unnamed) {
     const field = validationFieldAtFault(paths, error);
     if (field) (error.extensions as Record<string, unknown>)['field'] = field;
   }

@@ -280,22 +280,14 @@ export class OrdersResolver {
       async (from, to) => this.orders.orderFacets(await source.slice(from, to)),
       (o) => matchesOrder(o, filter),
     );
+    if (positionsAreCursors(index)) return this.wholeOrders(pageAt(args, kept, 'newest first'));
     // Orders leave the live ones, and the filled and cancelled ones are listed by when: a cursor is
     // the order's position among all the account's orders, which it keeps whatever else changes.
-    const page = positionsAreCursors(index)
-      ? pageAt(args, kept, 'newest first')
-      : pageAt(
-          args,
-          atAccountPositions(
-            kept,
-            await this.orders.accountOrderPositions(
-              p.accountId,
-              kept.map(({ node }) => node.orderId),
-            ),
-          ),
-          'newest first',
-        );
-    return this.wholeOrders(page);
+    const positions = await this.orders.accountOrderPositions(
+      p.accountId,
+      kept.map(({ node }) => node.orderId),
+    );
+    return this.wholeOrders(pageAt(args, atAccountPositions(kept, positions), 'newest first'));
   }
 
   /** A page of orders' facets as the page of the orders themselves; one gone since is left out. */
