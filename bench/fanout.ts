@@ -64,7 +64,11 @@ async function main() {
     throw new Error(
       'KAFKA_BROKERS and REDIS_URL must name a running stack (npm run bench:fanout brings one up)',
     );
-  const m = await Marketplace.start({ LEASE_METER_INTERVAL_MS: '3600000' });
+  const m = await Marketplace.start({
+    LEASE_METER_INTERVAL_MS: '3600000',
+    // The watchers are anonymous sockets from this one machine: to the gateway, one caller.
+    GATEWAY_WS_MAX_SOCKETS_PER_CALLER: String(Math.max(...WATCHERS, 1)),
+  });
   const runs: Run[] = [];
   try {
     await m.ok(

@@ -784,3 +784,153 @@ describe('browsers on other origins (CORS, GATEWAY_CORS_ORIGINS)', () => {
     expect(await answered.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
+
+describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATEWAY_WS_MAX_SOCKETS)', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  const sockets: WebSocket[] = [];
+
+  /** A graphql-transport-ws socket that sends its connection_init: acknowledged, or how it closed. */
+  function connect(key?: string): Promise<{ ws: WebSocket; acked: boolean; code?: number; reason?: string }> {
+    const ws = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    sockets.push(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () =>
+        ws.send(
+          JSON.stringify({
+            type: 'connection_init',
+            payload: key ? { authorization: `Bearer ${key}` } : {},
+          }),
+        ),
+      );
+      ws.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack')
+          resolve({ ws, acked: true });
+      });
+      ws.once('close', (code, reason) => resolve({ ws, acked: false, code, reason: String(reason) }));
+      ws.once('unexpected-response', (_request, response) =>
+        reject(new Error(`upgrade answered ${response.statusCode}`)),
+      );
+      ws.once('error', reject);
+    });
+  }
+
+  const closed = (ws: WebSocket) => new Promise((resolve) => ws.once('close', resolve));
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    gateway = await startGateway(redis, {
+      GATEWAY_WS_MAX_SOCKETS_PER_CALLER: '3',
+      GATEWAY_WS_MAX_SOCKETS: '6',
+    });
+  });
+
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  afterEach(async () => {
+    await Promise.all(
+      sockets.splice(0).map((ws) => {
+        if (ws.readyState === WebSocket.CLOSED) return undefined;
+        const done = closed(ws);
+        ws.terminate();
+        return done;
+      }),
+    );
+  });
+
+  it("closes a caller's socket over its cap with 1008 and what to do, and counts each caller apart", async () => {
+    const anonymous = await Promise.all([connect(), connect(), connect()]);
+    expect(anonymous.map((s) => s.acked)).toEqual([true, true, true]);
+    const over = await connect();
+    expect(over).toMatchObject({
+      acked: false,
+      code: 1008,
+      reason: 'too many sockets: this caller already has 3 open, the most allowed; close one first',
+    });
+    // Another caller (an API key) has sockets of its own.
+    expect((await connect(ADMIN_KEY)).acked).toBe(true);
+    // A socket that closes gives its place back.
+    const gone = closed(anonymous[0]!.ws);
+    anonymous[0]!.ws.close();
+    await gone;
+    expect((await connect()).acked).toBe(true);
+    expect((await connect()).code).toBe(1008);
+  });
+
+  it('tells a graphql-ws client why, without retrying', async () => {
+    await Promise.all([connect(), connect(), connect()]);
+    const client = createClient({
+      url: `${gateway.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 3,
+    });
+    const error = await new Promise<{ code: number; reason: string }>((resolve) =>
+      client.subscribe(
+        { query: 'subscription { tickerUpdated(marketId: "m1") { last } }' },
+        {
+          next: () => undefined,
+          error: (e) => resolve(e as { code: number; reason: string }),
+          complete: () => undefined,
+        },
+      ),
+    );
+    expect(error.code).toBe(1008);
+    expect(error.reason).toMatch(/too many sockets/);
+    await client.dispose();
+  });
+
+  it('forgets sockets that close before or while their key is checked', async () => {
+    // Closed before their connection_init, and closed right after sending it.
+    for (let i = 0; i < 4; i++) {
+      const early = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise((resolve) => early.once('open', resolve));
+      if (i % 2)
+        early.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ADMIN_KEY}` } }),
+        );
+      const done = closed(early);
+      early.terminate();
+      await done;
+    }
+    const admin = await Promise.all([connect(ADMIN_KEY), connect(ADMIN_KEY), connect(ADMIN_KEY)]);
+    expect(admin.map((s) => s.acked)).toEqual([true, true, true]);
+    expect((await connect(ADMIN_KEY)).code).toBe(1008);
+  });
+
+  it('answers an upgrade 503 with Retry-After while the gateway holds all it may, and opens again once one closes', async () => {
+    const held = await Promise.all([connect(), connect(), connect(), connect(ADMIN_KEY), connect(ADMIN_KEY)]);
+    expect(held.every((s) => s.acked)).toBe(true);
+    // The sixth, waiting for its connection_init, counts too.
+    const waiting = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    sockets.push(waiting);
+    await new Promise((resolve) => waiting.once('open', resolve));
+
+    const refused = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const answer = await new Promise<{ status?: number; retryAfter?: string; body: string }>((resolve) =>
+      refused.once('unexpected-response', (_request, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += String(chunk)));
+        response.on('end', () =>
+          resolve({ status: response.statusCode, retryAfter: response.headers['retry-after'], body }),
+        );
+      }),
+    );
+    refused.on('error', () => undefined); // ws reports the refused upgrade as an error too
+    expect(answer).toEqual({
+      status: 503,
+      retryAfter: '5',
+      body: 'the gateway holds 6 WebSockets, the most it may: retry in 5 s\n',
+    });
+    // HTTP requests are not sockets: still answered.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+
+    const gone = closed(waiting);
+    waiting.terminate();
+    await gone;
+    expect((await connect(ADMIN_KEY)).acked).toBe(true);
+  });
+});

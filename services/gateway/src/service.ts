@@ -82,6 +82,10 @@ const configSchema = serviceConfigSchema(4000).extend({
   GATEWAY_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(65_536),
   /** Operations one WebSocket may have running at once. */
   GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** WebSockets the gateway holds at once, all callers together (each costs memory for what it runs). */
+  GATEWAY_WS_MAX_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** WebSockets one caller (an API key, a node, an IP address without a key) may hold at once. */
+  GATEWAY_WS_MAX_SOCKETS_PER_CALLER: z.coerce.number().int().min(1).max(1_000_000).default(50),
   /** The built web console (apps/console), served at `/`; relative to the working directory. */
   CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
   /** Which browser origins may call the API (api/cors.ts): `*` (the default), a list, or empty for none. */
@@ -149,6 +153,8 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
         path: this.config.GRAPHQL_PATH,
         maxPayloadBytes: this.config.GATEWAY_WS_MAX_PAYLOAD_BYTES,
         maxSubscriptions: this.config.GATEWAY_WS_MAX_SUBSCRIPTIONS,
+        maxSockets: this.config.GATEWAY_WS_MAX_SOCKETS,
+        maxSocketsPerCaller: this.config.GATEWAY_WS_MAX_SOCKETS_PER_CALLER,
         publicSubscriptions: publicSubscriptions(resolvers),
       },
     );

@@ -13,7 +13,7 @@ import {
   validate,
 } from 'graphql';
 import { type Context, type SubscribePayload } from 'graphql-ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { authorizationOf, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
@@ -21,6 +21,12 @@ import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
 import { documentTextError } from './nesting';
+import {
+  SocketsPerCaller,
+  socketsFullResponse,
+  TOO_MANY_SOCKETS_CLOSE_CODE,
+  tooManySocketsReason,
+} from './socket-caps';
 import type { ReadModelWatch } from './rebuilding';
 import {
   mutationsAdmitted,
@@ -40,6 +46,10 @@ export interface SubscriptionServerOptions {
   maxPayloadBytes: number;
   /** Operations a socket may have running at once. */
   maxSubscriptions: number;
+  /** Sockets the gateway holds at once, all callers together: one more is answered 503 before it opens. */
+  maxSockets: number;
+  /** Sockets one caller (rateSubject: a key, a node, an IP address without a key) may hold at once. */
+  maxSocketsPerCaller: number;
   /**
    * What an anonymous socket (no API key in its connection parameters) may subscribe to: the
    * subscriptions marked `@Public()` (publicSubscriptions in access.ts), public market data.
@@ -51,6 +61,8 @@ type Extra = {
   request: IncomingMessage;
   context?: RequestContext;
   subject?: string;
+  /** The socket is counted among its subject's (SocketsPerCaller) until it closes. */
+  counted?: boolean;
 };
 
 const logger = new Logger('subscriptions');
@@ -64,8 +76,9 @@ function formatted(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
  * The graphql-ws server, held to the same rules as HTTP: the API key (checked once, when the socket
  * connects), the depth, field and cost limits (limits.ts), the per-caller rate limit (each
  * operation counts as a request), errors formatted alike; and its own: frames of at most
- * `maxPayloadBytes`, at most `maxSubscriptions` operations at once per socket, and anonymous
- * sockets only for the public subscriptions. Which root fields a key may run is the resolvers'
+ * `maxPayloadBytes`, at most `maxSubscriptions` operations at once per socket, at most
+ * `maxSocketsPerCaller` sockets per caller and `maxSockets` in all, and anonymous sockets only for
+ * the public subscriptions. Which root fields a key may run is the resolvers'
  * access guard's to decide (access.ts), here as over HTTP.
  */
 export class SubscriptionServer {
@@ -86,6 +99,7 @@ export class SubscriptionServer {
       path: options.path,
       maxPayload: options.maxPayloadBytes,
     });
+    const perCaller = new SocketsPerCaller(options.maxSocketsPerCaller);
     this.disposable = useServer<Record<string, unknown> | undefined, Extra>(
       {
         schema,
@@ -93,8 +107,20 @@ export class SubscriptionServer {
         onConnect: async (ctx) => {
           const context = await contextOf(authorizationOf(undefined, ctx.connectionParams));
           ctx.extra.context = context;
-          ctx.extra.subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
+          const subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
+          ctx.extra.subject = subject;
+          // Closed while its key was being checked: onClose has run already, nothing to count.
+          if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+          if (!perCaller.take(subject)) {
+            // graphql-ws would close it 4403 Forbidden, which its client retries: this says what to fix.
+            ctx.extra.socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, tooManySocketsReason(perCaller.max));
+            return false;
+          }
+          ctx.extra.counted = true;
           return true;
+        },
+        onClose: (ctx) => {
+          if (ctx.extra.counted && ctx.extra.subject) perCaller.release(ctx.extra.subject);
         },
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
         // Market data executed once per event for all its watchers (shared-subscriptions.ts).
@@ -111,6 +137,11 @@ export class SubscriptionServer {
       const path = (req.url ?? '').split('?')[0];
       // Nothing else on this server takes WebSockets: any other path is refused at once.
       if (path !== options.path) return void socket.destroy();
+      // Sockets waiting for their connection_init count too: graphql-ws closes them after 3 s.
+      if (this.wss.clients.size >= options.maxSockets) {
+        socket.end(socketsFullResponse(options.maxSockets, 5));
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.wss.emit('connection', ws, req);
         // graphql-ws prints every socket error to stderr as a server bug; a frame over the cap or a
