@@ -481,6 +481,10 @@ describe('trading through GraphQL', () => {
       const filters: Partial<Order>[] = [
         { marketId: 'h100' },
         { side: 'BID' },
+        { side: 'ASK' },
+        // A side in a market reads that side's orders there.
+        { marketId: 'h100', side: 'BID' },
+        { marketId: 'h100', side: 'ASK' },
         { side: 'ASK', status: 'OPEN' },
         ...statuses.map((status) => ({ status })),
         // Each read from another index (live orders, one market's): the same answer.

@@ -260,6 +260,15 @@ export class OrdersQueries {
     return sortedSet(this.redis, K.accountMarketOrders(accountId, marketId));
   }
 
+  /** An account's order ids on one side (`bid`, `ask`), in one market or in all, oldest first. */
+  accountSideOrders(accountId: string, side: string, marketId?: string): Paged<string> {
+    const key =
+      marketId === undefined
+        ? K.accountSideOrders(accountId, side)
+        : K.accountMarketSideOrders(accountId, marketId, side);
+    return sortedSet(this.redis, key);
+  }
+
   /** An account's trade ids (as buyer or provider), oldest first. */
   accountFills(accountId: string): Paged<string> {
     return sortedSet(this.redis, K.accountFills(accountId));

@@ -1,4 +1,4 @@
-import { atAccountPositions, orderIndexFor, positionsAreCursors } from './order-index';
+import { atAccountPositions, orderIndexFor } from './order-index';
 import { OrderStatus, Side } from './orders.views';
 
 describe('orderIndexFor (which index a myOrders filter reads)', () => {
@@ -12,16 +12,15 @@ describe('orderIndexFor (which index a myOrders filter reads)', () => {
     expect(orderIndexFor({ status: OrderStatus.CANCELLED, side: Side.ASK })).toEqual({ kind: 'cancelled' });
   });
 
-  it("reads one market's orders for a market without a status, and all orders for a side alone", () => {
-    expect(orderIndexFor({ marketId: 'H100', side: Side.BID })).toEqual({ kind: 'market', marketId: 'H100' });
-    expect(orderIndexFor({ side: Side.ASK })).toEqual({ kind: 'all' });
-  });
-
-  it("keeps positions as cursors only in the indexes ordered and kept as all the account's orders", () => {
-    expect(positionsAreCursors({ kind: 'all' })).toBe(true);
-    expect(positionsAreCursors({ kind: 'market', marketId: 'H100' })).toBe(true);
-    for (const kind of ['live', 'filled', 'cancelled'] as const)
-      expect(positionsAreCursors({ kind })).toBe(false);
+  it("reads exactly the filter's orders without a status: a market's, a side's, a side's in a market, or all", () => {
+    expect(orderIndexFor({ marketId: 'H100' })).toEqual({ kind: 'market', marketId: 'H100' });
+    expect(orderIndexFor({ side: Side.ASK })).toEqual({ kind: 'side', side: Side.ASK });
+    expect(orderIndexFor({ marketId: 'H100', side: Side.BID })).toEqual({
+      kind: 'side',
+      side: Side.BID,
+      marketId: 'H100',
+    });
+    expect(orderIndexFor({})).toEqual({ kind: 'all' });
   });
 });
 

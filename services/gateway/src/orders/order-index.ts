@@ -1,36 +1,32 @@
 import { LIVE_ORDER_STATUSES } from '@gpux/contracts';
-import type { OrdersFilter } from './orders.views';
+import type { OrdersFilter, Side } from './orders.views';
 
 /**
  * Which of an account's order indexes (orders' read model) a myOrders filter reads: one that holds
  * every order the filter can keep, the same one for the same filter (its cursors must mean the
  * same on every page). A status reads its own index (the live orders for a status with GPUs left,
- * the filled or the cancelled ones), a market alone that market's orders, anything else all the
- * account's orders. What the index holds is then read and filtered in full, so a filter costs the
- * size of its index, not of the account's history.
+ * the filled or the cancelled ones), and what it holds is then read and filtered in full, so such
+ * a filter costs the size of its index, not of the account's history. Without a status, a market,
+ * a side, both or neither read the index of exactly those orders, which is paged as it stands: its
+ * orders are listed by creation time and never leave it, so a position in it is a cursor.
  */
 export type OrderIndex =
   | { kind: 'live' }
   | { kind: 'filled' }
   | { kind: 'cancelled' }
   | { kind: 'market'; marketId: string }
+  | { kind: 'side'; side: Side; marketId?: string }
   | { kind: 'all' };
 
 export function orderIndexFor(filter: OrdersFilter): OrderIndex {
   if (filter.status && LIVE_ORDER_STATUSES.includes(filter.status)) return { kind: 'live' };
   if (filter.status === 'FILLED') return { kind: 'filled' };
   if (filter.status === 'CANCELLED') return { kind: 'cancelled' };
+  if (filter.side)
+    return { kind: 'side', side: filter.side, ...(filter.marketId ? { marketId: filter.marketId } : {}) };
   if (filter.marketId) return { kind: 'market', marketId: filter.marketId };
   return { kind: 'all' };
 }
-
-/**
- * Whether an index lists its orders as all the account's orders do (by creation time) and never
- * loses one, so that a position in it is a cursor that keeps its meaning. The others' positions
- * are translated into positions among all the account's orders.
- */
-export const positionsAreCursors = (index: OrderIndex): boolean =>
-  index.kind === 'all' || index.kind === 'market';
 
 /**
  * What an index kept, at each order's position among all the account's orders (`positions`, in

@@ -43,6 +43,12 @@ export const ordersReadModel = {
   /** Sorted set of an account's order ids in one market, by creation time. */
   accountMarketOrders: (accountId: string, marketId: string) =>
     redisKey`orders:accounts:${accountId}:markets:${marketId}:orders`,
+  /** Sorted set of an account's order ids on one side (`bid`, `ask`), by creation time. */
+  accountSideOrders: (accountId: string, side: string) =>
+    redisKey`orders:accounts:${accountId}:sides:${side}:orders`,
+  /** Sorted set of an account's order ids on one side of one market, by creation time. */
+  accountMarketSideOrders: (accountId: string, marketId: string, side: string) =>
+    redisKey`orders:accounts:${accountId}:markets:${marketId}:sides:${side}:orders`,
   /** Hash per trade: the TradeExecuted data as fields. */
   trade: (tradeId: string) => redisKey`orders:trades:${tradeId}`,
   /** Sorted set of an account's trade ids (as buyer or provider) by time (ms). */

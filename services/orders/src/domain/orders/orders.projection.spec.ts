@@ -222,7 +222,7 @@ describe('orders projection', () => {
     ]);
   });
 
-  it("keeps each account's live, filled and cancelled orders and its orders per market as their statuses say, after every event", () => {
+  it("keeps each account's live, filled and cancelled orders and its orders per market and side as their statuses say, after every event", () => {
     const h100Log = marketLog();
     const a100Log = marketLog('A100');
     const model: Model = new Map();
@@ -243,9 +243,19 @@ describe('orders projection', () => {
           expect(listed(rm.accountCancelledOrders(account))).toEqual(
             all.filter((id) => statusOf(model, id) === 'CANCELLED'),
           );
-          for (const marketId of ['H100', 'A100'])
+          const where = (id: string) => hash(model, rm.order(id));
+          for (const marketId of ['H100', 'A100']) {
             expect(listed(rm.accountMarketOrders(account, marketId))).toEqual(
-              all.filter((id) => hash(model, rm.order(id))['marketId'] === marketId),
+              all.filter((id) => where(id)['marketId'] === marketId),
+            );
+            for (const side of ['bid', 'ask'])
+              expect(listed(rm.accountMarketSideOrders(account, marketId, side))).toEqual(
+                all.filter((id) => where(id)['marketId'] === marketId && where(id)['side'] === side),
+              );
+          }
+          for (const side of ['bid', 'ask'])
+            expect(listed(rm.accountSideOrders(account, side))).toEqual(
+              all.filter((id) => where(id)['side'] === side),
             );
           checks++;
         }
@@ -288,6 +298,8 @@ describe('orders projection', () => {
     expect(listed(rm.accountLiveOrders('prov-1'))).toEqual(['a2']);
     expect(listed(rm.accountLiveOrders('buyer-1'))).toEqual([]);
     expect(listed(rm.accountMarketOrders('buyer-1', 'A100'))).toEqual(['b6']);
+    expect(listed(rm.accountSideOrders('prov-1', 'ask'))).toEqual(['a1', 'a2']);
+    expect(listed(rm.accountMarketSideOrders('prov-1', 'A100', 'ask'))).toEqual(['a2']);
     expect(checks).toBeGreaterThan(40);
   });
 

@@ -7,16 +7,24 @@ const hset = (key: string, fields: Record<string, string | number | undefined>):
     .map(([field, value]) => ({ op: 'hset', key, field, value: String(value) }));
 
 /**
- * An order listed for its account: among all its orders, its orders in the market, and its live
- * ones until its GPUs are all filled or cancelled (checked at once too, so that a listing is right
- * whatever the order's counters hold).
+ * An order listed for its account: among all its orders, its orders in the market, on its side
+ * (in all markets and in this one), and its live ones until its GPUs are all filled or cancelled
+ * (checked at once too, so that a listing is right whatever the order's counters hold).
  */
-const listing = (accountId: string, marketId: string, orderId: string, at: number): RedisOp[] => [
-  { op: 'zadd', key: rm.accountOrders(accountId), score: at, member: orderId },
-  { op: 'zadd', key: rm.accountMarketOrders(accountId, marketId), score: at, member: orderId },
-  { op: 'zadd', key: rm.accountLiveOrders(accountId), score: at, member: orderId },
-  leavesLiveWhenDone(accountId, orderId),
-];
+const listing = (
+  order: { accountId: string; marketId: string; orderId: string; side: string },
+  at: number,
+): RedisOp[] => {
+  const { accountId, marketId, orderId, side } = order;
+  return [
+    { op: 'zadd', key: rm.accountOrders(accountId), score: at, member: orderId },
+    { op: 'zadd', key: rm.accountMarketOrders(accountId, marketId), score: at, member: orderId },
+    { op: 'zadd', key: rm.accountSideOrders(accountId, side), score: at, member: orderId },
+    { op: 'zadd', key: rm.accountMarketSideOrders(accountId, marketId, side), score: at, member: orderId },
+    { op: 'zadd', key: rm.accountLiveOrders(accountId), score: at, member: orderId },
+    leavesLiveWhenDone(accountId, orderId),
+  ];
+};
 
 /** The order leaves its account's live orders once filled + cancelled reach its GPUs (orderStatus). */
 const leavesLiveWhenDone = (accountId: string, orderId: string): RedisOp => ({
@@ -46,7 +54,8 @@ export function ordersProjection(eventsTopic: string): Projection {
     name: 'orders.orders',
     // 2: each account's live orders and its orders per market (a model folded before has neither).
     // 3: and its filled and its cancelled orders.
-    version: '3',
+    // 4: and its orders per side, in all markets and per market.
+    version: '4',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -119,7 +128,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             { op: 'hsetnx', key, field: 'createdAt', value: event.time },
             { op: 'hincrby', key, field: 'filled', by: 0 },
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
-            ...(listed ? listing(order.accountId, order.marketId, order.orderId, at) : []),
+            ...(listed ? listing(order, at) : []),
             {
               op: 'publish',
               key: rm.accountOrdersChannel(order.accountId),
