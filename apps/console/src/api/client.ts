@@ -1,7 +1,7 @@
 // A small GraphQL client for the console: queries and mutations over fetch, subscriptions over
 // graphql-ws, both with the tab's API key (api/session.ts) when there is one.
 import { Client, createClient } from 'graphql-ws';
-import { ApiErrorItem, describeErrors } from '../lib/errors';
+import { ApiErrorItem, describeErrors, socketClosedError } from '../lib/errors';
 import { session } from './session';
 
 export class ApiError extends Error {
@@ -68,7 +68,7 @@ export function subscribe<T>(
         onError(
           Array.isArray(error)
             ? new ApiError(error as ApiErrorItem[])
-            : new ApiError([{ message: 'the subscription closed', extensions: { code: 'SUBSCRIPTION' } }]),
+            : new ApiError([socketClosedError(error)]),
         ),
       complete: () => undefined,
     },

@@ -15,3 +15,14 @@ export function describeErrors(errors: readonly ApiErrorItem[]): string {
     })
     .join('\n');
 }
+
+/**
+ * What a subscription that ended with its socket says: the gateway's close reason where it gave one
+ * (a socket over its caller's cap is closed 1008, "too many sockets: …").
+ */
+export function socketClosedError(event: unknown): ApiErrorItem {
+  const { code, reason } = (event ?? {}) as { code?: unknown; reason?: unknown };
+  const why = typeof reason === 'string' && reason ? `: ${reason}` : '';
+  const number = typeof code === 'number' ? ` (WebSocket close ${code})` : '';
+  return { message: `the subscription closed${why}${number}`, extensions: { code: 'SUBSCRIPTION' } };
+}
