@@ -26,7 +26,7 @@ describe('what a caller over a cap is told', () => {
   });
 
   it('answers an upgrade 503 with Retry-After and a body of the length it says', () => {
-    const response = socketsFullResponse(10_000, 5);
+    const response = socketsFullResponse(10_000);
     const [head, body] = response.split('\r\n\r\n');
     expect(head!.split('\r\n')).toEqual([
       'HTTP/1.1 503 Service Unavailable',

@@ -34,18 +34,21 @@ export function tooManySocketsReason(max: number): string {
   return `too many sockets: this caller already has ${max} open, the most allowed; close one first`;
 }
 
+/** When a client refused for want of sockets is told to retry, seconds: sockets waiting for their connection_init close within 3. */
+const FULL_RETRY_AFTER_SECONDS = 5;
+
 /**
  * The answer to an upgrade when the gateway holds all the sockets it may: an HTTP 503 with when to
  * retry, before any WebSocket exists.
  */
-export function socketsFullResponse(max: number, retryAfterSeconds: number): string {
-  const body = `the gateway holds ${max} WebSockets, the most it may: retry in ${retryAfterSeconds} s\n`;
+export function socketsFullResponse(max: number): string {
+  const body = `the gateway holds ${max} WebSockets, the most it may: retry in ${FULL_RETRY_AFTER_SECONDS} s\n`;
   return [
     'HTTP/1.1 503 Service Unavailable',
     'Connection: close',
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
-    `Retry-After: ${retryAfterSeconds}`,
+    `Retry-After: ${FULL_RETRY_AFTER_SECONDS}`,
     '',
     body,
   ].join('\r\n');

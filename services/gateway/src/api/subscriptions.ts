@@ -60,9 +60,8 @@ export interface SubscriptionServerOptions {
 type Extra = {
   request: IncomingMessage;
   context?: RequestContext;
+  /** Who the socket is for the rate limit and the socket cap: set once it is counted, until it closes. */
   subject?: string;
-  /** The socket is counted among its subject's (SocketsPerCaller) until it closes. */
-  counted?: boolean;
 };
 
 const logger = new Logger('subscriptions');
@@ -108,7 +107,6 @@ export class SubscriptionServer {
           const context = await contextOf(authorizationOf(undefined, ctx.connectionParams));
           ctx.extra.context = context;
           const subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
-          ctx.extra.subject = subject;
           // Closed while its key was being checked: onClose has run already, nothing to count.
           if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
           if (!perCaller.take(subject)) {
@@ -116,11 +114,11 @@ export class SubscriptionServer {
             ctx.extra.socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, tooManySocketsReason(perCaller.max));
             return false;
           }
-          ctx.extra.counted = true;
+          ctx.extra.subject = subject;
           return true;
         },
         onClose: (ctx) => {
-          if (ctx.extra.counted && ctx.extra.subject) perCaller.release(ctx.extra.subject);
+          if (ctx.extra.subject) perCaller.release(ctx.extra.subject);
         },
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
         // Market data executed once per event for all its watchers (shared-subscriptions.ts).
@@ -139,7 +137,7 @@ export class SubscriptionServer {
       if (path !== options.path) return void socket.destroy();
       // Sockets waiting for their connection_init count too: graphql-ws closes them after 3 s.
       if (this.wss.clients.size >= options.maxSockets) {
-        socket.end(socketsFullResponse(options.maxSockets, 5));
+        socket.end(socketsFullResponse(options.maxSockets));
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
