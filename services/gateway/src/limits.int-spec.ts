@@ -817,6 +817,13 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
 
   const closed = (ws: WebSocket) => new Promise((resolve) => ws.once('close', resolve));
 
+  /** The value of the first series of the gateway's /metrics that starts with `series`. */
+  async function metric(series: string): Promise<number | undefined> {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(series));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  }
+
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     gateway = await startGateway(redis, {
@@ -859,6 +866,8 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
     await gone;
     expect((await connect()).acked).toBe(true);
     expect((await connect()).code).toBe(1008);
+    // An operator sees them refused.
+    expect(await metric('gpux_websockets_refused_total{reason="caller_cap"')).toBe(2);
   });
 
   it('tells a graphql-ws client why, without retrying', async () => {
@@ -927,6 +936,8 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
     });
     // HTTP requests are not sockets: still answered.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+    expect(await metric('gpux_websockets_open{')).toBe(6);
+    expect(await metric('gpux_websockets_refused_total{reason="gateway_cap"')).toBe(1);
 
     const gone = closed(waiting);
     waiting.terminate();

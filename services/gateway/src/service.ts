@@ -140,6 +140,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
     private readonly schema: GraphQLSchemaHost,
     private readonly access: GatewayAccess,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -157,6 +158,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
         maxSocketsPerCaller: this.config.GATEWAY_WS_MAX_SOCKETS_PER_CALLER,
         publicSubscriptions: publicSubscriptions(resolvers),
       },
+      this.metrics,
     );
   }
 

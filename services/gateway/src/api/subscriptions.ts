@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
+import type { ServiceMetrics } from '@gpux/platform';
 import {
   ExecutionArgs,
   getOperationAST,
@@ -92,13 +93,27 @@ export class SubscriptionServer {
     limiter: RateLimiter,
     private readonly watch: ReadModelWatch,
     options: SubscriptionServerOptions,
+    metrics: ServiceMetrics,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
       path: options.path,
       maxPayload: options.maxPayloadBytes,
     });
+    const { wss } = this;
     const perCaller = new SocketsPerCaller(options.maxSocketsPerCaller);
+    metrics.gauge({
+      name: 'gpux_websockets_open',
+      help: 'WebSockets the gateway holds, those still waiting for their connection_init among them',
+      collect() {
+        this.set(wss.clients.size);
+      },
+    });
+    const refused = metrics.counter<'reason'>({
+      name: 'gpux_websockets_refused_total',
+      help: "WebSockets refused: over their caller's cap (caller_cap, closed 1008) or the gateway's (gateway_cap, upgrade answered 503)",
+      labelNames: ['reason'],
+    });
     this.disposable = useServer<Record<string, unknown> | undefined, Extra>(
       {
         schema,
@@ -110,6 +125,7 @@ export class SubscriptionServer {
           // Closed while its key was being checked: onClose has run already, nothing to count.
           if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
           if (!perCaller.take(subject)) {
+            refused.inc({ reason: 'caller_cap' });
             // graphql-ws would close it 4403 Forbidden, which its client retries: this says what to fix.
             ctx.extra.socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, tooManySocketsReason(perCaller.max));
             return false;
@@ -137,6 +153,7 @@ export class SubscriptionServer {
       if (path !== options.path) return void socket.destroy();
       // Sockets waiting for their connection_init count too: graphql-ws closes them after 3 s.
       if (this.wss.clients.size >= options.maxSockets) {
+        refused.inc({ reason: 'gateway_cap' });
         socket.end(socketsFullResponse(options.maxSockets));
         return;
       }
