@@ -52,6 +52,16 @@ export interface RunOptions extends BenchmarkOptions {
   cachePath?: string;
 }
 
+/**
+ * Each of a size's five timed samples runs the product for at least this long (as many times as
+ * that takes, in one submission, so the submission's own cost is spread over many products, as in
+ * a challenge's full queue). With 20 ms samples (one or two products at n = 512 on lavapipe) the
+ * figure of one kernel read 9 to 25 GFLOP/s within one run of bench:certify while its challenges
+ * ran at 14–15; with 250 ms samples it read 16.7–19.5 on the same host (bench/README.md,
+ * `## certify`).
+ */
+export const BENCHMARK_SAMPLE_MS = 250;
+
 async function measureSize(
   device: GPUDevice,
   matmul: Matmul,
@@ -71,6 +81,7 @@ async function measureSize(
     const [bufA, bufB, bufC] = buffers;
     const timing = await timeGpu(device, (encoder) => matmul.encode(encoder, bufA, bufB, bufC, n, n, n), {
       runs: 5,
+      minSampleMs: BENCHMARK_SAMPLE_MS,
     });
     const c = await readMatrix(device, bufC, n * n, precision);
     const check = freivalds(
