@@ -5,6 +5,13 @@ import { EventSourcingHost } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { heartbeatAges } from './metrics';
 
+/**
+ * Joined nodes whose state one round trip reads (three reads each, pipelined). Read one node at a
+ * time, a tick waited for a round trip per node: with thousands of nodes joined it outlasted the
+ * tick's interval and kept the service's thread busy (bench/README.md, `## watchdog`).
+ */
+export const WATCHDOG_READ_BATCH = 200;
+
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
   SPOT_CHECK_INTERVAL_MS: number;
@@ -56,20 +63,44 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     const redis = this.redis.redis;
     const joined = await redis.zrange(rm.sessions, 0, -1);
     this.oldestThisTick = 0;
-    for (const nodeId of joined) {
-      const [node, beat, challenge] = await Promise.all([
-        redis.hgetall(rm.node(nodeId)),
-        redis.get(nodeHeartbeatKey(nodeId)),
-        redis.hgetall(rm.challenge(nodeId)),
-      ]);
-      const sessionId = node['sessionId'];
-      if (!sessionId) continue;
-      if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
-      if (challenge['id']) await this.expire(nodeId, challenge, now);
-      // A certification in flight never holds off a spot check: the decider supersedes it.
-      if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
+    for (let from = 0; from < joined.length; from += WATCHDOG_READ_BATCH) {
+      const batch = joined.slice(from, from + WATCHDOG_READ_BATCH);
+      for (const { nodeId, node, beat, challenge } of await this.read(batch)) {
+        const sessionId = node['sessionId'];
+        if (!sessionId) continue;
+        if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
+        if (challenge['id']) await this.expire(nodeId, challenge, now);
+        // A certification in flight never holds off a spot check: the decider supersedes it.
+        if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
+      }
     }
     this.heartbeats.oldest.set(this.oldestThisTick);
+  }
+
+  /** Each node's read-model hash, last heartbeat and open challenge, in one round trip. */
+  private async read(nodeIds: string[]): Promise<
+    {
+      nodeId: string;
+      node: Record<string, string>;
+      beat: string | null;
+      challenge: Record<string, string>;
+    }[]
+  > {
+    const pipeline = this.redis.redis.pipeline();
+    for (const nodeId of nodeIds)
+      pipeline.hgetall(rm.node(nodeId)).get(nodeHeartbeatKey(nodeId)).hgetall(rm.challenge(nodeId));
+    const replies = (await pipeline.exec()) ?? [];
+    const reply = <T>(i: number): T => {
+      const [error, value] = replies[i] ?? [new Error('no reply from Redis'), null];
+      if (error) throw error;
+      return value as T;
+    };
+    return nodeIds.map((nodeId, i) => ({
+      nodeId,
+      node: reply<Record<string, string>>(3 * i),
+      beat: reply<string | null>(3 * i + 1),
+      challenge: reply<Record<string, string>>(3 * i + 2),
+    }));
   }
 
   private async lost(
