@@ -22,6 +22,7 @@
  * line: JSON.
  */
 import {
+  challengeSizeFor,
   createChallenge,
   DEFAULTS,
   openRequest,
@@ -175,6 +176,9 @@ async function main() {
           benchmarkGflops: round(median(benchmarkSamples), 3),
           benchmarkSamples: benchmarkSamples.map((x) => round(x, 3)),
           claimedGflops: round(claimedTflops * 1000, 3),
+          // The size capacity would give a challenge at this claim (docs/certification.md, "The
+          // size of a challenge"): where it is not n, a join on this GPU runs at that size instead.
+          sizeForClaim: challengeSizeFor(claimedTflops),
           certifiedGflops: round(med('certifiedGflops'), 3),
           // Each challenge against the benchmark samples just before and after it (the same
           // minutes of a machine whose speed drifts), then the median over the challenges.

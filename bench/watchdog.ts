@@ -58,7 +58,6 @@ async function main() {
         {
           HEARTBEAT_TIMEOUT_MS: HOUR_MS,
           SPOT_CHECK_INTERVAL_MS: HOUR_MS,
-          CHALLENGE_SIZE: 512,
           WATCHDOG_INTERVAL_MS: 1_000,
         },
         new ServiceMetrics('capacity'),

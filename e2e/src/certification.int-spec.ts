@@ -10,7 +10,9 @@
 //  (e) nothing certifies or sells unchecked: a node that never joins cannot certify, a claim that
 //      would park a challenge (or exceed the model's peak) is refused, a node that claims 8 GPUs
 //      and has 1 is certified at an eighth of what it delivers, and revoking a credential mid-lease
-//      suspends the node: its asks cancelled, its lease breached and the buyer credited.
+//      suspends the node: its asks cancelled, its lease breached and the buyer credited;
+//  (f) a challenge is sized from its claim: the smallest size for lavapipe's, products of
+//      milliseconds for a data-centre GPU's, the largest size at most.
 // The built services and gpu-worker are needed: npx nx run-many -t build.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +30,7 @@ import {
   Outcome,
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
+import { challengeSizeFor } from '@gpux/certification';
 import { CapacityCommands, capacityMessages, HEADERS, topic } from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { infraEnv, readTopic } from '@gpux/testing';
@@ -49,6 +52,8 @@ const CONFIG = {
   WATCHDOG_INTERVAL_MS: String(WATCHDOG_INTERVAL_MS),
   SPOT_CHECK_INTERVAL_MS: '2000',
   CHALLENGE_SIZE: '512',
+  CHALLENGE_MAX_SIZE: '4096',
+  CHALLENGE_PRODUCT_MS: '5',
   // Batches sized for half a second at the claim (a spot check for a fifth): lavapipe is slow.
   CERT_TARGET_SECONDS: '0.5',
   SPOT_TARGET_SECONDS: '0.2',
@@ -722,6 +727,32 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       session.stop();
     }
   }, 180_000);
+
+  it('(f) a challenge is sized from its claim: the smallest size for a slow GPU, products of milliseconds for a fast one, the largest at most', async () => {
+    for (const [nodeId, claim, expected] of [
+      ['sized-slow', MODEST_CLAIM_TFLOPS, 512],
+      // An L4's f32 with today's kernels: 1.1 ms a product at 1024, 8.6 at 2048.
+      ['sized-fast', 2, 2048],
+      // Past the largest size (0.7 ms a product at 4096): the largest.
+      ['sized-fastest', 30, 4096],
+    ] as const) {
+      const client = new GatewayClient(m.url, (await register(nodeId)).credential);
+      const session = await client.joinSession('sized');
+      const sizing = {
+        minSize: session.challengeSize,
+        maxSize: session.challengeMaxSize,
+        productMs: session.challengeProductMs,
+      };
+      if (!Marketplace.external) expect(sizing).toEqual({ minSize: 512, maxSize: 4096, productMs: 5 });
+      const ticket = await client.requestCertification(claim);
+      expect(ticket.challenge.n).toBe(challengeSizeFor(claim, sizing));
+      if (!Marketplace.external) expect(ticket.challenge.n).toBe(expected);
+      // Batched for the target time (CERT_TARGET_SECONDS) at the claim, as at any size.
+      const productMs = ((2 * ticket.challenge.n ** 3) / (claim * 1e12)) * 1000;
+      if (!Marketplace.external)
+        expect(ticket.challenge.products).toBe(Math.max(1, Math.round(500 / productMs)));
+    }
+  });
 
   it('(d) a worker that loses the gateway retries with backoff, joins again, and recertifies if it was declared lost meanwhile', async () => {
     if (Marketplace.external) return; // it restarts the gateway

@@ -4,6 +4,7 @@
  * messages and verdict. No I/O: clocks and randomness are passed in.
  */
 export * from './challenge';
+export * from './challenge-size';
 export * from './encoding';
 export * from './freivalds';
 export * from './merkle';

@@ -15,7 +15,6 @@ export const WATCHDOG_READ_BATCH = 200;
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
   SPOT_CHECK_INTERVAL_MS: number;
-  CHALLENGE_SIZE: number;
   WATCHDOG_INTERVAL_MS: number;
 }
 
@@ -164,15 +163,18 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     if (now - last < this.config.SPOT_CHECK_INTERVAL_MS / 2) return;
     if (Math.random() > this.config.WATCHDOG_INTERVAL_MS / (this.config.SPOT_CHECK_INTERVAL_MS / 2)) return;
     const interval = Math.floor(now / this.config.SPOT_CHECK_INTERVAL_MS);
+    // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline. At the
+    // size the certificate was measured at, where the worker's kernels are tuned; a certificate that
+    // recorded none (an administrator's) is sized from the claim by the decider.
+    const size = Number(node['challengeSize']);
     await this.host.sender.dispatch({
       type: CapacityCommands.issueChallenge.type,
       subject: nodeId,
-      // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline.
       data: {
         nodeId,
         purpose: 'spot',
         claimedTflops: tflops * 0.8,
-        n: this.config.CHALLENGE_SIZE,
+        ...(size > 0 ? { n: size } : {}),
         seed: randomBytes(16).toString('hex'),
       },
       idempotencyKey: `spot-${nodeId}-${interval}`,

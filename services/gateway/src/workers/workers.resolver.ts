@@ -17,6 +17,8 @@ export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
   HEARTBEAT_TIMEOUT_MS: number;
   CHALLENGE_SIZE: number;
+  CHALLENGE_MAX_SIZE: number;
+  CHALLENGE_PRODUCT_MS: number;
 }
 
 type Entry = {
@@ -50,6 +52,15 @@ export class WorkersResolver {
   ) {
     this.capacity = new CapacityQueries(redis.redis);
     this.orders = new OrdersQueries(redis.redis);
+  }
+
+  /** How capacity sizes a challenge from its claim: the worker is told, to tune before any deadline. */
+  private sizingView(): Pick<WorkerSession, 'challengeSize' | 'challengeMaxSize' | 'challengeProductMs'> {
+    return {
+      challengeSize: this.config.CHALLENGE_SIZE,
+      challengeMaxSize: this.config.CHALLENGE_MAX_SIZE,
+      challengeProductMs: this.config.CHALLENGE_PRODUCT_MS,
+    };
   }
 
   /** The worker's own node (its credential was just checked, so it exists). */
@@ -109,7 +120,7 @@ export class WorkersResolver {
       nodeId,
       status: node.status,
       heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
-      challengeSize: this.config.CHALLENGE_SIZE,
+      ...this.sizingView(),
       precision: 'f32',
       ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),
     };
@@ -118,7 +129,7 @@ export class WorkersResolver {
   @Mutation(() => ChallengeTicket, {
     nullable: true,
     description:
-      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
+      "Asks for a certification challenge at a claimed throughput, TFLOP/s for the whole node (all its declared GPUs): its deadline follows from the claim. Needs a joined session. A claim above 1.25 × the model's peak × GPUs (at the precision), below the market's minimum × GPUs (f32 only: markets ask f32 TFLOP/s), or so low that the challenge would take over 5 minutes is refused (BAD_USER_INPUT on claimedTflops). The challenge's size n follows the claim (WorkerSession.challengeSize says how). The certified figure per GPU is what the node delivered over its declared GPUs. f16 is certified apart (tflopsF16PerGpu) and keeps the f32 figure." +
       PROTOCOL_STEP,
   })
   @Roles('worker')
@@ -146,7 +157,6 @@ export class WorkersResolver {
       nodeId,
       purpose: 'certification',
       claimedTflops,
-      n: this.config.CHALLENGE_SIZE,
       seed: randomBytes(16).toString('hex'),
       precision,
       ...(Number.isFinite(minimum) && minimum >= 0 ? { requiredTflopsPerGpu: minimum } : {}),

@@ -16,8 +16,18 @@ export class WorkerSession {
   status!: NodeStatus;
   @Field(() => Int)
   heartbeatIntervalMs!: number;
-  @Field(() => Int, { description: 'The size n of challenges (n×n by n×n): what to benchmark a claim at.' })
+  @Field(() => Int, {
+    description:
+      'The smallest size n of challenges (n×n by n×n): what to measure a first claim at. A challenge is sized from its claim: the smallest of challengeSize, 2×, 4×… at which one product takes at least challengeProductMs at the claimed TFLOP/s, at most challengeMaxSize (docs/certification.md); tune for that size before asking.',
+  })
   challengeSize!: number;
+  @Field(() => Int, { description: 'The largest size n of challenges.' })
+  challengeMaxSize!: number;
+  @Field(() => Float, {
+    description:
+      'The least time, ms, one product of a challenge takes at the claimed TFLOP/s: it picks the size.',
+  })
+  challengeProductMs!: number;
   @Field(() => Precision, { description: 'The precision challenges are computed in.' })
   precision!: Precision;
   @Field(() => GraphQLDateTimeString, { nullable: true })

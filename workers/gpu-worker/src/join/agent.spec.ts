@@ -40,6 +40,8 @@ const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
   status: 'UNCERTIFIED',
   heartbeatIntervalMs: 1000,
   challengeSize: 256,
+  challengeMaxSize: 256,
+  challengeProductMs: 5,
   precision: 'f32',
   certifiedUntil: null,
   ...over,
@@ -95,6 +97,8 @@ function agent(
     claimTflops?: number;
     certifyF16?: boolean;
     prepare?: (size: number) => Promise<void>;
+    /** The claim measured at a size (default 0.01). */
+    measure?: (size: number) => number;
   } = {},
 ) {
   const controller = new AbortController();
@@ -125,7 +129,8 @@ function agent(
     measureClaim: async (size, precision) => {
       measured.push([size, precision]);
       order.push(`measure ${size} ${precision}`);
-      return { claimTflops: 0.01, measuredTflops: 0.02, size, safetyFactor: 0.5 };
+      const claimTflops = options.measure?.(size) ?? 0.01;
+      return { claimTflops, measuredTflops: 2 * claimTflops, size, safetyFactor: 0.5 };
     },
     once: options.once ?? false,
     ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
@@ -224,6 +229,52 @@ describe('the worker agent', () => {
       ok: false,
       reason: 'DEADLINE_MISSED',
     });
+  });
+
+  it('tunes at the size its claim picks before asking: measured at the smallest size, again at the size that figure picks, until it stays', async () => {
+    // Sizes 256 to 4096, products of at least 5 ms: 2 TFLOP/s picks 2048 (8.6 ms there), and so
+    // does the 3 TFLOP/s measured at 2048.
+    const claims: Record<number, number> = { 256: 2, 2048: 3 };
+    const t = agent(
+      [{ call: 'joinSession', result: session({ challengeMaxSize: 4096 }) }, ...certifying('c1')],
+      { once: true, measure: (size) => claims[size]! },
+    );
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.order).toEqual([
+      'prepare 256',
+      'measure 256 f32',
+      'prepare 2048',
+      'measure 2048 f32',
+      'prove c1',
+    ]);
+    expect(t.calls[1]).toEqual(['requestCertification', [3]]);
+    expect(t.events.find((e) => e.event === 'claim')).toMatchObject({ claimTflops: 3, size: 2048 });
+  });
+
+  it('a figure measured on larger products that sizes below them gets the kernels of that size too; --claim-tflops tunes at the size it picks', async () => {
+    // 2 TFLOP/s at 256 picks 2048; the 0.1 measured there picks 1024 (2.7 ms at 512, 21 ms at 1024).
+    const claims: Record<number, number> = { 256: 2, 2048: 0.1 };
+    const measured = agent(
+      [{ call: 'joinSession', result: session({ challengeMaxSize: 4096 }) }, ...certifying('c1')],
+      { once: true, measure: (size) => claims[size]! },
+    );
+    expect(await measured.run()).toBe(EXIT.ok);
+    expect(measured.order).toEqual([
+      'prepare 256',
+      'measure 256 f32',
+      'prepare 2048',
+      'measure 2048 f32',
+      'prepare 1024',
+      'prove c1',
+    ]);
+    // 12 TFLOP/s: 1.4 ms at 2048, 11 ms at 4096.
+    const given = agent(
+      [{ call: 'joinSession', result: session({ challengeMaxSize: 4096 }) }, ...certifying('c1')],
+      { once: true, claimTflops: 12 },
+    );
+    expect(await given.run()).toBe(EXIT.ok);
+    expect(given.order).toEqual(['prepare 256', 'prepare 4096', 'prove c1']);
+    expect(given.calls[1]).toEqual(['requestCertification', [12]]);
   });
 
   it('--once: a node certified for long enough is left alone; one about to expire is certified again', async () => {

@@ -6,9 +6,10 @@
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
-import type { Precision } from '@gpux/certification';
+import { ChallengeSizing, challengeSizeFor, type Precision } from '@gpux/certification';
 import { abortableSleep, AgentOptions, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff } from './backoff';
+import type { ClaimMeasurement } from './claim';
 import {
   ChallengeFailedError,
   ChallengeTicket,
@@ -35,8 +36,10 @@ export class WorkerAgent {
   private readonly reconnect: Backoff;
   /** Failed certifications in a row: retried on the same schedule, never in a tight loop. */
   private readonly recertify: Backoff;
-  /** The claim per precision, and the challenge size it was measured at. */
-  private readonly claims = new Map<Precision, { tflops: number; size: number }>();
+  /** The claim per precision, under the sizing of the session it was made in. */
+  private readonly claims = new Map<Precision, { tflops: number; sizing: string }>();
+  /** The challenge sizes the kernels are ready for. */
+  private readonly prepared = new Set<number>();
   private certifiedUntil: number | null = null;
   private validityMs: number | null = null;
   private nextCertificationAt = 0;
@@ -85,14 +88,18 @@ export class WorkerAgent {
   }
 
   /**
-   * Gets the kernels ready for the session's challenge size (the prepare port: tuning, seconds on
-   * a GPU), heartbeating at the session's interval meanwhile so the session is not lost. A spot
-   * challenge a heartbeat brings meanwhile is returned, to be answered once they are ready.
+   * Gets the kernels ready for challenges of `size` (the prepare port: tuning, seconds on a GPU;
+   * the session's smallest size unless told), heartbeating at the session's interval meanwhile so
+   * the session is not lost. A spot challenge a heartbeat brings meanwhile is returned, to be
+   * answered once they are ready.
    */
-  private async ready(session: WorkerSession): Promise<ChallengeTicket | undefined> {
-    if (!this.o.prepare) return undefined;
+  private async ready(
+    session: WorkerSession,
+    size = session.challengeSize,
+  ): Promise<ChallengeTicket | undefined> {
+    if (!this.o.prepare || this.prepared.has(size)) return undefined;
     let done = false;
-    const prepared = this.o.prepare(session.challengeSize).finally(() => {
+    const prepared = this.o.prepare(size).finally(() => {
       done = true;
     });
     let spot: ChallengeTicket | undefined;
@@ -112,6 +119,7 @@ export class WorkerAgent {
       spot ??= ack.challenge ?? undefined;
     }
     await prepared;
+    this.prepared.add(size);
     return spot;
   }
 
@@ -180,17 +188,37 @@ export class WorkerAgent {
     }
   }
 
+  /**
+   * The claim to state, with the kernels ready at the size the gateway will size its challenge at
+   * (challengeSizeFor, from the session's sizing): tuning never runs inside a deadline. A measured
+   * claim starts at the smallest size and moves up to the size its own figure picks, measured again
+   * there, until the size stays (a GPU delivers more on larger products).
+   */
   private async claimFor(session: WorkerSession, precision: Precision): Promise<number> {
+    const sizing = sizingOf(session);
+    const key = JSON.stringify(sizing);
     const known = this.claims.get(precision);
     if (precision === 'f32' && this.o.claimTflops !== undefined) {
       if (!known)
         this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, precision, source: 'option' });
-      this.claims.set(precision, { tflops: this.o.claimTflops, size: session.challengeSize });
+      this.claims.set(precision, { tflops: this.o.claimTflops, sizing: key });
+      await this.readyAt(session, challengeSizeFor(this.o.claimTflops, sizing));
       return this.o.claimTflops;
     }
-    if (known && known.size === session.challengeSize) return known.tflops;
-    const measured = await this.o.measureClaim(session.challengeSize, precision);
-    this.claims.set(precision, { tflops: measured.claimTflops, size: session.challengeSize });
+    if (known && known.sizing === key) return known.tflops;
+    let size = sizing.minSize;
+    let measured: ClaimMeasurement;
+    for (;;) {
+      await this.readyAt(session, size);
+      measured = await this.o.measureClaim(size, precision);
+      const next = challengeSizeFor(measured.claimTflops, sizing);
+      if (next <= size) break;
+      size = next;
+    }
+    // Where a figure measured on larger products sizes below them, the kernels for that size too.
+    const sized = challengeSizeFor(measured.claimTflops, sizing);
+    if (sized !== size) await this.readyAt(session, sized);
+    this.claims.set(precision, { tflops: measured.claimTflops, sizing: key });
     this.o.report({
       event: 'claim',
       claimTflops: measured.claimTflops,
@@ -201,6 +229,12 @@ export class WorkerAgent {
       safetyFactor: measured.safetyFactor,
     });
     return measured.claimTflops;
+  }
+
+  /** The kernels ready at `size`; a spot challenge that came meanwhile is answered at once. */
+  private async readyAt(session: WorkerSession, size: number): Promise<void> {
+    const spot = await this.ready(session, size);
+    if (spot) await this.answer(spot);
   }
 
   /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
@@ -271,3 +305,10 @@ export class WorkerAgent {
     return this.certifiedUntil - this.now() < renewBefore;
   }
 }
+
+/** How the session's gateway sizes a challenge from its claim. */
+const sizingOf = (session: WorkerSession): ChallengeSizing => ({
+  minSize: session.challengeSize,
+  maxSize: session.challengeMaxSize,
+  productMs: session.challengeProductMs,
+});

@@ -66,6 +66,8 @@ describe('the gateway client', () => {
     status: 'UNCERTIFIED',
     heartbeatIntervalMs: 1000,
     challengeSize: 512,
+    challengeMaxSize: 8192,
+    challengeProductMs: 5,
     precision: 'f32',
     certifiedUntil: null,
   };
@@ -279,6 +281,9 @@ describe('the gateway client', () => {
       code: 'BAD_RESPONSE',
       message: expect.stringMatching(/^the gateway's answer to joinSession is not what the protocol says/),
     });
+    // A sizing the agent could not apply to its claims: the largest size below the smallest.
+    handler = json(200, { data: { joinSession: { ...session, challengeMaxSize: 256 } } });
+    await expect(client().joinSession()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
     handler = json(200, { data: { commitChallenge: { ok: false } } });
     await expect(
       client().commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 }),

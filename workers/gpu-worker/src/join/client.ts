@@ -8,7 +8,7 @@
  *     ChallengeFailedError   among those, CHALLENGE_FAILED: the verifier failed a commitment before
  *                            opening it (late, or for another challenge); carries the reason
  */
-import { isProtocolVersion } from '@gpux/certification';
+import { isProtocolVersion, sizingError } from '@gpux/certification';
 import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
 import { adapterLine } from './adapter-line';
 import {
@@ -242,6 +242,14 @@ function isSession(x: unknown): x is WorkerSession {
     typeof x['heartbeatIntervalMs'] === 'number' &&
     x['heartbeatIntervalMs'] > 0 &&
     typeof x['challengeSize'] === 'number' &&
+    typeof x['challengeMaxSize'] === 'number' &&
+    typeof x['challengeProductMs'] === 'number' &&
+    // The sizing the agent applies to its claims (challengeSizeFor) must be one it can apply.
+    sizingError({
+      minSize: x['challengeSize'],
+      maxSize: x['challengeMaxSize'],
+      productMs: x['challengeProductMs'],
+    }) === null &&
     typeof x['precision'] === 'string' &&
     isNullableString(x['certifiedUntil'])
   );

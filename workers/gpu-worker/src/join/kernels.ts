@@ -1,9 +1,10 @@
 /**
  * The worker's tuned kernels, per challenge size: the fastest kernel at 512 is not the fastest at
- * 4096 on a GPU, so they are tuned at the size the gateway's challenges use (the session's
- * challengeSize), when that size is first needed, and kept (and cached per size) for the process.
- * The agent asks for them before it measures or states a claim, so tuning never runs inside a
- * challenge's deadline; a challenge of another size (never sent today) is tuned for when it comes.
+ * 4096 on a GPU, so they are tuned at the sizes the gateway's challenges use (the size its claim
+ * picks: challengeSizeFor, from the session's sizing), when a size is first needed, and kept (and
+ * cached per size) for the process. The agent asks for them before it measures or states a claim,
+ * so tuning never runs inside a challenge's deadline; a challenge of a size not prepared (a spot
+ * check of a certificate measured by another process, at another size) is tuned for when it comes.
  */
 import type { Challenge } from '@gpux/certification';
 import { proveChallenge } from '../challenge/prover';

@@ -23,6 +23,8 @@ export type JoinEvent =
       status: string;
       heartbeatIntervalMs: number;
       challengeSize: number;
+      challengeMaxSize: number;
+      challengeProductMs: number;
       precision: string;
       certifiedUntil: string | null;
     }
@@ -85,7 +87,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'joined':
       return (
         `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
-        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges n=${e.challengeSize} ${e.precision}`
+        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim`
       );
     case 'claim':
       return e.source === 'option'

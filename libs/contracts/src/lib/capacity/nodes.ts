@@ -37,6 +37,11 @@ export const nodeCertifiedSchema = z.object({
   tflopsPerGpu: z.object({ f32: z.number().min(0), f16: z.number().min(0).optional() }),
   /** By challenge: what the whole node delivered on the verifier's clock, TFLOP/s (absent before it was recorded). */
   measuredTflops: z.number().min(0).optional(),
+  /**
+   * The size n of the f32 challenge that measured `tflopsPerGpu.f32`: spot checks re-measure at it
+   * (absent for an administrator's certificate, and before it was recorded).
+   */
+  challengeSize: z.number().int().min(16).max(8192).optional(),
   /** Measured / the declared model's peak; null when the peak is not known. */
   efficiency: z.number().min(0).nullable(),
   tier: z.enum(['bronze', 'silver', 'gold']),
@@ -82,7 +87,11 @@ export const issueChallengeSchema = nodeRef.extend({
   purpose: challengePurposeSchema,
   /** For the whole node: all its declared GPUs together. */
   claimedTflops: z.number().positive('must be greater than 0').max(100_000),
-  n: z.number().int().min(16, 'must be at least 16').max(8192, 'must be at most 8192'),
+  /**
+   * The size of the products; absent, the decider sizes it from the claim (docs/certification.md,
+   * "The size of a challenge"). A spot check gives its certificate's.
+   */
+  n: z.number().int().min(16, 'must be at least 16').max(8192, 'must be at most 8192').optional(),
   seed: hex128,
   /** The node's market's minimum certified TFLOP/s per GPU, looked up at the edge: a claim below it × GPUs is refused. */
   requiredTflopsPerGpu: z.number().min(0).max(100_000).optional(),

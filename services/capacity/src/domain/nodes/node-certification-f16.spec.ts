@@ -34,6 +34,24 @@ describe('f16 certification: certified apart from f32, so markets can price eith
     expect(again.f32).not.toBe(f32.f32);
   });
 
+  it('the certificate keeps the size of the f32 challenge that measured its f32 figure, where spot checks re-measure', () => {
+    const node = new Node();
+    const sizeOf = (events: { type: string; data: unknown }[]) =>
+      (events.find((e) => e.type === 'capacity.NodeCertified')?.data as { challengeSize?: number })
+        .challengeSize;
+    const at = (precision: 'f32' | 'f16', n: number, t: number) =>
+      sizeOf(
+        answer(
+          node,
+          challengeOf(node.events(issue('certification', 0.001, undefined, { precision, n }), t)),
+          t + 4,
+        ),
+      );
+    expect(at('f32', 48, T0)).toBe(48);
+    expect(at('f16', 32, T0 + 100)).toBe(48);
+    expect(at('f32', 40, T0 + 200)).toBe(40);
+  });
+
   it('spot checks re-measure f32, whatever the node certified last', () => {
     const node = new Node();
     answer(node, challengeOf(node.events(certify('f16'), T0)), T0 + 4);

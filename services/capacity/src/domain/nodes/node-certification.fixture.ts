@@ -55,7 +55,7 @@ export const issue = (
   purpose: 'certification' | 'spot',
   claimedTflops = 0.001,
   seed = '0123456789abcdef0123456789abcdef',
-  extra: { precision?: 'f32' | 'f16'; requiredTflopsPerGpu?: number } = {},
+  extra: { precision?: 'f32' | 'f16'; requiredTflopsPerGpu?: number; n?: number } = {},
 ): NodeCommand => ({
   type: 'capacity.IssueChallenge',
   data: { nodeId: 'n1', purpose, claimedTflops, n: 48, seed, ...extra },

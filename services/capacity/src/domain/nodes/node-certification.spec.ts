@@ -1,5 +1,16 @@
-import type { NodeCommand } from './node.decider';
-import { answer, challengeOf, HASH, issue, join, Node, registered, T0 } from './node-certification.fixture';
+import type { ChallengeSizing } from '@gpux/certification';
+import { createNodeDecider, type NodeCommand } from './node.decider';
+import {
+  answer,
+  challengeOf,
+  HASH,
+  issue,
+  join,
+  joined,
+  Node,
+  registered,
+  T0,
+} from './node-certification.fixture';
 
 describe('node certification by challenge', () => {
   it('certifies an honest answer with the throughput measured on its own clock, graded against the model', () => {
@@ -231,6 +242,38 @@ describe('node certification by challenge', () => {
       message: expect.stringMatching(/300 s cap/),
     });
     expect(node.state.challenge).toBeNull();
+  });
+
+  it('sizes a challenge that comes without a size from its claim, by the sizing it was configured with', () => {
+    const sized = (claimedTflops: number, sizing?: ChallengeSizing) => {
+      const d = createNodeDecider({
+        certificateValidityMs: 1,
+        spotNoticeMs: 1,
+        ...(sizing ? { sizing } : {}),
+      });
+      const state = [registered, joined].reduce((s, e) => d.evolve(s, e), d.initialState());
+      const command: NodeCommand = {
+        type: 'capacity.IssueChallenge',
+        data: {
+          nodeId: 'n1',
+          purpose: 'certification',
+          claimedTflops,
+          seed: '0123456789abcdef0123456789abcdef',
+        },
+      };
+      const decision = d.decide(command, state, { now: new Date(T0) });
+      if (decision.kind !== 'accepted') throw new Error(decision.message);
+      return challengeOf(decision.events).n;
+    };
+    // By default 512 to 8192, products of at least 5 ms at the claim.
+    expect(sized(0.01)).toBe(512);
+    expect(sized(2)).toBe(2048);
+    expect(sized(400)).toBe(8192);
+    expect(sized(2, { minSize: 64, maxSize: 1024, productMs: 1 })).toBe(1024);
+    expect(sized(0.01, { minSize: 64, maxSize: 1024, productMs: 1 })).toBe(256);
+    // A size given (a spot check's, its certificate's) is kept.
+    const node = new Node();
+    expect(challengeOf(node.events(issue('certification', 400), T0)).n).toBe(48);
   });
 
   it('never lets a certification in flight hold off a spot check: the spot challenge supersedes it', () => {

@@ -1,4 +1,4 @@
-import type { Challenge, Commitment, OpenRequest } from '@gpux/certification';
+import type { Challenge, ChallengeSizing, Commitment, OpenRequest } from '@gpux/certification';
 import {
   CapacityCommands,
   CapacityEvents,
@@ -54,6 +54,8 @@ export interface NodeDeciderOptions {
   certificationTargetMs?: number;
   /** The same for a spot challenge (default 1 s). */
   spotTargetMs?: number;
+  /** How a challenge without a size is sized from its claim (default DEFAULT_SIZING). */
+  sizing?: ChallengeSizing;
 }
 
 /** What a node's commands know besides the command and the state: the clock, and the options. */

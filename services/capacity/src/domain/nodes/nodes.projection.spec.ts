@@ -115,12 +115,14 @@ describe('nodes projection', () => {
       efficiency: 0.42,
       tier: 'silver',
       method: 'challenge',
+      challengeSize: 4096,
     });
     expect(
       hash(project([envelope(registered, at(1)), envelope(challenge, at(2), 'c1')]).model, rm.node('n1')),
     ).toMatchObject({
       tflopsF32: '330',
       tflopsF16: '700',
+      challengeSize: '4096',
       efficiency: '0.42',
       tier: 'silver',
       certifiedBy: 'challenge',
@@ -138,8 +140,9 @@ describe('nodes projection', () => {
       tier: 'bronze',
       certifiedBy: 'admin',
     });
-    // The admin certification measured no f16: the challenge's f16 figure is not its figure.
+    // The admin certification measured no f16, at no size: the challenge's are not its own.
     expect(node['tflopsF16']).toBeUndefined();
+    expect(node['challengeSize']).toBeUndefined();
     expect(
       (model.get(rm.certifications('n1')) as string[]).map((c) => (JSON.parse(c) as { at: string }).at),
     ).toEqual([at(2), at(3)]);

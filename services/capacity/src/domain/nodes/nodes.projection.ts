@@ -65,6 +65,9 @@ function registration(event: Envelope): NodeChange | undefined {
         c.tflopsPerGpu.f16 !== undefined
           ? { op: 'hset', key, field: 'tflopsF16', value: String(c.tflopsPerGpu.f16) }
           : { op: 'hdel', key, field: 'tflopsF16' },
+        c.challengeSize !== undefined
+          ? { op: 'hset', key, field: 'challengeSize', value: String(c.challengeSize) }
+          : { op: 'hdel', key, field: 'challengeSize' },
         { op: 'hset', key, field: 'efficiency', value: c.efficiency === null ? '' : String(c.efficiency) },
         { op: 'hset', key, field: 'tier', value: c.tier },
         { op: 'hset', key, field: 'expiresAt', value: c.expiresAt },

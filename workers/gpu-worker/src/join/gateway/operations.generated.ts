@@ -31,6 +31,8 @@ export type SessionFragment = {
   status: NodeStatus;
   heartbeatIntervalMs: number;
   challengeSize: number;
+  challengeMaxSize: number;
+  challengeProductMs: number;
   precision: Precision;
   certifiedUntil: string | null;
 };
@@ -57,6 +59,8 @@ export type JoinSessionMutation = {
     status: NodeStatus;
     heartbeatIntervalMs: number;
     challengeSize: number;
+    challengeMaxSize: number;
+    challengeProductMs: number;
     precision: Precision;
     certifiedUntil: string | null;
   } | null;
@@ -131,6 +135,8 @@ export const SessionFragmentDoc = new TypedDocumentString<SessionFragment, unkno
   status
   heartbeatIntervalMs
   challengeSize
+  challengeMaxSize
+  challengeProductMs
   precision
   certifiedUntil
 }
@@ -179,6 +185,8 @@ export const JoinSessionDocument = new TypedDocumentString<
   status
   heartbeatIntervalMs
   challengeSize
+  challengeMaxSize
+  challengeProductMs
   precision
   certifiedUntil
 }`);

@@ -45,7 +45,9 @@ export function answerChallenge(
   // is certified at an eighth of what that one delivers.
   const measured = perGpu(verdict.measuredTflops, node.gpus);
   const { efficiency, tier } = grade(node.gpuModel, precision, measured);
-  const previous = state.certification?.method === 'challenge' ? state.certification.tflopsPerGpu : undefined;
+  const previous = state.certification?.method === 'challenge' ? state.certification : undefined;
+  // The f32 figure's challenge size goes with it: spot checks re-measure there.
+  const challengeSize = precision === 'f32' ? flight.challenge.n : previous?.challengeSize;
   return accept({
     type: 'capacity.NodeCertified',
     data: {
@@ -53,8 +55,9 @@ export function answerChallenge(
       providerId: node.providerId,
       marketId: node.marketId,
       gpus: node.gpus,
-      tflopsPerGpu: certifiedFigures(precision, measured, previous),
+      tflopsPerGpu: certifiedFigures(precision, measured, previous?.tflopsPerGpu),
       measuredTflops: verdict.measuredTflops,
+      ...(challengeSize !== undefined ? { challengeSize } : {}),
       efficiency,
       tier,
       expiresAt: new Date(t + options.certificateValidityMs).toISOString(),

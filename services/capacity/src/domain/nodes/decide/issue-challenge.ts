@@ -1,4 +1,4 @@
-import { createChallenge } from '@gpux/certification';
+import { challengeSizeFor, createChallenge } from '@gpux/certification';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import { refuseClaim, refuseDeadline } from '../../certification/claim-bounds';
 import { seededStream } from '../../certification/randomness';
@@ -9,7 +9,7 @@ import { failed } from './outcomes';
 
 /**
  * A challenge for the node: a certification (of a joined node, for a claim within bounds) or a spot
- * check. One at a time: a new one waits until the one in flight is due, except that a spot check
+ * check, of products of the size given or, absent, of the size its claim picks (challengeSizeFor). One at a time: a new one waits until the one in flight is due, except that a spot check
  * never waits for a certification (that one ends, superseded).
  */
 export function issueChallenge(
@@ -43,7 +43,7 @@ export function issueChallenge(
       : null;
   if (claim) return reject('BAD_USER_INPUT', claim.message, claim.field);
   const challenge = createChallenge({
-    n,
+    n: n ?? challengeSizeFor(claimedTflops, options.sizing),
     precision,
     claimedTflops,
     now: t,
