@@ -161,6 +161,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         gpuNode: {
           status: string;
           tflopsPerGpu: number | null;
+          challengeSize: number | null;
           certifiedBy: string | null;
           suspendedReason: string | null;
           online: boolean;
@@ -168,7 +169,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
           certifications: { edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean } };
         };
       }>(
-        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
+        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu challengeSize certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
         { id },
         provider,
       )
@@ -264,7 +265,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     expect(measured).toBeGreaterThan(0);
 
     const n = await node('honest');
-    expect(n).toMatchObject({ status: 'CERTIFIED', certifiedBy: 'challenge', tflopsPerGpu: measured });
+    // Measured on products of the size its claim picked (the smallest, for lavapipe's claim).
+    expect(n).toMatchObject({
+      status: 'CERTIFIED',
+      certifiedBy: 'challenge',
+      tflopsPerGpu: measured,
+      challengeSize: 512,
+    });
     // The certificate on the node's record: measured by the challenge, graded against the L4's peak.
     expect(n.certifications[0]).toMatchObject({
       method: 'challenge',

@@ -24,6 +24,8 @@ export interface NodeView {
   leasedUntil?: string;
   tflopsPerGpu?: number;
   tflopsF16PerGpu?: number;
+  /** The size n of the products its f32 figure was measured on (a challenge's certificate). */
+  challengeSize?: number;
   efficiency?: number;
   tier?: string;
   certifiedUntil?: string;
@@ -69,6 +71,7 @@ export function nodeView(
     ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
     ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
     ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
+    ...(opt('challengeSize') !== undefined ? { challengeSize: opt('challengeSize') } : {}),
     ...(opt('efficiency') !== undefined ? { efficiency: opt('efficiency') } : {}),
     ...(h['tier'] ? { tier: h['tier'] } : {}),
     ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),

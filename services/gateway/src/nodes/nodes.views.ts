@@ -33,6 +33,12 @@ export class GpuNode {
   tflopsPerGpu?: number;
   @Field(() => Float, { nullable: true, description: 'Certified f16 TFLOP/s per GPU, where measured.' })
   tflopsF16PerGpu?: number;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The size n of the n×n products the certified f32 figure was measured on (sized from the claim, docs/certification.md); spot checks re-measure there. Absent for an administrator's certificate.",
+  })
+  challengeSize?: number;
   @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
   efficiency?: number;
   @Field(() => NodeTier, { nullable: true })

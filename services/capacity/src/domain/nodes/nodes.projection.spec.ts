@@ -127,6 +127,12 @@ describe('nodes projection', () => {
       tier: 'silver',
       certifiedBy: 'challenge',
     });
+    // What the gateway's node reads of it: the size its f32 figure was measured at.
+    const byChallenge = hash(
+      project([envelope(registered, at(1)), envelope(challenge, at(2), 'c1')]).model,
+      rm.node('n1'),
+    );
+    expect(nodeView('n1', byChallenge, null, null, Date.parse(at(3)))).toMatchObject({ challengeSize: 4096 });
     const { model } = project([
       envelope(registered, at(1)),
       envelope(challenge, at(2), 'c1'),
@@ -143,6 +149,7 @@ describe('nodes projection', () => {
     // The admin certification measured no f16, at no size: the challenge's are not its own.
     expect(node['tflopsF16']).toBeUndefined();
     expect(node['challengeSize']).toBeUndefined();
+    expect(nodeView('n1', node, null, null, Date.parse(at(4)))).not.toHaveProperty('challengeSize');
     expect(
       (model.get(rm.certifications('n1')) as string[]).map((c) => (JSON.parse(c) as { at: string }).at),
     ).toEqual([at(2), at(3)]);
