@@ -189,8 +189,8 @@ export class WorkerAgent {
   }
 
   /**
-   * The claim to state, with the kernels ready at the size the gateway will size its challenge at
-   * (challengeSizeFor, from the session's sizing): tuning never runs inside a deadline. A measured
+   * The claim to state, with the kernels ready at the size capacity will give its challenge
+   * (challengeSizeFor, by the sizing the session states): tuning never runs inside a deadline. A measured
    * claim starts at the smallest size and moves up to the size its own figure picks, measured again
    * there, until the size stays (a GPU delivers more on larger products).
    */
@@ -208,15 +208,15 @@ export class WorkerAgent {
     if (known && known.sizing === key) return known.tflops;
     let size = sizing.minSize;
     let measured: ClaimMeasurement;
+    let sized: number;
     for (;;) {
       await this.readyAt(session, size);
       measured = await this.o.measureClaim(size, precision);
-      const next = challengeSizeFor(measured.claimTflops, sizing);
-      if (next <= size) break;
-      size = next;
+      sized = challengeSizeFor(measured.claimTflops, sizing);
+      if (sized <= size) break;
+      size = sized;
     }
     // Where a figure measured on larger products sizes below them, the kernels for that size too.
-    const sized = challengeSizeFor(measured.claimTflops, sizing);
     if (sized !== size) await this.readyAt(session, sized);
     this.claims.set(precision, { tflops: measured.claimTflops, sizing: key });
     this.o.report({
@@ -306,7 +306,7 @@ export class WorkerAgent {
   }
 }
 
-/** How the session's gateway sizes a challenge from its claim. */
+/** How capacity sizes a challenge from its claim, as the session states it. */
 const sizingOf = (session: WorkerSession): ChallengeSizing => ({
   minSize: session.challengeSize,
   maxSize: session.challengeMaxSize,

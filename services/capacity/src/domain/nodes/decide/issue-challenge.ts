@@ -9,8 +9,9 @@ import { failed } from './outcomes';
 
 /**
  * A challenge for the node: a certification (of a joined node, for a claim within bounds) or a spot
- * check, of products of the size given or, absent, of the size its claim picks (challengeSizeFor). One at a time: a new one waits until the one in flight is due, except that a spot check
- * never waits for a certification (that one ends, superseded).
+ * check, of products of the size given or, absent, of the size its claim picks (challengeSizeFor,
+ * by the sizing configured). One at a time: a new one waits until the one in flight is due, except
+ * that a spot check never waits for a certification (that one ends, superseded).
  */
 export function issueChallenge(
   command: NodeCommandOf<'capacity.IssueChallenge'>,
