@@ -3,7 +3,9 @@
  * close the certified figure comes to what the GPU delivers, on this machine's WebGPU adapter
  * (lavapipe without a GPU).
  *
- * For each size n and precision (f32, and f16 where the adapter has shader-f16): the `gpu-worker
+ * At each size n of BENCH_CERTIFY_SIZES (default 512; `auto`: each precision at the size capacity
+ * would give its claim on this GPU, found as `gpu-worker join` finds it) and each precision (f32,
+ * and f16 where the adapter has shader-f16): the `gpu-worker
  * benchmark` figure at that precision and n (the same code as the command, same run); then REPS
  * challenges of that precision at the defaults, claimed at half that
  * figure as `gpu-worker join` claims, sized for BENCH_CERTIFY_TARGET_SECONDS (default 10, the
@@ -24,6 +26,7 @@
 import {
   challengeSizeFor,
   createChallenge,
+  DEFAULT_SIZING,
   DEFAULTS,
   openRequest,
   PROTOCOL_VERSION,
@@ -33,9 +36,15 @@ import {
 import { runBenchmark } from '../workers/gpu-worker/src/benchmark/run';
 import { proveChallenge, tunedHalfMatmul, tunedMatmul } from '../workers/gpu-worker/src/challenge';
 import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
-import { openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
+import { GpuContext, openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
 
-const SIZES = (process.env['BENCH_CERTIFY_SIZES'] ?? '512').split(',').map(Number);
+/** The sizes n to certify at, each in every precision; `auto`: each precision at the size its claim picks. */
+const SIZES_SETTING = (process.env['BENCH_CERTIFY_SIZES'] ?? '512').trim();
+/** With `auto`: the sizing's least product time, ms, as capacity's CHALLENGE_PRODUCT_MS (default 5). */
+const SIZING = {
+  ...DEFAULT_SIZING,
+  productMs: Number(process.env['BENCH_CERTIFY_PRODUCT_MS'] ?? DEFAULT_SIZING.productMs),
+};
 const REPS = Number(process.env['BENCH_CERTIFY_REPS'] ?? 3);
 const TARGET_MS = Number(process.env['BENCH_CERTIFY_TARGET_SECONDS'] ?? DEFAULTS.targetMs / 1000) * 1000;
 /** The worker's claim: half what it measured, so the deadline holds on a loaded machine. */
@@ -52,6 +61,53 @@ function cpuTimed<T>(f: () => T): { value: T; cpuMs: number } {
   return { value, cpuMs: (used.user + used.system) / 1000 };
 }
 
+type BenchPrecision = 'f32' | 'f16';
+
+/** The benchmark's figure (GFLOP/s) of each precision the adapter has, at n, tuned at n. */
+async function figuresAt(gpu: GpuContext, n: number): Promise<Map<BenchPrecision, number>> {
+  const report = await runBenchmark(
+    gpu,
+    { sizes: [n], tuneSize: n, retune: false, json: true },
+    () => undefined,
+  );
+  const figures = new Map<BenchPrecision, number>();
+  for (const p of report.precisions) {
+    const gflops = p.sizes[0]?.gflops;
+    if (gflops) figures.set(p.precision, gflops);
+  }
+  return figures;
+}
+
+/**
+ * BENCH_CERTIFY_SIZES=auto: the size capacity would give each precision's challenges on this GPU,
+ * found as `gpu-worker join` finds it (docs/certification.md, "The size of a challenge"): the claim
+ * (half the figure) measured at the smallest size, then at the size it picks, until the size stays.
+ */
+async function sizesForClaims(gpu: GpuContext): Promise<{ n: number; precisions: BenchPrecision[] }[]> {
+  const byN = new Map<number, BenchPrecision[]>();
+  const first = await figuresAt(gpu, SIZING.minSize);
+  for (const [precision, gflops] of first) {
+    let n = SIZING.minSize;
+    let figure: number | undefined = gflops;
+    for (;;) {
+      if (figure === undefined)
+        throw new Error(`the benchmark found no verified ${precision} figure at n=${n}`);
+      const sized = challengeSizeFor((figure / 1000) * CLAIM_FACTOR, SIZING);
+      log(
+        `${precision}: ${round(figure, 3)} GFLOP/s at n=${n}: a claim of half that is challenged at n=${sized}`,
+      );
+      if (sized <= n) {
+        n = sized;
+        break;
+      }
+      n = sized;
+      figure = (await figuresAt(gpu, n)).get(precision);
+    }
+    byN.set(n, [...(byN.get(n) ?? []), precision]);
+  }
+  return [...byN].sort(([a], [b]) => a - b).map(([n, precisions]) => ({ n, precisions }));
+}
+
 async function main() {
   // GPUX_DAWN_TOGGLES, as the worker takes it (e.g. vulkan_enable_f16_on_nvidia,allow_unsafe_apis).
   const toggles = parseDawnToggles(process.env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
@@ -63,7 +119,11 @@ async function main() {
   log(`adapter: ${adapter}${gpu.adapter.isFallbackAdapter ? ' (software fallback)' : ''}`);
   const perSize: Record<string, unknown>[] = [];
   const kernelsUsed: Record<string, string>[] = [];
-  for (const n of SIZES) {
+  const plan =
+    SIZES_SETTING === 'auto'
+      ? await sizesForClaims(gpu)
+      : SIZES_SETTING.split(',').map((n) => ({ n: Number(n), precisions: undefined }));
+  for (const { n, precisions: only } of plan) {
     // Tuned at this size, as the worker tunes at its challenges' size; the benchmark figure is
     // measured with the same tuning, so the ratio compares like with like.
     const onProgress = (m: string) => log(`[autotune n=${n}] ${m}`);
@@ -72,7 +132,9 @@ async function main() {
     log(`challenge kernels at n=${n}: f32 ${tuned.variant}, f16 ${half?.variant ?? 'none (no shader-f16)'}`);
     kernelsUsed.push({ n: String(n), f32: tuned.variant, ...(half ? { f16: half.variant } : {}) });
     const kernels = { matmul: tuned.runner, ...(half ? { matmulF16: half.runner } : {}) };
-    const precisions = half ? (['f32', 'f16'] as const) : (['f32'] as const);
+    const precisions = (half ? (['f32', 'f16'] as const) : (['f32'] as const)).filter(
+      (p) => !only || only.includes(p),
+    );
     try {
       const report = await runBenchmark(
         gpu,

@@ -8,7 +8,8 @@
 # Everything lands in $OUT (one file per step, and summary.txt): cuBLAS SGEMM/HGEMM, the adapter's
 # features with and without the Dawn toggles, the worker's benchmark tuned at 4096 with the
 # toggles (every variant's figure, so the new ones are measured even where they lose), and
-# bench:certify at 4096 in both precisions. Each step has its own time limit, so one that hangs
+# bench:certify in both precisions, each at the size capacity would give its claim on this GPU
+# (BENCH_CERTIFY_SIZES=auto: the size a join's challenges would have, 2048 to 8192 on an H200). Each step has its own time limit, so one that hangs
 # leaves the rest measured. Then give the machine back.
 set -uo pipefail
 out=${OUT:-/tmp/gpu-device-check}
@@ -33,7 +34,7 @@ step adapters-plain 30 bash "$kit/run.sh" $worker adapters --json
 step adapters-toggles 30 bash "$kit/run.sh" $worker adapters --json --dawn-toggles "$toggles"
 step benchmark-4096 240 bash "$kit/run.sh" $worker benchmark --json --retune \
   --sizes 1024,2048,4096 --tune-size 4096 --model H200 --dawn-toggles "$toggles"
-step certify-4096 200 env GPUX_DAWN_TOGGLES="$toggles" BENCH_CERTIFY_SIZES=4096 BENCH_CERTIFY_REPS=2 \
+step certify-auto 200 env GPUX_DAWN_TOGGLES="$toggles" BENCH_CERTIFY_SIZES=auto BENCH_CERTIFY_REPS=2 \
   bash "$kit/run.sh" node "$kit/app/bench/certify.mjs"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw --format=csv > "$out/nvidia-smi.csv" 2>&1
 echo "done: $(date -u +%FT%TZ)" >> "$summary"
