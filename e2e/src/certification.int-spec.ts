@@ -810,6 +810,8 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         200,
       );
       expect(back).toMatchObject({ certifiedBy: 'challenge', suspendedReason: null });
+      // Joining again, it is told the size of its spot checks (its certificate's) to tune for first.
+      expect(rejoined).toMatchObject({ spotChallengeSize: 512 });
       const certifications = () =>
         worker.events.filter(
           (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,

@@ -121,6 +121,7 @@ export class WorkersResolver {
       status: node.status,
       heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
       ...this.sizingView(),
+      ...(node.challengeSize ? { spotChallengeSize: node.challengeSize } : {}),
       precision: 'f32',
       ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),
     };

@@ -28,6 +28,12 @@ export class WorkerSession {
       'The least time, ms, one product of a challenge takes at the claimed TFLOP/s: it picks the size.',
   })
   challengeProductMs!: number;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The size n of this node's spot checks: the size its certified f32 figure was measured at. Absent until a challenge certifies it. Tune for it before serving, so a spot check never waits for tuning.",
+  })
+  spotChallengeSize?: number;
   @Field(() => Precision, { description: 'The precision challenges are computed in.' })
   precision!: Precision;
   @Field(() => GraphQLDateTimeString, { nullable: true })

@@ -42,6 +42,7 @@ const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
   challengeSize: 256,
   challengeMaxSize: 256,
   challengeProductMs: 5,
+  spotChallengeSize: null,
   precision: 'f32',
   certifiedUntil: null,
   ...over,
@@ -401,6 +402,29 @@ describe('the worker agent', () => {
     expect(t.sleeps.every((ms) => ms === 500)).toBe(true);
     expect(t.measured).toHaveLength(1);
     expect(t.events.filter((e) => e.event === 'status')).toEqual([{ event: 'status', status: 'SUSPENDED' }]);
+  });
+
+  it('a node certified at a larger size gets its kernels ready for that size before it serves: its spot checks come there', async () => {
+    const t = agent([
+      {
+        call: 'joinSession',
+        result: session({
+          challengeMaxSize: 4096,
+          status: 'CERTIFIED',
+          certifiedUntil: until,
+          spotChallengeSize: 2048,
+        }),
+      },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+      {
+        call: 'commitChallenge',
+        result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+      },
+      { call: 'answerChallenge', result: passed('spot1') },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    // Nothing to certify: the smallest size (for measuring claims) is never needed.
+    expect(t.order).toEqual(['prepare 2048', 'prove spot1']);
   });
 
   it('after a failed certification it keeps heartbeating and tries again only after a backoff', async () => {

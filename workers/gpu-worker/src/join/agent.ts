@@ -137,7 +137,8 @@ export class WorkerAgent {
   private async serve(session: WorkerSession): Promise<void> {
     // UNKNOWN after a challenge failed at its commitment, until the next heartbeat says.
     let status: Verdict['node']['status'] = session.status;
-    const spot = await this.ready(session);
+    // A certified node's spot checks come at its certificate's size: ready for that one first.
+    const spot = await this.ready(session, session.spotChallengeSize ?? session.challengeSize);
     if (spot) status = (await this.answer(spot)).node.status;
     for (;;) {
       if (this.stopped) return;

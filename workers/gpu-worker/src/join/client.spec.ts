@@ -68,6 +68,7 @@ describe('the gateway client', () => {
     challengeSize: 512,
     challengeMaxSize: 8192,
     challengeProductMs: 5,
+    spotChallengeSize: 2048,
     precision: 'f32',
     certifiedUntil: null,
   };
@@ -283,6 +284,8 @@ describe('the gateway client', () => {
     });
     // A sizing the agent could not apply to its claims: the largest size below the smallest.
     handler = json(200, { data: { joinSession: { ...session, challengeMaxSize: 256 } } });
+    await expect(client().joinSession()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    handler = json(200, { data: { joinSession: { ...session, spotChallengeSize: -1 } } });
     await expect(client().joinSession()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
     handler = json(200, { data: { commitChallenge: { ok: false } } });
     await expect(

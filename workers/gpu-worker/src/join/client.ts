@@ -244,6 +244,9 @@ function isSession(x: unknown): x is WorkerSession {
     typeof x['challengeSize'] === 'number' &&
     typeof x['challengeMaxSize'] === 'number' &&
     typeof x['challengeProductMs'] === 'number' &&
+    (x['spotChallengeSize'] === null ||
+      x['spotChallengeSize'] === undefined ||
+      (Number.isInteger(x['spotChallengeSize']) && (x['spotChallengeSize'] as number) > 0)) &&
     // The sizing the agent applies to its claims (challengeSizeFor) must be one it can apply.
     sizingError({
       minSize: x['challengeSize'],

@@ -25,6 +25,7 @@ export type JoinEvent =
       challengeSize: number;
       challengeMaxSize: number;
       challengeProductMs: number;
+      spotChallengeSize?: number | null;
       precision: string;
       certifiedUntil: string | null;
     }
@@ -87,7 +88,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'joined':
       return (
         `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
-        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim`
+        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim${e.spotChallengeSize ? `; spot checks at n=${e.spotChallengeSize}` : ''}`
       );
     case 'claim':
       return e.source === 'option'

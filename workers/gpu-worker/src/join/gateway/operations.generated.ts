@@ -33,6 +33,7 @@ export type SessionFragment = {
   challengeSize: number;
   challengeMaxSize: number;
   challengeProductMs: number;
+  spotChallengeSize: number | null;
   precision: Precision;
   certifiedUntil: string | null;
 };
@@ -61,6 +62,7 @@ export type JoinSessionMutation = {
     challengeSize: number;
     challengeMaxSize: number;
     challengeProductMs: number;
+    spotChallengeSize: number | null;
     precision: Precision;
     certifiedUntil: string | null;
   } | null;
@@ -137,6 +139,7 @@ export const SessionFragmentDoc = new TypedDocumentString<SessionFragment, unkno
   challengeSize
   challengeMaxSize
   challengeProductMs
+  spotChallengeSize
   precision
   certifiedUntil
 }
@@ -187,6 +190,7 @@ export const JoinSessionDocument = new TypedDocumentString<
   challengeSize
   challengeMaxSize
   challengeProductMs
+  spotChallengeSize
   precision
   certifiedUntil
 }`);
