@@ -19,6 +19,8 @@ interface Node {
   online: boolean;
   tier: string | null;
   tflopsPerGpu: number | null;
+  /** The size n of the products the f32 figure was measured on. */
+  challengeSize: number | null;
   efficiency: number | null;
   certifiedUntil: string | null;
   certifiedBy: string | null;
@@ -59,7 +61,7 @@ const flatten = (answer: Answer): ProviderData => ({
   })),
 });
 
-const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu efficiency certifiedUntil
+const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu challengeSize efficiency certifiedUntil
   certifiedBy lastHeartbeatAt suspendedReason certifications(first: 20) { edges { node } }`;
 
 export const providerPage: Page = (root) => {
@@ -167,6 +169,7 @@ export const providerPage: Page = (root) => {
         { class: 'muted' },
         `${node.gpus} × ${node.gpuModel} in ${node.region} · market ${node.marketId} · `,
         node.tflopsPerGpu === null ? 'not measured' : `${node.tflopsPerGpu.toFixed(1)} TFLOP/s per GPU`,
+        node.challengeSize === null ? '' : ` on ${node.challengeSize}×${node.challengeSize} products`,
         data.peakPerGpu === null ? '' : ` · model peak ${data.peakPerGpu.toFixed(1)}`,
         node.efficiency === null ? '' : ` (efficiency ${(node.efficiency * 100).toFixed(0)}%)`,
         node.tier ? ` · ${node.tier}` : '',
