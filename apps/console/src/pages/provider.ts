@@ -169,7 +169,10 @@ export const providerPage: Page = (root) => {
         { class: 'muted' },
         `${node.gpus} × ${node.gpuModel} in ${node.region} · market ${node.marketId} · `,
         node.tflopsPerGpu === null ? 'not measured' : `${node.tflopsPerGpu.toFixed(1)} TFLOP/s per GPU`,
-        node.challengeSize === null ? '' : ` on ${node.challengeSize}×${node.challengeSize} products`,
+        // Measured on products of a size only by a challenge (an administrator's figure is a word).
+        node.challengeSize === null || node.certifiedBy !== 'challenge'
+          ? ''
+          : ` on ${node.challengeSize}×${node.challengeSize} products`,
         data.peakPerGpu === null ? '' : ` · model peak ${data.peakPerGpu.toFixed(1)}`,
         node.efficiency === null ? '' : ` (efficiency ${(node.efficiency * 100).toFixed(0)}%)`,
         node.tier ? ` · ${node.tier}` : '',

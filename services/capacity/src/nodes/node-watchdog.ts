@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
+import { spotClaim } from '../domain/nodes/rules/spot-claim';
 import { heartbeatAges } from './metrics';
 
 /**
@@ -156,16 +157,15 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
     const leasedUntil = Number(node['leasedUntilMs'] ?? 0);
     // The certificate is per GPU; a challenge is for the whole node.
-    const tflops = Number(node['tflopsF32'] ?? 0) * Number(node['gpus'] ?? 1);
-    if (node['status'] !== 'CERTIFIED' || leasedUntil <= now || !(tflops > 0)) return;
+    const claimedTflops = spotClaim(Number(node['tflopsF32'] ?? 0), Number(node['gpus'] ?? 1));
+    if (node['status'] !== 'CERTIFIED' || leasedUntil <= now || !(claimedTflops > 0)) return;
     const last = Date.parse(node['lastSpotAt'] ?? '') || 0;
     // Random: on average one per SPOT_CHECK_INTERVAL_MS, never two within half of it.
     if (now - last < this.config.SPOT_CHECK_INTERVAL_MS / 2) return;
     if (Math.random() > this.config.WATCHDOG_INTERVAL_MS / (this.config.SPOT_CHECK_INTERVAL_MS / 2)) return;
     const interval = Math.floor(now / this.config.SPOT_CHECK_INTERVAL_MS);
-    // Claimed at 80 % of the certificate: a loaded but honest node still meets the deadline. At the
-    // size the certificate was measured at, where the worker's kernels are tuned; a certificate that
-    // recorded none (an administrator's) is sized from the claim by the decider.
+    // At the size the certificate recorded (where the worker's kernels are tuned); one from before
+    // certificates recorded it is sized from the claim by the decider.
     const size = Number(node['challengeSize']);
     await this.host.sender.dispatch({
       type: CapacityCommands.issueChallenge.type,
@@ -173,7 +173,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       data: {
         nodeId,
         purpose: 'spot',
-        claimedTflops: tflops * 0.8,
+        claimedTflops,
         ...(size > 0 ? { n: size } : {}),
         seed: randomBytes(16).toString('hex'),
       },

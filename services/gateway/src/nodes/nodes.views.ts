@@ -36,7 +36,7 @@ export class GpuNode {
   @Field(() => Int, {
     nullable: true,
     description:
-      "The size n of the n×n products the certified f32 figure was measured on (sized from the claim, docs/certification.md); spot checks re-measure there. Absent for an administrator's certificate.",
+      "The size n of the n×n products of its spot checks: the size its certified f32 figure was measured on (sized from the claim, docs/certification.md), or for an administrator's certificate the size its spot claim picks.",
   })
   challengeSize?: number;
   @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })

@@ -31,7 +31,7 @@ export class WorkerSession {
   @Field(() => Int, {
     nullable: true,
     description:
-      "The size n of this node's spot checks: the size its certified f32 figure was measured at. Absent until a challenge certifies it. Tune for it before serving, so a spot check never waits for tuning.",
+      "The size n of this node's spot checks: the size its certified f32 figure was measured at (for an administrator's certificate, the size its spot claim picks). Absent until it is certified. Tune for it before serving, so a spot check never waits for tuning.",
   })
   spotChallengeSize?: number;
   @Field(() => Precision, { description: 'The precision challenges are computed in.' })

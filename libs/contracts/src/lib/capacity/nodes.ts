@@ -38,8 +38,9 @@ export const nodeCertifiedSchema = z.object({
   /** By challenge: what the whole node delivered on the verifier's clock, TFLOP/s (absent before it was recorded). */
   measuredTflops: z.number().min(0).optional(),
   /**
-   * The size n of the f32 challenge that measured `tflopsPerGpu.f32`: spot checks re-measure at it
-   * (absent for an administrator's certificate, and before it was recorded).
+   * The size n of this certificate's spot checks: the f32 challenge's that measured
+   * `tflopsPerGpu.f32`, or for an administrator's certificate the size its spot claim picks
+   * (absent before certificates recorded it).
    */
   challengeSize: z.number().int().min(16).max(8192).optional(),
   /** Measured / the declared model's peak; null when the peak is not known. */

@@ -52,6 +52,8 @@ describe('node decider', () => {
               marketId: 'H100',
               gpus: 8,
               tflopsPerGpu: { f32: 312.5 },
+              // Its spot checks' size, from their claim (80 % of 8 × 312.5 TFLOP/s): the largest.
+              challengeSize: 8192,
               efficiency: null,
               tier: 'bronze',
               expiresAt: '2026-07-01T12:00:00.000Z',

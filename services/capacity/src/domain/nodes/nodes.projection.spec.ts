@@ -146,7 +146,8 @@ describe('nodes projection', () => {
       tier: 'bronze',
       certifiedBy: 'admin',
     });
-    // The admin certification measured no f16, at no size: the challenge's are not its own.
+    // The later certificate has no f16 figure and no size (as before certificates recorded one):
+    // the earlier certificate's are not its own.
     expect(node['tflopsF16']).toBeUndefined();
     expect(node['challengeSize']).toBeUndefined();
     expect(nodeView('n1', node, null, null, Date.parse(at(4)))).not.toHaveProperty('challengeSize');
