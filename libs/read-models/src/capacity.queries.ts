@@ -24,7 +24,7 @@ export interface NodeView {
   leasedUntil?: string;
   tflopsPerGpu?: number;
   tflopsF16PerGpu?: number;
-  /** The size n of the products its f32 figure was measured on (a challenge's certificate). */
+  /** The size n of its spot checks' products: its f32 figure's challenge's, or what an administrator's certificate's spot claim picks. */
   challengeSize?: number;
   efficiency?: number;
   tier?: string;

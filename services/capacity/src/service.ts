@@ -19,34 +19,34 @@ import { NodeWatchdog } from './nodes/node-watchdog';
 
 const ms = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
-const configSchema = serviceConfigSchema(4104)
-  .extend({
-    ...eventSourcingConfigShape,
-    /** How long a certificate from a passed challenge lasts. */
-    CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
-    /** How often workers heartbeat (the gateway tells them): a spot challenge waits at most this long to be seen. */
-    HEARTBEAT_INTERVAL_MS: ms(100, 600_000, 5_000),
-    /** A joined node without a heartbeat for longer than this is declared lost (an SLA breach). */
-    HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
-    /** On average one spot challenge per this interval for each leased node. */
-    SPOT_CHECK_INTERVAL_MS: ms(1_000, 86_400_000, 300_000),
-    /**
-     * The sizes n of challenges' products (n×n times n×n; set the gateway's alike): the smallest, the
-     * largest, and the least time a product takes at the claim, which picks n between them.
-     */
-    CHALLENGE_SIZE: ms(16, 8192, DEFAULT_SIZING.minSize),
-    CHALLENGE_MAX_SIZE: ms(16, 8192, DEFAULT_SIZING.maxSize),
-    CHALLENGE_PRODUCT_MS: z.coerce.number().min(0).max(60_000).default(DEFAULT_SIZING.productMs),
-    /** How long a certification challenge keeps an honest node at its claim busy: as many products as that takes. */
-    CERT_TARGET_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
-    /** The same for a spot challenge during a lease (a spot check costs the provider about this, plus the opened products again). */
-    SPOT_TARGET_SECONDS: z.coerce.number().min(0.05).max(60).default(1),
-    WATCHDOG_INTERVAL_MS: ms(100, 60_000, 1_000),
-  })
-  .refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
-    path: ['CHALLENGE_MAX_SIZE'],
-    message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
-  });
+const configFields = serviceConfigSchema(4104).extend({
+  ...eventSourcingConfigShape,
+  /** How long a certificate from a passed challenge lasts. */
+  CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
+  /** How often workers heartbeat (the gateway tells them): a spot challenge waits at most this long to be seen. */
+  HEARTBEAT_INTERVAL_MS: ms(100, 600_000, 5_000),
+  /** A joined node without a heartbeat for longer than this is declared lost (an SLA breach). */
+  HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
+  /** On average one spot challenge per this interval for each leased node. */
+  SPOT_CHECK_INTERVAL_MS: ms(1_000, 86_400_000, 300_000),
+  /**
+   * The sizes n of challenges' products (n×n times n×n; set the gateway's alike): the smallest, the
+   * largest, and the least time a product takes at the claim, which picks n between them.
+   */
+  CHALLENGE_SIZE: ms(16, 8192, DEFAULT_SIZING.minSize),
+  CHALLENGE_MAX_SIZE: ms(16, 8192, DEFAULT_SIZING.maxSize),
+  CHALLENGE_PRODUCT_MS: z.coerce.number().min(0).max(60_000).default(DEFAULT_SIZING.productMs),
+  /** How long a certification challenge keeps an honest node at its claim busy: as many products as that takes. */
+  CERT_TARGET_SECONDS: z.coerce.number().min(0.05).max(120).default(10),
+  /** The same for a spot challenge during a lease (a spot check costs the provider about this, plus the opened products again). */
+  SPOT_TARGET_SECONDS: z.coerce.number().min(0.05).max(60).default(1),
+  WATCHDOG_INTERVAL_MS: ms(100, 60_000, 1_000),
+});
+// Checked across fields, naming the variable at fault.
+const configSchema = configFields.refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
+  path: ['CHALLENGE_MAX_SIZE'],
+  message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
+});
 
 @Module({})
 export class CapacityModule {}

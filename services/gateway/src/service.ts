@@ -48,60 +48,60 @@ import { OrdersResolver } from './orders/orders.resolver';
 import { SystemResolver } from './system/system.resolver';
 import { WorkersResolver } from './workers/workers.resolver';
 
-const configSchema = serviceConfigSchema(4000)
-  .extend({
-    GRAPHQL_PATH: z
-      .string()
-      .regex(/^\/[\w\-/]*$/, 'must be a URL path starting with /, e.g. /graphql')
-      .default('/graphql'),
-    /** The admin bootstrap key; without one no operation needing admin can run. */
-    ADMIN_API_KEY: z
-      .string()
-      .min(24, 'must be at least 24 characters')
-      .max(256)
-      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-      .optional(),
-    /** How often workers heartbeat, and after how long without one their node is lost (set capacity's alike). */
-    HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-    HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
-    /**
-     * How capacity sizes challenges from their claims, told to workers so they tune before any
-     * deadline (set capacity's alike): the smallest n, the largest, and the least time a product
-     * takes at the claim, which picks n between them (docs/certification.md).
-     */
-    CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(512),
-    CHALLENGE_MAX_SIZE: z.coerce.number().int().min(16).max(8192).default(8192),
-    CHALLENGE_PRODUCT_MS: z.coerce.number().min(0).max(60_000).default(5),
-    TOPIC_NAMESPACE: z
-      .string()
-      .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, 'must be empty or lower-case letters, digits and -')
-      .default(''),
-    /** How long an idempotency key stays bound to the request it was first used for (set the services' alike). */
-    IDEMPOTENCY_WINDOW_MS: eventSourcingConfigShape.IDEMPOTENCY_WINDOW_MS,
-    /**
-     * Requests a second per API key (per IP address without one), over HTTP and WebSocket alike; 0,
-     * the default, sets no limit (the e2e suites and bench:trading run hundreds a second).
-     */
-    GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().min(0).max(1_000_000).default(0),
-    /** Requests allowed at once above the rate; 0 (the default) means one second's worth. */
-    GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(0),
-    /** The largest WebSocket frame, bytes: subscriptions are small (HTTP bodies may be 1 MB for certification openings). */
-    GATEWAY_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(65_536),
-    /** Operations one WebSocket may have running at once. */
-    GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
-    /** WebSockets the gateway holds at once, all callers together (each costs memory for what it runs). */
-    GATEWAY_WS_MAX_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-    /** WebSockets one caller (an API key, a node, an IP address without a key) may hold at once. */
-    GATEWAY_WS_MAX_SOCKETS_PER_CALLER: z.coerce.number().int().min(1).max(1_000_000).default(50),
-    /** The built web console (apps/console), served at `/`; relative to the working directory. */
-    CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
-    /** Which browser origins may call the API (api/cors.ts): `*` (the default), a list, or empty for none. */
-    GATEWAY_CORS_ORIGINS: corsOriginsSchema,
-  })
-  .refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
-    path: ['CHALLENGE_MAX_SIZE'],
-    message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
-  });
+const configFields = serviceConfigSchema(4000).extend({
+  GRAPHQL_PATH: z
+    .string()
+    .regex(/^\/[\w\-/]*$/, 'must be a URL path starting with /, e.g. /graphql')
+    .default('/graphql'),
+  /** The admin bootstrap key; without one no operation needing admin can run. */
+  ADMIN_API_KEY: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  /** How often workers heartbeat, and after how long without one their node is lost (set capacity's alike). */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
+  /**
+   * How capacity sizes challenges from their claims, told to workers so they tune before any
+   * deadline (set capacity's alike): the smallest n, the largest, and the least time a product
+   * takes at the claim, which picks n between them (docs/certification.md).
+   */
+  CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(512),
+  CHALLENGE_MAX_SIZE: z.coerce.number().int().min(16).max(8192).default(8192),
+  CHALLENGE_PRODUCT_MS: z.coerce.number().min(0).max(60_000).default(5),
+  TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, 'must be empty or lower-case letters, digits and -')
+    .default(''),
+  /** How long an idempotency key stays bound to the request it was first used for (set the services' alike). */
+  IDEMPOTENCY_WINDOW_MS: eventSourcingConfigShape.IDEMPOTENCY_WINDOW_MS,
+  /**
+   * Requests a second per API key (per IP address without one), over HTTP and WebSocket alike; 0,
+   * the default, sets no limit (the e2e suites and bench:trading run hundreds a second).
+   */
+  GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().min(0).max(1_000_000).default(0),
+  /** Requests allowed at once above the rate; 0 (the default) means one second's worth. */
+  GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  /** The largest WebSocket frame, bytes: subscriptions are small (HTTP bodies may be 1 MB for certification openings). */
+  GATEWAY_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(65_536),
+  /** Operations one WebSocket may have running at once. */
+  GATEWAY_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** WebSockets the gateway holds at once, all callers together (each costs memory for what it runs). */
+  GATEWAY_WS_MAX_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** WebSockets one caller (an API key, a node, an IP address without a key) may hold at once. */
+  GATEWAY_WS_MAX_SOCKETS_PER_CALLER: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** The built web console (apps/console), served at `/`; relative to the working directory. */
+  CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
+  /** Which browser origins may call the API (api/cors.ts): `*` (the default), a list, or empty for none. */
+  GATEWAY_CORS_ORIGINS: corsOriginsSchema,
+});
+// Checked across fields, naming the variable at fault.
+const configSchema = configFields.refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
+  path: ['CHALLENGE_MAX_SIZE'],
+  message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
+});
 type GatewayConfig = z.infer<typeof configSchema>;
 
 /** Who is calling (the API key) and how often they may: one of each per gateway, for HTTP and WebSocket. */

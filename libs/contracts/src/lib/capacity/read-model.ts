@@ -14,7 +14,7 @@ export const capacityReadModel = {
   /**
    * Hash per node: providerId, gpuModel, gpus, region, marketId, status (UNCERTIFIED | CERTIFIED |
    * SUSPENDED; a CERTIFIED one past expiresAt reads as EXPIRED), registeredAt, and once certified:
-   * tflopsF32, tflopsF16, challengeSize (of the f32 figure's challenge), efficiency, tier,
+   * tflopsF32, tflopsF16, challengeSize (its spot checks' n), efficiency, tier,
    * expiresAt, certifiedBy; sessionId and sessionStartedAt
    * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs (the end of its
    * latest lease, epoch ms, from orders' trades); lastSpotAt; credentialRevoked ('1').
