@@ -1,6 +1,11 @@
 import { encodeRaw, MessageValidationError } from './registry';
 import { Envelope, HEADERS } from './envelope';
-import { MICROS_PER_CENT, settlementMessages, SettlementEvents } from './settlement/accounts';
+import {
+  MICROS_PER_CENT,
+  SettlementCommands,
+  settlementMessages,
+  SettlementEvents,
+} from './settlement/accounts';
 
 const base: Omit<Envelope, 'type' | 'data' | 'schemaVersion'> = {
   id: 'evt-1',
@@ -69,6 +74,28 @@ describe('message registry', () => {
     const read = settlementMessages.decode(v1);
     expect(read.schemaVersion).toBe(2);
     expect(read.data).toEqual({ accountId: 'acc-1', amount: 250 * MICROS_PER_CENT, reference: null });
+  });
+
+  it('reads a v1 OpenLease (from before a lease carried its release) as a v2 that releases nothing', () => {
+    const lease = {
+      accountId: 'acc-1',
+      leaseId: 't1',
+      holdId: 'b1',
+      providerId: 'p1',
+      marketId: 'h100',
+      nodeId: 'n1',
+      gpus: 1,
+      price: 2_000_000,
+      value: 2_000_000,
+      fee: 50_000,
+      start: '2026-11-29T00:00:00.000Z',
+      end: '2026-11-29T01:00:00.000Z',
+    };
+    const read = settlementMessages.decode(
+      encodeRaw({ ...base, type: SettlementCommands.openLease.type, schemaVersion: 1, data: lease }),
+    );
+    expect(read.schemaVersion).toBe(2);
+    expect(read.data).toEqual(lease);
   });
 
   it('refuses to write anything but the current version', () => {

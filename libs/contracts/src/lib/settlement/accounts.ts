@@ -13,6 +13,7 @@ import {
   leaseChargedSchema,
   meterLeaseSchema,
   openLeaseSchema,
+  openLeaseV2Schema,
   revokeApiKeySchema,
   slaCreditedSchema,
 } from './leases';
@@ -94,6 +95,8 @@ export const SettlementCommands = {
   ]),
   openLease: settlementMessages.define('settlement.OpenLease', 'command', [
     { version: 1, schema: openLeaseSchema },
+    // v1 is a v2 that releases nothing of the hold with the lease.
+    { version: 2, schema: openLeaseV2Schema, upcast: (v1) => v1 },
   ]),
   meterLease: settlementMessages.define('settlement.MeterLease', 'command', [
     { version: 1, schema: meterLeaseSchema },

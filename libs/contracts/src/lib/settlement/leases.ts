@@ -31,6 +31,12 @@ export const openLeaseSchema = z.object({
   start: iso,
   end: iso,
 });
+/**
+ * v2: a trade's lease and what the trade gives back of the bid's hold (its limit above the trade's
+ * price, `holdReleased`), decided together: one command where a lease and a release were two. v1 is
+ * a v2 that releases nothing.
+ */
+export const openLeaseV2Schema = openLeaseSchema.extend({ holdReleased: minorUnits.min(0).optional() });
 export const leaseRefSchema = z.object({ accountId: entityId, leaseId: entityId });
 /**
  * Charge a lease for its delivery up to `upTo` (never past the decider's clock). The meter charges
@@ -118,7 +124,7 @@ export const apiKeyRevokedSchema = revokeApiKeySchema.extend({
   roles: issueApiKeySchema.shape.roles,
 });
 
-export type OpenLease = z.infer<typeof openLeaseSchema>;
+export type OpenLease = z.infer<typeof openLeaseV2Schema>;
 export type MeterLease = z.infer<typeof meterLeaseSchema>;
 export type LeaseCharged = z.infer<typeof leaseChargedSchema>;
 export type SlaCredited = z.infer<typeof slaCreditedSchema>;

@@ -23,7 +23,7 @@ const releaseOwnHold = (order: Pick<Order, 'accountId' | 'orderId'>, amount: num
  * orders → settlement: a bid waiting for funds asks for its escrow hold; a funded bid the market
  * refused gives its whole hold back, one it accepted gives back what it held above its worst
  * case; a trade moves what it costs from the hold into its lease's escrow and gives back the
- * difference to the bid's limit; a cancel gives back what the bid no longer needs.
+ * difference to the bid's limit, in one command; a cancel gives back what the bid no longer needs.
  */
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
@@ -52,27 +52,23 @@ export const escrowHolds: ProcessManager = {
       }
       case 'orders.TradeExecuted': {
         const t = event.data;
-        const lease = commandOf(SettlementCommands.openLease, t.buyerId, {
-          accountId: t.buyerId,
-          leaseId: t.tradeId,
-          holdId: t.bidId,
-          providerId: t.providerId,
-          marketId: t.marketId,
-          nodeId: t.nodeId,
-          gpus: t.gpus,
-          price: t.price,
-          value: t.value,
-          fee: t.fee,
-          start: t.start,
-          end: t.end,
-        });
-        if (t.holdReleased === 0) return [lease];
+        // What the trade gives back of the bid's limit goes with its lease: one command, decided
+        // whole (settlement's open-lease.ts).
         return [
-          lease,
-          commandOf(SettlementCommands.releaseHold, t.buyerId, {
+          commandOf(SettlementCommands.openLease, t.buyerId, {
             accountId: t.buyerId,
+            leaseId: t.tradeId,
             holdId: t.bidId,
-            amount: t.holdReleased,
+            providerId: t.providerId,
+            marketId: t.marketId,
+            nodeId: t.nodeId,
+            gpus: t.gpus,
+            price: t.price,
+            value: t.value,
+            fee: t.fee,
+            start: t.start,
+            end: t.end,
+            ...(t.holdReleased > 0 ? { holdReleased: t.holdReleased } : {}),
           }),
         ];
       }

@@ -53,6 +53,34 @@ describe('lease billing', () => {
     });
   });
 
+  it("gives back what the trade releases of the bid's hold in the same decision, both or neither", () => {
+    const withRelease = {
+      type: 'settlement.OpenLease' as const,
+      data: { ...lease, holdReleased: 1_000_000 },
+    };
+    const released: AccountEvent = {
+      type: 'settlement.HoldReleased',
+      data: { accountId: 'buyer', holdId: 'b1', amount: 1_000_000 },
+    };
+    // The lease event is v1's: the release is its own event, as a ReleaseHold's always was.
+    expect(account.given(opened, deposited, held).when(withRelease)).toEqual({
+      kind: 'accepted',
+      events: [leaseOpened, released],
+    });
+    expect(account.given(opened, deposited, held, leaseOpened, released).state.held).toEqual({
+      b1: 50_000_000 - 20_000_020 - 500_001 - 1_000_000,
+    });
+    // A release of 0 is none; more than the hold keeps after the lease refuses the lease too.
+    expect(
+      account.given(opened, deposited, held).when({ ...withRelease, data: { ...lease, holdReleased: 0 } }),
+    ).toEqual({ kind: 'accepted', events: [leaseOpened] });
+    expect(
+      account
+        .given(opened, deposited, held)
+        .when({ ...withRelease, data: { ...lease, holdReleased: 50_000_000 - 20_000_020 - 500_001 + 1 } }),
+    ).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS', field: 'holdId' });
+  });
+
   it('charges as the lease runs, rounding down, and exactly the whole value and fee by its end', () => {
     const half = account.given(opened, deposited, held, leaseOpened).when(meter, { now: at(5 * HOUR) });
     expect(half).toEqual({
