@@ -5,7 +5,8 @@
 import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
-import { createConnection } from 'node:net';
+import type { Server } from 'node:http';
+import { createConnection, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
@@ -943,5 +944,139 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
     waiting.terminate();
     await gone;
     expect((await connect(ADMIN_KEY)).acked).toBe(true);
+  });
+});
+
+describe('connections per address and in all (GATEWAY_MAX_CONNECTIONS_PER_ADDRESS, GATEWAY_MAX_CONNECTIONS)', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  let port: number;
+  const held: Socket[] = [];
+
+  /** A TCP connection from `from` (any 127.x.y.z is this machine's loopback), once open. */
+  function open(from: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port, localAddress: from }, () => resolve(socket));
+      socket.once('error', reject);
+      held.push(socket);
+    });
+  }
+
+  /** Writes `request` on `socket` and reads everything until the gateway closes it ('' when it closed without a word). */
+  function exchange(socket: Socket, request: string): Promise<string> {
+    return new Promise((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('error', () => undefined); // a dropped connection may also reset
+      socket.once('close', () => resolve(text));
+      socket.write(request);
+    });
+  }
+
+  const post = (body: string) =>
+    'POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const typename = post(JSON.stringify({ query: '{ __typename }' }));
+  const closed = (socket: Socket) =>
+    new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
+
+  /** Until the gateway has seen its side of closed connections close: it holds `n` (bounded by the test's timeout). */
+  async function untilGatewayHolds(n: number): Promise<void> {
+    const server = gateway.app.getHttpServer() as Server;
+    for (;;) {
+      const holds = await new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+      if (holds === n) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** The value of a series of the gateway's /metrics, read from `from` on a connection of its own. */
+  async function metric(from: string, series: string): Promise<number | undefined> {
+    const answer = await exchange(
+      await open(from),
+      'GET /metrics HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n',
+    );
+    const line = answer.split('\n').find((l) => l.startsWith(series));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  }
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    gateway = await startGateway(redis, {
+      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '3',
+      GATEWAY_MAX_CONNECTIONS: '5',
+    });
+    port = Number(new URL(gateway.url).port);
+  });
+
+  afterEach(async () => {
+    await Promise.all(
+      held.splice(0).map((socket) => {
+        const done = closed(socket);
+        socket.destroy();
+        return done;
+      }),
+    );
+    await untilGatewayHolds(0);
+  });
+
+  afterAll(async () => {
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it("answers a request on a connection over its address's cap 429 with what to do, and serves the address again once one closes", async () => {
+    const idle = await Promise.all([open('127.0.0.1'), open('127.0.0.1'), open('127.0.0.1')]);
+    const answer = await exchange(await open('127.0.0.1'), typename);
+    expect(answer).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    expect(answer).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      errors: [
+        {
+          message:
+            'too many connections: this address already has 3 open to the gateway, the most allowed; reuse one (keep-alive) or close one, then retry',
+          extensions: { code: 'RATE_LIMITED', retryAfterMs: 1000 },
+        },
+      ],
+    });
+    // A WebSocket upgrade on such a connection is refused alike, before any WebSocket exists.
+    const upgrade = await exchange(
+      await open('127.0.0.1'),
+      'GET /graphql HTTP/1.1\r\nHost: gateway\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        'Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n',
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    expect(upgrade).toMatch(/too many connections: this address already has 3 open/);
+    await untilGatewayHolds(3);
+    // Another address has connections of its own.
+    expect(await exchange(await open('127.0.0.2'), typename)).toMatch(
+      /\r\n\r\n\{"data":\{"__typename":"Query"\}\}\n$/,
+    );
+    // One of the idle ones closes: the address is served again.
+    const gone = closed(idle[0]!);
+    idle[0]!.destroy();
+    await gone;
+    await untilGatewayHolds(2);
+    expect(await exchange(await open('127.0.0.1'), typename)).toMatch(
+      /\r\n\r\n\{"data":\{"__typename":"Query"\}\}\n$/,
+    );
+    await untilGatewayHolds(2);
+    expect(await metric('127.0.0.3', 'gpux_connections_refused_total{reason="address_cap"')).toBe(2);
+  });
+
+  it('drops a connection past the cap on all of them, and takes connections again once some close', async () => {
+    await Promise.all([open('127.0.0.1'), open('127.0.0.1'), open('127.0.0.2'), open('127.0.0.2')]);
+    const fifth = await open('127.0.0.3');
+    // The sixth is dropped at once, unanswered: the gateway's descriptors stay for Kafka and Redis.
+    expect(await exchange(await open('127.0.0.4'), typename)).toBe('');
+    // The fifth, taken before, is served.
+    expect(await exchange(fifth, typename)).toMatch(/\r\n\r\n\{"data":\{"__typename":"Query"\}\}\n$/);
+    await untilGatewayHolds(4);
+    expect(await metric('127.0.0.5', 'gpux_connections_open{')).toBe(5);
+    expect(await metric('127.0.0.5', 'gpux_connections_refused_total{reason="gateway_cap"')).toBe(1);
   });
 });

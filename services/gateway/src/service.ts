@@ -3,6 +3,7 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
+  Logger,
   MiddlewareConsumer,
   Module,
   NestModule,
@@ -11,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { z } from 'zod';
 import { eventSourcingConfigShape } from '@gpux/eventsourcing';
@@ -29,6 +31,7 @@ import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
 import { badBodyAnswer } from './api/bad-body';
+import { ConnectionCaps, effectiveConnectionCap } from './api/connection-caps';
 import { formatError } from './api/errors';
 import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { graphqlMetricsPlugin } from './api/metrics';
@@ -92,6 +95,13 @@ const configFields = serviceConfigSchema(4000).extend({
   GATEWAY_WS_MAX_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** WebSockets one caller (an API key, a node, an IP address without a key) may hold at once. */
   GATEWAY_WS_MAX_SOCKETS_PER_CALLER: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /**
+   * TCP connections the gateway holds at once, WebSockets among them; past it a connection is
+   * dropped. Lowered at start to leave 1,000 open files beside it (api/connection-caps.ts).
+   */
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(15_000),
+  /** TCP connections one remote address may hold; past it its requests are answered 429. */
+  GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   /** The built web console (apps/console), served at `/`; relative to the working directory. */
   CONSOLE_DIR: z.string().min(1).default('dist/apps/console'),
   /** Which browser origins may call the API (api/cors.ts): `*` (the default), a list, or empty for none. */
@@ -141,9 +151,22 @@ export const resolvers = [
   WorkersResolver,
 ];
 
-/** The graphql-ws server on the HTTP server, once the schema is built; closed before the HTTP server. */
+/** This process' limits (Linux), for the cap on connections; undefined where there is no /proc. */
+function processLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The HTTP server's sockets, once the schema is built: the caps on connections (api/connection-caps.ts)
+ * and the graphql-ws server, closed before the HTTP server.
+ */
 @Injectable()
 class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('connections');
   private server: SubscriptionServer | undefined;
 
   constructor(
@@ -155,8 +178,19 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    const http = this.adapter.httpAdapter.getHttpServer() as Server;
+    const max = effectiveConnectionCap(this.config.GATEWAY_MAX_CONNECTIONS, processLimits());
+    if (max < this.config.GATEWAY_MAX_CONNECTIONS)
+      this.logger.warn({
+        msg: `GATEWAY_MAX_CONNECTIONS lowered to ${max}: the process may open too few files for ${this.config.GATEWAY_MAX_CONNECTIONS} connections and its Kafka and Redis ones (raise ulimit -n)`,
+      });
+    const caps = new ConnectionCaps(
+      http,
+      { max, perAddress: this.config.GATEWAY_MAX_CONNECTIONS_PER_ADDRESS },
+      this.metrics,
+    );
     this.server = new SubscriptionServer(
-      this.adapter.httpAdapter.getHttpServer() as Server,
+      http,
       this.schema.schema,
       (authorization) => this.access.keys.contextOf(authorization),
       this.access.limiter,
@@ -168,6 +202,7 @@ class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown
         maxSockets: this.config.GATEWAY_WS_MAX_SOCKETS,
         maxSocketsPerCaller: this.config.GATEWAY_WS_MAX_SOCKETS_PER_CALLER,
         publicSubscriptions: publicSubscriptions(resolvers),
+        upgradeRefusal: (socket) => caps.upgradeRefusal(socket),
       },
       this.metrics,
     );

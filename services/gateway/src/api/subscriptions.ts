@@ -56,6 +56,8 @@ export interface SubscriptionServerOptions {
    * subscriptions marked `@Public()` (publicSubscriptions in access.ts), public market data.
    */
   publicSubscriptions: ReadonlySet<string>;
+  /** The raw HTTP answer to an upgrade on a connection that may not have one (ConnectionCaps), if any. */
+  upgradeRefusal?: (socket: Duplex) => string | undefined;
 }
 
 type Extra = {
@@ -151,6 +153,8 @@ export class SubscriptionServer {
       const path = (req.url ?? '').split('?')[0];
       // Nothing else on this server takes WebSockets: any other path is refused at once.
       if (path !== options.path) return void socket.destroy();
+      const refusal = options.upgradeRefusal?.(socket);
+      if (refusal) return void socket.end(refusal);
       // Sockets waiting for their connection_init count too: graphql-ws closes them after 3 s.
       if (this.wss.clients.size >= options.maxSockets) {
         refused.inc({ reason: 'gateway_cap' });
