@@ -1,13 +1,26 @@
 /**
- * What to claim when the provider does not say: the whole proof (generate A and B, multiply, read
- * C back, hash it) timed on this GPU at the challenge's size, then derated. The verifier's deadline
- * allows the claimed compute time plus a quarter and a fixed allowance; claiming half of what was
- * measured leaves an honest worker room for a busy machine and the network. The certified figure
- * is what the verifier measures anyway, not the claim.
+ * What to claim when the provider does not say: the throughput of whole proofs (generate A and B,
+ * multiply, hash C's rows, commit) on this GPU at the challenge's size, then derated. A proof has
+ * fixed costs besides its products (its commitment's read-back, the submissions' round trips): on
+ * lavapipe a one-product proof at n = 512 took 116 ms where its product took 15, and on a fast GPU
+ * the share is far larger, so one product's time would claim a fraction of what the GPU delivers,
+ * and capacity would size the challenge small and refuse a claim under the market's minimum. The
+ * claim is therefore a rate: the products of a proof long enough to be mostly products, less a
+ * one-product proof (its fixed costs), per product. A certification sized for its target time pays
+ * those fixed costs once, as this rate leaves out. The verifier's deadline allows the claimed
+ * compute time plus a quarter and a fixed allowance; claiming half of what was measured leaves an
+ * honest worker room for a busy machine and the network. The certified figure is what the verifier
+ * measures anyway, not the claim.
  */
 import { Challenge, createChallenge, flopOf, isPrecision, secureRandom } from '@gpux/certification';
 
 export const SAFETY_FACTOR = 0.5;
+
+/** How long the longer proof runs at least: long enough that its products, not its fixed costs, take most of it. */
+export const CLAIM_SAMPLE_MS = 400;
+
+/** The most products a claim's proof takes (a GPU whose products take microseconds at the smallest size). */
+export const CLAIM_MAX_PRODUCTS = 4_096;
 
 export interface ClaimMeasurement {
   claimTflops: number;
@@ -19,27 +32,61 @@ export interface ClaimMeasurement {
 /** Proves `challenge` and resolves with the whole proof's time in ms. */
 export type TimedProof = (challenge: Challenge) => Promise<number>;
 
-/** One warm-up proof (compiles the pipelines), then `runs` timed; the slowest counts. */
+export interface ClaimSampling {
+  /** Times each proof of the rate is taken; the slowest counts. */
+  runs?: number;
+  sampleMs?: number;
+  maxProducts?: number;
+}
+
+/**
+ * One warm-up proof of one product (it compiles the pipelines), then proofs of more products until
+ * one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times each. The rate is the
+ * slowest long proof's time less the fastest one-product proof's, over the products between them
+ * (the long proof's whole time per product where that difference is not positive).
+ */
 export async function measureClaim(
   prove: TimedProof,
   size: number,
   precision: string,
-  runs = 2,
+  sampling: ClaimSampling = {},
 ): Promise<ClaimMeasurement> {
+  const { runs = 2, sampleMs = CLAIM_SAMPLE_MS, maxProducts = CLAIM_MAX_PRODUCTS } = sampling;
   const rng = secureRandom();
-  // One product: what one costs end to end (generation, product, row hashes) at the challenge size.
-  const challenge = () =>
+  const challenge = (products: number) =>
     createChallenge({
       n: size,
-      products: 1,
+      products,
       precision: isPrecision(precision) ? precision : 'f32',
       claimedTflops: 1,
       now: Date.now(),
       rng,
     });
-  await prove(challenge());
-  let slowest = 0;
-  for (let i = 0; i < runs; i++) slowest = Math.max(slowest, await prove(challenge()));
-  const measuredTflops = flopOf({ n: size, products: 1 }) / (Math.max(slowest, 0.001) / 1000) / 1e12;
+  const elapsed = async (products: number) => Math.max(await prove(challenge(products)), 0.001);
+  await elapsed(1); // compiles the pipelines: not timed
+  let products = 1;
+  let ms = await elapsed(1);
+  while (ms < sampleMs && products < maxProducts) {
+    // At least double, or what the proof so far says fills the sample: its time per product counts
+    // the fixed costs too, so it says too few, and the next proof tells more.
+    products = Math.min(maxProducts, Math.max(2 * products, Math.ceil((products * sampleMs) / ms)));
+    ms = await elapsed(products);
+  }
+  let fastestOne = Infinity;
+  let slowestOne = 0;
+  let slowestLong = 0;
+  for (let i = 0; i < runs; i++) {
+    const one = await elapsed(1);
+    fastestOne = Math.min(fastestOne, one);
+    slowestOne = Math.max(slowestOne, one);
+    if (products > 1) slowestLong = Math.max(slowestLong, await elapsed(products));
+  }
+  const perProductMs =
+    products === 1
+      ? slowestOne
+      : slowestLong > fastestOne
+        ? (slowestLong - fastestOne) / (products - 1)
+        : slowestLong / products;
+  const measuredTflops = flopOf({ n: size, products: 1 }) / (perProductMs / 1000) / 1e12;
   return { claimTflops: measuredTflops * SAFETY_FACTOR, measuredTflops, size, safetyFactor: SAFETY_FACTOR };
 }
