@@ -100,6 +100,8 @@ function agent(
     prepare?: (size: number) => Promise<void>;
     /** The claim measured at a size (default 0.01). */
     measure?: (size: number) => number;
+    /** Resolves when a claim's measurement is done (at once by default). */
+    measuring?: () => Promise<void>;
   } = {},
 ) {
   const controller = new AbortController();
@@ -130,6 +132,7 @@ function agent(
     measureClaim: async (size, precision) => {
       measured.push([size, precision]);
       order.push(`measure ${size} ${precision}`);
+      await options.measuring?.();
       const claimTflops = options.measure?.(size) ?? 0.01;
       return { claimTflops, measuredTflops: 2 * claimTflops, size, safetyFactor: 0.5 };
     },
@@ -214,6 +217,37 @@ describe('the worker agent', () => {
       'heartbeat',
     ]);
     expect(t.order).toEqual(['prepare 256', 'prove spot1']);
+  });
+
+  it('heartbeats while its claim is measured, so a measurement of seconds does not lose the session', async () => {
+    let release = () => undefined as void;
+    const measured = new Promise<void>((resolve) => (release = resolve));
+    const t = agent(
+      [
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        ...certifying('c1'),
+      ],
+      { once: true, measuring: () => measured },
+    );
+    const watch = setInterval(() => {
+      if (t.calls.filter(([c]) => c === 'heartbeat').length >= 2) release();
+    }, 1);
+    try {
+      expect(await t.run()).toBe(EXIT.ok);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(t.calls.map(([c]) => c)).toEqual([
+      'joinSession',
+      'heartbeat',
+      'heartbeat',
+      'requestCertification',
+      'commitChallenge',
+      'answerChallenge',
+    ]);
+    expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove c1']);
   });
 
   it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {

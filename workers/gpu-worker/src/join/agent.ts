@@ -89,27 +89,41 @@ export class WorkerAgent {
 
   /**
    * Gets the kernels ready for challenges of `size` (the prepare port: tuning, seconds on a GPU;
-   * the session's smallest size unless told), heartbeating at the session's interval meanwhile so
-   * the session is not lost. A spot challenge a heartbeat brings meanwhile is returned, to be
-   * answered once they are ready.
+   * the session's smallest size unless told), heartbeating meanwhile (`heartbeating`). A spot
+   * challenge a heartbeat brings meanwhile is returned, to be answered once they are ready.
    */
   private async ready(
     session: WorkerSession,
     size = session.challengeSize,
   ): Promise<ChallengeTicket | undefined> {
-    if (!this.o.prepare || this.prepared.has(size)) return undefined;
+    const prepare = this.o.prepare;
+    if (!prepare || this.prepared.has(size)) return undefined;
+    const { spot } = await this.heartbeating(session, () => prepare(size));
+    this.prepared.add(size);
+    return spot;
+  }
+
+  /**
+   * Runs `work` (seconds of GPU work: tuning, measuring a claim), heartbeating at the session's
+   * interval meanwhile so that the session is not lost; with the first spot challenge a heartbeat
+   * brought, to be answered once the work is done.
+   */
+  private async heartbeating<T>(
+    session: WorkerSession,
+    work: () => Promise<T>,
+  ): Promise<{ value: T; spot?: ChallengeTicket }> {
     let done = false;
-    const prepared = this.o.prepare(size).finally(() => {
+    const running = work().finally(() => {
       done = true;
     });
     let spot: ChallengeTicket | undefined;
     while (!done && !this.stopped) {
-      // A real timer, cut short when the kernels are ready or the agent stops.
+      // A real timer, cut short when the work is done or the agent stops.
       const tick = new AbortController();
       const cut = () => tick.abort();
       this.o.signal.addEventListener('abort', cut, { once: true });
       await Promise.race([
-        prepared.catch(() => undefined),
+        running.catch(() => undefined),
         abortableSleep(session.heartbeatIntervalMs, tick.signal),
       ]);
       tick.abort();
@@ -118,9 +132,8 @@ export class WorkerAgent {
       const ack = await this.o.client.heartbeat(session.sessionId);
       spot ??= ack.challenge ?? undefined;
     }
-    await prepared;
-    this.prepared.add(size);
-    return spot;
+    const value = await running;
+    return spot ? { value, spot } : { value };
   }
 
   private async certifyOnce(session: WorkerSession): Promise<number> {
@@ -212,7 +225,9 @@ export class WorkerAgent {
     let sized: number;
     for (;;) {
       await this.readyAt(session, size);
-      measured = await this.o.measureClaim(size, precision);
+      const { value, spot } = await this.heartbeating(session, () => this.o.measureClaim(size, precision));
+      if (spot) await this.answer(spot);
+      measured = value;
       sized = challengeSizeFor(measured.claimTflops, sizing);
       if (sized <= size) break;
       size = sized;
