@@ -672,6 +672,8 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const client = new GatewayClient(m.url, credential);
     const session = await keepAlive(client, 'one GPU, eight declared', HEARTBEAT_INTERVAL_MS);
     try {
+      // The session says what the market requires of its eight GPUs: a claim below it is refused.
+      expect(session.session.requiredTflops).toBeCloseTo(0.00001 * 8, 12);
       // A claim so low its challenge would take hours, and one above 1.25 × eight L4s' peak.
       await expect(client.requestCertification(1e-9)).rejects.toMatchObject({
         code: 'BAD_USER_INPUT',

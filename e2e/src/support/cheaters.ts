@@ -21,6 +21,7 @@ import {
   ChallengeFailedError,
   ChallengeTicket,
   GatewayClient,
+  WorkerSession,
 } from '../../../workers/gpu-worker/src/join/client';
 import { GpuContext, openGpu } from '../../../workers/gpu-worker/src/gpu/webgpu';
 /* eslint-enable @nx/enforce-module-boundaries */
@@ -94,10 +95,11 @@ export async function keepAlive(
   client: GatewayClient,
   adapter: string,
   everyMs: number,
-): Promise<{ sessionId: string; stop(): void }> {
-  const { sessionId } = await client.joinSession(adapter);
+): Promise<{ session: WorkerSession; sessionId: string; stop(): void }> {
+  const session = await client.joinSession(adapter);
+  const { sessionId } = session;
   const timer = setInterval(() => void client.heartbeat(sessionId).catch(() => undefined), everyMs);
-  return { sessionId, stop: () => clearInterval(timer) };
+  return { session, sessionId, stop: () => clearInterval(timer) };
 }
 
 /** A certification answered honestly, as `gpu-worker join` answers it. */

@@ -63,6 +63,12 @@ export class WorkersResolver {
     };
   }
 
+  /** The minimum f32 TFLOP/s per GPU of a market (the market is orders' to know); undefined without one. */
+  private async marketMinimum(marketId: string | null | undefined): Promise<number | undefined> {
+    const minimum = (marketId ? await this.orders.market(marketId) : null)?.minTflopsPerGpu ?? NaN;
+    return Number.isFinite(minimum) && minimum >= 0 ? minimum : undefined;
+  }
+
   /** The worker's own node (its credential was just checked, so it exists). */
   private async readNode(nodeId: string): Promise<GpuNode> {
     return toNode((await this.capacity.node(nodeId))!);
@@ -115,6 +121,7 @@ export class WorkersResolver {
       rm.name,
     );
     const node = await this.readNode(nodeId);
+    const minimum = await this.marketMinimum(node.marketId);
     return {
       sessionId,
       nodeId,
@@ -124,6 +131,7 @@ export class WorkersResolver {
       ...(node.challengeSize ? { spotChallengeSize: node.challengeSize } : {}),
       precision: 'f32',
       ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),
+      ...(minimum === undefined ? {} : { requiredTflops: minimum * node.gpus }),
     };
   }
 
@@ -151,16 +159,15 @@ export class WorkersResolver {
         'claimedTflops must be greater than 0 and at most 100000',
         'claimedTflops',
       );
-    // The market's minimum, for the decider's bound on the claim (the market is orders' to know).
-    const marketId = await this.capacity.nodeField(nodeId, 'marketId');
-    const minimum = (marketId ? await this.orders.market(marketId) : null)?.minTflopsPerGpu ?? NaN;
+    // The market's minimum, for the decider's bound on the claim.
+    const minimum = await this.marketMinimum(await this.capacity.nodeField(nodeId, 'marketId'));
     const data = {
       nodeId,
       purpose: 'certification',
       claimedTflops,
       seed: randomBytes(16).toString('hex'),
       precision,
-      ...(Number.isFinite(minimum) && minimum >= 0 ? { requiredTflopsPerGpu: minimum } : {}),
+      ...(minimum === undefined ? {} : { requiredTflopsPerGpu: minimum }),
     };
     await this.commands.execute(
       'capacity',

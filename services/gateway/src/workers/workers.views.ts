@@ -38,6 +38,12 @@ export class WorkerSession {
   precision!: Precision;
   @Field(() => GraphQLDateTimeString, { nullable: true })
   certifiedUntil?: string;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "What the node's market requires of the whole node, f32 TFLOP/s: its minimum per GPU × the node's declared GPUs. A certification claim below it is refused: claim at least this where the node delivers it.",
+  })
+  requiredTflops?: number;
 }
 
 @ObjectType({

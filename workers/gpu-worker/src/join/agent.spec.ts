@@ -45,6 +45,7 @@ const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
   spotChallengeSize: null,
   precision: 'f32',
   certifiedUntil: null,
+  requiredTflops: null,
   ...over,
 });
 const until = new Date(NOW + 720 * 3600_000).toISOString();
@@ -248,6 +249,33 @@ describe('the worker agent', () => {
       'answerChallenge',
     ]);
     expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove c1']);
+  });
+
+  it("claims its market's minimum where the measured rate covers it and half of it does not; half where the rate is below it", async () => {
+    // Measured 0.02 (claim 0.01); the market requires 0.015 of the node: the minimum is claimed.
+    const covered = agent(
+      [{ call: 'joinSession', result: session({ requiredTflops: 0.015 }) }, ...certifying('c1')],
+      {
+        once: true,
+      },
+    );
+    expect(await covered.run()).toBe(EXIT.ok);
+    expect(covered.calls[1]).toEqual(['requestCertification', [0.015]]);
+    expect(covered.events.find((e) => e.event === 'claim')).toMatchObject({
+      claimTflops: 0.015,
+      measuredTflops: 0.02,
+      requiredTflops: 0.015,
+    });
+    // The market requires 0.05: the node does not deliver it, and states half its rate.
+    const short = agent(
+      [{ call: 'joinSession', result: session({ requiredTflops: 0.05 }) }, ...certifying('c2')],
+      {
+        once: true,
+      },
+    );
+    expect(await short.run()).toBe(EXIT.ok);
+    expect(short.calls[1]).toEqual(['requestCertification', [0.01]]);
+    expect(short.events.find((e) => e.event === 'claim')).not.toHaveProperty('requiredTflops');
   });
 
   it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {

@@ -9,7 +9,7 @@
 import { ChallengeSizing, challengeSizeFor, type Precision } from '@gpux/certification';
 import { abortableSleep, AgentOptions, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff } from './backoff';
-import type { ClaimMeasurement } from './claim';
+import { ClaimMeasurement, claimToState } from './claim';
 import {
   ChallengeFailedError,
   ChallengeTicket,
@@ -206,11 +206,13 @@ export class WorkerAgent {
    * The claim to state, with the kernels ready at the size capacity will give its challenge
    * (challengeSizeFor, by the sizing the session states): tuning never runs inside a deadline. A measured
    * claim starts at the smallest size and moves up to the size its own figure picks, measured again
-   * there, until the size stays (a GPU delivers more on larger products).
+   * there, until the size stays (a GPU delivers more on larger products). It is half the measured
+   * rate, or the market's minimum where the rate covers that (claimToState; markets require f32).
    */
   private async claimFor(session: WorkerSession, precision: Precision): Promise<number> {
     const sizing = sizingOf(session);
-    const key = JSON.stringify(sizing);
+    const required = precision === 'f32' ? (session.requiredTflops ?? undefined) : undefined;
+    const key = JSON.stringify({ ...sizing, required });
     const known = this.claims.get(precision);
     if (precision === 'f32' && this.o.claimTflops !== undefined) {
       if (!known)
@@ -222,29 +224,32 @@ export class WorkerAgent {
     if (known && known.sizing === key) return known.tflops;
     let size = sizing.minSize;
     let measured: ClaimMeasurement;
+    let claim: number;
     let sized: number;
     for (;;) {
       await this.readyAt(session, size);
       const { value, spot } = await this.heartbeating(session, () => this.o.measureClaim(size, precision));
       if (spot) await this.answer(spot);
       measured = value;
-      sized = challengeSizeFor(measured.claimTflops, sizing);
+      claim = claimToState(measured, required);
+      sized = challengeSizeFor(claim, sizing);
       if (sized <= size) break;
       size = sized;
     }
     // Where a figure measured on larger products sizes below them, the kernels for that size too.
     if (sized !== size) await this.readyAt(session, sized);
-    this.claims.set(precision, { tflops: measured.claimTflops, sizing: key });
+    this.claims.set(precision, { tflops: claim, sizing: key });
     this.o.report({
       event: 'claim',
-      claimTflops: measured.claimTflops,
+      claimTflops: claim,
       precision,
       source: 'measured',
       measuredTflops: measured.measuredTflops,
       size: measured.size,
       safetyFactor: measured.safetyFactor,
+      ...(claim !== measured.claimTflops ? { requiredTflops: claim } : {}),
     });
-    return measured.claimTflops;
+    return claim;
   }
 
   /** The kernels ready at `size`; a spot challenge that came meanwhile is answered at once. */

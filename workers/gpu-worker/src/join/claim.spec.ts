@@ -1,5 +1,5 @@
 import { Challenge, flopOf } from '@gpux/certification';
-import { CLAIM_SAMPLE_MS, measureClaim, SAFETY_FACTOR } from './claim';
+import { CLAIM_SAMPLE_MS, claimToState, measureClaim, SAFETY_FACTOR } from './claim';
 
 /** A GPU whose proofs cost `fixedMs` each plus `productMs` per product; the first proof compiles for `compileMs`. */
 function gpu(fixedMs: number, productMs: number, compileMs = 0) {
@@ -48,5 +48,22 @@ describe('measureClaim', () => {
     const claim = await measureClaim(prove, 512, 'f32', { sampleMs: 100 });
     expect(claim.measuredTflops).toBeLessThanOrEqual(tflops(512, 10) * 1.0001);
     expect(claim.measuredTflops).toBeGreaterThan(0);
+  });
+});
+
+describe('claimToState', () => {
+  const measured = { claimTflops: 10, measuredTflops: 20, size: 4096, safetyFactor: 0.5 };
+
+  it('states half the rate where the market asks no more, or where it asks more than the rate', () => {
+    expect(claimToState(measured)).toBe(10);
+    expect(claimToState(measured, null)).toBe(10);
+    expect(claimToState(measured, 8)).toBe(10);
+    expect(claimToState(measured, 10)).toBe(10);
+    expect(claimToState(measured, 25)).toBe(10);
+  });
+
+  it("states the market's minimum where the rate covers it and half the rate does not", () => {
+    expect(claimToState(measured, 15)).toBe(15);
+    expect(claimToState(measured, 20)).toBe(20);
   });
 });

@@ -90,3 +90,18 @@ export async function measureClaim(
   const measuredTflops = flopOf({ n: size, products: 1 }) / (perProductMs / 1000) / 1e12;
   return { claimTflops: measuredTflops * SAFETY_FACTOR, measuredTflops, size, safetyFactor: SAFETY_FACTOR };
 }
+
+/**
+ * The claim to state for a measurement: half the measured rate, or what the node's market requires
+ * of it (`requiredTflops`) where the rate covers that and half of it does not. Capacity refuses a
+ * claim below the market's minimum, and the halving would otherwise refuse a node that delivers
+ * it; at the market's minimum the deadline still allows the measured rate a quarter more, and the
+ * fixed allowance. A node whose rate is below the minimum states half of it, and is told why it is
+ * refused.
+ */
+export function claimToState(measurement: ClaimMeasurement, requiredTflops?: number | null): number {
+  const { claimTflops, measuredTflops } = measurement;
+  if (requiredTflops == null || claimTflops >= requiredTflops || measuredTflops < requiredTflops)
+    return claimTflops;
+  return requiredTflops;
+}

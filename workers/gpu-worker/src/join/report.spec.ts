@@ -105,6 +105,20 @@ describe('join output', () => {
         safetyFactor: 0.5,
       }),
     ).toBe('claiming 0.0104 f32 TFLOP/s: measured 0.0208 at n=512, derated ×0.5 so the deadline holds');
+    expect(
+      formatEvent({
+        event: 'claim',
+        claimTflops: 40,
+        precision: 'f32',
+        source: 'measured',
+        measuredTflops: 52,
+        size: 4096,
+        safetyFactor: 0.5,
+        requiredTflops: 40,
+      }),
+    ).toBe(
+      "claiming 40.00 f32 TFLOP/s, the market's minimum for this node: measured 52.00 at n=4096 (×0.5 would be below it)",
+    );
   });
 
   it('names the adapter, and the Dawn toggles it runs with where there are any', () => {

@@ -38,6 +38,8 @@ export type JoinEvent =
       measuredTflops?: number;
       size?: number;
       safetyFactor?: number;
+      /** The market's minimum for the node, claimed where it is above the derated figure and the measured one covers it. */
+      requiredTflops?: number;
     }
   | {
       event: 'challenge';
@@ -93,7 +95,9 @@ export function formatEvent(e: JoinEvent): string {
     case 'claim':
       return e.source === 'option'
         ? `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s (--claim-tflops)`
-        : `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
+        : e.requiredTflops !== undefined
+          ? `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s, the market's minimum for this node: measured ${tflops(e.measuredTflops)} at n=${e.size} (×${e.safetyFactor} would be below it)`
+          : `claiming ${tflops(e.claimTflops)} ${e.precision} TFLOP/s: measured ${tflops(e.measuredTflops)} at n=${e.size}, derated ×${e.safetyFactor} so the deadline holds`;
     case 'challenge':
       return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
     case 'committed':

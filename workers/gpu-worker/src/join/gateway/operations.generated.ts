@@ -36,6 +36,7 @@ export type SessionFragment = {
   spotChallengeSize: number | null;
   precision: Precision;
   certifiedUntil: string | null;
+  requiredTflops: number | null;
 };
 
 export type TicketFragment = { id: string; purpose: ChallengePurpose; challenge: unknown };
@@ -65,6 +66,7 @@ export type JoinSessionMutation = {
     spotChallengeSize: number | null;
     precision: Precision;
     certifiedUntil: string | null;
+    requiredTflops: number | null;
   } | null;
 };
 
@@ -142,6 +144,7 @@ export const SessionFragmentDoc = new TypedDocumentString<SessionFragment, unkno
   spotChallengeSize
   precision
   certifiedUntil
+  requiredTflops
 }
     `,
   { fragmentName: 'Session' },
@@ -193,6 +196,7 @@ export const JoinSessionDocument = new TypedDocumentString<
   spotChallengeSize
   precision
   certifiedUntil
+  requiredTflops
 }`);
 export const RequestCertificationDocument = new TypedDocumentString<
   RequestCertificationMutation,
