@@ -20,6 +20,9 @@
  *   benchmark figure measured just before and after that challenge (their mean), median over the
  *   challenges. Target ≥ 0.8. No network here: the e2e suite has the round trip, which is
  *   noise beside a 10-second challenge.
+ * - joinMeasuredToBenchmark (per size and precision): the rate `gpu-worker join` measures for its
+ *   claim (its own code, join/claim.ts) ÷ the benchmark figure: near 1 when a join's claim follows
+ *   what the GPU delivers.
  * Figures are medians over the repetitions; the summary takes the worst size and precision. Last
  * line: JSON.
  */
@@ -36,6 +39,7 @@ import {
 import { runBenchmark } from '../workers/gpu-worker/src/benchmark/run';
 import { proveChallenge, tunedHalfMatmul, tunedMatmul } from '../workers/gpu-worker/src/challenge';
 import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
+import { measureClaim, SAFETY_FACTOR } from '../workers/gpu-worker/src/join/claim';
 import { GpuContext, openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
 
 /** The sizes n to certify at, each in every precision; `auto`: each precision at the size its claim picks. */
@@ -47,8 +51,6 @@ const SIZING = {
 };
 const REPS = Number(process.env['BENCH_CERTIFY_REPS'] ?? 3);
 const TARGET_MS = Number(process.env['BENCH_CERTIFY_TARGET_SECONDS'] ?? DEFAULTS.targetMs / 1000) * 1000;
-/** The worker's claim: half what it measured, so the deadline holds on a loaded machine. */
-const CLAIM_FACTOR = 0.5;
 const log = (msg: string) => process.stderr.write(`[bench:certify] ${msg}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
@@ -92,7 +94,7 @@ async function sizesForClaims(gpu: GpuContext): Promise<{ n: number; precisions:
     for (;;) {
       if (figure === undefined)
         throw new Error(`the benchmark found no verified ${precision} figure at n=${n}`);
-      const sized = challengeSizeFor((figure / 1000) * CLAIM_FACTOR, SIZING);
+      const sized = challengeSizeFor((figure / 1000) * SAFETY_FACTOR, SIZING);
       log(
         `${precision}: ${round(figure, 3)} GFLOP/s at n=${n}: a claim of half that is challenged at n=${sized}`,
       );
@@ -146,7 +148,7 @@ async function main() {
         const benchmarkGflops = benchmarked?.sizes[0]?.gflops;
         if (!benchmarkGflops)
           throw new Error(`the benchmark found no verified ${precision} figure at n=${n}`);
-        const claimedTflops = (benchmarkGflops / 1000) * CLAIM_FACTOR;
+        const claimedTflops = (benchmarkGflops / 1000) * SAFETY_FACTOR;
         // Warm-up: compiles the pipelines and brings the verifier's loops to their optimised code.
         const warm = createChallenge({ n, products: 2, precision, claimedTflops, now: Date.now(), rng });
         const warmProof = await proveChallenge(gpu.device, warm, kernels);
@@ -220,6 +222,16 @@ async function main() {
           samples.push(sample);
         }
         await benchmarkNow(); // and once after the last
+        // What `gpu-worker join` measures for its claim here, with its own code: a rate of products.
+        const joinClaim = await measureClaim(
+          async (c) => {
+            const proof = await proveChallenge(gpu.device, c, kernels);
+            proof.discard();
+            return proof.timings.totalMs;
+          },
+          n,
+          precision,
+        );
         const med = (key: keyof (typeof samples)[number]) => median(samples.map((s) => s[key]));
         // Sample i was taken just before challenge i and sample i + 1 just after it (the last one
         // after the last challenge); one that failed its check is missing, and then the median of
@@ -238,6 +250,9 @@ async function main() {
           benchmarkGflops: round(median(benchmarkSamples), 3),
           benchmarkSamples: benchmarkSamples.map((x) => round(x, 3)),
           claimedGflops: round(claimedTflops * 1000, 3),
+          // The rate a join's claim is half of, against the benchmark (near 1 when it tracks the GPU).
+          joinMeasuredGflops: round(joinClaim.measuredTflops * 1000, 3),
+          joinMeasuredToBenchmark: round((joinClaim.measuredTflops * 1000) / median(benchmarkSamples), 3),
           // The size capacity would give a challenge at this claim (docs/certification.md, "The
           // size of a challenge"): where it is not n, a join on this GPU runs at that size instead.
           sizeForClaim: challengeSizeFor(claimedTflops),
@@ -273,6 +288,7 @@ async function main() {
       protocol: PROTOCOL_VERSION,
       verifyFraction: worst('verifyFraction', Math.max),
       certifiedToBenchmark: worst('certifiedToBenchmark', Math.min),
+      joinMeasuredToBenchmark: worst('joinMeasuredToBenchmark', Math.min),
       targets: { verifyFraction: 0.05, certifiedToBenchmark: 0.8 },
       targetSeconds: TARGET_MS / 1000,
       openLeaves: DEFAULTS.openLeaves,
