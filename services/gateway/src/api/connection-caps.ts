@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ServiceMetrics } from '@gpux/platform';
-import { SocketsPerCaller } from './socket-caps';
+import { rawRetryAnswer, SocketsPerCaller } from './socket-caps';
 
 /**
  * TCP connections the gateway holds, in all and per remote address. Every connection is a file
@@ -40,20 +40,6 @@ export function effectiveConnectionCap(configured: number, limits: string | unde
 /** What an address over its cap is told, at its first request. */
 export function addressCapMessage(perAddress: number): string {
   return `too many connections: this address already has ${perAddress} open to the gateway, the most allowed; reuse one (keep-alive) or close one, then retry`;
-}
-
-/** The raw HTTP answer to a WebSocket upgrade on a connection over its address's cap. */
-function addressCapUpgradeResponse(perAddress: number): string {
-  const body = `${addressCapMessage(perAddress)}\n`;
-  return [
-    'HTTP/1.1 429 Too Many Requests',
-    'Connection: close',
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `Retry-After: ${ADDRESS_RETRY_AFTER_SECONDS}`,
-    '',
-    body,
-  ].join('\r\n');
 }
 
 function answerOverAddressCap(res: ServerResponse, perAddress: number): void {
@@ -125,6 +111,12 @@ export class ConnectionCaps {
 
   /** The raw HTTP answer to an upgrade on `socket`, when its connection is over its address's cap. */
   upgradeRefusal(socket: Duplex): string | undefined {
-    return this.overAddressCap.has(socket) ? addressCapUpgradeResponse(this.perAddress.max) : undefined;
+    return this.overAddressCap.has(socket)
+      ? rawRetryAnswer(
+          '429 Too Many Requests',
+          addressCapMessage(this.perAddress.max),
+          ADDRESS_RETRY_AFTER_SECONDS,
+        )
+      : undefined;
   }
 }

@@ -42,13 +42,25 @@ const FULL_RETRY_AFTER_SECONDS = 5;
  * retry, before any WebSocket exists.
  */
 export function socketsFullResponse(max: number): string {
-  const body = `the gateway holds ${max} WebSockets, the most it may: retry in ${FULL_RETRY_AFTER_SECONDS} s\n`;
+  return rawRetryAnswer(
+    '503 Service Unavailable',
+    `the gateway holds ${max} WebSockets, the most it may: retry in ${FULL_RETRY_AFTER_SECONDS} s`,
+    FULL_RETRY_AFTER_SECONDS,
+  );
+}
+
+/**
+ * An HTTP/1.1 answer written straight on a socket, where no response object exists (an upgrade
+ * refused before any WebSocket): a line of plain text, when to retry, and the connection closed.
+ */
+export function rawRetryAnswer(status: string, message: string, retryAfterSeconds: number): string {
+  const body = `${message}\n`;
   return [
-    'HTTP/1.1 503 Service Unavailable',
+    `HTTP/1.1 ${status}`,
     'Connection: close',
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
-    `Retry-After: ${FULL_RETRY_AFTER_SECONDS}`,
+    `Retry-After: ${retryAfterSeconds}`,
     '',
     body,
   ].join('\r\n');

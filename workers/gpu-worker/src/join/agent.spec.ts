@@ -152,6 +152,22 @@ function agent(
   return { run: () => a.run(), calls, events, sleeps, proved, measured, order, controller };
 }
 
+/** Runs the agent, calling `release` once it has sent `beats` heartbeats (the GPU work they kept the session through is done). */
+async function runReleasing(
+  t: ReturnType<typeof agent>,
+  beats: number,
+  release: () => void,
+): Promise<number> {
+  const watch = setInterval(() => {
+    if (t.calls.filter(([c]) => c === 'heartbeat').length >= beats) release();
+  }, 1);
+  try {
+    return await t.run();
+  } finally {
+    clearInterval(watch);
+  }
+}
+
 const certifying = (id: string, verdict: ChallengeVerdict = passed(id)): Step[] => [
   { call: 'requestCertification', result: ticket(id) },
   {
@@ -200,14 +216,7 @@ describe('the worker agent', () => {
       { prepare: () => tuned },
     );
     // The kernels are ready once two heartbeats have kept the session (the second brings a spot check).
-    const watch = setInterval(() => {
-      if (t.calls.filter(([c]) => c === 'heartbeat').length >= 2) release();
-    }, 1);
-    try {
-      expect(await t.run()).toBe(EXIT.ok);
-    } finally {
-      clearInterval(watch);
-    }
+    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
     // (The script ends at the heartbeat after the answer: the call past it stops the agent.)
     expect(t.calls.map(([c]) => c).slice(0, 6)).toEqual([
       'joinSession',
@@ -232,14 +241,7 @@ describe('the worker agent', () => {
       ],
       { once: true, measuring: () => measured },
     );
-    const watch = setInterval(() => {
-      if (t.calls.filter(([c]) => c === 'heartbeat').length >= 2) release();
-    }, 1);
-    try {
-      expect(await t.run()).toBe(EXIT.ok);
-    } finally {
-      clearInterval(watch);
-    }
+    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
     expect(t.calls.map(([c]) => c)).toEqual([
       'joinSession',
       'heartbeat',
