@@ -11,6 +11,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { BaseConfig } from './config';
+import { requestForLog } from './request-log';
 import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { MetricsController, ServiceMetrics } from './metrics';
@@ -72,8 +73,9 @@ export class PlatformModule {
                       req.url === '/metrics' || /^\/health(\/(live|ready))?$/.test(req.url ?? ''),
                   }
                 : false,
-              // API keys and node credentials never reach a log line.
-              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              // API keys and node credentials never reach a log line: a request's headers are an
+              // allowlist (request-log.ts).
+              serializers: { req: requestForLog },
             },
             // Synchronous writes: a line logged just before a crash or an exit is never lost.
             // Nothing logs per event on a hot path, so the cost is small.
