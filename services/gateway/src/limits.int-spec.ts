@@ -1077,6 +1077,7 @@ describe('connections per address and in all (GATEWAY_MAX_CONNECTIONS_PER_ADDRES
     expect(await exchange(fifth, typename)).toMatch(/\r\n\r\n\{"data":\{"__typename":"Query"\}\}\n$/);
     await untilGatewayHolds(4);
     expect(await metric('127.0.0.5', 'gpux_connections_open{')).toBe(5);
+    await untilGatewayHolds(4);
     expect(await metric('127.0.0.5', 'gpux_connections_refused_total{reason="gateway_cap"')).toBe(1);
   });
 });
