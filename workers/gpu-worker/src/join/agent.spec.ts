@@ -103,6 +103,8 @@ function agent(
     measure?: (size: number) => number;
     /** Resolves when a claim's measurement is done (at once by default). */
     measuring?: () => Promise<void>;
+    /** Resolves when a challenge's proof is done (at once by default). */
+    proving?: (id: string) => Promise<void>;
   } = {},
 ) {
   const controller = new AbortController();
@@ -110,6 +112,7 @@ function agent(
   const events: JoinEvent[] = [];
   const sleeps: number[] = [];
   const proved: string[] = [];
+  const discarded: string[] = [];
   const measured: [number, string][] = [];
   // Each step in order: the kernels got ready (prepare), a claim measured, a challenge proved.
   const order: string[] = [];
@@ -123,11 +126,12 @@ function agent(
     prove: async (c) => {
       proved.push(c.id);
       order.push(`prove ${c.id}`);
+      await options.proving?.(c.id);
       return {
         commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 },
         timings: { computeMs: 5, totalMs: 9 },
         open: async (r) => ({ challengeId: r.challengeId, leaves: [] }),
-        discard: () => undefined,
+        discard: () => void discarded.push(c.id),
       };
     },
     measureClaim: async (size, precision) => {
@@ -149,7 +153,7 @@ function agent(
     },
     random: () => 0.5,
   });
-  return { run: () => a.run(), calls, events, sleeps, proved, measured, order, controller };
+  return { run: () => a.run(), calls, events, sleeps, proved, discarded, measured, order, controller };
 }
 
 /** Runs the agent, calling `release` once it has sent `beats` heartbeats (the GPU work they kept the session through is done). */
@@ -278,6 +282,69 @@ describe('the worker agent', () => {
     expect(await short.run()).toBe(EXIT.ok);
     expect(short.calls[1]).toEqual(['requestCertification', [0.01]]);
     expect(short.events.find((e) => e.event === 'claim')).not.toHaveProperty('requiredTflops');
+  });
+
+  it('heartbeats while it proves a challenge, and answers a spot check a heartbeat brought meanwhile right after it', async () => {
+    let release = () => undefined as void;
+    const proved = new Promise<void>((resolve) => (release = resolve));
+    const t = agent(
+      [
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+        { call: 'requestCertification', result: ticket('c1') },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+        {
+          call: 'commitChallenge',
+          result: { challengeId: 'c1', rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+        },
+        { call: 'answerChallenge', result: passed('c1') },
+        {
+          call: 'commitChallenge',
+          result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+        },
+        { call: 'answerChallenge', result: passed('spot1') },
+      ],
+      { once: true, proving: (id) => (id === 'c1' ? proved : Promise.resolve()) },
+    );
+    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
+    expect(t.calls.map(([c, args]) => `${c} ${String(args[0])}`)).toEqual([
+      'joinSession undefined',
+      'requestCertification 0.01',
+      'heartbeat s1',
+      'heartbeat s1',
+      'commitChallenge c1',
+      'answerChallenge c1',
+      'commitChallenge spot1',
+      'answerChallenge spot1',
+    ]);
+    expect(t.proved).toEqual(['c1', 'spot1']);
+  });
+
+  it('discards a proof whose heartbeat failed while it was computed, once it is done', async () => {
+    let release = () => undefined as void;
+    const proved = new Promise<void>((resolve) => (release = resolve));
+    const t = agent(
+      [
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+        { call: 'requestCertification', result: ticket('c1') },
+        { call: 'heartbeat', error: new GatewayUnavailableError('the gateway answered HTTP 503') },
+      ],
+      { once: true, proving: () => proved },
+    );
+    // The heartbeat fails while the proof runs; the agent goes back to joining (the script ends there).
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.calls.map(([c]) => c)).toEqual([
+      'joinSession',
+      'requestCertification',
+      'heartbeat',
+      'joinSession',
+    ]);
+    expect(t.discarded).toEqual([]);
+    // The proof finishes later: nobody will commit it, and its buffers are let go.
+    release();
+    await proved;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.discarded).toEqual(['c1']);
   });
 
   it('--once: a failed verdict exits 1; --claim-tflops is claimed as given', async () => {

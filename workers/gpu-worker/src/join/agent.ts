@@ -16,6 +16,7 @@ import {
   CredentialRefusedError,
   GatewayRequestError,
   GatewayUnavailableError,
+  HeartbeatAck,
   WorkerSession,
 } from './client';
 
@@ -111,6 +112,8 @@ export class WorkerAgent {
   private async heartbeating<T>(
     session: WorkerSession,
     work: () => Promise<T>,
+    /** What to do with the work's result when a heartbeat fails first (it is then nobody's). */
+    abandon?: (value: T) => void,
   ): Promise<{ value: T; spot?: ChallengeTicket }> {
     let done = false;
     const running = work().finally(() => {
@@ -129,7 +132,13 @@ export class WorkerAgent {
       tick.abort();
       this.o.signal.removeEventListener('abort', cut);
       if (done || this.stopped) break;
-      const ack = await this.o.client.heartbeat(session.sessionId);
+      let ack: HeartbeatAck;
+      try {
+        ack = await this.o.client.heartbeat(session.sessionId);
+      } catch (error) {
+        if (abandon) void running.then(abandon, () => undefined);
+        throw error;
+      }
       spot ??= ack.challenge ?? undefined;
     }
     const value = await running;
@@ -152,7 +161,7 @@ export class WorkerAgent {
     let status: Verdict['node']['status'] = session.status;
     // A certified node's spot checks come at its certificate's size: ready for that one first.
     const spot = await this.ready(session, session.spotChallengeSize ?? session.challengeSize);
-    if (spot) status = (await this.answer(spot)).node.status;
+    if (spot) status = (await this.answer(session, spot)).node.status;
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
@@ -168,7 +177,7 @@ export class WorkerAgent {
       status = ack.status;
       if (ack.challenge) {
         // A spot challenge: answered now, its deadline is running.
-        const verdict = await this.answer(ack.challenge);
+        const verdict = await this.answer(session, ack.challenge);
         status = verdict.node.status;
       }
       await this.sleep(Math.max(0, session.heartbeatIntervalMs - (this.now() - started)), this.o.signal);
@@ -178,7 +187,7 @@ export class WorkerAgent {
   private async certify(session: WorkerSession): Promise<Verdict> {
     const claim = await this.claimFor(session, 'f32');
     const ticket = await this.o.client.requestCertification(claim);
-    const verdict = await this.answer(ticket);
+    const verdict = await this.answer(session, ticket);
     if (verdict.ok) this.recertify.success();
     else this.nextCertificationAt = this.now() + this.recertify.next().delayMs;
     if (verdict.ok && this.o.certifyF16) await this.certifyHalf(session);
@@ -192,7 +201,7 @@ export class WorkerAgent {
   private async certifyHalf(session: WorkerSession): Promise<void> {
     try {
       const claim = await this.claimFor(session, 'f16');
-      await this.answer(await this.o.client.requestCertification(claim, 'f16'));
+      await this.answer(session, await this.o.client.requestCertification(claim, 'f16'));
     } catch (error) {
       if (!(error instanceof GatewayRequestError)) throw error;
       this.o.report({
@@ -229,7 +238,7 @@ export class WorkerAgent {
     for (;;) {
       await this.readyAt(session, size);
       const { value, spot } = await this.heartbeating(session, () => this.o.measureClaim(size, precision));
-      if (spot) await this.answer(spot);
+      if (spot) await this.answer(session, spot);
       measured = value;
       claim = claimToState(measured, required);
       sized = challengeSizeFor(claim, sizing);
@@ -255,11 +264,16 @@ export class WorkerAgent {
   /** The kernels ready at `size`; a spot challenge that came meanwhile is answered at once. */
   private async readyAt(session: WorkerSession, size: number): Promise<void> {
     const spot = await this.ready(session, size);
-    if (spot) await this.answer(spot);
+    if (spot) await this.answer(session, spot);
   }
 
   /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
-  private async answer(ticket: ChallengeTicket): Promise<Verdict> {
+  /**
+   * Proves `ticket`'s challenge, heartbeating meanwhile (a certification may run for minutes, the
+   * session's window is seconds), commits and opens it. A spot check a heartbeat brought meanwhile
+   * is answered right after: its deadline is running.
+   */
+  private async answer(session: WorkerSession, ticket: ChallengeTicket): Promise<Verdict> {
     const { challenge } = ticket;
     this.o.report({
       event: 'challenge',
@@ -270,7 +284,11 @@ export class WorkerAgent {
       products: challenge.products,
       allowedMs: challenge.deadline - challenge.issuedAt,
     });
-    const proof = await this.o.prove(challenge);
+    const { value: proof, spot } = await this.heartbeating(
+      session,
+      () => this.o.prove(challenge),
+      (abandoned) => abandoned.discard(),
+    );
     let verdict: Verdict;
     try {
       const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
@@ -307,6 +325,7 @@ export class WorkerAgent {
       certifiedUntil: verdict.node.certifiedUntil,
     });
     if (verdict.ok) this.noteCertificate(verdict.node.certifiedUntil, true);
+    if (spot && spot.id !== ticket.id) await this.answer(session, spot);
     return verdict;
   }
 
