@@ -672,8 +672,14 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const client = new GatewayClient(m.url, credential);
     const session = await keepAlive(client, 'one GPU, eight declared', HEARTBEAT_INTERVAL_MS);
     try {
-      // The session says what the market requires of its eight GPUs: a claim below it is refused.
+      // The session says what the market requires of its eight GPUs (a claim below it is refused),
+      // and how capacity sizes its challenges (recorded by capacity when the session started).
       expect(session.session.requiredTflops).toBeCloseTo(0.00001 * 8, 12);
+      expect(session.session).toMatchObject({
+        challengeSize: Number(CONFIG.CHALLENGE_SIZE),
+        challengeMaxSize: Number(CONFIG.CHALLENGE_MAX_SIZE),
+        challengeProductMs: Number(CONFIG.CHALLENGE_PRODUCT_MS),
+      });
       // A claim so low its challenge would take hours, and one above 1.25 × eight L4s' peak.
       await expect(client.requestCertification(1e-9)).rejects.toMatchObject({
         code: 'BAD_USER_INPUT',

@@ -30,6 +30,8 @@ export interface NodeView {
   tier?: string;
   certifiedUntil?: string;
   certifiedBy?: string;
+  /** How capacity sizes the current session's challenges (SessionStarted), where it said. */
+  sessionSizing?: { minSize: number; maxSize: number; productMs: number };
 }
 
 /** The challenge a node is answering: the challenge, and the open request once it committed. */
@@ -76,6 +78,15 @@ export function nodeView(
     ...(h['tier'] ? { tier: h['tier'] } : {}),
     ...(h['expiresAt'] ? { certifiedUntil: h['expiresAt'] } : {}),
     ...(h['certifiedBy'] ? { certifiedBy: h['certifiedBy'] } : {}),
+    ...(h['sessionMinSize'] && h['sessionMaxSize'] && h['sessionProductMs']
+      ? {
+          sessionSizing: {
+            minSize: Number(h['sessionMinSize']),
+            maxSize: Number(h['sessionMaxSize']),
+            productMs: Number(h['sessionProductMs']),
+          },
+        }
+      : {}),
   };
 }
 

@@ -67,9 +67,9 @@ const configFields = serviceConfigSchema(4000).extend({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
   /**
-   * How capacity sizes challenges from their claims, told to workers so they tune before any
-   * deadline (set capacity's alike): the smallest n, the largest, and the least time a product
-   * takes at the claim, which picks n between them (docs/certification.md).
+   * How capacity sizes challenges from their claims (the smallest n, the largest, and the least time
+   * a product takes at the claim: docs/certification.md), for a worker whose session an older
+   * capacity started: capacity records its own in each session, and workers are told those.
    */
   CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(512),
   CHALLENGE_MAX_SIZE: z.coerce.number().int().min(16).max(8192).default(8192),

@@ -49,6 +49,8 @@ export class GpuNode {
   certifiedBy?: CertificationMethod;
   @Field(() => GraphQLDateTimeString)
   registeredAt!: string;
+  /** How capacity sizes the current session's challenges: told to its worker (WorkerSession), not a field. */
+  sessionSizing?: { minSize: number; maxSize: number; productMs: number };
 }
 
 @ObjectType({

@@ -54,12 +54,18 @@ export class WorkersResolver {
     this.orders = new OrdersQueries(redis.redis);
   }
 
-  /** How capacity sizes a challenge from its claim: the worker is told, to tune before any deadline. */
-  private sizingView(): Pick<WorkerSession, 'challengeSize' | 'challengeMaxSize' | 'challengeProductMs'> {
+  /**
+   * How capacity sizes a challenge from its claim: the worker is told, to tune before any deadline.
+   * Capacity recorded its own when the session started; this gateway's configuration stands in for
+   * a session an older capacity started, which recorded none.
+   */
+  private sizingView(
+    recorded: GpuNode['sessionSizing'],
+  ): Pick<WorkerSession, 'challengeSize' | 'challengeMaxSize' | 'challengeProductMs'> {
     return {
-      challengeSize: this.config.CHALLENGE_SIZE,
-      challengeMaxSize: this.config.CHALLENGE_MAX_SIZE,
-      challengeProductMs: this.config.CHALLENGE_PRODUCT_MS,
+      challengeSize: recorded?.minSize ?? this.config.CHALLENGE_SIZE,
+      challengeMaxSize: recorded?.maxSize ?? this.config.CHALLENGE_MAX_SIZE,
+      challengeProductMs: recorded?.productMs ?? this.config.CHALLENGE_PRODUCT_MS,
     };
   }
 
@@ -127,7 +133,7 @@ export class WorkersResolver {
       nodeId,
       status: node.status,
       heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
-      ...this.sizingView(),
+      ...this.sizingView(node.sessionSizing),
       ...(node.challengeSize ? { spotChallengeSize: node.challengeSize } : {}),
       precision: 'f32',
       ...(node.certifiedUntil ? { certifiedUntil: node.certifiedUntil } : {}),

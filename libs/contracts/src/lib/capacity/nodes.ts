@@ -82,6 +82,18 @@ export const startSessionSchema = nodeRef.extend({
 });
 /** The command's: the adapter's description is one printable line (the event takes what was recorded). */
 export const startSessionCommandSchema = startSessionSchema.extend({ adapter: printable(256).optional() });
+/**
+ * How capacity sizes the session's challenges from their claims (docs/certification.md, "The size of
+ * a challenge"): the smallest n, the largest, and the least time a product takes at the claim. The
+ * event records capacity's own, and the gateway tells the worker these, so that it tunes for the
+ * sizes it will be challenged at whatever the gateway is configured with.
+ */
+export const challengeSizingSchema = z.object({
+  minSize: z.number().int().min(1).max(65_536),
+  maxSize: z.number().int().min(1).max(65_536),
+  productMs: z.number().min(0).max(60_000),
+});
+export const sessionStartedSchema = startSessionSchema.extend({ sizing: challengeSizingSchema.optional() });
 const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
 /** The challenge is built by the decider from these and its clock; `seed`: drawn from the OS at the edge. */
 export const issueChallengeSchema = nodeRef.extend({
@@ -213,7 +225,7 @@ export const CapacityEvents = {
     { version: 1, schema: nodeCredentialRevokedSchema },
   ]),
   sessionStarted: capacityMessages.define('capacity.SessionStarted', 'event', [
-    { version: 1, schema: startSessionSchema },
+    { version: 1, schema: sessionStartedSchema },
   ]),
   challengeIssued: capacityMessages.define('capacity.ChallengeIssued', 'event', [
     { version: 1, schema: challengeIssuedSchema },

@@ -1,6 +1,7 @@
 import type { RegisterNode } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
-import { NodeCommand, nodeDecider, NodeEvent } from './node.decider';
+import { DEFAULT_SIZING } from '@gpux/certification';
+import { createNodeDecider, NodeCommand, nodeDecider, NodeEvent } from './node.decider';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -35,6 +36,30 @@ describe('node decider', () => {
         .given(registered)
         .when({ type: 'capacity.RegisterNode', data: { ...registration, gpus: 4 } }, { now: NOW })
         .thenRejects('ALREADY_EXISTS', 'nodeId');
+    });
+  });
+
+  describe('StartSession', () => {
+    const join: NodeCommand = { type: 'capacity.StartSession', data: { nodeId: 'n1', sessionId: 's1' } };
+
+    it("records how this capacity sizes challenges, for the session's worker to tune by", () => {
+      const sizing = { minSize: 1024, maxSize: 4096, productMs: 7.5 };
+      scenario(createNodeDecider({ certificateValidityMs: DAY, spotNoticeMs: 5_000, sizing }))
+        .given(registered)
+        .when(join, { now: NOW })
+        .then([{ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }]);
+    });
+
+    it('records the default sizing where none is configured', () => {
+      node
+        .given(registered)
+        .when(join, { now: NOW })
+        .then([
+          {
+            type: 'capacity.SessionStarted',
+            data: { nodeId: 'n1', sessionId: 's1', sizing: DEFAULT_SIZING },
+          },
+        ]);
     });
   });
 

@@ -39,7 +39,7 @@ function decideNode(command: NodeCommand, state: NodeState, context: NodeContext
     case 'capacity.RevokeNodeCredential':
       return revokeNodeCredential(command, state, context);
     case 'capacity.StartSession':
-      return startSession(command, state);
+      return startSession(command, state, context);
     case 'capacity.IssueChallenge':
       return issueChallenge(command, state, context);
     case 'capacity.CommitChallenge':

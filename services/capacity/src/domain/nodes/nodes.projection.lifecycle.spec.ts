@@ -77,6 +77,26 @@ describe("nodes projection: a node's life after registration", () => {
     expect(hash(lost.model, rm.sessions)).toEqual({});
   });
 
+  it("keeps how capacity sizes the session's challenges, for the gateway to tell its worker", () => {
+    const sizing = { minSize: 1024, maxSize: 4096, productMs: 7.5 };
+    const sized = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }, 1),
+    ]);
+    expect(hash(sized.model, rm.node('n1'))).toEqual({
+      sessionId: 's1',
+      sessionStartedAt: at(1),
+      sessionMinSize: '1024',
+      sessionMaxSize: '4096',
+      sessionProductMs: '7.5',
+    });
+    // A session an older capacity started says nothing: the last one's sizing is not its own.
+    const unsized = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }, 1),
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's2' } }, 2),
+    ]);
+    expect(hash(unsized.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
+  });
+
   it('holds the challenge in flight until it fails or passes, each in the certification history', () => {
     const challenge = { id: 'ch1', n: 64 };
     const issued = envelope(

@@ -181,13 +181,26 @@ function challenges(event: Envelope): NodeChange | undefined {
 
 function presence(event: Envelope): NodeChange | undefined {
   if (isMessage(event, CapacityEvents.sessionStarted)) {
-    const { nodeId, sessionId } = event.data;
+    const { nodeId, sessionId, sizing } = event.data;
     const { key, set } = nodeHash(nodeId);
+    // How capacity sizes this session's challenges (absent from a session an older capacity started).
+    const sized = sizing
+      ? [
+          set('sessionMinSize', String(sizing.minSize)),
+          set('sessionMaxSize', String(sizing.maxSize)),
+          set('sessionProductMs', String(sizing.productMs)),
+        ]
+      : (['sessionMinSize', 'sessionMaxSize', 'sessionProductMs'] as const).map((field) => ({
+          op: 'hdel' as const,
+          key,
+          field,
+        }));
     return {
       nodeId,
       ops: [
         set('sessionId', sessionId),
         set('sessionStartedAt', event.time),
+        ...sized,
         { op: 'hdel', key, field: 'lostAt' },
         { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
       ],

@@ -1,12 +1,20 @@
+import { DEFAULT_SIZING } from '@gpux/certification';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
-import type { NodeCommandOf, NodeEvent, RegisteredNode } from '../node';
+import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 
-/** The node's worker joins: its session is the one heartbeats and challenges go to. */
+/**
+ * The node's worker joins: its session is the one heartbeats and challenges go to. The event
+ * records how this capacity sizes challenges, for the worker to tune by.
+ */
 export function startSession(
   command: NodeCommandOf<'capacity.StartSession'>,
   state: RegisteredNode,
+  { options }: NodeContext,
 ): Decision<NodeEvent> {
   if (!state.credentialHash)
     return reject('FORBIDDEN', `the credential of node ${state.node.nodeId} is revoked`, 'nodeId');
-  return accept({ type: 'capacity.SessionStarted', data: command.data });
+  return accept({
+    type: 'capacity.SessionStarted',
+    data: { ...command.data, sizing: options.sizing ?? DEFAULT_SIZING },
+  });
 }
