@@ -165,7 +165,7 @@ function processLimits(): string | undefined {
  * and the graphql-ws server, closed before the HTTP server.
  */
 @Injectable()
-class Subscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class ServerSockets implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('connections');
   private server: SubscriptionServer | undefined;
 
@@ -254,7 +254,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
             return {
               // HTTP requests carry the key in their header. WebSockets (graphql-ws) carry it in their
               // connection parameters, checked once when the socket connects: their server is ours
-              // (Subscriptions, api/subscriptions.ts), held to the same limits.
+              // (ServerSockets, api/subscriptions.ts), held to the same limits.
               context: ({ req }: { req?: IncomingMessage }): Promise<RequestContext> =>
                 gateway.contextOf(req),
               plugins: [
@@ -282,7 +282,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
         { provide: GatewayAccess, inject: [RedisClient], useFactory: accessOf },
         // Every root field's access (`@Public()` / `@Roles(…)`), over HTTP and WebSocket alike.
         { provide: APP_GUARD, useClass: AccessGuard },
-        Subscriptions,
+        ServerSockets,
         ConsoleAssets,
         Commands,
         RedisPubSub,
