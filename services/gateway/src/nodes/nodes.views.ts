@@ -49,8 +49,6 @@ export class GpuNode {
   certifiedBy?: CertificationMethod;
   @Field(() => GraphQLDateTimeString)
   registeredAt!: string;
-  /** How capacity sizes the current session's challenges: told to its worker (WorkerSession), not a field. */
-  sessionSizing?: { minSize: number; maxSize: number; productMs: number };
 }
 
 @ObjectType({
@@ -83,7 +81,8 @@ export class RegisterNodeInput {
 
 /** A node as the API shows it. */
 export function toNode(n: NodeView): GpuNode {
-  const { nodeId, status, suspendedReason, tier, certifiedBy, ...rest } = n;
+  // The session's sizing is told to its worker (WorkerSession), not shown as the node's.
+  const { nodeId, status, suspendedReason, tier, certifiedBy, sessionSizing: _sizing, ...rest } = n;
   return {
     id: nodeId,
     ...rest,

@@ -3,7 +3,7 @@ import { Inject } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
-import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
+import { CapacityQueries, NodeView, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
@@ -60,7 +60,7 @@ export class WorkersResolver {
    * a session an older capacity started, which recorded none.
    */
   private sizingView(
-    recorded: GpuNode['sessionSizing'],
+    recorded: NodeView['sessionSizing'],
   ): Pick<WorkerSession, 'challengeSize' | 'challengeMaxSize' | 'challengeProductMs'> {
     return {
       challengeSize: recorded?.minSize ?? this.config.CHALLENGE_SIZE,
@@ -75,9 +75,14 @@ export class WorkersResolver {
     return Number.isFinite(minimum) && minimum >= 0 ? minimum : undefined;
   }
 
-  /** The worker's own node (its credential was just checked, so it exists). */
+  /** The worker's own node as capacity keeps it (its credential was just checked, so it exists). */
+  private async nodeView(nodeId: string): Promise<NodeView> {
+    return (await this.capacity.node(nodeId))!;
+  }
+
+  /** The worker's own node, as the API shows it. */
   private async readNode(nodeId: string): Promise<GpuNode> {
-    return toNode((await this.capacity.node(nodeId))!);
+    return toNode(await this.nodeView(nodeId));
   }
 
   private async beat(nodeId: string): Promise<void> {
@@ -126,7 +131,7 @@ export class WorkersResolver {
       { type: CapacityCommands.startSession.type, subject: nodeId, data },
       rm.name,
     );
-    const node = await this.readNode(nodeId);
+    const node = await this.nodeView(nodeId);
     const minimum = await this.marketMinimum(node.marketId);
     return {
       sessionId,

@@ -156,6 +156,13 @@ function agent(
   return { run: () => a.run(), calls, events, sleeps, proved, discarded, measured, order, controller };
 }
 
+/** A promise standing for GPU work (tuning, measuring, proving), and what ends it. */
+function gate(): { done: Promise<void>; release: () => void } {
+  let release = () => undefined as void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { done, release };
+}
+
 /** Runs the agent, calling `release` once it has sent `beats` heartbeats (the GPU work they kept the session through is done). */
 async function runReleasing(
   t: ReturnType<typeof agent>,
@@ -200,8 +207,7 @@ describe('the worker agent', () => {
   });
 
   it('heartbeats while its kernels are tuned, so a slow tuning does not lose the session; a spot check then waits for them', async () => {
-    let release = () => undefined as void;
-    const tuned = new Promise<void>((resolve) => (release = resolve));
+    const { done: tuned, release } = gate();
     const t = agent(
       [
         {
@@ -234,8 +240,7 @@ describe('the worker agent', () => {
   });
 
   it('heartbeats while its claim is measured, so a measurement of seconds does not lose the session', async () => {
-    let release = () => undefined as void;
-    const measured = new Promise<void>((resolve) => (release = resolve));
+    const { done: measured, release } = gate();
     const t = agent(
       [
         { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
@@ -285,8 +290,7 @@ describe('the worker agent', () => {
   });
 
   it('heartbeats while it proves a challenge, and answers a spot check a heartbeat brought meanwhile right after it', async () => {
-    let release = () => undefined as void;
-    const proved = new Promise<void>((resolve) => (release = resolve));
+    const { done: proved, release } = gate();
     const t = agent(
       [
         { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
@@ -321,8 +325,7 @@ describe('the worker agent', () => {
   });
 
   it('discards a proof whose heartbeat failed while it was computed, once it is done', async () => {
-    let release = () => undefined as void;
-    const proved = new Promise<void>((resolve) => (release = resolve));
+    const { done: proved, release } = gate();
     const t = agent(
       [
         { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
