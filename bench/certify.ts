@@ -1,17 +1,16 @@
 /**
- * `npm run bench:certify`: what certification (protocol version 2) costs the verifier, and how
+ * `npm run bench:certify`: what certification (protocol version 3) costs the verifier, and how
  * close the certified figure comes to what the GPU delivers, on this machine's WebGPU adapter
  * (lavapipe without a GPU).
  *
- * At each size n of BENCH_CERTIFY_SIZES (default 512; `auto`: each precision at the size capacity
- * would give its claim on this GPU, found as `gpu-worker join` finds it) and each precision (f32,
- * and f16 where the adapter has shader-f16): the `gpu-worker
- * benchmark` figure at that precision and n (the same code as the command, same run); then REPS
- * challenges of that precision at the defaults, claimed at half that
- * figure as `gpu-worker join` claims, sized for BENCH_CERTIFY_TARGET_SECONDS (default 10, the
- * protocol's default): generated, multiplied and hashed on the GPU by the worker's prover with the
- * tuned kernel of the precision (f16: the f32-accumulating f16 kernel), committed, opened (the
- * opened products computed again), verified.
+ * At each size n of BENCH_CERTIFY_SIZES (default `auto`: each precision at the size capacity would
+ * give its claim on this GPU, found as `gpu-worker join` finds it; or a list, e.g. 512,1024) and
+ * each precision (f32, and f16 where the adapter has shader-f16): the `gpu-worker benchmark` figure
+ * at that precision and n (the same code as the command, same run); then REPS challenges of that
+ * precision at the defaults, claimed at half that figure as `gpu-worker join` claims, sized for
+ * BENCH_CERTIFY_TARGET_SECONDS (default 10, the protocol's default): generated, multiplied and
+ * hashed on the GPU by the worker's prover with the tuned kernel of the precision (f16: the
+ * f32-accumulating f16 kernel), committed, opened (the opened products computed again), verified.
  *
  * - verifyFraction: the verifier's CPU time (process.cpuUsage of createChallenge + openRequest +
  *   verifyOpening) ÷ the challenge's time (issue to commitment): what checking costs against the
@@ -42,8 +41,8 @@ import { parseDawnToggles } from '../workers/gpu-worker/src/gpu/toggles';
 import { measureClaim, SAFETY_FACTOR } from '../workers/gpu-worker/src/join/claim';
 import { GpuContext, openGpu, useDawnToggles } from '../workers/gpu-worker/src/gpu/webgpu';
 
-/** The sizes n to certify at, each in every precision; `auto`: each precision at the size its claim picks. */
-const SIZES_SETTING = (process.env['BENCH_CERTIFY_SIZES'] ?? '512').trim();
+/** The sizes n to certify at, each in every precision; `auto` (the default): each precision at the size its claim picks. */
+const SIZES_SETTING = (process.env['BENCH_CERTIFY_SIZES'] ?? 'auto').trim();
 /** With `auto`: the sizing's least product time, ms, as capacity's CHALLENGE_PRODUCT_MS (default 5). */
 const SIZING = {
   ...DEFAULT_SIZING,

@@ -2,8 +2,8 @@ import { challengeSizeFor, DEFAULT_SIZING, productMsAt, sizingError } from './ch
 
 describe('the size of a challenge follows the claim', () => {
   it('a CPU-emulated adapter stays at the smallest size; a data-centre GPU gets products of milliseconds', () => {
-    // lavapipe claims about 0.01 TFLOP/s: a product at 512 takes 27 ms.
-    expect(challengeSizeFor(0.01)).toBe(512);
+    // lavapipe claims about 0.01 TFLOP/s: a product at 1024, the smallest size, takes 215 ms.
+    expect(challengeSizeFor(0.01)).toBe(1024);
     // An H200 with today's kernels (about 1.5 TFLOP/s claimed): 0.7 ms at 1024, 11 ms at 2048.
     expect(challengeSizeFor(1.5)).toBe(2048);
     // The f32 claim of tuned kernels (25 TFLOP/s): 5.5 ms at 4096.
@@ -15,7 +15,7 @@ describe('the size of a challenge follows the claim', () => {
   it('is the smallest doubling of minSize whose product takes productMs at the claim', () => {
     for (const claim of [1e-6, 0.003, 0.05, 0.2, 0.6, 2, 7, 30, 90, 1000]) {
       const n = challengeSizeFor(claim);
-      expect([512, 1024, 2048, 4096, 8192]).toContain(n);
+      expect([1024, 2048, 4096, 8192]).toContain(n);
       if (n < DEFAULT_SIZING.maxSize)
         expect(productMsAt(n, claim)).toBeGreaterThanOrEqual(DEFAULT_SIZING.productMs);
       if (n > DEFAULT_SIZING.minSize)
@@ -31,7 +31,7 @@ describe('the size of a challenge follows the claim', () => {
   });
 
   it('a claim that is no positive number gets the smallest size; a sizing that cannot be used throws', () => {
-    for (const claim of [0, -1, NaN, Infinity]) expect(challengeSizeFor(claim)).toBe(512);
+    for (const claim of [0, -1, NaN, Infinity]) expect(challengeSizeFor(claim)).toBe(1024);
     expect(challengeSizeFor(5, { minSize: 64, maxSize: 64, productMs: 5 })).toBe(64);
     expect(sizingError(DEFAULT_SIZING)).toBeNull();
     expect(() => challengeSizeFor(1, { minSize: 512, maxSize: 256, productMs: 5 })).toThrow(

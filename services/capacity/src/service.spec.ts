@@ -4,9 +4,9 @@ import { capacityService } from './service';
 describe("capacity's configuration", () => {
   const env = { KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379' };
 
-  it('sizes challenges from 512 to 8192, products of 5 ms at the claim, unless told', () => {
+  it('sizes challenges from 1024 to 8192, products of 5 ms at the claim, unless told', () => {
     expect(loadConfig(capacityService.configSchema!, env)).toMatchObject({
-      CHALLENGE_SIZE: 512,
+      CHALLENGE_SIZE: 1024,
       CHALLENGE_MAX_SIZE: 8192,
       CHALLENGE_PRODUCT_MS: 5,
     });

@@ -71,7 +71,7 @@ const configFields = serviceConfigSchema(4000).extend({
    * a product takes at the claim: docs/certification.md), for a worker whose session an older
    * capacity started: capacity records its own in each session, and workers are told those.
    */
-  CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(512),
+  CHALLENGE_SIZE: z.coerce.number().int().min(16).max(8192).default(1024),
   CHALLENGE_MAX_SIZE: z.coerce.number().int().min(16).max(8192).default(8192),
   CHALLENGE_PRODUCT_MS: z.coerce.number().min(0).max(60_000).default(5),
   TOPIC_NAMESPACE: z

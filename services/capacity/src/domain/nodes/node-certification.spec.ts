@@ -265,8 +265,8 @@ describe('node certification by challenge', () => {
       if (decision.kind !== 'accepted') throw new Error(decision.message);
       return challengeOf(decision.events).n;
     };
-    // By default 512 to 8192, products of at least 5 ms at the claim.
-    expect(sized(0.01)).toBe(512);
+    // By default 1024 to 8192, products of at least 5 ms at the claim.
+    expect(sized(0.01)).toBe(1024);
     expect(sized(2)).toBe(2048);
     expect(sized(400)).toBe(8192);
     expect(sized(2, { minSize: 64, maxSize: 1024, productMs: 1 })).toBe(1024);
