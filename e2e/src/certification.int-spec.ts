@@ -58,6 +58,19 @@ const CONFIG = {
   CERT_TARGET_SECONDS: '0.5',
   SPOT_TARGET_SECONDS: '0.2',
 };
+/**
+ * The gateway is configured apart from capacity, as an operator may leave it: what it tells a
+ * worker (how often to heartbeat, how challenges are sized) is capacity's, recorded with the
+ * session. Told this gateway's interval, a worker would beat once a minute and be lost in three
+ * seconds.
+ */
+const GATEWAY_APART = {
+  HEARTBEAT_INTERVAL_MS: '60000',
+  HEARTBEAT_TIMEOUT_MS: '120000',
+  CHALLENGE_SIZE: '2048',
+  CHALLENGE_MAX_SIZE: '8192',
+  CHALLENGE_PRODUCT_MS: '50',
+};
 const REFUSED =
   'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
 
@@ -211,7 +224,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gpux-certification-'));
-    [m, gpu] = await Promise.all([Marketplace.start(CONFIG), openGpu()]);
+    [m, gpu] = await Promise.all([Marketplace.start(CONFIG, { gateway: GATEWAY_APART }), openGpu()]);
     // lavapipe delivers a few hundredths of a TFLOP/s, less on the verifier's clock at n=512.
     await m.ok(
       `mutation { openMarket(input: { marketId: "lvp", gpuClass: "L4", minTflopsPerGpu: 0.00001, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
@@ -673,9 +686,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const session = await keepAlive(client, 'one GPU, eight declared', HEARTBEAT_INTERVAL_MS);
     try {
       // The session says what the market requires of its eight GPUs (a claim below it is refused),
-      // and how capacity sizes its challenges (recorded by capacity when the session started).
+      // and how capacity sizes its challenges and watches the session (recorded by capacity when
+      // the session started), not the gateway's own configuration.
       expect(session.session.requiredTflops).toBeCloseTo(0.00001 * 8, 12);
       expect(session.session).toMatchObject({
+        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
         challengeSize: Number(CONFIG.CHALLENGE_SIZE),
         challengeMaxSize: Number(CONFIG.CHALLENGE_MAX_SIZE),
         challengeProductMs: Number(CONFIG.CHALLENGE_PRODUCT_MS),

@@ -92,8 +92,14 @@ export class Marketplace {
     return Boolean(process.env['E2E_GRAPHQL_URL']);
   }
 
-  /** Starts every service (or connects to E2E_GRAPHQL_URL). `env` adds configuration to all of them. */
-  static async start(env: Record<string, string> = {}): Promise<Marketplace> {
+  /**
+   * Starts every service (or connects to E2E_GRAPHQL_URL). `env` adds configuration to all of them,
+   * `only` to one service over `env` (a service configured apart from the others).
+   */
+  static async start(
+    env: Record<string, string> = {},
+    only: Partial<Record<ServiceName, Record<string, string>>> = {},
+  ): Promise<Marketplace> {
     const external = process.env['E2E_GRAPHQL_URL'];
     if (external) {
       const key = process.env['E2E_ADMIN_KEY'];
@@ -113,7 +119,7 @@ export class Marketplace {
       ADMIN_API_KEY: adminKey,
       ...env,
     };
-    const services = SERVICES.map((name) => new ServiceProcess(name, common));
+    const services = SERVICES.map((name) => new ServiceProcess(name, { ...common, ...only[name] }));
     const gatewayPort = await services[services.length - 1]!.port;
     const market = new Marketplace(`http://127.0.0.1:${gatewayPort}/graphql`, adminKey);
     market.redis = redis;

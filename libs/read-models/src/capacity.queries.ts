@@ -32,6 +32,8 @@ export interface NodeView {
   certifiedBy?: string;
   /** How capacity sizes the current session's challenges (SessionStarted), where it said. */
   sessionSizing?: { minSize: number; maxSize: number; productMs: number };
+  /** How capacity watches the current session (SessionStarted), where it said. */
+  sessionHeartbeat?: { intervalMs: number; timeoutMs: number };
 }
 
 /** The challenge a node is answering: the challenge, and the open request once it committed. */
@@ -84,6 +86,14 @@ export function nodeView(
             minSize: Number(h['sessionMinSize']),
             maxSize: Number(h['sessionMaxSize']),
             productMs: Number(h['sessionProductMs']),
+          },
+        }
+      : {}),
+    ...(opt('sessionHeartbeatIntervalMs') && opt('sessionHeartbeatTimeoutMs')
+      ? {
+          sessionHeartbeat: {
+            intervalMs: opt('sessionHeartbeatIntervalMs')!,
+            timeoutMs: opt('sessionHeartbeatTimeoutMs')!,
           },
         }
       : {}),

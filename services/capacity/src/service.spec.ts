@@ -12,6 +12,19 @@ describe("capacity's configuration", () => {
     });
   });
 
+  it('refuses a heartbeat timeout no longer than the interval, naming the variable', () => {
+    const load = () =>
+      loadConfig(capacityService.configSchema!, {
+        ...env,
+        HEARTBEAT_INTERVAL_MS: '5000',
+        HEARTBEAT_TIMEOUT_MS: '5000',
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'HEARTBEAT_TIMEOUT_MS must be more than HEARTBEAT_INTERVAL_MS (how often workers heartbeat) (got "5000")',
+    );
+  });
+
   it('refuses a largest challenge size below the smallest, naming the variable', () => {
     const load = () =>
       loadConfig(capacityService.configSchema!, {

@@ -23,7 +23,10 @@ const configFields = serviceConfigSchema(4104).extend({
   ...eventSourcingConfigShape,
   /** How long a certificate from a passed challenge lasts. */
   CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
-  /** How often workers heartbeat (the gateway tells them): a spot challenge waits at most this long to be seen. */
+  /**
+   * How often workers heartbeat (recorded in each SessionStarted; the gateway tells the session's
+   * worker): a spot challenge waits at most this long to be seen.
+   */
   HEARTBEAT_INTERVAL_MS: ms(100, 600_000, 5_000),
   /** A joined node without a heartbeat for longer than this is declared lost (an SLA breach). */
   HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
@@ -43,10 +46,16 @@ const configFields = serviceConfigSchema(4104).extend({
   WATCHDOG_INTERVAL_MS: ms(100, 60_000, 1_000),
 });
 // Checked across fields, naming the variable at fault.
-const configSchema = configFields.refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
-  path: ['CHALLENGE_MAX_SIZE'],
-  message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
-});
+const configSchema = configFields
+  .refine((c) => c.CHALLENGE_MAX_SIZE >= c.CHALLENGE_SIZE, {
+    path: ['CHALLENGE_MAX_SIZE'],
+    message: 'must be at least CHALLENGE_SIZE (the smallest challenge size)',
+  })
+  // Workers heartbeat at the interval: a timeout no longer than it loses every node between two beats.
+  .refine((c) => c.HEARTBEAT_TIMEOUT_MS > c.HEARTBEAT_INTERVAL_MS, {
+    path: ['HEARTBEAT_TIMEOUT_MS'],
+    message: 'must be more than HEARTBEAT_INTERVAL_MS (how often workers heartbeat)',
+  });
 
 @Module({})
 export class CapacityModule {}
@@ -76,6 +85,7 @@ export const capacityService: ServiceDefinition<typeof configSchema> = {
                 maxSize: config.CHALLENGE_MAX_SIZE,
                 productMs: config.CHALLENGE_PRODUCT_MS,
               },
+              heartbeat: { intervalMs: config.HEARTBEAT_INTERVAL_MS, timeoutMs: config.HEARTBEAT_TIMEOUT_MS },
             }),
             { commands: NODE_COMMANDS, events: NODE_EVENTS },
           ),

@@ -63,7 +63,10 @@ const configFields = serviceConfigSchema(4000).extend({
     .max(256)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
-  /** How often workers heartbeat, and after how long without one their node is lost (set capacity's alike). */
+  /**
+   * How often workers heartbeat, and how long a heartbeat counts, for a session an older capacity
+   * started: capacity records its own in each session, and workers are told those.
+   */
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
   /**

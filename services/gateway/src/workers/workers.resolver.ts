@@ -85,12 +85,18 @@ export class WorkersResolver {
     return toNode(await this.nodeView(nodeId));
   }
 
-  private async beat(nodeId: string): Promise<void> {
+  /**
+   * Records a heartbeat, kept twice as long as capacity gives the session (`watched`, recorded when
+   * it started; this gateway's HEARTBEAT_TIMEOUT_MS for a session that recorded none, and at a join,
+   * before the session exists): capacity's watchdog reads it, and counts a missing one from when it
+   * first noticed.
+   */
+  private async beat(nodeId: string, watched?: NodeView['sessionHeartbeat']): Promise<void> {
     await this.redis.redis.set(
       nodeHeartbeatKey(nodeId),
       new Date().toISOString(),
       'PX',
-      this.config.HEARTBEAT_TIMEOUT_MS * 2,
+      (watched?.timeoutMs ?? this.config.HEARTBEAT_TIMEOUT_MS) * 2,
     );
   }
 
@@ -137,7 +143,9 @@ export class WorkersResolver {
       sessionId,
       nodeId,
       status: node.status,
-      heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
+      // Capacity's, as it recorded them: its watchdog declares the node lost, and it gives a spot
+      // check as long as the interval to be seen.
+      heartbeatIntervalMs: node.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS,
       ...this.sizingView(node.sessionSizing),
       ...(node.challengeSize ? { spotChallengeSize: node.challengeSize } : {}),
       precision: 'f32',
@@ -279,8 +287,9 @@ export class WorkersResolver {
         `session ${sessionId} is not the node's current one (lost, or replaced): join again`,
         'sessionId',
       );
-    await this.beat(nodeId);
-    const node = await this.readNode(nodeId);
+    const view = await this.nodeView(nodeId);
+    await this.beat(nodeId, view.sessionHeartbeat);
+    const node = toNode(view);
     const c = await this.capacity.challenge(nodeId);
     const pending = c && c.purpose === 'spot' && !c.request;
     return {

@@ -93,7 +93,20 @@ export const challengeSizingSchema = z.object({
   maxSize: z.number().int().min(1).max(65_536),
   productMs: z.number().min(0).max(60_000),
 });
-export const sessionStartedSchema = startSessionSchema.extend({ sizing: challengeSizingSchema.optional() });
+/**
+ * How capacity watches the session: how often its worker is to heartbeat (a spot check waits at
+ * most that long to be seen) and how long a silent one has before it is lost. The event records
+ * capacity's own, and the gateway tells the worker the interval and keeps each heartbeat that long,
+ * whatever the gateway is configured with.
+ */
+export const sessionHeartbeatSchema = z.object({
+  intervalMs: z.number().int().min(1).max(3_600_000),
+  timeoutMs: z.number().int().min(1).max(3_600_000),
+});
+export const sessionStartedSchema = startSessionSchema.extend({
+  sizing: challengeSizingSchema.optional(),
+  heartbeat: sessionHeartbeatSchema.optional(),
+});
 const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
 /** The challenge is built by the decider from these and its clock; `seed`: drawn from the OS at the edge. */
 export const issueChallengeSchema = nodeRef.extend({

@@ -50,6 +50,19 @@ describe('node decider', () => {
         .then([{ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }]);
     });
 
+    it('records how this capacity watches the session, for the gateway to tell its worker', () => {
+      const heartbeat = { intervalMs: 500, timeoutMs: 3_000 };
+      scenario(createNodeDecider({ certificateValidityMs: DAY, spotNoticeMs: 500, heartbeat }))
+        .given(registered)
+        .when(join, { now: NOW })
+        .then([
+          {
+            type: 'capacity.SessionStarted',
+            data: { nodeId: 'n1', sessionId: 's1', sizing: DEFAULT_SIZING, heartbeat },
+          },
+        ]);
+    });
+
     it('records the default sizing where none is configured', () => {
       node
         .given(registered)

@@ -56,6 +56,8 @@ export interface NodeDeciderOptions {
   spotTargetMs?: number;
   /** How a challenge without a size is sized from its claim (default DEFAULT_SIZING). */
   sizing?: ChallengeSizing;
+  /** How the watchdog watches a session (recorded in each SessionStarted); none recorded without it. */
+  heartbeat?: { intervalMs: number; timeoutMs: number };
 }
 
 /** What a node's commands know besides the command and the state: the clock, and the options. */

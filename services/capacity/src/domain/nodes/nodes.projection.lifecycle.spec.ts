@@ -97,6 +97,25 @@ describe("nodes projection: a node's life after registration", () => {
     expect(hash(unsized.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
   });
 
+  it('keeps how capacity watches the session, for the gateway to tell its worker how often to beat', () => {
+    const heartbeat = { intervalMs: 500, timeoutMs: 3_000 };
+    const watched = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', heartbeat } }, 1),
+    ]);
+    expect(hash(watched.model, rm.node('n1'))).toEqual({
+      sessionId: 's1',
+      sessionStartedAt: at(1),
+      sessionHeartbeatIntervalMs: '500',
+      sessionHeartbeatTimeoutMs: '3000',
+    });
+    // A session an older capacity started says nothing: the last one's settings are not its own.
+    const unwatched = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', heartbeat } }, 1),
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's2' } }, 2),
+    ]);
+    expect(hash(unwatched.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
+  });
+
   it('holds the challenge in flight until it fails or passes, each in the certification history', () => {
     const challenge = { id: 'ch1', n: 64 };
     const issued = envelope(

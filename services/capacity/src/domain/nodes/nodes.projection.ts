@@ -181,7 +181,7 @@ function challenges(event: Envelope): NodeChange | undefined {
 
 function presence(event: Envelope): NodeChange | undefined {
   if (isMessage(event, CapacityEvents.sessionStarted)) {
-    const { nodeId, sessionId, sizing } = event.data;
+    const { nodeId, sessionId, sizing, heartbeat } = event.data;
     const { key, set } = nodeHash(nodeId);
     // How capacity sizes this session's challenges (absent from a session an older capacity started).
     const sized = sizing
@@ -195,12 +195,24 @@ function presence(event: Envelope): NodeChange | undefined {
           key,
           field,
         }));
+    // How capacity watches it (absent from a session an older capacity started, as above).
+    const watched = heartbeat
+      ? [
+          set('sessionHeartbeatIntervalMs', String(heartbeat.intervalMs)),
+          set('sessionHeartbeatTimeoutMs', String(heartbeat.timeoutMs)),
+        ]
+      : (['sessionHeartbeatIntervalMs', 'sessionHeartbeatTimeoutMs'] as const).map((field) => ({
+          op: 'hdel' as const,
+          key,
+          field,
+        }));
     return {
       nodeId,
       ops: [
         set('sessionId', sessionId),
         set('sessionStartedAt', event.time),
         ...sized,
+        ...watched,
         { op: 'hdel', key, field: 'lostAt' },
         { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
       ],

@@ -4,7 +4,8 @@ import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../n
 
 /**
  * The node's worker joins: its session is the one heartbeats and challenges go to. The event
- * records how this capacity sizes challenges, for the worker to tune by.
+ * records how this capacity sizes challenges, for the worker to tune by, and how it watches the
+ * session, for the gateway to tell the worker how often to heartbeat.
  */
 export function startSession(
   command: NodeCommandOf<'capacity.StartSession'>,
@@ -15,6 +16,10 @@ export function startSession(
     return reject('FORBIDDEN', `the credential of node ${state.node.nodeId} is revoked`, 'nodeId');
   return accept({
     type: 'capacity.SessionStarted',
-    data: { ...command.data, sizing: options.sizing ?? DEFAULT_SIZING },
+    data: {
+      ...command.data,
+      sizing: options.sizing ?? DEFAULT_SIZING,
+      ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+    },
   });
 }
