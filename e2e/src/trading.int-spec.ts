@@ -11,6 +11,8 @@ import WebSocket from 'ws';
 import { Marketplace } from './support/marketplace';
 
 const HOUR_MS = 1_500;
+/** The most bids an account may have resting in one market, low here so a test can reach it. */
+const MAX_RESTING_BIDS = 5;
 const usd = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 const fee = (price: number, bps: number) => Math.ceil((price * bps) / 10_000);
 
@@ -42,11 +44,14 @@ describe('trading through GraphQL', () => {
     (await m.ok<{ account: Record<string, string> }>(ACCOUNT, { id })).account;
 
   beforeAll(async () => {
-    m = await Marketplace.start({
-      GPU_HOUR_MS: String(HOUR_MS),
-      LEASE_METER_INTERVAL_MS: '300',
-      LEASE_CHARGE_DELAY_MS: '0',
-    });
+    m = await Marketplace.start(
+      {
+        GPU_HOUR_MS: String(HOUR_MS),
+        LEASE_METER_INTERVAL_MS: '300',
+        LEASE_CHARGE_DELAY_MS: '0',
+      },
+      { orders: { MAX_RESTING_BIDS_PER_ACCOUNT: String(MAX_RESTING_BIDS) } },
+    );
     await m.ok(`mutation { a: openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id }
                           b: openMarket(input: { marketId: "a100", gpuClass: "A100-80GB", minTflopsPerGpu: 10, tickSize: "0.05", feeRateBps: 100 }) { id } }`);
     for (const p of ['p1', 'p2']) keys[p] = await m.account(p, ['provider']);
@@ -538,6 +543,44 @@ describe('trading through GraphQL', () => {
     expect(strictSubsets).toBeGreaterThan(0);
     expect(walks).toBeGreaterThan(0);
   });
+
+  it('refuses a bid that would rest beyond what one account may have resting in a market, holding nothing for it', async () => {
+    const deposit = 100_000_000;
+    keys['b7'] = await m.account('b7', ['buyer'], usd(deposit));
+    // Bids at 0.50 rest below every ask of the market.
+    const low = (n: number, extra: Record<string, unknown> = {}) => ({
+      marketId: 'h100',
+      side: 'BID',
+      gpus: 1,
+      hours: 1,
+      price: '0.50',
+      clientOrderId: `low-${n}`,
+      ...extra,
+    });
+    const ids: string[] = [];
+    for (let n = 0; n < MAX_RESTING_BIDS; n++) {
+      const placed = await place('b7', low(n));
+      expect(placed.errors).toBeUndefined();
+      expect(placed.data!.placeOrder['status']).toBe('OPEN');
+      ids.push(placed.data!.placeOrder['id'] as string);
+    }
+    const held = (await balances('b7')).held;
+    const refused = await place('b7', low(MAX_RESTING_BIDS));
+    expect(error(refused)).toEqual({ code: 'TOO_MANY_OPEN_ORDERS', field: 'marketId' });
+    expect(refused.errors?.[0]?.message).toBe(
+      `you have ${MAX_RESTING_BIDS} bids resting in market h100, the most one account may: cancel some, or bid IOC or FOK (they never rest)`,
+    );
+    // Its hold was released in the refusal's transaction: what is held is the resting bids' alone.
+    await eventually(async () => (await balances('b7')).held === held, "b7's refused hold to be released");
+    // A bid that never rests is taken (and cancelled, as nothing meets it); another market is apart.
+    const ioc = await place('b7', low(100, { timeInForce: 'IOC' }));
+    expect(ioc.data?.placeOrder).toMatchObject({ status: 'CANCELLED', cancelReason: 'IOC_REMAINDER' });
+    // Once one rests no more, the account may rest a bid again.
+    await m.ok(`mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`, { o: ids[0] }, keys['b7']!);
+    const again = await place('b7', low(101));
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.placeOrder['status']).toBe('OPEN');
+  }, 120_000);
 
   it("gives a bid's hold back to the minor unit when orders refuses it after settlement held", async () => {
     // The hold is decided before the market sees the bid. Here settlement is down when the bid is

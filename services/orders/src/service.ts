@@ -14,6 +14,7 @@ import { escrowHolds } from './domain/escrow/escrow-holds.process-manager';
 import {
   createMarketDecider,
   HOUR_MS,
+  MAX_RESTING_BIDS,
   MARKET_COMMANDS,
   MARKET_EVENTS,
   reviveMarket,
@@ -24,6 +25,8 @@ const configSchema = serviceConfigSchema(4101).extend({
   ...eventSourcingConfigShape,
   /** How long one GPU-hour of a lease lasts on the clock: an hour, or seconds in tests and demos. */
   GPU_HOUR_MS: z.coerce.number().int().min(100).max(HOUR_MS).default(HOUR_MS),
+  /** The most bids one account may have resting in one market (rules/resting-bids.ts). */
+  MAX_RESTING_BIDS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000_000).default(MAX_RESTING_BIDS),
 });
 
 @Module({})
@@ -42,11 +45,15 @@ export const ordersService: ServiceDefinition<typeof configSchema> = {
         registry: ordersMessages,
         ...eventSourcingSettings(config),
         deciders: [
-          registerDecider('market', createMarketDecider(config.GPU_HOUR_MS), {
-            commands: MARKET_COMMANDS,
-            events: MARKET_EVENTS,
-            revive: reviveMarket,
-          }),
+          registerDecider(
+            'market',
+            createMarketDecider(config.GPU_HOUR_MS, config.MAX_RESTING_BIDS_PER_ACCOUNT),
+            {
+              commands: MARKET_COMMANDS,
+              events: MARKET_EVENTS,
+              revive: reviveMarket,
+            },
+          ),
         ],
         processManagers: [
           // orders → settlement: holds, leases and releases, written with the events that ask for them.

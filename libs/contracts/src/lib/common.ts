@@ -10,6 +10,8 @@ export const REJECTION_CODES = [
   'FORBIDDEN',
   'MARKET_CLOSED',
   'NODE_NOT_CERTIFIED',
+  /** The account has as many orders open in the market as it may: cancel some first. */
+  'TOO_MANY_OPEN_ORDERS',
   /** The idempotency key was already used for another request: nothing was done. */
   'IDEMPOTENCY_KEY_REUSED',
   /** The command could not be processed (it was dead-lettered): nothing was done. */

@@ -106,6 +106,11 @@ export const ERROR_CODES = {
     action: ErrorAction.DO_NOT_RETRY,
     description: 'The market is closed and takes no orders.',
   },
+  TOO_MANY_OPEN_ORDERS: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'Your account has as many bids resting in the market as one account may (MAX_RESTING_BIDS_PER_ACCOUNT, default 1,000): cancel some, or bid IOC or FOK, which never rest.',
+  },
   NODE_NOT_CERTIFIED: {
     action: ErrorAction.DO_NOT_RETRY,
     description:

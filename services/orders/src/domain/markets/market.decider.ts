@@ -16,8 +16,10 @@ import {
   MarketState,
 } from './market';
 import { evolveMarket } from './market.evolve';
+import { MAX_RESTING_BIDS } from './rules/resting-bids';
 
 export { HOUR_MS, MARKET_COMMANDS, MARKET_EVENTS, reviveMarket } from './market';
+export { MAX_RESTING_BIDS } from './rules/resting-bids';
 export type { MarketCommand, MarketEvent, MarketState } from './market';
 export { feePerGpuHour, holdFor } from '@gpux/contracts';
 
@@ -61,10 +63,13 @@ function decideMarket(
  * about to commit, and discards a partition's state whenever a transaction or an evolve fails, so
  * no half-applied state survives.
  */
-export function createMarketDecider(hourMs = HOUR_MS): Decider<MarketCommand, MarketEvent, MarketState> {
+export function createMarketDecider(
+  hourMs = HOUR_MS,
+  maxRestingBids = MAX_RESTING_BIDS,
+): Decider<MarketCommand, MarketEvent, MarketState> {
   return {
     initialState: initialMarketState,
-    decide: (command, state, { now }) => decideMarket(command, state, { now, hourMs }),
+    decide: (command, state, { now }) => decideMarket(command, state, { now, hourMs, maxRestingBids }),
     evolve: evolveMarket,
   };
 }

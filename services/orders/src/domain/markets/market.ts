@@ -22,9 +22,13 @@ export const MARKET_EVENTS = ownEventTypes(OrdersEvents);
 /** One GPU-hour of a lease, in ms of the clock; shorter only in tests and demos (GPU_HOUR_MS). */
 export const HOUR_MS = 3_600_000;
 
-/** What a market's commands know besides the command and the state: the clock, and its GPU-hour. */
+/**
+ * What a market's commands know besides the command and the state: the clock, its GPU-hour, and
+ * the most bids one account may have resting in it (rules/resting-bids.ts).
+ */
 export interface MarketContext extends DecideContext {
   hourMs: number;
+  maxRestingBids: number;
 }
 
 export interface MarketState {

@@ -237,6 +237,34 @@ describe('order book (property-based)', () => {
     );
   });
 
+  it("counts each account's resting bids as the book holds them, through fills, cancels and a snapshot", () => {
+    const counted = (b: OrderBook) => {
+      const byOwner = new Map<string, number>();
+      for (const o of b.orders()) if (o.side === 'bid') byOwner.set(o.owner, (byOwner.get(o.owner) ?? 0) + 1);
+      return byOwner;
+    };
+    const agrees = (b: OrderBook, owners: Iterable<string>) => {
+      const expected = counted(b);
+      for (const owner of owners)
+        expect([owner, b.restingBidsOf(owner)]).toEqual([owner, expected.get(owner) ?? 0]);
+    };
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        const owners = new Set<string>();
+        const book = new OrderBook();
+        ops.forEach((op, i) => {
+          if (op.kind === 'place') {
+            owners.add(op.order.owner);
+            book.place({ ...op.order, id: `o${i}` });
+          } else book.cancel(`o${op.pick}`);
+          agrees(book, owners);
+        });
+        agrees(OrderBook.fromSnapshot(JSON.parse(JSON.stringify(book.toSnapshot()))), owners);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('restores from a snapshot to a book that matches exactly as the original would', () => {
     fc.assert(
       fc.property(opsArb, opsArb, (before, after) => {
@@ -388,5 +416,18 @@ describe('order book (examples)', () => {
     ]);
     expect(() => book.rest(ask('a2', 100, 1))).not.toThrow();
     expect(() => book.rest(ask('a2', 100, 1))).toThrow('already in the book');
+  });
+
+  it("counts an account's bids rested whole and filled out of the book", () => {
+    const rested = new OrderBook();
+    rested.rest(bid('r1', 100, 2, { owner: 'x' }));
+    rested.rest(bid('r2', 100, 1, { owner: 'x' }));
+    expect(rested.restingBidsOf('x')).toBe(2);
+    rested.fill('r1', 1);
+    expect(rested.restingBidsOf('x')).toBe(2);
+    rested.fill('r1', 1);
+    expect(rested.restingBidsOf('x')).toBe(1);
+    rested.cancel('r2');
+    expect(rested.restingBidsOf('x')).toBe(0);
   });
 });

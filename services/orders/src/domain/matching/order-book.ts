@@ -18,6 +18,7 @@
 import { BookLevel, BookSide } from './book-side';
 import { fillSize } from './fill-size';
 import { NodeOffers } from './node-offers';
+import { RestingBids } from './resting-bids';
 
 export type { BookLevel } from './book-side';
 export { fillSize } from './fill-size';
@@ -94,6 +95,8 @@ export class OrderBook {
   private readonly byId = new Map<string, Resting>();
   /** The GPUs each node's resting asks offer (kept as orders enter and leave; never snapshotted). */
   private readonly offers = new NodeOffers();
+  /** The bids each account has resting (kept as orders enter and leave; never snapshotted). */
+  private readonly bidsByOwner = new RestingBids();
   private seq = 0;
 
   /** The book as JSON; `fromSnapshot` restores exactly the same priorities. */
@@ -114,6 +117,7 @@ export class OrderBook {
       (order.side === 'bid' ? book.bids : book.asks).add(order);
       book.byId.set(order.id, order);
       book.offers.enter(order);
+      book.bidsByOwner.enter(order);
     }
     book.seq = snapshot.seq;
     return book;
@@ -132,6 +136,11 @@ export class OrderBook {
   /** The GPUs that the resting asks on a node offer, in all. */
   offeredOn(nodeId: string): number {
     return this.offers.offered(nodeId);
+  }
+
+  /** How many bids an account has resting. */
+  restingBidsOf(owner: string): number {
+    return this.bidsByOwner.of(owner);
   }
 
   /** The ids of the asks resting on a node, in time priority. */
@@ -180,6 +189,7 @@ export class OrderBook {
       (taker.side === 'bid' ? this.bids : this.asks).add(taker);
       this.byId.set(taker.id, taker);
       this.offers.enter(taker);
+      this.bidsByOwner.enter(taker);
     }
     return { fills, resting: left, cancelled: 0 };
   }
@@ -205,6 +215,7 @@ export class OrderBook {
     (order.side === 'bid' ? this.bids : this.asks).add(order);
     this.byId.set(order.id, order);
     this.offers.enter(order);
+    this.bidsByOwner.enter(order);
   }
 
   /**
@@ -219,6 +230,7 @@ export class OrderBook {
     this.offers.take(order, taken);
     if (order.remaining === 0) {
       this.byId.delete(id);
+      this.bidsByOwner.leave(order);
       const side = order.side === 'bid' ? this.bids : this.asks;
       const level = side.levels.get(order.price);
       if (level) {
@@ -237,6 +249,7 @@ export class OrderBook {
     order.remaining = 0;
     this.offers.take(order, cancelled);
     this.byId.delete(id);
+    this.bidsByOwner.leave(order);
     const side = order.side === 'bid' ? this.bids : this.asks;
     const level = side.levels.get(order.price);
     if (level) {
@@ -305,6 +318,7 @@ export class OrderBook {
           this.offers.take(maker, size);
           if (maker.remaining === 0) {
             this.byId.delete(maker.id);
+            this.bidsByOwner.leave(maker);
             side.retire(level);
           }
         }

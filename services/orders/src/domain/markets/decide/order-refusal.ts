@@ -1,6 +1,7 @@
 import { bidRefusal, marketRefusal, type Order } from '@gpux/contracts';
 import { Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketEvent, MarketState } from '../market';
+import { restingBidsRefusal } from '../rules/resting-bids';
 
 /** Why the market refuses an order, as its rejection says it. */
 export type Refusal = Extract<Decision<MarketEvent>, { kind: 'rejected' }>;
@@ -8,9 +9,10 @@ export type Refusal = Extract<Decision<MarketEvent>, { kind: 'rejected' }>;
 /**
  * What every order must pass whoever funds it: an open market, its tick (the market rules, which
  * the gateway also applies before it holds a bid's funds), an id of its own, and for a bid, the
- * shape rules. `undefined`: none of these refuses it (an ask has its own checks after these).
+ * shape rules and room for one more resting bid of its account (`maxRestingBids`). `undefined`:
+ * none of these refuses it (an ask has its own checks after these).
  */
-export function orderRefusal(order: Order, state: MarketState): Refusal | undefined {
+export function orderRefusal(order: Order, state: MarketState, maxRestingBids: number): Refusal | undefined {
   const spec = state.spec;
   const market = spec ? { tickSize: spec.tickSize, open: state.open } : undefined;
   const refused =
@@ -22,6 +24,7 @@ export function orderRefusal(order: Order, state: MarketState): Refusal | undefi
           field: 'orderId',
         }
       : undefined) ??
-    (order.side === 'bid' ? bidRefusal(order, spec!.feeRateBps) : undefined);
+    (order.side === 'bid' ? bidRefusal(order, spec!.feeRateBps) : undefined) ??
+    restingBidsRefusal(order, state, maxRestingBids);
   return refused && (reject<MarketEvent>(refused.code, refused.message, refused.field) as Refusal);
 }

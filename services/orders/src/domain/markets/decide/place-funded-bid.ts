@@ -16,7 +16,7 @@ export function placeFundedBid(
   order: Order,
   heldAmount: number,
   state: MarketState,
-  { now, hourMs }: MarketContext,
+  { now, hourMs, maxRestingBids }: MarketContext,
 ): Decision<MarketEvent> {
   const refuse = (code: RejectionCode, message: string, field?: string) =>
     accept<MarketEvent>({
@@ -26,7 +26,7 @@ export function placeFundedBid(
   // Only a bid is funded before it is placed; an ask sent so gets its hold back all the same.
   if (order.side !== 'bid')
     return refuse('BAD_USER_INPUT', 'only a bid is funded before it is placed', 'side');
-  const refused = orderRefusal(order, state);
+  const refused = orderRefusal(order, state, maxRestingBids);
   if (refused) return refuse(refused.code, refused.message, refused.field);
   const spec = state.spec!;
   const hold = fundedShortfall(order, heldAmount, spec.feeRateBps);

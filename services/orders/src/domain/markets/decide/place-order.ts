@@ -20,7 +20,7 @@ export function placeOrder(
 ): Decision<MarketEvent> {
   const { heldAmount, ...order } = command.data;
   if (heldAmount !== undefined) return placeFundedBid(order, heldAmount, state, context);
-  const refused = orderRefusal(order, state);
+  const refused = orderRefusal(order, state, context.maxRestingBids);
   if (refused) return refused;
   const spec = state.spec!;
   if (order.side === 'bid')
