@@ -77,43 +77,26 @@ describe("nodes projection: a node's life after registration", () => {
     expect(hash(lost.model, rm.sessions)).toEqual({});
   });
 
-  it("keeps how capacity sizes the session's challenges, for the gateway to tell its worker", () => {
+  it("keeps how capacity sizes the session's challenges and watches it, for the gateway to tell its worker", () => {
     const sizing = { minSize: 1024, maxSize: 4096, productMs: 7.5 };
-    const sized = project([
-      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }, 1),
-    ]);
-    expect(hash(sized.model, rm.node('n1'))).toEqual({
+    const heartbeat = { intervalMs: 500, timeoutMs: 3_000 };
+    const data = { nodeId: 'n1', sessionId: 's1', sizing, heartbeat };
+    const recorded = project([envelope({ type: 'capacity.SessionStarted', data }, 1)]);
+    expect(hash(recorded.model, rm.node('n1'))).toEqual({
       sessionId: 's1',
       sessionStartedAt: at(1),
       sessionMinSize: '1024',
       sessionMaxSize: '4096',
       sessionProductMs: '7.5',
-    });
-    // A session an older capacity started says nothing: the last one's sizing is not its own.
-    const unsized = project([
-      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', sizing } }, 1),
-      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's2' } }, 2),
-    ]);
-    expect(hash(unsized.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
-  });
-
-  it('keeps how capacity watches the session, for the gateway to tell its worker how often to beat', () => {
-    const heartbeat = { intervalMs: 500, timeoutMs: 3_000 };
-    const watched = project([
-      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', heartbeat } }, 1),
-    ]);
-    expect(hash(watched.model, rm.node('n1'))).toEqual({
-      sessionId: 's1',
-      sessionStartedAt: at(1),
       sessionHeartbeatIntervalMs: '500',
       sessionHeartbeatTimeoutMs: '3000',
     });
     // A session an older capacity started says nothing: the last one's settings are not its own.
-    const unwatched = project([
-      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1', heartbeat } }, 1),
+    const unrecorded = project([
+      envelope({ type: 'capacity.SessionStarted', data }, 1),
       envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's2' } }, 2),
     ]);
-    expect(hash(unwatched.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
+    expect(hash(unrecorded.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(2) });
   });
 
   it('holds the challenge in flight until it fails or passes, each in the certification history', () => {

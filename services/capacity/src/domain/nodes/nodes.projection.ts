@@ -183,36 +183,24 @@ function presence(event: Envelope): NodeChange | undefined {
   if (isMessage(event, CapacityEvents.sessionStarted)) {
     const { nodeId, sessionId, sizing, heartbeat } = event.data;
     const { key, set } = nodeHash(nodeId);
-    // How capacity sizes this session's challenges (absent from a session an older capacity started).
-    const sized = sizing
-      ? [
-          set('sessionMinSize', String(sizing.minSize)),
-          set('sessionMaxSize', String(sizing.maxSize)),
-          set('sessionProductMs', String(sizing.productMs)),
-        ]
-      : (['sessionMinSize', 'sessionMaxSize', 'sessionProductMs'] as const).map((field) => ({
-          op: 'hdel' as const,
-          key,
-          field,
-        }));
-    // How capacity watches it (absent from a session an older capacity started, as above).
-    const watched = heartbeat
-      ? [
-          set('sessionHeartbeatIntervalMs', String(heartbeat.intervalMs)),
-          set('sessionHeartbeatTimeoutMs', String(heartbeat.timeoutMs)),
-        ]
-      : (['sessionHeartbeatIntervalMs', 'sessionHeartbeatTimeoutMs'] as const).map((field) => ({
-          op: 'hdel' as const,
-          key,
-          field,
-        }));
+    // How capacity sizes this session's challenges and watches it, as it recorded them; a session
+    // an older capacity started recorded none, and the last session's are not its own.
+    const recorded: Record<string, number | undefined> = {
+      sessionMinSize: sizing?.minSize,
+      sessionMaxSize: sizing?.maxSize,
+      sessionProductMs: sizing?.productMs,
+      sessionHeartbeatIntervalMs: heartbeat?.intervalMs,
+      sessionHeartbeatTimeoutMs: heartbeat?.timeoutMs,
+    };
+    const settings = Object.entries(recorded).map(([field, value]): RedisOp =>
+      value === undefined ? { op: 'hdel', key, field } : set(field, String(value)),
+    );
     return {
       nodeId,
       ops: [
         set('sessionId', sessionId),
         set('sessionStartedAt', event.time),
-        ...sized,
-        ...watched,
+        ...settings,
         { op: 'hdel', key, field: 'lostAt' },
         { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
       ],
