@@ -84,7 +84,7 @@ const benchmark = {
       type: 'string',
       value: 'N',
       description:
-        'the square size to tune the kernels at (the fastest at 512 is not the fastest at 4096 on a GPU): the size challenges use',
+        'the square size to tune the kernels at (the fastest at 512 is not the fastest at 4096 on a GPU); challenges are 1024 or larger, sized from the claim (gpu-worker join tunes at theirs)',
       default: '512',
       missing: '--tune-size needs a size, e.g. --tune-size 4096',
     },
