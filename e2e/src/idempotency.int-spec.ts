@@ -130,6 +130,39 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     });
   });
 
+  it("takes any key every other mutation takes as an order's clientOrderId or idempotencyKey, and refuses the others on the argument that carried them", async () => {
+    const buyer = await m.account('idem-keys', ['buyer'], '100.00');
+    const PLACE_KEYED =
+      'mutation($input: PlaceOrderInput!, $k: String) { placeOrder(input: $input, idempotencyKey: $k) { id status } }';
+    const bid = { marketId: 'idem-h100', side: 'BID', gpus: 1, hours: 1, price: '1.00' };
+    // Spaces, letters beyond ASCII, 128 characters: keys like those a deposit takes.
+    const spaced = 'order 7 for Ada, retry #2 ✓';
+    const longest = 'k'.repeat(128);
+    const first = (
+      await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: { ...bid, clientOrderId: spaced } }, buyer)
+    ).placeOrder;
+    expect(
+      (await m.ok<{ placeOrder: { id: string } }>(PLACE_KEYED, { input: bid, k: spaced }, buyer)).placeOrder
+        .id,
+    ).toBe(first.id);
+    expect(
+      (await m.ok<{ placeOrder: { status: string } }>(PLACE_KEYED, { input: bid, k: longest }, buyer))
+        .placeOrder.status,
+    ).toBe('OPEN');
+    for (const [key, problem] of [
+      ['', 'is empty'],
+      ['k'.repeat(129), 'is 129 characters long'],
+      ['a\tb', 'has "\\t" at position 2'],
+    ] as const) {
+      const byInput = await m.gql(PLACE, { input: { ...bid, clientOrderId: key } }, buyer);
+      expect(error(byInput)).toEqual({ code: 'BAD_USER_INPUT', field: 'clientOrderId' });
+      expect(byInput.errors?.[0]?.message).toContain(`clientOrderId ${problem}`);
+      const byArgument = await m.gql(PLACE_KEYED, { input: bid, k: key }, buyer);
+      expect(error(byArgument)).toEqual({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+      expect(byArgument.errors?.[0]?.message).toContain(`idempotencyKey ${problem}`);
+    }
+  });
+
   it('answers UNPROCESSABLE with the dead letter, not TIMEOUT, for a command that cannot be processed', async () => {
     // A market id of 126 characters: its first trade's id (`<market>-t1`) is over the 128 an id may have.
     const marketId = `idem-${'x'.repeat(121)}`;

@@ -59,6 +59,8 @@ describe('idempotency keys at the gateway', () => {
       'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character',
     );
     expect(idempotencyKeyProblem('\u0000')).toMatch(/^idempotencyKey has "\\u0000" at position 1:/);
+    // Named after the argument that carried it: an order's key may come as its clientOrderId.
+    expect(idempotencyKeyProblem('', 'clientOrderId')).toMatch(/^clientOrderId is empty: /);
   });
 
   it('refuses a command under a malformed key with BAD_USER_INPUT on idempotencyKey', () => {

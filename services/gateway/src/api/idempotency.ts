@@ -7,18 +7,20 @@ import { apiError } from './errors';
 /** The most characters a client's idempotency key may have. */
 export const IDEMPOTENCY_KEY_MAX = 128;
 const KEY_RULE = `a key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character`;
-const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL).`;
+/** The key rule as a sentence, for the descriptions of every argument that carries a key. */
+export const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL).`;
 
 /**
- * What is wrong with a client's idempotency key, in words that never repeat it; null when it is
- * one. Before this rule an empty key was a key like any other, and a 10,000-character one was
- * taken and repeated whole in a TIMEOUT's answer.
+ * What is wrong with a client's idempotency key (`field`: the argument that carried it, e.g. an
+ * order's clientOrderId), in words that never repeat it; null when it is one. Before this rule an
+ * empty key was a key like any other, and a 10,000-character one was taken and repeated whole in
+ * a TIMEOUT's answer.
  */
-export function idempotencyKeyProblem(key: string): string | null {
-  if (key.length === 0) return `idempotencyKey is empty: leave it out for none; ${KEY_RULE}`;
-  if (key.length > IDEMPOTENCY_KEY_MAX) return `idempotencyKey is ${key.length} characters long: ${KEY_RULE}`;
+export function idempotencyKeyProblem(key: string, field = 'idempotencyKey'): string | null {
+  if (key.length === 0) return `${field} is empty: leave it out for none; ${KEY_RULE}`;
+  if (key.length > IDEMPOTENCY_KEY_MAX) return `${field} is ${key.length} characters long: ${KEY_RULE}`;
   const at = key.search(/\p{Cc}/u);
-  if (at >= 0) return `idempotencyKey has ${JSON.stringify(key[at])} at position ${at + 1}: ${KEY_RULE}`;
+  if (at >= 0) return `${field} has ${JSON.stringify(key[at])} at position ${at + 1}: ${KEY_RULE}`;
   return null;
 }
 

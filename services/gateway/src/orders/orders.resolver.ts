@@ -10,7 +10,13 @@ import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, Page, PageArgs, pageAt, readPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
-import { command, IDEMPOTENCY_KEY, idFromKey } from '../api/idempotency';
+import {
+  command,
+  IDEMPOTENCY_KEY,
+  idempotencyKeyProblem,
+  idFromKey,
+  KEY_RULE_SENTENCE,
+} from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
@@ -52,7 +58,8 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours.",
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours." +
+      KEY_RULE_SENTENCE,
   })
   clientOrderId?: string;
 }
@@ -116,13 +123,10 @@ export class OrdersResolver {
     const price = parseMoney(input.price);
     if (!price.ok) throw apiError('BAD_USER_INPUT', `price ${price.reason}`, 'price');
     if (price.micros <= 0) throw apiError('BAD_USER_INPUT', 'price must be greater than zero', 'price');
-    if (input.clientOrderId !== undefined && !/^[\x21-\x7e]{1,64}$/.test(input.clientOrderId)) {
-      throw apiError(
-        'BAD_USER_INPUT',
-        `${keyField} must be 1 to 64 printable characters without spaces`,
-        keyField,
-      );
-    }
+    // One rule for every key, whichever argument carries it.
+    const keyProblem =
+      input.clientOrderId === undefined ? null : idempotencyKeyProblem(input.clientOrderId, keyField);
+    if (keyProblem) throw apiError('BAD_USER_INPUT', keyProblem, keyField);
     // The same client id gives the same order id, so a retry finds the order its first try made.
     const orderId = input.clientOrderId
       ? idFromKey('ord', p.accountId, input.clientOrderId)
