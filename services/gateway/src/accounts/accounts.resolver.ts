@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
+import {
+  labelRule,
+  printableRule,
+  SettlementCommands,
+  settlementReadModel as rm,
+  TEXT_LIMITS,
+} from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { SettlementQueries } from '@gpux/read-models';
 import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
@@ -25,6 +31,13 @@ import {
   LedgerConnection,
   toAccount,
 } from './accounts.views';
+
+/** A deposit's or withdrawal's reference: the client's own words for it. */
+const REFERENCE = {
+  type: () => String,
+  nullable: true,
+  description: `What it is about: a wire reference, an invoice. ${printableRule(TEXT_LIMITS.reference)}`,
+};
 
 @Resolver(() => Account)
 export class AccountsResolver {
@@ -88,7 +101,8 @@ export class AccountsResolver {
   @Roles('admin')
   async openAccount(
     @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('owner', { type: () => String }) owner: string,
+    @Args('owner', { type: () => String, description: `Whose it is. ${labelRule(TEXT_LIMITS.owner)}` })
+    owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Account> {
@@ -109,7 +123,7 @@ export class AccountsResolver {
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
-    @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
+    @Args('reference', REFERENCE) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Account> {
@@ -125,7 +139,7 @@ export class AccountsResolver {
     @Args('accountId', { type: () => ID }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
-    @Args('reference', { type: () => String, nullable: true }) reference: string | undefined,
+    @Args('reference', REFERENCE) reference: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Account> {

@@ -12,7 +12,14 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { OrdersCommands, ordersReadModel as rm, pricingReadModel as pm, TradeRecord } from '@gpux/contracts';
+import {
+  labelRule,
+  OrdersCommands,
+  ordersReadModel as rm,
+  pricingReadModel as pm,
+  TEXT_LIMITS,
+  TradeRecord,
+} from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { OrdersQueries, PricingQueries } from '@gpux/read-models';
 import { Caller, Public, Roles } from '../api/access';
@@ -45,7 +52,9 @@ import {
 export class OpenMarketInput {
   @Field(() => ID, { description: 'e.g. h100-80gb' })
   marketId!: string;
-  @Field({ description: 'The GPU class traded, e.g. H100-80GB: nodes of this model sell here.' })
+  @Field({
+    description: `The GPU class traded, e.g. H100-80GB: nodes of this model sell here. ${labelRule(TEXT_LIMITS.gpuClass)}`,
+  })
   gpuClass!: string;
   @Field(() => Float, {
     description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',

@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { labelRule, TEXT_LIMITS } from '@gpux/contracts';
 import type { NodeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
@@ -66,11 +67,11 @@ export class RegisteredNode {
 export class RegisterNodeInput {
   @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
   marketId!: string;
-  @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
+  @Field({ description: `The declared GPU model, e.g. H100-80GB. ${labelRule(TEXT_LIMITS.gpuModel)}` })
   gpuModel!: string;
   @Field(() => Int)
   gpus!: number;
-  @Field()
+  @Field({ description: `Where the node runs, e.g. eu-west. ${labelRule(TEXT_LIMITS.region)}` })
   region!: string;
   @Field(() => ID, {
     nullable: true,

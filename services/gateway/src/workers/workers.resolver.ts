@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  capacityReadModel as rm,
+  nodeHeartbeatKey,
+  printableRule,
+  TEXT_LIMITS,
+} from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { CapacityQueries, NodeView, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
@@ -121,7 +127,7 @@ export class WorkersResolver {
     @Args('adapter', {
       type: () => String,
       nullable: true,
-      description: 'Your GPU, as its adapter describes itself: one line of at most 256 characters.',
+      description: `Your GPU, as its adapter describes itself. ${printableRule(TEXT_LIMITS.adapter)}`,
     })
     adapter: string | undefined,
     @Caller() worker: Principal,

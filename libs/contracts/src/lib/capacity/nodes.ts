@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
 import { shallowJson } from '../json-depth';
-import { label, printable } from '../text';
+import { label, printable, TEXT_LIMITS } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `capacity` reads and writes about providers' nodes. */
@@ -25,8 +25,8 @@ export const registerNodeSchema = z.object({
 });
 /** The command's: names a caller gives must be printable and not blank (the event takes what was recorded). */
 export const registerNodeCommandSchema = registerNodeSchema.extend({
-  gpuModel: label(64),
-  region: label(64),
+  gpuModel: label(TEXT_LIMITS.gpuModel),
+  region: label(TEXT_LIMITS.region),
 });
 export const nodeCertifiedSchema = z.object({
   nodeId: entityId,
@@ -81,7 +81,9 @@ export const startSessionSchema = nodeRef.extend({
   adapter: z.string().max(256).optional(),
 });
 /** The command's: the adapter's description is one printable line (the event takes what was recorded). */
-export const startSessionCommandSchema = startSessionSchema.extend({ adapter: printable(256).optional() });
+export const startSessionCommandSchema = startSessionSchema.extend({
+  adapter: printable(TEXT_LIMITS.adapter).optional(),
+});
 /**
  * How capacity sizes the session's challenges from their claims (docs/certification.md, "The size of
  * a challenge"): the smallest n, the largest, and the least time a product takes at the claim. The

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
-import { label } from '../text';
+import { label, TEXT_LIMITS } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `orders` reads and writes: markets, their nodes, orders and trades. */
@@ -29,7 +29,7 @@ export const marketSpecSchema = z.object({
   feeRateBps: z.number().int().min(0).max(10_000),
 });
 /** The command's: the GPU class must be printable and not blank (the event takes what was recorded). */
-export const openMarketSchema = marketSpecSchema.extend({ gpuClass: label(64) });
+export const openMarketSchema = marketSpecSchema.extend({ gpuClass: label(TEXT_LIMITS.gpuClass) });
 
 export const nodeRecordSchema = z.object({
   marketId: entityId,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId, positiveMinorUnits } from '../envelope';
-import { label, printable } from '../text';
+import { label, printable, TEXT_LIMITS } from '../text';
 import { orderSchema } from '../orders/market';
 import { MessageRegistry } from '../registry';
 import {
@@ -21,12 +21,12 @@ import {
 /** Everything `settlement` reads and writes about accounts. */
 export const settlementMessages = new MessageRegistry();
 
-export const openAccountSchema = z.object({ accountId: entityId, owner: label(200) });
+export const openAccountSchema = z.object({ accountId: entityId, owner: label(TEXT_LIMITS.owner) });
 /** Money into or out of an account, with the client's reference (a wire id, an invoice). */
 const movementSchema = z.object({
   accountId: entityId,
   amount: positiveMinorUnits,
-  reference: printable(200).optional(),
+  reference: printable(TEXT_LIMITS.reference).optional(),
 });
 export const depositSchema = movementSchema;
 export const withdrawSchema = movementSchema;
