@@ -2,6 +2,7 @@ export * from './lib/common';
 export * from './lib/dollars';
 export * from './lib/envelope';
 export * from './lib/text';
+export * from './lib/limits';
 export * from './lib/json-depth';
 export * from './lib/plain-issues';
 export * from './lib/registry';

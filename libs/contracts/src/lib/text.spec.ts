@@ -1,8 +1,7 @@
 import { openAccountSchema, depositSchema } from './settlement/accounts';
 import { registerNodeCommandSchema, registerNodeSchema } from './capacity/nodes';
 import { marketSpecSchema, openMarketSchema } from './orders/market';
-import { label, printable, TEXT_LIMITS } from './text';
-import { startSessionCommandSchema } from './capacity/nodes';
+import { label, printable } from './text';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
   result.success ? [] : (result.error?.issues.map((i) => i.message) ?? []);
@@ -67,28 +66,6 @@ describe('free text in commands, not in events', () => {
     expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: '' }).success).toBe(true);
     expect(registerNodeCommandSchema.safeParse(node).success).toBe(true);
     expect(openMarketSchema.safeParse(market).success).toBe(true);
-  });
-
-  it('takes each text up to its TEXT_LIMITS, the length the API tells its callers, and no further', () => {
-    const at = (n: number) => 'x'.repeat(n);
-    const cases: [keyof typeof TEXT_LIMITS, (text: string) => boolean][] = [
-      ['owner', (owner) => openAccountSchema.safeParse({ accountId: 'a1', owner }).success],
-      [
-        'reference',
-        (reference) => depositSchema.safeParse({ accountId: 'a1', amount: 1, reference }).success,
-      ],
-      ['gpuModel', (gpuModel) => registerNodeCommandSchema.safeParse({ ...node, gpuModel }).success],
-      ['region', (region) => registerNodeCommandSchema.safeParse({ ...node, region }).success],
-      ['gpuClass', (gpuClass) => openMarketSchema.safeParse({ ...market, gpuClass }).success],
-      [
-        'adapter',
-        (adapter) => startSessionCommandSchema.safeParse({ nodeId: 'n1', sessionId: 's1', adapter }).success,
-      ],
-    ];
-    for (const [name, takes] of cases) {
-      expect([name, takes(at(TEXT_LIMITS[name]))]).toEqual([name, true]);
-      expect([name, takes(at(TEXT_LIMITS[name] + 1))]).toEqual([name, false]);
-    }
   });
 
   it('still reads an event recorded before the rule: the events keep plain strings', () => {

@@ -22,16 +22,6 @@ export const label = (max: number) =>
     .min(1)
     .refine((s) => s.trim().length > 0, 'must not be blank');
 
-/** The most characters of each piece of free text the API takes: the commands' schemas and the API's descriptions both read them. */
-export const TEXT_LIMITS = {
-  owner: 200,
-  reference: 200,
-  gpuModel: 64,
-  region: 64,
-  gpuClass: 64,
-  adapter: 256,
-} as const;
-
 /** A `label`'s rule in words, for the API's descriptions. */
 export const labelRule = (max: number) =>
   `One line of 1 to ${max} characters, not blank (no line break, tab or other control character).`;

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/graphql';
 import {
   labelRule,
+  NUMBER_LIMITS,
   OrdersCommands,
   ordersReadModel as rm,
   pricingReadModel as pm,
@@ -57,7 +58,7 @@ export class OpenMarketInput {
   })
   gpuClass!: string;
   @Field(() => Float, {
-    description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
+    description: `The least certified f32 TFLOP/s per GPU a node must have to sell here: 0 to ${NUMBER_LIMITS.tflops}.`,
   })
   minTflopsPerGpu!: number;
   @Field(() => GraphQLUsd, {
@@ -65,7 +66,7 @@ export class OpenMarketInput {
   })
   tickSize!: string;
   @Field(() => Int, {
-    description: "The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer.",
+    description: `The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer: 0 to ${NUMBER_LIMITS.feeRateBps}.`,
   })
   feeRateBps!: number;
 }

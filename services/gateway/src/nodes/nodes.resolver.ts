@@ -11,7 +11,7 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { CapacityCommands, capacityReadModel as rm } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, NUMBER_LIMITS } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
@@ -220,13 +220,22 @@ export class NodesResolver {
   @Roles('admin')
   async markNodeCertified(
     @Args('nodeId', { type: () => ID }) nodeId: string,
-    @Args('tflopsPerGpu', { type: () => Float }) tflopsPerGpu: number,
-    @Args('validForHours', { type: () => Int, defaultValue: 720 }) validForHours: number,
+    @Args('tflopsPerGpu', {
+      type: () => Float,
+      description: `The certified f32 TFLOP/s per GPU: greater than 0, at most ${NUMBER_LIMITS.tflops}.`,
+    })
+    tflopsPerGpu: number,
+    @Args('validForHours', {
+      type: () => Int,
+      defaultValue: 720,
+      description: `How long the certificate holds: 1 to ${NUMBER_LIMITS.hours} hours.`,
+    })
+    validForHours: number,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<GpuNode> {
-    if (!(validForHours >= 1 && validForHours <= 24 * 366))
-      throw apiError('BAD_USER_INPUT', 'validForHours must be 1 to 8784', 'validForHours');
+    if (!(validForHours >= 1 && validForHours <= NUMBER_LIMITS.hours))
+      throw apiError('BAD_USER_INPUT', `validForHours must be 1 to ${NUMBER_LIMITS.hours}`, 'validForHours');
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
     await this.commands.execute(
       'capacity',

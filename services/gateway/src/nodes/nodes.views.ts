@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { labelRule, TEXT_LIMITS } from '@gpux/contracts';
+import { labelRule, NUMBER_LIMITS, TEXT_LIMITS } from '@gpux/contracts';
 import type { NodeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
@@ -69,7 +69,9 @@ export class RegisterNodeInput {
   marketId!: string;
   @Field({ description: `The declared GPU model, e.g. H100-80GB. ${labelRule(TEXT_LIMITS.gpuModel)}` })
   gpuModel!: string;
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: `How many GPUs it has, 1 to ${NUMBER_LIMITS.nodeGpus}: certification proves them all, and asks sell them.`,
+  })
   gpus!: number;
   @Field({ description: `Where the node runs, e.g. eu-west. ${labelRule(TEXT_LIMITS.region)}` })
   region!: string;

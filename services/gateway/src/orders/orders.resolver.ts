@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { Args, Field, ID, InputType, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
+import { NUMBER_LIMITS, OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { OrderFacets, OrdersQueries, Paged, SettlementQueries } from '@gpux/read-models';
 import { assertRole, Caller, Roles } from '../api/access';
@@ -41,9 +41,11 @@ export class PlaceOrderInput {
   marketId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field(() => Int, { description: 'How many GPUs.' })
+  @Field(() => Int, { description: `How many GPUs: 1 to ${NUMBER_LIMITS.orderGpus}.` })
   gpus!: number;
-  @Field(() => Int, { description: 'A bid: the hours wanted. An ask: the most hours offered.' })
+  @Field(() => Int, {
+    description: `A bid: the hours wanted. An ask: the most hours offered. 1 to ${NUMBER_LIMITS.hours} (a leap year).`,
+  })
   hours!: number;
   @Field(() => GraphQLUsd, {
     description: "Limit price per GPU-hour in US dollars, a multiple of the market's tick size.",
@@ -51,7 +53,10 @@ export class PlaceOrderInput {
   price!: string;
   @Field(() => ID, { nullable: true, description: 'An ask: the node whose GPUs it sells.' })
   nodeId?: string;
-  @Field(() => Int, { nullable: true, description: 'A bid: the fewest GPUs it accepts from one node.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus.`,
+  })
   minGpusPerNode?: number;
   @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })
   timeInForce!: TimeInForce;

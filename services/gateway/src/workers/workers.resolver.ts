@@ -5,6 +5,7 @@ import {
   CapacityCommands,
   capacityReadModel as rm,
   nodeHeartbeatKey,
+  NUMBER_LIMITS,
   printableRule,
   TEXT_LIMITS,
 } from '@gpux/contracts';
@@ -168,7 +169,11 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async requestCertification(
-    @Args('claimedTflops', { type: () => Float }) claimedTflops: number,
+    @Args('claimedTflops', {
+      type: () => Float,
+      description: `TFLOP/s for the whole node: greater than 0, at most ${NUMBER_LIMITS.tflops} (and within the bounds above).`,
+    })
+    claimedTflops: number,
     @Args('precision', {
       type: () => Precision,
       defaultValue: 'f32',
@@ -178,10 +183,10 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<ChallengeTicket> {
     const nodeId = worker.nodeId!;
-    if (!(claimedTflops > 0 && claimedTflops <= 100_000))
+    if (!(claimedTflops > 0 && claimedTflops <= NUMBER_LIMITS.tflops))
       throw apiError(
         'BAD_USER_INPUT',
-        'claimedTflops must be greater than 0 and at most 100000',
+        `claimedTflops must be greater than 0 and at most ${NUMBER_LIMITS.tflops}`,
         'claimedTflops',
       );
     // The market's minimum, for the decider's bound on the claim.

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
 import { shallowJson } from '../json-depth';
-import { label, printable, TEXT_LIMITS } from '../text';
+import { NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
+import { label, printable } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `capacity` reads and writes about providers' nodes. */
@@ -16,7 +17,11 @@ export const registerNodeSchema = z.object({
   providerId: entityId,
   /** The declared GPU model, e.g. `H100-80GB`: what certification measures against. */
   gpuModel: z.string().min(1).max(64),
-  gpus: z.number().int('must be a whole number of GPUs').positive('must be at least 1').max(1024),
+  gpus: z
+    .number()
+    .int('must be a whole number of GPUs')
+    .positive('must be at least 1')
+    .max(NUMBER_LIMITS.nodeGpus),
   region: z.string().min(1).max(64),
   /** The market the node sells in (its GPU class). */
   marketId: entityId,
@@ -52,7 +57,7 @@ export const nodeCertifiedSchema = z.object({
 });
 export const markNodeCertifiedSchema = z.object({
   nodeId: entityId,
-  tflopsPerGpu: z.number().positive().max(100_000),
+  tflopsPerGpu: z.number().positive().max(NUMBER_LIMITS.tflops),
   /** How long the certificate lasts. */
   validForMs: z
     .number()
@@ -114,7 +119,7 @@ const hex128 = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digi
 export const issueChallengeSchema = nodeRef.extend({
   purpose: challengePurposeSchema,
   /** For the whole node: all its declared GPUs together. */
-  claimedTflops: z.number().positive('must be greater than 0').max(100_000),
+  claimedTflops: z.number().positive('must be greater than 0').max(NUMBER_LIMITS.tflops),
   /**
    * The size of the products; absent, the decider sizes it from the claim (docs/certification.md,
    * "The size of a challenge"). A spot check gives its certificate's.
@@ -122,7 +127,7 @@ export const issueChallengeSchema = nodeRef.extend({
   n: z.number().int().min(16, 'must be at least 16').max(8192, 'must be at most 8192').optional(),
   seed: hex128,
   /** The node's market's minimum certified TFLOP/s per GPU, looked up at the edge: a claim below it × GPUs is refused. */
-  requiredTflopsPerGpu: z.number().min(0).max(100_000).optional(),
+  requiredTflopsPerGpu: z.number().min(0).max(NUMBER_LIMITS.tflops).optional(),
   /** The precision to certify (absent: f32). f16 is certified apart, so markets can price either. */
   precision: precisionSchema.optional(),
 });

@@ -2,18 +2,23 @@ import { z } from 'zod';
 import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
-import { label, TEXT_LIMITS } from '../text';
+import { NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
+import { label } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `orders` reads and writes: markets, their nodes, orders and trades. */
 export const ordersMessages = new MessageRegistry();
 
-const gpus = z.number().int('must be a whole number of GPUs').positive('must be at least 1').max(100_000);
+const gpus = z
+  .number()
+  .int('must be a whole number of GPUs')
+  .positive('must be at least 1')
+  .max(NUMBER_LIMITS.orderGpus);
 const hours = z
   .number()
   .int('must be a whole number of hours')
   .positive('must be at least 1')
-  .max(24 * 366);
+  .max(NUMBER_LIMITS.hours);
 export const sideSchema = z.enum(['bid', 'ask']);
 export const timeInForceSchema = z.enum(['GTC', 'IOC', 'FOK']);
 
@@ -22,11 +27,11 @@ export const marketSpecSchema = z.object({
   /** The GPU class traded, e.g. `H100-80GB`. */
   gpuClass: z.string().min(1).max(64),
   /** The least certified TFLOP/s per GPU a node must have to sell here. */
-  minTflopsPerGpu: z.number().min(0).max(100_000),
+  minTflopsPerGpu: z.number().min(0).max(NUMBER_LIMITS.tflops),
   /** Prices are multiples of this, in minor units per GPU-hour. */
   tickSize: positiveMinorUnits,
   /** The platform's fee, in basis points of a trade's value. */
-  feeRateBps: z.number().int().min(0).max(10_000),
+  feeRateBps: z.number().int().min(0).max(NUMBER_LIMITS.feeRateBps),
 });
 /** The command's: the GPU class must be printable and not blank (the event takes what was recorded). */
 export const openMarketSchema = marketSpecSchema.extend({ gpuClass: label(TEXT_LIMITS.gpuClass) });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineServiceMessages } from '../common';
 import { entityId, positiveMinorUnits } from '../envelope';
-import { label, printable, TEXT_LIMITS } from '../text';
+import { TEXT_LIMITS } from '../limits';
+import { label, printable } from '../text';
 import { orderSchema } from '../orders/market';
 import { MessageRegistry } from '../registry';
 import {

@@ -1,0 +1,106 @@
+import {
+  startSessionCommandSchema,
+  registerNodeCommandSchema,
+  markNodeCertifiedSchema,
+} from './capacity/nodes';
+import { issueChallengeSchema } from './capacity/nodes';
+import { NUMBER_LIMITS, TEXT_LIMITS } from './limits';
+import { openMarketSchema, orderSchema } from './orders/market';
+import { depositSchema, openAccountSchema } from './settlement/accounts';
+
+// The API states these bounds to its callers (the gateway's descriptions read them): the commands'
+// schemas must hold callers to exactly them, no more and no less.
+const node = {
+  nodeId: 'n1',
+  providerId: 'p1',
+  gpuModel: 'H100-80GB',
+  gpus: 8,
+  region: 'eu',
+  marketId: 'h100',
+  credentialHash: 'a'.repeat(64),
+};
+const market = {
+  marketId: 'h100',
+  gpuClass: 'H100-80GB',
+  minTflopsPerGpu: 40,
+  tickSize: 10_000,
+  feeRateBps: 250,
+};
+const order = {
+  marketId: 'h100',
+  orderId: 'o1',
+  side: 'bid',
+  accountId: 'a1',
+  price: 2_000_000,
+  gpus: 1,
+  hours: 1,
+  timeInForce: 'GTC',
+};
+const challenge = { nodeId: 'n1', purpose: 'certification', claimedTflops: 100, seed: 'a'.repeat(32) };
+
+describe('TEXT_LIMITS', () => {
+  it('takes each text up to its limit and no further', () => {
+    const cases: [keyof typeof TEXT_LIMITS, (text: string) => boolean][] = [
+      ['owner', (owner) => openAccountSchema.safeParse({ accountId: 'a1', owner }).success],
+      [
+        'reference',
+        (reference) => depositSchema.safeParse({ accountId: 'a1', amount: 1, reference }).success,
+      ],
+      ['gpuModel', (gpuModel) => registerNodeCommandSchema.safeParse({ ...node, gpuModel }).success],
+      ['region', (region) => registerNodeCommandSchema.safeParse({ ...node, region }).success],
+      ['gpuClass', (gpuClass) => openMarketSchema.safeParse({ ...market, gpuClass }).success],
+      [
+        'adapter',
+        (adapter) => startSessionCommandSchema.safeParse({ nodeId: 'n1', sessionId: 's1', adapter }).success,
+      ],
+    ];
+    for (const [name, takes] of cases) {
+      expect([name, takes('x'.repeat(TEXT_LIMITS[name]))]).toEqual([name, true]);
+      expect([name, takes('x'.repeat(TEXT_LIMITS[name] + 1))]).toEqual([name, false]);
+    }
+  });
+});
+
+describe('NUMBER_LIMITS', () => {
+  it('takes each number up to its limit and no further', () => {
+    const cases: [string, number, (n: number) => boolean][] = [
+      ['order gpus', NUMBER_LIMITS.orderGpus, (gpus) => orderSchema.safeParse({ ...order, gpus }).success],
+      [
+        'minGpusPerNode',
+        NUMBER_LIMITS.orderGpus,
+        (minGpusPerNode) => orderSchema.safeParse({ ...order, minGpusPerNode }).success,
+      ],
+      ['order hours', NUMBER_LIMITS.hours, (hours) => orderSchema.safeParse({ ...order, hours }).success],
+      [
+        'node gpus',
+        NUMBER_LIMITS.nodeGpus,
+        (gpus) => registerNodeCommandSchema.safeParse({ ...node, gpus }).success,
+      ],
+      [
+        'certified tflopsPerGpu',
+        NUMBER_LIMITS.tflops,
+        (tflopsPerGpu) =>
+          markNodeCertifiedSchema.safeParse({ nodeId: 'n1', tflopsPerGpu, validForMs: 3_600_000 }).success,
+      ],
+      [
+        'claimedTflops',
+        NUMBER_LIMITS.tflops,
+        (claimedTflops) => issueChallengeSchema.safeParse({ ...challenge, claimedTflops }).success,
+      ],
+      [
+        'minTflopsPerGpu',
+        NUMBER_LIMITS.tflops,
+        (minTflopsPerGpu) => openMarketSchema.safeParse({ ...market, minTflopsPerGpu }).success,
+      ],
+      [
+        'feeRateBps',
+        NUMBER_LIMITS.feeRateBps,
+        (feeRateBps) => openMarketSchema.safeParse({ ...market, feeRateBps }).success,
+      ],
+    ];
+    for (const [name, limit, takes] of cases) {
+      expect([name, takes(limit)]).toEqual([name, true]);
+      expect([name, takes(limit + 1)]).toEqual([name, false]);
+    }
+  });
+});
