@@ -45,7 +45,7 @@ interface CodeInfo {
 export const ERROR_CODES = {
   BAD_USER_INPUT: {
     action: ErrorAction.FIX_INPUT,
-    description: 'A value is invalid: extensions.field names it (e.g. input.price, amount).',
+    description: 'A value is invalid: extensions.field names it (e.g. price, amount, input.marketId).',
   },
   GRAPHQL_PARSE_FAILED: {
     action: ErrorAction.FIX_INPUT,
