@@ -173,6 +173,17 @@ export class OrdersQueries {
     return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
   }
 
+  /** When the order was placed (as its view says it), or null when there is no such order. */
+  async orderCreatedAt(orderId: string): Promise<string | null> {
+    const [marketId, createdAt, updatedAt] = await this.redis.hmget(
+      K.order(orderId),
+      'marketId',
+      'createdAt',
+      'updatedAt',
+    );
+    return marketId ? (createdAt ?? updatedAt ?? null) : null;
+  }
+
   /**
    * The facets of many orders, in one round trip (null for an order not recorded): a filter over
    * thousands of an account's orders reads these, and the whole order only for the page it answers.

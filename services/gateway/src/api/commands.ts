@@ -80,6 +80,11 @@ export class Commands implements OnApplicationShutdown {
     });
   }
 
+  /** How long a key is remembered after its outcome (IDEMPOTENCY_WINDOW_MS). */
+  get idempotencyWindowMs(): number {
+    return this.config.IDEMPOTENCY_WINDOW_MS;
+  }
+
   private sender(service: EventSourcedService): CommandSender {
     let sender = this.senders.get(service);
     if (!sender) {

@@ -20,6 +20,7 @@ import {
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
+import { orderIdReuse } from './order-id-reuse';
 import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
 import {
   FillConnection,
@@ -63,7 +64,7 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours." +
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours; after that the order keeps its id, and the clientOrderId is refused (ALREADY_EXISTS) while the order exists: an order's id is never used again." +
       KEY_RULE_SENTENCE,
   })
   clientOrderId?: string;
@@ -107,7 +108,7 @@ export class OrdersResolver {
     @Args('input') input: PlaceOrderInput,
     @Args('idempotencyKey', {
       ...IDEMPOTENCY_KEY,
-      description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same).`,
+      description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same); the order's id derives from it, and is never used again: once the key is forgotten, it is refused ALREADY_EXISTS while its order exists.`,
     })
     idempotencyKey: string | undefined,
     @Caller() p: Principal,
@@ -132,10 +133,20 @@ export class OrdersResolver {
     const keyProblem =
       input.clientOrderId === undefined ? null : idempotencyKeyProblem(input.clientOrderId, keyField);
     if (keyProblem) throw apiError('BAD_USER_INPUT', keyProblem, keyField);
-    // The same client id gives the same order id, so a retry finds the order its first try made.
+    // The same client id gives the same order id, so a retry finds the order its first try made;
+    // once the key is forgotten, an order with that id is another's, and the id is never reused.
     const orderId = input.clientOrderId
       ? idFromKey('ord', p.accountId, input.clientOrderId)
       : `ord-${randomUUID()}`;
+    if (input.clientOrderId !== undefined) {
+      const reused = orderIdReuse(
+        orderId,
+        await this.orders.orderCreatedAt(orderId),
+        Date.now(),
+        this.commands.idempotencyWindowMs,
+      );
+      if (reused) throw apiError('ALREADY_EXISTS', `${keyField}: ${reused}`, keyField, { orderId });
+    }
     const data = {
       marketId: input.marketId,
       orderId,

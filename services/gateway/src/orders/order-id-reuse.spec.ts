@@ -1,0 +1,30 @@
+import { forgetMargin, orderIdReuse } from './order-id-reuse';
+
+describe('orderIdReuse', () => {
+  const DAY = 86_400_000;
+  const placed = '2026-12-01T10:00:00.000Z';
+  const at = (ms: number) => Date.parse(placed) + ms;
+
+  it('lets a key through when no order has its id', () => {
+    expect(orderIdReuse('ord-1', null, at(10 * DAY), DAY)).toBeUndefined();
+  });
+
+  it("lets a key through within its window: a retry or another order there is the key's to answer", () => {
+    expect(orderIdReuse('ord-1', placed, at(0), DAY)).toBeUndefined();
+    expect(orderIdReuse('ord-1', placed, at(DAY - forgetMargin(DAY) - 1), DAY)).toBeUndefined();
+  });
+
+  it('refuses it from a margin before the window ends, naming the order and when it was placed', () => {
+    expect(forgetMargin(DAY)).toBe(60_000);
+    expect(forgetMargin(1_500)).toBe(150);
+    const message = orderIdReuse('ord-1', placed, at(DAY - forgetMargin(DAY)), DAY);
+    expect(message).toContain('ord-1');
+    expect(message).toContain(placed);
+    expect(orderIdReuse('ord-1', placed, at(30 * DAY), DAY)).toBe(message);
+  });
+
+  it('refuses it whatever became of the order: its id stays its own', () => {
+    // The view's createdAt is all the rule reads: filled, resting and cancelled orders alike.
+    expect(orderIdReuse('ord-2', placed, at(2 * DAY), DAY)).toMatch(/^this key named order ord-2/);
+  });
+});

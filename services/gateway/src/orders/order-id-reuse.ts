@@ -1,0 +1,24 @@
+/**
+ * An order's id derives from its account and clientOrderId (idFromKey), so that a retry finds the
+ * order its first try made. The key is remembered for the idempotency window only (after its
+ * outcome); after that the same clientOrderId names the same id again, and a second order would
+ * take over the first one's id: its view, its fills, its createdAt, its hold's id. An order id is
+ * never used twice: a clientOrderId whose order was placed at least the window ago (less a margin,
+ * so that a key forgotten a moment before the gateway looks is never missed) is refused. Within
+ * the window the key answers, as ever: a retry gets the first outcome, another order
+ * IDEMPOTENCY_KEY_REUSED.
+ */
+export function orderIdReuse(
+  orderId: string,
+  createdAt: string | null,
+  now: number,
+  windowMs: number,
+): string | undefined {
+  if (createdAt === null) return undefined;
+  const placed = Date.parse(createdAt);
+  if (!(now - placed >= windowMs - forgetMargin(windowMs))) return undefined;
+  return `this key named order ${orderId}, placed at ${createdAt}: keys are forgotten after ${windowMs} ms (IDEMPOTENCY_WINDOW_MS), and an order's id is never used again: give the new order another key`;
+}
+
+/** How long before the end of its window a key counts as forgotten: a tenth of it, at most a minute. */
+export const forgetMargin = (windowMs: number): number => Math.min(60_000, windowMs / 10);
