@@ -1,31 +1,16 @@
 import {
-  startSessionCommandSchema,
-  registerNodeCommandSchema,
+  issueChallengeSchema,
   markNodeCertifiedSchema,
+  registerNodeCommandSchema,
+  startSessionCommandSchema,
 } from './capacity/nodes';
-import { issueChallengeSchema } from './capacity/nodes';
+import { aMarket, aNode } from './commands.fixture';
 import { NUMBER_LIMITS, TEXT_LIMITS } from './limits';
 import { openMarketSchema, orderSchema } from './orders/market';
 import { depositSchema, openAccountSchema } from './settlement/accounts';
 
 // The API states these bounds to its callers (the gateway's descriptions read them): the commands'
 // schemas must hold callers to exactly them, no more and no less.
-const node = {
-  nodeId: 'n1',
-  providerId: 'p1',
-  gpuModel: 'H100-80GB',
-  gpus: 8,
-  region: 'eu',
-  marketId: 'h100',
-  credentialHash: 'a'.repeat(64),
-};
-const market = {
-  marketId: 'h100',
-  gpuClass: 'H100-80GB',
-  minTflopsPerGpu: 40,
-  tickSize: 10_000,
-  feeRateBps: 250,
-};
 const order = {
   marketId: 'h100',
   orderId: 'o1',
@@ -46,9 +31,9 @@ describe('TEXT_LIMITS', () => {
         'reference',
         (reference) => depositSchema.safeParse({ accountId: 'a1', amount: 1, reference }).success,
       ],
-      ['gpuModel', (gpuModel) => registerNodeCommandSchema.safeParse({ ...node, gpuModel }).success],
-      ['region', (region) => registerNodeCommandSchema.safeParse({ ...node, region }).success],
-      ['gpuClass', (gpuClass) => openMarketSchema.safeParse({ ...market, gpuClass }).success],
+      ['gpuModel', (gpuModel) => registerNodeCommandSchema.safeParse({ ...aNode, gpuModel }).success],
+      ['region', (region) => registerNodeCommandSchema.safeParse({ ...aNode, region }).success],
+      ['gpuClass', (gpuClass) => openMarketSchema.safeParse({ ...aMarket, gpuClass }).success],
       [
         'adapter',
         (adapter) => startSessionCommandSchema.safeParse({ nodeId: 'n1', sessionId: 's1', adapter }).success,
@@ -74,7 +59,7 @@ describe('NUMBER_LIMITS', () => {
       [
         'node gpus',
         NUMBER_LIMITS.nodeGpus,
-        (gpus) => registerNodeCommandSchema.safeParse({ ...node, gpus }).success,
+        (gpus) => registerNodeCommandSchema.safeParse({ ...aNode, gpus }).success,
       ],
       [
         'certified tflopsPerGpu',
@@ -90,12 +75,12 @@ describe('NUMBER_LIMITS', () => {
       [
         'minTflopsPerGpu',
         NUMBER_LIMITS.tflops,
-        (minTflopsPerGpu) => openMarketSchema.safeParse({ ...market, minTflopsPerGpu }).success,
+        (minTflopsPerGpu) => openMarketSchema.safeParse({ ...aMarket, minTflopsPerGpu }).success,
       ],
       [
         'feeRateBps',
         NUMBER_LIMITS.feeRateBps,
-        (feeRateBps) => openMarketSchema.safeParse({ ...market, feeRateBps }).success,
+        (feeRateBps) => openMarketSchema.safeParse({ ...aMarket, feeRateBps }).success,
       ],
     ];
     for (const [name, limit, takes] of cases) {

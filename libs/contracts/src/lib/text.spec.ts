@@ -1,6 +1,7 @@
 import { openAccountSchema, depositSchema } from './settlement/accounts';
 import { registerNodeCommandSchema, registerNodeSchema } from './capacity/nodes';
 import { marketSpecSchema, openMarketSchema } from './orders/market';
+import { aMarket, aNode } from './commands.fixture';
 import { label, printable } from './text';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
@@ -38,38 +39,21 @@ describe('label', () => {
 });
 
 describe('free text in commands, not in events', () => {
-  const node = {
-    nodeId: 'n1',
-    providerId: 'p1',
-    gpuModel: 'H100-80GB',
-    gpus: 8,
-    region: 'eu',
-    marketId: 'h100',
-    credentialHash: 'a'.repeat(64),
-  };
-  const market = {
-    marketId: 'h100',
-    gpuClass: 'H100-80GB',
-    minTflopsPerGpu: 40,
-    tickSize: 10_000,
-    feeRateBps: 250,
-  };
-
   it('refuses a blank or control-character name in the commands that take one', () => {
-    expect(registerNodeCommandSchema.safeParse({ ...node, region: ' ' }).success).toBe(false);
-    expect(registerNodeCommandSchema.safeParse({ ...node, gpuModel: 'H100\u0000' }).success).toBe(false);
-    expect(openMarketSchema.safeParse({ ...market, gpuClass: '\t' }).success).toBe(false);
+    expect(registerNodeCommandSchema.safeParse({ ...aNode, region: ' ' }).success).toBe(false);
+    expect(registerNodeCommandSchema.safeParse({ ...aNode, gpuModel: 'H100\u0000' }).success).toBe(false);
+    expect(openMarketSchema.safeParse({ ...aMarket, gpuClass: '\t' }).success).toBe(false);
     expect(openAccountSchema.safeParse({ accountId: 'a1', owner: 'Eve\nMallory' }).success).toBe(false);
     expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: 'inv\u0000' }).success).toBe(
       false,
     );
     expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: '' }).success).toBe(true);
-    expect(registerNodeCommandSchema.safeParse(node).success).toBe(true);
-    expect(openMarketSchema.safeParse(market).success).toBe(true);
+    expect(registerNodeCommandSchema.safeParse(aNode).success).toBe(true);
+    expect(openMarketSchema.safeParse(aMarket).success).toBe(true);
   });
 
   it('still reads an event recorded before the rule: the events keep plain strings', () => {
-    expect(registerNodeSchema.safeParse({ ...node, region: ' ' }).success).toBe(true);
-    expect(marketSpecSchema.safeParse({ ...market, gpuClass: 'H100\n' }).success).toBe(true);
+    expect(registerNodeSchema.safeParse({ ...aNode, region: ' ' }).success).toBe(true);
+    expect(marketSpecSchema.safeParse({ ...aMarket, gpuClass: 'H100\n' }).success).toBe(true);
   });
 });
