@@ -5,7 +5,8 @@
 // sent. An order id is never reused: such a clientOrderId is refused on its own field.
 import { Marketplace } from './support/marketplace';
 
-const WINDOW_MS = 1_500;
+// Long enough for every answer to be read before its key is forgotten, on a busy machine too.
+const WINDOW_MS = 3_000;
 const ORDER = 'id status gpus filledGpus remainingGpus cancelledGpus price createdAt';
 const PLACE = `mutation($input: PlaceOrderInput!, $k: String) { placeOrder(input: $input, idempotencyKey: $k) { ${ORDER} } }`;
 const ORDER_BY_ID = `query($id: ID!) { order(id: $id) { ${ORDER} } }`;
