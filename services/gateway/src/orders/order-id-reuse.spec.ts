@@ -1,4 +1,6 @@
-import { forgetMargin, orderIdReuse } from './order-id-reuse';
+import { GraphQLError } from 'graphql';
+import { apiError } from '../api/errors';
+import { forgetMargin, onKeyArgument, orderIdReuse } from './order-id-reuse';
 
 describe('orderIdReuse', () => {
   const DAY = 86_400_000;
@@ -26,5 +28,30 @@ describe('orderIdReuse', () => {
   it('refuses it whatever became of the order: its id stays its own', () => {
     // The view's createdAt is all the rule reads: filled, resting and cancelled orders alike.
     expect(orderIdReuse('ord-2', placed, at(2 * DAY), DAY)).toMatch(/^this key named order ord-2/);
+  });
+});
+
+describe('onKeyArgument', () => {
+  it("names an existing order id's refusal on the key's argument, keeping its other extensions", () => {
+    const refused = onKeyArgument(
+      apiError('ALREADY_EXISTS', 'order ord-1 already exists', 'orderId', { idempotencyKey: 'k' }),
+      'clientOrderId',
+    ) as GraphQLError;
+    expect(refused.message).toBe('clientOrderId names order ord-1 already exists');
+    expect(refused.extensions).toEqual({
+      code: 'ALREADY_EXISTS',
+      field: 'clientOrderId',
+      idempotencyKey: 'k',
+    });
+  });
+
+  it('lets every other error pass as it is', () => {
+    const others = [
+      apiError('ALREADY_EXISTS', 'market m already exists', 'marketId'),
+      apiError('INSUFFICIENT_FUNDS', 'short'),
+      new Error('boom'),
+      'not an error',
+    ];
+    for (const error of others) expect(onKeyArgument(error, 'idempotencyKey')).toBe(error);
   });
 });

@@ -1,3 +1,6 @@
+import { GraphQLError } from 'graphql';
+import { apiError } from '../api/errors';
+
 /**
  * An order's id derives from its account and clientOrderId (idFromKey), so that a retry finds the
  * order its first try made. The key is remembered for the idempotency window only (after its
@@ -22,3 +25,15 @@ export function orderIdReuse(
 
 /** How long before the end of its window a key counts as forgotten: a tenth of it, at most a minute. */
 export const forgetMargin = (windowMs: number): number => Math.min(60_000, windowMs / 10);
+
+/**
+ * A refusal because the order's id exists (a live hold of settlement's, an order in the book),
+ * named on the argument that carried the key the id derives from: a caller never sends an orderId.
+ * Other errors pass as they are.
+ */
+export function onKeyArgument(error: unknown, keyField: string): unknown {
+  if (!(error instanceof GraphQLError)) return error;
+  const { code, field, ...extensions } = error.extensions;
+  if (code !== 'ALREADY_EXISTS' || field !== 'orderId') return error;
+  return apiError('ALREADY_EXISTS', `${keyField} names ${error.message}`, keyField, extensions);
+}

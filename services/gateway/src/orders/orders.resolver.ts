@@ -20,7 +20,7 @@ import {
 import { RedisPubSub } from '../api/pubsub';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
-import { orderIdReuse } from './order-id-reuse';
+import { onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
 import {
   FillConnection,
@@ -162,25 +162,29 @@ export class OrdersResolver {
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
     const key = input.clientOrderId ?? orderId;
-    if (data.side === Side.BID) {
-      // A bid: settlement holds its funds first and places it with orders in the same transaction.
-      await placeFundedBid(
-        this.commands,
-        this.orders,
-        p,
-        { ...data, side: 'bid' },
-        key,
-        keyField,
-        COMMAND_TIMEOUT_MS,
-      );
-    } else {
-      await this.commands.execute(
-        'orders',
-        command(p, OrdersCommands.placeOrder.type, input.marketId, data, key),
-        rm.name,
-        COMMAND_TIMEOUT_MS,
-        keyField,
-      );
+    try {
+      if (data.side === Side.BID) {
+        // A bid: settlement holds its funds first and places it with orders in the same transaction.
+        await placeFundedBid(
+          this.commands,
+          this.orders,
+          p,
+          { ...data, side: 'bid' },
+          key,
+          keyField,
+          COMMAND_TIMEOUT_MS,
+        );
+      } else {
+        await this.commands.execute(
+          'orders',
+          command(p, OrdersCommands.placeOrder.type, input.marketId, data, key),
+          rm.name,
+          COMMAND_TIMEOUT_MS,
+          keyField,
+        );
+      }
+    } catch (error) {
+      throw onKeyArgument(error, keyField);
     }
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
     // once; only an order still waiting for funds (the older handshake) waits for its notice.
