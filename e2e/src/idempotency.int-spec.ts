@@ -153,6 +153,8 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
       ['', 'is empty'],
       ['k'.repeat(129), 'is 129 characters long'],
       ['a\tb', 'has "\\t" at position 2'],
+      // Half a surrogate pair hashes as U+FFFD does: two such keys would name one order.
+      ['a\ud800b', 'has half a surrogate pair ("\\ud800") at position 2'],
     ] as const) {
       const byInput = await m.gql(PLACE, { input: { ...bid, clientOrderId: key } }, buyer);
       expect(error(byInput)).toEqual({ code: 'BAD_USER_INPUT', field: 'clientOrderId' });

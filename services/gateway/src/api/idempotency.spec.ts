@@ -59,6 +59,12 @@ describe('idempotency keys at the gateway', () => {
       'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character',
     );
     expect(idempotencyKeyProblem('\u0000')).toMatch(/^idempotencyKey has "\\u0000" at position 1:/);
+    // Half a surrogate pair: it would hash as U+FFFD does, so two keys would derive one id.
+    expect(idempotencyKeyProblem('a\ud800')).toBe(
+      'idempotencyKey has half a surrogate pair ("\\ud800") at position 2: a key is 1 to 128 characters, none of them a control character',
+    );
+    expect(idempotencyKeyProblem('a\udc00b')).toMatch(/^idempotencyKey has half a surrogate pair/);
+    expect(idempotencyKeyProblem('deposit 💥')).toBeNull();
     // Named after the argument that carried it: an order's key may come as its clientOrderId.
     expect(idempotencyKeyProblem('', 'clientOrderId')).toMatch(/^clientOrderId is empty: /);
   });

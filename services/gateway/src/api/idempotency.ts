@@ -21,6 +21,11 @@ export function idempotencyKeyProblem(key: string, field = 'idempotencyKey'): st
   if (key.length > IDEMPOTENCY_KEY_MAX) return `${field} is ${key.length} characters long: ${KEY_RULE}`;
   const at = key.search(/\p{Cc}/u);
   if (at >= 0) return `${field} has ${JSON.stringify(key[at])} at position ${at + 1}: ${KEY_RULE}`;
+  // Half a surrogate pair is no character: hashed, every one reads as U+FFFD, so two different keys
+  // would derive the same order, node or API key id.
+  const half = key.search(/\p{Cs}/u);
+  if (half >= 0)
+    return `${field} has half a surrogate pair (${JSON.stringify(key[half])}) at position ${half + 1}: ${KEY_RULE}`;
   return null;
 }
 
