@@ -99,6 +99,12 @@ const configFields = serviceConfigSchema(4000).extend({
   /** WebSockets one caller (an API key, a node, an IP address without a key) may hold at once. */
   GATEWAY_WS_MAX_SOCKETS_PER_CALLER: z.coerce.number().int().min(1).max(1_000_000).default(50),
   /**
+   * How often the key of every WebSocket opened with one is looked up again, ms: a socket whose key
+   * was revoked (or, a node's, rotated) since is closed 4401 (api/socket-keys.ts). Each operation a
+   * socket starts looks its key up at once.
+   */
+  GATEWAY_WS_KEY_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /**
    * TCP connections the gateway holds at once, WebSockets among them; past it a connection is
    * dropped. Lowered at start to leave 1,000 open files beside it (api/connection-caps.ts).
    */
@@ -204,6 +210,7 @@ class ServerSockets implements OnApplicationBootstrap, BeforeApplicationShutdown
         maxSubscriptions: this.config.GATEWAY_WS_MAX_SUBSCRIPTIONS,
         maxSockets: this.config.GATEWAY_WS_MAX_SOCKETS,
         maxSocketsPerCaller: this.config.GATEWAY_WS_MAX_SOCKETS_PER_CALLER,
+        keyRecheckMs: this.config.GATEWAY_WS_KEY_RECHECK_MS,
         publicSubscriptions: publicSubscriptions(resolvers),
         upgradeRefusal: (socket) => caps.upgradeRefusal(socket),
       },

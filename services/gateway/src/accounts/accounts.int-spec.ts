@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { gatewayService } from '../service';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -21,6 +23,7 @@ describe('accounts through GraphQL', () => {
   let redis: DedicatedRedis;
   let settlement: ChildProcess;
   let gateway: ServiceApp;
+  let sweeping: ServiceApp;
 
   const gql = async (
     query: string,
@@ -67,7 +70,17 @@ describe('accounts through GraphQL', () => {
       async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
       60_000,
     );
-    gateway = await startService(
+    gateway = await startGateway('60000');
+    sweeping = await startGateway('250');
+  }, 90_000);
+
+  /**
+   * A gateway of the test's own. `keyRecheckMs`: how often it looks the keys of its WebSockets up
+   * again; on the first, never within a test, so that a socket's operation finds its own socket
+   * open; on the second (`sweeping`), often.
+   */
+  const startGateway = async (keyRecheckMs: string) =>
+    startService(
       gatewayService,
       {
         KAFKA_BROKERS: env.KAFKA_BROKERS,
@@ -75,13 +88,14 @@ describe('accounts through GraphQL', () => {
         PORT: String(await freePort()),
         TOPIC_NAMESPACE: ns,
         ADMIN_API_KEY: ADMIN_KEY,
+        GATEWAY_WS_KEY_RECHECK_MS: keyRecheckMs,
         LOG_LEVEL: 'fatal',
       },
       { shutdownHooks: false },
     );
-  }, 90_000);
 
   afterAll(async () => {
+    await sweeping?.app.close();
     await gateway?.app.close();
     settlement?.kill('SIGTERM');
     if (settlement && settlement.exitCode === null) await new Promise((r) => settlement.once('exit', r));
@@ -188,6 +202,11 @@ describe('accounts through GraphQL', () => {
         system: { service: 'gateway' },
       },
     });
+    // Another account is not this key's to read: refused on the argument that named it.
+    expect(codeOf(await gql('{ account(id: "acc-other") { id } }', {}, key))).toEqual({
+      code: 'FORBIDDEN',
+      field: 'id',
+    });
     // Without a key, each field that needs one fails on its own; the others still answer.
     const anonymous = await gql(ME, {}, null);
     expect(anonymous.data).toEqual({ me: null, viewer: null, system: { service: 'gateway' } });
@@ -226,6 +245,71 @@ describe('accounts through GraphQL', () => {
       });
     expect(await keys()).toEqual([{ keyId: first.createApiKey.keyId, revoked: true }]);
     expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('stops a revoked key on the WebSockets opened with it: its next operation is refused, and the socket is closed 4401 at the next look at its key, its subscriptions with it', async () => {
+    const created = await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }');
+    const { keyId, key } = (created.data as { createApiKey: { keyId: string; key: string } }).createApiKey;
+    const closedWith: number[] = [];
+    const socket = (on: ServiceApp) =>
+      createClient({
+        url: `${on.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${key}` },
+        // One socket each, held open between operations (graphql-ws would close an idle one).
+        lazy: false,
+        retryAttempts: 0,
+        on: { closed: (event) => void closedWith.push((event as { code: number }).code) },
+      });
+    const once = (client: Client, query: string) =>
+      new Promise<unknown>((resolve) => {
+        let result: unknown;
+        client.subscribe(
+          { query },
+          { next: (v) => (result = v), error: (e) => resolve({ error: e }), complete: () => resolve(result) },
+        );
+      });
+    const querying = socket(gateway);
+    const watching = socket(sweeping);
+    try {
+      expect(await once(querying, '{ me { id } }')).toEqual({ data: { me: { id: 'acc-1' } } });
+      const ended = new Promise<unknown>((resolve) =>
+        watching.subscribe(
+          { query: 'subscription { myOrderUpdated { id } }' },
+          { next: () => undefined, error: resolve, complete: () => resolve('completed') },
+        ),
+      );
+      // Subscribed (an operation that answers comes back after it on the same socket).
+      expect(await once(watching, '{ me { id } }')).toEqual({ data: { me: { id: 'acc-1' } } });
+
+      expect(
+        await gql('mutation($id: ID!) { revokeApiKey(accountId: "acc-1", keyId: $id) }', { id: keyId }),
+      ).toEqual({ data: { revokeApiKey: true } });
+      await waitUntil(
+        'the revoked key to be refused over HTTP',
+        async () => codeOf(await gql('{ viewer { kind } }', {}, key)).code === 'UNAUTHENTICATED',
+        10_000,
+      );
+      // The socket's next operation has its key looked up again: refused.
+      const refused = (await once(querying, '{ me { id } }')) as { error: unknown };
+      expect(refused.error).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      ]);
+      // The other socket, running only its subscription, is closed by its gateway's next look at its key.
+      expect(await ended).toMatchObject({
+        code: 4401,
+        reason: 'the API key was revoked: connect with a valid key',
+      });
+      await waitUntil('the socket to be closed', async () => closedWith.length === 1, 5_000);
+      expect(closedWith).toEqual([4401]);
+      // The first socket, on a gateway that looks again once a minute, stays refused until then.
+      expect(((await once(querying, '{ viewer { kind } }')) as { error: unknown }).error).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      ]);
+    } finally {
+      await querying.dispose();
+      await watching.dispose();
+    }
   });
 
   it('answers each of several mutations in one request on its own: a refusal hides neither the one before nor the one after', async () => {

@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { authorizationOf, RequestContext } from './auth';
+import { authorizationOf, Principal, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
 import { nameFieldsAtFault } from './field-at-fault';
@@ -29,6 +29,7 @@ import {
   tooManySocketsReason,
 } from './socket-caps';
 import type { ReadModelWatch } from './rebuilding';
+import { REVOKED_KEY_CLOSE_CODE, revokedKeyReason, SocketKeys } from './socket-keys';
 import {
   mutationsAdmitted,
   RateLimiter,
@@ -58,11 +59,16 @@ export interface SubscriptionServerOptions {
   publicSubscriptions: ReadonlySet<string>;
   /** The raw HTTP answer to an upgrade on a connection that may not have one (ConnectionCaps), if any. */
   upgradeRefusal?: (socket: Duplex) => string | undefined;
+  /** How often the key of every socket opened with one is looked up again (socket-keys.ts), ms. */
+  keyRecheckMs: number;
 }
 
 type Extra = {
   request: IncomingMessage;
+  socket: WebSocket;
   context?: RequestContext;
+  /** The key the socket was opened with (its connectionParams' authorization), if any. */
+  authorization?: string;
   /** Who the socket is for the rate limit and the socket cap: set once it is counted, until it closes. */
   subject?: string;
 };
@@ -75,8 +81,9 @@ function formatted(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
 }
 
 /**
- * The graphql-ws server, held to the same rules as HTTP: the API key (checked once, when the socket
- * connects), the depth, field and cost limits (limits.ts), the per-caller rate limit (each
+ * The graphql-ws server, held to the same rules as HTTP: the API key (checked when the socket
+ * connects, again as each operation starts, and every `keyRecheckMs` while it is open: a socket
+ * whose key was revoked or rotated is closed 4401, socket-keys.ts), the depth, field and cost limits (limits.ts), the per-caller rate limit (each
  * operation counts as a request), errors formatted alike; and its own: frames of at most
  * `maxPayloadBytes`, at most `maxSubscriptions` operations at once per socket, at most
  * `maxSocketsPerCaller` sockets per caller and `maxSockets` in all, and anonymous sockets only for
@@ -87,11 +94,13 @@ export class SubscriptionServer {
   private readonly wss: WebSocketServer;
   private readonly disposable: { dispose: () => void | Promise<void> };
   private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  private readonly keys = new SocketKeys<WebSocket>();
+  private readonly recheck: NodeJS.Timeout;
 
   constructor(
     private readonly http: Server,
     private readonly schema: GraphQLSchema,
-    contextOf: (authorization: string | undefined) => Promise<RequestContext>,
+    private readonly contextOf: (authorization: string | undefined) => Promise<RequestContext>,
     limiter: RateLimiter,
     private readonly watch: ReadModelWatch,
     options: SubscriptionServerOptions,
@@ -121,8 +130,10 @@ export class SubscriptionServer {
         schema,
         context: (ctx) => ctx.extra.context ?? { principal: null },
         onConnect: async (ctx) => {
-          const context = await contextOf(authorizationOf(undefined, ctx.connectionParams));
+          const authorization = authorizationOf(undefined, ctx.connectionParams);
+          const context = await contextOf(authorization);
           ctx.extra.context = context;
+          ctx.extra.authorization = authorization;
           const subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
           // Closed while its key was being checked: onClose has run already, nothing to count.
           if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
@@ -133,10 +144,13 @@ export class SubscriptionServer {
             return false;
           }
           ctx.extra.subject = subject;
+          if (authorization !== undefined && context.principal)
+            this.keys.add(ctx.extra.socket, authorization, context.principal);
           return true;
         },
         onClose: (ctx) => {
           if (ctx.extra.subject) perCaller.release(ctx.extra.subject);
+          this.keys.remove(ctx.extra.socket);
         },
         onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
         // Market data executed once per event for all its watchers (shared-subscriptions.ts).
@@ -173,6 +187,40 @@ export class SubscriptionServer {
       });
     };
     http.on('upgrade', this.onUpgrade);
+    this.recheck = setInterval(() => {
+      this.keys
+        .sweep(contextOf, (socket, principal) => closeRevoked(socket, principal))
+        .catch((error: unknown) =>
+          logger.warn({
+            msg: "sockets' keys not looked up again",
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+    }, options.keyRecheckMs);
+    this.recheck.unref();
+  }
+
+  /**
+   * The socket's caller as its key stands now, looked up again as HTTP does for every request; or
+   * why this operation is refused.
+   */
+  private async caller(
+    ctx: Context<Record<string, unknown> | undefined, Extra>,
+  ): Promise<RequestContext | GraphQLError[]> {
+    const opened = ctx.extra.context ?? { principal: null };
+    // A socket without a key, or whose key was refused from the start, is what it was.
+    if (ctx.extra.authorization === undefined || !opened.principal) return opened;
+    const fresh = await this.contextOf(ctx.extra.authorization);
+    if (fresh.principal) {
+      ctx.extra.context = fresh;
+      return fresh;
+    }
+    // Refused; a socket whose key no longer holds is closed by the next sweep (after this answer).
+    return [
+      fresh.authError instanceof GraphQLError
+        ? fresh.authError
+        : new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ];
   }
 
   /** The operation's execution arguments, or why it is refused. */
@@ -182,7 +230,6 @@ export class SubscriptionServer {
     limiter: RateLimiter,
     options: SubscriptionServerOptions,
   ): Promise<ExecutionArgs | GraphQLError[]> {
-    const context = ctx.extra.context ?? { principal: null };
     // graphql-ws lists this operation among the socket's before asking.
     const running = Object.keys(ctx.subscriptions).length;
     if (running > options.maxSubscriptions) {
@@ -236,6 +283,8 @@ export class SubscriptionServer {
     }
     const rebuilding = await this.watch.refusal(operation);
     if (rebuilding) return [rebuilding];
+    const context = await this.caller(ctx);
+    if (Array.isArray(context)) return context;
     // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
     // caller's BAD_USER_INPUT naming the variable, not an error out of execution.
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
@@ -269,10 +318,15 @@ export class SubscriptionServer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.recheck);
     this.http.off('upgrade', this.onUpgrade);
     await this.disposable.dispose();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+function closeRevoked(socket: WebSocket, principal: Pick<Principal, 'nodeId'>): void {
+  if (socket.readyState === WebSocket.OPEN) socket.close(REVOKED_KEY_CLOSE_CODE, revokedKeyReason(principal));
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
