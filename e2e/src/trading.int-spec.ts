@@ -304,6 +304,20 @@ describe('trading through GraphQL', () => {
       ).market.book,
     ).toEqual(book.market.book);
 
+    // A key of b3's own account that may only sell does not cancel its bid, as it could not place one.
+    const asksOnly = (
+      await m.ok<{ createApiKey: { key: string } }>(
+        `mutation { createApiKey(accountId: "b3", roles: [PROVIDER]) { key } }`,
+      )
+    ).createApiKey.key;
+    const byAsksOnly = await m.gql(
+      `mutation($o: ID!) { cancelOrder(orderId: $o) { id } }`,
+      { o: rest.id },
+      asksOnly,
+    );
+    expect(error(byAsksOnly)).toEqual({ code: 'FORBIDDEN', field: 'orderId' });
+    expect(byAsksOnly.errors?.[0]?.message).toBe(`order ${rest.id} is a bid: cancel it with a buyer key`);
+
     const cancelled = await m.ok<{ cancelOrder: { status: string } }>(
       `mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`,
       { o: rest.id },

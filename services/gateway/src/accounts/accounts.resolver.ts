@@ -53,7 +53,7 @@ export class AccountsResolver {
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
   @Roles('admin', 'buyer', 'provider')
   account(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Account | null> {
-    assertSelfOrAdmin(p, id);
+    assertSelfOrAdmin(p, id, 'id');
     return this.read(id);
   }
 

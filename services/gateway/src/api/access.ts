@@ -53,10 +53,10 @@ export function assertRole(principal: Principal, ...roles: Role[]): void {
     throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
 }
 
-/** The account is the caller's own, or the caller is an admin. */
-export function assertSelfOrAdmin(principal: Principal, accountId: string): void {
+/** The account is the caller's own, or the caller is an admin; `field`: the argument that named it. */
+export function assertSelfOrAdmin(principal: Principal, accountId: string, field = 'accountId'): void {
   if (!principal.roles.includes('admin') && principal.accountId !== accountId)
-    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, 'accountId');
+    throw apiError('FORBIDDEN', `account ${accountId} is not yours`, field);
 }
 
 /**

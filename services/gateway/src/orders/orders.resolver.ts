@@ -239,6 +239,14 @@ export class OrdersResolver {
     // refuses it while it is open.
     if (order.accountId !== p.accountId)
       throw apiError('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
+    // A bid is a buyer key's to cancel and an ask a provider key's, as each is theirs to place.
+    const role = order.side === 'bid' ? 'buyer' : 'provider';
+    if (!p.roles.includes(role))
+      throw apiError(
+        'FORBIDDEN',
+        `order ${orderId} is ${order.side === 'bid' ? 'a bid' : 'an ask'}: cancel it with a ${role} key`,
+        'orderId',
+      );
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
     try {
       await this.commands.execute(
