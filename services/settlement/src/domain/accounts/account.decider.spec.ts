@@ -74,6 +74,18 @@ describe('account decider', () => {
     });
   });
 
+  it('rejects a deposit that would overflow the balance once what the account holds comes back to it', () => {
+    const held: AccountEvent = {
+      type: 'settlement.FundsHeld',
+      data: { accountId: 'acc-1', holdId: 'bid-1', amount: 5e15 },
+    };
+    const given = account.given(opened, deposited(9e15), held);
+    expect(given.state.balance).toBe(4e15);
+    expect(
+      given.when({ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 5e15 } }),
+    ).toMatchObject({ kind: 'rejected', code: 'BAD_USER_INPUT', field: 'amount' });
+  });
+
   describe('Withdraw', () => {
     it('debits what the balance covers, down to exactly zero', () => {
       const given = account.given(opened, deposited(700), withdrawn(200));
