@@ -98,7 +98,7 @@ export type CancelReason = keyof typeof CancelReason;
 registerEnumType(CancelReason, {
   name: 'CancelReason',
   description:
-    'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), or its node was suspended (NODE_SUSPENDED).',
+    'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), its node was suspended (NODE_SUSPENDED), or the certification of its node lapsed: expired, or recorded below the market minimum (CERTIFICATION_LAPSED).',
 });
 
 /**

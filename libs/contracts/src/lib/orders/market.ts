@@ -135,6 +135,9 @@ export const orderCancelledSchema = z.object({
     'MARKET_CLOSED',
     'FUNDS_REJECTED',
     'NODE_SUSPENDED',
+    // An ask whose node may no longer sell in the market (its certification expired, or capacity
+    // recorded it below the market's minimum): taken out as a bid reaches it, or at that record.
+    'CERTIFICATION_LAPSED',
   ]),
   /** For a funded bid: the part of its hold this releases. */
   holdReleased: minorUnits.min(0),

@@ -35,7 +35,7 @@ function decideMarket(
     case 'orders.CloseMarket':
       return closeMarket(command, state);
     case 'orders.RecordNode':
-      return recordNode(command, state);
+      return recordNode(command, state, context);
     case 'orders.PlaceOrder':
       return placeOrder(command, state, context);
     case 'orders.CancelOrder':
@@ -45,7 +45,7 @@ function decideMarket(
     case 'orders.RejectBidFunds':
       return rejectBidFunds(command, state);
     case 'orders.SuspendNode':
-      return suspendNode(command, state, context);
+      return suspendNode(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`the market decides no ${(unknown as MarketCommand).type}`);

@@ -1,5 +1,5 @@
 import { own } from '@gpux/eventsourcing/domain';
-import { engineOrder, MarketEvent, MarketState } from './market';
+import { ENDED_LEASE_RETENTION_MS, engineOrder, MarketEvent, MarketState } from './market';
 
 /**
  * The market after an event: what the log records, applied. An accepted order enters the book, its
@@ -40,9 +40,12 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
         state.book.fill(id, gpus);
         if (!state.book.has(id)) delete state.orders[id];
       }
-      // The node's leases, ended ones dropped.
+      // The node's leases, those ended longer than ENDED_LEASE_RETENTION_MS before this one's start
+      // dropped: a suspension whose `at` (the node's last heartbeat) precedes their end, decided
+      // after this trade, still breaches the ones ended since (decide/suspend-node.ts).
       const start = Date.parse(event.data.start);
-      const current = (own(state.leases, event.data.nodeId) ?? []).filter((l) => l.end > start);
+      const keepFrom = start - ENDED_LEASE_RETENTION_MS;
+      const current = (own(state.leases, event.data.nodeId) ?? []).filter((l) => l.end > keepFrom);
       current.push({
         end: Date.parse(event.data.end),
         gpus: event.data.gpus,

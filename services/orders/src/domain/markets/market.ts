@@ -23,6 +23,17 @@ export const MARKET_EVENTS = ownEventTypes(OrdersEvents);
 export const HOUR_MS = 3_600_000;
 
 /**
+ * How long, in ms of the clock, a node's ended lease stays in `MarketState.leases` (counted back
+ * from the start of the node's latest trade, where evolve drops older ones). A suspension breaches
+ * every lease that ran past the node's last heartbeat (`at`), which is up to capacity's
+ * HEARTBEAT_TIMEOUT_MS (at most an hour, 20 s by default), its watchdog tick and any lag before
+ * orders decides it: a lease that ended in that window, with a trade on the node since, must still
+ * be there. Settlement charges a lease's last part only LEASE_CHARGE_DELAY_MS (at most an hour)
+ * after its end and refuses to end a settled one early, so keeping it longer would not help.
+ */
+export const ENDED_LEASE_RETENTION_MS = 3_600_000;
+
+/**
  * What a market's commands know besides the command and the state: the clock, its GPU-hour, and
  * the most bids one account may have resting in it (rules/resting-bids.ts).
  */
@@ -41,7 +52,11 @@ export interface MarketState {
   cancelledAwaiting: Record<string, BidAwaitingFunds>;
   /** Orders with GPUs in the book. */
   orders: Record<string, Order>;
-  /** Leases per node (end time in ms, GPUs): what a node has sold and not yet delivered. */
+  /**
+   * Leases per node (end time in ms, GPUs): what a node has sold and not yet delivered, and those
+   * that ended within ENDED_LEASE_RETENTION_MS of its latest trade (a suspension may still breach
+   * them). Readers filter on `end` for the running ones.
+   */
   leases: Record<string, Array<{ end: number; gpus: number; tradeId?: string; buyerId?: string }>>;
   trades: number;
   book: OrderBook;

@@ -310,6 +310,119 @@ describe('order book (property-based)', () => {
   });
 });
 
+describe('order book: asks whose node may not sell (maySell)', () => {
+  it('fills a bid exactly as if every resting ask of a barred node had been cancelled first', () => {
+    const nodes = ['alice', 'bob', 'carol', 'dave'].flatMap((o) => [1, 2, 3].map((n) => `${o}-node-${n}`));
+    fc.assert(
+      fc.property(opsArb, fc.subarray(nodes), (ops, barredNodes) => {
+        const barredSet = new Set(barredNodes);
+        const maySell = (nodeId: string) => !barredSet.has(nodeId);
+        // `walked` decides with the predicate and then takes out the asks it reports; `swept`
+        // cancels every ask of a barred node before each bid, with no predicate.
+        const walked = new OrderBook();
+        const swept = new OrderBook();
+        ops.forEach((op, i) => {
+          if (op.kind === 'cancel') {
+            walked.cancel(`o${op.pick}`);
+            swept.cancel(`o${op.pick}`);
+            return;
+          }
+          const input = { ...op.order, id: `o${i}` };
+          if (input.side === 'bid')
+            for (const o of swept.orders())
+              if (o.side === 'ask' && barredSet.has(o.nodeId)) swept.cancel(o.id);
+          const preview = walked.preview(input, maySell);
+          const { barred, ...result } = walked.place(input, maySell);
+          expect({ ...result, ...(barred ? { barred } : {}) }).toEqual(preview);
+          expect(result).toEqual(swept.place(input));
+          for (const id of barred ?? []) {
+            const ask = walked.orders().find((o) => o.id === id);
+            expect([id, ask?.side, barredSet.has(ask?.nodeId ?? '')]).toEqual([id, 'ask', true]);
+            walked.cancel(id);
+          }
+          if (input.side === 'ask') expect(barred).toBeUndefined();
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  const ask = (id: string, price: number, quantity: number, nodeId: string, owner = 'prov'): OrderInput => ({
+    id,
+    side: 'ask',
+    owner,
+    price,
+    quantity,
+    hours: 8,
+    nodeId,
+    tif: 'GTC',
+  });
+  const bid = (
+    id: string,
+    quantity: number,
+    tif: OrderInput['tif'] = 'GTC',
+    owner = 'buyer',
+  ): OrderInput => ({
+    id,
+    side: 'bid',
+    owner,
+    price: 120,
+    quantity,
+    hours: 4,
+    tif,
+  });
+  const notN1 = (nodeId: string) => nodeId !== 'n1';
+
+  it('passes over a barred ask, reports it, and leaves it in the book for the caller', () => {
+    const book = new OrderBook();
+    book.place(ask('lapsed', 100, 4, 'n1'));
+    book.place(ask('fine', 110, 4, 'n2'));
+    const result = book.place(bid('b', 3), notN1);
+    expect(result).toEqual({
+      fills: [expect.objectContaining({ askId: 'fine', quantity: 3, price: 110 })],
+      resting: 0,
+      cancelled: 0,
+      barred: ['lapsed'],
+    });
+    expect(book.remaining('lapsed')).toBe(4);
+    // Not reached: not asked about, not reported.
+    const asked: string[] = [];
+    book.place(ask('later', 115, 4, 'n1'));
+    expect(book.preview(bid('b2', 1), (n) => (asked.push(n), n !== 'n1')).barred).toEqual(['lapsed']);
+    expect(asked).toEqual(['n1', 'n2']);
+  });
+
+  it('does not count barred asks toward a FOK, and still reports the ones it reached', () => {
+    const book = new OrderBook();
+    book.place(ask('lapsed', 100, 4, 'n1'));
+    book.place(ask('fine', 110, 4, 'n2'));
+    expect(book.preview(bid('f', 6, 'FOK'))).toMatchObject({ cancelled: 0, resting: 0 });
+    expect(book.preview(bid('f', 6, 'FOK'), notN1)).toEqual({
+      fills: [],
+      resting: 0,
+      cancelled: 6,
+      reason: 'FOK_UNFILLABLE',
+      barred: ['lapsed'],
+    });
+  });
+
+  it("passes over a barred ask of the bid's own owner without a self-trade, and never asks about bids", () => {
+    const book = new OrderBook();
+    book.place(ask('mine', 100, 2, 'n1', 'same'));
+    book.place(ask('other', 105, 2, 'n2'));
+    expect(book.preview(bid('b', 2, 'GTC', 'same'), notN1)).toMatchObject({
+      fills: [expect.objectContaining({ askId: 'other', quantity: 2 })],
+      barred: ['mine'],
+    });
+    const bids = new OrderBook();
+    bids.place(bid('rest', 2));
+    const never = () => {
+      throw new Error('asked about a bid');
+    };
+    expect(bids.place(ask('a', 100, 2, 'n1'), never).fills).toHaveLength(1);
+  });
+});
+
 describe('order book (examples)', () => {
   const ask = (id: string, price: number, quantity: number, extra: Partial<OrderInput> = {}): OrderInput => ({
     id,

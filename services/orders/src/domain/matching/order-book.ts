@@ -7,11 +7,13 @@
  *  - the ask offers at least the hours the bid wants, and
  *  - the fill takes at least the bid's `minGpusPerNode` GPUs from the ask's node, and leaves the
  *    bid either done or still needing at least that many (a fill that would leave 1 GPU of a
- *    "2 per node" bid takes one GPU fewer), so what rests can always still be filled;
+ *    "2 per node" bid takes one GPU fewer), so what rests can always still be filled, and
+ *  - the ask's node may still sell, when the caller says which may (`MaySell`: the market's
+ *    certification rule); an ask it bars is passed over and reported for the caller to cancel;
  * and never with an order of the same owner: self-trade prevention cancels the incoming order's
  * remainder (cancel newest).
  *
- * It stays one file, just over 300 lines: matching is one algorithm over one book (place, rest,
+ * It stays one file, under 400 lines: matching is one algorithm over one book (place, rest,
  * fill and cancel share its price levels and time queues); its rules that stand alone are apart
  * (fill-size.ts, book-side.ts), and order-book.spec.ts checks it against a reference model.
  */
@@ -61,6 +63,13 @@ export interface Fill {
 
 export type Cancellation = 'IOC_REMAINDER' | 'FOK_UNFILLABLE' | 'SELF_TRADE';
 
+/**
+ * Whether the node of a resting ask may still sell. A bid's walk asks it only of the asks it
+ * reaches (never of bids, never of asks it does not get to), so it costs one call per ask visited;
+ * without it every ask may sell.
+ */
+export type MaySell = (nodeId: string) => boolean;
+
 export interface PlaceResult {
   fills: Fill[];
   /** GPUs of the incoming order left resting in the book. */
@@ -68,6 +77,11 @@ export interface PlaceResult {
   /** GPUs of the incoming order cancelled, and why. */
   cancelled: number;
   reason?: Cancellation;
+  /**
+   * Resting asks the walk reached whose node may not sell (`MaySell`), in the order reached: not
+   * matched, and still in the book; the caller takes them out. Absent when there are none.
+   */
+  barred?: string[];
 }
 
 /** A resting order: as the book holds it, and as its snapshot lists it. */
@@ -148,20 +162,28 @@ export class OrderBook {
     return this.offers.askIds(nodeId);
   }
 
-  place(input: OrderInput): PlaceResult {
+  /**
+   * Matches and rests an order. `maySell`: a bid trades only with asks whose node may sell; it
+   * passes over the others as if they were not there (they are reported as `barred`, and left in
+   * the book for the caller to take out).
+   */
+  place(input: OrderInput, maySell?: MaySell): PlaceResult {
     if (this.byId.has(input.id)) throw new Error(`order ${input.id} is already in the book`);
-    return this.execute(input, true);
+    return this.execute(input, true, maySell);
   }
 
   /**
    * What `place` would do, without changing the book: the same fills, resting and cancelled
-   * quantities. A decider decides with this; evolving the accepted order then places it.
+   * quantities (and asks barred). A decider decides with this; evolving the accepted order then
+   * places it.
    */
-  preview(input: OrderInput): PlaceResult {
-    return this.execute(input, false);
+  preview(input: OrderInput, maySell?: MaySell): PlaceResult {
+    return this.execute(input, false, maySell);
   }
 
-  private execute(input: OrderInput, apply: boolean): PlaceResult {
+  private execute(input: OrderInput, apply: boolean, maySell?: MaySell): PlaceResult {
+    // Only a bid's walk reaches asks; an ask's reaches bids, which have no node.
+    const sells = input.side === 'bid' ? maySell : undefined;
     const taker: Resting = {
       id: input.id,
       side: input.side,
@@ -175,14 +197,20 @@ export class OrderBook {
       seq: this.seq + 1,
     };
     if (input.tif === 'FOK') {
-      const fillable = this.walk(taker, false).fills.reduce((sum, f) => sum + f.quantity, 0);
+      // Asks barred are not counted: the kill is decided on what may trade.
+      const dry = this.walk(taker, false, sells);
+      const fillable = dry.fills.reduce((sum, f) => sum + f.quantity, 0);
       if (fillable < input.quantity)
-        return { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' };
+        return withBarred(
+          { fills: [], resting: 0, cancelled: input.quantity, reason: 'FOK_UNFILLABLE' },
+          dry.barred,
+        );
     }
-    const { fills, selfTrade, left } = this.walk(taker, apply);
-    if (left === 0) return { fills, resting: 0, cancelled: 0 };
-    if (selfTrade) return { fills, resting: 0, cancelled: left, reason: 'SELF_TRADE' };
-    if (input.tif !== 'GTC') return { fills, resting: 0, cancelled: left, reason: 'IOC_REMAINDER' };
+    const { fills, selfTrade, left, barred } = this.walk(taker, apply, sells);
+    if (left === 0) return withBarred({ fills, resting: 0, cancelled: 0 }, barred);
+    if (selfTrade) return withBarred({ fills, resting: 0, cancelled: left, reason: 'SELF_TRADE' }, barred);
+    if (input.tif !== 'GTC')
+      return withBarred({ fills, resting: 0, cancelled: left, reason: 'IOC_REMAINDER' }, barred);
     if (apply) {
       taker.remaining = left;
       taker.seq = ++this.seq;
@@ -191,7 +219,7 @@ export class OrderBook {
       this.offers.enter(taker);
       this.bidsByOwner.enter(taker);
     }
-    return { fills, resting: left, cancelled: 0 };
+    return withBarred({ fills, resting: left, cancelled: 0 }, barred);
   }
 
   /**
@@ -282,13 +310,19 @@ export class OrderBook {
    * Walks the other side in priority order and computes the taker's fills. With `apply` the
    * makers are filled and emptied levels removed; without, consumption is only tallied, so a
    * preview and a placement see exactly the same fills. Stops at the taker's own order
-   * (self-trade prevention).
+   * (self-trade prevention). A maker `maySell` bars is passed over before anything else is
+   * checked, exactly as if it were not in the book (not even as the taker's own order), and listed.
    */
-  private walk(taker: Resting, apply: boolean): { fills: Fill[]; selfTrade: boolean; left: number } {
+  private walk(
+    taker: Resting,
+    apply: boolean,
+    maySell: MaySell | undefined,
+  ): { fills: Fill[]; selfTrade: boolean; left: number; barred: string[] | undefined } {
     const side = taker.side === 'bid' ? this.asks : this.bids;
     // Only a preview tallies what it would take from each maker; a placement takes it.
     const used = apply ? undefined : new Map<Resting, number>();
     const fills: Fill[] = [];
+    let barred: string[] | undefined;
     let left = taker.remaining;
     let p = 0;
     while (left > 0 && p < side.prices.length) {
@@ -299,9 +333,13 @@ export class OrderBook {
         const maker = level.orders[i]!;
         const makerLeft = used ? maker.remaining - (used.get(maker) ?? 0) : maker.remaining;
         if (makerLeft === 0) continue;
+        if (maySell !== undefined && !maySell(maker.nodeId)) {
+          (barred ??= []).push(maker.id);
+          continue;
+        }
         if (maker.owner === taker.owner) {
           if (apply) side.tidy(level);
-          return { fills, selfTrade: true, left };
+          return { fills, selfTrade: true, left, barred };
         }
         const bid = taker.side === 'bid' ? taker : maker;
         const ask = taker.side === 'bid' ? maker : taker;
@@ -343,6 +381,12 @@ export class OrderBook {
       // The level is gone when it was emptied; otherwise it only holds orders this taker skipped.
       if (side.prices.length === before) p++;
     }
-    return { fills, selfTrade: false, left };
+    return { fills, selfTrade: false, left, barred };
   }
+}
+
+/** A result with the asks its walk barred, when there were any (most walks bar none). */
+function withBarred(result: PlaceResult, barred: string[] | undefined): PlaceResult {
+  if (barred !== undefined) result.barred = barred;
+  return result;
 }

@@ -1,15 +1,16 @@
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
-import type { MarketCommandOf, MarketContext, MarketEvent, MarketState } from '../market';
+import type { MarketCommandOf, MarketEvent, MarketState } from '../market';
 import { orderCancelled } from './order-cancelled';
 
 /**
  * A node broke its promise (capacity's SLA breach): its asks are cancelled and every lease still
- * running on it is breached.
+ * running on it when it stopped delivering (`at`, its last heartbeat or the failed challenge) is
+ * breached, including one that ended between `at` and now: the buyer paid for time after `at`
+ * that the node did not deliver (settlement's early end clamps to the lease's end).
  */
 export function suspendNode(
   command: MarketCommandOf<'orders.SuspendNode'>,
   state: MarketState,
-  { now }: MarketContext,
 ): Decision<MarketEvent> {
   const { nodeId, reason, at } = command.data;
   const node = own(state.nodes, nodeId);
@@ -25,8 +26,11 @@ export function suspendNode(
     const ask = own(state.orders, id);
     return ask ? [orderCancelled(ask, state.book.remaining(id), 'NODE_SUSPENDED', 0)] : [];
   });
+  // Not `now` (when orders decides, up to the heartbeat timeout and any lag later): from `at` on
+  // the node delivered nothing. evolve keeps ended leases long enough (ENDED_LEASE_RETENTION_MS).
+  const silentSince = Date.parse(at);
   const breached: MarketEvent[] = (own(state.leases, nodeId) ?? [])
-    .filter((l) => l.end > now.getTime() && l.tradeId && l.buyerId)
+    .filter((l) => l.end > silentSince && l.tradeId && l.buyerId)
     .map((l) => ({
       type: 'orders.LeaseBreached',
       data: { marketId: spec.marketId, leaseId: l.tradeId!, buyerId: l.buyerId!, nodeId, reason, at },

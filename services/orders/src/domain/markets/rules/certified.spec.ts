@@ -1,6 +1,6 @@
 import type { NodeRecord } from '@gpux/contracts';
 import { h100, nodeRecord } from '../market.fixture';
-import { uncertified } from './certified';
+import { maySellAt, uncertified } from './certified';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const spec = h100;
@@ -29,5 +29,37 @@ describe('the certification rule', () => {
     expect(uncertified(node({ certifiedUntil: at(-1) }), spec, NOW)).toBe(
       `the certification of node n1 expired at ${at(-1)}`,
     );
+  });
+});
+
+describe('the certification rule, as matching asks it of the nodes of the asks a bid reaches', () => {
+  const nodes = {
+    ok: node({ nodeId: 'ok' }),
+    expired: node({ nodeId: 'expired', certifiedUntil: at(0) }),
+    below: node({ nodeId: 'below', certifiedTflopsPerGpu: 299 }),
+    suspended: node({ nodeId: 'suspended', certifiedTflopsPerGpu: null }),
+  };
+
+  it('lets sell exactly the nodes the rule lets sell at that moment, and no node not recorded', () => {
+    const maySell = maySellAt(nodes, spec, NOW);
+    expect(['ok', 'expired', 'below', 'suspended', 'n9', 'constructor'].map(maySell)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(maySellAt(nodes, spec, new Date(NOW.getTime() - 1))('expired')).toBe(true);
+  });
+
+  it('judges each node once per decision', () => {
+    const judged = { ...nodes };
+    const maySell = maySellAt(judged, spec, NOW);
+    expect(maySell('ok')).toBe(true);
+    // What it answered for a node stands for the rest of the decision.
+    judged.ok = node({ nodeId: 'ok', certifiedTflopsPerGpu: null });
+    expect(maySell('ok')).toBe(true);
+    expect(maySellAt(judged, spec, NOW)('ok')).toBe(false);
   });
 });

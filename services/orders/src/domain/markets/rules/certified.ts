@@ -1,4 +1,5 @@
 import type { MarketSpec, NodeRecord } from '@gpux/contracts';
+import { own } from '@gpux/eventsourcing/domain';
 
 /**
  * The certification rule: a node may sell in a market while it is certified for at least the
@@ -11,4 +12,27 @@ export function uncertified(node: NodeRecord, spec: MarketSpec, now: Date): stri
   if (node.certifiedUntil && Date.parse(node.certifiedUntil) <= now.getTime())
     return `the certification of node ${node.nodeId} expired at ${node.certifiedUntil}`;
   return null;
+}
+
+/**
+ * The certification rule as the matching engine asks it of the asks a bid reaches: whether each
+ * node (of `nodes`, the market's records) may sell at `now`; a node not recorded may not. Each
+ * node is judged once per decision (a bid may reach many asks of one node), so what the engine
+ * pays per ask it visits is one map lookup.
+ */
+export function maySellAt(
+  nodes: Record<string, NodeRecord>,
+  spec: MarketSpec,
+  now: Date,
+): (nodeId: string) => boolean {
+  const judged = new Map<string, boolean>();
+  return (nodeId) => {
+    let may = judged.get(nodeId);
+    if (may === undefined) {
+      const node = own(nodes, nodeId);
+      may = node !== undefined && uncertified(node, spec, now) === null;
+      judged.set(nodeId, may);
+    }
+    return may;
+  };
 }
