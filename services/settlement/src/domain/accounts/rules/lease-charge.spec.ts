@@ -33,4 +33,8 @@ describe('the charge rule', () => {
       final: true,
     });
   });
+
+  it('charges nothing, and gives nothing back, when asked up to a time already charged past', () => {
+    expect(chargeTo('acc-1', 'l1', lease, { value: 200, fee: 20 }, false)).toBeNull();
+  });
 });
