@@ -13,6 +13,25 @@ import { heartbeatAges } from './metrics';
  */
 export const WATCHDOG_READ_BATCH = 200;
 
+/** What the watchdog reads of a joined node. */
+interface NodeRead {
+  nodeId: string;
+  node: Record<string, string>;
+  beat: string | null;
+  challenge: Record<string, string>;
+}
+
+/**
+ * The idempotency key of the watchdog's ExpireChallenge: one per challenge and tick. Two watchdogs
+ * in one tick ask once; an attempt the decider refused (early by its clock) is not remembered
+ * against the next tick's, which would otherwise be taken for a retry of it, answered with that
+ * refusal, and never expire the challenge. The decider expires a challenge once: a second expiry
+ * changes nothing.
+ */
+export function expireKey(challengeId: string, now: number, tickMs: number): string {
+  return `expire-${challengeId}-${Math.floor(now / tickMs)}`;
+}
+
 export interface WatchdogConfig {
   HEARTBEAT_TIMEOUT_MS: number;
   SPOT_CHECK_INTERVAL_MS: number;
@@ -65,27 +84,43 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     this.oldestThisTick = 0;
     for (let from = 0; from < joined.length; from += WATCHDOG_READ_BATCH) {
       const batch = joined.slice(from, from + WATCHDOG_READ_BATCH);
-      for (const { nodeId, node, beat, challenge } of await this.read(batch)) {
-        const sessionId = node['sessionId'];
-        if (!sessionId) continue;
-        if (await this.lost(nodeId, sessionId, node, beat, now)) continue;
-        if (challenge['id']) await this.expire(nodeId, challenge, now);
-        // A certification in flight never holds off a spot check: the decider supersedes it.
-        if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
+      for (const read of await this.read(batch)) {
+        // One node's failure (an unreadable reply, a command refused when sent) is logged and
+        // skips that node only: the rest of the tick goes on.
+        if ('error' in read) {
+          this.failed(read.nodeId, read.error);
+          continue;
+        }
+        try {
+          await this.watch(read, now);
+        } catch (error) {
+          this.failed(read.nodeId, error);
+        }
       }
     }
     this.heartbeats.oldest.set(this.oldestThisTick);
   }
 
+  private failed(nodeId: string, error: unknown): void {
+    this.logger.error({
+      msg: 'watching a node failed; the tick goes on, the node is watched again next tick',
+      nodeId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  /** One joined node: lost, or its overdue challenge expired and a spot check sent. */
+  private async watch({ nodeId, node, beat, challenge }: NodeRead, now: number): Promise<void> {
+    const sessionId = node['sessionId'];
+    if (!sessionId) return;
+    if (await this.lost(nodeId, sessionId, node, beat, now)) return;
+    if (challenge['id']) await this.expire(nodeId, challenge, now);
+    // A certification in flight never holds off a spot check: the decider supersedes it.
+    if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
+  }
+
   /** Each node's read-model hash, last heartbeat and open challenge, in one round trip. */
-  private async read(nodeIds: string[]): Promise<
-    {
-      nodeId: string;
-      node: Record<string, string>;
-      beat: string | null;
-      challenge: Record<string, string>;
-    }[]
-  > {
+  private async read(nodeIds: string[]): Promise<(NodeRead | { nodeId: string; error: unknown })[]> {
     const pipeline = this.redis.redis.pipeline();
     for (const nodeId of nodeIds)
       pipeline.hgetall(rm.node(nodeId)).get(nodeHeartbeatKey(nodeId)).hgetall(rm.challenge(nodeId));
@@ -95,12 +130,18 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       if (error) throw error;
       return value as T;
     };
-    return nodeIds.map((nodeId, i) => ({
-      nodeId,
-      node: reply<Record<string, string>>(3 * i),
-      beat: reply<string | null>(3 * i + 1),
-      challenge: reply<Record<string, string>>(3 * i + 2),
-    }));
+    return nodeIds.map((nodeId, i) => {
+      try {
+        return {
+          nodeId,
+          node: reply<Record<string, string>>(3 * i),
+          beat: reply<string | null>(3 * i + 1),
+          challenge: reply<Record<string, string>>(3 * i + 2),
+        };
+      } catch (error) {
+        return { nodeId, error };
+      }
+    });
   }
 
   private async lost(
@@ -145,18 +186,20 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       : null;
     const due = request?.respondBy ?? spec.deadline;
     // A second of grace for a commitment or opening still on its way through the log.
-    if (due === undefined || now <= due + 1_000) return;
+    const challengeId = challenge['id'];
+    if (!challengeId || due === undefined || now <= due + 1_000) return;
     await this.host.sender.dispatch({
       type: CapacityCommands.expireChallenge.type,
       subject: nodeId,
-      data: { nodeId, challengeId: challenge['id'] },
-      idempotencyKey: `expire-${challenge['id']}`,
+      data: { nodeId, challengeId },
+      idempotencyKey: expireKey(challengeId, now, this.config.WATCHDOG_INTERVAL_MS),
     });
   }
 
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
     const leasedUntil = Number(node['leasedUntilMs'] ?? 0);
-    // The certificate is per GPU; a challenge is for the whole node.
+    // The certificate is per GPU; a challenge is for the whole node. A node without an f32 figure
+    // (an f16 one alone) claims 0 and sells nothing: it is not spot-checked.
     const claimedTflops = spotClaim(Number(node['tflopsF32'] ?? 0), Number(node['gpus'] ?? 1));
     if (node['status'] !== 'CERTIFIED' || leasedUntil <= now || !(claimedTflops > 0)) return;
     const last = Date.parse(node['lastSpotAt'] ?? '') || 0;

@@ -1,4 +1,6 @@
-import { answer, challengeOf, issue, Node, T0 } from './node-certification.fixture';
+import type { NodeCertified } from '@gpux/contracts';
+import type { NodeCommand, NodeEvent } from './node.decider';
+import { answer, challengeOf, decider, issue, Node, proofOf, T0 } from './node-certification.fixture';
 
 const certify = (
   precision: 'f32' | 'f16' | undefined,
@@ -75,5 +77,108 @@ describe('f16 certification: certified apart from f32, so markets can price eith
       kind: 'rejected',
       message: expect.stringMatching(/below what the market requires/),
     });
+  });
+});
+
+describe('f16 certification: only an f32 one renews the f32 certificate or lifts a suspension', () => {
+  const certificateOf = (events: NodeEvent[]) =>
+    events.find((e) => e.type === 'capacity.NodeCertified')?.data as NodeCertified;
+  const expire = (challengeId: string): NodeCommand => ({
+    type: 'capacity.ExpireChallenge',
+    data: { nodeId: 'n1', challengeId },
+  });
+
+  it('keeps the f32 figure, its size and its expiry: an f16 certificate is no f32 renewal', () => {
+    const node = new Node();
+    const f32 = certificateOf(answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4));
+    const f16 = certificateOf(
+      answer(node, challengeOf(node.events(certify('f16'), T0 + 60_000)), T0 + 60_004),
+    );
+    expect(f16.tflopsPerGpu).toEqual({ f32: f32.tflopsPerGpu.f32, f16: expect.any(Number) });
+    expect(f16.challengeSize).toBe(f32.challengeSize);
+    expect(f16.expiresAt).toBe(f32.expiresAt);
+  });
+
+  it('keeps the f32 certificate of an administrator too', () => {
+    const node = new Node();
+    const admin = certificateOf(
+      node.events(
+        {
+          type: 'capacity.MarkNodeCertified',
+          data: { nodeId: 'n1', tflopsPerGpu: 50, validForMs: 3_600_000 },
+        },
+        T0,
+      ),
+    );
+    const f16 = certificateOf(answer(node, challengeOf(node.events(certify('f16'), T0 + 100)), T0 + 104));
+    expect(f16).toMatchObject({
+      tflopsPerGpu: { f32: 50 },
+      challengeSize: admin.challengeSize,
+      expiresAt: admin.expiresAt,
+    });
+  });
+
+  it('refuses an f16 certification of a node suspended by a failed f32 spot check, until f32 recertifies it', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4);
+    const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
+    node.events(expire(spot.id), spot.deadline + 1);
+    const suspended = node.state;
+    expect(suspended.suspended).toMatchObject({ reason: 'CHALLENGE_FAILED' });
+    expect(node.decide(certify('f16'), spot.deadline + 10)).toMatchObject({
+      kind: 'rejected',
+      code: 'FORBIDDEN',
+      field: 'precision',
+      message: expect.stringMatching(/only an f32 certification lifts a suspension/),
+    });
+    expect(node.state).toBe(suspended);
+    answer(node, challengeOf(node.events(certify('f32'), spot.deadline + 20)), spot.deadline + 24);
+    expect(node.state.suspended).toBeNull();
+    expect(node.decide(certify('f16'), spot.deadline + 100)).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('refuses the opening of an f16 challenge issued before the node was suspended', () => {
+    const node = new Node();
+    const f32 = certificateOf(answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4));
+    const proof = proofOf(challengeOf(node.events(certify('f16'), T0 + 100)));
+    const committed = node.events(proof.commit, T0 + 104);
+    // As a log written before f16 challenges were refused to suspended nodes could have it.
+    node.state = decider.evolve(node.state, {
+      type: 'capacity.SlaBreached',
+      data: {
+        nodeId: 'n1',
+        providerId: 'prov',
+        marketId: 'h100',
+        reason: 'CHALLENGE_FAILED',
+        detail: 'spot',
+        at: new Date(T0 + 105).toISOString(),
+      },
+    });
+    expect(node.decide(proof.open(committed), T0 + 106)).toMatchObject({
+      kind: 'rejected',
+      code: 'FORBIDDEN',
+      field: 'challengeId',
+    });
+    expect(node.state.suspended).toMatchObject({ reason: 'CHALLENGE_FAILED' });
+    expect(node.state.certification).toEqual(f32);
+  });
+
+  it('does not count a node with an f16 figure only as selling: lost, it breaches nothing', () => {
+    const node = new Node();
+    const f16 = certificateOf(answer(node, challengeOf(node.events(certify('f16'), T0)), T0 + 4));
+    expect(f16.tflopsPerGpu.f32).toBe(0);
+    // Its own expiry: there is no f32 certificate to keep.
+    expect(f16.expiresAt).toBe(new Date(T0 + 14 + 86_400_000).toISOString());
+    expect(
+      node
+        .events(
+          {
+            type: 'capacity.DeclareNodeLost',
+            data: { nodeId: 'n1', sessionId: 's0', lastHeartbeatAt: null },
+          },
+          T0 + 60_000,
+        )
+        .map((e) => e.type),
+    ).toEqual(['capacity.NodeLost']);
   });
 });

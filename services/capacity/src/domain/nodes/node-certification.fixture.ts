@@ -98,3 +98,28 @@ export function answer(
     at + 10,
   );
 }
+
+/** An honest proof of a challenge, as commands: its commitment, and the opening of the rows asked for. */
+export function proofOf(challenge: Challenge) {
+  const product = commitProducts(challenge, referenceProducts(challenge), { computeMs: 1, totalMs: 2 });
+  const commitment: Commitment = { ...product.commitment, seed: challenge.seed };
+  const commit: NodeCommand = {
+    type: 'capacity.CommitChallenge',
+    data: {
+      nodeId: 'n1',
+      challengeId: challenge.id,
+      commitment: commitment as never,
+      openSeed: 'f'.repeat(32),
+    },
+  };
+  const open = (committed: NodeEvent[]): NodeCommand => {
+    const done = committed.find((e) => e.type === 'capacity.ChallengeCommitted');
+    if (!done) throw new Error('no ChallengeCommitted among the events');
+    const request = (done.data as { request: unknown }).request as OpenRequest;
+    return {
+      type: 'capacity.AnswerChallenge',
+      data: { nodeId: 'n1', challengeId: challenge.id, opening: product.open(request) as never },
+    };
+  };
+  return { commit, open };
+}

@@ -61,6 +61,17 @@ describe('node listings process manager (capacity → orders)', () => {
     ]);
   });
 
+  it('records a node certified with an f16 figure only as uncertified: markets trade on f32', () => {
+    const f16Only = { ...certification, tflopsPerGpu: { f32: 0, f16: 640 } };
+    expect(nodeListings.react(event('capacity.NodeCertified', f16Only))).toEqual([
+      {
+        type: 'orders.RecordNode',
+        subject: 'H100',
+        data: expect.objectContaining({ nodeId: 'n1', certifiedTflopsPerGpu: null }),
+      },
+    ]);
+  });
+
   it('ignores other events', () => {
     expect(
       nodeListings.react(

@@ -4,7 +4,8 @@ import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain'
 /**
  * capacity → orders: a market knows each node that sells in it, and what it is certified for.
  * A registered node is recorded uncertified (asks on it are refused); a certification records its
- * measured f32 TFLOP/s per GPU and its expiry.
+ * measured f32 TFLOP/s per GPU and its expiry (uncertified where it has no f32 figure: an f16 one
+ * alone sells nothing).
  */
 export const nodeListings: ProcessManager = {
   name: 'orders-node-listings',
@@ -29,7 +30,7 @@ export const nodeListings: ProcessManager = {
           nodeId: c.nodeId,
           providerId: c.providerId,
           gpus: c.gpus,
-          certifiedTflopsPerGpu: c.tflopsPerGpu.f32,
+          certifiedTflopsPerGpu: c.tflopsPerGpu.f32 > 0 ? c.tflopsPerGpu.f32 : null,
           certifiedUntil: c.expiresAt,
         }),
       ];

@@ -22,7 +22,11 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
     case 'capacity.ChallengeIssued':
       return {
         ...state,
-        challenge: { purpose: event.data.purpose, challenge: readChallenge(event.data.challenge) },
+        challenge: {
+          purpose: event.data.purpose,
+          challenge: readChallenge(event.data.challenge),
+          sessionId: state.sessionId ?? null,
+        },
       };
     case 'capacity.ChallengeCommitted':
       return state.challenge

@@ -22,6 +22,11 @@ export const NODE_EVENTS = ownEventTypes(CapacityEvents);
 export interface ChallengeInFlight {
   purpose: 'certification' | 'spot';
   challenge: Challenge;
+  /**
+   * The session it was issued in (null: none), where a certification counts (rules/challenge-session.ts).
+   * Absent in a state snapshotted before it was recorded.
+   */
+  sessionId?: string | null;
   commitment?: Commitment;
   request?: OpenRequest;
 }

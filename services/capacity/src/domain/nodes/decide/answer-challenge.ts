@@ -5,12 +5,14 @@ import { grade } from '../../certification/verdict';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { readOpening } from '../protocol';
 import { certifiedFigures } from '../rules/certified-figures';
-import { failed, inFlight, isDecision } from './outcomes';
+import { certificateExpiry, refuseF16WhileSuspended } from '../rules/f32-certificate';
+import { answerable, failed, isDecision } from './outcomes';
 
 /**
  * The node opens the leaves it was asked for. Verified: a spot check passes, a certification
  * certifies the node at what it delivered per declared GPU, graded against its model. Otherwise
- * the challenge fails.
+ * the challenge fails. A certification is answered only within the session it was issued in, and
+ * only an f32 one renews the f32 certificate and lifts a suspension (rules/f32-certificate.ts).
  */
 export function answerChallenge(
   command: NodeCommandOf<'capacity.AnswerChallenge'>,
@@ -19,8 +21,12 @@ export function answerChallenge(
 ): Decision<NodeEvent> {
   const t = now.getTime();
   const node = state.node;
-  const flight = inFlight(state, command.data.challengeId);
+  const flight = answerable(state, command.data.challengeId);
   if (isDecision(flight)) return flight;
+  const precision = flight.challenge.precision;
+  // An f16 challenge issued before a suspension (none is issued to a suspended node).
+  const suspended = flight.purpose === 'certification' ? refuseF16WhileSuspended(precision, state) : null;
+  if (suspended) return reject('FORBIDDEN', `node ${node.nodeId} ${suspended}`, 'challengeId');
   if (!flight.commitment || !flight.request)
     return reject(
       'BAD_USER_INPUT',
@@ -40,14 +46,15 @@ export function answerChallenge(
       type: 'capacity.SpotChallengePassed',
       data: { nodeId: node.nodeId, challengeId: flight.challenge.id, measuredTflops: verdict.measuredTflops },
     });
-  const precision = flight.challenge.precision;
   // The node proved its figure with all its declared GPUs: a node that declares 8 and has 1
   // is certified at an eighth of what that one delivers.
   const measured = perGpu(verdict.measuredTflops, node.gpus);
   const { efficiency, tier } = grade(node.gpuModel, precision, measured);
-  const previous = state.certification?.method === 'challenge' ? state.certification : undefined;
+  // The certificate the node holds (by challenge or by an administrator): an f16 certification
+  // leaves its f32 figure, expiry and size as they were.
+  const current = state.certification;
   // The f32 figure's challenge size goes with it: spot checks re-measure there.
-  const challengeSize = precision === 'f32' ? flight.challenge.n : previous?.challengeSize;
+  const challengeSize = precision === 'f32' ? flight.challenge.n : current?.challengeSize;
   return accept({
     type: 'capacity.NodeCertified',
     data: {
@@ -55,12 +62,16 @@ export function answerChallenge(
       providerId: node.providerId,
       marketId: node.marketId,
       gpus: node.gpus,
-      tflopsPerGpu: certifiedFigures(precision, measured, previous?.tflopsPerGpu),
+      tflopsPerGpu: certifiedFigures(precision, measured, current?.tflopsPerGpu),
       measuredTflops: verdict.measuredTflops,
       ...(challengeSize !== undefined ? { challengeSize } : {}),
       efficiency,
       tier,
-      expiresAt: new Date(t + options.certificateValidityMs).toISOString(),
+      expiresAt: certificateExpiry(
+        precision,
+        current,
+        new Date(t + options.certificateValidityMs).toISOString(),
+      ),
       method: 'challenge',
     },
   });

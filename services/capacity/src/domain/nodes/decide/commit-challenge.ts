@@ -3,11 +3,12 @@ import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import { seededStream } from '../../certification/randomness';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { readCommitment } from '../protocol';
-import { failed, inFlight, isDecision } from './outcomes';
+import { answerable, failed, isDecision } from './outcomes';
 
 /**
  * The node commits to its products (one root) in time: the verifier draws, only now, the leaves it
- * must open. A commitment that fails the protocol's checks fails the challenge.
+ * must open. A commitment that fails the protocol's checks fails the challenge. A certification
+ * is answered only within the session it was issued in.
  */
 export function commitChallenge(
   command: NodeCommandOf<'capacity.CommitChallenge'>,
@@ -15,7 +16,7 @@ export function commitChallenge(
   { now }: NodeContext,
 ): Decision<NodeEvent> {
   const t = now.getTime();
-  const flight = inFlight(state, command.data.challengeId);
+  const flight = answerable(state, command.data.challengeId);
   if (isDecision(flight)) return flight;
   if (flight.commitment)
     return reject('ALREADY_EXISTS', `challenge ${flight.challenge.id} is already committed`, 'challengeId');

@@ -3,15 +3,19 @@ import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import { refuseClaim, refuseDeadline } from '../../certification/claim-bounds';
 import { seededStream } from '../../certification/randomness';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { countsInSession } from '../rules/challenge-session';
 import { challengeTiming } from '../rules/challenge-timing';
 import { dueBy } from '../rules/due-by';
+import { refuseF16WhileSuspended } from '../rules/f32-certificate';
 import { failed } from './outcomes';
 
 /**
  * A challenge for the node: a certification (of a joined node, for a claim within bounds) or a spot
  * check, of products of the size given or, absent, of the size its claim picks (challengeSizeFor,
  * by the sizing configured). One at a time: a new one waits until the one in flight is due, except
- * that a spot check never waits for a certification (that one ends, superseded).
+ * that a spot check never waits for a certification, and nothing waits for a certification that
+ * no longer counts (its session ended): that one ends, superseded. A suspended node certifies f32
+ * before f16: only an f32 certification lifts a suspension.
  */
 export function issueChallenge(
   command: NodeCommandOf<'capacity.IssueChallenge'>,
@@ -32,6 +36,8 @@ export function issueChallenge(
       `node ${node.nodeId} has no worker session: join (joinSession) and heartbeat, then ask for certification`,
       'nodeId',
     );
+  const suspended = purpose === 'certification' ? refuseF16WhileSuspended(precision, state) : null;
+  if (suspended) return reject('FORBIDDEN', `node ${node.nodeId} ${suspended}`, 'precision');
   const claim =
     purpose === 'certification'
       ? refuseClaim(claimedTflops, {
@@ -57,8 +63,10 @@ export function issueChallenge(
   const current = state.challenge;
   if (current) {
     const due = t > dueBy(current);
-    // A spot check never waits for a certification in flight: that one ends unanswered.
-    const superseded = !due && purpose === 'spot' && current.purpose === 'certification';
+    // A spot check never waits for a certification in flight, and nothing waits for one whose
+    // session ended (one recorded before sessions ended it): that one ends unanswered.
+    const voided = !countsInSession(current, state);
+    const superseded = !due && (voided || (purpose === 'spot' && current.purpose === 'certification'));
     if (!due && !superseded)
       return reject(
         'ALREADY_EXISTS',
@@ -70,7 +78,12 @@ export function issueChallenge(
         state,
         current,
         superseded
-          ? { reason: 'SUPERSEDED', detail: `ended by spot challenge ${challenge.id}` }
+          ? {
+              reason: 'SUPERSEDED',
+              detail: voided
+                ? `voided: its session ended; ended by ${purpose} challenge ${challenge.id}`
+                : `ended by spot challenge ${challenge.id}`,
+            }
           : { reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
         now,
       ),

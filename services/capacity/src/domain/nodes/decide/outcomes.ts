@@ -2,6 +2,8 @@ import type { Failure } from '@gpux/certification';
 import type { NodeCertificationFailed, RegisterNode, SlaBreachReason } from '@gpux/contracts';
 import { Decision, reject } from '@gpux/eventsourcing/domain';
 import type { ChallengeInFlight, NodeEvent, RegisteredNode } from '../node';
+import { countsInSession } from '../rules/challenge-session';
+import { sellable } from '../rules/sellable';
 
 /** An SLA breach: the node stops selling (asks cancelled, leases ended) until it recertifies. */
 export function breached(node: RegisterNode, reason: SlaBreachReason, detail: string, at: string): NodeEvent {
@@ -9,7 +11,10 @@ export function breached(node: RegisterNode, reason: SlaBreachReason, detail: st
   return { type: 'capacity.SlaBreached', data: { nodeId, providerId, marketId, reason, detail, at } };
 }
 
-/** The events of a failed challenge: the failure, and for a spot check on a selling node, a breach. */
+/**
+ * The events of a failed challenge: the failure, and for a spot check on a selling node
+ * (rules/sellable.ts: an f32 figure, not suspended already), a breach.
+ */
 export function failed(
   state: RegisteredNode,
   flight: ChallengeInFlight,
@@ -29,7 +34,7 @@ export function failed(
       },
     },
   ];
-  if (flight.purpose === 'spot' && !state.suspended) {
+  if (flight.purpose === 'spot' && sellable(state)) {
     events.push(
       breached(
         node,
@@ -59,3 +64,31 @@ export function inFlight(
 
 export const isDecision = (x: ChallengeInFlight | Decision<NodeEvent>): x is Decision<NodeEvent> =>
   'kind' in x;
+
+/**
+ * The challenge a commitment or an opening answers: the one in flight, and for a certification
+ * only within the session it was issued in (rules/challenge-session.ts); a rejection otherwise.
+ */
+export function answerable(
+  state: RegisteredNode,
+  challengeId: string,
+): ChallengeInFlight | Decision<NodeEvent> {
+  const flight = inFlight(state, challengeId);
+  if (isDecision(flight) || countsInSession(flight, state)) return flight;
+  return reject(
+    'NOT_FOUND',
+    `certification challenge ${challengeId} was issued in session ${flight.sessionId ?? '(none)'} of node ${state.node.nodeId}, which is no longer its session (${state.sessionId ?? 'none'}): it counts no more; join, heartbeat and ask for certification again`,
+    'challengeId',
+  );
+}
+
+/**
+ * The node's session ends (lost, replaced, its credential revoked): a certification in flight
+ * counts only within its session, so it ends now, SUPERSEDED (`why` says by what). A spot check
+ * stays due by its deadline whatever happens to the session.
+ */
+export function sessionEnded(state: RegisteredNode, why: string, now: Date): NodeEvent[] {
+  const flight = state.challenge;
+  if (!flight || flight.purpose !== 'certification') return [];
+  return failed(state, flight, { reason: 'SUPERSEDED', detail: `voided: ${why}` }, now);
+}

@@ -3,8 +3,9 @@ import type { NodeCertified } from '@gpux/contracts';
 
 /**
  * The figures rule: a challenge measures one precision. Its per-GPU figure replaces that
- * precision's; a challenge-certified figure of the other precision is kept (f32 is always
- * present: 0 when only f16 was ever measured).
+ * precision's; the other precision's figure of the certificate the node holds is kept (f32 is
+ * always present: 0 when only f16 was ever measured, and a node with no f32 figure sells nothing:
+ * rules/sellable.ts). Only an f32 certification renews the f32 certificate: rules/f32-certificate.ts.
  */
 export function certifiedFigures(
   precision: Precision,

@@ -2,7 +2,7 @@ import type { NodeCertified } from '@gpux/contracts';
 import { initialNodeState } from '../node';
 import { sellable } from './sellable';
 
-const certification = { nodeId: 'n1', method: 'admin' } as NodeCertified;
+const certification = { nodeId: 'n1', method: 'admin', tflopsPerGpu: { f32: 10 } } as NodeCertified;
 
 describe('the sellable rule', () => {
   it('holds for a certified node that is not suspended', () => {
@@ -19,5 +19,10 @@ describe('the sellable rule', () => {
         suspended: { reason: 'NODE_LOST', at: '2026-06-01T00:00:00Z' },
       }),
     ).toBe(false);
+  });
+
+  it('fails for a node certified with an f16 figure only: markets trade on f32', () => {
+    const f16Only = { ...certification, method: 'challenge', tflopsPerGpu: { f32: 0, f16: 80 } } as const;
+    expect(sellable({ ...initialNodeState(), certification: f16Only })).toBe(false);
   });
 });

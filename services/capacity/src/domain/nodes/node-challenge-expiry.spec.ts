@@ -1,0 +1,39 @@
+import type { NodeCommand } from './node.decider';
+import { answer, challengeOf, issue, Node, T0 } from './node-certification.fixture';
+
+const expire = (challengeId: string): NodeCommand => ({
+  type: 'capacity.ExpireChallenge',
+  data: { nodeId: 'n1', challengeId },
+});
+
+describe('expiring a challenge', () => {
+  it('refuses an expiry before the deadline, and expires on an attempt after it', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+    const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
+    expect(node.decide(expire(spot.id), spot.deadline)).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_USER_INPUT',
+      field: 'challengeId',
+    });
+    expect(node.events(expire(spot.id), spot.deadline + 1).map((e) => e.type)).toEqual([
+      'capacity.NodeCertificationFailed',
+      'capacity.SlaBreached',
+    ]);
+  });
+
+  it('expires a challenge once: a second expiry, or one of a challenge no longer in flight, changes nothing', () => {
+    const node = new Node();
+    const c = challengeOf(node.events(issue('certification'), T0));
+    node.events(expire(c.id), c.deadline + 1);
+    const after = node.state;
+    expect(node.decide(expire(c.id), c.deadline + 2)).toEqual({ kind: 'accepted', events: [] });
+    const next = challengeOf(
+      node.events(issue('certification', 0.001, 'fedcba9876543210fedcba9876543210'), c.deadline + 3),
+    );
+    expect(next.id).not.toBe(c.id);
+    expect(node.decide(expire(c.id), next.deadline + 1)).toEqual({ kind: 'accepted', events: [] });
+    expect(node.state.challenge).toMatchObject({ challenge: { id: next.id } });
+    expect(after.challenge).toBeNull();
+  });
+});

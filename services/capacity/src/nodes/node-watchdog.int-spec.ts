@@ -1,0 +1,93 @@
+import { capacityMessages, capacityReadModel as rm, CapacityCommands } from '@gpux/contracts';
+import { CommandSender } from '@gpux/eventsourcing';
+import { KafkaClients, ServiceApp, startService } from '@gpux/platform';
+import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import Redis from 'ioredis';
+import { capacityService } from '../service';
+
+// The watchdog watches each joined node on its own: one it cannot read or act on is logged and
+// skipped, and every other node is still watched in the same tick. Once, one node's failure ended
+// the tick for every node after it (an unreadable reply failed the whole batch read; a command
+// refused when sent, such as a spot check of a node certified beyond the claims a challenge takes,
+// threw out of the loop), so a node that went silent was never declared lost. The real capacity
+// service, Kafka and a Redis of its own (the test plants a key of the wrong type in it).
+describe('the node watchdog', () => {
+  const env = infraEnv();
+  const ns = uniqueName('watchdog');
+  const clients = new KafkaClients({ clientId: 'watchdog-int-spec', brokers: env.KAFKA_BROKERS.split(',') });
+  let redis: DedicatedRedis;
+  let client: Redis;
+  let sender: CommandSender;
+  let service: ServiceApp | undefined;
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    client = new Redis(redis.url);
+    sender = new CommandSender(clients.kafka, client, capacityMessages, {
+      service: 'capacity',
+      source: 'watchdog-int-spec',
+      namespace: ns,
+    });
+    service = await startService(
+      capacityService,
+      {
+        KAFKA_BROKERS: env.KAFKA_BROKERS,
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        TOPIC_NAMESPACE: ns,
+        LOG_LEVEL: 'fatal',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        HEARTBEAT_INTERVAL_MS: '200',
+        HEARTBEAT_TIMEOUT_MS: '1000',
+        WATCHDOG_INTERVAL_MS: '200',
+      },
+      { shutdownHooks: false },
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await sender?.close();
+    await service?.app.close();
+    client?.disconnect();
+    await redis?.stop();
+    await clients.onApplicationShutdown();
+  });
+
+  it("declares a silent node lost though another joined node's read model cannot be read", async () => {
+    expect(
+      await sender.send({
+        type: CapacityCommands.registerNode.type,
+        subject: 'w-silent',
+        data: {
+          nodeId: 'w-silent',
+          providerId: 'prov-1',
+          gpuModel: 'H100-80GB',
+          gpus: 8,
+          region: 'eu-west',
+          marketId: 'H100',
+          credentialHash: 'a'.repeat(64),
+        },
+      }),
+    ).toMatchObject({ status: 'accepted' });
+    // A node joined before it, whose read-model hash is a string: reading it fails (WRONGTYPE).
+    await client.set(rm.node('a-unreadable'), 'not a hash');
+    await client.zadd(rm.sessions, 0, 'a-unreadable');
+    expect(
+      await sender.send({
+        type: CapacityCommands.startSession.type,
+        subject: 'w-silent',
+        data: { nodeId: 'w-silent', sessionId: 'session-1' },
+      }),
+    ).toMatchObject({ status: 'accepted' });
+
+    // It never heartbeats: lost once the heartbeat window (1 s) has passed.
+    await waitUntil(
+      'the silent node to be declared lost',
+      async () => (await client.hget(rm.node('w-silent'), 'lostAt')) !== null,
+      20_000,
+    );
+    expect(await client.zscore(rm.sessions, 'w-silent')).toBeNull();
+    // The unreadable one is left as it is, for an operator: the watchdog only logs it.
+    expect(await client.zscore(rm.sessions, 'a-unreadable')).toBe('0');
+  }, 60_000);
+});
