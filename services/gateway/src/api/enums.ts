@@ -90,7 +90,7 @@ export type ChallengeFailureReason = keyof typeof ChallengeFailureReason;
 registerEnumType(ChallengeFailureReason, {
   name: 'ChallengeFailureReason',
   description:
-    'Why a challenge failed. SUPERSEDED: a spot challenge ended it; FREIVALDS_FAILED only in protocol version 1 records.',
+    'Why a challenge failed. SUPERSEDED: a spot challenge ended it, or the end of the session it was issued in (the node lost, its worker joined again, its credential revoked); FREIVALDS_FAILED only in protocol version 1 records.',
 });
 
 export const CancelReason = enumOf(orderCancelledSchema.shape.reason.options);

@@ -160,7 +160,10 @@ export const challengeCommittedSchema = nodeRef.extend({
 export const nodeCertificationFailedSchema = nodeRef.extend({
   challengeId: z.string(),
   purpose: challengePurposeSchema,
-  /** SUPERSEDED: a certification challenge ended by a spot challenge, which never waits for it. */
+  /**
+   * SUPERSEDED: a certification challenge ended unanswered, by a spot challenge (which never waits
+   * for it) or by the end of the session it was issued in (lost, replaced, credential revoked).
+   */
   reason: z.enum([
     'PROOF_INVALID',
     'ROW_MISMATCH',
