@@ -128,7 +128,8 @@ export class PricingQueries {
 
   /**
    * The best `n` levels of one side: walks the price index from the best end, a chunk at a time,
-   * skipping levels that emptied (they linger in the index).
+   * skipping levels at 0 (the depth projection takes an emptied level out of the index; one left
+   * by a fold before it did stays until the read model is rebuilt).
    */
   private async side(marketId: string, side: BookSide, n: number): Promise<BookLevel[]> {
     const out: BookLevel[] = [];

@@ -144,14 +144,15 @@ describe('pricing projection', () => {
     const { model } = fold(events);
     expect(book(model, M1, 'bid')).toEqual([[1_900_000, 1]]);
     expect(book(model, M1, 'ask')).toEqual([[2_200_000, 5]]);
-    // Emptied levels stay at 0, and in the price index, for readers to skip.
+    // Emptied levels stay at 0 in the levels, and leave the price index (readers walk only live ones).
     expect(hash(model, K.bookLevels(M1, 'ask'))).toEqual({
       '1900000': '0',
       '2000000': '0',
       '2100000': '0',
       '2200000': '5',
     });
-    expect(hash(model, K.bookPrices(M1, 'bid'))).toEqual({ '1900000': '1900000', '2100000': '2100000' });
+    expect(hash(model, K.bookPrices(M1, 'bid'))).toEqual({ '1900000': '1900000' });
+    expect(hash(model, K.bookPrices(M1, 'ask'))).toEqual({ '2200000': '2200000' });
     expect(book(model, M2, 'bid')).toEqual([[600_000, 1]]);
     expect(book(model, M2, 'ask')).toEqual([]);
   });

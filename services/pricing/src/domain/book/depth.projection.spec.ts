@@ -74,6 +74,43 @@ describe('book depth projection', () => {
     expect(level(model, 'bid', 100)).toBe('3');
   });
 
+  it('takes a level out of the price index once it is empty, and back in when an order rests there again', () => {
+    const prices = (model: Model) =>
+      [...((model.get(K.bookPrices('m', 'ask')) as Map<string, string>) ?? [])].sort();
+    // IOC asks below the best, each accepted and its remainder cancelled: no level may linger.
+    const events = [
+      accepted({ marketId: 'm', orderId: 'a0', side: 'ask', price: 150, gpus: 1 }, '2026-01-01T00:00:00Z'),
+    ];
+    for (let p = 101; p <= 140; p++)
+      events.push(
+        accepted(
+          { marketId: 'm', orderId: `ioc${p}`, side: 'ask', price: p, gpus: 2 },
+          '2026-01-01T00:00:01Z',
+        ),
+        cancelled(
+          { marketId: 'm', orderId: `ioc${p}`, side: 'ask', price: p, gpus: 2, reason: 'IOC_REMAINDER' },
+          '2026-01-01T00:00:01Z',
+        ),
+      );
+    const model = fold(...events);
+    expect(prices(model)).toEqual([['150', '150']]);
+    expect(level(model, 'ask', 120)).toBe('0');
+    // A level partly taken stays; one an order rests at again is back.
+    const again = fold(
+      ...events,
+      accepted({ marketId: 'm', orderId: 'a2', side: 'ask', price: 120, gpus: 3 }, '2026-01-01T00:00:02Z'),
+      cancelled(
+        { marketId: 'm', orderId: 'a2', side: 'ask', price: 120, gpus: 1, reason: 'CANCELLED' },
+        '2026-01-01T00:00:03Z',
+      ),
+    );
+    expect(prices(again)).toEqual([
+      ['120', '120'],
+      ['150', '150'],
+    ]);
+    expect(level(again, 'ask', 120)).toBe('2');
+  });
+
   it('empties the book when a market closes (every resting order is cancelled)', () => {
     const model = fold(
       accepted({ marketId: 'm', orderId: 'b1', side: 'bid', price: 100, gpus: 5 }, '2026-01-01T00:00:00Z'),

@@ -6,9 +6,20 @@ function change(marketId: string, side: BookSide, price: number, gpus: number): 
   const ops: RedisOp[] = [
     { op: 'hincrby', key: K.bookLevels(marketId, side), field: String(price), by: gpus },
   ];
-  // Only an addition can create a level; what a removal leaves at 0 lingers (readers skip it).
-  if (gpus > 0)
-    ops.push({ op: 'zadd', key: K.bookPrices(marketId, side), score: price, member: String(price) });
+  const level = { key: K.bookPrices(marketId, side), member: String(price) };
+  // Only an addition can create a level; a removal that leaves it at 0 takes it out of the index,
+  // so a reader walking from the best price never walks emptied levels (an attacker's IOC orders
+  // at a new price each would otherwise leave one behind each). Decided in the script, on the level
+  // as the batch's writes left it: 0 reaches it.
+  if (gpus > 0) ops.push({ op: 'zadd', ...level, score: price });
+  else
+    ops.push({
+      op: 'zremWhenReached',
+      ...level,
+      hash: K.bookLevels(marketId, side),
+      sum: [],
+      reaches: String(price),
+    });
   return ops;
 }
 
