@@ -5,7 +5,8 @@ import {
   startSessionCommandSchema,
 } from './capacity/nodes';
 import { aMarket, aNode } from './commands.fixture';
-import { NUMBER_LIMITS, TEXT_LIMITS } from './limits';
+import { entityId } from './envelope';
+import { ID_LIMITS, NUMBER_LIMITS, TEXT_LIMITS } from './limits';
 import { openMarketSchema, orderSchema } from './orders/market';
 import { depositSchema, openAccountSchema } from './settlement/accounts';
 
@@ -43,6 +44,17 @@ describe('TEXT_LIMITS', () => {
       expect([name, takes('x'.repeat(TEXT_LIMITS[name]))]).toEqual([name, true]);
       expect([name, takes('x'.repeat(TEXT_LIMITS[name] + 1))]).toEqual([name, false]);
     }
+  });
+});
+
+describe('ID_LIMITS', () => {
+  it("takes a market's id up to its limit and no further, so that its trades' ids fit an id", () => {
+    const opens = (marketId: string) => openMarketSchema.safeParse({ ...aMarket, marketId }).success;
+    expect(opens('m'.repeat(ID_LIMITS.marketId))).toBe(true);
+    expect(opens('m'.repeat(ID_LIMITS.marketId + 1))).toBe(false);
+    // The longest market's trade ids, up to the largest trade number: still an id.
+    const tradeId = `${'m'.repeat(ID_LIMITS.marketId)}-t${Number.MAX_SAFE_INTEGER}`;
+    expect(entityId.safeParse(tradeId).success).toBe(true);
   });
 });
 

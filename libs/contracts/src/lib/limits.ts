@@ -13,6 +13,15 @@ export const TEXT_LIMITS = {
   adapter: 256,
 } as const;
 
+/** The most characters of an id the API takes where an id of 128 (entityId) would be too long. */
+export const ID_LIMITS = {
+  /**
+   * A market's id: its trades are named after it (`<market>-t<n>`, an id of at most 128 characters
+   * too), so a longer one would leave room for no trade at all.
+   */
+  marketId: 96,
+} as const;
+
 /** The largest numbers. */
 export const NUMBER_LIMITS = {
   /** GPUs in one order, and the fewest from one node a bid may ask for. */

@@ -18,6 +18,7 @@ import {
   OrdersCommands,
   ordersReadModel as rm,
   pricingReadModel as pm,
+  ID_LIMITS,
   TEXT_LIMITS,
   TradeRecord,
 } from '@gpux/contracts';
@@ -51,7 +52,9 @@ import {
 
 @InputType()
 export class OpenMarketInput {
-  @Field(() => ID, { description: 'e.g. h100-80gb' })
+  @Field(() => ID, {
+    description: `e.g. h100-80gb: 1 to ${ID_LIMITS.marketId} letters, digits and . _ : - (its trades are named after it).`,
+  })
   marketId!: string;
   @Field({
     description: `The GPU class traded, e.g. H100-80GB: nodes of this model sell here. ${labelRule(TEXT_LIMITS.gpuClass)}`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
-import { NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
+import { ID_LIMITS, NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
 import { label } from '../text';
 import { MessageRegistry } from '../registry';
 
@@ -34,7 +34,11 @@ export const marketSpecSchema = z.object({
   feeRateBps: z.number().int().min(0).max(NUMBER_LIMITS.feeRateBps),
 });
 /** The command's: the GPU class must be printable and not blank (the event takes what was recorded). */
-export const openMarketSchema = marketSpecSchema.extend({ gpuClass: label(TEXT_LIMITS.gpuClass) });
+/** A market opened now: its id short enough to name its trades after it (ID_LIMITS). */
+export const openMarketSchema = marketSpecSchema.extend({
+  marketId: entityId.max(ID_LIMITS.marketId, `must be at most ${ID_LIMITS.marketId} characters`),
+  gpuClass: label(TEXT_LIMITS.gpuClass),
+});
 
 export const nodeRecordSchema = z.object({
   marketId: entityId,
