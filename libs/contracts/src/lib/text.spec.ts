@@ -12,12 +12,19 @@ describe('printable', () => {
     expect(printable(200).safeParse(text).success).toBe(true),
   );
 
-  it.each(['a\nb', 'tab\there', 'nul\u0000', 'del\u007f', 'csi\u009b2J', '\u001b[31mred'])(
-    'refuses %j: a control character',
-    (text) =>
-      expect(messages(printable(200).safeParse(text))).toEqual([
-        'must not hold control characters (a line break, a tab, NUL)',
-      ]),
+  it.each([
+    'a\nb',
+    'tab\there',
+    'nul\u0000',
+    'del\u007f',
+    'csi\u009b2J',
+    '\u001b[31mred',
+    'a\u2028b',
+    'a\u2029b',
+  ])('refuses %j: a control character', (text) =>
+    expect(messages(printable(200).safeParse(text))).toEqual([
+      'must not hold control characters (a line break, a tab, NUL)',
+    ]),
   );
 
   it('keeps its bound', () => expect(printable(3).safeParse('abcd').success).toBe(false));

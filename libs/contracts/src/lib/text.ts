@@ -5,8 +5,9 @@ import { z } from 'zod';
  * their own rule (entityId, envelope.ts). Events keep plain strings, so that what was recorded
  * before a rule tightened still reads back.
  */
-// Unicode's control characters (C0, DEL and C1): a line break, a tab, NUL, an escape sequence.
-const CONTROL = /\p{Cc}/u;
+// Unicode's control characters (C0, DEL and C1): a line break, a tab, NUL, an escape sequence;
+// and its line and paragraph separators (U+2028, U+2029), which break a line as well.
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 /** Text a caller writes on one line (a reference, say): any characters but control characters. */
 export const printable = (max: number) =>
   z
