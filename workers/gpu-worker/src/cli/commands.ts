@@ -118,9 +118,11 @@ const join = {
     'Joins the marketplace as a registered node: prints the adapter, certifies the node with a matmul\n' +
     'challenge on this GPU (autotuned kernel) when it is not certified or soon expires, then heartbeats\n' +
     'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means\n' +
-    'retrying (1 s doubling to 30 s, with jitter) and joining again. The node credential comes from\n' +
-    '--credential-file or $GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
-    'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options, 3 credential refused.',
+    'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks) and joining again.\n' +
+    'The node credential (gpxn_…, from registerNode) comes from --credential-file or\n' +
+    '$GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
+    'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options (an API key for the\n' +
+    'credential, a --claim-tflops the gateway refuses), 3 credential refused by the gateway.',
   options: {
     gateway: {
       type: 'string',

@@ -38,6 +38,21 @@ describe('readOptions', () => {
     });
   });
 
+  it.each([
+    '--constructor=1',
+    '--constructor',
+    '--__proto__=x',
+    '--toString',
+    '--hasOwnProperty',
+    '--valueOf=2',
+  ])('refuses %s, a name every object has, as an unknown option', (arg) => {
+    const name = arg.split('=')[0]!;
+    expect(readOptions(COMMANDS.join, [arg])).toEqual({
+      ok: false,
+      error: `unknown option ${name} for join (options: ${optionList(COMMANDS.join)}; see gpu-worker join --help)`,
+    });
+  });
+
   it('lists options as error messages show them', () => {
     expect(optionList(COMMANDS.join)).toBe(
       '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --f16, --json',

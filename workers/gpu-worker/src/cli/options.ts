@@ -49,9 +49,11 @@ export function readOptions(spec: CommandSpec, args: readonly string[]): ReadOpt
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional')
       return { ok: false, error: `unexpected argument "${token.value}" for ${spec.name} (${seeHelp})` };
-    const option = spec.options[token.name];
+    // Own properties only: `--constructor` or `--__proto__` are not options because every object has them.
+    const option = Object.hasOwn(spec.options, token.name) ? spec.options[token.name] : undefined;
     if (!option) {
-      const refused = spec.refused?.[token.name];
+      const refused =
+        spec.refused && Object.hasOwn(spec.refused, token.name) ? spec.refused[token.name] : undefined;
       if (refused) return { ok: false, error: refused };
       return { ok: false, error: `unknown option ${token.rawName} for ${spec.name} (${seeHelp})` };
     }
@@ -73,6 +75,6 @@ export function readOptions(spec: CommandSpec, args: readonly string[]): ReadOpt
 
 /** A string option's value, when given. */
 export function stringValue(values: OptionValues, name: string): string | undefined {
-  const value = values[name];
+  const value = Object.hasOwn(values, name) ? values[name] : undefined;
   return typeof value === 'string' ? value : undefined;
 }

@@ -621,6 +621,101 @@ describe('the worker agent', () => {
     });
   });
 
+  it('a claim fixed with --claim-tflops that the gateway refuses ends it with exit 2 and one line, with or without --once', async () => {
+    for (const once of [false, true]) {
+      const t = agent(
+        [
+          { call: 'joinSession', result: session() },
+          {
+            call: 'requestCertification',
+            error: new GatewayRequestError(
+              'BAD_USER_INPUT',
+              'claimedTflops must be greater than 0 and at most 100000',
+              'claimedTflops',
+            ),
+          },
+          // Were it retried, it would join and be refused again.
+          { call: 'joinSession', result: session() },
+        ],
+        { once, claimTflops: 200_000 },
+      );
+      expect(await t.run()).toBe(EXIT.usage);
+      expect(t.calls.map(([c]) => c)).toEqual(['joinSession', 'requestCertification']);
+      expect(t.sleeps).toEqual([]);
+      expect(t.events.at(-1)).toEqual({
+        event: 'error',
+        message:
+          'the gateway refuses --claim-tflops 200000 (claimedTflops must be greater than 0 and at most 100000): give a claim it accepts, or leave --claim-tflops out to claim what this GPU measures',
+      });
+      expect(t.events.some((e) => e.event === 'retry')).toBe(false);
+    }
+  });
+
+  it('a refusal a retry may overcome is still retried with --claim-tflops: the gateway unavailable, a timeout, another field', async () => {
+    const t = agent(
+      [
+        { call: 'joinSession', result: session() },
+        {
+          call: 'requestCertification',
+          error: new GatewayUnavailableError('the gateway could not answer now (UNAVAILABLE: rebuilding)'),
+        },
+        { call: 'joinSession', result: session() },
+        {
+          call: 'requestCertification',
+          error: new GatewayUnavailableError('the gateway could not answer now (TIMEOUT: late)'),
+        },
+        { call: 'joinSession', result: session() },
+        { call: 'requestCertification', error: new GatewayRequestError('BAD_USER_INPUT', 'no', 'precision') },
+        { call: 'joinSession', result: session() },
+        ...certifying('c1'),
+      ],
+      { claimTflops: 5 },
+    );
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.proved).toEqual(['c1']);
+    expect(t.events.filter((e) => e.event === 'retry')).toHaveLength(3);
+  });
+
+  it('a measured claim the gateway refuses is retried without --once', async () => {
+    const t = agent([
+      { call: 'joinSession', result: session() },
+      {
+        call: 'requestCertification',
+        error: new GatewayRequestError('BAD_USER_INPUT', 'claim too low', 'claimedTflops'),
+      },
+      { call: 'joinSession', result: session() },
+      ...certifying('c1'),
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.proved).toEqual(['c1']);
+    expect(t.events.find((e) => e.event === 'retry')).toMatchObject({
+      error: 'the gateway refused (BAD_USER_INPUT: claim too low)',
+    });
+  });
+
+  it('waits at least as long as the gateway asked before retrying (RATE_LIMITED, a rebuild), never past 30 s', async () => {
+    const limited = (retryAfterMs?: number) => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError(
+        'the gateway could not answer now (RATE_LIMITED: too many)',
+        retryAfterMs,
+      ),
+    });
+    const t = agent([
+      limited(7000),
+      limited(500),
+      limited(10 * 60_000),
+      limited(),
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    // Asked 7 s (backoff 1 s), 0.5 s (backoff 2 s), 10 min (capped), nothing (backoff 8 s).
+    expect(
+      t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs),
+    ).toEqual([7000, 2000, 30000, 8000]);
+    expect(t.sleeps.slice(0, 4)).toEqual([7000, 2000, 30000, 8000]);
+  });
+
   it('stops at once when the stop signal comes during a backoff', async () => {
     const t = agent([{ call: 'joinSession', error: new GatewayUnavailableError('down') }]);
     t.controller.abort();

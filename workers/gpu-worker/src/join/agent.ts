@@ -1,8 +1,10 @@
 /**
  * The worker's life in the marketplace: join a session, certify when the node is not (or soon
  * will not be) certified, then heartbeat and answer spot challenges at once, for as long as it
- * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter) and joining again;
- * a refused credential ends it (exit 3); a stop signal ends it cleanly (exit 0).
+ * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter, never sooner than
+ * the gateway asked) and joining again; a refused credential ends it (exit 3), and so does a claim
+ * given with --claim-tflops that the gateway refuses (exit 2: no retry of it can succeed); a stop
+ * signal ends it cleanly (exit 0).
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
@@ -31,6 +33,20 @@ export const RENEW_BEFORE_MS = 60 * 60 * 1000;
  */
 const RETRIED_CODES = new Set(['ALREADY_EXISTS', 'NOT_FOUND']);
 
+/**
+ * The gateway refused the claim the operator fixed with --claim-tflops (BAD_USER_INPUT on
+ * claimedTflops: above the model's peak or the schema's bound, below the market's minimum, or so
+ * low the challenge would run past its cap). The same claim will be refused every time.
+ */
+export class ClaimRefusedError extends Error {
+  constructor(claimTflops: number, refusal: string) {
+    super(
+      `the gateway refuses --claim-tflops ${claimTflops} (${refusal}): give a claim it accepts, or leave --claim-tflops out to claim what this GPU measures`,
+    );
+    this.name = 'ClaimRefusedError';
+  }
+}
+
 export class WorkerAgent {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -56,7 +72,10 @@ export class WorkerAgent {
     return this.o.signal.aborted;
   }
 
-  /** Runs until stopped (0), refused (3), or with --once until certified (0) or not (1). */
+  /**
+   * Runs until stopped (0), the credential refused (3), a --claim-tflops refused (2), or with
+   * --once until certified (0) or not (1).
+   */
   async run(): Promise<number> {
     while (!this.stopped) {
       try {
@@ -71,12 +90,19 @@ export class WorkerAgent {
           this.o.report({ event: 'refused', message: error.message });
           return EXIT.refused;
         }
+        if (error instanceof ClaimRefusedError) {
+          this.o.report({ event: 'error', message: error.message });
+          return EXIT.usage;
+        }
         if (this.o.once && error instanceof GatewayRequestError && !RETRIED_CODES.has(error.code)) {
           this.o.report({ event: 'error', message: `the gateway refused: ${error.code}: ${error.message}` });
           return EXIT.failed;
         }
         if (!(error instanceof GatewayUnavailableError || error instanceof GatewayRequestError)) throw error;
-        const { attempt, delayMs } = this.reconnect.next();
+        // Never sooner than the gateway asked (RATE_LIMITED, a read model rebuilt).
+        const { attempt, delayMs } = this.reconnect.next(
+          error instanceof GatewayUnavailableError ? error.retryAfterMs : undefined,
+        );
         const what =
           error instanceof GatewayRequestError
             ? `the gateway refused (${error.code}: ${error.message})`
@@ -186,7 +212,20 @@ export class WorkerAgent {
 
   private async certify(session: WorkerSession): Promise<Verdict> {
     const claim = await this.claimFor(session, 'f32');
-    const ticket = await this.o.client.requestCertification(claim);
+    let ticket: ChallengeTicket;
+    try {
+      ticket = await this.o.client.requestCertification(claim);
+    } catch (error) {
+      // A measured claim may fit next time (measured again, another session's sizing); a fixed one will not.
+      if (
+        this.o.claimTflops !== undefined &&
+        error instanceof GatewayRequestError &&
+        error.code === 'BAD_USER_INPUT' &&
+        error.field === 'claimedTflops'
+      )
+        throw new ClaimRefusedError(claim, error.message);
+      throw error;
+    }
     const verdict = await this.answer(session, ticket);
     if (verdict.ok) this.recertify.success();
     else this.nextCertificationAt = this.now() + this.recertify.next().delayMs;

@@ -39,4 +39,17 @@ describe('reconnection backoff', () => {
     b.success();
     expect(b.next()).toEqual({ attempt: 1, delayMs: 1000 });
   });
+
+  it('waits at least as long as the gateway asked, never past 30 s, and keeps counting', () => {
+    const b = new Backoff(middle);
+    expect(b.next(5000)).toEqual({ attempt: 1, delayMs: 5000 });
+    // Asked for less than the backoff: the backoff.
+    expect(b.next(100)).toEqual({ attempt: 2, delayMs: 2000 });
+    expect(b.next(2500.2)).toEqual({ attempt: 3, delayMs: 4000 });
+    expect(b.next(10 * 60_000)).toEqual({ attempt: 4, delayMs: 30000 });
+    expect(b.next(Infinity)).toEqual({ attempt: 5, delayMs: 30000 });
+    expect(b.next()).toEqual({ attempt: 6, delayMs: 30000 });
+    b.success();
+    expect(b.next(1500.5)).toEqual({ attempt: 1, delayMs: 1501 });
+  });
 });

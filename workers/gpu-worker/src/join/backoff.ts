@@ -1,6 +1,7 @@
 /**
  * Reconnection delays: 1 s, doubling, at most 30 s, each spread by ±20 % jitter so that the
- * workers of a gateway that restarts do not all come back in the same instant.
+ * workers of a gateway that restarts do not all come back in the same instant; never sooner than
+ * the gateway asked (Retry-After), up to the same 30 s.
  */
 export const BACKOFF = { initialMs: 1_000, maxMs: 30_000, jitter: 0.2 } as const;
 
@@ -17,9 +18,13 @@ export class Backoff {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  /** The delay before the next try, counting this failure. */
-  next(): { attempt: number; delayMs: number } {
-    const delayMs = backoffDelay(this.failures, this.random);
+  /**
+   * The delay before the next try, counting this failure; at least `atLeastMs` where the gateway
+   * said when to retry (RATE_LIMITED, a rebuild), though never past BACKOFF.maxMs.
+   */
+  next(atLeastMs = 0): { attempt: number; delayMs: number } {
+    const wait = atLeastMs > 0 ? Math.min(BACKOFF.maxMs, Math.ceil(atLeastMs)) : 0;
+    const delayMs = Math.max(backoffDelay(this.failures, this.random), wait);
     this.failures++;
     return { attempt: this.failures, delayMs };
   }

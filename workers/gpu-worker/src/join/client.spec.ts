@@ -162,6 +162,78 @@ describe('the gateway client', () => {
     await expect(client().joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
   });
 
+  it('maps FORBIDDEN to joinSession (a key that is not a node credential, a revoked one) to CredentialRefusedError', async () => {
+    handler = json(200, errors('FORBIDDEN', 'this operation is for worker keys'));
+    await expect(client().joinSession()).rejects.toEqual(
+      new CredentialRefusedError('this operation is for worker keys'),
+    );
+    handler = json(200, errors('FORBIDDEN', 'the credential of node n1 is revoked', 'nodeId'));
+    await expect(client().joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
+    // Elsewhere FORBIDDEN is that request's (f16 while suspended, no session yet): not the credential's.
+    handler = json(200, errors('FORBIDDEN', 'node n1 is suspended: certify f32 first', 'precision'));
+    const f16 = await client()
+      .requestCertification(1, 'f16')
+      .catch((e: unknown) => e);
+    expect(f16).not.toBeInstanceOf(CredentialRefusedError);
+    expect(f16).toMatchObject({ name: 'GatewayRequestError', code: 'FORBIDDEN', field: 'precision' });
+  });
+
+  const withHeaders =
+    (status: number, headers: Record<string, string>, body?: unknown) =>
+    (_b: unknown, _q: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    };
+  const rateLimited = (retryAfterMs?: unknown) => ({
+    errors: [
+      {
+        message: 'too many requests',
+        extensions: { code: 'RATE_LIMITED', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      },
+    ],
+    data: null,
+  });
+
+  it.each([
+    [
+      'RATE_LIMITED with retryAfterMs and Retry-After',
+      withHeaders(429, { 'retry-after': '3' }, rateLimited(2500)),
+      3000,
+    ],
+    ['RATE_LIMITED with retryAfterMs alone', json(429, rateLimited(2500)), 2500],
+    [
+      'RATE_LIMITED with a longer retryAfterMs',
+      withHeaders(429, { 'retry-after': '1' }, rateLimited(4200)),
+      4200,
+    ],
+    ['a 429 with Retry-After alone', withHeaders(429, { 'retry-after': '7' }, rateLimited()), 7000],
+    ['a 429 with Retry-After and no GraphQL body', withHeaders(429, { 'retry-after': '2' }), 2000],
+    ['a 503 with Retry-After', withHeaders(503, { 'retry-after': '5' }, { message: 'down' }), 5000],
+    [
+      'UNAVAILABLE with retryAfterMs',
+      json(200, {
+        errors: [{ message: 'rebuilding', extensions: { code: 'UNAVAILABLE', retryAfterMs: 1000 } }],
+        data: null,
+      }),
+      1000,
+    ],
+    ['a 429 without either', json(429, rateLimited()), undefined],
+    [
+      'a Retry-After that is a date',
+      withHeaders(429, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }, rateLimited()),
+      undefined,
+    ],
+    ['a Retry-After on a 500', withHeaders(500, { 'retry-after': '9' }, { message: 'x' }), undefined],
+    ['a retryAfterMs that is not a number', json(429, rateLimited('soon')), undefined],
+  ])('says how long the gateway asked to wait: %s', async (_what, h, retryAfterMs) => {
+    handler = h as Handler;
+    const error = await client()
+      .heartbeat('s1')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayUnavailableError);
+    expect((error as GatewayUnavailableError).retryAfterMs).toBe(retryAfterMs);
+  });
+
   it.each([
     ['HTTP 503', json(503, { message: 'down' }), /answered HTTP 503/],
     [

@@ -2,8 +2,10 @@
  * The worker's side of the worker ↔ gateway protocol: GraphQL over HTTP, authenticated with the
  * node credential from registerNode. Every failure becomes one of three errors, because the agent
  * does one of three things with it:
- *   CredentialRefusedError   UNAUTHENTICATED: stop; no retry can help
- *   GatewayUnavailableError  no answer, 5xx, a non-GraphQL answer, TIMEOUT or INTERNAL_SERVER_ERROR: retry with backoff
+ *   CredentialRefusedError   UNAUTHENTICATED, or FORBIDDEN to joinSession: stop; no retry can help
+ *   GatewayUnavailableError  no answer, 5xx, a non-GraphQL answer, TIMEOUT, INTERNAL_SERVER_ERROR,
+ *                            UNAVAILABLE or RATE_LIMITED: retry with backoff, not before the gateway
+ *                            said (retryAfterMs)
  *   GatewayRequestError      any other coded error: this request was refused as it stands
  *     ChallengeFailedError   among those, CHALLENGE_FAILED: the verifier failed a commitment before
  *                            opening it (late, or for another challenge); carries the reason
@@ -17,6 +19,7 @@ import {
   HeartbeatDocument,
   type HeartbeatMutation,
   JoinSessionDocument,
+  type JoinSessionMutation,
   RequestCertificationDocument,
   type SessionFragment,
   type TicketFragment,
@@ -42,7 +45,11 @@ export class CredentialRefusedError extends Error {
 }
 
 export class GatewayUnavailableError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** How long the gateway asked to wait before retrying (extensions.retryAfterMs, or Retry-After). */
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'GatewayUnavailableError';
   }
@@ -83,7 +90,7 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 
 interface GraphQLError {
   message?: unknown;
-  extensions?: { code?: unknown; field?: unknown; reason?: unknown };
+  extensions?: { code?: unknown; field?: unknown; reason?: unknown; retryAfterMs?: unknown };
 }
 
 export interface ClientOptions {
@@ -135,6 +142,7 @@ export class GatewayClient {
     }
     const errors = Array.isArray(body?.errors) ? body.errors : [];
     const codes = errors.map((e) => String(e.extensions?.code ?? ''));
+    const retryAfterMs = retryAfterOf(response, errors);
     if (codes.includes('UNAUTHENTICATED') || (response.status === 401 && errors.length === 0)) {
       const refused = errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
       throw new CredentialRefusedError(
@@ -147,6 +155,7 @@ export class GatewayClient {
         typeof errors[0]?.message === 'string' ? ` (${codes[0] || 'no code'}: ${errors[0].message})` : '';
       throw new GatewayUnavailableError(
         `the gateway at ${this.url} answered HTTP ${response.status}${body ? said : ' without a GraphQL response'}`,
+        retryAfterMs,
       );
     }
     const first = errors[0];
@@ -154,7 +163,10 @@ export class GatewayClient {
       const code = codes[0] || (response.status >= 400 ? `HTTP_${response.status}` : 'UNKNOWN');
       const message = typeof first.message === 'string' ? first.message : 'no message';
       if (TRANSIENT_CODES.has(code))
-        throw new GatewayUnavailableError(`the gateway could not answer now (${code}: ${message})`);
+        throw new GatewayUnavailableError(
+          `the gateway could not answer now (${code}: ${message})`,
+          retryAfterMs,
+        );
       if (code === 'CHALLENGE_FAILED')
         throw new ChallengeFailedError(
           typeof first.extensions?.reason === 'string' ? first.extensions.reason : 'UNKNOWN',
@@ -177,9 +189,19 @@ export class GatewayClient {
 
   /** `adapter`: the GPU as its adapter describes itself, sent as one line the gateway takes (adapterLine). */
   async joinSession(adapter?: string): Promise<WorkerSession> {
-    const data = await this.request(JoinSessionDocument, {
-      adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null),
-    });
+    let data: JoinSessionMutation;
+    try {
+      data = await this.request(JoinSessionDocument, {
+        adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null),
+      });
+    } catch (error) {
+      // Joining asks nothing but the credential: FORBIDDEN here is the credential's (a key that is
+      // not a node's, "this operation is for worker keys"; a node's revoked credential), and no
+      // retry with it can succeed.
+      if (error instanceof GatewayRequestError && error.code === 'FORBIDDEN')
+        throw new CredentialRefusedError(error.message);
+      throw error;
+    }
     return expectShape(data.joinSession, 'joinSession', isSession);
   }
 
@@ -214,6 +236,22 @@ export class GatewayClient {
         (x['challenge'] === null || isTicket(x['challenge'])),
     );
   }
+}
+
+/**
+ * How long the gateway asked to wait, when it said: the largest `extensions.retryAfterMs` of its
+ * errors, or a 429's or 503's Retry-After (seconds), whichever is longer; undefined otherwise.
+ */
+function retryAfterOf(response: Response, errors: readonly GraphQLError[]): number | undefined {
+  let ms = 0;
+  for (const e of errors) {
+    const said = e.extensions?.retryAfterMs;
+    if (typeof said === 'number' && Number.isFinite(said) && said > ms) ms = said;
+  }
+  const header = response.headers.get('retry-after')?.trim();
+  if ((response.status === 429 || response.status === 503) && header && /^\d+$/.test(header))
+    ms = Math.max(ms, Number(header) * 1000);
+  return ms > 0 ? ms : undefined;
 }
 
 function describeFetchError(error: unknown): string {

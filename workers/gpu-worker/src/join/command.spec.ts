@@ -47,4 +47,40 @@ describe('gpu-worker join, before it starts', () => {
       ],
     });
   });
+
+  it("exits 2 with one line, quoting no secret, for a gateway URL with a password or a credential that cannot be a node's", async () => {
+    const withPassword = await run(['--gateway', 'http://worker:s3cret@gw.example/graphql'], {
+      GPUX_NODE_CREDENTIAL: 'gpxn_0123456789abcdef',
+    });
+    expect(withPassword).toEqual({
+      code: 2,
+      out: [],
+      err: [expect.stringMatching(/^gpu-worker: --gateway must not hold a user name or password/)],
+    });
+    const apiKey = await run([], { GPUX_NODE_CREDENTIAL: 'gpxk_s3cret0123456789' });
+    expect(apiKey).toEqual({
+      code: 2,
+      out: [],
+      err: [expect.stringMatching(/^gpu-worker: GPUX_NODE_CREDENTIAL holds no node credential .*API key/)],
+    });
+    const file = join(dir, 'api-key');
+    await writeFile(file, 'gpxk_s3cret0123456789\n');
+    const apiKeyFile = await run(['--credential-file', file]);
+    expect(apiKeyFile).toEqual({
+      code: 2,
+      out: [],
+      err: [
+        expect.stringMatching(
+          new RegExp(`^gpu-worker: the credential file ${file} holds no node credential`),
+        ),
+      ],
+    });
+    const unicode = join(dir, 'unicode');
+    await writeFile(unicode, 'gpxn_s3cret\u2013key\n');
+    expect(await run(['--credential-file', unicode])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/holds a character no node credential has/)],
+    });
+    for (const r of [withPassword, apiKey, apiKeyFile]) expect(r.err.join('\n')).not.toMatch(/s3cret/);
+  });
 });

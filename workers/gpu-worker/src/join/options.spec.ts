@@ -1,4 +1,4 @@
-import { credentialFromFile, DEFAULT_GATEWAY, parseJoinArgs } from './options';
+import { credentialFromFile, DEFAULT_GATEWAY, NODE_CREDENTIAL_PREFIX, parseJoinArgs } from './options';
 
 describe('join options', () => {
   const env = { GPUX_NODE_CREDENTIAL: 'gpxn_from-env' };
@@ -142,6 +142,89 @@ describe('join options', () => {
       expect(parsed.error).not.toMatch(/\n/);
       expect(parsed.error).not.toMatch(/gpxn_secret/);
     }
+  });
+
+  it.each([
+    ['http://worker:s3cret@gw.example/graphql', 'the gateway with a user and password'],
+    ['https://:s3cret@gw.example/graphql', 'the gateway with a password only'],
+    ['http://s3cret@gw.example/graphql', 'the gateway with a user name'],
+  ])('refuses %s (%s), never printing the password', (url) => {
+    const message =
+      /^--gateway must not hold a user name or password \(user:password@\): give the URL without them, e\.g\. http:\/\/127\.0\.0\.1:4000\/graphql; /;
+    for (const [args, environment, name] of [
+      [['--gateway', url], env, '--gateway'],
+      [[], { ...env, GPUX_GATEWAY_URL: url }, 'GPUX_GATEWAY_URL'],
+    ] as const) {
+      const parsed = parseJoinArgs(args, environment);
+      expect(parsed).toEqual({ ok: false, error: expect.stringMatching(/^\S+ must not hold a user name/) });
+      if (parsed.ok) continue;
+      expect(parsed.error.startsWith(name)).toBe(true);
+      expect(parsed.error.replace(name, '--gateway')).toMatch(message);
+      expect(parsed.error).not.toMatch(/s3cret/);
+    }
+  });
+
+  it.each([
+    [
+      'ftp://user:s3cret@gw.example/graphql',
+      /^--gateway expects an http:\/\/ or https:\/\/ URL.*\(got "ftp:\/\/…@gw\.example\/graphql"\)$/,
+    ],
+    [
+      'http://user:s3cret@gw example/graphql',
+      /^--gateway expects the gateway's GraphQL URL.*\(got "http:\/\/…@gw example\/graphql"\)$/,
+    ],
+    ['user:s3cret@gw.example:4000', /\(got "…@gw\.example:4000"\)$/],
+  ])('refuses %s without quoting what stands before its @', (url, message) => {
+    const parsed = parseJoinArgs(['--gateway', url], env);
+    expect(parsed).toEqual({ ok: false, error: expect.stringMatching(message) });
+    expect(JSON.stringify(parsed)).not.toMatch(/s3cret/);
+  });
+
+  it.each([
+    [
+      'an API key',
+      'gpxk_0123456789abcdef0123',
+      /holds no node credential \(those start with gpxn_\): it looks like an API key; a node credential comes from registerNode, or rotateNodeCredential for a new one$/,
+    ],
+    [
+      'a key without a prefix',
+      'abcdef0123456789abcdef',
+      /holds no node credential \(those start with gpxn_\)/,
+    ],
+    [
+      'a character above U+00FF',
+      'gpxn_s3cret\u2013key',
+      /holds a character no node credential has \(a space, a control character or a non-ASCII one\): copy the credential registerNode returned exactly$/,
+    ],
+    ['a Latin-1 character', 'gpxn_s3cret\u00e9', /holds a character no node credential has/],
+    ['a NUL', 'gpxn_s3cret\u0000', /holds a character no node credential has/],
+    ['a space inside', 'gpxn_s3cret key', /holds a character no node credential has/],
+  ])(
+    'refuses %s as the credential, from the environment or a file, without quoting it',
+    (_what, credential, message) => {
+      const fromEnv = parseJoinArgs([], { GPUX_NODE_CREDENTIAL: credential });
+      expect(fromEnv).toEqual({ ok: false, error: expect.stringMatching(/^GPUX_NODE_CREDENTIAL /) });
+      if (!fromEnv.ok) expect(fromEnv.error).toMatch(message);
+      const fromFile = credentialFromFile(`${credential}\n`, '/etc/gpux/node');
+      if (/\s/.test(credential)) {
+        // A space inside is already "not one line of just the credential".
+        expect(fromFile).toMatchObject({ ok: false });
+      } else {
+        expect(fromFile).toEqual({
+          ok: false,
+          error: expect.stringMatching(/^the credential file \/etc\/gpux\/node /),
+        });
+        if (!fromFile.ok) expect(fromFile.error).toMatch(message);
+      }
+      for (const parsed of [fromEnv, fromFile]) {
+        expect(JSON.stringify(parsed)).not.toMatch(/s3cret|0123456789/);
+        if (!parsed.ok) expect(parsed.error).not.toMatch(/\n/);
+      }
+    },
+  );
+
+  it('node credentials start with the prefix the gateway gives them', () => {
+    expect(NODE_CREDENTIAL_PREFIX).toBe('gpxn_');
   });
 
   it('reads the credential file: one line, surrounding space ignored', () => {

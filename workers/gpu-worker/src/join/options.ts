@@ -29,15 +29,42 @@ export interface JoinOptions {
 
 export type ParsedJoin = { ok: true; options: JoinOptions } | { ok: false; error: string };
 
+/**
+ * Node credentials (what registerNode and rotateNodeCredential hand out) start with this; API keys
+ * do not. The gateway's NODE_CREDENTIAL_PREFIX (services/gateway/src/api/auth.ts), which the
+ * worker may not import.
+ */
+export const NODE_CREDENTIAL_PREFIX = 'gpxn_';
+
+/** `text` as a message may quote it: whatever stands before an `@` (a user name, a password) left out. */
+const withoutUserinfo = (text: string) =>
+  text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^?#]*@/i, (_, scheme?: string) => `${scheme ?? ''}…@`);
+
 function checkGateway(text: string): string | null {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `--gateway expects the gateway's GraphQL URL, e.g. ${DEFAULT_GATEWAY} (got "${text}")`;
+    return `--gateway expects the gateway's GraphQL URL, e.g. ${DEFAULT_GATEWAY} (got "${withoutUserinfo(text)}")`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `--gateway expects an http:// or https:// URL, e.g. ${DEFAULT_GATEWAY} (got "${text}")`;
+    return `--gateway expects an http:// or https:// URL, e.g. ${DEFAULT_GATEWAY} (got "${withoutUserinfo(text)}")`;
+  // fetch refuses such a URL before sending anything, and the password would be in every log line.
+  if (url.username || url.password)
+    return `--gateway must not hold a user name or password (user:password@): give the URL without them, e.g. ${DEFAULT_GATEWAY}; the worker authenticates with its node credential`;
+  return null;
+}
+
+/**
+ * Why `credential` cannot be a node credential, or null when it can; `from` names where it was
+ * read. The credential itself is never quoted. A node credential is printable ASCII without spaces
+ * (what the gateway takes in a bearer token; anything else cannot even be sent as a header).
+ */
+export function checkCredential(credential: string, from: string): string | null {
+  if (!/^[\x21-\x7e]+$/.test(credential))
+    return `${from} holds a character no node credential has (a space, a control character or a non-ASCII one): copy the credential registerNode returned exactly`;
+  if (!credential.startsWith(NODE_CREDENTIAL_PREFIX))
+    return `${from} holds no node credential (those start with ${NODE_CREDENTIAL_PREFIX}): it looks like an API key; a node credential comes from registerNode, or rotateNodeCredential for a new one`;
   return null;
 }
 
@@ -82,9 +109,13 @@ export function parseJoinArgs(
   if (!toggles.ok) return toggles;
 
   let credential: JoinOptions['credential'];
+  const fromEnv = env['GPUX_NODE_CREDENTIAL']?.trim();
   if (file !== undefined) credential = { file };
-  else if (env['GPUX_NODE_CREDENTIAL']?.trim()) credential = { env: env['GPUX_NODE_CREDENTIAL'].trim() };
-  else
+  else if (fromEnv) {
+    const wrong = checkCredential(fromEnv, 'GPUX_NODE_CREDENTIAL');
+    if (wrong) return { ok: false, error: wrong };
+    credential = { env: fromEnv };
+  } else
     return {
       ok: false,
       error:
@@ -121,5 +152,7 @@ export function credentialFromFile(
     };
   if (lines.length > 1 || /\s/.test(lines[0] ?? ''))
     return { ok: false, error: `the credential file ${file} must hold just the credential, on one line` };
-  return { ok: true, credential: lines[0] ?? '' };
+  const credential = lines[0] ?? '';
+  const wrong = checkCredential(credential, `the credential file ${file}`);
+  return wrong ? { ok: false, error: wrong } : { ok: true, credential };
 }

@@ -6,7 +6,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> =
   T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-/** Why a challenge failed. SUPERSEDED: a spot challenge ended it; FREIVALDS_FAILED only in protocol version 1 records. */
+/** Why a challenge failed. SUPERSEDED: a spot challenge ended it, or the end of the session it was issued in (the node lost, its worker joined again, its credential revoked); FREIVALDS_FAILED only in protocol version 1 records. */
 export type ChallengeFailureReason =
   | 'DEADLINE_MISSED'
   | 'FREIVALDS_FAILED'
