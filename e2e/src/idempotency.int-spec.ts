@@ -1,6 +1,8 @@
-// Idempotency keys and unprocessable commands end to end through GraphQL (issue 11, hostile
-// input): a key is the caller's and the operation's, bound to the request it was first used for;
-// a command that cannot be processed is answered UNPROCESSABLE with its dead letter, not TIMEOUT.
+// Idempotency keys and ids end to end through GraphQL (issue 11, hostile input): a key is the
+// caller's and the operation's, bound to the request it was first used for; an id the API takes
+// names what derives from it. (A command that cannot be processed is answered UNPROCESSABLE with its
+// dead letter, not TIMEOUT: libs/eventsourcing's command-processor.int-spec. This suite reached
+// that answer through a market id too long for its trades' ids, which the API now refuses.)
 import { Marketplace } from './support/marketplace';
 
 const DEPOSIT =
@@ -13,7 +15,7 @@ interface Ledger {
   account: { balance: string; ledger: { edges: { node: { kind: string; amount: string } }[] } };
 }
 
-describe('idempotency keys and unprocessable commands through GraphQL', () => {
+describe('idempotency keys and ids through GraphQL', () => {
   let m: Marketplace;
   const error = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions;
   const open = (id: string) =>
@@ -165,13 +167,22 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
     }
   });
 
-  it('answers UNPROCESSABLE with the dead letter, not TIMEOUT, for a command that cannot be processed', async () => {
-    // A market id of 126 characters: its first trade's id (`<market>-t1`) is over the 128 an id may have.
-    const marketId = `idem-${'x'.repeat(121)}`;
-    await m.ok(
-      'mutation($id: ID!) { openMarket(input: { marketId: $id, gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }',
-      { id: marketId },
-    );
+  it("refuses a market id too long to name its trades after, and a market at the longest id trades: its trades' ids fit", async () => {
+    // A market of 126 characters once opened; its first trade's id (`<market>-t1`) was over the 128
+    // an id may have, so the trade was dead-lettered (UNPROCESSABLE) and the market never traded.
+    const OPEN =
+      'mutation($id: ID!) { openMarket(input: { marketId: $id, gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }';
+    const tooLong = await m.gql(OPEN, { id: `idem-${'x'.repeat(121)}` });
+    expect(error(tooLong)).toEqual({ code: 'BAD_USER_INPUT', field: 'marketId' });
+    expect(tooLong.errors?.[0]?.message).toBe('marketId: must be at most 96 characters');
+    expect(
+      await m.gql('query($id: ID!) { market(id: $id) { id } }', { id: `idem-${'x'.repeat(121)}` }),
+    ).toEqual({
+      data: { market: null },
+    });
+
+    const marketId = `idem-${'x'.repeat(91)}`;
+    await m.ok(OPEN, { id: marketId });
     const buyer = await m.account('idem-b3', ['buyer'], '100.00');
     const provider = await m.account('idem-p1', ['provider']);
     const node = await m.ok<{ registerNode: { node: { id: string } } }>(
@@ -189,30 +200,15 @@ describe('idempotency keys and unprocessable commands through GraphQL', () => {
       buyer,
     );
     expect(placed.placeOrder.status).toBe('OPEN');
-
-    // The ask would trade: its decision is invalid, so the command is dead-lettered and answered.
     const ask = { marketId, side: 'ASK', gpus: 1, hours: 1, price: '2.00', nodeId, clientOrderId: 'ask-1' };
-    const r = await m.gql(PLACE, { input: ask }, provider);
-    expect(r.data).toEqual({ placeOrder: null });
-    expect(error(r)).toEqual({
-      code: 'UNPROCESSABLE',
-      deadLetter: expect.stringMatching(/orders\.commands:\d+:\d+$/),
-    });
-    expect(r.errors?.[0]?.message).toMatch(/dead-lettered/);
-    // A retry with the same key gets the same answer, and the bid is untouched.
-    expect(error(await m.gql(PLACE, { input: ask }, provider))).toEqual(error(r));
-    const orders = await m.ok<{ myOrders: { edges: { node: { status: string } }[] } }>(
-      'query { myOrders(first: 5) { edges { node { status } } } }',
+    expect(
+      (await m.ok<{ placeOrder: { status: string } }>(PLACE, { input: ask }, provider)).placeOrder.status,
+    ).toBe('FILLED');
+    const fills = await m.ok<{ myFills: { edges: { node: { tradeId: string } }[] } }>(
+      'query { myFills(first: 5) { edges { node { tradeId } } } }',
       {},
       buyer,
     );
-    expect(orders.myOrders.edges.map((e) => e.node.status)).toEqual(['OPEN']);
-    // The book too is as it was: the bid still rests whole, so it can be cancelled.
-    const cancelled = await m.ok<{ cancelOrder: { status: string } }>(
-      'mutation($o: ID!) { cancelOrder(orderId: $o) { status } }',
-      { o: placed.placeOrder.id },
-      buyer,
-    );
-    expect(cancelled.cancelOrder.status).toBe('CANCELLED');
+    expect(fills.myFills.edges.map((e) => e.node.tradeId)).toEqual([`${marketId}-t1`]);
   });
 });
