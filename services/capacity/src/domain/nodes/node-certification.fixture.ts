@@ -75,18 +75,7 @@ export function answer(
   if (tamper.c) products.forEach(tamper.c);
   const product = commitProducts(challenge, products, { computeMs: 1, totalMs: 2 });
   const commitment: Commitment = { ...product.commitment, seed: challenge.seed };
-  const committed = node.events(
-    {
-      type: 'capacity.CommitChallenge',
-      data: {
-        nodeId: 'n1',
-        challengeId: challenge.id,
-        commitment: commitment as never,
-        openSeed: 'f'.repeat(32),
-      },
-    },
-    at,
-  );
+  const committed = node.events(commitOf(challenge, commitment), at);
   const done = committed.find((e) => e.type === 'capacity.ChallengeCommitted');
   if (!done) return committed;
   const request = (done.data as { request: unknown }).request as OpenRequest;
@@ -99,11 +88,9 @@ export function answer(
   );
 }
 
-/** An honest proof of a challenge, as commands: its commitment, and the opening of the rows asked for. */
-export function proofOf(challenge: Challenge) {
-  const product = commitProducts(challenge, referenceProducts(challenge), { computeMs: 1, totalMs: 2 });
-  const commitment: Commitment = { ...product.commitment, seed: challenge.seed };
-  const commit: NodeCommand = {
+/** The node's commitment to a challenge, as its command. */
+function commitOf(challenge: Challenge, commitment: Commitment): NodeCommand {
+  return {
     type: 'capacity.CommitChallenge',
     data: {
       nodeId: 'n1',
@@ -112,6 +99,13 @@ export function proofOf(challenge: Challenge) {
       openSeed: 'f'.repeat(32),
     },
   };
+}
+
+/** An honest proof of a challenge, as commands: its commitment, and the opening of the rows asked for. */
+export function proofOf(challenge: Challenge) {
+  const product = commitProducts(challenge, referenceProducts(challenge), { computeMs: 1, totalMs: 2 });
+  const commitment: Commitment = { ...product.commitment, seed: challenge.seed };
+  const commit = commitOf(challenge, commitment);
   const open = (committed: NodeEvent[]): NodeCommand => {
     const done = committed.find((e) => e.type === 'capacity.ChallengeCommitted');
     if (!done) throw new Error('no ChallengeCommitted among the events');
