@@ -152,6 +152,11 @@ export interface BatchEvent {
   /** The event's offset in its partition. */
   offset: number;
   ops: RedisOp[];
+  /**
+   * The command that produced it (its causation id), when it has one: a command's events are
+   * applied in one script call, never split across two (batch.ts).
+   */
+  command?: string;
 }
 
 export interface ApplyRequest {

@@ -1,9 +1,11 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { prepareBatch, requestBefore, withoutRequirements } from './batch';
+import { applyRequests, commandStart, prepareBatch, requestBefore, withoutRequirements } from './batch';
 import type { ApplyRequest } from './apply-script';
+import { toKafka } from '../kafka/codec';
 import {
   claimMarker,
   creditV1Message,
+  envelope,
   ledgerMessage,
   ledgerProjection,
   ledgerRegistry,
@@ -50,6 +52,16 @@ describe('prepareBatch', () => {
       field: 'balance',
       by: 250 * 10_000,
     });
+  });
+
+  it('marks each event with the command that produced it, when it has one', () => {
+    const debit = envelope({ type: 'ledger.Debited', data: { account: 'a', amount: 1 } });
+    const messages = [{ ...debit, causationId: 'command-1' }, debit].map((e, i) =>
+      received(toKafka(ledgerRegistry.encode(e)), 3 + i),
+    );
+    expect(
+      prepareBatch(projection, ledgerRegistry, 't', 0, messages, -1).events.map((e) => e.command),
+    ).toEqual(['command-1', undefined]);
   });
 
   it('leaves out what is at or below the checkpoint', () => {
@@ -102,5 +114,55 @@ describe('an event waiting for its cause', () => {
       { offset: 15, ops: [write(3)] },
       { offset: 16, ops: [wait] },
     ]);
+  });
+});
+
+describe('script calls of a batch', () => {
+  const base = { projectionName: 'l', keyPrefix: 'l:', topic: 't', partition: 0, epoch: 'e' };
+  const op = { op: 'hincrby', key: 'l:a', field: 'balance', by: 1 } as const;
+  /** One event per entry, at offsets 10, 11, …: the entry names its command (none: undefined). */
+  const events = (commands: (string | undefined)[]) =>
+    commands.map((command, i) => ({ offset: 10 + i, ops: [op], ...(command ? { command } : {}) }));
+  const offsets = (requests: ApplyRequest[]) => requests.map((r) => r.events.map((e) => e.offset));
+
+  it('holds at most the limit, each call expecting where the one before ends', () => {
+    const requests = applyRequests(base, 9, events(['a', 'b', 'c', 'd', 'e']), 20, 2);
+    expect(offsets(requests)).toEqual([[10, 11], [12, 13], [14]]);
+    expect(requests.map((r) => [r.expectedCheckpoint, r.lastOffset])).toEqual([
+      [9, 11],
+      [11, 13],
+      [13, 20],
+    ]);
+  });
+
+  it("never ends a call inside one command's events, so its outcome and its writes are seen together", () => {
+    // A bid that sweeps the book: its acceptance and its fills are one command's events.
+    expect(offsets(applyRequests(base, 9, events(['a', 'b', 'b', 'b', 'c', 'd']), 20, 2))).toEqual([
+      [10, 11, 12, 13],
+      [14, 15],
+    ]);
+    expect(offsets(applyRequests(base, 9, events(['a', 'a', 'a', 'b']), 20, 2))).toEqual([
+      [10, 11, 12],
+      [13],
+    ]);
+    // Events without a command split where the limit says.
+    expect(offsets(applyRequests(base, 9, events([undefined, undefined, undefined]), 20, 2))).toEqual([
+      [10, 11],
+      [12],
+    ]);
+    expect(applyRequests(base, 9, [], 20, 2)).toEqual([
+      { ...base, expectedCheckpoint: 9, lastOffset: 20, events: [] },
+    ]);
+  });
+
+  it('holds back the whole command of an event that waits for its cause', () => {
+    const [request] = applyRequests(base, 9, events(['a', 'b', 'b', 'b', 'c']), 20, 10);
+    // The third event of command b waits: b's first two wait with it, a goes now.
+    expect(commandStart(request!, 13)).toBe(11);
+    expect(requestBefore(request!, commandStart(request!, 13))?.events.map((e) => e.offset)).toEqual([10]);
+    expect(commandStart(request!, 11)).toBe(11);
+    expect(commandStart(request!, 14)).toBe(14);
+    // The command's first event is the call's: nothing goes before it.
+    expect(requestBefore(request!, commandStart(request!, 10))).toBeUndefined();
   });
 });

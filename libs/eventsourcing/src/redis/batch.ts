@@ -62,14 +62,27 @@ export function prepareBatch(
     }
     out.folded++;
     const ops = projection.apply(envelope, { topic, partition, offset: message.offset });
-    if (ops.length > 0) out.events.push({ offset, ops });
+    if (ops.length > 0)
+      out.events.push(
+        envelope.causationId ? { offset, ops, command: envelope.causationId } : { offset, ops },
+      );
   }
   return out;
 }
 
+/** Whether two events in a row were produced by one command (and so go in one script call). */
+function sameCommand(a: BatchEvent | undefined, b: BatchEvent | undefined): boolean {
+  return a?.command !== undefined && a.command === b?.command;
+}
+
 /**
- * A prepared batch as script calls of at most `maxEventsPerCall` events each, in order; each
+ * A prepared batch as script calls of about `maxEventsPerCall` events each, in order; each
  * expects the checkpoint the one before leaves, and the last carries the batch's last offset.
+ *
+ * A call never ends inside one command's events: it runs on past the limit until that command's
+ * last event. Its outcome and its read-model writes become visible together, so a caller who reads
+ * the outcome and then the read model at the outcome's position sees all of the command, never an
+ * order without the fills its command made.
  */
 export function applyRequests(
   base: Omit<ApplyRequest, 'expectedCheckpoint' | 'lastOffset' | 'events'>,
@@ -79,8 +92,13 @@ export function applyRequests(
   maxEventsPerCall: number,
 ): ApplyRequest[] {
   const chunks: BatchEvent[][] = [];
-  for (let i = 0; i < events.length; i += maxEventsPerCall)
-    chunks.push(events.slice(i, i + maxEventsPerCall));
+  let start = 0;
+  while (start < events.length) {
+    let end = Math.min(start + maxEventsPerCall, events.length);
+    while (end < events.length && sameCommand(events[end - 1], events[end])) end++;
+    chunks.push(events.slice(start, end));
+    start = end;
+  }
   if (chunks.length === 0) chunks.push([]);
   let expected = checkpoint;
   return chunks.map((chunk, i) => {
@@ -89,6 +107,20 @@ export function applyRequests(
     expected = last;
     return request;
   });
+}
+
+/**
+ * Where the events of the command that produced the event at `offset` begin in the call: the
+ * offset of its first event there (the event's own when it is its command's first). What comes
+ * from there on is held while the event waits for its cause, so that no part of a command is
+ * visible before the rest of it.
+ */
+export function commandStart(request: ApplyRequest, offset: number): number {
+  const events = request.events;
+  let i = events.findIndex((e) => e.offset === offset);
+  if (i < 0) return offset;
+  while (i > 0 && sameCommand(events[i - 1], events[i])) i--;
+  return events[i]!.offset;
 }
 
 /**

@@ -12,7 +12,7 @@ import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, ConsumerConfig, EachBatchPayload } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { applyBatch, BatchEvent } from './apply-script';
-import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
+import { applyRequests, commandStart, prepareBatch, requestBefore, withoutRequirements } from './batch';
 import { CausalWaits } from './causal-waits';
 import { checkpointField, projectionKeys, validateProjection } from './keys';
 import { logEndOffsets, PartitionLag, projectionLag } from './lag';
@@ -531,15 +531,17 @@ export class ProjectionRunner {
           this.seek(topic, partition, result.checkpoint + 1);
           return undefined;
         case 'waiting': {
-          // The events before the one that waits go now; the rest are held until its cause is in.
-          const before = requestBefore(request, result.offset);
+          // The events before the command of the one that waits go now; the rest are held until
+          // its cause is in (a command's events are seen together, its outcome with them).
+          const from = commandStart(request, result.offset);
+          const before = requestBefore(request, from);
           if (before) {
             const applied = await applyBatch(this.redis, before);
             if (generation !== this.generation) return undefined;
             if (applied.status !== 'applied') {
               // Redis changed meanwhile: the next batch asks it where the partition stands.
               this.positions.delete(field);
-              this.seek(topic, partition, result.offset);
+              this.seek(topic, partition, from);
               return undefined;
             }
             reached = before.lastOffset;
@@ -549,9 +551,9 @@ export class ProjectionRunner {
           this.stats.causalWaits++;
           this.options.metrics?.projectionCausalWait?.(this.name);
           this.poisoned.succeeded(field);
-          const held = events.filter((e) => e.offset >= result.offset);
+          const held = events.filter((e) => e.offset >= from);
           this.causalWaits.waiting(topic, partition, result.offset, () =>
-            this.retryHeld(at, result.offset, held, lastOffset),
+            this.retryHeld(at, from, held, lastOffset),
           );
           return 'waiting';
         }
