@@ -120,7 +120,7 @@ export function commandStart(request: ApplyRequest, offset: number): number {
   let i = events.findIndex((e) => e.offset === offset);
   if (i < 0) return offset;
   while (i > 0 && sameCommand(events[i - 1], events[i])) i--;
-  return events[i]!.offset;
+  return events[i]?.offset ?? offset;
 }
 
 /**
