@@ -42,8 +42,8 @@ export interface WindowTotals {
   trades: number;
   /** GPU-hours. */
   volume: number;
-  /** Minor units. */
-  value: number;
+  /** Minor units: a sum, exact past 2^53 (Redis counts it in 64 bits). */
+  value: bigint;
   /** value / volume per GPU-hour, rounded; null without trades. */
   vwap: number | null;
 }
@@ -58,7 +58,7 @@ export interface TickerView {
   /** The last 24 h, exact to the minute (rollingWindow). */
   day: WindowTotals;
   /** Since the market opened. */
-  total: { trades: number; volume: number; value: number };
+  total: { trades: number; volume: number; value: bigint };
 }
 
 export interface CandleView {
@@ -70,7 +70,8 @@ export interface CandleView {
   low: number;
   close: number;
   volume: number;
-  value: number;
+  /** Minor units: a sum, exact past 2^53. */
+  value: bigint;
   trades: number;
 }
 
@@ -88,6 +89,8 @@ export const MAX_BOOK_LEVELS = 100;
 export const MAX_PAGE = 1_000;
 
 const int = (value: string | null | undefined): number => Number(value ?? 0);
+/** A sum of money as Redis counts it (a 64-bit integer): exact where a number would round. */
+const sum = (value: string | null | undefined): bigint => BigInt(value ?? 0);
 const bounded = (n: number, max: number) => Math.max(1, Math.min(Math.floor(n), max));
 
 /**
@@ -164,7 +167,7 @@ export class PricingQueries {
       bestBid: depth.bids[0] ?? null,
       bestAsk: depth.asks[0] ?? null,
       day,
-      total: { trades: int(h['trades']), volume: int(h['volume']), value: int(h['value']) },
+      total: { trades: int(h['trades']), volume: int(h['volume']), value: sum(h['value']) },
     };
   }
 
@@ -201,13 +204,13 @@ export class PricingQueries {
         : [];
     const keys = (await Promise.all([keysOf('1m', ranges.minutes), keysOf('1h', ranges.hours)])).flat();
     const rows = await Promise.all(keys.map((key) => this.redis.hmget(key, 'trades', 'volume', 'value')));
-    const sum = { trades: 0, volume: 0, value: 0 };
+    const totals = { trades: 0, volume: 0, value: 0n };
     for (const [trades, volume, value] of rows) {
-      sum.trades += int(trades);
-      sum.volume += int(volume);
-      sum.value += int(value);
+      totals.trades += int(trades);
+      totals.volume += int(volume);
+      totals.value += sum(value);
     }
-    return { ...sum, vwap: vwap(sum.value, sum.volume) };
+    return { ...totals, vwap: vwap(totals.value, totals.volume) };
   }
 
   /** The latest `limit` candles starting in [from, to] (epoch ms), oldest first. */
@@ -236,7 +239,7 @@ export class PricingQueries {
       low: int(h['low']),
       close: int(h['close']),
       volume: int(h['volume']),
-      value: int(h['value']),
+      value: sum(h['value']),
       trades: int(h['trades']),
     }));
   }

@@ -178,14 +178,14 @@ describe('pricing read model (real Kafka and Redis)', () => {
         lastTradeId: 'm1-t2',
         bestBid: { price: 1_900_000, gpus: 3 },
         bestAsk: { price: 2_100_000, gpus: 2 },
-        day: { trades: 2, volume: 20, value, vwap: value / 20 },
-        total: { trades: 2, volume: 20, value },
+        day: { trades: 2, volume: 20, value: BigInt(value), vwap: value / 20 },
+        total: { trades: 2, volume: 20, value: BigInt(value) },
       });
       // A day later the trades have left the window; the last price stays.
       expect((await queries.ticker('m1', now + 86_400_000)).day).toEqual({
         trades: 0,
         volume: 0,
-        value: 0,
+        value: 0n,
         vwap: null,
       });
       expect(await queries.index('m1', now)).toEqual({
@@ -209,7 +209,7 @@ describe('pricing read model (real Kafka and Redis)', () => {
           low: 2_000_000,
           close: 2_100_000,
           volume: 20,
-          value,
+          value: BigInt(value),
           trades: 2,
         },
       ]);
@@ -236,6 +236,45 @@ describe('pricing read model (real Kafka and Redis)', () => {
     } finally {
       subscriber.disconnect();
     }
+  });
+
+  it("reads a day's sums past 32 bits of GPU-hours and 2^53 micro-USD exactly", async () => {
+    // 240 year-long leases of a whole 1,024-GPU node at $500 per GPU-hour: each trade's value is
+    // a safe integer (4.5 × 10^15 micro-USD), their sum is not, and their GPU-hours pass 2^31.
+    const [gpus, hours, price, n] = [1_024, 8_784, 500_000_000, 240];
+    await send([
+      marketOpened({ marketId: 'big', minTflopsPerGpu: 1e-9 }, at(0)),
+      ...Array.from({ length: n }, (_, i) =>
+        traded(
+          {
+            marketId: 'big',
+            tradeId: `big-t${i + 1}`,
+            bidId: `b${i}`,
+            askId: `a${i}`,
+            price,
+            bidPrice: price,
+            askPrice: price,
+            gpus,
+            hours,
+          },
+          at(130),
+        ),
+      ),
+    ]);
+    await caughtUp();
+    const volume = n * gpus * hours;
+    const value = BigInt(n) * BigInt(gpus * hours * price);
+    expect(volume).toBeGreaterThan(2 ** 31);
+    expect(value).toBeGreaterThan(BigInt(Number.MAX_SAFE_INTEGER));
+    const ticker = await queries.ticker('big', now);
+    expect(ticker.day).toEqual({ trades: n, volume, value, vwap: price });
+    expect(ticker.total).toEqual({ trades: n, volume, value });
+    expect(await queries.candles('big', '1d')).toEqual([
+      expect.objectContaining({ volume, value, trades: n, open: price, close: price }),
+    ]);
+    // $500 per GPU-hour at a billionth of a TFLOP/s per GPU is 5 × 10^17 micro-USD per TFLOP-hour,
+    // no exact amount: none, rather than a figure the API cannot write.
+    expect(await queries.index('big', now)).toMatchObject({ price, source: 'vwap-1h', perTflopHour: null });
   });
 
   it('reports the read model and its lag in /health', async () => {

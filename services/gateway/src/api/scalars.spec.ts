@@ -29,6 +29,9 @@ const schema = new GraphQLSchema({
         resolve: (_: unknown, args: Record<string, unknown>) => JSON.stringify(args),
       },
       money: { type: GraphQLUsd, resolve: () => '2.500000' },
+      // A day's traded value past 2^53 micro-USD, as formatMoney writes a bigint sum.
+      sum: { type: GraphQLUsd, resolve: () => '90071992547.409910' },
+      loose: { type: GraphQLUsd, resolve: () => '90071992547.40991' },
       time: { type: GraphQLDateTimeString, resolve: () => '2026-11-30T14:05:00.123Z' },
       epoch: { type: GraphQLDateTimeString, resolve: () => Date.UTC(2026, 10, 30) },
       float: { type: GraphQLUsd, resolve: () => 2.5 },
@@ -55,6 +58,17 @@ describe('Usd', () => {
     const result = await run('{ money float }');
     expect(result.data).toEqual({ money: '2.500000', float: null });
     expect(result.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('sends an amount the gateway wrote past 2^53 micro-USD (a sum), and nothing else that large', async () => {
+    const result = await run('{ sum loose }');
+    expect(result.data).toEqual({ sum: '90071992547.409910', loose: null });
+    expect(result.errors).toHaveLength(1);
+    // An input that large is still refused: no amount a client sends is counted inexactly.
+    expect(await errorOf('query($a: Usd) { echo(amount: $a) }', { a: '90071992547.409910' })).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'a',
+    });
   });
 
   it('hands a valid amount to the resolver as the string sent', async () => {

@@ -31,10 +31,18 @@ function usdOf(value: unknown): { ok: true; text: string } | { ok: false; reason
  * arrive at the resolvers as the string the client sent, checked here, and are parsed to micros
  * there (where a positive amount or a multiple of the tick is required, the resolver says so).
  */
+/**
+ * An amount the gateway wrote (formatMoney: six decimals). Sent whatever its size: a read model's
+ * sum (a day's traded value) can pass 2^53 micro-USD exactly, and refusing it failed the whole
+ * market it belonged to. Inputs stay bounded by parseMoney.
+ */
+const WRITTEN = /^-?\d+\.\d{6}$/;
+
 export const GraphQLUsd = new GraphQLScalarType<string, string>({
   name: 'Usd',
   description: `US dollars, ${USD_FORMAT}. Outputs always have six decimals ("2.500000"). Exact: amounts are integer micro-dollars inside, never floating point.`,
   serialize: (value) => {
+    if (typeof value === 'string' && WRITTEN.test(value)) return value;
     const usd = usdOf(value);
     if (!usd.ok) throw new GraphQLError(`cannot send ${JSON.stringify(value)} as Usd: ${usd.reason}`);
     return usd.text;

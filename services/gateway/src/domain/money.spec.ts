@@ -41,4 +41,11 @@ describe('money at the API', () => {
     for (const micros of [0, 1, 999_999, 123_456_789_012])
       expect(parseMoney(formatMoney(micros))).toEqual({ ok: true, micros });
   });
+
+  it('writes a sum past 2^53 micro-USD exactly when it comes as a bigint', () => {
+    expect(formatMoney(2n ** 53n + 1n)).toBe('9007199254.740993');
+    expect(formatMoney(-(10n ** 18n) - 5n)).toBe('-1000000000000.000005');
+    expect(formatMoney(0n)).toBe('0.000000');
+    expect(formatMoney(BigInt(12_500_000))).toBe(formatMoney(12_500_000));
+  });
 });

@@ -25,7 +25,13 @@ export function parseMoney(text: string): MoneyParse {
   return { ok: true, micros: sign === '-' ? -micros : micros };
 }
 
-export function formatMoney(micros: number): string {
+/** Micro-USD as the API writes dollars. A bigint (a read model's sum past 2^53) is written exactly. */
+export function formatMoney(micros: number | bigint): string {
+  if (typeof micros === 'bigint') {
+    const abs = micros < 0n ? -micros : micros;
+    const per = BigInt(MICROS_PER_USD);
+    return `${micros < 0n ? '-' : ''}${abs / per}.${String(abs % per).padStart(6, '0')}`;
+  }
   const sign = micros < 0 ? '-' : '';
   const abs = Math.abs(micros);
   return `${sign}${Math.floor(abs / MICROS_PER_USD)}.${String(abs % MICROS_PER_USD).padStart(6, '0')}`;

@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
 import type { TradeRecord } from '@gpux/contracts';
 import type { CandleView, DepthView, IndexView, OrdersMarketView, TickerView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
@@ -17,7 +18,8 @@ registerEnumType(Interval, { name: 'CandleInterval' });
 export class BookLevel {
   @Field(() => GraphQLUsd, { description: 'US dollars per GPU-hour.' })
   price!: string;
-  @Field(() => Int)
+  // A sum over every order resting at the price: past a 32-bit Int with enough of them.
+  @Field(() => GraphQLSafeInt, { description: 'GPUs of every order resting at the price.' })
   gpus!: number;
 }
 
@@ -43,7 +45,10 @@ export class Ticker {
   last?: string;
   @Field(() => GraphQLDateTimeString, { nullable: true })
   lastTime?: string;
-  @Field(() => Int, { description: 'GPU-hours traded in the last 24 hours (exact to the minute).' })
+  // A sum of trades of up to 1,024 GPUs × 8,784 hours each: past a 32-bit Int within a day.
+  @Field(() => GraphQLSafeInt, {
+    description: 'GPU-hours traded in the last 24 hours (exact to the minute).',
+  })
   volume24h!: number;
   @Field(() => GraphQLUsd, { description: 'Value traded in the last 24 hours.' })
   value24h!: string;
@@ -78,7 +83,7 @@ export class Candle {
   low!: string;
   @Field(() => GraphQLUsd)
   close!: string;
-  @Field(() => Int, { description: 'GPU-hours.' })
+  @Field(() => GraphQLSafeInt, { description: 'GPU-hours.' })
   volume!: number;
   @Field(() => GraphQLUsd)
   value!: string;

@@ -69,6 +69,26 @@ describe('pricing read model', () => {
     expect(perTflopHour(2_000_000, 0)).toBeNull();
   });
 
+  it('averages a sum of value past 2^53 exactly, and gives no per-TFLOP price that is no exact amount', () => {
+    // A day of trades worth more than 2^53 micro-USD in all, each at a safe price.
+    expect(vwap(3n * 10n ** 15n * 10n + 2n, 30)).toBe(10 ** 15); // 10^15 + 0.07, rounded
+    expect(vwap(3n * 10n ** 15n + 2n, 3)).toBe(10 ** 15 + 1); // 10^15 + 0.67, rounded
+    expect(vwap(2n ** 60n, 2 ** 10)).toBe(2 ** 50);
+    // A market whose minimum is a hundred-thousandth of a TFLOP/s: $90,072 per GPU-hour would be
+    // 9 × 10^15 micro-USD per TFLOP-hour, past what the API can write exactly.
+    expect(perTflopHour(90_072_000_000, 0.00001)).toBeNull();
+    expect(perTflopHour(9_000_000, 0.00001)).toBe(900_000_000_000);
+    expect(perTflopHour(1, 5e-324)).toBeNull();
+    expect(perTflopHour(1, Number.NaN)).toBeNull();
+    expect(
+      indexPrice({ hourValue: 0, hourGpuHours: 0, last: 90_072_000_000, minTflopsPerGpu: 0.00001 }),
+    ).toEqual({
+      price: 90_072_000_000,
+      source: 'last',
+      perTflopHour: null,
+    });
+  });
+
   it('defines the index as the last hour VWAP, else the last price, else nothing', () => {
     expect(indexPrice({ hourValue: 30, hourGpuHours: 4, last: 9, minTflopsPerGpu: 2 })).toEqual({
       price: 8,

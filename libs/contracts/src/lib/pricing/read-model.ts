@@ -145,17 +145,18 @@ export function rollingWindow(
 export const TICKER_WINDOW_MINUTES = 24 * 60;
 export const INDEX_WINDOW_MINUTES = 60;
 
-/** a / b rounded to the nearest integer, halves up, exact for any safe integers (b > 0). */
-function divideRounded(a: number, b: number): number {
+/** a / b rounded to the nearest integer, halves up, exact for any integers (b > 0). */
+function divideRounded(a: number | bigint, b: number): number {
   const [n, d] = [BigInt(a), BigInt(b)];
   return Number((2n * n + d) / (2n * d));
 }
 
 /**
  * Volume-weighted average price per GPU-hour: Σ value / Σ GPU-hours of the trades, rounded to
- * the nearest minor unit (halves up); null without GPU-hours.
+ * the nearest minor unit (halves up); null without GPU-hours. The value may be a sum past 2^53
+ * (a bigint, exact); the average lies between the trades' prices, so it is a safe integer.
  */
-export function vwap(value: number, gpuHours: number): number | null {
+export function vwap(value: number | bigint, gpuHours: number): number | null {
   return gpuHours > 0 ? divideRounded(value, gpuHours) : null;
 }
 
@@ -163,10 +164,13 @@ export function vwap(value: number, gpuHours: number): number | null {
  * A price per GPU-hour as a price per certified TFLOP-hour: divided by the market's minimum
  * certified TFLOP/s per GPU, rounded to the nearest minor unit. Every node selling in the market
  * is certified at least that fast, so this is the most a certified TFLOP-hour costs there at that
- * price. Null when the market sets no minimum (0).
+ * price. Null when the market sets no minimum (0), and when the quotient is no exact amount (a
+ * minimum of a millionth of a TFLOP/s makes any price a trillion times larger, past 2^53).
  */
 export function perTflopHour(pricePerGpuHour: number, minTflopsPerGpu: number): number | null {
-  return minTflopsPerGpu > 0 ? Math.round(pricePerGpuHour / minTflopsPerGpu) : null;
+  if (!(minTflopsPerGpu > 0)) return null;
+  const price = Math.round(pricePerGpuHour / minTflopsPerGpu);
+  return Number.isSafeInteger(price) ? price : null;
 }
 
 /**
@@ -175,7 +179,7 @@ export function perTflopHour(pricePerGpuHour: number, minTflopsPerGpu: number): 
  * null if it never traded. With the source it came from, and per certified TFLOP-hour.
  */
 export function indexPrice(input: {
-  hourValue: number;
+  hourValue: number | bigint;
   hourGpuHours: number;
   last: number | null;
   minTflopsPerGpu: number;

@@ -33,6 +33,9 @@ function change(marketId: string, side: BookSide, price: number, gpus: number): 
 export function depthProjection(eventsTopic: string): Projection {
   return {
     name: 'pricing.depth',
+    // 2: an emptied level leaves the price index; a model folded before that keeps every level it
+    // emptied and is rebuilt.
+    version: '2',
     topics: [eventsTopic],
     keyPrefix: K.bookPrefix,
     apply(envelope: Envelope): RedisOp[] {
