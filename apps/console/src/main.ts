@@ -2,7 +2,9 @@
 // the URL's hash (#/market/<id>, #/provider, #/buyer). Everything comes from the public GraphQL API.
 import { ApiError, gql } from './api/client';
 import { session } from './api/session';
+import { apiKeyProblem } from './lib/api-key';
 import { byId, fill, h } from './lib/dom';
+import { parseRoute } from './lib/route';
 import { buyerPage } from './pages/buyer';
 import { marketPage } from './pages/market';
 import type { Page } from './pages/page';
@@ -16,20 +18,58 @@ const who = byId('who');
 const routes: Record<string, Page> = { market: marketPage, provider: providerPage, buyer: buyerPage };
 let teardown: (() => void) | undefined;
 let firstMarket: string | undefined;
+/** Why the market list did not load, until it does. */
+let marketsError: string | undefined;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The hash names no page: the home page, which opens the first market when there is one. */
+function isHome(): boolean {
+  const parsed = parseRoute(window.location.hash);
+  return parsed.kind === 'page' && !routes[parsed.name];
+}
 
 function route(): void {
-  const [name = '', ...params] = window.location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const parsed = parseRoute(window.location.hash);
   teardown?.();
   teardown = undefined;
-  const page = routes[name];
-  if (!page) {
-    if (firstMarket) window.location.hash = `#/market/${encodeURIComponent(firstMarket)}`;
-    else fill(view, h('h1', {}, 'GPU Exchange'), h('p', { class: 'status' }, 'No market is open yet.'));
-    return;
-  }
   for (const link of document.querySelectorAll('nav a'))
     link.classList.toggle('active', link.getAttribute('href') === window.location.hash);
-  teardown = page(view, params);
+  if (parsed.kind === 'bad') {
+    fill(
+      view,
+      h('h1', {}, 'This link is not valid'),
+      h(
+        'p',
+        { class: 'status error', id: 'route-error' },
+        'The address after # has a % escape that is not a character (the link may have been cut short or edited). ',
+        h('a', { href: '#/' }, 'Go to the markets'),
+      ),
+    );
+    return;
+  }
+  const page = routes[parsed.name];
+  if (page) teardown = page(view, parsed.params);
+  else if (firstMarket) window.location.hash = `#/market/${encodeURIComponent(firstMarket)}`;
+  else if (marketsError !== undefined) showMarketsError(marketsError);
+  else fill(view, h('h1', {}, 'GPU Exchange'), h('p', { class: 'status' }, 'No market is open yet.'));
+}
+
+/** The home page when the market list did not load: why, and a Retry that loads it again. */
+function showMarketsError(error: string): void {
+  const retry = h('button', { type: 'button', id: 'markets-retry' }, 'Retry');
+  retry.addEventListener('click', () => {
+    retry.setAttribute('disabled', '');
+    void loadMarkets().then(() => {
+      if (isHome()) route();
+    });
+  });
+  fill(
+    view,
+    h('h1', {}, 'GPU Exchange'),
+    h('p', { class: 'status error', id: 'markets-error' }, `The markets could not be loaded: ${error}`),
+    retry,
+  );
 }
 
 async function loadMarkets(): Promise<void> {
@@ -39,6 +79,7 @@ async function loadMarkets(): Promise<void> {
     }>('{ markets(first: 100) { edges { node { id gpuClass status } } } }');
     const markets = data.markets.edges.map((e) => e.node);
     firstMarket = markets.find((m) => m.status === 'OPEN')?.id ?? markets[0]?.id;
+    marketsError = undefined;
     fill(
       nav,
       ...markets.map((m) =>
@@ -46,7 +87,8 @@ async function loadMarkets(): Promise<void> {
       ),
     );
   } catch (error) {
-    fill(nav, h('span', { class: 'error' }, error instanceof Error ? error.message : String(error)));
+    marketsError = message(error);
+    fill(nav, h('span', { class: 'error' }, marketsError));
   }
 }
 
@@ -64,23 +106,32 @@ signIn.addEventListener('submit', (event) => {
   input.value = '';
   fill(error);
   if (!key) return;
+  const problem = apiKeyProblem(key);
+  if (problem) {
+    fill(error, problem);
+    return;
+  }
   session.set(key);
   void (async () => {
+    let me: { id: string; owner: string };
     try {
-      const { me } = await gql<{ me: { id: string; owner: string } }>('{ me { id owner } }');
-      fill(
-        who,
-        'Signed in as ',
-        h('strong', { id: 'account-id' }, me.id),
-        ' ',
-        h('button', { type: 'button', id: 'sign-out', onclick: () => session.set(null) }, 'Sign out'),
-      );
-      showSignedIn();
-      route();
+      ({ me } = await gql<{ me: { id: string; owner: string } }>('{ me { id owner } }'));
     } catch (e) {
       session.set(null);
       fill(error, e instanceof ApiError ? e.message : 'sign-in failed');
+      return;
     }
+    fill(
+      who,
+      'Signed in as ',
+      h('strong', { id: 'account-id' }, me.id),
+      ' ',
+      h('button', { type: 'button', id: 'sign-out', onclick: () => session.set(null) }, 'Sign out'),
+    );
+    showSignedIn();
+    // Read again signed in: the list may have failed before, or changed since.
+    await loadMarkets();
+    route();
   })();
 });
 

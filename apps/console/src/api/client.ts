@@ -1,7 +1,9 @@
 // A small GraphQL client for the console: queries and mutations over fetch, subscriptions over
 // graphql-ws, both with the tab's API key (api/session.ts) when there is one.
 import { Client, createClient } from 'graphql-ws';
+import { apiKeyProblem } from '../lib/api-key';
 import { ApiErrorItem, describeErrors, socketClosedError } from '../lib/errors';
+import { retryDelayMs } from '../lib/retry';
 import { session } from './session';
 
 export class ApiError extends Error {
@@ -16,6 +18,9 @@ const wsUrl = httpUrl.replace(/^http/, 'ws');
 
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const key = session.key;
+  // Checked here, not left to fetch: its TypeError for such a header would read as a network failure.
+  const problem = key ? apiKeyProblem(key) : null;
+  if (problem) throw new ApiError([{ message: problem, extensions: { code: 'INVALID_API_KEY' } }]);
   let response: Response;
   try {
     response = await fetch(httpUrl, {
@@ -24,6 +29,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
       body: JSON.stringify({ query, variables }),
     });
   } catch {
+    // The key is checked above, so what fetch throws here is the network's (or the gateway's refusal to talk).
     throw new ApiError([{ message: 'the gateway cannot be reached', extensions: { code: 'NETWORK' } }]);
   }
   const body = (await response.json().catch(() => null)) as { data?: T; errors?: ApiErrorItem[] } | null;
@@ -33,20 +39,71 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data;
 }
 
-let socket: { key: string | null; client: Client } | undefined;
+/**
+ * The subscriptions' socket as a page sees it: 'up' each time it connects, 'down' when it closed
+ * under subscriptions that graphql-ws is reconnecting (the gateway restarted, the network went).
+ * 'down' comes again at each failed reconnection. Events are not replayed: a page reads its data
+ * again when the socket is up after being down.
+ */
+export type SocketState = 'up' | 'down';
+type SocketListener = (state: SocketState) => void;
+const socketListeners = new Set<SocketListener>();
+
+/** Calls `listener` as the socket goes down and up; answers a function that stops it. */
+export function onSocket(listener: SocketListener): () => void {
+  socketListeners.add(listener);
+  return () => {
+    socketListeners.delete(listener);
+  };
+}
+
+interface Socket {
+  key: string | null;
+  client: Client;
+  /** The subscriptions started on it that have not ended. */
+  active: number;
+}
+let socket: Socket | undefined;
+
+function tell(state: SocketState): void {
+  for (const listener of [...socketListeners]) listener(state);
+}
 
 /** One socket per key: signing in or out closes the old socket (and its subscriptions end). */
-function client(): Client {
+function client(): Socket {
   const key = session.key;
-  if (socket && socket.key === key) return socket.client;
+  if (socket && socket.key === key) return socket;
   void socket?.client.dispose();
-  const created = createClient({
-    url: wsUrl,
-    lazy: true,
-    retryAttempts: 1_000_000,
-    connectionParams: () => (key ? { authorization: `Bearer ${key}` } : {}),
-  });
-  socket = { key, client: created };
+  const created: Socket = {
+    key,
+    active: 0,
+    client: createClient({
+      url: wsUrl,
+      lazy: true,
+      retryAttempts: 1_000_000,
+      // graphql-ws's own backoff doubles without end: after a long outage a tab would wait hours.
+      retryWait: (retries) =>
+        new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries, Math.random()))),
+      // A reconnection the gateway does not answer yet (still restarting) fails with an error event,
+      // not a close event, which graphql-ws would take as fatal by default and end every
+      // subscription; it is retried like a drop. Fatal close codes (4401, 1008) still end them.
+      shouldRetry: () => true,
+      connectionParams: () => (key ? { authorization: `Bearer ${key}` } : {}),
+      on: {
+        // Looked at once graphql-ws has settled the close: a fatal one (4401 key revoked, 1008 too
+        // many sockets) has ended the subscriptions by then, and their errors say what happened; a
+        // socket closed because its last subscription ended, or replaced on sign-in, is not down.
+        closed: () =>
+          setTimeout(() => {
+            if (socket === created && created.active > 0) tell('down');
+          }, 0),
+        connected: () => {
+          if (socket === created) tell('up');
+        },
+      },
+    }),
+  };
+  socket = created;
   return created;
 }
 
@@ -57,20 +114,34 @@ export function subscribe<T>(
   onData: (data: T) => void,
   onError: (error: ApiError) => void = () => undefined,
 ): () => void {
-  return client().subscribe<T>(
+  const current = client();
+  current.active += 1;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    current.active -= 1;
+  };
+  const unsubscribe = current.client.subscribe<T>(
     { query, variables },
     {
       next: (value) => {
         if (value.errors?.length) onError(new ApiError(value.errors as ApiErrorItem[]));
         else if (value.data) onData(value.data as T);
       },
-      error: (error) =>
+      error: (error) => {
+        end();
         onError(
           Array.isArray(error)
             ? new ApiError(error as ApiErrorItem[])
             : new ApiError([socketClosedError(error)]),
-        ),
-      complete: () => undefined,
+        );
+      },
+      complete: end,
     },
   );
+  return () => {
+    end();
+    unsubscribe();
+  };
 }

@@ -15,6 +15,14 @@ describe('formatUsd', () => {
     expect(formatUsd(amount)).toBe(shown);
   });
 
+  it('puts a symbol after the sign', () => {
+    expect(formatUsd('-5.000000', 2, '$')).toBe('-$5.00');
+    expect(formatUsd('1234.5', 2, '$')).toBe('$1,234.50');
+    expect(formatUsd('-0.000000', 2, '$')).toBe('$0.00');
+    expect(formatUsd('0.000125', 4, '$')).toBe('$0.000125');
+    expect(formatUsd(null, 2, '$')).toBe('—');
+  });
+
   it('keeps the decimals asked for', () => {
     expect(formatUsd('2.000000', 0)).toBe('2');
     expect(formatUsd('2.100000', 4)).toBe('2.1000');

@@ -1,9 +1,11 @@
 // The buyer's view (signed in): balance and holds, leases with their progress and charges, and
 // orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
-// Orders change by myOrderUpdated; lease charges are read again every few seconds while shown.
-import { ApiError, gql, subscribe } from '../api/client';
+// Orders change by myOrderUpdated; lease charges are read again every few seconds while shown,
+// and everything when the socket comes back after a drop.
+import { ApiError, gql, onSocket, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
+import { keptSelection } from '../lib/selection';
 import { formatUsd } from '../lib/usd';
 import type { Page } from './page';
 
@@ -94,6 +96,24 @@ export const buyerPage: Page = (root) => {
     return () => undefined;
   }
 
+  /** Torn down: a query that answers after it draws and subscribes nothing. */
+  let closed = false;
+  /** The socket dropped and has not connected since. */
+  let down = false;
+  /** The signed-in account, once loaded, for the status line. */
+  let accountId: string | undefined;
+  /** The market ids the order form offers. */
+  let listed: string[] = [];
+  /** The market the user had chosen that is no longer listed, until they choose another. */
+  let lost: string | undefined;
+  marketSelect.addEventListener('change', () => {
+    lost = undefined;
+  });
+
+  const showStatus = () => {
+    if (accountId !== undefined) fill(status, `Account ${accountId}`, down ? ' · reconnecting…' : '');
+  };
+
   const showError = (e: unknown) => {
     fill(error, e instanceof Error ? e.message : String(e));
     error.className = 'result error';
@@ -107,24 +127,61 @@ export const buyerPage: Page = (root) => {
            myOrders(first: 30) { edges { node { ${ORDER} } } }
            myLeases(first: 30) { edges { node { id marketId nodeId gpus price status progress charged value fee refunded end } } } }`,
       );
+      if (closed) return;
       render(data);
-      fill(status, `Account ${data.me.id}`);
+      watchOrders();
+      accountId = data.me.id;
+      showStatus();
       status.dataset['loaded'] = 'true';
     } catch (e) {
-      fill(status, e instanceof Error ? e.message : String(e));
+      if (!closed) fill(status, e instanceof Error ? e.message : String(e));
     }
   });
+
+  let stopOrders: (() => void) | undefined;
+  const watchOrders = () => {
+    if (closed || stopOrders) return;
+    const stop = subscribe(
+      `subscription { myOrderUpdated { id status } }`,
+      {},
+      () => void load(),
+      (e) => {
+        // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
+        // way, so that the next load (the poll's, at the latest) starts it afresh.
+        stop();
+        if (stopOrders === stop) stopOrders = undefined;
+        if (!closed) fill(status, `subscription: ${e.message}`);
+      },
+    );
+    stopOrders = stop;
+  };
+
+  /**
+   * Offers the markets listed now, keeping the user's choice: a market that has gone is not
+   * replaced by another (Place order would send the order there), the form asks again instead.
+   */
+  const showMarkets = (ids: string[]) => {
+    if (ids.length === listed.length && ids.every((id, i) => id === listed[i])) return;
+    const selected = marketSelect.value;
+    const chosen = keptSelection(selected, listed, ids);
+    if (selected && !chosen) lost = selected;
+    listed = ids;
+    fill(
+      marketSelect,
+      h('option', { value: '' }, 'choose a market'),
+      ...ids.map((id) => h('option', { value: id }, id)),
+    );
+    marketSelect.value = chosen;
+  };
 
   const render = (data: BuyerData) => {
     fill(
       account,
-      stat('Balance', `$${formatUsd(data.me.balance)}`, 'buyer-balance'),
-      stat('Held for open bids', `$${formatUsd(data.me.held)}`, 'buyer-held'),
-      stat('In escrow for leases', `$${formatUsd(data.me.escrow)}`, 'buyer-escrow'),
+      stat('Balance', formatUsd(data.me.balance, 2, '$'), 'buyer-balance'),
+      stat('Held for open bids', formatUsd(data.me.held, 2, '$'), 'buyer-held'),
+      stat('In escrow for leases', formatUsd(data.me.escrow, 2, '$'), 'buyer-escrow'),
     );
-    const markets = data.markets.edges.map((e) => e.node);
-    if (marketSelect.options.length !== markets.length)
-      fill(marketSelect, ...markets.map((m) => h('option', { value: m.id }, m.id)));
+    showMarkets(data.markets.edges.map((e) => e.node.id));
     fill(
       orders,
       table(
@@ -217,6 +274,16 @@ export const buyerPage: Page = (root) => {
     };
     if (text('nodeId')) input['nodeId'] = text('nodeId');
     fill(error);
+    if (!input['marketId']) {
+      showError(
+        new Error(
+          lost
+            ? `Market ${lost} is no longer listed: choose a market, then place the order again.`
+            : 'Choose a market, then place the order again.',
+        ),
+      );
+      return;
+    }
     void (async () => {
       try {
         const { placeOrder } = await gql<{ placeOrder: Order }>(
@@ -233,11 +300,23 @@ export const buyerPage: Page = (root) => {
     })();
   });
 
-  const stop = subscribe(`subscription { myOrderUpdated { id status } }`, {}, () => void load());
+  const unlisten = onSocket((state) => {
+    if (state === 'down') {
+      down = true;
+      showStatus();
+    } else if (down) {
+      down = false;
+      void load();
+    }
+  });
+  watchOrders();
   const timer = window.setInterval(() => void load(), LEASE_REFRESH_MS);
   void load();
   return () => {
-    stop();
+    closed = true;
+    unlisten();
+    stopOrders?.();
+    stopOrders = undefined;
     window.clearInterval(timer);
   };
 };

@@ -1,10 +1,10 @@
 // A market: ticker (with the index per certified TFLOP-hour), depth chart, candles and recent
 // trades, loaded once and then kept current by the bookUpdated, tickerUpdated and tradeExecuted
-// subscriptions.
-import { gql, subscribe } from '../api/client';
+// subscriptions; loaded again when the socket comes back after a drop, for the events it missed.
+import { gql, onSocket, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
-import { fill, h, stat, table, time } from '../lib/dom';
+import { fill, h, serial, stat, table, time } from '../lib/dom';
 import { withTrade } from '../lib/trades';
 import { formatUsd, usdToNumber } from '../lib/usd';
 import { candleChart, depthChart } from './charts';
@@ -55,6 +55,12 @@ const CANDLE_SECONDS = 60;
 export const marketPage: Page = (root, params) => {
   const marketId = params[0] ?? '';
   const stops: (() => void)[] = [];
+  /** The live subscriptions by field; one that ended is subscribed again by the next load. */
+  const subscriptions = new Map<string, () => void>();
+  /** Torn down: a query that answers after it draws and subscribes nothing. */
+  let closed = false;
+  /** The socket dropped and has not connected since. */
+  let down = false;
   const tickerEl = h('section', { class: 'ticker', id: 'ticker' });
   const depthEl = h('div', { class: 'chart', id: 'depth-chart' });
   const candlesEl = h('div', { class: 'chart', id: 'candle-chart' });
@@ -82,13 +88,9 @@ export const marketPage: Page = (root, params) => {
   const showTicker = (t: Ticker, m: Pick<Market, 'gpuClass' | 'minTflopsPerGpu' | 'feeRateBps'>) => {
     fill(
       tickerEl,
-      stat('Last', t.last ? `$${formatUsd(t.last)}` : '—', 'ticker-last'),
-      stat(
-        'Index / certified TFLOP-hour',
-        t.indexPerTflopHour ? `$${formatUsd(t.indexPerTflopHour, 4)}` : '—',
-        'ticker-index-tflop',
-      ),
-      stat('Index', t.index ? `$${formatUsd(t.index)}` : '—', 'ticker-index'),
+      stat('Last', formatUsd(t.last, 2, '$'), 'ticker-last'),
+      stat('Index / certified TFLOP-hour', formatUsd(t.indexPerTflopHour, 4, '$'), 'ticker-index-tflop'),
+      stat('Index', formatUsd(t.index, 2, '$'), 'ticker-index'),
       stat('Bid / Ask', `${formatUsd(t.bestBid)} / ${formatUsd(t.bestAsk)}`, 'ticker-bbo'),
       stat('VWAP 24h', formatUsd(t.vwap24h), 'ticker-vwap'),
       stat('Volume 24h', `${t.volume24h} GPU-h`, 'ticker-volume'),
@@ -141,56 +143,100 @@ export const marketPage: Page = (root, params) => {
       ),
     );
 
-  void (async () => {
+  /** The market's line once loaded: its status and tick, and whether updates come. */
+  let summary: string | undefined;
+  const showStatus = () => {
+    if (summary === undefined) return;
+    fill(status, `${summary} · ${down ? 'reconnecting…' : 'live'}`);
+    if (down) delete status.dataset['live'];
+    else status.dataset['live'] = 'true';
+  };
+  /** Anything but live: the attribute goes with the word. */
+  const showProblem = (text: string) => {
+    fill(status, text);
+    delete status.dataset['live'];
+  };
+
+  let market: Market | undefined;
+  const watch = <T>(field: string, query: string, onData: (data: T) => void) => {
+    if (closed || subscriptions.has(field)) return;
+    const stop = subscribe<T>(query, { id: marketId }, onData, (e) => {
+      // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
+      // way, so that a later load starts it afresh rather than beside one still running.
+      stop();
+      if (subscriptions.get(field) === stop) subscriptions.delete(field);
+      if (!closed) showProblem(`subscription: ${e.message}`);
+    });
+    subscriptions.set(field, stop);
+  };
+
+  const load = serial(async () => {
     try {
-      const { market } = await gql<{ market: Market | null }>(
+      const answer = await gql<{ market: Market | null }>(
         `query($id: ID!) { market(id: $id) { id gpuClass status tickSize feeRateBps minTflopsPerGpu
            ticker { ${TICKER} } book(depth: 20) { ${BOOK} }
            candles(interval: ONE_MINUTE, limit: 240) { start open high low close }
            trades(first: 50) { edges { node { ${TRADE} } } } } }`,
         { id: marketId },
       );
-      if (!market) {
-        fill(status, `No market ${marketId}.`);
+      if (closed) return;
+      if (!answer.market) {
+        summary = undefined;
+        showProblem(`No market ${marketId}.`);
         return;
       }
-      tick = usdToNumber(market.tickSize);
-      fill(status, `${market.status} · tick ${formatUsd(market.tickSize)} · live`);
-      status.dataset['live'] = 'true';
-      showTicker(market.ticker, market);
-      showBook(market.book);
-      candles.set(market.candles.map(toChartCandle));
-      trades = market.trades.edges.map((e) => e.node);
+      const m = (market = answer.market);
+      tick = usdToNumber(m.tickSize);
+      summary = `${m.status} · tick ${formatUsd(m.tickSize)}`;
+      showTicker(m.ticker, m);
+      showBook(m.book);
+      candles.set(m.candles.map(toChartCandle));
+      // Merged with what is shown: a trade that came by subscription while the query ran stays.
+      trades = m.trades.edges.reduce((list, e) => withTrade(list, e.node), trades);
       showTrades();
-      const onError = (e: Error) => fill(status, `subscription: ${e.message}`);
-      stops.push(
-        subscribe<{ tickerUpdated: Ticker }>(
-          `subscription($id: ID!) { tickerUpdated(marketId: $id) { ${TICKER} } }`,
-          { id: marketId },
-          (d) => showTicker(d.tickerUpdated, market),
-          onError,
-        ),
-        subscribe<{ bookUpdated: Book }>(
-          `subscription($id: ID!) { bookUpdated(marketId: $id) { ${BOOK} } }`,
-          { id: marketId },
-          (d) => showBook(d.bookUpdated),
-          onError,
-        ),
-        subscribe<{ tradeExecuted: Trade }>(
-          `subscription($id: ID!) { tradeExecuted(marketId: $id) { ${TRADE} } }`,
-          { id: marketId },
-          (d) => {
-            trades = withTrade(trades, d.tradeExecuted);
-            showTrades();
-            const candle = foldTrade(candles.last(), d.tradeExecuted, CANDLE_SECONDS);
-            if (candle) candles.update(candle);
-          },
-          onError,
-        ),
+      watch<{ tickerUpdated: Ticker }>(
+        'tickerUpdated',
+        `subscription($id: ID!) { tickerUpdated(marketId: $id) { ${TICKER} } }`,
+        (d) => {
+          if (market) showTicker(d.tickerUpdated, market);
+        },
       );
+      watch<{ bookUpdated: Book }>(
+        'bookUpdated',
+        `subscription($id: ID!) { bookUpdated(marketId: $id) { ${BOOK} } }`,
+        (d) => showBook(d.bookUpdated),
+      );
+      watch<{ tradeExecuted: Trade }>(
+        'tradeExecuted',
+        `subscription($id: ID!) { tradeExecuted(marketId: $id) { ${TRADE} } }`,
+        (d) => {
+          trades = withTrade(trades, d.tradeExecuted);
+          showTrades();
+          const candle = foldTrade(candles.last(), d.tradeExecuted, CANDLE_SECONDS);
+          if (candle) candles.update(candle);
+        },
+      );
+      showStatus();
     } catch (error) {
-      fill(status, error instanceof Error ? error.message : String(error));
+      if (!closed) showProblem(error instanceof Error ? error.message : String(error));
     }
-  })();
-  return () => stops.forEach((stop) => stop());
+  });
+
+  const unlisten = onSocket((state) => {
+    if (state === 'down') {
+      down = true;
+      showStatus();
+    } else if (down) {
+      down = false;
+      void load();
+    }
+  });
+  void load();
+  return () => {
+    closed = true;
+    unlisten();
+    subscriptions.forEach((stop) => stop());
+    subscriptions.clear();
+    stops.forEach((stop) => stop());
+  };
 };

@@ -1,7 +1,8 @@
 // The provider's view (signed in): their nodes with status and certification history (measured
 // TFLOP/s per GPU against the model's peak), and what they earned. Node changes come by
-// nodeStatusChanged; the figures are read again when one does.
-import { gql, subscribe } from '../api/client';
+// nodeStatusChanged; the figures are read again when one does, and when the socket comes back
+// after a drop (for the changes it missed).
+import { gql, onSocket, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { certificationChart, type CertificationEntry } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
@@ -65,9 +66,15 @@ const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu c
   certifiedBy lastHeartbeatAt suspendedReason certifications(first: 20) { edges { node } }`;
 
 export const providerPage: Page = (root) => {
-  const stops: (() => void)[] = [];
+  /** The nodeStatusChanged subscriptions by node; one that ended is subscribed again by the next load. */
+  const subscriptions = new Map<string, () => void>();
   const charts: (() => void)[] = [];
-  const subscribed = new Set<string>();
+  /** Torn down: a query that answers after it draws and subscribes nothing. */
+  let closed = false;
+  /** The socket dropped and has not connected since. */
+  let down = false;
+  /** What the last load found, for the status line. */
+  let summary: string | undefined;
   const status = h('p', { class: 'status', id: 'provider-status' }, 'loading…');
   const body = h('div', {});
   fill(root, h('h1', {}, 'Provider'), status, body);
@@ -75,6 +82,28 @@ export const providerPage: Page = (root) => {
     fill(status, 'Sign in with a provider API key (above) to see your nodes.');
     return () => undefined;
   }
+  const showStatus = () => {
+    if (summary !== undefined) fill(status, summary, down ? ' · reconnecting…' : '');
+  };
+
+  const watch = (nodeId: string) => {
+    if (subscriptions.has(nodeId)) return;
+    const stop = subscribe(
+      `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { id status } }`,
+      { id: nodeId },
+      () => void load(),
+      (error) => {
+        // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
+        // way, so that a later load starts it afresh rather than beside one still running.
+        stop();
+        if (subscriptions.get(nodeId) === stop) subscriptions.delete(nodeId);
+        if (!closed) fill(status, `subscription: ${error.message}`);
+      },
+    );
+    // Started after teardown (it should not be): nothing would ever stop it.
+    if (closed) stop();
+    else subscriptions.set(nodeId, stop);
+  };
 
   const load = serial(async () => {
     try {
@@ -82,24 +111,16 @@ export const providerPage: Page = (root) => {
         `{ me { id balance earned } myNodes(first: 20) { edges { node { ${NODE} } } }
            myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
       );
+      if (closed) return;
       const data = flatten(answer);
       charts.splice(0).forEach((remove) => remove());
       render(data);
-      for (const node of data.myNodes) {
-        if (subscribed.has(node.id)) continue;
-        subscribed.add(node.id);
-        stops.push(
-          subscribe(
-            `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { id status } }`,
-            { id: node.id },
-            () => void load(),
-          ),
-        );
-      }
-      fill(status, `Account ${data.me.id}: ${data.myNodes.length} node(s)`);
+      for (const node of data.myNodes) watch(node.id);
+      summary = `Account ${data.me.id}: ${data.myNodes.length} node(s)`;
+      showStatus();
       status.dataset['loaded'] = 'true';
     } catch (error) {
-      fill(status, error instanceof Error ? error.message : String(error));
+      if (!closed) fill(status, error instanceof Error ? error.message : String(error));
     }
   });
 
@@ -114,13 +135,13 @@ export const providerPage: Page = (root) => {
           'div',
           { class: 'stat' },
           h('span', { class: 'label' }, 'Earned'),
-          h('span', { class: 'value', id: 'provider-earned' }, `$${formatUsd(data.me.earned)}`),
+          h('span', { class: 'value', id: 'provider-earned' }, formatUsd(data.me.earned, 2, '$')),
         ),
         h(
           'div',
           { class: 'stat' },
           h('span', { class: 'label' }, 'Balance'),
-          h('span', { class: 'value' }, `$${formatUsd(data.me.balance)}`),
+          h('span', { class: 'value' }, formatUsd(data.me.balance, 2, '$')),
         ),
       ),
       ...data.myNodes.map(nodeCard),
@@ -205,13 +226,27 @@ export const providerPage: Page = (root) => {
       ),
     );
     // The chart sizes itself to its container: draw it once the card is in the page.
-    queueMicrotask(() => charts.push(certificationsChart(chartEl, data)));
+    queueMicrotask(() => {
+      if (!closed) charts.push(certificationsChart(chartEl, data));
+    });
     return card;
   };
 
+  const unlisten = onSocket((state) => {
+    if (state === 'down') {
+      down = true;
+      showStatus();
+    } else if (down) {
+      down = false;
+      void load();
+    }
+  });
   void load();
   return () => {
-    stops.forEach((stop) => stop());
-    charts.forEach((remove) => remove());
+    closed = true;
+    unlisten();
+    subscriptions.forEach((stop) => stop());
+    subscriptions.clear();
+    charts.splice(0).forEach((remove) => remove());
   };
 };
