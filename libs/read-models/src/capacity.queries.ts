@@ -1,6 +1,6 @@
 import { capacityReadModel as K, nodeHeartbeatKey, NODE_STATUSES } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import { list, Paged, sortedSet } from './paged';
+import { list, Paged, RankedSet, sortedSet } from './paged';
 
 type Hash = Record<string, string>;
 
@@ -135,12 +135,12 @@ export class CapacityQueries {
   }
 
   /** Every node id, by registration. */
-  nodes(): Paged<string> {
+  nodes(): RankedSet {
     return sortedSet(this.redis, K.nodes);
   }
 
   /** A provider's node ids, by registration. */
-  providerNodes(providerId: string): Paged<string> {
+  providerNodes(providerId: string): RankedSet {
     return sortedSet(this.redis, K.providerNodes(providerId));
   }
 

@@ -1,6 +1,6 @@
 import { NodeRecord, orderStatus, OrderStatus, ordersReadModel as K } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import { Paged, sortedSet } from './paged';
+import { RankedSet, sortedSet } from './paged';
 
 type Hash = Record<string, string>;
 const num = (h: Hash, f: string) => Number(h[f] ?? 0);
@@ -165,7 +165,7 @@ export class OrdersQueries {
   }
 
   /** The markets' ids, in the order they opened. */
-  markets(): Paged<string> {
+  markets(): RankedSet {
     return sortedSet(this.redis, K.markets);
   }
 
@@ -225,12 +225,12 @@ export class OrdersQueries {
   }
 
   /** An account's order ids, oldest first. */
-  accountOrders(accountId: string): Paged<string> {
+  accountOrders(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountOrders(accountId));
   }
 
   /** An account's orders with GPUs left (PENDING_FUNDS, OPEN, PARTIALLY_FILLED), oldest first. */
-  accountLiveOrders(accountId: string): Paged<string> {
+  accountLiveOrders(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountLiveOrders(accountId));
   }
 
@@ -257,22 +257,22 @@ export class OrdersQueries {
   }
 
   /** An account's orders filled whole, by when: a superset of its FILLED ones. */
-  accountFilledOrders(accountId: string): Paged<string> {
+  accountFilledOrders(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountFilledOrders(accountId));
   }
 
   /** An account's cancelled orders, by when. */
-  accountCancelledOrders(accountId: string): Paged<string> {
+  accountCancelledOrders(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountCancelledOrders(accountId));
   }
 
   /** An account's order ids in one market, oldest first. */
-  accountMarketOrders(accountId: string, marketId: string): Paged<string> {
+  accountMarketOrders(accountId: string, marketId: string): RankedSet {
     return sortedSet(this.redis, K.accountMarketOrders(accountId, marketId));
   }
 
   /** An account's order ids on one side (`bid`, `ask`), in one market or in all, oldest first. */
-  accountSideOrders(accountId: string, side: string, marketId?: string): Paged<string> {
+  accountSideOrders(accountId: string, side: string, marketId?: string): RankedSet {
     const key =
       marketId === undefined
         ? K.accountSideOrders(accountId, side)
@@ -281,7 +281,7 @@ export class OrdersQueries {
   }
 
   /** An account's trade ids (as buyer or provider), oldest first. */
-  accountFills(accountId: string): Paged<string> {
+  accountFills(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountFills(accountId));
   }
 

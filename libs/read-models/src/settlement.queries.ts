@@ -1,6 +1,6 @@
 import { LEASE_STATUSES, LedgerEntryKind, settlementReadModel as K } from '@gpux/contracts';
 import type Redis from 'ioredis';
-import { list, Paged, sortedSet } from './paged';
+import { list, Paged, RankedSet, sortedSet } from './paged';
 
 type Hash = Record<string, string>;
 const num = (h: Hash, f: string) => Number(h[f] ?? 0);
@@ -154,7 +154,7 @@ export class SettlementQueries {
   }
 
   /** The account's lease ids (as buyer or provider), by start time. */
-  accountLeases(accountId: string): Paged<string> {
+  accountLeases(accountId: string): RankedSet {
     return sortedSet(this.redis, K.accountLeases(accountId));
   }
 }

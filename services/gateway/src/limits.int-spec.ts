@@ -499,6 +499,30 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(fits.body).toEqual({ data: { market: { candles: [] } } });
   });
 
+  it('counts a call that reads a whole index at 2,500: 150 aliases of a filtered nodes are refused naming it, one is answered, and aliases of the same filter read once', async () => {
+    const NODES = 'nodes(filter: { status: CERTIFIED }, first: 1) { totalCount }';
+    const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${NODES}`).join(' ')} }`;
+    const overHttp = await http(gateway.url, aliases(150), ADMIN_KEY);
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', field: 'nodes' });
+    expect(overHttp.body.errors?.[0]?.message).toMatch(/nodes with a filter reads every node/);
+    const overWs = await first(open(ADMIN_KEY), aliases(150));
+    expect(overWs.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', field: 'nodes' });
+
+    const seed = new Redis(redis.url);
+    try {
+      await seed.config('RESETSTAT');
+      const three = await http(gateway.url, aliases(3), ADMIN_KEY);
+      expect(three.body).toEqual({
+        data: { a0: { totalCount: 0 }, a1: { totalCount: 0 }, a2: { totalCount: 0 } },
+      });
+      // Every node counted once for the three (keptOf's ZCARD), not once each.
+      expect(await seed.info('commandstats')).toMatch(/cmdstat_zcard:calls=1,/);
+    } finally {
+      await seed.quit();
+    }
+  });
+
   it('closes a socket that sends a frame over 64 KiB (1009, message too big)', async () => {
     const ws = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));

@@ -1,4 +1,4 @@
-import { PageArgs, pageAt, readPage, readPageOldestFirst } from './connections';
+import { PageArgs, pageAt, readPage } from './connections';
 
 const list = Array.from({ length: 5 }, (_, i) => `item${i}`); // oldest first
 const read = async (from: number, to: number) => list.slice(from, to + 1);
@@ -40,32 +40,17 @@ describe('a newest-first page of a list kept oldest first', () => {
   });
 });
 
-describe('an oldest-first page', () => {
-  it('walks the list forward, and keeps its place while items are added at the end', async () => {
-    const one = await readPageOldestFirst(args(2), list.length, read);
-    expect(nodes(one)).toEqual(['item0', 'item1']);
-    expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const longer = [...list, 'item5'];
-    const two = await readPageOldestFirst(args(4, one.pageInfo.endCursor), longer.length, async (f, t) =>
-      longer.slice(f, t + 1),
-    );
-    expect(nodes(two)).toEqual(['item2', 'item3', 'item4', 'item5']);
-    expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-  });
-
-  it('leaves out items gone since (read as null), keeping the others their cursors', async () => {
-    const page = await readPageOldestFirst(args(3), 3, async () => ['a', null, 'c']);
-    expect(nodes(page)).toEqual(['a', 'c']);
-    expect(page.pageInfo.hasNextPage).toBe(false);
-  });
-});
-
 describe('a page of the items a filter kept', () => {
-  const kept = [1, 3, 4, 8].map((position) => ({ position, node: `item${position}` }));
+  const kept = [1, 3, 4, 8].map((position) => ({
+    position,
+    member: `m${position}`,
+    node: `item${position}`,
+  }));
+  const nowhere = async () => null;
 
-  it.each(['oldest first', 'newest first'] as const)('walks them %s', (order) => {
-    const one = pageAt(args(3), kept, order);
-    const two = pageAt(args(3, one.pageInfo.endCursor), kept, order);
+  it.each(['oldest first', 'newest first'] as const)('walks them %s', async (order) => {
+    const one = await pageAt(args(3), kept, order, nowhere);
+    const two = await pageAt(args(3, one.pageInfo.endCursor), kept, order, nowhere);
     const all = [...nodes(one), ...nodes(two)];
     expect(all).toEqual(
       order === 'oldest first' ? ['item1', 'item3', 'item4', 'item8'] : ['item8', 'item4', 'item3', 'item1'],
@@ -73,5 +58,23 @@ describe('a page of the items a filter kept', () => {
     expect([one.pageInfo.hasNextPage, one.pageInfo.hasPreviousPage]).toEqual([true, false]);
     expect([two.pageInfo.hasNextPage, two.pageInfo.hasPreviousPage]).toEqual([false, true]);
     expect(one.totalCount).toBe(4);
+  });
+
+  it("continues past where the cursor's item stands now, kept or not, else where it stood", async () => {
+    const one = await pageAt(args(2), kept, 'oldest first', nowhere); // item1, item3: the cursor is on m3, at 3
+    // Two items listed before m3 since: it stands at 5, and the old position would repeat it.
+    const moved = kept.map((k) => ({ ...k, position: k.position + 2 }));
+    const two = await pageAt(args(2, one.pageInfo.endCursor), moved, 'oldest first', nowhere);
+    expect(nodes(two)).toEqual(['item4', 'item8']);
+    // m3 no longer matches the filter, and m2 was listed before it: the whole list ranks m3.
+    const m2 = { position: 4, member: 'm2', node: 'item2' };
+    const without = [moved[0]!, m2, ...moved.slice(2)];
+    const ranked = await pageAt(args(2, one.pageInfo.endCursor), without, 'oldest first', async (m) =>
+      m === 'm3' ? 5 : null,
+    );
+    expect(nodes(ranked)).toEqual(['item4', 'item8']);
+    // Gone from the list: from the position it had.
+    const gone = await pageAt(args(2, one.pageInfo.endCursor), kept.slice(2), 'oldest first', nowhere);
+    expect(nodes(gone)).toEqual(['item4', 'item8']);
   });
 });

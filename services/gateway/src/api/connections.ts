@@ -1,13 +1,15 @@
 import { Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import type { GraphQLScalarType } from 'graphql';
+import type { Paged, RankedSet } from '@gpux/read-models';
+import { Cursor, decodeCursor, encodeCursor } from './cursors';
 import { apiError } from './errors';
 
 export const MAX_PAGE = 100;
 
 @ObjectType({
   description:
-    "Where a page of a connection sits (Relay cursor connections). Pages go forward (first, after) in the connection's order; a cursor is a position in the whole list, so a page stays put while items are added.",
+    "Where a page of a connection sits (Relay cursor connections). Pages go forward (first, after) in the connection's order; a cursor names the item it is on, so the next page starts just past that item wherever items are added meanwhile, before it or after it.",
 })
 export class PageInfo {
   @Field({ description: 'Items follow this page: ask for them with after: endCursor.' })
@@ -62,28 +64,41 @@ export function Connection<T>(
   return ConnectionType as Type<Page<T>>;
 }
 
-/** Cursors are opaque: the position in the list, base64. */
-const encode = (i: number) => Buffer.from(`i:${i}`).toString('base64url');
-function decode(cursor: string): number {
-  const m = /^i:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw apiError('BAD_USER_INPUT', 'after is not a cursor this API gave out', 'after');
-  return Number(m[1]);
-}
-
 function checkFirst(args: PageArgs): void {
   if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE)
     throw apiError('BAD_USER_INPUT', `first must be 1 to ${MAX_PAGE}`, 'first');
 }
 
+/** The position `after` names in a list only ever appended to (a member cursor's position). */
+const afterPosition = (args: PageArgs): number | undefined =>
+  args.after ? decodeCursor(args.after).position : undefined;
+
+/** A position cursor: for lists only ever appended to, where an item keeps its position. */
+const at = (position: number) => encodeCursor({ position });
+
 /**
- * The slice to read for a page, newest first, of a list kept oldest first (a Redis list or a
- * sorted set by time): absolute positions [from, to] (to inclusive), read and reversed. A
- * cursor is an absolute position, so pages stay put while new items arrive at the end.
+ * The slice to read for a page, newest first, of a list kept oldest first, the last item seen at
+ * `after` (absolute positions, or none): [from, to] (to inclusive), read and reversed.
+ */
+function newestFirstSlice(args: PageArgs, total: number, after: number | undefined) {
+  const to = (after === undefined ? total : Math.min(after, total)) - 1;
+  return { from: Math.max(0, to - args.first + 1), to };
+}
+
+/** The slice to read for a page, oldest first, the last item seen at `after`: [from, to]. */
+function oldestFirstSlice(args: PageArgs, total: number, after: number | undefined) {
+  const from = after === undefined ? 0 : after + 1;
+  return { from, to: Math.min(total, from + args.first) - 1 };
+}
+
+/**
+ * The slice to read for a page, newest first, of a list kept oldest first (a Redis list only ever
+ * appended to): absolute positions [from, to] (to inclusive), read and reversed. Pages stay put
+ * while new items arrive at the end.
  */
 export function newestFirst(args: PageArgs, total: number): { from: number; to: number } {
   checkFirst(args);
-  const to = (args.after ? Math.min(decode(args.after), total) : total) - 1;
-  return { from: Math.max(0, to - args.first + 1), to };
+  return newestFirstSlice(args, total, afterPosition(args));
 }
 
 function pageInfo<T>(edges: Page<T>['edges'], hasNextPage: boolean, hasPreviousPage: boolean): PageInfo {
@@ -99,7 +114,7 @@ function pageInfo<T>(edges: Page<T>['edges'], hasNextPage: boolean, hasPreviousP
 
 /** The page, newest first, of the items read at absolute positions [from, to], given oldest first. */
 export function page<T>(oldestFirst: T[], from: number, total: number): Page<T> {
-  const edges = oldestFirst.map((node, i) => ({ cursor: encode(from + i), node })).reverse();
+  const edges = oldestFirst.map((node, i) => ({ cursor: at(from + i), node })).reverse();
   return {
     edges,
     totalCount: total,
@@ -108,7 +123,10 @@ export function page<T>(oldestFirst: T[], from: number, total: number): Page<T> 
   };
 }
 
-/** Reads a page, newest first, of a Redis list or sorted set (oldest first) with `read(from, to)`. */
+/**
+ * Reads a page, newest first, of a Redis list only ever appended to (oldest first) with
+ * `read(from, to)`; a sorted set is read with readSetPage.
+ */
 export async function readPage<T>(
   args: PageArgs,
   total: number,
@@ -119,27 +137,83 @@ export async function readPage<T>(
   return page(await read(from, to), from, total);
 }
 
+export type Order = 'oldest first' | 'newest first';
+
+/** Where the item a member cursor names stands now (`rank`), or where it stood when it is gone. */
+async function whereNow(after: Cursor, rank: (member: string) => Promise<number | null>): Promise<number> {
+  return after.member === undefined ? after.position : ((await rank(after.member)) ?? after.position);
+}
+
+/**
+ * Reads a page of a sorted set kept oldest first (its members, scored by time), in `order`: the
+ * members at the page's positions, read with `read` (null for one gone since: left out). A cursor
+ * names its member, so the next page starts just past where that member stands now (one ZRANK),
+ * wherever members were inserted meanwhile.
+ */
+export async function readSetPage<T>(
+  args: PageArgs,
+  set: RankedSet,
+  read: (members: string[]) => Promise<(T | null)[]>,
+  order: Order,
+): Promise<Page<T>> {
+  checkFirst(args);
+  const after = args.after ? decodeCursor(args.after) : undefined;
+  const [total, position] = await Promise.all([set.count(), after && whereNow(after, set.rank)]);
+  const newest = order === 'newest first';
+  const { from, to } = (newest ? newestFirstSlice : oldestFirstSlice)(args, total, position);
+  const members = to < from ? [] : await set.slice(from, to);
+  const nodes = await read(members);
+  const edges = members.flatMap((member, i) => {
+    const node = nodes[i];
+    return node === null || node === undefined
+      ? []
+      : [{ cursor: encodeCursor({ position: from + i, member }), node }];
+  });
+  if (newest) edges.reverse();
+  return {
+    edges,
+    totalCount: total,
+    // Newest first, newer items (higher positions) come before the page and older ones after it.
+    pageInfo: newest
+      ? pageInfo(edges, from > 0 && edges.length > 0, to + 1 < total)
+      : pageInfo(edges, to + 1 < total, from > 0 && total > 0),
+  };
+}
+
+/** An item a filter kept: its position in the list it was read from, its member there, itself. */
+export interface Kept<T> {
+  position: number;
+  member: string;
+  node: T;
+}
+
 /**
  * A page of items at known absolute positions of a list kept oldest first (those a filter kept,
- * in order), oldest or newest first: the first `first` beyond the cursor. totalCount is how many
- * items were given.
+ * in order), oldest or newest first: the first `first` beyond the cursor's item, which stands at
+ * its kept position, else where `rank` finds it in the whole list (it no longer matches), else at
+ * the position it had. totalCount is how many items were given.
  */
-export function pageAt<T>(
+export async function pageAt<T>(
   args: PageArgs,
-  items: { position: number; node: T }[],
-  order: 'oldest first' | 'newest first',
-): Page<T> {
+  items: Kept<T>[],
+  order: Order,
+  rank: (member: string) => Promise<number | null>,
+): Promise<Page<T>> {
   checkFirst(args);
-  const after = args.after ? decode(args.after) : undefined;
+  const cursor = args.after ? decodeCursor(args.after) : undefined;
+  const after =
+    cursor &&
+    (items.find((item) => cursor.member !== undefined && item.member === cursor.member)?.position ??
+      (await whereNow(cursor, rank)));
   const newest = order === 'newest first';
   const seq = newest ? [...items].reverse() : items;
-  let start = 0;
-  if (after !== undefined)
-    while (start < seq.length && (newest ? seq[start]!.position >= after : seq[start]!.position <= after))
-      start++;
+  const beyond = (item: Kept<T>) =>
+    after === undefined || (newest ? item.position < after : item.position > after);
+  const found = seq.findIndex(beyond);
+  const start = found === -1 ? seq.length : found;
   const edges = seq
     .slice(start, start + args.first)
-    .map(({ position, node }) => ({ cursor: encode(position), node }));
+    .map(({ position, member, node }) => ({ cursor: encodeCursor({ position, member }), node }));
   return {
     edges,
     totalCount: items.length,
@@ -148,36 +222,24 @@ export function pageAt<T>(
 }
 
 /**
- * The items of a list kept oldest first that `keep` keeps, with their positions, read 200 at a
- * time with `read(from, to)`: what pageAt pages through. It reads the whole list (no index).
+ * The items of a sorted set kept oldest first that `keep` keeps, with their positions and
+ * members, read 200 at a time with `read(members)` (null for one gone): what pageAt pages through.
+ * It reads the whole set (no index): the cost model counts such a field at WHOLE_SCAN_COST.
  */
 export async function keptOf<T>(
-  total: number,
-  read: (from: number, to: number) => Promise<(T | null)[]>,
+  set: Paged<string>,
+  read: (members: string[]) => Promise<(T | null)[]>,
   keep: (item: T) => boolean,
-): Promise<{ position: number; node: T }[]> {
-  const kept: { position: number; node: T }[] = [];
+): Promise<Kept<T>[]> {
+  const kept: Kept<T>[] = [];
+  const total = await set.count();
   for (let from = 0; from < total; from += 200) {
-    (await read(from, Math.min(total, from + 200) - 1)).forEach((node, i) => {
-      if (node !== null && keep(node)) kept.push({ position: from + i, node });
+    const members = await set.slice(from, Math.min(total, from + 200) - 1);
+    const nodes = await read(members);
+    members.forEach((member, i) => {
+      const node = nodes[i];
+      if (node !== null && node !== undefined && keep(node)) kept.push({ position: from + i, member, node });
     });
   }
   return kept;
-}
-
-/**
- * Reads a page, oldest first, of a Redis list or sorted set (oldest first) of `total` items with
- * `read(from, to)` (to inclusive); an item read as null (gone since) is left out.
- */
-export async function readPageOldestFirst<T>(
-  args: PageArgs,
-  total: number,
-  read: (from: number, to: number) => Promise<(T | null)[]>,
-): Promise<Page<T>> {
-  checkFirst(args);
-  const from = args.after ? decode(args.after) + 1 : 0;
-  const to = Math.min(total, from + args.first) - 1;
-  const nodes = to < from ? [] : await read(from, to);
-  const edges = nodes.flatMap((node, i) => (node === null ? [] : [{ cursor: encode(from + i), node }]));
-  return { edges, totalCount: total, pageInfo: pageInfo(edges, to + 1 < total, from > 0 && total > 0) };
 }

@@ -10,6 +10,7 @@ import {
   operationLimitErrors,
   UNSIZED_LIST,
 } from './limits';
+import { WHOLE_SCAN_COST } from './whole-scans';
 
 // The checked-in schema (schema.spec.ts keeps it equal to the resolvers'), with its defaults.
 const schema = buildSchema(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8'));
@@ -102,6 +103,62 @@ describe('the operation limits', () => {
         `{ myOrders(first: 100) { totalCount edges { cursor node { id status side price gpus hours } } } }`,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('the calls that read a whole index', () => {
+  const errors = (query: string, variables?: Record<string, unknown>) =>
+    operationLimitErrors(schema, parse(query), undefined, variables);
+  const aliases = (n: number, call: string) =>
+    `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${call}`).join(' ')} }`;
+  const NODES = 'nodes(filter: { status: CERTIFIED }, first: 1) { totalCount }';
+
+  it('refuse 150 aliases of a filtered nodes, naming the field, where they once cost 300', () => {
+    const query = aliases(150, NODES);
+    expect(size(query)).toMatchObject({
+      fields: 300,
+      cost: 150 * (WHOLE_SCAN_COST + 1),
+      scans: ['Query.nodes'],
+    });
+    const [error, ...more] = errors(query);
+    expect(more).toEqual([]);
+    expect(error!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', field: 'nodes' });
+    expect(error!.message).toMatch(
+      /^the query costs 375150; at most 10000 is allowed, and each call that reads a whole list costs 2500 \(nodes with a filter reads every node\): call nodes that way fewer times/,
+    );
+  });
+
+  it('admit one filtered query with a full page, and as many as three scans in a request', () => {
+    const FULL = `nodes(filter: { marketId: "h100", minTflops: 40 }, first: 100) { totalCount edges { cursor node { id providerId gpuModel gpus region marketId status tflopsPerGpu certifiedUntil } } pageInfo { hasNextPage endCursor } }`;
+    expect(errors(`{ ${FULL} }`)).toEqual([]);
+    expect(
+      errors(
+        `{ myOrders(first: 100, filter: { status: OPEN }) { totalCount edges { node { id status side price gpus hours } } } }`,
+      ),
+    ).toEqual([]);
+    expect(errors(aliases(3, NODES))).toEqual([]);
+    expect(errors(aliases(4, NODES)).map((e) => e.extensions['field'])).toEqual(['nodes']);
+  });
+
+  it('count a call as a scan by its arguments: literal, from variables or their defaults', () => {
+    expect(size(aliases(2, 'nodes(first: 1) { totalCount }'))).toMatchObject({ cost: 4, scans: [] });
+    expect(size(aliases(2, 'nodes(filter: {}, first: 1) { totalCount }')).scans).toEqual([]);
+    const byVariable = `query($f: OrdersFilter) { ${Array.from({ length: 4 }, (_, i) => `a${i}: myOrders(first: 1, filter: $f) { totalCount }`).join(' ')} }`;
+    expect(errors(byVariable, { f: { marketId: 'h100' } })).toEqual([]);
+    expect(errors(byVariable, { f: { status: 'FILLED' } }).map((e) => e.extensions['field'])).toEqual([
+      'myOrders',
+    ]);
+    const byDefault = `query($s: OrderStatus = CANCELLED) { ${Array.from({ length: 4 }, (_, i) => `a${i}: myOrders(first: 1, filter: { status: $s }) { totalCount }`).join(' ')} }`;
+    expect(errors(byDefault).map((e) => e.extensions['field'])).toEqual(['myOrders']);
+    expect(errors(byDefault, { s: null })).toEqual([]);
+  });
+
+  it('count scans spread from fragments, named once however often', () => {
+    const q = `{ ...F a: myOrders(filter: { status: OPEN }) { totalCount } } fragment F on Query { ${aliases(3, NODES).slice(1, -1)} }`;
+    expect(size(q).scans).toEqual(['Query.nodes', 'Query.myOrders']);
+    expect(errors(q)[0]!.message).toContain(
+      '(nodes with a filter reads every node; myOrders with a status reads every order of yours of that status): call nodes and myOrders',
+    );
   });
 });
 

@@ -22,7 +22,9 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
   ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
+import { WHOLE_SCAN_COST, WHOLE_SCANS } from './whole-scans';
 
 // The limits every operation is held to, on every transport (HTTP through Apollo, WebSocket through
 // graphql-ws): `operationLimitErrors` is the one check, `operationLimitsPlugin` and the WebSocket
@@ -34,8 +36,10 @@ export const MAX_FIELDS = 300;
  * The cost budget. A field costs 1 plus the cost of what it selects times its list size: the
  * argument `first`, `last`, `limit` or `depth` (given, or its default); for a list without such
  * an argument, UNSIZED_LIST, unless the field above it had one (a connection's `edges`, a book's
- * `bids`). The largest legitimate reads fit: a full page of 100 orders of 20 fields (about
- * 2,500), 500 candles of all their fields (about 4,500), every market's book and ticker.
+ * `bids`). A call that reads a whole index (whole-scans.ts: `nodes` with a filter, `myOrders`
+ * with a status) costs WHOLE_SCAN_COST instead of 1. The largest legitimate reads fit: a full page
+ * of 100 orders of 20 fields (about 2,500), 500 candles of all their fields (about 4,500), every
+ * market's book and ticker, a filtered page of 100 orders or nodes (about 5,000).
  */
 export const MAX_COST = 10_000;
 /** The arguments that say how many items a field returns. */
@@ -47,6 +51,8 @@ export interface OperationSize {
   depth: number;
   fields: number;
   cost: number;
+  /** The fields (`Type.field`) called here so that they read a whole index (WHOLE_SCANS). */
+  scans: readonly string[];
   /**
    * The `__schema` and `__type` selections, measured apart: the schema's description is read from
    * memory, and the introspection query every GraphQL tool sends is 15 levels deep. Their deepest
@@ -98,6 +104,10 @@ function countIntrospectionLists(schema: GraphQLSchema): Record<string, number> 
 
 type Variables = Record<string, unknown> | null | undefined;
 
+/** The fields' scans of two sizes together, each named once. */
+const bothScans = (a: readonly string[], b: readonly string[]): readonly string[] =>
+  b.length === 0 ? a : a.length === 0 ? b : [...new Set([...a, ...b])];
+
 /** An argument's integer value: literal, or a variable's value, or the variable's default. */
 function intValue(
   value: ValueNode,
@@ -128,6 +138,8 @@ class Measure {
   private readonly measured = new Map<string, OperationSize>();
   /** The fragments being measured: a spread of one of them is a cycle (invalid; validation says so). */
   private readonly measuring = new Set<string>();
+  /** The variables' values, given or by default: what a whole scan's arguments are read with. */
+  private values: Record<string, unknown> | undefined;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -135,6 +147,21 @@ class Measure {
     private readonly operation: OperationDefinitionNode,
     private readonly variables: Variables,
   ) {}
+
+  /** Whether this call of `Type.field` reads a whole index, by its arguments' values. */
+  private scans(coordinate: string, node: FieldNode): boolean {
+    const scan = WHOLE_SCANS.get(coordinate);
+    if (!scan) return false;
+    if (!this.values) {
+      this.values = { ...this.variables };
+      for (const d of this.operation.variableDefinitions ?? [])
+        if (this.values[d.variable.name.value] === undefined && d.defaultValue)
+          this.values[d.variable.name.value] = valueFromASTUntyped(d.defaultValue);
+    }
+    const args: Record<string, unknown> = {};
+    for (const a of node.arguments ?? []) args[a.name.value] = valueFromASTUntyped(a.value, this.values);
+    return scan.scans(args);
+  }
 
   operationSize(root: GraphQLNamedType | undefined, set: SelectionSetNode): OperationSize {
     return this.set(set, root, 0);
@@ -172,7 +199,7 @@ class Measure {
     const key = `${name}|${sizedAbove}|${this.sizes !== null}`;
     let size = this.measured.get(key);
     if (!size) {
-      if (this.measuring.has(name)) return { depth, fields: 0, cost: 0, introspection: NOTHING };
+      if (this.measuring.has(name)) return { depth, fields: 0, cost: 0, scans: [], introspection: NOTHING };
       const fragment = this.fragments.get(name);
       const on = fragment ? this.schema.getType(fragment.typeCondition.name.value) : undefined;
       this.measuring.add(name);
@@ -193,6 +220,7 @@ class Measure {
     let deepest = depth;
     let fields = 0;
     let cost = 0;
+    let scans: readonly string[] = [];
     let introspection = NOTHING;
     const add = (more: Introspection) => {
       if (more !== NOTHING)
@@ -226,8 +254,11 @@ class Measure {
           depth + 1,
           size !== null,
         );
+        const coordinate = `${type?.name}.${selection.name.value}`;
+        const scan = field !== undefined && !this.sizes && this.scans(coordinate, selection);
+        if (scan) scans = bothScans(scans, [coordinate]);
         fields += 1 + inner.fields;
-        cost += 1 + multiplier * inner.cost;
+        cost += (scan ? WHOLE_SCAN_COST : 1) + multiplier * inner.cost;
       } else {
         if (selection.kind === Kind.INLINE_FRAGMENT) {
           const on = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : type;
@@ -239,9 +270,10 @@ class Measure {
         cost += inner.cost;
       }
       deepest = Math.max(deepest, inner.depth);
+      scans = bothScans(scans, inner.scans);
       add(inner.introspection);
     }
-    return { depth: deepest, fields, cost, introspection };
+    return { depth: deepest, fields, cost, scans, introspection };
   }
 }
 
@@ -289,17 +321,18 @@ export function costOfFullIntrospection(schema: GraphQLSchema): number {
   return cost;
 }
 
-function tooComplex(message: string, operation: OperationDefinitionNode): GraphQLError {
+function tooComplex(message: string, operation: OperationDefinitionNode, field?: string): GraphQLError {
   return new GraphQLError(message, {
     nodes: [operation],
     // Over HTTP the answer is 400, like any request the client must change (Apollo drops `http`).
-    extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+    extensions: { code: 'QUERY_TOO_COMPLEX', ...(field ? { field } : {}), http: { status: 400 } },
   });
 }
 
 /**
  * Why the operation is refused (QUERY_TOO_COMPLEX): nested deeper than MAX_DEPTH, selecting more
- * than MAX_FIELDS fields, or costing more than MAX_COST; empty when it is within the limits.
+ * than MAX_FIELDS fields, or costing more than MAX_COST (naming the first field that reads a whole
+ * index, as extensions.field, when it has any); empty when it is within the limits.
  */
 export function operationLimitErrors(
   schema: GraphQLSchema,
@@ -309,7 +342,12 @@ export function operationLimitErrors(
 ): GraphQLError[] {
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
-  const { depth, fields, cost, introspection } = measureOperation(schema, document, operation, variables);
+  const { depth, fields, cost, scans, introspection } = measureOperation(
+    schema,
+    document,
+    operation,
+    variables,
+  );
   if (introspection.depth > MAX_INTROSPECTION_DEPTH)
     return [
       tooComplex(
@@ -331,6 +369,17 @@ export function operationLimitErrors(
     ];
   if (fields > MAX_FIELDS)
     return [tooComplex(`the query selects ${fields} fields; at most ${MAX_FIELDS} are allowed`, operation)];
+  if (cost > MAX_COST && scans.length > 0) {
+    const reads = scans.map((s) => WHOLE_SCANS.get(s)?.reads ?? s).join('; ');
+    const names = scans.map((s) => s.slice(s.indexOf('.') + 1));
+    return [
+      tooComplex(
+        `the query costs ${cost}; at most ${MAX_COST} is allowed, and each call that reads a whole list costs ${WHOLE_SCAN_COST} (${reads}): call ${names.join(' and ')} that way fewer times, or ask for fewer items or fields`,
+        operation,
+        names[0],
+      ),
+    ];
+  }
   if (cost > MAX_COST)
     return [
       tooComplex(

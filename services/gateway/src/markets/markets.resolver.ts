@@ -27,7 +27,7 @@ import { OrdersQueries, PricingQueries } from '@gpux/read-models';
 import { Caller, Public, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
-import { PageArgs, readPage, readPageOldestFirst } from '../api/connections';
+import { PageArgs, readPage, readSetPage } from '../api/connections';
 import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
@@ -159,9 +159,11 @@ export class MarketsResolver {
   @Query(() => MarketConnection, { description: 'The markets, in the order they opened.' })
   @Public()
   async markets(@Args() args: PageArgs) {
-    const markets = this.orders.markets();
-    return readPageOldestFirst(args, await markets.count(), async (from, to) =>
-      Promise.all((await markets.slice(from, to)).map((id) => this.read(id))),
+    return readSetPage(
+      args,
+      this.orders.markets(),
+      (ids) => Promise.all(ids.map((id) => this.read(id))),
+      'oldest first',
     );
   }
 

@@ -3,6 +3,7 @@ import {
   Args,
   Float,
   ID,
+  Info,
   Int,
   Mutation,
   Parent,
@@ -11,13 +12,14 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { CapacityCommands, capacityReadModel as rm, NUMBER_LIMITS } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
-import { keptOf, PageArgs, pageAt, readPage, readPageOldestFirst } from '../api/connections';
+import { keptOf, PageArgs, pageAt, readPage, readSetPage } from '../api/connections';
 import { apiError } from '../api/errors';
 import {
   command,
@@ -27,6 +29,8 @@ import {
   revealingOnce,
 } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
+import { memoised } from '../api/request-memo';
+import { nodesFilterScans } from '../api/whole-scans';
 import {
   CertificationConnection,
   GpuNodeConnection,
@@ -138,15 +142,21 @@ export class NodesResolver {
   async nodes(
     @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
     @Args() args: PageArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
     const nodes = this.capacity.nodes();
-    const total = await nodes.count();
-    const read = async (from: number, to: number) =>
-      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id)));
-    if (!filter || (!filter.marketId && !filter.status && filter.minTflops === undefined))
-      return readPageOldestFirst(args, total, read);
-    const kept = await keptOf(total, read, (n) => matches(n, filter));
-    return pageAt(args, kept, 'oldest first');
+    const read = (ids: string[]) => Promise.all(ids.map((id) => this.readNode(id)));
+    if (!filter || !nodesFilterScans(filter)) return readSetPage(args, nodes, read, 'oldest first');
+    // Aliases with the same filter (other pages, other fields) read every node once.
+    const { marketId, status, minTflops } = filter;
+    const key = JSON.stringify([
+      'nodes',
+      marketId || '',
+      status || '',
+      minTflops === undefined ? '' : minTflops,
+    ]);
+    const kept = await memoised(info, key, () => keptOf(nodes, read, (n) => matches(n, filter)));
+    return pageAt(args, kept, 'oldest first', nodes.rank);
   }
 
   @Subscription(() => GpuNode, {
@@ -287,9 +297,7 @@ export class NodesResolver {
   @Roles('provider')
   async myNodes(@Args() args: PageArgs, @Caller() p: Principal) {
     const nodes = this.capacity.providerNodes(p.accountId);
-    return readPageOldestFirst(args, await nodes.count(), async (from, to) =>
-      Promise.all((await nodes.slice(from, to)).map((id) => this.readNode(id))),
-    );
+    return readSetPage(args, nodes, (ids) => Promise.all(ids.map((id) => this.readNode(id))), 'oldest first');
   }
 }
 

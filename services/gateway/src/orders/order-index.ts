@@ -8,7 +8,8 @@ import type { OrdersFilter, Side } from './orders.views';
  * the filled or the cancelled ones), and what it holds is then read and filtered in full, so such
  * a filter costs the size of its index, not of the account's history. Without a status, a market,
  * a side, both or neither read the index of exactly those orders, which is paged as it stands: its
- * orders are listed by creation time and never leave it, so a position in it is a cursor.
+ * orders are listed by creation time and never leave it (a cursor names its order, and the next
+ * page starts where that order stands, whatever was listed before it since).
  */
 export type OrderIndex =
   | { kind: 'live' }
@@ -32,14 +33,14 @@ export function orderIndexFor(filter: OrdersFilter): OrderIndex {
  * What an index kept, at each order's position among all the account's orders (`positions`, in
  * the same order), oldest first as pageAt wants them; an order not listed there is left out.
  */
-export function atAccountPositions<T>(
-  kept: { node: T }[],
+export function atAccountPositions<K extends object>(
+  kept: K[],
   positions: (number | null | undefined)[],
-): { position: number; node: T }[] {
+): (K & { position: number })[] {
   return kept
-    .flatMap(({ node }, i) => {
+    .flatMap((item, i) => {
       const position = positions[i];
-      return position === null || position === undefined ? [] : [{ position, node }];
+      return position === null || position === undefined ? [] : [{ ...item, position }];
     })
     .sort((a, b) => a.position - b.position);
 }
