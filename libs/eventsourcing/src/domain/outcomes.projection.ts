@@ -76,6 +76,7 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
         op: 'publish',
         key: outcomesChannel(service),
         message: event.idempotencyKey,
+        waiters: true,
       };
       const base: RedisOp[] = [
         { op: 'hset', key, field: 'commandId', value: event.causationId },

@@ -65,8 +65,12 @@ export type RedisOp =
    * publishes only when the batch is applied (never for a refused re-delivery), after its writes,
    * and an identical channel and message of one script call once: a notice says "re-read",
    * and no reader can see the model between two events of one atomic batch anyway.
+   * What a reset's refold replays (events below the log's end at the reset) is not published:
+   * subscribers would hear history as news. `waiters`: a notice for those waiting on one thing (a
+   * command's outcome), not news, published during a refold too: a command sent while Redis was
+   * flushed is answered when its outcome is folded, not at its deadline.
    */
-  | { op: 'publish'; key: string; message: string }
+  | { op: 'publish'; key: string; message: string; waiters?: true }
   /**
    * Not a write: the event's cause. The event is applied only once the hash field `key` `field`
    * holds at least `atLeast`, i.e. once the event that caused it, on another partition, has been

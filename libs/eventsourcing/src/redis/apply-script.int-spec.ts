@@ -273,6 +273,73 @@ describe('the apply script (real Redis): conditional writes and publications', (
     expect(await redis.hget(`${prefix}book`, '100')).toBe('3');
   });
 
+  it("publishes nothing for the events a reset's refold replays, and still the applied notice", async () => {
+    const own = projectionKeys(name);
+    const notices: string[] = [];
+    const onNotice = (ch: string, message: string) => void (ch === own.applied && notices.push(message));
+    subscriber.on('message', onNotice);
+    await subscriber.subscribe(own.applied);
+    const channel = `${prefix}ch:replay`;
+    const event = (offset: number, message = String(offset)): BatchEvent => ({
+      offset,
+      ops: [
+        { op: 'hincrby', key: `${prefix}replay`, field: 'n', by: 1 },
+        { op: 'publish', key: channel, message },
+      ],
+    });
+    const published = async (events: BatchEvent[]) => {
+      const before = received.length;
+      await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: events.length });
+      // A round trip on the subscriber's connection: anything published before it has arrived.
+      await subscriber.ping();
+      return received.slice(before).map((m) => (expect(m.channel).toBe(channel), m.message));
+    };
+    try {
+      const from = checkpoint + 1;
+      // The log ended at from + 3 when the model was reset: the events below it are history.
+      await redis.set(own.rebuilding, JSON.stringify({ epoch, ends: { 'it-apply:0': from + 3 } }));
+      // One call across that end: the events from it on are news; a message that a replayed event
+      // and a new one both publish goes out (once).
+      expect(
+        await published([
+          event(from),
+          event(from + 1),
+          event(from + 2, 'same'),
+          event(from + 3, 'same'),
+          event(from + 4),
+        ]),
+      ).toEqual(['same', String(from + 4)]);
+      expect(notices).toEqual([`it-apply:0 ${from + 4}`]);
+      // Wholly below the end: silent, though applied and announced on the applied channel.
+      await redis.set(own.rebuilding, JSON.stringify({ epoch, ends: { 'it-apply:0': checkpoint + 10 } }));
+      expect(await published([event(checkpoint + 1), event(checkpoint + 2)])).toEqual([]);
+      expect(notices).toHaveLength(2);
+      // A notice to waiters (a command's outcome) goes out below the end too: its caller may be
+      // waiting on it since before the flush.
+      const outcome: BatchEvent = {
+        offset: checkpoint + 1,
+        ops: [{ op: 'publish', key: channel, message: 'key-1', waiters: true }],
+      };
+      expect(await published([outcome, event(checkpoint + 2)])).toEqual(['key-1']);
+      // Another partition's end, or a marker that cannot be read, silences nothing.
+      await redis.set(own.rebuilding, JSON.stringify({ epoch, ends: { 'it-apply:1': checkpoint + 10 } }));
+      let next = checkpoint + 1;
+      expect(await published([event(next)])).toEqual([String(next)]);
+      await redis.set(own.rebuilding, 'not json');
+      next = checkpoint + 1;
+      expect(await published([event(next)])).toEqual([String(next)]);
+      // A marker written before markers held their epoch (the ends alone) reads the same.
+      next = checkpoint + 1;
+      await redis.set(own.rebuilding, JSON.stringify({ 'it-apply:0': next + 1 }));
+      expect(await published([event(next), event(next + 1)])).toEqual([String(next + 1)]);
+      expect(await redis.hget(`${prefix}replay`, 'n')).toBe('12');
+    } finally {
+      subscriber.off('message', onNotice);
+      await subscriber.unsubscribe(own.applied);
+      await redis.del(own.rebuilding, `${prefix}replay`);
+    }
+  });
+
   it('writes nothing at all from a batch that would write a key of another type, however often it is tried', async () => {
     const balance = `${prefix}poison:balance`;
     const list = `${prefix}poison:list`;

@@ -39,6 +39,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
       'ledger:a',
       'ledger:l',
       'ledger:z',
+      'proj:6.ledger:rebuilding',
     ]);
     expect(args.slice(0, 6)).toEqual([
       'ns.settlement.events:2',
@@ -152,7 +153,12 @@ describe('encodeBatch (the Lua script arguments)', () => {
         },
       ],
     });
-    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:c']);
+    expect(keys).toEqual([
+      'proj:6.ledger:checkpoint',
+      'proj:6.ledger:epoch',
+      'ledger:c',
+      'proj:6.ledger:rebuilding',
+    ]);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hnx', 3, 'open', '7', 'x', 'a'],
       ['hx', 3, 'high', '9'],
@@ -180,7 +186,13 @@ describe('encodeBatch (the Lua script arguments)', () => {
         { offset: 12, ops: [{ op: 'hincrby', key: 'ledger:o1', field: 'filled', by: 1 }] },
       ],
     });
-    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:o1', 'ledger:live']);
+    expect(keys).toEqual([
+      'proj:6.ledger:checkpoint',
+      'proj:6.ledger:epoch',
+      'ledger:o1',
+      'ledger:live',
+      'proj:6.ledger:rebuilding',
+    ]);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hi', 3, 'filled', '2'],
       ['zw', 4, 'o1', 3, 'gpus', 'filled', 'cancelled'],
@@ -205,7 +217,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
     ).toThrow(/score must be finite/);
   });
 
-  it('sends publications last, not as keys, an identical channel and message once', () => {
+  it('sends publications last, not as keys, an identical channel and message once, with the latest offset', () => {
     const { keys, args } = encodeBatch({
       ...base,
       events: [
@@ -226,12 +238,18 @@ describe('encodeBatch (the Lua script arguments)', () => {
         },
       ],
     });
-    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:a']);
+    expect(keys).toEqual([
+      'proj:6.ledger:checkpoint',
+      'proj:6.ledger:epoch',
+      'ledger:a',
+      'proj:6.ledger:rebuilding',
+    ]);
+    // The offset decides whether a reset's refold replays it (APPLY_LUA): the latest event's counts.
     expect(JSON.parse(args[6]!)).toEqual([
       ['hi', 3, 'balance', '5'],
-      ['p', 'ledger:ch:a', 'changed'],
-      ['p', 'ledger:ch:t', '{"n":1}'],
-      ['p', 'ledger:ch:t', '{"n":2}'],
+      ['p', 'ledger:ch:a', 'changed', '11'],
+      ['p', 'ledger:ch:t', '{"n":1}', '11'],
+      ['p', 'ledger:ch:t', '{"n":2}', '11'],
     ]);
   });
 
@@ -290,7 +308,13 @@ describe('encodeBatch (the Lua script arguments)', () => {
         },
       ],
     });
-    expect(keys).toEqual(['proj:6.ledger:checkpoint', 'proj:6.ledger:epoch', 'ledger:lease', 'ledger:a']);
+    expect(keys).toEqual([
+      'proj:6.ledger:checkpoint',
+      'proj:6.ledger:epoch',
+      'ledger:lease',
+      'ledger:a',
+      'proj:6.ledger:rebuilding',
+    ]);
     // A requirement writes nothing; the events that only wait still count as events.
     expect(args[5]).toBe('3');
     expect(JSON.parse(args[6]!)).toEqual([['hi', 4, 'balance', '6']]);

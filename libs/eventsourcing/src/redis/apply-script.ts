@@ -31,7 +31,8 @@ import { redisScript } from './script';
  * That is what lets encodeBatch merge the writes of many events (one HINCRBY for all the events
  * of an account in the batch, one RPUSH for a list) and keep the script's Redis calls few.
  *
- * KEYS = checkpoint hash, epoch, then every key the writes touch (declared, as scripts must).
+ * KEYS = checkpoint hash, epoch, then every key the writes touch (declared, as scripts must),
+ * then the rebuilding marker (reset.ts), read only by a call that publishes.
  * Into a new generation (ApplyRequest.generation, see generation.ts) they are that generation's
  * checkpoint hash, the `building` key in place of the epoch, and the keys under its modelPrefix;
  * nothing is published then (no reader sees that generation before the switch).
@@ -40,8 +41,11 @@ import { redisScript } from './script';
  * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them;
  * then the requirements ('' for none) as one JSON array in log order, each
  * [offset, key index, field, at least].
- * The projection's own publications come last, each ['p', channel, message] (a channel is no
- * key), so they go out only from a batch that was applied, after its writes.
+ * The projection's own publications come last, each ['p', channel, message, offset] (a channel
+ * is no key; offset: the last event that published it), so they go out only from a batch that
+ * was applied, after its writes, and not for an event a reset's refold replays: one below its
+ * partition's end in the rebuilding marker. A notice to waiters (offset '': a command's outcome)
+ * and the `applied` notice (ARGV[5]) go out regardless: waits go on during a refold too.
  * hmax / hmin compare as numbers (Lua's tonumber); a field that is absent or holds no number
  * is replaced.
  * zw (zremWhenReached) is [code, set key index, member, hash key index, reaches field, ...sum
@@ -69,6 +73,27 @@ if ARGV[8] ~= '' then
   end
 end
 local ops = cjson.decode(ARGV[7])
+-- A reset's refold replays the log from offset 0: what it publishes for an event below the log's
+-- end recorded in the rebuilding marker (the last key) is history, and live subscribers must not
+-- hear it again as news. Read only for a call that publishes, so a fold without publications pays
+-- nothing; a marker that cannot be read silences nothing.
+local replayedBelow
+local function replayed(offset)
+  if replayedBelow == nil then
+    replayedBelow = -1
+    local raw = redis.call('GET', KEYS[#KEYS])
+    if raw then
+      local ok, marker = pcall(cjson.decode, raw)
+      if ok and type(marker) == 'table' then
+        local ends = marker.ends
+        if type(ends) ~= 'table' then ends = marker end
+        replayedBelow = tonumber(ends[ARGV[1]]) or -1
+      end
+    end
+  end
+  local n = tonumber(offset)
+  return n ~= nil and n < replayedBelow
+end
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
 local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset', zaw = 'zset'}
@@ -114,7 +139,7 @@ for _, o in ipairs(ops) do
   elseif code == 'hnx' then
     for j = 3, n, 2 do redis.call('HSETNX', key, o[j], o[j + 1]) end
   elseif code == 'p' then
-    redis.call('PUBLISH', o[2], o[3])
+    if not replayed(o[4]) then redis.call('PUBLISH', o[2], o[3]) end
   elseif code == 'r' then
     for j = 3, n, SLICE do redis.call('RPUSH', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
   elseif code == 'i' then
@@ -224,9 +249,17 @@ class WriteList {
   private readonly runs = new Map<number, Run>();
   private readonly publications = new Map<string, EncodedOp>();
 
-  publish(channel: string, message: string): void {
+  /**
+   * `offset`: the event's; events come in log order, so the one kept is the latest's. None for a
+   * notice to waiters, published during a refold too.
+   */
+  publish(channel: string, message: string, offset: number | undefined): void {
     const id = JSON.stringify([channel, message]);
-    if (!this.publications.has(id)) this.publications.set(id, ['p', channel, message]);
+    const kept = this.publications.get(id);
+    const at = offset === undefined ? '' : String(offset);
+    // Published by a replayed event and a new one alike: the new one's offset decides, so it goes out.
+    if (kept) kept[3] = kept[3] === '' ? '' : at;
+    else this.publications.set(id, ['p', channel, message, at]);
   }
 
   add(k: number, o: RedisOp): void {
@@ -404,7 +437,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
             `projection ${request.projectionName} published on channel ${o.key}, outside its keyPrefix ${request.keyPrefix}`,
           );
         }
-        if (!next) writes.publish(o.key, o.message);
+        if (!next) writes.publish(o.key, o.message, o.waiters ? undefined : event.offset);
         continue;
       }
       if (o.op === 'requires') {
@@ -419,6 +452,8 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
       writes.add(indexOf(o.key, 'wrote key'), o);
     }
   }
+  // Last, so that the writes' key indices do not depend on it (APPLY_LUA reads KEYS[#KEYS]).
+  keys.push(own.rebuilding);
   const args = [
     checkpointField(request.topic, request.partition),
     request.epoch,

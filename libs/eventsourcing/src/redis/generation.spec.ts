@@ -35,7 +35,13 @@ describe('a batch folded into a new generation (encodeBatch)', () => {
     });
     const next = generationKeys('ledger', 'g7');
     expect(next.modelPrefix).toBe('proj:6.ledger:next:2.g7:model:');
-    expect(keys).toEqual([next.checkpoint, projectionKeys('ledger').building, `${next.modelPrefix}ledger:a`]);
+    // The rebuilding marker is declared last as in every call, though nothing here publishes.
+    expect(keys).toEqual([
+      next.checkpoint,
+      projectionKeys('ledger').building,
+      `${next.modelPrefix}ledger:a`,
+      projectionKeys('ledger').rebuilding,
+    ]);
     expect(keys[0]).toBe('proj:6.ledger:next:2.g7:checkpoint');
     // No announcement on the applied channel, and the projection's own publication is dropped.
     expect(args.slice(0, 6)).toEqual(['ns.settlement.events:2', 'g7', '9', '12', '', '1']);

@@ -17,9 +17,11 @@ export interface ProjectionKeys {
   /** Pub/sub channel: `<topic>:<partition> <offset>` after each applied batch. */
   applied: string;
   /**
-   * Set with the new epoch by a reset, to the log's end offsets at that moment (JSON
-   * `{ "<topic>:<partition>": offset }`), and deleted once every checkpoint has reached them:
-   * while it exists the model is still refolding and a missing key may yet appear.
+   * Set with the new epoch by a reset, to that epoch and the log's end offsets at that moment (JSON
+   * `{ "epoch": "…", "ends": { "<topic>:<partition>": offset } }`), and deleted once every
+   * checkpoint has reached them: while it exists the model is still refolding and a missing key
+   * may yet appear, and what the projection publishes for an event below its partition's end is
+   * not published (a replay, not news).
    */
   rebuilding: string;
   /** Set (to when it was asked, ISO) to ask for a rebuild into a new generation; the switch deletes it. */

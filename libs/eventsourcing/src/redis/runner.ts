@@ -51,8 +51,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * from Redis: the first batch after an assignment that does not start at checkpoint + 1 is
  * dropped and the partition sought there, and after a rebuild every partition is sought.
  * Redis losing the model (flush, restart without persistence) shows as a missing epoch, and the
- * runner rebuilds from offset zero by itself. Redis must not evict keys (maxmemory-policy
- * noeviction): a model missing some keys but not its epoch cannot be told from a correct one.
+ * runner rebuilds from offset zero by itself, publishing nothing of what the projection publishes
+ * for events below the log's end at the reset (a replay, not news; APPLY_LUA). Redis must not
+ * evict keys (maxmemory-policy noeviction): a model missing some keys but not its epoch cannot be
+ * told from a correct one.
  * A batch that keeps failing (poison: a script error, a projection that throws) is retried a
  * bounded number of times, then its partition alone stops, with one error line, and shows in
  * `stopped()` (and so in /health) until a rebuild (or a new epoch) starts it again.
@@ -387,7 +389,8 @@ export class ProjectionRunner {
         });
         break;
       }
-      // Another runner is clearing the model: its new epoch is the one to adopt.
+      // Another runner is clearing the model (or took the lock from this reset): its new epoch is
+      // the one to adopt.
       force = false;
       if (Date.now() > deadline)
         throw new Error(
