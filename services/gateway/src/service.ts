@@ -290,6 +290,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
       ],
       providers: [
         { provide: GatewayAccess, inject: [RedisClient], useFactory: accessOf },
+        { provide: ReadModelWatch, inject: [GatewayAccess], useFactory: (a: GatewayAccess) => a.watch },
         // Every root field's access (`@Public()` / `@Roles(…)`), over HTTP and WebSocket alike.
         { provide: APP_GUARD, useClass: AccessGuard },
         ServerSockets,

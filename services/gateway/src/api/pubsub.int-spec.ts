@@ -1,10 +1,81 @@
 // Subscriptions against a real Redis: a message on a channel is mapped (read from the read model)
-// once, however many clients listen on that channel, and every client gets the view.
+// once, however many clients listen on that channel, and every client gets the view; a slow client
+// of events is told it fell behind; and against a redis-server of the test's own, stopped and
+// started again on its port: what was lost meanwhile is re-read, or the subscriber told.
+import { ordersReadModel, pricingReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { infraEnv } from '@gpux/testing';
+import { freePort, infraEnv, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RedisPubSub } from './pubsub';
+
+/** A redis-server on a port of its own that can be stopped and started again on that port. */
+class RestartableRedis {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'gpux-pubsub-redis-'));
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.child = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
+    await waitUntil(`redis-server on port ${this.port}`, async () => {
+      const probe = new Redis(this.url, {
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Until Redis at `publisher` has a subscription to `channel` (iterate subscribes without waiting). */
+async function subscribedOn(publisher: Redis, channel: string): Promise<void> {
+  await waitUntil(`${channel} subscribed`, async () => {
+    const [, count] = (await publisher.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(count) > 0;
+  });
+}
+
+/** What `promise` settles to, within `ms`: its value, `{ error }`, or 'pending'. */
+async function settled<T>(promise: Promise<T>, ms: number): Promise<T | { error: unknown } | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'pending'>((r) => (timer = setTimeout(() => r('pending'), ms)));
+  try {
+    return await Promise.race([promise.catch((error: unknown) => ({ error })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('RedisPubSub', () => {
   let client: RedisClient;
@@ -67,6 +138,37 @@ describe('RedisPubSub', () => {
     await Promise.all(clients.map((c) => c.return?.()));
   });
 
+  it('drops the oldest views for a slow client of a view channel, and ends a slow client of events UNAVAILABLE after those it holds', async () => {
+    const market = randomUUID();
+    const [views, events] = [
+      pricingReadModel.channels.book(market),
+      pricingReadModel.channels.trades(market),
+    ];
+    const book = pubsub.iterate(views, async (m) => m, { buffer: 2 });
+    const trades = pubsub.iterate(events, async (m) => m, { kind: 'events', buffer: 2 });
+    await Promise.all([subscribed(views), subscribed(events)]);
+    for (const m of ['t1', 't2', 't3']) {
+      await publisher.publish(views, m);
+      await publisher.publish(events, m);
+    }
+    await waitUntil('every message received', () => pubsub.listening(events) === 0);
+    expect([await book.next(), await book.next()]).toEqual([
+      { done: false, value: 't2' },
+      { done: false, value: 't3' },
+    ]);
+    // Before, trades dropped the oldest as views do: t1 was lost unnoticed.
+    expect([await trades.next(), await trades.next()]).toEqual([
+      { done: false, value: 't1' },
+      { done: false, value: 't2' },
+    ]);
+    await expect(trades.next()).rejects.toMatchObject({
+      message: expect.stringMatching(/^this subscriber fell behind: more than 2 events waited unsent;/),
+      extensions: { code: 'UNAVAILABLE' },
+    });
+    expect(await trades.next()).toEqual({ done: true, value: undefined });
+    await book.return?.();
+  });
+
   it('keeps channels apart: each is mapped once, by its own clients', async () => {
     const [a, b] = [`test:pubsub:${randomUUID()}`, `test:pubsub:${randomUUID()}`];
     const reads: string[] = [];
@@ -84,4 +186,88 @@ describe('RedisPubSub', () => {
     expect(reads.sort()).toEqual(['a:x', 'b:y']);
     await Promise.all([...clients.a, ...clients.b].map((c) => c.return?.()));
   });
+});
+
+describe('RedisPubSub while Redis is out of reach', () => {
+  let server: RestartableRedis;
+  let client: RedisClient;
+  let pubsub: RedisPubSub;
+  let publisher: Redis | undefined;
+
+  beforeEach(async () => {
+    server = new RestartableRedis(await freePort());
+  });
+
+  afterEach(async () => {
+    await pubsub?.onApplicationShutdown();
+    client?.redis.disconnect();
+    publisher?.disconnect();
+    publisher = undefined;
+    await server.remove();
+  });
+
+  it('subscribes a channel whose SUBSCRIBE failed while Redis was down once Redis is up, without an unhandled rejection', async () => {
+    client = new RedisClient(server.url);
+    pubsub = new RedisPubSub(client);
+    const channel = pricingReadModel.channels.book(randomUUID());
+    const book = pubsub.iterate(channel, async (m) => m);
+    // ioredis gives up on the SUBSCRIBE after maxRetriesPerRequest (3) reconnections, about 2 s.
+    // Before, its MaxRetriesPerRequestError went unhandled (which fails this test; Node exits on one).
+    await new Promise((r) => setTimeout(r, 3_000));
+    await server.start();
+    publisher = new Redis(server.url);
+    // Before, the channel stayed listed but unsubscribed: nothing ever reached it.
+    await subscribedOn(publisher, channel);
+    await publisher.publish(channel, 'b1');
+    // The view re-read (messages were lost while it was not subscribed), then the message.
+    expect(await book.next()).toEqual({ done: false, value: '' });
+    expect(await book.next()).toEqual({ done: false, value: 'b1' });
+    await book.return?.();
+  }, 30_000);
+
+  it('re-reads every view channel once Redis is back, and ends the subscribers of events UNAVAILABLE', async () => {
+    await server.start();
+    client = new RedisClient(server.url);
+    pubsub = new RedisPubSub(client);
+    publisher = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    publisher.on('error', () => undefined);
+    const market = randomUUID();
+    const [views, trades, orders] = [
+      pricingReadModel.channels.ticker(market),
+      pricingReadModel.channels.trades(market),
+      ordersReadModel.accountOrdersChannel(randomUUID()),
+    ];
+    let reads = 0;
+    const viewers = [1, 2].map(() => pubsub.iterate(views, async () => ++reads));
+    const eventSubscribers = [
+      pubsub.iterate(trades, async (m) => m, { kind: 'events' }),
+      pubsub.iterate(orders, async (m) => m, { kind: 'events' }),
+    ];
+    await Promise.all([views, trades, orders].map((c) => subscribedOn(publisher!, c)));
+    const waiting: Promise<IteratorResult<unknown>>[] = [...viewers, ...eventSubscribers].map((i) =>
+      i.next(),
+    );
+
+    await server.stop();
+    await server.start();
+    // Before, nothing came: a quiet market's ticker stayed as it was before Redis went away.
+    for (const next of waiting.slice(0, 2))
+      expect(await settled(next, 10_000)).toEqual({ done: false, value: 1 });
+    expect(reads).toBe(1); // once for both
+    for (const next of waiting.slice(2))
+      expect(await settled(next, 1_000)).toEqual({
+        error: expect.objectContaining({
+          message: expect.stringMatching(
+            /^the gateway lost its connection to Redis, and events published meanwhile were not received;/,
+          ),
+          extensions: { code: 'UNAVAILABLE' },
+        }),
+      });
+    expect([pubsub.listening(trades), pubsub.listening(orders), pubsub.listening(views)]).toEqual([0, 0, 2]);
+    // Still subscribed: later changes reach the view channel's subscribers.
+    await subscribedOn(publisher, views);
+    await publisher.publish(views, 'changed');
+    for (const v of viewers) expect(await v.next()).toEqual({ done: false, value: 2 });
+    await Promise.all(viewers.map((v) => v.return?.()));
+  }, 30_000);
 });

@@ -1,12 +1,29 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { RedisClient } from '@gpux/platform';
+import { type ChannelKind, missedEventsError, type MissedEvents } from './channel-kinds';
 
 /** A subscriber's iterator on a channel: how it maps a message, and where the mapped view goes. */
 interface Listener {
   map: (message: string) => Promise<unknown>;
   deliver: (view: Promise<unknown>) => void;
+  /** Messages were lost for it (Redis out of reach): called on event channels only, whose subscribers end. */
+  missed: () => void;
 }
+
+interface Channel {
+  kind: ChannelKind;
+  listeners: Set<Listener>;
+}
+
+/**
+ * What a view channel's maps are handed to re-read the view when its messages were lost (Redis
+ * out of reach): a view's map reads the view whatever the message says.
+ */
+export const REFRESH_MESSAGE = '';
+
+const logger = new Logger('pubsub');
 
 /**
  * Subscriptions are fed by the projections' Redis pub/sub notices (docs/architecture.md §4), never by polling:
@@ -17,11 +34,22 @@ interface Listener {
  * book, a node, an order), so the first listener's view is every listener's. Before, each
  * subscriber read the read model again: a market's book watched by a thousand clients was read a
  * thousand times per change.
+ *
+ * Notices published while the subscriber connection is down are lost. When it is back, every
+ * channel with listeners is subscribed again (ioredis resubscribes only the channels Redis had
+ * confirmed, not one whose SUBSCRIBE failed while it was down), then each view channel is re-read
+ * for its listeners and each event subscriber is ended (channel-kinds.ts).
  */
 @Injectable()
 export class RedisPubSub implements OnApplicationShutdown {
   private subscriber: Redis | undefined;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly channels = new Map<string, Channel>();
+  /** Whether the subscriber connection has been ready, so a 'close' may have lost notices. */
+  private wasReady = false;
+  /** Notices may have been lost since the connection was last ready: re-read on the next 'ready'. */
+  private missed = false;
+  /** A failed SUBSCRIBE is logged once until the connection is ready again. */
+  private warned = false;
 
   constructor(private readonly redis: RedisClient) {}
 
@@ -31,19 +59,70 @@ export class RedisPubSub implements OnApplicationShutdown {
       // while connecting, fails in subscriber mode), and an error listener (ioredis reports
       // connection errors as 'error' events, which unhandled would end the process; it reconnects
       // and resubscribes by itself).
-      this.subscriber = this.redis.redis.duplicate({ enableReadyCheck: false });
-      this.subscriber.on('error', () => undefined);
-      this.subscriber.on('message', (channel: string, message: string) => {
-        let view: Promise<unknown> | undefined;
-        for (const listener of this.listeners.get(channel) ?? []) {
-          view ??= Promise.resolve(message)
-            .then(listener.map)
-            .catch(() => null);
-          listener.deliver(view);
-        }
+      const subscriber = this.redis.redis.duplicate({ enableReadyCheck: false });
+      this.subscriber = subscriber;
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+      subscriber.on('close', () => {
+        if (this.wasReady) this.missed = true;
+      });
+      subscriber.on('ready', () => {
+        this.wasReady = true;
+        this.warned = false;
+        void this.resubscribe(subscriber);
       });
     }
     return this.subscriber;
+  }
+
+  /** Hands `message` mapped once to every listener of `channel`. */
+  private dispatch(channel: string, message: string): void {
+    let view: Promise<unknown> | undefined;
+    for (const listener of this.channels.get(channel)?.listeners ?? []) {
+      view ??= Promise.resolve(message)
+        .then(listener.map)
+        .catch(() => null);
+      listener.deliver(view);
+    }
+  }
+
+  /** After a (re)connect: every channel with listeners subscribed again; and if notices were lost, re-read. */
+  private async resubscribe(subscriber: Redis): Promise<void> {
+    const missed = this.missed;
+    this.missed = false;
+    const channels = [...this.channels.keys()];
+    if (channels.length === 0) return;
+    try {
+      // Idempotent: a channel subscribed already stays so.
+      await subscriber.subscribe(...channels);
+    } catch (error) {
+      this.subscribeFailed(error);
+      return;
+    }
+    if (!missed) return;
+    // Read after the SUBSCRIBE took, so that no notice falls between the read and the subscription.
+    for (const channel of channels) {
+      const entry = this.channels.get(channel);
+      if (!entry) continue;
+      if (entry.kind === 'view') this.dispatch(channel, REFRESH_MESSAGE);
+      else for (const listener of [...entry.listeners]) listener.missed();
+    }
+  }
+
+  private subscribeFailed(error: unknown): void {
+    // Notices on the channel are lost until the connection is ready again, which subscribes it.
+    this.missed = true;
+    if (this.warned) return;
+    this.warned = true;
+    logger.warn({
+      msg: 'a subscription channel could not be subscribed (Redis out of reach): it will be once Redis is back',
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  /** How many iterators listen on `channel` now (what a socket left running shows here). */
+  listening(channel: string): number {
+    return this.channels.get(channel)?.listeners.size ?? 0;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -52,41 +131,58 @@ export class RedisPubSub implements OnApplicationShutdown {
 
   /**
    * An async iterator of what `map` makes of each message on the channel (null skips it); ends when
-   * the client unsubscribes. A slow client keeps at most `buffer` items: older ones are dropped,
-   * since every item is a fresh view of the read model. `map` must depend on the channel and the
-   * message only: one listener's view of a message is every listener's (see the class).
+   * the client unsubscribes. A slow client keeps at most `buffer` items. Past it, on a view channel
+   * the oldest is dropped (a newer view holds all it did); on an event channel (`kind: 'events'`:
+   * trades, your orders; channel-kinds.ts) the iterator ends, after the items it holds, with an UNAVAILABLE
+   * error saying it fell behind. `map` must depend on the channel and the message only: one
+   * listener's view of a message is every listener's (see the class). On a view channel `map` is
+   * also handed REFRESH_MESSAGE, to read the view again after Redis was out of reach.
    */
   iterate<T>(
     channel: string,
     map: (message: string) => Promise<T | null>,
-    buffer = 100,
+    { kind = 'view', buffer = 100 }: { kind?: ChannelKind; buffer?: number } = {},
   ): AsyncIterableIterator<T> {
     const queue: Promise<T | null>[] = [];
     let wake: (() => void) | undefined;
     let done = false;
+    /** Why the iterator ends once its queue is drained, if it does. */
+    let failure: GraphQLError | undefined;
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      entry = { kind, listeners: new Set() };
+      this.channels.set(channel, entry);
+      this.connection()
+        .subscribe(channel)
+        .catch((error: unknown) => this.subscribeFailed(error));
+    }
+    // The channel's kind is its first subscriber's: every resolver of a channel says the same.
+    const { kind: kept, listeners } = entry;
+    const stop = () => {
+      if (!listeners.delete(listener)) return;
+      if (listeners.size === 0 && this.channels.get(channel)?.listeners === listeners) {
+        this.channels.delete(channel);
+        void this.subscriber?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+    const fail = (why: MissedEvents) => {
+      failure ??= missedEventsError(why, buffer);
+      stop();
+      wake?.();
+    };
     const listener: Listener = {
       map,
       deliver: (view) => {
+        if (queue.length >= buffer) {
+          if (kept === 'events') return fail('fell-behind');
+          queue.shift();
+        }
         queue.push(view as Promise<T | null>);
-        if (queue.length > buffer) queue.shift();
         wake?.();
       },
+      missed: () => fail('disconnected'),
     };
-    let set = this.listeners.get(channel);
-    if (!set) {
-      this.listeners.set(channel, (set = new Set()));
-      void this.connection().subscribe(channel);
-    }
-    set.add(listener);
-    const stop = () => {
-      done = true;
-      set!.delete(listener);
-      if (set!.size === 0) {
-        this.listeners.delete(channel);
-        void this.subscriber?.unsubscribe(channel).catch(() => undefined);
-      }
-      wake?.();
-    };
+    listeners.add(listener);
     const iterator: AsyncIterableIterator<T> = {
       [Symbol.asyncIterator]: () => iterator,
       async next(): Promise<IteratorResult<T>> {
@@ -98,12 +194,18 @@ export class RedisPubSub implements OnApplicationShutdown {
             if (value !== null) return { done: false, value };
             continue;
           }
+          if (failure) {
+            done = true;
+            throw failure;
+          }
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
         }
       },
       async return(): Promise<IteratorResult<T>> {
+        done = true;
         stop();
+        wake?.();
         return { done: true, value: undefined };
       },
     };

@@ -1,9 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Logger } from '@nestjs/common';
 import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
 import { projectionKeys } from '@gpux/eventsourcing';
 import { GraphQLError, Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type Redis from 'ioredis';
-import { unavailableHead } from './unavailable';
+import { UNAVAILABLE_RETRY_MS, unavailableHead } from './unavailable';
 
 const SETTLEMENT = settlementReadModel.name;
 const ORDERS = ordersReadModel.name;
@@ -13,6 +14,7 @@ const PRICING = pricingReadModel.name;
 /** Every read model the gateway answers from. */
 export const READ_MODELS: readonly string[] = [SETTLEMENT, ORDERS, CAPACITY, PRICING];
 export const REBUILD_RETRY_MS = 1_000;
+const logger = new Logger('rebuilding');
 
 /**
  * The read models each root query field reads, itself or through the fields under it. A root
@@ -92,17 +94,35 @@ export class ReadModelWatch {
 
   /**
    * "Not found" while a model is rebuilt may be "not refolded yet": a NOT_FOUND answered meanwhile
-   * becomes the retryable UNAVAILABLE. Only answers that hold a NOT_FOUND pay for the check.
+   * becomes the retryable UNAVAILABLE. Only answers that hold a NOT_FOUND pay for the check. Never
+   * rejects: with Redis out of reach the check cannot tell, and a NOT_FOUND that may be false is
+   * UNAVAILABLE too (retrying costs less than giving up on what exists); thrown, it closed a
+   * WebSocket 4500 with ioredis' words.
    */
   async withoutFalseNotFound(errors: readonly GraphQLFormattedError[]): Promise<GraphQLFormattedError[]> {
     const notFound = (e: GraphQLFormattedError) => e.extensions?.['code'] === 'NOT_FOUND';
-    if (!errors.some(notFound) || (await this.rebuilding()).length === 0) return [...errors];
+    if (!errors.some(notFound)) return [...errors];
+    let why: string;
+    let retryAfterMs: number;
+    try {
+      if ((await this.rebuilding()).length === 0) return [...errors];
+      [why, retryAfterMs] = ['a read model is being rebuilt from Kafka', REBUILD_RETRY_MS];
+    } catch (error) {
+      logger.warn({
+        msg: 'whether a read model is being rebuilt could not be read: NOT_FOUND answered UNAVAILABLE',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      [why, retryAfterMs] = [
+        'Redis cannot be reached to tell whether it is only not rebuilt yet',
+        UNAVAILABLE_RETRY_MS,
+      ];
+    }
     return errors.map((e) =>
       notFound(e)
         ? {
             ...e,
-            message: `${e.message} (a read model is being rebuilt from Kafka: retry in a second)`,
-            extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
+            message: `${e.message} (${why}: retry in a second)`,
+            extensions: { code: 'UNAVAILABLE', retryAfterMs },
           }
         : e,
     );

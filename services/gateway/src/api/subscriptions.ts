@@ -13,7 +13,7 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { type Context, type SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { authorizationOf, Principal, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
@@ -22,6 +22,7 @@ import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
 import { documentTextError } from './nesting';
+import { SocketOperations } from './operations';
 import {
   SocketsPerCaller,
   socketsFullResponse,
@@ -71,7 +72,11 @@ type Extra = {
   authorization?: string;
   /** Who the socket is for the rate limit and the socket cap: set once it is counted, until it closes. */
   subject?: string;
+  /** What the socket runs, pending operations among them (operations.ts). */
+  operations?: SocketOperations;
 };
+
+type Ctx = Context<Record<string, unknown> | undefined, Extra>;
 
 const logger = new Logger('subscriptions');
 
@@ -120,6 +125,7 @@ export class SubscriptionServer {
         this.set(wss.clients.size);
       },
     });
+    const shared = sharedSubscriptions(options.publicSubscriptions);
     const refused = metrics.counter<'reason'>({
       name: 'gpux_websockets_refused_total',
       help: "WebSockets refused: over their caller's cap (caller_cap, closed 1008) or the gateway's (gateway_cap, upgrade answered 503)",
@@ -148,13 +154,24 @@ export class SubscriptionServer {
             this.keys.add(ctx.extra.socket, authorization, context.principal);
           return true;
         },
-        onClose: (ctx) => {
+        onClose: async (ctx) => {
           if (ctx.extra.subject) perCaller.release(ctx.extra.subject);
           this.keys.remove(ctx.extra.socket);
+          // graphql-ws has returned the iterators it holds; these are the ones it never held.
+          await ctx.extra.operations?.close();
         },
-        onSubscribe: async (ctx, _id, payload) => this.admit(ctx, payload, limiter, options),
+        onSubscribe: async (ctx, id, payload) => this.subscribe(ctx, id, payload, limiter, options),
+        onOperation: (ctx, id, _payload, _args, result) =>
+          operationsOf(ctx).start(id, result, wanted(ctx, id)) as typeof result,
         // Market data executed once per event for all its watchers (shared-subscriptions.ts).
-        subscribe: sharedSubscriptions(options.publicSubscriptions),
+        subscribe: async (args) => {
+          try {
+            return await shared(args);
+          } catch (error) {
+            // Thrown out of graphql-ws it would close the socket 4500 with its message.
+            return { errors: [unexpectedError(error)] };
+          }
+        },
         onNext: async (_ctx, _id, _payload, _args, result) => {
           if (!result.errors?.length) return undefined;
           return { ...result, errors: await this.watch.withoutFalseNotFound(formatted(result.errors)) };
@@ -204,9 +221,7 @@ export class SubscriptionServer {
    * The socket's caller as its key stands now, looked up again as HTTP does for every request; or
    * why this operation is refused.
    */
-  private async caller(
-    ctx: Context<Record<string, unknown> | undefined, Extra>,
-  ): Promise<RequestContext | GraphQLError[]> {
+  private async caller(ctx: Ctx): Promise<RequestContext | GraphQLError[]> {
     const opened = ctx.extra.context ?? { principal: null };
     // A socket without a key, or whose key was refused from the start, is what it was.
     if (ctx.extra.authorization === undefined || !opened.principal) return opened;
@@ -216,23 +231,31 @@ export class SubscriptionServer {
       return fresh;
     }
     // Refused; a socket whose key no longer holds is closed by the next sweep (after this answer).
-    return [
-      fresh.authError instanceof GraphQLError
-        ? fresh.authError
-        : new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
-    ];
+    // A lookup that failed (Redis down) is UNAVAILABLE, as over HTTP (formatError).
+    return [unexpectedError(fresh.authError)];
   }
 
-  /** The operation's execution arguments, or why it is refused. */
-  private async admit(
-    ctx: Context<Record<string, unknown> | undefined, Extra>,
+  /**
+   * An operation a socket starts: tracked from now until it ends (operations.ts), refused when its
+   * id is taken or the socket runs as many as it may; its execution arguments, or why it is refused.
+   */
+  private async subscribe(
+    ctx: Ctx,
+    id: string,
     payload: SubscribePayload,
     limiter: RateLimiter,
     options: SubscriptionServerOptions,
   ): Promise<ExecutionArgs | GraphQLError[]> {
-    // graphql-ws lists this operation among the socket's before asking.
-    const running = Object.keys(ctx.subscriptions).length;
-    if (running > options.maxSubscriptions) {
+    const { socket } = ctx.extra;
+    // Frames still arrive while a socket closes: nothing more starts on it.
+    if (socket.readyState !== WebSocket.OPEN) return [notStartedError()];
+    const operations = operationsOf(ctx);
+    if (operations.has(id)) {
+      // What graphql-ws does for a duplicate it sees; this one it cannot see: completed while pending.
+      socket.close(CloseCode.SubscriberAlreadyExists, closeReason(`Subscriber for ${id} already exists`));
+      return [notStartedError()];
+    }
+    if (operations.size >= options.maxSubscriptions) {
       return [
         apiError(
           'TOO_MANY_SUBSCRIPTIONS',
@@ -240,6 +263,35 @@ export class SubscriptionServer {
         ),
       ];
     }
+    const operation = operations.begin(id);
+    if (!operation) return [notStartedError()];
+    let admitted: ExecutionArgs | GraphQLError[];
+    try {
+      admitted = await this.admit(ctx, payload, limiter, options);
+    } catch (error) {
+      // Redis down while admitting (whether a read model is being rebuilt, the caller's key): an
+      // answer with a code, never the socket closed 4500 with ioredis' words.
+      admitted = [unexpectedError(error)];
+    }
+    if (Array.isArray(admitted)) {
+      operation.end();
+      return admitted;
+    }
+    // Completed while it was admitted, or its socket closing: it never subscribes.
+    if (operation.done || !wanted(ctx, id)) {
+      operation.end();
+      return [notStartedError()];
+    }
+    return admitted;
+  }
+
+  /** The operation's execution arguments, or why it is refused. */
+  private async admit(
+    ctx: Ctx,
+    payload: SubscribePayload,
+    limiter: RateLimiter,
+    options: SubscriptionServerOptions,
+  ): Promise<ExecutionArgs | GraphQLError[]> {
     try {
       const retryAfterMs = await limiter.take(ctx.extra.subject ?? 'ip:unknown');
       if (retryAfterMs !== null) return [rateLimitedError(retryAfterMs)];
@@ -281,8 +333,6 @@ export class SubscriptionServer {
       const refused = await mutationsAdmitted(limiter, ctx.extra.subject ?? 'ip:unknown', mutations);
       if (refused) return [refused];
     }
-    const rebuilding = await this.watch.refusal(operation);
-    if (rebuilding) return [rebuilding];
     const context = await this.caller(ctx);
     if (Array.isArray(context)) return context;
     // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
@@ -297,9 +347,7 @@ export class SubscriptionServer {
       const personal =
         operation.operation !== 'subscription' || rootFields.some((f) => !options.publicSubscriptions.has(f));
       if (personal) {
-        if (context.authError instanceof GraphQLError) return [context.authError];
-        if (context.authError)
-          return [new GraphQLError('internal error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        if (context.authError) return [unexpectedError(context.authError)];
         return [
           apiError(
             'UNAUTHENTICATED',
@@ -308,6 +356,9 @@ export class SubscriptionServer {
         ];
       }
     }
+    // After the anonymous check: a query an anonymous socket may not run costs Redis nothing.
+    const rebuilding = await this.watch.refusal(operation);
+    if (rebuilding) return [rebuilding];
     return {
       schema: this.schema,
       document,
@@ -323,6 +374,35 @@ export class SubscriptionServer {
     await this.disposable.dispose();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+function operationsOf(ctx: Ctx): SocketOperations {
+  return (ctx.extra.operations ??= new SocketOperations());
+}
+
+/** Whether operation `id` is still wanted: not completed by the client, its socket open. */
+function wanted(ctx: Ctx, id: string): boolean {
+  return id in ctx.subscriptions && ctx.extra.socket.readyState === WebSocket.OPEN;
+}
+
+/** Why an operation did not start, never sent: graphql-ws answers only operations it still holds. */
+function notStartedError(): GraphQLError {
+  return apiError('BAD_REQUEST', 'the operation was completed, or its socket closed, before it started');
+}
+
+/**
+ * An error raised by no one on purpose, as formatError answers it: UNAVAILABLE when Redis or
+ * Kafka could not be reached, else INTERNAL_SERVER_ERROR (logged), never its own words.
+ */
+function unexpectedError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const original = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(original.message, { originalError: original });
+}
+
+/** A close reason within WebSocket's 123 bytes (an id may be as long as a frame). */
+function closeReason(reason: string): string {
+  return Buffer.byteLength(reason) <= 123 ? reason : 'Subscriber for that id already exists';
 }
 
 function closeRevoked(socket: WebSocket, principal: Pick<Principal, 'nodeId'>): void {

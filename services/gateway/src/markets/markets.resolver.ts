@@ -221,8 +221,11 @@ export class MarketsResolver {
   @Public()
   async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
-    return this.pubsub.iterate(pm.channels.trades(marketId), async (message) =>
-      toTrade(JSON.parse(message) as TradeRecord),
+    // Each message a trade of its own: a subscriber that misses one is told so (channel-kinds.ts).
+    return this.pubsub.iterate(
+      pm.channels.trades(marketId),
+      async (message) => toTrade(JSON.parse(message) as TradeRecord),
+      { kind: 'events' },
     );
   }
 

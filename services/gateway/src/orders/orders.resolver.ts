@@ -29,11 +29,12 @@ import {
   KEY_RULE_SENTENCE,
 } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
+import { ReadModelWatch, unavailableError } from '../api/rebuilding';
 import { memoised } from '../api/request-memo';
 import { ordersFilterScans } from '../api/whole-scans';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
-import { onKeyArgument, orderIdReuse } from './order-id-reuse';
+import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
 import {
   FillConnection,
@@ -101,6 +102,7 @@ export class OrdersResolver {
     private readonly commands: Commands,
     redis: RedisClient,
     private readonly pubsub: RedisPubSub,
+    private readonly watch: ReadModelWatch,
   ) {
     this.orders = new OrdersQueries(redis.redis);
     this.settlement = new SettlementQueries(redis.redis);
@@ -152,12 +154,13 @@ export class OrdersResolver {
       ? idFromKey('ord', p.accountId, input.clientOrderId)
       : `ord-${randomUUID()}`;
     if (input.clientOrderId !== undefined) {
-      const reused = orderIdReuse(
-        orderId,
-        await this.orders.orderCreatedAt(orderId),
-        Date.now(),
-        this.commands.idempotencyWindowMs,
-      );
+      // Asked together, in one round trip.
+      const [createdAt, refolding] = await Promise.all([
+        this.orders.orderCreatedAt(orderId),
+        this.watch.rebuilding([rm.name]),
+      ]);
+      if (mayBeNotRefoldedYet(createdAt, refolding)) throw unavailableError();
+      const reused = orderIdReuse(orderId, createdAt, Date.now(), this.commands.idempotencyWindowMs);
       if (reused) throw apiError('ALREADY_EXISTS', `${keyField}: ${reused}`, keyField, { orderId });
     }
     const data = {
@@ -417,9 +420,14 @@ export class OrdersResolver {
   })
   @Roles('buyer', 'provider')
   myOrderUpdated(@Caller() p: Principal) {
-    return this.pubsub.iterate(rm.accountOrdersChannel(p.accountId), async (message) => {
-      const { orderId } = JSON.parse(message) as { orderId: string };
-      return this.readOrder(orderId);
-    });
+    // Each message an order's change of its own: a subscriber that misses one is told so.
+    return this.pubsub.iterate(
+      rm.accountOrdersChannel(p.accountId),
+      async (message) => {
+        const { orderId } = JSON.parse(message) as { orderId: string };
+        return this.readOrder(orderId);
+      },
+      { kind: 'events' },
+    );
   }
 }
