@@ -14,10 +14,11 @@ grep -qE 'KafkaClients|KAFKA_BROKERS' "bench/$name.ts" && needs_stack=1
 [ "$needs_stack" -eq 0 ] || NX_DAEMON=false NX_TUI=false npx --no-install nx run-many -t build --output-style=static >/dev/null
 npx --no-install tsc -p bench/tsconfig.json
 if [ "$needs_stack" -eq 1 ] && { [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${REDIS_URL:-}" ]; }; then
+  # A stack already up (an `npm start`'s) is used as it is; one this run brings up it takes down.
   if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then
     trap 'bash infra/scripts/stack.sh down >&2' EXIT
+    bash infra/scripts/stack.sh up >&2
   fi
-  bash infra/scripts/stack.sh up >&2
   eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 fi
 node infra/runtime/run.js "bench/$name.js" "${@:2}"

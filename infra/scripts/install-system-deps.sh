@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages GPU Exchange needs on a Debian 12 machine, as root:
 # redis-server, Vulkan loader + Mesa lavapipe from bookworm-backports (Dawn needs Mesa >= 23),
-# docker-compose (only to validate docker-compose.yml), chromium (the console's browser tests), and checks for Java 17 and Maven.
+# docker-compose (only to validate docker-compose.yml), chromium (the console's browser tests), Java 17 and Maven.
 # Idempotent: a second run installs nothing and takes seconds.
 set -euo pipefail
 
@@ -11,11 +11,7 @@ die() { printf '[install-system-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (it calls apt-get)"
 command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian 12 (bookworm) only"
 
-# --- Java 17 and Maven are expected on the machine; say what to install if not.
-if ! command -v java >/dev/null; then die "Java 17 is missing: install a JDK 17 (e.g. 'apt-get install openjdk-17-jdk-headless')"; fi
-jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
-[ "${jv:-0}" -ge 17 ] || die "Java ${jv:-unknown} found, Java 17+ is required (e.g. 'apt-get install openjdk-17-jdk-headless')"
-command -v mvn >/dev/null || die "Maven is missing: install it with 'apt-get install maven'"
+java_version() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
 
 # --- bookworm-backports, on the same mirror as the machine's existing Debian source.
 bp=/etc/apt/sources.list.d/gpu-exchange-backports.sources
@@ -39,6 +35,10 @@ fi
 pkgs_main=(redis-server libvulkan1 vulkan-tools docker-compose curl chromium)
 missing=()
 for p in "${pkgs_main[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Java 17 runs the broker, Maven fetches its jars (bookworm main). A JRE is enough: nothing is
+# compiled, and Debian's maven itself depends only on default-jre-headless.
+{ command -v java >/dev/null && [ "$(java_version)" -ge 17 ] 2>/dev/null; } || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
 mesa_ok=0
 if dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then
   mv=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)
@@ -52,6 +52,8 @@ else
   apt-get update -qq
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
+    # openjdk's postinst links its man pages there; slim images leave the folder out.
+    mkdir -p /usr/share/man/man1
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   if [ "$mesa_ok" -eq 0 ]; then
@@ -59,6 +61,11 @@ else
     apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
   fi
 fi
+
+command -v java >/dev/null || die "no java on PATH after installing openjdk-17-jre-headless"
+jv=$(java_version)
+[ "${jv:-0}" -ge 17 ] || die "the default java is Java ${jv:-unknown}; Kafka needs 17 or newer: pick Java 17 with 'update-alternatives --config java'"
+command -v mvn >/dev/null || die "no mvn on PATH after installing maven"
 
 # The system redis-server must not hold the default port or our data; the project runs its own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then

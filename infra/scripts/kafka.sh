@@ -4,6 +4,8 @@
 set -euo pipefail
 GPUX_LOG_TAG=kafka
 . "$(dirname "$0")/lib.sh"
+# In the broker's command line: a pid in kafka.pid without it is not our broker (pid_alive).
+KAFKA_MARKER="kafka.Kafka $KAFKA_DIR/server.properties"
 
 require_java() {
   command -v java >/dev/null || die "Java 17 is required to run Kafka and was not found: install a JDK 17 (Debian: apt-get install openjdk-17-jre-headless)"
@@ -16,7 +18,7 @@ fetch() {
   command -v mvn >/dev/null || die "Maven is required to fetch the Kafka jars and was not found: install it (Debian: apt-get install maven)"
   say "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION from Maven Central into $KAFKA_LIBS (first run only)"
   rm -rf "$KAFKA_LIBS" && mkdir -p "$KAFKA_LIBS"
-  mvn -B -q -f "$GPUX_ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -B -q -C -f "$GPUX_ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS" >"$GPUX_CACHE_DIR/mvn-kafka.log" 2>&1 \
     || { tail -20 "$GPUX_CACHE_DIR/mvn-kafka.log" >&2; die "Maven could not resolve the Kafka jars (log: $GPUX_CACHE_DIR/mvn-kafka.log)"; }
   touch "$KAFKA_LIBS/.complete"
@@ -58,13 +60,15 @@ run_java() {
     -cp "$(classpath)" "$@"
 }
 
-# The broker accepts clients once its listener is open and it has logged its start.
-ready() { port_open "$GPUX_KAFKA_PORT" && grep -qs 'Kafka Server started' "$KAFKA_DIR/logs/server.log"; }
+# The broker accepts clients once its listener is open and it has logged its start (and only while
+# it runs: another process may hold the port, and server.log outlives the broker).
+ready() { pid_alive "$KAFKA_DIR/kafka.pid" "$KAFKA_MARKER" && port_open "$GPUX_KAFKA_PORT" && grep -qs 'Kafka Server started' "$KAFKA_DIR/logs/server.log"; }
 
 up() {
   require_java
-  if pid_alive "$KAFKA_DIR/kafka.pid"; then say "already running on 127.0.0.1:$GPUX_KAFKA_PORT"; return 0; fi
+  if pid_alive "$KAFKA_DIR/kafka.pid" "$KAFKA_MARKER"; then say "already running on 127.0.0.1:$GPUX_KAFKA_PORT"; return 0; fi
   port_open "$GPUX_KAFKA_PORT" && die "port $GPUX_KAFKA_PORT is taken by another process; stop it or set GPUX_KAFKA_PORT"
+  port_open "$GPUX_KAFKA_CONTROLLER_PORT" && die "the controller port $GPUX_KAFKA_CONTROLLER_PORT is taken by another process; stop it or set GPUX_KAFKA_CONTROLLER_PORT"
   fetch
   write_config
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
@@ -73,30 +77,34 @@ up() {
       || { cat "$KAFKA_DIR/logs/format.log" >&2; die "formatting the broker's storage failed"; }
   fi
   : >"$KAFKA_DIR/logs/server.log"
+  # 9>&-: the broker outlives its starter and must not keep the run folder's lock (take_lock).
   nohup java $GPUX_KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
     -Dkafka.logs.dir="$KAFKA_DIR/logs" \
     -Dlog4j2.configurationFile="$GPUX_ROOT/infra/kafka/log4j2.properties" \
     -cp "$(classpath)" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null &
+    >"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$KAFKA_DIR/kafka.pid"
-  if ! wait_for 120 "kafka" ready; then
-    tail -30 "$KAFKA_DIR/logs/server.log" "$KAFKA_DIR/logs/stdout.log" >&2 || true
+  local rc=0
+  wait_for --pid "$KAFKA_DIR/kafka.pid" "$KAFKA_MARKER" 120 kafka ready || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    tail -n 30 "$KAFKA_DIR/logs/server.log" "$KAFKA_DIR/logs/stdout.log" >&2 || true
     down
+    [ "$rc" -eq 2 ] && die "the broker exited while starting (logs: $KAFKA_DIR/logs)"
     die "broker did not become ready within 120s (logs: $KAFKA_DIR/logs)"
   fi
   say "ready on 127.0.0.1:$GPUX_KAFKA_PORT (Kafka $KAFKA_VERSION, KRaft)"
 }
 
 down() {
-  if pid_alive "$KAFKA_DIR/kafka.pid"; then
-    stop_pid "$KAFKA_DIR/kafka.pid" kafka 60
+  if pid_alive "$KAFKA_DIR/kafka.pid" "$KAFKA_MARKER"; then
+    stop_pid "$KAFKA_DIR/kafka.pid" kafka 60 "$KAFKA_MARKER"
     say "stopped"
   fi
   rm -f "$KAFKA_DIR/kafka.pid"
 }
 
 status() {
-  if pid_alive "$KAFKA_DIR/kafka.pid" && ready; then echo "kafka: up   127.0.0.1:$GPUX_KAFKA_PORT"; else echo "kafka: down"; return 1; fi
+  if ready; then echo "kafka: up   127.0.0.1:$GPUX_KAFKA_PORT"; else echo "kafka: down"; return 1; fi
 }
 
 case "${1:-}" in

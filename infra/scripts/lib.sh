@@ -23,26 +23,49 @@ REDIS_DIR="$GPUX_RUN_DIR/redis"
 say() { printf '[%s] %s\n' "${GPUX_LOG_TAG:-stack}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${GPUX_LOG_TAG:-stack}" "$*" >&2; exit 1; }
 
-# pid_alive FILE: the pid in FILE names a running process
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# pid_alive FILE [MARKER]: the pid in FILE names a running process whose command line contains
+# MARKER, or is a child of this shell (just forked, it still has the shell's command line until
+# its exec). A pid file outlives its process (reboot, SIGKILL) and its pid may since name an
+# unrelated process, which must be neither adopted nor killed. A FILE whose process is gone is
+# removed; one naming another process is too, with a note.
+pid_alive() {
+  local file=$1 marker=${2:-} pid cmd= stat=
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file" 2>/dev/null) || pid=
+  # Arguments joined by spaces, one after the last; a zombie's (exited, unreaped) is empty.
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+    && cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed 's/ *$/ /') \
+    && stat=$(cat "/proc/$pid/stat" 2>/dev/null)
+  stat=${stat##*) }; stat=${stat#* }  # after "pid (comm) state ": ppid first
+  [ -n "$cmd" ] && { [[ "$cmd" == *"$marker"* ]] || [ "${stat%% *}" = "$$" ]; } && return 0
+  [ -z "$cmd" ] || say "stale pid file $file removed: pid $pid is another process, not ours (${cmd% })" >&2
+  rm -f "$file"
+  return 1
+}
 
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds or time runs out
+# wait_for [--pid FILE MARKER] SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds
+# (0) or time runs out (1). With --pid it gives up early (2) once the process that should answer
+# (pid_alive FILE MARKER) has exited, rather than waiting out the full time for a dead one.
 wait_for() {
+  local file= marker=
+  if [ "$1" = --pid ]; then file=$2 marker=$3; shift 3; fi
   local limit=$1 what=$2; shift 2
   local deadline=$((SECONDS + limit))
   until "$@"; do
+    [ -z "$file" ] || pid_alive "$file" "$marker" || return 2
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.3
   done
 }
 
-# stop_pid FILE NAME SECONDS: SIGTERM, wait, then SIGKILL; removes FILE
+# stop_pid FILE NAME SECONDS [MARKER]: SIGTERM, wait, then SIGKILL; removes FILE. Only a process
+# that pid_alive FILE MARKER takes for ours is signalled.
 stop_pid() {
-  local file=$1 name=$2 limit=${3:-30}
-  if pid_alive "$file"; then
+  local file=$1 name=$2 limit=${3:-30} marker=${4:-}
+  if pid_alive "$file" "$marker"; then
     local pid; pid=$(cat "$file")
     kill -TERM "$pid" 2>/dev/null || true
     if ! wait_for "$limit" "$name to stop" bash -c "! kill -0 $pid 2>/dev/null"; then
@@ -53,11 +76,28 @@ stop_pid() {
   rm -f "$file"
 }
 
+# take_lock: one `npm start`, `npm test` or `stack.sh up|down` at a time per run folder (at once they
+# adopt, overwrite and stop each other's processes). A non-blocking flock on fd 9, held until the
+# script exits. A script run by the holder (stack.sh under start.sh or test.sh) inherits fd 9 and
+# holds the lock already. Whatever outlives its starter (services, broker, Redis) is started with
+# 9>&- so it never keeps the lock.
+take_lock() {
+  local lock="$GPUX_RUN_DIR/lock"
+  mkdir -p "$GPUX_RUN_DIR"
+  if [ -e "/proc/$$/fd/9" ] && [ "/proc/$$/fd/9" -ef "$lock" ]; then
+    flock -n 9 && return 0
+  fi
+  exec 9>>"$lock"
+  flock -n 9 || die "$GPUX_RUN_DIR is in use by $(cat "$lock" 2>/dev/null || echo 'another process'): wait for it to finish, or stop it ('npm run stop' stops an 'npm start')"
+  printf 'pid %s (%s)\n' "$$" "$(tr '\0' ' ' <"/proc/$$/cmdline" | sed 's/ $//')" >"$lock"
+}
+
 # ensure_system_deps: the Debian packages of install-system-deps.sh. As root it installs what is
 # missing (seconds when nothing is); otherwise it says what to run.
 ensure_system_deps() {
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    bash "$GPUX_ROOT/infra/scripts/install-system-deps.sh"
+    # 9>&-: a package's postinst may start a daemon, which must not keep the lock (take_lock).
+    bash "$GPUX_ROOT/infra/scripts/install-system-deps.sh" 9>&-
   else
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)

@@ -17,12 +17,13 @@ print_env() {
 
 case "${1:-}" in
   up)
-    mkdir -p "$GPUX_RUN_DIR"
+    take_lock
     bash "$here/redis.sh" up
     bash "$here/kafka.sh" up
     print_env | sed 's/^/  /'
     ;;
   down)
+    take_lock
     bash "$here/kafka.sh" down
     bash "$here/redis.sh" down
     ;;
@@ -34,6 +35,7 @@ case "${1:-}" in
     ;;
   env) print_env ;;
   purge)
+    take_lock
     bash "$here/kafka.sh" down
     bash "$here/redis.sh" down
     rm -rf "$KAFKA_DIR" "$REDIS_DIR"

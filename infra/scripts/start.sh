@@ -12,28 +12,32 @@ SERVICES=(gateway:4000 orders:4101 pricing:4102 settlement:4103 capacity:4104)
 PIDS_DIR="$GPUX_RUN_DIR/pids"
 LOGS_DIR="$GPUX_RUN_DIR/logs"
 detach=0
+# What a pid file's process has in its command line when it is ours (pid_alive's MARKER).
+RUN_MARKER="infra/runtime/run.js"
+START_MARKER="start.sh"
 
 stop_services() {
-  stop_pid "$PIDS_DIR/gpu-worker.pid" gpu-worker 15
+  stop_pid "$PIDS_DIR/gpu-worker.pid" gpu-worker 15 "$RUN_MARKER workers/gpu-worker"
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*}
-    pid_alive "$PIDS_DIR/$name.pid" && kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
+    pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name" && kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
   done
   for entry in "${SERVICES[@]}"; do
     local name=${entry%%:*}
-    stop_pid "$PIDS_DIR/$name.pid" "$name" 15
+    stop_pid "$PIDS_DIR/$name.pid" "$name" 15 "$RUN_MARKER services/$name"
   done
 }
 
 case "${1:-}" in
   --stop)
-    if pid_alive "$PIDS_DIR/start.pid"; then
+    if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
       # A foreground `npm start` is running: let it stop what it started, in order.
       supervisor=$(cat "$PIDS_DIR/start.pid")
       kill -TERM "$supervisor"
       wait_for 60 "npm start to stop" bash -c "! kill -0 $supervisor 2>/dev/null" || die "npm start (pid $supervisor) did not stop within 60s"
       say "stopped"
     else
+      take_lock
       stop_services
       bash infra/scripts/stack.sh down
     fi
@@ -44,6 +48,10 @@ case "${1:-}" in
   *) die "unknown option $1 (use --detach, or --stop)" ;;
 esac
 
+take_lock
+if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
+  die "npm start (pid $(cat "$PIDS_DIR/start.pid")) is already running: stop it first ('npm run stop')"
+fi
 ensure_system_deps
 ensure_node_deps
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -54,6 +62,23 @@ npx --no-install nx run-many -t build --output-style=static >"$GPUX_RUN_DIR/buil
 
 stack_was_up=0
 bash infra/scripts/stack.sh status >/dev/null 2>&1 && stack_was_up=1
+# From here on a failure, Ctrl-C or SIGTERM (npm run stop) stops what this run started, --detach
+# or not: nothing half-started is left for the next start to take for running.
+shutdown() {
+  trap - INT TERM EXIT
+  rm -f "$PIDS_DIR/start.pid"
+  echo
+  if [ "$stack_was_up" -eq 1 ]; then
+    say "stopping the services (Kafka and Redis were up before this start: left running)"
+  else
+    say "stopping the services, then the Kafka and Redis this start brought up"
+  fi
+  stop_services
+  [ "$stack_was_up" -eq 1 ] || bash infra/scripts/stack.sh down
+  exit "${1:-0}"
+}
+trap 'shutdown 1' INT TERM EXIT
+echo $$ >"$PIDS_DIR/start.pid"
 bash infra/scripts/stack.sh up
 eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 
@@ -65,38 +90,32 @@ if [ -z "${ADMIN_API_KEY:-}" ]; then
   ADMIN_API_KEY=$(cat "$key_file")
 fi
 export ADMIN_API_KEY
-shutdown() {
-  trap - INT TERM EXIT
-  rm -f "$PIDS_DIR/start.pid"
-  echo
-  say "stopping services"
-  stop_services
-  [ "$stack_was_up" -eq 1 ] || bash infra/scripts/stack.sh down
-  exit "${1:-0}"
-}
-[ "$detach" -eq 1 ] || trap 'shutdown 0' INT TERM
-[ "$detach" -eq 1 ] || trap 'shutdown 1' EXIT
 
+# HOST is set here, not inherited: a HOST=0.0.0.0 in the caller's environment would expose them.
+# 9>&-: the services outlive this script and must not keep its lock (take_lock).
 for entry in "${SERVICES[@]}"; do
   name=${entry%%:*}; port=${entry##*:}
-  if pid_alive "$PIDS_DIR/$name.pid"; then say "$name already running"; continue; fi
-  port_open "$port" && die "port $port for $name is taken by another process"
-  PORT=$port nohup node infra/runtime/run.js "services/$name" >"$LOGS_DIR/$name.log" 2>&1 </dev/null &
+  if pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name"; then say "$name already running"; continue; fi
+  port_open "$port" && die "port $port for $name is taken by another process (see which: ss -ltnp 'sport = :$port'). Often it is this project's docker compose stack ('docker compose down') or another checkout's 'npm start' ('npm run stop' there)"
+  HOST=127.0.0.1 PORT=$port nohup node infra/runtime/run.js "services/$name" >"$LOGS_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/$name.pid"
 done
 
-healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ]; }
+healthy() { [ "$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ]; }
 for entry in "${SERVICES[@]}"; do
   name=${entry%%:*}; port=${entry##*:}
-  if ! wait_for 60 "$name" healthy "$port"; then
+  rc=0
+  wait_for --pid "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name" 60 "$name" healthy "$port" || rc=$?
+  if [ "$rc" -ne 0 ]; then
     tail -20 "$LOGS_DIR/$name.log" >&2
+    [ "$rc" -eq 2 ] && die "$name exited while starting (log: $LOGS_DIR/$name.log)"
     die "$name did not become healthy within 60s (log: $LOGS_DIR/$name.log)"
   fi
 done
 
 say "checking WebGPU with the gpu-worker's self-test"
-node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker-selftest.log" | sed 's/^/  /' \
-  || say "WARNING: the gpu-worker self-test failed (log: $LOGS_DIR/gpu-worker-selftest.log)"
+timeout 120 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker-selftest.log" | sed 's/^/  /' \
+  || say "WARNING: the gpu-worker self-test failed or took over 120s (log: $LOGS_DIR/gpu-worker-selftest.log)"
 
 # A market to try at once: h100 with a provider, a buyer (their new API keys), a trade and a
 # resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
@@ -108,9 +127,9 @@ GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" DEMO_NODE_CREDENTIA
 
 # One worker: this machine's adapter joins as the demo's local node and certifies it through a
 # real challenge, then heartbeats (and reconnects by itself if the gateway goes away).
-if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid"; then
+if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MARKER workers/gpu-worker"; then
   GPUX_GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" nohup node infra/runtime/run.js workers/gpu-worker join \
-    --credential-file "$credential_file" >"$LOGS_DIR/gpu-worker.log" 2>&1 </dev/null &
+    --credential-file "$credential_file" >"$LOGS_DIR/gpu-worker.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/gpu-worker.pid"
   say "gpu-worker joined as demo-local-node (log: $LOGS_DIR/gpu-worker.log)"
 fi
@@ -127,16 +146,18 @@ $(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/hea
 TXT
 
 if [ "$detach" -eq 1 ]; then
+  trap - INT TERM EXIT
+  rm -f "$PIDS_DIR/start.pid"
   echo "Left running in the background: stop everything with 'npm run stop'."
   exit 0
 fi
+trap 'shutdown 0' INT TERM
 echo "Ctrl-C (or 'npm run stop' elsewhere) stops everything."
-echo $$ >"$PIDS_DIR/start.pid"
 # Stay in the foreground; if a service dies, say which and stop the rest.
 while true; do
   for entry in "${SERVICES[@]}"; do
     name=${entry%%:*}
-    if ! pid_alive "$PIDS_DIR/$name.pid"; then
+    if ! pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name"; then
       say "$name exited unexpectedly; last lines of its log:"
       tail -20 "$LOGS_DIR/$name.log" >&2
       shutdown 1

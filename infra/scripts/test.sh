@@ -7,7 +7,8 @@ set -euo pipefail
 GPUX_LOG_TAG=test
 . "$(dirname "$0")/lib.sh"
 cd "$GPUX_ROOT"
-nx() { npx --no-install nx "$@"; }
+# 9>&-: nothing nx starts (tests spawn services) may keep this run's lock after it (take_lock).
+nx() { npx --no-install nx "$@" 9>&-; }
 
 ensure_system_deps
 ensure_node_deps
@@ -35,11 +36,15 @@ started_stack=0
 if [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${REDIS_URL:-}" ]; then
   say "integration tests against the stack in the environment: KAFKA_BROKERS=$KAFKA_BROKERS REDIS_URL=$REDIS_URL"
 else
+  # A stack already up (an `npm start`'s) is used as it is: the tests keep to namespaces of their
+  # own. One this run brings up is its own until it takes it down: held with the run folder's lock
+  # (take_lock), so no `npm start` adopts it meanwhile and no `npm run stop` stops it under the tests.
   if ! bash infra/scripts/stack.sh status >/dev/null 2>&1; then
+    take_lock
     started_stack=1
     trap 'bash infra/scripts/stack.sh down' EXIT
+    bash infra/scripts/stack.sh up
   fi
-  bash infra/scripts/stack.sh up
   eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 fi
 
