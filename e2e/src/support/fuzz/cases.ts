@@ -61,6 +61,7 @@ export function baselineOf(type: GraphQLInputType, name: string, b: Baselines): 
     case 'String':
       return b.strings[name] ?? b.ids[name] ?? 'fuzz';
     case 'Int':
+    case 'SafeInt':
     case 'Float':
       return b.numbers[name] ?? 1;
     case 'Boolean':

@@ -62,6 +62,15 @@ const INT_VALUES: readonly unknown[] = [
   null,
   {},
 ];
+/** A whole number up to 2^53 (graphql-scalars' SafeInt): the Int values and the edges of exactness. */
+const SAFE_INT_VALUES: readonly unknown[] = [
+  ...INT_VALUES,
+  Number.MAX_SAFE_INTEGER,
+  -Number.MAX_SAFE_INTEGER,
+  2 ** 53,
+  1e21,
+  '9007199254740993',
+];
 const FLOAT_VALUES: readonly unknown[] = [
   0,
   -0,
@@ -152,22 +161,24 @@ export function hostileValues(type: GraphQLInputType): { what: string; value: un
   const values: readonly unknown[] =
     named.name === 'Int'
       ? INT_VALUES
-      : named.name === 'Float'
-        ? FLOAT_VALUES
-        : named.name === 'Boolean'
-          ? BOOLEAN_VALUES
-          : named.name === 'JSON'
-            ? JSON_VALUES
-            : named.name === 'Usd'
-              ? USD_VALUES
-              : named.name === 'DateTime'
-                ? DATE_TIME_VALUES
-                : [...HOSTILE_STRINGS, ...STRING_WRONG_TYPES];
+      : named.name === 'SafeInt'
+        ? SAFE_INT_VALUES
+        : named.name === 'Float'
+          ? FLOAT_VALUES
+          : named.name === 'Boolean'
+            ? BOOLEAN_VALUES
+            : named.name === 'JSON'
+              ? JSON_VALUES
+              : named.name === 'Usd'
+                ? USD_VALUES
+                : named.name === 'DateTime'
+                  ? DATE_TIME_VALUES
+                  : [...HOSTILE_STRINGS, ...STRING_WRONG_TYPES];
   for (const value of values) out.push({ what: label(value), value });
   return out;
 }
 
 /** True when a scalar type is one the generator knows (a new scalar needs its own hostile values). */
 export function knownScalar(name: string): boolean {
-  return ['ID', 'String', 'Int', 'Float', 'Boolean', 'JSON', 'Usd', 'DateTime'].includes(name);
+  return ['ID', 'String', 'Int', 'SafeInt', 'Float', 'Boolean', 'JSON', 'Usd', 'DateTime'].includes(name);
 }

@@ -6,6 +6,7 @@ import {
   HASH,
   issue,
   join,
+  proofOf,
   joined,
   Node,
   registered,
@@ -40,6 +41,28 @@ describe('node certification by challenge', () => {
     // The node declares 8 GPUs: what it delivered, over 8.
     expect(certified.tflopsPerGpu.f32).toBeCloseTo((5 * 2 * 48 ** 3) / 0.004 / 1e12 / 8, 12);
     expect(certified.efficiency).toBeCloseTo(certified.tflopsPerGpu.f32 / 66.9, 12);
+  });
+
+  it('keeps of a commitment only its fields: one padded to the size of a record still makes an event that fits', () => {
+    const node = new Node();
+    const challenge = challengeOf(node.events(issue('certification'), T0));
+    const { commit, open } = proofOf(challenge);
+    const sent = commit.data as { commitment: Record<string, unknown> };
+    const padded = {
+      ...commit,
+      data: { ...sent, commitment: { ...sent.commitment, pad: 'x'.repeat(986_000) } },
+    };
+    const committed = node.events(padded as NodeCommand, T0 + 2);
+    const event = committed.find((e) => e.type === 'capacity.ChallengeCommitted');
+    expect(Object.keys((event?.data as { commitment: object }).commitment).sort()).toEqual([
+      'challengeId',
+      'computeMs',
+      'root',
+      'seed',
+      'totalMs',
+    ]);
+    expect(JSON.stringify(event).length).toBeLessThan(50_000);
+    expect(node.events(open(committed), T0 + 4).map((e) => e.type)).toEqual(['capacity.NodeCertified']);
   });
 
   it('fails wrong rows, a replayed answer and a late commitment, and does not certify', () => {

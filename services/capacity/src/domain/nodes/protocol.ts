@@ -17,3 +17,17 @@ export const readChallenge = (message: Record<string, unknown>) => read<Challeng
 export const readCommitment = (message: Record<string, unknown>) => read<Commitment>(message);
 export const readOpenRequest = (message: Record<string, unknown>) => read<OpenRequest>(message);
 export const readOpening = (message: Record<string, unknown>) => read<Opening>(message);
+
+/**
+ * What an event keeps of a commitment that checkCommitment passed: its fields and nothing else. A
+ * worker may send any other keys (the command's schema bounds only its nesting); copied into the
+ * event beside the rows to open, a commitment padded to just under a record made an event too large
+ * to write, and the command was dead-lettered.
+ */
+export const keptCommitment = ({ challengeId, seed, root, computeMs, totalMs }: Commitment): Commitment => ({
+  challengeId,
+  seed,
+  root,
+  computeMs,
+  totalMs,
+});

@@ -2,7 +2,7 @@ import { checkCommitment, openRequest } from '@gpux/certification';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import { seededStream } from '../../certification/randomness';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
-import { readCommitment } from '../protocol';
+import { keptCommitment, readCommitment } from '../protocol';
 import { answerable, failed, isDecision } from './outcomes';
 
 /**
@@ -32,7 +32,7 @@ export function commitChallenge(
     data: {
       nodeId: state.node.nodeId,
       challengeId: flight.challenge.id,
-      commitment: command.data.commitment,
+      commitment: keptCommitment(commitment),
       request,
     },
   });
