@@ -5,7 +5,7 @@
 import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { createConnection, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
@@ -88,6 +88,30 @@ function first(client: Client, query: string, variables?: Record<string, unknown
 }
 
 const codes = (r: Result) => r.errors?.map((e) => e.extensions?.['code']);
+
+/** A GET with a body, which fetch will not send: over a raw request. */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: Result }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'GET', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Result }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 describe('gateway limits on HTTP and WebSocket', () => {
   let redis: DedicatedRedis;
@@ -388,6 +412,24 @@ describe('gateway limits on HTTP and WebSocket', () => {
     });
   });
 
+  it('answers a path below the GraphQL endpoint 404 (there, Apollo ran what the checks before it never saw)', async () => {
+    const deep = `{ market(id: ${'['.repeat(5_000)}"m1"${']'.repeat(5_000)}) { id } }`;
+    for (const path of ['/graphql/x', '/graphql//', '/graphql/x/y']) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: deep }),
+      });
+      const body = (await response.json()) as Result;
+      expect({ path, status: response.status, codes: codes(body) }).toEqual({
+        path,
+        status: 404,
+        codes: ['NOT_FOUND'],
+      });
+    }
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('refuses a document nested thousands of brackets deep before parsing it, over HTTP (POST and GET) and graphql-ws', async () => {
     const deep = `{ market(id: ${'['.repeat(5_000)}"m1"${']'.repeat(5_000)}) { id } }`;
     const says = /^the document nests its brackets more than 64 deep; no operation of this API needs more/;
@@ -408,6 +450,36 @@ describe('gateway limits on HTTP and WebSocket', () => {
     const overSocket = await first(open(ADMIN_KEY), deep);
     expect(codes(overSocket)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(overSocket.errors?.[0]?.message).toMatch(says);
+    // A GET whose harmless body or 1,000 empty parameters hid the URL's document from the check:
+    // checked where Apollo reads it.
+    const deepGet = encodeURIComponent(`{${'['.repeat(1_500)}}`);
+    for (const [url, init] of [
+      [
+        `${gateway.url}/graphql?query=${deepGet}`,
+        {
+          method: 'GET',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ __typename }"}',
+        },
+      ],
+      [
+        `${gateway.url}/graphql?${'&'.repeat(1_000)}query=${deepGet}`,
+        { headers: { 'apollo-require-preflight': '1' } },
+      ],
+    ] as const) {
+      // fetch sends no body with a GET: the raw request does.
+      const answer =
+        'body' in init
+          ? await rawGet(url, init.headers, init.body)
+          : await fetch(url, init).then(async (r) => ({
+              status: r.status,
+              body: (await r.json()) as Result,
+            }));
+      expect({ status: answer.status, codes: codes(answer.body) }).toEqual({
+        status: 400,
+        codes: ['QUERY_TOO_COMPLEX'],
+      });
+    }
     // The gateway is unharmed.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });

@@ -36,6 +36,7 @@ import { formatError } from './api/errors';
 import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
+import { belowGraphqlPath } from './api/graphql-path';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
 import { httpDocumentLimits } from './api/nesting';
@@ -238,6 +239,9 @@ export class GatewayModule implements NestModule {
         httpDocumentLimits,
       )
       .forRoutes({ path: this.config.GRAPHQL_PATH, method: RequestMethod.ALL });
+    consumer
+      .apply(belowGraphqlPath(this.config.GRAPHQL_PATH))
+      .forRoutes({ path: `${this.config.GRAPHQL_PATH}/*rest`, method: RequestMethod.ALL });
   }
 }
 

@@ -39,6 +39,24 @@ describe('loadConfig', () => {
     expect(text).not.toContain('\n');
   });
 
+  it('never shows a refused secret: a key by its length, a URL with its password masked', () => {
+    const schema = baseConfigSchema.extend({
+      ADMIN_API_KEY: z.string().regex(/^[A-Za-z0-9]{24,}$/, 'is malformed'),
+    });
+    const key = 'Adm1nKeyThatIsLongEnough0123\r';
+    expect(() => loadConfig(schema, { ...valid, ADMIN_API_KEY: key })).toThrow(
+      'ADMIN_API_KEY is malformed (got 29 characters, not shown)',
+    );
+    let error: unknown;
+    try {
+      loadConfig(baseConfigSchema, { ...valid, REDIS_URL: 'redis://:s3cr3t/pw@127.0.0.1:6379/?x' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).not.toContain('s3cr3t');
+    expect((error as Error).message).toContain('redis://:***@127.0.0.1:6379/?x');
+  });
+
   it('validates service-specific variables added by extension', () => {
     const schema = baseConfigSchema.extend({ GRAPHQL_PATH: z.string().startsWith('/', 'must start with /') });
     expect(() => loadConfig(schema, { ...valid, GRAPHQL_PATH: 'graphql' })).toThrow(

@@ -63,6 +63,19 @@ export function loadConfig<C extends BaseConfig>(
   if (!issue) throw new ConfigError('configuration is invalid');
   const variable = String(issue.path[0] ?? '(unknown)');
   const given = env[variable];
-  const shown = given === undefined ? 'it is not set' : `got ${JSON.stringify(given)}`;
+  const shown = given === undefined ? 'it is not set' : `got ${shownValue(variable, given)}`;
   throw new ConfigError(`${variable} ${issue.message.replace(/^Invalid input: /, '')} (${shown})`);
+}
+
+/** Variables whose whole value is a secret: a refused one is shown by its length only. */
+const SECRET = /(KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL)/;
+
+/**
+ * A refused value as the error shows it: credentials never reach a log line. A secret (an API key)
+ * by its length; a URL with a password (REDIS_URL) with the password masked; the rest as given.
+ */
+export function shownValue(variable: string, given: string): string {
+  if (SECRET.test(variable)) return `${given.length} characters, not shown`;
+  const masked = given.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@]*@/i, '$1***@');
+  return JSON.stringify(masked);
 }

@@ -52,12 +52,20 @@ export function nestingError(source: string): GraphQLError | undefined {
   );
 }
 
-/** The query text of a GraphQL request over HTTP: a POST's JSON body, or a GET's `query` parameter. */
-function queryOf(req: IncomingMessage & { body?: unknown; query?: unknown }): string | undefined {
-  for (const holder of [req.body, req.query])
-    if (holder && typeof holder === 'object' && typeof (holder as { query?: unknown }).query === 'string')
-      return (holder as { query: string }).query;
-  return undefined;
+/**
+ * The query texts of a GraphQL request over HTTP, read where Apollo reads them: a GET's from its
+ * URL (URLSearchParams, every `query` parameter), anything else's from its JSON body. Reading a
+ * GET's body, or the URL through Express' parser (which stops at 1,000 parameters), let a GET
+ * carry one document past these checks and have Apollo run another.
+ */
+export function queriesOf(req: IncomingMessage & { body?: unknown }): string[] {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const search = (req.url ?? '').split('?').slice(1).join('?');
+    return new URLSearchParams(search).getAll('query');
+  }
+  const body = req.body;
+  const query = body && typeof body === 'object' ? (body as { query?: unknown }).query : undefined;
+  return typeof query === 'string' ? [query] : [];
 }
 
 /**
@@ -78,8 +86,8 @@ export function httpDocumentLimits(
   res: ServerResponse,
   next: () => void,
 ): void {
-  const query = queryOf(req);
-  const error = query === undefined ? undefined : documentTextError(query);
+  let error: GraphQLError | undefined;
+  for (const query of queriesOf(req)) error ??= documentTextError(query);
   if (!error) return next();
   res.statusCode = 400;
   res.setHeader('content-type', 'application/json; charset=utf-8');
