@@ -152,6 +152,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 
 /** Where each level of a tree of `leaves` leaves lies in the tree buffer, in words; the last level is the root. */
 export function treeLayout(leaves: number): { offset: number; count: number }[] {
+  // The halving below reaches 1 only from a positive integer: NaN, 0 or a negative count would loop forever.
+  if (!(Number.isSafeInteger(leaves) && leaves >= 1))
+    throw new RangeError(`a tree needs a whole number of leaves, at least 1; got ${leaves}`);
   const levels: { offset: number; count: number }[] = [];
   let offset = 0;
   for (let count = leaves; ; count = Math.ceil(count / 2)) {

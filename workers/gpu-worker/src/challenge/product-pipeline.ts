@@ -19,6 +19,7 @@ import {
   NODE_HASH_WGSL,
   treeLayout,
 } from '@gpux/certification';
+import { BadChallengeError } from './bad-challenge';
 import { checkFits, computePipeline, storageBuffer, uniformBuffer } from './gpu-buffers';
 import type { MatmulRunner } from './matmul';
 import { ProductInputs } from './product-inputs';
@@ -53,6 +54,18 @@ export function widenDispatch(count: number): [number, number] {
   const groups = Math.max(1, Math.ceil(count / WIDEN_WORKGROUP));
   const x = Math.min(groups, 32_768);
   return [x, Math.ceil(groups / x)];
+}
+
+/**
+ * Throws BadChallengeError unless an n×n f32 matrix (C, the largest of a product's buffers) fits
+ * this device: the challenge's size is then more than this worker can answer.
+ */
+export function checkChallengeFits(device: GPUDevice, n: number): void {
+  try {
+    checkFits(device, n * n * 4, `a ${n}×${n} f32 matrix`);
+  } catch (error) {
+    throw error instanceof RangeError ? new BadChallengeError(error.message) : error;
+  }
 }
 
 /** How the products of a challenge are computed on this device: the precision of the buffers and the kernel. */
@@ -103,7 +116,7 @@ export class ProductPipeline {
     this.plan = productPlan(challenge, kernels);
     const { half } = this.plan;
     const own = (buffer: GPUBuffer) => (this.owned.push(buffer), buffer);
-    checkFits(device, n * n * 4, `a ${n}×${n} f32 matrix`);
+    checkChallengeFits(device, n);
     this.inputs = new ProductInputs(device, challenge, this.plan, own, options.cacheBytes);
     this.c = own(storageBuffer(device, n * n * 4, 'challenge C'));
     this.cHalf = half ? own(storageBuffer(device, n * n * 2, 'challenge C (f16)')) : undefined;

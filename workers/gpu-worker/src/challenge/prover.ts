@@ -17,15 +17,13 @@ import {
   chunkWidth,
   Commitment,
   digestsFromWords,
-  isProtocolVersion,
   leafIndex,
   leafWidth,
-  leavesPerRow,
   Opening,
   OpenRequest,
   proofFromTreeWords,
-  PROTOCOL_VERSIONS,
 } from '@gpux/certification';
+import { BadChallengeError, checkChallenge, leafProblem } from './bad-challenge';
 import { readBack, storageBuffer } from './gpu-buffers';
 import { MatmulRunner, registerBlockedMatmul } from './matmul';
 import { ProductPipeline } from './product-pipeline';
@@ -78,10 +76,8 @@ export async function proveChallenge(
     ...(options.matmulF16 ? { f16: options.matmulF16 } : {}),
   };
   const { n, products } = challenge;
-  if (!isProtocolVersion(challenge.version))
-    throw new RangeError(
-      `challenge ${challenge.id} is of protocol version ${String(challenge.version)}; this worker answers ${PROTOCOL_VERSIONS.join(' and ')}: upgrade it`,
-    );
+  // Its version, size, count and seed, before anything is sized from them.
+  checkChallenge(challenge);
   const start = clock();
   const pipeline = new ProductPipeline(
     device,
@@ -170,13 +166,15 @@ export async function proveChallenge(
     async open(request: OpenRequest): Promise<Opening> {
       const leaves: Opening['leaves'] = new Array(request.leaves.length);
       const byProduct = new Map<number, number[]>();
-      request.leaves.forEach((ref, t) =>
-        byProduct.set(ref.product, [...(byProduct.get(ref.product) ?? []), t]),
-      );
       try {
+        // Every leaf checked before any product is computed again: one outside the challenge is
+        // the request's fault (BadChallengeError), not the GPU's.
+        request.leaves.forEach((ref, t) => {
+          const leaf = leafProblem(ref, challenge);
+          if (leaf) throw new BadChallengeError(`its open request's leaf ${t}: ${leaf}`);
+          byProduct.set(ref.product, [...(byProduct.get(ref.product) ?? []), t]);
+        });
         for (const [product, indices] of byProduct) {
-          if (!(Number.isInteger(product) && product >= 0 && product < products))
-            throw new RangeError(`product ${product} outside 0..${products - 1}`);
           if (pipeline.recordable) pipeline.submitProduct(product);
           else {
             pipeline.generate(product);
@@ -186,16 +184,6 @@ export async function proveChallenge(
           const tree = new Uint32Array(await readBack(device, pipeline.tree, pipeline.tree.size));
           for (const t of indices) {
             const ref = request.leaves[t]!;
-            if (!(
-              Number.isInteger(ref.row) &&
-              ref.row >= 0 &&
-              ref.row < n &&
-              Number.isInteger(ref.chunk) &&
-              ref.chunk >= 0 &&
-              ref.chunk < leavesPerRow(n)
-            )) {
-              throw new RangeError(`leaf ${ref.chunk} of row ${ref.row} outside the ${n}×${n} product`);
-            }
             const width = chunkWidth(n, ref.chunk);
             const values = new Float32Array(
               await readRange(device, pipeline.c, (ref.row * n + ref.chunk * leafWidth(n)) * 4, width * 4),

@@ -54,7 +54,10 @@ export interface AgentOptions {
   once: boolean;
   report: Reporter;
   signal: AbortSignal;
+  /** Wall-clock ms (certificates' times; default Date.now). */
   now?: () => number;
+  /** Monotonic ms, for intervals (default performance.now): NTP may step the wall clock back. */
+  clock?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
 }

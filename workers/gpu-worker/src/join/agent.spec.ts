@@ -1,6 +1,7 @@
 // The agent's decisions, with a scripted client and prover (the GPU and the gateway are exercised
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
-import type { Challenge, OpenRequest } from '@gpux/certification';
+import type { Challenge, Opening, OpenRequest } from '@gpux/certification';
+import { BadChallengeError } from '../challenge/bad-challenge';
 import { EXIT, WorkerAgent } from './agent';
 import type { AgentClient } from './agent.ports';
 import {
@@ -105,6 +106,8 @@ function agent(
     measuring?: () => Promise<void>;
     /** Resolves when a challenge's proof is done (at once by default). */
     proving?: (id: string) => Promise<void>;
+    /** What a proof's open does (an empty opening by default). */
+    open?: (r: OpenRequest) => Promise<Opening>;
   } = {},
 ) {
   const controller = new AbortController();
@@ -130,7 +133,7 @@ function agent(
       return {
         commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 },
         timings: { computeMs: 5, totalMs: 9 },
-        open: async (r) => ({ challengeId: r.challengeId, leaves: [] }),
+        open: options.open ?? (async (r) => ({ challengeId: r.challengeId, leaves: [] })),
         discard: () => void discarded.push(c.id),
       };
     },
@@ -147,6 +150,7 @@ function agent(
     report: (e) => events.push(e),
     signal: controller.signal,
     now: () => clock,
+    clock: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
       clock += ms;
@@ -742,6 +746,264 @@ describe('the worker agent', () => {
       signal: t.controller.signal,
     });
     await expect(broken.run()).rejects.toThrow('device lost');
+  });
+
+  describe('a challenge whose own data is wrong', () => {
+    const spotWith = (over: Partial<Record<keyof Challenge, unknown>>): ChallengeTicket => ({
+      id: 'spot1',
+      purpose: 'SPOT',
+      challenge: { ...challenge('spot1'), ...over } as Challenge,
+    });
+    const certified = session({ heartbeatIntervalMs: 500, status: 'CERTIFIED', certifiedUntil: until });
+    const beat = (challenge: ChallengeTicket | null = null) => ({
+      call: 'heartbeat' as const,
+      result: { status: 'CERTIFIED', challenge },
+    });
+    const errors = (events: JoinEvent[]) =>
+      events.filter((e): e is Extract<JoinEvent, { event: 'error' }> => e.event === 'error');
+
+    it.each<[string, Partial<Record<keyof Challenge, unknown>>, RegExp]>([
+      ['n 0', { n: 0 }, /its size n = 0 is not an integer in 1\.\.256 \(the session's largest\)$/],
+      ['n -1', { n: -1 }, /n = -1 is not an integer/],
+      ['n NaN', { n: NaN }, /n = NaN is not an integer/],
+      ['n 1.5', { n: 1.5 }, /n = 1\.5 is not an integer/],
+      ['n past the session', { n: 512 }, /n = 512 is not an integer in 1\.\.256/],
+      ['n huge', { n: 2 ** 40 }, /n = 1099511627776 is not an integer/],
+      ['products 0', { products: 0 }, /its product count 0 is not an integer in 1\.\.1048576$/],
+      ['products -1', { products: -1 }, /product count -1/],
+      ['products NaN', { products: NaN }, /product count NaN/],
+      ['products 1.5', { products: 1.5 }, /product count 1\.5/],
+      ['products huge', { products: 2 ** 21 }, /product count 2097152/],
+      [
+        'a seed not lowercase hex',
+        { seed: 'ABCDEF'.repeat(5) + 'AB' },
+        /its seed "ABCDEF.*" is not 32 lowercase hex/,
+      ],
+      ['a short seed', { seed: 'abc' }, /its seed "abc" is not 32/],
+      ['a seed not a string', { seed: 7 }, /its seed 7 is not 32/],
+      ['an unknown precision', { precision: 'f64' }, /its precision "f64" is not f32 or f16$/],
+      ['a deadline before its issue', { deadline: NOW - 1 }, /its deadline .* is not a time after its issue/],
+      ['a claim of 0', { claimedTflops: 0 }, /its claim 0 TFLOP\/s/],
+    ])('%s: not answered, said once, and the agent keeps heartbeating', async (_what, over, said) => {
+      const t = agent([
+        { call: 'joinSession', result: certified },
+        beat(spotWith(over)),
+        // Offered again at every heartbeat until it is due.
+        beat(spotWith(over)),
+        beat(),
+      ]);
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'heartbeat',
+        'heartbeat',
+        'heartbeat',
+        'heartbeat',
+      ]);
+      expect(t.proved).toEqual([]);
+      expect(errors(t.events)).toHaveLength(1);
+      expect(errors(t.events)[0]!.message).toMatch(
+        /^spot challenge spot1 not answered \(it fails at its deadline\): /,
+      );
+      expect(errors(t.events)[0]!.message).toMatch(said);
+      expect(t.events.some((e) => e.event === 'verdict' || e.event === 'challenge')).toBe(false);
+      expect(t.sleeps).toEqual([500, 500, 500]);
+    });
+
+    it("a spot check at the certificate's size is answered even where the session's largest is smaller now", async () => {
+      const t = agent([
+        { call: 'joinSession', result: { ...certified, spotChallengeSize: 512 } },
+        beat(spotWith({ n: 512 })),
+        {
+          call: 'commitChallenge',
+          result: { challengeId: 'spot1', leaves: [], committedAt: NOW, respondBy: NOW + 2000 },
+        },
+        { call: 'answerChallenge', result: passed('spot1') },
+      ]);
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.proved).toEqual(['spot1']);
+    });
+
+    it('--once: a certification challenge not answered exits 1; without --once the next waits for it to be due', async () => {
+      const bad: ChallengeTicket = { ...ticket('c1'), challenge: { ...challenge('c1'), products: 0 } };
+      const once = agent(
+        [
+          { call: 'joinSession', result: session() },
+          { call: 'requestCertification', result: bad },
+        ],
+        { once: true },
+      );
+      expect(await once.run()).toBe(EXIT.failed);
+      expect(once.proved).toEqual([]);
+      expect(errors(once.events)[0]!.message).toMatch(
+        /^certification challenge c1 not answered .*: its product count 0/,
+      );
+      // It stays in flight at the gateway for its 1.5 s: asking again sooner would be refused.
+      const serving = agent([
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 400 }) },
+        { call: 'requestCertification', result: bad },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        ...certifying('c2'),
+      ]);
+      expect(await serving.run()).toBe(EXIT.ok);
+      expect(serving.proved).toEqual(['c2']);
+    });
+
+    it('a challenge the device cannot hold (the prover refuses it) is not answered; the GPU is not a failure then', async () => {
+      const t = agent(
+        [{ call: 'joinSession', result: certified }, beat(ticket('spot1', 'SPOT')), beat(), beat()],
+        {
+          proving: () =>
+            Promise.reject(
+              new BadChallengeError(
+                'a 256×256 f32 matrix needs 262144 bytes; this device binds at most 1024',
+              ),
+            ),
+        },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'heartbeat',
+        'heartbeat',
+        'heartbeat',
+        'heartbeat',
+      ]);
+      expect(errors(t.events)[0]!.message).toMatch(/not answered .*this device binds at most 1024$/);
+    });
+
+    it('an open request the prover refuses (a leaf outside the challenge) is not answered and the proof let go', async () => {
+      const t = agent(
+        [
+          { call: 'joinSession', result: certified },
+          beat(ticket('spot1', 'SPOT')),
+          {
+            call: 'commitChallenge',
+            result: {
+              challengeId: 'spot1',
+              leaves: [{ product: 7, row: 0, chunk: 0, columns: [0] }],
+              committedAt: NOW,
+              respondBy: NOW + 2000,
+            },
+          },
+          beat(),
+        ],
+        {
+          open: () =>
+            Promise.reject(new BadChallengeError("its open request's leaf 0: product 7 outside 0..1")),
+        },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'heartbeat',
+        'commitChallenge',
+        'heartbeat',
+        'heartbeat',
+      ]);
+      expect(t.discarded).toEqual(['spot1']);
+      expect(errors(t.events)).toHaveLength(1);
+      expect(errors(t.events)[0]!.message).toMatch(/product 7 outside 0\.\.1$/);
+    });
+
+    it("an open request not of the protocol's shape (BAD_RESPONSE: a null leaf) is not answered either; the session goes on", async () => {
+      const t = agent([
+        { call: 'joinSession', result: certified },
+        beat(ticket('spot1', 'SPOT')),
+        {
+          call: 'commitChallenge',
+          error: new GatewayRequestError(
+            'BAD_RESPONSE',
+            'the gateway\'s answer to commitChallenge is not what the protocol says: {"leaves":[null]}',
+          ),
+        },
+        beat(),
+      ]);
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'heartbeat',
+        'commitChallenge',
+        'heartbeat',
+        'heartbeat',
+      ]);
+      expect(t.discarded).toEqual(['spot1']);
+      expect(t.events.some((e) => e.event === 'retry')).toBe(false);
+      expect(errors(t.events)[0]!.message).toMatch(/not what the protocol says/);
+    });
+  });
+
+  it('stopped while it proves: does not wait for the proof, sends nothing of it, and lets it go once it is done', async () => {
+    const { done: proved, release } = gate();
+    const t = agent(
+      [
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+        { call: 'requestCertification', result: ticket('c1') },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+      ],
+      { proving: () => proved },
+    );
+    const watch = setInterval(() => {
+      if (t.calls.some(([c]) => c === 'heartbeat')) t.controller.abort();
+    }, 1);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ended = await Promise.race([
+        t.run(),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting for the proof'), 2000))),
+      ]);
+      expect(ended).toBe(EXIT.ok);
+    } finally {
+      clearInterval(watch);
+      clearTimeout(timer);
+      release();
+    }
+    await proved;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.calls.map(([c]) => c)).not.toContain('commitChallenge');
+    expect(t.discarded).toEqual(['c1']);
+  });
+
+  it('times its heartbeats on the monotonic clock: a wall clock stepped back does not stretch the wait', async () => {
+    const controller = new AbortController();
+    let wall = NOW;
+    let monotonic = 0;
+    const sleeps: number[] = [];
+    const { client } = scripted(
+      [
+        { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      ],
+      () => controller.abort(),
+    );
+    const heartbeat = client.heartbeat.bind(client);
+    // NTP steps the wall clock back an hour during each heartbeat, which takes 100 ms.
+    client.heartbeat = (id) => {
+      wall -= 3_600_000;
+      monotonic += 100;
+      return heartbeat(id);
+    };
+    const a = new WorkerAgent({
+      client,
+      prove: () => Promise.reject(new Error('no challenge here')),
+      measureClaim: () => Promise.reject(new Error('no claim here')),
+      once: false,
+      report: () => undefined,
+      signal: controller.signal,
+      now: () => wall,
+      clock: () => monotonic,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        monotonic += ms;
+      },
+    });
+    expect(await a.run()).toBe(EXIT.ok);
+    expect(sleeps).toEqual([900, 900]);
   });
 
   describe('--f16: f16 certified apart, after f32', () => {

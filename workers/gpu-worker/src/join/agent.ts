@@ -8,8 +8,9 @@
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
-import { ChallengeSizing, challengeSizeFor, type Precision } from '@gpux/certification';
-import { abortableSleep, AgentOptions, UNKNOWN_STATUS, Verdict } from './agent.ports';
+import { ChallengeSizing, challengeSizeFor, type OpenRequest, type Precision } from '@gpux/certification';
+import { BadChallengeError, checkChallenge } from '../challenge/bad-challenge';
+import { abortableSleep, AgentOptions, Proof, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff } from './backoff';
 import { ClaimMeasurement, claimToState } from './claim';
 import {
@@ -23,6 +24,15 @@ import {
 } from './client';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+
+/** The reason of the verdict the agent gives itself for a challenge it did not answer (BadChallengeError). */
+export const NOT_ANSWERED = 'NOT_ANSWERED';
+
+/**
+ * How long a refused challenge may keep the next certification waiting, at most: it stays in flight
+ * at the gateway until its deadline (capacity's challenges run 5 minutes at most).
+ */
+const REFUSED_WAIT_MS = 10 * 60 * 1000;
 
 /** Renew a certificate this long before it runs out, at most (a tenth of its validity when shorter). */
 export const RENEW_BEFORE_MS = 60 * 60 * 1000;
@@ -47,8 +57,17 @@ export class ClaimRefusedError extends Error {
   }
 }
 
+/** The agent was stopped while it waited for work (a proof): run() ends on it with exit 0. */
+class StoppedError extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'StoppedError';
+  }
+}
+
 export class WorkerAgent {
   private readonly now: () => number;
+  private readonly clock: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly reconnect: Backoff;
   /** Failed certifications in a row: retried on the same schedule, never in a tight loop. */
@@ -60,9 +79,12 @@ export class WorkerAgent {
   private certifiedUntil: number | null = null;
   private validityMs: number | null = null;
   private nextCertificationAt = 0;
+  /** Challenges not answered (BadChallengeError): a spot check comes again with every heartbeat until it is due. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly o: AgentOptions) {
     this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? (() => performance.now());
     this.sleep = o.sleep ?? abortableSleep;
     this.reconnect = new Backoff(o.random);
     this.recertify = new Backoff(o.random);
@@ -167,6 +189,11 @@ export class WorkerAgent {
       }
       spot ??= ack.challenge ?? undefined;
     }
+    if (!done) {
+      // Stopped: the work (a proof may run for minutes) is not waited for, and what it yields is let go.
+      void running.then(abandon ?? (() => undefined), () => undefined);
+      throw new StoppedError();
+    }
     const value = await running;
     return spot ? { value, spot } : { value };
   }
@@ -185,16 +212,19 @@ export class WorkerAgent {
   private async serve(session: WorkerSession): Promise<void> {
     // UNKNOWN after a challenge failed at its commitment, until the next heartbeat says.
     let status: Verdict['node']['status'] = session.status;
+    // A spot check left unanswered changes nothing until it is due: the status stays the gateway's.
+    const after = (verdict: Verdict) => (verdict.reason === NOT_ANSWERED ? status : verdict.node.status);
     // A certified node's spot checks come at its certificate's size: ready for that one first.
     const spot = await this.ready(session, session.spotChallengeSize ?? session.challengeSize);
-    if (spot) status = (await this.answer(session, spot)).node.status;
+    if (spot) status = after(await this.answer(session, spot));
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
         const verdict = await this.certify(session);
         status = verdict.node.status;
       }
-      const started = this.now();
+      // Intervals on the monotonic clock: a wall clock stepped back would lengthen the sleep past the session's window.
+      const started = this.clock();
       const ack = await this.o.client.heartbeat(session.sessionId);
       // Only a session that heartbeats counts as reconnected: a gateway that takes joins but
       // fails everything after them still backs off further each time.
@@ -203,10 +233,9 @@ export class WorkerAgent {
       status = ack.status;
       if (ack.challenge) {
         // A spot challenge: answered now, its deadline is running.
-        const verdict = await this.answer(session, ack.challenge);
-        status = verdict.node.status;
+        status = after(await this.answer(session, ack.challenge));
       }
-      await this.sleep(Math.max(0, session.heartbeatIntervalMs - (this.now() - started)), this.o.signal);
+      await this.sleep(Math.max(0, session.heartbeatIntervalMs - (this.clock() - started)), this.o.signal);
     }
   }
 
@@ -228,7 +257,12 @@ export class WorkerAgent {
     }
     const verdict = await this.answer(session, ticket);
     if (verdict.ok) this.recertify.success();
-    else this.nextCertificationAt = this.now() + this.recertify.next().delayMs;
+    // Never sooner than a refused challenge allows (refuse).
+    else
+      this.nextCertificationAt = Math.max(
+        this.nextCertificationAt,
+        this.now() + this.recertify.next().delayMs,
+      );
     if (verdict.ok && this.o.certifyF16) await this.certifyHalf(session);
     return verdict;
   }
@@ -310,47 +344,86 @@ export class WorkerAgent {
   /**
    * Proves `ticket`'s challenge, heartbeating meanwhile (a certification may run for minutes, the
    * session's window is seconds), commits and opens it. A spot check a heartbeat brought meanwhile
-   * is answered right after: its deadline is running.
+   * is answered right after: its deadline is running. A challenge whose own data is wrong is not
+   * answered (refuse); once stopped, nothing more is sent.
    */
   private async answer(session: WorkerSession, ticket: ChallengeTicket): Promise<Verdict> {
+    if (this.refused.has(ticket.id)) return notAnswered(ticket.id, 'refused before');
     const { challenge } = ticket;
-    this.o.report({
-      event: 'challenge',
-      purpose: ticket.purpose,
-      precision: challenge.precision,
-      challengeId: ticket.id,
-      n: challenge.n,
-      products: challenge.products,
-      allowedMs: challenge.deadline - challenge.issuedAt,
-    });
-    const { value: proof, spot } = await this.heartbeating(
-      session,
-      () => this.o.prove(challenge),
-      (abandoned) => abandoned.discard(),
-    );
+    let proof: Proof;
+    let spot: ChallengeTicket | undefined;
+    try {
+      // A spot check comes at the certificate's size, which the session's largest may have gone below since.
+      checkChallenge(challenge, {
+        maxSize: Math.max(session.challengeMaxSize, session.spotChallengeSize ?? 0),
+      });
+      this.o.report({
+        event: 'challenge',
+        purpose: ticket.purpose,
+        precision: challenge.precision,
+        challengeId: ticket.id,
+        n: challenge.n,
+        products: challenge.products,
+        allowedMs: challenge.deadline - challenge.issuedAt,
+      });
+      ({ value: proof, spot } = await this.heartbeating(
+        session,
+        () => this.o.prove(challenge),
+        (abandoned) => abandoned.discard(),
+      ));
+    } catch (error) {
+      if (error instanceof BadChallengeError) return this.refuse(ticket, error);
+      throw error;
+    }
     let verdict: Verdict;
     try {
-      const request = await this.o.client.commitChallenge(ticket.id, proof.commitment);
-      this.o.report({
-        event: 'committed',
-        challengeId: ticket.id,
-        computeMs: proof.timings.computeMs,
-        totalMs: proof.timings.totalMs,
-      });
+      if (this.stopped) throw new StoppedError();
+      const request = await this.commit(ticket.id, proof);
+      if (this.stopped) throw new StoppedError();
       verdict = await this.o.client.answerChallenge(ticket.id, await proof.open(request));
+      this.reportVerdict(ticket, verdict);
     } catch (error) {
       proof.discard();
-      if (!(error instanceof ChallengeFailedError)) throw error;
-      // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
-      verdict = {
-        challengeId: ticket.id,
-        ok: false,
-        reason: error.reason,
-        detail: error.message,
-        measuredTflops: null,
-        node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
-      };
+      if (error instanceof BadChallengeError) verdict = this.refuse(ticket, error);
+      else if (error instanceof ChallengeFailedError) {
+        // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
+        verdict = {
+          challengeId: ticket.id,
+          ok: false,
+          reason: error.reason,
+          detail: error.message,
+          measuredTflops: null,
+          node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
+        };
+        this.reportVerdict(ticket, verdict);
+      } else throw error;
     }
+    if (verdict.ok) this.noteCertificate(verdict.node.certifiedUntil, true);
+    if (spot && spot.id !== ticket.id) await this.answer(session, spot);
+    return verdict;
+  }
+
+  /** Sends the commitment; the open request that answers it. */
+  private async commit(challengeId: string, proof: Proof): Promise<OpenRequest> {
+    let request: OpenRequest;
+    try {
+      request = await this.o.client.commitChallenge(challengeId, proof.commitment);
+    } catch (error) {
+      // An open request not of the protocol's shape (a null leaf) is this challenge's fault, not the session's.
+      if (error instanceof GatewayRequestError && error.code === 'BAD_RESPONSE')
+        throw new BadChallengeError(error.message);
+      throw error;
+    }
+    this.o.report({
+      event: 'committed',
+      challengeId,
+      computeMs: proof.timings.computeMs,
+      totalMs: proof.timings.totalMs,
+    });
+    return request;
+  }
+
+  private reportVerdict(ticket: ChallengeTicket, verdict: Verdict): void {
     this.o.report({
       event: 'verdict',
       purpose: ticket.purpose,
@@ -363,9 +436,27 @@ export class WorkerAgent {
       tflopsPerGpu: verdict.node.tflopsPerGpu,
       certifiedUntil: verdict.node.certifiedUntil,
     });
-    if (verdict.ok) this.noteCertificate(verdict.node.certifiedUntil, true);
-    if (spot && spot.id !== ticket.id) await this.answer(session, spot);
-    return verdict;
+  }
+
+  /**
+   * Leaves a challenge unanswered, with one line saying what is wrong with it: the gateway fails it
+   * at its deadline. Until then it stays in flight there (a certification asked for sooner is
+   * refused ALREADY_EXISTS), so the next certification waits that long.
+   */
+  private refuse(ticket: ChallengeTicket, error: BadChallengeError): Verdict {
+    if (this.refused.size >= 100) this.refused.clear(); // past ones are due long since
+    this.refused.add(ticket.id);
+    this.o.report({
+      event: 'error',
+      message: `${ticket.purpose.toLowerCase()} challenge ${ticket.id} not answered (it fails at its deadline): ${error.message}`,
+    });
+    const allowedMs = ticket.challenge.deadline - ticket.challenge.issuedAt;
+    if (Number.isFinite(allowedMs) && allowedMs > 0)
+      this.nextCertificationAt = Math.max(
+        this.nextCertificationAt,
+        this.now() + Math.min(allowedMs, REFUSED_WAIT_MS),
+      );
+    return notAnswered(ticket.id, error.message);
   }
 
   private noteCertificate(until: string | null, fresh = false): void {
@@ -390,4 +481,14 @@ const sizingOf = (session: WorkerSession): ChallengeSizing => ({
   minSize: session.challengeSize,
   maxSize: session.challengeMaxSize,
   productMs: session.challengeProductMs,
+});
+
+/** The verdict of a challenge left unanswered: failed, the node's status unknown until the next heartbeat. */
+const notAnswered = (challengeId: string, detail: string): Verdict => ({
+  challengeId,
+  ok: false,
+  reason: NOT_ANSWERED,
+  detail,
+  measuredTflops: null,
+  node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
 });

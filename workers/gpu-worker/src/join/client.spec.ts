@@ -344,6 +344,65 @@ describe('the gateway client', () => {
     });
   });
 
+  it('takes error entries that are not objects ("errors": [null]) as saying nothing, never dereferencing them', async () => {
+    for (const entries of [[null], [null, 7, 'x', []], [{ message: 'odd', extensions: null }]]) {
+      handler = json(200, { errors: entries, data: null });
+      const error = await client()
+        .heartbeat('s1')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayRequestError);
+    }
+    handler = json(503, { errors: [null] });
+    await expect(client().heartbeat('s1')).rejects.toBeInstanceOf(GatewayUnavailableError);
+    handler = json(200, { errors: [null, { message: 'revoked', extensions: { code: 'UNAUTHENTICATED' } }] });
+    await expect(client().heartbeat('s1')).rejects.toEqual(new CredentialRefusedError('revoked'));
+    handler = json(200, { errors: [null, { message: 'later', extensions: { code: 'UNAVAILABLE' } }] });
+    await expect(client().heartbeat('s1')).rejects.toBeInstanceOf(GatewayUnavailableError);
+  });
+
+  it("keeps the heartbeat interval within the services' bounds (100 ms to 10 min)", async () => {
+    for (const [said, kept] of [
+      [2 ** 31, 600_000],
+      [1e12, 600_000],
+      [1, 100],
+      [0.5, 100],
+      [5000, 5000],
+    ]) {
+      handler = json(200, { data: { joinSession: { ...session, heartbeatIntervalMs: said } } });
+      expect((await client().joinSession()).heartbeatIntervalMs).toBe(kept);
+    }
+    for (const said of [0, -1]) {
+      handler = json(200, { data: { joinSession: { ...session, heartbeatIntervalMs: said } } });
+      await expect(client().joinSession()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    }
+  });
+
+  it('refuses an open request with a leaf that is not one (null, a negative or fractional index, a column not a number) or too many leaves', async () => {
+    const leaf = { product: 0, row: 1, chunk: 0, columns: [0, 3] };
+    const request = (leaves: unknown[]) => ({
+      data: { commitChallenge: { challengeId: 'c1', leaves, committedAt: 1, respondBy: 2 } },
+    });
+    const commit = () =>
+      client().commitChallenge('c1', { challengeId: 'c1', seed: '', root: '', computeMs: 0, totalMs: 0 });
+    handler = json(200, request([leaf]));
+    expect(await commit()).toMatchObject({ leaves: [leaf] });
+    for (const bad of [
+      null,
+      7,
+      { ...leaf, product: -1 },
+      { ...leaf, row: 1.5 },
+      { ...leaf, chunk: null },
+      { ...leaf, product: 2 ** 53 },
+      { ...leaf, columns: [null] },
+      { ...leaf, columns: 'all' },
+    ]) {
+      handler = json(200, request([leaf, bad]));
+      await expect(commit()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    }
+    handler = json(200, request(Array.from({ length: 4097 }, () => leaf)));
+    await expect(commit()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+
   it('refuses an answer that is not what the protocol says', async () => {
     handler = json(200, { data: { joinSession: { ...session, heartbeatIntervalMs: 'soon' } } });
     const error = await client()

@@ -11,7 +11,7 @@
  *                            opening it (late, or for another challenge); carries the reason
  */
 import { isProtocolVersion, sizingError } from '@gpux/certification';
-import type { Challenge, Commitment, Opening, OpenRequest } from '@gpux/certification';
+import type { Challenge, Commitment, LeafRequest, Opening, OpenRequest } from '@gpux/certification';
 import { adapterLine } from './adapter-line';
 import {
   AnswerChallengeDocument,
@@ -88,6 +88,9 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'RATE_LIMITED',
 ]);
 
+/** The heartbeat intervals the services configure (HEARTBEAT_INTERVAL_MS); a session's is kept within them. */
+export const HEARTBEAT_INTERVAL_MS = { min: 100, max: 600_000 } as const;
+
 interface GraphQLError {
   message?: unknown;
   extensions?: { code?: unknown; field?: unknown; reason?: unknown; retryAfterMs?: unknown };
@@ -140,7 +143,10 @@ export class GatewayClient {
     } catch {
       body = undefined;
     }
-    const errors = Array.isArray(body?.errors) ? body.errors : [];
+    // Entries that are not objects (`"errors": [null]`) say nothing: left out, not dereferenced.
+    const errors: GraphQLError[] = Array.isArray(body?.errors)
+      ? body.errors.filter((e): e is GraphQLError => isObject(e))
+      : [];
     const codes = errors.map((e) => String(e.extensions?.code ?? ''));
     const retryAfterMs = retryAfterOf(response, errors);
     if (codes.includes('UNAUTHENTICATED') || (response.status === 401 && errors.length === 0)) {
@@ -202,7 +208,14 @@ export class GatewayClient {
         throw new CredentialRefusedError(error.message);
       throw error;
     }
-    return expectShape(data.joinSession, 'joinSession', isSession);
+    const session = expectShape(data.joinSession, 'joinSession', isSession);
+    // Within the services' own bounds: setTimeout takes more than 2^31 − 1 ms as 1 ms, and a few ms
+    // would heartbeat in a tight loop.
+    const heartbeatIntervalMs = Math.min(
+      HEARTBEAT_INTERVAL_MS.max,
+      Math.max(HEARTBEAT_INTERVAL_MS.min, session.heartbeatIntervalMs),
+    );
+    return { ...session, heartbeatIntervalMs };
   }
 
   /** A certification challenge at the claim, of f32 (what markets ask) or f16 (certified apart). */
@@ -278,6 +291,7 @@ function isSession(x: unknown): x is WorkerSession {
     typeof x['nodeId'] === 'string' &&
     typeof x['status'] === 'string' &&
     typeof x['heartbeatIntervalMs'] === 'number' &&
+    Number.isFinite(x['heartbeatIntervalMs']) &&
     x['heartbeatIntervalMs'] > 0 &&
     typeof x['challengeSize'] === 'number' &&
     typeof x['challengeMaxSize'] === 'number' &&
@@ -296,6 +310,11 @@ function isSession(x: unknown): x is WorkerSession {
   );
 }
 
+/**
+ * A challenge's shape. Its values (n, products, seed, precision, deadline) are checked by the agent
+ * against the protocol and the session (challenge/bad-challenge.ts), so that a challenge it cannot
+ * answer is refused on its own and the session goes on.
+ */
 function isChallenge(x: unknown): x is Challenge {
   return (
     isObject(x) &&
@@ -315,8 +334,31 @@ function isTicket(x: unknown): x is ChallengeTicket {
   );
 }
 
+/** createChallenge's bound on openLeaves: an open request never names more leaves. */
+export const MAX_OPEN_LEAVES = 4096;
+
+const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+/** A leaf the prover can look up: whether it is one of the challenge's is the prover's to check. */
+function isLeafRequest(x: unknown): x is LeafRequest {
+  return (
+    isObject(x) &&
+    isIndex(x['product']) &&
+    isIndex(x['row']) &&
+    isIndex(x['chunk']) &&
+    Array.isArray(x['columns']) &&
+    x['columns'].every(isIndex)
+  );
+}
+
 function isOpenRequest(x: unknown): x is OpenRequest {
-  return isObject(x) && typeof x['challengeId'] === 'string' && Array.isArray(x['leaves']);
+  return (
+    isObject(x) &&
+    typeof x['challengeId'] === 'string' &&
+    Array.isArray(x['leaves']) &&
+    x['leaves'].length <= MAX_OPEN_LEAVES &&
+    x['leaves'].every(isLeafRequest)
+  );
 }
 
 function isVerdict(x: unknown): x is ChallengeVerdict {

@@ -2,7 +2,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runJoin } from './command';
+import { runJoin, stopOnSignal } from './command';
+import type { JoinEvent } from './report';
 
 describe('gpu-worker join, before it starts', () => {
   let dir: string;
@@ -82,5 +83,34 @@ describe('gpu-worker join, before it starts', () => {
       err: [expect.stringMatching(/holds a character no node credential has/)],
     });
     for (const r of [withPassword, apiKey, apiKeyFile]) expect(r.err.join('\n')).not.toMatch(/s3cret/);
+  });
+});
+
+describe('the stop signals', () => {
+  it('the first stops the agent; a second exits at once, 128 + its number, with one line', () => {
+    for (const [first, second, code] of [
+      ['SIGTERM', 'SIGTERM', 143],
+      ['SIGINT', 'SIGINT', 130],
+      ['SIGTERM', 'SIGINT', 130],
+    ] as const) {
+      const controller = new AbortController();
+      const events: JoinEvent[] = [];
+      const exits: number[] = [];
+      const stop = stopOnSignal(
+        controller,
+        (e) => events.push(e),
+        (c) => exits.push(c),
+      );
+      stop(first);
+      expect(controller.signal.aborted).toBe(true);
+      expect(exits).toEqual([]);
+      expect(events).toEqual([{ event: 'stopped', signal: first }]);
+      stop(second);
+      expect(exits).toEqual([code]);
+      expect(events).toEqual([
+        { event: 'stopped', signal: first },
+        { event: 'stopped', signal: second, exitCode: code },
+      ]);
+    }
   });
 });

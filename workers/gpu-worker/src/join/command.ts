@@ -3,13 +3,14 @@
  * challenge prover), the gateway client and the stop signals around a WorkerAgent.
  */
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { AdapterChoiceError, openGpu, useDawnToggles } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
 import { measureClaim } from './claim';
 import { ChallengeKernels } from './kernels';
 import { GatewayClient } from './client';
 import { credentialFromFile, parseJoinArgs } from './options';
-import { consoleReporter } from './report';
+import { consoleReporter, type Reporter } from './report';
 
 export interface JoinIo {
   out(line: string): void;
@@ -20,6 +21,35 @@ const processIo: JoinIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+/** Exits the process now: the agent's work in flight is not waited for. */
+function exitNow(code: number): void {
+  process.exitCode = code;
+  process.exit(code);
+}
+
+/**
+ * What SIGINT and SIGTERM do: the first stops the agent (it sends nothing more of a challenge in
+ * flight, and run() ends); a second exits at once, 128 + the signal's number, for an operator who
+ * will not wait for the GPU work in flight to end (listening to the signals took Node's default
+ * exit away).
+ */
+export function stopOnSignal(
+  controller: AbortController,
+  report: Reporter,
+  exit: (code: number) => void = exitNow,
+): (signal: NodeJS.Signals) => void {
+  return (signal) => {
+    if (controller.signal.aborted) {
+      const exitCode = 128 + (constants.signals[signal] ?? 0);
+      report({ event: 'stopped', signal, exitCode });
+      exit(exitCode);
+      return;
+    }
+    report({ event: 'stopped', signal });
+    controller.abort();
+  };
+}
 
 export async function runJoin(
   args: string[],
@@ -55,10 +85,7 @@ export async function runJoin(
 
   const report = consoleReporter(options.json, io.out, io.err);
   const controller = new AbortController();
-  const stop = (signal: NodeJS.Signals) => {
-    if (!controller.signal.aborted) report({ event: 'stopped', signal });
-    controller.abort();
-  };
+  const stop = stopOnSignal(controller, report);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 

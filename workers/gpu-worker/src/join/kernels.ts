@@ -7,6 +7,8 @@
  * check of a certificate measured by another process, at another size) is tuned for when it comes.
  */
 import type { Challenge } from '@gpux/certification';
+import { checkChallenge } from '../challenge/bad-challenge';
+import { checkChallengeFits } from '../challenge/product-pipeline';
 import { proveChallenge } from '../challenge/prover';
 import { tunedHalfMatmul, tunedMatmul, TunedMatmul } from '../challenge/tuned';
 import type { GpuContext } from '../gpu/webgpu';
@@ -43,6 +45,10 @@ export class ChallengeKernels {
   }
 
   async prove(challenge: Challenge): Promise<Proof> {
+    // Before tuning at its size: tuning builds n² host arrays synchronously, so a hostile n would
+    // stall the process (no heartbeats) before the prover refused it.
+    checkChallenge(challenge);
+    checkChallengeFits(this.gpu.device, challenge.n);
     const kernels = await this.forSize(challenge.n);
     return proveChallenge(this.gpu.device, challenge, {
       matmul: kernels.f32.runner,

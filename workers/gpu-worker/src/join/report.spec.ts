@@ -62,6 +62,13 @@ describe('join output', () => {
     expect(t.out.map((l) => JSON.parse(l))).toEqual([verdict]);
   });
 
+  it('says a stop, and a second signal that exits at once', () => {
+    expect(formatEvent({ event: 'stopped', signal: 'SIGTERM' })).toBe('stopped (SIGTERM)');
+    expect(formatEvent({ event: 'stopped', signal: 'SIGINT', exitCode: 130 })).toBe(
+      'stopped again (SIGINT): exiting now (130), the work in flight abandoned',
+    );
+  });
+
   it('words verdicts for people', () => {
     const base = {
       event: 'verdict',

@@ -68,7 +68,12 @@ export type JoinEvent =
   | { event: 'retry'; attempt: number; delayMs: number; error: string }
   | { event: 'refused'; message: string }
   | { event: 'error'; message: string }
-  | { event: 'stopped'; signal: string };
+  | {
+      event: 'stopped';
+      signal: string;
+      /** A second signal: the process exits now with this code. */
+      exitCode?: number;
+    };
 
 export const REFUSED_LINE =
   'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
@@ -118,7 +123,9 @@ export function formatEvent(e: JoinEvent): string {
     case 'error':
       return e.message;
     case 'stopped':
-      return `stopped (${e.signal})`;
+      return e.exitCode === undefined
+        ? `stopped (${e.signal})`
+        : `stopped again (${e.signal}): exiting now (${e.exitCode}), the work in flight abandoned`;
   }
 }
 
