@@ -57,6 +57,24 @@ export function onSocket(listener: SocketListener): () => void {
   };
 }
 
+/**
+ * A page's view of the socket: `down()` each time it goes down, `back()` once it connects again
+ * after being down (the page reads its data again: events are not replayed). Answers a function
+ * that stops it.
+ */
+export function followSocket(on: { down: () => void; back: () => void }): () => void {
+  let wasDown = false;
+  return onSocket((state) => {
+    if (state === 'down') {
+      wasDown = true;
+      on.down();
+    } else if (wasDown) {
+      wasDown = false;
+      on.back();
+    }
+  });
+}
+
 interface Socket {
   key: string | null;
   client: Client;

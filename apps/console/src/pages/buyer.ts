@@ -2,7 +2,7 @@
 // orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
 // Orders change by myOrderUpdated; lease charges are read again every few seconds while shown,
 // and everything when the socket comes back after a drop.
-import { ApiError, gql, onSocket, subscribe } from '../api/client';
+import { ApiError, followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
 import { keptSelection } from '../lib/selection';
@@ -300,14 +300,15 @@ export const buyerPage: Page = (root) => {
     })();
   });
 
-  const unlisten = onSocket((state) => {
-    if (state === 'down') {
+  const unlisten = followSocket({
+    down: () => {
       down = true;
       showStatus();
-    } else if (down) {
+    },
+    back: () => {
       down = false;
       void load();
-    }
+    },
   });
   watchOrders();
   const timer = window.setInterval(() => void load(), LEASE_REFRESH_MS);

@@ -1,7 +1,7 @@
 // A market: ticker (with the index per certified TFLOP-hour), depth chart, candles and recent
 // trades, loaded once and then kept current by the bookUpdated, tickerUpdated and tradeExecuted
 // subscriptions; loaded again when the socket comes back after a drop, for the events it missed.
-import { gql, onSocket, subscribe } from '../api/client';
+import { followSocket, gql, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
@@ -222,14 +222,15 @@ export const marketPage: Page = (root, params) => {
     }
   });
 
-  const unlisten = onSocket((state) => {
-    if (state === 'down') {
+  const unlisten = followSocket({
+    down: () => {
       down = true;
       showStatus();
-    } else if (down) {
+    },
+    back: () => {
       down = false;
       void load();
-    }
+    },
   });
   void load();
   return () => {

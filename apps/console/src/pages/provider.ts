@@ -2,7 +2,7 @@
 // TFLOP/s per GPU against the model's peak), and what they earned. Node changes come by
 // nodeStatusChanged; the figures are read again when one does, and when the socket comes back
 // after a drop (for the changes it missed).
-import { gql, onSocket, subscribe } from '../api/client';
+import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { certificationChart, type CertificationEntry } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
@@ -232,14 +232,15 @@ export const providerPage: Page = (root) => {
     return card;
   };
 
-  const unlisten = onSocket((state) => {
-    if (state === 'down') {
+  const unlisten = followSocket({
+    down: () => {
       down = true;
       showStatus();
-    } else if (down) {
+    },
+    back: () => {
       down = false;
       void load();
-    }
+    },
   });
   void load();
   return () => {
