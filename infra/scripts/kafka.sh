@@ -45,6 +45,10 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# A group's committed offsets are where its commands resume: kept ten years, not the default week,
+# so a service stopped longer does not start over from the oldest command it kept and decide again
+# the ones whose keys it has forgotten (docs/operations.md).
+offsets.retention.minutes=5256000
 # Topics are provisioned by the services from the contracts' registry, never by accident.
 auto.create.topics.enable=false
 num.partitions=1

@@ -17,7 +17,7 @@ import {
   uniqueName,
   waitUntil,
 } from '@gpux/testing';
-import { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { accept, Decider, Message, reject } from '../domain/decider';
 import { commandMessage } from '../testing';
 import { CommandProcessor } from './command-processor';
@@ -206,6 +206,21 @@ describe('command processing on Kafka', () => {
       const specs = topicsOf('settlement', ns);
       expect((await provisionTopics(admin, specs)).created).toHaveLength(4);
       expect(await provisionTopics(admin, specs)).toEqual({ created: [], matched: specs.map((s) => s.name) });
+      // A snapshots topic rolls its segments hourly, so compaction reaches all but an hour of them.
+      const snapshots = topic('settlement', 'snapshots', ns).name;
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: snapshots,
+            configNames: ['segment.ms', 'min.cleanable.dirty.ratio', 'cleanup.policy'],
+          },
+        ],
+      });
+      expect(
+        Object.fromEntries(described.resources[0]!.configEntries.map((c) => [c.configName, c.configValue])),
+      ).toEqual({ 'segment.ms': '3600000', 'min.cleanable.dirty.ratio': '0.1', 'cleanup.policy': 'compact' });
 
       const wrong = uniqueName('prov-wrong');
       const events = topic('settlement', 'events', wrong);

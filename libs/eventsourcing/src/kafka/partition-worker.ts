@@ -142,7 +142,10 @@ export class PartitionWorker {
     });
     this.logger.debug({ msg: 'claim written', claimId });
     const isClaim = (m: KafkaMessage) => m.headers?.[HEADERS.id]?.toString() === claim.id;
-    let snapshot: Snapshot | undefined;
+    // Only the latest snapshot is read, or the one before it when it does not read: the others (up
+    // to a segment's worth before compaction reaches them, one a minute) are passed by, not parsed,
+    // each of them up to a partition's state.
+    const seen: { latest?: KafkaMessage; before?: KafkaMessage } = {};
     await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.snapshots,
       partition: this.partition,
@@ -151,24 +154,13 @@ export class PartitionWorker {
       until: isClaim,
       onMessage: (m) => {
         if (m.key?.toString() !== SNAPSHOT_KEY || !m.value) return;
-        let read: { version?: number };
-        try {
-          read = JSON.parse(m.value.toString()) as { version?: number };
-        } catch (error) {
-          // A snapshot only saves time: one that does not read leaves the one before it (each is
-          // the state at its own offset), or the events alone.
-          this.logger.warn({
-            msg: 'a snapshot does not read; left out',
-            offset: m.offset,
-            error: String(error),
-          });
-          return;
-        }
-        // A snapshot of another layout is ignored: the events alone rebuild the same state.
-        snapshot = read.version === 3 ? (read as Snapshot) : undefined;
+        seen.before = seen.latest;
+        seen.latest = m;
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
+    let snapshot: Snapshot | undefined =
+      (seen.latest && this.readSnapshot(seen.latest)) ?? (seen.before && this.readSnapshot(seen.before));
     this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
     if (snapshot && !this.restore(snapshot)) snapshot = undefined;
     const replayed = await readPartitionUntil(this.ctx.kafka, {
@@ -189,6 +181,20 @@ export class PartitionWorker {
       aggregates: this.states.size,
       ms: Date.now() - started,
     });
+  }
+
+  /**
+   * A snapshot message as a Snapshot; undefined when it does not read or is of another layout. A
+   * snapshot only saves time: without one the events alone rebuild the same state.
+   */
+  private readSnapshot(m: KafkaMessage): Snapshot | undefined {
+    try {
+      const read = JSON.parse(m.value?.toString() ?? '') as { version?: number };
+      return read.version === 3 ? (read as Snapshot) : undefined;
+    } catch (error) {
+      this.logger.warn({ msg: 'a snapshot does not read; left out', offset: m.offset, error: String(error) });
+      return undefined;
+    }
   }
 
   /**

@@ -14,10 +14,19 @@ function configEntries(spec: TopicSpec): { name: string; value: string }[] {
     { name: 'cleanup.policy', value: spec.cleanupPolicy },
     { name: 'retention.ms', value: String(spec.retentionMs) },
   ];
-  // A snapshot holds a partition's whole state: allow it to be larger than an event.
-  if (spec.role === 'snapshots') entries.push({ name: 'max.message.bytes', value: String(64 * 1024 * 1024) });
+  if (spec.role === 'snapshots')
+    entries.push(
+      // A snapshot holds a partition's whole state: allow it to be larger than an event.
+      { name: 'max.message.bytes', value: String(64 * 1024 * 1024) },
+      // Compaction never touches the active segment: rolled hourly (not weekly), the snapshots a
+      // claim reads before the latest are at most an hour's, not a week's (one a minute).
+      { name: 'segment.ms', value: String(60 * 60 * 1000) },
+      { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+    );
   return entries;
 }
+
+const CHECKED = new Set(['cleanup.policy', 'retention.ms']);
 
 /** What differs between the broker's topic and the registry's, in words; [] when they agree. */
 async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string, string[]>> {
@@ -39,7 +48,9 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
     if (partitions !== spec.partitions)
       problems.push(`has ${partitions} partitions, the registry says ${spec.partitions}`);
     const resource = configs.resources.find((r) => r.resourceName === spec.name);
-    for (const wanted of configEntries(spec).filter((e) => e.name !== 'max.message.bytes')) {
+    // What the registry has always said, checked; what tunes a topic (sizes, segments) is set when it
+    // is created and not held against one created before.
+    for (const wanted of configEntries(spec).filter((e) => CHECKED.has(e.name))) {
       const actual = resource?.configEntries.find((c) => c.configName === wanted.name)?.configValue;
       if (actual !== wanted.value)
         problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
