@@ -23,7 +23,14 @@ import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
 import { TransactionGroup } from './transaction-group';
 import { partitionTransactionalId } from './transaction-groups';
-import { fitsOneBatch, fittingOneBatch, recordBytes, RecordTooLargeError } from './record-batches';
+import {
+  fitsOneBatch,
+  fittingOneBatch,
+  recordBytes,
+  RecordTooLargeError,
+  SNAPSHOT_MAX_BYTES,
+  snapshotFits,
+} from './record-batches';
 import { byTopic, emittedCommands, REACTED_HEADER } from './reactions';
 import { DeciderRegistration, WorkerContext } from './worker-context';
 import { CommandOutcomeKind, DeadLetterReason, NO_METRICS } from '../metrics/metrics';
@@ -579,13 +586,22 @@ export class PartitionWorker {
       if (!bases.length) throw new Error('the broker returned no offset for the events just written');
       const first = bases.reduce((a, b) => (b < a ? b : a));
       const eventsOffset = (first + BigInt(events.length)).toString();
-      // A snapshot only saves a rebuild time: one that cannot be made (a state JSON cannot write)
-      // is left out, never the transaction's outcomes with it. The events rebuild the same state.
+      // A snapshot only saves a rebuild time: one that cannot be made (a state JSON cannot write,
+      // or larger than its topic takes) is left out, never the transaction's outcomes with it. The
+      // events rebuild the same state.
       let value: string;
       try {
         value = this.snapshot(pending, pendingKeys, eventsOffset);
       } catch (error) {
         this.logger.error({ msg: 'no snapshot: the state cannot be written', error: String(error) });
+        return undefined;
+      }
+      if (!snapshotFits(value)) {
+        this.logger.error({
+          msg: 'no snapshot: the state is larger than its topic takes',
+          bytes: Buffer.byteLength(value),
+          limit: SNAPSHOT_MAX_BYTES,
+        });
         return undefined;
       }
       return { topic: topics.snapshots, messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value }] };

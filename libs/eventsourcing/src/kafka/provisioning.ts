@@ -1,5 +1,6 @@
 import type { TopicSpec } from '@gpux/contracts';
 import { Admin, ConfigResourceTypes } from 'kafkajs';
+import { SNAPSHOT_MAX_BYTES } from './record-batches';
 
 /** A topic on the broker disagrees with the registry: the service must not start on it. */
 export class TopicMismatchError extends Error {
@@ -17,7 +18,7 @@ function configEntries(spec: TopicSpec): { name: string; value: string }[] {
   if (spec.role === 'snapshots')
     entries.push(
       // A snapshot holds a partition's whole state: allow it to be larger than an event.
-      { name: 'max.message.bytes', value: String(64 * 1024 * 1024) },
+      { name: 'max.message.bytes', value: String(SNAPSHOT_MAX_BYTES) },
       // Compaction never touches the active segment: rolled hourly (not weekly), the snapshots a
       // claim reads before the latest are at most an hour's, not a week's (one a minute).
       { name: 'segment.ms', value: String(60 * 60 * 1000) },

@@ -5,6 +5,8 @@ import {
   MAX_BATCH_BYTES,
   recordBytes,
   RecordTooLargeError,
+  SNAPSHOT_MAX_BYTES,
+  snapshotFits,
   withinBatchLimit,
 } from './record-batches';
 
@@ -75,5 +77,15 @@ describe('record batches', () => {
     expect(() => fittingOneBatch(message(MAX_BATCH_BYTES), 'its outcome')).toThrow(
       /^its outcome would be \d+ bytes, more than the 999939 one may take$/,
     );
+  });
+});
+
+describe('snapshotFits', () => {
+  it('takes a snapshot sure to fit its topic, uncompressed, and no larger one', () => {
+    expect(snapshotFits('{"version":3}')).toBe(true);
+    expect(snapshotFits('x'.repeat(SNAPSHOT_MAX_BYTES - 1_000))).toBe(true);
+    expect(snapshotFits('x'.repeat(SNAPSHOT_MAX_BYTES))).toBe(false);
+    // Counted in bytes, not characters.
+    expect(snapshotFits('é'.repeat(SNAPSHOT_MAX_BYTES / 2))).toBe(false);
   });
 });

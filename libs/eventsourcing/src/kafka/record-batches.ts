@@ -40,6 +40,18 @@ function sized(message: Message, size: (value: Bytes) => number): number {
 }
 
 /** A record that no request can carry: its outcome is refused before anything is written. */
+/**
+ * The largest snapshot a snapshots topic takes (its `max.message.bytes`, set by provisioning). A
+ * snapshot is sent compressed; its uncompressed size bounds that from above, so a snapshot within
+ * it always fits, and one past it is left out rather than risk the broker refusing it, which would
+ * abort the transaction's outcomes with it.
+ */
+export const SNAPSHOT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Whether a snapshot's JSON is sure to fit its topic (SNAPSHOT_MAX_BYTES). */
+export const snapshotFits = (value: string): boolean =>
+  Buffer.byteLength(value) + BATCH_OVERHEAD <= SNAPSHOT_MAX_BYTES;
+
 export class RecordTooLargeError extends Error {
   constructor(
     readonly bytes: number,
