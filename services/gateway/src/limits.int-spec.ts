@@ -3,8 +3,8 @@
 // WebSocket server caps frames and operations per socket and keeps anonymous sockets to public
 // market data, and the per-caller rate limit answers RATE_LIMITED with when to retry.
 import { ordersReadModel } from '@gpux/contracts';
-import { ServiceApp, startService } from '@gpux/platform';
-import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import type { ServiceApp } from '@gpux/platform';
+import { DedicatedRedis } from '@gpux/testing';
 import { request as httpRequest, type Server } from 'node:http';
 import { createConnection, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -14,7 +14,7 @@ import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { admit, rateRule } from './api/rate-limit';
 import { RateLimiter } from './api/rate-limiter';
-import { gatewayService } from './service';
+import { startGateway } from './gateway.fixture';
 
 const ADMIN_KEY = 'limits-int-spec-admin-key-0123456789';
 const CANDLE = 'start open high low close volume value trades';
@@ -25,21 +25,6 @@ const ALIASES_400 = `{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __typenam
 interface Result {
   data?: Record<string, unknown> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
-async function startGateway(redis: DedicatedRedis, env: Record<string, string> = {}): Promise<ServiceApp> {
-  return startService(
-    gatewayService,
-    {
-      KAFKA_BROKERS: infraEnv().KAFKA_BROKERS,
-      REDIS_URL: redis.url,
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'fatal',
-      ADMIN_API_KEY: ADMIN_KEY,
-      ...env,
-    },
-    { shutdownHooks: false },
-  );
 }
 
 async function http(
@@ -135,7 +120,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
       openedAt: new Date().toISOString(),
     });
     await seed.quit();
-    gateway = await startGateway(redis);
+    gateway = await startGateway(redis, ADMIN_KEY);
   });
 
   afterAll(async () => {
@@ -685,7 +670,7 @@ describe('gateway rate limit (GATEWAY_RATE_LIMIT_PER_SEC)', () => {
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     // One request every 100 s after a burst of 2: nothing refills while the test runs.
-    gateway = await startGateway(redis, {
+    gateway = await startGateway(redis, ADMIN_KEY, {
       GATEWAY_RATE_LIMIT_PER_SEC: '0.01',
       GATEWAY_RATE_LIMIT_BURST: '2',
     });
@@ -755,7 +740,7 @@ describe('gateway rate limit on requests that run several mutations', () => {
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     // A burst of 3, then one request every 100 s: nothing refills while the test runs.
-    gateway = await startGateway(redis, {
+    gateway = await startGateway(redis, ADMIN_KEY, {
       GATEWAY_RATE_LIMIT_PER_SEC: '0.01',
       GATEWAY_RATE_LIMIT_BURST: '3',
     });
@@ -802,7 +787,7 @@ describe('browsers on other origins (CORS, GATEWAY_CORS_ORIGINS)', () => {
   const gateways: ServiceApp[] = [];
 
   const start = async (env: Record<string, string>) => {
-    const gateway = await startGateway(redis, env);
+    const gateway = await startGateway(redis, ADMIN_KEY, env);
     gateways.push(gateway);
     return gateway;
   };
@@ -923,7 +908,7 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
-    gateway = await startGateway(redis, {
+    gateway = await startGateway(redis, ADMIN_KEY, {
       GATEWAY_WS_MAX_SOCKETS_PER_CALLER: '3',
       GATEWAY_WS_MAX_SOCKETS: '6',
     });
@@ -1100,7 +1085,7 @@ describe('connections per address and in all (GATEWAY_MAX_CONNECTIONS_PER_ADDRES
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
-    gateway = await startGateway(redis, {
+    gateway = await startGateway(redis, ADMIN_KEY, {
       GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '3',
       GATEWAY_MAX_CONNECTIONS: '5',
     });

@@ -3,13 +3,13 @@
 // being admitted can neither leave iterators running nor get around the per-socket cap; and with
 // Redis stopped an operation is answered UNAVAILABLE, the socket left open.
 import { ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
-import { ServiceApp, startService } from '@gpux/platform';
-import { DedicatedRedis, freePort, infraEnv, waitUntil } from '@gpux/testing';
+import type { ServiceApp } from '@gpux/platform';
+import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { sha256 } from './auth';
 import { RedisPubSub } from './pubsub';
-import { gatewayService } from '../service';
+import { startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'subscriptions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'subscriptions-int-spec-buyer-key-0123456789';
@@ -85,21 +85,6 @@ async function closedWithin(
   }
 }
 
-async function startGateway(redis: DedicatedRedis, env: Record<string, string> = {}): Promise<ServiceApp> {
-  return startService(
-    gatewayService,
-    {
-      KAFKA_BROKERS: infraEnv().KAFKA_BROKERS,
-      REDIS_URL: redis.url,
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'fatal',
-      ADMIN_API_KEY: ADMIN_KEY,
-      ...env,
-    },
-    { shutdownHooks: false },
-  );
-}
-
 async function seedMarket(redis: DedicatedRedis): Promise<void> {
   const seed = new Redis(redis.url);
   await seed.hset(ordersReadModel.market('m1'), {
@@ -127,7 +112,7 @@ describe('graphql-ws operations tracked per socket', () => {
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     await seedMarket(redis);
-    gateway = await startGateway(redis, { GATEWAY_WS_MAX_SUBSCRIPTIONS: '3' });
+    gateway = await startGateway(redis, ADMIN_KEY, { GATEWAY_WS_MAX_SUBSCRIPTIONS: '3' });
     pubsub = gateway.app.get(RedisPubSub);
   });
 
@@ -209,7 +194,7 @@ describe('graphql-ws operations while Redis is down', () => {
       roles: 'buyer',
     });
     await seed.quit();
-    gateway = await startGateway(redis);
+    gateway = await startGateway(redis, ADMIN_KEY);
   });
 
   afterAll(async () => {
