@@ -57,8 +57,10 @@ function registryTopicsOf(service: EventSourcedService): TopicSpec[] {
       role: 'commands',
       partitions,
       cleanupPolicy: 'delete',
-      // Commands are inputs; their outcomes live forever in the events. A week covers any restart.
-      retentionMs: 7 * DAY_MS,
+      // Commands are inputs; their outcomes live forever in the events. Kept as long as the dead
+      // letters that point into them (a dead letter too large to copy names its command's place),
+      // and longer than any outage a partition is expected to come back from.
+      retentionMs: 30 * DAY_MS,
       description: `Commands for ${service}, keyed by aggregate id.`,
     },
     {

@@ -205,7 +205,11 @@ describe('command processing on Kafka', () => {
       const ns = uniqueName('prov');
       const specs = topicsOf('settlement', ns);
       expect((await provisionTopics(admin, specs)).created).toHaveLength(4);
-      expect(await provisionTopics(admin, specs)).toEqual({ created: [], matched: specs.map((s) => s.name) });
+      expect(await provisionTopics(admin, specs)).toEqual({
+        created: [],
+        matched: specs.map((s) => s.name),
+        lengthened: [],
+      });
       // A snapshots topic rolls its segments hourly, so compaction reaches all but an hour of them.
       const snapshots = topic('settlement', 'snapshots', ns).name;
       const described = await admin.describeConfigs({
@@ -235,6 +239,52 @@ describe('command processing on Kafka', () => {
           `topic ${events.name} has 2 partitions, the registry says ${events.partitions}; fix the topic or the registry`,
         ),
       );
+    });
+
+    it('keeps records longer where the registry raised a retention, and refuses one it lowered', async () => {
+      const retentionOf = async (name: string) =>
+        (
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }],
+          })
+        ).resources[0]!.configEntries[0]!.configValue;
+      // Commands kept a week, as an older registry made them.
+      const older = uniqueName('prov-week');
+      const commands = topic('settlement', 'commands', older);
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: commands.name,
+            numPartitions: commands.partitions,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'delete' },
+              { name: 'retention.ms', value: String(7 * 86_400_000) },
+            ],
+          },
+        ],
+      });
+      const provisioned = await provisionTopics(admin, topicsOf('settlement', older));
+      expect(provisioned.lengthened).toEqual([commands.name]);
+      expect(await retentionOf(commands.name)).toBe(String(commands.retentionMs));
+      // A topic that keeps records longer than the registry says is not shortened: refused.
+      const longer = uniqueName('prov-long');
+      const deadLetter = topic('settlement', 'dead-letter', longer);
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: deadLetter.name,
+            numPartitions: deadLetter.partitions,
+            configEntries: [{ name: 'retention.ms', value: '-1' }],
+          },
+        ],
+      });
+      await expect(provisionTopics(admin, topicsOf('settlement', longer))).rejects.toThrow(
+        /has retention.ms=-1, the registry says 2592000000/,
+      );
+      expect(await retentionOf(deadLetter.name)).toBe('-1');
     });
   });
 

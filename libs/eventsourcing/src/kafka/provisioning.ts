@@ -14,6 +14,8 @@ function configEntries(spec: TopicSpec): { name: string; value: string }[] {
   const entries = [
     { name: 'cleanup.policy', value: spec.cleanupPolicy },
     { name: 'retention.ms', value: String(spec.retentionMs) },
+    // Never by size: an events topic must keep every event, whatever the broker's default.
+    { name: 'retention.bytes', value: '-1' },
   ];
   if (spec.role === 'snapshots')
     entries.push(
@@ -27,11 +29,25 @@ function configEntries(spec: TopicSpec): { name: string; value: string }[] {
   return entries;
 }
 
-const CHECKED = new Set(['cleanup.policy', 'retention.ms']);
+const CHECKED = new Set(['cleanup.policy', 'retention.ms', 'retention.bytes']);
 
-/** What differs between the broker's topic and the registry's, in words; [] when they agree. */
-async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/**
+ * How a topic differs from the registry, in words. `lengthens`: the topic keeps records for less
+ * time than the registry says, and nothing else differs in it; keeping them longer loses nothing,
+ * so provisioning makes it so rather than refuse to start (a registry that raised a retention).
+ */
+interface Differences {
+  problems: string[];
+  lengthens: boolean;
+}
+
+/** Whether a retention of `wanted` ms keeps everything `actual` keeps, and more. */
+const keepsLonger = (actual: string | undefined, wanted: string): boolean =>
+  Number(actual) > 0 && (Number(wanted) === -1 || Number(wanted) > Number(actual));
+
+/** What differs between the broker's topic and the registry's; no problems when they agree. */
+async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string, Differences>> {
+  const out = new Map<string, Differences>();
   if (specs.length === 0) return out;
   const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
   const configs = await admin.describeConfigs({
@@ -39,11 +55,12 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
     resources: specs.map((s) => ({
       type: ConfigResourceTypes.TOPIC,
       name: s.name,
-      configNames: ['cleanup.policy', 'retention.ms'],
+      configNames: [...CHECKED],
     })),
   });
   for (const spec of specs) {
     const problems: string[] = [];
+    let shorter = false;
     const meta = topics.find((t) => t.name === spec.name);
     const partitions = meta?.partitions.length ?? 0;
     if (partitions !== spec.partitions)
@@ -53,29 +70,35 @@ async function differences(admin: Admin, specs: TopicSpec[]): Promise<Map<string
     // is created and not held against one created before.
     for (const wanted of configEntries(spec).filter((e) => CHECKED.has(e.name))) {
       const actual = resource?.configEntries.find((c) => c.configName === wanted.name)?.configValue;
-      if (actual !== wanted.value)
-        problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
+      if (actual === wanted.value) continue;
+      problems.push(`has ${wanted.name}=${actual ?? '(unset)'}, the registry says ${wanted.value}`);
+      if (wanted.name === 'retention.ms' && keepsLonger(actual, wanted.value)) shorter = true;
     }
-    out.set(spec.name, problems);
+    out.set(spec.name, { problems, lengthens: shorter && problems.length === 1 });
   }
   return out;
 }
 
 /**
- * Creates the topics that are missing, leaves those that match the registry, and refuses (throws
- * TopicMismatchError naming the topic and the difference) when an existing one disagrees.
+ * Creates the topics that are missing, leaves those that match the registry, keeps longer the
+ * records of one whose retention the registry raised, and refuses (throws TopicMismatchError naming
+ * the topic and the difference) when an existing one disagrees otherwise.
  */
 export async function provisionTopics(
   admin: Admin,
   specs: TopicSpec[],
   timeoutMs = 30_000,
-): Promise<{ created: string[]; matched: string[] }> {
+): Promise<{ created: string[]; matched: string[]; lengthened: string[] }> {
   // Services start side by side and create each other's topics: right after a creation the broker
   // may still answer "does not host this topic-partition" or "not the leader". Those pass.
   const deadline = Date.now() + timeoutMs;
+  // The topics there before the first attempt: one that failed after creating some (a broker just
+  // started) must not make the next attempt count them as there before.
+  let before: Set<string> | undefined;
   for (;;) {
     try {
-      return await provisionOnce(admin, specs);
+      before ??= new Set(await admin.listTopics());
+      return await provisionOnce(admin, specs, before);
     } catch (error) {
       if (error instanceof TopicMismatchError || !transient(error) || Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 200));
@@ -97,7 +120,8 @@ function transient(error: unknown): boolean {
 async function provisionOnce(
   admin: Admin,
   specs: TopicSpec[],
-): Promise<{ created: string[]; matched: string[] }> {
+  before: Set<string>,
+): Promise<{ created: string[]; matched: string[]; lengthened: string[] }> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
@@ -116,8 +140,21 @@ async function provisionOnce(
     }
   }
   await awaitLeaders(admin, specs);
-  const diffs = await differences(admin, specs);
-  const wrong = [...diffs].filter(([, problems]) => problems.length > 0);
+  let diffs = await differences(admin, specs);
+  const lengthen = specs.filter((s) => diffs.get(s.name)?.lengthens);
+  if (lengthen.length > 0) {
+    // AlterConfigs sets what it is given and resets the rest: it is given all the registry sets.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: lengthen.map((s) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: s.name,
+        configEntries: configEntries(s),
+      })),
+    });
+    diffs = await differences(admin, specs);
+  }
+  const wrong = [...diffs].filter(([, d]) => d.problems.length > 0).map(([n, d]) => [n, d.problems] as const);
   if (wrong.length > 0) {
     const [name, problems] = wrong[0]!;
     const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more topic(s))` : '';
@@ -126,8 +163,9 @@ async function provisionOnce(
     );
   }
   return {
-    created: missing.map((s) => s.name),
-    matched: specs.filter((s) => existing.has(s.name)).map((s) => s.name),
+    created: specs.filter((s) => !before.has(s.name)).map((s) => s.name),
+    matched: specs.filter((s) => before.has(s.name)).map((s) => s.name),
+    lengthened: lengthen.map((s) => s.name),
   };
 }
 

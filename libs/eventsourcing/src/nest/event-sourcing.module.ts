@@ -149,11 +149,13 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
       this.options.service,
       ...(this.options.processManagers ?? []).flatMap((pm) => [pm.from, pm.to]),
     ]);
-    const { created } = await provisionTopics(
+    const { created, lengthened } = await provisionTopics(
       await this.kafka.admin(),
       [...services].flatMap((s) => topicsOf(s, this.options.namespace)),
     );
     if (created.length) this.logger.log({ msg: 'topics created', topics: created });
+    if (lengthened.length)
+      this.logger.log({ msg: 'topics keep their records longer, as the registry says', topics: lengthened });
   }
 
   async onApplicationBootstrap(): Promise<void> {
