@@ -1,6 +1,8 @@
 // Test support: a real gateway on the environment's Kafka and a Redis of the spec's own.
+import { ordersReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import Redis from 'ioredis';
 import { gatewayService } from './service';
 
 /** Starts a gateway with `adminKey` as its admin key, quiet, on a free port; `env` adds or overrides. */
@@ -21,4 +23,18 @@ export async function startGateway(
     },
     { shutdownHooks: false },
   );
+}
+
+/** Market m1 in orders' read model, as the orders service would have folded it (no service runs). */
+export async function seedMarket(redis: DedicatedRedis): Promise<void> {
+  const seed = new Redis(redis.url);
+  await seed.hset(ordersReadModel.market('m1'), {
+    gpuClass: 'H100-80GB',
+    minTflopsPerGpu: '40',
+    tickSize: '10000',
+    feeRateBps: '250',
+    status: 'OPEN',
+    openedAt: new Date().toISOString(),
+  });
+  await seed.quit();
 }

@@ -2,7 +2,6 @@
 // and a Redis of its own), over HTTP and over graphql-ws: the cost limit counts list sizes, the
 // WebSocket server caps frames and operations per socket and keeps anonymous sockets to public
 // market data, and the per-caller rate limit answers RATE_LIMITED with when to retry.
-import { ordersReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import { request as httpRequest, type Server } from 'node:http';
@@ -14,7 +13,7 @@ import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { admit, rateRule } from './api/rate-limit';
 import { RateLimiter } from './api/rate-limiter';
-import { startGateway } from './gateway.fixture';
+import { seedMarket, startGateway } from './gateway.fixture';
 
 const ADMIN_KEY = 'limits-int-spec-admin-key-0123456789';
 const CANDLE = 'start open high low close volume value trades';
@@ -110,16 +109,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
-    const seed = new Redis(redis.url);
-    await seed.hset(ordersReadModel.market('m1'), {
-      gpuClass: 'H100-80GB',
-      minTflopsPerGpu: '40',
-      tickSize: '10000',
-      feeRateBps: '250',
-      status: 'OPEN',
-      openedAt: new Date().toISOString(),
-    });
-    await seed.quit();
+    await seedMarket(redis);
     gateway = await startGateway(redis, ADMIN_KEY);
   });
 

@@ -58,21 +58,25 @@ export function onSocket(listener: SocketListener): () => void {
 }
 
 /**
- * A page's view of the socket: `down()` each time it goes down, `back()` once it connects again
- * after being down (the page reads its data again: events are not replayed). Answers a function
- * that stops it.
+ * A page's view of the socket: `changed()` when it goes down, `back()` once it connects again after
+ * being down (the page reads its data again: events are not replayed). `down()` says whether it is
+ * down now; `stop()` stops following.
  */
-export function followSocket(on: { down: () => void; back: () => void }): () => void {
-  let wasDown = false;
-  return onSocket((state) => {
+export function followSocket(on: { changed: () => void; back: () => void }): {
+  down: () => boolean;
+  stop: () => void;
+} {
+  let down = false;
+  const stop = onSocket((state) => {
     if (state === 'down') {
-      wasDown = true;
-      on.down();
-    } else if (wasDown) {
-      wasDown = false;
+      down = true;
+      on.changed();
+    } else if (down) {
+      down = false;
       on.back();
     }
   });
+  return { down: () => down, stop };
 }
 
 interface Socket {

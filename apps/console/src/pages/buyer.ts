@@ -98,8 +98,6 @@ export const buyerPage: Page = (root) => {
 
   /** Torn down: a query that answers after it draws and subscribes nothing. */
   let closed = false;
-  /** The socket dropped and has not connected since. */
-  let down = false;
   /** The signed-in account, once loaded, for the status line. */
   let accountId: string | undefined;
   /** The market ids the order form offers. */
@@ -111,7 +109,8 @@ export const buyerPage: Page = (root) => {
   });
 
   const showStatus = () => {
-    if (accountId !== undefined) fill(status, `Account ${accountId}`, down ? ' · reconnecting…' : '');
+    if (accountId !== undefined)
+      fill(status, `Account ${accountId}`, socket.down() ? ' · reconnecting…' : '');
   };
 
   const showError = (e: unknown) => {
@@ -300,22 +299,13 @@ export const buyerPage: Page = (root) => {
     })();
   });
 
-  const unlisten = followSocket({
-    down: () => {
-      down = true;
-      showStatus();
-    },
-    back: () => {
-      down = false;
-      void load();
-    },
-  });
+  const socket = followSocket({ changed: showStatus, back: () => void load() });
   watchOrders();
   const timer = window.setInterval(() => void load(), LEASE_REFRESH_MS);
   void load();
   return () => {
     closed = true;
-    unlisten();
+    socket.stop();
     stopOrders?.();
     stopOrders = undefined;
     window.clearInterval(timer);

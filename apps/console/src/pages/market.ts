@@ -59,8 +59,6 @@ export const marketPage: Page = (root, params) => {
   const subscriptions = new Map<string, () => void>();
   /** Torn down: a query that answers after it draws and subscribes nothing. */
   let closed = false;
-  /** The socket dropped and has not connected since. */
-  let down = false;
   const tickerEl = h('section', { class: 'ticker', id: 'ticker' });
   const depthEl = h('div', { class: 'chart', id: 'depth-chart' });
   const candlesEl = h('div', { class: 'chart', id: 'candle-chart' });
@@ -147,8 +145,8 @@ export const marketPage: Page = (root, params) => {
   let summary: string | undefined;
   const showStatus = () => {
     if (summary === undefined) return;
-    fill(status, `${summary} · ${down ? 'reconnecting…' : 'live'}`);
-    if (down) delete status.dataset['live'];
+    fill(status, `${summary} · ${socket.down() ? 'reconnecting…' : 'live'}`);
+    if (socket.down()) delete status.dataset['live'];
     else status.dataset['live'] = 'true';
   };
   /** Anything but live: the attribute goes with the word. */
@@ -222,20 +220,11 @@ export const marketPage: Page = (root, params) => {
     }
   });
 
-  const unlisten = followSocket({
-    down: () => {
-      down = true;
-      showStatus();
-    },
-    back: () => {
-      down = false;
-      void load();
-    },
-  });
+  const socket = followSocket({ changed: showStatus, back: () => void load() });
   void load();
   return () => {
     closed = true;
-    unlisten();
+    socket.stop();
     subscriptions.forEach((stop) => stop());
     subscriptions.clear();
     stops.forEach((stop) => stop());

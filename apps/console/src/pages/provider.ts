@@ -71,8 +71,6 @@ export const providerPage: Page = (root) => {
   const charts: (() => void)[] = [];
   /** Torn down: a query that answers after it draws and subscribes nothing. */
   let closed = false;
-  /** The socket dropped and has not connected since. */
-  let down = false;
   /** What the last load found, for the status line. */
   let summary: string | undefined;
   const status = h('p', { class: 'status', id: 'provider-status' }, 'loading…');
@@ -83,7 +81,7 @@ export const providerPage: Page = (root) => {
     return () => undefined;
   }
   const showStatus = () => {
-    if (summary !== undefined) fill(status, summary, down ? ' · reconnecting…' : '');
+    if (summary !== undefined) fill(status, summary, socket.down() ? ' · reconnecting…' : '');
   };
 
   const watch = (nodeId: string) => {
@@ -232,20 +230,11 @@ export const providerPage: Page = (root) => {
     return card;
   };
 
-  const unlisten = followSocket({
-    down: () => {
-      down = true;
-      showStatus();
-    },
-    back: () => {
-      down = false;
-      void load();
-    },
-  });
+  const socket = followSocket({ changed: showStatus, back: () => void load() });
   void load();
   return () => {
     closed = true;
-    unlisten();
+    socket.stop();
     subscriptions.forEach((stop) => stop());
     subscriptions.clear();
     charts.splice(0).forEach((remove) => remove());

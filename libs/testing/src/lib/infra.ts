@@ -64,13 +64,14 @@ export async function waitUntil(
 
 /**
  * A real redis-server of the test's own (on a free port, in a temporary folder), for tests that
- * stop Redis under a running service without disturbing the shared one.
+ * stop Redis under a running service without disturbing the shared one. `at` names the port
+ * (one a client already points at); `restart` kills it and starts it again there, empty.
  */
 export class DedicatedRedis {
   private shared: Redis | undefined;
 
   private constructor(
-    private readonly process: ChildProcess,
+    private process: ChildProcess,
     readonly port: number,
     private readonly dir: string,
   ) {}
@@ -79,24 +80,27 @@ export class DedicatedRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<DedicatedRedis> {
-    const port = await freePort();
+  static async start(at?: { port: number }): Promise<DedicatedRedis> {
+    const port = at?.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'gpux-redis-'));
+    return new DedicatedRedis(await DedicatedRedis.serve(port, dir), port, dir);
+  }
+
+  /** A redis-server on `port`, answering PING. */
+  private static async serve(port: number, dir: string): Promise<ChildProcess> {
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
       { stdio: 'ignore' },
     );
-    const spawned = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       child.once('error', (e) =>
         reject(new Error(`could not start redis-server (is it installed?): ${e.message}`)),
       );
       child.once('spawn', () => resolve());
     });
-    await spawned;
-    const redis = new DedicatedRedis(child, port, dir);
     await waitUntil(`redis-server on port ${port}`, async () => {
-      const client = new Redis(redis.url, {
+      const client = new Redis(`redis://127.0.0.1:${port}`, {
         lazyConnect: true,
         retryStrategy: () => null,
         maxRetriesPerRequest: 0,
@@ -110,7 +114,7 @@ export class DedicatedRedis {
         client.disconnect();
       }
     });
-    return redis;
+    return child;
   }
 
   /** A client of this server for the test's own reads, closed by stop(). */
@@ -119,17 +123,27 @@ export class DedicatedRedis {
     return this.shared;
   }
 
+  /** Kills the server (SIGKILL, as a crash) and starts it again on its port, empty. */
+  async restart(): Promise<void> {
+    await this.ended('SIGKILL');
+    this.process = await DedicatedRedis.serve(this.port, this.dir);
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL) and removes its folder. */
   async stop(): Promise<void> {
     this.shared?.disconnect();
     this.shared = undefined;
-    if (this.process.exitCode === null && this.process.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-      this.process.kill('SIGTERM');
-      const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await this.ended('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async ended(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
   }
 }

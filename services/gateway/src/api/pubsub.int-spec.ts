@@ -4,59 +4,10 @@
 // started again on its port: what was lost meanwhile is re-read, or the subscriber told.
 import { ordersReadModel, pricingReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { freePort, infraEnv, waitUntil } from '@gpux/testing';
+import { DedicatedRedis, freePort, infraEnv, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RedisPubSub } from './pubsub';
-
-/** A redis-server on a port of its own that can be stopped and started again on that port. */
-class RestartableRedis {
-  private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'gpux-pubsub-redis-'));
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    this.child = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
-    await waitUntil(`redis-server on port ${this.port}`, async () => {
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async remove(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 /** Until Redis at `publisher` has a subscription to `channel` (iterate subscribes without waiting). */
 async function subscribedOn(publisher: Redis, channel: string): Promise<void> {
@@ -189,13 +140,15 @@ describe('RedisPubSub', () => {
 });
 
 describe('RedisPubSub while Redis is out of reach', () => {
-  let server: RestartableRedis;
+  let port: number;
+  let server: DedicatedRedis | undefined;
   let client: RedisClient;
   let pubsub: RedisPubSub;
   let publisher: Redis | undefined;
 
   beforeEach(async () => {
-    server = new RestartableRedis(await freePort());
+    port = await freePort();
+    server = undefined;
   });
 
   afterEach(async () => {
@@ -203,18 +156,18 @@ describe('RedisPubSub while Redis is out of reach', () => {
     client?.redis.disconnect();
     publisher?.disconnect();
     publisher = undefined;
-    await server.remove();
+    await server?.stop();
   });
 
   it('subscribes a channel whose SUBSCRIBE failed while Redis was down once Redis is up, without an unhandled rejection', async () => {
-    client = new RedisClient(server.url);
+    client = new RedisClient(`redis://127.0.0.1:${port}`);
     pubsub = new RedisPubSub(client);
     const channel = pricingReadModel.channels.book(randomUUID());
     const book = pubsub.iterate(channel, async (m) => m);
     // ioredis gives up on the SUBSCRIBE after maxRetriesPerRequest (3) reconnections, about 2 s.
     // Before, its MaxRetriesPerRequestError went unhandled (which fails this test; Node exits on one).
     await new Promise((r) => setTimeout(r, 3_000));
-    await server.start();
+    server = await DedicatedRedis.start({ port });
     publisher = new Redis(server.url);
     // Before, the channel stayed listed but unsubscribed: nothing ever reached it.
     await subscribedOn(publisher, channel);
@@ -226,7 +179,7 @@ describe('RedisPubSub while Redis is out of reach', () => {
   }, 30_000);
 
   it('re-reads every view channel once Redis is back, and ends the subscribers of events UNAVAILABLE', async () => {
-    await server.start();
+    server = await DedicatedRedis.start({ port });
     client = new RedisClient(server.url);
     pubsub = new RedisPubSub(client);
     publisher = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -248,8 +201,7 @@ describe('RedisPubSub while Redis is out of reach', () => {
       i.next(),
     );
 
-    await server.stop();
-    await server.start();
+    await server.restart();
     // Before, nothing came: a quiet market's ticker stayed as it was before Redis went away.
     for (const next of waiting.slice(0, 2))
       expect(await settled(next, 10_000)).toEqual({ done: false, value: 1 });

@@ -2,14 +2,14 @@
 // runs is tracked by the gateway itself, so a subscribe and a complete of one id while it is still
 // being admitted can neither leave iterators running nor get around the per-socket cap; and with
 // Redis stopped an operation is answered UNAVAILABLE, the socket left open.
-import { ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
+import { pricingReadModel, settlementReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { sha256 } from './auth';
 import { RedisPubSub } from './pubsub';
-import { startGateway } from '../gateway.fixture';
+import { seedMarket, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'subscriptions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'subscriptions-int-spec-buyer-key-0123456789';
@@ -83,19 +83,6 @@ async function closedWithin(
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function seedMarket(redis: DedicatedRedis): Promise<void> {
-  const seed = new Redis(redis.url);
-  await seed.hset(ordersReadModel.market('m1'), {
-    gpuClass: 'H100-80GB',
-    minTflopsPerGpu: '40',
-    tickSize: '10000',
-    feeRateBps: '250',
-    status: 'OPEN',
-    openedAt: new Date().toISOString(),
-  });
-  await seed.quit();
 }
 
 describe('graphql-ws operations tracked per socket', () => {

@@ -4,28 +4,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceApp, startService } from '@gpux/platform';
+import type { ServiceApp } from '@gpux/platform';
 import { httpGet } from '@gpux/platform/testing';
-import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
-import { gatewayService } from '../service';
+import { DedicatedRedis } from '@gpux/testing';
+import { startGateway } from '../gateway.fixture';
 import { CONSOLE_NOT_BUILT, CONSOLE_SECURITY_HEADERS } from './console-assets';
 
 describe('the console at /', () => {
   let redis: DedicatedRedis;
   let built: string;
 
-  const start = async (consoleDir: string): Promise<ServiceApp> =>
-    startService(
-      gatewayService,
-      {
-        KAFKA_BROKERS: infraEnv().KAFKA_BROKERS,
-        REDIS_URL: redis.url,
-        PORT: String(await freePort()),
-        LOG_LEVEL: 'fatal',
-        CONSOLE_DIR: consoleDir,
-      },
-      { shutdownHooks: false },
-    );
+  const start = (consoleDir: string): Promise<ServiceApp> =>
+    startGateway(redis, 'console-assets-int-spec-admin-key-0123456789', { CONSOLE_DIR: consoleDir });
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
