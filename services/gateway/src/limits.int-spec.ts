@@ -1018,6 +1018,73 @@ describe('sockets per caller and in all (GATEWAY_WS_MAX_SOCKETS_PER_CALLER, GATE
   });
 });
 
+describe('requests that arrive too slowly (HTTP_REQUEST_TIMEOUT_MS)', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  const held: Socket[] = [];
+
+  /**
+   * Opens a connection, writes `head` and then `trickle` a byte every 100 ms, and reads what the
+   * gateway answers until it closes the connection; `sent` is how much of `trickle` went out by then.
+   */
+  function slowly(head: string, trickle: string): Promise<{ answer: string; sent: number }> {
+    return new Promise((resolve, reject) => {
+      const { port } = new URL(gateway.url);
+      let answer = '';
+      let sent = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => {
+        socket.write(head);
+        timer = setInterval(() => {
+          if (sent < trickle.length && socket.writable) socket.write(trickle[sent++] ?? '');
+        }, 100);
+      });
+      held.push(socket);
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.once('error', (error: NodeJS.ErrnoException) => error.code !== 'EPIPE' && reject(error));
+      socket.once('close', () => {
+        clearInterval(timer);
+        resolve({ answer, sent });
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    gateway = await startGateway(redis, ADMIN_KEY, { HTTP_REQUEST_TIMEOUT_MS: '1000' });
+  });
+
+  afterAll(async () => {
+    held.forEach((socket) => socket.destroy());
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('answers a body sent a byte at a time 408 with what to do, and closes its connection before the body ends', async () => {
+    const body = JSON.stringify({ query: `{ __typename ${' '.repeat(200)}}` });
+    const { answer, sent } = await slowly(
+      'POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      body,
+    );
+    expect(sent).toBeLessThan(body.length);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    const result = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Result;
+    expect(codes(result)).toEqual(['BAD_REQUEST']);
+    expect(result.errors?.[0]?.message).toBe(
+      'the request was not received whole within 1 s: send its headers and body at once',
+    );
+  });
+
+  it('closes a connection whose headers never end, and serves a request sent at once as before', async () => {
+    const headers = Array.from({ length: 100 }, (_, i) => `X-Slow-${i}: 1\r\n`).join('');
+    const { answer, sent } = await slowly('POST /graphql HTTP/1.1\r\nHost: gateway\r\n', headers);
+    expect(sent).toBeLessThan(headers.length);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
 describe('connections per address and in all (GATEWAY_MAX_CONNECTIONS_PER_ADDRESS, GATEWAY_MAX_CONNECTIONS)', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;

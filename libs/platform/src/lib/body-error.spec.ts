@@ -57,12 +57,20 @@ describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
 
 describe('unreadableRequest: what a request Node cannot parse is answered with', () => {
   it('is 431 for a request line and headers over Node’s limit, 400 for anything else it cannot parse', () => {
-    expect(unreadableRequest('HPE_HEADER_OVERFLOW')).toEqual({
+    expect(unreadableRequest('HPE_HEADER_OVERFLOW', 60_000)).toEqual({
       status: 431,
       type: 'headers.too.large',
       message: 'the request line and headers are over 16 KiB',
     });
     for (const code of ['HPE_INVALID_METHOD', 'HPE_INVALID_CONSTANT', undefined])
-      expect(unreadableRequest(code)).toMatchObject({ status: 400, type: 'request.unreadable' });
+      expect(unreadableRequest(code, 60_000)).toMatchObject({ status: 400, type: 'request.unreadable' });
+  });
+
+  it('is 408 for a request not received whole in time, saying how long it had', () => {
+    expect(unreadableRequest('ERR_HTTP_REQUEST_TIMEOUT', 2_500)).toEqual({
+      status: 408,
+      type: 'request.timeout',
+      message: 'the request was not received whole within 2.5 s: send its headers and body at once',
+    });
   });
 });

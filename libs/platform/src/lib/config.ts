@@ -36,6 +36,12 @@ export const baseConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * How long a client may take to send one HTTP request, headers and body, ms; past it the
+   * request is answered 408 and its connection closed. Node's default is 5 minutes, in which a
+   * body sent a byte at a time holds a connection that the caps on connections count as taken.
+   */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

@@ -16,6 +16,8 @@ export function badBodyMessage(error: BodyError): string {
       return `${error.message}: send a long query in the body of a POST, not in the URL`;
     case 'request.unreadable':
       return `${error.message}: send a POST with content-type application/json and ${SHAPE.replace('send ', '')}`;
+    case 'request.timeout':
+      return error.message;
     case 'encoding.corrupt':
       return `${error.message}: send it compressed whole, with gzip, deflate or br as its content-encoding header names, or uncompressed without one`;
     case 'encoding.unsupported':
@@ -28,8 +30,8 @@ export function badBodyMessage(error: BodyError): string {
 /**
  * A body the gateway cannot read is answered as GraphQL answers a malformed request: one error
  * with BAD_REQUEST and what to fix, under the parser's status (400, 413 or 415), rather than
- * Express' `{ statusCode, message }`; so is a request Node cannot parse (431, 400), which Node
- * answered with a bare status line.
+ * Express' `{ statusCode, message }`; so is a request Node cannot parse (431, 400) or did not
+ * receive whole in time (408), which Node answered with a bare status line.
  */
 export function badBodyAnswer(error: BodyError): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message: badBodyMessage(error), extensions: { code: 'BAD_REQUEST' } }] };

@@ -7,8 +7,8 @@ import { rawRetryAnswer, SocketsPerCaller } from './socket-caps';
 /**
  * TCP connections the gateway holds, in all and per remote address. Every connection is a file
  * descriptor, and the gateway shares its descriptors with its Kafka and Redis connections: without
- * a cap, one client that opens connections and sends nothing (Node closes such a connection only
- * after `headersTimeout`, 60 s) could take them all, and the gateway could no longer reach Kafka
+ * a cap, one client that opens connections and sends nothing, or sends a byte at a time (Node
+ * closes such a connection after HTTP_REQUEST_TIMEOUT_MS, 60 s) could take them all, and the gateway could no longer reach Kafka
  * or Redis. Past the gateway's cap a connection is dropped at once (Node's `maxConnections`);
  * past its address's, the connection stays open until its first request, which is answered 429
  * with what to do and closed, so that an ordinary HTTP client sees why.
@@ -23,7 +23,7 @@ export interface ConnectionCapOptions {
 /** Descriptors kept for Kafka, Redis, logs and files whatever the cap: the cap is lowered to leave them. */
 export const RESERVED_DESCRIPTORS = 1_000;
 
-/** How long an address over its cap is told to wait, seconds: connections that send nothing close within `headersTimeout`. */
+/** How long an address over its cap is told to wait, seconds: connections that send nothing close within HTTP_REQUEST_TIMEOUT_MS. */
 const ADDRESS_RETRY_AFTER_SECONDS = 1;
 
 /**
