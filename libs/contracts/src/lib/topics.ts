@@ -3,8 +3,12 @@
  * refuses to start when the broker disagrees; documentation is generated from it.
  */
 
-/** The services that own an event log. The gateway owns none: it sends commands and reads models. */
-export const EVENT_SOURCED_SERVICES = ['orders', 'pricing', 'settlement', 'capacity'] as const;
+/**
+ * The services that own an event log. The gateway owns none: it sends commands and reads models;
+ * nor does pricing, which folds orders' and capacity's events into its read models and decides
+ * nothing.
+ */
+export const EVENT_SOURCED_SERVICES = ['orders', 'settlement', 'capacity'] as const;
 export type EventSourcedService = (typeof EVENT_SOURCED_SERVICES)[number];
 
 export type TopicRole = 'commands' | 'events' | 'snapshots' | 'dead-letter';
@@ -29,7 +33,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export const PARTITIONS: Record<EventSourcedService, number> = {
   orders: 6,
-  pricing: 3,
   settlement: 6,
   capacity: 3,
 };
@@ -43,7 +46,6 @@ export const PARTITIONS: Record<EventSourcedService, number> = {
  */
 export const TRANSACTION_GROUPS: Record<EventSourcedService, number> = {
   orders: 2,
-  pricing: 3,
   settlement: 2,
   capacity: 3,
 };
