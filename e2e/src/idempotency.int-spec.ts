@@ -23,7 +23,12 @@ describe('idempotency keys and ids through GraphQL', () => {
   const ledger = async (id: string) => (await m.ok<Ledger>(LEDGER, { id })).account;
 
   beforeAll(async () => {
-    m = await Marketplace.start({ LEASE_CHARGE_DELAY_MS: '0' });
+    // Settlement's partitions remember only the last 100 keys each (the least allowed): a test
+    // below pushes a key out of its partition's memory, as a busy partition does within the window.
+    m = await Marketplace.start(
+      { LEASE_CHARGE_DELAY_MS: '0' },
+      { settlement: { IDEMPOTENCY_MAX_KEYS: '100' } },
+    );
   }, 180_000);
 
   afterAll(() => m?.stop());
@@ -71,6 +76,33 @@ describe('idempotency keys and ids through GraphQL', () => {
       deposit: { id: 'idem-c', balance: '5.000000' },
     });
     expect((await ledger('idem-c')).ledger.edges).toHaveLength(1);
+  });
+
+  it('answers a retry with its first outcome for the whole window, after its partition forgot the key: the deposit is applied once', async () => {
+    await open('idem-evict');
+    expect(await m.ok(DEPOSIT, { id: 'idem-evict', amount: '1.00', key: 'E' })).toEqual({
+      deposit: { id: 'idem-evict', balance: '1.000000' },
+    });
+    // 120 more deposits to the account, on its partition: more keys than the partition remembers.
+    for (let batch = 0; batch < 6; batch++)
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          m.ok(DEPOSIT, { id: 'idem-evict', amount: '0.01', key: `E-${batch}-${i}` }),
+        ),
+      );
+    // The lost answer's retry: the first outcome, and nothing deposited again.
+    const retry = await m.gql<{ deposit: { id: string; balance: string } }>(DEPOSIT, {
+      id: 'idem-evict',
+      amount: '1.00',
+      key: 'E',
+    });
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data?.deposit.id).toBe('idem-evict');
+    // One more deposit, after the retry on the same partition: once it shows, so would the retry's.
+    expect(await m.ok(DEPOSIT, { id: 'idem-evict', amount: '0.01', key: 'E-last' })).toEqual({
+      deposit: { id: 'idem-evict', balance: '2.210000' },
+    });
+    expect((await ledger('idem-evict')).balance).toBe('2.210000');
   });
 
   it('binds no key to a request that fails validation: the corrected request with it runs', async () => {

@@ -52,7 +52,7 @@ describe('CommandSender reservations and outcome reads', () => {
     expect(reset).toMatchObject({ kind: 'reset', cleared: 1 });
     expect(await redis.exists(`${settlementReadModel.prefix}probe`)).toBe(0);
     await expect(sender.reserve(deposit(200))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-    await expect(sender.reserve(deposit(100))).resolves.toBeUndefined();
+    await expect(sender.reserve(deposit(100))).resolves.toBe(false);
   });
 
   it('binds the keys of several requests all or none: one key bound to another request binds none', async () => {
@@ -80,12 +80,56 @@ describe('CommandSender reservations and outcome reads', () => {
     const refused = both(2, 20);
     await expect(refused).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     await expect(refused).rejects.toMatchObject({ idempotencyKey: 'bid-key-9' });
-    await expect(sender.reserve(hold(30))).resolves.toBeUndefined();
+    await expect(sender.reserve(hold(30))).resolves.toBe(false);
     // The same two requests again are a retry; another hold with the key binds neither.
-    await expect(both(1, 30)).resolves.toBeUndefined();
-    await expect(both(1, 30)).resolves.toBeUndefined();
+    await expect(both(1, 30)).resolves.toEqual(new Set());
+    await expect(both(1, 30)).resolves.toEqual(new Set());
     await expect(both(1, 40)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     await orders.close();
+  });
+
+  it('answers a retry whose outcome is recorded with that outcome, and sends nothing: the partition may have forgotten the key', async () => {
+    const namespace = uniqueName('sender');
+    const retrying = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'settlement',
+      source: 'command-sender-int-spec',
+      namespace,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const commands = `${namespace}.settlement.commands`;
+    await admin.createTopics({ topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
+    try {
+      const first = { ...deposit(100), idempotencyKey: 'deposit-key-recorded' };
+      expect(await retrying.reserve(first)).toBe(false);
+      await redis.hset(outcomeKey('settlement', first.idempotencyKey), {
+        commandId: 'cmd-first',
+        position: `${namespace}.settlement.events:0:7`,
+        status: 'accepted',
+      });
+      await redis.rpush(outcomeEventsKey('settlement', first.idempotencyKey), 'settlement.FundsDeposited');
+      // Reserving again finds it recorded, with the request's other keys; another request is refused.
+      await expect(retrying.reserve(first)).resolves.toBe(true);
+      await expect(
+        reserveAll(redis, [retrying.reservation(first)!, retrying.reservation(deposit(5))!]),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      await expect(retrying.reserve(deposit(100))).resolves.toBe(false);
+      // The retry is answered with the first outcome, and its commands topic is still empty.
+      expect(await retrying.send(first, 2_000)).toEqual({
+        status: 'accepted',
+        commandId: 'cmd-first',
+        eventTypes: ['settlement.FundsDeposited'],
+        position: { topic: `${namespace}.settlement.events`, partition: 0, offset: '7' },
+      });
+      expect(await retrying.send(first, 2_000, { reserved: true, recorded: true })).toMatchObject({
+        commandId: 'cmd-first',
+      });
+      expect((await admin.fetchTopicOffsets(commands)).map((p) => p.high)).toEqual(['0']);
+    } finally {
+      await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
+      await admin.disconnect();
+      await retrying.close();
+    }
   });
 
   it('reads an outcome and, in the same read, whether a read model has applied it', async () => {

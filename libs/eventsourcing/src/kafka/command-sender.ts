@@ -7,7 +7,7 @@ import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
-import { outcomesChannel } from '../domain/outcomes.projection';
+import { outcomeKey, outcomesChannel } from '../domain/outcomes.projection';
 import { RedisNotices } from '../redis/notices';
 import { readOutcome, ReadOutcome } from '../redis/outcome-read';
 import { redisScript } from '../redis/script';
@@ -29,19 +29,24 @@ export interface OutgoingCommand {
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Binds each key (KEYS) to its request's fingerprint for its window (ARGV: fingerprint, window in
- * ms, per key), all or none: answers 0 once every key is bound to its own request (a key already
- * bound to it keeps its first window), or the 1-based index of the first key bound to another
- * request, binding nothing.
+ * Binds each reservation's key (the first half of KEYS) to its request's fingerprint for its window
+ * (ARGV: fingerprint, window in ms, per key), all or none, and says which of them already has an
+ * outcome recorded (the second half of KEYS, the outcome hashes). Answers `{i}` (the 1-based index of
+ * the first key bound to another request) binding nothing, or `{0, r1, r2, …}` once every key is
+ * bound to its own request (a key already bound to it keeps its first window), r = 1 where an
+ * outcome is recorded.
  */
-const RESERVE = redisScript(`for i, key in ipairs(KEYS) do
-  local first = redis.call('GET', key)
-  if first and first ~= ARGV[2 * i - 1] then return i end
+const RESERVE = redisScript(`local n = #KEYS / 2
+for i = 1, n do
+  local first = redis.call('GET', KEYS[i])
+  if first and first ~= ARGV[2 * i - 1] then return {i} end
 end
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
+local answer = {0}
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
+  answer[i + 1] = redis.call('EXISTS', KEYS[n + i])
 end
-return 0`);
+return answer`);
 
 /** A client's key bound to its request: where, to what, and for how long. */
 export interface Reservation {
@@ -49,22 +54,27 @@ export interface Reservation {
   key: string;
   fingerprint: string;
   windowMs: number;
+  /** Where the outcome of a command sent with the key is recorded (outcomes projection). */
+  outcomeKey: string;
 }
 
 /**
  * Binds every reservation's key to its request, all or none: throws IdempotencyKeyReusedError
- * for the first key already bound to another request, having bound none of them.
+ * for the first key already bound to another request, having bound none of them. Returns the
+ * idempotency keys whose outcome is already recorded: a retry of a request decided before, to be
+ * answered with that outcome and not sent again. The partition would not decide it again either,
+ * but only while it remembers the key (IDEMPOTENCY_MAX_KEYS of them, fewer than a busy partition
+ * decides in the window), while the outcome is kept for the whole window.
  */
-export async function reserveAll(redis: Redis, reservations: Reservation[]): Promise<void> {
-  if (reservations.length === 0) return;
-  const conflict = Number(
-    await RESERVE(
-      redis,
-      reservations.map((r) => r.key),
-      reservations.flatMap((r) => [r.fingerprint, String(r.windowMs)]),
-    ),
-  );
-  if (conflict > 0) throw new IdempotencyKeyReusedError(reservations[conflict - 1]!.idempotencyKey);
+export async function reserveAll(redis: Redis, reservations: Reservation[]): Promise<Set<string>> {
+  if (reservations.length === 0) return new Set();
+  const [conflict, ...recorded] = (await RESERVE(
+    redis,
+    [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)],
+    reservations.flatMap((r) => [r.fingerprint, String(r.windowMs)]),
+  )) as number[];
+  if (conflict! > 0) throw new IdempotencyKeyReusedError(reservations[conflict! - 1]!.idempotencyKey);
+  return new Set(reservations.filter((_, i) => recorded[i] === 1).map((r) => r.idempotencyKey));
 }
 
 /** The key was already used for a different request: nothing was sent. */
@@ -343,32 +353,38 @@ export class CommandSender {
       key: reservationKey(this.options.service, command.idempotencyKey),
       fingerprint: fingerprint(command),
       windowMs: this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS,
+      outcomeKey: outcomeKey(this.options.service, command.idempotencyKey),
     };
   }
 
   /**
    * Binds a client's key to its request (by fingerprint) for the window, whichever partition the
    * request goes to: the same request again is a retry, another one is refused before it is sent.
+   * Returns whether the key's outcome is recorded (a retry of a request decided before).
    * The partition worker checks the same within its partition from the log (crash-safe); this
    * check spans partitions (a key reused for another account) and holds while Redis keeps it.
    */
-  async reserve(command: OutgoingCommand): Promise<void> {
+  async reserve(command: OutgoingCommand): Promise<boolean> {
     const reservation = this.reservation(command);
-    if (reservation) await reserveAll(this.redis, [reservation]);
+    return reservation ? (await reserveAll(this.redis, [reservation])).size > 0 : false;
   }
 
   /**
-   * Sends and waits for the outcome. A command that fails validation binds no key to anything.
-   * `reserved`: the caller has bound its key already (with `reserveAll`); `readModel`: read each
-   * outcome with that read model's checkpoint (see `awaitOutcome`).
+   * Sends and waits for the outcome; a retry whose outcome is recorded is answered with it and not
+   * sent again. A command that fails validation binds no key to anything. `reserved`: the caller
+   * has bound its key already (with `reserveAll`), and `recorded` is whether that found its outcome
+   * recorded; `readModel`: read each outcome with that read model's checkpoint (see `awaitOutcome`).
    */
   async send(
     command: OutgoingCommand,
     timeoutMs = 10_000,
-    options: { reserved?: boolean; readModel?: string } = {},
+    options: { reserved?: boolean; recorded?: boolean; readModel?: string } = {},
   ): Promise<ReadOutcome> {
     const encoded = this.encode(command);
-    if (!options.reserved) await this.reserve(command);
+    const recorded = options.reserved ? options.recorded === true : await this.reserve(command);
+    // Read again: an outcome past its window may have expired since (then the request is new).
+    const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
+    if (first) return first;
     return this.awaitOutcome(await this.writeWithin(encoded, timeoutMs), timeoutMs, options.readModel);
   }
 

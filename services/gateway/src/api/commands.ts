@@ -112,11 +112,11 @@ export class Commands implements OnApplicationShutdown {
    * thrown as its code with the field at fault (and, UNPROCESSABLE, where it was dead-lettered).
    * A key already used for another request is IDEMPOTENCY_KEY_REUSED, on `keyField`. Errors name
    * the client's own key (`clientKey`), not the scoped one on the log. `reserved`: the caller
-   * bound its key already (`reserveAll`).
+   * bound its key already (`reserveAll`), `recorded`: and found its outcome recorded.
    */
   async execute(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string; reserved?: boolean },
+    command: OutgoingCommand & { clientKey?: string; reserved?: boolean; recorded?: boolean },
     readModel: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
@@ -162,19 +162,19 @@ export class Commands implements OnApplicationShutdown {
 
   private async executeTraced(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string; reserved?: boolean },
+    command: OutgoingCommand & { clientKey?: string; reserved?: boolean; recorded?: boolean },
     readModel: string,
     timeoutMs: number,
     keyField: string,
   ): Promise<CommandOutcome> {
-    const { clientKey, reserved, ...outgoing } = command;
+    const { clientKey, reserved, recorded, ...outgoing } = command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
     const waited = (result: string) =>
       this.outcomeWait.observe({ command_type: outgoing.type, result }, (performance.now() - started) / 1000);
     try {
-      outcome = await this.sender(service).send(outgoing, timeoutMs, { reserved, readModel });
+      outcome = await this.sender(service).send(outgoing, timeoutMs, { reserved, recorded, readModel });
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
       waited(
@@ -269,22 +269,23 @@ export class Commands implements OnApplicationShutdown {
     command: OutgoingCommand,
     keyField = 'idempotencyKey',
   ): Promise<void> {
-    return this.reserveAll([[service, command]], keyField);
+    await this.reserveAll([[service, command]], keyField);
   }
 
   /**
    * `reserve` for several commands at once, all or none: one key bound to another request binds
-   * none of them.
+   * none of them. Returns the idempotency keys among them whose outcome is recorded (`execute`
+   * answers such a command with it, as `recorded`, without sending it again).
    */
   async reserveAll(
     commands: [EventSourcedService, OutgoingCommand][],
     keyField = 'idempotencyKey',
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     const reservations = commands.flatMap(
       ([service, command]) => this.sender(service).reservation(command) ?? [],
     );
     try {
-      await reserveAll(this.redis.redis, reservations);
+      return await reserveAll(this.redis.redis, reservations);
     } catch (error) {
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);

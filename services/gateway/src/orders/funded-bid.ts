@@ -93,7 +93,7 @@ export async function placeFundedBid(
     clientKey,
   );
   // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
-  await commands.reserveAll(
+  const recorded = await commands.reserveAll(
     [
       ['orders', placing],
       ['settlement', hold],
@@ -104,7 +104,7 @@ export async function placeFundedBid(
   try {
     held = await commands.execute(
       'settlement',
-      { ...hold, reserved: true },
+      { ...hold, reserved: true, recorded: recorded.has(hold.idempotencyKey!) },
       settlementReadModel.name,
       timeoutMs,
       keyField,
