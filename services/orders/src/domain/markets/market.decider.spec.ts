@@ -58,6 +58,13 @@ describe('market decider', () => {
       ['a node id only Object.prototype has', ask('a', { nodeId: 'constructor' }), [], 'NOT_FOUND', 'nodeId'],
       ["someone else's node", ask('a', { accountId: 'prov-2' }), [], 'FORBIDDEN', 'nodeId'],
       ['more GPUs than the node has free', ask('a', { gpus: 9 }), [], 'BAD_USER_INPUT', 'gpus'],
+      [
+        'a minimum per node (a bid’s)',
+        ask('a', { minGpusPerNode: 1 }),
+        [],
+        'BAD_USER_INPUT',
+        'minGpusPerNode',
+      ],
     ])('refuses an ask on %s', (_what, order, extra, code, field) => {
       const base = order.marketId === 'A100' ? [] : [...given, ...extra];
       when(base, place(order)).thenRejects(code, field);

@@ -1,5 +1,5 @@
 import type { Order } from '../market';
-import { bidRefusal, marketRefusal } from './order-refusal';
+import { askRefusal, bidRefusal, marketRefusal } from './order-refusal';
 
 const bid = (extra: Partial<Order> = {}): Order => ({
   marketId: 'H100',
@@ -49,5 +49,22 @@ describe('the shape rules of a bid', () => {
     expect(bidRefusal(bid({ gpus: 100_000, hours: 8_784, price: Number.MAX_SAFE_INTEGER - 1 }), 250)).toEqual(
       { code: 'BAD_USER_INPUT', message: 'the order is too large to hold funds for', field: 'gpus' },
     );
+  });
+});
+
+describe('the shape rule of an ask', () => {
+  const ask = (extra: Partial<Order> = {}) => bid({ side: 'ask', nodeId: 'n1', ...extra });
+
+  it('passes an ask that names its node and no minimum per node', () => {
+    expect(askRefusal(ask())).toBeUndefined();
+  });
+
+  it('refuses a minimum per node, which only a bid can use, whatever its value', () => {
+    for (const minGpusPerNode of [1, 2, 50])
+      expect(askRefusal(ask({ minGpusPerNode }))).toEqual({
+        code: 'BAD_USER_INPUT',
+        message: 'minGpusPerNode is for bids: an ask sells the GPUs of the one node it names',
+        field: 'minGpusPerNode',
+      });
   });
 });

@@ -30,6 +30,17 @@ export function marketRefusal(
   return undefined;
 }
 
+/** The shape rule of an ask: it sells one node's GPUs, so it takes no minimum per node (a bid's). */
+export function askRefusal(order: Order): OrderRefusal | undefined {
+  if (order.minGpusPerNode !== undefined)
+    return refusal(
+      'BAD_USER_INPUT',
+      'minGpusPerNode is for bids: an ask sells the GPUs of the one node it names',
+      'minGpusPerNode',
+    );
+  return undefined;
+}
+
 /** The shape rules of a bid: no node, a coherent minimum per node, and a hold that can be counted. */
 export function bidRefusal(order: Order, feeRateBps: number): OrderRefusal | undefined {
   if (order.nodeId) return refusal('BAD_USER_INPUT', 'a bid names no node', 'nodeId');

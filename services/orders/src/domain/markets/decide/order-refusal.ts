@@ -1,4 +1,4 @@
-import { bidRefusal, marketRefusal, type Order } from '@gpux/contracts';
+import { askRefusal, bidRefusal, marketRefusal, type Order } from '@gpux/contracts';
 import { Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketEvent, MarketState } from '../market';
 import { restingBidsRefusal } from '../rules/resting-bids';
@@ -9,7 +9,8 @@ export type Refusal = Extract<Decision<MarketEvent>, { kind: 'rejected' }>;
 /**
  * What every order must pass whoever funds it: an open market, its tick (the market rules, which
  * the gateway also applies before it holds a bid's funds), an id of its own, and for a bid, the
- * shape rules and room for one more resting bid of its account (`maxRestingBids`). `undefined`:
+ * shape rules and room for one more resting bid of its account (`maxRestingBids`), for an ask,
+ * its shape rule. `undefined`:
  * none of these refuses it (an ask has its own checks after these).
  */
 export function orderRefusal(order: Order, state: MarketState, maxRestingBids: number): Refusal | undefined {
@@ -24,7 +25,7 @@ export function orderRefusal(order: Order, state: MarketState, maxRestingBids: n
           field: 'orderId',
         }
       : undefined) ??
-    (order.side === 'bid' ? bidRefusal(order, spec!.feeRateBps) : undefined) ??
+    (order.side === 'bid' ? bidRefusal(order, spec!.feeRateBps) : askRefusal(order)) ??
     restingBidsRefusal(order, state, maxRestingBids);
   return refused && (reject<MarketEvent>(refused.code, refused.message, refused.field) as Refusal);
 }
