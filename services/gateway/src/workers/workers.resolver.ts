@@ -220,8 +220,9 @@ export class WorkersResolver {
     @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<Record<string, unknown>> {
+    const receivedAt = new Date().toISOString();
     const nodeId = worker.nodeId!;
-    const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex') };
+    const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex'), receivedAt };
     const outcome = await this.commands.execute(
       'capacity',
       { type: CapacityCommands.commitChallenge.type, subject: nodeId, data },
@@ -254,13 +255,14 @@ export class WorkersResolver {
     @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<ChallengeVerdict> {
+    const receivedAt = new Date().toISOString();
     const nodeId = worker.nodeId!;
     const outcome = await this.commands.execute(
       'capacity',
       {
         type: CapacityCommands.answerChallenge.type,
         subject: nodeId,
-        data: { nodeId, challengeId, opening },
+        data: { nodeId, challengeId, opening, receivedAt },
       },
       rm.name,
     );

@@ -131,15 +131,24 @@ export const issueChallengeSchema = nodeRef.extend({
   /** The precision to certify (absent: f32). f16 is certified apart, so markets can price either. */
   precision: precisionSchema.optional(),
 });
+/**
+ * When the gateway received a node's commitment or opening: the challenge's deadlines and the
+ * certified figure are judged at it, not at the decision, which a pause of capacity (a restart, a
+ * rebalance) can put seconds later. Absent in commands recorded before it was.
+ */
+const receivedAt = z.iso.datetime({ offset: true }).optional();
+
 /** `openSeed`: the randomness of the rows to open and the vectors r, drawn after the commitment. */
 export const commitChallengeSchema = nodeRef.extend({
   challengeId: z.string().min(1).max(64),
   commitment: sentProtocolMessage,
   openSeed: hex128,
+  receivedAt,
 });
 export const answerChallengeSchema = nodeRef.extend({
   challengeId: z.string().min(1).max(64),
   opening: sentProtocolMessage,
+  receivedAt,
 });
 export const expireChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64) });
 export const declareNodeLostSchema = nodeRef.extend({

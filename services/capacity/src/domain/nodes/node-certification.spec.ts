@@ -1,4 +1,4 @@
-import type { ChallengeSizing } from '@gpux/certification';
+import type { ChallengeSizing, OpenRequest } from '@gpux/certification';
 import { createNodeDecider, type NodeCommand } from './node.decider';
 import {
   answer,
@@ -88,6 +88,29 @@ describe('node certification by challenge', () => {
         type: 'capacity.NodeCertificationFailed',
         data: { reason: 'DEADLINE_MISSED', purpose: 'certification' },
       },
+    ]);
+  });
+
+  it('judges a commitment and its opening as the gateway received them, not at a decision that a pause of capacity delayed', () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const received = <C extends NodeCommand>(command: C, at: number): C =>
+      ({ ...command, data: { ...command.data, receivedAt: iso(at) } }) as C;
+    // Received in time, decided 2.5 s past the deadlines: committed, then certified, measured to its receipt.
+    const paused = new Node();
+    const c = challengeOf(paused.events(issue('certification'), T0));
+    const { commit, open } = proofOf(c);
+    const committed = paused.events(received(commit, T0 + 4), c.deadline + 2_500);
+    expect(committed.map((e) => e.type)).toEqual(['capacity.ChallengeCommitted']);
+    const request = (committed[0]!.data as unknown as { request: OpenRequest }).request;
+    expect(request.committedAt).toBe(T0 + 4);
+    expect(
+      paused.events(received(open(committed), T0 + 6), request.respondBy + 2_500).map((e) => e.type),
+    ).toEqual(['capacity.NodeCertified']);
+    // Received after the deadline: late, however soon it is decided.
+    const late = new Node();
+    const l = challengeOf(late.events(issue('certification'), T0));
+    expect(late.events(received(proofOf(l).commit, l.deadline + 1), l.deadline + 2)).toMatchObject([
+      { type: 'capacity.NodeCertificationFailed', data: { reason: 'DEADLINE_MISSED' } },
     ]);
   });
 

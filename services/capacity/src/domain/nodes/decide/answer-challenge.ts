@@ -4,12 +4,13 @@ import { perGpu } from '../../certification/claim-bounds';
 import { grade } from '../../certification/verdict';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { readOpening } from '../protocol';
+import { arrivedAt } from '../rules/arrival';
 import { certifiedFigures } from '../rules/certified-figures';
 import { certificateExpiry, refuseF16WhileSuspended } from '../rules/f32-certificate';
 import { answerable, failed, isDecision } from './outcomes';
 
 /**
- * The node opens the leaves it was asked for. Verified: a spot check passes, a certification
+ * The node opens the leaves it was asked for, in time (as it arrived: rules/arrival.ts). Verified: a spot check passes, a certification
  * certifies the node at what it delivered per declared GPU, graded against its model. Otherwise
  * the challenge fails. A certification is answered only within the session it was issued in, and
  * only an f32 one renews the f32 certificate and lifts a suspension (rules/f32-certificate.ts).
@@ -19,10 +20,10 @@ export function answerChallenge(
   state: RegisteredNode,
   { now, options }: NodeContext,
 ): Decision<NodeEvent> {
-  const t = now.getTime();
   const node = state.node;
   const flight = answerable(state, command.data.challengeId);
   if (isDecision(flight)) return flight;
+  const t = arrivedAt(command.data.receivedAt, flight.challenge.issuedAt, now);
   const precision = flight.challenge.precision;
   // An f16 challenge issued before a suspension (none is issued to a suspended node).
   const suspended = flight.purpose === 'certification' ? refuseF16WhileSuspended(precision, state) : null;
@@ -70,7 +71,7 @@ export function answerChallenge(
       expiresAt: certificateExpiry(
         precision,
         current,
-        new Date(t + options.certificateValidityMs).toISOString(),
+        new Date(now.getTime() + options.certificateValidityMs).toISOString(),
       ),
       method: 'challenge',
     },
