@@ -11,6 +11,7 @@ import { packageVersion } from './cli/version';
 import { adapterLabel } from './gpu/choose';
 import { parseAdaptersArgs, parseSelftestArgs } from './gpu/options';
 import { multiplyAdd } from './gpu/selftest';
+import { togglesAskedFor } from './gpu/toggles';
 import {
   AdapterChoiceError,
   AdapterDescription,
@@ -33,7 +34,7 @@ function printAdapter(a: AdapterDescription): void {
     `${adapterLabel(a)}${kind}\n  vendor ${a.vendor || '-'}, architecture ${a.architecture || '-'}, device ${a.device || '-'}, fallback ${a.isFallbackAdapter ? 'yes' : 'no'}\n` +
       `  f16: ${a.features.includes('shader-f16') ? 'yes' : 'no'}, timestamps: ${a.features.includes('timestamp-query') ? 'yes' : 'no'}, ` +
       `max storage buffer ${a.limits.maxStorageBufferBindingSize >> 20} MiB, workgroup memory ${a.limits.maxComputeWorkgroupStorageSize >> 10} KiB\n` +
-      (a.dawnToggles.length > 0 ? `  Dawn toggles: ${a.dawnToggles.join(', ')}\n` : ''),
+      (a.dawnToggles.length > 0 ? `  ${togglesAskedFor(a.dawnToggles)}\n` : ''),
   );
 }
 
@@ -58,7 +59,7 @@ async function selftest(args: string[]): Promise<number> {
   if (!parsed.ok) return usageError(parsed.error);
   const { json } = parsed.options;
   useDawnToggles(parsed.options.dawnToggles);
-  const gpu = await openGpu(parsed.options.adapter);
+  const gpu = await openGpu(parsed.options.adapter, parsed.options.adapterFrom);
   try {
     if (!json) {
       process.stdout.write('adapter: ');
@@ -94,7 +95,7 @@ async function benchmark(args: string[]): Promise<number> {
   if (!parsed.ok) return usageError(parsed.error);
   const { options } = parsed;
   useDawnToggles(options.dawnToggles);
-  const gpu = await openGpu(options.adapter);
+  const gpu = await openGpu(options.adapter, options.adapterFrom);
   try {
     const report = await runBenchmark(gpu, options, (message) =>
       process.stderr.write(`[benchmark] ${message}\n`),

@@ -63,6 +63,11 @@ describe('benchmark options', () => {
     [['--sizes'], /^--sizes needs a value/],
     [['--sizes', '--json'], /^--sizes needs a value/],
     [['--model'], /^--model needs a GPU model name/],
+    [
+      ['--model', 'H100'],
+      /^--model H100 is not a known model \(H100-80GB, H200, A100-80GB, RTX-4090, L4; leave --model out for no efficiency\)$/,
+    ],
+    [['--model=B200'], /^--model B200 is not a known model/],
     [['--json=yes'], /^--json takes no value/],
     [['--fast'], /^unknown option --fast for benchmark \(options: /],
     [['extra'], /^unexpected argument "extra"/],

@@ -2,18 +2,17 @@
  * `gpu-worker benchmark` options. Pure, so every message a user can get is unit-tested; each
  * error is one line that says what to type instead.
  */
+import { findModel, MODELS } from '@gpux/certification';
 import { COMMANDS, DEFAULT_SIZES } from '../cli/commands';
 import { readOptions, stringValue } from '../cli/options';
-import { dawnTogglesOption } from '../gpu/options';
+import { AdapterOption, adapterOption, dawnTogglesOption } from '../gpu/options';
 import type { DawnToggles } from '../gpu/toggles';
 
 export { DEFAULT_SIZES };
 
-export interface BenchmarkOptions {
+export interface BenchmarkOptions extends AdapterOption {
   sizes: number[];
   model?: string;
-  /** The adapter to open (an index or a part of its name); absent: the high-performance one. */
-  adapter?: string;
   /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
   dawnToggles?: DawnToggles;
   /** The square size the kernels are tuned at (--tune-size); absent: the autotuner's 512. */
@@ -66,11 +65,16 @@ export function parseBenchmarkArgs(
   }
   const model = stringValue(values, 'model');
   if (model === '') return { ok: false, error: spec.options.model.missing ?? '--model needs a value' };
+  // Refused before anything runs: a benchmark of minutes would end without the efficiency asked for.
+  if (model !== undefined && !findModel(model))
+    return {
+      ok: false,
+      error: `--model ${model} is not a known model (${MODELS.map((m) => m.name).join(', ')}; leave --model out for no efficiency)`,
+    };
   if (model !== undefined) options.model = model;
-  const adapter = stringValue(values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
-  if (adapter === '') return { ok: false, error: spec.options.adapter.missing ?? '--adapter needs a value' };
-  if (adapter !== undefined) options.adapter = adapter;
+  const adapter = adapterOption(values, env);
+  if (!adapter.ok) return adapter;
   const toggles = dawnTogglesOption(values, env);
   if (!toggles.ok) return toggles;
-  return { ok: true, options: { ...options, ...toggles.option } };
+  return { ok: true, options: { ...options, ...adapter.option, ...toggles.option } };
 }

@@ -1,5 +1,6 @@
 /** The benchmark report as a table for people (`--json` prints the report object itself). */
 import { MODELS } from '@gpux/certification';
+import { togglesAskedFor } from '../gpu/toggles';
 import type { BenchmarkReport } from './run';
 
 /** Columns padded to their widest cell. */
@@ -20,7 +21,7 @@ export function formatReport(report: BenchmarkReport): string {
   const a = report.adapter;
   const lines: string[] = [
     `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''}` +
-      (a.dawnToggles.length > 0 ? `, Dawn toggles ${a.dawnToggles.join(',')}` : ''),
+      (a.dawnToggles.length > 0 ? `; ${togglesAskedFor(a.dawnToggles)}` : ''),
   ];
   const model = report.model;
   if (!model) lines.push('model: none given (--model NAME for efficiency against its peak)');

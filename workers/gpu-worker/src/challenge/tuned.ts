@@ -32,6 +32,8 @@ export interface TunedOptions {
   /** The square size to tune at: the challenges' (default 512, the kernels' default). */
   size?: number;
   onProgress?: (message: string) => void;
+  /** Said once when the autotune cache cannot be written (autotune's default: stderr). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function tunedMatmul(
       ...(options.retune ? { retune: true } : {}),
       ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
     matmul = await createMatmul(device, { precision: 'f32', variant: tuned.variant });
     const compiled = matmul;
@@ -139,6 +142,7 @@ export async function tunedHalfMatmul(
       ...(options.retune ? { retune: true } : {}),
       ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
     const matmul = await createMatmul(device, { precision: 'f16', variant: tuned.variant });
     compiled.push(matmul);

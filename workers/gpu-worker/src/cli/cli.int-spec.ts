@@ -1,8 +1,10 @@
 // The built `gpu-worker` command as a provider runs it (workers/gpu-worker/bin/gpu-worker.js, the
 // package.json "bin"), on this machine's real Dawn and Vulkan driver (lavapipe without a GPU).
 // Needs `npx nx build gpu-worker` first (the int-test target depends on it).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../../../..');
@@ -20,6 +22,23 @@ function gpuWorkerWith(env: Record<string, string>, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 const gpuWorker = (...args: string[]) => gpuWorkerWith({}, ...args);
+
+/** gpuWorkerWith, without blocking this process: for a command that talks to a server in it. */
+function gpuWorkerAsync(env: Record<string, string>, ...args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, GPUX_ADAPTER: '', GPUX_DAWN_TOGGLES: '', ...env },
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 interface ListedAdapter {
   index: number;
@@ -102,6 +121,30 @@ describe('the gpu-worker command', () => {
         /^gpu-worker: --adapter "no-such-gpu-anywhere" matches no adapter \(there (is|are) 0: /m,
       ),
     });
+    // From the environment, it is named as such; a number that is no index is refused, not matched.
+    expect(gpuWorkerWith({ GPUX_ADAPTER: 'no-such-gpu-anywhere' }, 'selftest')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^gpu-worker: GPUX_ADAPTER="no-such-gpu-anywhere" matches no adapter \(there (is|are) 0: /m,
+      ),
+    });
+    expect(gpuWorker('selftest', '--adapter=-1')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^gpu-worker: --adapter -1: (the only adapter index is 0|an adapter index is 0 to \d+) \(there (is|are) 0: /m,
+      ),
+    });
+  });
+
+  it('refuses a --model it has no peaks for before it benchmarks anything, exit 2', () => {
+    expect(gpuWorker('benchmark', '--model', 'H100')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'gpu-worker: --model H100 is not a known model (H100-80GB, H200, A100-80GB, RTX-4090, L4; leave --model out for no efficiency)\n',
+    });
   });
 
   it('hands --dawn-toggles (or GPUX_DAWN_TOGGLES) to Dawn: allow_unsafe_apis unlocks more features', () => {
@@ -139,7 +182,15 @@ describe('the gpu-worker command', () => {
 
     const text = gpuWorker('adapters', '--dawn-toggles', 'allow_unsafe_apis');
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^ {2}Dawn toggles: allow_unsafe_apis$/m);
+    expect(text.stdout).toMatch(
+      /^ {2}Dawn toggles asked for: allow_unsafe_apis \(Dawn ignores a name it does not know\)$/m,
+    );
+    // A name Dawn does not know is shown as asked for, not as in effect.
+    const unknown = gpuWorker('adapters', '--dawn-toggles', 'no_such_toggle');
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toMatch(
+      /^ {2}Dawn toggles asked for: no_such_toggle \(Dawn ignores a name it does not know\)$/m,
+    );
     expect(gpuWorker('adapters').stdout).not.toMatch(/Dawn toggles/);
   });
 
@@ -179,6 +230,34 @@ describe('the gpu-worker command', () => {
         /^gpu-worker: --dawn-toggles expects .*: a name is empty \(got "a,,b"\)\n$/,
       ),
     });
+  });
+
+  it('join: a gateway URL that answers 404 is a bad option, exit 2, named as it was given', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<pre>Cannot POST /</pre>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const credential = { GPUX_NODE_CREDENTIAL: 'gpxn_x' };
+      const given = await gpuWorkerAsync(credential, 'join', '--gateway', origin);
+      expect(given.code).toBe(2);
+      expect(given.stderr).toMatch(
+        new RegExp(
+          `^gpu-worker: --gateway ${origin} answered 404: is it the GraphQL endpoint\\? e\\.g\\. ${origin}/graphql$`,
+          'm',
+        ),
+      );
+      const fromEnv = await gpuWorkerAsync({ ...credential, GPUX_GATEWAY_URL: origin }, 'join', '--once');
+      expect(fromEnv.code).toBe(2);
+      expect(fromEnv.stderr).toMatch(
+        new RegExp(`^gpu-worker: GPUX_GATEWAY_URL=${origin} answered 404: `, 'm'),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('lists --dawn-toggles in the help of every command that opens the GPU', () => {

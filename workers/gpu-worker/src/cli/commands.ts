@@ -2,7 +2,9 @@
  * Every gpu-worker command and its options, described once: the parsers read them, the error
  * messages list them, and --help prints them.
  */
+import { MODELS } from '@gpux/certification';
 import { TOGGLES_EXAMPLE } from '../gpu/toggles';
+import { ONCE_TRIES } from '../join/backoff';
 import { CommandSpec, OptionSpec } from './spec';
 
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
@@ -27,7 +29,8 @@ const dawnToggles = {
   value: 'NAME,NAME,…',
   description:
     "Dawn toggles for the process's WebGPU instance, a leading - to disable one: on NVIDIA vulkan_enable_f16_on_nvidia " +
-    'unlocks shader-f16 and allow_unsafe_apis subgroup matrices (every kernel is still checked before its result is trusted)',
+    'unlocks shader-f16 and allow_unsafe_apis subgroup matrices (every kernel is still checked before its result is trusted); ' +
+    'Dawn ignores a name it does not know, without a word',
   default: '$GPUX_DAWN_TOGGLES, else none',
   missing: `--dawn-toggles needs Dawn toggle names separated by commas, e.g. --dawn-toggles ${TOGGLES_EXAMPLE}`,
 } satisfies OptionSpec;
@@ -42,7 +45,9 @@ const adapters = {
     'but not a GPU to sell). Exit 1 when there is none (it says which driver to install).',
   options: {
     'dawn-toggles': dawnToggles,
-    json: json('one JSON array on stdout, an object per adapter (dawnToggles: the toggles in effect)'),
+    json: json(
+      'one JSON array on stdout, an object per adapter (dawnToggles: the toggles asked for; Dawn ignores a name it does not know)',
+    ),
   },
   examples: [
     'gpu-worker adapters',
@@ -91,7 +96,7 @@ const benchmark = {
     model: {
       type: 'string',
       value: 'NAME',
-      description: 'the GPU model to compare with: H100-80GB, H200, A100-80GB, RTX-4090, L4',
+      description: `the GPU model to compare with, one of ${MODELS.map((m) => m.name).join(', ')}`,
       default: 'none (no efficiency)',
       missing: '--model needs a GPU model name, e.g. --model H100-80GB',
     },
@@ -118,11 +123,13 @@ const join = {
     'Joins the marketplace as a registered node: prints the adapter, certifies the node with a matmul\n' +
     'challenge on this GPU (autotuned kernel) when it is not certified or soon expires, then heartbeats\n' +
     'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means\n' +
-    'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks) and joining again.\n' +
+    'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks) and joining again;\n' +
+    `with --once, at most ${ONCE_TRIES} tries at a gateway that cannot be reached.\n` +
     'The node credential (gpxn_…, from registerNode) comes from --credential-file or\n' +
     '$GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
     'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options (an API key for the\n' +
-    'credential, a --claim-tflops the gateway refuses), 3 credential refused by the gateway.',
+    'credential, a --claim-tflops the gateway refuses, a --gateway URL that answers 404), 3 credential\n' +
+    'refused by the gateway.',
   options: {
     gateway: {
       type: 'string',
@@ -149,7 +156,7 @@ const join = {
     'dawn-toggles': dawnToggles,
     once: {
       type: 'boolean',
-      description: 'certify if needed and exit: 0 certified, 1 not',
+      description: `certify if needed and exit: 0 certified, 1 not (or the gateway not reached in ${ONCE_TRIES} tries)`,
       default: 'keep running',
     },
     f16: {

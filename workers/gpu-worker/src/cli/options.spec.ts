@@ -1,6 +1,8 @@
 // The option reader every command shares (node:util parseArgs underneath), and the options of
 // the two commands that have no parser of their own.
+import { parseBenchmarkArgs } from '../benchmark/options';
 import { parseAdaptersArgs, parseSelftestArgs } from '../gpu/options';
+import { parseJoinArgs } from '../join/options';
 import { COMMANDS } from './commands';
 import { optionList, readOptions } from './options';
 
@@ -132,7 +134,7 @@ describe('the Dawn toggles option, which every command that opens the GPU has', 
 });
 
 describe('selftest options', () => {
-  it('reads --adapter and --json, the adapter also from GPUX_ADAPTER', () => {
+  it('reads --adapter and --json, the adapter also from GPUX_ADAPTER (and says so)', () => {
     expect(parseSelftestArgs([])).toEqual({ ok: true, options: { json: false } });
     expect(parseSelftestArgs(['--adapter', 'llvmpipe', '--json'])).toEqual({
       ok: true,
@@ -140,7 +142,19 @@ describe('selftest options', () => {
     });
     expect(parseSelftestArgs([], { GPUX_ADAPTER: '1' })).toEqual({
       ok: true,
-      options: { json: false, adapter: '1' },
+      options: { json: false, adapter: '1', adapterFrom: 'GPUX_ADAPTER' },
+    });
+    expect(parseSelftestArgs([], { GPUX_ADAPTER: '' })).toEqual({ ok: true, options: { json: false } });
+    expect(parseBenchmarkArgs([], { GPUX_ADAPTER: 'nvidia' })).toMatchObject({
+      ok: true,
+      options: { adapter: 'nvidia', adapterFrom: 'GPUX_ADAPTER' },
+    });
+    expect(
+      parseJoinArgs(['--adapter', '0'], { GPUX_ADAPTER: 'nvidia', GPUX_NODE_CREDENTIAL: 'gpxn_x' }),
+    ).toEqual({ ok: true, options: expect.not.objectContaining({ adapterFrom: expect.anything() }) });
+    expect(parseJoinArgs([], { GPUX_ADAPTER: 'nvidia', GPUX_NODE_CREDENTIAL: 'gpxn_x' })).toMatchObject({
+      ok: true,
+      options: { adapter: 'nvidia', adapterFrom: 'GPUX_ADAPTER' },
     });
     expect(parseSelftestArgs(['--adapter=0'], { GPUX_ADAPTER: '1' })).toEqual({
       ok: true,

@@ -1,5 +1,12 @@
 // The Dawn toggles rule: names separated by commas, a leading - to disable one.
-import { dawnFlags, NO_TOGGLES, parseDawnToggles, sameToggles, toggleNames } from './toggles';
+import {
+  dawnFlags,
+  NO_TOGGLES,
+  parseDawnToggles,
+  sameToggles,
+  toggleNames,
+  togglesAskedFor,
+} from './toggles';
 
 describe('parseDawnToggles', () => {
   it('enables the names given, disables those with a leading -', () => {
@@ -79,5 +86,14 @@ describe('the toggles as Dawn and the reports take them', () => {
     expect(sameToggles(toggles, { enable: ['allow_unsafe_apis'], disable: ['use_dxc'] })).toBe(false);
     expect(sameToggles({ enable: ['a'], disable: [] }, { enable: [], disable: ['a'] })).toBe(false);
     expect(sameToggles(NO_TOGGLES, { enable: [], disable: [] })).toBe(true);
+  });
+});
+
+describe('the Dawn toggles as reports name them', () => {
+  it('are what was asked for, never said to be in effect: Dawn ignores a name it does not know', () => {
+    expect(togglesAskedFor(['allow_unsafe_apis', '-no_such_toggle'])).toBe(
+      'Dawn toggles asked for: allow_unsafe_apis,-no_such_toggle (Dawn ignores a name it does not know)',
+    );
+    expect(togglesAskedFor([])).toBe('');
   });
 });

@@ -3,7 +3,9 @@
  * as `enable-dawn-features=a,b` / `disable-dawn-features=c` (npm `webgpu`'s create() flags). Some
  * unlock adapter features: on NVIDIA's Vulkan driver `vulkan_enable_f16_on_nvidia` (shader-f16,
  * blocklisted there by default) and `allow_unsafe_apis` (chromium-experimental-subgroup-matrix).
- * Dawn ignores a name it does not know, so only the form is checked here. Pure.
+ * Dawn ignores a name it does not know, and neither says so nor offers its list of names to the
+ * node binding, so only the form is checked here, and reports name the toggles as asked for
+ * (togglesAskedFor), never as in effect. Pure.
  */
 
 export interface DawnToggles {
@@ -58,6 +60,16 @@ export function dawnFlags(toggles: DawnToggles): string[] {
 /** The toggles as the option spells them (`-` before a disabled one), as reports show them. */
 export function toggleNames(toggles: DawnToggles): string[] {
   return [...toggles.enable, ...toggles.disable.map((name) => `-${name}`)];
+}
+
+/**
+ * How reports name the toggles (toggleNames): as asked for, since a misspelt name is ignored by
+ * Dawn without a word and cannot be told from one in effect. Empty when there are none.
+ */
+export function togglesAskedFor(names: readonly string[]): string {
+  return names.length === 0
+    ? ''
+    : `Dawn toggles asked for: ${names.join(',')} (Dawn ignores a name it does not know)`;
 }
 
 /** The same toggles, whatever their order. */

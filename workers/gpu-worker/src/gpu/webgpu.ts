@@ -1,5 +1,5 @@
 import { create, globals } from 'webgpu';
-import { chooseAdapter } from './choose';
+import { AdapterSource, chooseAdapter } from './choose';
 import { dawnFlags, DawnToggles, NO_TOGGLES, sameToggles, toggleNames } from './toggles';
 
 /** What the worker tells about the adapter it chose. */
@@ -11,7 +11,10 @@ export interface AdapterDescription {
   /** A CPU implementation such as Mesa lavapipe: correct, but not a GPU to sell. */
   isFallbackAdapter: boolean;
   features: string[];
-  /** The Dawn toggles the process's instance runs with, as --dawn-toggles spells them. */
+  /**
+   * The Dawn toggles the process's instance was created with, as --dawn-toggles spells them: as
+   * asked for (Dawn ignores a name it does not know, without a word).
+   */
   dawnToggles: string[];
   limits: {
     maxStorageBufferBindingSize: number;
@@ -127,8 +130,9 @@ export class AdapterChoiceError extends Error {
 /**
  * An adapter and a device on it, with every optional feature the kernels use: the one `choice`
  * names (an index or a part of its name, see gpu/choose.ts), else the high-performance one.
+ * `source` names where the choice came from, for the message when it fits no adapter.
  */
-export async function openGpu(choice?: string): Promise<GpuContext> {
+export async function openGpu(choice?: string, source?: AdapterSource): Promise<GpuContext> {
   let adapter: GPUAdapter | null;
   if (choice === undefined) adapter = await dawn().requestAdapter({ powerPreference: 'high-performance' });
   else {
@@ -136,6 +140,7 @@ export async function openGpu(choice?: string): Promise<GpuContext> {
     const chosen = chooseAdapter(
       all.map((a) => a.description),
       choice,
+      source,
     );
     if (!chosen.ok) throw all.length === 0 ? new NoAdapterError() : new AdapterChoiceError(chosen.error);
     adapter = all[chosen.index]?.adapter ?? null;

@@ -4,6 +4,7 @@ import type { Challenge, Opening, OpenRequest } from '@gpux/certification';
 import { BadChallengeError } from '../challenge/bad-challenge';
 import { EXIT, WorkerAgent } from './agent';
 import type { AgentClient } from './agent.ports';
+import { ONCE_TRIES } from './backoff';
 import {
   ChallengeFailedError,
   ChallengeTicket,
@@ -11,6 +12,7 @@ import {
   CredentialRefusedError,
   GatewayRequestError,
   GatewayUnavailableError,
+  GatewayUrlError,
   HeartbeatAck,
   WorkerSession,
 } from './client';
@@ -501,6 +503,101 @@ describe('the worker agent', () => {
     expect(retries[0]!.error).toBe('the gateway at http://gw/graphql did not answer (ECONNREFUSED)');
     expect(t.sleeps).toEqual([1000, 2000, 4000, 1000, 1000]);
     expect(t.calls.filter(([c]) => c === 'joinSession')).toHaveLength(5);
+  });
+
+  it('--once: gives up on a gateway that cannot be reached after a few tries, saying what to check, exit 1', async () => {
+    const down = () => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError(
+        'the gateway at http://gw/graphql did not answer (ECONNREFUSED)',
+        undefined,
+        'ECONNREFUSED',
+      ),
+    });
+    // Were it to retry once more, it would join.
+    const t = agent(
+      [...Array.from({ length: ONCE_TRIES }, down), { call: 'joinSession', result: session() }],
+      {
+        once: true,
+      },
+    );
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(ONCE_TRIES).toBe(4);
+    expect(t.calls).toHaveLength(ONCE_TRIES);
+    // 1 + 2 + 4 s of backoff between the tries: well under a minute.
+    expect(t.sleeps).toEqual([1000, 2000, 4000]);
+    expect(t.events.at(-1)).toEqual({
+      event: 'error',
+      message:
+        'the gateway at http://gw/graphql could not be reached in 4 tries (ECONNREFUSED): check that the gateway is running and reachable from here, and that --gateway is its GraphQL URL',
+    });
+    // A gateway that answers, but cannot serve: the same bound, its own words.
+    const busy = agent(
+      Array.from({ length: ONCE_TRIES }, () => ({
+        call: 'joinSession' as const,
+        error: new GatewayUnavailableError('the gateway could not answer now (UNAVAILABLE: rebuilding)'),
+      })),
+      { once: true },
+    );
+    expect(await busy.run()).toBe(EXIT.failed);
+    expect(busy.events.at(-1)).toEqual({
+      event: 'error',
+      message:
+        'gave up after 4 tries, the last: the gateway could not answer now (UNAVAILABLE: rebuilding); try again later',
+    });
+  });
+
+  it('--once: a gateway that answers again starts the count of tries over', async () => {
+    const down = () => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError('down', undefined, 'EHOSTUNREACH'),
+    });
+    const lost = {
+      call: 'requestCertification' as const,
+      error: new GatewayUnavailableError('down', undefined, 'ECONNRESET'),
+    };
+    const joined: Step = { call: 'joinSession', result: session() };
+    // Three tries, joined; lost, two tries, joined: never four in a row.
+    const t = agent([down(), down(), down(), joined, lost, down(), down(), joined, ...certifying('c1')], {
+      once: true,
+    });
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.proved).toEqual(['c1']);
+  });
+
+  it('without --once retries an unreachable gateway for as long as it runs', async () => {
+    const t = agent([
+      ...Array.from({ length: 12 }, () => ({
+        call: 'joinSession' as const,
+        error: new GatewayUnavailableError('down', undefined, 'ECONNREFUSED'),
+      })),
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(t.events.filter((e) => e.event === 'retry')).toHaveLength(12);
+    expect(t.events.some((e) => e.event === 'error')).toBe(false);
+  });
+
+  it('a gateway URL that answers 404 ends it with exit 2 and the line that says so, with or without --once', async () => {
+    for (const once of [false, true]) {
+      const t = agent(
+        [
+          { call: 'joinSession', error: new GatewayUrlError('http://gw:4000', '--gateway') },
+          { call: 'joinSession', result: session() },
+        ],
+        { once },
+      );
+      expect(await t.run()).toBe(EXIT.usage);
+      expect(t.calls).toHaveLength(1);
+      expect(t.sleeps).toEqual([]);
+      expect(t.events).toEqual([
+        {
+          event: 'error',
+          message:
+            '--gateway http://gw:4000 answered 404: is it the GraphQL endpoint? e.g. http://gw:4000/graphql',
+        },
+      ]);
+    }
   });
 
   it('keeps backing off when the gateway takes joins but fails every heartbeat', async () => {

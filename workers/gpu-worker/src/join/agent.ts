@@ -2,16 +2,17 @@
  * The worker's life in the marketplace: join a session, certify when the node is not (or soon
  * will not be) certified, then heartbeat and answer spot challenges at once, for as long as it
  * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter, never sooner than
- * the gateway asked) and joining again; a refused credential ends it (exit 3), and so does a claim
- * given with --claim-tflops that the gateway refuses (exit 2: no retry of it can succeed); a stop
- * signal ends it cleanly (exit 0).
+ * the gateway asked) and joining again, though with --once only ONCE_TRIES times in a row (exit 1);
+ * a refused credential ends it (exit 3), and so does a claim given with --claim-tflops that the
+ * gateway refuses, or a gateway URL that answers 404 (exit 2: no retry of either can succeed); a
+ * stop signal ends it cleanly (exit 0).
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
 import { ChallengeSizing, challengeSizeFor, type OpenRequest, type Precision } from '@gpux/certification';
 import { BadChallengeError, checkChallenge } from '../challenge/bad-challenge';
 import { abortableSleep, AgentOptions, Proof, UNKNOWN_STATUS, Verdict } from './agent.ports';
-import { Backoff } from './backoff';
+import { Backoff, ONCE_TRIES } from './backoff';
 import { ClaimMeasurement, claimToState } from './claim';
 import {
   ChallengeFailedError,
@@ -19,6 +20,7 @@ import {
   CredentialRefusedError,
   GatewayRequestError,
   GatewayUnavailableError,
+  GatewayUrlError,
   HeartbeatAck,
   WorkerSession,
 } from './client';
@@ -81,6 +83,8 @@ export class WorkerAgent {
   private nextCertificationAt = 0;
   /** Challenges not answered (BadChallengeError): a spot check comes again with every heartbeat until it is due. */
   private readonly refused = new Set<string>();
+  /** Tries in a row that found the gateway unavailable, since it last took a join (--once gives up at ONCE_TRIES). */
+  private unavailable = 0;
 
   constructor(private readonly o: AgentOptions) {
     this.now = o.now ?? Date.now;
@@ -102,6 +106,7 @@ export class WorkerAgent {
     while (!this.stopped) {
       try {
         const session = await this.o.client.joinSession(this.o.adapter);
+        this.unavailable = 0;
         this.o.report({ event: 'joined', gateway: this.o.client.url, ...session });
         this.noteCertificate(session.certifiedUntil);
         if (this.o.once) return await this.certifyOnce(session);
@@ -112,9 +117,13 @@ export class WorkerAgent {
           this.o.report({ event: 'refused', message: error.message });
           return EXIT.refused;
         }
-        if (error instanceof ClaimRefusedError) {
+        if (error instanceof ClaimRefusedError || error instanceof GatewayUrlError) {
           this.o.report({ event: 'error', message: error.message });
           return EXIT.usage;
+        }
+        if (this.o.once && error instanceof GatewayUnavailableError && ++this.unavailable >= ONCE_TRIES) {
+          this.o.report({ event: 'error', message: this.givingUp(error) });
+          return EXIT.failed;
         }
         if (this.o.once && error instanceof GatewayRequestError && !RETRIED_CODES.has(error.code)) {
           this.o.report({ event: 'error', message: `the gateway refused: ${error.code}: ${error.message}` });
@@ -134,6 +143,15 @@ export class WorkerAgent {
       }
     }
     return EXIT.ok;
+  }
+
+  /** --once, the gateway still unavailable after ONCE_TRIES tries: what happened, and what to check. */
+  private givingUp(error: GatewayUnavailableError): string {
+    const { url, urlOption = '--gateway' } = this.o.client;
+    return error.noAnswer !== undefined
+      ? `the gateway at ${url} could not be reached in ${ONCE_TRIES} tries (${error.noAnswer}): ` +
+          `check that the gateway is running and reachable from here, and that ${urlOption} is its GraphQL URL`
+      : `gave up after ${ONCE_TRIES} tries, the last: ${error.message}; try again later`;
   }
 
   /**

@@ -37,3 +37,10 @@ export class Backoff {
     return this.failures;
   }
 }
+
+/**
+ * With --once, the tries at a gateway that does not answer (or cannot serve) before the agent
+ * gives up (exit 1): the first and three retries, 1 + 2 + 4 s of backoff apart unless the gateway
+ * asks for longer. Without --once the agent retries for as long as it runs.
+ */
+export const ONCE_TRIES = 4;

@@ -8,6 +8,7 @@ import {
   GatewayClient,
   GatewayRequestError,
   GatewayUnavailableError,
+  GatewayUrlError,
 } from './client';
 import { JoinSessionDocument } from './gateway/operations.generated';
 
@@ -291,6 +292,7 @@ describe('the gateway client', () => {
     expect((refused as Error).message).toBe(
       `the gateway at http://127.0.0.1:${port}/graphql did not answer (ECONNREFUSED)`,
     );
+    expect(refused).toMatchObject({ noAnswer: 'ECONNREFUSED' });
 
     handler = () => undefined; // never answers
     const slow = await client({ timeoutMs: 200 })
@@ -298,6 +300,33 @@ describe('the gateway client', () => {
       .catch((e: unknown) => e);
     expect(slow).toBeInstanceOf(GatewayUnavailableError);
     expect((slow as Error).message).toMatch(/did not answer \(timed out\)$/);
+    expect(slow).toMatchObject({ noAnswer: 'timed out' });
+  });
+
+  it('maps HTTP 404 (a URL that is not the GraphQL endpoint) to GatewayUrlError, naming the option and the endpoint', async () => {
+    const origin = url.replace(/\/graphql$/, '');
+    const notFound = async (at: string, options: { urlOption?: string } = {}) =>
+      new GatewayClient(at, 'gpxn_test-credential', options).joinSession().catch((e: unknown) => e);
+    // A server's own 404 page, and the gateway's below its endpoint (NOT_FOUND in a GraphQL body).
+    handler = (_b, _q, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<pre>Cannot POST /</pre>');
+    };
+    const bare = await notFound(origin);
+    expect(bare).toBeInstanceOf(GatewayUrlError);
+    expect((bare as Error).message).toBe(
+      `--gateway ${origin} answered 404: is it the GraphQL endpoint? e.g. ${origin}/graphql`,
+    );
+    handler = json(404, errors('NOT_FOUND', 'no such path: GraphQL is served at /graphql itself'));
+    const below = await notFound(`${origin}/graphql/x`, { urlOption: 'GPUX_GATEWAY_URL' });
+    expect(below).toBeInstanceOf(GatewayUrlError);
+    expect((below as Error).message).toBe(
+      `GPUX_GATEWAY_URL=${origin}/graphql/x answered 404: is it the GraphQL endpoint? e.g. ${origin}/graphql`,
+    );
+    // Already the usual endpoint: no example to give.
+    expect(((await notFound(url)) as Error).message).toBe(
+      `--gateway ${url} answered 404: is it the GraphQL endpoint?`,
+    );
   });
 
   it('maps any other coded error to GatewayRequestError with its code and field', async () => {

@@ -1,8 +1,10 @@
 /**
  * The worker's side of the worker ↔ gateway protocol: GraphQL over HTTP, authenticated with the
- * node credential from registerNode. Every failure becomes one of three errors, because the agent
- * does one of three things with it:
+ * node credential from registerNode. Every failure becomes one of four errors, because the agent
+ * does one of four things with it:
  *   CredentialRefusedError   UNAUTHENTICATED, or FORBIDDEN to joinSession: stop; no retry can help
+ *   GatewayUrlError          HTTP 404: the URL is not the GraphQL endpoint (its path left out or
+ *                            wrong): stop, a bad option; no retry can help
  *   GatewayUnavailableError  no answer, 5xx, a non-GraphQL answer, TIMEOUT, INTERNAL_SERVER_ERROR,
  *                            UNAVAILABLE or RATE_LIMITED: retry with backoff, not before the gateway
  *                            said (retryAfterMs)
@@ -49,10 +51,39 @@ export class GatewayUnavailableError extends Error {
     message: string,
     /** How long the gateway asked to wait before retrying (extensions.retryAfterMs, or Retry-After). */
     readonly retryAfterMs?: number,
+    /**
+     * Why nothing answered at all (ECONNREFUSED, timed out), where nothing did; absent when the
+     * gateway answered that it could not serve.
+     */
+    readonly noAnswer?: string,
   ) {
     super(message);
     this.name = 'GatewayUnavailableError';
   }
+}
+
+/**
+ * The URL answered HTTP 404: something listens there, but it is not the gateway's GraphQL
+ * endpoint (`http://host:4000` for `http://host:4000/graphql`; the gateway itself answers 404 below
+ * its endpoint). A configuration error: the message names the option (or variable) to fix.
+ */
+export class GatewayUrlError extends Error {
+  constructor(url: string, option = '--gateway') {
+    const given = option.startsWith('--') ? `${option} ${url}` : `${option}=${url}`;
+    super(`${given} answered 404: is it the GraphQL endpoint?${endpointExample(url)}`);
+    this.name = 'GatewayUrlError';
+  }
+}
+
+/** ` e.g. http://host:4000/graphql`, the gateway's endpoint at the URL's origin, unless it is that already. */
+function endpointExample(url: string): string {
+  let example: string;
+  try {
+    example = new URL('/graphql', url).href;
+  } catch {
+    return '';
+  }
+  return example === url ? '' : ` e.g. ${example}`;
 }
 
 export class GatewayRequestError extends Error {
@@ -100,11 +131,15 @@ export interface ClientOptions {
   /** Per request (default 30 s): a gateway that hangs is as good as gone. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Where the URL was given, for the messages that ask to fix it (default --gateway). */
+  urlOption?: string;
 }
 
 export class GatewayClient {
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  /** `--gateway`, or `GPUX_GATEWAY_URL` when the URL came from the environment. */
+  readonly urlOption: string;
 
   constructor(
     readonly url: string,
@@ -113,6 +148,7 @@ export class GatewayClient {
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.fetch = options.fetch ?? fetch;
+    this.urlOption = options.urlOption ?? '--gateway';
   }
 
   /** One GraphQL operation; its data, or one of the three errors above. */
@@ -133,10 +169,11 @@ export class GatewayClient {
       });
       text = await response.text();
     } catch (error) {
-      throw new GatewayUnavailableError(
-        `the gateway at ${this.url} did not answer (${describeFetchError(error)})`,
-      );
+      const why = describeFetchError(error);
+      throw new GatewayUnavailableError(`the gateway at ${this.url} did not answer (${why})`, undefined, why);
     }
+    // Whatever its body says: the endpoint answers every operation, so a 404 is the URL's.
+    if (response.status === 404) throw new GatewayUrlError(this.url, this.urlOption);
     let body: { data?: unknown; errors?: GraphQLError[] } | undefined;
     try {
       body = JSON.parse(text) as typeof body;

@@ -91,7 +91,7 @@ export async function runJoin(
 
   let gpu: Awaited<ReturnType<typeof openGpu>>;
   try {
-    gpu = await openGpu(options.adapter);
+    gpu = await openGpu(options.adapter, options.adapterFrom);
   } catch (error) {
     // A --adapter that fits no adapter is a bad option; no adapter at all is the caller's to report.
     if (!(error instanceof AdapterChoiceError)) throw error;
@@ -109,7 +109,9 @@ export async function runJoin(
     });
     try {
       const agent = new WorkerAgent({
-        client: new GatewayClient(options.gateway, credential),
+        client: new GatewayClient(options.gateway, credential, {
+          urlOption: options.gatewayFrom ?? '--gateway',
+        }),
         prove: (challenge) => kernels.prove(challenge),
         prepare: (size) => kernels.prepare(size),
         measureClaim: (size, precision) =>

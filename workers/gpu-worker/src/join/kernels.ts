@@ -21,7 +21,7 @@ export interface ChallengeKernelOptions {
   report: Reporter;
   /** Autotune progress lines (text mode); absent: quiet. */
   onProgress?: (message: string) => void;
-  /** Said once when --f16 finds no f16 kernel. */
+  /** Said once when --f16 finds no f16 kernel, or the autotune cache cannot be written. */
   warn: (line: string) => void;
 }
 
@@ -73,7 +73,11 @@ export class ChallengeKernels {
   }
 
   private async tune(size: number): Promise<Kernels> {
-    const options = { size, ...(this.o.onProgress ? { onProgress: this.o.onProgress } : {}) };
+    const options = {
+      size,
+      ...(this.o.onProgress ? { onProgress: this.o.onProgress } : {}),
+      onWarning: (message: string) => this.o.warn(`gpu-worker: ${message}`),
+    };
     const f32 = await tunedMatmul(this.gpu.device, this.gpu.adapter, options);
     this.o.report({
       event: 'kernel',

@@ -56,17 +56,17 @@ describe('join options', () => {
     });
   });
 
-  it('takes the gateway from GPUX_GATEWAY_URL unless --gateway says otherwise', () => {
+  it('takes the gateway from GPUX_GATEWAY_URL unless --gateway says otherwise, and says where it came from', () => {
     expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'http://gw:4000/graphql' })).toMatchObject({
       ok: true,
-      options: { gateway: 'http://gw:4000/graphql' },
+      options: { gateway: 'http://gw:4000/graphql', gatewayFrom: 'GPUX_GATEWAY_URL' },
     });
-    expect(
-      parseJoinArgs(['--gateway', 'http://other/graphql'], {
-        ...env,
-        GPUX_GATEWAY_URL: 'http://gw:4000/graphql',
-      }),
-    ).toMatchObject({ ok: true, options: { gateway: 'http://other/graphql' } });
+    const given = parseJoinArgs(['--gateway', 'http://other/graphql'], {
+      ...env,
+      GPUX_GATEWAY_URL: 'http://gw:4000/graphql',
+    });
+    expect(given).toMatchObject({ ok: true, options: { gateway: 'http://other/graphql' } });
+    expect(given.ok && given.options.gatewayFrom).toBe(undefined);
     expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_URL: 'gw:4000' })).toEqual({
       ok: false,
       error: expect.stringMatching(/^GPUX_GATEWAY_URL expects/),

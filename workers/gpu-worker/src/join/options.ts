@@ -5,19 +5,19 @@
  */
 import { COMMANDS, DEFAULT_GATEWAY } from '../cli/commands';
 import { readOptions, stringValue } from '../cli/options';
-import { dawnTogglesOption } from '../gpu/options';
+import { AdapterOption, adapterOption, dawnTogglesOption } from '../gpu/options';
 import type { DawnToggles } from '../gpu/toggles';
 
 export { DEFAULT_GATEWAY };
 
-export interface JoinOptions {
+export interface JoinOptions extends AdapterOption {
   gateway: string;
+  /** Present when the gateway's URL came from the environment, so that messages name it. */
+  gatewayFrom?: 'GPUX_GATEWAY_URL';
   /** Where the credential comes from: a file to read, or the environment's value. */
   credential: { file: string } | { env: string };
   /** TFLOP/s to claim; absent: measured on this GPU at the challenge size, derated. */
   claimTflops?: number;
-  /** The adapter to open (an index or a part of its name); absent: the high-performance one. */
-  adapter?: string;
   /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
   dawnToggles?: DawnToggles;
   /** Certify (when needed) and exit: 0 certified, 1 not. */
@@ -76,14 +76,14 @@ export function parseJoinArgs(
   const read = readOptions(spec, args);
   if (!read.ok) return read;
   const { values } = read;
-  const missing = (name: 'gateway' | 'credential-file' | 'adapter') => ({
+  const missing = (name: 'gateway' | 'credential-file') => ({
     ok: false as const,
     error: spec.options[name].missing,
   });
 
   const given = stringValue(values, 'gateway');
   if (given === '') return missing('gateway');
-  const gatewayFrom = given === undefined && env['GPUX_GATEWAY_URL'] ? 'GPUX_GATEWAY_URL' : '';
+  const gatewayFrom = given === undefined && env['GPUX_GATEWAY_URL'] ? 'GPUX_GATEWAY_URL' : undefined;
   const gateway = given ?? (env['GPUX_GATEWAY_URL'] || DEFAULT_GATEWAY);
   const bad = checkGateway(gateway);
   if (bad) return { ok: false, error: gatewayFrom ? bad.replace('--gateway', gatewayFrom) : bad };
@@ -103,8 +103,8 @@ export function parseJoinArgs(
     }
   }
 
-  const adapter = stringValue(values, 'adapter') ?? (env['GPUX_ADAPTER'] || undefined);
-  if (adapter === '') return missing('adapter');
+  const adapter = adapterOption(values, env);
+  if (!adapter.ok) return adapter;
   const toggles = dawnTogglesOption(values, env);
   if (!toggles.ok) return toggles;
 
@@ -125,9 +125,10 @@ export function parseJoinArgs(
     ok: true,
     options: {
       gateway,
+      ...(gatewayFrom ? { gatewayFrom } : {}),
       credential,
       ...(claimTflops === undefined ? {} : { claimTflops }),
-      ...(adapter === undefined ? {} : { adapter }),
+      ...adapter.option,
       ...toggles.option,
       once: values['once'] === true,
       f16: values['f16'] === true,

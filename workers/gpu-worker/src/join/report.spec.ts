@@ -128,7 +128,7 @@ describe('join output', () => {
     );
   });
 
-  it('names the adapter, and the Dawn toggles it runs with where there are any', () => {
+  it('names the adapter, and the Dawn toggles asked for where there are any (Dawn ignores names it does not know)', () => {
     const adapter = {
       vendor: 'nvidia',
       architecture: 'hopper',
@@ -152,7 +152,7 @@ describe('join output', () => {
         adapter: { ...adapter, dawnToggles: ['vulkan_enable_f16_on_nvidia', 'allow_unsafe_apis'] },
       }),
     ).toBe(
-      'adapter: NVIDIA H200 (vendor nvidia, architecture hopper, Dawn toggles vulkan_enable_f16_on_nvidia,allow_unsafe_apis)',
+      'adapter: NVIDIA H200 (vendor nvidia, architecture hopper); Dawn toggles asked for: vulkan_enable_f16_on_nvidia,allow_unsafe_apis (Dawn ignores a name it does not know)',
     );
   });
 });

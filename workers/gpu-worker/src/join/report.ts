@@ -2,6 +2,7 @@
  * What `gpu-worker join` tells its user: one event per line, as text or (--json) as JSON objects.
  * Pure formatting; the agent decides what happens.
  */
+import { togglesAskedFor } from '../gpu/toggles';
 import type { AdapterDescription } from '../gpu/webgpu';
 
 export type JoinEvent =
@@ -85,8 +86,8 @@ export function formatEvent(e: JoinEvent): string {
   switch (e.event) {
     case 'adapter': {
       const a = e.adapter;
-      const toggles = a.dawnToggles.length > 0 ? `, Dawn toggles ${a.dawnToggles.join(',')}` : '';
-      return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture}${toggles})`;
+      const toggles = a.dawnToggles.length > 0 ? `; ${togglesAskedFor(a.dawnToggles)}` : '';
+      return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture})${toggles}`;
     }
     case 'kernel':
       return e.fallbackReason

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -7,6 +7,7 @@ import {
   CACHE_FORMAT,
   defaultCachePath,
   emptyCache,
+  keepCache,
   parseCache,
   readCache,
   serializeCache,
@@ -140,6 +141,43 @@ describe('autotune cache file', () => {
       expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ format: CACHE_FORMAT });
       await writeFile(path, 'garbage');
       expect(await readCache(path)).toEqual(emptyCache());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file it cannot write is said once, naming GPUX_AUTOTUNE_CACHE, the path and why; nothing is thrown', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gpux-autotune-'));
+    try {
+      const file = join(dir, 'a-file');
+      await writeFile(file, 'not a folder');
+      const cache = parseCache(cacheWith(params));
+      const warnings: string[] = [];
+      const warn = (m: string) => void warnings.push(m);
+      // Below a regular file: mkdir fails EEXIST (its parent) or ENOTDIR (deeper).
+      const below = join(file, 'autotune.json');
+      const deeper = join(file, 'sub', 'autotune.json');
+      expect(await keepCache(below, cache, warn, { GPUX_AUTOTUNE_CACHE: below })).toBe(false);
+      expect(await keepCache(below, cache, warn, { GPUX_AUTOTUNE_CACHE: below })).toBe(false);
+      expect(await keepCache(deeper, cache, warn, { GPUX_CACHE_DIR: join(file, 'sub') })).toBe(false);
+      expect(warnings).toEqual([
+        `cannot write the autotune cache GPUX_AUTOTUNE_CACHE=${below} (${file} is a file, not a folder): ` +
+          'the tuned choice is used but not kept, so the next run tunes again; point GPUX_AUTOTUNE_CACHE at a file that can be written',
+        `cannot write the autotune cache ${deeper} (in GPUX_CACHE_DIR) (${file} is a file, not a folder): ` +
+          'the tuned choice is used but not kept, so the next run tunes again; point GPUX_AUTOTUNE_CACHE at a file that can be written',
+      ]);
+      // A folder where the file should be: the temporary file is not left behind.
+      const folder = join(dir, 'folder.json');
+      await mkdir(folder);
+      expect(await keepCache(folder, cache, warn, {})).toBe(false);
+      expect(warnings[2]).toMatch(
+        new RegExp(`^cannot write the autotune cache ${folder} \\(.+\\): the tuned choice is used`),
+      );
+      expect(await readdir(dir)).toEqual(['a-file', 'folder.json']);
+      const fine = join(dir, 'ok', 'autotune.json');
+      expect(await keepCache(fine, cache, warn, {})).toBe(true);
+      expect(await readCache(fine)).toEqual(cache);
+      expect(warnings).toHaveLength(3);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,10 @@
  * The autotuner's memory: which variant won on which adapter, in one JSON file
  * (default ~/.cache/gpu-exchange/autotune.json; GPUX_AUTOTUNE_CACHE names another file,
  * GPUX_CACHE_DIR another folder). Reading is forgiving: a missing, corrupt or foreign file, or
- * entries from an older generator, only mean "tune again", never a failure.
+ * entries from an older generator, only mean "tune again", never a failure; so is writing
+ * (keepCache): a file that cannot be written is said once, and the tuned choice is used anyway.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AdapterDescription } from '../gpu/webgpu';
@@ -166,6 +167,78 @@ export async function readCache(path: string): Promise<AutotuneCache> {
 export async function writeCache(path: string, cache: AutotuneCache): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, serializeCache(cache));
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, serializeCache(cache));
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The cache files this process could not write and has said so: each is said once. */
+const unwritable = new Set<string>();
+
+/**
+ * Writes the cache; where it cannot be written, says why once per file (`warn`) and carries on:
+ * the choice just tuned stays good for this run, it is only not kept for the next. False then.
+ */
+export async function keepCache(
+  path: string,
+  cache: AutotuneCache,
+  warn: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  try {
+    await writeCache(path, cache);
+    return true;
+  } catch (error) {
+    if (!unwritable.has(path)) {
+      unwritable.add(path);
+      warn(await unwritableMessage(path, error, env));
+    }
+    return false;
+  }
+}
+
+/** One line: which cache file (and the variable that named it), why it cannot be written, what then. */
+export async function unwritableMessage(
+  path: string,
+  error: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const named =
+    env['GPUX_AUTOTUNE_CACHE'] === path
+      ? `GPUX_AUTOTUNE_CACHE=${path}`
+      : env['GPUX_CACHE_DIR'] && defaultCachePath(env) === path
+        ? `${path} (in GPUX_CACHE_DIR)`
+        : path;
+  return (
+    `cannot write the autotune cache ${named} (${await whyUnwritable(path, error)}): ` +
+    'the tuned choice is used but not kept, so the next run tunes again; ' +
+    'point GPUX_AUTOTUNE_CACHE at a file that can be written'
+  );
+}
+
+async function whyUnwritable(path: string, error: unknown): Promise<string> {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    // A file where a folder of the path should be: name it.
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      const found = await stat(dir).catch(() => undefined);
+      if (found) {
+        if (!found.isDirectory()) return `${dir} is a file, not a folder`;
+        break;
+      }
+    }
+  }
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'a read-only file system',
+    ENOSPC: 'no space left on the device',
+    EISDIR: 'it is a folder',
+  };
+  if (code && words[code]) return `${words[code]}, ${code}`;
+  return error instanceof Error ? error.message : String(error);
 }

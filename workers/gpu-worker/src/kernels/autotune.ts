@@ -7,7 +7,7 @@
  * in rounds across the candidates, and each candidate's figure is its median.
  */
 import type { AdapterDescription } from '../gpu/webgpu';
-import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, readCache, writeCache } from './autotune-cache';
+import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, keepCache, readCache } from './autotune-cache';
 import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
@@ -30,6 +30,11 @@ export interface AutotuneOptions {
   tier?: string;
   runs?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Said once per cache file when it cannot be written (the tuned choice is used anyway); default:
+   * a `gpu-worker:` line on stderr.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface VariantResult {
@@ -265,10 +270,12 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
       size,
       tunedAt: new Date().toISOString(),
     };
-    await writeCache(cachePath, cache);
+    await keepCache(cachePath, cache, options.onWarning ?? warnOnStderr);
   }
   return { variant: best.variant, gflops: best.gflops, size, fromCache: false, results };
 }
+
+const warnOnStderr = (message: string) => void process.stderr.write(`gpu-worker: ${message}\n`);
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
 

@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FALLBACK_NAME, tunedMatmul } from '../challenge/tuned';
 import { GpuContext, openGpu } from '../gpu/webgpu';
 import { autotune, multiply, randomMatrix } from './autotune';
 import { cacheKey, readCache } from './autotune-cache';
@@ -169,6 +170,44 @@ describe('matmul kernels on the real adapter', () => {
       });
       expect(retuned.fromCache).toBe(false);
       expect(retuned.results).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the tuned choice when the cache cannot be written, and says so once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gpux-autotune-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const cachePath = join(file, 'autotune.json');
+    const warnings: string[] = [];
+    const options = {
+      precision: 'f32' as const,
+      adapter: gpu.adapter,
+      size: 64,
+      cachePath,
+      variants: [VARIANTS.f32[0]!],
+      onWarning: (m: string) => void warnings.push(m),
+    };
+    try {
+      const first = await autotune(gpu.device, options);
+      expect(first).toMatchObject({ fromCache: false, variant: { name: variantName(VARIANTS.f32[0]!) } });
+      const again = await autotune(gpu.device, options);
+      expect(again.fromCache).toBe(false);
+      // join's kernel: the tuned one, not the fallback kept for a tuning that found nothing.
+      const tuned = await tunedMatmul(gpu.device, gpu.adapter, {
+        cachePath,
+        size: 64,
+        onWarning: (m) => void warnings.push(m),
+      });
+      tuned.destroy();
+      expect(tuned).toMatchObject({ fromCache: false, gflops: expect.any(Number) });
+      expect(tuned.variant).not.toBe(FALLBACK_NAME);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          `^cannot write the autotune cache ${cachePath} \\(${file} is a file, not a folder\\): the tuned choice is used`,
+        ),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
