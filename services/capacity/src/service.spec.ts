@@ -25,6 +25,26 @@ describe("capacity's configuration", () => {
     );
   });
 
+  it('refuses a heartbeat interval over a minute: spot challenges allow it, and would pass their 5-minute cap', () => {
+    const load = () =>
+      loadConfig(capacityService.configSchema!, {
+        ...env,
+        HEARTBEAT_INTERVAL_MS: '300000',
+        HEARTBEAT_TIMEOUT_MS: '1200000',
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'HEARTBEAT_INTERVAL_MS must be at most 60000 (a minute): a spot challenge allows it, within its 5-minute cap (got "300000")',
+    );
+    expect(
+      loadConfig(capacityService.configSchema!, {
+        ...env,
+        HEARTBEAT_INTERVAL_MS: '60000',
+        HEARTBEAT_TIMEOUT_MS: '240000',
+      }),
+    ).toMatchObject({ HEARTBEAT_INTERVAL_MS: 60_000 });
+  });
+
   it('refuses a largest challenge size below the smallest, naming the variable', () => {
     const load = () =>
       loadConfig(capacityService.configSchema!, {

@@ -25,9 +25,16 @@ const configFields = serviceConfigSchema(4104).extend({
   CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
   /**
    * How often workers heartbeat (recorded in each SessionStarted; the gateway tells the session's
-   * worker): a spot challenge waits at most this long to be seen.
+   * worker): a spot challenge waits at most this long to be seen, and allows it. At most a minute:
+   * a spot challenge allows no more than 5 minutes in all, and one that would allow more is refused,
+   * so a longer interval would leave leased nodes unchecked.
    */
-  HEARTBEAT_INTERVAL_MS: ms(100, 600_000, 5_000),
+  HEARTBEAT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000, 'must be at most 60000 (a minute): a spot challenge allows it, within its 5-minute cap')
+    .default(5_000),
   /** A joined node without a heartbeat for longer than this is declared lost (an SLA breach). */
   HEARTBEAT_TIMEOUT_MS: ms(500, 3_600_000, 20_000),
   /** On average one spot challenge per this interval for each leased node. */

@@ -68,7 +68,7 @@ const configFields = serviceConfigSchema(4000).extend({
    * How often workers heartbeat, and how long a heartbeat counts, for a session an older capacity
    * started: capacity records its own in each session, and workers are told those.
    */
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
   /**
    * How capacity sizes challenges from their claims (the smallest n, the largest, and the least time
