@@ -13,6 +13,7 @@ export * from './lib/redis-key';
 export * from './lib/orders/market';
 export * from './lib/orders/read-model';
 export * from './lib/settlement/read-model';
+export * from './lib/capacity/lease-end';
 export * from './lib/capacity/nodes';
 export * from './lib/capacity/read-model';
 export * from './lib/pricing/read-model';

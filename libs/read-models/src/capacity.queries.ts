@@ -1,4 +1,4 @@
-import { capacityReadModel as K, nodeHeartbeatKey, NODE_STATUSES } from '@gpux/contracts';
+import { capacityReadModel as K, leaseEnd, nodeHeartbeatKey, NODE_STATUSES } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import { list, Paged, RankedSet, sortedSet } from './paged';
 
@@ -60,6 +60,7 @@ export function nodeView(
   const expired = h['expiresAt'] && Date.parse(h['expiresAt']) <= now;
   const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
   const status = h['status'] as NodeView['status'];
+  const leasedUntil = leaseEnd(h);
   return {
     nodeId,
     providerId: h['providerId'],
@@ -72,7 +73,7 @@ export function nodeView(
     online: session !== null && beat !== null,
     ...(beat ? { lastHeartbeatAt: beat } : {}),
     ...(status === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
-    ...(h['leasedUntilMs'] ? { leasedUntil: new Date(Number(h['leasedUntilMs'])).toISOString() } : {}),
+    ...(leasedUntil !== undefined ? { leasedUntil: new Date(leasedUntil).toISOString() } : {}),
     ...(opt('tflopsF32') !== undefined ? { tflopsPerGpu: opt('tflopsF32') } : {}),
     ...(opt('tflopsF16') !== undefined ? { tflopsF16PerGpu: opt('tflopsF16') } : {}),
     ...(opt('challengeSize') !== undefined ? { challengeSize: opt('challengeSize') } : {}),

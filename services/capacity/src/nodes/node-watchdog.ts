@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CapacityCommands, capacityReadModel as rm, nodeHeartbeatKey } from '@gpux/contracts';
+import { CapacityCommands, capacityReadModel as rm, leaseEnd, nodeHeartbeatKey } from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { spotClaim } from '../domain/nodes/rules/spot-claim';
@@ -197,7 +197,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async spot(nodeId: string, node: Record<string, string>, now: number): Promise<void> {
-    const leasedUntil = Number(node['leasedUntilMs'] ?? 0);
+    const leasedUntil = leaseEnd(node) ?? 0;
     // The certificate is per GPU; a challenge is for the whole node. A node without an f32 figure
     // (an f16 one alone) claims 0 and sells nothing: it is not spot-checked.
     const claimedTflops = spotClaim(Number(node['tflopsF32'] ?? 0), Number(node['gpus'] ?? 1));

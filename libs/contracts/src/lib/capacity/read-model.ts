@@ -16,8 +16,10 @@ export const capacityReadModel = {
    * SUSPENDED; a CERTIFIED one past expiresAt reads as EXPIRED), registeredAt, and once certified:
    * tflopsF32, tflopsF16, challengeSize (its spot checks' n), efficiency, tier,
    * expiresAt, certifiedBy; sessionId and sessionStartedAt
-   * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs (the end of its
-   * latest lease, epoch ms, from orders' trades); lastSpotAt; credentialRevoked ('1').
+   * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs and
+   * leasedFromMs (the latest end and start of its leases, epoch ms, from orders' trades) and
+   * breachedAtMs (its last SLA breach: leaseEnd in lease-end.ts reads them); lastSpotAt;
+   * credentialRevoked ('1').
    */
   node: (nodeId: string) => redisKey`capacity:nodes:${nodeId}`,
   /** Sorted set of a provider's node ids, by registration time. */

@@ -1,4 +1,4 @@
-import { capacityReadModel as rm, Envelope } from '@gpux/contracts';
+import { capacityReadModel as rm, Envelope, leaseEnd } from '@gpux/contracts';
 import { applyOps, Model, Published, RedisOp } from '@gpux/eventsourcing/domain';
 import { NodeEvent } from './node.decider';
 import { nodesProjection } from './nodes.projection';
@@ -166,14 +166,53 @@ describe("nodes projection: a node's life after registration", () => {
       status: 'SUSPENDED',
       suspendedReason: 'NODE_LOST',
       suspendedAt: at(5),
+      breachedAtMs: String(Date.parse(at(6))),
+      leasedUntilMs: String(Date.parse(at(6))),
     });
+    expect(leaseEnd(hash(model, rm.node('n1')))).toBeUndefined();
+  });
+
+  const trade = (start: number, end: number) =>
+    envelope(
+      {
+        type: 'orders.TradeExecuted',
+        data: { nodeId: 'n1', marketId: 'H100', start: at(start), end: at(end) },
+      },
+      start,
+    );
+  const breach = (s: number) =>
+    envelope(
+      {
+        type: 'capacity.SlaBreached',
+        data: {
+          nodeId: 'n1',
+          providerId: 'p1',
+          marketId: 'H100',
+          reason: 'CHALLENGE_FAILED',
+          detail: 'late',
+          at: at(s),
+        },
+      },
+      s,
+    );
+
+  it('ends the lease a breach ended, and counts the next lease the node sells once it recertifies', () => {
+    const { model } = project([trade(0, 7_200), breach(600)]);
+    expect(leaseEnd(hash(model, rm.node('n1')))).toBeUndefined();
+    const again = project([trade(0, 7_200), breach(600), trade(900, 4_500)]);
+    expect(leaseEnd(hash(again.model, rm.node('n1')))).toBe(Date.parse(at(4_500)));
+    // A trade from before the breach folded after it (orders' and capacity's logs interleave) ends with it.
+    const late = project([breach(600), trade(0, 7_200)]);
+    expect(leaseEnd(hash(late.model, rm.node('n1')))).toBeUndefined();
   });
 
   it("keeps the end of the node's latest lease from orders' trades, and announces only its own events", () => {
-    const trade = (end: number) =>
-      envelope({ type: 'orders.TradeExecuted', data: { nodeId: 'n1', marketId: 'H100', end: at(end) } }, 1);
-    const { model, published } = project([trade(7_200), trade(3_600)]);
-    expect(hash(model, rm.node('n1'))).toEqual({ leasedUntilMs: String(Date.parse(at(7_200))) });
+    const { model, published } = project([trade(0, 7_200), trade(1, 3_600)]);
+    expect(hash(model, rm.node('n1'))).toEqual({
+      leasedUntilMs: String(Date.parse(at(7_200))),
+      leasedFromMs: String(Date.parse(at(1))),
+    });
+    expect(leaseEnd(hash(model, rm.node('n1')))).toBe(Date.parse(at(7_200)));
     expect(published).toEqual([]);
 
     const own = project([

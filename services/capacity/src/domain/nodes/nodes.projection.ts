@@ -6,6 +6,8 @@ import { readChallenge } from './protocol';
 export function nodesProjection(eventsTopic: string, ordersEventsTopic: string): Projection {
   return {
     name: 'capacity.nodes',
+    // 2: leases' starts and breaches are kept (leaseEnd): a model folded before is rebuilt.
+    version: '2',
     topics: [eventsTopic, ordersEventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -223,15 +225,26 @@ function presence(event: Envelope): NodeChange | undefined {
     const { set } = nodeHash(nodeId);
     return {
       nodeId,
-      ops: [set('status', 'SUSPENDED'), set('suspendedReason', reason), set('suspendedAt', at)],
+      ops: [
+        set('status', 'SUSPENDED'),
+        set('suspendedReason', reason),
+        set('suspendedAt', at),
+        // Every lease the node runs now ends (orders breaches them): spot checks stop with them.
+        { op: 'hmax', key: rm.node(nodeId), field: 'breachedAtMs', value: Date.parse(event.time) },
+        { op: 'hmin', key: rm.node(nodeId), field: 'leasedUntilMs', value: Date.parse(event.time) },
+      ],
     };
   }
   if (isMessage(event, OrdersEvents.tradeExecuted)) {
-    // The end of its latest lease (trades of a node come in time order): spot checks run until then.
-    const { nodeId, end } = event.data;
+    // The end and start of its latest lease (trades of a node come in time order): spot checks run
+    // until its end, unless a breach since ended it (leaseEnd).
+    const { nodeId, start, end } = event.data;
     return {
       nodeId,
-      ops: [{ op: 'hmax', key: rm.node(nodeId), field: 'leasedUntilMs', value: Date.parse(end) }],
+      ops: [
+        { op: 'hmax', key: rm.node(nodeId), field: 'leasedUntilMs', value: Date.parse(end) },
+        { op: 'hmax', key: rm.node(nodeId), field: 'leasedFromMs', value: Date.parse(start) },
+      ],
     };
   }
   return undefined;
