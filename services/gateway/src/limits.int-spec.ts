@@ -570,6 +570,28 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
   });
 
+  it('refuses a nodes filter that could match nothing: minTflops (certified nodes) with another status, naming the status', async () => {
+    const refused = await http(
+      gateway.url,
+      '{ nodes(filter: { status: EXPIRED, minTflops: 1 }) { totalCount } }',
+      ADMIN_KEY,
+    );
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'filter.status' });
+    expect(refused.body.errors?.[0]?.message).toBe(
+      'minTflops lists certified nodes only, and status EXPIRED asks for others: leave one of them out',
+    );
+    expect(
+      (
+        await http(
+          gateway.url,
+          '{ nodes(filter: { status: CERTIFIED, minTflops: 1 }) { totalCount } }',
+          ADMIN_KEY,
+        )
+      ).body,
+    ).toEqual({ data: { nodes: { totalCount: 0 } } });
+  });
+
   it('closes a socket that sends a frame over 64 KiB (1009, message too big)', async () => {
     const ws = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));

@@ -144,6 +144,13 @@ export class NodesResolver {
     @Args() args: PageArgs,
     @Info() info: GraphQLResolveInfo,
   ) {
+    // minTflops counts certified nodes only: with another status, nothing could ever match.
+    if (filter?.minTflops !== undefined && filter.status && filter.status !== 'CERTIFIED')
+      throw apiError(
+        'BAD_USER_INPUT',
+        `minTflops lists certified nodes only, and status ${filter.status} asks for others: leave one of them out`,
+        'filter.status',
+      );
     const nodes = this.capacity.nodes();
     const read = (ids: string[]) => Promise.all(ids.map((id) => this.readNode(id)));
     if (!filter || !nodesFilterScans(filter)) return readSetPage(args, nodes, read, 'oldest first');
