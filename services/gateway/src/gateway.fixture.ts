@@ -1,8 +1,9 @@
 // Test support: a real gateway on the environment's Kafka and a Redis of the spec's own.
-import { ordersReadModel } from '@gpux/contracts';
+import { ordersReadModel, settlementReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
 import Redis from 'ioredis';
+import { sha256 } from './api/auth';
 import { gatewayService } from './service';
 
 /** Starts a gateway with `adminKey` as its admin key, quiet, on a free port; `env` adds or overrides. */
@@ -35,6 +36,22 @@ export async function seedMarket(redis: DedicatedRedis): Promise<void> {
     feeRateBps: '250',
     status: 'OPEN',
     openedAt: new Date().toISOString(),
+  });
+  await seed.quit();
+}
+
+/** API key `key` of account `accountId` with `roles`, in settlement's read model as settlement would have folded it. */
+export async function seedApiKey(
+  redis: DedicatedRedis,
+  key: string,
+  accountId: string,
+  roles: string,
+): Promise<void> {
+  const seed = new Redis(redis.url);
+  await seed.hset(settlementReadModel.apiKey(sha256(key).toString('hex')), {
+    accountId,
+    keyId: `key-${accountId}`,
+    roles,
   });
   await seed.quit();
 }

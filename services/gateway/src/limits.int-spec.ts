@@ -13,9 +13,10 @@ import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { admit, rateRule } from './api/rate-limit';
 import { RateLimiter } from './api/rate-limiter';
-import { seedMarket, startGateway } from './gateway.fixture';
+import { seedApiKey, seedMarket, startGateway } from './gateway.fixture';
 
 const ADMIN_KEY = 'limits-int-spec-admin-key-0123456789';
+const BUYER_KEY = 'gpx_limits-int-spec-buyer-key-0123456789';
 const CANDLE = 'start open high low close volume value trades';
 /** Within the field limit, over the cost budget: 10 markets x 500 candles x 8 fields. */
 const OVER_BUDGET = `{ markets(first: 10) { edges { node { candles(limit: 500) { ${CANDLE} } } } } }`;
@@ -110,6 +111,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     await seedMarket(redis);
+    await seedApiKey(redis, BUYER_KEY, 'limits-buyer', 'buyer');
     gateway = await startGateway(redis, ADMIN_KEY);
   });
 
@@ -336,6 +338,31 @@ describe('gateway limits on HTTP and WebSocket', () => {
         expected,
       );
       expect((await first(open(ADMIN_KEY), query)).errors?.map((e) => e.extensions)).toEqual(expected);
+    }
+  });
+
+  it("names one input's field alike whichever check finds it: a literal, a variable, or the market's rules, over graphql-ws as over HTTP", async () => {
+    const PLACE = 'mutation($o: PlaceOrderInput!) { placeOrder(input: $o) { id } }';
+    const order = { marketId: 'm1', side: 'BID', gpus: 1, hours: 1, price: '2.00' };
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      // graphql-js names the variable ("o.gpus"): the argument path it is used at, as a literal's.
+      [
+        { ...order, gpus: 1.5 },
+        { code: 'BAD_USER_INPUT', field: 'input.gpus' },
+      ],
+      // The market's tick, checked by the resolver against the market as the read model shows it.
+      [
+        { ...order, price: '2.005' },
+        { code: 'BAD_USER_INPUT', field: 'input.price' },
+      ],
+    ];
+    for (const [o, expected] of cases) {
+      expect(
+        (await http(gateway.url, PLACE, BUYER_KEY, { o })).body.errors?.map((e) => e.extensions),
+      ).toEqual([expected]);
+      expect((await first(open(BUYER_KEY), PLACE, { o })).errors?.map((e) => e.extensions)).toEqual([
+        expected,
+      ]);
     }
   });
 

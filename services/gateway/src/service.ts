@@ -32,6 +32,7 @@ import { Commands } from './api/commands';
 import { ConsoleAssets } from './console/console-assets';
 import { badBodyAnswer } from './api/bad-body';
 import { ConnectionCaps, effectiveConnectionCap } from './api/connection-caps';
+import { argumentPathsPlugin } from './api/argument-paths';
 import { formatError } from './api/errors';
 import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { graphqlMetricsPlugin } from './api/metrics';
@@ -279,6 +280,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
                 mutationRatePlugin(gateway.limiter),
                 rebuildingPlugin(gateway.watch),
                 literalFieldPlugin,
+                argumentPathsPlugin,
               ],
               formatError,
               path: config.GRAPHQL_PATH,

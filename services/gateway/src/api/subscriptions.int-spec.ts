@@ -2,14 +2,12 @@
 // runs is tracked by the gateway itself, so a subscribe and a complete of one id while it is still
 // being admitted can neither leave iterators running nor get around the per-socket cap; and with
 // Redis stopped an operation is answered UNAVAILABLE, the socket left open.
-import { pricingReadModel, settlementReadModel } from '@gpux/contracts';
+import { pricingReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { sha256 } from './auth';
 import { RedisPubSub } from './pubsub';
-import { seedMarket, startGateway } from '../gateway.fixture';
+import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'subscriptions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'subscriptions-int-spec-buyer-key-0123456789';
@@ -174,13 +172,7 @@ describe('graphql-ws operations while Redis is down', () => {
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     await seedMarket(redis);
-    const seed = new Redis(redis.url);
-    await seed.hset(settlementReadModel.apiKey(sha256(BUYER_KEY).toString('hex')), {
-      accountId: 'acc-1',
-      keyId: 'key-1',
-      roles: 'buyer',
-    });
-    await seed.quit();
+    await seedApiKey(redis, BUYER_KEY, 'acc-1', 'buyer');
     gateway = await startGateway(redis, ADMIN_KEY);
   });
 

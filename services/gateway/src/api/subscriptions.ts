@@ -18,6 +18,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { authorizationOf, Principal, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
+import { variableArgumentPath, withArgumentPaths } from './argument-paths';
 import { nameFieldsAtFault } from './field-at-fault';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
@@ -172,9 +173,15 @@ export class SubscriptionServer {
             return { errors: [unexpectedError(error)] };
           }
         },
-        onNext: async (_ctx, _id, _payload, _args, result) => {
+        onNext: async (_ctx, _id, _payload, args, result) => {
           if (!result.errors?.length) return undefined;
-          return { ...result, errors: await this.watch.withoutFalseNotFound(formatted(result.errors)) };
+          const errors = withArgumentPaths(
+            args.schema,
+            args.document,
+            args.operationName,
+            formatted(result.errors),
+          );
+          return { ...result, errors: await this.watch.withoutFalseNotFound(errors) };
         },
         onError: (_ctx, _id, _payload, errors) => formatted(errors),
       },
@@ -339,7 +346,10 @@ export class SubscriptionServer {
     // caller's BAD_USER_INPUT naming the variable, not an error out of execution.
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
     if (coerced.errors)
-      return coerced.errors.map((e) => apiError('BAD_USER_INPUT', e.message, variableAtFault(e.message)));
+      return coerced.errors.map((e) => {
+        const field = variableAtFault(e.message);
+        return apiError('BAD_USER_INPUT', e.message, field && variableArgumentPath(document, field));
+      });
     if (!context.principal) {
       const rootFields = operation.selectionSet.selections.map((s) =>
         s.kind === Kind.FIELD ? s.name.value : '…',
