@@ -39,17 +39,21 @@ export interface Page<T> {
   totalCount: number;
 }
 
-/** A connection type for a node type: edges with cursors, pageInfo, totalCount. */
+/**
+ * A connection type for a node type: edges with cursors, pageInfo, totalCount. `nodeDescription`
+ * describes the edges' node, where its type does not say enough (an untyped JSON record).
+ */
 export function Connection<T>(
   node: Type<T> | GraphQLScalarType,
   name: string,
   order = 'newest first',
+  nodeDescription?: string,
 ): Type<Page<T>> {
   @ObjectType(`${name}Edge`)
   class Edge {
     @Field()
     cursor!: string;
-    @Field(() => node)
+    @Field(() => node, nodeDescription ? { description: nodeDescription } : {})
     node!: T;
   }
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items, ${order}.` })

@@ -10,6 +10,7 @@ import {
   orderCancelledSchema,
   precisionSchema,
   slaBreachReasonSchema,
+  TIER_FROM,
 } from '@gpux/contracts';
 
 /**
@@ -56,7 +57,7 @@ export const NodeTier = enumOf(nodeCertifiedSchema.shape.tier.options);
 export type NodeTier = keyof typeof NodeTier;
 registerEnumType(NodeTier, {
   name: 'NodeTier',
-  description: "A certified node's tier, by its efficiency against its model's peak.",
+  description: `A certified node's tier, by its efficiency (GpuNode.efficiency: measured / the model's peak): gold from ${TIER_FROM.gold}, silver from ${TIER_FROM.silver}, bronze below ${TIER_FROM.silver} or without an efficiency (an administrator's certificate, a model whose peak is not known).`,
 });
 
 export const Precision = enumOf(precisionSchema.options);

@@ -53,7 +53,7 @@ import {
 @InputType()
 export class OpenMarketInput {
   @Field(() => ID, {
-    description: `e.g. h100-80gb: 1 to ${ID_LIMITS.marketId} letters, digits and . _ : - (its trades are named after it).`,
+    description: `e.g. h100-80gb: 1 to ${ID_LIMITS.marketId} letters, digits and . _ : -, starting with a letter or digit (its trades are named after it).`,
   })
   marketId!: string;
   @Field({

@@ -33,13 +33,15 @@ export class OrderBook {
   asks!: BookLevel[];
 }
 
-@ObjectType({ description: "A market's prices now. Money in US dollars per GPU-hour; volumes in GPU-hours." })
+@ObjectType({
+  description: "A market's prices now. Prices in US dollars per GPU-hour; volumes in GPU-hours.",
+})
 export class Ticker {
   @Field(() => ID)
   marketId!: string;
-  @Field(() => GraphQLUsd, { nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true, description: "The best (highest) bid's limit price." })
   bestBid?: string;
-  @Field(() => GraphQLUsd, { nullable: true })
+  @Field(() => GraphQLUsd, { nullable: true, description: "The best (lowest) ask's limit price." })
   bestAsk?: string;
   @Field(() => GraphQLUsd, { nullable: true, description: "The last trade's price." })
   last?: string;
@@ -50,7 +52,10 @@ export class Ticker {
     description: 'GPU-hours traded in the last 24 hours (exact to the minute).',
   })
   volume24h!: number;
-  @Field(() => GraphQLUsd, { description: 'Value traded in the last 24 hours.' })
+  @Field(() => GraphQLUsd, {
+    description:
+      "US dollars traded in the last 24 hours (exact to the minute): the sum of the trades' values, fees not included.",
+  })
   value24h!: string;
   @Field(() => GraphQLUsd, {
     nullable: true,
@@ -71,41 +76,48 @@ export class Ticker {
   trades!: number;
 }
 
-@ObjectType({ description: 'Open, high, low, close of the trades in one interval.' })
+@ObjectType({
+  description:
+    'Open, high, low, close of the trades in one interval. Prices in US dollars per GPU-hour; volume in GPU-hours.',
+})
 export class Candle {
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When the interval starts (UTC).' })
   start!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: "The interval's first trade's price." })
   open!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: 'The highest trade price of the interval.' })
   high!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: 'The lowest trade price of the interval.' })
   low!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: "The interval's last trade's price." })
   close!: string;
-  @Field(() => GraphQLSafeInt, { description: 'GPU-hours.' })
+  @Field(() => GraphQLSafeInt, { description: 'GPU-hours traded in the interval.' })
   volume!: number;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, {
+    description: "US dollars traded in the interval: the sum of its trades' values, fees not included.",
+  })
   value!: string;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many trades the interval had.' })
   trades!: number;
 }
 
-@ObjectType({ description: 'A trade in a market.' })
+@ObjectType({ description: 'A trade in a market. Money in US dollars.' })
 export class Trade {
   @Field(() => ID)
   id!: string;
   @Field(() => ID)
   marketId!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, {
+    description: "Trade price per GPU-hour: the limit price of the order that was resting (the maker's).",
+  })
   price!: string;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'GPUs leased.' })
   gpus!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How long each GPU is leased, in hours from the trade.' })
   hours!: number;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: 'GPUs × hours × price, the fee not included.' })
   value!: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When the trade was recorded.' })
   time!: string;
 }
 export const TradeConnection = Connection(Trade, 'Trade');

@@ -40,9 +40,13 @@ export class GpuNode {
       "The size n of the n×n products of its spot checks: the size its certified f32 figure was measured on (sized from the claim, docs/certification.md), or for an administrator's certificate the size its spot claim picks.",
   })
   challengeSize?: number;
-  @Field(() => Float, { nullable: true, description: "Measured / the declared model's peak." })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Its latest certification's measured TFLOP/s per GPU / the declared model's datasheet peak at that precision (f32, or f16 for an f16 certification): a ratio, 0.42 for 42 %, not capped at 1. Absent for an administrator's certificate, or a model whose peak is not known.",
+  })
   efficiency?: number;
-  @Field(() => NodeTier, { nullable: true })
+  @Field(() => NodeTier, { nullable: true, description: "Its latest certification's tier, by efficiency." })
   tier?: NodeTier;
   @Field(() => GraphQLDateTimeString, { nullable: true })
   certifiedUntil?: string;
@@ -120,4 +124,5 @@ export const CertificationConnection = Connection<Record<string, unknown>>(
   GraphQLJSON,
   'Certification',
   'newest first',
+  'A certification record as capacity keeps it, with ok and at (when it was recorded). A certificate (ok, no purpose): method, tflopsPerGpu {f32, f16?} (certified TFLOP/s per GPU), measuredTflops (the whole node, by challenge), efficiency, tier, challengeSize, expiresAt. A failed challenge (ok false): purpose, challengeId, reason (a ChallengeFailureReason), detail. A passed spot check (purpose spot): challengeId, measuredTflops (the whole node).',
 );

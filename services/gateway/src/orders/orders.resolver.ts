@@ -70,7 +70,7 @@ export class PlaceOrderInput {
   nodeId?: string;
   @Field(() => Int, {
     nullable: true,
-    description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus.`,
+    description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus. An ask, which sells one node's GPUs, has none.`,
   })
   minGpusPerNode?: number;
   @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })

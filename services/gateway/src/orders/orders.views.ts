@@ -108,13 +108,16 @@ export class Fill {
   price!: string;
   @Field(() => Int)
   gpus!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How long each GPU is leased, in hours from the trade.' })
   hours!: number;
   @Field(() => ID)
   nodeId!: string;
-  @Field(() => GraphQLUsd, { description: 'GPUs × hours × price.' })
+  @Field(() => GraphQLUsd, { description: 'GPUs × hours × price, the fee not included.' })
   value!: string;
-  @Field(() => GraphQLUsd, { description: 'The platform fee on it, paid by the buyer.' })
+  @Field(() => GraphQLUsd, {
+    description:
+      "The platform fee, paid by the buyer on top of value: the market's feeRateBps of the price, rounded up to a micro-dollar per GPU-hour, × GPUs × hours.",
+  })
   fee!: string;
   @Field(() => GraphQLDateTimeString)
   time!: string;
@@ -122,7 +125,8 @@ export class Fill {
 export const FillConnection = Connection(Fill, 'Fill');
 
 @ObjectType({
-  description: 'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs.',
+  description:
+    'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs. Money in US dollars.',
 })
 export class Lease {
   @Field(() => ID)
@@ -137,15 +141,23 @@ export class Lease {
   providerId!: string;
   @Field(() => Int)
   gpus!: number;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, { description: "Price per GPU-hour: its trade's price." })
   price!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, {
+    description:
+      'GPUs × hours × price for the whole lease, the fee not included: what the provider earns if it delivers it all.',
+  })
   value!: string;
-  @Field(() => GraphQLUsd)
+  @Field(() => GraphQLUsd, {
+    description:
+      "The platform fee, paid by the buyer on top of value: the market's feeRateBps of the price, rounded up to a micro-dollar per GPU-hour, × GPUs × hours.",
+  })
   fee!: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When it starts: when its trade was made.' })
   start!: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, {
+    description: "When it is due to end: start + its trade's hours (kept as it was if the lease ends early).",
+  })
   end!: string;
   @Field(() => GraphQLUsd, { description: 'Charged so far, of value and fee together.' })
   charged!: string;

@@ -14,7 +14,7 @@ export class WorkerSession {
   nodeId!: string;
   @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
   status!: NodeStatus;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How often to heartbeat, in milliseconds.' })
   heartbeatIntervalMs!: number;
   @Field(() => Int, {
     description:
@@ -48,7 +48,7 @@ export class WorkerSession {
 
 @ObjectType({
   description:
-    'A challenge to answer (protocol version 2, docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the rows asked for.',
+    'A challenge to answer, of the protocol version its challenge.version names (docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the chunks of rows asked for.',
 })
 export class ChallengeTicket {
   @Field(() => ID)

@@ -12,6 +12,12 @@ export const capacityMessages = new MessageRegistry();
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest in hex');
 export const precisionSchema = z.enum(['f32', 'f16']);
 
+/**
+ * The least efficiency (measured / the model's datasheet peak) of a certificate's tier: real work
+ * reaches 35–45 % of peak. Below silver's, or without an efficiency, a certificate is bronze.
+ */
+export const TIER_FROM = { gold: 0.4, silver: 0.3 } as const;
+
 export const registerNodeSchema = z.object({
   nodeId: entityId,
   providerId: entityId,

@@ -1,11 +1,11 @@
 import { findModel, Precision } from '@gpux/certification';
+import { TIER_FROM } from '@gpux/contracts';
 
 export type Tier = 'bronze' | 'silver' | 'gold';
 
 /**
  * A certificate's efficiency (measured / the declared model's datasheet peak at the precision) and
- * tier. Real work reaches 35–45 % of peak: gold from 40 %, silver from 30 %, bronze below, or
- * when the model's peak is not known (efficiency null).
+ * tier (TIER_FROM): bronze below silver's, or when the model's peak is not known (efficiency null).
  */
 export function grade(
   gpuModel: string,
@@ -15,6 +15,12 @@ export function grade(
   const model = findModel(gpuModel);
   const efficiency = model ? measuredTflops / model.peakTflops[precision] : null;
   const tier: Tier =
-    efficiency === null ? 'bronze' : efficiency >= 0.4 ? 'gold' : efficiency >= 0.3 ? 'silver' : 'bronze';
+    efficiency === null
+      ? 'bronze'
+      : efficiency >= TIER_FROM.gold
+        ? 'gold'
+        : efficiency >= TIER_FROM.silver
+          ? 'silver'
+          : 'bronze';
   return { efficiency, tier };
 }
