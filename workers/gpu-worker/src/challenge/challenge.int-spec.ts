@@ -29,8 +29,8 @@ import { join } from 'node:path';
 import { GpuContext, openGpu } from '../gpu/webgpu';
 import { generateOnGpu } from './generate';
 import { computePipeline, dispatch, readBack, storageBuffer, uniformBuffer } from './gpu-buffers';
-import { MatmulRunner, registerBlockedMatmul } from './matmul';
-import { ChallengeResponder, proveChallenge } from './prover';
+import { MatmulOperands, MatmulRunner, registerBlockedMatmul } from './matmul';
+import { ChallengeResponder, ProofAbortedError, proveChallenge } from './prover';
 import { FALLBACK_NAME, runnerFor, TunedMatmul, tunedMatmul } from './tuned';
 import type { Matmul } from '../kernels/matmul';
 
@@ -308,8 +308,80 @@ describe('certification challenge on WebGPU', () => {
     ).rejects.toThrow(/protocol version 4; this worker answers 2 and 3: upgrade it/);
   });
 
+  it('a proof stopped by its signal submits no product after it, rejects, frees its buffers, and leaves the device answering', async () => {
+    // The device as the prover sees it, noting the buffers made through it that are not destroyed yet.
+    const live = new Set<GPUBuffer>();
+    let made = 0;
+    const device = new Proxy(gpu.device, {
+      get(target, prop) {
+        if (prop === 'createBuffer')
+          return (descriptor: GPUBufferDescriptor) => {
+            const buffer = target.createBuffer(descriptor);
+            made++;
+            live.add(buffer);
+            const destroy = buffer.destroy.bind(buffer);
+            buffer.destroy = () => {
+              live.delete(buffer);
+              destroy();
+            };
+            return buffer;
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const encode = tuned.runner.encode ?? registerBlockedMatmul.encode!;
+    const ch = challenge(64, { products: 40 });
+    for (const recorded of [true, false]) {
+      const controller = new AbortController();
+      // Each product the kernel is asked for; the third stops the proof while it is submitted.
+      let products = 0;
+      const product = () => {
+        if (++products === 3) controller.abort();
+      };
+      const matmul: MatmulRunner = recorded
+        ? Object.assign((d: GPUDevice, ...p: MatmulOperands) => tuned.runner(d, ...p), {
+            encode: ((d, e, ...p) => {
+              product();
+              encode(d, e, ...p);
+            }) satisfies NonNullable<MatmulRunner['encode']>,
+          })
+        : async (d, ...p) => {
+            product();
+            await registerBlockedMatmul(d, ...p);
+          };
+      await expect(proveChallenge(device, ch, { matmul, signal: controller.signal })).rejects.toThrow(
+        ProofAbortedError,
+      );
+      // The product being submitted when it stopped is the last: none of the 37 after it.
+      expect(products).toBe(3);
+      expect(made).toBeGreaterThan(0);
+      expect(live.size).toBe(0);
+      made = 0;
+      // Already stopped: it allocates and submits nothing.
+      await expect(proveChallenge(device, ch, { matmul, signal: controller.signal })).rejects.toThrow(
+        /the proof of challenge .* was stopped/,
+      );
+      expect(products).toBe(3);
+      expect(made).toBe(0);
+    }
+    // The device answers the next challenge; a signal that never aborts changes nothing of its proof.
+    const next = challenge(40, { products: 5 });
+    const { proof, verdict } = await certify(next, {
+      matmul: tuned.runner,
+      signal: new AbortController().signal,
+    });
+    expect(verdict).toMatchObject({ ok: true, maxRowError: 0 });
+    expect(proof.commitment.root).toBe(
+      commitProducts(next, referenceProducts(next), { computeMs: 0, totalMs: 0 }).commitment.root,
+    );
+  });
+
   /** A challenge answered by a prover on the GPU, verified on the real clock. */
-  async function certify(challenge: Challenge, options: { matmul?: MatmulRunner } = {}) {
+  async function certify(
+    challenge: Challenge,
+    options: { matmul?: MatmulRunner; signal?: AbortSignal } = {},
+  ) {
     const proof = await proveChallenge(gpu.device, challenge, options);
     const request = openRequest(challenge, proof.commitment, { rng, now: Date.now() });
     const opening = await proof.open(request);

@@ -3,7 +3,7 @@ export type { ChallengeLimits } from './bad-challenge';
 export { generateOnGpu } from './generate';
 export { REGISTER_BLOCKED_MATMUL_WGSL, registerBlockedMatmul } from './matmul';
 export type { MatmulRunner } from './matmul';
-export { ChallengeResponder, proveChallenge } from './prover';
+export { ChallengeResponder, ProofAbortedError, proveChallenge } from './prover';
 export type { GpuProof, ProofTimings, ProveOptions } from './prover';
 export { checkChallengeFits, ProductPipeline, productPlan, WIDEN_F16_WGSL } from './product-pipeline';
 export type { ChallengeKernels } from './product-pipeline';

@@ -10,6 +10,10 @@
  * An f16 challenge runs the f16 kernel when one is given (`matmulF16`), else the f32 kernel: the
  * generator's entries are exact in f16 and f32 sums of their products are exact, so the f32
  * kernel gives an f16 challenge the exact answer (product-pipeline.ts).
+ *
+ * A proof can be stopped (`signal`: a spot check that supersedes a certification): it submits no
+ * product after its signal aborts, waits for those already queued, frees its buffers and rejects
+ * with ProofAbortedError. Not stopped, it is the same proof, bit for bit.
  */
 import {
   BatchCommitment,
@@ -59,6 +63,19 @@ export interface ProveOptions {
   clock?: () => number;
   /** Bytes the kept B matrices of a version 3 challenge may take (product-pipeline.ts). */
   cacheBytes?: number;
+  /**
+   * Stops the proof: once it aborts, no further product is submitted; the products already queued
+   * on the GPU are waited for, the buffers freed, and the proof rejects with ProofAbortedError.
+   */
+  signal?: AbortSignal;
+}
+
+/** A proof stopped by its signal (ProveOptions.signal): nothing of it is left to commit or discard. */
+export class ProofAbortedError extends Error {
+  constructor(readonly challengeId: string) {
+    super(`the proof of challenge ${challengeId} was stopped`);
+    this.name = 'ProofAbortedError';
+  }
 }
 
 /** Products submitted and not yet known to be done, at most (queue order keeps them apart). */
@@ -76,8 +93,10 @@ export async function proveChallenge(
     ...(options.matmulF16 ? { f16: options.matmulF16 } : {}),
   };
   const { n, products } = challenge;
+  const { signal } = options;
   // Its version, size, count and seed, before anything is sized from them.
   checkChallenge(challenge);
+  if (signal?.aborted) throw new ProofAbortedError(challenge.id);
   const start = clock();
   const pipeline = new ProductPipeline(
     device,
@@ -104,6 +123,11 @@ export async function proveChallenge(
       let failed: { error: unknown } | undefined;
       try {
         for (let p = 0; p < products; p++) {
+          if (signal?.aborted) {
+            // Stopped: nothing more submitted; what is queued already finishes before the buffers go.
+            await Promise.all(inFlight);
+            throw new ProofAbortedError(challenge.id);
+          }
           const recording = clock();
           pipeline.submitProduct(p, { buffer: roots, offset: p * 32 });
           generateMs += clock() - recording;
@@ -124,6 +148,7 @@ export async function proveChallenge(
       // the generation before it and the hashing of the product before run in queue order, so
       // computeMs holds them too; generateMs is what encoding them took on the CPU.
       for (let p = 0; p < products; p++) {
+        if (signal?.aborted) throw new ProofAbortedError(challenge.id);
         const t0 = clock();
         pipeline.generate(p);
         const t1 = clock();
@@ -134,6 +159,7 @@ export async function proveChallenge(
         computeMs += t2 - t1;
       }
     }
+    if (signal?.aborted) throw new ProofAbortedError(challenge.id);
     const hashStart = clock();
     const rootWords = new Uint32Array(await readBack(device, roots, products * 32));
     const hashed = clock();

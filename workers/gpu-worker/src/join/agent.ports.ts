@@ -39,7 +39,11 @@ export interface Proof {
 
 export interface AgentOptions {
   client: AgentClient;
-  prove(challenge: Challenge): Promise<Proof>;
+  /**
+   * Proves a challenge; `signal` stops it (a spot check that supersedes a certification): no more
+   * products submitted, its buffers freed, and the promise rejected.
+   */
+  prove(challenge: Challenge, signal?: AbortSignal): Promise<Proof>;
   /**
    * Gets the kernels ready for challenges of size n × n (tunes them): called once a session is
    * joined, with heartbeats kept up meanwhile, before any claim is measured or stated or any

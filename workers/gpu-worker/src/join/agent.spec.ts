@@ -106,8 +106,8 @@ function agent(
     measure?: (size: number) => number;
     /** Resolves when a claim's measurement is done (at once by default). */
     measuring?: () => Promise<void>;
-    /** Resolves when a challenge's proof is done (at once by default). */
-    proving?: (id: string) => Promise<void>;
+    /** Resolves when a challenge's proof is done (at once by default); the signal the prover was given. */
+    proving?: (id: string, signal?: AbortSignal) => Promise<void>;
     /** What a proof's open does (an empty opening by default). */
     open?: (r: OpenRequest) => Promise<Opening>;
   } = {},
@@ -118,6 +118,8 @@ function agent(
   const sleeps: number[] = [];
   const proved: string[] = [];
   const discarded: string[] = [];
+  // The signal each proof was given (a spot check stops a certification's proof with it).
+  const signals = new Map<string, AbortSignal | undefined>();
   const measured: [number, string][] = [];
   // Each step in order: the kernels got ready (prepare), a claim measured, a challenge proved.
   const order: string[] = [];
@@ -128,10 +130,11 @@ function agent(
       order.push(`prepare ${size}`);
       await options.prepare?.(size);
     },
-    prove: async (c) => {
+    prove: async (c, signal) => {
       proved.push(c.id);
       order.push(`prove ${c.id}`);
-      await options.proving?.(c.id);
+      signals.set(c.id, signal);
+      await options.proving?.(c.id, signal);
       return {
         commitment: { challengeId: c.id, seed: c.seed, root: 'f'.repeat(64), computeMs: 5, totalMs: 9 },
         timings: { computeMs: 5, totalMs: 9 },
@@ -159,7 +162,18 @@ function agent(
     },
     random: () => 0.5,
   });
-  return { run: () => a.run(), calls, events, sleeps, proved, discarded, measured, order, controller };
+  return {
+    run: () => a.run(),
+    calls,
+    events,
+    sleeps,
+    proved,
+    discarded,
+    signals,
+    measured,
+    order,
+    controller,
+  };
 }
 
 /** A promise standing for GPU work (tuning, measuring, proving), and what ends it. */
@@ -295,39 +309,235 @@ describe('the worker agent', () => {
     expect(short.events.find((e) => e.event === 'claim')).not.toHaveProperty('requiredTflops');
   });
 
-  it('heartbeats while it proves a challenge, and answers a spot check a heartbeat brought meanwhile right after it', async () => {
-    const { done: proved, release } = gate();
-    const t = agent(
-      [
-        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
-        { call: 'requestCertification', result: ticket('c1') },
-        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
-        { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: ticket('spot1', 'SPOT') } },
-        {
-          call: 'commitChallenge',
-          result: { challengeId: 'c1', rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 },
-        },
-        { call: 'answerChallenge', result: passed('c1') },
-        {
-          call: 'commitChallenge',
-          result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
-        },
-        { call: 'answerChallenge', result: passed('spot1') },
-      ],
-      { once: true, proving: (id) => (id === 'c1' ? proved : Promise.resolve()) },
-    );
-    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
-    expect(t.calls.map(([c, args]) => `${c} ${String(args[0])}`)).toEqual([
-      'joinSession undefined',
-      'requestCertification 0.01',
-      'heartbeat s1',
-      'heartbeat s1',
-      'commitChallenge c1',
-      'answerChallenge c1',
-      'commitChallenge spot1',
-      'answerChallenge spot1',
-    ]);
-    expect(t.proved).toEqual(['c1', 'spot1']);
+  describe('a spot check that comes while it proves: supersedes a certification, never another spot check', () => {
+    const commitOf = (id: string): Step => ({
+      call: 'commitChallenge',
+      result: { challengeId: id, rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+    });
+    const callsOf = (t: ReturnType<typeof agent>) =>
+      t.calls.map(([c, args]) => [c, ...args.filter((a) => typeof a === 'string')].join(' '));
+    /** A proof that would run until `done`, but stops (rejects) as soon as its signal aborts, noted in the calls. */
+    const stoppable =
+      (t: () => ReturnType<typeof agent>, slow: string, done: Promise<void>) =>
+      (id: string, signal?: AbortSignal): Promise<void> =>
+        id !== slow
+          ? Promise.resolve()
+          : new Promise((resolve, reject) => {
+              void done.then(() => {
+                if (signal?.aborted) return;
+                t().calls.push(['proof finished', [id]]);
+                resolve();
+              });
+              signal?.addEventListener('abort', () => {
+                t().calls.push(['proof stopped', [id]]);
+                reject(new Error('stopped'));
+              });
+            });
+
+    it('--once: stops the proof, answers the spot check at once, commits nothing of the certification and asks for another', async () => {
+      const { done, release } = gate();
+      const t: ReturnType<typeof agent> = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+          { call: 'requestCertification', result: ticket('c1') },
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          commitOf('spot1'),
+          { call: 'answerChallenge', result: passed('spot1') },
+          ...certifying('c2'),
+        ],
+        { once: true, proving: stoppable(() => t, 'c1', done) },
+      );
+      // Released (the proof of c1 done) only after a third heartbeat: never, unless the spot check waited for it.
+      expect(await runReleasing(t, 3, release)).toBe(EXIT.ok);
+      expect(callsOf(t)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'heartbeat s1',
+        'heartbeat s1',
+        'proof stopped c1',
+        'commitChallenge spot1',
+        'answerChallenge spot1',
+        'requestCertification',
+        'commitChallenge c2',
+        'answerChallenge c2',
+      ]);
+      expect(t.signals.get('c1')?.aborted).toBe(true);
+      expect(t.proved).toEqual(['c1', 'spot1', 'c2']);
+      expect(t.events.filter((e) => e.event === 'superseded')).toEqual([
+        { event: 'superseded', purpose: 'CERTIFICATION', precision: 'f32', challengeId: 'c1', by: 'spot1' },
+      ]);
+      // Not a failure of the node: no failed verdict, no error.
+      expect(t.events.filter((e) => e.event === 'verdict').map((e) => [e.challengeId, e.ok])).toEqual([
+        ['spot1', true],
+        ['c2', true],
+      ]);
+      expect(t.events.some((e) => e.event === 'error')).toBe(false);
+    });
+
+    it("a renewal superseded is asked for again after the next heartbeat, not after a backoff or at the certificate's end", async () => {
+      const { done, release } = gate();
+      const soon = new Date(NOW + 30 * 60_000).toISOString();
+      const renewing = { status: 'CERTIFIED' as const, certifiedUntil: soon };
+      const t: ReturnType<typeof agent> = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5, ...renewing }) },
+          { call: 'requestCertification', result: ticket('c1') },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          commitOf('spot1'),
+          {
+            call: 'answerChallenge',
+            result: { ...passed('spot1'), node: { ...passed('spot1').node, certifiedUntil: soon } },
+          },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+          ...certifying('c2'),
+        ],
+        { proving: stoppable(() => t, 'c1', done) },
+      );
+      // Released (the proof of c1 done) only after a fifth heartbeat: never, unless the spot check waited for it.
+      expect(await runReleasing(t, 5, release)).toBe(EXIT.ok);
+      expect(callsOf(t)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'heartbeat s1',
+        'heartbeat s1',
+        'proof stopped c1',
+        'commitChallenge spot1',
+        'answerChallenge spot1',
+        'heartbeat s1',
+        'requestCertification',
+        'commitChallenge c2',
+        'answerChallenge c2',
+        'heartbeat s1', // the script's end: stopped
+      ]);
+      expect(t.signals.get('c1')?.aborted).toBe(true);
+      expect(t.events.filter((e) => e.event === 'superseded')).toHaveLength(1);
+      expect(t.events.some((e) => e.event === 'error' || e.event === 'retry')).toBe(false);
+    });
+
+    it('a spot check issued after the proof’s last heartbeat: the certification refused (NOT_FOUND, then ALREADY_EXISTS) is put off, and the next heartbeat’s spot check answered, without joining again', async () => {
+      const soon = new Date(NOW + 30 * 60_000).toISOString();
+      const renewing = { status: 'CERTIFIED' as const, certifiedUntil: soon };
+      for (const refusal of [
+        // The proof done, its commitment finds the certification ended by the spot check.
+        [
+          { call: 'requestCertification', result: ticket('c1') },
+          {
+            call: 'commitChallenge',
+            error: new GatewayRequestError('NOT_FOUND', 'challenge c1 is not in flight', 'challengeId'),
+          },
+        ],
+        // The spot check in flight when the renewal is asked for.
+        [
+          {
+            call: 'requestCertification',
+            error: new GatewayRequestError(
+              'ALREADY_EXISTS',
+              'node n1 is answering challenge spot1',
+              'nodeId',
+            ),
+          },
+        ],
+      ] as Step[][]) {
+        const t = agent([
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5, ...renewing }) },
+          ...refusal,
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          commitOf('spot1'),
+          { call: 'answerChallenge', result: passed('spot1') },
+        ]);
+        expect(await t.run()).toBe(EXIT.ok);
+        expect(callsOf(t).slice(refusal.length + 1)).toEqual([
+          'heartbeat s1',
+          'commitChallenge spot1',
+          'answerChallenge spot1',
+          'heartbeat s1', // the script's end: stopped
+        ]);
+        expect(t.events.find((e) => e.event === 'retry')).toMatchObject({
+          error: expect.stringMatching(
+            /^certification put off \(the gateway refused: (NOT_FOUND|ALREADY_EXISTS): /,
+          ),
+        });
+      }
+    });
+
+    it('--f16: an f16 certification superseded is asked for again once the spot check is answered', async () => {
+      const { done, release } = gate();
+      const f16 = (id: string): ChallengeTicket => ({
+        ...ticket(id),
+        challenge: { ...challenge(id), precision: 'f16' },
+      });
+      const t: ReturnType<typeof agent> = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+          ...certifying('c1'),
+          { call: 'requestCertification', result: f16('h1') },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          commitOf('spot1'),
+          { call: 'answerChallenge', result: passed('spot1') },
+          { call: 'requestCertification', result: f16('h2') },
+          commitOf('h2'),
+          { call: 'answerChallenge', result: passed('h2') },
+        ],
+        { once: true, claimTflops: 5, certifyF16: true, proving: stoppable(() => t, 'h1', done) },
+      );
+      // Released only after a second heartbeat: never, unless the spot check waited for the proof of h1.
+      expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
+      expect(callsOf(t)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'commitChallenge c1',
+        'answerChallenge c1',
+        'requestCertification f16',
+        'heartbeat s1',
+        'proof stopped h1',
+        'commitChallenge spot1',
+        'answerChallenge spot1',
+        'requestCertification f16',
+        'commitChallenge h2',
+        'answerChallenge h2',
+      ]);
+      expect(t.events.filter((e) => e.event === 'superseded')).toEqual([
+        { event: 'superseded', purpose: 'CERTIFICATION', precision: 'f16', challengeId: 'h1', by: 'spot1' },
+      ]);
+    });
+
+    it('a spot check never supersedes another: one that comes while a spot check is proved is answered right after it', async () => {
+      const { done, release } = gate();
+      const t: ReturnType<typeof agent> = agent(
+        [
+          {
+            call: 'joinSession',
+            result: session({ heartbeatIntervalMs: 20, status: 'CERTIFIED', certifiedUntil: until }),
+          },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot2', 'SPOT') } },
+          commitOf('spot1'),
+          { call: 'answerChallenge', result: passed('spot1') },
+          commitOf('spot2'),
+          { call: 'answerChallenge', result: passed('spot2') },
+        ],
+        { proving: stoppable(() => t, 'spot1', done) },
+      );
+      // spot1's proof ends once the heartbeat that brought spot2 is sent.
+      expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
+      expect(callsOf(t)).toEqual([
+        'joinSession',
+        'heartbeat s1',
+        'heartbeat s1',
+        'proof finished spot1',
+        'commitChallenge spot1',
+        'answerChallenge spot1',
+        'commitChallenge spot2',
+        'answerChallenge spot2',
+        'heartbeat s1',
+      ]);
+      // It was given a signal, never aborted.
+      expect(t.signals.get('spot1')).toBeInstanceOf(AbortSignal);
+      expect(t.signals.get('spot1')?.aborted).toBe(false);
+      expect(t.events.some((e) => e.event === 'superseded')).toBe(false);
+    });
   });
 
   it('discards a proof whose heartbeat failed while it was computed, once it is done', async () => {

@@ -31,6 +31,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
 export const NOT_ANSWERED = 'NOT_ANSWERED';
 
 /**
+ * The reason of a certification a spot check ended (capacity's SUPERSEDED): not answered, and no
+ * failure of the node's: asked for again soon, with no backoff.
+ */
+export const SUPERSEDED = 'SUPERSEDED';
+
+/**
  * How long a refused challenge may keep the next certification waiting, at most: it stays in flight
  * at the gateway until its deadline (capacity's challenges run 5 minutes at most).
  */
@@ -64,6 +70,14 @@ class StoppedError extends Error {
   constructor() {
     super('stopped');
     this.name = 'StoppedError';
+  }
+}
+
+/** A heartbeat brought a challenge that ends the work in flight (a spot check, a certification's proof). */
+class PreemptedError extends Error {
+  constructor(readonly by: ChallengeTicket) {
+    super(`preempted by ${by.purpose.toLowerCase()} challenge ${by.id}`);
+    this.name = 'PreemptedError';
   }
 }
 
@@ -171,18 +185,23 @@ export class WorkerAgent {
   }
 
   /**
-   * Runs `work` (seconds of GPU work: tuning, measuring a claim), heartbeating at the session's
-   * interval meanwhile so that the session is not lost; with the first spot challenge a heartbeat
-   * brought, to be answered once the work is done.
+   * Runs `work` (seconds of GPU work: tuning, measuring a claim, a proof), heartbeating at the
+   * session's interval meanwhile so that the session is not lost; with the first spot challenge a
+   * heartbeat brought, to be answered once the work is done. A challenge that `preempts` the work
+   * ends it instead: its signal aborts, what it was doing is waited for (a proof stops submitting
+   * products: at most those queued on the GPU finish) and let go, and PreemptedError is thrown.
    */
   private async heartbeating<T>(
     session: WorkerSession,
-    work: () => Promise<T>,
+    work: (signal: AbortSignal) => Promise<T>,
     /** What to do with the work's result when a heartbeat fails first (it is then nobody's). */
     abandon?: (value: T) => void,
+    /** Whether a challenge a heartbeat brings ends the work (a spot check, a certification's proof). */
+    preempts?: (challenge: ChallengeTicket) => boolean,
   ): Promise<{ value: T; spot?: ChallengeTicket }> {
     let done = false;
-    const running = work().finally(() => {
+    const stop = new AbortController();
+    const running = work(stop.signal).finally(() => {
       done = true;
     });
     let spot: ChallengeTicket | undefined;
@@ -205,6 +224,12 @@ export class WorkerAgent {
         if (abandon) void running.then(abandon, () => undefined);
         throw error;
       }
+      if (ack.challenge && preempts?.(ack.challenge)) {
+        // Even work done meanwhile: what it was for is over.
+        stop.abort();
+        await running.then(abandon ?? (() => undefined), () => undefined);
+        throw new PreemptedError(ack.challenge);
+      }
       spot ??= ack.challenge ?? undefined;
     }
     if (!done) {
@@ -222,7 +247,9 @@ export class WorkerAgent {
       this.o.report({ event: 'certified', status: session.status, certifiedUntil: session.certifiedUntil });
       return EXIT.ok;
     }
-    const verdict = await this.certify(session);
+    let verdict = await this.certify(session);
+    // Ended by a spot check, answered since: nothing is in flight now, so asked for again.
+    while (verdict.reason === SUPERSEDED) verdict = await this.certify(session);
     return verdict.ok ? EXIT.ok : EXIT.failed;
   }
 
@@ -238,8 +265,23 @@ export class WorkerAgent {
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
-        const verdict = await this.certify(session);
-        status = verdict.node.status;
+        try {
+          status = (await this.certify(session)).node.status;
+        } catch (error) {
+          if (!(error instanceof GatewayRequestError && RETRIED_CODES.has(error.code))) throw error;
+          // A challenge in flight (ALREADY_EXISTS: a spot check issued since the last heartbeat) or
+          // the one proved ended (NOT_FOUND: superseded by one after the proof's last heartbeat):
+          // the heartbeat below brings it, to be answered before its deadline; certified after a
+          // backoff. (A session lost meanwhile fails that heartbeat, and the agent joins again.)
+          const { attempt, delayMs } = this.recertify.next();
+          this.o.report({
+            event: 'retry',
+            attempt,
+            delayMs,
+            error: `certification put off (the gateway refused: ${error.code}: ${error.message})`,
+          });
+          this.nextCertificationAt = Math.max(this.nextCertificationAt, this.now() + delayMs);
+        }
       }
       // Intervals on the monotonic clock: a wall clock stepped back would lengthen the sleep past the session's window.
       const started = this.clock();
@@ -275,8 +317,10 @@ export class WorkerAgent {
     }
     const verdict = await this.answer(session, ticket);
     if (verdict.ok) this.recertify.success();
-    // Never sooner than a refused challenge allows (refuse).
-    else
+    // Ended by a spot check (answered since): no failure of the node's, asked for again without a
+    // backoff (serve: after its next heartbeat), unless refusing the spot check put it off (refuse).
+    else if (verdict.reason !== SUPERSEDED)
+      // Never sooner than a refused challenge allows (refuse).
       this.nextCertificationAt = Math.max(
         this.nextCertificationAt,
         this.now() + this.recertify.next().delayMs,
@@ -292,7 +336,11 @@ export class WorkerAgent {
   private async certifyHalf(session: WorkerSession): Promise<void> {
     try {
       const claim = await this.claimFor(session, 'f16');
-      await this.answer(session, await this.o.client.requestCertification(claim, 'f16'));
+      // Ended by a spot check (answered since): asked for again, the spot check no longer in flight.
+      while (
+        (await this.answer(session, await this.o.client.requestCertification(claim, 'f16'))).reason ===
+        SUPERSEDED
+      );
     } catch (error) {
       if (!(error instanceof GatewayRequestError)) throw error;
       this.o.report({
@@ -358,12 +406,15 @@ export class WorkerAgent {
     if (spot) await this.answer(session, spot);
   }
 
-  /** Computes, commits, opens: the protocol of docs/certification.md from the worker's side. */
   /**
+   * Computes, commits, opens: the protocol of docs/certification.md from the worker's side.
    * Proves `ticket`'s challenge, heartbeating meanwhile (a certification may run for minutes, the
-   * session's window is seconds), commits and opens it. A spot check a heartbeat brought meanwhile
-   * is answered right after: its deadline is running. A challenge whose own data is wrong is not
-   * answered (refuse); once stopped, nothing more is sent.
+   * session's window is seconds), commits and opens it. A spot check a heartbeat brings while a
+   * certification is proved supersedes it (capacity has ended it): the proof is stopped and let
+   * go, nothing of it is sent, and the spot check is answered at once (`supersede`). One that comes
+   * while a spot check is proved waits for it, and is answered right after: its deadline is running
+   * too. A challenge whose own data is wrong is not answered (refuse); once stopped, nothing more is
+   * sent.
    */
   private async answer(session: WorkerSession, ticket: ChallengeTicket): Promise<Verdict> {
     if (this.refused.has(ticket.id)) return notAnswered(ticket.id, 'refused before');
@@ -386,11 +437,15 @@ export class WorkerAgent {
       });
       ({ value: proof, spot } = await this.heartbeating(
         session,
-        () => this.o.prove(challenge),
+        (signal) => this.o.prove(challenge, signal),
         (abandoned) => abandoned.discard(),
+        ticket.purpose === 'CERTIFICATION'
+          ? (other) => other.purpose === 'SPOT' && other.id !== ticket.id
+          : undefined,
       ));
     } catch (error) {
       if (error instanceof BadChallengeError) return this.refuse(ticket, error);
+      if (error instanceof PreemptedError) return this.supersede(session, ticket, error.by);
       throw error;
     }
     let verdict: Verdict;
@@ -416,9 +471,39 @@ export class WorkerAgent {
         this.reportVerdict(ticket, verdict);
       } else throw error;
     }
-    if (verdict.ok) this.noteCertificate(verdict.node.certifiedUntil, true);
+    // Only an f32 certification renews the certificate: a spot check's or an f16 one's leaves its validity as it was.
+    if (verdict.ok)
+      this.noteCertificate(
+        verdict.node.certifiedUntil,
+        ticket.purpose === 'CERTIFICATION' && challenge.precision === 'f32',
+      );
     if (spot && spot.id !== ticket.id) await this.answer(session, spot);
     return verdict;
+  }
+
+  /**
+   * A certification a spot check ended while it was proved: capacity failed it SUPERSEDED when it
+   * issued the spot check, so it is not answered; the spot check is, at once. Its verdict is the
+   * certification's, not answered (SUPERSEDED), with the node as the spot check left it.
+   */
+  private async supersede(
+    session: WorkerSession,
+    ticket: ChallengeTicket,
+    spot: ChallengeTicket,
+  ): Promise<Verdict> {
+    this.o.report({
+      event: 'superseded',
+      purpose: ticket.purpose,
+      precision: ticket.challenge.precision,
+      challengeId: ticket.id,
+      by: spot.id,
+    });
+    const checked = await this.answer(session, spot);
+    return {
+      ...notAnswered(ticket.id, `ended by spot challenge ${spot.id}`),
+      reason: SUPERSEDED,
+      ...(checked.reason === NOT_ANSWERED ? {} : { node: checked.node }),
+    };
   }
 
   /** Sends the commitment; the open request that answers it. */

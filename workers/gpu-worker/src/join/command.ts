@@ -112,7 +112,7 @@ export async function runJoin(
         client: new GatewayClient(options.gateway, credential, {
           urlOption: options.gatewayFrom ?? '--gateway',
         }),
-        prove: (challenge) => kernels.prove(challenge),
+        prove: (challenge, signal) => kernels.prove(challenge, signal),
         prepare: (size) => kernels.prepare(size),
         measureClaim: (size, precision) =>
           measureClaim(

@@ -44,7 +44,11 @@ export class ChallengeKernels {
     return this.forSize(size).then(() => undefined);
   }
 
-  async prove(challenge: Challenge): Promise<Proof> {
+  /**
+   * Proves `challenge` with the kernels tuned at its size; `signal` stops it (ProofAbortedError,
+   * prover.ts): a tuning under way is not stopped (other challenges of that size need it too).
+   */
+  async prove(challenge: Challenge, signal?: AbortSignal): Promise<Proof> {
     // Before tuning at its size: tuning builds n² host arrays synchronously, so a hostile n would
     // stall the process (no heartbeats) before the prover refused it.
     checkChallenge(challenge);
@@ -53,6 +57,7 @@ export class ChallengeKernels {
     return proveChallenge(this.gpu.device, challenge, {
       matmul: kernels.f32.runner,
       ...(kernels.f16 ? { matmulF16: kernels.f16.runner } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 

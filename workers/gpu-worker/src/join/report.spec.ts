@@ -69,6 +69,20 @@ describe('join output', () => {
     );
   });
 
+  it('says a certification a spot check superseded, and that it is asked for again', () => {
+    expect(
+      formatEvent({
+        event: 'superseded',
+        purpose: 'CERTIFICATION',
+        precision: 'f16',
+        challengeId: 'h1',
+        by: 'spot1',
+      }),
+    ).toBe(
+      'certification f16 challenge h1 superseded by spot challenge spot1: its proof stopped, the spot check answered now, the certification asked for again after it',
+    );
+  });
+
   it('words verdicts for people', () => {
     const base = {
       event: 'verdict',

@@ -53,6 +53,15 @@ export type JoinEvent =
     }
   | { event: 'committed'; challengeId: string; computeMs: number; totalMs: number }
   | {
+      /** A certification ended by a spot check while it was proved: stopped, not answered, asked for again. */
+      event: 'superseded';
+      purpose: string;
+      precision: string;
+      challengeId: string;
+      /** The spot challenge that ended it, answered now. */
+      by: string;
+    }
+  | {
       event: 'verdict';
       purpose: string;
       challengeId: string;
@@ -108,6 +117,8 @@ export function formatEvent(e: JoinEvent): string {
       return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
     case 'committed':
       return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (products ${Math.round(e.computeMs)} ms on the GPU)`;
+    case 'superseded':
+      return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} superseded by spot challenge ${e.by}: its proof stopped, the spot check answered now, the certification asked for again after it`;
     case 'verdict':
       return e.ok
         ? `${e.purpose.toLowerCase()} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +
