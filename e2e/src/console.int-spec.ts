@@ -230,7 +230,7 @@ describe('the web console', () => {
       await form({ gpus: '1', hours: '1', price: '2.005' });
       await page.waitForSelector('#order-result[data-code="BAD_USER_INPUT"]');
       expect(await page.$eval('#order-result', (el) => el.textContent)).toMatch(
-        /^BAD_USER_INPUT \(price\): /,
+        /^BAD_USER_INPUT \(input\.price\): /,
       );
 
       // A bid that rests, then cancelled from its row.

@@ -139,7 +139,7 @@ describe('idempotency keys and ids through GraphQL', () => {
     // Within one account the clientOrderId is the order's key: another order with it is refused.
     expect(error(await m.gql(PLACE, { input: bid('3.00') }, b1))).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
-      field: 'clientOrderId',
+      field: 'input.clientOrderId',
     });
     expect(
       (await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('1.00') }, b1)).placeOrder.id,
@@ -191,7 +191,7 @@ describe('idempotency keys and ids through GraphQL', () => {
       ['a\ud800b', 'has half a surrogate pair ("\\ud800") at position 2'],
     ] as const) {
       const byInput = await m.gql(PLACE, { input: { ...bid, clientOrderId: key } }, buyer);
-      expect(error(byInput)).toEqual({ code: 'BAD_USER_INPUT', field: 'clientOrderId' });
+      expect(error(byInput)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.clientOrderId' });
       expect(byInput.errors?.[0]?.message).toContain(`clientOrderId ${problem}`);
       const byArgument = await m.gql(PLACE_KEYED, { input: bid, k: key }, buyer);
       expect(error(byArgument)).toEqual({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
@@ -205,7 +205,7 @@ describe('idempotency keys and ids through GraphQL', () => {
     const OPEN =
       'mutation($id: ID!) { openMarket(input: { marketId: $id, gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }';
     const tooLong = await m.gql(OPEN, { id: `idem-${'x'.repeat(121)}` });
-    expect(error(tooLong)).toEqual({ code: 'BAD_USER_INPUT', field: 'marketId' });
+    expect(error(tooLong)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.marketId' });
     expect(tooLong.errors?.[0]?.message).toBe('marketId: must be at most 96 characters');
     expect(
       await m.gql('query($id: ID!) { market(id: $id) { id } }', { id: `idem-${'x'.repeat(121)}` }),

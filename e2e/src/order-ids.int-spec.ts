@@ -91,12 +91,12 @@ describe('order ids after their key is forgotten', () => {
       const again = await place(buyer, input, k);
       expect([key, error(again)]).toEqual([
         key,
-        { code: 'ALREADY_EXISTS', field: k ? 'idempotencyKey' : 'clientOrderId' },
+        { code: 'ALREADY_EXISTS', field: k ? 'idempotencyKey' : 'input.clientOrderId' },
       ]);
       expect(again.errors?.[0]?.message).toContain(views[key]['id'] as string);
     }
     const provided = await place(provider, { ...ask, gpus: 1, clientOrderId: 'ask-1' });
-    expect(error(provided)).toEqual({ code: 'ALREADY_EXISTS', field: 'clientOrderId' });
+    expect(error(provided)).toEqual({ code: 'ALREADY_EXISTS', field: 'input.clientOrderId' });
 
     // Nothing held, placed or changed by the refusals.
     expect(await m.ok(ME, {}, buyer)).toEqual(before);

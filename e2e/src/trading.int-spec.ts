@@ -85,7 +85,7 @@ describe('trading through GraphQL', () => {
           nodeId: nodes['n1'],
         }),
       ),
-    ).toEqual({ code: 'NODE_NOT_CERTIFIED', field: 'nodeId' });
+    ).toEqual({ code: 'NODE_NOT_CERTIFIED', field: 'input.nodeId' });
     for (const [n, tflops] of [
       ['n1', 55.5],
       ['n2', 12],
@@ -244,19 +244,19 @@ describe('trading through GraphQL', () => {
     const before = await spendable();
     expect(
       error(await place('b1', { marketId: 'nope', side: 'BID', gpus: 1, hours: 1, price: '2.00' })),
-    ).toEqual({ code: 'NOT_FOUND', field: 'marketId' });
+    ).toEqual({ code: 'NOT_FOUND', field: 'input.marketId' });
     expect(
       error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 0, hours: 1, price: '2.00' })),
-    ).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'input.gpus' });
     expect(
       error(await place('b1', { marketId: 'h100', side: 'BID', gpus: -3, hours: 1, price: '2.00' })),
-    ).toEqual({ code: 'BAD_USER_INPUT', field: 'gpus' });
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'input.gpus' });
     expect(
       error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.005' })),
-    ).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'input.price' });
     expect(
       error(await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '-2.00' })),
-    ).toEqual({ code: 'BAD_USER_INPUT', field: 'price' });
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'input.price' });
     expect(
       error(
         await m.gql(
@@ -291,7 +291,7 @@ describe('trading through GraphQL', () => {
           nodeId: nodes['n3'],
         }),
       ),
-    ).toEqual({ code: 'FORBIDDEN', field: 'nodeId' });
+    ).toEqual({ code: 'FORBIDDEN', field: 'input.nodeId' });
     expect(
       error(await place('p1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' })),
     ).toEqual({ code: 'FORBIDDEN', field: undefined });
@@ -580,7 +580,7 @@ describe('trading through GraphQL', () => {
     }
     const held = (await balances('b7')).held;
     const refused = await place('b7', low(MAX_RESTING_BIDS));
-    expect(error(refused)).toEqual({ code: 'TOO_MANY_OPEN_ORDERS', field: 'marketId' });
+    expect(error(refused)).toEqual({ code: 'TOO_MANY_OPEN_ORDERS', field: 'input.marketId' });
     expect(refused.errors?.[0]?.message).toBe(
       `you have ${MAX_RESTING_BIDS} bids resting in market h100, the most one account may: cancel some, or bid IOC or FOK (they never rest)`,
     );
@@ -624,10 +624,10 @@ describe('trading through GraphQL', () => {
     await m.ok(`mutation { closeMarket(marketId: "v100") { id status } }`);
     await settlement.start();
     const refused = await answer;
-    expect(error(refused)).toEqual({ code: 'MARKET_CLOSED', field: 'marketId' });
+    expect(error(refused)).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
     expect(refused.errors?.[0]?.message).toBe('market v100 is closed');
     // A retry is answered as the first time, and holds nothing more.
-    expect(error(await place('b9', bid))).toEqual({ code: 'MARKET_CLOSED', field: 'marketId' });
+    expect(error(await place('b9', bid))).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
     await eventually(async () => (await balances('b9')).held === '0.000000', "b9's hold to be released");
     expect(await balances('b9')).toMatchObject({
       balance: usd(deposit),
