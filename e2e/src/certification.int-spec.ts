@@ -31,9 +31,10 @@ import {
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
 import { challengeSizeFor } from '@gpux/certification';
-import { CapacityCommands, capacityMessages, HEADERS, topic } from '@gpux/contracts';
+import { CapacityCommands, capacityMessages, capacityReadModel, HEADERS, topic } from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { infraEnv, readTopic } from '@gpux/testing';
+import Redis from 'ioredis';
 import { Kafka } from 'kafkajs';
 
 const ROOT = resolve(__dirname, '../..');
@@ -381,7 +382,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         const refused = await ask(nodeId, '1.00');
         expect(refused.errors?.[0]?.extensions).toMatchObject({
           code: 'NODE_NOT_CERTIFIED',
-          field: 'nodeId',
+          field: 'input.nodeId',
         });
         process.stderr.write(
           `(b) ${cheater.name}: ${outcomes.map((o) => `${o.reason} at ${o.stage}`).join(', ')}\n`,
@@ -469,7 +470,8 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     for (let i = 0; i < 3_000; i++) deep = [deep];
     const COMMIT = 'mutation($c: JSON!) { commitChallenge(challengeId: "c1", commitment: $c) }';
     const asVariable = await m.gql(COMMIT, { c: { a: deep } }, credential);
-    expect(asVariable.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'c' });
+    // Named by the argument the variable is for, as an inline value is.
+    expect(asVariable.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'commitment' });
     expect(asVariable.errors?.[0]?.message).toMatch(/must nest at most 32 levels deep/);
     const inline = await m.gql(
       `mutation { commitChallenge(challengeId: "c1", commitment: {a: ${'['.repeat(3_000)}${']'.repeat(3_000)}}) }`,
@@ -781,6 +783,45 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       const productMs = ((2 * ticket.challenge.n ** 3) / (claim * 1e12)) * 1000;
       if (!Marketplace.external)
         expect(ticket.challenge.products).toBe(Math.max(1, Math.round(500 / productMs)));
+    }
+  });
+
+  it('(c) capacity down for longer than twice the timeout: a worker that died meanwhile is lost as of its last heartbeat, not of the restart', async () => {
+    if (Marketplace.external) return; // it stops capacity
+    const { credential } = await register('outage');
+    const worker = new Worker(['--json', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: credential,
+    });
+    let capacityDown = false;
+    try {
+      await worker.waitFor((e) => e.event === 'verdict' && e['ok'] === true, 'the certification');
+      await m.service('capacity').stop();
+      capacityDown = true;
+      worker.kill('SIGKILL');
+      const killedAt = Date.now();
+      await worker.exited;
+      // Past the life of a heartbeat kept only twice the timeout (what the watchdog read before).
+      await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_TIMEOUT_MS + 1_000));
+      await m.service('capacity').start();
+      capacityDown = false;
+      const lost = await eventually(async () => {
+        const n = await node('outage');
+        return n.status === 'SUSPENDED' ? n : undefined;
+      }, 'the node to be declared lost');
+      expect(lost).toMatchObject({ suspendedReason: 'NODE_LOST', online: false });
+      expect(Date.parse(lost.lastHeartbeatAt ?? '')).toBeLessThanOrEqual(killedAt);
+      // Its breach (what its leases are credited from) is dated at that heartbeat.
+      const redis = new Redis(m.redisUrl);
+      try {
+        expect(await redis.hget(capacityReadModel.node('outage'), 'suspendedAt')).toBe(lost.lastHeartbeatAt);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      worker.kill('SIGKILL');
+      await worker.exited;
+      if (capacityDown) await m.service('capacity').start();
     }
   });
 

@@ -61,6 +61,10 @@ export function nodeView(
   const opt = (f: string) => (h[f] ? Number(h[f]) : undefined);
   const status = h['status'] as NodeView['status'];
   const leasedUntil = leaseEnd(h);
+  // The heartbeat key outlives the session's window (HEARTBEAT_KEPT_MS): online while a beat is
+  // fresher than twice the session's timeout, as when the key lived that long.
+  const window = 2 * (opt('sessionHeartbeatTimeoutMs') ?? Infinity);
+  const online = session !== null && beat !== null && !(now - Date.parse(beat) > window);
   return {
     nodeId,
     providerId: h['providerId'],
@@ -70,7 +74,7 @@ export function nodeView(
     region: h['region']!,
     status: status === 'CERTIFIED' && expired ? 'EXPIRED' : status,
     registeredAt: h['registeredAt']!,
-    online: session !== null && beat !== null,
+    online,
     ...(beat ? { lastHeartbeatAt: beat } : {}),
     ...(status === 'SUSPENDED' && h['suspendedReason'] ? { suspendedReason: h['suspendedReason'] } : {}),
     ...(leasedUntil !== undefined ? { leasedUntil: new Date(leasedUntil).toISOString() } : {}),

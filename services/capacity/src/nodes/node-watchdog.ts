@@ -154,7 +154,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     const started = Date.parse(node['sessionStartedAt'] ?? '') || now;
     let last = beat ? Date.parse(beat) : NaN;
     if (Number.isNaN(last)) {
-      // No key: expired, or Redis was flushed. Count from when this instance first noticed.
+      // No key (kept a day: HEARTBEAT_KEPT_MS): Redis was flushed. Count from when this instance first noticed.
       const since = this.missingSince.get(sessionId) ?? now;
       this.missingSince.set(sessionId, since);
       last = Math.max(started, since);

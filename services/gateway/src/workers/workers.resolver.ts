@@ -4,6 +4,7 @@ import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
 import {
   CapacityCommands,
   capacityReadModel as rm,
+  HEARTBEAT_KEPT_MS,
   nodeHeartbeatKey,
   NUMBER_LIMITS,
   printableRule,
@@ -93,17 +94,18 @@ export class WorkersResolver {
   }
 
   /**
-   * Records a heartbeat, kept twice as long as capacity gives the session (`watched`, recorded when
-   * it started; this gateway's HEARTBEAT_TIMEOUT_MS for a session that recorded none, and at a join,
-   * before the session exists): capacity's watchdog reads it, and counts a missing one from when it
-   * first noticed.
+   * Records a heartbeat, kept HEARTBEAT_KEPT_MS (a day), or twice as long as capacity gives the
+   * session where that is longer (`watched`, recorded when it started; this gateway's
+   * HEARTBEAT_TIMEOUT_MS for a session that recorded none, and at a join, before the session
+   * exists): capacity's watchdog reads it, even back from an outage, and counts a missing one (Redis
+   * flushed) from when it first noticed.
    */
   private async beat(nodeId: string, watched?: NodeView['sessionHeartbeat']): Promise<void> {
     await this.redis.redis.set(
       nodeHeartbeatKey(nodeId),
       new Date().toISOString(),
       'PX',
-      (watched?.timeoutMs ?? this.config.HEARTBEAT_TIMEOUT_MS) * 2,
+      Math.max(HEARTBEAT_KEPT_MS, (watched?.timeoutMs ?? this.config.HEARTBEAT_TIMEOUT_MS) * 2),
     );
   }
 

@@ -43,6 +43,15 @@ export const capacityReadModel = {
 
 /**
  * Heartbeats live outside the read model (they are not events, and a read-model rebuild must not
- * delete them): a key per node with a TTL, set on each heartbeat, holding its time (ISO).
+ * delete them): a key per node with a TTL (HEARTBEAT_KEPT_MS), set on each heartbeat, holding its
+ * time (ISO).
  */
 export const nodeHeartbeatKey = (nodeId: string) => redisKey`capacity-live:heartbeat:${nodeId}`;
+
+/**
+ * How long a node's last heartbeat is kept: a day, far past any heartbeat timeout, so that
+ * capacity's watchdog, back from an outage longer than the timeout, still reads when each node last
+ * beat, and dates a node that went silent meanwhile from then (its leases credited from then), not
+ * from when it noticed.
+ */
+export const HEARTBEAT_KEPT_MS = 24 * 60 * 60 * 1000;

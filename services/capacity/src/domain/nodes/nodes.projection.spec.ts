@@ -109,6 +109,25 @@ describe('nodes projection', () => {
     ]);
   });
 
+  it('reads a node online while its last heartbeat is fresher than twice its session’s timeout: the beat is kept a day', () => {
+    const joined = {
+      ...hash(project([envelope(registered, at(1))]).model, rm.node('n1')),
+      sessionId: 's1',
+      sessionHeartbeatIntervalMs: '5000',
+      sessionHeartbeatTimeoutMs: '20000',
+    };
+    const beat = at(10);
+    const online = (ms: number) => nodeView('n1', joined, beat, '1', Date.parse(beat) + ms)?.online;
+    expect(online(0)).toBe(true);
+    expect(online(40_000)).toBe(true);
+    expect(online(40_001)).toBe(false);
+    // Without a session, or without a beat: offline; a session that recorded no timeout: the beat's presence.
+    expect(nodeView('n1', joined, beat, null, Date.parse(beat))?.online).toBe(false);
+    expect(nodeView('n1', joined, null, '1', Date.parse(beat))?.online).toBe(false);
+    const { sessionHeartbeatTimeoutMs: _timeout, ...untimed } = joined;
+    expect(nodeView('n1', untimed, beat, '1', Date.parse(beat) + 3_600_000)?.online).toBe(true);
+  });
+
   it('keeps every certification in order, the node showing the latest, with nothing left from an earlier one', () => {
     const challenge = certified({
       tflopsPerGpu: { f32: 330, f16: 700 },
