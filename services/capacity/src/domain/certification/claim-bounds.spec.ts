@@ -1,4 +1,4 @@
-import { MAX_CHALLENGE_MS, perGpu, refuseClaim, refuseDeadline } from './claim-bounds';
+import { certifiablePerGpu, MAX_CHALLENGE_MS, perGpu, refuseClaim, refuseDeadline } from './claim-bounds';
 
 describe('claim bounds', () => {
   const h100x8 = { gpuModel: 'H100-80GB', gpus: 8, precision: 'f32' as const };
@@ -41,5 +41,13 @@ describe('claim bounds', () => {
 
   it('divides what the node proved by its declared GPUs', () => {
     expect(perGpu(80, 8)).toBe(10);
+  });
+
+  it('certifies a figure per GPU at most 1.25 × the model peak, as a claim may be; any figure of a model with no known peak', () => {
+    expect(certifiablePerGpu(30, 'H100-80GB', 'f32')).toBe(30);
+    expect(certifiablePerGpu(1.25 * 66.9, 'H100-80GB', 'f32')).toBe(1.25 * 66.9);
+    // A clock stepped back between issue and commitment: measured 1,000 times what the GPU can.
+    expect(certifiablePerGpu(66_900, 'H100-80GB', 'f32')).toBe(1.25 * 66.9);
+    expect(certifiablePerGpu(66_900, 'no-such-gpu', 'f32')).toBe(66_900);
   });
 });

@@ -62,3 +62,14 @@ export function refuseDeadline(
 
 /** The certified figure per GPU: the node proved `measuredTflops` with all its declared GPUs. */
 export const perGpu = (measuredTflops: number, gpus: number): number => measuredTflops / gpus;
+
+/**
+ * A figure per GPU as it may be certified: at most PEAK_HEADROOM × the declared model's peak, as a
+ * claim is. More than that no honest GPU of the model delivers: a clock that stepped between the
+ * challenge's issue and its commitment measured it, and certified as measured it would size spot
+ * checks the node cannot pass. (A model without a known peak: as measured.)
+ */
+export function certifiablePerGpu(tflopsPerGpu: number, gpuModel: string, precision: Precision): number {
+  const model = findModel(gpuModel);
+  return model ? Math.min(tflopsPerGpu, PEAK_HEADROOM * model.peakTflops[precision]) : tflopsPerGpu;
+}

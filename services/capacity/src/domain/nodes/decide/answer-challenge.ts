@@ -1,6 +1,6 @@
 import { verifyOpening } from '@gpux/certification';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
-import { perGpu } from '../../certification/claim-bounds';
+import { certifiablePerGpu, perGpu } from '../../certification/claim-bounds';
 import { grade } from '../../certification/verdict';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { readOpening } from '../protocol';
@@ -48,8 +48,8 @@ export function answerChallenge(
       data: { nodeId: node.nodeId, challengeId: flight.challenge.id, measuredTflops: verdict.measuredTflops },
     });
   // The node proved its figure with all its declared GPUs: a node that declares 8 and has 1
-  // is certified at an eighth of what that one delivers.
-  const measured = perGpu(verdict.measuredTflops, node.gpus);
+  // is certified at an eighth of what that one delivers; never above what its model can.
+  const measured = certifiablePerGpu(perGpu(verdict.measuredTflops, node.gpus), node.gpuModel, precision);
   const { efficiency, tier } = grade(node.gpuModel, precision, measured);
   // The certificate the node holds (by challenge or by an administrator): an f16 certification
   // leaves its f32 figure, expiry and size as they were.
