@@ -145,23 +145,26 @@ describe("nodes projection: a node's life after registration", () => {
     ]);
   });
 
+  const trade = (start: number, end: number) =>
+    envelope(
+      {
+        type: 'orders.TradeExecuted',
+        data: { nodeId: 'n1', marketId: 'H100', start: at(start), end: at(end) },
+      },
+      start,
+    );
+  /** A breach recorded at `s`, dated `since`. */
+  const breach = (s: number, reason: 'NODE_LOST' | 'CHALLENGE_FAILED' = 'CHALLENGE_FAILED', since = s) =>
+    envelope(
+      {
+        type: 'capacity.SlaBreached',
+        data: { nodeId: 'n1', providerId: 'p1', marketId: 'H100', reason, detail: 'silent', at: at(since) },
+      },
+      s,
+    );
+
   it('suspends a node that broke its SLA, with why and since when', () => {
-    const { model } = project([
-      envelope(
-        {
-          type: 'capacity.SlaBreached',
-          data: {
-            nodeId: 'n1',
-            providerId: 'p1',
-            marketId: 'H100',
-            reason: 'NODE_LOST',
-            detail: 'silent',
-            at: at(5),
-          },
-        },
-        6,
-      ),
-    ]);
+    const { model } = project([breach(6, 'NODE_LOST', 5)]);
     expect(hash(model, rm.node('n1'))).toEqual({
       status: 'SUSPENDED',
       suspendedReason: 'NODE_LOST',
@@ -171,30 +174,6 @@ describe("nodes projection: a node's life after registration", () => {
     });
     expect(leaseEnd(hash(model, rm.node('n1')))).toBeUndefined();
   });
-
-  const trade = (start: number, end: number) =>
-    envelope(
-      {
-        type: 'orders.TradeExecuted',
-        data: { nodeId: 'n1', marketId: 'H100', start: at(start), end: at(end) },
-      },
-      start,
-    );
-  const breach = (s: number) =>
-    envelope(
-      {
-        type: 'capacity.SlaBreached',
-        data: {
-          nodeId: 'n1',
-          providerId: 'p1',
-          marketId: 'H100',
-          reason: 'CHALLENGE_FAILED',
-          detail: 'late',
-          at: at(s),
-        },
-      },
-      s,
-    );
 
   it('ends the lease a breach ended, and counts the next lease the node sells once it recertifies', () => {
     const { model } = project([trade(0, 7_200), breach(600)]);
