@@ -125,6 +125,12 @@ describe('CommandSender reservations and outcome reads', () => {
         commandId: 'cmd-first',
       });
       expect((await admin.fetchTopicOffsets(commands)).map((p) => p.high)).toEqual(['0']);
+      // Its binding lost (a flush) and the key used for another request: not answered with the
+      // first one's outcome (the partition tells a reused key), nor is the first request since.
+      await redis.del(retrying.reservation(first)!.key);
+      const other = { ...first, data: { ...first.data, amount: 5 } };
+      await expect(retrying.reserve(other)).resolves.toBe(false);
+      await expect(retrying.reserve(first)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     } finally {
       await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
       await admin.disconnect();

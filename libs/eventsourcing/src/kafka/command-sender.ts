@@ -30,21 +30,25 @@ const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Binds each reservation's key (the first half of KEYS) to its request's fingerprint for its window
- * (ARGV: fingerprint, window in ms, per key), all or none, and says which of them already has an
- * outcome recorded (the second half of KEYS, the outcome hashes). Answers `{i}` (the 1-based index of
- * the first key bound to another request) binding nothing, or `{0, r1, r2, …}` once every key is
- * bound to its own request (a key already bound to it keeps its first window), r = 1 where an
- * outcome is recorded.
+ * (ARGV: fingerprint, window in ms, per key), all or none, and says which of them is a retry whose
+ * outcome is recorded (the second half of KEYS, the outcome hashes). Answers `{i}` (the 1-based
+ * index of the first key bound to another request) binding nothing, or `{0, r1, r2, …}` once every
+ * key is bound to its own request (a key already bound to it keeps its first window), r = 1 where
+ * the key was bound to this request already and its outcome is recorded. (A key bound only now,
+ * its binding lost with a flush, may have an outcome of another request: that one is the
+ * partition's to tell.)
  */
 const RESERVE = redisScript(`local n = #KEYS / 2
+local bound = {}
 for i = 1, n do
   local first = redis.call('GET', KEYS[i])
   if first and first ~= ARGV[2 * i - 1] then return {i} end
+  bound[i] = first ~= false
 end
 local answer = {0}
 for i = 1, n do
   redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
-  answer[i + 1] = redis.call('EXISTS', KEYS[n + i])
+  answer[i + 1] = bound[i] and redis.call('EXISTS', KEYS[n + i]) or 0
 end
 return answer`);
 
