@@ -23,13 +23,31 @@ import { literalPaths } from './field-at-fault';
  * error of one input to one form field.
  */
 
+/**
+ * Where each variable of `document` is used among the arguments, in one walk per document (a
+ * request's errors, up to graphql-js' 50 for variables, and the requests that send the same text,
+ * which Apollo parses once, share it).
+ */
+const variableUses = new WeakMap<DocumentNode, Map<string, Set<string>>>();
+
+function usesOf(document: DocumentNode): Map<string, Set<string>> {
+  let uses = variableUses.get(document);
+  if (uses) return uses;
+  uses = new Map();
+  for (const [node, path] of literalPaths(document))
+    if (node.kind === Kind.VARIABLE) {
+      const at = uses.get(node.name.value) ?? new Set<string>();
+      uses.set(node.name.value, at.add(path));
+    }
+  variableUses.set(document, uses);
+  return uses;
+}
+
 /** `field`, its first name a variable of `document`, as the argument path where that variable is used (when it is used in one place). */
 export function variableArgumentPath(document: DocumentNode, field: string): string {
   const [variable, ...rest] = field.split('.');
-  const at = new Set<string>();
-  for (const [node, path] of literalPaths(document))
-    if (node.kind === Kind.VARIABLE && node.name.value === variable) at.add(path);
-  if (at.size !== 1) return field;
+  const at = usesOf(document).get(variable!);
+  if (!at || at.size !== 1) return field;
   return [...at, ...rest].join('.');
 }
 
