@@ -517,9 +517,10 @@ export class PartitionWorker {
         // So are the commands inline process managers emit for them (a failure dead-letters it too).
         const encoded = outcome.map((e) => this.outcomeMessage(e, fp));
         const commands = this.reactionsTo(outcome, spans);
-        events.push(...encoded);
-        reacted.push(...commands);
-        if (metrics.eventsCommitted) committed.push(...outcome);
+        // One at a time: a command's events may be a whole book's (a spread call takes ~100,000).
+        for (const e of encoded) events.push(e);
+        for (const c of commands) reacted.push(c);
+        if (metrics.eventsCommitted) for (const e of outcome) committed.push(e);
       } catch (error) {
         const invalid = error instanceof MessageValidationError;
         const tooLarge = error instanceof RecordTooLargeError;

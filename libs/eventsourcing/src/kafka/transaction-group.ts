@@ -191,7 +191,7 @@ function merged(entries: { topic: string; messages: Message[] }[]): { topic: str
   for (const { topic, messages } of entries) {
     if (!messages.length) continue;
     const into = byTopic.get(topic);
-    if (into) into.push(...messages);
+    if (into) for (const m of messages) into.push(m);
     else byTopic.set(topic, [...messages]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -12,11 +12,14 @@ export type RedisScript = (redis: Redis, keys: string[], args: string[]) => Prom
 export function redisScript(lua: string): RedisScript {
   const sha = createHash('sha1').update(lua).digest('hex');
   return async (redis, keys, args) => {
+    // One array, not spread into the call: a call takes about 100,000 arguments at most, and a
+    // projection's call may name more keys (a market closed with its whole book cancelled).
+    const all = keys.concat(args);
     try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      return await redis.evalsha(sha, keys.length, all);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(lua, keys.length, ...keys, ...args);
+      return redis.eval(lua, keys.length, all);
     }
   };
 }

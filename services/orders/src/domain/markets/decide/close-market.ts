@@ -1,4 +1,4 @@
-import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import { acceptAll, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketEvent, MarketState } from '../market';
 import { holdFor } from '@gpux/contracts';
 import { orderCancelled } from './order-cancelled';
@@ -16,5 +16,5 @@ export function closeMarket(
     const gpus = state.book.remaining(o.orderId);
     return orderCancelled(o, gpus, 'MARKET_CLOSED', o.side === 'bid' ? holdFor(o, spec.feeRateBps, gpus) : 0);
   });
-  return accept({ type: 'orders.MarketClosed', data: command.data }, ...cancels);
+  return acceptAll([{ type: 'orders.MarketClosed', data: command.data }, ...cancels]);
 }

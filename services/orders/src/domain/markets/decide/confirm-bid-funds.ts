@@ -1,4 +1,4 @@
-import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
+import { accept, acceptAll, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketContext, MarketEvent, MarketState } from '../market';
 import { enterBook } from './enter-book';
 import { orderCancelled } from './order-cancelled';
@@ -22,5 +22,5 @@ export function confirmBidFunds(
     return accept(
       orderCancelled(waiting.order, waiting.order.gpus, 'MARKET_CLOSED', waiting.holdAmount, false),
     );
-  return accept(...enterBook(state, waiting.order, now, hourMs));
+  return acceptAll(enterBook(state, waiting.order, now, hourMs));
 }

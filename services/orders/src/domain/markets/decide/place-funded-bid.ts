@@ -1,5 +1,5 @@
 import type { Order, RejectionCode } from '@gpux/contracts';
-import { accept, Decision } from '@gpux/eventsourcing/domain';
+import { accept, acceptAll, Decision } from '@gpux/eventsourcing/domain';
 import type { MarketContext, MarketEvent, MarketState } from '../market';
 import { fundedShortfall } from '../rules/funded-hold';
 import { enterBook } from './enter-book';
@@ -36,5 +36,5 @@ export function placeFundedBid(
       `market ${spec.marketId} now holds ${hold.needed} for this bid (fee ${spec.feeRateBps} bps), ${heldAmount} was held: place it again`,
       'marketId',
     );
-  return accept(...enterBook(state, order, now, hourMs, { heldAmount, holdReleased: hold.surplus }));
+  return acceptAll(enterBook(state, order, now, hourMs, { heldAmount, holdReleased: hold.surplus }));
 }

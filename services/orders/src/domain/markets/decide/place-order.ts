@@ -1,5 +1,5 @@
 import { holdFor } from '@gpux/contracts';
-import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
+import { accept, acceptAll, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketContext, MarketEvent, MarketState } from '../market';
 import { uncertified } from '../rules/certified';
 import { freeGpus } from '../rules/free-gpus';
@@ -39,5 +39,5 @@ export function placeOrder(
   const free = freeGpus(state, order.nodeId, context.now.getTime());
   if (order.gpus > free)
     return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${free} GPUs free to offer`, 'gpus');
-  return accept(...enterBook(state, order, context.now, context.hourMs));
+  return acceptAll(enterBook(state, order, context.now, context.hourMs));
 }
