@@ -137,6 +137,26 @@ describe('f16 certification: only an f32 one renews the f32 certificate or lifts
     expect(node.decide(certify('f16'), spot.deadline + 100)).toMatchObject({ kind: 'accepted' });
   });
 
+  it('refuses an f16 certification whose issue would abandon an overdue spot check, and so suspend the node: f32 certifies at once', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4);
+    const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
+    const before = node.state;
+    expect(node.decide(certify('f16'), spot.deadline + 1)).toMatchObject({
+      kind: 'rejected',
+      code: 'FORBIDDEN',
+      field: 'precision',
+      message: expect.stringMatching(/is suspended: only an f32 certification lifts a suspension$/),
+    });
+    expect(node.state).toBe(before);
+    // An f32 one abandons the spot check (the breach) and is issued: it is what lifts the suspension.
+    expect(node.events(certify('f32'), spot.deadline + 2).map((e) => e.type)).toEqual([
+      'capacity.NodeCertificationFailed',
+      'capacity.SlaBreached',
+      'capacity.ChallengeIssued',
+    ]);
+  });
+
   it('refuses the opening of an f16 challenge issued before the node was suspended', () => {
     const node = new Node();
     const f32 = certificateOf(answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4));

@@ -89,6 +89,13 @@ export function issueChallenge(
       ),
     );
   }
+  // Its overdue spot check, abandoned here, suspends the node: as for a node suspended before.
+  if (precision === 'f16' && events.some((e) => e.type === 'capacity.SlaBreached'))
+    return reject(
+      'FORBIDDEN',
+      `node ${node.nodeId} failed its spot challenge ${current!.challenge.id} (no answer before its deadline) and is suspended: only an f32 certification lifts a suspension`,
+      'precision',
+    );
   events.push({ type: 'capacity.ChallengeIssued', data: { nodeId: node.nodeId, purpose, challenge } });
   return accept(...events);
 }
