@@ -66,11 +66,10 @@ const configFields = serviceConfigSchema(4000).extend({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   /**
-   * How often workers heartbeat, and how long a heartbeat counts, for a session an older capacity
-   * started: capacity records its own in each session, and workers are told those.
+   * How often workers heartbeat, for a session an older capacity started: capacity records its own
+   * in each session, and workers are told those. (How long a heartbeat counts is capacity's alone.)
    */
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(20_000),
   /**
    * How capacity sizes challenges from their claims (the smallest n, the largest, and the least time
    * a product takes at the claim: docs/certification.md), for a worker whose session an older

@@ -1,4 +1,10 @@
-import { capacityMessages, capacityReadModel as rm, CapacityCommands } from '@gpux/contracts';
+import {
+  capacityMessages,
+  capacityReadModel as rm,
+  CapacityCommands,
+  HEARTBEAT_KEPT_MS,
+  nodeHeartbeatKey,
+} from '@gpux/contracts';
 import { CommandSender } from '@gpux/eventsourcing';
 import { KafkaClients, ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
@@ -89,5 +95,48 @@ describe('the node watchdog', () => {
     expect(await client.zscore(rm.sessions, 'w-silent')).toBeNull();
     // The unreadable one is left as it is, for an operator: the watchdog only logs it.
     expect(await client.zscore(rm.sessions, 'a-unreadable')).toBe('0');
+  }, 60_000);
+
+  it("keeps a node whose gateway's clock runs a minute behind: its beats are dated by Redis' clock, and it is lost once they stop", async () => {
+    const node = 'w-skewed';
+    for (const [type, data] of [
+      [
+        CapacityCommands.registerNode.type,
+        {
+          nodeId: node,
+          providerId: 'prov-1',
+          gpuModel: 'H100-80GB',
+          gpus: 8,
+          region: 'eu-west',
+          marketId: 'H100',
+          credentialHash: 'b'.repeat(64),
+        },
+      ],
+      [CapacityCommands.startSession.type, { nodeId: node, sessionId: 'session-skewed' }],
+    ] as const)
+      expect(await sender.send({ type, subject: node, data })).toMatchObject({ status: 'accepted' });
+    // Beats every 100 ms (the window is 1 s), stamped as a gateway a minute behind would stamp them.
+    const beat = () =>
+      client.set(
+        nodeHeartbeatKey(node),
+        new Date(Date.now() - 60_000).toISOString(),
+        'PX',
+        HEARTBEAT_KEPT_MS,
+      );
+    await beat();
+    const beating = setInterval(() => void beat(), 100);
+    try {
+      // Three windows of watchdog ticks, each of which would have found it a minute silent.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await client.hget(rm.node(node), 'lostAt')).toBeNull();
+      expect(await client.zscore(rm.sessions, node)).not.toBeNull();
+    } finally {
+      clearInterval(beating);
+    }
+    await waitUntil(
+      'the node to be declared lost once its beats stop',
+      async () => (await client.hget(rm.node(node), 'lostAt')) !== null,
+      20_000,
+    );
   }, 60_000);
 });

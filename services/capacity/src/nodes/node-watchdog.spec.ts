@@ -1,4 +1,5 @@
-import { expireKey } from './node-watchdog';
+import { HEARTBEAT_KEPT_MS } from '@gpux/contracts';
+import { beatTime, expireKey } from './node-watchdog';
 
 describe("the watchdog's expiry key", () => {
   it('is one per challenge and tick: an attempt refused early is not the last one', () => {
@@ -9,5 +10,22 @@ describe("the watchdog's expiry key", () => {
     expect(expireKey('c1', T + 1_000, 1_000)).not.toBe(expireKey('c1', T, 1_000));
     expect(expireKey('c2', T, 1_000)).not.toBe(expireKey('c1', T, 1_000));
     expect(expireKey('c1', T, 1_000)).toMatch(/^expire-c1-\d+$/);
+  });
+});
+
+describe('when a node last beat, as the watchdog dates it', () => {
+  const now = Date.parse('2026-12-03T12:00:00.000Z');
+
+  it("is its age by Redis' clock, whatever the gateway's clock wrote: a beat 2 s old stamped a minute behind", () => {
+    const stamped = new Date(now - 62_000).toISOString();
+    expect(beatTime(stamped, HEARTBEAT_KEPT_MS - 2_000, now)).toBe(now - 2_000);
+    expect(beatTime(stamped, HEARTBEAT_KEPT_MS, now)).toBe(now);
+  });
+
+  it('is its value for a key past half its life, or set with another (or none)', () => {
+    const stamped = new Date(now - 13 * 3_600_000).toISOString();
+    expect(beatTime(stamped, HEARTBEAT_KEPT_MS / 2, now)).toBe(Date.parse(stamped));
+    expect(beatTime(stamped, -1, now)).toBe(Date.parse(stamped));
+    expect(beatTime(stamped, HEARTBEAT_KEPT_MS + 1, now)).toBe(Date.parse(stamped));
   });
 });

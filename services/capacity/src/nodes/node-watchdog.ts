@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CapacityCommands, capacityReadModel as rm, leaseEnd, nodeHeartbeatKey } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  capacityReadModel as rm,
+  HEARTBEAT_KEPT_MS,
+  leaseEnd,
+  nodeHeartbeatKey,
+} from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { spotClaim } from '../domain/nodes/rules/spot-claim';
@@ -14,10 +20,24 @@ import { heartbeatAges } from './metrics';
 export const WATCHDOG_READ_BATCH = 200;
 
 /** What the watchdog reads of a joined node. */
+/**
+ * When a node last beat, on this process' clock: `now` less the beat's age by Redis' clock (the
+ * key is set to live HEARTBEAT_KEPT_MS, and has lived that less what is left of it), so that a
+ * gateway whose clock disagrees with this one's (by more than the timeout less the interval, 15 s
+ * by default) neither loses every node between two beats nor finds a silent one late. A key with
+ * less than half its life left (beats over 12 hours old, or set otherwise) is dated by its value.
+ */
+export function beatTime(beat: string, ttlMs: number, now: number): number {
+  if (ttlMs > HEARTBEAT_KEPT_MS / 2 && ttlMs <= HEARTBEAT_KEPT_MS) return now - (HEARTBEAT_KEPT_MS - ttlMs);
+  return Date.parse(beat);
+}
+
 interface NodeRead {
   nodeId: string;
   node: Record<string, string>;
   beat: string | null;
+  /** What is left of the heartbeat key's life, ms (Redis' PTTL: negative without one). */
+  beatTtlMs: number;
   challenge: Record<string, string>;
 }
 
@@ -110,10 +130,10 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** One joined node: lost, or its overdue challenge expired and a spot check sent. */
-  private async watch({ nodeId, node, beat, challenge }: NodeRead, now: number): Promise<void> {
+  private async watch({ nodeId, node, beat, beatTtlMs, challenge }: NodeRead, now: number): Promise<void> {
     const sessionId = node['sessionId'];
     if (!sessionId) return;
-    if (await this.lost(nodeId, sessionId, node, beat, now)) return;
+    if (await this.lost(nodeId, sessionId, node, beat, beatTtlMs, now)) return;
     if (challenge['id']) await this.expire(nodeId, challenge, now);
     // A certification in flight never holds off a spot check: the decider supersedes it.
     if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
@@ -123,7 +143,11 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   private async read(nodeIds: string[]): Promise<(NodeRead | { nodeId: string; error: unknown })[]> {
     const pipeline = this.redis.redis.pipeline();
     for (const nodeId of nodeIds)
-      pipeline.hgetall(rm.node(nodeId)).get(nodeHeartbeatKey(nodeId)).hgetall(rm.challenge(nodeId));
+      pipeline
+        .hgetall(rm.node(nodeId))
+        .get(nodeHeartbeatKey(nodeId))
+        .pttl(nodeHeartbeatKey(nodeId))
+        .hgetall(rm.challenge(nodeId));
     const replies = (await pipeline.exec()) ?? [];
     const reply = <T>(i: number): T => {
       const [error, value] = replies[i] ?? [new Error('no reply from Redis'), null];
@@ -134,9 +158,10 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       try {
         return {
           nodeId,
-          node: reply<Record<string, string>>(3 * i),
-          beat: reply<string | null>(3 * i + 1),
-          challenge: reply<Record<string, string>>(3 * i + 2),
+          node: reply<Record<string, string>>(4 * i),
+          beat: reply<string | null>(4 * i + 1),
+          beatTtlMs: reply<number>(4 * i + 2),
+          challenge: reply<Record<string, string>>(4 * i + 3),
         };
       } catch (error) {
         return { nodeId, error };
@@ -149,10 +174,11 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     sessionId: string,
     node: Record<string, string>,
     beat: string | null,
+    beatTtlMs: number,
     now: number,
   ): Promise<boolean> {
     const started = Date.parse(node['sessionStartedAt'] ?? '') || now;
-    let last = beat ? Date.parse(beat) : NaN;
+    let last = beat ? beatTime(beat, beatTtlMs, now) : NaN;
     if (Number.isNaN(last)) {
       // No key (kept a day: HEARTBEAT_KEPT_MS): Redis was flushed. Count from when this instance first noticed.
       const since = this.missingSince.get(sessionId) ?? now;

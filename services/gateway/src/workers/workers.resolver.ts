@@ -23,7 +23,6 @@ import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from '
 
 export interface WorkerConfig {
   HEARTBEAT_INTERVAL_MS: number;
-  HEARTBEAT_TIMEOUT_MS: number;
   CHALLENGE_SIZE: number;
   CHALLENGE_MAX_SIZE: number;
   CHALLENGE_PRODUCT_MS: number;
@@ -94,19 +93,12 @@ export class WorkersResolver {
   }
 
   /**
-   * Records a heartbeat, kept HEARTBEAT_KEPT_MS (a day), or twice as long as capacity gives the
-   * session where that is longer (`watched`, recorded when it started; this gateway's
-   * HEARTBEAT_TIMEOUT_MS for a session that recorded none, and at a join, before the session
-   * exists): capacity's watchdog reads it, even back from an outage, and counts a missing one (Redis
-   * flushed) from when it first noticed.
+   * Records a heartbeat, kept HEARTBEAT_KEPT_MS (a day, far past any session's timeout): capacity's
+   * watchdog reads it, even back from an outage, dates it by what is left of that life (Redis'
+   * clock, not this gateway's), and counts a missing one (Redis flushed) from when it first noticed.
    */
-  private async beat(nodeId: string, watched?: NodeView['sessionHeartbeat']): Promise<void> {
-    await this.redis.redis.set(
-      nodeHeartbeatKey(nodeId),
-      new Date().toISOString(),
-      'PX',
-      Math.max(HEARTBEAT_KEPT_MS, (watched?.timeoutMs ?? this.config.HEARTBEAT_TIMEOUT_MS) * 2),
-    );
+  private async beat(nodeId: string): Promise<void> {
+    await this.redis.redis.set(nodeHeartbeatKey(nodeId), new Date().toISOString(), 'PX', HEARTBEAT_KEPT_MS);
   }
 
   private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
@@ -303,7 +295,7 @@ export class WorkersResolver {
         'sessionId',
       );
     const view = await this.nodeView(nodeId);
-    await this.beat(nodeId, view.sessionHeartbeat);
+    await this.beat(nodeId);
     const node = toNode(view);
     const c = await this.capacity.challenge(nodeId);
     const pending = c && c.purpose === 'spot' && !c.request;
