@@ -105,6 +105,32 @@ describe('idempotency keys and ids through GraphQL', () => {
     expect((await ledger('idem-evict')).balance).toBe('2.210000');
   });
 
+  it("answers an administrator's certification retried after a newer one at once, with the node as it now stands", async () => {
+    const marketId = 'idem-cert';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const provider = await m.account('idem-p2', ['provider']);
+    const nodeId = (
+      await m.ok<{ registerNode: { node: { id: string } } }>(
+        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
+        { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
+        provider,
+      )
+    ).registerNode.node.id;
+    const CERTIFY =
+      'mutation($n: ID!, $t: Float!, $k: String) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t, idempotencyKey: $k) { tflopsPerGpu } }';
+    await m.ok(CERTIFY, { n: nodeId, t: 50, k: 'C1' });
+    await m.ok(CERTIFY, { n: nodeId, t: 60, k: 'C2' });
+    // Its market knew 50, then 60: the retry waited for 50 until its deadline (TIMEOUT).
+    const retry = await m.gql<{ markNodeCertified: { tflopsPerGpu: number } }>(CERTIFY, {
+      n: nodeId,
+      t: 50,
+      k: 'C1',
+    });
+    expect(retry).toEqual({ data: { markNodeCertified: { tflopsPerGpu: 60 } } });
+  });
+
   it('binds no key to a request that fails validation: the corrected request with it runs', async () => {
     await open('idem-d');
     expect(error(await m.gql(DEPOSIT, { id: 'not an id!', amount: '1.00', key: 'V' }))).toMatchObject({

@@ -260,18 +260,21 @@ export class NodesResolver {
       rm.name,
     );
     const node = (await this.readNode(nodeId))!;
-    await this.listed(node, tflopsPerGpu);
+    await this.listed(node);
     return node;
   }
 
-  /** Waits until the node's market records the certification, so an ask placed next is judged on it. */
-  private async listed(node: GpuNode, tflops: number): Promise<void> {
+  /**
+   * Waits until the node's market records its certificate as the node now holds it (this one's,
+   * or a newer one's where this request is a retry after it), so an ask placed next is judged on it.
+   */
+  private async listed(node: GpuNode): Promise<void> {
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const recorded = await this.orders.marketNode(node.marketId, node.id);
       if (
         recorded &&
-        recorded.certifiedTflopsPerGpu === tflops &&
+        recorded.certifiedTflopsPerGpu === node.tflopsPerGpu &&
         recorded.certifiedUntil === node.certifiedUntil
       )
         return;
