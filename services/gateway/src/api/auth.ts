@@ -34,6 +34,22 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 const KEY = /^Bearer ([\x21-\x7e]{16,256})$/;
 
 /**
+ * A key read from a model that is being rebuilt (Redis flushed, or a rebuild asked for) means
+ * nothing yet, found or not: one missing may just not be refolded yet, and one found may be
+ * revoked further on in the log (a refold writes a key's issue before its revocation). The caller
+ * is told to retry, never that a valid key is not, nor let in with a revoked one.
+ */
+function unlessRebuilding(projection: string, rebuilding: readonly string[]): void {
+  if (rebuilding.length > 0)
+    throw apiError(
+      'UNAVAILABLE',
+      `the ${projection} read model is being rebuilt from Kafka: retry in a second`,
+      undefined,
+      { retryAfterMs: REBUILD_RETRY_MS },
+    );
+}
+
+/**
  * API keys arrive as `Authorization: Bearer <key>` and are only ever compared hashed. The admin
  * bootstrap key comes from configuration; account keys are looked up by their sha256 in
  * settlement's read model (issued and revoked as events on the account).
@@ -66,38 +82,27 @@ export class ApiKeys {
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
       return { accountId: 'admin', roles: ['admin'] };
     if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
-    const found = await this.settlement.apiKeyHolder(digest.toString('hex'));
-    if (!found) {
-      await this.unlessRebuilding(API_KEYS_MODEL);
-      throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
-    }
+    // Sent together (one round trip): whether the model is whole decides what the lookup means.
+    const [found, rebuilding] = await Promise.all([
+      this.settlement.apiKeyHolder(digest.toString('hex')),
+      this.watch.rebuilding([API_KEYS_MODEL]),
+    ]);
+    unlessRebuilding(API_KEYS_MODEL, rebuilding);
+    if (!found) throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
     return { ...found, roles: found.roles as Role[] };
   }
 
   /** A worker, by its node credential's digest: valid until rotated or revoked. */
   private async worker(hash: string): Promise<Principal> {
-    const nodeId = await this.capacity.credentialNode(hash);
+    const [nodeId, rebuilding] = await Promise.all([
+      this.capacity.credentialNode(hash),
+      this.watch.rebuilding([CREDENTIALS_MODEL]),
+    ]);
+    unlessRebuilding(CREDENTIALS_MODEL, rebuilding);
     const providerId = nodeId ? await this.capacity.nodeField(nodeId, 'providerId') : null;
-    if (!nodeId || !providerId) {
-      await this.unlessRebuilding(CREDENTIALS_MODEL);
+    if (!nodeId || !providerId)
       throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
-    }
     return { accountId: providerId, nodeId, roles: ['worker'] };
-  }
-
-  /**
-   * A key missing from a read model that is being rebuilt (Redis flushed, or a rebuild asked for)
-   * may just not be refolded yet: the caller is told to retry, never that a valid key is not.
-   */
-  private async unlessRebuilding(projection: string): Promise<void> {
-    if ((await this.watch.rebuilding([projection])).length > 0) {
-      throw apiError(
-        'UNAVAILABLE',
-        `the ${projection} read model is being rebuilt from Kafka: retry in a second`,
-        undefined,
-        { retryAfterMs: REBUILD_RETRY_MS },
-      );
-    }
   }
 
   /** The request's context: the caller, or why its key was refused. */

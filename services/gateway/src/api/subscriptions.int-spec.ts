@@ -2,9 +2,11 @@
 // runs is tracked by the gateway itself, so a subscribe and a complete of one id while it is still
 // being admitted can neither leave iterators running nor get around the per-socket cap; and with
 // Redis stopped an operation is answered UNAVAILABLE, the socket left open.
-import { pricingReadModel } from '@gpux/contracts';
+import { pricingReadModel, settlementReadModel } from '@gpux/contracts';
+import { projectionKeys } from '@gpux/eventsourcing';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
+import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { RedisPubSub } from './pubsub';
 import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
@@ -213,4 +215,65 @@ describe('graphql-ws operations while Redis is down', () => {
     expect((await admin!.until('q2', 'complete')).map((f) => f.type)).toEqual(['next', 'complete']);
     expect(admin!.open).toBe(true);
   }, 45_000);
+});
+
+// After a flush the read model that holds API keys is refolded from the log, a key's issue before
+// its revocation: a key found meanwhile may be one revoked further on. It is answered UNAVAILABLE
+// (retry), over HTTP and graphql-ws, and a socket opened meanwhile serves its key once the model is
+// whole (it stayed refused for its whole life).
+describe('API keys while the read model that holds them is rebuilt', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  let seed: Redis;
+  const sockets: RawSocket[] = [];
+  const marker = projectionKeys(settlementReadModel.name).rebuilding;
+  // Refused by the market's tick at the gateway: nothing is sent, and only a caller let in gets this far.
+  const OFF_TICK =
+    'mutation { placeOrder(input: { marketId: "m1", side: BID, gpus: 1, hours: 1, price: "2.005" }) { id } }';
+  const overHttp = async () => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BUYER_KEY}` },
+      body: JSON.stringify({ query: OFF_TICK }),
+    });
+    const body = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    return body.errors?.[0]?.extensions?.['code'];
+  };
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    await seedMarket(redis);
+    await seedApiKey(redis, BUYER_KEY, 'acc-1', 'buyer');
+    seed = new Redis(redis.url);
+    gateway = await startGateway(redis, ADMIN_KEY);
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    seed.disconnect();
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('refuses a key it finds while rebuilding UNAVAILABLE, and serves it (on a socket opened meanwhile too) once the model is whole', async () => {
+    expect(await overHttp()).toBe('BAD_USER_INPUT');
+    await seed.set(marker, JSON.stringify({ epoch: 'e1', ends: {} }));
+    expect(await overHttp()).toBe('UNAVAILABLE');
+    const socket = await RawSocket.open(gateway.url, BUYER_KEY);
+    sockets.push(socket);
+    socket.subscribe('m1', OFF_TICK);
+    expect((await socket.until('m1', 'error'))[0]?.payload).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) }),
+    ]);
+    await seed.del(marker);
+    expect(await overHttp()).toBe('BAD_USER_INPUT');
+    socket.subscribe('m2', OFF_TICK);
+    const [ran] = await socket.until('m2', 'complete');
+    expect(ran).toMatchObject({
+      type: 'next',
+      payload: {
+        errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'input.price' } })],
+      },
+    });
+  });
 });

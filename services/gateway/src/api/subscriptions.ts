@@ -20,6 +20,7 @@ import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
 import { variableArgumentPath, withArgumentPaths } from './argument-paths';
 import { nameFieldsAtFault } from './field-at-fault';
+import { dependencyDown } from './unavailable';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
 import { documentTextError } from './nesting';
@@ -230,10 +231,14 @@ export class SubscriptionServer {
    */
   private async caller(ctx: Ctx): Promise<RequestContext | GraphQLError[]> {
     const opened = ctx.extra.context ?? { principal: null };
-    // A socket without a key, or whose key was refused from the start, is what it was.
-    if (ctx.extra.authorization === undefined || !opened.principal) return opened;
+    // A socket without a key, or whose key was refused from the start, is what it was; one whose
+    // key could not be looked up then (UNAVAILABLE: Redis down, a model rebuilt) is looked up again.
+    if (ctx.extra.authorization === undefined) return opened;
+    if (!opened.principal && !retryable(opened.authError)) return opened;
     const fresh = await this.contextOf(ctx.extra.authorization);
     if (fresh.principal) {
+      // Looked up only now: from now on its key is rechecked like any other socket's.
+      if (!opened.principal) this.keys.add(ctx.extra.socket, ctx.extra.authorization, fresh.principal);
       ctx.extra.context = fresh;
       return fresh;
     }
@@ -393,6 +398,13 @@ function operationsOf(ctx: Ctx): SocketOperations {
 /** Whether operation `id` is still wanted: not completed by the client, its socket open. */
 function wanted(ctx: Ctx, id: string): boolean {
   return id in ctx.subscriptions && ctx.extra.socket.readyState === WebSocket.OPEN;
+}
+
+/** A key refused because it could not be looked up (a model rebuilt, Redis down), not because it is invalid. */
+function retryable(error: Error | undefined): boolean {
+  return (
+    (error instanceof GraphQLError && error.extensions['code'] === 'UNAVAILABLE') || dependencyDown(error)
+  );
 }
 
 /** Why an operation did not start, never sent: graphql-ws answers only operations it still holds. */
