@@ -149,7 +149,7 @@ export class AccountsResolver {
   @Mutation(() => CreatedApiKey, {
     nullable: true,
     description:
-      'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one created (extensions.keyId): revoke that key and create another with a new idempotencyKey; without one, find the key in Account.apiKeys and revoke it.',
+      'Creates an API key for an account (admin). The key is in this answer only. If the answer is lost, the same request again with its idempotencyKey (the one a TIMEOUT names where none was sent) fails IDEMPOTENCY_KEY_REUSED naming the keyId the first one creates (extensions.keyId): once Account.apiKeys lists it, revoke it, and create another with a new idempotencyKey.',
   })
   @Roles('admin')
   async createApiKey(
@@ -161,24 +161,26 @@ export class AccountsResolver {
     if (roles.length === 0)
       throw apiError('BAD_USER_INPUT', 'roles must name buyer, provider or both', 'roles');
     const key = `gpx_${randomBytes(24).toString('base64url')}`;
-    // The same idempotency key names the same key id, so a retry can say which key its first try made.
-    const keyId = idempotencyKey ? idFromKey('key', accountId, idempotencyKey) : `key-${randomUUID()}`;
+    // The same idempotency key names the same key id, so a retry can say which key its first try
+    // made: the client's, or one drawn here, which a TIMEOUT names to retry with.
+    const clientKey = idempotencyKey ?? randomUUID();
+    const keyId = idFromKey('key', accountId, clientKey);
     const unique = [...new Set(roles)];
     const data = { accountId, keyId, keyHash: sha256(key).toString('hex'), roles: unique };
     await revealingOnce(
       () =>
         this.commands.execute(
           'settlement',
-          command(p, SettlementCommands.issueApiKey.type, accountId, data, idempotencyKey),
+          command(p, SettlementCommands.issueApiKey.type, accountId, data, clientKey),
           rm.name,
         ),
-      async () =>
-        (await this.settlement.hasApiKey(accountId, keyId))
-          ? {
-              message: `the first request with it created key ${keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`,
-              extensions: { keyId },
-            }
-          : undefined,
+      async () => ({
+        // Named whether or not the model shows it yet: the first request may still be on its way.
+        message: (await this.settlement.hasApiKey(accountId, keyId))
+          ? `the first request with it created key ${keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`
+          : `the first request with it creates key ${keyId} if it is accepted, whose key is shown once: once Account.apiKeys lists it, revoke it; create another with a new idempotencyKey`,
+        extensions: { keyId },
+      }),
     );
     return { keyId, accountId, key, roles: unique };
   }

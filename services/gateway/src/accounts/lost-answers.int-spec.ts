@@ -1,0 +1,72 @@
+// createApiKey's answer is the only place its key is shown. When it is lost (a TIMEOUT: here no
+// settlement service runs, so no command is ever decided), the same request again names the key
+// id the first one creates, so that it can be revoked once it shows: with the client's
+// idempotency key, and without one with the key its TIMEOUT names. A gateway alone, on the
+// environment's Kafka and a Redis of its own.
+import type { ServiceApp } from '@gpux/platform';
+import { DedicatedRedis } from '@gpux/testing';
+import { idFromKey } from '../api/idempotency';
+import { startGateway } from '../gateway.fixture';
+
+const ADMIN_KEY = 'lost-answers-int-spec-admin-key-0123456789';
+
+interface Answer {
+  data?: unknown;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+describe('a lost createApiKey answer', () => {
+  let redis: DedicatedRedis;
+  let gateway: ServiceApp;
+  const create = async (idempotencyKey?: string): Promise<Answer> => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({
+        query:
+          'mutation($k: String) { createApiKey(accountId: "acc-1", roles: [BUYER], idempotencyKey: $k) { keyId key } }',
+        variables: idempotencyKey ? { k: idempotencyKey } : {},
+      }),
+    });
+    return (await response.json()) as Answer;
+  };
+  const reused = (answer: Answer, key: string) =>
+    expect(answer.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(
+        /creates key \S+ if it is accepted, whose key is shown once: once Account.apiKeys lists it, revoke it/,
+      ),
+      extensions: {
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: 'idempotencyKey',
+        keyId: idFromKey('key', 'acc-1', key),
+      },
+    });
+
+  beforeAll(async () => {
+    redis = await DedicatedRedis.start();
+    gateway = await startGateway(redis, ADMIN_KEY);
+  });
+
+  afterAll(async () => {
+    await gateway?.app.close();
+    await redis?.stop();
+  });
+
+  it('names the key id the first request creates, with the client’s key or the one its TIMEOUT names', async () => {
+    const withoutKey = (async () => {
+      const first = await create();
+      expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT' });
+      const named = first.errors?.[0]?.extensions?.['idempotencyKey'] as string;
+      reused(await create(named), named);
+    })();
+    // Two requests with one key at once: one is bound to it and waits, the other is refused at once.
+    const pair = [create('lost-1'), create('lost-1')];
+    reused(await Promise.race(pair), 'lost-1');
+    const answers = await Promise.all(pair);
+    expect(answers.map((a) => a.errors?.[0]?.extensions?.['code']).sort()).toEqual([
+      'IDEMPOTENCY_KEY_REUSED',
+      'TIMEOUT',
+    ]);
+    await withoutKey;
+  }, 30_000);
+});
