@@ -222,17 +222,24 @@ export class GenerationBuild {
         const held = events.filter((e) => e.offset >= result.offset);
         this.causalWaits.waiting(topic, partition, result.offset, async () => {
           if (this.problem || this.stopping) return true;
-          const again = await this.fold(
-            generation,
-            topic,
-            partition,
-            result.offset - 1,
-            held,
-            lastOffset,
-            true,
-          );
-          if (again === 'waiting') return true;
-          if (again !== undefined) this.consumer?.seek({ topic, partition, offset: String(again + 1) });
+          try {
+            const again = await this.fold(
+              generation,
+              topic,
+              partition,
+              result.offset - 1,
+              held,
+              lastOffset,
+              true,
+            );
+            if (again === 'waiting') return true;
+            if (again !== undefined) this.consumer?.seek({ topic, partition, offset: String(again + 1) });
+          } catch {
+            // Kafka fetched past the held events while they waited: read again from the first of
+            // them (as the live runner does), or the next batch went on top of the checkpoint
+            // before them and the generation switched in without them.
+            this.consumer?.seek({ topic, partition, offset: String(result.offset) });
+          }
           return false;
         });
         return 'waiting';
