@@ -491,24 +491,50 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       subject: 'deep-json',
       data,
     });
+    // And a message of a type capacity does not decide (a rejection, whose `command` is free JSON),
+    // as deep: its fingerprint, taken to answer it, threw out of the transaction, for good.
+    const rejected = {
+      commandType: CapacityCommands.commitChallenge.type,
+      code: 'UNPROCESSABLE',
+      message: 'deep',
+      command: { a: 1 },
+    };
+    const notDecided = commandMessage(capacityMessages, {
+      type: 'capacity.CommandRejected',
+      subject: 'deep-json',
+      data: rejected,
+    });
     await producer.send({
       topic: topic('capacity', 'commands', m.namespace!).name,
-      messages: [{ ...sent, value: JSON.stringify({ ...data, commitment: { a: deep } }) }],
+      messages: [
+        { ...notDecided, value: JSON.stringify({ ...rejected, command: { a: deep } }) },
+        { ...sent, value: JSON.stringify({ ...data, commitment: { a: deep } }) },
+      ],
     });
     await producer.disconnect();
     const events = await readTopic(
       kafka,
       topic('capacity', 'events', m.namespace!).name,
       (rs) =>
-        rs.some((r) => r.value.includes('"code":"UNPROCESSABLE"') && r.value.includes('CommitChallenge')),
+        rs.filter((r) => r.value.includes('"code":"UNPROCESSABLE"') && r.value.includes('"deadLetter"'))
+          .length >= 2,
       { timeoutMs: 30_000 },
     );
-    const rejection = events.find((r) => r.value.includes('"code":"UNPROCESSABLE"'))!;
-    expect(JSON.parse(rejection.value)).toMatchObject({
-      commandType: CapacityCommands.commitChallenge.type,
-      code: 'UNPROCESSABLE',
-      message: expect.stringMatching(/must nest at most 32 levels deep/),
-    });
+    const rejections = events
+      .filter((r) => r.value.includes('"deadLetter"'))
+      .map((r) => JSON.parse(r.value) as Record<string, unknown>);
+    expect(rejections).toEqual([
+      expect.objectContaining({
+        commandType: 'capacity.CommandRejected',
+        code: 'UNPROCESSABLE',
+        message: expect.stringMatching(/is not a command this service handles$/),
+      }),
+      expect.objectContaining({
+        commandType: CapacityCommands.commitChallenge.type,
+        code: 'UNPROCESSABLE',
+        message: expect.stringMatching(/must nest at most 32 levels deep/),
+      }),
+    ]);
     // Capacity decides the next command on the same node's partition, and the next one anywhere.
     expect(
       (

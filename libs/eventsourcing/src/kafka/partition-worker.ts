@@ -342,11 +342,19 @@ export class PartitionWorker {
         'unprocessable',
         'UNPROCESSABLE',
       ]);
+      // A request that cannot be fingerprinted (data nested past the stack) is answered like one
+      // that did not decode: thrown here, it failed the transaction and stopped the partition.
+      let fp = '';
+      if (command)
+        try {
+          fp = fingerprint(command);
+        } catch {
+          command = undefined;
+        }
       const headers = command ? undefined : this.headersOf(message);
       const cause = command ?? (headers && { ...headers, idempotencyKey: headers.id });
       if (!cause) return;
       const key = cause.idempotencyKey ?? cause.id;
-      const fp = command ? fingerprint(command) : '';
       if (
         command &&
         (pendingKeys.has(key) ||
