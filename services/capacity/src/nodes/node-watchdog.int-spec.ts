@@ -5,7 +5,7 @@ import {
   HEARTBEAT_KEPT_MS,
   nodeHeartbeatKey,
 } from '@gpux/contracts';
-import { CommandSender } from '@gpux/eventsourcing';
+import { CommandSender, projectionKeys } from '@gpux/eventsourcing';
 import { KafkaClients, ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
@@ -95,6 +95,41 @@ describe('the node watchdog', () => {
     expect(await client.zscore(rm.sessions, 'w-silent')).toBeNull();
     // The unreadable one is left as it is, for an operator: the watchdog only logs it.
     expect(await client.zscore(rm.sessions, 'a-unreadable')).toBe('0');
+  }, 60_000);
+
+  it("judges no node while capacity's model is refolded (its workers' beats are refused meanwhile), and counts silence again once it is whole", async () => {
+    const node = 'w-refold';
+    for (const [type, data] of [
+      [
+        CapacityCommands.registerNode.type,
+        {
+          nodeId: node,
+          providerId: 'prov-1',
+          gpuModel: 'H100-80GB',
+          gpus: 8,
+          region: 'eu-west',
+          marketId: 'H100',
+          credentialHash: 'c'.repeat(64),
+        },
+      ],
+      [CapacityCommands.startSession.type, { nodeId: node, sessionId: 'session-refold' }],
+    ] as const)
+      expect(await sender.send({ type, subject: node, data })).toMatchObject({ status: 'accepted' });
+    const marker = projectionKeys(rm.name).rebuilding;
+    // A refold that has the log's end still ahead of it (its runner lifts a marker it sees reached).
+    await client.set(marker, JSON.stringify({ epoch: 'refold', ends: { 'capacity.events:0': 1e12 } }));
+    try {
+      // Silent through three windows, while the model is being refolded: not lost.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await client.hget(rm.node(node), 'lostAt')).toBeNull();
+    } finally {
+      await client.del(marker);
+    }
+    await waitUntil(
+      'the node to be declared lost, a window after the model is whole',
+      async () => (await client.hget(rm.node(node), 'lostAt')) !== null,
+      20_000,
+    );
   }, 60_000);
 
   it("keeps a node whose gateway's clock runs a minute behind: its beats are dated by Redis' clock, and it is lost once they stop", async () => {

@@ -7,7 +7,7 @@ import {
   leaseEnd,
   nodeHeartbeatKey,
 } from '@gpux/contracts';
-import { EventSourcingHost } from '@gpux/eventsourcing';
+import { EventSourcingHost, readModelRebuilding } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
 import { spotClaim } from '../domain/nodes/rules/spot-claim';
 import { heartbeatAges } from './metrics';
@@ -100,6 +100,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
 
   async tick(now = Date.now()): Promise<void> {
     const redis = this.redis.redis;
+    // While capacity's model is refolded (Redis flushed, a rebuild), what it shows is partial and
+    // the gateway answers workers UNAVAILABLE (their keys cannot be trusted yet), so their beats
+    // stop: nothing is judged then, and silence is counted again from when the model is whole.
+    if (await readModelRebuilding(redis, rm.name)) {
+      this.missingSince.clear();
+      return;
+    }
     const joined = await redis.zrange(rm.sessions, 0, -1);
     this.oldestThisTick = 0;
     for (let from = 0; from < joined.length; from += WATCHDOG_READ_BATCH) {
