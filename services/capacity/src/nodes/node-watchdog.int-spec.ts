@@ -59,32 +59,28 @@ describe('the node watchdog', () => {
     await clients.onApplicationShutdown();
   });
 
+  /** Sends a command about `node`; it must be accepted. */
+  const accepted = async (type: string, node: string, data: Record<string, unknown>) =>
+    expect(await sender.send({ type, subject: node, data })).toMatchObject({ status: 'accepted' });
+  const register = (node: string, credentialHash: string) =>
+    accepted(CapacityCommands.registerNode.type, node, {
+      nodeId: node,
+      providerId: 'prov-1',
+      gpuModel: 'H100-80GB',
+      gpus: 8,
+      region: 'eu-west',
+      marketId: 'H100',
+      credentialHash,
+    });
+  const join = (node: string, sessionId: string) =>
+    accepted(CapacityCommands.startSession.type, node, { nodeId: node, sessionId });
+
   it("declares a silent node lost though another joined node's read model cannot be read", async () => {
-    expect(
-      await sender.send({
-        type: CapacityCommands.registerNode.type,
-        subject: 'w-silent',
-        data: {
-          nodeId: 'w-silent',
-          providerId: 'prov-1',
-          gpuModel: 'H100-80GB',
-          gpus: 8,
-          region: 'eu-west',
-          marketId: 'H100',
-          credentialHash: 'a'.repeat(64),
-        },
-      }),
-    ).toMatchObject({ status: 'accepted' });
+    await register('w-silent', 'a'.repeat(64));
     // A node joined before it, whose read-model hash is a string: reading it fails (WRONGTYPE).
     await client.set(rm.node('a-unreadable'), 'not a hash');
     await client.zadd(rm.sessions, 0, 'a-unreadable');
-    expect(
-      await sender.send({
-        type: CapacityCommands.startSession.type,
-        subject: 'w-silent',
-        data: { nodeId: 'w-silent', sessionId: 'session-1' },
-      }),
-    ).toMatchObject({ status: 'accepted' });
+    await join('w-silent', 'session-1');
 
     // It never heartbeats: lost once the heartbeat window (1 s) has passed.
     await waitUntil(
@@ -99,22 +95,8 @@ describe('the node watchdog', () => {
 
   it("judges no node while capacity's model is refolded (its workers' beats are refused meanwhile), and counts silence again once it is whole", async () => {
     const node = 'w-refold';
-    for (const [type, data] of [
-      [
-        CapacityCommands.registerNode.type,
-        {
-          nodeId: node,
-          providerId: 'prov-1',
-          gpuModel: 'H100-80GB',
-          gpus: 8,
-          region: 'eu-west',
-          marketId: 'H100',
-          credentialHash: 'c'.repeat(64),
-        },
-      ],
-      [CapacityCommands.startSession.type, { nodeId: node, sessionId: 'session-refold' }],
-    ] as const)
-      expect(await sender.send({ type, subject: node, data })).toMatchObject({ status: 'accepted' });
+    await register(node, 'c'.repeat(64));
+    await join(node, 'session-refold');
     const marker = projectionKeys(rm.name).rebuilding;
     // A refold that has the log's end still ahead of it (its runner lifts a marker it sees reached).
     await client.set(marker, JSON.stringify({ epoch: 'refold', ends: { 'capacity.events:0': 1e12 } }));
@@ -134,22 +116,8 @@ describe('the node watchdog', () => {
 
   it("keeps a node whose gateway's clock runs a minute behind: its beats are dated by Redis' clock, and it is lost once they stop", async () => {
     const node = 'w-skewed';
-    for (const [type, data] of [
-      [
-        CapacityCommands.registerNode.type,
-        {
-          nodeId: node,
-          providerId: 'prov-1',
-          gpuModel: 'H100-80GB',
-          gpus: 8,
-          region: 'eu-west',
-          marketId: 'H100',
-          credentialHash: 'b'.repeat(64),
-        },
-      ],
-      [CapacityCommands.startSession.type, { nodeId: node, sessionId: 'session-skewed' }],
-    ] as const)
-      expect(await sender.send({ type, subject: node, data })).toMatchObject({ status: 'accepted' });
+    await register(node, 'b'.repeat(64));
+    await join(node, 'session-skewed');
     // Beats every 100 ms (the window is 1 s), stamped as a gateway a minute behind would stamp them.
     const beat = () =>
       client.set(
