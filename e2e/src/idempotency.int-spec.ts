@@ -3,6 +3,7 @@
 // names what derives from it. (A command that cannot be processed is answered UNPROCESSABLE with its
 // dead letter, not TIMEOUT: libs/eventsourcing's command-processor.int-spec. This suite reached
 // that answer through a market id too long for its trades' ids, which the API now refuses.)
+import Redis from 'ioredis';
 import { Marketplace } from './support/marketplace';
 
 const DEPOSIT =
@@ -269,4 +270,31 @@ describe('idempotency keys and ids through GraphQL', () => {
     );
     expect(fills.myFills.edges.map((e) => e.node.tradeId)).toEqual([`${marketId}-t1`]);
   });
+
+  it('tells a retry from another request with the key after Redis was flushed: the retry gets its outcome, the other is refused, and the deposit happens once', async () => {
+    await open('idem-flush');
+    expect(await m.ok(DEPOSIT, { id: 'idem-flush', amount: '3.00', key: 'F' })).toEqual({
+      deposit: { id: 'idem-flush', balance: '3.000000' },
+    });
+    // The key's binding goes with the flush; its outcome is refolded from the log, with what the
+    // request was. Before, the other request was answered with the first one's outcome (a deposit
+    // of 3.00 reported done for a request of 4.00 that never happened).
+    const redis = new Redis(m.redisUrl);
+    await redis.flushall();
+    await redis.quit();
+    const deadline = Date.now() + 60_000;
+    while ((await m.gql<Ledger>(LEDGER, { id: 'idem-flush' })).data?.account?.balance !== '3.000000') {
+      if (Date.now() > deadline) throw new Error('the account did not refold within 60 s of the flush');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const other = await m.gql(DEPOSIT, { id: 'idem-flush', amount: '4.00', key: 'F' });
+    expect(other.data).toEqual({ deposit: null });
+    expect(error(other)).toEqual({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
+    expect(await m.ok(DEPOSIT, { id: 'idem-flush', amount: '3.00', key: 'F' })).toEqual({
+      deposit: { id: 'idem-flush', balance: '3.000000' },
+    });
+    expect((await ledger('idem-flush')).ledger.edges.map((e) => e.node)).toEqual([
+      { kind: 'DEPOSIT', amount: '3.000000' },
+    ]);
+  }, 120_000);
 });

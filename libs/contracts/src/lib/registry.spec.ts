@@ -98,6 +98,25 @@ describe('message registry', () => {
     expect(read.data).toEqual(lease);
   });
 
+  it('gives the data as a message carries it: what the wire reads back, members the schema does not name dropped', () => {
+    const sent = { accountId: 'acc-1', amount: 5, reference: null, extra: 'dropped' };
+    const data = settlementMessages.currentData('settlement.FundsWithdrawn', sent);
+    expect(data).toEqual({ accountId: 'acc-1', amount: 5, reference: null });
+    const wire = settlementMessages.encode({
+      ...base,
+      type: 'settlement.FundsWithdrawn',
+      schemaVersion: 1,
+      data: sent,
+    });
+    expect(settlementMessages.decode(wire).data).toEqual(data);
+    expect(() =>
+      settlementMessages.currentData('settlement.FundsWithdrawn', { accountId: 'acc-1', amount: 1.5 }),
+    ).toThrow(MessageValidationError);
+    expect(() => settlementMessages.currentData('settlement.Nothing', {})).toThrow(
+      'unknown message type settlement.Nothing',
+    );
+  });
+
   it('refuses to write anything but the current version', () => {
     expect(() =>
       settlementMessages.encode({

@@ -24,3 +24,16 @@ export function fingerprint(command: { type: string; subject: string; data: unkn
     .update(canonicalJson({ type: command.type, subject: command.subject, data: command.data }))
     .digest('hex');
 }
+
+/** Outcome events carry the fingerprint of their command's request, so a rebuild remembers it too. */
+export const FINGERPRINT_HEADER = 'gpux_fingerprint';
+/** The header's value on an answer whose key is not remembered (a refused reuse, an unreadable command). */
+export const ANSWER_ONLY = '-';
+
+/**
+ * The fingerprint of the request an outcome event answers, from its FINGERPRINT_HEADER; undefined
+ * for an answer whose key is not remembered, or an event without one (written before the header).
+ */
+export function requestFingerprintOf(header: string | undefined): string | undefined {
+  return header && header !== ANSWER_ONLY ? header : undefined;
+}

@@ -64,3 +64,29 @@ describe('outcomes projection: how long an outcome is kept', () => {
     ).toEqual([]);
   });
 });
+
+describe('outcomes projection: what request an outcome answers', () => {
+  const fields = (ops: ReturnType<ReturnType<typeof outcomesProjection>['apply']>) =>
+    Object.fromEntries(ops.flatMap((o) => (o.op === 'hset' ? [[o.field, o.value]] : [])));
+
+  it("keeps the request's fingerprint its events carry, accepted or rejected, so a key bound anew can tell a retry", () => {
+    const fp = 'a'.repeat(64);
+    const outcomes = outcomesProjection('settlement', 'settlement.events');
+    expect(
+      fields(outcomes.apply(event('settlement.FundsDeposited'), position, { requestFingerprint: fp })),
+    ).toMatchObject({ status: 'accepted', fingerprint: fp });
+    expect(
+      fields(
+        outcomes.apply(
+          event('settlement.CommandRejected', { code: 'NOT_FOUND', message: 'no such account' }),
+          position,
+          { requestFingerprint: fp },
+        ),
+      ),
+    ).toMatchObject({ status: 'rejected', fingerprint: fp });
+    // Events written before they carried one: the outcome says nothing of its request.
+    expect(fields(outcomes.apply(event('settlement.FundsDeposited'), position))).not.toHaveProperty(
+      'fingerprint',
+    );
+  });
+});

@@ -6,7 +6,7 @@ import {
   RejectionCode,
   redisKey,
 } from '@gpux/contracts';
-import type { LogPosition, Projection, RedisOp } from './projection';
+import type { EventOrigin, LogPosition, Projection, RedisOp } from './projection';
 
 /** The recorded outcome of one command, as a client looks it up by its idempotency key. */
 export interface CommandOutcome {
@@ -60,13 +60,19 @@ export function outcomesChannel(service: string): string {
  * it from here; after it, a request with the key is a new request and must get its own outcome,
  * not the old one. Kept forever, every command ever sent stayed in Redis, and a key used again
  * after the window was answered with its first outcome while its new command ran.
+ *
+ * Each hash keeps the `fingerprint` of the request it answers (`origin.requestFingerprint`, from
+ * the outcome events' header): a key bound anew after a flush (its binding gone, its outcome
+ * refolded) is told a retry of that request from another request with the key by comparing it.
  */
 export function outcomesProjection(service: string, eventsTopic: string, keptMs?: number): Projection {
   return {
     name: `${service}.outcomes`,
+    // 2: each outcome keeps its request's fingerprint.
+    version: '2',
     topics: [eventsTopic],
     keyPrefix: outcomesPrefix(service),
-    apply(event: Envelope, position?: LogPosition): RedisOp[] {
+    apply(event: Envelope, position?: LogPosition, origin?: EventOrigin): RedisOp[] {
       if (!event.idempotencyKey || !event.causationId || !position) return [];
       const key = outcomeKey(service, event.idempotencyKey);
       const until = keptMs === undefined ? NaN : Date.parse(event.time) + keptMs;
@@ -86,6 +92,9 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
           field: 'position',
           value: `${position.topic}:${position.partition}:${position.offset}`,
         },
+        ...(origin?.requestFingerprint
+          ? [{ op: 'hset', key, field: 'fingerprint', value: origin.requestFingerprint } as const]
+          : []),
       ];
       if (event.type === `${service}.CommandRejected`) {
         const data = event.data as CommandRejected;

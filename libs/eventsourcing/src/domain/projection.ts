@@ -88,6 +88,15 @@ export interface LogPosition {
   offset: string;
 }
 
+/** What the log says of an event beyond its envelope (its record's headers). */
+export interface EventOrigin {
+  /**
+   * An outcome event's: the fingerprint of the request its command was (`FINGERPRINT_HEADER`), so a
+   * key's outcome says what it answered. Absent for events written without one.
+   */
+  requestFingerprint?: string;
+}
+
 /**
  * A read model: a pure fold from events to Redis writes. Every key it writes starts with
  * `keyPrefix`, so a rebuild can clear exactly its keys.
@@ -105,7 +114,7 @@ export interface Projection {
    */
   version?: string;
   /** The writes for one event (at `position` in the log); [] for events it does not care about. */
-  apply(event: Envelope, position?: LogPosition): RedisOp[];
+  apply(event: Envelope, position?: LogPosition, origin?: EventOrigin): RedisOp[];
 }
 
 /**
@@ -122,8 +131,10 @@ export function combineProjections(name: string, keyPrefix: string, parts: Proje
     keyPrefix,
     ...(versions.length > 0 ? { version: versions.join(' ') } : {}),
     topics: [...new Set(parts.flatMap((p) => p.topics))],
-    apply: (event, position) =>
-      parts.flatMap((p) => (!position || p.topics.includes(position.topic) ? p.apply(event, position) : [])),
+    apply: (event, position, origin) =>
+      parts.flatMap((p) =>
+        !position || p.topics.includes(position.topic) ? p.apply(event, position, origin) : [],
+      ),
   };
 }
 

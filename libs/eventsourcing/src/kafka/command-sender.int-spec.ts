@@ -1,4 +1,4 @@
-import { settlementMessages, settlementReadModel } from '@gpux/contracts';
+import { ordersMessages, settlementMessages, settlementReadModel } from '@gpux/contracts';
 import { DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -56,7 +56,7 @@ describe('CommandSender reservations and outcome reads', () => {
   });
 
   it('binds the keys of several requests all or none: one key bound to another request binds none', async () => {
-    const orders = new CommandSender(kafka, redis, settlementMessages, {
+    const orders = new CommandSender(kafka, redis, ordersMessages, {
       service: 'orders',
       source: 'command-sender-int-spec',
       namespace: uniqueName('sender'),
@@ -64,13 +64,22 @@ describe('CommandSender reservations and outcome reads', () => {
     const bid = (price: number) => ({
       type: 'orders.PlaceOrder',
       subject: 'h100',
-      data: { orderId: 'ord-9', price },
+      data: {
+        marketId: 'h100',
+        orderId: 'ord-9',
+        side: 'bid',
+        accountId: 'acc-9',
+        price,
+        gpus: 1,
+        hours: 1,
+        timeInForce: 'GTC',
+      },
       idempotencyKey: 'bid-key-9',
     });
     const hold = (amount: number) => ({
       type: 'settlement.HoldFunds',
       subject: 'acc-9',
-      data: { holdId: 'ord-9', amount },
+      data: { accountId: 'acc-9', holdId: 'ord-9', amount },
       idempotencyKey: 'bid-key-9',
     });
     const both = (price: number, amount: number) =>
@@ -131,6 +140,25 @@ describe('CommandSender reservations and outcome reads', () => {
       const other = { ...first, data: { ...first.data, amount: 5 } };
       await expect(retrying.reserve(other)).resolves.toBe(false);
       await expect(retrying.reserve(first)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+
+      // An outcome refolded with its request's fingerprint (outcomes recorded since keep it): with
+      // its binding lost, another request with the key is refused before it is sent, binding
+      // nothing, and the same request is a retry answered with that outcome.
+      const reused = { ...first, idempotencyKey: 'deposit-key-refolded' };
+      const was = retrying.reservation(reused)!;
+      await redis.hset(outcomeKey('settlement', reused.idempotencyKey), {
+        commandId: 'cmd-refolded',
+        position: `${namespace}.settlement.events:0:9`,
+        status: 'accepted',
+        fingerprint: was.fingerprint,
+      });
+      await redis.rpush(outcomeEventsKey('settlement', reused.idempotencyKey), 'settlement.FundsDeposited');
+      const another = { ...reused, data: { ...reused.data, amount: 5 } };
+      await expect(retrying.send(another, 2_000)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(await redis.exists(was.key)).toBe(0);
+      expect(await retrying.send(reused, 2_000)).toMatchObject({ commandId: 'cmd-refolded' });
+      expect(await redis.get(was.key)).toBe(was.fingerprint);
+      expect((await admin.fetchTopicOffsets(commands)).map((p) => p.high)).toEqual(['0']);
     } finally {
       await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
       await admin.disconnect();

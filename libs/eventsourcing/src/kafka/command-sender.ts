@@ -32,23 +32,28 @@ const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
  * Binds each reservation's key (the first half of KEYS) to its request's fingerprint for its window
  * (ARGV: fingerprint, window in ms, per key), all or none, and says which of them is a retry whose
  * outcome is recorded (the second half of KEYS, the outcome hashes). Answers `{i}` (the 1-based
- * index of the first key bound to another request) binding nothing, or `{0, r1, r2, …}` once every
+ * index of the first key used for another request) binding nothing, or `{0, r1, r2, …}` once every
  * key is bound to its own request (a key already bound to it keeps its first window), r = 1 where
- * the key was bound to this request already and its outcome is recorded. (A key bound only now,
- * its binding lost with a flush, may have an outcome of another request: that one is the
- * partition's to tell.)
+ * the key's outcome is recorded for this request. A key not bound (its binding lost with a flush)
+ * is judged by its outcome, refolded from the log with its request's fingerprint: another
+ * request's makes it used; one without a fingerprint (recorded before outcomes kept it) is the
+ * partition's to tell.
  */
 const RESERVE = redisScript(`local n = #KEYS / 2
-local bound = {}
-for i = 1, n do
-  local first = redis.call('GET', KEYS[i])
-  if first and first ~= ARGV[2 * i - 1] then return {i} end
-  bound[i] = first ~= false
-end
 local answer = {0}
 for i = 1, n do
+  local first = redis.call('GET', KEYS[i])
+  if first then
+    if first ~= ARGV[2 * i - 1] then return {i} end
+    answer[i + 1] = redis.call('EXISTS', KEYS[n + i])
+  else
+    local answered = redis.call('HGET', KEYS[n + i], 'fingerprint')
+    if answered and answered ~= ARGV[2 * i - 1] then return {i} end
+    answer[i + 1] = answered and 1 or 0
+  end
+end
+for i = 1, n do
   redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
-  answer[i + 1] = bound[i] and redis.call('EXISTS', KEYS[n + i]) or 0
 end
 return answer`);
 
@@ -355,7 +360,12 @@ export class CommandSender {
       // service's model prefix, and a reset deleted it: a reservation of then is not found, which
       // costs nothing the partition's own check does not catch.
       key: reservationKey(this.options.service, command.idempotencyKey),
-      fingerprint: fingerprint(command),
+      // Of the data as the partition decodes it, whose fingerprint its outcome records.
+      fingerprint: fingerprint({
+        type: command.type,
+        subject: command.subject,
+        data: this.registry.currentData(command.type, command.data),
+      }),
       windowMs: this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS,
       outcomeKey: outcomeKey(this.options.service, command.idempotencyKey),
     };

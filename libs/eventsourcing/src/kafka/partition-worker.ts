@@ -15,7 +15,7 @@ import { contextOf, traceHeadersOfSpan, traceIdsOf, tracer } from '@gpux/platfor
 import { performance } from 'node:perf_hooks';
 import { Message as DomainMessage } from '../domain/decider';
 import { outcomeEventId } from '../domain/derived-id';
-import { fingerprint } from '../domain/fingerprint';
+import { ANSWER_ONLY, fingerprint, FINGERPRINT_HEADER } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
 import { fromKafka, toKafka } from './codec';
@@ -43,11 +43,6 @@ interface Snapshot {
   /** Idempotency keys with the time (ms) of their outcome and their request's fingerprint, oldest first. */
   processed: [string, number, string | null][];
 }
-
-/** Outcome events carry the fingerprint of their command's request, so a rebuild remembers it too. */
-export const FINGERPRINT_HEADER = 'gpux_fingerprint';
-/** The header's value on an answer whose key is not remembered (a refused reuse, an unreadable command). */
-const ANSWER_ONLY = '-';
 
 const SNAPSHOT_KEY = 'snapshot';
 const CLAIM_KEY = 'claim';

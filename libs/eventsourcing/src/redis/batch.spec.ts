@@ -2,6 +2,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { applyRequests, commandStart, prepareBatch, requestBefore, withoutRequirements } from './batch';
 import type { ApplyRequest } from './apply-script';
 import { toKafka } from '../kafka/codec';
+import { ANSWER_ONLY, FINGERPRINT_HEADER } from '../domain/fingerprint';
 import {
   claimMarker,
   creditV1Message,
@@ -62,6 +63,23 @@ describe('prepareBatch', () => {
     expect(
       prepareBatch(projection, ledgerRegistry, 't', 0, messages, -1).events.map((e) => e.command),
     ).toEqual(['command-1', undefined]);
+  });
+
+  it("hands the projection the request fingerprint an outcome event's header carries, none for an answer-only one", () => {
+    const seen: (string | undefined)[] = [];
+    const watching = {
+      ...projection,
+      apply: (...[event, position, origin]: Parameters<typeof projection.apply>) => {
+        seen.push(origin?.requestFingerprint);
+        return projection.apply(event, position, origin);
+      },
+    };
+    const debit = ledgerMessage({ type: 'ledger.Debited', data: { account: 'a', amount: 1 } });
+    const messages = ['f'.repeat(64), ANSWER_ONLY, undefined].map((fp, i) =>
+      received({ ...debit, headers: { ...debit.headers, ...(fp ? { [FINGERPRINT_HEADER]: fp } : {}) } }, i),
+    );
+    prepareBatch(watching, ledgerRegistry, 't', 0, messages, -1);
+    expect(seen).toEqual(['f'.repeat(64), undefined, undefined]);
   });
 
   it('leaves out what is at or below the checkpoint', () => {

@@ -1,5 +1,6 @@
 import { HEADERS, MessageRegistry, MessageValidationError } from '@gpux/contracts';
 import type { KafkaMessage } from 'kafkajs';
+import { FINGERPRINT_HEADER, requestFingerprintOf } from '../domain/fingerprint';
 import type { Projection } from '../domain/projection';
 import { fromKafka } from '../kafka/codec';
 import type { ApplyRequest, BatchEvent } from './apply-script';
@@ -61,7 +62,12 @@ export function prepareBatch(
       continue;
     }
     out.folded++;
-    const ops = projection.apply(envelope, { topic, partition, offset: message.offset });
+    const requestFingerprint = requestFingerprintOf(headerText(message, FINGERPRINT_HEADER));
+    const ops = projection.apply(
+      envelope,
+      { topic, partition, offset: message.offset },
+      requestFingerprint ? { requestFingerprint } : {},
+    );
     if (ops.length > 0)
       out.events.push(
         envelope.causationId ? { offset, ops, command: envelope.causationId } : { offset, ops },

@@ -281,12 +281,15 @@ export class Commands implements OnApplicationShutdown {
     commands: [EventSourcedService, OutgoingCommand][],
     keyField = 'idempotencyKey',
   ): Promise<Set<string>> {
-    const reservations = commands.flatMap(
-      ([service, command]) => this.sender(service).reservation(command) ?? [],
-    );
     try {
+      // A command that fails validation is refused here (a reservation's fingerprint is of its
+      // data as the partition reads it), as sending it would refuse it, and binds no key.
+      const reservations = commands.flatMap(
+        ([service, command]) => this.sender(service).reservation(command) ?? [],
+      );
       return await reserveAll(this.redis.redis, reservations);
     } catch (error) {
+      if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
       throw error;
