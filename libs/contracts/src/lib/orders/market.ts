@@ -142,6 +142,9 @@ export const orderCancelledSchema = z.object({
     // An ask whose node may no longer sell in the market (its certification expired, or capacity
     // recorded it below the market's minimum): taken out as a bid reaches it, or at that record.
     'CERTIFICATION_LAPSED',
+    // A bid confirmed funds on the older handshake (it awaited them outside the book) from an
+    // account with the most bids resting by then: it never enters the book.
+    'TOO_MANY_OPEN_ORDERS',
   ]),
   /** For a funded bid: the part of its hold this releases. */
   holdReleased: minorUnits.min(0),

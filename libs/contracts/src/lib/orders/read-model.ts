@@ -12,7 +12,11 @@ export const ordersReadModel = {
   market: (marketId: string) => redisKey`orders:markets:${marketId}`,
   /** Sorted set of market ids by opening time. */
   markets: redisKey`orders:market-ids`,
-  /** Hash: nodeId → JSON NodeRecord, the nodes a market knows. */
+  /**
+   * Hash: nodeId → JSON NodeRecord, the nodes a market knows, as capacity last recorded them. A
+   * suspended node (orders.NodeSuspended) is left out until capacity records it again (its
+   * recertification): the market takes no ask on it meanwhile.
+   */
   marketNodes: (marketId: string) => redisKey`orders:markets:${marketId}:nodes`,
   /**
    * Hash per order: the order's fields (marketId, side, accountId, price, gpus, hours, nodeId,

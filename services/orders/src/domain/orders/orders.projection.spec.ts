@@ -375,6 +375,31 @@ describe('orders projection', () => {
     expect(JSON.parse(hash(model, rm.marketNodes('H100'))['n1']!)).toEqual(node);
   });
 
+  it('leaves a suspended node out of its market until capacity records it again', () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    const other = nodeRecord({ nodeId: 'n2' });
+    project(model, [
+      ...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: node }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: other }, at(0)),
+    ]);
+    const suspend: MarketCommand = {
+      type: 'orders.SuspendNode',
+      data: { marketId: 'H100', nodeId: 'n1', reason: 'CREDENTIAL_REVOKED', at: at(1).toISOString() },
+    };
+    const suspended = market.run(suspend, at(1));
+    expect(suspended.map((e) => e.type)).toEqual(['orders.NodeSuspended']);
+    project(model, suspended);
+    // No certificate of n1 is left for a reader (the market refuses asks on it); n2 is untouched.
+    expect(hash(model, rm.marketNodes('H100'))['n1']).toBeUndefined();
+    expect(JSON.parse(hash(model, rm.marketNodes('H100'))['n2']!)).toEqual(other);
+    // Recertified: capacity records it again, and the market knows it as recorded.
+    const again = nodeRecord({ certifiedTflopsPerGpu: 360, certifiedUntil: at(3_600).toISOString() });
+    project(model, market.run({ type: 'orders.RecordNode', data: again }, at(2)));
+    expect(JSON.parse(hash(model, rm.marketNodes('H100'))['n1']!)).toEqual(again);
+  });
+
   it('writes and publishes only under its key prefix, and ignores events it does not fold', () => {
     const market = marketLog();
     const { ops } = project(new Map(), [

@@ -41,6 +41,7 @@ const FOLDED = [
   OrdersEvents.marketOpened,
   OrdersEvents.marketClosed,
   OrdersEvents.nodeRecorded,
+  OrdersEvents.nodeSuspended,
   OrdersEvents.bidAwaitingFunds,
   OrdersEvents.orderAccepted,
   OrdersEvents.tradeExecuted,
@@ -55,7 +56,8 @@ export function ordersProjection(eventsTopic: string): Projection {
     // 2: each account's live orders and its orders per market (a model folded before has neither).
     // 3: and its filled and its cancelled orders.
     // 4: and its orders per side, in all markets and per market.
-    version: '4',
+    // 5: a suspended node leaves its market's nodes until capacity records it again.
+    version: '5',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -83,6 +85,14 @@ export function ordersProjection(eventsTopic: string): Projection {
         case 'orders.NodeRecorded': {
           const n = event.data;
           return [{ op: 'hset', key: rm.marketNodes(n.marketId), field: n.nodeId, value: JSON.stringify(n) }];
+        }
+        case 'orders.NodeSuspended': {
+          // The market takes no ask on it until capacity records it again (its recertification,
+          // a NodeRecorded). The event carries no record to write uncertified (the decider's
+          // evolve nulls certifiedTflopsPerGpu of the one it holds), and a fold never reads, so
+          // the node is left out: a reader finds no certificate for it either way.
+          const { marketId, nodeId } = event.data;
+          return [{ op: 'hdel', key: rm.marketNodes(marketId), field: nodeId }];
         }
         case 'orders.FundedBidRefused': {
           // No order (as a rejected PlaceOrder makes none): what its placer is answered, under the

@@ -67,6 +67,48 @@ describe('the resting-bids rule', () => {
     expect(decision.kind === 'accepted' && decision.events[0]!.type).toBe('orders.OrderAccepted');
   });
 
+  describe('on the older handshake (a bid that awaits funds, then is confirmed)', () => {
+    const awaiting = (order: Order): MarketEvent => ({
+      type: 'orders.BidAwaitingFunds',
+      data: { order, holdAmount: holdFor(order, h100.feeRateBps) },
+    });
+    const confirm = (orderId: string) => ({
+      type: 'orders.ConfirmBidFunds' as const,
+      data: { marketId: 'H100', orderId },
+    });
+    // b3 was placed, awaiting its funds, while buyer-1 had one bid resting: its placement passed
+    // the rule; b2 entered the book meanwhile (it would, funded or confirmed), so now it has two.
+    const placedBelow = [opened, node, accepted(askOrder('a1')), accepted(low('b1')), awaiting(low('b3'))];
+
+    it('refuses a confirmed bid that may rest from an account with the most resting, its hold released', () => {
+      const order = low('b3');
+      market
+        .given(...placedBelow, accepted(low('b2')))
+        .when(confirm('b3'), { now: NOW })
+        .then([orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), false)]);
+      // Refused once: the bid no longer awaits funds, so a repeated confirmation releases nothing.
+      market
+        .given(
+          ...placedBelow,
+          accepted(low('b2')),
+          orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), false),
+        )
+        .when(confirm('b3'), { now: NOW })
+        .thenRejects('NOT_FOUND', 'orderId');
+    });
+
+    it('takes a confirmed bid below the most, and one that never rests, as before', () => {
+      const below = market.given(...placedBelow).when(confirm('b3'), { now: NOW });
+      expect(below.kind === 'accepted' && below.events.map((e) => e.type)).toEqual(['orders.OrderAccepted']);
+      const ioc = low('b4', { timeInForce: 'IOC' });
+      const never = market.given(...given, awaiting(ioc)).when(confirm('b4'), { now: NOW });
+      expect(never.kind === 'accepted' && never.events.map((e) => e.type)).toEqual([
+        'orders.OrderAccepted',
+        'orders.OrderCancelled',
+      ]);
+    });
+  });
+
   it('allows a thousand resting bids per account unless the service is told otherwise', () => {
     expect(MAX_RESTING_BIDS).toBe(1_000);
   });
