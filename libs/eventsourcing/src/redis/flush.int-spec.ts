@@ -202,4 +202,36 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     await expectEqualToFold(restartTopic, restartName, written);
     await second.stop();
   });
+
+  it("finishes a rebuild whose last fetch of a partition holds only a transaction's commit marker", async () => {
+    // Each fetch returns one record batch (the broker always returns at least one, whatever the
+    // byte limit): a transaction's records, then its commit marker alone. kafkajs hands no batch
+    // of control records only to the runner; the checkpoint stopped below the marker, short of
+    // the log's end, and the rebuild stayed unfinished (every read UNAVAILABLE) until the
+    // partition got another event.
+    const markerName = uniqueName('ledger-marker');
+    const markerTopic = uniqueName('it-proj-marker');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: markerTopic, numPartitions: 1 }] });
+    topics.push(markerTopic);
+    let written = 0;
+    for (let round = 0; round < 3; round++) {
+      const messages = randomEvents(20, accounts);
+      await sendInTransaction(txProducer, markerTopic, messages);
+      written += messages.length;
+    }
+    const runner = new ProjectionRunner({
+      kafka,
+      redis,
+      projection: ledgerProjection(markerName, [markerTopic]),
+      registry: ledgerRegistry,
+      groupId: uniqueName('it-proj-marker-group'),
+      epochCheckIntervalMs: 200,
+      batch: { maxWaitTimeInMs: 100, maxEventsPerCall: 50, maxBytes: 1, maxBytesPerPartition: 1 },
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    runners.push(runner);
+    await runner.start();
+    await expectEqualToFold(markerTopic, markerName, written);
+    await runner.stop();
+  });
 });

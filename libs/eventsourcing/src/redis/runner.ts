@@ -204,6 +204,19 @@ export class ProjectionRunner {
         }),
       );
     });
+    // A fetch of a partition that holds only control records (a transaction's commit or abort
+    // marker) or aborted records never reaches onBatch: kafkajs resolves it by itself. Its offsets
+    // carry no event, so the checkpoint moves past them here; else a partition whose last fetch
+    // was one stood below its log's end for good, and a rebuild reading to that end never ended.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0 && payload.firstOffset !== null)
+        void this.passEventless(
+          payload.topic,
+          payload.partition,
+          Number(payload.firstOffset),
+          Number(payload.lastOffset),
+        );
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error({
         msg: 'projection consumer crashed',
@@ -225,6 +238,29 @@ export class ProjectionRunner {
       eachBatch: (payload) =>
         this.onBatch(payload).catch((error: unknown) => this.onBatchFailed(payload, error)),
     });
+  }
+
+  /**
+   * Moves a partition's checkpoint over `first`..`last`, offsets without events (see
+   * END_BATCH_PROCESS above), when they come right after what it applied; anything else (a batch
+   * being folded, held events, a reset) is left to the next batch, which asks Redis where it stands.
+   */
+  private async passEventless(topic: string, partition: number, first: number, last: number): Promise<void> {
+    const { generation, epoch } = this;
+    const field = checkpointField(topic, partition);
+    if (epoch === undefined || this.establishing || this.poisoned.isStopped(field)) return;
+    if (last < first || this.positions.get(field) !== first - 1) return;
+    try {
+      await this.fold({ topic, partition, generation, epoch }, first - 1, [], last);
+    } catch (error) {
+      this.logger.warn({
+        msg: 'projection could not move its checkpoint past offsets without events',
+        projection: this.name,
+        topic,
+        partition,
+        error: String(error),
+      });
+    }
   }
 
   /** A consumer kafkajs stopped for good, disconnected already: a new one in its place. */
