@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { topic } from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
-import { freePort, infraEnv, uniqueName } from '@gpux/testing';
+import { createTopicsReady, freePort, infraEnv, uniqueName } from '@gpux/testing';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -20,9 +20,10 @@ it('refuses to start when an existing topic disagrees with the registry, naming 
   const ns = uniqueName('wrong');
   const events = topic('settlement', 'events', ns);
   try {
-    await (
-      await clients.admin()
-    ).createTopics({ waitForLeaders: true, topics: [{ topic: events.name, numPartitions: 2 }] });
+    await createTopicsReady(await clients.admin(), {
+      waitForLeaders: true,
+      topics: [{ topic: events.name, numPartitions: 2 }],
+    });
     const result = spawnSync('node', ['infra/runtime/run.js', 'services/settlement'], {
       cwd: ROOT,
       env: {

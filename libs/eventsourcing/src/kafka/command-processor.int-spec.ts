@@ -9,10 +9,11 @@ import {
 } from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
 import {
+  createTopicsReady,
   infraEnv,
   joinWithOtherAssignor,
-  readTopic,
   ReadRecord,
+  readTopic,
   settle,
   uniqueName,
   waitUntil,
@@ -228,7 +229,7 @@ describe('command processing on Kafka', () => {
 
       const wrong = uniqueName('prov-wrong');
       const events = topic('settlement', 'events', wrong);
-      await admin.createTopics({
+      await createTopicsReady(admin, {
         waitForLeaders: true,
         topics: [
           { topic: events.name, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] },
@@ -252,7 +253,7 @@ describe('command processing on Kafka', () => {
       // Commands kept a week, as an older registry made them.
       const older = uniqueName('prov-week');
       const commands = topic('settlement', 'commands', older);
-      await admin.createTopics({
+      await createTopicsReady(admin, {
         waitForLeaders: true,
         topics: [
           {
@@ -271,7 +272,7 @@ describe('command processing on Kafka', () => {
       // A topic that keeps records longer than the registry says is not shortened: refused.
       const longer = uniqueName('prov-long');
       const deadLetter = topic('settlement', 'dead-letter', longer);
-      await admin.createTopics({
+      await createTopicsReady(admin, {
         waitForLeaders: true,
         topics: [
           {

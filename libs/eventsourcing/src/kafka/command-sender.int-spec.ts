@@ -1,5 +1,5 @@
 import { ordersMessages, settlementMessages, settlementReadModel } from '@gpux/contracts';
-import { DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
+import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
@@ -107,7 +107,7 @@ describe('CommandSender reservations and outcome reads', () => {
     const admin = kafka.admin();
     await admin.connect();
     const commands = `${namespace}.settlement.commands`;
-    await admin.createTopics({ topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsReady(admin, { topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
     try {
       const first = { ...deposit(100), idempotencyKey: 'deposit-key-recorded' };
       expect(await retrying.reserve(first)).toBe(false);

@@ -9,7 +9,7 @@ import {
   serviceConfigSchema,
   startService,
 } from '@gpux/platform';
-import { freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import type { Projection } from '../domain/projection';
@@ -101,7 +101,7 @@ describe('a read model stopped on a poison batch, in a service (real Kafka and R
   beforeAll(async () => {
     admin = clients.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
     producer = clients.producer({ idempotent: true });
     await producer.connect();
     service = await startService(

@@ -1,4 +1,4 @@
-import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { KafkaClients } from '@gpux/platform';
 import type { Admin, Producer, RecordMetadata } from 'kafkajs';
@@ -96,7 +96,7 @@ describe('a projection event that requires its cause on another partition (real 
   beforeAll(async () => {
     admin = clients.kafka.admin();
     await admin.connect();
-    await admin.createTopics({
+    await createTopicsReady(admin, {
       waitForLeaders: true,
       topics: topics.map((topic) => ({ topic, numPartitions: 2 })),
     });

@@ -1,4 +1,4 @@
-import { infraEnv, joinWithOtherAssignor, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, infraEnv, joinWithOtherAssignor, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { KafkaClients } from '@gpux/platform';
 import type { Admin, Consumer, Producer } from 'kafkajs';
@@ -49,7 +49,7 @@ describe('a projection whose consumer kafkajs stops for good (real Kafka and Red
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = clients.producer({ idempotent: true });
     await producer.connect();
   });

@@ -1,4 +1,4 @@
-import { DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import {
@@ -50,7 +50,7 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     notices = new RedisNotices(redis);
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = kafka.producer({ idempotent: true });
     txProducer = kafka.producer({
       transactionalId: uniqueName('it-proj-flush-tx'),
@@ -154,7 +154,10 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   it('with two instances sharing the partitions, the flush is rebuilt once and both resume', async () => {
     const shared = uniqueName('ledger-shared');
     const sharedTopic = uniqueName('it-proj-flush-shared');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: sharedTopic, numPartitions: 4 }] });
+    await createTopicsReady(admin, {
+      waitForLeaders: true,
+      topics: [{ topic: sharedTopic, numPartitions: 4 }],
+    });
     topics.push(sharedTopic);
     const p = ledgerProjection(shared, [sharedTopic]);
     const group = uniqueName('it-proj-flush-shared-group');
@@ -172,7 +175,10 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
   it('after a restart on an emptied Redis, refolds every partition from offset 0, idle ones included', async () => {
     const restartName = uniqueName('ledger-restart');
     const restartTopic = uniqueName('it-proj-restart');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: restartTopic, numPartitions: 3 }] });
+    await createTopicsReady(admin, {
+      waitForLeaders: true,
+      topics: [{ topic: restartTopic, numPartitions: 3 }],
+    });
     topics.push(restartTopic);
     const p = ledgerProjection(restartName, [restartTopic]);
     const group = uniqueName('it-proj-restart-group');
@@ -211,7 +217,10 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     // partition got another event.
     const markerName = uniqueName('ledger-marker');
     const markerTopic = uniqueName('it-proj-marker');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: markerTopic, numPartitions: 1 }] });
+    await createTopicsReady(admin, {
+      waitForLeaders: true,
+      topics: [{ topic: markerTopic, numPartitions: 1 }],
+    });
     topics.push(markerTopic);
     let written = 0;
     for (let round = 0; round < 3; round++) {

@@ -1,6 +1,7 @@
 // Test support for the projection runner's specs: a tiny ledger (events, registry, projection),
 // and helpers to write it to Kafka, read it back, fold it purely and dump what Redis holds.
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady } from '@gpux/testing';
 import { encodeRaw, Envelope, isMessageOf, MessageOf, MessageRegistry } from '@gpux/contracts';
 import type Redis from 'ioredis';
 import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
@@ -235,7 +236,7 @@ export class LedgerFeed {
   async open(partitions: number): Promise<void> {
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    await this.admin.createTopics({
+    await createTopicsReady(this.admin, {
       waitForLeaders: true,
       topics: [{ topic: this.topic, numPartitions: partitions }],
     });

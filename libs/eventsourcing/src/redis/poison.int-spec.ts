@@ -1,6 +1,6 @@
 import { Envelope } from '@gpux/contracts';
 import { KafkaClients } from '@gpux/platform';
-import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import type { Admin, Message, Producer } from 'kafkajs';
 import type { Projection } from '../domain/projection';
@@ -70,7 +70,7 @@ describe('a projection given a poison batch (real Kafka and Redis)', () => {
   beforeAll(async () => {
     admin = clients.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = clients.producer({ idempotent: true });
     await producer.connect();
     runner = new ProjectionRunner({

@@ -1,4 +1,4 @@
-import { DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import type { Projection } from '../domain/projection';
@@ -58,7 +58,7 @@ describe('ProjectionRunner publications while a flushed model is refolded', () =
     await subscriber.subscribe(channel, projectionKeys(name).applied);
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = kafka.producer({ idempotent: true });
     await producer.connect();
   });

@@ -1,4 +1,4 @@
-import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { KafkaClients } from '@gpux/platform';
 import type { Admin, Producer } from 'kafkajs';
@@ -85,7 +85,7 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await createTopicsReady(admin, { waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     producer = clients.producer({ idempotent: true });
     txProducer = clients.producer({
       transactionalId: uniqueName('it-proj-tx'),

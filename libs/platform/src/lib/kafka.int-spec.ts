@@ -1,5 +1,5 @@
 import { Admin, Consumer, EachMessagePayload } from 'kafkajs';
-import { infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { createTopicsReady, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import { KafkaClients } from './kafka';
 
 // Against the real broker: the exactly-once building block every service relies on, a consume →
@@ -38,7 +38,7 @@ describe('Kafka transactions (kafkajs against the real broker)', () => {
 
   beforeAll(async () => {
     admin = await clients.admin();
-    await admin.createTopics({
+    await createTopicsReady(admin, {
       waitForLeaders: true,
       topics: [
         { topic: input, numPartitions: 1 },

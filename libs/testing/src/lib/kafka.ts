@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, PartitionAssigners, type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
+import {
+  AssignerProtocol,
+  PartitionAssigners,
+  type Admin,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+} from 'kafkajs';
 
 export interface ReadRecord {
   partition: number;
@@ -96,4 +103,51 @@ export async function joinWithOtherAssignor(kafka: Kafka, groupId: string, topic
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
   await joined;
   return consumer;
+}
+
+/** A broker's answer about a topic it created a moment ago and does not serve yet. */
+function notServedYet(error: unknown): boolean {
+  const e = error as { type?: string; message?: string } | null;
+  return Boolean(
+    e &&
+    (/UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER/.test(e.type ?? '') ||
+      /does not host|not the leader|leader not available/i.test(e.message ?? '')),
+  );
+}
+
+/**
+ * `admin.createTopics` (same options and answer), then waits until every partition of them has a
+ * leader. A broker just started may answer the metadata request of kafkajs' own wait for leaders
+ * "This server does not host this topic-partition" for a topic it has just created, which kafkajs
+ * does not retry: a test's first topic on a fresh broker failed with it (the services' own
+ * provisionTopics passes it by).
+ */
+export async function createTopicsReady(
+  admin: Admin,
+  options: Parameters<Admin['createTopics']>[0],
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  let created = true;
+  try {
+    created = await admin.createTopics(options);
+  } catch (error) {
+    if (!notServedYet(error)) throw error;
+  }
+  const names = options.topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const led = (name: string) => {
+        const meta = topics.find((t) => t.name === name);
+        return Boolean(meta && meta.partitions.length > 0 && meta.partitions.every((p) => p.leader >= 0));
+      };
+      if (names.every(led)) return created;
+    } catch (error) {
+      if (!notServedYet(error)) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
