@@ -46,6 +46,8 @@ describe('the node watchdog', () => {
         HEARTBEAT_INTERVAL_MS: '200',
         HEARTBEAT_TIMEOUT_MS: '1000',
         WATCHDOG_INTERVAL_MS: '200',
+        // A certification keeps an honest node busy half a second: its deadline comes soon.
+        CERT_TARGET_SECONDS: '0.5',
       },
       { shutdownHooks: false },
     );
@@ -112,6 +114,47 @@ describe('the node watchdog', () => {
       async () => (await client.hget(rm.node(node), 'lostAt')) !== null,
       20_000,
     );
+  }, 60_000);
+
+  it("excuses a challenge that fell due while capacity's model was refolded (its worker's answers were refused): it ends SUPERSEDED, not DEADLINE_MISSED", async () => {
+    const node = 'w-excused';
+    await register(node, 'd'.repeat(64));
+    await join(node, 'session-excused');
+    await accepted(CapacityCommands.issueChallenge.type, node, {
+      nodeId: node,
+      purpose: 'certification',
+      claimedTflops: 0.001,
+      n: 48,
+      seed: '0123456789abcdef0123456789abcdef',
+    });
+    const spec = JSON.parse((await client.hget(rm.challenge(node), 'challenge')) ?? '{}') as {
+      id: string;
+      deadline: number;
+    };
+    const marker = projectionKeys(rm.name).rebuilding;
+    await client.set(marker, JSON.stringify({ epoch: 'refold', ends: { 'capacity.events:0': 1e12 } }));
+    try {
+      // Refolded past the challenge's deadline (and the watchdog's second of grace).
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, spec.deadline - Date.now()) + 1_500));
+      expect(await client.hget(rm.challenge(node), 'id')).toBe(spec.id);
+    } finally {
+      await client.del(marker);
+    }
+    await waitUntil(
+      'the challenge to be ended once the model is whole',
+      async () => (await client.hget(rm.challenge(node), 'id')) === null,
+      20_000,
+    );
+    const ended = (await client.lrange(rm.certifications(node), 0, -1)).map(
+      (c) => JSON.parse(c) as { challengeId: string; reason?: string; detail?: string },
+    );
+    expect(ended).toEqual([
+      expect.objectContaining({
+        challengeId: spec.id,
+        reason: 'SUPERSEDED',
+        detail: expect.stringMatching(/^excused: the marketplace could not take answers from /),
+      }),
+    ]);
   }, 60_000);
 
   it("keeps a node whose gateway's clock runs a minute behind: its beats are dated by Redis' clock, and it is lost once they stop", async () => {

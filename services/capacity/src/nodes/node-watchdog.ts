@@ -74,6 +74,13 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly heartbeats: ReturnType<typeof heartbeatAges>;
   /** The oldest heartbeat seen during the current tick, seconds. */
   private oldestThisTick = 0;
+  /** When a tick last found capacity's model whole. */
+  private wholeAt?: number;
+  /**
+   * The last time the model was refolded, as ticks saw it: from the last whole tick before (the
+   * flush came after it) until the first whole one after. Workers' answers were refused then.
+   */
+  private unanswerable?: { from: number; until?: number };
 
   constructor(
     private readonly host: EventSourcingHost,
@@ -105,8 +112,12 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     // stop: nothing is judged then, and silence is counted again from when the model is whole.
     if (await readModelRebuilding(redis, rm.name)) {
       this.missingSince.clear();
+      if (this.unanswerable?.until !== undefined || !this.unanswerable)
+        this.unanswerable = { from: this.wholeAt ?? now };
       return;
     }
+    if (this.unanswerable && this.unanswerable.until === undefined) this.unanswerable.until = now;
+    this.wholeAt = now;
     const joined = await redis.zrange(rm.sessions, 0, -1);
     this.oldestThisTick = 0;
     for (let from = 0; from < joined.length; from += WATCHDOG_READ_BATCH) {
@@ -221,10 +232,23 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     // A second of grace for a commitment or opening still on its way through the log.
     const challengeId = challenge['id'];
     if (!challengeId || due === undefined || now <= due + 1_000) return;
+    // The challenge is excused if its time to answer overlaps the last refold (the decider judges).
+    const outage = this.unanswerable;
     await this.host.sender.dispatch({
       type: CapacityCommands.expireChallenge.type,
       subject: nodeId,
-      data: { nodeId, challengeId },
+      data: {
+        nodeId,
+        challengeId,
+        ...(outage?.until !== undefined
+          ? {
+              unanswerable: {
+                from: new Date(outage.from).toISOString(),
+                until: new Date(outage.until).toISOString(),
+              },
+            }
+          : {}),
+      },
       idempotencyKey: expireKey(challengeId, now, this.config.WATCHDOG_INTERVAL_MS),
     });
   }

@@ -156,7 +156,17 @@ export const answerChallengeSchema = nodeRef.extend({
   opening: sentProtocolMessage,
   receivedAt,
 });
-export const expireChallengeSchema = nodeRef.extend({ challengeId: z.string().min(1).max(64) });
+export const expireChallengeSchema = nodeRef.extend({
+  challengeId: z.string().min(1).max(64),
+  /**
+   * When the marketplace could not take the node's answers (capacity's model was refolded: the
+   * gateway answered workers UNAVAILABLE), as the watchdog saw it. A challenge whose time to answer
+   * overlaps it is excused, not failed.
+   */
+  unanswerable: z
+    .object({ from: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }) })
+    .optional(),
+});
 export const declareNodeLostSchema = nodeRef.extend({
   sessionId: entityId,
   lastHeartbeatAt: z.iso.datetime({ offset: true }).nullable(),

@@ -22,6 +22,40 @@ describe('expiring a challenge', () => {
     ]);
   });
 
+  it('excuses a spot check the marketplace could not take answers to: it ends SUPERSEDED and breaches nothing', () => {
+    const spotOn = (node: Node) => {
+      answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+      return challengeOf(node.events(issue('spot'), T0 + 1_000));
+    };
+    const outage = (challengeId: string, from: number, until: number): NodeCommand => ({
+      type: 'capacity.ExpireChallenge',
+      data: {
+        nodeId: 'n1',
+        challengeId,
+        unanswerable: { from: new Date(from).toISOString(), until: new Date(until).toISOString() },
+      },
+    });
+    // An outage over before it was issued is no excuse: it fails, and the node is breached.
+    const early = new Node();
+    const missed = spotOn(early);
+    expect(early.events(outage(missed.id, T0, T0 + 500), missed.deadline + 1)).toMatchObject([
+      { type: 'capacity.NodeCertificationFailed', data: { reason: 'DEADLINE_MISSED' } },
+      { type: 'capacity.SlaBreached' },
+    ]);
+    const node = new Node();
+    const spot = spotOn(node);
+    expect(
+      node.events(outage(spot.id, spot.issuedAt + 10, spot.deadline + 5_000), spot.deadline + 5_001),
+    ).toEqual([
+      {
+        type: 'capacity.NodeCertificationFailed',
+        data: expect.objectContaining({ challengeId: spot.id, purpose: 'spot', reason: 'SUPERSEDED' }),
+      },
+    ]);
+    expect(node.state.challenge).toBeNull();
+    expect(node.state.suspended).toBeFalsy();
+  });
+
   it('expires a challenge once: a second expiry, or one of a challenge no longer in flight, changes nothing', () => {
     const node = new Node();
     const c = challengeOf(node.events(issue('certification'), T0));

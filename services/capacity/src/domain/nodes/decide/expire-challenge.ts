@@ -1,10 +1,13 @@
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { dueBy } from '../rules/due-by';
+import { excused } from '../rules/excused';
 import { failed } from './outcomes';
 
 /**
- * The watchdog ends a challenge past its due time, unanswered: it fails, DEADLINE_MISSED. Early,
+ * The watchdog ends a challenge past its due time, unanswered: it fails, DEADLINE_MISSED, unless
+ * the marketplace could not take its answers meanwhile (rules/excused.ts): then it ends SUPERSEDED,
+ * no verdict on the node (a spot check breaches nothing). Early,
  * it is refused (the watchdog asks again on a later tick, under another idempotency key). One no
  * longer in flight (expired already, answered, superseded) has nothing left to expire: a second
  * expiry changes nothing.
@@ -22,6 +25,18 @@ export function expireChallenge(
       `challenge ${flight.challenge.id} is not due until ${new Date(dueBy(flight)).toISOString()}`,
       'challengeId',
     );
+  const outage = command.data.unanswerable;
+  if (outage && excused(flight, { from: Date.parse(outage.from), until: Date.parse(outage.until) }))
+    return accept({
+      type: 'capacity.NodeCertificationFailed',
+      data: {
+        nodeId: state.node.nodeId,
+        challengeId: flight.challenge.id,
+        purpose: flight.purpose,
+        reason: 'SUPERSEDED',
+        detail: `excused: the marketplace could not take answers from ${outage.from} to ${outage.until}`,
+      },
+    });
   return accept(
     ...failed(
       state,
