@@ -8,9 +8,13 @@
 // the API keys are new each time (a key is shown once, when it is created).
 //
 //   GATEWAY_URL=http://127.0.0.1:4000/graphql ADMIN_API_KEY=… node infra/scripts/demo.js
+//
+// Without GATEWAY_URL: the gateway of `npm start` on this machine, at GPUX_GATEWAY_PORT (4000).
 'use strict';
 
-const URL_ = process.env.GATEWAY_URL || 'http://127.0.0.1:4000/graphql';
+const URL_ =
+  process.env.GATEWAY_URL ||
+  `http://127.0.0.1:${process.env.GPUX_GATEWAY_PORT || 4000}${process.env.GRAPHQL_PATH || '/graphql'}`;
 const ADMIN = process.env.ADMIN_API_KEY;
 const MARKET = 'h100';
 const PROVIDER = 'demo-provider';

@@ -15,6 +15,14 @@ GPUX_KAFKA_PORT=${GPUX_KAFKA_PORT:-19092}
 GPUX_KAFKA_CONTROLLER_PORT=${GPUX_KAFKA_CONTROLLER_PORT:-19093}
 GPUX_REDIS_PORT=${GPUX_REDIS_PORT:-16379}
 GPUX_KAFKA_HEAP=${GPUX_KAFKA_HEAP:--Xms256m -Xmx1g}
+# The services' HTTP ports under `npm start` (each service's PORT there); exported so that what the
+# scripts run (demo.js, smoke.js) finds them too.
+GPUX_GATEWAY_PORT=${GPUX_GATEWAY_PORT:-4000}
+GPUX_ORDERS_PORT=${GPUX_ORDERS_PORT:-4101}
+GPUX_PRICING_PORT=${GPUX_PRICING_PORT:-4102}
+GPUX_SETTLEMENT_PORT=${GPUX_SETTLEMENT_PORT:-4103}
+GPUX_CAPACITY_PORT=${GPUX_CAPACITY_PORT:-4104}
+export GPUX_GATEWAY_PORT GPUX_ORDERS_PORT GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT GPUX_CAPACITY_PORT
 
 KAFKA_LIBS="$GPUX_CACHE_DIR/kafka-$KAFKA_VERSION/libs"
 KAFKA_DIR="$GPUX_RUN_DIR/kafka"
@@ -45,6 +53,23 @@ pid_alive() {
 
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# port_var NAME: the variable that sets service NAME's port under `npm start` (GPUX_ORDERS_PORT).
+port_var() { local name=${1^^}; printf 'GPUX_%s_PORT' "${name//-/_}"; }
+
+# check_ports VAR...: each variable holds a TCP port (1 to 65535, no leading zero) and no two of
+# them the same one, or it dies naming the variable to set.
+check_ports() {
+  local var value
+  local -A taken=()
+  for var in "$@"; do
+    value=${!var-}
+    [[ "$value" =~ ^[1-9][0-9]{0,4}$ ]] && [ "$value" -le 65535 ] \
+      || die "$var must be a TCP port, 1 to 65535 (it is '$value')"
+    [ -z "${taken[$value]-}" ] || die "$var and ${taken[$value]} are both $value: set one of them to another port"
+    taken[$value]=$var
+  done
+}
 
 # wait_for [--pid FILE MARKER] SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds
 # (0) or time runs out (1). With --pid it gives up early (2) once the process that should answer

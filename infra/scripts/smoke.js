@@ -8,6 +8,9 @@
 //
 //   node infra/scripts/smoke.js            (reads the admin key from .run/admin-api-key)
 //
+// With the same GPUX_RUN_DIR and GPUX_<SERVICE>_PORT variables as the `npm start` it checks
+// (GPUX_GATEWAY_PORT 4000, GPUX_ORDERS_PORT 4101, GPUX_PRICING_PORT 4102, GPUX_SETTLEMENT_PORT
+// 4103, GPUX_CAPACITY_PORT 4104 by default; GATEWAY_URL, if set, is the GraphQL URL used as given).
 // SMOKE_CERTIFY_TIMEOUT_MS bounds the wait for the certification (default 300000).
 'use strict';
 const fs = require('node:fs');
@@ -15,14 +18,27 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 const runDir = process.env.GPUX_RUN_DIR || path.join(root, '.run');
-const GATEWAY = process.env.GATEWAY_URL || 'http://127.0.0.1:4000/graphql';
+
+/** The port of a service, from its GPUX_<NAME>_PORT as infra/scripts/lib.sh reads it; exits 2 on a bad one. */
+function port(name, fallback) {
+  const variable = `GPUX_${name.toUpperCase()}_PORT`;
+  const value = process.env[variable] || String(fallback);
+  if (!/^[1-9][0-9]{0,4}$/.test(value) || Number(value) > 65535) {
+    console.error(`[smoke] ${variable} must be a TCP port, 1 to 65535 (it is '${value}')`);
+    process.exit(2);
+  }
+  return Number(value);
+}
+
 const HEALTH = [
-  ['gateway', 4000],
-  ['orders', 4101],
-  ['pricing', 4102],
-  ['settlement', 4103],
-  ['capacity', 4104],
+  ['gateway', port('gateway', 4000)],
+  ['orders', port('orders', 4101)],
+  ['pricing', port('pricing', 4102)],
+  ['settlement', port('settlement', 4103)],
+  ['capacity', port('capacity', 4104)],
 ];
+const GATEWAY =
+  process.env.GATEWAY_URL || `http://127.0.0.1:${HEALTH[0][1]}${process.env.GRAPHQL_PATH || '/graphql'}`;
 const CERTIFY_TIMEOUT_MS = Number(process.env.SMOKE_CERTIFY_TIMEOUT_MS || 300_000);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -17,6 +17,7 @@ print_env() {
 
 case "${1:-}" in
   up)
+    check_ports GPUX_KAFKA_PORT GPUX_KAFKA_CONTROLLER_PORT GPUX_REDIS_PORT
     take_lock
     bash "$here/redis.sh" up
     bash "$here/kafka.sh" up

@@ -8,13 +8,22 @@ GPUX_LOG_TAG=start
 . "$(dirname "$0")/lib.sh"
 cd "$GPUX_ROOT"
 
-SERVICES=(gateway:4000 orders:4101 pricing:4102 settlement:4103 capacity:4104)
+# name:port; each port from its GPUX_<NAME>_PORT (lib.sh: 4000, 4101…4104 by default).
+SERVICES=(
+  "gateway:$GPUX_GATEWAY_PORT" "orders:$GPUX_ORDERS_PORT" "pricing:$GPUX_PRICING_PORT"
+  "settlement:$GPUX_SETTLEMENT_PORT" "capacity:$GPUX_CAPACITY_PORT"
+)
 PIDS_DIR="$GPUX_RUN_DIR/pids"
 LOGS_DIR="$GPUX_RUN_DIR/logs"
 detach=0
 # What a pid file's process has in its command line when it is ours (pid_alive's MARKER).
 RUN_MARKER="infra/runtime/run.js"
 START_MARKER="start.sh"
+
+# port_taken NAME PORT: the message for a service port another process holds, naming what to set.
+port_taken() {
+  echo "port $2 for $1 is taken by another process (see which: ss -ltnp 'sport = :$2'): set $(port_var "$1") to a free port, or stop that process. Often it is this project's docker compose stack ('docker compose down') or another checkout's 'npm start' ('npm run stop' there, with its GPUX_RUN_DIR)"
+}
 
 stop_services() {
   stop_pid "$PIDS_DIR/gpu-worker.pid" gpu-worker 15 "$RUN_MARKER workers/gpu-worker"
@@ -52,6 +61,14 @@ take_lock
 if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
   die "npm start (pid $(cat "$PIDS_DIR/start.pid")) is already running: stop it first ('npm run stop')"
 fi
+check_ports GPUX_GATEWAY_PORT GPUX_ORDERS_PORT GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT GPUX_CAPACITY_PORT \
+  GPUX_KAFKA_PORT GPUX_KAFKA_CONTROLLER_PORT GPUX_REDIS_PORT
+# Before the build (minutes): a service port another process holds is refused now, not after it.
+for entry in "${SERVICES[@]}"; do
+  name=${entry%%:*}; port=${entry##*:}
+  pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name" && continue
+  port_open "$port" && die "$(port_taken "$name" "$port")"
+done
 ensure_system_deps
 ensure_node_deps
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -96,7 +113,7 @@ export ADMIN_API_KEY
 for entry in "${SERVICES[@]}"; do
   name=${entry%%:*}; port=${entry##*:}
   if pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name"; then say "$name already running"; continue; fi
-  port_open "$port" && die "port $port for $name is taken by another process (see which: ss -ltnp 'sport = :$port'). Often it is this project's docker compose stack ('docker compose down') or another checkout's 'npm start' ('npm run stop' there)"
+  port_open "$port" && die "$(port_taken "$name" "$port")"
   HOST=127.0.0.1 PORT=$port nohup node infra/runtime/run.js "services/$name" >"$LOGS_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/$name.pid"
 done
@@ -121,14 +138,15 @@ timeout 120 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/g
 # resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
 say "opening the demo market"
 credential_file="$GPUX_RUN_DIR/demo-node-credential"
-GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
+gateway_url="http://127.0.0.1:$GPUX_GATEWAY_PORT${GRAPHQL_PATH:-/graphql}"
+GATEWAY_URL="$gateway_url" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
   node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
   || say "WARNING: the demo market could not be set up (above); the marketplace runs without it"
 
 # One worker: this machine's adapter joins as the demo's local node and certifies it through a
 # real challenge, then heartbeats (and reconnects by itself if the gateway goes away).
 if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MARKER workers/gpu-worker"; then
-  GPUX_GATEWAY_URL="http://127.0.0.1:4000${GRAPHQL_PATH:-/graphql}" nohup node infra/runtime/run.js workers/gpu-worker join \
+  GPUX_GATEWAY_URL="$gateway_url" nohup node infra/runtime/run.js workers/gpu-worker join \
     --credential-file "$credential_file" >"$LOGS_DIR/gpu-worker.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/gpu-worker.pid"
   say "gpu-worker joined as demo-local-node (log: $LOGS_DIR/gpu-worker.log)"
@@ -137,8 +155,8 @@ fi
 cat <<TXT
 
 GPU Exchange is running.
-  console    http://127.0.0.1:4000/
-  GraphQL    http://127.0.0.1:4000/graphql   (admin key: Authorization: Bearer $ADMIN_API_KEY)
+  console    http://127.0.0.1:$GPUX_GATEWAY_PORT/
+  GraphQL    $gateway_url   (admin key: Authorization: Bearer $ADMIN_API_KEY)
 $(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
   Kafka      $KAFKA_BROKERS
   Redis      $REDIS_URL

@@ -4,7 +4,8 @@
  */
 import { MODELS } from '@gpux/certification';
 import { TOGGLES_EXAMPLE } from '../gpu/toggles';
-import { ONCE_TRIES } from '../join/backoff';
+import { ONCE_TRIES, RETRY_AFTER } from '../join/backoff';
+import { CLAIM_ABOVE_MEASURED } from '../join/claim';
 import { CommandSpec, OptionSpec } from './spec';
 
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
@@ -123,13 +124,21 @@ const join = {
     'Joins the marketplace as a registered node: prints the adapter, certifies the node with a matmul\n' +
     'challenge on this GPU (autotuned kernel) when it is not certified or soon expires, then heartbeats\n' +
     'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means\n' +
-    'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks) and joining again;\n' +
+    'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks; an UNAVAILABLE\n' +
+    `that says when, e.g. a read model rebuilt, at that time: ${RETRY_AFTER.minMs / 1000} to ${RETRY_AFTER.maxMs / 1000} s) and joining again;\n` +
     `with --once, at most ${ONCE_TRIES} tries at a gateway that cannot be reached.\n` +
+    'A node sells only while a worker heartbeats for it: after --once exits, capacity declares the node\n' +
+    'lost after its heartbeat window (HEARTBEAT_TIMEOUT_MS, 20 s by default), and a node that can sell\n' +
+    'is then SUSPENDED (its asks cancelled) until it certifies again. Use --once to certify (a check,\n' +
+    'a script), then run join without --once to sell.\n' +
+    `--claim-tflops is checked against what this GPU measures before anything is asked of the gateway:\n` +
+    `more than ${CLAIM_ABOVE_MEASURED}× the measured rate is refused (exit 2), as its challenge allows only 1.25× the\n` +
+    'claimed compute time and would fail at its deadline.\n' +
     'The node credential (gpxn_…, from registerNode) comes from --credential-file or\n' +
     '$GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
     'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options (an API key for the\n' +
-    'credential, a --claim-tflops the gateway refuses, a --gateway URL that answers 404), 3 credential\n' +
-    'refused by the gateway.',
+    `credential, a --claim-tflops above ${CLAIM_ABOVE_MEASURED}× what this GPU measures or that the gateway refuses, a\n` +
+    '--gateway URL that answers 404), 3 credential refused by the gateway.',
   options: {
     gateway: {
       type: 'string',
@@ -148,7 +157,7 @@ const join = {
     'claim-tflops': {
       type: 'string',
       value: 'X',
-      description: "the TFLOP/s to certify (the whole node), which sets the challenge's deadline",
+      description: `the TFLOP/s to certify (the whole node), which sets the challenge's deadline; at most ${CLAIM_ABOVE_MEASURED}× what this GPU measures (checked first, in seconds)`,
       default: 'measured here at the challenge size, halved',
       missing: '--claim-tflops expects a positive number of TFLOP/s, e.g. --claim-tflops 0.02',
     },
@@ -156,7 +165,7 @@ const join = {
     'dawn-toggles': dawnToggles,
     once: {
       type: 'boolean',
-      description: `certify if needed and exit: 0 certified, 1 not (or the gateway not reached in ${ONCE_TRIES} tries)`,
+      description: `certify if needed and exit: 0 certified, 1 not (or the gateway not reached in ${ONCE_TRIES} tries); the node, no longer heartbeating, is then declared lost after the heartbeat window (20 s by default) and, if it could sell, SUSPENDED: run join without --once to sell`,
       default: 'keep running',
     },
     f16: {

@@ -54,6 +54,12 @@ export interface AgentOptions {
   measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
   /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */
   claimTflops?: number;
+  /**
+   * Why this GPU cannot meet `claimTflops` (far above what it measures: claim.ts,
+   * checkClaimOption), or null: asked once, before anything is asked of the gateway. Absent: not
+   * checked.
+   */
+  checkClaim?(claimTflops: number): Promise<string | null>;
   /** After each f32 certification, certify f16 apart too (--f16). */
   certifyF16?: boolean;
   adapter?: string;

@@ -100,6 +100,8 @@ function agent(
   options: {
     once?: boolean;
     claimTflops?: number;
+    /** Checks --claim-tflops before joining (the checkClaim port). */
+    checkClaim?: (claim: number) => Promise<string | null>;
     certifyF16?: boolean;
     prepare?: (size: number) => Promise<void>;
     /** The claim measured at a size (default 0.01). */
@@ -151,6 +153,7 @@ function agent(
     },
     once: options.once ?? false,
     ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
+    ...(options.checkClaim ? { checkClaim: options.checkClaim } : {}),
     ...(options.certifyF16 ? { certifyF16: true } : {}),
     report: (e) => events.push(e),
     signal: controller.signal,
@@ -222,8 +225,25 @@ describe('the worker agent', () => {
     expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove c1']);
     expect(t.calls[1]).toEqual(['requestCertification', [0.01]]);
     expect(t.proved).toEqual(['c1']);
-    expect(t.events.map((e) => e.event)).toEqual(['joined', 'claim', 'challenge', 'committed', 'verdict']);
-    expect(t.events.at(-1)).toMatchObject({ ok: true, measuredTflops: 0.02, status: 'CERTIFIED' });
+    expect(t.events.map((e) => e.event)).toEqual([
+      'joined',
+      'claim',
+      'challenge',
+      'committed',
+      'verdict',
+      'exiting',
+    ]);
+    expect(t.events.at(-2)).toMatchObject({ ok: true, measuredTflops: 0.02, status: 'CERTIFIED' });
+    // Exiting, it says that the node, no longer heartbeating, will be lost (report.ts, ONCE_EXIT_LINE).
+    expect(t.events.at(-1)).toEqual({ event: 'exiting', status: 'CERTIFIED' });
+  });
+
+  it('--once: says nothing of exiting when the certification failed (exit 1)', async () => {
+    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1', failed('c1'))], {
+      once: true,
+    });
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(t.events.some((e) => e.event === 'exiting')).toBe(false);
   });
 
   it('heartbeats while its kernels are tuned, so a slow tuning does not lose the session; a spot check then waits for them', async () => {
@@ -634,7 +654,7 @@ describe('the worker agent', () => {
       { once: true },
     );
     expect(await fine.run()).toBe(EXIT.ok);
-    expect(fine.events.map((e) => e.event)).toEqual(['joined', 'certified']);
+    expect(fine.events.map((e) => e.event)).toEqual(['joined', 'certified', 'exiting']);
     const soon = new Date(NOW + 10 * 60_000).toISOString();
     const expiring = agent(
       [
@@ -1025,6 +1045,97 @@ describe('the worker agent', () => {
       t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs),
     ).toEqual([7000, 2000, 30000, 8000]);
     expect(t.sleeps.slice(0, 4)).toEqual([7000, 2000, 30000, 8000]);
+  });
+
+  it('retries an UNAVAILABLE that says when (a read model rebuilt) at that time, the backoff not grown', async () => {
+    const rebuilding = (call: 'joinSession' | 'heartbeat') => ({
+      call,
+      error: new GatewayUnavailableError(
+        'the gateway could not answer now (UNAVAILABLE: rebuilding)',
+        1000,
+        undefined,
+        'UNAVAILABLE',
+      ),
+    });
+    const certified = session({ status: 'CERTIFIED', certifiedUntil: until });
+    const t = agent([
+      { call: 'joinSession', result: certified },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      // Redis flushed: the heartbeat, then the joins, answered UNAVAILABLE for 40 s of rebuild.
+      rebuilding('heartbeat'),
+      ...Array.from({ length: 40 }, () => rebuilding('joinSession')),
+      { call: 'joinSession', error: new GatewayUnavailableError('down', undefined, 'ECONNREFUSED') },
+      { call: 'joinSession', result: { ...certified, sessionId: 's2' } },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    const delays = t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs);
+    // Each about the 1 s asked (random 0.5: +5 %), however long it lasts, where the backoff
+    // would have grown to 30 s; the failure without a time after it backs off from 1 s on.
+    expect(delays).toEqual([...Array.from({ length: 41 }, () => 1050), 1000]);
+    expect(
+      t.events.filter((e) => e.event === 'retry').map((e) => (e as { attempt: number }).attempt),
+    ).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    // The model whole again, the worker is back within about a second, not up to 30 s later.
+    expect(Math.max(...t.sleeps.slice(1, 42))).toBe(1050);
+  });
+
+  it('keeps the backoff for a RATE_LIMITED or a 503 with a time, and a timed UNAVAILABLE is bounded', async () => {
+    const failing = (code: string | undefined, retryAfterMs: number) => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError(`failing (${code})`, retryAfterMs, undefined, code),
+    });
+    const t = agent([
+      failing('RATE_LIMITED', 100),
+      failing(undefined, 100),
+      failing('UNAVAILABLE', 10 * 60_000),
+      failing('UNAVAILABLE', 0.5),
+      failing('TIMEOUT', 100),
+      { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+    ]);
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(
+      t.events.filter((e) => e.event === 'retry').map((e) => (e as { delayMs: number }).delayMs),
+    ).toEqual([1000, 2000, 10_500, 525, 4000]);
+  });
+
+  it('refuses a --claim-tflops this GPU cannot meet before joining or asking for anything: exit 2, its reason', async () => {
+    for (const once of [true, false]) {
+      const checked: number[] = [];
+      const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], {
+        once,
+        claimTflops: 5000,
+        checkClaim: async (claim) => {
+          checked.push(claim);
+          return '--claim-tflops 5000 is more than 2× what this adapter measured';
+        },
+      });
+      expect(await t.run()).toBe(EXIT.usage);
+      expect(checked).toEqual([5000]);
+      expect(t.calls).toEqual([]);
+      expect(t.proved).toEqual([]);
+      expect(t.events).toEqual([
+        { event: 'error', message: '--claim-tflops 5000 is more than 2× what this adapter measured' },
+      ]);
+    }
+  });
+
+  it('goes on as before with a --claim-tflops the check passes, and checks no measured claim', async () => {
+    const checked: number[] = [];
+    const checkClaim = async (claim: number) => (checked.push(claim), null);
+    const t = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], {
+      once: true,
+      claimTflops: 0.015,
+      checkClaim,
+    });
+    expect(await t.run()).toBe(EXIT.ok);
+    expect(checked).toEqual([0.015]);
+    expect(t.calls.find(([c]) => c === 'requestCertification')?.[1]).toEqual([0.015]);
+    const measured = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], {
+      once: true,
+      checkClaim,
+    });
+    expect(await measured.run()).toBe(EXIT.ok);
+    expect(checked).toEqual([0.015]);
   });
 
   it('stops at once when the stop signal comes during a backoff', async () => {

@@ -2,9 +2,11 @@
  * The worker's life in the marketplace: join a session, certify when the node is not (or soon
  * will not be) certified, then heartbeat and answer spot challenges at once, for as long as it
  * runs. Losing the gateway means backing off (1 s doubling to 30 s, with jitter, never sooner than
- * the gateway asked) and joining again, though with --once only ONCE_TRIES times in a row (exit 1);
+ * the gateway asked; an UNAVAILABLE that says when to retry is retried then, the backoff not grown)
+ * and joining again, though with --once only ONCE_TRIES times in a row (exit 1);
  * a refused credential ends it (exit 3), and so does a claim given with --claim-tflops that the
- * gateway refuses, or a gateway URL that answers 404 (exit 2: no retry of either can succeed); a
+ * gateway refuses or that is far above what this GPU measures (checked before joining), or a
+ * gateway URL that answers 404 (exit 2: no retry of either can succeed); a
  * stop signal ends it cleanly (exit 0).
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
@@ -117,6 +119,16 @@ export class WorkerAgent {
    * --once until certified (0) or not (1).
    */
   async run(): Promise<number> {
+    // A --claim-tflops far above what this GPU measures fails its challenge at the deadline, after
+    // minutes: refused here, before a session is joined or a certification asked for.
+    if (this.o.claimTflops !== undefined && this.o.checkClaim) {
+      const refusal = await this.o.checkClaim(this.o.claimTflops);
+      if (this.stopped) return EXIT.ok;
+      if (refusal !== null) {
+        this.o.report({ event: 'error', message: refusal });
+        return EXIT.usage;
+      }
+    }
     while (!this.stopped) {
       try {
         const session = await this.o.client.joinSession(this.o.adapter);
@@ -144,10 +156,7 @@ export class WorkerAgent {
           return EXIT.failed;
         }
         if (!(error instanceof GatewayUnavailableError || error instanceof GatewayRequestError)) throw error;
-        // Never sooner than the gateway asked (RATE_LIMITED, a read model rebuilt).
-        const { attempt, delayMs } = this.reconnect.next(
-          error instanceof GatewayUnavailableError ? error.retryAfterMs : undefined,
-        );
+        const { attempt, delayMs } = this.retryDelay(error);
         const what =
           error instanceof GatewayRequestError
             ? `the gateway refused (${error.code}: ${error.message})`
@@ -157,6 +166,23 @@ export class WorkerAgent {
       }
     }
     return EXIT.ok;
+  }
+
+  /**
+   * How long to wait before joining again. An UNAVAILABLE that says when (retryAfterMs: a read
+   * model rebuilt, e.g. after a Redis flush) is retried then, however long it lasts, without
+   * growing the backoff: capacity counts the node's silence from when its model is whole again,
+   * and a worker backed off to 30 s would be lost by then (backoff.ts, RETRY_AFTER). Any other
+   * failure backs off, never sooner than the gateway asked (RATE_LIMITED, a 503's Retry-After).
+   */
+  private retryDelay(error: GatewayUnavailableError | GatewayRequestError): {
+    attempt: number;
+    delayMs: number;
+  } {
+    if (!(error instanceof GatewayUnavailableError)) return this.reconnect.next();
+    if (error.code === 'UNAVAILABLE' && error.retryAfterMs !== undefined)
+      return this.reconnect.retryAfter(error.retryAfterMs);
+    return this.reconnect.next(error.retryAfterMs);
   }
 
   /** --once, the gateway still unavailable after ONCE_TRIES tries: what happened, and what to check. */
@@ -241,16 +267,24 @@ export class WorkerAgent {
     return spot ? { value, spot } : { value };
   }
 
+  /**
+   * --once: certified (0) or not (1). Exiting, the worker stops heartbeating and capacity declares
+   * the node lost after its heartbeat window (a node that can sell is suspended), so an exit 0 says
+   * so (the 'exiting' event): --once certifies, `join` without it sells.
+   */
   private async certifyOnce(session: WorkerSession): Promise<number> {
     await this.ready(session);
     if (!this.needsCertification(session.status)) {
       this.o.report({ event: 'certified', status: session.status, certifiedUntil: session.certifiedUntil });
+      this.o.report({ event: 'exiting', status: session.status });
       return EXIT.ok;
     }
     let verdict = await this.certify(session);
     // Ended by a spot check, answered since: nothing is in flight now, so asked for again.
     while (verdict.reason === SUPERSEDED) verdict = await this.certify(session);
-    return verdict.ok ? EXIT.ok : EXIT.failed;
+    if (!verdict.ok) return EXIT.failed;
+    this.o.report({ event: 'exiting', status: verdict.node.status });
+    return EXIT.ok;
   }
 
   /** Heartbeats at the session's interval; returns only when stopped, throws when the gateway fails. */

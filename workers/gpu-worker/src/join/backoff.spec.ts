@@ -1,4 +1,4 @@
-import { Backoff, backoffDelay } from './backoff';
+import { Backoff, backoffDelay, RETRY_AFTER, retryAfterDelay } from './backoff';
 
 describe('reconnection backoff', () => {
   const middle = () => 0.5;
@@ -51,5 +51,40 @@ describe('reconnection backoff', () => {
     expect(b.next()).toEqual({ attempt: 6, delayMs: 30000 });
     b.success();
     expect(b.next(1500.5)).toEqual({ attempt: 1, delayMs: 1501 });
+  });
+
+  it('retries an UNAVAILABLE at the time it asked, plus at most 10 % jitter, never sooner', () => {
+    expect(retryAfterDelay(1000, () => 0)).toBe(1000);
+    expect(retryAfterDelay(1000, middle)).toBe(1050);
+    expect(retryAfterDelay(1000, () => 0.999999)).toBe(1100);
+    expect(retryAfterDelay(2500.2, () => 0)).toBe(2501);
+    const delays = Array.from({ length: 200 }, () => retryAfterDelay(1000));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(1100);
+    expect(new Set(delays).size).toBeGreaterThan(20);
+  });
+
+  it('keeps a timed retry within bounds: not below 0.5 s (no spinning), not past 10 s (no parking)', () => {
+    expect(RETRY_AFTER).toEqual({ minMs: 500, maxMs: 10_000, jitter: 0.1 });
+    for (const tiny of [1, 0.001, 0, -5, NaN]) expect(retryAfterDelay(tiny, () => 0)).toBe(500);
+    for (const huge of [10_001, 60_000, 3_600_000, Number.MAX_VALUE, Infinity])
+      expect(retryAfterDelay(huge, () => 0)).toBe(10_000);
+    expect(retryAfterDelay(Infinity, () => 0.999999)).toBe(11_000);
+  });
+
+  it('does not grow the backoff for timed retries: a rebuild of minutes is retried every ~1 s', () => {
+    const b = new Backoff(middle);
+    // A gateway down (no answer), then a read model rebuilt for a minute (UNAVAILABLE, 1 s).
+    expect(b.next()).toEqual({ attempt: 1, delayMs: 1000 });
+    const rebuild = Array.from({ length: 60 }, () => b.retryAfter(1000));
+    expect(rebuild.map((r) => r.delayMs)).toEqual(Array.from({ length: 60 }, () => 1050));
+    expect(rebuild.map((r) => r.attempt)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
+    expect(b.attempts).toBe(61);
+    // An untimed failure after it waits what it would have waited after the first: 2 s, not 30 s.
+    expect(b.next()).toEqual({ attempt: 62, delayMs: 2000 });
+    b.success();
+    expect(b.attempts).toBe(0);
+    expect(b.retryAfter(1000)).toEqual({ attempt: 1, delayMs: 1050 });
+    expect(b.next()).toEqual({ attempt: 2, delayMs: 1000 });
   });
 });

@@ -1,5 +1,13 @@
 import { Challenge, flopOf } from '@gpux/certification';
-import { CLAIM_SAMPLE_MS, claimToState, measureClaim, SAFETY_FACTOR } from './claim';
+import {
+  CLAIM_ABOVE_MEASURED,
+  CLAIM_SAMPLE_MS,
+  checkClaimOption,
+  ClaimMeasurement,
+  claimToState,
+  measureClaim,
+  SAFETY_FACTOR,
+} from './claim';
 
 /** A GPU whose proofs cost `fixedMs` each plus `productMs` per product; the first proof compiles for `compileMs`. */
 function gpu(fixedMs: number, productMs: number, compileMs = 0) {
@@ -65,5 +73,64 @@ describe('claimToState', () => {
   it("states the market's minimum where the rate covers it and half the rate does not", () => {
     expect(claimToState(measured, 15)).toBe(15);
     expect(claimToState(measured, 20)).toBe(20);
+  });
+});
+
+describe('checkClaimOption (--claim-tflops against what this GPU measures)', () => {
+  /** A GPU whose measured rate at each size is `rates[size]` TFLOP/s; the sizes it was measured at. */
+  function measuring(rates: Record<number, number>) {
+    const sizes: number[] = [];
+    const measure = (size: number): Promise<ClaimMeasurement> => {
+      sizes.push(size);
+      const measuredTflops = rates[size] ?? 0;
+      return Promise.resolve({
+        claimTflops: measuredTflops * SAFETY_FACTOR,
+        measuredTflops,
+        size,
+        safetyFactor: SAFETY_FACTOR,
+      });
+    };
+    return { measure, sizes };
+  }
+
+  it('refuses lavapipe claiming 5000 TFLOP/s after one measurement, saying what it measured and what to pass', async () => {
+    const { measure, sizes } = measuring({ 1024: 0.0132 });
+    const check = await checkClaimOption(5000, measure);
+    expect(check.ok).toBe(false);
+    expect(sizes).toEqual([1024]);
+    expect(!check.ok && check.error).toBe(
+      '--claim-tflops 5000 is more than 2× what this adapter measured: 0.0132 TFLOP/s (f32 proofs of 1024×1024 ' +
+        'products), so its challenge would fail at its deadline (1.25× the claimed compute time): pass ' +
+        '--claim-tflops 0.0264 or less, or leave --claim-tflops out to claim what this adapter measures (half of ' +
+        'it: 0.0066); nothing was asked of the gateway',
+    );
+  });
+
+  it('takes a claim up to twice the measured rate, and refuses one above it', async () => {
+    expect(CLAIM_ABOVE_MEASURED).toBe(2);
+    expect((await checkClaimOption(0.0264, measuring({ 1024: 0.0132 }).measure)).ok).toBe(true);
+    expect((await checkClaimOption(0.013, measuring({ 1024: 0.0132 }).measure)).ok).toBe(true);
+    expect((await checkClaimOption(0.0265, measuring({ 1024: 0.0132 }).measure)).ok).toBe(false);
+    // The figure it says to pass is rounded down, so that passing it is taken.
+    const check = await checkClaimOption(1, measuring({ 1024: 0.01333 }).measure);
+    expect(!check.ok && check.error).toContain('pass --claim-tflops 0.0266 or less');
+    expect((await checkClaimOption(0.0266, measuring({ 1024: 0.01333 }).measure)).ok).toBe(true);
+  });
+
+  it('measures again on larger products before refusing a fast GPU, never past the size of its claim', async () => {
+    // An H100-like GPU: slow on small products, its rate at the sizes its own figure picks.
+    const h100 = measuring({ 1024: 5, 4096: 40, 8192: 55 });
+    expect(await checkClaimOption(60, h100.measure)).toMatchObject({ ok: true, measurement: { size: 4096 } });
+    expect(h100.sizes).toEqual([1024, 4096]);
+    const greedy = measuring({ 1024: 5, 4096: 40, 8192: 55 });
+    expect(await checkClaimOption(500, greedy.measure)).toMatchObject({
+      ok: false,
+      measurement: { size: 8192 },
+    });
+    expect(greedy.sizes).toEqual([1024, 4096, 8192]);
+    // A claim whose own challenge is small is measured no larger than that.
+    const small = measuring({ 1024: 0.001, 2048: 1 });
+    expect((await checkClaimOption(0.01, small.measure)).ok).toBe(false);
+    expect(small.sizes).toEqual([1024]);
   });
 });

@@ -12,7 +12,16 @@
  * honest worker room for a busy machine and the network. The certified figure is what the verifier
  * measures anyway, not the claim.
  */
-import { Challenge, createChallenge, flopOf, isPrecision, secureRandom } from '@gpux/certification';
+import {
+  Challenge,
+  ChallengeSizing,
+  challengeSizeFor,
+  createChallenge,
+  DEFAULT_SIZING,
+  flopOf,
+  isPrecision,
+  secureRandom,
+} from '@gpux/certification';
 
 export const SAFETY_FACTOR = 0.5;
 
@@ -109,4 +118,65 @@ export function claimToState(measurement: ClaimMeasurement, requiredTflops?: num
   if (requiredTflops == null || claimTflops >= requiredTflops || measuredTflops < requiredTflops)
     return claimTflops;
   return requiredTflops;
+}
+
+/**
+ * How far above what this GPU measures a --claim-tflops may go: twice the measured rate. A
+ * challenge is sized for the claim and its deadline allows 1.25 × the claimed compute time plus
+ * 1 s, so a node that delivers half its claim computes for twice the time allowed and fails at the
+ * deadline, after minutes of work on a slow adapter (DEADLINE_MISSED in the node's history), or
+ * its challenge is sized past what the adapter can bind and is not answered at all. Twice leaves
+ * an honest claim room for a measurement that read low (a busy machine, a GPU still clocking up),
+ * and the measured claim (half the rate, SAFETY_FACTOR) four times.
+ */
+export const CLAIM_ABOVE_MEASURED = 2;
+
+export type ClaimCheck =
+  { ok: true; measurement: ClaimMeasurement } | { ok: false; measurement: ClaimMeasurement; error: string };
+
+/**
+ * Whether a --claim-tflops is within CLAIM_ABOVE_MEASURED × what this GPU measures, before any
+ * certification is asked for. Measured as a claim is (`measure`: measureClaim at a size, the
+ * kernels ready for it), first at the smallest challenge size; where the claim is above the bound,
+ * again at the size the measured rate picks while that grows (a GPU delivers more on larger
+ * products), never past the size the claim's own challenge would have. The best rate counts.
+ */
+export async function checkClaimOption(
+  claimTflops: number,
+  measure: (size: number) => Promise<ClaimMeasurement>,
+  sizing: ChallengeSizing = DEFAULT_SIZING,
+): Promise<ClaimCheck> {
+  const largest = challengeSizeFor(claimTflops, sizing);
+  let size = sizing.minSize;
+  let best: ClaimMeasurement | undefined;
+  for (;;) {
+    const measurement = await measure(size);
+    if (!best || measurement.measuredTflops > best.measuredTflops) best = measurement;
+    if (!(best.measuredTflops > 0 && Number.isFinite(best.measuredTflops)))
+      return { ok: true, measurement: best };
+    if (claimTflops <= CLAIM_ABOVE_MEASURED * best.measuredTflops) return { ok: true, measurement: best };
+    const next = Math.min(challengeSizeFor(measurement.measuredTflops, sizing), largest);
+    if (next <= size) break;
+    size = next;
+  }
+  const most = CLAIM_ABOVE_MEASURED * best.measuredTflops;
+  return {
+    ok: false,
+    measurement: best,
+    error:
+      `--claim-tflops ${claimTflops} is more than ${CLAIM_ABOVE_MEASURED}× what this adapter measured: ` +
+      `${significant(best.measuredTflops)} TFLOP/s (f32 proofs of ${best.size}×${best.size} products), so its challenge ` +
+      `would fail at its deadline (1.25× the claimed compute time): pass --claim-tflops ${floorSignificant(most)} or less, ` +
+      `or leave --claim-tflops out to claim what this adapter measures (half of it: ${significant(best.claimTflops)}); ` +
+      'nothing was asked of the gateway',
+  };
+}
+
+/** `x` to 3 significant digits. */
+const significant = (x: number): number => Number(x.toPrecision(3));
+
+/** `x` rounded down to 3 significant digits: a figure to pass that stays within the bound. */
+function floorSignificant(x: number): number {
+  const step = 10 ** (Math.floor(Math.log10(x)) - 2);
+  return significant(Math.floor(x / step + 1e-9) * step);
 }

@@ -236,6 +236,34 @@ describe('the gateway client', () => {
   });
 
   it.each([
+    [
+      'UNAVAILABLE',
+      json(200, {
+        errors: [{ message: 'rebuilding', extensions: { code: 'UNAVAILABLE', retryAfterMs: 1000 } }],
+        data: null,
+      }),
+      'UNAVAILABLE',
+    ],
+    [
+      'UNAVAILABLE on a 503',
+      json(503, { errors: [{ message: 'redis down', extensions: { code: 'UNAVAILABLE' } }] }),
+      'UNAVAILABLE',
+    ],
+    ['RATE_LIMITED', json(429, rateLimited(2500)), 'RATE_LIMITED'],
+    ['a 502 without a GraphQL body', withHeaders(502, {}), undefined],
+  ])(
+    'says which code made it unavailable (a timed UNAVAILABLE is retried at its time): %s',
+    async (_what, h, code) => {
+      handler = h as Handler;
+      const error = await client()
+        .heartbeat('s1')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayUnavailableError);
+      expect((error as GatewayUnavailableError).code).toBe(code);
+    },
+  );
+
+  it.each([
     ['HTTP 503', json(503, { message: 'down' }), /answered HTTP 503/],
     [
       'HTTP 502 with HTML',

@@ -56,6 +56,11 @@ export class GatewayUnavailableError extends Error {
      * gateway answered that it could not serve.
      */
     readonly noAnswer?: string,
+    /**
+     * The gateway's code for it, where it said one (UNAVAILABLE, RATE_LIMITED, TIMEOUT,
+     * INTERNAL_SERVER_ERROR): an UNAVAILABLE with retryAfterMs is retried at that time (agent.ts).
+     */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'GatewayUnavailableError';
@@ -199,6 +204,8 @@ export class GatewayClient {
       throw new GatewayUnavailableError(
         `the gateway at ${this.url} answered HTTP ${response.status}${body ? said : ' without a GraphQL response'}`,
         retryAfterMs,
+        undefined,
+        codes[0] || undefined,
       );
     }
     const first = errors[0];
@@ -209,6 +216,8 @@ export class GatewayClient {
         throw new GatewayUnavailableError(
           `the gateway could not answer now (${code}: ${message})`,
           retryAfterMs,
+          undefined,
+          code,
         );
       if (code === 'CHALLENGE_FAILED')
         throw new ChallengeFailedError(

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { AdapterChoiceError, openGpu, useDawnToggles } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
-import { measureClaim } from './claim';
+import { checkClaimOption, measureClaim } from './claim';
 import { ChallengeKernels } from './kernels';
 import { GatewayClient } from './client';
 import { credentialFromFile, parseJoinArgs } from './options';
@@ -107,6 +107,17 @@ export async function runJoin(
       warn: io.err,
       ...(options.json ? {} : { onProgress: (m: string) => io.err(`gpu-worker: [autotune] ${m}`) }),
     });
+    // A claim's rate: whole proofs with the kernels tuned at `size` (claim.ts).
+    const measure = (size: number, precision: string) =>
+      measureClaim(
+        async (challenge) => {
+          const proof = await kernels.prove(challenge);
+          proof.discard();
+          return proof.timings.totalMs;
+        },
+        size,
+        precision,
+      );
     try {
       const agent = new WorkerAgent({
         client: new GatewayClient(options.gateway, credential, {
@@ -114,17 +125,17 @@ export async function runJoin(
         }),
         prove: (challenge, signal) => kernels.prove(challenge, signal),
         prepare: (size) => kernels.prepare(size),
-        measureClaim: (size, precision) =>
-          measureClaim(
-            async (challenge) => {
-              const proof = await kernels.prove(challenge);
-              proof.discard();
-              return proof.timings.totalMs;
-            },
-            size,
-            precision,
-          ),
+        measureClaim: measure,
         ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
+        // Measured at the default sizing (no session yet): the kernels tuned at its smallest size,
+        // the size most sessions start from, are the ones the agent prepares first anyway.
+        checkClaim: async (claim) => {
+          const check = await checkClaimOption(claim, async (size) => {
+            await kernels.prepare(size);
+            return measure(size, 'f32');
+          });
+          return check.ok ? null : check.error;
+        },
         adapter: gpu.adapter.description || gpu.adapter.device,
         certifyF16: options.f16,
         once: options.once,

@@ -1,4 +1,4 @@
-import { consoleReporter, formatEvent, JoinEvent, REFUSED_LINE } from './report';
+import { consoleReporter, formatEvent, JoinEvent, ONCE_EXIT_LINE, REFUSED_LINE } from './report';
 
 describe('join output', () => {
   function capture(json: boolean) {
@@ -60,6 +60,19 @@ describe('join output', () => {
     };
     t.report(verdict);
     expect(t.out.map((l) => JSON.parse(l))).toEqual([verdict]);
+  });
+
+  it('--once: says on exit that the node, no longer heartbeating, is lost after the heartbeat window, and what to run to sell', () => {
+    const t = capture(false);
+    t.report({ event: 'exiting', status: 'CERTIFIED' });
+    expect(t.err).toEqual([]);
+    expect(t.out).toEqual([
+      'gpu-worker: --once: exiting with the node CERTIFIED; nothing heartbeats for it once this exits, so capacity ' +
+        'declares the node lost after its heartbeat window (HEARTBEAT_TIMEOUT_MS, 20 s by default): a node that ' +
+        'can sell is then SUSPENDED, its asks cancelled and its running leases breached, until it certifies ' +
+        'again. --once is for certifying; to sell, run gpu-worker join without --once',
+    ]);
+    expect(t.out[0]).toContain(ONCE_EXIT_LINE);
   });
 
   it('says a stop, and a second signal that exits at once', () => {

@@ -74,6 +74,14 @@ export type JoinEvent =
       certifiedUntil: string | null;
     }
   | { event: 'certified'; status: string; certifiedUntil: string | null }
+  | {
+      /**
+       * --once, done (exit 0): the worker exits and no longer heartbeats, so capacity declares the
+       * node lost after its heartbeat window (ONCE_EXIT_LINE).
+       */
+      event: 'exiting';
+      status: string;
+    }
   | { event: 'status'; status: string }
   | { event: 'retry'; attempt: number; delayMs: number; error: string }
   | { event: 'refused'; message: string }
@@ -84,6 +92,13 @@ export type JoinEvent =
       /** A second signal: the process exits now with this code. */
       exitCode?: number;
     };
+
+/** What --once leaves behind when it exits: the node without a worker (join's --help says it too). */
+export const ONCE_EXIT_LINE =
+  'nothing heartbeats for it once this exits, so capacity declares the node lost after its heartbeat window ' +
+  '(HEARTBEAT_TIMEOUT_MS, 20 s by default): a node that can sell is then SUSPENDED, its asks cancelled and its ' +
+  'running leases breached, until it certifies again. --once is for certifying; to sell, run ' +
+  'gpu-worker join without --once';
 
 export const REFUSED_LINE =
   'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
@@ -126,6 +141,8 @@ export function formatEvent(e: JoinEvent): string {
         : `${e.purpose.toLowerCase()} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${e.status === 'UNKNOWN' ? '' : `; node ${e.status}`}`;
     case 'certified':
       return `node is ${e.status}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}: no certification needed now`;
+    case 'exiting':
+      return `--once: exiting with the node ${e.status}; ${ONCE_EXIT_LINE}`;
     case 'status':
       return `node status: ${e.status}`;
     case 'retry':
