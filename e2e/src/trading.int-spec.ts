@@ -175,6 +175,16 @@ describe('trading through GraphQL', () => {
         })
       ).data?.placeOrder,
     ).toMatchObject({ status: 'FILLED', filledGpus: 2 });
+    // The order is found by the clientOrderId b1 chose, as by its id; filled, nothing is left to cancel.
+    const byClientId = await m.ok<{ order: { id: string; status: string } }>(
+      '{ order(clientOrderId: "b1-1") { id status } }',
+      {},
+      keys['b1']!,
+    );
+    expect(byClientId.order).toMatchObject({ id: expect.stringMatching(/^ord-/), status: 'FILLED' });
+    expect(
+      error(await m.gql('mutation { cancelOrder(clientOrderId: "b1-1") { id } }', {}, keys['b1']!)),
+    ).toEqual({ code: 'ORDER_NOT_OPEN', field: 'clientOrderId' });
     expect(
       (await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data
         ?.placeOrder,
@@ -331,7 +341,8 @@ describe('trading through GraphQL', () => {
       { o: rest.id },
       keys['b3']!,
     );
-    expect(error(again)).toEqual({ code: 'NOT_FOUND', field: 'orderId' });
+    expect(error(again)).toEqual({ code: 'ORDER_NOT_OPEN', field: 'orderId' });
+    expect(again.errors?.[0]?.extensions?.['status']).toBe('CANCELLED');
     expect(again.errors?.[0]?.message).toBe(`order ${rest.id} is cancelled: nothing is left to cancel`);
     expect(
       error(

@@ -672,14 +672,18 @@ describe('gateway limits on HTTP and WebSocket', () => {
         /without an API key a socket may only subscribe to bookUpdated, tradeExecuted, tickerUpdated/,
       );
     }
-    // A key that is not valid is refused as on HTTP.
-    const badKey = await first(
-      open('gpx_not-a-valid-key-000000000'),
+    // A key that is not valid is refused as on HTTP, and never taken for no key: the socket is
+    // closed 4401 at its connection_init, saying why (public data included: no operation runs on it).
+    for (const query of [
       'subscription { myOrderUpdated { id } }',
-    );
-    expect(codes(badKey)).toEqual(['UNAUTHENTICATED']);
+      'subscription { tickerUpdated(marketId: "m1") { last } }',
+    ])
+      await expect(first(open('gpx_not-a-valid-key-000000000'), query)).rejects.toMatchObject({
+        code: 4401,
+        reason: 'the API key is not known: it was revoked, or is mistyped',
+      });
     // A key sent as something other than a string is a key sent wrongly, not no key: refused with
-    // what to send, as a key that is not valid is (public data does not look at keys, either way).
+    // what to send, as a key that is not valid is.
     for (const authorization of [12345, { key: ADMIN_KEY }, [`Bearer ${ADMIN_KEY}`], true]) {
       const client = createClient({
         url: `${gateway.url.replace(/^http/, 'ws')}/graphql`,
@@ -688,11 +692,12 @@ describe('gateway limits on HTTP and WebSocket', () => {
         retryAttempts: 0,
       });
       clients.push(client);
-      const wrong = await first(client, 'subscription { myOrderUpdated { id } }');
-      expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
-      expect(wrong.errors?.[0]?.message).toMatch(
-        /\(on a WebSocket, connectionParams\.authorization\) must be the string "Bearer <API key>"/,
-      );
+      await expect(first(client, 'subscription { myOrderUpdated { id } }')).rejects.toMatchObject({
+        code: 4401,
+        reason: expect.stringMatching(
+          /\(on a WebSocket, connectionParams\.authorization\) must be the string "Bearer <API key>"/,
+        ),
+      });
     }
     // With a key, the subscription reaches its resolver (the admin has no orders of its own).
     expect(codes(await first(open(ADMIN_KEY), 'subscription { myOrderUpdated { id } }'))).toEqual([

@@ -5,6 +5,7 @@
 // Kafka is the real broker, or a port where nothing listens.
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv } from '@gpux/testing';
+import { markFolded } from './gateway.fixture';
 import { gatewayService } from './service';
 
 const ADMIN_KEY = 'unavailable-int-spec-admin-key-0123456789';
@@ -22,6 +23,7 @@ describe('gateway while Kafka or Redis is down', () => {
   let gateway: ServiceApp | undefined;
 
   const start = async (kafkaBrokers: string) => {
+    await markFolded(redis); // every service started, on an empty log
     gateway = await startService(
       gatewayService,
       {

@@ -3,10 +3,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { capacityReadModel, ordersReadModel, pricingReadModel } from '@gpux/contracts';
 import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { markFolded } from '../gateway.fixture';
 import { gatewayService } from '../service';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -70,6 +72,8 @@ describe('accounts through GraphQL', () => {
       async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
       60_000,
     );
+    // The services that do not run here started on an empty log: their models are folded, empty.
+    await markFolded(redis, [ordersReadModel, capacityReadModel, pricingReadModel]);
     gateway = await startGateway('60000');
     sweeping = await startGateway('250');
   }, 90_000);
@@ -224,6 +228,10 @@ describe('accounts through GraphQL', () => {
     };
     const again = await gql(CREATE, { k: 'create-1' });
     expect(again.data).toEqual({ createApiKey: null });
+    // The very same request again: its message is true of it (never "a different request").
+    expect(again.errors?.[0]?.message).toBe(
+      `this idempotencyKey was already used, by this same request or another: a secret is shown only once, so a retry cannot show it again, and nothing was done; the first request with it created key ${first.createApiKey.keyId}, whose key was shown once: revoke it and create another with a new idempotencyKey`,
+    );
     expect(again.errors?.[0]?.extensions).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'idempotencyKey',

@@ -8,6 +8,7 @@ import {
   TEXT_LIMITS,
 } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
+import type { CommandOutcome } from '@gpux/eventsourcing';
 import { SettlementQueries } from '@gpux/read-models';
 import { ANY_KEY, assertSelfOrAdmin, Caller, Roles } from '../api/access';
 import { Principal, sha256 } from '../api/auth';
@@ -21,6 +22,7 @@ import {
   idFromKey,
   revealingOnce,
 } from '../api/idempotency';
+import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
 import {
@@ -42,12 +44,14 @@ const REFERENCE = {
 @Resolver(() => Account)
 export class AccountsResolver {
   private readonly settlement: SettlementQueries;
+  private readonly source: RecordedSource;
 
   constructor(
     private readonly commands: Commands,
     redis: RedisClient,
   ) {
     this.settlement = new SettlementQueries(redis.redis);
+    this.source = { redis: redis.redis, notices: commands.notices };
   }
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
@@ -106,12 +110,16 @@ export class AccountsResolver {
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Account> {
-    await this.commands.execute(
-      'settlement',
-      command(p, SettlementCommands.openAccount.type, accountId, { accountId, owner }, idempotencyKey),
-      rm.name,
+    const started = Date.now();
+    const opening = command(
+      p,
+      SettlementCommands.openAccount.type,
+      accountId,
+      { accountId, owner },
+      idempotencyKey,
     );
-    return this.mustRead(accountId);
+    const outcome = await this.commands.execute('settlement', opening, rm.name);
+    return this.recorded(accountId, outcome, `account ${accountId} was opened`, started, opening.clientKey);
   }
 
   @Mutation(() => Account, {
@@ -216,15 +224,37 @@ export class AccountsResolver {
     const parsed = parseMoney(amount);
     if (!parsed.ok) throw apiError('BAD_USER_INPUT', `amount ${parsed.reason}`, 'amount');
     if (parsed.micros <= 0) throw apiError('BAD_USER_INPUT', 'amount must be greater than zero', 'amount');
+    const started = Date.now();
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
-    await this.commands.execute('settlement', command(p, type, accountId, data, idempotencyKey), rm.name);
-    return this.mustRead(accountId);
+    const moving = command(p, type, accountId, data, idempotencyKey);
+    const outcome = await this.commands.execute('settlement', moving, rm.name);
+    const what = `${type === SettlementCommands.deposit.type ? 'a deposit to' : 'a withdrawal from'} account ${accountId} was recorded`;
+    return this.recorded(accountId, outcome, what, started, moving.clientKey);
   }
 
-  private async mustRead(accountId: string): Promise<Account> {
-    const account = await this.read(accountId);
-    if (!account) throw apiError('NOT_FOUND', `account ${accountId} does not exist`, 'accountId');
-    return account;
+  /**
+   * The account as a recorded command left it: waits for settlement's model to show it again when
+   * Redis was flushed since, else UNAVAILABLE saying what was recorded (api/recorded.ts).
+   */
+  private recorded(
+    accountId: string,
+    outcome: { position: CommandOutcome['position'] },
+    what: string,
+    started: number,
+    idempotencyKey: string,
+  ): Promise<Account> {
+    return readRecorded(
+      this.source,
+      rm.name,
+      outcome,
+      () => this.read(accountId),
+      {
+        what,
+        readWith: `account(id: ${JSON.stringify(accountId)})`,
+        extensions: { accountId, idempotencyKey },
+      },
+      recordedDeadline(started),
+    );
   }
 
   private async read(id: string): Promise<Account | null> {

@@ -54,10 +54,18 @@ describe('decide', () => {
     expect(codeOf(() => decide(undefined, { principal: buyer }, 'x'))).toBe('FORBIDDEN');
   });
 
-  it('lets anyone run a public field, even with a key that is not valid', () => {
-    const authError = apiError('UNAUTHENTICATED', 'unknown key');
-    expect(decide({ public: true }, { principal: null, authError }, 'x')).toBeNull();
+  it('lets anyone run a public field, with a valid key or none', () => {
+    expect(decide({ public: true }, { principal: null }, 'x')).toBeNull();
     expect(decide({ public: true }, { principal: buyer }, 'x')).toBe(buyer);
+  });
+
+  it('refuses a public field to a key that was sent and refused: never served as anonymous', () => {
+    const authError = apiError('UNAUTHENTICATED', 'unknown key');
+    expect(() => decide({ public: true }, { principal: null, authError }, 'x')).toThrow(authError);
+    const lookupFailed = apiError('UNAVAILABLE', 'the model is being rebuilt');
+    expect(() => decide({ public: true }, { principal: null, authError: lookupFailed }, 'x')).toThrow(
+      lookupFailed,
+    );
   });
 
   it('needs a key holding one of the roles', () => {

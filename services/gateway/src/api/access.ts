@@ -22,7 +22,11 @@ export type Access = { public: true } | { roles: readonly Role[] };
 
 const ACCESS = 'gpux:access';
 
-/** Anyone may run it, with or without a key (a key that is sent but not valid is not looked at). */
+/**
+ * Anyone may run it, with a valid key or with none. A key that is sent but refused (malformed,
+ * unknown, revoked; or not looked up yet: UNAVAILABLE) is that refusal, here as anywhere: a client
+ * that sends a key is told it does not hold, never served as anonymous.
+ */
 export const Public = () => SetMetadata(ACCESS, { public: true } satisfies Access);
 
 /** Only a caller holding one of these roles may run it. */
@@ -34,7 +38,10 @@ export const ANY_KEY: readonly Role[] = ['admin', 'buyer', 'provider', 'worker']
 /** The decision, for a field with this access and a request with this context: the caller, or an error. */
 export function decide(access: Access | undefined, context: RequestContext, field: string): Principal | null {
   if (!access) throw apiError('FORBIDDEN', `${field} has no access rule: it is closed to everyone`);
-  if ('public' in access) return context.principal;
+  if ('public' in access) {
+    if (context.authError) throw context.authError;
+    return context.principal;
+  }
   return holderOf(context, access.roles);
 }
 

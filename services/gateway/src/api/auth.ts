@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { capacityReadModel, settlementReadModel } from '@gpux/contracts';
-import { CapacityQueries, SettlementQueries } from '@gpux/read-models';
 import type Redis from 'ioredis';
 import { apiError } from './errors';
 import { REBUILD_RETRY_MS, ReadModelWatch } from './rebuilding';
@@ -31,7 +30,37 @@ const API_KEYS_MODEL = settlementReadModel.name;
 const CREDENTIALS_MODEL = capacityReadModel.name;
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest();
-const KEY = /^Bearer ([\x21-\x7e]{16,256})$/;
+
+/** The credentials a header carries: the scheme (any case, RFC 7235), one or more spaces, a token. */
+const BEARER = /^bearer +([\x21-\x7e]+)$/i;
+/** What the keys the exchange hands out look like (and the admin key, 24+ characters). */
+const KEY_LENGTH = { min: 16, max: 256 };
+
+export type ParsedAuthorization =
+  | { kind: 'none' }
+  | { kind: 'malformed' }
+  /** Well formed, but no key the exchange issues is this short or this long: unknown, unlooked-up. */
+  | { kind: 'unknown'; key: string }
+  | { kind: 'key'; key: string };
+
+/**
+ * The key an Authorization header (or a socket's connectionParams.authorization) carries. The scheme
+ * is case-insensitive (`bearer`, `BEARER`, as RFC 7235 allows); a key outside the lengths the
+ * exchange issues is well formed but unknown, and told so, never that the header's form is wrong.
+ */
+export function parseAuthorization(header: string | undefined): ParsedAuthorization {
+  if (header === undefined) return { kind: 'none' };
+  const key = BEARER.exec(header)?.[1];
+  if (key === undefined) return { kind: 'malformed' };
+  return key.length < KEY_LENGTH.min || key.length > KEY_LENGTH.max
+    ? { kind: 'unknown', key }
+    : { kind: 'key', key };
+}
+
+const MALFORMED =
+  'the Authorization header (on a WebSocket, connectionParams.authorization) must be the string "Bearer <API key>"';
+const UNKNOWN_KEY = 'the API key is not known: it was revoked, or is mistyped';
+const UNKNOWN_CREDENTIAL = 'the node credential is not known: it was rotated or revoked, or is mistyped';
 
 /**
  * A key read from a model that is being rebuilt (Redis flushed, or a rebuild asked for) means
@@ -49,15 +78,20 @@ function unlessRebuilding(projection: string, rebuilding: readonly string[]): vo
     );
 }
 
+/** Times a node credential's two reads are tried when its model changed between them. */
+const CREDENTIAL_READ_TRIES = 3;
+
 /**
  * API keys arrive as `Authorization: Bearer <key>` and are only ever compared hashed. The admin
  * bootstrap key comes from configuration; account keys are looked up by their sha256 in
  * settlement's read model (issued and revoked as events on the account).
+ *
+ * Every read of a key is made in one transaction with the check that its model is whole
+ * (ReadModelWatch.readWhole): a FLUSHALL between the check and the read would otherwise find a
+ * valid key missing and answer UNAUTHENTICATED, on which a gpu-worker exits for good.
  */
 export class ApiKeys {
   private readonly adminDigest: Buffer | null;
-  private readonly settlement: SettlementQueries;
-  private readonly capacity: CapacityQueries;
 
   constructor(
     adminKey: string | undefined,
@@ -65,44 +99,59 @@ export class ApiKeys {
     private readonly watch: ReadModelWatch = new ReadModelWatch(redis),
   ) {
     this.adminDigest = adminKey ? sha256(adminKey) : null;
-    this.settlement = new SettlementQueries(redis);
-    this.capacity = new CapacityQueries(redis);
   }
 
   /** The caller, null when no key was sent; an unknown or malformed key is an error. */
   async authenticate(header: string | undefined): Promise<Principal | null> {
-    if (header === undefined) return null;
-    const m = KEY.exec(header);
-    if (!m)
-      throw apiError(
-        'UNAUTHENTICATED',
-        'the Authorization header (on a WebSocket, connectionParams.authorization) must be the string "Bearer <API key>"',
-      );
-    const digest = sha256(m[1]!);
+    const parsed = parseAuthorization(header);
+    if (parsed.kind === 'none') return null;
+    if (parsed.kind === 'malformed') throw apiError('UNAUTHENTICATED', MALFORMED);
+    const credential = parsed.key.startsWith(NODE_CREDENTIAL_PREFIX);
+    if (parsed.kind === 'unknown')
+      throw apiError('UNAUTHENTICATED', credential ? UNKNOWN_CREDENTIAL : UNKNOWN_KEY);
+    const digest = sha256(parsed.key);
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
       return { accountId: 'admin', roles: ['admin'] };
-    if (m[1]!.startsWith(NODE_CREDENTIAL_PREFIX)) return this.worker(digest.toString('hex'));
-    // Sent together (one round trip): whether the model is whole decides what the lookup means.
-    const [found, rebuilding] = await Promise.all([
-      this.settlement.apiKeyHolder(digest.toString('hex')),
-      this.watch.rebuilding([API_KEYS_MODEL]),
-    ]);
-    unlessRebuilding(API_KEYS_MODEL, rebuilding);
-    if (!found) throw apiError('UNAUTHENTICATED', 'the API key is not valid (unknown or revoked)');
-    return { ...found, roles: found.roles as Role[] };
+    if (credential) return this.worker(digest.toString('hex'));
+    const read = await this.watch.readWhole([API_KEYS_MODEL], (tx) =>
+      tx.hgetall(settlementReadModel.apiKey(digest.toString('hex'))),
+    );
+    unlessRebuilding(API_KEYS_MODEL, read.rebuilding);
+    const h = read.results[0] as Record<string, string>;
+    if (!h['accountId']) throw apiError('UNAUTHENTICATED', UNKNOWN_KEY);
+    return {
+      accountId: h['accountId'],
+      ...(h['keyId'] ? { keyId: h['keyId'] } : {}),
+      roles: (h['roles'] ?? '').split(',').filter(Boolean) as Role[],
+    };
   }
 
-  /** A worker, by its node credential's digest: valid until rotated or revoked. */
+  /**
+   * A worker, by its node credential's digest: valid until rotated or revoked. Two reads (the
+   * credential's node, then that node's provider), each with the check that the model is whole, and
+   * both under the same epoch: a model flushed and refolded, or switched to a rebuilt generation,
+   * between them is read again.
+   */
   private async worker(hash: string): Promise<Principal> {
-    const [nodeId, rebuilding] = await Promise.all([
-      this.capacity.credentialNode(hash),
-      this.watch.rebuilding([CREDENTIALS_MODEL]),
-    ]);
-    unlessRebuilding(CREDENTIALS_MODEL, rebuilding);
-    const providerId = nodeId ? await this.capacity.nodeField(nodeId, 'providerId') : null;
-    if (!nodeId || !providerId)
-      throw apiError('UNAUTHENTICATED', 'the node credential is not valid (unknown, rotated or revoked)');
-    return { accountId: providerId, nodeId, roles: ['worker'] };
+    for (let attempt = 1; ; attempt++) {
+      const found = await this.watch.readWhole([CREDENTIALS_MODEL], (tx) =>
+        tx.hget(capacityReadModel.credential(hash), 'nodeId'),
+      );
+      unlessRebuilding(CREDENTIALS_MODEL, found.rebuilding);
+      const nodeId = found.results[0] as string | null;
+      if (!nodeId) throw apiError('UNAUTHENTICATED', UNKNOWN_CREDENTIAL);
+      const node = await this.watch.readWhole([CREDENTIALS_MODEL], (tx) =>
+        tx.hget(capacityReadModel.node(nodeId), 'providerId'),
+      );
+      unlessRebuilding(CREDENTIALS_MODEL, node.rebuilding);
+      if (node.epochs[0] !== found.epochs[0]) {
+        if (attempt < CREDENTIAL_READ_TRIES) continue;
+        unlessRebuilding(CREDENTIALS_MODEL, [CREDENTIALS_MODEL]);
+      }
+      const providerId = node.results[0] as string | null;
+      if (!providerId) throw apiError('UNAUTHENTICATED', UNKNOWN_CREDENTIAL);
+      return { accountId: providerId, nodeId, roles: ['worker'] };
+    }
   }
 
   /** The request's context: the caller, or why its key was refused. */

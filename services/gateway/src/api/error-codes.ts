@@ -93,6 +93,11 @@ export const ERROR_CODES = {
     action: ErrorAction.DO_NOT_RETRY,
     description: 'What extensions.field names does not exist (or is not yours).',
   },
+  ORDER_NOT_OPEN: {
+    action: ErrorAction.DO_NOT_RETRY,
+    description:
+      'The order extensions.field names exists but has nothing left to change: it is filled or cancelled already (extensions.status says which). Read it; nothing was done.',
+  },
   ALREADY_EXISTS: {
     action: ErrorAction.DO_NOT_RETRY,
     description:
@@ -100,7 +105,8 @@ export const ERROR_CODES = {
   },
   INSUFFICIENT_FUNDS: {
     action: ErrorAction.DO_NOT_RETRY,
-    description: 'The account has not enough available: deposit, or ask for less.',
+    description:
+      'The account has not enough available: deposit, or ask for less (the message says what is available and what is needed, extensions.field what asked for it, e.g. amount or input.price).',
   },
   MARKET_CLOSED: {
     action: ErrorAction.DO_NOT_RETRY,

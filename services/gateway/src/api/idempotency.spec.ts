@@ -1,5 +1,12 @@
 import { GraphQLError } from 'graphql';
-import { command, IDEMPOTENCY_KEY_MAX, idempotencyKeyProblem, principalScope } from './idempotency';
+import { apiError } from './errors';
+import {
+  command,
+  IDEMPOTENCY_KEY_MAX,
+  idempotencyKeyProblem,
+  principalScope,
+  revealingOnce,
+} from './idempotency';
 
 describe('idempotency keys at the gateway', () => {
   const admin = { accountId: 'admin', roles: ['admin' as const] };
@@ -81,5 +88,53 @@ describe('idempotency keys at the gateway', () => {
       code: 'BAD_USER_INPUT',
       field: 'idempotencyKey',
     });
+  });
+});
+
+describe('a mutation that shows a secret once, its key used again', () => {
+  // What the sender answers an identical retry too: its new secret makes it another request to the log.
+  const reused = () =>
+    Promise.reject(
+      apiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this idempotency key was already used for a different request; use a new key for a new request',
+        'idempotencyKey',
+      ),
+    );
+  const refusal = async (recovery: Parameters<typeof revealingOnce>[1]) => {
+    const error = (await revealingOnce(reused, recovery).catch((e: unknown) => e)) as GraphQLError;
+    return { message: error.message, extensions: error.extensions };
+  };
+
+  it('says the key was used, true of the same request as of another, and what the first made', async () => {
+    expect(
+      await refusal(async () => ({
+        message: 'the first request with it created key k-1',
+        extensions: { keyId: 'k-1' },
+      })),
+    ).toEqual({
+      message:
+        'this idempotencyKey was already used, by this same request or another: a secret is shown only once, so a retry cannot show it again, and nothing was done; the first request with it created key k-1',
+      extensions: { code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey', keyId: 'k-1' },
+    });
+  });
+
+  it('never says "a different request", also when what the first made cannot be told', async () => {
+    const { message, extensions } = await refusal(async () => undefined);
+    expect(message).not.toMatch(/different request/);
+    expect(message).toBe(
+      'this idempotencyKey was already used, by this same request or another: a secret is shown only once, so a retry cannot show it again, and nothing was done; use a new key for a new request',
+    );
+    expect(extensions).toEqual({ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
+  });
+
+  it('passes any other error through', async () => {
+    const other = apiError('TIMEOUT', 'no outcome');
+    await expect(
+      revealingOnce(
+        () => Promise.reject(other),
+        async () => undefined,
+      ),
+    ).rejects.toBe(other);
   });
 });

@@ -54,8 +54,16 @@ export const idFromKey = (prefix: string, scope: string, idempotencyKey: string)
   `${prefix}-${createHash('sha256').update(`${scope}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
 
 /**
+ * What a mutation that shows a secret once answers a used key: true of an identical retry (whose
+ * secret, drawn anew, makes it a different request to the log) as of another request.
+ */
+export const SECRET_KEY_USED =
+  'this idempotencyKey was already used, by this same request or another: a secret is shown only once, so a retry cannot show it again, and nothing was done';
+
+/**
  * Runs a mutation that shows a secret once; a retry with a used key (IDEMPOTENCY_KEY_REUSED) is
- * answered with what the first request made and how to recover, when `recovery` can tell.
+ * answered with what the first request made and how to recover, when `recovery` can tell. Its
+ * message never says "a different request": the same request again is refused the same way.
  */
 export async function revealingOnce<T>(
   run: () => Promise<T>,
@@ -67,12 +75,11 @@ export async function revealingOnce<T>(
     if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'IDEMPOTENCY_KEY_REUSED')
       throw error;
     const found = await recovery();
-    if (!found) throw error;
     throw apiError(
       'IDEMPOTENCY_KEY_REUSED',
-      `${error.message}; ${found.message}`,
+      `${SECRET_KEY_USED}; ${found ? found.message : 'use a new key for a new request'}`,
       'idempotencyKey',
-      found.extensions,
+      found?.extensions ?? {},
     );
   }
 }

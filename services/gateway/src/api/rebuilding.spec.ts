@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { MODELS_OF_QUERY, modelsOf, READ_MODELS } from './rebuilding';
+import { markerKeys, MODELS_OF_QUERY, modelsOf, modelsRebuilding, READ_MODELS } from './rebuilding';
 
 const operation = (query: string) => getOperationAST(parse(query))!;
 
@@ -29,5 +29,33 @@ describe('which read models a query reads', () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).filter((f) => !(f in MODELS_OF_QUERY))).toEqual(
       [],
     );
+  });
+});
+
+describe('which read models are not whole', () => {
+  const models = ['settlement.read-model', 'capacity.read-model'];
+
+  it("reads each model's epoch, then its rebuilding marker", () => {
+    expect(markerKeys(models)).toEqual([
+      'proj:21.settlement.read-model:epoch',
+      'proj:21.settlement.read-model:rebuilding',
+      'proj:19.capacity.read-model:epoch',
+      'proj:19.capacity.read-model:rebuilding',
+    ]);
+  });
+
+  it('is none once every model has an epoch and no rebuilding marker, even one legitimately empty', () => {
+    expect(modelsRebuilding(models, ['e1', null, 'e2', null])).toEqual([]);
+  });
+
+  it('is a model refolding after a reset (its marker set)', () => {
+    expect(modelsRebuilding(models, ['e1', '{"ends":{}}', 'e2', null])).toEqual(['settlement.read-model']);
+  });
+
+  it('is a model with no epoch at all: never folded since Redis lost it, however new the watcher', () => {
+    // A gateway started after Redis restarted without persistence, before the service reset the
+    // model, never saw its epoch: the empty model is not whole, and a key missing from it says nothing.
+    expect(modelsRebuilding(models, [null, null, 'e2', null])).toEqual(['settlement.read-model']);
+    expect(modelsRebuilding(models, [null, null, null, null])).toEqual(models);
   });
 });

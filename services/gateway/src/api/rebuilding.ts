@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
 import { projectionKeys } from '@gpux/eventsourcing';
 import { GraphQLError, Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import type Redis from 'ioredis';
+import type { ChainableCommander, default as Redis } from 'ioredis';
 import { UNAVAILABLE_RETRY_MS, unavailableHead } from './unavailable';
 
 const SETTLEMENT = settlementReadModel.name;
@@ -51,35 +51,81 @@ export function modelsOf(operation: OperationDefinitionNode): string[] {
 }
 
 export const unavailableError = () =>
-  new GraphQLError('a read model is being rebuilt from Kafka (Redis was flushed): retry in a second', {
-    extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
-  });
+  new GraphQLError(
+    'a read model is being rebuilt from Kafka (Redis was flushed, or its service has not folded it yet): retry in a second',
+    {
+      extensions: { code: 'UNAVAILABLE', retryAfterMs: REBUILD_RETRY_MS },
+    },
+  );
+
+/**
+ * Whether each of `models` is whole, from its epoch and rebuilding marker as read (MGET of
+ * markerKeys): not while its rebuilding marker is set (a reset's refold has not reached the log's
+ * end yet, readModelRebuilding in libs/eventsourcing), nor while it has no epoch at all. A runner
+ * sets the epoch when it first starts on a model, even on a brand-new deployment with an empty log
+ * (resetReadModel: no marker then, nothing to refold), so a model without one has never been folded
+ * since Redis lost it (FLUSHALL, a restart without persistence) or since it began: its service has
+ * not reset it yet, and a key missing from it says nothing. The gateway cannot tell that from a
+ * model it has watched before or not (one started after the flush never saw the epoch), so it
+ * never takes an empty model without an epoch for a whole one.
+ */
+export function modelsRebuilding(models: readonly string[], values: readonly (string | null)[]): string[] {
+  return models.filter((_, i) => values[2 * i] === null || values[2 * i + 1] !== null);
+}
+
+/** The keys that say whether `models` are whole: each one's epoch, then its rebuilding marker. */
+export function markerKeys(models: readonly string[]): string[] {
+  return models.flatMap((name) => [projectionKeys(name).epoch, projectionKeys(name).rebuilding]);
+}
+
+/** Reads made together with the check that their models are whole (ReadModelWatch.readWhole). */
+export interface WholeRead {
+  /** The models among those asked that are not whole: what was read from them means nothing yet. */
+  rebuilding: string[];
+  /** Each model's epoch as the reads saw it: equal epochs, and no rebuild, mean the same fold. */
+  epochs: (string | null)[];
+  /** The replies of the reads, in order. */
+  results: unknown[];
+}
 
 /**
  * Whether the read models the gateway answers from are whole. A rebuild that was asked for never
  * shows here: it is built in a generation beside the model and switched to in one step
  * (libs/eventsourcing/src/redis/generation-build.ts), so the model stays whole throughout. A flush
- * leaves nothing to answer from: the model is then being rebuilt while its
- * rebuilding marker is set (a reset until the refold reaches the log's end, readModelRebuilding in
- * libs/eventsourcing), or when its epoch is gone after this gateway has seen one: Redis was flushed
- * and its runner has not reset it yet. A model whose epoch this gateway has never seen is one whose
- * service has not started yet: empty, not rebuilding.
+ * leaves nothing to answer from: the model is then not whole until its runner has reset it (a new
+ * epoch) and refolded the log up to its end as it was at the reset (the marker gone): see
+ * modelsRebuilding.
  */
 export class ReadModelWatch {
-  private readonly seen = new Set<string>();
-
   constructor(private readonly redis: Redis) {}
 
   /** The models among `models` that are being rebuilt now (one MGET). */
   async rebuilding(models: readonly string[] = READ_MODELS): Promise<string[]> {
     if (models.length === 0) return [];
-    const keys = models.flatMap((name) => [projectionKeys(name).epoch, projectionKeys(name).rebuilding]);
-    const values = await this.redis.mget(...keys);
-    return models.filter((name, i) => {
-      const [epoch, marker] = [values[2 * i], values[2 * i + 1]];
-      if (epoch !== null) this.seen.add(name);
-      return marker !== null || (epoch === null && this.seen.has(name));
-    });
+    return modelsRebuilding(models, await this.redis.mget(...markerKeys(models)));
+  }
+
+  /**
+   * `reads` queued in one MULTI after the check of whether `models` are whole, so that nothing
+   * (a FLUSHALL) runs between the check and the reads: a key found missing in a model found whole
+   * is missing from the whole model. A read that fails rejects, as a command would.
+   */
+  async readWhole(models: readonly string[], reads: (tx: ChainableCommander) => unknown): Promise<WholeRead> {
+    const tx = this.redis.multi().mget(...markerKeys(models));
+    reads(tx);
+    const replies = await tx.exec();
+    if (!replies) throw new Error('the Redis transaction was discarded');
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+    const [[, values], ...results] = replies as [
+      [Error | null, (string | null)[]],
+      ...[Error | null, unknown][],
+    ];
+    return {
+      rebuilding: modelsRebuilding(models, values),
+      epochs: models.map((_, i) => values[2 * i] ?? null),
+      results: results.map(([, result]) => result),
+    };
   }
 
   /**

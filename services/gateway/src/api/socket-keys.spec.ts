@@ -1,6 +1,6 @@
 import { apiError } from './errors';
 import type { Principal, RequestContext } from './auth';
-import { keyRevoked, revokedKeyReason, SocketKeys } from './socket-keys';
+import { keyRevoked, refusedKeyReason, revokedKeyReason, SocketKeys } from './socket-keys';
 
 const buyer: Principal = { accountId: 'acc-1', roles: ['buyer'], keyId: 'k1' };
 const worker: Principal = { accountId: 'prov-1', roles: ['worker'], nodeId: 'n1' };
@@ -93,5 +93,16 @@ describe('SocketKeys', () => {
   it('says why in at most 123 bytes, the most a close reason may hold', () => {
     for (const principal of [buyer, worker])
       expect(Buffer.byteLength(revokedKeyReason(principal))).toBeLessThanOrEqual(123);
+  });
+});
+
+describe('refusedKeyReason', () => {
+  it("is the refusal's own words when they fit a close reason, else a short one", () => {
+    expect(refusedKeyReason(apiError('UNAUTHENTICATED', 'the API key is not known'))).toBe(
+      'the API key is not known',
+    );
+    const reason = refusedKeyReason(apiError('UNAUTHENTICATED', 'x'.repeat(124)));
+    expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+    expect(reason).toMatch(/not valid/);
   });
 });

@@ -22,6 +22,17 @@ export function revokedKeyReason(principal: Pick<Principal, 'nodeId'>): string {
 }
 
 /**
+ * The close reason of a socket refused at its `connection_init` because the key it sent is not valid
+ * (malformed, unknown, revoked): the refusal's own words when they fit a close reason (123 bytes).
+ */
+export function refusedKeyReason(error: Error | undefined): string {
+  const reason = error?.message ?? '';
+  return reason && Buffer.byteLength(reason) <= 123
+    ? reason
+    : 'the key in connectionParams.authorization is not valid: connect with a valid one, or none';
+}
+
+/**
  * Whether a fresh look at a key says it no longer holds: refused UNAUTHENTICATED. A key that could
  * not be looked up (its read model being rebuilt, Redis unreachable) is not taken for revoked.
  */

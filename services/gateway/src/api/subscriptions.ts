@@ -32,7 +32,13 @@ import {
   tooManySocketsReason,
 } from './socket-caps';
 import type { ReadModelWatch } from './rebuilding';
-import { REVOKED_KEY_CLOSE_CODE, revokedKeyReason, SocketKeys } from './socket-keys';
+import {
+  keyRevoked,
+  refusedKeyReason,
+  REVOKED_KEY_CLOSE_CODE,
+  revokedKeyReason,
+  SocketKeys,
+} from './socket-keys';
 import {
   mutationsAdmitted,
   RateLimiter,
@@ -145,6 +151,14 @@ export class SubscriptionServer {
           const subject = rateSubject(context.principal, ctx.extra.request.socket.remoteAddress);
           // Closed while its key was being checked: onClose has run already, nothing to count.
           if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+          // A key that was sent and refused (malformed, unknown, revoked) is never taken for no key:
+          // the socket is refused as one whose key is revoked later is, 4401 with why (graphql-ws'
+          // client gives up on it rather than reconnecting). One that could not be looked up
+          // (UNAVAILABLE) is looked up again by each operation (caller).
+          if (keyRevoked(context)) {
+            ctx.extra.socket.close(REVOKED_KEY_CLOSE_CODE, refusedKeyReason(context.authError));
+            return false;
+          }
           if (!perCaller.take(subject)) {
             refused.inc({ reason: 'caller_cap' });
             // graphql-ws would close it 4403 Forbidden, which its client retries: this says what to fix.
@@ -231,10 +245,11 @@ export class SubscriptionServer {
    */
   private async caller(ctx: Ctx): Promise<RequestContext | GraphQLError[]> {
     const opened = ctx.extra.context ?? { principal: null };
-    // A socket without a key, or whose key was refused from the start, is what it was; one whose
-    // key could not be looked up then (UNAVAILABLE: Redis down, a model rebuilt) is looked up again.
+    // A socket without a key is anonymous; one whose key could not be looked up when it connected
+    // (UNAVAILABLE: Redis down, a model rebuilt) is looked up again. A socket with a key refused for
+    // good is closed at its connection_init; were one left, it runs nothing, public data included.
     if (ctx.extra.authorization === undefined) return opened;
-    if (!opened.principal && !retryable(opened.authError)) return opened;
+    if (!opened.principal && !retryable(opened.authError)) return [unexpectedError(opened.authError)];
     const fresh = await this.contextOf(ctx.extra.authorization);
     if (fresh.principal) {
       // Looked up only now: from now on its key is rechecked like any other socket's.

@@ -173,7 +173,11 @@ export class MarketsResolver {
     return this.read(id);
   }
 
-  @ResolveField(() => OrderBook, { name: 'book', description: 'The best levels of each side.' })
+  @ResolveField(() => OrderBook, {
+    name: 'book',
+    description:
+      'The best levels of each side, by price: a bid trades only with asks offering at least its hours, so the best bid may be at or above the best ask without a trade (OrderBook says why).',
+  })
   bookField(
     @Parent() market: Market,
     @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number,

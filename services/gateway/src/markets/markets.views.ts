@@ -14,7 +14,10 @@ export enum Interval {
 }
 registerEnumType(Interval, { name: 'CandleInterval' });
 
-@ObjectType({ description: 'GPUs resting at one limit price.' })
+@ObjectType({
+  description:
+    "GPUs resting at one limit price, of orders of any hours: a bid trades only with asks that offer at least the hours it wants, so a level may cross the other side's best and not trade (placeOrder says the rule).",
+})
 export class BookLevel {
   @Field(() => GraphQLUsd, { description: 'US dollars per GPU-hour.' })
   price!: string;
@@ -23,7 +26,10 @@ export class BookLevel {
   gpus!: number;
 }
 
-@ObjectType({ description: "A market's order book: the best levels of each side, best first." })
+@ObjectType({
+  description:
+    "A market's order book: the best levels of each side, best first, by price alone. A bid and an ask at crossing prices trade only when the ask offers at least the bid's hours (and its node at least the bid's minGpusPerNode, and they are not one account's), so the book can show the best bid at or above the best ask: orders that cannot trade with each other.",
+})
 export class OrderBook {
   @Field(() => ID)
   marketId!: string;
@@ -41,7 +47,11 @@ export class Ticker {
   marketId!: string;
   @Field(() => GraphQLUsd, { nullable: true, description: "The best (highest) bid's limit price." })
   bestBid?: string;
-  @Field(() => GraphQLUsd, { nullable: true, description: "The best (lowest) ask's limit price." })
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description:
+      "The best (lowest) ask's limit price. It may be at or below bestBid: a bid trades only with asks that offer at least the hours it wants (OrderBook).",
+  })
   bestAsk?: string;
   @Field(() => GraphQLUsd, { nullable: true, description: "The last trade's price." })
   last?: string;

@@ -13,6 +13,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import type { CommandOutcome } from '@gpux/eventsourcing';
 import { CapacityCommands, capacityReadModel as rm, NUMBER_LIMITS } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
@@ -21,6 +22,7 @@ import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, PageArgs, pageAt, readPage, readSetPage } from '../api/connections';
 import { apiError } from '../api/errors';
+import { NodeStatus } from '../api/enums';
 import {
   command,
   IDEMPOTENCY_KEY,
@@ -29,6 +31,7 @@ import {
   revealingOnce,
 } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
+import { readRecorded, Recorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { memoised } from '../api/request-memo';
 import { nodesFilterScans } from '../api/whole-scans';
 import {
@@ -46,6 +49,7 @@ import {
 export class NodesResolver {
   private readonly capacity: CapacityQueries;
   private readonly orders: OrdersQueries;
+  private readonly source: RecordedSource;
 
   constructor(
     private readonly commands: Commands,
@@ -54,11 +58,38 @@ export class NodesResolver {
   ) {
     this.capacity = new CapacityQueries(redis.redis);
     this.orders = new OrdersQueries(redis.redis);
+    this.source = { redis: redis.redis, notices: commands.notices };
   }
 
   private async readNode(nodeId: string): Promise<GpuNode | null> {
     const node = await this.capacity.node(nodeId);
     return node && toNode(node);
+  }
+
+  /**
+   * The node as a recorded command left it: waits for capacity's model to show it again when
+   * Redis was flushed since, else UNAVAILABLE saying what was recorded (api/recorded.ts).
+   */
+  private recordedNode(
+    nodeId: string,
+    outcome: { position: CommandOutcome['position'] },
+    what: string,
+    started: number,
+    idempotencyKey?: string,
+  ): Promise<GpuNode> {
+    const recorded: Recorded = {
+      what,
+      readWith: `gpuNode(id: ${JSON.stringify(nodeId)})`,
+      extensions: { nodeId, ...(idempotencyKey ? { idempotencyKey } : {}) },
+    };
+    return readRecorded(
+      this.source,
+      rm.name,
+      outcome,
+      () => this.readNode(nodeId),
+      recorded,
+      recordedDeadline(started),
+    );
   }
 
   /** The node, which must be the caller's. */
@@ -110,19 +141,23 @@ export class NodesResolver {
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<GpuNode> {
+    const started = Date.now();
     await this.own(nodeId, p.accountId);
-    await this.commands.execute(
-      'capacity',
-      command(
-        p,
-        CapacityCommands.revokeNodeCredential.type,
-        nodeId,
-        { nodeId, providerId: p.accountId },
-        idempotencyKey,
-      ),
-      rm.name,
+    const revoking = command(
+      p,
+      CapacityCommands.revokeNodeCredential.type,
+      nodeId,
+      { nodeId, providerId: p.accountId },
+      idempotencyKey,
     );
-    return (await this.readNode(nodeId))!;
+    const outcome = await this.commands.execute('capacity', revoking, rm.name);
+    return this.recordedNode(
+      nodeId,
+      outcome,
+      `node ${nodeId}'s credential was revoked`,
+      started,
+      revoking.clientKey,
+    );
   }
 
   @ResolveField(() => CertificationConnection, {
@@ -188,6 +223,7 @@ export class NodesResolver {
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<RegisteredNode> {
+    const started = Date.now();
     const market = await this.orders.market(input.marketId);
     if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
     // Quoted as JSON: control characters escaped, and a long one cut by formatError (shortenQuoted).
@@ -211,7 +247,7 @@ export class NodesResolver {
       marketId: input.marketId,
       credentialHash: sha256(credential).toString('hex'),
     };
-    await revealingOnce(
+    const outcome = await revealingOnce(
       () =>
         this.commands.execute(
           'capacity',
@@ -226,7 +262,13 @@ export class NodesResolver {
             }
           : undefined,
     );
-    return { node: (await this.readNode(nodeId))!, credential };
+    // The node is registered: its credential, shown only here, is answered whatever the read
+    // model shows. Flushed since and not refolded in time (UNAVAILABLE), or Redis out of reach for
+    // the read, the node is answered as it was sent.
+    const node = await this.recordedNode(nodeId, outcome, `node ${nodeId} was registered`, started).catch(
+      () => registered(data, new Date(started).toISOString()),
+    );
+    return { node, credential };
   }
 
   @Mutation(() => GpuNode, {
@@ -253,13 +295,17 @@ export class NodesResolver {
   ): Promise<GpuNode> {
     if (!(validForHours >= 1 && validForHours <= NUMBER_LIMITS.hours))
       throw apiError('BAD_USER_INPUT', `validForHours must be 1 to ${NUMBER_LIMITS.hours}`, 'validForHours');
+    const started = Date.now();
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
-    await this.commands.execute(
-      'capacity',
-      command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey),
-      rm.name,
+    const certifying = command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey);
+    const outcome = await this.commands.execute('capacity', certifying, rm.name);
+    const node = await this.recordedNode(
+      nodeId,
+      outcome,
+      `node ${nodeId} was marked certified`,
+      started,
+      certifying.clientKey,
     );
-    const node = (await this.readNode(nodeId))!;
     await this.listed(node);
     return node;
   }
@@ -267,8 +313,11 @@ export class NodesResolver {
   /**
    * Waits until the node's market records its certificate as the node now holds it (this one's,
    * or a newer one's where this request is a retry after it), so an ask placed next is judged on it.
+   * A node that is not CERTIFIED now (suspended, expired, since this request's first try) has no
+   * certificate for its market to record (a suspended node's record is removed): nothing to wait for.
    */
   private async listed(node: GpuNode): Promise<void> {
+    if (node.status !== NodeStatus.CERTIFIED) return;
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const recorded = await this.orders.marketNode(node.marketId, node.id);
@@ -320,4 +369,30 @@ function matches(n: GpuNode, filter: NodesFilter): boolean {
   )
     return false;
   return true;
+}
+
+/** A node just registered, as it was sent: what the read model shows of it once it has folded it. */
+export function registered(
+  data: {
+    nodeId: string;
+    providerId: string;
+    gpuModel: string;
+    gpus: number;
+    region: string;
+    marketId: string;
+  },
+  registeredAt: string,
+): GpuNode {
+  const { nodeId, providerId, gpuModel, gpus, region, marketId } = data;
+  return {
+    id: nodeId,
+    providerId,
+    marketId,
+    gpuModel,
+    gpus,
+    region,
+    status: NodeStatus.UNCERTIFIED,
+    online: false,
+    registeredAt,
+  };
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { apiError } from '../api/errors';
-import { BidData, holdRefusal } from './funded-bid';
+import { availableIn, BidData, holdRefusal } from './funded-bid';
 
 const bid: BidData = {
   marketId: 'H100',
@@ -18,21 +18,51 @@ const answer = (error: unknown) => {
 };
 
 describe("a funded bid's refused hold, as the bidder is told it", () => {
-  it('is INSUFFICIENT_FUNDS, as a bid settlement could not fund always was, naming the order', () => {
-    for (const code of ['INSUFFICIENT_FUNDS', 'NOT_FOUND'] as const)
-      expect(
-        answer(
-          holdRefusal(
-            apiError(code, 'account buyer-1 has 5.00 available, cannot hold 43.05', 'amount'),
-            bid,
-            43_050_000,
-          ),
+  it('is INSUFFICIENT_FUNDS on the price, saying what is available and what the bid needs, as withdraw does', () => {
+    expect(
+      answer(
+        holdRefusal(
+          apiError('INSUFFICIENT_FUNDS', 'account buyer-1 has 5.00 available, cannot hold 43.05', 'amount'),
+          bid,
+          43_050_000,
         ),
-      ).toEqual({
-        message:
-          "account buyer-1's available balance does not cover the bid's worst case, 43.05: 2 GPUs × 10 hours × 2.10 = 42.00, plus a fee of 1.05",
-        extensions: { code: 'INSUFFICIENT_FUNDS', orderId: 'ord-1' },
-      });
+      ),
+    ).toEqual({
+      message:
+        'the bid needs 43.05 held for its worst case, 2 GPUs × 10 hours × 2.10 = 42.00, plus a fee of 1.05; account buyer-1 has 5.00 available: deposit, or bid for less',
+      extensions: {
+        code: 'INSUFFICIENT_FUNDS',
+        field: 'price',
+        orderId: 'ord-1',
+        required: '43.050000',
+        available: '5.000000',
+      },
+    });
+  });
+
+  it('is INSUFFICIENT_FUNDS with nothing available when the account does not exist', () => {
+    expect(
+      answer(
+        holdRefusal(apiError('NOT_FOUND', 'account buyer-1 does not exist', 'accountId'), bid, 43_050_000),
+      ),
+    ).toEqual({
+      message:
+        'the bid needs 43.05 held for its worst case, 2 GPUs × 10 hours × 2.10 = 42.00, plus a fee of 1.05; account buyer-1 does not exist, so nothing is available to it: deposit, or bid for less',
+      extensions: {
+        code: 'INSUFFICIENT_FUNDS',
+        field: 'price',
+        orderId: 'ord-1',
+        required: '43.050000',
+        available: '0.000000',
+      },
+    });
+  });
+
+  it("reads the available balance from settlement's refusal, in micro-USD", () => {
+    expect(availableIn('account a has 5.00 available, cannot hold 43.05')).toBe(5_000_000);
+    expect(availableIn('account a has 0.123456 available, cannot hold 1.00')).toBe(123_456);
+    expect(availableIn('account a has 12.5 available, cannot hold 99.00')).toBe(12_500_000);
+    expect(availableIn('account a cannot hold it')).toBeUndefined();
   });
 
   it('is ALREADY_EXISTS on orderId when a live hold has its id, as orders answers a second order', () => {

@@ -18,6 +18,7 @@ import { Commands } from '../api/commands';
 import { isErrorCode } from '../api/error-codes';
 import { apiError } from '../api/errors';
 import { command } from '../api/idempotency';
+import { formatMoney } from '../domain/money';
 
 /** A bid as the gateway places it: orders.PlaceOrder's data. */
 export type BidData = Order & { side: 'bid' };
@@ -31,7 +32,22 @@ export type BidData = Order & { side: 'bid' };
 export const fundedPlacementId = (holdCommandId: string): string =>
   reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
 
-/** What a refused hold tells the bidder: today's answer to a bid its funds could not cover. */
+/**
+ * What settlement's refusal to hold says is available (`account a has 5.00 available, cannot hold
+ * 43.05`), in micro-USD; undefined when it does not say.
+ */
+export function availableIn(message: string): number | undefined {
+  const m = / has (-?)(\d+)\.(\d{1,6}) available/.exec(message);
+  if (!m) return undefined;
+  const micros = (Number(m[2]) * 1_000_000 + Number((m[3] ?? '').padEnd(6, '0'))) * (m[1] ? -1 : 1);
+  return Number.isSafeInteger(micros) ? micros : undefined;
+}
+
+/**
+ * What a refused hold tells the bidder: today's answer to a bid its funds could not cover, as
+ * withdraw's: the field at fault (the price, which with gpus and hours makes the worst case), what
+ * is available and what the bid needs (also in extensions: available, required).
+ */
 export function holdRefusal(error: unknown, bid: BidData, amount: number): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const code = error.extensions['code'];
@@ -41,11 +57,23 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number): unkno
   // Short of funds, or no account to hold from: the bid's worst case is not covered.
   if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND') {
     const value = bid.gpus * bid.hours * bid.price;
+    // No account: nothing is available to it.
+    const available = code === 'NOT_FOUND' ? 0 : availableIn(error.message);
+    const has =
+      code === 'NOT_FOUND'
+        ? `account ${bid.accountId} does not exist, so nothing is available to it`
+        : available === undefined
+          ? `account ${bid.accountId}'s available balance does not cover it`
+          : `account ${bid.accountId} has ${dollars(available)} available`;
     return apiError(
       'INSUFFICIENT_FUNDS',
-      `account ${bid.accountId}'s available balance does not cover the bid's worst case, ${dollars(amount)}: ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}`,
-      undefined,
-      { orderId: bid.orderId },
+      `the bid needs ${dollars(amount)} held for its worst case, ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: deposit, or bid for less`,
+      'price',
+      {
+        orderId: bid.orderId,
+        required: formatMoney(amount),
+        ...(available === undefined ? {} : { available: formatMoney(available) }),
+      },
     );
   }
   return error;

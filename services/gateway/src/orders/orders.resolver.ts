@@ -30,11 +30,13 @@ import {
 } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { ReadModelWatch, unavailableError } from '../api/rebuilding';
+import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { memoised } from '../api/request-memo';
 import { ordersFilterScans } from '../api/whole-scans';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
 import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
+import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
 import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
 import {
   FillConnection,
@@ -59,7 +61,7 @@ export class PlaceOrderInput {
   @Field(() => Int, { description: `How many GPUs: 1 to ${NUMBER_LIMITS.orderGpus}.` })
   gpus!: number;
   @Field(() => Int, {
-    description: `A bid: the hours wanted. An ask: the most hours offered. 1 to ${NUMBER_LIMITS.hours} (a leap year).`,
+    description: `A bid: the hours wanted. An ask: the most hours offered. 1 to ${NUMBER_LIMITS.hours} (a leap year). A bid trades only with asks that offer at least its hours: an ask of 2 hours and a bid of 3 at crossing prices do not trade, and both rest (the book shows them crossed; an IOC bid is CANCELLED with IOC_REMAINDER, a FOK bid with FOK_UNFILLABLE).`,
   })
   hours!: number;
   @Field(() => GraphQLUsd, {
@@ -97,6 +99,7 @@ function announces(message: string, orderId: string): boolean {
 export class OrdersResolver {
   private readonly orders: OrdersQueries;
   private readonly settlement: SettlementQueries;
+  private readonly source: RecordedSource;
 
   constructor(
     private readonly commands: Commands,
@@ -106,6 +109,7 @@ export class OrdersResolver {
   ) {
     this.orders = new OrdersQueries(redis.redis);
     this.settlement = new SettlementQueries(redis.redis);
+    this.source = { redis: redis.redis, notices: commands.notices };
   }
 
   private async readOrder(orderId: string): Promise<Order | null> {
@@ -116,7 +120,7 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     nullable: true,
     description:
-      'Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS. Answers with the order as queries then see it: traded, resting or cancelled.',
+      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, its node can give at least the bid's minGpusPerNode GPUs (and may still sell), and they are not the same account's; an order passes over those it cannot trade with. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no ask it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
   })
   @Roles('buyer', 'provider')
   async placeOrder(
@@ -241,63 +245,89 @@ export class OrdersResolver {
 
   @Mutation(() => Order, {
     nullable: true,
-    description: "Cancels what is left of your order; a bid's hold for it is released.",
+    description:
+      "Cancels what is left of your order, named by its id (orderId) or by the clientOrderId you placed it with (exactly one of them); a bid's hold for it is released. An order with nothing left (filled, or cancelled already) is refused ORDER_NOT_OPEN (extensions.status says which).",
   })
   @Roles('buyer', 'provider')
   async cancelOrder(
-    @Args('orderId', { type: () => ID }) orderId: string,
+    @Args('orderId', { type: () => ID, nullable: true, description: 'The order id (ord-…).' })
+    orderIdArg: string | undefined,
+    @Args('clientOrderId', CLIENT_ORDER_ID_ARG) clientOrderId: string | undefined,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Order> {
+    const started = Date.now();
+    const { orderId, field } = orderNamed(p, 'orderId', orderIdArg, clientOrderId);
     const order = await this.readOrder(orderId);
-    if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
+    if (!order)
+      throw apiError('NOT_FOUND', `order ${orderNames(orderId, clientOrderId)} does not exist`, field);
     // Whose an order is never changes: another's is refused whatever became of it, as the market
     // refuses it while it is open.
     if (order.accountId !== p.accountId)
-      throw apiError('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
+      throw apiError('FORBIDDEN', `order ${orderId} belongs to another account`, field);
     // A bid is a buyer key's to cancel and an ask a provider key's, as each is theirs to place.
     const role = order.side === 'bid' ? 'buyer' : 'provider';
     if (!p.roles.includes(role))
       throw apiError(
         'FORBIDDEN',
         `order ${orderId} is ${order.side === 'bid' ? 'a bid' : 'an ask'}: cancel it with a ${role} key`,
-        'orderId',
+        field,
       );
     const data = { marketId: order.marketId, orderId, accountId: p.accountId };
+    const cancelling = command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey);
+    let outcome;
     try {
-      await this.commands.execute(
-        'orders',
-        command(p, OrdersCommands.cancelOrder.type, order.marketId, data, idempotencyKey),
-        rm.name,
-      );
+      outcome = await this.commands.execute('orders', cancelling, rm.name);
     } catch (error) {
-      throw await this.notOpenSaysWhy(error, orderId);
+      throw await this.notOpenSaysWhy(error, orderId, field);
     }
-    return (await this.readOrder(orderId))!;
+    return readRecorded(
+      this.source,
+      rm.name,
+      outcome,
+      () => this.readOrder(orderId),
+      {
+        what: `order ${orderId} was cancelled`,
+        readWith: `order(id: ${JSON.stringify(orderId)})`,
+        extensions: { orderId, idempotencyKey: cancelling.clientKey },
+      },
+      recordedDeadline(started),
+    );
   }
 
   /**
    * The market refuses to cancel any order not in its book, NOT_FOUND "is not open"; the read
-   * model says what became of it (filled or cancelled: final, so never a state it could leave).
+   * model says what became of it (filled or cancelled: final, so never a state it could leave):
+   * ORDER_NOT_OPEN, as the order exists (NOT_FOUND would say it does not).
    */
-  private async notOpenSaysWhy(error: unknown, orderId: string): Promise<unknown> {
+  private async notOpenSaysWhy(error: unknown, orderId: string, field: string): Promise<unknown> {
     if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'NOT_FOUND') return error;
     const order = await this.readOrder(orderId).catch(() => null);
     if (order?.status !== 'FILLED' && order?.status !== 'CANCELLED') return error;
     return apiError(
-      'NOT_FOUND',
+      'ORDER_NOT_OPEN',
       `order ${orderId} is ${order.status === 'FILLED' ? 'filled' : 'cancelled'}: nothing is left to cancel`,
-      'orderId',
+      field,
       { status: order.status },
     );
   }
 
-  @Query(() => Order, { nullable: true, description: 'One of your orders.' })
+  @Query(() => Order, {
+    nullable: true,
+    description:
+      'One of your orders, by its id or by the clientOrderId you placed it with (exactly one of them); null when there is none. The admin looks orders up by id only.',
+  })
   @Roles('buyer', 'provider', 'admin')
-  async order(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Order | null> {
-    const order = await this.readOrder(id);
+  async order(
+    @Args('id', { type: () => ID, nullable: true, description: 'The order id (ord-…).' })
+    id: string | undefined,
+    @Args('clientOrderId', CLIENT_ORDER_ID_ARG) clientOrderId: string | undefined,
+    @Caller() p: Principal,
+  ): Promise<Order | null> {
+    const { orderId, field } = orderNamed(p, 'id', id, clientOrderId);
+    const order = await this.readOrder(orderId);
     if (order && !p.roles.includes('admin') && order.accountId !== p.accountId)
-      throw apiError('FORBIDDEN', `order ${id} is not yours`, 'id');
+      throw apiError('FORBIDDEN', `order ${orderId} is not yours`, field);
     return order;
   }
 

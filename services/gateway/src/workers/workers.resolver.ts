@@ -11,6 +11,7 @@ import {
   TEXT_LIMITS,
 } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
+import type { CommandOutcome } from '@gpux/eventsourcing';
 import { CapacityQueries, NodeView, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
@@ -18,7 +19,9 @@ import { Commands } from '../api/commands';
 import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
-import { GpuNode, toNode } from '../nodes/nodes.views';
+import { unavailableError } from '../api/rebuilding';
+import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
+import { toNode } from '../nodes/nodes.views';
 import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
 export interface WorkerConfig {
@@ -51,6 +54,7 @@ const PROTOCOL_STEP =
 export class WorkersResolver {
   private readonly capacity: CapacityQueries;
   private readonly orders: OrdersQueries;
+  private readonly source: RecordedSource;
 
   constructor(
     private readonly commands: Commands,
@@ -59,6 +63,7 @@ export class WorkersResolver {
   ) {
     this.capacity = new CapacityQueries(redis.redis);
     this.orders = new OrdersQueries(redis.redis);
+    this.source = { redis: redis.redis, notices: commands.notices };
   }
 
   /**
@@ -82,14 +87,26 @@ export class WorkersResolver {
     return Number.isFinite(minimum) && minimum >= 0 ? minimum : undefined;
   }
 
-  /** The worker's own node as capacity keeps it (its credential was just checked, so it exists). */
-  private async nodeView(nodeId: string): Promise<NodeView> {
-    return (await this.capacity.node(nodeId))!;
-  }
-
-  /** The worker's own node, as the API shows it. */
-  private async readNode(nodeId: string): Promise<GpuNode> {
-    return toNode(await this.nodeView(nodeId));
+  /**
+   * What a protocol step that is recorded (`outcome`) left in capacity's model: read once the model
+   * shows the outcome, waiting for it to refold when Redis was flushed since, else UNAVAILABLE
+   * saying what was recorded (api/recorded.ts). `what`: what the step recorded.
+   */
+  private after<T>(
+    nodeId: string,
+    outcome: { position: CommandOutcome['position'] },
+    read: () => Promise<T | null | undefined>,
+    what: string,
+    started: number,
+  ): Promise<T> {
+    return readRecorded(
+      this.source,
+      rm.name,
+      outcome,
+      read,
+      { what, readWith: `gpuNode(id: ${JSON.stringify(nodeId)})`, extensions: { nodeId } },
+      recordedDeadline(started),
+    );
   }
 
   /**
@@ -101,10 +118,12 @@ export class WorkersResolver {
     await this.redis.redis.set(nodeHeartbeatKey(nodeId), new Date().toISOString(), 'PX', HEARTBEAT_KEPT_MS);
   }
 
-  private async ticket(nodeId: string): Promise<ChallengeTicket & { request?: Record<string, unknown> }> {
+  /** The node's challenge in flight, null without one. */
+  private async ticketOrNull(
+    nodeId: string,
+  ): Promise<(ChallengeTicket & { request?: Record<string, unknown> }) | null> {
     const c = await this.capacity.challenge(nodeId);
-    if (!c) throw apiError('NOT_FOUND', `node ${nodeId} has no challenge in flight`, 'challengeId');
-    return { ...c, purpose: c.purpose.toUpperCase() as ChallengePurpose };
+    return c && { ...c, purpose: c.purpose.toUpperCase() as ChallengePurpose };
   }
 
   /** The node's latest certification record: the verdict of the challenge it just answered. */
@@ -132,13 +151,20 @@ export class WorkersResolver {
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
     // Checked before the heartbeat is written, so a refused join changes nothing.
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
+    const started = Date.now();
     await this.beat(nodeId);
-    await this.commands.execute(
+    const outcome = await this.commands.execute(
       'capacity',
       { type: CapacityCommands.startSession.type, subject: nodeId, data },
       rm.name,
     );
-    const node = await this.nodeView(nodeId);
+    const node = await this.after(
+      nodeId,
+      outcome,
+      () => this.capacity.node(nodeId),
+      `session ${sessionId} of node ${nodeId} was started`,
+      started,
+    );
     const minimum = await this.marketMinimum(node.marketId);
     return {
       sessionId,
@@ -177,6 +203,7 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<ChallengeTicket> {
     const nodeId = worker.nodeId!;
+    const started = Date.now();
     if (!(claimedTflops > 0 && claimedTflops <= NUMBER_LIMITS.tflops))
       throw apiError(
         'BAD_USER_INPUT',
@@ -193,12 +220,18 @@ export class WorkersResolver {
       precision,
       ...(minimum === undefined ? {} : { requiredTflopsPerGpu: minimum }),
     };
-    await this.commands.execute(
+    const outcome = await this.commands.execute(
       'capacity',
       { type: CapacityCommands.issueChallenge.type, subject: nodeId, data },
       rm.name,
     );
-    const { request: _request, ...ticket } = await this.ticket(nodeId);
+    const { request: _request, ...ticket } = await this.after(
+      nodeId,
+      outcome,
+      () => this.ticketOrNull(nodeId),
+      `a certification challenge for node ${nodeId} was issued`,
+      started,
+    );
     return ticket;
   }
 
@@ -214,7 +247,8 @@ export class WorkersResolver {
     @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<Record<string, unknown>> {
-    const receivedAt = new Date().toISOString();
+    const started = Date.now();
+    const receivedAt = new Date(started).toISOString();
     const nodeId = worker.nodeId!;
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex'), receivedAt };
     const outcome = await this.commands.execute(
@@ -223,7 +257,13 @@ export class WorkersResolver {
       rm.name,
     );
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
-      const entry = await this.lastEntry(nodeId);
+      const entry = await this.after(
+        nodeId,
+        outcome,
+        () => this.capacity.lastCertification(nodeId) as Promise<Entry | null>,
+        `challenge ${challengeId} failed at its commitment`,
+        started,
+      );
       throw apiError(
         'CHALLENGE_FAILED',
         `challenge ${challengeId} failed: ${entry.reason}: ${entry.detail}`,
@@ -231,7 +271,14 @@ export class WorkersResolver {
         { reason: entry.reason },
       );
     }
-    const ticket = await this.ticket(nodeId);
+    // The commitment is taken, and the challenge's open request drawn: both in capacity's model.
+    const ticket = await this.after(
+      nodeId,
+      outcome,
+      () => this.ticketOrNull(nodeId),
+      `the commitment to challenge ${challengeId} was taken`,
+      started,
+    );
     if (!ticket.request)
       throw apiError('NOT_FOUND', `challenge ${challengeId} has no open request`, 'challengeId');
     return ticket.request;
@@ -249,7 +296,8 @@ export class WorkersResolver {
     @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<ChallengeVerdict> {
-    const receivedAt = new Date().toISOString();
+    const started = Date.now();
+    const receivedAt = new Date(started).toISOString();
     const nodeId = worker.nodeId!;
     const outcome = await this.commands.execute(
       'capacity',
@@ -260,7 +308,15 @@ export class WorkersResolver {
       },
       rm.name,
     );
-    const node = await this.readNode(nodeId);
+    const node = toNode(
+      await this.after(
+        nodeId,
+        outcome,
+        () => this.capacity.node(nodeId),
+        `the verdict on challenge ${challengeId} was recorded`,
+        started,
+      ),
+    );
     const entry = await this.lastEntry(nodeId);
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       return {
@@ -294,7 +350,9 @@ export class WorkersResolver {
         `session ${sessionId} is not the node's current one (lost, or replaced): join again`,
         'sessionId',
       );
-    const view = await this.nodeView(nodeId);
+    // Its session was just read from the node's record: gone since, Redis was flushed in between.
+    const view = await this.capacity.node(nodeId);
+    if (!view) throw unavailableError();
     await this.beat(nodeId);
     const node = toNode(view);
     const c = await this.capacity.challenge(nodeId);
