@@ -151,6 +151,16 @@ describe('shared subscriptions: market data executed once per event for all its 
     expect(key('query { ok }')).toBeNull();
   });
 
+  it("keys only the variables the operation declares: a client's unused one, however deep, changes nothing", () => {
+    const key = (v?: Record<string, unknown>) => sharedKey(args(BOOK, v), PUBLIC);
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = { '': deep };
+    // Keyed whole, it overflowed the stack (JSON.stringify): the subscriber got INTERNAL_SERVER_ERROR.
+    expect(key({ m: 'h100', unused: deep })).toEqual(key({ m: 'h100' }));
+    // A declared one nested past what the schema takes is not shared: its own run refuses it.
+    expect(key({ m: deep })).toBeNull();
+  });
+
   it("lets go of a watcher's channel at once when it stops, with no event pending", async () => {
     const watcher = await watch(args(BOOK, { m: 'h100' }));
     const pending = watcher.next();

@@ -1,3 +1,4 @@
+import { jsonDepth, MAX_JSON_DEPTH } from '@gpux/contracts';
 import {
   createSourceEventStream,
   execute,
@@ -58,7 +59,14 @@ export function sharedKey(args: ExecutionArgs, publicFields: ReadonlySet<string>
     (s) => s.kind === Kind.FIELD && publicFields.has(s.name.value),
   );
   if (!publicOnly) return null;
-  return JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? null]);
+  // The variables the operation declares (others change nothing it answers). A value nested deeper
+  // than any the schema takes is not shared: run on its own it is refused with a code, where
+  // keyed here (a client's unused variable, 10,000 levels deep) it overflowed the stack.
+  const variables = (operation.variableDefinitions ?? []).map(
+    (d) => args.variableValues?.[d.variable.name.value] ?? null,
+  );
+  if (jsonDepth(variables, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH + 1) return null;
+  return JSON.stringify([print(args.document), args.operationName ?? null, variables]);
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {

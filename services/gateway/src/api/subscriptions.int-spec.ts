@@ -62,6 +62,20 @@ class RawSocket {
     return this.frames.filter((f) => f.id === id);
   }
 
+  /** Stops (and starts again) reading what the gateway sends, as a client that never reads does. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  /** Sends a raw text frame. */
+  sendText(text: string): void {
+    this.ws.send(text);
+  }
+
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
   }
@@ -108,6 +122,42 @@ describe('graphql-ws operations tracked per socket', () => {
     await gateway?.app.close();
     await redis?.stop();
   });
+
+  it('closes 4400, with why, a client that sends a message only a server sends, or an operation id over 128 characters (graphql-ws closed 4500 with a stack)', async () => {
+    for (const type of ['connection_ack', 'next', 'error']) {
+      const socket = await open();
+      socket.send({ type, id: 'x', payload: {} });
+      expect(await closedWithin(socket, 5_000)).toEqual({
+        code: 4400,
+        reason: `a client does not send ${type} messages`,
+      });
+    }
+    const socket = await open();
+    const id = 'i'.repeat(60_000);
+    socket.subscribe(id, BOOK);
+    socket.subscribe(id, BOOK);
+    expect(await closedWithin(socket, 5_000)).toEqual({
+      code: 4400,
+      reason: 'an operation id is at most 128 characters (this one has 60000)',
+    });
+  });
+
+  it('cuts a socket whose client does not read its answers once 4 MiB of them wait: one socket cannot grow the gateway without bound', async () => {
+    const socket = await open();
+    socket.pause();
+    // 600 pings of 30 kB: their pongs, 18 MB, more than the socket's kernel buffers take.
+    const payload = { pad: 'p'.repeat(30_000) };
+    for (let i = 0; i < 600; i++) socket.send({ type: 'ping', payload });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    socket.resume();
+    const closed = await closedWithin(socket, 10_000);
+    expect(closed?.code).toEqual(expect.any(Number));
+    expect(socket.frames.filter((f) => f.type === 'pong').length).toBeLessThan(600);
+    // Another client is served meanwhile.
+    const other = await open();
+    other.send({ type: 'ping' });
+    await waitUntil('a pong for another client', () => other.frames.some((f) => f.type === 'pong'));
+  }, 30_000);
 
   it('closes a socket 4409 that subscribes again with the id of an operation it completed while it was being admitted, and nothing it started keeps listening', async () => {
     const socket = await open();

@@ -32,6 +32,7 @@ import {
   tooManySocketsReason,
 } from './socket-caps';
 import type { ReadModelWatch } from './rebuilding';
+import { guardMessages } from './socket-guard';
 import {
   keyRevoked,
   refusedKeyReason,
@@ -215,6 +216,9 @@ export class SubscriptionServer {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // Before graphql-ws listens: what it would answer 4500, or answer without end to a client
+        // that reads nothing, is refused first (socket-guard.ts).
+        guardMessages(ws);
         this.wss.emit('connection', ws, req);
         // graphql-ws prints every socket error to stderr as a server bug; a frame over the cap or a
         // malformed one is the client's doing, and ws has already closed the socket with its code
