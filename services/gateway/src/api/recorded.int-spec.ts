@@ -31,6 +31,10 @@ describe('reading what a recorded command made, after a flush', () => {
     await client.publish(keys.applied, `${field} ${POSITION.offset}`);
   };
 
+  /** readRecorded of node n1 at POSITION, given until `deadline`. */
+  const answer = (deadline: number) =>
+    readRecorded({ redis: client, notices }, MODEL, { position: POSITION }, read, RECORDED, deadline);
+
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
     client = new Redis(redis.url);
@@ -45,31 +49,13 @@ describe('reading what a recorded command made, after a flush', () => {
 
   it('answers at once what a model past the outcome shows', async () => {
     await refold();
-    await expect(
-      readRecorded(
-        { redis: client, notices },
-        MODEL,
-        { position: POSITION },
-        read,
-        RECORDED,
-        Date.now() + 5_000,
-      ),
-    ).resolves.toBe('UNCERTIFIED');
+    await expect(answer(Date.now() + 5_000)).resolves.toBe('UNCERTIFIED');
   });
 
   it('waits for the refold to pass the outcome when the model was flushed, and answers what it shows then', async () => {
     const started = Date.now();
     setTimeout(() => void refold(), 300);
-    await expect(
-      readRecorded(
-        { redis: client, notices },
-        MODEL,
-        { position: POSITION },
-        read,
-        RECORDED,
-        started + 5_000,
-      ),
-    ).resolves.toBe('UNCERTIFIED');
+    await expect(answer(started + 5_000)).resolves.toBe('UNCERTIFIED');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
@@ -78,29 +64,13 @@ describe('reading what a recorded command made, after a flush', () => {
     await client.hset('node:n1', 'status', 'OLD');
     await client.hset(keys.checkpoint, field, '40');
     setTimeout(() => void refold(), 300);
-    await expect(
-      readRecorded(
-        { redis: client, notices },
-        MODEL,
-        { position: POSITION },
-        read,
-        RECORDED,
-        Date.now() + 5_000,
-      ),
-    ).resolves.toBe('UNCERTIFIED');
+    await expect(answer(Date.now() + 5_000)).resolves.toBe('UNCERTIFIED');
   });
 
   it('answers UNAVAILABLE naming what was recorded, how to read it and the key to retry with, when the model is not back in time', async () => {
-    const answer = readRecorded(
-      { redis: client, notices },
-      MODEL,
-      { position: POSITION },
-      read,
-      RECORDED,
-      Date.now() + 1_000,
-    );
-    await expect(answer).rejects.toBeInstanceOf(GraphQLError);
-    await expect(answer).rejects.toMatchObject({
+    const refused = answer(Date.now() + 1_000);
+    await expect(refused).rejects.toBeInstanceOf(GraphQLError);
+    await expect(refused).rejects.toMatchObject({
       message: expect.stringMatching(
         /^node n1 was registered \(recorded in Kafka\), but the read model that shows it .* gpuNode\(id: "n1"\) in a second, or send the same request again with idempotencyKey reg-1$/,
       ),
