@@ -10,7 +10,7 @@ import {
   OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
@@ -26,6 +26,7 @@ import {
 } from '@gpux/platform';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { ViewerResolver } from './accounts/viewer.resolver';
+import { ClientErrorsFilter } from './api/client-errors.filter';
 import { AccessGuard, publicSubscriptions } from './api/access';
 import { ApiKeys, authorizationOf, RequestContext } from './api/auth';
 import { Commands } from './api/commands';
@@ -298,6 +299,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
         { provide: ReadModelWatch, inject: [GatewayAccess], useFactory: (a: GatewayAccess) => a.watch },
         // Every root field's access (`@Public()` / `@Roles(…)`), over HTTP and WebSocket alike.
         { provide: APP_GUARD, useClass: AccessGuard },
+        // A client's error is answered, not logged as the gateway's (api/client-errors.filter.ts).
+        { provide: APP_FILTER, useClass: ClientErrorsFilter },
         ServerSockets,
         ConsoleAssets,
         Commands,
