@@ -1,4 +1,5 @@
-import type { MarketSpec, NodeRecord, Order } from '@gpux/contracts';
+import { holdFor, type MarketSpec, type NodeRecord, type Order } from '@gpux/contracts';
+import type { MarketEvent } from './market.decider';
 
 // The market slice's test fixtures, one copy for its specs: the H100 market, a certified node of
 // 8 GPUs, and an ask and a bid in it. A spec changes what it needs through `extra`. Not built into
@@ -46,4 +47,16 @@ export const bidOrder = (orderId: string, extra: Partial<Order> = {}): Order => 
   hours: 10,
   timeInForce: 'GTC',
   ...extra,
+});
+
+/** A bid placed on the older handshake, awaiting its funds (its hold at the market's fee). */
+export const awaitingFunds = (order: Order): MarketEvent => ({
+  type: 'orders.BidAwaitingFunds',
+  data: { order, holdAmount: holdFor(order, h100.feeRateBps) },
+});
+
+/** Settlement's answer on the older handshake: the bid's funds are held. */
+export const confirmFunds = (orderId: string) => ({
+  type: 'orders.ConfirmBidFunds' as const,
+  data: { marketId: 'H100', orderId },
 });

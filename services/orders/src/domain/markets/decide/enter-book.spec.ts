@@ -1,7 +1,7 @@
 import { holdFor, type NodeRecord, type Order } from '@gpux/contracts';
 import { fold, scenario } from '@gpux/eventsourcing/domain';
 import { MarketEvent, marketDecider } from '../market.decider';
-import { askOrder, bidOrder, h100, nodeRecord } from '../market.fixture';
+import { askOrder, awaitingFunds, bidOrder, confirmFunds, h100, nodeRecord } from '../market.fixture';
 import { orderCancelled } from './order-cancelled';
 
 // A bid entering the book never trades with an ask whose node may not sell at the decision's
@@ -17,14 +17,8 @@ const recorded = (nodeId: string, extra: Partial<NodeRecord> = {}): MarketEvent 
   data: nodeRecord({ nodeId, ...extra }),
 });
 const accepted = (order: Order): MarketEvent => ({ type: 'orders.OrderAccepted', data: { order } });
-const awaiting = (order: Order): MarketEvent => ({
-  type: 'orders.BidAwaitingFunds',
-  data: { order, holdAmount: holdFor(order, h100.feeRateBps) },
-});
-const confirm = (orderId: string) => ({
-  type: 'orders.ConfirmBidFunds' as const,
-  data: { marketId: 'H100', orderId },
-});
+const awaiting = awaitingFunds;
+const confirm = confirmFunds;
 const funded = (order: Order) => ({
   type: 'orders.PlaceOrder' as const,
   data: { ...order, heldAmount: holdFor(order, h100.feeRateBps) },

@@ -1,7 +1,7 @@
 import { holdFor, type Order } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
 import { createMarketDecider, MarketEvent } from '../market.decider';
-import { askOrder, bidOrder, h100, nodeRecord } from '../market.fixture';
+import { askOrder, awaitingFunds, bidOrder, confirmFunds, h100, nodeRecord } from '../market.fixture';
 import { orderCancelled } from '../decide/order-cancelled';
 import { MAX_RESTING_BIDS } from './resting-bids';
 
@@ -68,14 +68,8 @@ describe('the resting-bids rule', () => {
   });
 
   describe('on the older handshake (a bid that awaits funds, then is confirmed)', () => {
-    const awaiting = (order: Order): MarketEvent => ({
-      type: 'orders.BidAwaitingFunds',
-      data: { order, holdAmount: holdFor(order, h100.feeRateBps) },
-    });
-    const confirm = (orderId: string) => ({
-      type: 'orders.ConfirmBidFunds' as const,
-      data: { marketId: 'H100', orderId },
-    });
+    const awaiting = awaitingFunds;
+    const confirm = confirmFunds;
     // b3 was placed, awaiting its funds, while buyer-1 had one bid resting: its placement passed
     // the rule; b2 entered the book meanwhile (it would, funded or confirmed), so now it has two.
     const placedBelow = [opened, node, accepted(askOrder('a1')), accepted(low('b1')), awaiting(low('b3'))];
