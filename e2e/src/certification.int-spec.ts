@@ -701,6 +701,93 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       worker.kill('SIGKILL');
     }
   }, 240_000);
+  it('(c) a worker stopped mid-lease (SIGTERM) leaves its session: the node stops selling at once, not a heartbeat window later; the buyer credited from then', async () => {
+    const { credential } = await register('leaver', 2);
+    const worker = new Worker(['--json', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: credential,
+    });
+    try {
+      const certified = await worker.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION',
+        'the certification verdict',
+      );
+      expect(certified).toMatchObject({ ok: true, status: 'CERTIFIED' });
+      const remaining = await sellAndLease('leaver');
+      expect(await node('leaver')).toMatchObject({ status: 'CERTIFIED', online: true });
+
+      const stoppedAt = Date.now();
+      worker.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+      const exitedAt = Date.now();
+      expect(worker.find((e) => e.event === 'left')).toMatchObject({
+        status: 'SUSPENDED',
+        suspendedReason: 'NODE_LEFT',
+      });
+      // Read as the worker exits: a lost node would still read online and CERTIFIED for a window.
+      expect(await node('leaver')).toMatchObject({
+        status: 'SUSPENDED',
+        suspendedReason: 'NODE_LEFT',
+        online: false,
+      });
+
+      const lease = await eventually(async () => {
+        const r = await m.ok<{
+          myLeases: {
+            edges: {
+              node: {
+                status: string;
+                value: string;
+                fee: string;
+                charged: string;
+                refunded: string;
+                nodeId: string;
+                start: string;
+                end: string;
+              };
+            }[];
+          };
+        }>(
+          `{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId start end } } } }`,
+          {},
+          buyer,
+        );
+        const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'leaver');
+        return l && l.status !== 'ACTIVE' ? l : undefined;
+      }, 'the lease to be credited');
+      expect(lease.status).toBe('CREDITED');
+      expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
+      // The provider is paid what accrued until the worker left (decided between the signal and
+      // the worker's exit), to the minor unit; the buyer gets the rest back.
+      const [start, end] = [Date.parse(lease.start), Date.parse(lease.end)];
+      const accrued = (t: number) =>
+        [micros(lease.value), micros(lease.fee)].reduce(
+          (sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(t - start))) / BigInt(end - start)),
+          0,
+        );
+      expect(micros(lease.charged)).toBeGreaterThanOrEqual(accrued(stoppedAt));
+      expect(micros(lease.charged)).toBeLessThanOrEqual(accrued(exitedAt));
+
+      const cancelled = await eventually(async () => {
+        const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(
+          `query($id: ID!) { order(id: $id) { status cancelReason } }`,
+          { id: remaining.data!.placeOrder.id },
+          provider,
+        );
+        return o.order.status === 'CANCELLED' ? o.order : undefined;
+      }, "the node's open ask to be cancelled");
+      expect(cancelled.cancelReason).toBe('NODE_SUSPENDED');
+      expect((await ask('leaver', '2.00')).errors?.[0]?.extensions).toMatchObject({
+        code: 'NODE_NOT_CERTIFIED',
+      });
+      process.stderr.write(
+        `(c) left ${exitedAt - stoppedAt} ms after SIGTERM (lost would take ${HEARTBEAT_TIMEOUT_MS} ms); lease of ${lease.value}+${lease.fee}: charged ${lease.charged}, refunded ${lease.refunded}\n`,
+      );
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  }, 240_000);
+
   it('(e) nothing certifies or sells unchecked: no session, a parking or impossible claim, 8 GPUs claimed on 1, a credential revoked mid-lease', async () => {
     // Never joined: nothing would watch it, so it cannot certify.
     const loner = new GatewayClient(m.url, (await register('loner')).credential);

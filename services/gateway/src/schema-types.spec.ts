@@ -137,6 +137,7 @@ const PROTOCOL_STEPS = [
   'commitChallenge',
   'answerChallenge',
   'heartbeat',
+  'leaveSession',
 ];
 
 it('every mutation that creates or moves something takes the same idempotencyKey argument', () => {

@@ -42,7 +42,7 @@ export type SuspendedReason = keyof typeof SuspendedReason;
 registerEnumType(SuspendedReason, {
   name: 'SuspendedReason',
   description:
-    'Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), or its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies).',
+    'Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped).',
 });
 
 export const CertificationMethod = enumOf(nodeCertifiedSchema.shape.method.options);

@@ -21,7 +21,7 @@ import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enum
 import { GraphQLJSON } from '../api/json.scalar';
 import { unavailableError } from '../api/rebuilding';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
-import { toNode } from '../nodes/nodes.views';
+import { GpuNode, toNode } from '../nodes/nodes.views';
 import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
 export interface WorkerConfig {
@@ -331,6 +331,37 @@ export class WorkersResolver {
     const measured =
       entry.measuredTflops ?? (entry.tflopsPerGpu ? entry.tflopsPerGpu.f32 * node.gpus : undefined);
     return { challengeId, ok: true, ...(measured !== undefined ? { measuredTflops: measured } : {}), node };
+  }
+
+  @Mutation(() => GpuNode, {
+    nullable: true,
+    description:
+      "Ends the node's session now, for a worker that stops (`gpu-worker join` sends it on SIGINT or SIGTERM): without it the node is declared lost a heartbeat window later, and could be leased meanwhile. A node that could sell stops selling at once: suspended NODE_LEFT (its asks cancelled, its running leases breached from now, the buyers credited), until it joins again and recertifies. A certification in flight ends; a spot check stays due. Answers the node as it now stands. A session that is not the node's current one (it ended, or another replaced it) is refused NOT_FOUND on sessionId." +
+      PROTOCOL_STEP,
+  })
+  @Roles('worker')
+  async leaveSession(
+    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Caller() worker: Principal,
+  ): Promise<GpuNode> {
+    const nodeId = worker.nodeId!;
+    const data = { nodeId, sessionId };
+    this.commands.validate('capacity', CapacityCommands.leaveSession.type, data);
+    const started = Date.now();
+    const outcome = await this.commands.execute(
+      'capacity',
+      { type: CapacityCommands.leaveSession.type, subject: nodeId, data },
+      rm.name,
+    );
+    return toNode(
+      await this.after(
+        nodeId,
+        outcome,
+        () => this.capacity.node(nodeId),
+        `session ${sessionId} of node ${nodeId} ended: the worker left`,
+        started,
+      ),
+    );
   }
 
   @Mutation(() => HeartbeatAck, {

@@ -123,7 +123,9 @@ const join = {
   details:
     'Joins the marketplace as a registered node: prints the adapter, certifies the node with a matmul\n' +
     'challenge on this GPU (autotuned kernel) when it is not certified or soon expires, then heartbeats\n' +
-    'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0). Losing the gateway means\n' +
+    'and answers spot challenges until stopped (SIGINT/SIGTERM: exit 0; it first leaves its session,\n' +
+    'so the node stops selling at once, SUSPENDED NODE_LEFT until a worker joins and certifies it\n' +
+    'again, instead of being declared lost a heartbeat window later). Losing the gateway means\n' +
     'retrying (1 s doubling to 30 s, with jitter, never sooner than the gateway asks; an UNAVAILABLE\n' +
     `that says when, e.g. a read model rebuilt, at that time: ${RETRY_AFTER.minMs / 1000} to ${RETRY_AFTER.maxMs / 1000} s) and joining again;\n` +
     `with --once, at most ${ONCE_TRIES} tries at a gateway that cannot be reached.\n` +

@@ -2,7 +2,14 @@
 // the verdicts it hands on. No GPU or HTTP here either.
 import type { Challenge, Commitment, Opening, OpenRequest, Precision } from '@gpux/certification';
 import type { ClaimMeasurement } from './claim';
-import type { ChallengeTicket, ChallengeVerdict, HeartbeatAck, VerdictNode, WorkerSession } from './client';
+import type {
+  ChallengeTicket,
+  ChallengeVerdict,
+  HeartbeatAck,
+  LeftNode,
+  VerdictNode,
+  WorkerSession,
+} from './client';
 import type { Reporter } from './report';
 
 /** A node status the agent was not told (a challenge failed at its commitment). */
@@ -26,6 +33,8 @@ export interface AgentClient {
   commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
   answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
   heartbeat(sessionId: string): Promise<HeartbeatAck>;
+  /** Ends the session, waiting `timeoutMs` at most for the answer. */
+  leaveSession(sessionId: string, timeoutMs?: number): Promise<LeftNode>;
 }
 
 /** Products committed to, ready to open what the verifier asks for (computing them again). */

@@ -2,7 +2,7 @@
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
 import type { Challenge, Opening, OpenRequest } from '@gpux/certification';
 import { BadChallengeError } from '../challenge/bad-challenge';
-import { EXIT, WorkerAgent } from './agent';
+import { EXIT, LEAVE_TIMEOUT_MS, WorkerAgent } from './agent';
 import type { AgentClient } from './agent.ports';
 import { ONCE_TRIES } from './backoff';
 import {
@@ -14,6 +14,7 @@ import {
   GatewayUnavailableError,
   GatewayUrlError,
   HeartbeatAck,
+  LeftNode,
   WorkerSession,
 } from './client';
 import type { JoinEvent } from './report';
@@ -69,11 +70,13 @@ const failed = (id: string): ChallengeVerdict => ({
   node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null },
 });
 
-type Step = { call: keyof AgentClient; result?: unknown; error?: Error };
+/** A call the script expects, and its answer; `stop`: the agent is stopped as it is answered (a signal). */
+type Step = { call: keyof AgentClient; result?: unknown; error?: Error; stop?: true };
 
 /** A client that answers a script, in order, and records the calls. */
 function scripted(steps: Step[], onExhausted: () => void) {
   const calls: [string, unknown[]][] = [];
+  const left: string[] = [];
   const next = (call: keyof AgentClient, args: unknown[]) => {
     calls.push([call, args]);
     const step = steps.shift();
@@ -82,6 +85,7 @@ function scripted(steps: Step[], onExhausted: () => void) {
       return Promise.reject(new GatewayUnavailableError('script over'));
     }
     if (step.call !== call) throw new Error(`expected ${step.call}, got ${call}`);
+    if (step.stop) onExhausted();
     return step.error ? Promise.reject(step.error) : Promise.resolve(step.result);
   };
   const client: AgentClient = {
@@ -91,8 +95,17 @@ function scripted(steps: Step[], onExhausted: () => void) {
     commitChallenge: (...a) => next('commitChallenge', a) as Promise<OpenRequest>,
     answerChallenge: (...a) => next('answerChallenge', a) as Promise<ChallengeVerdict>,
     heartbeat: (...a) => next('heartbeat', a) as Promise<HeartbeatAck>,
+    // The script's end stops the agent, which then leaves its session: answered as the gateway
+    // would (the node as it stands, left for another test to script) and kept apart, in `left`,
+    // so that each script and its calls stay about what the test is for. A script may say how
+    // the leave is answered with a step of its own.
+    leaveSession: (...a) => {
+      if (steps[0]?.call === 'leaveSession') return next('leaveSession', a) as Promise<LeftNode>;
+      left.push(a[0]);
+      return Promise.resolve({ status: 'UNCERTIFIED', suspendedReason: null });
+    },
   };
-  return { client, calls };
+  return { client, calls, left };
 }
 
 function agent(
@@ -115,7 +128,7 @@ function agent(
   } = {},
 ) {
   const controller = new AbortController();
-  const { client, calls } = scripted(steps, () => controller.abort());
+  const { client, calls, left } = scripted(steps, () => controller.abort());
   const events: JoinEvent[] = [];
   const sleeps: number[] = [];
   const proved: string[] = [];
@@ -168,6 +181,7 @@ function agent(
   return {
     run: () => a.run(),
     calls,
+    left,
     events,
     sleeps,
     proved,
@@ -1496,6 +1510,91 @@ describe('the worker agent', () => {
       expect(t.events.find((e) => e.event === 'error')).toMatchObject({
         message: expect.stringMatching(/^f16 certification refused: BAD_USER_INPUT: /),
       });
+    });
+  });
+
+  describe('stopped, it leaves its session: the node stops selling now, not a heartbeat window later', () => {
+    const serving: Step[] = [
+      {
+        call: 'joinSession',
+        result: session({ heartbeatIntervalMs: 5, status: 'CERTIFIED', certifiedUntil: until }),
+      },
+      { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null }, stop: true },
+    ];
+
+    it('leaves the session it serves, waiting LEAVE_TIMEOUT_MS at most, and says how the node stands', async () => {
+      const t = agent([
+        ...serving,
+        { call: 'leaveSession', result: { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' } },
+      ]);
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual(['joinSession', 'heartbeat', 'leaveSession']);
+      expect(t.calls.at(-1)).toEqual(['leaveSession', ['s1', LEAVE_TIMEOUT_MS]]);
+      expect(t.events.at(-1)).toEqual({
+        event: 'left',
+        sessionId: 's1',
+        status: 'SUSPENDED',
+        suspendedReason: 'NODE_LEFT',
+      });
+    });
+
+    it('stopped while it proves a certification, it leaves too (the proof let go)', async () => {
+      const { done: proving } = gate();
+      const t = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+          { call: 'requestCertification', result: ticket('c1') },
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null }, stop: true },
+          { call: 'leaveSession', result: { status: 'UNCERTIFIED', suspendedReason: null } },
+        ],
+        { proving: () => proving },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'heartbeat',
+        'leaveSession',
+      ]);
+      expect(t.events.at(-1)).toEqual({ event: 'left', sessionId: 's1', status: 'UNCERTIFIED' });
+    });
+
+    it('a session that had ended already (NOT_FOUND) is said so; a gateway that does not answer is said to leave the node to be declared lost', async () => {
+      const ended = agent([
+        ...serving,
+        {
+          call: 'leaveSession',
+          error: new GatewayRequestError('NOT_FOUND', 'session s1 is not the current one'),
+        },
+      ]);
+      expect(await ended.run()).toBe(EXIT.ok);
+      expect(ended.events.at(-1)).toEqual({ event: 'left', sessionId: 's1', ended: true });
+      const down = agent([
+        ...serving,
+        {
+          call: 'leaveSession',
+          error: new GatewayUnavailableError('the gateway did not answer (timed out)'),
+        },
+      ]);
+      expect(await down.run()).toBe(EXIT.ok);
+      expect(down.events.at(-1)).toEqual({
+        event: 'left',
+        sessionId: 's1',
+        error: 'the gateway did not answer (timed out)',
+      });
+    });
+
+    it('stopped before any join, or with its credential refused, or with --once, it leaves nothing', async () => {
+      const never = agent([{ call: 'joinSession', error: new GatewayUnavailableError('down'), stop: true }]);
+      expect(await never.run()).toBe(EXIT.ok);
+      expect(never.left).toEqual([]);
+      const refused = agent([{ call: 'joinSession', error: new CredentialRefusedError('revoked') }]);
+      expect(await refused.run()).toBe(EXIT.refused);
+      expect(refused.left).toEqual([]);
+      const once = agent([{ call: 'joinSession', result: session() }, ...certifying('c1')], { once: true });
+      expect(await once.run()).toBe(EXIT.ok);
+      expect(once.left).toEqual([]);
+      expect(once.calls.some(([c]) => c === 'leaveSession')).toBe(false);
     });
   });
 });

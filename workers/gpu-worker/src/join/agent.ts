@@ -7,7 +7,8 @@
  * a refused credential ends it (exit 3), and so does a claim given with --claim-tflops that the
  * gateway refuses or that is far above what this GPU measures (checked before joining), or a
  * gateway URL that answers 404 (exit 2: no retry of either can succeed); a
- * stop signal ends it cleanly (exit 0).
+ * stop signal ends it cleanly (exit 0), leaving the session (leaveSession) so that the node stops
+ * selling now rather than a heartbeat window later.
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
@@ -43,6 +44,12 @@ export const SUPERSEDED = 'SUPERSEDED';
  * at the gateway until its deadline (capacity's challenges run 5 minutes at most).
  */
 const REFUSED_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * How long a stopping worker waits for leaveSession's answer: a process manager's stop allows
+ * seconds (`npm run stop` 15 before SIGKILL, systemd 90, Kubernetes 30).
+ */
+export const LEAVE_TIMEOUT_MS = 5_000;
 
 /** Renew a certificate this long before it runs out, at most (a tenth of its validity when shorter). */
 export const RENEW_BEFORE_MS = 60 * 60 * 1000;
@@ -129,9 +136,13 @@ export class WorkerAgent {
         return EXIT.usage;
       }
     }
+    // The session last joined: left when the agent is stopped (one lost or replaced since is
+    // refused NOT_FOUND, which changes nothing).
+    let joined: WorkerSession | undefined;
     while (!this.stopped) {
       try {
         const session = await this.o.client.joinSession(this.o.adapter);
+        joined = session;
         this.unavailable = 0;
         this.o.report({ event: 'joined', gateway: this.o.client.url, ...session });
         this.noteCertificate(session.certifiedUntil);
@@ -165,7 +176,33 @@ export class WorkerAgent {
         await this.sleep(delayMs, this.o.signal);
       }
     }
+    if (joined) await this.leave(joined);
     return EXIT.ok;
+  }
+
+  /**
+   * Stopped: says so to the gateway, so that the session ends now. Without an answer (the gateway
+   * down, LEAVE_TIMEOUT_MS past) the node is declared lost after its heartbeat window instead,
+   * which the report says.
+   */
+  private async leave(session: WorkerSession): Promise<void> {
+    const { sessionId } = session;
+    try {
+      const node = await this.o.client.leaveSession(sessionId, LEAVE_TIMEOUT_MS);
+      this.o.report({
+        event: 'left',
+        sessionId,
+        status: node.status,
+        ...(node.suspendedReason ? { suspendedReason: node.suspendedReason } : {}),
+      });
+    } catch (error) {
+      const ended = error instanceof GatewayRequestError && error.code === 'NOT_FOUND';
+      this.o.report({
+        event: 'left',
+        sessionId,
+        ...(ended ? { ended: true } : { error: error instanceof Error ? error.message : String(error) }),
+      });
+    }
   }
 
   /**

@@ -331,6 +331,21 @@ describe('the gateway client', () => {
     expect(slow).toMatchObject({ noAnswer: 'timed out' });
   });
 
+  it('leaves a session: the node as it then stands, waiting its own timeout at most', async () => {
+    handler = json(200, { data: { leaveSession: { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' } } });
+    expect(await client().leaveSession('s1')).toEqual({ status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' });
+    expect(seen[0]!.body.query).toMatch(/leaveSession\(sessionId: \$s\)/);
+    expect(seen[0]!.body.variables).toEqual({ s: 's1' });
+    // A gateway that never answers: the client's own timeout is 30 s, past this test's 5 s; the
+    // leave's 200 ms ends it.
+    handler = () => undefined;
+    const slow = await client()
+      .leaveSession('s1', 200)
+      .catch((e: unknown) => e);
+    expect(slow).toBeInstanceOf(GatewayUnavailableError);
+    expect((slow as Error).message).toMatch(/did not answer \(timed out\)$/);
+  });
+
   it('maps HTTP 404 (a URL that is not the GraphQL endpoint) to GatewayUrlError, naming the option and the endpoint', async () => {
     const origin = url.replace(/\/graphql$/, '');
     const notFound = async (at: string, options: { urlOption?: string } = {}) =>

@@ -22,6 +22,8 @@ import {
   type HeartbeatMutation,
   JoinSessionDocument,
   type JoinSessionMutation,
+  LeaveSessionDocument,
+  type LeaveSessionMutation,
   RequestCertificationDocument,
   type SessionFragment,
   type TicketFragment,
@@ -35,6 +37,7 @@ export type WorkerSession = SessionFragment;
 export type ChallengeTicket = Omit<TicketFragment, 'challenge'> & { challenge: Challenge };
 export type ChallengeVerdict = VerdictFragment;
 export type VerdictNode = VerdictFragment['node'];
+export type LeftNode = NonNullable<LeaveSessionMutation['leaveSession']>;
 export type HeartbeatAck = Omit<NonNullable<HeartbeatMutation['heartbeat']>, 'challenge'> & {
   challenge: ChallengeTicket | null;
 };
@@ -157,7 +160,11 @@ export class GatewayClient {
   }
 
   /** One GraphQL operation; its data, or one of the three errors above. */
-  async request<T, V>(document: TypedDocumentString<T, V>, variables: V): Promise<T> {
+  async request<T, V>(
+    document: TypedDocumentString<T, V>,
+    variables: V,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
     const query = document.toString();
     let response: Response;
     let text: string;
@@ -170,7 +177,7 @@ export class GatewayClient {
           authorization: `Bearer ${this.credential}`,
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
     } catch (error) {
@@ -282,6 +289,19 @@ export class GatewayClient {
   async answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict> {
     const data = await this.request(AnswerChallengeDocument, { id: challengeId, o: opening });
     return expectShape(data.answerChallenge, 'answerChallenge', isVerdict);
+  }
+
+  /**
+   * Ends the session now (the worker stops): the node as it then stands. `timeoutMs`: a stopping
+   * worker waits this long at most (a process manager's stop gives it seconds, not 30).
+   */
+  async leaveSession(sessionId: string, timeoutMs = this.timeoutMs): Promise<LeftNode> {
+    const data = await this.request(LeaveSessionDocument, { s: sessionId }, timeoutMs);
+    return expectShape(
+      data.leaveSession,
+      'leaveSession',
+      (x): x is LeftNode => isObject(x) && typeof x['status'] === 'string',
+    );
   }
 
   async heartbeat(sessionId: string): Promise<HeartbeatAck> {

@@ -75,6 +75,26 @@ describe('join output', () => {
     expect(t.out[0]).toContain(ONCE_EXIT_LINE);
   });
 
+  it('says how it left its session: the node suspended NODE_LEFT, a session ended already, or no answer (on stderr)', () => {
+    const t = capture(false);
+    t.report({ event: 'left', sessionId: 's1', status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' });
+    t.report({ event: 'left', sessionId: 's1', status: 'UNCERTIFIED' });
+    t.report({ event: 'left', sessionId: 's1', ended: true });
+    t.report({
+      event: 'left',
+      sessionId: 's1',
+      error: 'the gateway at http://gw/graphql did not answer (timed out)',
+    });
+    expect(t.out).toEqual([
+      'gpu-worker: left session s1: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it sells again once a worker joins and certifies it',
+      'gpu-worker: left session s1: node UNCERTIFIED',
+      'gpu-worker: session s1 had ended already (lost, or replaced)',
+    ]);
+    expect(t.err).toEqual([
+      'gpu-worker: could not leave session s1 (the gateway at http://gw/graphql did not answer (timed out)): capacity declares the node lost after its heartbeat window',
+    ]);
+  });
+
   it('says a stop, and a second signal that exits at once', () => {
     expect(formatEvent({ event: 'stopped', signal: 'SIGTERM' })).toBe('stopped (SIGTERM)');
     expect(formatEvent({ event: 'stopped', signal: 'SIGINT', exitCode: 130 })).toBe(

@@ -82,6 +82,19 @@ export type JoinEvent =
       event: 'exiting';
       status: string;
     }
+  | {
+      /**
+       * Stopped, the worker left its session (leaveSession): the node as it then stood; or the
+       * session had ended already (`ended`), or the gateway did not answer (`error`: the node is
+       * declared lost after its heartbeat window instead).
+       */
+      event: 'left';
+      sessionId: string;
+      status?: string;
+      suspendedReason?: string;
+      ended?: true;
+      error?: string;
+    }
   | { event: 'status'; status: string }
   | { event: 'retry'; attempt: number; delayMs: number; error: string }
   | { event: 'refused'; message: string }
@@ -143,6 +156,13 @@ export function formatEvent(e: JoinEvent): string {
       return `node is ${e.status}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}: no certification needed now`;
     case 'exiting':
       return `--once: exiting with the node ${e.status}; ${ONCE_EXIT_LINE}`;
+    case 'left':
+      if (e.error !== undefined)
+        return `could not leave session ${e.sessionId} (${e.error}): capacity declares the node lost after its heartbeat window`;
+      if (e.ended) return `session ${e.sessionId} had ended already (lost, or replaced)`;
+      return e.suspendedReason === 'NODE_LEFT'
+        ? `left session ${e.sessionId}: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it sells again once a worker joins and certifies it`
+        : `left session ${e.sessionId}: node ${e.status ?? 'UNKNOWN'}`;
     case 'status':
       return `node status: ${e.status}`;
     case 'retry':
@@ -169,7 +189,12 @@ export function consoleReporter(
   return (event) => {
     if (event.event === 'refused') err(REFUSED_LINE);
     if (json) out(JSON.stringify(event));
-    else if (event.event === 'retry' || event.event === 'error') err(`gpu-worker: ${formatEvent(event)}`);
+    else if (
+      event.event === 'retry' ||
+      event.event === 'error' ||
+      (event.event === 'left' && event.error !== undefined)
+    )
+      err(`gpu-worker: ${formatEvent(event)}`);
     else if (event.event !== 'refused') out(`gpu-worker: ${formatEvent(event)}`);
   };
 }

@@ -171,6 +171,10 @@ export const declareNodeLostSchema = nodeRef.extend({
   sessionId: entityId,
   lastHeartbeatAt: z.iso.datetime({ offset: true }).nullable(),
 });
+/** The node's worker stops and says so: its session ends now, not a heartbeat window later. */
+export const leaveSessionSchema = nodeRef.extend({
+  sessionId: entityId,
+});
 
 export const challengeIssuedSchema = nodeRef.extend({
   purpose: challengePurposeSchema,
@@ -205,13 +209,20 @@ export const spotChallengePassedSchema = nodeRef.extend({
   measuredTflops: z.number().min(0),
 });
 export const nodeLostSchema = declareNodeLostSchema;
+export const nodeLeftSchema = leaveSessionSchema;
 /**
  * Why a node stopped delivering: lost (silent past the heartbeat window), a failed spot challenge,
- * or its credential revoked by its provider (it can no longer prove anything).
+ * its credential revoked by its provider (it can no longer prove anything), or its worker left
+ * (stopped, and said so).
  */
-export const slaBreachReasonSchema = z.enum(['NODE_LOST', 'CHALLENGE_FAILED', 'CREDENTIAL_REVOKED']);
+export const slaBreachReasonSchema = z.enum([
+  'NODE_LOST',
+  'CHALLENGE_FAILED',
+  'CREDENTIAL_REVOKED',
+  'NODE_LEFT',
+]);
 export type SlaBreachReason = z.infer<typeof slaBreachReasonSchema>;
-/** A node broke its promise while selling: lost, failed a spot challenge, or revoked. It is suspended until it recertifies. */
+/** A node broke its promise while selling: lost, failed a spot challenge, revoked, or left. It is suspended until it recertifies. */
 export const slaBreachedSchema = nodeRef.extend({
   providerId: entityId,
   marketId: entityId,
@@ -257,6 +268,9 @@ export const CapacityCommands = {
   declareNodeLost: capacityMessages.define('capacity.DeclareNodeLost', 'command', [
     { version: 1, schema: declareNodeLostSchema },
   ]),
+  leaveSession: capacityMessages.define('capacity.LeaveSession', 'command', [
+    { version: 1, schema: leaveSessionSchema },
+  ]),
 };
 
 export const CapacityEvents = {
@@ -288,6 +302,7 @@ export const CapacityEvents = {
     { version: 1, schema: spotChallengePassedSchema },
   ]),
   nodeLost: capacityMessages.define('capacity.NodeLost', 'event', [{ version: 1, schema: nodeLostSchema }]),
+  nodeLeft: capacityMessages.define('capacity.NodeLeft', 'event', [{ version: 1, schema: nodeLeftSchema }]),
   slaBreached: capacityMessages.define('capacity.SlaBreached', 'event', [
     { version: 1, schema: slaBreachedSchema },
   ]),

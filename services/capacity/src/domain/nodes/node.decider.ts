@@ -4,6 +4,7 @@ import { commitChallenge } from './decide/commit-challenge';
 import { declareNodeLost } from './decide/declare-node-lost';
 import { expireChallenge } from './decide/expire-challenge';
 import { issueChallenge } from './decide/issue-challenge';
+import { leaveSession } from './decide/leave-session';
 import { markNodeCertified } from './decide/mark-node-certified';
 import { registerNode } from './decide/register-node';
 import { revokeNodeCredential } from './decide/revoke-node-credential';
@@ -50,6 +51,8 @@ function decideNode(command: NodeCommand, state: NodeState, context: NodeContext
       return expireChallenge(command, state, context);
     case 'capacity.DeclareNodeLost':
       return declareNodeLost(command, state, context);
+    case 'capacity.LeaveSession':
+      return leaveSession(command, state, context);
     default: {
       const unknown: never = command;
       throw new Error(`the node decides no ${(unknown as NodeCommand).type}`);

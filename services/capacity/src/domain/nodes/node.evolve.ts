@@ -43,6 +43,7 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
     case 'capacity.SpotChallengePassed':
       return { ...state, challenge: null };
     case 'capacity.NodeLost':
+    case 'capacity.NodeLeft':
       return { ...state, sessionId: null };
     case 'capacity.SlaBreached':
       return { ...state, suspended: { reason: event.data.reason, at: event.data.at } };

@@ -77,6 +77,25 @@ describe("nodes projection: a node's life after registration", () => {
     expect(hash(lost.model, rm.sessions)).toEqual({});
   });
 
+  it('ends the session when its worker leaves, and forgets the leaving when it joins again', () => {
+    const left = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+      envelope({ type: 'capacity.NodeLeft', data: { nodeId: 'n1', sessionId: 's1' } }, 5),
+    ]);
+    expect(hash(left.model, rm.node('n1'))).toEqual({ sessionStartedAt: at(1), leftAt: at(5) });
+    expect(hash(left.model, rm.sessions)).toEqual({});
+    expect(left.published).toContainEqual(
+      expect.objectContaining({ message: JSON.stringify({ nodeId: 'n1', type: 'capacity.NodeLeft' }) }),
+    );
+
+    const back = project([
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
+      envelope({ type: 'capacity.NodeLeft', data: { nodeId: 'n1', sessionId: 's1' } }, 5),
+      envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's2' } }, 7),
+    ]);
+    expect(hash(back.model, rm.node('n1'))).toEqual({ sessionId: 's2', sessionStartedAt: at(7) });
+  });
+
   it("keeps how capacity sizes the session's challenges and watches it, for the gateway to tell its worker", () => {
     const sizing = { minSize: 1024, maxSize: 4096, productMs: 7.5 };
     const heartbeat = { intervalMs: 500, timeoutMs: 3_000 };

@@ -204,17 +204,19 @@ function presence(event: Envelope): NodeChange | undefined {
         set('sessionStartedAt', event.time),
         ...settings,
         { op: 'hdel', key, field: 'lostAt' },
+        { op: 'hdel', key, field: 'leftAt' },
         { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
       ],
     };
   }
-  if (isMessage(event, CapacityEvents.nodeLost)) {
+  if (isMessage(event, CapacityEvents.nodeLost) || isMessage(event, CapacityEvents.nodeLeft)) {
+    // Lost (silent past its window) or left (its worker stopped and said so): offline now.
     const { nodeId } = event.data;
     const { key, set } = nodeHash(nodeId);
     return {
       nodeId,
       ops: [
-        set('lostAt', event.time),
+        set(event.type === CapacityEvents.nodeLost.type ? 'lostAt' : 'leftAt', event.time),
         { op: 'hdel', key, field: 'sessionId' },
         { op: 'zrem', key: rm.sessions, member: nodeId },
       ],

@@ -25,6 +25,9 @@ export type NodeStatus = 'CERTIFIED' | 'EXPIRED' | 'SUSPENDED' | 'UNCERTIFIED';
 /** A floating-point precision of a matmul: f32 or f16. */
 export type Precision = 'f16' | 'f32';
 
+/** Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped). */
+export type SuspendedReason = 'CHALLENGE_FAILED' | 'CREDENTIAL_REVOKED' | 'NODE_LEFT' | 'NODE_LOST';
+
 export type SessionFragment = {
   sessionId: string;
   nodeId: string;
@@ -111,6 +114,14 @@ export type HeartbeatMutation = {
     status: NodeStatus;
     challenge: { id: string; purpose: ChallengePurpose; challenge: unknown } | null;
   } | null;
+};
+
+export type LeaveSessionMutationVariables = Exact<{
+  s: string | number;
+}>;
+
+export type LeaveSessionMutation = {
+  leaveSession: { status: NodeStatus; suspendedReason: SuspendedReason | null } | null;
 };
 
 export class TypedDocumentString<TResult, TVariables>
@@ -255,3 +266,14 @@ export const HeartbeatDocument = new TypedDocumentString<HeartbeatMutation, Hear
   purpose
   challenge
 }`);
+export const LeaveSessionDocument = new TypedDocumentString<
+  LeaveSessionMutation,
+  LeaveSessionMutationVariables
+>(`
+    mutation LeaveSession($s: ID!) {
+  leaveSession(sessionId: $s) {
+    status
+    suspendedReason
+  }
+}
+    `);
