@@ -27,6 +27,15 @@ describe('printable', () => {
     ]),
   );
 
+  it.each(['eu\udc00', 'X\ud800', '\ud800\ud800', 'a\ude00b'])('refuses %j: half a surrogate pair', (text) =>
+    expect(messages(printable(200).safeParse(text))).toEqual([
+      'must not hold half a surrogate pair (a \\uD800–\\uDFFF escape without its other half)',
+    ]),
+  );
+
+  it('accepts a whole pair (a character outside the basic plane)', () =>
+    expect(printable(10).safeParse('GPU \ud83d\ude80').success).toBe(true));
+
   it('keeps its bound', () => expect(printable(3).safeParse('abcd').success).toBe(false));
 });
 
@@ -49,6 +58,9 @@ describe('free text in commands, not in events', () => {
   it('refuses a blank or control-character name in the commands that take one', () => {
     expect(registerNodeCommandSchema.safeParse({ ...aNode, region: ' ' }).success).toBe(false);
     expect(registerNodeCommandSchema.safeParse({ ...aNode, gpuModel: 'H100\u0000' }).success).toBe(false);
+    expect(registerNodeCommandSchema.safeParse({ ...aNode, region: 'eu\udc00' }).success).toBe(false);
+    expect(openMarketSchema.safeParse({ ...aMarket, gpuClass: 'X\ud800' }).success).toBe(false);
+    expect(openAccountSchema.safeParse({ accountId: 'a1', owner: 'a\ud800b' }).success).toBe(false);
     expect(openMarketSchema.safeParse({ ...aMarket, gpuClass: '\t' }).success).toBe(false);
     expect(openAccountSchema.safeParse({ accountId: 'a1', owner: 'Eve\nMallory' }).success).toBe(false);
     expect(depositSchema.safeParse({ accountId: 'a1', amount: 1, reference: 'inv\u0000' }).success).toBe(

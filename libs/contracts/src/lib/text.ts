@@ -8,12 +8,23 @@ import { z } from 'zod';
 // Unicode's control characters (C0, DEL and C1): a line break, a tab, NUL, an escape sequence;
 // and its line and paragraph separators (U+2028, U+2029), which break a line as well.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
-/** Text a caller writes on one line (a reference, say): any characters but control characters. */
+// Half a UTF-16 surrogate pair: no character at all. Stored, it reads back as U+FFFD; and the read
+// models' script (cjson) cannot decode it (the runner sends U+FFFD for it since: apply-script.ts,
+// luaJSON), so one such name stopped a read model for good.
+const HALF_SURROGATE = /\p{Cs}/u;
+/**
+ * Text a caller writes on one line (a reference, say): any characters but control characters and
+ * halves of surrogate pairs.
+ */
 export const printable = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not hold control characters (a line break, a tab, NUL)');
+    .refine((s) => !CONTROL.test(s), 'must not hold control characters (a line break, a tab, NUL)')
+    .refine(
+      (s) => !HALF_SURROGATE.test(s),
+      'must not hold half a surrogate pair (a \\uD800–\\uDFFF escape without its other half)',
+    );
 /**
  * A name a caller gives (an owner, a region, a GPU model): printable, 1 to `max` characters, not
  * only spaces. For commands only: an event's schema keeps accepting what was recorded before.

@@ -381,6 +381,24 @@ describe('the apply script (real Redis): conditional writes and publications', (
     ]);
     expect(await redis.hgetall(list)).toEqual({ f: 'v' });
   });
+  it('applies an event holding half a surrogate pair (it stored U+FFFD), where the script refused it on every try', async () => {
+    const node = `${prefix}node:lone`;
+    const before = checkpoint;
+    const result = await apply([
+      {
+        offset: checkpoint + 1,
+        ops: [
+          { op: 'hset', key: node, field: 'region', value: 'eu\udc00' },
+          { op: 'rpush', key: `${prefix}node:list`, value: 'X\ud800 and \ud83d\ude00' },
+        ],
+      },
+    ]);
+    expect(result.status).toBe('applied');
+    expect(checkpoint).toBe(before + 1);
+    expect(await redis.hget(node, 'region')).toBe('eu\ufffd');
+    expect(await redis.lrange(`${prefix}node:list`, 0, -1)).toEqual(['X\ufffd and \ud83d\ude00']);
+  });
+
   it('answers the first event whose cause is not in yet, writing nothing, and applies once it is', async () => {
     const lease = `${prefix}lease`;
     const balance = `${prefix}provider`;

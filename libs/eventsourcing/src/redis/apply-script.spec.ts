@@ -1,4 +1,4 @@
-import { encodeBatch, ApplyRequest } from './apply-script';
+import { encodeBatch, ApplyRequest, luaJSON } from './apply-script';
 import { ProjectionDefinitionError, validateProjection } from './keys';
 
 const base: ApplyRequest = {
@@ -272,6 +272,35 @@ describe('encodeBatch (the Lua script arguments)', () => {
         events: [{ offset: 10, ops: [{ op: 'hmin', key: 'ledger:c', field: 'l', value: 2 ** 60 }] }],
       }),
     ).toThrow(/finite number/);
+  });
+
+  it('sends half a surrogate pair as U+FFFD, which the script can decode; a whole pair and escaped text as they are', () => {
+    const { args } = encodeBatch({
+      ...base,
+      events: [
+        {
+          offset: 10,
+          ops: [
+            { op: 'hset', key: 'ledger:n', field: 'region', value: 'eu\udc00' },
+            { op: 'hset', key: 'ledger:n', field: 'model', value: 'X\ud800' },
+            { op: 'rpush', key: 'ledger:l', value: 'pair \ud83d\ude00, text \\ud800' },
+            { op: 'publish', key: 'ledger:ch:n', message: '{"n":"\ud800"}' },
+          ],
+        },
+      ],
+    });
+    // cjson refuses a \udXXX escape that is not one of a pair: none is left.
+    // (The text "\\ud800" is sent as "\\\\ud800", an escaped backslash: not one.)
+    expect(args[6]!.replace(/\\\\/g, '')).not.toMatch(/\\ud[89a-f]/i);
+    expect(JSON.parse(args[6]!)).toEqual([
+      ['hs', 3, 'region', 'eu\ufffd', 'model', 'X\ufffd'],
+      ['r', 4, 'pair \ud83d\ude00, text \\ud800'],
+      ['p', 'ledger:ch:n', '{"n":"\ufffd"}', '10'],
+    ]);
+    // Nothing to replace: the JSON as JSON.stringify writes it.
+    expect(luaJSON(['a', 'pair \ud83d\ude00', 'text \\ud800'])).toBe(
+      JSON.stringify(['a', 'pair \ud83d\ude00', 'text \\ud800']),
+    );
   });
 
   it('sends a batch with no writes: it still moves the checkpoint', () => {

@@ -380,7 +380,7 @@ class WriteList {
         for (let j = 3; j < op.length; j += 2) op[j] = String(op[j]);
       else if (op[0] === 'i' || op[0] === 'x') op[2] = String(op[2]);
     }
-    return JSON.stringify([...this.ops, ...this.publications.values()]);
+    return luaJSON([...this.ops, ...this.publications.values()]);
   }
 
   private start(k: number, op: EncodedOp): Run {
@@ -389,6 +389,21 @@ class WriteList {
     this.runs.set(k, run);
     return run;
   }
+}
+
+/**
+ * JSON that the script's `cjson.decode` takes. JSON.stringify writes half a UTF-16 surrogate pair as
+ * `\udXXX`, which cjson refuses: one event holding such text (a name recorded before commands
+ * refused it, or written to the log by hand) failed its batch on every try and stopped the read
+ * model for good, a rebuild included. Such halves are sent as U+FFFD, the character Redis would have
+ * kept for them anyway (it stores UTF-8). The second pass runs only for JSON that shows one.
+ */
+export function luaJSON(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!/\\ud[89a-f]/.test(json)) return json;
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'string' ? v.replace(/\p{Cs}/gu, '\uFFFD') : v,
+  );
 }
 
 /**
@@ -462,7 +477,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     next ? '' : own.applied,
     String(request.events.length),
     writes.toJSON(),
-    requirements.length === 0 ? '' : JSON.stringify(requirements),
+    requirements.length === 0 ? '' : luaJSON(requirements),
   ];
   return { keys, args };
 }
