@@ -18,6 +18,7 @@
  * Every message is plain JSON (see encoding.ts). Functions are pure: the clock (`now`, epoch ms)
  * and the randomness (`rng`) are passed in.
  */
+import { ID_FORM, SEED_FORM, wrongValue } from './caller-value';
 import {
   Challenge,
   Commitment,
@@ -184,12 +185,11 @@ export function checkCommitment(
     return fail('MALFORMED', 'the commitment root is not 64 lowercase hex digits');
   if (!isTime(c.computeMs) || !isTime(c.totalMs))
     return fail('MALFORMED', 'computeMs and totalMs must be non-negative numbers');
-  if (c.challengeId !== challenge.id || c.seed !== challenge.seed) {
-    return fail(
-      'SEED_MISMATCH',
-      `the commitment answers challenge ${c.challengeId} with seed ${c.seed}, not ${challenge.id} with seed ${challenge.seed}`,
-    );
-  }
+  // What the worker sent is repeated only when well-formed (caller-value.ts).
+  if (c.challengeId !== challenge.id)
+    return fail('SEED_MISMATCH', wrongValue('commitment.challengeId', c.challengeId, ID_FORM, challenge.id));
+  if (c.seed !== challenge.seed)
+    return fail('SEED_MISMATCH', wrongValue('commitment.seed', c.seed, SEED_FORM, challenge.seed));
   if (receivedAt > challenge.deadline) {
     const elapsed = receivedAt - challenge.issuedAt;
     const tflops = flopOf(challenge) / (Math.max(elapsed, 1) / 1000) / 1e12;

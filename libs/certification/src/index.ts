@@ -3,6 +3,7 @@
  * and WGSL), the Merkle commitment, Freivalds' check, tolerances per precision, and the protocol's
  * messages and verdict. No I/O: clocks and randomness are passed in.
  */
+export * from './caller-value';
 export * from './challenge';
 export * from './challenge-size';
 export * from './encoding';

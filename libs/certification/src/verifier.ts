@@ -34,6 +34,7 @@ import {
   OpenRequest,
   Verdict,
 } from './challenge';
+import { ID_FORM, wrongValue } from './caller-value';
 import { leafIndex } from './prover';
 import { decodeBytes } from './encoding';
 import { leafHash, proofRoot } from './merkle';
@@ -59,10 +60,7 @@ function decodeOpening(
   const o = opening as Partial<Record<keyof Opening, unknown>> | null;
   if (typeof o !== 'object' || o === null) return fail('MALFORMED', 'the opening is not an object');
   if (o.challengeId !== challenge.id)
-    return fail(
-      'SEED_MISMATCH',
-      `the opening answers challenge ${String(o.challengeId)}, not ${challenge.id}`,
-    );
+    return fail('SEED_MISMATCH', wrongValue('opening.challengeId', o.challengeId, ID_FORM, challenge.id));
   if (!Array.isArray(o.leaves) || o.leaves.length !== request.leaves.length)
     return fail('MALFORMED', `the opening must hold the ${request.leaves.length} requested leaves`);
   const leaves: DecodedLeaf[] = [];
@@ -131,7 +129,10 @@ export function verifyOpening(
   const early = checkCommitment(challenge, commitment, request.committedAt);
   if (early) return early;
   if (request.challengeId !== challenge.id)
-    return fail('MALFORMED', `the open request is for challenge ${request.challengeId}, not ${challenge.id}`);
+    return fail(
+      'MALFORMED',
+      wrongValue("the open request's challengeId", request.challengeId, ID_FORM, challenge.id),
+    );
   if (receivedAt > request.respondBy) {
     return fail(
       'DEADLINE_MISSED',

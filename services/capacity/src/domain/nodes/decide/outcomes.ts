@@ -1,4 +1,4 @@
-import type { Failure } from '@gpux/certification';
+import { describeValue, type Failure, ID_FORM, wellFormed } from '@gpux/certification';
 import type { NodeCertificationFailed, RegisterNode, SlaBreachReason } from '@gpux/contracts';
 import { Decision, reject } from '@gpux/eventsourcing/domain';
 import type { ChallengeInFlight, NodeEvent, RegisteredNode } from '../node';
@@ -53,12 +53,17 @@ export function inFlight(
   challengeId: string,
 ): ChallengeInFlight | Decision<NodeEvent> {
   const flight = state.challenge;
-  if (!flight || flight.challenge.id !== challengeId)
+  if (!flight || flight.challenge.id !== challengeId) {
+    // The caller's id is repeated only when it is one (caller-value.ts, libs/certification).
+    const named = wellFormed(challengeId, ID_FORM)
+      ? `challenge ${challengeId}`
+      : `challengeId (not ${ID_FORM.rule}: ${describeValue(challengeId)})`;
     return reject(
       'NOT_FOUND',
-      `challenge ${challengeId} is not the one node ${state.node.nodeId} is answering`,
+      `${named} is not the one node ${state.node.nodeId} is answering`,
       'challengeId',
     );
+  }
   return flight;
 }
 
@@ -77,7 +82,7 @@ export function answerable(
   if (isDecision(flight) || countsInSession(flight, state)) return flight;
   return reject(
     'NOT_FOUND',
-    `certification challenge ${challengeId} was issued in session ${flight.sessionId ?? '(none)'} of node ${state.node.nodeId}, which is no longer its session (${state.sessionId ?? 'none'}): it counts no more; join, heartbeat and ask for certification again`,
+    `certification challenge ${flight.challenge.id} was issued in session ${flight.sessionId ?? '(none)'} of node ${state.node.nodeId}, which is no longer its session (${state.sessionId ?? 'none'}): it counts no more; join, heartbeat and ask for certification again`,
     'challengeId',
   );
 }
