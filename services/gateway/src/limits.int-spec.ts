@@ -414,6 +414,54 @@ describe('gateway limits on HTTP and WebSocket', () => {
     });
   });
 
+  it("refuses a malformed id in a variable's default the request leaves out, over graphql-ws as over HTTP, subscriptions included", async () => {
+    const rule = 'an id is 1 to 128 letters, digits and . _ : -, starting with a letter or digit';
+    // The fuzz's: answered NOT_FOUND repeating 3,002 characters, a control character among them
+    // (and a query null), as the default slipped past the check of inline ids and variables'.
+    const long = `"a\\u0007${'z'.repeat(3000)}"`;
+    const cases: [string, Record<string, unknown>[]][] = [
+      [
+        `mutation($i: ID = ${long}) { cancelOrder(orderId: $i) { id } }`,
+        [{ code: 'BAD_USER_INPUT', field: 'orderId', message: `orderId is 3002 characters long: ${rule}` }],
+      ],
+      ...['order', 'market', 'gpuNode', 'account'].map((field): [string, Record<string, unknown>[]] => [
+        `query($i: ID${field === 'order' ? '' : '!'} = "a\\u0007b") { ${field}(id: $i) { id } }`,
+        [{ code: 'BAD_USER_INPUT', field: 'id', message: `id has "\\u0007" at position 2: ${rule}` }],
+      ]),
+      [
+        'mutation($o: PlaceOrderInput! = { marketId: "m 1", side: BID, gpus: 1, hours: 1, price: "1.00" }) { placeOrder(input: $o) { id } }',
+        [
+          {
+            code: 'BAD_USER_INPUT',
+            field: 'input.marketId',
+            message: `input.marketId has " " at position 2: ${rule}`,
+          },
+        ],
+      ],
+    ];
+    const refusals = (r: Result) => r.errors?.map((e) => ({ ...e.extensions, message: e.message }));
+    for (const [query, expected] of cases) {
+      const overHttp = await http(gateway.url, query, ADMIN_KEY);
+      expect(refusals(overHttp.body)).toEqual(expected);
+      expect(overHttp.status).toBe(400);
+      expect(refusals(await first(open(ADMIN_KEY), query))).toEqual(expected);
+    }
+    for (const [subscription, field] of [
+      ['subscription($m: ID! = "") { bookUpdated(marketId: $m) { marketId } }', 'marketId'],
+      ['subscription($n: ID! = "") { nodeStatusChanged(nodeId: $n) { id } }', 'nodeId'],
+    ])
+      expect(refusals(await first(open(ADMIN_KEY), subscription!))).toEqual([
+        { code: 'BAD_USER_INPUT', field, message: `${field} is empty: ${rule}` },
+      ]);
+    // A value sent replaces the default: a well-formed id that names nothing is null, as ever.
+    expect(
+      (await http(gateway.url, 'query($i: ID! = "") { market(id: $i) { id } }', ADMIN_KEY, { i: 'nope' }))
+        .body,
+    ).toEqual({
+      data: { market: null },
+    });
+  });
+
   it('answers a path below the GraphQL endpoint 404 (there, Apollo ran what the checks before it never saw)', async () => {
     const deep = `{ market(id: ${'['.repeat(5_000)}"m1"${']'.repeat(5_000)}) { id } }`;
     for (const path of ['/graphql/x', '/graphql//', '/graphql/x/y']) {

@@ -2,6 +2,7 @@ import { buildSchema, parse } from 'graphql';
 import { idProblem, malformedIdErrors } from './ids';
 
 const schema = buildSchema(`
+  directive @tag(id: ID, ids: [ID!]) on QUERY | MUTATION | FIELD | VARIABLE_DEFINITION | FRAGMENT_SPREAD | INLINE_FRAGMENT
   input Inner { nodeId: ID, note: String }
   input Outer { marketId: ID!, inner: Inner, ids: [ID!], count: Int }
   type Thing { id: ID!, child(id: ID!): Thing, name(text: String): String }
@@ -94,6 +95,69 @@ describe('malformedIdErrors', () => {
     ).toEqual([]);
     expect(fields('query($id: ID!) { thing(id: $id) { id } }', {})).toEqual([]);
     expect(fields('query($id: ID!) { thing(id: $id) { id } }', { id: -1 })).toEqual(['id']);
+  });
+
+  it("checks a variable's default where the request sends no value, at any depth, in a list or an input object", () => {
+    const rule = 'an id is 1 to 128 letters, digits and . _ : -, starting with a letter or digit';
+    // The fuzz's: a NOT_FOUND (or a null) repeating 3,000 characters and a control character.
+    expect(
+      errors(
+        `mutation($i: ID = "a\\u0007${'z'.repeat(3000)}") { put(input: { marketId: "m1" }, orderId: $i) { id } }`,
+      ),
+    ).toEqual([
+      {
+        code: 'BAD_USER_INPUT',
+        field: 'orderId',
+        message: `orderId is 3002 characters long: ${rule}`,
+        http: { status: 400 },
+      },
+    ]);
+    expect(errors('query($i: ID! = "a\\u0007b") { thing(id: $i) { id } }')).toEqual([
+      expect.objectContaining({ field: 'id', message: `id has "\\u0007" at position 2: ${rule}` }),
+    ]);
+    expect(fields('query($ids: [ID!]! = ["ok", "", "x y"]) { things(ids: $ids) { id } }')).toEqual([
+      'ids',
+      'ids',
+    ]);
+    expect(fields('query($ids: [ID!]! = "x y") { things(ids: $ids) { id } }')).toEqual(['ids']);
+    expect(fields('query($i: ID = "") { things(ids: ["ok", $i]) { id } }')).toEqual(['ids']);
+    expect(
+      fields(
+        'mutation($in: Outer! = { marketId: "m 1", inner: { nodeId: "-" }, ids: ["ok", "*"] }) { put(input: $in) { id } }',
+      ),
+    ).toEqual(['input.marketId', 'input.inner.nodeId', 'input.ids']);
+    expect(
+      fields('mutation($in: Inner = { nodeId: "" }) { put(input: { marketId: "m1", inner: $in }) { id } }'),
+    ).toEqual(['input.inner.nodeId']);
+    // In a fragment the operation spreads, and in a directive's argument.
+    expect(fields('query($i: ID = "") { ...F } fragment F on Query { thing(id: $i) { id } }')).toEqual([
+      'id',
+    ]);
+    expect(fields('query($i: ID = "") { thing(id: "ok") @tag(id: $i) { id } }')).toEqual(['id']);
+  });
+
+  it('leaves a default alone where the request sends a value, null included, which replaces it', () => {
+    const document = parse(
+      'query($i: ID = "bad id", $ids: [ID!] = [""]) { thing(id: $i) { id } things(ids: $ids) { id } }',
+    );
+    const check = (variables?: Record<string, unknown>) =>
+      malformedIdErrors(schema, document, undefined, variables).map((e) => e.extensions['field']);
+    // The same parsed document (its sites are cached) with and without values.
+    expect(check()).toEqual(['id', 'ids']);
+    expect(check({ i: 'ok', ids: ['a', 'b'] })).toEqual([]);
+    expect(check({ i: null, ids: null })).toEqual([]);
+    expect(check({ ids: ['a'] })).toEqual(['id']);
+    expect(check({ i: 'still bad' })).toEqual(['id', 'ids']);
+    expect(fields('query($i: ID = "ok", $j: ID = 7) { thing(id: $i) { child(id: $j) { id } } }')).toEqual([]);
+  });
+
+  it("checks a directive's ids wherever the directive is: a field, a spread, the operation, a variable", () => {
+    expect(
+      fields(
+        'query Q($v: ID @tag(id: "v v")) @tag(ids: ["ok", ""]) { thing(id: "ok") @tag(id: "*") { id ...F @tag(id: "-") ... @tag(id: $v) { id } } } fragment F on Thing { id }',
+        { v: '' },
+      ),
+    ).toEqual(['id', 'ids', 'id', 'id', 'id']);
   });
 
   it('checks the operation that runs and the fragments it spreads, not another operation of the document', () => {

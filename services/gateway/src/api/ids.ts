@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { entityId } from '@gpux/contracts';
 import {
+  ConstValueNode,
   DocumentNode,
   FragmentDefinitionNode,
   getNamedType,
@@ -23,7 +24,8 @@ import { fragmentsByName } from './limits';
 
 /*
  * Every id a caller sends, a value of GraphQL type ID anywhere in the operation (an argument, a
- * field of an input object at any depth, written inline or passed in a variable), must be one this
+ * directive's argument, a field of an input object at any depth, written inline, passed in a
+ * variable, or the default of a variable the request leaves out), must be one this
  * API can have made or accepted: contracts' entityId, 1 to 128 letters, digits and . _ : -,
  * starting with a letter or digit. Anything else is refused before the operation runs, with
  * BAD_USER_INPUT naming the field and saying what is wrong. Without this an id that no service
@@ -70,20 +72,39 @@ function idsInValue(type: GraphQLInputType, value: unknown, path: string, out: F
 
 /**
  * Where a document holds ids: an id written in it, or a variable (of `type`) whose value holds
- * ids, found per request.
+ * ids, found per request; `defaults`, the ids of the variable's default value, which stands in for
+ * the value when the request does not send one (a value sent, null included, replaces it).
  */
-type Site = Found | { field: string; variable: string; type: GraphQLInputType };
+type Site = Found | { field: string; variable: string; type: GraphQLInputType; defaults: Found[] };
+
+/** The default values of an operation's variables, by name. */
+type Defaults = ReadonlyMap<string, ConstValueNode>;
 
 /** The id sites within a value written in the document, in the document's order. */
-function sitesInLiteral(type: GraphQLInputType, node: ValueNode, path: string, out: Site[]): void {
+function sitesInLiteral(
+  type: GraphQLInputType,
+  node: ValueNode,
+  path: string,
+  out: Site[],
+  defaults: Defaults,
+): void {
   const nullable = getNullableType(type);
   if (node.kind === Kind.VARIABLE) {
-    out.push({ field: path, variable: node.name.value, type });
+    // A default is a constant (no variable in it): its sites are all ids, at this site's path.
+    const found: Site[] = [];
+    const value = defaults.get(node.name.value);
+    if (value) sitesInLiteral(type, value, path, found, defaults);
+    out.push({
+      field: path,
+      variable: node.name.value,
+      type,
+      defaults: found.filter((s): s is Found => !('variable' in s)),
+    });
     return;
   }
   if (isListType(nullable)) {
     for (const item of node.kind === Kind.LIST ? node.values : [node])
-      sitesInLiteral(nullable.ofType, item, path, out);
+      sitesInLiteral(nullable.ofType, item, path, out, defaults);
     return;
   }
   if (isInputObjectType(nullable)) {
@@ -91,7 +112,7 @@ function sitesInLiteral(type: GraphQLInputType, node: ValueNode, path: string, o
     const fields = nullable.getFields();
     for (const f of node.fields) {
       const field = fields[f.name.value];
-      if (field) sitesInLiteral(field.type, f.value, `${path}.${f.name.value}`, out);
+      if (field) sitesInLiteral(field.type, f.value, `${path}.${f.name.value}`, out, defaults);
     }
     return;
   }
@@ -133,8 +154,11 @@ export function malformedIdErrors(
   const found: Found[] = [];
   const values = variables ?? {};
   for (const site of sites)
-    if ('variable' in site) idsInValue(site.type, values[site.variable], site.field, found);
-    else found.push(site);
+    if (!('variable' in site)) found.push(site);
+    // As graphql-js coerces variables: the default only where the request sends no value at all.
+    else if (Object.prototype.hasOwnProperty.call(values, site.variable))
+      idsInValue(site.type, values[site.variable], site.field, found);
+    else found.push(...site.defaults);
   return found.flatMap(({ field, id }) => {
     const problem = idProblem(field, id);
     // Over HTTP the answer is 400, like any request the client must change (Apollo drops `http`).
@@ -163,6 +187,11 @@ function findSites(schema: GraphQLSchema, document: DocumentNode, operationName:
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
   const sites: Site[] = [];
+  // A fragment's variables are the operation's (graphql-js parses variables on a fragment only
+  // with allowLegacyFragmentVariables, which neither Apollo here nor subscriptions.ts sets).
+  const defaults = new Map<string, ConstValueNode>();
+  for (const d of operation.variableDefinitions ?? [])
+    if (d.defaultValue) defaults.set(d.variable.name.value, d.defaultValue);
   for (const definition of [operation, ...fragmentsOf(document, operation)]) {
     const typeInfo = new TypeInfo(schema);
     visit(
@@ -170,7 +199,9 @@ function findSites(schema: GraphQLSchema, document: DocumentNode, operationName:
       visitWithTypeInfo(typeInfo, {
         Argument(node) {
           const argument = typeInfo.getArgument();
-          if (argument) sitesInLiteral(argument.type, node.value, node.name.value, sites);
+          // A field's argument or a directive's (on a field, a fragment, the operation or one of
+          // its variables): TypeInfo knows either.
+          if (argument) sitesInLiteral(argument.type, node.value, node.name.value, sites, defaults);
           return false; // its value was walked above
         },
       }),
