@@ -46,9 +46,29 @@ describe('the shape rules of a bid', () => {
   it('refuses a node, a minimum above its GPUs, and a hold beyond exact integers', () => {
     expect(bidRefusal(bid({ nodeId: 'n1' }), 250)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nodeId' });
     expect(bidRefusal(bid({ minGpusPerNode: 3 }), 250)).toMatchObject({ field: 'minGpusPerNode' });
-    expect(bidRefusal(bid({ gpus: 100_000, hours: 8_784, price: Number.MAX_SAFE_INTEGER - 1 }), 250)).toEqual(
-      { code: 'BAD_USER_INPUT', message: 'the order is too large to hold funds for', field: 'gpus' },
-    );
+    expect(bidRefusal(bid({ gpus: 100_000, hours: 8_784, price: 20_000_000 }), 250)).toEqual({
+      code: 'BAD_USER_INPUT',
+      message:
+        'the order is too large to hold funds for (gpus × hours × price, with the fee): bid for fewer GPUs or hours, or a lower price',
+      field: 'gpus',
+    });
+  });
+
+  it('names the price when even 1 GPU for 1 hour at it cannot be held', () => {
+    // 9,007,199,254.740991 with a 2.5 % fee is past the largest exact amount; with no fee it is not.
+    const price = Number.MAX_SAFE_INTEGER;
+    expect(bidRefusal(bid({ gpus: 1, hours: 1, price }), 250)).toEqual({
+      code: 'BAD_USER_INPUT',
+      message:
+        'the price with its fee is too large to hold funds for, even for 1 GPU for 1 hour: bid a lower price',
+      field: 'price',
+    });
+    expect(
+      bidRefusal(bid({ gpus: 100_000, hours: 8_784, price: Number.MAX_SAFE_INTEGER - 1 }), 250),
+    ).toMatchObject({
+      field: 'price',
+    });
+    expect(bidRefusal(bid({ gpus: 1, hours: 1, price }), 0)).toBeUndefined();
   });
 });
 

@@ -46,7 +46,19 @@ export function bidRefusal(order: Order, feeRateBps: number): OrderRefusal | und
   if (order.nodeId) return refusal('BAD_USER_INPUT', 'a bid names no node', 'nodeId');
   if ((order.minGpusPerNode ?? 1) > order.gpus)
     return refusal('BAD_USER_INPUT', 'minGpusPerNode cannot exceed gpus', 'minGpusPerNode');
-  if (!Number.isSafeInteger(holdFor(order, feeRateBps)))
-    return refusal('BAD_USER_INPUT', 'the order is too large to hold funds for', 'gpus');
+  if (!Number.isSafeInteger(holdFor(order, feeRateBps))) {
+    // The price alone, for the smallest order (1 GPU for 1 hour), cannot be held: the price's fault.
+    if (!Number.isSafeInteger(holdFor({ ...order, gpus: 1, hours: 1 }, feeRateBps)))
+      return refusal(
+        'BAD_USER_INPUT',
+        'the price with its fee is too large to hold funds for, even for 1 GPU for 1 hour: bid a lower price',
+        'price',
+      );
+    return refusal(
+      'BAD_USER_INPUT',
+      'the order is too large to hold funds for (gpus × hours × price, with the fee): bid for fewer GPUs or hours, or a lower price',
+      'gpus',
+    );
+  }
   return undefined;
 }
