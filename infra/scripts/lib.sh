@@ -10,6 +10,21 @@ GPUX_CACHE_DIR=${GPUX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gpu-exchange}
 # Pids, logs, broker and Redis data of this checkout's local stack.
 GPUX_RUN_DIR=${GPUX_RUN_DIR:-$GPUX_ROOT/.run}
 
+# The ports this run folder's stack and services were started with (record_ports, below; removed
+# when the stack stops): `npm run stop`, `stack.sh down|status` and a second `npm start` find what
+# runs there without GPUX_*_PORT given again (without them a stop missed a stack started on other
+# ports, and left its Redis running). A port given in the environment still wins.
+GPUX_PORTS_FILE="$GPUX_RUN_DIR/ports.env"
+if [ -f "$GPUX_PORTS_FILE" ]; then
+  while IFS='=' read -r var value; do
+    case "$var" in
+      GPUX_KAFKA_PORT | GPUX_KAFKA_CONTROLLER_PORT | GPUX_REDIS_PORT | GPUX_GATEWAY_PORT | GPUX_ORDERS_PORT | \
+        GPUX_PRICING_PORT | GPUX_SETTLEMENT_PORT | GPUX_CAPACITY_PORT)
+        [ -n "${!var-}" ] || printf -v "$var" '%s' "$value" ;;
+    esac
+  done <"$GPUX_PORTS_FILE"
+fi
+
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$GPUX_ROOT/infra/kafka/pom.xml")
 GPUX_KAFKA_PORT=${GPUX_KAFKA_PORT:-19092}
 GPUX_KAFKA_CONTROLLER_PORT=${GPUX_KAFKA_CONTROLLER_PORT:-19093}
@@ -59,6 +74,16 @@ port_var() { local name=${1^^}; printf 'GPUX_%s_PORT' "${name//-/_}"; }
 
 # check_ports VAR...: each variable holds a TCP port (1 to 65535, no leading zero) and no two of
 # them the same one, or it dies naming the variable to set.
+# record_ports: writes the ports in use to GPUX_PORTS_FILE, for the commands that come after.
+record_ports() {
+  mkdir -p "$GPUX_RUN_DIR"
+  local var
+  for var in GPUX_KAFKA_PORT GPUX_KAFKA_CONTROLLER_PORT GPUX_REDIS_PORT GPUX_GATEWAY_PORT GPUX_ORDERS_PORT \
+    GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT GPUX_CAPACITY_PORT; do
+    echo "$var=${!var}"
+  done >"$GPUX_PORTS_FILE"
+}
+
 check_ports() {
   local var value
   local -A taken=()

@@ -19,6 +19,7 @@ case "${1:-}" in
   up)
     check_ports GPUX_KAFKA_PORT GPUX_KAFKA_CONTROLLER_PORT GPUX_REDIS_PORT
     take_lock
+    record_ports
     bash "$here/redis.sh" up
     bash "$here/kafka.sh" up
     print_env | sed 's/^/  /'
@@ -27,6 +28,7 @@ case "${1:-}" in
     take_lock
     bash "$here/kafka.sh" down
     bash "$here/redis.sh" down
+    rm -f "$GPUX_PORTS_FILE"
     ;;
   status)
     rc=0
@@ -39,7 +41,7 @@ case "${1:-}" in
     take_lock
     bash "$here/kafka.sh" down
     bash "$here/redis.sh" down
-    rm -rf "$KAFKA_DIR" "$REDIS_DIR"
+    rm -rf "$KAFKA_DIR" "$REDIS_DIR" "$GPUX_PORTS_FILE"
     say "local Kafka and Redis data deleted"
     ;;
   *) sed -n '2,9p' "$0" >&2; exit 2 ;;

@@ -96,6 +96,8 @@ shutdown() {
 }
 trap 'shutdown 1' INT TERM EXIT
 echo $$ >"$PIDS_DIR/start.pid"
+# What `npm run stop` (and the stack scripts) will find it on, without the GPUX_*_PORT given here.
+record_ports
 bash infra/scripts/stack.sh up
 eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 
