@@ -1,6 +1,7 @@
 import type { NodeCommand, NodeEvent } from './node.decider';
 import {
   answer,
+  certifiedNode,
   challengeOf,
   issue,
   join,
@@ -37,13 +38,6 @@ const voided = (detail: RegExp) => ({
   }),
 });
 const refused = { kind: 'rejected', code: 'NOT_FOUND', field: 'challengeId' };
-
-/** A node certified by an honest f32 challenge at T0, in session s0. */
-function certifiedNode(): Node {
-  const node = new Node();
-  answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
-  return node;
-}
 
 describe('a certification challenge counts only within the session it was issued in', () => {
   it('a node lost mid-certification is not certified by a commitment sent in time', () => {

@@ -117,3 +117,10 @@ export function proofOf(challenge: Challenge) {
   };
   return { commit, open };
 }
+
+/** A node certified by an honest f32 challenge at T0, in session s0. */
+export function certifiedNode(): Node {
+  const node = new Node();
+  answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+  return node;
+}

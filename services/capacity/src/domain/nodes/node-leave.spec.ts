@@ -1,4 +1,13 @@
-import { answer, challengeOf, issue, join, Node, proofOf, T0 } from './node-certification.fixture';
+import {
+  answer,
+  certifiedNode,
+  challengeOf,
+  issue,
+  join,
+  Node,
+  proofOf,
+  T0,
+} from './node-certification.fixture';
 import type { NodeCommand, NodeEvent } from './node.decider';
 
 const leave = (sessionId: string): NodeCommand => ({
@@ -11,13 +20,6 @@ const lost = (sessionId: string): NodeCommand => ({
 });
 const types = (events: NodeEvent[]) => events.map((e) => e.type);
 const notCurrent = { kind: 'rejected', code: 'NOT_FOUND', field: 'sessionId' };
-
-/** A node certified by an honest f32 challenge at T0, in session s0. */
-function certifiedNode(): Node {
-  const node = new Node();
-  answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
-  return node;
-}
 
 describe('a worker that leaves ends its session at once', () => {
   it('a node that cannot sell leaves without a breach, and the watchdog cannot declare that session lost after', () => {
