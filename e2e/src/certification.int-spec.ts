@@ -217,6 +217,49 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     expect(bid.placeOrder.status).toBe('FILLED');
     return remaining;
   };
+  type Lease = {
+    status: string;
+    value: string;
+    fee: string;
+    charged: string;
+    refunded: string;
+    nodeId: string;
+    start: string;
+    end: string;
+  };
+  /** The buyer's lease on a node, once it no longer runs (credited after a breach). */
+  const endedLease = (nodeId: string) =>
+    eventually(async () => {
+      const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
+        `{ myLeases(first: 50) { edges { node { status value fee charged refunded nodeId start end } } } }`,
+        {},
+        buyer,
+      );
+      const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === nodeId);
+      return l && l.status !== 'ACTIVE' ? l : undefined;
+    }, 'the lease to be credited');
+  /**
+   * What a lease had accrued by `t` (epoch ms; nothing before its start, all of it after its end),
+   * its value and fee each floored, in micro-dollars.
+   */
+  const accruedBy = (lease: Lease, t: number) => {
+    const [start, end] = [Date.parse(lease.start), Date.parse(lease.end)];
+    const ran = Math.min(Math.max(t, start), end) - start;
+    return [micros(lease.value), micros(lease.fee)].reduce(
+      (sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(ran))) / BigInt(end - start)),
+      0,
+    );
+  };
+  /** A node's open ask once the market has cancelled it (its node suspended). */
+  const cancelledAsk = (orderId: string) =>
+    eventually(async () => {
+      const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(
+        `query($id: ID!) { order(id: $id) { status cancelReason } }`,
+        { id: orderId },
+        provider,
+      );
+      return o.order.status === 'CANCELLED' ? o.order : undefined;
+    }, "the node's open ask to be cancelled");
   const credentialFile = async (name: string, credential: string) => {
     const file = join(dir, name);
     await writeFile(file, `${credential}\n`, { mode: 0o600 });
@@ -626,25 +669,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       // The window, a watchdog pass, and the log and projections between them.
       expect(detectedMs).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + WATCHDOG_INTERVAL_MS + 3_000);
 
-      type Lease = {
-        status: string;
-        value: string;
-        fee: string;
-        charged: string;
-        refunded: string;
-        nodeId: string;
-        start: string;
-        end: string;
-      };
-      const lease = await eventually(async () => {
-        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
-          `{ myLeases(first: 10) { edges { node { status value fee charged refunded nodeId start end } } } }`,
-          {},
-          buyer,
-        );
-        const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'seller');
-        return l && l.status !== 'ACTIVE' ? l : undefined;
-      }, 'the lease to be credited');
+      const lease = await endedLease('seller');
       const creditedSeenAt = Date.now();
       expect(lease.status).toBe('CREDITED');
       expect(micros(lease.value)).toBe(2_000_000);
@@ -654,16 +679,8 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
       // Pro rata, to the minor unit: the provider is paid what accrued (value and fee each,
       // floored) until the node's last heartbeat, and the buyer gets the rest back.
-      const [start, end, lastBeat] = [
-        Date.parse(lease.start),
-        Date.parse(lease.end),
-        Date.parse(lost.lastHeartbeatAt ?? ''),
-      ];
-      const accrued = (t: number) =>
-        [micros(lease.value), micros(lease.fee)].reduce(
-          (sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(t - start))) / BigInt(end - start)),
-          0,
-        );
+      const [start, lastBeat] = [Date.parse(lease.start), Date.parse(lost.lastHeartbeatAt ?? '')];
+      const accrued = (t: number) => accruedBy(lease, t);
       expect(micros(lease.charged)).toBe(accrued(lastBeat));
       process.stderr.write(
         `(c) lease ran ${killedAt - start} ms before the kill; charged ${micros(lease.charged)} µ$: accrued by the last heartbeat ${accrued(lastBeat)}, by the kill ${accrued(killedAt)}, by the credit ${accrued(creditedSeenAt)}\n`,
@@ -682,14 +699,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         escrow: '0.000000',
       });
 
-      const cancelled = await eventually(async () => {
-        const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(
-          `query($id: ID!) { order(id: $id) { status cancelReason } }`,
-          { id: remaining.data!.placeOrder.id },
-          provider,
-        );
-        return o.order.status === 'CANCELLED' ? o.order : undefined;
-      }, "the node's open ask to be cancelled");
+      const cancelled = await cancelledAsk(remaining.data!.placeOrder.id);
       expect(cancelled.status).toBe('CANCELLED');
       expect((await ask('seller', '2.00')).errors?.[0]?.extensions).toMatchObject({
         code: 'NODE_NOT_CERTIFIED',
@@ -731,51 +741,15 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         online: false,
       });
 
-      const lease = await eventually(async () => {
-        const r = await m.ok<{
-          myLeases: {
-            edges: {
-              node: {
-                status: string;
-                value: string;
-                fee: string;
-                charged: string;
-                refunded: string;
-                nodeId: string;
-                start: string;
-                end: string;
-              };
-            }[];
-          };
-        }>(
-          `{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId start end } } } }`,
-          {},
-          buyer,
-        );
-        const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'leaver');
-        return l && l.status !== 'ACTIVE' ? l : undefined;
-      }, 'the lease to be credited');
+      const lease = await endedLease('leaver');
       expect(lease.status).toBe('CREDITED');
       expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
       // The provider is paid what accrued until the worker left (decided between the signal and
       // the worker's exit), to the minor unit; the buyer gets the rest back.
-      const [start, end] = [Date.parse(lease.start), Date.parse(lease.end)];
-      const accrued = (t: number) =>
-        [micros(lease.value), micros(lease.fee)].reduce(
-          (sum, total) => sum + Number((BigInt(total) * BigInt(Math.floor(t - start))) / BigInt(end - start)),
-          0,
-        );
-      expect(micros(lease.charged)).toBeGreaterThanOrEqual(accrued(stoppedAt));
-      expect(micros(lease.charged)).toBeLessThanOrEqual(accrued(exitedAt));
+      expect(micros(lease.charged)).toBeGreaterThanOrEqual(accruedBy(lease, stoppedAt));
+      expect(micros(lease.charged)).toBeLessThanOrEqual(accruedBy(lease, exitedAt));
 
-      const cancelled = await eventually(async () => {
-        const o = await m.ok<{ order: { status: string; cancelReason: string | null } }>(
-          `query($id: ID!) { order(id: $id) { status cancelReason } }`,
-          { id: remaining.data!.placeOrder.id },
-          provider,
-        );
-        return o.order.status === 'CANCELLED' ? o.order : undefined;
-      }, "the node's open ask to be cancelled");
+      const cancelled = await cancelledAsk(remaining.data!.placeOrder.id);
       expect(cancelled.cancelReason).toBe('NODE_SUSPENDED');
       expect((await ask('leaver', '2.00')).errors?.[0]?.extensions).toMatchObject({
         code: 'NODE_NOT_CERTIFIED',
@@ -836,34 +810,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         return n.status === 'SUSPENDED' ? n : undefined;
       }, 'the node to be suspended');
       expect(suspended).toMatchObject({ suspendedReason: 'CREDENTIAL_REVOKED' });
-      type Lease = {
-        status: string;
-        value: string;
-        fee: string;
-        charged: string;
-        refunded: string;
-        nodeId: string;
-      };
-      const lease = await eventually(async () => {
-        const r = await m.ok<{ myLeases: { edges: { node: Lease }[] } }>(
-          `{ myLeases(first: 20) { edges { node { status value fee charged refunded nodeId } } } }`,
-          {},
-          buyer,
-        );
-        const l = r.myLeases.edges.map((e) => e.node).find((x) => x.nodeId === 'octo');
-        return l && l.status !== 'ACTIVE' ? l : undefined;
-      }, 'the lease to be credited');
+      const lease = await endedLease('octo');
       expect(lease.status).toBe('CREDITED');
       expect(micros(lease.refunded)).toBeGreaterThan(0);
       expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
-      const cancelled = await eventually(async () => {
-        const o = await m.ok<{ order: { status: string } }>(
-          `query($id: ID!) { order(id: $id) { status } }`,
-          { id: remaining.data!.placeOrder.id },
-          provider,
-        );
-        return o.order.status === 'CANCELLED' ? o.order : undefined;
-      }, "the node's open ask to be cancelled");
+      const cancelled = await cancelledAsk(remaining.data!.placeOrder.id);
       expect(cancelled.status).toBe('CANCELLED');
       expect((await ask('octo', '2.00')).errors?.[0]?.extensions).toMatchObject({
         code: 'NODE_NOT_CERTIFIED',
@@ -901,7 +852,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
 
   it('(c) capacity down for longer than twice the timeout: a worker that died meanwhile is lost as of its last heartbeat, not of the restart', async () => {
     if (Marketplace.external) return; // it stops capacity
-    const { credential } = await register('outage');
+    const { credential } = await register('outage', 2);
     const worker = new Worker(['--json', '--gateway', m.url], {
       ...workerEnv(),
       GPUX_NODE_CREDENTIAL: credential,
@@ -909,6 +860,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     let capacityDown = false;
     try {
       await worker.waitFor((e) => e.event === 'verdict' && e['ok'] === true, 'the certification');
+      await sellAndLease('outage');
+      // The lease runs, and the worker is heard from during it, before capacity goes down.
+      const leasedAt = Date.now();
+      await eventually(async () => {
+        const beat = Date.parse((await node('outage')).lastHeartbeatAt ?? '');
+        return beat > leasedAt + 2 * HEARTBEAT_INTERVAL_MS ? beat : undefined;
+      }, 'a heartbeat well into the lease');
       await m.service('capacity').stop();
       capacityDown = true;
       worker.kill('SIGKILL');
@@ -931,6 +889,14 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       } finally {
         redis.disconnect();
       }
+      // Capacity was down for longer than the meter charges in arrears (LEASE_CHARGE_DELAY_MS), so
+      // its breach came late: the buyer still paid only for what the node delivered until that
+      // heartbeat, to the minor unit (the meter charges a watched node no further than its last one).
+      const lease = await endedLease('outage');
+      expect(lease.status).toBe('CREDITED');
+      expect(micros(lease.refunded) + micros(lease.charged)).toBe(micros(lease.value) + micros(lease.fee));
+      expect(micros(lease.charged)).toBeGreaterThan(0);
+      expect(micros(lease.charged)).toBe(accruedBy(lease, Date.parse(lost.lastHeartbeatAt ?? '')));
     } finally {
       worker.kill('SIGKILL');
       await worker.exited;

@@ -1,14 +1,23 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SettlementCommands, settlementReadModel as rm } from '@gpux/contracts';
+import {
+  capacityReadModel,
+  nodeHeartbeatKey,
+  SettlementCommands,
+  settlementReadModel as rm,
+} from '@gpux/contracts';
 import { EventSourcingHost } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accruedCharge } from '../domain/leases/billing';
+import { deliveredUntil, NodeLiveness } from '../domain/leases/delivered-until';
 
 /**
  * Charges running leases as time passes: every interval, each lease with something due gets a
  * MeterLease command (the decider computes the charge from its own state and clock; this only
- * decides when to ask). The idempotency key names the lease, what it had been charged and the
- * interval, so two meters (two instances, or a retry) ask once per lease and interval.
+ * decides when to ask, and up to when). The idempotency key names the lease, what it had been
+ * charged and the interval, so two meters (two instances, or a retry) ask once per lease and
+ * interval. A lease on a node whose worker capacity watches is charged no further than its last
+ * heartbeat (domain/leases/delivered-until.ts): heartbeats are not events, so the meter reads them
+ * where capacity's watchdog does, with the node's session from capacity's read model.
  */
 @Injectable()
 export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -38,6 +47,8 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     const now = clock - this.config.LEASE_CHARGE_DELAY_MS;
     const ids = await redis.zrange(rm.activeLeases, 0, -1);
     const interval = Math.floor(now / this.config.LEASE_METER_INTERVAL_MS);
+    // Each node's liveness, read once a tick however many of its leases run.
+    const nodes = new Map<string, Promise<NodeLiveness>>();
     let sent = 0;
     for (const leaseId of ids) {
       const l = await redis.hgetall(rm.lease(leaseId));
@@ -48,17 +59,31 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
         start: Date.parse(l['start']!),
         end: Date.parse(l['end']!),
       };
-      const due = accruedCharge(terms, now);
-      if (due.value === Number(l['chargedValue']) && due.fee === Number(l['chargedFee']) && now < terms.end)
+      const nodeId = l['nodeId'] ?? '';
+      if (!nodes.has(nodeId)) nodes.set(nodeId, this.liveness(nodeId));
+      const upTo = deliveredUntil(now, terms.start, await nodes.get(nodeId)!);
+      if (upTo === null) continue;
+      const due = accruedCharge(terms, upTo);
+      if (due.value === Number(l['chargedValue']) && due.fee === Number(l['chargedFee']) && upTo < terms.end)
         continue;
       await this.host.sender.dispatch({
         type: SettlementCommands.meterLease.type,
         subject: l['buyerId'],
-        data: { accountId: l['buyerId'], leaseId, upTo: new Date(now).toISOString() },
+        data: { accountId: l['buyerId'], leaseId, upTo: new Date(upTo).toISOString() },
         idempotencyKey: `meter-${leaseId}-${l['chargedValue']}-${l['chargedFee']}-${interval}`,
       });
       sent++;
     }
     return sent;
+  }
+
+  /** A node's session (or when its last one ended) and last heartbeat, in one round trip. */
+  private async liveness(nodeId: string): Promise<NodeLiveness> {
+    if (!nodeId) return { beat: null };
+    const [[sessionId, lostAt, leftAt], beat] = await Promise.all([
+      this.redis.redis.hmget(capacityReadModel.node(nodeId), 'sessionId', 'lostAt', 'leftAt'),
+      this.redis.redis.get(nodeHeartbeatKey(nodeId)),
+    ]);
+    return { sessionId, lostAt, leftAt, beat };
   }
 }

@@ -8,11 +8,19 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PLATFORM_ACCOUNT_ID, settlementMessages, settlementReadModel as rm, topic } from '@gpux/contracts';
+import {
+  capacityReadModel,
+  nodeHeartbeatKey,
+  PLATFORM_ACCOUNT_ID,
+  settlementMessages,
+  settlementReadModel as rm,
+  topic,
+} from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import type { Producer } from 'kafkajs';
+import { accruedCharge } from '../domain/leases/billing';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -239,5 +247,73 @@ describe('a lease metered and paid by the settlement service', () => {
     const charges = entries.filter((e) => e.kind === 'charge');
     expect(charges.length).toBeGreaterThanOrEqual(2);
     expect(charges.reduce((s, e) => s + (e.escrow ?? 0), 0)).toBe(-(VALUE + FEE));
+  }, 60_000);
+
+  it("charges a lease on a watched node no further than the node's last heartbeat, and on once it beats again", async () => {
+    // Capacity watches node n2 (a session in its read model); its worker last beat 600 ms into the
+    // lease, as if it died then and its breach had not come yet.
+    const start = Date.now() + 200;
+    const end = start + LEASE_MS;
+    const lastBeat = start + 600;
+    await redis.client().hset(capacityReadModel.node('n2'), 'sessionId', 'ses-n2');
+    await redis.client().set(nodeHeartbeatKey('n2'), new Date(lastBeat).toISOString());
+    await command('settlement.OpenAccount', 'buyer2', { accountId: 'buyer2', owner: 'Grace' });
+    await command('settlement.Deposit', 'buyer2', {
+      accountId: 'buyer2',
+      amount: DEPOSIT,
+      reference: 'wire-2',
+    });
+    await command('settlement.HoldFunds', 'buyer2', {
+      accountId: 'buyer2',
+      holdId: 'b2',
+      amount: HOLD,
+      marketId: 'H100',
+    });
+    await waitUntil("the bid's hold", async () => (await account('buyer2')).held === HOLD, 15_000).catch(
+      (e: Error) => Promise.reject(withLog(e)),
+    );
+    await command('settlement.OpenLease', 'buyer2', {
+      accountId: 'buyer2',
+      leaseId: 'H100-t2',
+      holdId: 'b2',
+      providerId: 'prov',
+      marketId: 'H100',
+      nodeId: 'n2',
+      gpus: BID.gpus,
+      price: PRICE,
+      value: VALUE,
+      fee: FEE,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      holdReleased: RELEASED,
+    });
+    const charged = async () => {
+      const l = await redis.client().hgetall(rm.lease('H100-t2'));
+      return {
+        value: Number(l['chargedValue'] ?? -1),
+        fee: Number(l['chargedFee'] ?? -1),
+        status: l['status'],
+      };
+    };
+    const byBeat = accruedCharge({ value: VALUE, fee: FEE, start, end }, lastBeat);
+    await waitUntil(
+      'the lease to be charged up to the last heartbeat',
+      async () => {
+        const c = await charged();
+        return c.value === byBeat.value && c.fee === byBeat.fee;
+      },
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    // Past the lease's end, and a dozen meter ticks later, nothing more is charged: the node has not
+    // been heard from since.
+    await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now()) + 12 * 300));
+    expect(await charged()).toEqual({ ...byBeat, status: 'ACTIVE' });
+
+    // It beats again (it was alive: the gateway had been down): the lease is charged to its end.
+    await redis.client().set(nodeHeartbeatKey('n2'), new Date().toISOString());
+    await waitUntil('the lease to end', async () => (await charged()).status === 'ENDED', 15_000).catch(
+      (e: Error) => Promise.reject(withLog(e)),
+    );
+    expect(await charged()).toEqual({ value: VALUE, fee: FEE, status: 'ENDED' });
   }, 60_000);
 });
