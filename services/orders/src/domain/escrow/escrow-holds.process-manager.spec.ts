@@ -51,6 +51,34 @@ describe('escrow holds process manager', () => {
     ]);
   });
 
+  it('gives the whole hold back of a funded bid the market could not process (UNPROCESSABLE), and of nothing else rejected', () => {
+    const rejected = (over: Record<string, unknown>) =>
+      escrowHolds.react(
+        event('orders.CommandRejected', {
+          commandType: 'orders.PlaceOrder',
+          code: 'UNPROCESSABLE',
+          message: 'the command could not be processed and was dead-lettered (orders.commands:3:17): boom',
+          deadLetter: 'orders.commands:3:17',
+          command: { ...order, heldAmount: 41_000_000 },
+          ...over,
+        }),
+      );
+    expect(rejected({})).toEqual([
+      {
+        type: 'settlement.ReleaseHold',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'b1', amount: 41_000_000 },
+      },
+    ]);
+    // A bid that held nothing, a refusal that is a decision (the market's own), another command,
+    // or data that is not a placed order: nothing to give back here.
+    expect(rejected({ command: order })).toEqual([]);
+    expect(rejected({ code: 'IDEMPOTENCY_KEY_REUSED' })).toEqual([]);
+    expect(rejected({ commandType: 'orders.CancelOrder' })).toEqual([]);
+    expect(rejected({ command: undefined })).toEqual([]);
+    expect(rejected({ command: { heldAmount: 5 } })).toEqual([]);
+  });
+
   it('releases what a funded bid held above its worst case as it is accepted, and nothing else', () => {
     const surplus = { order, heldAmount: 41_500_000, holdReleased: 500_000 };
     expect(escrowHolds.react(event('orders.OrderAccepted', surplus))).toEqual([

@@ -1,4 +1,13 @@
-import { commandOf, Envelope, isMessageOf, Order, OrdersEvents, SettlementCommands } from '@gpux/contracts';
+import {
+  commandOf,
+  Envelope,
+  isMessageOf,
+  Order,
+  OrdersCommands,
+  OrdersEvents,
+  placeOrderSchema,
+  SettlementCommands,
+} from '@gpux/contracts';
 import type { EmittedCommand, ProcessManager } from '@gpux/eventsourcing/domain';
 
 /** The orders events this process manager reacts to. */
@@ -9,6 +18,7 @@ const REACTS_TO = [
   OrdersEvents.tradeExecuted,
   OrdersEvents.orderCancelled,
   OrdersEvents.leaseBreached,
+  OrdersEvents.commandRejected,
 ] as const;
 
 /** Gives back `amount` of the hold settlement placed for this very bid (holdId = its orderId). */
@@ -24,6 +34,8 @@ const releaseOwnHold = (order: Pick<Order, 'accountId' | 'orderId'>, amount: num
  * refused gives its whole hold back, one it accepted gives back what it held above its worst
  * case; a trade moves what it costs from the hold into its lease's escrow and gives back the
  * difference to the bid's limit, in one command; a cancel gives back what the bid no longer needs.
+ * A funded bid the market could not process at all (UNPROCESSABLE: dead-lettered, never decided)
+ * gives its whole hold back too: its caller was told it failed, and nothing else would.
  */
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
@@ -82,6 +94,15 @@ export const escrowHolds: ProcessManager = {
             amount: cancel.holdReleased,
           }),
         ];
+      }
+      case 'orders.CommandRejected': {
+        const r = event.data;
+        if (r.code !== 'UNPROCESSABLE' || r.commandType !== OrdersCommands.placeOrder.type) return [];
+        // A market refuses a funded bid with FundedBidRefused, never a rejection: only a command it
+        // could not decide at all (its decision threw) is rejected, and it comes with its data.
+        const funded = placeOrderSchema.safeParse(r.command);
+        if (!funded.success || funded.data.heldAmount === undefined) return [];
+        return [releaseOwnHold(funded.data, funded.data.heldAmount)];
       }
       case 'orders.LeaseBreached': {
         // The provider stopped delivering: charge what was delivered, credit the buyer the rest.
