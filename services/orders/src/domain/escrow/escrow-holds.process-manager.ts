@@ -1,6 +1,8 @@
 import {
   commandOf,
+  CommandRejected,
   Envelope,
+  isMessage,
   isMessageOf,
   Order,
   OrdersCommands,
@@ -18,7 +20,6 @@ const REACTS_TO = [
   OrdersEvents.tradeExecuted,
   OrdersEvents.orderCancelled,
   OrdersEvents.leaseBreached,
-  OrdersEvents.commandRejected,
 ] as const;
 
 /** Gives back `amount` of the hold settlement placed for this very bid (holdId = its orderId). */
@@ -28,6 +29,18 @@ const releaseOwnHold = (order: Pick<Order, 'accountId' | 'orderId'>, amount: num
     holdId: order.orderId,
     amount,
   });
+
+/**
+ * A funded bid the market could not decide at all (UNPROCESSABLE: its decision threw) gives its
+ * whole hold back; the rejection carries the command's data. A market refuses a funded bid with
+ * FundedBidRefused, never with a rejection, so no other rejection holds anything.
+ */
+function unprocessedHold(r: CommandRejected): EmittedCommand[] {
+  if (r.code !== 'UNPROCESSABLE' || r.commandType !== OrdersCommands.placeOrder.type) return [];
+  const funded = placeOrderSchema.safeParse(r.command);
+  if (!funded.success || funded.data.heldAmount === undefined) return [];
+  return [releaseOwnHold(funded.data, funded.data.heldAmount)];
+}
 
 /**
  * orders → settlement: a bid waiting for funds asks for its escrow hold; a funded bid the market
@@ -40,6 +53,7 @@ const releaseOwnHold = (order: Pick<Order, 'accountId' | 'orderId'>, amount: num
 export const escrowHolds: ProcessManager = {
   name: 'settlement-escrow-holds',
   react(event: Envelope): EmittedCommand[] {
+    if (isMessage(event, OrdersEvents.commandRejected)) return unprocessedHold(event.data);
     if (!isMessageOf(event, REACTS_TO)) return [];
     switch (event.type) {
       case 'orders.BidAwaitingFunds': {
@@ -94,15 +108,6 @@ export const escrowHolds: ProcessManager = {
             amount: cancel.holdReleased,
           }),
         ];
-      }
-      case 'orders.CommandRejected': {
-        const r = event.data;
-        if (r.code !== 'UNPROCESSABLE' || r.commandType !== OrdersCommands.placeOrder.type) return [];
-        // A market refuses a funded bid with FundedBidRefused, never a rejection: only a command it
-        // could not decide at all (its decision threw) is rejected, and it comes with its data.
-        const funded = placeOrderSchema.safeParse(r.command);
-        if (!funded.success || funded.data.heldAmount === undefined) return [];
-        return [releaseOwnHold(funded.data, funded.data.heldAmount)];
       }
       case 'orders.LeaseBreached': {
         // The provider stopped delivering: charge what was delivered, credit the buyer the rest.
