@@ -259,4 +259,45 @@ describe('the web console', () => {
       await page.close();
     }
   });
+
+  it('signs out when its key is revoked, and says why; a key refused at sign-in is told as before', async () => {
+    const { createApiKey } = await m.ok<{ createApiKey: { key: string; keyId: string } }>(
+      `mutation { createApiKey(accountId: "b1", roles: [BUYER]) { key keyId } }`,
+    );
+    const key = createApiKey.key;
+    const { page } = await openPage(browser!, `${consoleUrl}#/buyer`);
+    const sentWithKey: string[] = [];
+    page.on('request', (request) => {
+      if (request.headers()['authorization'] === `Bearer ${key}`) sentWithKey.push(request.url());
+    });
+    try {
+      // Refused at sign-in: the gateway's own words, as before.
+      await page.type('input[name="apiKey"]', 'gpx_not-a-key-of-this-marketplace');
+      await page.click('#sign-in button[type="submit"]');
+      await waitForText(page, '#sign-in-error', /^UNAUTHENTICATED: /);
+
+      await page.type('input[name="apiKey"]', key);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#buyer-status[data-loaded="true"]');
+      expect(await page.$eval('#sign-in-error', (el) => el.textContent)).toBe('');
+
+      await m.ok(`mutation($k: ID!) { revokeApiKey(accountId: "b1", keyId: $k) }`, { k: createApiKey.keyId });
+      // The next request or the socket's 4401, whichever comes first: signed out, with why.
+      await page.waitForSelector('#sign-in:not([hidden])');
+      await waitForText(
+        page,
+        '#sign-in-error',
+        /^Your API key was refused \(revoked, mistyped, or this marketplace was reset\)/,
+      );
+      expect(await page.$eval('#who', (el) => el.hasAttribute('hidden'))).toBe(true);
+      await waitForText(page, '#buyer-status', /^Sign in with a buyer API key/);
+      // Nothing more is sent with it: the page's poll (every 5 s) is stopped.
+      const sent = sentWithKey.length;
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      expect(sentWithKey).toHaveLength(sent);
+      expect(await page.content()).not.toContain(key);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@
 import { ApiError, gql } from './api/client';
 import { session } from './api/session';
 import { apiKeyProblem } from './lib/api-key';
+import { KEY_REFUSED_MESSAGE } from './lib/errors';
 import { byId, fill, h } from './lib/dom';
 import { parseRoute } from './lib/route';
 import { buyerPage } from './pages/buyer';
@@ -117,10 +118,13 @@ signIn.addEventListener('submit', (event) => {
     try {
       ({ me } = await gql<{ me: { id: string; owner: string } }>('{ me { id owner } }'));
     } catch (e) {
+      // Refused here (UNAUTHENTICATED too): signed out, with the gateway's own words.
       session.set(null);
       fill(error, e instanceof ApiError ? e.message : 'sign-in failed');
       return;
     }
+    // From here on, the gateway refusing the key signs out (session.refuse).
+    session.accept(key);
     fill(
       who,
       'Signed in as ',
@@ -138,6 +142,9 @@ signIn.addEventListener('submit', (event) => {
 session.onChange(() => {
   if (session.key === null) {
     fill(who);
+    // Signed out because the gateway refused the key (revoked, mistyped, the marketplace reset):
+    // the sign-in form says so, once; the pages are drawn again signed out.
+    if (session.refused) fill(byId('sign-in-error'), KEY_REFUSED_MESSAGE);
     showSignedIn();
     route();
   }

@@ -1,8 +1,10 @@
 // A small GraphQL client for the console: queries and mutations over fetch, subscriptions over
-// graphql-ws, both with the tab's API key (api/session.ts) when there is one.
+// graphql-ws, both with the tab's API key (api/session.ts) when there is one. An answer that
+// refuses that key (UNAUTHENTICATED, or the socket closed 4401) signs the tab out (session.refuse):
+// its socket is closed, and nothing is sent with the key again.
 import { Client, createClient } from 'graphql-ws';
 import { apiKeyProblem } from '../lib/api-key';
-import { ApiErrorItem, describeErrors, socketClosedError } from '../lib/errors';
+import { ApiErrorItem, describeErrors, refusesKey, refusesKeyClose, socketClosedError } from '../lib/errors';
 import { retryDelayMs } from '../lib/retry';
 import { session } from './session';
 
@@ -34,7 +36,10 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   }
   const body = (await response.json().catch(() => null)) as { data?: T; errors?: ApiErrorItem[] } | null;
   if (!body) throw new ApiError([{ message: `HTTP ${response.status}`, extensions: { code: 'HTTP' } }]);
-  if (body.errors?.length) throw new ApiError(body.errors);
+  if (body.errors?.length) {
+    if (refusesKey(body.errors)) refused(key);
+    throw new ApiError(body.errors);
+  }
   if (!body.data) throw new ApiError([]);
   return body.data;
 }
@@ -91,6 +96,18 @@ function tell(state: SocketState): void {
   for (const listener of [...socketListeners]) listener(state);
 }
 
+/**
+ * The gateway refused `key`: the tab signs out if it is the key held (its pages are torn down and
+ * drawn again signed out), and its socket is closed, subscriptions and all.
+ */
+function refused(key: string | null): void {
+  if (!session.refuse(key)) return;
+  if (socket && socket.key === key) {
+    void socket.client.dispose();
+    socket = undefined;
+  }
+}
+
 /** One socket per key: signing in or out closes the old socket (and its subscriptions end). */
 function client(): Socket {
   const key = session.key;
@@ -137,6 +154,11 @@ export function subscribe<T>(
   onError: (error: ApiError) => void = () => undefined,
 ): () => void {
   const current = client();
+  /** The subscription's errors; UNAUTHENTICATED among them signs out (refused). */
+  const refusal = (errors: ApiErrorItem[]): ApiError => {
+    if (refusesKey(errors)) refused(current.key);
+    return new ApiError(errors);
+  };
   current.active += 1;
   let ended = false;
   const end = () => {
@@ -148,16 +170,19 @@ export function subscribe<T>(
     { query, variables },
     {
       next: (value) => {
-        if (value.errors?.length) onError(new ApiError(value.errors as ApiErrorItem[]));
+        if (value.errors?.length) onError(refusal(value.errors as ApiErrorItem[]));
         else if (value.data) onData(value.data as T);
       },
       error: (error) => {
         end();
-        onError(
-          Array.isArray(error)
-            ? new ApiError(error as ApiErrorItem[])
-            : new ApiError([socketClosedError(error)]),
-        );
+        if (Array.isArray(error)) {
+          onError(refusal(error as ApiErrorItem[]));
+          return;
+        }
+        // Closed 4401 (graphql-ws does not reconnect after it): signed out before the page hears
+        // of it, so that its next load does not subscribe with the key again.
+        if (refusesKeyClose(error)) refused(current.key);
+        onError(new ApiError([socketClosedError(error)]));
       },
       complete: end,
     },

@@ -26,3 +26,44 @@ export function socketClosedError(event: unknown): ApiErrorItem {
   const number = typeof code === 'number' ? ` (WebSocket close ${code})` : '';
   return { message: `the subscription closed${why}${number}`, extensions: { code: 'SUBSCRIPTION' } };
 }
+
+/**
+ * The close code of a socket whose key the gateway refused: unknown, mistyped or revoked, at
+ * connection or later (graphql-ws's Unauthorized; its client does not reconnect after it).
+ */
+export const KEY_REFUSED_CLOSE_CODE = 4401;
+
+/** What the sign-in form says when the console signed out because the gateway refused the key. */
+export const KEY_REFUSED_MESSAGE =
+  'Your API key was refused (revoked, mistyped, or this marketplace was reset): sign in with another key.';
+
+/**
+ * Whether an answer refuses the key it was sent with: UNAUTHENTICATED (the gateway's code for a
+ * key unknown, revoked or rotated). Other errors (UNAVAILABLE, RATE_LIMITED, FORBIDDEN, NETWORK,
+ * HTTP) say nothing about the key and keep it.
+ */
+export function refusesKey(errors: readonly ApiErrorItem[]): boolean {
+  return errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+}
+
+/** Whether a socket's close event is the gateway refusing its key (4401). */
+export function refusesKeyClose(event: unknown): boolean {
+  return (event as { code?: unknown } | null | undefined)?.code === KEY_REFUSED_CLOSE_CODE;
+}
+
+/** The tab's key as the sign-out decision sees it. */
+export interface HeldKey {
+  key: string | null;
+  /** Sign-in's `me` has answered for it; until then a refusal is the sign-in form's to tell. */
+  accepted: boolean;
+}
+
+/**
+ * Whether a refusal of the key a request or socket was `sent` with signs the tab out: only when
+ * that key is the one held now (not one signed out of, or replaced, since the request left), and
+ * once sign-in has accepted it. A request sent without a key is refused for wanting one, which
+ * says nothing about a key.
+ */
+export function signsOut(sent: string | null, held: HeldKey): boolean {
+  return sent !== null && held.accepted && sent === held.key;
+}
