@@ -60,7 +60,7 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
       // Uncertified until capacity records a new certification: asks on it are refused.
       const node = own(state.nodes, event.data.nodeId);
       if (!node) return state;
-      state.nodes[node.nodeId] = { ...node, certifiedTflopsPerGpu: null };
+      state.nodes[node.nodeId] = { ...node, certifiedTflopsPerGpu: null, suspended: event.data.reason };
       return state;
     }
     case 'orders.LeaseBreached': {

@@ -6,6 +6,7 @@ import {
   Order,
   OrdersCommands,
   OrdersEvents,
+  SlaBreachReason,
 } from '@gpux/contracts';
 import { DecideContext, OwnEventName, ownEventTypes, typesOf } from '@gpux/eventsourcing/domain';
 import { OrderBook, OrderBookSnapshot } from '../matching/order-book';
@@ -42,10 +43,16 @@ export interface MarketContext extends DecideContext {
   maxRestingBids: number;
 }
 
+/**
+ * A node as the market knows it: capacity's record, and why it is suspended while it is (an SLA
+ * breach: lost, left, revoked, a failed spot check), until capacity records it certified again.
+ */
+export type MarketNode = NodeRecord & { suspended?: SlaBreachReason };
+
 export interface MarketState {
   spec: MarketSpec | null;
   open: boolean;
-  nodes: Record<string, NodeRecord>;
+  nodes: Record<string, MarketNode>;
   /** Bids whose escrow hold settlement has not answered yet, with the hold asked for. */
   awaitingFunds: Record<string, BidAwaitingFunds>;
   /** Bids cancelled while awaiting funds: a hold that arrives later is released at once. */

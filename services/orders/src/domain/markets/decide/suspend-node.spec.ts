@@ -88,4 +88,24 @@ describe('a node suspended for what it stopped delivering', () => {
     ]);
     expect(ids(trade(leased, 'b2', later(HOUR + ENDED_LEASE_RETENTION_MS)))).toEqual(['H100-t2']);
   });
+
+  it('refuses an ask on the suspended node saying it is suspended and why, until capacity records it certified again', () => {
+    const suspended = [
+      ...leased,
+      { type: 'orders.NodeSuspended', data: suspend(later(1_000)).data } as MarketEvent,
+    ];
+    const place = (events: MarketEvent[]) =>
+      market
+        .given(...events)
+        .when({ type: 'orders.PlaceOrder', data: askOrder('a2', { gpus: 1 }) }, { now: later(2_000) });
+    expect(place(suspended)).toEqual({
+      kind: 'rejected',
+      code: 'NODE_NOT_CERTIFIED',
+      message: 'node n1 is suspended (NODE_LOST) until it certifies again: run gpu-worker join for it',
+      field: 'nodeId',
+    });
+    // Recertified (capacity's record again): it sells.
+    const recertified = [...suspended, { type: 'orders.NodeRecorded', data: nodeRecord() } as MarketEvent];
+    expect(place(recertified)).toMatchObject({ kind: 'accepted' });
+  });
 });

@@ -1,12 +1,15 @@
-import type { MarketSpec, NodeRecord } from '@gpux/contracts';
+import type { MarketSpec } from '@gpux/contracts';
 import { own } from '@gpux/eventsourcing/domain';
+import type { MarketNode } from '../market';
 
 /**
  * The certification rule: a node may sell in a market while it is certified for at least the
  * market's TFLOP/s per GPU and its certification has not expired (it expires at `certifiedUntil`
- * itself). Null when it may sell; otherwise why not.
+ * itself). Null when it may sell; otherwise why not: a suspended node says so, and why.
  */
-export function uncertified(node: NodeRecord, spec: MarketSpec, now: Date): string | null {
+export function uncertified(node: MarketNode, spec: MarketSpec, now: Date): string | null {
+  if (node.suspended && node.certifiedTflopsPerGpu === null)
+    return `node ${node.nodeId} is suspended (${node.suspended}) until it certifies again: run gpu-worker join for it`;
   if (node.certifiedTflopsPerGpu === null || node.certifiedTflopsPerGpu < spec.minTflopsPerGpu)
     return `node ${node.nodeId} is not certified for at least ${spec.minTflopsPerGpu} TFLOP/s per GPU`;
   if (node.certifiedUntil && Date.parse(node.certifiedUntil) <= now.getTime())
@@ -21,7 +24,7 @@ export function uncertified(node: NodeRecord, spec: MarketSpec, now: Date): stri
  * pays per ask it visits is one map lookup.
  */
 export function maySellAt(
-  nodes: Record<string, NodeRecord>,
+  nodes: Record<string, MarketNode>,
   spec: MarketSpec,
   now: Date,
 ): (nodeId: string) => boolean {
