@@ -73,7 +73,7 @@ const GATEWAY_APART = {
   CHALLENGE_PRODUCT_MS: '50',
 };
 const REFUSED =
-  'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
+  "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)";
 
 const usd = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 const micros = (amount: string) => {
@@ -488,6 +488,33 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     expect((await ask('revoked', '1.00')).errors?.[0]?.extensions).toMatchObject({
       code: 'NODE_NOT_CERTIFIED',
     });
+  }, 120_000);
+
+  it('(b) two workers on one credential: the newest join holds the node, and the worker it replaced stops (exit 4) rather than take it back', async () => {
+    const { credential } = await register('twins');
+    const env = { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential };
+    const first = new Worker(['--json', '--gateway', m.url], env);
+    let second: Worker | undefined;
+    try {
+      await first.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
+        "the first worker's certification",
+      );
+      second = new Worker(['--json', '--gateway', m.url], env);
+      await second.waitFor((e) => e.event === 'joined', "the second worker's join");
+      expect((await first.exited).code).toBe(4);
+      expect(first.find((e) => e.event === 'replaced')).toMatchObject({ nodeId: 'twins' });
+      // The first neither joined again nor left: the node stays the second's, certified and online,
+      // and the second never had to join again.
+      expect(first.events.filter((e) => e.event === 'joined')).toHaveLength(1);
+      expect(first.find((e) => e.event === 'left')).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 4 * HEARTBEAT_INTERVAL_MS));
+      expect(await node('twins')).toMatchObject({ status: 'CERTIFIED', online: true });
+      expect(second.events.filter((e) => e.event === 'joined')).toHaveLength(1);
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('(b) joinSession takes the adapter as one printable line: anything else is refused on its field, and the worker sends its own as one', async () => {

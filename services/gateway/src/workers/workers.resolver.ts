@@ -40,6 +40,9 @@ type Entry = {
   challengeId?: string;
 };
 
+/** heartbeat's NOT_FOUND `extensions.reason` when another session (another worker) holds the node. */
+export const SESSION_REPLACED = 'SESSION_REPLACED';
+
 /** Why the worker's protocol steps take no idempotencyKey (schema-types.spec lists them). */
 const PROTOCOL_STEP =
   ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
@@ -366,7 +369,9 @@ export class WorkersResolver {
 
   @Mutation(() => HeartbeatAck, {
     nullable: true,
-    description: 'Says the node is alive; answers with a spot challenge when one is pending.' + PROTOCOL_STEP,
+    description:
+      "Says the node is alive; answers with a spot challenge when one is pending. A session that is not the node's current one is refused NOT_FOUND on sessionId: with extensions.reason SESSION_REPLACED when another session holds the node (another worker joined as it: the newest join holds a node, and `gpu-worker join` replaced so stops, exit 4), without it when the session was lost (join again)." +
+      PROTOCOL_STEP,
   })
   @Roles('worker')
   async heartbeat(
@@ -375,6 +380,16 @@ export class WorkersResolver {
   ): Promise<HeartbeatAck> {
     const nodeId = worker.nodeId!;
     const current = await this.capacity.nodeField(nodeId, 'sessionId');
+    // Another session holds the node: another worker joined as it since (the newest join holds a
+    // node). Said apart (extensions.reason), so that the worker replaced stops rather than joining
+    // again and taking the node back, which two workers on one credential did for ever.
+    if (current && current !== sessionId)
+      throw apiError(
+        'NOT_FOUND',
+        `session ${sessionId} was replaced by another session of node ${nodeId}: another worker joined as this node since (one worker per node; the newest join holds it)`,
+        'sessionId',
+        { reason: SESSION_REPLACED },
+      );
     if (current !== sessionId)
       throw apiError(
         'NOT_FOUND',

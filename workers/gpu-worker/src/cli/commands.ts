@@ -140,7 +140,8 @@ const join = {
     '$GPUX_NODE_CREDENTIAL, never the command line (others can read it there).\n' +
     'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options (an API key for the\n' +
     `credential, a --claim-tflops above ${CLAIM_ABOVE_MEASURED}× what this GPU measures or that the gateway refuses, a\n` +
-    '--gateway URL that answers 404), 3 credential refused by the gateway.',
+    '--gateway URL that answers 404), 3 credential refused by the gateway, 4 another worker joined as\n' +
+    'this node (the newest join holds a node: this one stopped rather than take it back).',
   options: {
     gateway: {
       type: 'string',

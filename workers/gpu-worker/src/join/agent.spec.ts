@@ -2,7 +2,7 @@
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
 import type { Challenge, Opening, OpenRequest } from '@gpux/certification';
 import { BadChallengeError } from '../challenge/bad-challenge';
-import { EXIT, LEAVE_TIMEOUT_MS, WorkerAgent } from './agent';
+import { EXIT, LEAVE_TIMEOUT_MS, SESSION_REPLACED, WorkerAgent } from './agent';
 import type { AgentClient } from './agent.ports';
 import { ONCE_TRIES } from './backoff';
 import {
@@ -1595,6 +1595,60 @@ describe('the worker agent', () => {
       expect(await once.run()).toBe(EXIT.ok);
       expect(once.left).toEqual([]);
       expect(once.calls.some(([c]) => c === 'leaveSession')).toBe(false);
+    });
+  });
+
+  describe('another worker joins as the node: this one stops (exit 4), so the two do not take it from each other', () => {
+    const replaced = () =>
+      new GatewayRequestError(
+        'NOT_FOUND',
+        'session s1 was replaced by another session of node n1',
+        'sessionId',
+        SESSION_REPLACED,
+      );
+
+    it('a heartbeat refused SESSION_REPLACED ends it: it neither joins again nor leaves the session it no longer holds', async () => {
+      const t = agent([
+        {
+          call: 'joinSession',
+          result: session({ heartbeatIntervalMs: 5, status: 'CERTIFIED', certifiedUntil: until }),
+        },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', error: replaced() },
+      ]);
+      expect(await t.run()).toBe(EXIT.replaced);
+      expect(t.calls.map(([c]) => c)).toEqual(['joinSession', 'heartbeat', 'heartbeat']);
+      expect(t.left).toEqual([]);
+      expect(t.events.at(-1)).toEqual({ event: 'replaced', sessionId: 's1', nodeId: 'n1' });
+    });
+
+    it('a certification step refused NOT_FOUND asks its session by a heartbeat: replaced, it stops; lost, it joins again', async () => {
+      const voided = new GatewayRequestError('NOT_FOUND', 'challenge c1 counts no more', 'challengeId');
+      const stops = agent([
+        { call: 'joinSession', result: session() },
+        { call: 'requestCertification', result: ticket('c1') },
+        { call: 'commitChallenge', error: voided },
+        { call: 'heartbeat', error: replaced() },
+      ]);
+      expect(await stops.run()).toBe(EXIT.replaced);
+      expect(stops.events.at(-1)).toMatchObject({ event: 'replaced' });
+      const rejoins = agent([
+        { call: 'joinSession', result: session() },
+        { call: 'requestCertification', result: ticket('c1') },
+        { call: 'commitChallenge', error: voided },
+        {
+          call: 'heartbeat',
+          error: new GatewayRequestError(
+            'NOT_FOUND',
+            "session s1 is not the node's current one",
+            'sessionId',
+          ),
+        },
+        { call: 'joinSession', result: session({ sessionId: 's2' }), stop: true },
+      ]);
+      expect(await rejoins.run()).toBe(EXIT.ok);
+      expect(rejoins.calls.filter(([c]) => c === 'joinSession')).toHaveLength(2);
+      expect(rejoins.events.some((e) => e.event === 'replaced')).toBe(false);
     });
   });
 });

@@ -6,9 +6,10 @@
  * and joining again, though with --once only ONCE_TRIES times in a row (exit 1);
  * a refused credential ends it (exit 3), and so does a claim given with --claim-tflops that the
  * gateway refuses or that is far above what this GPU measures (checked before joining), or a
- * gateway URL that answers 404 (exit 2: no retry of either can succeed); a
- * stop signal ends it cleanly (exit 0), leaving the session (leaveSession) so that the node stops
- * selling now rather than a heartbeat window later.
+ * gateway URL that answers 404 (exit 2: no retry of either can succeed); another worker joining
+ * as the node ends it (exit 4: joining again would take the node back, and the two would replace
+ * each other for ever); a stop signal ends it cleanly (exit 0), leaving the session
+ * (leaveSession) so that the node stops selling now rather than a heartbeat window later.
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
@@ -28,7 +29,13 @@ import {
   WorkerSession,
 } from './client';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, replaced: 4 } as const;
+
+/**
+ * heartbeat's NOT_FOUND reason when another session holds the node: another worker joined as it
+ * (the gateway's workers.resolver.ts). The newest join holds a node; the worker replaced stops.
+ */
+export const SESSION_REPLACED = 'SESSION_REPLACED';
 
 /** The reason of the verdict the agent gives itself for a challenge it did not answer (BadChallengeError). */
 export const NOT_ANSWERED = 'NOT_ANSWERED';
@@ -150,6 +157,10 @@ export class WorkerAgent {
         await this.serve(session);
       } catch (error) {
         if (this.stopped) break;
+        if (joined && (await this.replaced(joined, error))) {
+          this.o.report({ event: 'replaced', sessionId: joined.sessionId, nodeId: joined.nodeId });
+          return EXIT.replaced;
+        }
         if (error instanceof CredentialRefusedError) {
           this.o.report({ event: 'refused', message: error.message });
           return EXIT.refused;
@@ -178,6 +189,22 @@ export class WorkerAgent {
     }
     if (joined) await this.leave(joined);
     return EXIT.ok;
+  }
+
+  /**
+   * Whether the session ended because another session holds the node (another worker joined as
+   * it), given what ended the agent's work: a heartbeat says so; a protocol step refused NOT_FOUND
+   * (a certification voided with its session) does not, so the session is asked by a heartbeat.
+   */
+  private async replaced(session: WorkerSession, error: unknown): Promise<boolean> {
+    if (!(error instanceof GatewayRequestError) || error.code !== 'NOT_FOUND') return false;
+    if (error.reason === SESSION_REPLACED) return true;
+    try {
+      await this.o.client.heartbeat(session.sessionId);
+      return false;
+    } catch (again) {
+      return again instanceof GatewayRequestError && again.reason === SESSION_REPLACED;
+    }
   }
 
   /**

@@ -99,6 +99,8 @@ export class GatewayRequestError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** The gateway's `extensions.reason`, where it gave one (SESSION_REPLACED). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'GatewayRequestError';
@@ -108,10 +110,10 @@ export class GatewayRequestError extends Error {
 /** The verifier failed the challenge at its commitment (DEADLINE_MISSED, SEED_MISMATCH, MALFORMED). */
 export class ChallengeFailedError extends GatewayRequestError {
   constructor(
-    readonly reason: string,
+    override readonly reason: string,
     message: string,
   ) {
-    super('CHALLENGE_FAILED', message, 'commitment');
+    super('CHALLENGE_FAILED', message, 'commitment', reason);
     this.name = 'ChallengeFailedError';
   }
 }
@@ -235,6 +237,7 @@ export class GatewayClient {
         code,
         message,
         typeof first.extensions?.field === 'string' ? first.extensions.field : undefined,
+        typeof first.extensions?.reason === 'string' ? first.extensions.reason : undefined,
       );
     }
     if (response.status >= 400 || typeof body.data !== 'object' || body.data === null) {

@@ -113,4 +113,23 @@ describe('the stop signals', () => {
       ]);
     }
   });
+
+  it('once the agent has ended, a signal during the teardown exits with its code, not 128 + the signal', () => {
+    const controller = new AbortController();
+    const events: JoinEvent[] = [];
+    const exits: number[] = [];
+    const agent: { finished?: number } = {};
+    const stop = stopOnSignal(
+      controller,
+      (e) => events.push(e),
+      (c) => exits.push(c),
+      () => agent.finished,
+    );
+    stop('SIGTERM');
+    // The agent left its session and ended with 0; the GPU is being closed.
+    agent.finished = 0;
+    stop('SIGTERM');
+    expect(exits).toEqual([0]);
+    expect(events).toEqual([{ event: 'stopped', signal: 'SIGTERM' }]);
+  });
 });

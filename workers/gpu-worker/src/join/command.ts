@@ -30,16 +30,24 @@ function exitNow(code: number): void {
 
 /**
  * What SIGINT and SIGTERM do: the first stops the agent (it sends nothing more of a challenge in
- * flight, and run() ends); a second exits at once, 128 + the signal's number, for an operator who
- * will not wait for the GPU work in flight to end (listening to the signals took Node's default
- * exit away).
+ * flight, leaves its session, and run() ends); a second exits at once, 128 + the signal's number,
+ * for an operator who will not wait for the GPU work in flight to end (listening to the signals
+ * took Node's default exit away). Once the agent has ended (`finished`: its exit code), a signal
+ * that comes while the GPU is closed exits with that code: nothing is abandoned then, and a
+ * service manager's second signal does not turn a clean stop into 143.
  */
 export function stopOnSignal(
   controller: AbortController,
   report: Reporter,
   exit: (code: number) => void = exitNow,
+  finished: () => number | undefined = () => undefined,
 ): (signal: NodeJS.Signals) => void {
   return (signal) => {
+    const done = finished();
+    if (done !== undefined) {
+      exit(done);
+      return;
+    }
     if (controller.signal.aborted) {
       const exitCode = 128 + (constants.signals[signal] ?? 0);
       report({ event: 'stopped', signal, exitCode });
@@ -85,7 +93,8 @@ export async function runJoin(
 
   const report = consoleReporter(options.json, io.out, io.err);
   const controller = new AbortController();
-  const stop = stopOnSignal(controller, report);
+  let finished: number | undefined;
+  const stop = stopOnSignal(controller, report, exitNow, () => finished);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
@@ -142,7 +151,8 @@ export async function runJoin(
         report,
         signal: controller.signal,
       });
-      return await agent.run();
+      finished = await agent.run();
+      return finished;
     } finally {
       kernels.destroy();
     }

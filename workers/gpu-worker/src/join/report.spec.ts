@@ -21,7 +21,7 @@ describe('join output', () => {
     expect(text.err).toEqual([REFUSED_LINE]);
     expect(text.out).toEqual([]);
     expect(REFUSED_LINE).toBe(
-      'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential',
+      "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)",
     );
     const json = capture(true);
     json.report({ event: 'refused', message: 'x' });
@@ -91,14 +91,23 @@ describe('join output', () => {
       'gpu-worker: session s1 had ended already (lost, or replaced)',
     ]);
     expect(t.err).toEqual([
-      'gpu-worker: could not leave session s1 (the gateway at http://gw/graphql did not answer (timed out)): capacity declares the node lost after its heartbeat window',
+      'gpu-worker: could not confirm leaving session s1 (the gateway at http://gw/graphql did not answer (timed out)): unless the gateway took it still, capacity declares the node lost after its heartbeat window',
+    ]);
+  });
+
+  it('says, on stderr, that another worker joined as the node and this one stops', () => {
+    const t = capture(false);
+    t.report({ event: 'replaced', sessionId: 's1', nodeId: 'n1' });
+    expect(t.out).toEqual([]);
+    expect(t.err).toEqual([
+      "gpu-worker: another worker joined as node n1: its session replaced this one's (s1), and the newest join holds a node, so this worker stops (exit 4) rather than take the node back; run one worker per node",
     ]);
   });
 
   it('says a stop, and a second signal that exits at once', () => {
     expect(formatEvent({ event: 'stopped', signal: 'SIGTERM' })).toBe('stopped (SIGTERM)');
     expect(formatEvent({ event: 'stopped', signal: 'SIGINT', exitCode: 130 })).toBe(
-      'stopped again (SIGINT): exiting now (130), the work in flight abandoned',
+      'stopped again (SIGINT): exiting now (130), the work in flight abandoned and the session not left (capacity declares the node lost after its heartbeat window)',
     );
   });
 

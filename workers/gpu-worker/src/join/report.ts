@@ -95,6 +95,12 @@ export type JoinEvent =
       ended?: true;
       error?: string;
     }
+  | {
+      /** Another worker joined as the node: its session replaced this one's (exit 4). */
+      event: 'replaced';
+      sessionId: string;
+      nodeId: string;
+    }
   | { event: 'status'; status: string }
   | { event: 'retry'; attempt: number; delayMs: number; error: string }
   | { event: 'refused'; message: string }
@@ -114,7 +120,7 @@ export const ONCE_EXIT_LINE =
   'gpu-worker join without --once';
 
 export const REFUSED_LINE =
-  'gpu-worker: the node credential was refused (unknown or revoked): get a new one with rotateNodeCredential';
+  "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)";
 
 const tflops = (x: number | null | undefined) =>
   x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2);
@@ -133,7 +139,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'joined':
       return (
         `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
-        `${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim${e.spotChallengeSize ? `; spot checks at n=${e.spotChallengeSize}` : ''}`
+        `${e.certifiedUntil && e.status === 'CERTIFIED' ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim${e.spotChallengeSize ? `; spot checks at n=${e.spotChallengeSize}` : ''}`
       );
     case 'claim':
       return e.source === 'option'
@@ -158,11 +164,13 @@ export function formatEvent(e: JoinEvent): string {
       return `--once: exiting with the node ${e.status}; ${ONCE_EXIT_LINE}`;
     case 'left':
       if (e.error !== undefined)
-        return `could not leave session ${e.sessionId} (${e.error}): capacity declares the node lost after its heartbeat window`;
+        return `could not confirm leaving session ${e.sessionId} (${e.error}): unless the gateway took it still, capacity declares the node lost after its heartbeat window`;
       if (e.ended) return `session ${e.sessionId} had ended already (lost, or replaced)`;
       return e.suspendedReason === 'NODE_LEFT'
         ? `left session ${e.sessionId}: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it sells again once a worker joins and certifies it`
         : `left session ${e.sessionId}: node ${e.status ?? 'UNKNOWN'}`;
+    case 'replaced':
+      return `another worker joined as node ${e.nodeId}: its session replaced this one's (${e.sessionId}), and the newest join holds a node, so this worker stops (exit 4) rather than take the node back; run one worker per node`;
     case 'status':
       return `node status: ${e.status}`;
     case 'retry':
@@ -174,7 +182,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'stopped':
       return e.exitCode === undefined
         ? `stopped (${e.signal})`
-        : `stopped again (${e.signal}): exiting now (${e.exitCode}), the work in flight abandoned`;
+        : `stopped again (${e.signal}): exiting now (${e.exitCode}), the work in flight abandoned and the session not left (capacity declares the node lost after its heartbeat window)`;
   }
 }
 
@@ -192,6 +200,7 @@ export function consoleReporter(
     else if (
       event.event === 'retry' ||
       event.event === 'error' ||
+      event.event === 'replaced' ||
       (event.event === 'left' && event.error !== undefined)
     )
       err(`gpu-worker: ${formatEvent(event)}`);

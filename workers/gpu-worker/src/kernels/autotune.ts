@@ -129,7 +129,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
     unsupportedOn(device, cached.params) === null
   ) {
     progress(
-      `${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; --retune to measure again)`,
+      `${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; gpu-worker benchmark --retune --tune-size ${cached.size} measures again)`,
     );
     return {
       variant: resolveVariant(precision, cached.params),
