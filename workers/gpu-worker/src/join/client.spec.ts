@@ -346,6 +346,20 @@ describe('the gateway client', () => {
     expect((slow as Error).message).toMatch(/did not answer \(timed out\)$/);
   });
 
+  it('maps https:// to a plain-HTTP gateway to GatewayUrlError (a bad option, never retried), with the http:// URL to use', async () => {
+    handler = json(200, { data: { joinSession: null } });
+    const https = url.replace(/^http:/, 'https:');
+    const error = await new GatewayClient(https, 'gpxn_test-credential')
+      .joinSession()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayUrlError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^--gateway ${https.replace(/[.?]/g, '\\$&')} answered without TLS \\(.+\\): the gateway serves plain HTTP there\\? e\\.g\\. ${url.replace(/[.?]/g, '\\$&')}$`,
+      ),
+    );
+  });
+
   it('maps HTTP 404 (a URL that is not the GraphQL endpoint) to GatewayUrlError, naming the option and the endpoint', async () => {
     const origin = url.replace(/\/graphql$/, '');
     const notFound = async (at: string, options: { urlOption?: string } = {}) =>

@@ -3,7 +3,8 @@
  * node credential from registerNode. Every failure becomes one of four errors, because the agent
  * does one of four things with it:
  *   CredentialRefusedError   UNAUTHENTICATED, or FORBIDDEN to joinSession: stop; no retry can help
- *   GatewayUrlError          HTTP 404: the URL is not the GraphQL endpoint (its path left out or
+ *   GatewayUrlError          HTTP 404, or https:// to a plain-HTTP server: the URL is not the
+ *                            GraphQL endpoint (https for http, its path left out or
  *                            wrong): stop, a bad option; no retry can help
  *   GatewayUnavailableError  no answer, 5xx, a non-GraphQL answer, TIMEOUT, INTERNAL_SERVER_ERROR,
  *                            UNAVAILABLE or RATE_LIMITED: retry with backoff, not before the gateway
@@ -76,12 +77,21 @@ export class GatewayUnavailableError extends Error {
  * its endpoint). A configuration error: the message names the option (or variable) to fix.
  */
 export class GatewayUrlError extends Error {
-  constructor(url: string, option = '--gateway') {
+  /** `plain`: the URL is https:// and the server answered without TLS (why, as fetch said). */
+  constructor(url: string, option = '--gateway', plain?: string) {
     const given = option.startsWith('--') ? `${option} ${url}` : `${option}=${url}`;
-    super(`${given} answered 404: is it the GraphQL endpoint?${endpointExample(url)}`);
+    super(
+      plain === undefined
+        ? `${given} answered 404: is it the GraphQL endpoint?${endpointExample(url)}`
+        : `${given} answered without TLS (${plain}): the gateway serves plain HTTP there? e.g. ${url.replace(/^https:/i, 'http:')}`,
+    );
     this.name = 'GatewayUrlError';
   }
 }
+
+/** What fetch says of a TLS handshake that a plain-HTTP server answered. */
+const NOT_TLS =
+  /^(ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|EPROTO)$|wrong version number/i;
 
 /** ` e.g. http://host:4000/graphql`, the gateway's endpoint at the URL's origin, unless it is that already. */
 function endpointExample(url: string): string {
@@ -184,6 +194,9 @@ export class GatewayClient {
       text = await response.text();
     } catch (error) {
       const why = describeFetchError(error);
+      // https:// to a plain-HTTP gateway: no retry can succeed, a bad option (like a 404).
+      if (/^https:/i.test(this.url) && NOT_TLS.test(why))
+        throw new GatewayUrlError(this.url, this.urlOption, why);
       throw new GatewayUnavailableError(`the gateway at ${this.url} did not answer (${why})`, undefined, why);
     }
     // Whatever its body says: the endpoint answers every operation, so a 404 is the URL's.
