@@ -36,7 +36,9 @@ describe('gpu-worker join, before it starts', () => {
     expect(await run(['--credential-file', missing])).toEqual({
       code: 2,
       out: [],
-      err: [`gpu-worker: cannot read the credential file ${missing} (ENOENT)`],
+      err: [
+        `gpu-worker: cannot read the credential file ${missing} (ENOENT: no such file; write the credential registerNode showed into it)`,
+      ],
     });
     const empty = join(dir, 'empty');
     await writeFile(empty, '\n');

@@ -22,6 +22,13 @@ const processIo: JoinIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** What the usual reasons a credential file cannot be read mean, after their code. */
+const UNREADABLE: Record<string, string> = {
+  ENOENT: ': no such file; write the credential registerNode showed into it',
+  EACCES: ': permission denied to this user',
+  EISDIR: ': it is a directory, not a file',
+};
+
 /** Exits the process now: the agent's work in flight is not waited for. */
 function exitNow(code: number): void {
   process.exitCode = code;
@@ -78,8 +85,9 @@ export async function runJoin(
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
       io.err(
-        `gpu-worker: cannot read the credential file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        `gpu-worker: cannot read the credential file ${file} (${code ? `${code}${UNREADABLE[code] ?? ''}` : String(error)})`,
       );
       return EXIT.usage;
     }
