@@ -377,6 +377,51 @@ describe('certification challenge on WebGPU', () => {
     );
   });
 
+  it('an opening stopped by its signal computes no product again after it, rejects, and frees the buffers', async () => {
+    const live = new Set<GPUBuffer>();
+    const device = new Proxy(gpu.device, {
+      get(target, prop) {
+        if (prop === 'createBuffer')
+          return (descriptor: GPUBufferDescriptor) => {
+            const buffer = target.createBuffer(descriptor);
+            live.add(buffer);
+            const destroy = buffer.destroy.bind(buffer);
+            buffer.destroy = () => {
+              live.delete(buffer);
+              destroy();
+            };
+            return buffer;
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const encode = tuned.runner.encode ?? registerBlockedMatmul.encode!;
+    const controller = new AbortController();
+    let products = 0;
+    let opening = false;
+    const matmul: MatmulRunner = Object.assign(
+      (d: GPUDevice, ...p: MatmulOperands) => tuned.runner(d, ...p),
+      {
+        encode: ((d, e, ...p) => {
+          products++;
+          // The second product computed again for the opening stops it.
+          if (opening && products === 2) controller.abort();
+          encode(d, e, ...p);
+        }) satisfies NonNullable<MatmulRunner['encode']>,
+      },
+    );
+    const ch = challenge(64, { products: 12, openLeaves: 24 });
+    const proof = await proveChallenge(device, ch, { matmul });
+    const request = openRequest(ch, proof.commitment, { rng, now: Date.now() });
+    expect(new Set(request.leaves.map((l) => l.product)).size).toBeGreaterThan(2);
+    products = 0;
+    opening = true;
+    await expect(proof.open(request, controller.signal)).rejects.toThrow(ProofAbortedError);
+    expect(products).toBe(2);
+    expect(live.size).toBe(0);
+  });
+
   /** A challenge answered by a prover on the GPU, verified on the real clock. */
   async function certify(
     challenge: Challenge,

@@ -48,8 +48,12 @@ export interface ProofTimings {
 export interface GpuProof {
   commitment: Commitment;
   timings: ProofTimings;
-  /** The rows asked for, with their proofs: the opened products computed again. Once. */
-  open(request: OpenRequest): Promise<Opening>;
+  /**
+   * The rows asked for, with their proofs: the opened products computed again. Once. `signal` stops
+   * it: no product is submitted, nor leaf read back, after it aborts; it rejects with
+   * ProofAbortedError and frees the buffers.
+   */
+  open(request: OpenRequest, signal?: AbortSignal): Promise<Opening>;
   /** Frees the GPU buffers kept for the opening, when there will be none (open frees them too). */
   discard(): void;
 }
@@ -189,7 +193,10 @@ export async function proveChallenge(
   return {
     commitment: committed,
     timings,
-    async open(request: OpenRequest): Promise<Opening> {
+    async open(request: OpenRequest, stop?: AbortSignal): Promise<Opening> {
+      const stopped = () => {
+        if (stop?.aborted) throw new ProofAbortedError(challenge.id);
+      };
       const leaves: Opening['leaves'] = new Array(request.leaves.length);
       const byProduct = new Map<number, number[]>();
       try {
@@ -201,6 +208,7 @@ export async function proveChallenge(
           byProduct.set(ref.product, [...(byProduct.get(ref.product) ?? []), t]);
         });
         for (const [product, indices] of byProduct) {
+          stopped();
           if (pipeline.recordable) pipeline.submitProduct(product);
           else {
             pipeline.generate(product);
@@ -209,6 +217,7 @@ export async function proveChallenge(
           }
           const tree = new Uint32Array(await readBack(device, pipeline.tree, pipeline.tree.size));
           for (const t of indices) {
+            stopped();
             const ref = request.leaves[t]!;
             const width = chunkWidth(n, ref.chunk);
             const values = new Float32Array(

@@ -41,7 +41,11 @@ export interface AgentClient {
 export interface Proof {
   commitment: Commitment;
   timings: { computeMs: number; totalMs: number };
-  open(request: OpenRequest): Promise<Opening>;
+  /**
+   * Computes the opened products again and answers `request`; `signal` stops it (a spot check that
+   * supersedes a certification): no more products computed, and the promise rejected.
+   */
+  open(request: OpenRequest, signal?: AbortSignal): Promise<Opening>;
   /** Frees what was kept for the opening when there will be none. */
   discard(): void;
 }

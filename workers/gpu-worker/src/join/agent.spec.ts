@@ -124,7 +124,7 @@ function agent(
     /** Resolves when a challenge's proof is done (at once by default); the signal the prover was given. */
     proving?: (id: string, signal?: AbortSignal) => Promise<void>;
     /** What a proof's open does (an empty opening by default). */
-    open?: (r: OpenRequest) => Promise<Opening>;
+    open?: (r: OpenRequest, signal?: AbortSignal) => Promise<Opening>;
   } = {},
 ) {
   const controller = new AbortController();
@@ -180,6 +180,8 @@ function agent(
   });
   return {
     run: () => a.run(),
+    /** Moves the monotonic clock on by `ms`: the step under way took that long. */
+    elapse: (ms: number) => void (clock += ms),
     calls,
     left,
     events,
@@ -571,6 +573,65 @@ describe('the worker agent', () => {
       expect(t.signals.get('spot1')).toBeInstanceOf(AbortSignal);
       expect(t.signals.get('spot1')?.aborted).toBe(false);
       expect(t.events.some((e) => e.event === 'superseded')).toBe(false);
+    });
+    it('a spot check that comes while a certification is opened supersedes it too: the opening stops, nothing of it is sent', async () => {
+      const { done, release } = gate();
+      let openSignal: AbortSignal | undefined;
+      const t: ReturnType<typeof agent> = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+          { call: 'requestCertification', result: ticket('c1') },
+          commitOf('c1'),
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+          commitOf('spot1'),
+          { call: 'answerChallenge', result: passed('spot1') },
+          ...certifying('c2'),
+        ],
+        {
+          once: true,
+          // c1's opening would run until released (never, unless it was waited for), but stops when told.
+          open: (r, signal) =>
+            r.challengeId !== 'c1'
+              ? Promise.resolve({ challengeId: r.challengeId, leaves: [] })
+              : new Promise((resolve, reject) => {
+                  openSignal = signal;
+                  void done.then(() => resolve({ challengeId: r.challengeId, leaves: [] }));
+                  signal?.addEventListener('abort', () => {
+                    t.calls.push(['opening stopped', [r.challengeId]]);
+                    reject(new Error('stopped'));
+                  });
+                }),
+        },
+      );
+      // Released (c1's opening done) many intervals on, so that an agent that sends no heartbeat
+      // while it opens fails rather than hangs.
+      const fallback = setTimeout(release, 500);
+      try {
+        expect(await t.run()).toBe(EXIT.ok);
+      } finally {
+        clearTimeout(fallback);
+      }
+      expect(callsOf(t)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'commitChallenge c1',
+        'heartbeat s1',
+        'opening stopped c1',
+        'commitChallenge spot1',
+        'answerChallenge spot1',
+        'requestCertification',
+        'commitChallenge c2',
+        'answerChallenge c2',
+      ]);
+      expect(openSignal?.aborted).toBe(true);
+      expect(t.discarded).toContain('c1');
+      expect(t.events.filter((e) => e.event === 'superseded')).toEqual([
+        { event: 'superseded', purpose: 'CERTIFICATION', precision: 'f32', challengeId: 'c1', by: 'spot1' },
+      ]);
+      expect(t.events.filter((e) => e.event === 'verdict').map((e) => [e.challengeId, e.ok])).toEqual([
+        ['spot1', true],
+        ['c2', true],
+      ]);
     });
   });
 
@@ -1398,6 +1459,86 @@ describe('the worker agent', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.calls.map(([c]) => c)).not.toContain('commitChallenge');
     expect(t.discarded).toEqual(['c1']);
+  });
+
+  describe('heartbeats through every step, at the interval from the last one sent', () => {
+    // Capacity declares a node lost after a few intervals of silence: a step that sends none (an
+    // opening computes the opened products again, seconds where the proof took seconds), or a
+    // wait counted anew at each step, adds up to a silence the session cannot take.
+
+    it('heartbeats while it opens a proof: the opened products are computed again', async () => {
+      const { done, release } = gate();
+      const t = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+          { call: 'requestCertification', result: ticket('c1') },
+          {
+            call: 'commitChallenge',
+            result: { challengeId: 'c1', rows: [1], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+          },
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+          { call: 'answerChallenge', result: passed('c1') },
+        ],
+        {
+          once: true,
+          open: async (r) => {
+            await done;
+            return { challengeId: r.challengeId, leaves: [] };
+          },
+        },
+      );
+      // The opening ends after a heartbeat, or (so that an agent that sends none fails rather than
+      // hangs) after many intervals.
+      const fallback = setTimeout(release, 500);
+      try {
+        expect(await runReleasing(t, 1, release)).toBe(EXIT.ok);
+      } finally {
+        clearTimeout(fallback);
+      }
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'requestCertification',
+        'commitChallenge',
+        'heartbeat',
+        'answerChallenge',
+      ]);
+    });
+
+    it('counts the wait for the next heartbeat from the last one sent, not from the step that began since', async () => {
+      const { done, release } = gate();
+      // An interval of 200 ms; the kernels got ready in 150 (no heartbeat due), the claim's
+      // measurement has taken 150 more when its own wait begins: a heartbeat is due at once.
+      const t: ReturnType<typeof agent> = agent(
+        [
+          { call: 'joinSession', result: session({ heartbeatIntervalMs: 200 }) },
+          { call: 'heartbeat', result: { status: 'UNCERTIFIED', challenge: null } },
+          ...certifying('c1'),
+        ],
+        {
+          once: true,
+          prepare: async () => t.elapse(150),
+          measuring: () => {
+            t.elapse(150);
+            return done;
+          },
+        },
+      );
+      // The measurement ends after a heartbeat, or half an interval later (real time): an agent
+      // that waited a whole interval from the measurement's start sends none before.
+      const fallback = setTimeout(release, 100);
+      try {
+        expect(await runReleasing(t, 1, release)).toBe(EXIT.ok);
+      } finally {
+        clearTimeout(fallback);
+      }
+      expect(t.calls.map(([c]) => c)).toEqual([
+        'joinSession',
+        'heartbeat',
+        'requestCertification',
+        'commitChallenge',
+        'answerChallenge',
+      ]);
+    });
   });
 
   it('times its heartbeats on the monotonic clock: a wall clock stepped back does not stretch the wait', async () => {

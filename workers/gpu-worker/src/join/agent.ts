@@ -115,6 +115,13 @@ export class WorkerAgent {
   private readonly refused = new Set<string>();
   /** Tries in a row that found the gateway unavailable, since it last took a join (--once gives up at ONCE_TRIES). */
   private unavailable = 0;
+  /**
+   * When the gateway last recorded the node alive (monotonic clock): the sending of the last
+   * heartbeat, or of the join (it records one too). Every wait for the next heartbeat counts from
+   * it, whichever step of the agent sends it (`heartbeating`, serve), so that the steps between
+   * them add no silence of their own.
+   */
+  private lastBeatAt = -Infinity;
 
   constructor(private readonly o: AgentOptions) {
     this.now = o.now ?? Date.now;
@@ -148,7 +155,9 @@ export class WorkerAgent {
     let joined: WorkerSession | undefined;
     while (!this.stopped) {
       try {
+        const sent = this.clock();
         const session = await this.o.client.joinSession(this.o.adapter);
+        this.lastBeatAt = sent;
         joined = session;
         this.unavailable = 0;
         this.o.report({ event: 'joined', gateway: this.o.client.url, ...session });
@@ -200,7 +209,7 @@ export class WorkerAgent {
     if (!(error instanceof GatewayRequestError) || error.code !== 'NOT_FOUND') return false;
     if (error.reason === SESSION_REPLACED) return true;
     try {
-      await this.o.client.heartbeat(session.sessionId);
+      await this.beat(session);
       return false;
     } catch (again) {
       return again instanceof GatewayRequestError && again.reason === SESSION_REPLACED;
@@ -275,11 +284,15 @@ export class WorkerAgent {
   }
 
   /**
-   * Runs `work` (seconds of GPU work: tuning, measuring a claim, a proof), heartbeating at the
-   * session's interval meanwhile so that the session is not lost; with the first spot challenge a
-   * heartbeat brought, to be answered once the work is done. A challenge that `preempts` the work
-   * ends it instead: its signal aborts, what it was doing is waited for (a proof stops submitting
-   * products: at most those queued on the GPU finish) and let go, and PreemptedError is thrown.
+   * Runs `work` (seconds of GPU work: tuning, measuring a claim, a proof, an opening), heartbeating
+   * at the session's interval meanwhile so that the session is not lost: the first heartbeat is
+   * sent an interval after the last one, whatever step sent that (`untilBeat`), not an interval
+   * after the work began, or steps one after the other would add their waits up into a silence
+   * the session cannot take. Resolves with the first spot challenge a heartbeat brought, to be
+   * answered once the work is done. A challenge that `preempts` the work ends it instead: its
+   * signal aborts, what it was doing is waited for (a proof stops submitting products: at most
+   * those queued on the GPU finish) and let go, and PreemptedError is thrown. A heartbeat that
+   * fails, or the agent stopped, aborts the signal too, and the work is not waited for.
    */
   private async heartbeating<T>(
     session: WorkerSession,
@@ -302,15 +315,17 @@ export class WorkerAgent {
       this.o.signal.addEventListener('abort', cut, { once: true });
       await Promise.race([
         running.catch(() => undefined),
-        abortableSleep(session.heartbeatIntervalMs, tick.signal),
+        abortableSleep(this.untilBeat(session), tick.signal),
       ]);
       tick.abort();
       this.o.signal.removeEventListener('abort', cut);
       if (done || this.stopped) break;
       let ack: HeartbeatAck;
       try {
-        ack = await this.o.client.heartbeat(session.sessionId);
+        ack = await this.beat(session);
       } catch (error) {
+        // The work is nobody's now: told to stop (a proof or an opening submits no more products).
+        stop.abort();
         if (abandon) void running.then(abandon, () => undefined);
         throw error;
       }
@@ -323,7 +338,9 @@ export class WorkerAgent {
       spot ??= ack.challenge ?? undefined;
     }
     if (!done) {
-      // Stopped: the work (a proof may run for minutes) is not waited for, and what it yields is let go.
+      // Stopped: the work (a proof may run for minutes) is not waited for but told to stop (a proof
+      // or an opening submits no more products), and what it yields is let go.
+      stop.abort();
       void running.then(abandon ?? (() => undefined), () => undefined);
       throw new StoppedError();
     }
@@ -381,9 +398,7 @@ export class WorkerAgent {
           this.nextCertificationAt = Math.max(this.nextCertificationAt, this.now() + delayMs);
         }
       }
-      // Intervals on the monotonic clock: a wall clock stepped back would lengthen the sleep past the session's window.
-      const started = this.clock();
-      const ack = await this.o.client.heartbeat(session.sessionId);
+      const ack = await this.beat(session);
       // Only a session that heartbeats counts as reconnected: a gateway that takes joins but
       // fails everything after them still backs off further each time.
       this.reconnect.success();
@@ -393,8 +408,25 @@ export class WorkerAgent {
         // A spot challenge: answered now, its deadline is running.
         status = after(await this.answer(session, ack.challenge));
       }
-      await this.sleep(Math.max(0, session.heartbeatIntervalMs - (this.clock() - started)), this.o.signal);
+      await this.sleep(this.untilBeat(session), this.o.signal);
     }
+  }
+
+  /** Sends a heartbeat, noting when (`lastBeatAt`). */
+  private beat(session: WorkerSession): Promise<HeartbeatAck> {
+    this.lastBeatAt = this.clock();
+    return this.o.client.heartbeat(session.sessionId);
+  }
+
+  /**
+   * How long until the next heartbeat is due: the session's interval after the last one sent.
+   * Intervals on the monotonic clock: a wall clock stepped back would lengthen the wait past the session's window.
+   */
+  private untilBeat(session: WorkerSession): number {
+    return Math.max(
+      0,
+      Math.min(session.heartbeatIntervalMs, session.heartbeatIntervalMs - (this.clock() - this.lastBeatAt)),
+    );
   }
 
   private async certify(session: WorkerSession): Promise<Verdict> {
@@ -507,18 +539,23 @@ export class WorkerAgent {
   /**
    * Computes, commits, opens: the protocol of docs/certification.md from the worker's side.
    * Proves `ticket`'s challenge, heartbeating meanwhile (a certification may run for minutes, the
-   * session's window is seconds), commits and opens it. A spot check a heartbeat brings while a
-   * certification is proved supersedes it (capacity has ended it): the proof is stopped and let
-   * go, nothing of it is sent, and the spot check is answered at once (`supersede`). One that comes
-   * while a spot check is proved waits for it, and is answered right after: its deadline is running
-   * too. A challenge whose own data is wrong is not answered (refuse); once stopped, nothing more is
-   * sent.
+   * session's window is seconds), commits and opens it, heartbeating through the opening too (it
+   * computes the opened products again: seconds where the proof took seconds). A spot check a
+   * heartbeat brings while a certification is proved or opened supersedes it (capacity has ended
+   * it): the proof or the opening is stopped and let go, nothing more of it is sent, and the spot
+   * check is answered at once (`supersede`). One that comes while a spot check is proved or opened
+   * waits for it, and is answered right after: its deadline is running too. A challenge whose own
+   * data is wrong is not answered (refuse); once stopped, nothing more is sent.
    */
   private async answer(session: WorkerSession, ticket: ChallengeTicket): Promise<Verdict> {
     if (this.refused.has(ticket.id)) return notAnswered(ticket.id, 'refused before');
     const { challenge } = ticket;
     let proof: Proof;
     let spot: ChallengeTicket | undefined;
+    const preempts =
+      ticket.purpose === 'CERTIFICATION'
+        ? (other: ChallengeTicket) => other.purpose === 'SPOT' && other.id !== ticket.id
+        : undefined;
     try {
       // A spot check comes at the certificate's size, which the session's largest may have gone below since.
       checkChallenge(challenge, {
@@ -537,9 +574,7 @@ export class WorkerAgent {
         session,
         (signal) => this.o.prove(challenge, signal),
         (abandoned) => abandoned.discard(),
-        ticket.purpose === 'CERTIFICATION'
-          ? (other) => other.purpose === 'SPOT' && other.id !== ticket.id
-          : undefined,
+        preempts,
       ));
     } catch (error) {
       if (error instanceof BadChallengeError) return this.refuse(ticket, error);
@@ -551,10 +586,18 @@ export class WorkerAgent {
       if (this.stopped) throw new StoppedError();
       const request = await this.commit(ticket.id, proof);
       if (this.stopped) throw new StoppedError();
-      verdict = await this.o.client.answerChallenge(ticket.id, await proof.open(request));
+      const opened = await this.heartbeating(
+        session,
+        (signal) => proof.open(request, signal),
+        undefined,
+        preempts,
+      );
+      spot ??= opened.spot;
+      verdict = await this.o.client.answerChallenge(ticket.id, opened.value);
       this.reportVerdict(ticket, verdict);
     } catch (error) {
       proof.discard();
+      if (error instanceof PreemptedError) return this.supersede(session, ticket, error.by);
       if (error instanceof BadChallengeError) verdict = this.refuse(ticket, error);
       else if (error instanceof ChallengeFailedError) {
         // Failed at the commitment: the gateway does not say the node's status then; the next heartbeat will.
