@@ -341,6 +341,77 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
   });
 
+  it("refuses @skip or @include on a subscription's root field GRAPHQL_VALIDATION_FAILED naming it, over graphql-ws and HTTP (it was INTERNAL_SERVER_ERROR, HTTP 500), and the socket serves on", async () => {
+    const cases: [string, Record<string, unknown> | undefined][] = [
+      ['subscription { tickerUpdated(marketId: "m1") @skip(if: true) { last } }', undefined],
+      ['subscription { tickerUpdated(marketId: "m1") @include(if: false) { last } }', undefined],
+      // GraphQL lets whitespace, commas and comments stand between `@` and the name.
+      ['subscription { tickerUpdated(marketId: "m1") @ ,skip(if: true) { last } }', undefined],
+      ['subscription($s: Boolean!) { tickerUpdated(marketId: "m1") @skip(if: $s) { last } }', { s: false }],
+      [
+        'subscription($s: Boolean!) { ... @include(if: $s) { tickerUpdated(marketId: "m1") { last } } }',
+        { s: true },
+      ],
+      [
+        'subscription S { ...F @skip(if: false) } fragment F on Subscription { tickerUpdated(marketId: "m1") { last } }',
+        undefined,
+      ],
+    ];
+    const refused = [{ code: 'GRAPHQL_VALIDATION_FAILED', field: 'tickerUpdated' }];
+    const client = open(BUYER_KEY);
+    for (const [query, variables] of cases) {
+      const overHttp = await http(gateway.url, query, BUYER_KEY, variables);
+      expect({
+        query,
+        status: overHttp.status,
+        errors: overHttp.body.errors?.map((e) => e.extensions),
+      }).toEqual({ query, status: 400, errors: refused });
+      const overWs = await first(client, query, variables);
+      expect({ query, errors: overWs.errors?.map((e) => e.extensions) }).toEqual({ query, errors: refused });
+    }
+    // Below the root field the directives are the client's to use; and the socket serves on.
+    expect(await first(client, '{ market(id: "m1") { id gpuClass @skip(if: true) } }')).toEqual({
+      data: { market: { id: 'm1' } },
+    });
+  });
+
+  it('answers an operationName that resolves no operation OPERATION_RESOLUTION_FAILURE over graphql-ws, as over HTTP', async () => {
+    const client = open(BUYER_KEY);
+    const overWs = (query: string, operationName?: string) =>
+      new Promise<Result>((resolve, reject) => {
+        client.subscribe(
+          { query, ...(operationName ? { operationName } : {}) },
+          {
+            next: (value) => resolve(value as Result),
+            error: (error) =>
+              Array.isArray(error) ? resolve({ errors: error as Result['errors'] }) : reject(error),
+            complete: () => undefined,
+          },
+        );
+      });
+    const cases: [string, string | undefined, string][] = [
+      ['query A { __typename }', 'B', 'Unknown operation named "B".'],
+      [
+        'query A { __typename } query B { __typename }',
+        undefined,
+        'Must provide operation name if query contains multiple operations.',
+      ],
+    ];
+    for (const [query, operationName, message] of cases) {
+      const expected = [
+        { message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE', field: 'operationName' } },
+      ];
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BUYER_KEY}` },
+        body: JSON.stringify({ query, operationName }),
+      });
+      const overHttp = (await response.json()) as Result;
+      expect(overHttp.errors?.map(({ message, extensions }) => ({ message, extensions }))).toEqual(expected);
+      expect((await overWs(query, operationName)).errors).toEqual(expected);
+    }
+  });
+
   it("names one input's field alike whichever check finds it: a literal, a variable, or the market's rules, over graphql-ws as over HTTP", async () => {
     const PLACE = 'mutation($o: PlaceOrderInput!) { placeOrder(input: $o) { id } }';
     const order = { marketId: 'm1', side: 'BID', gpus: 1, hours: 1, price: '2.00' };

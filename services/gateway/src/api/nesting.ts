@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { apiError } from './errors';
 import { tokensError } from './tokens';
+import { subscriptionRootTextError } from './subscription-root';
 
 /*
  * How deep a document's brackets may nest, checked on its text before it is parsed. graphql-js
@@ -87,7 +88,7 @@ export function httpDocumentLimits(
   next: () => void,
 ): void {
   let error: GraphQLError | undefined;
-  for (const query of queriesOf(req)) error ??= documentTextError(query);
+  for (const query of queriesOf(req)) error ??= documentTextError(query) ?? subscriptionRootTextError(query);
   if (!error) return next();
   res.statusCode = 400;
   res.setHeader('content-type', 'application/json; charset=utf-8');

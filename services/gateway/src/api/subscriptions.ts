@@ -23,6 +23,8 @@ import { nameFieldsAtFault } from './field-at-fault';
 import { dependencyDown } from './unavailable';
 import { malformedIdErrors } from './ids';
 import { operationLimitErrors } from './limits';
+import { subscriptionRootErrors } from './subscription-root';
+import { operationNotResolved } from './operation-resolution';
 import { documentTextError } from './nesting';
 import { SocketOperations } from './operations';
 import {
@@ -346,6 +348,9 @@ export class SubscriptionServer {
           : apiError('BAD_USER_INPUT', 'the query does not parse', 'query'),
       ];
     }
+    // Before graphql-js validates: it throws on a conditional root field given by a variable.
+    const conditionalRoot = subscriptionRootErrors(document);
+    if (conditionalRoot.length) return conditionalRoot;
     const invalid = validate(this.schema, document);
     if (invalid.length) {
       nameFieldsAtFault(document, invalid);
@@ -357,8 +362,7 @@ export class SubscriptionServer {
     const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
     if (malformed.length) return malformed;
     const operation = getOperationAST(document, payload.operationName);
-    if (!operation)
-      return [apiError('BAD_USER_INPUT', 'no operation of that name in the document', 'operationName')];
+    if (!operation) return [operationNotResolved(document, payload.operationName)];
     if (operation.operation === 'mutation') {
       const mutations = rootFieldCount(document, operation);
       const refused = await mutationsAdmitted(limiter, ctx.extra.subject ?? 'ip:unknown', mutations);
