@@ -4,15 +4,23 @@ import { list, Paged, RankedSet, sortedSet } from './paged';
 
 type Hash = Record<string, string>;
 const num = (h: Hash, f: string) => Number(h[f] ?? 0);
+/**
+ * A balance as Redis keeps it (a 64-bit integer, exact): a number where one holds it exactly, a
+ * bigint past the largest safe integer (earnings take a provider's balance there).
+ */
+const money = (h: Hash, f: string): number | bigint => {
+  const n = Number(h[f] ?? 0);
+  return Number.isSafeInteger(n) ? n : BigInt(h[f]!);
+};
 
-/** An account's balances, minor units. */
+/** An account's balances, minor units: a bigint past the largest safe integer. */
 export interface AccountView {
   accountId: string;
   owner: string;
-  balance: number;
-  held: number;
-  escrow: number;
-  earned: number;
+  balance: number | bigint;
+  held: number | bigint;
+  escrow: number | bigint;
+  earned: number | bigint;
 }
 
 /** One line of an account's ledger: how one event moved its money (minor units). */
@@ -67,10 +75,10 @@ export function accountView(accountId: string, h: Hash): AccountView | null {
   return {
     accountId,
     owner: h['owner'],
-    balance: num(h, 'balance'),
-    held: num(h, 'held'),
-    escrow: num(h, 'escrow'),
-    earned: num(h, 'earned'),
+    balance: money(h, 'balance'),
+    held: money(h, 'held'),
+    escrow: money(h, 'escrow'),
+    earned: money(h, 'earned'),
   };
 }
 

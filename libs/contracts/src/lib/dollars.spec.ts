@@ -13,4 +13,10 @@ describe('dollars: micro-USD as words write them', () => {
   ])('%d is %s', (micros, text) => {
     expect(dollars(micros)).toBe(text);
   });
+
+  it('writes a bigint past the largest safe integer exactly', () => {
+    expect(dollars(17_007_199_254_740_991n)).toBe('17007199254.740991');
+    expect(dollars(-9_007_199_254_740_993n)).toBe('-9007199254.740993');
+    expect(dollars(2_400_000n)).toBe('2.40');
+  });
 });

@@ -20,6 +20,7 @@ import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import type { Producer } from 'kafkajs';
+import { SettlementQueries } from '@gpux/read-models';
 import { accruedCharge } from '../domain/leases/billing';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -315,5 +316,70 @@ describe('a lease metered and paid by the settlement service', () => {
       (e: Error) => Promise.reject(withLog(e)),
     );
     expect(await charged()).toEqual({ value: VALUE, fee: FEE, status: 'ENDED' });
+  }, 60_000);
+
+  it("keeps a provider's balance exact past the largest safe integer: all of it can be withdrawn, not a micro-dollar more", async () => {
+    // The most an account may be deposited, for a provider and two buyers; each buyer leases
+    // 4e15 µ$ of its GPUs. The provider earns past 2^53 (earnings are never refused): its balance,
+    // 17,007,199,254,740,991 µ$, read …992 as a number, and a withdrawal of what the rounding added
+    // overdrew it by 1 µ$.
+    const MAX = Number.MAX_SAFE_INTEGER;
+    const LEASED = 4e15;
+    const LEASE_FEE = 1e13;
+    await command('settlement.OpenAccount', 'rich', { accountId: 'rich', owner: 'Big farm' });
+    await command('settlement.Deposit', 'rich', { accountId: 'rich', amount: MAX });
+    for (const buyer of ['whale-1', 'whale-2']) {
+      await command('settlement.OpenAccount', buyer, { accountId: buyer, owner: buyer });
+      await command('settlement.Deposit', buyer, { accountId: buyer, amount: MAX });
+      await command('settlement.HoldFunds', buyer, {
+        accountId: buyer,
+        holdId: `${buyer}-b`,
+        amount: LEASED + LEASE_FEE,
+        marketId: 'H100',
+      });
+    }
+    await waitUntil(
+      'both holds',
+      async () =>
+        (await account('whale-1')).held + (await account('whale-2')).held === 2 * (LEASED + LEASE_FEE),
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    const start = Date.now();
+    for (const buyer of ['whale-1', 'whale-2'])
+      await command('settlement.OpenLease', buyer, {
+        accountId: buyer,
+        leaseId: `H100-${buyer}`,
+        holdId: `${buyer}-b`,
+        providerId: 'rich',
+        marketId: 'H100',
+        nodeId: `n-${buyer}`,
+        gpus: 1,
+        price: LEASED,
+        value: LEASED,
+        fee: LEASE_FEE,
+        start: new Date(start).toISOString(),
+        end: new Date(start + 1_000).toISOString(),
+        holdReleased: 0,
+      });
+    const exact = async () => (await redis.client().hget(rm.account('rich'), 'balance')) ?? '';
+    await waitUntil('both leases earned', async () => (await exact()) === '17007199254740991', 20_000).catch(
+      (e: Error) => Promise.reject(withLog(e)),
+    );
+    // What the gateway reads and shows: the exact figure.
+    expect((await new SettlementQueries(redis.client()).account('rich'))?.balance).toBe(
+      17_007_199_254_740_991n,
+    );
+
+    // Everything, in two withdrawals; the one between them asks for 1 µ$ more than is left.
+    await command('settlement.Withdraw', 'rich', { accountId: 'rich', amount: MAX });
+    await command('settlement.Withdraw', 'rich', { accountId: 'rich', amount: 8e15 + 1 });
+    await command('settlement.Withdraw', 'rich', { accountId: 'rich', amount: 8e15 });
+    await waitUntil('the account emptied', async () => (await exact()) === '0', 15_000).catch(
+      async (e: Error) => Promise.reject(withLog(new Error(`${e.message}; balance ${await exact()}`))),
+    );
+    const kinds = (await redis.client().lrange(rm.ledger('rich'), 0, -1)).map(
+      (e) => (JSON.parse(e) as { kind: string; amount: number }).kind,
+    );
+    expect(kinds.filter((k) => k === 'withdrawal')).toHaveLength(2);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { scenario } from '@gpux/eventsourcing/domain';
 import { AccountEvent, accountDecider } from './account.decider';
+import { availableBalance } from './rules/balance';
 
 const opened: AccountEvent = { type: 'settlement.AccountOpened', data: { accountId: 'acc-1', owner: 'Ada' } };
 const deposited = (amount: number): AccountEvent => ({
@@ -359,5 +360,84 @@ describe('account decider: earnings, once per lease charge', () => {
     expect(given.when(creditEarnings(600, 600))).toEqual({ kind: 'accepted', events: [] });
     expect(given.when(creditEarnings(400, 1_000))).toEqual({ kind: 'accepted', events: [] });
     expect(given.state.balance).toBe(1_000);
+  });
+});
+
+describe('account decider: a balance past the largest safe integer stays exact', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+  const earned = (amount: number, leaseId: string): AccountEvent => ({
+    type: 'settlement.EarningsCredited',
+    data: { accountId: 'acc-1', amount, leaseId, kind: 'lease', through: amount },
+  });
+  const withdraw = (amount: number) => ({
+    type: 'settlement.Withdraw' as const,
+    data: { accountId: 'acc-1', amount },
+  });
+  // The maximum deposited, then two leases' earnings of 4e15: 17,007,199,254,740,991 µ$, which a
+  // number rounds to …992 (a withdrawal of …991 and then of 8e15 + 1 overdrew the account by 1 µ$).
+  const rich = () => account.given(opened, deposited(MAX), earned(4e15, 't1'), earned(4e15, 't2'));
+
+  it('withdraws every last micro-dollar of it, and not one more', () => {
+    const given = rich();
+    expect(given.when(withdraw(MAX))).toMatchObject({ kind: 'accepted' });
+    const after = account.given(
+      opened,
+      deposited(MAX),
+      earned(4e15, 't1'),
+      earned(4e15, 't2'),
+      withdrawn(MAX),
+    );
+    expect(after.when(withdraw(8e15 + 1))).toMatchObject({
+      kind: 'rejected',
+      code: 'INSUFFICIENT_FUNDS',
+      message: 'account acc-1 has 8000000000.00 available, cannot withdraw 8000000000.000001',
+      field: 'amount',
+    });
+    const emptied = account.given(
+      opened,
+      deposited(MAX),
+      earned(4e15, 't1'),
+      earned(4e15, 't2'),
+      withdrawn(MAX),
+      withdrawn(8e15),
+    );
+    expect(emptied.state).toMatchObject({ balance: 0 });
+    expect(emptied.state.balanceCarry).toBeUndefined();
+    expect(emptied.when(withdraw(1))).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS' });
+  });
+
+  it('holds from it, credits back to it, and takes no deposit past the largest safe integer', () => {
+    const given = rich();
+    expect(
+      given.when({ type: 'settlement.HoldFunds', data: { accountId: 'acc-1', holdId: 'b1', amount: MAX } }),
+    ).toMatchObject({ kind: 'accepted' });
+    expect(given.when({ type: 'settlement.Deposit', data: { accountId: 'acc-1', amount: 1 } })).toMatchObject(
+      {
+        kind: 'rejected',
+        code: 'BAD_USER_INPUT',
+        field: 'amount',
+      },
+    );
+    const held: AccountEvent = {
+      type: 'settlement.FundsHeld',
+      data: { accountId: 'acc-1', holdId: 'b1', amount: MAX },
+    };
+    const released: AccountEvent = {
+      type: 'settlement.HoldReleased',
+      data: { accountId: 'acc-1', holdId: 'b1', amount: MAX },
+    };
+    const round = account.given(opened, deposited(MAX), earned(4e15, 't1'), earned(4e15, 't2'), held);
+    expect(round.state).toMatchObject({ balance: 8e15 });
+    expect(round.state.balanceCarry).toBeUndefined();
+    const back = account.given(
+      opened,
+      deposited(MAX),
+      earned(4e15, 't1'),
+      earned(4e15, 't2'),
+      held,
+      released,
+    );
+    expect(availableBalance(back.state)).toBe(17_007_199_254_740_991n);
+    expect(back.state).toEqual(rich().state);
   });
 });

@@ -3,6 +3,7 @@ import { own } from '@gpux/eventsourcing/domain';
 import type { AccountEvent, AccountState } from './account';
 import { withCredit, withCreditsClosed } from './earnings-credits';
 import { takeFromHold } from './rules/holds';
+import { creditBalance, debitBalance } from './rules/balance';
 
 /**
  * The account after an event. Its holds, its leases and the charges credited to it are updated in
@@ -17,17 +18,17 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'settlement.AccountOpened':
       return { ...state, open: true, owner: event.data.owner };
     case 'settlement.FundsDeposited':
-      return { ...state, balance: state.balance + event.data.amount };
+      return creditBalance(state, event.data.amount);
     case 'settlement.FundsWithdrawn':
-      return { ...state, balance: state.balance - event.data.amount };
+      return debitBalance(state, event.data.amount);
     case 'settlement.FundsHeld': {
       const held = state.held ?? {};
       held[event.data.holdId] = event.data.amount;
-      return { ...state, balance: state.balance - event.data.amount, held };
+      return { ...debitBalance(state, event.data.amount), held };
     }
     case 'settlement.HoldReleased': {
       const held = takeFromHold(state.held, event.data.holdId, event.data.amount);
-      return { ...state, balance: state.balance + event.data.amount, held };
+      return { ...creditBalance(state, event.data.amount), held };
     }
     case 'settlement.LeaseOpened': {
       const { leaseId, holdId, providerId, value, fee, start, end } = event.data;
@@ -54,7 +55,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'settlement.SlaCredited': {
       const leases = state.leases ?? {};
       delete leases[event.data.leaseId];
-      return { ...state, balance: state.balance + event.data.amount, leases };
+      return { ...creditBalance(state, event.data.amount), leases };
     }
     case 'settlement.EarningsCredited': {
       // The platform's account opens with its first fee.
@@ -67,9 +68,8 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
           };
       const { credited, finished } = withCredit(state.credited, event.data, state.finishedCredits);
       return {
-        ...state,
+        ...creditBalance(state, event.data.amount),
         ...opened,
-        balance: state.balance + event.data.amount,
         credited,
         ...(finished ? { finishedCredits: finished } : {}),
       };

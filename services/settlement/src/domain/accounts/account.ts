@@ -22,8 +22,14 @@ export interface LeaseEscrow {
 export interface AccountState {
   open: boolean;
   owner: string | null;
-  /** Available balance in minor units (micro-USD); never negative. */
+  /**
+   * Available balance in minor units (micro-USD), never negative: `balanceCarry × 2^53 + balance`,
+   * `balance` below 2^53 (rules/balance.ts: earnings can take an account past what a number holds
+   * exactly). Change it only through `creditBalance` and `debitBalance`.
+   */
   balance: number;
+  /** How many times 2^53 minor units the available balance holds beyond `balance`; absent for none. */
+  balanceCarry?: number;
   /** Escrow holds by id: set aside from the balance for open bids. */
   held?: Record<string, number>;
   /** Leases this account pays for and that are not fully charged yet. */

@@ -1,7 +1,7 @@
 import { dollars } from '@gpux/contracts';
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
-import { covers } from '../rules/balance';
+import { availableBalance, covers } from '../rules/balance';
 import { missing } from './rejections';
 
 /**
@@ -23,10 +23,10 @@ export function holdFunds(
   if (!state.open) return missing(accountId);
   if (own(state.held, holdId) !== undefined)
     return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
-  if (!covers(state.balance, amount)) {
+  if (!covers(state, amount)) {
     return reject(
       'INSUFFICIENT_FUNDS',
-      `account ${accountId} has ${dollars(state.balance)} available, cannot hold ${dollars(amount)}`,
+      `account ${accountId} has ${dollars(availableBalance(state))} available, cannot hold ${dollars(amount)}`,
       'amount',
     );
   }

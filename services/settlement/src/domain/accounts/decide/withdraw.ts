@@ -1,7 +1,7 @@
 import { dollars } from '@gpux/contracts';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
-import { covers } from '../rules/balance';
+import { availableBalance, covers } from '../rules/balance';
 import { missing } from './rejections';
 
 /** A withdrawal debits what the available balance covers. */
@@ -11,10 +11,10 @@ export function withdraw(
 ): Decision<AccountEvent> {
   if (!state.open) return missing(command.data.accountId);
   const { accountId, amount, reference } = command.data;
-  if (!covers(state.balance, amount)) {
+  if (!covers(state, amount)) {
     return reject(
       'INSUFFICIENT_FUNDS',
-      `account ${accountId} has ${dollars(state.balance)} available, cannot withdraw ${dollars(amount)}`,
+      `account ${accountId} has ${dollars(availableBalance(state))} available, cannot withdraw ${dollars(amount)}`,
       'amount',
     );
   }
