@@ -1,5 +1,6 @@
 /** The help texts, made from the command table so they cannot drift from the parsers. Pure. */
 import { COMMANDS } from './commands';
+import { exitCodesLine } from './exit-codes';
 import { CommandSpec } from './spec';
 
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(1, width - text.length));
@@ -46,7 +47,7 @@ export function globalHelp(): string {
     'example:',
     '  gpu-worker join --help',
     '',
-    'exit codes: 0 done, 1 failed, 2 bad options, 3 credential refused (join)',
+    exitCodesLine(),
     '',
   ].join('\n');
 }

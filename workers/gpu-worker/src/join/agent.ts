@@ -15,6 +15,7 @@
  */
 import { ChallengeSizing, challengeSizeFor, type OpenRequest, type Precision } from '@gpux/certification';
 import { BadChallengeError, checkChallenge } from '../challenge/bad-challenge';
+import { EXIT } from '../cli/exit-codes';
 import { abortableSleep, AgentOptions, Proof, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff, ONCE_TRIES } from './backoff';
 import { ClaimMeasurement, claimToState } from './claim';
@@ -29,7 +30,8 @@ import {
   WorkerSession,
 } from './client';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, replaced: 4 } as const;
+// The exit codes live with the command line's help, which lists them all.
+export { EXIT };
 
 /**
  * heartbeat's NOT_FOUND reason when another session holds the node: another worker joined as it
