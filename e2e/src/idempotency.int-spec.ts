@@ -271,6 +271,136 @@ describe('idempotency keys and ids through GraphQL', () => {
     expect(fills.myFills.edges.map((e) => e.node.tradeId)).toEqual([`${marketId}-t1`]);
   });
 
+  it('says that a refusal answered again to its key is a replay, when it was first answered and what to do; a first answer says none of it', async () => {
+    const marketId = 'idem-replay';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const buyer = await m.account('idem-replay-b', ['buyer'], '1.00');
+    const provider = await m.account('idem-replay-p', ['provider']);
+    type Refusal = { message: string; extensions?: Record<string, unknown> };
+    const refusal = (r: { errors?: Refusal[] }): Refusal => {
+      expect(r.errors).toHaveLength(1);
+      return r.errors![0]!;
+    };
+    const before = Date.now() - 5_000;
+    /** A first answer carries no replay; the same key again, the cause gone, is that answer, saying so. */
+    const replays = async (
+      send: () => Promise<{ errors?: Refusal[] }>,
+      fix: () => Promise<unknown>,
+      key: string,
+    ) => {
+      const first = refusal(await send());
+      expect(first.extensions).not.toHaveProperty('replayed');
+      expect(first.extensions).not.toHaveProperty('firstAnsweredAt');
+      expect(first.message).not.toMatch(/first answer/);
+      await fix();
+      const again = refusal(await send());
+      const at = again.extensions?.['firstAnsweredAt'] as string;
+      expect(new Date(at).toISOString()).toBe(at);
+      expect(Date.parse(at)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(at)).toBeLessThanOrEqual(Date.now() + 5_000);
+      expect(again).toEqual({
+        ...first,
+        message: `${first.message} (the first answer to this ${key}, at ${at}: send a new ${key} to try again)`,
+        extensions: { ...first.extensions, replayed: true, firstAnsweredAt: at },
+      });
+      return first;
+    };
+
+    // A bid its funds did not cover, sent again with its clientOrderId after a deposit.
+    const bid = { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00', clientOrderId: 'replay-bid' };
+    const short = await replays(
+      () => m.gql(PLACE, { input: bid }, buyer),
+      () => m.ok(DEPOSIT, { id: 'idem-replay-b', amount: '100.00', key: 'replay-dep' }),
+      'clientOrderId',
+    );
+    expect(short.extensions).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'input.price' });
+    expect(short.message).toMatch(/ has 1(\.0+)? available/);
+    // A new clientOrderId is a new request: the bid is placed.
+    expect(
+      (
+        await m.ok<{ placeOrder: { status: string } }>(
+          PLACE,
+          { input: { ...bid, clientOrderId: 'replay-bid-2' } },
+          buyer,
+        )
+      ).placeOrder.status,
+    ).toBe('OPEN');
+
+    // An ask on a node not certified yet, sent again with its clientOrderId once it is.
+    const nodeId = (
+      await m.ok<{ registerNode: { node: { id: string } } }>(
+        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } credential } }',
+        { i: { marketId, gpuModel: 'H100-80GB', gpus: 2, region: 'eu-west' } },
+        provider,
+      )
+    ).registerNode.node.id;
+    const ask = {
+      marketId,
+      side: 'ASK',
+      gpus: 1,
+      hours: 1,
+      price: '3.00',
+      nodeId,
+      clientOrderId: 'replay-ask',
+    };
+    const uncertified = await replays(
+      () => m.gql(PLACE, { input: ask }, provider),
+      () =>
+        m.ok('mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 50) { status } }', {
+          n: nodeId,
+        }),
+      'clientOrderId',
+    );
+    expect(uncertified.extensions).toMatchObject({ code: 'NODE_NOT_CERTIFIED', field: 'input.nodeId' });
+    expect(
+      (
+        await m.ok<{ placeOrder: { status: string } }>(
+          PLACE,
+          { input: { ...ask, clientOrderId: 'replay-ask-2' } },
+          provider,
+        )
+      ).placeOrder.status,
+    ).toBe('OPEN');
+
+    // A withdrawal refused, sent again with its idempotencyKey after a deposit.
+    const WITHDRAW =
+      'mutation($id: ID!, $a: Usd!, $key: String) { withdraw(accountId: $id, amount: $a, idempotencyKey: $key) { balance } }';
+    const payout = { id: 'idem-replay-p', a: '2.00', key: 'replay-wd' };
+    const broke = await replays(
+      () => m.gql(WITHDRAW, payout),
+      () => m.ok(DEPOSIT, { id: 'idem-replay-p', amount: '5.00', key: 'replay-dep-p' }),
+      'idempotencyKey',
+    );
+    expect(broke.extensions).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'amount' });
+    expect(await m.ok(WITHDRAW, { ...payout, key: 'replay-wd-2' })).toEqual({
+      withdraw: { balance: '3.000000' },
+    });
+  }, 60_000);
+
+  it('names the order a refused bid would have made only when the bid named it: no orderId without a clientOrderId', async () => {
+    const marketId = 'idem-unnamed';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const buyer = await m.account('idem-unnamed-b', ['buyer'], '1.00');
+    const bid = { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00' };
+    const unnamed = await m.gql(PLACE, { input: bid }, buyer);
+    expect(unnamed.errors?.[0]?.extensions).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'input.price',
+      required: '2.020000',
+      available: '1.000000',
+    });
+    // With a clientOrderId, the id its retries aim at (and order(clientOrderId:) looks up).
+    const named = await m.gql(PLACE, { input: { ...bid, clientOrderId: 'unnamed-1' } }, buyer);
+    expect(named.errors?.[0]?.extensions).toMatchObject({
+      code: 'INSUFFICIENT_FUNDS',
+      orderId: expect.stringMatching(/^ord-[0-9a-f]{32}$/),
+    });
+  });
+
   it('tells a retry from another request with the key after Redis was flushed: the retry gets its outcome, the other is refused, and the deposit happens once', async () => {
     await open('idem-flush');
     expect(await m.ok(DEPOSIT, { id: 'idem-flush', amount: '3.00', key: 'F' })).toEqual({

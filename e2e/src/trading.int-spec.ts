@@ -304,7 +304,7 @@ describe('trading through GraphQL', () => {
     ).toEqual({ code: 'FORBIDDEN', field: 'input.nodeId' });
     expect(
       error(await place('p1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '2.00' })),
-    ).toEqual({ code: 'FORBIDDEN', field: undefined });
+    ).toEqual({ code: 'FORBIDDEN', field: 'input.side' });
     expect(await spendable()).toEqual(before);
     expect(
       (

@@ -1,5 +1,5 @@
 import type { Envelope } from '@gpux/contracts';
-import { outcomeEventsKey, outcomeKey, outcomesProjection } from './outcomes.projection';
+import { outcomeEventsKey, outcomeKey, outcomesProjection, parseOutcome } from './outcomes.projection';
 
 const TIME = '2026-12-01T10:00:00.000Z';
 const event = (type: string, data: unknown = {}): Envelope => ({
@@ -88,5 +88,34 @@ describe('outcomes projection: what request an outcome answers', () => {
     expect(fields(outcomes.apply(event('settlement.FundsDeposited'), position))).not.toHaveProperty(
       'fingerprint',
     );
+  });
+});
+
+describe('outcomes projection: when an outcome was recorded', () => {
+  const fields = (ops: ReturnType<ReturnType<typeof outcomesProjection>['apply']>) =>
+    Object.fromEntries(ops.flatMap((o) => (o.op === 'hset' ? [[o.field, o.value]] : [])));
+
+  it("keeps its event's time, accepted or rejected, and reads it back with the outcome", () => {
+    const outcomes = outcomesProjection('settlement', 'settlement.events');
+    const rejected = fields(
+      outcomes.apply(
+        event('settlement.CommandRejected', { code: 'NOT_FOUND', message: 'no such account' }),
+        position,
+      ),
+    );
+    expect(rejected).toMatchObject({ status: 'rejected', time: TIME });
+    expect(fields(outcomes.apply(event('settlement.FundsDeposited'), position))).toMatchObject({
+      time: TIME,
+    });
+    expect(parseOutcome(rejected, [])).toMatchObject({ status: 'rejected', code: 'NOT_FOUND', time: TIME });
+  });
+
+  it('keeps no time an event does not have, and reads an outcome recorded without one', () => {
+    const outcomes = outcomesProjection('settlement', 'settlement.events');
+    const written = fields(
+      outcomes.apply({ ...event('settlement.FundsDeposited'), time: 'not a time' }, position),
+    );
+    expect(written).not.toHaveProperty('time');
+    expect(parseOutcome(written, ['settlement.FundsDeposited'])).not.toHaveProperty('time');
   });
 });

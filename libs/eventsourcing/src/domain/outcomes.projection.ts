@@ -22,6 +22,11 @@ export interface CommandOutcome {
   eventTypes: string[];
   /** Where its last event sits: wait for a read model to reach it for read-your-writes. */
   position: LogPosition;
+  /**
+   * When it was recorded (its last event's time, ISO 8601): what a retry answered with it says
+   * it first answered. Absent from an outcome folded before it was kept.
+   */
+  time?: string;
 }
 
 /**
@@ -63,13 +68,14 @@ export function outcomesChannel(service: string): string {
  *
  * Each hash keeps the `fingerprint` of the request it answers (`origin.requestFingerprint`, from
  * the outcome events' header): a key bound anew after a flush (its binding gone, its outcome
- * refolded) is told a retry of that request from another request with the key by comparing it.
+ * refolded) is told a retry of that request from another request with the key by comparing it,
+ * and the `time` it was recorded (its event's), which a retry answered with it is told.
  */
 export function outcomesProjection(service: string, eventsTopic: string, keptMs?: number): Projection {
   return {
     name: `${service}.outcomes`,
-    // 2: each outcome keeps its request's fingerprint.
-    version: '2',
+    // 2: each outcome keeps its request's fingerprint. 3: and the time it was recorded.
+    version: '3',
     topics: [eventsTopic],
     keyPrefix: outcomesPrefix(service),
     apply(event: Envelope, position?: LogPosition, origin?: EventOrigin): RedisOp[] {
@@ -94,6 +100,9 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
         },
         ...(origin?.requestFingerprint
           ? [{ op: 'hset', key, field: 'fingerprint', value: origin.requestFingerprint } as const]
+          : []),
+        ...(Number.isFinite(Date.parse(event.time))
+          ? [{ op: 'hset', key, field: 'time', value: new Date(event.time).toISOString() } as const]
           : []),
       ];
       if (event.type === `${service}.CommandRejected`) {
@@ -126,7 +135,7 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
 
 /** Reads the hash written above back into a CommandOutcome; undefined while there is none. */
 export function parseOutcome(hash: Record<string, string>, eventTypes: string[]): CommandOutcome | undefined {
-  const { status, commandId, position, code, message, field, deadLetter } = hash;
+  const { status, commandId, position, code, message, field, deadLetter, time } = hash;
   if ((status !== 'accepted' && status !== 'rejected') || !commandId || !position) return undefined;
   const m = /^(.*):(\d+):(\d+)$/.exec(position);
   if (!m) return undefined;
@@ -139,5 +148,6 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
     ...(deadLetter ? { deadLetter } : {}),
     eventTypes,
     position: { topic: m[1]!, partition: Number(m[2]), offset: m[3]! },
+    ...(time ? { time } : {}),
   };
 }

@@ -115,6 +115,7 @@ describe('CommandSender reservations and outcome reads', () => {
         commandId: 'cmd-first',
         position: `${namespace}.settlement.events:0:7`,
         status: 'accepted',
+        time: '2026-12-04T03:00:00.000Z',
       });
       await redis.rpush(outcomeEventsKey('settlement', first.idempotencyKey), 'settlement.FundsDeposited');
       // Reserving again finds it recorded, with the request's other keys; another request is refused.
@@ -123,15 +124,19 @@ describe('CommandSender reservations and outcome reads', () => {
         reserveAll(redis, [retrying.reservation(first)!, retrying.reservation(deposit(5))!]),
       ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       await expect(retrying.reserve(deposit(100))).resolves.toBe(false);
-      // The retry is answered with the first outcome, and its commands topic is still empty.
+      // The retry is answered with the first outcome, as a replay of it recorded when it was, and
+      // its commands topic is still empty.
       expect(await retrying.send(first, 2_000)).toEqual({
         status: 'accepted',
         commandId: 'cmd-first',
         eventTypes: ['settlement.FundsDeposited'],
         position: { topic: `${namespace}.settlement.events`, partition: 0, offset: '7' },
+        time: '2026-12-04T03:00:00.000Z',
+        replayed: true,
       });
       expect(await retrying.send(first, 2_000, { reserved: true, recorded: true })).toMatchObject({
         commandId: 'cmd-first',
+        replayed: true,
       });
       expect((await admin.fetchTopicOffsets(commands)).map((p) => p.high)).toEqual(['0']);
       // Its binding lost (a flush) and the key used for another request: not answered with the

@@ -235,7 +235,7 @@ export class CommandSender {
   }
 
   /** The command on the wire, validated against its schema (throws MessageValidationError). */
-  private encode(command: OutgoingCommand): { message: Message; idempotencyKey: string } {
+  private encode(command: OutgoingCommand): { message: Message; idempotencyKey: string; id: string } {
     const id = command.id ?? randomUUID();
     const idempotencyKey = command.idempotencyKey ?? id;
     const wire = this.registry.encode({
@@ -256,7 +256,7 @@ export class CommandSender {
     const message = toKafka(wire);
     if (!fitsOneBatch(message))
       throw new CommandTooLargeError(recordBytes(message), largestField(command.data));
-    return { message, idempotencyKey };
+    return { message, idempotencyKey, id };
   }
 
   private async write({
@@ -398,8 +398,15 @@ export class CommandSender {
     const recorded = options.reserved ? options.recorded === true : await this.reserve(command);
     // Read again: an outcome past its window may have expired since (then the request is new).
     const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
-    if (first) return first;
-    return this.awaitOutcome(await this.writeWithin(encoded, timeoutMs), timeoutMs, options.readModel);
+    if (first) return { ...first, replayed: true };
+    const outcome = await this.awaitOutcome(
+      await this.writeWithin(encoded, timeoutMs),
+      timeoutMs,
+      options.readModel,
+    );
+    // Another command with the key got there first (the same request sent twice at once): the
+    // partition answered this one with that one's outcome.
+    return outcome.commandId === encoded.id ? outcome : { ...outcome, replayed: true };
   }
 
   /**

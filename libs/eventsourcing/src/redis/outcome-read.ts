@@ -22,6 +22,11 @@ return {hash, events, redis.call('HGET', KEYS[3], field)}`);
 export type ReadOutcome = CommandOutcome & {
   /** The read model that had applied the outcome's position when the outcome was read, if asked. */
   visibleIn?: string;
+  /**
+   * Set by a sender when the outcome answers another command sent with the same key before this
+   * request (its recorded outcome, given again): the request was not decided anew.
+   */
+  replayed?: true;
 };
 
 /**

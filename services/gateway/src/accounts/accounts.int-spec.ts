@@ -255,6 +255,26 @@ describe('accounts through GraphQL', () => {
     expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
   });
 
+  it('says a key revoked already is revoked, when it is revoked again; a key that never was is NOT_FOUND as before', async () => {
+    const { keyId } = (
+      (await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId } }')).data as {
+        createApiKey: { keyId: string };
+      }
+    ).createApiKey;
+    const REVOKE =
+      'mutation($id: ID!, $k: String) { revokeApiKey(accountId: "acc-1", keyId: $id, idempotencyKey: $k) }';
+    expect(await gql(REVOKE, { id: keyId, k: 'revoke-twice-1' })).toEqual({ data: { revokeApiKey: true } });
+    const again = await gql(REVOKE, { id: keyId, k: 'revoke-twice-2' });
+    expect(again.data).toEqual({ revokeApiKey: null });
+    expect(again.errors?.[0]?.message).toBe(
+      `key ${keyId} of account acc-1 is already revoked: nothing was done (Account.apiKeys lists it, revoked)`,
+    );
+    expect(again.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'keyId', revoked: true });
+    const never = await gql(REVOKE, { id: 'key-that-never-was', k: 'revoke-never' });
+    expect(never.errors?.[0]?.message).toBe('account acc-1 has no valid key key-that-never-was');
+    expect(never.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'keyId' });
+  });
+
   it('stops a revoked key on the WebSockets opened with it: its next operation is refused, and the socket is closed 4401 at the next look at its key, its subscriptions with it', async () => {
     const created = await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }');
     const { keyId, key } = (created.data as { createApiKey: { keyId: string; key: string } }).createApiKey;

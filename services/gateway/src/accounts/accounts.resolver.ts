@@ -23,6 +23,7 @@ import {
   revealingOnce,
 } from '../api/idempotency';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
+import { keepReplayed } from '../api/replayed';
 import { GraphQLUsd } from '../api/scalars';
 import { formatMoney, parseMoney } from '../domain/money';
 import {
@@ -33,6 +34,7 @@ import {
   LedgerConnection,
   toAccount,
 } from './accounts.views';
+import { isNoValidKey, revokedAlready } from './revoked-key';
 
 /** A deposit's or withdrawal's reference: the client's own words for it. */
 const REFERENCE = {
@@ -77,16 +79,20 @@ export class AccountsResolver {
   @ResolveField(() => LedgerConnection, { description: "The account's ledger, newest first." })
   async ledger(@Parent() account: Account, @Args() args: PageArgs) {
     const ledger = this.settlement.ledger(account.id);
-    return readPage(args, await ledger.count(), async (from, to) =>
-      (await ledger.slice(from, to)).map((e) => ({
-        eventId: e.eventId,
-        kind: e.kind,
-        amount: formatMoney(e.amount),
-        held: formatMoney(e.held),
-        escrow: formatMoney(e.escrow),
-        time: e.time,
-        ...(e.reference ? { reference: e.reference } : {}),
-      })),
+    return readPage(
+      args,
+      await ledger.count(),
+      async (from, to) =>
+        (await ledger.slice(from, to)).map((e) => ({
+          eventId: e.eventId,
+          kind: e.kind,
+          amount: formatMoney(e.amount),
+          held: formatMoney(e.held),
+          escrow: formatMoney(e.escrow),
+          time: e.time,
+          ...(e.reference ? { reference: e.reference } : {}),
+        })),
+      { field: 'Account.ledger', of: account.id },
     );
   }
 
@@ -195,7 +201,8 @@ export class AccountsResolver {
 
   @Mutation(() => Boolean, {
     nullable: true,
-    description: "Revokes an API key: your own account's, or any (admin). It stops working at once.",
+    description:
+      "Revokes an API key: your own account's, or any (admin). It stops working at once. A key revoked already is refused NOT_FOUND on keyId, saying so, with extensions.revoked true (a key the account never had: without it).",
   })
   @Roles('admin', 'buyer', 'provider')
   async revokeApiKey(
@@ -205,11 +212,17 @@ export class AccountsResolver {
     @Caller() p: Principal,
   ): Promise<boolean> {
     assertSelfOrAdmin(p, accountId);
-    await this.commands.execute(
-      'settlement',
-      command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }, idempotencyKey),
-      rm.name,
-    );
+    try {
+      await this.commands.execute(
+        'settlement',
+        command(p, SettlementCommands.revokeApiKey.type, accountId, { accountId, keyId }, idempotencyKey),
+        rm.name,
+      );
+    } catch (error) {
+      if (!isNoValidKey(error)) throw error;
+      const key = (await this.settlement.apiKeys(accountId)).find((k) => k.keyId === keyId);
+      throw keepReplayed(error, revokedAlready(error, accountId, keyId, key), 'idempotencyKey');
+    }
     return true;
   }
 

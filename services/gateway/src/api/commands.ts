@@ -34,6 +34,7 @@ import {
   withCorrelation,
 } from '@gpux/platform';
 import { apiError } from './errors';
+import { asReplayed } from './replayed';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -111,7 +112,8 @@ export class Commands implements OnApplicationShutdown {
    * Sends the command and returns its accepted outcome once `readModel` shows it; a rejection is
    * thrown as its code with the field at fault (and, UNPROCESSABLE, where it was dead-lettered).
    * A key already used for another request is IDEMPOTENCY_KEY_REUSED, on `keyField`. Errors name
-   * the client's own key (`clientKey`), not the scoped one on the log. `reserved`: the caller
+   * the client's own key (`clientKey`), not the scoped one on the log. An outcome recorded for the
+   * key before this request is answered `replayed` (a rejection says so: api/replayed.ts). `reserved`: the caller
    * bound its key already (`reserveAll`), `recorded`: and found its outcome recorded.
    */
   async execute(
@@ -120,7 +122,7 @@ export class Commands implements OnApplicationShutdown {
     readModel: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
-  ): Promise<CommandOutcome> {
+  ): Promise<ReadOutcome> {
     // The command's id is chosen here, so what the gateway logs while it is served carries it as
     // the conversation's correlation id (the services log it as the command's correlationId).
     const id = command.id ?? randomUUID();
@@ -166,7 +168,7 @@ export class Commands implements OnApplicationShutdown {
     readModel: string,
     timeoutMs: number,
     keyField: string,
-  ): Promise<CommandOutcome> {
+  ): Promise<ReadOutcome> {
     const { clientKey, reserved, recorded, ...outgoing } = command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
@@ -224,12 +226,14 @@ export class Commands implements OnApplicationShutdown {
     }
     if (outcome.status === 'rejected') {
       const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
-      throw apiError(
+      const refused = apiError(
         outcome.code ?? 'BAD_USER_INPUT',
         outcome.message ?? 'rejected',
         field,
         outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
       );
+      // Answered from the outcome recorded for the key before this request: it says so.
+      throw outcome.replayed ? asReplayed(refused, keyField, outcome.time) : refused;
     }
     await this.visible(readModel, outcome, clientKey ?? command.idempotencyKey);
     return outcome;
@@ -299,7 +303,9 @@ export class Commands implements OnApplicationShutdown {
   /**
    * The outcome of a command that another writer wrote under `idempotencyKey` (a process
    * manager's, whose id is derived), once `readModel` shows it. A rejection is thrown as `execute`
-   * throws it; TIMEOUT names the client's key (`clientKey`) to retry with.
+   * throws it; TIMEOUT names the client's key (`clientKey`) to retry with. `replayOf`: the
+   * argument that carried the client's key, when what caused that command was answered from its
+   * recorded outcome: a rejection is then a replay too, and says so.
    */
   async outcomeOf(
     service: EventSourcedService,
@@ -308,6 +314,7 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs: number,
     clientKey: string,
     extra: Record<string, unknown> = {},
+    replayOf?: string,
   ): Promise<CommandOutcome> {
     let outcome: ReadOutcome;
     try {
@@ -322,13 +329,15 @@ export class Commands implements OnApplicationShutdown {
         );
       throw error;
     }
-    if (outcome.status === 'rejected')
-      throw apiError(
+    if (outcome.status === 'rejected') {
+      const refused = apiError(
         outcome.code ?? 'BAD_USER_INPUT',
         outcome.message ?? 'rejected',
         outcome.field,
         outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
       );
+      throw replayOf ? asReplayed(refused, replayOf, outcome.time) : refused;
+    }
     await this.visible(readModel, outcome, clientKey, timeoutMs);
     return outcome;
   }

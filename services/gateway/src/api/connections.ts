@@ -2,7 +2,7 @@ import { Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import type { GraphQLScalarType } from 'graphql';
 import type { Paged, RankedSet } from '@gpux/read-models';
-import { Cursor, decodeCursor, encodeCursor } from './cursors';
+import { anotherListsCursor, CursorList, decodeCursor, encodeCursor, ReadCursor } from './cursors';
 import { apiError } from './errors';
 
 export const MAX_PAGE = 100;
@@ -73,12 +73,12 @@ function checkFirst(args: PageArgs): void {
     throw apiError('BAD_USER_INPUT', `first must be 1 to ${MAX_PAGE}`, 'first');
 }
 
-/** The position `after` names in a list only ever appended to (a member cursor's position). */
-const afterPosition = (args: PageArgs): number | undefined =>
-  args.after ? decodeCursor(args.after).position : undefined;
+/** The position `after` names in `list`, one only ever appended to. */
+const afterPosition = (args: PageArgs, list: CursorList): number | undefined =>
+  args.after ? decodeCursor(args.after, list, 'positions').position : undefined;
 
 /** A position cursor: for lists only ever appended to, where an item keeps its position. */
-const at = (position: number) => encodeCursor({ position });
+const at = (list: CursorList, position: number) => encodeCursor(list, { position });
 
 /**
  * The slice to read for a page, newest first, of a list kept oldest first, the last item seen at
@@ -100,9 +100,9 @@ function oldestFirstSlice(args: PageArgs, total: number, after: number | undefin
  * appended to): absolute positions [from, to] (to inclusive), read and reversed. Pages stay put
  * while new items arrive at the end.
  */
-export function newestFirst(args: PageArgs, total: number): { from: number; to: number } {
+export function newestFirst(args: PageArgs, total: number, list: CursorList): { from: number; to: number } {
   checkFirst(args);
-  return newestFirstSlice(args, total, afterPosition(args));
+  return newestFirstSlice(args, total, afterPosition(args, list));
 }
 
 function pageInfo<T>(edges: Page<T>['edges'], hasNextPage: boolean, hasPreviousPage: boolean): PageInfo {
@@ -116,9 +116,9 @@ function pageInfo<T>(edges: Page<T>['edges'], hasNextPage: boolean, hasPreviousP
   };
 }
 
-/** The page, newest first, of the items read at absolute positions [from, to], given oldest first. */
-export function page<T>(oldestFirst: T[], from: number, total: number): Page<T> {
-  const edges = oldestFirst.map((node, i) => ({ cursor: at(from + i), node })).reverse();
+/** The page of `list`, newest first, of the items read at absolute positions [from, to], given oldest first. */
+export function page<T>(oldestFirst: T[], from: number, total: number, list: CursorList): Page<T> {
+  const edges = oldestFirst.map((node, i) => ({ cursor: at(list, from + i), node })).reverse();
   return {
     edges,
     totalCount: total,
@@ -129,40 +129,54 @@ export function page<T>(oldestFirst: T[], from: number, total: number): Page<T> 
 
 /**
  * Reads a page, newest first, of a Redis list only ever appended to (oldest first) with
- * `read(from, to)`; a sorted set is read with readSetPage.
+ * `read(from, to)`; a sorted set is read with readSetPage. Its cursors are `list`'s: another
+ * list's cursor is refused (cursors.ts).
  */
 export async function readPage<T>(
   args: PageArgs,
   total: number,
   read: (from: number, to: number) => Promise<T[]>,
+  list: CursorList,
 ): Promise<Page<T>> {
-  const { from, to } = newestFirst(args, total);
-  if (to < from) return page([], Math.max(0, to + 1), total);
-  return page(await read(from, to), from, total);
+  const { from, to } = newestFirst(args, total, list);
+  if (to < from) return page([], Math.max(0, to + 1), total, list);
+  return page(await read(from, to), from, total, list);
 }
 
 export type Order = 'oldest first' | 'newest first';
 
-/** Where the item a member cursor names stands now (`rank`), or where it stood when it is gone. */
-async function whereNow(after: Cursor, rank: (member: string) => Promise<number | null>): Promise<number> {
-  return after.member === undefined ? after.position : ((await rank(after.member)) ?? after.position);
+/**
+ * Where the item a member cursor names stands now (`rank`), or where it stood when it is gone. A
+ * cursor given out before cursors named their list (`legacy`) is `list`'s only if its member is
+ * in it: else another list gave it out.
+ */
+async function whereNow(
+  after: ReadCursor,
+  rank: (member: string) => Promise<number | null>,
+  list: CursorList,
+): Promise<number> {
+  if (after.member === undefined) return after.position;
+  const now = await rank(after.member);
+  if (now === null && after.legacy) throw anotherListsCursor(list);
+  return now ?? after.position;
 }
 
 /**
  * Reads a page of a sorted set kept oldest first (its members, scored by time), in `order`: the
  * members at the page's positions, read with `read` (null for one gone since: left out). A cursor
  * names its member, so the next page starts just past where that member stands now (one ZRANK),
- * wherever members were inserted meanwhile.
+ * wherever members were inserted meanwhile. Its cursors are `list`'s: another list's is refused.
  */
 export async function readSetPage<T>(
   args: PageArgs,
   set: RankedSet,
   read: (members: string[]) => Promise<(T | null)[]>,
   order: Order,
+  list: CursorList,
 ): Promise<Page<T>> {
   checkFirst(args);
-  const after = args.after ? decodeCursor(args.after) : undefined;
-  const [total, position] = await Promise.all([set.count(), after && whereNow(after, set.rank)]);
+  const after = args.after ? decodeCursor(args.after, list, 'members') : undefined;
+  const [total, position] = await Promise.all([set.count(), after && whereNow(after, set.rank, list)]);
   const newest = order === 'newest first';
   const { from, to } = (newest ? newestFirstSlice : oldestFirstSlice)(args, total, position);
   const members = to < from ? [] : await set.slice(from, to);
@@ -171,7 +185,7 @@ export async function readSetPage<T>(
     const node = nodes[i];
     return node === null || node === undefined
       ? []
-      : [{ cursor: encodeCursor({ position: from + i, member }), node }];
+      : [{ cursor: encodeCursor(list, { position: from + i, member }), node }];
   });
   if (newest) edges.reverse();
   return {
@@ -195,20 +209,21 @@ export interface Kept<T> {
  * A page of items at known absolute positions of a list kept oldest first (those a filter kept,
  * in order), oldest or newest first: the first `first` beyond the cursor's item, which stands at
  * its kept position, else where `rank` finds it in the whole list (it no longer matches), else at
- * the position it had. totalCount is how many items were given.
+ * the position it had. totalCount is how many items were given. Its cursors are `list`'s.
  */
 export async function pageAt<T>(
   args: PageArgs,
   items: Kept<T>[],
   order: Order,
   rank: (member: string) => Promise<number | null>,
+  list: CursorList,
 ): Promise<Page<T>> {
   checkFirst(args);
-  const cursor = args.after ? decodeCursor(args.after) : undefined;
+  const cursor = args.after ? decodeCursor(args.after, list, 'members') : undefined;
   const after =
     cursor &&
     (items.find((item) => cursor.member !== undefined && item.member === cursor.member)?.position ??
-      (await whereNow(cursor, rank)));
+      (await whereNow(cursor, rank, list)));
   const newest = order === 'newest first';
   const seq = newest ? [...items].reverse() : items;
   const beyond = (item: Kept<T>) =>
@@ -217,7 +232,7 @@ export async function pageAt<T>(
   const start = found === -1 ? seq.length : found;
   const edges = seq
     .slice(start, start + args.first)
-    .map(({ position, member, node }) => ({ cursor: encodeCursor({ position, member }), node }));
+    .map(({ position, member, node }) => ({ cursor: encodeCursor(list, { position, member }), node }));
   return {
     edges,
     totalCount: items.length,

@@ -25,7 +25,7 @@ registerEnumType(ErrorAction, {
     },
     DO_NOT_RETRY: {
       description:
-        'The request is well formed but refused as things stand: the same request gets the same answer until what it depends on changes (funds, certification, the market).',
+        "The request is well formed but refused as things stand: the same request gets the same answer until what it depends on changes (funds, certification, the market). A refusal a service recorded is the outcome of its idempotencyKey (an order's clientOrderId) for 24 hours: once what it depended on has changed, send a new key; the old one answers that refusal again, with extensions.replayed true and extensions.firstAnsweredAt.",
     },
   },
 });
@@ -45,7 +45,7 @@ interface CodeInfo {
 export const ERROR_CODES = {
   BAD_USER_INPUT: {
     action: ErrorAction.FIX_INPUT,
-    description: 'A value is invalid: extensions.field names it (e.g. price, amount, input.marketId).',
+    description: 'A value is invalid: extensions.field names it (e.g. input.price, amount, input.marketId).',
   },
   GRAPHQL_PARSE_FAILED: {
     action: ErrorAction.FIX_INPUT,

@@ -1,6 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, GraphQLError, parse, validate } from 'graphql';
+import {
+  buildSchema,
+  getNamedType,
+  GraphQLArgument,
+  GraphQLError,
+  GraphQLInputField,
+  GraphQLSchema,
+  isInputObjectType,
+  isObjectType,
+  parse,
+  validate,
+} from 'graphql';
 import { REJECTION_CODES } from '@gpux/contracts';
 import { ERROR_CODES, isErrorCode } from './error-codes';
 import { formatError, shortenMessage, shortenQuoted, shortenValues, variableAtFault } from './errors';
@@ -210,6 +221,91 @@ describe('the one list of error codes', () => {
     expect(rows.map(([, code, action]) => [code, action])).toEqual(
       Object.entries(ERROR_CODES).map(([code, info]) => [`\`${code}\``, info.action]),
     );
+    // And with what it means, word for word.
+    expect(rows.map(([, code, , meaning]) => [code, meaning])).toEqual(
+      Object.entries(ERROR_CODES).map(([code, info]) => [`\`${code}\``, info.description]),
+    );
+  });
+});
+
+describe('the fields at fault that the documentation names', () => {
+  const ROOT = join(__dirname, '../../../..');
+  const schemaText = readFileSync(join(ROOT, 'services/gateway/schema.graphql'), 'utf8');
+
+  /**
+   * Every path extensions.field can hold for an argument: `amount`, `input`, `input.price`, and on
+   * into nested input objects, for the arguments of every field of every object type.
+   */
+  function argumentPaths(schema: GraphQLSchema): Set<string> {
+    const paths = new Set<string>();
+    const walk = (path: string, at: GraphQLArgument | GraphQLInputField, seen: Set<string>) => {
+      paths.add(path);
+      const type = getNamedType(at.type);
+      if (!isInputObjectType(type) || seen.has(type.name)) return;
+      for (const field of Object.values(type.getFields()))
+        walk(`${path}.${field.name}`, field, new Set([...seen, type.name]));
+    };
+    for (const type of Object.values(schema.getTypeMap()))
+      if (isObjectType(type) && !type.name.startsWith('__'))
+        for (const field of Object.values(type.getFields()))
+          for (const arg of field.args) walk(arg.name, arg, new Set());
+    return paths;
+  }
+
+  /** A path from an argument: `amount`, `input.price`. */
+  const PATH = '[a-z][A-Za-z]*(?:\\.[A-Za-z]+)*';
+
+  /**
+   * The paths a text names as a field at fault: `CODE on path`, `CODE (on path`, `(field path)`,
+   * `(extensions.field path)`, and the examples of `extensions.field names it (e.g. a, b)` and
+   * `extensions.field what asked for it, e.g. a or b`. In Markdown the code and the path are in
+   * backticks (`` `CODE` on `path` ``), and only those count: its prose says "on" of much else.
+   */
+  function namedFields(text: string, markdown = false): string[] {
+    const named: string[] = [];
+    const at = (pattern: string) => [...text.matchAll(new RegExp(pattern, 'g'))].map((m) => m[1]!);
+    if (markdown) return at(`\`[A-Z][A-Z_]{4,}\` \\(?on \`(${PATH})\``);
+    named.push(...at(`\\b[A-Z][A-Z_]{4,}\\b \\(?on (${PATH})`));
+    named.push(...at(`\\((?:extensions\\.)?field (${PATH})\\)`));
+    for (const examples of at(`extensions\\.field[^()]{0,40}?\\(?e\\.g\\. (${PATH}(?:(?:, | or )${PATH})*)`))
+      named.push(...examples.split(/, | or /));
+    return named;
+  }
+
+  it('finds what it checks: the examples of the error codes, and the fields the descriptions name', () => {
+    const named = namedFields(
+      Object.values(ERROR_CODES)
+        .map((c) => c.description)
+        .join('\n'),
+    );
+    expect(named).toEqual(expect.arrayContaining(['input.price', 'amount', 'input.marketId', 'input.gpus']));
+    expect(namedFields(schemaText)).toEqual(
+      expect.arrayContaining(['input.price', 'input.clientOrderId', 'sessionId', 'claimedTflops']),
+    );
+    expect(namedFields('fails with INSUFFICIENT_FUNDS (on price, saying')).toEqual(['price']);
+    expect(namedFields(readFileSync(join(ROOT, 'README.md'), 'utf8'), true)).toEqual(
+      expect.arrayContaining(['input.price', 'input.gpus', 'input.clientOrderId', 'amount']),
+    );
+  });
+
+  it('names each by its real path from the argument, as extensions.field has it: in the error codes, the schema and the README', () => {
+    const real = argumentPaths(buildSchema(schemaText));
+    expect(real).toContain('input.price');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const texts = {
+      'error-codes.ts': Object.values(ERROR_CODES)
+        .map((c) => c.description)
+        .join('\n'),
+      'schema.graphql': schemaText,
+      'README.md': readme,
+    };
+    const wrong = Object.entries(texts).flatMap(([where, text]) =>
+      // `key` is a field of a document's own that GRAPHQL_VALIDATION_FAILED names (an unknown argument).
+      namedFields(text, where.endsWith('.md'))
+        .filter((path) => !real.has(path) && path !== 'key')
+        .map((path) => `${where}: ${path}`),
+    );
+    expect(wrong).toEqual([]);
   });
 });
 

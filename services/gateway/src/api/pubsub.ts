@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { RedisClient } from '@gpux/platform';
 import { type ChannelKind, missedEventsError, type MissedEvents } from './channel-kinds';
+import { LastSent } from './last-sent';
 
 /** A subscriber's iterator on a channel: how it maps a message, and where the mapped view goes. */
 interface Listener {
@@ -137,13 +138,22 @@ export class RedisPubSub implements OnApplicationShutdown {
    * error saying it fell behind. `map` must depend on the channel and the message only: one
    * listener's view of a message is every listener's (see the class). On a view channel `map` is
    * also handed REFRESH_MESSAGE, to read the view again after Redis was out of reach.
+   *
+   * It never yields a view identical to the last one it yielded for the same entity (last-sent.ts):
+   * `entity` names a view's entity (an order's id, a trade's); by default the channel has one (a
+   * market's book, a node).
    */
   iterate<T>(
     channel: string,
     map: (message: string) => Promise<T | null>,
-    { kind = 'view', buffer = 100 }: { kind?: ChannelKind; buffer?: number } = {},
+    {
+      kind = 'view',
+      buffer = 100,
+      entity = () => '',
+    }: { kind?: ChannelKind; buffer?: number; entity?: (view: T) => string } = {},
   ): AsyncIterableIterator<T> {
     const queue: Promise<T | null>[] = [];
+    const lastSent = new LastSent();
     let wake: (() => void) | undefined;
     let done = false;
     /** Why the iterator ends once its queue is drained, if it does. */
@@ -191,7 +201,7 @@ export class RedisPubSub implements OnApplicationShutdown {
           const item = queue.shift();
           if (item) {
             const value = await item;
-            if (value !== null) return { done: false, value };
+            if (value !== null && !lastSent.repeats(entity(value), value)) return { done: false, value };
             continue;
           }
           if (failure) {

@@ -164,6 +164,7 @@ export class MarketsResolver {
       this.orders.markets(),
       (ids) => Promise.all(ids.map((id) => this.read(id))),
       'oldest first',
+      { field: 'markets' },
     );
   }
 
@@ -206,8 +207,11 @@ export class MarketsResolver {
   @ResolveField(() => TradeConnection, { description: 'Recent trades, newest first.' })
   async trades(@Parent() market: Market, @Args() args: PageArgs) {
     const trades = this.pricing.tradeLog(market.id);
-    return readPage(args, await trades.count(), async (from, to) =>
-      (await trades.slice(from, to)).map(toTrade),
+    return readPage(
+      args,
+      await trades.count(),
+      async (from, to) => (await trades.slice(from, to)).map(toTrade),
+      { field: 'Market.trades', of: market.id },
     );
   }
 
@@ -229,7 +233,8 @@ export class MarketsResolver {
     return this.pubsub.iterate(
       pm.channels.trades(marketId),
       async (message) => toTrade(JSON.parse(message) as TradeRecord),
-      { kind: 'events' },
+      // The same trade is never sent twice in a row (last-sent.ts).
+      { kind: 'events', entity: (trade) => trade.id },
     );
   }
 

@@ -166,7 +166,10 @@ export class NodesResolver {
   })
   async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
     const certifications = this.capacity.certifications(node.id);
-    return readPage(args, await certifications.count(), certifications.slice);
+    return readPage(args, await certifications.count(), certifications.slice, {
+      field: 'GpuNode.certifications',
+      of: node.id,
+    });
   }
 
   @Query(() => GpuNodeConnection, {
@@ -188,7 +191,8 @@ export class NodesResolver {
       );
     const nodes = this.capacity.nodes();
     const read = (ids: string[]) => Promise.all(ids.map((id) => this.readNode(id)));
-    if (!filter || !nodesFilterScans(filter)) return readSetPage(args, nodes, read, 'oldest first');
+    if (!filter || !nodesFilterScans(filter))
+      return readSetPage(args, nodes, read, 'oldest first', { field: 'nodes' });
     // Aliases with the same filter (other pages, other fields) read every node once.
     const { marketId, status, minTflops } = filter;
     const key = JSON.stringify([
@@ -198,7 +202,7 @@ export class NodesResolver {
       minTflops === undefined ? '' : minTflops,
     ]);
     const kept = await memoised(info, key, () => keptOf(nodes, read, (n) => matches(n, filter)));
-    return pageAt(args, kept, 'oldest first', nodes.rank);
+    return pageAt(args, kept, 'oldest first', nodes.rank, { field: 'nodes' });
   }
 
   @Subscription(() => GpuNode, {
@@ -356,7 +360,13 @@ export class NodesResolver {
   @Roles('provider')
   async myNodes(@Args() args: PageArgs, @Caller() p: Principal) {
     const nodes = this.capacity.providerNodes(p.accountId);
-    return readSetPage(args, nodes, (ids) => Promise.all(ids.map((id) => this.readNode(id))), 'oldest first');
+    return readSetPage(
+      args,
+      nodes,
+      (ids) => Promise.all(ids.map((id) => this.readNode(id))),
+      'oldest first',
+      { field: 'myNodes', of: p.accountId },
+    );
   }
 }
 

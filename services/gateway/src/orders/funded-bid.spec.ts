@@ -25,6 +25,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
           apiError('INSUFFICIENT_FUNDS', 'account buyer-1 has 5.00 available, cannot hold 43.05', 'amount'),
           bid,
           43_050_000,
+          true,
         ),
       ),
     ).toEqual({
@@ -40,10 +41,32 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
     });
   });
 
+  it('names no order id for a bid sent without a clientOrderId: its random id is no order, now or later', () => {
+    const refused = answer(
+      holdRefusal(
+        apiError('INSUFFICIENT_FUNDS', 'account buyer-1 has 5.00 available, cannot hold 43.05', 'amount'),
+        bid,
+        43_050_000,
+        false,
+      ),
+    );
+    expect(refused.extensions).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'price',
+      required: '43.050000',
+      available: '5.000000',
+    });
+  });
+
   it('is INSUFFICIENT_FUNDS with nothing available when the account does not exist', () => {
     expect(
       answer(
-        holdRefusal(apiError('NOT_FOUND', 'account buyer-1 does not exist', 'accountId'), bid, 43_050_000),
+        holdRefusal(
+          apiError('NOT_FOUND', 'account buyer-1 does not exist', 'accountId'),
+          bid,
+          43_050_000,
+          true,
+        ),
       ),
     ).toEqual({
       message:
@@ -67,7 +90,9 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
 
   it('is ALREADY_EXISTS on orderId when a live hold has its id, as orders answers a second order', () => {
     expect(
-      answer(holdRefusal(apiError('ALREADY_EXISTS', 'hold ord-1 already exists', 'holdId'), bid, 43_050_000)),
+      answer(
+        holdRefusal(apiError('ALREADY_EXISTS', 'hold ord-1 already exists', 'holdId'), bid, 43_050_000, true),
+      ),
     ).toEqual({
       message: 'order ord-1 already exists',
       extensions: { code: 'ALREADY_EXISTS', field: 'orderId' },
@@ -78,6 +103,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
     const reused = apiError('IDEMPOTENCY_KEY_REUSED', 'used', 'clientOrderId');
     const timeout = apiError('TIMEOUT', 'no outcome', undefined, { idempotencyKey: 'k' });
     const broken = new Error('boom');
-    for (const error of [reused, timeout, broken]) expect(holdRefusal(error, bid, 43_050_000)).toBe(error);
+    for (const error of [reused, timeout, broken])
+      expect(holdRefusal(error, bid, 43_050_000, true)).toBe(error);
   });
 });

@@ -18,6 +18,7 @@ import { Commands } from '../api/commands';
 import { isErrorCode } from '../api/error-codes';
 import { apiError } from '../api/errors';
 import { command } from '../api/idempotency';
+import { asReplayed, keepReplayed } from '../api/replayed';
 import { formatMoney } from '../domain/money';
 
 /** A bid as the gateway places it: orders.PlaceOrder's data. */
@@ -46,9 +47,11 @@ export function availableIn(message: string): number | undefined {
 /**
  * What a refused hold tells the bidder: today's answer to a bid its funds could not cover, as
  * withdraw's: the field at fault (the price, which with gpus and hours makes the worst case), what
- * is available and what the bid needs (also in extensions: available, required).
+ * is available and what the bid needs (also in extensions: available, required). `named`: the
+ * caller gave the bid a clientOrderId, whose order id (extensions.orderId) is the one a retry with
+ * it aims at; a bid without one had a random id that no order ever has, and none is named.
  */
-export function holdRefusal(error: unknown, bid: BidData, amount: number): unknown {
+export function holdRefusal(error: unknown, bid: BidData, amount: number, named: boolean): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const code = error.extensions['code'];
   // Another live hold has this id: the order exists (orders' own answer to a second PlaceOrder).
@@ -70,7 +73,7 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number): unkno
       `the bid needs ${dollars(amount)} held for its worst case, ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: deposit, or bid for less`,
       'price',
       {
-        orderId: bid.orderId,
+        ...(named ? { orderId: bid.orderId } : {}),
         required: formatMoney(amount),
         ...(available === undefined ? {} : { available: formatMoney(available) }),
       },
@@ -138,9 +141,13 @@ export async function placeFundedBid(
       keyField,
     );
   } catch (error) {
-    throw holdRefusal(error, bid, amount);
+    // Without a clientOrderId the bid's key is its random order id (orders.resolver.ts).
+    const named = clientKey !== bid.orderId;
+    throw keepReplayed(error, holdRefusal(error, bid, amount, named), keyField);
   }
   const placeId = fundedPlacementId(held.commandId);
+  // A hold answered from its recorded outcome: what orders decided of the bid is a replay too.
+  const replayOf = held.replayed ? keyField : undefined;
   const placed = await commands.outcomeOf(
     'orders',
     placeId,
@@ -148,10 +155,16 @@ export async function placeFundedBid(
     Math.max(timeoutMs - (Date.now() - started), 1_000),
     clientKey,
     { orderId: bid.orderId },
+    replayOf,
   );
   if (!placed.eventTypes.includes('orders.FundedBidRefused')) return;
   const refusal = await orders.fundedBidRefusal(placeId);
   if (!refusal)
     throw new Error(`funded bid ${bid.orderId} refused, but its refusal is not in the read model`);
-  throw apiError(isErrorCode(refusal.code) ? refusal.code : 'BAD_USER_INPUT', refusal.message, refusal.field);
+  const decided = apiError(
+    isErrorCode(refusal.code) ? refusal.code : 'BAD_USER_INPUT',
+    refusal.message,
+    refusal.field,
+  );
+  throw replayOf ? asReplayed(decided, replayOf, placed.time) : decided;
 }

@@ -12,6 +12,7 @@ import { markFolded, seedApiKey, seedMarket, startGateway } from '../gateway.fix
 const ADMIN_KEY = 'orders-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'orders-int-spec-buyer-key-0123456789';
 const OTHER_KEY = 'orders-int-spec-other-buyer-key-0123456789';
+const PROVIDER_KEY = 'orders-int-spec-provider-key-0123456789';
 const ORDER_ID = idFromKey('ord', 'acc-1', 'my-first-bid');
 
 interface Answer {
@@ -64,6 +65,7 @@ describe('orders named by clientOrderId', () => {
     await seedMarket(redis);
     await seedApiKey(redis, BUYER_KEY, 'acc-1', 'buyer');
     await seedApiKey(redis, OTHER_KEY, 'acc-2', 'buyer');
+    await seedApiKey(redis, PROVIDER_KEY, 'acc-3', 'provider');
     await seedOrder();
   });
 
@@ -92,5 +94,24 @@ describe('orders named by clientOrderId', () => {
     expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     const cancelNeither = await gql('mutation { cancelOrder { id } }', BUYER_KEY);
     expect(cancelNeither.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
+  });
+  it('refuses a bid from a key without BUYER, and an ask from one without PROVIDER, FORBIDDEN on input.side', async () => {
+    const place = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }';
+    const order = { marketId: 'm1', gpus: 1, hours: 1, price: '2.50' };
+    const bid = await gql(place, PROVIDER_KEY, { i: { ...order, side: 'BID' } });
+    expect(bid.data).toEqual({ placeOrder: null });
+    expect(bid.errors?.[0]).toMatchObject({
+      message: 'a bid needs a key with the BUYER role, and this key has PROVIDER: use a BUYER key',
+      extensions: { code: 'FORBIDDEN', field: 'input.side' },
+    });
+    // Written inline, the same field.
+    const ask = await gql(
+      'mutation { placeOrder(input: { marketId: "m1", side: ASK, nodeId: "n1", gpus: 1, hours: 1, price: "2.50" }) { id } }',
+      BUYER_KEY,
+    );
+    expect(ask.errors?.[0]).toMatchObject({
+      message: 'an ask needs a key with the PROVIDER role, and this key has BUYER: use a PROVIDER key',
+      extensions: { code: 'FORBIDDEN', field: 'input.side' },
+    });
   });
 });

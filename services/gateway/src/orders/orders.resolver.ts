@@ -15,7 +15,7 @@ import {
 import { NUMBER_LIMITS, OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { OrderFacets, OrdersQueries, RankedSet, SettlementQueries } from '@gpux/read-models';
-import { assertRole, Caller, Roles } from '../api/access';
+import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { keptOf, Page, PageArgs, pageAt, readSetPage } from '../api/connections';
@@ -31,10 +31,12 @@ import {
 import { RedisPubSub } from '../api/pubsub';
 import { ReadModelWatch, unavailableError } from '../api/rebuilding';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
+import { keepReplayed } from '../api/replayed';
 import { memoised } from '../api/request-memo';
 import { ordersFilterScans } from '../api/whole-scans';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
+import { assertSideRole } from './side-role';
 import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
 import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
@@ -80,7 +82,7 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (field clientOrderId) and changes nothing. Remembered for 24 hours; after that the order keeps its id, and the clientOrderId is refused (ALREADY_EXISTS) while the order exists: an order's id is never used again." +
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (extensions.field input.clientOrderId) and changes nothing. Remembered for 24 hours; after that the order keeps its id, and the clientOrderId is refused (ALREADY_EXISTS) while the order exists: an order's id is never used again." +
       KEY_RULE_SENTENCE,
   })
   clientOrderId?: string;
@@ -120,7 +122,7 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     nullable: true,
     description:
-      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, its node can give at least the bid's minGpusPerNode GPUs (and may still sell), and they are not the same account's; an order passes over those it cannot trade with. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no ask it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
+      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on input.price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, its node can give at least the bid's minGpusPerNode GPUs (and may still sell), and they are not the same account's; an order passes over those it cannot trade with. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no ask it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
   })
   @Roles('buyer', 'provider')
   async placeOrder(
@@ -132,7 +134,7 @@ export class OrdersResolver {
     idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Order> {
-    assertRole(p, input.side === Side.BID ? 'buyer' : 'provider');
+    assertSideRole(p, input.side);
     if (
       idempotencyKey !== undefined &&
       input.clientOrderId !== undefined &&
@@ -279,7 +281,7 @@ export class OrdersResolver {
     try {
       outcome = await this.commands.execute('orders', cancelling, rm.name);
     } catch (error) {
-      throw await this.notOpenSaysWhy(error, orderId, field);
+      throw keepReplayed(error, await this.notOpenSaysWhy(error, orderId, field), 'idempotencyKey');
     }
     return readRecorded(
       this.source,
@@ -352,6 +354,7 @@ export class OrdersResolver {
         source,
         (ids) => Promise.all(ids.map((id) => this.readOrder(id))),
         'newest first',
+        { field: 'myOrders', of: p.accountId },
       );
     // A status: the filter looks at each order's facets (market, side, status) in the status's
     // index; the page's orders are then read whole. An account with 30,000 orders cost 0.85 s of
@@ -381,7 +384,9 @@ export class OrdersResolver {
         ),
       );
     });
-    return this.wholeOrders(await pageAt(args, kept, 'newest first', all.rank));
+    return this.wholeOrders(
+      await pageAt(args, kept, 'newest first', all.rank, { field: 'myOrders', of: p.accountId }),
+    );
   }
 
   /** A page of orders' facets as the page of the orders themselves; one gone since is left out. */
@@ -426,6 +431,7 @@ export class OrdersResolver {
         return trades.map((t) => t && toFill(t, p.accountId));
       },
       'newest first',
+      { field: 'myFills', of: p.accountId },
     );
   }
 
@@ -441,6 +447,7 @@ export class OrdersResolver {
       async (ids) =>
         (await Promise.all(ids.map((id) => this.settlement.lease(id)))).map((l) => l && toLease(l)),
       'newest first',
+      { field: 'myLeases', of: p.accountId },
     );
   }
 
@@ -457,7 +464,8 @@ export class OrdersResolver {
         const { orderId } = JSON.parse(message) as { orderId: string };
         return this.readOrder(orderId);
       },
-      { kind: 'events' },
+      // Never the same state of an order twice in a row (last-sent.ts): the channel has many orders.
+      { kind: 'events', entity: (order) => order.id },
     );
   }
 }
