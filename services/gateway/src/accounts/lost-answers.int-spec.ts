@@ -2,9 +2,11 @@
 // settlement service runs, so no command is ever decided), the same request again names the key
 // id the first one creates, so that it can be revoked once it shows: with the client's
 // idempotency key, and without one with the key its TIMEOUT names. A gateway alone, on the
-// environment's Kafka and a Redis of its own.
-import type { ServiceApp } from '@gpux/platform';
-import { DedicatedRedis } from '@gpux/testing';
+// environment's Kafka (its own namespace, with settlement's commands topic that nothing reads) and
+// a Redis of its own.
+import { topic } from '@gpux/contracts';
+import { KafkaClients, type ServiceApp } from '@gpux/platform';
+import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import { idFromKey } from '../api/idempotency';
 import { startGateway } from '../gateway.fixture';
 
@@ -43,8 +45,18 @@ describe('a lost createApiKey answer', () => {
     });
 
   beforeAll(async () => {
+    // The command must be taken by Kafka and then never decided: on a broker without the topic
+    // (a fresh one, where no other run left it) the send itself failed, UNAVAILABLE.
+    const ns = uniqueName('lost');
+    const clients = new KafkaClients({
+      clientId: 'lost-answers',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    });
+    const { name, partitions } = topic('settlement', 'commands', ns);
+    await createTopicsReady(await clients.admin(), { topics: [{ topic: name, numPartitions: partitions }] });
+    await clients.onApplicationShutdown();
     redis = await DedicatedRedis.start();
-    gateway = await startGateway(redis, ADMIN_KEY);
+    gateway = await startGateway(redis, ADMIN_KEY, { TOPIC_NAMESPACE: ns });
   });
 
   afterAll(async () => {
