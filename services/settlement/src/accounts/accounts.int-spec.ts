@@ -86,7 +86,9 @@ describe('settlement accounts through the command and query buses', () => {
     await run(new OpenAccountCommand('acc-3', 'Cy'));
     const first = await run(new DepositCommand('acc-3', 40, undefined, 'client-key-7'));
     const again = await run(new DepositCommand('acc-3', 40, undefined, 'client-key-7'));
-    expect(again.outcome).toEqual(first.outcome);
+    // The first outcome, marked as answered again (not decided anew).
+    expect(again.outcome).toEqual({ ...first.outcome, replayed: true });
+    expect(first.outcome).not.toHaveProperty('replayed');
     expect(again.account?.balance).toBe(40);
     expect(await queries.execute(new GetLedgerQuery('acc-3'))).toHaveLength(1);
   });
@@ -129,7 +131,7 @@ describe('settlement: a key used again after its idempotency window', () => {
     await run(new OpenAccountCommand('acc-w', 'Wu'));
     const first = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
     const retried = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
-    expect(retried.outcome).toEqual(first.outcome);
+    expect(retried.outcome).toEqual({ ...first.outcome, replayed: true });
     expect(retried.account?.balance).toBe(40);
     // Every outcome in Redis (the account's opening and the deposit: a hash each, and their events
     // lists) goes when its window ends.
@@ -144,6 +146,7 @@ describe('settlement: a key used again after its idempotency window', () => {
     const later = await run(new DepositCommand('acc-w', 40, undefined, 'window-key'));
     expect(later.outcome.status).toBe('accepted');
     expect(later.outcome.commandId).not.toBe(first.outcome.commandId);
+    expect(later.outcome).not.toHaveProperty('replayed');
     expect(later.account?.balance).toBe(80);
   }, 30_000);
 });
