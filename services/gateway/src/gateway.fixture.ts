@@ -61,11 +61,11 @@ export async function startGateway(
   );
 }
 
-/** Market m1 in orders' read model, as the orders service would have folded it (no service runs; the model marked folded). */
-export async function seedMarket(redis: DedicatedRedis): Promise<void> {
+/** Market `marketId` (m1 by default) in orders' read model, as the orders service would have folded it (no service runs; the model marked folded). */
+export async function seedMarket(redis: DedicatedRedis, marketId = 'm1'): Promise<void> {
   await markFolded(redis, [ordersReadModel]);
   const seed = new Redis(redis.url);
-  await seed.hset(ordersReadModel.market('m1'), {
+  await seed.hset(ordersReadModel.market(marketId), {
     gpuClass: 'H100-80GB',
     minTflopsPerGpu: '40',
     tickSize: '10000',
@@ -74,6 +74,32 @@ export async function seedMarket(redis: DedicatedRedis): Promise<void> {
     openedAt: new Date().toISOString(),
   });
   await seed.quit();
+}
+
+/**
+ * Order `orderId` in orders' read model, as orders would have folded it: acc-1's GTC bid in m1 of 2
+ * GPUs for an hour at 2.50, accepted and resting, with `fields` over that.
+ */
+export async function seedOrder(
+  seed: Redis,
+  orderId: string,
+  fields: Record<string, string> = {},
+): Promise<void> {
+  await seed.hset(ordersReadModel.order(orderId), {
+    marketId: 'm1',
+    side: 'bid',
+    accountId: 'acc-1',
+    price: '2500000',
+    gpus: '2',
+    hours: '1',
+    timeInForce: 'GTC',
+    accepted: '1',
+    filled: '0',
+    cancelled: '0',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...fields,
+  });
 }
 
 /** API key `key` of account `accountId` with `roles`, in settlement's read model as settlement would have folded it. */

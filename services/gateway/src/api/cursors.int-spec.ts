@@ -7,7 +7,7 @@ import { ordersReadModel, settlementReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { markFolded, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { markFolded, seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'cursors-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'cursors-int-spec-buyer-key-0123456789';
@@ -72,14 +72,7 @@ describe('cursors through the gateway: each list reads its own', () => {
     await seedApiKey(redis, OTHER_KEY, 'acc-2', 'buyer');
     seed = new Redis(redis.url);
     // Markets h100 and m1 (seeded whole), in the order they opened.
-    await seed.hset(ordersReadModel.market('h100'), {
-      gpuClass: 'H100-80GB',
-      minTflopsPerGpu: '40',
-      tickSize: '10000',
-      feeRateBps: '250',
-      status: 'OPEN',
-      openedAt: new Date().toISOString(),
-    });
+    await seedMarket(redis, 'h100');
     await seed.zadd(ordersReadModel.markets, 1, 'h100', 2, 'm1');
     // acc-1's and acc-2's bids o1…o3 (OPEN: live), oldest first.
     for (const [accountId, prefix] of [
@@ -88,20 +81,7 @@ describe('cursors through the gateway: each list reads its own', () => {
     ] as const)
       for (const i of [1, 2, 3]) {
         const orderId = `${prefix}${i}`;
-        await seed.hset(ordersReadModel.order(orderId), {
-          marketId: 'm1',
-          side: 'bid',
-          accountId,
-          price: '2500000',
-          gpus: '2',
-          hours: '1',
-          timeInForce: 'GTC',
-          accepted: '1',
-          filled: '0',
-          cancelled: '0',
-          createdAt: '2025-01-01T00:00:00.000Z',
-          updatedAt: '2025-01-01T00:00:00.000Z',
-        });
+        await seedOrder(seed, orderId, { accountId });
         await seed.zadd(ordersReadModel.accountOrders(accountId), i, orderId);
         await seed.zadd(ordersReadModel.accountLiveOrders(accountId), i, orderId);
       }

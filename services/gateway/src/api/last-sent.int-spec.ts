@@ -12,7 +12,7 @@ import { Client, createClient } from 'graphql-ws';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { RedisPubSub } from './pubsub';
-import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'last-sent-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'last-sent-int-spec-buyer-key-0123456789';
@@ -54,22 +54,7 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     };
   };
 
-  const order = (id: string, fields: Record<string, string>) =>
-    seed.hset(ordersReadModel.order(id), {
-      marketId: 'm1',
-      side: 'bid',
-      accountId: 'acc-1',
-      price: '2500000',
-      gpus: '2',
-      hours: '1',
-      timeInForce: 'GTC',
-      accepted: '1',
-      filled: '0',
-      cancelled: '0',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      updatedAt: '2025-01-01T00:00:00.000Z',
-      ...fields,
-    });
+  const order = (id: string, fields: Record<string, string>) => seedOrder(seed, id, fields);
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();

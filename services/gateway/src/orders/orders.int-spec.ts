@@ -2,12 +2,17 @@
 // `cancelOrder` take exactly one of it and the id. A gateway on a Redis of its own, orders' model
 // seeded as its runner folds it. (Cancelling by clientOrderId, and ORDER_NOT_OPEN for an order with
 // nothing left, go through the real services in e2e/src/trading.int-spec.ts.)
-import { ordersReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
 import { idFromKey } from '../api/idempotency';
-import { markFolded, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import {
+  markFolded,
+  seedApiKey,
+  seedMarket,
+  seedOrder as seedOrderAs,
+  startGateway,
+} from '../gateway.fixture';
 
 const ADMIN_KEY = 'orders-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'orders-int-spec-buyer-key-0123456789';
@@ -35,23 +40,7 @@ describe('orders named by clientOrderId', () => {
   };
 
   /** The bid acc-1 placed with clientOrderId my-first-bid, as orders' model shows it. */
-  const seedOrder = async (fields: Record<string, string> = {}) => {
-    await seed.hset(ordersReadModel.order(ORDER_ID), {
-      marketId: 'm1',
-      side: 'bid',
-      accountId: 'acc-1',
-      price: '2500000',
-      gpus: '2',
-      hours: '1',
-      timeInForce: 'GTC',
-      accepted: '1',
-      filled: '0',
-      cancelled: '0',
-      createdAt: '2025-01-01T00:00:00.000Z',
-      updatedAt: '2025-01-01T00:00:00.000Z',
-      ...fields,
-    });
-  };
+  const seedOrder = (fields: Record<string, string> = {}) => seedOrderAs(seed, ORDER_ID, fields);
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();
