@@ -220,12 +220,21 @@ describe('trading through GraphQL', () => {
       ?.placeOrder as { id: string; status: string };
     expect(rest.status).toBe('OPEN');
     expect((await balances('b3')).held).toBe(usd(1_500_000 + fee(1_500_000, 250)));
-    const book = await m.ok<{
-      market: { book: { bids: unknown[]; asks: unknown[] }; ticker: Record<string, unknown> };
-    }>(
-      `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last volume24h value24h vwap24h index trades } } }`,
-      {},
-      keys['b3']!,
+    // The book and the ticker are pricing's read model, which folds orders' events in its own
+    // process: placeOrder answers once the order is in orders' model (read-your-writes for the
+    // order), and the book shows it a moment later (README, "Using the API").
+    const readBook = () =>
+      m.ok<{
+        market: { book: { bids: unknown[]; asks: unknown[] }; ticker: Record<string, unknown> };
+      }>(
+        `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestBid bestAsk last volume24h value24h vwap24h index trades } } }`,
+        {},
+        keys['b3']!,
+      );
+    let book = await readBook();
+    await eventually(
+      async () => (book = await readBook()).market.book.bids.length > 0,
+      "pricing's book to show b3's bid",
     );
     expect(book.market.book).toEqual({
       bids: [{ price: '1.500000', gpus: 1 }],
