@@ -175,7 +175,7 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
         model.delete(o.key);
         break;
       case 'incrby':
-        model.set(o.key, String(Number(model.get(o.key) ?? 0) + o.by));
+        model.set(o.key, String(BigInt(String(model.get(o.key) ?? 0)) + BigInt(o.by)));
         break;
       case 'hset':
         hash(o.key).set(o.field, o.value);
@@ -199,7 +199,8 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
         break;
       case 'hincrby': {
         const h = hash(o.key);
-        h.set(o.field, String(Number(h.get(o.field) ?? 0) + o.by));
+        // Exact past 64 bits, as the script keeps such a sum (a decimal string).
+        h.set(o.field, String(BigInt(h.get(o.field) ?? 0) + BigInt(o.by)));
         break;
       }
       case 'rpush':

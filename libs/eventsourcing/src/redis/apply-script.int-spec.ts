@@ -381,6 +381,95 @@ describe('the apply script (real Redis): conditional writes and publications', (
     ]);
     expect(await redis.hgetall(list)).toEqual({ f: 'v' });
   });
+  it('keeps sums past 64 bits exact, in both directions, where Redis refused them mid-batch', async () => {
+    // The settlement's totals add up every deposit ever made: 1,025 of the largest deposit pass
+    // 2^63 - 1, where HINCRBY refused the batch after its earlier writes (applied again on each
+    // try, the read model stalled for good).
+    const totals = `${prefix}totals`;
+    const counter = `${prefix}counter`;
+    const MAX = 2n ** 63n - 1n;
+    const step = Number.MAX_SAFE_INTEGER;
+    const expected = { deposits: MAX - 5n, withdrawals: -MAX + 5n, other: 0n, counter: MAX - 1n };
+    await redis.hset(
+      totals,
+      'deposits',
+      String(expected.deposits),
+      'withdrawals',
+      String(expected.withdrawals),
+    );
+    await redis.set(counter, String(expected.counter), 'PX', 600_000);
+    let x = 11;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    /** Increments that move `field` of `expected` to `to`, none past the largest safe integer. */
+    const moveTo = (field: 'deposits' | 'withdrawals', to: bigint): RedisOp[] => {
+      const ops: RedisOp[] = [];
+      for (let left = to - expected[field]; left !== 0n;) {
+        const big = BigInt(step);
+        const by = left > big ? big : left < -big ? -big : left;
+        ops.push({ op: 'hincrby', key: totals, field, by: Number(by) });
+        left -= by;
+      }
+      expected[field] = to;
+      return ops;
+    };
+    for (let round = 0; round <= 8; round++) {
+      const outward = round < 4;
+      const events: BatchEvent[] = Array.from({ length: 10 }, (_, i) => {
+        // Past the edge and back, by up to the largest safe increment; the last round lands inside.
+        const by = (sign: number) => sign * Math.floor(next() * step);
+        const d = by(outward ? 1 : -1);
+        const w = by(outward ? -1 : 1);
+        const c = by(next() < 0.6 ? 1 : -1);
+        expected.deposits += BigInt(d);
+        expected.withdrawals += BigInt(w);
+        expected.other += 1n;
+        expected.counter += BigInt(c);
+        const ops: RedisOp[] = [
+          { op: 'hincrby', key: totals, field: 'other', by: 1 },
+          { op: 'hincrby', key: totals, field: 'deposits', by: d },
+          { op: 'hincrby', key: totals, field: 'withdrawals', by: w },
+          { op: 'incrby', key: counter, by: c },
+        ];
+        if (round === 8 && i === 9) ops.push(...moveTo('deposits', MAX - 100n), ...moveTo('withdrawals', 7n));
+        return { offset: checkpoint + 1 + i, ops };
+      });
+      await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 10 });
+      // A re-delivery is a duplicate, and adds nothing.
+      await expect(applyBatch(redis, request(events, checkpoint - 10))).resolves.toEqual({
+        status: 'duplicate',
+        checkpoint,
+      });
+      expect(await redis.hgetall(totals)).toEqual({
+        deposits: String(expected.deposits),
+        withdrawals: String(expected.withdrawals),
+        other: String(expected.other),
+      });
+      expect(await redis.get(counter)).toBe(String(expected.counter));
+      if (round === 3) {
+        expect(expected.deposits).toBeGreaterThan(MAX);
+        expect(expected.withdrawals).toBeLessThan(-MAX - 1n);
+      }
+    }
+    // Back inside 64 bits, Redis increments it again as its own integer; the key kept its expiry.
+    await redis.hincrby(totals, 'deposits', 1);
+    expect(await redis.hget(totals, 'deposits')).toBe(String(MAX - 99n));
+    expect(await redis.hincrby(totals, 'withdrawals', -1)).toBe(6);
+    expect(await redis.pttl(counter)).toBeGreaterThan(0);
+    await redis.del(totals, counter);
+  });
+
+  it('still refuses an increment of a field that holds no integer', async () => {
+    const key = `${prefix}not-a-number`;
+    await redis.hset(key, 'n', 'abc');
+    const before = checkpoint;
+    await expect(
+      apply([{ offset: checkpoint + 1, ops: [{ op: 'hincrby', key, field: 'n', by: 1 }] }]),
+    ).rejects.toThrow(/not an integer/);
+    expect(checkpoint).toBe(before);
+    expect(await redis.hget(key, 'n')).toBe('abc');
+    await redis.del(key);
+  });
+
   it('applies an event holding half a surrogate pair (it stored U+FFFD), where the script refused it on every try', async () => {
     const node = `${prefix}node:lone`;
     const before = checkpoint;

@@ -120,12 +120,84 @@ for _, o in ipairs(ops) do
     end
   end
 end
+-- Sums past Redis' 64-bit integers. HINCRBY and INCRBY refuse an increment that would leave 64
+-- bits, and a script stops at a refused call with the writes before it kept: the batch would fail
+-- on every try (a stalled read model) and each try would apply those writes again. Such a sum is
+-- kept exact as a decimal string instead, and a later increment of it (Redis no longer takes it for
+-- an integer) goes the same way, so it stays exact in both directions; readers read these figures
+-- as BigInts. A value that is no integer at all (a projection that sets and increments one field)
+-- is still refused. Digits in limbs of 7, least significant first: a limb's sum stays far inside a
+-- double's exact integers.
+local BASE = 10000000
+local function limbs(s)
+  local sign, digits = string.match(s, '^(%-?)(%d+)$')
+  if not digits then return nil end
+  local l = {}
+  for e = #digits, 1, -7 do l[#l + 1] = tonumber(string.sub(digits, math.max(1, e - 6), e)) end
+  while #l > 1 and l[#l] == 0 do l[#l] = nil end
+  if sign == '-' then return -1, l end
+  return 1, l
+end
+local function compareLimbs(a, b)
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  for i = #a, 1, -1 do
+    if a[i] ~= b[i] then return a[i] < b[i] and -1 or 1 end
+  end
+  return 0
+end
+-- a + b when plus, a - b (a >= b) otherwise.
+local function combineLimbs(a, b, plus)
+  local r, carry = {}, 0
+  for i = 1, math.max(#a, #b) do
+    local v = (a[i] or 0) + (plus and ((b[i] or 0) + carry) or -((b[i] or 0) + carry))
+    carry = 0
+    if v >= BASE then v, carry = v - BASE, 1 elseif v < 0 then v, carry = v + BASE, 1 end
+    r[i] = v
+  end
+  if carry > 0 then r[#r + 1] = carry end
+  while #r > 1 and r[#r] == 0 do r[#r] = nil end
+  return r
+end
+local function decimalSum(x, y)
+  local sx, a = limbs(x)
+  local sy, b = limbs(y)
+  if not a or not b then return nil end
+  local sign, m = sx, nil
+  if sx == sy then
+    m = combineLimbs(a, b, true)
+  elseif compareLimbs(a, b) >= 0 then
+    m = combineLimbs(a, b, false)
+  else
+    sign, m = sy, combineLimbs(b, a, false)
+  end
+  if #m == 1 and m[1] == 0 then return '0' end
+  local parts = {sign < 0 and '-' or '', string.format('%d', m[#m])}
+  for i = #m - 1, 1, -1 do parts[#parts + 1] = string.format('%07d', m[i]) end
+  return table.concat(parts)
+end
+local function hashIncrement(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) ~= 'table' or not r.err then return nil end
+  local sum = decimalSum(redis.call('HGET', key, field) or '0', by)
+  if not sum then return r end
+  redis.call('HSET', key, field, sum)
+end
+local function increment(key, by)
+  local r = redis.pcall('INCRBY', key, by)
+  if type(r) ~= 'table' or not r.err then return nil end
+  local sum = decimalSum(redis.call('GET', key) or '0', by)
+  if not sum then return r end
+  redis.call('SET', key, sum, 'KEEPTTL')
+end
 -- unpack() is bounded by Lua's C stack (about 8000 values): variadic writes go in slices.
 local SLICE = 500
 for _, o in ipairs(ops) do
   local code, key, n = o[1], KEYS[o[2]], #o
   if code == 'hi' then
-    for j = 3, n, 2 do redis.call('HINCRBY', key, o[j], o[j + 1]) end
+    for j = 3, n, 2 do
+      local refused = hashIncrement(key, o[j], o[j + 1])
+      if refused then return refused end
+    end
   elseif code == 'hs' then
     for j = 3, n, SLICE do redis.call('HSET', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
   elseif code == 'hx' or code == 'hn' then
@@ -143,7 +215,8 @@ for _, o in ipairs(ops) do
   elseif code == 'r' then
     for j = 3, n, SLICE do redis.call('RPUSH', key, unpack(o, j, math.min(j + SLICE - 1, n))) end
   elseif code == 'i' then
-    redis.call('INCRBY', key, o[3])
+    local refused = increment(key, o[3])
+    if refused then return refused end
   elseif code == 's' then
     redis.call('SET', key, o[3])
   elseif code == 'z' then
