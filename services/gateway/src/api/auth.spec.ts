@@ -30,6 +30,17 @@ describe('parseAuthorization', () => {
       expect(parseAuthorization(header)).toEqual({ kind: 'malformed' });
   });
 
+  it('tells two headers from one, and one header from a list of one', () => {
+    expect(parseAuthorization(['Bearer gpx_0123456789abcdef', 'Bearer gpx_fedcba9876543210'])).toEqual({
+      kind: 'repeated',
+      count: 2,
+    });
+    expect(parseAuthorization(['Bearer gpx_0123456789abcdef'])).toEqual({
+      kind: 'key',
+      key: 'gpx_0123456789abcdef',
+    });
+  });
+
   it('takes a well-formed key of a length the exchange never issues for an unknown key, not a malformed header', () => {
     expect(parseAuthorization('Bearer gpx_bogus')).toEqual({ kind: 'unknown', key: 'gpx_bogus' });
     expect(parseAuthorization(`Bearer ${'k'.repeat(257)}`)).toEqual({

@@ -36,9 +36,14 @@ const BEARER = /^bearer +([\x21-\x7e]+)$/i;
 /** What the keys the exchange hands out look like (and the admin key, 24+ characters). */
 const KEY_LENGTH = { min: 16, max: 256 };
 
+/** What a request carries for its key: none, one header, or every one of several. */
+export type Authorization = string | readonly string[] | undefined;
+
 export type ParsedAuthorization =
   | { kind: 'none' }
   | { kind: 'malformed' }
+  /** More than one Authorization header: which key is meant is not for the gateway to guess. */
+  | { kind: 'repeated'; count: number }
   /** Well formed, but no key the exchange issues is this short or this long: unknown, unlooked-up. */
   | { kind: 'unknown'; key: string }
   | { kind: 'key'; key: string };
@@ -48,8 +53,12 @@ export type ParsedAuthorization =
  * is case-insensitive (`bearer`, `BEARER`, as RFC 7235 allows); a key outside the lengths the
  * exchange issues is well formed but unknown, and told so, never that the header's form is wrong.
  */
-export function parseAuthorization(header: string | undefined): ParsedAuthorization {
+export function parseAuthorization(header: Authorization): ParsedAuthorization {
   if (header === undefined) return { kind: 'none' };
+  if (typeof header !== 'string') {
+    if (header.length !== 1) return { kind: 'repeated', count: header.length };
+    return parseAuthorization(header[0]);
+  }
   const key = BEARER.exec(header)?.[1];
   if (key === undefined) return { kind: 'malformed' };
   return key.length < KEY_LENGTH.min || key.length > KEY_LENGTH.max
@@ -59,6 +68,8 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
 
 const MALFORMED =
   'the Authorization header (on a WebSocket, connectionParams.authorization) must be the string "Bearer <API key>"';
+const repeated = (count: number) =>
+  `the request has ${count} Authorization headers: send one, with the key it is made with`;
 const UNKNOWN_KEY = 'the API key is not known: it was revoked, or is mistyped';
 const UNKNOWN_CREDENTIAL = 'the node credential is not known: it was rotated or revoked, or is mistyped';
 
@@ -102,10 +113,11 @@ export class ApiKeys {
   }
 
   /** The caller, null when no key was sent; an unknown or malformed key is an error. */
-  async authenticate(header: string | undefined): Promise<Principal | null> {
+  async authenticate(header: Authorization): Promise<Principal | null> {
     const parsed = parseAuthorization(header);
     if (parsed.kind === 'none') return null;
     if (parsed.kind === 'malformed') throw apiError('UNAUTHENTICATED', MALFORMED);
+    if (parsed.kind === 'repeated') throw apiError('UNAUTHENTICATED', repeated(parsed.count));
     const credential = parsed.key.startsWith(NODE_CREDENTIAL_PREFIX);
     if (parsed.kind === 'unknown')
       throw apiError('UNAUTHENTICATED', credential ? UNKNOWN_CREDENTIAL : UNKNOWN_KEY);
@@ -155,7 +167,7 @@ export class ApiKeys {
   }
 
   /** The request's context: the caller, or why its key was refused. */
-  async contextOf(header: string | undefined): Promise<RequestContext> {
+  async contextOf(header: Authorization): Promise<RequestContext> {
     try {
       return { principal: await this.authenticate(header) };
     } catch (error) {
@@ -165,18 +177,29 @@ export class ApiKeys {
 }
 
 /**
- * The Authorization header of an HTTP request, or of a WebSocket's connection parameters. A
- * parameter that is there but not a string (a number, an object, a list of keys) is a key sent
- * wrongly, refused as a malformed one (''), never taken for no key at all: the caller would be
- * served as anonymous and told to send the key it did send.
+ * The Authorization header of an HTTP request. Node keeps only the first of repeated headers in
+ * `headers`: all of them are read, so that a request with two keys is refused rather than served
+ * with whichever came first.
  */
 export function authorizationOf(
-  req: Pick<IncomingMessage, 'headers'> | undefined,
-  connectionParams?: Record<string, unknown>,
-): string | undefined {
-  const fromParams = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
-  if (typeof fromParams === 'string') return fromParams;
-  if (fromParams !== undefined && fromParams !== null) return '';
+  req: Pick<IncomingMessage, 'headers' | 'headersDistinct'> | undefined,
+): Authorization {
+  const all = req?.headersDistinct?.['authorization'];
+  if (all && all.length > 1) return all;
   const header = req?.headers['authorization'];
   return typeof header === 'string' ? header : undefined;
+}
+
+/**
+ * A WebSocket's key, from its connection parameters. A parameter that is there but not a string
+ * (a number, an object, a list of keys) is a key sent wrongly, refused as a malformed one (''),
+ * never taken for no key at all: the caller would be served as anonymous and told to send the key
+ * it did send. `authorization` and `Authorization` both, with different keys, are two keys.
+ */
+export function authorizationOfParams(connectionParams?: Record<string, unknown>): Authorization {
+  const given = [connectionParams?.['authorization'], connectionParams?.['Authorization']]
+    .filter((v) => v !== undefined && v !== null)
+    .map((v) => (typeof v === 'string' ? v : ''));
+  if (given.length === 2 && given[0] !== given[1]) return given;
+  return given[0];
 }

@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { CloseCode, type Context, type SubscribePayload } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
-import { authorizationOf, Principal, RequestContext } from './auth';
+import { Authorization, authorizationOfParams, Principal, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
 import { variableArgumentPath, withArgumentPaths } from './argument-paths';
@@ -80,7 +80,7 @@ type Extra = {
   socket: WebSocket;
   context?: RequestContext;
   /** The key the socket was opened with (its connectionParams' authorization), if any. */
-  authorization?: string;
+  authorization?: Authorization;
   /** Who the socket is for the rate limit and the socket cap: set once it is counted, until it closes. */
   subject?: string;
   /** What the socket runs, pending operations among them (operations.ts). */
@@ -116,7 +116,7 @@ export class SubscriptionServer {
   constructor(
     private readonly http: Server,
     private readonly schema: GraphQLSchema,
-    private readonly contextOf: (authorization: string | undefined) => Promise<RequestContext>,
+    private readonly contextOf: (authorization: Authorization) => Promise<RequestContext>,
     limiter: RateLimiter,
     private readonly watch: ReadModelWatch,
     options: SubscriptionServerOptions,
@@ -147,7 +147,7 @@ export class SubscriptionServer {
         schema,
         context: (ctx) => ctx.extra.context ?? { principal: null },
         onConnect: async (ctx) => {
-          const authorization = authorizationOf(undefined, ctx.connectionParams);
+          const authorization = authorizationOfParams(ctx.connectionParams);
           const context = await contextOf(authorization);
           ctx.extra.context = context;
           ctx.extra.authorization = authorization;
@@ -169,7 +169,7 @@ export class SubscriptionServer {
             return false;
           }
           ctx.extra.subject = subject;
-          if (authorization !== undefined && context.principal)
+          if (typeof authorization === 'string' && context.principal)
             this.keys.add(ctx.extra.socket, authorization, context.principal);
           return true;
         },
@@ -259,7 +259,8 @@ export class SubscriptionServer {
     const fresh = await this.contextOf(ctx.extra.authorization);
     if (fresh.principal) {
       // Looked up only now: from now on its key is rechecked like any other socket's.
-      if (!opened.principal) this.keys.add(ctx.extra.socket, ctx.extra.authorization, fresh.principal);
+      if (!opened.principal && typeof ctx.extra.authorization === 'string')
+        this.keys.add(ctx.extra.socket, ctx.extra.authorization, fresh.principal);
       ctx.extra.context = fresh;
       return fresh;
     }
