@@ -483,6 +483,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const session = await renewed.joinSession('after rotation');
     expect(session.nodeId).toBe('revoked');
     expect((await renewed.heartbeat(session.sessionId)).status).not.toBe('CERTIFIED');
+    // An id joinSession never gave out is not called replaced (on which a worker stops for good).
+    await expect(renewed.heartbeat('no-session')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'sessionId',
+      reason: undefined,
+      message: expect.stringMatching(/is no session joinSession gave out/),
+    });
     await expect(client.joinSession()).rejects.toBeInstanceOf(CredentialRefusedError);
     expect(await node('revoked')).toMatchObject({ tflopsPerGpu: null, certifiedBy: null });
     expect((await ask('revoked', '1.00')).errors?.[0]?.extensions).toMatchObject({

@@ -648,6 +648,14 @@ describe('trading through GraphQL', () => {
     expect(refused.errors?.[0]?.message).toBe('market v100 is closed');
     // A retry is answered as the first time, and holds nothing more.
     expect(error(await place('b9', bid))).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
+    // Nor is a node registered in it, where it could never sell.
+    const node = await m.gql(
+      `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }`,
+      { i: { marketId: 'v100', gpuModel: 'V100-32GB', gpus: 2, region: 'eu-west', nodeId: 'v100-late' } },
+      keys['p1']!,
+    );
+    expect(error(node)).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
+    expect(node.errors?.[0]?.message).toBe('market v100 is closed: register the node in an open market');
     await eventually(async () => (await balances('b9')).held === '0.000000', "b9's hold to be released");
     expect(await balances('b9')).toMatchObject({
       balance: usd(deposit),

@@ -13,7 +13,7 @@ export function badBodyMessage(error: BodyError): string {
     case 'charset.unsupported':
       return `${error.message}: send the body as JSON in UTF-8 (content-type: application/json)`;
     case 'headers.too.large':
-      return `${error.message}: send a long query in the body of a POST, not in the URL`;
+      return `${error.message}: send a long query in the body of a POST, not in the URL, and one key of at most 256 characters in the Authorization header`;
     case 'request.unreadable':
       return `${error.message}: send a POST with content-type application/json and ${SHAPE.replace('send ', '')}`;
     case 'request.timeout':

@@ -110,7 +110,7 @@ export const ERROR_CODES = {
   },
   MARKET_CLOSED: {
     action: ErrorAction.DO_NOT_RETRY,
-    description: 'The market is closed and takes no orders.',
+    description: 'The market is closed: it takes no orders, and no nodes are registered in it.',
   },
   TOO_MANY_OPEN_ORDERS: {
     action: ErrorAction.DO_NOT_RETRY,

@@ -182,6 +182,14 @@ export class NodesResolver {
     @Args() args: PageArgs,
     @Info() info: GraphQLResolveInfo,
   ) {
+    // graphql-js reads a literal such as 1e400 as Infinity, which a variable's JSON cannot carry.
+    const least = filter?.minTflops;
+    if (least !== undefined && !(least >= 0 && least <= NUMBER_LIMITS.tflops))
+      throw apiError(
+        'BAD_USER_INPUT',
+        `minTflops must be from 0 to ${NUMBER_LIMITS.tflops} TFLOP/s per GPU`,
+        'filter.minTflops',
+      );
     // minTflops counts certified nodes only: with another status, nothing could ever match.
     if (filter?.minTflops !== undefined && filter.status && filter.status !== 'CERTIFIED')
       throw apiError(
@@ -219,7 +227,7 @@ export class NodesResolver {
   @Mutation(() => RegisteredNode, {
     nullable: true,
     description:
-      'Registers a node of yours (provider). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
+      'Registers a node of yours (provider) in an open market (a closed one is refused MARKET_CLOSED). Asks on it are refused until it is certified. Its credential is in this answer only. If the answer is lost: with an idempotencyKey, the same request again fails IDEMPOTENCY_KEY_REUSED naming the node the first one registered (extensions.nodeId); rotateNodeCredential gives it a new credential. Without one, register again with the nodeId you chose: ALREADY_EXISTS says it was registered.',
   })
   @Roles('provider')
   async registerNode(
@@ -230,6 +238,13 @@ export class NodesResolver {
     const started = Date.now();
     const market = await this.orders.market(input.marketId);
     if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
+    // A closed market never opens again: a node registered in it could never sell.
+    if (market.status === 'CLOSED')
+      throw apiError(
+        'MARKET_CLOSED',
+        `market ${input.marketId} is closed: register the node in an open market`,
+        'marketId',
+      );
     // Quoted as JSON: control characters escaped, and a long one cut by formatError (shortenQuoted).
     if (market.gpuClass !== input.gpuModel)
       throw apiError(

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
 import {
@@ -22,6 +22,7 @@ import { GraphQLJSON } from '../api/json.scalar';
 import { unavailableError } from '../api/rebuilding';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { GpuNode, toNode } from '../nodes/nodes.views';
+import { couldBeSessionId, newSessionId } from './session-ids';
 import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
 export interface WorkerConfig {
@@ -150,7 +151,7 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<WorkerSession> {
     const nodeId = worker.nodeId!;
-    const sessionId = `ses-${randomUUID()}`;
+    const sessionId = newSessionId();
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
     // Checked before the heartbeat is written, so a refused join changes nothing.
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
@@ -370,7 +371,7 @@ export class WorkersResolver {
   @Mutation(() => HeartbeatAck, {
     nullable: true,
     description:
-      "Says the node is alive; answers with a spot challenge when one is pending. A session that is not the node's current one is refused NOT_FOUND on sessionId: with extensions.reason SESSION_REPLACED when another session holds the node (another worker joined as it: the newest join holds a node, and `gpu-worker join` replaced so stops, exit 4), without it when the session was lost (join again)." +
+      "Says the node is alive; answers with a spot challenge when one is pending. A session that is not the node's current one is refused NOT_FOUND on sessionId: with extensions.reason SESSION_REPLACED when another session holds the node (another worker joined as it: the newest join holds a node, and `gpu-worker join` replaced so stops, exit 4), without it when the session was lost (join again) or the id is none joinSession gave out." +
       PROTOCOL_STEP,
   })
   @Roles('worker')
@@ -379,6 +380,12 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<HeartbeatAck> {
     const nodeId = worker.nodeId!;
+    if (!couldBeSessionId(sessionId))
+      throw apiError(
+        'NOT_FOUND',
+        `session ${sessionId} is no session joinSession gave out: send the sessionId joinSession answered`,
+        'sessionId',
+      );
     const current = await this.capacity.nodeField(nodeId, 'sessionId');
     // Another session holds the node: another worker joined as it since (the newest join holds a
     // node). Said apart (extensions.reason), so that the worker replaced stops rather than joining

@@ -199,6 +199,11 @@ describe('join options', () => {
     ['a Latin-1 character', 'gpxn_s3cret\u00e9', /holds a character no node credential has/],
     ['a NUL', 'gpxn_s3cret\u0000', /holds a character no node credential has/],
     ['a space inside', 'gpxn_s3cret key', /holds a character no node credential has/],
+    [
+      'a credential far too long',
+      `gpxn_s3cret${'a'.repeat(100_000)}`,
+      /holds 100011 characters, more than any node credential \(registerNode gives out 37\): copy the credential registerNode returned exactly$/,
+    ],
   ])(
     'refuses %s as the credential, from the environment or a file, without quoting it',
     (_what, credential, message) => {

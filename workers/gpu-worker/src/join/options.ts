@@ -36,6 +36,13 @@ export type ParsedJoin = { ok: true; options: JoinOptions } | { ok: false; error
  */
 export const NODE_CREDENTIAL_PREFIX = 'gpxn_';
 
+/**
+ * The longest key the gateway looks up (its KEY_LENGTH.max); the credentials registerNode gives out
+ * are 37 characters. A longer one was never given out, and as a header it could pass the gateway's
+ * 16 KiB limit, which would answer about the request's size rather than the credential.
+ */
+const MAX_CREDENTIAL_LENGTH = 256;
+
 /** `text` as a message may quote it: whatever stands before an `@` (a user name, a password) left out. */
 const withoutUserinfo = (text: string) =>
   text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^?#]*@/i, (_, scheme?: string) => `${scheme ?? ''}…@`);
@@ -61,6 +68,8 @@ function checkGateway(text: string): string | null {
  * (what the gateway takes in a bearer token; anything else cannot even be sent as a header).
  */
 export function checkCredential(credential: string, from: string): string | null {
+  if (credential.length > MAX_CREDENTIAL_LENGTH)
+    return `${from} holds ${credential.length} characters, more than any node credential (registerNode gives out 37): copy the credential registerNode returned exactly`;
   if (!/^[\x21-\x7e]+$/.test(credential))
     return `${from} holds a character no node credential has (a space, a control character or a non-ASCII one): copy the credential registerNode returned exactly`;
   if (!credential.startsWith(NODE_CREDENTIAL_PREFIX))
