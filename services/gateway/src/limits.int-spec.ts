@@ -2,6 +2,7 @@
 // and a Redis of its own), over HTTP and over graphql-ws: the cost limit counts list sizes, the
 // WebSocket server caps frames and operations per socket and keeps anonymous sockets to public
 // market data, and the per-caller rate limit answers RATE_LIMITED with when to retry.
+import { NUMBER_LIMITS } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import { request as httpRequest, type Server } from 'node:http';
@@ -736,6 +737,23 @@ describe('gateway limits on HTTP and WebSocket', () => {
         )
       ).body,
     ).toEqual({ data: { nodes: { totalCount: 0 } } });
+  });
+
+  it('refuses a minTflops out of range, Infinity written as 1e400 included, naming it', async () => {
+    for (const minTflops of ['1e400', '-1', '1e9']) {
+      const refused = await http(
+        gateway.url,
+        `{ nodes(filter: { minTflops: ${minTflops} }) { totalCount } }`,
+        ADMIN_KEY,
+      );
+      expect(refused.body.data).toBeNull();
+      expect(refused.body.errors?.map((e) => [e.extensions, e.message])).toEqual([
+        [
+          { code: 'BAD_USER_INPUT', field: 'filter.minTflops' },
+          `minTflops must be from 0 to ${NUMBER_LIMITS.tflops} TFLOP/s per GPU`,
+        ],
+      ]);
+    }
   });
 
   it('closes a socket that sends a frame over 64 KiB (1009, message too big)', async () => {

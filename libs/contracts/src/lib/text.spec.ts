@@ -33,6 +33,17 @@ describe('printable', () => {
     ]),
   );
 
+  it.each(['admin\u202egnp.exe', 'a\u202ab', 'a\u2066b\u2069', 'x\u202c'])(
+    'refuses %j: a bidirectional control',
+    (text) =>
+      expect(messages(printable(200).safeParse(text))).toEqual([
+        'must not hold bidirectional controls (U+202A–U+202E, U+2066–U+2069), which change how the text around them is shown',
+      ]),
+  );
+
+  it('accepts the bidirectional marks and right-to-left text', () =>
+    expect(printable(50).safeParse('\u05e9\u05dc\u05d5\u05dd \u200f(IL)\u200e').success).toBe(true));
+
   it('accepts a whole pair (a character outside the basic plane)', () =>
     expect(printable(10).safeParse('GPU \ud83d\ude80').success).toBe(true));
 

@@ -7,20 +7,28 @@ import { z } from 'zod';
  */
 // Unicode's control characters (C0, DEL and C1): a line break, a tab, NUL, an escape sequence;
 // and its line and paragraph separators (U+2028, U+2029), which break a line as well.
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+export const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
+// Unicode's bidirectional embeddings, overrides and isolates: they reorder how the text after them
+// is shown (a name reads as another, an owner's name reversed in the console), and no name needs
+// them. The marks U+200E and U+200F, which reorder nothing beyond themselves, stay allowed.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
 // Half a UTF-16 surrogate pair: no character at all. Stored, it reads back as U+FFFD; and the read
 // models' script (cjson) cannot decode it (the runner sends U+FFFD for it since: apply-script.ts,
 // luaJSON), so one such name stopped a read model for good.
 const HALF_SURROGATE = /\p{Cs}/u;
 /**
- * Text a caller writes on one line (a reference, say): any characters but control characters and
- * halves of surrogate pairs.
+ * Text a caller writes on one line (a reference, say): any characters but control characters,
+ * bidirectional controls and halves of surrogate pairs.
  */
 export const printable = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !CONTROL.test(s), 'must not hold control characters (a line break, a tab, NUL)')
+    .refine((s) => !CONTROL_CHARACTER.test(s), 'must not hold control characters (a line break, a tab, NUL)')
+    .refine(
+      (s) => !BIDI_CONTROL.test(s),
+      'must not hold bidirectional controls (U+202A–U+202E, U+2066–U+2069), which change how the text around them is shown',
+    )
     .refine(
       (s) => !HALF_SURROGATE.test(s),
       'must not hold half a surrogate pair (a \\uD800–\\uDFFF escape without its other half)',
@@ -36,7 +44,7 @@ export const label = (max: number) =>
 
 /** A `label`'s rule in words, for the API's descriptions. */
 export const labelRule = (max: number) =>
-  `One line of 1 to ${max} characters, not blank (no line break, tab or other control character).`;
+  `One line of 1 to ${max} characters, not blank (no line break, tab or other control character, no bidirectional control).`;
 /** A `printable`'s rule in words, for the API's descriptions. */
 export const printableRule = (max: number) =>
-  `One line of at most ${max} characters (no line break, tab or other control character).`;
+  `One line of at most ${max} characters (no line break, tab or other control character, no bidirectional control).`;

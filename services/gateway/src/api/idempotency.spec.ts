@@ -66,6 +66,10 @@ describe('idempotency keys at the gateway', () => {
       'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character',
     );
     expect(idempotencyKeyProblem('\u0000')).toMatch(/^idempotencyKey has "\\u0000" at position 1:/);
+    // A line separator breaks a line as \n does (free text refuses it too).
+    expect(idempotencyKeyProblem('ab\u2028', 'clientOrderId')).toBe(
+      'clientOrderId has "\\u2028" at position 3: a key is 1 to 128 characters, none of them a control character',
+    );
     // Half a surrogate pair: it would hash as U+FFFD does, so two keys would derive one id.
     expect(idempotencyKeyProblem('a\ud800')).toBe(
       'idempotencyKey has half a surrogate pair ("\\ud800") at position 2: a key is 1 to 128 characters, none of them a control character',

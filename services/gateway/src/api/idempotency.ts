@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { CONTROL_CHARACTER } from '@gpux/contracts';
 import { OutgoingCommand, scopedKey } from '@gpux/eventsourcing';
 import { GraphQLError } from 'graphql';
 import type { Principal } from './auth';
@@ -10,6 +11,10 @@ const KEY_RULE = `a key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them 
 /** The key rule as a sentence, for the descriptions of every argument that carries a key. */
 export const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL).`;
 
+/** A character as JSON writes it, the separators U+2028 and U+2029 escaped too (JSON leaves them). */
+const escaped = (char: string) =>
+  JSON.stringify(char).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
 /**
  * What is wrong with a client's idempotency key (`field`: the argument that carried it, e.g. an
  * order's clientOrderId), in words that never repeat it; null when it is one. Before this rule an
@@ -19,8 +24,9 @@ export const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characte
 export function idempotencyKeyProblem(key: string, field = 'idempotencyKey'): string | null {
   if (key.length === 0) return `${field} is empty: leave it out for none; ${KEY_RULE}`;
   if (key.length > IDEMPOTENCY_KEY_MAX) return `${field} is ${key.length} characters long: ${KEY_RULE}`;
-  const at = key.search(/\p{Cc}/u);
-  if (at >= 0) return `${field} has ${JSON.stringify(key[at])} at position ${at + 1}: ${KEY_RULE}`;
+  // A line or paragraph separator breaks a line as a control character does (contracts' text rule).
+  const at = key.search(CONTROL_CHARACTER);
+  if (at >= 0) return `${field} has ${escaped(key[at]!)} at position ${at + 1}: ${KEY_RULE}`;
   // Half a surrogate pair is no character: hashed, every one reads as U+FFFD, so two different keys
   // would derive the same order, node or API key id.
   const half = key.search(/\p{Cs}/u);

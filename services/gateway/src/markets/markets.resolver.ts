@@ -69,7 +69,7 @@ export class OpenMarketInput {
   })
   tickSize!: string;
   @Field(() => Int, {
-    description: `The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer: 0 to ${NUMBER_LIMITS.feeRateBps}.`,
+    description: `The platform fee in basis points of a trade's value (100 = 1 %), paid by the buyer, rounded up to a whole µ$ per GPU-hour (1 µ$ a GPU-hour at least, for any fee above 0): 0 to ${NUMBER_LIMITS.feeRateBps}.`,
   })
   feeRateBps!: number;
 }

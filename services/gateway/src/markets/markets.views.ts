@@ -145,7 +145,8 @@ export class Market {
   @Field(() => GraphQLUsd, { description: 'Prices are multiples of it (US dollars per GPU-hour).' })
   tickSize!: string;
   @Field(() => Int, {
-    description: "The platform's fee, in basis points of a trade's value, paid by the buyer.",
+    description:
+      "The platform's fee, in basis points of a trade's value, paid by the buyer, rounded up to a whole µ$ per GPU-hour.",
   })
   feeRateBps!: number;
   @Field(() => MarketStatus)

@@ -112,7 +112,10 @@ export class NodeCredential {
 export class NodesFilter {
   @Field(() => ID, { nullable: true })
   marketId?: string;
-  @Field(() => Float, { nullable: true, description: 'Certified f32 TFLOP/s per GPU at least.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `Certified f32 TFLOP/s per GPU at least: 0 to ${NUMBER_LIMITS.tflops}.`,
+  })
   minTflops?: number;
   @Field(() => NodeStatus, { nullable: true })
   status?: NodeStatus;
