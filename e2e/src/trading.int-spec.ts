@@ -626,6 +626,13 @@ describe('trading through GraphQL', () => {
     await m.ok(
       `mutation { openMarket(input: { marketId: "v100", gpuClass: "V100-32GB", minTflopsPerGpu: 5, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
     );
+    const early = {
+      query: `mutation($i: RegisterNodeInput!) { registerNode(input: $i, idempotencyKey: "v100-early") { credential } }`,
+      variables: {
+        i: { marketId: 'v100', gpuModel: 'V100-32GB', gpus: 2, region: 'eu-west', nodeId: 'v100-early' },
+      },
+    };
+    await m.ok(early.query, early.variables, keys['p1']!);
     const settlement = m.service('settlement');
     await settlement.stop();
     const bid = { marketId: 'v100', side: 'BID', gpus: 2, hours: 3, price: '1.50', clientOrderId: 'v-1' };
@@ -656,6 +663,11 @@ describe('trading through GraphQL', () => {
     );
     expect(error(node)).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
     expect(node.errors?.[0]?.message).toBe('market v100 is closed: register the node in an open market');
+    // A retry of a registration made before it closed is answered as a retry, not as closed.
+    expect(error(await m.gql(early.query, early.variables, keys['p1']!))).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+    });
     await eventually(async () => (await balances('b9')).held === '0.000000', "b9's hold to be released");
     expect(await balances('b9')).toMatchObject({
       balance: usd(deposit),

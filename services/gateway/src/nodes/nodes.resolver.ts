@@ -238,13 +238,6 @@ export class NodesResolver {
     const started = Date.now();
     const market = await this.orders.market(input.marketId);
     if (!market) throw apiError('NOT_FOUND', `market ${input.marketId} does not exist`, 'marketId');
-    // A closed market never opens again: a node registered in it could never sell.
-    if (market.status === 'CLOSED')
-      throw apiError(
-        'MARKET_CLOSED',
-        `market ${input.marketId} is closed: register the node in an open market`,
-        'marketId',
-      );
     // Quoted as JSON: control characters escaped, and a long one cut by formatError (shortenQuoted).
     if (market.gpuClass !== input.gpuModel)
       throw apiError(
@@ -256,6 +249,15 @@ export class NodesResolver {
     const nodeId =
       input.nodeId ??
       (idempotencyKey ? idFromKey('node', p.accountId, idempotencyKey) : `node-${randomUUID()}`);
+    // A closed market never opens again: a node registered in it could never sell. A retry of a
+    // registration made before it closed (the same nodeId or idempotencyKey: the node exists) is
+    // answered as a retry, ALREADY_EXISTS or IDEMPOTENCY_KEY_REUSED, never as if nothing was made.
+    if (market.status === 'CLOSED' && !(await this.readNode(nodeId)))
+      throw apiError(
+        'MARKET_CLOSED',
+        `market ${input.marketId} is closed: register the node in an open market`,
+        'marketId',
+      );
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;
     const data = {
       nodeId,
