@@ -10,7 +10,7 @@ import {
   OnApplicationBootstrap,
   RequestMethod,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
@@ -41,6 +41,8 @@ import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { belowGraphqlPath } from './api/graphql-path';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
+import { nullVariablesPlugin } from './api/null-variables';
+import { NullAsAbsentInterceptor } from './api/null-as-absent';
 import { httpDocumentLimits } from './api/nesting';
 import { corsOptions, corsOriginsSchema } from './api/cors';
 import { operationLimitsPlugin } from './api/limits';
@@ -145,9 +147,14 @@ class GatewayAccess {
     this.limiter = new RateLimiter(redis.redis, rule);
   }
 
-  /** The HTTP request's context, authenticated once (by the rate limit, when there is one). */
-  contextOf(req: ContextualRequest | undefined): Promise<RequestContext> {
-    return req?.gpuxContext ? Promise.resolve(req.gpuxContext) : this.keys.contextOf(authorizationOf(req));
+  /**
+   * The HTTP request's context, authenticated once (by the rate limit, when there is one), and
+   * again for each mutation after its first (RequestContext.again).
+   */
+  async contextOf(req: ContextualRequest | undefined): Promise<RequestContext> {
+    const authorization = authorizationOf(req);
+    const context = req?.gpuxContext ?? (await this.keys.contextOf(authorization));
+    return { ...context, again: () => this.keys.contextOf(authorization) };
   }
 }
 
@@ -277,6 +284,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
                 httpSubscriptionsPlugin(config.GRAPHQL_PATH),
                 operationLimitsPlugin,
                 idsPlugin,
+                nullVariablesPlugin,
                 mutationRatePlugin(gateway.limiter),
                 rebuildingPlugin(gateway.watch),
                 literalFieldPlugin,
@@ -299,6 +307,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
         { provide: ReadModelWatch, inject: [GatewayAccess], useFactory: (a: GatewayAccess) => a.watch },
         // Every root field's access (`@Public()` / `@Roles(…)`), over HTTP and WebSocket alike.
         { provide: APP_GUARD, useClass: AccessGuard },
+        // An explicit null argument or input field is what leaving it out is (api/null-as-absent.ts).
+        { provide: APP_INTERCEPTOR, useClass: NullAsAbsentInterceptor },
         // A client's error is answered, not logged as the gateway's (api/client-errors.filter.ts).
         { provide: APP_FILTER, useClass: ClientErrorsFilter },
         ServerSockets,

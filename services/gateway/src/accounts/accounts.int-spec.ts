@@ -275,6 +275,43 @@ describe('accounts through GraphQL', () => {
     expect(never.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'keyId' });
   });
 
+  it("stops a key within the request that revoked it: a request's mutations after the first run on the key as it stands then", async () => {
+    const create = async () =>
+      (
+        (await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }')).data as {
+          createApiKey: { keyId: string; key: string };
+        }
+      ).createApiKey;
+    const own = await create();
+    const other = await create();
+    // Before, the second mutation ran on the key as the request was let in with: a revoked key
+    // went on (a request of 20 placeOrders went on placing orders after an admin revoked its key).
+    const both = await gql(
+      'mutation($own: ID!, $other: ID!) { a: revokeApiKey(accountId: "acc-1", keyId: $own) b: revokeApiKey(accountId: "acc-1", keyId: $other) }',
+      { own: own.keyId, other: other.keyId },
+      own.key,
+    );
+    expect(both.data).toEqual({ a: true, b: null });
+    expect(both.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['b'], 'UNAUTHENTICATED']]);
+    const keys = (
+      (await gql('{ account(id: "acc-1") { apiKeys { keyId revoked } } }')).data as {
+        account: { apiKeys: { keyId: string; revoked: boolean }[] };
+      }
+    ).account.apiKeys.filter((k) => k.keyId === own.keyId || k.keyId === other.keyId);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        { keyId: own.keyId, revoked: true },
+        { keyId: other.keyId, revoked: false },
+      ]),
+    );
+    // A key that holds runs every mutation of a request.
+    const admin = await gql(
+      'mutation($other: ID!) { a: revokeApiKey(accountId: "acc-1", keyId: $other) b: openAccount(accountId: "acc-rekey", owner: "Rekey") { id } }',
+      { other: other.keyId },
+    );
+    expect(admin).toEqual({ data: { a: true, b: { id: 'acc-rekey' } } });
+  });
+
   it('stops a revoked key on the WebSockets opened with it: its next operation is refused, and the socket is closed 4401 at the next look at its key, its subscriptions with it', async () => {
     const created = await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId key } }');
     const { keyId, key } = (created.data as { createApiKey: { keyId: string; key: string } }).createApiKey;

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Principal, RequestContext, Role } from './auth';
 import { apiError } from './errors';
 
@@ -75,13 +76,35 @@ export function assertSelfOrAdmin(principal: Principal, accountId: string, field
 export class AccessGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType<GqlContextType>() !== 'graphql') return true;
     const gql = GqlExecutionContext.create(context);
     const access = this.reflector.get<Access | undefined>(ACCESS, context.getHandler());
-    decide(access, gql.getContext<RequestContext>(), gql.getInfo<{ fieldName: string }>().fieldName);
+    const info = gql.getInfo<GraphQLResolveInfo>();
+    const request = gql.getContext<RequestContext>();
+    if (info.operation.operation === 'mutation') await lookedUpAgain(request);
+    decide(access, request, info.fieldName);
     return true;
   }
+}
+
+/** How many of a request's mutations have been let through the guard (per request context). */
+const mutationsSeen = new WeakMap<RequestContext, number>();
+
+/**
+ * The key a request was sent with, looked up again before each of its mutations after the first
+ * (mutations run one after another): a request of 20 placeOrders, or a revokeApiKey of its own key
+ * followed by a placeOrder, went on placing orders with a key revoked meanwhile. The first runs on
+ * the lookup the request was let in with, so a request of one mutation costs nothing more.
+ */
+async function lookedUpAgain(request: RequestContext): Promise<void> {
+  const seen = mutationsSeen.get(request) ?? 0;
+  mutationsSeen.set(request, seen + 1);
+  if (seen === 0 || !request.again) return;
+  const fresh = await request.again();
+  request.principal = fresh.principal;
+  if (fresh.authError) request.authError = fresh.authError;
+  else delete request.authError;
 }
 
 /** The caller of a `@Roles(…)` field (the guard has let it in). */

@@ -23,6 +23,11 @@ export interface RequestContext {
   principal: Principal | null;
   /** A key was sent but is not valid: every operation that needs one fails with this. */
   authError?: Error;
+  /**
+   * Looks the key the request was sent with up again: each mutation after a request's first runs
+   * on the key as it stands then (AccessGuard), so a key revoked meanwhile stops at once.
+   */
+  again?: () => Promise<RequestContext>;
 }
 
 /** The read models that hold API keys (settlement's) and node credentials (capacity's). */

@@ -121,7 +121,10 @@ function sitesInLiteral(
 }
 
 /** The fragments an operation spreads, directly or through other fragments. */
-function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode): FragmentDefinitionNode[] {
+export function fragmentsOf(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): FragmentDefinitionNode[] {
   const byName = fragmentsByName(document);
   const used = new Map<string, FragmentDefinitionNode>();
   const spreadIn = (node: OperationDefinitionNode | FragmentDefinitionNode) =>

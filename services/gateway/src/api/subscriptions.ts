@@ -22,6 +22,7 @@ import { variableArgumentPath, withArgumentPaths } from './argument-paths';
 import { nameFieldsAtFault } from './field-at-fault';
 import { dependencyDown } from './unavailable';
 import { malformedIdErrors } from './ids';
+import { nullVariableErrors } from './null-variables';
 import { operationLimitErrors } from './limits';
 import { subscriptionRootErrors } from './subscription-root';
 import { operationNotResolved } from './operation-resolution';
@@ -362,6 +363,8 @@ export class SubscriptionServer {
     if (tooComplex.length) return tooComplex;
     const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
     if (malformed.length) return malformed;
+    const nulls = nullVariableErrors(this.schema, document, payload.operationName, variables);
+    if (nulls.length) return nulls;
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [operationNotResolved(document, payload.operationName)];
     if (operation.operation === 'mutation') {
@@ -403,7 +406,8 @@ export class SubscriptionServer {
       document,
       operationName: payload.operationName ?? null,
       variableValues: variables ?? null,
-      contextValue: context,
+      // The operation's own: its mutations after the first look the key up again (AccessGuard).
+      contextValue: { ...context, again: () => this.contextOf(ctx.extra.authorization) },
     };
   }
 
