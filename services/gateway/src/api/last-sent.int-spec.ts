@@ -1,6 +1,6 @@
 // Every subscription, through the real gateway over graphql-ws, on a Redis of its own: a notice
-// whose re-read view is what the subscription sent last for that entity (an order, a node, a
-// market's book or ticker, a trade) sends nothing. Before, a bid that traded at once sent FILLED
+// whose re-read view gives what the subscription sent last for that entity (an order, a node, a
+// market's book or ticker, a trade), in the fields its client selected, sends nothing. Before, a bid that traded at once sent FILLED
 // twice (two events, two notices, both read after both were applied), and a node that left sent
 // SUSPENDED NODE_LEFT twice. The notices are published as the projections publish them; each
 // client's messages come in channel order, so the last one expected coming proves that no
@@ -72,7 +72,7 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     await redis?.stop();
   });
 
-  it('myOrderUpdated: a bid that trades at once sends FILLED once; each order has its own last state', async () => {
+  it('myOrderUpdated: a bid that trades at once sends FILLED once; each order has its own last state; a change it did not select sends nothing', async () => {
     const channel = ordersReadModel.accountOrdersChannel('acc-1');
     const notice = (orderId: string) => seed.publish(channel, JSON.stringify({ orderId }));
     const mine = await watch('subscription { myOrderUpdated { id status } }', channel);
@@ -92,21 +92,23 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     await notice('ord-2');
     await mine.until(4);
     await notice('ord-2');
+    // What the order's view holds changed (updatedAt), not what this client selects: nothing is sent.
     await order('ord-1', { filled: '2', updatedAt: '2025-01-01T00:00:03.000Z' });
     await notice('ord-1');
+    await order('ord-3', {});
+    await notice('ord-3');
     await mine.until(5);
     expect(mine.messages).toEqual([
       { id: 'ord-1', status: 'OPEN' },
       { id: 'ord-1', status: 'FILLED' },
       { id: 'ord-2', status: 'OPEN' },
       { id: 'ord-2', status: 'CANCELLED' },
-      // What the subscription sends changed (updatedAt), though not what this client selects.
-      { id: 'ord-1', status: 'FILLED' },
+      { id: 'ord-3', status: 'OPEN' },
     ]);
     expect(mine.errors).toEqual([]);
   });
 
-  it('nodeStatusChanged: a node that left sends SUSPENDED NODE_LEFT once', async () => {
+  it('nodeStatusChanged: a node that left sends SUSPENDED NODE_LEFT once, and nothing when only what it did not select changed', async () => {
     const node = capacityReadModel.node('n1');
     await seed.hset(node, {
       providerId: 'prov-1',
@@ -125,6 +127,9 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     );
     await seed.hset(node, { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' });
     await notice();
+    await notice();
+    // A field it did not select changed (a newcomer's CERTIFIED came three times in a row so).
+    await seed.hset(node, { region: 'us-east' });
     await notice();
     await seed.hset(node, { status: 'CERTIFIED' });
     await seed.hdel(node, 'suspendedReason');

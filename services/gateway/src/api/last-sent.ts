@@ -37,6 +37,22 @@ export class LastSent {
   }
 }
 
+/** The entity of each view RedisPubSub.iterate yields (weakly: gone with the view). */
+const entities = new WeakMap<object, string>();
+
+/** Records that `view` stands for `entity` (an order's id, a trade's), for entityOf. */
+export function nameEntity(view: unknown, entity: string): void {
+  if (typeof view === 'object' && view !== null && entity !== '') entities.set(view, entity);
+}
+
+/**
+ * The entity a subscription's event stands for, as RedisPubSub.iterate named it: what the result a
+ * watcher is sent for it is compared under (shared-subscriptions.ts); '' for a channel's one entity.
+ */
+export function entityOf(view: unknown): string {
+  return (typeof view === 'object' && view !== null && entities.get(view)) || '';
+}
+
 /**
  * One view object is handed to every subscriber of its channel (pubsub.ts): its fingerprint is
  * worked out once.

@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { RedisClient } from '@gpux/platform';
 import { type ChannelKind, missedEventsError, type MissedEvents } from './channel-kinds';
-import { LastSent } from './last-sent';
+import { LastSent, nameEntity } from './last-sent';
 
 /** A subscriber's iterator on a channel: how it maps a message, and where the mapped view goes. */
 interface Listener {
@@ -141,7 +141,8 @@ export class RedisPubSub implements OnApplicationShutdown {
    *
    * It never yields a view identical to the last one it yielded for the same entity (last-sent.ts):
    * `entity` names a view's entity (an order's id, a trade's); by default the channel has one (a
-   * market's book, a node).
+   * market's book, a node). The view is named with it (nameEntity), so that what a watcher is sent
+   * for it, the fields it selected, is compared under that entity too (shared-subscriptions.ts).
    */
   iterate<T>(
     channel: string,
@@ -201,7 +202,11 @@ export class RedisPubSub implements OnApplicationShutdown {
           const item = queue.shift();
           if (item) {
             const value = await item;
-            if (value !== null && !lastSent.repeats(entity(value), value)) return { done: false, value };
+            if (value === null) continue;
+            const name = entity(value);
+            if (lastSent.repeats(name, value)) continue;
+            nameEntity(value, name);
+            return { done: false, value };
             continue;
           }
           if (failure) {

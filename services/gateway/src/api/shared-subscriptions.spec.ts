@@ -1,4 +1,5 @@
 import { buildSchema, ExecutionArgs, ExecutionResult, GraphQLSchema, parse } from 'graphql';
+import { nameEntity } from './last-sent';
 import { sharedKey, sharedSubscriptions } from './shared-subscriptions';
 
 /** A channel as RedisPubSub makes one: every subscriber's iterator yields the same event objects. */
@@ -135,6 +136,46 @@ describe('shared subscriptions: market data executed once per event for all its 
     expect(new Set(results.map((r) => r.value)).size).toBe(5);
     expect(executions).toBe(5);
     expect(results[2]?.value).toEqual({ data: { bookUpdated: { levels: [1, 2, 3] } } });
+  });
+
+  it('never sends a watcher the same result twice in a row for one entity: what it selected is compared', async () => {
+    const subscribe = sharedSubscriptions(PUBLIC);
+    const levelsOnly = (await subscribe(
+      args('subscription { bookUpdated(marketId: "h100") { levels } }'),
+    )) as AsyncIterableIterator<ExecutionResult>;
+    const whole = await watch(args(BOOK, { m: 'h100' }));
+    channel.publish({ marketId: 'h100', levels: [1] });
+    channel.publish({ marketId: 'other', levels: [1] });
+    channel.publish({ marketId: 'other', levels: [2] });
+    const seen = async (w: AsyncIterableIterator<ExecutionResult>, n: number) => {
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push((await w.next()).value);
+      return out;
+    };
+    expect(await seen(levelsOnly, 2)).toEqual([
+      { data: { bookUpdated: { levels: [1] } } },
+      { data: { bookUpdated: { levels: [2] } } },
+    ]);
+    expect(await seen(whole, 3)).toHaveLength(3);
+    // A channel of many entities (an account's orders): the same fields of two of them are two messages.
+    const mine = (await subscribe(
+      args('subscription { myOrderUpdated { levels } }'),
+    )) as AsyncIterableIterator<ExecutionResult>;
+    const order = (id: string) => {
+      const event = { marketId: id, levels: [9] };
+      nameEntity(event, id);
+      return event;
+    };
+    channel.publish(order('ord-1'));
+    channel.publish(order('ord-2'));
+    channel.publish(order('ord-2'));
+    channel.publish(order('ord-1'));
+    channel.publish({ ...order('ord-3'), levels: [8] });
+    expect(await seen(mine, 3)).toEqual([
+      { data: { myOrderUpdated: { levels: [9] } } },
+      { data: { myOrderUpdated: { levels: [9] } } },
+      { data: { myOrderUpdated: { levels: [8] } } },
+    ]);
   });
 
   it('shares only subscriptions whose every root field is public market data', () => {

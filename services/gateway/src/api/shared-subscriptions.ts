@@ -7,8 +7,8 @@ import {
   getOperationAST,
   Kind,
   print,
-  subscribe,
 } from 'graphql';
+import { entityOf, LastSent } from './last-sent';
 
 type PromiseOrValue<T> = T | Promise<T>;
 
@@ -21,8 +21,9 @@ type PromiseOrValue<T> = T | Promise<T>;
  * per watcher, GraphQL execution was about two fifths of the gateway's time per delivery (a CPU
  * profile of 200 watchers of one market's book); the socket writes, one per watcher, remain.
  *
- * Any other operation (a personal subscription, one with a fragment at its root) is subscribed as
- * graphql-js does it, per watcher.
+ * Any other operation (a personal subscription, one with a fragment at its root) is executed as
+ * graphql-js does it, per watcher. Either way a watcher is never sent the same result twice in a
+ * row for one entity: what it selected is what it compares.
  */
 export function sharedSubscriptions(
   publicFields: ReadonlySet<string>,
@@ -31,11 +32,11 @@ export function sharedSubscriptions(
   const results = new WeakMap<object, Map<string, PromiseOrValue<ExecutionResult>>>();
   return async (args) => {
     const key = sharedKey(args, publicFields);
-    if (key === null) return subscribe(args);
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source; // the errors of subscribing
-    return mapEvents(source, (event) => {
-      if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+    const run = (event: unknown): PromiseOrValue<ExecutionResult> => {
+      if (key === null || typeof event !== 'object' || event === null)
+        return execute({ ...args, rootValue: event });
       let byOperation = results.get(event);
       if (!byOperation) results.set(event, (byOperation = new Map()));
       let result = byOperation.get(key);
@@ -44,6 +45,13 @@ export function sharedSubscriptions(
         byOperation.set(key, result);
       }
       return result;
+    };
+    // What this watcher is sent, never the same twice in a row for one entity (last-sent.ts): two
+    // states of a node or an order that differ only in fields it did not select are one message.
+    const sent = new LastSent();
+    return mapEvents(source, async (event) => {
+      const result = await run(event);
+      return sent.repeats(entityOf(event), result) ? SKIP : result;
     });
   };
 }
@@ -73,20 +81,29 @@ function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return typeof (value as AsyncIterable<T> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
+/** What mapEvents' `map` answers for an event that is not to be sent. */
+const SKIP: unique symbol = Symbol('skip');
+
 /**
- * The source's events mapped, as graphql-js maps them: return() and throw() go straight to the
- * source (an async generator would wait for the source's pending next() first, and a market that
- * goes quiet never answers it, so the watcher's channel would never be let go).
+ * The source's events mapped, as graphql-js maps them, less those `map` answers SKIP for: return()
+ * and throw() go straight to the source (an async generator would wait for the source's pending
+ * next() first, and a market that goes quiet never answers it, so the watcher's channel would never
+ * be let go).
  */
 function mapEvents<T, U>(
   source: AsyncIterable<T>,
-  map: (event: T) => PromiseOrValue<U>,
+  map: (event: T) => PromiseOrValue<U | typeof SKIP>,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  const mapped = async (step: IteratorResult<T>): Promise<IteratorResult<U>> =>
-    step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
   const events: AsyncIterableIterator<U> = {
-    next: () => iterator.next().then(mapped),
+    next: async () => {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) return { done: true, value: undefined };
+        const value = await map(step.value);
+        if (value !== SKIP) return { done: false, value };
+      }
+    },
     return: async () => {
       if (typeof iterator.return === 'function') await iterator.return();
       return { done: true, value: undefined };
