@@ -56,13 +56,36 @@ describe('label', () => {
   );
 
   it('refuses blank text and control characters, saying which', () => {
-    expect(messages(label(64).safeParse('   '))).toEqual(['must not be blank']);
+    const blank = [
+      'must not be blank: it needs at least one character that shows (spaces and invisible characters alone, such as U+200B, are blank)',
+    ];
+    expect(messages(label(64).safeParse('   '))).toEqual(blank);
     expect(messages(label(64).safeParse('eu\n'))).toEqual([
       'must not hold control characters (a line break, a tab, NUL)',
     ]);
     expect(label(64).safeParse('').success).toBe(false);
     expect(label(4).safeParse('toolong').success).toBe(false);
   });
+
+  it.each([
+    ['a zero width space', '\u200b'],
+    ['a Hangul filler', '\u3164'],
+    ['the empty braille pattern', '\u2800'],
+    ['a soft hyphen', '\u00ad'],
+    ['a word joiner and spaces', ' \u2060 '],
+    ['a variation selector', '\ufe0f'],
+    ['a combining mark alone', '\u0301'],
+    ['tag characters', '\u{e0041}\u{e0042}'],
+    ['a no-break space', '\u00a0'],
+    ['an ideographic space', '\u3000'],
+  ])('refuses a name of only invisible characters: %s', (_what, text) =>
+    expect(label(64).safeParse(text).success).toBe(false),
+  );
+
+  it.each(['Zoë', 'e\u0301', '👩\u200d💻', '数据中心', 'a\u200bb', '-'])(
+    'accepts a name that shows something, invisible characters within it allowed: %j',
+    (text) => expect(label(64).safeParse(text).success).toBe(true),
+  );
 });
 
 describe('free text in commands, not in events', () => {

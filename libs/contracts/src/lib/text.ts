@@ -33,14 +33,23 @@ export const printable = (max: number) =>
       (s) => !HALF_SURROGATE.test(s),
       'must not hold half a surrogate pair (a \\uD800–\\uDFFF escape without its other half)',
     );
+// What shows: a character that is not white space, not one Unicode says to show nothing for when it
+// cannot (default ignorable: U+200B zero width space, U+2060 word joiner, U+00AD soft hyphen, U+3164
+// Hangul filler, variation selectors, tags), not a combining mark (shown only on what it follows),
+// and not U+2800, the braille pattern with no dots. A name of only those looked empty everywhere.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
 /**
- * A name a caller gives (an owner, a region, a GPU model): printable, 1 to `max` characters, not
- * only spaces. For commands only: an event's schema keeps accepting what was recorded before.
+ * A name a caller gives (an owner, a region, a GPU model): printable, 1 to `max` characters, at
+ * least one of which shows (not only spaces, nor only invisible characters). For commands only: an
+ * event's schema keeps accepting what was recorded before.
  */
 export const label = (max: number) =>
   printable(max)
     .min(1)
-    .refine((s) => s.trim().length > 0, 'must not be blank');
+    .refine(
+      (s) => VISIBLE.test(s),
+      'must not be blank: it needs at least one character that shows (spaces and invisible characters alone, such as U+200B, are blank)',
+    );
 
 /** A `label`'s rule in words, for the API's descriptions. */
 export const labelRule = (max: number) =>

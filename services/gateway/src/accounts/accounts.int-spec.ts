@@ -153,10 +153,11 @@ describe('accounts through GraphQL', () => {
   );
 
   it('refuses a blank owner, and text with a control character, naming the field, and changes nothing', async () => {
-    expect(codeOf(await gql(OPEN, { id: 'acc-blank', owner: '   ' }))).toEqual({
-      code: 'BAD_USER_INPUT',
-      field: 'owner',
-    });
+    for (const owner of ['   ', '\u200b', '\u3164\u2800'])
+      expect(codeOf(await gql(OPEN, { id: 'acc-blank', owner }))).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'owner',
+      });
     const withReference =
       'mutation($id: ID!, $ref: String) { deposit(accountId: $id, amount: "1.00", reference: $ref) { id balance } }';
     const refused = await gql(withReference, { id: 'acc-1', ref: 'wire 7\u0000' });

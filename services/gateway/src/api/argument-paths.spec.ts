@@ -48,6 +48,10 @@ describe('argument paths: one name for the field at fault, whichever check finds
       'mutation($g: Int!) { placeOrder(input: { marketId: "m", gpus: $g, price: "1" }) { id } }',
     );
     expect(variableArgumentPath(inner, 'g')).toBe('input.gpus');
+    // A list's item: graphql-js names it `r[0]` (it was answered as the variable's name, r[0]).
+    const list = parse('mutation($r: [AccountRole!]!) { createApiKey(accountId: "a", roles: $r) { keyId } }');
+    expect(variableArgumentPath(list, 'r[0]')).toBe('roles[0]');
+    expect(variableArgumentPath(doc, 'o.nodes[2].id')).toBe('input.nodes[2].id');
     const twice = parse('{ a: both(a: { from: $x }) b: both(b: { to: $x }) }');
     expect(variableArgumentPath(twice, 'x')).toBe('x');
   });

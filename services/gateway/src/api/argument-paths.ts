@@ -43,12 +43,16 @@ function usesOf(document: DocumentNode): Map<string, Set<string>> {
   return uses;
 }
 
-/** `field`, its first name a variable of `document`, as the argument path where that variable is used (when it is used in one place). */
+/**
+ * `field`, its first name a variable of `document`, as the argument path where that variable is
+ * used (when it is used in one place): `o.gpus` as `input.gpus`, a list's item `r[0]` as `roles[0]`.
+ */
 export function variableArgumentPath(document: DocumentNode, field: string): string {
-  const [variable, ...rest] = field.split('.');
-  const at = usesOf(document).get(variable!);
+  const cut = field.search(/[.[]/);
+  const variable = cut < 0 ? field : field.slice(0, cut);
+  const at = usesOf(document).get(variable);
   if (!at || at.size !== 1) return field;
-  return [...at, ...rest].join('.');
+  return `${[...at][0]}${cut < 0 ? '' : field.slice(cut)}`;
 }
 
 /** The fields of `selectionSet` (through its fragments) whose response key is `key`. */
