@@ -8,7 +8,9 @@ import { ONCE_TRIES, RETRY_AFTER } from '../join/backoff';
 import { CLAIM_ABOVE_MEASURED } from '../join/claim';
 import { CommandSpec, OptionSpec } from './spec';
 
-export const DEFAULT_GATEWAY = 'http://127.0.0.1:4000/graphql';
+/** The local gateway's GraphQL URL on `port` (what `npm start` serves: GPUX_GATEWAY_PORT there). */
+export const localGateway = (port: number | string) => `http://127.0.0.1:${port}/graphql`;
+export const DEFAULT_GATEWAY = localGateway(4000);
 export const DEFAULT_SIZES = [256, 512, 1024];
 
 const json = (what: string): OptionSpec => ({
@@ -147,7 +149,7 @@ const join = {
       type: 'string',
       value: 'URL',
       description: "the gateway's GraphQL URL",
-      default: `$GPUX_GATEWAY_URL, else ${DEFAULT_GATEWAY}`,
+      default: `$GPUX_GATEWAY_URL, else ${localGateway('$GPUX_GATEWAY_PORT')} (the port npm start moves), else ${DEFAULT_GATEWAY}`,
       missing: `--gateway needs a URL, e.g. --gateway ${DEFAULT_GATEWAY}`,
     },
     'credential-file': {

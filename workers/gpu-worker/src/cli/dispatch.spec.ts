@@ -42,7 +42,9 @@ describe('gpu-worker command line', () => {
     ]) {
       expect(what.text).toContain(`  ${option} `);
     }
-    expect(what.text).toContain('(default: $GPUX_GATEWAY_URL, else http://127.0.0.1:4000/graphql)');
+    expect(what.text).toContain(
+      '(default: $GPUX_GATEWAY_URL, else http://127.0.0.1:$GPUX_GATEWAY_PORT/graphql (the port npm start moves), else http://127.0.0.1:4000/graphql)',
+    );
     expect(what.text).toContain('(default: $GPUX_NODE_CREDENTIAL)');
     expect(what.text).toMatch(/^examples:\n {2}gpu-worker join --credential-file /m);
   });

@@ -26,7 +26,7 @@ export type Verdict = Omit<ChallengeVerdict, 'reason' | 'node'> & {
 
 export interface AgentClient {
   readonly url: string;
-  /** Where the URL was given (`--gateway`, `GPUX_GATEWAY_URL`), for messages; default --gateway. */
+  /** Where the URL was given (`--gateway`, `GPUX_GATEWAY_URL`, `GPUX_GATEWAY_PORT`), for messages; default --gateway. */
   readonly urlOption?: string;
   joinSession(adapter?: string): Promise<WorkerSession>;
   requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;

@@ -125,10 +125,17 @@ function agent(
     proving?: (id: string, signal?: AbortSignal) => Promise<void>;
     /** What a proof's open does (an empty opening by default). */
     open?: (r: OpenRequest, signal?: AbortSignal) => Promise<Opening>;
+    /** Where the gateway's URL came from (the client's urlOption; default none: --gateway). */
+    urlOption?: string;
   } = {},
 ) {
   const controller = new AbortController();
-  const { client, calls, left } = scripted(steps, () => controller.abort());
+  const scriptedClient = scripted(steps, () => controller.abort());
+  const { calls, left } = scriptedClient;
+  const client: AgentClient =
+    options.urlOption === undefined
+      ? scriptedClient.client
+      : { ...scriptedClient.client, urlOption: options.urlOption };
   const events: JoinEvent[] = [];
   const sleeps: number[] = [];
   const proved: string[] = [];
@@ -835,6 +842,17 @@ describe('the worker agent', () => {
       event: 'error',
       message:
         'the gateway at http://gw/graphql could not be reached in 4 tries (ECONNREFUSED): check that the gateway is running and reachable from here, and that --gateway is its GraphQL URL',
+    });
+    // A URL made from GPUX_GATEWAY_PORT: the port is what to check.
+    const fromPort = agent(Array.from({ length: ONCE_TRIES }, down), {
+      once: true,
+      urlOption: 'GPUX_GATEWAY_PORT',
+    });
+    expect(await fromPort.run()).toBe(EXIT.failed);
+    expect(fromPort.events.at(-1)).toEqual({
+      event: 'error',
+      message:
+        'the gateway at http://gw/graphql could not be reached in 4 tries (ECONNREFUSED): check that the gateway is running and reachable from here, and that GPUX_GATEWAY_PORT is its port',
     });
     // A gateway that answers, but cannot serve: the same bound, its own words.
     const busy = agent(

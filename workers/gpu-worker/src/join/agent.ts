@@ -265,7 +265,7 @@ export class WorkerAgent {
     const { url, urlOption = '--gateway' } = this.o.client;
     return error.noAnswer !== undefined
       ? `the gateway at ${url} could not be reached in ${ONCE_TRIES} tries (${error.noAnswer}): ` +
-          `check that the gateway is running and reachable from here, and that ${urlOption} is its GraphQL URL`
+          `check that the gateway is running and reachable from here, and that ${urlOption} is its ${urlOption.endsWith('_PORT') ? 'port' : 'GraphQL URL'}`
       : `gave up after ${ONCE_TRIES} tries, the last: ${error.message}; try again later`;
   }
 

@@ -380,6 +380,11 @@ describe('the gateway client', () => {
     expect((below as Error).message).toBe(
       `GPUX_GATEWAY_URL=${origin}/graphql/x answered 404: is it the GraphQL endpoint? e.g. ${origin}/graphql`,
     );
+    // A URL made from GPUX_GATEWAY_PORT names the variable, not as if it held the URL.
+    const fromPort = await notFound(url, { urlOption: 'GPUX_GATEWAY_PORT' });
+    expect((fromPort as Error).message).toBe(
+      `${url} (from GPUX_GATEWAY_PORT) answered 404: is it the GraphQL endpoint?`,
+    );
     // Already the usual endpoint: no example to give.
     expect(((await notFound(url)) as Error).message).toBe(
       `--gateway ${url} answered 404: is it the GraphQL endpoint?`,

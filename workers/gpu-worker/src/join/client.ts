@@ -79,7 +79,11 @@ export class GatewayUnavailableError extends Error {
 export class GatewayUrlError extends Error {
   /** `plain`: the URL is https:// and the server answered without TLS (why, as fetch said). */
   constructor(url: string, option = '--gateway', plain?: string) {
-    const given = option.startsWith('--') ? `${option} ${url}` : `${option}=${url}`;
+    const given = option.startsWith('--')
+      ? `${option} ${url}`
+      : option.endsWith('_PORT')
+        ? `${url} (from ${option})`
+        : `${option}=${url}`;
     super(
       plain === undefined
         ? `${given} answered 404: is it the GraphQL endpoint?${endpointExample(url)}`
@@ -158,7 +162,7 @@ export interface ClientOptions {
 export class GatewayClient {
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
-  /** `--gateway`, or `GPUX_GATEWAY_URL` when the URL came from the environment. */
+  /** `--gateway`, or `GPUX_GATEWAY_URL` or `GPUX_GATEWAY_PORT` when the URL came from the environment. */
   readonly urlOption: string;
 
   constructor(

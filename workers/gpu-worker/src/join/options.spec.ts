@@ -73,6 +73,33 @@ describe('join options', () => {
     });
   });
 
+  it('else takes the local gateway on GPUX_GATEWAY_PORT (the port npm start moves), and says so', () => {
+    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_PORT: '4720' })).toMatchObject({
+      ok: true,
+      options: { gateway: 'http://127.0.0.1:4720/graphql', gatewayFrom: 'GPUX_GATEWAY_PORT' },
+    });
+    // GPUX_GATEWAY_URL and --gateway say more than a port: they win.
+    expect(
+      parseJoinArgs([], { ...env, GPUX_GATEWAY_PORT: '4720', GPUX_GATEWAY_URL: 'http://gw:4000/graphql' }),
+    ).toMatchObject({
+      ok: true,
+      options: { gateway: 'http://gw:4000/graphql', gatewayFrom: 'GPUX_GATEWAY_URL' },
+    });
+    const given = parseJoinArgs(['--gateway', 'http://other/graphql'], { ...env, GPUX_GATEWAY_PORT: 'x' });
+    expect(given).toMatchObject({ ok: true, options: { gateway: 'http://other/graphql' } });
+    expect(given.ok && given.options.gatewayFrom).toBe(undefined);
+    // Empty is unset, as GPUX_GATEWAY_URL's.
+    expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_PORT: '' })).toMatchObject({
+      ok: true,
+      options: { gateway: DEFAULT_GATEWAY },
+    });
+    for (const port of ['0', '65536', '04720', '-1', '4720 ', 'http://gw:4720/graphql'])
+      expect(parseJoinArgs([], { ...env, GPUX_GATEWAY_PORT: port })).toEqual({
+        ok: false,
+        error: `GPUX_GATEWAY_PORT must be a TCP port, 1 to 65535 (got "${port}"): the local gateway's port, as npm start takes it; or give the URL with --gateway or GPUX_GATEWAY_URL`,
+      });
+  });
+
   it('takes Dawn toggles from --dawn-toggles, else GPUX_DAWN_TOGGLES', () => {
     const f16 = { enable: ['vulkan_enable_f16_on_nvidia'], disable: [] };
     expect(parseJoinArgs([], { ...env, GPUX_DAWN_TOGGLES: 'vulkan_enable_f16_on_nvidia' })).toMatchObject({

@@ -3,7 +3,7 @@
  * out), so every message a user can get is unit-tested. The node credential is never taken from
  * the command line: other users of the machine can read a process's arguments.
  */
-import { COMMANDS, DEFAULT_GATEWAY } from '../cli/commands';
+import { COMMANDS, DEFAULT_GATEWAY, localGateway } from '../cli/commands';
 import { readOptions, stringValue } from '../cli/options';
 import { AdapterOption, adapterOption, dawnTogglesOption } from '../gpu/options';
 import type { DawnToggles } from '../gpu/toggles';
@@ -13,7 +13,7 @@ export { DEFAULT_GATEWAY };
 export interface JoinOptions extends AdapterOption {
   gateway: string;
   /** Present when the gateway's URL came from the environment, so that messages name it. */
-  gatewayFrom?: 'GPUX_GATEWAY_URL';
+  gatewayFrom?: GatewayVariable;
   /** Where the credential comes from: a file to read, or the environment's value. */
   credential: { file: string } | { env: string };
   /** TFLOP/s to claim; absent: measured on this GPU at the challenge size, derated. */
@@ -26,6 +26,9 @@ export interface JoinOptions extends AdapterOption {
   f16: boolean;
   json: boolean;
 }
+
+/** The variables the gateway's URL may come from when --gateway is not given (gatewayFromEnv). */
+export type GatewayVariable = 'GPUX_GATEWAY_URL' | 'GPUX_GATEWAY_PORT';
 
 export type ParsedJoin = { ok: true; options: JoinOptions } | { ok: false; error: string };
 
@@ -77,6 +80,27 @@ export function checkCredential(credential: string, from: string): string | null
   return null;
 }
 
+/**
+ * The gateway's URL when --gateway is not given: GPUX_GATEWAY_URL, else the local gateway on
+ * GPUX_GATEWAY_PORT (the variable that moves the gateway's port under `npm start`, so a worker run
+ * where it is exported finds that gateway), else DEFAULT_GATEWAY. An empty variable counts as unset.
+ */
+function gatewayFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { ok: true; gateway: string; gatewayFrom?: GatewayVariable } | { ok: false; error: string } {
+  const url = env['GPUX_GATEWAY_URL'];
+  if (url) return { ok: true, gateway: url, gatewayFrom: 'GPUX_GATEWAY_URL' };
+  const port = env['GPUX_GATEWAY_PORT'];
+  if (!port) return { ok: true, gateway: DEFAULT_GATEWAY };
+  // As infra/scripts/lib.sh takes it (check_ports): no sign, no leading zero, 1 to 65535.
+  if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)
+    return {
+      ok: false,
+      error: `GPUX_GATEWAY_PORT must be a TCP port, 1 to 65535 (got "${port}"): the local gateway's port, as npm start takes it; or give the URL with --gateway or GPUX_GATEWAY_URL`,
+    };
+  return { ok: true, gateway: localGateway(port), gatewayFrom: 'GPUX_GATEWAY_PORT' };
+}
+
 export function parseJoinArgs(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
@@ -92,8 +116,10 @@ export function parseJoinArgs(
 
   const given = stringValue(values, 'gateway');
   if (given === '') return missing('gateway');
-  const gatewayFrom = given === undefined && env['GPUX_GATEWAY_URL'] ? 'GPUX_GATEWAY_URL' : undefined;
-  const gateway = given ?? (env['GPUX_GATEWAY_URL'] || DEFAULT_GATEWAY);
+  const envGateway = given === undefined ? gatewayFromEnv(env) : undefined;
+  if (envGateway && !envGateway.ok) return envGateway;
+  const gateway = given ?? envGateway?.gateway ?? DEFAULT_GATEWAY;
+  const gatewayFrom = envGateway?.gatewayFrom;
   const bad = checkGateway(gateway);
   if (bad) return { ok: false, error: gatewayFrom ? bad.replace('--gateway', gatewayFrom) : bad };
 
