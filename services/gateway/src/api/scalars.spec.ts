@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import { formatError } from './errors';
 import { literalFieldPlugin } from './field-at-fault';
+import { USD_FORMAT } from '../domain/money';
 import { GraphQLDateTimeString, GraphQLUsd } from './scalars';
 
 // A schema with an argument of each scalar, served as the gateway serves: same plugin, same formatError.
@@ -104,6 +105,28 @@ describe('Usd', () => {
       field: 'i.price',
     });
   });
+
+  it.each([
+    ['.50', 'starts with the point'],
+    ['1e0', 'has an exponent'],
+    ['0,50', 'has a comma'],
+    ['0.0000001', 'has 7 decimals'],
+    ['abc', null],
+  ])(
+    'refuses %j saying the form it takes, and what is wrong where that is easy to tell',
+    async (value, wrong) => {
+      const { errors } = await run('query($a: Usd) { echo(amount: $a) }', { a: value });
+      const message = errors?.[0]?.message ?? '';
+      expect(message).toContain(`; Usd must be ${USD_FORMAT}`);
+      if (wrong) expect(message).toContain(`; this one ${wrong}`);
+      else expect(message.endsWith(`Usd must be ${USD_FORMAT}`)).toBe(true);
+      // A number, and spaces around, are told the same form.
+      for (const other of [0.5, ' 0.50'])
+        expect(
+          (await run('query($a: Usd) { echo(amount: $a) }', { a: other })).errors?.[0]?.message,
+        ).toContain(USD_FORMAT);
+    },
+  );
 
   it('refuses an inline literal with BAD_USER_INPUT naming the argument', async () => {
     expect(await errorOf('{ echo(amount: "1e3") }')).toEqual({ code: 'BAD_USER_INPUT', field: 'amount' });

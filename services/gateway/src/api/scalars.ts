@@ -1,6 +1,6 @@
 import { ASTNode, GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { parseMoney } from '../domain/money';
+import { parseMoney, USD_FORMAT } from '../domain/money';
 
 /**
  * Why a value is refused, as a client error. No `field`: graphql-js prefixes a variable's error with
@@ -13,9 +13,6 @@ function refused(message: string, node?: ASTNode): GraphQLError {
     extensions: { code: 'BAD_USER_INPUT' },
   });
 }
-
-const USD_FORMAT =
-  'an exact decimal string of US dollars: digits, then optionally a point and 1 to 6 decimals, e.g. "12.50" or "0.000001" (no exponent, no thousands separator, no spaces); a leading "-" only where an amount can be negative';
 
 /** The money string if it is one, else why not. */
 function usdOf(value: unknown): { ok: true; text: string } | { ok: false; reason: string } {
