@@ -5,37 +5,12 @@ import {
   ConsumerConfig,
   Kafka,
   logLevel,
-  LogEntry,
   Partitioners,
   Producer,
   ProducerConfig,
 } from 'kafkajs';
 import { rememberCoordinators } from './kafka-coordinators';
-
-const levelName: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'log',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/**
- * kafkajs warns about this for every transactional producer with a bounded retry count. Our
- * transactions abort on any failure and the work is redone from the committed offset, so bounded
- * retries cannot duplicate anything; unbounded ones would hang a producer while the broker is away.
- */
-const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
-
-/** Sends kafkajs' own log lines through the service's structured logger. */
-function kafkaLogCreator() {
-  const logger = new Logger('kafkajs');
-  return () =>
-    ({ level, log }: LogEntry) => {
-      const { message, ...rest } = log;
-      if (EXPECTED_WARNINGS.includes(message)) return;
-      logger[levelName[level] ?? 'log']({ msg: message, ...rest });
-    };
-}
+import { kafkaLogCreator } from './kafka-log';
 
 export interface KafkaClientOptions {
   clientId: string;
