@@ -87,11 +87,12 @@ export const ERROR_CODES = {
   FORBIDDEN: {
     action: ErrorAction.REAUTHENTICATE,
     description:
-      'The key is valid but may not do this (another role, what is not yours): use a key that may.',
+      "The key is valid but may not do this: it lacks the role (a bid without BUYER, an ask without PROVIDER, an admin's operation), what it names is another's (another account's order or account, another provider's node), or its node's credential is revoked: use a key that may.",
   },
   NOT_FOUND: {
     action: ErrorAction.DO_NOT_RETRY,
-    description: 'What extensions.field names does not exist (or is not yours).',
+    description:
+      "What extensions.field names does not exist (a market, an order, a node, an account's API key, or a worker's session or challenge no longer current). What exists but is another's is FORBIDDEN instead.",
   },
   ORDER_NOT_OPEN: {
     action: ErrorAction.DO_NOT_RETRY,
