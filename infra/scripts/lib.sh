@@ -45,6 +45,8 @@ REDIS_DIR="$GPUX_RUN_DIR/redis"
 
 say() { printf '[%s] %s\n' "${GPUX_LOG_TAG:-stack}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${GPUX_LOG_TAG:-stack}" "$*" >&2; exit 1; }
+# refuse MESSAGE: a command line the script does not take; MESSAGE says what it takes. Exit 2.
+refuse() { printf '[%s] %s\n' "${GPUX_LOG_TAG:-stack}" "$*" >&2; exit 2; }
 
 # pid_alive FILE [MARKER]: the pid in FILE names a running process whose command line contains
 # MARKER, or is a child of this shell (just forked, it still has the shell's command line until

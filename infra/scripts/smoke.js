@@ -3,7 +3,7 @@
 // market's book answers through GraphQL (one resting bid of 1 GPU at 2.40, 2 GPUs left at 2.50:
 // the demo was applied once, however often `npm start` ran), the buyer's deposit is in the ledger
 // once, and the local node reaches CERTIFIED through the worker's real challenge, with its worker online. Exits 0, or 1
-// with one line per failed check. Used by CI (infra/scripts/newcomer-check.sh); run it by hand
+// with one line per failed check (2: an argument; it takes none but --help). Used by CI (infra/scripts/newcomer-check.sh); run it by hand
 // against a running `npm start` the same way:
 //
 //   node infra/scripts/smoke.js            (reads the admin key from .run/admin-api-key)
@@ -18,6 +18,27 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 const runDir = process.env.GPUX_RUN_DIR || path.join(root, '.run');
+
+const USAGE = `usage: node infra/scripts/smoke.js
+Checks a running \`npm start\` (run folder ${runDir}): every /health, the demo market's book through
+GraphQL, the demo buyer's one deposit, and the local node CERTIFIED by its worker. It takes no
+arguments: the environment says where to look (GPUX_RUN_DIR, GPUX_<SERVICE>_PORT, GATEWAY_URL,
+GRAPHQL_PATH, ADMIN_API_KEY, SMOKE_CERTIFY_TIMEOUT_MS), as for the npm start it checks.
+Exits 0 when every check passes, 1 with one line per failed check, 2 on a wrong argument.`;
+
+// Arguments: none but --help. Anything else is refused, not ignored: the check would run
+// against other ports or another run folder than the one that was meant.
+for (const arg of process.argv.slice(2)) {
+  if (arg === '--help' || arg === '-h') {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  console.error(
+    `[smoke] unknown argument ${JSON.stringify(arg)}: smoke.js takes no arguments (only --help); ` +
+      'it reads where to look from GPUX_RUN_DIR, GPUX_<SERVICE>_PORT, GATEWAY_URL and ADMIN_API_KEY, as npm start does',
+  );
+  process.exit(2);
+}
 
 /** The port of a service, from its GPUX_<NAME>_PORT as infra/scripts/lib.sh reads it; exits 2 on a bad one. */
 function port(name, fallback) {

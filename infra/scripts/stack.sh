@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # The one supervisor of the local infrastructure (Kafka + Redis), used by `npm start`, `npm test`
-# and CI. Idempotent: `up` starts only what is not running.
-#   stack.sh up       start Kafka and Redis, wait until they accept clients, print where they are
-#   stack.sh down     stop both cleanly
-#   stack.sh status   print up/down for each (exit 1 if either is down)
-#   stack.sh env      print the environment variables that point clients at this stack
-#   stack.sh purge    stop both and delete their data (the event log too)
+# and CI. Idempotent: `up` starts only what is not running. Its commands: USAGE below.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
+
+USAGE="usage: npm run stack -- up|down|status|env|purge   (bash infra/scripts/stack.sh …; run folder $GPUX_RUN_DIR)
+  up       start Kafka and Redis, wait until they accept clients, print where they are
+  down     stop both cleanly
+  status   print up/down for each (exit 1 if either is down)
+  env      print the environment variables that point clients at this stack
+  purge    stop both and delete their data (the event log too)"
+
+case "${1:-}" in
+  -h | --help) echo "$USAGE"; exit 0 ;;
+  up | down | status | env | purge)
+    [ "$#" -eq 1 ] || refuse "stack.sh $1 takes no more arguments (got: ${*:2}); $(echo "$USAGE" | head -1)" ;;
+  "") echo "$USAGE" >&2; exit 2 ;;
+  *) refuse "unknown command '$1': stack.sh takes one of up, down, status, env, purge (npm run stack -- status), or --help" ;;
+esac
 
 print_env() {
   echo "KAFKA_BROKERS=127.0.0.1:$GPUX_KAFKA_PORT"
@@ -44,5 +54,4 @@ case "${1:-}" in
     rm -rf "$KAFKA_DIR" "$REDIS_DIR" "$GPUX_PORTS_FILE"
     say "local Kafka and Redis data deleted"
     ;;
-  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
 esac

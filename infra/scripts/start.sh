@@ -2,7 +2,8 @@
 # `npm start`: the whole marketplace on this machine. Installs what is missing, builds, brings up
 # Kafka and Redis, starts every service, checks the GPU worker's WebGPU, and prints where
 # everything is. Runs in the foreground: Ctrl-C (or SIGTERM) stops the services, then the
-# infrastructure it started. `npm start -- --detach` leaves it all running; `npm run stop` stops it.
+# infrastructure it started. `npm start -- --detach` leaves it all running (a second one, while it
+# runs, says so and changes nothing); `npm run stop` stops it and says what it stopped.
 set -euo pipefail
 GPUX_LOG_TAG=start
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,10 @@ SERVICES=(
 )
 PIDS_DIR="$GPUX_RUN_DIR/pids"
 LOGS_DIR="$GPUX_RUN_DIR/logs"
+gateway_url="http://127.0.0.1:$GPUX_GATEWAY_PORT${GRAPHQL_PATH:-/graphql}"
 detach=0
+USAGE="usage: npm start [-- --detach]   the whole marketplace on this machine, in the foreground (--detach: left in the background)
+       npm run stop                stops what npm start started (here: $GPUX_RUN_DIR)"
 # What a pid file's process has in its command line when it is ours (pid_alive's MARKER).
 RUN_MARKER="infra/runtime/run.js"
 START_MARKER="start.sh"
@@ -25,41 +29,101 @@ port_taken() {
   echo "port $2 for $1 is taken by another process (see which: ss -ltnp 'sport = :$2'): set $(port_var "$1") to a free port, or stop that process. Often it is this project's docker compose stack ('docker compose down') or another checkout's 'npm start' ('npm run stop' there, with its GPUX_RUN_DIR)"
 }
 
+# stop_services: stops the worker, then the services (all signalled at once), and says which it
+# stopped, with their pids; STOPPED is how many.
+STOPPED=0
 stop_services() {
+  local stopped=() entry name
+  if pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MARKER workers/gpu-worker"; then
+    stopped+=("gpu-worker (pid $(cat "$PIDS_DIR/gpu-worker.pid"))")
+  fi
   stop_pid "$PIDS_DIR/gpu-worker.pid" gpu-worker 15 "$RUN_MARKER workers/gpu-worker"
   for entry in "${SERVICES[@]}"; do
-    local name=${entry%%:*}
-    pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name" && kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
+    name=${entry%%:*}
+    if pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name"; then
+      stopped+=("$name (pid $(cat "$PIDS_DIR/$name.pid"))")
+      kill -TERM "$(cat "$PIDS_DIR/$name.pid")" 2>/dev/null || true
+    fi
   done
   for entry in "${SERVICES[@]}"; do
-    local name=${entry%%:*}
+    name=${entry%%:*}
     stop_pid "$PIDS_DIR/$name.pid" "$name" 15 "$RUN_MARKER services/$name"
   done
+  STOPPED=${#stopped[@]}
+  if [ "$STOPPED" -gt 0 ]; then
+    local list; list=$(printf '%s, ' "${stopped[@]}")
+    say "stopped ${list%, }"
+  fi
 }
 
-case "${1:-}" in
-  --stop)
-    if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
-      # A foreground `npm start` is running: let it stop what it started, in order.
-      supervisor=$(cat "$PIDS_DIR/start.pid")
-      kill -TERM "$supervisor"
-      wait_for 60 "npm start to stop" bash -c "! kill -0 $supervisor 2>/dev/null" || die "npm start (pid $supervisor) did not stop within 60s"
-      say "stopped"
-    else
-      take_lock
-      stop_services
-      bash infra/scripts/stack.sh down
-    fi
-    exit 0
-    ;;
-  --detach) detach=1 ;;
-  "") ;;
-  *) die "unknown option $1 (use --detach, or --stop)" ;;
-esac
+# where_it_runs: where everything answers, as a start prints it last (KAFKA_BROKERS and REDIS_URL
+# from stack.sh env, ADMIN_API_KEY set).
+where_it_runs() {
+  cat <<TXT
+
+GPU Exchange is running.
+  console    http://127.0.0.1:$GPUX_GATEWAY_PORT/
+  GraphQL    $gateway_url   (admin key: Authorization: Bearer $ADMIN_API_KEY)
+$(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
+  Kafka      $KAFKA_BROKERS
+  Redis      $REDIS_URL
+  logs       $LOGS_DIR/
+TXT
+}
+
+if [ "${1:-}" = --stop ]; then
+  [ "$#" -eq 1 ] || refuse "npm run stop takes no arguments (got: ${*:2}): it stops what 'npm start' started in $GPUX_RUN_DIR (GPUX_RUN_DIR names another run folder)"
+  if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
+    # A foreground `npm start` is running: let it stop what it started, in order.
+    supervisor=$(cat "$PIDS_DIR/start.pid")
+    kill -TERM "$supervisor"
+    wait_for 60 "npm start to stop" bash -c "! kill -0 $supervisor 2>/dev/null" || die "npm start (pid $supervisor) did not stop within 60s"
+    say "stopped npm start (pid $supervisor), which stopped what it started (its own output lists it)"
+  else
+    take_lock
+    stop_services
+    # Kafka's and Redis' own lines ("[kafka] stopped"), kept to tell whether anything ran.
+    down=$(bash infra/scripts/stack.sh down)
+    [ -z "$down" ] || printf '%s\n' "$down"
+    [ "$STOPPED" -gt 0 ] || [ -n "$down" ] || say "nothing was running (run folder $GPUX_RUN_DIR)"
+  fi
+  exit 0
+fi
+for arg in "$@"; do
+  case "$arg" in
+    --detach) detach=1 ;;
+    -h | --help) echo "$USAGE"; exit 0 ;;
+    *) refuse "unknown argument '$arg': npm start takes only --detach ('npm start -- --detach') or --help; 'npm run stop' stops it" ;;
+  esac
+done
 
 take_lock
 if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
   die "npm start (pid $(cat "$PIDS_DIR/start.pid")) is already running: stop it first ('npm run stop')"
+fi
+# What a detached start left: every service (and Kafka and Redis) still running. A second start
+# changes nothing of it: it says so (and, --detach, where it all is), building, starting and
+# creating nothing, so no new demo keys either (a key is shown once, by the start that made it).
+# With only some running, the start goes on and starts the rest.
+running=()
+for entry in "${SERVICES[@]}"; do
+  name=${entry%%:*}
+  pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name" && running+=("$name (pid $(cat "$PIDS_DIR/$name.pid"))")
+done
+if [ "${#running[@]}" -eq "${#SERVICES[@]}" ] && bash infra/scripts/stack.sh status >/dev/null 2>&1; then
+  running_list=$(printf '%s, ' "${running[@]}")
+  [ "$detach" -eq 1 ] || die "GPU Exchange is already running in the background, from 'npm start -- --detach' (${running_list%, }): use it as it is, or stop it first ('npm run stop')"
+  say "already running, from an earlier 'npm start -- --detach': nothing was built, started or created (to run changed code: 'npm run stop', then start again)"
+  eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
+  [ -n "${ADMIN_API_KEY:-}" ] || ADMIN_API_KEY=$(cat "$GPUX_RUN_DIR/admin-api-key" 2>/dev/null) || ADMIN_API_KEY='(the one it was started with)'
+  where_it_runs
+  if pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MARKER workers/gpu-worker"; then
+    echo "  gpu-worker pid $(cat "$PIDS_DIR/gpu-worker.pid") (log: $LOGS_DIR/gpu-worker.log)"
+  else
+    echo "  gpu-worker not running (log: $LOGS_DIR/gpu-worker.log): 'npm run stop', then start again, starts it"
+  fi
+  echo "The demo's API keys are the ones the start that started it printed (a key is shown once; createApiKey with the admin key makes more)."
+  exit 0
 fi
 check_ports GPUX_GATEWAY_PORT GPUX_ORDERS_PORT GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT GPUX_CAPACITY_PORT \
   GPUX_KAFKA_PORT GPUX_KAFKA_CONTROLLER_PORT GPUX_REDIS_PORT
@@ -140,7 +204,6 @@ timeout 120 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/g
 # resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
 say "opening the demo market"
 credential_file="$GPUX_RUN_DIR/demo-node-credential"
-gateway_url="http://127.0.0.1:$GPUX_GATEWAY_PORT${GRAPHQL_PATH:-/graphql}"
 GATEWAY_URL="$gateway_url" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
   node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
   || say "WARNING: the demo market could not be set up (above); the marketplace runs without it"
@@ -154,16 +217,7 @@ if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MAR
   say "gpu-worker joined as demo-local-node (log: $LOGS_DIR/gpu-worker.log)"
 fi
 
-cat <<TXT
-
-GPU Exchange is running.
-  console    http://127.0.0.1:$GPUX_GATEWAY_PORT/
-  GraphQL    $gateway_url   (admin key: Authorization: Bearer $ADMIN_API_KEY)
-$(for entry in "${SERVICES[@]}"; do printf '  health     http://127.0.0.1:%s/health   (%s)\n' "${entry##*:}" "${entry%%:*}"; done)
-  Kafka      $KAFKA_BROKERS
-  Redis      $REDIS_URL
-  logs       $LOGS_DIR/
-TXT
+where_it_runs
 
 if [ "$detach" -eq 1 ]; then
   trap - INT TERM EXIT
