@@ -23,6 +23,7 @@ import {
   CHEATERS,
   CredentialRefusedError,
   GatewayClient,
+  GatewayRequestError,
   GpuContext,
   keepAlive,
   MODEST_CLAIM_TFLOPS,
@@ -876,6 +877,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       if (!Marketplace.external) expect(sizing).toEqual({ minSize: 512, maxSize: 4096, productMs: 5 });
       const ticket = await client.requestCertification(claim);
       expect(ticket.challenge.n).toBe(challengeSizeFor(claim, sizing));
+      // Asked again while it is answered: refused, naming no field (the node is the credential's,
+      // not an argument; extensions.field was nodeId, which requestCertification does not take).
+      const again = await client.requestCertification(claim).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(GatewayRequestError);
+      expect(again).toMatchObject({ code: 'ALREADY_EXISTS', field: undefined });
       if (!Marketplace.external) expect(ticket.challenge.n).toBe(expected);
       // Batched for the target time (CERT_TARGET_SECONDS) at the claim, as at any size.
       const productMs = ((2 * ticket.challenge.n ** 3) / (claim * 1e12)) * 1000;

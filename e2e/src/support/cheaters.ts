@@ -31,6 +31,7 @@ export {
   ChallengeFailedError,
   CredentialRefusedError,
   GatewayClient,
+  GatewayRequestError,
 } from '../../../workers/gpu-worker/src/join/client';
 export { openGpu };
 export type { GpuContext };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Args, Float, ID, Mutation, Resolver } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
 import {
   CapacityCommands,
   capacityReadModel as rm,
@@ -224,11 +225,11 @@ export class WorkersResolver {
       precision,
       ...(minimum === undefined ? {} : { requiredTflopsPerGpu: minimum }),
     };
-    const outcome = await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.issueChallenge.type, subject: nodeId, data },
-      rm.name,
-    );
+    const outcome = await this.commands
+      .execute('capacity', { type: CapacityCommands.issueChallenge.type, subject: nodeId, data }, rm.name)
+      .catch((error: unknown) => {
+        throw credentialsNode(error);
+      });
     const { request: _request, ...ticket } = await this.after(
       nodeId,
       outcome,
@@ -415,4 +416,17 @@ export class WorkersResolver {
       ...(pending ? { challenge: { id: c.id, purpose: 'SPOT', challenge: c.challenge } } : {}),
     };
   }
+}
+
+/**
+ * A refusal of the worker's own node (a challenge it is answering already, ALREADY_EXISTS on
+ * nodeId): the node is its credential's, not an argument it sent, so no field is named, where
+ * extensions.field nodeId named an argument requestCertification does not have.
+ */
+function credentialsNode(error: unknown): unknown {
+  if (error instanceof GraphQLError && error.extensions['field'] === 'nodeId') {
+    const { field: _field, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { extensions });
+  }
+  return error;
 }
