@@ -401,6 +401,41 @@ describe('idempotency keys and ids through GraphQL', () => {
     });
   });
 
+  it('answers an order sent without a key, whose answer was lost to a TIMEOUT, again with the key the TIMEOUT named: one order, one hold', async () => {
+    if (Marketplace.external) return; // it stops orders
+    const marketId = 'idem-keyless';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const buyer = await m.account('idem-keyless-b', ['buyer'], '10.00');
+    const bid = { marketId, side: 'BID', gpus: 1, hours: 1, price: '2.00' };
+    // Orders down: the hold is taken and the bid waits in orders' commands, the answer times out.
+    await m.service('orders').stop();
+    let lost;
+    try {
+      lost = await m.gql(PLACE, { input: bid }, buyer);
+    } finally {
+      await m.service('orders').start();
+    }
+    const timedOut = error(lost);
+    expect(timedOut).toMatchObject({ code: 'TIMEOUT', idempotencyKey: expect.any(String) });
+    // Before, the key named was the order's random id, and the order sent with it was refused
+    // IDEMPOTENCY_KEY_REUSED ("use a new key"): a client that did so placed and held a second bid.
+    const key = String(timedOut?.['idempotencyKey']);
+    const again = await m.ok<{ placeOrder: { id: string; status: string } }>(
+      PLACE,
+      { input: { ...bid, clientOrderId: key } },
+      buyer,
+    );
+    expect(again.placeOrder.status).toBe('OPEN');
+    const mine = await m.ok<{ me: { held: string }; myOrders: { totalCount: number } }>(
+      '{ me { held } myOrders { totalCount } }',
+      {},
+      buyer,
+    );
+    expect(mine).toEqual({ me: { held: '2.020000' }, myOrders: { totalCount: 1 } });
+  });
+
   it('tells a retry from another request with the key after Redis was flushed: the retry gets its outcome, the other is refused, and the deposit happens once', async () => {
     await open('idem-flush');
     expect(await m.ok(DEPOSIT, { id: 'idem-flush', amount: '3.00', key: 'F' })).toEqual({

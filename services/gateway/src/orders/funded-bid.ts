@@ -98,6 +98,8 @@ export async function placeFundedBid(
   clientKey: string,
   keyField: string,
   timeoutMs: number,
+  /** Whether the client gave the key (a clientOrderId); else the gateway made it (orders.resolver.ts). */
+  named: boolean,
 ): Promise<void> {
   const started = Date.now();
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
@@ -141,8 +143,7 @@ export async function placeFundedBid(
       keyField,
     );
   } catch (error) {
-    // Without a clientOrderId the bid's key is its random order id (orders.resolver.ts).
-    const named = clientKey !== bid.orderId;
+    // Its refusal names the order it would have made only for a client that can name it again.
     throw keepReplayed(error, holdRefusal(error, bid, amount, named), keyField);
   }
   const placeId = fundedPlacementId(held.commandId);

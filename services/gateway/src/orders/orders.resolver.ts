@@ -156,9 +156,12 @@ export class OrdersResolver {
     if (keyProblem) throw apiError('BAD_USER_INPUT', keyProblem, keyField);
     // The same client id gives the same order id, so a retry finds the order its first try made;
     // once the key is forgotten, an order with that id is another's, and the id is never reused.
-    const orderId = input.clientOrderId
-      ? idFromKey('ord', p.accountId, input.clientOrderId)
-      : `ord-${randomUUID()}`;
+    // Without one the gateway makes the key, as for any mutation sent without one (idempotency.ts):
+    // a TIMEOUT names it, and the order sent again with it (as clientOrderId or idempotencyKey) is
+    // the same order, answered with its first outcome. Before, a keyless order's id was random and
+    // its key that id: sent again with it, the id derived from it was another, IDEMPOTENCY_KEY_REUSED.
+    const key = input.clientOrderId ?? randomUUID();
+    const orderId = idFromKey('ord', p.accountId, key);
     if (input.clientOrderId !== undefined) {
       // Asked together, in one round trip.
       const [createdAt, refolding] = await Promise.all([
@@ -183,7 +186,6 @@ export class OrdersResolver {
     };
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
-    const key = input.clientOrderId ?? orderId;
     try {
       if (data.side === Side.BID) {
         // A bid: settlement holds its funds first and places it with orders in the same transaction.
@@ -195,6 +197,7 @@ export class OrdersResolver {
           key,
           keyField,
           COMMAND_TIMEOUT_MS,
+          input.clientOrderId !== undefined,
         );
       } else {
         await this.commands.execute(
