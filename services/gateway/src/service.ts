@@ -42,6 +42,7 @@ import { belowGraphqlPath } from './api/graphql-path';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
 import { nullVariablesPlugin } from './api/null-variables';
+import { wideVariablesPlugin } from './api/wide-variables';
 import { NullAsAbsentInterceptor } from './api/null-as-absent';
 import { httpDocumentLimits } from './api/nesting';
 import { corsOptions, corsOriginsSchema } from './api/cors';
@@ -282,6 +283,7 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               plugins: [
                 graphqlMetricsPlugin(metrics),
                 httpSubscriptionsPlugin(config.GRAPHQL_PATH),
+                wideVariablesPlugin,
                 operationLimitsPlugin,
                 idsPlugin,
                 nullVariablesPlugin,

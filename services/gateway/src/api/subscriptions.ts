@@ -23,6 +23,7 @@ import { nameFieldsAtFault } from './field-at-fault';
 import { dependencyDown } from './unavailable';
 import { malformedIdErrors } from './ids';
 import { nullVariableErrors } from './null-variables';
+import { wideVariableError } from './wide-variables';
 import { operationLimitErrors } from './limits';
 import { subscriptionRootErrors } from './subscription-root';
 import { operationNotResolved } from './operation-resolution';
@@ -359,6 +360,8 @@ export class SubscriptionServer {
       return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
     }
     const variables = payload.variables ?? undefined;
+    const wide = wideVariableError(document, variables);
+    if (wide) return [wide];
     const tooComplex = operationLimitErrors(this.schema, document, payload.operationName, variables);
     if (tooComplex.length) return tooComplex;
     const malformed = malformedIdErrors(this.schema, document, payload.operationName, variables);
