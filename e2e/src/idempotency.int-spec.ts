@@ -132,6 +132,45 @@ describe('idempotency keys and ids through GraphQL', () => {
     expect(retry).toEqual({ data: { markNodeCertified: { tflopsPerGpu: 60 } } });
   });
 
+  it("times an administrator's certification out, while its market is behind, with what it means and the key to wait again with", async () => {
+    if (Marketplace.external) return; // it stops orders
+    const marketId = 'idem-cert-late';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const provider = await m.account('idem-p3', ['provider']);
+    const nodeId = (
+      await m.ok<{ registerNode: { node: { id: string } } }>(
+        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
+        { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
+        provider,
+      )
+    ).registerNode.node.id;
+    const CERTIFY =
+      'mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status tflopsPerGpu } }';
+    await m.service('orders').stop();
+    let late;
+    try {
+      late = await m.gql(CERTIFY, { n: nodeId, t: 50 });
+    } finally {
+      await m.service('orders').start();
+    }
+    // Before: "… does not know it yet; retry the ask shortly", to an administrator who placed no ask,
+    // and no key to retry with.
+    const timedOut = late.errors?.[0];
+    expect(timedOut?.extensions).toEqual({ code: 'TIMEOUT', idempotencyKey: expect.any(String) });
+    expect(timedOut?.message).toMatch(
+      new RegExp(
+        `^node ${nodeId} is certified \\(capacity recorded it\\), but market ${marketId} has not recorded it yet`,
+      ),
+    );
+    const again = await m.ok(
+      'mutation($n: ID!, $t: Float!, $k: String) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t, idempotencyKey: $k) { status tflopsPerGpu } }',
+      { n: nodeId, t: 50, k: timedOut?.extensions?.['idempotencyKey'] },
+    );
+    expect(again).toEqual({ markNodeCertified: { status: 'CERTIFIED', tflopsPerGpu: 50 } });
+  });
+
   it('binds no key to a request that fails validation: the corrected request with it runs', async () => {
     await open('idem-d');
     expect(error(await m.gql(DEPOSIT, { id: 'not an id!', amount: '1.00', key: 'V' }))).toMatchObject({

@@ -327,7 +327,7 @@ export class NodesResolver {
       started,
       certifying.clientKey,
     );
-    await this.listed(node);
+    await this.listed(node, certifying.clientKey);
     return node;
   }
 
@@ -337,7 +337,7 @@ export class NodesResolver {
    * A node that is not CERTIFIED now (suspended, expired, since this request's first try) has no
    * certificate for its market to record (a suspended node's record is removed): nothing to wait for.
    */
-  private async listed(node: GpuNode): Promise<void> {
+  private async listed(node: GpuNode, clientKey: string): Promise<void> {
     if (node.status !== NodeStatus.CERTIFIED) return;
     const deadline = Date.now() + COMMAND_TIMEOUT_MS;
     while (Date.now() < deadline) {
@@ -350,9 +350,12 @@ export class NodesResolver {
         return;
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The certificate is recorded; what timed out is the market's copy of it (orders behind, or down).
     throw apiError(
       'TIMEOUT',
-      `node ${node.id} is certified, but market ${node.marketId} does not know it yet; retry the ask shortly`,
+      `node ${node.id} is certified (capacity recorded it), but market ${node.marketId} has not recorded it yet, so asks on the node may still be refused NODE_NOT_CERTIFIED: retry with the same key ${clientKey} to wait for it again`,
+      undefined,
+      { idempotencyKey: clientKey },
     );
   }
 
