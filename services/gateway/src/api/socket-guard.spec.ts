@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   BAD_MESSAGE_CLOSE_CODE,
+  guardMessages,
   MAX_UNREAD_BYTES,
   NOT_READING_CLOSE_CODE,
   refuseMessage,
@@ -43,5 +46,36 @@ describe("what the gateway refuses of a client's WebSocket message before graphq
       reason: 'an operation id is at most 128 characters (this one has 60000)',
     });
     expect(Buffer.byteLength(long!.reason)).toBeLessThanOrEqual(123);
+  });
+});
+
+describe('a send to a client that went away', () => {
+  it('ends as if sent, where graphql-ws took its failure for an internal error and printed its stack', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const accepted = new Promise<WebSocket>((resolve) =>
+      server.once('connection', (socket: WebSocket) => {
+        guardMessages(socket);
+        resolve(socket);
+      }),
+    );
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const opened = new Promise<void>((resolve) => client.once('open', () => resolve()));
+      const socket = await accepted;
+      await opened;
+      // ws calls back with null, or with the error.
+      const sent = (data: string) =>
+        new Promise<Error | null | undefined>((resolve) => socket.send(data, resolve));
+      expect(await sent('while open')).toBeFalsy();
+      const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      client.terminate();
+      await gone;
+      // ws answers a send on a closed socket with an error ("WebSocket is not open: readyState 3").
+      expect(await sent('after the client left')).toBeFalsy();
+    } finally {
+      client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

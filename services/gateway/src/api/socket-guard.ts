@@ -78,4 +78,24 @@ export function guardMessages(socket: WebSocket): void {
     });
   };
   socket.on = guarded as WebSocket['on'];
+  quietWhenGone(socket);
+}
+
+type SendCallback = (error?: Error) => void;
+
+/**
+ * A message that could not be sent because its client went away (the socket closing or closed by
+ * then: ECANCELED, EPIPE) is no error of the gateway's. graphql-ws took such a send's failure for
+ * one and printed "Internal error occurred during message handling" with its stack: 20 clients that
+ * read nothing and then dropped printed 7,830 of them. Such a send now ends as if sent; a send
+ * that fails while the socket is open is still an error.
+ */
+function quietWhenGone(socket: WebSocket): void {
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: SendCallback) => void;
+  socket.send = ((data: unknown, options?: object | SendCallback, cb?: SendCallback) => {
+    const done = typeof options === 'function' ? options : cb;
+    send(data, typeof options === 'object' ? options : {}, (error) =>
+      done?.(error && socket.readyState !== WebSocket.OPEN ? undefined : error),
+    );
+  }) as WebSocket['send'];
 }
