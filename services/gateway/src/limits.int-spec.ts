@@ -663,7 +663,9 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(literal.body.errors?.[0]?.message).toBe(
       `Int cannot represent non-integer value: ${list.slice(0, 32)}…] (${list.length} characters)`,
     );
-    const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`x${i}`, 1]));
+    // Within MAX_OBJECT_FIELDS (a wider one is refused before graphql-js reads it: below), so that the
+    // refusals are graphql-js' own, each quoting the whole object.
+    const fields = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`x${i}`, 1]));
     const variables = await http(
       gateway.url,
       'mutation($i: OpenMarketInput!) { openMarket(input: $i) { id } }',
