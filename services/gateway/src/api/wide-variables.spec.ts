@@ -1,5 +1,5 @@
 import { parse } from 'graphql';
-import { MAX_OBJECT_FIELDS, wideVariableError } from './wide-variables';
+import { MAX_OBJECT_FIELDS, MAX_VARIABLE_FIELDS, wideVariableError } from './wide-variables';
 
 describe('an object in the variables with more fields than any input takes', () => {
   const doc = parse(
@@ -22,6 +22,19 @@ describe('an object in the variables with more fields than any input takes', () 
     expect(refusal({ j: { rows: [{}, { deep: wide(MAX_OBJECT_FIELDS + 1) }] } })).toMatchObject({
       field: 'opening.rows[1].deep',
     });
+  });
+
+  it("counts a variable's objects inside one another together: 85 of 1,000 fields each are refused too", () => {
+    const nested = Object.fromEntries(Array.from({ length: 85 }, (_, i) => [`k${i}`, wide(1_000)]));
+    expect(refusal({ i: nested })).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input',
+      message: `input holds over ${MAX_VARIABLE_FIELDS} fields in its objects: no input of this API holds that many; send only the fields it takes`,
+    });
+    const listed = { rows: Array.from({ length: 11 }, () => wide(1_000)) };
+    expect(refusal({ j: listed })).toMatchObject({ field: 'opening' });
+    // Up to the limit in all: through.
+    expect(refusal({ j: { rows: Array.from({ length: 9 }, () => wide(1_000)) } })).toBeUndefined();
   });
 
   it('lets through objects up to the limit, long lists and scalars', () => {

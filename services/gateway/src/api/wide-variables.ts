@@ -12,36 +12,55 @@ import { apiError } from './errors';
  * so an object past this is refused before graphql-js reads it, at once.
  */
 export const MAX_OBJECT_FIELDS = 1_000;
+/**
+ * How many fields one variable may hold in all, its objects inside one another counted together:
+ * 85 objects of 1,000 fields each, one inside the variable, were as slow to refuse (graphql-js
+ * quotes two levels of a value). The largest legitimate variable, a certification opening, holds a
+ * few hundred.
+ */
+export const MAX_VARIABLE_FIELDS = 10_000;
 
 /**
- * BAD_USER_INPUT for the first object of `variables` with more than MAX_OBJECT_FIELDS fields,
- * naming the argument it is given to (its variable when it is used in more than one place);
- * undefined when there is none. Walks the values without recursion.
+ * BAD_USER_INPUT for the first object of `variables` with more than MAX_OBJECT_FIELDS fields, or
+ * the first variable with more than MAX_VARIABLE_FIELDS in all, naming the argument it is given to
+ * (its variable when it is used in more than one place); undefined when there is none. Walks the
+ * values without recursion, and stops at the first it refuses.
  */
 export function wideVariableError(
   document: DocumentNode,
   variables: Record<string, unknown> | null | undefined,
 ): GraphQLError | undefined {
   if (!variables) return undefined;
-  const stack: [unknown, string][] = Object.entries(variables).map(([name, value]) => [value, name]);
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const [value, path] = next;
-    if (typeof value !== 'object' || value === null) continue;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) stack.push([value[i], `${path}[${i}]`]);
-      continue;
+  const refused = (path: string, what: string) => {
+    const field = variableArgumentPath(document, path);
+    return apiError('BAD_USER_INPUT', `${field} ${what}; send only the fields it takes`, field, {
+      http: { status: 400 },
+    });
+  };
+  for (const [name, root] of Object.entries(variables)) {
+    let inAll = 0;
+    const stack: [unknown, string][] = [[root, name]];
+    for (let next = stack.pop(); next; next = stack.pop()) {
+      const [value, path] = next;
+      if (typeof value !== 'object' || value === null) continue;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) stack.push([value[i], `${path}[${i}]`]);
+        continue;
+      }
+      const fields = Object.keys(value);
+      if (fields.length > MAX_OBJECT_FIELDS)
+        return refused(
+          path,
+          `is an object of ${fields.length} fields: no input of this API takes more than ${MAX_OBJECT_FIELDS}`,
+        );
+      inAll += fields.length;
+      if (inAll > MAX_VARIABLE_FIELDS)
+        return refused(
+          name,
+          `holds over ${MAX_VARIABLE_FIELDS} fields in its objects: no input of this API holds that many`,
+        );
+      for (const key of fields) stack.push([(value as Record<string, unknown>)[key], `${path}.${key}`]);
     }
-    const fields = Object.keys(value);
-    if (fields.length > MAX_OBJECT_FIELDS) {
-      const field = variableArgumentPath(document, path);
-      return apiError(
-        'BAD_USER_INPUT',
-        `${field} is an object of ${fields.length} fields: no input of this API takes more than ${MAX_OBJECT_FIELDS}; send only the fields it takes`,
-        field,
-        { http: { status: 400 } },
-      );
-    }
-    for (const key of fields) stack.push([(value as Record<string, unknown>)[key], `${path}.${key}`]);
   }
   return undefined;
 }
