@@ -22,6 +22,20 @@ describe('idempotency keys and ids through GraphQL', () => {
   const open = (id: string) =>
     m.ok('mutation($id: ID!) { openAccount(accountId: $id, owner: "idem") { id } }', { id });
   const ledger = async (id: string) => (await m.ok<Ledger>(LEDGER, { id })).account;
+  /** A node of a new provider's, registered (not certified) in a new H100 market. */
+  const nodeInNewMarket = async (marketId: string, providerId: string) => {
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
+    );
+    const provider = await m.account(providerId, ['provider']);
+    return (
+      await m.ok<{ registerNode: { node: { id: string } } }>(
+        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
+        { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
+        provider,
+      )
+    ).registerNode.node.id;
+  };
 
   beforeAll(async () => {
     // Settlement's partitions remember only the last 100 keys each (the least allowed): a test
@@ -108,17 +122,7 @@ describe('idempotency keys and ids through GraphQL', () => {
 
   it("answers an administrator's certification retried after a newer one at once, with the node as it now stands", async () => {
     const marketId = 'idem-cert';
-    await m.ok(
-      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
-    );
-    const provider = await m.account('idem-p2', ['provider']);
-    const nodeId = (
-      await m.ok<{ registerNode: { node: { id: string } } }>(
-        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
-        { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
-        provider,
-      )
-    ).registerNode.node.id;
+    const nodeId = await nodeInNewMarket(marketId, 'idem-p2');
     const CERTIFY =
       'mutation($n: ID!, $t: Float!, $k: String) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t, idempotencyKey: $k) { tflopsPerGpu } }';
     await m.ok(CERTIFY, { n: nodeId, t: 50, k: 'C1' });
@@ -135,17 +139,7 @@ describe('idempotency keys and ids through GraphQL', () => {
   it("times an administrator's certification out, while its market is behind, with what it means and the key to wait again with", async () => {
     if (Marketplace.external) return; // it stops orders
     const marketId = 'idem-cert-late';
-    await m.ok(
-      `mutation { openMarket(input: { marketId: "${marketId}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 100 }) { id } }`,
-    );
-    const provider = await m.account('idem-p3', ['provider']);
-    const nodeId = (
-      await m.ok<{ registerNode: { node: { id: string } } }>(
-        'mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }',
-        { i: { marketId, gpuModel: 'H100-80GB', gpus: 4, region: 'eu-west' } },
-        provider,
-      )
-    ).registerNode.node.id;
+    const nodeId = await nodeInNewMarket(marketId, 'idem-p3');
     const CERTIFY =
       'mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status tflopsPerGpu } }';
     await m.service('orders').stop();

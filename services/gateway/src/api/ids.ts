@@ -20,6 +20,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { apiError } from './errors';
+import { perOperation } from './per-operation';
 import { fragmentsByName } from './limits';
 
 /*
@@ -169,22 +170,8 @@ export function malformedIdErrors(
   });
 }
 
-// Walking a document with its types costs about 34 us for bench:trading's placeOrder (plain Node
-// 24), and Apollo hands the same parsed document to every request that sends the same text: the
-// sites are found once per document and operation, and a request pays a lookup and a walk of its
-// variables (about 4 us).
-const siteCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Site[]>>>();
-
-function sitesOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Site[] {
-  let byDocument = siteCache.get(schema);
-  if (!byDocument) siteCache.set(schema, (byDocument = new WeakMap()));
-  let byOperation = byDocument.get(document);
-  if (!byOperation) byDocument.set(document, (byOperation = new Map()));
-  const key = operationName ?? '';
-  let sites = byOperation.get(key);
-  if (!sites) byOperation.set(key, (sites = findSites(schema, document, operationName)));
-  return sites;
-}
+// Found once per parsed document and operation (per-operation.ts); a request walks its variables.
+const sitesOf = perOperation(findSites);
 
 function findSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Site[] {
   const operation = getOperationAST(document, operationName);

@@ -11,6 +11,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { apiError } from './errors';
+import { perOperation } from './per-operation';
 import { literalPaths } from './field-at-fault';
 import { fragmentsOf } from './ids';
 
@@ -31,19 +32,8 @@ interface Site {
   field: string;
 }
 
-// Found once per parsed document and operation, as ids.ts finds its sites.
-const siteCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Site[]>>>();
-
-function sitesOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Site[] {
-  let byDocument = siteCache.get(schema);
-  if (!byDocument) siteCache.set(schema, (byDocument = new WeakMap()));
-  let byOperation = byDocument.get(document);
-  if (!byOperation) byDocument.set(document, (byOperation = new Map()));
-  const key = operationName ?? '';
-  let sites = byOperation.get(key);
-  if (!sites) byOperation.set(key, (sites = findSites(schema, document, operationName)));
-  return sites;
-}
+// Found once per parsed document and operation (per-operation.ts); a request walks its variables.
+const sitesOf = perOperation(findSites);
 
 function findSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Site[] {
   const operation = getOperationAST(document, operationName);
