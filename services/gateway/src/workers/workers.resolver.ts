@@ -419,12 +419,16 @@ export class WorkersResolver {
 }
 
 /**
- * A refusal of the worker's own node (a challenge it is answering already, ALREADY_EXISTS on
- * nodeId): the node is its credential's, not an argument it sent, so no field is named, where
- * extensions.field nodeId named an argument requestCertification does not have.
+ * A challenge the worker's node is answering already (ALREADY_EXISTS on nodeId): nothing the worker
+ * sent is at fault, and nodeId is no argument of requestCertification, so no field is named. (A
+ * node that may not certify, FORBIDDEN, keeps nodeId: it is the node, its credential's, at fault.)
  */
 function credentialsNode(error: unknown): unknown {
-  if (error instanceof GraphQLError && error.extensions['field'] === 'nodeId') {
+  if (
+    error instanceof GraphQLError &&
+    error.extensions['code'] === 'ALREADY_EXISTS' &&
+    error.extensions['field'] === 'nodeId'
+  ) {
     const { field: _field, ...extensions } = error.extensions;
     return new GraphQLError(error.message, { extensions });
   }
