@@ -1,4 +1,5 @@
 import { create, globals } from 'webgpu';
+import { rememberAdapterInfo } from '../kernels/subgroup-matrix';
 import { AdapterSource, chooseAdapter } from './choose';
 import { dawnFlags, DawnToggles, NO_TOGGLES, sameToggles, toggleNames } from './toggles';
 
@@ -165,5 +166,6 @@ export async function openGpu(choice?: string, source?: AdapterSource): Promise<
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
     },
   });
+  rememberAdapterInfo(device, adapter);
   return { adapter: describeAdapter(adapter), device, close: () => device.destroy() };
 }

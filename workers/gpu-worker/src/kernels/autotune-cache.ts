@@ -101,6 +101,9 @@ const matrixShape = (sm: SubgroupMatrixShape): SubgroupMatrixShape => ({
   k: sm.k,
   tilesM: sm.tilesM,
   tilesN: sm.tilesN,
+  ...(sm.subgroupsM !== undefined && sm.subgroupsM !== 1 ? { subgroupsM: sm.subgroupsM } : {}),
+  ...(sm.subgroupsN !== undefined && sm.subgroupsN !== 1 ? { subgroupsN: sm.subgroupsN } : {}),
+  ...(sm.direct ? { direct: true } : {}),
 });
 
 /** The cache in `text`; whatever cannot be trusted is dropped. */

@@ -11,7 +11,7 @@ import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, keepCache, readCache } f
 import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
-import { gflops, timeGpu } from './timing';
+import { CPU_SAMPLE_MS, gflops, GPU_SAMPLE_MS, timeGpu } from './timing';
 import { matrixVariants, offerOf } from './subgroup-matrix';
 import { gpuShaped, VARIANTS } from './variants';
 import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
@@ -151,6 +151,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
       unsupportedOn(device, p) === null &&
       !(adapter.isFallbackAdapter && gpuShaped(p)),
   );
+  const minSampleMs = adapter.isFallbackAdapter ? CPU_SAMPLE_MS : GPU_SAMPLE_MS;
   const random = seededRandom(size);
   const a = randomMatrix(size * size, random);
   const b = randomMatrix(size * size, random);
@@ -181,7 +182,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
         const timing = await timeGpu(
           device,
           (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size),
-          { runs: 1, giveUpAfterMs: fastestFirstMs * 4 },
+          { runs: 1, minSampleMs, giveUpAfterMs: fastestFirstMs * 4 },
         );
         const c = await readMatrix(device, bufC, size * size, precision);
         const check = freivalds(
@@ -239,7 +240,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
         const again = await timeGpu(
           device,
           (encoder) => t.matmul.encode(encoder, bufA, bufB, bufC, size, size, size),
-          { runs: 1 },
+          { runs: 1, minSampleMs },
         );
         t.samplesMs.push(...again.samplesMs);
       }

@@ -10,11 +10,27 @@ import type { MatmulParams, SubgroupMatrixShape } from './wgsl-params';
 
 export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix';
 
-/** The tiles of result matrices one subgroup keeps, tried by the tuner (rows × columns). */
-export const MATRIX_TILES: readonly [number, number][] = [
-  [2, 2],
-  [4, 2],
-  [4, 4],
+/**
+ * The shapes the tuner tries, each with every f16 → f32 configuration the adapter offers: result
+ * matrices per subgroup (tilesM × tilesN), subgroups per workgroup (M × N), and whether a block
+ * inside C loads its matrices straight from the storage buffers.
+ */
+export const MATRIX_SHAPES: readonly Pick<
+  SubgroupMatrixShape,
+  'tilesM' | 'tilesN' | 'subgroupsM' | 'subgroupsN' | 'direct'
+>[] = [
+  { tilesM: 2, tilesN: 2 },
+  { tilesM: 4, tilesN: 2 },
+  { tilesM: 4, tilesN: 4 },
+  { tilesM: 2, tilesN: 2, subgroupsM: 2, subgroupsN: 2 },
+  { tilesM: 2, tilesN: 4, subgroupsM: 2, subgroupsN: 2 },
+  { tilesM: 2, tilesN: 2, direct: true },
+  { tilesM: 4, tilesN: 4, direct: true },
+  { tilesM: 2, tilesN: 2, subgroupsM: 2, subgroupsN: 2, direct: true },
+  { tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 2, direct: true },
+  { tilesM: 2, tilesN: 4, subgroupsM: 2, subgroupsN: 2, direct: true },
+  { tilesM: 4, tilesN: 4, subgroupsM: 2, subgroupsN: 2, direct: true },
+  { tilesM: 2, tilesN: 2, subgroupsM: 4, subgroupsN: 2, direct: true },
 ];
 
 interface MatrixInfo {
@@ -31,10 +47,53 @@ export interface DeviceOffer {
   adapterInfo: Readonly<Record<string, unknown>>;
 }
 
-export const offerOf = (device: GPUDevice): DeviceOffer => ({
-  features: device.features as ReadonlySet<string>,
-  adapterInfo: (device as GPUDevice & { adapterInfo?: Record<string, unknown> }).adapterInfo ?? {},
-});
+type InfoLike = Record<string, unknown> | undefined | null;
+/** The adapter's info of each device openGpu opened (see rememberAdapterInfo). */
+const adapterInfos = new WeakMap<GPUDevice, Record<string, unknown>>();
+
+/**
+ * The fields of Dawn's GPUAdapterInfo this module reads, as plain data: Dawn's objects keep them
+ * in getters on their prototype (so a spread copies none), and its sequences may be array-likes.
+ */
+export function plainInfo(info: InfoLike): Record<string, unknown> {
+  if (!info) return {};
+  const raw = info['subgroupMatrixConfigs'];
+  const configs =
+    raw && typeof raw === 'object' && (Symbol.iterator in raw || 'length' in raw)
+      ? Array.from(raw as ArrayLike<Config>, (c) => ({
+          componentType: c['componentType'],
+          resultComponentType: c['resultComponentType'],
+          M: c['M'] ?? c['m'],
+          N: c['N'] ?? c['n'],
+          K: c['K'] ?? c['k'],
+        }))
+      : [];
+  return {
+    subgroupMinSize: info['subgroupMinSize'],
+    subgroupMaxSize: info['subgroupMaxSize'],
+    subgroupMatrixConfigs: configs,
+  };
+}
+
+/**
+ * Keeps the adapter's info for a device opened on it. Dawn's `device.adapterInfo` was seen
+ * without the subgroup-matrix configurations its adapter's `info` lists (an H200, npm webgpu
+ * 0.6.2: the feature on, no configuration), so the kernels read the adapter's where it is known.
+ */
+export function rememberAdapterInfo(device: GPUDevice, adapter: GPUAdapter): void {
+  adapterInfos.set(device, plainInfo(adapter.info as unknown as InfoLike));
+}
+
+export function offerOf(device: GPUDevice): DeviceOffer {
+  const fromDevice = plainInfo((device as GPUDevice & { adapterInfo?: InfoLike }).adapterInfo);
+  const fromAdapter = adapterInfos.get(device);
+  const configs = (info: Record<string, unknown> | undefined) =>
+    (info?.['subgroupMatrixConfigs'] as unknown[] | undefined)?.length ?? 0;
+  return {
+    features: device.features as ReadonlySet<string>,
+    adapterInfo: fromAdapter && configs(fromAdapter) >= configs(fromDevice) ? fromAdapter : fromDevice,
+  };
+}
 
 /** The adapter's f16 → f32 configurations and fixed subgroup size, as this Dawn reports them. */
 export function matrixInfo(offer: DeviceOffer): MatrixInfo {
@@ -56,7 +115,7 @@ export function matrixVariants(offer: DeviceOffer): MatmulParams[] {
   const { configs, subgroupSize } = matrixInfo(offer);
   if (subgroupSize === undefined) return [];
   return configs.flatMap(({ m, n, k }) =>
-    MATRIX_TILES.map(([tilesM, tilesN]) => matrixVariant({ m, n, k, tilesM, tilesN }, subgroupSize)),
+    MATRIX_SHAPES.map((shape) => matrixVariant({ m, n, k, ...shape }, subgroupSize)),
   );
 }
 
@@ -68,7 +127,7 @@ export function matrixVariant(shape: SubgroupMatrixShape, subgroupSize: number):
     rows: 1,
     cols: 4,
     wgX: subgroupSize,
-    wgY: 1,
+    wgY: (shape.subgroupsM ?? 1) * (shape.subgroupsN ?? 1),
     aVec4: false,
     unroll: 1,
     tileK: 0,

@@ -1,0 +1,187 @@
+/**
+ * A kernel-shape sweep for a lent GPU (bench/gpu/device-check.sh runs it there): the autotuner's
+ * own compile, float64 check, Freivalds check and timing (kernels/autotune.ts), over a grid of
+ * register blocks, workgroup sizes and tile depths wider than the tuned family (variants.ts),
+ * within the device's limits, at one size (BENCH_SWEEP_SIZE, default 4096), in f32 and, where the
+ * adapter has shader-f16, f16 accumulated in f32 with every subgroup-matrix tiling the adapter
+ * offers. It says which shapes a GPU rewards, so the family the tuner chooses from can follow
+ * measurements instead of guesses. Not a `npm run bench:*`: on lavapipe the grid takes long to lose.
+ *
+ * Prints one line per candidate on stderr, then a JSON object: the adapter, its limits and matrix
+ * configurations, and every candidate's figure, fastest first.
+ */
+import { autotune, VariantResult } from '../../workers/gpu-worker/src/kernels/autotune';
+import {
+  matrixInfo,
+  matrixVariant,
+  matrixVariants,
+  offerOf,
+  plainInfo,
+} from '../../workers/gpu-worker/src/kernels/subgroup-matrix';
+import { VARIANTS } from '../../workers/gpu-worker/src/kernels/variants';
+import {
+  MatmulParams,
+  Precision,
+  validateParams,
+  variantName,
+} from '../../workers/gpu-worker/src/kernels/wgsl-params';
+import { parseDawnToggles } from '../../workers/gpu-worker/src/gpu/toggles';
+import { openGpu, useDawnToggles } from '../../workers/gpu-worker/src/gpu/webgpu';
+
+const SIZE = Number(process.env['BENCH_SWEEP_SIZE'] ?? 4096);
+/** Seconds each precision may take (the grid is cut there); candidates per autotune. */
+const SECONDS = Number(process.env['BENCH_SWEEP_SECONDS'] ?? 100);
+const CHUNK = 12;
+const log = (msg: string) => process.stderr.write(`[sweep] ${msg}\n`);
+
+/** Register blocks × workgroups × tile depths, staged single and double, plus untiled buffers. */
+function grid(precision: Precision): MatmulParams[] {
+  const out: MatmulParams[] = [];
+  const accumulate: Precision = 'f32';
+  for (const [rows, cols] of [
+    [4, 8],
+    [8, 4],
+    [8, 8],
+    [8, 16],
+    [16, 8],
+  ])
+    for (const [wgX, wgY] of [
+      [8, 8],
+      [16, 8],
+      [8, 16],
+      [16, 16],
+      [32, 8],
+      [8, 32],
+    ]) {
+      for (const tileK of [8, 16, 32])
+        for (const doubleBuffer of [false, true])
+          out.push({
+            precision,
+            accumulate,
+            source: 'buffer',
+            rows: rows!,
+            cols: cols!,
+            wgX: wgX!,
+            wgY: wgY!,
+            aVec4: true,
+            unroll: 1,
+            tileK,
+            doubleBuffer,
+          });
+      out.push({
+        precision,
+        accumulate,
+        source: 'buffer',
+        rows: rows!,
+        cols: cols!,
+        wgX: wgX!,
+        wgY: wgY!,
+        aVec4: true,
+        unroll: 1,
+        tileK: 0,
+      });
+    }
+  return out;
+}
+
+async function main() {
+  const toggles = parseDawnToggles(process.env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
+  if (!toggles.ok) throw new Error(toggles.error);
+  useDawnToggles(toggles.toggles);
+  const gpu = await openGpu();
+  const { device } = gpu;
+  const offer = offerOf(device);
+  const info = matrixInfo(offer);
+  log(
+    `adapter: ${gpu.adapter.description || gpu.adapter.device}; features: ${[...offer.features].join(',')}`,
+  );
+  const limits = {
+    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+  };
+  log(`limits: ${JSON.stringify(limits)}; matrix configs: ${JSON.stringify(info)}`);
+  // What Dawn reports about subgroup matrices, as the device and as its adapter say it.
+  const raw = (device as GPUDevice & { adapterInfo?: Record<string, unknown> }).adapterInfo;
+  const rawConfigs = raw?.['subgroupMatrixConfigs'];
+  log(
+    `device.adapterInfo.subgroupMatrixConfigs: ${typeof rawConfigs}, isArray ${Array.isArray(rawConfigs)}, ` +
+      `${JSON.stringify(plainInfo(raw))}; the adapter's, as offered: ${JSON.stringify(offer.adapterInfo)}`,
+  );
+  const wanted = (process.env['BENCH_SWEEP_PRECISIONS'] ?? 'f32,f16').split(',');
+  const precisions = (
+    offer.features.has('shader-f16') ? (['f32', 'f16'] as const) : (['f32'] as const)
+  ).filter((p) => wanted.includes(p));
+  const results: Record<string, unknown> = {};
+  const deadline = (seconds: number) => Date.now() + seconds * 1000;
+  for (const precision of precisions) {
+    // Larger subgroup-matrix shapes than the tuner's, then the tuner's.
+    const matrices =
+      precision === 'f16' && info.subgroupSize !== undefined
+        ? [
+            ...info.configs.flatMap((c) =>
+              [
+                { tilesM: 4, tilesN: 4, subgroupsM: 4, subgroupsN: 2, direct: true },
+                { tilesM: 4, tilesN: 4, subgroupsM: 2, subgroupsN: 4, direct: true },
+                { tilesM: 4, tilesN: 2, subgroupsM: 4, subgroupsN: 4, direct: true },
+                { tilesM: 4, tilesN: 4, subgroupsM: 2, subgroupsN: 2 },
+              ].map((shape) => matrixVariant({ ...c, ...shape }, info.subgroupSize!)),
+            ),
+            ...matrixVariants(offer),
+          ]
+        : [];
+    // Most telling first (matrix units, then the tuned family, then the grid), so a sweep cut short
+    // by its time budget has measured what matters.
+    const candidates = [...matrices, ...VARIANTS[precision], ...grid(precision)].filter(
+      (p, i, all) =>
+        validateParams(p, device.limits).length === 0 &&
+        all.findIndex((q) => variantName(q) === variantName(p)) === i,
+    );
+    log(`${precision}: ${candidates.length} candidates at n=${SIZE}`);
+    const started = Date.now();
+    const until = deadline(SECONDS);
+    const measured: VariantResult[] = [];
+    // In chunks, each its own autotune (compile, checks, rounds of timing), so the figures so far
+    // are printed and kept when the time budget or the step's limit ends the sweep.
+    for (let at = 0; at < candidates.length && Date.now() < until; at += CHUNK) {
+      const chunk = candidates.slice(at, at + CHUNK);
+      try {
+        const tuned = await autotune(device, {
+          precision,
+          adapter: gpu.adapter,
+          size: SIZE,
+          retune: true,
+          cachePath: null,
+          variants: chunk,
+          runs: 3,
+          onProgress: log,
+        });
+        measured.push(...tuned.results);
+      } catch (error) {
+        log(`${precision} chunk at ${at}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const ranked = [...measured].sort((a, b) => (b.gflops ?? -1) - (a.gflops ?? -1));
+      results[precision] = {
+        seconds: Math.round((Date.now() - started) / 1000),
+        measured: measured.length,
+        of: candidates.length,
+        ranked: ranked.map((r) => ({
+          v: r.variant,
+          g: r.gflops === null ? null : Math.round(r.gflops),
+          ...(r.abandoned ? { abandoned: true } : {}),
+          ...(r.error ? { error: r.error.slice(0, 600) } : {}),
+        })),
+      };
+      process.stdout.write(`${JSON.stringify({ size: SIZE, limits, matrix: info, results })}\n`);
+    }
+  }
+  gpu.close();
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `[sweep] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
