@@ -95,6 +95,10 @@ describe('autotune cache file', () => {
         cacheKey(adapter, 'f16', 'acc32', 4096),
         matrixVariant({ m: 16, n: 16, k: 16, tilesM: 4, tilesN: 2 }, 32),
       ],
+      [
+        cacheKey(adapter, 'f16', 'acc32', 8192),
+        matrixVariant({ m: 16, n: 8, k: 16, tilesM: 4, tilesN: 4, direct: true }, 32),
+      ],
     ];
     for (const [key, p] of shapes)
       cache.entries[key] = { variant: variantName(p), params: p, gflops: 1, size: 4096, tunedAt: 'then' };
@@ -104,6 +108,7 @@ describe('autotune cache file', () => {
       'f32-r8x8-wg16x16-a4-smem8-db',
       'f16-r8x8-wg64x1-a4-sg-acc32',
       'f16-sm16x16x16-t4x2-wg32-acc32',
+      'f16-sm16x8x16-t4x4-direct-wg32-acc32',
     ]);
   });
 

@@ -101,8 +101,6 @@ const matrixShape = (sm: SubgroupMatrixShape): SubgroupMatrixShape => ({
   k: sm.k,
   tilesM: sm.tilesM,
   tilesN: sm.tilesN,
-  ...(sm.subgroupsM !== undefined && sm.subgroupsM !== 1 ? { subgroupsM: sm.subgroupsM } : {}),
-  ...(sm.subgroupsN !== undefined && sm.subgroupsN !== 1 ? { subgroupsN: sm.subgroupsN } : {}),
   ...(sm.direct ? { direct: true } : {}),
 });
 

@@ -56,9 +56,9 @@ export async function timeGpu(
     // The warm-up (first use of a pipeline, a GPU clocking up from idle) can take many times one
     // warm run, so too few runs were recorded for the sample to outlast the submission's round
     // trip: the repetition is set again from this sample, and the samples start over with it.
-    const wanted = repeatsFor(ms, minSampleMs, maxRepeats);
-    if (ms * repeats < minSampleMs / 2 && wanted > repeats) {
-      repeats = wanted;
+    const again = repeatsAgain(ms, repeats, minSampleMs, maxRepeats);
+    if (again !== null) {
+      repeats = again;
       samplesMs.length = 0;
       continue;
     }
@@ -80,6 +80,21 @@ export const CPU_SAMPLE_MS = 20;
 /** Runs recorded per submission for one sample to last about minSampleMs, when one run takes oneMs. */
 export function repeatsFor(oneMs: number, minSampleMs: number, maxRepeats: number): number {
   return Math.min(maxRepeats, Math.max(1, Math.ceil(minSampleMs / Math.max(oneMs, 1e-3))));
+}
+
+/**
+ * The repetition to start the samples over with, when a sample of `repeats` runs of `oneMs` each
+ * lasted under half of minSampleMs; null when the sample stands. It only grows, up to maxRepeats,
+ * so the samples start over a few times at most.
+ */
+export function repeatsAgain(
+  oneMs: number,
+  repeats: number,
+  minSampleMs: number,
+  maxRepeats: number,
+): number | null {
+  const wanted = repeatsFor(oneMs, minSampleMs, maxRepeats);
+  return oneMs * repeats < minSampleMs / 2 && wanted > repeats ? wanted : null;
 }
 
 export const gflops = (flops: number, ms: number) => flops / ms / 1e6;

@@ -4,31 +4,29 @@
  * belongs to the f16 tier that accumulates in f32 (the `acc32` kernels). C is stored as f16, as the
  * other acc32 kernels store it.
  *
- * A workgroup is subgroupsM × subgroupsN subgroups, one per row of invocations (wgX is the
- * adapter's subgroup size, which must not vary); each keeps tilesM × tilesN result matrices of the
- * adapter's m×n shape. Each step along K, the workgroup copies a block of A (rows × k) and of B
- * (k × columns) into workgroup memory, zero outside the matrices, so any M, N and K works; each
- * subgroup loads its left and right matrices from there and multiply-accumulates. With `direct`, a
- * workgroup whose block lies wholly inside C (K a multiple of k) loads them from the storage
- * buffers instead. The results go through workgroup memory to bounds-checked f16 stores. Matrix
- * operations run in uniform control flow only (the choice between the paths is the workgroup's).
+ * One subgroup per workgroup (wgX is the adapter's subgroup size, which must not vary): it keeps
+ * tilesM × tilesN result matrices of the adapter's m×n shape, a (tilesM·m) × (tilesN·n) block of C.
+ * Each step along K, the workgroup copies a block of A (tilesM·m × k) and of B (k × tilesN·n) into
+ * workgroup memory, zero outside the matrices, so any M, N and K works; the subgroup loads its
+ * left and right matrices from there and multiply-accumulates. With `direct`, a workgroup whose
+ * block lies wholly inside C (K a multiple of k, N of 8) loads them straight from the storage
+ * buffers instead, the caches doing the reuse: on an H200 that took the f16 product from 6 to 72
+ * TFLOP/s (bench/README.md). The results go one at a time through workgroup memory to
+ * bounds-checked f16 stores. Matrix operations run in uniform control flow only (the choice
+ * between the paths is the workgroup's), and their offsets must be uniform too: a workgroup of
+ * several subgroups, each at its own offset from its local_invocation_id, did not compile there.
  *
  * Written to Dawn's subgroup-matrix builtins of the npm `webgpu` 0.6 binding (column count before
  * row count in the matrix types; `subgroupMatrixLoad(pointer, offset, colMajor, stride)`), and
  * never trusted before the autotuner's float64 and Freivalds checks pass on the adapter.
  */
 import { range } from './wgsl-parts';
-import { subgroupGrid, type MatmulParams, type SubgroupMatrixShape } from './wgsl-params';
+import type { MatmulParams, SubgroupMatrixShape } from './wgsl-params';
 
 export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixShape }): string {
   const sm = p.subgroupMatrix;
-  const grid = subgroupGrid(sm);
-  const S = grid.m * grid.n;
-  // A subgroup's block of C, and the workgroup's.
-  const SM = sm.tilesM * sm.m;
-  const SN = sm.tilesN * sm.n;
-  const BM = grid.m * SM;
-  const BN = grid.n * SN;
+  const BM = sm.tilesM * sm.m;
+  const BN = sm.tilesN * sm.n;
   const BK = sm.k;
   const W = p.wgX;
   const MN = sm.m * sm.n;
@@ -38,20 +36,18 @@ export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixS
   const right = `subgroup_matrix_right<f16, ${sm.n}, ${sm.k}>`;
   const result = `subgroup_matrix_result<f32, ${sm.n}, ${sm.m}>`;
   const each = (f: (i: number, j: number) => string) => I.flatMap((i) => J.map((j) => f(i, j))).join('\n');
-  const multiply = (indent: string) =>
-    each(
-      (i, j) =>
-        `${indent}acc_${i}_${j} = subgroupMatrixMultiplyAccumulate(left${i}, right${j}, acc_${i}_${j});`,
-    );
+  const multiply = each(
+    (i, j) => `      acc_${i}_${j} = subgroupMatrixMultiplyAccumulate(left${i}, right${j}, acc_${i}_${j});`,
+  );
   const staged = `    for (var t = 0u; t < dims.K; t += ${BK}u) {
-      for (var e = li; e < ${BM * BK}u; e += ${W * S}u) {
+      for (var e = li; e < ${BM * BK}u; e += ${W}u) {
         let r = row0 + e / ${BK}u;
         let k = t + e % ${BK}u;
         var v = f16(0.0);
         if (r < dims.M && k < dims.K) { v = a[r * dims.K + k]; }
         tileA[e] = v;
       }
-      for (var e = li; e < ${BK * BN}u; e += ${W * S}u) {
+      for (var e = li; e < ${BK * BN}u; e += ${W}u) {
         let k = t + e / ${BN}u;
         let col = col0 + e % ${BN}u;
         var v = f16(0.0);
@@ -59,15 +55,15 @@ export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixS
         tileB[e] = v;
       }
       workgroupBarrier();
-${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&tileA, (sgRow + ${i * sm.m}u) * ${BK}u, false, ${BK}u);`).join('\n')}
-${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&tileB, sgCol + ${j * sm.n}u, false, ${BN}u);`).join('\n')}
-${multiply('      ')}
+${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&tileA, ${i * sm.m * BK}u, false, ${BK}u);`).join('\n')}
+${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&tileB, ${j * sm.n}u, false, ${BN}u);`).join('\n')}
+${multiply}
       workgroupBarrier();
     }`;
   const direct = `    for (var t = 0u; t < dims.K; t += ${BK}u) {
-${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&a, (row0 + sgRow + ${i * sm.m}u) * dims.K + t, false, dims.K);`).join('\n')}
-${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&b, t * dims.N + col0 + sgCol + ${j * sm.n}u, false, dims.N);`).join('\n')}
-${multiply('      ')}
+${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&a, (row0 + ${i * sm.m}u) * dims.K + t, false, dims.K);`).join('\n')}
+${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&b, t * dims.N + col0 + ${j * sm.n}u, false, dims.N);`).join('\n')}
+${multiply}
     }`;
   return `enable f16;
 enable subgroups;
@@ -79,17 +75,12 @@ struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 @group(0) @binding(3) var<uniform> dims: Dims;
 var<workgroup> tileA: array<f16, ${BM * BK}>;
 var<workgroup> tileB: array<f16, ${BK * BN}>;
-var<workgroup> tileC: array<f32, ${S * MN}>;
+var<workgroup> tileC: array<f32, ${MN}>;
 
-@compute @workgroup_size(${W}, ${S})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
-        @builtin(local_invocation_index) li: u32) {
+@compute @workgroup_size(${W}, 1)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wid.y * ${BM}u;
   let col0 = wid.x * ${BN}u;
-  // This subgroup (a row of the workgroup) and its block within the workgroup's.
-  let sg = ${S > 1 ? 'lid.y' : '0u'};
-  let sgRow = (sg / ${grid.n}u) * ${SM}u;
-  let sgCol = (sg % ${grid.n}u) * ${SN}u;
 ${each((i, j) => `  var acc_${i}_${j} = ${result}();`)}
 ${
   sm.direct
@@ -103,14 +94,14 @@ ${staged}
 ${staged}
   }`
 }
-  // Each result through this subgroup's m×n of workgroup memory to bounds-checked f16 stores.
+  // Each result through an m×n of workgroup memory to bounds-checked f16 stores.
 ${each(
-  (i, j) => `  subgroupMatrixStore(&tileC, sg * ${MN}u, acc_${i}_${j}, false, ${sm.n}u);
+  (i, j) => `  subgroupMatrixStore(&tileC, 0u, acc_${i}_${j}, false, ${sm.n}u);
   workgroupBarrier();
-  for (var e = lid.x; e < ${MN}u; e += ${W}u) {
-    let r = row0 + sgRow + ${i * sm.m}u + e / ${sm.n}u;
-    let col = col0 + sgCol + ${j * sm.n}u + e % ${sm.n}u;
-    if (r < dims.M && col < dims.N) { c[r * dims.N + col] = f16(tileC[sg * ${MN}u + e]); }
+  for (var e = li; e < ${MN}u; e += ${W}u) {
+    let r = row0 + ${i * sm.m}u + e / ${sm.n}u;
+    let col = col0 + ${j * sm.n}u + e % ${sm.n}u;
+    if (r < dims.M && col < dims.N) { c[r * dims.N + col] = f16(tileC[e]); }
   }
   workgroupBarrier();`,
 )}

@@ -54,9 +54,8 @@ export interface MatmulParams {
    * Subgroup matrices (the GPU's matrix units: `chromium-experimental-subgroup-matrix`, behind
    * Dawn's allow_unsafe_apis toggle): one of the adapter's m×n×k configurations with f16 inputs
    * and f32 results, and the tilesM × tilesN result matrices one subgroup keeps. f16 data, f32
-   * accumulation, a buffer source, no register block (rows 1, cols 4), one subgroup per row of
-   * the workgroup (wgX = the adapter's fixed subgroup size, wgY the subgroups). Absent: none.
-   * See wgsl-matrix.ts.
+   * accumulation, a buffer source, no register block (rows 1, cols 4), one subgroup per workgroup
+   * (wgX = the adapter's fixed subgroup size, wgY 1). Absent: none. See wgsl-matrix.ts.
    */
   subgroupMatrix?: SubgroupMatrixShape;
 }
@@ -68,13 +67,6 @@ export interface SubgroupMatrixShape {
   tilesM: number;
   tilesN: number;
   /**
-   * Subgroups per workgroup along M and N (1, 2 or 4 each; absent: 1), each keeping its own
-   * tilesM × tilesN result matrices of the workgroup's block; the workgroup is wgX = the subgroup
-   * size by wgY = subgroupsM · subgroupsN invocations, one subgroup per row.
-   */
-  subgroupsM?: number;
-  subgroupsN?: number;
-  /**
    * A workgroup whose block lies wholly inside C, with K a multiple of k and N of 8, loads its
    * matrices straight from the storage buffers (the caches do the reuse) instead of staging them
    * through workgroup memory; the others stage them, zero-padded. Absent: false.
@@ -82,19 +74,10 @@ export interface SubgroupMatrixShape {
   direct?: boolean;
 }
 
-/** The subgroups of a subgroup-matrix workgroup along M and N. */
-export const subgroupGrid = (sm: SubgroupMatrixShape) => ({
-  m: sm.subgroupsM ?? 1,
-  n: sm.subgroupsN ?? 1,
-});
-
 /** The block of C one workgroup computes: its rows and columns (the dispatch's unit). */
 export function blockOf(p: MatmulParams): { rows: number; cols: number } {
   const sm = p.subgroupMatrix;
-  if (sm) {
-    const grid = subgroupGrid(sm);
-    return { rows: grid.m * sm.tilesM * sm.m, cols: grid.n * sm.tilesN * sm.n };
-  }
+  if (sm) return { rows: sm.tilesM * sm.m, cols: sm.tilesN * sm.n };
   return { rows: p.wgY * p.rows, cols: p.wgX * p.cols };
 }
 
@@ -117,15 +100,12 @@ export const NO_LIMITS: KernelLimits = {
 
 export function variantName(p: MatmulParams): string {
   const sm = p.subgroupMatrix;
-  if (sm) {
-    const grid = subgroupGrid(sm);
+  if (sm)
     return (
       `${p.precision}-sm${sm.m}x${sm.n}x${sm.k}-t${sm.tilesM}x${sm.tilesN}` +
-      (grid.m * grid.n > 1 ? `-s${grid.m}x${grid.n}` : '') +
       (sm.direct ? '-direct' : '') +
       `-wg${p.wgX}-acc${p.accumulate.slice(1)}`
     );
-  }
   return (
     `${p.precision}-r${p.rows}x${p.cols}-wg${p.wgX}x${p.wgY}` +
     (p.aVec4 ? '-a4' : '') +
@@ -143,10 +123,9 @@ export const bytesPerElement = (precision: Precision) => (precision === 'f16' ? 
 export function workgroupMemoryBytes(p: MatmulParams): number {
   const sm = p.subgroupMatrix;
   if (sm) {
-    // The staged blocks of A and B (f16), and one m×n f32 result per subgroup on its way to C.
+    // The staged blocks of A and B (f16), and one m×n f32 result on its way to C.
     const { rows, cols } = blockOf(p);
-    const grid = subgroupGrid(sm);
-    return (rows * sm.k + sm.k * cols) * 2 + grid.m * grid.n * sm.m * sm.n * 4;
+    return (rows * sm.k + sm.k * cols) * 2 + sm.m * sm.n * 4;
   }
   if (p.tileK === 0) return 0;
   const stage = (p.wgY * p.rows * p.tileK + p.tileK * p.wgX * p.cols) * bytesPerElement(p.precision);
@@ -214,7 +193,6 @@ function matrixProblems(p: MatmulParams): string[] {
   const sm = p.subgroupMatrix as Partial<SubgroupMatrixShape> | null;
   const dim = (v: unknown) => v === 8 || v === 16 || v === 32;
   const tiles = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4;
-  const split = (v: unknown) => v === undefined || v === 1 || v === 2 || v === 4;
   if (
     typeof sm !== 'object' ||
     sm === null ||
@@ -222,25 +200,21 @@ function matrixProblems(p: MatmulParams): string[] {
     ![sm.tilesM, sm.tilesN].every(tiles)
   )
     return ['subgroupMatrix needs m, n and k of 8, 16 or 32, and tilesM and tilesN from 1 to 4'];
-  if (
-    !split(sm.subgroupsM) ||
-    !split(sm.subgroupsN) ||
-    !(sm.direct === undefined || typeof sm.direct === 'boolean')
-  )
-    return ['subgroupMatrix needs subgroupsM and subgroupsN of 1, 2 or 4, and direct true or false'];
+  if (!(sm.direct === undefined || typeof sm.direct === 'boolean'))
+    return ['subgroupMatrix needs direct true or false'];
   if (
     p.precision !== 'f16' ||
     p.accumulate !== 'f32' ||
     p.source !== 'buffer' ||
     p.tileK !== 0 ||
-    p.wgY !== (sm.subgroupsM ?? 1) * (sm.subgroupsN ?? 1) ||
+    p.wgY !== 1 ||
     p.rows !== 1 ||
     p.cols !== 4 ||
     p.subgroups ||
     p.doubleBuffer
   )
     return [
-      'subgroupMatrix needs f16 data, f32 accumulators, a buffer source, no tiles, rows 1, cols 4 and wgY = subgroupsM × subgroupsN',
+      'subgroupMatrix needs f16 data, f32 accumulators, a buffer source, no tiles, rows 1, cols 4 and wgY 1',
     ];
   return [];
 }
