@@ -1,7 +1,10 @@
 /**
- * Datasheet peaks of a few GPU models, to turn measured GFLOP/s into an efficiency. FP16 is the
- * shader-core (non-tensor) rate: WGSL kernels cannot reach tensor cores, so comparing them with
- * tensor peaks would measure the API, not the GPU.
+ * Datasheet peaks of a few GPU models, to turn measured GFLOP/s into an efficiency and to bound
+ * claims (1.25 × peak × GPUs). FP32 is the shader cores' rate. FP16 is the tensor cores' dense
+ * rate with FP32 accumulation (no sparsity), the most an f16 product can run at there: the worker's
+ * f16 kernels reach the tensor cores through subgroup matrices (kernels/wgsl-matrix.ts; 72 TFLOP/s
+ * on an H200, bench/README.md), so the shader-core f16 rate (133.8 on an H100) would refuse honest
+ * claims of a faster kernel.
  */
 import type { Precision } from './tolerance';
 
@@ -13,18 +16,18 @@ export interface GpuModel {
 }
 
 export const MODELS: readonly GpuModel[] = [
-  { name: 'H100-80GB', peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM5' },
-  { name: 'H200', peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM' },
-  { name: 'A100-80GB', peakTflops: { f32: 19.5, f16: 78 }, note: 'SXM4' },
+  { name: 'H100-80GB', peakTflops: { f32: 66.9, f16: 989.4 }, note: 'SXM5' },
+  { name: 'H200', peakTflops: { f32: 66.9, f16: 989.4 }, note: 'SXM' },
+  { name: 'A100-80GB', peakTflops: { f32: 19.5, f16: 312 }, note: 'SXM4' },
   {
     name: 'RTX-4090',
-    peakTflops: { f32: 82.6, f16: 82.6 },
-    note: 'Ada: FP16 at the FP32 rate outside tensor cores',
+    peakTflops: { f32: 82.6, f16: 165.2 },
+    note: 'Ada GeForce: tensor FP16 with FP32 accumulation at half the FP16-accumulation rate',
   },
   {
     name: 'L4',
-    peakTflops: { f32: 30.3, f16: 30.3 },
-    note: 'Ada: FP16 at the FP32 rate outside tensor cores',
+    peakTflops: { f32: 30.3, f16: 121 },
+    note: 'Ada',
   },
 ];
 

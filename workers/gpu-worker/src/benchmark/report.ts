@@ -31,7 +31,7 @@ export function formatReport(report: BenchmarkReport): string {
     );
   else if (model.peakTflops) {
     lines.push(
-      `model: ${model.name} (${model.note}), peak ${model.peakTflops.f32} TFLOP/s f32, ${model.peakTflops.f16} TFLOP/s f16 (shader cores, no tensor cores)`,
+      `model: ${model.name} (${model.note}), peak ${model.peakTflops.f32} TFLOP/s f32, ${model.peakTflops.f16} TFLOP/s f16 (tensor cores, dense)`,
     );
     if (a.isFallbackAdapter)
       lines.push(

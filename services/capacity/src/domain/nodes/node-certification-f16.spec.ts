@@ -63,13 +63,14 @@ describe('f16 certification: certified apart from f32, so markets can price eith
 
   it("bounds an f16 claim by the model's f16 peak, and not by the market's f32 minimum", () => {
     const node = new Node();
-    // H100-80GB: 133.8 f16 per GPU, 8 GPUs: 1.25 × 1,070.4 = 1,338 at most; f32 allows 669.
-    expect(node.decide(certify('f16', 1_000), T0)).toMatchObject({ kind: 'accepted' });
-    expect(new Node().decide(certify('f16', 1_338.1), T0)).toMatchObject({
+    // H100-80GB: 989.4 f16 per GPU (tensor cores), 8 GPUs: 1.25 × 7,915.2 = 9,894 at most; f32
+    // allows 669.
+    expect(node.decide(certify('f16', 9_890), T0)).toMatchObject({ kind: 'accepted' });
+    expect(new Node().decide(certify('f16', 9_895), T0)).toMatchObject({
       kind: 'rejected',
       code: 'BAD_USER_INPUT',
       field: 'claimedTflops',
-      message: expect.stringMatching(/133.8 f16/),
+      message: expect.stringMatching(/989.4 f16/),
     });
     // The market asks 40 f32 TFLOP/s per GPU: an f16 claim below 8 × 40 is not refused for it.
     expect(new Node().decide(certify('f16', 100, 40), T0)).toMatchObject({ kind: 'accepted' });
