@@ -66,9 +66,10 @@ export function plainInfo(info: InfoLike): Record<string, unknown> {
 }
 
 /**
- * Keeps the adapter's info for a device opened on it. Dawn's `device.adapterInfo` was seen
- * without the subgroup-matrix configurations its adapter's `info` lists (an H200, npm webgpu
- * 0.6.2: the feature on, no configuration), so the kernels read the adapter's where it is known.
+ * Keeps the adapter's info for a device opened on it. On an H200 (npm webgpu 0.6.2, the feature
+ * on) the worker found no configuration reading `device.adapterInfo` as it was; reading the
+ * adapter's `info` through plainInfo, it found three. Which of the two made the difference (the
+ * device's info, or its sequence not being an Array) was not told apart there: both are covered.
  */
 export function rememberAdapterInfo(device: GPUDevice, adapter: GPUAdapter): void {
   adapterInfos.set(device, plainInfo(adapter.info as unknown as InfoLike));
