@@ -40,7 +40,7 @@ export const IDEMPOTENCY_KEY = {
   type: () => String,
   nullable: true,
   description:
-    "Repeat it to retry safely: the same request with the same key returns the first outcome. A key is yours and this operation's only; used again for a different request it fails with IDEMPOTENCY_KEY_REUSED and changes nothing. Keys are remembered for 24 hours (IDEMPOTENCY_WINDOW_MS); after that a request with one is a new request." +
+    "Repeat it to retry safely: the same request with the same key is not done again; it answers the first outcome: what the first acted on, as it is now (an order with its current status, an account with its current balance), or the first refusal again. A key is yours and this operation's only; used again for a different request it fails with IDEMPOTENCY_KEY_REUSED and changes nothing. Keys are remembered for 24 hours (IDEMPOTENCY_WINDOW_MS); after that a request with one is a new request." +
     KEY_RULE_SENTENCE,
 };
 

@@ -82,7 +82,7 @@ export class PlaceOrderInput {
   @Field({
     nullable: true,
     description:
-      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it returns the first outcome; a different order with it fails with IDEMPOTENCY_KEY_REUSED (extensions.field input.clientOrderId) and changes nothing. Remembered for 24 hours; after that the order keeps its id, and the clientOrderId is refused (ALREADY_EXISTS) while the order exists: an order's id is never used again." +
+      "Your id for the order, and its idempotency key (the same as placeOrder's idempotencyKey argument): the same order again with it is not placed again: it answers that order as it is now (OPEN, FILLED, CANCELLED...), or its first refusal again; a different order with it fails with IDEMPOTENCY_KEY_REUSED (extensions.field input.clientOrderId) and changes nothing. Remembered for 24 hours; after that the order keeps its id, and the clientOrderId is refused (ALREADY_EXISTS) while the order exists: an order's id is never used again." +
       KEY_RULE_SENTENCE,
   })
   clientOrderId?: string;
