@@ -378,12 +378,18 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       'f32',
       'f16',
     ]);
+    // It says which kernel answers each precision's challenges.
+    expect(new Set(worker.events.filter((e) => e.event === 'kernel').map((e) => e['precision']))).toEqual(
+      new Set(['f32', 'f16']),
+    );
     const verdicts = worker.events.filter((e) => e.event === 'verdict');
     expect(verdicts).toMatchObject([
-      { purpose: 'CERTIFICATION', ok: true, status: 'CERTIFIED' },
-      { purpose: 'CERTIFICATION', ok: true, status: 'CERTIFIED' },
+      { purpose: 'CERTIFICATION', precision: 'f32', ok: true, status: 'CERTIFIED' },
+      { purpose: 'CERTIFICATION', precision: 'f16', ok: true, status: 'CERTIFIED' },
     ]);
     const [f32, f16] = verdicts.map((v) => v['measuredTflops'] as number);
+    // Each verdict's per-GPU figure is of its own precision (the f16 one used to show f32's).
+    expect(verdicts.map((v) => v['tflopsPerGpu'])).toEqual([f32, f16]);
     const n = await node('half');
     // One GPU: the per-GPU figures are what each challenge measured; f16 did not replace f32.
     expect(n.tflopsPerGpu).toBe(f32);

@@ -59,7 +59,7 @@ const passed = (id: string): ChallengeVerdict => ({
   reason: null,
   detail: null,
   measuredTflops: 0.02,
-  node: { status: 'CERTIFIED', tflopsPerGpu: 0.02, certifiedUntil: until },
+  node: { status: 'CERTIFIED', tflopsPerGpu: 0.02, tflopsF16PerGpu: null, certifiedUntil: until },
 });
 const failed = (id: string): ChallengeVerdict => ({
   challengeId: id,
@@ -67,7 +67,7 @@ const failed = (id: string): ChallengeVerdict => ({
   reason: 'DEADLINE_MISSED',
   detail: 'late',
   measuredTflops: null,
-  node: { status: 'UNCERTIFIED', tflopsPerGpu: null, certifiedUntil: null },
+  node: { status: 'UNCERTIFIED', tflopsPerGpu: null, tflopsF16PerGpu: null, certifiedUntil: null },
 });
 
 /** A call the script expects, and its answer; `stop`: the agent is stopped as it is answered (a signal). */

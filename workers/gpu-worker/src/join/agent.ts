@@ -609,7 +609,7 @@ export class WorkerAgent {
           reason: error.reason,
           detail: error.message,
           measuredTflops: null,
-          node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
+          node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, tflopsF16PerGpu: null, certifiedUntil: null },
         };
         this.reportVerdict(ticket, verdict);
       } else throw error;
@@ -670,16 +670,19 @@ export class WorkerAgent {
   }
 
   private reportVerdict(ticket: ChallengeTicket, verdict: Verdict): void {
+    // An f16 challenge certifies the f16 figure (the f32 one stays as it was).
+    const precision = ticket.challenge.precision;
     this.o.report({
       event: 'verdict',
       purpose: ticket.purpose,
+      precision,
       challengeId: ticket.id,
       ok: verdict.ok,
       reason: verdict.reason,
       detail: verdict.detail,
       measuredTflops: verdict.measuredTflops,
       status: verdict.node.status,
-      tflopsPerGpu: verdict.node.tflopsPerGpu,
+      tflopsPerGpu: precision === 'f16' ? verdict.node.tflopsF16PerGpu : verdict.node.tflopsPerGpu,
       certifiedUntil: verdict.node.certifiedUntil,
     });
   }
@@ -736,5 +739,5 @@ const notAnswered = (challengeId: string, detail: string): Verdict => ({
   reason: NOT_ANSWERED,
   detail,
   measuredTflops: null,
-  node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, certifiedUntil: null },
+  node: { status: UNKNOWN_STATUS, tflopsPerGpu: null, tflopsF16PerGpu: null, certifiedUntil: null },
 });

@@ -84,16 +84,20 @@ export class ChallengeKernels {
       onWarning: (message: string) => this.o.warn(`gpu-worker: ${message}`),
     };
     const f32 = await tunedMatmul(this.gpu.device, this.gpu.adapter, options);
-    this.o.report({
-      event: 'kernel',
-      variant: f32.variant,
-      gflops: f32.gflops,
-      fromCache: f32.fromCache,
-      size,
-      ...(f32.fallbackReason ? { fallbackReason: f32.fallbackReason } : {}),
-    });
+    const report = (precision: 'f32' | 'f16', tuned: TunedMatmul) =>
+      this.o.report({
+        event: 'kernel',
+        precision,
+        variant: tuned.variant,
+        gflops: tuned.gflops,
+        fromCache: tuned.fromCache,
+        size,
+        ...(tuned.fallbackReason ? { fallbackReason: tuned.fallbackReason } : {}),
+      });
+    report('f32', f32);
     // --f16: the f16 kernel that accumulates in f32, for the f16 challenges (none without shader-f16).
     const f16 = this.o.f16 ? await tunedHalfMatmul(this.gpu.device, this.gpu.adapter, options) : null;
+    if (f16) report('f16', f16);
     if (this.o.f16 && !f16 && this.ready.length === 0)
       this.o.warn(
         'gpu-worker: --f16: this adapter has no f16 kernel (shader-f16): f16 challenges run the f32 kernel',

@@ -49,6 +49,7 @@ describe('join output', () => {
     const verdict: JoinEvent = {
       event: 'verdict',
       purpose: 'CERTIFICATION',
+      precision: 'f32',
       challengeId: 'c1',
       ok: true,
       reason: null,
@@ -129,6 +130,7 @@ describe('join output', () => {
     const base = {
       event: 'verdict',
       purpose: 'CERTIFICATION',
+      precision: 'f32',
       challengeId: 'c1',
       status: 'CERTIFIED',
       certifiedUntil: '2030-01-31T00:00:00.000Z',
@@ -143,7 +145,7 @@ describe('join output', () => {
         tflopsPerGpu: 0.0213,
       }),
     ).toBe(
-      'certification challenge c1 passed: 0.0213 TFLOP/s measured; node CERTIFIED at 0.0213 TFLOP/s per GPU until 2030-01-31T00:00:00.000Z',
+      'certification f32 challenge c1 passed: 0.0213 TFLOP/s measured; node CERTIFIED at 0.0213 f32 TFLOP/s per GPU until 2030-01-31T00:00:00.000Z',
     );
     expect(
       formatEvent({
@@ -156,7 +158,7 @@ describe('join output', () => {
         measuredTflops: null,
         tflopsPerGpu: null,
       }),
-    ).toBe('spot challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED');
+    ).toBe('spot f32 challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED');
     expect(
       formatEvent({
         event: 'claim',

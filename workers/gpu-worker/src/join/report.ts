@@ -9,6 +9,8 @@ export type JoinEvent =
   | { event: 'adapter'; adapter: AdapterDescription }
   | {
       event: 'kernel';
+      /** The precision of its challenges: f32, or f16 (--f16, accumulating in f32). */
+      precision: string;
       variant: string;
       gflops: number | null;
       fromCache: boolean;
@@ -64,6 +66,8 @@ export type JoinEvent =
   | {
       event: 'verdict';
       purpose: string;
+      /** The challenge's precision, and of tflopsPerGpu: an f16 challenge certifies the f16 figure. */
+      precision: string;
       challengeId: string;
       ok: boolean;
       reason: string | null;
@@ -134,8 +138,8 @@ export function formatEvent(e: JoinEvent): string {
     }
     case 'kernel':
       return e.fallbackReason
-        ? `matmul kernel: ${e.variant}; autotuning found nothing usable (${e.fallbackReason})`
-        : `matmul kernel: ${e.variant} (autotuned${e.size ? ` at n=${e.size}` : ''}${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
+        ? `${e.precision} matmul kernel: ${e.variant}; autotuning found nothing usable (${e.fallbackReason})`
+        : `${e.precision} matmul kernel: ${e.variant} (autotuned${e.size ? ` at n=${e.size}` : ''}${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
     case 'joined':
       return (
         `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
@@ -155,9 +159,9 @@ export function formatEvent(e: JoinEvent): string {
       return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} superseded by spot challenge ${e.by}: its proof stopped, the spot check answered now, the certification asked for again after it`;
     case 'verdict':
       return e.ok
-        ? `${e.purpose.toLowerCase()} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +
-            `${e.tflopsPerGpu === null ? '' : ` at ${tflops(e.tflopsPerGpu)} TFLOP/s per GPU`}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}`
-        : `${e.purpose.toLowerCase()} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${e.status === 'UNKNOWN' ? '' : `; node ${e.status}`}`;
+        ? `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +
+            `${e.tflopsPerGpu === null ? '' : ` at ${tflops(e.tflopsPerGpu)} ${e.precision} TFLOP/s per GPU`}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}`
+        : `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${e.status === 'UNKNOWN' ? '' : `; node ${e.status}`}`;
     case 'certified':
       return `node is ${e.status}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}: no certification needed now`;
     case 'exiting':

@@ -50,7 +50,12 @@ export type VerdictFragment = {
   reason: ChallengeFailureReason | null;
   detail: string | null;
   measuredTflops: number | null;
-  node: { status: NodeStatus; tflopsPerGpu: number | null; certifiedUntil: string | null };
+  node: {
+    status: NodeStatus;
+    tflopsPerGpu: number | null;
+    tflopsF16PerGpu: number | null;
+    certifiedUntil: string | null;
+  };
 };
 
 export type JoinSessionMutationVariables = Exact<{
@@ -101,7 +106,12 @@ export type AnswerChallengeMutation = {
     reason: ChallengeFailureReason | null;
     detail: string | null;
     measuredTflops: number | null;
-    node: { status: NodeStatus; tflopsPerGpu: number | null; certifiedUntil: string | null };
+    node: {
+      status: NodeStatus;
+      tflopsPerGpu: number | null;
+      tflopsF16PerGpu: number | null;
+      certifiedUntil: string | null;
+    };
   } | null;
 };
 
@@ -181,6 +191,7 @@ export const VerdictFragmentDoc = new TypedDocumentString<VerdictFragment, unkno
   node {
     status
     tflopsPerGpu
+    tflopsF16PerGpu
     certifiedUntil
   }
 }
@@ -249,6 +260,7 @@ export const AnswerChallengeDocument = new TypedDocumentString<
   node {
     status
     tflopsPerGpu
+    tflopsF16PerGpu
     certifiedUntil
   }
 }`);
