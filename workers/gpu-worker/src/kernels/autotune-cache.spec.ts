@@ -101,7 +101,14 @@ describe('autotune cache file', () => {
       ],
     ];
     for (const [key, p] of shapes)
-      cache.entries[key] = { variant: variantName(p), params: p, gflops: 1, size: 4096, tunedAt: 'then' };
+      cache.entries[key] = {
+        variant: variantName(p),
+        params: p,
+        gflops: 1,
+        size: 4096,
+        tunedAt: 'then',
+        offered: ['shader-f16', 'subgroups'],
+      };
     const read = parseCache(serializeCache(cache));
     expect(read).toEqual(cache);
     expect(Object.values(read.entries).map((e) => e.variant)).toEqual([

@@ -27,7 +27,19 @@ export interface AutotuneEntry {
   gflops: number;
   size: number;
   tunedAt: string;
+  /**
+   * The device features that widen the candidates (TUNING_FEATURES) it was chosen among; absent
+   * in older files (none). A device that offers one more is tuned again (autotune.ts).
+   */
+  offered?: string[];
 }
+
+/**
+ * The features whose variants join the tuner where a device has them: f16 kernels, subgroup
+ * shuffles, subgroup matrices. Dawn toggles can add some (allow_unsafe_apis: subgroup matrices),
+ * so a choice made without them is no choice among what the device now offers.
+ */
+export const TUNING_FEATURES = ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'] as const;
 
 export interface AutotuneCache {
   format: typeof CACHE_FORMAT;
@@ -142,12 +154,16 @@ export function parseCache(text: string): AutotuneCache {
         ...(entry.params.subgroups ? { subgroups: true } : {}),
         ...(entry.params.subgroupMatrix ? { subgroupMatrix: matrixShape(entry.params.subgroupMatrix) } : {}),
       };
+      const offered = Array.isArray(entry.offered)
+        ? entry.offered.filter((f): f is string => typeof f === 'string')
+        : undefined;
       cache.entries[key] = {
         variant: variantName(params),
         params,
         gflops: entry.gflops,
         size: entry.size,
         tunedAt: String(entry.tunedAt ?? ''),
+        ...(offered ? { offered } : {}),
       };
     }
   }

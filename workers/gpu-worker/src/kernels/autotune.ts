@@ -7,7 +7,14 @@
  * in rounds across the candidates, and each candidate's figure is its median.
  */
 import type { AdapterDescription } from '../gpu/webgpu';
-import { cacheKey, DEFAULT_TUNE_SIZE, defaultCachePath, keepCache, readCache } from './autotune-cache';
+import {
+  cacheKey,
+  DEFAULT_TUNE_SIZE,
+  defaultCachePath,
+  keepCache,
+  readCache,
+  TUNING_FEATURES,
+} from './autotune-cache';
 import { createMatrixBuffer, readMatrix, roundTo, uploadMatrix } from './buffers';
 import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
@@ -120,13 +127,16 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const key = cacheKey(adapter, precision, options.tier, size);
   const cache = cachePath ? await readCache(cachePath) : null;
   const cached = cache?.entries[key];
+  const offered = TUNING_FEATURES.filter((f) => device.features.has(f));
   // A cached choice that needs a feature this device was opened without (subgroups; a Dawn toggle
-  // not given this time) is measured again, not trusted.
+  // not given this time) is measured again, not trusted; so is one made among fewer candidates
+  // than this device offers (tuned before a toggle such as allow_unsafe_apis added some).
   if (
     cached &&
     !retune &&
     validateParams(cached.params, device.limits).length === 0 &&
-    unsupportedOn(device, cached.params) === null
+    unsupportedOn(device, cached.params) === null &&
+    offered.every((f) => cached.offered?.includes(f))
   ) {
     progress(
       `${precision}: using the cached choice ${cached.variant} (${cached.gflops.toFixed(1)} GFLOP/s at n=${cached.size}; gpu-worker benchmark --retune --tune-size ${cached.size} measures again)`,
@@ -270,6 +280,7 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
       gflops: best.gflops,
       size,
       tunedAt: new Date().toISOString(),
+      offered,
     };
     await keepCache(cachePath, cache, options.onWarning ?? warnOnStderr);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FALLBACK_NAME, tunedMatmul } from '../challenge/tuned';
 import { GpuContext, openGpu } from '../gpu/webgpu';
 import { autotune, multiply, randomMatrix } from './autotune';
-import { cacheKey, readCache } from './autotune-cache';
+import { cacheKey, readCache, serializeCache, TUNING_FEATURES } from './autotune-cache';
 import { measureBandwidth } from './bandwidth';
 import { createMatrixBuffer, uploadMatrix } from './buffers';
 import { seededRandom, wrongElements } from './freivalds';
@@ -159,6 +159,25 @@ describe('matmul kernels on the real adapter', () => {
       });
       expect(again).toMatchObject({ fromCache: true, results: [] });
       expect(again.variant).toEqual(first.variant);
+
+      // A choice made among fewer candidates than this device offers (before a Dawn toggle such
+      // as allow_unsafe_apis added some) is tuned again.
+      const file = await readCache(cachePath);
+      const key = cacheKey(gpu.adapter, 'f32', undefined, 96);
+      const offered = TUNING_FEATURES.filter((f) => gpu.device.features.has(f));
+      expect(offered.length).toBeGreaterThan(0);
+      expect(file.entries[key]?.offered).toEqual(offered);
+      file.entries[key] = { ...file.entries[key]!, offered: offered.slice(1) };
+      await writeFile(cachePath, serializeCache(file));
+      const widened = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+      });
+      expect(widened.fromCache).toBe(false);
+      expect((await readCache(cachePath)).entries[key]?.offered).toEqual(offered);
 
       const retuned = await autotune(gpu.device, {
         precision: 'f32',
