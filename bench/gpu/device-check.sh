@@ -20,6 +20,11 @@ out=$(mktemp -d)
 mkdir -p "$back"
 toggles=${GPUX_DAWN_TOGGLES:-vulkan_enable_f16_on_nvidia,allow_unsafe_apis}
 kit=.gpukit
+# The kit is made on the development machine by the session tools' gpu-kit (not in this repository).
+[ -f "$kit/run.sh" ] || {
+  echo "device-check: no $kit/run.sh here: make the kit first (see this script's header), and carry $kit" >&2
+  exit 2
+}
 summary=$out/summary.txt
 : > "$summary"
 

@@ -2,13 +2,20 @@
  * A kernel-shape sweep for a lent GPU (bench/gpu/device-check.sh runs it there): the autotuner's
  * own compile, float64 check, Freivalds check and timing (kernels/autotune.ts), over a grid of
  * register blocks, workgroup sizes and tile depths wider than the tuned family (variants.ts),
- * within the device's limits, at one size (BENCH_SWEEP_SIZE, default 4096), in f32 and, where the
- * adapter has shader-f16, f16 accumulated in f32 with every subgroup-matrix tiling the adapter
- * offers. It says which shapes a GPU rewards, so the family the tuner chooses from can follow
- * measurements instead of guesses. Not a `npm run bench:*`: on lavapipe the grid takes long to lose.
+ * within the device's limits, at one size, in f32 and, where the adapter has shader-f16, f16
+ * accumulated in f32 with subgroup-matrix shapes beside the tuner's. It says which shapes a GPU
+ * rewards, so the family the tuner chooses from can follow measurements instead of guesses. Not a
+ * `npm run bench:*`: on lavapipe the grid takes long to lose. Locally: `bash bench/run.sh gpu/sweep`.
  *
- * Prints one line per candidate on stderr, then a JSON object: the adapter, its limits and matrix
- * configurations, and every candidate's figure, fastest first.
+ * - BENCH_SWEEP_SIZE: the square size n (default 4096).
+ * - BENCH_SWEEP_SECONDS: each precision's time budget (default 100), checked between chunks of
+ *   CHUNK candidates, so a chunk begun within it runs to its end.
+ * - BENCH_SWEEP_PRECISIONS: f32,f16 (default), or one of them.
+ * - GPUX_DAWN_TOGGLES: as the worker takes them.
+ *
+ * Prints one line per candidate on stderr, and after each chunk a JSON line on stdout with every
+ * figure so far (the last is the whole sweep, and what a run cut short keeps): the device's limits
+ * and matrix configurations, and each precision's candidates fastest first (GFLOP/s, rounded).
  */
 import { autotune, VariantResult } from '../../workers/gpu-worker/src/kernels/autotune';
 import {
@@ -29,6 +36,7 @@ import { parseDawnToggles } from '../../workers/gpu-worker/src/gpu/toggles';
 import { openGpu, useDawnToggles } from '../../workers/gpu-worker/src/gpu/webgpu';
 
 const SIZE = Number(process.env['BENCH_SWEEP_SIZE'] ?? 4096);
+const PRECISIONS = (process.env['BENCH_SWEEP_PRECISIONS'] ?? 'f32,f16').split(',').map((p) => p.trim());
 /** Seconds each precision may take (the grid is cut there); candidates per autotune. */
 const SECONDS = Number(process.env['BENCH_SWEEP_SECONDS'] ?? 100);
 const CHUNK = 12;
@@ -85,6 +93,18 @@ function grid(precision: Precision): MatmulParams[] {
 }
 
 async function main() {
+  if (!Number.isInteger(SIZE) || SIZE < 1)
+    throw new Error(
+      `BENCH_SWEEP_SIZE must be a whole number of at least 1, not "${process.env['BENCH_SWEEP_SIZE']}"`,
+    );
+  if (!Number.isFinite(SECONDS) || SECONDS < 0)
+    throw new Error(
+      `BENCH_SWEEP_SECONDS must be a number of seconds, not "${process.env['BENCH_SWEEP_SECONDS']}"`,
+    );
+  if (PRECISIONS.length === 0 || PRECISIONS.some((p) => p !== 'f32' && p !== 'f16'))
+    throw new Error(
+      `BENCH_SWEEP_PRECISIONS must be f32, f16 or f32,f16, not "${process.env['BENCH_SWEEP_PRECISIONS']}"`,
+    );
   const toggles = parseDawnToggles(process.env['GPUX_DAWN_TOGGLES'] ?? '', 'GPUX_DAWN_TOGGLES');
   if (!toggles.ok) throw new Error(toggles.error);
   useDawnToggles(toggles.toggles);
@@ -108,10 +128,11 @@ async function main() {
     `device.adapterInfo.subgroupMatrixConfigs: ${typeof rawConfigs}, isArray ${Array.isArray(rawConfigs)}, ` +
       `${JSON.stringify(plainInfo(raw))}; the adapter's, as offered: ${JSON.stringify(offer.adapterInfo)}`,
   );
-  const wanted = (process.env['BENCH_SWEEP_PRECISIONS'] ?? 'f32,f16').split(',');
   const precisions = (
     offer.features.has('shader-f16') ? (['f32', 'f16'] as const) : (['f32'] as const)
-  ).filter((p) => wanted.includes(p));
+  ).filter((p) => PRECISIONS.includes(p));
+  if (precisions.length === 0)
+    throw new Error(`this adapter runs none of ${PRECISIONS.join(',')} (f16 needs shader-f16)`);
   const results: Record<string, unknown> = {};
   const deadline = (seconds: number) => Date.now() + seconds * 1000;
   for (const precision of precisions) {
@@ -181,8 +202,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `[sweep] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`[sweep] failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
