@@ -438,6 +438,19 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
   });
 
+  it('refuses a GPU model name with an invisible character, which looks like another name, naming its field', async () => {
+    // "L\u200b4" shows as L4 everywhere, and a node of model L4 could never register in its market.
+    const OPEN = 'mutation($i: OpenMarketInput!) { openMarket(input: $i) { id } }';
+    const market = { marketId: 'm-zw', minTflopsPerGpu: 1, tickSize: '0.01', feeRateBps: 1 };
+    for (const gpuClass of ['L\u200b4', 'H100\u00ad80GB']) {
+      const refused = await http(gateway.url, OPEN, ADMIN_KEY, { i: { ...market, gpuClass } });
+      expect(refused.body.errors?.map((e) => e.extensions)).toEqual([
+        { code: 'BAD_USER_INPUT', field: 'input.gpuClass' },
+      ]);
+      expect(refused.body.errors?.[0]?.message).toMatch(/must not hold invisible characters/);
+    }
+  });
+
   it('refuses a malformed id anywhere, before anything runs, naming its field, over graphql-ws as over HTTP', async () => {
     const rule = 'an id is 1 to 128 letters, digits and . _ : -, starting with a letter or digit';
     const cases: [string, Record<string, unknown> | undefined, Record<string, unknown>[]][] = [

@@ -2,7 +2,7 @@ import { openAccountSchema, depositSchema } from './settlement/accounts';
 import { registerNodeCommandSchema, registerNodeSchema } from './capacity/nodes';
 import { marketSpecSchema, openMarketSchema } from './orders/market';
 import { aMarket, aNode } from './commands.fixture';
-import { label, printable } from './text';
+import { label, modelName, printable } from './text';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
   result.success ? [] : (result.error?.issues.map((i) => i.message) ?? []);
@@ -48,6 +48,29 @@ describe('printable', () => {
     expect(printable(10).safeParse('GPU \ud83d\ude80').success).toBe(true));
 
   it('keeps its bound', () => expect(printable(3).safeParse('abcd').success).toBe(false));
+});
+
+describe('modelName', () => {
+  it.each(['H100-80GB', 'RTX-4090', 'A100 80GB PCIe', 'Тесла'])('accepts %j', (text) =>
+    expect(modelName(64).safeParse(text).success).toBe(true),
+  );
+
+  it.each([
+    ['a zero width space inside', 'L\u200b4'],
+    ['a soft hyphen inside', 'H100\u00ad80GB'],
+    ['a word joiner at the end', 'L4\u2060'],
+    ['a variation selector', 'L4\ufe0f'],
+  ])('refuses %s, which looks like another name', (_, text) =>
+    expect(messages(modelName(64).safeParse(text))).toEqual([
+      'must not hold invisible characters (such as U+200B or U+00AD): a model name with one looks like another and is not it',
+    ]),
+  );
+
+  it("keeps label's rules", () => {
+    expect(modelName(64).safeParse('   ').success).toBe(false);
+    expect(modelName(64).safeParse('L4\n').success).toBe(false);
+    expect(modelName(2).safeParse('L40S').success).toBe(false);
+  });
 });
 
 describe('label', () => {

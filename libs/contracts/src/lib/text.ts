@@ -51,6 +51,24 @@ export const label = (max: number) =>
       'must not be blank: it needs at least one character that shows (spaces and invisible characters alone, such as U+200B, are blank)',
     );
 
+// A character Unicode says to show nothing for when it cannot (U+200B, U+2060, U+00AD, U+3164,
+// variation selectors, tags...): inside a name it shows nothing at all.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+/**
+ * A GPU model or class (H100-80GB): a `label` without invisible characters anywhere. Markets and
+ * nodes must name a model the same way, and "L\u200b4" shows as L4 everywhere while it is not
+ * L4 to the market that trades it; no model's name needs one (a person's or a place's may: a
+ * zero-width joiner in an emoji, a non-joiner in Persian, so `label` keeps them).
+ */
+export const modelName = (max: number) =>
+  label(max).refine(
+    (s) => !INVISIBLE.test(s),
+    'must not hold invisible characters (such as U+200B or U+00AD): a model name with one looks like another and is not it',
+  );
+
+/** A `modelName`'s rule in words, for the API's descriptions. */
+export const modelNameRule = (max: number) =>
+  `One line of 1 to ${max} characters, not blank (no line break, tab or other control character, no bidirectional control, no invisible character such as U+200B).`;
 /** A `label`'s rule in words, for the API's descriptions. */
 export const labelRule = (max: number) =>
   `One line of 1 to ${max} characters, not blank (no line break, tab or other control character, no bidirectional control).`;

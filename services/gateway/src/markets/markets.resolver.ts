@@ -13,7 +13,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import {
-  labelRule,
+  modelNameRule,
   NUMBER_LIMITS,
   OrdersCommands,
   ordersReadModel as rm,
@@ -57,7 +57,7 @@ export class OpenMarketInput {
   })
   marketId!: string;
   @Field({
-    description: `The GPU class traded, e.g. H100-80GB: nodes of this model sell here. ${labelRule(TEXT_LIMITS.gpuClass)}`,
+    description: `The GPU class traded, e.g. H100-80GB: nodes of this model sell here. ${modelNameRule(TEXT_LIMITS.gpuClass)}`,
   })
   gpuClass!: string;
   @Field(() => Float, {

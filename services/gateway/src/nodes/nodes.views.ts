@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { labelRule, NUMBER_LIMITS, TEXT_LIMITS } from '@gpux/contracts';
+import { labelRule, modelNameRule, NUMBER_LIMITS, TEXT_LIMITS } from '@gpux/contracts';
 import type { NodeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
@@ -71,7 +71,7 @@ export class RegisteredNode {
 export class RegisterNodeInput {
   @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
   marketId!: string;
-  @Field({ description: `The declared GPU model, e.g. H100-80GB. ${labelRule(TEXT_LIMITS.gpuModel)}` })
+  @Field({ description: `The declared GPU model, e.g. H100-80GB. ${modelNameRule(TEXT_LIMITS.gpuModel)}` })
   gpuModel!: string;
   @Field(() => Int, {
     description: `How many GPUs it has, 1 to ${NUMBER_LIMITS.nodeGpus}: certification proves them all, and asks sell them.`,

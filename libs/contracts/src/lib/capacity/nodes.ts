@@ -3,7 +3,7 @@ import { defineServiceMessages } from '../common';
 import { entityId } from '../envelope';
 import { shallowJson } from '../json-depth';
 import { NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
-import { label, printable } from '../text';
+import { label, modelName, printable } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `capacity` reads and writes about providers' nodes. */
@@ -36,7 +36,7 @@ export const registerNodeSchema = z.object({
 });
 /** The command's: names a caller gives must be printable and not blank (the event takes what was recorded). */
 export const registerNodeCommandSchema = registerNodeSchema.extend({
-  gpuModel: label(TEXT_LIMITS.gpuModel),
+  gpuModel: modelName(TEXT_LIMITS.gpuModel),
   region: label(TEXT_LIMITS.region),
 });
 export const nodeCertifiedSchema = z.object({

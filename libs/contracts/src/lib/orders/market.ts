@@ -3,7 +3,7 @@ import { defineServiceMessages, REJECTION_CODES } from '../common';
 import { slaBreachReasonSchema } from '../capacity/nodes';
 import { entityId, minorUnits, positiveMinorUnits } from '../envelope';
 import { ID_LIMITS, NUMBER_LIMITS, TEXT_LIMITS } from '../limits';
-import { label } from '../text';
+import { modelName } from '../text';
 import { MessageRegistry } from '../registry';
 
 /** Everything `orders` reads and writes: markets, their nodes, orders and trades. */
@@ -37,7 +37,7 @@ export const marketSpecSchema = z.object({
 /** A market opened now: its id short enough to name its trades after it (ID_LIMITS). */
 export const openMarketSchema = marketSpecSchema.extend({
   marketId: entityId.max(ID_LIMITS.marketId, `must be at most ${ID_LIMITS.marketId} characters`),
-  gpuClass: label(TEXT_LIMITS.gpuClass),
+  gpuClass: modelName(TEXT_LIMITS.gpuClass),
 });
 
 export const nodeRecordSchema = z.object({
