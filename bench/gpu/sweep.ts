@@ -45,50 +45,43 @@ const log = (msg: string) => process.stderr.write(`[sweep] ${msg}\n`);
 /** Register blocks × workgroups × tile depths, staged single and double, plus untiled buffers. */
 function grid(precision: Precision): MatmulParams[] {
   const out: MatmulParams[] = [];
-  const accumulate: Precision = 'f32';
-  for (const [rows, cols] of [
+  const blocks = [
     [4, 8],
     [8, 4],
     [8, 8],
     [8, 16],
     [16, 8],
-  ])
-    for (const [wgX, wgY] of [
-      [8, 8],
-      [16, 8],
-      [8, 16],
-      [16, 16],
-      [32, 8],
-      [8, 32],
-    ]) {
-      for (const tileK of [8, 16, 32])
-        for (const doubleBuffer of [false, true])
-          out.push({
-            precision,
-            accumulate,
-            source: 'buffer',
-            rows: rows!,
-            cols: cols!,
-            wgX: wgX!,
-            wgY: wgY!,
-            aVec4: true,
-            unroll: 1,
-            tileK,
-            doubleBuffer,
-          });
-      out.push({
-        precision,
-        accumulate,
-        source: 'buffer',
-        rows: rows!,
-        cols: cols!,
-        wgX: wgX!,
-        wgY: wgY!,
-        aVec4: true,
-        unroll: 1,
-        tileK: 0,
-      });
-    }
+  ] as const;
+  const workgroups = [
+    [8, 8],
+    [16, 8],
+    [8, 16],
+    [16, 16],
+    [32, 8],
+    [8, 32],
+  ] as const;
+  const stagings = [
+    ...[8, 16, 32].flatMap((tileK) => [
+      { tileK, doubleBuffer: false },
+      { tileK, doubleBuffer: true },
+    ]),
+    { tileK: 0 },
+  ];
+  for (const [rows, cols] of blocks)
+    for (const [wgX, wgY] of workgroups)
+      for (const staging of stagings)
+        out.push({
+          precision,
+          accumulate: 'f32',
+          source: 'buffer',
+          rows,
+          cols,
+          wgX,
+          wgY,
+          aVec4: true,
+          unroll: 1,
+          ...staging,
+        });
   return out;
 }
 
