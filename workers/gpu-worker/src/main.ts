@@ -3,7 +3,7 @@
  * gpu-worker: the provider's agent. `gpu-worker --help` lists the commands (adapters, selftest,
  * benchmark, join), `gpu-worker <command> --help` their options; the table is cli/commands.ts.
  */
-import { parseBenchmarkArgs } from './benchmark/options';
+import { parseBenchmarkArgs, sizeProblem } from './benchmark/options';
 import { formatReport } from './benchmark/report';
 import { runBenchmark } from './benchmark/run';
 import { dispatch } from './cli/dispatch';
@@ -97,6 +97,8 @@ async function benchmark(args: string[]): Promise<number> {
   useDawnToggles(options.dawnToggles);
   const gpu = await openGpu(options.adapter, options.adapterFrom);
   try {
+    const tooLarge = sizeProblem(options, gpu.device.limits);
+    if (tooLarge) return usageError(tooLarge);
     const report = await runBenchmark(gpu, options, (message) =>
       process.stderr.write(`[benchmark] ${message}\n`),
     );

@@ -1,5 +1,5 @@
 import { findModel, efficiency } from '@gpux/certification';
-import { parseBenchmarkArgs } from './options';
+import { parseBenchmarkArgs, sizeProblem } from './options';
 
 describe('benchmark options', () => {
   it('has defaults', () => {
@@ -27,10 +27,10 @@ describe('benchmark options', () => {
       ok: true,
       options: { sizes: [4096], tuneSize: 4096 },
     });
-    for (const bad of ['0', '512,1024', '8192', 'big'])
+    for (const bad of ['0', '512,1024', '32768', 'big'])
       expect(parseBenchmarkArgs([`--tune-size=${bad}`])).toEqual({
         ok: false,
-        error: `--tune-size expects one whole number from 1 to 4096, e.g. --tune-size 4096 (got "${bad}")`,
+        error: `--tune-size expects one whole number from 1 to 16384, e.g. --tune-size 4096 (got "${bad}")`,
       });
   });
 
@@ -54,11 +54,11 @@ describe('benchmark options', () => {
     [['--dawn-toggles='], /^--dawn-toggles needs Dawn toggle names/],
     [
       ['--sizes', 'abc'],
-      /^--sizes expects a comma-separated list of whole numbers from 1 to 4096, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/,
+      /^--sizes expects a comma-separated list of whole numbers from 1 to 16384, e\.g\. --sizes 256,512,1024 \(got "abc"\)$/,
     ],
     [['--sizes', '256,,512'], /--sizes expects/],
     [['--sizes', '0'], /--sizes expects/],
-    [['--sizes', '8192'], /from 1 to 4096/],
+    [['--sizes', '16385'], /from 1 to 16384/],
     [['--sizes', '1.5'], /--sizes expects/],
     [['--sizes'], /^--sizes needs a value/],
     [['--sizes', '--json'], /^--sizes needs a value/],
@@ -91,5 +91,24 @@ describe('GPU models', () => {
   it('give efficiency as a share of the precision’s peak', () => {
     expect(efficiency(33_450, findModel('H100-80GB')!, 'f32')).toBeCloseTo(0.5);
     expect(efficiency(156_000, findModel('A100-80GB')!, 'f16')).toBeCloseTo(0.5);
+  });
+});
+
+describe('sizes that do not fit the adapter', () => {
+  const lavapipe = { maxStorageBufferBindingSize: 134_217_728, maxBufferSize: 268_435_456 };
+  const h200 = { maxStorageBufferBindingSize: 2_147_483_644, maxBufferSize: 4_294_967_296 };
+
+  it('takes what fits: 4096 on every adapter, 8192 on an H200', () => {
+    expect(sizeProblem({ sizes: [1024, 4096], tuneSize: 4096 }, lavapipe)).toBeNull();
+    expect(sizeProblem({ sizes: [8192, 16384], tuneSize: 8192 }, h200)).toBeNull();
+  });
+
+  it('names the option, the size and the largest that fits', () => {
+    expect(sizeProblem({ sizes: [1024, 8192] }, lavapipe)).toBe(
+      '--sizes 8192 does not fit this adapter: an 8192×8192 f32 matrix is 268435456 bytes, its storage buffers take at most 134217728 (the largest size here is 5792)',
+    );
+    expect(sizeProblem({ sizes: [1024], tuneSize: 8192 }, lavapipe)).toMatch(
+      /^--tune-size 8192 does not fit/,
+    );
   });
 });

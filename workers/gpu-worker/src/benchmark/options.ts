@@ -21,8 +21,30 @@ export interface BenchmarkOptions extends AdapterOption {
   json: boolean;
 }
 
-/** Larger squares do not fit a 128 MiB storage binding in f32 (WebGPU's guaranteed minimum). */
-export const MAX_SIZE = 4096;
+/**
+ * The largest square the options take: 16384 (a 1 GiB f32 matrix), past the 8192 an H200's f16
+ * claim is challenged at. Whether a size fits the adapter (WebGPU guarantees a 128 MiB storage
+ * binding, 4096 in f32; an H200 has 2 GiB) is checked once it is open (sizeProblem).
+ */
+export const MAX_SIZE = 16384;
+
+/**
+ * Why a size asked for does not fit this adapter (an n×n f32 matrix in one storage buffer), as the
+ * line to print (exit 2, before any tuning); null when every size fits.
+ */
+export function sizeProblem(
+  options: Pick<BenchmarkOptions, 'sizes' | 'tuneSize'>,
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number },
+): string | null {
+  const most = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const fits = (n: number) => n * n * 4 <= most;
+  const largest = Math.floor(Math.sqrt(most / 4));
+  const say = (option: string, n: number) =>
+    `${option} ${n} does not fit this adapter: an ${n}×${n} f32 matrix is ${n * n * 4} bytes, its storage buffers take at most ${most} (the largest size here is ${largest})`;
+  if (options.tuneSize !== undefined && !fits(options.tuneSize)) return say('--tune-size', options.tuneSize);
+  const over = options.sizes.find((n) => !fits(n));
+  return over === undefined ? null : say('--sizes', over);
+}
 
 export type Parsed = { ok: true; options: BenchmarkOptions } | { ok: false; error: string };
 

@@ -84,7 +84,8 @@ const benchmark = {
     sizes: {
       type: 'string',
       value: 'N,N,…',
-      description: 'the square sizes to measure, whole numbers from 1 to 4096',
+      description:
+        'the square sizes to measure, whole numbers from 1 to 16384 that fit the adapter (4096 fits every one)',
       default: DEFAULT_SIZES.join(','),
       missing: '--sizes needs a value, e.g. --sizes 256,512,1024',
     },
