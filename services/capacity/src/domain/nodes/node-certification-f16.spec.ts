@@ -36,6 +36,19 @@ describe('f16 certification: certified apart from f32, so markets can price eith
     expect(again.f32).not.toBe(f32.f32);
   });
 
+  it("an f16 certificate keeps the f32 one's efficiency and tier: the grade is the f32 figure's", () => {
+    const node = new Node();
+    const certified = (events: { type: string; data: unknown }[]) =>
+      events.find((e) => e.type === 'capacity.NodeCertified')?.data as NodeCertified;
+    const f32 = certified(answer(node, challengeOf(node.events(certify('f32'), T0)), T0 + 4));
+    const f16 = certified(answer(node, challengeOf(node.events(certify('f16'), T0 + 100)), T0 + 102));
+    expect(f32.efficiency).toBeGreaterThan(0);
+    expect({ efficiency: f16.efficiency, tier: f16.tier }).toEqual({
+      efficiency: f32.efficiency,
+      tier: f32.tier,
+    });
+  });
+
   it('the certificate keeps the size of the f32 challenge that measured its f32 figure, where spot checks re-measure', () => {
     const node = new Node();
     const sizeOf = (events: { type: string; data: unknown }[]) =>

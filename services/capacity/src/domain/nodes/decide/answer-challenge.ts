@@ -50,10 +50,15 @@ export function answerChallenge(
   // The node proved its figure with all its declared GPUs: a node that declares 8 and has 1
   // is certified at an eighth of what that one delivers; never above what its model can.
   const measured = certifiablePerGpu(perGpu(verdict.measuredTflops, node.gpus), node.gpuModel, precision);
-  const { efficiency, tier } = grade(node.gpuModel, precision, measured);
   // The certificate the node holds (by challenge or by an administrator): an f16 certification
-  // leaves its f32 figure, expiry and size as they were.
+  // leaves its f32 figure, expiry and size as they were, and its grade: the tier is the f32
+  // figure's (markets trade f32), and an f16 figure against the tensor cores' peak grades far
+  // lower (an H200: 0.44 of its f32 peak, 0.06 of its f16 one), so it would turn gold to bronze.
   const current = state.certification;
+  const { efficiency, tier } =
+    precision === 'f16' && current
+      ? { efficiency: current.efficiency, tier: current.tier }
+      : grade(node.gpuModel, precision, measured);
   // The f32 figure's challenge size goes with it: spot checks re-measure there.
   const challengeSize = precision === 'f32' ? flight.challenge.n : current?.challengeSize;
   return accept({
