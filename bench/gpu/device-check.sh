@@ -3,8 +3,12 @@
 # in one run. Prepare here, after `npm ci`, with the session tools' GPU kit (tools/gpu-kit in the
 # shared folder beside the checkout, not part of this repository):
 #   bash <shared>/tools/gpu-kit/make-kit.sh workers/gpu-worker/src/main.ts bench/certify.ts bench/gpu/sweep.ts
-# then with the device tool: run  carry [".gpukit"]  timeout_s 540
+# then with the device tool: run  carry [".gpukit"]  timeout_s 600
 #   command "bash bench/gpu/device-check.sh"
+# Every step's limit together is about 820 s, more than one command may run (600): choose the steps
+# that fit with GPUX_DEVICE_STEPS (below), e.g. "cublas benchmark-4096 certify-auto" (the first
+# H200 runs: cublas, adapters-toggles, sweep, certify-auto in 403 s; benchmark-4096, certify-auto at
+# BENCH_CERTIFY_SIZES=4096 in 301 s).
 # Everything lands in $OUT (device-check.tgz: one file per step; and summary.txt): cuBLAS SGEMM/HGEMM, the adapter's
 # features with and without the Dawn toggles, the worker's benchmark tuned at 4096 with the
 # toggles (every variant's figure, so the new ones are measured even where they lose), and

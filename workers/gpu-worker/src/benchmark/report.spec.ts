@@ -16,7 +16,7 @@ const report: BenchmarkReport = {
       maxComputeInvocationsPerWorkgroup: 1024,
     },
   },
-  model: { name: 'H100-80GB', known: true, peakTflops: { f32: 66.9, f16: 133.8 }, note: 'SXM5' },
+  model: { name: 'H100-80GB', known: true, peakTflops: { f32: 66.9, f16: 989.4 }, note: 'SXM5' },
   precisions: [
     {
       precision: 'f32',

@@ -164,6 +164,9 @@ export async function openGpu(choice?: string, source?: AdapterSource): Promise<
       maxBufferSize: adapter.limits.maxBufferSize,
       maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+      // The texture kernels hold A and B as textures n texels high: past 8192 (WebGPU's default)
+      // where the adapter allows it, as the storage buffers are.
+      maxTextureDimension2D: adapter.limits.maxTextureDimension2D,
     },
   });
   rememberAdapterInfo(device, adapter);

@@ -35,6 +35,11 @@ export interface AutotuneOptions {
   variants?: MatmulParams[];
   /** A name for `variants` when they are a subset: the choice is cached under its own key. */
   tier?: string;
+  /**
+   * Add the device's subgroup-matrix variants to f16 candidates that all accumulate in f32
+   * (default true); false: the candidates are `variants` alone (a sweep that lists its own).
+   */
+  matrices?: boolean;
   runs?: number;
   onProgress?: (message: string) => void;
   /**
@@ -92,10 +97,15 @@ export async function multiply(
   }
 }
 
-/** Small shapes that exercise every edge: the scalar path (N, K odd) and the vec4 path with ragged M/N tiles. */
+/**
+ * Small shapes that exercise every edge: the scalar path (N, K odd), the vec4 path with ragged M/N
+ * tiles, and blocks wholly inside C beside ragged ones with K a multiple of 32 and N of 8 (where
+ * the subgroup-matrix kernels load straight from the storage buffers: `direct`).
+ */
 const CHECK_SHAPES = [
   [37, 53, 19],
   [35, 68, 36],
+  [72, 80, 64],
 ] as const;
 
 /** Null when right; otherwise what is wrong. */
@@ -154,7 +164,8 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   // accumulated in f32, so they join the f16 candidates and any f16 subset of that tier.
   const family = options.variants ?? VARIANTS[precision];
   const inTier = !options.variants || options.variants.every((p) => p.accumulate === 'f32');
-  const matrices = precision === 'f16' && inTier ? matrixVariants(offerOf(device)) : [];
+  const matrices =
+    precision === 'f16' && inTier && options.matrices !== false ? matrixVariants(offerOf(device)) : [];
   const candidates = [...family, ...matrices].filter(
     (p) =>
       validateParams(p, device.limits).length === 0 &&

@@ -42,7 +42,13 @@ export async function timeGpu(
   record: (encoder: GPUCommandEncoder) => void,
   options: TimingOptions = {},
 ): Promise<Timing> {
-  const { warmup = 1, runs = 5, minSampleMs = 20, maxRepeats = 256, giveUpAfterMs = Infinity } = options;
+  const {
+    warmup = 1,
+    runs = 5,
+    minSampleMs = CPU_SAMPLE_MS,
+    maxRepeats = 256,
+    giveUpAfterMs = Infinity,
+  } = options;
   device.pushErrorScope('validation');
   let first = Infinity;
   for (let i = 0; i < Math.max(1, warmup); i++) first = Math.min(first, await submitTimed(device, record, 1));

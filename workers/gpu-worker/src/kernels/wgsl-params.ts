@@ -82,7 +82,7 @@ export function blockOf(p: MatmulParams): { rows: number; cols: number } {
 }
 
 /** Bumped whenever generated code changes meaning, so cached autotune choices are re-measured. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 export interface KernelLimits {
   maxComputeInvocationsPerWorkgroup: number;
