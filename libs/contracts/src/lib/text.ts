@@ -11,7 +11,7 @@ export const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
 // Unicode's bidirectional embeddings, overrides and isolates: they reorder how the text after them
 // is shown (a name reads as another, an owner's name reversed in the console), and no name needs
 // them. The marks U+200E and U+200F, which reorder nothing beyond themselves, stay allowed.
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
+export const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/u;
 // Half a UTF-16 surrogate pair: no character at all. Stored, it reads back as U+FFFD; and the read
 // models' script (cjson) cannot decode it (the runner sends U+FFFD for it since: apply-script.ts,
 // luaJSON), so one such name stopped a read model for good.

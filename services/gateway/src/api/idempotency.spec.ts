@@ -57,25 +57,32 @@ describe('idempotency keys at the gateway', () => {
     expect(idempotencyKeyProblem('deposit 7 for Ada, retry #2 ✓')).toBeNull();
     expect(idempotencyKeyProblem('k'.repeat(IDEMPOTENCY_KEY_MAX))).toBeNull();
     expect(idempotencyKeyProblem('')).toBe(
-      'idempotencyKey is empty: leave it out for none; a key is 1 to 128 characters, none of them a control character',
+      'idempotencyKey is empty: leave it out for none; a key is 1 to 128 characters, none of them a control character or a bidirectional control',
     );
     expect(idempotencyKeyProblem('k'.repeat(10_000))).toBe(
-      'idempotencyKey is 10000 characters long: a key is 1 to 128 characters, none of them a control character',
+      'idempotencyKey is 10000 characters long: a key is 1 to 128 characters, none of them a control character or a bidirectional control',
     );
     expect(idempotencyKeyProblem('ab\ncd')).toBe(
-      'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character',
+      'idempotencyKey has "\\n" at position 3: a key is 1 to 128 characters, none of them a control character or a bidirectional control',
     );
     expect(idempotencyKeyProblem('\u0000')).toMatch(/^idempotencyKey has "\\u0000" at position 1:/);
     // A line separator breaks a line as \n does (free text refuses it too).
     expect(idempotencyKeyProblem('ab\u2028', 'clientOrderId')).toBe(
-      'clientOrderId has "\\u2028" at position 3: a key is 1 to 128 characters, none of them a control character',
+      'clientOrderId has "\\u2028" at position 3: a key is 1 to 128 characters, none of them a control character or a bidirectional control',
     );
     // Half a surrogate pair: it would hash as U+FFFD does, so two keys would derive one id.
     expect(idempotencyKeyProblem('a\ud800')).toBe(
-      'idempotencyKey has half a surrogate pair ("\\ud800") at position 2: a key is 1 to 128 characters, none of them a control character',
+      'idempotencyKey has half a surrogate pair ("\\ud800") at position 2: a key is 1 to 128 characters, none of them a control character or a bidirectional control',
     );
     expect(idempotencyKeyProblem('a\udc00b')).toMatch(/^idempotencyKey has half a surrogate pair/);
     expect(idempotencyKeyProblem('deposit 💥')).toBeNull();
+    // A bidirectional override would show the key, echoed back, as another.
+    expect(idempotencyKeyProblem('\u202eevil', 'clientOrderId')).toBe(
+      'clientOrderId has a bidirectional control ("\u202e") at position 1: a key is 1 to 128 characters, none of them a control character or a bidirectional control',
+    );
+    expect(idempotencyKeyProblem('a\u2066b')).toMatch(/^idempotencyKey has a bidirectional control/);
+    // The marks that reorder nothing beyond themselves stay allowed, as in free text.
+    expect(idempotencyKeyProblem('a\u200fb')).toBeNull();
     // Named after the argument that carried it: an order's key may come as its clientOrderId.
     expect(idempotencyKeyProblem('', 'clientOrderId')).toMatch(/^clientOrderId is empty: /);
   });

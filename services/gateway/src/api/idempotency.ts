@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CONTROL_CHARACTER } from '@gpux/contracts';
+import { BIDI_CONTROL, CONTROL_CHARACTER } from '@gpux/contracts';
 import { OutgoingCommand, scopedKey } from '@gpux/eventsourcing';
 import { GraphQLError } from 'graphql';
 import type { Principal } from './auth';
@@ -7,9 +7,9 @@ import { apiError } from './errors';
 
 /** The most characters a client's idempotency key may have. */
 export const IDEMPOTENCY_KEY_MAX = 128;
-const KEY_RULE = `a key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character`;
+const KEY_RULE = `a key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character or a bidirectional control`;
 /** The key rule as a sentence, for the descriptions of every argument that carries a key. */
-export const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL).`;
+export const KEY_RULE_SENTENCE = ` A key is 1 to ${IDEMPOTENCY_KEY_MAX} characters, none of them a control character (a line break, a tab, NUL) or a bidirectional control (U+202A–U+202E, U+2066–U+2069).`;
 
 /** A character as JSON writes it, the separators U+2028 and U+2029 escaped too (JSON leaves them). */
 const escaped = (char: string) =>
@@ -27,6 +27,11 @@ export function idempotencyKeyProblem(key: string, field = 'idempotencyKey'): st
   // A line or paragraph separator breaks a line as a control character does (contracts' text rule).
   const at = key.search(CONTROL_CHARACTER);
   if (at >= 0) return `${field} has ${escaped(key[at]!)} at position ${at + 1}: ${KEY_RULE}`;
+  // A bidirectional control reorders how what follows it is shown: a key is echoed in refusals and
+  // extensions.idempotencyKey, where "\u202eevil" would read as another.
+  const bidi = key.search(BIDI_CONTROL);
+  if (bidi >= 0)
+    return `${field} has a bidirectional control (${escaped(key[bidi]!)}) at position ${bidi + 1}: ${KEY_RULE}`;
   // Half a surrogate pair is no character: hashed, every one reads as U+FFFD, so two different keys
   // would derive the same order, node or API key id.
   const half = key.search(/\p{Cs}/u);
