@@ -33,6 +33,9 @@ summary=$out/summary.txt
 : > "$summary"
 
 # GPUX_DEVICE_STEPS: the steps to run (default all, in this order), e.g. "cublas sweep certify-auto".
+# BENCH_CERTIFY_LIMIT_S: certify-auto's limit (default 200; at auto sizes on an H200 it was cut at
+# 230 s before its last line). BENCH_SWEEP_ONLY (a regular expression over kernel names) and
+# BENCH_SWEEP_PRECISIONS narrow the sweep (bench/gpu/sweep.ts).
 steps=" ${GPUX_DEVICE_STEPS:-cublas adapters-plain adapters-toggles benchmark-4096 certify-auto sweep} "
 
 step() { # step NAME SECONDS COMMAND...: runs it, keeps its output, notes its exit code and last line
@@ -53,7 +56,7 @@ step adapters-plain 30 bash "$kit/run.sh" $worker adapters --json
 step adapters-toggles 30 bash "$kit/run.sh" $worker adapters --json --dawn-toggles "$toggles"
 step benchmark-4096 240 bash "$kit/run.sh" $worker benchmark --json --retune \
   --sizes 1024,2048,4096 --tune-size 4096 --model H200 --dawn-toggles "$toggles"
-step certify-auto 200 env GPUX_DAWN_TOGGLES="$toggles" BENCH_CERTIFY_SIZES="${BENCH_CERTIFY_SIZES:-auto}" BENCH_CERTIFY_REPS="${BENCH_CERTIFY_REPS:-2}" \
+step certify-auto "${BENCH_CERTIFY_LIMIT_S:-200}" env GPUX_DAWN_TOGGLES="$toggles" BENCH_CERTIFY_SIZES="${BENCH_CERTIFY_SIZES:-auto}" BENCH_CERTIFY_REPS="${BENCH_CERTIFY_REPS:-2}" \
   bash "$kit/run.sh" node "$kit/app/bench/certify.mjs"
 # The shapes a GPU rewards, beyond the tuned family (bench/gpu/sweep.ts): each precision cut at
 # BENCH_SWEEP_SECONDS; the figures so far are on the last line even when the step's limit ends it.

@@ -11,6 +11,7 @@
  * - BENCH_SWEEP_SECONDS: each precision's time budget (default 100), checked between chunks of
  *   CHUNK candidates, so a chunk begun within it runs to its end.
  * - BENCH_SWEEP_PRECISIONS: f32,f16 (default), or one of them.
+ * - BENCH_SWEEP_ONLY: a regular expression over the candidates' names (below).
  * - GPUX_DAWN_TOGGLES: as the worker takes them.
  *
  * Prints one line per candidate on stderr, and after each chunk a JSON line on stdout with every
@@ -40,7 +41,49 @@ const PRECISIONS = (process.env['BENCH_SWEEP_PRECISIONS'] ?? 'f32,f16').split(',
 /** Seconds each precision may take (the grid is cut there); candidates per autotune. */
 const SECONDS = Number(process.env['BENCH_SWEEP_SECONDS'] ?? 100);
 const CHUNK = 12;
+/**
+ * BENCH_SWEEP_ONLY: a regular expression; only the candidates it finds in their names are swept,
+ * from every cooperative subgroup-matrix shape as well (e.g. "s4x2-k16-pf|t4x4-direct").
+ */
+const ONLY = process.env['BENCH_SWEEP_ONLY'] ? new RegExp(process.env['BENCH_SWEEP_ONLY']) : undefined;
 const log = (msg: string) => process.stderr.write(`[sweep] ${msg}\n`);
+
+/**
+ * Cooperative subgroup-matrix shapes, most likely first, for each configuration. Each: the result
+ * matrices of one subgroup, the subgroups of a workgroup, k-steps per stage, prefetch.
+ */
+const COOPERATIVE = [
+  [4, 4, 2, 2, 2, true],
+  [2, 4, 4, 2, 2, true],
+  [4, 2, 2, 4, 2, true],
+  [4, 4, 2, 2, 4, true],
+  [4, 4, 2, 2, 2, false],
+  [2, 2, 4, 4, 2, true],
+  [4, 4, 2, 2, 1, true],
+  [4, 4, 1, 1, 2, true],
+  [4, 4, 4, 2, 2, true],
+  [2, 4, 2, 2, 2, true],
+  [2, 2, 2, 2, 2, true],
+].map(([tilesM, tilesN, subgroupsM, subgroupsN, stageK, prefetch]) => ({
+  tilesM: tilesM as number,
+  tilesN: tilesN as number,
+  subgroupsM: subgroupsM as number,
+  subgroupsN: subgroupsN as number,
+  stageK: stageK as number,
+  prefetch: prefetch as boolean,
+}));
+
+/** Every cooperative shape, for BENCH_SWEEP_ONLY to choose from. */
+function everyCooperative() {
+  const pairs = [1, 2, 4].flatMap((x) => [1, 2, 4].map((y) => [x, y] as const));
+  return pairs.flatMap(([tilesM, tilesN]) =>
+    pairs.flatMap(([subgroupsM, subgroupsN]) =>
+      [1, 2, 4].flatMap((stageK) =>
+        [true, false].map((prefetch) => ({ tilesM, tilesN, subgroupsM, subgroupsN, stageK, prefetch })),
+      ),
+    ),
+  );
+}
 
 /** Register blocks × workgroups × tile depths, staged single and double, plus untiled buffers. */
 function grid(precision: Precision): MatmulParams[] {
@@ -133,6 +176,15 @@ async function main() {
     const matrices =
       precision === 'f16' && info.subgroupSize !== undefined
         ? [
+            // Workgroups of several subgroups sharing staged blocks (wgsl-matrix-cooperative.ts).
+            ...info.configs.flatMap((c) =>
+              (ONLY
+                ? everyCooperative()
+                : c.n === 16 && c.k === 16
+                  ? COOPERATIVE
+                  : COOPERATIVE.slice(0, 4)
+              ).map((shape) => matrixVariant({ ...c, ...shape }, info.subgroupSize!)),
+            ),
             ...info.configs.flatMap((c) =>
               [
                 { tilesM: 2, tilesN: 4, direct: true },
@@ -149,6 +201,7 @@ async function main() {
     // by its time budget has measured what matters.
     const candidates = [...matrices, ...VARIANTS[precision], ...grid(precision)].filter(
       (p, i, all) =>
+        (!ONLY || ONLY.test(variantName(p))) &&
         validateParams(p, device.limits).length === 0 &&
         all.findIndex((q) => variantName(q) === variantName(p)) === i,
     );

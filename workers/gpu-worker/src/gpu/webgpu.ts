@@ -164,6 +164,9 @@ export async function openGpu(choice?: string, source?: AdapterSource): Promise<
       maxBufferSize: adapter.limits.maxBufferSize,
       maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+      // Workgroups are one-dimensional (wgY is 1 in most variants): as wide as the invocations
+      // allow. Without it an H200 refused a 512-wide workgroup (its default is 256).
+      maxComputeWorkgroupSizeX: adapter.limits.maxComputeWorkgroupSizeX,
       // The texture kernels hold A and B as textures n texels high: past 8192 (WebGPU's default)
       // where the adapter allows it, as the storage buffers are.
       maxTextureDimension2D: adapter.limits.maxTextureDimension2D,

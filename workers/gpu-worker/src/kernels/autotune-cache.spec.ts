@@ -99,6 +99,23 @@ describe('autotune cache file', () => {
         cacheKey(adapter, 'f16', 'acc32', 8192),
         matrixVariant({ m: 16, n: 8, k: 16, tilesM: 4, tilesN: 4, direct: true }, 32),
       ],
+      [
+        cacheKey(adapter, 'f16', 'acc32', 2048),
+        matrixVariant(
+          {
+            m: 16,
+            n: 16,
+            k: 16,
+            tilesM: 4,
+            tilesN: 2,
+            subgroupsM: 2,
+            subgroupsN: 4,
+            stageK: 1,
+            prefetch: true,
+          },
+          32,
+        ),
+      ],
     ];
     for (const [key, p] of shapes)
       cache.entries[key] = {
@@ -116,6 +133,7 @@ describe('autotune cache file', () => {
       'f16-r8x8-wg64x1-a4-sg-acc32',
       'f16-sm16x16x16-t4x2-wg32-acc32',
       'f16-sm16x8x16-t4x4-direct-wg32-acc32',
+      'f16-sm16x16x16-t4x2-s2x4-k16-pf-wg32-acc32',
     ]);
   });
 

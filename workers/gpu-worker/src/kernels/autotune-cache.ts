@@ -114,6 +114,9 @@ const matrixShape = (sm: SubgroupMatrixShape): SubgroupMatrixShape => ({
   tilesM: sm.tilesM,
   tilesN: sm.tilesN,
   ...(sm.direct ? { direct: true } : {}),
+  ...(sm.subgroupsM !== undefined
+    ? { subgroupsM: sm.subgroupsM, subgroupsN: sm.subgroupsN, stageK: sm.stageK, prefetch: sm.prefetch }
+    : {}),
 });
 
 /** The cache in `text`; whatever cannot be trusted is dropped. */

@@ -9,6 +9,7 @@ import {
   SUBGROUP_MATRIX_FEATURE,
 } from './subgroup-matrix';
 import {
+  blockOf,
   DEFAULT_LIMITS,
   generateMatmulWgsl,
   validateParams,
@@ -49,10 +50,13 @@ describe('subgroup matrices: what the device offers', () => {
     expect(variants.map(variantName)).toEqual(
       expect.arrayContaining(['f16-sm16x16x16-t4x4-wg32-acc32', 'f16-sm16x16x16-t4x4-direct-wg32-acc32']),
     );
-    // One subgroup per workgroup; every shape within WebGPU's guaranteed limits.
+    // wgX is the subgroup size. One-subgroup shapes fit WebGPU's guaranteed limits; cooperative ones
+    // an H200's (48 KiB of workgroup memory, 1,024 invocations), and the tuner skips them elsewhere.
+    const h200 = { maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupStorageSize: 49152 };
     for (const v of variants) {
       expect([v.wgX, v.wgY]).toEqual([32, 1]);
-      expect(validateParams(v, DEFAULT_LIMITS)).toEqual([]);
+      const limits = v.subgroupMatrix!.subgroupsM === undefined ? DEFAULT_LIMITS : h200;
+      expect(validateParams(v, limits)).toEqual([]);
     }
     expect(matrixVariants(lavapipe)).toEqual([]);
     expect(matrixVariants({ ...nvidia, features: new Set(['shader-f16', 'subgroups']) })).toEqual([]);
@@ -173,5 +177,62 @@ describe('subgroup matrices: the kernel', () => {
       /subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>\(&b, t \* dims.N \+ col0 \+ 16u, false, dims.N\)/,
     );
     expect(code).toMatch(/\} else \{\n {4}for \(var t = 0u; t < dims.K; t \+= 16u\)/);
+  });
+});
+
+describe('subgroup matrices: the cooperative kernel', () => {
+  const shape = { m: 16, n: 16, k: 16, tilesM: 2, tilesN: 2, subgroupsM: 2, subgroupsN: 2, stageK: 2 };
+  const v = matrixVariant({ ...shape, prefetch: true }, 32);
+
+  it('is named, sized and validated by its workgroup of subgroups', () => {
+    expect(variantName(v)).toBe('f16-sm16x16x16-t2x2-s2x2-k32-pf-wg32-acc32');
+    expect(blockOf(v)).toEqual({ rows: 64, cols: 64 });
+    // A 64×32 and a 32×64 block of f16, rows padded by 8; one 16×16 f32 result per subgroup.
+    expect(workgroupMemoryBytes(v)).toBe((64 * 40 + 32 * 72) * 2 + 4 * 16 * 16 * 4);
+    expect(validateParams(v, DEFAULT_LIMITS)).toEqual([]);
+    const eight = matrixVariant({ ...shape, subgroupsM: 4, subgroupsN: 4, prefetch: true }, 32);
+    expect(validateParams(eight, DEFAULT_LIMITS).join()).toMatch(
+      /16 subgroups of 32 exceeds 256 invocations/,
+    );
+    expect(
+      validateParams(eight, {
+        maxComputeInvocationsPerWorkgroup: 1024,
+        maxComputeWorkgroupStorageSize: 49152,
+      }),
+    ).toEqual([]);
+    const half = { ...v, subgroupMatrix: { ...shape } };
+    expect(validateParams(half).join()).toMatch(/all four or none, and not with direct/);
+    const direct = { ...v, subgroupMatrix: { ...v.subgroupMatrix!, direct: true } };
+    expect(validateParams(direct).join()).toMatch(/not with direct/);
+    const deep = { ...v, subgroupMatrix: { ...v.subgroupMatrix!, stageK: 3 } };
+    expect(validateParams(deep).join()).toMatch(/stageK of 1, 2 or 4/);
+  });
+
+  it('stages blocks of A and B in vec4s shared by the subgroups, each at its own offset', () => {
+    const code = generateMatmulWgsl(v, 'vec4');
+    expect(code).toMatch(
+      /^diagnostic\(off, chromium\.subgroup_matrix_uniformity\);\nenable f16;\nenable subgroups;\nenable chromium_experimental_subgroup_matrix;\n/,
+    );
+    expect(code).toMatch(/var<storage, read> a: array<vec4<f16>>;/);
+    expect(code).toMatch(/@workgroup_size\(128, 1\)/);
+    expect(code).toMatch(/var<workgroup> tileA: array<f16, 2560>;/); // 64 rows of 32 + 8
+    expect(code).toMatch(/var<workgroup> tileB: array<f16, 2304>;/); // 32 rows of 64 + 8
+    expect(code).toMatch(/var<workgroup> tileC: array<f32, 1024>;/);
+    // Subgroup 3 of 2×2 takes rows 32.. and columns 32.. of the block.
+    expect(code).toMatch(/let sgRow = \(sg \/ 2u\) \* 32u;\n {2}let sgCol = \(sg % 2u\) \* 32u;/);
+    // 512 vec4s of A a stage, four per invocation; the next stage fetched before the multiplies.
+    expect(code.match(/ pa\d = quadA\(row0, t \+ 32u, li \+ \d+u\);/g)).toHaveLength(4);
+    expect(code.indexOf('quadA(row0, t + 32u')).toBeLessThan(
+      code.indexOf('subgroupMatrixMultiplyAccumulate'),
+    );
+    // Two k-steps of 16 per stage: the second's left matrices 16 columns in, right ones 16 rows down.
+    expect(code).toMatch(/let left1 = subgroupMatrixLoad<[^>]+>>\(&tileA, aAt \+ 656u, false, 40u\);/);
+    expect(code).toMatch(/let right1 = subgroupMatrixLoad<[^>]+>>\(&tileB, bAt \+ 1168u, false, 72u\);/);
+    expect(code.match(/subgroupMatrixMultiplyAccumulate/g)).toHaveLength(8);
+    expect(code).toMatch(/subgroupMatrixStore\(&tileC, cAt, acc_1_1, false, 16u\);/);
+    // Without prefetch, each stage is fetched and kept in turn.
+    const plain = generateMatmulWgsl(matrixVariant({ ...shape, prefetch: false }, 32), 'vec4');
+    expect(plain).not.toMatch(/t \+ 32u < dims.K/);
+    expect(plain).toMatch(/pa0 = quadA\(row0, t, li \+ 0u\);/);
   });
 });

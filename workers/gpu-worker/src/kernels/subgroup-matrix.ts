@@ -13,15 +13,19 @@ export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix';
 /**
  * The shapes the tuner tries, each with every f16 → f32 configuration the adapter offers: the
  * result matrices one subgroup keeps (tilesM × tilesN), loaded straight from the storage buffers
- * inside C (direct), and the staged kernel alone as the baseline. On an H200 (16×16×16, 16×8×16 and
- * 16×8×8) the direct 4×4 tiles ran at 42-72 TFLOP/s, direct 2×2 at 3-38, staged ones at 2-6; direct
- * 4×2 has not run there yet.
+ * inside C (direct), the staged kernel alone as the baseline, and workgroups of eight subgroups
+ * sharing blocks of A and B staged one k-step at a time (cooperative). On an H200 (16×16×16,
+ * 16×8×16 and 16×8×8, n = 4096) direct 4×4 ran at 46-72 TFLOP/s, direct 2×2 and 4×2 at 24-43, the
+ * cooperative shapes here at 55-65 where measured (the 16 others swept: 12-61), staged ones at 2-6
+ * (bench/README.md).
  */
-export const MATRIX_SHAPES: readonly Pick<SubgroupMatrixShape, 'tilesM' | 'tilesN' | 'direct'>[] = [
+export const MATRIX_SHAPES: readonly Omit<SubgroupMatrixShape, 'm' | 'n' | 'k'>[] = [
   { tilesM: 4, tilesN: 4 },
   { tilesM: 2, tilesN: 2, direct: true },
   { tilesM: 4, tilesN: 2, direct: true },
   { tilesM: 4, tilesN: 4, direct: true },
+  { tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 4, stageK: 1, prefetch: true },
+  { tilesM: 2, tilesN: 4, subgroupsM: 4, subgroupsN: 2, stageK: 1, prefetch: true },
 ];
 
 interface MatrixInfo {

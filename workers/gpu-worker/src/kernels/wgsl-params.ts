@@ -11,6 +11,8 @@
  *    bounds-checked scalar load per element and lane, unrolled into a lot of code.
  */
 
+import { cooperativeBlocks } from './wgsl-matrix-cooperative';
+
 export type Precision = 'f32' | 'f16';
 /** `vec4`: the shapes allow 16-byte loads and stores (see pathFor); `scalar`: any shape. */
 export type MatmulPath = 'vec4' | 'scalar';
@@ -72,17 +74,31 @@ export interface SubgroupMatrixShape {
    * through workgroup memory; the others stage them, zero-padded. Absent: false.
    */
   direct?: boolean;
+  /**
+   * A workgroup of subgroupsM × subgroupsN subgroups that stage A and B together through workgroup
+   * memory, stageK k-steps at a time, prefetching the next stage into registers when `prefetch`
+   * (wgsl-matrix-cooperative.ts): subgroupsM and subgroupsN 1, 2 or 4, stageK 1, 2 or 4, all four
+   * given together, not with `direct`. Absent: one subgroup per workgroup (wgsl-matrix.ts).
+   */
+  subgroupsM?: number;
+  subgroupsN?: number;
+  stageK?: number;
+  prefetch?: boolean;
 }
+
+/** The subgroups of a subgroup-matrix workgroup: 1 for the one-subgroup kernel. */
+export const subgroupsOf = (sm: SubgroupMatrixShape) => (sm.subgroupsM ?? 1) * (sm.subgroupsN ?? 1);
 
 /** The block of C one workgroup computes: its rows and columns (the dispatch's unit). */
 export function blockOf(p: MatmulParams): { rows: number; cols: number } {
   const sm = p.subgroupMatrix;
-  if (sm) return { rows: sm.tilesM * sm.m, cols: sm.tilesN * sm.n };
+  if (sm)
+    return { rows: (sm.subgroupsM ?? 1) * sm.tilesM * sm.m, cols: (sm.subgroupsN ?? 1) * sm.tilesN * sm.n };
   return { rows: p.wgY * p.rows, cols: p.wgX * p.cols };
 }
 
 /** Bumped whenever generated code changes meaning, so cached autotune choices are re-measured. */
-export const GENERATOR_VERSION = 5;
+export const GENERATOR_VERSION = 6;
 
 export interface KernelLimits {
   maxComputeInvocationsPerWorkgroup: number;
@@ -104,6 +120,9 @@ export function variantName(p: MatmulParams): string {
     return (
       `${p.precision}-sm${sm.m}x${sm.n}x${sm.k}-t${sm.tilesM}x${sm.tilesN}` +
       (sm.direct ? '-direct' : '') +
+      (sm.subgroupsM !== undefined
+        ? `-s${sm.subgroupsM}x${sm.subgroupsN}-k${(sm.stageK ?? 1) * sm.k}` + (sm.prefetch ? '-pf' : '')
+        : '') +
       `-wg${p.wgX}-acc${p.accumulate.slice(1)}`
     );
   return (
@@ -123,6 +142,7 @@ export const bytesPerElement = (precision: Precision) => (precision === 'f16' ? 
 export function workgroupMemoryBytes(p: MatmulParams): number {
   const sm = p.subgroupMatrix;
   if (sm) {
+    if (sm.subgroupsM !== undefined) return cooperativeBlocks(sm, p.wgX).bytes;
     // The staged blocks of A and B (f16), and one m×n f32 result on its way to C.
     const { rows, cols } = blockOf(p);
     return (rows * sm.k + sm.k * cols) * 2 + sm.m * sm.n * 4;
@@ -173,6 +193,14 @@ export function validateParams(p: MatmulParams, limits: KernelLimits = DEFAULT_L
   if (p.subgroups && (p.source !== 'buffer' || p.tileK !== 0 || p.wgY !== 1 || p.accumulate !== 'f32'))
     problems.push('subgroups needs a buffer source, no tiles (tileK 0), wgY 1 and f32 accumulators');
   if (p.subgroupMatrix !== undefined) problems.push(...matrixProblems(p));
+  if (
+    problems.length === 0 &&
+    p.subgroupMatrix &&
+    p.wgX * subgroupsOf(p.subgroupMatrix) > limits.maxComputeInvocationsPerWorkgroup
+  )
+    problems.push(
+      `workgroup of ${subgroupsOf(p.subgroupMatrix)} subgroups of ${p.wgX} exceeds ${limits.maxComputeInvocationsPerWorkgroup} invocations`,
+    );
   if (problems.length === 0 && workgroupMemoryBytes(p) > limits.maxComputeWorkgroupStorageSize)
     problems.push(
       `workgroup memory ${workgroupMemoryBytes(p)} bytes exceeds ${limits.maxComputeWorkgroupStorageSize}`,
@@ -202,6 +230,18 @@ function matrixProblems(p: MatmulParams): string[] {
     return ['subgroupMatrix needs m, n and k of 8, 16 or 32, and tilesM and tilesN from 1 to 4'];
   if (!(sm.direct === undefined || typeof sm.direct === 'boolean'))
     return ['subgroupMatrix needs direct true or false'];
+  const layout = [sm.subgroupsM, sm.subgroupsN, sm.stageK, sm.prefetch];
+  if (layout.some((v) => v !== undefined)) {
+    const small = (v: unknown) => v === 1 || v === 2 || v === 4;
+    if (
+      ![sm.subgroupsM, sm.subgroupsN, sm.stageK].every(small) ||
+      typeof sm.prefetch !== 'boolean' ||
+      sm.direct
+    )
+      return [
+        'subgroupMatrix needs subgroupsM, subgroupsN and stageK of 1, 2 or 4 and prefetch true or false, all four or none, and not with direct',
+      ];
+  }
   if (
     p.precision !== 'f16' ||
     p.accumulate !== 'f32' ||

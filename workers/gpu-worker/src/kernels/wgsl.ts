@@ -21,6 +21,7 @@ import {
 } from './wgsl-parts';
 import { MatmulParams, MatmulPath, NO_LIMITS, validateParams } from './wgsl-params';
 import { matrixKernel } from './wgsl-matrix';
+import { CooperativeShape, cooperativeKernel } from './wgsl-matrix-cooperative';
 import { stagedKernel } from './wgsl-staged';
 import { subgroupKernel } from './wgsl-subgroup';
 import { textureKernel } from './wgsl-texture';
@@ -31,7 +32,10 @@ export function generateMatmulWgsl(p: MatmulParams, path: MatmulPath): string {
   const problems = validateParams(p, NO_LIMITS);
   if (problems.length > 0) throw new RangeError(`invalid matmul variant: ${problems.join('; ')}`);
   if (p.source === 'texture') return textureKernel(p, path);
-  if (p.subgroupMatrix) return matrixKernel({ ...p, subgroupMatrix: p.subgroupMatrix });
+  const sm = p.subgroupMatrix;
+  if (sm?.subgroupsM !== undefined)
+    return cooperativeKernel({ ...p, subgroupMatrix: sm as CooperativeShape });
+  if (sm) return matrixKernel({ ...p, subgroupMatrix: sm });
   if (p.subgroups) return subgroupKernel(p, path);
   if (p.doubleBuffer) return stagedKernel(p, path);
   return p.tileK > 0 ? tiledKernel(p, path) : registerKernel(p, path);
