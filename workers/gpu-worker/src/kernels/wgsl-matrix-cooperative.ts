@@ -19,32 +19,10 @@
  * products, which the autotuner's float64 and Freivalds checks refuse before the kernel is used.
  */
 import { range } from './wgsl-parts';
-import { subgroupsOf, type MatmulParams, type SubgroupMatrixShape } from './wgsl-params';
-
-/** Halves of padding at the end of each staged row of A and B. */
-export const STAGE_PAD = 8;
+import { cooperativeBlocks, type MatmulParams, type SubgroupMatrixShape } from './wgsl-params';
 
 export type CooperativeShape = SubgroupMatrixShape &
   Required<Pick<SubgroupMatrixShape, 'subgroupsM' | 'subgroupsN' | 'stageK' | 'prefetch'>>;
-
-/** The sizes of a cooperative kernel's blocks (in elements) and its invocations. */
-export function cooperativeBlocks(sm: SubgroupMatrixShape, subgroupSize: number) {
-  const subgroups = subgroupsOf(sm);
-  const BM = (sm.subgroupsM ?? 1) * sm.tilesM * sm.m;
-  const BN = (sm.subgroupsN ?? 1) * sm.tilesN * sm.n;
-  const BK = (sm.stageK ?? 1) * sm.k;
-  return {
-    subgroups,
-    invocations: subgroups * subgroupSize,
-    BM,
-    BN,
-    BK,
-    strideA: BK + STAGE_PAD,
-    strideB: BN + STAGE_PAD,
-    /** Bytes of workgroup memory: the staged A and B (f16), one m×n f32 result per subgroup. */
-    bytes: (BM * (BK + STAGE_PAD) + BK * (BN + STAGE_PAD)) * 2 + subgroups * sm.m * sm.n * 4,
-  };
-}
 
 export function cooperativeKernel(p: MatmulParams & { subgroupMatrix: CooperativeShape }): string {
   const sm = p.subgroupMatrix;

@@ -11,8 +11,6 @@
  *    bounds-checked scalar load per element and lane, unrolled into a lot of code.
  */
 
-import { cooperativeBlocks } from './wgsl-matrix-cooperative';
-
 export type Precision = 'f32' | 'f16';
 /** `vec4`: the shapes allow 16-byte loads and stores (see pathFor); `scalar`: any shape. */
 export type MatmulPath = 'vec4' | 'scalar';
@@ -88,6 +86,28 @@ export interface SubgroupMatrixShape {
 
 /** The subgroups of a subgroup-matrix workgroup: 1 for the one-subgroup kernel. */
 export const subgroupsOf = (sm: SubgroupMatrixShape) => (sm.subgroupsM ?? 1) * (sm.subgroupsN ?? 1);
+
+/** A cooperative kernel's halves of padding at the end of each staged row of A and B. */
+export const STAGE_PAD = 8;
+
+/** The sizes of a cooperative kernel's blocks (in elements) and its invocations. */
+export function cooperativeBlocks(sm: SubgroupMatrixShape, subgroupSize: number) {
+  const subgroups = subgroupsOf(sm);
+  const BM = (sm.subgroupsM ?? 1) * sm.tilesM * sm.m;
+  const BN = (sm.subgroupsN ?? 1) * sm.tilesN * sm.n;
+  const BK = (sm.stageK ?? 1) * sm.k;
+  return {
+    subgroups,
+    invocations: subgroups * subgroupSize,
+    BM,
+    BN,
+    BK,
+    strideA: BK + STAGE_PAD,
+    strideB: BN + STAGE_PAD,
+    /** Bytes of workgroup memory: the staged A and B (f16), one m×n f32 result per subgroup. */
+    bytes: (BM * (BK + STAGE_PAD) + BK * (BN + STAGE_PAD)) * 2 + subgroups * sm.m * sm.n * 4,
+  };
+}
 
 /** The block of C one workgroup computes: its rows and columns (the dispatch's unit). */
 export function blockOf(p: MatmulParams): { rows: number; cols: number } {
