@@ -149,15 +149,17 @@ describe('subgroup matrices: the kernel', () => {
     expect(code).toMatch(/var<workgroup> tileB: array<f16, 512>;/);
     expect(code).toMatch(/var<workgroup> tileC: array<f32, 256>;/);
     // left: k columns × m rows; right: n columns × k rows; result: n columns × m rows.
-    expect(code.match(/subgroup_matrix_left<f16, 16, 16>>\(&tileA, \d+u, false, 16u\)/g)).toHaveLength(4);
-    expect(code.match(/subgroup_matrix_right<f16, 16, 16>>\(&tileB, \d+u, false, 32u\)/g)).toHaveLength(2);
+    expect(code.match(/subgroup_matrix_left<f16, 16, 16>, row_major>\(&tileA, \d+u, 16u\)/g)).toHaveLength(4);
+    expect(code.match(/subgroup_matrix_right<f16, 16, 16>, row_major>\(&tileB, \d+u, 32u\)/g)).toHaveLength(
+      2,
+    );
     expect(code.match(/= subgroupMatrixMultiplyAccumulate\(left\d, right\d, acc_\d_\d\);/g)).toHaveLength(8);
     expect(code.match(/var acc_\d_\d = subgroup_matrix_result<f32, 16, 16>\(\);/g)).toHaveLength(8);
     // The third left matrix starts 32 rows down the staged A; the second right one 16 columns in.
-    expect(code).toMatch(/let left2 = subgroupMatrixLoad<[^>]+>>\(&tileA, 512u,/);
-    expect(code).toMatch(/let right1 = subgroupMatrixLoad<[^>]+>>\(&tileB, 16u,/);
+    expect(code).toMatch(/let left2 = subgroupMatrixLoad<[^>]+>, row_major>\(&tileA, 512u,/);
+    expect(code).toMatch(/let right1 = subgroupMatrixLoad<[^>]+>, row_major>\(&tileB, 16u,/);
     // Each result through a 16×16 of workgroup memory, to rows 32.. and columns 16.. of the block.
-    expect(code).toMatch(/subgroupMatrixStore\(&tileC, 0u, acc_2_1, false, 16u\);/);
+    expect(code).toMatch(/subgroupMatrixStore<row_major>\(&tileC, 0u, acc_2_1, 16u\);/);
     expect(code).toMatch(/let r = row0 \+ 32u \+ e \/ 16u;\n {4}let col = col0 \+ 16u \+ e % 16u;/);
     expect(code).toMatch(/@workgroup_size\(32, 1\)/);
     expect(code).not.toMatch(/&a,|&b,/);
@@ -171,10 +173,10 @@ describe('subgroup matrices: the kernel', () => {
       /let whole = row0 \+ 32u <= dims.M && col0 \+ 32u <= dims.N && dims.K % 16u == 0u && dims.N % 8u == 0u;\n {2}if \(whole\) \{/,
     );
     expect(code).toMatch(
-      /subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>\(&a, \(row0 \+ 16u\) \* dims.K \+ t, false, dims.K\)/,
+      /subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>\(&a, \(row0 \+ 16u\) \* dims.K \+ t, dims.K\)/,
     );
     expect(code).toMatch(
-      /subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>\(&b, t \* dims.N \+ col0 \+ 16u, false, dims.N\)/,
+      /subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, row_major>\(&b, t \* dims.N \+ col0 \+ 16u, dims.N\)/,
     );
     expect(code).toMatch(/\} else \{\n {4}for \(var t = 0u; t < dims.K; t \+= 16u\)/);
   });
@@ -226,10 +228,10 @@ describe('subgroup matrices: the cooperative kernel', () => {
       code.indexOf('subgroupMatrixMultiplyAccumulate'),
     );
     // Two k-steps of 16 per stage: the second's left matrices 16 columns in, right ones 16 rows down.
-    expect(code).toMatch(/let left1 = subgroupMatrixLoad<[^>]+>>\(&tileA, aAt \+ 656u, false, 40u\);/);
-    expect(code).toMatch(/let right1 = subgroupMatrixLoad<[^>]+>>\(&tileB, bAt \+ 1168u, false, 72u\);/);
+    expect(code).toMatch(/let left1 = subgroupMatrixLoad<[^>]+>, row_major>\(&tileA, aAt \+ 656u, 40u\);/);
+    expect(code).toMatch(/let right1 = subgroupMatrixLoad<[^>]+>, row_major>\(&tileB, bAt \+ 1168u, 72u\);/);
     expect(code.match(/subgroupMatrixMultiplyAccumulate/g)).toHaveLength(8);
-    expect(code).toMatch(/subgroupMatrixStore\(&tileC, cAt, acc_1_1, false, 16u\);/);
+    expect(code).toMatch(/subgroupMatrixStore<row_major>\(&tileC, cAt, acc_1_1, 16u\);/);
     // Without prefetch, each stage is fetched and kept in turn.
     const plain = generateMatmulWgsl(matrixVariant({ ...shape, prefetch: false }, 32), 'vec4');
     expect(plain).not.toMatch(/t \+ 32u < dims.K/);

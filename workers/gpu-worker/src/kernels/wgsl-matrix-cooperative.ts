@@ -63,8 +63,8 @@ export function cooperativeKernel(p: MatmulParams & { subgroupMatrix: Cooperativ
   const multiply = range(sm.stageK)
     .map(
       (s) => `      {
-${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&tileA, aAt + ${i * sm.m * SA + s * sm.k}u, false, ${SA}u);`).join('\n')}
-${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&tileB, bAt + ${s * sm.k * SB + j * sm.n}u, false, ${SB}u);`).join('\n')}
+${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}, row_major>(&tileA, aAt + ${i * sm.m * SA + s * sm.k}u, ${SA}u);`).join('\n')}
+${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}, row_major>(&tileB, bAt + ${s * sm.k * SB + j * sm.n}u, ${SB}u);`).join('\n')}
 ${each((i, j) => `      acc_${i}_${j} = subgroupMatrixMultiplyAccumulate(left${i}, right${j}, acc_${i}_${j});`)}
       }`,
     )
@@ -167,7 +167,7 @@ ${loop}
   // Each result through this subgroup's m×n of workgroup memory to bounds-checked f16 stores.
   let cAt = sg * ${MN}u;
 ${each(
-  (i, j) => `  subgroupMatrixStore(&tileC, cAt, acc_${i}_${j}, false, ${sm.n}u);
+  (i, j) => `  subgroupMatrixStore<row_major>(&tileC, cAt, acc_${i}_${j}, ${sm.n}u);
   workgroupBarrier();
   for (var e = lane; e < ${MN}u; e += ${W}u) {
     let r = row0 + sgRow + ${i * sm.m}u + e / ${sm.n}u;

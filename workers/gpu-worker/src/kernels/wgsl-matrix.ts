@@ -13,12 +13,17 @@
  * buffers instead, the caches doing the reuse: on an H200 that took the f16 product from 6 to 72
  * TFLOP/s (bench/README.md). The results go one at a time through workgroup memory to
  * bounds-checked f16 stores. Matrix operations run in uniform control flow only (the choice
- * between the paths is the workgroup's), and their offsets must be uniform too: a workgroup of
- * several subgroups, each at its own offset from its local_invocation_id, did not compile there.
+ * between the paths is the workgroup's), and their offsets must be uniform too (a workgroup of
+ * several subgroups, each at its own offset, is wgsl-matrix-cooperative.ts).
  *
- * Written to Dawn's subgroup-matrix builtins of the npm `webgpu` 0.6 binding (column count before
- * row count in the matrix types; `subgroupMatrixLoad(pointer, offset, colMajor, stride)`), and
- * never trusted before the autotuner's float64 and Freivalds checks pass on the adapter.
+ * Written to Dawn's subgroup-matrix builtins of the npm `webgpu` 0.6 binding: column count before
+ * row count in the matrix types, and the majorness as a template argument,
+ * `subgroupMatrixLoad<T, row_major>(pointer, offset, stride)` and
+ * `subgroupMatrixStore<row_major>(pointer, offset, matrix, stride)`. The form with a col_major
+ * argument compiles too, with a deprecation warning for every call that Dawn prints on stdout
+ * (hundreds of lines before a `--json` answer on an H200). Every shape compiles in Dawn's own
+ * front end in subgroup-matrix.int-spec.ts, and no kernel is trusted before the autotuner's
+ * float64 and Freivalds checks pass on the adapter.
  */
 import { range } from './wgsl-parts';
 import type { MatmulParams, SubgroupMatrixShape } from './wgsl-params';
@@ -55,14 +60,14 @@ export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixS
         tileB[e] = v;
       }
       workgroupBarrier();
-${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&tileA, ${i * sm.m * BK}u, false, ${BK}u);`).join('\n')}
-${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&tileB, ${j * sm.n}u, false, ${BN}u);`).join('\n')}
+${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}, row_major>(&tileA, ${i * sm.m * BK}u, ${BK}u);`).join('\n')}
+${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}, row_major>(&tileB, ${j * sm.n}u, ${BN}u);`).join('\n')}
 ${multiply}
       workgroupBarrier();
     }`;
   const direct = `    for (var t = 0u; t < dims.K; t += ${BK}u) {
-${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}>(&a, (row0 + ${i * sm.m}u) * dims.K + t, false, dims.K);`).join('\n')}
-${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}>(&b, t * dims.N + col0 + ${j * sm.n}u, false, dims.N);`).join('\n')}
+${I.map((i) => `      let left${i} = subgroupMatrixLoad<${left}, row_major>(&a, (row0 + ${i * sm.m}u) * dims.K + t, dims.K);`).join('\n')}
+${J.map((j) => `      let right${j} = subgroupMatrixLoad<${right}, row_major>(&b, t * dims.N + col0 + ${j * sm.n}u, dims.N);`).join('\n')}
 ${multiply}
     }`;
   return `enable f16;
@@ -96,7 +101,7 @@ ${staged}
 }
   // Each result through an m×n of workgroup memory to bounds-checked f16 stores.
 ${each(
-  (i, j) => `  subgroupMatrixStore(&tileC, 0u, acc_${i}_${j}, false, ${sm.n}u);
+  (i, j) => `  subgroupMatrixStore<row_major>(&tileC, 0u, acc_${i}_${j}, ${sm.n}u);
   workgroupBarrier();
   for (var e = li; e < ${MN}u; e += ${W}u) {
     let r = row0 + ${i * sm.m}u + e / ${sm.n}u;
