@@ -694,6 +694,31 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(JSON.stringify(variables.body).length).toBeLessThan(50_000);
   });
 
+  it('hands back no more than the start and the length of a name the caller made up, in the field at fault as in the message, over HTTP and graphql-ws', async () => {
+    const name = 'a'.repeat(50_000); // within graphql-ws' 64 KiB frames
+    const short = `${'a'.repeat(64)}… (50000 characters)`;
+    const documents = [
+      `{ ${name} }`, // an unknown field
+      `{ errorCodes(${name}: 1) { code } }`, // an unknown argument
+      `query($${name}: Int) { errorCodes { code } }`, // an unused variable (named over HTTP only)
+    ];
+    for (const [i, document] of documents.entries()) {
+      const overHttp = (await http(gateway.url, document)).body;
+      const client = socket(gateway.url);
+      try {
+        const overWs = await first(client, document);
+        for (const answer of [overHttp, overWs]) {
+          expect(codes(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+          const field = answer.errors?.[0]?.extensions?.['field'];
+          if (i < 2 || field !== undefined) expect(field).toBe(short);
+          expect(JSON.stringify(answer).length).toBeLessThan(1_000);
+        }
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
+
   it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {
     const overHttp = await http(gateway.url, OVER_BUDGET);
     expect(overHttp.status).toBe(400);

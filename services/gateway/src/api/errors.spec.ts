@@ -91,6 +91,23 @@ describe('formatError', () => {
     });
   });
 
+  it('never hands back a long name the caller made up as the field at fault: its start and its length', () => {
+    const name = 'a'.repeat(500_000);
+    const unknown = new GraphQLError(`Cannot query field "${name}" on type "Query".`, {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', field: name },
+    });
+    const formatted = formatError(unknown.toJSON(), unknown);
+    expect(formatted.extensions).toEqual({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      field: `${'a'.repeat(64)}… (500000 characters)`,
+    });
+    expect(JSON.stringify(formatted).length).toBeLessThan(400);
+    // The schema's paths, however deep, come back as they are.
+    const deep = 'input.items.12.limits.perAccount.3.limitPrice';
+    const own = new GraphQLError('off the tick', { extensions: { code: 'BAD_USER_INPUT', field: deep } });
+    expect(formatError(own.toJSON(), own).extensions?.['field']).toBe(deep);
+  });
+
   it('answers graphql-js\' bare "Validation aborted." (too many fields under one name to compare) as QUERY_TOO_COMPLEX, saying what to send', () => {
     const schema = buildSchema('type Query { a(x: Int): Int }');
     const [aborted] = validate(schema, parse(`{ ${'a: a(x: 1) '.repeat(2_000)} }`));

@@ -107,6 +107,20 @@ export function shortenValues(message: string): string {
   );
 }
 
+/**
+ * The longest field at fault an error names as it is. The schema's own paths are far shorter
+ * (input.items.12.limitPrice); a longer one is a name the caller made up, an unknown field or
+ * argument or variable of 500,000 characters, which came back whole in `extensions.field` while
+ * the message was cut: half a megabyte answered to anyone, no key needed.
+ */
+const LONGEST_FIELD = 128;
+
+/** The field at fault, its start and its length when it is longer than LONGEST_FIELD. */
+export function shortenField(field: unknown): unknown {
+  if (typeof field !== 'string' || field.length <= LONGEST_FIELD) return field;
+  return `${[...field].slice(0, LONGEST_QUOTE).join('')}… (${field.length} characters)`;
+}
+
 /** What a message says of what was sent, short (shortenQuoted, shortenValues), and never over LONGEST_MESSAGE. */
 export function shortenMessage(message: string): string {
   const short = shortenValues(shortenQuoted(message));
@@ -145,13 +159,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (PASSED.has(code)) {
     // `http` is Apollo's (the status of the answer), dropped by Apollo itself on HTTP; not the client's.
     const { stacktrace: _drop, http: _http, ...extensions } = formatted.extensions ?? {};
-    const field =
+    const field = shortenField(
       extensions['field'] ??
-      (code === 'BAD_USER_INPUT'
-        ? variableAtFault(formatted.message)
-        : code === 'OPERATION_RESOLUTION_FAILURE'
-          ? 'operationName'
-          : undefined);
+        (code === 'BAD_USER_INPUT'
+          ? variableAtFault(formatted.message)
+          : code === 'OPERATION_RESOLUTION_FAILURE'
+            ? 'operationName'
+            : undefined),
+    );
     const rewritten = code === 'BAD_REQUEST' ? APOLLO_BAD_REQUESTS.get(formatted.message) : undefined;
     return {
       ...formatted,
