@@ -18,6 +18,7 @@
  * drivers lay out a one-dimensional workgroup); a device where that is not so computes wrong
  * products, which the autotuner's float64 and Freivalds checks refuse before the kernel is used.
  */
+import { subgroupMatrices } from './wgsl-matrix';
 import { range } from './wgsl-parts';
 import { cooperativeBlocks, type MatmulParams, type SubgroupMatrixShape } from './wgsl-params';
 
@@ -33,12 +34,7 @@ export function cooperativeKernel(p: MatmulParams & { subgroupMatrix: Cooperativ
   const WN = sm.tilesN * sm.n; // and columns
   const quadsA = (BM * BK) / 4; // vec4s of A per stage
   const quadsB = (BK * BN) / 4;
-  const I = range(sm.tilesM);
-  const J = range(sm.tilesN);
-  const left = `subgroup_matrix_left<f16, ${sm.k}, ${sm.m}>`;
-  const right = `subgroup_matrix_right<f16, ${sm.n}, ${sm.k}>`;
-  const result = `subgroup_matrix_result<f32, ${sm.n}, ${sm.m}>`;
-  const each = (f: (i: number, j: number) => string) => I.flatMap((i) => J.map((j) => f(i, j))).join('\n');
+  const { I, J, left, right, result, each } = subgroupMatrices(sm);
   // Each invocation's share of a stage: the q-th vec4 of A it copies is element e = li + q·T.
   const shares = (quads: number) => range(Math.ceil(quads / T));
   const guard = (quads: number, q: number) => ((q + 1) * T > quads ? `li + ${q * T}u < ${quads}u` : '');

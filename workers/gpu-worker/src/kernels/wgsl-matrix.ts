@@ -28,6 +28,23 @@
 import { range } from './wgsl-parts';
 import type { MatmulParams, SubgroupMatrixShape } from './wgsl-params';
 
+/**
+ * A subgroup's matrices, as both subgroup-matrix kernels write them: the indexes of its tilesM
+ * left and tilesN right matrices, their WGSL types (columns before rows), and one line per result.
+ */
+export function subgroupMatrices(sm: SubgroupMatrixShape) {
+  const I = range(sm.tilesM);
+  const J = range(sm.tilesN);
+  return {
+    I,
+    J,
+    left: `subgroup_matrix_left<f16, ${sm.k}, ${sm.m}>`,
+    right: `subgroup_matrix_right<f16, ${sm.n}, ${sm.k}>`,
+    result: `subgroup_matrix_result<f32, ${sm.n}, ${sm.m}>`,
+    each: (f: (i: number, j: number) => string) => I.flatMap((i) => J.map((j) => f(i, j))).join('\n'),
+  };
+}
+
 export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixShape }): string {
   const sm = p.subgroupMatrix;
   const BM = sm.tilesM * sm.m;
@@ -35,12 +52,7 @@ export function matrixKernel(p: MatmulParams & { subgroupMatrix: SubgroupMatrixS
   const BK = sm.k;
   const W = p.wgX;
   const MN = sm.m * sm.n;
-  const I = range(sm.tilesM);
-  const J = range(sm.tilesN);
-  const left = `subgroup_matrix_left<f16, ${sm.k}, ${sm.m}>`;
-  const right = `subgroup_matrix_right<f16, ${sm.n}, ${sm.k}>`;
-  const result = `subgroup_matrix_result<f32, ${sm.n}, ${sm.m}>`;
-  const each = (f: (i: number, j: number) => string) => I.flatMap((i) => J.map((j) => f(i, j))).join('\n');
+  const { I, J, left, right, result, each } = subgroupMatrices(sm);
   const multiply = each(
     (i, j) => `      acc_${i}_${j} = subgroupMatrixMultiplyAccumulate(left${i}, right${j}, acc_${i}_${j});`,
   );
