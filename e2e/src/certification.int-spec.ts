@@ -73,8 +73,9 @@ const GATEWAY_APART = {
   CHALLENGE_MAX_SIZE: '8192',
   CHALLENGE_PRODUCT_MS: '50',
 };
-const REFUSED =
-  "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)";
+/** The worker's one line for a refused credential, naming the gateway that refused it. */
+const refused = (gateway: string) =>
+  `gpu-worker: the node credential was refused by the gateway at ${gateway} (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node`;
 
 const usd = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 const micros = (amount: string) => {
@@ -456,7 +457,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     expect((await forgedRun.exited).code).toBe(3);
     expect(
       forgedRun.stderr.split('\n').filter((l) => l && !/^gpu-worker: \[autotune\]|^Warning:/.test(l)),
-    ).toEqual([REFUSED]);
+    ).toEqual([refused(m.url)]);
 
     const { credential } = await register('revoked');
     const client = new GatewayClient(m.url, credential);
@@ -476,7 +477,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       workerEnv(),
     );
     expect((await revokedRun.exited).code).toBe(3);
-    expect(revokedRun.stderr).toContain(REFUSED);
+    expect(revokedRun.stderr).toContain(refused(m.url));
     expect(revokedRun.find((e) => e.event === 'refused')).toBeDefined();
     expect(revokedRun.find((e) => e.event === 'verdict')).toBeUndefined();
 

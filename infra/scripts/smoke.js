@@ -73,12 +73,20 @@ function adminKey() {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** Nothing answered at a port: what a stopped (or not yet started) stack looks like. */
+class NotAnswering extends Error {}
+const START_HINT = "is npm start running? ('npm start -- --detach' starts it in the background)";
+/** Why a fetch got no answer, in words: fetch's own 'fetch failed' says nothing of it. */
+const noAnswer = (error) => error.cause?.code ?? error.cause?.message ?? error.message;
+
 async function gql(query, variables = {}) {
   const response = await fetch(GATEWAY, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey()}` },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(10_000),
+  }).catch((error) => {
+    throw new NotAnswering(`nothing answers at ${GATEWAY} (${noAnswer(error)}): ${START_HINT}`);
   });
   const body = await response.json();
   if (body.errors?.length)
@@ -90,7 +98,9 @@ async function health() {
   for (const [name, port] of HEALTH) {
     const response = await fetch(`http://127.0.0.1:${port}/health`, {
       signal: AbortSignal.timeout(5_000),
-    }).catch((e) => ({ status: e.message }));
+    }).catch((error) => {
+      throw new NotAnswering(`nothing answers on :${port} for ${name} (${noAnswer(error)}): ${START_HINT}`);
+    });
     if (response.status !== 200)
       throw new Error(`${name} /health on :${port} answered ${response.status}, not 200`);
   }
@@ -147,6 +157,8 @@ async function main() {
     } catch (error) {
       failures.push(`${check.name}: ${error.message}`);
       say(`FAILED ${check.name}: ${error.message}`);
+      // With nothing answering, every later check would fail the same way: said once is enough.
+      if (error instanceof NotAnswering) break;
     }
   }
   process.exit(failures.length === 0 ? 0 : 1);

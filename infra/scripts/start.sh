@@ -96,6 +96,13 @@ for arg in "$@"; do
     *) refuse "unknown argument '$arg': npm start takes only --detach ('npm start -- --detach') or --help; 'npm run stop' stops it" ;;
   esac
 done
+# `npm start --detach` (without the `--`) hands the flag to npm, not to this script: npm warns
+# 'Unknown cli config "--detach"' and sets npm_config_detach instead. Started that way, it ran in
+# the foreground and never returned to the script that ran it: taken as --detach.
+if [ "$detach" = 0 ] && [ "${npm_config_detach:-}" = "true" ]; then
+  detach=1
+  say "taking npm's --detach as this script's ('npm start -- --detach' passes it without npm's warning)"
+fi
 
 take_lock
 if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then

@@ -775,7 +775,7 @@ describe('the worker agent', () => {
   it('a refused credential ends it with exit 3 and one refusal, wherever it happens', async () => {
     const atJoin = agent([{ call: 'joinSession', error: new CredentialRefusedError('revoked') }]);
     expect(await atJoin.run()).toBe(EXIT.refused);
-    expect(atJoin.events).toEqual([{ event: 'refused', message: 'revoked' }]);
+    expect(atJoin.events).toEqual([{ event: 'refused', message: 'revoked', gateway: 'http://gw/graphql' }]);
     const later = agent([
       { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
       { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },

@@ -173,7 +173,7 @@ export class WorkerAgent {
           return EXIT.replaced;
         }
         if (error instanceof CredentialRefusedError) {
-          this.o.report({ event: 'refused', message: error.message });
+          this.o.report({ event: 'refused', message: error.message, gateway: this.o.client.url });
           return EXIT.refused;
         }
         if (error instanceof ClaimRefusedError || error instanceof GatewayUrlError) {

@@ -1,4 +1,4 @@
-import { consoleReporter, formatEvent, JoinEvent, ONCE_EXIT_LINE, REFUSED_LINE } from './report';
+import { consoleReporter, formatEvent, JoinEvent, ONCE_EXIT_LINE, refusedLine } from './report';
 
 describe('join output', () => {
   function capture(json: boolean) {
@@ -16,17 +16,20 @@ describe('join output', () => {
   }
 
   it('says a refused credential in one clear line on stderr, in both modes', () => {
+    const gateway = 'http://127.0.0.1:4000/graphql';
     const text = capture(false);
-    text.report({ event: 'refused', message: 'the node credential is revoked' });
-    expect(text.err).toEqual([REFUSED_LINE]);
+    text.report({ event: 'refused', message: 'the node credential is revoked', gateway });
+    expect(text.err).toEqual([refusedLine(gateway)]);
     expect(text.out).toEqual([]);
-    expect(REFUSED_LINE).toBe(
-      "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)",
+    // It names the gateway asked: on a machine with several stacks, a worker without the stack's
+    // variables asks another one, and the credential was blamed.
+    expect(refusedLine(gateway)).toBe(
+      "gpu-worker: the node credential was refused by the gateway at http://127.0.0.1:4000/graphql (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node",
     );
     const json = capture(true);
-    json.report({ event: 'refused', message: 'x' });
-    expect(json.err).toEqual([REFUSED_LINE]);
-    expect(json.out.map((l) => JSON.parse(l))).toEqual([{ event: 'refused', message: 'x' }]);
+    json.report({ event: 'refused', message: 'x', gateway });
+    expect(json.err).toEqual([refusedLine(gateway)]);
+    expect(json.out.map((l) => JSON.parse(l))).toEqual([{ event: 'refused', message: 'x', gateway }]);
   });
 
   it('prints one line per retry on stderr, and everything else on stdout', () => {

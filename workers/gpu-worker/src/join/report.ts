@@ -107,7 +107,12 @@ export type JoinEvent =
     }
   | { event: 'status'; status: string }
   | { event: 'retry'; attempt: number; delayMs: number; error: string }
-  | { event: 'refused'; message: string }
+  | {
+      event: 'refused';
+      message: string;
+      /** The gateway that refused it: on a machine with several stacks, perhaps not the one meant. */
+      gateway: string;
+    }
   | { event: 'error'; message: string }
   | {
       event: 'stopped';
@@ -123,8 +128,9 @@ export const ONCE_EXIT_LINE =
   'running leases breached, until it certifies again. --once is for certifying; to sell, run ' +
   'gpu-worker join without --once';
 
-export const REFUSED_LINE =
-  "gpu-worker: the node credential was refused (unknown, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one)";
+/** What a refused credential prints, naming the gateway that refused it (--gateway, GPUX_GATEWAY_URL). */
+export const refusedLine = (gateway: string) =>
+  `gpu-worker: the node credential was refused by the gateway at ${gateway} (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node`;
 
 const tflops = (x: number | null | undefined) =>
   x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2);
@@ -180,7 +186,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'retry':
       return `${e.error}: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s`;
     case 'refused':
-      return REFUSED_LINE;
+      return refusedLine(e.gateway);
     case 'error':
       return e.message;
     case 'stopped':
@@ -199,7 +205,7 @@ export function consoleReporter(
   err: (line: string) => void,
 ): Reporter {
   return (event) => {
-    if (event.event === 'refused') err(REFUSED_LINE);
+    if (event.event === 'refused') err(refusedLine(event.gateway));
     if (json) out(JSON.stringify(event));
     else if (
       event.event === 'retry' ||
