@@ -64,12 +64,19 @@ function cpuTimed<T>(f: () => T): { value: T; cpuMs: number } {
 
 type BenchPrecision = 'f32' | 'f16';
 
-/** The benchmark's figure (GFLOP/s) of each precision the adapter has, at n, tuned at n. */
-async function figuresAt(gpu: GpuContext, n: number): Promise<Map<BenchPrecision, number>> {
+/**
+ * The benchmark's figure (GFLOP/s) of each precision the adapter has (or of `only`), at n, tuned
+ * at n; its progress on stderr, so a run cut short still says where its time went.
+ */
+async function figuresAt(
+  gpu: GpuContext,
+  n: number,
+  only?: BenchPrecision[],
+): Promise<Map<BenchPrecision, number>> {
   const report = await runBenchmark(
     gpu,
-    { sizes: [n], tuneSize: n, retune: false, json: true },
-    () => undefined,
+    { sizes: [n], tuneSize: n, retune: false, json: true, ...(only ? { only } : {}) },
+    (m) => log(`[sizing n=${n}] ${m}`),
   );
   const figures = new Map<BenchPrecision, number>();
   for (const p of report.precisions) {
@@ -102,7 +109,7 @@ async function sizesForClaims(gpu: GpuContext): Promise<{ n: number; precisions:
         break;
       }
       n = sized;
-      figure = (await figuresAt(gpu, n)).get(precision);
+      figure = (await figuresAt(gpu, n, [precision])).get(precision);
     }
     byN.set(n, [...(byN.get(n) ?? []), precision]);
   }
@@ -127,19 +134,36 @@ async function main() {
   for (const { n, precisions: only } of plan) {
     // Tuned at this size, as the worker tunes at its challenges' size; the benchmark figure is
     // measured with the same tuning, so the ratio compares like with like.
+    // Only the precisions certified at this size are tuned and benchmarked here (auto sizing
+    // certifies each claim at its own size: tuning the other there cost the H200 minutes).
     const onProgress = (m: string) => log(`[autotune n=${n}] ${m}`);
-    const tuned = await tunedMatmul(gpu.device, gpu.adapter, { size: n, onProgress });
-    const half = await tunedHalfMatmul(gpu.device, gpu.adapter, { size: n, onProgress });
-    log(`challenge kernels at n=${n}: f32 ${tuned.variant}, f16 ${half?.variant ?? 'none (no shader-f16)'}`);
-    kernelsUsed.push({ n: String(n), f32: tuned.variant, ...(half ? { f16: half.variant } : {}) });
-    const kernels = { matmul: tuned.runner, ...(half ? { matmulF16: half.runner } : {}) };
-    const precisions = (half ? (['f32', 'f16'] as const) : (['f32'] as const)).filter(
-      (p) => !only || only.includes(p),
+    const wanted = (p: BenchPrecision) => !only || only.includes(p);
+    const tuned = wanted('f32')
+      ? await tunedMatmul(gpu.device, gpu.adapter, { size: n, onProgress })
+      : undefined;
+    const half = wanted('f16')
+      ? await tunedHalfMatmul(gpu.device, gpu.adapter, { size: n, onProgress })
+      : undefined;
+    log(
+      `challenge kernels at n=${n}: f32 ${tuned?.variant ?? 'not certified here'}, f16 ${half?.variant ?? (wanted('f16') ? 'none (no shader-f16)' : 'not certified here')}`,
     );
+    kernelsUsed.push({
+      n: String(n),
+      ...(tuned ? { f32: tuned.variant } : {}),
+      ...(half ? { f16: half.variant } : {}),
+    });
+    const kernels = {
+      ...(tuned ? { matmul: tuned.runner } : {}),
+      ...(half ? { matmulF16: half.runner } : {}),
+    };
+    const precisions: BenchPrecision[] = [
+      ...(tuned ? ['f32' as const] : []),
+      ...(half ? ['f16' as const] : []),
+    ];
     try {
       const report = await runBenchmark(
         gpu,
-        { sizes: [n], tuneSize: n, retune: false, json: true },
+        { sizes: [n], tuneSize: n, retune: false, json: true, only: precisions },
         () => undefined,
       );
       for (const precision of precisions) {
@@ -180,7 +204,7 @@ async function main() {
         const benchmarkNow = async () => {
           const again = await runBenchmark(
             gpu,
-            { sizes: [n], tuneSize: n, retune: false, json: true },
+            { sizes: [n], tuneSize: n, retune: false, json: true, only: [precision] },
             () => undefined,
           );
           const gflops = again.precisions.find((p) => p.precision === precision)?.sizes[0]?.gflops;
@@ -242,7 +266,7 @@ async function main() {
         const pairedRatios = samples.map((s, i) => s.certifiedGflops / around(i));
         const figures = {
           precision,
-          kernel: precision === 'f16' ? half?.variant : tuned.variant,
+          kernel: precision === 'f16' ? half?.variant : tuned?.variant,
           benchmarkKernel: benchmarked?.variant,
           n,
           products: med('products'),
@@ -274,7 +298,7 @@ async function main() {
         perSize.push(figures);
       }
     } finally {
-      tuned.destroy();
+      tuned?.destroy();
       half?.destroy();
     }
   }
@@ -293,8 +317,8 @@ async function main() {
       openLeaves: DEFAULTS.openLeaves,
       checkColumns: DEFAULTS.checkColumns,
       // The largest size's kernels (each size's: `kernels`).
-      kernel: kernelsUsed.at(-1)?.['f32'] ?? null,
-      kernelF16: kernelsUsed.at(-1)?.['f16'] ?? null,
+      kernel: [...kernelsUsed].reverse().find((k) => k['f32'])?.['f32'] ?? null,
+      kernelF16: [...kernelsUsed].reverse().find((k) => k['f16'])?.['f16'] ?? null,
       kernels: kernelsUsed,
       adapter,
       reps: REPS,

@@ -50,6 +50,8 @@ export interface BenchmarkReport {
 export interface RunOptions extends BenchmarkOptions {
   /** Autotune cache file; undefined: the default one. */
   cachePath?: string;
+  /** Only these precisions (bench:certify sizes one claim at a time); absent: every one. */
+  only?: Precision[];
 }
 
 /**
@@ -131,7 +133,7 @@ export async function runBenchmark(
   else skipped.push({ precision: 'f16', reason: 'the adapter has no shader-f16 feature' });
 
   const results: PrecisionResult[] = [];
-  for (const precision of precisions) {
+  for (const precision of precisions.filter((p) => !options.only || options.only.includes(p))) {
     progress(`autotuning ${precision} matmul on ${adapter.description || adapter.device}`);
     // f16: among the variants that accumulate in f32, the only ones an f16 challenge may use, and
     // under the same cache entry as the challenges' kernel: the f16 figure is one the node can
