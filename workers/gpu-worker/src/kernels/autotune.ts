@@ -173,9 +173,9 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
       !(adapter.isFallbackAdapter && gpuShaped(p)),
   );
   const minSampleMs = adapter.isFallbackAdapter ? CPU_SAMPLE_MS : GPU_SAMPLE_MS;
-  // A GPU's first run of a pipeline carries the driver's last compile: on an H200 it took a
-  // subgroup-matrix kernel the rounds put at 45 TFLOP/s to 38 ms (3.6 TFLOP/s), four times the best
-  // run so far, and it was left as far behind. The warm-up's figure is the faster of two runs
+  // A GPU's first run of a pipeline is slow (likely the driver's last compile): on an H200 it took
+  // a subgroup-matrix kernel the rounds put at 45 TFLOP/s to 38 ms (3.6 TFLOP/s), four times the
+  // best run so far, and it was left as far behind. The warm-up's figure is the faster of two runs
   // there. On a CPU a run is the long part, and one warm-up is enough.
   const warmup = adapter.isFallbackAdapter ? 1 : 2;
   const random = seededRandom(size);
