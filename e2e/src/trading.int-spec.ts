@@ -24,8 +24,10 @@ async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs
   }
 }
 
-const ORDER = 'id status filledGpus remainingGpus cancelledGpus cancelReason price';
+const ORDER = 'id status filledGpus remainingGpus cancelledGpus cancelReason price clientOrderId';
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER} } }`;
+/** The key the gateway makes for an order sent without one. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { balance held escrow earned } }`;
 
 describe('trading through GraphQL', () => {
@@ -123,7 +125,8 @@ describe('trading through GraphQL', () => {
       nodeId: nodes['n1'],
       clientOrderId: 'a1',
     });
-    expect(a1.data?.placeOrder).toMatchObject({ status: 'OPEN', remainingGpus: 4 });
+    // The order keeps the key it was placed with (an ask straight to orders; a bid through settlement below).
+    expect(a1.data?.placeOrder).toMatchObject({ status: 'OPEN', remainingGpus: 4, clientOrderId: 'a1' });
     expect(
       (
         await place('p2', {
@@ -135,7 +138,7 @@ describe('trading through GraphQL', () => {
           nodeId: nodes['n3'],
         })
       ).data?.placeOrder,
-    ).toMatchObject({ status: 'OPEN' });
+    ).toMatchObject({ status: 'OPEN', clientOrderId: expect.stringMatching(UUID) });
     expect(
       (
         await place('p2', {
@@ -161,7 +164,7 @@ describe('trading through GraphQL', () => {
           clientOrderId: 'b1-1',
         })
       ).data?.placeOrder,
-    ).toMatchObject({ status: 'FILLED', filledGpus: 2 });
+    ).toMatchObject({ status: 'FILLED', filledGpus: 2, clientOrderId: 'b1-1' });
     // The same clientOrderId again is the same order, not a second one.
     expect(
       (
@@ -188,7 +191,7 @@ describe('trading through GraphQL', () => {
     expect(
       (await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data
         ?.placeOrder,
-    ).toMatchObject({ status: 'FILLED', filledGpus: 4 });
+    ).toMatchObject({ status: 'FILLED', filledGpus: 4, clientOrderId: expect.stringMatching(UUID) });
     expect(
       (
         await place('b3', {

@@ -28,6 +28,8 @@ export interface OrderView {
   nodeId?: string;
   minGpusPerNode?: number;
   timeInForce: 'GTC' | 'IOC' | 'FOK';
+  /** The key the client placed it with; absent when the gateway made it. */
+  clientOrderId?: string;
   status: OrderStatus;
   filled: number;
   cancelled: number;
@@ -115,6 +117,7 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
     ...(h['nodeId'] ? { nodeId: h['nodeId'] } : {}),
     ...(h['minGpusPerNode'] ? { minGpusPerNode: num(h, 'minGpusPerNode') } : {}),
     timeInForce: h['timeInForce'] as OrderView['timeInForce'],
+    ...(h['clientOrderId'] ? { clientOrderId: h['clientOrderId'] } : {}),
     status: statusOf(h),
     filled,
     cancelled,

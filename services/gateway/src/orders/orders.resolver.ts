@@ -183,6 +183,9 @@ export class OrdersResolver {
       ...(input.nodeId ? { nodeId: input.nodeId } : {}),
       ...(input.minGpusPerNode !== undefined ? { minGpusPerNode: input.minGpusPerNode } : {}),
       timeInForce: input.timeInForce,
+      // The order's key, kept with it (Order.clientOrderId): the client's, or the one made here,
+      // which a TIMEOUT names and which places the same order again, so it is the same request.
+      clientOrderId: key,
     };
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();

@@ -56,6 +56,12 @@ export class Order {
   minGpusPerNode?: number;
   @Field(() => TimeInForce)
   timeInForce!: TimeInForce;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The key the order was placed with, from which its id derives: your clientOrderId (or placeOrder's idempotencyKey), to tell your orders apart by your own ids in myOrders and myOrderUpdated; or, for an order placed without one, the key the gateway made for it (a TIMEOUT names it as extensions.idempotencyKey). Null for orders placed before the key was kept with them.",
+  })
+  clientOrderId?: string;
   @Field(() => OrderStatus)
   status!: OrderStatus;
   @Field(() => Int)
@@ -183,6 +189,7 @@ export function toOrder(o: OrderView): Order {
     ...(o.nodeId ? { nodeId: o.nodeId } : {}),
     ...(o.minGpusPerNode !== undefined ? { minGpusPerNode: o.minGpusPerNode } : {}),
     timeInForce: o.timeInForce as TimeInForce,
+    ...(o.clientOrderId !== undefined ? { clientOrderId: o.clientOrderId } : {}),
     status: o.status as OrderStatus,
     filledGpus: o.filled,
     cancelledGpus: o.cancelled,

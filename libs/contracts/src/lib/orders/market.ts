@@ -65,6 +65,12 @@ export const orderSchema = z.object({
   nodeId: entityId.optional(),
   minGpusPerNode: gpus.optional(),
   timeInForce: timeInForceSchema,
+  /**
+   * The key the order was placed with, from which its id derives: the client's clientOrderId (or
+   * idempotencyKey), or the one the gateway made for an order sent without one. Absent in orders
+   * recorded before it was carried. Kept so that a client can tell its orders apart by its own ids.
+   */
+  clientOrderId: z.string().min(1).max(128).optional(),
 });
 
 /**

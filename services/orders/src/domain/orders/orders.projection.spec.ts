@@ -222,6 +222,34 @@ describe('orders projection', () => {
     ]);
   });
 
+  it('keeps the key the client placed an order with, and none where the gateway made it', () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    project(model, [
+      ...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: node }, at(0)),
+    ]);
+    project(model, market.run(place(ask('a1', { clientOrderId: 'my-ask-7' })), at(1)));
+    project(
+      model,
+      market.run(
+        {
+          type: 'orders.PlaceOrder',
+          data: {
+            ...bid('b1', { price: 1_000_000, clientOrderId: 'bot 42 / bid ✓' }),
+            heldAmount: 41_000_000,
+          },
+        },
+        at(2),
+      ),
+    );
+    project(model, market.run(place(ask('a2')), at(3)));
+    expect(orderView('a1', hash(model, rm.order('a1')))?.clientOrderId).toBe('my-ask-7');
+    expect(orderView('b1', hash(model, rm.order('b1')))?.clientOrderId).toBe('bot 42 / bid ✓');
+    expect(hash(model, rm.order('a2'))).not.toHaveProperty('clientOrderId');
+    expect(orderView('a2', hash(model, rm.order('a2')))).not.toHaveProperty('clientOrderId');
+  });
+
   it("keeps each account's live, filled and cancelled orders and its orders per market and side as their statuses say, after every event", () => {
     const h100Log = marketLog();
     const a100Log = marketLog('A100');

@@ -131,6 +131,7 @@ export function ordersProjection(eventsTopic: string): Projection {
               nodeId: order.nodeId,
               minGpusPerNode: order.minGpusPerNode,
               timeInForce: order.timeInForce,
+              clientOrderId: order.clientOrderId,
               updatedAt: event.time,
               ...(accepted ? { accepted: 1 } : {}),
             }),
