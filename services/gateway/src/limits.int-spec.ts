@@ -166,6 +166,13 @@ describe('gateway limits on HTTP and WebSocket', () => {
         /unsupported charset "LATIN1": send the body as JSON in UTF-8/,
       ],
       [
+        // It was decoded as UTF-16, and its parse error quoted the bytes back as CJK characters.
+        'as UTF-16, which JSON is not',
+        post('{"query": "{ __typename }"}', { 'content-type': 'application/json; charset=utf-16' }),
+        415,
+        /^unsupported charset "UTF-16": send the body as JSON in UTF-8/,
+      ],
+      [
         'in an unknown encoding',
         post('{"query": "{ __typename }"}', { 'content-encoding': 'x-squash' }),
         415,

@@ -1,4 +1,4 @@
-import { bodyErrorOf, unreadableRequest } from './bootstrap';
+import { bodyErrorOf, otherUnicodeCharset, unreadableRequest } from './bootstrap';
 
 describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
   it('reads what the parser says: status, kind, message, and the limit of a body too large', () => {
@@ -72,5 +72,20 @@ describe('unreadableRequest: what a request Node cannot parse is answered with',
       type: 'request.timeout',
       message: 'the request was not received whole within 2.5 s: send its headers and body at once',
     });
+  });
+});
+
+describe('otherUnicodeCharset: a JSON body named as UTF-16 or UTF-32, refused before it is read', () => {
+  it('names a Unicode charset other than UTF-8, however it is written, and nothing else', () => {
+    expect(otherUnicodeCharset('application/json; charset=utf-16')).toBe('utf-16');
+    expect(otherUnicodeCharset('application/json;charset="UTF-32LE"')).toBe('utf-32le');
+    for (const fine of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=UTF8',
+      'application/json; charset=latin1', // the parser refuses it itself
+      undefined,
+    ])
+      expect(otherUnicodeCharset(fine)).toBeUndefined();
   });
 });

@@ -83,6 +83,14 @@ export function bodyErrorOf(error: unknown): BodyError | undefined {
   };
 }
 
+/** The charset a content type names when it is a Unicode one other than UTF-8 (utf-16, utf-32…). */
+export function otherUnicodeCharset(contentType: string | undefined): string | undefined {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  return charset && charset.startsWith('utf') && charset !== 'utf-8' && charset !== 'utf8'
+    ? charset
+    : undefined;
+}
+
 /**
  * What Node's HTTP server says of a request it cannot parse (a request line and headers over its
  * 16 KiB, a malformed request line): 431 or 400, as `badBody` answers a body, where Node writes a
@@ -182,6 +190,19 @@ export async function startService<S extends ConfigSchema>(
   const cors = definition.cors?.(config);
   if (cors) app.enableCors(cors);
   if (definition.maxBodyBytes) {
+    // JSON is UTF-8 (RFC 8259), but the body parser decodes whatever utf-* charset a request names:
+    // a body sent as `charset=utf-16` by mistake was read as UTF-16, and its parse error quoted the
+    // caller's bytes back as CJK characters. Refused as the parser refuses latin1.
+    app.use((req: IncomingMessage, _res: ServerResponse, next: (error?: unknown) => void) => {
+      const charset = otherUnicodeCharset(req.headers['content-type']);
+      if (!charset) return next();
+      next(
+        Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), {
+          status: 415,
+          type: 'charset.unsupported',
+        }),
+      );
+    });
     app.useBodyParser('json', { limit: definition.maxBodyBytes });
     app.useBodyParser('urlencoded', { limit: definition.maxBodyBytes, extended: true });
     const badBody = definition.badBody;
