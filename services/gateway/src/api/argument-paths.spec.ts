@@ -1,5 +1,10 @@
-import { buildSchema, GraphQLFormattedError, parse } from 'graphql';
-import { resolverArgumentPath, variableArgumentPath, withArgumentPaths } from './argument-paths';
+import { buildSchema, GraphQLFormattedError, parse, validate } from 'graphql';
+import {
+  nameArgumentPaths,
+  resolverArgumentPath,
+  variableArgumentPath,
+  withArgumentPaths,
+} from './argument-paths';
 
 const schema = buildSchema(`
   input PlaceOrderInput { marketId: ID! gpus: Int! price: String! }
@@ -76,6 +81,16 @@ describe('argument paths: one name for the field at fault, whichever check finds
       'input.price',
       undefined,
       'o',
+    ]);
+  });
+
+  it("names a validation error about a variable by the variable, an unused one too (HTTP's plugin and a socket's checks alike)", () => {
+    const doc = parse('query($unused: Int, $id: String) { order(id: $id) { id } }');
+    const errors = validate(schema, doc);
+    nameArgumentPaths(schema, doc, undefined, errors);
+    expect(errors.map((e) => [e.message, e.extensions['field']])).toEqual([
+      ['Variable "$unused" is never used.', 'unused'],
+      ['Variable "$id" of type "String" used in position expecting type "ID!".', 'id'],
     ]);
   });
 });

@@ -4,6 +4,7 @@ import {
   FieldNode,
   getNamedType,
   getOperationAST,
+  GraphQLError,
   GraphQLFormattedError,
   GraphQLObjectType,
   GraphQLSchema,
@@ -158,6 +159,23 @@ export function withArgumentPaths(
 }
 
 /**
+ * Names each error's `extensions.field` as its argument path, in place: a variable's error (an
+ * unused one too, `Variable "$x" is never used.`) by its variable's path. The same for a request
+ * over HTTP (argumentPathsPlugin) and a socket's validation errors (subscriptions.ts).
+ */
+export function nameArgumentPaths(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  errors: readonly GraphQLError[],
+): void {
+  for (const error of errors) {
+    const field = argumentPathOf(schema, document, operationName, error);
+    if (field !== undefined) (error.extensions as Record<string, unknown>)['field'] = field;
+  }
+}
+
+/**
  * Apollo's side of it: each error of an HTTP request named before it is formatted (formatError
  * keeps a field it finds). Not once formatted: other plugins' willSendResponse run alongside and
  * replace the errors they read.
@@ -165,11 +183,7 @@ export function withArgumentPaths(
 export const argumentPathsPlugin: ApolloServerPlugin = {
   requestDidStart: async () => ({
     didEncounterErrors: async ({ errors, document, schema, operationName }) => {
-      if (!document) return;
-      for (const error of errors) {
-        const field = argumentPathOf(schema, document, operationName, error);
-        if (field !== undefined) (error.extensions as Record<string, unknown>)['field'] = field;
-      }
+      if (document) nameArgumentPaths(schema, document, operationName, errors);
     },
   }),
 };

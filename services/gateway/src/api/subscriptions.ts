@@ -18,7 +18,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { Authorization, authorizationOfParams, Principal, RequestContext } from './auth';
 import { sharedSubscriptions } from './shared-subscriptions';
 import { apiError, formatError, variableAtFault } from './errors';
-import { variableArgumentPath, withArgumentPaths } from './argument-paths';
+import { nameArgumentPaths, variableArgumentPath, withArgumentPaths } from './argument-paths';
 import { nameFieldsAtFault } from './field-at-fault';
 import { dependencyDown } from './unavailable';
 import { malformedIdErrors } from './ids';
@@ -357,6 +357,7 @@ export class SubscriptionServer {
     const invalid = validate(this.schema, document);
     if (invalid.length) {
       nameFieldsAtFault(document, invalid);
+      nameArgumentPaths(this.schema, document, payload.operationName, invalid);
       return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
     }
     const variables = payload.variables ?? undefined;
