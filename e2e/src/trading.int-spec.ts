@@ -88,6 +88,19 @@ describe('trading through GraphQL', () => {
         }),
       ),
     ).toEqual({ code: 'NODE_NOT_CERTIFIED', field: 'input.nodeId' });
+    // A certificate below the market's minimum (40) would show CERTIFIED and sell nothing: refused,
+    // and the node stays as it was.
+    const below = await m.gql(
+      `mutation($n: ID!) { markNodeCertified(nodeId: $n, tflopsPerGpu: 39.5) { status } }`,
+      { n: nodes['n1'] },
+    );
+    expect(error(below)).toEqual({ code: 'BAD_USER_INPUT', field: 'tflopsPerGpu' });
+    expect(below.errors?.[0]?.message).toBe(
+      `market h100 requires at least 40 TFLOP/s per GPU: node ${nodes['n1']} certified at 39.5 could not sell in it`,
+    );
+    expect(await m.ok(`query($n: ID!) { node(id: $n) { status } }`, { n: nodes['n1'] })).toEqual({
+      node: { status: 'UNCERTIFIED' },
+    });
     for (const [n, tflops] of [
       ['n1', 55.5],
       ['n2', 12],

@@ -167,6 +167,15 @@ export class OrdersQueries {
     return ordersMarketView(marketId, await this.redis.hgetall(K.market(marketId)));
   }
 
+  /**
+   * A market's minimum certified f32 TFLOP/s per GPU; undefined without the market (none, or its
+   * model being refolded). Certificates and claims below it are refused at the edge's commands.
+   */
+  async minTflopsPerGpu(marketId: string): Promise<number | undefined> {
+    const minimum = Number((await this.redis.hget(K.market(marketId), 'minTflopsPerGpu')) ?? NaN);
+    return Number.isFinite(minimum) && minimum >= 0 ? minimum : undefined;
+  }
+
   /** The markets' ids, in the order they opened. */
   markets(): RankedSet {
     return sortedSet(this.redis, K.markets);

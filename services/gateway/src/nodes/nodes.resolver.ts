@@ -302,7 +302,7 @@ export class NodesResolver {
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('tflopsPerGpu', {
       type: () => Float,
-      description: `The certified f32 TFLOP/s per GPU: greater than 0, at most ${NUMBER_LIMITS.tflops}.`,
+      description: `The certified f32 TFLOP/s per GPU: at least the node's market's minTflopsPerGpu (below it the node could not sell), at most ${NUMBER_LIMITS.tflops}.`,
     })
     tflopsPerGpu: number,
     @Args('validForHours', {
@@ -317,6 +317,17 @@ export class NodesResolver {
     if (!(validForHours >= 1 && validForHours <= NUMBER_LIMITS.hours))
       throw apiError('BAD_USER_INPUT', `validForHours must be 1 to ${NUMBER_LIMITS.hours}`, 'validForHours');
     const started = Date.now();
+    // Below its market's minimum the node would show CERTIFIED and every ask of it be refused
+    // NODE_NOT_CERTIFIED (a challenge's claim below it is refused too: claim-bounds). Checked here,
+    // not in the command: its data stays the same on a retry whatever Redis holds then.
+    const marketId = await this.capacity.nodeField(nodeId, 'marketId');
+    const minimum = marketId ? await this.orders.minTflopsPerGpu(marketId) : undefined;
+    if (minimum !== undefined && tflopsPerGpu < minimum)
+      throw apiError(
+        'BAD_USER_INPUT',
+        `market ${marketId} requires at least ${minimum} TFLOP/s per GPU: node ${nodeId} certified at ${tflopsPerGpu} could not sell in it`,
+        'tflopsPerGpu',
+      );
     const data = { nodeId, tflopsPerGpu, validForMs: validForHours * 3_600_000 };
     const certifying = command(p, CapacityCommands.markNodeCertified.type, nodeId, data, idempotencyKey);
     const outcome = await this.commands.execute('capacity', certifying, rm.name);

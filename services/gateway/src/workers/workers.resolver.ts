@@ -88,8 +88,7 @@ export class WorkersResolver {
 
   /** The minimum f32 TFLOP/s per GPU of a market (the market is orders' to know); undefined without one. */
   private async marketMinimum(marketId: string | null | undefined): Promise<number | undefined> {
-    const minimum = (marketId ? await this.orders.market(marketId) : null)?.minTflopsPerGpu ?? NaN;
-    return Number.isFinite(minimum) && minimum >= 0 ? minimum : undefined;
+    return marketId ? this.orders.minTflopsPerGpu(marketId) : undefined;
   }
 
   /**
