@@ -709,7 +709,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
       `{ errorCodes(${name}: 1) { code } }`, // an unknown argument
       `query($${name}: Int) { errorCodes { code } }`, // an unused variable
     ];
-    for (const [i, document] of documents.entries()) {
+    for (const document of documents) {
       const overHttp = (await http(gateway.url, document)).body;
       const client = socket(gateway.url);
       try {
