@@ -99,7 +99,7 @@ export type CancelReason = keyof typeof CancelReason;
 registerEnumType(CancelReason, {
   name: 'CancelReason',
   description:
-    'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), its node was suspended (NODE_SUSPENDED), the certification of its node lapsed: expired, or recorded below the market minimum (CERTIFICATION_LAPSED), or its account had the most bids resting when its funds were confirmed (TOO_MANY_OPEN_ORDERS).',
+    'Why GPUs of an order were cancelled: by its owner (CANCELLED), the rest of an IOC (IOC_REMAINDER), a FOK that could not fill (FOK_UNFILLABLE), self-trade prevention: the rest of an order that reached an order of its own account it could trade with (SELF_TRADE), its market closed (MARKET_CLOSED), its bid was refused funds (FUNDS_REJECTED), its node was suspended (NODE_SUSPENDED), the certification of its node lapsed: expired, or recorded below the market minimum (CERTIFICATION_LAPSED), or its account had the most bids resting when its funds were confirmed (TOO_MANY_OPEN_ORDERS).',
 });
 
 /**

@@ -28,7 +28,7 @@ export class BookLevel {
 
 @ObjectType({
   description:
-    "A market's order book: the best levels of each side, best first, by price alone. A bid and an ask at crossing prices trade only when the ask offers at least the bid's hours (and its node at least the bid's minGpusPerNode, and they are not one account's), so the book can show the best bid at or above the best ask: orders that cannot trade with each other.",
+    "A market's order book: the best levels of each side, best first, by price alone. A bid and an ask at crossing prices trade only when the ask offers at least the bid's hours (and its node at least the bid's minGpusPerNode), so the book can show the best bid at or above the best ask: orders that cannot trade with each other. (Two orders of one account never trade: the newer one that reached the other was cancelled SELF_TRADE.)",
 })
 export class OrderBook {
   @Field(() => ID)

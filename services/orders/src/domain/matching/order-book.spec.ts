@@ -33,10 +33,11 @@ class ReferenceBook {
     const fillable = () => {
       let need = remaining;
       for (const m of this.candidates(input)) {
-        if (m.owner === input.owner) break;
         const [bid, ask, br, ar] =
           input.side === 'bid' ? [input, m, need, m.remaining] : [m, input, m.remaining, need];
-        need -= ReferenceBook.size(bid, ask, br, ar);
+        const size = ReferenceBook.size(bid, ask, br, ar);
+        if (size > 0 && m.owner === input.owner) break;
+        need -= size;
         if (need === 0) break;
       }
       return input.quantity - need;
@@ -47,14 +48,14 @@ class ReferenceBook {
     let selfTrade = false;
     for (const m of this.candidates(input)) {
       if (remaining === 0) break;
-      if (m.owner === input.owner) {
-        selfTrade = true;
-        break;
-      }
       const bid = input.side === 'bid' ? { ...input, remaining } : m;
       const ask = input.side === 'bid' ? m : { ...input, remaining };
       const size = ReferenceBook.size(bid, ask, bid.remaining, ask.remaining);
       if (size === 0) continue;
+      if (m.owner === input.owner) {
+        selfTrade = true;
+        break;
+      }
       remaining -= size;
       m.remaining -= size;
       fills.push({
@@ -486,6 +487,26 @@ describe('order book (examples)', () => {
       resting: 0,
       cancelled: 2,
       reason: 'SELF_TRADE',
+    });
+  });
+
+  it('passes over an order of its own owner that it could not trade with: only one it could trade with cancels it (SELF_TRADE)', () => {
+    const book = new OrderBook();
+    // The owner's ask is cheaper but offers 1 hour; the bid wants 2, which only the other's gives.
+    book.place(ask('mine', 80, 1, { owner: 'same', hours: 1 }));
+    book.place(ask('theirs', 85, 1, { owner: 'other', hours: 3 }));
+    const result = book.place(bid('b', 90, 1, { owner: 'same', hours: 2 }));
+    expect(result.fills.map((f) => [f.askId, f.quantity])).toEqual([['theirs', 1]]);
+    expect(result).toMatchObject({ resting: 0, cancelled: 0 });
+    expect(book.has('mine')).toBe(true);
+    // One it could trade with stops it, after what it traded before.
+    book.place(ask('o2', 80, 1, { owner: 'other', hours: 3 }));
+    book.place(ask('mine2', 81, 1, { owner: 'same', hours: 3 }));
+    expect(book.place(bid('b2', 90, 3, { owner: 'same', hours: 2 }))).toMatchObject({
+      resting: 0,
+      cancelled: 2,
+      reason: 'SELF_TRADE',
+      fills: [expect.objectContaining({ askId: 'o2', quantity: 1 })],
     });
   });
 

@@ -10,8 +10,9 @@
  *    "2 per node" bid takes one GPU fewer), so what rests can always still be filled, and
  *  - the ask's node may still sell, when the caller says which may (`MaySell`: the market's
  *    certification rule); an ask it bars is passed over and reported for the caller to cancel;
- * and never with an order of the same owner: self-trade prevention cancels the incoming order's
- * remainder (cancel newest).
+ * and never with an order of the same owner: when the incoming order reaches one of its owner's
+ * that it could trade with by the rules above, self-trade prevention cancels its remainder (cancel
+ * newest); one of its owner's it could not trade with is passed over like any other.
  *
  * It stays one file, under 400 lines: matching is one algorithm over one book (place, rest,
  * fill and cancel share its price levels and time queues); its rules that stand alone are apart
@@ -309,8 +310,8 @@ export class OrderBook {
   /**
    * Walks the other side in priority order and computes the taker's fills. With `apply` the
    * makers are filled and emptied levels removed; without, consumption is only tallied, so a
-   * preview and a placement see exactly the same fills. Stops at the taker's own order
-   * (self-trade prevention). A maker `maySell` bars is passed over before anything else is
+   * preview and a placement see exactly the same fills. Stops at an order of the taker's own that
+   * it could trade with (self-trade prevention). A maker `maySell` bars is passed over before anything else is
    * checked, exactly as if it were not in the book (not even as the taker's own order), and listed.
    */
   private walk(
@@ -337,10 +338,6 @@ export class OrderBook {
           (barred ??= []).push(maker.id);
           continue;
         }
-        if (maker.owner === taker.owner) {
-          if (apply) side.tidy(level);
-          return { fills, selfTrade: true, left, barred };
-        }
         const bid = taker.side === 'bid' ? taker : maker;
         const ask = taker.side === 'bid' ? maker : taker;
         const size =
@@ -348,6 +345,10 @@ export class OrderBook {
             ? OrderBook.fillSize(bid, ask, left, makerLeft)
             : OrderBook.fillSize(bid, ask, makerLeft, left);
         if (size === 0) continue;
+        if (maker.owner === taker.owner) {
+          if (apply) side.tidy(level);
+          return { fills, selfTrade: true, left, barred };
+        }
         left -= size;
         if (used) {
           used.set(maker, (used.get(maker) ?? 0) + size);
