@@ -1,4 +1,5 @@
 // `gpu-worker join` refuses what it cannot use before it touches the GPU or the network.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,29 @@ describe('gpu-worker join, before it starts', () => {
         `gpu-worker: the credential file ${empty} is empty: write the credential registerNode returned into it`,
       ],
     });
+  });
+
+  it('exits 2 with one line, at once, for a credential file that is a device, a pipe, a directory or far too large, without reading it', async () => {
+    // /dev/zero was read until the string could grow no more (680 MB, then a RangeError), and a
+    // pipe nobody writes to hung before anything was said.
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of ['/dev/zero', fifo])
+      expect(await run(['--credential-file', file])).toEqual({
+        code: 2,
+        out: [],
+        err: [
+          `gpu-worker: the credential file ${file} is not a regular file (a device, a pipe or a socket): write the credential registerNode returned into a file and name that`,
+        ],
+      });
+    expect((await run(['--credential-file', dir])).err).toEqual([
+      `gpu-worker: the credential file ${dir} is a directory, not a file`,
+    ]);
+    const large = join(dir, 'large');
+    await writeFile(large, 'x'.repeat(100_000));
+    expect((await run(['--credential-file', large])).err).toEqual([
+      `gpu-worker: the credential file ${large} is 100000 bytes, far more than a node credential (one line of 37 characters): name the file the credential was written to`,
+    ]);
   });
 
   it("exits 2 with one line, quoting no secret, for a gateway URL with a password or a credential that cannot be a node's", async () => {

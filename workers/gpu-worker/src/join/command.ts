@@ -2,7 +2,7 @@
  * `gpu-worker join`: the options, the GPU (adapter printed, tuned kernel plugged into the
  * challenge prover), the gateway client and the stop signals around a WorkerAgent.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { AdapterChoiceError, openGpu, useDawnToggles } from '../gpu/webgpu';
 import { EXIT, WorkerAgent } from './agent';
@@ -26,8 +26,29 @@ const processIo: JoinIo = {
 const UNREADABLE: Record<string, string> = {
   ENOENT: ': no such file; write the credential registerNode showed into it',
   EACCES: ': permission denied to this user',
-  EISDIR: ': it is a directory, not a file',
 };
+
+/**
+ * The most a credential file may hold: a node credential is one line of 37 characters (at most 256
+ * are taken), so anything larger is the wrong file. Checked before it is read: /dev/zero named as
+ * the file was read until the string could grow no more (680 MB), and a pipe with no writer hung.
+ */
+const MAX_CREDENTIAL_FILE_BYTES = 4096;
+
+/** The text of a credential file, or why it is not one (a device, a pipe, a directory, too large). */
+async function readCredentialFile(file: string): Promise<{ text: string } | { error: string }> {
+  const info = await stat(file);
+  if (info.isDirectory()) return { error: `the credential file ${file} is a directory, not a file` };
+  if (!info.isFile())
+    return {
+      error: `the credential file ${file} is not a regular file (a device, a pipe or a socket): write the credential registerNode returned into a file and name that`,
+    };
+  if (info.size > MAX_CREDENTIAL_FILE_BYTES)
+    return {
+      error: `the credential file ${file} is ${info.size} bytes, far more than a node credential (one line of 37 characters): name the file the credential was written to`,
+    };
+  return { text: await readFile(file, 'utf8') };
+}
 
 /** Exits the process now: the agent's work in flight is not waited for. */
 function exitNow(code: number): void {
@@ -81,9 +102,9 @@ export async function runJoin(
   let credential: string;
   if ('file' in options.credential) {
     const file = options.credential.file;
-    let text: string;
+    let read: { text: string } | { error: string };
     try {
-      text = await readFile(file, 'utf8');
+      read = await readCredentialFile(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       io.err(
@@ -91,12 +112,13 @@ export async function runJoin(
       );
       return EXIT.usage;
     }
-    const read = credentialFromFile(text, file);
-    if (!read.ok) {
-      io.err(`gpu-worker: ${read.error}`);
+    const found =
+      'error' in read ? { ok: false as const, error: read.error } : credentialFromFile(read.text, file);
+    if (!found.ok) {
+      io.err(`gpu-worker: ${found.error}`);
       return EXIT.usage;
     }
-    credential = read.credential;
+    credential = found.credential;
   } else credential = options.credential.env;
 
   const report = consoleReporter(options.json, io.out, io.err);
