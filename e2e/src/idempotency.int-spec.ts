@@ -495,4 +495,49 @@ describe('idempotency keys and ids through GraphQL', () => {
       { kind: 'DEPOSIT', amount: '3.000000' },
     ]);
   }, 120_000);
+
+  it("refuses a used key for another request from the moment Redis is flushed, before its outcome is refolded: on the same account or another's, nothing is done and the retry later gets its first outcome", async () => {
+    // The administrator's keys (not looked up in Redis, so nothing else waits for a rebuild) on
+    // withdrawals, the same account's partition and another's. Before, for about a second after a
+    // flush, the same account's other request was answered as done (nothing withdrawn), the other
+    // account's was carried out, and the true retries were then refused IDEMPOTENCY_KEY_REUSED.
+    const WITHDRAW =
+      'mutation($id: ID!, $amount: Usd!, $key: String) { withdraw(accountId: $id, amount: $amount, idempotencyKey: $key) { id balance } }';
+    for (const id of ['idem-w1', 'idem-w2']) {
+      await open(id);
+      await m.ok(DEPOSIT, { id, amount: '10.00', key: `fund-${id}` });
+    }
+    await m.ok(WITHDRAW, { id: 'idem-w1', amount: '1.00', key: 'W-same' });
+    await m.ok(WITHDRAW, { id: 'idem-w1', amount: '1.00', key: 'W-cross' });
+    const redis = new Redis(m.redisUrl);
+    await redis.flushall();
+    await redis.quit();
+    const codes = new Set<unknown>();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      for (const [id, key] of [
+        ['idem-w1', 'W-same'],
+        ['idem-w2', 'W-cross'],
+      ] as const) {
+        const other = await m.gql(WITHDRAW, { id, amount: '5.00', key });
+        expect(other.data).toEqual({ withdraw: null });
+        codes.add(error(other)?.['code']);
+      }
+      if ((await m.gql<Ledger>(LEDGER, { id: 'idem-w2' })).data?.account?.balance === '10.000000') break;
+      if (Date.now() > deadline) throw new Error('the accounts did not refold within 60 s of the flush');
+    }
+    expect([...codes].every((c) => c === 'IDEMPOTENCY_KEY_REUSED' || c === 'UNAVAILABLE')).toBe(true);
+    for (const key of ['W-same', 'W-cross'])
+      expect(await m.ok(WITHDRAW, { id: 'idem-w1', amount: '1.00', key })).toEqual({
+        withdraw: { id: 'idem-w1', balance: '8.000000' },
+      });
+    expect((await ledger('idem-w1')).ledger.edges.map((e) => e.node)).toEqual([
+      { kind: 'WITHDRAWAL', amount: '-1.000000' },
+      { kind: 'WITHDRAWAL', amount: '-1.000000' },
+      { kind: 'DEPOSIT', amount: '10.000000' },
+    ]);
+    expect((await ledger('idem-w2')).ledger.edges.map((e) => e.node)).toEqual([
+      { kind: 'DEPOSIT', amount: '10.000000' },
+    ]);
+  }, 120_000);
 });

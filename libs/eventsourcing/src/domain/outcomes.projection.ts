@@ -27,6 +27,11 @@ export interface CommandOutcome {
    * it first answered. Absent from an outcome folded before it was kept.
    */
   time?: string;
+  /**
+   * The fingerprint of the request it answers (the outcome events' FINGERPRINT_HEADER); absent
+   * from an outcome folded before outcomes kept it. Another request's is not this request's outcome.
+   */
+  fingerprint?: string;
 }
 
 /**
@@ -135,7 +140,7 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
 
 /** Reads the hash written above back into a CommandOutcome; undefined while there is none. */
 export function parseOutcome(hash: Record<string, string>, eventTypes: string[]): CommandOutcome | undefined {
-  const { status, commandId, position, code, message, field, deadLetter, time } = hash;
+  const { status, commandId, position, code, message, field, deadLetter, time, fingerprint } = hash;
   if ((status !== 'accepted' && status !== 'rejected') || !commandId || !position) return undefined;
   const m = /^(.*):(\d+):(\d+)$/.exec(position);
   if (!m) return undefined;
@@ -149,5 +154,6 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
     eventTypes,
     position: { topic: m[1]!, partition: Number(m[2]), offset: m[3]! },
     ...(time ? { time } : {}),
+    ...(fingerprint ? { fingerprint } : {}),
   };
 }

@@ -5,7 +5,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
 import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
 import { checkpointField, projectionKeys } from '../redis/keys';
-import { CommandSender, IdempotencyKeyReusedError, reserveAll } from './command-sender';
+import {
+  CommandSender,
+  IdempotencyKeyReusedError,
+  OutcomesRefoldingError,
+  reserveAll,
+} from './command-sender';
 
 // The sender's idempotency reservations live outside every read model: a reset of the service's
 // read model (a rebuild from offset zero) leaves them, so a key reused for another request is
@@ -168,6 +173,83 @@ describe('CommandSender reservations and outcome reads', () => {
       await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
       await admin.disconnect();
       await retrying.close();
+    }
+  });
+
+  it("binds a client's key whose binding is gone only while its outcomes' model is whole: flushed or refolding, a missing outcome cannot tell a retry from another request", async () => {
+    const model = uniqueName('model');
+    const markers = projectionKeys(model);
+    const watching = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'settlement',
+      source: 'command-sender-int-spec',
+      namespace: uniqueName('sender'),
+      outcomesReadModel: model,
+    });
+    try {
+      const request = { ...deposit(100), idempotencyKey: 'deposit-key-whole' };
+      const another = { ...request, data: { ...request.data, amount: 5 } };
+      // No epoch (flushed, its service has not reset it yet), then reset and refolding: nothing bound.
+      await expect(watching.reserve(request)).rejects.toBeInstanceOf(OutcomesRefoldingError);
+      await redis.set(markers.epoch, 'e1');
+      await redis.set(markers.rebuilding, '1');
+      await expect(watching.reserve(request)).rejects.toMatchObject({
+        name: 'OutcomesRefoldingError',
+        idempotencyKey: 'deposit-key-whole',
+      });
+      expect(await redis.exists(watching.reservation(request)!.key)).toBe(0);
+      // A key made for its request (no client's) is bound at once: no other request has it.
+      await expect(
+        watching.reserve({ ...request, idempotencyKey: 'made-here', keyMadeHere: true }),
+      ).resolves.toBe(false);
+      // Whole: bound. Once bound, the binding tells, refolding or not.
+      await redis.del(markers.rebuilding);
+      await expect(watching.reserve(request)).resolves.toBe(false);
+      await redis.set(markers.rebuilding, '1');
+      await expect(watching.reserve(request)).resolves.toBe(false);
+      await expect(watching.reserve(another)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    } finally {
+      await redis.del(markers.epoch, markers.rebuilding);
+      await watching.close();
+    }
+  });
+
+  it('never answers a request with the outcome its key recorded for another request: that is the key reused', async () => {
+    const namespace = uniqueName('sender');
+    const sending = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'settlement',
+      source: 'command-sender-int-spec',
+      namespace,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const commands = `${namespace}.settlement.commands`;
+    await createTopicsReady(admin, { topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
+    try {
+      // The key's outcome, refolded, is another request's (its partition refuses this one as a
+      // reuse, recorded under this command's id): this request was not done.
+      const request = { ...deposit(100), idempotencyKey: 'deposit-key-other' };
+      const other = sending.reservation({ ...request, data: { ...request.data, amount: 7 } })!;
+      await redis.hset(outcomeKey('settlement', request.idempotencyKey), {
+        commandId: 'cmd-other',
+        position: `${namespace}.settlement.events:0:3`,
+        status: 'accepted',
+        fingerprint: other.fingerprint,
+      });
+      await redis.rpush(outcomeEventsKey('settlement', request.idempotencyKey), 'settlement.FundsDeposited');
+      await expect(sending.send(request, 2_000, { reserved: true })).rejects.toBeInstanceOf(
+        IdempotencyKeyReusedError,
+      );
+      // Its own outcome (the same fingerprint) is answered.
+      await redis.hset(outcomeKey('settlement', request.idempotencyKey), {
+        fingerprint: sending.reservation(request)!.fingerprint,
+      });
+      await expect(sending.send(request, 2_000, { reserved: true })).resolves.toMatchObject({
+        commandId: 'cmd-other',
+      });
+    } finally {
+      await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
+      await admin.disconnect();
+      await sending.close();
     }
   });
 

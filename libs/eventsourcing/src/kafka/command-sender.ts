@@ -4,7 +4,7 @@ import { context } from '@opentelemetry/api';
 import { traceHeadersOf } from '@gpux/platform';
 import type Redis from 'ioredis';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
-import { reservationKey } from '../redis/keys';
+import { projectionKeys, reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
 import { outcomeKey, outcomesChannel } from '../domain/outcomes.projection';
@@ -24,36 +24,49 @@ export interface OutgoingCommand {
   correlationId?: string;
   /** The command's id, when the caller chose it (to log with it before it is sent); else generated. */
   id?: string;
+  /**
+   * The key was made for this request (a random UUID, not a client's): no other request can have
+   * used it, so it is bound without looking for an outcome in a model still being refolded.
+   */
+  keyMadeHere?: boolean;
 }
 
 const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Binds each reservation's key (the first half of KEYS) to its request's fingerprint for its window
- * (ARGV: fingerprint, window in ms, per key), all or none, and says which of them is a retry whose
- * outcome is recorded (the second half of KEYS, the outcome hashes). Answers `{i}` (the 1-based
- * index of the first key used for another request) binding nothing, or `{0, r1, r2, …}` once every
- * key is bound to its own request (a key already bound to it keeps its first window), r = 1 where
- * the key's outcome is recorded for this request. A key not bound (its binding lost with a flush)
- * is judged by its outcome, refolded from the log with its request's fingerprint: another
- * request's makes it used; one without a fingerprint (recorded before outcomes kept it) is the
- * partition's to tell.
+ * Binds each reservation's key to its request's fingerprint for its window, all or none, and says
+ * which of them is a retry whose outcome is recorded. KEYS: the n bindings, then the n outcome
+ * hashes, then the markers of the read models that fold them (epoch, rebuilding); ARGV: n, then
+ * per key its fingerprint, its window in ms, and where its model's markers are in KEYS (0: none).
+ * Answers `{i}` (the 1-based index of the first key used for another request) or `{-i}` (the
+ * first key whose use cannot be told: below), binding nothing, or `{0, r1, r2, …}` once every key
+ * is bound to its own request (a key already bound to it keeps its first window), r = 1 where the
+ * key's outcome is recorded for this request. A key not bound (its binding lost with a flush) is
+ * judged by its outcome, refolded from the log with its request's fingerprint: another request's
+ * makes it used; one without a fingerprint (recorded before outcomes kept it) is the partition's
+ * to tell. While that model is not whole (no epoch: flushed and not reset yet; or its rebuilding
+ * marker set: refolding) a missing outcome says nothing, and the key is not bound (`{-i}`).
  */
-const RESERVE = redisScript(`local n = #KEYS / 2
+const RESERVE = redisScript(`local n = tonumber(ARGV[1])
 local answer = {0}
 for i = 1, n do
+  local fingerprint = ARGV[3 * i - 1]
   local first = redis.call('GET', KEYS[i])
   if first then
-    if first ~= ARGV[2 * i - 1] then return {i} end
+    if first ~= fingerprint then return {i} end
     answer[i + 1] = redis.call('EXISTS', KEYS[n + i])
   else
+    local markers = tonumber(ARGV[3 * i + 1])
+    if markers > 0 and (redis.call('EXISTS', KEYS[markers]) == 0 or redis.call('EXISTS', KEYS[markers + 1]) == 1) then
+      return {-i}
+    end
     local answered = redis.call('HGET', KEYS[n + i], 'fingerprint')
-    if answered and answered ~= ARGV[2 * i - 1] then return {i} end
+    if answered and answered ~= fingerprint then return {i} end
     answer[i + 1] = answered and 1 or 0
   end
 end
 for i = 1, n do
-  redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX')
+  redis.call('SET', KEYS[i], ARGV[3 * i - 1], 'PX', ARGV[3 * i], 'NX')
 end
 return answer`);
 
@@ -65,6 +78,11 @@ export interface Reservation {
   windowMs: number;
   /** Where the outcome of a command sent with the key is recorded (outcomes projection). */
   outcomeKey: string;
+  /**
+   * The epoch and rebuilding marker of the read model that folds that outcome, where a missing
+   * outcome must be told from one not refolded yet (a client's key); absent for a key made here.
+   */
+  outcomeModel?: readonly [epoch: string, rebuilding: string];
 }
 
 /**
@@ -77,13 +95,30 @@ export interface Reservation {
  */
 export async function reserveAll(redis: Redis, reservations: Reservation[]): Promise<Set<string>> {
   if (reservations.length === 0) return new Set();
-  const [conflict, ...recorded] = (await RESERVE(
-    redis,
-    [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)],
-    reservations.flatMap((r) => [r.fingerprint, String(r.windowMs)]),
-  )) as number[];
+  const keys = [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)];
+  const args = [String(reservations.length)];
+  for (const r of reservations) {
+    args.push(r.fingerprint, String(r.windowMs), r.outcomeModel ? String(keys.length + 1) : '0');
+    if (r.outcomeModel) keys.push(...r.outcomeModel);
+  }
+  const [conflict, ...recorded] = (await RESERVE(redis, keys, args)) as number[];
   if (conflict! > 0) throw new IdempotencyKeyReusedError(reservations[conflict! - 1]!.idempotencyKey);
+  if (conflict! < 0) throw new OutcomesRefoldingError(reservations[-conflict! - 1]!.idempotencyKey);
   return new Set(reservations.filter((_, i) => recorded[i] === 1).map((r) => r.idempotencyKey));
+}
+
+/**
+ * The outcomes a key's use is told by are being refolded (Redis was flushed): whether the key was
+ * used, and for what, cannot be told yet. Nothing was bound or sent: the same request with the
+ * same key in a second is safe.
+ */
+export class OutcomesRefoldingError extends Error {
+  constructor(readonly idempotencyKey: string) {
+    super(
+      `the outcomes this idempotency key is checked against are being rebuilt from Kafka (Redis was flushed); nothing was done: retry in a second with the same key ${idempotencyKey}`,
+    );
+    this.name = 'OutcomesRefoldingError';
+  }
 }
 
 /** The key was already used for a different request: nothing was sent. */
@@ -197,6 +232,11 @@ export class CommandSender {
       idempotencyWindowMs?: number;
       /** Where outcomes are announced; shared by a process's senders (one is made when absent). */
       notices?: RedisNotices;
+      /**
+       * The read model whose projections include this service's outcomes: a client's key whose
+       * binding is gone is bound only once it is whole (reserveAll). Absent: not checked.
+       */
+      outcomesReadModel?: string;
       /** The most commands in one produce request (default 500). */
       sendBatch?: number;
       /** How long a partial batch waits for more, in ms (default 0: only what queued meanwhile). */
@@ -368,6 +408,14 @@ export class CommandSender {
       }),
       windowMs: this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS,
       outcomeKey: outcomeKey(this.options.service, command.idempotencyKey),
+      ...(this.options.outcomesReadModel && !command.keyMadeHere
+        ? {
+            outcomeModel: [
+              projectionKeys(this.options.outcomesReadModel).epoch,
+              projectionKeys(this.options.outcomesReadModel).rebuilding,
+            ] as const,
+          }
+        : {}),
     };
   }
 
@@ -379,7 +427,10 @@ export class CommandSender {
    * check spans partitions (a key reused for another account) and holds while Redis keeps it.
    */
   async reserve(command: OutgoingCommand): Promise<boolean> {
-    const reservation = this.reservation(command);
+    return this.reserveOne(this.reservation(command));
+  }
+
+  private async reserveOne(reservation: Reservation | undefined): Promise<boolean> {
     return reservation ? (await reserveAll(this.redis, [reservation])).size > 0 : false;
   }
 
@@ -395,7 +446,8 @@ export class CommandSender {
     options: { reserved?: boolean; recorded?: boolean; readModel?: string } = {},
   ): Promise<ReadOutcome> {
     const encoded = this.encode(command);
-    const recorded = options.reserved ? options.recorded === true : await this.reserve(command);
+    const reservation = this.reservation(command);
+    const recorded = options.reserved ? options.recorded === true : await this.reserveOne(reservation);
     // Read again: an outcome past its window may have expired since (then the request is new).
     const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
     if (first) return { ...first, replayed: true };
@@ -404,6 +456,10 @@ export class CommandSender {
       timeoutMs,
       options.readModel,
     );
+    // The key's outcome is another request's: its partition refused this one as a reuse (recorded
+    // under this command's id), and the key's outcome is the first request's. Never this one's.
+    if (reservation && outcome.fingerprint && outcome.fingerprint !== reservation.fingerprint)
+      throw new IdempotencyKeyReusedError(encoded.idempotencyKey);
     // Another command with the key got there first (the same request sent twice at once): the
     // partition answered this one with that one's outcome.
     return outcome.commandId === encoded.id ? outcome : { ...outcome, replayed: true };

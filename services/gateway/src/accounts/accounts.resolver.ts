@@ -185,7 +185,14 @@ export class AccountsResolver {
       () =>
         this.commands.execute(
           'settlement',
-          command(p, SettlementCommands.issueApiKey.type, accountId, data, clientKey),
+          command(
+            p,
+            SettlementCommands.issueApiKey.type,
+            accountId,
+            data,
+            clientKey,
+            idempotencyKey === undefined,
+          ),
           rm.name,
         ),
       async () => ({

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import {
   capacityMessages,
+  capacityReadModel,
   EventSourcedService,
   MessageRegistry,
   MessageValidationError,
   ordersMessages,
+  ordersReadModel,
   settlementMessages,
+  settlementReadModel,
 } from '@gpux/contracts';
 import {
   CommandOutcome,
@@ -14,6 +17,7 @@ import {
   CommandTimeoutError,
   CommandTooLargeError,
   IdempotencyKeyReusedError,
+  OutcomesRefoldingError,
   OutgoingCommand,
   ProjectionTimeoutError,
   ReadOutcome,
@@ -35,6 +39,7 @@ import {
 } from '@gpux/platform';
 import { apiError } from './errors';
 import { asReplayed } from './replayed';
+import { REBUILD_RETRY_MS } from './rebuilding';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export const COMMAND_TIMEOUT_MS = 10_000;
@@ -44,6 +49,22 @@ const REGISTRIES: Partial<Record<EventSourcedService, MessageRegistry>> = {
   orders: ordersMessages,
   capacity: capacityMessages,
 };
+
+/** The read model each service folds its commands' outcomes into (with its own projections). */
+const OUTCOMES_READ_MODELS: Partial<Record<EventSourcedService, string>> = {
+  settlement: settlementReadModel.name,
+  orders: ordersReadModel.name,
+  capacity: capacityReadModel.name,
+};
+
+/** Nothing was bound or sent: the outcomes a client's key is told by are being refolded. */
+const refolding = (error: OutcomesRefoldingError, clientKey: string | undefined) =>
+  apiError(
+    'UNAVAILABLE',
+    error.message.replace(error.idempotencyKey, clientKey ?? error.idempotencyKey),
+    undefined,
+    { idempotencyKey: clientKey ?? error.idempotencyKey, retryAfterMs: REBUILD_RETRY_MS },
+  );
 
 /** A command the contracts refuse, as the client's input error with the field at fault. */
 function invalidInput(error: MessageValidationError) {
@@ -97,6 +118,7 @@ export class Commands implements OnApplicationShutdown {
         namespace: this.config.TOPIC_NAMESPACE,
         idempotencyWindowMs: this.config.IDEMPOTENCY_WINDOW_MS,
         notices: this.notices,
+        ...(OUTCOMES_READ_MODELS[service] ? { outcomesReadModel: OUTCOMES_READ_MODELS[service] } : {}),
       });
       this.senders.set(service, sender);
     }
@@ -186,10 +208,13 @@ export class Commands implements OnApplicationShutdown {
             ? 'key_reused'
             : error instanceof CommandTimeoutError
               ? 'timeout'
-              : error instanceof CommandNotSentError || dependencyDown(error)
+              : error instanceof CommandNotSentError ||
+                  error instanceof OutcomesRefoldingError ||
+                  dependencyDown(error)
                 ? 'unavailable'
                 : 'error',
       );
+      if (error instanceof OutcomesRefoldingError) throw refolding(error, clientKey);
       if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof CommandTooLargeError) throw apiError('BAD_USER_INPUT', error.message, error.field);
       if (error instanceof IdempotencyKeyReusedError)
@@ -282,7 +307,7 @@ export class Commands implements OnApplicationShutdown {
    * answers such a command with it, as `recorded`, without sending it again).
    */
   async reserveAll(
-    commands: [EventSourcedService, OutgoingCommand][],
+    commands: [EventSourcedService, OutgoingCommand & { clientKey?: string }][],
     keyField = 'idempotencyKey',
   ): Promise<Set<string>> {
     try {
@@ -296,6 +321,11 @@ export class Commands implements OnApplicationShutdown {
       if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
+      if (error instanceof OutcomesRefoldingError)
+        throw refolding(
+          error,
+          commands.find(([, c]) => c.idempotencyKey === error.idempotencyKey)?.[1].clientKey,
+        );
       throw error;
     }
   }

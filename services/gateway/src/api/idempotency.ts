@@ -107,7 +107,9 @@ export function principalScope(p: Principal): string {
 
 /**
  * A command to send under the client's idempotency key (one is made up when it gave none, so a
- * TIMEOUT can name a key to retry with), scoped to the caller and the command type.
+ * TIMEOUT can name a key to retry with), scoped to the caller and the command type. `madeHere`:
+ * the key given was made by the gateway (a UUID for an order sent without a clientOrderId), as one
+ * made up here is: no other request can have used it (keyMadeHere).
  */
 export function command(
   principal: Principal,
@@ -115,6 +117,7 @@ export function command(
   subject: string,
   data: Record<string, unknown>,
   idempotencyKey?: string,
+  madeHere = false,
 ): GatewayCommand {
   const problem = idempotencyKey == null ? null : idempotencyKeyProblem(idempotencyKey);
   if (problem) throw apiError('BAD_USER_INPUT', problem, 'idempotencyKey');
@@ -125,5 +128,6 @@ export function command(
     data,
     idempotencyKey: scopedKey(principalScope(principal), type, clientKey),
     clientKey,
+    ...(madeHere || idempotencyKey == null ? { keyMadeHere: true } : {}),
   };
 }

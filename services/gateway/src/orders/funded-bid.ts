@@ -103,7 +103,7 @@ export async function placeFundedBid(
 ): Promise<void> {
   const started = Date.now();
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
-  const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey);
+  const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey, !named);
   // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
   // refuse holds nothing (orders applies them again when it decides, to the market as it is then),
   // but its key is bound to it in orders' reservations, as placing it binds it.
@@ -124,6 +124,7 @@ export async function placeFundedBid(
     bid.accountId,
     { accountId: bid.accountId, holdId: bid.orderId, amount, marketId: bid.marketId, order: bid },
     clientKey,
+    !named,
   );
   // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
   const recorded = await commands.reserveAll(

@@ -205,7 +205,14 @@ export class OrdersResolver {
       } else {
         await this.commands.execute(
           'orders',
-          command(p, OrdersCommands.placeOrder.type, input.marketId, data, key),
+          command(
+            p,
+            OrdersCommands.placeOrder.type,
+            input.marketId,
+            data,
+            key,
+            input.clientOrderId === undefined,
+          ),
           rm.name,
           COMMAND_TIMEOUT_MS,
           keyField,
