@@ -533,7 +533,7 @@ describe('trading through GraphQL', () => {
         await m.ok<{ myOrders: Conn<Order> }>(`{ myOrders(first: 100) { ${ORDER_PAGE} } }`, {}, keys[who]!)
       ).myOrders.edges.map((e) => e.node);
       const statuses = [...new Set(all.map((o) => o.status))];
-      const filters: Partial<Order>[] = [
+      const filters: (Partial<Order> & { live?: boolean })[] = [
         { marketId: 'h100' },
         { side: 'BID' },
         { side: 'ASK' },
@@ -545,7 +545,13 @@ describe('trading through GraphQL', () => {
         // Each read from another index (live orders, one market's): the same answer.
         ...statuses.map((status) => ({ marketId: 'h100', status })),
         { marketId: 'h100', status: 'PARTIALLY_FILLED' },
+        // Those that may still trade (a partly filled one too), and those that may not.
+        { live: true },
+        { live: false },
+        { live: true, marketId: 'h100' },
+        { live: false, side: 'BID' },
       ];
+      const LIVE = ['PENDING_FUNDS', 'OPEN', 'PARTIALLY_FILLED'];
       for (const filter of filters) {
         const filtered = (
           await m.ok<{ myOrders: Conn<Order> }>(
@@ -555,7 +561,9 @@ describe('trading through GraphQL', () => {
           )
         ).myOrders;
         const expected = all.filter((o) =>
-          Object.entries(filter).every(([k, v]) => o[k as keyof Order] === v),
+          Object.entries(filter).every(([k, v]) =>
+            k === 'live' ? LIVE.includes(o.status) === v : o[k as keyof Order] === v,
+          ),
         );
         expect({
           who,

@@ -157,7 +157,7 @@ describe('the calls that read a whole index', () => {
     const q = `{ ...F a: myOrders(filter: { status: OPEN }) { totalCount } } fragment F on Query { ${aliases(3, NODES).slice(1, -1)} }`;
     expect(size(q).scans).toEqual(['Query.nodes', 'Query.myOrders']);
     expect(errors(q)[0]!.message).toContain(
-      '(nodes with a filter reads every node; myOrders with a status reads every order of yours of that status): call nodes and myOrders',
+      '(nodes with a filter reads every node; myOrders with a status or live reads every order of yours of that status): call nodes and myOrders',
     );
   });
 });

@@ -13,9 +13,18 @@ describe('the calls that read a whole index', () => {
       expect(nodesFilterScans(filter)).toBe(false);
   });
 
-  it('myOrders: a status (its index is read whole and each order checked); a market or a side reads a page', () => {
+  it('myOrders: a status or live (its index is read whole and each order checked); a market or a side reads a page', () => {
     expect(ordersFilterScans({ status: 'OPEN', marketId: 'h100' })).toBe(true);
-    for (const filter of [undefined, null, {}, { marketId: 'h100', side: 'BID' }, { status: null }])
+    expect(ordersFilterScans({ live: true })).toBe(true);
+    expect(ordersFilterScans({ live: false, side: 'BID' })).toBe(true);
+    for (const filter of [
+      undefined,
+      null,
+      {},
+      { marketId: 'h100', side: 'BID' },
+      { status: null },
+      { live: null },
+    ])
       expect(ordersFilterScans(filter)).toBe(false);
   });
 

@@ -22,9 +22,12 @@ export function nodesFilterScans(filter: Filter): boolean {
   );
 }
 
-/** Whether `myOrders(filter)` reads every order of the account of a status (its index), checking each. */
+/**
+ * Whether `myOrders(filter)` reads every order of the account of a status or liveness (its index,
+ * or the one the rest of the filter names), checking each.
+ */
 export function ordersFilterScans(filter: Filter): boolean {
-  return Boolean(field(filter, 'status'));
+  return Boolean(field(filter, 'status')) || typeof field(filter, 'live') === 'boolean';
 }
 
 export interface WholeScan {
@@ -44,7 +47,7 @@ export const WHOLE_SCANS: ReadonlyMap<string, WholeScan> = new Map([
     'Query.myOrders',
     {
       scans: (args) => ordersFilterScans(args['filter']),
-      reads: 'myOrders with a status reads every order of yours of that status',
+      reads: 'myOrders with a status or live reads every order of yours of that status',
     },
   ],
 ]);

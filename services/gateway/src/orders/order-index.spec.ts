@@ -7,6 +7,13 @@ describe('orderIndexFor (which index a myOrders filter reads)', () => {
       expect(orderIndexFor({ status, marketId: 'H100', side: Side.BID })).toEqual({ kind: 'live' });
   });
 
+  it('reads the live orders for live: true; for live: false the index the rest of the filter names (filtered after)', () => {
+    expect(orderIndexFor({ live: true, marketId: 'H100' })).toEqual({ kind: 'live' });
+    expect(orderIndexFor({ live: false, marketId: 'H100' })).toEqual({ kind: 'market', marketId: 'H100' });
+    expect(orderIndexFor({ live: false })).toEqual({ kind: 'all' });
+    expect(orderIndexFor({ live: true, status: OrderStatus.FILLED })).toEqual({ kind: 'filled' });
+  });
+
   it('reads the filled or the cancelled orders for those statuses, with a market or without', () => {
     expect(orderIndexFor({ status: OrderStatus.FILLED, marketId: 'H100' })).toEqual({ kind: 'filled' });
     expect(orderIndexFor({ status: OrderStatus.CANCELLED, side: Side.ASK })).toEqual({ kind: 'cancelled' });

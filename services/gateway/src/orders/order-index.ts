@@ -5,8 +5,9 @@ import type { OrdersFilter, Side } from './orders.views';
  * Which of an account's order indexes (orders' read model) a myOrders filter reads: one that holds
  * every order the filter can keep, the same one for the same filter (its cursors must mean the
  * same on every page). A status reads its own index (the live orders for a status with GPUs left,
- * the filled or the cancelled ones), and what it holds is then read and filtered in full, so such
- * a filter costs the size of its index, not of the account's history. Without a status, a market,
+ * the filled or the cancelled ones; `live: true` the live ones), and what it holds is then read and
+ * filtered in full, so such a filter costs the size of its index, not of the account's history
+ * (`live: false` reads the index the rest of the filter names, filtered the same way). Without a status, a market,
  * a side, both or neither read the index of exactly those orders, which is paged as it stands: its
  * orders are listed by creation time and never leave it (a cursor names its order, and the next
  * page starts where that order stands, whatever was listed before it since).
@@ -23,6 +24,8 @@ export function orderIndexFor(filter: OrdersFilter): OrderIndex {
   if (filter.status && LIVE_ORDER_STATUSES.includes(filter.status)) return { kind: 'live' };
   if (filter.status === 'FILLED') return { kind: 'filled' };
   if (filter.status === 'CANCELLED') return { kind: 'cancelled' };
+  // Only the live ones; the finished ones (live: false) are every order but those: read below.
+  if (filter.live === true) return { kind: 'live' };
   if (filter.side)
     return { kind: 'side', side: filter.side, ...(filter.marketId ? { marketId: filter.marketId } : {}) };
   if (filter.marketId) return { kind: 'market', marketId: filter.marketId };

@@ -348,7 +348,7 @@ export class OrdersResolver {
 
   @Query(() => OrderConnection, {
     description:
-      'Your orders, newest first, filtered. A status reads only your orders of that status (PENDING_FUNDS, OPEN and PARTIALLY_FILLED your live ones); without a status, a market, a side or both read only those orders, a page at a time.',
+      'Your orders, newest first, filtered. A status reads only your orders of that status (PENDING_FUNDS, OPEN and PARTIALLY_FILLED your live ones; live: true all three); without a status or live, a market, a side or both read only those orders, a page at a time.',
   })
   @Roles('buyer', 'provider')
   async myOrders(
@@ -380,6 +380,7 @@ export class OrdersResolver {
       filter.status,
       filter.marketId || '',
       filter.side || '',
+      filter.live ?? '',
     ]);
     const kept = await memoised(info, key, async () => {
       const kept = await keptOf(

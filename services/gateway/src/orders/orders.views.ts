@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { LIVE_ORDER_STATUSES } from '@gpux/contracts';
 import type { LeaseView, OrderView, TradeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
 import { CancelReason, LeaseStatus } from '../api/enums';
@@ -87,6 +88,12 @@ export class OrdersFilter {
   status?: OrderStatus;
   @Field(() => Side, { nullable: true })
   side?: Side;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'true: only your live orders, those that may still trade (PENDING_FUNDS, OPEN and PARTIALLY_FILLED: a partly filled GTC order rests too, and status OPEN leaves it out); false: only those that may not (FILLED, CANCELLED).',
+  })
+  live?: boolean;
 }
 
 /** Whether an order (or what a filter looks at of one: its market, side and status) meets the filter. */
@@ -96,7 +103,8 @@ export const matchesOrder = (
 ): boolean =>
   (!f.marketId || o.marketId === f.marketId) &&
   (!f.status || o.status === f.status) &&
-  (!f.side || o.side === f.side);
+  (!f.side || o.side === f.side) &&
+  (typeof f.live !== 'boolean' || (LIVE_ORDER_STATUSES as readonly string[]).includes(o.status) === f.live);
 
 @ObjectType({ description: 'A trade from one side: what you bought or sold. Money in US dollars.' })
 export class Fill {
