@@ -393,6 +393,8 @@ describe('accounts through GraphQL', () => {
     expect(batch.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.field])).toEqual([
       [['refused'], 'INSUFFICIENT_FUNDS', 'amount'],
     ]);
+    // The figures, as a bid's refusal for want of funds gives them: what it asked, what there was.
+    expect(batch.errors?.[0]?.extensions).toMatchObject({ required: '1000.000000', available: '5.000000' });
     // What the answer showed happened once: the same request again changes nothing (a retry
     // answers with the account as it is now).
     expect(

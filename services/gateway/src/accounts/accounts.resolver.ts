@@ -35,6 +35,7 @@ import {
   toAccount,
 } from './accounts.views';
 import { isNoValidKey, revokedAlready } from './revoked-key';
+import { shortOfFunds } from './short-of-funds';
 
 /** A deposit's or withdrawal's reference: the client's own words for it. */
 const REFERENCE = {
@@ -247,7 +248,9 @@ export class AccountsResolver {
     const started = Date.now();
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
     const moving = command(p, type, accountId, data, idempotencyKey);
-    const outcome = await this.commands.execute('settlement', moving, rm.name);
+    const outcome = await this.commands.execute('settlement', moving, rm.name).catch((error: unknown) => {
+      throw keepReplayed(error, shortOfFunds(error, parsed.micros), 'idempotencyKey');
+    });
     const what = `${type === SettlementCommands.deposit.type ? 'a deposit to' : 'a withdrawal from'} account ${accountId} was recorded`;
     return this.recorded(accountId, outcome, what, started, moving.clientKey);
   }

@@ -107,7 +107,7 @@ export const ERROR_CODES = {
   INSUFFICIENT_FUNDS: {
     action: ErrorAction.DO_NOT_RETRY,
     description:
-      'The account has not enough available: deposit, or ask for less (the message says what is available and what is needed, extensions.field what asked for it, e.g. amount or input.price).',
+      'The account has not enough available: deposit, or ask for less (the message says what is available and what is needed, as do extensions.available and extensions.required, six decimals; extensions.field what asked for it, e.g. amount or input.price).',
   },
   MARKET_CLOSED: {
     action: ErrorAction.DO_NOT_RETRY,

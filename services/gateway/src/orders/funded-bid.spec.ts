@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { apiError } from '../api/errors';
-import { availableIn, BidData, holdRefusal } from './funded-bid';
+import { BidData, holdRefusal } from './funded-bid';
 
 const bid: BidData = {
   marketId: 'H100',
@@ -79,13 +79,6 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
         available: '0.000000',
       },
     });
-  });
-
-  it("reads the available balance from settlement's refusal, in micro-USD", () => {
-    expect(availableIn('account a has 5.00 available, cannot hold 43.05')).toBe(5_000_000);
-    expect(availableIn('account a has 0.123456 available, cannot hold 1.00')).toBe(123_456);
-    expect(availableIn('account a has 12.5 available, cannot hold 99.00')).toBe(12_500_000);
-    expect(availableIn('account a cannot hold it')).toBeUndefined();
   });
 
   it('is ALREADY_EXISTS on orderId when a live hold has its id, as orders answers a second order', () => {

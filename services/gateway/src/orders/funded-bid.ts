@@ -19,7 +19,7 @@ import { isErrorCode } from '../api/error-codes';
 import { apiError } from '../api/errors';
 import { command } from '../api/idempotency';
 import { asReplayed, keepReplayed } from '../api/replayed';
-import { formatMoney } from '../domain/money';
+import { availableIn, formatMoney } from '../domain/money';
 
 /** A bid as the gateway places it: orders.PlaceOrder's data. */
 export type BidData = Order & { side: 'bid' };
@@ -32,17 +32,6 @@ export type BidData = Order & { side: 'bid' };
  */
 export const fundedPlacementId = (holdCommandId: string): string =>
   reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
-
-/**
- * What settlement's refusal to hold says is available (`account a has 5.00 available, cannot hold
- * 43.05`), in micro-USD; undefined when it does not say.
- */
-export function availableIn(message: string): number | undefined {
-  const m = / has (-?)(\d+)\.(\d{1,6}) available/.exec(message);
-  if (!m) return undefined;
-  const micros = (Number(m[2]) * 1_000_000 + Number((m[3] ?? '').padEnd(6, '0'))) * (m[1] ? -1 : 1);
-  return Number.isSafeInteger(micros) ? micros : undefined;
-}
 
 /**
  * What a refused hold tells the bidder: today's answer to a bid its funds could not cover, as

@@ -1,0 +1,28 @@
+import { GraphQLError } from 'graphql';
+import { apiError } from '../api/errors';
+import { shortOfFunds } from './short-of-funds';
+
+describe('a withdrawal short of funds', () => {
+  it('carries what it asked for and what was available, six decimals, beside the message', () => {
+    const refused = apiError(
+      'INSUFFICIENT_FUNDS',
+      'account bot has 15.5925 available, cannot withdraw 1000.00',
+      'amount',
+    );
+    const answered = shortOfFunds(refused, 1_000_000_000) as GraphQLError;
+    expect(answered.message).toBe(refused.message);
+    expect(answered.extensions).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'amount',
+      required: '1000.000000',
+      available: '15.592500',
+    });
+  });
+
+  it('leaves any other error as it is', () => {
+    const other = apiError('NOT_FOUND', 'account bot does not exist', 'accountId');
+    expect(shortOfFunds(other, 1)).toBe(other);
+    const thrown = new Error('boom');
+    expect(shortOfFunds(thrown, 1)).toBe(thrown);
+  });
+});
