@@ -1,4 +1,4 @@
-// A market: ticker (with the index per certified TFLOP-hour), depth chart, candles and recent
+// A market: ticker (with the index per TFLOP/s-hour at the market's minimum), depth chart, candles and recent
 // trades, loaded once and then kept current by the bookUpdated, tickerUpdated and tradeExecuted
 // subscriptions; loaded again when the socket comes back after a drop, for the events it missed.
 import { followSocket, gql, subscribe } from '../api/client';
@@ -87,7 +87,11 @@ export const marketPage: Page = (root, params) => {
     fill(
       tickerEl,
       stat('Last', formatUsd(t.last, 2, '$'), 'ticker-last'),
-      stat('Index / certified TFLOP-hour', formatUsd(t.indexPerTflopHour, 4, '$'), 'ticker-index-tflop'),
+      stat(
+        'Index / TFLOP/s-hour at the minimum',
+        formatUsd(t.indexPerTflopHour, 4, '$'),
+        'ticker-index-tflop',
+      ),
       stat('Index', formatUsd(t.index, 2, '$'), 'ticker-index'),
       stat('Bid / Ask', `${formatUsd(t.bestBid)} / ${formatUsd(t.bestAsk)}`, 'ticker-bbo'),
       stat('VWAP 24h', formatUsd(t.vwap24h), 'ticker-vwap'),

@@ -79,7 +79,8 @@ export class Ticker {
   index?: string;
   @Field(() => GraphQLUsd, {
     nullable: true,
-    description: "The index per certified TFLOP-hour: index / the market's minimum TFLOP/s per GPU.",
+    description:
+      "The index per TFLOP/s-hour at the market's floor: index / the market's minimum certified TFLOP/s per GPU (minTflopsPerGpu): the most a TFLOP/s-hour costs at the index, since a node certified above the minimum delivers more for the same price (its own rate is the price / its tflopsPerGpu).",
   })
   indexPerTflopHour?: string;
   @Field(() => Int, { description: 'Trades since the market opened.' })
