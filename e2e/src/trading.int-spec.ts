@@ -353,12 +353,17 @@ describe('trading through GraphQL', () => {
     expect(error(byAsksOnly)).toEqual({ code: 'FORBIDDEN', field: 'orderId' });
     expect(byAsksOnly.errors?.[0]?.message).toBe(`order ${rest.id} is a bid: cancel it with a buyer key`);
 
-    const cancelled = await m.ok<{ cancelOrder: { status: string } }>(
-      `mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`,
+    // A bid placed funded is one change (accepted); its cancel another: a bot keeps the higher.
+    const ORDER_VERSION = `query($o: ID!) { order(id: $o) { status version } }`;
+    expect(await m.ok(ORDER_VERSION, { o: rest.id }, keys['b3']!)).toEqual({
+      order: { status: 'OPEN', version: 1 },
+    });
+    const cancelled = await m.ok<{ cancelOrder: { status: string; version: number } }>(
+      `mutation($o: ID!) { cancelOrder(orderId: $o) { status version } }`,
       { o: rest.id },
       keys['b3']!,
     );
-    expect(cancelled.cancelOrder.status).toBe('CANCELLED');
+    expect(cancelled.cancelOrder).toEqual({ status: 'CANCELLED', version: 2 });
     // Cancelled again: nothing is left, and the answer says why (the market only knows it is not in
     // its book); another account is refused it whatever became of it.
     const again = await m.gql(

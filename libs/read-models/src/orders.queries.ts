@@ -37,6 +37,8 @@ export interface OrderView {
   cancelReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** How many changes are recorded to it (1 once placed): the higher of two states is the later. */
+  version: number;
 }
 
 /** What a myOrders filter looks at of an order (its market, side and status), without the rest. */
@@ -125,6 +127,7 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
     ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] } : {}),
     createdAt: h['createdAt'] ?? h['updatedAt']!,
     updatedAt: h['updatedAt']!,
+    version: num(h, 'version'),
   };
 }
 

@@ -77,6 +77,11 @@ export class Order {
   createdAt!: string;
   @Field(() => GraphQLDateTimeString)
   updatedAt!: string;
+  @Field(() => Int, {
+    description:
+      'How many changes are recorded to the order (its acceptance, each fill, its cancel; a bid awaiting funds is 1 already): it only grows. Of two states of one order read apart (a query and a myOrderUpdated message, after a reconnect), the one with the higher version is the later; a message at or below the version you hold tells you nothing new.',
+  })
+  version!: number;
 }
 export const OrderConnection = Connection(Order, 'Order');
 
@@ -205,6 +210,7 @@ export function toOrder(o: OrderView): Order {
     ...(o.cancelReason ? { cancelReason: o.cancelReason as CancelReason } : {}),
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
+    version: o.version,
   };
 }
 

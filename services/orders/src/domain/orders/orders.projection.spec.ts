@@ -127,6 +127,8 @@ describe('orders projection', () => {
       filled: '1',
       cancelled: '3',
       cancelReason: 'CANCELLED',
+      // Awaiting funds, accepted, filled once, cancelled: four changes.
+      version: '4',
     });
     expect(hash(model, rm.order('a1'))).toMatchObject({
       nodeId: 'n1',
@@ -135,6 +137,7 @@ describe('orders projection', () => {
       accepted: '1',
       filled: '1',
       cancelled: '0',
+      version: '2',
     });
 
     // Each order is listed once for its account, at its creation time.
@@ -170,6 +173,7 @@ describe('orders projection', () => {
       cancelReason: 'CANCELLED',
       createdAt: at(2).toISOString(),
       updatedAt: at(4).toISOString(),
+      version: 4,
     });
     expect(orderView('a1', hash(model, rm.order('a1')))).toMatchObject({ nodeId: 'n1', status: 'FILLED' });
     expect(tradeView('H100-t1', hash(model, rm.trade('H100-t1')))).toMatchObject({

@@ -36,6 +36,13 @@ const leavesLiveWhenDone = (accountId: string, orderId: string): RedisOp => ({
   reaches: 'gpus',
 });
 
+/**
+ * One more change recorded to the order (its `version`): of two states of one order read apart (a
+ * query's, a subscription's message), the one with the higher version is the later, which the
+ * times cannot always say (two events of one millisecond).
+ */
+const changed = (key: string): RedisOp => ({ op: 'hincrby', key, field: 'version', by: 1 });
+
 /** The events this projection folds. */
 const FOLDED = [
   OrdersEvents.marketOpened,
@@ -57,7 +64,8 @@ export function ordersProjection(eventsTopic: string): Projection {
     // 3: and its filled and its cancelled orders.
     // 4: and its orders per side, in all markets and per market.
     // 5: a suspended node leaves its market's nodes until capacity records it again.
-    version: '5',
+    // 6: each order counts the changes recorded to it (its version).
+    version: '6',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -139,6 +147,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             { op: 'hsetnx', key, field: 'createdAt', value: event.time },
             { op: 'hincrby', key, field: 'filled', by: 0 },
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
+            changed(key),
             ...(listed ? listing(order, at) : []),
             {
               op: 'publish',
@@ -171,6 +180,7 @@ export function ordersProjection(eventsTopic: string): Projection {
                 reaches: 'gpus',
               },
               { op: 'hset', key: rm.order(orderId), field: 'updatedAt', value: event.time },
+              changed(rm.order(orderId)),
               {
                 op: 'publish',
                 key: rm.accountOrdersChannel(accountId),
@@ -190,6 +200,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             leavesLiveWhenDone(c.accountId, c.orderId),
             { op: 'zadd', key: rm.accountCancelledOrders(c.accountId), score: at, member: c.orderId },
             ...hset(key, { cancelReason: c.reason, updatedAt: event.time }),
+            changed(key),
             {
               op: 'publish',
               key: rm.accountOrdersChannel(c.accountId),
