@@ -249,7 +249,7 @@ export class AccountsResolver {
     const data = { accountId, amount: parsed.micros, ...(reference ? { reference } : {}) };
     const moving = command(p, type, accountId, data, idempotencyKey);
     const outcome = await this.commands.execute('settlement', moving, rm.name).catch((error: unknown) => {
-      throw keepReplayed(error, shortOfFunds(error, parsed.micros), 'idempotencyKey');
+      throw shortOfFunds(error, parsed.micros);
     });
     const what = `${type === SettlementCommands.deposit.type ? 'a deposit to' : 'a withdrawal from'} account ${accountId} was recorded`;
     return this.recorded(accountId, outcome, what, started, moving.clientKey);

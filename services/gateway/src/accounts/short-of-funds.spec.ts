@@ -19,6 +19,25 @@ describe('a withdrawal short of funds', () => {
     });
   });
 
+  it('keeps what a refusal answered again to its key says (replayed, firstAnsweredAt, its message)', () => {
+    const replayed = apiError(
+      'INSUFFICIENT_FUNDS',
+      'account a has 0.00 available, cannot withdraw 2.00 (the first answer…)',
+      'amount',
+      { replayed: true, firstAnsweredAt: '2026-12-04T00:00:00.000Z' },
+    );
+    const answered = shortOfFunds(replayed, 2_000_000) as GraphQLError;
+    expect(answered.message).toBe(replayed.message);
+    expect(answered.extensions).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'amount',
+      replayed: true,
+      firstAnsweredAt: '2026-12-04T00:00:00.000Z',
+      required: '2.000000',
+      available: '0.000000',
+    });
+  });
+
   it('leaves any other error as it is', () => {
     const other = apiError('NOT_FOUND', 'account bot does not exist', 'accountId');
     expect(shortOfFunds(other, 1)).toBe(other);

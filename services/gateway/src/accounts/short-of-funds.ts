@@ -10,8 +10,10 @@ import { availableIn, formatMoney } from '../domain/money';
 export function shortOfFunds(error: unknown, amount: number): unknown {
   if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'INSUFFICIENT_FUNDS') return error;
   const available = availableIn(error.message);
-  const field = error.extensions['field'];
+  // The rest as it was: a refusal answered again to its key says so already (replayed, firstAnsweredAt).
+  const { code: _code, field, ...extensions } = error.extensions;
   return apiError('INSUFFICIENT_FUNDS', error.message, typeof field === 'string' ? field : 'amount', {
+    ...extensions,
     required: formatMoney(amount),
     ...(available === undefined ? {} : { available: formatMoney(available) }),
   });
