@@ -197,10 +197,16 @@ describe('idempotency keys and ids through GraphQL', () => {
     expect([o1.status, o2.status]).toEqual(['OPEN', 'OPEN']);
     expect(o1.id).not.toBe(o2.id);
     // Within one account the clientOrderId is the order's key: another order with it is refused.
-    expect(error(await m.gql(PLACE, { input: bid('3.00') }, b1))).toEqual({
+    // It names the order the key placed.
+    const reused = await m.gql(PLACE, { input: bid('3.00') }, b1);
+    expect(error(reused)).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'input.clientOrderId',
+      orderId: o1.id,
     });
+    expect(reused.errors?.[0]?.message).toBe(
+      `this clientOrderId was already used for a different order, ${o1.id} (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new clientOrderId`,
+    );
     expect(
       (await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('1.00') }, b1)).placeOrder.id,
     ).toBe(o1.id);
@@ -217,6 +223,7 @@ describe('idempotency keys and ids through GraphQL', () => {
     expect(error(await m.gql(PLACE_KEYED, { input: { ...unkeyed, price: '3.00' }, k: 'same' }, b1))).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'idempotencyKey',
+      orderId: o1.id,
     });
     expect(error(await m.gql(PLACE_KEYED, { input: bid('1.00'), k: 'other' }, b1))).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -452,6 +459,12 @@ describe('idempotency keys and ids through GraphQL', () => {
     }
     const timedOut = error(lost);
     expect(timedOut).toMatchObject({ code: 'TIMEOUT', idempotencyKey: expect.any(String) });
+    // The message says where the key goes, as well as what it is.
+    expect(lost.errors?.[0]?.message).toMatch(
+      new RegExp(
+        `^no outcome within \\d+ ms; the request may still complete: send it again with clientOrderId ${String(timedOut?.['idempotencyKey'])} to get its one outcome$`,
+      ),
+    );
     // Before, the key named was the order's random id, and the order sent with it was refused
     // IDEMPOTENCY_KEY_REUSED ("use a new key"): a client that did so placed and held a second bid.
     const key = String(timedOut?.['idempotencyKey']);

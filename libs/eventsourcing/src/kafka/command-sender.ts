@@ -133,7 +133,7 @@ export class IdempotencyKeyReusedError extends Error {
 export class CommandTimeoutError extends Error {
   constructor(
     readonly idempotencyKey: string,
-    timeoutMs: number,
+    readonly timeoutMs: number,
   ) {
     super(
       `no outcome within ${timeoutMs} ms; the command may still complete: look it up by its idempotency key ${idempotencyKey}`,

@@ -69,6 +69,9 @@ describe('a lost createApiKey answer', () => {
       const first = await create();
       expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT' });
       const named = first.errors?.[0]?.extensions?.['idempotencyKey'] as string;
+      expect(first.errors?.[0]?.message).toMatch(
+        new RegExp(`: send it again with idempotencyKey ${named} to get its one outcome$`),
+      );
       reused(await create(named), named);
     })();
     // Two requests with one key at once: one is bound to it and waits, the other is refused at once.

@@ -57,6 +57,18 @@ const OUTCOMES_READ_MODELS: Partial<Record<EventSourcedService, string>> = {
   capacity: capacityReadModel.name,
 };
 
+/**
+ * No outcome in time: the request may still be decided. The message says where the key goes
+ * (`keyField`: an order's clientOrderId, or idempotencyKey), as the TIMEOUT's extensions carry it.
+ */
+const timedOut = (timeoutMs: number, key: string, keyField: string, extra: Record<string, unknown> = {}) =>
+  apiError(
+    'TIMEOUT',
+    `no outcome within ${timeoutMs} ms; the request may still complete: send it again with ${keyField} ${key} to get its one outcome`,
+    undefined,
+    { idempotencyKey: key, ...extra },
+  );
+
 /** Nothing was bound or sent: the outcomes a client's key is told by are being refolded. */
 const refolding = (error: OutcomesRefoldingError, clientKey: string | undefined) =>
   apiError(
@@ -220,19 +232,19 @@ export class Commands implements OnApplicationShutdown {
       if (error instanceof IdempotencyKeyReusedError)
         throw apiError('IDEMPOTENCY_KEY_REUSED', error.message, keyField);
       // The client's own key, where the error names the scoped key the log holds.
-      const retryWith = (code: 'TIMEOUT' | 'UNAVAILABLE', e: CommandTimeoutError | CommandNotSentError) =>
-        apiError(code, e.message.replace(e.idempotencyKey, clientKey ?? e.idempotencyKey), undefined, {
-          idempotencyKey: clientKey ?? e.idempotencyKey,
-          ...(code === 'UNAVAILABLE' ? { retryAfterMs: UNAVAILABLE_RETRY_MS } : {}),
-        });
-      if (error instanceof CommandTimeoutError) throw retryWith('TIMEOUT', error);
+      if (error instanceof CommandTimeoutError)
+        throw timedOut(error.timeoutMs, clientKey ?? error.idempotencyKey, keyField);
       if (error instanceof CommandNotSentError) {
         this.logger.warn({
           msg: 'Kafka did not take a command',
           type: outgoing.type,
           error: String(error.cause ?? error),
         });
-        throw retryWith('UNAVAILABLE', error);
+        const key = clientKey ?? error.idempotencyKey;
+        throw apiError('UNAVAILABLE', error.message.replace(error.idempotencyKey, key), undefined, {
+          idempotencyKey: key,
+          retryAfterMs: UNAVAILABLE_RETRY_MS,
+        });
       }
       if (dependencyDown(error)) {
         // Redis (Kafka's are CommandNotSentError), before the command was sent (binding its key)
@@ -345,18 +357,13 @@ export class Commands implements OnApplicationShutdown {
     clientKey: string,
     extra: Record<string, unknown> = {},
     replayOf?: string,
+    keyField = 'idempotencyKey',
   ): Promise<CommandOutcome> {
     let outcome: ReadOutcome;
     try {
       outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs, readModel);
     } catch (error) {
-      if (error instanceof CommandTimeoutError)
-        throw apiError(
-          'TIMEOUT',
-          `no outcome within ${timeoutMs} ms; the request may still complete: retry with the same key ${clientKey}`,
-          undefined,
-          { idempotencyKey: clientKey, ...extra },
-        );
+      if (error instanceof CommandTimeoutError) throw timedOut(timeoutMs, clientKey, keyField, extra);
       throw error;
     }
     if (outcome.status === 'rejected') {

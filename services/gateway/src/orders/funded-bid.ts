@@ -147,6 +147,7 @@ export async function placeFundedBid(
     clientKey,
     { orderId: bid.orderId },
     replayOf,
+    keyField,
   );
   if (!placed.eventTypes.includes('orders.FundedBidRefused')) return;
   const refusal = await orders.fundedBidRefusal(placeId);

@@ -36,6 +36,7 @@ describe('onKeyArgument', () => {
     const refused = onKeyArgument(
       apiError('ALREADY_EXISTS', 'order ord-1 already exists', 'orderId', { idempotencyKey: 'k' }),
       'clientOrderId',
+      'ord-1',
     ) as GraphQLError;
     expect(refused.message).toBe('clientOrderId names order ord-1 already exists');
     expect(refused.extensions).toEqual({
@@ -52,7 +53,27 @@ describe('onKeyArgument', () => {
       new Error('boom'),
       'not an error',
     ];
-    for (const error of others) expect(onKeyArgument(error, 'idempotencyKey')).toBe(error);
+    for (const error of others) expect(onKeyArgument(error, 'idempotencyKey', 'ord-1')).toBe(error);
+  });
+
+  it('names the order a key reused for another order was first used for, on the argument that carried it', () => {
+    const refused = onKeyArgument(
+      apiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this idempotency key was already used for a different request',
+        'clientOrderId',
+      ),
+      'clientOrderId',
+      'ord-7',
+    ) as GraphQLError;
+    expect(refused.message).toBe(
+      'this clientOrderId was already used for a different order, ord-7 (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new clientOrderId',
+    );
+    expect(refused.extensions).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'clientOrderId',
+      orderId: 'ord-7',
+    });
   });
 });
 

@@ -39,11 +39,20 @@ export const forgetMargin = (windowMs: number): number => Math.min(60_000, windo
 /**
  * A refusal because the order's id exists (a live hold of settlement's, an order in the book),
  * named on the argument that carried the key the id derives from: a caller never sends an orderId.
- * Other errors pass as they are.
+ * A key used for another order names that order (`orderId`, the id the key derives). Other errors
+ * pass as they are.
  */
-export function onKeyArgument(error: unknown, keyField: string): unknown {
+export function onKeyArgument(error: unknown, keyField: string, orderId: string): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const { code, field, ...extensions } = error.extensions;
+  // The key was this account's for another order: the id it derives is that order's.
+  if (code === 'IDEMPOTENCY_KEY_REUSED')
+    return apiError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `this ${keyField} was already used for a different order, ${orderId} (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new ${keyField}`,
+      keyField,
+      { ...extensions, orderId },
+    );
   if (code !== 'ALREADY_EXISTS' || field !== 'orderId') return error;
   return apiError('ALREADY_EXISTS', `${keyField} names ${error.message}`, keyField, extensions);
 }

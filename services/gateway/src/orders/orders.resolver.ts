@@ -219,7 +219,7 @@ export class OrdersResolver {
         );
       }
     } catch (error) {
-      throw onKeyArgument(error, keyField);
+      throw onKeyArgument(error, keyField, orderId);
     }
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
     // once; only an order still waiting for funds (the older handshake) waits for its notice.
