@@ -1,7 +1,7 @@
 import { ordersMessages, settlementMessages, settlementReadModel } from '@gpux/contracts';
 import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
 import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
 import { checkpointField, projectionKeys } from '../redis/keys';
@@ -46,6 +46,32 @@ describe('CommandSender reservations and outcome reads', () => {
     data: { accountId: 'acc-1', amount, reference: 'wire-1' },
     idempotencyKey: 'deposit-key-1',
   });
+
+  /**
+   * A settlement sender in a namespace of its own, with its commands topic made (one partition),
+   * for `body`; the topic is deleted after it.
+   */
+  async function withOwnTopic(
+    body: (sender: CommandSender, namespace: string, admin: Admin, commands: string) => Promise<void>,
+  ): Promise<void> {
+    const namespace = uniqueName('sender');
+    const own = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'settlement',
+      source: 'command-sender-int-spec',
+      namespace,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const commands = `${namespace}.settlement.commands`;
+    await createTopicsReady(admin, { topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
+    try {
+      await body(own, namespace, admin, commands);
+    } finally {
+      await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
+      await admin.disconnect();
+      await own.close();
+    }
+  }
 
   it('still refuses a reused key after the read model was reset, and still takes the same request', async () => {
     await sender.reserve(deposit(100));
@@ -102,18 +128,8 @@ describe('CommandSender reservations and outcome reads', () => {
     await orders.close();
   });
 
-  it('answers a retry whose outcome is recorded with that outcome, and sends nothing: the partition may have forgotten the key', async () => {
-    const namespace = uniqueName('sender');
-    const retrying = new CommandSender(kafka, redis, settlementMessages, {
-      service: 'settlement',
-      source: 'command-sender-int-spec',
-      namespace,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    const commands = `${namespace}.settlement.commands`;
-    await createTopicsReady(admin, { topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
-    try {
+  it('answers a retry whose outcome is recorded with that outcome, and sends nothing: the partition may have forgotten the key', () =>
+    withOwnTopic(async (retrying, namespace, admin, commands) => {
       const first = { ...deposit(100), idempotencyKey: 'deposit-key-recorded' };
       expect(await retrying.reserve(first)).toBe(false);
       await redis.hset(outcomeKey('settlement', first.idempotencyKey), {
@@ -169,12 +185,7 @@ describe('CommandSender reservations and outcome reads', () => {
       expect(await retrying.send(reused, 2_000)).toMatchObject({ commandId: 'cmd-refolded' });
       expect(await redis.get(was.key)).toBe(was.fingerprint);
       expect((await admin.fetchTopicOffsets(commands)).map((p) => p.high)).toEqual(['0']);
-    } finally {
-      await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
-      await admin.disconnect();
-      await retrying.close();
-    }
-  });
+    }));
 
   it("binds a client's key whose binding is gone only while its outcomes' model is whole: flushed or refolding, a missing outcome cannot tell a retry from another request", async () => {
     const model = uniqueName('model');
@@ -213,18 +224,8 @@ describe('CommandSender reservations and outcome reads', () => {
     }
   });
 
-  it('never answers a request with the outcome its key recorded for another request: that is the key reused', async () => {
-    const namespace = uniqueName('sender');
-    const sending = new CommandSender(kafka, redis, settlementMessages, {
-      service: 'settlement',
-      source: 'command-sender-int-spec',
-      namespace,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    const commands = `${namespace}.settlement.commands`;
-    await createTopicsReady(admin, { topics: [{ topic: commands, numPartitions: 1 }], waitForLeaders: true });
-    try {
+  it('never answers a request with the outcome its key recorded for another request: that is the key reused', () =>
+    withOwnTopic(async (sending, namespace) => {
       // The key's outcome, refolded, is another request's (its partition refuses this one as a
       // reuse, recorded under this command's id): this request was not done.
       const request = { ...deposit(100), idempotencyKey: 'deposit-key-other' };
@@ -246,12 +247,7 @@ describe('CommandSender reservations and outcome reads', () => {
       await expect(sending.send(request, 2_000, { reserved: true })).resolves.toMatchObject({
         commandId: 'cmd-other',
       });
-    } finally {
-      await admin.deleteTopics({ topics: [commands] }).catch(() => undefined);
-      await admin.disconnect();
-      await sending.close();
-    }
-  });
+    }));
 
   it('reads an outcome and, in the same read, whether a read model has applied it', async () => {
     const key = 'outcome-key-1';
