@@ -9,3 +9,4 @@ export * from './idempotency-keys';
 export * from './own';
 export * from './group-commit';
 export * from './derived-id';
+export * from './recent-bindings';

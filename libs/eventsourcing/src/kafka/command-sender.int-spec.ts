@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
 import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
+import { RecentBindings } from '../domain/recent-bindings';
 import { checkpointField, projectionKeys } from '../redis/keys';
 import {
   CommandSender,
@@ -240,6 +241,8 @@ describe('CommandSender reservations and outcome reads', () => {
       await expect(sending.send(request, 2_000, { reserved: true })).rejects.toBeInstanceOf(
         IdempotencyKeyReusedError,
       );
+      // The key is bound to the request its outcome answers again: that one's true retry is.
+      expect(await redis.get(other.key)).toBe(other.fingerprint);
       // Its own outcome (the same fingerprint) is answered.
       await redis.hset(outcomeKey('settlement', request.idempotencyKey), {
         fingerprint: sending.reservation(request)!.fingerprint,
@@ -248,6 +251,41 @@ describe('CommandSender reservations and outcome reads', () => {
         commandId: 'cmd-other',
       });
     }));
+
+  it('refuses another request with a key this process bound lately, though Redis lost the binding and has no outcome to tell it by', async () => {
+    // A command bound before a FLUSHALL and still queued has no outcome yet when its model is whole
+    // again; another request with its key, to another partition, was bound and decided too.
+    const model = uniqueName('model');
+    const markers = projectionKeys(model);
+    const recentBindings = new RecentBindings();
+    const remembering = new CommandSender(kafka, redis, settlementMessages, {
+      service: 'settlement',
+      source: 'command-sender-int-spec',
+      namespace: uniqueName('sender'),
+      outcomesReadModel: model,
+      recentBindings,
+    });
+    try {
+      await redis.set(markers.epoch, 'e1');
+      const first = { ...deposit(100), idempotencyKey: 'deposit-key-recent' };
+      const another = { ...first, subject: 'acc-2', data: { ...first.data, accountId: 'acc-2' } };
+      await expect(remembering.reserve(first)).resolves.toBe(false);
+      await redis.del(remembering.reservation(first)!.key); // the flush
+      await expect(remembering.reserve(another)).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      await expect(
+        reserveAll(redis, [remembering.reservation(another)!], recentBindings),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(await redis.exists(remembering.reservation(first)!.key)).toBe(0);
+      // The first request's retry is bound again.
+      await expect(remembering.reserve(first)).resolves.toBe(false);
+      expect(await redis.get(remembering.reservation(first)!.key)).toBe(
+        remembering.reservation(first)!.fingerprint,
+      );
+    } finally {
+      await redis.del(markers.epoch, markers.rebuilding);
+      await remembering.close();
+    }
+  });
 
   it('reads an outcome and, in the same read, whether a read model has applied it', async () => {
     const key = 'outcome-key-1';

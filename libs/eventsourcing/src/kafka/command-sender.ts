@@ -7,6 +7,7 @@ import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { projectionKeys, reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
+import { RecentBindings } from '../domain/recent-bindings';
 import { outcomeKey, outcomesChannel } from '../domain/outcomes.projection';
 import { RedisNotices } from '../redis/notices';
 import { readOutcome, ReadOutcome } from '../redis/outcome-read';
@@ -93,8 +94,16 @@ export interface Reservation {
  * but only while it remembers the key (IDEMPOTENCY_MAX_KEYS of them, fewer than a busy partition
  * decides in the window), while the outcome is kept for the whole window.
  */
-export async function reserveAll(redis: Redis, reservations: Reservation[]): Promise<Set<string>> {
+export async function reserveAll(
+  redis: Redis,
+  reservations: Reservation[],
+  recent?: RecentBindings,
+): Promise<Set<string>> {
   if (reservations.length === 0) return new Set();
+  // Bound here lately to another request: refused whatever Redis holds (flushed meanwhile).
+  const now = Date.now();
+  const taken = recent && reservations.find((r) => recent.boundToAnother(r.key, r.fingerprint, now));
+  if (taken) throw new IdempotencyKeyReusedError(taken.idempotencyKey);
   const keys = [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)];
   const args = [String(reservations.length)];
   for (const r of reservations) {
@@ -104,6 +113,7 @@ export async function reserveAll(redis: Redis, reservations: Reservation[]): Pro
   const [conflict, ...recorded] = (await RESERVE(redis, keys, args)) as number[];
   if (conflict! > 0) throw new IdempotencyKeyReusedError(reservations[conflict! - 1]!.idempotencyKey);
   if (conflict! < 0) throw new OutcomesRefoldingError(reservations[-conflict! - 1]!.idempotencyKey);
+  for (const r of reservations) recent?.remember(r.key, r.fingerprint, now);
   return new Set(reservations.filter((_, i) => recorded[i] === 1).map((r) => r.idempotencyKey));
 }
 
@@ -237,6 +247,8 @@ export class CommandSender {
        * binding is gone is bound only once it is whole (reserveAll). Absent: not checked.
        */
       outcomesReadModel?: string;
+      /** The keys this process bound lately (shared by its senders): see RecentBindings. */
+      recentBindings?: RecentBindings;
       /** The most commands in one produce request (default 500). */
       sendBatch?: number;
       /** How long a partial batch waits for more, in ms (default 0: only what queued meanwhile). */
@@ -431,7 +443,9 @@ export class CommandSender {
   }
 
   private async reserveOne(reservation: Reservation | undefined): Promise<boolean> {
-    return reservation ? (await reserveAll(this.redis, [reservation])).size > 0 : false;
+    return reservation
+      ? (await reserveAll(this.redis, [reservation], this.options.recentBindings)).size > 0
+      : false;
   }
 
   /**
@@ -458,8 +472,13 @@ export class CommandSender {
     );
     // The key's outcome is another request's: its partition refused this one as a reuse (recorded
     // under this command's id), and the key's outcome is the first request's. Never this one's.
-    if (reservation && outcome.fingerprint && outcome.fingerprint !== reservation.fingerprint)
+    if (reservation && outcome.fingerprint && outcome.fingerprint !== reservation.fingerprint) {
+      // The key is that request's: bound to this one (its binding flushed meanwhile), the first
+      // request's true retry was refused for the window.
+      await this.redis.set(reservation.key, outcome.fingerprint, 'PX', reservation.windowMs);
+      this.options.recentBindings?.remember(reservation.key, outcome.fingerprint, Date.now());
       throw new IdempotencyKeyReusedError(encoded.idempotencyKey);
+    }
     // Another command with the key got there first (the same request sent twice at once): the
     // partition answered this one with that one's outcome.
     return outcome.commandId === encoded.id ? outcome : { ...outcome, replayed: true };

@@ -21,6 +21,7 @@ import {
   OutgoingCommand,
   ProjectionTimeoutError,
   ReadOutcome,
+  RecentBindings,
   RedisNotices,
   reserveAll,
   waitForPosition,
@@ -98,6 +99,8 @@ export class Commands implements OnApplicationShutdown {
   private readonly outcomeWait: Histogram<'command_type' | 'result'>;
   /** The projections' announcements (outcomes recorded, batches applied, read-model notices). */
   readonly notices: RedisNotices;
+  /** The keys this gateway bound lately, which a FLUSHALL does not take from it (RecentBindings). */
+  private readonly recentBindings = new RecentBindings();
 
   constructor(
     private readonly kafka: KafkaClients,
@@ -131,6 +134,7 @@ export class Commands implements OnApplicationShutdown {
         idempotencyWindowMs: this.config.IDEMPOTENCY_WINDOW_MS,
         notices: this.notices,
         ...(OUTCOMES_READ_MODELS[service] ? { outcomesReadModel: OUTCOMES_READ_MODELS[service] } : {}),
+        recentBindings: this.recentBindings,
       });
       this.senders.set(service, sender);
     }
@@ -328,7 +332,7 @@ export class Commands implements OnApplicationShutdown {
       const reservations = commands.flatMap(
         ([service, command]) => this.sender(service).reservation(command) ?? [],
       );
-      return await reserveAll(this.redis.redis, reservations);
+      return await reserveAll(this.redis.redis, reservations, this.recentBindings);
     } catch (error) {
       if (error instanceof MessageValidationError) throw invalidInput(error);
       if (error instanceof IdempotencyKeyReusedError)
