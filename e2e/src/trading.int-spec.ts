@@ -531,6 +531,13 @@ describe('trading through GraphQL', () => {
     // myOrders with a filter answers exactly the orders of the unfiltered list that match it, newest first.
     type Order = { id: string; marketId: string; side: string; status: string };
     const ORDER_PAGE = 'totalCount edges { node { id marketId side status } } pageInfo { hasNextPage }';
+    // A filter no order can meet (live, and a finished status) is refused, not answered empty.
+    const contradictory = await m.gql(
+      `{ myOrders(first: 1, filter: { live: true, status: FILLED }) { totalCount } }`,
+      {},
+      keys['b1']!,
+    );
+    expect(error(contradictory)).toEqual({ code: 'BAD_USER_INPUT', field: 'filter.live' });
     let strictSubsets = 0;
     let walks = 0;
     for (const who of ['b1', 'b2', 'b3', 'p1', 'p2']) {

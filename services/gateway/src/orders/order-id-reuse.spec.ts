@@ -56,6 +56,18 @@ describe('onKeyArgument', () => {
     for (const error of others) expect(onKeyArgument(error, 'idempotencyKey', 'ord-1')).toBe(error);
   });
 
+  it("names the order a TIMEOUT's retry aims at, where it does not yet (an ask's; a bid's does)", () => {
+    const timedOut = onKeyArgument(
+      apiError('TIMEOUT', 'no outcome within 10000 ms', undefined, { idempotencyKey: 'k' }),
+      'clientOrderId',
+      'ord-3',
+    ) as GraphQLError;
+    expect(timedOut.message).toBe('no outcome within 10000 ms');
+    expect(timedOut.extensions).toEqual({ code: 'TIMEOUT', idempotencyKey: 'k', orderId: 'ord-3' });
+    const named = apiError('TIMEOUT', 'late', undefined, { idempotencyKey: 'k', orderId: 'ord-1' });
+    expect(onKeyArgument(named, 'clientOrderId', 'ord-3')).toBe(named);
+  });
+
   it('names the order a key reused for another order was first used for, on the argument that carried it', () => {
     const refused = onKeyArgument(
       apiError(

@@ -39,12 +39,15 @@ export const forgetMargin = (windowMs: number): number => Math.min(60_000, windo
 /**
  * A refusal because the order's id exists (a live hold of settlement's, an order in the book),
  * named on the argument that carried the key the id derives from: a caller never sends an orderId.
- * A key used for another order names that order (`orderId`, the id the key derives). Other errors
- * pass as they are.
+ * A key used for another order names that order (`orderId`, the id the key derives), and so does a
+ * TIMEOUT (the order a retry with the key aims at). Other errors pass as they are.
  */
 export function onKeyArgument(error: unknown, keyField: string, orderId: string): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const { code, field, ...extensions } = error.extensions;
+  // No answer in time: the order a retry with the key aims at, as a bid's TIMEOUT names it.
+  if (code === 'TIMEOUT' && extensions['orderId'] === undefined)
+    return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, orderId } });
   // The key was this account's for another order: the id it derives is that order's.
   if (code === 'IDEMPOTENCY_KEY_REUSED')
     return apiError(

@@ -1,4 +1,4 @@
-import { atAccountPositions, orderIndexFor } from './order-index';
+import { atAccountPositions, contradictoryFilter, orderIndexFor } from './order-index';
 import { OrderStatus, Side } from './orders.views';
 
 describe('orderIndexFor (which index a myOrders filter reads)', () => {
@@ -28,6 +28,25 @@ describe('orderIndexFor (which index a myOrders filter reads)', () => {
       marketId: 'H100',
     });
     expect(orderIndexFor({})).toEqual({ kind: 'all' });
+  });
+});
+
+describe('contradictoryFilter', () => {
+  it('says why live and a status of the other kind match nothing; anything else is a filter', () => {
+    expect(contradictoryFilter({ live: true, status: OrderStatus.FILLED })).toBe(
+      'live: true and status: FILLED never hold together (PENDING_FUNDS, OPEN, PARTIALLY_FILLED are the live statuses): give one of them',
+    );
+    expect(contradictoryFilter({ live: false, status: OrderStatus.OPEN })).toMatch(
+      /^live: false and status: OPEN/,
+    );
+    for (const filter of [
+      { live: true, status: OrderStatus.PARTIALLY_FILLED },
+      { live: false, status: OrderStatus.CANCELLED },
+      { live: true },
+      { status: OrderStatus.FILLED },
+      {},
+    ])
+      expect(contradictoryFilter(filter)).toBeUndefined();
   });
 });
 

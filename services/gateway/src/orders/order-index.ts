@@ -20,6 +20,16 @@ export type OrderIndex =
   | { kind: 'side'; side: Side; marketId?: string }
   | { kind: 'all' };
 
+/**
+ * Why a filter can match no order whatever the account holds (`live: true` with a finished status,
+ * `live: false` with a live one), or undefined: such a filter is refused, not answered empty.
+ */
+export function contradictoryFilter(filter: OrdersFilter): string | undefined {
+  if (typeof filter.live !== 'boolean' || !filter.status) return undefined;
+  if (LIVE_ORDER_STATUSES.includes(filter.status) === filter.live) return undefined;
+  return `live: ${filter.live} and status: ${filter.status} never hold together (${LIVE_ORDER_STATUSES.join(', ')} are the live statuses): give one of them`;
+}
+
 export function orderIndexFor(filter: OrdersFilter): OrderIndex {
   if (filter.status && LIVE_ORDER_STATUSES.includes(filter.status)) return { kind: 'live' };
   if (filter.status === 'FILLED') return { kind: 'filled' };

@@ -39,7 +39,7 @@ import { placeFundedBid } from './funded-bid';
 import { assertSideRole } from './side-role';
 import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
-import { atAccountPositions, OrderIndex, orderIndexFor } from './order-index';
+import { atAccountPositions, contradictoryFilter, OrderIndex, orderIndexFor } from './order-index';
 import {
   FillConnection,
   LeaseConnection,
@@ -357,6 +357,8 @@ export class OrdersResolver {
     @Caller() p: Principal,
     @Info() info: GraphQLResolveInfo,
   ) {
+    const contradiction = filter && contradictoryFilter(filter);
+    if (contradiction) throw apiError('BAD_USER_INPUT', contradiction, 'filter.live');
     const index = orderIndexFor(filter ?? {});
     const source = this.ordersIn(p.accountId, index);
     // No status: the index holds the filter's orders and no other (all of them, a market's, a
