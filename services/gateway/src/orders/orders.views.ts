@@ -96,7 +96,7 @@ export class OrdersFilter {
   @Field(() => Boolean, {
     nullable: true,
     description:
-      'true: only your live orders, those that may still trade (PENDING_FUNDS, OPEN and PARTIALLY_FILLED: a partly filled GTC order rests too, and status OPEN leaves it out); false: only those that may not (FILLED, CANCELLED).',
+      'true: only your live orders, those that may still trade (PENDING_FUNDS, OPEN and PARTIALLY_FILLED: a partly filled GTC order rests too, and status OPEN leaves it out); false: only those that may not (FILLED, CANCELLED). With a status of the other kind it matches nothing, and is refused BAD_USER_INPUT.',
   })
   live?: boolean;
 }
