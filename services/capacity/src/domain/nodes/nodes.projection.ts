@@ -7,7 +7,8 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
   return {
     name: 'capacity.nodes',
     // 2: leases' starts and breaches are kept (leaseEnd): a model folded before is rebuilt.
-    version: '2',
+    // 3: a breach ends the leases as orders' NodeSuspended, in the node's trades' partition.
+    version: '3',
     topics: [eventsTopic, ordersEventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -227,11 +228,20 @@ function presence(event: Envelope): NodeChange | undefined {
     const { set } = nodeHash(nodeId);
     return {
       nodeId,
+      ops: [set('status', 'SUSPENDED'), set('suspendedReason', reason), set('suspendedAt', at)],
+    };
+  }
+  if (isMessage(event, OrdersEvents.nodeSuspended)) {
+    // Every lease the node runs ends with its breach (orders breaches them): spot checks stop with
+    // them. Folded from orders' event, not capacity's SlaBreached: it is in the partition of the
+    // node's market, with its trades, so a refold meets the two in the order they happened.
+    // From capacity's own log the breach was met before or after the trades as the two logs
+    // interleaved: the same log gave leasedUntil a credited lease's end, or the breach's time
+    // while a later lease ran (unchecked).
+    const { nodeId } = event.data;
+    return {
+      nodeId,
       ops: [
-        set('status', 'SUSPENDED'),
-        set('suspendedReason', reason),
-        set('suspendedAt', at),
-        // Every lease the node runs now ends (orders breaches them): spot checks stop with them.
         { op: 'hmax', key: rm.node(nodeId), field: 'breachedAtMs', value: Date.parse(event.time) },
         { op: 'hmin', key: rm.node(nodeId), field: 'leasedUntilMs', value: Date.parse(event.time) },
       ],
