@@ -185,4 +185,24 @@ describe('the node watchdog', () => {
       20_000,
     );
   }, 60_000);
+
+  it('holds no silence against a node while Redis stalled: it is lost a whole window after Redis answers again, not at once', async () => {
+    // Redis frozen 3 s (CLIENT PAUSE: every client waits, the watchdog too) after the node's last
+    // beat. Before, the first tick after it found the node 3 s silent (the window is 1 s) and
+    // declared it lost, as it did every joined node after a 25 s stall (their leases credited).
+    const node = 'w-stall';
+    await register(node, 'd'.repeat(64));
+    await join(node, 'session-stall');
+    await client.set(nodeHeartbeatKey(node), new Date().toISOString(), 'PX', HEARTBEAT_KEPT_MS);
+    const paused = Date.now();
+    await client.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    await waitUntil(
+      'the node to be declared lost after the stall',
+      async () => (await client.hget(rm.node(node), 'lostAt')) !== null,
+      20_000,
+    );
+    const lostAt = Date.parse((await client.hget(rm.node(node), 'lostAt'))!);
+    // A window (1 s) after the stall ended, less a tick's slack: counted from when it could see.
+    expect(lostAt - (paused + 3_000)).toBeGreaterThanOrEqual(1_000 - 250);
+  }, 60_000);
 });

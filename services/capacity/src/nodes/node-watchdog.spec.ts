@@ -1,5 +1,5 @@
 import { HEARTBEAT_KEPT_MS } from '@gpux/contracts';
-import { beatTime, expireKey } from './node-watchdog';
+import { beatTime, expireKey, watchingAfter } from './node-watchdog';
 
 describe("the watchdog's expiry key", () => {
   it('is one per challenge and tick: an attempt refused early is not the last one', () => {
@@ -27,5 +27,19 @@ describe('when a node last beat, as the watchdog dates it', () => {
     expect(beatTime(stamped, HEARTBEAT_KEPT_MS / 2, now)).toBe(Date.parse(stamped));
     expect(beatTime(stamped, -1, now)).toBe(Date.parse(stamped));
     expect(beatTime(stamped, HEARTBEAT_KEPT_MS + 1, now)).toBe(Date.parse(stamped));
+  });
+});
+
+describe("the watchdog's stretches of watching", () => {
+  it('go on while ticks come within the gap, and start anew after one that came late (Redis stalled or down)', () => {
+    const first = watchingAfter(undefined, 1_000, 1_400);
+    // The first tick judges silence from before it, as ever.
+    expect(first).toEqual({ since: -Infinity, at: 1_000 });
+    const next = watchingAfter(first, 2_400, 1_400);
+    expect(next).toEqual({ since: -Infinity, at: 2_400 });
+    // 25 s without a tick: beats sent meanwhile were not seen; silence counts from now.
+    const after = watchingAfter(next, 27_400, 1_400);
+    expect(after).toEqual({ since: 27_400, at: 27_400 });
+    expect(watchingAfter(after, 27_600, 1_400)).toEqual({ since: 27_400, at: 27_600 });
   });
 });

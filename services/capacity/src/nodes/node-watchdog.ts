@@ -41,6 +41,26 @@ interface NodeRead {
   challenge: Record<string, string>;
 }
 
+/** A stretch of ticks, each within `maxGapMs` of the last: when it began, and its latest tick. */
+export interface Watching {
+  since: number;
+  at: number;
+}
+
+/**
+ * The watchdog's stretch of watching after a tick at `now` that read Redis: the same stretch when
+ * the last tick that did was at most `maxGapMs` before, else a new one from `now`. Ticks stop while
+ * Redis is unreachable or stalled (each tick waits on it), and the beats sent meanwhile were not
+ * seen either; silence is judged within the stretch (NodeWatchdog.lost). Before, a Redis stall of
+ * 25 s declared every joined node lost at the first tick after it, and credited their leases.
+ * The first tick starts a stretch from the beginning of time: a node silent before capacity
+ * started is judged as ever.
+ */
+export function watchingAfter(last: Watching | undefined, now: number, maxGapMs: number): Watching {
+  if (!last) return { since: -Infinity, at: now };
+  return { since: now - last.at > maxGapMs ? now : last.since, at: now };
+}
+
 /**
  * The idempotency key of the watchdog's ExpireChallenge: one per challenge and tick. Two watchdogs
  * in one tick ask once; an attempt the decider refused (early by its clock) is not remembered
@@ -81,6 +101,12 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
    * flush came after it) until the first whole one after. Workers' answers were refused then.
    */
   private unanswerable?: { from: number; until?: number };
+  /** The current stretch of ticks that could read Redis (watchingAfter). */
+  private watching?: Watching;
+  /** Two intervals and a second: a tick later than that after the last could not read Redis between. */
+  private get maxGapMs(): number {
+    return 2 * this.config.WATCHDOG_INTERVAL_MS + 1_000;
+  }
 
   constructor(
     private readonly host: EventSourcingHost,
@@ -105,12 +131,16 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     return this.task.stop();
   }
 
-  async tick(now = Date.now()): Promise<void> {
+  async tick(): Promise<void> {
     const redis = this.redis.redis;
     // While capacity's model is refolded (Redis flushed, a rebuild), what it shows is partial and
     // the gateway answers workers UNAVAILABLE (their keys cannot be trusted yet), so their beats
     // stop: nothing is judged then, and silence is counted again from when the model is whole.
-    if (await readModelRebuilding(redis, rm.name)) {
+    const rebuilding = await readModelRebuilding(redis, rm.name);
+    // The tick's time is when Redis answered it: a tick that waited out a stall judges from then.
+    const now = Date.now();
+    this.watching = watchingAfter(this.watching, now, this.maxGapMs);
+    if (rebuilding) {
       this.missingSince.clear();
       if (this.unanswerable?.until !== undefined || !this.unanswerable)
         this.unanswerable = { from: this.wholeAt ?? now };
@@ -122,7 +152,14 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     this.oldestThisTick = 0;
     for (let from = 0; from < joined.length; from += WATCHDOG_READ_BATCH) {
       const batch = joined.slice(from, from + WATCHDOG_READ_BATCH);
-      for (const read of await this.read(batch)) {
+      const reads = await this.read(batch);
+      // Redis stalled while this batch was read: the beats' ages (its clock) are past this tick's
+      // time. Nothing more is judged on this tick; the next one starts a new stretch.
+      if (Date.now() - now > this.maxGapMs) {
+        this.watching = { since: Date.now(), at: Date.now() };
+        return;
+      }
+      for (const read of reads) {
         // One node's failure (an unreadable reply, a command refused when sent) is logged and
         // skips that node only: the rest of the tick goes on.
         if ('error' in read) {
@@ -203,6 +240,8 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       this.missingSince.set(sessionId, since);
       last = Math.max(started, since);
     } else this.missingSince.delete(sessionId);
+    // Silence from before a stretch of not watching is not held against the node (watchingAfter).
+    last = Math.max(last, this.watching?.since ?? -Infinity);
     const age = Math.max(0, now - last) / 1000;
     this.heartbeats.age.observe(age);
     this.oldestThisTick = Math.max(this.oldestThisTick, age);
