@@ -14,10 +14,11 @@
 //  (f) a challenge is sized from its claim: the smallest size for lavapipe's, products of
 //      milliseconds for a data-centre GPU's, the largest size at most.
 // The built services and gpu-worker are needed: npx nx run-many -t build.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import {
   certifyHonestly,
   CHEATERS,
@@ -620,6 +621,34 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         message: expect.stringMatching(/must nest at most 32 levels deep/),
       }),
     ]);
+    // The operator reads them, with why and from where (what UNPROCESSABLE tells a client to ask for).
+    if (m.namespace) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [resolve(__dirname, '../../infra/scripts/dead-letters.js'), 'capacity'],
+        {
+          env: { ...process.env, TOPIC_NAMESPACE: m.namespace, KAFKA_BROKERS: infraEnv().KAFKA_BROKERS },
+          timeout: 60_000,
+        },
+      );
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.at(-1)).toEqual({ deadLetters: 2, services: ['capacity'] });
+      const commands = topic('capacity', 'commands', m.namespace).name;
+      expect(lines.slice(0, -1)).toEqual([
+        expect.objectContaining({
+          topic: topic('capacity', 'dead-letter', m.namespace).name,
+          reason: expect.any(String),
+          from: expect.objectContaining({ topic: commands }),
+        }),
+        expect.objectContaining({
+          reason: expect.stringMatching(/must nest at most 32 levels deep/),
+          from: expect.objectContaining({ topic: commands }),
+        }),
+      ]);
+    }
     // Capacity decides the next command on the same node's partition, and the next one anywhere.
     expect(
       (
