@@ -26,7 +26,7 @@ START_MARKER="start.sh"
 
 # port_taken NAME PORT: the message for a service port another process holds, naming what to set.
 port_taken() {
-  echo "port $2 for $1 is taken by another process (see which: ss -ltnp 'sport = :$2'): set $(port_var "$1") to a free port, or stop that process. Often it is this project's docker compose stack ('docker compose down') or another checkout's 'npm start' ('npm run stop' there, with its GPUX_RUN_DIR)"
+  echo "port $2 for $1 is taken by another process (see which: ss -ltnp 'sport = :$2'): set $(port_var "$1") to a free port, or stop that process. Often it is this project's docker compose stack ('docker compose down'), another checkout's 'npm start' ('npm run stop' there, with its GPUX_RUN_DIR), or a service started by hand (node infra/runtime/run.js), which 'npm run stop' does not know: stop it yourself"
 }
 
 # stop_services: stops the worker, then the services (all signalled at once), and says which it
