@@ -65,14 +65,14 @@ async function main() {
         },
         new ServiceMetrics('capacity'),
       );
-      await watchdog.tick(now); // warm-up
+      await watchdog.tick(); // warm-up
       asked.length = 0;
       const ticksMs: number[] = [];
       const cpuMs: number[] = [];
       for (let t = 0; t < TICKS; t++) {
         const cpu = process.cpuUsage();
         const started = performance.now();
-        await watchdog.tick(now);
+        await watchdog.tick();
         ticksMs.push(Math.round((performance.now() - started) * 10) / 10);
         const used = process.cpuUsage(cpu);
         cpuMs.push(Math.round((used.user + used.system) / 100) / 10);
