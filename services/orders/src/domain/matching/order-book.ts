@@ -311,8 +311,9 @@ export class OrderBook {
    * Walks the other side in priority order and computes the taker's fills. With `apply` the
    * makers are filled and emptied levels removed; without, consumption is only tallied, so a
    * preview and a placement see exactly the same fills. Stops at an order of the taker's own that
-   * it could trade with (self-trade prevention). A maker `maySell` bars is passed over before anything else is
-   * checked, exactly as if it were not in the book (not even as the taker's own order), and listed.
+   * it could trade with (self-trade prevention). A maker `maySell` bars is passed over before
+   * anything else is checked, exactly as if it were not in the book (not even as the taker's own
+   * order), and listed.
    */
   private walk(
     taker: Resting,
