@@ -7,10 +7,11 @@ import type { OrdersFilter, Side } from './orders.views';
  * same on every page). A status reads its own index (the live orders for a status with GPUs left,
  * the filled or the cancelled ones; `live: true` the live ones), and what it holds is then read and
  * filtered in full, so such a filter costs the size of its index, not of the account's history
- * (`live: false` reads the index the rest of the filter names, filtered the same way). Without a status, a market,
- * a side, both or neither read the index of exactly those orders, which is paged as it stands: its
- * orders are listed by creation time and never leave it (a cursor names its order, and the next
- * page starts where that order stands, whatever was listed before it since).
+ * (`live: false` reads the index the rest of the filter names, filtered the same way). Without a
+ * status, a market, a side, both or neither read the index of exactly those orders, which is
+ * paged as it stands: its orders are listed by creation time and never leave it (a cursor names
+ * its order, and the next page starts where that order stands, whatever was listed before it
+ * since).
  */
 export type OrderIndex =
   | { kind: 'live' }
