@@ -107,4 +107,18 @@ describe('order ids after their key is forgotten', () => {
       status: 'FILLED',
     });
   });
+
+  it('takes a key as a new request once its window has passed: the gateway remembers what it bound no longer than the window', async () => {
+    const DEPOSIT =
+      'mutation($amount: Usd!, $k: String) { deposit(accountId: "ids-b", amount: $amount, idempotencyKey: $k) { balance } }';
+    const first = await m.ok<{ deposit: { balance: string } }>(DEPOSIT, { amount: '1.00', k: 'window-key' });
+    expect(error(await m.gql(DEPOSIT, { amount: '2.00', k: 'window-key' }))).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+    });
+    await new Promise((r) => setTimeout(r, WINDOW_MS + 500));
+    const later = await m.ok<{ deposit: { balance: string } }>(DEPOSIT, { amount: '2.00', k: 'window-key' });
+    const micros = (usd: string) => Math.round(Number(usd) * 1_000_000);
+    expect(micros(later.deposit.balance) - micros(first.deposit.balance)).toBe(2_000_000);
+  });
 });

@@ -99,8 +99,11 @@ export class Commands implements OnApplicationShutdown {
   private readonly outcomeWait: Histogram<'command_type' | 'result'>;
   /** The projections' announcements (outcomes recorded, batches applied, read-model notices). */
   readonly notices: RedisNotices;
-  /** The keys this gateway bound lately, which a FLUSHALL does not take from it (RecentBindings). */
-  private readonly recentBindings = new RecentBindings();
+  /**
+   * The keys this gateway bound lately, which a FLUSHALL does not take from it (RecentBindings):
+   * 10 minutes, or the window where that is shorter (after it a key is a new request's).
+   */
+  private readonly recentBindings: RecentBindings;
 
   constructor(
     private readonly kafka: KafkaClients,
@@ -110,6 +113,7 @@ export class Commands implements OnApplicationShutdown {
     metrics: ServiceMetrics,
   ) {
     this.notices = new RedisNotices(redis.redis);
+    this.recentBindings = new RecentBindings(Math.min(10 * 60_000, config.IDEMPOTENCY_WINDOW_MS));
     this.outcomeWait = metrics.histogram({
       name: 'gpux_command_outcome_wait_seconds',
       help: 'Time from sending a command to its recorded outcome, by command type and result (accepted, rejected, timeout, unavailable, invalid, key_reused, error)',
