@@ -276,6 +276,10 @@ describe('CommandSender reservations and outcome reads', () => {
         reserveAll(redis, [remembering.reservation(another)!], recentBindings),
       ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
       expect(await redis.exists(remembering.reservation(first)!.key)).toBe(0);
+      // A key made for its request is not kept: the process' memory holds clients' keys only.
+      const size = recentBindings.size;
+      await remembering.reserve({ ...first, idempotencyKey: 'made-here-2', keyMadeHere: true });
+      expect(recentBindings.size).toBe(size);
       // The first request's retry is bound again.
       await expect(remembering.reserve(first)).resolves.toBe(false);
       expect(await redis.get(remembering.reservation(first)!.key)).toBe(

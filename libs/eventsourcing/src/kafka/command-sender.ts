@@ -84,6 +84,8 @@ export interface Reservation {
    * outcome must be told from one not refolded yet (a client's key); absent for a key made here.
    */
   outcomeModel?: readonly [epoch: string, rebuilding: string];
+  /** The key was made for this request (OutgoingCommand.keyMadeHere): no other request has it. */
+  madeHere?: boolean;
 }
 
 /**
@@ -102,7 +104,9 @@ export async function reserveAll(
   if (reservations.length === 0) return new Set();
   // Bound here lately to another request: refused whatever Redis holds (flushed meanwhile).
   const now = Date.now();
-  const taken = recent && reservations.find((r) => recent.boundToAnother(r.key, r.fingerprint, now));
+  // Keys made here are neither looked up nor kept: no other request can have one.
+  const told = reservations.filter((r) => !r.madeHere);
+  const taken = recent && told.find((r) => recent.boundToAnother(r.key, r.fingerprint, now));
   if (taken) throw new IdempotencyKeyReusedError(taken.idempotencyKey);
   const keys = [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)];
   const args = [String(reservations.length)];
@@ -113,7 +117,7 @@ export async function reserveAll(
   const [conflict, ...recorded] = (await RESERVE(redis, keys, args)) as number[];
   if (conflict! > 0) throw new IdempotencyKeyReusedError(reservations[conflict! - 1]!.idempotencyKey);
   if (conflict! < 0) throw new OutcomesRefoldingError(reservations[-conflict! - 1]!.idempotencyKey);
-  for (const r of reservations) recent?.remember(r.key, r.fingerprint, now);
+  for (const r of told) recent?.remember(r.key, r.fingerprint, now);
   return new Set(reservations.filter((_, i) => recorded[i] === 1).map((r) => r.idempotencyKey));
 }
 
@@ -420,6 +424,7 @@ export class CommandSender {
       }),
       windowMs: this.options.idempotencyWindowMs ?? DEFAULT_WINDOW_MS,
       outcomeKey: outcomeKey(this.options.service, command.idempotencyKey),
+      ...(command.keyMadeHere ? { madeHere: true } : {}),
       ...(this.options.outcomesReadModel && !command.keyMadeHere
         ? {
             outcomeModel: [
