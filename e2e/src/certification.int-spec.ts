@@ -722,6 +722,14 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         30_000,
       );
       expect(spot).toMatchObject({ ok: true, status: 'CERTIFIED' });
+      // Its clock started when the heartbeat handed it out (capacity's rules/delivery.ts): the
+      // worker was given 1.25 × its compute time at the claim (about SPOT_TARGET_SECONDS) + 1 s,
+      // not the heartbeat interval more that its deadline at issue allowed for the wait.
+      const handed = worker.find(
+        (e) => e.event === 'challenge' && e['purpose'] === 'SPOT' && e['challengeId'] === spot['challengeId'],
+      );
+      expect(handed?.['allowedMs']).toBeGreaterThan(1_000);
+      expect(handed?.['allowedMs']).toBeLessThan(1_000 + HEARTBEAT_INTERVAL_MS);
 
       worker.kill('SIGKILL');
       const killedAt = Date.now();

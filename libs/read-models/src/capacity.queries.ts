@@ -42,6 +42,8 @@ export interface ChallengeView {
   /** As capacity spells it: certification or spot. */
   purpose: string;
   challenge: Record<string, unknown>;
+  /** A spot check handed to its worker (its clock restarted then): only then may its seed go out. */
+  delivered?: true;
   request?: Record<string, unknown>;
 }
 
@@ -112,6 +114,7 @@ export function challengeView(h: Hash): ChallengeView | null {
     id: h['id'],
     purpose: h['purpose'] ?? '',
     challenge: JSON.parse(h['challenge']!) as Record<string, unknown>,
+    ...(h['delivered'] ? { delivered: true as const } : {}),
     ...(h['request'] ? { request: JSON.parse(h['request']) as Record<string, unknown> } : {}),
   };
 }

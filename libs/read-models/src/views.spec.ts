@@ -59,6 +59,12 @@ describe('read-model views', () => {
       purpose: 'spot',
       challenge: { n: 16 },
     });
+    expect(challengeView({ id: 'c1', purpose: 'spot', challenge: '{}', delivered: '1' })).toEqual({
+      id: 'c1',
+      purpose: 'spot',
+      challenge: {},
+      delivered: true,
+    });
     expect(challengeView({ id: 'c1', purpose: 'spot', challenge: '{}', request: '{"rows":[1]}' })).toEqual({
       id: 'c1',
       purpose: 'spot',

@@ -13,10 +13,10 @@ import {
 } from '@gpux/contracts';
 import { RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import type { CommandOutcome } from '@gpux/eventsourcing';
-import { CapacityQueries, NodeView, OrdersQueries } from '@gpux/read-models';
+import { CapacityQueries, ChallengeView, NodeView, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
-import { Commands } from '../api/commands';
+import { Commands, COMMAND_TIMEOUT_MS } from '../api/commands';
 import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
@@ -236,6 +236,13 @@ export class WorkersResolver {
       `a certification challenge for node ${nodeId} was issued`,
       started,
     );
+    // A spot check issued since (it supersedes the certification) is handed out by a heartbeat,
+    // which starts its clock (rules/delivery.ts in capacity): never here, as a certification's ticket.
+    if (ticket.purpose !== 'CERTIFICATION')
+      throw apiError(
+        'ALREADY_EXISTS',
+        `node ${nodeId} is answering spot challenge ${ticket.id}, issued since: the next heartbeat hands it out; ask for certification once it is answered`,
+      );
     return ticket;
   }
 
@@ -371,7 +378,7 @@ export class WorkersResolver {
   @Mutation(() => HeartbeatAck, {
     nullable: true,
     description:
-      "Says the node is alive; answers with a spot challenge when one is pending. A session that is not the node's current one is refused NOT_FOUND on sessionId: with extensions.reason SESSION_REPLACED when another session holds the node (another worker joined as it: the newest join holds a node, and `gpu-worker join` replaced so stops, exit 4), without it when the session was lost (join again) or the id is none joinSession gave out." +
+      "Says the node is alive; answers with a spot challenge when one is pending. Its clock starts when it is first handed out (its challenge's issuedAt and deadline say so): answer it at once. A session that is not the node's current one is refused NOT_FOUND on sessionId: with extensions.reason SESSION_REPLACED when another session holds the node (another worker joined as it: the newest join holds a node, and `gpu-worker join` replaced so stops, exit 4), without it when the session was lost (join again) or the id is none joinSession gave out." +
       PROTOCOL_STEP,
   })
   @Roles('worker')
@@ -409,11 +416,48 @@ export class WorkersResolver {
     await this.beat(nodeId);
     const node = toNode(view);
     const c = await this.capacity.challenge(nodeId);
-    const pending = c && c.purpose === 'spot' && !c.request;
+    const interval = view.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS;
+    const pending = c && c.purpose === 'spot' && !c.request ? await this.handOut(nodeId, c, interval) : null;
     return {
       status: node.status,
-      ...(pending ? { challenge: { id: c.id, purpose: 'SPOT', challenge: c.challenge } } : {}),
+      ...(pending ? { challenge: { id: pending.id, purpose: 'SPOT', challenge: pending.challenge } } : {}),
     };
+  }
+
+  /**
+   * The node's spot check as its worker may be handed it: one not delivered yet is delivered first
+   * (capacity restarts its clock at that decision, rules/delivery.ts), and its seed goes out only
+   * once that is recorded, so no work on it can start before its clock. Null when there is none to
+   * hand out: answered or ended meanwhile, past its deadline (the watchdog fails it), or its
+   * delivery not recorded within a heartbeat interval (capacity paused: the next heartbeat tries
+   * again; a heartbeat says the node is alive whatever happens to its spot check).
+   */
+  private async handOut(nodeId: string, c: ChallengeView, intervalMs: number): Promise<ChallengeView | null> {
+    if (c.delivered) return c;
+    const started = Date.now();
+    try {
+      const outcome = await this.commands.execute(
+        'capacity',
+        {
+          type: CapacityCommands.deliverChallenge.type,
+          subject: nodeId,
+          data: { nodeId, challengeId: c.id },
+        },
+        rm.name,
+        Math.min(intervalMs, COMMAND_TIMEOUT_MS),
+      );
+      const now = await this.after(
+        nodeId,
+        outcome,
+        () => this.capacity.challenge(nodeId),
+        `spot challenge ${c.id} of node ${nodeId} was handed out`,
+        started,
+      );
+      return now.id === c.id && now.delivered && !now.request ? now : null;
+    } catch (error) {
+      if (error instanceof GraphQLError) return null;
+      throw error;
+    }
   }
 }
 

@@ -151,6 +151,13 @@ export const commitChallengeSchema = nodeRef.extend({
   openSeed: hex128,
   receivedAt,
 });
+/**
+ * A spot check is handed to its worker (a heartbeat, or any answer that carries it): its clock
+ * starts now, at the decision, since the gateway gives its seed out only once this is recorded.
+ */
+export const deliverChallengeSchema = nodeRef.extend({
+  challengeId: z.string().min(1).max(64),
+});
 export const answerChallengeSchema = nodeRef.extend({
   challengeId: z.string().min(1).max(64),
   opening: sentProtocolMessage,
@@ -178,6 +185,14 @@ export const leaveSessionSchema = nodeRef.extend({
 
 export const challengeIssuedSchema = nodeRef.extend({
   purpose: challengePurposeSchema,
+  challenge: protocolMessage,
+});
+/**
+ * A spot check reached its worker: `challenge` is the challenge with its clock restarted there
+ * (issuedAt the delivery, deadline the delivery plus the time its claim allows).
+ */
+export const challengeDeliveredSchema = nodeRef.extend({
+  challengeId: z.string(),
   challenge: protocolMessage,
 });
 export const challengeCommittedSchema = nodeRef.extend({
@@ -256,6 +271,9 @@ export const CapacityCommands = {
   issueChallenge: capacityMessages.define('capacity.IssueChallenge', 'command', [
     { version: 1, schema: issueChallengeSchema },
   ]),
+  deliverChallenge: capacityMessages.define('capacity.DeliverChallenge', 'command', [
+    { version: 1, schema: deliverChallengeSchema },
+  ]),
   commitChallenge: capacityMessages.define('capacity.CommitChallenge', 'command', [
     { version: 1, schema: commitChallengeSchema },
   ]),
@@ -291,6 +309,9 @@ export const CapacityEvents = {
   ]),
   challengeIssued: capacityMessages.define('capacity.ChallengeIssued', 'event', [
     { version: 1, schema: challengeIssuedSchema },
+  ]),
+  challengeDelivered: capacityMessages.define('capacity.ChallengeDelivered', 'event', [
+    { version: 1, schema: challengeDeliveredSchema },
   ]),
   challengeCommitted: capacityMessages.define('capacity.ChallengeCommitted', 'event', [
     { version: 1, schema: challengeCommittedSchema },

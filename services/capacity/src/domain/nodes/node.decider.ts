@@ -2,6 +2,7 @@ import { Decider, Decision, reject } from '@gpux/eventsourcing/domain';
 import { answerChallenge } from './decide/answer-challenge';
 import { commitChallenge } from './decide/commit-challenge';
 import { declareNodeLost } from './decide/declare-node-lost';
+import { deliverChallenge } from './decide/deliver-challenge';
 import { expireChallenge } from './decide/expire-challenge';
 import { issueChallenge } from './decide/issue-challenge';
 import { leaveSession } from './decide/leave-session';
@@ -43,6 +44,8 @@ function decideNode(command: NodeCommand, state: NodeState, context: NodeContext
       return startSession(command, state, context);
     case 'capacity.IssueChallenge':
       return issueChallenge(command, state, context);
+    case 'capacity.DeliverChallenge':
+      return deliverChallenge(command, state, context);
     case 'capacity.CommitChallenge':
       return commitChallenge(command, state, context);
     case 'capacity.AnswerChallenge':

@@ -28,6 +28,17 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
           sessionId: state.sessionId ?? null,
         },
       };
+    case 'capacity.ChallengeDelivered':
+      return state.challenge
+        ? {
+            ...state,
+            challenge: {
+              ...state.challenge,
+              challenge: readChallenge(event.data.challenge),
+              delivered: true,
+            },
+          }
+        : state;
     case 'capacity.ChallengeCommitted':
       return state.challenge
         ? {

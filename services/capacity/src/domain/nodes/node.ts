@@ -18,7 +18,10 @@ export type NodeCommandOf<T extends NodeCommand['type']> = Extract<NodeCommand, 
 export const NODE_COMMANDS = typesOf(CapacityCommands);
 export const NODE_EVENTS = ownEventTypes(CapacityEvents);
 
-/** The challenge a node is answering: issued, then committed (with the rows it must open). */
+/**
+ * The challenge a node is answering: issued, for a spot check delivered to its worker, then
+ * committed (with the rows it must open).
+ */
 export interface ChallengeInFlight {
   purpose: 'certification' | 'spot';
   challenge: Challenge;
@@ -27,6 +30,8 @@ export interface ChallengeInFlight {
    * Absent in a state snapshotted before it was recorded.
    */
   sessionId?: string | null;
+  /** A spot check handed to its worker: its clock restarted then (rules/delivery.ts). */
+  delivered?: boolean;
   commitment?: Commitment;
   request?: OpenRequest;
 }

@@ -141,6 +141,23 @@ describe("nodes projection: a node's life after registration", () => {
       challenge: JSON.stringify(challenge),
       request: JSON.stringify({ rows: [3] }),
     });
+    // Handed to its worker, a spot check is kept with its clock restarted, and marked delivered.
+    const restarted = { ...challenge, issuedAt: 5, deadline: 9 };
+    const delivered = envelope(
+      {
+        type: 'capacity.ChallengeDelivered',
+        data: { nodeId: 'n1', challengeId: 'ch1', challenge: restarted },
+      },
+      2,
+    );
+    const handed = project([issued, delivered]);
+    expect(hash(handed.model, rm.challenge('n1'))).toEqual({
+      id: 'ch1',
+      purpose: 'spot',
+      challenge: JSON.stringify(restarted),
+      delivered: '1',
+    });
+    expect(handed.published.at(-1)?.message).toContain('capacity.ChallengeDelivered');
 
     const failure = {
       nodeId: 'n1',

@@ -143,6 +143,18 @@ function challenges(event: Envelope): NodeChange | undefined {
       ],
     };
   }
+  if (isMessage(event, CapacityEvents.challengeDelivered)) {
+    const { nodeId } = event.data;
+    const c = rm.challenge(nodeId);
+    const challenge = readChallenge(event.data.challenge);
+    return {
+      nodeId,
+      ops: [
+        { op: 'hset', key: c, field: 'challenge', value: JSON.stringify(challenge) },
+        { op: 'hset', key: c, field: 'delivered', value: '1' },
+      ],
+    };
+  }
   if (isMessage(event, CapacityEvents.challengeCommitted)) {
     const { nodeId, request } = event.data;
     return {
