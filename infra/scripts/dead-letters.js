@@ -9,7 +9,7 @@
 //
 // Kafka as `npm start` runs it (GPUX_KAFKA_PORT, 19092 by default), or KAFKA_BROKERS; topics
 // prefixed with TOPIC_NAMESPACE where one is set. Exits 0 (with a last line counting them), 1 when
-// Kafka cannot be read, 2 on a wrong argument.
+// Kafka cannot be read, 2 on a wrong argument or a KAFKA_BROKERS (GPUX_KAFKA_PORT) not of the form.
 'use strict';
 const { Kafka, logLevel } = require('kafkajs');
 
@@ -17,7 +17,8 @@ const SERVICES = ['orders', 'settlement', 'capacity'];
 const USAGE = `usage: node infra/scripts/dead-letters.js [${SERVICES.join('|')}]...
 Prints each dead letter of the services named (all three by default) as one JSON line: its topic,
 offset, time, reason, origin (topic, partition, offset), key, headers and value. Kafka is
-KAFKA_BROKERS, else 127.0.0.1:GPUX_KAFKA_PORT (19092); topics take TOPIC_NAMESPACE's prefix.`;
+KAFKA_BROKERS (host:port[,host:port…]), else 127.0.0.1:GPUX_KAFKA_PORT (19092); topics take
+TOPIC_NAMESPACE's prefix. Exits 0, 1 when Kafka cannot be read, 2 on a wrong argument or variable.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -32,9 +33,36 @@ if (unknown !== undefined) {
   process.exit(2);
 }
 const services = args.length ? args : SERVICES;
-const brokers = (process.env.KAFKA_BROKERS || `127.0.0.1:${process.env.GPUX_KAFKA_PORT || '19092'}`).split(
-  ',',
-);
+/**
+ * The brokers, checked before connecting (kafkajs would answer 'Port should be >= 0 and < 65536'
+ * or retry a host that cannot be one): the form the services' KAFKA_BROKERS takes
+ * (libs/platform/src/lib/config.ts), each port 1 to 65535. Exits 2 naming the variable.
+ */
+function readBrokers() {
+  if (!process.env.KAFKA_BROKERS) {
+    const port = process.env.GPUX_KAFKA_PORT || '19092';
+    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) {
+      console.error(`[dead-letters] GPUX_KAFKA_PORT must be a TCP port, 1 to 65535 (it is '${port}')`);
+      process.exit(2);
+    }
+    return [`127.0.0.1:${port}`];
+  }
+  const list = process.env.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  const bad = (b) => {
+    const m = /^[A-Za-z0-9.\-_]+:(\d{1,5})$/.exec(b);
+    return !m || Number(m[1]) < 1 || Number(m[1]) > 65535;
+  };
+  if (list.length === 0 || list.some(bad)) {
+    console.error(
+      `[dead-letters] KAFKA_BROKERS must be host:port[,host:port…], each port 1 to 65535, e.g. 127.0.0.1:19092 (it is ${JSON.stringify(process.env.KAFKA_BROKERS)}); unset, it is npm start's Kafka at 127.0.0.1:GPUX_KAFKA_PORT`,
+    );
+    process.exit(2);
+  }
+  return list;
+}
+const brokers = readBrokers();
 const prefix = process.env.TOPIC_NAMESPACE ? `${process.env.TOPIC_NAMESPACE}.` : '';
 
 /** A header's value as text (kafkajs gives Buffers, or arrays of them for repeated keys). */

@@ -10,12 +10,117 @@
 //   GATEWAY_URL=http://127.0.0.1:4000/graphql ADMIN_API_KEY=… node infra/scripts/demo.js
 //
 // Without GATEWAY_URL: the gateway of `npm start` on this machine, at GPUX_GATEWAY_PORT (4000).
+// It takes no arguments but --help. Exits 0 when the demo is set up, 1 when the gateway cannot be
+// reached or refuses, 2 on an argument or a variable it cannot use (before it asks the gateway
+// anything, so nothing is created).
 'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 
-const URL_ =
-  process.env.GATEWAY_URL ||
-  `http://127.0.0.1:${process.env.GPUX_GATEWAY_PORT || 4000}${process.env.GRAPHQL_PATH || '/graphql'}`;
+const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
+const USAGE = `usage: node infra/scripts/demo.js
+Sets up the demo market of \`npm start\` through the gateway's GraphQL API with the admin key: market
+h100 with account demo-provider (its node demo-h100-node-1, certified by the admin, and an ask) and
+account demo-buyer (a deposit, a bid that trades and one that rests), market local-webgpu with node
+demo-local-node, then prints the accounts' new API keys and the market's prices. Safe to run again:
+nothing is created twice, except two new API keys each time. It takes no arguments; it reads
+ADMIN_API_KEY (the gateway's admin key; npm start makes one in .run/admin-api-key), GATEWAY_URL
+(default ${DEFAULT_URL}, from GPUX_GATEWAY_PORT and GRAPHQL_PATH) and
+DEMO_NODE_CREDENTIAL_FILE (where demo-local-node's credential is written; unset: not set up).
+Exits 0 when set up, 1 when the gateway cannot be reached or refuses, 2 on a wrong argument or variable.`;
+
+/** A command line or a variable the demo cannot use: one line that says what to fix, exit 2. */
+function refuse(message) {
+  console.error(`[demo] ${message}`);
+  process.exit(2);
+}
+
+// Arguments: none but --help, which wins wherever it is. Anything else is refused, not ignored:
+// a run creates two new API keys.
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.length > 0)
+  refuse(
+    `unknown argument ${JSON.stringify(args[0])}: demo.js takes no arguments (only --help); ` +
+      'it reads ADMIN_API_KEY, GATEWAY_URL and DEMO_NODE_CREDENTIAL_FILE, as npm start sets them',
+  );
+
+/** The gateway's GraphQL URL: GATEWAY_URL as given, else npm start's gateway on this machine. */
+function gatewayUrl() {
+  let url = process.env.GATEWAY_URL;
+  let from = 'GATEWAY_URL';
+  if (!url) {
+    const port = process.env.GPUX_GATEWAY_PORT || '4000';
+    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)
+      refuse(`GPUX_GATEWAY_PORT must be a TCP port, 1 to 65535 (it is '${port}')`);
+    const graphqlPath = process.env.GRAPHQL_PATH || '/graphql';
+    if (!graphqlPath.startsWith('/'))
+      refuse(`GRAPHQL_PATH must be a path that starts with /, like /graphql (it is '${graphqlPath}')`);
+    url = `http://127.0.0.1:${port}${graphqlPath}`;
+    from = 'the URL made of GPUX_GATEWAY_PORT and GRAPHQL_PATH';
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !parsed.hostname)
+    refuse(
+      `${from} must be an http(s) URL of the gateway's GraphQL endpoint, like the default ${DEFAULT_URL} (it is ${JSON.stringify(url)})`,
+    );
+  return url;
+}
+
+/**
+ * DEMO_NODE_CREDENTIAL_FILE, checked before anything is created: its folder must exist (the demo
+ * makes none) and the path must not be a folder.
+ */
+function credentialFile() {
+  const file = process.env.DEMO_NODE_CREDENTIAL_FILE;
+  if (!file) return undefined;
+  const what = `DEMO_NODE_CREDENTIAL_FILE (where the demo writes demo-local-node's credential for its worker) is ${JSON.stringify(file)}`;
+  const dir = path.dirname(path.resolve(file));
+  let stat;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    refuse(
+      `${what}, but its folder ${dir} does not exist: create it, or name a file in a folder that exists`,
+    );
+  }
+  if (!stat.isDirectory()) refuse(`${what}, but ${dir} is not a folder: name a file in a folder`);
+  if (!fs.existsSync(file)) {
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (error) {
+      refuse(
+        `${what}, but its folder ${dir} cannot be written (${error.code}): name a file in a folder you can write`,
+      );
+    }
+  } else if (fs.statSync(file).isDirectory())
+    refuse(
+      `${what}, which is a folder: name a file in it, such as ${path.join(file, 'demo-node-credential')}`,
+    );
+  return file;
+}
+
+const URL_ = gatewayUrl();
 const ADMIN = process.env.ADMIN_API_KEY;
+if (!ADMIN) {
+  // npm start's key, as start.sh makes it: GPUX_RUN_DIR (.run of this checkout)/admin-api-key.
+  const keyFile = path.join(
+    process.env.GPUX_RUN_DIR || path.resolve(__dirname, '../../.run'),
+    'admin-api-key',
+  );
+  refuse(
+    `ADMIN_API_KEY is not set: set it to the admin key the gateway was started with (npm start makes one in ${keyFile}: ` +
+      `ADMIN_API_KEY=$(cat ${keyFile}) node infra/scripts/demo.js; docker compose sets its own)`,
+  );
+}
 const MARKET = 'h100';
 const PROVIDER = 'demo-provider';
 const BUYER = 'demo-buyer';
@@ -25,7 +130,7 @@ const DEPOSIT = '10000.00';
 // worker, started by `npm start`, certifies it through a real challenge.
 const LOCAL_MARKET = 'local-webgpu';
 const LOCAL_NODE = 'demo-local-node';
-const CREDENTIAL_FILE = process.env.DEMO_NODE_CREDENTIAL_FILE;
+const CREDENTIAL_FILE = credentialFile();
 
 class ApiError extends Error {
   constructor(errors) {
@@ -52,7 +157,10 @@ async function gql(query, variables = {}, key = ADMIN) {
       });
       body = await response.json();
     } catch (error) {
-      if (attempt >= 10) throw new Error(`cannot reach ${URL_}: ${error.message}`);
+      // fetch's own 'fetch failed' says nothing: its cause (ECONNREFUSED, ENOTFOUND…) does.
+      const why = error.cause?.code ?? error.cause?.message ?? error.message;
+      if (attempt >= 10)
+        throw new Error(`cannot reach ${URL_} (${why}): is the gateway running? (npm start starts it)`);
       await sleep(1000);
       continue;
     }
@@ -124,7 +232,6 @@ async function localNode(providerKey) {
     `mutation { openMarket(input: { marketId: "${LOCAL_MARKET}", gpuClass: "LOCAL-WEBGPU", minTflopsPerGpu: 0.001, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
   );
   if (!CREDENTIAL_FILE) return 'no credential file given (DEMO_NODE_CREDENTIAL_FILE): not set up';
-  const fs = require('node:fs');
   const { gpuNode: node } = await gql('query($n: ID!) { gpuNode(id: $n) { id } }', { n: LOCAL_NODE });
   // A file left from an event log that was since deleted names a node that no longer exists.
   if (node && fs.existsSync(CREDENTIAL_FILE)) return `registered before; credential in ${CREDENTIAL_FILE}`;
@@ -148,13 +255,18 @@ async function localNode(providerKey) {
       )
     ).rotateNodeCredential.credential;
   }
-  fs.writeFileSync(CREDENTIAL_FILE, credential, { mode: 0o600 });
+  try {
+    fs.writeFileSync(CREDENTIAL_FILE, credential, { mode: 0o600 });
+  } catch (error) {
+    // The node's credential is lost with it: the next run, finding no file, rotates it.
+    throw new Error(
+      `cannot write demo-local-node's credential to DEMO_NODE_CREDENTIAL_FILE ${CREDENTIAL_FILE} (${error.code ?? error.message}): fix the path or its permissions and run the demo again, which gives the node a new credential`,
+    );
+  }
   return `registered; credential in ${CREDENTIAL_FILE}`;
 }
 
 async function main() {
-  if (!ADMIN) throw new Error("ADMIN_API_KEY is not set: the demo needs the gateway's admin key");
-
   const marketOpened = await once(
     'mutation { openMarket(input: { marketId: "h100", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }',
   );
@@ -268,6 +380,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(`demo: ${error.message}`);
+  console.error(`[demo] ${error.message}`);
   process.exit(1);
 });

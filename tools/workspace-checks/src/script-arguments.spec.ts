@@ -1,0 +1,208 @@
+// The operator's Node scripts (infra/scripts/demo.js, dead-letters.js, smoke.js) as a newcomer
+// mistypes them: an argument they do not take, or a variable they cannot use, is refused in one
+// line that says what to fix, exit 2, before anything is asked of the gateway or Kafka; --help
+// says what the script does and what it reads (stdout, exit 0). No stack needed: a local HTTP
+// server stands in for the gateway and counts what the demo sent it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a script of infra/scripts with only PATH and HOME of this environment, plus `env`. */
+function script(name: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [path.join('infra/scripts', name), ...args], {
+      cwd: root,
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A refusal: exit 2, nothing on stdout, one line on stderr matching `line`. */
+function expectRefused(run: Run, line: RegExp): void {
+  expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(line);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('infra/scripts/demo.js', () => {
+  let gateway: Server;
+  let requests = 0;
+  let env: Record<string, string>;
+  let dir: string;
+
+  beforeAll(async () => {
+    // Any request is counted and answered as the gateway would answer a wrong key: a demo that
+    // reached it would fail, not hang.
+    gateway = createServer((req, res) => {
+      requests++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const { port } = gateway.address() as AddressInfo;
+    env = { GATEWAY_URL: `http://127.0.0.1:${port}/graphql`, ADMIN_API_KEY: 'k'.repeat(24) };
+    dir = mkdtempSync(path.join(tmpdir(), 'demo-args-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((resolve) => gateway.close(resolve));
+  });
+  beforeEach(() => (requests = 0));
+  afterEach(() => expect(requests).toBe(0));
+
+  it.each([[['--help']], [['-h']], [['--bogus', '--help']]])(
+    '%j says what it does and what it reads, and sets up nothing',
+    async (args) => {
+      const run = await script('demo.js', args, env);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^usage: node infra\/scripts\/demo\.js\n/);
+      for (const variable of [
+        'ADMIN_API_KEY',
+        'GATEWAY_URL',
+        'DEMO_NODE_CREDENTIAL_FILE',
+        'GPUX_GATEWAY_PORT',
+      ])
+        expect(run.stdout).toContain(variable);
+      expect(run.stdout).toContain('new API keys');
+    },
+  );
+
+  it.each([[['--bogus']], [['--detach']], [['h100']]])('refuses %j: it takes no arguments', async (args) => {
+    expectRefused(
+      await script('demo.js', args, env),
+      new RegExp(
+        `^\\[demo\\] unknown argument "${args[0]}": demo\\.js takes no arguments \\(only --help\\); it reads ADMIN_API_KEY`,
+      ),
+    );
+  });
+
+  it('without ADMIN_API_KEY says where npm start keeps its key', async () => {
+    const run = await script('demo.js', [], { GATEWAY_URL: env['GATEWAY_URL'] ?? '', GPUX_RUN_DIR: dir });
+    const file = path.join(dir, 'admin-api-key');
+    expectRefused(
+      run,
+      /^\[demo\] ADMIN_API_KEY is not set: set it to the admin key the gateway was started with/,
+    );
+    expect(run.stderr).toContain(`npm start makes one in ${file}: ADMIN_API_KEY=$(cat ${file})`);
+  });
+
+  it.each(['notaurl', 'ftp://127.0.0.1/graphql', '127.0.0.1:4000/graphql', 'http://'])(
+    'refuses GATEWAY_URL=%s: an http(s) URL like the default',
+    async (url) => {
+      expectRefused(
+        await script('demo.js', [], { ...env, GATEWAY_URL: url }),
+        /^\[demo\] GATEWAY_URL must be an http\(s\) URL of the gateway's GraphQL endpoint, like the default http:\/\/127\.0\.0\.1:4000\/graphql \(it is ".*"\)$/,
+      );
+    },
+  );
+
+  it('refuses a GPUX_GATEWAY_PORT or GRAPHQL_PATH that makes no URL, when GATEWAY_URL is unset', async () => {
+    const { ADMIN_API_KEY = '' } = env;
+    expectRefused(
+      await script('demo.js', [], { ADMIN_API_KEY, GPUX_GATEWAY_PORT: 'http' }),
+      /^\[demo\] GPUX_GATEWAY_PORT must be a TCP port, 1 to 65535 \(it is 'http'\)$/,
+    );
+    expectRefused(
+      await script('demo.js', [], { ADMIN_API_KEY, GRAPHQL_PATH: 'graphql' }),
+      /^\[demo\] GRAPHQL_PATH must be a path that starts with \/, like \/graphql \(it is 'graphql'\)$/,
+    );
+  });
+
+  it('refuses a DEMO_NODE_CREDENTIAL_FILE it could not write, before creating anything', async () => {
+    const missing = path.join(dir, 'no-such-folder', 'credential');
+    expectRefused(
+      await script('demo.js', [], { ...env, DEMO_NODE_CREDENTIAL_FILE: missing }),
+      new RegExp(
+        `^\\[demo\\] DEMO_NODE_CREDENTIAL_FILE \\(where the demo writes demo-local-node's credential for its worker\\) is ".*", but its folder ${path.dirname(missing)} does not exist: create it`,
+      ),
+    );
+    expectRefused(
+      await script('demo.js', [], { ...env, DEMO_NODE_CREDENTIAL_FILE: dir }),
+      /^\[demo\] DEMO_NODE_CREDENTIAL_FILE .*, which is a folder: name a file in it/,
+    );
+  });
+
+  it('says why it cannot reach the gateway, in one line (exit 1)', async () => {
+    // A port nothing listens on: the demo retries for ~10 s, then names the URL and the cause.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const run = await script('demo.js', [], { ...env, GATEWAY_URL: `http://127.0.0.1:${port}/graphql` });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `[demo] cannot reach http://127.0.0.1:${port}/graphql (ECONNREFUSED): is the gateway running? (npm start starts it)`,
+    ]);
+  }, 30_000);
+});
+
+describe('infra/scripts/dead-letters.js', () => {
+  it('--help says what it reads', async () => {
+    const run = await script('dead-letters.js', ['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: node infra\/scripts\/dead-letters\.js /);
+    expect(run.stdout).toContain('KAFKA_BROKERS (host:port[,host:port…])');
+  });
+
+  it('refuses an argument that names no service', async () => {
+    expectRefused(
+      await script('dead-letters.js', ['orders', '--bogus']),
+      /^\[dead-letters\] unknown argument "--bogus": give service names \(orders, settlement, capacity\) or none for all$/,
+    );
+  });
+
+  it.each([
+    'garbage',
+    '127.0.0.1',
+    '127.0.0.1:19092,kafka',
+    'host:0',
+    'host:65536',
+    ',',
+    'http://127.0.0.1:9092',
+  ])('refuses KAFKA_BROKERS=%s before connecting: host:port[,host:port…]', async (value) => {
+    expectRefused(
+      await script('dead-letters.js', [], { KAFKA_BROKERS: value }),
+      /^\[dead-letters\] KAFKA_BROKERS must be host:port\[,host:port…\], each port 1 to 65535, e.g\. 127\.0\.0\.1:19092 \(it is ".*"\); unset, it is npm start's Kafka at 127\.0\.0\.1:GPUX_KAFKA_PORT$/,
+    );
+  });
+
+  it('refuses a GPUX_KAFKA_PORT that is not a port, when KAFKA_BROKERS is unset', async () => {
+    expectRefused(
+      await script('dead-letters.js', [], { GPUX_KAFKA_PORT: '19092x' }),
+      /^\[dead-letters\] GPUX_KAFKA_PORT must be a TCP port, 1 to 65535 \(it is '19092x'\)$/,
+    );
+  });
+});
+
+describe('infra/scripts/smoke.js', () => {
+  it('--help says what it checks; anything else is refused', async () => {
+    const help = await script('smoke.js', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: node infra\/scripts\/smoke\.js\n/);
+    expectRefused(
+      await script('smoke.js', ['--bogus']),
+      /^\[smoke\] unknown argument "--bogus": smoke\.js takes no arguments \(only --help\)/,
+    );
+  });
+});
