@@ -20,10 +20,10 @@ export type MissedEvents = 'fell-behind' | 'disconnected';
  * The error that ends a subscription to events that missed some. UNAVAILABLE (retry) because the
  * cure is a retry: read the current state (the market's trades, your orders), then subscribe again.
  */
-export function missedEventsError(why: MissedEvents, buffer?: number): GraphQLError {
+export function missedEventsError(why: MissedEvents, behind?: string): GraphQLError {
   const cause =
     why === 'fell-behind'
-      ? `this subscriber fell behind: more than ${buffer} events waited unsent`
+      ? `this subscriber fell behind: ${behind ?? 'its events waited unsent'}`
       : 'the gateway lost its connection to Redis, and events published meanwhile were not received';
   return apiError(
     'UNAVAILABLE',

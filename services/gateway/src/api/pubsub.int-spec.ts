@@ -96,7 +96,8 @@ describe('RedisPubSub', () => {
       pricingReadModel.channels.trades(market),
     ];
     const book = pubsub.iterate(views, async (m) => m, { buffer: 2 });
-    const trades = pubsub.iterate(events, async (m) => m, { kind: 'events', buffer: 2 });
+    // Past its buffer, a client that reads nothing has fallen behind once its oldest event waited.
+    const trades = pubsub.iterate(events, async (m) => m, { kind: 'events', buffer: 2, stallMs: 0 });
     await Promise.all([subscribed(views), subscribed(events)]);
     for (const m of ['t1', 't2', 't3']) {
       await publisher.publish(views, m);
@@ -113,11 +114,34 @@ describe('RedisPubSub', () => {
       { done: false, value: 't2' },
     ]);
     await expect(trades.next()).rejects.toMatchObject({
-      message: expect.stringMatching(/^this subscriber fell behind: more than 2 events waited unsent;/),
+      message: expect.stringMatching(
+        /^this subscriber fell behind: 2 events waited unsent, the oldest for \d+ ms/,
+      ),
       extensions: { code: 'UNAVAILABLE' },
     });
     expect(await trades.next()).toEqual({ done: true, value: undefined });
     await book.return?.();
+  });
+
+  it("gives a client of events that reads on a burst larger than its buffer whole (one order's many trades), and ends one that holds the most it may", async () => {
+    const events = pricingReadModel.channels.trades(randomUUID());
+    const reader = pubsub.iterate(events, async (m) => m, { kind: 'events', buffer: 2, maxQueued: 50 });
+    const capped = pubsub.iterate(events, async (m) => m, { kind: 'events', buffer: 2, maxQueued: 4 });
+    await subscribed(events);
+    // Published in one go: Redis hands them over in a tick, before anything is read.
+    const burst = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    await Promise.all(burst.map((m) => publisher.publish(events, m)));
+    const got: string[] = [];
+    for (const _ of burst) got.push((await reader.next()).value as string);
+    expect(got).toEqual(burst);
+    expect([await capped.next(), await capped.next(), await capped.next(), await capped.next()]).toEqual(
+      burst.slice(0, 4).map((value) => ({ done: false, value })),
+    );
+    await expect(capped.next()).rejects.toMatchObject({
+      message: expect.stringMatching(/^this subscriber fell behind: 4 events waited unsent/),
+      extensions: { code: 'UNAVAILABLE' },
+    });
+    await reader.return?.();
   });
 
   it('keeps channels apart: each is mapped once, by its own clients', async () => {

@@ -132,10 +132,14 @@ export class RedisPubSub implements OnApplicationShutdown {
 
   /**
    * An async iterator of what `map` makes of each message on the channel (null skips it); ends when
-   * the client unsubscribes. A slow client keeps at most `buffer` items. Past it, on a view channel
-   * the oldest is dropped (a newer view holds all it did); on an event channel (`kind: 'events'`:
-   * trades, your orders; channel-kinds.ts) the iterator ends, after the items it holds, with an UNAVAILABLE
-   * error saying it fell behind. `map` must depend on the channel and the message only: one
+   * the client unsubscribes. A slow client keeps at most `buffer` items on a view channel: past it
+   * the oldest is dropped (a newer view holds all it did). On an event channel (`kind: 'events'`:
+   * trades, your orders; channel-kinds.ts) nothing is dropped: past `buffer` items, a client whose
+   * oldest item has waited unsent `stallMs` or more, or that holds `maxQueued`, has fallen behind,
+   * and the iterator ends, after the items it holds, with an UNAVAILABLE error saying so. A burst
+   * (one order's hundreds of trades, which Redis delivers in one tick, before any can be sent) is
+   * not a slow client: a client that reads on drains it well within `stallMs`. Before, 100 queued
+   * items ended it, and a taker's order of 136 fills ended every trades subscriber, however fast. `map` must depend on the channel and the message only: one
    * listener's view of a message is every listener's (see the class). On a view channel `map` is
    * also handed REFRESH_MESSAGE, to read the view again after Redis was out of reach.
    *
@@ -150,10 +154,20 @@ export class RedisPubSub implements OnApplicationShutdown {
     {
       kind = 'view',
       buffer = 100,
+      stallMs = 5_000,
+      maxQueued = 10_000,
       entity = () => '',
-    }: { kind?: ChannelKind; buffer?: number; entity?: (view: T) => string } = {},
+    }: {
+      kind?: ChannelKind;
+      buffer?: number;
+      stallMs?: number;
+      maxQueued?: number;
+      entity?: (view: T) => string;
+    } = {},
   ): AsyncIterableIterator<T> {
     const queue: Promise<T | null>[] = [];
+    /** When each queued item came (ms), in step with `queue`. */
+    const queuedAt: number[] = [];
     const lastSent = new LastSent();
     let wake: (() => void) | undefined;
     let done = false;
@@ -176,19 +190,30 @@ export class RedisPubSub implements OnApplicationShutdown {
         void this.subscriber?.unsubscribe(channel).catch(() => undefined);
       }
     };
-    const fail = (why: MissedEvents) => {
-      failure ??= missedEventsError(why, buffer);
+    const fail = (why: MissedEvents, behind?: string) => {
+      failure ??= missedEventsError(why, behind);
       stop();
       wake?.();
     };
     const listener: Listener = {
       map,
       deliver: (view) => {
+        const now = Date.now();
         if (queue.length >= buffer) {
-          if (kept === 'events') return fail('fell-behind');
-          queue.shift();
+          if (kept !== 'events') {
+            queue.shift();
+            queuedAt.shift();
+          } else {
+            const waited = now - queuedAt[0]!;
+            if (waited >= stallMs || queue.length >= maxQueued)
+              return fail(
+                'fell-behind',
+                `${queue.length} events waited unsent, the oldest for ${waited} ms (at most ${maxQueued}, or ${buffer} for ${stallMs} ms)`,
+              );
+          }
         }
         queue.push(view as Promise<T | null>);
+        queuedAt.push(now);
         wake?.();
       },
       missed: () => fail('disconnected'),
@@ -200,6 +225,7 @@ export class RedisPubSub implements OnApplicationShutdown {
         for (;;) {
           if (done) return { done: true, value: undefined };
           const item = queue.shift();
+          queuedAt.shift();
           if (item) {
             const value = await item;
             if (value === null) continue;
