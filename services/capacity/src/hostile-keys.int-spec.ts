@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { capacityMessages, capacityReadModel as rm, CapacityCommands } from '@gpux/contracts';
 import { CommandSender } from '@gpux/eventsourcing';
 import { KafkaClients, ServiceApp, startService } from '@gpux/platform';
@@ -20,7 +21,7 @@ describe("node ids with ':' in capacity's read model", () => {
   });
   let service: ServiceApp | undefined;
 
-  const register = (nodeId: string, credential: string) =>
+  const register = (nodeId: string, credentialHash: string) =>
     sender.send({
       type: CapacityCommands.registerNode.type,
       subject: nodeId,
@@ -31,7 +32,7 @@ describe("node ids with ':' in capacity's read model", () => {
         gpus: 8,
         region: 'eu-west',
         marketId: 'H100',
-        credentialHash: credential.repeat(64),
+        credentialHash,
       },
     });
   const certify = (nodeId: string) =>
@@ -62,18 +63,24 @@ describe("node ids with ':' in capacity's read model", () => {
   });
 
   it('keeps node `n:certifications` and the certifications of node `n` apart', async () => {
-    expect(await register('n', 'a')).toMatchObject({ status: 'accepted' });
-    expect(await certify('n')).toMatchObject({ status: 'accepted' });
-    expect(await register('n:certifications', 'b')).toMatchObject({ status: 'accepted' });
-    expect(await certify('n:certifications')).toMatchObject({ status: 'accepted' });
+    // The read model's keys are not namespaced like the topics: a node id of this run's own, so
+    // that a second run against the same Redis does not find the first's certifications.
+    const n = uniqueName('n');
+    const credentials = [uniqueName('a'), uniqueName('b')].map((s) =>
+      createHash('sha256').update(s).digest('hex'),
+    );
+    expect(await register(n, credentials[0]!)).toMatchObject({ status: 'accepted' });
+    expect(await certify(n)).toMatchObject({ status: 'accepted' });
+    expect(await register(`${n}:certifications`, credentials[1]!)).toMatchObject({ status: 'accepted' });
+    expect(await certify(`${n}:certifications`)).toMatchObject({ status: 'accepted' });
 
-    expect(await redis.hgetall(rm.node('n:certifications'))).toMatchObject({
+    expect(await redis.hgetall(rm.node(`${n}:certifications`))).toMatchObject({
       providerId: 'prov-1',
       status: 'CERTIFIED',
     });
-    expect(await redis.hgetall(rm.node('n'))).toMatchObject({ providerId: 'prov-1', status: 'CERTIFIED' });
-    expect(await redis.llen(rm.certifications('n'))).toBe(1);
-    expect(await redis.llen(rm.certifications('n:certifications'))).toBe(1);
-    expect(await redis.hget(rm.credential('b'.repeat(64)), 'nodeId')).toBe('n:certifications');
+    expect(await redis.hgetall(rm.node(n))).toMatchObject({ providerId: 'prov-1', status: 'CERTIFIED' });
+    expect(await redis.llen(rm.certifications(n))).toBe(1);
+    expect(await redis.llen(rm.certifications(`${n}:certifications`))).toBe(1);
+    expect(await redis.hget(rm.credential(credentials[1]!), 'nodeId')).toBe(`${n}:certifications`);
   });
 });
