@@ -189,7 +189,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     const sessionId = node['sessionId'];
     if (!sessionId) return;
     if (await this.lost(nodeId, sessionId, node, beat, beatTtlMs, now)) return;
-    if (challenge['id']) await this.expire(nodeId, challenge, now);
+    if (challenge['id']) await this.expire(nodeId, challenge, beat, now);
     // A certification in flight never holds off a spot check: the decider supersedes it.
     if (!challenge['id'] || challenge['purpose'] === 'certification') await this.spot(nodeId, node, now);
   }
@@ -262,7 +262,12 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     return true;
   }
 
-  private async expire(nodeId: string, challenge: Record<string, string>, now: number): Promise<void> {
+  private async expire(
+    nodeId: string,
+    challenge: Record<string, string>,
+    beat: string | null,
+    now: number,
+  ): Promise<void> {
     const spec = JSON.parse(challenge['challenge'] ?? '{}') as { deadline?: number };
     const request = challenge['request']
       ? (JSON.parse(challenge['request']) as { respondBy?: number })
@@ -279,6 +284,10 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       data: {
         nodeId,
         challengeId,
+        // An unanswered spot check's breach is dated no later than this (rules/breach-time.ts).
+        ...(beat && !Number.isNaN(Date.parse(beat))
+          ? { lastHeartbeatAt: new Date(Date.parse(beat)).toISOString() }
+          : {}),
         ...(outage?.until !== undefined
           ? {
               unanswerable: {

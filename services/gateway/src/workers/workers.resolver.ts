@@ -118,8 +118,8 @@ export class WorkersResolver {
    * watchdog reads it, even back from an outage, dates it by what is left of that life (Redis'
    * clock, not this gateway's), and counts a missing one (Redis flushed) from when it first noticed.
    */
-  private async beat(nodeId: string): Promise<void> {
-    await this.redis.redis.set(nodeHeartbeatKey(nodeId), new Date().toISOString(), 'PX', HEARTBEAT_KEPT_MS);
+  private async beat(nodeId: string, at = new Date().toISOString()): Promise<void> {
+    await this.redis.redis.set(nodeHeartbeatKey(nodeId), at, 'PX', HEARTBEAT_KEPT_MS);
   }
 
   /** The node's challenge in flight, null without one. */
@@ -356,9 +356,15 @@ export class WorkersResolver {
     @Caller() worker: Principal,
   ): Promise<GpuNode> {
     const nodeId = worker.nodeId!;
-    const data = { nodeId, sessionId };
-    this.commands.validate('capacity', CapacityCommands.leaveSession.type, data);
     const started = Date.now();
+    // The leave is the worker's last sign of life: kept as its heartbeat (what settlement's meter
+    // charges a lease up to), and the breach is dated then (capacity's rules/breach-time.ts). A
+    // lease that ended between the heartbeat before and the leave's decision was neither breached
+    // nor ever charged to its end, its last part held in escrow.
+    const data = { nodeId, sessionId, lastHeartbeatAt: new Date(started).toISOString() };
+    this.commands.validate('capacity', CapacityCommands.leaveSession.type, data);
+    if ((await this.capacity.nodeField(nodeId, 'sessionId')) === sessionId)
+      await this.beat(nodeId, data.lastHeartbeatAt);
     const outcome = await this.commands.execute(
       'capacity',
       { type: CapacityCommands.leaveSession.type, subject: nodeId, data },

@@ -173,6 +173,8 @@ export const expireChallengeSchema = nodeRef.extend({
   unanswerable: z
     .object({ from: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }) })
     .optional(),
+  /** The node's last heartbeat as the watchdog read it: an unanswered spot check's breach is dated no later. */
+  lastHeartbeatAt: z.iso.datetime({ offset: true }).optional(),
 });
 export const declareNodeLostSchema = nodeRef.extend({
   sessionId: entityId,
@@ -181,6 +183,11 @@ export const declareNodeLostSchema = nodeRef.extend({
 /** The node's worker stops and says so: its session ends now, not a heartbeat window later. */
 export const leaveSessionSchema = nodeRef.extend({
   sessionId: entityId,
+  /**
+   * When the gateway took the leave, written as the node's heartbeat (the worker was alive to send
+   * it): the breach is dated then, not at the decision. Absent in commands recorded before it was.
+   */
+  lastHeartbeatAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const challengeIssuedSchema = nodeRef.extend({

@@ -22,6 +22,25 @@ describe('expiring a challenge', () => {
     ]);
   });
 
+  it("dates an unanswered spot check's breach at the node's last heartbeat, where it came before the expiry", () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+    const spot = challengeOf(node.events(issue('spot'), T0 + 1_000));
+    const beat = new Date(T0 + 1_100).toISOString();
+    const events = node.events(
+      {
+        type: 'capacity.ExpireChallenge',
+        data: { nodeId: 'n1', challengeId: spot.id, lastHeartbeatAt: beat },
+      },
+      spot.deadline + 1,
+    );
+    expect(events.find((e) => e.type === 'capacity.SlaBreached')?.data).toMatchObject({
+      reason: 'CHALLENGE_FAILED',
+      at: beat,
+    });
+    expect(node.state.suspended).toEqual({ reason: 'CHALLENGE_FAILED', at: beat });
+  });
+
   it('excuses a spot check the marketplace could not take answers to: it ends SUPERSEDED and breaches nothing', () => {
     const spotOn = (node: Node) => {
       answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);

@@ -54,6 +54,19 @@ describe('a worker that leaves ends its session at once', () => {
     expect(node.state.suspended).toEqual({ reason: 'NODE_LEFT', at: new Date(T0 + 1_000).toISOString() });
   });
 
+  it('dates the breach when the gateway took the leave (its heartbeat), not at a later decision', () => {
+    const node = certifiedNode();
+    const tookAt = new Date(T0 + 1_000).toISOString();
+    const events = node.events(
+      { type: 'capacity.LeaveSession', data: { nodeId: 'n1', sessionId: 's0', lastHeartbeatAt: tookAt } },
+      T0 + 1_800,
+    );
+    expect(events.find((e) => e.type === 'capacity.SlaBreached')?.data).toMatchObject({
+      reason: 'NODE_LEFT',
+      at: tookAt,
+    });
+  });
+
   it('joining again and recertifying lifts the suspension', () => {
     const node = certifiedNode();
     node.events(leave('s0'), T0 + 1_000);

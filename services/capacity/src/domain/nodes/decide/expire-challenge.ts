@@ -1,5 +1,6 @@
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { breachAt } from '../rules/breach-time';
 import { dueBy } from '../rules/due-by';
 import { excused } from '../rules/excused';
 import { failed } from './outcomes';
@@ -7,7 +8,8 @@ import { failed } from './outcomes';
 /**
  * The watchdog ends a challenge past its due time, unanswered: it fails, DEADLINE_MISSED, unless
  * the marketplace could not take its answers meanwhile (rules/excused.ts): then it ends SUPERSEDED,
- * no verdict on the node (a spot check breaches nothing). Early,
+ * no verdict on the node (a spot check breaches nothing). A spot check's breach is dated no later
+ * than the node's last heartbeat, as the watchdog read it (rules/breach-time.ts). Early,
  * it is refused (the watchdog asks again on a later tick, under another idempotency key). One no
  * longer in flight (expired already, answered, superseded) has nothing left to expire: a second
  * expiry changes nothing.
@@ -46,6 +48,8 @@ export function expireChallenge(
         detail: flight.commitment ? 'no opening before its deadline' : 'no commitment before its deadline',
       },
       now,
+      // An unanswered check: the node may have stopped at its last heartbeat.
+      breachAt(now, command.data.lastHeartbeatAt),
     ),
   );
 }

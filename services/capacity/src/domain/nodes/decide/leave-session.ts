@@ -1,5 +1,6 @@
 import { accept, DecideContext, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeEvent, RegisteredNode } from '../node';
+import { breachAt } from '../rules/breach-time';
 import { sellable } from '../rules/sellable';
 import { breached, sessionEnded } from './outcomes';
 
@@ -7,7 +8,7 @@ import { breached, sessionEnded } from './outcomes';
  * The node's worker stops and says so: its session ends now, instead of a heartbeat window later
  * (when the node would be declared lost, and could sell meanwhile). A node that could sell stops
  * selling at once, as for a lost node: its asks are cancelled, its running leases breached from
- * now, and it sells again once it recertifies (which `gpu-worker join` does when it joins again).
+ * when the gateway took its leave (a heartbeat: rules/breach-time.ts), and it sells again once it recertifies (which `gpu-worker join` does when it joins again).
  * A certification in flight ends with the session; a spot check stays due.
  */
 export function leaveSession(
@@ -27,7 +28,14 @@ export function leaveSession(
     { type: 'capacity.NodeLeft', data: command.data },
     ...sessionEnded(state, `session ${sessionId} ended: the worker left`, now),
     ...(sellable(state)
-      ? [breached(node, 'NODE_LEFT', `the worker left (session ${sessionId})`, now.toISOString())]
+      ? [
+          breached(
+            node,
+            'NODE_LEFT',
+            `the worker left (session ${sessionId})`,
+            breachAt(now, command.data.lastHeartbeatAt),
+          ),
+        ]
       : []),
   );
 }

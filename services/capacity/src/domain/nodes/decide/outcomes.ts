@@ -13,13 +13,15 @@ export function breached(node: RegisterNode, reason: SlaBreachReason, detail: st
 
 /**
  * The events of a failed challenge: the failure, and for a spot check on a selling node
- * (rules/sellable.ts: an f32 figure, not suspended already), a breach.
+ * (rules/sellable.ts: an f32 figure, not suspended already), a breach, dated `at` (ISO; the
+ * decision's time unless the caller knows better: rules/breach-time.ts).
  */
 export function failed(
   state: RegisteredNode,
   flight: ChallengeInFlight,
   failure: Pick<Failure, 'detail'> & { reason: NodeCertificationFailed['reason'] },
   now: Date,
+  at = now.toISOString(),
 ): NodeEvent[] {
   const node = state.node;
   const events: NodeEvent[] = [
@@ -36,12 +38,7 @@ export function failed(
   ];
   if (flight.purpose === 'spot' && sellable(state)) {
     events.push(
-      breached(
-        node,
-        'CHALLENGE_FAILED',
-        `spot challenge ${flight.challenge.id}: ${failure.reason}`,
-        now.toISOString(),
-      ),
+      breached(node, 'CHALLENGE_FAILED', `spot challenge ${flight.challenge.id}: ${failure.reason}`, at),
     );
   }
   return events;
