@@ -2,15 +2,24 @@
 // console the gateway serves at `/`, against the whole marketplace. The market page follows a trade
 // placed through the API without a reload; an API key typed in to sign in is kept in the tab's
 // memory only (never in localStorage, sessionStorage, cookies or console output); the provider
-// and buyer views show nodes, certifications, leases and orders, and the API's own errors.
+// and buyer views show nodes, certifications, leases and orders, and the API's own errors. The
+// market and provider pages subscribe before they read: a change made while a read's answer is
+// held back from the page (holdAnswer) is shown all the same.
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import type { Browser } from 'puppeteer-core';
+import { pricingReadModel } from '@gpux/contracts';
+import { waitUntil } from '@gpux/testing';
 import {
+  BROWSER_WAIT_MS,
+  type HeldAnswer,
+  holdAnswer,
   inPage,
   launchBrowser,
   openPage,
   outputDir,
   rowsOf,
+  socketFrames,
   waitForAnyText,
   waitForCount,
   waitForNew,
@@ -21,6 +30,8 @@ import { Marketplace } from './support/marketplace';
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status filledGpus } }`;
 const TRADES = `query($id: ID!) { market(id: $id) { trades(first: 20) { edges { node { id price gpus } } } } }`;
 const MARKET = 'h100';
+/** A market of the read/subscribe tests' own: its channels have no other subscriber. */
+const RACE = 'h100-race';
 
 describe('the web console', () => {
   let m: Marketplace;
@@ -142,6 +153,90 @@ describe('the web console', () => {
     }
   });
 
+  it('subscribes to the market before it reads it: a trade between the read and its answer is shown, once', async () => {
+    // A provider and a buyer of its own (p2 and b2, so that p1's nodes and b1's leases stay as the
+    // other tests expect) with a node in RACE; 12 bid levels (more than the 10 bookUpdated sends)
+    // and a first trade.
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${RACE}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    keys['p2'] = await m.account('p2', ['provider']);
+    keys['b2'] = await m.account('b2', ['buyer'], '1000.00');
+    await m.ok(
+      `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
+      { i: { marketId: RACE, gpuModel: 'H100-80GB', gpus: 8, region: 'eu-west', nodeId: 'p2-n1' } },
+      keys['p2'],
+    );
+    await m.ok(`mutation { markNodeCertified(nodeId: "p2-n1", tflopsPerGpu: 50) { status } }`);
+    await place('p2', { marketId: RACE, side: 'ASK', gpus: 4, hours: 2, price: '2.40', nodeId: 'p2-n1' });
+    for (let cents = 1; cents <= 12; cents++)
+      await place('b2', {
+        marketId: RACE,
+        side: 'BID',
+        gpus: 1,
+        hours: 1,
+        price: (2 + cents / 100).toFixed(2),
+      });
+    const ioc = { marketId: RACE, side: 'BID', gpus: 1, hours: 1, price: '2.40', timeInForce: 'IOC' };
+    expect(await place('b2', ioc)).toMatchObject({ status: 'FILLED' });
+
+    const redis = new Redis(m.redisUrl);
+    let answer: HeldAnswer | undefined;
+    let frames: string[] = [];
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/market/${RACE}`, async (p) => {
+      answer = await holdAnswer(p, /market\(id: \$id\)/);
+      frames = await socketFrames(p);
+    });
+    try {
+      // The gateway has read the market (one trade); the page has not got the answer.
+      await answer!.read;
+      // Its subscriptions are live while it waits (read first and subscribe after, and they would
+      // start only once it has the answer): the gateway listens on the market's three channels.
+      const channels = [
+        pricingReadModel.channels.trades(RACE),
+        pricingReadModel.channels.book(RACE),
+        pricingReadModel.channels.ticker(RACE),
+      ];
+      await waitUntil(
+        "the page's subscriptions to the market, before its read is answered",
+        async () => {
+          const counts = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
+          return counts.filter((_, i) => i % 2 === 1).every((n) => Number(n) >= 1);
+        },
+        BROWSER_WAIT_MS,
+      );
+      // A second trade, after the read: the page hears of it by subscription before it has the read.
+      expect(await place('b2', ioc)).toMatchObject({ status: 'FILLED' });
+      await waitUntil(
+        `the trade ${RACE}-t2 on the page's socket`,
+        () => frames.some((f) => f.includes(`"${RACE}-t2"`)),
+        BROWSER_WAIT_MS,
+      );
+      await answer!.release();
+
+      await page.waitForSelector('#market-status[data-live="true"]');
+      await waitForCount(page, '#trades tr[data-trade-id]', 2);
+      const ids = await page.$$eval('#trades tr[data-trade-id]', (rows) =>
+        rows.map((r) => r.getAttribute('data-trade-id')),
+      );
+      // Both trades, each once, newest first (they share a second at most, and t2 is the later).
+      expect(ids).toEqual([`${RACE}-t2`, `${RACE}-t1`]);
+      await waitForText(page, '#ticker-trades', '2');
+      // The book as bookUpdated sends it, 10 levels a side, on load as after an update.
+      await waitForText(page, '#book tr.ask td:last-child', '2');
+      expect(await page.$$('#book tr.bid')).toHaveLength(10);
+      expect(await page.$eval('#book tr.bid td:first-child', (el) => el.textContent)).toBe('2.12');
+      await place('b2', { marketId: RACE, side: 'BID', gpus: 2, hours: 1, price: '2.13' });
+      await waitForText(page, '#book tr.bid td:first-child', '2.13');
+      expect(await page.$$('#book tr.bid')).toHaveLength(10);
+      expect(await page.$$('#trades tr[data-trade-id]')).toHaveLength(2);
+      expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+    } finally {
+      await page.close();
+      redis.disconnect();
+    }
+  });
+
   it('signs in with an API key kept in memory only, and shows the provider its nodes and certifications', async () => {
     const key = keys['p1']!;
     const { page, logs } = await openPage(browser!, `${consoleUrl}#/provider`);
@@ -196,6 +291,37 @@ describe('the web console', () => {
       await page.click('#sign-out');
       await page.waitForSelector('#sign-in:not([hidden])');
       expect(await page.content()).not.toContain(key);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('subscribes to a node its first read finds, and reads again: a change between the two is shown', async () => {
+    // p2 and its node p2-n1 (CERTIFIED) are the market test's.
+    const key = keys['p2']!;
+    let answer: HeldAnswer | undefined;
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/provider`, async (p) => {
+      answer = await holdAnswer(p, /myNodes/);
+    });
+    try {
+      await page.waitForSelector('#provider-status');
+      await page.type('input[name="apiKey"]', key);
+      await page.click('#sign-in button[type="submit"]');
+      // The gateway has read p2's nodes (p2-n1 CERTIFIED); the page has not got the answer, and
+      // could not have subscribed to a node it does not know yet.
+      await answer!.read;
+      await m.ok(`mutation { revokeNodeCredential(nodeId: "p2-n1") { id } }`, {}, key);
+      await waitUntil(
+        'p2-n1 suspended',
+        async () =>
+          (await m.ok<{ gpuNode: { status: string } }>(`{ gpuNode(id: "p2-n1") { status } }`, {}, key))
+            .gpuNode.status === 'SUSPENDED',
+        BROWSER_WAIT_MS,
+      );
+      await answer!.release();
+      // Shown as read first, then as it stands: the node was read again once subscribed.
+      await waitForText(page, '[data-node-status="p2-n1"]', 'SUSPENDED');
+      expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
     } finally {
       await page.close();
     }

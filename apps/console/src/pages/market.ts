@@ -1,11 +1,14 @@
 // A market: ticker (with the index per TFLOP/s-hour at the market's minimum), depth chart, candles and recent
 // trades, loaded once and then kept current by the bookUpdated, tickerUpdated and tradeExecuted
 // subscriptions; loaded again when the socket comes back after a drop, for the events it missed.
+// Each load subscribes first, then reads, and merges what the subscriptions sent meanwhile with
+// the read (lib/resync.ts): a trade between the read and the subscription is not lost.
 import { followSocket, gql, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
-import { withTrade } from '../lib/trades';
+import { Held, mergeRead, missesTrades, type MarketUpdate } from '../lib/resync';
+import { tradeCount, withTrade } from '../lib/trades';
 import { formatUsd, usdToNumber } from '../lib/usd';
 import { candleChart, depthChart } from './charts';
 import type { Page } from './page';
@@ -47,9 +50,16 @@ interface Market {
   trades: { edges: { node: Trade }[] };
 }
 
+type Update = MarketUpdate<Ticker, Book, Trade>;
+
 const TICKER = 'last lastTime bestBid bestAsk index indexPerTflopHour vwap24h volume24h value24h trades';
 const TRADE = 'id price gpus hours value time';
 const BOOK = 'bids { price gpus } asks { price gpus }';
+/**
+ * The levels of each side the page reads: those bookUpdated sends (the gateway's markets
+ * resolver), so that the book does not shrink at its first update.
+ */
+const BOOK_DEPTH = 10;
 const CANDLE_SECONDS = 60;
 
 export const marketPage: Page = (root, params) => {
@@ -160,6 +170,8 @@ export const marketPage: Page = (root, params) => {
   };
 
   let market: Market | undefined;
+  /** The market does not exist: its subscriptions' NOT_FOUND says nothing more. */
+  let absent = false;
   const watch = <T>(field: string, query: string, onData: (data: T) => void) => {
     if (closed || subscriptions.has(field)) return;
     const stop = subscribe<T>(query, { id: marketId }, onData, (e) => {
@@ -167,61 +179,107 @@ export const marketPage: Page = (root, params) => {
       // way, so that a later load starts it afresh rather than beside one still running.
       stop();
       if (subscriptions.get(field) === stop) subscriptions.delete(field);
-      if (!closed) showProblem(`subscription: ${e.message}`);
+      if (!closed && !absent) showProblem(`subscription: ${e.message}`);
     });
     subscriptions.set(field, stop);
   };
 
+  /** The market's trade count a read was last started for, because trades were found missing. */
+  let resyncedFor = 0;
+  /** Reads again when the market has had a trade that the page has not got (see missesTrades). */
+  const checkTrades = (count: number) => {
+    if (count <= resyncedFor || !missesTrades(trades, count)) return;
+    resyncedFor = count;
+    void load();
+  };
+
+  /** An update as it comes, once the page is loaded. */
+  const apply = (u: Update) => {
+    if (u.kind === 'ticker') {
+      if (market) showTicker(u.ticker, market);
+      checkTrades(u.ticker.trades);
+    } else if (u.kind === 'book') showBook(u.book);
+    else {
+      const count = tradeCount(u.trade.id);
+      if (count !== null) checkTrades(count - 1);
+      trades = withTrade(trades, u.trade);
+      showTrades();
+      const candle = foldTrade(candles.last(), u.trade, CANDLE_SECONDS);
+      if (candle) candles.update(candle);
+    }
+  };
+  /** The subscriptions' updates: held while a read is in flight, to be merged with its answer. */
+  const updates = new Held<Update>(apply);
+
+  /** Subscribes what is not subscribed: before each read, so that no change falls between. */
+  const watchAll = () => {
+    watch<{ tickerUpdated: Ticker }>(
+      'tickerUpdated',
+      `subscription($id: ID!) { tickerUpdated(marketId: $id) { ${TICKER} } }`,
+      (d) => updates.push({ kind: 'ticker', ticker: d.tickerUpdated }),
+    );
+    watch<{ bookUpdated: Book }>(
+      'bookUpdated',
+      `subscription($id: ID!) { bookUpdated(marketId: $id) { ${BOOK} } }`,
+      (d) => updates.push({ kind: 'book', book: d.bookUpdated }),
+    );
+    watch<{ tradeExecuted: Trade }>(
+      'tradeExecuted',
+      `subscription($id: ID!) { tradeExecuted(marketId: $id) { ${TRADE} } }`,
+      (d) => updates.push({ kind: 'trade', trade: d.tradeExecuted }),
+    );
+  };
+
   const load = serial(async () => {
+    if (closed) return;
+    updates.hold();
+    watchAll();
+    let answer: { market: Market | null };
     try {
-      const answer = await gql<{ market: Market | null }>(
+      answer = await gql<{ market: Market | null }>(
         `query($id: ID!) { market(id: $id) { id gpuClass status tickSize feeRateBps minTflopsPerGpu
-           ticker { ${TICKER} } book(depth: 20) { ${BOOK} }
+           ticker { ${TICKER} } book(depth: ${BOOK_DEPTH}) { ${BOOK} }
            candles(interval: ONE_MINUTE, limit: 240) { start open high low close }
            trades(first: 50) { edges { node { ${TRADE} } } } } }`,
         { id: marketId },
       );
-      if (closed) return;
-      if (!answer.market) {
-        summary = undefined;
-        showProblem(`No market ${marketId}.`);
-        return;
-      }
-      const m = (market = answer.market);
-      tick = usdToNumber(m.tickSize);
-      summary = `${m.status} · tick ${formatUsd(m.tickSize)}`;
-      showTicker(m.ticker, m);
-      showBook(m.book);
-      candles.set(m.candles.map(toChartCandle));
-      // Merged with what is shown: a trade that came by subscription while the query ran stays.
-      trades = m.trades.edges.reduce((list, e) => withTrade(list, e.node), trades);
-      showTrades();
-      watch<{ tickerUpdated: Ticker }>(
-        'tickerUpdated',
-        `subscription($id: ID!) { tickerUpdated(marketId: $id) { ${TICKER} } }`,
-        (d) => {
-          if (market) showTicker(d.tickerUpdated, market);
-        },
-      );
-      watch<{ bookUpdated: Book }>(
-        'bookUpdated',
-        `subscription($id: ID!) { bookUpdated(marketId: $id) { ${BOOK} } }`,
-        (d) => showBook(d.bookUpdated),
-      );
-      watch<{ tradeExecuted: Trade }>(
-        'tradeExecuted',
-        `subscription($id: ID!) { tradeExecuted(marketId: $id) { ${TRADE} } }`,
-        (d) => {
-          trades = withTrade(trades, d.tradeExecuted);
-          showTrades();
-          const candle = foldTrade(candles.last(), d.tradeExecuted, CANDLE_SECONDS);
-          if (candle) candles.update(candle);
-        },
-      );
-      showStatus();
     } catch (error) {
+      // Nothing read: what came meanwhile is shown as it would have been.
+      updates.release().forEach(apply);
       if (!closed) showProblem(error instanceof Error ? error.message : String(error));
+      return;
     }
+    const held = updates.release();
+    if (closed) return;
+    if (!answer.market) {
+      absent = true;
+      summary = undefined;
+      showProblem(`No market ${marketId}.`);
+      return;
+    }
+    absent = false;
+    const m = (market = answer.market);
+    tick = usdToNumber(m.tickSize);
+    summary = `${m.status} · tick ${formatUsd(m.tickSize)}`;
+    const merged = mergeRead(
+      {
+        ticker: m.ticker,
+        book: m.book,
+        candles: m.candles.map(toChartCandle),
+        trades: m.trades.edges.map((e) => e.node),
+      },
+      held,
+      // A trade shown before (by subscription, before a read again after a drop) stays.
+      trades,
+      CANDLE_SECONDS,
+    );
+    showTicker(merged.ticker, m);
+    showBook(merged.book);
+    candles.set(merged.candles);
+    trades = merged.trades;
+    showTrades();
+    showStatus();
+    checkTrades(merged.ticker.trades);
   });
 
   const socket = followSocket({ changed: showStatus, back: () => void load() });

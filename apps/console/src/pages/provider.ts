@@ -1,11 +1,13 @@
 // The provider's view (signed in): their nodes with status and certification history (measured
 // TFLOP/s per GPU against the model's peak), and what they earned. Node changes come by
 // nodeStatusChanged; the figures are read again when one does, and when the socket comes back
-// after a drop (for the changes it missed).
+// after a drop (for the changes it missed). A node is subscribed before the read that shows it
+// last: one first found by a read is subscribed, then read again.
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { certificationChart, type CertificationEntry } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
+import { unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
 import { certificationsChart } from './charts';
 import type { Page } from './page';
@@ -68,6 +70,8 @@ const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu c
 export const providerPage: Page = (root) => {
   /** The nodeStatusChanged subscriptions by node; one that ended is subscribed again by the next load. */
   const subscriptions = new Map<string, () => void>();
+  /** Every node a read has shown: one not among them is read again once subscribed. */
+  const seen = new Set<string>();
   const charts: (() => void)[] = [];
   /** Torn down: a query that answers after it draws and subscribes nothing. */
   let closed = false;
@@ -104,6 +108,10 @@ export const providerPage: Page = (root) => {
   };
 
   const load = serial(async () => {
+    if (closed) return;
+    // Subscribe first, then read: the nodes known whose subscription ended are subscribed again
+    // before the read (one refused at once is not read again for it: that would read without end).
+    seen.forEach(watch);
     try {
       const answer = await gql<Answer>(
         `{ me { id balance earned } myNodes(first: 20) { edges { node { ${NODE} } } }
@@ -113,7 +121,19 @@ export const providerPage: Page = (root) => {
       const data = flatten(answer);
       charts.splice(0).forEach((remove) => remove());
       render(data);
-      for (const node of data.myNodes) watch(node.id);
+      // A node this read found for the first time was not watched while it ran, so a change to it
+      // between the two would be lost: watched now, it is read again (serial runs the load once
+      // more when this one ends). A change to a node watched already calls load itself, and runs
+      // a read after this one the same way.
+      const found = unwatched(
+        data.myNodes.map((node) => node.id),
+        seen,
+      );
+      for (const id of found) {
+        seen.add(id);
+        watch(id);
+      }
+      if (found.length > 0) void load();
       summary = `Account ${data.me.id}: ${data.myNodes.length} node(s)`;
       showStatus();
       status.dataset['loaded'] = 'true';

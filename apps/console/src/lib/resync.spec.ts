@@ -1,0 +1,175 @@
+import { foldTrades, Held, mergeRead, missesTrades, unwatched, type MarketUpdate } from './resync';
+
+interface Ticker {
+  last: string;
+  trades: number;
+}
+interface Book {
+  asks: string[];
+}
+interface Trade {
+  id: string;
+  price: string;
+  gpus: number;
+  hours: number;
+  time: string;
+}
+type Update = MarketUpdate<Ticker, Book, Trade>;
+
+const MINUTE = 60;
+/** Minute 0 of the test's hour is 00:00. */
+const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 0, 1, 0, minute, second)).toISOString();
+const trade = (n: number, price: string, minute: number, second = 0): Trade => ({
+  id: `m-t${n}`,
+  price,
+  gpus: 1,
+  hours: 1,
+  time: at(minute, second),
+});
+const minute = (m: number) => Date.UTC(2026, 0, 1, 0, m) / 1000;
+const ids = (trades: Trade[]) => trades.map((t) => t.id);
+
+describe('Held', () => {
+  it('applies updates at once when no read is in flight', () => {
+    const applied: number[] = [];
+    const held = new Held<number>((n) => applied.push(n));
+    held.push(1);
+    expect(applied).toEqual([1]);
+    expect(held.release()).toEqual([]);
+  });
+
+  it('holds what comes from hold to release, in order, and applies what comes after', () => {
+    const applied: number[] = [];
+    const held = new Held<number>((n) => applied.push(n));
+    held.hold();
+    held.push(1);
+    held.push(2);
+    held.hold(); // a second hold (a read again) keeps what is held
+    held.push(3);
+    expect(applied).toEqual([]);
+    expect(held.release()).toEqual([1, 2, 3]);
+    held.push(4);
+    expect(applied).toEqual([4]);
+  });
+});
+
+describe('mergeRead: a read merged with what the subscriptions sent while it was in flight', () => {
+  const read = {
+    ticker: { last: '2.40', trades: 2 },
+    book: { asks: ['2.55'] },
+    candles: [{ time: minute(0), open: 2.3, high: 2.4, low: 2.3, close: 2.4 }],
+    trades: [trade(2, '2.40', 0, 30), trade(1, '2.30', 0, 10)],
+  };
+
+  it('keeps a trade that came after the read ran (the one the read-then-subscribe order lost)', () => {
+    const held: Update[] = [{ kind: 'trade', trade: trade(3, '2.50', 0, 40) }];
+    const merged = mergeRead(read, held, [], MINUTE);
+    expect(ids(merged.trades)).toEqual(['m-t3', 'm-t2', 'm-t1']);
+    expect(merged.candles).toEqual([{ time: minute(0), open: 2.3, high: 2.5, low: 2.3, close: 2.5 }]);
+  });
+
+  it('lists a trade both in the read and held once, and leaves the candle as the read has it', () => {
+    const held: Update[] = [{ kind: 'trade', trade: trade(2, '2.40', 0, 30) }];
+    const merged = mergeRead(read, held, [], MINUTE);
+    expect(ids(merged.trades)).toEqual(['m-t2', 'm-t1']);
+    expect(merged.candles).toEqual(read.candles);
+  });
+
+  it('folds held trades in the order they happened: the candle closes at the last one', () => {
+    // t3 the read counted already (its high), t4 it did not; they came in either order.
+    const later = { ...read, candles: [{ time: minute(0), open: 2.3, high: 2.6, low: 2.3, close: 2.6 }] };
+    for (const held of [
+      [trade(3, '2.60', 0, 40), trade(4, '2.45', 0, 40)],
+      [trade(4, '2.45', 0, 40), trade(3, '2.60', 0, 40)],
+    ]) {
+      const merged = mergeRead(
+        later,
+        held.map((t): Update => ({ kind: 'trade', trade: t })),
+        [],
+        MINUTE,
+      );
+      expect(merged.candles).toEqual([{ time: minute(0), open: 2.3, high: 2.6, low: 2.3, close: 2.45 }]);
+      expect(ids(merged.trades)).toEqual(['m-t4', 'm-t3', 'm-t2', 'm-t1']);
+    }
+  });
+
+  it('opens the next candle for a held trade of a later minute', () => {
+    const merged = mergeRead(read, [{ kind: 'trade', trade: trade(3, '2.50', 1, 5) }], [], MINUTE);
+    expect(merged.candles).toEqual([
+      read.candles[0],
+      { time: minute(1), open: 2.5, high: 2.5, low: 2.5, close: 2.5 },
+    ]);
+  });
+
+  it('keeps the trades shown before the read (a read again after a drop), each once', () => {
+    const merged = mergeRead(read, [], [trade(2, '2.40', 0, 30), trade(1, '2.30', 0, 10)], MINUTE);
+    expect(ids(merged.trades)).toEqual(['m-t2', 'm-t1']);
+  });
+
+  it('keeps at most max trades, the newest', () => {
+    const merged = mergeRead(read, [{ kind: 'trade', trade: trade(3, '2.50', 0, 40) }], [], MINUTE, 2);
+    expect(ids(merged.trades)).toEqual(['m-t3', 'm-t2']);
+  });
+
+  it('shows the last book held over the read (a newer one still to come carries any later change)', () => {
+    const held: Update[] = [
+      { kind: 'book', book: { asks: ['2.60'] } },
+      { kind: 'book', book: { asks: ['2.70'] } },
+    ];
+    expect(mergeRead(read, held, [], MINUTE).book).toEqual({ asks: ['2.70'] });
+    expect(mergeRead(read, [], [], MINUTE).book).toBe(read.book);
+  });
+
+  it("shows the last ticker held, unless it has seen fewer trades than the read's (older)", () => {
+    const newer: Update = { kind: 'ticker', ticker: { last: '2.50', trades: 3 } };
+    const same: Update = { kind: 'ticker', ticker: { last: '2.40', trades: 2 } };
+    const older: Update = { kind: 'ticker', ticker: { last: '2.30', trades: 1 } };
+    expect(mergeRead(read, [newer], [], MINUTE).ticker).toEqual({ last: '2.50', trades: 3 });
+    expect(mergeRead(read, [same], [], MINUTE).ticker).toBe((same as { ticker: Ticker }).ticker);
+    expect(mergeRead(read, [older], [], MINUTE).ticker).toBe(read.ticker);
+    expect(mergeRead(read, [newer, older], [], MINUTE).ticker).toEqual({ last: '2.50', trades: 3 });
+  });
+
+  it('merges nothing held as the read alone', () => {
+    expect(mergeRead(read, [], [], MINUTE)).toEqual(read);
+  });
+});
+
+describe('foldTrades', () => {
+  it('starts the candles from none', () => {
+    expect(foldTrades([], [trade(1, '2.00', 0), trade(2, '3.00', 0, 1)], MINUTE)).toEqual([
+      { time: minute(0), open: 2, high: 3, low: 2, close: 3 },
+    ]);
+  });
+
+  it('passes over a trade older than the last candle (the read has it)', () => {
+    const candles = [{ time: minute(1), open: 2, high: 2, low: 2, close: 2 }];
+    expect(foldTrades(candles, [trade(1, '9.00', 0, 59)], MINUTE)).toEqual(candles);
+  });
+});
+
+describe('missesTrades', () => {
+  const shown = [trade(5, '2.40', 0), trade(4, '2.40', 0)];
+
+  it('says a trade is missing when the market has had more than the newest shown', () => {
+    expect(missesTrades(shown, 6)).toBe(true);
+    expect(missesTrades([], 1)).toBe(true);
+  });
+
+  it('says none is missing when the newest shown is the last the market had', () => {
+    expect(missesTrades(shown, 5)).toBe(false);
+    expect(missesTrades(shown, 3)).toBe(false);
+    expect(missesTrades([], 0)).toBe(false);
+  });
+
+  it('says nothing for ids without a count', () => {
+    expect(missesTrades([{ ...trade(1, '2.40', 0), id: 'x' }], 9)).toBe(false);
+  });
+});
+
+describe('unwatched', () => {
+  it('answers the ids not watched yet, once each, in order', () => {
+    expect(unwatched(['n1', 'n2', 'n3', 'n2'], new Set(['n2']))).toEqual(['n1', 'n3']);
+    expect(unwatched(['n1'], new Map([['n1', () => undefined]]))).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+// Reading a page's state while its subscriptions run (README, "subscribe first, then read"): the
+// subscriptions start before the read, what they send while the read is in flight is held, and
+// merged with the read's answer once it comes, so that a change between the read and the
+// subscription is neither lost nor shown twice.
+import { foldTrade, type ChartCandle, type TradeLike } from './candles';
+import { newestFirst, tradeCount, withTrade } from './trades';
+
+/** Holds what arrives while a read is in flight; hands it on at once otherwise. */
+export class Held<T> {
+  private held: T[] | null = null;
+
+  constructor(private readonly apply: (item: T) => void) {}
+
+  /** An update from a subscription: held during a read, applied otherwise. */
+  push(item: T): void {
+    if (this.held) this.held.push(item);
+    else this.apply(item);
+  }
+
+  /** A read starts: from now until `release`, updates are held (call it before subscribing). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** The read has answered (or failed): the updates held, in the order they came; none held from now. */
+  release(): T[] {
+    const held = this.held ?? [];
+    this.held = null;
+    return held;
+  }
+}
+
+/** What a market's subscriptions send: tickerUpdated, bookUpdated, tradeExecuted. */
+export type MarketUpdate<Ticker, Book, Trade> =
+  { kind: 'ticker'; ticker: Ticker } | { kind: 'book'; book: Book } | { kind: 'trade'; trade: Trade };
+
+export interface MarketState<Ticker, Book, Trade> {
+  ticker: Ticker;
+  book: Book;
+  candles: ChartCandle[];
+  /** Newest first. */
+  trades: Trade[];
+}
+
+/**
+ * The candles after `trades`, folded oldest first onto `candles` (the read's, oldest first). Held
+ * trades are every trade since the subscription started, the read every one before it, so folding
+ * them all in the order they happened gives each candle its true close, whether or not the read
+ * already counted some of them (high and low do not change for a trade counted twice).
+ */
+export function foldTrades(
+  candles: readonly ChartCandle[],
+  trades: readonly TradeLike[],
+  intervalSeconds: number,
+): ChartCandle[] {
+  const out = [...candles];
+  for (const trade of [...trades].sort(newestFirst).reverse()) {
+    const last = out[out.length - 1];
+    const candle = foldTrade(last, trade, intervalSeconds);
+    if (!candle) continue;
+    if (last && last.time === candle.time) out[out.length - 1] = candle;
+    else out.push(candle);
+  }
+  return out;
+}
+
+/**
+ * A market after a read: the read's answer merged with the updates held while it was in flight
+ * (in the order they came), and with the trades shown before it (kept, each trade once).
+ *
+ * - Trades: every one of the three, once each by id, newest first (withTrade).
+ * - Candles: the read's, with the held trades folded on (foldTrades).
+ * - Book and ticker: the API gives them no version. A held one was read by the gateway when a
+ *   change was published, after the subscription started; the read may have been before or after
+ *   it. The last one held wins: were the read newer, the change that made it so has its own
+ *   message still to come, which the page applies after this (the gateway never sends a state
+ *   twice, so a message withheld as a repeat is the state shown). The ticker's `trades` (the
+ *   market's trade count) orders two tickers where they differ: a held ticker with fewer trades
+ *   than the read is older, and the read's stays.
+ */
+export function mergeRead<Ticker extends { trades: number }, Book, Trade extends TradeLike>(
+  read: MarketState<Ticker, Book, Trade>,
+  held: readonly MarketUpdate<Ticker, Book, Trade>[],
+  shown: readonly Trade[],
+  intervalSeconds: number,
+  max = 50,
+): MarketState<Ticker, Book, Trade> {
+  let { ticker, book } = read;
+  const heldTrades: Trade[] = [];
+  for (const update of held) {
+    if (update.kind === 'ticker') {
+      if (update.ticker.trades >= ticker.trades) ticker = update.ticker;
+    } else if (update.kind === 'book') book = update.book;
+    else heldTrades.push(update.trade);
+  }
+  const trades = [...read.trades, ...heldTrades].reduce(
+    (list, trade) => withTrade(list, trade, max),
+    [...shown].slice(0, max),
+  );
+  return { ticker, book, candles: foldTrades(read.candles, heldTrades, intervalSeconds), trades };
+}
+
+/**
+ * Whether a trade the market has had is missing from `trades` (the latest the page holds): `count`
+ * is how many trades the market is known to have had (a ticker's `trades`; for a trade that
+ * arrives, the count in its id less one: those before it), and the highest count among `trades`
+ * is lower. A trade can fall between a read and a subscription the gateway had not started yet
+ * when the read ran (a client is not told when it has); a later trade or ticker shows the gap,
+ * and the page reads again. False when the trades' ids carry no count.
+ */
+export function missesTrades(trades: readonly TradeLike[], count: number): boolean {
+  let highest = 0;
+  for (const trade of trades) {
+    const n = tradeCount(trade.id);
+    if (n === null) return false;
+    highest = Math.max(highest, n);
+  }
+  return count > highest;
+}
+
+/**
+ * The ids of `ids` not watched yet, in their order. A page that learns what to subscribe from a
+ * read (the provider's nodes) subscribes these, then reads again: the read that found them ran
+ * before their subscriptions did.
+ */
+export function unwatched(ids: readonly string[], watched: { has(id: string): boolean }): string[] {
+  return [...new Set(ids)].filter((id) => !watched.has(id));
+}
