@@ -85,7 +85,8 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       metrics: projectionRunnerMetrics(metrics),
     });
     this.unregisterMetrics = projectionMetrics(metrics, this.runner);
-    // Up while the lag can be measured; how far behind, summed over partitions. Down, naming the
+    // Up while the lag can be measured; how far behind, summed over partitions, and since when it
+    // refolds from offset 0 where it does. Down, naming the
     // partition, offset and error, while a partition is stopped on a poison batch, and while the
     // consumer is down (kafkajs stopped it for good; a new one is started after a pause).
     health.register(options.name, async (indicators) => {
@@ -106,9 +107,15 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       }
       try {
         const partitions = await this.runner.lag();
+        // Refolding (Redis flushed): up, as the service runs, but said, with how long, since the
+        // gateway answers what reads this model UNAVAILABLE until it is whole.
+        const since = this.runner.refoldingSince();
         return check.up({
           lag: partitions.reduce((sum, p) => sum + Math.max(0, p.lag), 0),
           partitions: partitions.length,
+          ...(since === undefined
+            ? {}
+            : { refolding: { since: new Date(since).toISOString(), ms: Date.now() - since } }),
         });
       } catch (error) {
         return check.down({ message: error instanceof Error ? error.message : String(error) });

@@ -138,8 +138,22 @@ describe('ProjectionRunner when Redis is flushed mid-stream', () => {
     runners.push(runner);
     await runner.start();
     expect(runner.stats.rebuilds).toBe(1); // the first start found no epoch: an empty model is built
+    await waitUntil('the empty model to be whole', () => runner.refoldingSince() === undefined, 10_000);
+    // What the service's health says of the refold after the flush (read-model.module.ts).
+    const refolding = new Set<number>();
+    const watch = setInterval(() => {
+      const since = runner.refoldingSince();
+      if (since !== undefined) refolding.add(since);
+    }, 5);
     const written = await produceAndFlush(topic, name, () => runner.stats.applied);
     await expectEqualToFold(topic, name, written);
+    clearInterval(watch);
+    expect(refolding.size).toBe(1);
+    await waitUntil(
+      'the runner to know its model whole',
+      () => runner.refoldingSince() === undefined,
+      10_000,
+    );
     expect(runner.stats.rebuilds).toBe(2);
     expect(warnings).toContainEqual(
       expect.objectContaining({

@@ -358,6 +358,11 @@ export class ProjectionRunner {
   }
 
   /** Per topic-partition: checkpoint, read_committed end, and records in between (see PartitionLag). */
+  /** When this runner started refolding its model from offset 0 (Redis flushed, or a new version); undefined once whole. */
+  refoldingSince(): number | undefined {
+    return this.rebuildingSince;
+  }
+
   async lag(): Promise<PartitionLag[]> {
     return projectionLag(await this.admin(), this.redis, this.projection);
   }
