@@ -14,20 +14,14 @@ interface Wait {
   since: number;
   retries: number;
   timer: NodeJS.Timeout | undefined;
-  /** Tries the held events again now (what the timer calls). */
-  retryNow: () => void;
 }
 
 /**
  * The partitions of a projection whose next event waits for its cause on another partition (a
  * `requires` the script answered `waiting` to). Such a partition is paused on the consumer, and
- * the events it holds from that one on are tried again (`retry`) as soon as another partition of
- * the projection is folded further (its cause may be in what that one folded), or after a short
- * pause (5 ms, doubling to 200 ms) where none is, while the other partitions, the cause's among
- * them, go on. Partitions are folded independently, so this is what keeps an effect from being
- * visible before its cause. Waiting only on the pause, a refold whose partitions take causes from
- * each other (settlement's: a provider's credit waits for the buyer's charge, and the platform's
- * partition takes a fee from every buyer's) spent most of its time paused: 60 s for 8,000 events.
+ * after a short pause (5 ms, doubling to 200 ms) the events it holds from that one on are tried
+ * again (`retry`), while the other partitions, the cause's among them, go on. Partitions are
+ * folded independently, so this is what keeps an effect from being visible before its cause.
  * The events are held, not fetched and decoded again: a replay's batches are megabytes, and
  * reading one again for every wait made a rebuild several times slower (bench/README.md).
  *
@@ -65,14 +59,6 @@ export class CausalWaits {
       since: same ? previous.since : Date.now(),
       retries: same ? previous.retries + 1 : 0,
       timer: undefined,
-      retryNow: () => {
-        clearTimeout(wait.timer);
-        wait.timer = undefined;
-        void retry().then(
-          (handled) => handled || this.resume(wait),
-          () => this.resume(wait),
-        );
-      },
     };
     this.waits.set(field, wait);
     const consumer = this.consumer();
@@ -89,7 +75,16 @@ export class CausalWaits {
         error: String(error),
       });
     }
-    wait.timer = setTimeout(wait.retryNow, Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** wait.retries));
+    wait.timer = setTimeout(
+      () => {
+        wait.timer = undefined;
+        void retry().then(
+          (handled) => handled || this.resume(wait),
+          () => this.resume(wait),
+        );
+      },
+      Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** wait.retries),
+    );
     wait.timer.unref();
   }
 
@@ -111,12 +106,7 @@ export class CausalWaits {
     return wait.offset;
   }
 
-  /**
-   * The partition was folded up to `reached`: a wait of its own at or below it is over, and the
-   * other partitions' waits are tried again now (one whose retry is under way already is left to
-   * it). Only a fold that got somewhere calls this, so two partitions that wait on each other's
-   * causes, neither folded yet, are not woken in turn for nothing: their pauses stand.
-   */
+  /** The partition was folded up to `reached`: a wait at or below it is over. */
   reached(topic: string, partition: number, reached: number): void {
     const field = checkpointField(topic, partition);
     const wait = this.waits.get(field);
@@ -124,8 +114,6 @@ export class CausalWaits {
       clearTimeout(wait.timer);
       this.waits.delete(field);
     }
-    for (const [other, waiting] of this.waits)
-      if (other !== field && waiting.timer !== undefined) waiting.retryNow();
   }
 
   /** Positions were reset (a rebuild, a new assignment) or the runner stops: every wait is over. */
