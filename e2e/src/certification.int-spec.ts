@@ -33,7 +33,14 @@ import {
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
 import { challengeSizeFor } from '@gpux/certification';
-import { CapacityCommands, capacityMessages, capacityReadModel, HEADERS, topic } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  capacityMessages,
+  capacityReadModel,
+  HEADERS,
+  nodeHeartbeatKey,
+  topic,
+} from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { infraEnv, readTopic } from '@gpux/testing';
 import Redis from 'ioredis';
@@ -445,6 +452,53 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     },
     120_000,
   );
+
+  it('(b) asking for certification while a spot check waits to be fetched hands it out: its clock runs from the probe, so a provider cannot see one coming for free', async () => {
+    const { credential } = await register('prober', 2);
+    const client = new GatewayClient(m.url, credential);
+    const alive = await keepAlive(client, 'e2e prober', HEARTBEAT_INTERVAL_MS);
+    expect(await certifyHonestly(client, gpu, MODEST_CLAIM_TFLOPS)).toMatchObject({ ok: true });
+    alive.stop();
+    // From here the node is kept alive by its heartbeat key alone, written as the gateway writes
+    // it: no heartbeat hands a spot check out.
+    const redis = new Redis(m.redisUrl);
+    const beat = () => redis.set(nodeHeartbeatKey('prober'), new Date().toISOString(), 'PX', 86_400_000);
+    await beat();
+    const beating = setInterval(() => void beat().catch(() => undefined), 200);
+    try {
+      await sellAndLease('prober');
+      const pending = await eventually(
+        async () => {
+          const c = await redis.hgetall(capacityReadModel.challenge('prober'));
+          return c['purpose'] === 'spot' ? c : undefined;
+        },
+        'a spot check for the leased node',
+        30_000,
+      );
+      expect(pending['delivered']).toBeUndefined();
+      const probedAt = Date.now();
+      const refused = await client.requestCertification(MODEST_CLAIM_TFLOPS).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(GatewayRequestError);
+      expect(refused).toMatchObject({
+        code: 'ALREADY_EXISTS',
+        message: expect.stringMatching(
+          new RegExp(`^node prober is answering spot challenge ${pending['id']}, handed out now`),
+        ),
+      });
+      expect(await redis.hget(capacityReadModel.challenge('prober'), 'delivered')).toBe('1');
+      // The heartbeat that brings it gives it the clock the probe started.
+      const ack = await client.heartbeat(alive.sessionId);
+      expect(ack.challenge?.id).toBe(pending['id']);
+      expect(ack.challenge?.challenge.issuedAt).toBeGreaterThanOrEqual(probedAt);
+      expect(ack.challenge?.challenge.issuedAt).toBeLessThanOrEqual(Date.now());
+    } finally {
+      clearInterval(beating);
+      redis.disconnect();
+    }
+  }, 90_000);
 
   it('(b) a forged credential and a revoked one are refused: the worker says so in one line and exits 3', async () => {
     const forged = `gpxn_${'forged0123456789'.repeat(2)}`;

@@ -226,8 +226,8 @@ export class WorkersResolver {
     };
     const outcome = await this.commands
       .execute('capacity', { type: CapacityCommands.issueChallenge.type, subject: nodeId, data }, rm.name)
-      .catch((error: unknown) => {
-        throw credentialsNode(error);
+      .catch(async (error: unknown) => {
+        throw await this.whileChallenged(nodeId, credentialsNode(error));
       });
     const { request: _request, ...ticket } = await this.after(
       nodeId,
@@ -428,6 +428,26 @@ export class WorkersResolver {
       status: node.status,
       ...(pending ? { challenge: { id: pending.id, purpose: 'SPOT', challenge: pending.challenge } } : {}),
     };
+  }
+
+  /**
+   * A certification refused because the node answers another challenge (ALREADY_EXISTS). A spot
+   * check not handed out yet is handed out now, its clock started as at a heartbeat: otherwise a
+   * provider could ask for certification to see a spot check coming, and free its GPU for it
+   * before fetching it. The refusal then says so; its worker's next heartbeat brings the check.
+   */
+  private async whileChallenged(nodeId: string, error: unknown): Promise<unknown> {
+    if (!(error instanceof GraphQLError && error.extensions['code'] === 'ALREADY_EXISTS')) return error;
+    const c = await this.capacity.challenge(nodeId);
+    if (!c || c.purpose !== 'spot' || c.request || c.delivered) return error;
+    const view = await this.capacity.node(nodeId);
+    const interval = view?.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS;
+    const handed = await this.handOut(nodeId, c, interval);
+    if (!handed) return error;
+    return new GraphQLError(
+      `node ${nodeId} is answering spot challenge ${handed.id}, handed out now (its clock runs): the next heartbeat brings it; ask for certification once it is answered`,
+      { extensions: error.extensions },
+    );
   }
 
   /**
