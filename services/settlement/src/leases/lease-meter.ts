@@ -5,7 +5,7 @@ import {
   SettlementCommands,
   settlementReadModel as rm,
 } from '@gpux/contracts';
-import { EventSourcingHost } from '@gpux/eventsourcing';
+import { EventSourcingHost, projectionKeys, readModelRebuilding } from '@gpux/eventsourcing';
 import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accruedCharge } from '../domain/leases/billing';
 import { deliveredUntil, NodeLiveness } from '../domain/leases/delivered-until';
@@ -40,9 +40,20 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     return this.task.stop();
   }
 
-  /** One pass over the running leases. */
+  /**
+   * One pass over the running leases. None while settlement's read model is refolded (Redis
+   * flushed) or capacity's is: what they show then is partial. A lease that ended long ago showed
+   * running, and its MeterLease was refused and recorded, hundreds at each flush; and a watched
+   * node without its session yet was charged as unwatched, past its last heartbeat. The first
+   * tick once both are whole charges what came due meanwhile.
+   */
   async tick(clock = Date.now()): Promise<number> {
     const redis = this.redis.redis;
+    const [settlementPartial, capacityRefolding] = await Promise.all([
+      readModelRebuilding(redis, rm.name),
+      redis.exists(projectionKeys(capacityReadModel.name).rebuilding),
+    ]);
+    if (settlementPartial || capacityRefolding) return 0;
     // In arrears: a node's loss is noticed within the delay, so no undelivered time is ever paid.
     const now = clock - this.config.LEASE_CHARGE_DELAY_MS;
     const ids = await redis.zrange(rm.activeLeases, 0, -1);
