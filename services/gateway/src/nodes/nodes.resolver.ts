@@ -295,7 +295,7 @@ export class NodesResolver {
   @Mutation(() => GpuNode, {
     nullable: true,
     description:
-      'Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows.',
+      "Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows. A node whose credential its provider revoked is refused FORBIDDEN on nodeId until they rotate it (rotateNodeCredential): the certificate would lift the revocation's suspension.",
   })
   @Roles('admin')
   async markNodeCertified(

@@ -230,6 +230,31 @@ describe('node certification by challenge', () => {
     expect(node.state.suspended).toBeNull();
   });
 
+  it("refuses an administrator's certificate for a node whose credential is revoked, until it is rotated", () => {
+    const node = new Node();
+    const mark = {
+      type: 'capacity.MarkNodeCertified',
+      data: { nodeId: 'n1', tflopsPerGpu: 300, validForMs: 3_600_000 },
+    } as const;
+    node.events(mark, T0);
+    node.events(
+      { type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } },
+      T0 + 1,
+    );
+    expect(node.state.suspended).toMatchObject({ reason: 'CREDENTIAL_REVOKED' });
+    expect(node.decide(mark, T0 + 2)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN', field: 'nodeId' });
+    expect(node.state.suspended).toMatchObject({ reason: 'CREDENTIAL_REVOKED' });
+    node.events(
+      {
+        type: 'capacity.RotateNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', credentialHash: 'b'.repeat(64) },
+      },
+      T0 + 3,
+    );
+    expect(node.events(mark, T0 + 4).map((e) => e.type)).toEqual(['capacity.NodeCertified']);
+    expect(node.state.suspended).toBeNull();
+  });
+
   it('does not breach a node that was not selling when its credential is revoked', () => {
     const node = new Node();
     expect(

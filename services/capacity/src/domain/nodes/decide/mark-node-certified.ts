@@ -1,10 +1,11 @@
 import { challengeSizeFor } from '@gpux/certification';
-import { accept, Decision } from '@gpux/eventsourcing/domain';
+import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { spotClaim } from '../rules/spot-claim';
 
 /**
- * An administrator certifies a node (tests, demos): for as long as they say, from the clock. Its
+ * An administrator certifies a node (tests, demos): for as long as they say, from the clock; not
+ * one whose credential its provider revoked (until they rotate it). Its
  * spot checks are sized now, from their claim, as a challenge's would be (challengeSizeFor), so a
  * worker that joins it is told the size to tune for.
  */
@@ -15,6 +16,14 @@ export function markNodeCertified(
 ): Decision<NodeEvent> {
   const { nodeId, providerId, marketId, gpus } = state.node;
   const { tflopsPerGpu } = command.data;
+  // Its provider revoked it (a credential leaked, a machine gone): it sells again only once they
+  // rotate it. An administrator's certificate lifted the suspension and it sold, revoked.
+  if (!state.credentialHash)
+    return reject(
+      'FORBIDDEN',
+      `the credential of node ${nodeId} is revoked: its provider rotates it (rotateNodeCredential) before it may be certified again`,
+      'nodeId',
+    );
   return accept({
     type: 'capacity.NodeCertified',
     data: {
