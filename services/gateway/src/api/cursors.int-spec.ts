@@ -12,6 +12,7 @@ import { markFolded, seedApiKey, seedMarket, seedOrder, startGateway } from '../
 const ADMIN_KEY = 'cursors-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'cursors-int-spec-buyer-key-0123456789';
 const OTHER_KEY = 'cursors-int-spec-other-key-0123456789';
+const THIRD_KEY = 'cursors-int-spec-third-key-0123456789';
 
 interface Answer {
   data?: Record<string, unknown> | null;
@@ -70,6 +71,7 @@ describe('cursors through the gateway: each list reads its own', () => {
     await markFolded(redis);
     await seedApiKey(redis, BUYER_KEY, 'acc-1', 'buyer');
     await seedApiKey(redis, OTHER_KEY, 'acc-2', 'buyer');
+    await seedApiKey(redis, THIRD_KEY, 'acc-3', 'buyer');
     seed = new Redis(redis.url);
     // Markets h100 and m1 (seeded whole), in the order they opened.
     await seedMarket(redis, 'h100');
@@ -85,6 +87,14 @@ describe('cursors through the gateway: each list reads its own', () => {
         await seed.zadd(ordersReadModel.accountOrders(accountId), i, orderId);
         await seed.zadd(ordersReadModel.accountLiveOrders(accountId), i, orderId);
       }
+    // acc-3's bids y1…y3 in market m1 and y4, y5 in h100, each in its market's index too.
+    for (const i of [1, 2, 3, 4, 5]) {
+      const orderId = `y${i}`;
+      const marketId = i <= 3 ? 'm1' : 'h100';
+      await seedOrder(seed, orderId, { accountId: 'acc-3', marketId });
+      await seed.zadd(ordersReadModel.accountOrders('acc-3'), i, orderId);
+      await seed.zadd(ordersReadModel.accountMarketOrders('acc-3', marketId), i, orderId);
+    }
     // acc-1's account and its ledger (e1…e3, oldest first).
     await seed.hset(settlementReadModel.account('acc-1'), { owner: 'acme', balance: '1000000' });
     for (const i of [1, 2, 3])
@@ -134,7 +144,24 @@ describe('cursors through the gateway: each list reads its own', () => {
     anotherList(await gql(MY_FILLS, { after: orders }), ' (myOrders)');
     anotherList(await gql(MARKETS, { after: ledger }), ' (Account.ledger)');
     // Another account's myOrders.
-    anotherList(await gql(MY_ORDERS, { after: theirs }), ' (myOrders of another account)');
+    anotherList(await gql(MY_ORDERS, { after: theirs }), ' (myOrders of another account or filter)');
+    // The same account's myOrders of another market: its positions are that market's. Read in
+    // m1's index, h100's cursor (its order not there) skipped to m1's oldest, answering no error.
+    const h100 = page(await gql(MY_ORDERS, { f: { marketId: 'h100' } }, THIRD_KEY), 'myOrders');
+    expect(ids(h100)).toEqual(['y5', 'y4']);
+    anotherList(
+      await gql(MY_ORDERS, { after: h100.pageInfo.endCursor, f: { marketId: 'm1' } }, THIRD_KEY),
+      ' (myOrders of another account or filter)',
+    );
+    const m1 = page(await gql(MY_ORDERS, { f: { marketId: 'm1' } }, THIRD_KEY), 'myOrders');
+    expect(
+      ids(
+        page(
+          await gql(MY_ORDERS, { after: m1.pageInfo.endCursor, f: { marketId: 'm1' } }, THIRD_KEY),
+          'myOrders',
+        ),
+      ),
+    ).toEqual(['y1']);
     // Garbage is still garbage.
     expect((await gql(MY_ORDERS, { after: 'nonsense' })).errors).toEqual([
       expect.objectContaining({

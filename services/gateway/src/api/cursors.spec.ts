@@ -53,7 +53,7 @@ describe('cursors', () => {
       encodeCursor({ field: 'myOrders', of: 'acc-2' }, { position: 0, member: 'ord-1' }),
       MY_ORDERS,
       'members',
-      ' (myOrders of another account)',
+      ' (myOrders of another account or filter)',
     );
     another(
       encodeCursor({ field: 'Market.trades', of: 'a100' }, { position: 4 }),

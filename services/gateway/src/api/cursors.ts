@@ -20,7 +20,7 @@ const LIST_FIELDS = {
   markets: undefined,
   nodes: undefined,
   myNodes: 'account',
-  myOrders: 'account',
+  myOrders: 'account or filter',
   myFills: 'account',
   myLeases: 'account',
   'Account.ledger': 'account',

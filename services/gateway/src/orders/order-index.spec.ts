@@ -1,4 +1,4 @@
-import { atAccountPositions, contradictoryFilter, orderIndexFor } from './order-index';
+import { orderListOf, atAccountPositions, contradictoryFilter, orderIndexFor } from './order-index';
 import { OrderStatus, Side } from './orders.views';
 
 describe('orderIndexFor (which index a myOrders filter reads)', () => {
@@ -28,6 +28,22 @@ describe('orderIndexFor (which index a myOrders filter reads)', () => {
       marketId: 'H100',
     });
     expect(orderIndexFor({})).toEqual({ kind: 'all' });
+  });
+});
+
+describe('orderListOf (whose list a cursor of an index is)', () => {
+  it("is the account's for all its orders, and the account's and index's for a market's or a side's", () => {
+    expect(orderListOf('a1', { kind: 'all' })).toBe('a1');
+    const lists = [
+      orderListOf('a1', { kind: 'market', marketId: 'm1' }),
+      orderListOf('a1', { kind: 'market', marketId: 'm2' }),
+      orderListOf('a1', { kind: 'side', side: Side.BID }),
+      orderListOf('a1', { kind: 'side', side: Side.BID, marketId: 'm1' }),
+      orderListOf('a1', { kind: 'side', side: Side.ASK, marketId: 'm1' }),
+      orderListOf('a2', { kind: 'market', marketId: 'm1' }),
+    ];
+    expect(new Set(lists).size).toBe(lists.length);
+    expect(lists).not.toContain('a1');
   });
 });
 

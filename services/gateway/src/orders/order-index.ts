@@ -31,6 +31,20 @@ export function contradictoryFilter(filter: OrdersFilter): string | undefined {
   return `live: ${filter.live} and status: ${filter.status} never hold together (${LIVE_ORDER_STATUSES.join(', ')} are the live statuses): give one of them`;
 }
 
+/**
+ * Whose list a `myOrders` cursor is (its `of`) where the page is of an index (no status, no
+ * `live`): the account's for all its orders, whose positions are the account's own (as every
+ * scanned filter's cursor holds), and the account's and index's for a market's or a side's, whose
+ * positions are that index's. A cursor of one market read in another's index fell back to its
+ * position there when its order was not in it, and silently skipped most of the other market.
+ */
+export function orderListOf(accountId: string, index: OrderIndex): string {
+  if (index.kind === 'all') return accountId;
+  const market = 'marketId' in index ? (index.marketId ?? '') : '';
+  const side = index.kind === 'side' ? index.side : '';
+  return `${accountId}|${index.kind}|${market}|${side}`;
+}
+
 export function orderIndexFor(filter: OrdersFilter): OrderIndex {
   if (filter.status && LIVE_ORDER_STATUSES.includes(filter.status)) return { kind: 'live' };
   if (filter.status === 'FILLED') return { kind: 'filled' };

@@ -39,7 +39,13 @@ import { placeFundedBid } from './funded-bid';
 import { assertSideRole } from './side-role';
 import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
-import { atAccountPositions, contradictoryFilter, OrderIndex, orderIndexFor } from './order-index';
+import {
+  atAccountPositions,
+  contradictoryFilter,
+  OrderIndex,
+  orderIndexFor,
+  orderListOf,
+} from './order-index';
 import {
   FillConnection,
   LeaseConnection,
@@ -369,7 +375,7 @@ export class OrdersResolver {
         source,
         (ids) => Promise.all(ids.map((id) => this.readOrder(id))),
         'newest first',
-        { field: 'myOrders', of: p.accountId },
+        { field: 'myOrders', of: orderListOf(p.accountId, index) },
       );
     // A status: the filter looks at each order's facets (market, side, status) in the status's
     // index; the page's orders are then read whole. An account with 30,000 orders cost 0.85 s of
