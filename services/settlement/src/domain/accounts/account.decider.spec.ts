@@ -1,5 +1,5 @@
 import { scenario } from '@gpux/eventsourcing/domain';
-import { AccountEvent, accountDecider } from './account.decider';
+import { AccountCommand, AccountEvent, accountDecider } from './account.decider';
 import { availableBalance } from './rules/balance';
 
 const opened: AccountEvent = { type: 'settlement.AccountOpened', data: { accountId: 'acc-1', owner: 'Ada' } };
@@ -23,6 +23,22 @@ describe('account decider', () => {
         kind: 'accepted',
         events: [opened],
       });
+    });
+
+    it("refuses to open the platform's account, or to issue it a key: the first fee opens it", () => {
+      const commands: AccountCommand[] = [
+        { type: 'settlement.OpenAccount', data: { accountId: 'platform', owner: 'Mallory' } },
+        {
+          type: 'settlement.IssueApiKey',
+          data: { accountId: 'platform', keyId: 'k1', keyHash: 'a'.repeat(64), roles: ['buyer'] },
+        },
+      ];
+      for (const command of commands)
+        expect(account.given().when(command)).toMatchObject({
+          kind: 'rejected',
+          code: 'FORBIDDEN',
+          field: 'accountId',
+        });
     });
 
     it('rejects opening it twice', () => {
