@@ -422,8 +422,7 @@ export class WorkersResolver {
     await this.beat(nodeId);
     const node = toNode(view);
     const c = await this.capacity.challenge(nodeId);
-    const interval = view.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS;
-    const pending = c && c.purpose === 'spot' && !c.request ? await this.handOut(nodeId, c, interval) : null;
+    const pending = c && c.purpose === 'spot' && !c.request ? await this.handOut(nodeId, c, view) : null;
     return {
       status: node.status,
       ...(pending ? { challenge: { id: pending.id, purpose: 'SPOT', challenge: pending.challenge } } : {}),
@@ -440,9 +439,7 @@ export class WorkersResolver {
     if (!(error instanceof GraphQLError && error.extensions['code'] === 'ALREADY_EXISTS')) return error;
     const c = await this.capacity.challenge(nodeId);
     if (!c || c.purpose !== 'spot' || c.request || c.delivered) return error;
-    const view = await this.capacity.node(nodeId);
-    const interval = view?.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS;
-    const handed = await this.handOut(nodeId, c, interval);
+    const handed = await this.handOut(nodeId, c, await this.capacity.node(nodeId));
     if (!handed) return error;
     return new GraphQLError(
       `node ${nodeId} is answering spot challenge ${handed.id}, handed out now (its clock runs): the next heartbeat brings it; ask for certification once it is answered`,
@@ -458,8 +455,14 @@ export class WorkersResolver {
    * delivery not recorded within a heartbeat interval (capacity paused: the next heartbeat tries
    * again; a heartbeat says the node is alive whatever happens to its spot check).
    */
-  private async handOut(nodeId: string, c: ChallengeView, intervalMs: number): Promise<ChallengeView | null> {
+  private async handOut(
+    nodeId: string,
+    c: ChallengeView,
+    node: NodeView | null,
+  ): Promise<ChallengeView | null> {
     if (c.delivered) return c;
+    // Bounded by the heartbeat interval capacity recorded for the session (this gateway's where none).
+    const intervalMs = node?.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS;
     const started = Date.now();
     try {
       const outcome = await this.commands.execute(

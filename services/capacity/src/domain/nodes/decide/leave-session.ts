@@ -8,8 +8,9 @@ import { breached, sessionEnded } from './outcomes';
  * The node's worker stops and says so: its session ends now, instead of a heartbeat window later
  * (when the node would be declared lost, and could sell meanwhile). A node that could sell stops
  * selling at once, as for a lost node: its asks are cancelled, its running leases breached from
- * when the gateway took its leave (a heartbeat: rules/breach-time.ts), and it sells again once it recertifies (which `gpu-worker join` does when it joins again).
- * A certification in flight ends with the session; a spot check stays due.
+ * when the gateway took its leave (a heartbeat: rules/breach-time.ts), and it sells again once it
+ * recertifies (which `gpu-worker join` does when it joins again). A certification in flight ends
+ * with the session; a spot check stays due.
  */
 export function leaveSession(
   command: NodeCommandOf<'capacity.LeaveSession'>,
