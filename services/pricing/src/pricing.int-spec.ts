@@ -1,7 +1,14 @@
 import { bucketStart, Envelope, ordersMessages, pricingReadModel as K, topic } from '@gpux/contracts';
 import { ReadModel, toKafka } from '@gpux/eventsourcing';
 import { RedisClient, ServiceApp, startService } from '@gpux/platform';
-import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import {
+  DedicatedRedis,
+  freePort,
+  infraEnv,
+  uniqueName,
+  waitUntil,
+  wholeReadModelHealth,
+} from '@gpux/testing';
 import type Redis from 'ioredis';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { accepted, cancelled, marketOpened, traded } from './domain/pricing.projection.fixture';
@@ -278,23 +285,10 @@ describe('pricing read model (real Kafka and Redis)', () => {
   });
 
   it('reports the read model and its lag in /health, and says so while it refolds', async () => {
-    const health = async () => {
-      const response = await fetch(`${service.url}/health`, { headers: { connection: 'close' } });
-      const body = (await response.json()) as {
-        details: Record<string, { status: string; lag?: number; partitions?: number; refolding?: unknown }>;
-      };
-      expect(response.status).toBe(200);
-      return body.details[K.name]!;
-    };
-    // Started on a model without an epoch, the service refolded it from offset 0: said until it is
-    // known whole (its runner's next epoch check).
-    let whole: unknown;
-    await waitUntil('the read model to be whole', async () => {
-      const model = await health();
-      if (!model.refolding) whole = model;
-      else expect(model.refolding).toEqual({ since: expect.any(String), ms: expect.any(Number) });
-      return !model.refolding;
-    });
+    // Started on a model without an epoch, the service refolded it from offset 0.
+    const whole = await wholeReadModelHealth(service.url, K.name, (refolding) =>
+      expect(refolding).toEqual({ since: expect.any(String), ms: expect.any(Number) }),
+    );
     expect(whole).toEqual({ status: 'up', lag: expect.any(Number), partitions: 6 });
   });
 

@@ -63,6 +63,34 @@ export async function waitUntil(
 }
 
 /**
+ * A service's `/health` report of its read model `name` once the model is whole. A service
+ * started on a model without an epoch refolds it from offset 0, and reports `refolding` until its
+ * runner's next epoch check. Each `refolding` seen before that is handed to `refolding`, so a
+ * caller can check its shape.
+ */
+export async function wholeReadModelHealth(
+  serviceUrl: string,
+  name: string,
+  refolding: (detail: unknown) => void = () => undefined,
+): Promise<Record<string, unknown>> {
+  let whole: Record<string, unknown> | undefined;
+  await waitUntil(`the read model ${name} to be whole`, async () => {
+    const response = await fetch(`${serviceUrl}/health`, { headers: { connection: 'close' } });
+    if (response.status !== 200) throw new Error(`/health answered ${response.status}`);
+    const body = (await response.json()) as { details: Record<string, Record<string, unknown>> };
+    const model = body.details[name];
+    if (!model) throw new Error(`/health reports no ${name}`);
+    if (model['refolding'] !== undefined) {
+      refolding(model['refolding']);
+      return false;
+    }
+    whole = model;
+    return true;
+  });
+  return whole!;
+}
+
+/**
  * A real redis-server of the test's own (on a free port, in a temporary folder), for tests that
  * stop Redis under a running service without disturbing the shared one. `at` names the port
  * (one a client already points at); `restart` kills it and starts it again there, empty.

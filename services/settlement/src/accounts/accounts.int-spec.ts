@@ -1,6 +1,6 @@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ServiceApp, startService } from '@gpux/platform';
-import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
+import { DedicatedRedis, freePort, infraEnv, uniqueName, wholeReadModelHealth } from '@gpux/testing';
 import { settlementService } from '../service';
 import {
   AccountCommandResult,
@@ -94,23 +94,10 @@ describe('settlement accounts through the command and query buses', () => {
   });
 
   it('reports the read model and its lag in /health, and says so while it refolds', async () => {
-    const health = async () => {
-      const response = await fetch(`${service.url}/health`, { headers: { connection: 'close' } });
-      const body = (await response.json()) as {
-        details: Record<string, { status: string; lag?: number; partitions?: number; refolding?: unknown }>;
-      };
-      expect(response.status).toBe(200);
-      return body.details['settlement.read-model']!;
-    };
-    // Started on a model without an epoch, the service refolded it from offset 0: said until it is
-    // known whole (its runner's next epoch check).
-    let whole: unknown;
-    await waitUntil('the read model to be whole', async () => {
-      const model = await health();
-      if (!model.refolding) whole = model;
-      else expect(model.refolding).toEqual({ since: expect.any(String), ms: expect.any(Number) });
-      return !model.refolding;
-    });
+    // Started on a model without an epoch, the service refolded it from offset 0.
+    const whole = await wholeReadModelHealth(service.url, 'settlement.read-model', (refolding) =>
+      expect(refolding).toEqual({ since: expect.any(String), ms: expect.any(Number) }),
+    );
     expect(whole).toEqual({ status: 'up', lag: expect.any(Number), partitions: 6 });
   });
 });
