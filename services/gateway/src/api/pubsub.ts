@@ -139,7 +139,8 @@ export class RedisPubSub implements OnApplicationShutdown {
    * and the iterator ends, after the items it holds, with an UNAVAILABLE error saying so. A burst
    * (one order's hundreds of trades, which Redis delivers in one tick, before any can be sent) is
    * not a slow client: a client that reads on drains it well within `stallMs`. Before, 100 queued
-   * items ended it, and a taker's order of 136 fills ended every trades subscriber, however fast. `map` must depend on the channel and the message only: one
+   * items ended it, and a taker's order of 136 fills ended every trades subscriber, however fast.
+   * `map` must depend on the channel and the message only: one
    * listener's view of a message is every listener's (see the class). On a view channel `map` is
    * also handed REFRESH_MESSAGE, to read the view again after Redis was out of reach.
    *

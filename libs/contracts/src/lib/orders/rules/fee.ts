@@ -13,6 +13,9 @@ export function feePerGpuHour(price: number, feeRateBps: number): number {
     const rest = product % 10_000;
     return (product - rest) / 10_000 + (rest > 0 ? 1 : 0);
   }
+  // Prices are whole minor units; anything else (none the contracts let through) as before.
+  if (!Number.isSafeInteger(price) || !Number.isSafeInteger(feeRateBps))
+    return Math.ceil((price * feeRateBps) / 10_000);
   const exact = BigInt(price) * BigInt(feeRateBps);
   return Number((exact + 9_999n) / 10_000n);
 }
