@@ -19,7 +19,12 @@ import { heartbeatAges } from './metrics';
  */
 export const WATCHDOG_READ_BATCH = 200;
 
-/** What the watchdog reads of a joined node. */
+/** The heartbeat's own time as an ISO string, as a command carries it; null for none or one that is no time. */
+export function beatAt(beat: string | null): string | null {
+  const at = beat ? Date.parse(beat) : NaN;
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}
+
 /**
  * When a node last beat, on this process' clock: `now` less the beat's age by Redis' clock (the
  * key is set to live HEARTBEAT_KEPT_MS, and has lived that less what is left of it), so that a
@@ -32,6 +37,7 @@ export function beatTime(beat: string, ttlMs: number, now: number): number {
   return Date.parse(beat);
 }
 
+/** What the watchdog reads of a joined node. */
 interface NodeRead {
   nodeId: string;
   node: Record<string, string>;
@@ -253,8 +259,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
       data: {
         nodeId,
         sessionId,
-        lastHeartbeatAt:
-          beat && !Number.isNaN(Date.parse(beat)) ? new Date(Date.parse(beat)).toISOString() : null,
+        lastHeartbeatAt: beatAt(beat),
       },
       idempotencyKey: `lost-${sessionId}`,
     });
@@ -278,6 +283,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
     if (!challengeId || due === undefined || now <= due + 1_000) return;
     // The challenge is excused if its time to answer overlaps the last refold (the decider judges).
     const outage = this.unanswerable;
+    const lastHeartbeatAt = beatAt(beat);
     await this.host.sender.dispatch({
       type: CapacityCommands.expireChallenge.type,
       subject: nodeId,
@@ -285,9 +291,7 @@ export class NodeWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
         nodeId,
         challengeId,
         // An unanswered spot check's breach is dated no later than this (rules/breach-time.ts).
-        ...(beat && !Number.isNaN(Date.parse(beat))
-          ? { lastHeartbeatAt: new Date(Date.parse(beat)).toISOString() }
-          : {}),
+        ...(lastHeartbeatAt ? { lastHeartbeatAt } : {}),
         ...(outage?.until !== undefined
           ? {
               unanswerable: {
