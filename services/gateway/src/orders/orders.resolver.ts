@@ -80,7 +80,7 @@ export class PlaceOrderInput {
   nodeId?: string;
   @Field(() => Int, {
     nullable: true,
-    description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus. An ask, which sells one node's GPUs, has none.`,
+    description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus. Each trade takes at least that many from one ask (one node's offer; two asks of a node are not added up), and leaves the bid none or at least that many still to fill: a bid of 4 with 2 per node takes 2 of an ask of 3, and a bid of 5 with 3 per node none of an ask of 4. An ask, which sells one node's GPUs, has none.`,
   })
   minGpusPerNode?: number;
   @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })
@@ -128,7 +128,7 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     nullable: true,
     description:
-      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on input.price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, its node can give at least the bid's minGpusPerNode GPUs (and may still sell); an order passes over those it cannot trade with. An order never trades with its own account's: when it reaches one it could trade with, it keeps what it traded before and the rest of it is cancelled (SELF_TRADE: self-trade prevention, the newer order cancelled), resting or not; one of its own it could not trade with is passed over like any other. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no ask it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
+      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on input.price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, the ask alone can give at least the bid's minGpusPerNode GPUs and leave the bid none or at least that many to fill (see minGpusPerNode), and its node may still sell; an order passes over those it cannot trade with. An order never trades with its own account's: when it reaches one it could trade with, it keeps what it traded before and the rest of it is cancelled (SELF_TRADE: self-trade prevention, the newer order cancelled), resting or not (a FOK that reaches one before it is filled trades nothing: FOK_UNFILLABLE); one of its own it could not trade with is passed over like any other. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no order it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
   })
   @Roles('buyer', 'provider')
   async placeOrder(

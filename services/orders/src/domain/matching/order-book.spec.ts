@@ -479,6 +479,31 @@ describe('order book (examples)', () => {
     expect(result.resting).toBe(2);
   });
 
+  it("takes a bid's GPUs per node from one ask: two asks of a node are not added up (the API says so)", () => {
+    const book = new OrderBook();
+    book.place(ask('a1', 100, 1));
+    book.place(ask('a2', 100, 1));
+    expect(book.place(bid('b', 100, 2, { minGpusPerNode: 2, tif: 'IOC' }))).toEqual({
+      fills: [],
+      resting: 0,
+      cancelled: 2,
+      reason: 'IOC_REMAINDER',
+    });
+  });
+
+  it('kills a FOK that its own order would stop before it is filled (FOK_UNFILLABLE, not SELF_TRADE)', () => {
+    const book = new OrderBook();
+    book.place(ask('theirs', 100, 1, { owner: 'other' }));
+    book.place(ask('mine', 100, 1, { owner: 'same', nodeId: 'n2' }));
+    expect(book.place(bid('f', 100, 2, { owner: 'same', tif: 'FOK' }))).toEqual({
+      fills: [],
+      resting: 0,
+      cancelled: 2,
+      reason: 'FOK_UNFILLABLE',
+    });
+    expect(book.remaining('theirs')).toBe(1);
+  });
+
   it('cancels an incoming order that meets its own owner (self-trade prevention)', () => {
     const book = new OrderBook();
     book.place(ask('mine', 100, 2, { owner: 'same' }));
