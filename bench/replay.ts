@@ -21,7 +21,7 @@ import {
   readCheckpoints,
   resetReadModel,
 } from '../libs/eventsourcing/src/redis';
-import { accountsProjection, event, expectedTotal, PARTITIONS } from './replay/workload';
+import { accountsProjection, CausalMode, event, expectedTotal, PARTITIONS } from './replay/workload';
 
 const EVENTS = Number(process.env['BENCH_REPLAY_EVENTS'] ?? 200_000);
 const TRANSACTION_SIZE = 500;
@@ -34,8 +34,9 @@ const DEADLINE_MS = 120_000;
 // Tuning knobs (defaults are the runner's own defaults, which these measurements chose).
 const PER_CALL = Number(process.env['BENCH_REPLAY_PER_CALL'] ?? 2_000);
 const CONCURRENCY = Number(process.env['BENCH_REPLAY_CONCURRENCY'] ?? 2);
-/** A third of the events require their cause on another partition (replay/workload.ts). */
-const CAUSAL = process.env['BENCH_REPLAY_CAUSAL'] === '1';
+/** A third of the events require their cause on another partition (replay/workload.ts): `1` or `lag`. */
+const CAUSAL_ENV = process.env['BENCH_REPLAY_CAUSAL'];
+const CAUSAL: CausalMode = CAUSAL_ENV === '1' ? 'next' : CAUSAL_ENV === 'lag' ? 'lag' : false;
 const log = (msg: string) => process.stderr.write(`[bench:replay] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');

@@ -10,6 +10,21 @@ export const PARTITIONS = 6;
 export const ACCOUNTS = 5_000;
 
 /**
+ * Which deposits wait for a cause: none; `next`, each deposit right after a withdrawal requires
+ * that withdrawal (of the account before, on the partition before: the causes form a cycle over
+ * the partitions); `lag`, each such deposit requires a withdrawal up to 30 events before it, on
+ * one of two other partitions (one before, two after), as a provider's credit comes a few events
+ * after the buyer's charge in settlement's log, the two accounts on any partitions: causes run
+ * both ways between partitions.
+ */
+export type CausalMode = false | 'next' | 'lag';
+
+/** The index of the withdrawal that the deposit at `i` (a causal one: i % 3 === 1) requires. */
+function causeOf(i: number, mode: 'next' | 'lag'): number {
+  return mode === 'next' ? i - 1 : i - 1 - 3 * ((i * 7_919) % 11);
+}
+
+/**
  * The settlement account model: balance and owner per account, a per-account ledger, totals.
  * `causal`: each account also counts its withdrawals, and a deposit whose reference is
  * `after:<account>:<n>` (see event) requires that account's n-th withdrawal, on another partition,
@@ -19,7 +34,7 @@ export function accountsProjection(
   name: string,
   namespace: string,
   eventsTopic: string,
-  causal = false,
+  causal: CausalMode = false,
 ): Projection {
   const p = `${namespace}:accounts:`;
   return {
@@ -85,11 +100,12 @@ function withdrawalsOf(b: number, i: number): number {
 
 /**
  * The i-th event: the accounts opened first, then deposits and (every third) withdrawals.
- * `causal`: the deposit right after a withdrawal (of the account before, on the partition before)
- * names it as its cause in its reference.
+ * `causal`: the deposit right after a withdrawal names a withdrawal as its cause in its reference
+ * (CausalMode says which).
  */
-export function event(i: number, causal = false): { partition: number; message: Message } {
+export function event(i: number, causal: CausalMode = false): { partition: number; message: Message } {
   const a = i % ACCOUNTS;
+  const cause = causal && i % 3 === 1 ? causeOf(i, causal) : -1;
   const id = randomUUID();
   const base = {
     id,
@@ -122,8 +138,8 @@ export function event(i: number, causal = false): { partition: number; message: 
               accountId: `acc-${a}`,
               amount: 1_000 + (i % 9_973),
               reference:
-                causal && i % 3 === 1 && i > ACCOUNTS
-                  ? `after:acc-${(i - 1) % ACCOUNTS}:${withdrawalsOf((i - 1) % ACCOUNTS, i - 1)}`
+                cause >= ACCOUNTS
+                  ? `after:acc-${cause % ACCOUNTS}:${withdrawalsOf(cause % ACCOUNTS, cause)}`
                   : `dep-${i}`,
             },
           };

@@ -528,4 +528,53 @@ describe('the apply script (real Redis): conditional writes and publications', (
     expect(await redis.hgetall(balance)).toEqual({ other: '1', available: '150' });
     await redis.del(lease, balance);
   });
+
+  it("does not wait for the causes of the events a reset's refold replays, and waits for those after them, and in a new generation", async () => {
+    const own = projectionKeys(name);
+    const lease = `${prefix}refold-lease`;
+    const balance = `${prefix}refold-provider`;
+    const credit = (offset: number, through: number): BatchEvent => ({
+      offset,
+      ops: [
+        { op: 'requires', key: lease, field: 'charged', atLeast: through },
+        { op: 'hincrby', key: balance, field: 'available', by: 1 },
+      ],
+    });
+    try {
+      const from = checkpoint + 1;
+      // The log ended at from + 2 when the model was reset: the credits below it are history,
+      // whose charges (on another partition, before them in the log) the refold folds before the
+      // model is whole; none of them is folded yet.
+      await redis.set(own.rebuilding, JSON.stringify({ epoch, ends: { 'it-apply:0': from + 2 } }));
+      const events = [credit(from, 100), credit(from + 1, 200), credit(from + 2, 300)];
+      await expect(applyBatch(redis, request(events))).resolves.toEqual({
+        status: 'waiting',
+        offset: from + 2,
+      });
+      // Into a new generation (one being built: its own checkpoints, from nothing) nothing speaks
+      // for the causes: the first credit waits.
+      await redis.set(own.building, epoch);
+      await expect(applyBatch(redis, { ...request(events, -1), generation: 'g-refold' })).resolves.toEqual({
+        status: 'waiting',
+        offset: from,
+      });
+      await redis.del(own.building);
+      expect(await redis.hgetall(balance)).toEqual({});
+      await expect(apply(events.slice(0, 2))).resolves.toEqual({ status: 'applied', applied: 2 });
+      expect(await redis.hget(balance, 'available')).toBe('2');
+      // Past the end, a credit is live: it waits for its charge, as without a refold.
+      await expect(apply(events.slice(2))).resolves.toEqual({ status: 'waiting', offset: from + 2 });
+      await redis.hset(lease, 'charged', '300');
+      await expect(apply(events.slice(2))).resolves.toEqual({ status: 'applied', applied: 1 });
+      // With the marker gone (the model whole), every cause is waited for again.
+      await redis.del(own.rebuilding);
+      await expect(apply([credit(checkpoint + 1, 400)])).resolves.toEqual({
+        status: 'waiting',
+        offset: checkpoint + 1,
+      });
+      expect(await redis.hget(balance, 'available')).toBe('3');
+    } finally {
+      await redis.del(own.rebuilding, own.building, lease, balance);
+    }
+  });
 });

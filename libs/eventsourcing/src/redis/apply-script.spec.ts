@@ -313,6 +313,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
       '0',
       '[]',
       '',
+      '1',
     ]);
   });
 
@@ -352,15 +353,19 @@ describe('encodeBatch (the Lua script arguments)', () => {
       [12, 4, 'balance', String(2 ** 40)],
       [12, 3, 'fee', '7'],
     ]);
+    // Into the model readers read: a refold's history does not wait for its causes (APPLY_LUA).
+    expect(args[8]).toBe('1');
   });
 
   it("reads a new generation's requirements in that generation, and refuses one outside the prefix", () => {
-    const { keys } = encodeBatch({
+    const { keys, args } = encodeBatch({
       ...base,
       generation: 'g1',
       events: [{ offset: 10, ops: [{ op: 'requires', key: 'ledger:lease', field: 'charged', atLeast: 1 }] }],
     });
     expect(keys[2]).toMatch(/g1.*ledger:lease$/);
+    // A new generation's causes are always waited for: no rebuilding marker speaks for it.
+    expect(args[8]).toBe('');
     expect(() =>
       encodeBatch({
         ...base,

@@ -40,7 +40,9 @@ import { redisScript } from './script';
  * as one JSON array (one bulk string instead of thousands of arguments), each
  * [code, key index, ...arguments]; integers travel as strings so no float ever rounds them;
  * then the requirements ('' for none) as one JSON array in log order, each
- * [offset, key index, field, at least].
+ * [offset, key index, field, at least], then '1' where a requirement of an event a reset's refold
+ * replays (below its partition's end in the rebuilding marker) is not waited for: a call into the
+ * model readers read ('' into a new generation, whose causes are always waited for).
  * The projection's own publications come last, each ['p', channel, message, offset] (a channel
  * is no key; offset: the last event that published it), so they go out only from a batch that
  * was applied, after its writes, and not for an event a reset's refold replays: one below its
@@ -66,17 +68,15 @@ elseif expected >= 0 then
 end
 if tonumber(ARGV[4]) <= stored then return {'duplicate', stored} end
 if stored ~= expected then return {'diverged', stored} end
-if ARGV[8] ~= '' then
-  for _, w in ipairs(cjson.decode(ARGV[8])) do
-    local have = tonumber(redis.call('HGET', KEYS[w[2]], w[3]))
-    if not have or have < tonumber(w[4]) then return {'waiting', w[1]} end
-  end
-end
-local ops = cjson.decode(ARGV[7])
--- A reset's refold replays the log from offset 0: what it publishes for an event below the log's
--- end recorded in the rebuilding marker (the last key) is history, and live subscribers must not
--- hear it again as news. Read only for a call that publishes, so a fold without publications pays
--- nothing; a marker that cannot be read silences nothing.
+-- A reset's refold replays the log from offset 0: an event below the log's end recorded in the
+-- rebuilding marker (the last key) is history. What it publishes, live subscribers must not hear
+-- again as news; and what it requires is not waited for (ARGV[9] = '1': into the model readers
+-- read, not a new generation). No reader is served from the model until every partition is
+-- folded to its end (finishRebuild deletes the marker), and by then the cause is folded too: it is
+-- in the log before its effect, so below its own partition's end. Waiting for it would only make
+-- partitions whose causes run both ways take turns (settlement's credits and charges: thousands of
+-- waits in a refold). Read only for a call that publishes or requires, so other folds pay nothing;
+-- a marker that cannot be read silences nothing and waits as before.
 local replayedBelow
 local function replayed(offset)
   if replayedBelow == nil then
@@ -94,6 +94,15 @@ local function replayed(offset)
   local n = tonumber(offset)
   return n ~= nil and n < replayedBelow
 end
+if ARGV[8] ~= '' then
+  for _, w in ipairs(cjson.decode(ARGV[8])) do
+    if ARGV[9] ~= '1' or not replayed(w[1]) then
+      local have = tonumber(redis.call('HGET', KEYS[w[2]], w[3]))
+      if not have or have < tonumber(w[4]) then return {'waiting', w[1]} end
+    end
+  end
+end
+local ops = cjson.decode(ARGV[7])
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
 local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset', zaw = 'zset'}
@@ -551,6 +560,7 @@ export function encodeBatch(request: ApplyRequest): { keys: string[]; args: stri
     String(request.events.length),
     writes.toJSON(),
     requirements.length === 0 ? '' : luaJSON(requirements),
+    next ? '' : '1',
   ];
   return { keys, args };
 }
