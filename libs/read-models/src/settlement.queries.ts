@@ -46,6 +46,41 @@ export interface ApiKeyView {
   keyId: string;
   roles: ('buyer' | 'provider')[];
   revoked: boolean;
+  /**
+   * When it was issued (its ApiKeyIssued event's time, ISO 8601); null only for a revoked key of a
+   * model folded before keys were listed by issue time, until the model's rebuild (its version).
+   */
+  createdAt: string | null;
+}
+
+/**
+ * An account's keys as its hash (settlementReadModel.accountKeys) and its keys by issue time
+ * (accountKeysIssued, ZRANGE WITHSCORES: keyId, ms, …) hold them: oldest first, keys issued in the
+ * same millisecond by keyId. A key the hash holds and the set does not (folded before keys were
+ * listed: only until the model's rebuild) takes its JSON's issuedAt, where it still has one.
+ */
+export function apiKeyViews(keys: Hash, issued: readonly string[]): ApiKeyView[] {
+  const view = (keyId: string, raw: string, createdAt: string | null): ApiKeyView => {
+    const k = JSON.parse(raw) as { roles?: ApiKeyView['roles']; revoked: boolean; issuedAt?: string };
+    return { keyId, roles: k.roles ?? [], revoked: k.revoked, createdAt: createdAt ?? k.issuedAt ?? null };
+  };
+  const views: ApiKeyView[] = [];
+  const listed = new Set<string>();
+  for (let i = 0; i + 1 < issued.length; i += 2) {
+    const [keyId, ms] = [issued[i], issued[i + 1]];
+    const raw = keyId === undefined ? undefined : keys[keyId];
+    if (keyId === undefined || raw === undefined) continue;
+    listed.add(keyId);
+    views.push(view(keyId, raw, new Date(Number(ms)).toISOString()));
+  }
+  const unlisted = Object.entries(keys)
+    .filter(([keyId]) => !listed.has(keyId))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([keyId, raw]) => view(keyId, raw, null));
+  if (unlisted.length === 0) return views;
+  // Merged by time (a sort is stable: the set's order stands among equal times); no time, last.
+  const at = (v: ApiKeyView) => (v.createdAt === null ? Number.MAX_VALUE : Date.parse(v.createdAt));
+  return [...views, ...unlisted].sort((a, b) => at(a) - at(b));
 }
 
 /** A lease and what it has charged; money in minor units. */
@@ -133,12 +168,19 @@ export class SettlementQueries {
     return list(this.redis, K.ledger(accountId), ledgerEntryView);
   }
 
+  /** The account's keys, oldest first (apiKeyViews), read at one moment. */
   async apiKeys(accountId: string): Promise<ApiKeyView[]> {
-    const keys = await this.redis.hgetall(K.accountKeys(accountId));
-    return Object.entries(keys).map(([keyId, raw]) => {
-      const k = JSON.parse(raw) as { roles?: ApiKeyView['roles']; revoked: boolean };
-      return { keyId, roles: k.roles ?? [], revoked: k.revoked };
-    });
+    const replies = await this.redis
+      .multi()
+      .hgetall(K.accountKeys(accountId))
+      .zrange(K.accountKeysIssued(accountId), 0, -1, 'WITHSCORES')
+      .exec();
+    const [[keysError, keys], [issuedError, issued]] = replies as [
+      [Error | null, Hash],
+      [Error | null, string[]],
+    ];
+    if (keysError ?? issuedError) throw keysError ?? issuedError;
+    return apiKeyViews(keys, issued);
   }
 
   /** Whether the account has (or had: revoked keys stay listed) the key. */

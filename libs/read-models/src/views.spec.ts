@@ -1,6 +1,6 @@
 import { challengeView } from './capacity.queries';
 import { fundedBidRefusalView, ordersMarketView } from './orders.queries';
-import { ledgerEntryView } from './settlement.queries';
+import { apiKeyViews, ledgerEntryView } from './settlement.queries';
 
 // The hash → view readings the projections' specs do not reach (those read the reference model
 // their projection wrote: services/*/src/domain/**/*.projection.spec.ts).
@@ -50,6 +50,48 @@ describe('read-model views', () => {
       message: 'market H100 is closed',
     });
     expect(fundedBidRefusalView({})).toBeNull();
+  });
+
+  it("lists an account's keys oldest first, each at its issue time, revoked ones among them", () => {
+    const T1 = Date.parse('2026-06-01T12:00:01.000Z');
+    const keys = {
+      k3: JSON.stringify({ roles: ['buyer'], revoked: false, issuedAt: '2026-06-01T12:00:02.000Z' }),
+      k1: JSON.stringify({ roles: ['provider'], revoked: true, revokedAt: '2026-06-01T12:00:05.000Z' }),
+      k2: JSON.stringify({
+        roles: ['buyer', 'provider'],
+        revoked: false,
+        issuedAt: '2026-06-01T12:00:01.000Z',
+      }),
+    };
+    // ZRANGE WITHSCORES: by score, then keyId.
+    const issued = ['k1', String(T1), 'k2', String(T1), 'k3', String(T1 + 1_000)];
+    expect(apiKeyViews(keys, issued)).toEqual([
+      { keyId: 'k1', roles: ['provider'], revoked: true, createdAt: '2026-06-01T12:00:01.000Z' },
+      { keyId: 'k2', roles: ['buyer', 'provider'], revoked: false, createdAt: '2026-06-01T12:00:01.000Z' },
+      { keyId: 'k3', roles: ['buyer'], revoked: false, createdAt: '2026-06-01T12:00:02.000Z' },
+    ]);
+    // A key the set lists that the hash does not (none should): left out.
+    expect(apiKeyViews({}, issued)).toEqual([]);
+  });
+
+  it('reads the keys of a model folded before keys were listed by issue time: their issuedAt, else none', () => {
+    const keys = {
+      k3: JSON.stringify({ roles: ['buyer'], revoked: false, issuedAt: '2026-06-01T12:00:03.000Z' }),
+      k1: JSON.stringify({ roles: ['buyer'], revoked: false, issuedAt: '2026-06-01T12:00:01.000Z' }),
+      k0: JSON.stringify({ roles: ['buyer'], revoked: true, revokedAt: '2026-06-01T12:00:04.000Z' }),
+    };
+    const issued = ['k2', String(Date.parse('2026-06-01T12:00:02.000Z'))];
+    expect(
+      apiKeyViews(
+        { ...keys, k2: JSON.stringify({ roles: ['buyer'], revoked: false, issuedAt: 'x' }) },
+        issued,
+      ).map((k) => [k.keyId, k.createdAt]),
+    ).toEqual([
+      ['k1', '2026-06-01T12:00:01.000Z'],
+      ['k2', '2026-06-01T12:00:02.000Z'],
+      ['k3', '2026-06-01T12:00:03.000Z'],
+      ['k0', null],
+    ]);
   });
 
   it('reads a challenge in flight, with its open request once committed', () => {

@@ -33,6 +33,13 @@ export const commandRejectedSchema = z.object({
   command: z.record(z.string(), z.unknown()).optional(),
   /** UNPROCESSABLE: where the command sits, dead-lettered (`<commands topic>:<partition>:<offset>`). */
   deadLetter: z.string().min(1).max(400).optional(),
+  /**
+   * INSUFFICIENT_FUNDS: the available balance the refusal found, in minor units (µ$), so that a
+   * reader takes the figure from here and never from the message, whose wording may change.
+   * Absent from other rejections, and from those written before rejections carried it (their
+   * messages say it in the words of then: `account a has 5.00 available, …`).
+   */
+  available: z.number().int().optional(),
 });
 export type CommandRejected = z.infer<typeof commandRejectedSchema>;
 

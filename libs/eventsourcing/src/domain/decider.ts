@@ -6,9 +6,18 @@ export interface Message<T extends string = string, D = unknown> {
   data: D;
 }
 
+/**
+ * What a rejection states beside its message, as figures its reader takes as they are: the message
+ * is for people, and its wording may change. Carried on the CommandRejected event.
+ */
+export interface RejectionFacts {
+  /** INSUFFICIENT_FUNDS: the available balance the refusal found, minor units (a safe integer ≥ 0). */
+  available?: number;
+}
+
 export type Decision<E extends Message> =
   | { kind: 'accepted'; events: E[] }
-  | { kind: 'rejected'; code: RejectionCode; message: string; field?: string };
+  | ({ kind: 'rejected'; code: RejectionCode; message: string; field?: string } & RejectionFacts);
 
 /** What a decider may know besides the command and the state: injected, so tests are exact. */
 export interface DecideContext {
@@ -41,10 +50,19 @@ export function acceptAll<E extends Message>(events: E[]): Decision<E> {
   return { kind: 'accepted', events };
 }
 
-export function reject<E extends Message>(code: RejectionCode, message: string, field?: string): Decision<E> {
-  return field === undefined
-    ? { kind: 'rejected', code, message }
-    : { kind: 'rejected', code, message, field };
+export function reject<E extends Message>(
+  code: RejectionCode,
+  message: string,
+  field?: string,
+  facts: RejectionFacts = {},
+): Decision<E> {
+  return {
+    kind: 'rejected',
+    code,
+    message,
+    ...(field === undefined ? {} : { field }),
+    ...(facts.available === undefined ? {} : { available: facts.available }),
+  };
 }
 
 /** The state after a sequence of events: what rebuilding from the log computes. */

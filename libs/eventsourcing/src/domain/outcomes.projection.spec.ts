@@ -119,3 +119,49 @@ describe('outcomes projection: when an outcome was recorded', () => {
     expect(parseOutcome(written, ['settlement.FundsDeposited'])).not.toHaveProperty('time');
   });
 });
+
+describe('outcomes projection: the figures a rejection states', () => {
+  const fields = (ops: ReturnType<ReturnType<typeof outcomesProjection>['apply']>) =>
+    Object.fromEntries(ops.flatMap((o) => (o.op === 'hset' ? [[o.field, o.value]] : [])));
+  const outcomes = outcomesProjection('settlement', 'settlement.events');
+  const SHORT = 'account acc-1 has 5.00 available, cannot withdraw 9.00';
+
+  it('keeps what was available, minor units, and reads it back as a number', () => {
+    const written = fields(
+      outcomes.apply(
+        event('settlement.CommandRejected', {
+          code: 'INSUFFICIENT_FUNDS',
+          message: SHORT,
+          available: 5_000_000,
+        }),
+        position,
+      ),
+    );
+    expect(written).toMatchObject({ code: 'INSUFFICIENT_FUNDS', available: '5000000' });
+    expect(parseOutcome(written, [])).toMatchObject({ code: 'INSUFFICIENT_FUNDS', available: 5_000_000 });
+    // Nothing available is a figure too.
+    expect(
+      parseOutcome(
+        fields(
+          outcomes.apply(
+            event('settlement.CommandRejected', { code: 'INSUFFICIENT_FUNDS', message: SHORT, available: 0 }),
+            position,
+          ),
+        ),
+        [],
+      ),
+    ).toMatchObject({ available: 0 });
+  });
+
+  it('reads a rejection written before rejections carried it (already on the log) without one', () => {
+    const written = fields(
+      outcomes.apply(
+        event('settlement.CommandRejected', { code: 'INSUFFICIENT_FUNDS', message: SHORT }),
+        position,
+      ),
+    );
+    expect(written).not.toHaveProperty('available');
+    expect(parseOutcome(written, [])).not.toHaveProperty('available');
+    expect(parseOutcome({ ...written, available: 'x' }, [])).not.toHaveProperty('available');
+  });
+});

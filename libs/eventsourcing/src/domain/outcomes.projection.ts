@@ -18,6 +18,11 @@ export interface CommandOutcome {
   field?: string;
   /** UNPROCESSABLE: where the command was dead-lettered. */
   deadLetter?: string;
+  /**
+   * INSUFFICIENT_FUNDS: the available balance the refusal found, minor units (CommandRejected's);
+   * absent from a rejection written before rejections carried it.
+   */
+  available?: number;
   /** Accepted: the types of the events it produced, in order. */
   eventTypes: string[];
   /** Where its last event sits: wait for a read model to reach it for read-your-writes. */
@@ -121,6 +126,9 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
           ...(data.deadLetter
             ? [{ op: 'hset', key, field: 'deadLetter', value: data.deadLetter } as const]
             : []),
+          ...(typeof data.available === 'number'
+            ? [{ op: 'hset', key, field: 'available', value: String(data.available) } as const]
+            : []),
           ...expire(key),
           recorded,
         ];
@@ -140,7 +148,8 @@ export function outcomesProjection(service: string, eventsTopic: string, keptMs?
 
 /** Reads the hash written above back into a CommandOutcome; undefined while there is none. */
 export function parseOutcome(hash: Record<string, string>, eventTypes: string[]): CommandOutcome | undefined {
-  const { status, commandId, position, code, message, field, deadLetter, time, fingerprint } = hash;
+  const { status, commandId, position, code, message, field, deadLetter, available, time, fingerprint } =
+    hash;
   if ((status !== 'accepted' && status !== 'rejected') || !commandId || !position) return undefined;
   const m = /^(.*):(\d+):(\d+)$/.exec(position);
   if (!m) return undefined;
@@ -151,6 +160,7 @@ export function parseOutcome(hash: Record<string, string>, eventTypes: string[])
     ...(message ? { message } : {}),
     ...(field ? { field } : {}),
     ...(deadLetter ? { deadLetter } : {}),
+    ...(available !== undefined && /^\d+$/.test(available) ? { available: Number(available) } : {}),
     eventTypes,
     position: { topic: m[1]!, partition: Number(m[2]), offset: m[3]! },
     ...(time ? { time } : {}),

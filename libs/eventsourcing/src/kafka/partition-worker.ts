@@ -495,7 +495,7 @@ export class PartitionWorker {
             ...traced,
           }));
         } else {
-          const { code, message: text, field } = decision;
+          const { code, message: text, field, available } = decision;
           decided = ['rejected', code];
           outcome = [
             {
@@ -507,6 +507,7 @@ export class PartitionWorker {
                   code,
                   message: text,
                   ...(field ? { field } : {}),
+                  ...(available !== undefined ? { available } : {}),
                   command: command.data as Record<string, unknown>,
                 },
                 command,

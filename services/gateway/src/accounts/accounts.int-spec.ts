@@ -256,6 +256,39 @@ describe('accounts through GraphQL', () => {
     expect(codeOf(await gql('{ viewer { kind } }', {}, first.createApiKey.key)).code).toBe('UNAUTHENTICATED');
   });
 
+  it("lists an account's keys in the order they were created, each with its creation time, a revoked one keeping its own", async () => {
+    await gql('mutation { openAccount(accountId: "acc-keys", owner: "Keys") { id } }');
+    const before = new Date().toISOString();
+    const created: string[] = [];
+    for (const roles of ['BUYER', 'PROVIDER', 'BUYER']) {
+      const answer = (
+        await gql(`mutation { createApiKey(accountId: "acc-keys", roles: [${roles}]) { keyId } }`)
+      ).data as { createApiKey: { keyId: string } };
+      created.push(answer.createApiKey.keyId);
+    }
+    const after = new Date().toISOString();
+    const keys = async () =>
+      (
+        (await gql('{ account(id: "acc-keys") { apiKeys { keyId createdAt revoked } } }')).data as {
+          account: { apiKeys: { keyId: string; createdAt: string; revoked: boolean }[] };
+        }
+      ).account.apiKeys;
+    const listed = await keys();
+    // Oldest first, however their ids sort.
+    expect(listed.map((k) => k.keyId)).toEqual(created);
+    const times = listed.map((k) => k.createdAt);
+    expect([...times].sort()).toEqual(times);
+    for (const time of times) {
+      expect(time >= before && time <= after).toBe(true);
+      expect(new Date(time).toISOString()).toBe(time);
+    }
+    // Revoked, the first keeps its place and its time.
+    expect(
+      await gql('mutation($id: ID!) { revokeApiKey(accountId: "acc-keys", keyId: $id) }', { id: created[0] }),
+    ).toEqual({ data: { revokeApiKey: true } });
+    expect(await keys()).toEqual(listed.map((k, i) => ({ ...k, revoked: i === 0 })));
+  });
+
   it('says a key revoked already is revoked, when it is revoked again; a key that never was is NOT_FOUND as before', async () => {
     const { keyId } = (
       (await gql('mutation { createApiKey(accountId: "acc-1", roles: [BUYER]) { keyId } }')).data as {

@@ -79,6 +79,10 @@ export class ApiKeyInfo {
   roles!: AccountRole[];
   @Field()
   revoked!: boolean;
+  @Field(() => GraphQLDateTimeString, {
+    description: 'When it was created: the time settlement recorded it (its ApiKeyIssued event).',
+  })
+  createdAt!: string;
 }
 
 export const toAccount = (a: AccountView): Account => ({

@@ -19,6 +19,20 @@ describe('a withdrawal short of funds', () => {
     });
   });
 
+  it("takes what was available from the figure settlement's rejection carries, whatever its message's words", () => {
+    const refused = apiError('INSUFFICIENT_FUNDS', 'not enough money to withdraw 1000.00', 'amount', {
+      available: '15.592500',
+    });
+    const answered = shortOfFunds(refused, 1_000_000_000) as GraphQLError;
+    expect(answered.message).toBe(refused.message);
+    expect(answered.extensions).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'amount',
+      required: '1000.000000',
+      available: '15.592500',
+    });
+  });
+
   it('keeps what a refusal answered again to its key says (replayed, firstAnsweredAt, its message)', () => {
     const replayed = apiError(
       'INSUFFICIENT_FUNDS',

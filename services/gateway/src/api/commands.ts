@@ -40,6 +40,7 @@ import {
 } from '@gpux/platform';
 import { apiError } from './errors';
 import { asReplayed } from './replayed';
+import { rejection } from './rejection';
 import { REBUILD_RETRY_MS } from './rebuilding';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
@@ -271,12 +272,7 @@ export class Commands implements OnApplicationShutdown {
     }
     if (outcome.status === 'rejected') {
       const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
-      const refused = apiError(
-        outcome.code ?? 'BAD_USER_INPUT',
-        outcome.message ?? 'rejected',
-        field,
-        outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
-      );
+      const refused = rejection(outcome, field);
       // Answered from the outcome recorded for the key before this request: it says so.
       throw outcome.replayed ? asReplayed(refused, keyField, outcome.time) : refused;
     }
@@ -375,12 +371,7 @@ export class Commands implements OnApplicationShutdown {
       throw error;
     }
     if (outcome.status === 'rejected') {
-      const refused = apiError(
-        outcome.code ?? 'BAD_USER_INPUT',
-        outcome.message ?? 'rejected',
-        outcome.field,
-        outcome.deadLetter ? { deadLetter: outcome.deadLetter } : {},
-      );
+      const refused = rejection(outcome, outcome.field);
       throw replayOf ? asReplayed(refused, replayOf, outcome.time) : refused;
     }
     await this.visible(readModel, outcome, clientKey, timeoutMs);

@@ -1,4 +1,4 @@
-import { PageArgs, pageAt, readPage } from './connections';
+import { checkPageArgs, PageArgs, pageAt, readPage, readSetPage } from './connections';
 import type { CursorList } from './cursors';
 
 const LEDGER: CursorList = { field: 'Account.ledger', of: 'acc-1' };
@@ -135,5 +135,51 @@ describe('a page of the items a filter kept', () => {
       another,
     );
     await expect(pageAt(args(2, 'aTox'), kept, 'oldest first', ranked, NODES)).rejects.toMatchObject(another);
+  });
+});
+
+describe('an empty cursor', () => {
+  const set = {
+    count: async () => list.length,
+    slice: async (from: number, to: number) => list.slice(from, to + 1),
+    rank: async (member: string) => (list.includes(member) ? list.indexOf(member) : null),
+  };
+  const kept = list.map((node, position) => ({ position, member: node, node }));
+  const empty: PageArgs = { first: 2, after: '' };
+  const notOurs = {
+    message: 'after is not a cursor this API gave out',
+    extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+  };
+
+  it('is refused like any cursor this API never gave out, by every kind of page', async () => {
+    await expect(readPage(empty, list.length, read, LEDGER)).rejects.toMatchObject(notOurs);
+    await expect(readSetPage(empty, set, async (m) => m, 'newest first', NODES)).rejects.toMatchObject(
+      notOurs,
+    );
+    await expect(pageAt(empty, kept, 'oldest first', set.rank, NODES)).rejects.toMatchObject(notOurs);
+    expect(() => checkPageArgs(empty, NODES, 'members')).toThrow(expect.objectContaining(notOurs));
+  });
+
+  it('differs from none: a left-out or null after is the first page', async () => {
+    const none = { first: 2, after: null } as unknown as PageArgs;
+    expect(nodes(await readPage(none, list.length, read, LEDGER))).toEqual(['item4', 'item3']);
+    expect(nodes(await readSetPage(none, set, async (m) => m, 'oldest first', NODES))).toEqual([
+      'item0',
+      'item1',
+    ]);
+    expect(nodes(await pageAt({ first: 2 }, kept, 'oldest first', set.rank, NODES))).toEqual([
+      'item0',
+      'item1',
+    ]);
+    expect(() => checkPageArgs(none, NODES, 'members')).not.toThrow();
+  });
+
+  it('is checked, with first, before a resolver reads anything (checkPageArgs)', () => {
+    expect(() => checkPageArgs({ first: 2_147_483_647 }, NODES, 'members')).toThrow(
+      expect.objectContaining({
+        message: 'first must be 1 to 100',
+        extensions: { code: 'BAD_USER_INPUT', field: 'first' },
+      }),
+    );
   });
 });

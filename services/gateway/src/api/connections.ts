@@ -2,10 +2,18 @@ import { Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import type { GraphQLScalarType } from 'graphql';
 import type { Paged, RankedSet } from '@gpux/read-models';
-import { anotherListsCursor, CursorList, decodeCursor, encodeCursor, ReadCursor } from './cursors';
+import {
+  anotherListsCursor,
+  CursorList,
+  CursorShape,
+  decodeCursor,
+  encodeCursor,
+  ReadCursor,
+} from './cursors';
 import { apiError } from './errors';
+import { MAX_PAGE, sizeOutOfRange, sizeRangeMessage } from './size-ranges';
 
-export const MAX_PAGE = 100;
+export { MAX_PAGE };
 
 @ObjectType({
   description:
@@ -29,7 +37,11 @@ export class PageInfo {
 export class PageArgs {
   @Field(() => Int, { defaultValue: 20, description: `How many, 1 to ${MAX_PAGE}.` })
   first!: number;
-  @Field({ nullable: true, description: 'The endCursor of the previous page.' })
+  @Field({
+    nullable: true,
+    description:
+      'The endCursor of the previous page; leave it out (or null) for the first page. Any other value, "" among them, must be a cursor this connection gave out.',
+  })
   after?: string;
 }
 
@@ -69,13 +81,40 @@ export function Connection<T>(
 }
 
 function checkFirst(args: PageArgs): void {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE)
-    throw apiError('BAD_USER_INPUT', `first must be 1 to ${MAX_PAGE}`, 'first');
+  if (sizeOutOfRange('', 'first', args.first))
+    throw apiError('BAD_USER_INPUT', sizeRangeMessage('first', MAX_PAGE), 'first');
+}
+
+/**
+ * The cursor `after` carries: none when it is left out or null (a nested connection's arguments
+ * keep a null: NullAsAbsentInterceptor sees root fields only). Any string is a cursor to read, so
+ * `""` is refused as no cursor this API gave out: read as falsy, it was taken for no cursor and
+ * answered the first page, as if the client had not sent what it sent.
+ */
+function cursorGiven(args: PageArgs): string | undefined {
+  const after: string | null | undefined = args.after;
+  return after === undefined || after === null ? undefined : after;
+}
+
+/** The cursor `after` names in `list`, which holds `shape`; undefined when none is given. */
+function afterCursor(args: PageArgs, list: CursorList, shape: CursorShape): ReadCursor | undefined {
+  const after = cursorGiven(args);
+  return after === undefined ? undefined : decodeCursor(after, list, shape);
+}
+
+/**
+ * Refuses, before anything is read, page arguments a page of `list` (which holds `shape`) would
+ * refuse: `first` out of its range, an `after` that is not this list's cursor. For a resolver that
+ * reads much before it pages (a filter's scan, keptOf): it learns of a bad argument first.
+ */
+export function checkPageArgs(args: PageArgs, list: CursorList, shape: CursorShape): void {
+  checkFirst(args);
+  afterCursor(args, list, shape);
 }
 
 /** The position `after` names in `list`, one only ever appended to. */
 const afterPosition = (args: PageArgs, list: CursorList): number | undefined =>
-  args.after ? decodeCursor(args.after, list, 'positions').position : undefined;
+  afterCursor(args, list, 'positions')?.position;
 
 /** A position cursor: for lists only ever appended to, where an item keeps its position. */
 const at = (list: CursorList, position: number) => encodeCursor(list, { position });
@@ -175,7 +214,7 @@ export async function readSetPage<T>(
   list: CursorList,
 ): Promise<Page<T>> {
   checkFirst(args);
-  const after = args.after ? decodeCursor(args.after, list, 'members') : undefined;
+  const after = afterCursor(args, list, 'members');
   const [total, position] = await Promise.all([set.count(), after && whereNow(after, set.rank, list)]);
   const newest = order === 'newest first';
   const { from, to } = (newest ? newestFirstSlice : oldestFirstSlice)(args, total, position);
@@ -219,7 +258,7 @@ export async function pageAt<T>(
   list: CursorList,
 ): Promise<Page<T>> {
   checkFirst(args);
-  const cursor = args.after ? decodeCursor(args.after, list, 'members') : undefined;
+  const cursor = afterCursor(args, list, 'members');
   const after =
     cursor &&
     (items.find((item) => cursor.member !== undefined && item.member === cursor.member)?.position ??

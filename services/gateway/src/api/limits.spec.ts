@@ -106,6 +106,63 @@ describe('the operation limits', () => {
   });
 });
 
+describe('a size out of its range', () => {
+  const errors = (query: string, variables?: Record<string, unknown>) =>
+    operationLimitErrors(schema, parse(query), undefined, variables);
+  const PAGE = 'totalCount edges { cursor node { __typename } } pageInfo { endCursor }';
+  // Every connection of the schema, as a root field or under one.
+  const CONNECTIONS = (first: number) => [
+    `{ markets(first: ${first}) { ${PAGE} } }`,
+    `{ nodes(first: ${first}) { ${PAGE} } }`,
+    `{ nodes(first: ${first}, filter: { status: CERTIFIED }) { ${PAGE} } }`,
+    `{ myNodes(first: ${first}) { ${PAGE} } }`,
+    `{ myOrders(first: ${first}) { ${PAGE} } }`,
+    `{ myOrders(first: ${first}, filter: { status: OPEN }) { ${PAGE} } }`,
+    `{ myFills(first: ${first}) { ${PAGE} } }`,
+    `{ myLeases(first: ${first}) { ${PAGE} } }`,
+    `{ me { ledger(first: ${first}) { ${PAGE} } } }`,
+    `{ market(id: "m") { trades(first: ${first}) { ${PAGE} } } }`,
+    `{ gpuNode(id: "n") { certifications(first: ${first}) { ${PAGE} } } }`,
+  ];
+
+  it('is left to the resolver, which refuses it naming the argument: what the field selects is never read', () => {
+    for (const first of [2_147_483_647, 101, 0, -5])
+      for (const query of CONNECTIONS(first))
+        expect({ query, codes: codes(query) }).toEqual({ query, codes: [] });
+    expect(size(`{ myOrders(first: 2147483647) { totalCount edges { node { id } } } }`).cost).toBe(1);
+    expect(codes(`{ market(id: "m") { book(depth: 2147483647) { bids { price } } } }`)).toEqual([]);
+    expect(codes(`{ market(id: "m") { candles(limit: 2147483647) { ${CANDLE} } } }`)).toEqual([]);
+    // Given by a variable.
+    const q = `query($n: Int!) { myFills(first: $n) { ${PAGE} } }`;
+    expect(codes(q, { n: 2_147_483_647 })).toEqual([]);
+  });
+
+  it('reads no whole index: its resolver refuses it before the scan', () => {
+    const call = (first: number) => `nodes(filter: { status: CERTIFIED }, first: ${first}) { totalCount }`;
+    const many = (first: number) =>
+      `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: ${call(first)}`).join(' ')} }`;
+    expect(size(many(1_000)).scans).toEqual([]);
+    expect(errors(many(1_000))).toEqual([]);
+    expect(errors(many(100)).map((e) => e.extensions['field'])).toEqual(['nodes']);
+  });
+
+  it('leaves costly queries within their ranges refused, nested connections among them', () => {
+    const MARKET_TRADES = `{ markets(first: 100) { edges { node { trades(first: 100) { edges { node { id price gpus hours time } } } } } } }`;
+    expect(codes(MARKET_TRADES)).toEqual(['QUERY_TOO_COMPLEX']);
+    // A sibling out of range does not make the rest cheaper.
+    expect(
+      codes(
+        `{ markets(first: 10) { edges { node { candles(limit: 500) { ${CANDLE} } trades(first: 2147483647) { totalCount } } } } }`,
+      ),
+    ).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(
+      codes(
+        `{ markets(first: 100) { edges { node { trades(first: 100) { edges { node { id price gpus hours time } } } } } } me { ledger(first: 1000) { totalCount } } }`,
+      ),
+    ).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+});
+
 describe('the calls that read a whole index', () => {
   const errors = (query: string, variables?: Record<string, unknown>) =>
     operationLimitErrors(schema, parse(query), undefined, variables);

@@ -24,6 +24,7 @@ import {
   ValueNode,
   valueFromASTUntyped,
 } from 'graphql';
+import { sizeOutOfRange } from './size-ranges';
 import { WHOLE_SCAN_COST, WHOLE_SCANS } from './whole-scans';
 
 // The limits every operation is held to, on every transport (HTTP through Apollo, WebSocket through
@@ -37,7 +38,9 @@ export const MAX_FIELDS = 300;
  * argument `first`, `last`, `limit` or `depth` (given, or its default); for a list without such
  * an argument, UNSIZED_LIST, unless the field above it had one (a connection's `edges`, a book's
  * `bids`). A call that reads a whole index (whole-scans.ts: `nodes` with a filter, `myOrders`
- * with a status) costs WHOLE_SCAN_COST instead of 1. The largest legitimate reads fit: a full page
+ * with a status) costs WHOLE_SCAN_COST instead of 1. A field with a size out of its range
+ * (size-ranges.ts) costs 1 and what it selects nothing: its resolver refuses it before it reads
+ * anything (its scan among it), naming the argument. The largest legitimate reads fit: a full page
  * of 100 orders of 20 fields (about 2,500), 500 candles of all their fields (about 4,500), every
  * market's book and ticker, a filtered page of 100 orders or nodes (about 5,000).
  */
@@ -179,8 +182,17 @@ class Measure {
     };
   }
 
-  /** The field's list-size arguments' product, null when it has none. */
-  private sized(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode): number | null {
+  /**
+   * The field's list-size arguments' product, null when it has none; 0 when one of them is out of
+   * its range (size-ranges.ts): the field's resolver refuses it before it reads anything, so what
+   * it selects is never read. The refusal, naming the argument, is then the answer, not a cost
+   * counted at a size no page ever has.
+   */
+  private sized(
+    coordinate: string,
+    field: GraphQLField<unknown, unknown> | undefined,
+    node: FieldNode,
+  ): number | null {
     let n: number | null = null;
     for (const name of LIST_SIZE_ARGUMENTS) {
       const given = node.arguments?.find((a) => a.name.value === name);
@@ -189,6 +201,7 @@ class Measure {
       const value = given
         ? intValue(given.value, this.variables, this.operation)
         : (declared?.defaultValue as number | undefined);
+      if (field && typeof value === 'number' && sizeOutOfRange(coordinate, name, value)) return 0;
       n = (n ?? 1) * (typeof value === 'number' && Number.isFinite(value) && value > 1 ? value : 1);
     }
     return n;
@@ -241,7 +254,8 @@ class Measure {
           type && (isObjectType(type) || isInterfaceType(type))
             ? type.getFields()[selection.name.value]
             : undefined;
-        const size = this.sized(field, selection);
+        const coordinate = `${type?.name}.${selection.name.value}`;
+        const size = this.sized(coordinate, field, selection);
         const list = field ? isListType(getNullableType(field.type)) : false;
         const multiplier = this.sizes
           ? list
@@ -254,8 +268,8 @@ class Measure {
           depth + 1,
           size !== null,
         );
-        const coordinate = `${type?.name}.${selection.name.value}`;
-        const scan = field !== undefined && !this.sizes && this.scans(coordinate, selection);
+        // A size out of its range: refused before the scan, which is never made.
+        const scan = field !== undefined && !this.sizes && size !== 0 && this.scans(coordinate, selection);
         if (scan) scans = bothScans(scans, [coordinate]);
         fields += 1 + inner.fields;
         cost += (scan ? WHOLE_SCAN_COST : 1) + multiplier * inner.cost;

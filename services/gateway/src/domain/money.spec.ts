@@ -1,4 +1,4 @@
-import { availableIn, formatMoney, LARGEST, parseMoney, USD_FORMAT } from './money';
+import { formatMoney, LARGEST, parseMoney, USD_FORMAT } from './money';
 
 describe('money at the API', () => {
   it.each([
@@ -84,14 +84,5 @@ describe('money at the API', () => {
     expect(formatMoney(-(10n ** 18n) - 5n)).toBe('-1000000000000.000005');
     expect(formatMoney(0n)).toBe('0.000000');
     expect(formatMoney(BigInt(12_500_000))).toBe(formatMoney(12_500_000));
-  });
-});
-
-describe('availableIn', () => {
-  it("reads the available balance from settlement's refusal, in micro-USD", () => {
-    expect(availableIn('account a has 5.00 available, cannot hold 43.05')).toBe(5_000_000);
-    expect(availableIn('account a has 0.123456 available, cannot hold 1.00')).toBe(123_456);
-    expect(availableIn('account a has 12.5 available, cannot withdraw 99.00')).toBe(12_500_000);
-    expect(availableIn('account a cannot hold it')).toBeUndefined();
   });
 });

@@ -62,14 +62,3 @@ export function formatMoney(micros: number | bigint): string {
   const abs = Math.abs(micros);
   return `${sign}${Math.floor(abs / MICROS_PER_USD)}.${String(abs % MICROS_PER_USD).padStart(6, '0')}`;
 }
-
-/**
- * What settlement's refusal for want of funds (a hold's, a withdrawal's) says is available
- * (`account a has 5.00 available, cannot hold 43.05`), in micro-USD; undefined when it does not say.
- */
-export function availableIn(message: string): number | undefined {
-  const m = / has (-?)(\d+)\.(\d{1,6}) available/.exec(message);
-  if (!m) return undefined;
-  const micros = (Number(m[2]) * 1_000_000 + Number((m[3] ?? '').padEnd(6, '0'))) * (m[1] ? -1 : 1);
-  return Number.isSafeInteger(micros) ? micros : undefined;
-}

@@ -32,10 +32,10 @@ import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
+import { CANDLE_LIMIT, MAX_BOOK_DEPTH, sizeOutOfRange, sizeRangeMessage } from '../api/size-ranges';
 import { parseMoney } from '../domain/money';
 import {
   Candle,
-  CANDLE_LIMIT,
   Interval,
   MarketConnection,
   Market,
@@ -73,8 +73,6 @@ export class OpenMarketInput {
   })
   feeRateBps!: number;
 }
-
-const MAX_DEPTH = 50;
 
 @Resolver(() => Market)
 export class MarketsResolver {
@@ -181,10 +179,11 @@ export class MarketsResolver {
   })
   bookField(
     @Parent() market: Market,
-    @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_DEPTH}` }) depth: number,
+    @Args('depth', { type: () => Int, defaultValue: 10, description: `1 to ${MAX_BOOK_DEPTH}` })
+    depth: number,
   ): Promise<OrderBook> {
-    if (depth < 1 || depth > MAX_DEPTH)
-      throw apiError('BAD_USER_INPUT', `depth must be 1 to ${MAX_DEPTH}`, 'depth');
+    if (sizeOutOfRange('Market.book', 'depth', depth))
+      throw apiError('BAD_USER_INPUT', sizeRangeMessage('depth', MAX_BOOK_DEPTH), 'depth');
     return this.book(market.id, depth);
   }
 
@@ -199,8 +198,8 @@ export class MarketsResolver {
     @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
     @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
   ): Promise<Candle[]> {
-    if (limit < 1 || limit > CANDLE_LIMIT)
-      throw apiError('BAD_USER_INPUT', `limit must be 1 to ${CANDLE_LIMIT}`, 'limit');
+    if (sizeOutOfRange('Market.candles', 'limit', limit))
+      throw apiError('BAD_USER_INPUT', sizeRangeMessage('limit', CANDLE_LIMIT), 'limit');
     return (await this.pricing.candles(market.id, interval, { limit })).map(toCandle);
   }
 

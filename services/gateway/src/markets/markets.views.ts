@@ -215,5 +215,3 @@ export function toCandle(c: CandleView): Candle {
     trades: c.trades,
   };
 }
-
-export const CANDLE_LIMIT = 500;

@@ -20,7 +20,7 @@ import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
-import { keptOf, PageArgs, pageAt, readPage, readSetPage } from '../api/connections';
+import { checkPageArgs, keptOf, PageArgs, pageAt, readPage, readSetPage } from '../api/connections';
 import { apiError } from '../api/errors';
 import { NodeStatus } from '../api/enums';
 import {
@@ -201,7 +201,9 @@ export class NodesResolver {
     const read = (ids: string[]) => Promise.all(ids.map((id) => this.readNode(id)));
     if (!filter || !nodesFilterScans(filter))
       return readSetPage(args, nodes, read, 'oldest first', { field: 'nodes' });
-    // Aliases with the same filter (other pages, other fields) read every node once.
+    // Aliases with the same filter (other pages, other fields) read every node once; a page it
+    // would refuse reads none.
+    checkPageArgs(args, { field: 'nodes' }, 'members');
     const { marketId, status, minTflops } = filter;
     const key = JSON.stringify([
       'nodes',

@@ -41,6 +41,23 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
     });
   });
 
+  it("takes what is available from the figure settlement's rejection carries, whatever its message's words", () => {
+    const refused = apiError('INSUFFICIENT_FUNDS', 'insufficient funds for hold ord-1', 'amount', {
+      available: '5.250000',
+    });
+    expect(answer(holdRefusal(refused, bid, 43_050_000, true))).toEqual({
+      message:
+        'the bid needs 43.05 held for its worst case, 2 GPUs × 10 hours × 2.10 = 42.00, plus a fee of 1.05; account buyer-1 has 5.25 available: deposit, or bid for less',
+      extensions: {
+        code: 'INSUFFICIENT_FUNDS',
+        field: 'price',
+        orderId: 'ord-1',
+        required: '43.050000',
+        available: '5.250000',
+      },
+    });
+  });
+
   it('names no order id for a bid sent without a clientOrderId: its random id is no order, now or later', () => {
     const refused = answer(
       holdRefusal(

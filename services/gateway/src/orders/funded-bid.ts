@@ -19,7 +19,8 @@ import { isErrorCode } from '../api/error-codes';
 import { apiError } from '../api/errors';
 import { command } from '../api/idempotency';
 import { asReplayed, keepReplayed } from '../api/replayed';
-import { availableIn, formatMoney } from '../domain/money';
+import { availableOf } from '../domain/available';
+import { formatMoney } from '../domain/money';
 
 /** A bid as the gateway places it: orders.PlaceOrder's data. */
 export type BidData = Order & { side: 'bid' };
@@ -50,7 +51,7 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number, named:
   if (code === 'INSUFFICIENT_FUNDS' || code === 'NOT_FOUND') {
     const value = bid.gpus * bid.hours * bid.price;
     // No account: nothing is available to it.
-    const available = code === 'NOT_FOUND' ? 0 : availableIn(error.message);
+    const available = code === 'NOT_FOUND' ? 0 : availableOf(error);
     const has =
       code === 'NOT_FOUND'
         ? `account ${bid.accountId} does not exist, so nothing is available to it`

@@ -78,7 +78,13 @@ describe('settlement accounts through the command and query buses', () => {
     await run(new OpenAccountCommand('acc-2', 'Bob'));
     await run(new DepositCommand('acc-2', 100));
     const result = await run(new WithdrawCommand('acc-2', 101));
-    expect(result.outcome).toMatchObject({ status: 'rejected', code: 'INSUFFICIENT_FUNDS', field: 'amount' });
+    // What was available, as a figure of its own (minor units), beside the message.
+    expect(result.outcome).toMatchObject({
+      status: 'rejected',
+      code: 'INSUFFICIENT_FUNDS',
+      field: 'amount',
+      available: 100,
+    });
     expect(result.account?.balance).toBe(100);
   });
 

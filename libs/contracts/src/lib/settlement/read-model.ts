@@ -36,8 +36,16 @@ export const settlementReadModel = {
   ledger: (accountId: string) => redisKey`settlement:accounts:${accountId}:ledger`,
   /** Sorted set of the account's lease ids (as buyer or provider), scored by start time (ms). */
   accountLeases: (accountId: string) => redisKey`settlement:accounts:${accountId}:leases`,
-  /** Hash: the account's API keys, keyId → JSON { roles, revoked }. */
+  /**
+   * Hash: the account's API keys, keyId → JSON { roles, revoked, issuedAt } for a key in use,
+   * { roles, revoked, revokedAt } once revoked (its issue time is in accountKeysIssued).
+   */
   accountKeys: (accountId: string) => redisKey`settlement:accounts:${accountId}:apikeys`,
+  /**
+   * Sorted set of the account's keyIds, revoked ones too, scored by when each was issued (ms, its
+   * ApiKeyIssued event's time): the keys in the order they were created, and each one's time.
+   */
+  accountKeysIssued: (accountId: string) => redisKey`settlement:accounts:${accountId}:apikeys-issued`,
   /**
    * Hash per lease: buyerId, providerId, marketId, nodeId, gpus, price, value, fee, start, end,
    * chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED). The provider's and

@@ -123,6 +123,7 @@ describe('account decider', () => {
         code: 'INSUFFICIENT_FUNDS',
         message: 'account acc-1 has 0.0007 available, cannot withdraw 0.000701',
         field: 'amount',
+        available: 700,
       });
     });
 
@@ -206,6 +207,8 @@ describe('account decider', () => {
         kind: 'rejected',
         code: 'INSUFFICIENT_FUNDS',
         field: 'amount',
+        // What the other hold leaves available.
+        available: 400,
       });
     });
 

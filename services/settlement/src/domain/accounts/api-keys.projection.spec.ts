@@ -92,6 +92,29 @@ describe('API keys projection', () => {
     expect(JSON.parse(keys['k2']!)).toMatchObject({ roles: ['provider'], revoked: false });
   });
 
+  it("lists the account's keys by when each was issued, its event's time, revoked ones keeping theirs", () => {
+    const envelopes = log([
+      [issue('k-b', digest('a'), ['buyer']), 1],
+      [issue('k-a', digest('b'), ['provider']), 2],
+      [revoke('k-b'), 3],
+      [issue('k-c', digest('c'), ['buyer']), 3],
+    ]);
+    const { model } = project(envelopes);
+    expect(hash(model, rm.accountKeysIssued('acc-1'))).toEqual({
+      'k-b': String(Date.parse(at(1))),
+      'k-a': String(Date.parse(at(2))),
+      'k-c': String(Date.parse(at(3))),
+    });
+    // The key's JSON loses its issuedAt when it is revoked: the set keeps it.
+    expect(JSON.parse(hash(model, rm.accountKeys('acc-1'))['k-b']!)).not.toHaveProperty('issuedAt');
+    // From the log alone: a replay (a rebuild) lists them the same.
+    expect(project(envelopes).model).toEqual(model);
+  });
+
+  it('is versioned past the model that did not list keys, so that such a model is rebuilt', () => {
+    expect(projection.version).toBe('2');
+  });
+
   it('writes only under its key prefix, and ignores events that are not about keys', () => {
     const envelopes = log([
       [issue('k1', digest('a'), ['buyer']), 1],

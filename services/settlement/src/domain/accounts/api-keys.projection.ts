@@ -1,10 +1,17 @@
 import { Envelope, isMessage, SettlementEvents, settlementReadModel as rm } from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 
-/** API keys by digest, for the gateway to authenticate with; a revoked key disappears. */
+/**
+ * API keys by digest, for the gateway to authenticate with; a revoked key disappears. Each
+ * account's keys, listed in the order they were issued, each at its ApiKeyIssued event's time (the
+ * log's, so a rebuild lists them as they were; the key's JSON loses its issuedAt when it is
+ * revoked, and a projection never reads what it wrote before).
+ */
 export function apiKeysProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.api-keys',
+    // Unversioned at first. 2: each account's keys by issue time (accountKeysIssued).
+    version: '2',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -21,6 +28,7 @@ export function apiKeysProjection(eventsTopic: string): Projection {
             field: k.keyId,
             value: JSON.stringify({ roles: k.roles, revoked: false, issuedAt: event.time }),
           },
+          ...issued(k.accountId, k.keyId, event.time),
         ];
       }
       if (isMessage(event, SettlementEvents.apiKeyRevoked)) {
@@ -38,4 +46,12 @@ export function apiKeysProjection(eventsTopic: string): Projection {
       return [];
     },
   };
+}
+
+/** The key listed at its issue time; an event whose time does not parse (none the log takes) lists nothing. */
+function issued(accountId: string, keyId: string, time: string): RedisOp[] {
+  const at = Date.parse(time);
+  return Number.isFinite(at)
+    ? [{ op: 'zadd', key: rm.accountKeysIssued(accountId), score: at, member: keyId }]
+    : [];
 }

@@ -1,8 +1,8 @@
-import { dollars } from '@gpux/contracts';
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
-import { availableBalance, covers } from '../rules/balance';
+import { covers } from '../rules/balance';
 import { missing } from './rejections';
+import { shortOfFunds } from './short-of-funds';
 
 /**
  * A bid's escrow: set aside from the available balance, once per hold, if the balance covers it.
@@ -23,12 +23,6 @@ export function holdFunds(
   if (!state.open) return missing(accountId);
   if (own(state.held, holdId) !== undefined)
     return reject('ALREADY_EXISTS', `hold ${holdId} already exists`, 'holdId');
-  if (!covers(state, amount)) {
-    return reject(
-      'INSUFFICIENT_FUNDS',
-      `account ${accountId} has ${dollars(availableBalance(state))} available, cannot hold ${dollars(amount)}`,
-      'amount',
-    );
-  }
+  if (!covers(state, amount)) return shortOfFunds(accountId, state, amount, 'hold');
   return accept({ type: 'settlement.FundsHeld', data: command.data });
 }

@@ -1,8 +1,8 @@
-import { dollars } from '@gpux/contracts';
-import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
+import { accept, Decision } from '@gpux/eventsourcing/domain';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
-import { availableBalance, covers } from '../rules/balance';
+import { covers } from '../rules/balance';
 import { missing } from './rejections';
+import { shortOfFunds } from './short-of-funds';
 
 /** A withdrawal debits what the available balance covers. */
 export function withdraw(
@@ -11,13 +11,7 @@ export function withdraw(
 ): Decision<AccountEvent> {
   if (!state.open) return missing(command.data.accountId);
   const { accountId, amount, reference } = command.data;
-  if (!covers(state, amount)) {
-    return reject(
-      'INSUFFICIENT_FUNDS',
-      `account ${accountId} has ${dollars(availableBalance(state))} available, cannot withdraw ${dollars(amount)}`,
-      'amount',
-    );
-  }
+  if (!covers(state, amount)) return shortOfFunds(accountId, state, amount, 'withdraw');
   return accept({
     type: 'settlement.FundsWithdrawn',
     data: { accountId, amount, reference: reference ?? null },
