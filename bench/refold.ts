@@ -14,11 +14,15 @@
  *                   UNAVAILABLE while settlement's model, which holds the API keys, refolds)
  *   refoldMs        per service: its /health's `refolding` from its start until it is gone
  *   causalWaits     settlement's waits for a cause during the refold (its /metrics)
- * The last line is one JSON object: the median of each over the flushes, and every flush.
+ * Then it asks for a rebuild of settlement's model (its request key, as an operator sets it: a new
+ * generation built beside the model readers read, then switched in) and measures until the switch
+ * (the request key gone): `rebuildMs`.
+ * The last line is one JSON object: the median of each over the flushes, every flush, and the rebuild.
  */
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { topic } from '@gpux/contracts';
+import { settlementReadModel, topic } from '@gpux/contracts';
+import { projectionKeys } from '@gpux/eventsourcing';
 import { infraEnv } from '@gpux/testing';
 import { Marketplace, ServiceName } from '../e2e/src/support/marketplace';
 
@@ -146,6 +150,19 @@ async function flush(m: Marketplace, redis: Redis, buyerKey: string): Promise<Fl
   return { unavailableMs, refoldMs, causalWaits: (await causalWaits(m)) - waitsBefore };
 }
 
+/** Asks for a rebuild of settlement's model and waits for its switch (the request key is deleted by it). */
+async function rebuild(redis: Redis): Promise<{ rebuildMs: number }> {
+  const request = projectionKeys(settlementReadModel.name).rebuildRequest;
+  const asked = Date.now();
+  await redis.set(request, new Date(asked).toISOString());
+  while ((await redis.exists(request)) === 1) {
+    if (Date.now() - asked > REFOLD_LIMIT_MS)
+      throw new Error(`no switch within ${REFOLD_LIMIT_MS} ms of the request`);
+    await sleep(100);
+  }
+  return { rebuildMs: Date.now() - asked };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 async function main(): Promise<void> {
@@ -179,6 +196,8 @@ async function main(): Promise<void> {
       log(`flush ${i + 1}: ${JSON.stringify(f)}`);
       flushes.push(f);
     }
+    const rebuilt = await rebuild(redis);
+    log(`asked-for rebuild of settlement: ${JSON.stringify(rebuilt)}`);
     const result = {
       bench: 'refold',
       leases: LEASES,
@@ -186,6 +205,7 @@ async function main(): Promise<void> {
       unavailableMs: median(flushes.map((f) => f.unavailableMs)),
       settlementRefoldMs: median(flushes.map((f) => f.refoldMs.settlement ?? 0)),
       causalWaits: median(flushes.map((f) => f.causalWaits)),
+      ...rebuilt,
       flushes,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -78,9 +78,9 @@ export type RedisOp =
    * independently, so without it an effect can be applied a moment before its cause; with it the
    * runner applies the batch up to this event and folds the partition on from here once the
    * cause is in. The field must only grow (a running total, a version), and the cause must be
-   * folded by the same projection: a refold after a flush does not wait for the causes of the
-   * events it replays, since the model is read only once every partition is folded to where the
-   * log ended (APPLY_LUA).
+   * folded by the same projection: a refold after a flush (APPLY_LUA) and a new generation's build
+   * (generation-build.ts) do not wait for the causes of the events below where the log ended when
+   * they began, since their model is read only once every partition is folded that far.
    */
   | { op: 'requires'; key: string; field: string; atLeast: number };
 

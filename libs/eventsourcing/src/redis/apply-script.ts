@@ -42,7 +42,8 @@ import { redisScript } from './script';
  * then the requirements ('' for none) as one JSON array in log order, each
  * [offset, key index, field, at least], then '1' where a requirement of an event a reset's refold
  * replays (below its partition's end in the rebuilding marker) is not waited for: a call into the
- * model readers read ('' into a new generation, whose causes are always waited for).
+ * model readers read ('' into a new generation, which has no marker: its build leaves those
+ * requirements out itself).
  * The projection's own publications come last, each ['p', channel, message, offset] (a channel
  * is no key; offset: the last event that published it), so they go out only from a batch that
  * was applied, after its writes, and not for an event a reset's refold replays: one below its
@@ -71,7 +72,8 @@ if stored ~= expected then return {'diverged', stored} end
 -- A reset's refold replays the log from offset 0: an event below the log's end recorded in the
 -- rebuilding marker (the last key) is history. What it publishes, live subscribers must not hear
 -- again as news; and what it requires is not waited for (ARGV[9] = '1': into the model readers
--- read, not a new generation). No reader is served from the model until every partition is
+-- read; a new generation's build leaves out the requirements below the ends it began with itself,
+-- generation-build.ts). No reader is served from the model until every partition is
 -- folded to its end (finishRebuild deletes the marker), and by then the cause is folded too: it is
 -- in the log before its effect, so below its own partition's end. Waiting for it would only make
 -- partitions whose causes run both ways take turns (settlement's credits and charges: thousands of

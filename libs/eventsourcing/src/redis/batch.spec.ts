@@ -1,5 +1,12 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { applyRequests, commandStart, prepareBatch, requestBefore, withoutRequirements } from './batch';
+import {
+  applyRequests,
+  commandStart,
+  historyWithoutRequirements,
+  prepareBatch,
+  requestBefore,
+  withoutRequirements,
+} from './batch';
 import type { ApplyRequest } from './apply-script';
 import { toKafka } from '../kafka/codec';
 import { ANSWER_ONLY, FINGERPRINT_HEADER } from '../domain/fingerprint';
@@ -132,6 +139,24 @@ describe('an event waiting for its cause', () => {
       { offset: 15, ops: [write(3)] },
       { offset: 16, ops: [wait] },
     ]);
+  });
+
+  it("drops the requirements of the events below a refold's end, and keeps those from it on", () => {
+    const events = [...request.events, { offset: 16, ops: [wait, write(4)] }];
+    expect(historyWithoutRequirements(events, 16)).toEqual([
+      { offset: 11, ops: [write(1)] },
+      { offset: 14, ops: [write(2)] },
+      { offset: 15, ops: [write(3)] },
+      { offset: 16, ops: [wait, write(4)] },
+    ]);
+    expect(historyWithoutRequirements(events, 17)).toEqual([
+      { offset: 11, ops: [write(1)] },
+      { offset: 14, ops: [write(2)] },
+      { offset: 15, ops: [write(3)] },
+      { offset: 16, ops: [write(4)] },
+    ]);
+    // Nothing below the end waits: the events as they are.
+    expect(historyWithoutRequirements(events, 14)).toBe(events);
   });
 });
 

@@ -141,7 +141,22 @@ export function requestBefore(request: ApplyRequest, offset: number): ApplyReque
 
 /** The events with the event at `offset` no longer waiting for its cause (see CausalWaits). */
 export function withoutRequirements(events: BatchEvent[], offset: number): BatchEvent[] {
-  return events.map((e) =>
-    e.offset === offset ? { offset, ops: e.ops.filter((o) => o.op !== 'requires') } : e,
-  );
+  return events.map((e) => (e.offset === offset ? withoutCause(e) : e));
+}
+
+/**
+ * The events with those below `end` (history: the log's end when a refold began) no longer
+ * waiting for their causes: a model not read before it is folded to the end has every such cause
+ * by then, since a cause is in the log before its effect (APPLY_LUA does the same for a refold
+ * after a reset, from its rebuilding marker; generation-build.ts for a new generation).
+ */
+export function historyWithoutRequirements(events: BatchEvent[], end: number): BatchEvent[] {
+  return events.some((e) => e.offset < end && e.ops.some((o) => o.op === 'requires'))
+    ? events.map((e) => (e.offset < end ? withoutCause(e) : e))
+    : events;
+}
+
+function withoutCause(event: BatchEvent): BatchEvent {
+  const ops = event.ops.filter((o) => o.op !== 'requires');
+  return ops.length === event.ops.length ? event : { ...event, ops };
 }

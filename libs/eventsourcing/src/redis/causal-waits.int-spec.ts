@@ -53,8 +53,8 @@ describe('a projection event that requires its cause on another partition (real 
     warn: (m) => void warnings.push(m),
     error: (m) => void warnings.push(m),
   };
-  const topics = [uniqueName('it-causal'), uniqueName('it-causal-lost')];
-  const names = [uniqueName('causal'), uniqueName('causal-lost')];
+  const topics = [uniqueName('it-causal'), uniqueName('it-causal-lost'), uniqueName('it-causal-refold')];
+  const names = [uniqueName('causal'), uniqueName('causal-lost'), uniqueName('causal-refold')];
   const runners: ProjectionRunner[] = [];
   let admin: Admin;
   let producer: Producer;
@@ -168,4 +168,40 @@ describe('a projection event that requires its cause on another partition (real 
       }),
     );
   });
+
+  it('refolds without waiting for the causes of what was in the log when it began, and waits past it', async () => {
+    // An effect whose cause is not in the log at all: a live fold waits for it (the limit is far
+    // off here); a refold trusts the log's order instead (a cause is in the log before its effect,
+    // so it is folded by the time the refold is read), so this one is applied at once.
+    const runner = await start(2, 600_000);
+    const topic = topics[2]!;
+    const first = await send(topic, 1, [credit('dave', 5, 'from:erin:50')]);
+    await waitUntil('the effect to wait for its cause', () => runner.stats.causalWaits >= 1);
+    expect(await hash(2, 'account:dave')).toEqual({});
+
+    // Redis lost the model (its epoch gone, as after FLUSHALL): the runner resets and refolds it.
+    await redis.del(projectionKeys(names[2]!).epoch);
+    await waitForPosition(redis, names[2]!, { topic, partition: 1, offset: String(first) }, 20_000, notices);
+    expect(await hash(2, 'account:dave')).toEqual({ balance: '5' });
+    await waitUntil(
+      'the refold to be whole',
+      async () => !(await redis.exists(projectionKeys(names[2]!).rebuilding)),
+    );
+
+    // An asked-for rebuild: a new generation, which the same rule lets switch in without the wait.
+    await runner.rebuild();
+    expect(await hash(2, 'account:dave')).toEqual({ balance: '5' });
+
+    // Past the end the log had when the refold began: an effect waits for its cause again.
+    const waits = runner.stats.causalWaits;
+    const later = await send(topic, 1, [credit('dave', 1, 'from:erin:60')]);
+    await waitUntil('the live effect to wait for its cause', () => runner.stats.causalWaits > waits);
+    expect(await hash(2, 'account:dave')).toEqual({ balance: '5' });
+    await send(topic, 0, [debit('erin', 60)]);
+    await waitForPosition(redis, names[2]!, { topic, partition: 1, offset: String(later) }, 20_000, notices);
+    expect(await hash(2, 'account:dave')).toEqual({ balance: '6' });
+    expect(await readCheckpoint(redis, names[2]!, topic, 1)).toBeGreaterThanOrEqual(later);
+    // Applied by the refolds' rule, not by the limit's.
+    expect(withoutCause().filter((w) => (w as { projection?: string }).projection === names[2])).toEqual([]);
+  }, 60_000);
 });

@@ -4,7 +4,13 @@ import type Redis from 'ioredis';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Projection } from '../domain/projection';
 import { applyBatch, BatchEvent } from './apply-script';
-import { applyRequests, prepareBatch, requestBefore, withoutRequirements } from './batch';
+import {
+  applyRequests,
+  historyWithoutRequirements,
+  prepareBatch,
+  requestBefore,
+  withoutRequirements,
+} from './batch';
 import { CausalWaits } from './causal-waits';
 import {
   deleteIfEquals,
@@ -63,6 +69,10 @@ export class GenerationBuild {
   /** Given up on a batch that kept failing: trying again would fail again. */
   private final = false;
   private readonly causalWaits: CausalWaits;
+  /** The log's end offsets when the build began: below them, events do not wait for their causes. */
+  private ends: Record<string, number> = {};
+  /** Whether an event was folded without waiting for its cause: the switch then waits for the ends. */
+  private causesSkipped = false;
 
   constructor(private readonly options: GenerationBuildOptions) {
     this.causalWaits = new CausalWaits(
@@ -93,6 +103,7 @@ export class GenerationBuild {
       await redis.set(own.building, generation);
       await dropUnfinishedGenerations(redis, projection.name);
       const ends = await this.options.endOffsets();
+      this.ends = ends;
       await this.startConsumer(generation);
       for (;;) {
         await sleep(TICK_MS);
@@ -100,7 +111,9 @@ export class GenerationBuild {
         if (!this.problem && !(await lock.refresh()))
           this.problem = 'the build lock was lost (Redis flushed?)';
         if (this.problem) break;
-        if (!this.reached(ends) && Date.now() - this.lastBatchAt < IDLE_MS) continue;
+        // Once an event was folded without its cause, only the ends vouch for the causes: Kafka
+        // having nothing more for a while does not.
+        if (!this.reached(ends) && (this.causesSkipped || Date.now() - this.lastBatchAt < IDLE_MS)) continue;
         const epoch = `${Date.now().toString(36)}-${token}`;
         const outcome = await switchGeneration(redis, { projection, generation, epoch, request });
         if (outcome.kind === 'switched') return { ...outcome, generation, epoch, ms: Date.now() - started };
@@ -191,10 +204,16 @@ export class GenerationBuild {
     const field = checkpointField(topic, partition);
     const base = { projectionName: projection.name, keyPrefix: projection.keyPrefix, topic, partition };
     const overdue = this.causalWaits.overdue(topic, partition);
+    // Below the ends the build began with, an event does not wait for its cause: the generation is
+    // read only after the switch, which waits for every partition to reach those ends, and by then
+    // the cause, in the log before its effect, is folded too. Waiting would make partitions whose
+    // causes run both ways take turns (settlement's: about a minute for 20,000 events).
+    const history = historyWithoutRequirements(events, this.ends[field] ?? 0);
+    if (history !== events) this.causesSkipped = true;
     const requests = applyRequests(
       { ...base, epoch: generation, generation },
       checkpoint,
-      overdue === undefined ? events : withoutRequirements(events, overdue),
+      overdue === undefined ? history : withoutRequirements(history, overdue),
       lastOffset,
       this.options.batch.maxEventsPerCall,
     );
