@@ -18,6 +18,7 @@ import {
   uniqueName,
   waitUntil,
 } from '@gpux/testing';
+import { Logger } from '@nestjs/common';
 import { Admin, ConfigResourceTypes, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { accept, Decider, Message, reject } from '../domain/decider';
 import { commandMessage } from '../testing';
@@ -414,6 +415,28 @@ describe('command processing on Kafka', () => {
       ]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it("logs each assignment with the broker's member id and how long the join took (a join that waits out a crashed instance's session shows in joinMs)", async () => {
+    const ns = await namespaceWithTopics();
+    const logged = jest.spyOn(Logger.prototype, 'log');
+    const p = processor(ns);
+    try {
+      await p.start();
+      const assigned = logged.mock.calls
+        .map(([line]) => line as Record<string, unknown>)
+        .filter((line) => line?.['msg'] === 'partitions assigned');
+      expect(assigned.length).toBeGreaterThan(0);
+      expect(assigned.at(-1)).toEqual({
+        msg: 'partitions assigned',
+        partitions: [0, 1, 2, 3, 4, 5],
+        memberId: expect.stringMatching(/^es-int-spec-/),
+        joinMs: expect.any(Number),
+      });
+    } finally {
+      logged.mockRestore();
+      await p.stop();
     }
   });
 

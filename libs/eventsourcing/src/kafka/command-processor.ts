@@ -172,7 +172,14 @@ export class CommandProcessor {
           void group.close();
         }
       }
-      this.logger.log({ msg: 'partitions assigned', partitions: [...mine].sort((a, b) => a - b) });
+      // joinMs and memberId tie a slow start to the broker's log: a join waits there for a crashed
+      // instance's session (docs/operations.md, "Commands wait after a crash").
+      this.logger.log({
+        msg: 'partitions assigned',
+        partitions: [...mine].sort((a, b) => a - b),
+        memberId: payload.memberId,
+        joinMs: payload.duration,
+      });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => this.revival.crashed(payload));
     await consumer.connect();

@@ -191,6 +191,8 @@ export class ProjectionRunner {
         msg: 'projection partitions assigned',
         projection: this.name,
         assignment: payload.memberAssignment,
+        memberId: payload.memberId,
+        joinMs: payload.duration,
       });
       // kafkajs starts each partition at the group's committed offset, and a partition with
       // nothing after it delivers no batch that could notice Redis stands elsewhere (a restart
