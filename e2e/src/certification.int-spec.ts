@@ -589,6 +589,84 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     }
   }, 120_000);
 
+  it("(b) a certified node's worker restarted without its tuning cache: a spot check that comes while it tunes stops the tuning, is answered at once and passes; the tuning goes on after it", async () => {
+    const { credential } = await register('restarted', 2);
+    const first = new Worker(['--json', '--gateway', m.url], {
+      ...workerEnv(),
+      GPUX_NODE_CREDENTIAL: credential,
+    });
+    let second: Worker | undefined;
+    try {
+      await first.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
+        "the first worker's certification",
+      );
+      // Restarted on a machine without its tuning cache (a fresh container): it joins, the node
+      // still certified, and tunes its kernels at its spot checks' size, for seconds on lavapipe.
+      // (It replaces the first worker, which stops: the node is never left without one.)
+      second = new Worker(['--json', '--gateway', m.url], {
+        GPUX_AUTOTUNE_CACHE: join(dir, 'restarted-autotune.json'),
+        GPUX_NODE_CREDENTIAL: credential,
+      });
+      const joined = await second.waitFor((e) => e.event === 'joined', "the restarted worker's join");
+      const joinedAt = Date.now();
+      expect(joined).toMatchObject({ status: 'CERTIFIED', spotChallengeSize: 512 });
+      expect((await first.exited).code).toBe(4);
+      // Leased meanwhile (to a buyer of its own: the lease ends when the worker stops), the node is
+      // spot-checked every second or two: the heartbeats it sends while it tunes bring them.
+      await sellAndLease('restarted', await m.account('restart-buyer', ['buyer'], usd(BUYER_DEPOSIT)));
+      const w = second;
+      const spot = (e: WorkerEvent) => e.event === 'challenge' && e['purpose'] === 'SPOT';
+      const tuned = (e: WorkerEvent) =>
+        e.event === 'kernel' && e['precision'] === 'f32' && e['size'] === 512 && e['stopped'] === undefined;
+      // The first spot check came while it tuned (tuning takes seconds here, and checks come every
+      // second or two), and passed: its clock ran from the heartbeat that delivered it (1.25 × 0.2 s
+      // + 1 s), far shorter than the tuning, so it was answered then, not once the tuning was done.
+      const handed = await w.waitFor(spot, 'a spot check', 120_000);
+      const isVerdict = (e: WorkerEvent) => e.event === 'verdict' && e['purpose'] === 'SPOT';
+      // Its outcome: the worker's verdict, or the node breached for it (the answer came too late).
+      const outcome = await eventually(
+        async () => {
+          const verdict = w.find((e) => isVerdict(e) && e['challengeId'] === handed['challengeId']);
+          if (verdict) return { verdict, status: verdict['status'], suspendedReason: null };
+          const n = await node('restarted');
+          return n.status === 'CERTIFIED'
+            ? undefined
+            : { status: n.status, suspendedReason: n.suspendedReason };
+        },
+        'the first spot check to be decided',
+        60_000,
+      );
+      expect(outcome).toMatchObject({ verdict: { ok: true }, status: 'CERTIFIED', suspendedReason: null });
+      await w.waitFor(tuned, 'the tuning at the spot size to finish', 120_000);
+      const tunedMs = Date.now() - joinedAt;
+      const firstSpot = w.events.findIndex(spot);
+      expect(w.events[firstSpot]).toBe(handed);
+      expect(firstSpot).toBeLessThan(w.events.findIndex(tuned));
+      // The tuning stopped for it, its kernel the fastest measured so far (or the default), and
+      // went on after it.
+      const stopped = w.find((e) => e.event === 'interrupted');
+      expect(stopped).toMatchObject({ work: 'tuning', size: 512, by: handed['challengeId'] });
+      expect(w.events.findIndex((e) => e.event === 'kernel' && e['stopped'] === true)).toBeLessThan(
+        firstSpot,
+      );
+      // Every spot check so far passed: the node was never breached.
+      const verdicts = w.events.filter(isVerdict);
+      for (const v of verdicts) expect(v).toMatchObject({ ok: true, status: 'CERTIFIED' });
+      expect(await node('restarted')).toMatchObject({
+        status: 'CERTIFIED',
+        suspendedReason: null,
+        online: true,
+      });
+      process.stderr.write(
+        `(b) restarted: tuned in ${tunedMs} ms, stopped ${w.events.filter((e) => e.event === 'interrupted').length} times; ${verdicts.length} spot checks passed\n`,
+      );
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGKILL');
+    }
+  }, 240_000);
+
   it('(b) joinSession takes the adapter as one printable line: anything else is refused on its field, and the worker sends its own as one', async () => {
     const { credential } = await register('adapter-line');
     const JOIN = 'mutation($a: String) { joinSession(adapter: $a) { sessionId } }';

@@ -6,8 +6,9 @@
  * and for a device where tuning found nothing.
  */
 import type { AdapterDescription } from '../gpu/webgpu';
-import { autotune } from '../kernels/autotune';
-import { createMatmul, Matmul } from '../kernels/matmul';
+import { autotune, AutotuneResult, TuningProgress, TuningStoppedError } from '../kernels/autotune';
+import { createMatmul, Matmul, resolveVariant } from '../kernels/matmul';
+import type { MatmulParams } from '../kernels/wgsl';
 import { DEFAULT_VARIANTS, F16_CERTIFIED_TIER, F16_CERTIFIED_VARIANTS } from '../kernels/variants';
 import { MatmulEncode, MatmulRunner, registerBlockedMatmul } from './matmul';
 
@@ -20,6 +21,11 @@ export interface TunedMatmul {
   fromCache: boolean;
   /** Why the fallback is in use, when it is. */
   fallbackReason?: string;
+  /**
+   * The tuning was stopped (TunedOptions.signal): the fastest variant measured until then, or the
+   * default one where none was; tune again for the adapter's best.
+   */
+  stopped?: boolean;
   destroy(): void;
 }
 
@@ -34,6 +40,10 @@ export interface TunedOptions {
   onProgress?: (message: string) => void;
   /** Said once when the autotune cache cannot be written (autotune's default: stderr). */
   onWarning?: (message: string) => void;
+  /** Stops the tuning soon (autotune's signal): a challenge is to be answered now. */
+  signal?: AbortSignal;
+  /** What a stopped tuning measured, to go on from (autotune's resume). */
+  resume?: TuningProgress;
 }
 
 /**
@@ -70,7 +80,29 @@ export function runnerFor(
   return runner;
 }
 
-/** Autotunes (or reads the adapter's cached choice) and compiles the winner as a MatmulRunner. */
+/**
+ * What a tuning stopped before it measured any variant leaves (TuningStoppedError): the default
+ * variant, compiled but not timed (a pipeline's compile, not seconds of tuning).
+ */
+async function untuned(
+  tuning: Promise<AutotuneResult>,
+  precision: 'f32' | 'f16',
+  variant: MatmulParams,
+  onProgress?: (message: string) => void,
+): Promise<Pick<AutotuneResult, 'variant' | 'fromCache' | 'stopped' | 'matmul'> & { gflops: number | null }> {
+  try {
+    return await tuning;
+  } catch (error) {
+    if (!(error instanceof TuningStoppedError)) throw error;
+    onProgress?.(`${precision}: stopped before any variant was measured: the default one answers`);
+    return { variant: resolveVariant(precision, variant), gflops: null, fromCache: false, stopped: true };
+  }
+}
+
+/**
+ * Autotunes (or reads the adapter's cached choice) and compiles the winner as a MatmulRunner. A
+ * tuning stopped by `signal` compiles the fastest variant measured so far, or the default one.
+ */
 export async function tunedMatmul(
   device: GPUDevice,
   adapter: AdapterDescription,
@@ -78,7 +110,7 @@ export async function tunedMatmul(
 ): Promise<TunedMatmul> {
   let matmul: Matmul | undefined;
   try {
-    const tuned = await autotune(device, {
+    const tuning = autotune(device, {
       precision: 'f32',
       adapter,
       ...(options.cachePath === undefined ? {} : { cachePath: options.cachePath }),
@@ -86,8 +118,11 @@ export async function tunedMatmul(
       ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.resume ? { resume: options.resume } : {}),
     });
-    matmul = await createMatmul(device, { precision: 'f32', variant: tuned.variant });
+    const tuned = await untuned(tuning, 'f32', DEFAULT_VARIANTS.f32, options.onProgress);
+    matmul = tuned.matmul ?? (await createMatmul(device, { precision: 'f32', variant: tuned.variant }));
     const compiled = matmul;
     return {
       runner: runnerFor(compiled, (reason) =>
@@ -96,6 +131,7 @@ export async function tunedMatmul(
       variant: compiled.variant.name,
       gflops: tuned.gflops,
       fromCache: tuned.fromCache,
+      ...(tuned.stopped ? { stopped: true } : {}),
       destroy: () => compiled.destroy(),
     };
   } catch (error) {
@@ -133,7 +169,7 @@ export async function tunedHalfMatmul(
   if (!device.features.has('shader-f16')) return null;
   const compiled: Matmul[] = [];
   try {
-    const tuned = await autotune(device, {
+    const tuning = autotune(device, {
       precision: 'f16',
       adapter,
       variants: HALF_VARIANTS,
@@ -143,8 +179,11 @@ export async function tunedHalfMatmul(
       ...(options.size === undefined ? {} : { size: options.size }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.resume ? { resume: options.resume } : {}),
     });
-    const matmul = await createMatmul(device, { precision: 'f16', variant: tuned.variant });
+    const tuned = await untuned(tuning, 'f16', HALF_FALLBACK, options.onProgress);
+    const matmul = tuned.matmul ?? (await createMatmul(device, { precision: 'f16', variant: tuned.variant }));
     compiled.push(matmul);
     const fallback = await createMatmul(device, { precision: 'f16', variant: HALF_FALLBACK });
     compiled.push(fallback);
@@ -167,6 +206,7 @@ export async function tunedHalfMatmul(
       variant: matmul.variant.name,
       gflops: tuned.gflops,
       fromCache: tuned.fromCache,
+      ...(tuned.stopped ? { stopped: true } : {}),
       destroy: () => compiled.forEach((m) => m.destroy()),
     };
   } catch (error) {

@@ -60,11 +60,18 @@ export interface AgentOptions {
   /**
    * Gets the kernels ready for challenges of size n × n (tunes them): called once a session is
    * joined, with heartbeats kept up meanwhile, before any claim is measured or stated or any
-   * challenge answered, so tuning never runs inside a deadline. Absent: nothing to do.
+   * challenge answered, so tuning never runs inside a deadline. `signal` aborts when a spot check
+   * comes meanwhile: the tuning stops soon, leaving kernels that answer at that size at once (the
+   * fastest measured so far, or the defaults), and it is prepared again after the check (the
+   * tuning going on from where it stopped). Absent: nothing to do.
    */
-  prepare?(size: number): Promise<void>;
-  /** The claim when none was given: measured at the challenge size and precision. */
-  measureClaim(size: number, precision: string): Promise<ClaimMeasurement>;
+  prepare?(size: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * The claim when none was given: measured at the challenge size and precision. `signal` aborts
+   * when a spot check comes meanwhile: the measurement stops (its proofs submit no more products)
+   * and rejects, and is taken again after the check.
+   */
+  measureClaim(size: number, precision: string, signal?: AbortSignal): Promise<ClaimMeasurement>;
   /** The f32 claim (--claim-tflops); absent: measured. An f16 claim is always measured. */
   claimTflops?: number;
   /**

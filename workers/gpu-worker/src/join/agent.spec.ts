@@ -116,11 +116,12 @@ function agent(
     /** Checks --claim-tflops before joining (the checkClaim port). */
     checkClaim?: (claim: number) => Promise<string | null>;
     certifyF16?: boolean;
-    prepare?: (size: number) => Promise<void>;
+    /** Tunes at a size; `signal`: a spot check stops it (the agent's prepare port). */
+    prepare?: (size: number, signal?: AbortSignal) => Promise<void>;
     /** The claim measured at a size (default 0.01). */
     measure?: (size: number) => number;
-    /** Resolves when a claim's measurement is done (at once by default). */
-    measuring?: () => Promise<void>;
+    /** Resolves when a claim's measurement is done (at once by default); `signal`: a spot check stops it. */
+    measuring?: (signal?: AbortSignal) => Promise<void>;
     /** Resolves when a challenge's proof is done (at once by default); the signal the prover was given. */
     proving?: (id: string, signal?: AbortSignal) => Promise<void>;
     /** What a proof's open does (an empty opening by default). */
@@ -148,9 +149,9 @@ function agent(
   let clock = NOW;
   const a = new WorkerAgent({
     client,
-    prepare: async (size) => {
+    prepare: async (size, signal) => {
       order.push(`prepare ${size}`);
-      await options.prepare?.(size);
+      await options.prepare?.(size, signal);
     },
     prove: async (c, signal) => {
       proved.push(c.id);
@@ -164,10 +165,10 @@ function agent(
         discard: () => void discarded.push(c.id),
       };
     },
-    measureClaim: async (size, precision) => {
+    measureClaim: async (size, precision, signal) => {
       measured.push([size, precision]);
       order.push(`measure ${size} ${precision}`);
-      await options.measuring?.();
+      await options.measuring?.(signal);
       const claimTflops = options.measure?.(size) ?? 0.01;
       return { claimTflops, measuredTflops: 2 * claimTflops, size, safetyFactor: 0.5 };
     },
@@ -269,7 +270,7 @@ describe('the worker agent', () => {
     expect(t.events.some((e) => e.event === 'exiting')).toBe(false);
   });
 
-  it('heartbeats while its kernels are tuned, so a slow tuning does not lose the session; a spot check then waits for them', async () => {
+  it('heartbeats while its kernels are tuned, so a slow tuning does not lose the session', async () => {
     const { done: tuned, release } = gate();
     const t = agent(
       [
@@ -278,19 +279,65 @@ describe('the worker agent', () => {
           result: session({ heartbeatIntervalMs: 5, status: 'CERTIFIED', certifiedUntil: until }),
         },
         { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+      ],
+      { prepare: () => tuned },
+    );
+    // The kernels are ready once two heartbeats have kept the session; serving beats once more.
+    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
+    expect(t.calls.map(([c]) => c).slice(0, 4)).toEqual([
+      'joinSession',
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+    ]);
+    expect(t.order).toEqual(['prepare 256']);
+  });
+
+  it('a spot check a heartbeat brings while its kernels are tuned stops the tuning and is answered at once (its clock runs from the delivery); the tuning goes on after it', async () => {
+    // A worker restarted without its tuning cache tunes for tens of seconds (lavapipe: ~20 s), and a
+    // spot check's deadline is 1.25 × its claimed compute time + 1 s from the heartbeat that
+    // delivered it: answered after the tuning, an honest node failed it for having restarted.
+    const { done: tuned, release } = gate();
+    const signals: (AbortSignal | undefined)[] = [];
+    const t = agent(
+      [
+        {
+          call: 'joinSession',
+          result: session({
+            heartbeatIntervalMs: 5,
+            status: 'CERTIFIED',
+            certifiedUntil: until,
+            spotChallengeSize: 512,
+            challengeMaxSize: 512,
+          }),
+        },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
         { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+        // Answered before any other heartbeat: not after the tuning.
         {
           call: 'commitChallenge',
           result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
         },
         { call: 'answerChallenge', result: passed('spot1') },
         { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: null } },
       ],
-      { prepare: () => tuned },
+      {
+        // The first tuning lasts until it is stopped (or 6 heartbeats, without a signal); the
+        // second, after the check, is quick.
+        prepare: (_size, signal) => {
+          signals.push(signal);
+          if (signals.length > 1) return Promise.resolve();
+          return new Promise<void>((resolve) => {
+            void tuned.then(resolve);
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+        },
+      },
     );
-    // The kernels are ready once two heartbeats have kept the session (the second brings a spot check).
-    expect(await runReleasing(t, 2, release)).toBe(EXIT.ok);
-    // (The script ends at the heartbeat after the answer: the call past it stops the agent.)
+    expect(await runReleasing(t, 6, release)).toBe(EXIT.ok);
     expect(t.calls.map(([c]) => c).slice(0, 6)).toEqual([
       'joinSession',
       'heartbeat',
@@ -299,7 +346,25 @@ describe('the worker agent', () => {
       'answerChallenge',
       'heartbeat',
     ]);
-    expect(t.order).toEqual(['prepare 256', 'prove spot1']);
+    // The tuning was told to stop as the check came, the check proved with what it left, and the
+    // size tuned again after the check, before the worker served on.
+    expect(signals).toHaveLength(2);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(t.order).toEqual(['prepare 512', 'prove spot1', 'prepare 512']);
+    expect(t.events.filter((e) => e.event !== 'joined').map((e) => e.event)).toEqual([
+      'interrupted',
+      'challenge',
+      'committed',
+      'verdict',
+      'left',
+    ]);
+    expect(t.events.find((e) => e.event === 'interrupted')).toEqual({
+      event: 'interrupted',
+      work: 'tuning',
+      size: 512,
+      by: 'spot1',
+    });
+    expect(t.events.find((e) => e.event === 'verdict')).toMatchObject({ purpose: 'SPOT', ok: true });
   });
 
   it('heartbeats while its claim is measured, so a measurement of seconds does not lose the session', async () => {
@@ -323,6 +388,55 @@ describe('the worker agent', () => {
       'answerChallenge',
     ]);
     expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove c1']);
+  });
+
+  it('a spot check a heartbeat brings while its claim is measured stops the measurement and is answered at once; the claim is measured again after it', async () => {
+    // A certified node renewing its certificate measures its claim for seconds (lavapipe: ~5 s a
+    // size), and its spot checks keep coming meanwhile, each due 1.25 × its compute time + 1 s on.
+    const { done: measured, release } = gate();
+    const signals: (AbortSignal | undefined)[] = [];
+    const t = agent(
+      [
+        { call: 'joinSession', result: session({ heartbeatIntervalMs: 5 }) },
+        { call: 'heartbeat', result: { status: 'CERTIFIED', challenge: ticket('spot1', 'SPOT') } },
+        {
+          call: 'commitChallenge',
+          result: { challengeId: 'spot1', rows: [0], r: [], committedAt: NOW, respondBy: NOW + 2000 },
+        },
+        { call: 'answerChallenge', result: passed('spot1') },
+        ...certifying('c1'),
+      ],
+      {
+        once: true,
+        // The first measurement lasts until it is stopped (or 4 heartbeats, without a signal).
+        measuring: (signal) => {
+          signals.push(signal);
+          if (signals.length > 1) return Promise.resolve();
+          return new Promise<void>((resolve, reject) => {
+            void measured.then(resolve);
+            signal?.addEventListener('abort', () => reject(new Error('proof aborted')), { once: true });
+          });
+        },
+      },
+    );
+    expect(await runReleasing(t, 4, release)).toBe(EXIT.ok);
+    expect(t.calls.map(([c]) => c)).toEqual([
+      'joinSession',
+      'heartbeat',
+      'commitChallenge',
+      'answerChallenge',
+      'requestCertification',
+      'commitChallenge',
+      'answerChallenge',
+    ]);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(t.order).toEqual(['prepare 256', 'measure 256 f32', 'prove spot1', 'measure 256 f32', 'prove c1']);
+    expect(t.events.find((e) => e.event === 'interrupted')).toEqual({
+      event: 'interrupted',
+      work: 'claim',
+      size: 256,
+      by: 'spot1',
+    });
   });
 
   it("claims its market's minimum where the measured rate covers it and half of it does not; half where the rate is below it", async () => {

@@ -272,17 +272,30 @@ export class WorkerAgent {
   /**
    * Gets the kernels ready for challenges of `size` (the prepare port: tuning, seconds on a GPU;
    * the session's smallest size unless told), heartbeating meanwhile (`heartbeating`). A spot
-   * challenge a heartbeat brings meanwhile is returned, to be answered once they are ready.
+   * check a heartbeat brings meanwhile cannot wait for the tuning: its clock runs from its delivery
+   * (capacity's rules/delivery.ts: 1.25 × its claimed compute time + 1 s), and a worker restarted
+   * without its tuning cache tunes for tens of seconds. So it stops the tuning (the prepare port's
+   * signal: the fastest kernel measured so far, or the default one, answers at that size), is
+   * answered at once, and the tuning goes on after it from where it stopped. The verdict of the last
+   * check answered meanwhile, if any.
    */
-  private async ready(
-    session: WorkerSession,
-    size = session.challengeSize,
-  ): Promise<ChallengeTicket | undefined> {
+  private async ready(session: WorkerSession, size = session.challengeSize): Promise<Verdict | undefined> {
     const prepare = this.o.prepare;
-    if (!prepare || this.prepared.has(size)) return undefined;
-    const { spot } = await this.heartbeating(session, () => prepare(size));
-    this.prepared.add(size);
-    return spot;
+    let checked: Verdict | undefined;
+    while (prepare && !this.prepared.has(size)) {
+      try {
+        const tuning = (signal: AbortSignal) => prepare(size, signal);
+        const { spot } = await this.heartbeating(session, tuning, undefined, this.checkFirst);
+        this.prepared.add(size);
+        // One that did not stop it (refused before): answered as before, refused again at once.
+        if (spot) checked = await this.answer(session, spot);
+      } catch (error) {
+        if (!(error instanceof PreemptedError)) throw error;
+        this.o.report({ event: 'interrupted', work: 'tuning', size, by: error.by.id });
+        checked = await this.answer(session, error.by);
+      }
+    }
+    return checked;
   }
 
   /**
@@ -377,8 +390,8 @@ export class WorkerAgent {
     // A spot check left unanswered changes nothing until it is due: the status stays the gateway's.
     const after = (verdict: Verdict) => (verdict.reason === NOT_ANSWERED ? status : verdict.node.status);
     // A certified node's spot checks come at its certificate's size: ready for that one first.
-    const spot = await this.ready(session, session.spotChallengeSize ?? session.challengeSize);
-    if (spot) status = after(await this.answer(session, spot));
+    const checked = await this.ready(session, session.spotChallengeSize ?? session.challengeSize);
+    if (checked) status = after(checked);
     for (;;) {
       if (this.stopped) return;
       if (this.needsCertification(status) && this.now() >= this.nextCertificationAt) {
@@ -498,7 +511,7 @@ export class WorkerAgent {
       if (!known)
         this.o.report({ event: 'claim', claimTflops: this.o.claimTflops, precision, source: 'option' });
       this.claims.set(precision, { tflops: this.o.claimTflops, sizing: key });
-      await this.readyAt(session, challengeSizeFor(this.o.claimTflops, sizing));
+      await this.ready(session, challengeSizeFor(this.o.claimTflops, sizing));
       return this.o.claimTflops;
     }
     if (known && known.sizing === key) return known.tflops;
@@ -507,17 +520,15 @@ export class WorkerAgent {
     let claim: number;
     let sized: number;
     for (;;) {
-      await this.readyAt(session, size);
-      const { value, spot } = await this.heartbeating(session, () => this.o.measureClaim(size, precision));
-      if (spot) await this.answer(session, spot);
-      measured = value;
+      await this.ready(session, size);
+      measured = await this.measure(session, size, precision);
       claim = claimToState(measured, required);
       sized = challengeSizeFor(claim, sizing);
       if (sized <= size) break;
       size = sized;
     }
     // Where a figure measured on larger products sizes below them, the kernels for that size too.
-    if (sized !== size) await this.readyAt(session, sized);
+    if (sized !== size) await this.ready(session, sized);
     this.claims.set(precision, { tflops: claim, sizing: key });
     this.o.report({
       event: 'claim',
@@ -532,10 +543,36 @@ export class WorkerAgent {
     return claim;
   }
 
-  /** The kernels ready at `size`; a spot challenge that came meanwhile is answered at once. */
-  private async readyAt(session: WorkerSession, size: number): Promise<void> {
-    const spot = await this.ready(session, size);
-    if (spot) await this.answer(session, spot);
+  /**
+   * Whether a heartbeat's challenge stops a tuning or a claim's measurement: a spot check (its clock
+   * runs), unless refused before (it comes with every heartbeat until due, and would stop the work
+   * each time for nothing).
+   */
+  private readonly checkFirst = (challenge: ChallengeTicket): boolean =>
+    challenge.purpose === 'SPOT' && !this.refused.has(challenge.id);
+
+  /**
+   * The claim's measurement at `size` (seconds of proofs), heartbeating meanwhile. A spot check a
+   * heartbeat brings stops it, as it stops a tuning (`ready`): it is answered at once, and the
+   * claim measured again after it.
+   */
+  private async measure(
+    session: WorkerSession,
+    size: number,
+    precision: Precision,
+  ): Promise<ClaimMeasurement> {
+    for (;;) {
+      try {
+        const measuring = (signal: AbortSignal) => this.o.measureClaim(size, precision, signal);
+        const { value, spot } = await this.heartbeating(session, measuring, undefined, this.checkFirst);
+        if (spot) await this.answer(session, spot);
+        return value;
+      } catch (error) {
+        if (!(error instanceof PreemptedError)) throw error;
+        this.o.report({ event: 'interrupted', work: 'claim', size, by: error.by.id });
+        await this.answer(session, error.by);
+      }
+    }
   }
 
   /**

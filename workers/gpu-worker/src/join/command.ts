@@ -146,11 +146,11 @@ export async function runJoin(
       warn: io.err,
       ...(options.json ? {} : { onProgress: (m: string) => io.err(`gpu-worker: [autotune] ${m}`) }),
     });
-    // A claim's rate: whole proofs with the kernels tuned at `size` (claim.ts).
-    const measure = (size: number, precision: string) =>
+    // A claim's rate: whole proofs with the kernels tuned at `size` (claim.ts); `signal` stops them.
+    const measure = (size: number, precision: string, signal?: AbortSignal) =>
       measureClaim(
         async (challenge) => {
-          const proof = await kernels.prove(challenge);
+          const proof = await kernels.prove(challenge, signal);
           proof.discard();
           return proof.timings.totalMs;
         },
@@ -163,7 +163,7 @@ export async function runJoin(
           urlOption: options.gatewayFrom ?? '--gateway',
         }),
         prove: (challenge, signal) => kernels.prove(challenge, signal),
-        prepare: (size) => kernels.prepare(size),
+        prepare: (size, signal) => kernels.prepare(size, signal),
         measureClaim: measure,
         ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
         // Measured at the default sizing (no session yet): the kernels tuned at its smallest size,

@@ -47,6 +47,22 @@ describe('join output', () => {
     expect(t.out).toEqual(['gpu-worker: node status: SUSPENDED']);
   });
 
+  it('says when a spot check stopped a tuning or a claim, and what kernel a stopped tuning left', () => {
+    expect(formatEvent({ event: 'interrupted', work: 'tuning', size: 512, by: 's1' })).toBe(
+      'tuning at n=512 stopped by spot challenge s1: answered now with the fastest kernel measured so far; the tuning goes on after it',
+    );
+    expect(formatEvent({ event: 'interrupted', work: 'claim', size: 1024, by: 's2' })).toBe(
+      'measuring a claim at n=1024 stopped by spot challenge s2: answered now; measured again after it',
+    );
+    const kernel = { event: 'kernel', precision: 'f32', fromCache: false, size: 512, stopped: true } as const;
+    expect(formatEvent({ ...kernel, variant: 'f32-r16x16-wg8x1-a4-tex', gflops: 26.96 })).toBe(
+      'f32 matmul kernel: f32-r16x16-wg8x1-a4-tex (tuning at n=512 stopped: the fastest measured so far, 27.0 GFLOP/s; the tuning goes on later)',
+    );
+    expect(formatEvent({ ...kernel, variant: 'f32-r8x4-wg8x8-a4', gflops: null })).toBe(
+      'f32 matmul kernel: f32-r8x4-wg8x8-a4 (tuning at n=512 stopped: the default variant, untimed; the tuning goes on later)',
+    );
+  });
+
   it('--json: one parseable object per event', () => {
     const t = capture(true);
     const verdict: JoinEvent = {

@@ -16,7 +16,24 @@ export type JoinEvent =
       fromCache: boolean;
       /** The challenge size it was tuned at. */
       size?: number;
+      /**
+       * Its tuning was stopped (a spot check to answer): the fastest variant measured so far, or the
+       * default one (gflops null); the tuning goes on after the check.
+       */
+      stopped?: boolean;
       fallbackReason?: string;
+    }
+  | {
+      /**
+       * A spot check a heartbeat brought while the kernels were tuned at `size` (`tuning`), or a
+       * claim measured there (`claim`): that work stopped, the check answered at once (its clock
+       * runs from its delivery), and the work done after it (the tuning going on from where it was).
+       */
+      event: 'interrupted';
+      work: 'tuning' | 'claim';
+      size: number;
+      /** The spot challenge answered now. */
+      by: string;
     }
   | {
       event: 'joined';
@@ -143,6 +160,8 @@ export function formatEvent(e: JoinEvent): string {
       return `adapter: ${a.description || a.device}${a.isFallbackAdapter ? ' (software fallback: not a GPU)' : ''} (vendor ${a.vendor}, architecture ${a.architecture})${toggles}`;
     }
     case 'kernel':
+      if (e.stopped)
+        return `${e.precision} matmul kernel: ${e.variant} (tuning${e.size ? ` at n=${e.size}` : ''} stopped: ${e.gflops === null ? 'the default variant, untimed' : `the fastest measured so far, ${e.gflops.toFixed(1)} GFLOP/s`}; the tuning goes on later)`;
       return e.fallbackReason
         ? `${e.precision} matmul kernel: ${e.variant}; autotuning found nothing usable (${e.fallbackReason})`
         : `${e.precision} matmul kernel: ${e.variant} (autotuned${e.size ? ` at n=${e.size}` : ''}${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
@@ -161,6 +180,10 @@ export function formatEvent(e: JoinEvent): string {
       return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId}: ${e.products} product${e.products === 1 ? '' : 's'} of ${e.n}×${e.n}, ${e.allowedMs} ms allowed`;
     case 'committed':
       return `challenge ${e.challengeId}: committed after ${Math.round(e.totalMs)} ms (products ${Math.round(e.computeMs)} ms on the GPU)`;
+    case 'interrupted':
+      return e.work === 'tuning'
+        ? `tuning at n=${e.size} stopped by spot challenge ${e.by}: answered now with the fastest kernel measured so far; the tuning goes on after it`
+        : `measuring a claim at n=${e.size} stopped by spot challenge ${e.by}: answered now; measured again after it`;
     case 'superseded':
       return `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} superseded by spot challenge ${e.by}: its proof stopped, the spot check answered now, the certification asked for again after it`;
     case 'verdict':

@@ -20,6 +20,7 @@ import { freivalds, seededRandom, wrongElements } from './freivalds';
 import { createMatmul, Matmul, MatmulVariant, resolveVariant, unsupportedOn } from './matmul';
 import { CPU_SAMPLE_MS, gflops, GPU_SAMPLE_MS, timeGpu } from './timing';
 import { matrixVariants, offerOf } from './subgroup-matrix';
+import { likelyFirst } from './tuning-order';
 import { gpuShaped, VARIANTS } from './variants';
 import { MatmulParams, Precision, validateParams, variantName } from './wgsl';
 
@@ -47,6 +48,45 @@ export interface AutotuneOptions {
    * a `gpu-worker:` line on stderr.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Stops the tuning soon (a spot check came: its deadline runs): once it aborts no candidate is
+   * started, timed or sampled again (one being compiled or checked is left there, measured when the
+   * tuning goes on). The fastest correct candidate measured so far is chosen, `stopped` and not
+   * cached (TuningStoppedError when none was). The cache is still read first, so a cached choice
+   * answers even when it has already aborted.
+   */
+  signal?: AbortSignal;
+  /**
+   * What the tuning has measured, filled as it goes: given what a stopped tuning of the same size
+   * and precision filled, it goes on from there (a candidate measured is not measured again, and
+   * the rounds take only the samples missing), so that spot checks coming one after another do not
+   * start it over each time, and it ends.
+   */
+  resume?: TuningProgress;
+}
+
+/** What a tuning measured so far (AutotuneOptions.resume). */
+export interface TuningProgress {
+  /** Round one's outcome per candidate measured, in order. */
+  results: VariantResult[];
+  /** The samples of each candidate timed (not wrong, not left behind), by variant name. */
+  samplesMs: Map<string, number[]>;
+  /** The fastest first sample: a candidate four times slower is left after its warm-up. */
+  fastestFirstMs: number;
+}
+
+export const tuningProgress = (): TuningProgress => ({
+  results: [],
+  samplesMs: new Map(),
+  fastestFirstMs: Infinity,
+});
+
+/** A tuning stopped (its signal) before any candidate was measured: nothing to choose from. */
+export class TuningStoppedError extends Error {
+  constructor(precision: Precision, size: number) {
+    super(`autotune: ${precision} at n=${size} stopped before any variant was measured`);
+    this.name = 'TuningStoppedError';
+  }
 }
 
 export interface VariantResult {
@@ -66,6 +106,13 @@ export interface AutotuneResult {
   fromCache: boolean;
   /** Every candidate measured in this run (empty when the cache answered). */
   results: VariantResult[];
+  /** Stopped by its signal: the fastest of the candidates measured so far, not cached. */
+  stopped?: boolean;
+  /**
+   * A stopped tuning's choice, still compiled where it was timed in this run (the caller owns it):
+   * the check waiting for it does not wait for its compile again (about 0.3 s on lavapipe).
+   */
+  matmul?: Matmul;
 }
 
 /** Random matrices with entries in [-1, 1), from a seed. */
@@ -131,7 +178,7 @@ export async function checkVariant(device: GPUDevice, matmul: Matmul, seed = 7):
 }
 
 export async function autotune(device: GPUDevice, options: AutotuneOptions): Promise<AutotuneResult> {
-  const { precision, adapter, size = DEFAULT_TUNE_SIZE, retune = false, runs = 3 } = options;
+  const { precision, adapter, size = DEFAULT_TUNE_SIZE, retune = false, runs = 3, signal } = options;
   const progress = options.onProgress ?? (() => undefined);
   const cachePath = options.cachePath === undefined ? defaultCachePath() : options.cachePath;
   const key = cacheKey(adapter, precision, options.tier, size);
@@ -160,17 +207,22 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
     };
   }
 
+  // Stopped already (a challenge to answer at a size not tuned yet): the cache alone answers.
+  if (signal?.aborted) throw new TuningStoppedError(precision, size);
   // The family, and where the device has matrix units the subgroup-matrix variants: f16 data
   // accumulated in f32, so they join the f16 candidates and any f16 subset of that tier.
   const family = options.variants ?? VARIANTS[precision];
   const inTier = !options.variants || options.variants.every((p) => p.accumulate === 'f32');
   const matrices =
     precision === 'f16' && inTier && options.matrices !== false ? matrixVariants(offerOf(device)) : [];
-  const candidates = [...family, ...matrices].filter(
-    (p) =>
-      validateParams(p, device.limits).length === 0 &&
-      unsupportedOn(device, p) === null &&
-      !(adapter.isFallbackAdapter && gpuShaped(p)),
+  const candidates = likelyFirst(
+    [...family, ...matrices].filter(
+      (p) =>
+        validateParams(p, device.limits).length === 0 &&
+        unsupportedOn(device, p) === null &&
+        !(adapter.isFallbackAdapter && gpuShaped(p)),
+    ),
+    adapter,
   );
   const minSampleMs = adapter.isFallbackAdapter ? CPU_SAMPLE_MS : GPU_SAMPLE_MS;
   // A GPU's first run of a pipeline is slow (likely the driver's last compile): on an H200 it took
@@ -184,15 +236,28 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const bufA = uploadMatrix(device, a, precision);
   const bufB = uploadMatrix(device, b, precision);
   const bufC = createMatrixBuffer(device, size * size, precision);
-  const results: VariantResult[] = [];
-  // Candidates that ran right and were not far behind, kept compiled for their later samples.
-  const timed: { result: VariantResult; matmul: Matmul; samplesMs: number[] }[] = [];
-  let fastestFirstMs = Infinity;
+  const state = options.resume ?? tuningProgress();
+  const results = state.results;
+  // Candidates that ran right and were not far behind, kept compiled for their later samples (one
+  // timed by a tuning stopped before is compiled again when its next sample is due).
+  const timed: { result: VariantResult; params: MatmulParams; matmul?: Matmul; samplesMs: number[] }[] = [];
+  for (const result of results) {
+    const samplesMs = state.samplesMs.get(result.variant);
+    const params = candidates.find((p) => variantName(p) === result.variant);
+    if (samplesMs && params) timed.push({ result, params, samplesMs });
+  }
+  // Whether the signal cut the tuning short (one that aborts once it is done changes nothing).
+  let stopped = false;
+  const aborted = () => signal?.aborted === true;
+  // Stopped: the fastest timed candidate, not destroyed with the others.
+  let kept: Matmul | undefined;
   try {
     // Round one: compile, check and time each candidate once (a hopeless one is left after its
     // warm-up, and nothing wrong is ever timed again).
     for (const [index, params] of candidates.entries()) {
       const name = variantName(params);
+      if (results.some((r) => r.variant === name)) continue;
+      if ((stopped = aborted())) break;
       const step = `${precision} ${index + 1}/${candidates.length} ${name}`;
       let matmul: Matmul | undefined;
       let kept = false;
@@ -204,11 +269,13 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
           progress(`${step}: WRONG (${wrong})`);
           continue;
         }
+        // Stopped meanwhile: not timed (measured when the tuning goes on), the check waits no longer.
+        if ((stopped = aborted())) break;
         const mm = matmul;
         const timing = await timeGpu(
           device,
           (encoder) => mm.encode(encoder, bufA, bufB, bufC, size, size, size),
-          { warmup, runs: 1, minSampleMs, giveUpAfterMs: fastestFirstMs * 4 },
+          { warmup, runs: 1, minSampleMs, giveUpAfterMs: state.fastestFirstMs * 4 },
         );
         const c = await readMatrix(device, bufC, size * size, precision);
         const check = freivalds(
@@ -245,9 +312,11 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
         progress(
           `${step}: ${rate.toFixed(2)} GFLOP/s${timing.abandoned ? ' (far behind: stopped after warm-up)' : ''}`,
         );
-        fastestFirstMs = Math.min(fastestFirstMs, timing.ms);
+        state.fastestFirstMs = Math.min(state.fastestFirstMs, timing.ms);
         if (!timing.abandoned) {
-          timed.push({ result, matmul, samplesMs: [...timing.samplesMs] });
+          const samplesMs = [...timing.samplesMs];
+          state.samplesMs.set(name, samplesMs);
+          timed.push({ result, params, matmul, samplesMs });
           kept = true;
         }
       } catch (error) {
@@ -261,20 +330,28 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
     // The other samples in rounds, one candidate after another: a machine (or a GPU's clock) that
     // slows down or speeds up for a while then weighs on every candidate alike, instead of
     // deciding the choice by when each was timed. Each candidate's figure is its median.
-    for (let round = 1; round < runs; round++)
+    for (let round = 1; round < runs && !stopped; round++)
       for (const t of timed) {
+        if (t.samplesMs.length > round) continue; // taken before a stop
+        if ((stopped = aborted())) break;
+        const matmul = (t.matmul ??= await createMatmul(device, { precision, variant: t.params }));
         const again = await timeGpu(
           device,
-          (encoder) => t.matmul.encode(encoder, bufA, bufB, bufC, size, size, size),
+          (encoder) => matmul.encode(encoder, bufA, bufB, bufC, size, size, size),
           { runs: 1, minSampleMs },
         );
         t.samplesMs.push(...again.samplesMs);
       }
-    if (runs > 1 && timed.length > 1)
+    if (runs > 1 && timed.length > 1 && !stopped)
       progress(`${precision}: ${runs} samples of each of ${timed.length} candidates, in rounds`);
     for (const t of timed) t.result.gflops = gflops(2 * size ** 3, median(t.samplesMs));
+    if (stopped)
+      kept = timed.reduce<(typeof timed)[number] | undefined>(
+        (f, t) => (!f || (t.result.gflops ?? 0) > (f.result.gflops ?? 0) ? t : f),
+        undefined,
+      )?.matmul;
   } finally {
-    for (const t of timed) t.matmul.destroy();
+    for (const t of timed) if (t.matmul !== kept) t.matmul?.destroy();
     for (const buffer of [bufA, bufB, bufC]) buffer.destroy();
   }
   // The fastest correct candidate by its figure (a median; the warm-up alone for one left behind).
@@ -285,6 +362,20 @@ export async function autotune(device: GPUDevice, options: AutotuneOptions): Pro
   const params = fastest && candidates.find((p) => variantName(p) === fastest.variant);
   const best = fastest &&
     params && { variant: resolveVariant(precision, params), gflops: fastest.gflops ?? 0 };
+  if (stopped) {
+    const matmul = kept?.variant.name === best?.variant.name ? kept : (kept?.destroy(), undefined);
+    if (!best) throw new TuningStoppedError(precision, size);
+    progress(`${precision}: stopped, ${best.variant.name} the fastest measured so far (not cached)`);
+    return {
+      variant: best.variant,
+      gflops: best.gflops,
+      size,
+      fromCache: false,
+      results,
+      stopped,
+      ...(matmul ? { matmul } : {}),
+    };
+  }
   if (!best)
     throw new Error(
       `autotune: no ${precision} matmul variant ran correctly on ${adapter.description || adapter.device}`,

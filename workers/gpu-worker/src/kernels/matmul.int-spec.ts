@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FALLBACK_NAME, tunedMatmul } from '../challenge/tuned';
 import { GpuContext, openGpu } from '../gpu/webgpu';
-import { autotune, multiply, randomMatrix } from './autotune';
+import { autotune, multiply, randomMatrix, tuningProgress, TuningStoppedError } from './autotune';
 import { cacheKey, readCache, serializeCache, TUNING_FEATURES } from './autotune-cache';
 import { measureBandwidth } from './bandwidth';
 import { createMatrixBuffer, uploadMatrix } from './buffers';
 import { seededRandom, wrongElements } from './freivalds';
 import { createMatmul, UnsupportedFeatureError, UnsupportedPrecisionError, unsupportedOn } from './matmul';
 import { matrixVariant, matrixVariants, offerOf, SUBGROUP_MATRIX_FEATURE } from './subgroup-matrix';
-import { VARIANTS } from './variants';
+import { likelyFirst } from './tuning-order';
+import { DEFAULT_VARIANTS, VARIANTS } from './variants';
 import { variantName } from './wgsl';
 
 // On the machine's real adapter (Mesa lavapipe without a GPU), no mocks: every variant of the
@@ -189,6 +190,88 @@ describe('matmul kernels on the real adapter', () => {
       });
       expect(retuned.fromCache).toBe(false);
       expect(retuned.results).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a tuning stopped by its signal (a spot check to answer) takes the fastest measured so far, caches nothing and goes on from there later; without any measured, the default variant answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gpux-autotune-'));
+    const cachePath = join(dir, 'autotune.json');
+    const variants = [VARIANTS.f32[0]!, VARIANTS.f32[2]!, VARIANTS.f32.find((p) => p.source === 'texture')!];
+    try {
+      // Stopped as the second candidate is measured: that one finishes, the third is never begun.
+      const stop = new AbortController();
+      const progress = tuningProgress();
+      const stopped = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+        onProgress: (m) => void (m.startsWith('f32 2/3') && stop.abort()),
+        signal: stop.signal,
+        resume: progress,
+      });
+      expect(stopped).toMatchObject({ stopped: true, fromCache: false });
+      // Its choice still compiled: the check waiting for it does not wait for a compile again.
+      expect(stopped.matmul?.variant.name).toBe(stopped.variant.name);
+      stopped.matmul?.destroy();
+      // In the order they are tuned in: the likely winners on this adapter first (tuning-order.ts).
+      const order = likelyFirst(variants, gpu.adapter).map(variantName);
+      expect(stopped.results.map((r) => r.variant)).toEqual(order.slice(0, 2));
+      expect(stopped.gflops).toBe(Math.max(...stopped.results.map((r) => r.gflops ?? 0)));
+      expect((await readCache(cachePath)).entries).toEqual({});
+
+      // Going on from what it measured (the next spot check would otherwise start it over): only the
+      // third candidate is measured now, and the choice, among all three, is cached.
+      const measuredNow: string[] = [];
+      const resumed = await autotune(gpu.device, {
+        precision: 'f32',
+        adapter: gpu.adapter,
+        size: 96,
+        cachePath,
+        variants,
+        onProgress: (m) => void (/^f32 \d\/3 /.test(m) && measuredNow.push(m.slice(0, 7))),
+        resume: progress,
+      });
+      expect(measuredNow).toEqual(['f32 3/3']);
+      expect(resumed.stopped).toBeUndefined();
+      expect(resumed.results.map((r) => r.variant)).toEqual(order);
+      expect(resumed.gflops).toBe(Math.max(...resumed.results.map((r) => r.gflops ?? 0)));
+      expect((await readCache(cachePath)).entries[cacheKey(gpu.adapter, 'f32', undefined, 96)]).toMatchObject(
+        {
+          variant: resumed.variant.name,
+        },
+      );
+      await rm(cachePath);
+
+      // Stopped before any candidate: nothing to choose from; the challenge kernel is the default
+      // variant, compiled but untimed, not the fallback kept for a tuning that found nothing.
+      const options = { precision: 'f32' as const, adapter: gpu.adapter, size: 96, cachePath, variants };
+      await expect(autotune(gpu.device, { ...options, signal: AbortSignal.abort() })).rejects.toThrow(
+        TuningStoppedError,
+      );
+      const untuned = await tunedMatmul(gpu.device, gpu.adapter, {
+        cachePath,
+        size: 96,
+        signal: AbortSignal.abort(),
+      });
+      untuned.destroy();
+      expect(untuned).toMatchObject({
+        variant: variantName(DEFAULT_VARIANTS.f32),
+        gflops: null,
+        stopped: true,
+        fromCache: false,
+      });
+
+      // A cached choice answers even a stopped tuning: the cache is read first.
+      const tuned = await autotune(gpu.device, options);
+      expect(tuned.stopped).toBeUndefined();
+      expect(await autotune(gpu.device, { ...options, signal: AbortSignal.abort() })).toMatchObject({
+        fromCache: true,
+        variant: { name: tuned.variant.name },
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
