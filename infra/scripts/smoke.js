@@ -11,6 +11,7 @@
 // With the same GPUX_RUN_DIR and GPUX_<SERVICE>_PORT variables as the `npm start` it checks
 // (GPUX_GATEWAY_PORT 4000, GPUX_ORDERS_PORT 4101, GPUX_PRICING_PORT 4102, GPUX_SETTLEMENT_PORT
 // 4103, GPUX_CAPACITY_PORT 4104 by default; GATEWAY_URL, if set, is the GraphQL URL used as given).
+// A port not given is the one the run folder's start kept (ports.env), as `npm run stop` finds it.
 // SMOKE_CERTIFY_TIMEOUT_MS bounds the wait for the certification (default 300000).
 'use strict';
 const fs = require('node:fs');
@@ -23,7 +24,8 @@ const USAGE = `usage: node infra/scripts/smoke.js
 Checks a running \`npm start\` (run folder ${runDir}): every /health, the demo market's book through
 GraphQL, the demo buyer's one deposit, and the local node CERTIFIED by its worker. It takes no
 arguments: the environment says where to look (GPUX_RUN_DIR, GPUX_<SERVICE>_PORT, GATEWAY_URL,
-GRAPHQL_PATH, ADMIN_API_KEY, SMOKE_CERTIFY_TIMEOUT_MS), as for the npm start it checks.
+GRAPHQL_PATH, ADMIN_API_KEY, SMOKE_CERTIFY_TIMEOUT_MS), as for the npm start it checks; a port not
+given is the one that start kept in the run folder (ports.env), else the default.
 Exits 0 when every check passes, 1 with one line per failed check, 2 on a wrong argument.`;
 
 // Arguments: none but --help. Anything else is refused, not ignored: the check would run
@@ -40,12 +42,36 @@ for (const arg of process.argv.slice(2)) {
   process.exit(2);
 }
 
-/** The port of a service, from its GPUX_<NAME>_PORT as infra/scripts/lib.sh reads it; exits 2 on a bad one. */
+// The ports the run folder's `npm start` used, as lib.sh's record_ports keeps them (VAR=port lines,
+// until its Kafka and Redis stop). Without them a start on moved ports was checked at the default
+// ones (another checkout's stack, perhaps) with this run folder's admin key.
+const PORTS_FILE = path.join(runDir, 'ports.env');
+const KEPT_PORTS = (() => {
+  let text = '';
+  try {
+    text = fs.readFileSync(PORTS_FILE, 'utf8');
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    text.split('\n').flatMap((line) => {
+      const m = /^(GPUX_[A-Z]+_PORT)=(.*)$/.exec(line);
+      return m ? [[m[1], m[2]]] : [];
+    }),
+  );
+})();
+
+/**
+ * The port of a service, from its GPUX_<NAME>_PORT as infra/scripts/lib.sh reads it: the
+ * environment's, else the run folder's ports.env, else the default; exits 2 on a bad one.
+ */
 function port(name, fallback) {
   const variable = `GPUX_${name.toUpperCase()}_PORT`;
-  const value = process.env[variable] || String(fallback);
+  const given = process.env[variable];
+  const value = given || KEPT_PORTS[variable] || String(fallback);
   if (!/^[1-9][0-9]{0,4}$/.test(value) || Number(value) > 65535) {
-    console.error(`[smoke] ${variable} must be a TCP port, 1 to 65535 (it is '${value}')`);
+    const where = given || KEPT_PORTS[variable] === undefined ? '' : ` in ${PORTS_FILE}`;
+    console.error(`[smoke] ${variable}${where} must be a TCP port, 1 to 65535 (it is '${value}')`);
     process.exit(2);
   }
   return Number(value);

@@ -4,7 +4,7 @@
 // says what the script does and what it reads (stdout, exit 0). No stack needed: a local HTTP
 // server stands in for the gateway and counts what the demo sent it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -196,6 +196,42 @@ describe('infra/scripts/dead-letters.js', () => {
 });
 
 describe('infra/scripts/smoke.js', () => {
+  it("checks the ports the run folder's npm start kept (ports.env) when none are given", async () => {
+    // A stand-in for that start's gateway, down: what the check asks of it comes here.
+    const paths: string[] = [];
+    const kept = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => kept.listen(0, '127.0.0.1', resolve));
+    const { port } = kept.address() as AddressInfo;
+    const dir = mkdtempSync(path.join(tmpdir(), 'smoke-ports-'));
+    try {
+      writeFileSync(path.join(dir, 'ports.env'), `GPUX_GATEWAY_PORT=${port}\nGPUX_ORDERS_PORT=4101\n`);
+      const run = await script('smoke.js', [], { GPUX_RUN_DIR: dir, ADMIN_API_KEY: 'k'.repeat(24) });
+      expect(run.code).toBe(1);
+      expect(paths[0]).toBe('/health');
+      expect(run.stdout).toContain(
+        `[smoke] FAILED health: gateway /health on :${port} answered 503, not 200`,
+      );
+
+      // A port given in the environment still wins, and a kept one that is no port is refused.
+      writeFileSync(path.join(dir, 'ports.env'), 'GPUX_GATEWAY_PORT=40x0\n');
+      expectRefused(
+        await script('smoke.js', [], { GPUX_RUN_DIR: dir }),
+        new RegExp(
+          `^\\[smoke\\] GPUX_GATEWAY_PORT in ${dir}/ports\\.env must be a TCP port, 1 to 65535 \\(it is '40x0'\\)$`,
+        ),
+      );
+      const given = await script('smoke.js', [], { GPUX_RUN_DIR: dir, GPUX_GATEWAY_PORT: String(port) });
+      expect(given.stdout).toContain(`gateway /health on :${port} answered 503`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise((resolve) => kept.close(resolve));
+    }
+  }, 20_000);
+
   it('--help says what it checks; anything else is refused', async () => {
     const help = await script('smoke.js', ['--help']);
     expect(help.code).toBe(0);

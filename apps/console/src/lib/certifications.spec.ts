@@ -1,4 +1,4 @@
-import { certificationChart, peakOf } from './certifications';
+import { certificationChart, formatTflops, peakOf, tflopsDecimals } from './certifications';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, second)).toISOString();
 const t = (second: number) => Date.UTC(2026, 10, 30, 12, 0, second) / 1000;
@@ -44,5 +44,30 @@ describe('certificationChart', () => {
       node,
     );
     expect(chart.measured).toEqual([{ time: t(10), tflopsPerGpu: 42 }]);
+  });
+});
+
+describe('formatTflops', () => {
+  it('keeps the decimals asked for at 1 TFLOP/s and above', () => {
+    expect(formatTflops(51.2)).toBe('51.2');
+    expect(formatTflops(20)).toBe('20.0');
+    expect(formatTflops(20, 2)).toBe('20.00');
+    expect(formatTflops(1)).toBe('1.0');
+  });
+
+  it("shows a software adapter's figure below 1 with three significant digits, never as 0.0", () => {
+    expect(formatTflops(0.010410239290858726)).toBe('0.0104');
+    expect(formatTflops(0.00387, 2)).toBe('0.00387');
+    expect(formatTflops(0.5)).toBe('0.500');
+    expect(formatTflops(0.099)).toBe('0.0990');
+    expect(formatTflops(0.001)).toBe('0.00100');
+  });
+
+  it('stops at 8 decimals, and leaves zero and non-figures at the decimals asked for', () => {
+    expect(formatTflops(1e-12)).toBe('0.00000000');
+    expect(formatTflops(0)).toBe('0.0');
+    expect(tflopsDecimals(Number.NaN, 2)).toBe(2);
+    expect(tflopsDecimals(0.0104, 2)).toBe(4);
+    expect(tflopsDecimals(66.9, 2)).toBe(2);
   });
 });

@@ -76,6 +76,20 @@ export function certificationChart(
   return { measured: oneASecond(measured), failed: oneASecond(failed), peakPerGpu: peakOf(node) };
 }
 
+/**
+ * The decimals that show a TFLOP/s figure: at least `minDecimals`, and below 1 enough for three
+ * significant digits (at most 8), so that lavapipe's 0.0104 is not "0.0" or "0.01".
+ */
+export function tflopsDecimals(value: number, minDecimals = 1): number {
+  if (!Number.isFinite(value) || value <= 0 || value >= 1) return minDecimals;
+  return Math.max(minDecimals, Math.min(8, Math.ceil(-Math.log10(value)) + 2));
+}
+
+/** A TFLOP/s figure for display: `tflopsDecimals` decimals ("51.2", "0.0104", "0.00387"). */
+export function formatTflops(value: number, minDecimals = 1): string {
+  return value.toFixed(tflopsDecimals(value, minDecimals));
+}
+
 /** The model's f32 peak per GPU (libs/certification's datasheet), else as the node's efficiency implies. */
 export function peakOf(node: NodeFigures): number | null {
   const model = findModel(node.gpuModel);

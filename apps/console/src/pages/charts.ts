@@ -14,7 +14,7 @@ import {
   UTCTimestamp,
 } from 'lightweight-charts';
 import type { ChartCandle } from '../lib/candles';
-import type { CertificationChart } from '../lib/certifications';
+import { tflopsDecimals, type CertificationChart } from '../lib/certifications';
 import { depthGrid, type DepthPoint, type GridPoint } from '../lib/depth';
 
 const base = {
@@ -105,10 +105,16 @@ export function depthChart(container: HTMLElement): DepthChart {
 
 export function certificationsChart(container: HTMLElement, data: CertificationChart): () => void {
   const chart = createChart(container, { ...base, timeScale: { timeVisible: true, secondsVisible: true } });
+  // Decimals enough for the largest figure shown (a software adapter's 0.0104 is not "0.01").
+  const precision = tflopsDecimals(
+    Math.max(data.peakPerGpu ?? 0, ...data.measured.map((p) => p.tflopsPerGpu)),
+    2,
+  );
   const measured = chart.addSeries(LineSeries, {
     color: '#4fa3ff',
     lineWidth: 2,
     title: 'measured TFLOP/s per GPU',
+    priceFormat: { type: 'price', precision, minMove: 10 ** -precision },
     // From zero to above the peak, so the distance between them shows.
     autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
       const range = original()?.priceRange;

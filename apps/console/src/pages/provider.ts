@@ -5,7 +5,7 @@
 // last: one first found by a read is subscribed, then read again.
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
-import { certificationChart, type CertificationEntry } from '../lib/certifications';
+import { certificationChart, formatTflops, type CertificationEntry } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
 import { unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
@@ -207,12 +207,12 @@ export const providerPage: Page = (root) => {
         'p',
         { class: 'muted' },
         `${node.gpus} × ${node.gpuModel} in ${node.region} · market ${node.marketId} · `,
-        node.tflopsPerGpu === null ? 'not measured' : `${node.tflopsPerGpu.toFixed(1)} TFLOP/s per GPU`,
+        node.tflopsPerGpu === null ? 'not measured' : `${formatTflops(node.tflopsPerGpu)} TFLOP/s per GPU`,
         // Measured on products of a size only by a challenge (an administrator's figure is a word).
         node.challengeSize === null || node.certifiedBy !== 'challenge'
           ? ''
           : ` on ${node.challengeSize}×${node.challengeSize} products`,
-        data.peakPerGpu === null ? '' : ` · model peak ${data.peakPerGpu.toFixed(1)}`,
+        data.peakPerGpu === null ? '' : ` · model peak ${formatTflops(data.peakPerGpu)}`,
         node.efficiency === null ? '' : ` (efficiency ${(node.efficiency * 100).toFixed(0)}%)`,
         node.tier ? ` · ${node.tier}` : '',
         ` · certified until ${time(node.certifiedUntil)}`,
@@ -233,9 +233,9 @@ export const providerPage: Page = (root) => {
               'td',
               {},
               c.tflopsPerGpu?.f32 !== undefined
-                ? c.tflopsPerGpu.f32.toFixed(2)
+                ? formatTflops(c.tflopsPerGpu.f32, 2)
                 : c.measuredTflops !== undefined
-                  ? (c.measuredTflops / node.gpus).toFixed(2)
+                  ? formatTflops(c.measuredTflops / node.gpus, 2)
                   : '—',
             ),
           ),
