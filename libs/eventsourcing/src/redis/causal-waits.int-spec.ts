@@ -188,6 +188,21 @@ describe('a projection event that requires its cause on another partition (real 
       async () => !(await redis.exists(projectionKeys(names[2]!).rebuilding)),
     );
 
+    // The log's tail on both partitions is an aborted transaction (a writer fenced mid-transaction):
+    // offsets without events, which the build must pass to reach the end it switches at.
+    const writer = clients.producer({
+      transactionalId: uniqueName('it-causal-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await writer.connect();
+    const aborted = await writer.transaction();
+    await aborted.send({
+      topic,
+      messages: [0, 1].map((partition) => ({ ...ledgerMessage(debit('zed', 1)), partition })),
+    });
+    await aborted.abort();
+    await writer.disconnect();
     // An asked-for rebuild: a new generation, which the same rule lets switch in without the wait.
     await runner.rebuild();
     expect(await hash(2, 'account:dave')).toEqual({ balance: '5' });

@@ -149,6 +149,21 @@ export class GenerationBuild {
       maxWaitTimeInMs: batch.maxWaitTimeInMs,
     });
     this.consumer = consumer;
+    // A fetch that holds only control records (a transaction's marker) or aborted records never
+    // reaches onBatch: its offsets carry no event, so the checkpoint moves past them here, as the
+    // runner's does. Else a partition whose last fetch was one stayed below the end the build
+    // aims for, and a build that folded an event without its cause (which switches only at that
+    // end) never switched.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0 && payload.firstOffset !== null)
+        void this.passEventless(
+          generation,
+          payload.topic,
+          payload.partition,
+          Number(payload.firstOffset),
+          Number(payload.lastOffset),
+        );
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: projection.topics, fromBeginning: true });
     await consumer.run({
@@ -158,6 +173,29 @@ export class GenerationBuild {
       eachBatch: (payload) =>
         this.onBatch(generation, payload).catch((error: unknown) => this.onFailure(payload, error)),
     });
+  }
+
+  /** The checkpoint past offsets without events (see startConsumer), if the partition is just before them. */
+  private async passEventless(
+    generation: string,
+    topic: string,
+    partition: number,
+    first: number,
+    last: number,
+  ): Promise<void> {
+    const field = checkpointField(topic, partition);
+    if (this.problem || last < first || (this.checkpoints.get(field) ?? -1) !== first - 1) return;
+    try {
+      await this.fold(generation, topic, partition, first - 1, [], last);
+    } catch (error) {
+      this.options.logger.warn({
+        msg: 'rebuild could not move its checkpoint past offsets without events',
+        projection: this.options.projection.name,
+        topic,
+        partition,
+        error: String(error),
+      });
+    }
   }
 
   private async onBatch(
