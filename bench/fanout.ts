@@ -54,8 +54,13 @@ async function watch(url: string, count: number): Promise<{ clients: Client[]; r
       },
     );
   }
-  // A subscription is live once the gateway has subscribed its channel: a few hundred ms here.
-  await sleep(1_000 + count * 5);
+  // A subscription is live once it has sent its first message (the book as it stands), which is
+  // not one of the bids' deliveries: counted from zero after.
+  for (let waited = 0; received.some((n) => n === 0); waited += 50) {
+    if (waited > 10_000 + count * 50) throw new Error('the watchers were not all sent their first book');
+    await sleep(50);
+  }
+  received.fill(0);
   return { clients, received };
 }
 

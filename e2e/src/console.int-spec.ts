@@ -4,7 +4,9 @@
 // memory only (never in localStorage, sessionStorage, cookies or console output); the provider
 // and buyer views show nodes, certifications, leases and orders, and the API's own errors. The
 // market and provider pages subscribe before they read: a change made while a read's answer is
-// held back from the page (holdAnswer) is shown all the same.
+// held back from the page (holdAnswer) is shown all the same; and the market page shows the book
+// and ticker its subscriptions send first, as they stand once live: a change made after its read
+// and before its subscriptions start (holdSubscriptions) is shown all the same.
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Browser } from 'puppeteer-core';
@@ -13,7 +15,9 @@ import { waitUntil } from '@gpux/testing';
 import {
   BROWSER_WAIT_MS,
   type HeldAnswer,
+  type HeldSubscriptions,
   holdAnswer,
+  holdSubscriptions,
   inPage,
   launchBrowser,
   openPage,
@@ -230,6 +234,59 @@ describe('the web console', () => {
       await waitForText(page, '#book tr.bid td:first-child', '2.13');
       expect(await page.$$('#book tr.bid')).toHaveLength(10);
       expect(await page.$$('#trades tr[data-trade-id]')).toHaveLength(2);
+      expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+    } finally {
+      await page.close();
+      redis.disconnect();
+    }
+  });
+
+  it("shows the book and ticker as they stand once its subscriptions are live: a change after the page's read, before they started, is not lost", async () => {
+    // RACE as the test before left it: bids 2.01 to 2.13, 2 GPUs asked at 2.40 on p2-n1, 2 trades.
+    let subscriptions: HeldSubscriptions | undefined;
+    const { page, logs } = await openPage(browser!, `${consoleUrl}#/market/${RACE}`, async (p) => {
+      subscriptions = await holdSubscriptions(p);
+    });
+    const redis = new Redis(m.redisUrl);
+    try {
+      // The page has read the market (its two trades shown) and sent its three subscriptions,
+      // which the gateway has not got: none is live.
+      await waitForCount(page, '#trades tr[data-trade-id]', 2);
+      await waitUntil(
+        'three subscriptions held',
+        async () => (await subscriptions!.held()) === 3,
+        BROWSER_WAIT_MS,
+      );
+      const book = pricingReadModel.channels.book(RACE);
+      expect(((await redis.pubsub('NUMSUB', book)) as (string | number)[])[1]).toBe(0);
+      // A better bid and a third trade, now: after the page's read, before its subscriptions.
+      await place('b2', { marketId: RACE, side: 'BID', gpus: 1, hours: 1, price: '2.14' });
+      const ioc = { marketId: RACE, side: 'BID', gpus: 1, hours: 1, price: '2.40', timeInForce: 'IOC' };
+      expect(await place('b2', ioc)).toMatchObject({ status: 'FILLED' });
+      await waitUntil(
+        'the change in the read models',
+        async () => {
+          const { market } = await m.ok<{ market: { ticker: { trades: number; bestBid: string } } }>(
+            `query($id: ID!) { market(id: $id) { ticker { trades bestBid } } }`,
+            { id: RACE },
+          );
+          return market.ticker.trades === 3 && market.ticker.bestBid.startsWith('2.14');
+        },
+        BROWSER_WAIT_MS,
+      );
+      await subscriptions!.release();
+      // Nothing changes after the subscriptions start: what they sent first is all the page gets.
+      // Before, it showed the book and ticker it had read (2.13, 2 trades) until the next change.
+      await page.waitForSelector('#market-status[data-live="true"]');
+      await waitForText(page, '#book tr.bid td:first-child', '2.14');
+      await waitForText(page, '#ticker-trades', '3');
+      expect(await page.$$('#book tr.bid')).toHaveLength(10);
+      // The ticker counts a trade the page has not got: it reads the trades again.
+      await waitForCount(page, '#trades tr[data-trade-id]', 3);
+      const ids = await page.$$eval('#trades tr[data-trade-id]', (rows) =>
+        rows.map((r) => r.getAttribute('data-trade-id')),
+      );
+      expect(ids).toEqual([`${RACE}-t3`, `${RACE}-t2`, `${RACE}-t1`]);
       expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
     } finally {
       await page.close();

@@ -93,6 +93,45 @@ export async function holdAnswer(page: Page, pattern: RegExp): Promise<HeldAnswe
   };
 }
 
+export interface HeldSubscriptions {
+  /** How many subscribe messages the page has sent that are held. */
+  held(): Promise<number>;
+  /** Sends them, in the order the page sent them; from now on the page's messages go at once. */
+  release(): Promise<void>;
+}
+
+/**
+ * Holds the subscribe messages the page sends on its WebSockets (graphql-ws' `subscribe`): the
+ * socket opens, but no subscription starts at the gateway until `release()`. So a test can change
+ * the marketplace after a page has read it and before its subscriptions are live, for as long as
+ * it takes, with no timing involved. Call before the page loads (openPage's `before`).
+ */
+export async function holdSubscriptions(page: Page): Promise<HeldSubscriptions> {
+  await page.evaluateOnNewDocument(`(() => {
+    const held = [];
+    let holding = true;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      if (holding && typeof data === 'string' && JSON.parse(data).type === 'subscribe') {
+        held.push([this, data]);
+        return;
+      }
+      return send.call(this, data);
+    };
+    window.heldSubscriptions = () => held.length;
+    window.releaseSubscriptions = () => {
+      holding = false;
+      for (const [socket, data] of held.splice(0)) send.call(socket, data);
+    };
+  })()`);
+  return {
+    held: () => page.evaluate('window.heldSubscriptions()') as Promise<number>,
+    release: async () => {
+      await page.evaluate('window.releaseSubscriptions()');
+    },
+  };
+}
+
 /** The text of every WebSocket frame the page receives from now on, as it receives them. */
 export async function socketFrames(page: Page): Promise<string[]> {
   const frames: string[] = [];

@@ -55,8 +55,6 @@ describe('Held', () => {
 
 describe('mergeRead: a read merged with what the subscriptions sent while it was in flight', () => {
   const read = {
-    ticker: { last: '2.40', trades: 2 },
-    book: { asks: ['2.55'] },
     candles: [{ time: minute(0), open: 2.3, high: 2.4, low: 2.3, close: 2.4 }],
     trades: [trade(2, '2.40', 0, 30), trade(1, '2.30', 0, 10)],
   };
@@ -111,23 +109,23 @@ describe('mergeRead: a read merged with what the subscriptions sent while it was
     expect(ids(merged.trades)).toEqual(['m-t3', 'm-t2']);
   });
 
-  it('shows the last book held over the read (a newer one still to come carries any later change)', () => {
+  it('takes the last book and the last ticker held (each subscription sends the state first, then every change, in order)', () => {
     const held: Update[] = [
       { kind: 'book', book: { asks: ['2.60'] } },
+      { kind: 'ticker', ticker: { last: '2.40', trades: 2 } },
       { kind: 'book', book: { asks: ['2.70'] } },
+      { kind: 'ticker', ticker: { last: '2.50', trades: 3 } },
     ];
-    expect(mergeRead(read, held, [], MINUTE).book).toEqual({ asks: ['2.70'] });
-    expect(mergeRead(read, [], [], MINUTE).book).toBe(read.book);
+    const merged = mergeRead(read, held, [], MINUTE);
+    expect(merged.book).toEqual({ asks: ['2.70'] });
+    expect(merged.ticker).toEqual({ last: '2.50', trades: 3 });
   });
 
-  it("shows the last ticker held, unless it has seen fewer trades than the read's (older)", () => {
-    const newer: Update = { kind: 'ticker', ticker: { last: '2.50', trades: 3 } };
-    const same: Update = { kind: 'ticker', ticker: { last: '2.40', trades: 2 } };
-    const older: Update = { kind: 'ticker', ticker: { last: '2.30', trades: 1 } };
-    expect(mergeRead(read, [newer], [], MINUTE).ticker).toEqual({ last: '2.50', trades: 3 });
-    expect(mergeRead(read, [same], [], MINUTE).ticker).toBe((same as { ticker: Ticker }).ticker);
-    expect(mergeRead(read, [older], [], MINUTE).ticker).toBe(read.ticker);
-    expect(mergeRead(read, [newer, older], [], MINUTE).ticker).toEqual({ last: '2.50', trades: 3 });
+  it('has no book nor ticker while neither subscription has sent its first (the page waits for them)', () => {
+    const merged = mergeRead(read, [{ kind: 'book', book: { asks: ['2.60'] } }], [], MINUTE);
+    expect(merged.book).toEqual({ asks: ['2.60'] });
+    expect('ticker' in merged).toBe(false);
+    expect('book' in mergeRead(read, [], [], MINUTE)).toBe(false);
   });
 
   it('merges nothing held as the read alone', () => {

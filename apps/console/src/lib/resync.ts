@@ -1,7 +1,9 @@
 // Reading a page's state while its subscriptions run (README, "subscribe first, then read"): the
 // subscriptions start before the read, what they send while the read is in flight is held, and
 // merged with the read's answer once it comes, so that a change between the read and the
-// subscription is neither lost nor shown twice.
+// subscription is neither lost nor shown twice. A market's book and ticker are not read at all:
+// their subscriptions send them as they stand first, once live, then every change (the gateway's
+// bookUpdated and tickerUpdated), so only a stream of events (trades) is merged with a read.
 import { foldTrade, type ChartCandle, type TradeLike } from './candles';
 import { newestFirst, tradeCount, withTrade } from './trades';
 
@@ -34,12 +36,19 @@ export class Held<T> {
 export type MarketUpdate<Ticker, Book, Trade> =
   { kind: 'ticker'; ticker: Ticker } | { kind: 'book'; book: Book } | { kind: 'trade'; trade: Trade };
 
-export interface MarketState<Ticker, Book, Trade> {
-  ticker: Ticker;
-  book: Book;
+/** What a market page reads: its candles and recent trades (the book and ticker come by subscription). */
+export interface MarketRead<Trade> {
   candles: ChartCandle[];
   /** Newest first. */
   trades: Trade[];
+}
+
+/** A market after a read: the read merged with what its subscriptions sent while it was in flight. */
+export interface MarketState<Ticker, Book, Trade> extends MarketRead<Trade> {
+  /** The last ticker held, if any came: the newest (none came yet: the subscription's first is to come). */
+  ticker?: Ticker;
+  /** The last book held, if any came. */
+  book?: Book;
 }
 
 /**
@@ -70,34 +79,36 @@ export function foldTrades(
  *
  * - Trades: every one of the three, once each by id, newest first (withTrade).
  * - Candles: the read's, with the held trades folded on (foldTrades).
- * - Book and ticker: the API gives them no version. A held one was read by the gateway when a
- *   change was published, after the subscription started; the read may have been before or after
- *   it. The last one held wins: were the read newer, the change that made it so has its own
- *   message still to come, which the page applies after this (the gateway never sends a state
- *   twice, so a message withheld as a repeat is the state shown). The ticker's `trades` (the
- *   market's trade count) orders two tickers where they differ: a held ticker with fewer trades
- *   than the read is older, and the read's stays.
+ * - Book and ticker: not read; the last one held, if any. Their subscriptions send the state as it
+ *   stands once live, then each change, each read after the one before: the last one sent is the
+ *   newest, and none is lost between the first and the next (the read that sat beside them could
+ *   miss a change made before the subscription was live, which a client cannot see).
  */
-export function mergeRead<Ticker extends { trades: number }, Book, Trade extends TradeLike>(
-  read: MarketState<Ticker, Book, Trade>,
+export function mergeRead<Ticker, Book, Trade extends TradeLike>(
+  read: MarketRead<Trade>,
   held: readonly MarketUpdate<Ticker, Book, Trade>[],
   shown: readonly Trade[],
   intervalSeconds: number,
   max = 50,
 ): MarketState<Ticker, Book, Trade> {
-  let { ticker, book } = read;
+  let ticker: Ticker | undefined;
+  let book: Book | undefined;
   const heldTrades: Trade[] = [];
   for (const update of held) {
-    if (update.kind === 'ticker') {
-      if (update.ticker.trades >= ticker.trades) ticker = update.ticker;
-    } else if (update.kind === 'book') book = update.book;
+    if (update.kind === 'ticker') ticker = update.ticker;
+    else if (update.kind === 'book') book = update.book;
     else heldTrades.push(update.trade);
   }
   const trades = [...read.trades, ...heldTrades].reduce(
     (list, trade) => withTrade(list, trade, max),
     [...shown].slice(0, max),
   );
-  return { ticker, book, candles: foldTrades(read.candles, heldTrades, intervalSeconds), trades };
+  return {
+    ...(ticker === undefined ? {} : { ticker }),
+    ...(book === undefined ? {} : { book }),
+    candles: foldTrades(read.candles, heldTrades, intervalSeconds),
+    trades,
+  };
 }
 
 /**

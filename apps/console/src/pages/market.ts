@@ -1,8 +1,12 @@
 // A market: ticker (with the index per TFLOP/s-hour at the market's minimum), depth chart, candles and recent
-// trades, loaded once and then kept current by the bookUpdated, tickerUpdated and tradeExecuted
-// subscriptions; loaded again when the socket comes back after a drop, for the events it missed.
-// Each load subscribes first, then reads, and merges what the subscriptions sent meanwhile with
-// the read (lib/resync.ts): a trade between the read and the subscription is not lost.
+// trades. The ticker and the book come by their subscriptions alone (tickerUpdated, bookUpdated):
+// each sends the state as it stands once live, then every change, so no change made before the
+// subscription was live is lost (the page used to read them, and a change between that read and
+// the subscription's start, which the page cannot see, was shown only at the next change). The
+// market, its candles and its trades are read once, and again when the socket comes back after a
+// drop, for the trades it missed: each load subscribes first, then reads, and merges the trades
+// tradeExecuted sent meanwhile with the read (lib/resync.ts); a trade the read missed shows in the
+// ticker's count, and the page reads again (missesTrades).
 import { followSocket, gql, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
@@ -44,8 +48,6 @@ interface Market {
   tickSize: string;
   feeRateBps: number;
   minTflopsPerGpu: number;
-  ticker: Ticker;
-  book: Book;
   candles: ApiCandle[];
   trades: { edges: { node: Trade }[] };
 }
@@ -55,11 +57,6 @@ type Update = MarketUpdate<Ticker, Book, Trade>;
 const TICKER = 'last lastTime bestBid bestAsk index indexPerTflopHour vwap24h volume24h value24h trades';
 const TRADE = 'id price gpus hours value time';
 const BOOK = 'bids { price gpus } asks { price gpus }';
-/**
- * The levels of each side the page reads: those bookUpdated sends (the gateway's markets
- * resolver), so that the book does not shrink at its first update.
- */
-const BOOK_DEPTH = 10;
 const CANDLE_SECONDS = 60;
 
 export const marketPage: Page = (root, params) => {
@@ -92,6 +89,9 @@ export const marketPage: Page = (root, params) => {
   const candles = candleChart(candlesEl);
   stops.push(depth.remove, candles.remove);
   let trades: Trade[] = [];
+  /** The latest ticker and book their subscriptions sent: none until each sends its first. */
+  let ticker: Ticker | undefined;
+  let book: Book | undefined;
 
   const showTicker = (t: Ticker, m: Pick<Market, 'gpuClass' | 'minTflopsPerGpu' | 'feeRateBps'>) => {
     fill(
@@ -155,13 +155,17 @@ export const marketPage: Page = (root, params) => {
       ),
     );
 
-  /** The market's line once loaded: its status and tick, and whether updates come. */
+  /**
+   * The market's line once loaded: its status and tick, and whether updates come. Live once the
+   * ticker and the book have come too (their subscriptions' first messages).
+   */
   let summary: string | undefined;
   const showStatus = () => {
     if (summary === undefined) return;
-    fill(status, `${summary} · ${socket.down() ? 'reconnecting…' : 'live'}`);
-    if (socket.down()) delete status.dataset['live'];
-    else status.dataset['live'] = 'true';
+    const live = !socket.down() && ticker !== undefined && book !== undefined;
+    fill(status, `${summary} · ${socket.down() ? 'reconnecting…' : live ? 'live' : 'loading…'}`);
+    if (live) status.dataset['live'] = 'true';
+    else delete status.dataset['live'];
   };
   /** Anything but live: the attribute goes with the word. */
   const showProblem = (text: string) => {
@@ -196,10 +200,19 @@ export const marketPage: Page = (root, params) => {
   /** An update as it comes, once the page is loaded. */
   const apply = (u: Update) => {
     if (u.kind === 'ticker') {
-      if (market) showTicker(u.ticker, market);
+      const first = ticker === undefined;
+      ticker = u.ticker;
+      // Before the market is read, kept to be shown with it (the line needs its class).
+      if (!market) return;
+      showTicker(u.ticker, market);
+      if (first) showStatus();
       checkTrades(u.ticker.trades);
-    } else if (u.kind === 'book') showBook(u.book);
-    else {
+    } else if (u.kind === 'book') {
+      const first = book === undefined;
+      book = u.book;
+      showBook(u.book);
+      if (first) showStatus();
+    } else {
       const count = tradeCount(u.trade.id);
       if (count !== null) checkTrades(count - 1);
       trades = withTrade(trades, u.trade);
@@ -211,7 +224,10 @@ export const marketPage: Page = (root, params) => {
   /** The subscriptions' updates: held while a read is in flight, to be merged with its answer. */
   const updates = new Held<Update>(apply);
 
-  /** Subscribes what is not subscribed: before each read, so that no change falls between. */
+  /**
+   * Subscribes what is not subscribed: before each read, so that no trade falls between. The ticker
+   * and the book are not read: each subscription's first message is the state as it stands.
+   */
   const watchAll = () => {
     watch<{ tickerUpdated: Ticker }>(
       'tickerUpdated',
@@ -238,7 +254,6 @@ export const marketPage: Page = (root, params) => {
     try {
       answer = await gql<{ market: Market | null }>(
         `query($id: ID!) { market(id: $id) { id gpuClass status tickSize feeRateBps minTflopsPerGpu
-           ticker { ${TICKER} } book(depth: ${BOOK_DEPTH}) { ${BOOK} }
            candles(interval: ONE_MINUTE, limit: 240) { start open high low close }
            trades(first: 50) { edges { node { ${TRADE} } } } } }`,
         { id: marketId },
@@ -261,10 +276,8 @@ export const marketPage: Page = (root, params) => {
     const m = (market = answer.market);
     tick = usdToNumber(m.tickSize);
     summary = `${m.status} · tick ${formatUsd(m.tickSize)}`;
-    const merged = mergeRead(
+    const merged = mergeRead<Ticker, Book, Trade>(
       {
-        ticker: m.ticker,
-        book: m.book,
         candles: m.candles.map(toChartCandle),
         trades: m.trades.edges.map((e) => e.node),
       },
@@ -273,13 +286,15 @@ export const marketPage: Page = (root, params) => {
       trades,
       CANDLE_SECONDS,
     );
-    showTicker(merged.ticker, m);
-    showBook(merged.book);
+    ticker = merged.ticker ?? ticker;
+    book = merged.book ?? book;
+    if (ticker) showTicker(ticker, m);
+    if (book) showBook(book);
     candles.set(merged.candles);
     trades = merged.trades;
     showTrades();
     showStatus();
-    checkTrades(merged.ticker.trades);
+    if (ticker) checkTrades(ticker.trades);
   });
 
   const socket = followSocket({ changed: showStatus, back: () => void load() });

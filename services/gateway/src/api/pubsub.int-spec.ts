@@ -163,6 +163,99 @@ describe('RedisPubSub', () => {
   });
 });
 
+describe("RedisPubSub: a view subscription's first view (snapshot)", () => {
+  let client: RedisClient;
+  let pubsub: RedisPubSub;
+  let publisher: Redis;
+
+  beforeAll(() => {
+    client = new RedisClient(infraEnv().REDIS_URL);
+    pubsub = new RedisPubSub(client);
+    publisher = new Redis(infraEnv().REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await pubsub.onApplicationShutdown();
+    client.redis.disconnect();
+    publisher.disconnect();
+  });
+
+  it('sends the view as it stands first, with no message published; read once for those that join together, and nothing to the listeners already there', async () => {
+    const channel = pricingReadModel.channels.book(randomUUID());
+    const reads: string[] = [];
+    const map = async (message: string) => {
+      reads.push(message);
+      return { read: reads.length, message };
+    };
+    const early = pubsub.iterate(channel, map, { snapshot: true });
+    // Before, nothing came until the book changed.
+    expect(await settled(early.next(), 5_000)).toEqual({ done: false, value: { read: 1, message: '' } });
+    // Read once the channel was subscribed (the first view is read after the SUBSCRIBE took).
+    const [, count] = (await publisher.pubsub('NUMSUB', channel)) as [string, number];
+    expect(Number(count)).toBe(1);
+    const waiting = early.next();
+    const late = [1, 2, 3].map(() => pubsub.iterate(channel, map, { snapshot: true }));
+    for (const l of late) expect(await l.next()).toEqual({ done: false, value: { read: 2, message: '' } });
+    expect(reads).toEqual(['', '']);
+    // The late ones' first view was theirs alone: the early listener got nothing.
+    expect(await settled(waiting, 300)).toBe('pending');
+    await publisher.publish(channel, 'm1');
+    expect(await waiting).toEqual({ done: false, value: { read: 3, message: 'm1' } });
+    for (const l of late) expect(await l.next()).toEqual({ done: false, value: { read: 3, message: 'm1' } });
+    expect(reads).toEqual(['', '', 'm1']);
+    await Promise.all([early, ...late].map((i) => i.return?.()));
+    expect(pubsub.listening(channel)).toBe(0);
+  });
+
+  it('hands a message published while the first view is being read after it, never before it, and loses none', async () => {
+    const channel = pricingReadModel.channels.ticker(randomUUID());
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let firstRead!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (firstRead = resolve));
+    const noticeReads: string[] = [];
+    const map = async (message: string) => {
+      if (message !== '') {
+        noticeReads.push(message);
+        return `after ${message}`;
+      }
+      // The first view's read, slow: it answers the state before the change, after the change's own read.
+      firstRead();
+      await gate;
+      return 'as subscribed';
+    };
+    const ticker = pubsub.iterate(channel, map, { snapshot: true });
+    const next = ticker.next();
+    await firstStarted;
+    await publisher.publish(channel, 'n1');
+    await waitUntil("the notice's read", () => noticeReads.length === 1);
+    // The notice's view is read, the first one not: nothing is sent before the first view.
+    expect(await settled(next, 200)).toBe('pending');
+    open();
+    expect(await next).toEqual({ done: false, value: 'as subscribed' });
+    expect(await ticker.next()).toEqual({ done: false, value: 'after n1' });
+    await ticker.return?.();
+  });
+
+  it('sends a subscriber of events no first view, and a view subscriber without snapshot none', async () => {
+    const market = randomUUID();
+    const [views, events] = [
+      pricingReadModel.channels.book(market),
+      pricingReadModel.channels.trades(market),
+    ];
+    let reads = 0;
+    const book = pubsub.iterate(views, async (m) => `${m}:${++reads}`);
+    const trades = pubsub.iterate(events, async (m) => `${m}:${++reads}`, { kind: 'events', snapshot: true });
+    await Promise.all([subscribedOn(publisher, views), subscribedOn(publisher, events)]);
+    const [b, t] = [book.next(), trades.next()];
+    expect(await settled(Promise.race([b, t]), 300)).toBe('pending');
+    expect(reads).toBe(0);
+    await publisher.publish(events, 't1');
+    expect(await t).toEqual({ done: false, value: 't1:1' });
+    await Promise.all([book.return?.(), trades.return?.()]);
+  });
+});
+
 describe('RedisPubSub while Redis is out of reach', () => {
   let port: number;
   let server: DedicatedRedis | undefined;
@@ -199,6 +292,24 @@ describe('RedisPubSub while Redis is out of reach', () => {
     // The view re-read (messages were lost while it was not subscribed), then the message.
     expect(await book.next()).toEqual({ done: false, value: '' });
     expect(await book.next()).toEqual({ done: false, value: 'b1' });
+    await book.return?.();
+  }, 30_000);
+
+  it('sends a view subscriber that joined while Redis was down its first view once Redis is back, read once', async () => {
+    client = new RedisClient(`redis://127.0.0.1:${port}`);
+    pubsub = new RedisPubSub(client);
+    const channel = pricingReadModel.channels.book(randomUUID());
+    let reads = 0;
+    const book = pubsub.iterate(channel, async (m) => `${m}:${++reads}`, { snapshot: true });
+    const first = book.next();
+    await new Promise((r) => setTimeout(r, 500));
+    server = await DedicatedRedis.start({ port });
+    publisher = new Redis(server.url);
+    expect(await settled(first, 10_000)).toEqual({ done: false, value: ':1' });
+    await subscribedOn(publisher, channel);
+    await publisher.publish(channel, 'b1');
+    expect(await book.next()).toEqual({ done: false, value: 'b1:2' });
+    expect(reads).toBe(2);
     await book.return?.();
   }, 30_000);
 

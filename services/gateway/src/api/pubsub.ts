@@ -16,6 +16,16 @@ interface Listener {
 interface Channel {
   kind: ChannelKind;
   listeners: Set<Listener>;
+  /** Whether Redis has confirmed the channel's SUBSCRIBE: a notice published from then on reaches it. */
+  live: boolean;
+  /**
+   * Listeners of a view channel still owed their first view (iterate's `snapshot`): read once for
+   * all of them, after they joined and once the channel is live (firstViews), unless a notice's
+   * read, which starts later still, reaches them first (dispatch).
+   */
+  owed: Set<Listener>;
+  /** Whether a firstViews read is already queued for `owed`. */
+  reading: boolean;
 }
 
 /**
@@ -40,6 +50,11 @@ const logger = new Logger('pubsub');
  * channel with listeners is subscribed again (ioredis resubscribes only the channels Redis had
  * confirmed, not one whose SUBSCRIBE failed while it was down), then each view channel is re-read
  * for its listeners and each event subscriber is ended (channel-kinds.ts).
+ *
+ * A market-data view subscription (iterate's `snapshot`) sends the view as it stands first, read
+ * once the channel's SUBSCRIBE is confirmed, then every change: a client learns the state from
+ * the subscription itself, with nothing lost between a read of its own and the subscription's
+ * start, which it cannot see.
  */
 @Injectable()
 export class RedisPubSub implements OnApplicationShutdown {
@@ -76,15 +91,58 @@ export class RedisPubSub implements OnApplicationShutdown {
     return this.subscriber;
   }
 
-  /** Hands `message` mapped once to every listener of `channel`. */
+  /**
+   * Hands `message` mapped once to every listener of `channel`. On a view channel the read starts
+   * now, after every listener joined and while the channel is subscribed (the notice came through
+   * it): it is as good a first view as firstViews' would be, so those owed one are owed none.
+   */
   private dispatch(channel: string, message: string): void {
+    const entry = this.channels.get(channel);
+    if (!entry) return;
     let view: Promise<unknown> | undefined;
-    for (const listener of this.channels.get(channel)?.listeners ?? []) {
+    for (const listener of entry.listeners) {
       view ??= Promise.resolve(message)
         .then(listener.map)
         .catch(() => null);
       listener.deliver(view);
     }
+    if (entry.kind === 'view') entry.owed.clear();
+  }
+
+  /**
+   * The channel's SUBSCRIBE is confirmed: notices published from now on reach its listeners, so a
+   * first view read from now on cannot miss a change. Reads it once for every listener owed one.
+   */
+  private subscribed(channel: string, entry: Channel): void {
+    if (this.channels.get(channel) !== entry) return; // let go of meanwhile
+    entry.live = true;
+    this.firstViews(channel, entry);
+  }
+
+  /**
+   * The current view, read once (with REFRESH_MESSAGE, as after Redis was out of reach) for every
+   * listener owed one, and handed to those only: one read for all that joined before it starts,
+   * and the channel's other listeners are sent nothing for it. The read starts after they joined
+   * and after the channel was live, and is queued before the reads of notices that come after it,
+   * which each listener is handed in the order they started: so a change is either in the first
+   * view or in a notice's read after it, and never is an older view sent after a newer one. (The
+   * views carry no version to compare: reads are ordered by when they start, on one connection to
+   * Redis, each after the change its notice announces, as the notices' reads always were.)
+   */
+  private firstViews(channel: string, entry: Channel): void {
+    if (!entry.live || entry.reading || entry.owed.size === 0) return;
+    entry.reading = true;
+    queueMicrotask(() => {
+      entry.reading = false;
+      const owed = [...entry.owed];
+      entry.owed.clear();
+      const [first] = owed;
+      if (!first || this.channels.get(channel) !== entry) return;
+      const view = Promise.resolve(REFRESH_MESSAGE)
+        .then(first.map)
+        .catch(() => null);
+      for (const listener of owed) listener.deliver(view);
+    });
   }
 
   /** After a (re)connect: every channel with listeners subscribed again; and if notices were lost, re-read. */
@@ -100,12 +158,13 @@ export class RedisPubSub implements OnApplicationShutdown {
       this.subscribeFailed(error);
       return;
     }
-    if (!missed) return;
     // Read after the SUBSCRIBE took, so that no notice falls between the read and the subscription.
     for (const channel of channels) {
       const entry = this.channels.get(channel);
       if (!entry) continue;
-      if (entry.kind === 'view') this.dispatch(channel, REFRESH_MESSAGE);
+      entry.live = true;
+      if (!missed) this.firstViews(channel, entry);
+      else if (entry.kind === 'view') this.dispatch(channel, REFRESH_MESSAGE);
       else for (const listener of [...entry.listeners]) listener.missed();
     }
   }
@@ -148,6 +207,13 @@ export class RedisPubSub implements OnApplicationShutdown {
    * `entity` names a view's entity (an order's id, a trade's); by default the channel has one (a
    * market's book, a node). The view is named with it (nameEntity), so that what a watcher is sent
    * for it, the fields it selected, is compared under that entity too (shared-subscriptions.ts).
+   *
+   * With `snapshot` (a view channel only: a market's book, its ticker), the first item is the view
+   * as it stands once the subscription is live: `map(REFRESH_MESSAGE)` read after Redis confirmed
+   * the channel's SUBSCRIBE (or a notice's read, if one comes first), then every change. Nothing
+   * is lost between the two, and the first view never comes after a newer one (firstViews). A
+   * client need not read the view itself and merge; the channel's other listeners are sent
+   * nothing for it.
    */
   iterate<T>(
     channel: string,
@@ -158,8 +224,10 @@ export class RedisPubSub implements OnApplicationShutdown {
       stallMs = 5_000,
       maxQueued = 10_000,
       entity = () => '',
+      snapshot = false,
     }: {
       kind?: ChannelKind;
+      snapshot?: boolean;
       buffer?: number;
       stallMs?: number;
       maxQueued?: number;
@@ -176,15 +244,21 @@ export class RedisPubSub implements OnApplicationShutdown {
     let failure: GraphQLError | undefined;
     let entry = this.channels.get(channel);
     if (!entry) {
-      entry = { kind, listeners: new Set() };
-      this.channels.set(channel, entry);
+      const created: Channel = { kind, listeners: new Set(), live: false, owed: new Set(), reading: false };
+      entry = created;
+      this.channels.set(channel, created);
       this.connection()
         .subscribe(channel)
-        .catch((error: unknown) => this.subscribeFailed(error));
+        .then(
+          () => this.subscribed(channel, created),
+          (error: unknown) => this.subscribeFailed(error),
+        );
     }
     // The channel's kind is its first subscriber's: every resolver of a channel says the same.
-    const { kind: kept, listeners } = entry;
+    const current = entry;
+    const { kind: kept, listeners, owed } = current;
     const stop = () => {
+      owed.delete(listener);
       if (!listeners.delete(listener)) return;
       if (listeners.size === 0 && this.channels.get(channel)?.listeners === listeners) {
         this.channels.delete(channel);
@@ -220,6 +294,10 @@ export class RedisPubSub implements OnApplicationShutdown {
       missed: () => fail('disconnected'),
     };
     listeners.add(listener);
+    if (snapshot && kept === 'view') {
+      owed.add(listener);
+      this.firstViews(channel, current);
+    }
     const iterator: AsyncIterableIterator<T> = {
       [Symbol.asyncIterator]: () => iterator,
       async next(): Promise<IteratorResult<T>> {

@@ -215,13 +215,17 @@ export class MarketsResolver {
   }
 
   @Subscription(() => OrderBook, {
-    description: "The market's book (best 10 levels) each time it changes.",
+    description:
+      "The market's book (best 10 levels): first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older book after a newer one.",
     resolve: (b: OrderBook) => b,
   })
   @Public()
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
-    return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10));
+    // The book as it stands first, read once the channel is subscribed (pubsub.ts).
+    return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10), {
+      snapshot: true,
+    });
   }
 
   @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
@@ -238,12 +242,16 @@ export class MarketsResolver {
   }
 
   @Subscription(() => Ticker, {
-    description: "The market's ticker each time it changes.",
+    description:
+      "The market's ticker: first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older ticker after a newer one.",
     resolve: (t: Ticker) => t,
   })
   @Public()
   async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
-    return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId));
+    // The ticker as it stands first, read once the channel is subscribed (pubsub.ts).
+    return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId), {
+      snapshot: true,
+    });
   }
 }
