@@ -20,6 +20,7 @@ import {
   unlinkPrefix,
 } from './generation';
 import { checkpointField, generationKeys, projectionKeys } from './keys';
+import { onEventlessFetches } from './eventless-fetches';
 import { afterFailure } from './poison';
 import type { KafkaSource, PoisonOptions, ProjectionBatchOptions, ProjectionLogger } from './options';
 
@@ -149,20 +150,10 @@ export class GenerationBuild {
       maxWaitTimeInMs: batch.maxWaitTimeInMs,
     });
     this.consumer = consumer;
-    // A fetch that holds only control records (a transaction's marker) or aborted records never
-    // reaches onBatch: its offsets carry no event, so the checkpoint moves past them here, as the
-    // runner's does. Else a partition whose last fetch was one stayed below the end the build
-    // aims for, and a build that folded an event without its cause (which switches only at that
-    // end) never switched.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0 && payload.firstOffset !== null)
-        void this.passEventless(
-          generation,
-          payload.topic,
-          payload.partition,
-          Number(payload.firstOffset),
-          Number(payload.lastOffset),
-        );
+    // As the runner's: a build that folded an event without its cause switches only at the end it
+    // aims for, which a partition whose tail is an aborted transaction reaches only this way.
+    onEventlessFetches(consumer, (topic, partition, first, last) => {
+      void this.passEventless(generation, topic, partition, first, last);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: projection.topics, fromBeginning: true });

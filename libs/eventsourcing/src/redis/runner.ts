@@ -20,6 +20,7 @@ import { readCheckpoint, readCheckpoints } from './position';
 import { consumerTiming } from '../kafka/consumer-timing';
 import { ConsumerDown, ConsumerRevival } from '../kafka/consumer-revival';
 import { PoisonedPartitions } from './poisoned-partitions';
+import { onEventlessFetches } from './eventless-fetches';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import { RebuildRequests } from './rebuild-requests';
 import {
@@ -206,18 +207,8 @@ export class ProjectionRunner {
         }),
       );
     });
-    // A fetch of a partition that holds only control records (a transaction's commit or abort
-    // marker) or aborted records never reaches onBatch: kafkajs resolves it by itself. Its offsets
-    // carry no event, so the checkpoint moves past them here; else a partition whose last fetch
-    // was one stood below its log's end for good, and a rebuild reading to that end never ended.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0 && payload.firstOffset !== null)
-        void this.passEventless(
-          payload.topic,
-          payload.partition,
-          Number(payload.firstOffset),
-          Number(payload.lastOffset),
-        );
+    onEventlessFetches(consumer, (topic, partition, first, last) => {
+      void this.passEventless(topic, partition, first, last);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error({
