@@ -7,17 +7,20 @@
 //   node infra/scripts/dead-letters.js                # orders, settlement and capacity
 //   node infra/scripts/dead-letters.js settlement     # one service's
 //
-// Kafka as `npm start` runs it (GPUX_KAFKA_PORT, 19092 by default), or KAFKA_BROKERS; topics
-// prefixed with TOPIC_NAMESPACE where one is set. Exits 0 (with a last line counting them), 1 when
+// Kafka as `npm start` runs it (GPUX_KAFKA_PORT; not given, the port the run folder's start kept in
+// ports.env, as `npm run stop` finds it; else 19092), or KAFKA_BROKERS; topics prefixed with
+// TOPIC_NAMESPACE where one is set. Exits 0 (with a last line counting them), 1 when
 // Kafka cannot be read, 2 on a wrong argument or a KAFKA_BROKERS (GPUX_KAFKA_PORT) not of the form.
 'use strict';
 const { Kafka, logLevel } = require('kafkajs');
+const ports = require('./ports');
 
 const SERVICES = ['orders', 'settlement', 'capacity'];
 const USAGE = `usage: node infra/scripts/dead-letters.js [${SERVICES.join('|')}]...
 Prints each dead letter of the services named (all three by default) as one JSON line: its topic,
 offset, time, reason, origin (topic, partition, offset), key, headers and value. Kafka is
-KAFKA_BROKERS (host:port[,host:port…]), else 127.0.0.1:GPUX_KAFKA_PORT (19092); topics take
+KAFKA_BROKERS (host:port[,host:port…]), else 127.0.0.1:GPUX_KAFKA_PORT (not given: the port the
+start of run folder ${ports.runDir()} kept in its ports.env, else 19092); topics take
 TOPIC_NAMESPACE's prefix. Exits 0, 1 when Kafka cannot be read, 2 on a wrong argument or variable.`;
 
 const args = process.argv.slice(2);
@@ -36,15 +39,17 @@ const services = args.length ? args : SERVICES;
 /**
  * The brokers, checked before connecting (kafkajs would answer 'Port should be >= 0 and < 65536'
  * or retry a host that cannot be one): the form the services' KAFKA_BROKERS takes
- * (libs/platform/src/lib/config.ts), each port 1 to 65535. Exits 2 naming the variable.
+ * (libs/platform/src/lib/config.ts), each port 1 to 65535. Exits 2 naming the variable (and
+ * ports.env, for a port read there).
  */
 function readBrokers() {
   if (!process.env.KAFKA_BROKERS) {
-    const port = process.env.GPUX_KAFKA_PORT || '19092';
-    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) {
-      console.error(`[dead-letters] GPUX_KAFKA_PORT must be a TCP port, 1 to 65535 (it is '${port}')`);
+    // npm start's Kafka where it runs now: on moved ports, the default one would be another
+    // stack's, or nothing (ECONNREFUSED on 127.0.0.1:19092).
+    const port = ports.port('GPUX_KAFKA_PORT', 19092, (message) => {
+      console.error(`[dead-letters] ${message}`);
       process.exit(2);
-    }
+    });
     return [`127.0.0.1:${port}`];
   }
   const list = process.env.KAFKA_BROKERS.split(',')

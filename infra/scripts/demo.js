@@ -9,15 +9,22 @@
 //
 //   GATEWAY_URL=http://127.0.0.1:4000/graphql ADMIN_API_KEY=… node infra/scripts/demo.js
 //
-// Without GATEWAY_URL: the gateway of `npm start` on this machine, at GPUX_GATEWAY_PORT (4000).
+// Without GATEWAY_URL: the gateway of `npm start` on this machine, at GPUX_GATEWAY_PORT (not given:
+// the port the run folder's start kept in ports.env, as `npm run stop` finds it; else 4000).
 // It takes no arguments but --help. Exits 0 when the demo is set up, 1 when the gateway cannot be
 // reached or refuses, 2 on an argument or a variable it cannot use (before it asks the gateway
 // anything, so nothing is created).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const ports = require('./ports');
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
+/**
+ * The URL used without GATEWAY_URL, unchecked, for --help: where this run would go (a start on
+ * moved ports included), not the default it may not be.
+ */
+const LOCAL_URL = `http://127.0.0.1:${ports.lookupPort('GPUX_GATEWAY_PORT', 4000).value}${process.env.GRAPHQL_PATH || '/graphql'}`;
 const USAGE = `usage: node infra/scripts/demo.js
 Sets up the demo market of \`npm start\` through the gateway's GraphQL API with the admin key: market
 h100 with account demo-provider (its node demo-h100-node-1, certified by the admin, and an ask) and
@@ -25,7 +32,8 @@ account demo-buyer (a deposit, a bid that trades and one that rests), market loc
 demo-local-node, then prints the accounts' new API keys and the market's prices. Safe to run again:
 nothing is created twice, except two new API keys each time. It takes no arguments; it reads
 ADMIN_API_KEY (the gateway's admin key; npm start makes one in .run/admin-api-key), GATEWAY_URL
-(default ${DEFAULT_URL}, from GPUX_GATEWAY_PORT and GRAPHQL_PATH) and
+(unset: ${LOCAL_URL}, from GPUX_GATEWAY_PORT, else the port kept in the run
+folder's ports.env, else 4000, and GRAPHQL_PATH) and
 DEMO_NODE_CREDENTIAL_FILE (where demo-local-node's credential is written; unset: not set up).
 Exits 0 when set up, 1 when the gateway cannot be reached or refuses, 2 on a wrong argument or variable.`;
 
@@ -48,14 +56,15 @@ if (args.length > 0)
       'it reads ADMIN_API_KEY, GATEWAY_URL and DEMO_NODE_CREDENTIAL_FILE, as npm start sets them',
   );
 
-/** The gateway's GraphQL URL: GATEWAY_URL as given, else npm start's gateway on this machine. */
+/**
+ * The gateway's GraphQL URL: GATEWAY_URL as given, else npm start's gateway on this machine, where
+ * that start runs it (ports.js: a start on moved ports keeps them in the run folder's ports.env).
+ */
 function gatewayUrl() {
   let url = process.env.GATEWAY_URL;
   let from = 'GATEWAY_URL';
   if (!url) {
-    const port = process.env.GPUX_GATEWAY_PORT || '4000';
-    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)
-      refuse(`GPUX_GATEWAY_PORT must be a TCP port, 1 to 65535 (it is '${port}')`);
+    const port = ports.port('GPUX_GATEWAY_PORT', 4000, refuse);
     const graphqlPath = process.env.GRAPHQL_PATH || '/graphql';
     if (!graphqlPath.startsWith('/'))
       refuse(`GRAPHQL_PATH must be a path that starts with /, like /graphql (it is '${graphqlPath}')`);
@@ -112,10 +121,7 @@ const URL_ = gatewayUrl();
 const ADMIN = process.env.ADMIN_API_KEY;
 if (!ADMIN) {
   // npm start's key, as start.sh makes it: GPUX_RUN_DIR (.run of this checkout)/admin-api-key.
-  const keyFile = path.join(
-    process.env.GPUX_RUN_DIR || path.resolve(__dirname, '../../.run'),
-    'admin-api-key',
-  );
+  const keyFile = path.join(ports.runDir(), 'admin-api-key');
   refuse(
     `ADMIN_API_KEY is not set: set it to the admin key the gateway was started with (npm start makes one in ${keyFile}: ` +
       `ADMIN_API_KEY=$(cat ${keyFile}) node infra/scripts/demo.js; docker compose sets its own)`,

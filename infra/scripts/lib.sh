@@ -42,6 +42,10 @@ export GPUX_GATEWAY_PORT GPUX_ORDERS_PORT GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT
 KAFKA_LIBS="$GPUX_CACHE_DIR/kafka-$KAFKA_VERSION/libs"
 KAFKA_DIR="$GPUX_RUN_DIR/kafka"
 REDIS_DIR="$GPUX_RUN_DIR/redis"
+# The demo's local node credential (demo.js writes it, start.sh's gpu-worker joins with it). It
+# names a node of this event log: `stack.sh purge` deletes it with the log, or the next start's
+# worker would join with a credential for a node that no longer exists.
+DEMO_CREDENTIAL_FILE="$GPUX_RUN_DIR/demo-node-credential"
 
 say() { printf '[%s] %s\n' "${GPUX_LOG_TAG:-stack}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${GPUX_LOG_TAG:-stack}" "$*" >&2; exit 1; }

@@ -16,9 +16,9 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const ports = require('./ports');
 
-const root = path.resolve(__dirname, '../..');
-const runDir = process.env.GPUX_RUN_DIR || path.join(root, '.run');
+const runDir = ports.runDir();
 
 const USAGE = `usage: node infra/scripts/smoke.js
 Checks a running \`npm start\` (run folder ${runDir}): every /health, the demo market's book through
@@ -42,39 +42,17 @@ for (const arg of process.argv.slice(2)) {
   process.exit(2);
 }
 
-// The ports the run folder's `npm start` used, as lib.sh's record_ports keeps them (VAR=port lines,
-// until its Kafka and Redis stop). Without them a start on moved ports was checked at the default
-// ones (another checkout's stack, perhaps) with this run folder's admin key.
-const PORTS_FILE = path.join(runDir, 'ports.env');
-const KEPT_PORTS = (() => {
-  let text = '';
-  try {
-    text = fs.readFileSync(PORTS_FILE, 'utf8');
-  } catch {
-    return {};
-  }
-  return Object.fromEntries(
-    text.split('\n').flatMap((line) => {
-      const m = /^(GPUX_[A-Z]+_PORT)=(.*)$/.exec(line);
-      return m ? [[m[1], m[2]]] : [];
-    }),
-  );
-})();
-
 /**
  * The port of a service, from its GPUX_<NAME>_PORT as infra/scripts/lib.sh reads it: the
- * environment's, else the run folder's ports.env, else the default; exits 2 on a bad one.
+ * environment's, else the run folder's ports.env, else the default (ports.js); exits 2 on a bad
+ * one. Without ports.env a start on moved ports was checked at the default ones (another
+ * checkout's stack, perhaps) with this run folder's admin key.
  */
 function port(name, fallback) {
-  const variable = `GPUX_${name.toUpperCase()}_PORT`;
-  const given = process.env[variable];
-  const value = given || KEPT_PORTS[variable] || String(fallback);
-  if (!/^[1-9][0-9]{0,4}$/.test(value) || Number(value) > 65535) {
-    const where = given || KEPT_PORTS[variable] === undefined ? '' : ` in ${PORTS_FILE}`;
-    console.error(`[smoke] ${variable}${where} must be a TCP port, 1 to 65535 (it is '${value}')`);
+  return ports.port(`GPUX_${name.toUpperCase()}_PORT`, fallback, (message) => {
+    console.error(`[smoke] ${message}`);
     process.exit(2);
-  }
-  return Number(value);
+  });
 }
 
 const HEALTH = [

@@ -10,7 +10,7 @@ USAGE="usage: npm run stack -- up|down|status|env|purge   (bash infra/scripts/st
   down     stop both cleanly
   status   print up/down for each (exit 1 if either is down)
   env      print the environment variables that point clients at this stack
-  purge    stop both and delete their data (the event log too)"
+  purge    stop both and delete their data (the event log too, and the demo node's credential)"
 
 case "${1:-}" in
   -h | --help) echo "$USAGE"; exit 0 ;;
@@ -51,7 +51,8 @@ case "${1:-}" in
     take_lock
     bash "$here/kafka.sh" down
     bash "$here/redis.sh" down
-    rm -rf "$KAFKA_DIR" "$REDIS_DIR" "$GPUX_PORTS_FILE"
-    say "local Kafka and Redis data deleted"
+    # The demo node's credential goes with the log that registered its node (lib.sh).
+    rm -rf "$KAFKA_DIR" "$REDIS_DIR" "$GPUX_PORTS_FILE" "$DEMO_CREDENTIAL_FILE"
+    say "local Kafka and Redis data deleted (the demo node's credential too)"
     ;;
 esac

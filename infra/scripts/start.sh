@@ -210,7 +210,7 @@ timeout 120 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/g
 # A market to try at once: h100 with a provider, a buyer (their new API keys), a trade and a
 # resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
 say "opening the demo market"
-credential_file="$GPUX_RUN_DIR/demo-node-credential"
+credential_file=$DEMO_CREDENTIAL_FILE
 GATEWAY_URL="$gateway_url" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
   node infra/scripts/demo.js 2>&1 | sed 's/^/  /' \
   || say "WARNING: the demo market could not be set up (above); the marketplace runs without it"

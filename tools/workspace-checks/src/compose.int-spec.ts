@@ -170,6 +170,9 @@ describe('docker-compose.yml', () => {
     const stage = dockerfile.slice(dockerfile.indexOf('AS bootstrap'));
     expect(stage.slice(0, stage.indexOf('\nFROM '))).toMatch(/CMD \["node", "infra\/scripts\/demo\.js"\]/);
     const demo = readFileSync(path.join(root, 'infra/scripts/demo.js'), 'utf8');
+    // What it requires of its own folder (ports.js) is copied beside it, or the image cannot start.
+    for (const [, local] of demo.matchAll(/require\('\.\/([\w-]+)'\)/g))
+      expect(stage.slice(0, stage.indexOf('\nFROM '))).toContain(`infra/scripts/${local}.js`);
     for (const variable of ['GATEWAY_URL', 'ADMIN_API_KEY', 'DEMO_NODE_CREDENTIAL_FILE']) {
       expect(demo).toContain(`process.env.${variable}`);
       expect({ variable, set: bootstrap.environment?.[variable] !== undefined }).toEqual({

@@ -4,13 +4,29 @@
 // says what the script does and what it reads (stdout, exit 0). No stack needed: a local HTTP
 // server stands in for the gateway and counts what the demo sent it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../../..');
+// The run folder the scripts get unless a test names one: empty, so that the ports.env of an
+// `npm start` running in this checkout's .run does not move what the tests ask.
+let emptyRunDir: string;
+beforeAll(() => (emptyRunDir = mkdtempSync(path.join(tmpdir(), 'scripts-run-'))));
+afterAll(() => rmSync(emptyRunDir, { recursive: true, force: true }));
+
+/** A run folder whose ports.env holds `lines`, for `body`; removed after it. */
+async function withPortsEnv(lines: string, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'scripts-ports-'));
+  try {
+    writeFileSync(path.join(dir, 'ports.env'), lines);
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 interface Run {
   code: number | null;
@@ -18,12 +34,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs a script of infra/scripts with only PATH and HOME of this environment, plus `env`. */
+/**
+ * Runs a script of infra/scripts (node, or bash for a .sh) with only PATH and HOME of this environment, an empty run folder
+ * (GPUX_RUN_DIR), plus `env`.
+ */
 function script(name: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [path.join('infra/scripts', name), ...args], {
+    const child = spawn(name.endsWith('.sh') ? 'bash' : 'node', [path.join('infra/scripts', name), ...args], {
       cwd: root,
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env },
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], GPUX_RUN_DIR: emptyRunDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 20_000,
     });
@@ -129,6 +148,47 @@ describe('infra/scripts/demo.js', () => {
     );
   });
 
+  it("without GPUX_GATEWAY_PORT goes to the gateway port the run folder's start kept (ports.env), and --help says so", async () => {
+    // That start's gateway, a stand-in: the demo's first question comes here, not to port 4000.
+    let asked = 0;
+    const kept = createServer((req, res) => {
+      asked++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    });
+    await new Promise<void>((resolve) => kept.listen(0, '127.0.0.1', resolve));
+    const { port } = kept.address() as AddressInfo;
+    const { ADMIN_API_KEY = '' } = env;
+    try {
+      await withPortsEnv(`GPUX_KAFKA_PORT=19092\nGPUX_GATEWAY_PORT=${port}\n`, async (dir) => {
+        const help = await script('demo.js', ['--help'], { GPUX_RUN_DIR: dir });
+        expect(help.stdout).toContain(
+          `GATEWAY_URL\n(unset: http://127.0.0.1:${port}/graphql, from GPUX_GATEWAY_PORT`,
+        );
+        const run = await script('demo.js', [], { ADMIN_API_KEY, GPUX_RUN_DIR: dir });
+        expect({ code: run.code, stderr: run.stderr, asked }).toEqual({
+          code: 1,
+          stderr: '[demo] UNAUTHENTICATED: no\n',
+          asked: 1,
+        });
+      });
+      // A port given in the environment wins, in --help too; a kept one that is no port is
+      // refused naming the file.
+      await withPortsEnv('GPUX_GATEWAY_PORT=40x0\n', async (dir) => {
+        const help = await script('demo.js', ['--help'], { GPUX_RUN_DIR: dir, GPUX_GATEWAY_PORT: '4900' });
+        expect(help.stdout).toContain('(unset: http://127.0.0.1:4900/graphql, from GPUX_GATEWAY_PORT');
+        expectRefused(
+          await script('demo.js', [], { ADMIN_API_KEY, GPUX_RUN_DIR: dir }),
+          new RegExp(
+            `^\\[demo\\] GPUX_GATEWAY_PORT in ${dir}/ports\\.env must be a TCP port, 1 to 65535 \\(it is '40x0'\\)$`,
+          ),
+        );
+      });
+    } finally {
+      await new Promise((resolve) => kept.close(resolve));
+    }
+  });
+
   it('refuses a DEMO_NODE_CREDENTIAL_FILE it could not write, before creating anything', async () => {
     const missing = path.join(dir, 'no-such-folder', 'credential');
     expectRefused(
@@ -193,6 +253,43 @@ describe('infra/scripts/dead-letters.js', () => {
       /^\[dead-letters\] GPUX_KAFKA_PORT must be a TCP port, 1 to 65535 \(it is '19092x'\)$/,
     );
   });
+
+  it("without GPUX_KAFKA_PORT reads the Kafka of the run folder's start (ports.env), not 19092", async () => {
+    // That start's Kafka, a stand-in that hangs up on every connection: the script fails (exit 1)
+    // naming the broker it tried, and its connections came here.
+    let connections = 0;
+    const kept = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => kept.listen(0, '127.0.0.1', resolve));
+    const { port } = kept.address() as AddressInfo;
+    try {
+      await withPortsEnv(`GPUX_KAFKA_PORT=${port}\nGPUX_REDIS_PORT=16379\n`, async (dir) => {
+        const run = await script('dead-letters.js', [], { GPUX_RUN_DIR: dir });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(
+          new RegExp(`^\\[dead-letters\\] cannot read Kafka at 127\\.0\\.0\\.1:${port}: `),
+        );
+        expect(connections).toBeGreaterThan(0);
+        // A port given in the environment wins; one kept that is no port is refused naming the file.
+        writeFileSync(path.join(dir, 'ports.env'), 'GPUX_KAFKA_PORT=0\n');
+        expectRefused(
+          await script('dead-letters.js', [], { GPUX_RUN_DIR: dir }),
+          new RegExp(
+            `^\\[dead-letters\\] GPUX_KAFKA_PORT in ${dir}/ports\\.env must be a TCP port, 1 to 65535 \\(it is '0'\\)$`,
+          ),
+        );
+        const given = await script('dead-letters.js', [], {
+          GPUX_RUN_DIR: dir,
+          GPUX_KAFKA_PORT: String(port),
+        });
+        expect(given.stderr).toContain(`cannot read Kafka at 127.0.0.1:${port}: `);
+      });
+    } finally {
+      await new Promise((resolve) => kept.close(resolve));
+    }
+  }, 30_000);
 });
 
 describe('infra/scripts/smoke.js', () => {
@@ -240,5 +337,29 @@ describe('infra/scripts/smoke.js', () => {
       await script('smoke.js', ['--bogus']),
       /^\[smoke\] unknown argument "--bogus": smoke\.js takes no arguments \(only --help\)/,
     );
+  });
+});
+
+describe('infra/scripts/stack.sh purge', () => {
+  it("deletes the demo node's credential with the event log: it names a node of that log", async () => {
+    // A run folder with nothing running (no pid files): purge stops nothing, and deletes.
+    const dir = mkdtempSync(path.join(tmpdir(), 'stack-purge-'));
+    try {
+      for (const sub of ['kafka', 'redis']) {
+        mkdirSync(path.join(dir, sub));
+        writeFileSync(path.join(dir, sub, 'data'), 'x');
+      }
+      writeFileSync(path.join(dir, 'ports.env'), 'GPUX_KAFKA_PORT=39092\n');
+      writeFileSync(path.join(dir, 'demo-node-credential'), 'gpuxn_old');
+      writeFileSync(path.join(dir, 'admin-api-key'), 'k'.repeat(24));
+      const run = await script('stack.sh', ['purge'], { GPUX_RUN_DIR: dir });
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(run.stdout).toContain("local Kafka and Redis data deleted (the demo node's credential too)");
+      expect(existsSync(path.join(dir, 'demo-node-credential'))).toBe(false);
+      // The gateway's admin key is no part of the log: kept, with the lock file purge took.
+      expect(readdirSync(dir).sort()).toEqual(['admin-api-key', 'lock']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { openAccountSchema, depositSchema } from './settlement/accounts';
 import { registerNodeCommandSchema, registerNodeSchema } from './capacity/nodes';
 import { marketSpecSchema, openMarketSchema } from './orders/market';
 import { aMarket, aNode } from './commands.fixture';
-import { label, modelName, printable } from './text';
+import { counted, label, modelName, printable } from './text';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
   result.success ? [] : (result.error?.issues.map((i) => i.message) ?? []);
@@ -131,5 +131,17 @@ describe('free text in commands, not in events', () => {
   it('still reads an event recorded before the rule: the events keep plain strings', () => {
     expect(registerNodeSchema.safeParse({ ...aNode, region: ' ' }).success).toBe(true);
     expect(marketSpecSchema.safeParse({ ...aMarket, gpuClass: 'H100\n' }).success).toBe(true);
+  });
+});
+
+describe('counted', () => {
+  it('says 1 in the singular, any other count in the plural', () => {
+    expect([counted(1, 'GPU'), counted(2, 'GPU'), counted(0, 'hour'), counted(1, 'hour')]).toEqual([
+      '1 GPU',
+      '2 GPUs',
+      '0 hours',
+      '1 hour',
+    ]);
+    expect(counted(3, 'adapter index', 'adapter indexes')).toBe('3 adapter indexes');
   });
 });

@@ -75,3 +75,10 @@ export const labelRule = (max: number) =>
 /** A `printable`'s rule in words, for the API's descriptions. */
 export const printableRule = (max: number) =>
   `One line of at most ${max} characters (no line break, tab or other control character, no bidirectional control).`;
+
+/**
+ * `n` and its noun, singular for 1 ("1 GPU", "2 GPUs", "1 hour"), for the messages a caller reads:
+ * "1 GPUs × 1 hours" read as a bug. `plural` for a noun that does not take an s.
+ */
+export const counted = (n: number, singular: string, plural = `${singular}s`): string =>
+  `${n} ${n === 1 ? singular : plural}`;

@@ -58,6 +58,16 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
     });
   });
 
+  it('counts one GPU and one hour in the singular', () => {
+    const small = { ...bid, gpus: 1, hours: 1 };
+    const refused = apiError('INSUFFICIENT_FUNDS', 'account buyer-1 has 1.00 available', 'amount', {
+      available: '1.000000',
+    });
+    expect(answer(holdRefusal(refused, small, 2_152_500, true)).message).toBe(
+      'the bid needs 2.1525 held for its worst case, 1 GPU × 1 hour × 2.10 = 2.10, plus a fee of 0.0525; account buyer-1 has 1.00 available: deposit, or bid for less',
+    );
+  });
+
   it('names no order id for a bid sent without a clientOrderId: its random id is no order, now or later', () => {
     const refused = answer(
       holdRefusal(

@@ -1,4 +1,5 @@
 import {
+  counted,
   dollars,
   bidRefusal,
   ESCROW_ANSWERS_MANAGER,
@@ -60,7 +61,7 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number, named:
           : `account ${bid.accountId} has ${dollars(available)} available`;
     return apiError(
       'INSUFFICIENT_FUNDS',
-      `the bid needs ${dollars(amount)} held for its worst case, ${bid.gpus} GPUs × ${bid.hours} hours × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: deposit, or bid for less`,
+      `the bid needs ${dollars(amount)} held for its worst case, ${counted(bid.gpus, 'GPU')} × ${counted(bid.hours, 'hour')} × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: deposit, or bid for less`,
       'price',
       {
         ...(named ? { orderId: bid.orderId } : {}),

@@ -118,7 +118,7 @@ describe('the gpu-worker command', () => {
       code: 2,
       stdout: '',
       stderr: expect.stringMatching(
-        /^gpu-worker: --adapter "no-such-gpu-anywhere" matches no adapter \(there (is|are) 0: /m,
+        /^gpu-worker: --adapter "no-such-gpu-anywhere" matches no adapter \(there (is one adapter, |are \d+ adapters: )0: /m,
       ),
     });
     // From the environment, it is named as such; a number that is no index is refused, not matched.
@@ -126,14 +126,14 @@ describe('the gpu-worker command', () => {
       code: 2,
       stdout: '',
       stderr: expect.stringMatching(
-        /^gpu-worker: GPUX_ADAPTER="no-such-gpu-anywhere" matches no adapter \(there (is|are) 0: /m,
+        /^gpu-worker: GPUX_ADAPTER="no-such-gpu-anywhere" matches no adapter \(there (is one adapter, |are \d+ adapters: )0: /m,
       ),
     });
     expect(gpuWorker('selftest', '--adapter=-1')).toEqual({
       code: 2,
       stdout: '',
       stderr: expect.stringMatching(
-        /^gpu-worker: --adapter -1: (the only adapter index is 0|an adapter index is 0 to \d+) \(there (is|are) 0: /m,
+        /^gpu-worker: --adapter -1: (the only adapter index is 0|an adapter index is 0 to \d+) \(there (is one adapter, |are \d+ adapters: )0: /m,
       ),
     });
   });

@@ -23,11 +23,13 @@ describe('--adapter', () => {
     expect(chooseAdapter(adapters, '3')).toEqual({
       ok: false,
       error:
-        '--adapter 3: no adapter has that index (there are 0: NVIDIA H200; 1: Intel(R) Xe Graphics; 2: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)',
+        '--adapter 3: no adapter has that index (there are 3 adapters: 0: NVIDIA H200; 1: Intel(R) Xe Graphics; 2: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)',
     });
     expect(chooseAdapter(adapters, 'amd')).toEqual({
       ok: false,
-      error: expect.stringMatching(/^--adapter "amd" matches no adapter \(there are 0: NVIDIA H200; /),
+      error: expect.stringMatching(
+        /^--adapter "amd" matches no adapter \(there are 3 adapters: 0: NVIDIA H200; /,
+      ),
     });
     expect(chooseAdapter(adapters, 'x')).toEqual({
       ok: false,
@@ -46,12 +48,12 @@ describe('--adapter', () => {
     for (const wanted of ['-1', '1.5', '+1', '1e0', '.5'])
       expect(chooseAdapter(adapters, wanted)).toEqual({
         ok: false,
-        error: `--adapter ${wanted}: an adapter index is 0 to 2 (there are 0: NVIDIA H200; 1: Intel(R) Xe Graphics; 2: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)`,
+        error: `--adapter ${wanted}: an adapter index is 0 to 2 (there are 3 adapters: 0: NVIDIA H200; 1: Intel(R) Xe Graphics; 2: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)`,
       });
     expect(chooseAdapter(adapters.slice(2), '-1')).toEqual({
       ok: false,
       error:
-        '--adapter -1: the only adapter index is 0 (there is 0: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)',
+        '--adapter -1: the only adapter index is 0 (there is one adapter, 0: llvmpipe (LLVM 19.1.7, 256 bits); see gpu-worker adapters)',
     });
     // A device id is still a part of a name.
     expect(chooseAdapter(adapters, '0x9a49')).toEqual({ ok: true, index: 1 });
@@ -60,7 +62,9 @@ describe('--adapter', () => {
   it('names GPUX_ADAPTER, not --adapter, when the choice came from the environment', () => {
     expect(chooseAdapter(adapters, 'amd', 'GPUX_ADAPTER')).toEqual({
       ok: false,
-      error: expect.stringMatching(/^GPUX_ADAPTER="amd" matches no adapter \(there are 0: NVIDIA H200; /),
+      error: expect.stringMatching(
+        /^GPUX_ADAPTER="amd" matches no adapter \(there are 3 adapters: 0: NVIDIA H200; /,
+      ),
     });
     expect(chooseAdapter(adapters, '3', 'GPUX_ADAPTER')).toEqual({
       ok: false,

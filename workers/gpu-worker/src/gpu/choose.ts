@@ -28,8 +28,13 @@ export function chooseAdapter(
   source: AdapterSource = '--adapter',
 ): Choice {
   const listed = adapters.map((a, i) => `${i}: ${adapterLabel(a)}`).join('; ');
+  // Counted, then listed: "there is 0: llvmpipe" read as if there were none.
   const there =
-    adapters.length === 0 ? 'there is none' : `${adapters.length === 1 ? 'there is' : 'there are'} ${listed}`;
+    adapters.length === 0
+      ? 'there is none'
+      : adapters.length === 1
+        ? `there is one adapter, ${listed}`
+        : `there are ${adapters.length} adapters: ${listed}`;
   const text = wanted.trim();
   // `--adapter 3`, `--adapter "nvidia"`; `GPUX_ADAPTER=3`, `GPUX_ADAPTER="nvidia"`.
   const given = (quoted: boolean) => {

@@ -1,3 +1,4 @@
+import { counted } from '@gpux/contracts';
 import { findModel, Precision } from '@gpux/certification';
 
 /** No challenge may keep a node busy longer than this, from issue to commitment. */
@@ -33,7 +34,7 @@ export function refuseClaim(claimedTflops: number, context: ClaimContext): Claim
     if (claimedTflops > ceiling) {
       return {
         field: 'claimedTflops',
-        message: `a claim of ${claimedTflops} TFLOP/s is more than ${PEAK_HEADROOM} × the ${model.name} peak (${model.peakTflops[precision]} ${precision}) × ${gpus} GPU${gpus === 1 ? '' : 's'} = ${ceiling} TFLOP/s`,
+        message: `a claim of ${claimedTflops} TFLOP/s is more than ${PEAK_HEADROOM} × the ${model.name} peak (${model.peakTflops[precision]} ${precision}) × ${counted(gpus, 'GPU')} = ${ceiling} TFLOP/s`,
       };
     }
   }
@@ -41,7 +42,7 @@ export function refuseClaim(claimedTflops: number, context: ClaimContext): Claim
   if (claimedTflops < floor) {
     return {
       field: 'claimedTflops',
-      message: `a claim of ${claimedTflops} TFLOP/s is below what the market requires of ${gpus} GPU${gpus === 1 ? '' : 's'} (${context.requiredTflopsPerGpu} per GPU = ${floor} TFLOP/s): the node could not sell what it proved`,
+      message: `a claim of ${claimedTflops} TFLOP/s is below what the market requires of ${counted(gpus, 'GPU')} (${context.requiredTflopsPerGpu} per GPU = ${floor} TFLOP/s): the node could not sell what it proved`,
     };
   }
   return null;

@@ -85,6 +85,11 @@ describe('market decider', () => {
         'node n1 has 2 GPUs free to offer',
       );
       expect(when(state, place(ask('a2', { gpus: 2 }))).kind).toBe('accepted');
+      // One GPU is one GPU, not "1 GPUs".
+      const one = [...given, accepted(ask('a1', { gpus: 7 }))];
+      expect(when(one, place(ask('a2', { gpus: 2 }))).thenRejects('BAD_USER_INPUT').message).toBe(
+        'node n1 has 1 GPU free to offer',
+      );
     });
 
     it('counts GPUs under a running lease as not free, until the lease ends', () => {

@@ -1,4 +1,4 @@
-import { holdFor } from '@gpux/contracts';
+import { counted, holdFor } from '@gpux/contracts';
 import { accept, acceptAll, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketContext, MarketEvent, MarketState } from '../market';
 import { uncertified } from '../rules/certified';
@@ -38,6 +38,6 @@ export function placeOrder(
   if (notCertified) return reject('NODE_NOT_CERTIFIED', notCertified, 'nodeId');
   const free = freeGpus(state, order.nodeId, context.now.getTime());
   if (order.gpus > free)
-    return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${free} GPUs free to offer`, 'gpus');
+    return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${counted(free, 'GPU')} free to offer`, 'gpus');
   return acceptAll(enterBook(state, order, context.now, context.hourMs));
 }
