@@ -3,14 +3,15 @@
 // placed through the API without a reload; an API key typed in to sign in is kept in the tab's
 // memory only (never in localStorage, sessionStorage, cookies or console output); the provider
 // and buyer views show nodes, certifications, leases and orders, and the API's own errors. The
-// market and provider pages subscribe before they read: a change made while a read's answer is
-// held back from the page (holdAnswer) is shown all the same; and the market page shows the book
-// and ticker its subscriptions send first, as they stand once live: a change made after its read
-// and before its subscriptions start (holdSubscriptions) is shown all the same.
+// market page subscribes before it reads: a change made while a read's answer is held back from the
+// page (holdAnswer) is shown all the same; and the market page shows the book and ticker, and the
+// provider page its nodes, as their subscriptions send them first, as they stand once live: a
+// change made after the page's read and before its subscriptions start (holdSubscriptions) is
+// shown all the same, with no read again.
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Browser } from 'puppeteer-core';
-import { pricingReadModel } from '@gpux/contracts';
+import { capacityReadModel, pricingReadModel } from '@gpux/contracts';
 import { waitUntil } from '@gpux/testing';
 import {
   BROWSER_WAIT_MS,
@@ -353,20 +354,35 @@ describe('the web console', () => {
     }
   });
 
-  it('subscribes to a node its first read finds, and reads again: a change between the two is shown', async () => {
+  it("takes a node its read finds from its subscription's first message: a change after the read, before the subscription started, is shown with no read again", async () => {
     // p2 and its node p2-n1 (CERTIFIED) are the market test's.
     const key = keys['p2']!;
-    let answer: HeldAnswer | undefined;
+    let subscriptions: HeldSubscriptions | undefined;
     const { page, logs } = await openPage(browser!, `${consoleUrl}#/provider`, async (p) => {
-      answer = await holdAnswer(p, /myNodes/);
+      subscriptions = await holdSubscriptions(p);
     });
+    /** The page's reads of its nodes. */
+    let reads = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && /myNodes/.test(request.postData() ?? '')) reads += 1;
+    });
+    const redis = new Redis(m.redisUrl);
     try {
       await page.waitForSelector('#provider-status');
       await page.type('input[name="apiKey"]', key);
       await page.click('#sign-in button[type="submit"]');
-      // The gateway has read p2's nodes (p2-n1 CERTIFIED); the page has not got the answer, and
-      // could not have subscribed to a node it does not know yet.
-      await answer!.read;
+      // The page has read p2's nodes and shown p2-n1 as read, and sent its subscription, which the
+      // gateway has not got: it is not live.
+      await page.waitForSelector('#provider-status[data-loaded="true"]');
+      await waitForText(page, '[data-node-status="p2-n1"]', 'CERTIFIED');
+      await waitUntil(
+        'the subscription held',
+        async () => (await subscriptions!.held()) === 1,
+        BROWSER_WAIT_MS,
+      );
+      const channel = capacityReadModel.nodeChannel('p2-n1');
+      expect(((await redis.pubsub('NUMSUB', channel)) as (string | number)[])[1]).toBe(0);
+      // A change now: after the page's read, before its subscription.
       await m.ok(`mutation { revokeNodeCredential(nodeId: "p2-n1") { id } }`, {}, key);
       await waitUntil(
         'p2-n1 suspended',
@@ -375,12 +391,19 @@ describe('the web console', () => {
             .gpuNode.status === 'SUSPENDED',
         BROWSER_WAIT_MS,
       );
-      await answer!.release();
-      // Shown as read first, then as it stands: the node was read again once subscribed.
+      await subscriptions!.release();
+      // Nothing changes after the subscription starts: its first message, the node as it stands, is
+      // what shows the change. Before, the page read its nodes again once subscribed (a change
+      // after that read and before the subscription was live was shown only at the next change).
       await waitForText(page, '[data-node-status="p2-n1"]', 'SUSPENDED');
+      expect(await page.$eval(`[data-node-id="p2-n1"] p`, (el) => el.textContent)).toContain(
+        'suspended: CREDENTIAL_REVOKED',
+      );
+      expect(reads).toBe(1);
       expect(logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
     } finally {
       await page.close();
+      redis.disconnect();
     }
   });
 

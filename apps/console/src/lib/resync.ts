@@ -131,8 +131,9 @@ export function missesTrades(trades: readonly TradeLike[], count: number): boole
 
 /**
  * The ids of `ids` not watched yet, in their order. A page that learns what to subscribe from a
- * read (the provider's nodes) subscribes these, then reads again: the read that found them ran
- * before their subscriptions did.
+ * read (the provider's nodes) subscribes these: the read that found them ran before their
+ * subscriptions did, and each subscription's first message is the entity as it stands once live
+ * (nodeStatusChanged), so nothing is read again for them.
  */
 export function unwatched(ids: readonly string[], watched: { has(id: string): boolean }): string[] {
   return [...new Set(ids)].filter((id) => !watched.has(id));

@@ -1,8 +1,12 @@
 // The provider's view (signed in): their nodes with status and certification history (measured
-// TFLOP/s per GPU against the model's peak), and what they earned. Node changes come by
-// nodeStatusChanged; the figures are read again when one does, and when the socket comes back
-// after a drop (for the changes it missed). A node is subscribed before the read that shows it
-// last: one first found by a read is subscribed, then read again.
+// TFLOP/s per GPU against the model's peak), and what they earned. Each node comes by
+// nodeStatusChanged, whose first message is the node as it stands once the subscription is live,
+// then every change: a node first found by a read is subscribed, and shown as read until that
+// first message replaces it (the page used to read again once subscribed, and a change between
+// that read and the subscription's start, which the page cannot see, was shown only at the next
+// change). What no subscription carries (the account's balance and earnings, its sales, which
+// nodes it has) is read: at the start, when a node changes, and when the socket comes back after
+// a drop (for the changes it missed).
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { certificationChart, formatTflops, type CertificationEntry } from '../lib/certifications';
@@ -48,20 +52,18 @@ interface ProviderData {
   myFills: { edges: { node: Fill }[] };
 }
 
+/** A node as the API answers it: its certifications a connection. */
+type FlatNode = Omit<Node, 'certifications'> & { certifications: { edges: { node: CertificationEntry }[] } };
+const flattenNode = (node: FlatNode): Node => ({
+  ...node,
+  certifications: node.certifications.edges.map((e) => e.node),
+});
+
 /** The API's answer: connections, flattened into ProviderData. */
-type Answer = Omit<ProviderData, 'myNodes'> & {
-  myNodes: {
-    edges: {
-      node: Omit<Node, 'certifications'> & { certifications: { edges: { node: CertificationEntry }[] } };
-    }[];
-  };
-};
+type Answer = Omit<ProviderData, 'myNodes'> & { myNodes: { edges: { node: FlatNode }[] } };
 const flatten = (answer: Answer): ProviderData => ({
   ...answer,
-  myNodes: answer.myNodes.edges.map(({ node }) => ({
-    ...node,
-    certifications: node.certifications.edges.map((e) => e.node),
-  })),
+  myNodes: answer.myNodes.edges.map(({ node }) => flattenNode(node)),
 });
 
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu challengeSize efficiency certifiedUntil
@@ -70,9 +72,19 @@ const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu c
 export const providerPage: Page = (root) => {
   /** The nodeStatusChanged subscriptions by node; one that ended is subscribed again by the next load. */
   const subscriptions = new Map<string, () => void>();
-  /** Every node a read has shown: one not among them is read again once subscribed. */
+  /** Every node a read has shown: one not among them is subscribed when a read finds it. */
   const seen = new Set<string>();
-  const charts: (() => void)[] = [];
+  /**
+   * The last node each running subscription sent: newer than any read's (the subscription sends the
+   * node as it stands once live, then every change), so shown over the read's.
+   */
+  const sent = new Map<string, Node>();
+  /** Each node's chart, by node. */
+  const charts = new Map<string, () => void>();
+  const removeCharts = () => {
+    charts.forEach((remove) => remove());
+    charts.clear();
+  };
   /** Torn down: a query that answers after it draws and subscribes nothing. */
   let closed = false;
   /** What the last load found, for the status line. */
@@ -90,15 +102,29 @@ export const providerPage: Page = (root) => {
 
   const watch = (nodeId: string) => {
     if (subscriptions.has(nodeId)) return;
-    const stop = subscribe(
-      `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { id status } }`,
+    /** Whether the subscription's first message (the node as it stands once live) came. */
+    let first = true;
+    const stop = subscribe<{ nodeStatusChanged: FlatNode }>(
+      `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { ${NODE} } }`,
       { id: nodeId },
-      () => void load(),
+      ({ nodeStatusChanged }) => {
+        if (closed || subscriptions.get(nodeId) !== stop) return;
+        sent.set(nodeId, flattenNode(nodeStatusChanged));
+        showNode(nodeId);
+        // The node is shown as sent; what it changed beyond the node (its sales, what the account
+        // earned) is read again. The first message is no change: the node as it stands.
+        if (!first) void load();
+        first = false;
+      },
       (error) => {
         // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
-        // way, so that a later load starts it afresh rather than beside one still running.
+        // way, so that a later load starts it afresh rather than beside one still running; its last
+        // node is no longer kept current, and the reads show theirs until the next one's first.
         stop();
-        if (subscriptions.get(nodeId) === stop) subscriptions.delete(nodeId);
+        if (subscriptions.get(nodeId) === stop) {
+          subscriptions.delete(nodeId);
+          sent.delete(nodeId);
+        }
         if (!closed) fill(status, `subscription: ${error.message}`);
       },
     );
@@ -119,21 +145,17 @@ export const providerPage: Page = (root) => {
       );
       if (closed) return;
       const data = flatten(answer);
-      charts.splice(0).forEach((remove) => remove());
-      render(data);
-      // A node this read found for the first time was not watched while it ran, so a change to it
-      // between the two would be lost: watched now, it is read again (serial runs the load once
-      // more when this one ends). A change to a node watched already calls load itself, and runs
-      // a read after this one the same way.
-      const found = unwatched(
+      // A node this read found for the first time was not watched while it ran: watched now, its
+      // subscription's first message is the node as it stands once live, which replaces the read's
+      // (a change between the two is in it). Nothing is read again for it.
+      for (const id of unwatched(
         data.myNodes.map((node) => node.id),
         seen,
-      );
-      for (const id of found) {
+      )) {
         seen.add(id);
         watch(id);
       }
-      if (found.length > 0) void load();
+      render(data);
       summary = `Account ${data.me.id}: ${data.myNodes.length} node(s)`;
       showStatus();
       status.dataset['loaded'] = 'true';
@@ -142,7 +164,22 @@ export const providerPage: Page = (root) => {
     }
   });
 
+  /** The node as last sent by its subscription, else as last read. */
+  const current = (node: Node): Node => sent.get(node.id) ?? node;
+
+  /** Draws one node's card again, as its subscription last sent it. */
+  const showNode = (nodeId: string) => {
+    const node = sent.get(nodeId);
+    const card = body.querySelector(`section.node[data-node-id="${CSS.escape(nodeId)}"]`);
+    // Not drawn yet (the read that found it has not drawn): drawn with the read, as sent.
+    if (!node || !card) return;
+    charts.get(nodeId)?.();
+    charts.delete(nodeId);
+    card.replaceWith(nodeCard(node));
+  };
+
   const render = (data: ProviderData) => {
+    removeCharts();
     const sales = data.myFills.edges.map((e) => e.node).filter((f) => f.side === 'ASK');
     fill(
       body,
@@ -162,7 +199,7 @@ export const providerPage: Page = (root) => {
           h('span', { class: 'value' }, formatUsd(data.me.balance, 2, '$')),
         ),
       ),
-      ...data.myNodes.map(nodeCard),
+      ...data.myNodes.map((node) => nodeCard(current(node))),
       h(
         'section',
         {},
@@ -243,9 +280,12 @@ export const providerPage: Page = (root) => {
         'no certifications yet',
       ),
     );
-    // The chart sizes itself to its container: draw it once the card is in the page.
+    // The chart sizes itself to its container: draw it once the card is in the page (unless it was
+    // replaced meanwhile, by a newer node or a newer read).
     queueMicrotask(() => {
-      if (!closed) charts.push(certificationsChart(chartEl, data));
+      if (closed || !chartEl.isConnected) return;
+      charts.get(node.id)?.();
+      charts.set(node.id, certificationsChart(chartEl, data));
     });
     return card;
   };
@@ -257,6 +297,6 @@ export const providerPage: Page = (root) => {
     socket.stop();
     subscriptions.forEach((stop) => stop());
     subscriptions.clear();
-    charts.splice(0).forEach((remove) => remove());
+    removeCharts();
   };
 };

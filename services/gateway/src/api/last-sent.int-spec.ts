@@ -125,6 +125,8 @@ describe('subscriptions never send the same state of an entity twice in a row', 
       'subscription { nodeStatusChanged(nodeId: "n1") { status suspendedReason } }',
       channel,
     );
+    // The node as it stands first (the subscription's first view).
+    await watched.until(1);
     await seed.hset(node, { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' });
     await notice();
     await notice();
@@ -135,11 +137,12 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     await seed.hdel(node, 'suspendedReason');
     await notice();
     await notice();
-    await watched.until(2);
+    await watched.until(3);
     await seed.hset(node, { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' });
     await notice();
-    await watched.until(3);
+    await watched.until(4);
     expect(watched.messages).toEqual([
+      { status: 'CERTIFIED', suspendedReason: null },
       { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' },
       { status: 'CERTIFIED', suspendedReason: null },
       { status: 'SUSPENDED', suspendedReason: 'NODE_LEFT' },

@@ -51,10 +51,10 @@ const logger = new Logger('pubsub');
  * confirmed, not one whose SUBSCRIBE failed while it was down), then each view channel is re-read
  * for its listeners and each event subscriber is ended (channel-kinds.ts).
  *
- * A market-data view subscription (iterate's `snapshot`) sends the view as it stands first, read
- * once the channel's SUBSCRIBE is confirmed, then every change: a client learns the state from
- * the subscription itself, with nothing lost between a read of its own and the subscription's
- * start, which it cannot see.
+ * A view subscription with iterate's `snapshot` (a market's book or ticker, a node) sends the
+ * view as it stands first, read once the channel's SUBSCRIBE is confirmed, then every change: a
+ * client learns the state from the subscription itself, with nothing lost between a read of its
+ * own and the subscription's start, which it cannot see.
  */
 @Injectable()
 export class RedisPubSub implements OnApplicationShutdown {
@@ -208,8 +208,8 @@ export class RedisPubSub implements OnApplicationShutdown {
    * market's book, a node). The view is named with it (nameEntity), so that what a watcher is sent
    * for it, the fields it selected, is compared under that entity too (shared-subscriptions.ts).
    *
-   * With `snapshot` (a view channel only: a market's book, its ticker), the first item is the view
-   * as it stands once the subscription is live: `map(REFRESH_MESSAGE)` read after Redis confirmed
+   * With `snapshot` (a view channel only: a market's book, its ticker, a node), the first item is
+   * the view as it stands once the subscription is live: `map(REFRESH_MESSAGE)` read after Redis confirmed
    * the channel's SUBSCRIBE (or a notice's read, if one comes first), then every change. Nothing
    * is lost between the two, and the first view never comes after a newer one (firstViews). A
    * client need not read the view itself and merge; the channel's other listeners are sent

@@ -216,14 +216,16 @@ export class NodesResolver {
   }
 
   @Subscription(() => GpuNode, {
-    description: 'A node as its status changes: certified, suspended, lost, challenged.',
+    description:
+      'A node: first as it stands once the subscription is live, then each time it changes (certified, suspended, lost, challenged). The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older node after a newer one.',
     resolve: (n: GpuNode) => n,
   })
   @Roles('admin', 'buyer', 'provider')
   async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string) {
     if (!(await this.readNode(nodeId)))
       throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
-    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => this.readNode(nodeId));
+    // The node as it stands first, read once the channel is subscribed (pubsub.ts).
+    return this.pubsub.iterate(rm.nodeChannel(nodeId), () => this.readNode(nodeId), { snapshot: true });
   }
 
   @Mutation(() => RegisteredNode, {
