@@ -8,11 +8,11 @@
 import { pricingReadModel as pm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import { Client, createClient } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
-import WebSocket from 'ws';
 import { RedisPubSub } from '../api/pubsub';
 import { seedMarket, startGateway } from '../gateway.fixture';
+import { expectRaceSettled, subscriptionClient, Watcher, watchSubscription } from '../subscriptions.fixture';
 
 const ADMIN_KEY = 'first-view-int-spec-admin-key-0123456789';
 const BOOK =
@@ -36,41 +36,14 @@ describe("a market's book and ticker subscriptions send the market as it stands 
   const clients: Client[] = [];
 
   const socket = () => {
-    const client = createClient({
-      url: gateway.url.replace(/^http/, 'ws') + '/graphql',
-      webSocketImpl: WebSocket,
-      lazy: true,
-    });
+    const client = subscriptionClient(gateway.url);
     clients.push(client);
     return client;
   };
 
-  /** A subscription's messages (its root field's data) as they come; anonymous (public market data). */
-  const watch = <T>(query: string, marketId: string, client = socket()) => {
-    const messages: T[] = [];
-    const errors: unknown[] = [];
-    const stop = client.subscribe<Record<string, T>>(
-      { query, variables: { m: marketId } },
-      {
-        next: (v) => {
-          if (v.errors) errors.push(v.errors);
-          else messages.push(Object.values(v.data ?? {})[0] as T);
-        },
-        error: (e) => errors.push(e),
-        complete: () => undefined,
-      },
-    );
-    return {
-      messages,
-      errors,
-      stop,
-      until: (n: number) =>
-        waitUntil(
-          `${n} messages (${JSON.stringify(messages)})`,
-          () => messages.length >= n || !!errors.length,
-        ),
-    };
-  };
+  /** A subscription's messages as they come; anonymous (public market data). */
+  const watch = <T>(query: string, marketId: string, client = socket()) =>
+    watchSubscription<T>(client, query, { m: marketId });
 
   /** Bid level `price` (minor units) at `gpus`, and its notices, in one atomic step as pricing writes them. */
   const setBid = (marketId: string, price: number, gpus: number) =>
@@ -152,28 +125,14 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     // and end at the last. Watchers start while the book changes, one per change, and a few after
     // the last change: none of them is told when its subscription is live.
     const steps = 40;
-    const watchers: ReturnType<typeof watch<Book>>[] = [];
+    const watchers: Watcher<Book>[] = [];
     for (let gpus = 1; gpus <= steps; gpus++) {
       watchers.push(watch<Book>(BOOK, 'm2'));
       await setBid('m2', 2_000_000, gpus);
       if (gpus % 4 === 0) await pause(5);
     }
     for (let i = 0; i < 5; i++) watchers.push(watch<Book>(BOOK, 'm2'));
-    const gpusOf = (w: { messages: Book[] }) => w.messages.map((b) => b.bids[0]?.gpus ?? 0);
-    await waitUntil(
-      'every watcher at the last change',
-      () => watchers.every((w) => gpusOf(w).at(-1) === steps),
-      10_000,
-    ).catch(() => undefined);
-    const seen = watchers.map(gpusOf);
     // Before, the watchers that subscribed as the book stopped changing were sent nothing at all.
-    expect(seen.map((s) => s.at(-1))).toEqual(watchers.map(() => steps));
-    for (const s of seen)
-      expect(s).toEqual([...s].sort((a, b) => a - b).filter((g, i, all) => all.indexOf(g) === i));
-    expect(watchers.flatMap((w) => w.errors)).toEqual([]);
-    // Nothing more comes: the last book was each watcher's last message.
-    await pause(300);
-    expect(watchers.map(gpusOf)).toEqual(seen);
-    for (const w of watchers) w.stop();
+    await expectRaceSettled(watchers, (b) => b.bids[0]?.gpus ?? 0, steps);
   });
 });

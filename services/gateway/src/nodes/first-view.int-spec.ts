@@ -8,11 +8,11 @@
 import { capacityReadModel as rm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import { Client, createClient } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
-import WebSocket from 'ws';
 import { RedisPubSub } from '../api/pubsub';
 import { seedApiKey, startGateway } from '../gateway.fixture';
+import { expectRaceSettled, subscriptionClient, Watcher, watchSubscription } from '../subscriptions.fixture';
 
 const ADMIN_KEY = 'node-first-view-int-spec-admin-key-0123456789';
 const PROVIDER_KEY = 'node-first-view-int-spec-provider-key-0123456789';
@@ -35,42 +35,14 @@ describe("a node's subscription sends the node as it stands first", () => {
   const clients: Client[] = [];
 
   const socket = () => {
-    const client = createClient({
-      url: gateway.url.replace(/^http/, 'ws') + '/graphql',
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${PROVIDER_KEY}` },
-      lazy: true,
-    });
+    const client = subscriptionClient(gateway.url, `Bearer ${PROVIDER_KEY}`);
     clients.push(client);
     return client;
   };
 
-  /** The subscription's messages (its root field's data) as they come. */
-  const watch = (nodeId: string, client = socket()) => {
-    const messages: NodeMessage[] = [];
-    const errors: unknown[] = [];
-    const stop = client.subscribe<{ nodeStatusChanged: NodeMessage }>(
-      { query: NODE, variables: { n: nodeId } },
-      {
-        next: (v) => {
-          if (v.errors) errors.push(v.errors);
-          else if (v.data) messages.push(v.data.nodeStatusChanged);
-        },
-        error: (e) => errors.push(e),
-        complete: () => undefined,
-      },
-    );
-    return {
-      messages,
-      errors,
-      stop,
-      until: (n: number) =>
-        waitUntil(
-          `${n} messages (${JSON.stringify(messages)})`,
-          () => messages.length >= n || !!errors.length,
-        ),
-    };
-  };
+  /** The subscription's messages as they come. */
+  const watch = (nodeId: string, client = socket()) =>
+    watchSubscription<NodeMessage>(client, NODE, { n: nodeId });
 
   /** Node `nodeId`'s `fields`, and its notice, in one atomic step as capacity's projection writes them. */
   const change = (nodeId: string, fields: Record<string, string>) =>
@@ -165,28 +137,14 @@ describe("a node's subscription sends the node as it stands first", () => {
     // the last change: none of them is told when its subscription is live.
     await register('n2', 0);
     const steps = 40;
-    const watchers: ReturnType<typeof watch>[] = [];
+    const watchers: Watcher<NodeMessage>[] = [];
     for (let gpus = 1; gpus <= steps; gpus++) {
       watchers.push(watch('n2'));
       await change('n2', { gpus: String(gpus) });
       if (gpus % 4 === 0) await pause(5);
     }
     for (let i = 0; i < 5; i++) watchers.push(watch('n2'));
-    const gpusOf = (w: { messages: NodeMessage[] }) => w.messages.map((n) => n.gpus);
-    await waitUntil(
-      'every watcher at the last change',
-      () => watchers.every((w) => gpusOf(w).at(-1) === steps),
-      10_000,
-    ).catch(() => undefined);
-    const seen = watchers.map(gpusOf);
     // Before, the watchers that subscribed as the node stopped changing were sent nothing at all.
-    expect(seen.map((s) => s.at(-1))).toEqual(watchers.map(() => steps));
-    for (const s of seen)
-      expect(s).toEqual([...s].sort((a, b) => a - b).filter((g, i, all) => all.indexOf(g) === i));
-    expect(watchers.flatMap((w) => w.errors)).toEqual([]);
-    // Nothing more comes: the last node was each watcher's last message.
-    await pause(300);
-    expect(watchers.map(gpusOf)).toEqual(seen);
-    for (const w of watchers) w.stop();
+    await expectRaceSettled(watchers, (n) => n.gpus, steps);
   });
 });

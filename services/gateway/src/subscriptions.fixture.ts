@@ -1,0 +1,79 @@
+// Test support: subscriptions through graphql-ws against a real gateway, and what a race of
+// watchers against changes must come to (the first-view int-specs of markets and nodes).
+import { waitUntil } from '@gpux/testing';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** A lazy graphql-ws client of the gateway at `gatewayUrl`, with `authorization` if given. */
+export function subscriptionClient(gatewayUrl: string, authorization?: string): Client {
+  return createClient({
+    url: gatewayUrl.replace(/^http/, 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    ...(authorization ? { connectionParams: { authorization } } : {}),
+    lazy: true,
+  });
+}
+
+/** A subscription's messages (its root field's data) and errors as they come. */
+export interface Watcher<T> {
+  messages: T[];
+  errors: unknown[];
+  stop: () => void;
+  /** Waits for `n` messages, or an error. */
+  until: (n: number) => Promise<void>;
+}
+
+export function watchSubscription<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Watcher<T> {
+  const messages: T[] = [];
+  const errors: unknown[] = [];
+  const stop = client.subscribe<Record<string, T>>(
+    { query, variables },
+    {
+      next: (v) => {
+        if (v.errors) errors.push(v.errors);
+        else if (v.data) messages.push(Object.values(v.data)[0] as T);
+      },
+      error: (e) => errors.push(e),
+      complete: () => undefined,
+    },
+  );
+  return {
+    messages,
+    errors,
+    stop,
+    until: (n: number) =>
+      waitUntil(`${n} messages (${JSON.stringify(messages)})`, () => messages.length >= n || !!errors.length),
+  };
+}
+
+/**
+ * What watchers that subscribed while a view changed `last` times, each change counting a figure
+ * up (`figure` reads it from a message), must have been sent: every one ends at `last`, its figures
+ * only go up and never repeat (no older view after a newer one, none twice), no errors, and
+ * nothing more comes after. Stops them.
+ */
+export async function expectRaceSettled<T>(
+  watchers: Watcher<T>[],
+  figure: (message: T) => number,
+  last: number,
+): Promise<void> {
+  const figures = (w: Watcher<T>) => w.messages.map(figure);
+  await waitUntil(
+    'every watcher at the last change',
+    () => watchers.every((w) => figures(w).at(-1) === last),
+    10_000,
+  ).catch(() => undefined);
+  const seen = watchers.map(figures);
+  expect(seen.map((s) => s.at(-1))).toEqual(watchers.map(() => last));
+  for (const s of seen)
+    expect(s).toEqual([...s].sort((a, b) => a - b).filter((g, i, all) => all.indexOf(g) === i));
+  expect(watchers.flatMap((w) => w.errors)).toEqual([]);
+  // Nothing more comes: the last view was each watcher's last message.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(watchers.map(figures)).toEqual(seen);
+  for (const w of watchers) w.stop();
+}
