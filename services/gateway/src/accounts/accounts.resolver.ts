@@ -83,7 +83,7 @@ export class AccountsResolver {
     const ledger = this.settlement.ledger(account.id);
     return readPage(
       args,
-      await ledger.count(),
+      () => ledger.count(),
       async (from, to) =>
         (await ledger.slice(from, to)).map((e) => ({
           eventId: e.eventId,

@@ -47,6 +47,24 @@ describe('a newest-first page of a list kept oldest first', () => {
     });
   });
 
+  it('reads nothing for a page it refuses, not even the length: a refusal costs 1 (size-ranges.ts)', async () => {
+    const reads: string[] = [];
+    const count = async () => (reads.push('count'), list.length);
+    const counted = async (from: number, to: number) => (reads.push('read'), read(from, to));
+    for (const [refused, field] of [
+      [args(0), 'first'],
+      [args(101), 'first'],
+      [{ first: 1, after: '' }, 'after'],
+      [args(1, 'nonsense'), 'after'],
+    ] as const)
+      await expect(readPage(refused, count, counted, LEDGER)).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field },
+      });
+    expect(reads).toEqual([]);
+    expect(nodes(await readPage(args(2), count, counted, LEDGER))).toEqual(['item4', 'item3']);
+    expect(reads).toEqual(['count', 'read']);
+  });
+
   it("refuses another list's cursor, of another field or of another account, naming after; reads its own", async () => {
     const mine = (await readPage(args(2), list.length, read, LEDGER)).pageInfo.endCursor;
     const theirs = (await readPage(args(2), list.length, read, { field: 'Account.ledger', of: 'acc-2' }))

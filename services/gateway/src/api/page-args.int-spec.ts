@@ -131,6 +131,27 @@ describe('page arguments on every connection', () => {
     });
   });
 
+  it('reads none of the list for a page it refuses, not even its length: the cost model counts it at 1', async () => {
+    // A market's trades, a ledger, a node's certifications read their list's length before their
+    // arguments: 97 aliases of `trades(first: 0)` under 30 markets passed the cost check (1 each)
+    // and made 2,910 reads, where pages that are answered cost twice as much.
+    const stats = redis.client();
+    /** The calls counted since the last reset of the commands that page a list or a sorted set. */
+    const listReads = async () =>
+      (await stats.info('commandstats'))
+        .split('\n')
+        .map((line) =>
+          /^cmdstat_(llen|lrange|zcard|zcount|z(?:rev)?range\w*|z(?:rev)?rank):calls=(\d+)/.exec(line),
+        )
+        .flatMap((m) => (m ? [`${m[1]} x${m[2]}`] : []));
+    for (const [path, call] of CONNECTIONS)
+      for (const args of ['first: 0', 'first: 101', 'first: 1, after: ""', 'first: 1, after: "bm9uZQ"']) {
+        await stats.config('RESETSTAT');
+        expect((await refusal(`{ ${call(args)} }`)).path).toBe(path);
+        expect({ call: call(args), reads: await listReads() }).toEqual({ call: call(args), reads: [] });
+      }
+  });
+
   it('still refuses a costly query whose sizes are all in range QUERY_TOO_COMPLEX', async () => {
     const answer = await gql(
       '{ markets(first: 100) { edges { node { trades(first: 100) { edges { node { id price gpus hours time } } } } } } }',

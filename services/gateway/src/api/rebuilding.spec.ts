@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { markerKeys, MODELS_OF_QUERY, modelsOf, modelsRebuilding, READ_MODELS } from './rebuilding';
+import {
+  markerKeys,
+  MODELS_OF_FIRST_VIEW,
+  MODELS_OF_QUERY,
+  modelsOf,
+  modelsRebuilding,
+  READ_MODELS,
+} from './rebuilding';
 
 const operation = (query: string) => getOperationAST(parse(query))!;
 
@@ -29,6 +36,27 @@ describe('which read models a query reads', () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).filter((f) => !(f in MODELS_OF_QUERY))).toEqual(
       [],
     );
+  });
+});
+
+describe('which read models a subscription reads', () => {
+  it("is those its first message reads, for a view sent as it stands first: the market's and pricing's", () => {
+    for (const field of ['bookUpdated', 'tickerUpdated'])
+      expect(modelsOf(operation(`subscription { ${field}(marketId: "m1") { __typename } }`)).sort()).toEqual([
+        'orders.read-model',
+        'pricing.read-model',
+      ]);
+  });
+
+  it('is none for one that sends what changes only', () => {
+    expect(modelsOf(operation('subscription { tradeExecuted(marketId: "m1") { id } }'))).toEqual([]);
+    expect(modelsOf(operation('subscription { myOrderUpdated { id } }'))).toEqual([]);
+  });
+
+  it("knows only the schema's subscriptions", () => {
+    const schema = buildSchema(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8'));
+    const fields = Object.keys(schema.getSubscriptionType()!.getFields());
+    expect(Object.keys(MODELS_OF_FIRST_VIEW).filter((f) => !fields.includes(f))).toEqual([]);
   });
 });
 

@@ -39,12 +39,33 @@ export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
   markets: [ORDERS, PRICING, CAPACITY],
 };
 
-/** The read models an operation's root fields read (none for `__typename` and introspection alone). */
+/**
+ * The read models the first message of each subscription that sends the view as it stands first
+ * (pubsub.ts' `snapshot`) reads: that message is a read like a query's, so it is refused while one
+ * of them is rebuilt, as a query is. Admitted, it was read from the model mid-refold and sent as
+ * the market as it stands: a book or a ticker as far as pricing had refolded them (empty, without
+ * the last trade). The other subscriptions send what changes only, and go ahead.
+ */
+export const MODELS_OF_FIRST_VIEW: Readonly<Record<string, readonly string[]>> = {
+  bookUpdated: [ORDERS, PRICING],
+  tickerUpdated: [ORDERS, PRICING],
+};
+
+/**
+ * The read models an operation's root fields read (none for `__typename` and introspection alone);
+ * for a subscription, those its first message reads (MODELS_OF_FIRST_VIEW), none for the others.
+ */
 export function modelsOf(operation: OperationDefinitionNode): string[] {
   const models = new Set<string>();
+  const subscription = operation.operation === 'subscription';
   for (const s of operation.selectionSet.selections) {
     if (s.kind === Kind.FIELD && s.name.value.startsWith('__')) continue;
-    const listed = s.kind === Kind.FIELD ? MODELS_OF_QUERY[s.name.value] : undefined;
+    const listed =
+      s.kind !== Kind.FIELD
+        ? undefined
+        : subscription
+          ? (MODELS_OF_FIRST_VIEW[s.name.value] ?? [])
+          : MODELS_OF_QUERY[s.name.value];
     for (const m of listed ?? READ_MODELS) models.add(m);
   }
   return [...models];
@@ -129,12 +150,13 @@ export class ReadModelWatch {
   }
 
   /**
-   * Why a query cannot be answered now, or undefined: a query while a model it reads is rebuilt
-   * would read part of it (a balance not yet refolded whole). Mutations and subscriptions go ahead
-   * (a command goes to Kafka, and its outcome waits for the model).
+   * Why a query, or a subscription whose first message is the view as it stands, cannot be
+   * answered now, or undefined: read while a model it reads is rebuilt, it would read part of it
+   * (a balance not yet refolded whole). Mutations go ahead (a command goes to Kafka, and its
+   * outcome waits for the model), and so do the subscriptions that send what changes only.
    */
   async refusal(operation: OperationDefinitionNode): Promise<GraphQLError | undefined> {
-    if (operation.operation !== 'query') return undefined;
+    if (operation.operation === 'mutation') return undefined;
     return (await this.rebuilding(modelsOf(operation))).length > 0 ? unavailableError() : undefined;
   }
 

@@ -6,6 +6,7 @@
 // The notices are published as the pricing projection publishes them: in the same atomic step as
 // the change (MULTI).
 import { pricingReadModel as pm } from '@gpux/contracts';
+import { projectionKeys } from '@gpux/eventsourcing';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import type { Client } from 'graphql-ws';
@@ -134,5 +135,34 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     for (let i = 0; i < 5; i++) watchers.push(watch<Book>(BOOK, 'm2'));
     // Before, the watchers that subscribed as the book stopped changing were sent nothing at all.
     await expectRaceSettled(watchers, (b) => b.bids[0]?.gpus ?? 0, steps);
+  });
+
+  it("refuses UNAVAILABLE, as a query, a book or ticker subscription while pricing's model is rebuilt", async () => {
+    // Admitted (subscriptions went ahead whatever the models), its first message was read from the
+    // model mid-refold, as far as pricing had refolded the market (an empty book, a ticker without
+    // its last trade), and sent as the market as it stands, which a query is never answered.
+    await seedMarket(redis, 'm3');
+    await seed.hset(pm.ticker('m3'), { last: '2400000', lastTradeId: 'm3-t3', trades: '3' });
+    await setBid('m3', 2_200_000, 2);
+    const marker = projectionKeys(pm.name).rebuilding;
+    await seed.set(marker, '1');
+    try {
+      const book = watch<Book>(BOOK, 'm3');
+      const ticker = watch(TICKER, 'm3');
+      await Promise.all([book.until(1), ticker.until(1)]);
+      for (const w of [book, ticker]) {
+        expect(w.messages).toEqual([]);
+        expect(w.errors).toEqual([
+          [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+        ]);
+      }
+    } finally {
+      await seed.del(marker);
+    }
+    // Whole again: the market as it stands.
+    const ticker = watch(TICKER, 'm3');
+    await ticker.until(1);
+    expect(ticker.messages).toEqual([{ last: '2.400000', bestBid: '2.200000', trades: 3 }]);
+    ticker.stop();
   });
 });

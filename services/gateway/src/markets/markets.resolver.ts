@@ -208,7 +208,7 @@ export class MarketsResolver {
     const trades = this.pricing.tradeLog(market.id);
     return readPage(
       args,
-      await trades.count(),
+      () => trades.count(),
       async (from, to) => (await trades.slice(from, to)).map(toTrade),
       { field: 'Market.trades', of: market.id },
     );

@@ -166,7 +166,7 @@ export class NodesResolver {
   })
   async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
     const certifications = this.capacity.certifications(node.id);
-    return readPage(args, await certifications.count(), certifications.slice, {
+    return readPage(args, () => certifications.count(), certifications.slice, {
       field: 'GpuNode.certifications',
       of: node.id,
     });
