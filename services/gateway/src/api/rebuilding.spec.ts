@@ -48,6 +48,13 @@ describe('which read models a subscription reads', () => {
       ]);
   });
 
+  it("is the node query's for a node's subscription, which sends the node as it stands first", () => {
+    expect(modelsOf(operation('subscription { nodeStatusChanged(nodeId: "n1") { id } }')).sort()).toEqual([
+      'capacity.read-model',
+      'orders.read-model',
+    ]);
+  });
+
   it('is none for one that sends what changes only', () => {
     expect(modelsOf(operation('subscription { tradeExecuted(marketId: "m1") { id } }'))).toEqual([]);
     expect(modelsOf(operation('subscription { myOrderUpdated { id } }'))).toEqual([]);

@@ -44,11 +44,14 @@ export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
  * (pubsub.ts' `snapshot`) reads: that message is a read like a query's, so it is refused while one
  * of them is rebuilt, as a query is. Admitted, it was read from the model mid-refold and sent as
  * the market as it stands: a book or a ticker as far as pricing had refolded them (empty, without
- * the last trade). The other subscriptions send what changes only, and go ahead.
+ * the last trade); a node as far as capacity had. The other subscriptions send what changes only,
+ * and go ahead.
  */
 export const MODELS_OF_FIRST_VIEW: Readonly<Record<string, readonly string[]>> = {
   bookUpdated: [ORDERS, PRICING],
   tickerUpdated: [ORDERS, PRICING],
+  // As the node query (MODELS_OF_QUERY.node): the same view.
+  nodeStatusChanged: [CAPACITY, ORDERS],
 };
 
 /**
