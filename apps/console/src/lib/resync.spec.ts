@@ -1,4 +1,4 @@
-import { foldTrades, Held, mergeRead, missesTrades, unwatched, type MarketUpdate } from './resync';
+import { foldTrades, Held, mergeRead, unwatched, type MarketUpdate } from './resync';
 
 interface Ticker {
   last: string;
@@ -143,25 +143,6 @@ describe('foldTrades', () => {
   it('passes over a trade older than the last candle (the read has it)', () => {
     const candles = [{ time: minute(1), open: 2, high: 2, low: 2, close: 2 }];
     expect(foldTrades(candles, [trade(1, '9.00', 0, 59)], MINUTE)).toEqual(candles);
-  });
-});
-
-describe('missesTrades', () => {
-  const shown = [trade(5, '2.40', 0), trade(4, '2.40', 0)];
-
-  it('says a trade is missing when the market has had more than the newest shown', () => {
-    expect(missesTrades(shown, 6)).toBe(true);
-    expect(missesTrades([], 1)).toBe(true);
-  });
-
-  it('says none is missing when the newest shown is the last the market had', () => {
-    expect(missesTrades(shown, 5)).toBe(false);
-    expect(missesTrades(shown, 3)).toBe(false);
-    expect(missesTrades([], 0)).toBe(false);
-  });
-
-  it('says nothing for ids without a count', () => {
-    expect(missesTrades([{ ...trade(1, '2.40', 0), id: 'x' }], 9)).toBe(false);
   });
 });
 

@@ -1,11 +1,11 @@
-// Reading a page's state while its subscriptions run (README, "subscribe first, then read"): the
-// subscriptions start before the read, what they send while the read is in flight is held, and
-// merged with the read's answer once it comes, so that a change between the read and the
-// subscription is neither lost nor shown twice. A market's book and ticker are not read at all:
-// their subscriptions send them as they stand first, once live, then every change (the gateway's
-// bookUpdated and tickerUpdated), so only a stream of events (trades) is merged with a read.
+// Reading a page's state while its subscriptions run: what they send while the read is in flight
+// is held, and merged with the read's answer once it comes. A market's book and ticker are not
+// read at all: their subscriptions send them as they stand first, once live, then every change
+// (the gateway's bookUpdated and tickerUpdated). Its trades are read, then subscribed after the
+// last one read (tradeExecuted(after:), whose first messages are the trades since), so a trade
+// held is one a subscription running from an earlier load sent during the read.
 import { foldTrade, type ChartCandle, type TradeLike } from './candles';
-import { newestFirst, tradeCount, withTrade } from './trades';
+import { newestFirst, withTrade } from './trades';
 
 /** Holds what arrives while a read is in flight; hands it on at once otherwise. */
 export class Held<T> {
@@ -109,24 +109,6 @@ export function mergeRead<Ticker, Book, Trade extends TradeLike>(
     candles: foldTrades(read.candles, heldTrades, intervalSeconds),
     trades,
   };
-}
-
-/**
- * Whether a trade the market has had is missing from `trades` (the latest the page holds): `count`
- * is how many trades the market is known to have had (a ticker's `trades`; for a trade that
- * arrives, the count in its id less one: those before it), and the highest count among `trades`
- * is lower. A trade can fall between a read and a subscription the gateway had not started yet
- * when the read ran (a client is not told when it has); a later trade or ticker shows the gap,
- * and the page reads again. False when the trades' ids carry no count.
- */
-export function missesTrades(trades: readonly TradeLike[], count: number): boolean {
-  let highest = 0;
-  for (const trade of trades) {
-    const n = tradeCount(trade.id);
-    if (n === null) return false;
-    highest = Math.max(highest, n);
-  }
-  return count > highest;
 }
 
 /**

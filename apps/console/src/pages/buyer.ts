@@ -1,7 +1,9 @@
 // The buyer's view (signed in): balance and holds, leases with their progress and charges, and
 // orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
-// Orders change by myOrderUpdated; lease charges are read again every few seconds while shown,
-// and everything when the socket comes back after a drop.
+// Orders change by myOrderUpdated, whose first messages are the live orders as they stand: a
+// message of an order at or below the version the page shows is dropped, a newer one reads the
+// page again. Lease charges are read again every few seconds while shown, and everything when the
+// socket comes back after a drop.
 import { ApiError, followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
@@ -21,6 +23,8 @@ interface Order {
   remainingGpus: number;
   cancelReason: string | null;
   createdAt: string;
+  /** Grows with every change recorded to the order. */
+  version: number;
 }
 interface Lease {
   id: string;
@@ -43,7 +47,8 @@ interface BuyerData {
   myLeases: { edges: { node: Lease }[] };
 }
 
-const ORDER = 'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt';
+const ORDER =
+  'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt version';
 const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
 const LEASE_REFRESH_MS = 5_000;
 
@@ -137,13 +142,19 @@ export const buyerPage: Page = (root) => {
     }
   });
 
+  /** The version of each order shown (the last read's). */
+  let shownVersions = new Map<string, number>();
   let stopOrders: (() => void) | undefined;
   const watchOrders = () => {
     if (closed || stopOrders) return;
-    const stop = subscribe(
-      `subscription { myOrderUpdated { id status } }`,
+    const stop = subscribe<{ myOrderUpdated: { id: string; version: number } }>(
+      `subscription { myOrderUpdated { id version } }`,
       {},
-      () => void load(),
+      ({ myOrderUpdated: o }) => {
+        // Not newer than what is shown (a live order's first message, as the read has it): nothing to do.
+        if ((shownVersions.get(o.id) ?? 0) >= o.version) return;
+        void load();
+      },
       (e) => {
         // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
         // way, so that the next load (the poll's, at the latest) starts it afresh.
@@ -181,6 +192,7 @@ export const buyerPage: Page = (root) => {
       stat('In escrow for leases', formatUsd(data.me.escrow, 2, '$'), 'buyer-escrow'),
     );
     showMarkets(data.markets.edges.map((e) => e.node.id));
+    shownVersions = new Map(data.myOrders.edges.map(({ node: o }) => [o.id, o.version]));
     fill(
       orders,
       table(

@@ -4,15 +4,17 @@
 // subscription was live is lost (the page used to read them, and a change between that read and
 // the subscription's start, which the page cannot see, was shown only at the next change). The
 // market, its candles and its trades are read once, and again when the socket comes back after a
-// drop, for the trades it missed: each load subscribes first, then reads, and merges the trades
-// tradeExecuted sent meanwhile with the read (lib/resync.ts); a trade the read missed shows in the
-// ticker's count, and the page reads again (missesTrades).
+// drop; the trades then come by tradeExecuted(after:) the highest sequence read: its first messages
+// are the trades after it as the market has them once live, then each new one, so no trade falls
+// between the read and the subscription (before, a trade then was missing until a later trade or
+// the ticker's count showed the gap and the page read again). A trade at or below the highest
+// sequence the page holds is dropped: each is shown and folded into the candles once.
 import { followSocket, gql, subscribe } from '../api/client';
 import { foldTrade, toChartCandle, type ApiCandle } from '../lib/candles';
 import { depthOf, spreadOf, type BookLevel } from '../lib/depth';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
-import { Held, mergeRead, missesTrades, type MarketUpdate } from '../lib/resync';
-import { tradeCount, withTrade } from '../lib/trades';
+import { Held, mergeRead, type MarketUpdate } from '../lib/resync';
+import { withTrade } from '../lib/trades';
 import { formatUsd, usdToNumber } from '../lib/usd';
 import { candleChart, depthChart } from './charts';
 import type { Page } from './page';
@@ -36,6 +38,8 @@ interface Trade {
   hours: number;
   value: string;
   time: string;
+  /** The trade's number in its market: one above the one before. */
+  sequence: number;
 }
 interface Book {
   bids: BookLevel[];
@@ -55,7 +59,7 @@ interface Market {
 type Update = MarketUpdate<Ticker, Book, Trade>;
 
 const TICKER = 'last lastTime bestBid bestAsk index indexPerTflopHour vwap24h volume24h value24h trades';
-const TRADE = 'id price gpus hours value time';
+const TRADE = 'id price gpus hours value time sequence';
 const BOOK = 'bids { price gpus } asks { price gpus }';
 const CANDLE_SECONDS = 60;
 
@@ -89,6 +93,8 @@ export const marketPage: Page = (root, params) => {
   const candles = candleChart(candlesEl);
   stops.push(depth.remove, candles.remove);
   let trades: Trade[] = [];
+  /** The highest sequence among the trades the page holds: tradeExecuted sends those after it. */
+  let lastSequence = 0;
   /** The latest ticker and book their subscriptions sent: none until each sends its first. */
   let ticker: Ticker | undefined;
   let book: Book | undefined;
@@ -176,9 +182,14 @@ export const marketPage: Page = (root, params) => {
   let market: Market | undefined;
   /** The market does not exist: its subscriptions' NOT_FOUND says nothing more. */
   let absent = false;
-  const watch = <T>(field: string, query: string, onData: (data: T) => void) => {
+  const watch = <T>(
+    field: string,
+    query: string,
+    onData: (data: T) => void,
+    variables: Record<string, unknown> = {},
+  ) => {
     if (closed || subscriptions.has(field)) return;
-    const stop = subscribe<T>(query, { id: marketId }, onData, (e) => {
+    const stop = subscribe<T>(query, { id: marketId, ...variables }, onData, (e) => {
       // Ended (a fatal close: 4401 key revoked, 1008 too many sockets) or refused: stopped either
       // way, so that a later load starts it afresh rather than beside one still running.
       stop();
@@ -186,15 +197,6 @@ export const marketPage: Page = (root, params) => {
       if (!closed && !absent) showProblem(`subscription: ${e.message}`);
     });
     subscriptions.set(field, stop);
-  };
-
-  /** The market's trade count a read was last started for, because trades were found missing. */
-  let resyncedFor = 0;
-  /** Reads again when the market has had a trade that the page has not got (see missesTrades). */
-  const checkTrades = (count: number) => {
-    if (count <= resyncedFor || !missesTrades(trades, count)) return;
-    resyncedFor = count;
-    void load();
   };
 
   /** An update as it comes, once the page is loaded. */
@@ -206,15 +208,15 @@ export const marketPage: Page = (root, params) => {
       if (!market) return;
       showTicker(u.ticker, market);
       if (first) showStatus();
-      checkTrades(u.ticker.trades);
     } else if (u.kind === 'book') {
       const first = book === undefined;
       book = u.book;
       showBook(u.book);
       if (first) showStatus();
     } else {
-      const count = tradeCount(u.trade.id);
-      if (count !== null) checkTrades(count - 1);
+      // Held already (the read's, or the first messages of a subscription started again): once.
+      if (u.trade.sequence <= lastSequence) return;
+      lastSequence = u.trade.sequence;
       trades = withTrade(trades, u.trade);
       showTrades();
       const candle = foldTrade(candles.last(), u.trade, CANDLE_SECONDS);
@@ -225,8 +227,8 @@ export const marketPage: Page = (root, params) => {
   const updates = new Held<Update>(apply);
 
   /**
-   * Subscribes what is not subscribed: before each read, so that no trade falls between. The ticker
-   * and the book are not read: each subscription's first message is the state as it stands.
+   * Subscribes the ticker and the book if they are not: not read, each subscription's first
+   * message is the state as it stands.
    */
   const watchAll = () => {
     watch<{ tickerUpdated: Ticker }>(
@@ -239,12 +241,16 @@ export const marketPage: Page = (root, params) => {
       `subscription($id: ID!) { bookUpdated(marketId: $id) { ${BOOK} } }`,
       (d) => updates.push({ kind: 'book', book: d.bookUpdated }),
     );
+  };
+
+  /** Subscribes the trades after the last the page holds, once it holds the read's. */
+  const watchTrades = () =>
     watch<{ tradeExecuted: Trade }>(
       'tradeExecuted',
-      `subscription($id: ID!) { tradeExecuted(marketId: $id) { ${TRADE} } }`,
+      `subscription($id: ID!, $after: Int) { tradeExecuted(marketId: $id, after: $after) { ${TRADE} } }`,
       (d) => updates.push({ kind: 'trade', trade: d.tradeExecuted }),
+      { after: lastSequence },
     );
-  };
 
   const load = serial(async () => {
     if (closed) return;
@@ -276,12 +282,12 @@ export const marketPage: Page = (root, params) => {
     const m = (market = answer.market);
     tick = usdToNumber(m.tickSize);
     summary = `${m.status} · tick ${formatUsd(m.tickSize)}`;
+    const read = m.trades.edges.map((e) => e.node);
+    const readUpTo = Math.max(0, ...read.map((t) => t.sequence));
     const merged = mergeRead<Ticker, Book, Trade>(
-      {
-        candles: m.candles.map(toChartCandle),
-        trades: m.trades.edges.map((e) => e.node),
-      },
-      held,
+      { candles: m.candles.map(toChartCandle), trades: read },
+      // A trade held that the read holds is in its candles already.
+      held.filter((u) => u.kind !== 'trade' || u.trade.sequence > readUpTo),
       // A trade shown before (by subscription, before a read again after a drop) stays.
       trades,
       CANDLE_SECONDS,
@@ -292,9 +298,10 @@ export const marketPage: Page = (root, params) => {
     if (book) showBook(book);
     candles.set(merged.candles);
     trades = merged.trades;
+    lastSequence = Math.max(lastSequence, ...trades.map((t) => t.sequence));
     showTrades();
     showStatus();
-    if (ticker) checkTrades(ticker.trades);
+    watchTrades();
   });
 
   const socket = followSocket({ changed: showStatus, back: () => void load() });

@@ -76,26 +76,27 @@ describe('subscriptions never send the same state of an entity twice in a row', 
     const channel = ordersReadModel.accountOrdersChannel('acc-1');
     const notice = (orderId: string) => seed.publish(channel, JSON.stringify({ orderId }));
     const mine = await watch('subscription { myOrderUpdated { id status } }', channel);
-    await order('ord-1', {});
+    // Each change one version up, as the orders projection records it.
+    await order('ord-1', { version: '1' });
     await notice('ord-1');
     await mine.until(1);
     // Filled at once: two events applied, then their two notices read, both after both.
-    await order('ord-1', { filled: '2', updatedAt: '2025-01-01T00:00:01.000Z' });
+    await order('ord-1', { filled: '2', updatedAt: '2025-01-01T00:00:01.000Z', version: '3' });
     await notice('ord-1');
     await notice('ord-1');
     // Another order in between: ord-1's last state sent is still FILLED.
-    await order('ord-2', {});
+    await order('ord-2', { version: '1' });
     await notice('ord-2');
     await notice('ord-1');
-    await order('ord-2', { cancelled: '2', updatedAt: '2025-01-01T00:00:02.000Z' });
+    await order('ord-2', { cancelled: '2', updatedAt: '2025-01-01T00:00:02.000Z', version: '2' });
     await notice('ord-2');
     await notice('ord-2');
     await mine.until(4);
     await notice('ord-2');
     // What the order's view holds changed (updatedAt), not what this client selects: nothing is sent.
-    await order('ord-1', { filled: '2', updatedAt: '2025-01-01T00:00:03.000Z' });
+    await order('ord-1', { filled: '2', updatedAt: '2025-01-01T00:00:03.000Z', version: '4' });
     await notice('ord-1');
-    await order('ord-3', {});
+    await order('ord-3', { version: '1' });
     await notice('ord-3');
     await mine.until(5);
     expect(mine.messages).toEqual([
@@ -207,17 +208,17 @@ describe('subscriptions never send the same state of an entity twice in a row', 
         }),
       );
     const watched = await watch('subscription { tradeExecuted(marketId: "m1") { id gpus } }', channel);
-    await trade('t-1');
-    await trade('t-1');
-    await trade('t-2');
-    await trade('t-1');
+    await trade('m1-t1');
+    await trade('m1-t1');
+    await trade('m1-t2');
+    await trade('m1-t1');
     await watched.until(2);
-    await trade('t-3');
+    await trade('m1-t3');
     await watched.until(3);
     expect(watched.messages).toEqual([
-      { id: 't-1', gpus: 2 },
-      { id: 't-2', gpus: 2 },
-      { id: 't-3', gpus: 2 },
+      { id: 'm1-t1', gpus: 2 },
+      { id: 'm1-t2', gpus: 2 },
+      { id: 'm1-t3', gpus: 2 },
     ]);
   });
 });

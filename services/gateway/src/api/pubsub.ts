@@ -1,14 +1,20 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import { RedisClient } from '@gpux/platform';
 import { type ChannelKind, missedEventsError, type MissedEvents } from './channel-kinds';
+import { apiError } from './errors';
 import { LastSent, nameEntity } from './last-sent';
 
 /** A subscriber's iterator on a channel: how it maps a message, and where the mapped view goes. */
 interface Listener {
   map: (message: string) => Promise<unknown>;
   deliver: (view: Promise<unknown>) => void;
+  /**
+   * An event channel's listener owed a first view: reads it (the listener's own, as its arguments
+   * say), and hands it on ahead of every message.
+   */
+  first?: () => void;
   /** Messages were lost for it (Redis out of reach): called on event channels only, whose subscribers end. */
   missed: () => void;
 }
@@ -138,9 +144,15 @@ export class RedisPubSub implements OnApplicationShutdown {
       entry.owed.clear();
       const [first] = owed;
       if (!first || this.channels.get(channel) !== entry) return;
+      if (entry.kind === 'events') {
+        for (const listener of owed) listener.first?.();
+        return;
+      }
+      // A read that fails ends each subscription with an error that says so (firstViewFailed).
       const view = Promise.resolve(REFRESH_MESSAGE)
         .then(first.map)
-        .catch(() => null);
+        .catch((error: unknown) => Promise.reject(firstViewFailed(error)));
+      view.catch(() => undefined); // each listener awaits it in turn: handled meanwhile
       for (const listener of owed) listener.deliver(view);
     });
   }
@@ -214,6 +226,19 @@ export class RedisPubSub implements OnApplicationShutdown {
    * is lost between the two, and the first view never comes after a newer one (firstViews). A
    * client need not read the view itself and merge; the channel's other listeners are sent
    * nothing for it.
+   *
+   * With `first` (an event channel: your orders, a market's trades), the first items are what
+   * `first` reads, for this listener alone, once the channel is live (your live orders, the trades
+   * after the one the client holds), then every message; none is sent before them. With `version`
+   * (a view's stream and where it stands in it: an order's id and version, a market's trades and a
+   * trade's sequence), a view at or below the last one sent of its stream is not sent: a change
+   * read in the first view and announced by a message too, or a message read before the first
+   * view, is sent once, never after a newer state. So nothing is lost between the two (every change
+   * after the channel is live has a message; every one before `first` read is in what it read),
+   * nothing is sent twice, and each stream only moves forward.
+   *
+   * A first view whose read fails (Redis out of reach, a model being rebuilt, data it cannot make
+   * sense of) ends the subscription with an error that says so (firstViewFailed), never silently.
    */
   iterate<T>(
     channel: string,
@@ -225,9 +250,13 @@ export class RedisPubSub implements OnApplicationShutdown {
       maxQueued = 10_000,
       entity = () => '',
       snapshot = false,
+      first,
+      version,
     }: {
       kind?: ChannelKind;
       snapshot?: boolean;
+      first?: () => Promise<T[]>;
+      version?: (view: T) => readonly [string, number];
       buffer?: number;
       stallMs?: number;
       maxQueued?: number;
@@ -238,6 +267,8 @@ export class RedisPubSub implements OnApplicationShutdown {
     /** When each queued item came (ms), in step with `queue`. */
     const queuedAt: number[] = [];
     const lastSent = new LastSent();
+    /** The version last sent of each stream (`version`), the least recently sent forgotten first. */
+    const versions = new Map<string, number>();
     let wake: (() => void) | undefined;
     let done = false;
     /** Why the iterator ends once its queue is drained, if it does. */
@@ -257,6 +288,11 @@ export class RedisPubSub implements OnApplicationShutdown {
     // The channel's kind is its first subscriber's: every resolver of a channel says the same.
     const current = entry;
     const { kind: kept, listeners, owed } = current;
+    /** An event channel's first view: nothing is sent before it (see `first`). */
+    let firstView: Promise<T[]> | undefined;
+    let awaitingFirst = kept === 'events' && first !== undefined;
+    /** The first view's items, to send before any message. */
+    const ready: T[] = [];
     const stop = () => {
       owed.delete(listener);
       if (!listeners.delete(listener)) return;
@@ -269,6 +305,23 @@ export class RedisPubSub implements OnApplicationShutdown {
       failure ??= missedEventsError(why, behind);
       stop();
       wake?.();
+    };
+    /** A first view that could not be read ends the subscription at once, with what it holds dropped. */
+    const failFirst = (error: unknown) => {
+      failure = firstViewFailed(error);
+      queue.length = queuedAt.length = ready.length = 0;
+      stop();
+    };
+    /** Whether `view` is at or below the version last sent of its stream (`version`). */
+    const stale = (view: T): boolean => {
+      if (!version) return false;
+      const [stream, n] = version(view);
+      const last = versions.get(stream);
+      if (last !== undefined && n <= last) return true;
+      versions.delete(stream);
+      versions.set(stream, n);
+      if (versions.size > MAX_VERSIONS) versions.delete(versions.keys().next().value as string);
+      return false;
     };
     const listener: Listener = {
       map,
@@ -292,9 +345,17 @@ export class RedisPubSub implements OnApplicationShutdown {
         wake?.();
       },
       missed: () => fail('disconnected'),
+      ...(first && {
+        first: () => {
+          firstView = Promise.resolve().then(first);
+          firstView.catch(() => undefined); // awaited by next(); unhandled until then
+          awaitingFirst = false;
+          wake?.();
+        },
+      }),
     };
     listeners.add(listener);
-    if (snapshot && kept === 'view') {
+    if ((snapshot && kept === 'view') || awaitingFirst) {
       owed.add(listener);
       this.firstViews(channel, current);
     }
@@ -303,16 +364,34 @@ export class RedisPubSub implements OnApplicationShutdown {
       async next(): Promise<IteratorResult<T>> {
         for (;;) {
           if (done) return { done: true, value: undefined };
-          const item = queue.shift();
-          queuedAt.shift();
+          if (firstView) {
+            const reading = firstView;
+            firstView = undefined;
+            try {
+              ready.push(...(await reading));
+            } catch (error) {
+              failFirst(error);
+            }
+            continue;
+          }
+          let value: T | null | undefined = ready.shift();
+          const item = value === undefined && !awaitingFirst ? queue.shift() : undefined;
           if (item) {
-            const value = await item;
-            if (value === null) continue;
+            queuedAt.shift();
+            try {
+              value = await item;
+            } catch (error) {
+              // A view channel's first view (firstViews); a notice's read is never rejected.
+              failFirst(error);
+              continue;
+            }
+          }
+          if (value !== undefined) {
+            if (value === null || stale(value)) continue;
             const name = entity(value);
             if (lastSent.repeats(name, value)) continue;
             nameEntity(value, name);
             return { done: false, value };
-            continue;
           }
           if (failure) {
             done = true;
@@ -331,4 +410,21 @@ export class RedisPubSub implements OnApplicationShutdown {
     };
     return iterator;
   }
+}
+
+/** How many streams an iterator remembers the version last sent of (`version`). */
+const MAX_VERSIONS = 10_000;
+
+/**
+ * Why a subscription ends whose first view could not be read (Redis out of reach, a model being
+ * rebuilt, data it could not make sense of): its own error when it has a code (an argument
+ * refused once the view is read), else UNAVAILABLE, to subscribe again. Skipped, as it was, the
+ * client waited for the next change with nothing, not knowing what it held.
+ */
+export function firstViewFailed(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError && typeof error.extensions['code'] === 'string') return error;
+  return apiError(
+    'UNAVAILABLE',
+    `the subscription's first message, the state as it stands, could not be read (${error instanceof Error ? error.message : String(error)}): subscribe again`,
+  );
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, getOperationAST, parse } from 'graphql';
+import {
+  buildSchema,
+  getOperationAST,
+  parse,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 import {
   markerKeys,
   MODELS_OF_FIRST_VIEW,
@@ -55,9 +61,28 @@ describe('which read models a subscription reads', () => {
     ]);
   });
 
-  it('is none for one that sends what changes only', () => {
+  it("is myOrders' for your orders' subscription, which sends your live orders as they stand first", () => {
+    expect(modelsOf(operation('subscription { myOrderUpdated { id } }'))).toEqual(['orders.read-model']);
+  });
+
+  it("is none for the trades', whose first view (with after) checks pricing's model as it reads", () => {
     expect(modelsOf(operation('subscription { tradeExecuted(marketId: "m1") { id } }'))).toEqual([]);
-    expect(modelsOf(operation('subscription { myOrderUpdated { id } }'))).toEqual([]);
+  });
+
+  it('is what the fields of a fragment at the root read, spread or inline; all for one the document lacks', () => {
+    const spread = (field: string) =>
+      parse(`subscription { ...F } fragment F on Subscription { ${field}(marketId: "m1") { __typename } }`);
+    const of = (document: DocumentNode) =>
+      modelsOf(document.definitions[0] as OperationDefinitionNode, document).sort();
+    expect(of(spread('tradeExecuted'))).toEqual([]);
+    expect(of(spread('bookUpdated'))).toEqual(['orders.read-model', 'pricing.read-model']);
+    expect(
+      of(parse('subscription { ... on Subscription { tradeExecuted(marketId: "m1") { id } } }')),
+    ).toEqual([]);
+    expect(
+      of(parse('subscription { ...F ...F } fragment F on Subscription { ...F myOrderUpdated { id } }')),
+    ).toEqual(['orders.read-model']);
+    expect(of(parse('subscription { ...Missing }'))).toEqual([...READ_MODELS].sort());
   });
 
   it("knows only the schema's subscriptions", () => {

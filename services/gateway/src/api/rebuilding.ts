@@ -2,7 +2,14 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Logger } from '@nestjs/common';
 import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
 import { projectionKeys } from '@gpux/eventsourcing';
-import { GraphQLError, Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { ChainableCommander, default as Redis } from 'ioredis';
 import { UNAVAILABLE_RETRY_MS, unavailableHead } from './unavailable';
 
@@ -52,25 +59,48 @@ export const MODELS_OF_FIRST_VIEW: Readonly<Record<string, readonly string[]>> =
   tickerUpdated: [ORDERS, PRICING],
   // As the node query (MODELS_OF_QUERY.node): the same view.
   nodeStatusChanged: [CAPACITY, ORDERS],
+  // As myOrders(filter: { live: true }). tradeExecuted's (with after) is read with its check
+  // (ReadModelWatch.readWhole): without after it reads nothing first, and goes ahead.
+  myOrderUpdated: [ORDERS],
 };
 
 /**
  * The read models an operation's root fields read (none for `__typename` and introspection alone);
  * for a subscription, those its first message reads (MODELS_OF_FIRST_VIEW), none for the others.
+ * A fragment at the root (inline, or spread from `document`) reads what its fields read; one the
+ * document does not hold is taken to read them all. Before, any fragment at the root read them
+ * all: a subscription so written was refused during any rebuild.
  */
-export function modelsOf(operation: OperationDefinitionNode): string[] {
+export function modelsOf(operation: OperationDefinitionNode, document?: DocumentNode): string[] {
   const models = new Set<string>();
   const subscription = operation.operation === 'subscription';
-  for (const s of operation.selectionSet.selections) {
-    if (s.kind === Kind.FIELD && s.name.value.startsWith('__')) continue;
-    const listed =
-      s.kind !== Kind.FIELD
-        ? undefined
-        : subscription
-          ? (MODELS_OF_FIRST_VIEW[s.name.value] ?? [])
-          : MODELS_OF_QUERY[s.name.value];
-    for (const m of listed ?? READ_MODELS) models.add(m);
-  }
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.INLINE_FRAGMENT) {
+        walk(s.selectionSet);
+        continue;
+      }
+      if (s.kind === Kind.FRAGMENT_SPREAD) {
+        const name = s.name.value;
+        const fragment = document?.definitions.find(
+          (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name,
+        );
+        if (fragment?.kind !== Kind.FRAGMENT_DEFINITION) for (const m of READ_MODELS) models.add(m);
+        else if (!seen.has(name)) {
+          seen.add(name);
+          walk(fragment.selectionSet);
+        }
+        continue;
+      }
+      if (s.name.value.startsWith('__')) continue;
+      const listed = subscription
+        ? (MODELS_OF_FIRST_VIEW[s.name.value] ?? [])
+        : MODELS_OF_QUERY[s.name.value];
+      for (const m of listed ?? READ_MODELS) models.add(m);
+    }
+  };
+  walk(operation.selectionSet);
   return [...models];
 }
 
@@ -158,9 +188,12 @@ export class ReadModelWatch {
    * (a balance not yet refolded whole). Mutations go ahead (a command goes to Kafka, and its
    * outcome waits for the model), and so do the subscriptions that send what changes only.
    */
-  async refusal(operation: OperationDefinitionNode): Promise<GraphQLError | undefined> {
+  async refusal(
+    operation: OperationDefinitionNode,
+    document?: DocumentNode,
+  ): Promise<GraphQLError | undefined> {
     if (operation.operation === 'mutation') return undefined;
-    return (await this.rebuilding(modelsOf(operation))).length > 0 ? unavailableError() : undefined;
+    return (await this.rebuilding(modelsOf(operation, document))).length > 0 ? unavailableError() : undefined;
   }
 
   /**
@@ -209,8 +242,8 @@ export function rebuildingPlugin(watch: ReadModelWatch): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation }) {
-          const refusal = operation ? await watch.refusal(operation) : undefined;
+        async didResolveOperation({ operation, document }) {
+          const refusal = operation ? await watch.refusal(operation, document) : undefined;
           if (refusal) throw refusal;
         },
         async willSendResponse({ response }) {

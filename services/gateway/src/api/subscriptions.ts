@@ -403,7 +403,7 @@ export class SubscriptionServer {
       }
     }
     // After the anonymous check: a query an anonymous socket may not run costs Redis nothing.
-    const rebuilding = await this.watch.refusal(operation);
+    const rebuilding = await this.watch.refusal(operation, document);
     if (rebuilding) return [rebuilding];
     return {
       schema: this.schema,

@@ -165,4 +165,140 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     expect(ticker.messages).toEqual([{ last: '2.400000', bestBid: '2.200000', trades: 3 }]);
     ticker.stop();
   });
+
+  /** Trades `from` to `to` of `marketId` appended to its list, each with its message, as pricing writes them. */
+  const trade = (marketId: string, n: number) => {
+    const record = JSON.stringify({
+      marketId,
+      tradeId: `${marketId}-t${n}`,
+      price: 2_500_000,
+      gpus: 1,
+      hours: 1,
+      value: 2_500_000,
+      time: '2025-01-01T00:00:00.000Z',
+    });
+    return seed
+      .multi()
+      .rpush(pm.trades(marketId), record)
+      .publish(pm.channels.trades(marketId), record)
+      .exec();
+  };
+  const TRADES =
+    'subscription($m: ID!, $after: Int) { tradeExecuted(marketId: $m, after: $after) { id sequence } }';
+  const tradesAfter = (marketId: string, after: number | null) =>
+    watchSubscription<{ id: string; sequence: number }>(socket(), TRADES, { m: marketId, after });
+
+  it('tradeExecuted(after) sends the trades after the one given first, then each new one, each once', async () => {
+    await seedMarket(redis, 't1');
+    for (let n = 1; n <= 3; n++) await trade('t1', n);
+    const after = tradesAfter('t1', 1);
+    // Before, after was not an argument (refused), and a trade between a page read and the
+    // subscription's start was lost.
+    await after.until(2);
+    await trade('t1', 4);
+    await after.until(3);
+    expect(after.messages).toEqual([
+      { id: 't1-t2', sequence: 2 },
+      { id: 't1-t3', sequence: 3 },
+      { id: 't1-t4', sequence: 4 },
+    ]);
+    // Without after: the trades from when it is live only.
+    const live = tradesAfter('t1', null);
+    await waitUntil('t1 trades listened to', () => pubsub.listening(pm.channels.trades('t1')) === 2);
+    await trade('t1', 5);
+    await Promise.all([after.until(4), live.until(1)]);
+    expect(live.messages).toEqual([{ id: 't1-t5', sequence: 5 }]);
+    expect([...after.errors, ...live.errors]).toEqual([]);
+    after.stop();
+    live.stop();
+  });
+
+  it('tradeExecuted(after) loses and doubles no trade that races the subscription', async () => {
+    await seedMarket(redis, 't2');
+    const steps = 40;
+    const watchers: Watcher<{ id: string; sequence: number }>[] = [];
+    for (let n = 1; n <= steps; n++) {
+      watchers.push(tradesAfter('t2', 0));
+      await trade('t2', n);
+      if (n % 4 === 0) await pause(5);
+    }
+    for (let i = 0; i < 5; i++) watchers.push(tradesAfter('t2', 0));
+    const all = Array.from({ length: steps }, (_, i) => i + 1);
+    await waitUntil('every watcher at the last trade', () =>
+      watchers.every((w) => w.messages.length >= steps || w.errors.length > 0),
+    ).catch(() => undefined);
+    // Every trade since the market opened, once each, in order.
+    expect(watchers.map((w) => w.messages.map((t) => t.sequence))).toEqual(watchers.map(() => all));
+    expect(watchers.flatMap((w) => w.errors)).toEqual([]);
+    for (const w of watchers) w.stop();
+  });
+
+  it("tradeExecuted(after) ends BAD_USER_INPUT on after when too many trades came after it, and UNAVAILABLE while pricing's model is rebuilt", async () => {
+    await seedMarket(redis, 't3');
+    for (let n = 1; n <= 102; n++) await trade('t3', n);
+    const far = tradesAfter('t3', 0);
+    await far.until(1);
+    expect(far.messages).toEqual([]);
+    expect(far.errors).toEqual([
+      [
+        expect.objectContaining({
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }),
+        }),
+      ],
+    ]);
+    const near = tradesAfter('t3', 2);
+    await near.until(100);
+    expect(near.messages.map((t) => t.sequence)).toEqual(Array.from({ length: 100 }, (_, i) => i + 3));
+    near.stop();
+    const marker = projectionKeys(pm.name).rebuilding;
+    await seed.set(marker, '1');
+    try {
+      const refused = tradesAfter('t3', 100);
+      await refused.until(1);
+      expect(refused.messages).toEqual([]);
+      expect(refused.errors).toEqual([
+        [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+      ]);
+    } finally {
+      await seed.del(marker);
+    }
+  });
+
+  it('ends a book subscription whose first view cannot be read with UNAVAILABLE, never silently', async () => {
+    // Before, the failed read was skipped: no message and no error, the client waiting on nothing.
+    await seedMarket(redis, 'm5');
+    await seed.set(pm.bookPrices('m5', 'bid'), 'not a sorted set');
+    const book = watch<Book>(BOOK, 'm5');
+    await book.until(1);
+    expect(book.messages).toEqual([]);
+    expect(book.errors).toEqual([
+      [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+    ]);
+    await waitUntil('m5 let go of', () => pubsub.listening(pm.channels.book('m5')) === 0);
+  });
+
+  it('a subscription spread from a fragment is refused only while a model its fields read is rebuilt', async () => {
+    await seedMarket(redis, 'm6');
+    const spread = (field: string) =>
+      `subscription($m: ID!) { ...F } fragment F on Subscription { ${field}(marketId: $m) { __typename } }`;
+    // With a key: an anonymous socket may subscribe to public fields named at the root only.
+    const admin = subscriptionClient(gateway.url, `Bearer ${ADMIN_KEY}`);
+    clients.push(admin);
+    const marker = projectionKeys(pm.name).rebuilding;
+    await seed.set(marker, '1');
+    try {
+      // tradeExecuted without after reads nothing first: before, any fragment at the root was refused.
+      const trades = watch(spread('tradeExecuted'), 'm6', admin);
+      await waitUntil('m6 trades listened to', () => pubsub.listening(pm.channels.trades('m6')) === 1);
+      const book = watch(spread('bookUpdated'), 'm6', admin);
+      await book.until(1);
+      expect(book.errors).toEqual([
+        [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+      ]);
+      expect(trades.errors).toEqual([]);
+      trades.stop();
+    } finally {
+      await seed.del(marker);
+    }
+  });
 });

@@ -32,7 +32,8 @@ import { GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
-import { CANDLE_LIMIT, MAX_BOOK_DEPTH, sizeOutOfRange, sizeRangeMessage } from '../api/size-ranges';
+import { ReadModelWatch, unavailableError } from '../api/rebuilding';
+import { CANDLE_LIMIT, MAX_BOOK_DEPTH, MAX_PAGE, sizeOutOfRange, sizeRangeMessage } from '../api/size-ranges';
 import { parseMoney } from '../domain/money';
 import {
   Candle,
@@ -83,6 +84,7 @@ export class MarketsResolver {
     private readonly commands: Commands,
     redis: RedisClient,
     private readonly pubsub: RedisPubSub,
+    private readonly watch: ReadModelWatch,
   ) {
     this.pricing = new PricingQueries(redis.redis);
     this.orders = new OrdersQueries(redis.redis);
@@ -228,17 +230,60 @@ export class MarketsResolver {
     });
   }
 
-  @Subscription(() => Trade, { description: 'Each trade in the market.', resolve: (t: Trade) => t })
+  @Subscription(() => Trade, {
+    description: `Each trade in the market, in the order they happened (sequence one above the one before). With after, first every trade whose sequence is above it, oldest first, as the market has them once the subscription is live, then each new one: give the highest sequence of the page of Market.trades you read (0 for every trade since the market opened), and no trade falls between the page and the subscription, nor comes twice. At most ${MAX_PAGE} trades may come after it: with more, the subscription ends BAD_USER_INPUT on after (read them with Market.trades first). Without after, the trades from when it is live, never one before.`,
+    resolve: (t: Trade) => t,
+  })
   @Public()
-  async tradeExecuted(@Args('marketId', { type: () => ID }) marketId: string) {
+  async tradeExecuted(
+    @Args('marketId', { type: () => ID }) marketId: string,
+    @Args('after', {
+      type: () => Int,
+      nullable: true,
+      description: 'The sequence of the last trade you hold: the trades after it come first.',
+    })
+    after: number | undefined,
+  ) {
+    if (after !== undefined && after !== null && after < 0)
+      throw apiError('BAD_USER_INPUT', 'after must be 0 or more', 'after');
     await this.mustRead(marketId);
     // Each message a trade of its own: a subscriber that misses one is told so (channel-kinds.ts).
     return this.pubsub.iterate(
       pm.channels.trades(marketId),
       async (message) => toTrade(JSON.parse(message) as TradeRecord),
-      // The same trade is never sent twice in a row (last-sent.ts).
-      { kind: 'events', entity: (trade) => trade.id },
+      {
+        kind: 'events',
+        // The same trade is never sent twice in a row (last-sent.ts).
+        entity: (trade) => trade.id,
+        // The market's trades only forward: one the first view sent, announced too, is not sent
+        // again. (A trade without a sequence, none the exchange records, is its own stream.)
+        version: (trade) => (trade.sequence > 0 ? ['', trade.sequence] : [trade.id, 0]),
+        ...(typeof after === 'number' && { first: () => this.tradesAfter(marketId, after) }),
+      },
     );
+  }
+
+  /**
+   * The market's trades after the `after`th, oldest first, read once tradeExecuted's channel is
+   * live: trade n is at index n - 1 of the market's list. Read with the check that pricing's model
+   * is whole (one MULTI): a model being rebuilt holds only part of the trades.
+   */
+  private async tradesAfter(marketId: string, after: number): Promise<Trade[]> {
+    const {
+      rebuilding,
+      results: [raw],
+    } = await this.watch.readWhole([pm.name], (tx) =>
+      tx.lrange(pm.trades(marketId), after, after + MAX_PAGE),
+    );
+    if (rebuilding.length > 0) throw unavailableError();
+    const trades = (raw as string[]).map((s) => toTrade(JSON.parse(s) as TradeRecord));
+    if (trades.length > MAX_PAGE)
+      throw apiError(
+        'BAD_USER_INPUT',
+        `more than ${MAX_PAGE} trades came after ${after}: read them with Market.trades, then subscribe after the last`,
+        'after',
+      );
+    return trades.filter((t) => t.sequence > after);
   }
 
   @Subscription(() => Ticker, {

@@ -130,6 +130,11 @@ export class Trade {
   value!: string;
   @Field(() => GraphQLDateTimeString, { description: 'When the trade was recorded.' })
   time!: string;
+  @Field(() => Int, {
+    description:
+      "The trade's number in its market, counting from 1 in the order they happened: each trade's is one above the one before it. Where a page of Market.trades and tradeExecuted meet: subscribe with tradeExecuted(after:) the highest you hold, and nothing falls between, nor comes twice.",
+  })
+  sequence!: number;
 }
 export const TradeConnection = Connection(Trade, 'Trade');
 
@@ -176,7 +181,18 @@ export const toTrade = (t: TradeRecord): Trade => ({
   hours: t.hours,
   value: formatMoney(t.value),
   time: t.time,
+  sequence: tradeSequence(t.tradeId),
 });
+
+/**
+ * A trade's number in its market: its id is `<marketId>-t<n>`, n counting the market's trades from
+ * 1 in the order they happened (orders' enter-book.ts), as the market's trades list holds them
+ * (trade n at index n - 1). 0 for an id of another form (none the exchange records).
+ */
+export function tradeSequence(tradeId: string): number {
+  const match = /-t(\d+)$/.exec(tradeId);
+  return match ? Number(match[1]) : 0;
+}
 
 const level = (l: { price: number; gpus: number }): BookLevel => ({
   price: formatMoney(l.price),

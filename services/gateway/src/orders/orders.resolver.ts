@@ -474,7 +474,8 @@ export class OrdersResolver {
   }
 
   @Subscription(() => Order, {
-    description: 'Your orders as they change: accepted, filled, cancelled.',
+    description:
+      'Your orders as they change: first each of your live orders (PENDING_FUNDS, OPEN, PARTIALLY_FILLED) as it stands once the subscription is live, oldest first, then each order again every time it changes (accepted, filled, cancelled). No change falls between the first messages and the next, and each message of an order has a higher version than the one before it (never an older state after a newer one, nor the same twice): keep each order by id, and drop a state whose version is not above the one you hold (one read by a query, say). An order that stops being live before the subscription is live is not sent: what the first messages hold is every order of yours that may still change.',
     resolve: (order: Order) => order,
   })
   @Roles('buyer', 'provider')
@@ -486,8 +487,20 @@ export class OrdersResolver {
         const { orderId } = JSON.parse(message) as { orderId: string };
         return this.readOrder(orderId);
       },
-      // Never the same state of an order twice in a row (last-sent.ts): the channel has many orders.
-      { kind: 'events', entity: (order) => order.id },
+      {
+        kind: 'events',
+        // Never the same state of an order twice in a row (last-sent.ts): the channel has many orders.
+        entity: (order) => order.id,
+        // The live orders as they stand first, read once the channel is subscribed (pubsub.ts).
+        first: async () => {
+          const live = this.orders.accountLiveOrders(p.accountId);
+          const orders = await Promise.all((await live.slice(0, -1)).map((id) => this.readOrder(id)));
+          return orders.filter((o): o is Order => o !== null);
+        },
+        // Each order only forward: a message read before the first view, or announcing a change
+        // the first view holds, is not sent.
+        version: (order) => [order.id, order.version],
+      },
     );
   }
 }
