@@ -3,7 +3,7 @@
 // the tests run as root in CI containers, where Chromium's sandbox cannot start.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { Browser, HTTPRequest, Page } from 'puppeteer-core';
+import puppeteer, { Browser, Page } from 'puppeteer-core';
 import { REPO_ROOT } from './marketplace';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -28,7 +28,7 @@ export interface WatchedPage {
   logs: string[];
 }
 
-/** Opens `url` in a new page; `before` prepares the page first (holdAnswer, socketFrames). */
+/** Opens `url` in a new page; `before` prepares the page first (holdSubscriptions). */
 export async function openPage(
   browser: Browser,
   url: string,
@@ -45,52 +45,6 @@ export async function openPage(
   await before(page);
   await page.goto(url, { waitUntil: 'load' });
   return { page, logs };
-}
-
-export interface HeldAnswer {
-  /** Settles once the gateway has answered the request (its read is done), the page not told yet. */
-  read: Promise<void>;
-  /** Hands the page the answer. */
-  release(): Promise<void>;
-}
-
-/**
- * Holds the answer to the page's first POST whose body matches `pattern`: the request goes to the
- * gateway at once (it reads then), from here, and the page gets the answer only on `release()`. So
- * a test can change the marketplace after a page's read and before the page has its answer, for
- * as long as it takes, with no timing involved. Every other request goes through. Call before the
- * page sends the request (openPage's `before`).
- */
-export async function holdAnswer(page: Page, pattern: RegExp): Promise<HeldAnswer> {
-  await page.setRequestInterception(true);
-  let matched = false;
-  let hold!: (held: { request: HTTPRequest; status: number; body: string }) => void;
-  let fail!: (error: unknown) => void;
-  const answered = new Promise<{ request: HTTPRequest; status: number; body: string }>((resolve, reject) => {
-    hold = resolve;
-    fail = reject;
-  });
-  page.on('request', (request) => {
-    const body = request.postData();
-    if (matched || request.method() !== 'POST' || body === undefined || !pattern.test(body)) {
-      void request.continue();
-      return;
-    }
-    matched = true;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const authorization = request.headers()['authorization'];
-    if (authorization) headers['authorization'] = authorization;
-    fetch(request.url(), { method: 'POST', headers, body })
-      .then(async (response) => hold({ request, status: response.status, body: await response.text() }))
-      .catch(fail);
-  });
-  return {
-    read: answered.then(() => undefined),
-    release: async () => {
-      const { request, status, body } = await answered;
-      await request.respond({ status, contentType: 'application/json', body });
-    },
-  };
 }
 
 export interface HeldSubscriptions {
@@ -130,15 +84,6 @@ export async function holdSubscriptions(page: Page): Promise<HeldSubscriptions> 
       await page.evaluate('window.releaseSubscriptions()');
     },
   };
-}
-
-/** The text of every WebSocket frame the page receives from now on, as it receives them. */
-export async function socketFrames(page: Page): Promise<string[]> {
-  const frames: string[] = [];
-  const cdp = await page.createCDPSession();
-  cdp.on('Network.webSocketFrameReceived', (event) => frames.push(event.response.payloadData));
-  await cdp.send('Network.enable');
-  return frames;
 }
 
 /** Where the tests leave screenshots: E2E_OUTPUT_DIR, else e2e/output (ignored by git). */
