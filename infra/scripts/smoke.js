@@ -105,8 +105,17 @@ async function health() {
     }).catch((error) => {
       throw new NotAnswering(`nothing answers on :${port} for ${name} (${noAnswer(error)}): ${START_HINT}`);
     });
-    if (response.status !== 200)
-      throw new Error(`${name} /health on :${port} answered ${response.status}, not 200`);
+    if (response.status !== 200) {
+      // What is down, as the service says it: a dependency, a projection, or `startup` (its
+      // consumers still joining their groups: it answers HTTP before it is ready).
+      const body = await response.json().catch(() => ({}));
+      const down = Object.entries(body.error ?? {})
+        .map(([check, { message }]) => (message ? `${check}: ${message}` : check))
+        .join('; ');
+      throw new Error(
+        `${name} /health on :${port} answered ${response.status}, not 200${down ? ` (${down})` : ''}`,
+      );
+    }
   }
   return `${HEALTH.length} services healthy`;
 }

@@ -191,6 +191,8 @@ for entry in "${SERVICES[@]}"; do
   echo $! >"$PIDS_DIR/$name.pid"
 done
 
+# /health, not /health/live: a service answers HTTP before its consumers have joined their groups,
+# and /health is 503 until they have (its `startup` check says which it waits for).
 healthy() { [ "$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health")" = 200 ]; }
 for entry in "${SERVICES[@]}"; do
   name=${entry%%:*}; port=${entry##*:}
@@ -199,6 +201,7 @@ for entry in "${SERVICES[@]}"; do
   if [ "$rc" -ne 0 ]; then
     tail -20 "$LOGS_DIR/$name.log" >&2
     [ "$rc" -eq 2 ] && die "$name exited while starting (log: $LOGS_DIR/$name.log)"
+    curl -s --max-time 5 "http://127.0.0.1:$port/health" >&2 && echo >&2
     die "$name did not become healthy within 60s (log: $LOGS_DIR/$name.log)"
   fi
 done

@@ -6,4 +6,5 @@ export * from './lib/metrics';
 export * from './lib/platform.module';
 export * from './lib/redis';
 export * from './lib/periodic';
+export * from './lib/readiness';
 export * from './lib/tracing';

@@ -145,6 +145,11 @@ export class CommandProcessor {
     await this.startConsumer();
   }
 
+  /** Resolves once its consumer has joined its group since start() (ConsumerRevival.untilJoined). */
+  untilJoined(): Promise<void> {
+    return this.revival.untilJoined();
+  }
+
   private async startConsumer(): Promise<void> {
     const partitions = topic(this.options.service, 'commands').partitions;
     const consumer = this.options.kafka.consumer({

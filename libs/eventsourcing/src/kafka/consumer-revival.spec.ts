@@ -97,4 +97,23 @@ describe('ConsumerRevival', () => {
     jest.advanceTimersByTime(100);
     expect(start).toHaveBeenCalledTimes(1);
   });
+
+  it('is waited for from a start until its consumer joins, a join after a crash included, or its owner stops', async () => {
+    const r = revival(async () => undefined);
+    let joined = false;
+    r.resume();
+    void r.untilJoined().then(() => (joined = true));
+    r.crashed({ error: 'refused', restart: false });
+    jest.advanceTimersByTime(100);
+    await Promise.resolve();
+    expect(joined).toBe(false);
+    r.joined();
+    await Promise.resolve();
+    expect(joined).toBe(true);
+    // Started again and stopped before it joined: nothing is left waiting.
+    r.resume();
+    const stopped = r.untilJoined();
+    r.stop();
+    await expect(stopped).resolves.toBeUndefined();
+  });
 });

@@ -38,6 +38,8 @@ export class ConsumerRevival {
   private timer: NodeJS.Timeout | undefined;
   private state: ConsumerDown | undefined;
   private stopped = false;
+  /** Resolved by the first join since the owner started (resume()), or by its stop. */
+  private join = settledJoin();
 
   constructor(private readonly options: ConsumerRevivalOptions) {}
 
@@ -64,8 +66,9 @@ export class ConsumerRevival {
     this.timer.unref();
   }
 
-  /** The consumer joined its group: it runs again. */
+  /** The consumer joined its group: it runs (again). */
   joined(): void {
+    this.join.resolve();
     if (!this.state) return;
     this.options.logger.log({
       msg: 'consumer running again',
@@ -80,14 +83,26 @@ export class ConsumerRevival {
     return this.state ? { ...this.state } : null;
   }
 
-  /** Its owner starts (again): crashes are answered from now on. */
+  /**
+   * Resolves once the consumer has joined its group since its owner started it (its partitions
+   * are assigned: it can do its work), or once the owner stops. A join kafkajs retries, or one
+   * made by a consumer started again after a crash, counts.
+   */
+  untilJoined(): Promise<void> {
+    return this.join.promise;
+  }
+
+  /** Its owner starts (again): crashes are answered from now on, and its join is waited for. */
   resume(): void {
     this.stopped = false;
+    this.join.resolve();
+    this.join = pendingJoin();
   }
 
   /** No more starts (the owner is stopping), until resume(). */
   stop(): void {
     this.stopped = true;
+    this.join.resolve();
     this.state = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -97,4 +112,19 @@ export class ConsumerRevival {
     const initial = this.options.initialDelayMs ?? 1_000;
     return Math.min(this.options.maxDelayMs ?? 30_000, initial * 2 ** Math.min(attempts - 1, 20));
   }
+}
+
+interface Join {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function pendingJoin(): Join {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function settledJoin(): Join {
+  return { promise: Promise.resolve(), resolve: () => undefined };
 }

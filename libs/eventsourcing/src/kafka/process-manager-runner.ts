@@ -77,6 +77,11 @@ export class ProcessManagerRunner {
     return this.revival.down();
   }
 
+  /** Resolves once its consumer has joined its group since start() (ConsumerRevival.untilJoined). */
+  untilJoined(): Promise<void> {
+    return this.revival.untilJoined();
+  }
+
   private async producerFor(partition: number): Promise<Producer> {
     let producer = this.producers.get(partition);
     if (producer) return producer;

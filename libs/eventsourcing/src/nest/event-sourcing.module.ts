@@ -9,7 +9,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { Envelope, EventSourcedService, MessageRegistry, topic, topicsOf } from '@gpux/contracts';
-import { HealthChecks, KafkaClients, RedisClient, ServiceMetrics } from '@gpux/platform';
+import { HealthChecks, KafkaClients, Readiness, RedisClient, ServiceMetrics } from '@gpux/platform';
 import { CommandProcessor } from '../kafka/command-processor';
 import { CommandSender } from '../kafka/command-sender';
 import { ProcessManagerRunner } from '../kafka/process-manager-runner';
@@ -73,6 +73,7 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
     redis: RedisClient,
     serviceMetrics: ServiceMetrics,
     health: HealthChecks,
+    private readonly readiness: Readiness,
   ) {
     this.logger = new Logger(`${options.service}.eventsourcing`);
     const metrics = eventSourcingMetrics(serviceMetrics, options.observeEvents?.(serviceMetrics));
@@ -158,9 +159,21 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
       this.logger.log({ msg: 'topics keep their records longer, as the registry says', topics: lengthened });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.processor.start();
-    await Promise.all(this.managers.map((m) => m.start()));
+  /**
+   * Starts the consumers without waiting for their joins (up to a session timeout after a crash):
+   * the service listens meanwhile, unready until they have joined (Readiness).
+   */
+  onApplicationBootstrap(): void {
+    const { processor, readiness } = this;
+    readiness.waitFor(
+      `consumer group ${processor.groupId}`,
+      processor.start().then(() => processor.untilJoined()),
+    );
+    for (const manager of this.managers)
+      readiness.waitFor(
+        `consumer group ${manager.groupId}`,
+        manager.start().then(() => manager.untilJoined()),
+      );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

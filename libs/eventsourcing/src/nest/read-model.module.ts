@@ -9,7 +9,14 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { MessageRegistry, TopicSpec } from '@gpux/contracts';
-import { HealthChecks, KafkaClients, RedisClient, SERVICE_CONFIG, ServiceMetrics } from '@gpux/platform';
+import {
+  HealthChecks,
+  KafkaClients,
+  Readiness,
+  RedisClient,
+  SERVICE_CONFIG,
+  ServiceMetrics,
+} from '@gpux/platform';
 import { combineProjections, LogPosition, Projection } from '../domain';
 import { ProjectionRunner } from '../redis/runner';
 import { RedisNotices } from '../redis/notices';
@@ -49,6 +56,7 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 10_000;
 export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly name: string;
   private readonly runner: ProjectionRunner;
+  private readonly groupId: string;
   private readonly provision: TopicSpec[];
   private readonly unregisterMetrics: () => void;
   /** The runner's announcements, which read-your-writes waits on (a connection from the first wait). */
@@ -62,6 +70,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number; IDEMPOTENCY_WINDOW_MS?: number },
     health: HealthChecks,
     metrics: ServiceMetrics,
+    private readonly readiness: Readiness,
   ) {
     this.name = options.name;
     this.notices = new RedisNotices(redis.redis);
@@ -74,12 +83,13 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       }),
     );
     const ns = config.TOPIC_NAMESPACE ? `${config.TOPIC_NAMESPACE}.` : '';
+    this.groupId = `${ns}proj-${projection.name}`;
     this.runner = new ProjectionRunner({
       kafka,
       redis: redis.redis,
       projection,
       registry: options.registry,
-      groupId: `${ns}proj-${projection.name}`,
+      groupId: this.groupId,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       logger: new Logger(`projection ${projection.name}`),
       metrics: projectionRunnerMetrics(metrics),
@@ -129,8 +139,13 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     if (created.length) new Logger(this.name).log({ msg: 'topics created', topics: created });
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.runner.start();
+  /** Starts folding without waiting for its consumer's join: the service listens meanwhile (Readiness). */
+  onApplicationBootstrap(): void {
+    const { runner } = this;
+    this.readiness.waitFor(
+      `consumer group ${this.groupId}`,
+      runner.start().then(() => runner.untilJoined()),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -268,6 +268,11 @@ export class ProjectionRunner {
     return this.revival.down();
   }
 
+  /** Resolves once its consumer has joined its group since start() (ConsumerRevival.untilJoined). */
+  untilJoined(): Promise<void> {
+    return this.revival.untilJoined();
+  }
+
   /** The partitions stopped on a poison batch (empty while all is well). */
   stopped(): StoppedPartition[] {
     return this.poisoned.list();

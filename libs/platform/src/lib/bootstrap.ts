@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
+import { Readiness } from './readiness';
 import { initTracing } from './tracing';
 
 export interface ServiceDefinition<S extends ConfigSchema = typeof baseConfigSchema> {
@@ -167,7 +168,10 @@ export interface ServiceApp<C extends BaseConfig = BaseConfig> {
 
 /**
  * Validates configuration (throws ConfigError), builds the Nest application with structured logs
- * and shutdown hooks, and starts listening. Used by `main.ts` of every service and by tests.
+ * and shutdown hooks, and starts listening; resolves once the service is ready (its consumers
+ * have joined their groups: Readiness), and rejects, the application closed, when one of them
+ * could not start. It listens before they join, so that `/health/live` answers while they do
+ * (readiness answers 503 saying what it waits for). Used by `main.ts` of every service and by tests.
  */
 export async function startService<S extends ConfigSchema>(
   definition: ServiceDefinition<S>,
@@ -226,11 +230,31 @@ export async function startService<S extends ConfigSchema>(
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   if (definition.maxBodyBytes && definition.badBody)
     answerUnreadableRequests(app, definition.badBody, config.HTTP_REQUEST_TIMEOUT_MS);
+  // listen() runs the modules' start hooks, which do not wait for their consumers' joins.
+  const since = Date.now();
   await app.listen(config.PORT, config.HOST);
   const url = `http://${config.HOST}:${config.PORT}`;
-  app
-    .get(Logger)
-    .log({ msg: `${definition.name} listening`, url, health: `${url}/health`, metrics: `${url}/metrics` });
+  const logger = app.get(Logger);
+  logger.log({
+    msg: `${definition.name} listening`,
+    url,
+    health: `${url}/health`,
+    metrics: `${url}/metrics`,
+  });
+  const readiness = app.get(Readiness);
+  try {
+    await readiness.started();
+  } catch (error) {
+    // Its consumers leave and the server closes, within the shutdown's bound (runService then exits).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      app.close().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    throw error;
+  }
+  // Not when a shutdown (SIGTERM while it joined) cut the start short.
+  if (!readiness.notReady()) logger.log({ msg: `${definition.name} ready`, ms: Date.now() - since });
   return { app, config, url };
 }
 

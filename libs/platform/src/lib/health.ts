@@ -6,6 +6,7 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { KafkaClients } from './kafka';
+import { Readiness } from './readiness';
 import { RedisClient } from './redis';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -93,9 +94,11 @@ export class HealthChecks {
 
 /**
  * `GET /health` and `GET /health/ready`: 200 when Kafka, Redis and the service's own checks are up,
- * 503 naming what is not (ready: it can serve; a Kafka or Redis outage makes it unready).
- * `GET /health/live`: 200 whenever the process answers at all, whatever its dependencies do: an
- * orchestrator restarts a dead process, never an unready one (docs/operations.md).
+ * 503 naming what is not (ready: it can serve; a Kafka or Redis outage makes it unready), and
+ * `startup` down while its consumers have not joined their groups yet, or once it is stopping
+ * (readiness.ts). `GET /health/live`: 200 whenever the process answers at all, from before its
+ * consumers join, whatever its dependencies do: an orchestrator restarts a dead process, never an
+ * unready one (docs/operations.md).
  */
 @Controller('health')
 export class HealthController {
@@ -104,6 +107,7 @@ export class HealthController {
     private readonly deps: DependencyIndicators,
     private readonly extra: HealthChecks,
     private readonly indicators: HealthIndicatorService,
+    private readonly startupState: Readiness,
   ) {}
 
   @Get()
@@ -126,9 +130,16 @@ export class HealthController {
 
   private readiness() {
     return this.health.check([
+      () => this.startup(),
       () => this.deps.kafkaUp(),
       () => this.deps.redisUp(),
       ...this.extra.all().map((check) => () => check(this.indicators)),
     ]);
+  }
+
+  private startup() {
+    const check = this.indicators.check('startup');
+    const notReady = this.startupState.notReady();
+    return Promise.resolve(notReady ? check.down({ ...notReady }) : check.up());
   }
 }

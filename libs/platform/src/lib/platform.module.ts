@@ -15,6 +15,7 @@ import { requestForLog } from './request-log';
 import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { MetricsController, ServiceMetrics } from './metrics';
+import { Readiness } from './readiness';
 import { RedisClient } from './redis';
 import { shutdownTracing, traceLogFields } from './tracing';
 
@@ -95,6 +96,7 @@ export class PlatformModule {
         { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL) },
         DependencyIndicators,
         HealthChecks,
+        Readiness,
         ShutdownLog,
         TracingShutdown,
       ],
@@ -105,6 +107,7 @@ export class PlatformModule {
         RedisClient,
         DependencyIndicators,
         HealthChecks,
+        Readiness,
       ],
     };
   }

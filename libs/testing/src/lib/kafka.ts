@@ -105,6 +105,62 @@ export async function joinWithOtherAssignor(kafka: Kafka, groupId: string, topic
   return consumer;
 }
 
+/**
+ * A member of `groupId` that holds every other member's join until released, as an instance
+ * killed within its session does a restarted one's: it joins first, alone, and as the group's
+ * leader keeps its assignment (kafkajs' round robin, the projections' assignor) to itself, silent,
+ * sending no heartbeat. A member joining meanwhile waits at the broker for it (up to its 2-minute
+ * session and rebalance timeouts). Resolves once it holds the group; `release()` lets it assign,
+ * join with the others (whose join then completes) and leave; it may be called again.
+ */
+export async function holdGroupJoin(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<{ release(): Promise<void> }> {
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let holding = (): void => undefined;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 120_000,
+    rebalanceTimeout: 120_000,
+    partitionAssigners: [
+      (config) => {
+        const roundRobin = PartitionAssigners.roundRobin(config);
+        return {
+          ...roundRobin,
+          assign: async (group) => {
+            holding();
+            await gate;
+            return roundRobin.assign(group);
+          },
+        };
+      },
+    ],
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  // Resolves once it has joined: after the release.
+  const running = consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async () => undefined,
+  });
+  // Alone in the group, it leads: its assignor is asked.
+  await held;
+  let released: Promise<void> | undefined;
+  return {
+    release: () =>
+      (released ??= (async () => {
+        open();
+        await running;
+        await consumer.disconnect();
+      })()),
+  };
+}
+
 /** A broker's answer about a topic it created a moment ago and does not serve yet. */
 function notServedYet(error: unknown): boolean {
   const e = error as { type?: string; message?: string } | null;
