@@ -4,17 +4,19 @@
 // refolded into a new generation beside the one readers read, then switched to in one step: every
 // answer meanwhile is the full, correct one (never UNAUTHENTICATED, never UNAVAILABLE, never a
 // partial balance), and afterwards the models equal a fresh fold of the log.
-import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
-import { projectionKeys } from '@gpux/eventsourcing';
 import Redis from 'ioredis';
 import { asBuyer, asWorker, keyHoldersWithLongLog } from './support/key-holders';
 import { Marketplace } from './support/marketplace';
-import { differences, readModels, sameModels, settledModels } from './support/read-models';
+import {
+  MODEL_KEYS as MODELS,
+  differences,
+  readModels,
+  refolded,
+  sameModels,
+  settledModels,
+} from './support/read-models';
 
 const DEPOSITS = 1_000;
-const MODELS = [settlementReadModel, ordersReadModel, capacityReadModel, pricingReadModel].map((m) =>
-  projectionKeys(m.name),
-);
 
 describe('an asked-for rebuild of every read model', () => {
   let m: Marketplace;
@@ -99,11 +101,9 @@ describe('an asked-for rebuild of every read model', () => {
     expect(differences(rebuilt, fresh)).toEqual([]);
     // The data can be whole before every runner has seen its checkpoints reach the log's end and
     // lifted its rebuilding marker; until then the gateway rightly answers UNAVAILABLE.
-    const refolded = async () =>
-      (await redis.exists(...MODELS.map((k) => k.rebuilding))) === 0 &&
-      (await redis.exists(...MODELS.map((k) => k.epoch))) === MODELS.length;
-    while (!(await refolded()) && Date.now() < refoldDeadline) await new Promise((r) => setTimeout(r, 50));
-    expect(await refolded()).toBe(true);
+    while (!(await refolded(redis)) && Date.now() < refoldDeadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await refolded(redis)).toBe(true);
     expect(await buyerAnswer()).toBe(before.buyer);
   }, 300_000);
 });

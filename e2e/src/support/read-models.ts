@@ -1,5 +1,7 @@
 // The read models as data, to compare: every key of orders, settlement, capacity and pricing
 // (idempotency outcomes left out: they are no model), each value in a canonical JSON form.
+import { capacityReadModel, ordersReadModel, pricingReadModel, settlementReadModel } from '@gpux/contracts';
+import { projectionKeys } from '@gpux/eventsourcing';
 import type Redis from 'ioredis';
 
 export type Models = Map<string, string>;
@@ -67,3 +69,16 @@ export const differences = (a: Models, b: Models) =>
     .filter((k) => a.get(k) !== b.get(k))
     .slice(0, 5)
     .map((k) => `${k}: ${(a.get(k) ?? '(none)').slice(0, 150)} → ${(b.get(k) ?? '(none)').slice(0, 150)}`);
+
+/** The projections' keys of the four read models (epoch, rebuilding marker, rebuild request...). */
+export const MODEL_KEYS = [settlementReadModel, ordersReadModel, capacityReadModel, pricingReadModel].map(
+  (m) => projectionKeys(m.name),
+);
+
+/**
+ * Whether every read model has refolded after a flush: each has its epoch and no rebuilding marker
+ * (until each runner has seen its checkpoints reach the log's end the gateway answers UNAVAILABLE).
+ */
+export const refolded = async (redis: Redis) =>
+  (await redis.exists(...MODEL_KEYS.map((k) => k.rebuilding))) === 0 &&
+  (await redis.exists(...MODEL_KEYS.map((k) => k.epoch))) === MODEL_KEYS.length;
