@@ -1,12 +1,14 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
+import { Controller, Get, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
+  HealthCheckResult,
   HealthCheckService,
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { KafkaClients } from './kafka';
 import { Readiness } from './readiness';
+import { ReadinessLog } from './readiness-log';
 import { RedisClient } from './redis';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -128,7 +130,22 @@ export class HealthController {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   }
 
-  private readiness() {
+  /** Readiness as it changes (readiness-log.ts); Terminus' own log is off (platform.module.ts). */
+  private readonly changes = new ReadinessLog((level, line) => new Logger('Health')[level](line));
+
+  private async readiness() {
+    try {
+      const result = await this.probe();
+      this.changes.saw(result);
+      return result;
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException)
+        this.changes.saw(error.getResponse() as HealthCheckResult);
+      throw error;
+    }
+  }
+
+  private probe() {
     return this.health.check([
       () => this.startup(),
       () => this.deps.kafkaUp(),

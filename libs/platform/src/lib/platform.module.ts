@@ -83,7 +83,8 @@ export class PlatformModule {
             pino.destination({ dest: 1, sync: true }),
           ],
         }),
-        TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
+        // Readiness is logged as it changes, not for each probe (readiness-log.ts).
+        TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 }),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
