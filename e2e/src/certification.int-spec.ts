@@ -19,6 +19,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import {
   certifyHonestly,
   CHEATERS,
@@ -30,6 +32,8 @@ import {
   MODEST_CLAIM_TFLOPS,
   openGpu,
   Outcome,
+  prove,
+  submit,
 } from './support/cheaters';
 import { Marketplace } from './support/marketplace';
 import { challengeSizeFor } from '@gpux/certification';
@@ -499,6 +503,237 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     } finally {
       clearInterval(beating);
       redis.disconnect();
+    }
+  }, 90_000);
+
+  it("(b) a provider watching its own node learns nothing of a spot check before its worker fetches it: its subscription is sent nothing at the check's issue", async () => {
+    const { credential } = await register('watcher', 2);
+    await m.ok('mutation { markNodeCertified(nodeId: "watcher", tflopsPerGpu: 0.001) { status } }');
+    const client = new GatewayClient(m.url, credential);
+    const { sessionId } = await client.joinSession('e2e watcher');
+    // Kept alive by its heartbeat key alone, as in the test above: no heartbeat hands a check out.
+    const redis = new Redis(m.redisUrl);
+    const beat = () => redis.set(nodeHeartbeatKey('watcher'), new Date().toISOString(), 'PX', 86_400_000);
+    await beat();
+    const beating = setInterval(() => void beat().catch(() => undefined), 200);
+    // Its provider watches it, as any provider may watch its own nodes.
+    const ws = createClient({
+      url: m.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${provider}` },
+    });
+    const seen: { status: string; lastHeartbeatAt: string | null }[] = [];
+    const unsubscribe = ws.subscribe<{
+      nodeStatusChanged: { status: string; lastHeartbeatAt: string | null };
+    }>(
+      { query: 'subscription { nodeStatusChanged(nodeId: "watcher") { status lastHeartbeatAt } }' },
+      {
+        next: (v) => void (v.data && seen.push(v.data.nodeStatusChanged)),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    try {
+      await eventually(async () => seen[0], 'the node as it stands');
+      await sellAndLease('watcher', await m.account('watch-buyer', ['buyer'], usd(BUYER_DEPOSIT)));
+      const pending = await eventually(
+        async () => {
+          const c = await redis.hgetall(capacityReadModel.challenge('watcher'));
+          return c['purpose'] === 'spot' ? c : undefined;
+        },
+        'a spot check for the leased node',
+        30_000,
+      );
+      expect(pending['delivered']).toBeUndefined();
+      clearInterval(beating);
+      await redis.get(nodeHeartbeatKey('watcher'));
+      // Its worker fetches it: the view sent after that delivery has this heartbeat's time.
+      const ack = await client.heartbeat(sessionId);
+      expect(ack.challenge?.id).toBe(pending['id']);
+      const fetched = await redis.get(nodeHeartbeatKey('watcher'));
+      const at = await eventually(async () => {
+        const i = seen.findIndex((v) => v.lastHeartbeatAt === fetched);
+        return i > 0 ? i : undefined;
+      }, 'the node once its worker fetched the check');
+      // Nothing came between the node as it stood and the node once the check was fetched: at its
+      // issue a view differing in its heartbeat alone told the provider a check was coming.
+      expect(seen.slice(1, at)).toEqual([]);
+      expect(seen[at]).toEqual({ status: 'CERTIFIED', lastHeartbeatAt: fetched });
+    } finally {
+      clearInterval(beating);
+      unsubscribe();
+      await ws.dispose();
+      redis.disconnect();
+    }
+  }, 90_000);
+
+  it('(b) a certification kept in flight shows nothing of the spot check that ends it before the check is fetched, and a step of it hands the check out', async () => {
+    const { credential } = await register('hider');
+    await m.ok('mutation { markNodeCertified(nodeId: "hider", tflopsPerGpu: 0.001) { status } }');
+    const client = new GatewayClient(m.url, credential);
+    const { sessionId } = await client.joinSession('e2e hider');
+    // Kept alive by its heartbeat key alone, as above: no heartbeat hands a check out.
+    const redis = new Redis(m.redisUrl);
+    const beat = () => redis.set(nodeHeartbeatKey('hider'), new Date().toISOString(), 'PX', 86_400_000);
+    await beat();
+    const beating = setInterval(() => void beat().catch(() => undefined), 200);
+    const kafka = new Kafka({ clientId: 'hider', brokers: infraEnv().KAFKA_BROKERS.split(',') });
+    const producer = kafka.producer({ idempotent: true });
+    try {
+      // A certification its provider keeps in flight, never to answer it: the market's minimum, so
+      // its one product takes long at the claim and the deadline is seconds away.
+      const ticket = await client.requestCertification(0.00002);
+      expect(ticket.challenge.deadline - Date.now()).toBeGreaterThan(5_000);
+      // A spot check, as the watchdog issues one to a leased node (not leased here: the watchdog
+      // issues none of its own).
+      await producer.connect();
+      await producer.send({
+        topic: topic('capacity', 'commands', m.namespace!).name,
+        messages: [
+          commandMessage(capacityMessages, {
+            type: CapacityCommands.issueChallenge.type,
+            subject: 'hider',
+            data: { nodeId: 'hider', purpose: 'spot', claimedTflops: 0.0008, seed: 'ab'.repeat(16) },
+          }),
+        ],
+      });
+      const pending = await eventually(
+        async () => {
+          const c = await redis.hgetall(capacityReadModel.challenge('hider'));
+          return c['purpose'] === 'spot' ? c : undefined;
+        },
+        'the spot check',
+        30_000,
+      );
+      expect(pending['delivered']).toBeUndefined();
+      // Its provider reads nothing of it: the certification it ended is not recorded yet.
+      expect((await node('hider')).certifications).toEqual([
+        expect.objectContaining({ ok: true, method: 'admin' }),
+      ]);
+      // A step of that certification is refused, and hands the check out: its clock runs from here.
+      const probedAt = Date.now();
+      const refused = await client.answerChallenge(ticket.id, { challengeId: ticket.id, leaves: [] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'challengeId',
+        message: expect.stringMatching(
+          new RegExp(`^node hider is answering spot challenge ${pending['id']}, handed out now`),
+        ),
+      });
+      expect(await redis.hget(capacityReadModel.challenge('hider'), 'delivered')).toBe('1');
+      const ack = await client.heartbeat(sessionId);
+      expect(ack.challenge?.id).toBe(pending['id']);
+      expect(ack.challenge?.challenge.issuedAt).toBeGreaterThanOrEqual(probedAt);
+      // Recorded once fetched.
+      expect((await node('hider')).certifications).toEqual([
+        expect.objectContaining({
+          challengeId: ticket.id,
+          ok: false,
+          reason: 'SUPERSEDED',
+          detail: `ended by spot challenge ${pending['id']}`,
+        }),
+        expect.objectContaining({ ok: true, method: 'admin' }),
+      ]);
+    } finally {
+      clearInterval(beating);
+      await producer.disconnect();
+      redis.disconnect();
+    }
+  }, 90_000);
+
+  it('(b) racing its own steps gains nothing: of two commitments sent at once one is taken, of two openings one certifies, the other is refused', async () => {
+    const { credential } = await register('racer');
+    const client = new GatewayClient(m.url, credential);
+    const alive = await keepAlive(client, 'e2e racer', HEARTBEAT_INTERVAL_MS);
+    const settle = <T>(p: Promise<T>) =>
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+    try {
+      const ticket = await client.requestCertification(MODEST_CLAIM_TFLOPS);
+      const proof = await prove(gpu, ticket.challenge);
+      const commits = await Promise.all(
+        [0, 1].map(() => settle(client.commitChallenge(ticket.id, proof.commitment))),
+      );
+      const taken = commits.flatMap((c) => ('value' in c ? [c.value] : []));
+      expect(taken).toHaveLength(1);
+      expect(commits.find((c) => 'error' in c)).toEqual({
+        error: expect.objectContaining({ code: 'ALREADY_EXISTS', field: 'challengeId' }),
+      });
+      const opening = await proof.open(taken[0]!);
+      const answers = await Promise.all([0, 1].map(() => settle(client.answerChallenge(ticket.id, opening))));
+      const verdicts = answers.flatMap((a) => ('value' in a ? [a.value] : []));
+      expect(verdicts).toEqual([expect.objectContaining({ challengeId: ticket.id, ok: true })]);
+      expect(answers.find((a) => 'error' in a)).toEqual({
+        error: expect.objectContaining({ code: 'NOT_FOUND', field: 'challengeId' }),
+      });
+      // One certificate, and no failure: the refused step changed nothing.
+      expect((await node('racer')).certifications).toEqual([
+        expect.objectContaining({ ok: true, method: 'challenge' }),
+      ]);
+    } finally {
+      alive.stop();
+    }
+  }, 90_000);
+
+  it("(b) a worker's credential reaches its own node only: another provider's node's session, challenge and credential are out of its reach", async () => {
+    const { credential: mine } = await register('own-a');
+    const other = await m.account('prov-b', ['provider']);
+    const theirs = (
+      await m.ok<{ registerNode: { credential: string } }>(
+        `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }`,
+        { i: { marketId: 'lvp', gpuModel: 'L4', gpus: 1, region: 'local', nodeId: 'other-b' } },
+        other,
+      )
+    ).registerNode.credential;
+    const attacker = new GatewayClient(m.url, mine);
+    const victim = new GatewayClient(m.url, theirs);
+    const mySession = await keepAlive(attacker, 'e2e own-a', HEARTBEAT_INTERVAL_MS);
+    const theirSession = await keepAlive(victim, 'e2e other-b', HEARTBEAT_INTERVAL_MS);
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+    try {
+      const ticket = await victim.requestCertification(MODEST_CLAIM_TFLOPS);
+      const proof = await prove(gpu, ticket.challenge);
+      // Every step names the node of the credential: the other node's ids are unknown there.
+      expect(await refusal(attacker.commitChallenge(ticket.id, proof.commitment))).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'challengeId',
+      });
+      expect(await refusal(attacker.leaveSession(theirSession.sessionId))).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'sessionId',
+      });
+      expect(await refusal(attacker.heartbeat(theirSession.sessionId))).toMatchObject({
+        code: 'NOT_FOUND',
+        field: 'sessionId',
+      });
+      // Nor may its provider rotate or revoke the other's credential.
+      for (const op of [
+        'rotateNodeCredential(nodeId: "other-b") { credential }',
+        'revokeNodeCredential(nodeId: "other-b") { id }',
+      ])
+        expect((await m.gql(`mutation { ${op} }`, {}, provider)).errors?.[0]?.extensions).toMatchObject({
+          code: 'FORBIDDEN',
+          field: 'nodeId',
+        });
+      // The other node's session and challenge are as they were: its worker certifies it.
+      expect(await submit(victim, ticket, proof.commitment, (r) => proof.open(r))).toMatchObject({
+        ok: true,
+        status: 'CERTIFIED',
+      });
+      expect((await victim.heartbeat(theirSession.sessionId)).status).toBe('CERTIFIED');
+      expect((await node('own-a')).status).toBe('UNCERTIFIED');
+    } finally {
+      mySession.stop();
+      theirSession.stop();
     }
   }, 90_000);
 

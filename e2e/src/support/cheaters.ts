@@ -83,7 +83,7 @@ export async function submit(
 }
 
 /** The honest proof of a challenge on the GPU, with an optional twist in the product kernel. */
-const prove = (gpu: GpuContext, challenge: Challenge, matmul?: MatmulRunner): Promise<GpuProof> =>
+export const prove = (gpu: GpuContext, challenge: Challenge, matmul?: MatmulRunner): Promise<GpuProof> =>
   proveChallenge(gpu.device, challenge, matmul ? { matmul } : {});
 
 const honestOpen = (proof: GpuProof) => (request: OpenRequest) => proof.open(request);

@@ -217,7 +217,7 @@ export class NodesResolver {
 
   @Subscription(() => GpuNode, {
     description:
-      'A node: first as it stands once the subscription is live, then each time it changes (certified, suspended, lost, challenged). The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older node after a newer one.',
+      'A node: first as it stands once the subscription is live, then each time it changes (certified, suspended, lost, a challenge fetched or answered; nothing at a challenge’s issue: a spot check is for its worker to fetch first). The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older node after a newer one.',
     resolve: (n: GpuNode) => n,
   })
   @Roles('admin', 'buyer', 'provider')

@@ -262,11 +262,11 @@ export class WorkersResolver {
     const receivedAt = new Date(started).toISOString();
     const nodeId = worker.nodeId!;
     const data = { nodeId, challengeId, commitment, openSeed: randomBytes(16).toString('hex'), receivedAt };
-    const outcome = await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.commitChallenge.type, subject: nodeId, data },
-      rm.name,
-    );
+    const outcome = await this.commands
+      .execute('capacity', { type: CapacityCommands.commitChallenge.type, subject: nodeId, data }, rm.name)
+      .catch(async (error: unknown) => {
+        throw await this.whileChallenged(nodeId, error);
+      });
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       const entry = await this.after(
         nodeId,
@@ -310,15 +310,19 @@ export class WorkersResolver {
     const started = Date.now();
     const receivedAt = new Date(started).toISOString();
     const nodeId = worker.nodeId!;
-    const outcome = await this.commands.execute(
-      'capacity',
-      {
-        type: CapacityCommands.answerChallenge.type,
-        subject: nodeId,
-        data: { nodeId, challengeId, opening, receivedAt },
-      },
-      rm.name,
-    );
+    const outcome = await this.commands
+      .execute(
+        'capacity',
+        {
+          type: CapacityCommands.answerChallenge.type,
+          subject: nodeId,
+          data: { nodeId, challengeId, opening, receivedAt },
+        },
+        rm.name,
+      )
+      .catch(async (error: unknown) => {
+        throw await this.whileChallenged(nodeId, error);
+      });
     const node = toNode(
       await this.after(
         nodeId,
@@ -430,13 +434,17 @@ export class WorkersResolver {
   }
 
   /**
-   * A certification refused because the node answers another challenge (ALREADY_EXISTS). A spot
-   * check not handed out yet is handed out now, its clock started as at a heartbeat: otherwise a
-   * provider could ask for certification to see a spot check coming, and free its GPU for it
-   * before fetching it. The refusal then says so; its worker's next heartbeat brings the check.
+   * A step refused because the node answers another challenge: a certification asked for
+   * (ALREADY_EXISTS), or a commitment or an opening of one no longer in flight (NOT_FOUND: a spot
+   * check ended it, unrecorded until fetched, capacity's rules/unseen-supersede.ts). A spot check
+   * not handed out yet is handed out now, its clock started as at a heartbeat: otherwise a
+   * provider could ask for certification, or step a certification it keeps in flight, to see a
+   * spot check coming, and free its GPU for it before fetching it. The refusal then says so; its
+   * worker's next heartbeat brings the check.
    */
   private async whileChallenged(nodeId: string, error: unknown): Promise<unknown> {
-    if (!(error instanceof GraphQLError && error.extensions['code'] === 'ALREADY_EXISTS')) return error;
+    const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
+    if (!(error instanceof GraphQLError && (code === 'ALREADY_EXISTS' || code === 'NOT_FOUND'))) return error;
     const c = await this.capacity.challenge(nodeId);
     if (!c || c.purpose !== 'spot' || c.request || c.delivered) return error;
     const handed = await this.handOut(nodeId, c, await this.capacity.node(nodeId));

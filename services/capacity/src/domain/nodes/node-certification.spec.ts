@@ -348,12 +348,38 @@ describe('node certification by challenge', () => {
     expect(challengeOf(node.events(issue('certification', 400), T0)).n).toBe(48);
   });
 
-  it('never lets a certification in flight hold off a spot check: the spot challenge supersedes it', () => {
+  it('never lets a certification in flight hold off a spot check: the spot challenge supersedes it, recorded once the check is fetched', () => {
     const node = new Node();
     answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
     const pending = challengeOf(node.events(issue('certification', 100), T0 + 1_000));
-    const spot = node.events(issue('spot'), T0 + 1_001);
-    expect(spot).toEqual([
+    const spotEvents = node.events(issue('spot', 0.001, 'fedcba9876543210fedcba9876543210'), T0 + 1_001);
+    // Nothing is recorded of the certification yet (rules/unseen-supersede.ts): its record would
+    // tell the provider that a check was coming before its worker fetched it.
+    expect(spotEvents).toEqual([
+      expect.objectContaining({
+        type: 'capacity.ChallengeIssued',
+        data: expect.objectContaining({ purpose: 'spot' }),
+      }),
+    ]);
+    const spot = challengeOf(spotEvents);
+    expect(node.state.challenge).toMatchObject({ purpose: 'spot', supersedes: pending.id });
+    // It is ended all the same: its steps are refused as a challenge no longer in flight.
+    const commit: NodeCommand = {
+      type: 'capacity.CommitChallenge',
+      data: { nodeId: 'n1', challengeId: pending.id, commitment: {}, openSeed: 'f'.repeat(32) },
+    };
+    expect(node.decide(commit, T0 + 1_002)).toMatchObject({
+      kind: 'rejected',
+      code: 'NOT_FOUND',
+      field: 'challengeId',
+    });
+    // Fetched: recorded then, and the check stays in flight, its clock started.
+    expect(
+      node.events(
+        { type: 'capacity.DeliverChallenge', data: { nodeId: 'n1', challengeId: spot.id } },
+        T0 + 1_003,
+      ),
+    ).toEqual([
       {
         type: 'capacity.NodeCertificationFailed',
         data: {
@@ -361,14 +387,13 @@ describe('node certification by challenge', () => {
           challengeId: pending.id,
           purpose: 'certification',
           reason: 'SUPERSEDED',
-          detail: expect.stringMatching(/spot challenge/),
+          detail: `ended by spot challenge ${spot.id}`,
         },
       },
-      expect.objectContaining({
-        type: 'capacity.ChallengeIssued',
-        data: expect.objectContaining({ purpose: 'spot' }),
-      }),
+      expect.objectContaining({ type: 'capacity.ChallengeDelivered' }),
     ]);
+    expect(node.state.challenge).toMatchObject({ purpose: 'spot', delivered: true });
+    expect(node.state.challenge).not.toHaveProperty('supersedes');
     // A spot check in flight is not superseded by another one, nor by a certification.
     expect(node.decide(issue('spot'), T0 + 1_002)).toMatchObject({
       kind: 'rejected',
@@ -379,5 +404,24 @@ describe('node certification by challenge', () => {
       code: 'ALREADY_EXISTS',
     });
     expect(node.state.suspended).toBeNull();
+  });
+
+  it('records the certification a spot check ended before the check, when the check ends unfetched', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+    const pending = challengeOf(node.events(issue('certification', 100), T0 + 1_000));
+    const spot = challengeOf(
+      node.events(issue('spot', 0.001, 'fedcba9876543210fedcba9876543210'), T0 + 1_001),
+    );
+    const expired = node.events(
+      { type: 'capacity.ExpireChallenge', data: { nodeId: 'n1', challengeId: spot.id } },
+      spot.deadline + 1,
+    );
+    expect(expired.map((e) => [e.type, (e.data as { challengeId?: string }).challengeId])).toEqual([
+      ['capacity.NodeCertificationFailed', pending.id],
+      ['capacity.NodeCertificationFailed', spot.id],
+      ['capacity.SlaBreached', undefined],
+    ]);
+    expect(node.state.challenge).toBeNull();
   });
 });

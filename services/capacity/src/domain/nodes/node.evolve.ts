@@ -26,6 +26,11 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
           purpose: event.data.purpose,
           challenge: readChallenge(event.data.challenge),
           sessionId: state.sessionId ?? null,
+          // A certification still in flight at a spot check's issue was ended by it, unrecorded
+          // (rules/unseen-supersede.ts): a failure recorded in the same decision cleared it before.
+          ...(event.data.purpose === 'spot' && state.challenge?.purpose === 'certification'
+            ? { supersedes: state.challenge.challenge.id }
+            : {}),
         },
       };
     case 'capacity.ChallengeDelivered':
@@ -51,6 +56,13 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
           }
         : state;
     case 'capacity.NodeCertificationFailed':
+      // The failure of the certification a spot check in flight superseded, recorded late: the
+      // check stays in flight.
+      if (state.challenge && state.challenge.challenge.id !== event.data.challengeId) {
+        const { supersedes: _recorded, ...flight } = state.challenge;
+        return { ...state, challenge: flight };
+      }
+      return { ...state, challenge: null };
     case 'capacity.SpotChallengePassed':
       return { ...state, challenge: null };
     case 'capacity.NodeLost':

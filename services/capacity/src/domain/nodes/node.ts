@@ -32,6 +32,11 @@ export interface ChallengeInFlight {
   sessionId?: string | null;
   /** A spot check handed to its worker: its clock restarted then (rules/delivery.ts). */
   delivered?: boolean;
+  /**
+   * A spot check's: the certification it ended at its issue, whose failure is recorded once the
+   * check is fetched or ends (rules/unseen-supersede.ts); absent once recorded.
+   */
+  supersedes?: string;
   commitment?: Commitment;
   request?: OpenRequest;
 }

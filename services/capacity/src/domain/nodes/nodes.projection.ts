@@ -1,5 +1,6 @@
 import { CapacityEvents, capacityReadModel as rm, Envelope, isMessage, OrdersEvents } from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
+import { notifiesNode } from './node-notices';
 import { readChallenge } from './protocol';
 
 /** Nodes as providers and buyers see them, their certifications, and credentials by digest. */
@@ -15,8 +16,8 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
       const change = registration(event) ?? nodeLifecycle(event);
       if (!change) return [];
       const { nodeId, ops } = change;
-      if (!event.type.startsWith('capacity.')) return ops;
-      // Subscribers to a node's status re-read it.
+      if (!notifiesNode(event.type)) return ops;
+      // Subscribers to a node's status re-read it (node-notices.ts: not at a challenge's issue).
       return [
         ...ops,
         { op: 'publish', key: rm.nodeChannel(nodeId), message: JSON.stringify({ nodeId, type: event.type }) },
@@ -144,12 +145,16 @@ function challenges(event: Envelope): NodeChange | undefined {
     };
   }
   if (isMessage(event, CapacityEvents.challengeDelivered)) {
-    const { nodeId } = event.data;
+    const { nodeId, challengeId } = event.data;
     const c = rm.challenge(nodeId);
     const challenge = readChallenge(event.data.challenge);
     return {
       nodeId,
       ops: [
+        // Written whole: the failure of the certification it superseded, recorded just before it
+        // (rules/unseen-supersede.ts), deleted the node's challenge.
+        { op: 'hset', key: c, field: 'id', value: challengeId },
+        { op: 'hset', key: c, field: 'purpose', value: 'spot' },
         { op: 'hset', key: c, field: 'challenge', value: JSON.stringify(challenge) },
         { op: 'hset', key: c, field: 'delivered', value: '1' },
       ],

@@ -7,6 +7,7 @@ import { readOpening } from '../protocol';
 import { arrivedAt } from '../rules/arrival';
 import { certifiedFigures } from '../rules/certified-figures';
 import { certificateExpiry, refuseF16WhileSuspended } from '../rules/f32-certificate';
+import { unseenSupersede } from '../rules/unseen-supersede';
 import { answerable, failed, isDecision } from './outcomes';
 
 /**
@@ -43,7 +44,7 @@ export function answerChallenge(
   );
   if (!verdict.ok) return accept(...failed(state, flight, verdict, now));
   if (flight.purpose === 'spot')
-    return accept({
+    return accept(...unseenSupersede(node, flight), {
       type: 'capacity.SpotChallengePassed',
       data: { nodeId: node.nodeId, challengeId: flight.challenge.id, measuredTflops: verdict.measuredTflops },
     });

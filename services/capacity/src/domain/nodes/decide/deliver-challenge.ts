@@ -1,6 +1,7 @@
 import { accept, Decision } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
 import { deliveredAt } from '../rules/delivery';
+import { unseenSupersede } from '../rules/unseen-supersede';
 import { inFlight, isDecision } from './outcomes';
 
 /**
@@ -20,7 +21,8 @@ export function deliverChallenge(
   const t = now.getTime();
   if (flight.purpose !== 'spot' || flight.delivered || flight.commitment || t > flight.challenge.deadline)
     return accept();
-  return accept({
+  // The certification it ended at its issue is recorded now, as the worker learns of the check.
+  return accept(...unseenSupersede(state.node, flight), {
     type: 'capacity.ChallengeDelivered',
     data: {
       nodeId: state.node.nodeId,

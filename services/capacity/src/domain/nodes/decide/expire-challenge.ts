@@ -3,6 +3,7 @@ import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../n
 import { breachAt } from '../rules/breach-time';
 import { dueBy } from '../rules/due-by';
 import { excused } from '../rules/excused';
+import { unseenSupersede } from '../rules/unseen-supersede';
 import { failed } from './outcomes';
 
 /**
@@ -29,7 +30,7 @@ export function expireChallenge(
     );
   const outage = command.data.unanswerable;
   if (outage && excused(flight, { from: Date.parse(outage.from), until: Date.parse(outage.until) }))
-    return accept({
+    return accept(...unseenSupersede(state.node, flight), {
       type: 'capacity.NodeCertificationFailed',
       data: {
         nodeId: state.node.nodeId,

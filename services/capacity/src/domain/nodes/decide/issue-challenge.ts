@@ -73,21 +73,22 @@ export function issueChallenge(
         `node ${node.nodeId} is answering challenge ${current.challenge.id} until ${new Date(dueBy(current)).toISOString()}`,
         'nodeId',
       );
-    events.push(
-      ...failed(
-        state,
-        current,
-        superseded
-          ? {
-              reason: 'SUPERSEDED',
-              detail: voided
-                ? `voided: its session ended; ended by ${purpose} challenge ${challenge.id}`
-                : `ended by spot challenge ${challenge.id}`,
-            }
-          : { reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
-        now,
-      ),
-    );
+    // A certification a spot check ends is recorded once the check is fetched, not now
+    // (rules/unseen-supersede.ts): its record would tell the provider that a check was coming.
+    if (!superseded || voided)
+      events.push(
+        ...failed(
+          state,
+          current,
+          superseded
+            ? {
+                reason: 'SUPERSEDED',
+                detail: `voided: its session ended; ended by ${purpose} challenge ${challenge.id}`,
+              }
+            : { reason: 'DEADLINE_MISSED', detail: 'abandoned: no answer before its deadline' },
+          now,
+        ),
+      );
   }
   // Its overdue spot check, abandoned here, suspends the node: as for a node suspended before.
   if (precision === 'f16' && events.some((e) => e.type === 'capacity.SlaBreached'))

@@ -4,6 +4,7 @@ import { Decision, reject } from '@gpux/eventsourcing/domain';
 import type { ChallengeInFlight, NodeEvent, RegisteredNode } from '../node';
 import { countsInSession } from '../rules/challenge-session';
 import { sellable } from '../rules/sellable';
+import { unseenSupersede } from '../rules/unseen-supersede';
 
 /** An SLA breach: the node stops selling (asks cancelled, leases ended) until it recertifies. */
 export function breached(node: RegisterNode, reason: SlaBreachReason, detail: string, at: string): NodeEvent {
@@ -12,7 +13,8 @@ export function breached(node: RegisterNode, reason: SlaBreachReason, detail: st
 }
 
 /**
- * The events of a failed challenge: the failure, and for a spot check on a selling node
+ * The events of a failed challenge: the failure (after that of a certification it superseded,
+ * unrecorded until now: rules/unseen-supersede.ts), and for a spot check on a selling node
  * (rules/sellable.ts: an f32 figure, not suspended already), a breach, dated `at` (ISO; the
  * decision's time unless the caller knows better: rules/breach-time.ts).
  */
@@ -25,6 +27,8 @@ export function failed(
 ): NodeEvent[] {
   const node = state.node;
   const events: NodeEvent[] = [
+    // The certification a spot check ended, unrecorded until now (rules/unseen-supersede.ts).
+    ...unseenSupersede(node, flight),
     {
       type: 'capacity.NodeCertificationFailed',
       data: {
