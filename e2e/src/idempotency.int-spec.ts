@@ -204,8 +204,15 @@ describe('idempotency keys and ids through GraphQL', () => {
       field: 'input.clientOrderId',
       orderId: o1.id,
     });
+    const { createdAt } = (
+      await m.ok<{ order: { createdAt: string } }>(
+        `query($id: ID!) { order(id: $id) { createdAt } }`,
+        { id: o1.id },
+        b1,
+      )
+    ).order;
     expect(reused.errors?.[0]?.message).toBe(
-      `this clientOrderId was already used for a different order, ${o1.id} (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new clientOrderId`,
+      `this clientOrderId was already used for a different order, ${o1.id}, placed at ${createdAt}; nothing was done: give a new order a new clientOrderId`,
     );
     expect(
       (await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('1.00') }, b1)).placeOrder.id,

@@ -98,6 +98,8 @@ export interface LeaseView {
   end: string;
   /** Value and fee charged so far. */
   charged: number;
+  /** The value part of charged: what the provider earns of it (the rest is the fee). */
+  earned: number;
   refunded: number;
   status: (typeof LEASE_STATUSES)[number];
   /** charged / (value + fee), 1 for a lease of nothing. */
@@ -149,6 +151,7 @@ export function leaseView(leaseId: string, l: Hash): LeaseView | null {
     start: l['start']!,
     end: l['end']!,
     charged,
+    earned: num(l, 'chargedValue'),
     refunded: num(l, 'refunded'),
     status: l['status'] as LeaseView['status'],
     progress: total > 0 ? charged / total : 1,

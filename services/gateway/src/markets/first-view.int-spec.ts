@@ -233,7 +233,7 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     for (const w of watchers) w.stop();
   });
 
-  it("tradeExecuted(after) ends BAD_USER_INPUT on after when too many trades came after it, and UNAVAILABLE while pricing's model is rebuilt", async () => {
+  it("tradeExecuted(after) ends BAD_USER_INPUT on after when too many trades came after it or it is above the last, and UNAVAILABLE while pricing's model is rebuilt", async () => {
     await seedMarket(redis, 't3');
     for (let n = 1; n <= 102; n++) await trade('t3', n);
     const far = tradesAfter('t3', 0);
@@ -250,6 +250,27 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     await near.until(100);
     expect(near.messages.map((t) => t.sequence)).toEqual(Array.from({ length: 100 }, (_, i) => i + 3));
     near.stop();
+    // A sequence the market has not reached (102 trades here) is no trade the client holds: before,
+    // it was taken, nothing came first, and trade 103 (at or below it) was sent as a later one.
+    const beyond = tradesAfter('t3', 150);
+    await beyond.until(1);
+    expect(beyond.messages).toEqual([]);
+    expect(beyond.errors).toEqual([
+      [
+        expect.objectContaining({
+          message:
+            "after 150 is above market t3's last trade, 102: give the highest sequence of a page of its Market.trades (0 for every trade)",
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'after' }),
+        }),
+      ],
+    ]);
+    // The last trade itself is a sequence a client can hold: nothing first, then each new one.
+    const last = tradesAfter('t3', 102);
+    await trade('t3', 103);
+    await last.until(1);
+    expect(last.messages).toEqual([{ id: 't3-t103', sequence: 103 }]);
+    expect(last.errors).toEqual([]);
+    last.stop();
     const marker = projectionKeys(pm.name).rebuilding;
     await seed.set(marker, '1');
     try {

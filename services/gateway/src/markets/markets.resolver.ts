@@ -28,7 +28,7 @@ import { Caller, Public, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage, readSetPage } from '../api/connections';
-import { GraphQLUsd } from '../api/scalars';
+import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
@@ -194,15 +194,28 @@ export class MarketsResolver {
     return this.ticker(market.id);
   }
 
-  @ResolveField(() => [Candle], { description: 'The latest candles of an interval, oldest first.' })
+  @ResolveField(() => [Candle], {
+    description:
+      'The latest candles of an interval (of those that start before `before`, if given), oldest first. Only intervals with a trade have a candle: one without is left out, not filled in. For older history, ask again with before: the start of the oldest candle you hold.',
+  })
   async candles(
     @Parent() market: Market,
     @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
     @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
+    @Args('before', {
+      type: () => GraphQLDateTimeString,
+      nullable: true,
+      description: 'Only candles that start before it; left out, the latest.',
+    })
+    before: string | undefined,
   ): Promise<Candle[]> {
     if (sizeOutOfRange('Market.candles', 'limit', limit))
       throw apiError('BAD_USER_INPUT', sizeRangeMessage('limit', CANDLE_LIMIT), 'limit');
-    return (await this.pricing.candles(market.id, interval, { limit })).map(toCandle);
+    // Starts are whole milliseconds: the last one before `before` is at most a millisecond before it.
+    const to = typeof before === 'string' ? Date.parse(before) - 1 : undefined;
+    return (await this.pricing.candles(market.id, interval, { limit, ...(to !== undefined && { to }) })).map(
+      toCandle,
+    );
   }
 
   @ResolveField(() => TradeConnection, { description: 'Recent trades, newest first.' })
@@ -231,7 +244,7 @@ export class MarketsResolver {
   }
 
   @Subscription(() => Trade, {
-    description: `Each trade in the market, in the order they happened (sequence one above the one before). With after, first every trade whose sequence is above it, oldest first, as the market has them once the subscription is live, then each new one: give the highest sequence of the page of Market.trades you read (0 for every trade since the market opened), and no trade falls between the page and the subscription, nor comes twice. At most ${MAX_PAGE} trades may come after it: with more, the subscription ends BAD_USER_INPUT on after (read them with Market.trades first). Without after, the trades from when it is live, never one before.`,
+    description: `Each trade in the market, in the order they happened (sequence one above the one before). With after, first every trade whose sequence is above it, oldest first, as the market has them once the subscription is live, then each new one: give the highest sequence of the page of Market.trades you read (0 for every trade since the market opened), and no trade falls between the page and the subscription, nor comes twice. At most ${MAX_PAGE} trades may come after it: with more, the subscription ends BAD_USER_INPUT on after (read them with Market.trades first), as it does for an after above the market's last trade. Without after, the trades from when it is live, never one before.`,
     resolve: (t: Trade) => t,
   })
   @Public()
@@ -271,11 +284,19 @@ export class MarketsResolver {
   private async tradesAfter(marketId: string, after: number): Promise<Trade[]> {
     const {
       rebuilding,
-      results: [raw],
+      results: [raw, count],
     } = await this.watch.readWhole([pm.name], (tx) =>
-      tx.lrange(pm.trades(marketId), after, after + MAX_PAGE),
+      tx.lrange(pm.trades(marketId), after, after + MAX_PAGE).llen(pm.trades(marketId)),
     );
     if (rebuilding.length > 0) throw unavailableError();
+    // A sequence the market has not reached is no trade the client read (another market's, or a
+    // typo): served, it would take later trades for ones it holds. Say so instead.
+    if (after > (count as number))
+      throw apiError(
+        'BAD_USER_INPUT',
+        `after ${after} is above market ${marketId}'s last trade, ${count as number}: give the highest sequence of a page of its Market.trades (0 for every trade)`,
+        'after',
+      );
     const trades = (raw as string[]).map((s) => toTrade(JSON.parse(s) as TradeRecord));
     if (trades.length > MAX_PAGE)
       throw apiError(

@@ -77,14 +77,34 @@ describe('onKeyArgument', () => {
       ),
       'clientOrderId',
       'ord-7',
+      '2025-01-01T00:00:00.000Z',
     ) as GraphQLError;
     expect(refused.message).toBe(
-      'this clientOrderId was already used for a different order, ord-7 (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new clientOrderId',
+      'this clientOrderId was already used for a different order, ord-7, placed at 2025-01-01T00:00:00.000Z; nothing was done: give a new order a new clientOrderId',
     );
     expect(refused.extensions).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'clientOrderId',
       orderId: 'ord-7',
+    });
+    // No order placed with the key: its first was refused, or is not decided yet.
+    const unplaced = onKeyArgument(
+      apiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this idempotency key was already used for a different request',
+        'k',
+      ),
+      'idempotencyKey',
+      'ord-8',
+      null,
+    ) as GraphQLError;
+    expect(unplaced.message).toBe(
+      'this idempotencyKey was already used for a different order, one that was refused or is not decided yet (no order ord-8 is placed: that order sent again answers its outcome); nothing was done: give a new order a new idempotencyKey',
+    );
+    expect(unplaced.extensions).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: 'idempotencyKey',
+      orderId: 'ord-8',
     });
   });
 });

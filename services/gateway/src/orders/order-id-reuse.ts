@@ -40,9 +40,16 @@ export const forgetMargin = (windowMs: number): number => Math.min(60_000, windo
  * A refusal because the order's id exists (a live hold of settlement's, an order in the book),
  * named on the argument that carried the key the id derives from: a caller never sends an orderId.
  * A key used for another order names that order (`orderId`, the id the key derives), and so does a
- * TIMEOUT (the order a retry with the key aims at). Other errors pass as they are.
+ * TIMEOUT (the order a retry with the key aims at). Other errors pass as they are. `createdAt`:
+ * when that order was placed, as read before the request was sent; null when it was not (the
+ * key's first order was refused, or is not decided yet), so the message says which.
  */
-export function onKeyArgument(error: unknown, keyField: string, orderId: string): unknown {
+export function onKeyArgument(
+  error: unknown,
+  keyField: string,
+  orderId: string,
+  createdAt: string | null = null,
+): unknown {
   if (!(error instanceof GraphQLError)) return error;
   const { code, field, ...extensions } = error.extensions;
   // No answer in time: the order a retry with the key aims at, as a bid's TIMEOUT names it.
@@ -52,7 +59,11 @@ export function onKeyArgument(error: unknown, keyField: string, orderId: string)
   if (code === 'IDEMPOTENCY_KEY_REUSED')
     return apiError(
       'IDEMPOTENCY_KEY_REUSED',
-      `this ${keyField} was already used for a different order, ${orderId} (unless that one was refused: order(clientOrderId:) reads it); nothing was done: give a new order a new ${keyField}`,
+      `this ${keyField} was already used for a different order, ${
+        createdAt === null
+          ? `one that was refused or is not decided yet (no order ${orderId} is placed: that order sent again answers its outcome)`
+          : `${orderId}, placed at ${createdAt}`
+      }; nothing was done: give a new order a new ${keyField}`,
       keyField,
       { ...extensions, orderId },
     );

@@ -168,9 +168,12 @@ export class OrdersResolver {
     // its key that id: sent again with it, the id derived from it was another, IDEMPOTENCY_KEY_REUSED.
     const key = input.clientOrderId ?? randomUUID();
     const orderId = idFromKey('ord', p.accountId, key);
+    // When the key's order was placed, if it was: an IDEMPOTENCY_KEY_REUSED refusal says so.
+    let createdAt: string | null = null;
     if (input.clientOrderId !== undefined) {
       // Asked together, in one round trip.
-      const [createdAt, refolding] = await Promise.all([
+      let refolding: readonly string[];
+      [createdAt, refolding] = await Promise.all([
         this.orders.orderCreatedAt(orderId),
         this.watch.rebuilding([rm.name]),
       ]);
@@ -225,7 +228,7 @@ export class OrdersResolver {
         );
       }
     } catch (error) {
-      throw onKeyArgument(error, keyField, orderId);
+      throw onKeyArgument(error, keyField, orderId, createdAt);
     }
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
     // once; only an order still waiting for funds (the older handshake) waits for its notice.

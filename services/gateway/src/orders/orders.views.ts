@@ -180,6 +180,11 @@ export class Lease {
   end!: string;
   @Field(() => GraphQLUsd, { description: 'Charged so far, of value and fee together.' })
   charged!: string;
+  @Field(() => GraphQLUsd, {
+    description:
+      "Of charged, the value: what the provider has earned from the lease so far, credited to its balance as the lease's EARNINGS ledger lines (a moment after each charge). charged minus earned is the fee charged so far.",
+  })
+  earned!: string;
   @Field(() => GraphQLUsd, { description: 'Given back to the buyer for time the provider did not deliver.' })
   refunded!: string;
   @Field(() => LeaseStatus)
@@ -247,6 +252,7 @@ export function toLease(l: LeaseView): Lease {
     start: l.start,
     end: l.end,
     charged: formatMoney(l.charged),
+    earned: formatMoney(l.earned),
     refunded: formatMoney(l.refunded),
     status: l.status,
     progress: l.progress,
