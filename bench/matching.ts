@@ -7,6 +7,7 @@
 import { OrderBook as PeerBook, Side as PeerSide } from 'nodejs-order-book';
 import { OrderBook, OrderInput } from '../services/orders/src/domain/matching/order-book';
 import { holdFor, type Order } from '@gpux/contracts';
+import { seededRandom } from '@gpux/testing';
 import {
   createMarketDecider,
   MarketCommand,
@@ -24,15 +25,9 @@ type Op =
   | { kind: 'limit'; id: string; side: 'bid' | 'ask'; price: number; size: number; owner: string }
   | { kind: 'cancel'; id: string };
 
-/** A deterministic stream: mulberry32 for repeatability. */
+/** A deterministic stream: the same for a seed on every run. */
 function stream(count: number, seed: number): Op[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const ops: Op[] = [];
   const ids: string[] = [];
   let mid = 2_000_000; // 2 USD per GPU-hour in micro-USD, tick 1,000

@@ -11,6 +11,7 @@
 // rebuild meet commands in flight, and the invariants themselves are checked.
 import Redis from 'ioredis';
 import { ordersReadModel, settlementReadModel } from '@gpux/contracts';
+import { seededRandom } from '@gpux/testing';
 import { GraphQLResponse, Marketplace, ServiceName } from './support/marketplace';
 import { MODEL_KEYS, differences, refolded, settledModels } from './support/read-models';
 
@@ -33,15 +34,9 @@ const CHAOS: Record<number, ServiceName | 'flush' | 'rebuild'> = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[chaos] ${msg}\n`);
 
-/** mulberry32: the workload's choices, the same on every run. */
+/** The workload's choices, the same on every run. */
 function seeded(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -1,2 +1,3 @@
 export * from './lib/infra';
 export * from './lib/kafka';
+export * from './lib/seeded-random';

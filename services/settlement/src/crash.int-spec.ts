@@ -16,6 +16,7 @@ import {
   infraEnv,
   readTopic,
   ReadRecord,
+  seededRandom,
   settle,
   uniqueName,
   waitUntil,
@@ -30,25 +31,13 @@ const ACCOUNTS = 40;
 const DUPLICATES = 200;
 const KILLS = 6;
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Planned {
   key: string;
   command: AccountCommand;
 }
 
 function plan(seed: number): Planned[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const planned: Planned[] = [];
   for (let i = 0; i < ACCOUNTS; i++)
     planned.push({
@@ -154,7 +143,7 @@ describe('settlement under SIGKILL', () => {
       }),
     );
     // Clients retry: some commands arrive twice, with the same idempotency key, later in the stream.
-    const random = prng(seed + 1);
+    const random = seededRandom(seed + 1);
     for (let i = 0; i < DUPLICATES; i++) {
       const at = ACCOUNTS + Math.floor(random() * (COMMANDS - ACCOUNTS));
       messages.push({ ...messages[at]! });
