@@ -1,7 +1,9 @@
 // Test support: subscriptions through graphql-ws against a real gateway, and what a race of
 // watchers against changes must come to (the first-view int-specs of markets and nodes).
+import { projectionKeys } from '@gpux/eventsourcing';
 import { waitUntil } from '@gpux/testing';
 import { Client, createClient } from 'graphql-ws';
+import type Redis from 'ioredis';
 import WebSocket from 'ws';
 
 /** A lazy graphql-ws client of the gateway at `gatewayUrl`, with `authorization` if given. */
@@ -76,4 +78,28 @@ export async function expectRaceSettled<T>(
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(watchers.map(figures)).toEqual(seen);
   for (const w of watchers) w.stop();
+}
+
+/** Waits for `watcher` to end, and expects it ended UNAVAILABLE with nothing sent before. */
+export async function expectEndedUnavailable(watcher: Watcher<unknown>): Promise<void> {
+  await watcher.until(1);
+  expect(watcher.messages).toEqual([]);
+  expect(watcher.errors).toEqual([
+    [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+  ]);
+}
+
+/** Runs `during` while the model `name` is marked as being rebuilt, as a rebuild marks it. */
+export async function whileRebuilding(
+  redis: Redis,
+  name: string,
+  during: () => Promise<void>,
+): Promise<void> {
+  const marker = projectionKeys(name).rebuilding;
+  await redis.set(marker, '1');
+  try {
+    await during();
+  } finally {
+    await redis.del(marker);
+  }
 }

@@ -6,14 +6,20 @@
 // The notices are published as the pricing projection publishes them: in the same atomic step as
 // the change (MULTI).
 import { pricingReadModel as pm } from '@gpux/contracts';
-import { projectionKeys } from '@gpux/eventsourcing';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { RedisPubSub } from '../api/pubsub';
 import { seedMarket, startGateway } from '../gateway.fixture';
-import { expectRaceSettled, subscriptionClient, Watcher, watchSubscription } from '../subscriptions.fixture';
+import {
+  expectEndedUnavailable,
+  expectRaceSettled,
+  subscriptionClient,
+  Watcher,
+  watchSubscription,
+  whileRebuilding,
+} from '../subscriptions.fixture';
 
 const ADMIN_KEY = 'first-view-int-spec-admin-key-0123456789';
 const BOOK =
@@ -144,21 +150,12 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     await seedMarket(redis, 'm3');
     await seed.hset(pm.ticker('m3'), { last: '2400000', lastTradeId: 'm3-t3', trades: '3' });
     await setBid('m3', 2_200_000, 2);
-    const marker = projectionKeys(pm.name).rebuilding;
-    await seed.set(marker, '1');
-    try {
-      const book = watch<Book>(BOOK, 'm3');
-      const ticker = watch(TICKER, 'm3');
-      await Promise.all([book.until(1), ticker.until(1)]);
-      for (const w of [book, ticker]) {
-        expect(w.messages).toEqual([]);
-        expect(w.errors).toEqual([
-          [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
-        ]);
-      }
-    } finally {
-      await seed.del(marker);
-    }
+    await whileRebuilding(seed, pm.name, async () => {
+      await Promise.all([
+        expectEndedUnavailable(watch<Book>(BOOK, 'm3')),
+        expectEndedUnavailable(watch(TICKER, 'm3')),
+      ]);
+    });
     // Whole again: the market as it stands.
     const ticker = watch(TICKER, 'm3');
     await ticker.until(1);
@@ -271,30 +268,14 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     expect(last.messages).toEqual([{ id: 't3-t103', sequence: 103 }]);
     expect(last.errors).toEqual([]);
     last.stop();
-    const marker = projectionKeys(pm.name).rebuilding;
-    await seed.set(marker, '1');
-    try {
-      const refused = tradesAfter('t3', 100);
-      await refused.until(1);
-      expect(refused.messages).toEqual([]);
-      expect(refused.errors).toEqual([
-        [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
-      ]);
-    } finally {
-      await seed.del(marker);
-    }
+    await whileRebuilding(seed, pm.name, () => expectEndedUnavailable(tradesAfter('t3', 100)));
   });
 
   it('ends a book subscription whose first view cannot be read with UNAVAILABLE, never silently', async () => {
     // Before, the failed read was skipped: no message and no error, the client waiting on nothing.
     await seedMarket(redis, 'm5');
     await seed.set(pm.bookPrices('m5', 'bid'), 'not a sorted set');
-    const book = watch<Book>(BOOK, 'm5');
-    await book.until(1);
-    expect(book.messages).toEqual([]);
-    expect(book.errors).toEqual([
-      [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
-    ]);
+    await expectEndedUnavailable(watch<Book>(BOOK, 'm5'));
     await waitUntil('m5 let go of', () => pubsub.listening(pm.channels.book('m5')) === 0);
   });
 
@@ -305,21 +286,13 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     // With a key: an anonymous socket may subscribe to public fields named at the root only.
     const admin = subscriptionClient(gateway.url, `Bearer ${ADMIN_KEY}`);
     clients.push(admin);
-    const marker = projectionKeys(pm.name).rebuilding;
-    await seed.set(marker, '1');
-    try {
+    await whileRebuilding(seed, pm.name, async () => {
       // tradeExecuted without after reads nothing first: before, any fragment at the root was refused.
       const trades = watch(spread('tradeExecuted'), 'm6', admin);
       await waitUntil('m6 trades listened to', () => pubsub.listening(pm.channels.trades('m6')) === 1);
-      const book = watch(spread('bookUpdated'), 'm6', admin);
-      await book.until(1);
-      expect(book.errors).toEqual([
-        [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
-      ]);
+      await expectEndedUnavailable(watch(spread('bookUpdated'), 'm6', admin));
       expect(trades.errors).toEqual([]);
       trades.stop();
-    } finally {
-      await seed.del(marker);
-    }
+    });
   });
 });
