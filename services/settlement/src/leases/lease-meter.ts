@@ -16,7 +16,7 @@ import { deliveredUntil, NodeLiveness } from '../domain/leases/delivered-until';
  * decides when to ask, and up to when). The idempotency key names the lease, what it had been
  * charged and the interval, so two meters (two instances, or a retry) ask once per lease and
  * interval. A lease on a node whose worker capacity watches is charged no further than its last
- * heartbeat (domain/leases/delivered-until.ts): heartbeats are not events, so the meter reads them
+ * heartbeat, nor any lease past its node's breach (domain/leases/delivered-until.ts): heartbeats are not events, so the meter reads them
  * where capacity's watchdog does, with the node's session from capacity's read model.
  */
 @Injectable()
@@ -88,13 +88,21 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     return sent;
   }
 
-  /** A node's session (or when its last one ended) and last heartbeat, in one round trip. */
+  /** A node's session (or when its last one ended), last heartbeat and breach, in one round trip. */
   private async liveness(nodeId: string): Promise<NodeLiveness> {
     if (!nodeId) return { beat: null };
-    const [[sessionId, lostAt, leftAt], beat] = await Promise.all([
-      this.redis.redis.hmget(capacityReadModel.node(nodeId), 'sessionId', 'lostAt', 'leftAt'),
+    const [[sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt], beat] = await Promise.all([
+      this.redis.redis.hmget(
+        capacityReadModel.node(nodeId),
+        'sessionId',
+        'lostAt',
+        'leftAt',
+        'lastBeatAt',
+        'status',
+        'suspendedAt',
+      ),
       this.redis.redis.get(nodeHeartbeatKey(nodeId)),
     ]);
-    return { sessionId, lostAt, leftAt, beat };
+    return { sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, beat };
   }
 }

@@ -318,6 +318,162 @@ describe('a lease metered and paid by the settlement service', () => {
     expect(await charged()).toEqual({ value: VALUE, fee: FEE, status: 'ENDED' });
   }, 60_000);
 
+  it.each([
+    // A spot check failed 800 ms in: the worker is alive and beats on.
+    { name: 'a failed spot check', reason: 'CHALLENGE_FAILED', session: 'ses' },
+    // Its credential revoked 800 ms in: the session ends with it, and nothing watches the node.
+    { name: 'a revoked credential', reason: 'CREDENTIAL_REVOKED', session: null },
+  ] as const)(
+    "never charges a lease past its node's breach ($name), however late the breach reaches settlement",
+    async ({ name, reason, session }) => {
+      // capacity has recorded the breach (its model: SUSPENDED at `at`); orders has not breached the
+      // lease yet (down, or lagging) when the lease's end passes. A second lease, on a node no worker
+      // watches, shows when the meter has passed that end: its charges are decided after the first's
+      // (one buyer, one partition; the meter walks leases by end).
+      const id = `t-${reason}`;
+      const start = Date.now() + 200;
+      const end = start + LEASE_MS;
+      const at = new Date(start + 800).toISOString();
+      await redis.client().hset(capacityReadModel.node(`n-${id}`), {
+        status: 'SUSPENDED',
+        suspendedReason: reason,
+        suspendedAt: at,
+        ...(session ? { sessionId: session } : { credentialRevoked: '1' }),
+      });
+      // The worker beats on: its heartbeat reads later than any tick of this test.
+      if (session)
+        await redis.client().set(nodeHeartbeatKey(`n-${id}`), new Date(end + 3_600_000).toISOString());
+      const buyer = `buyer-${id}`;
+      await command('settlement.OpenAccount', buyer, { accountId: buyer, owner: name });
+      await command('settlement.Deposit', buyer, { accountId: buyer, amount: DEPOSIT });
+      for (const holdId of ['b', 'b-clock'])
+        await command('settlement.HoldFunds', buyer, {
+          accountId: buyer,
+          holdId,
+          amount: HOLD,
+          marketId: 'H100',
+        });
+      await waitUntil('both holds', async () => (await account(buyer)).held === 2 * HOLD, 15_000).catch(
+        (e: Error) => Promise.reject(withLog(e)),
+      );
+      const [providerBefore, platformBefore] = [
+        (await account(`prov-${id}`)).balance,
+        (await account(PLATFORM_ACCOUNT_ID)).balance,
+      ];
+      for (const [leaseId, nodeId, holdId, until] of [
+        [id, `n-${id}`, 'b', end - 1],
+        [`${id}-clock`, 'n-admin', 'b-clock', end],
+      ] as const)
+        await command('settlement.OpenLease', buyer, {
+          accountId: buyer,
+          leaseId,
+          holdId,
+          providerId: `prov-${id}`,
+          marketId: 'H100',
+          nodeId,
+          gpus: BID.gpus,
+          price: PRICE,
+          value: VALUE,
+          fee: FEE,
+          start: new Date(start).toISOString(),
+          end: new Date(until).toISOString(),
+          holdReleased: RELEASED,
+        });
+      const lease = async (leaseId: string) => {
+        const l = await redis.client().hgetall(rm.lease(leaseId));
+        const [value, fee, refunded] = [l['chargedValue'], l['chargedFee'], l['refunded']].map(Number);
+        return { value, fee, refunded, status: l['status'] };
+      };
+      await waitUntil(
+        'the meter past the end',
+        async () => (await lease(`${id}-clock`)).status === 'ENDED',
+        20_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      const due = accruedCharge({ value: VALUE, fee: FEE, start, end: end - 1 }, Date.parse(at));
+      // Charged up to the breach, and no further, though the lease's end has passed.
+      expect(await lease(id)).toEqual({ ...due, refunded: 0, status: 'ACTIVE' });
+
+      // The breach arrives (escrow-holds PM, from orders' LeaseBreached): due up to `at`, the rest back.
+      await command('settlement.EndLeaseEarly', buyer, { accountId: buyer, leaseId: id, reason, at });
+      await waitUntil('the early end', async () => (await lease(id)).status !== 'ACTIVE', 15_000).catch(
+        (e: Error) => Promise.reject(withLog(e)),
+      );
+      const refund = VALUE + FEE - due.value - due.fee;
+      expect(refund).toBeGreaterThan(0);
+      expect(await lease(id)).toMatchObject({ ...due, refunded: refund });
+      // Held = charged + released; charged = earned + fee; nothing left in escrow or clearing.
+      await waitUntil(
+        'every charge credited',
+        async () =>
+          Number(await redis.client().hget(rm.totals, 'clearing')) === 0 &&
+          (await account(`prov-${id}`)).balance === providerBefore + VALUE + due.value,
+        15_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      expect(await account(buyer)).toMatchObject({
+        balance: DEPOSIT - 2 * (VALUE + FEE) + refund,
+        held: 0,
+        escrow: 0,
+      });
+      expect((await account(PLATFORM_ACCOUNT_ID)).balance - platformBefore).toBe(FEE + due.fee);
+    },
+    60_000,
+  );
+
+  it('charges a lease to its end on a node lost after it, when Redis lost the live heartbeat', async () => {
+    // t5 ended 2 s ago, its last part not charged yet; n5 beat last 1.5 s ago and was lost since
+    // (no breach: it delivered to the end). Redis was flushed: capacity's refolded model has the
+    // loss and the heartbeat it recorded, the live heartbeat is gone, and no worker writes another.
+    const now = Date.now();
+    const [start, end] = [now - 5_000, now - 2_000];
+    await redis.client().hset(capacityReadModel.node('n5'), {
+      lostAt: new Date(now - 500).toISOString(),
+      lastBeatAt: new Date(now - 1_500).toISOString(),
+    });
+    await command('settlement.OpenAccount', 'buyer5', { accountId: 'buyer5', owner: 'Barbara' });
+    await command('settlement.Deposit', 'buyer5', { accountId: 'buyer5', amount: DEPOSIT });
+    await command('settlement.HoldFunds', 'buyer5', {
+      accountId: 'buyer5',
+      holdId: 'b5',
+      amount: HOLD,
+      marketId: 'H100',
+    });
+    await waitUntil("the bid's hold", async () => (await account('buyer5')).held === HOLD, 15_000).catch(
+      (e: Error) => Promise.reject(withLog(e)),
+    );
+    const earnedBefore = (await account('prov5')).balance;
+    await command('settlement.OpenLease', 'buyer5', {
+      accountId: 'buyer5',
+      leaseId: 'H100-t5',
+      holdId: 'b5',
+      providerId: 'prov5',
+      marketId: 'H100',
+      nodeId: 'n5',
+      gpus: BID.gpus,
+      price: PRICE,
+      value: VALUE,
+      fee: FEE,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      holdReleased: RELEASED,
+    });
+    await waitUntil(
+      'the lease to end',
+      async () => (await redis.client().hget(rm.lease('H100-t5'), 'status')) === 'ENDED',
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    expect(await redis.client().hgetall(rm.lease('H100-t5'))).toMatchObject({
+      chargedValue: String(VALUE),
+      chargedFee: String(FEE),
+      refunded: '0',
+    });
+    await waitUntil(
+      'its credits',
+      async () => (await account('prov5')).balance === earnedBefore + VALUE,
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    expect(await account('buyer5')).toMatchObject({ balance: DEPOSIT - VALUE - FEE, held: 0, escrow: 0 });
+  }, 60_000);
+
   it("keeps a provider's balance exact past the largest safe integer: all of it can be withdrawn, not a micro-dollar more", async () => {
     // The most an account may be deposited, for a provider and two buyers; each buyer leases
     // 4e15 µ$ of its GPUs. The provider earns past 2^53 (earnings are never refused): its balance,

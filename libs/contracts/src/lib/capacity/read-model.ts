@@ -16,7 +16,8 @@ export const capacityReadModel = {
    * SUSPENDED; a CERTIFIED one past expiresAt reads as EXPIRED), registeredAt, and once certified:
    * tflopsF32, tflopsF16, challengeSize (its spot checks' n), efficiency, tier,
    * expiresAt, certifiedBy; sessionId and sessionStartedAt
-   * while a worker is joined; lostAt; suspendedReason, suspendedAt; leasedUntilMs and
+   * while a worker is joined; lostAt or leftAt, and lastBeatAt (the last heartbeat the loss or
+   * the leave recorded); suspendedReason, suspendedAt; leasedUntilMs and
    * leasedFromMs (the latest end and start of its leases, epoch ms, from orders' trades) and
    * breachedAtMs (its last SLA breach: leaseEnd in lease-end.ts reads them); lastSpotAt;
    * credentialRevoked ('1').

@@ -76,7 +76,11 @@ describe("nodes projection: a node's life after registration", () => {
         9,
       ),
     ]);
-    expect(hash(lost.model, rm.node('n1'))).toEqual({ sessionStartedAt: at(1), lostAt: at(9) });
+    expect(hash(lost.model, rm.node('n1'))).toEqual({
+      sessionStartedAt: at(1),
+      lostAt: at(9),
+      lastBeatAt: at(1),
+    });
     expect(hash(lost.model, rm.sessions)).toEqual({});
   });
 

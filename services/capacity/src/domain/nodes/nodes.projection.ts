@@ -9,7 +9,9 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
     name: 'capacity.nodes',
     // 2: leases' starts and breaches are kept (leaseEnd): a model folded before is rebuilt.
     // 3: a breach ends the leases as orders' NodeSuspended, in the node's trades' partition.
-    version: '3',
+    // 4: the last heartbeat a loss or leave recorded (settlement's meter reads it once the live
+    // one is gone: domain/leases/delivered-until.ts).
+    version: '4',
     topics: [eventsTopic, ordersEventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -223,18 +225,22 @@ function presence(event: Envelope): NodeChange | undefined {
         ...settings,
         { op: 'hdel', key, field: 'lostAt' },
         { op: 'hdel', key, field: 'leftAt' },
+        { op: 'hdel', key, field: 'lastBeatAt' },
         { op: 'zadd', key: rm.sessions, score: Date.parse(event.time), member: nodeId },
       ],
     };
   }
   if (isMessage(event, CapacityEvents.nodeLost) || isMessage(event, CapacityEvents.nodeLeft)) {
     // Lost (silent past its window) or left (its worker stopped and said so): offline now.
-    const { nodeId } = event.data;
+    // Its last heartbeat as the loss or the leave recorded it: settlement's meter charges up to it
+    // once the live one is gone (Redis flushed).
+    const { nodeId, lastHeartbeatAt } = event.data;
     const { key, set } = nodeHash(nodeId);
     return {
       nodeId,
       ops: [
         set(event.type === CapacityEvents.nodeLost.type ? 'lostAt' : 'leftAt', event.time),
+        lastHeartbeatAt ? set('lastBeatAt', lastHeartbeatAt) : { op: 'hdel', key, field: 'lastBeatAt' },
         { op: 'hdel', key, field: 'sessionId' },
         { op: 'zrem', key: rm.sessions, member: nodeId },
       ],

@@ -23,9 +23,44 @@ describe('the delivery rule of the meter', () => {
     expect(deliveredUntil(T + 60_000, T, { leftAt: at(45), beat: at(44) })).toBe(T + 44_000);
   });
 
+  it("never charges past the node's breach: during the lease, or while the node is suspended", () => {
+    // A spot check failed 45 s in; the worker beats on, the breach has not reached settlement yet.
+    const failed = { sessionId: 's1', beat: at(90), status: 'SUSPENDED', suspendedAt: at(45) };
+    expect(deliveredUntil(T + 60_000, T, failed)).toBe(T + 45_000);
+    // Its credential revoked 45 s in: no session, nothing watched it (an administrator's certificate).
+    expect(deliveredUntil(T + 60_000, T, { beat: null, status: 'SUSPENDED', suspendedAt: at(45) })).toBe(
+      T + 45_000,
+    );
+    // Breached and certified again during the lease (the breach ends it all the same).
+    expect(deliveredUntil(T + 60_000, T, { beat: null, status: 'CERTIFIED', suspendedAt: at(45) })).toBe(
+      T + 45_000,
+    );
+    // Breached before the lease began (a trade the market made before it heard of the breach).
+    expect(deliveredUntil(T + 60_000, T, { beat: null, status: 'SUSPENDED', suspendedAt: at(-5) })).toBe(
+      T - 5_000,
+    );
+    // An old breach of a node certified again since sold this lease: as before.
+    expect(deliveredUntil(T + 60_000, T, { beat: null, status: 'CERTIFIED', suspendedAt: at(-5) })).toBe(
+      T + 60_000,
+    );
+  });
+
   it('charges nothing of a watched node whose heartbeat is not known (Redis flushed), until one is', () => {
     expect(deliveredUntil(T + 60_000, T, { sessionId: 's1', beat: null })).toBeNull();
     expect(deliveredUntil(T + 60_000, T, { sessionId: 's1', beat: 'not a time' })).toBeNull();
     expect(deliveredUntil(T + 60_000, T, { lostAt: at(10), beat: null })).toBeNull();
+  });
+
+  it('charges up to the heartbeat a loss or a leave recorded once the live one is gone (Redis flushed)', () => {
+    expect(deliveredUntil(T + 60_000, T, { lostAt: at(80), lastBeatAt: at(70), beat: null })).toBe(
+      T + 60_000,
+    );
+    expect(deliveredUntil(T + 60_000, T, { leftAt: at(30), lastBeatAt: at(30), beat: null })).toBe(
+      T + 30_000,
+    );
+    // The live one, where kept, is as late or later.
+    expect(deliveredUntil(T + 60_000, T, { lostAt: at(50), lastBeatAt: at(20), beat: at(30) })).toBe(
+      T + 30_000,
+    );
   });
 });

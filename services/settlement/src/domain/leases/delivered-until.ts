@@ -9,6 +9,12 @@
  * was charged). So a lease on a node whose worker capacity watched during the lease is charged no
  * further than that worker's last heartbeat: what the marketplace knows was delivered. A node that
  * no worker watches (an administrator's certificate) is charged up to `until`, as before.
+ *
+ * Nor is a lease charged past its node's breach as capacity recorded it (`suspendedAt`, its `at`),
+ * while the node is suspended or when the breach came during the lease: orders breaches every such
+ * lease, and its early end charges up to `at`, never less than was charged. A node can go on
+ * beating past its breach (a failed spot check), or stop being watched at it (a revoked
+ * credential ends its session), so the heartbeat alone would let a late breach find that time paid.
  */
 export interface NodeLiveness {
   /** The node's current session, where it has one (capacity's read model). */
@@ -16,22 +22,36 @@ export interface NodeLiveness {
   /** When its last session was lost, or left (ISO), where one was. */
   lostAt?: string | null;
   leftAt?: string | null;
+  /** capacity's status of it (SUSPENDED from a breach until it recertifies), and its last breach's `at` (ISO). */
+  status?: string | null;
+  suspendedAt?: string | null;
   /** Its last heartbeat's time (ISO, as the gateway wrote it and the breach dates it); null: none kept. */
   beat: string | null;
+  /**
+   * The last heartbeat its ended session's loss or leave recorded (ISO): an event's, so still known
+   * once the live one is gone (Redis flushed) and no worker will write another.
+   */
+  lastBeatAt?: string | null;
 }
 
 /**
- * The time (epoch ms) a lease that started at `leaseStart` may be charged up to, at most `until`;
+ * The time (epoch ms) a lease that started at `leaseStart` may be charged up to, at most `clock`;
  * null while nothing may be charged: a watched node whose heartbeat is not known (Redis flushed,
- * until the next one is written).
+ * until the next one is written; a session that ended since was lost or left at a heartbeat it
+ * recorded, up to which its leases are charged: else a lease that ended before it, its last part
+ * not yet charged, would wait in escrow forever for a heartbeat that never comes, with no breach
+ * to end it).
  */
-export function deliveredUntil(until: number, leaseStart: number, node: NodeLiveness): number | null {
+export function deliveredUntil(clock: number, leaseStart: number, node: NodeLiveness): number | null {
+  const breach = Date.parse(node.suspendedAt ?? '');
+  const breached = breach >= leaseStart || (node.status === 'SUSPENDED' && !Number.isNaN(breach));
+  const until = breached ? Math.min(clock, breach) : clock;
   const ended = Math.max(
     Date.parse(node.lostAt ?? '') || -Infinity,
     Date.parse(node.leftAt ?? '') || -Infinity,
   );
   const watched = !!node.sessionId || ended >= leaseStart;
   if (!watched) return until;
-  const beat = node.beat === null ? NaN : Date.parse(node.beat);
-  return Number.isNaN(beat) ? null : Math.min(until, beat);
+  const beat = Math.max(...[node.beat, node.lastBeatAt].map((t) => Date.parse(t ?? '') || -Infinity));
+  return beat === -Infinity ? null : Math.min(until, beat);
 }
