@@ -201,10 +201,30 @@ describe('trading through GraphQL', () => {
     expect(
       error(await m.gql('mutation { cancelOrder(clientOrderId: "b1-1") { id } }', {}, keys['b1']!)),
     ).toEqual({ code: 'ORDER_NOT_OPEN', field: 'clientOrderId' });
-    expect(
-      (await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data
-        ?.placeOrder,
-    ).toMatchObject({ status: 'FILLED', filledGpus: 4, clientOrderId: expect.stringMatching(UUID) });
+    const b2 = (await place('b2', { marketId: 'h100', side: 'BID', gpus: 4, hours: 1, price: '2.10' })).data
+      ?.placeOrder as { id: string };
+    expect(b2).toMatchObject({ status: 'FILLED', filledGpus: 4, clientOrderId: expect.stringMatching(UUID) });
+    // What b2's bid paid, without paging all its fills: 2 × 1 × 2.00 + 2 × 1 × 2.10 over 4 GPU-hours;
+    // and its fills alone. It came to both asks: the one at 2.00 it took (TAKER); at 2.10 both
+    // limits are the price, and the trade does not say which rested (null).
+    const executions = await m.ok<{ order: unknown; myFills: unknown }>(
+      `query($o: ID!) {
+        order(id: $o) { price filledValue averagePrice }
+        myFills(orderId: $o) { totalCount edges { node { orderId price gpus value liquidity } } }
+      }`,
+      { o: b2.id },
+      keys['b2']!,
+    );
+    expect(executions).toEqual({
+      order: { price: '2.100000', filledValue: '8.200000', averagePrice: '2.050000' },
+      myFills: {
+        totalCount: 2,
+        edges: [
+          { node: { orderId: b2.id, price: '2.100000', gpus: 2, value: '4.200000', liquidity: null } },
+          { node: { orderId: b2.id, price: '2.000000', gpus: 2, value: '4.000000', liquidity: 'TAKER' } },
+        ],
+      },
+    });
     expect(
       (
         await place('b3', {

@@ -34,6 +34,9 @@ export interface OrderView {
   filled: number;
   cancelled: number;
   remaining: number;
+  /** The sum of its trades' values (GPUs × hours × price), and of their GPUs × hours. */
+  filledValue: number;
+  filledGpuHours: number;
   cancelReason?: string;
   createdAt: string;
   updatedAt: string;
@@ -70,6 +73,9 @@ export interface TradeView {
   askId: string;
   nodeId: string;
   price: number;
+  /** The two orders' limit prices: the trade's price is the resting (maker) one's. */
+  bidPrice: number;
+  askPrice: number;
   gpus: number;
   hours: number;
   value: number;
@@ -124,6 +130,8 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
     filled,
     cancelled,
     remaining: gpus - filled - cancelled,
+    filledValue: num(h, 'filledValue'),
+    filledGpuHours: num(h, 'filledGpuHours'),
     ...(h['cancelReason'] ? { cancelReason: h['cancelReason'] } : {}),
     createdAt: h['createdAt'] ?? h['updatedAt']!,
     updatedAt: h['updatedAt']!,
@@ -154,6 +162,8 @@ export function tradeView(tradeId: string, t: Hash): TradeView | null {
     askId: t['askId']!,
     nodeId: t['nodeId']!,
     price: num(t, 'price'),
+    bidPrice: num(t, 'bidPrice'),
+    askPrice: num(t, 'askPrice'),
     gpus: num(t, 'gpus'),
     hours: num(t, 'hours'),
     value: num(t, 'value'),
@@ -293,6 +303,11 @@ export class OrdersQueries {
         ? K.accountSideOrders(accountId, side)
         : K.accountMarketSideOrders(accountId, marketId, side);
     return sortedSet(this.redis, key);
+  }
+
+  /** An order's trade ids, oldest first. */
+  orderFills(orderId: string): RankedSet {
+    return sortedSet(this.redis, K.orderFills(orderId));
   }
 
   /** An account's trade ids (as buyer or provider), oldest first. */

@@ -1,7 +1,7 @@
 /**
- * Integer micro-USD as a message to a client writes it: US dollars with two to six decimals, as
- * many as the amount needs (10_000 → "0.01", 2_400_000 → "2.40", 1 → "0.000001"). Only for
- * words: amounts on the API are the gateway's Usd scalar, always six decimals.
+ * Integer micro-USD as the API writes US dollars (its Usd scalar) and every message to a client
+ * quotes them: always six decimals (10_000 → "0.010000", 1 → "0.000001"), so that a figure in a
+ * message reads as the same figure in a field (extensions.available, a Fill's value).
  */
 export function dollars(micros: number | bigint): string {
   if (typeof micros === 'bigint') {
@@ -14,7 +14,5 @@ export function dollars(micros: number | bigint): string {
 }
 
 function withFraction(sign: string, whole: string, micros: number): string {
-  let fraction = String(micros).padStart(6, '0');
-  while (fraction.length > 2 && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
-  return `${sign}${whole}.${fraction}`;
+  return `${sign}${whole}.${String(micros).padStart(6, '0')}`;
 }

@@ -21,7 +21,7 @@ const LIST_FIELDS = {
   nodes: undefined,
   myNodes: 'account',
   myOrders: 'account or filter',
-  myFills: 'account',
+  myFills: 'account or order',
   myLeases: 'account',
   'Account.ledger': 'account',
   'Market.trades': 'market',

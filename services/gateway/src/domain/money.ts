@@ -1,3 +1,4 @@
+import { dollars } from '@gpux/contracts';
 /**
  * Money crosses the API as a decimal string of US dollars with at most six decimals
  * ("12.5", "0.000001"), and lives everywhere else as integer micro-USD. No float ever touches it.
@@ -51,14 +52,8 @@ export function parseMoney(text: string): MoneyParse {
   return { ok: true, micros: sign === '-' ? -micros : micros };
 }
 
-/** Micro-USD as the API writes dollars. A bigint (a read model's sum past 2^53) is written exactly. */
-export function formatMoney(micros: number | bigint): string {
-  if (typeof micros === 'bigint') {
-    const abs = micros < 0n ? -micros : micros;
-    const per = BigInt(MICROS_PER_USD);
-    return `${micros < 0n ? '-' : ''}${abs / per}.${String(abs % per).padStart(6, '0')}`;
-  }
-  const sign = micros < 0 ? '-' : '';
-  const abs = Math.abs(micros);
-  return `${sign}${Math.floor(abs / MICROS_PER_USD)}.${String(abs % MICROS_PER_USD).padStart(6, '0')}`;
-}
+/**
+ * Micro-USD as the API writes dollars, six decimals; the same text as every message quotes an
+ * amount in (contracts' `dollars`). A bigint (a read model's sum past 2^53) is written exactly.
+ */
+export const formatMoney: (micros: number | bigint) => string = dollars;

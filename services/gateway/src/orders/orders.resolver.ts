@@ -444,10 +444,26 @@ export class OrdersResolver {
     }
   }
 
-  @Query(() => FillConnection, { description: 'Your trades, as buyer or provider, newest first.' })
+  @Query(() => FillConnection, {
+    description:
+      "Your trades, as buyer or provider, newest first; with orderId, only that order's (another account's order is refused FORBIDDEN, one that does not exist NOT_FOUND).",
+  })
   @Roles('buyer', 'provider')
-  async myFills(@Args() args: PageArgs, @Caller() p: Principal) {
-    const fills = this.orders.accountFills(p.accountId);
+  async myFills(
+    @Args() args: PageArgs,
+    @Args('orderId', { type: () => ID, nullable: true, description: "Only this order's fills." })
+    orderId: string | undefined,
+    @Caller() p: Principal,
+  ) {
+    // An order's fills are its account's alone (its trades, by the projection's orderFills).
+    const byOrder = orderId !== undefined && orderId !== null;
+    if (byOrder) {
+      const order = await this.orders.order(orderId);
+      if (!order) throw apiError('NOT_FOUND', `order ${orderId} does not exist`, 'orderId');
+      if (order.accountId !== p.accountId)
+        throw apiError('FORBIDDEN', `order ${orderId} is not yours`, 'orderId');
+    }
+    const fills = byOrder ? this.orders.orderFills(orderId) : this.orders.accountFills(p.accountId);
     return readSetPage(
       args,
       fills,
@@ -456,7 +472,7 @@ export class OrdersResolver {
         return trades.map((t) => t && toFill(t, p.accountId));
       },
       'newest first',
-      { field: 'myFills', of: p.accountId },
+      { field: 'myFills', of: byOrder ? orderId : p.accountId },
     );
   }
 

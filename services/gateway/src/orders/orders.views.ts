@@ -5,6 +5,11 @@ import { Connection } from '../api/connections';
 import { CancelReason, LeaseStatus } from '../api/enums';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
+import { averagePrice } from './average-price';
+import { liquidityOf } from './liquidity';
+
+const nullableMoney = (micros: number | null): string | null =>
+  micros === null ? null : formatMoney(micros);
 
 export enum Side {
   BID = 'bid',
@@ -71,6 +76,17 @@ export class Order {
   cancelledGpus!: number;
   @Field(() => Int)
   remainingGpus!: number;
+  @Field(() => GraphQLUsd, {
+    description:
+      "What the order has traded for: the sum of its fills' values (GPUs × hours × price each, the fee not included); 0 before any fill. List the fills with myFills(orderId:).",
+  })
+  filledValue!: string;
+  @Field(() => GraphQLUsd, {
+    nullable: true,
+    description:
+      'The average price per GPU-hour of its fills: filledValue over the GPU-hours filled (each fill GPUs × hours; an ask fills bids of different hours), rounded to the nearest micro-dollar, a half up. One price traded at is that price exactly. Null before any fill.',
+  })
+  averagePrice?: string | null;
   @Field(() => CancelReason, { nullable: true, description: 'Why GPUs of it were cancelled, if any were.' })
   cancelReason?: CancelReason;
   @Field(() => GraphQLDateTimeString)
@@ -111,6 +127,15 @@ export const matchesOrder = (
   (!f.side || o.side === f.side) &&
   (typeof f.live !== 'boolean' || (LIVE_ORDER_STATUSES as readonly string[]).includes(o.status) === f.live);
 
+export enum Liquidity {
+  MAKER = 'MAKER',
+  TAKER = 'TAKER',
+}
+registerEnumType(Liquidity, {
+  name: 'Liquidity',
+  description: 'MAKER: your order rested in the book and the other came to it; TAKER: yours came to it.',
+});
+
 @ObjectType({ description: 'A trade from one side: what you bought or sold. Money in US dollars.' })
 export class Fill {
   @Field(() => ID)
@@ -123,8 +148,16 @@ export class Fill {
   orderId!: string;
   @Field(() => Side)
   side!: Side;
-  @Field(() => GraphQLUsd, { description: 'Trade price per GPU-hour.' })
+  @Field(() => GraphQLUsd, {
+    description: "Trade price per GPU-hour: the resting (maker) order's limit price.",
+  })
   price!: string;
+  @Field(() => Liquidity, {
+    nullable: true,
+    description:
+      "Whether your order rested (MAKER) or came to the resting one (TAKER), as the trade tells it: the trade is at the maker's limit price, so where the two orders' limits differ, the order whose limit is the price made it. Null where both limits are the trade's price: the trade does not record which order rested then.",
+  })
+  liquidity?: Liquidity | null;
   @Field(() => Int)
   gpus!: number;
   @Field(() => Int, { description: 'How long each GPU is leased, in hours from the trade.' })
@@ -212,6 +245,8 @@ export function toOrder(o: OrderView): Order {
     filledGpus: o.filled,
     cancelledGpus: o.cancelled,
     remainingGpus: o.remaining,
+    filledValue: formatMoney(o.filledValue),
+    averagePrice: nullableMoney(averagePrice(o.filledValue, o.filledGpuHours)),
     ...(o.cancelReason ? { cancelReason: o.cancelReason as CancelReason } : {}),
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
@@ -229,6 +264,7 @@ export function toFill(t: TradeView, accountId: string): Fill {
     orderId: buyer ? t.bidId : t.askId,
     side: buyer ? Side.BID : Side.ASK,
     price: formatMoney(t.price),
+    liquidity: liquidityOf(buyer ? 'bid' : 'ask', t) as Liquidity | null,
     gpus: t.gpus,
     hours: t.hours,
     nodeId: t.nodeId,

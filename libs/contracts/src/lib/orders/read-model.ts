@@ -21,9 +21,12 @@ export const ordersReadModel = {
   /**
    * Hash per order: the order's fields (marketId, side, accountId, price, gpus, hours, nodeId,
    * minGpusPerNode, timeInForce), createdAt, updatedAt, accepted ('1' once in the book), filled,
-   * cancelled (GPUs), cancelReason. Its status is derived on reading (see `orderStatus`).
+   * cancelled (GPUs), cancelReason, and of its trades filledValue (the sum of their values, µ$)
+   * and filledGpuHours (of GPUs × hours). Its status is derived on reading (see `orderStatus`).
    */
   order: (orderId: string) => redisKey`orders:orders:${orderId}`,
+  /** Sorted set of an order's trade ids by time (ms). */
+  orderFills: (orderId: string) => redisKey`orders:orders:${orderId}:fills`,
   /**
    * Hash per funded bid the market refused (orders.FundedBidRefused), by the id of the
    * orders.PlaceOrder settlement wrote with its FundsHeld: orderId, accountId, code, message, field,

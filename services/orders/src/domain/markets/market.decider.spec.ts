@@ -82,13 +82,13 @@ describe('market decider', () => {
     it('never offers more of a node than it has free: open asks and running leases count', () => {
       const state = [...given, accepted(ask('a1', { gpus: 6 }))];
       expect(when(state, place(ask('a2', { gpus: 3 }))).thenRejects('BAD_USER_INPUT').message).toBe(
-        'node n1 has 2 GPUs free to offer',
+        'node n1 has 2 of its 8 GPUs free to offer: 0 leased, 6 offered by your open asks',
       );
       expect(when(state, place(ask('a2', { gpus: 2 }))).kind).toBe('accepted');
       // One GPU is one GPU, not "1 GPUs".
       const one = [...given, accepted(ask('a1', { gpus: 7 }))];
       expect(when(one, place(ask('a2', { gpus: 2 }))).thenRejects('BAD_USER_INPUT').message).toBe(
-        'node n1 has 1 GPU free to offer',
+        'node n1 has 1 of its 8 GPUs free to offer: 0 leased, 7 offered by your open asks',
       );
     });
 
@@ -104,7 +104,7 @@ describe('market decider', () => {
       // 8 GPUs: 3 leased for 10 hours, 1 still offered by a1.
       expect(when(after, place(ask('a2', { gpus: 5 })))).toMatchObject({
         kind: 'rejected',
-        message: 'node n1 has 4 GPUs free to offer',
+        message: `node n1 has 4 of its 8 GPUs free to offer: 3 leased (the first ends at ${new Date(NOW.getTime() + 10 * 3_600_000).toISOString()}), 1 offered by your open asks`,
       });
       const later = market
         .given(...after)
@@ -373,7 +373,10 @@ describe('market decider', () => {
       const after = scenario(decider).given(...before, ...trade.events);
       expect(
         after.when(place(ask('a2', { gpus: 8 })), { now: new Date(NOW.getTime() + 2 * hourMs - 1) }),
-      ).toMatchObject({ kind: 'rejected', message: 'node n1 has 0 GPUs free to offer' });
+      ).toMatchObject({
+        kind: 'rejected',
+        message: `node n1 has 0 of its 8 GPUs free to offer: 8 leased (the first ends at ${new Date(NOW.getTime() + 2 * hourMs).toISOString()}), 0 offered by your open asks`,
+      });
       expect(
         after.when(place(ask('a2', { gpus: 8 })), { now: new Date(NOW.getTime() + 2 * hourMs) }).kind,
       ).toBe('accepted');

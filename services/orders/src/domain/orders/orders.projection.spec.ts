@@ -127,6 +127,9 @@ describe('orders projection', () => {
       filled: '1',
       cancelled: '3',
       cancelReason: 'CANCELLED',
+      // Its one trade: 1 GPU × 10 hours at the resting ask's 2.00.
+      filledValue: '20000000',
+      filledGpuHours: '10',
       // Awaiting funds, accepted, filled once, cancelled: four changes.
       version: '4',
     });
@@ -137,6 +140,8 @@ describe('orders projection', () => {
       accepted: '1',
       filled: '1',
       cancelled: '0',
+      filledValue: '20000000',
+      filledGpuHours: '10',
       version: '2',
     });
 
@@ -170,6 +175,8 @@ describe('orders projection', () => {
       filled: 1,
       cancelled: 3,
       remaining: 0,
+      filledValue: 20_000_000,
+      filledGpuHours: 10,
       cancelReason: 'CANCELLED',
       createdAt: at(2).toISOString(),
       updatedAt: at(4).toISOString(),
@@ -188,6 +195,41 @@ describe('orders projection', () => {
       time: at(3).toISOString(),
     });
     expect(orderView('nope', hash(model, rm.order('nope')))).toBeNull();
+  });
+
+  it("sums each order's trades (value and GPU-hours) and lists them under the order, on both sides", () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    project(model, [
+      ...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: node }, at(0)),
+      ...market.run(place(ask('a1', { price: 1_000_000 })), at(1)),
+    ]);
+    const b1 = bid('b1', { price: 1_200_000, hours: 10 });
+    project(model, [...market.run(place(b1), at(2)), ...market.run(confirm('b1'), at(3))]);
+    const before = orderView('b1', hash(model, rm.order('b1')));
+    // A GTC bid at 1.20 partly filled by the resting ask at 1.00: what it paid is the ask's price.
+    expect(before).toMatchObject({ status: 'PARTIALLY_FILLED', filledValue: 10_000_000, filledGpuHours: 10 });
+    // An ask crossing the resting bid trades at the bid's 1.20.
+    project(model, market.run(place(ask('a2', { price: 1_100_000, gpus: 2 })), at(4)));
+    expect(orderView('b1', hash(model, rm.order('b1')))).toMatchObject({
+      filled: 3,
+      filledValue: 10_000_000 + 2 * 10 * 1_200_000,
+      filledGpuHours: 30,
+    });
+    expect(orderView('a2', hash(model, rm.order('a2')))).toMatchObject({
+      filledValue: 24_000_000,
+      filledGpuHours: 20,
+    });
+    expect(hash(model, rm.orderFills('b1'))).toEqual({
+      'H100-t1': String(at(3).getTime()),
+      'H100-t2': String(at(4).getTime()),
+    });
+    expect(hash(model, rm.orderFills('a1'))).toEqual({ 'H100-t1': String(at(3).getTime()) });
+    expect(hash(model, rm.orderFills('a2'))).toEqual({ 'H100-t2': String(at(4).getTime()) });
+    // An order not traded has summed nothing.
+    project(model, market.run(place(ask('a3', { price: 1_500_000 })), at(5)));
+    expect(orderView('a3', hash(model, rm.order('a3')))).toMatchObject({ filledValue: 0, filledGpuHours: 0 });
   });
 
   it('cancels a bid whose funds were refused', () => {

@@ -65,7 +65,8 @@ export function ordersProjection(eventsTopic: string): Projection {
     // 4: and its orders per side, in all markets and per market.
     // 5: a suspended node leaves its market's nodes until capacity records it again.
     // 6: each order counts the changes recorded to it (its version).
-    version: '6',
+    // 7: each order sums its trades' values and GPU-hours, and lists its trades.
+    version: '7',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -169,6 +170,10 @@ export function ordersProjection(eventsTopic: string): Projection {
           ] as const) {
             ops.push(
               { op: 'hincrby', key: rm.order(orderId), field: 'filled', by: t.gpus },
+              // What the order has traded for, its average price (filledValue / filledGpuHours).
+              { op: 'hincrby', key: rm.order(orderId), field: 'filledValue', by: t.value },
+              { op: 'hincrby', key: rm.order(orderId), field: 'filledGpuHours', by: t.gpus * t.hours },
+              { op: 'zadd', key: rm.orderFills(orderId), score: at, member: t.tradeId },
               leavesLiveWhenDone(accountId, orderId),
               {
                 op: 'zaddWhenReached',

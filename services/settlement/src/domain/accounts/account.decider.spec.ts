@@ -121,7 +121,7 @@ describe('account decider', () => {
       ).toEqual({
         kind: 'rejected',
         code: 'INSUFFICIENT_FUNDS',
-        message: 'account acc-1 has 0.0007 available, cannot withdraw 0.000701',
+        message: 'account acc-1 has 0.000700 available, cannot withdraw 0.000701',
         field: 'amount',
         available: 700,
       });
@@ -409,7 +409,7 @@ describe('account decider: a balance past the largest safe integer stays exact',
     expect(after.when(withdraw(8e15 + 1))).toMatchObject({
       kind: 'rejected',
       code: 'INSUFFICIENT_FUNDS',
-      message: 'account acc-1 has 8000000000.00 available, cannot withdraw 8000000000.000001',
+      message: 'account acc-1 has 8000000000.000000 available, cannot withdraw 8000000000.000001',
       field: 'amount',
     });
     const emptied = account.given(

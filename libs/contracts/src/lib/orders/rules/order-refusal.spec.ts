@@ -32,7 +32,8 @@ describe('the market rules of an order', () => {
     });
     expect(marketRefusal(bid({ price: 2_000_001 }), market)).toEqual({
       code: 'BAD_USER_INPUT',
-      message: "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
+      message:
+        "price 2.000001 is not a multiple of the market's tick size, 0.010000: use 2.000000 or 2.010000",
       field: 'price',
     });
   });

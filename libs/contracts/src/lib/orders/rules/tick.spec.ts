@@ -13,13 +13,13 @@ describe('the tick rule', () => {
 
   it('says why in dollars, with the nearest prices on the tick above zero', () => {
     expect(offTickMessage(2_405_000, 10_000)).toBe(
-      "price 2.405 is not a multiple of the market's tick size, 0.01: use 2.40 or 2.41",
+      "price 2.405000 is not a multiple of the market's tick size, 0.010000: use 2.400000 or 2.410000",
     );
     expect(offTickMessage(1_000, 10_000)).toBe(
-      "price 0.001 is not a multiple of the market's tick size, 0.01: use 0.01",
+      "price 0.001000 is not a multiple of the market's tick size, 0.010000: use 0.010000",
     );
     expect(offTickMessage(12_345_678, 250_000)).toBe(
-      "price 12.345678 is not a multiple of the market's tick size, 0.25: use 12.25 or 12.50",
+      "price 12.345678 is not a multiple of the market's tick size, 0.250000: use 12.250000 or 12.500000",
     );
   });
 });

@@ -97,7 +97,7 @@ describe('a funded bid placed', () => {
       [],
       'BAD_USER_INPUT',
       'price',
-      "price 2.000001 is not a multiple of the market's tick size, 0.01: use 2.00 or 2.01",
+      "price 2.000001 is not a multiple of the market's tick size, 0.010000: use 2.000000 or 2.010000",
     ],
     [
       'a bid naming a node',
@@ -150,7 +150,7 @@ describe('a funded bid placed', () => {
         order,
         heldAmount,
         'BAD_USER_INPUT',
-        `market H100 now holds ${holdFor(order, 250)} for this bid (fee 250 bps), ${heldAmount} was held: place it again`,
+        'market H100 now holds 43.050000 for this bid (fee 250 bps), 42.420000 was held: place it again',
         'marketId',
       ),
     ]);

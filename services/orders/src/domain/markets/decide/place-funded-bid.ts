@@ -1,4 +1,4 @@
-import type { Order, RejectionCode } from '@gpux/contracts';
+import { dollars, type Order, type RejectionCode } from '@gpux/contracts';
 import { accept, acceptAll, Decision } from '@gpux/eventsourcing/domain';
 import type { MarketContext, MarketEvent, MarketState } from '../market';
 import { fundedShortfall } from '../rules/funded-hold';
@@ -33,7 +33,7 @@ export function placeFundedBid(
   if (hold.short)
     return refuse(
       'BAD_USER_INPUT',
-      `market ${spec.marketId} now holds ${hold.needed} for this bid (fee ${spec.feeRateBps} bps), ${heldAmount} was held: place it again`,
+      `market ${spec.marketId} now holds ${dollars(hold.needed)} for this bid (fee ${spec.feeRateBps} bps), ${dollars(heldAmount)} was held: place it again`,
       'marketId',
     );
   return acceptAll(enterBook(state, order, now, hourMs, { heldAmount, holdReleased: hold.surplus }));

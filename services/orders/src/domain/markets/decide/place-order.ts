@@ -1,8 +1,8 @@
-import { counted, holdFor } from '@gpux/contracts';
+import { holdFor } from '@gpux/contracts';
 import { accept, acceptAll, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketContext, MarketEvent, MarketState } from '../market';
 import { uncertified } from '../rules/certified';
-import { freeGpus } from '../rules/free-gpus';
+import { nodeGpus, notFreeMessage } from '../rules/free-gpus';
 import { enterBook } from './enter-book';
 import { orderRefusal } from './order-refusal';
 import { placeFundedBid } from './place-funded-bid';
@@ -36,8 +36,7 @@ export function placeOrder(
     return reject('FORBIDDEN', `node ${order.nodeId} belongs to another provider`, 'nodeId');
   const notCertified = uncertified(node, spec, context.now);
   if (notCertified) return reject('NODE_NOT_CERTIFIED', notCertified, 'nodeId');
-  const free = freeGpus(state, order.nodeId, context.now.getTime());
-  if (order.gpus > free)
-    return reject('BAD_USER_INPUT', `node ${order.nodeId} has ${counted(free, 'GPU')} free to offer`, 'gpus');
+  const gpus = nodeGpus(state, order.nodeId, context.now.getTime());
+  if (order.gpus > gpus.free) return reject('BAD_USER_INPUT', notFreeMessage(order.nodeId, gpus), 'gpus');
   return acceptAll(enterBook(state, order, context.now, context.hourMs));
 }

@@ -2,7 +2,7 @@ import { fold } from '@gpux/eventsourcing/domain';
 import { MarketEvent, marketDecider, reviveMarket } from '../market.decider';
 import { askOrder, h100, nodeRecord } from '../market.fixture';
 import { orderCancelled } from '../decide/order-cancelled';
-import { freeGpus } from './free-gpus';
+import { freeGpus, nodeGpus, notFreeMessage } from './free-gpus';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -67,5 +67,22 @@ describe('the free-GPUs rule', () => {
     const restored = reviveMarket(JSON.parse(JSON.stringify(state)));
     expect(freeGpus(restored, 'n1', NOW)).toBe(8 - 2 - 1);
     expect(restored.book.asksOn('n1')).toEqual(['a1', 'a3']);
+  });
+
+  it('says why GPUs are not free: how many are leased (and when the first lease ends), how many offered', () => {
+    const fourGpus = fold(marketDecider, [
+      { type: 'orders.MarketOpened', data: spec },
+      { type: 'orders.NodeRecorded', data: nodeRecord({ gpus: 4 }) },
+      { type: 'orders.OrderAccepted', data: { order: ask('a1', 4) } },
+      traded(1, 10),
+      { ...traded(3, 2), data: { ...traded(3, 2).data, tradeId: 't-2' } },
+    ]);
+    expect(notFreeMessage('n1', nodeGpus(fourGpus, 'n1', NOW))).toBe(
+      'node n1 has 0 of its 4 GPUs free to offer: 4 leased (the first ends at 2026-06-01T14:00:00.000Z), 0 offered by your open asks',
+    );
+    const offered = market({ type: 'orders.OrderAccepted', data: { order: ask('a1', 6) } });
+    expect(notFreeMessage('n1', nodeGpus(offered, 'n1', NOW))).toBe(
+      'node n1 has 2 of its 8 GPUs free to offer: 0 leased, 6 offered by your open asks',
+    );
   });
 });

@@ -9,12 +9,12 @@ describe('a payment short of funds', () => {
     expect(shortOfFunds('acc-1', account(5_000_000), 43_050_000, 'hold')).toEqual({
       kind: 'rejected',
       code: 'INSUFFICIENT_FUNDS',
-      message: 'account acc-1 has 5.00 available, cannot hold 43.05',
+      message: 'account acc-1 has 5.000000 available, cannot hold 43.050000',
       field: 'amount',
       available: 5_000_000,
     });
     expect(shortOfFunds('acc-1', account(0), 1, 'withdraw')).toMatchObject({
-      message: 'account acc-1 has 0.00 available, cannot withdraw 0.000001',
+      message: 'account acc-1 has 0.000000 available, cannot withdraw 0.000001',
       available: 0,
     });
   });
