@@ -2,7 +2,11 @@ import { fold } from '@gpux/eventsourcing/domain';
 import { MarketEvent, marketDecider, reviveMarket } from '../market.decider';
 import { askOrder, h100, nodeRecord } from '../market.fixture';
 import { orderCancelled } from '../decide/order-cancelled';
-import { freeGpus, nodeGpus, notFreeMessage } from './free-gpus';
+import type { MarketState } from '../market';
+import { nodeGpus, notFreeMessage } from './free-gpus';
+
+/** What a node may still offer (the free-GPUs rule's figure). */
+const freeGpus = (state: MarketState, nodeId: string, now: number) => nodeGpus(state, nodeId, now).free;
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;

@@ -29,10 +29,6 @@ export function nodeGpus(state: MarketState, nodeId: string, now: number): NodeG
   return { gpus: node.gpus, leased, firstLeaseEnd, offered, free: node.gpus - leased - offered };
 }
 
-export function freeGpus(state: MarketState, nodeId: string, now: number): number {
-  return nodeGpus(state, nodeId, now).free;
-}
-
 /** Why an ask for more than a node has free is refused: what of its GPUs is leased, and what offered. */
 export function notFreeMessage(nodeId: string, n: NodeGpus): string {
   const ends =
