@@ -420,7 +420,7 @@ describe('the web console', () => {
       await form({ gpus: '8', hours: '1000', price: '2.50' });
       await page.waitForSelector('#order-result[data-code="INSUFFICIENT_FUNDS"]');
       expect(await page.$eval('#order-result', (el) => el.textContent)).toMatch(
-        /^INSUFFICIENT_FUNDS \(input\.price\): the bid needs \d+\.\d{2} held for its worst case/,
+        /^INSUFFICIENT_FUNDS \(input\.price\): the bid needs \d+\.\d{6} held for its worst case/,
       );
 
       // A price off the tick: BAD_USER_INPUT on the price.
