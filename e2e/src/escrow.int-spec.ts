@@ -269,7 +269,8 @@ describe('escrow between orders and settlement', () => {
       order: offTick,
       heldAmount: holdFor(offTick, 250),
       code: 'BAD_USER_INPUT',
-      message: "price 1.000001 is not a multiple of the market's tick size, 0.010000: use 1.000000 or 1.010000",
+      message:
+        "price 1.000001 is not a multiple of the market's tick size, 0.010000: use 1.000000 or 1.010000",
       field: 'price',
     });
     expect(refusedClosed).toEqual({
