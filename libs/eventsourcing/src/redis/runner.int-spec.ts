@@ -142,6 +142,26 @@ describe('ProjectionRunner (real Kafka and Redis)', () => {
     expect(await redis.lrange(`${projection.keyPrefix}entries:acc-1`, 0, -1)).toContain(`+${125 * 10_000}`);
   });
 
+  it('stopped while it starts, starts no consumer: a shutdown during a start leaves nothing in the group', async () => {
+    // The service listens before its consumers join, so a shutdown can come while a runner is
+    // still establishing its epoch; before, its start went on to start a consumer stop() never saw.
+    const group = uniqueName('it-proj-stopped');
+    const starting = new ProjectionRunner({
+      kafka: clients,
+      redis,
+      projection,
+      registry: ledgerRegistry,
+      groupId: group,
+      logger,
+    });
+    const started = starting.start();
+    await starting.stop();
+    await started;
+    expect(starting['consumer']).toBeUndefined();
+    const { groups } = await admin.describeGroups([group]);
+    expect(groups[0]?.members ?? []).toEqual([]);
+  });
+
   it('reports its lag against the read_committed end: 0 once caught up', async () => {
     await caughtUp();
     const lag = await runner.lag();

@@ -160,12 +160,15 @@ export class ProjectionRunner {
     try {
       await this.establishEpoch(false, 'start');
       await this.askRebuildIfFoldedOtherwise();
+      // Stopped meanwhile (a shutdown while it started: the service listens before its consumers
+      // join, so one can come now): no consumer is started that stop() would not disconnect.
+      if (!this.running) return;
       await this.startConsumer();
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;
     }
-    this.scheduleEpochCheck();
+    if (this.running) this.scheduleEpochCheck();
   }
 
   private async startConsumer(): Promise<void> {
