@@ -514,6 +514,9 @@ export class OrdersResolver {
         first: async () => {
           const live = this.orders.accountLiveOrders(p.accountId);
           const orders = await Promise.all((await live.slice(0, -1)).map((id) => this.readOrder(id)));
+          // Read from a model that began refolding since the subscription was admitted (Redis
+          // flushed), it could hold only some of them: refused as the subscription would be.
+          if ((await this.watch.rebuilding([rm.name])).length > 0) throw unavailableError();
           return orders.filter((o): o is Order => o !== null);
         },
         // Each order only forward: a message read before the first view, or announcing a change
