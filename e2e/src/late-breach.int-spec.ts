@@ -5,13 +5,23 @@
 // unit, and nothing stays in escrow or clearing.
 import { Marketplace } from './support/marketplace';
 
-const HOUR_MS = 4_000;
+// A lease's hour: long enough that the revocation lands well before the lease's end on a loaded
+// machine (checked below), which the test is about; the meter then waits it out.
+const HOUR_MS = 20_000;
 const micros = (usd: string) => {
   const [whole, frac = ''] = usd.split('.');
   return Number(whole) * 1e6 + Number(frac.padEnd(6, '0'));
 };
-type Lease = { id: string; status: string; value: string; fee: string; charged: string; refunded: string };
-const LEASES = `{ myLeases(first: 50) { edges { node { id status value fee charged refunded nodeId } } } }`;
+type Lease = {
+  id: string;
+  status: string;
+  value: string;
+  fee: string;
+  charged: string;
+  refunded: string;
+  end: string;
+};
+const LEASES = `{ myLeases(first: 50) { edges { node { id status value fee charged refunded nodeId end } } } }`;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { balance held escrow earned } }`;
 
 async function eventually<T>(
@@ -79,6 +89,13 @@ describe('a breach that reaches settlement after the lease ended', () => {
     // Orders goes down; the provider revokes the node's credential (capacity records the breach).
     await m.service('orders').stop('SIGKILL');
     await m.ok(`mutation { revokeNodeCredential(nodeId: "lb-revoked") { id } }`, {}, provider);
+    // What the test is about: a breach during the lease (else there is nothing to give back).
+    const revokedBy = Date.now();
+    const end = Date.parse((await leases())['lb-revoked']!.end);
+    if (revokedBy >= end)
+      throw new Error(
+        `the revocation (${new Date(revokedBy).toISOString()}) came after the lease's end: a slower machine than HOUR_MS allows for`,
+      );
     await eventually(
       async () => ((await leases())['lb-clock']!.status === 'ENDED' ? true : undefined),
       'the meter past both ends',
