@@ -109,6 +109,50 @@ describe('a lease metered and paid by the settlement service', () => {
     new Error(
       `${e.message}\nservice log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`,
     );
+  /** A buyer's account, funded with DEPOSIT, holding HOLD for each of `holdIds` once the call returns. */
+  const fundedBuyer = async (buyer: string, owner: string, holdIds: string[]) => {
+    await command('settlement.OpenAccount', buyer, { accountId: buyer, owner });
+    await command('settlement.Deposit', buyer, { accountId: buyer, amount: DEPOSIT });
+    for (const holdId of holdIds)
+      await command('settlement.HoldFunds', buyer, {
+        accountId: buyer,
+        holdId,
+        amount: HOLD,
+        marketId: 'H100',
+      });
+    await waitUntil(
+      `${buyer}'s holds`,
+      async () => (await account(buyer)).held === holdIds.length * HOLD,
+      15_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+  };
+  /** Opens a lease of BID's GPUs at PRICE in market H100 on a hold of fundedBuyer's. */
+  const openLease = (
+    buyer: string,
+    lease: {
+      leaseId: string;
+      holdId: string;
+      providerId: string;
+      nodeId: string;
+      start: number;
+      end: number;
+    },
+  ) =>
+    command('settlement.OpenLease', buyer, {
+      accountId: buyer,
+      leaseId: lease.leaseId,
+      holdId: lease.holdId,
+      providerId: lease.providerId,
+      marketId: 'H100',
+      nodeId: lease.nodeId,
+      gpus: BID.gpus,
+      price: PRICE,
+      value: VALUE,
+      fee: FEE,
+      start: new Date(lease.start).toISOString(),
+      end: new Date(lease.end).toISOString(),
+      holdReleased: RELEASED,
+    });
 
   it('holds the bid, escrows the trade, charges it as it runs, and pays provider and platform to the minor unit', async () => {
     await command('settlement.OpenAccount', 'buyer', { accountId: 'buyer', owner: 'Ada' });
@@ -258,35 +302,14 @@ describe('a lease metered and paid by the settlement service', () => {
     const lastBeat = start + 600;
     await redis.client().hset(capacityReadModel.node('n2'), 'sessionId', 'ses-n2');
     await redis.client().set(nodeHeartbeatKey('n2'), new Date(lastBeat).toISOString());
-    await command('settlement.OpenAccount', 'buyer2', { accountId: 'buyer2', owner: 'Grace' });
-    await command('settlement.Deposit', 'buyer2', {
-      accountId: 'buyer2',
-      amount: DEPOSIT,
-      reference: 'wire-2',
-    });
-    await command('settlement.HoldFunds', 'buyer2', {
-      accountId: 'buyer2',
-      holdId: 'b2',
-      amount: HOLD,
-      marketId: 'H100',
-    });
-    await waitUntil("the bid's hold", async () => (await account('buyer2')).held === HOLD, 15_000).catch(
-      (e: Error) => Promise.reject(withLog(e)),
-    );
-    await command('settlement.OpenLease', 'buyer2', {
-      accountId: 'buyer2',
+    await fundedBuyer('buyer2', 'Grace', ['b2']);
+    await openLease('buyer2', {
       leaseId: 'H100-t2',
       holdId: 'b2',
       providerId: 'prov',
-      marketId: 'H100',
       nodeId: 'n2',
-      gpus: BID.gpus,
-      price: PRICE,
-      value: VALUE,
-      fee: FEE,
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
-      holdReleased: RELEASED,
+      start,
+      end,
     });
     const charged = async () => {
       const l = await redis.client().hgetall(rm.lease('H100-t2'));
@@ -344,18 +367,7 @@ describe('a lease metered and paid by the settlement service', () => {
       if (session)
         await redis.client().set(nodeHeartbeatKey(`n-${id}`), new Date(end + 3_600_000).toISOString());
       const buyer = `buyer-${id}`;
-      await command('settlement.OpenAccount', buyer, { accountId: buyer, owner: name });
-      await command('settlement.Deposit', buyer, { accountId: buyer, amount: DEPOSIT });
-      for (const holdId of ['b', 'b-clock'])
-        await command('settlement.HoldFunds', buyer, {
-          accountId: buyer,
-          holdId,
-          amount: HOLD,
-          marketId: 'H100',
-        });
-      await waitUntil('both holds', async () => (await account(buyer)).held === 2 * HOLD, 15_000).catch(
-        (e: Error) => Promise.reject(withLog(e)),
-      );
+      await fundedBuyer(buyer, name, ['b', 'b-clock']);
       const [providerBefore, platformBefore] = [
         (await account(`prov-${id}`)).balance,
         (await account(PLATFORM_ACCOUNT_ID)).balance,
@@ -364,21 +376,7 @@ describe('a lease metered and paid by the settlement service', () => {
         [id, `n-${id}`, 'b', end - 1],
         [`${id}-clock`, 'n-admin', 'b-clock', end],
       ] as const)
-        await command('settlement.OpenLease', buyer, {
-          accountId: buyer,
-          leaseId,
-          holdId,
-          providerId: `prov-${id}`,
-          marketId: 'H100',
-          nodeId,
-          gpus: BID.gpus,
-          price: PRICE,
-          value: VALUE,
-          fee: FEE,
-          start: new Date(start).toISOString(),
-          end: new Date(until).toISOString(),
-          holdReleased: RELEASED,
-        });
+        await openLease(buyer, { leaseId, holdId, providerId: `prov-${id}`, nodeId, start, end: until });
       const lease = async (leaseId: string) => {
         const l = await redis.client().hgetall(rm.lease(leaseId));
         const [value, fee, refunded] = [l['chargedValue'], l['chargedFee'], l['refunded']].map(Number);
@@ -429,32 +427,15 @@ describe('a lease metered and paid by the settlement service', () => {
       lostAt: new Date(now - 500).toISOString(),
       lastBeatAt: new Date(now - 1_500).toISOString(),
     });
-    await command('settlement.OpenAccount', 'buyer5', { accountId: 'buyer5', owner: 'Barbara' });
-    await command('settlement.Deposit', 'buyer5', { accountId: 'buyer5', amount: DEPOSIT });
-    await command('settlement.HoldFunds', 'buyer5', {
-      accountId: 'buyer5',
-      holdId: 'b5',
-      amount: HOLD,
-      marketId: 'H100',
-    });
-    await waitUntil("the bid's hold", async () => (await account('buyer5')).held === HOLD, 15_000).catch(
-      (e: Error) => Promise.reject(withLog(e)),
-    );
+    await fundedBuyer('buyer5', 'Barbara', ['b5']);
     const earnedBefore = (await account('prov5')).balance;
-    await command('settlement.OpenLease', 'buyer5', {
-      accountId: 'buyer5',
+    await openLease('buyer5', {
       leaseId: 'H100-t5',
       holdId: 'b5',
       providerId: 'prov5',
-      marketId: 'H100',
       nodeId: 'n5',
-      gpus: BID.gpus,
-      price: PRICE,
-      value: VALUE,
-      fee: FEE,
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
-      holdReleased: RELEASED,
+      start,
+      end,
     });
     await waitUntil(
       'the lease to end',
