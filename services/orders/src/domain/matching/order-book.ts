@@ -273,19 +273,7 @@ export class OrderBook {
   /** Cancels what is left of a resting order; returns the GPUs cancelled (0 if none rested). */
   cancel(id: string): number {
     const order = this.byId.get(id);
-    if (!order) return 0;
-    const cancelled = order.remaining;
-    order.remaining = 0;
-    this.offers.take(order, cancelled);
-    this.byId.delete(id);
-    this.bidsByOwner.leave(order);
-    const side = order.side === 'bid' ? this.bids : this.asks;
-    const level = side.levels.get(order.price);
-    if (level) {
-      side.retire(level);
-      side.tidy(level);
-    }
-    return cancelled;
+    return order ? this.fill(id, order.remaining) : 0;
   }
 
   /** Best levels of each side, aggregated. */
