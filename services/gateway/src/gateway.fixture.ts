@@ -118,3 +118,31 @@ export async function seedApiKey(
   });
   await seed.quit();
 }
+
+/** A GraphQL answer as the gateway sends it over HTTP; `D`, its data's shape where a test reads it. */
+export interface Answer<D = Record<string, unknown>> {
+  data?: D | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/**
+ * POSTs `query` (with `variables`) to the gateway at `url` (a ServiceApp's url) as the holder of API
+ * key `key` (none: anonymous), on a connection of its own (closed after: nothing kept alive past a
+ * spec's gateway); its answer's body.
+ */
+export async function postGraphql<D = Record<string, unknown>>(
+  url: string,
+  query: string,
+  { key, variables }: { key?: string | null; variables?: Record<string, unknown> } = {},
+): Promise<Answer<D>> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      connection: 'close',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as Answer<D>;
+}

@@ -8,16 +8,11 @@ import { ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { markFolded } from '../gateway.fixture';
+import { Answer, markFolded, postGraphql } from '../gateway.fixture';
 import { gatewayService } from '../service';
 
 const ROOT = resolve(__dirname, '../../../..');
 const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
-
-interface GraphQLResponse {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
-}
 
 describe('accounts through GraphQL', () => {
   const env = infraEnv();
@@ -27,23 +22,9 @@ describe('accounts through GraphQL', () => {
   let gateway: ServiceApp;
   let sweeping: ServiceApp;
 
-  const gql = async (
-    query: string,
-    variables: Record<string, unknown> = {},
-    key: string | null = ADMIN_KEY,
-  ): Promise<GraphQLResponse> => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        connection: 'close',
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse;
-  };
-  const codeOf = (r: GraphQLResponse) => ({
+  const gql = (query: string, variables: Record<string, unknown> = {}, key: string | null = ADMIN_KEY) =>
+    postGraphql(gateway.url, query, { key, variables });
+  const codeOf = (r: Answer) => ({
     code: r.errors?.[0]?.extensions?.code,
     field: r.errors?.[0]?.extensions?.field,
   });

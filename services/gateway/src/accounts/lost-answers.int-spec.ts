@@ -8,30 +8,19 @@ import { topic } from '@gpux/contracts';
 import { KafkaClients, type ServiceApp } from '@gpux/platform';
 import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import { idFromKey } from '../api/idempotency';
-import { startGateway } from '../gateway.fixture';
+import { Answer, postGraphql, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'lost-answers-int-spec-admin-key-0123456789';
-
-interface Answer {
-  data?: unknown;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
 
 describe('a lost createApiKey answer', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
-  const create = async (idempotencyKey?: string): Promise<Answer> => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-      body: JSON.stringify({
-        query:
-          'mutation($k: String) { createApiKey(accountId: "acc-1", roles: [BUYER], idempotencyKey: $k) { keyId key } }',
-        variables: idempotencyKey ? { k: idempotencyKey } : {},
-      }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const create = (idempotencyKey?: string) =>
+    postGraphql(
+      gateway.url,
+      'mutation($k: String) { createApiKey(accountId: "acc-1", roles: [BUYER], idempotencyKey: $k) { keyId key } }',
+      { key: ADMIN_KEY, variables: idempotencyKey ? { k: idempotencyKey } : {} },
+    );
   const reused = (answer: Answer, key: string) =>
     expect(answer.errors?.[0]).toMatchObject({
       message: expect.stringMatching(

@@ -4,7 +4,7 @@
 import { Logger } from '@nestjs/common';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
-import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { postGraphql, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'client-errors-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'client-errors-int-spec-buyer-key-0123456789';
@@ -28,12 +28,9 @@ describe("a client's errors in the gateway's log", () => {
   it('answers a NOT_FOUND with its code and logs nothing at error level for it', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error');
     try {
-      const response = await fetch(`${gateway.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${BUYER_KEY}` },
-        body: JSON.stringify({ query: 'mutation { cancelOrder(orderId: "nowhere") { id } }' }),
+      const answer = await postGraphql(gateway.url, 'mutation { cancelOrder(orderId: "nowhere") { id } }', {
+        key: BUYER_KEY,
       });
-      const answer = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
       expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'orderId' });
       expect(logged).not.toHaveBeenCalled();
     } finally {

@@ -7,17 +7,20 @@ import { ordersReadModel, settlementReadModel } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { markFolded, seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
+import {
+  Answer,
+  markFolded,
+  postGraphql,
+  seedApiKey,
+  seedMarket,
+  seedOrder,
+  startGateway,
+} from '../gateway.fixture';
 
 const ADMIN_KEY = 'cursors-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'cursors-int-spec-buyer-key-0123456789';
 const OTHER_KEY = 'cursors-int-spec-other-key-0123456789';
 const THIRD_KEY = 'cursors-int-spec-third-key-0123456789';
-
-interface Answer {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
 
 interface Connection {
   edges: { cursor: string; node: Record<string, unknown> }[];
@@ -31,14 +34,8 @@ describe('cursors through the gateway: each list reads its own', () => {
   let gateway: ServiceApp;
   let seed: Redis;
 
-  const gql = async (query: string, variables: Record<string, unknown>, key = BUYER_KEY) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const gql = (query: string, variables: Record<string, unknown>, key = BUYER_KEY) =>
+    postGraphql(gateway.url, query, { key, variables });
 
   const MARKETS =
     'query($after: String) { markets(first: 1, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }';

@@ -7,15 +7,10 @@ import { capacityReadModel, ordersReadModel, settlementReadModel } from '@gpux/c
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { markFolded, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { markFolded, postGraphql, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'page-args-int-spec-admin-key-0123456789';
 const KEY = 'page-args-int-spec-trader-key-0123456789';
-
-interface Answer {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-}
 
 const PAGE = 'totalCount edges { cursor } pageInfo { endCursor }';
 /** Every connection of the schema, at the path its error names. */
@@ -37,14 +32,8 @@ describe('page arguments on every connection', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
 
-  const gql = async (query: string, variables: Record<string, unknown> = {}): Promise<Answer> => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const gql = (query: string, variables: Record<string, unknown> = {}) =>
+    postGraphql(gateway.url, query, { key: KEY, variables });
 
   /** The one error `query` is answered with: its code, field, message and path. */
   const refusal = async (query: string, variables?: Record<string, unknown>) => {

@@ -9,7 +9,7 @@ import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { RedisPubSub } from './pubsub';
-import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { postGraphql, seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'subscriptions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'subscriptions-int-spec-buyer-key-0123456789';
@@ -280,15 +280,8 @@ describe('API keys while the read model that holds them is rebuilt', () => {
   // Refused by the market's tick at the gateway: nothing is sent, and only a caller let in gets this far.
   const OFF_TICK =
     'mutation { placeOrder(input: { marketId: "m1", side: BID, gpus: 1, hours: 1, price: "2.005" }) { id } }';
-  const overHttp = async () => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${BUYER_KEY}` },
-      body: JSON.stringify({ query: OFF_TICK }),
-    });
-    const body = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
-    return body.errors?.[0]?.extensions?.['code'];
-  };
+  const overHttp = async () =>
+    (await postGraphql(gateway.url, OFF_TICK, { key: BUYER_KEY })).errors?.[0]?.extensions?.['code'];
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();

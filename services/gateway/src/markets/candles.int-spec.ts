@@ -5,33 +5,33 @@ import { pricingReadModel as pm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { markFolded, seedMarket, startGateway } from '../gateway.fixture';
+import {
+  Answer as FixtureAnswer,
+  markFolded,
+  postGraphql,
+  seedMarket,
+  startGateway,
+} from '../gateway.fixture';
 
 const ADMIN_KEY = 'candles-int-spec-admin-key-0123456789';
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const minute = (n: number) => new Date(T0 + n * 60_000).toISOString();
 
-interface Answer {
-  data?: { market: { candles: { start: string; close: string; trades: number }[] } | null } | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
+type Answer = FixtureAnswer<{
+  market: { candles: { start: string; close: string; trades: number }[] } | null;
+}>;
 
 describe("a market's candles, page by page back in time", () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
 
   /** `limit` candles of a minute, before `before` where given (a variable: null or absent alike). */
-  const candles = async (limit: number, variables: Record<string, unknown> = {}): Promise<Answer> => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: `query($before: DateTime) { market(id: "m1") { candles(interval: ONE_MINUTE, limit: ${limit}, before: $before) { start close trades } } }`,
-        variables,
-      }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const candles = (limit: number, variables: Record<string, unknown> = {}): Promise<Answer> =>
+    postGraphql(
+      gateway.url,
+      `query($before: DateTime) { market(id: "m1") { candles(interval: ONE_MINUTE, limit: ${limit}, before: $before) { start close trades } } }`,
+      { variables },
+    );
   const starts = (answer: Answer) => answer.data?.market?.candles.map((c) => c.start);
 
   beforeAll(async () => {

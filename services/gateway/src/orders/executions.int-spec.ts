@@ -7,31 +7,19 @@ import { ordersReadModel as rm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { markFolded, seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
+import { markFolded, postGraphql, seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'executions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'executions-int-spec-buyer-key-0123456789';
 const OTHER_KEY = 'executions-int-spec-other-key-0123456789';
 const T = (minute: number) => Date.parse('2026-06-01T12:00:00.000Z') + minute * 60_000;
 
-interface Answer {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
 describe("an order's executions: what it traded for, at what average price, and its fills", () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
   let seed: Redis;
 
-  const gql = async (query: string, key = BUYER_KEY) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const gql = (query: string, key = BUYER_KEY) => postGraphql(gateway.url, query, { key });
 
   /**
    * Trade `tradeId` of bid `bidId` (acc-1's) with an ask of acc-9 at the limits [bid, ask], as the

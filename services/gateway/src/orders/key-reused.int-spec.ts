@@ -10,34 +10,23 @@ import { KafkaClients, type ServiceApp } from '@gpux/platform';
 import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/testing';
 import Redis from 'ioredis';
 import { idFromKey } from '../api/idempotency';
-import { seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
+import { Answer, postGraphql, seedApiKey, seedMarket, seedOrder, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'key-reused-int-spec-admin-key-0123456789';
 const KEY = 'key-reused-int-spec-provider-key-0123456789';
-
-interface Answer {
-  data?: unknown;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
 
 describe('a clientOrderId reused for a different order', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
   let seed: Redis;
 
-  const ask = async (clientOrderId: string, price: string): Promise<Answer> => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({
-        query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }',
-        variables: {
-          i: { marketId: 'm1', side: 'ASK', nodeId: 'n1', gpus: 1, hours: 1, price, clientOrderId },
-        },
-      }),
+  const ask = (clientOrderId: string, price: string) =>
+    postGraphql(gateway.url, 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }', {
+      key: KEY,
+      variables: {
+        i: { marketId: 'm1', side: 'ASK', nodeId: 'n1', gpus: 1, hours: 1, price, clientOrderId },
+      },
     });
-    return (await response.json()) as Answer;
-  };
   const refusal = (answer: Answer) => {
     const [error] = answer.errors ?? [];
     return { message: error?.message, extensions: error?.extensions };

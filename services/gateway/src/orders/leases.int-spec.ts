@@ -6,7 +6,7 @@ import { settlementReadModel as sm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
-import { seedApiKey, startGateway } from '../gateway.fixture';
+import { postGraphql, seedApiKey, startGateway } from '../gateway.fixture';
 
 const ADMIN_KEY = 'leases-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'leases-int-spec-buyer-key-0123456789';
@@ -16,16 +16,14 @@ describe('a lease shows what it has charged and what its provider has earned of 
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
 
-  const leases = async (key: string) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({
-        query: '{ myLeases { edges { node { id value fee charged earned refunded status } } } }',
-      }),
-    });
-    return (await response.json()) as unknown;
-  };
+  const leases = (key: string) =>
+    postGraphql(
+      gateway.url,
+      '{ myLeases { edges { node { id value fee charged earned refunded status } } } }',
+      {
+        key,
+      },
+    );
 
   beforeAll(async () => {
     redis = await DedicatedRedis.start();

@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { idFromKey } from '../api/idempotency';
 import {
   markFolded,
+  postGraphql,
   seedApiKey,
   seedMarket,
   seedOrder as seedOrderAs,
@@ -20,24 +21,13 @@ const OTHER_KEY = 'orders-int-spec-other-buyer-key-0123456789';
 const PROVIDER_KEY = 'orders-int-spec-provider-key-0123456789';
 const ORDER_ID = idFromKey('ord', 'acc-1', 'my-first-bid');
 
-interface Answer {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
 describe('orders named by clientOrderId', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
   let seed: Redis;
 
-  const gql = async (query: string, key: string, variables: Record<string, unknown> = {}) => {
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as Answer;
-  };
+  const gql = (query: string, key: string, variables: Record<string, unknown> = {}) =>
+    postGraphql(gateway.url, query, { key, variables });
 
   /** The bid acc-1 placed with clientOrderId my-first-bid, as orders' model shows it. */
   const seedOrder = (fields: Record<string, string> = {}) => seedOrderAs(seed, ORDER_ID, fields);
