@@ -1,17 +1,12 @@
 /**
  * How numbers cross JSON. Rows of C travel as base64 of their little-endian f32 bytes: exactly the
- * bytes that were hashed into the commitment, and a third the size of decimal text. C·r travels as
- * base64 of little-endian float64 bytes, exact whatever the JSON library does with numbers.
- * Everything else (sizes, indices, the integer vectors r, times in ms) is plain JSON numbers.
+ * bytes that were hashed into the commitment, and a third the size of decimal text. Everything else
+ * (sizes, indices, times in ms) is plain JSON numbers.
  */
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function encodeF32(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
-
-export function encodeF64(values: Float64Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
@@ -23,19 +18,11 @@ export function decodeBytes(text: unknown, byteLength: number): Buffer | null {
   return bytes.length === byteLength ? bytes : null;
 }
 
-function copyInto<T extends Float32Array | Float64Array>(out: T, bytes: Buffer): T {
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
-
 /** `length` f32 values from base64, or null when the text is not exactly that. */
 export function decodeF32(text: unknown, length: number): Float32Array | null {
   const bytes = decodeBytes(text, length * 4);
-  return bytes && copyInto(new Float32Array(length), bytes);
-}
-
-/** `length` float64 values from base64, or null when the text is not exactly that. */
-export function decodeF64(text: unknown, length: number): Float64Array | null {
-  const bytes = decodeBytes(text, length * 8);
-  return bytes && copyInto(new Float64Array(length), bytes);
+  if (!bytes) return null;
+  const out = new Float32Array(length);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
 }
