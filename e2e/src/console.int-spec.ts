@@ -133,8 +133,9 @@ describe('the web console', () => {
       await waitForNew(page, '#trades tr[data-trade-id]', 'data-trade-id', before as string[]);
       const rows = await rowsOf(page, '#trades tr[data-trade-id]');
       expect(rows).toHaveLength(3);
-      // Newest first: time, price, GPUs, hours, value (2 GPUs × 2 hours × 2.40).
-      expect(rows[0]!.slice(1)).toEqual(['2.40', '2', '2', '9.60']);
+      // Newest first: time, price, GPUs, hours, value (2 GPUs × 2 hours × 2.40), and the side that
+      // took (b1's bid came to the resting ask).
+      expect(rows[0]!.slice(1)).toEqual(['2.40', '2', '2', '9.60', 'BID']);
       const newId = await page.$eval('#trades tr[data-trade-id]', (row) => row.getAttribute('data-trade-id'));
       const { market } = await m.ok<{ market: { trades: { edges: { node: { id: string } }[] } } }>(TRADES, {
         id: MARKET,

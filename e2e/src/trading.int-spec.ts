@@ -119,10 +119,13 @@ describe('trading through GraphQL', () => {
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${keys['b1']}` },
     });
-    const unsubscribe = ws.subscribe<{ tradeExecuted: { price: string; gpus: number } }>(
-      { query: 'subscription { tradeExecuted(marketId: "h100") { price gpus } }' },
+    const unsubscribe = ws.subscribe<{ tradeExecuted: { price: string; gpus: number; takerSide: string } }>(
+      { query: 'subscription { tradeExecuted(marketId: "h100") { price gpus takerSide } }' },
       {
-        next: (v) => seen.push(`${v.data?.tradeExecuted.gpus}@${v.data?.tradeExecuted.price}`),
+        next: (v) =>
+          seen.push(
+            `${v.data?.tradeExecuted.gpus}@${v.data?.tradeExecuted.price} ${v.data?.tradeExecuted.takerSide}`,
+          ),
         error: () => undefined,
         complete: () => undefined,
       },
@@ -205,8 +208,8 @@ describe('trading through GraphQL', () => {
       ?.placeOrder as { id: string };
     expect(b2).toMatchObject({ status: 'FILLED', filledGpus: 4, clientOrderId: expect.stringMatching(UUID) });
     // What b2's bid paid, without paging all its fills: 2 × 1 × 2.00 + 2 × 1 × 2.10 over 4 GPU-hours;
-    // and its fills alone. It came to both asks: the one at 2.00 it took (TAKER); at 2.10 both
-    // limits are the price, and the trade does not say which rested (null).
+    // and its fills alone. It came to both asks and took them (TAKER): the one at 2.00, and the one
+    // at 2.10, where both limits are the price and only the side the trade records as taking tells.
     const executions = await m.ok<{ order: unknown; myFills: unknown }>(
       `query($o: ID!) {
         order(id: $o) { price filledValue averagePrice }
@@ -220,11 +223,38 @@ describe('trading through GraphQL', () => {
       myFills: {
         totalCount: 2,
         edges: [
-          { node: { orderId: b2.id, price: '2.100000', gpus: 2, value: '4.200000', liquidity: null } },
+          { node: { orderId: b2.id, price: '2.100000', gpus: 2, value: '4.200000', liquidity: 'TAKER' } },
           { node: { orderId: b2.id, price: '2.000000', gpus: 2, value: '4.000000', liquidity: 'TAKER' } },
         ],
       },
     });
+
+    // p2's side of the trade at 2.10: its ask rested (MAKER). The market's public trades say which
+    // side took each, as the feed does: b1's and b2's bids all came to resting asks.
+    const p2Fills = await m.ok<{ myFills: unknown }>(
+      `{ myFills(first: 5) { edges { node { price side liquidity } } } }`,
+      {},
+      keys['p2']!,
+    );
+    expect(p2Fills.myFills).toEqual({
+      edges: [{ node: { price: '2.100000', side: 'ASK', liquidity: 'MAKER' } }],
+    });
+    const publicTrades = () =>
+      m.ok<{ market: { trades: { edges: { node: { price: string; takerSide: string } }[] } } }>(
+        `{ market(id: "h100") { trades(first: 10) { edges { node { price takerSide } } } } }`,
+        {},
+        keys['b3']!,
+      );
+    let listed = await publicTrades();
+    await eventually(
+      async () => (listed = await publicTrades()).market.trades.edges.length === 3,
+      "pricing's trades list to show the three trades",
+    );
+    expect(listed.market.trades.edges.map((e) => e.node)).toEqual([
+      { price: '2.100000', takerSide: 'BID' },
+      { price: '2.000000', takerSide: 'BID' },
+      { price: '2.000000', takerSide: 'BID' },
+    ]);
     expect(
       (
         await place('b3', {
@@ -456,14 +486,15 @@ describe('trading through GraphQL', () => {
       myFills: { totalCount: number; edges: { node: { price: string; gpus: number } }[] };
     }>(`{ myFills(first: 10) { totalCount edges { node { price gpus } } } }`, {}, keys['b2']!);
     expect(fills.myFills.totalCount).toBe(2);
-    expect(seen.sort()).toEqual(['2@2.000000', '2@2.000000', '2@2.100000']);
+    // Every trade of the feed was a bid that came to a resting ask: BID took.
+    expect(seen.sort()).toEqual(['2@2.000000 BID', '2@2.000000 BID', '2@2.100000 BID']);
     unsubscribe();
     await ws.dispose();
 
     // Redis holds nothing that cannot be rebuilt: flush it, and every read model comes back the
     // same from Kafka (API keys included: they are events too).
     if (Marketplace.external) return;
-    const VIEW = `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestAsk last volume24h vwap24h trades } }
+    const VIEW = `{ market(id: "h100") { book { bids { price gpus } asks { price gpus } } ticker { bestAsk last volume24h vwap24h trades } trades(first: 5) { edges { node { id price takerSide } } } }
                     myOrders(first: 20) { totalCount edges { node { id status filledGpus } } } myLeases(first: 10) { edges { node { id status charged } } } me { balance held escrow } }`;
     const beforeFlush = await m.ok(VIEW, {}, keys['b2']!);
     const redis = new Redis(m.redisUrl);

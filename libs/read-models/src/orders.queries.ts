@@ -76,6 +76,11 @@ export interface TradeView {
   /** The two orders' limit prices: the trade's price is the resting (maker) one's. */
   bidPrice: number;
   askPrice: number;
+  /**
+   * The side of the order that came to the book and took the resting one (the other made it);
+   * null for a trade recorded before TradeExecuted carried it (v1).
+   */
+  takerSide: 'bid' | 'ask' | null;
   gpus: number;
   hours: number;
   value: number;
@@ -164,6 +169,7 @@ export function tradeView(tradeId: string, t: Hash): TradeView | null {
     price: num(t, 'price'),
     bidPrice: num(t, 'bidPrice'),
     askPrice: num(t, 'askPrice'),
+    takerSide: t['takerSide'] === 'bid' || t['takerSide'] === 'ask' ? t['takerSide'] : null,
     gpus: num(t, 'gpus'),
     hours: num(t, 'hours'),
     value: num(t, 'value'),

@@ -40,6 +40,8 @@ interface Trade {
   time: string;
   /** The trade's number in its market: one above the one before. */
   sequence: number;
+  /** The side of the order that came to the resting one; null for a trade from before it was recorded. */
+  takerSide: 'BID' | 'ASK' | null;
 }
 interface Book {
   bids: BookLevel[];
@@ -59,7 +61,7 @@ interface Market {
 type Update = MarketUpdate<Ticker, Book, Trade>;
 
 const TICKER = 'last lastTime bestBid bestAsk index indexPerTflopHour vwap24h volume24h value24h trades';
-const TRADE = 'id price gpus hours value time sequence';
+const TRADE = 'id price gpus hours value time sequence takerSide';
 const BOOK = 'bids { price gpus } asks { price gpus }';
 const CANDLE_SECONDS = 60;
 
@@ -145,7 +147,7 @@ export const marketPage: Page = (root, params) => {
     fill(
       tradesEl,
       table(
-        ['Time (UTC)', 'Price', 'GPUs', 'Hours', 'Value'],
+        ['Time (UTC)', 'Price', 'GPUs', 'Hours', 'Value', 'Taker'],
         trades.map((t) =>
           h(
             'tr',
@@ -155,6 +157,7 @@ export const marketPage: Page = (root, params) => {
             h('td', {}, t.gpus),
             h('td', {}, t.hours),
             h('td', {}, formatUsd(t.value)),
+            h('td', {}, t.takerSide ?? '—'),
           ),
         ),
         'no trades yet',

@@ -95,8 +95,9 @@ describe('isMessageOf', () => {
       value: 20,
       fee: 0,
       holdReleased: 2,
+      takerSide: 'bid',
     };
-    const decoded = ordersMessages.decode(ordersMessages.encode(envelope('orders.TradeExecuted', t)));
+    const decoded = ordersMessages.decode(ordersMessages.encode(envelope('orders.TradeExecuted', t, 2)));
     expect(isMessageOf(decoded, priced) && decoded.type === 'orders.TradeExecuted' && decoded.data).toEqual(
       t,
     );

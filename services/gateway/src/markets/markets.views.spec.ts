@@ -1,6 +1,7 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { GraphQLUsd } from '../api/scalars';
-import { toBook, toCandle, toTicker } from './markets.views';
+import { Side } from '../orders/orders.views';
+import { toBook, toCandle, toTicker, toTrade } from './markets.views';
 
 // A market's sums grow with its history: a day of year-long leases of whole nodes passes 2^31
 // GPU-hours and 2^53 micro-USD. Each must still be sent, exactly; one that could not be failed the
@@ -44,4 +45,23 @@ it("sends a day's sums past a 32-bit Int and 2^53 micro-USD exactly", () => {
   // 21,475 bids of 100,000 GPUs resting at one price.
   const book = toBook({ marketId: 'm', bids: [{ price: 1_000_000, gpus: 2_147_500_000 }], asks: [] });
   expect(GraphQLSafeInt.serialize(book.bids[0]?.gpus)).toBe(2_147_500_000);
+});
+
+it('says which side took a public trade (the schema sends Side.BID as BID), and null for a trade recorded before its taker was', () => {
+  const record = {
+    marketId: 'm1',
+    tradeId: 'm1-t7',
+    price: 1_000_000,
+    gpus: 1,
+    hours: 2,
+    value: 2_000_000,
+    time: '2026-06-01T12:00:00.000Z',
+  };
+  expect(toTrade({ ...record, takerSide: 'bid' })).toMatchObject({
+    id: 'm1-t7',
+    sequence: 7,
+    takerSide: Side.BID,
+  });
+  expect(toTrade({ ...record, takerSide: 'ask' }).takerSide).toBe(Side.ASK);
+  expect(toTrade(record).takerSide).toBeNull();
 });

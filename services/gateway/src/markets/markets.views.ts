@@ -6,6 +6,7 @@ import { Connection } from '../api/connections';
 import { MarketStatus } from '../api/enums';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
+import { Side } from '../orders/orders.views';
 
 export enum Interval {
   ONE_MINUTE = '1m',
@@ -130,6 +131,12 @@ export class Trade {
   value!: string;
   @Field(() => GraphQLDateTimeString, { description: 'When the trade was recorded.' })
   time!: string;
+  @Field(() => Side, {
+    nullable: true,
+    description:
+      "The side of the order that came to the book and took the resting one (the taker, or aggressor): BID where a buyer's bid took a resting ask (at the ask's price), ASK where a provider's ask took a resting bid (at the bid's price). Null for a trade recorded before the exchange recorded it.",
+  })
+  takerSide?: Side | null;
   @Field(() => Int, {
     description:
       "The trade's number in its market, counting from 1 in the order they happened: each trade's is one above the one before it. Where a page of Market.trades and tradeExecuted meet: subscribe with tradeExecuted(after:) the highest you hold, and nothing falls between, nor comes twice.",
@@ -181,6 +188,7 @@ export const toTrade = (t: TradeRecord): Trade => ({
   hours: t.hours,
   value: formatMoney(t.value),
   time: t.time,
+  takerSide: t.takerSide === 'bid' ? Side.BID : t.takerSide === 'ask' ? Side.ASK : null,
   sequence: tradeSequence(t.tradeId),
 });
 

@@ -12,6 +12,8 @@ import { markFolded, postGraphql, seedApiKey, seedMarket, seedOrder, startGatewa
 const ADMIN_KEY = 'executions-int-spec-admin-key-0123456789';
 const BUYER_KEY = 'executions-int-spec-buyer-key-0123456789';
 const OTHER_KEY = 'executions-int-spec-other-key-0123456789';
+const THIRD_KEY = 'executions-int-spec-third-key-0123456789';
+const PROVIDER_KEY = 'executions-int-spec-provider-key-0123456789';
 const T = (minute: number) => Date.parse('2026-06-01T12:00:00.000Z') + minute * 60_000;
 
 describe("an order's executions: what it traded for, at what average price, and its fills", () => {
@@ -22,8 +24,9 @@ describe("an order's executions: what it traded for, at what average price, and 
   const gql = (query: string, key = BUYER_KEY) => postGraphql(gateway.url, query, { key });
 
   /**
-   * Trade `tradeId` of bid `bidId` (acc-1's) with an ask of acc-9 at the limits [bid, ask], as the
-   * projection writes it.
+   * Trade `tradeId` of bid `bidId` (`buyer`'s, acc-1 unless said) with an ask of acc-9 at the limits
+   * [bid, ask], as the projection writes it: with the side that took where `takerSide` says one (a
+   * TradeExecuted v2), without one as a trade recorded before it was carried (v1).
    */
   const trade = async (
     tradeId: string,
@@ -32,14 +35,16 @@ describe("an order's executions: what it traded for, at what average price, and 
     gpus: number,
     price: number,
     [bidPrice, askPrice]: [number, number],
+    { takerSide, buyer = 'acc-1' }: { takerSide?: 'bid' | 'ask'; buyer?: string } = {},
   ) => {
     const time = new Date(T(minute)).toISOString();
     await seed.hset(rm.trade(tradeId), {
+      ...(takerSide ? { takerSide } : {}),
       marketId: 'm1',
       tradeId,
       bidId,
       askId: `ask-${tradeId}`,
-      buyerId: 'acc-1',
+      buyerId: buyer,
       providerId: 'acc-9',
       nodeId: 'n1',
       price: String(price),
@@ -54,7 +59,8 @@ describe("an order's executions: what it traded for, at what average price, and 
       holdReleased: '0',
       time,
     });
-    await seed.zadd(rm.accountFills('acc-1'), T(minute), tradeId);
+    await seed.zadd(rm.accountFills(buyer), T(minute), tradeId);
+    await seed.zadd(rm.accountFills('acc-9'), T(minute), tradeId);
     await seed.zadd(rm.orderFills(bidId), T(minute), tradeId);
   };
 
@@ -79,6 +85,21 @@ describe("an order's executions: what it traded for, at what average price, and 
     });
     await trade('t3', 'ord-b2', 3, 1, 1_300_000, [1_300_000, 1_300_000]);
     await seedOrder(seed, 'ord-b3', { ...bid, filledValue: '0', filledGpuHours: '0' });
+    // acc-3's bid at 1.30, filled by two trades with both limits at 1.30, each recording its taker:
+    // in t4 acc-3's bid came to a resting ask, in t5 an ask came to acc-3's bid resting.
+    await seedApiKey(redis, THIRD_KEY, 'acc-3', 'buyer');
+    await seedApiKey(redis, PROVIDER_KEY, 'acc-9', 'provider');
+    await seedOrder(seed, 'ord-b4', {
+      ...bid,
+      accountId: 'acc-3',
+      price: '1300000',
+      filled: '2',
+      filledValue: '26000000',
+      filledGpuHours: '20',
+    });
+    const both = [1_300_000, 1_300_000] as [number, number];
+    await trade('t4', 'ord-b4', 4, 1, 1_300_000, both, { takerSide: 'bid', buyer: 'acc-3' });
+    await trade('t5', 'ord-b4', 5, 1, 1_300_000, both, { takerSide: 'ask', buyer: 'acc-3' });
     gateway = await startGateway(redis, ADMIN_KEY);
   });
 
@@ -127,17 +148,44 @@ describe("an order's executions: what it traded for, at what average price, and 
     expect(crossed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
-  it('says whether your order rested (MAKER) or came to the resting one (TAKER), null where the trade cannot tell', async () => {
+  it('says whether your order rested (MAKER) or came to the resting one (TAKER) by its limits in a trade from before its taker was recorded, null where they cannot tell', async () => {
     const answer = await gql('{ myFills { edges { node { tradeId side liquidity } } } }');
     expect(answer.data).toEqual({
       myFills: {
         edges: [
-          // Both limits 1.30: the trade does not record which rested.
+          // Both limits 1.30, and no taker recorded (a v1 trade): nothing tells which rested.
           { node: { tradeId: 't3', side: 'BID', liquidity: null } },
           // The ask at 1.10 came to the bid resting at 1.20.
           { node: { tradeId: 't2', side: 'BID', liquidity: 'MAKER' } },
           // The bid at 1.20 came to the ask resting at 1.00.
           { node: { tradeId: 't1', side: 'BID', liquidity: 'TAKER' } },
+        ],
+      },
+    });
+  });
+
+  it('says MAKER or TAKER where both limits are the price, on each side, from the side the trade records as taking', async () => {
+    const query = '{ myFills(orderId: "ord-b4") { edges { node { tradeId side liquidity } } } }';
+    expect((await gql(query, THIRD_KEY)).data).toEqual({
+      myFills: {
+        edges: [
+          // An ask came to acc-3's bid resting at 1.30.
+          { node: { tradeId: 't5', side: 'BID', liquidity: 'MAKER' } },
+          // acc-3's bid came to an ask resting at 1.30.
+          { node: { tradeId: 't4', side: 'BID', liquidity: 'TAKER' } },
+        ],
+      },
+    });
+    // The provider's side of the same trades, and of the trade that recorded no taker (t3).
+    const provider = await gql('{ myFills { edges { node { tradeId side liquidity } } } }', PROVIDER_KEY);
+    expect(provider.data).toEqual({
+      myFills: {
+        edges: [
+          { node: { tradeId: 't5', side: 'ASK', liquidity: 'TAKER' } },
+          { node: { tradeId: 't4', side: 'ASK', liquidity: 'MAKER' } },
+          { node: { tradeId: 't3', side: 'ASK', liquidity: null } },
+          { node: { tradeId: 't2', side: 'ASK', liquidity: 'TAKER' } },
+          { node: { tradeId: 't1', side: 'ASK', liquidity: 'MAKER' } },
         ],
       },
     });

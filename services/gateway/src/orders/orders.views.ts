@@ -155,7 +155,7 @@ export class Fill {
   @Field(() => Liquidity, {
     nullable: true,
     description:
-      "Whether your order rested (MAKER) or came to the resting one (TAKER), as the trade tells it: the trade is at the maker's limit price, so where the two orders' limits differ, the order whose limit is the price made it. Null where both limits are the trade's price: the trade does not record which order rested then.",
+      "Whether your order rested (MAKER) or came to the resting one (TAKER), as the trade records it (the side that took, Trade.takerSide). A trade recorded before the exchange recorded its taker tells only by its limits: it is at the maker's limit price, so where the two orders' limits differ the order whose limit is the price made it; where both are the price, null.",
   })
   liquidity?: Liquidity | null;
   @Field(() => Int)

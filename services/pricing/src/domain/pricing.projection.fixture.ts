@@ -44,12 +44,15 @@ export const accepted = (
     },
   });
 
-/** A trade between a bid and an ask at the maker's price; value = gpus × hours × price. */
+/**
+ * A trade between a bid and an ask at the maker's price; value = gpus × hours × price. Without
+ * `takerSide`, a trade as one recorded before TradeExecuted carried it (v1) reads.
+ */
 export const traded = (
   t: Pick<
     TradeExecuted,
     'marketId' | 'tradeId' | 'bidId' | 'askId' | 'price' | 'bidPrice' | 'askPrice' | 'gpus'
-  > & { hours?: number },
+  > & { hours?: number; takerSide?: TradeExecuted['takerSide'] },
   time: string,
 ): Envelope => {
   const hours = t.hours ?? 1;

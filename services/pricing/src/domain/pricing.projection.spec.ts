@@ -262,6 +262,51 @@ describe('pricing projection', () => {
     expect(model.get(K.trades(M2))).toHaveLength(1);
   });
 
+  it('keeps the side that took in each listed and published trade, and none for a trade from before it was recorded', () => {
+    // Both limits are the price in each: only the trade tells which order came to the other.
+    const M3 = 'm3';
+    const at = '2026-03-04T12:00:00.000Z';
+    const trade = (tradeId: string, takerSide?: 'bid' | 'ask') =>
+      traded(
+        {
+          marketId: M3,
+          tradeId,
+          bidId: `b-${tradeId}`,
+          askId: `a-${tradeId}`,
+          price: 1_000_000,
+          bidPrice: 1_000_000,
+          askPrice: 1_000_000,
+          gpus: 1,
+          ...(takerSide ? { takerSide } : {}),
+        },
+        at,
+      );
+    const { model, published } = fold([
+      marketOpened({ marketId: M3 }, at),
+      trade('m3-t1'),
+      trade('m3-t2', 'bid'),
+      trade('m3-t3', 'ask'),
+    ]);
+    const record = (tradeId: string) => ({
+      marketId: M3,
+      tradeId,
+      price: 1_000_000,
+      gpus: 1,
+      hours: 1,
+      value: 1_000_000,
+      time: at,
+    });
+    const listed = [
+      record('m3-t1'),
+      { ...record('m3-t2'), takerSide: 'bid' },
+      { ...record('m3-t3'), takerSide: 'ask' },
+    ];
+    expect((model.get(K.trades(M3)) as string[]).map((s) => JSON.parse(s))).toEqual(listed);
+    expect(
+      published.filter((p) => p.channel === K.channels.trades(M3)).map((p) => JSON.parse(p.message)),
+    ).toEqual(listed);
+  });
+
   it('records the markets with their specs and status', () => {
     const { model } = fold([...events, marketClosed(M2, '2026-03-04T12:00:00.000Z')]);
     expect(hash(model, K.market(M1))).toEqual({

@@ -128,6 +128,13 @@ export const tradeExecutedSchema = z.object({
   /** The bid's hold was for its limit price: this much of it is released by the trade. */
   holdReleased: minorUnits.min(0),
 });
+/**
+ * v2: the side of the order that came to the book and took the resting one (the taker, the
+ * aggressor; the other, whose limit is the trade's price, made it). A trade has one bid and one
+ * ask, so the side names the order. Absent in trades recorded before it was carried (a v1 reads
+ * as a v2 without it): for those only the limits tell, and not where both are the trade's price.
+ */
+export const tradeExecutedV2Schema = tradeExecutedSchema.extend({ takerSide: sideSchema.optional() });
 export const orderCancelledSchema = z.object({
   marketId: entityId,
   orderId: entityId,
@@ -191,7 +198,7 @@ export type BidAwaitingFunds = z.infer<typeof bidAwaitingFundsSchema>;
 export type PlaceOrder = z.infer<typeof placeOrderSchema>;
 export type OrderAccepted = z.infer<typeof orderAcceptedV2Schema>;
 export type FundedBidRefused = z.infer<typeof fundedBidRefusedSchema>;
-export type TradeExecuted = z.infer<typeof tradeExecutedSchema>;
+export type TradeExecuted = z.infer<typeof tradeExecutedV2Schema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
 export const OrdersCommands = {
@@ -245,6 +252,8 @@ export const OrdersEvents = {
   ]),
   tradeExecuted: ordersMessages.define('orders.TradeExecuted', 'event', [
     { version: 1, schema: tradeExecutedSchema },
+    // v1 is a v2 without takerSide: a trade from before it was recorded, whose taker is unknown.
+    { version: 2, schema: tradeExecutedV2Schema, upcast: (v1) => v1 },
   ]),
   orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [
     { version: 1, schema: orderCancelledSchema },

@@ -106,6 +106,11 @@ export interface TradeRecord {
   value: number;
   /** When the trade was recorded (its event's time, ISO). */
   time: string;
+  /**
+   * The side of the order that came to the book and took the resting one (the maker, whose limit
+   * is the price). Absent for a trade recorded before TradeExecuted carried it (v1).
+   */
+  takerSide?: 'bid' | 'ask';
 }
 
 export interface BookNotice {

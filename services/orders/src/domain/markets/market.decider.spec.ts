@@ -154,6 +154,8 @@ describe('market decider', () => {
             value,
             fee,
             holdReleased: holdFor(order, 250) - value - fee,
+            // The funded bid came to the ask resting at 2.00: it took.
+            takerSide: 'bid',
           },
         },
       ]);

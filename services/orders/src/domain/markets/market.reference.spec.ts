@@ -278,6 +278,8 @@ class ReferenceMarket {
           value,
           fee,
           holdReleased: holdOf(bid, spec.feeRateBps, gpus) - value - fee,
+          // The taker is the side the resting order (the maker) is not.
+          takerSide: maker.order.side === 'bid' ? 'ask' : 'bid',
         },
       });
       maker.left -= gpus;

@@ -232,6 +232,38 @@ describe('orders projection', () => {
     expect(orderView('a3', hash(model, rm.order('a3')))).toMatchObject({ filledValue: 0, filledGpuHours: 0 });
   });
 
+  it('keeps the side that took each trade, and none for a trade recorded before TradeExecuted carried it', () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    project(model, [
+      ...market.run({ type: 'orders.OpenMarket', data: spec }, at(0)),
+      ...market.run({ type: 'orders.RecordNode', data: node }, at(0)),
+      // Every limit is the trade's price: only the trade's takerSide tells which order rested.
+      ...market.run(place(ask('a1', { price: 1_200_000 })), at(1)),
+      ...market.run(place(bid('b1', { price: 1_200_000, gpus: 1 })), at(2)),
+      ...market.run(confirm('b1'), at(3)),
+      ...market.run(place(bid('b2', { price: 1_200_000, gpus: 1 })), at(4)),
+      ...market.run(confirm('b2'), at(5)),
+      ...market.run(place(ask('a2', { price: 1_200_000 })), at(6)),
+    ]);
+    const trade = (tradeId: string) => tradeView(tradeId, hash(model, rm.trade(tradeId)));
+    expect(trade('H100-t1')).toMatchObject({ bidId: 'b1', askId: 'a1', takerSide: 'bid' });
+    expect(trade('H100-t2')).toMatchObject({ bidId: 'b2', askId: 'a2', takerSide: 'ask' });
+    expect(hash(model, rm.trade('H100-t1'))['takerSide']).toBe('bid');
+
+    // A v1 trade of the log, read as a v2 without the field (the registry's upcast): kept as before.
+    const written = market.log.find((e) => e.type === 'orders.TradeExecuted')!;
+    const { takerSide, ...v1Data } = written.data as { takerSide?: string };
+    expect(takerSide).toBe('bid');
+    const old = new Map() as Model;
+    project(old, [{ ...written, data: { ...v1Data, tradeId: 'H100-t9' } }]);
+    expect(hash(old, rm.trade('H100-t9'))).not.toHaveProperty('takerSide');
+    expect(tradeView('H100-t9', hash(old, rm.trade('H100-t9')))).toMatchObject({
+      tradeId: 'H100-t9',
+      takerSide: null,
+    });
+  });
+
   it('cancels a bid whose funds were refused', () => {
     const market = marketLog();
     const model: Model = new Map();

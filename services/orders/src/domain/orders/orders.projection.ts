@@ -160,6 +160,8 @@ export function ordersProjection(eventsTopic: string): Projection {
         case 'orders.TradeExecuted': {
           const t = event.data;
           const ops: RedisOp[] = [
+            // Its fields as the event has them: takerSide only from v2 on (a v1 trade, read as a v2
+            // without it, is kept as before, so the model folded by this version needs no refold).
             ...hset(rm.trade(t.tradeId), { ...t, time: event.time }),
             { op: 'zadd', key: rm.accountFills(t.buyerId), score: at, member: t.tradeId },
             { op: 'zadd', key: rm.accountFills(t.providerId), score: at, member: t.tradeId },

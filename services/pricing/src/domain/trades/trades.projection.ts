@@ -11,8 +11,9 @@ import { pricedEvent } from '../orders-events';
 
 /** A trade as the read model keeps it: its event's time is when it happened. */
 export function tradeRecord(trade: TradeExecuted, time: string): TradeRecord {
-  const { marketId, tradeId, price, gpus, hours, value } = trade;
-  return { marketId, tradeId, price, gpus, hours, value, time };
+  const { marketId, tradeId, price, gpus, hours, value, takerSide } = trade;
+  // A trade from before TradeExecuted carried its taker (v1) is recorded as it was: without one.
+  return { marketId, tradeId, price, gpus, hours, value, time, ...(takerSide ? { takerSide } : {}) };
 }
 
 /** A projection of trades only: the ticker, the candles and the trades list each are one. */

@@ -6,8 +6,9 @@ import { maySellAt } from '../rules/certified';
 import { orderCancelled } from './order-cancelled';
 
 /**
- * The events of an order entering the book: accepted, its trades, the resting asks it reached
- * whose node may no longer sell (cancelled, CERTIFICATION_LAPSED), and what it will not trade.
+ * The events of an order entering the book: accepted, its trades (the order the taker of each), the
+ * resting asks it reached whose node may no longer sell (cancelled, CERTIFICATION_LAPSED), and what
+ * it will not trade.
  * The engine only previews here; evolve applies what these events record. `funded`: a bid
  * settlement held funds for before it was placed, and what of them it does not need.
  */
@@ -54,6 +55,8 @@ export function enterBook(
         value,
         fee,
         holdReleased: holdFor(bid, spec.feeRateBps, fill.quantity) - value - fee,
+        // The order entering the book came to every order it trades with: it took, they made.
+        takerSide: order.side,
       },
     };
   });
