@@ -27,6 +27,15 @@ const configSchema = serviceConfigSchema(4103).extend({
    * undelivered already paid.
    */
   LEASE_CHARGE_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * A lease whose node's breach capacity recorded (during the lease) and no early end answered this
+   * long after the breach's `at` (from the lease's start where the breach came before it) is ended
+   * by the meter itself, as orders' LeaseBreached would have ended it: charged up to the breach, the
+   * rest of its escrow back to the buyer (domain/leases/unanswered-breach.ts). Orders normally ends
+   * it within seconds; this bounds how long the buyer's money waits when it does not (the capacity
+   * → orders path stalled past the hour orders keeps ended leases, or the breach never reached it).
+   */
+  LEASE_BREACH_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
 });
 
 @Module({})

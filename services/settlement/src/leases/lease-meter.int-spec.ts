@@ -11,13 +11,12 @@ import { LeaseMeter } from './lease-meter';
 describe('the lease meter while read models refold', () => {
   let dedicated: DedicatedRedis;
   let client: RedisClient;
-  const sent: { type: string; data: { leaseId: string } }[] = [];
+  type Sent = { type: string; data: { leaseId: string }; idempotencyKey?: string };
+  const sent: Sent[] = [];
   const host = {
-    sender: {
-      dispatch: async (command: { type: string; data: { leaseId: string } }) => void sent.push(command),
-    },
+    sender: { dispatch: async (command: Sent) => void sent.push(command) },
   } as unknown as EventSourcingHost;
-  const config = { LEASE_METER_INTERVAL_MS: 300, LEASE_CHARGE_DELAY_MS: 0 };
+  const config = { LEASE_METER_INTERVAL_MS: 300, LEASE_CHARGE_DELAY_MS: 0, LEASE_BREACH_GRACE_MS: 600_000 };
 
   beforeAll(async () => {
     dedicated = await DedicatedRedis.start();
@@ -65,6 +64,61 @@ describe('the lease meter while read models refold', () => {
       expect.objectContaining({
         type: 'settlement.MeterLease',
         data: expect.objectContaining({ leaseId: 'm-t1' }),
+      }),
+    ]);
+  });
+
+  it("ends a lease its node's breach stopped once the breach is the grace old, as orders' end would", async () => {
+    const redis = client.redis;
+    sent.length = 0;
+    // capacity recorded node n-lost lost a minute into two leases: one began 20 minutes ago, the
+    // other 5 (the node was lost before the market heard of it). Orders has ended neither.
+    const now = Date.now();
+    const lostAt = new Date(now - 19 * 60_000).toISOString();
+    await redis.hset(capacityReadModel.node('n-lost'), {
+      status: 'SUSPENDED',
+      suspendedReason: 'NODE_LOST',
+      suspendedAt: lostAt,
+      lostAt: new Date(now - 18 * 60_000).toISOString(),
+      lastBeatAt: lostAt,
+    });
+    for (const [leaseId, ago] of [
+      ['m-old', 20],
+      ['m-new', 5],
+    ] as const) {
+      const start = now - ago * 60_000;
+      await redis.hset(rm.lease(leaseId), {
+        buyerId: 'b2',
+        status: 'ACTIVE',
+        nodeId: 'n-lost',
+        value: '3600000000',
+        fee: '90000000',
+        start: new Date(start).toISOString(),
+        end: new Date(start + 3_600_000).toISOString(),
+        chargedValue: '0',
+        chargedFee: '0',
+      });
+      await redis.zadd(rm.activeLeases, start + 3_600_000, leaseId);
+    }
+    const meter = new LeaseMeter(host, client, config);
+    await meter.tick(now);
+    const of = (leaseId: string) => sent.filter((c) => c.data.leaseId === leaseId);
+    // Ten minutes after the loss: ended at it, for its reason, under one key however often asked.
+    expect(of('m-old')).toEqual([
+      {
+        type: 'settlement.EndLeaseEarly',
+        subject: 'b2',
+        data: { accountId: 'b2', leaseId: 'm-old', reason: 'NODE_LOST', at: lostAt },
+        idempotencyKey: 'breach-end-m-old',
+      },
+    ]);
+    // Counted from its start: 5 minutes in, not yet; and nothing of it is charged (all after the loss).
+    expect(of('m-new')).toEqual([]);
+    await meter.tick(now + 5 * 60_000);
+    expect(of('m-new')).toEqual([
+      expect.objectContaining({
+        type: 'settlement.EndLeaseEarly',
+        data: { accountId: 'b2', leaseId: 'm-new', reason: 'NODE_LOST', at: lostAt },
       }),
     ]);
   });

@@ -9,6 +9,7 @@ import { EventSourcingHost, projectionKeys, readModelRebuilding } from '@gpux/ev
 import { PeriodicTask, RedisClient, SERVICE_CONFIG } from '@gpux/platform';
 import { accruedCharge } from '../domain/leases/billing';
 import { deliveredUntil, NodeLiveness } from '../domain/leases/delivered-until';
+import { unansweredBreach } from '../domain/leases/unanswered-breach';
 
 /**
  * Charges running leases as time passes: every interval, each lease with something due gets a
@@ -17,7 +18,10 @@ import { deliveredUntil, NodeLiveness } from '../domain/leases/delivered-until';
  * charged and the interval, so two meters (two instances, or a retry) ask once per lease and
  * interval. A lease on a node whose worker capacity watches is charged no further than its last
  * heartbeat, nor any lease past its node's breach (domain/leases/delivered-until.ts): heartbeats are not events, so the meter reads them
- * where capacity's watchdog does, with the node's session from capacity's read model.
+ * where capacity's watchdog does, with the node's session from capacity's read model. A lease whose
+ * node's breach no early end has answered `LEASE_BREACH_GRACE_MS` after it (orders pruned the
+ * lease, or never heard of the breach) the meter ends itself, as orders' end would have
+ * (domain/leases/unanswered-breach.ts): else it stayed running, the rest of its escrow held forever.
  */
 @Injectable()
 export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,7 +31,11 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly host: EventSourcingHost,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG)
-    private readonly config: { LEASE_METER_INTERVAL_MS: number; LEASE_CHARGE_DELAY_MS: number },
+    private readonly config: {
+      LEASE_METER_INTERVAL_MS: number;
+      LEASE_CHARGE_DELAY_MS: number;
+      LEASE_BREACH_GRACE_MS: number;
+    },
   ) {
     this.task = new PeriodicTask('lease-meter', config.LEASE_METER_INTERVAL_MS, () => this.tick());
   }
@@ -72,7 +80,22 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
       };
       const nodeId = l['nodeId'] ?? '';
       if (!nodes.has(nodeId)) nodes.set(nodeId, this.liveness(nodeId));
-      const upTo = deliveredUntil(now, terms.start, await nodes.get(nodeId)!);
+      const node = await nodes.get(nodeId)!;
+      // A breach orders has not ended the lease for, long after it: ended here, as orders' end
+      // would have, once (the account refuses a second end, whichever comes first). By the clock,
+      // not in arrears: the breach's `at` is when delivery stopped, whenever it was recorded.
+      const breach = unansweredBreach(clock, terms, node, this.config.LEASE_BREACH_GRACE_MS);
+      if (breach) {
+        await this.host.sender.dispatch({
+          type: SettlementCommands.endLeaseEarly.type,
+          subject: l['buyerId'],
+          data: { accountId: l['buyerId'], leaseId, reason: breach.reason, at: breach.at },
+          idempotencyKey: `breach-end-${leaseId}`,
+        });
+        sent++;
+        continue;
+      }
+      const upTo = deliveredUntil(now, terms.start, node);
       if (upTo === null) continue;
       const due = accruedCharge(terms, upTo);
       if (due.value === Number(l['chargedValue']) && due.fee === Number(l['chargedFee']) && upTo < terms.end)
@@ -91,18 +114,20 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
   /** A node's session (or when its last one ended), last heartbeat and breach, in one round trip. */
   private async liveness(nodeId: string): Promise<NodeLiveness> {
     if (!nodeId) return { beat: null };
-    const [[sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt], beat] = await Promise.all([
-      this.redis.redis.hmget(
-        capacityReadModel.node(nodeId),
-        'sessionId',
-        'lostAt',
-        'leftAt',
-        'lastBeatAt',
-        'status',
-        'suspendedAt',
-      ),
-      this.redis.redis.get(nodeHeartbeatKey(nodeId)),
-    ]);
-    return { sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, beat };
+    const [[sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, suspendedReason], beat] =
+      await Promise.all([
+        this.redis.redis.hmget(
+          capacityReadModel.node(nodeId),
+          'sessionId',
+          'lostAt',
+          'leftAt',
+          'lastBeatAt',
+          'status',
+          'suspendedAt',
+          'suspendedReason',
+        ),
+        this.redis.redis.get(nodeHeartbeatKey(nodeId)),
+      ]);
+    return { sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, suspendedReason, beat };
   }
 }

@@ -16,6 +16,7 @@ import {
   settlementReadModel as rm,
   topic,
 } from '@gpux/contracts';
+import { readOutcome } from '@gpux/eventsourcing';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, uniqueName, waitUntil } from '@gpux/testing';
@@ -69,6 +70,8 @@ describe('a lease metered and paid by the settlement service', () => {
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         LEASE_METER_INTERVAL_MS: '300',
         LEASE_CHARGE_DELAY_MS: '0',
+        // A minute: past every wait of the scenario above, where orders' end comes (as the test).
+        LEASE_BREACH_GRACE_MS: '60000',
       },
       stdio: ['ignore', out, out],
     });
@@ -90,11 +93,15 @@ describe('a lease metered and paid by the settlement service', () => {
     await clients.onApplicationShutdown();
   });
 
-  const command = (type: string, subject: string, data: Record<string, unknown>) =>
+  type Command = { type: string; subject: string; data: Record<string, unknown>; idempotencyKey?: string };
+  /** Commands written together, in this order, to one partition where their subjects are one. */
+  const commands = (...sent: Command[]) =>
     producer.send({
       topic: topic('settlement', 'commands', ns).name,
-      messages: [commandMessage(settlementMessages, { type, subject, data })],
+      messages: sent.map((c) => commandMessage(settlementMessages, c)),
     });
+  const command = (type: string, subject: string, data: Record<string, unknown>) =>
+    commands({ type, subject, data });
   const account = async (id: string) => {
     const h = await redis.client().hgetall(rm.account(id));
     return {
@@ -126,7 +133,10 @@ describe('a lease metered and paid by the settlement service', () => {
       15_000,
     ).catch((e: Error) => Promise.reject(withLog(e)));
   };
-  /** Opens a lease of BID's GPUs at PRICE in market H100 on a hold of fundedBuyer's. */
+  /**
+   * Opens a lease of BID's GPUs at PRICE in market H100 on a hold of fundedBuyer's; `after`, the
+   * buyer's commands written right behind it, in the same batch (nothing the service sends comes between).
+   */
   const openLease = (
     buyer: string,
     lease: {
@@ -137,22 +147,30 @@ describe('a lease metered and paid by the settlement service', () => {
       start: number;
       end: number;
     },
+    ...after: Command[]
   ) =>
-    command('settlement.OpenLease', buyer, {
-      accountId: buyer,
-      leaseId: lease.leaseId,
-      holdId: lease.holdId,
-      providerId: lease.providerId,
-      marketId: 'H100',
-      nodeId: lease.nodeId,
-      gpus: BID.gpus,
-      price: PRICE,
-      value: VALUE,
-      fee: FEE,
-      start: new Date(lease.start).toISOString(),
-      end: new Date(lease.end).toISOString(),
-      holdReleased: RELEASED,
-    });
+    commands(
+      {
+        type: 'settlement.OpenLease',
+        subject: buyer,
+        data: {
+          accountId: buyer,
+          leaseId: lease.leaseId,
+          holdId: lease.holdId,
+          providerId: lease.providerId,
+          marketId: 'H100',
+          nodeId: lease.nodeId,
+          gpus: BID.gpus,
+          price: PRICE,
+          value: VALUE,
+          fee: FEE,
+          start: new Date(lease.start).toISOString(),
+          end: new Date(lease.end).toISOString(),
+          holdReleased: RELEASED,
+        },
+      },
+      ...after,
+    );
 
   it('holds the bid, escrows the trade, charges it as it runs, and pays provider and platform to the minor unit', async () => {
     await command('settlement.OpenAccount', 'buyer', { accountId: 'buyer', owner: 'Ada' });
@@ -417,43 +435,195 @@ describe('a lease metered and paid by the settlement service', () => {
     60_000,
   );
 
-  it('charges a lease to its end on a node lost after it, when Redis lost the live heartbeat', async () => {
-    // t5 ended 2 s ago, its last part not charged yet; n5 beat last 1.5 s ago and was lost since
-    // (no breach: it delivered to the end). Redis was flushed: capacity's refolded model has the
-    // loss and the heartbeat it recorded, the live heartbeat is gone, and no worker writes another.
-    const now = Date.now();
-    const [start, end] = [now - 5_000, now - 2_000];
-    await redis.client().hset(capacityReadModel.node('n5'), {
-      lostAt: new Date(now - 500).toISOString(),
-      lastBeatAt: new Date(now - 1_500).toISOString(),
+  it("ends a breached lease no LeaseBreached comes for itself, at the breach, and once with orders' end before or after it", async () => {
+    // capacity recorded node n-gone's failed spot check 800 ms into two leases that began 90 s ago
+    // (the worker beats on). Orders never breached t-pruned (its 3-second lease ended long ago, and
+    // a later trade on the node pruned it from the market) and never will: no LeaseBreached comes.
+    // It did breach t-answered, an hour long, the moment it was opened: its end came first, and the
+    // meter's, read from a model behind the log, comes after it.
+    const start = Date.now() - 90_000;
+    const at = new Date(start + 800).toISOString();
+    const reason = 'CHALLENGE_FAILED';
+    await redis.client().hset(capacityReadModel.node('n-gone'), {
+      status: 'SUSPENDED',
+      suspendedReason: reason,
+      suspendedAt: at,
+      sessionId: 'ses-gone',
     });
-    await fundedBuyer('buyer5', 'Barbara', ['b5']);
-    const earnedBefore = (await account('prov5')).balance;
-    await openLease('buyer5', {
-      leaseId: 'H100-t5',
-      holdId: 'b5',
-      providerId: 'prov5',
-      nodeId: 'n5',
+    await redis.client().set(nodeHeartbeatKey('n-gone'), new Date(Date.now() + 3_600_000).toISOString());
+    const buyer = 'buyer-gone';
+    await fundedBuyer(buyer, 'Hedy', ['b-pruned', 'b-answered']);
+    const [providerBefore, platformBefore] = [
+      (await account('prov-gone')).balance,
+      (await account(PLATFORM_ACCOUNT_ID)).balance,
+    ];
+    const terms = {
+      'H100-t-pruned': { holdId: 'b-pruned', end: start + LEASE_MS },
+      'H100-t-answered': { holdId: 'b-answered', end: start + 3_600_000 },
+    };
+    // What orders' LeaseBreached sends (escrow-holds PM), under a key of the test's.
+    const ordersEnd = (leaseId: string): Command => ({
+      type: 'settlement.EndLeaseEarly',
+      subject: buyer,
+      data: { accountId: buyer, leaseId, reason, at },
+      idempotencyKey: `orders-${leaseId}`,
+    });
+    const lease = async (leaseId: string) => {
+      const l = await redis.client().hgetall(rm.lease(leaseId));
+      const [value, fee, refunded] = [l['chargedValue'], l['chargedFee'], l['refunded']].map(Number);
+      return { value, fee, refunded, status: l['status'], endedBy: l['endedBy'] };
+    };
+    const ended = (leaseId: string) =>
+      waitUntil(`${leaseId} to end`, async () => (await lease(leaseId)).status === 'CREDITED', 20_000).catch(
+        (e: Error) => Promise.reject(withLog(e)),
+      );
+    const outcome = async (key: string) => {
+      await waitUntil(
+        `the outcome of ${key}`,
+        async () => !!(await readOutcome(redis.client(), 'settlement', key)),
+        20_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      return readOutcome(redis.client(), 'settlement', key);
+    };
+
+    // Orders' end of t-answered is in the log right behind its opening: before anything of the meter's.
+    await openLease(
+      buyer,
+      {
+        leaseId: 'H100-t-answered',
+        providerId: 'prov-gone',
+        nodeId: 'n-gone',
+        start,
+        ...terms['H100-t-answered'],
+      },
+      ordersEnd('H100-t-answered'),
+    );
+    await openLease(buyer, {
+      leaseId: 'H100-t-pruned',
+      providerId: 'prov-gone',
+      nodeId: 'n-gone',
       start,
-      end,
+      ...terms['H100-t-pruned'],
     });
-    await waitUntil(
-      'the lease to end',
-      async () => (await redis.client().hget(rm.lease('H100-t5'), 'status')) === 'ENDED',
-      15_000,
-    ).catch((e: Error) => Promise.reject(withLog(e)));
-    expect(await redis.client().hgetall(rm.lease('H100-t5'))).toMatchObject({
-      chargedValue: String(VALUE),
-      chargedFee: String(FEE),
-      refunded: '0',
+    // No LeaseBreached: the meter ends t-pruned itself, the grace (a minute) after the breach.
+    await ended('H100-t-pruned');
+    await ended('H100-t-answered');
+
+    // Settlement's model a moment behind its log: t-answered shows running still, and the meter ends
+    // it too. The account refuses that second end: it pays for no running lease t-answered.
+    await redis.client().hset(rm.lease('H100-t-answered'), 'status', 'ACTIVE');
+    await redis.client().zadd(rm.activeLeases, terms['H100-t-answered'].end, 'H100-t-answered');
+    expect(await outcome('breach-end-H100-t-answered')).toMatchObject({
+      status: 'rejected',
+      code: 'NOT_FOUND',
     });
+    await redis.client().hset(rm.lease('H100-t-answered'), 'status', 'CREDITED');
+    await redis.client().zrem(rm.activeLeases, 'H100-t-answered');
+    // Orders' LeaseBreached of t-pruned comes after all (the stalled path moved again): refused too.
+    await commands(ordersEnd('H100-t-pruned'));
+    expect(await outcome('orders-H100-t-pruned')).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
+    expect(await outcome('orders-H100-t-answered')).toMatchObject({ status: 'accepted' });
+
+    // Each ended at the breach, as orders' end does: charged up to `at`, the rest back to the buyer.
+    let [earned, fees, refunds] = [0, 0, 0];
+    const ledger = (await redis.client().lrange(rm.ledger(buyer), 0, -1)).map(
+      (e) => JSON.parse(e) as { kind: string; amount: number; escrow?: number; reference: string },
+    );
+    for (const [leaseId, { end }] of Object.entries(terms)) {
+      const due = accruedCharge({ value: VALUE, fee: FEE, start, end }, Date.parse(at));
+      const refund = VALUE + FEE - due.value - due.fee;
+      expect(due.value).toBeGreaterThan(0);
+      expect(refund).toBeGreaterThan(0);
+      // Held = charged + released.
+      expect(await lease(leaseId)).toEqual({ ...due, refunded: refund, status: 'CREDITED', endedBy: reason });
+      // The same lines as an early end's, once: the lease into escrow, its charges to `at`, one credit.
+      const lines = ledger.filter((e) => e.reference === leaseId);
+      expect(lines.map((e) => e.kind).filter((k) => k !== 'charge')).toEqual(['lease', 'sla-credit']);
+      const charged = lines.filter((e) => e.kind === 'charge').reduce((sum, e) => sum - (e.escrow ?? 0), 0);
+      expect(charged).toBe(due.value + due.fee);
+      expect(lines.find((e) => e.kind === 'sla-credit')).toMatchObject({ amount: refund, escrow: -refund });
+      [earned, fees, refunds] = [earned + due.value, fees + due.fee, refunds + refund];
+    }
+    // Charged = earned + fee: every charge credited to the provider and the platform, once.
     await waitUntil(
-      'its credits',
-      async () => (await account('prov5')).balance === earnedBefore + VALUE,
-      15_000,
+      'every charge credited',
+      async () =>
+        Number(await redis.client().hget(rm.totals, 'clearing')) === 0 &&
+        (await account('prov-gone')).balance === providerBefore + earned,
+      20_000,
     ).catch((e: Error) => Promise.reject(withLog(e)));
-    expect(await account('buyer5')).toMatchObject({ balance: DEPOSIT - VALUE - FEE, held: 0, escrow: 0 });
-  }, 60_000);
+    expect((await account(PLATFORM_ACCOUNT_ID)).balance - platformBefore).toBe(fees);
+    expect(await account(buyer)).toMatchObject({
+      balance: DEPOSIT - 2 * (VALUE + FEE) + refunds,
+      held: 0,
+      escrow: 0,
+    });
+  }, 90_000);
+
+  it.each([
+    {
+      // n5 beat last 1.5 s ago and was lost since (no breach: it delivered to the end): capacity's
+      // refolded model has the loss and the heartbeat it recorded.
+      name: 'lost',
+      n: 5,
+      node: (now: number) => ({
+        lostAt: new Date(now - 500).toISOString(),
+        lastBeatAt: new Date(now - 1_500).toISOString(),
+      }),
+    },
+    {
+      // n6's credential was revoked 1.5 s ago: its session ended with it, and capacity recorded the
+      // breach (after the lease's end: not the lease's). No loss or leave recorded a heartbeat.
+      name: 'revoked',
+      n: 6,
+      node: (now: number) => ({
+        status: 'SUSPENDED',
+        suspendedReason: 'CREDENTIAL_REVOKED',
+        suspendedAt: new Date(now - 1_500).toISOString(),
+        credentialRevoked: '1',
+      }),
+    },
+  ])(
+    'charges a lease to its end on a node $name after it, when Redis lost the live heartbeat',
+    async ({ n, node }) => {
+      // The lease ended 2 s ago, its last part not charged yet. Redis was flushed: capacity's model
+      // is refolded, the live heartbeat is gone, and no worker writes another.
+      const now = Date.now();
+      const [start, end] = [now - 5_000, now - 2_000];
+      await redis.client().hset(capacityReadModel.node(`n${n}`), node(now));
+      await fundedBuyer(`buyer${n}`, 'Barbara', [`b${n}`]);
+      const earnedBefore = (await account(`prov${n}`)).balance;
+      await openLease(`buyer${n}`, {
+        leaseId: `H100-t${n}`,
+        holdId: `b${n}`,
+        providerId: `prov${n}`,
+        nodeId: `n${n}`,
+        start,
+        end,
+      });
+      await waitUntil(
+        'the lease to end',
+        async () => (await redis.client().hget(rm.lease(`H100-t${n}`), 'status')) === 'ENDED',
+        15_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      expect(await redis.client().hgetall(rm.lease(`H100-t${n}`))).toMatchObject({
+        chargedValue: String(VALUE),
+        chargedFee: String(FEE),
+        refunded: '0',
+      });
+      await waitUntil(
+        'its credits',
+        async () => (await account(`prov${n}`)).balance === earnedBefore + VALUE,
+        15_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      expect(await account(`buyer${n}`)).toMatchObject({
+        balance: DEPOSIT - VALUE - FEE,
+        held: 0,
+        escrow: 0,
+      });
+    },
+    60_000,
+  );
 
   it("keeps a provider's balance exact past the largest safe integer: all of it can be withdrawn, not a micro-dollar more", async () => {
     // The most an account may be deposited, for a provider and two buyers; each buyer leases

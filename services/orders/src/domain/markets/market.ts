@@ -30,7 +30,9 @@ export const HOUR_MS = 3_600_000;
  * HEARTBEAT_TIMEOUT_MS (at most an hour, 20 s by default), its watchdog tick and any lag before
  * orders decides it: a lease that ended in that window, with a trade on the node since, must still
  * be there. Settlement charges a lease's last part only LEASE_CHARGE_DELAY_MS (at most an hour)
- * after its end and refuses to end a settled one early, so keeping it longer would not help.
+ * after its end and refuses to end a settled one early, so keeping it longer would not help. A
+ * breach that reaches the market later than this ends no lease here: settlement's meter ends a
+ * lease the breach stopped itself, LEASE_BREACH_GRACE_MS after the breach (unanswered-breach.ts).
  */
 export const ENDED_LEASE_RETENTION_MS = 3_600_000;
 

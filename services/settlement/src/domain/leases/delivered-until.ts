@@ -22,9 +22,13 @@ export interface NodeLiveness {
   /** When its last session was lost, or left (ISO), where one was. */
   lostAt?: string | null;
   leftAt?: string | null;
-  /** capacity's status of it (SUSPENDED from a breach until it recertifies), and its last breach's `at` (ISO). */
+  /**
+   * capacity's status of it (SUSPENDED from a breach until it recertifies), its last breach's `at`
+   * (ISO) and why (an SLA breach reason).
+   */
   status?: string | null;
   suspendedAt?: string | null;
+  suspendedReason?: string | null;
   /** Its last heartbeat's time (ISO, as the gateway wrote it and the breach dates it); null: none kept. */
   beat: string | null;
   /**
@@ -43,9 +47,8 @@ export interface NodeLiveness {
  * to end it).
  */
 export function deliveredUntil(clock: number, leaseStart: number, node: NodeLiveness): number | null {
-  const breach = Date.parse(node.suspendedAt ?? '');
-  const breached = breach >= leaseStart || (node.status === 'SUSPENDED' && !Number.isNaN(breach));
-  const until = breached ? Math.min(clock, breach) : clock;
+  const breach = recordedBreach(leaseStart, node);
+  const until = breach === null ? clock : Math.min(clock, breach);
   const ended = Math.max(
     Date.parse(node.lostAt ?? '') || -Infinity,
     Date.parse(node.leftAt ?? '') || -Infinity,
@@ -54,4 +57,15 @@ export function deliveredUntil(clock: number, leaseStart: number, node: NodeLive
   if (!watched) return until;
   const beat = Math.max(...[node.beat, node.lastBeatAt].map((t) => Date.parse(t ?? '') || -Infinity));
   return beat === -Infinity ? null : Math.min(until, beat);
+}
+
+/**
+ * The node's breach as capacity recorded it (`suspendedAt`, epoch ms) where it bears on a lease that
+ * started at `leaseStart`: one that came during or after the lease, or any while the node is still
+ * suspended (a trade the market made before it heard of the breach); null where there is none.
+ */
+export function recordedBreach(leaseStart: number, node: NodeLiveness): number | null {
+  const breach = Date.parse(node.suspendedAt ?? '');
+  if (Number.isNaN(breach)) return null;
+  return breach >= leaseStart || node.status === 'SUSPENDED' ? breach : null;
 }
