@@ -182,6 +182,9 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         provider,
       )
     ).registerNode;
+  /** Every field of a record of a node's certification history (CertificationRecord). */
+  const CERTIFICATION =
+    'kind recordedAt purpose challengeId method tflopsPerGpu tflopsF16PerGpu measuredTflops challengeSize efficiency tier expiresAt reason detail';
   /** The node, with its certification history (the first page, newest first: enough here). */
   const node = async (id: string) => {
     const n = (
@@ -197,7 +200,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
           certifications: { edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean } };
         };
       }>(
-        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu challengeSize certifiedBy suspendedReason online lastHeartbeatAt certifications(first: 100) { edges { node } pageInfo { hasNextPage } } } }`,
+        `query($id: ID!) { gpuNode(id: $id) { status tflopsPerGpu challengeSize certifiedBy suspendedReason online lastHeartbeatAt certifications: certificationRecords(first: 100) { edges { node { ${CERTIFICATION} } } pageInfo { hasNextPage } } } }`,
         { id },
         provider,
       )
@@ -345,8 +348,11 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     });
     // The certificate on the node's record: measured by the challenge, graded against the L4's peak.
     expect(n.certifications[0]).toMatchObject({
+      kind: 'CERTIFIED',
+      purpose: 'CERTIFICATION',
       method: 'challenge',
-      tflopsPerGpu: { f32: measured },
+      tflopsPerGpu: measured,
+      challengeSize: 512,
       tier: expect.any(String),
       efficiency: expect.any(Number),
     });
@@ -412,7 +418,12 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       provider,
     );
     expect(gpuNode.tflopsF16PerGpu).toBe(f16);
-    expect(n.certifications[0]).toMatchObject({ method: 'challenge', tflopsPerGpu: { f32, f16 } });
+    expect(n.certifications[0]).toMatchObject({
+      kind: 'CERTIFIED',
+      method: 'challenge',
+      tflopsPerGpu: f32,
+      tflopsF16PerGpu: f16,
+    });
     process.stderr.write(
       `(a) --f16: certified ${f32!.toPrecision(3)} f32 and ${f16!.toPrecision(3)} f16 TFLOP/s per GPU\n`,
     );
@@ -440,7 +451,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
           online: true,
         });
         // Every failure is on the node's record with its reason.
-        const recorded = n.certifications.filter((c) => c['ok'] === false).map((c) => c['reason']);
+        const recorded = n.certifications.filter((c) => c['kind'] === 'FAILED').map((c) => c['reason']);
         for (const reason of cheater.expected) expect(recorded).toContain(reason);
         const refused = await ask(nodeId, '1.00');
         expect(refused.errors?.[0]?.extensions).toMatchObject({
@@ -608,7 +619,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(pending['delivered']).toBeUndefined();
       // Its provider reads nothing of it: the certification it ended is not recorded yet.
       expect((await node('hider')).certifications).toEqual([
-        expect.objectContaining({ ok: true, method: 'admin' }),
+        expect.objectContaining({ kind: 'CERTIFIED', method: 'admin' }),
       ]);
       // A step of that certification is refused, and hands the check out: its clock runs from here.
       const probedAt = Date.now();
@@ -630,12 +641,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       // Recorded once fetched.
       expect((await node('hider')).certifications).toEqual([
         expect.objectContaining({
+          kind: 'FAILED',
+          purpose: 'CERTIFICATION',
           challengeId: ticket.id,
-          ok: false,
           reason: 'SUPERSEDED',
           detail: `ended by spot challenge ${pending['id']}`,
         }),
-        expect.objectContaining({ ok: true, method: 'admin' }),
+        expect.objectContaining({ kind: 'CERTIFIED', method: 'admin' }),
       ]);
     } finally {
       clearInterval(beating);
@@ -673,7 +685,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       });
       // One certificate, and no failure: the refused step changed nothing.
       expect((await node('racer')).certifications).toEqual([
-        expect.objectContaining({ ok: true, method: 'challenge' }),
+        expect.objectContaining({ kind: 'CERTIFIED', method: 'challenge' }),
       ]);
     } finally {
       alive.stop();

@@ -572,12 +572,17 @@ describe('trading through GraphQL', () => {
 
     // A node's certifications are a connection too, newest first.
     const certified = await m.ok<{ node: { certifications: Conn<Record<string, unknown>> } }>(
-      `query($id: ID!) { node(id: $id) { certifications(first: 1) { totalCount edges { cursor node } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`,
+      `query($id: ID!) { node(id: $id) { certifications: certificationRecords(first: 1) { totalCount edges { cursor node { kind method recordedAt } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`,
       { id: nodes['n1'] },
       keys['b1']!,
     );
     expect(certified.node.certifications.totalCount).toBeGreaterThanOrEqual(1);
-    expect(certified.node.certifications.edges[0]!.node).toMatchObject({ ok: true, nodeId: nodes['n1'] });
+    // Its latest record, typed (CertificationRecord): the operator's certificate.
+    expect(certified.node.certifications.edges[0]!.node).toEqual({
+      kind: 'CERTIFIED',
+      method: 'admin',
+      recordedAt: expect.any(String),
+    });
 
     // myOrders with a filter answers exactly the orders of the unfiltered list that match it, newest first.
     type Order = { id: string; marketId: string; side: string; status: string };

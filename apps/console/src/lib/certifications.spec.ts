@@ -1,7 +1,23 @@
-import { certificationChart, formatTflops, peakOf, tflopsDecimals } from './certifications';
+import {
+  certificationChart,
+  formatTflops,
+  peakOf,
+  tflopsDecimals,
+  type CertificationEntry,
+} from './certifications';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, second)).toISOString();
 const t = (second: number) => Date.UTC(2026, 10, 30, 12, 0, second) / 1000;
+
+/** A Certification as the API answers it: every field the console selects, null where it does not apply. */
+const entry = (fields: Partial<CertificationEntry> & Pick<CertificationEntry, 'kind' | 'recordedAt'>) => ({
+  purpose: null,
+  method: null,
+  reason: null,
+  tflopsPerGpu: null,
+  measuredTflops: null,
+  ...fields,
+});
 
 describe('certificationChart', () => {
   const node = { gpus: 4, gpuModel: 'H100-80GB', tflopsPerGpu: 40, efficiency: null };
@@ -9,9 +25,16 @@ describe('certificationChart', () => {
   it('lists what each passed check measured per GPU, oldest first', () => {
     const chart = certificationChart(
       [
-        { ok: true, purpose: 'spot', measuredTflops: 180, at: at(30) },
-        { ok: false, purpose: 'SPOT', reason: 'DEADLINE_MISSED', at: at(20) },
-        { ok: true, method: 'challenge', tflopsPerGpu: { f32: 40 }, measuredTflops: 160, at: at(10) },
+        entry({ kind: 'SPOT_PASSED', purpose: 'SPOT', measuredTflops: 180, recordedAt: at(30) }),
+        entry({ kind: 'FAILED', purpose: 'SPOT', reason: 'DEADLINE_MISSED', recordedAt: at(20) }),
+        entry({
+          kind: 'CERTIFIED',
+          purpose: 'CERTIFICATION',
+          method: 'challenge',
+          tflopsPerGpu: 40,
+          measuredTflops: 160,
+          recordedAt: at(10),
+        }),
       ],
       node,
     );
@@ -34,12 +57,12 @@ describe('certificationChart', () => {
     expect(peakOf({ ...unknown, tflopsPerGpu: null })).toBeNull();
   });
 
-  it('keeps the latest of two entries in one second, and skips entries without a time', () => {
+  it('keeps the latest of two entries in one second, and skips entries without a readable time', () => {
     const chart = certificationChart(
       [
-        { ok: true, tflopsPerGpu: { f32: 42 }, at: '2026-11-30T12:00:10.900Z' },
-        { ok: true, tflopsPerGpu: { f32: 41 }, at: '2026-11-30T12:00:10.100Z' },
-        { ok: true, tflopsPerGpu: { f32: 39 } },
+        entry({ kind: 'CERTIFIED', tflopsPerGpu: 42, recordedAt: '2026-11-30T12:00:10.900Z' }),
+        entry({ kind: 'CERTIFIED', tflopsPerGpu: 41, recordedAt: '2026-11-30T12:00:10.100Z' }),
+        entry({ kind: 'CERTIFIED', tflopsPerGpu: 39, recordedAt: '' }),
       ],
       node,
     );

@@ -2,16 +2,25 @@
 // measured per GPU, the failures, and the model's f32 peak per GPU to hold them against.
 import { findModel } from '@gpux/certification/models';
 
-/** One entry of NodeView.certifications (JSON from the capacity read model), newest first. */
+/** One entry of GpuNode.certificationRecords as the console selects it (the API's CertificationRecord), newest first. */
 export interface CertificationEntry {
-  ok?: boolean;
-  at?: string;
-  method?: string;
-  purpose?: string;
-  reason?: string;
-  tflopsPerGpu?: { f32?: number };
-  measuredTflops?: number;
+  /** CERTIFIED (a certificate), SPOT_PASSED or FAILED. */
+  kind: string;
+  recordedAt: string;
+  /** CERTIFICATION or SPOT; null for an admin's certificate. */
+  purpose: string | null;
+  /** A certificate's: challenge or admin. */
+  method: string | null;
+  /** A failure's ChallengeFailureReason. */
+  reason: string | null;
+  /** A certificate's f32 TFLOP/s per GPU. */
+  tflopsPerGpu: number | null;
+  /** What the whole node delivered, by challenge (a certificate's or a passed spot check's). */
+  measuredTflops: number | null;
 }
+
+/** The fields of a Certification that CertificationEntry holds, for a query's selection. */
+export const CERTIFICATION_FIELDS = 'kind recordedAt purpose method reason tflopsPerGpu measuredTflops';
 
 export interface NodeFigures {
   gpus: number;
@@ -43,8 +52,8 @@ export interface CertificationChart {
 
 /** What the entry measured per GPU: a certificate's figure, else a spot check's whole-node figure over the GPUs. */
 function measuredPerGpu(entry: CertificationEntry, gpus: number): number | null {
-  if (typeof entry.tflopsPerGpu?.f32 === 'number') return entry.tflopsPerGpu.f32;
-  if (typeof entry.measuredTflops === 'number' && gpus > 0) return entry.measuredTflops / gpus;
+  if (entry.tflopsPerGpu !== null) return entry.tflopsPerGpu;
+  if (entry.measuredTflops !== null && gpus > 0) return entry.measuredTflops / gpus;
   return null;
 }
 
@@ -63,10 +72,10 @@ export function certificationChart(
   const measured: MeasuredPoint[] = [];
   const failed: FailedPoint[] = [];
   for (const entry of oldestFirst) {
-    const at = entry.at ? Date.parse(entry.at) : NaN;
+    const at = Date.parse(entry.recordedAt);
     if (!Number.isFinite(at)) continue;
     const time = Math.floor(at / 1000);
-    if (entry.ok === false) {
+    if (entry.kind === 'FAILED') {
       failed.push({ time, reason: entry.reason ?? 'FAILED' });
       continue;
     }

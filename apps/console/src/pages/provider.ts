@@ -9,7 +9,12 @@
 // a drop (for the changes it missed).
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
-import { certificationChart, formatTflops, type CertificationEntry } from '../lib/certifications';
+import {
+  CERTIFICATION_FIELDS,
+  certificationChart,
+  formatTflops,
+  type CertificationEntry,
+} from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
 import { unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
@@ -67,7 +72,7 @@ const flatten = (answer: Answer): ProviderData => ({
 });
 
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu challengeSize efficiency certifiedUntil
-  certifiedBy lastHeartbeatAt suspendedReason certifications(first: 20) { edges { node } }`;
+  certifiedBy lastHeartbeatAt suspendedReason certifications: certificationRecords(first: 20) { edges { node { ${CERTIFICATION_FIELDS} } } }`;
 
 export const providerPage: Page = (root) => {
   /** The nodeStatusChanged subscriptions by node; one that ended is subscribed again by the next load. */
@@ -262,16 +267,16 @@ export const providerPage: Page = (root) => {
         node.certifications.map((c) =>
           h(
             'tr',
-            { class: c.ok === false ? 'ask' : 'bid' },
-            h('td', {}, time(c.at)),
-            h('td', {}, c.ok === false ? `failed: ${c.reason ?? ''}` : 'passed'),
-            h('td', {}, c.method ?? c.purpose ?? ''),
+            { class: c.kind === 'FAILED' ? 'ask' : 'bid' },
+            h('td', {}, time(c.recordedAt)),
+            h('td', {}, c.kind === 'FAILED' ? `failed: ${c.reason ?? ''}` : 'passed'),
+            h('td', {}, c.method ?? c.purpose?.toLowerCase() ?? ''),
             h(
               'td',
               {},
-              c.tflopsPerGpu?.f32 !== undefined
-                ? formatTflops(c.tflopsPerGpu.f32, 2)
-                : c.measuredTflops !== undefined
+              c.tflopsPerGpu !== null
+                ? formatTflops(c.tflopsPerGpu, 2)
+                : c.measuredTflops !== null
                   ? formatTflops(c.measuredTflops / node.gpus, 2)
                   : '—',
             ),

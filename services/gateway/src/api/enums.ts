@@ -53,6 +53,15 @@ registerEnumType(CertificationMethod, {
     'How a node was certified: challenge (a verified matmul challenge) or admin (tests and demos).',
 });
 
+/** What a record of GpuNode.certificationRecords says happened (CertificationRecord.kind). */
+export const CertificationKind = enumOf(['CERTIFIED', 'SPOT_PASSED', 'FAILED'] as const);
+export type CertificationKind = keyof typeof CertificationKind;
+registerEnumType(CertificationKind, {
+  name: 'CertificationKind',
+  description:
+    "What a certification record says happened: CERTIFIED, the node was granted a certificate (by a verified certification challenge, or by an admin: CertificationRecord.method); SPOT_PASSED, it passed a spot challenge (its certificate stands as it was); FAILED, a challenge, a certification's or a spot check's (CertificationRecord.purpose), failed (CertificationRecord.reason).",
+});
+
 export const NodeTier = enumOf(nodeCertifiedSchema.shape.tier.options);
 export type NodeTier = keyof typeof NodeTier;
 registerEnumType(NodeTier, {

@@ -33,7 +33,7 @@ const tooDeep = () =>
 export const GraphQLJSON = new GraphQLScalarType({
   name: 'JSON',
   description:
-    'A JSON object: a message of the certification protocol as it defines it (libs/certification: Challenge, Commitment, OpenRequest, Opening), or a certification record (GpuNode.certifications).',
+    'A JSON object: a message of the certification protocol as it defines it (libs/certification: Challenge, Commitment, OpenRequest, Opening), or a certification record as capacity keeps it (GpuNode.certifications, deprecated: GpuNode.certificationRecords types it).',
   serialize: (value) => value,
   parseValue: (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value))

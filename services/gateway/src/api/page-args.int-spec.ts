@@ -26,6 +26,7 @@ const CONNECTIONS: [string, (args: string) => string][] = [
   ['me.ledger', (a) => `me { ledger(${a}) { ${PAGE} } }`],
   ['market.trades', (a) => `market(id: "m1") { trades(${a}) { ${PAGE} } }`],
   ['gpuNode.certifications', (a) => `gpuNode(id: "n1") { certifications(${a}) { ${PAGE} } }`],
+  ['gpuNode.certificationRecords', (a) => `gpuNode(id: "n1") { certificationRecords(${a}) { ${PAGE} } }`],
 ];
 
 describe('page arguments on every connection', () => {

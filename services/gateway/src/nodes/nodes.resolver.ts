@@ -36,12 +36,14 @@ import { memoised } from '../api/request-memo';
 import { nodesFilterScans } from '../api/whole-scans';
 import {
   CertificationConnection,
+  CertificationRecordConnection,
   GpuNodeConnection,
   NodeCredential,
   NodesFilter,
   GpuNode,
   RegisteredNode,
   RegisterNodeInput,
+  toCertificationRecord,
   toNode,
 } from './nodes.views';
 
@@ -160,9 +162,26 @@ export class NodesResolver {
     );
   }
 
+  @ResolveField(() => CertificationRecordConnection, {
+    description:
+      'Its certification history, newest first: certificates granted (by challenge or by an admin), spot challenges passed, and challenges failed (CertificationRecord).',
+  })
+  certificationRecords(@Parent() node: GpuNode, @Args() args: PageArgs) {
+    const certifications = this.capacity.certifications(node.id);
+    return readPage(
+      args,
+      () => certifications.count(),
+      async (from, to) => (await certifications.slice(from, to)).map(toCertificationRecord),
+      // The same list as certifications: a cursor of either pages the other.
+      { field: 'GpuNode.certifications', of: node.id },
+    );
+  }
+
   @ResolveField(() => CertificationConnection, {
     description:
-      'Its certification history, newest first: passed and failed challenges, spot challenges, admin certificates (each a JSON record as capacity keeps it: ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
+      'Its certification history as capacity keeps it, newest first, each record untyped JSON (ok, reason, detail, purpose, method, tflopsPerGpu, at…).',
+    deprecationReason:
+      'Untyped: certificationRecords is the same history, each record a CertificationRecord with its fields named and typed.',
   })
   async certifications(@Parent() node: GpuNode, @Args() args: PageArgs) {
     const certifications = this.capacity.certifications(node.id);
@@ -174,7 +193,7 @@ export class NodesResolver {
 
   @Query(() => GpuNodeConnection, {
     description:
-      'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can.',
+      'Nodes, oldest first (by registration), filtered. A filter reads every node to find its page: narrow by market where you can. A market that does not exist is refused NOT_FOUND on filter.marketId.',
   })
   @Roles('admin', 'buyer', 'provider')
   async nodes(
@@ -197,6 +216,10 @@ export class NodesResolver {
         `minTflops lists certified nodes only, and status ${filter.status} asks for others: leave one of them out`,
         'filter.status',
       );
+    // An unknown market is refused as an unknown id is everywhere else: answered with no nodes,
+    // a mistyped id read as a market no node sells in.
+    if (filter?.marketId && !(await this.orders.market(filter.marketId)))
+      throw apiError('NOT_FOUND', `market ${filter.marketId} does not exist`, 'filter.marketId');
     const nodes = this.capacity.nodes();
     const read = (ids: string[]) => Promise.all(ids.map((id) => this.readNode(id)));
     if (!filter || !nodesFilterScans(filter))

@@ -1,8 +1,23 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { labelRule, modelNameRule, NUMBER_LIMITS, TEXT_LIMITS } from '@gpux/contracts';
+import {
+  labelRule,
+  modelNameRule,
+  NUMBER_LIMITS,
+  TEXT_LIMITS,
+  type NodeCertificationFailed,
+  type NodeCertified,
+} from '@gpux/contracts';
 import type { NodeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
-import { CertificationMethod, NodeStatus, NodeTier, SuspendedReason } from '../api/enums';
+import {
+  CertificationKind,
+  CertificationMethod,
+  ChallengeFailureReason,
+  ChallengePurpose,
+  NodeStatus,
+  NodeTier,
+  SuspendedReason,
+} from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
 
@@ -110,7 +125,10 @@ export class NodeCredential {
 
 @InputType({ description: 'Which nodes to list.' })
 export class NodesFilter {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Only the nodes of this market, which must exist: an unknown one is refused NOT_FOUND.',
+  })
   marketId?: string;
   @Field(() => Float, {
     nullable: true,
@@ -122,10 +140,149 @@ export class NodesFilter {
 }
 
 export const GpuNodeConnection = Connection(GpuNode, 'GpuNode', 'oldest first (by registration)');
-/** A certification record of capacity's read model (docs/certification.md): passed, failed, spot or admin. */
+/**
+ * One record of a node's certification history, as capacity's nodes projection keeps it
+ * (services/capacity/src/domain/nodes/nodes.projection.ts): the NodeCertified, SpotChallengePassed
+ * or NodeCertificationFailed event's data, with `ok` and `at` (when it was recorded) added.
+ */
+@ObjectType('CertificationRecord', {
+  description:
+    "A record of a node's certification history (docs/certification.md): a certificate granted (kind CERTIFIED), a spot challenge passed (SPOT_PASSED) or a challenge failed (FAILED). A field that does not apply to its kind is null, and so is one that a record made before the field was recorded lacks (measuredTflops and challengeSize of older certificates).",
+})
+export class CertificationRecord {
+  @Field(() => CertificationKind, {
+    description: 'What happened: a certificate, a spot check passed, a failure.',
+  })
+  kind!: CertificationKind;
+  @Field(() => GraphQLDateTimeString, { description: "When capacity recorded it (its event's time)." })
+  recordedAt!: string;
+  @Field(() => ChallengePurpose, {
+    nullable: true,
+    description:
+      "The challenge's purpose: CERTIFICATION for a certificate by challenge and for a failed certification, SPOT for a spot check passed or failed; null for an admin's certificate (no challenge).",
+  })
+  purpose?: ChallengePurpose;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The challenge's id, for SPOT_PASSED and FAILED (a certificate's record does not hold its challenge's).",
+  })
+  challengeId?: string;
+  @Field(() => CertificationMethod, {
+    nullable: true,
+    description: 'CERTIFIED only: by a verified challenge, or by an admin (markNodeCertified).',
+  })
+  method?: CertificationMethod;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "CERTIFIED only: the certificate's f32 TFLOP/s per GPU (an f16 certification keeps the f32 figure the node had, and records it again here).",
+  })
+  tflopsPerGpu?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "CERTIFIED only: the certificate's f16 TFLOP/s per GPU, where f16 was measured (an f32 certification keeps the f16 figure the node had).",
+  })
+  tflopsF16PerGpu?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "TFLOP/s the whole node (all its declared GPUs) delivered on the verifier's clock, at its challenge's precision: a certificate by challenge's (an f16 certification's is f16; null for an admin's, and in records made before it was recorded), or a passed spot check's (f32).",
+  })
+  measuredTflops?: number;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'CERTIFIED only: the size n of the n×n products of the spot checks of this certificate (GpuNode.challengeSize); null in records made before it was recorded.',
+  })
+  challengeSize?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "CERTIFIED only: measured per GPU / the declared model's datasheet peak, a ratio (GpuNode.efficiency); null for an admin's certificate or a model whose peak is not known.",
+  })
+  efficiency?: number;
+  @Field(() => NodeTier, {
+    nullable: true,
+    description: "CERTIFIED only: the certificate's tier, by efficiency.",
+  })
+  tier?: NodeTier;
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description: 'CERTIFIED only: when the certificate runs out.',
+  })
+  expiresAt?: string;
+  @Field(() => ChallengeFailureReason, {
+    nullable: true,
+    description: 'FAILED only: why the challenge failed.',
+  })
+  reason?: ChallengeFailureReason;
+  @Field({ nullable: true, description: "FAILED only: the verifier's words on the failure." })
+  detail?: string;
+}
+
+type CertifiedRecord = NodeCertified & { ok: true; at: string };
+type FailedRecord = NodeCertificationFailed & { ok: false; at: string };
+type SpotPassedRecord = {
+  challengeId: string;
+  measuredTflops: number;
+  purpose: 'spot';
+  ok: true;
+  at: string;
+};
+
+/** A record of capacity's certifications list (JSON, one of three events' data) as the API shows it. */
+export function toCertificationRecord(record: Record<string, unknown>): CertificationRecord {
+  if (record['ok'] === false) {
+    const r = record as unknown as FailedRecord;
+    return {
+      kind: CertificationKind.FAILED,
+      recordedAt: r.at,
+      purpose: r.purpose.toUpperCase() as ChallengePurpose,
+      challengeId: r.challengeId,
+      reason: r.reason as ChallengeFailureReason,
+      detail: r.detail,
+    };
+  }
+  if (typeof record['method'] === 'string') {
+    const r = record as unknown as CertifiedRecord;
+    return {
+      kind: CertificationKind.CERTIFIED,
+      recordedAt: r.at,
+      ...(r.method === 'challenge' ? { purpose: ChallengePurpose.CERTIFICATION } : {}),
+      method: r.method as CertificationMethod,
+      tflopsPerGpu: r.tflopsPerGpu.f32,
+      ...(r.tflopsPerGpu.f16 !== undefined ? { tflopsF16PerGpu: r.tflopsPerGpu.f16 } : {}),
+      ...(r.measuredTflops !== undefined ? { measuredTflops: r.measuredTflops } : {}),
+      ...(r.challengeSize !== undefined ? { challengeSize: r.challengeSize } : {}),
+      ...(r.efficiency !== null ? { efficiency: r.efficiency } : {}),
+      tier: r.tier as NodeTier,
+      expiresAt: r.expiresAt,
+    };
+  }
+  const r = record as unknown as SpotPassedRecord;
+  return {
+    kind: CertificationKind.SPOT_PASSED,
+    recordedAt: r.at,
+    purpose: ChallengePurpose.SPOT,
+    challengeId: r.challengeId,
+    measuredTflops: r.measuredTflops,
+  };
+}
+
+export const CertificationRecordConnection = Connection(
+  CertificationRecord,
+  'CertificationRecord',
+  'newest first',
+);
+/**
+ * The same history as capacity keeps it, each record untyped JSON: GpuNode.certifications, kept for
+ * the clients written against it (deprecated: certificationRecords types it).
+ */
 export const CertificationConnection = Connection<Record<string, unknown>>(
   GraphQLJSON,
   'Certification',
   'newest first',
-  'A certification record as capacity keeps it, with ok and at (when it was recorded). A certificate (ok, no purpose): method, tflopsPerGpu {f32, f16?} (certified TFLOP/s per GPU), measuredTflops (the whole node, by challenge), efficiency, tier, challengeSize, expiresAt. A failed challenge (ok false): purpose, challengeId, reason (a ChallengeFailureReason), detail. A passed spot check (purpose spot): challengeId, measuredTflops (the whole node).',
+  'A certification record as capacity keeps it, with ok and at (when it was recorded). A certificate (ok, no purpose): method, tflopsPerGpu {f32, f16?} (certified TFLOP/s per GPU), measuredTflops (the whole node, by challenge), efficiency, tier, challengeSize, expiresAt. A failed challenge (ok false): purpose, challengeId, reason (a ChallengeFailureReason), detail. A passed spot check (purpose spot): challengeId, measuredTflops (the whole node). CertificationRecord types it (GpuNode.certificationRecords).',
 );

@@ -357,7 +357,7 @@ export class OrdersResolver {
 
   @Query(() => OrderConnection, {
     description:
-      'Your orders, newest first, filtered. A status reads only your orders of that status (PENDING_FUNDS, OPEN and PARTIALLY_FILLED your live ones; live: true all three); without a status or live, a market, a side or both read only those orders, a page at a time.',
+      'Your orders, newest first, filtered. A status reads only your orders of that status (PENDING_FUNDS, OPEN and PARTIALLY_FILLED your live ones; live: true all three); without a status or live, a market, a side or both read only those orders, a page at a time. A market that does not exist is refused NOT_FOUND on filter.marketId.',
   })
   @Roles('buyer', 'provider')
   async myOrders(
@@ -368,6 +368,10 @@ export class OrdersResolver {
   ) {
     const contradiction = filter && contradictoryFilter(filter);
     if (contradiction) throw apiError('BAD_USER_INPUT', contradiction, 'filter.live');
+    // An unknown market is refused as an unknown id is everywhere else: answered with no orders,
+    // a mistyped id read as a market you have no orders in.
+    if (filter?.marketId && !(await this.orders.market(filter.marketId)))
+      throw apiError('NOT_FOUND', `market ${filter.marketId} does not exist`, 'filter.marketId');
     const index = orderIndexFor(filter ?? {});
     const source = this.ordersIn(p.accountId, index);
     // No status: the index holds the filter's orders and no other (all of them, a market's, a

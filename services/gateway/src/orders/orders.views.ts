@@ -103,7 +103,10 @@ export const OrderConnection = Connection(Order, 'Order');
 
 @InputType({ description: 'Which of your orders to list: every condition given must hold.' })
 export class OrdersFilter {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Only your orders in this market, which must exist: an unknown one is refused NOT_FOUND.',
+  })
   marketId?: string;
   @Field(() => OrderStatus, { nullable: true })
   status?: OrderStatus;
