@@ -55,10 +55,24 @@ export function holderOf(context: RequestContext, roles: readonly Role[]): Princ
   return context.principal;
 }
 
-/** The caller holds one of the roles, or FORBIDDEN. */
+/** The caller holds one of the roles, or FORBIDDEN, saying what the key is and which one to send. */
 export function assertRole(principal: Principal, ...roles: Role[]): void {
   if (!principal.roles.some((r) => roles.includes(r)))
-    throw apiError('FORBIDDEN', `this operation is for ${roles.join(' or ')} keys`);
+    throw apiError(
+      'FORBIDDEN',
+      `this operation is for ${roles.join(' or ')} keys${wrongKey(principal, roles)}`,
+    );
+}
+
+/** What the refused key is, and what to send instead: a node credential or an account key short of a role. */
+function wrongKey(principal: Principal, roles: readonly Role[]): string {
+  if (principal.roles.includes('worker'))
+    return ": this is a node credential (gpxn_…), which only the node's gpu-worker join uses; send your account's API key (gpx_…)";
+  const accountRoles = roles.filter((r) => r === 'buyer' || r === 'provider');
+  if (accountRoles.length === 0 || principal.roles.includes('admin')) return '';
+  const held = principal.roles.map((r) => r.toUpperCase()).join(' and ') || 'no role';
+  const wanted = accountRoles.map((r) => r.toUpperCase()).join(' or ');
+  return `: this key holds ${held} only; use a key with ${wanted} (the operator makes one: createApiKey with roles: [${accountRoles[0]?.toUpperCase()}])`;
 }
 
 /** The account is the caller's own, or the caller is an admin; `field`: the argument that named it. */

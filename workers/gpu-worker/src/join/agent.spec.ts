@@ -982,6 +982,26 @@ describe('the worker agent', () => {
       message:
         'gave up after 4 tries, the last: the gateway could not answer now (UNAVAILABLE: rebuilding); try again later',
     });
+    // Something that answers, but no GraphQL (a web server's page): the URL is what to check.
+    const notGateway = agent(
+      Array.from({ length: ONCE_TRIES }, () => ({
+        call: 'joinSession' as const,
+        error: new GatewayUnavailableError(
+          'the gateway at http://gw/graphql answered HTTP 200 without a GraphQL response',
+          undefined,
+          undefined,
+          undefined,
+          true,
+        ),
+      })),
+      { once: true },
+    );
+    expect(await notGateway.run()).toBe(EXIT.failed);
+    expect(notGateway.events.at(-1)).toEqual({
+      event: 'error',
+      message:
+        "gave up after 4 tries, the last: the gateway at http://gw/graphql answered HTTP 200 without a GraphQL response; check that --gateway is the gateway's GraphQL URL (what answered there speaks no GraphQL), or try again later",
+    });
   });
 
   it('--once: a gateway that answers again starts the count of tries over', async () => {

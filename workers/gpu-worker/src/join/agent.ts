@@ -266,7 +266,9 @@ export class WorkerAgent {
     return error.noAnswer !== undefined
       ? `the gateway at ${url} could not be reached in ${ONCE_TRIES} tries (${error.noAnswer}): ` +
           `check that the gateway is running and reachable from here, and that ${urlOption} is its ${urlOption.endsWith('_PORT') ? 'port' : 'GraphQL URL'}`
-      : `gave up after ${ONCE_TRIES} tries, the last: ${error.message}; try again later`;
+      : error.notGraphQL
+        ? `gave up after ${ONCE_TRIES} tries, the last: ${error.message}; check that ${urlOption} is the gateway's ${urlOption.endsWith('_PORT') ? 'port' : 'GraphQL URL'} (what answered there speaks no GraphQL), or try again later`
+        : `gave up after ${ONCE_TRIES} tries, the last: ${error.message}; try again later`;
   }
 
   /**

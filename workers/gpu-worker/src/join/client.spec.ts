@@ -264,6 +264,30 @@ describe('the gateway client', () => {
   );
 
   it.each([
+    ['an HTML page', 200, '<html>not the gateway</html>', true],
+    ['plain text on a 502', 502, 'Bad gateway', true],
+    [
+      'a GraphQL UNAVAILABLE on a 503',
+      503,
+      JSON.stringify({ errors: [{ message: 'down', extensions: { code: 'UNAVAILABLE' } }] }),
+      undefined,
+    ],
+  ])(
+    'marks an answer that is no GraphQL response at all, for a worker that gives up to say to check the URL: %s',
+    async (_what, status, text, notGraphQL) => {
+      handler = (_b: unknown, _q: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end(text);
+      };
+      const error = await client()
+        .heartbeat('s1')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayUnavailableError);
+      expect((error as GatewayUnavailableError).notGraphQL).toBe(notGraphQL);
+    },
+  );
+
+  it.each([
     ['HTTP 503', json(503, { message: 'down' }), /answered HTTP 503/],
     [
       'HTTP 502 with HTML',

@@ -65,6 +65,11 @@ export class GatewayUnavailableError extends Error {
      * INTERNAL_SERVER_ERROR): an UNAVAILABLE with retryAfterMs is retried at that time (agent.ts).
      */
     readonly code?: string,
+    /**
+     * What answered sent no GraphQL response at all (HTML, plain text): perhaps a proxy in trouble,
+     * perhaps not the gateway's endpoint at all, which a worker that gives up says to check.
+     */
+    readonly notGraphQL?: boolean,
   ) {
     super(message);
     this.name = 'GatewayUnavailableError';
@@ -232,6 +237,7 @@ export class GatewayClient {
         retryAfterMs,
         undefined,
         codes[0] || undefined,
+        body ? undefined : true,
       );
     }
     const first = errors[0];

@@ -84,14 +84,14 @@ describe('gpu-worker join, before it starts', () => {
       out: [],
       err: [expect.stringMatching(/^gpu-worker: --gateway must not hold a user name or password/)],
     });
-    const apiKey = await run([], { GPUX_NODE_CREDENTIAL: 'gpxk_s3cret0123456789' });
+    const apiKey = await run([], { GPUX_NODE_CREDENTIAL: 'gpx_s3cret0123456789' });
     expect(apiKey).toEqual({
       code: 2,
       out: [],
       err: [expect.stringMatching(/^gpu-worker: GPUX_NODE_CREDENTIAL holds no node credential .*API key/)],
     });
     const file = join(dir, 'api-key');
-    await writeFile(file, 'gpxk_s3cret0123456789\n');
+    await writeFile(file, 'gpx_s3cret0123456789\n');
     const apiKeyFile = await run(['--credential-file', file]);
     expect(apiKeyFile).toEqual({
       code: 2,

@@ -210,14 +210,20 @@ describe('join options', () => {
   it.each([
     [
       'an API key',
-      'gpxk_0123456789abcdef0123',
+      'gpx_0123456789abcdef0123',
       /holds no node credential \(those start with gpxn_\): it looks like an API key; a node credential comes from registerNode, or rotateNodeCredential for a new one$/,
     ],
     [
       'a key without a prefix',
       'abcdef0123456789abcdef',
-      /holds no node credential \(those start with gpxn_\)/,
+      /holds no node credential \(those start with gpxn_\); a node credential comes from registerNode/,
     ],
+    [
+      'the credential in the quotes of the JSON answer it was copied from',
+      '"gpxn_s3cret0123456789"',
+      /holds the node credential in quotes \(as the JSON answer shows it\): write it without the quotes$/,
+    ],
+    ['the credential in single quotes', "'gpxn_s3cret0123456789'", /holds the node credential in quotes/],
     [
       'a character above U+00FF',
       'gpxn_s3cret\u2013key',

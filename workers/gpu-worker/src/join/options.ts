@@ -38,6 +38,8 @@ export type ParsedJoin = { ok: true; options: JoinOptions } | { ok: false; error
  * worker may not import.
  */
 export const NODE_CREDENTIAL_PREFIX = 'gpxn_';
+/** How an account's API key starts (the gateway's createApiKey): what a provider may give by mistake. */
+const API_KEY_PREFIX = 'gpx_';
 
 /**
  * The longest key the gateway looks up (its KEY_LENGTH.max); the credentials registerNode gives out
@@ -75,8 +77,14 @@ export function checkCredential(credential: string, from: string): string | null
     return `${from} holds ${credential.length} characters, more than any node credential (registerNode gives out 37): copy the credential registerNode returned exactly`;
   if (!/^[\x21-\x7e]+$/.test(credential))
     return `${from} holds a character no node credential has (a space, a control character or a non-ASCII one): copy the credential registerNode returned exactly`;
-  if (!credential.startsWith(NODE_CREDENTIAL_PREFIX))
-    return `${from} holds no node credential (those start with ${NODE_CREDENTIAL_PREFIX}): it looks like an API key; a node credential comes from registerNode, or rotateNodeCredential for a new one`;
+  if (!credential.startsWith(NODE_CREDENTIAL_PREFIX)) {
+    // Copied from the JSON answer with its quotes: the credential is there, in quotes.
+    const quoted = /^(["'`]).*\1$/.test(credential) && credential.slice(1).startsWith(NODE_CREDENTIAL_PREFIX);
+    if (quoted)
+      return `${from} holds the node credential in quotes (as the JSON answer shows it): write it without the quotes`;
+    const apiKey = credential.startsWith(API_KEY_PREFIX) ? ': it looks like an API key' : '';
+    return `${from} holds no node credential (those start with ${NODE_CREDENTIAL_PREFIX})${apiKey}; a node credential comes from registerNode, or rotateNodeCredential for a new one`;
+  }
   return null;
 }
 

@@ -13,12 +13,24 @@ describe('the certification rule', () => {
     expect(uncertified(node({ certifiedTflopsPerGpu: 350, certifiedUntil: at(1) }), spec, NOW)).toBeNull();
   });
 
-  it('refuses a node not certified, or certified below the market minimum', () => {
+  it('refuses a node not certified, or certified below the market minimum, saying what to do', () => {
     expect(uncertified(node({ certifiedTflopsPerGpu: null }), spec, NOW)).toBe(
-      'node n1 is not certified for at least 300 TFLOP/s per GPU',
+      'node n1 is not certified (the market needs at least 300 TFLOP/s per GPU): run gpu-worker join for it',
     );
     expect(uncertified(node({ certifiedTflopsPerGpu: 299.9 }), spec, NOW)).toBe(
-      'node n1 is not certified for at least 300 TFLOP/s per GPU',
+      "node n1 is certified at 299.9 TFLOP/s per GPU, below the market's minimum of 300: it cannot sell in this market",
+    );
+  });
+
+  it('refuses a suspended node saying how it sells again: a revoked credential needs a new one first', () => {
+    expect(uncertified({ ...node({ certifiedTflopsPerGpu: null }), suspended: 'NODE_LOST' }, spec, NOW)).toBe(
+      'node n1 is suspended (NODE_LOST) until it certifies again: run gpu-worker join for it',
+    );
+    // `gpu-worker join` with the revoked credential is refused (exit 3): the message must say to rotate it.
+    expect(
+      uncertified({ ...node({ certifiedTflopsPerGpu: null }), suspended: 'CREDENTIAL_REVOKED' }, spec, NOW),
+    ).toBe(
+      'node n1 is suspended (CREDENTIAL_REVOKED) until it certifies again: its credential was revoked, so rotateNodeCredential gives it a new one; run gpu-worker join with that',
     );
   });
 

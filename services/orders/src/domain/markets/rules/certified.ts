@@ -9,9 +9,15 @@ import type { MarketNode } from '../market';
  */
 export function uncertified(node: MarketNode, spec: MarketSpec, now: Date): string | null {
   if (node.suspended && node.certifiedTflopsPerGpu === null)
-    return `node ${node.nodeId} is suspended (${node.suspended}) until it certifies again: run gpu-worker join for it`;
-  if (node.certifiedTflopsPerGpu === null || node.certifiedTflopsPerGpu < spec.minTflopsPerGpu)
-    return `node ${node.nodeId} is not certified for at least ${spec.minTflopsPerGpu} TFLOP/s per GPU`;
+    return `node ${node.nodeId} is suspended (${node.suspended}) until it certifies again: ${
+      node.suspended === 'CREDENTIAL_REVOKED'
+        ? 'its credential was revoked, so rotateNodeCredential gives it a new one; run gpu-worker join with that'
+        : 'run gpu-worker join for it'
+    }`;
+  if (node.certifiedTflopsPerGpu === null)
+    return `node ${node.nodeId} is not certified (the market needs at least ${spec.minTflopsPerGpu} TFLOP/s per GPU): run gpu-worker join for it`;
+  if (node.certifiedTflopsPerGpu < spec.minTflopsPerGpu)
+    return `node ${node.nodeId} is certified at ${node.certifiedTflopsPerGpu} TFLOP/s per GPU, below the market's minimum of ${spec.minTflopsPerGpu}: it cannot sell in this market`;
   if (node.certifiedUntil && Date.parse(node.certifiedUntil) <= now.getTime())
     return `the certification of node ${node.nodeId} expired at ${node.certifiedUntil}`;
   return null;
