@@ -18,6 +18,21 @@ describe('the lease meter while read models refold', () => {
   } as unknown as EventSourcingHost;
   const config = { LEASE_METER_INTERVAL_MS: 300, LEASE_CHARGE_DELAY_MS: 0, LEASE_BREACH_GRACE_MS: 600_000 };
 
+  /** Lease `leaseId` of `buyerId` on `nodeId`, an hour long from `start`, running and charged nothing yet, as settlement's model holds it. */
+  const runningLease = async (leaseId: string, buyerId: string, nodeId: string, start: number) => {
+    await client.redis.hset(rm.lease(leaseId), {
+      buyerId,
+      status: 'ACTIVE',
+      nodeId,
+      value: '3600000000',
+      fee: '90000000',
+      start: new Date(start).toISOString(),
+      end: new Date(start + 3_600_000).toISOString(),
+      chargedValue: '0',
+      chargedFee: '0',
+    });
+  };
+
   beforeAll(async () => {
     dedicated = await DedicatedRedis.start();
     client = new RedisClient(dedicated.url);
@@ -31,17 +46,7 @@ describe('the lease meter while read models refold', () => {
     const redis = client.redis;
     const start = Date.now() - 60_000;
     // A lease an hour long, a minute in, charged nothing yet, on a node no worker watches.
-    await redis.hset(rm.lease('m-t1'), {
-      buyerId: 'b1',
-      status: 'ACTIVE',
-      nodeId: 'n1',
-      value: '3600000000',
-      fee: '90000000',
-      start: new Date(start).toISOString(),
-      end: new Date(start + 3_600_000).toISOString(),
-      chargedValue: '0',
-      chargedFee: '0',
-    });
+    await runningLease('m-t1', 'b1', 'n1', start);
     await redis.zadd(rm.activeLeases, start, 'm-t1');
     const meter = new LeaseMeter(host, client, config);
     const settlement = projectionKeys(rm.name);
@@ -87,17 +92,7 @@ describe('the lease meter while read models refold', () => {
       ['m-new', 5],
     ] as const) {
       const start = now - ago * 60_000;
-      await redis.hset(rm.lease(leaseId), {
-        buyerId: 'b2',
-        status: 'ACTIVE',
-        nodeId: 'n-lost',
-        value: '3600000000',
-        fee: '90000000',
-        start: new Date(start).toISOString(),
-        end: new Date(start + 3_600_000).toISOString(),
-        chargedValue: '0',
-        chargedFee: '0',
-      });
+      await runningLease(leaseId, 'b2', 'n-lost', start);
       await redis.zadd(rm.activeLeases, start + 3_600_000, leaseId);
     }
     const meter = new LeaseMeter(host, client, config);

@@ -1,4 +1,5 @@
 import { Challenge, commitProducts, Commitment, OpenRequest, referenceProducts } from '@gpux/certification';
+import type { RegisterNode } from '@gpux/contracts';
 import { Decision } from '@gpux/eventsourcing/domain';
 import { createNodeDecider, NodeCommand, NodeEvent, NodeState } from './node.decider';
 
@@ -14,18 +15,17 @@ export const decider = createNodeDecider({
 });
 export const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 export const HASH = 'a'.repeat(64);
-export const registered: NodeEvent = {
-  type: 'capacity.NodeRegistered',
-  data: {
-    nodeId: 'n1',
-    providerId: 'prov',
-    gpuModel: 'H100-80GB',
-    gpus: 8,
-    region: 'eu',
-    marketId: 'h100',
-    credentialHash: HASH,
-  },
+/** Node n1's registration: 8 H100s of provider prov. */
+export const registration: RegisterNode = {
+  nodeId: 'n1',
+  providerId: 'prov',
+  gpuModel: 'H100-80GB',
+  gpus: 8,
+  region: 'eu',
+  marketId: 'h100',
+  credentialHash: HASH,
 };
+export const registered: NodeEvent = { type: 'capacity.NodeRegistered', data: registration };
 
 export const joined: NodeEvent = { type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's0' } };
 export const join = (sessionId: string): NodeCommand => ({

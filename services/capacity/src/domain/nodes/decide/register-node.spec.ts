@@ -1,18 +1,8 @@
-import type { RegisterNode } from '@gpux/contracts';
 import { scenario } from '@gpux/eventsourcing/domain';
-import { nodeDecider, NodeEvent } from '../node.decider';
+import { registered, registration } from '../node-certification.fixture';
+import { nodeDecider } from '../node.decider';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
-const registration: RegisterNode = {
-  nodeId: 'n1',
-  providerId: 'prov-1',
-  gpuModel: 'H100-80GB',
-  gpus: 8,
-  region: 'eu-west',
-  marketId: 'H100',
-  credentialHash: 'a'.repeat(64),
-};
-const registered: NodeEvent = { type: 'capacity.NodeRegistered', data: registration };
 const node = scenario(nodeDecider);
 
 describe('registering a node id registered already', () => {
@@ -29,7 +19,10 @@ describe('registering a node id registered already', () => {
   it("tells another provider to choose another id, without anything of the node's", () => {
     const refusal = node
       .given(registered)
-      .when({ type: 'capacity.RegisterNode', data: { ...registration, providerId: 'prov-2' } }, { now: NOW })
+      .when(
+        { type: 'capacity.RegisterNode', data: { ...registration, providerId: 'prov-other' } },
+        { now: NOW },
+      )
       .thenRejects('ALREADY_EXISTS', 'nodeId');
     expect(refusal.message).toBe(
       'node n1 already exists: it belongs to another provider: register yours under another nodeId',
