@@ -836,6 +836,69 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     }
   }, 120_000);
 
+  it('(b) `join --once` beside a selling worker takes nothing: refused in one line (exit 5), the worker keeps its session and the node; --once --replace takes it over', async () => {
+    const { credential } = await register('checked');
+    const env = { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential };
+    const selling = new Worker(['--json', '--gateway', m.url], env);
+    let check: Worker | undefined;
+    let takeover: Worker | undefined;
+    try {
+      await selling.waitFor(
+        (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
+        "the selling worker's certification",
+      );
+      // A provider checks the node with --once while its worker runs: nothing is taken.
+      check = new Worker(['--json', '--once', '--gateway', m.url], env);
+      expect((await check.exited).code).toBe(5);
+      expect(check.find((e) => e.event === 'joined')).toBeUndefined();
+      const busy = check.find((e) => e.event === 'busy');
+      expect(busy).toMatchObject({
+        nodeId: 'checked',
+        sessionStartedAt: expect.any(String),
+        lastHeartbeatAt: expect.any(String),
+      });
+      expect(Date.parse(String(busy?.['sessionStartedAt']))).toBeLessThanOrEqual(Date.now());
+      // As any client sees it: refused on the argument, with when the live session started and last beat.
+      const refused = await m.gql<{ joinSession: { sessionId: string } | null }>(
+        'mutation { joinSession(replace: false) { sessionId } }',
+        {},
+        credential,
+      );
+      expect(refused.data).toEqual({ joinSession: null });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: 'ALREADY_EXISTS',
+        field: 'replace',
+        reason: 'SESSION_LIVE',
+        nodeId: 'checked',
+        sessionStartedAt: busy?.['sessionStartedAt'],
+        heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+      });
+      expect(refused.errors?.[0]?.message).toMatch(
+        /^node checked has a live session started .*: another worker runs as this node/,
+      );
+      // The selling worker never noticed: one join, never replaced, still heartbeating, the node
+      // certified and online past its heartbeat timeout (lost, it would be suspended by now).
+      await new Promise((r) => setTimeout(r, HEARTBEAT_TIMEOUT_MS + 2 * HEARTBEAT_INTERVAL_MS));
+      expect(selling.find((e) => e.event === 'replaced')).toBeUndefined();
+      expect(selling.events.filter((e) => e.event === 'joined')).toHaveLength(1);
+      expect(await node('checked')).toMatchObject({
+        status: 'CERTIFIED',
+        online: true,
+        suspendedReason: null,
+      });
+      // --replace takes the node over, as a join without --once does: the selling worker stops (exit 4).
+      takeover = new Worker(['--json', '--once', '--replace', '--gateway', m.url], env);
+      expect((await takeover.exited).code).toBe(0);
+      expect(takeover.find((e) => e.event === 'certified')).toMatchObject({ status: 'CERTIFIED' });
+      expect((await selling.exited).code).toBe(4);
+      expect(selling.find((e) => e.event === 'replaced')).toMatchObject({ nodeId: 'checked' });
+    } finally {
+      selling.kill('SIGKILL');
+      check?.kill('SIGKILL');
+      takeover?.kill('SIGKILL');
+    }
+  }, 180_000);
+
   it("(b) a certified node's worker restarted without its tuning cache: a spot check that comes while it tunes stops the tuning, is answered at once and passes; the tuning goes on after it", async () => {
     const { credential } = await register('restarted', 2);
     const first = new Worker(['--json', '--gateway', m.url], {

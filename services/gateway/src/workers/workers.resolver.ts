@@ -23,6 +23,7 @@ import { GraphQLJSON } from '../api/json.scalar';
 import { unavailableError } from '../api/rebuilding';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { GpuNode, toNode } from '../nodes/nodes.views';
+import { liveSession, LiveSession, sessionLiveExtensions, sessionLiveMessage } from './live-session';
 import { couldBeSessionId, newSessionId } from './session-ids';
 import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
 
@@ -122,6 +123,38 @@ export class WorkersResolver {
     await this.redis.redis.set(nodeHeartbeatKey(nodeId), at, 'PX', HEARTBEAT_KEPT_MS);
   }
 
+  /**
+   * The node's session when a worker keeps it live (live-session.ts), else null: read in one round
+   * trip, the heartbeat aged by Redis' clock as capacity's watchdog ages it.
+   */
+  private async liveSession(nodeId: string): Promise<LiveSession | null> {
+    const key = nodeHeartbeatKey(nodeId);
+    const replies =
+      (await this.redis.redis
+        .pipeline()
+        .hmget(rm.node(nodeId), 'sessionId', 'sessionStartedAt', 'sessionHeartbeatTimeoutMs')
+        .get(key)
+        .pttl(key)
+        .exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const [fields, beat, ttl] = replies.map(([, value]) => value) as [
+      (string | null)[],
+      string | null,
+      number,
+    ];
+    const [current, startedAt, timeout] = fields;
+    return liveSession(
+      {
+        sessionId: current,
+        sessionStartedAt: startedAt,
+        ...(timeout ? { timeoutMs: Number(timeout) } : {}),
+        beat,
+        beatTtlMs: ttl,
+      },
+      Date.now(),
+    );
+  }
+
   /** The node's challenge in flight, null without one. */
   private async ticketOrNull(
     nodeId: string,
@@ -138,7 +171,8 @@ export class WorkersResolver {
   @Mutation(() => WorkerSession, {
     nullable: true,
     description:
-      'Starts a worker session for the node of the credential (a new one replaces the old).' + PROTOCOL_STEP,
+      "Starts a worker session for the node of the credential. By default (replace: true) it replaces the node's session, whatever holds it: the newest join holds a node, so a restarted worker takes over at once, and the worker replaced stops (its heartbeat is refused SESSION_REPLACED). With replace: false (`gpu-worker join --once`: a check, a one-shot certification) a live session, one heard from within capacity's heartbeat timeout, is left alone: the join is refused ALREADY_EXISTS on replace, with extensions.reason SESSION_LIVE, extensions.nodeId, extensions.sessionStartedAt and extensions.lastHeartbeatAt (ISO), and extensions.heartbeatTimeoutMs; nothing changes." +
+      PROTOCOL_STEP,
   })
   @Roles('worker')
   async joinSession(
@@ -148,6 +182,13 @@ export class WorkersResolver {
       description: `Your GPU, as its adapter describes itself. ${printableRule(TEXT_LIMITS.adapter)}`,
     })
     adapter: string | undefined,
+    @Args('replace', {
+      type: () => Boolean,
+      defaultValue: true,
+      description:
+        "Whether to take the node's session when a worker keeps it live: true (the default), a restarted worker taking over; false, refused ALREADY_EXISTS (reason SESSION_LIVE) instead.",
+    })
+    replace: boolean,
     @Caller() worker: Principal,
   ): Promise<WorkerSession> {
     const nodeId = worker.nodeId!;
@@ -155,6 +196,16 @@ export class WorkersResolver {
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
     // Checked before the heartbeat is written, so a refused join changes nothing.
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
+    if (replace === false) {
+      const live = await this.liveSession(nodeId);
+      if (live)
+        throw apiError(
+          'ALREADY_EXISTS',
+          sessionLiveMessage(nodeId, live),
+          'replace',
+          sessionLiveExtensions(nodeId, live),
+        );
+    }
     const started = Date.now();
     await this.beat(nodeId);
     const outcome = await this.commands.execute(

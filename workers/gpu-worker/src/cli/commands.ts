@@ -136,6 +136,10 @@ const join = {
     'lost after its heartbeat window (HEARTBEAT_TIMEOUT_MS, 20 s by default), and a node that can sell\n' +
     'is then SUSPENDED (its asks cancelled) until it certifies again. Use --once to certify (a check,\n' +
     'a script), then run join without --once to sell.\n' +
+    'The newest join holds a node: join without --once takes over from any worker running as the node\n' +
+    '(a restarted one takes over at once; the one replaced stops, exit 4). --once does not: while\n' +
+    'another worker heartbeats for the node (within its heartbeat timeout) it takes nothing, says what\n' +
+    'runs and since when, and exits 5; stop that worker first, or pass --replace to take the node over.\n' +
     `--claim-tflops is checked against what this GPU measures before anything is asked of the gateway:\n` +
     `more than ${CLAIM_ABOVE_MEASURED}× the measured rate is refused (exit 2), as its challenge allows only 1.25× the\n` +
     'claimed compute time and would fail at its deadline.\n' +
@@ -144,7 +148,8 @@ const join = {
     'Exit codes: 0 stopped (or certified, with --once), 1 failed, 2 bad options (an API key for the\n' +
     `credential, a --claim-tflops above ${CLAIM_ABOVE_MEASURED}× what this GPU measures or that the gateway refuses, a\n` +
     '--gateway URL that answers 404), 3 credential refused by the gateway, 4 another worker joined as\n' +
-    'this node (the newest join holds a node: this one stopped rather than take it back).',
+    'this node (the newest join holds a node: this one stopped rather than take it back), 5 with --once,\n' +
+    'another worker runs as this node (its session live): nothing was taken, that worker keeps it.',
   options: {
     gateway: {
       type: 'string',
@@ -171,8 +176,14 @@ const join = {
     'dawn-toggles': dawnToggles,
     once: {
       type: 'boolean',
-      description: `certify if needed and exit: 0 certified, 1 not (or the gateway not reached in ${ONCE_TRIES} tries); the node, no longer heartbeating, is then declared lost after the heartbeat window (20 s by default) and, if it could sell, SUSPENDED: run join without --once to sell`,
+      description: `certify if needed and exit: 0 certified, 1 not (or the gateway not reached in ${ONCE_TRIES} tries), 5 another worker runs as the node (left alone; see --replace); the node, no longer heartbeating, is then declared lost after the heartbeat window (20 s by default) and, if it could sell, SUSPENDED: run join without --once to sell`,
       default: 'keep running',
+    },
+    replace: {
+      type: 'boolean',
+      description:
+        "with --once, take the node's session even while another worker heartbeats for it (that worker stops, exit 4, and the node is declared lost once this one exits); without it --once leaves a live session alone and exits 5",
+      default: 'with --once, leave a live session alone; without --once a join always takes over',
     },
     f16: {
       type: 'boolean',

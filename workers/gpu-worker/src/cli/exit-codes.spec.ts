@@ -7,15 +7,15 @@ import { globalHelp } from './help';
 describe('gpu-worker exit codes', () => {
   const codes = Object.values(EXIT);
 
-  it('are 0 to 4, each with its meaning', () => {
-    expect(codes).toEqual([0, 1, 2, 3, 4]);
+  it('are 0 to 5, each with its meaning', () => {
+    expect(codes).toEqual([0, 1, 2, 3, 4, 5]);
     expect(Object.keys(EXIT_MEANINGS).map(Number)).toEqual(codes);
   });
 
-  it('are all listed by gpu-worker --help, 4 (another worker joined as the node) included', () => {
+  it('are all listed by gpu-worker --help, 4 (another worker joined as the node) and 5 (--once beside a live worker) included', () => {
     expect(globalHelp()).toContain(`\n${exitCodesLine()}\n`);
     expect(exitCodesLine()).toBe(
-      'exit codes: 0 done, 1 failed, 2 bad options, 3 credential refused (join), 4 another worker joined as the node, so this one stopped (join)',
+      'exit codes: 0 done, 1 failed, 2 bad options, 3 credential refused (join), 4 another worker joined as the node, so this one stopped (join), 5 another worker runs as the node, so --once left it alone (join)',
     );
   });
 

@@ -2,7 +2,7 @@
  * gpu-worker's exit codes and what each means, in one place: the agent exits with them, and the
  * top-level help lists them all (join's help says more of each), so neither list can leave one out.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, replaced: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, replaced: 4, busy: 5 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -13,6 +13,7 @@ export const EXIT_MEANINGS: Record<ExitCode, string> = {
   [EXIT.usage]: 'bad options',
   [EXIT.refused]: 'credential refused (join)',
   [EXIT.replaced]: 'another worker joined as the node, so this one stopped (join)',
+  [EXIT.busy]: 'another worker runs as the node, so --once left it alone (join)',
 };
 
 /** `exit codes: 0 done, 1 failed, …`, every code. */

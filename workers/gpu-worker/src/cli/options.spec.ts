@@ -57,7 +57,7 @@ describe('readOptions', () => {
 
   it('lists options as error messages show them', () => {
     expect(optionList(COMMANDS.join)).toBe(
-      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --f16, --json',
+      '--gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --replace, --f16, --json',
     );
   });
 });

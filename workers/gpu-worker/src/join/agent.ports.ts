@@ -28,7 +28,13 @@ export interface AgentClient {
   readonly url: string;
   /** Where the URL was given (`--gateway`, `GPUX_GATEWAY_URL`, `GPUX_GATEWAY_PORT`), for messages; default --gateway. */
   readonly urlOption?: string;
-  joinSession(adapter?: string): Promise<WorkerSession>;
+  /** How long a request waits for the gateway's answer, where known: --once says it as it waits. */
+  readonly timeoutMs?: number;
+  /**
+   * Joins as the node. `replace` false (--once without --replace): a session another worker keeps
+   * live is not taken, refused ALREADY_EXISTS with reason SESSION_LIVE; true or absent, it is.
+   */
+  joinSession(adapter?: string, options?: { replace?: boolean }): Promise<WorkerSession>;
   requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;
   commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
   answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;
@@ -84,6 +90,12 @@ export interface AgentOptions {
   certifyF16?: boolean;
   adapter?: string;
   once: boolean;
+  /**
+   * With --once, take the node's session even when another worker keeps it live (--replace): that
+   * worker then stops (exit 4). Without it --once leaves a live session alone (exit 5). A worker
+   * without --once always takes the node over (a restarted one).
+   */
+  replace?: boolean;
   report: Reporter;
   signal: AbortSignal;
   /** Wall-clock ms (certificates' times; default Date.now). */

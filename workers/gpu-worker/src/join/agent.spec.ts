@@ -2,7 +2,7 @@
 // in the int and e2e tests): when it certifies, what it claims, how it retries, when it stops.
 import type { Challenge, Opening, OpenRequest } from '@gpux/certification';
 import { BadChallengeError } from '../challenge/bad-challenge';
-import { EXIT, LEAVE_TIMEOUT_MS, SESSION_REPLACED, WorkerAgent } from './agent';
+import { EXIT, LEAVE_TIMEOUT_MS, SESSION_LIVE, SESSION_REPLACED, WorkerAgent } from './agent';
 import type { AgentClient } from './agent.ports';
 import { ONCE_TRIES } from './backoff';
 import {
@@ -17,7 +17,7 @@ import {
   LeftNode,
   WorkerSession,
 } from './client';
-import type { JoinEvent } from './report';
+import { formatEvent, type JoinEvent } from './report';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const challenge = (id: string): Challenge => ({
@@ -112,6 +112,8 @@ function agent(
   steps: Step[],
   options: {
     once?: boolean;
+    /** --replace (with --once). */
+    replace?: boolean;
     claimTflops?: number;
     /** Checks --claim-tflops before joining (the checkClaim port). */
     checkClaim?: (claim: number) => Promise<string | null>;
@@ -128,15 +130,18 @@ function agent(
     open?: (r: OpenRequest, signal?: AbortSignal) => Promise<Opening>;
     /** Where the gateway's URL came from (the client's urlOption; default none: --gateway). */
     urlOption?: string;
+    /** How long the client waits for an answer (its timeoutMs; default unsaid). */
+    timeoutMs?: number;
   } = {},
 ) {
   const controller = new AbortController();
   const scriptedClient = scripted(steps, () => controller.abort());
   const { calls, left } = scriptedClient;
-  const client: AgentClient =
-    options.urlOption === undefined
-      ? scriptedClient.client
-      : { ...scriptedClient.client, urlOption: options.urlOption };
+  const client: AgentClient = {
+    ...scriptedClient.client,
+    ...(options.urlOption === undefined ? {} : { urlOption: options.urlOption }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  };
   const events: JoinEvent[] = [];
   const sleeps: number[] = [];
   const proved: string[] = [];
@@ -173,6 +178,7 @@ function agent(
       return { claimTflops, measuredTflops: 2 * claimTflops, size, safetyFactor: 0.5 };
     },
     once: options.once ?? false,
+    ...(options.replace ? { replace: true } : {}),
     ...(options.claimTflops === undefined ? {} : { claimTflops: options.claimTflops }),
     ...(options.checkClaim ? { checkClaim: options.checkClaim } : {}),
     ...(options.certifyF16 ? { certifyF16: true } : {}),
@@ -250,6 +256,7 @@ describe('the worker agent', () => {
     expect(t.calls[1]).toEqual(['requestCertification', [0.01]]);
     expect(t.proved).toEqual(['c1']);
     expect(t.events.map((e) => e.event)).toEqual([
+      'joining',
       'joined',
       'claim',
       'challenge',
@@ -257,6 +264,7 @@ describe('the worker agent', () => {
       'verdict',
       'exiting',
     ]);
+    expect(t.events[0]).toEqual({ event: 'joining', gateway: 'http://gw/graphql', tries: ONCE_TRIES });
     expect(t.events.at(-2)).toMatchObject({ ok: true, measuredTflops: 0.02, status: 'CERTIFIED' });
     // Exiting, it says that the node, no longer heartbeating, will be lost (report.ts, ONCE_EXIT_LINE).
     expect(t.events.at(-1)).toEqual({ event: 'exiting', status: 'CERTIFIED' });
@@ -850,7 +858,7 @@ describe('the worker agent', () => {
       { once: true },
     );
     expect(await fine.run()).toBe(EXIT.ok);
-    expect(fine.events.map((e) => e.event)).toEqual(['joined', 'certified', 'exiting']);
+    expect(fine.events.map((e) => e.event)).toEqual(['joining', 'joined', 'certified', 'exiting']);
     const soon = new Date(NOW + 10 * 60_000).toISOString();
     const expiring = agent(
       [
@@ -929,6 +937,69 @@ describe('the worker agent', () => {
     expect(retries[0]!.error).toBe('the gateway at http://gw/graphql did not answer (ECONNREFUSED)');
     expect(t.sleeps).toEqual([1000, 2000, 4000, 1000, 1000]);
     expect(t.calls.filter(([c]) => c === 'joinSession')).toHaveLength(5);
+  });
+
+  it('--once at a gateway that takes connections but never answers: says what it waits for before the first try and at each retry; a worker without --once adds no line', async () => {
+    const silent = () => ({
+      call: 'joinSession' as const,
+      error: new GatewayUnavailableError(
+        'the gateway at http://gw/graphql did not answer (timed out)',
+        undefined,
+        'timed out',
+      ),
+    });
+    const t = agent(Array.from({ length: ONCE_TRIES }, silent), { once: true, timeoutMs: 30_000 });
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(t.events[0]).toEqual({
+      event: 'joining',
+      gateway: 'http://gw/graphql',
+      tries: ONCE_TRIES,
+      timeoutMs: 30_000,
+    });
+    const lines = t.events.map(formatEvent);
+    expect(lines[0]).toBe(
+      'joining the gateway at http://gw/graphql: waiting up to 30 s for its answer (--once: 4 tries at most while it cannot be reached)',
+    );
+    // One line a retry, each saying which try comes next and what it waits for; then the last line.
+    expect(lines.slice(1)).toEqual([
+      "the gateway at http://gw/graphql did not answer (timed out): retry 1 in 1.0 s (try 2 of 4, waiting up to 30 s for the gateway's answer)",
+      "the gateway at http://gw/graphql did not answer (timed out): retry 2 in 2.0 s (try 3 of 4, waiting up to 30 s for the gateway's answer)",
+      "the gateway at http://gw/graphql did not answer (timed out): retry 3 in 4.0 s (try 4 of 4, waiting up to 30 s for the gateway's answer)",
+      expect.stringMatching(
+        /^the gateway at http:\/\/gw\/graphql could not be reached in 4 tries \(timed out\)/,
+      ),
+    ]);
+    // A worker that keeps running logs one line a retry, as before: no joining line, nothing more said.
+    const serving = agent(
+      [...Array.from({ length: 6 }, silent), { call: 'joinSession', error: silent().error, stop: true }],
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(await serving.run()).toBe(EXIT.ok);
+    expect(serving.events.map((e) => e.event)).toEqual(Array.from({ length: 6 }, () => 'retry'));
+    for (const e of serving.events) expect(e).not.toHaveProperty('next');
+  });
+
+  it('--once: an answer without data or errors is said as what came back, not as a refusal with a made-up code', async () => {
+    const t = agent(
+      [
+        {
+          call: 'joinSession',
+          error: new GatewayRequestError(
+            'BAD_RESPONSE',
+            'the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
+          ),
+        },
+      ],
+      { once: true },
+    );
+    expect(await t.run()).toBe(EXIT.failed);
+    expect(t.events.at(-1)).toEqual({
+      event: 'error',
+      message:
+        'the gateway\'s answer could not be used: the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
+    });
   });
 
   it('--once: gives up on a gateway that cannot be reached after a few tries, saying what to check, exit 1', async () => {
@@ -1047,7 +1118,7 @@ describe('the worker agent', () => {
       expect(await t.run()).toBe(EXIT.usage);
       expect(t.calls).toHaveLength(1);
       expect(t.sleeps).toEqual([]);
-      expect(t.events).toEqual([
+      expect(t.events.filter((e) => e.event !== 'joining')).toEqual([
         {
           event: 'error',
           message:
@@ -1942,6 +2013,84 @@ describe('the worker agent', () => {
       expect(await rejoins.run()).toBe(EXIT.ok);
       expect(rejoins.calls.filter(([c]) => c === 'joinSession')).toHaveLength(2);
       expect(rejoins.events.some((e) => e.event === 'replaced')).toBe(false);
+    });
+  });
+
+  describe('--once beside a live worker: it takes nothing (exit 5) unless --replace; a plain join takes over', () => {
+    const live = () =>
+      new GatewayRequestError(
+        'ALREADY_EXISTS',
+        'node n1 has a live session started 2030-01-01T00:00:00.000Z',
+        'replace',
+        SESSION_LIVE,
+        {
+          code: 'ALREADY_EXISTS',
+          field: 'replace',
+          reason: SESSION_LIVE,
+          nodeId: 'n1',
+          sessionStartedAt: '2029-12-31T23:00:00.000Z',
+          lastHeartbeatAt: '2029-12-31T23:59:58.000Z',
+          heartbeatTimeoutMs: 20_000,
+        },
+      );
+
+    it('--once asks not to replace a live session; refused so, it says what runs and since when, and exits 5 having sent nothing more', async () => {
+      const t = agent([{ call: 'joinSession', error: live() }], { once: true });
+      expect(await t.run()).toBe(EXIT.busy);
+      expect(EXIT.busy).toBe(5);
+      expect(t.calls).toEqual([['joinSession', [undefined, { replace: false }]]]);
+      expect(t.left).toEqual([]);
+      expect(t.sleeps).toEqual([]);
+      expect(t.events).toEqual([
+        { event: 'joining', gateway: 'http://gw/graphql', tries: ONCE_TRIES },
+        {
+          event: 'busy',
+          message: 'node n1 has a live session started 2030-01-01T00:00:00.000Z',
+          nodeId: 'n1',
+          sessionStartedAt: '2029-12-31T23:00:00.000Z',
+          lastHeartbeatAt: '2029-12-31T23:59:58.000Z',
+        },
+      ]);
+    });
+
+    it('--once --replace, and a join without --once (a restarted worker), take the node over as before', async () => {
+      const replacing = agent(
+        [{ call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) }],
+        { once: true, replace: true },
+      );
+      expect(await replacing.run()).toBe(EXIT.ok);
+      expect(replacing.calls).toEqual([['joinSession', [undefined]]]);
+      const restarted = agent([{ call: 'joinSession', result: session(), stop: true }]);
+      expect(await restarted.run()).toBe(EXIT.ok);
+      expect(restarted.calls[0]).toEqual(['joinSession', [undefined]]);
+    });
+
+    it('--once that joined, its session lost since, joins again taking back its own session (not refused by its own heartbeats)', async () => {
+      const t = agent(
+        [
+          { call: 'joinSession', result: session() },
+          { call: 'requestCertification', result: ticket('c1') },
+          {
+            call: 'commitChallenge',
+            error: new GatewayRequestError('NOT_FOUND', 'challenge c1 counts no more', 'challengeId'),
+          },
+          {
+            call: 'heartbeat',
+            error: new GatewayRequestError(
+              'NOT_FOUND',
+              "session s1 is not the node's current one",
+              'sessionId',
+            ),
+          },
+          { call: 'joinSession', result: session({ sessionId: 's2' }), stop: true },
+        ],
+        { once: true },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      expect(t.calls.filter(([c]) => c === 'joinSession')).toEqual([
+        ['joinSession', [undefined, { replace: false }]],
+        ['joinSession', [undefined]],
+      ]);
     });
   });
 });

@@ -8,7 +8,9 @@
  * gateway refuses or that is far above what this GPU measures (checked before joining), or a
  * gateway URL that answers 404 (exit 2: no retry of either can succeed); another worker joining
  * as the node ends it (exit 4: joining again would take the node back, and the two would replace
- * each other for ever); a stop signal ends it cleanly (exit 0), leaving the session
+ * each other for ever); with --once, a session another worker keeps live ends it untouched (exit 5:
+ * a check or a one-shot certification must not take a selling node's session, unless --replace);
+ * a stop signal ends it cleanly (exit 0), leaving the session
  * (leaveSession) so that the node stops selling now rather than a heartbeat window later.
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
@@ -19,6 +21,7 @@ import { EXIT } from '../cli/exit-codes';
 import { abortableSleep, AgentOptions, Proof, UNKNOWN_STATUS, Verdict } from './agent.ports';
 import { Backoff, ONCE_TRIES } from './backoff';
 import { ClaimMeasurement, claimToState } from './claim';
+import type { JoinEvent } from './report';
 import {
   ChallengeFailedError,
   ChallengeTicket,
@@ -38,6 +41,12 @@ export { EXIT };
  * (the gateway's workers.resolver.ts). The newest join holds a node; the worker replaced stops.
  */
 export const SESSION_REPLACED = 'SESSION_REPLACED';
+
+/**
+ * joinSession's ALREADY_EXISTS reason when it was asked not to replace (--once) and another worker
+ * keeps the node's session live (the gateway's workers/live-session.ts).
+ */
+export const SESSION_LIVE = 'SESSION_LIVE';
 
 /** The reason of the verdict the agent gives itself for a challenge it did not answer (BadChallengeError). */
 export const NOT_ANSWERED = 'NOT_ANSWERED';
@@ -155,10 +164,25 @@ export class WorkerAgent {
     // The session last joined: left when the agent is stopped (one lost or replaced since is
     // refused NOT_FOUND, which changes nothing).
     let joined: WorkerSession | undefined;
+    // --once waits for the gateway's answer saying so, and what for: a gateway that takes
+    // connections but never answers kept it silent for a request's timeout per try.
+    if (this.o.once && !this.stopped)
+      this.o.report({
+        event: 'joining',
+        gateway: this.o.client.url,
+        tries: ONCE_TRIES,
+        ...(this.o.client.timeoutMs === undefined ? {} : { timeoutMs: this.o.client.timeoutMs }),
+      });
     while (!this.stopped) {
       try {
         const sent = this.clock();
-        const session = await this.o.client.joinSession(this.o.adapter);
+        // --once leaves a session another worker keeps live alone (unless --replace); once this
+        // agent has joined, a join again takes back its own session (one another worker took
+        // since ends it first, exit 4).
+        const session =
+          this.o.once && !this.o.replace && !joined
+            ? await this.o.client.joinSession(this.o.adapter, { replace: false })
+            : await this.o.client.joinSession(this.o.adapter);
         this.lastBeatAt = sent;
         joined = session;
         this.unavailable = 0;
@@ -176,6 +200,10 @@ export class WorkerAgent {
           this.o.report({ event: 'refused', message: error.message, gateway: this.o.client.url });
           return EXIT.refused;
         }
+        if (error instanceof GatewayRequestError && error.reason === SESSION_LIVE) {
+          this.o.report(busyEvent(error));
+          return EXIT.busy;
+        }
         if (error instanceof ClaimRefusedError || error instanceof GatewayUrlError) {
           this.o.report({ event: 'error', message: error.message });
           return EXIT.usage;
@@ -185,16 +213,34 @@ export class WorkerAgent {
           return EXIT.failed;
         }
         if (this.o.once && error instanceof GatewayRequestError && !RETRIED_CODES.has(error.code)) {
-          this.o.report({ event: 'error', message: `the gateway refused: ${error.code}: ${error.message}` });
+          // An answer that is no answer (BAD_RESPONSE) said as such: nothing refused anything.
+          const message =
+            error.code === 'BAD_RESPONSE'
+              ? `the gateway's answer could not be used: ${error.message}`
+              : `the gateway refused: ${error.code}: ${error.message}`;
+          this.o.report({ event: 'error', message });
           return EXIT.failed;
         }
         if (!(error instanceof GatewayUnavailableError || error instanceof GatewayRequestError)) throw error;
         const { attempt, delayMs } = this.retryDelay(error);
         const what =
           error instanceof GatewayRequestError
-            ? `the gateway refused (${error.code}: ${error.message})`
+            ? error.code === 'BAD_RESPONSE'
+              ? `the gateway's answer could not be used (${error.message})`
+              : `the gateway refused (${error.code}: ${error.message})`
             : error.message;
-        this.o.report({ event: 'retry', attempt, delayMs, error: what });
+        // --once says which try comes next, and how long it waits for an answer: one line a try.
+        const next =
+          this.o.once && error instanceof GatewayUnavailableError
+            ? {
+                next: {
+                  attempt: this.unavailable + 1,
+                  of: ONCE_TRIES,
+                  ...(this.o.client.timeoutMs === undefined ? {} : { timeoutMs: this.o.client.timeoutMs }),
+                },
+              }
+            : {};
+        this.o.report({ event: 'retry', attempt, delayMs, error: what, ...next });
         await this.sleep(delayMs, this.o.signal);
       }
     }
@@ -762,6 +808,24 @@ export class WorkerAgent {
     );
     return this.certifiedUntil - this.now() < renewBefore;
   }
+}
+
+/** What a join refused SESSION_LIVE reports: when the live session started and last beat, as the gateway said. */
+function busyEvent(error: GatewayRequestError): JoinEvent {
+  const at = (name: string) => {
+    const value = error.extensions[name];
+    return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : undefined;
+  };
+  const nodeId = typeof error.extensions['nodeId'] === 'string' ? error.extensions['nodeId'] : undefined;
+  const sessionStartedAt = at('sessionStartedAt');
+  const lastHeartbeatAt = at('lastHeartbeatAt');
+  return {
+    event: 'busy',
+    message: error.message,
+    ...(nodeId ? { nodeId } : {}),
+    ...(sessionStartedAt ? { sessionStartedAt } : {}),
+    ...(lastHeartbeatAt ? { lastHeartbeatAt } : {}),
+  };
 }
 
 /** How capacity sizes a challenge from its claim, as the session states it. */

@@ -10,7 +10,7 @@ import {
   GatewayUnavailableError,
   GatewayUrlError,
 } from './client';
-import { JoinSessionDocument } from './gateway/operations.generated';
+import { JoinSessionDocument, JoinSessionUnlessLiveDocument } from './gateway/operations.generated';
 
 type Handler = (
   body: { query: string; variables: Record<string, unknown> },
@@ -87,6 +87,54 @@ describe('the gateway client', () => {
     expect(seen[0]!.body.query).toMatch(
       /joinSession\(adapter: \$adapter\)[\s\S]*fragment Session on WorkerSession/,
     );
+  });
+
+  it("joins without taking a live session when asked (--once): the operation with replace: false, its refusal's extensions kept", async () => {
+    handler = json(200, { data: { joinSession: session } });
+    expect(await client().joinSession('llvmpipe', { replace: false })).toEqual(session);
+    expect(seen[0]!.body.query).toBe(JoinSessionUnlessLiveDocument.toString());
+    expect(seen[0]!.body.query).toMatch(/joinSession\(adapter: \$adapter, replace: false\)/);
+    expect(seen[0]!.body.variables).toEqual({ adapter: 'llvmpipe' });
+    // Replacing (the default) sends the operation without the argument, which every gateway knows.
+    await client().joinSession('llvmpipe', { replace: true });
+    expect(seen[1]!.body.query).toBe(JoinSessionDocument.toString());
+    expect(seen[1]!.body.query).not.toMatch(/replace/);
+    const extensions = {
+      code: 'ALREADY_EXISTS',
+      field: 'replace',
+      reason: 'SESSION_LIVE',
+      nodeId: 'n1',
+      sessionStartedAt: '2030-01-01T00:00:00.000Z',
+      lastHeartbeatAt: '2030-01-01T01:00:00.000Z',
+    };
+    handler = json(200, { errors: [{ message: 'node n1 has a live session', extensions }], data: null });
+    await expect(client().joinSession(undefined, { replace: false })).rejects.toMatchObject({
+      name: 'GatewayRequestError',
+      code: 'ALREADY_EXISTS',
+      field: 'replace',
+      reason: 'SESSION_LIVE',
+      extensions,
+    });
+  });
+
+  it('says what came back when an answer holds neither data nor errors, with no code the gateway never sent', async () => {
+    for (const [status, body, code, says] of [
+      [200, { data: null }, 'BAD_RESPONSE', /answered HTTP 200 with no data and no errors: \{"data":null\}$/],
+      [200, {}, 'BAD_RESPONSE', /answered HTTP 200 with no data and no errors: \{\}$/],
+      [400, { data: null }, 'HTTP_400', /answered HTTP 400 with no data and no errors: \{"data":null\}$/],
+    ] as const) {
+      handler = json(status, body);
+      const error = await client()
+        .joinSession()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayRequestError);
+      expect(error).toMatchObject({ code, message: expect.stringMatching(says) });
+      expect((error as Error).message).toContain(`the gateway at ${url} answered`);
+    }
+    handler = json(200, { data: null, padding: 'x'.repeat(500) });
+    await expect(client().joinSession()).rejects.toMatchObject({
+      message: expect.stringMatching(/… \(\d+ characters\)$/),
+    });
   });
 
   it('sends certification messages as JSON values and reads the answers', async () => {

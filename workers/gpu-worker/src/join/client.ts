@@ -23,6 +23,7 @@ import {
   type HeartbeatMutation,
   JoinSessionDocument,
   type JoinSessionMutation,
+  JoinSessionUnlessLiveDocument,
   LeaveSessionDocument,
   type LeaveSessionMutation,
   RequestCertificationDocument,
@@ -118,8 +119,10 @@ export class GatewayRequestError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
-    /** The gateway's `extensions.reason`, where it gave one (SESSION_REPLACED). */
+    /** The gateway's `extensions.reason`, where it gave one (SESSION_REPLACED, SESSION_LIVE). */
     readonly reason?: string,
+    /** The error's other extensions (SESSION_LIVE's sessionStartedAt and lastHeartbeatAt, …), as the gateway sent them. */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'GatewayRequestError';
@@ -165,7 +168,8 @@ export interface ClientOptions {
 }
 
 export class GatewayClient {
-  private readonly timeoutMs: number;
+  /** How long a request waits for the gateway's answer (a --once worker says so as it waits). */
+  readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
   /** `--gateway`, or `GPUX_GATEWAY_URL` or `GPUX_GATEWAY_PORT` when the URL came from the environment. */
   readonly urlOption: string;
@@ -261,24 +265,36 @@ export class GatewayClient {
         message,
         typeof first.extensions?.field === 'string' ? first.extensions.field : undefined,
         typeof first.extensions?.reason === 'string' ? first.extensions.reason : undefined,
+        isObject(first.extensions) ? first.extensions : {},
       );
     }
+    // No errors, and no data either: said as it came (a 4xx's status; a 200 answering no data is
+    // no GraphQL server's answer, a proxy's or a stub's perhaps), not as a code the gateway never sent.
     if (response.status >= 400 || typeof body.data !== 'object' || body.data === null) {
       throw new GatewayRequestError(
-        `HTTP_${response.status}`,
-        `the gateway answered HTTP ${response.status} without data`,
+        response.status >= 400 ? `HTTP_${response.status}` : 'BAD_RESPONSE',
+        `the gateway at ${this.url} answered HTTP ${response.status} with ${withoutData(text)}`,
       );
     }
     return body.data as T;
   }
 
-  /** `adapter`: the GPU as its adapter describes itself, sent as one line the gateway takes (adapterLine). */
-  async joinSession(adapter?: string): Promise<WorkerSession> {
+  /**
+   * `adapter`: the GPU as its adapter describes itself, sent as one line the gateway takes
+   * (adapterLine). `replace` false: a session another worker keeps live is not taken (the gateway
+   * refuses ALREADY_EXISTS, reason SESSION_LIVE); true or absent, the join takes the node, as every
+   * gateway's does (the document without the argument, which an older gateway would not know).
+   */
+  async joinSession(
+    adapter?: string,
+    { replace = true }: { replace?: boolean } = {},
+  ): Promise<WorkerSession> {
     let data: JoinSessionMutation;
+    const variables = { adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null) };
     try {
-      data = await this.request(JoinSessionDocument, {
-        adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null),
-      });
+      data = replace
+        ? await this.request(JoinSessionDocument, variables)
+        : await this.request(JoinSessionUnlessLiveDocument, variables);
     } catch (error) {
       // Joining asks nothing but the credential: FORBIDDEN here is the credential's (a key that is
       // not a node's, "this operation is for worker keys"; a node's revoked credential), and no
@@ -357,6 +373,14 @@ function retryAfterOf(response: Response, errors: readonly GraphQLError[]): numb
   if ((response.status === 429 || response.status === 503) && header && /^\d+$/.test(header))
     ms = Math.max(ms, Number(header) * 1000);
   return ms > 0 ? ms : undefined;
+}
+
+/** What an answer without data or errors held, as a message says it: its body, cut short, or that it was empty. */
+function withoutData(text: string): string {
+  const body = text.trim();
+  if (!body) return 'an empty body (no data, no errors)';
+  const shown = body.length > 200 ? `${body.slice(0, 200)}… (${body.length} characters)` : body;
+  return `no data and no errors: ${shown}`;
 }
 
 function describeFetchError(error: unknown): string {

@@ -178,6 +178,7 @@ export async function runJoin(
         adapter: gpu.adapter.description || gpu.adapter.device,
         certifyF16: options.f16,
         once: options.once,
+        replace: options.replace,
         report,
         signal: controller.signal,
       });

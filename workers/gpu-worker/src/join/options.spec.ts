@@ -10,6 +10,7 @@ describe('join options', () => {
         gateway: DEFAULT_GATEWAY,
         credential: { env: 'gpxn_from-env' },
         once: false,
+        replace: false,
         f16: false,
         json: false,
       },
@@ -28,6 +29,7 @@ describe('join options', () => {
           '--claim-tflops',
           '0.025',
           '--once',
+          '--replace',
           '--f16',
           '--json',
         ],
@@ -40,6 +42,7 @@ describe('join options', () => {
         credential: { file: '/etc/gpux/node' },
         claimTflops: 0.025,
         once: true,
+        replace: true,
         f16: true,
         json: true,
       },
@@ -158,7 +161,7 @@ describe('join options', () => {
     [
       ['--retry'],
       env,
-      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --f16, --json; see gpu-worker join --help\)$/,
+      /^unknown option --retry for join \(options: --gateway URL, --credential-file FILE, --claim-tflops X, --adapter ADAPTER, --dawn-toggles NAME,NAME,…, --once, --replace, --f16, --json; see gpu-worker join --help\)$/,
     ],
     [['node-1'], env, /^unexpected argument "node-1" for join \(options: /],
   ])('%j (env %j) is refused with one line that says what to fix', (args, environment, message) => {

@@ -20,8 +20,10 @@ export interface JoinOptions extends AdapterOption {
   claimTflops?: number;
   /** Dawn toggles for the process's instance (--dawn-toggles, GPUX_DAWN_TOGGLES); absent: none. */
   dawnToggles?: DawnToggles;
-  /** Certify (when needed) and exit: 0 certified, 1 not. */
+  /** Certify (when needed) and exit: 0 certified, 1 not, 5 another worker keeps the node's session live. */
   once: boolean;
+  /** With --once, take the node's session even from a live worker (which then stops, exit 4). */
+  replace: boolean;
   /** Also certify f16, apart, after each f32 certification. */
   f16: boolean;
   json: boolean;
@@ -174,6 +176,7 @@ export function parseJoinArgs(
       ...adapter.option,
       ...toggles.option,
       once: values['once'] === true,
+      replace: values['replace'] === true,
       f16: values['f16'] === true,
       json: values['json'] === true,
     },

@@ -124,6 +124,25 @@ describe('join output', () => {
     ]);
   });
 
+  it('says, on stderr in one line, that --once left a live worker alone: what runs, since when, and what to do', () => {
+    const t = capture(false);
+    t.report({
+      event: 'busy',
+      message: 'node n1 has a live session',
+      nodeId: 'n1',
+      sessionStartedAt: '2030-01-01T00:00:00.000Z',
+      lastHeartbeatAt: '2030-01-01T01:00:00.000Z',
+    });
+    expect(t.out).toEqual([]);
+    expect(t.err).toEqual([
+      'gpu-worker: another worker runs as node n1 (its session live since 2030-01-01T00:00:00.000Z, last heartbeat 2030-01-01T01:00:00.000Z): --once takes no live session, so nothing changed and that worker keeps the node (exit 5). To run --once, stop that worker first; or pass --replace to take the node over (that worker then stops, exit 4)',
+    ]);
+    // What an older gateway's refusal left unsaid is left out, not guessed.
+    expect(formatEvent({ event: 'busy', message: 'live' })).toMatch(
+      /^another worker runs as this node \(its session live\): --once takes no live session/,
+    );
+  });
+
   it('says a stop, and a second signal that exits at once', () => {
     expect(formatEvent({ event: 'stopped', signal: 'SIGTERM' })).toBe('stopped (SIGTERM)');
     expect(formatEvent({ event: 'stopped', signal: 'SIGINT', exitCode: 130 })).toBe(

@@ -122,8 +122,38 @@ export type JoinEvent =
       sessionId: string;
       nodeId: string;
     }
+  | {
+      /**
+       * --once, without --replace: another worker keeps the node's session live (it heartbeats),
+       * so this one took nothing and exits 5; the gateway's refusal, and when that session started
+       * and last beat, where it said.
+       */
+      event: 'busy';
+      /** The gateway's refusal. */
+      message: string;
+      nodeId?: string;
+      sessionStartedAt?: string;
+      lastHeartbeatAt?: string;
+    }
   | { event: 'status'; status: string }
-  | { event: 'retry'; attempt: number; delayMs: number; error: string }
+  | {
+      event: 'retry';
+      attempt: number;
+      delayMs: number;
+      error: string;
+      /** --once, the gateway unavailable: the try that comes next, of how many, and how long it waits for an answer. */
+      next?: { attempt: number; of: number; timeoutMs?: number };
+    }
+  | {
+      /**
+       * --once, about to join: the gateway asked, how long each try waits for its answer, and how
+       * many tries it makes (a gateway that takes connections and never answers is waited for).
+       */
+      event: 'joining';
+      gateway: string;
+      tries: number;
+      timeoutMs?: number;
+    }
   | {
       event: 'refused';
       message: string;
@@ -148,6 +178,9 @@ export const ONCE_EXIT_LINE =
 /** What a refused credential prints, naming the gateway that refused it (--gateway, GPUX_GATEWAY_URL). */
 export const refusedLine = (gateway: string) =>
   `gpu-worker: the node credential was refused by the gateway at ${gateway} (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node`;
+
+/** Milliseconds as whole seconds, or with a decimal below 10 s. */
+const seconds = (ms: number) => (ms >= 10_000 ? String(Math.round(ms / 1000)) : (ms / 1000).toFixed(1));
 
 const tflops = (x: number | null | undefined) =>
   x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2);
@@ -204,10 +237,21 @@ export function formatEvent(e: JoinEvent): string {
         : `left session ${e.sessionId}: node ${e.status ?? 'UNKNOWN'}`;
     case 'replaced':
       return `another worker joined as node ${e.nodeId}: its session replaced this one's (${e.sessionId}), and the newest join holds a node, so this worker stops (exit 4) rather than take the node back; run one worker per node`;
+    case 'busy': {
+      const since = e.sessionStartedAt ? ` since ${e.sessionStartedAt}` : '';
+      const beat = e.lastHeartbeatAt ? `, last heartbeat ${e.lastHeartbeatAt}` : '';
+      return `another worker runs as ${e.nodeId ? `node ${e.nodeId}` : 'this node'} (its session live${since}${beat}): --once takes no live session, so nothing changed and that worker keeps the node (exit 5). To run --once, stop that worker first; or pass --replace to take the node over (that worker then stops, exit 4)`;
+    }
     case 'status':
       return `node status: ${e.status}`;
-    case 'retry':
-      return `${e.error}: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s`;
+    case 'retry': {
+      const next = e.next
+        ? ` (try ${e.next.attempt} of ${e.next.of}${e.next.timeoutMs === undefined ? '' : `, waiting up to ${seconds(e.next.timeoutMs)} s for the gateway's answer`})`
+        : '';
+      return `${e.error}: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s${next}`;
+    }
+    case 'joining':
+      return `joining the gateway at ${e.gateway}${e.timeoutMs === undefined ? '' : `: waiting up to ${seconds(e.timeoutMs)} s for its answer`} (--once: ${e.tries} tries at most while it cannot be reached)`;
     case 'refused':
       return refusedLine(e.gateway);
     case 'error':
@@ -234,6 +278,7 @@ export function consoleReporter(
       event.event === 'retry' ||
       event.event === 'error' ||
       event.event === 'replaced' ||
+      event.event === 'busy' ||
       (event.event === 'left' && event.error !== undefined)
     )
       err(`gpu-worker: ${formatEvent(event)}`);

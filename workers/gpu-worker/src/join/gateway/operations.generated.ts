@@ -78,6 +78,26 @@ export type JoinSessionMutation = {
   } | null;
 };
 
+export type JoinSessionUnlessLiveMutationVariables = Exact<{
+  adapter?: string | null | undefined;
+}>;
+
+export type JoinSessionUnlessLiveMutation = {
+  joinSession: {
+    sessionId: string;
+    nodeId: string;
+    status: NodeStatus;
+    heartbeatIntervalMs: number;
+    challengeSize: number;
+    challengeMaxSize: number;
+    challengeProductMs: number;
+    spotChallengeSize: number | null;
+    precision: Precision;
+    certifiedUntil: string | null;
+    requiredTflops: number | null;
+  } | null;
+};
+
 export type RequestCertificationMutationVariables = Exact<{
   t: number;
   p?: Precision;
@@ -204,6 +224,28 @@ export const JoinSessionDocument = new TypedDocumentString<
 >(`
     mutation JoinSession($adapter: String) {
   joinSession(adapter: $adapter) {
+    ...Session
+  }
+}
+    fragment Session on WorkerSession {
+  sessionId
+  nodeId
+  status
+  heartbeatIntervalMs
+  challengeSize
+  challengeMaxSize
+  challengeProductMs
+  spotChallengeSize
+  precision
+  certifiedUntil
+  requiredTflops
+}`);
+export const JoinSessionUnlessLiveDocument = new TypedDocumentString<
+  JoinSessionUnlessLiveMutation,
+  JoinSessionUnlessLiveMutationVariables
+>(`
+    mutation JoinSessionUnlessLive($adapter: String) {
+  joinSession(adapter: $adapter, replace: false) {
     ...Session
   }
 }
