@@ -72,6 +72,13 @@ pid_alive() {
   return 1
 }
 
+# Starts a service's or the worker's log afresh, keeping the one before as <log>.1: after a crash
+# (kill -9, OOM) the restart (`npm start -- --detach`) would otherwise truncate the only record of
+# why the instance stopped. One generation: the log of the restart before that is dropped.
+fresh_log() {
+  if [ -s "$1" ]; then mv -f "$1" "$1.1"; fi
+  : >"$1"
+}
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

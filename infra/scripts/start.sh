@@ -187,6 +187,7 @@ for entry in "${SERVICES[@]}"; do
   name=${entry%%:*}; port=${entry##*:}
   if pid_alive "$PIDS_DIR/$name.pid" "$RUN_MARKER services/$name"; then say "$name already running"; continue; fi
   port_open "$port" && die "$(port_taken "$name" "$port")"
+  fresh_log "$LOGS_DIR/$name.log"
   HOST=127.0.0.1 PORT=$port nohup node infra/runtime/run.js "services/$name" >"$LOGS_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/$name.pid"
 done
@@ -221,6 +222,7 @@ GATEWAY_URL="$gateway_url" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \
 # One worker: this machine's adapter joins as the demo's local node and certifies it through a
 # real challenge, then heartbeats (and reconnects by itself if the gateway goes away).
 if [ -s "$credential_file" ] && ! pid_alive "$PIDS_DIR/gpu-worker.pid" "$RUN_MARKER workers/gpu-worker"; then
+  fresh_log "$LOGS_DIR/gpu-worker.log"
   GPUX_GATEWAY_URL="$gateway_url" nohup node infra/runtime/run.js workers/gpu-worker join \
     --credential-file "$credential_file" >"$LOGS_DIR/gpu-worker.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/gpu-worker.pid"

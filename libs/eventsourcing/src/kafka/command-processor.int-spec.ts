@@ -797,8 +797,9 @@ describe('command processing on Kafka', () => {
     }
   });
 
-  it('dead-letters a malformed command and a decider that throws, answers each UNPROCESSABLE with its dead letter, and goes on with the next', async () => {
+  it('dead-letters a malformed command and a decider that throws, answers each UNPROCESSABLE with its dead letter, logs each, and goes on with the next', async () => {
     const ns = await namespaceWithTopics();
+    const warned = jest.spyOn(Logger.prototype, 'warn');
     const p = processor(ns);
     await p.start();
     try {
@@ -856,9 +857,30 @@ describe('command processing on Kafka', () => {
         throwing.headers![HEADERS.idempotencyKey]!.toString(),
       );
       expect(new Set(events.map((e) => e.headers[HEADERS.id])).size).toBe(5);
+      // An operator learns of each from the service's log too, with where it is and how to read it.
+      const lines = warned.mock.calls
+        .map(([line]) => line as Record<string, unknown>)
+        .filter((line) => String(line?.['msg']).startsWith('command dead-lettered'));
+      expect(lines).toEqual(
+        dead.map((d) =>
+          expect.objectContaining({
+            reason: expect.any(String),
+            error: d.headers[DEAD_LETTER_HEADERS.reason],
+            deadLetter: `${d.headers[DEAD_LETTER_HEADERS.topic]}:${d.headers[DEAD_LETTER_HEADERS.partition]}:${d.headers[DEAD_LETTER_HEADERS.offset]}`,
+            todo: expect.stringContaining('node infra/scripts/dead-letters.js settlement'),
+          }),
+        ),
+      );
+      expect(lines.map((l) => [l['reason'], l['commandType']])).toEqual([
+        ['undecodable', 'settlement.OpenAccount'],
+        ['undecodable', 'settlement.Teleport'],
+        ['decider_failed', 'settlement.Withdraw'],
+      ]);
+      expect(lines[2]).toMatchObject({ correlation_id: expect.any(String) });
       await settle(1_000);
       expect(await outcomes(ns, 5)).toHaveLength(5);
     } finally {
+      warned.mockRestore();
       await p.stop();
     }
   });
@@ -1104,6 +1126,46 @@ describe('command processing on Kafka', () => {
       expect(commands.filter((c) => c.headers[HEADERS.source] === 'pm.welcome-credit')).toHaveLength(20);
     } finally {
       await p.stop();
+    }
+  });
+
+  it('dead-letters an event a process manager cannot read, logs where it is and how to read it', async () => {
+    const ns = await namespaceWithTopics();
+    const warned = jest.spyOn(Logger.prototype, 'warn');
+    const runner = welcomeRunner(ns);
+    try {
+      await producer.send({
+        topic: topic('settlement', 'events', ns).name,
+        messages: [{ key: 'pm-poison', value: 'not an event', partition: 0 }],
+      });
+      await runner.start();
+      const dead = await readTopic(
+        kafka,
+        topic('settlement', 'dead-letter', ns).name,
+        (rs) => rs.length >= 1,
+      );
+      await waitUntil(
+        'the dead letter to be logged',
+        () =>
+          warned.mock.calls.some(([l]) =>
+            String((l as Record<string, unknown>)?.['msg']).startsWith('event dead-lettered'),
+          ),
+        10_000,
+      );
+      const lines = warned.mock.calls
+        .map(([line]) => line as Record<string, unknown>)
+        .filter((line) => String(line?.['msg']).startsWith('event dead-lettered'));
+      expect(lines).toEqual([
+        expect.objectContaining({
+          reason: 'unreadable_event',
+          error: dead[0]!.headers[DEAD_LETTER_HEADERS.reason],
+          deadLetter: `${topic('settlement', 'events', ns).name}:0:0`,
+          todo: expect.stringContaining('node infra/scripts/dead-letters.js settlement'),
+        }),
+      ]);
+    } finally {
+      warned.mockRestore();
+      await runner.stop();
     }
   });
 

@@ -310,6 +310,8 @@ export class PartitionWorker {
     const dead: Message[] = [];
     /** Counted once the transaction commits: why each dead letter, and each command's outcome. */
     const deadReasons: DeadLetterReason[] = [];
+    /** One warning per dead letter, logged once its transaction commits (an aborted one is read again). */
+    const deadLines: Record<string, unknown>[] = [];
     const tally: [string, CommandOutcomeKind, string][] = [];
     /** The outcome events, only when a service observes them. */
     const committed: Envelope[] = [];
@@ -331,6 +333,20 @@ export class PartitionWorker {
     ) => {
       dead.push(deadLetter(message, from, reason));
       deadReasons.push(why);
+      // What the headers say of a command that did not decode (its type, its conversation) helps find it.
+      const said = command ?? this.headersOf(message);
+      deadLines.push({
+        msg: 'command dead-lettered: its caller was answered UNPROCESSABLE',
+        reason: why,
+        error: reason.slice(0, 1000),
+        commandType: typeof said?.type === 'string' ? said.type.slice(0, 200) : null,
+        deadLetter: deadLetterReference(from, message.offset),
+        ...(typeof said?.correlationId === 'string'
+          ? { correlation_id: said.correlationId.slice(0, 200) }
+          : {}),
+        ...(said ? traceIdsOf(said) : {}),
+        todo: `read it with: node infra/scripts/dead-letters.js ${this.ctx.service} (docs/operations.md, "Dead letters")`,
+      });
       // Only a command that decoded and is handled here has a type from a known set.
       tally.push([
         command && this.byCommand.has(command.type) ? command.type : 'unknown',
@@ -623,6 +639,7 @@ export class PartitionWorker {
     for (const span of spans) span.end();
     for (const [type, kind, code] of tally) metrics.outcome(type, kind, code);
     for (const why of deadReasons) metrics.deadLettered(topics.deadLetter, why);
+    for (const line of deadLines) this.logger.warn(line);
     if (committed.length) metrics.eventsCommitted?.(committed);
     // Only a committed transaction changes the state this worker decides from.
     for (const [k, v] of pending) this.states.set(k, v);

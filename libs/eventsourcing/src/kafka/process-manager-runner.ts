@@ -8,7 +8,7 @@ import { consumerTiming } from './consumer-timing';
 import { ConsumerDown, ConsumerRevival, ConsumerRevivalOptions } from './consumer-revival';
 import { ProcessManager } from '../domain/process-manager';
 import { fromKafka, toKafka, TRANSACTION_RETRY, whileConcurrent } from './codec';
-import { deadLetter } from './dead-letter';
+import { DEAD_LETTER_HEADERS, deadLetter } from './dead-letter';
 import { emittedCommands, reactedInline } from './reactions';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
 
@@ -220,10 +220,27 @@ export class ProcessManagerRunner {
         metrics.transactionCommitted('process_manager');
         for (const span of spans) span.end();
         for (let i = 0; i < dead.length; i++) metrics.deadLettered(this.deadLetter, 'unreadable_event');
+        for (const letter of dead) this.logger.warn(this.deadLine(letter));
         resolveOffset(last);
         if (caughtUp) this.passBy(consumer, batch.partition);
       },
     });
+  }
+
+  /** The warning an operator reads for one event dead-lettered: where it is, why, and how to read it. */
+  private deadLine(letter: Message): Record<string, unknown> {
+    const h = (letter.headers ?? {}) as Record<string, unknown>;
+    const text = (name: string) => {
+      const v = h[name];
+      return Buffer.isBuffer(v) ? v.toString() : typeof v === 'string' ? v : undefined;
+    };
+    return {
+      msg: 'event dead-lettered: this process manager cannot read it, and reacts to the next',
+      reason: 'unreadable_event',
+      error: text(DEAD_LETTER_HEADERS.reason),
+      deadLetter: `${text(DEAD_LETTER_HEADERS.topic)}:${text(DEAD_LETTER_HEADERS.partition)}:${text(DEAD_LETTER_HEADERS.offset)}`,
+      todo: `read it with: node infra/scripts/dead-letters.js ${this.options.to} (docs/operations.md, "Dead letters")`,
+    };
   }
 
   /** The partitions this runner stopped reading: their writers react inline (passBy). */

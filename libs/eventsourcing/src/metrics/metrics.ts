@@ -15,6 +15,15 @@ export type DeadLetterReason =
   /** A process manager could not read or react to an event. */
   | 'unreadable_event';
 
+/** Why a command processor dead-letters a command, for series that exist at 0 before the first. */
+export const COMMAND_DEAD_LETTER_REASONS = [
+  'undecodable',
+  'not_handled',
+  'invalid_outcome',
+  'decider_failed',
+  'outcome_too_large',
+] as const satisfies readonly DeadLetterReason[];
+
 /** What became of a command: accepted, rejected with a code, dead-lettered (UNPROCESSABLE), or a retry of one already answered. */
 export type CommandOutcomeKind = 'accepted' | 'rejected' | 'unprocessable' | 'duplicate';
 

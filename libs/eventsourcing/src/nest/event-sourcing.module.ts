@@ -17,6 +17,7 @@ import type { ProcessManager } from '../domain/process-manager';
 import { DeciderRegistration, ServiceTopics } from '../kafka/worker-context';
 import { provisionTopics } from '../kafka/provisioning';
 import { eventSourcingMetrics } from './metrics';
+import { COMMAND_DEAD_LETTER_REASONS } from '../metrics/metrics';
 
 export interface EventSourcingOptions {
   service: EventSourcedService;
@@ -76,7 +77,14 @@ export class EventSourcingHost implements OnModuleInit, OnApplicationBootstrap, 
     private readonly readiness: Readiness,
   ) {
     this.logger = new Logger(`${options.service}.eventsourcing`);
-    const metrics = eventSourcingMetrics(serviceMetrics, options.observeEvents?.(serviceMetrics));
+    const deadLetter = (s: EventSourcedService) => topic(s, 'dead-letter', options.namespace).name;
+    const metrics = eventSourcingMetrics(serviceMetrics, options.observeEvents?.(serviceMetrics), [
+      { topic: deadLetter(options.service), reasons: COMMAND_DEAD_LETTER_REASONS },
+      ...[...new Set((options.processManagers ?? []).map((pm) => pm.to))].map((to) => ({
+        topic: deadLetter(to),
+        reasons: ['unreadable_event'] as const,
+      })),
+    ]);
     this.processor = new CommandProcessor({
       kafka: kafka.kafka,
       service: options.service,

@@ -1,6 +1,6 @@
 import type { Envelope } from '@gpux/contracts';
 import { readForScrape, ServiceMetrics } from '@gpux/platform';
-import type { EventSourcingMetrics } from '../metrics/metrics';
+import type { DeadLetterReason, EventSourcingMetrics } from '../metrics/metrics';
 import type { PartitionLag } from '../redis/lag';
 import type { StoppedPartition } from '../redis/options';
 
@@ -8,10 +8,14 @@ import type { StoppedPartition } from '../redis/options';
  * The library's figures on a service's Prometheus registry (docs/operations.md, metrics). Labels
  * are command and event types, codes, topics, partitions and projection names: never an id.
  * `observe` receives the events a partition worker committed (a service's own counters).
+ * `deadLetters`, what the service may dead-letter (its command processor's topic and reasons, its
+ * process managers' topics with `unreadable_event`), is shown at 0 from the start: a series that
+ * first appears at 1 shows no `increase()`, so an alert on it would miss the first dead letter.
  */
 export function eventSourcingMetrics(
   metrics: ServiceMetrics,
   observe?: (events: readonly Envelope[]) => void,
+  deadLetters: readonly { topic: string; reasons: readonly DeadLetterReason[] }[] = [],
 ): EventSourcingMetrics {
   const decisions = metrics.histogram<'command_type'>({
     name: 'gpux_command_decision_seconds',
@@ -38,11 +42,13 @@ export function eventSourcingMetrics(
     help: 'Steps of Kafka transactions tried again while the coordinator finished the previous one, by writer',
     labelNames: ['component'],
   });
-  const deadLetters = metrics.counter<'topic' | 'reason'>({
+  const deadLettered = metrics.counter<'topic' | 'reason'>({
     name: 'gpux_dead_letters_total',
     help: 'Messages written to a dead-letter topic, by topic and reason',
     labelNames: ['topic', 'reason'],
   });
+  for (const { topic, reasons } of deadLetters)
+    for (const reason of reasons) deadLettered.inc({ topic, reason }, 0);
   const rebuilds = projectionRebuilds(metrics);
   return {
     decided: (commandType, seconds) => decisions.observe({ command_type: commandType }, seconds),
@@ -50,7 +56,7 @@ export function eventSourcingMetrics(
     transactionCommitted: (component) => commits.inc({ component }),
     transactionAborted: (component) => aborts.inc({ component }),
     transactionRetried: (component) => retries.inc({ component }),
-    deadLettered: (topic, reason) => deadLetters.inc({ topic, reason }),
+    deadLettered: (topic, reason) => deadLettered.inc({ topic, reason }),
     projectionRebuilt: (projection) => rebuilds.inc({ projection }),
     ...(observe ? { eventsCommitted: observe } : {}),
   };

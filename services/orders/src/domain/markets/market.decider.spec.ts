@@ -37,6 +37,22 @@ describe('market decider', () => {
     when([opened], { type: 'orders.OpenMarket', data: spec }).thenRejects('ALREADY_EXISTS');
   });
 
+  it('refuses to open a closed market again, saying it never reopens and what to do instead', () => {
+    const closed: MarketEvent = { type: 'orders.MarketClosed', data: { marketId: spec.marketId } };
+    expect(
+      when([opened, closed], { type: 'orders.OpenMarket', data: spec }).thenRejects(
+        'ALREADY_EXISTS',
+        'marketId',
+      ).message,
+    ).toBe(
+      `market ${spec.marketId} already exists and is closed: a closed market never reopens, open one under another id`,
+    );
+    expect(
+      when([opened], { type: 'orders.OpenMarket', data: spec }).thenRejects('ALREADY_EXISTS', 'marketId')
+        .message,
+    ).toBe(`market ${spec.marketId} already exists`);
+  });
+
   describe('asks', () => {
     const given = [opened, recorded(node('n1'))];
 

@@ -7,6 +7,12 @@ export function openMarket(
   state: MarketState,
 ): Decision<MarketEvent> {
   if (state.spec)
-    return reject('ALREADY_EXISTS', `market ${command.data.marketId} already exists`, 'marketId');
+    return reject(
+      'ALREADY_EXISTS',
+      state.open
+        ? `market ${command.data.marketId} already exists`
+        : `market ${command.data.marketId} already exists and is closed: a closed market never reopens, open one under another id`,
+      'marketId',
+    );
   return accept({ type: 'orders.MarketOpened', data: command.data });
 }
