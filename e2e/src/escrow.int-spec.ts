@@ -277,7 +277,8 @@ describe('escrow between orders and settlement', () => {
       order: late,
       heldAmount: holdFor(late, 250),
       code: 'MARKET_CLOSED',
-      message: 'market A100 is closed',
+      message:
+        "market A100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
       field: 'marketId',
     });
     expect(data(orders, 'orders.OrderAccepted')).toEqual([

@@ -744,7 +744,9 @@ describe('trading through GraphQL', () => {
     await settlement.start();
     const refused = await answer;
     expect(error(refused)).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
-    expect(refused.errors?.[0]?.message).toBe('market v100 is closed');
+    expect(refused.errors?.[0]?.message).toBe(
+      "market v100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
+    );
     // A retry is answered as the first time, and holds nothing more.
     expect(error(await place('b9', bid))).toEqual({ code: 'MARKET_CLOSED', field: 'input.marketId' });
     // Nor is a node registered in it, where it could never sell.

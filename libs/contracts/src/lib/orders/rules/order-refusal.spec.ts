@@ -27,7 +27,8 @@ describe('the market rules of an order', () => {
     });
     expect(marketRefusal(bid({ price: 1 }), { ...market, open: false })).toEqual({
       code: 'MARKET_CLOSED',
-      message: 'market H100 is closed',
+      message:
+        "market H100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
       field: 'marketId',
     });
     expect(marketRefusal(bid({ price: 2_000_001 }), market)).toEqual({

@@ -24,7 +24,12 @@ export function marketRefusal(
   market: (Pick<MarketSpec, 'tickSize'> & { open: boolean }) | undefined,
 ): OrderRefusal | undefined {
   if (!market) return refusal('NOT_FOUND', `market ${order.marketId} does not exist`, 'marketId');
-  if (!market.open) return refusal('MARKET_CLOSED', `market ${order.marketId} is closed`, 'marketId');
+  if (!market.open)
+    return refusal(
+      'MARKET_CLOSED',
+      `market ${order.marketId} is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)`,
+      'marketId',
+    );
   if (!onTick(order.price, market.tickSize))
     return refusal('BAD_USER_INPUT', offTickMessage(order.price, market.tickSize), 'price');
   return undefined;
