@@ -34,8 +34,10 @@ const configSchema = serviceConfigSchema(4103).extend({
    * rest of its escrow back to the buyer (domain/leases/unanswered-breach.ts). Orders normally ends
    * it within seconds; this bounds how long the buyer's money waits when it does not (the capacity
    * → orders path stalled past the hour orders keeps ended leases, or the breach never reached it).
+   * At least a minute: shorter, a breach from before a lease's start, read from a capacity model that
+   * does not show the node's recertification yet, could end a healthy new lease at once, for good.
    */
-  LEASE_BREACH_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+  LEASE_BREACH_GRACE_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(600_000),
 });
 
 @Module({})

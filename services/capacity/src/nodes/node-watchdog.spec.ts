@@ -1,5 +1,5 @@
-import { HEARTBEAT_KEPT_MS } from '@gpux/contracts';
-import { beatTime, expireKey, watchingAfter } from './node-watchdog';
+import { beatTime, HEARTBEAT_KEPT_MS } from '@gpux/contracts';
+import { expireKey, watchingAfter } from './node-watchdog';
 
 describe("the watchdog's expiry key", () => {
   it('is one per challenge and tick: an attempt refused early is not the last one', () => {

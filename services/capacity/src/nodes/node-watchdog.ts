@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import {
   CapacityCommands,
   capacityReadModel as rm,
-  HEARTBEAT_KEPT_MS,
+  beatTime,
   leaseEnd,
   nodeHeartbeatKey,
 } from '@gpux/contracts';
@@ -23,18 +23,6 @@ export const WATCHDOG_READ_BATCH = 200;
 export function beatAt(beat: string | null): string | null {
   const at = beat ? Date.parse(beat) : NaN;
   return Number.isNaN(at) ? null : new Date(at).toISOString();
-}
-
-/**
- * When a node last beat, on this process' clock: `now` less the beat's age by Redis' clock (the
- * key is set to live HEARTBEAT_KEPT_MS, and has lived that less what is left of it), so that a
- * gateway whose clock disagrees with this one's (by more than the timeout less the interval, 15 s
- * by default) neither loses every node between two beats nor finds a silent one late. A key with
- * less than half its life left (beats over 12 hours old, or set otherwise) is dated by its value.
- */
-export function beatTime(beat: string, ttlMs: number, now: number): number {
-  if (ttlMs > HEARTBEAT_KEPT_MS / 2 && ttlMs <= HEARTBEAT_KEPT_MS) return now - (HEARTBEAT_KEPT_MS - ttlMs);
-  return Date.parse(beat);
 }
 
 /** What the watchdog reads of a joined node. */

@@ -49,7 +49,7 @@ describe('a live session (what joinSession with replace: false leaves alone)', (
     expect(liveSession(beatAgo(25_000, { beatTtlMs: 1_000 }), now)).toBeNull();
   });
 
-  it('without a beat (Redis flushed) counts from the session start; a session an older capacity started has the default timeout', () => {
+  it("without a beat (Redis flushed) is live however old: capacity's watchdog counts its silence from when it noticed, not from the start", () => {
     const noBeat = { sessionId: 'ses-1', beat: null, beatTtlMs: -2 };
     expect(liveSession({ ...noBeat, sessionStartedAt: iso(now - 5_000) }, now)).toEqual({
       sessionId: 'ses-1',
@@ -57,11 +57,17 @@ describe('a live session (what joinSession with replace: false leaves alone)', (
       silentMs: 5_000,
       timeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
     });
-    expect(liveSession({ ...noBeat, sessionStartedAt: started }, now)).toBeNull();
-    expect(liveSession({ ...noBeat, sessionStartedAt: null }, now)).toBeNull();
+    // An hour-old session whose worker beats on: a flush took its key, not its worker.
+    expect(liveSession({ ...noBeat, sessionStartedAt: started }, now)).toMatchObject({ sessionId: 'ses-1' });
+    expect(liveSession({ ...noBeat, sessionStartedAt: null }, now)).toMatchObject({ silentMs: 0 });
     expect(DEFAULT_SESSION_TIMEOUT_MS).toBe(20_000);
     expect(liveSession(beatAgo(19_000, { timeoutMs: undefined }), now)).toMatchObject({ timeoutMs: 20_000 });
     expect(liveSession(beatAgo(21_000, { timeoutMs: undefined }), now)).toBeNull();
+  });
+
+  it("is none where it is the caller's own (the session id it proposed, started by a join whose answer it lost)", () => {
+    expect(liveSession(beatAgo(1_000), now, 'ses-1')).toBeNull();
+    expect(liveSession(beatAgo(1_000), now, 'ses-2')).toMatchObject({ sessionId: 'ses-1' });
   });
 
   it('is refused in one line that says what holds the node, since when, and what to do; its extensions say it for a program', () => {

@@ -1,4 +1,4 @@
-import { HEARTBEAT_KEPT_MS } from '@gpux/contracts';
+import { beatTime } from '@gpux/contracts';
 
 /**
  * How long capacity lets a session go silent before declaring its node lost, for a session an
@@ -37,35 +37,28 @@ export interface LiveSession {
 /**
  * The node's session when it is live at `now` (epoch ms), else null: open, and heard from within
  * capacity's timeout, so that a worker heartbeats for it and capacity has not declared it lost. A
- * beat is aged as capacity's watchdog ages it (node-watchdog.ts, beatTime): by Redis' clock, from
- * what is left of its key's life (HEARTBEAT_KEPT_MS when set), so that gateways whose clocks
- * disagree judge alike; by its value when the key has less than half its life left. Without a beat
- * (Redis flushed) the session is live while it is younger than the timeout, as the watchdog counts
- * silence from then at the earliest.
+ * beat is dated as capacity's watchdog dates it (beatTime: by Redis' clock, whatever the clock of
+ * the gateway that wrote it), so that gateways whose clocks disagree judge alike. An open session
+ * without a beat (Redis flushed) is live: the watchdog counts its silence from when it first noticed
+ * the key missing, not from the session's start, and declares it lost (closing it) only a timeout
+ * after that; until then its worker may be beating on. `own`: the session id the caller proposed
+ * (joinSession's sessionId), a session of its own, started by a join whose answer it lost, that it
+ * resumes: never another worker's.
  */
-export function liveSession(read: SessionRead, now: number): LiveSession | null {
+export function liveSession(read: SessionRead, now: number, own?: string): LiveSession | null {
   const { sessionId } = read;
-  if (!sessionId) return null;
+  if (!sessionId || sessionId === own) return null;
   const timeoutMs = read.timeoutMs && read.timeoutMs > 0 ? read.timeoutMs : DEFAULT_SESSION_TIMEOUT_MS;
   const started = read.sessionStartedAt ? Date.parse(read.sessionStartedAt) : NaN;
-  let last = NaN;
-  if (read.beat !== null) {
-    const ttl = read.beatTtlMs;
-    last =
-      ttl > HEARTBEAT_KEPT_MS / 2 && ttl <= HEARTBEAT_KEPT_MS
-        ? now - (HEARTBEAT_KEPT_MS - ttl)
-        : Date.parse(read.beat);
-  }
-  const heard = Number.isNaN(last) ? started : last;
-  if (Number.isNaN(heard)) return null;
-  const silentMs = Math.max(0, now - heard);
-  if (silentMs > timeoutMs) return null;
+  const last = read.beat === null ? NaN : beatTime(read.beat, read.beatTtlMs, now);
+  if (!Number.isNaN(last) && now - last > timeoutMs) return null;
   const lastHeartbeatAt = read.beat !== null && !Number.isNaN(Date.parse(read.beat)) ? read.beat : undefined;
+  const heard = Number.isNaN(last) ? started : last;
   return {
     sessionId,
     ...(read.sessionStartedAt && !Number.isNaN(started) ? { startedAt: read.sessionStartedAt } : {}),
     ...(lastHeartbeatAt ? { lastHeartbeatAt } : {}),
-    silentMs,
+    silentMs: Number.isNaN(heard) ? 0 : Math.max(0, now - heard),
     timeoutMs,
   };
 }

@@ -124,10 +124,11 @@ export class WorkersResolver {
   }
 
   /**
-   * The node's session when a worker keeps it live (live-session.ts), else null: read in one round
-   * trip, the heartbeat aged by Redis' clock as capacity's watchdog ages it.
+   * The node's session when another worker keeps it live (live-session.ts), else null: read in one
+   * round trip, the heartbeat aged by Redis' clock as capacity's watchdog ages it; `own`, the
+   * session id the caller proposed (its own session, resumed).
    */
-  private async liveSession(nodeId: string): Promise<LiveSession | null> {
+  private async liveSession(nodeId: string, own?: string): Promise<LiveSession | null> {
     const key = nodeHeartbeatKey(nodeId);
     const replies =
       (await this.redis.redis
@@ -152,6 +153,7 @@ export class WorkersResolver {
         beatTtlMs: ttl,
       },
       Date.now(),
+      own,
     );
   }
 
@@ -189,15 +191,28 @@ export class WorkersResolver {
         "Whether to take the node's session when a worker keeps it live: true (the default), a restarted worker taking over; false, refused ALREADY_EXISTS (reason SESSION_LIVE) instead.",
     })
     replace: boolean,
+    @Args('sessionId', {
+      type: () => ID,
+      nullable: true,
+      description:
+        "The session's id, chosen by the worker in the form joinSession gives out (ses- and a random UUID, new for each run); none, the gateway chooses one. Sent again (a retry after a lost answer), it starts the same session again: with replace: false a live session of this id is the caller's own, never refused as another worker's.",
+    })
+    proposed: string | undefined,
     @Caller() worker: Principal,
   ): Promise<WorkerSession> {
     const nodeId = worker.nodeId!;
-    const sessionId = newSessionId();
+    if (proposed !== undefined && proposed !== null && !couldBeSessionId(proposed))
+      throw apiError(
+        'BAD_USER_INPUT',
+        'sessionId must be ses- and a random UUID (lowercase), new for each run of the worker: leave it out for the gateway to choose',
+        'sessionId',
+      );
+    const sessionId = proposed ?? newSessionId();
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
     // Checked before the heartbeat is written, so a refused join changes nothing.
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
     if (replace === false) {
-      const live = await this.liveSession(nodeId);
+      const live = await this.liveSession(nodeId, proposed ?? undefined);
       if (live)
         throw apiError(
           'ALREADY_EXISTS',

@@ -70,8 +70,10 @@ describe('a lease metered and paid by the settlement service', () => {
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         LEASE_METER_INTERVAL_MS: '300',
         LEASE_CHARGE_DELAY_MS: '0',
-        // A minute: past every wait of the scenario above, where orders' end comes (as the test).
-        LEASE_BREACH_GRACE_MS: '60000',
+        // The default, ten minutes: far past every wait of the scenarios where orders' end comes
+        // (the test sends it), so the meter's own end never races them; the scenario of the meter's
+        // end dates its breach further back.
+        LEASE_BREACH_GRACE_MS: '600000',
       },
       stdio: ['ignore', out, out],
     });
@@ -436,12 +438,12 @@ describe('a lease metered and paid by the settlement service', () => {
   );
 
   it("ends a breached lease no LeaseBreached comes for itself, at the breach, and once with orders' end before or after it", async () => {
-    // capacity recorded node n-gone's failed spot check 800 ms into two leases that began 90 s ago
+    // capacity recorded node n-gone's failed spot check 800 ms into two leases that began 11 minutes ago
     // (the worker beats on). Orders never breached t-pruned (its 3-second lease ended long ago, and
     // a later trade on the node pruned it from the market) and never will: no LeaseBreached comes.
     // It did breach t-answered, an hour long, the moment it was opened: its end came first, and the
     // meter's, read from a model behind the log, comes after it.
-    const start = Date.now() - 90_000;
+    const start = Date.now() - 11 * 60_000;
     const at = new Date(start + 800).toISOString();
     const reason = 'CHALLENGE_FAILED';
     await redis.client().hset(capacityReadModel.node('n-gone'), {
@@ -505,7 +507,7 @@ describe('a lease metered and paid by the settlement service', () => {
       start,
       ...terms['H100-t-pruned'],
     });
-    // No LeaseBreached: the meter ends t-pruned itself, the grace (a minute) after the breach.
+    // No LeaseBreached: the meter ends t-pruned itself, the grace (ten minutes) after the breach.
     await ended('H100-t-pruned');
     await ended('H100-t-answered');
 

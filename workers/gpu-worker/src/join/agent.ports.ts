@@ -6,6 +6,7 @@ import type {
   ChallengeTicket,
   ChallengeVerdict,
   HeartbeatAck,
+  JoinOptions,
   LeftNode,
   VerdictNode,
   WorkerSession,
@@ -34,7 +35,7 @@ export interface AgentClient {
    * Joins as the node. `replace` false (--once without --replace): a session another worker keeps
    * live is not taken, refused ALREADY_EXISTS with reason SESSION_LIVE; true or absent, it is.
    */
-  joinSession(adapter?: string, options?: { replace?: boolean }): Promise<WorkerSession>;
+  joinSession(adapter?: string, options?: JoinOptions): Promise<WorkerSession>;
   requestCertification(claimedTflops: number, precision?: Precision): Promise<ChallengeTicket>;
   commitChallenge(challengeId: string, commitment: Commitment): Promise<OpenRequest>;
   answerChallenge(challengeId: string, opening: Opening): Promise<ChallengeVerdict>;

@@ -19,6 +19,8 @@ import {
 } from './client';
 import { formatEvent, type JoinEvent } from './report';
 
+/** A session id as joinSession gives them out, and --once proposes one: ses- and a random UUID. */
+const SESSION_ID = /^ses-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const challenge = (id: string): Challenge => ({
   version: 2,
@@ -2038,7 +2040,9 @@ describe('the worker agent', () => {
       const t = agent([{ call: 'joinSession', error: live() }], { once: true });
       expect(await t.run()).toBe(EXIT.busy);
       expect(EXIT.busy).toBe(5);
-      expect(t.calls).toEqual([['joinSession', [undefined, { replace: false }]]]);
+      expect(t.calls).toEqual([
+        ['joinSession', [undefined, { unlessLive: { sessionId: expect.stringMatching(SESSION_ID) } }]],
+      ]);
       expect(t.left).toEqual([]);
       expect(t.sleeps).toEqual([]);
       expect(t.events).toEqual([
@@ -2051,6 +2055,56 @@ describe('the worker agent', () => {
           lastHeartbeatAt: '2029-12-31T23:59:58.000Z',
         },
       ]);
+    });
+
+    it('--once whose join answer was lost tries again under the same session id: the session that join started is its own, resumed, not refused as live', async () => {
+      const t = agent(
+        [
+          {
+            call: 'joinSession',
+            error: new GatewayUnavailableError('the gateway at http://gw/graphql did not answer'),
+          },
+          { call: 'joinSession', result: session({ status: 'CERTIFIED', certifiedUntil: until }) },
+        ],
+        { once: true },
+      );
+      expect(await t.run()).toBe(EXIT.ok);
+      const tries = t.calls.filter(([c]) => c === 'joinSession');
+      expect(tries).toEqual([
+        ['joinSession', [undefined, { unlessLive: { sessionId: expect.stringMatching(SESSION_ID) } }]],
+        ['joinSession', [undefined, { unlessLive: { sessionId: expect.stringMatching(SESSION_ID) } }]],
+      ]);
+      const ids = tries.map(
+        ([, args]) => (args as [unknown, { unlessLive: { sessionId: string } }])[1].unlessLive.sessionId,
+      );
+      expect(ids[1]).toBe(ids[0]);
+      // Another run: another id.
+      const again = agent([{ call: 'joinSession', error: live() }], { once: true });
+      await again.run();
+      expect(
+        (again.calls[0]![1] as [unknown, { unlessLive: { sessionId: string } }])[1].unlessLive.sessionId,
+      ).not.toBe(ids[0]);
+    });
+
+    it('--once against a gateway from before the live-session check says so, and what to do, not only its validation error', async () => {
+      const t = agent(
+        [
+          {
+            call: 'joinSession',
+            error: new GatewayRequestError(
+              'GRAPHQL_VALIDATION_FAILED',
+              'Unknown argument "replace" on field "Mutation.joinSession".',
+            ),
+          },
+        ],
+        { once: true },
+      );
+      expect(await t.run()).toBe(EXIT.failed);
+      expect(t.events.at(-1)).toEqual({
+        event: 'error',
+        message:
+          "the gateway at http://gw/graphql predates --once's check for a live session (it knows no joinSession replace): upgrade the gateway, or, with no other worker running as this node, pass --replace",
+      });
     });
 
     it('--once --replace, and a join without --once (a restarted worker), take the node over as before', async () => {
@@ -2088,7 +2142,7 @@ describe('the worker agent', () => {
       );
       expect(await t.run()).toBe(EXIT.ok);
       expect(t.calls.filter(([c]) => c === 'joinSession')).toEqual([
-        ['joinSession', [undefined, { replace: false }]],
+        ['joinSession', [undefined, { unlessLive: { sessionId: expect.stringMatching(SESSION_ID) } }]],
         ['joinSession', [undefined]],
       ]);
     });

@@ -15,6 +15,7 @@
  *
  * No GPU or HTTP here: the prover, the client, the clock and the sleeps are passed in (agent.ports.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { ChallengeSizing, challengeSizeFor, type OpenRequest, type Precision } from '@gpux/certification';
 import { BadChallengeError, checkChallenge } from '../challenge/bad-challenge';
 import { EXIT } from '../cli/exit-codes';
@@ -164,6 +165,8 @@ export class WorkerAgent {
     // The session last joined: left when the agent is stopped (one lost or replaced since is
     // refused NOT_FOUND, which changes nothing).
     let joined: WorkerSession | undefined;
+    // --once's session id, one for the run (as joinSession gives them out: ses- and a UUID).
+    const onceSession = `ses-${randomUUID()}`;
     // --once waits for the gateway's answer saying so, and what for: a gateway that takes
     // connections but never answers kept it silent for a request's timeout per try.
     if (this.o.once && !this.stopped)
@@ -179,9 +182,11 @@ export class WorkerAgent {
         // --once leaves a session another worker keeps live alone (unless --replace); once this
         // agent has joined, a join again takes back its own session (one another worker took
         // since ends it first, exit 4).
+        // Each try under one session id: a try whose answer was lost started that session, which the
+        // next resumes rather than find it live.
         const session =
           this.o.once && !this.o.replace && !joined
-            ? await this.o.client.joinSession(this.o.adapter, { replace: false })
+            ? await this.o.client.joinSession(this.o.adapter, { unlessLive: { sessionId: onceSession } })
             : await this.o.client.joinSession(this.o.adapter);
         this.lastBeatAt = sent;
         joined = session;
@@ -214,8 +219,13 @@ export class WorkerAgent {
         }
         if (this.o.once && error instanceof GatewayRequestError && !RETRIED_CODES.has(error.code)) {
           // An answer that is no answer (BAD_RESPONSE) said as such: nothing refused anything.
-          const message =
-            error.code === 'BAD_RESPONSE'
+          // A gateway from before joinSession's replace (and sessionId) knows no --once join.
+          const predates =
+            error.code === 'GRAPHQL_VALIDATION_FAILED' &&
+            /Unknown argument "(replace|sessionId)" on field "Mutation\.joinSession"/.test(error.message);
+          const message = predates
+            ? `the gateway at ${this.o.client.url} predates --once's check for a live session (it knows no joinSession replace): upgrade the gateway, or, with no other worker running as this node, pass --replace`
+            : error.code === 'BAD_RESPONSE'
               ? `the gateway's answer could not be used: ${error.message}`
               : `the gateway refused: ${error.code}: ${error.message}`;
           this.o.report({ event: 'error', message });

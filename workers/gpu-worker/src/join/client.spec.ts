@@ -89,14 +89,17 @@ describe('the gateway client', () => {
     );
   });
 
-  it("joins without taking a live session when asked (--once): the operation with replace: false, its refusal's extensions kept", async () => {
+  it("joins without taking a live session when asked (--once): the operation with replace: false and the run's session id, its refusal's extensions kept", async () => {
+    const unlessLive = { sessionId: 'ses-00000000-0000-4000-8000-000000000001' };
     handler = json(200, { data: { joinSession: session } });
-    expect(await client().joinSession('llvmpipe', { replace: false })).toEqual(session);
+    expect(await client().joinSession('llvmpipe', { unlessLive })).toEqual(session);
     expect(seen[0]!.body.query).toBe(JoinSessionUnlessLiveDocument.toString());
-    expect(seen[0]!.body.query).toMatch(/joinSession\(adapter: \$adapter, replace: false\)/);
-    expect(seen[0]!.body.variables).toEqual({ adapter: 'llvmpipe' });
+    expect(seen[0]!.body.query).toMatch(
+      /joinSession\(adapter: \$adapter, replace: false, sessionId: \$sessionId\)/,
+    );
+    expect(seen[0]!.body.variables).toEqual({ adapter: 'llvmpipe', sessionId: unlessLive.sessionId });
     // Replacing (the default) sends the operation without the argument, which every gateway knows.
-    await client().joinSession('llvmpipe', { replace: true });
+    await client().joinSession('llvmpipe');
     expect(seen[1]!.body.query).toBe(JoinSessionDocument.toString());
     expect(seen[1]!.body.query).not.toMatch(/replace/);
     const extensions = {
@@ -108,7 +111,7 @@ describe('the gateway client', () => {
       lastHeartbeatAt: '2030-01-01T01:00:00.000Z',
     };
     handler = json(200, { errors: [{ message: 'node n1 has a live session', extensions }], data: null });
-    await expect(client().joinSession(undefined, { replace: false })).rejects.toMatchObject({
+    await expect(client().joinSession(undefined, { unlessLive })).rejects.toMatchObject({
       name: 'GatewayRequestError',
       code: 'ALREADY_EXISTS',
       field: 'replace',

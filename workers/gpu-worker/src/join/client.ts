@@ -167,6 +167,16 @@ export interface ClientOptions {
   urlOption?: string;
 }
 
+/**
+ * How to join: by default the node's session is taken whatever holds it (a restarted worker takes
+ * over at once). `unlessLive` (`join --once`): not a session another worker keeps live (refused
+ * SESSION_LIVE), the session started under `sessionId`, one id for the run (newSessionId), so that
+ * a retry after a lost answer resumes its own session rather than find it live.
+ */
+export interface JoinOptions {
+  unlessLive?: { sessionId: string };
+}
+
 export class GatewayClient {
   /** How long a request waits for the gateway's answer (a --once worker says so as it waits). */
   readonly timeoutMs: number;
@@ -285,16 +295,13 @@ export class GatewayClient {
    * refuses ALREADY_EXISTS, reason SESSION_LIVE); true or absent, the join takes the node, as every
    * gateway's does (the document without the argument, which an older gateway would not know).
    */
-  async joinSession(
-    adapter?: string,
-    { replace = true }: { replace?: boolean } = {},
-  ): Promise<WorkerSession> {
+  async joinSession(adapter?: string, { unlessLive }: JoinOptions = {}): Promise<WorkerSession> {
     let data: JoinSessionMutation;
     const variables = { adapter: adapter === undefined ? null : (adapterLine(adapter) ?? null) };
     try {
-      data = replace
-        ? await this.request(JoinSessionDocument, variables)
-        : await this.request(JoinSessionUnlessLiveDocument, variables);
+      data = unlessLive
+        ? await this.request(JoinSessionUnlessLiveDocument, { ...variables, sessionId: unlessLive.sessionId })
+        : await this.request(JoinSessionDocument, variables);
     } catch (error) {
       // Joining asks nothing but the credential: FORBIDDEN here is the credential's (a key that is
       // not a node's, "this operation is for worker keys"; a node's revoked credential), and no

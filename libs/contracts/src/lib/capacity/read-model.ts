@@ -56,3 +56,16 @@ export const nodeHeartbeatKey = (nodeId: string) => redisKey`capacity-live:heart
  * from when it noticed.
  */
 export const HEARTBEAT_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When a node last beat, on the reader's clock: `now` less the beat's age by Redis' clock (the key
+ * is set to live HEARTBEAT_KEPT_MS, and has lived that less what is left of it, `ttlMs`, its
+ * PTTL), so that a gateway whose clock disagrees with the reader's (by more than the timeout less
+ * the interval, 15 s by default) neither loses every node between two beats nor finds a silent one
+ * late. A key with less than half its life left (beats over 12 hours old, or set otherwise) is dated
+ * by its value. Capacity's watchdog and the gateway's live-session check date a beat alike.
+ */
+export function beatTime(beat: string, ttlMs: number, now: number): number {
+  if (ttlMs > HEARTBEAT_KEPT_MS / 2 && ttlMs <= HEARTBEAT_KEPT_MS) return now - (HEARTBEAT_KEPT_MS - ttlMs);
+  return Date.parse(beat);
+}

@@ -1,13 +1,14 @@
 import { scenario } from '@gpux/eventsourcing/domain';
 import { AccountEvent, accountDecider } from '../accounts/account.decider';
 import { unansweredBreach } from './unanswered-breach';
+import type { NodeLiveness } from './delivered-until';
 
 const T = Date.parse('2026-06-01T12:00:00.000Z');
 const at = (s: number) => new Date(T + s * 1_000).toISOString();
 const GRACE = 600_000;
 // A lease of an hour from T.
 const lease = { start: T, end: T + 3_600_000 };
-const breached = (s: number, more: Record<string, string> = {}) => ({
+const breached = (s: number, more: Partial<NodeLiveness> = {}): NodeLiveness => ({
   beat: null,
   status: 'SUSPENDED',
   suspendedAt: at(s),
@@ -27,11 +28,16 @@ describe('the rule of a breach no early end answered', () => {
       at: at(60),
       reason: 'CREDENTIAL_REVOKED',
     });
-    // Certified again since: the breach still ended this lease.
-    expect(unansweredBreach(T + 86_400_000, lease, breached(60, { status: 'CERTIFIED' }), GRACE)).toEqual({
-      at: at(60),
-      reason: 'CREDENTIAL_REVOKED',
-    });
+    // Certified again since: the breach still ended this lease. Capacity's model drops the breach's
+    // reason at the recertification (it keeps its `at`): the generic reason, the same money.
+    expect(
+      unansweredBreach(
+        T + 86_400_000,
+        lease,
+        breached(60, { status: 'CERTIFIED', suspendedReason: null }),
+        GRACE,
+      ),
+    ).toEqual({ at: at(60), reason: 'NODE_SUSPENDED' });
     // A node that beats on (a failed spot check), or one watched no more: the breach decides, not the beat.
     expect(
       unansweredBreach(
@@ -125,8 +131,8 @@ describe('the rule of a breach no early end answered', () => {
     });
     const node = breached(1_200);
     const meters = unansweredBreach(T + 86_400_000, lease, node, GRACE)!;
-    // What orders sends: the breach's `at` and reason, as capacity recorded them.
-    const orders = { at: node.suspendedAt, reason: 'CREDENTIAL_REVOKED' };
+    // What orders sends: the breach's `at` and reason, as capacity recorded them (node.suspendedAt).
+    const orders = { at: at(1_200), reason: 'CREDENTIAL_REVOKED' };
     const now = { now: new Date(T + 86_400_000) };
 
     it.each([

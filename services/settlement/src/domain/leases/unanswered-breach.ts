@@ -15,7 +15,9 @@ import { type NodeLiveness, recordedBreach } from './delivered-until';
  *
  * So once the breach is `graceMs` old (counted from the lease's start where the breach came before
  * it), the meter ends the lease itself with the early end orders would have sent: the same `at`
- * (capacity's `suspendedAt` is the breach's `at`, which orders is sent too) and the same reason.
+ * (capacity's `suspendedAt` is the breach's `at`, which orders is sent too) and the same reason
+ * (NODE_SUSPENDED where the node was certified again since: capacity's model drops a breach's
+ * reason at a recertification, keeping its `at`; the reason names the credit, the money is the same).
  * The charge is the same whoever ends it (up to `at`, never less than was charged, and the meter
  * never charged past `at`), and the account ends a lease once: an end that comes second finds no
  * running lease and is refused NOT_FOUND, in either order and on any replay. The grace leaves the

@@ -80,6 +80,7 @@ export type JoinSessionMutation = {
 
 export type JoinSessionUnlessLiveMutationVariables = Exact<{
   adapter?: string | null | undefined;
+  sessionId: string | number;
 }>;
 
 export type JoinSessionUnlessLiveMutation = {
@@ -244,8 +245,8 @@ export const JoinSessionUnlessLiveDocument = new TypedDocumentString<
   JoinSessionUnlessLiveMutation,
   JoinSessionUnlessLiveMutationVariables
 >(`
-    mutation JoinSessionUnlessLive($adapter: String) {
-  joinSession(adapter: $adapter, replace: false) {
+    mutation JoinSessionUnlessLive($adapter: String, $sessionId: ID!) {
+  joinSession(adapter: $adapter, replace: false, sessionId: $sessionId) {
     ...Session
   }
 }
