@@ -184,7 +184,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     ).registerNode;
   /** Every field of a record of a node's certification history (CertificationRecord). */
   const CERTIFICATION =
-    'kind recordedAt purpose challengeId method tflopsPerGpu tflopsF16PerGpu measuredTflops challengeSize efficiency tier expiresAt reason detail';
+    'kind recordedAt purpose challengeId precision method tflopsPerGpu tflopsF16PerGpu measuredTflops challengeSize efficiency tier expiresAt reason detail';
   /** The node, with its certification history (the first page, newest first: enough here). */
   const node = async (id: string) => {
     const n = (
@@ -346,10 +346,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       tflopsPerGpu: measured,
       challengeSize: 512,
     });
-    // The certificate on the node's record: measured by the challenge, graded against the L4's peak.
+    // The certificate on the node's record: measured by the challenge it names, at f32, graded
+    // against the L4's peak.
     expect(n.certifications[0]).toMatchObject({
       kind: 'CERTIFIED',
       purpose: 'CERTIFICATION',
+      challengeId: verdict['challengeId'],
+      precision: 'f32',
       method: 'challenge',
       tflopsPerGpu: measured,
       challengeSize: 512,
@@ -418,12 +421,25 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       provider,
     );
     expect(gpuNode.tflopsF16PerGpu).toBe(f16);
-    expect(n.certifications[0]).toMatchObject({
-      kind: 'CERTIFIED',
-      method: 'challenge',
-      tflopsPerGpu: f32,
-      tflopsF16PerGpu: f16,
-    });
+    // Each certificate names the challenge that granted it and the precision it measured.
+    expect(n.certifications.slice(0, 2)).toMatchObject([
+      {
+        kind: 'CERTIFIED',
+        method: 'challenge',
+        challengeId: verdicts[1]!['challengeId'],
+        precision: 'f16',
+        tflopsPerGpu: f32,
+        tflopsF16PerGpu: f16,
+      },
+      {
+        kind: 'CERTIFIED',
+        method: 'challenge',
+        challengeId: verdicts[0]!['challengeId'],
+        precision: 'f32',
+        tflopsPerGpu: f32,
+        tflopsF16PerGpu: null,
+      },
+    ]);
     process.stderr.write(
       `(a) --f16: certified ${f32!.toPrecision(3)} f32 and ${f16!.toPrecision(3)} f16 TFLOP/s per GPU\n`,
     );
@@ -617,9 +633,10 @@ describe('certification through the gateway, on the real GPU adapter', () => {
         30_000,
       );
       expect(pending['delivered']).toBeUndefined();
-      // Its provider reads nothing of it: the certification it ended is not recorded yet.
+      // Its provider reads nothing of it: the certification it ended is not recorded yet. An
+      // administrator's certificate names no challenge and no precision: it measured nothing.
       expect((await node('hider')).certifications).toEqual([
-        expect.objectContaining({ kind: 'CERTIFIED', method: 'admin' }),
+        expect.objectContaining({ kind: 'CERTIFIED', method: 'admin', challengeId: null, precision: null }),
       ]);
       // A step of that certification is refused, and hands the check out: its clock runs from here.
       const probedAt = Date.now();

@@ -2,6 +2,7 @@ import {
   certificationChart,
   formatTflops,
   peakOf,
+  howOf,
   tflopsDecimals,
   type CertificationEntry,
 } from './certifications';
@@ -13,6 +14,7 @@ const t = (second: number) => Date.UTC(2026, 10, 30, 12, 0, second) / 1000;
 const entry = (fields: Partial<CertificationEntry> & Pick<CertificationEntry, 'kind' | 'recordedAt'>) => ({
   purpose: null,
   method: null,
+  precision: null,
   reason: null,
   tflopsPerGpu: null,
   measuredTflops: null,
@@ -92,5 +94,20 @@ describe('formatTflops', () => {
     expect(tflopsDecimals(Number.NaN, 2)).toBe(2);
     expect(tflopsDecimals(0.0104, 2)).toBe(4);
     expect(tflopsDecimals(66.9, 2)).toBe(2);
+  });
+});
+
+describe('howOf', () => {
+  it("says a certificate's method, with the precision a challenge measured; else the check's purpose", () => {
+    const certified = { kind: 'CERTIFIED', recordedAt: at(1), purpose: 'CERTIFICATION', method: 'challenge' };
+    expect(howOf(entry({ ...certified, precision: 'f16' }))).toBe('challenge (f16)');
+    expect(howOf(entry({ ...certified, precision: 'f32' }))).toBe('challenge (f32)');
+    // Recorded before certificates named their precision, or an administrator's: the method alone.
+    expect(howOf(entry(certified))).toBe('challenge');
+    expect(howOf(entry({ kind: 'CERTIFIED', recordedAt: at(2), method: 'admin' }))).toBe('admin');
+    expect(howOf(entry({ kind: 'SPOT_PASSED', recordedAt: at(3), purpose: 'SPOT' }))).toBe('spot');
+    expect(howOf(entry({ kind: 'FAILED', recordedAt: at(4), purpose: 'CERTIFICATION' }))).toBe(
+      'certification',
+    );
   });
 });

@@ -11,6 +11,8 @@ export interface CertificationEntry {
   purpose: string | null;
   /** A certificate's: challenge or admin. */
   method: string | null;
+  /** A certificate by challenge's: the precision it measured (f32 or f16); null for an admin's and older ones. */
+  precision: string | null;
   /** A failure's ChallengeFailureReason. */
   reason: string | null;
   /** A certificate's f32 TFLOP/s per GPU. */
@@ -20,7 +22,15 @@ export interface CertificationEntry {
 }
 
 /** The fields of a Certification that CertificationEntry holds, for a query's selection. */
-export const CERTIFICATION_FIELDS = 'kind recordedAt purpose method reason tflopsPerGpu measuredTflops';
+export const CERTIFICATION_FIELDS =
+  'kind recordedAt purpose method precision reason tflopsPerGpu measuredTflops';
+
+/** How the entry came about, for display: a certificate's method (with the precision a challenge measured), else its purpose. */
+export function howOf(entry: CertificationEntry): string {
+  if (entry.method !== null)
+    return entry.precision !== null ? `${entry.method} (${entry.precision})` : entry.method;
+  return entry.purpose?.toLowerCase() ?? '';
+}
 
 export interface NodeFigures {
   gpus: number;

@@ -13,6 +13,7 @@ import {
   CERTIFICATION_FIELDS,
   certificationChart,
   formatTflops,
+  howOf,
   type CertificationEntry,
 } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
@@ -270,7 +271,7 @@ export const providerPage: Page = (root) => {
             { class: c.kind === 'FAILED' ? 'ask' : 'bid' },
             h('td', {}, time(c.recordedAt)),
             h('td', {}, c.kind === 'FAILED' ? `failed: ${c.reason ?? ''}` : 'passed'),
-            h('td', {}, c.method ?? c.purpose?.toLowerCase() ?? ''),
+            h('td', {}, howOf(c)),
             h(
               'td',
               {},

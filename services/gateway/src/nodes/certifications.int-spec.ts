@@ -3,11 +3,13 @@
 // the challenge, the figures, why it failed), where certifications (kept, deprecated, for the
 // clients written against it) answers a JSON scalar whose shape a client had to guess. The records are
 // seeded as capacity's nodes projection writes them (the event's data, with ok and at), each
-// checked against its event's contract first; the connection pages as it did.
+// checked against its event's contract first (a certificate recorded before NodeCertified v2
+// against v1's, without the challenge and precision that v2 records); the connection pages as it did.
 import {
   capacityReadModel as rm,
   nodeCertificationFailedSchema,
   nodeCertifiedSchema,
+  nodeCertifiedV2Schema,
   spotChallengePassedSchema,
 } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
@@ -18,7 +20,7 @@ import { postGraphql, seedApiKey, startGateway } from '../gateway.fixture';
 const ADMIN_KEY = 'certifications-int-spec-admin-key-0123456789';
 const PROVIDER_KEY = 'certifications-int-spec-provider-key-0123456789';
 
-const FIELDS = `kind recordedAt purpose challengeId method tflopsPerGpu tflopsF16PerGpu measuredTflops
+const FIELDS = `kind recordedAt purpose challengeId precision method tflopsPerGpu tflopsF16PerGpu measuredTflops
   challengeSize efficiency tier expiresAt reason detail`;
 const HISTORY = `query($after: String, $first: Int!) { gpuNode(id: "n1") { certificationRecords(first: $first, after: $after) {
   totalCount edges { cursor node { ${FIELDS} } } pageInfo { hasNextPage hasPreviousPage endCursor } } } }`;
@@ -59,6 +61,7 @@ const RECORDS = [
     ok: false,
     at: time(2),
   },
+  // A certificate by challenge recorded before v2: it names no challenge and no precision.
   {
     ...nodeCertifiedSchema.parse({
       ...node,
@@ -90,11 +93,45 @@ const RECORDS = [
     ok: false,
     at: time(5),
   },
+  // Certificates by challenge since v2: each names its challenge and the precision it measured.
+  {
+    ...nodeCertifiedV2Schema.parse({
+      ...node,
+      tflopsPerGpu: { f32: 42, f16: 120.25 },
+      measuredTflops: 336,
+      challengeSize: 4096,
+      efficiency: 0.62,
+      tier: 'gold',
+      expiresAt: EXPIRES,
+      method: 'challenge',
+      challengeId: 'ch-2',
+      precision: 'f32',
+    }),
+    ok: true,
+    at: time(6),
+  },
+  {
+    ...nodeCertifiedV2Schema.parse({
+      ...node,
+      tflopsPerGpu: { f32: 42, f16: 125.5 },
+      measuredTflops: 1004,
+      challengeSize: 4096,
+      efficiency: 0.62,
+      tier: 'gold',
+      expiresAt: EXPIRES,
+      method: 'challenge',
+      challengeId: 'ch-3',
+      precision: 'f16',
+    }),
+    ok: true,
+    at: time(7),
+  },
 ];
 
 const NONE = {
   purpose: null,
   challengeId: null,
+  precision: null,
   method: null,
   tflopsPerGpu: null,
   tflopsF16PerGpu: null,
@@ -109,6 +146,38 @@ const NONE = {
 
 /** What the API answers for RECORDS, newest first. */
 const EXPECTED = [
+  {
+    ...NONE,
+    kind: 'CERTIFIED',
+    recordedAt: time(7),
+    purpose: 'CERTIFICATION',
+    challengeId: 'ch-3',
+    precision: 'f16',
+    method: 'challenge',
+    tflopsPerGpu: 42,
+    tflopsF16PerGpu: 125.5,
+    measuredTflops: 1004,
+    challengeSize: 4096,
+    efficiency: 0.62,
+    tier: 'gold',
+    expiresAt: EXPIRES,
+  },
+  {
+    ...NONE,
+    kind: 'CERTIFIED',
+    recordedAt: time(6),
+    purpose: 'CERTIFICATION',
+    challengeId: 'ch-2',
+    precision: 'f32',
+    method: 'challenge',
+    tflopsPerGpu: 42,
+    tflopsF16PerGpu: 120.25,
+    measuredTflops: 336,
+    challengeSize: 4096,
+    efficiency: 0.62,
+    tier: 'gold',
+    expiresAt: EXPIRES,
+  },
   {
     ...NONE,
     kind: 'FAILED',
@@ -199,19 +268,19 @@ describe("a node's certifications are typed records", () => {
 
   it('answers each kind of record with its fields, newest first, and null where a field does not apply', async () => {
     const all = await history({ first: 10 });
-    expect(all.totalCount).toBe(5);
+    expect(all.totalCount).toBe(7);
     expect(all.edges.map((e) => e.node)).toEqual(EXPECTED);
     expect(all.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
   });
 
   it('pages as it did: by position, newest first, from cursor to cursor', async () => {
-    const first = await history({ first: 2 });
-    expect(first.edges.map((e) => e.node)).toEqual(EXPECTED.slice(0, 2));
+    const first = await history({ first: 3 });
+    expect(first.edges.map((e) => e.node)).toEqual(EXPECTED.slice(0, 3));
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const second = await history({ first: 2, after: first.pageInfo.endCursor });
-    expect(second.edges.map((e) => e.node)).toEqual(EXPECTED.slice(2, 4));
-    const third = await history({ first: 2, after: second.pageInfo.endCursor });
-    expect(third.edges.map((e) => e.node)).toEqual(EXPECTED.slice(4));
+    const second = await history({ first: 3, after: first.pageInfo.endCursor });
+    expect(second.edges.map((e) => e.node)).toEqual(EXPECTED.slice(3, 6));
+    const third = await history({ first: 3, after: second.pageInfo.endCursor });
+    expect(third.edges.map((e) => e.node)).toEqual(EXPECTED.slice(6));
     expect(third.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
   });
 

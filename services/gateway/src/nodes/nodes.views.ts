@@ -16,6 +16,7 @@ import {
   ChallengePurpose,
   NodeStatus,
   NodeTier,
+  Precision,
   SuspendedReason,
 } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
@@ -147,7 +148,7 @@ export const GpuNodeConnection = Connection(GpuNode, 'GpuNode', 'oldest first (b
  */
 @ObjectType('CertificationRecord', {
   description:
-    "A record of a node's certification history (docs/certification.md): a certificate granted (kind CERTIFIED), a spot challenge passed (SPOT_PASSED) or a challenge failed (FAILED). A field that does not apply to its kind is null, and so is one that a record made before the field was recorded lacks (measuredTflops and challengeSize of older certificates).",
+    "A record of a node's certification history (docs/certification.md): a certificate granted (kind CERTIFIED), a spot challenge passed (SPOT_PASSED) or a challenge failed (FAILED). A field that does not apply to its kind is null, and so is one that a record made before the field was recorded lacks (measuredTflops, challengeSize, and a certificate's challengeId and precision, of older certificates).",
 })
 export class CertificationRecord {
   @Field(() => CertificationKind, {
@@ -165,9 +166,15 @@ export class CertificationRecord {
   @Field(() => ID, {
     nullable: true,
     description:
-      "The challenge's id, for SPOT_PASSED and FAILED (a certificate's record does not hold its challenge's).",
+      "The challenge's id: for SPOT_PASSED and FAILED, and for CERTIFIED by a challenge (the one that granted it; null for an admin's certificate, and in certificates recorded before it was).",
   })
   challengeId?: string;
+  @Field(() => Precision, {
+    nullable: true,
+    description:
+      "CERTIFIED by a challenge only: the precision it measured (f32: tflopsPerGpu, f16: tflopsF16PerGpu; the other figure is the one the node had). Null for an admin's certificate, and in certificates recorded before it was.",
+  })
+  precision?: Precision;
   @Field(() => CertificationMethod, {
     nullable: true,
     description: 'CERTIFIED only: by a verified challenge, or by an admin (markNodeCertified).',
@@ -251,6 +258,8 @@ export function toCertificationRecord(record: Record<string, unknown>): Certific
       kind: CertificationKind.CERTIFIED,
       recordedAt: r.at,
       ...(r.method === 'challenge' ? { purpose: ChallengePurpose.CERTIFICATION } : {}),
+      ...(r.challengeId !== undefined ? { challengeId: r.challengeId } : {}),
+      ...(r.precision !== undefined ? { precision: r.precision as Precision } : {}),
       method: r.method as CertificationMethod,
       tflopsPerGpu: r.tflopsPerGpu.f32,
       ...(r.tflopsPerGpu.f16 !== undefined ? { tflopsF16PerGpu: r.tflopsPerGpu.f16 } : {}),
@@ -284,5 +293,5 @@ export const CertificationConnection = Connection<Record<string, unknown>>(
   GraphQLJSON,
   'Certification',
   'newest first',
-  'A certification record as capacity keeps it, with ok and at (when it was recorded). A certificate (ok, no purpose): method, tflopsPerGpu {f32, f16?} (certified TFLOP/s per GPU), measuredTflops (the whole node, by challenge), efficiency, tier, challengeSize, expiresAt. A failed challenge (ok false): purpose, challengeId, reason (a ChallengeFailureReason), detail. A passed spot check (purpose spot): challengeId, measuredTflops (the whole node). CertificationRecord types it (GpuNode.certificationRecords).',
+  'A certification record as capacity keeps it, with ok and at (when it was recorded). A certificate (ok, no purpose): method, tflopsPerGpu {f32, f16?} (certified TFLOP/s per GPU), measuredTflops (the whole node, by challenge), efficiency, tier, challengeSize, expiresAt, and by challenge (since NodeCertified v2) challengeId and precision (f32 or f16, the one it measured). A failed challenge (ok false): purpose, challengeId, reason (a ChallengeFailureReason), detail. A passed spot check (purpose spot): challengeId, measuredTflops (the whole node). CertificationRecord types it (GpuNode.certificationRecords).',
 );

@@ -61,6 +61,17 @@ export const nodeCertifiedSchema = z.object({
   /** `challenge`: a verified matmul challenge; `admin`: marked by an administrator (tests, demos). */
   method: z.enum(['challenge', 'admin']),
 });
+/**
+ * v2: what a certificate by challenge measured, so its record says so: the id of the challenge that
+ * produced it and the precision it measured (an f16 certification's figure is `tflopsPerGpu.f16`,
+ * the f32 one it keeps was measured before). An administrator's certificate measured nothing and
+ * has neither. Absent in certificates recorded before they were carried (a v1 reads as a v2
+ * without them).
+ */
+export const nodeCertifiedV2Schema = nodeCertifiedSchema.extend({
+  challengeId: z.string().min(1).max(64).optional(),
+  precision: precisionSchema.optional(),
+});
 export const markNodeCertifiedSchema = z.object({
   nodeId: entityId,
   tflopsPerGpu: z.number().positive().max(NUMBER_LIMITS.tflops),
@@ -257,7 +268,7 @@ export const slaBreachedSchema = nodeRef.extend({
 export type RegisterNode = z.infer<typeof registerNodeSchema>;
 export type NodeCertificationFailed = z.infer<typeof nodeCertificationFailedSchema>;
 export type SlaBreached = z.infer<typeof slaBreachedSchema>;
-export type NodeCertified = z.infer<typeof nodeCertifiedSchema>;
+export type NodeCertified = z.infer<typeof nodeCertifiedV2Schema>;
 
 export const CapacityCommands = {
   registerNode: capacityMessages.define('capacity.RegisterNode', 'command', [
@@ -304,6 +315,8 @@ export const CapacityEvents = {
   ]),
   nodeCertified: capacityMessages.define('capacity.NodeCertified', 'event', [
     { version: 1, schema: nodeCertifiedSchema },
+    // v1 is a v2 without challengeId and precision: a certificate from before they were recorded.
+    { version: 2, schema: nodeCertifiedV2Schema, upcast: (v1) => v1 },
   ]),
   nodeCredentialRotated: capacityMessages.define('capacity.NodeCredentialRotated', 'event', [
     { version: 1, schema: nodeCredentialRotatedSchema },

@@ -216,3 +216,43 @@ describe('f16 certification: only an f32 one renews the f32 certificate or lifts
     ).toEqual(['capacity.NodeLost']);
   });
 });
+
+describe("a certificate's record names the challenge that granted it and the precision it measured", () => {
+  const certificateOf = (events: NodeEvent[]) =>
+    events.find((e) => e.type === 'capacity.NodeCertified')?.data as NodeCertified;
+
+  it('a certification by challenge at f32, then at f16: each records its own challenge and precision', () => {
+    const node = new Node();
+    // Each with a seed of its own: the challenge's id is drawn from it.
+    const seeded = (precision: 'f32' | 'f16' | undefined, digit: string) =>
+      issue('certification', 0.001, digit.repeat(32), precision ? { precision } : {});
+    const c32 = challengeOf(node.events(seeded('f32', '1'), T0));
+    const f32 = certificateOf(answer(node, c32, T0 + 4));
+    expect(f32).toMatchObject({ method: 'challenge', challengeId: c32.id, precision: 'f32' });
+    const c16 = challengeOf(node.events(seeded('f16', '2'), T0 + 100));
+    expect(c16.id).not.toBe(c32.id);
+    const f16 = certificateOf(answer(node, c16, T0 + 102));
+    // The f32 figure it keeps was measured by the first: the record names the one that measured f16.
+    expect(f16).toMatchObject({ method: 'challenge', challengeId: c16.id, precision: 'f16' });
+    expect(f16.tflopsPerGpu.f32).toBe(f32.tflopsPerGpu.f32);
+    // A certification without a precision is f32's, and says so.
+    const c = challengeOf(node.events(seeded(undefined, '3'), T0 + 200));
+    expect(certificateOf(answer(node, c, T0 + 208))).toMatchObject({ challengeId: c.id, precision: 'f32' });
+  });
+
+  it("an administrator's certificate measured nothing: it names no challenge and no precision", () => {
+    const node = new Node();
+    const admin = certificateOf(
+      node.events(
+        {
+          type: 'capacity.MarkNodeCertified',
+          data: { nodeId: 'n1', tflopsPerGpu: 300, validForMs: 3_600_000 },
+        },
+        T0,
+      ),
+    );
+    expect(admin.method).toBe('admin');
+    expect(admin).not.toHaveProperty('challengeId');
+    expect(admin).not.toHaveProperty('precision');
+  });
+});

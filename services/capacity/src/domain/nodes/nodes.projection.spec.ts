@@ -109,6 +109,21 @@ describe('nodes projection', () => {
     ]);
   });
 
+  it('keeps in the history the challenge and the precision a certificate by challenge measured, as the event has them', () => {
+    const byChallenge = certified({
+      method: 'challenge',
+      tflopsPerGpu: { f32: 312.5, f16: 700 },
+      measuredTflops: 5_600,
+      challengeSize: 4096,
+      challengeId: 'ch-7',
+      precision: 'f16',
+    });
+    const { model } = project([envelope(registered, at(1)), envelope(byChallenge, at(2))]);
+    const history = (model.get(rm.certifications('n1')) as string[]).map((c) => JSON.parse(c) as unknown);
+    expect(history).toEqual([{ ...byChallenge.data, ok: true, at: at(2) }]);
+    expect(history[0]).toMatchObject({ challengeId: 'ch-7', precision: 'f16' });
+  });
+
   it('reads a node online while its last heartbeat is fresher than twice its session’s timeout: the beat is kept a day', () => {
     const joined = {
       ...hash(project([envelope(registered, at(1))]).model, rm.node('n1')),

@@ -80,6 +80,9 @@ export function answerChallenge(
         new Date(now.getTime() + options.certificateValidityMs).toISOString(),
       ),
       method: 'challenge',
+      // Which challenge granted it and the precision it measured (an admin's certificate has neither).
+      challengeId: flight.challenge.id,
+      precision,
     },
   });
 }
