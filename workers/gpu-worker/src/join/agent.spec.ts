@@ -211,6 +211,12 @@ function agent(
   };
 }
 
+/** What `join --once` ends with when its join is refused with `error`: its exit code and its last report. */
+async function onceJoinRefused(error: Error): Promise<{ code: number; last: JoinEvent | undefined }> {
+  const t = agent([{ call: 'joinSession', error }], { once: true });
+  return { code: await t.run(), last: t.events.at(-1) };
+}
+
 /** A promise standing for GPU work (tuning, measuring, proving), and what ends it. */
 function gate(): { done: Promise<void>; release: () => void } {
   let release = () => undefined as void;
@@ -984,23 +990,19 @@ describe('the worker agent', () => {
   });
 
   it('--once: an answer without data or errors is said as what came back, not as a refusal with a made-up code', async () => {
-    const t = agent(
-      [
-        {
-          call: 'joinSession',
-          error: new GatewayRequestError(
-            'BAD_RESPONSE',
-            'the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
-          ),
-        },
-      ],
-      { once: true },
+    const refused = await onceJoinRefused(
+      new GatewayRequestError(
+        'BAD_RESPONSE',
+        'the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
+      ),
     );
-    expect(await t.run()).toBe(EXIT.failed);
-    expect(t.events.at(-1)).toEqual({
-      event: 'error',
-      message:
-        'the gateway\'s answer could not be used: the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
+    expect(refused).toEqual({
+      code: EXIT.failed,
+      last: {
+        event: 'error',
+        message:
+          'the gateway\'s answer could not be used: the gateway at http://gw/graphql answered HTTP 200 with no data and no errors: {"data":null}',
+      },
     });
   });
 
@@ -2087,23 +2089,19 @@ describe('the worker agent', () => {
     });
 
     it('--once against a gateway from before the live-session check says so, and what to do, not only its validation error', async () => {
-      const t = agent(
-        [
-          {
-            call: 'joinSession',
-            error: new GatewayRequestError(
-              'GRAPHQL_VALIDATION_FAILED',
-              'Unknown argument "replace" on field "Mutation.joinSession".',
-            ),
-          },
-        ],
-        { once: true },
+      const refused = await onceJoinRefused(
+        new GatewayRequestError(
+          'GRAPHQL_VALIDATION_FAILED',
+          'Unknown argument "replace" on field "Mutation.joinSession".',
+        ),
       );
-      expect(await t.run()).toBe(EXIT.failed);
-      expect(t.events.at(-1)).toEqual({
-        event: 'error',
-        message:
-          "the gateway at http://gw/graphql predates --once's check for a live session (it knows no joinSession replace): upgrade the gateway, or, with no other worker running as this node, pass --replace",
+      expect(refused).toEqual({
+        code: EXIT.failed,
+        last: {
+          event: 'error',
+          message:
+            "the gateway at http://gw/graphql predates --once's check for a live session (it knows no joinSession replace): upgrade the gateway, or, with no other worker running as this node, pass --replace",
+        },
       });
     });
 
