@@ -831,6 +831,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const env = { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential };
     const first = new Worker(['--json', '--gateway', m.url], env);
     let second: Worker | undefined;
+    const redis = new Redis(m.redisUrl);
+    const producer = new Kafka({
+      clientId: 'restarted',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    }).producer({
+      idempotent: true,
+    });
     try {
       await first.waitFor(
         (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
@@ -923,6 +930,13 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       GPUX_NODE_CREDENTIAL: credential,
     });
     let second: Worker | undefined;
+    const redis = new Redis(m.redisUrl);
+    const producer = new Kafka({
+      clientId: 'restarted',
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    }).producer({
+      idempotent: true,
+    });
     try {
       await first.waitFor(
         (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
@@ -939,8 +953,31 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       const joinedAt = Date.now();
       expect(joined).toMatchObject({ status: 'CERTIFIED', spotChallengeSize: 512 });
       expect((await first.exited).code).toBe(4);
+      // A spot check issued now, as the watchdog issues one to a leased node (80 % of what the node
+      // is certified for, rules/spot-claim.ts, at the size its certificate recorded), waits for the
+      // restarted worker's next heartbeat (every HEARTBEAT_INTERVAL_MS): it comes while the worker
+      // tunes, which takes seconds here. Waiting for the watchdog's own first draw after the lease
+      // instead let a quiet machine finish the tuning first.
+      const certified = await redis.hgetall(capacityReadModel.node('restarted'));
+      await producer.connect();
+      await producer.send({
+        topic: topic('capacity', 'commands', m.namespace!).name,
+        messages: [
+          commandMessage(capacityMessages, {
+            type: CapacityCommands.issueChallenge.type,
+            subject: 'restarted',
+            data: {
+              nodeId: 'restarted',
+              purpose: 'spot',
+              claimedTflops: 0.8 * Number(certified['tflopsF32']) * Number(certified['gpus']),
+              n: Number(certified['challengeSize']),
+              seed: 'cd'.repeat(16),
+            },
+          }),
+        ],
+      });
       // Leased meanwhile (to a buyer of its own: the lease ends when the worker stops), the node is
-      // spot-checked every second or two: the heartbeats it sends while it tunes bring them.
+      // spot-checked every second or two after it: the heartbeats it sends while it tunes bring them.
       await sellAndLease('restarted', await m.account('restart-buyer', ['buyer'], usd(BUYER_DEPOSIT)));
       const w = second;
       const spot = (e: WorkerEvent) => e.event === 'challenge' && e['purpose'] === 'SPOT';
@@ -991,6 +1028,8 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGKILL');
+      await producer.disconnect();
+      redis.disconnect();
     }
   }, 240_000);
 
