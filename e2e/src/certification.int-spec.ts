@@ -831,13 +831,6 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const env = { ...workerEnv(), GPUX_NODE_CREDENTIAL: credential };
     const first = new Worker(['--json', '--gateway', m.url], env);
     let second: Worker | undefined;
-    const redis = new Redis(m.redisUrl);
-    const producer = new Kafka({
-      clientId: 'restarted',
-      brokers: infraEnv().KAFKA_BROKERS.split(','),
-    }).producer({
-      idempotent: true,
-    });
     try {
       await first.waitFor(
         (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
