@@ -15,6 +15,7 @@
 //      milliseconds for a data-centre GPU's, the largest size at most.
 // The built services and gpu-worker are needed: npx nx run-many -t build.
 import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -1041,6 +1042,45 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     // What a driver may write there, made one line by the worker: the session starts.
     const client = new GatewayClient(m.url, credential);
     expect((await client.joinSession(`llvmpipe\n(LLVM)\t${'x'.repeat(400)}`)).nodeId).toBe('adapter-line');
+  }, 60_000);
+
+  it('(b) joinSession takes a proposed session id only in the form it gives out; the same id again, not replacing, resumes that session rather than find it live', async () => {
+    const { credential } = await register('proposed-id');
+    const JOIN =
+      'mutation($s: ID, $r: Boolean! = true) { joinSession(sessionId: $s, replace: $r) { sessionId } }';
+    // An id of another form: refused on its field, by the ID scalar where no id is like it (empty,
+    // too long), else by the join, saying which form.
+    for (const [bad, says] of [
+      ['', /^sessionId is empty/],
+      ['x'.repeat(300), /^sessionId is 300 characters long/],
+      ['ses-not-a-uuid', /^sessionId must be ses- and a random UUID/],
+      [`SES-${randomUUID()}`, /^sessionId must be ses- and a random UUID/],
+      [`ses-${randomUUID()}x`, /^sessionId must be ses- and a random UUID/],
+    ] as const) {
+      const refused = await m.gql(JOIN, { s: bad }, credential);
+      expect(refused.data?.joinSession ?? null).toBeNull();
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sessionId' });
+      expect(refused.errors?.[0]?.message).toMatch(says);
+    }
+    // A worker's join under its own id (as `join --once` sends it), then the same again: a retry
+    // whose first answer was lost. Not replacing, the session it started is its own, not live.
+    const id = `ses-${randomUUID()}`;
+    expect(await m.ok(JOIN, { s: id, r: false }, credential)).toEqual({ joinSession: { sessionId: id } });
+    expect(await m.ok(JOIN, { s: id, r: false }, credential)).toEqual({ joinSession: { sessionId: id } });
+    // Another id, not replacing, finds that session live (its beat fresh): refused, nothing changed.
+    const other = await m.gql(JOIN, { s: `ses-${randomUUID()}`, r: false }, credential);
+    expect(other.errors?.[0]?.extensions).toMatchObject({
+      code: 'ALREADY_EXISTS',
+      field: 'replace',
+      reason: 'SESSION_LIVE',
+      nodeId: 'proposed-id',
+    });
+    const redis = new Redis(m.redisUrl);
+    try {
+      expect(await redis.hget(capacityReadModel.node('proposed-id'), 'sessionId')).toBe(id);
+    } finally {
+      redis.disconnect();
+    }
   }, 60_000);
 
   it("(b) a commitment nested thousands deep is refused at the gateway, and one written straight to capacity's log is answered UNPROCESSABLE while capacity goes on", async () => {
