@@ -209,6 +209,34 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     expect(n.certifications.pageInfo.hasNextPage).toBe(false);
     return { ...n, certifications: n.certifications.edges.map((e) => e.node) };
   };
+  /**
+   * A spot check written to capacity's log, as the watchdog issues one to a leased node; `data` is
+   * the `issueChallenge` command's beyond the node and its purpose.
+   */
+  const issueSpotCheck = async (
+    nodeId: string,
+    data: { claimedTflops: number; seed: string; n?: number },
+  ) => {
+    const producer = new Kafka({
+      clientId: `spot-${nodeId}`,
+      brokers: infraEnv().KAFKA_BROKERS.split(','),
+    }).producer({ idempotent: true });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topic('capacity', 'commands', m.namespace!).name,
+        messages: [
+          commandMessage(capacityMessages, {
+            type: CapacityCommands.issueChallenge.type,
+            subject: nodeId,
+            data: { nodeId, purpose: 'spot', ...data },
+          }),
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  };
   const ask = (nodeId: string, price: string, gpus = 1) =>
     m.gql<{ placeOrder: { id: string; status: string } }>(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`,
@@ -605,8 +633,6 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const beat = () => redis.set(nodeHeartbeatKey('hider'), new Date().toISOString(), 'PX', 86_400_000);
     await beat();
     const beating = setInterval(() => void beat().catch(() => undefined), 200);
-    const kafka = new Kafka({ clientId: 'hider', brokers: infraEnv().KAFKA_BROKERS.split(',') });
-    const producer = kafka.producer({ idempotent: true });
     try {
       // A certification its provider keeps in flight, never to answer it: the market's minimum, so
       // its one product takes long at the claim and the deadline is seconds away.
@@ -614,17 +640,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       expect(ticket.challenge.deadline - Date.now()).toBeGreaterThan(5_000);
       // A spot check, as the watchdog issues one to a leased node (not leased here: the watchdog
       // issues none of its own).
-      await producer.connect();
-      await producer.send({
-        topic: topic('capacity', 'commands', m.namespace!).name,
-        messages: [
-          commandMessage(capacityMessages, {
-            type: CapacityCommands.issueChallenge.type,
-            subject: 'hider',
-            data: { nodeId: 'hider', purpose: 'spot', claimedTflops: 0.0008, seed: 'ab'.repeat(16) },
-          }),
-        ],
-      });
+      await issueSpotCheck('hider', { claimedTflops: 0.0008, seed: 'ab'.repeat(16) });
       const pending = await eventually(
         async () => {
           const c = await redis.hgetall(capacityReadModel.challenge('hider'));
@@ -669,7 +685,6 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       ]);
     } finally {
       clearInterval(beating);
-      await producer.disconnect();
       redis.disconnect();
     }
   }, 90_000);
@@ -925,12 +940,6 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     });
     let second: Worker | undefined;
     const redis = new Redis(m.redisUrl);
-    const producer = new Kafka({
-      clientId: 'restarted',
-      brokers: infraEnv().KAFKA_BROKERS.split(','),
-    }).producer({
-      idempotent: true,
-    });
     try {
       await first.waitFor(
         (e) => e.event === 'verdict' && e['purpose'] === 'CERTIFICATION' && e['ok'] === true,
@@ -953,22 +962,10 @@ describe('certification through the gateway, on the real GPU adapter', () => {
       // tunes, which takes seconds here. Waiting for the watchdog's own first draw after the lease
       // instead let a quiet machine finish the tuning first.
       const certified = await redis.hgetall(capacityReadModel.node('restarted'));
-      await producer.connect();
-      await producer.send({
-        topic: topic('capacity', 'commands', m.namespace!).name,
-        messages: [
-          commandMessage(capacityMessages, {
-            type: CapacityCommands.issueChallenge.type,
-            subject: 'restarted',
-            data: {
-              nodeId: 'restarted',
-              purpose: 'spot',
-              claimedTflops: 0.8 * Number(certified['tflopsF32']) * Number(certified['gpus']),
-              n: Number(certified['challengeSize']),
-              seed: 'cd'.repeat(16),
-            },
-          }),
-        ],
+      await issueSpotCheck('restarted', {
+        claimedTflops: 0.8 * Number(certified['tflopsF32']) * Number(certified['gpus']),
+        n: Number(certified['challengeSize']),
+        seed: 'cd'.repeat(16),
       });
       // Leased meanwhile (to a buyer of its own: the lease ends when the worker stops), the node is
       // spot-checked every second or two after it: the heartbeats it sends while it tunes bring them.
@@ -1022,7 +1019,6 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGKILL');
-      await producer.disconnect();
       redis.disconnect();
     }
   }, 240_000);
