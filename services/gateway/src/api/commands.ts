@@ -86,6 +86,14 @@ function invalidInput(error: MessageValidationError) {
   return apiError('BAD_USER_INPUT', error.message.replace(/^.*data is invalid: /, ''), field);
 }
 
+/** What the gateway says of a command beside what it sends (none of it travels). */
+interface Flags {
+  clientKey?: string;
+  reserved?: boolean;
+  recorded?: boolean;
+  visibleRejection?: boolean;
+}
+
 /**
  * How the API changes anything: a command to a service's log, its recorded outcome, and a wait
  * until the read model that answers the next query has applied it (read-your-writes). Every
@@ -158,10 +166,12 @@ export class Commands implements OnApplicationShutdown {
    * the client's own key (`clientKey`), not the scoped one on the log. An outcome recorded for the
    * key before this request is answered `replayed` (a rejection says so: api/replayed.ts). `reserved`: the caller
    * bound its key already (`reserveAll`), `recorded`: and found its outcome recorded.
+   * `visibleRejection`: a rejection too is thrown only once `readModel` shows what the command was
+   * decided on (the events before it), for a caller that reads the model again to learn why.
    */
   async execute(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string; reserved?: boolean; recorded?: boolean },
+    command: OutgoingCommand & Flags,
     readModel: string,
     timeoutMs = COMMAND_TIMEOUT_MS,
     keyField = 'idempotencyKey',
@@ -207,12 +217,12 @@ export class Commands implements OnApplicationShutdown {
 
   private async executeTraced(
     service: EventSourcedService,
-    command: OutgoingCommand & { clientKey?: string; reserved?: boolean; recorded?: boolean },
+    command: OutgoingCommand & Flags,
     readModel: string,
     timeoutMs: number,
     keyField: string,
   ): Promise<ReadOutcome> {
-    const { clientKey, reserved, recorded, ...outgoing } = command;
+    const { clientKey, reserved, recorded, visibleRejection, ...outgoing } = command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
@@ -271,6 +281,8 @@ export class Commands implements OnApplicationShutdown {
       throw error;
     }
     if (outcome.status === 'rejected') {
+      if (visibleRejection)
+        await this.visible(readModel, outcome, clientKey ?? command.idempotencyKey, timeoutMs);
       const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
       const refused = rejection(outcome, field);
       // Answered from the outcome recorded for the key before this request: it says so.

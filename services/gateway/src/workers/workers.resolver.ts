@@ -21,6 +21,7 @@ import { apiError } from '../api/errors';
 import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { unavailableError } from '../api/rebuilding';
+import { UNAVAILABLE_RETRY_MS } from '../api/unavailable';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { GpuNode, toNode } from '../nodes/nodes.views';
 import { liveSession, LiveSession, sessionLiveExtensions, sessionLiveMessage } from './live-session';
@@ -42,6 +43,12 @@ type Entry = {
   tflopsPerGpu?: { f32: number };
   challengeId?: string;
 };
+
+/**
+ * How many times a join with `replace: false` reads the node's session and tries its conditional
+ * start, each refused because the session changed after the read, before it answers UNAVAILABLE.
+ */
+const JOIN_ATTEMPTS = 3;
 
 /** heartbeat's NOT_FOUND `extensions.reason` when another session (another worker) holds the node. */
 export const SESSION_REPLACED = 'SESSION_REPLACED';
@@ -124,11 +131,15 @@ export class WorkersResolver {
   }
 
   /**
-   * The node's session when another worker keeps it live (live-session.ts), else null: read in one
-   * round trip, the heartbeat aged by Redis' clock as capacity's watchdog ages it; `own`, the
-   * session id the caller proposed (its own session, resumed).
+   * The node's current session (null: none open) and, when another worker keeps it live
+   * (live-session.ts), that session, else null: read in one round trip, the heartbeat aged by
+   * Redis' clock as capacity's watchdog ages it; `own`, the session id the caller proposed (its own
+   * session, resumed).
    */
-  private async liveSession(nodeId: string, own?: string): Promise<LiveSession | null> {
+  private async readSession(
+    nodeId: string,
+    own?: string,
+  ): Promise<{ current: string | null; live: LiveSession | null }> {
     const key = nodeHeartbeatKey(nodeId);
     const replies =
       (await this.redis.redis
@@ -144,7 +155,7 @@ export class WorkersResolver {
       number,
     ];
     const [current, startedAt, timeout] = fields;
-    return liveSession(
+    const live = liveSession(
       {
         sessionId: current,
         sessionStartedAt: startedAt,
@@ -155,6 +166,45 @@ export class WorkersResolver {
       Date.now(),
       own,
     );
+    return { current: current || null, live };
+  }
+
+  /**
+   * Starts the session (StartSession), once its heartbeat is written. `expected` (replace: false):
+   * the session found the node's and judged not live (null: none), so that capacity starts it only
+   * if the node has that one still (its decider's rules/expected-session.ts), refusing when another
+   * join started one since; null is answered then. Undefined: the start replaces whatever holds the node.
+   * A start refused so has beat for the node, as any join whose start is refused (a revoked
+   * credential) has: most often for the session another join just started, which beat before it.
+   */
+  private async startSession(
+    nodeId: string,
+    data: { nodeId: string; sessionId: string; adapter?: string },
+    expected: string | null | undefined,
+  ): Promise<CommandOutcome | null> {
+    await this.beat(nodeId);
+    try {
+      return await this.commands.execute(
+        'capacity',
+        {
+          type: CapacityCommands.startSession.type,
+          subject: nodeId,
+          data: expected === undefined ? data : { ...data, expectedSessionId: expected },
+          // Refused, the node is read again: once the model shows the session that refused it.
+          visibleRejection: expected !== undefined,
+        },
+        rm.name,
+      );
+    } catch (error) {
+      if (
+        expected !== undefined &&
+        error instanceof GraphQLError &&
+        error.extensions['code'] === 'ALREADY_EXISTS' &&
+        error.extensions['field'] === 'expectedSessionId'
+      )
+        return null;
+      throw error;
+    }
   }
 
   /** The node's challenge in flight, null without one. */
@@ -173,7 +223,7 @@ export class WorkersResolver {
   @Mutation(() => WorkerSession, {
     nullable: true,
     description:
-      "Starts a worker session for the node of the credential. By default (replace: true) it replaces the node's session, whatever holds it: the newest join holds a node, so a restarted worker takes over at once, and the worker replaced stops (its heartbeat is refused SESSION_REPLACED). With replace: false (`gpu-worker join --once`: a check, a one-shot certification) a live session, one heard from within capacity's heartbeat timeout, is left alone: the join is refused ALREADY_EXISTS on replace, with extensions.reason SESSION_LIVE, extensions.nodeId, extensions.sessionStartedAt and extensions.lastHeartbeatAt (ISO), and extensions.heartbeatTimeoutMs; nothing changes." +
+      "Starts a worker session for the node of the credential. By default (replace: true) it replaces the node's session, whatever holds it: the newest join holds a node, so a restarted worker takes over at once, and the worker replaced stops (its heartbeat is refused SESSION_REPLACED). With replace: false (`gpu-worker join --once`: a check, a one-shot certification) a live session, one heard from within capacity's heartbeat timeout, is left alone: the join is refused ALREADY_EXISTS on replace, with extensions.reason SESSION_LIVE, extensions.nodeId, extensions.sessionStartedAt and extensions.lastHeartbeatAt (ISO), and extensions.heartbeatTimeoutMs; nothing changes. The check and the start are one step (capacity starts the session only if the node's is still the one checked), so of joins of one node at the same instant, through any gateway, one with replace: false never replaces a session another started meanwhile: it is refused SESSION_LIVE instead (UNAVAILABLE with retryAfterMs in the rare case the session kept changing while it checked)." +
       PROTOCOL_STEP,
   })
   @Roles('worker')
@@ -211,23 +261,34 @@ export class WorkersResolver {
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
     // Checked before the heartbeat is written, so a refused join changes nothing.
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
-    if (replace === false) {
-      const live = await this.liveSession(nodeId, proposed ?? undefined);
-      if (live)
-        throw apiError(
-          'ALREADY_EXISTS',
-          sessionLiveMessage(nodeId, live),
-          'replace',
-          sessionLiveExtensions(nodeId, live),
-        );
-    }
     const started = Date.now();
-    await this.beat(nodeId);
-    const outcome = await this.commands.execute(
-      'capacity',
-      { type: CapacityCommands.startSession.type, subject: nodeId, data },
-      rm.name,
-    );
+    let outcome: CommandOutcome | null = null;
+    // Not replacing, the check and the start are made one by capacity (the node's one writer): the
+    // start names the session the check found, and is refused if another join (through any
+    // gateway) started one since. The node is then read again: that session is live (its join beat
+    // first), and refused so; one that ended meanwhile (lost, left) is a check again. Bounded.
+    for (let attempt = 0; !outcome; attempt++) {
+      let expected: string | null | undefined;
+      if (replace === false) {
+        if (attempt === JOIN_ATTEMPTS)
+          throw apiError(
+            'UNAVAILABLE',
+            `the session of node ${nodeId} changed ${JOIN_ATTEMPTS} times while this join checked it (other joins of the node, or sessions ending): nothing was started; join again in a second`,
+            undefined,
+            { nodeId, retryAfterMs: UNAVAILABLE_RETRY_MS },
+          );
+        const { current, live } = await this.readSession(nodeId, proposed ?? undefined);
+        if (live)
+          throw apiError(
+            'ALREADY_EXISTS',
+            sessionLiveMessage(nodeId, live),
+            'replace',
+            sessionLiveExtensions(nodeId, live),
+          );
+        expected = current;
+      }
+      outcome = await this.startSession(nodeId, data, expected);
+    }
     const node = await this.after(
       nodeId,
       outcome,

@@ -105,6 +105,14 @@ export const startSessionSchema = nodeRef.extend({
 /** The command's: the adapter's description is one printable line (the event takes what was recorded). */
 export const startSessionCommandSchema = startSessionSchema.extend({
   adapter: printable(TEXT_LIMITS.adapter).optional(),
+  /**
+   * A conditional start (joinSession with `replace: false`): the session the gateway found the
+   * node's current one, and judged not live (null: none open). Capacity refuses the start
+   * (ALREADY_EXISTS on expectedSessionId) when the node's session is another by the time it
+   * decides: another join started one meanwhile, which this start is not to replace. Absent: the
+   * start replaces whatever holds the node. Not recorded in SessionStarted.
+   */
+  expectedSessionId: entityId.nullable().optional(),
 });
 /**
  * How capacity sizes the session's challenges from their claims (docs/certification.md, "The size of

@@ -63,6 +63,49 @@ describe('node decider', () => {
         ]);
     });
 
+    describe('conditional (joinSession with replace: false): expectedSessionId, the session the gateway found', () => {
+      const started = (sessionId: string): NodeEvent => ({
+        type: 'capacity.SessionStarted',
+        data: { nodeId: 'n1', sessionId, sizing: DEFAULT_SIZING },
+      });
+      const once = (expectedSessionId: string | null, sessionId = 's-once'): NodeCommand => ({
+        type: 'capacity.StartSession',
+        data: { nodeId: 'n1', sessionId, expectedSessionId },
+      });
+
+      it('starts when the node still has the session found (none here), and records no expectation', () => {
+        node
+          .given(registered)
+          .when(once(null), { now: NOW })
+          .then([started('s-once')]);
+      });
+
+      it('replaces the session found, judged not live', () => {
+        expect(node.given(registered, started('s0')).when(once('s0'), { now: NOW })).toMatchObject({
+          kind: 'accepted',
+          events: [started('s-once')],
+        });
+      });
+
+      it('is refused, nothing recorded, when another join started a session after the gateway read the node', () => {
+        // A restarted worker's plain join, decided between the --once's check and its start.
+        node
+          .given(registered, started('s-worker'))
+          .when(once(null), { now: NOW })
+          .thenRejects('ALREADY_EXISTS', 'expectedSessionId');
+        node
+          .given(registered, started('s0'), started('s-worker'))
+          .when(once('s0'), { now: NOW })
+          .thenRejects('ALREADY_EXISTS', 'expectedSessionId');
+      });
+
+      it("resumes the node's own current session (the same id again, after a lost answer) whatever was expected", () => {
+        expect(
+          node.given(registered, started('s-once')).when(once(null, 's-once'), { now: NOW }),
+        ).toMatchObject({ kind: 'accepted', events: [started('s-once')] });
+      });
+    });
+
     it('records the default sizing where none is configured', () => {
       node
         .given(registered)

@@ -1,6 +1,7 @@
 import { DEFAULT_SIZING } from '@gpux/certification';
 import { accept, Decision, reject } from '@gpux/eventsourcing/domain';
 import type { NodeCommandOf, NodeContext, NodeEvent, RegisteredNode } from '../node';
+import { sessionChangedSince } from '../rules/expected-session';
 import { sessionEnded } from './outcomes';
 
 /**
@@ -8,6 +9,8 @@ import { sessionEnded } from './outcomes';
  * records how this capacity sizes challenges, for the worker to tune by, and how it watches the
  * session, for the gateway to tell the worker how often to heartbeat. It replaces the node's
  * session: a certification in flight, issued in the one it replaces, ends (a spot check stays due).
+ * A conditional start (`expectedSessionId`: joinSession with `replace: false`) replaces only the
+ * session the gateway found and judged not live: one started since is refused (rules/expected-session.ts).
  */
 export function startSession(
   command: NodeCommandOf<'capacity.StartSession'>,
@@ -16,7 +19,14 @@ export function startSession(
 ): Decision<NodeEvent> {
   if (!state.credentialHash)
     return reject('FORBIDDEN', `the credential of node ${state.node.nodeId} is revoked`, 'nodeId');
-  const { sessionId } = command.data;
+  const { expectedSessionId, ...data } = command.data;
+  const { sessionId } = data;
+  if (sessionChangedSince(expectedSessionId, state.sessionId, sessionId))
+    return reject(
+      'ALREADY_EXISTS',
+      `node ${state.node.nodeId} has ${state.sessionId ? 'another session' : 'no session'} since the join read it (${expectedSessionId ?? 'none'} then): another join started one meanwhile, or it ended; read the node again`,
+      'expectedSessionId',
+    );
   const replaced =
     sessionId === state.sessionId
       ? []
@@ -28,7 +38,7 @@ export function startSession(
   return accept(...replaced, {
     type: 'capacity.SessionStarted',
     data: {
-      ...command.data,
+      ...data,
       sizing: options.sizing ?? DEFAULT_SIZING,
       ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     },
