@@ -445,6 +445,33 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
   });
 
+  it('refuses a JSON argument written in the document that is not a JSON object as the Usd or DateTime literal it is like: BAD_USER_INPUT naming its field, with its location, over graphql-ws as over HTTP', async () => {
+    // These were GRAPHQL_VALIDATION_FAILED with no field and no location; a bare name was said to be a variable.
+    const cases: [string, string, RegExp][] = [
+      ['"x"', 'commitment', /^must be a JSON object$/],
+      ['[1, 2]', 'commitment', /^must be a JSON object$/],
+      ['{ a: [1, FOO] }', 'commitment.a', /^JSON has no bare names: write FOO as a string, "FOO"$/],
+      ['{ a: { b: $c } }', 'commitment.a.b', /cannot hold a variable \(\$c\): pass the whole JSON object/],
+    ];
+    for (const [value, field, message] of cases) {
+      const document = `mutation($c: Int) { commitChallenge(challengeId: "chl-1", commitment: ${value}) }`;
+      const overHttp = await http(gateway.url, document);
+      expect(overHttp.status).toBe(400);
+      const overWs = await first(open(), document);
+      for (const answer of [overHttp.body, overWs]) {
+        const errors = (answer.errors ?? []) as {
+          message: string;
+          locations?: unknown[];
+          extensions?: Record<string, unknown>;
+        }[];
+        const refusal = errors.find((e) => e.extensions?.['field'] === field);
+        expect(refusal?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+        expect(refusal?.message).toMatch(message);
+        expect(refusal?.locations).toHaveLength(1);
+      }
+    }
+  });
+
   it('refuses a GPU model name with an invisible character, which looks like another name, naming its field', async () => {
     // "L\u200b4" shows as L4 everywhere, and a node of model L4 could never register in its market.
     const OPEN = 'mutation($i: OpenMarketInput!) { openMarket(input: $i) { id } }';
@@ -724,6 +751,30 @@ describe('gateway limits on HTTP and WebSocket', () => {
         await client.dispose();
       }
     }
+  });
+
+  it('refuses an alias longer than 128 characters, which the answer repeats for each item of the lists above it, over HTTP and graphql-ws, without a key', async () => {
+    // 50 kB (within graphql-ws' 64 KiB frames) under 10 aliases of errorCodes was 12 MB of answer;
+    // 800 kB under 30 of them was past what the gateway can write: INTERNAL_SERVER_ERROR, HTTP 500.
+    const alias = 'a'.repeat(50_000);
+    const spreads = Array.from({ length: 10 }, (_, i) => `e${i}: errorCodes { ...F }`).join(' ');
+    const document = `{ ${spreads} } fragment F on ErrorCodeInfo { ${alias}: code }`;
+    const overHttp = await http(gateway.url, document);
+    expect(overHttp.status).toBe(400);
+    const client = open();
+    const overWs = await first(client, document);
+    for (const answer of [overHttp.body, overWs]) {
+      expect(codes(answer)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(answer.errors?.[0]?.extensions?.['field']).toBe(`${'a'.repeat(64)}… (50000 characters)`);
+      expect(answer.errors?.[0]?.message).toBe(
+        `the alias "${'a'.repeat(32)}…" (50000 characters) is over 128 characters, the most allowed: the answer repeats an alias once for each item of the lists above it, so give a shorter one`,
+      );
+      expect(JSON.stringify(answer).length).toBeLessThan(1_000);
+    }
+    const short = document.replace(alias, 'a'.repeat(128));
+    const fits = await http(gateway.url, short);
+    expect(fits.status).toBe(200);
+    expect(fits.body.errors).toBeUndefined();
   });
 
   it('counts list sizes: an over-budget query is refused on both transports, the largest page is not', async () => {

@@ -72,7 +72,7 @@ export const ERROR_CODES = {
   QUERY_TOO_COMPLEX: {
     action: ErrorAction.FIX_INPUT,
     description:
-      'The query is too deep, too wide or too costly, its brackets nest more than 64 deep, it holds more than 10,000 tokens or too many fields under the same names, or the request runs more mutations than the rate limit lets a caller run at once: ask for less (smaller pages, fewer fields, fewer mutations per request).',
+      'The query is too deep, too wide or too costly, its brackets nest more than 64 deep, it holds more than 10,000 tokens or too many fields under the same names, it gives a field an alias longer than 128 characters, or the request runs more mutations than the rate limit lets a caller run at once: ask for less (smaller pages, fewer fields, fewer mutations per request).',
   },
   IDEMPOTENCY_KEY_REUSED: {
     action: ErrorAction.FIX_INPUT,

@@ -1,5 +1,5 @@
 import { MAX_JSON_DEPTH } from '@gpux/contracts';
-import { GraphQLError, parseValue } from 'graphql';
+import { GraphQLError, Kind, parseValue } from 'graphql';
 import { GraphQLJSON } from './json.scalar';
 
 const nested = (depth: number): unknown => {
@@ -31,5 +31,28 @@ describe('the JSON scalar', () => {
     expect(refusal(() => GraphQLJSON.parseValue(nested(100_000)))).toEqual(expected);
     const literal = `{a: ${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`;
     expect(refusal(() => GraphQLJSON.parseLiteral(parseValue(literal)))).toEqual(expected);
+  });
+
+  it('refuses a literal that is not a JSON object at the node at fault, so that its location and field are named', () => {
+    const thrown = (text: string) => {
+      try {
+        GraphQLJSON.parseLiteral(parseValue(text));
+      } catch (error) {
+        return error as GraphQLError;
+      }
+      throw new Error(`${text} was taken`);
+    };
+    const top = thrown('"x"');
+    expect(top.extensions['code']).toBe('BAD_USER_INPUT');
+    expect(top.message).toBe('must be a JSON object');
+    expect(top.nodes?.[0]?.kind).toBe(Kind.STRING);
+    const name = thrown('{a: [1, FOO]}');
+    expect(name.message).toBe('JSON has no bare names: write FOO as a string, "FOO"');
+    expect(name.nodes?.[0]).toMatchObject({ kind: Kind.ENUM, value: 'FOO' });
+    const variable = thrown('{a: {b: $c}}');
+    expect(variable.message).toMatch(/^a JSON value written in the document cannot hold a variable \(\$c\)/);
+    expect(variable.nodes?.[0]).toMatchObject({ kind: Kind.VARIABLE });
+    const deep = thrown(`{a: ${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}}`);
+    expect(deep.nodes?.[0]?.kind).toBe(Kind.OBJECT);
   });
 });

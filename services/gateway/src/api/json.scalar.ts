@@ -1,6 +1,7 @@
 import { jsonDepth, MAX_JSON_DEPTH } from '@gpux/contracts';
-import { GraphQLScalarType, Kind, ValueNode } from 'graphql';
+import { ASTNode, GraphQLScalarType, Kind, ValueNode } from 'graphql';
 import { apiError } from './errors';
+import { refused } from './scalars';
 
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
@@ -18,16 +19,20 @@ function literal(node: ValueNode): unknown {
       return node.values.map(literal);
     case Kind.OBJECT:
       return Object.fromEntries(node.fields.map((f) => [f.name.value, literal(f.value)]));
-    default:
-      throw apiError('BAD_USER_INPUT', 'a JSON value cannot hold variables');
+    // Refused at the node at fault, as the other scalars' literals are (scalars.ts): its location,
+    // and the field it is written in (literalFieldPlugin), where these once named neither.
+    case Kind.ENUM:
+      throw refused(`JSON has no bare names: write ${node.value} as a string, "${node.value}"`, node);
+    case Kind.VARIABLE:
+      throw refused(
+        `a JSON value written in the document cannot hold a variable ($${node.name.value}): pass the whole JSON object as one variable instead`,
+        node,
+      );
   }
 }
 
-const tooDeep = () =>
-  apiError(
-    'BAD_USER_INPUT',
-    `must nest at most ${MAX_JSON_DEPTH} levels deep (arrays and objects inside one another)`,
-  );
+const DEEP = `must nest at most ${MAX_JSON_DEPTH} levels deep (arrays and objects inside one another)`;
+const tooDeep = (node?: ASTNode) => (node ? refused(DEEP, node) : apiError('BAD_USER_INPUT', DEEP));
 
 /** A JSON object: the certification protocol's messages travel as they are (libs/certification). */
 export const GraphQLJSON = new GraphQLScalarType({
@@ -47,8 +52,8 @@ export const GraphQLJSON = new GraphQLScalarType({
   parseLiteral: (node) => {
     const value = literal(node);
     if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw apiError('BAD_USER_INPUT', 'must be a JSON object');
-    if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep();
+      throw refused('must be a JSON object', node);
+    if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep(node);
     return value;
   },
 });

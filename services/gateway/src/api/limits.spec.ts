@@ -4,6 +4,7 @@ import { buildSchema, getIntrospectionQuery, getOperationAST, parse } from 'grap
 import {
   costOfFullIntrospection,
   introspectionSizes,
+  MAX_ALIAS_LENGTH,
   MAX_COST,
   MAX_INTROSPECTION_DEPTH,
   measureOperation,
@@ -103,6 +104,33 @@ describe('the operation limits', () => {
         `{ myOrders(first: 100) { totalCount edges { cursor node { id status side price gpus hours } } } }`,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('aliases', () => {
+  const errors = (query: string) => operationLimitErrors(schema, parse(query), undefined);
+
+  it('refuse an alias longer than MAX_ALIAS_LENGTH, which the answer repeats for each item of the lists above it, naming it', () => {
+    const long = 'a'.repeat(MAX_ALIAS_LENGTH + 1);
+    const spread = `{ e1: errorCodes { ...F } e2: errorCodes { ...F } } fragment F on ErrorCodeInfo { ${long}: code }`;
+    for (const query of [
+      `{ ${long}: __typename }`,
+      `{ errorCodes { ${long}: code } }`,
+      spread,
+      `{ __schema { types { ${long}: name } } }`,
+      `subscription { tickerUpdated(marketId: "m") { ${long}: last } }`,
+    ]) {
+      const [error, ...more] = errors(query);
+      expect(more).toEqual([]);
+      expect(error?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', field: long, http: { status: 400 } });
+      expect(error?.message).toBe(
+        `the alias "${long}" is over 128 characters, the most allowed: the answer repeats an alias once for each item of the lists above it, so give a shorter one`,
+      );
+    }
+  });
+
+  it('let an alias of MAX_ALIAS_LENGTH characters through', () => {
+    expect(errors(`{ ${'a'.repeat(MAX_ALIAS_LENGTH)}: errorCodes { c: code } }`)).toEqual([]);
   });
 });
 

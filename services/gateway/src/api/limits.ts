@@ -23,6 +23,9 @@ import {
   SelectionSetNode,
   ValueNode,
   valueFromASTUntyped,
+  visit,
+  BREAK,
+  ASTNode,
 } from 'graphql';
 import { sizeOutOfRange } from './size-ranges';
 import { WHOLE_SCAN_COST, WHOLE_SCANS } from './whole-scans';
@@ -45,6 +48,13 @@ export const MAX_FIELDS = 300;
  * market's book and ticker, a filtered page of 100 orders or nodes (about 5,000).
  */
 export const MAX_COST = 10_000;
+/**
+ * The longest alias a field may be given. The answer repeats an alias once for each item of the
+ * lists above it: an alias of 800 kB under 30 aliases of `errorCodes` (24 items) was 576 MB of
+ * answer to one anonymous request, past what the gateway can write (INTERNAL_SERVER_ERROR, HTTP
+ * 500), and one of 100 kB was 2.4 MB. The schema's own field names are far shorter.
+ */
+export const MAX_ALIAS_LENGTH = 128;
 /** The arguments that say how many items a field returns. */
 export const LIST_SIZE_ARGUMENTS: readonly string[] = ['first', 'last', 'limit', 'depth'];
 /** What a list without a size argument counts for (an account's `apiKeys`): a few. */
@@ -335,16 +345,30 @@ export function costOfFullIntrospection(schema: GraphQLSchema): number {
   return cost;
 }
 
-function tooComplex(message: string, operation: OperationDefinitionNode, field?: string): GraphQLError {
+function tooComplex(message: string, node: ASTNode, field?: string): GraphQLError {
   return new GraphQLError(message, {
-    nodes: [operation],
+    nodes: [node],
     // Over HTTP the answer is 400, like any request the client must change (Apollo drops `http`).
     extensions: { code: 'QUERY_TOO_COMPLEX', ...(field ? { field } : {}), http: { status: 400 } },
   });
 }
 
+/** The first field of the document given an alias longer than MAX_ALIAS_LENGTH, if any. */
+export function tooLongAlias(document: DocumentNode): FieldNode | undefined {
+  let found: FieldNode | undefined;
+  visit(document, {
+    Field(node) {
+      if ((node.alias?.value.length ?? 0) <= MAX_ALIAS_LENGTH) return undefined;
+      found = node;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
 /**
- * Why the operation is refused (QUERY_TOO_COMPLEX): nested deeper than MAX_DEPTH, selecting more
+ * Why the operation is refused (QUERY_TOO_COMPLEX): a field given an alias longer than
+ * MAX_ALIAS_LENGTH (naming it, as extensions.field), nested deeper than MAX_DEPTH, selecting more
  * than MAX_FIELDS fields, or costing more than MAX_COST (naming the first field that reads a whole
  * index, as extensions.field, when it has any); empty when it is within the limits.
  */
@@ -356,6 +380,18 @@ export function operationLimitErrors(
 ): GraphQLError[] {
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
+  const aliased = tooLongAlias(document);
+  if (aliased?.alias) {
+    const alias = aliased.alias.value;
+    return [
+      tooComplex(
+        // formatError cuts the alias to its start and its length: `"aaaa…" (50000 characters)`.
+        `the alias "${alias}" is over ${MAX_ALIAS_LENGTH} characters, the most allowed: the answer repeats an alias once for each item of the lists above it, so give a shorter one`,
+        aliased,
+        alias,
+      ),
+    ];
+  }
   const { depth, fields, cost, scans, introspection } = measureOperation(
     schema,
     document,

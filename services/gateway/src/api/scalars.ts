@@ -7,7 +7,7 @@ import { parseMoney, USD_FORMAT } from '../domain/money';
  * `Variable "$x" got invalid value … at "x.y"`, from which formatError names the field
  * (variableAtFault); an inline literal's field is named by literalFieldPlugin (field-at-fault.ts).
  */
-function refused(message: string, node?: ASTNode): GraphQLError {
+export function refused(message: string, node?: ASTNode): GraphQLError {
   return new GraphQLError(message, {
     ...(node ? { nodes: [node] } : {}),
     extensions: { code: 'BAD_USER_INPUT' },
