@@ -34,6 +34,20 @@ describe('applyOps (the in-memory reference of the projection writes)', () => {
     expect(hash(model, 'c')).toEqual({ high: '-5', low: '1.5' });
   });
 
+  it('removes the members scored below a bound, and the set with its last one (zremBelow)', () => {
+    const model = applyOps(new Map(), [
+      { op: 'zadd', key: 'h', score: 10, member: 'a' },
+      { op: 'zadd', key: 'h', score: 20, member: 'b' },
+      { op: 'zadd', key: 'h', score: 30, member: 'c' },
+      { op: 'zremBelow', key: 'h', below: 20 },
+      { op: 'zremBelow', key: 'none', below: 20 },
+    ]);
+    expect(hash(model, 'h')).toEqual({ b: '20', c: '30' });
+    expect(model.has('none')).toBe(false);
+    applyOps(model, [{ op: 'zremBelow', key: 'h', below: 31 }]);
+    expect(model.has('h')).toBe(false);
+  });
+
   it('removes a member once the hash fields add up to the total (zremWhenReached), and not before', () => {
     const done: RedisOp = {
       op: 'zremWhenReached',

@@ -27,6 +27,12 @@ export type RedisOp =
   | { op: 'zadd'; key: string; score: number; member: string }
   | { op: 'zrem'; key: string; member: string }
   /**
+   * ZREMRANGEBYSCORE key -inf (below: the members scored below `below` go (a history kept for a
+   * while: capacity's breaches of a node). A bound from the event, never from the clock, so that a
+   * replay keeps what the first fold kept.
+   */
+  | { op: 'zremBelow'; key: string; below: number }
+  /**
    * Removes `member` from the sorted set `key` once the numbers in the hash `hash`'s fields `sum`
    * add up to at least the number in its field `reaches` (an order leaves its account's live
    * orders once its filled and cancelled GPUs reach its GPUs). Decided inside the script, on the
@@ -216,6 +222,13 @@ export function applyOps(model: Model, ops: RedisOp[], published?: Published[]):
       case 'zrem':
         hash(o.key).delete(o.member);
         break;
+      case 'zremBelow': {
+        const set = model.get(o.key);
+        if (!(set instanceof Map)) break;
+        for (const [member, score] of set) if (Number(score) < o.below) set.delete(member);
+        if (set.size === 0) model.delete(o.key);
+        break;
+      }
       case 'zremWhenReached':
       case 'zaddWhenReached': {
         const h = model.get(o.hash);

@@ -175,6 +175,22 @@ describe('the apply script (real Redis): conditional writes and publications', (
     await redis.del(notAHash);
   });
 
+  it('removes the members scored below a bound (zremBelow) exactly as the reference, the bound excluded', async () => {
+    const model: Model = new Map();
+    const history = `${prefix}history`;
+    const events = [10, 20, 30, 40].map((score, i) => ({
+      offset: checkpoint + 1 + i,
+      ops: [
+        { op: 'zadd', key: history, score, member: `m${score}` },
+        { op: 'zremBelow', key: history, below: score - 20 },
+      ] satisfies RedisOp[],
+    }));
+    for (const event of events) applyOps(model, event.ops);
+    await expect(apply(events)).resolves.toEqual({ status: 'applied', applied: 4 });
+    expect(await redis.zrange(history, 0, -1, 'WITHSCORES')).toEqual(['m20', '20', 'm30', '30', 'm40', '40']);
+    expect(plain(await dumpPrefix(redis, history))).toEqual(plain(new Map([[history, model.get(history)!]])));
+  });
+
   it('keeps a candle: open from the first trade, high, low, close from the last', async () => {
     const key = `${prefix}candle`;
     const trade = (price: number): RedisOp[] => [

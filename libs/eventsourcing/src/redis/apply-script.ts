@@ -107,7 +107,7 @@ end
 local ops = cjson.decode(ARGV[7])
 -- A write on a key of another type fails in the middle of a script, and Redis keeps the writes
 -- before it: look first, so a batch that cannot apply writes nothing and its retries add nothing.
-local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zw = 'zset', zaw = 'zset'}
+local WANT = {hi = 'hash', hs = 'hash', hx = 'hash', hn = 'hash', hnx = 'hash', hd = 'hash', r = 'list', i = 'string', s = 'string', z = 'zset', zr = 'zset', zrb = 'zset', zw = 'zset', zaw = 'zset'}
 local types = {}
 for _, o in ipairs(ops) do
   local code, k = o[1], o[2]
@@ -236,6 +236,8 @@ for _, o in ipairs(ops) do
     redis.call('HDEL', key, o[3])
   elseif code == 'zr' then
     redis.call('ZREM', key, o[3])
+  elseif code == 'zrb' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. o[3])
   elseif code == 'zw' or code == 'zaw' then
     local h, sum, first = KEYS[o[4]], 0, 6
     if code == 'zaw' then first = 7 end
@@ -429,6 +431,11 @@ class WriteList {
         return;
       case 'zrem':
         this.start(k, ['zr', k, o.member]);
+        return;
+      case 'zremBelow':
+        if (!Number.isFinite(o.below))
+          throw new ProjectionDefinitionError(`zremBelow ${o.key}: below must be finite, got ${o.below}`);
+        this.start(k, ['zrb', k, String(o.below)]);
         return;
       case 'del':
         this.start(k, ['d', k]);

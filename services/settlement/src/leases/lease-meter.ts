@@ -17,8 +17,10 @@ import { unansweredBreach } from '../domain/leases/unanswered-breach';
  * decides when to ask, and up to when). The idempotency key names the lease, what it had been
  * charged and the interval, so two meters (two instances, or a retry) ask once per lease and
  * interval. A lease on a node whose worker capacity watches is charged no further than its last
- * heartbeat, nor any lease past its node's breach (domain/leases/delivered-until.ts): heartbeats are not events, so the meter reads them
- * where capacity's watchdog does, with the node's session from capacity's read model. A lease whose
+ * heartbeat, nor any lease past the breach that ended it (the first of its node's breaches at or
+ * after its start: domain/leases/lease-breach.ts, delivered-until.ts): heartbeats are not events,
+ * so the meter reads them where capacity's watchdog does, with the node's session, and its
+ * breaches, from capacity's read model. A lease whose
  * node's breach no early end has answered `LEASE_BREACH_GRACE_MS` after it (orders pruned the
  * lease, or never heard of the breach) the meter ends itself, as orders' end would have
  * (domain/leases/unanswered-breach.ts): else it stayed running, the rest of its escrow held forever.
@@ -111,23 +113,55 @@ export class LeaseMeter implements OnApplicationBootstrap, OnApplicationShutdown
     return sent;
   }
 
-  /** A node's session (or when its last one ended), last heartbeat and breach, in one round trip. */
+  /**
+   * A node's session (or when its last one ended), last heartbeat, last breach and the breaches
+   * capacity keeps, in one round trip: one MULTI, so the hash and its history are read as one
+   * projection batch left them.
+   */
   private async liveness(nodeId: string): Promise<NodeLiveness> {
     if (!nodeId) return { beat: null };
-    const [[sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, suspendedReason], beat] =
-      await Promise.all([
-        this.redis.redis.hmget(
-          capacityReadModel.node(nodeId),
-          'sessionId',
-          'lostAt',
-          'leftAt',
-          'lastBeatAt',
-          'status',
-          'suspendedAt',
-          'suspendedReason',
-        ),
-        this.redis.redis.get(nodeHeartbeatKey(nodeId)),
-      ]);
-    return { sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, suspendedReason, beat };
+    const replies = await this.redis.redis
+      .multi()
+      .hmget(
+        capacityReadModel.node(nodeId),
+        'sessionId',
+        'lostAt',
+        'leftAt',
+        'lastBeatAt',
+        'status',
+        'suspendedAt',
+        'suspendedReason',
+      )
+      .zrange(capacityReadModel.nodeBreaches(nodeId), 0, -1)
+      .get(nodeHeartbeatKey(nodeId))
+      .exec();
+    if (!replies) throw new Error(`node ${nodeId}'s liveness: the read was aborted`);
+    const [fields, history, beat] = replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    }) as [(string | null)[], string[], string | null];
+    const [sessionId, lostAt, leftAt, lastBeatAt, status, suspendedAt, suspendedReason] = fields;
+    return {
+      sessionId,
+      lostAt,
+      leftAt,
+      lastBeatAt,
+      status,
+      suspendedAt,
+      suspendedReason,
+      breaches: history.flatMap(breachOf),
+      beat,
+    };
+  }
+}
+
+/** A member of capacity's nodeBreaches (JSON { at, reason }); none where it is not one. */
+function breachOf(member: string): { at: string; reason: string | null }[] {
+  try {
+    const b = JSON.parse(member) as { at?: unknown; reason?: unknown };
+    if (typeof b?.at !== 'string') return [];
+    return [{ at: b.at, reason: typeof b.reason === 'string' ? b.reason : null }];
+  } catch {
+    return [];
   }
 }

@@ -437,6 +437,120 @@ describe('a lease metered and paid by the settlement service', () => {
     60_000,
   );
 
+  it('charges a lease to the first breach in it, though its node was certified and breached again before the lease was ended', async () => {
+    // Each node failed a spot check 800 ms into its lease, was certified again, and left 2 s in (its
+    // worker stopped), before the lease's end: capacity's node hash shows the second breach (the
+    // first's reason dropped at the recertification, its `at` overwritten), its breaches both.
+    // Orders has ended neither lease (it lags): t-twice runs now, and the test sends orders' end once
+    // its end has passed; t-twice-old ended 11 minutes ago, and no end will come: the meter ends it.
+    const now = Date.now();
+    const terms = {
+      't-twice': { nodeId: 'n-twice', holdId: 'b-twice', start: now + 200 },
+      't-twice-old': { nodeId: 'n-twice-old', holdId: 'b-twice-old', start: now - 11 * 60_000 },
+    };
+    const first = (start: number) => new Date(start + 800).toISOString();
+    for (const { nodeId, start } of Object.values(terms)) {
+      const second = new Date(start + 2_000).toISOString();
+      await redis.client().hset(capacityReadModel.node(nodeId), {
+        status: 'SUSPENDED',
+        suspendedReason: 'NODE_LEFT',
+        suspendedAt: second,
+        leftAt: second,
+        lastBeatAt: second,
+      });
+      await redis
+        .client()
+        .zadd(
+          capacityReadModel.nodeBreaches(nodeId),
+          Date.parse(first(start)),
+          JSON.stringify({ at: first(start), reason: 'CHALLENGE_FAILED' }),
+          Date.parse(second),
+          JSON.stringify({ at: second, reason: 'NODE_LEFT' }),
+        );
+    }
+    const buyer = 'buyer-twice';
+    await fundedBuyer(buyer, 'Grace', ['b-twice', 'b-twice-old', 'b-twice-clock']);
+    const [providerBefore, platformBefore] = [
+      (await account('prov-twice')).balance,
+      (await account(PLATFORM_ACCOUNT_ID)).balance,
+    ];
+    const lease = async (leaseId: string) => {
+      const l = await redis.client().hgetall(rm.lease(leaseId));
+      const [value, fee, refunded] = [l['chargedValue'], l['chargedFee'], l['refunded']].map(Number);
+      return { value, fee, refunded, status: l['status'], endedBy: l['endedBy'] };
+    };
+    const due = (start: number) =>
+      accruedCharge({ value: VALUE, fee: FEE, start, end: start + LEASE_MS }, Date.parse(first(start)));
+    for (const [leaseId, { nodeId, holdId, start }] of Object.entries(terms))
+      await openLease(buyer, {
+        leaseId,
+        holdId,
+        providerId: 'prov-twice',
+        nodeId,
+        start,
+        end: start + LEASE_MS,
+      });
+    // A lease on a node no worker watches, to the same end: the meter has passed t-twice's end once
+    // it is charged whole (one buyer, one partition).
+    const { start } = terms['t-twice'];
+    await openLease(buyer, {
+      leaseId: 't-twice-clock',
+      holdId: 'b-twice-clock',
+      providerId: 'prov-twice',
+      nodeId: 'n-admin',
+      start,
+      end: start + LEASE_MS,
+    });
+    await waitUntil(
+      'the meter past the end',
+      async () => (await lease('t-twice-clock')).status === 'ENDED',
+      20_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    // Charged up to the first breach, not the second, though the lease's end has passed.
+    expect(await lease('t-twice')).toMatchObject({ ...due(start), refunded: 0, status: 'ACTIVE' });
+
+    // Orders' end comes at last (escrow-holds PM, from LeaseBreached): at the first breach.
+    await command('settlement.EndLeaseEarly', buyer, {
+      accountId: buyer,
+      leaseId: 't-twice',
+      reason: 'CHALLENGE_FAILED',
+      at: first(start),
+    });
+    let [earned, fees, refunds] = [VALUE, FEE, 0];
+    for (const [leaseId, t] of Object.entries(terms)) {
+      await waitUntil(
+        `${leaseId} to end`,
+        async () => (await lease(leaseId)).status === 'CREDITED',
+        20_000,
+      ).catch((e: Error) => Promise.reject(withLog(e)));
+      const charged = due(t.start);
+      const refund = VALUE + FEE - charged.value - charged.fee;
+      expect(refund).toBeGreaterThan(0);
+      // Held = charged + refunded, to the first breach and for its reason (the meter's own end too).
+      expect(await lease(leaseId)).toEqual({
+        ...charged,
+        refunded: refund,
+        status: 'CREDITED',
+        endedBy: 'CHALLENGE_FAILED',
+      });
+      [earned, fees, refunds] = [earned + charged.value, fees + charged.fee, refunds + refund];
+    }
+    // Charges = earned + fee: every charge credited to the provider and the platform, once.
+    await waitUntil(
+      'every charge credited',
+      async () =>
+        Number(await redis.client().hget(rm.totals, 'clearing')) === 0 &&
+        (await account('prov-twice')).balance === providerBefore + earned,
+      20_000,
+    ).catch((e: Error) => Promise.reject(withLog(e)));
+    expect((await account(PLATFORM_ACCOUNT_ID)).balance - platformBefore).toBe(fees);
+    expect(await account(buyer)).toMatchObject({
+      balance: DEPOSIT - 3 * (VALUE + FEE) + refunds,
+      held: 0,
+      escrow: 0,
+    });
+  }, 90_000);
+
   it("ends a breached lease no LeaseBreached comes for itself, at the breach, and once with orders' end before or after it", async () => {
     // capacity recorded node n-gone's failed spot check 800 ms into two leases that began 11 minutes ago
     // (the worker beats on). Orders never breached t-pruned (its 3-second lease ended long ago, and

@@ -1,3 +1,4 @@
+import { NUMBER_LIMITS } from '../limits';
 import { redisKey } from '../redis-key';
 
 /**
@@ -17,8 +18,8 @@ export const capacityReadModel = {
    * tflopsF32, tflopsF16, challengeSize (its spot checks' n), efficiency, tier,
    * expiresAt, certifiedBy; sessionId and sessionStartedAt
    * while a worker is joined; lostAt or leftAt, and lastBeatAt (the last heartbeat the loss or
-   * the leave recorded); suspendedReason, suspendedAt; leasedUntilMs and
-   * leasedFromMs (the latest end and start of its leases, epoch ms, from orders' trades) and
+   * the leave recorded); suspendedReason, suspendedAt (its last breach: nodeBreaches keeps each);
+   * leasedUntilMs and leasedFromMs (the latest end and start of its leases, epoch ms, from orders' trades) and
    * breachedAtMs (its last SLA breach: leaseEnd in lease-end.ts reads them); lastSpotAt;
    * credentialRevoked ('1').
    */
@@ -27,6 +28,14 @@ export const capacityReadModel = {
   providerNodes: (providerId: string) => redisKey`capacity:providers:${providerId}:nodes`,
   /** Sorted set of every node id, by registration time. */
   nodes: redisKey`capacity:node-ids`,
+  /**
+   * Sorted set per node: its SLA breaches, each a member JSON { at, reason } (the breach's `at`, ISO,
+   * and its reason), scored by `at` (epoch ms). Kept through recertifications (the node's hash keeps
+   * only its last breach, and a recertification drops that one's reason), those older than
+   * NODE_BREACHES_KEPT_MS before the latest one dropped: settlement's meter charges a lease up to the
+   * first breach at or after its start (services/settlement/src/domain/leases/delivered-until.ts).
+   */
+  nodeBreaches: (nodeId: string) => redisKey`capacity:nodes:${nodeId}:breaches`,
   /** List of JSON certifications of a node, oldest first. */
   certifications: (nodeId: string) => redisKey`capacity:nodes:${nodeId}:certifications`,
   /** Hash per node credential, by its sha256 (hex): nodeId. A revoked or rotated one is deleted. */
@@ -41,6 +50,18 @@ export const capacityReadModel = {
   /** Pub/sub channel: a node's status changed (message: JSON { nodeId, type }). */
   nodeChannel: (nodeId: string) => redisKey`capacity:ch:node:${nodeId}`,
 };
+
+/**
+ * How long before a node's latest breach its earlier ones are kept (capacityReadModel.nodeBreaches):
+ * the longest lease (NUMBER_LIMITS.hours) and a week. A breach bears on the leases running at its
+ * `at`, which started before it and end at most the longest lease after their start, so before the
+ * breach's `at` plus the longest lease; it is dropped only once a breach a week past that is
+ * recorded, when each such lease has long ended: metered to its end, or ended at the breach (by
+ * orders, or by settlement's meter `LEASE_BREACH_GRACE_MS` after it). Only a meter stopped for that
+ * week would meet the lease running still without it (and charge it to the next breach in it, if
+ * any, or to its end).
+ */
+export const NODE_BREACHES_KEPT_MS = (NUMBER_LIMITS.hours + 7 * 24) * 60 * 60 * 1000;
 
 /**
  * Heartbeats live outside the read model (they are not events, and a read-model rebuild must not

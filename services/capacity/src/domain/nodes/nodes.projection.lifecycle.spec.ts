@@ -1,4 +1,4 @@
-import { capacityReadModel as rm, Envelope, leaseEnd } from '@gpux/contracts';
+import { capacityReadModel as rm, Envelope, leaseEnd, NODE_BREACHES_KEPT_MS } from '@gpux/contracts';
 import { applyOps, Model, Published, RedisOp } from '@gpux/eventsourcing/domain';
 import { NodeEvent } from './node.decider';
 import { nodesProjection } from './nodes.projection';
@@ -224,6 +224,67 @@ describe("nodes projection: a node's life after registration", () => {
       suspendedAt: at(5),
     });
     expect(leaseEnd(hash(model, rm.node('n1')))).toBeUndefined();
+  });
+
+  it("keeps each breach with its reason through recertifications, where the node's hash keeps only the last", () => {
+    // Failed a spot check 60 s in, certified again at 300 s, lost at 500 s (its last beat at 480 s):
+    // all before orders ended the lease the first breach fell in.
+    const certified = envelope(
+      {
+        type: 'capacity.NodeCertified',
+        data: {
+          nodeId: 'n1',
+          providerId: 'p1',
+          marketId: 'H100',
+          gpus: 8,
+          tflopsPerGpu: { f32: 312.5 },
+          efficiency: null,
+          tier: 'bronze',
+          expiresAt: at(86_400),
+          method: 'admin',
+        },
+      },
+      300,
+    );
+    const { model } = project([breach(61, 'CHALLENGE_FAILED', 60), certified, breach(500, 'NODE_LOST', 480)]);
+    expect(hash(model, rm.node('n1'))).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedReason: 'NODE_LOST',
+      suspendedAt: at(480),
+    });
+    const breaches = {
+      [JSON.stringify({ at: at(60), reason: 'CHALLENGE_FAILED' })]: String(Date.parse(at(60))),
+    };
+    breaches[JSON.stringify({ at: at(480), reason: 'NODE_LOST' })] = String(Date.parse(at(480)));
+    expect(hash(model, rm.nodeBreaches('n1'))).toEqual(breaches);
+    // Recertified: the hash drops the reason; the history keeps it.
+    const again = project([breach(61, 'CHALLENGE_FAILED', 60), certified]);
+    expect(hash(again.model, rm.node('n1'))).not.toHaveProperty('suspendedReason');
+    expect(hash(again.model, rm.nodeBreaches('n1'))).toEqual({
+      [JSON.stringify({ at: at(60), reason: 'CHALLENGE_FAILED' })]: String(Date.parse(at(60))),
+    });
+    // A refold (a replay of the same events) keeps the same history.
+    const { model: twice } = project([
+      breach(61, 'CHALLENGE_FAILED', 60),
+      breach(61, 'CHALLENGE_FAILED', 60),
+    ]);
+    expect(Object.keys(hash(twice, rm.nodeBreaches('n1')))).toHaveLength(1);
+  });
+
+  it('keeps the breaches of the longest lease before the latest one, and drops older ones', () => {
+    const kept = NODE_BREACHES_KEPT_MS / 1_000;
+    const { model } = project([
+      breach(60),
+      breach(120),
+      breach(60 + kept, 'NODE_LOST'),
+      breach(120 + kept, 'NODE_LOST'),
+    ]);
+    expect(Object.values(hash(model, rm.nodeBreaches('n1')))).toEqual(
+      [120, 60 + kept, 120 + kept].map((s) => String(Date.parse(at(s)))),
+    );
+    // 60 s went once a breach came the bound after it; 120 s stays, the bound itself excluded.
+    // The longest lease fits within the bound: a breach in it is never dropped while it runs.
+    expect(NODE_BREACHES_KEPT_MS).toBeGreaterThan(24 * 366 * 3_600_000);
   });
 
   it("ends the leases a breach ended, and counts the next lease the node sells once it recertifies, however capacity's and orders' logs interleave in a refold", () => {

@@ -1,4 +1,11 @@
-import { CapacityEvents, capacityReadModel as rm, Envelope, isMessage, OrdersEvents } from '@gpux/contracts';
+import {
+  CapacityEvents,
+  capacityReadModel as rm,
+  Envelope,
+  isMessage,
+  NODE_BREACHES_KEPT_MS,
+  OrdersEvents,
+} from '@gpux/contracts';
 import type { Projection, RedisOp } from '@gpux/eventsourcing/domain';
 import { notifiesNode } from './node-notices';
 import { readChallenge } from './protocol';
@@ -11,7 +18,9 @@ export function nodesProjection(eventsTopic: string, ordersEventsTopic: string):
     // 3: a breach ends the leases as orders' NodeSuspended, in the node's trades' partition.
     // 4: the last heartbeat a loss or leave recorded (settlement's meter reads it once the live
     // one is gone: domain/leases/delivered-until.ts).
-    version: '4',
+    // 5: a node's breaches are kept (nodeBreaches), not only its last: the meter charges a lease up
+    // to the first breach in it.
+    version: '5',
     topics: [eventsTopic, ordersEventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope): RedisOp[] {
@@ -247,11 +256,24 @@ function presence(event: Envelope): NodeChange | undefined {
     };
   }
   if (isMessage(event, CapacityEvents.slaBreached)) {
+    // The hash keeps this last breach (a recertification drops its reason); the node's breaches
+    // keep it with the earlier ones, reason and all, for the leases it ended: settlement's meter
+    // charges a lease up to the first breach in it, whatever came after (breached, recertified and
+    // breached again before orders ended the lease). Those older than NODE_BREACHES_KEPT_MS before
+    // this one go: every lease they fell in has long ended.
     const { nodeId, reason, at } = event.data;
     const { set } = nodeHash(nodeId);
+    const atMs = Date.parse(at);
+    const breaches = rm.nodeBreaches(nodeId);
     return {
       nodeId,
-      ops: [set('status', 'SUSPENDED'), set('suspendedReason', reason), set('suspendedAt', at)],
+      ops: [
+        set('status', 'SUSPENDED'),
+        set('suspendedReason', reason),
+        set('suspendedAt', at),
+        { op: 'zadd', key: breaches, score: atMs, member: JSON.stringify({ at, reason }) },
+        { op: 'zremBelow', key: breaches, below: atMs - NODE_BREACHES_KEPT_MS },
+      ],
     };
   }
   if (isMessage(event, OrdersEvents.nodeSuspended)) {

@@ -45,6 +45,24 @@ describe('the delivery rule of the meter', () => {
     );
   });
 
+  it('charges no further than the first breach during the lease, though the node was certified and breached again', () => {
+    // A spot check failed 45 s in; certified again, then lost 100 s in: capacity's hash shows the
+    // last breach, its history both. Orders has not ended the lease yet.
+    const node = {
+      sessionId: 's1',
+      beat: at(90),
+      status: 'SUSPENDED',
+      suspendedAt: at(100),
+      suspendedReason: 'NODE_LOST',
+      breaches: [
+        { at: at(45), reason: 'CHALLENGE_FAILED' },
+        { at: at(100), reason: 'NODE_LOST' },
+      ],
+    };
+    expect(deliveredUntil(T + 120_000, T, node)).toBe(T + 45_000);
+    expect(deliveredUntil(T + 120_000, T, { ...node, sessionId: null, beat: null })).toBe(T + 45_000);
+  });
+
   it('charges nothing of a watched node whose heartbeat is not known (Redis flushed), until one is', () => {
     expect(deliveredUntil(T + 60_000, T, { sessionId: 's1', beat: null })).toBeNull();
     expect(deliveredUntil(T + 60_000, T, { sessionId: 's1', beat: 'not a time' })).toBeNull();

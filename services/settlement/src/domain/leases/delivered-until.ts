@@ -1,3 +1,5 @@
+import { leaseBreach, type RecordedBreaches } from './lease-breach';
+
 /**
  * The delivery rule of the meter: how far a running lease may be charged.
  *
@@ -10,25 +12,20 @@
  * further than that worker's last heartbeat: what the marketplace knows was delivered. A node that
  * no worker watches (an administrator's certificate) is charged up to `until`, as before.
  *
- * Nor is a lease charged past its node's breach as capacity recorded it (`suspendedAt`, its `at`),
- * while the node is suspended or when the breach came during the lease: orders breaches every such
- * lease, and its early end charges up to `at`, never less than was charged. A node can go on
- * beating past its breach (a failed spot check), or stop being watched at it (a revoked
- * credential ends its session), so the heartbeat alone would let a late breach find that time paid.
+ * Nor is a lease charged past the breach that ended it, as capacity recorded it (lease-breach.ts: the
+ * first of its node's breaches at or after its start, or one before it while the node is still
+ * suspended by it): orders breaches every such lease, and its early end charges up to `at`, never
+ * less than was charged. A node can go on beating past its breach (a failed spot check), or stop
+ * being watched at it (a revoked credential ends its session), so the heartbeat alone would let a
+ * late breach find that time paid; and a node recertified and breached again before the lease was
+ * ended has its later breach in the hash, which would let the meter charge up to it.
  */
-export interface NodeLiveness {
+export interface NodeLiveness extends RecordedBreaches {
   /** The node's current session, where it has one (capacity's read model). */
   sessionId?: string | null;
   /** When its last session was lost, or left (ISO), where one was. */
   lostAt?: string | null;
   leftAt?: string | null;
-  /**
-   * capacity's status of it (SUSPENDED from a breach until it recertifies), its last breach's `at`
-   * (ISO) and why (an SLA breach reason).
-   */
-  status?: string | null;
-  suspendedAt?: string | null;
-  suspendedReason?: string | null;
   /** Its last heartbeat's time (ISO, as the gateway wrote it and the breach dates it); null: none kept. */
   beat: string | null;
   /**
@@ -47,7 +44,7 @@ export interface NodeLiveness {
  * to end it).
  */
 export function deliveredUntil(clock: number, leaseStart: number, node: NodeLiveness): number | null {
-  const breach = recordedBreach(leaseStart, node);
+  const breach = leaseBreach(leaseStart, node)?.at ?? null;
   const until = breach === null ? clock : Math.min(clock, breach);
   const ended = Math.max(
     Date.parse(node.lostAt ?? '') || -Infinity,
@@ -57,15 +54,4 @@ export function deliveredUntil(clock: number, leaseStart: number, node: NodeLive
   if (!watched) return until;
   const beat = Math.max(...[node.beat, node.lastBeatAt].map((t) => Date.parse(t ?? '') || -Infinity));
   return beat === -Infinity ? null : Math.min(until, beat);
-}
-
-/**
- * The node's breach as capacity recorded it (`suspendedAt`, epoch ms) where it bears on a lease that
- * started at `leaseStart`: one that came during or after the lease, or any while the node is still
- * suspended (a trade the market made before it heard of the breach); null where there is none.
- */
-export function recordedBreach(leaseStart: number, node: NodeLiveness): number | null {
-  const breach = Date.parse(node.suspendedAt ?? '');
-  if (Number.isNaN(breach)) return null;
-  return breach >= leaseStart || node.status === 'SUSPENDED' ? breach : null;
 }

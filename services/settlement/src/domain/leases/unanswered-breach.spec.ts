@@ -28,8 +28,9 @@ describe('the rule of a breach no early end answered', () => {
       at: at(60),
       reason: 'CREDENTIAL_REVOKED',
     });
-    // Certified again since: the breach still ended this lease. Capacity's model drops the breach's
-    // reason at the recertification (it keeps its `at`): the generic reason, the same money.
+    // Certified again since: the breach still ended this lease. Capacity's node hash drops the
+    // breach's reason at the recertification (it keeps its `at`); read from a model folded before
+    // capacity kept its breaches, the generic reason, the same money.
     expect(
       unansweredBreach(
         T + 86_400_000,
@@ -57,6 +58,38 @@ describe('the rule of a breach no early end answered', () => {
       at: at(60),
       reason: 'NODE_SUSPENDED',
     });
+  });
+
+  it('ends the lease at its first breach, for its reason, though the node was certified and breached again since', () => {
+    // A spot check failed 60 s in; certified again; its credential revoked 1,800 s in, before the
+    // lease's end. Orders has ended neither: the meter ends it at the first, for the first's reason.
+    const node = breached(1_800, {
+      breaches: [
+        { at: at(1_800), reason: 'CREDENTIAL_REVOKED' },
+        { at: at(60), reason: 'CHALLENGE_FAILED' },
+      ],
+    });
+    expect(unansweredBreach(T + 60_000 + GRACE - 1, lease, node, GRACE)).toBeNull();
+    expect(unansweredBreach(T + 60_000 + GRACE, lease, node, GRACE)).toEqual({
+      at: at(60),
+      reason: 'CHALLENGE_FAILED',
+    });
+    // A second breach at or after the lease's end changes nothing either.
+    expect(
+      unansweredBreach(
+        T + 86_400_000,
+        lease,
+        {
+          ...node,
+          breaches: [
+            { at: at(60), reason: 'CHALLENGE_FAILED' },
+            { at: at(4_000), reason: 'NODE_LOST' },
+          ],
+          suspendedAt: at(4_000),
+        },
+        GRACE,
+      ),
+    ).toEqual({ at: at(60), reason: 'CHALLENGE_FAILED' });
   });
 
   it("counts the grace from the lease's start where the breach came before it", () => {
