@@ -278,7 +278,7 @@ describe('escrow between orders and settlement', () => {
       heldAmount: holdFor(late, 250),
       code: 'MARKET_CLOSED',
       message:
-        "market A100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
+        'market A100 is closed and never reopens, so it takes no orders: list the markets with the markets query (each says its status) and pick an OPEN one',
       field: 'marketId',
     });
     expect(data(orders, 'orders.OrderAccepted')).toEqual([

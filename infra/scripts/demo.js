@@ -4,8 +4,9 @@
 // account with fresh API keys (printed), a deposit, a node of the provider marked certified by the
 // admin (a real gpu-worker will certify it once it joins), an ask and a bid that trade, and a bid
 // that rests; then one line of the market's prices. Safe to run again: every command carries an
-// idempotency key or is skipped when its result exists, so a restart creates nothing twice; only
-// the API keys are new each time (a key is shown once, when it is created).
+// idempotency key or is skipped when its result exists, so a restart creates nothing twice. The
+// accounts' API keys are kept in the run folder (demo-api-keys.json, demo-keys.js): a restart
+// prints the same ones while they still work, and mints new ones only where they do not.
 //
 //   GATEWAY_URL=http://127.0.0.1:4000/graphql ADMIN_API_KEY=… node infra/scripts/demo.js
 //
@@ -18,6 +19,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const ports = require('./ports');
+const demoKeys = require('./demo-keys');
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 /**
@@ -29,8 +31,9 @@ const USAGE = `usage: node infra/scripts/demo.js
 Sets up the demo market of \`npm start\` through the gateway's GraphQL API with the admin key: market
 h100 with account demo-provider (its node demo-h100-node-1, certified by the admin, and an ask) and
 account demo-buyer (a deposit, a bid that trades and one that rests), market local-webgpu with node
-demo-local-node, then prints the accounts' new API keys and the market's prices. Safe to run again:
-nothing is created twice, except two new API keys each time. It takes no arguments; it reads
+demo-local-node, then prints the accounts' API keys and the market's prices. Safe to run again:
+nothing is created twice; the API keys are kept in the run folder's demo-api-keys.json and
+printed again while they work (new ones are made only where they do not). It takes no arguments; it reads
 ADMIN_API_KEY (the gateway's admin key; npm start makes one in .run/admin-api-key), GATEWAY_URL
 (unset: ${LOCAL_URL}, from GPUX_GATEWAY_PORT, else the port kept in the run
 folder's ports.env, else 4000, and GRAPHQL_PATH) and
@@ -44,7 +47,7 @@ function refuse(message) {
 }
 
 // Arguments: none but --help, which wins wherever it is. Anything else is refused, not ignored:
-// a run creates two new API keys.
+// a run may create API keys.
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(USAGE);
@@ -193,13 +196,39 @@ async function once(query, variables, key) {
 const OPEN_ACCOUNT =
   'mutation($id: ID!, $owner: String!) { openAccount(accountId: $id, owner: $owner) { id } }';
 
+const KEYS_FILE = demoKeys.keysFile(ports.runDir());
+const keptKeys = demoKeys.readKept(KEYS_FILE);
+
+/** The account a key is of (`me`), or null when the gateway refuses the key (unknown or revoked). */
+async function whoAmI(key) {
+  try {
+    return (await gql('{ me { id } }', {}, key)).me?.id ?? null;
+  } catch (error) {
+    if (error instanceof ApiError && ['UNAUTHENTICATED', 'FORBIDDEN'].includes(error.code)) return null;
+    throw error;
+  }
+}
+
+/** The account, opened once, and its key: the one kept from an earlier run while it works, else a new one. */
 async function account(id, owner, roles) {
   const opened = await once(OPEN_ACCOUNT, { id, owner });
-  const { createApiKey } = await gql(
-    'mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }',
-    { id, roles },
-  );
-  return { opened, key: createApiKey.key };
+  const { key, reused } = await demoKeys.demoKey(id, roles, keptKeys[id], {
+    whoAmI,
+    mint: async () =>
+      (
+        await gql(
+          'mutation($id: ID!, $roles: [AccountRole!]!) { createApiKey(accountId: $id, roles: $roles) { key } }',
+          { id, roles },
+        )
+      ).createApiKey.key,
+  });
+  if (!reused) {
+    keptKeys[id] = { key, roles };
+    const why = demoKeys.writeKept(KEYS_FILE, keptKeys);
+    if (why)
+      console.error(`[demo] cannot keep the API keys in ${KEYS_FILE} (${why}): the next run makes new ones`);
+  }
+  return { opened, key, reused };
 }
 
 /** The buyer's deposit, once: skipped when its ledger shows it, and idempotent by key besides. */
@@ -363,12 +392,14 @@ async function main() {
     }`,
   );
   console.log(
-    `provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key}`,
+    `provider ${PROVIDER} (${status(provider.opened, 'opened', 'exists')}), API key ${provider.key} (${status(provider.reused, 'kept from an earlier start', 'new')})`,
   );
   console.log(
     `         node ${NODE}: 8 × H100-80GB, ${status(registered, 'registered', 'registered before')}, ${status(certify, 'certified now', 'certified')} (by the admin, 51.2 TFLOP/s per GPU)`,
   );
-  console.log(`buyer    ${BUYER} (${status(buyer.opened, 'opened', 'exists')}), API key ${buyer.key}`);
+  console.log(
+    `buyer    ${BUYER} (${status(buyer.opened, 'opened', 'exists')}), API key ${buyer.key} (${status(buyer.reused, 'kept from an earlier start', 'new')})`,
+  );
   console.log(
     `         deposit ${DEPOSIT} ${status(deposited, 'credited', 'credited before')}; balance ${usd(me.balance)}, held ${usd(me.held)}, in lease escrow ${usd(me.escrow)}`,
   );

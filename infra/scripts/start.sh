@@ -110,7 +110,7 @@ if pid_alive "$PIDS_DIR/start.pid" "$START_MARKER"; then
 fi
 # What a detached start left: every service (and Kafka and Redis) still running. A second start
 # changes nothing of it: it says so (and, --detach, where it all is), building, starting and
-# creating nothing, so no new demo keys either (a key is shown once, by the start that made it).
+# creating nothing (the demo's keys are those the run folder's demo-api-keys.json keeps).
 # With only some running, the start goes on and starts the rest.
 running=()
 for entry in "${SERVICES[@]}"; do
@@ -129,7 +129,7 @@ if [ "${#running[@]}" -eq "${#SERVICES[@]}" ] && bash infra/scripts/stack.sh sta
   else
     echo "  gpu-worker not running (log: $LOGS_DIR/gpu-worker.log): 'npm run stop', then start again, starts it"
   fi
-  echo "The demo's API keys are the ones the start that started it printed (a key is shown once; createApiKey with the admin key makes more)."
+  echo "The demo's API keys are the ones the start that started it printed, kept in $GPUX_RUN_DIR/demo-api-keys.json (createApiKey with the admin key makes more)."
   exit 0
 fi
 check_ports GPUX_GATEWAY_PORT GPUX_ORDERS_PORT GPUX_PRICING_PORT GPUX_SETTLEMENT_PORT GPUX_CAPACITY_PORT \
@@ -211,8 +211,8 @@ say "checking WebGPU with the gpu-worker's self-test"
 timeout 120 node infra/runtime/run.js workers/gpu-worker selftest 2>"$LOGS_DIR/gpu-worker-selftest.log" | sed 's/^/  /' \
   || say "WARNING: the gpu-worker self-test failed or took over 120s (log: $LOGS_DIR/gpu-worker-selftest.log)"
 
-# A market to try at once: h100 with a provider, a buyer (their new API keys), a trade and a
-# resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
+# A market to try at once: h100 with a provider, a buyer (their API keys, kept in the run folder
+# and reused while they work), a trade and a resting bid. Idempotent: a restart creates nothing twice. Its failure leaves the rest running.
 say "opening the demo market"
 credential_file=$DEMO_CREDENTIAL_FILE
 GATEWAY_URL="$gateway_url" DEMO_NODE_CREDENTIAL_FILE="$credential_file" \

@@ -20,4 +20,5 @@ export * from './lib/pricing/read-model';
 export * from './lib/orders/rules/fee';
 export * from './lib/orders/rules/hold';
 export * from './lib/orders/rules/tick';
+export * from './lib/orders/rules/closed-market';
 export * from './lib/orders/rules/order-refusal';

@@ -14,6 +14,8 @@ export interface OrdersMarketView {
   feeRateBps: number;
   status: 'OPEN' | 'CLOSED';
   openedAt: string;
+  /** When it closed: only on a closed market (one closed before orders kept it has none). */
+  closedAt?: string;
 }
 
 /** An order, its status derived from its counters (orderStatus); money in minor units. */
@@ -99,6 +101,7 @@ export function ordersMarketView(marketId: string, h: Hash): OrdersMarketView | 
     feeRateBps: Number(h['feeRateBps']),
     status: h['status'] === 'CLOSED' ? 'CLOSED' : 'OPEN',
     openedAt: h['openedAt']!,
+    ...(h['status'] === 'CLOSED' && h['closedAt'] ? { closedAt: h['closedAt'] } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ describe('read-model views', () => {
       feeRateBps: '100',
       status: 'CLOSED',
       openedAt: '2026-01-01T00:00:00.000Z',
+      closedAt: '2026-02-01T00:00:00.000Z',
     };
     expect(ordersMarketView('h100', h)).toEqual({
       marketId: 'h100',
@@ -23,7 +24,11 @@ describe('read-model views', () => {
       feeRateBps: 100,
       status: 'CLOSED',
       openedAt: '2026-01-01T00:00:00.000Z',
+      closedAt: '2026-02-01T00:00:00.000Z',
     });
+    // An open market has no closing time.
+    const { closedAt: _closed, ...open } = h;
+    expect(ordersMarketView('h100', { ...open, status: 'OPEN' })).not.toHaveProperty('closedAt');
     expect(ordersMarketView('h100', {})).toBeNull();
   });
 

@@ -103,7 +103,8 @@ describe('infra/scripts/demo.js', () => {
         'GPUX_GATEWAY_PORT',
       ])
         expect(run.stdout).toContain(variable);
-      expect(run.stdout).toContain('new API keys');
+      // Where the API keys a run prints are kept, so that the next one prints them again.
+      expect(run.stdout).toContain("run folder's demo-api-keys.json");
     },
   );
 

@@ -17,6 +17,7 @@ const entry = (fields: Partial<CertificationEntry> & Pick<CertificationEntry, 'k
   precision: null,
   reason: null,
   tflopsPerGpu: null,
+  tflopsF16PerGpu: null,
   measuredTflops: null,
   ...fields,
 });
@@ -40,16 +41,68 @@ describe('certificationChart', () => {
       ],
       node,
     );
-    expect(chart.measured).toEqual([
+    expect(chart.f32).toEqual([
       { time: t(10), tflopsPerGpu: 40 },
       { time: t(30), tflopsPerGpu: 45 },
     ]);
     expect(chart.failed).toEqual([{ time: t(20), reason: 'DEADLINE_MISSED' }]);
   });
 
+  it('charts each certificate on the series of its precision, with its own figure', () => {
+    const chart = certificationChart(
+      [
+        // An f16 certificate keeps the node's f32 figure (40): charted at its f16 figure alone.
+        entry({
+          kind: 'CERTIFIED',
+          purpose: 'CERTIFICATION',
+          method: 'challenge',
+          precision: 'f16',
+          tflopsPerGpu: 40,
+          tflopsF16PerGpu: 600,
+          measuredTflops: 2400,
+          recordedAt: at(40),
+        }),
+        // Recorded without its f16 figure: its whole-node measure (at f16) over the GPUs.
+        entry({
+          kind: 'CERTIFIED',
+          method: 'challenge',
+          precision: 'f16',
+          tflopsPerGpu: 40,
+          measuredTflops: 2000,
+          recordedAt: at(30),
+        }),
+        entry({ kind: 'SPOT_PASSED', purpose: 'SPOT', measuredTflops: 168, recordedAt: at(20) }),
+        // An administrator's certificate names no precision: f32, as markets ask.
+        entry({ kind: 'CERTIFIED', method: 'admin', tflopsPerGpu: 35, recordedAt: at(15) }),
+        // An f32 certificate keeps the node's f16 figure (500): charted at its f32 figure alone.
+        entry({
+          kind: 'CERTIFIED',
+          method: 'challenge',
+          precision: 'f32',
+          tflopsPerGpu: 40,
+          tflopsF16PerGpu: 500,
+          measuredTflops: 160,
+          recordedAt: at(10),
+        }),
+      ],
+      node,
+    );
+    expect(chart.f32).toEqual([
+      { time: t(10), tflopsPerGpu: 40 },
+      { time: t(15), tflopsPerGpu: 35 },
+      { time: t(20), tflopsPerGpu: 42 },
+    ]);
+    expect(chart.f16).toEqual([
+      { time: t(30), tflopsPerGpu: 500 },
+      { time: t(40), tflopsPerGpu: 600 },
+    ]);
+    expect(chart.peakF16PerGpu).toBe(989.4);
+  });
+
   it("takes the model's peak from its datasheet, whatever the node's spelling of it", () => {
     expect(certificationChart([], node).peakPerGpu).toBe(66.9);
     expect(peakOf({ ...node, gpuModel: 'a100 80gb' })).toBe(19.5);
+    expect(certificationChart([], { ...node, gpuModel: 'X1' }).peakF16PerGpu).toBeNull();
   });
 
   it("takes an unknown model's peak from the node's figure and efficiency, when it has both", () => {
@@ -68,7 +121,7 @@ describe('certificationChart', () => {
       ],
       node,
     );
-    expect(chart.measured).toEqual([{ time: t(10), tflopsPerGpu: 42 }]);
+    expect(chart.f32).toEqual([{ time: t(10), tflopsPerGpu: 42 }]);
   });
 });
 

@@ -1,5 +1,6 @@
 // A node's certification history as chart data: what each passed challenge (or admin certificate)
-// measured per GPU, the failures, and the model's f32 peak per GPU to hold them against.
+// measured per GPU, one series per precision (an f16 certificate on f16's, with its f16 figure),
+// the failures, and the model's peaks per GPU to hold them against.
 import { findModel } from '@gpux/certification/models';
 
 /** One entry of GpuNode.certificationRecords as the console selects it (the API's CertificationRecord), newest first. */
@@ -15,15 +16,17 @@ export interface CertificationEntry {
   precision: string | null;
   /** A failure's ChallengeFailureReason. */
   reason: string | null;
-  /** A certificate's f32 TFLOP/s per GPU. */
+  /** A certificate's f32 TFLOP/s per GPU (an f16 certificate's is the f32 figure the node had). */
   tflopsPerGpu: number | null;
+  /** A certificate's f16 TFLOP/s per GPU, where f16 was measured (an f32 certificate keeps the node's). */
+  tflopsF16PerGpu: number | null;
   /** What the whole node delivered, by challenge (a certificate's or a passed spot check's). */
   measuredTflops: number | null;
 }
 
 /** The fields of a Certification that CertificationEntry holds, for a query's selection. */
 export const CERTIFICATION_FIELDS =
-  'kind recordedAt purpose method precision reason tflopsPerGpu measuredTflops';
+  'kind recordedAt purpose method precision reason tflopsPerGpu tflopsF16PerGpu measuredTflops';
 
 /** How the entry came about, for display: a certificate's method (with the precision a challenge measured), else its purpose. */
 export function howOf(entry: CertificationEntry): string {
@@ -54,17 +57,35 @@ export interface FailedPoint {
 }
 
 export interface CertificationChart {
-  measured: MeasuredPoint[];
+  /** f32 per GPU: f32 certificates, an admin's (no precision), passed spot checks (f32). */
+  f32: MeasuredPoint[];
+  /** f16 per GPU: f16 certificates, each with its f16 figure. */
+  f16: MeasuredPoint[];
   failed: FailedPoint[];
   /** The model's f32 peak per GPU: its datasheet's, else what the node's efficiency implies; null if neither. */
   peakPerGpu: number | null;
+  /** The model's f16 peak per GPU, from its datasheet; null for a model it does not list. */
+  peakF16PerGpu: number | null;
 }
 
-/** What the entry measured per GPU: a certificate's figure, else a spot check's whole-node figure over the GPUs. */
-function measuredPerGpu(entry: CertificationEntry, gpus: number): number | null {
-  if (entry.tflopsPerGpu !== null) return entry.tflopsPerGpu;
-  if (entry.measuredTflops !== null && gpus > 0) return entry.measuredTflops / gpus;
-  return null;
+export type ChartPrecision = 'f32' | 'f16';
+
+/**
+ * What the entry measured per GPU, and at which precision: an f16 certificate's f16 figure (else its
+ * whole-node measure over the GPUs); any other certificate's f32 figure (an admin's has no
+ * precision: f32, what markets ask); else a spot check's whole-node figure (f32) over the GPUs.
+ */
+export function measuredOf(
+  entry: CertificationEntry,
+  gpus: number,
+): { precision: ChartPrecision; tflopsPerGpu: number } | null {
+  const perGpu = entry.measuredTflops !== null && gpus > 0 ? entry.measuredTflops / gpus : null;
+  if (entry.precision === 'f16') {
+    const value = entry.tflopsF16PerGpu ?? perGpu;
+    return value === null ? null : { precision: 'f16', tflopsPerGpu: value };
+  }
+  const value = entry.tflopsPerGpu ?? perGpu;
+  return value === null ? null : { precision: 'f32', tflopsPerGpu: value };
 }
 
 /** Keeps one point a second (the chart's time axis needs them strictly ascending): the latest. */
@@ -79,7 +100,7 @@ export function certificationChart(
   node: NodeFigures,
 ): CertificationChart {
   const oldestFirst = [...entries].reverse();
-  const measured: MeasuredPoint[] = [];
+  const measured: Record<ChartPrecision, MeasuredPoint[]> = { f32: [], f16: [] };
   const failed: FailedPoint[] = [];
   for (const entry of oldestFirst) {
     const at = Date.parse(entry.recordedAt);
@@ -89,10 +110,16 @@ export function certificationChart(
       failed.push({ time, reason: entry.reason ?? 'FAILED' });
       continue;
     }
-    const value = measuredPerGpu(entry, node.gpus);
-    if (value !== null) measured.push({ time, tflopsPerGpu: value });
+    const value = measuredOf(entry, node.gpus);
+    if (value !== null) measured[value.precision].push({ time, tflopsPerGpu: value.tflopsPerGpu });
   }
-  return { measured: oneASecond(measured), failed: oneASecond(failed), peakPerGpu: peakOf(node) };
+  return {
+    f32: oneASecond(measured.f32),
+    f16: oneASecond(measured.f16),
+    failed: oneASecond(failed),
+    peakPerGpu: peakOf(node),
+    peakF16PerGpu: findModel(node.gpuModel)?.peakTflops.f16 ?? null,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 // The console's charts (lightweight-charts): candles over time, the book's depth over price, and a
-// node's measured TFLOP/s over time against its model's peak.
+// node's measured TFLOP/s over time, f32 and f16 apart, against its model's peaks.
 import {
   AreaSeries,
   AutoscaleInfo,
@@ -103,35 +103,56 @@ export function depthChart(container: HTMLElement): DepthChart {
   };
 }
 
+/** How each precision's series is drawn (the legend beside the chart says the same: CERTIFICATION_SERIES). */
+export const CERTIFICATION_SERIES = {
+  f32: { color: '#4fa3ff', lineStyle: LineStyle.Solid, label: 'f32 TFLOP/s per GPU (right scale)' },
+  f16: { color: '#3ddc97', lineStyle: LineStyle.Dashed, label: 'f16 TFLOP/s per GPU (left scale)' },
+} as const;
+
+/**
+ * A node's certifications: f32 (certificates by f32 challenge or by an admin, spot checks) on the
+ * right scale against the model's f32 peak, f16 certificates apart on the left scale against its
+ * f16 peak (f16 runs an order of magnitude above f32: on one scale f32 would lie flat at zero).
+ */
 export function certificationsChart(container: HTMLElement, data: CertificationChart): () => void {
-  const chart = createChart(container, { ...base, timeScale: { timeVisible: true, secondsVisible: true } });
-  // Decimals enough for the largest figure shown (a software adapter's 0.0104 is not "0.01").
-  const precision = tflopsDecimals(
-    Math.max(data.peakPerGpu ?? 0, ...data.measured.map((p) => p.tflopsPerGpu)),
-    2,
-  );
-  const measured = chart.addSeries(LineSeries, {
-    color: '#4fa3ff',
-    lineWidth: 2,
-    title: 'measured TFLOP/s per GPU',
-    priceFormat: { type: 'price', precision, minMove: 10 ** -precision },
-    // From zero to above the peak, so the distance between them shows.
-    autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
-      const range = original()?.priceRange;
-      const top = Math.max(range?.maxValue ?? 0, data.peakPerGpu ?? 0);
-      return { priceRange: { minValue: 0, maxValue: top * 1.1 || 1 } };
-    },
+  const withF16 = data.f16.length > 0;
+  const chart = createChart(container, {
+    ...base,
+    timeScale: { timeVisible: true, secondsVisible: true },
+    leftPriceScale: { visible: withF16 },
   });
-  measured.setData(data.measured.map((p) => ({ time: p.time as UTCTimestamp, value: p.tflopsPerGpu })));
-  if (data.peakPerGpu !== null)
-    measured.createPriceLine({
-      price: data.peakPerGpu,
-      color: '#f0b90b',
-      lineStyle: LineStyle.Dashed,
-      lineWidth: 1,
-      axisLabelVisible: true,
-      title: 'model peak',
+  const series = (precision: 'f32' | 'f16', points: CertificationChart['f32'], peak: number | null) => {
+    // Decimals enough for the largest figure shown (a software adapter's 0.0104 is not "0.01").
+    const decimals = tflopsDecimals(Math.max(peak ?? 0, ...points.map((p) => p.tflopsPerGpu)), 2);
+    const style = CERTIFICATION_SERIES[precision];
+    const line = chart.addSeries(LineSeries, {
+      color: style.color,
+      lineStyle: style.lineStyle,
+      lineWidth: 2,
+      pointMarkersVisible: true,
+      title: `${precision} measured`,
+      priceScaleId: precision === 'f32' ? 'right' : 'left',
+      priceFormat: { type: 'price', precision: decimals, minMove: 10 ** -decimals },
+      // From zero to above the peak, so the distance between them shows.
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const range = original()?.priceRange;
+        const top = Math.max(range?.maxValue ?? 0, peak ?? 0);
+        return { priceRange: { minValue: 0, maxValue: top * 1.1 || 1 } };
+      },
     });
+    line.setData(points.map((p) => ({ time: p.time as UTCTimestamp, value: p.tflopsPerGpu })));
+    if (peak !== null)
+      line.createPriceLine({
+        price: peak,
+        color: style.color,
+        lineStyle: LineStyle.Dotted,
+        lineWidth: 1,
+        axisLabelVisible: true,
+        title: `${precision} model peak`,
+      });
+  };
+  series('f32', data.f32, data.peakPerGpu);
+  if (withF16) series('f16', data.f16, data.peakF16PerGpu);
   chart.timeScale().fitContent();
   return () => chart.remove();
 }

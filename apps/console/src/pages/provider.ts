@@ -14,12 +14,13 @@ import {
   certificationChart,
   formatTflops,
   howOf,
+  measuredOf,
   type CertificationEntry,
 } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
 import { unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
-import { certificationsChart } from './charts';
+import { CERTIFICATION_SERIES, certificationsChart } from './charts';
 import type { Page } from './page';
 
 interface Node {
@@ -262,27 +263,39 @@ export const providerPage: Page = (root) => {
         node.suspendedReason ? ` · suspended: ${node.suspendedReason}` : '',
       ),
       h('h3', {}, 'Certification history: measured TFLOP/s per GPU against the model peak'),
+      // One series per precision: f16 only where the node has an f16 certificate.
+      h(
+        'p',
+        { class: 'legend', 'data-node-legend': node.id },
+        ...(['f32', 'f16'] as const)
+          .filter((precision) => precision === 'f32' || data.f16.length > 0)
+          .map((precision) =>
+            h(
+              'span',
+              { 'data-series': precision },
+              h('span', {
+                class: 'swatch',
+                style: `border-top-color: ${CERTIFICATION_SERIES[precision].color}; border-top-style: ${precision === 'f32' ? 'solid' : 'dashed'}`,
+              }),
+              CERTIFICATION_SERIES[precision].label,
+            ),
+          ),
+      ),
       chartEl,
       table(
         ['Time (UTC)', 'Outcome', 'How', 'TFLOP/s per GPU'],
-        node.certifications.map((c) =>
-          h(
+        node.certifications.map((c) => {
+          // At the precision it measured: an f16 certificate's f16 figure, not the f32 it kept.
+          const measured = measuredOf(c, node.gpus);
+          return h(
             'tr',
             { class: c.kind === 'FAILED' ? 'ask' : 'bid' },
             h('td', {}, time(c.recordedAt)),
             h('td', {}, c.kind === 'FAILED' ? `failed: ${c.reason ?? ''}` : 'passed'),
             h('td', {}, howOf(c)),
-            h(
-              'td',
-              {},
-              c.tflopsPerGpu !== null
-                ? formatTflops(c.tflopsPerGpu, 2)
-                : c.measuredTflops !== null
-                  ? formatTflops(c.measuredTflops / node.gpus, 2)
-                  : '—',
-            ),
-          ),
-        ),
+            h('td', {}, measured === null ? '—' : formatTflops(measured.tflopsPerGpu, 2)),
+          );
+        }),
         'no certifications yet',
       ),
     );

@@ -14,7 +14,12 @@ import {
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { CommandOutcome } from '@gpux/eventsourcing';
-import { CapacityCommands, capacityReadModel as rm, NUMBER_LIMITS } from '@gpux/contracts';
+import {
+  CapacityCommands,
+  capacityReadModel as rm,
+  closedMarketMessage,
+  NUMBER_LIMITS,
+} from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
@@ -282,7 +287,7 @@ export class NodesResolver {
     if (market.status === 'CLOSED' && !(await this.readNode(nodeId)))
       throw apiError(
         'MARKET_CLOSED',
-        `market ${input.marketId} is closed: register the node in an open market`,
+        closedMarketMessage(input.marketId, market.closedAt, 'no node is registered in it'),
         'marketId',
       );
     const credential = `${NODE_CREDENTIAL_PREFIX}${randomBytes(24).toString('base64url')}`;

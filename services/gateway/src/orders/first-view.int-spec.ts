@@ -10,6 +10,7 @@ import { DedicatedRedis } from '@gpux/testing';
 import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
+import { FIRST_VIEW_MAX_ORDERS } from './first-view';
 import {
   expectEndedUnavailable,
   expectRaceSettled,
@@ -22,6 +23,7 @@ import {
 const ADMIN_KEY = 'orders-first-view-int-spec-admin-key-0123';
 const BUYER_KEY = 'orders-first-view-int-spec-buyer-key-0123';
 const OTHER_KEY = 'orders-first-view-int-spec-other-key-0123';
+const MAKER_KEY = 'orders-first-view-int-spec-maker-key-0123';
 const ORDERS = 'subscription { myOrderUpdated { id accountId status filledGpus version } }';
 
 interface OrderMessage {
@@ -48,7 +50,10 @@ describe('myOrderUpdated sends your live orders as they stand first, then every 
    * Order `orderId` of `accountId` (2 GPUs unless `gpus`) with `filled` GPUs filled at `version`,
    * its account's live orders and its notice, in one atomic step as orders writes them.
    */
-  const write = async (orderId: string, { accountId = 'acc-1', filled = 0, version = 1, gpus = 2 } = {}) => {
+  const write = async (
+    orderId: string,
+    { accountId = 'acc-1', filled = 0, version = 1, gpus = 2, placed = 1 } = {},
+  ) => {
     const tx = seed.multi();
     tx.hset(rm.order(orderId), {
       marketId: 'm1',
@@ -65,7 +70,7 @@ describe('myOrderUpdated sends your live orders as they stand first, then every 
       updatedAt: '2025-01-01T00:00:00.000Z',
       version: String(version),
     });
-    if (filled < gpus) tx.zadd(rm.accountLiveOrders(accountId), 1, orderId);
+    if (filled < gpus) tx.zadd(rm.accountLiveOrders(accountId), placed, orderId);
     else tx.zrem(rm.accountLiveOrders(accountId), orderId);
     tx.publish(rm.accountOrdersChannel(accountId), JSON.stringify({ orderId, type: 'changed' }));
     await tx.exec();
@@ -115,6 +120,27 @@ describe('myOrderUpdated sends your live orders as they stand first, then every 
     expect([...mine.errors, ...other.errors]).toEqual([]);
     mine.stop();
     other.stop();
+  });
+
+  it('sends at most FIRST_VIEW_MAX_ORDERS live orders first: the newest, oldest first among them, then each change', async () => {
+    // An account with more live orders than that (asks, and bids across markets, have no cap).
+    await seedApiKey(redis, MAKER_KEY, 'acc-3', 'buyer');
+    const total = FIRST_VIEW_MAX_ORDERS + 5;
+    const id = (n: number) => `ord-m${String(n).padStart(5, '0')}`;
+    for (let n = 1; n <= total; n++) await write(id(n), { accountId: 'acc-3', placed: n });
+    const maker = watch(MAKER_KEY);
+    // A change after the first view: its message comes after every message of the first view.
+    await maker.until(1);
+    await write(id(1), { accountId: 'acc-3', placed: 1, version: 2, filled: 1 });
+    await maker.until(FIRST_VIEW_MAX_ORDERS + 1);
+    const newest = Array.from({ length: FIRST_VIEW_MAX_ORDERS }, (_, i) =>
+      id(total - FIRST_VIEW_MAX_ORDERS + 1 + i),
+    );
+    // Before, all of them came first: the oldest five too.
+    expect(maker.messages.map((o) => o.id)).toEqual([...newest, id(1)]);
+    expect(maker.messages.at(-1)).toMatchObject({ status: 'PARTIALLY_FILLED', version: 2 });
+    expect(maker.errors).toEqual([]);
+    maker.stop();
   });
 
   it('loses no change that races a subscription, and never sends an older state of an order after a newer one', async () => {

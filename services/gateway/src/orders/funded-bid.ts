@@ -100,8 +100,11 @@ export async function placeFundedBid(
   // but its key is bound to it in orders' reservations, as placing it binds it.
   const market = await orders.market(bid.marketId);
   const refused = market
-    ? (marketRefusal(bid, { tickSize: market.tickSize, open: market.status === 'OPEN' }) ??
-      bidRefusal(bid, market.feeRateBps))
+    ? (marketRefusal(bid, {
+        tickSize: market.tickSize,
+        open: market.status === 'OPEN',
+        ...(market.closedAt ? { closedAt: market.closedAt } : {}),
+      }) ?? bidRefusal(bid, market.feeRateBps))
     : marketRefusal(bid, undefined);
   if (refused) {
     await commands.reserve('orders', placing, keyField);

@@ -37,6 +37,8 @@ import { ordersFilterScans } from '../api/whole-scans';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
 import { assertSideRole } from './side-role';
+import { isClosedMarketRefusal, toldWithClosingTime } from './closed-market';
+import { FIRST_VIEW_MAX_ORDERS, firstViewOrderIds } from './first-view';
 import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
 import {
@@ -102,6 +104,9 @@ function announces(message: string, orderId: string): boolean {
     return false;
   }
 }
+
+/** FIRST_VIEW_MAX_ORDERS as myOrderUpdated's description says it (1,000). */
+const FIRST_VIEW_MAX = FIRST_VIEW_MAX_ORDERS.toLocaleString('en-US');
 
 @Resolver(() => Order)
 export class OrdersResolver {
@@ -228,7 +233,16 @@ export class OrdersResolver {
         );
       }
     } catch (error) {
-      throw onKeyArgument(error, keyField, orderId, createdAt);
+      // A closed market's refusal says when it closed (orders' own does not know; the read model does).
+      const closedAt = isClosedMarketRefusal(error)
+        ? (await this.orders.market(input.marketId))?.closedAt
+        : undefined;
+      throw onKeyArgument(
+        toldWithClosingTime(error, input.marketId, closedAt, keyField),
+        keyField,
+        orderId,
+        createdAt,
+      );
     }
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
     // once; only an order still waiting for funds (the older handshake) waits for its notice.
@@ -497,8 +511,7 @@ export class OrdersResolver {
   }
 
   @Subscription(() => Order, {
-    description:
-      'Your orders as they change: first each of your live orders (PENDING_FUNDS, OPEN, PARTIALLY_FILLED) as it stands once the subscription is live, oldest first, then each order again every time it changes (accepted, filled, cancelled). No change falls between the first messages and the next, and each message of an order has a higher version than the one before it (never an older state after a newer one, nor the same twice): keep each order by id, and drop a state whose version is not above the one you hold (one read by a query, say). An order that stops being live before the subscription is live is not sent: what the first messages hold is every order of yours that may still change.',
+    description: `Your orders as they change: first each of your live orders (PENDING_FUNDS, OPEN, PARTIALLY_FILLED) as it stands once the subscription is live, oldest first, at most ${FIRST_VIEW_MAX} of them: with more live, the newest ${FIRST_VIEW_MAX} (page myOrders(live: true), newest first, for the rest: its totalCount says how many are live), then each order again every time it changes (accepted, filled, cancelled). No change falls between the first messages and the next, and each message of an order has a higher version than the one before it (never an older state after a newer one, nor the same twice): keep each order by id, and drop a state whose version is not above the one you hold (one read by a query, say). An order that stops being live before the subscription is live is not sent: what the first messages hold is every order of yours that may still change (up to ${FIRST_VIEW_MAX}).`,
     resolve: (order: Order) => order,
   })
   @Roles('buyer', 'provider')
@@ -516,8 +529,9 @@ export class OrdersResolver {
         entity: (order) => order.id,
         // The live orders as they stand first, read once the channel is subscribed (pubsub.ts).
         first: async () => {
-          const live = this.orders.accountLiveOrders(p.accountId);
-          const orders = await Promise.all((await live.slice(0, -1)).map((id) => this.readOrder(id)));
+          // The newest FIRST_VIEW_MAX_ORDERS: an account's live orders have no cap of their own.
+          const ids = await firstViewOrderIds(this.orders.accountLiveOrders(p.accountId));
+          const orders = await Promise.all(ids.map((id) => this.readOrder(id)));
           // Read from a model that began refolding since the subscription was admitted (Redis
           // flushed), it could hold only some of them: refused as the subscription would be.
           if ((await this.watch.rebuilding([rm.name])).length > 0) throw unavailableError();

@@ -28,9 +28,14 @@ describe('the market rules of an order', () => {
     expect(marketRefusal(bid({ price: 1 }), { ...market, open: false })).toEqual({
       code: 'MARKET_CLOSED',
       message:
-        "market H100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
+        'market H100 is closed and never reopens, so it takes no orders: list the markets with the markets query (each says its status) and pick an OPEN one',
       field: 'marketId',
     });
+    // Where the refuser knows when it closed (the read model does), the refusal says it.
+    const closedAt = '2026-06-01T12:00:00.000Z';
+    expect(marketRefusal(bid(), { ...market, open: false, closedAt })?.message).toBe(
+      `market H100 closed at ${closedAt} and never reopens, so it takes no orders: list the markets with the markets query (each says its status) and pick an OPEN one`,
+    );
     expect(marketRefusal(bid({ price: 2_000_001 }), market)).toEqual({
       code: 'BAD_USER_INPUT',
       message:

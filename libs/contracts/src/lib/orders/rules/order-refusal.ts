@@ -1,5 +1,6 @@
 import type { RejectionCode } from '../../common';
 import type { MarketSpec, Order } from '../market';
+import { closedMarketMessage } from './closed-market';
 import { holdFor } from './hold';
 import { offTickMessage, onTick } from './tick';
 
@@ -14,22 +15,18 @@ const refusal = (code: RejectionCode, message: string, field?: string): OrderRef
   field === undefined ? { code, message } : { code, message, field };
 
 /**
- * The market rules of an order: a market that exists (`market` undefined: none), is open, and
- * whose tick the price is on. Orders decides with them; the gateway applies them to the market as
+ * The market rules of an order: a market that exists (`market` undefined: none), is open (a closed
+ * one's refusal says when it closed where `closedAt` is given), and whose tick the price is on. Orders decides with them; the gateway applies them to the market as
  * its read model shows it before it asks settlement to hold a bid's funds, so an order refused
  * by them holds nothing.
  */
 export function marketRefusal(
   order: Pick<Order, 'marketId' | 'price'>,
-  market: (Pick<MarketSpec, 'tickSize'> & { open: boolean }) | undefined,
+  market: (Pick<MarketSpec, 'tickSize'> & { open: boolean; closedAt?: string }) | undefined,
 ): OrderRefusal | undefined {
   if (!market) return refusal('NOT_FOUND', `market ${order.marketId} does not exist`, 'marketId');
   if (!market.open)
-    return refusal(
-      'MARKET_CLOSED',
-      `market ${order.marketId} is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)`,
-      'marketId',
-    );
+    return refusal('MARKET_CLOSED', closedMarketMessage(order.marketId, market.closedAt), 'marketId');
   if (!onTick(order.price, market.tickSize))
     return refusal('BAD_USER_INPUT', offTickMessage(order.price, market.tickSize), 'price');
   return undefined;

@@ -89,7 +89,7 @@ describe('a funded bid placed', () => {
       [{ type: 'orders.MarketClosed', data: { marketId: 'H100' } }],
       'MARKET_CLOSED',
       'marketId',
-      "market H100 is closed: it takes no orders, and a closed market never reopens (markets lists each market's status)",
+      'market H100 is closed and never reopens, so it takes no orders: list the markets with the markets query (each says its status) and pick an OPEN one',
     ],
     [
       'a price off the tick',
