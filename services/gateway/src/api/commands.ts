@@ -281,8 +281,7 @@ export class Commands implements OnApplicationShutdown {
       throw error;
     }
     if (outcome.status === 'rejected') {
-      if (visibleRejection)
-        await this.visible(readModel, outcome, clientKey ?? command.idempotencyKey, timeoutMs);
+      if (visibleRejection) await this.visible(readModel, outcome, undefined, timeoutMs);
       const field = outcome.code === 'IDEMPOTENCY_KEY_REUSED' ? keyField : outcome.field;
       const refused = rejection(outcome, field);
       // Answered from the outcome recorded for the key before this request: it says so.
@@ -401,6 +400,16 @@ export class Commands implements OnApplicationShutdown {
     try {
       await waitForPosition(this.redis.redis, readModel, outcome.position, timeoutMs, this.notices);
     } catch (error) {
+      // A rejection waited for (visibleRejection) was decided: nothing to retry by key, only the
+      // read of why, once the model catches up.
+      if (error instanceof ProjectionTimeoutError && outcome.status === 'rejected') {
+        throw apiError(
+          'UNAVAILABLE',
+          `the command was refused (${outcome.code ?? 'rejected'}), and what it was refused on is not readable yet: ${error.message}; try again in a second`,
+          undefined,
+          { retryAfterMs: UNAVAILABLE_RETRY_MS },
+        );
+      }
       if (error instanceof ProjectionTimeoutError) {
         throw apiError(
           'TIMEOUT',

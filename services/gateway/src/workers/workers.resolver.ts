@@ -259,7 +259,10 @@ export class WorkersResolver {
       );
     const sessionId = proposed ?? newSessionId();
     const data = { nodeId, sessionId, ...(adapter ? { adapter } : {}) };
-    // Checked before the heartbeat is written, so a refused join changes nothing.
+    // Checked before the heartbeat is written, so a refused join changes nothing (but a join refused
+    // SESSION_LIVE after capacity refused its start: it wrote the node's heartbeat for that start,
+    // just after the join that started the live session wrote it; the key is the node's, not a
+    // session's).
     this.commands.validate('capacity', CapacityCommands.startSession.type, data);
     const started = Date.now();
     let outcome: CommandOutcome | null = null;
