@@ -20,8 +20,9 @@ export interface RecordedBreaches {
   suspendedAt?: string | null;
   suspendedReason?: string | null;
   /**
-   * Its breaches capacity keeps (`at`, ISO, and reason), in any order; none in a model folded before
-   * capacity kept them (its last one, `suspendedAt`, is then all that is known).
+   * Its breaches capacity keeps (`at`, ISO, and reason), in any order: all of them, or at least the
+   * first at or after the lease's start (the meter reads only that one); none in a model folded
+   * before capacity kept them (its last one, `suspendedAt`, is then all that is known).
    */
   breaches?: readonly { at: string; reason?: string | null }[] | null;
 }
