@@ -234,8 +234,9 @@ export class OrdersResolver {
       }
     } catch (error) {
       // A closed market's refusal says when it closed (orders' own does not know; the read model does).
+      // Not read (Redis down), the refusal is answered as orders decided it, without the time.
       const closedAt = isClosedMarketRefusal(error)
-        ? (await this.orders.market(input.marketId))?.closedAt
+        ? (await this.orders.market(input.marketId).catch(() => undefined))?.closedAt
         : undefined;
       throw onKeyArgument(
         toldWithClosingTime(error, input.marketId, closedAt, keyField),
