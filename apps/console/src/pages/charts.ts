@@ -103,10 +103,20 @@ export function depthChart(container: HTMLElement): DepthChart {
   };
 }
 
-/** How each precision's series is drawn (the legend beside the chart says the same: CERTIFICATION_SERIES). */
+/** How each precision's series is drawn, and its legend's swatch (`border`, the CSS border style). */
 export const CERTIFICATION_SERIES = {
-  f32: { color: '#4fa3ff', lineStyle: LineStyle.Solid, label: 'f32 TFLOP/s per GPU (right scale)' },
-  f16: { color: '#3ddc97', lineStyle: LineStyle.Dashed, label: 'f16 TFLOP/s per GPU (left scale)' },
+  f32: {
+    color: '#4fa3ff',
+    lineStyle: LineStyle.Solid,
+    border: 'solid',
+    label: 'f32 TFLOP/s per GPU (right scale)',
+  },
+  f16: {
+    color: '#3ddc97',
+    lineStyle: LineStyle.Dashed,
+    border: 'dashed',
+    label: 'f16 TFLOP/s per GPU (left scale)',
+  },
 } as const;
 
 /**

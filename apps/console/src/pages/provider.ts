@@ -275,7 +275,7 @@ export const providerPage: Page = (root) => {
               { 'data-series': precision },
               h('span', {
                 class: 'swatch',
-                style: `border-top-color: ${CERTIFICATION_SERIES[precision].color}; border-top-style: ${precision === 'f32' ? 'solid' : 'dashed'}`,
+                style: `border-top-color: ${CERTIFICATION_SERIES[precision].color}; border-top-style: ${CERTIFICATION_SERIES[precision].border}`,
               }),
               CERTIFICATION_SERIES[precision].label,
             ),
