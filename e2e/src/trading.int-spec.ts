@@ -794,4 +794,51 @@ describe('trading through GraphQL', () => {
       ).myOrders.totalCount,
     ).toBe(0);
   }, 120_000);
+
+  it("ends a market's book and ticker subscriptions once its close has emptied the book, and says when it closed", async () => {
+    keys['b11'] = await m.account('b11', ['buyer'], usd(100_000_000));
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "l4", gpuClass: "L4-24GB", minTflopsPerGpu: 5, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    const bid = await place('b11', {
+      marketId: 'l4',
+      side: 'BID',
+      gpus: 1,
+      hours: 1,
+      price: '2.00',
+      clientOrderId: 'l4-1',
+    });
+    expect(bid.data?.placeOrder['status']).toBe('OPEN');
+    const ws = createClient({ url: m.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true });
+    const watch = (query: string) => {
+      const seen = { messages: [] as unknown[], errors: [] as unknown[], completed: false };
+      ws.subscribe<Record<string, unknown>>(
+        { query },
+        {
+          next: (v) => seen.messages.push(v.errors ?? Object.values(v.data ?? {})[0]),
+          error: (e) => seen.errors.push(e),
+          complete: () => (seen.completed = true),
+        },
+      );
+      return seen;
+    };
+    const book = watch(
+      'subscription { bookUpdated(marketId: "l4") { bids { price gpus } asks { price gpus } } }',
+    );
+    const ticker = watch('subscription { tickerUpdated(marketId: "l4") { bestBid bestAsk } }');
+    await eventually(async () => book.messages.length > 0 && ticker.messages.length > 0, 'the first views');
+    // Before, the emptied book and ticker came, then nothing, the operations held open for good.
+    await m.ok(`mutation { closeMarket(marketId: "l4") { id } }`);
+    await eventually(async () => book.completed && ticker.completed, 'both subscriptions to complete');
+    expect(book.errors).toEqual([]);
+    expect(book.messages[0]).toEqual({ bids: [{ price: '2.000000', gpus: 1 }], asks: [] });
+    expect(book.messages.at(-1)).toEqual({ bids: [], asks: [] });
+    expect(ticker.messages.at(-1)).toEqual({ bestBid: null, bestAsk: null });
+    const market = await m.ok<{ market: { status: string; closedAt: string | null } }>(
+      `{ market(id: "l4") { status closedAt } }`,
+    );
+    expect(market.market.status).toBe('CLOSED');
+    expect(Date.parse(market.market.closedAt ?? '')).not.toBeNaN();
+    await ws.dispose();
+  }, 60_000);
 });

@@ -268,6 +268,37 @@ describe('gateway limits on HTTP and WebSocket', () => {
     expect(overHttp.body.errors?.[0]?.message).toMatch(
       /^subscriptions are served over WebSocket, not HTTP: open ws:\/\/<gateway>\/graphql with the graphql-transport-ws protocol/,
     );
+    // A GET of it is told the same (it was 405, Allow: POST, though a POST of it is refused too),
+    // the operation picked by operationName as Apollo picks it; a GET of a query is served.
+    const get = (query: string, operationName?: string) =>
+      fetch(
+        `${gateway.url}/graphql?query=${encodeURIComponent(query)}${operationName ? `&operationName=${operationName}` : ''}`,
+        { headers: { 'apollo-require-preflight': '1' } },
+      );
+    for (const [query, operationName] of [
+      [subscription, undefined],
+      [`query Q { __typename } ${subscription.replace('subscription', 'subscription S')}`, 'S'],
+    ] as const) {
+      const overGet = await get(query, operationName);
+      expect({
+        status: overGet.status,
+        allow: overGet.headers.get('allow'),
+        body: await overGet.json(),
+      }).toEqual({
+        status: 400,
+        allow: null,
+        body: {
+          errors: [{ message: overHttp.body.errors?.[0]?.message, extensions: { code: 'BAD_REQUEST' } }],
+        },
+      });
+    }
+    expect(
+      await (
+        await get(`query Q { __typename } ${subscription.replace('subscription', 'subscription S')}`, 'Q')
+      ).json(),
+    ).toEqual({
+      data: { __typename: 'Query' },
+    });
     // The same operation over the WebSocket is admitted: no error before its first event.
     const client = open(ADMIN_KEY);
     const refused: unknown[] = [];
@@ -307,8 +338,21 @@ describe('gateway limits on HTTP and WebSocket', () => {
         400,
         { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.version' },
       ],
+      // A hash that is no sha256 was looked up, and answered PERSISTED_QUERY_NOT_FOUND: an APQ client
+      // sent the query again with the same hash, to be refused again.
       [
         { extensions: { persistedQuery: { version: 1, sha256Hash: { not: 'a string' } } } },
+        400,
+        { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.sha256Hash' },
+      ],
+      [
+        { extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } },
+        400,
+        { code: 'BAD_REQUEST', field: 'extensions.persistedQuery.sha256Hash' },
+      ],
+      // A well-formed hash the gateway does not hold is still not found: the client sends the query.
+      [
+        { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } },
         200,
         { code: 'PERSISTED_QUERY_NOT_FOUND' },
       ],
@@ -321,6 +365,78 @@ describe('gateway limits on HTTP and WebSocket', () => {
         extensions,
       });
     }
+    // In a GET's extensions parameter alike.
+    const extensions = encodeURIComponent(
+      JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'abc' } }),
+    );
+    const get = await fetch(`${gateway.url}/graphql?extensions=${extensions}`, {
+      headers: { 'apollo-require-preflight': '1' },
+    });
+    const getBody = (await get.json()) as Result;
+    expect({ status: get.status, extensions: getBody.errors?.map((e) => e.extensions) }).toEqual({
+      status: 400,
+      extensions: [{ code: 'BAD_REQUEST', field: 'extensions.persistedQuery.sha256Hash' }],
+    });
+    expect(getBody.errors?.[0]?.message).toBe(
+      'extensions.persistedQuery.sha256Hash must be the sha256 of the query text as 64 lowercase hex characters (this one is 3 characters long)',
+    );
+  });
+
+  it("tells a POST whose body Apollo did not read which of Apollo's three causes it is: no content type, one not read, an empty body, no keys", async () => {
+    // A body of bytes: fetch names a string's type text/plain itself.
+    const post = async (body: string | undefined, headers: Record<string, string>) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers,
+        ...(body === undefined ? {} : { body: new Uint8Array(Buffer.from(body)) }),
+      });
+      return { status: response.status, body: (await response.json()) as Result };
+    };
+    const QUERY = '{"query": "{ __typename }"}';
+    const AS_JSON = 'send the body as JSON, with the header content-type: application/json';
+    const SHAPE = 'send a JSON object such as {"query": "{ __typename }", "variables": {}}';
+    // Before, each was "POST body missing, invalid Content-Type, or JSON object has no keys."
+    const cases: [string, () => ReturnType<typeof post>, string][] = [
+      [
+        'no content type',
+        () => post(QUERY, { 'apollo-require-preflight': '1' }),
+        `the request has no content-type header, so its body was not read: ${AS_JSON}`,
+      ],
+      [
+        'text/plain',
+        () => post(QUERY, { 'content-type': 'text/plain', 'apollo-require-preflight': '1' }),
+        `the request's content-type is "text/plain", which the gateway does not read: ${AS_JSON}`,
+      ],
+      [
+        'XML',
+        () => post(QUERY, { 'content-type': 'application/xml' }),
+        `the request's content-type is "application/xml", which the gateway does not read: ${AS_JSON}`,
+      ],
+      [
+        'no body',
+        () => post(undefined, { 'content-type': 'application/json' }),
+        `the request body is empty: ${SHAPE}`,
+      ],
+      [
+        'an empty body',
+        () => post('', { 'content-type': 'application/json' }),
+        `the request body is empty: ${SHAPE}`,
+      ],
+      [
+        'an object with no keys',
+        () => post('{}', { 'content-type': 'application/json' }),
+        `the request body is an object with no keys: ${SHAPE}`,
+      ],
+    ];
+    for (const [what, answer, message] of cases) {
+      const { status, body } = await answer();
+      expect({ what, status, errors: body.errors }).toEqual({
+        what,
+        status: 400,
+        errors: [{ message, extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('names the field at fault of a document that does not fit the schema, over graphql-ws as over HTTP', async () => {

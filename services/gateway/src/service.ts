@@ -36,6 +36,7 @@ import { ConnectionCaps, effectiveConnectionCap } from './api/connection-caps';
 import { argumentPathsPlugin } from './api/argument-paths';
 import { formatError } from './api/errors';
 import { httpSubscriptionsPlugin } from './api/http-subscriptions';
+import { httpRequestShape } from './api/request-shape';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
 import { belowGraphqlPath } from './api/graphql-path';
@@ -240,12 +241,16 @@ export class GatewayModule implements NestModule {
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** The rate limit on HTTP, and the document's nesting (api/nesting.ts), before Apollo parses anything. */
+  /**
+   * The rate limit on HTTP, the document's nesting (api/nesting.ts), and the request's shape
+   * (api/request-shape.ts), before Apollo parses anything.
+   */
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(
         httpRateLimit(this.access.limiter, (req) => this.access.keys.contextOf(authorizationOf(req))),
         httpDocumentLimits,
+        httpRequestShape(this.config.GRAPHQL_PATH),
       )
       .forRoutes({ path: this.config.GRAPHQL_PATH, method: RequestMethod.ALL });
     consumer

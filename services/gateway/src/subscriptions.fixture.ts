@@ -20,6 +20,8 @@ export function subscriptionClient(gatewayUrl: string, authorization?: string): 
 export interface Watcher<T> {
   messages: T[];
   errors: unknown[];
+  /** Whether the server completed the operation (graphql-ws `complete`). */
+  readonly completed: boolean;
   stop: () => void;
   /** Waits for `n` messages, or an error. */
   until: (n: number) => Promise<void>;
@@ -32,6 +34,7 @@ export function watchSubscription<T>(
 ): Watcher<T> {
   const messages: T[] = [];
   const errors: unknown[] = [];
+  let completed = false;
   const stop = client.subscribe<Record<string, T>>(
     { query, variables },
     {
@@ -40,12 +43,17 @@ export function watchSubscription<T>(
         else if (v.data) messages.push(Object.values(v.data)[0] as T);
       },
       error: (e) => errors.push(e),
-      complete: () => undefined,
+      complete: () => {
+        completed = true;
+      },
     },
   );
   return {
     messages,
     errors,
+    get completed() {
+      return completed;
+    },
     stop,
     until: (n: number) =>
       waitUntil(`${n} messages (${JSON.stringify(messages)})`, () => messages.length >= n || !!errors.length),

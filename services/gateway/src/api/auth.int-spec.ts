@@ -343,6 +343,22 @@ describe('the gateway and the keys it is sent', () => {
     ).toEqual({
       acked: true,
     });
+    // The key under headers, as several client libraries send it, is a key: before, it was not read
+    // at all, and the socket served as anonymous.
+    expect(
+      await connect({
+        authorization: `Bearer ${BUYER_KEY}`,
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      }),
+    ).toEqual({
+      code: 4401,
+      reason: 'the request has 2 Authorization headers: send one, with the key it is made with',
+    });
+    expect(await connect({ headers: { Authorization: `Bearer ${UNKNOWN_KEY}` } })).toEqual({
+      code: 4401,
+      reason: expect.stringContaining('not known') as string,
+    });
+    expect(await connect({ headers: { authorization: `Bearer ${BUYER_KEY}` } })).toEqual({ acked: true });
   });
 
   it('takes the Bearer scheme in any case, and tells a well-formed unknown key it is not known', async () => {

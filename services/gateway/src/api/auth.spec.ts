@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
-import { ApiKeys, parseAuthorization } from './auth';
+import { ApiKeys, authorizationOfParams, parseAuthorization } from './auth';
 
 const ADMIN_KEY = 'auth-spec-admin-key-0123456789';
 
@@ -47,6 +47,38 @@ describe('parseAuthorization', () => {
       kind: 'unknown',
       key: 'k'.repeat(257),
     });
+  });
+});
+
+describe('authorizationOfParams', () => {
+  const KEY = 'Bearer gpx_0123456789abcdef';
+  const OTHER = 'Bearer gpx_fedcba9876543210';
+
+  it('reads the key under headers as several clients send it, its name in any case', () => {
+    expect(authorizationOfParams({ headers: { authorization: KEY } })).toBe(KEY);
+    expect(authorizationOfParams({ headers: { Authorization: KEY } })).toBe(KEY);
+    expect(authorizationOfParams({ headers: { AUTHORIZATION: KEY } })).toBe(KEY);
+    // The same key at the top level and under headers is one key.
+    expect(authorizationOfParams({ authorization: KEY, headers: { authorization: KEY } })).toBe(KEY);
+  });
+
+  it('takes a key under headers and another elsewhere for two keys, never picking one', () => {
+    expect(authorizationOfParams({ authorization: KEY, headers: { authorization: OTHER } })).toEqual([
+      KEY,
+      OTHER,
+    ]);
+    expect(authorizationOfParams({ headers: { authorization: KEY, Authorization: OTHER } })).toEqual([
+      KEY,
+      OTHER,
+    ]);
+  });
+
+  it('refuses a key under headers that is no string as malformed, and reads nothing else there', () => {
+    expect(authorizationOfParams({ headers: { authorization: 42 } })).toBe('');
+    expect(authorizationOfParams({ headers: { 'x-api-key': KEY, cookie: KEY } })).toBeUndefined();
+    expect(authorizationOfParams({ headers: 'authorization' })).toBeUndefined();
+    expect(authorizationOfParams({ headers: [KEY] })).toBeUndefined();
+    expect(authorizationOfParams(undefined)).toBeUndefined();
   });
 });
 

@@ -200,11 +200,23 @@ export function authorizationOf(
  * (a number, an object, a list of keys) is a key sent wrongly, refused as a malformed one (''),
  * never taken for no key at all: the caller would be served as anonymous and told to send the key
  * it did send. `authorization` and `Authorization` both, with different keys, are two keys.
+ *
+ * Several client libraries send headers as `{ headers: { authorization } }`: the key is read there
+ * too (its name in any case, as an HTTP header's), under the same rules; one there and another at
+ * the top level are two keys, refused as such, never one picked. Nothing else in `headers` is read:
+ * the socket's upgrade request carries whatever HTTP headers it has, and the parameters only the key.
  */
 export function authorizationOfParams(connectionParams?: Record<string, unknown>): Authorization {
-  const given = [connectionParams?.['authorization'], connectionParams?.['Authorization']]
+  const headers = connectionParams?.['headers'];
+  const inHeaders =
+    typeof headers === 'object' && headers !== null && !Array.isArray(headers)
+      ? Object.entries(headers as Record<string, unknown>)
+          .filter(([name]) => name.toLowerCase() === 'authorization')
+          .map(([, value]) => value)
+      : [];
+  const given = [connectionParams?.['authorization'], connectionParams?.['Authorization'], ...inHeaders]
     .filter((v) => v !== undefined && v !== null)
     .map((v) => (typeof v === 'string' ? v : ''));
-  if (given.length === 2 && given[0] !== given[1]) return given;
-  return given[0];
+  const distinct = [...new Set(given)];
+  return distinct.length > 1 ? distinct : distinct[0];
 }

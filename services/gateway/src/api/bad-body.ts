@@ -1,7 +1,8 @@
 import type { BodyError } from '@gpux/platform';
 import type { GraphQLFormattedError } from 'graphql';
 
-const SHAPE = 'send a JSON object such as {"query": "{ __typename }", "variables": {}}';
+/** What a request body should be, as the refusals of one that is not say. */
+export const SHAPE = 'send a JSON object such as {"query": "{ __typename }", "variables": {}}';
 
 /** What to fix, for a request body Express could not read. */
 export function badBodyMessage(error: BodyError): string {

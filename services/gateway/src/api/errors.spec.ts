@@ -161,6 +161,17 @@ describe('formatError', () => {
     });
   });
 
+  it("words Apollo's refusal of a POST it did not read as what to send, should one reach it past request-shape.ts", () => {
+    const unread = new GraphQLError('POST body missing, invalid Content-Type, or JSON object has no keys.', {
+      extensions: { code: 'BAD_REQUEST' },
+    });
+    expect(formatError(unread.toJSON(), unread)).toEqual({
+      message:
+        'the request body was not read as a JSON object with keys: send a JSON object such as {"query": "{ __typename }"}, with the header content-type: application/json',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
   it('names operationName when no operation of the document could be chosen', () => {
     const unknown = new GraphQLError('Unknown operation named "nope".', {
       extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },

@@ -209,6 +209,12 @@ const APOLLO_BAD_REQUESTS = new Map<string, string>([
     'Operation batching disabled.',
     'batched requests (a JSON array of operations) are not taken: send each operation in a request of its own, as a JSON object such as {"query": "{ __typename }"}',
   ],
+  // Which of the three it is only the request tells, and formatError sees none: request-shape.ts
+  // refuses each before Apollo, saying which (empty-post.ts). These words are for one it missed.
+  [
+    'POST body missing, invalid Content-Type, or JSON object has no keys.',
+    'the request body was not read as a JSON object with keys: send a JSON object such as {"query": "{ __typename }"}, with the header content-type: application/json',
+  ],
 ]);
 
 // Apollo's refusals of a malformed persisted query, which it sends with an HTTP status and no code.

@@ -239,6 +239,11 @@ export class RedisPubSub implements OnApplicationShutdown {
    *
    * A first view whose read fails (Redis out of reach, a model being rebuilt, data it cannot make
    * sense of) ends the subscription with an error that says so (firstViewFailed), never silently.
+   *
+   * With `last` (a view the stream ends with: a closed market's book at rest), the iterator ends
+   * once it yields a view `last` is true of, letting go of the channel: graphql-ws then completes
+   * the operation, and its slot on the socket is free. Were that view what it sent last, it is not
+   * sent again: the iterator ends at once.
    */
   iterate<T>(
     channel: string,
@@ -252,8 +257,10 @@ export class RedisPubSub implements OnApplicationShutdown {
       snapshot = false,
       first,
       version,
+      last,
     }: {
       kind?: ChannelKind;
+      last?: (view: T) => boolean;
       snapshot?: boolean;
       first?: () => Promise<T[]>;
       version?: (view: T) => readonly [string, number];
@@ -388,8 +395,16 @@ export class RedisPubSub implements OnApplicationShutdown {
           }
           if (value !== undefined) {
             if (value === null || stale(value)) continue;
+            const ends = last?.(value) ?? false;
+            if (ends) {
+              done = true;
+              stop();
+            }
             const name = entity(value);
-            if (lastSent.repeats(name, value)) continue;
+            if (lastSent.repeats(name, value)) {
+              if (ends) return { done: true, value: undefined };
+              continue;
+            }
             nameEntity(value, name);
             return { done: false, value };
           }

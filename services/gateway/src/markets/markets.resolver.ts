@@ -35,6 +35,7 @@ import { RedisPubSub } from '../api/pubsub';
 import { ReadModelWatch, unavailableError } from '../api/rebuilding';
 import { CANDLE_LIMIT, MAX_BOOK_DEPTH, MAX_PAGE, sizeOutOfRange, sizeRangeMessage } from '../api/size-ranges';
 import { parseMoney } from '../domain/money';
+import { isLastView, markedLast, marketAtRest } from './final-state';
 import {
   Candle,
   Interval,
@@ -97,6 +98,28 @@ export class MarketsResolver {
 
   private async book(marketId: string, depth: number): Promise<OrderBook> {
     return toBook(await this.pricing.depth(marketId, depth));
+  }
+
+  /**
+   * What pricing's read model says of the market's status, read before the view a subscription
+   * sends: a market closed then, whose view shows no level, is at rest (final-state.ts).
+   */
+  private async closed(marketId: string): Promise<'open' | 'closed' | undefined> {
+    return (await this.pricing.market(marketId))?.status;
+  }
+
+  /** The book a subscription sends: its last when the market is at rest (final-state.ts). */
+  private async bookMessage(marketId: string): Promise<OrderBook> {
+    const status = await this.closed(marketId);
+    const book = await this.book(marketId, 10);
+    return markedLast(book, marketAtRest(status, book.bids.length, book.asks.length));
+  }
+
+  /** The ticker a subscription sends: its last when the market is at rest (final-state.ts). */
+  private async tickerMessage(marketId: string): Promise<Ticker> {
+    const status = await this.closed(marketId);
+    const ticker = await this.ticker(marketId);
+    return markedLast(ticker, marketAtRest(status, ticker.bestBid ? 1 : 0, ticker.bestAsk ? 1 : 0));
   }
 
   private async read(id: string): Promise<Market | null> {
@@ -231,15 +254,17 @@ export class MarketsResolver {
 
   @Subscription(() => OrderBook, {
     description:
-      "The market's book (best 10 levels): first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older book after a newer one.",
+      "The market's book (best 10 levels): first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older book after a newer one. When the market closes, the last message is its book once the close has cancelled every resting order (both sides empty), then the operation completes (graphql-ws `complete`), freeing its slot on the socket: a closed market never changes again. Subscribing to a closed market sends that book and completes at once.",
     resolve: (b: OrderBook) => b,
   })
   @Public()
   async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     // The book as it stands first, read once the channel is subscribed (pubsub.ts).
-    return this.pubsub.iterate(pm.channels.book(marketId), () => this.book(marketId, 10), {
+    return this.pubsub.iterate(pm.channels.book(marketId), () => this.bookMessage(marketId), {
       snapshot: true,
+      // A closed market's empty book is the last: the operation completes (final-state.ts).
+      last: isLastView,
     });
   }
 
@@ -309,15 +334,17 @@ export class MarketsResolver {
 
   @Subscription(() => Ticker, {
     description:
-      "The market's ticker: first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older ticker after a newer one.",
+      "The market's ticker: first as it stands once the subscription is live, then each time it changes. The first message is the current state: no query to read it, nor a merge; no change falls between it and the next message, and each message is read after the one before it, never an older ticker after a newer one. A message comes when a trade, the book or the market's status changes, never as the 24-hour figures and the index roll with time (read Market.ticker for those as they stand). When the market closes, the last message is its ticker once the close has emptied the book (no bestBid nor bestAsk), then the operation completes (graphql-ws `complete`), freeing its slot on the socket; its rolling figures keep falling to none, which no message would have announced. Subscribing to a closed market sends that ticker and completes at once.",
     resolve: (t: Ticker) => t,
   })
   @Public()
   async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
     await this.mustRead(marketId);
     // The ticker as it stands first, read once the channel is subscribed (pubsub.ts).
-    return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.ticker(marketId), {
+    return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.tickerMessage(marketId), {
       snapshot: true,
+      // A closed market's ticker without a best bid or ask is the last (final-state.ts).
+      last: isLastView,
     });
   }
 }

@@ -166,6 +166,12 @@ export class Market {
   status!: MarketStatus;
   @Field(() => GraphQLDateTimeString)
   openedAt!: string;
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description:
+      'When the market closed (status CLOSED); null while it is open, and for a market closed before the exchange recorded the time.',
+  })
+  closedAt?: string | null;
 }
 
 export const MarketConnection = Connection(Market, 'Market', 'in the order they opened');
@@ -178,6 +184,7 @@ export const toMarket = (m: OrdersMarketView): Market => ({
   feeRateBps: m.feeRateBps,
   status: m.status,
   openedAt: m.openedAt,
+  closedAt: m.closedAt ?? null,
 });
 
 export const toTrade = (t: TradeRecord): Trade => ({

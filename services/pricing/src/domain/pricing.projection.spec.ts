@@ -358,6 +358,15 @@ describe('pricing projection', () => {
     ]);
   });
 
+  it("publishes a market's close on its book channel as well as its ticker's, an empty book's included", () => {
+    const { published } = fold([marketClosed(M2, '2026-03-04T12:00:00.000Z')]);
+    const notice = JSON.stringify({ marketId: M2 });
+    expect(published).toEqual([
+      { channel: K.channels.book(M2), message: notice },
+      { channel: K.channels.ticker(M2), message: notice },
+    ]);
+  });
+
   it('writes only under its prefix, and ignores the other orders events', () => {
     const projection = pricingProjection(TOPIC);
     const ops = events.flatMap((e) => projection.apply(e, { topic: TOPIC, partition: 0, offset: '0' }));

@@ -15,7 +15,7 @@ const notice = (marketId: string): string => JSON.stringify({ marketId } satisfi
 /**
  * The channels subscriptions listen on (docs/architecture.md §4), published in the same atomic step as the
  * writes they announce. The ticker's channel fires for whatever a ticker shows: trades, the book
- * (best bid and ask) and the market's status.
+ * (best bid and ask) and the market's status; the book's for the book and the market's close.
  */
 export function notificationsProjection(eventsTopic: string): Projection {
   const changed = (marketId: string, book: boolean): RedisOp[] => [
@@ -30,8 +30,11 @@ export function notificationsProjection(eventsTopic: string): Projection {
       const event = pricedEvent(envelope);
       switch (event?.type) {
         case 'orders.MarketOpened':
-        case 'orders.MarketClosed':
           return changed(event.data.marketId, false);
+        case 'orders.MarketClosed':
+          // The book's watchers too: a market closed with an empty book has no cancellation to
+          // announce it, and its book subscriptions end on the close (the gateway's final-state.ts).
+          return changed(event.data.marketId, true);
         case 'orders.OrderAccepted':
           return changed(event.data.order.marketId, true);
         case 'orders.TradeExecuted': {
