@@ -104,6 +104,11 @@ export interface LeaseView {
   status: (typeof LEASE_STATUSES)[number];
   /** charged / (value + fee), 1 for a lease of nothing. */
   progress: number;
+  /**
+   * Why a CREDITED lease was ended early (its node's breach: `SlaCredited.reason`, kept as the
+   * hash's `endedBy`); null while it runs or once it ended in full.
+   */
+  endedReason: string | null;
 }
 
 /** The account of an account hash (settlementReadModel.account); null when there is none. */
@@ -155,6 +160,7 @@ export function leaseView(leaseId: string, l: Hash): LeaseView | null {
     refunded: num(l, 'refunded'),
     status: l['status'] as LeaseView['status'],
     progress: total > 0 ? charged / total : 1,
+    endedReason: l['endedBy'] || null,
   };
 }
 

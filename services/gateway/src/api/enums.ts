@@ -1,6 +1,7 @@
 import { registerEnumType } from '@nestjs/graphql';
 import {
   challengePurposeSchema,
+  endLeaseEarlySchema,
   LEASE_STATUSES,
   LEDGER_ENTRY_KINDS,
   MARKET_STATUSES,
@@ -82,6 +83,14 @@ registerEnumType(LeaseStatus, {
   name: 'LeaseStatus',
   description:
     'ACTIVE while it runs, ENDED fully paid, CREDITED ended early with the rest refunded to the buyer.',
+});
+
+export const LeaseEndReason = enumOf(endLeaseEarlySchema.shape.reason.options);
+export type LeaseEndReason = keyof typeof LeaseEndReason;
+registerEnumType(LeaseEndReason, {
+  name: 'LeaseEndReason',
+  description:
+    "Why a lease ended early (CREDITED): its node stopped delivering. The node went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED) or its worker left (NODE_LEFT), as the node's SuspendedReason said then; NODE_SUSPENDED where the exchange ended the lease on the node's suspension after its breach's own reason was no longer kept (the node certified again since).",
 });
 
 /** The contracts spell purposes in lowercase; the API has always sent them in capitals. */

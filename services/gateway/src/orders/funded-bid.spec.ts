@@ -30,7 +30,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
       ),
     ).toEqual({
       message:
-        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 has 5.000000 available: deposit, or bid for less',
+        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 has 5.000000 available: bid for less, cancel a resting bid to free what it holds, or ask the operator for a deposit (an account key cannot deposit)',
       extensions: {
         code: 'INSUFFICIENT_FUNDS',
         field: 'price',
@@ -47,7 +47,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
     });
     expect(answer(holdRefusal(refused, bid, 43_050_000, true))).toEqual({
       message:
-        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 has 5.250000 available: deposit, or bid for less',
+        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 has 5.250000 available: bid for less, cancel a resting bid to free what it holds, or ask the operator for a deposit (an account key cannot deposit)',
       extensions: {
         code: 'INSUFFICIENT_FUNDS',
         field: 'price',
@@ -64,7 +64,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
       available: '1.000000',
     });
     expect(answer(holdRefusal(refused, small, 2_152_500, true)).message).toBe(
-      'the bid needs 2.152500 held for its worst case, 1 GPU × 1 hour × 2.100000 = 2.100000, plus a fee of 0.052500; account buyer-1 has 1.000000 available: deposit, or bid for less',
+      'the bid needs 2.152500 held for its worst case, 1 GPU × 1 hour × 2.100000 = 2.100000, plus a fee of 0.052500; account buyer-1 has 1.000000 available: bid for less, cancel a resting bid to free what it holds, or ask the operator for a deposit (an account key cannot deposit)',
     );
   });
 
@@ -97,7 +97,7 @@ describe("a funded bid's refused hold, as the bidder is told it", () => {
       ),
     ).toEqual({
       message:
-        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 does not exist, so nothing is available to it: deposit, or bid for less',
+        'the bid needs 43.050000 held for its worst case, 2 GPUs × 10 hours × 2.100000 = 42.000000, plus a fee of 1.050000; account buyer-1 does not exist, so nothing is available to it: bid for less, cancel a resting bid to free what it holds, or ask the operator for a deposit (an account key cannot deposit)',
       extensions: {
         code: 'INSUFFICIENT_FUNDS',
         field: 'price',

@@ -61,7 +61,7 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number, named:
           : `account ${bid.accountId} has ${dollars(available)} available`;
     return apiError(
       'INSUFFICIENT_FUNDS',
-      `the bid needs ${dollars(amount)} held for its worst case, ${counted(bid.gpus, 'GPU')} × ${counted(bid.hours, 'hour')} × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: deposit, or bid for less`,
+      `the bid needs ${dollars(amount)} held for its worst case, ${counted(bid.gpus, 'GPU')} × ${counted(bid.hours, 'hour')} × ${dollars(bid.price)} = ${dollars(value)}, plus a fee of ${dollars(amount - value)}; ${has}: bid for less, cancel a resting bid to free what it holds, or ask the operator for a deposit (an account key cannot deposit)`,
       'price',
       {
         ...(named ? { orderId: bid.orderId } : {}),

@@ -1,7 +1,9 @@
 // A lease through the real gateway on a Redis of its own, as settlement folds it (its lease hash
 // and each side's set of leases): what has been charged, and of it what the provider has earned.
 // Before, a lease showed charged only, value and fee together, so a provider who wanted what one
-// lease had earned it summed its ledger's EARNINGS lines of that lease, page by page.
+// lease had earned it summed its ledger's EARNINGS lines of that lease, page by page. A lease
+// ended early (CREDITED) says why (endedReason): before, a buyer saw CREDITED and a refund, and had
+// to guess from its node's suspendedReason, which changes as the node recertifies.
 import { settlementReadModel as sm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
@@ -19,7 +21,7 @@ describe('a lease shows what it has charged and what its provider has earned of 
   const leases = (key: string) =>
     postGraphql(
       gateway.url,
-      '{ myLeases { edges { node { id value fee charged earned refunded status } } } }',
+      '{ myLeases { edges { node { id value fee charged earned refunded status endedReason } } } }',
       {
         key,
       },
@@ -52,6 +54,28 @@ describe('a lease shows what it has charged and what its provider has earned of 
       })
       .zadd(sm.accountLeases('buyer-1'), start, 'm1-t1')
       .zadd(sm.accountLeases('provider-1'), start, 'm1-t1')
+      // 1 GPU × 1 hour × 1.00 + 0.01 fee, its node's credential revoked a quarter in: charged
+      // 0.2525, the rest, 0.7575, given back.
+      .hset(sm.lease('m1-t0'), {
+        buyerId: 'buyer-1',
+        providerId: 'provider-1',
+        marketId: 'm1',
+        nodeId: 'n1',
+        gpus: '1',
+        price: '1000000',
+        value: '1000000',
+        fee: '10000',
+        start: '2024-12-31T23:00:00.000Z',
+        end: '2025-01-01T00:00:00.000Z',
+        chargedValue: '250000',
+        chargedFee: '2500',
+        refunded: '757500',
+        status: 'CREDITED',
+        endedBy: 'CREDENTIAL_REVOKED',
+        endedAt: '2024-12-31T23:15:00.000Z',
+      })
+      .zadd(sm.accountLeases('buyer-1'), start - 3_600_000, 'm1-t0')
+      .zadd(sm.accountLeases('provider-1'), start - 3_600_000, 'm1-t0')
       .exec();
     await seed.quit();
     gateway = await startGateway(redis, ADMIN_KEY);
@@ -62,7 +86,7 @@ describe('a lease shows what it has charged and what its provider has earned of 
     await redis?.stop();
   });
 
-  it('answers earned, the value charged so far, beside charged, to the buyer and the provider alike', async () => {
+  it('answers earned, the value charged so far, beside charged, and why a credited lease ended, to the buyer and the provider alike', async () => {
     const lease = {
       id: 'm1-t1',
       value: '4.000000',
@@ -71,8 +95,19 @@ describe('a lease shows what it has charged and what its provider has earned of 
       earned: '0.088700',
       refunded: '0.000000',
       status: 'ACTIVE',
+      endedReason: null,
     };
-    const answer = { data: { myLeases: { edges: [{ node: lease }] } } };
+    const credited = {
+      id: 'm1-t0',
+      value: '1.000000',
+      fee: '0.010000',
+      charged: '0.252500',
+      earned: '0.250000',
+      refunded: '0.757500',
+      status: 'CREDITED',
+      endedReason: 'CREDENTIAL_REVOKED',
+    };
+    const answer = { data: { myLeases: { edges: [{ node: lease }, { node: credited }] } } };
     expect(await leases(PROVIDER_KEY)).toEqual(answer);
     expect(await leases(BUYER_KEY)).toEqual(answer);
   });

@@ -2,7 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { LIVE_ORDER_STATUSES } from '@gpux/contracts';
 import type { LeaseView, OrderView, TradeView } from '@gpux/read-models';
 import { Connection } from '../api/connections';
-import { CancelReason, LeaseStatus } from '../api/enums';
+import { CancelReason, LeaseEndReason, LeaseStatus } from '../api/enums';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { formatMoney } from '../domain/money';
 import { averagePrice } from './average-price';
@@ -227,6 +227,12 @@ export class Lease {
   status!: LeaseStatus;
   @Field(() => Float, { description: 'How much of the lease has been charged, 0 to 1.' })
   progress!: number;
+  @Field(() => LeaseEndReason, {
+    nullable: true,
+    description:
+      "Why it ended early, when it is CREDITED: its node stopped delivering (the node's breach; the node's own suspendedReason may have changed since, as it recertifies). It was charged for the time up to the breach, and the rest of what was escrowed for it, the fee included, is refunded. Null while it is ACTIVE and once it ENDED in full.",
+  })
+  endedReason?: LeaseEndReason | null;
 }
 export const LeaseConnection = Connection(Lease, 'Lease');
 
@@ -295,5 +301,6 @@ export function toLease(l: LeaseView): Lease {
     refunded: formatMoney(l.refunded),
     status: l.status,
     progress: l.progress,
+    endedReason: (l.endedReason as LeaseEndReason | null) ?? null,
   };
 }

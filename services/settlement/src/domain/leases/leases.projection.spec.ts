@@ -105,6 +105,7 @@ describe('leases projection', () => {
       refunded: 0,
       status: 'ACTIVE',
       progress: 0,
+      endedReason: null,
     });
   });
 
@@ -147,6 +148,12 @@ describe('leases projection', () => {
       endedAt: at(2 * HOUR).toISOString(),
     });
     expect(hash(rm.activeLeases)).toEqual({});
+    // The buyer is told why: the gateway's lease says what ended it, not only that it was credited.
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      status: 'CREDITED',
+      refunded: 20_000_020 + 500_001 - 4_000_004 - 100_000,
+      endedReason: 'CHALLENGE_FAILED',
+    });
   });
 
   it('credits the whole lease back when it is ended before it started delivering', () => {
