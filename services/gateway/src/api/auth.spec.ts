@@ -58,8 +58,22 @@ describe('authorizationOfParams', () => {
     expect(authorizationOfParams({ headers: { authorization: KEY } })).toBe(KEY);
     expect(authorizationOfParams({ headers: { Authorization: KEY } })).toBe(KEY);
     expect(authorizationOfParams({ headers: { AUTHORIZATION: KEY } })).toBe(KEY);
-    // The same key at the top level and under headers is one key.
+    // The same key at the top level and under headers is one key, however its scheme is written.
     expect(authorizationOfParams({ authorization: KEY, headers: { authorization: KEY } })).toBe(KEY);
+    expect(
+      authorizationOfParams({
+        authorization: KEY,
+        headers: { authorization: KEY.replace('Bearer', 'bearer') },
+      }),
+    ).toBe(KEY);
+    // As fetch's list of [name, value] pairs too.
+    expect(authorizationOfParams({ headers: [['Authorization', KEY]] })).toBe(KEY);
+  });
+
+  it("takes an empty key under headers for none, as an anonymous client's `token ? 'Bearer …' : ''` sends it", () => {
+    expect(authorizationOfParams({ headers: { authorization: '' } })).toBeUndefined();
+    expect(authorizationOfParams({ headers: { authorization: '  ' } })).toBeUndefined();
+    expect(authorizationOfParams({ authorization: KEY, headers: { authorization: '' } })).toBe(KEY);
   });
 
   it('takes a key under headers and another elsewhere for two keys, never picking one', () => {

@@ -207,16 +207,40 @@ export function authorizationOf(
  * the socket's upgrade request carries whatever HTTP headers it has, and the parameters only the key.
  */
 export function authorizationOfParams(connectionParams?: Record<string, unknown>): Authorization {
-  const headers = connectionParams?.['headers'];
-  const inHeaders =
-    typeof headers === 'object' && headers !== null && !Array.isArray(headers)
-      ? Object.entries(headers as Record<string, unknown>)
-          .filter(([name]) => name.toLowerCase() === 'authorization')
-          .map(([, value]) => value)
-      : [];
-  const given = [connectionParams?.['authorization'], connectionParams?.['Authorization'], ...inHeaders]
+  const given = [
+    connectionParams?.['authorization'],
+    connectionParams?.['Authorization'],
+    ...headerKeys(connectionParams?.['headers']),
+  ]
     .filter((v) => v !== undefined && v !== null)
     .map((v) => (typeof v === 'string' ? v : ''));
-  const distinct = [...new Set(given)];
+  // One key however its scheme is written ("Bearer K" and "bearer K" are the same key); anything
+  // else by its text (a leading space: no key holds one).
+  const byKey = new Map<string, string>();
+  for (const v of given) {
+    const id = BEARER.exec(v)?.[1] ?? ` ${v}`;
+    if (!byKey.has(id)) byKey.set(id, v);
+  }
+  const distinct = [...byKey.values()];
   return distinct.length > 1 ? distinct : distinct[0];
+}
+
+/**
+ * The `authorization` values of a WebSocket's `connectionParams.headers`, as an object (its name in
+ * any case) or as fetch's list of [name, value] pairs. An empty one there is no key (the pattern
+ * `authorization: token ? \`Bearer ${token}\` : ''` of an anonymous client), as it always was.
+ */
+function headerKeys(headers: unknown): unknown[] {
+  if (typeof headers !== 'object' || headers === null) return [];
+  const entries: unknown[] = Array.isArray(headers) ? headers : Object.entries(headers);
+  return entries
+    .filter(
+      (e): e is [string, unknown] =>
+        Array.isArray(e) &&
+        e.length === 2 &&
+        typeof e[0] === 'string' &&
+        e[0].toLowerCase() === 'authorization',
+    )
+    .map(([, value]) => value)
+    .filter((value) => !(typeof value === 'string' && value.trim() === ''));
 }

@@ -41,6 +41,8 @@ export function getSubscriptionError(
   operationName: string | undefined,
   path: string,
 ): GraphQLError | undefined {
+  // No subscription without the word: most GETs are not parsed here a second time (Apollo parses).
+  if (!query.includes('subscription')) return undefined;
   let operation;
   try {
     operation = getOperationAST(parse(query, { noLocation: true }), operationName);

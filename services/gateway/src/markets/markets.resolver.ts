@@ -110,15 +110,14 @@ export class MarketsResolver {
 
   /** The book a subscription sends: its last when the market is at rest (final-state.ts). */
   private async bookMessage(marketId: string): Promise<OrderBook> {
-    const status = await this.closed(marketId);
-    const book = await this.book(marketId, 10);
+    // Sent together, the status first on the one connection: read before the view, as it must be.
+    const [status, book] = await Promise.all([this.closed(marketId), this.book(marketId, 10)]);
     return markedLast(book, marketAtRest(status, book.bids.length, book.asks.length));
   }
 
   /** The ticker a subscription sends: its last when the market is at rest (final-state.ts). */
   private async tickerMessage(marketId: string): Promise<Ticker> {
-    const status = await this.closed(marketId);
-    const ticker = await this.ticker(marketId);
+    const [status, ticker] = await Promise.all([this.closed(marketId), this.ticker(marketId)]);
     return markedLast(ticker, marketAtRest(status, ticker.bestBid ? 1 : 0, ticker.bestAsk ? 1 : 0));
   }
 

@@ -301,6 +301,9 @@ export function toLease(l: LeaseView): Lease {
     refunded: formatMoney(l.refunded),
     status: l.status,
     progress: l.progress,
-    endedReason: (l.endedReason as LeaseEndReason | null) ?? null,
+    // A reason this gateway does not know (a newer settlement's, in a rolling deploy) is none, not
+    // an enum it cannot serialise.
+    endedReason:
+      l.endedReason !== null && l.endedReason in LeaseEndReason ? (l.endedReason as LeaseEndReason) : null,
   };
 }
