@@ -408,6 +408,19 @@ describe('the web console', () => {
       // Three trades: three leases, each charged as it runs.
       await waitForCount(page, '#buyer-leases tr[data-lease-id]', 3);
       expect(await page.$$('#buyer-leases progress')).toHaveLength(3);
+      // Each lease says its hours (two IOC bids of 1 GPU for an hour, 2 GPUs for 2 hours) and the
+      // bid it was bought with, one of the buyer's orders listed below.
+      const shown = await page.$$eval('#buyer-leases tr[data-lease-id]', (rows) =>
+        rows.map((r) => ({
+          hours: r.querySelector('.lease-hours')?.textContent,
+          bid: r.querySelector('.lease-bid')?.textContent,
+        })),
+      );
+      expect(shown.map((l) => l.hours).sort()).toEqual(['1', '1', '2']);
+      const bids = await page.$$eval('#buyer-orders tr[data-order-id]', (rows) =>
+        rows.map((r) => r.getAttribute('data-order-id')),
+      );
+      for (const { bid } of shown) expect(bids).toContain(bid);
 
       // More than the balance can hold: the API refuses it, and the page says so in its words.
       const form = async (fields: Record<string, string>) => {

@@ -89,8 +89,19 @@ export interface LeaseView {
   marketId: string;
   nodeId: string;
   buyerId: string;
+  /**
+   * The bid the buyer bought it with (its order id: LeaseOpened's holdId, kept as the hash's
+   * `bidId`); null only in a model folded before the projection kept it (its version 2 refolds it).
+   */
+  bidId: string | null;
   providerId: string;
   gpus: number;
+  /**
+   * How long each GPU is leased, in hours: its trade's, a whole number, from start to end. The
+   * trade's value is gpus × hours × price exactly, so value / (gpus × price) (not end − start: an
+   * exchange may run hours of another length, as tests do).
+   */
+  hours: number;
   price: number;
   value: number;
   fee: number;
@@ -110,6 +121,10 @@ export interface LeaseView {
    */
   endedReason: string | null;
 }
+
+/** A lease's hours from its value (gpus × hours × price exactly); 0 for a lease of nothing. */
+const hoursOf = (value: number, gpus: number, price: number): number =>
+  gpus > 0 && price > 0 ? Math.round(value / (gpus * price)) : 0;
 
 /** The account of an account hash (settlementReadModel.account); null when there is none. */
 export function accountView(accountId: string, h: Hash): AccountView | null {
@@ -148,8 +163,10 @@ export function leaseView(leaseId: string, l: Hash): LeaseView | null {
     marketId: l['marketId']!,
     nodeId: l['nodeId']!,
     buyerId: l['buyerId'],
+    bidId: l['bidId'] || null,
     providerId: l['providerId']!,
     gpus: num(l, 'gpus'),
+    hours: hoursOf(num(l, 'value'), num(l, 'gpus'), num(l, 'price')),
     price: num(l, 'price'),
     value: num(l, 'value'),
     fee: num(l, 'fee'),

@@ -1,5 +1,6 @@
-// The buyer's view (signed in): balance and holds, leases with their progress and charges, and
-// orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
+// The buyer's view (signed in): balance and holds, leases with their bid, hours, progress and
+// charges (a credited one with why it ended), and orders: place one, cancel one, with the API's
+// own error (code, field, message) when it refuses.
 // Orders change by myOrderUpdated, whose first messages are the live orders as they stand: a
 // message of an order at or below the version the page shows is dropped, a newer one reads the
 // page again. Lease charges are read again every few seconds while shown, and everything when the
@@ -7,6 +8,7 @@
 import { ApiError, followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
+import { leaseStatus } from '../lib/leases';
 import { keptSelection } from '../lib/selection';
 import { formatUsd } from '../lib/usd';
 import type { Page } from './page';
@@ -30,7 +32,10 @@ interface Lease {
   id: string;
   marketId: string;
   nodeId: string;
+  /** The bid it was bought with. */
+  orderId: string | null;
   gpus: number;
+  hours: number;
   price: string;
   status: string;
   progress: number;
@@ -38,6 +43,8 @@ interface Lease {
   value: string;
   fee: string;
   refunded: string;
+  /** Why it ended early, when it is CREDITED. */
+  endedReason: string | null;
   end: string;
 }
 interface BuyerData {
@@ -49,6 +56,8 @@ interface BuyerData {
 
 const ORDER =
   'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt version';
+const LEASE =
+  'id marketId nodeId orderId gpus hours price status endedReason progress charged value fee refunded end';
 const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
 const LEASE_REFRESH_MS = 5_000;
 
@@ -129,7 +138,7 @@ export const buyerPage: Page = (root) => {
       const data = await gql<BuyerData>(
         `{ me { id balance held escrow } markets(first: 100) { edges { node { id } } }
            myOrders(first: 30) { edges { node { ${ORDER} } } }
-           myLeases(first: 30) { edges { node { id marketId nodeId gpus price status progress charged value fee refunded end } } } }`,
+           myLeases(first: 30) { edges { node { ${LEASE} } } } }`,
       );
       if (closed) return;
       render(data);
@@ -228,7 +237,9 @@ export const buyerPage: Page = (root) => {
           'Lease',
           'Market',
           'Node',
+          'Bid',
           'GPUs',
+          'Hours',
           'Price',
           'Progress',
           'Charged',
@@ -245,14 +256,16 @@ export const buyerPage: Page = (root) => {
             h('td', {}, l.id.slice(0, 12)),
             h('td', {}, l.marketId),
             h('td', {}, l.nodeId),
+            h('td', { class: 'lease-bid' }, l.orderId ?? ''),
             h('td', {}, l.gpus),
+            h('td', { class: 'lease-hours' }, l.hours),
             h('td', {}, formatUsd(l.price)),
             h('td', {}, h('progress', { max: 1, value: l.progress }), ` ${(l.progress * 100).toFixed(0)}%`),
             h('td', {}, formatUsd(l.charged)),
             h('td', {}, formatUsd(l.value)),
             h('td', {}, formatUsd(l.fee)),
             h('td', {}, formatUsd(l.refunded)),
-            h('td', {}, l.status),
+            h('td', { class: 'lease-status' }, leaseStatus(l)),
             h('td', {}, time(l.end)),
           ),
         ),

@@ -3,7 +3,9 @@
 // Before, a lease showed charged only, value and fee together, so a provider who wanted what one
 // lease had earned it summed its ledger's EARNINGS lines of that lease, page by page. A lease
 // ended early (CREDITED) says why (endedReason): before, a buyer saw CREDITED and a refund, and had
-// to guess from its node's suspendedReason, which changes as the node recertifies.
+// to guess from its node's suspendedReason, which changes as the node recertifies. A lease says
+// how many hours it runs (before, a client worked it out from end − start) and, to its buyer, the
+// bid it came from (before, the buyer matched it to myFills' leaseId to find its order).
 import { settlementReadModel as sm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
@@ -21,7 +23,7 @@ describe('a lease shows what it has charged and what its provider has earned of 
   const leases = (key: string) =>
     postGraphql(
       gateway.url,
-      '{ myLeases { edges { node { id value fee charged earned refunded status endedReason } } } }',
+      '{ myLeases { edges { node { id orderId gpus hours value fee charged earned refunded status endedReason } } } }',
       {
         key,
       },
@@ -38,6 +40,7 @@ describe('a lease shows what it has charged and what its provider has earned of 
       .multi()
       .hset(sm.lease('m1-t1'), {
         buyerId: 'buyer-1',
+        bidId: 'm1-o7',
         providerId: 'provider-1',
         marketId: 'm1',
         nodeId: 'n1',
@@ -55,7 +58,7 @@ describe('a lease shows what it has charged and what its provider has earned of 
       .zadd(sm.accountLeases('buyer-1'), start, 'm1-t1')
       .zadd(sm.accountLeases('provider-1'), start, 'm1-t1')
       // 1 GPU × 1 hour × 1.00 + 0.01 fee, its node's credential revoked a quarter in: charged
-      // 0.2525, the rest, 0.7575, given back.
+      // 0.2525, the rest, 0.7575, given back. Folded before leases kept their bid: none known.
       .hset(sm.lease('m1-t0'), {
         buyerId: 'buyer-1',
         providerId: 'provider-1',
@@ -86,9 +89,12 @@ describe('a lease shows what it has charged and what its provider has earned of 
     await redis?.stop();
   });
 
-  it('answers earned, the value charged so far, beside charged, and why a credited lease ended, to the buyer and the provider alike', async () => {
+  it('answers earned, the value charged so far, beside charged, its hours, why a credited lease ended, and to the buyer the bid it came from', async () => {
     const lease = {
       id: 'm1-t1',
+      orderId: null as string | null,
+      gpus: 2,
+      hours: 2,
       value: '4.000000',
       fee: '0.040000',
       charged: '0.089587',
@@ -99,6 +105,9 @@ describe('a lease shows what it has charged and what its provider has earned of 
     };
     const credited = {
       id: 'm1-t0',
+      orderId: null,
+      gpus: 1,
+      hours: 1,
       value: '1.000000',
       fee: '0.010000',
       charged: '0.252500',
@@ -107,8 +116,11 @@ describe('a lease shows what it has charged and what its provider has earned of 
       status: 'CREDITED',
       endedReason: 'CREDENTIAL_REVOKED',
     };
-    const answer = { data: { myLeases: { edges: [{ node: lease }, { node: credited }] } } };
-    expect(await leases(PROVIDER_KEY)).toEqual(answer);
-    expect(await leases(BUYER_KEY)).toEqual(answer);
+    const answer = (bought: typeof lease) => ({
+      data: { myLeases: { edges: [{ node: bought }, { node: credited }] } },
+    });
+    // The provider is not shown the buyer's bid (the ask is not kept with the lease).
+    expect(await leases(PROVIDER_KEY)).toEqual(answer(lease));
+    expect(await leases(BUYER_KEY)).toEqual(answer({ ...lease, orderId: 'm1-o7' }));
   });
 });

@@ -505,7 +505,9 @@ export class OrdersResolver {
       args,
       leases,
       async (ids) =>
-        (await Promise.all(ids.map((id) => this.settlement.lease(id)))).map((l) => l && toLease(l)),
+        (await Promise.all(ids.map((id) => this.settlement.lease(id)))).map(
+          (l) => l && toLease(l, p.accountId),
+        ),
       'newest first',
       { field: 'myLeases', of: p.accountId },
     );

@@ -194,8 +194,19 @@ export class Lease {
   buyerId!: string;
   @Field(() => ID)
   providerId!: string;
-  @Field(() => Int)
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Your order the lease came from (Order.id), to its buyer: the bid it was bought with, as its fill's Fill.orderId (myFills(orderId:)). Null to its provider: the ask is not recorded with the lease (the provider's fill with this leaseId names it, Fill.orderId in myFills).",
+  })
+  orderId?: string | null;
+  @Field(() => Int, { description: "GPUs leased, of its node: its trade's GPUs." })
   gpus!: number;
+  @Field(() => Int, {
+    description:
+      "How long each GPU is leased, in whole hours from start to end: its trade's hours (kept as they were if the lease ends early). The lease is gpus × hours GPU-hours, and its value gpus × hours × price. Never null.",
+  })
+  hours!: number;
   @Field(() => GraphQLUsd, { description: "Price per GPU-hour: its trade's price." })
   price!: string;
   @Field(() => GraphQLUsd, {
@@ -283,14 +294,17 @@ export function toFill(t: TradeView, accountId: string): Fill {
   };
 }
 
-export function toLease(l: LeaseView): Lease {
+/** A lease as `accountId` (its buyer or its provider) sees it: its own order only. */
+export function toLease(l: LeaseView, accountId: string): Lease {
   return {
     id: l.leaseId,
     marketId: l.marketId,
     nodeId: l.nodeId,
     buyerId: l.buyerId,
     providerId: l.providerId,
+    orderId: l.buyerId === accountId ? l.bidId : null,
     gpus: l.gpus,
+    hours: l.hours,
     price: formatMoney(l.price),
     value: formatMoney(l.value),
     fee: formatMoney(l.fee),

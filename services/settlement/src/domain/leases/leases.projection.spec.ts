@@ -78,6 +78,8 @@ describe('leases projection', () => {
     project(buyerLog().run({ type: 'settlement.OpenLease', data: lease }, at(0)));
     expect(hash(rm.lease('t1'))).toEqual({
       buyerId: 'buyer',
+      // The bid it was bought with (its hold's id is the bid's order id).
+      bidId: 'b1',
       providerId: 'prov',
       marketId: 'H100',
       nodeId: 'n1',
@@ -99,6 +101,10 @@ describe('leases projection', () => {
     expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
       leaseId: 't1',
       buyerId: 'buyer',
+      bidId: 'b1',
+      gpus: 2,
+      // Its trade's hours (value = gpus × hours × price): a client need not work them out.
+      hours: 10,
       value: 20_000_020,
       fee: 500_001,
       charged: 0,
@@ -166,6 +172,16 @@ describe('leases projection', () => {
       refunded: String(20_000_020 + 500_001),
       status: 'CREDITED',
     });
+  });
+
+  it("is versioned, so a model folded before it kept each lease's bid is refolded", () => {
+    expect(projection.version).toBe('2');
+  });
+
+  it('shows no bid for a lease hash folded before the bid was kept', () => {
+    project(buyerLog().run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    const { bidId: _kept, ...before } = hash(rm.lease('t1'));
+    expect(leaseView('t1', before)).toMatchObject({ bidId: null, hours: 10 });
   });
 
   it('writes only under its key prefix, and ignores events that are not about leases', () => {

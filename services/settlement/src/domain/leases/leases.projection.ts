@@ -8,10 +8,16 @@ const FOLDED = [
   SettlementEvents.slaCredited,
 ] as const;
 
-/** Leases as buyers and providers see them, and the running ones the meter charges. */
+/**
+ * Leases as buyers and providers see them, and the running ones the meter charges. Each lease keeps
+ * the bid it was bought with (`bidId`: LeaseOpened's `holdId`, the bid's order id); the ask it was
+ * sold with is not in LeaseOpened, so it is not kept.
+ */
 export function leasesProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.leases',
+    // Unversioned at first. 2: each lease's bid (bidId).
+    version: '2',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
@@ -23,6 +29,7 @@ export function leasesProjection(eventsTopic: string): Projection {
           const start = Date.parse(l.start);
           const fields: Record<string, string | number> = {
             buyerId: l.accountId,
+            bidId: l.holdId,
             providerId: l.providerId,
             marketId: l.marketId,
             nodeId: l.nodeId,
