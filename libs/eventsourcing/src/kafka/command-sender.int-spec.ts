@@ -250,6 +250,20 @@ describe('CommandSender reservations and outcome reads', () => {
       await expect(sending.send(request, 2_000, { reserved: true })).resolves.toMatchObject({
         commandId: 'cmd-other',
       });
+      // The reservation the caller bound is the one compared (not computed again), and only for
+      // its own key: another key's is no answer to this request.
+      await expect(
+        sending.send(request, 2_000, { reserved: true, reservation: other }),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      await expect(
+        sending.send(request, 2_000, {
+          reserved: true,
+          reservation: { ...other, idempotencyKey: 'another-key' },
+        }),
+      ).resolves.toMatchObject({ commandId: 'cmd-other' });
+      await expect(
+        sending.send(request, 2_000, { reserved: true, reservation: sending.reservation(request)! }),
+      ).resolves.toMatchObject({ commandId: 'cmd-other' });
     }));
 
   it('refuses another request with a key this process bound lately, though Redis lost the binding and has no outcome to tell it by', async () => {

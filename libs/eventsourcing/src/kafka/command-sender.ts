@@ -457,15 +457,20 @@ export class CommandSender {
    * Sends and waits for the outcome; a retry whose outcome is recorded is answered with it and not
    * sent again. A command that fails validation binds no key to anything. `reserved`: the caller
    * has bound its key already (with `reserveAll`), and `recorded` is whether that found its outcome
-   * recorded; `readModel`: read each outcome with that read model's checkpoint (see `awaitOutcome`).
+   * recorded, and `reservation` the one it bound (`reservation(command)`, not computed again: its
+   * fingerprint is a canonical JSON and a sha256 of the data); `readModel`: read each outcome with
+   * that read model's checkpoint (see `awaitOutcome`).
    */
   async send(
     command: OutgoingCommand,
     timeoutMs = 10_000,
-    options: { reserved?: boolean; recorded?: boolean; readModel?: string } = {},
+    options: { reserved?: boolean; recorded?: boolean; reservation?: Reservation; readModel?: string } = {},
   ): Promise<ReadOutcome> {
     const encoded = this.encode(command);
-    const reservation = this.reservation(command);
+    const reservation =
+      options.reserved && options.reservation?.idempotencyKey === command.idempotencyKey
+        ? options.reservation
+        : this.reservation(command);
     const recorded = options.reserved ? options.recorded === true : await this.reserveOne(reservation);
     // Read again: an outcome past its window may have expired since (then the request is new).
     const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;

@@ -129,6 +129,20 @@ describe('aliases', () => {
     }
   });
 
+  it('name the first long alias in the text: under inline fragments, and in operations and fragments the run does not reach', () => {
+    const long = (c: string) => c.repeat(MAX_ALIAS_LENGTH + 1);
+    const field = (query: string, name?: string) =>
+      operationLimitErrors(schema, parse(query), name, undefined)[0]?.extensions['field'];
+    expect(field(`{ errorCodes { ... on ErrorCodeInfo { ${long('a')}: code } ${long('b')}: code } }`)).toBe(
+      long('a'),
+    );
+    expect(field(`query A { __typename } query B { ${long('c')}: __typename }`, 'A')).toBe(long('c'));
+    expect(field(`{ __typename } fragment F on Query { x { ${long('d')}: code } }`)).toBe(long('d'));
+    expect(field(`fragment F on Query { ${long('e')}: __typename } { ...F ${long('f')}: __typename }`)).toBe(
+      long('e'),
+    );
+  });
+
   it('let an alias of MAX_ALIAS_LENGTH characters through', () => {
     expect(errors(`{ ${'a'.repeat(MAX_ALIAS_LENGTH)}: errorCodes { c: code } }`)).toEqual([]);
   });

@@ -121,7 +121,7 @@ export async function placeFundedBid(
     !named,
   );
   // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
-  const recorded = await commands.reserveAll(
+  const { recorded, reservations } = await commands.reserveAll(
     [
       ['orders', placing],
       ['settlement', hold],
@@ -132,7 +132,12 @@ export async function placeFundedBid(
   try {
     held = await commands.execute(
       'settlement',
-      { ...hold, reserved: true, recorded: recorded.has(hold.idempotencyKey!) },
+      {
+        ...hold,
+        reserved: true,
+        recorded: recorded.has(hold.idempotencyKey!),
+        ...(reservations[1] ? { reservation: reservations[1] } : {}),
+      },
       settlementReadModel.name,
       timeoutMs,
       keyField,
