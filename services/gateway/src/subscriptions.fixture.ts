@@ -16,6 +16,25 @@ export function subscriptionClient(gatewayUrl: string, authorization?: string): 
   });
 }
 
+/** The graphql-ws clients a spec opens (`open`), each disposed at its end (`disposeAll`). */
+export class SubscriptionClients {
+  private readonly clients: Client[] = [];
+
+  /** `gatewayUrl`: read at each `open` (the gateway starts in the spec's beforeAll). */
+  constructor(private readonly gatewayUrl: () => string) {}
+
+  /** A lazy client of the gateway (subscriptionClient), with `authorization` if given. */
+  open(authorization?: string): Client {
+    const client = subscriptionClient(this.gatewayUrl(), authorization);
+    this.clients.push(client);
+    return client;
+  }
+
+  async disposeAll(): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((c) => c.dispose()));
+  }
+}
+
 /** A subscription's messages (its root field's data) and errors as they come. */
 export interface Watcher<T> {
   messages: T[];

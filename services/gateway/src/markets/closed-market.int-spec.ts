@@ -7,11 +7,10 @@
 import { ordersReadModel as om, pricingReadModel as pm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { RedisPubSub } from '../api/pubsub';
 import { markFolded, postGraphql, seedMarket, startGateway } from '../gateway.fixture';
-import { subscriptionClient, Watcher, watchSubscription } from '../subscriptions.fixture';
+import { SubscriptionClients, Watcher, watchSubscription } from '../subscriptions.fixture';
 
 const ADMIN_KEY = 'closed-market-int-spec-admin-key-0123456789';
 const BOOK =
@@ -24,13 +23,8 @@ describe('a closed market ends its book and ticker subscriptions', () => {
   let gateway: ServiceApp;
   let pubsub: RedisPubSub;
   let seed: Redis;
-  const clients: Client[] = [];
-
-  const socket = () => {
-    const client = subscriptionClient(gateway.url);
-    clients.push(client);
-    return client;
-  };
+  const clients = new SubscriptionClients(() => gateway.url);
+  const socket = () => clients.open();
   const watch = <T>(query: string, marketId: string, client = socket()): Watcher<T> =>
     watchSubscription<T>(client, query, { m: marketId });
   const notices = (tx: ReturnType<Redis['multi']>, marketId: string) =>
@@ -91,7 +85,7 @@ describe('a closed market ends its book and ticker subscriptions', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await clients.disposeAll();
     seed?.disconnect();
     await gateway?.app.close();
     await redis?.stop();

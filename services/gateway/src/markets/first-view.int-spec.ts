@@ -8,14 +8,13 @@
 import { pricingReadModel as pm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { RedisPubSub } from '../api/pubsub';
 import { seedMarket, startGateway } from '../gateway.fixture';
 import {
   expectEndedUnavailable,
   expectRaceSettled,
-  subscriptionClient,
+  SubscriptionClients,
   Watcher,
   watchSubscription,
   whileRebuilding,
@@ -40,13 +39,8 @@ describe("a market's book and ticker subscriptions send the market as it stands 
   let gateway: ServiceApp;
   let pubsub: RedisPubSub;
   let seed: Redis;
-  const clients: Client[] = [];
-
-  const socket = () => {
-    const client = subscriptionClient(gateway.url);
-    clients.push(client);
-    return client;
-  };
+  const clients = new SubscriptionClients(() => gateway.url);
+  const socket = () => clients.open();
 
   /** A subscription's messages as they come; anonymous (public market data). */
   const watch = <T>(query: string, marketId: string, client = socket()) =>
@@ -73,7 +67,7 @@ describe("a market's book and ticker subscriptions send the market as it stands 
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await clients.disposeAll();
     seed?.disconnect();
     await gateway?.app.close();
     await redis?.stop();
@@ -284,8 +278,7 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     const spread = (field: string) =>
       `subscription($m: ID!) { ...F } fragment F on Subscription { ${field}(marketId: $m) { __typename } }`;
     // With a key: an anonymous socket may subscribe to public fields named at the root only.
-    const admin = subscriptionClient(gateway.url, `Bearer ${ADMIN_KEY}`);
-    clients.push(admin);
+    const admin = clients.open(`Bearer ${ADMIN_KEY}`);
     await whileRebuilding(seed, pm.name, async () => {
       // tradeExecuted without after reads nothing first: before, any fragment at the root was refused.
       const trades = watch(spread('tradeExecuted'), 'm6', admin);

@@ -8,11 +8,10 @@
 import { capacityReadModel as rm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
-import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { RedisPubSub } from '../api/pubsub';
 import { seedApiKey, startGateway } from '../gateway.fixture';
-import { expectRaceSettled, subscriptionClient, Watcher, watchSubscription } from '../subscriptions.fixture';
+import { expectRaceSettled, SubscriptionClients, Watcher, watchSubscription } from '../subscriptions.fixture';
 
 const ADMIN_KEY = 'node-first-view-int-spec-admin-key-0123456789';
 const PROVIDER_KEY = 'node-first-view-int-spec-provider-key-0123456789';
@@ -32,13 +31,8 @@ describe("a node's subscription sends the node as it stands first", () => {
   let gateway: ServiceApp;
   let pubsub: RedisPubSub;
   let seed: Redis;
-  const clients: Client[] = [];
-
-  const socket = () => {
-    const client = subscriptionClient(gateway.url, `Bearer ${PROVIDER_KEY}`);
-    clients.push(client);
-    return client;
-  };
+  const clients = new SubscriptionClients(() => gateway.url);
+  const socket = () => clients.open(`Bearer ${PROVIDER_KEY}`);
 
   /** The subscription's messages as they come. */
   const watch = (nodeId: string, client = socket()) =>
@@ -74,7 +68,7 @@ describe("a node's subscription sends the node as it stands first", () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await clients.disposeAll();
     seed?.disconnect();
     await gateway?.app.close();
     await redis?.stop();

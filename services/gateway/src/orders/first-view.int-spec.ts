@@ -7,14 +7,13 @@
 import { ordersReadModel as rm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
-import type { Client } from 'graphql-ws';
 import Redis from 'ioredis';
 import { seedApiKey, seedMarket, startGateway } from '../gateway.fixture';
 import { FIRST_VIEW_MAX_ORDERS } from './first-view';
 import {
   expectEndedUnavailable,
   expectRaceSettled,
-  subscriptionClient,
+  SubscriptionClients,
   Watcher,
   watchSubscription,
   whileRebuilding,
@@ -38,12 +37,10 @@ describe('myOrderUpdated sends your live orders as they stand first, then every 
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
   let seed: Redis;
-  const clients: Client[] = [];
+  const clients = new SubscriptionClients(() => gateway.url);
 
   const watch = (key = BUYER_KEY) => {
-    const client = subscriptionClient(gateway.url, `Bearer ${key}`);
-    clients.push(client);
-    return watchSubscription<OrderMessage>(client, ORDERS, {});
+    return watchSubscription<OrderMessage>(clients.open(`Bearer ${key}`), ORDERS, {});
   };
 
   /**
@@ -86,7 +83,7 @@ describe('myOrderUpdated sends your live orders as they stand first, then every 
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await clients.disposeAll();
     seed?.disconnect();
     await gateway?.app.close();
     await redis?.stop();
