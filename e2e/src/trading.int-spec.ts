@@ -795,7 +795,7 @@ describe('trading through GraphQL', () => {
     ).toBe(0);
   }, 120_000);
 
-  it("ends a market's book and ticker subscriptions once its close has emptied the book, and says when it closed", async () => {
+  it("ends a market's book, ticker and trades subscriptions once its close has emptied the book, and says when it closed", async () => {
     keys['b11'] = await m.account('b11', ['buyer'], usd(100_000_000));
     await m.ok(
       `mutation { openMarket(input: { marketId: "l4", gpuClass: "L4-24GB", minTflopsPerGpu: 5, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
@@ -826,10 +826,16 @@ describe('trading through GraphQL', () => {
       'subscription { bookUpdated(marketId: "l4") { bids { price gpus } asks { price gpus } } }',
     );
     const ticker = watch('subscription { tickerUpdated(marketId: "l4") { bestBid bestAsk } }');
+    const trades = watch('subscription { tradeExecuted(marketId: "l4") { id } }');
     await eventually(async () => book.messages.length > 0 && ticker.messages.length > 0, 'the first views');
-    // Before, the emptied book and ticker came, then nothing, the operations held open for good.
+    // Before, the emptied book and ticker came, then nothing, the operations held open for good;
+    // the trades' too, with no trade ever to come.
     await m.ok(`mutation { closeMarket(marketId: "l4") { id } }`);
-    await eventually(async () => book.completed && ticker.completed, 'both subscriptions to complete');
+    await eventually(
+      async () => book.completed && ticker.completed && trades.completed,
+      'the three subscriptions to complete',
+    );
+    expect(trades).toEqual({ messages: [], errors: [], completed: true });
     expect(book.errors).toEqual([]);
     expect(book.messages[0]).toEqual({ bids: [{ price: '2.000000', gpus: 1 }], asks: [] });
     expect(book.messages.at(-1)).toEqual({ bids: [], asks: [] });

@@ -40,6 +40,13 @@ interface Channel {
  */
 export const REFRESH_MESSAGE = '';
 
+/**
+ * What a map (or an event channel's `first`) gives for a message that ends the stream without
+ * being sent itself (a closed market's trades: no trade can follow the close): the iterator ends
+ * after the items before it, and graphql-ws completes the operation.
+ */
+export const END_OF_STREAM: unique symbol = Symbol('end of stream');
+
 const logger = new Logger('pubsub');
 
 /**
@@ -243,11 +250,12 @@ export class RedisPubSub implements OnApplicationShutdown {
    * With `last` (a view the stream ends with: a closed market's book at rest), the iterator ends
    * once it yields a view `last` is true of, letting go of the channel: graphql-ws then completes
    * the operation, and its slot on the socket is free. Were that view what it sent last, it is not
-   * sent again: the iterator ends at once.
+   * sent again: the iterator ends at once. A map (or `first`) that gives END_OF_STREAM ends it the
+   * same way, with nothing sent for it.
    */
   iterate<T>(
     channel: string,
-    map: (message: string) => Promise<T | null>,
+    map: (message: string) => Promise<T | typeof END_OF_STREAM | null>,
     {
       kind = 'view',
       buffer = 100,
@@ -262,7 +270,7 @@ export class RedisPubSub implements OnApplicationShutdown {
       kind?: ChannelKind;
       last?: (view: T) => boolean;
       snapshot?: boolean;
-      first?: () => Promise<T[]>;
+      first?: () => Promise<(T | typeof END_OF_STREAM)[]>;
       version?: (view: T) => readonly [string, number];
       buffer?: number;
       stallMs?: number;
@@ -270,7 +278,7 @@ export class RedisPubSub implements OnApplicationShutdown {
       entity?: (view: T) => string;
     } = {},
   ): AsyncIterableIterator<T> {
-    const queue: Promise<T | null>[] = [];
+    const queue: Promise<T | typeof END_OF_STREAM | null>[] = [];
     /** When each queued item came (ms), in step with `queue`. */
     const queuedAt: number[] = [];
     const lastSent = new LastSent();
@@ -296,10 +304,10 @@ export class RedisPubSub implements OnApplicationShutdown {
     const current = entry;
     const { kind: kept, listeners, owed } = current;
     /** An event channel's first view: nothing is sent before it (see `first`). */
-    let firstView: Promise<T[]> | undefined;
+    let firstView: Promise<(T | typeof END_OF_STREAM)[]> | undefined;
     let awaitingFirst = kept === 'events' && first !== undefined;
     /** The first view's items, to send before any message. */
-    const ready: T[] = [];
+    const ready: (T | typeof END_OF_STREAM)[] = [];
     const stop = () => {
       owed.delete(listener);
       if (!listeners.delete(listener)) return;
@@ -347,7 +355,7 @@ export class RedisPubSub implements OnApplicationShutdown {
               );
           }
         }
-        queue.push(view as Promise<T | null>);
+        queue.push(view as Promise<T | typeof END_OF_STREAM | null>);
         queuedAt.push(now);
         wake?.();
       },
@@ -381,7 +389,7 @@ export class RedisPubSub implements OnApplicationShutdown {
             }
             continue;
           }
-          let value: T | null | undefined = ready.shift();
+          let value: T | typeof END_OF_STREAM | null | undefined = ready.shift();
           const item = value === undefined && !awaitingFirst ? queue.shift() : undefined;
           if (item) {
             queuedAt.shift();
@@ -392,6 +400,11 @@ export class RedisPubSub implements OnApplicationShutdown {
               failFirst(error);
               continue;
             }
+          }
+          if (value === END_OF_STREAM) {
+            done = true;
+            stop();
+            return { done: true, value: undefined };
           }
           if (value !== undefined) {
             if (value === null || stale(value)) continue;

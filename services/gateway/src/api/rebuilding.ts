@@ -60,7 +60,8 @@ export const MODELS_OF_FIRST_VIEW: Readonly<Record<string, readonly string[]>> =
   // As the node query (MODELS_OF_QUERY.node): the same view.
   nodeStatusChanged: [CAPACITY, ORDERS],
   // As myOrders(filter: { live: true }). tradeExecuted's (with after) is read with its check
-  // (ReadModelWatch.readWhole): without after it reads nothing first, and goes ahead.
+  // (ReadModelWatch.readWhole): without after it reads only whether the market is closed, and
+  // goes ahead.
   myOrderUpdated: [ORDERS],
 };
 

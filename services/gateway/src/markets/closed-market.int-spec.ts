@@ -1,10 +1,12 @@
-// A closed market's book and ticker subscriptions through the real gateway over graphql-ws, on a
+// A closed market's book, ticker and trades subscriptions through the real gateway over graphql-ws, on a
 // Redis of its own: once the close has emptied the book, the last state is sent and the operation
 // completes (graphql-ws `complete`), freeing its slot on the socket. Before, the final empty book
 // and ticker came, then nothing, for good: the client could not tell the stream was over, and each
 // such subscription held one of the socket's operations. The close is written as pricing writes it:
 // the market's status, then each cancellation, each in one atomic step with its notices (MULTI).
-import { ordersReadModel as om, pricingReadModel as pm } from '@gpux/contracts';
+// Its trades' subscriptions end on the close too, which pricing announces on the trades channel
+// after the market's last trade; before, they stayed open for good as well.
+import { MARKET_CLOSED_MESSAGE, ordersReadModel as om, pricingReadModel as pm } from '@gpux/contracts';
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
@@ -16,9 +18,12 @@ const ADMIN_KEY = 'closed-market-int-spec-admin-key-0123456789';
 const BOOK =
   'subscription($m: ID!) { bookUpdated(marketId: $m) { bids { price gpus } asks { price gpus } } }';
 const TICKER = 'subscription($m: ID!) { tickerUpdated(marketId: $m) { bestBid bestAsk trades } }';
+const TRADES = 'subscription($m: ID!) { tradeExecuted(marketId: $m) { id sequence } }';
+const TRADES_AFTER =
+  'subscription($m: ID!, $a: Int) { tradeExecuted(marketId: $m, after: $a) { id sequence } }';
 const CLOSED_AT = '2026-12-05T10:00:00.000Z';
 
-describe('a closed market ends its book and ticker subscriptions', () => {
+describe('a closed market ends its book, ticker and trades subscriptions', () => {
   let redis: DedicatedRedis;
   let gateway: ServiceApp;
   let pubsub: RedisPubSub;
@@ -50,7 +55,7 @@ describe('a closed market ends its book and ticker subscriptions', () => {
         .hset(pm.bookLevels(marketId, 'bid'), String(price), String(gpus)),
       marketId,
     ).exec();
-  /** orders.MarketClosed as pricing (and orders) fold it, with its notices. */
+  /** orders.MarketClosed as pricing (and orders) fold it, with its notices: its trades' channel's last. */
   const close = (marketId: string) =>
     notices(
       seed
@@ -58,7 +63,27 @@ describe('a closed market ends its book and ticker subscriptions', () => {
         .hset(pm.market(marketId), { status: 'closed', closedAt: CLOSED_AT })
         .hset(om.market(marketId), { status: 'CLOSED', closedAt: CLOSED_AT }),
       marketId,
-    ).exec();
+    )
+      .publish(pm.channels.trades(marketId), MARKET_CLOSED_MESSAGE)
+      .exec();
+  /** orders.TradeExecuted as pricing folds it: the market's `n`th trade listed and announced. */
+  const trade = (marketId: string, n: number) => {
+    const record = JSON.stringify({
+      marketId,
+      tradeId: `${marketId}-t${n}`,
+      price: 2_000_000,
+      gpus: 1,
+      hours: 1,
+      value: 2_000_000,
+      time: '2026-12-05T09:00:00.000Z',
+      takerSide: 'bid',
+    });
+    return seed
+      .multi()
+      .rpush(pm.trades(marketId), record)
+      .publish(pm.channels.trades(marketId), record)
+      .exec();
+  };
   /** A resting bid's orders.OrderCancelled (MARKET_CLOSED) as pricing folds it: its level gone. */
   const cancelBid = (marketId: string, price: number) =>
     notices(
@@ -76,7 +101,7 @@ describe('a closed market ends its book and ticker subscriptions', () => {
     seed = new Redis(redis.url);
     // Every model marked folded before it is seeded (one without an epoch is cleared first).
     await markFolded(redis);
-    for (const m of ['m1', 'm2', 'm3', 'm4']) {
+    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']) {
       await seedMarket(redis, m);
       await seedPricingMarket(m);
     }
@@ -137,6 +162,51 @@ describe('a closed market ends its book and ticker subscriptions', () => {
         [{ bids: [], asks: [] }],
         [{ bestBid: null, bestAsk: null, trades: 0 }],
         [{ bids: [], asks: [] }],
+      ]);
+    }
+  });
+
+  it("completes a market's trade subscriptions, with and without after, once its close follows its last trade", async () => {
+    await trade('m5', 1);
+    const live = watch(TRADES, 'm5');
+    const caughtUp = watchSubscription<unknown>(socket(), TRADES_AFTER, { m: 'm5', a: 0 });
+    await caughtUp.until(1);
+    // The channel is live for both once the one with after has its first view.
+    await waitUntil('both listen', () => pubsub.listening(pm.channels.trades('m5')) === 2);
+    await trade('m5', 2);
+    await close('m5');
+    await completed([live, caughtUp]);
+    expect([live.errors, caughtUp.errors]).toEqual([[], []]);
+    expect(live.messages).toEqual([{ id: 'm5-t2', sequence: 2 }]);
+    expect(caughtUp.messages).toEqual([
+      { id: 'm5-t1', sequence: 1 },
+      { id: 'm5-t2', sequence: 2 },
+    ]);
+    expect([live.completed, caughtUp.completed]).toEqual([true, true]);
+    await waitUntil('the channel let go', () => pubsub.listening(pm.channels.trades('m5')) === 0);
+  });
+
+  it("sends a closed market's trades after after and completes at once; without after, completes with none", async () => {
+    await trade('m6', 1);
+    await trade('m6', 2);
+    await close('m6');
+    const client = socket();
+    // More than this gateway lets a socket run at once: each slot came back.
+    for (let round = 0; round < 2; round++) {
+      const watchers = [
+        watchSubscription<unknown>(client, TRADES_AFTER, { m: 'm6', a: 1 }),
+        watchSubscription<unknown>(client, TRADES, { m: 'm6' }),
+        watchSubscription<unknown>(client, TRADES_AFTER, { m: 'm6', a: 0 }),
+      ];
+      await completed(watchers);
+      expect(watchers.flatMap((w) => w.errors)).toEqual([]);
+      expect(watchers.map((w) => w.messages)).toEqual([
+        [{ id: 'm6-t2', sequence: 2 }],
+        [],
+        [
+          { id: 'm6-t1', sequence: 1 },
+          { id: 'm6-t2', sequence: 2 },
+        ],
       ]);
     }
   });

@@ -13,6 +13,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import {
+  MARKET_CLOSED_MESSAGE,
   modelNameRule,
   NUMBER_LIMITS,
   OrdersCommands,
@@ -31,7 +32,7 @@ import { PageArgs, readPage, readSetPage } from '../api/connections';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
-import { RedisPubSub } from '../api/pubsub';
+import { END_OF_STREAM, RedisPubSub } from '../api/pubsub';
 import { ReadModelWatch, unavailableError } from '../api/rebuilding';
 import { CANDLE_LIMIT, MAX_BOOK_DEPTH, MAX_PAGE, sizeOutOfRange, sizeRangeMessage } from '../api/size-ranges';
 import { parseMoney } from '../domain/money';
@@ -268,7 +269,7 @@ export class MarketsResolver {
   }
 
   @Subscription(() => Trade, {
-    description: `Each trade in the market, in the order they happened (sequence one above the one before). With after, first every trade whose sequence is above it, oldest first, as the market has them once the subscription is live, then each new one: give the highest sequence of the page of Market.trades you read (0 for every trade since the market opened), and no trade falls between the page and the subscription, nor comes twice. At most ${MAX_PAGE} trades may come after it: with more, the subscription ends BAD_USER_INPUT on after (read them with Market.trades first), as it does for an after above the market's last trade. Without after, the trades from when it is live, never one before.`,
+    description: `Each trade in the market, in the order they happened (sequence one above the one before). With after, first every trade whose sequence is above it, oldest first, as the market has them once the subscription is live, then each new one: give the highest sequence of the page of Market.trades you read (0 for every trade since the market opened), and no trade falls between the page and the subscription, nor comes twice. At most ${MAX_PAGE} trades may come after it: with more, the subscription ends BAD_USER_INPUT on after (read them with Market.trades first), as it does for an after above the market's last trade. Without after, the trades from when it is live, never one before. When the market closes, the operation completes after its last trade (graphql-ws \`complete\`), freeing its slot on the socket: a closed market never trades again. Subscribing to a closed market sends the trades after after, if given, and completes.`,
     resolve: (t: Trade) => t,
   })
   @Public()
@@ -285,9 +286,11 @@ export class MarketsResolver {
       throw apiError('BAD_USER_INPUT', 'after must be 0 or more', 'after');
     await this.mustRead(marketId);
     // Each message a trade of its own: a subscriber that misses one is told so (channel-kinds.ts).
-    return this.pubsub.iterate(
+    return this.pubsub.iterate<Trade>(
       pm.channels.trades(marketId),
-      async (message) => toTrade(JSON.parse(message) as TradeRecord),
+      async (message) =>
+        // The market closed after its last trade: the operation completes (graphql-ws `complete`).
+        message === MARKET_CLOSED_MESSAGE ? END_OF_STREAM : toTrade(JSON.parse(message) as TradeRecord),
       {
         kind: 'events',
         // The same trade is never sent twice in a row (last-sent.ts).
@@ -295,23 +298,36 @@ export class MarketsResolver {
         // The market's trades only forward: one the first view sent, announced too, is not sent
         // again. (A trade without a sequence, none the exchange records, is its own stream.)
         version: (trade) => (trade.sequence > 0 ? ['', trade.sequence] : [trade.id, 0]),
-        ...(typeof after === 'number' && { first: () => this.tradesAfter(marketId, after) }),
+        // Read once the channel is live, so a close announced before it is not missed.
+        first: () => this.tradesAfter(marketId, typeof after === 'number' ? after : undefined),
       },
     );
   }
 
   /**
-   * The market's trades after the `after`th, oldest first, read once tradeExecuted's channel is
-   * live: trade n is at index n - 1 of the market's list. Read with the check that pricing's model
-   * is whole (one MULTI): a model being rebuilt holds only part of the trades.
+   * What tradeExecuted sends first, read once its channel is live: the market's trades after the
+   * `after`th, oldest first, where `after` is given (trade n is at index n - 1 of the market's
+   * list), and END_OF_STREAM last if the market is closed (pricing folds the close after its last
+   * trade, so every trade is in the list by then, and no message announces the close again). Read
+   * with the check that pricing's model is whole (one MULTI): a model being rebuilt holds only part
+   * of the trades. Without `after` nothing but the status is read, and a model being rebuilt is no
+   * refusal: a status found closed is the market's (a close is never undone), one not found yet is
+   * announced as it is folded, as before (rebuilding.ts' MODELS_OF_FIRST_VIEW).
    */
-  private async tradesAfter(marketId: string, after: number): Promise<Trade[]> {
+  private async tradesAfter(
+    marketId: string,
+    after: number | undefined,
+  ): Promise<(Trade | typeof END_OF_STREAM)[]> {
     const {
       rebuilding,
-      results: [raw, count],
-    } = await this.watch.readWhole([pm.name], (tx) =>
-      tx.lrange(pm.trades(marketId), after, after + MAX_PAGE).llen(pm.trades(marketId)),
-    );
+      results: [status, raw, count],
+    } = await this.watch.readWhole([pm.name], (tx) => {
+      tx.hget(pm.market(marketId), 'status');
+      if (after !== undefined)
+        tx.lrange(pm.trades(marketId), after, after + MAX_PAGE).llen(pm.trades(marketId));
+    });
+    const closed: (typeof END_OF_STREAM)[] = status === 'closed' ? [END_OF_STREAM] : [];
+    if (after === undefined) return closed;
     if (rebuilding.length > 0) throw unavailableError();
     // A sequence the market has not reached is no trade the client read (another market's, or a
     // typo): served, it would take later trades for ones it holds. Say so instead.
@@ -328,7 +344,7 @@ export class MarketsResolver {
         `more than ${MAX_PAGE} trades came after ${after}: read them with Market.trades, then subscribe after the last`,
         'after',
       );
-    return trades.filter((t) => t.sequence > after);
+    return [...trades.filter((t) => t.sequence > after), ...closed];
   }
 
   @Subscription(() => Ticker, {

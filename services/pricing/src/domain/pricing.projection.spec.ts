@@ -1,4 +1,4 @@
-import { OrdersEvents, pricingReadModel as K } from '@gpux/contracts';
+import { MARKET_CLOSED_MESSAGE, OrdersEvents, pricingReadModel as K } from '@gpux/contracts';
 import { applyOps, Model, Published } from '@gpux/eventsourcing/domain';
 import type { Envelope } from '@gpux/contracts';
 import { pricingProjection } from './pricing.projection';
@@ -358,13 +358,16 @@ describe('pricing projection', () => {
     ]);
   });
 
-  it("publishes a market's close on its book channel as well as its ticker's, an empty book's included", () => {
+  it("publishes a market's close on its book channel as well as its ticker's, an empty book's included, and last on its trades channel", () => {
     const { published } = fold([marketClosed(M2, '2026-03-04T12:00:00.000Z')]);
     const notice = JSON.stringify({ marketId: M2 });
     expect(published).toEqual([
       { channel: K.channels.book(M2), message: notice },
       { channel: K.channels.ticker(M2), message: notice },
+      { channel: K.channels.trades(M2), message: MARKET_CLOSED_MESSAGE },
     ]);
+    // Not JSON: a gateway from before it, parsing each message as a trade, drops it.
+    expect(() => JSON.parse(MARKET_CLOSED_MESSAGE)).toThrow();
   });
 
   it('writes only under its prefix, and ignores the other orders events', () => {

@@ -1,4 +1,4 @@
-import { Envelope, pricingReadModel as K, TickerNotice } from '@gpux/contracts';
+import { Envelope, MARKET_CLOSED_MESSAGE, pricingReadModel as K, TickerNotice } from '@gpux/contracts';
 import { combineProjections, Projection, RedisOp } from '@gpux/eventsourcing/domain';
 import { depthProjection } from './book/depth.projection';
 import { marketsProjection } from './markets/markets.projection';
@@ -15,7 +15,8 @@ const notice = (marketId: string): string => JSON.stringify({ marketId } satisfi
 /**
  * The channels subscriptions listen on (docs/architecture.md §4), published in the same atomic step as the
  * writes they announce. The ticker's channel fires for whatever a ticker shows: trades, the book
- * (best bid and ask) and the market's status; the book's for the book and the market's close.
+ * (best bid and ask) and the market's status; the book's for the book and the market's close; the
+ * trades' for each trade and, last, the market's close.
  */
 export function notificationsProjection(eventsTopic: string): Projection {
   const changed = (marketId: string, book: boolean): RedisOp[] => [
@@ -34,7 +35,11 @@ export function notificationsProjection(eventsTopic: string): Projection {
         case 'orders.MarketClosed':
           // The book's watchers too: a market closed with an empty book has no cancellation to
           // announce it, and its book subscriptions end on the close (the gateway's final-state.ts).
-          return changed(event.data.marketId, true);
+          // Its trades' watchers are told no trade follows: their subscriptions end on it.
+          return [
+            ...changed(event.data.marketId, true),
+            { op: 'publish', key: K.channels.trades(event.data.marketId), message: MARKET_CLOSED_MESSAGE },
+          ];
         case 'orders.OrderAccepted':
           return changed(event.data.order.marketId, true);
         case 'orders.TradeExecuted': {

@@ -87,12 +87,22 @@ export const pricingReadModel = {
   channels: {
     /** A change to the market's book (either side): BookNotice. */
     book: (marketId: string) => redisKey`pricing:ch:book:${marketId}`,
-    /** A trade: its TradeRecord, one message per trade. */
+    /**
+     * A trade: its TradeRecord, one message per trade; once the market is closed, after its last
+     * trade, MARKET_CLOSED_MESSAGE.
+     */
     trades: (marketId: string) => redisKey`pricing:ch:trades:${marketId}`,
     /** Anything a ticker shows may have changed (a trade, the book, the market's status): TickerNotice. */
     ticker: (marketId: string) => redisKey`pricing:ch:ticker:${marketId}`,
   },
 };
+
+/**
+ * The trades channel's last message, published as the market's close is folded (orders decides no
+ * trade after its MarketClosed): no trade follows it. Not JSON, so a gateway from before it, which
+ * parses each message as a trade and drops one it cannot parse, skips it.
+ */
+export const MARKET_CLOSED_MESSAGE = 'market-closed';
 
 /** One trade as stored in the trades list and published on the trades channel. */
 export interface TradeRecord {
