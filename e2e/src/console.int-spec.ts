@@ -421,6 +421,18 @@ describe('the web console', () => {
         rows.map((r) => r.getAttribute('data-order-id')),
       );
       for (const { bid } of shown) expect(bids).toContain(bid);
+      // Each lease says up to when it is charged, once the meter has charged it (the page reads the
+      // charges again every few seconds): a time (UTC, to the second), never past the lease's end.
+      await page.waitForFunction(
+        `[...document.querySelectorAll('#buyer-leases .lease-charged-until')].every((el) => /^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$/.test(el.textContent))`,
+      );
+      const charged = await page.$$eval('#buyer-leases tr[data-lease-id]', (rows) =>
+        rows.map((r) => ({
+          until: r.querySelector('.lease-charged-until')?.textContent ?? '',
+          end: r.querySelector('.lease-end')?.textContent ?? '',
+        })),
+      );
+      for (const { until, end } of charged) expect(until <= end).toBe(true);
 
       // More than the balance can hold: the API refuses it, and the page says so in its words.
       const form = async (fields: Record<string, string>) => {

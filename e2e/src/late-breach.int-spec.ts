@@ -19,9 +19,11 @@ type Lease = {
   fee: string;
   charged: string;
   refunded: string;
+  start: string;
   end: string;
+  chargedUntil: string | null;
 };
-const LEASES = `{ myLeases(first: 50) { edges { node { id status value fee charged refunded nodeId end } } } }`;
+const LEASES = `{ myLeases(first: 50) { edges { node { id status value fee charged refunded nodeId start end chargedUntil } } } }`;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { balance held escrow earned } }`;
 
 async function eventually<T>(
@@ -88,6 +90,7 @@ describe('a breach that reaches settlement after the lease ended', () => {
 
     // Orders goes down; the provider revokes the node's credential (capacity records the breach).
     await m.service('orders').stop('SIGKILL');
+    const revoking = Date.now();
     await m.ok(`mutation { revokeNodeCredential(nodeId: "lb-revoked") { id } }`, {}, provider);
     // What the test is about: a breach during the lease (else there is nothing to give back).
     const revokedBy = Date.now();
@@ -104,6 +107,16 @@ describe('a breach that reaches settlement after the lease ended', () => {
     const total = micros(waiting.value) + micros(waiting.fee);
     expect(waiting.status).toBe('ACTIVE');
     expect(micros(waiting.charged)).toBeLessThan(total);
+    // Charged up to the revocation (the breach's `at`), and the lease says up to when: what it
+    // charged is what the lease accrued by then. The other, charged in full, up to its end.
+    const stopped = Date.parse(waiting.chargedUntil ?? '');
+    expect(stopped).toBeGreaterThanOrEqual(revoking);
+    expect(stopped).toBeLessThan(end);
+    const start = Date.parse(waiting.start);
+    const accrued = (total: number) => Math.floor((total * (stopped - start)) / (end - start));
+    expect(micros(waiting.charged)).toBe(accrued(micros(waiting.value)) + accrued(micros(waiting.fee)));
+    const clockLease = (await leases())['lb-clock']!;
+    expect(clockLease.chargedUntil).toBe(clockLease.end);
 
     // Orders is back: the breach ends the lease, what was not delivered goes back to the buyer.
     await m.service('orders').start();
@@ -117,6 +130,8 @@ describe('a breach that reaches settlement after the lease ended', () => {
     );
     expect(micros(ended.charged)).toBe(micros(waiting.charged));
     expect(micros(ended.refunded)).toBe(total - micros(waiting.charged));
+    // When delivery stopped, the revocation, not when the late early end was recorded.
+    expect(ended.chargedUntil).toBe(waiting.chargedUntil);
 
     // Held = charged + released; charged = earned + fee; nothing in escrow.
     const clock = (await leases())['lb-clock']!;

@@ -120,6 +120,13 @@ export interface LeaseView {
    * hash's `endedBy`); null while it runs or once it ended in full.
    */
   endedReason: string | null;
+  /**
+   * Up to when it is charged (ISO; the hash's `chargedUntilMs`): a running lease's last charge's
+   * time, a finished one's end, a credited one's time delivery stopped. Null before its first
+   * charge, and where every charge (and credit) was written before they recorded the time: never
+   * worked out from the amounts, which are rounded down.
+   */
+  chargedUntil: string | null;
 }
 
 /** A lease's hours from its value (gpus × hours × price exactly); 0 for a lease of nothing. */
@@ -153,6 +160,12 @@ export function ledgerEntryView(raw: string): LedgerEntryView {
   };
 }
 
+/** An epoch-ms field as ISO; null when absent or not a time. */
+function isoOfMs(ms: string | undefined): string | null {
+  const time = new Date(ms ? Number(ms) : NaN);
+  return Number.isNaN(time.getTime()) ? null : time.toISOString();
+}
+
 /** The lease of a lease hash (settlementReadModel.lease); null when there is none. */
 export function leaseView(leaseId: string, l: Hash): LeaseView | null {
   if (!l['buyerId']) return null;
@@ -178,6 +191,7 @@ export function leaseView(leaseId: string, l: Hash): LeaseView | null {
     status: l['status'] as LeaseView['status'],
     progress: total > 0 ? charged / total : 1,
     endedReason: l['endedBy'] || null,
+    chargedUntil: isoOfMs(l['chargedUntilMs']),
   };
 }
 

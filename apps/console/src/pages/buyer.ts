@@ -1,6 +1,6 @@
 // The buyer's view (signed in): balance and holds, leases with their bid, hours, progress and
-// charges (a credited one with why it ended), and orders: place one, cancel one, with the API's
-// own error (code, field, message) when it refuses.
+// charges and up to when they are charged (a credited one: when delivery stopped, and why), and
+// orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
 // Orders change by myOrderUpdated, whose first messages are the live orders as they stand: a
 // message of an order at or below the version the page shows is dropped, a newer one reads the
 // page again. Lease charges are read again every few seconds while shown, and everything when the
@@ -45,6 +45,8 @@ interface Lease {
   refunded: string;
   /** Why it ended early, when it is CREDITED. */
   endedReason: string | null;
+  /** Up to when it is charged (a credited one: when delivery stopped); null before a charge says. */
+  chargedUntil: string | null;
   end: string;
 }
 interface BuyerData {
@@ -57,7 +59,7 @@ interface BuyerData {
 const ORDER =
   'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt version';
 const LEASE =
-  'id marketId nodeId orderId gpus hours price status endedReason progress charged value fee refunded end';
+  'id marketId nodeId orderId gpus hours price status endedReason progress charged chargedUntil value fee refunded end';
 const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
 const LEASE_REFRESH_MS = 5_000;
 
@@ -243,6 +245,7 @@ export const buyerPage: Page = (root) => {
           'Price',
           'Progress',
           'Charged',
+          'Charged until (UTC)',
           'Value',
           'Fee',
           'Refunded',
@@ -262,11 +265,12 @@ export const buyerPage: Page = (root) => {
             h('td', {}, formatUsd(l.price)),
             h('td', {}, h('progress', { max: 1, value: l.progress }), ` ${(l.progress * 100).toFixed(0)}%`),
             h('td', {}, formatUsd(l.charged)),
+            h('td', { class: 'lease-charged-until' }, time(l.chargedUntil)),
             h('td', {}, formatUsd(l.value)),
             h('td', {}, formatUsd(l.fee)),
             h('td', {}, formatUsd(l.refunded)),
             h('td', { class: 'lease-status' }, leaseStatus(l)),
-            h('td', {}, time(l.end)),
+            h('td', { class: 'lease-end' }, time(l.end)),
           ),
         ),
         'no leases yet',

@@ -244,6 +244,12 @@ export class Lease {
       "Why it ended early, when it is CREDITED: its node stopped delivering (the node's breach; the node's own suspendedReason may have changed since, as it recertifies). It was charged for the time up to the breach, and the rest of what was escrowed for it, the fee included, is refunded. Null while it is ACTIVE and once it ENDED in full.",
   })
   endedReason?: LeaseEndReason | null;
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description:
+      'Up to when it is charged: charged and earned are what it accrued by then. While it is ACTIVE, the time its last charge reached (charges run in arrears of the clock, so it trails now, and advances with each); once it ENDED in full, its end; once it is CREDITED, when its node stopped delivering: it was charged up to then, and the rest is refunded (a later time only where it had already been charged past that, as what was charged is not refunded). Null until its first charge or early end, and for a lease charged before the exchange recorded this time (it is never worked out from the amounts, which are rounded down).',
+  })
+  chargedUntil?: string | null;
 }
 export const LeaseConnection = Connection(Lease, 'Lease');
 
@@ -319,5 +325,6 @@ export function toLease(l: LeaseView, accountId: string): Lease {
     // an enum it cannot serialise.
     endedReason:
       l.endedReason !== null && l.endedReason in LeaseEndReason ? (l.endedReason as LeaseEndReason) : null,
+    chargedUntil: l.chargedUntil,
   };
 }

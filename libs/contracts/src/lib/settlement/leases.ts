@@ -69,6 +69,13 @@ export const leaseChargedSchema = z.object({
    * written before it existed.
    */
   last: z.literal(true).optional(),
+  /**
+   * The instant the lease is charged up to with this charge (its totals are what it accrued by
+   * then): the meter's `upTo` (never past the clock or the lease's end), an early end's time
+   * delivery stopped (never past the end, nor before the start), the lease's end for a final
+   * charge. Absent on charges written before it existed.
+   */
+  upTo: iso.optional(),
 });
 export const slaCreditedSchema = z.object({
   accountId: entityId,
@@ -77,6 +84,12 @@ export const slaCreditedSchema = z.object({
   /** Escrow returned to the buyer: the value and fee of the time not delivered. */
   amount: minorUnits.min(0),
   reason: endLeaseEarlySchema.shape.reason,
+  /**
+   * When delivery stopped (the early end's `at`, or when it was decided; never past the lease's end,
+   * nor before its start): the lease is charged up to it, the rest is this credit. Absent on
+   * credits written before it existed.
+   */
+  at: iso.optional(),
 });
 
 export const creditEarningsSchema = z.object({

@@ -47,9 +47,11 @@ export const settlementReadModel = {
    */
   accountKeysIssued: (accountId: string) => redisKey`settlement:accounts:${accountId}:apikeys-issued`,
   /**
-   * Hash per lease: buyerId, providerId, marketId, nodeId, gpus, price, value, fee, start, end,
-   * chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED). The provider's and
-   * the platform's credits of a charge are applied once chargedValue / chargedFee reach them.
+   * Hash per lease: buyerId, bidId, providerId, marketId, nodeId, gpus, price, value, fee, start,
+   * end, chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED), endedBy and
+   * endedAt (a CREDITED one's), chargedUntilMs (up to when it is charged, epoch ms; absent until a
+   * charge or credit that records it). The provider's and the platform's credits of a charge are
+   * applied once chargedValue / chargedFee reach them.
    */
   lease: (leaseId: string) => redisKey`settlement:leases:${leaseId}`,
   /** Sorted set of running leases (member: leaseId), scored by end time (ms): the meter's work. */

@@ -122,6 +122,7 @@ describe('leases projection', () => {
     expect(hash(rm.lease('t1'))).toMatchObject({
       chargedValue: '10000010',
       chargedFee: '250000',
+      chargedUntilMs: String(START + 5 * HOUR),
       status: 'ACTIVE',
     });
     expect(hash(rm.activeLeases)).toHaveProperty('t1');
@@ -132,7 +133,10 @@ describe('leases projection', () => {
       chargedFee: '500001',
       refunded: '0',
       status: 'ENDED',
+      // Charged in full: up to its end, not to when the last charge was made.
+      chargedUntilMs: String(START + 10 * HOUR),
     });
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({ chargedUntil: lease.end });
     expect(hash(rm.activeLeases)).toEqual({});
     // Still listed for both parties.
     expect(hash(rm.accountLeases('buyer'))).toHaveProperty('t1');
@@ -152,6 +156,7 @@ describe('leases projection', () => {
       status: 'CREDITED',
       endedBy: 'CHALLENGE_FAILED',
       endedAt: at(2 * HOUR).toISOString(),
+      chargedUntilMs: String(START + 2 * HOUR),
     });
     expect(hash(rm.activeLeases)).toEqual({});
     // The buyer is told why: the gateway's lease says what ended it, not only that it was credited.
@@ -159,7 +164,82 @@ describe('leases projection', () => {
       status: 'CREDITED',
       refunded: 20_000_020 + 500_001 - 4_000_004 - 100_000,
       endedReason: 'CHALLENGE_FAILED',
+      chargedUntil: at(2 * HOUR).toISOString(),
     });
+  });
+
+  it('says up to when a running lease is charged, advancing with the meter; null before its first charge', () => {
+    const buyer = buyerLog();
+    project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({ chargedUntil: null });
+    const upTo = (ms: number): AccountCommand => ({
+      type: 'settlement.MeterLease',
+      data: { accountId: 'buyer', leaseId: 't1', upTo: at(ms).toISOString() },
+    });
+    // In arrears: up to the time the meter asked, not the clock's.
+    project(buyer.run(upTo(HOUR - 30_000), at(HOUR)));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      chargedUntil: at(HOUR - 30_000).toISOString(),
+    });
+    project(buyer.run(upTo(2 * HOUR - 30_000), at(2 * HOUR)));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      status: 'ACTIVE',
+      chargedUntil: at(2 * HOUR - 30_000).toISOString(),
+    });
+  });
+
+  it("says when delivery stopped of a credited lease: the breach's time, not when the credit was recorded", () => {
+    const buyer = buyerLog();
+    project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    project(buyer.run(meter, at(HOUR)));
+    const stopped = at(90 * 60_000).toISOString();
+    project(buyer.run({ ...endEarly, data: { ...endEarly.data, at: stopped } }, at(2 * HOUR)));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      status: 'CREDITED',
+      chargedUntil: stopped,
+    });
+    expect(hash(rm.lease('t1'))).toMatchObject({ endedAt: at(2 * HOUR).toISOString() });
+  });
+
+  it('keeps the later time where the meter had charged past when delivery stopped (nothing charged is given back)', () => {
+    const buyer = buyerLog();
+    project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    project(buyer.run(meter, at(5 * HOUR)));
+    const ended = buyer.run(
+      { ...endEarly, data: { ...endEarly.data, at: at(4 * HOUR).toISOString() } },
+      at(5 * HOUR + 30_000),
+    );
+    expect(ended.map((e) => e.type)).toEqual(['settlement.SlaCredited']);
+    project(ended);
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      status: 'CREDITED',
+      chargedUntil: at(5 * HOUR).toISOString(),
+    });
+  });
+
+  it('says it of a lease credited before it delivered anything: charged up to its start, of nothing', () => {
+    const buyer = buyerLog();
+    project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    project(buyer.run(endEarly, at(0)));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({ charged: 0, chargedUntil: lease.start });
+  });
+
+  it('leaves it absent for charges and credits written before they recorded the time: never guessed', () => {
+    const buyer = buyerLog();
+    project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+    const untimed = (envelopes: Envelope[]) =>
+      envelopes.map((e) => {
+        const { upTo: _upTo, at: _at, ...data } = e.data as { upTo?: string; at?: string };
+        return { ...e, data };
+      });
+    project(untimed(buyer.run(meter, at(HOUR))));
+    expect(hash(rm.lease('t1'))).not.toHaveProperty('chargedUntilMs');
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({
+      charged: 2_050_002,
+      chargedUntil: null,
+    });
+    project(untimed(buyer.run(endEarly, at(2 * HOUR))));
+    expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({ status: 'CREDITED', chargedUntil: null });
   });
 
   it('credits the whole lease back when it is ended before it started delivering', () => {
@@ -174,8 +254,8 @@ describe('leases projection', () => {
     });
   });
 
-  it("is versioned, so a model folded before it kept each lease's bid is refolded", () => {
-    expect(projection.version).toBe('2');
+  it('is versioned, so a model folded before it kept up to when each lease is charged is refolded', () => {
+    expect(projection.version).toBe('3');
   });
 
   it('shows no bid for a lease hash folded before the bid was kept', () => {

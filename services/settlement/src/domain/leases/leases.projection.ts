@@ -11,13 +11,17 @@ const FOLDED = [
 /**
  * Leases as buyers and providers see them, and the running ones the meter charges. Each lease keeps
  * the bid it was bought with (`bidId`: LeaseOpened's `holdId`, the bid's order id); the ask it was
- * sold with is not in LeaseOpened, so it is not kept.
+ * sold with is not in LeaseOpened, so it is not kept. And up to when it is charged
+ * (`chargedUntilMs`, epoch ms): its charges' `upTo`, and for a lease ended early when delivery
+ * stopped (SlaCredited's `at`), the latest of them (hmax: the meter may have charged past the stop
+ * where no worker watched the node, and what was charged is not given back). Events written before
+ * they carried the time leave it as it was: absent until a charge or credit that says it.
  */
 export function leasesProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.leases',
-    // Unversioned at first. 2: each lease's bid (bidId).
-    version: '2',
+    // Unversioned at first. 2: each lease's bid (bidId). 3: up to when it is charged (chargedUntilMs).
+    version: '3',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
@@ -62,6 +66,7 @@ export function leasesProjection(eventsTopic: string): Projection {
           return [
             { op: 'hset', key, field: 'chargedValue', value: String(c.chargedValue) },
             { op: 'hset', key, field: 'chargedFee', value: String(c.chargedFee) },
+            ...chargedUntil(key, c.upTo),
             ...(c.final
               ? [
                   { op: 'hset', key, field: 'status', value: 'ENDED' } as const,
@@ -78,10 +83,16 @@ export function leasesProjection(eventsTopic: string): Projection {
             { op: 'hset', key, field: 'status', value: 'CREDITED' },
             { op: 'hset', key, field: 'endedBy', value: c.reason },
             { op: 'hset', key, field: 'endedAt', value: event.time },
+            ...chargedUntil(key, c.at),
             { op: 'zrem', key: rm.activeLeases, member: c.leaseId },
           ];
         }
       }
     },
   };
+}
+
+/** The lease is charged up to `time` (ISO), where the event says it: never back (hmax). */
+function chargedUntil(key: string, time: string | undefined): RedisOp[] {
+  return time === undefined ? [] : [{ op: 'hmax', key, field: 'chargedUntilMs', value: Date.parse(time) }];
 }

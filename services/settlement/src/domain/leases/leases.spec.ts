@@ -97,6 +97,8 @@ describe('lease billing', () => {
             chargedValue: 10_000_010,
             chargedFee: 250_000,
             final: false,
+            // Up to when: the decider's clock, as the meter named no time.
+            upTo: at(5 * HOUR).toISOString(),
           },
         },
       ],
@@ -115,6 +117,8 @@ describe('lease billing', () => {
             chargedValue: 20_000_020,
             chargedFee: 500_001,
             final: true,
+            // Metered after its end: charged up to its end, not to the clock.
+            upTo: lease.end,
           },
         },
       ],
@@ -125,6 +129,28 @@ describe('lease billing', () => {
         .given(opened, deposited, held, leaseOpened, ...charged, ...done)
         .when(meter, { now: at(12 * HOUR) }),
     ).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+  });
+
+  it('says up to when each charge charges: the time the meter asks, never past the clock', () => {
+    const asked = (upTo: Date) => ({ ...meter, data: { ...meter.data, upTo: upTo.toISOString() } });
+    // In arrears: up to the time asked, 30 s behind the clock.
+    const first = account
+      .given(opened, deposited, held, leaseOpened)
+      .when(asked(at(HOUR - 30_000)), { now: at(HOUR) });
+    expect(first).toMatchObject({
+      kind: 'accepted',
+      events: [{ type: 'settlement.LeaseCharged', data: { upTo: at(HOUR - 30_000).toISOString() } }],
+    });
+    const charged = first.kind === 'accepted' ? first.events : [];
+    // A meter whose clock runs ahead of the decider's: charged up to the decider's clock.
+    expect(
+      account
+        .given(opened, deposited, held, leaseOpened, ...charged)
+        .when(asked(at(3 * HOUR)), { now: at(2 * HOUR) }),
+    ).toMatchObject({
+      kind: 'accepted',
+      events: [{ type: 'settlement.LeaseCharged', data: { upTo: at(2 * HOUR).toISOString() } }],
+    });
   });
 
   it('says when nothing is due yet instead of charging zero', () => {
@@ -145,14 +171,65 @@ describe('lease billing', () => {
     expect(d).toMatchObject({
       kind: 'accepted',
       events: [
-        // Not final (the rest goes back to the buyer), but the lease's last charge.
+        // Not final (the rest goes back to the buyer), but the lease's last charge, up to when
+        // delivery stopped (no `at`: when the end was decided), which the credit says too.
         {
           type: 'settlement.LeaseCharged',
-          data: { amount: 4_000_004, fee: 100_000, final: false, last: true },
+          data: {
+            amount: 4_000_004,
+            fee: 100_000,
+            final: false,
+            last: true,
+            upTo: at(2 * HOUR).toISOString(),
+          },
         },
         {
           type: 'settlement.SlaCredited',
-          data: { amount: 20_000_020 + 500_001 - 4_000_004 - 100_000, reason: 'NODE_LOST' },
+          data: {
+            amount: 20_000_020 + 500_001 - 4_000_004 - 100_000,
+            reason: 'NODE_LOST',
+            at: at(2 * HOUR).toISOString(),
+          },
+        },
+      ],
+    });
+  });
+
+  it("says when delivery stopped: the breach's time, never after the clock nor before the lease's start", () => {
+    const endEarly = (stopped: Date) => ({
+      type: 'settlement.EndLeaseEarly' as const,
+      data: { accountId: 'buyer', leaseId: 't1', reason: 'NODE_LOST' as const, at: stopped.toISOString() },
+    });
+    const given = account.given(opened, deposited, held, leaseOpened);
+    expect(given.when(endEarly(at(90 * 60_000)), { now: at(2 * HOUR) })).toMatchObject({
+      kind: 'accepted',
+      events: [
+        { type: 'settlement.LeaseCharged', data: { upTo: at(90 * 60_000).toISOString() } },
+        { type: 'settlement.SlaCredited', data: { at: at(90 * 60_000).toISOString() } },
+      ],
+    });
+    // A breach dated after the clock: delivery stopped no later than when the end is decided.
+    expect(given.when(endEarly(at(3 * HOUR)), { now: at(2 * HOUR) })).toMatchObject({
+      kind: 'accepted',
+      events: [
+        { type: 'settlement.LeaseCharged', data: { upTo: at(2 * HOUR).toISOString() } },
+        { type: 'settlement.SlaCredited', data: { at: at(2 * HOUR).toISOString() } },
+      ],
+    });
+    // A breach before the lease began (a trade made on a node already suspended): none delivered.
+    expect(given.when(endEarly(at(-HOUR)), { now: at(HOUR) })).toEqual({
+      kind: 'accepted',
+      events: [
+        {
+          type: 'settlement.SlaCredited',
+          data: {
+            accountId: 'buyer',
+            leaseId: 't1',
+            providerId: 'prov',
+            amount: 20_000_020 + 500_001,
+            reason: 'NODE_LOST',
+            at: lease.start,
+          },
         },
       ],
     });
@@ -316,7 +393,11 @@ describe('the double-entry ledger', () => {
       { now: at(5 * HOUR + 30_000) },
     );
     // Nothing is charged (the meter charged past the heartbeat already): no last credit follows.
-    expect(lost).toMatchObject({ kind: 'accepted', events: [{ type: 'settlement.SlaCredited' }] });
+    // The credit says when delivery stopped, though the meter had charged past it.
+    expect(lost).toMatchObject({
+      kind: 'accepted',
+      events: [{ type: 'settlement.SlaCredited', data: { at: at(4 * HOUR).toISOString() } }],
+    });
     if (lost.kind !== 'accepted') throw new Error('expected the lease to end');
     const paid = new Map<string, ReturnType<typeof account.given>['state']>();
     const outcomes: string[] = [];

@@ -2,9 +2,13 @@ import { accept, DecideContext, Decision, own, reject } from '@gpux/eventsourcin
 import { accruedCharge } from '../../leases/billing';
 import type { AccountCommandOf, AccountEvent, AccountState } from '../account';
 import { chargeTo } from '../rules/lease-charge';
+import { meteredUntil } from '../rules/metered-until';
 import { noLease } from './rejections';
 
-/** The meter charges a running lease what it has delivered up to `upTo` (never past the clock). */
+/**
+ * The meter charges a running lease what it has delivered up to `upTo` (never past the clock, nor
+ * the lease's end: metered-until.ts), and its charge says up to when.
+ */
 export function meterLease(
   command: AccountCommandOf<'settlement.MeterLease'>,
   state: AccountState,
@@ -13,13 +17,15 @@ export function meterLease(
   const { accountId, leaseId, upTo } = command.data;
   const lease = own(state.leases, leaseId);
   if (!lease) return noLease(accountId, leaseId);
-  const due = accruedCharge(lease, Math.min(upTo ? Date.parse(upTo) : now.getTime(), now.getTime()));
+  const until = meteredUntil(lease.end, now.getTime(), upTo ? Date.parse(upTo) : undefined);
+  const due = accruedCharge(lease, until);
   const charged = chargeTo(
     accountId,
     leaseId,
     lease,
     due,
     due.value === lease.value && due.fee === lease.fee,
+    until,
   );
   return charged
     ? accept({ type: 'settlement.LeaseCharged', data: charged })

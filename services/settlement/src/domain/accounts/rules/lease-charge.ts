@@ -2,9 +2,10 @@ import type { LeaseCharged } from '@gpux/contracts';
 import type { LeaseEscrow } from '../account';
 
 /**
- * The charge rule: the charge that brings a lease's totals to `due` (value and fee), or null when
- * that charges nothing (or would charge less than nothing). `final`: nothing of the lease remains in escrow after it (a final charge is
- * made even of nothing, to close the lease).
+ * The charge rule: the charge that brings a lease's totals to `due` (value and fee), what it
+ * accrued by `upTo` (epoch ms, recorded as the charge's `upTo`), or null when that charges nothing
+ * (or would charge less than nothing). `final`: nothing of the lease remains in escrow after it (a
+ * final charge is made even of nothing, to close the lease).
  */
 export function chargeTo(
   accountId: string,
@@ -12,6 +13,7 @@ export function chargeTo(
   lease: LeaseEscrow,
   due: { value: number; fee: number },
   final: boolean,
+  upTo: number,
 ): LeaseCharged | null {
   const amount = due.value - lease.chargedValue;
   const fee = due.fee - lease.chargedFee;
@@ -28,5 +30,6 @@ export function chargeTo(
     chargedValue: due.value,
     chargedFee: due.fee,
     final,
+    upTo: new Date(upTo).toISOString(),
   };
 }
