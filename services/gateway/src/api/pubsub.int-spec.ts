@@ -7,7 +7,7 @@ import { RedisClient } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { RedisPubSub } from './pubsub';
+import { END_OF_STREAM, RedisPubSub } from './pubsub';
 
 /** Until Redis at `publisher` has a subscription to `channel` (iterate subscribes without waiting). */
 async function subscribedOn(publisher: Redis, channel: string): Promise<void> {
@@ -235,6 +235,38 @@ describe("RedisPubSub: a view subscription's first view (snapshot)", () => {
     expect(await next).toEqual({ done: false, value: 'as subscribed' });
     expect(await ticker.next()).toEqual({ done: false, value: 'after n1' });
     await ticker.return?.();
+  });
+
+  it('ends a stream whose first view ends it only after the messages that came while it was read', async () => {
+    const channel = pricingReadModel.channels.trades(randomUUID());
+    const [t1, t2] = [
+      { id: 't1', n: 1 },
+      { id: 't2', n: 2 },
+    ];
+    const mapped: string[] = [];
+    const trades = pubsub.iterate<{ id: string; n: number }>(
+      channel,
+      async (m) => {
+        mapped.push(m);
+        return m === 'end' ? END_OF_STREAM : m === 't1' ? t1 : t2;
+      },
+      {
+        kind: 'events',
+        version: (t) => ['', t.n],
+        // Read once the channel is live: the last trade and the end come while it is read, and it
+        // sees the end only (a closed market's tradeExecuted without after); with after, it holds t1.
+        first: async () => {
+          for (const m of ['t1', 't2', 'end']) await publisher.publish(channel, m);
+          await waitUntil('the three messages handed to the iterator', () => mapped.length === 3);
+          return [t1, END_OF_STREAM];
+        },
+      },
+    );
+    expect(await trades.next()).toEqual({ done: false, value: t1 });
+    // t1 came again while the first view was read: not sent twice; t2 came after it: sent.
+    expect(await trades.next()).toEqual({ done: false, value: t2 });
+    expect(await trades.next()).toEqual({ done: true, value: undefined });
+    expect(pubsub.listening(channel)).toBe(0);
   });
 
   it('sends a subscriber of events no first view, and a view subscriber without snapshot none', async () => {

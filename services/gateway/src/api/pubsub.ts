@@ -383,7 +383,16 @@ export class RedisPubSub implements OnApplicationShutdown {
             const reading = firstView;
             firstView = undefined;
             try {
-              ready.push(...(await reading));
+              const items = await reading;
+              // A first view that ends the stream ends it after the messages that came while it was
+              // read, too: they are after the channel was live (a stream's last item before its end,
+              // which the read came too late to hold); those it does hold are stale (`version`).
+              const ends = items.at(-1) === END_OF_STREAM;
+              ready.push(...(ends ? items.slice(0, -1) : items));
+              if (ends) {
+                queue.push(Promise.resolve(END_OF_STREAM));
+                queuedAt.push(Date.now());
+              }
             } catch (error) {
               failFirst(error);
             }

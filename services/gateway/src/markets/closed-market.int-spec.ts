@@ -101,7 +101,7 @@ describe('a closed market ends its book, ticker and trades subscriptions', () =>
     seed = new Redis(redis.url);
     // Every model marked folded before it is seeded (one without an epoch is cleared first).
     await markFolded(redis);
-    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']) {
+    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']) {
       await seedMarket(redis, m);
       await seedPricingMarket(m);
     }
@@ -209,6 +209,14 @@ describe('a closed market ends its book, ticker and trades subscriptions', () =>
         ],
       ]);
     }
+  });
+
+  it("completes a trades subscription without after to a market orders closed, pricing's close not folded yet", async () => {
+    // As while pricing's model is refolded after a FLUSHALL: its refold announces nothing.
+    await seed.hset(om.market('m7'), { status: 'CLOSED', closedAt: CLOSED_AT });
+    const trades = watch(TRADES, 'm7');
+    await completed([trades]);
+    expect([trades.errors, trades.messages, trades.completed]).toEqual([[], [], true]);
   });
 
   it('tells when a market closed (Market.closedAt), null while it is open', async () => {

@@ -280,7 +280,8 @@ describe("a market's book and ticker subscriptions send the market as it stands 
     // With a key: an anonymous socket may subscribe to public fields named at the root only.
     const admin = clients.open(`Bearer ${ADMIN_KEY}`);
     await whileRebuilding(seed, pm.name, async () => {
-      // tradeExecuted without after reads nothing first: before, any fragment at the root was refused.
+      // tradeExecuted without after reads only whether the market closed, and is not refused while
+      // pricing's model is rebuilt: before, any fragment at the root was refused.
       const trades = watch(spread('tradeExecuted'), 'm6', admin);
       await waitUntil('m6 trades listened to', () => pubsub.listening(pm.channels.trades('m6')) === 1);
       await expectEndedUnavailable(watch(spread('bookUpdated'), 'm6', admin));

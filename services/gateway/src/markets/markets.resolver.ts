@@ -30,6 +30,7 @@ import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
 import { PageArgs, readPage, readSetPage } from '../api/connections';
 import { GraphQLDateTimeString, GraphQLUsd } from '../api/scalars';
+import { MarketStatus } from '../api/enums';
 import { apiError } from '../api/errors';
 import { command, IDEMPOTENCY_KEY } from '../api/idempotency';
 import { END_OF_STREAM, RedisPubSub } from '../api/pubsub';
@@ -284,7 +285,7 @@ export class MarketsResolver {
   ) {
     if (after !== undefined && after !== null && after < 0)
       throw apiError('BAD_USER_INPUT', 'after must be 0 or more', 'after');
-    await this.mustRead(marketId);
+    const market = await this.mustRead(marketId);
     // Each message a trade of its own: a subscriber that misses one is told so (channel-kinds.ts).
     return this.pubsub.iterate<Trade>(
       pm.channels.trades(marketId),
@@ -299,36 +300,48 @@ export class MarketsResolver {
         // again. (A trade without a sequence, none the exchange records, is its own stream.)
         version: (trade) => (trade.sequence > 0 ? ['', trade.sequence] : [trade.id, 0]),
         // Read once the channel is live, so a close announced before it is not missed.
-        first: () => this.tradesAfter(marketId, typeof after === 'number' ? after : undefined),
+        first: () =>
+          typeof after === 'number'
+            ? this.tradesAfter(marketId, after)
+            : this.closedSince(marketId, market.status === MarketStatus.CLOSED),
       },
     );
   }
 
   /**
-   * What tradeExecuted sends first, read once its channel is live: the market's trades after the
-   * `after`th, oldest first, where `after` is given (trade n is at index n - 1 of the market's
-   * list), and END_OF_STREAM last if the market is closed (pricing folds the close after its last
-   * trade, so every trade is in the list by then, and no message announces the close again). Read
-   * with the check that pricing's model is whole (one MULTI): a model being rebuilt holds only part
-   * of the trades. Without `after` nothing but the status is read, and a model being rebuilt is no
-   * refusal: a status found closed is the market's (a close is never undone), one not found yet is
-   * announced as it is folded, as before (rebuilding.ts' MODELS_OF_FIRST_VIEW).
+   * What tradeExecuted without after sends first, read once its channel is live: nothing, then
+   * END_OF_STREAM if the market is closed, by orders' model as the subscription found the market
+   * (`closed`), or by pricing's now (it folds the close, and announces it on the channel, after the
+   * market's last trade: one closed before the channel was live announced it unheard). Pricing's
+   * model being rebuilt is no refusal here (rebuilding.ts' MODELS_OF_FIRST_VIEW): a status found
+   * closed is final, and orders' says what one not refolded yet would. A read that fails is taken as
+   * open, as before the status was read: the trades from now on are what this stream promises.
    */
-  private async tradesAfter(
-    marketId: string,
-    after: number | undefined,
-  ): Promise<(Trade | typeof END_OF_STREAM)[]> {
+  private async closedSince(marketId: string, closed: boolean): Promise<(typeof END_OF_STREAM)[]> {
+    const status = closed ? 'closed' : await this.closed(marketId).catch(() => undefined);
+    return status === 'closed' ? [END_OF_STREAM] : [];
+  }
+
+  /**
+   * What tradeExecuted with after sends first, read once its channel is live: the market's trades
+   * after the `after`th, oldest first (trade n is at index n - 1 of the market's list), and
+   * END_OF_STREAM last if the market is closed (pricing folds the close after its last trade, so
+   * every trade is in the list by then, and no message announces the close again). Read with the
+   * check that pricing's model is whole (one MULTI): a model being rebuilt holds only part of the
+   * trades.
+   */
+  private async tradesAfter(marketId: string, after: number): Promise<(Trade | typeof END_OF_STREAM)[]> {
     const {
       rebuilding,
       results: [status, raw, count],
-    } = await this.watch.readWhole([pm.name], (tx) => {
-      tx.hget(pm.market(marketId), 'status');
-      if (after !== undefined)
-        tx.lrange(pm.trades(marketId), after, after + MAX_PAGE).llen(pm.trades(marketId));
-    });
-    const closed: (typeof END_OF_STREAM)[] = status === 'closed' ? [END_OF_STREAM] : [];
-    if (after === undefined) return closed;
+    } = await this.watch.readWhole([pm.name], (tx) =>
+      tx
+        .hget(pm.market(marketId), 'status')
+        .lrange(pm.trades(marketId), after, after + MAX_PAGE)
+        .llen(pm.trades(marketId)),
+    );
     if (rebuilding.length > 0) throw unavailableError();
+    const closed: (typeof END_OF_STREAM)[] = status === 'closed' ? [END_OF_STREAM] : [];
     // A sequence the market has not reached is no trade the client read (another market's, or a
     // typo): served, it would take later trades for ones it holds. Say so instead.
     if (after > (count as number))
