@@ -121,10 +121,10 @@ export interface LeaseView {
    */
   endedReason: string | null;
   /**
-   * Up to when it is charged (ISO; the hash's `chargedUntilMs`): a running lease's last charge's
-   * time, a finished one's end, a credited one's time delivery stopped. Null before its first
-   * charge, and where every charge (and credit) was written before they recorded the time: never
-   * worked out from the amounts, which are rounded down.
+   * Up to when it is charged (ISO; chargedUntilOf): a running lease's last charge's time, a
+   * finished one's end, a credited one's time delivery stopped. Null before its first charge or
+   * early end, and since a charge written before charges recorded the time (until one that records
+   * it charges something): never worked out from the amounts, which are rounded down.
    */
   chargedUntil: string | null;
 }
@@ -166,6 +166,17 @@ function isoOfMs(ms: string | undefined): string | null {
   return Number.isNaN(time.getTime()) ? null : time.toISOString();
 }
 
+/**
+ * Up to when a lease hash's lease is charged: an ENDED lease's end (a final charge charges it in
+ * full, whenever it was written); else the time its events recorded, unless a charge that did not
+ * record it came since (`chargedUntilUnknown`: its totals are at a time none says); null then, and
+ * before any charge or credit recorded one.
+ */
+function chargedUntilOf(l: Hash): string | null {
+  if (l['status'] === 'ENDED') return l['end'] ?? null;
+  return l['chargedUntilUnknown'] ? null : isoOfMs(l['chargedUntilMs']);
+}
+
 /** The lease of a lease hash (settlementReadModel.lease); null when there is none. */
 export function leaseView(leaseId: string, l: Hash): LeaseView | null {
   if (!l['buyerId']) return null;
@@ -191,7 +202,7 @@ export function leaseView(leaseId: string, l: Hash): LeaseView | null {
     status: l['status'] as LeaseView['status'],
     progress: total > 0 ? charged / total : 1,
     endedReason: l['endedBy'] || null,
-    chargedUntil: isoOfMs(l['chargedUntilMs']),
+    chargedUntil: chargedUntilOf(l),
   };
 }
 

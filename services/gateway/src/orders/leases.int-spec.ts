@@ -173,7 +173,9 @@ describe('a lease shows what it has charged and what its provider has earned of 
     );
   });
 
-  it('advances chargedUntil of a running lease with the meter: each charge says up to when', async () => {
+  // The read path (the meter's own charges are the e2e late-breach spec's): the last test here, as
+  // it rewrites the lease the one before reads.
+  it('serves chargedUntil as settlement keeps it: a running lease advanced by a charge, none once a charge said no time', async () => {
     const running = async () => {
       const answer = await leases(BUYER_KEY);
       const edges = (answer.data?.['myLeases'] as { edges: { node: Record<string, unknown> }[] }).edges;
@@ -187,12 +189,19 @@ describe('a lease shows what it has charged and what its provider has earned of 
       chargedFee: '942',
       chargedUntilMs: String(Date.parse('2025-01-01T00:02:49.660Z')),
     });
-    await seed.quit();
     expect(await running()).toMatchObject({
       status: 'ACTIVE',
       charged: '0.095197',
       earned: '0.094255',
       chargedUntil: '2025-01-01T00:02:49.660Z',
     });
+    // An older settlement's charge, during a rolling upgrade: its totals are at a time none says.
+    await seed.hset(sm.lease('m1-t1'), {
+      chargedValue: '99865',
+      chargedFee: '998',
+      chargedUntilUnknown: '1',
+    });
+    await seed.quit();
+    expect(await running()).toMatchObject({ charged: '0.100863', chargedUntil: null });
   });
 });

@@ -247,7 +247,7 @@ export class Lease {
   @Field(() => GraphQLDateTimeString, {
     nullable: true,
     description:
-      'Up to when it is charged: charged and earned are what it accrued by then. While it is ACTIVE, the time its last charge reached (charges run in arrears of the clock, so it trails now, and advances with each); once it ENDED in full, its end; once it is CREDITED, when its node stopped delivering: it was charged up to then, and the rest is refunded (a later time only where it had already been charged past that, as what was charged is not refunded). Null until its first charge or early end, and for a lease charged before the exchange recorded this time (it is never worked out from the amounts, which are rounded down).',
+      'Up to when it is charged: charged and earned are what it accrued by then. While it is ACTIVE, the time its last charge reached (charges run in arrears of the clock, so it trails now, and advances with each); once it ENDED in full, its end; once it is CREDITED, when its node stopped delivering (its start, where the node was breached before it began): it was charged up to then, and the rest is refunded (a later time only where it had already been charged past that, as what was charged is not refunded). Null until its first charge or early end, and since a charge made before the exchange recorded this time, until a later charge that records it (it is never worked out from the amounts, which are rounded down).',
   })
   chargedUntil?: string | null;
 }

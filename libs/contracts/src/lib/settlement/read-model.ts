@@ -50,7 +50,8 @@ export const settlementReadModel = {
    * Hash per lease: buyerId, bidId, providerId, marketId, nodeId, gpus, price, value, fee, start,
    * end, chargedValue, chargedFee, refunded, status (ACTIVE | ENDED | CREDITED), endedBy and
    * endedAt (a CREDITED one's), chargedUntilMs (up to when it is charged, epoch ms; absent until a
-   * charge or credit that records it). The provider's and the platform's credits of a charge are
+   * charge or credit that records it), chargedUntilUnknown ("1" since a charge that recorded no
+   * time, until one that did and charged something). The provider's and the platform's credits of a charge are
    * applied once chargedValue / chargedFee reach them.
    */
   lease: (leaseId: string) => redisKey`settlement:leases:${leaseId}`,

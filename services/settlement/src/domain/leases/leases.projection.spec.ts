@@ -242,6 +242,48 @@ describe('leases projection', () => {
     expect(leaseView('t1', hash(rm.lease('t1')))).toMatchObject({ status: 'CREDITED', chargedUntil: null });
   });
 
+  describe('across an upgrade: some charges recorded the time, some did not', () => {
+    const untimed = (envelopes: Envelope[]) =>
+      envelopes.map((e) => {
+        const { upTo: _upTo, ...data } = e.data as { upTo?: string };
+        return { ...e, data };
+      });
+    const view = () => leaseView('t1', hash(rm.lease('t1')));
+
+    it("says nothing once a charge that did not record its time came, though a credit's time follows", () => {
+      const buyer = buyerLog();
+      project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+      // An older instance's meter charged up to 5 h; the new one ends the lease at 4 h: no charge.
+      project(untimed(buyer.run(meter, at(5 * HOUR))));
+      const ended = buyer.run(
+        { ...endEarly, data: { ...endEarly.data, at: at(4 * HOUR).toISOString() } },
+        at(5 * HOUR + 30_000),
+      );
+      expect(ended.map((e) => e.type)).toEqual(['settlement.SlaCredited']);
+      project(ended);
+      // Charged 5 hours' worth: 4 h would say less than was charged.
+      expect(view()).toMatchObject({ status: 'CREDITED', charged: 5 * 2_050_002, chargedUntil: null });
+    });
+
+    it('says it again once a charge that records its time charges something', () => {
+      const buyer = buyerLog();
+      project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+      project(buyer.run(meter, at(HOUR)));
+      project(untimed(buyer.run(meter, at(2 * HOUR))));
+      expect(view()).toMatchObject({ chargedUntil: null });
+      project(buyer.run(meter, at(3 * HOUR)));
+      expect(view()).toMatchObject({ status: 'ACTIVE', chargedUntil: at(3 * HOUR).toISOString() });
+    });
+
+    it('says its end of a lease an untimed final charge ended: charged in full', () => {
+      const buyer = buyerLog();
+      project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));
+      project(buyer.run(meter, at(2 * HOUR)));
+      project(untimed(buyer.run(meter, at(11 * HOUR))));
+      expect(view()).toMatchObject({ status: 'ENDED', chargedUntil: lease.end });
+    });
+  });
+
   it('credits the whole lease back when it is ended before it started delivering', () => {
     const buyer = buyerLog();
     project(buyer.run({ type: 'settlement.OpenLease', data: lease }, at(0)));

@@ -14,13 +14,19 @@ const FOLDED = [
  * sold with is not in LeaseOpened, so it is not kept. And up to when it is charged
  * (`chargedUntilMs`, epoch ms): its charges' `upTo`, and for a lease ended early when delivery
  * stopped (SlaCredited's `at`), the latest of them (hmax: the meter may have charged past the stop
- * where no worker watched the node, and what was charged is not given back). Events written before
- * they carried the time leave it as it was: absent until a charge or credit that says it.
+ * where no worker watched the node, and what was charged is not given back). A charge written
+ * before charges carried the time (a lease running across the upgrade, or an older instance's
+ * charge during a rolling one) leaves the lease's totals at a time no event says: it is marked
+ * `chargedUntilUnknown` until a later charge that says its time charges something (its totals are
+ * then what the lease accrued by it); a credit's time, or a charge of nothing, never unmarks it.
+ * (An ENDED lease is charged in full, up to its end, however its charges were written: the read
+ * side says so, settlement.queries.ts' leaseView.)
  */
 export function leasesProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.leases',
-    // Unversioned at first. 2: each lease's bid (bidId). 3: up to when it is charged (chargedUntilMs).
+    // Unversioned at first. 2: each lease's bid (bidId). 3: up to when it is charged (chargedUntilMs,
+    // chargedUntilUnknown).
     version: '3',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
@@ -66,7 +72,14 @@ export function leasesProjection(eventsTopic: string): Projection {
           return [
             { op: 'hset', key, field: 'chargedValue', value: String(c.chargedValue) },
             { op: 'hset', key, field: 'chargedFee', value: String(c.chargedFee) },
-            ...chargedUntil(key, c.upTo),
+            ...(c.upTo === undefined
+              ? [{ op: 'hset', key, field: 'chargedUntilUnknown', value: '1' } as const]
+              : [
+                  ...chargedUntil(key, c.upTo),
+                  ...(c.amount + c.fee > 0
+                    ? [{ op: 'hdel', key, field: 'chargedUntilUnknown' } as const]
+                    : []),
+                ]),
             ...(c.final
               ? [
                   { op: 'hset', key, field: 'status', value: 'ENDED' } as const,
