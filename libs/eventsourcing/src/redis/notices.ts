@@ -42,8 +42,10 @@ export class RedisNotices {
       // A subscriber connection: no ready check (its INFO, sent after a SUBSCRIBE that went out
       // while connecting, fails in subscriber mode), and an error listener (ioredis reports
       // connection errors as 'error' events, which unhandled would end the process; it reconnects
-      // and resubscribes by itself).
-      this.subscriber = this.redis.duplicate({ enableReadyCheck: false });
+      // and resubscribes by itself). Its offline queue on, whatever the connection it copies has
+      // now (the gateway's is off while Redis is down: @gpux/platform's fail-fast.ts), so a
+      // SUBSCRIBE sent while it connects waits for it.
+      this.subscriber = this.redis.duplicate({ enableReadyCheck: false, enableOfflineQueue: true });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (channel: string, message: string) => {
         for (const listener of this.channels.get(channel)?.listeners ?? []) listener(message);

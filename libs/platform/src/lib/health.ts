@@ -6,7 +6,9 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
+import { healthCheckStates } from './health-metric';
 import { KafkaClients } from './kafka';
+import { readForScrape, ServiceMetrics } from './metrics';
 import { Readiness } from './readiness';
 import { ReadinessLog } from './readiness-log';
 import { RedisClient } from './redis';
@@ -110,7 +112,24 @@ export class HealthController {
     private readonly extra: HealthChecks,
     private readonly indicators: HealthIndicatorService,
     private readonly startupState: Readiness,
-  ) {}
+    metrics: ServiceMetrics,
+  ) {
+    // Readiness for Prometheus: each check of /health, 1 up and 0 down, probed as the scrape
+    // comes (every check answers within CHECK_TIMEOUT_MS), so an alert sees what /health says
+    // (a stopped command partition, a consumer down, Redis or Kafka unreachable) even where
+    // nothing probes /health. A probe that does not answer in time keeps the last values.
+    const gauge = metrics.gauge({
+      name: 'gpux_health_check_up',
+      help: 'Readiness checks of /health at the scrape: 1 up, 0 down (startup, kafka, redis, a read model, commands...)',
+      labelNames: ['check'],
+      collect: async () => {
+        const result = await readForScrape(() => this.probeResult(), CHECK_TIMEOUT_MS + 500);
+        if (!result) return;
+        gauge.reset();
+        for (const [check, up] of Object.entries(healthCheckStates(result))) gauge.set({ check }, up);
+      },
+    });
+  }
 
   @Get()
   @HealthCheck()
@@ -141,6 +160,16 @@ export class HealthController {
     } catch (error) {
       if (error instanceof ServiceUnavailableException)
         this.changes.saw(error.getResponse() as HealthCheckResult);
+      throw error;
+    }
+  }
+
+  /** The probe's result, up or down, without logging it (the scrape's). */
+  private async probeResult(): Promise<HealthCheckResult> {
+    try {
+      return await this.probe();
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) return error.getResponse() as HealthCheckResult;
       throw error;
     }
   }

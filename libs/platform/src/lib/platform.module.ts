@@ -16,7 +16,7 @@ import { DependencyIndicators, HealthChecks, HealthController } from './health';
 import { KafkaClients } from './kafka';
 import { MetricsController, ServiceMetrics } from './metrics';
 import { Readiness } from './readiness';
-import { RedisClient } from './redis';
+import { RedisClient, RedisClientOptions } from './redis';
 import { shutdownTracing, traceLogFields } from './tracing';
 
 /** Says in the log why the service is stopping; the clients then log what they closed. */
@@ -42,6 +42,8 @@ export interface PlatformOptions {
   /** The service's name: Kafka client id and the `service` field of every log line. */
   service: string;
   config: BaseConfig;
+  /** How its Redis connection behaves (redis.ts): the gateway's fails fast while Redis is down. */
+  redis?: RedisClientOptions;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface PlatformOptions {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forService({ service, config }: PlatformOptions): DynamicModule {
+  static forService({ service, config, redis }: PlatformOptions): DynamicModule {
     return {
       module: PlatformModule,
       imports: [
@@ -94,7 +96,7 @@ export class PlatformModule {
           provide: KafkaClients,
           useFactory: () => new KafkaClients({ clientId: service, brokers: config.KAFKA_BROKERS }),
         },
-        { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL) },
+        { provide: RedisClient, useFactory: () => new RedisClient(config.REDIS_URL, redis) },
         DependencyIndicators,
         HealthChecks,
         Readiness,

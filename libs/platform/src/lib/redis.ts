@@ -1,14 +1,29 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { failFastWhenDown } from './fail-fast';
 
 const READY_WAIT_MS = 3_000;
+
+export interface RedisClientOptions {
+  /**
+   * Once the connection has been ready, a command sent while it is down fails at once ("Stream
+   * isn't writeable and enableOfflineQueue options is false", which the gateway answers
+   * UNAVAILABLE with retryAfterMs) instead of waiting in ioredis' offline queue until
+   * `maxRetriesPerRequest` reconnections have failed: with the reconnection delay grown to 2 s
+   * that was 6 to 8 s per command, so every GraphQL request hung that long during a Redis outage
+   * before it was told to retry in a second. Commands sent before the first connection (at start)
+   * still wait for it. For a caller that answers a client (the gateway); a service's own loops
+   * keep waiting through a short blip. `fail-fast.ts`.
+   */
+  failFastWhenDown?: boolean;
+}
 
 /** The service's Redis connection (read models). Closed with QUIT at shutdown. */
 @Injectable()
 export class RedisClient implements OnModuleInit, OnApplicationShutdown {
   readonly redis: Redis;
 
-  constructor(url: string) {
+  constructor(url: string, options: RedisClientOptions = {}) {
     this.redis = new Redis(url, {
       lazyConnect: false,
       connectTimeout: 3_000,
@@ -22,6 +37,7 @@ export class RedisClient implements OnModuleInit, OnApplicationShutdown {
     });
     // Without a listener ioredis reports connection errors as unhandled 'error' events.
     this.redis.on('error', () => undefined);
+    if (options.failFastWhenDown) failFastWhenDown(this.redis);
   }
 
   /**

@@ -345,6 +345,26 @@ describe('RedisPubSub while Redis is out of reach', () => {
     await book.return?.();
   }, 30_000);
 
+  it("subscribes a first subscriber that joined while Redis was down once Redis is back, on a connection that fails fast (the gateway's)", async () => {
+    server = await DedicatedRedis.start({ port });
+    client = new RedisClient(server.url, { failFastWhenDown: true });
+    await client.onModuleInit();
+    pubsub = new RedisPubSub(client);
+    await server.stop();
+    await waitUntil('the client to see Redis gone', () => client.redis.status !== 'ready');
+    // The subscriber connection is made now, copying the client's options: its offline queue
+    // must stay on, or its SUBSCRIBE, sent while it connects, is refused.
+    const channel = pricingReadModel.channels.book(randomUUID());
+    const book = pubsub.iterate(channel, async (m) => m);
+    const next = book.next();
+    server = await DedicatedRedis.start({ port });
+    publisher = new Redis(server.url);
+    await subscribedOn(publisher, channel);
+    await publisher.publish(channel, 'b1');
+    expect(await settled(next, 10_000)).toEqual({ done: false, value: 'b1' });
+    await book.return?.();
+  }, 30_000);
+
   it('re-reads every view channel once Redis is back, and ends the subscribers of events UNAVAILABLE', async () => {
     server = await DedicatedRedis.start({ port });
     client = new RedisClient(server.url);

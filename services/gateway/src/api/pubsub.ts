@@ -87,8 +87,10 @@ export class RedisPubSub implements OnApplicationShutdown {
       // A subscriber connection: no ready check (its INFO, sent after a SUBSCRIBE that went out
       // while connecting, fails in subscriber mode), and an error listener (ioredis reports
       // connection errors as 'error' events, which unhandled would end the process; it reconnects
-      // and resubscribes by itself).
-      const subscriber = this.redis.redis.duplicate({ enableReadyCheck: false });
+      // and resubscribes by itself). Its offline queue on, whatever the connection it copies has
+      // now (the gateway's is off while Redis is down: @gpux/platform's fail-fast.ts), so a
+      // SUBSCRIBE sent while it connects waits for it.
+      const subscriber = this.redis.redis.duplicate({ enableReadyCheck: false, enableOfflineQueue: true });
       this.subscriber = subscriber;
       subscriber.on('error', () => undefined);
       subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
