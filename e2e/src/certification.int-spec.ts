@@ -24,6 +24,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   certifyHonestly,
+  ChallengeFailedError,
   CHEATERS,
   CredentialRefusedError,
   GatewayClient,
@@ -512,6 +513,138 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     },
     120_000,
   );
+
+  it('(b) a commitment or an opening sent after the watchdog failed its challenge is told CHALLENGE_FAILED with the reason recorded, not NOT_FOUND: its worker can tell its provider what failed', async () => {
+    const nodeId = 'late-after-watchdog';
+    const { credential } = await register(nodeId);
+    const client = new GatewayClient(m.url, credential);
+    const session = await keepAlive(client, 'e2e late after the watchdog', HEARTBEAT_INTERVAL_MS);
+    try {
+      // A claim lavapipe cannot meet (as the cheater's above): nothing is sent before the watchdog
+      // fails the challenge at its deadline, as a worker paused past it (SIGSTOP, swapping) sends late.
+      const { id, challenge } = await client.requestCertification(37);
+      const failure = await eventually(
+        async () =>
+          (await node(nodeId)).certifications.find((c) => c['challengeId'] === id && c['kind'] === 'FAILED'),
+        'the watchdog to fail the challenge',
+      );
+      expect(failure).toMatchObject({ reason: 'DEADLINE_MISSED' });
+      const commitment = {
+        challengeId: id,
+        seed: challenge.seed,
+        root: '0'.repeat(64),
+        computeMs: 1,
+        totalMs: 2,
+      };
+      const committed = await m.gql(
+        `mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`,
+        { id, c: commitment },
+        credential,
+      );
+      expect(committed.errors?.[0]?.extensions).toEqual({
+        code: 'CHALLENGE_FAILED',
+        field: 'commitment',
+        reason: 'DEADLINE_MISSED',
+      });
+      expect(committed.errors?.[0]?.message).toMatch(
+        new RegExp(`^challenge ${id} failed already \\(recorded [^)]+\\): DEADLINE_MISSED: `),
+      );
+      // The worker's own client reads it as the failure it is, not as a session to join again.
+      const late = await client.commitChallenge(id, commitment).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(late).toBeInstanceOf(ChallengeFailedError);
+      expect(late).toMatchObject({ reason: 'DEADLINE_MISSED' });
+      const opened = await m.gql(
+        `mutation($id: ID!, $o: JSON!) { answerChallenge(challengeId: $id, opening: $o) { ok } }`,
+        { id, o: { challengeId: id, leaves: [] } },
+        credential,
+      );
+      expect(opened.errors?.[0]?.extensions).toEqual({
+        code: 'CHALLENGE_FAILED',
+        field: 'opening',
+        reason: 'DEADLINE_MISSED',
+      });
+      // A challenge that is no failure of this node's is still NOT_FOUND.
+      const unknown = await m.gql(
+        `mutation($id: ID!, $c: JSON!) { commitChallenge(challengeId: $id, commitment: $c) }`,
+        { id: 'ffff0000ffff0000', c: { ...commitment, challengeId: 'ffff0000ffff0000' } },
+        credential,
+      );
+      expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'challengeId' });
+    } finally {
+      session.stop();
+    }
+  }, 60_000);
+
+  it("(b) a worker joining a suspended node is told why (joinSession's suspendedReason): its asks were cancelled then", async () => {
+    const { credential: first } = await register('suspended-then-joined');
+    await m.ok(
+      `mutation { markNodeCertified(nodeId: "suspended-then-joined", tflopsPerGpu: 0.001) { status } }`,
+    );
+    const revoked = await m.ok<{ revokeNodeCredential: { status: string; suspendedReason: string | null } }>(
+      `mutation { revokeNodeCredential(nodeId: "suspended-then-joined") { status suspendedReason } }`,
+      {},
+      provider,
+    );
+    expect(revoked.revokeNodeCredential).toEqual({
+      status: 'SUSPENDED',
+      suspendedReason: 'CREDENTIAL_REVOKED',
+    });
+    const rotated = await m.ok<{ rotateNodeCredential: { credential: string } }>(
+      `mutation { rotateNodeCredential(nodeId: "suspended-then-joined") { credential } }`,
+      {},
+      provider,
+    );
+    expect(rotated.rotateNodeCredential.credential).not.toBe(first);
+    const client = new GatewayClient(m.url, rotated.rotateNodeCredential.credential);
+    const joined = await client.joinSession('e2e suspended node');
+    expect(joined).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedReason: 'CREDENTIAL_REVOKED',
+      marketStatus: 'OPEN',
+    });
+    await client.leaveSession(joined.sessionId);
+  });
+
+  it("(b) a worker joining a node whose market has closed is told so (joinSession's marketStatus): the node sells nothing more there", async () => {
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "lvp-closing", gpuClass: "L4", minTflopsPerGpu: 0.00001, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    const { credential } = (
+      await m.ok<{ registerNode: { credential: string } }>(
+        `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { credential } }`,
+        {
+          i: {
+            marketId: 'lvp-closing',
+            gpuModel: 'L4',
+            gpus: 1,
+            region: 'local',
+            nodeId: 'in-closing-market',
+          },
+        },
+        provider,
+      )
+    ).registerNode;
+    const client = new GatewayClient(m.url, credential);
+    expect(await client.joinSession('e2e closing market')).toMatchObject({
+      nodeId: 'in-closing-market',
+      marketId: 'lvp-closing',
+      marketStatus: 'OPEN',
+    });
+    await m.ok(`mutation { closeMarket(marketId: "lvp-closing") { status } }`);
+    const joined = await eventually(async () => {
+      const session = await client.joinSession('e2e closing market');
+      return session.marketStatus === 'CLOSED' ? session : undefined;
+    }, 'the orders model to know the market closed');
+    expect(joined).toMatchObject({
+      nodeId: 'in-closing-market',
+      marketId: 'lvp-closing',
+      marketStatus: 'CLOSED',
+    });
+    await client.leaveSession(joined.sessionId);
+  });
 
   it('(b) asking for certification while a spot check waits to be fetched hands it out: its clock runs from the probe, so a provider cannot see one coming for free', async () => {
     const { credential } = await register('prober', 2);

@@ -290,6 +290,13 @@ describe('the web console', () => {
   it('signs in with an API key kept in memory only, and shows the provider its nodes and certifications', async () => {
     const key = keys['p1']!;
     const { page, logs } = await openPage(browser!, `${consoleUrl}#/provider`);
+    /** The page's reads of its earnings and leases, and of its nodes. */
+    const reads = { earnings: 0, nodes: 0 };
+    page.on('request', (request) => {
+      const body = request.method() === 'POST' ? (request.postData() ?? '') : '';
+      if (/myLeases/.test(body)) reads.earnings += 1;
+      if (/myNodes/.test(body)) reads.nodes += 1;
+    });
     try {
       await page.waitForSelector('#provider-status');
       await page.type('input[name="apiKey"]', key);
@@ -311,6 +318,37 @@ describe('the web console', () => {
       );
       // Earned from the three trades' leases as they run: shown, whatever it is by now.
       expect(await page.$eval('#provider-earned', (el) => el.textContent)).toMatch(/^\$\d[\d,]*\.\d{2}/);
+      // The leases its nodes sold, each with what it earned of its trade's value (the Sales table's
+      // figure, which a lease credited early does not earn in full): the API's, lease by lease.
+      const sold = (
+        await m.ok<{ myLeases: { edges: { node: { id: string; value: string } }[] } }>(
+          `{ myLeases(first: 30) { edges { node { id value } } } }`,
+          {},
+          key,
+        )
+      ).myLeases.edges.map((e) => e.node);
+      expect(sold.length).toBeGreaterThanOrEqual(2);
+      await waitForCount(page, '#provider-leases tr[data-lease-id]', sold.length);
+      const shown = await page.$$eval('#provider-leases tr[data-lease-id]', (rows) =>
+        rows.map((r) => ({
+          id: r.getAttribute('data-lease-id'),
+          earned: r.querySelector('.lease-earned')?.textContent ?? '',
+          value: r.querySelector('.lease-value')?.textContent ?? '',
+          status: r.querySelector('.lease-status')?.textContent ?? '',
+        })),
+      );
+      expect(shown.map((l) => l.id).sort()).toEqual(sold.map((l) => l.id).sort());
+      for (const l of shown) {
+        const lease = sold.find((x) => x.id === l.id)!;
+        expect(l.value).toBe(Number(lease.value).toFixed(2));
+        expect(Number(l.earned.replace(/,/g, ''))).toBeLessThanOrEqual(Number(lease.value));
+        expect(l.status).toMatch(/^(ACTIVE|ENDED)$/);
+      }
+      // Earnings grow with every charge: read again while the page is shown, the nodes not.
+      const nodeReads = reads.nodes;
+      const before = reads.earnings;
+      await waitUntil('the earnings read again', async () => reads.earnings > before, BROWSER_WAIT_MS);
+      expect(reads.nodes).toBe(nodeReads);
       await page.screenshot({ path: join(outputDir(), 'console-provider.png'), fullPage: true });
 
       const stored = await inPage(

@@ -6,7 +6,10 @@
 // that read and the subscription's start, which the page cannot see, was shown only at the next
 // change). What no subscription carries (the account's balance and earnings, its sales, which
 // nodes it has) is read: at the start, when a node changes, and when the socket comes back after
-// a drop (for the changes it missed).
+// a drop (for the changes it missed). The leases its nodes sold, with what each earned (a lease
+// credited early earns less than its trade's value), and the account's earnings are read again
+// every few seconds while shown, as they grow with every charge; apart from the nodes, which are
+// not read again for it.
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import {
@@ -18,6 +21,7 @@ import {
   type CertificationEntry,
 } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
+import { leaseStatus } from '../lib/leases';
 import { unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
 import { CERTIFICATION_SERIES, certificationsChart } from './charts';
@@ -53,10 +57,32 @@ interface Fill {
   value: string;
   time: string;
 }
+/** A lease one of the provider's nodes sold: what it earned of its value so far. */
+interface Lease {
+  id: string;
+  marketId: string;
+  nodeId: string;
+  gpus: number;
+  hours: number;
+  price: string;
+  status: string;
+  /** Why it ended early, when it is CREDITED. */
+  endedReason: string | null;
+  progress: number;
+  /** What the provider earned of it so far: its charges less the fee. */
+  earned: string;
+  /** Its trade's value: what it earns if delivered in full. */
+  value: string;
+  end: string;
+}
 interface ProviderData {
-  me: { id: string; balance: string; earned: string };
+  me: { id: string };
   myNodes: Node[];
   myFills: { edges: { node: Fill }[] };
+}
+interface Earnings {
+  me: { balance: string; earned: string };
+  myLeases: { edges: { node: Lease }[] };
 }
 
 /** A node as the API answers it: its certifications a connection. */
@@ -72,6 +98,11 @@ const flatten = (answer: Answer): ProviderData => ({
   ...answer,
   myNodes: answer.myNodes.edges.map(({ node }) => flattenNode(node)),
 });
+
+const LEASE = 'id marketId nodeId gpus hours price status endedReason progress earned value end';
+const EARNINGS = `{ me { balance earned } myLeases(first: 30) { edges { node { ${LEASE} } } } }`;
+/** How often the earnings and leases are read again while the page is shown. */
+const EARNINGS_REFRESH_MS = 5_000;
 
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu challengeSize efficiency certifiedUntil
   certifiedBy lastHeartbeatAt suspendedReason certifications: certificationRecords(first: 20) { edges { node { ${CERTIFICATION_FIELDS} } } }`;
@@ -98,6 +129,8 @@ export const providerPage: Page = (root) => {
   let summary: string | undefined;
   const status = h('p', { class: 'status', id: 'provider-status' }, 'loading…');
   const body = h('div', {});
+  /** The earnings and the leases sold: drawn by their own read, kept across the page's draws. */
+  const earnings = h('div', { id: 'provider-earnings' });
   fill(root, h('h1', {}, 'Provider'), status, body);
   if (!session.key) {
     fill(status, 'Sign in with a provider API key (above) to see your nodes.');
@@ -147,7 +180,7 @@ export const providerPage: Page = (root) => {
     seen.forEach(watch);
     try {
       const answer = await gql<Answer>(
-        `{ me { id balance earned } myNodes(first: 20) { edges { node { ${NODE} } } }
+        `{ me { id } myNodes(first: 20) { edges { node { ${NODE} } } }
            myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
       );
       if (closed) return;
@@ -163,6 +196,8 @@ export const providerPage: Page = (root) => {
         watch(id);
       }
       render(data);
+      await loadEarnings();
+      if (closed) return;
       summary = `Account ${data.me.id}: ${data.myNodes.length} node(s)`;
       showStatus();
       status.dataset['loaded'] = 'true';
@@ -190,29 +225,14 @@ export const providerPage: Page = (root) => {
     const sales = data.myFills.edges.map((e) => e.node).filter((f) => f.side === 'ASK');
     fill(
       body,
-      h(
-        'section',
-        { class: 'ticker' },
-        h(
-          'div',
-          { class: 'stat' },
-          h('span', { class: 'label' }, 'Earned'),
-          h('span', { class: 'value', id: 'provider-earned' }, formatUsd(data.me.earned, 2, '$')),
-        ),
-        h(
-          'div',
-          { class: 'stat' },
-          h('span', { class: 'label' }, 'Balance'),
-          h('span', { class: 'value' }, formatUsd(data.me.balance, 2, '$')),
-        ),
-      ),
+      earnings,
       ...data.myNodes.map((node) => nodeCard(current(node))),
       h(
         'section',
         {},
         h('h2', {}, 'Sales'),
         table(
-          ['Time (UTC)', 'Market', 'Node', 'Price', 'GPUs', 'Hours', 'Value'],
+          ['Time (UTC)', 'Market', 'Node', 'Price', 'GPUs', 'Hours', 'Trade value'],
           sales.map((f) =>
             h(
               'tr',
@@ -231,6 +251,76 @@ export const providerPage: Page = (root) => {
       ),
     );
   };
+
+  /** Draws the earnings and the leases sold, with what each earned of its value. */
+  const showEarnings = (data: Earnings) =>
+    fill(
+      earnings,
+      h(
+        'section',
+        { class: 'ticker' },
+        h(
+          'div',
+          { class: 'stat' },
+          h('span', { class: 'label' }, 'Earned'),
+          h('span', { class: 'value', id: 'provider-earned' }, formatUsd(data.me.earned, 2, '$')),
+        ),
+        h(
+          'div',
+          { class: 'stat' },
+          h('span', { class: 'label' }, 'Balance'),
+          h('span', { class: 'value' }, formatUsd(data.me.balance, 2, '$')),
+        ),
+      ),
+      h(
+        'section',
+        { id: 'provider-leases' },
+        h('h2', {}, 'Leases sold'),
+        table(
+          [
+            'Lease',
+            'Market',
+            'Node',
+            'GPUs',
+            'Hours',
+            'Price',
+            'Progress',
+            'Earned',
+            'Value',
+            'Status',
+            'Ends (UTC)',
+          ],
+          data.myLeases.edges.map(({ node: l }) =>
+            h(
+              'tr',
+              { 'data-lease-id': l.id },
+              h('td', {}, l.id),
+              h('td', {}, l.marketId),
+              h('td', {}, l.nodeId),
+              h('td', {}, l.gpus),
+              h('td', {}, l.hours),
+              h('td', {}, formatUsd(l.price)),
+              h('td', {}, h('progress', { max: 1, value: l.progress }), ` ${(l.progress * 100).toFixed(0)}%`),
+              h('td', { class: 'lease-earned' }, formatUsd(l.earned)),
+              h('td', { class: 'lease-value' }, formatUsd(l.value)),
+              h('td', { class: 'lease-status' }, leaseStatus(l)),
+              h('td', {}, time(l.end)),
+            ),
+          ),
+          'no leases sold yet',
+        ),
+      ),
+    );
+
+  const loadEarnings = serial(async () => {
+    if (closed) return;
+    try {
+      const data = await gql<Earnings>(EARNINGS);
+      if (!closed) showEarnings(data);
+    } catch (error) {
+      if (!closed) fill(status, error instanceof Error ? error.message : String(error));
+    }
+  });
 
   const nodeCard = (node: Node) => {
     const chartEl = h('div', { class: 'chart small', 'data-node-chart': node.id });
@@ -311,8 +401,10 @@ export const providerPage: Page = (root) => {
 
   const socket = followSocket({ changed: showStatus, back: () => void load() });
   void load();
+  const timer = window.setInterval(() => void loadEarnings(), EARNINGS_REFRESH_MS);
   return () => {
     closed = true;
+    window.clearInterval(timer);
     socket.stop();
     subscriptions.forEach((stop) => stop());
     subscriptions.clear();

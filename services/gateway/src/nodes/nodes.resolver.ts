@@ -111,7 +111,7 @@ export class NodesResolver {
   @Mutation(() => NodeCredential, {
     nullable: true,
     description:
-      "Replaces a node's credential (provider): the old one stops working at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
+      "Replaces a node's credential (provider): the old one stops working at once, so a worker running with it is refused at its next heartbeat (gpu-worker join stops, exit 3), and the node, nothing heartbeating for it, is declared lost after its heartbeat window (SUSPENDED NODE_LOST: its asks cancelled, its running leases credited) unless a worker joins with the new credential first: write it to the worker's credential file and start the worker again at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
   @Roles('provider')
   async rotateNodeCredential(

@@ -18,12 +18,13 @@ import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { Commands, COMMAND_TIMEOUT_MS } from '../api/commands';
 import { apiError } from '../api/errors';
-import { ChallengeFailureReason, ChallengePurpose, Precision } from '../api/enums';
+import { ChallengeFailureReason, ChallengePurpose, Precision, SuspendedReason } from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { unavailableError } from '../api/rebuilding';
 import { UNAVAILABLE_RETRY_MS } from '../api/unavailable';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
 import { GpuNode, toNode } from '../nodes/nodes.views';
+import { ENDED_CHALLENGE_SEARCH, endedChallenge, endedChallengeMessage } from './ended-challenge';
 import { liveSession, LiveSession, sessionLiveExtensions, sessionLiveMessage } from './live-session';
 import { couldBeSessionId, newSessionId } from './session-ids';
 import { ChallengeTicket, ChallengeVerdict, HeartbeatAck, WorkerSession } from './workers.views';
@@ -299,11 +300,17 @@ export class WorkersResolver {
       `session ${sessionId} of node ${nodeId} was started`,
       started,
     );
-    const minimum = await this.marketMinimum(node.marketId);
+    const [minimum, market] = await Promise.all([
+      this.marketMinimum(node.marketId),
+      node.marketId ? this.orders.market(node.marketId) : null,
+    ]);
     return {
       sessionId,
       nodeId,
       status: node.status,
+      ...(node.suspendedReason ? { suspendedReason: node.suspendedReason as SuspendedReason } : {}),
+      ...(node.marketId ? { marketId: node.marketId } : {}),
+      ...(market ? { marketStatus: market.status } : {}),
       // Capacity's, as it recorded them: its watchdog declares the node lost, and it gives a spot
       // check as long as the interval to be seen.
       heartbeatIntervalMs: node.sessionHeartbeat?.intervalMs ?? this.config.HEARTBEAT_INTERVAL_MS,
@@ -395,7 +402,10 @@ export class WorkersResolver {
     const outcome = await this.commands
       .execute('capacity', { type: CapacityCommands.commitChallenge.type, subject: nodeId, data }, rm.name)
       .catch(async (error: unknown) => {
-        throw await this.whileChallenged(nodeId, error);
+        throw (
+          (await this.failedAlready(nodeId, challengeId, error, 'commitment')) ??
+          (await this.whileChallenged(nodeId, error))
+        );
       });
     if (outcome.eventTypes.includes('capacity.NodeCertificationFailed')) {
       const entry = await this.after(
@@ -451,7 +461,10 @@ export class WorkersResolver {
         rm.name,
       )
       .catch(async (error: unknown) => {
-        throw await this.whileChallenged(nodeId, error);
+        throw (
+          (await this.failedAlready(nodeId, challengeId, error, 'opening')) ??
+          (await this.whileChallenged(nodeId, error))
+        );
       });
     const node = toNode(
       await this.after(
@@ -561,6 +574,36 @@ export class WorkersResolver {
       status: node.status,
       ...(pending ? { challenge: { id: pending.id, purpose: 'SPOT', challenge: pending.challenge } } : {}),
     };
+  }
+
+  /**
+   * A commitment or an opening refused NOT_FOUND for a challenge the verifier failed already (the
+   * watchdog, at its deadline): CHALLENGE_FAILED with the failure's reason, as a commitment that
+   * reaches capacity late but first is answered (ended-challenge.ts). Null for any other refusal.
+   */
+  private async failedAlready(
+    nodeId: string,
+    challengeId: string,
+    error: unknown,
+    field: 'commitment' | 'opening',
+  ): Promise<GraphQLError | null> {
+    if (
+      !(error instanceof GraphQLError) ||
+      error.extensions['code'] !== 'NOT_FOUND' ||
+      error.extensions['field'] !== 'challengeId'
+    )
+      return null;
+    const history = this.capacity.certifications(nodeId);
+    const count = await history.count();
+    const ended = endedChallenge(
+      await history.slice(Math.max(0, count - ENDED_CHALLENGE_SEARCH), -1),
+      challengeId,
+    );
+    return ended
+      ? apiError('CHALLENGE_FAILED', endedChallengeMessage(challengeId, ended), field, {
+          reason: ended.reason,
+        })
+      : null;
   }
 
   /**

@@ -1,5 +1,12 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
-import { ChallengeFailureReason, ChallengePurpose, NodeStatus, Precision } from '../api/enums';
+import {
+  ChallengeFailureReason,
+  ChallengePurpose,
+  MarketStatus,
+  NodeStatus,
+  Precision,
+  SuspendedReason,
+} from '../api/enums';
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
 import { GpuNode } from '../nodes/nodes.views';
@@ -14,6 +21,20 @@ export class WorkerSession {
   nodeId!: string;
   @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
   status!: NodeStatus;
+  @Field(() => SuspendedReason, {
+    nullable: true,
+    description:
+      'Why the node is suspended, while it is (GpuNode.suspendedReason): its asks were cancelled and its running leases credited then; certified again, it sells only by new asks.',
+  })
+  suspendedReason?: SuspendedReason;
+  @Field(() => ID, { nullable: true, description: 'The market the node was registered in.' })
+  marketId?: string;
+  @Field(() => MarketStatus, {
+    nullable: true,
+    description:
+      "Its market's status: CLOSED, the node sells nothing more there (an ask is refused MARKET_CLOSED, and a closed market never reopens), its running leases run on to their ends (served by this worker: stop it once they end, GpuNode.leasedUntil); to sell, register a node in an OPEN market. Null where the market is not known (yet) to the orders model.",
+  })
+  marketStatus?: MarketStatus;
   @Field(() => Int, { description: 'How often to heartbeat, in milliseconds.' })
   heartbeatIntervalMs!: number;
   @Field(() => Int, {

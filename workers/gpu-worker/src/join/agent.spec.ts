@@ -44,6 +44,9 @@ const session = (over: Partial<WorkerSession> = {}): WorkerSession => ({
   sessionId: 's1',
   nodeId: 'n1',
   status: 'UNCERTIFIED',
+  suspendedReason: null,
+  marketId: 'm1',
+  marketStatus: 'OPEN',
   heartbeatIntervalMs: 1000,
   challengeSize: 256,
   challengeMaxSize: 256,
@@ -912,6 +915,10 @@ describe('the worker agent', () => {
       { call: 'heartbeat', error: new CredentialRefusedError('revoked') },
     ]);
     expect(await later.run()).toBe(EXIT.refused);
+    // Refused once joined: the refusal names the node it served, left without a worker now.
+    expect(later.events.filter((e) => e.event === 'refused')).toEqual([
+      { event: 'refused', message: 'revoked', gateway: 'http://gw/graphql', nodeId: 'n1' },
+    ]);
   });
 
   it('retries an unreachable gateway after 1 s, 2 s, 4 s… and joins again; a success starts the schedule over', async () => {

@@ -202,7 +202,13 @@ export class WorkerAgent {
           return EXIT.replaced;
         }
         if (error instanceof CredentialRefusedError) {
-          this.o.report({ event: 'refused', message: error.message, gateway: this.o.client.url });
+          // Refused once joined (rotated or revoked while it ran): the node it served is left without a worker.
+          this.o.report({
+            event: 'refused',
+            message: error.message,
+            gateway: this.o.client.url,
+            ...(joined ? { nodeId: joined.nodeId } : {}),
+          });
           return EXIT.refused;
         }
         if (error instanceof GatewayRequestError && error.reason === SESSION_LIVE) {

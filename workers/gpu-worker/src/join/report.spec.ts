@@ -1,4 +1,11 @@
-import { consoleReporter, formatEvent, JoinEvent, ONCE_EXIT_LINE, refusedLine } from './report';
+import {
+  consoleReporter,
+  formatEvent,
+  JoinEvent,
+  ONCE_EXIT_LINE,
+  refusedLine,
+  SUSPENDED_MEANS,
+} from './report';
 
 describe('join output', () => {
   function capture(json: boolean) {
@@ -26,6 +33,16 @@ describe('join output', () => {
     expect(refusedLine(gateway)).toBe(
       "gpu-worker: the node credential was refused by the gateway at http://127.0.0.1:4000/graphql (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node",
     );
+    // Refused after it had joined (its credential rotated or revoked while it ran): what becomes of
+    // the node it served, which nothing heartbeats for now, and what to do after a rotation.
+    const later = capture(false);
+    later.report({ event: 'refused', message: 'rotated', gateway, nodeId: 'n1' });
+    expect(later.err).toEqual([
+      `${refusedLine(gateway)}. Nothing heartbeats for node n1 now: unless a worker joins with its current credential ` +
+        'within its heartbeat window (HEARTBEAT_TIMEOUT_MS, 20 s by default), it is declared lost (a revoked credential ' +
+        'suspends it at once): SUSPENDED, its asks cancelled and its running leases credited to their buyers. After ' +
+        'rotateNodeCredential, write the new credential to the credential file and start the worker again at once',
+    ]);
     const json = capture(true);
     json.report({ event: 'refused', message: 'x', gateway });
     expect(json.err).toEqual([refusedLine(gateway)]);
@@ -44,7 +61,89 @@ describe('join output', () => {
     expect(t.err).toEqual([
       'gpu-worker: the gateway at http://gw/graphql did not answer (ECONNREFUSED): retry 2 in 2.1 s',
     ]);
-    expect(t.out).toEqual(['gpu-worker: node status: SUSPENDED']);
+    expect(t.out).toEqual([`gpu-worker: node status: SUSPENDED: ${SUSPENDED_MEANS}`]);
+  });
+
+  it('a node reported SUSPENDED (a heartbeat, a join, a failed spot check) says that its asks were cancelled and that certifying it again places none of them again', () => {
+    const means =
+      'it sells nothing while suspended: its open asks were cancelled (NODE_SUSPENDED) and its running leases ' +
+      'ended, their buyers credited; once it is CERTIFIED again, place new asks (placeOrder, side ASK): the ' +
+      'cancelled ones are not placed again';
+    expect(SUSPENDED_MEANS).toBe(means);
+    expect(formatEvent({ event: 'status', status: 'SUSPENDED' })).toBe(`node status: SUSPENDED: ${means}`);
+    expect(formatEvent({ event: 'status', status: 'CERTIFIED' })).toBe('node status: CERTIFIED');
+    const joined = {
+      event: 'joined',
+      gateway: 'http://gw/graphql',
+      sessionId: 's1',
+      nodeId: 'n1',
+      heartbeatIntervalMs: 1000,
+      challengeSize: 512,
+      challengeMaxSize: 4096,
+      challengeProductMs: 5,
+      spotChallengeSize: 512,
+      precision: 'f32',
+      certifiedUntil: null,
+    } as const;
+    expect(formatEvent({ ...joined, status: 'SUSPENDED' })).toBe(
+      'joined http://gw/graphql as node n1 (session s1): status SUSPENDED, heartbeat every 1000 ms, challenges f32 ' +
+        'from n=512 to n=4096, sized for products of 5 ms at the claim; spot checks at n=512. ' +
+        `The node is SUSPENDED: ${means}`,
+    );
+    expect(formatEvent({ ...joined, status: 'SUSPENDED', suspendedReason: 'NODE_LOST' })).toBe(
+      'joined http://gw/graphql as node n1 (session s1): status SUSPENDED (NODE_LOST), heartbeat every 1000 ms, ' +
+        'challenges f32 from n=512 to n=4096, sized for products of 5 ms at the claim; spot checks at n=512. ' +
+        `The node is SUSPENDED: ${means}`,
+    );
+    expect(formatEvent({ ...joined, status: 'UNCERTIFIED' })).not.toContain('asks');
+    // A node whose market has closed sells nothing more: joining says so, and what to do instead.
+    expect(formatEvent({ ...joined, status: 'CERTIFIED', marketId: 'm1', marketStatus: 'CLOSED' })).toBe(
+      'joined http://gw/graphql as node n1 (session s1): status CERTIFIED, heartbeat every 1000 ms, challenges f32 ' +
+        'from n=512 to n=4096, sized for products of 5 ms at the claim; spot checks at n=512. Its market m1 is ' +
+        'CLOSED: the node sells nothing more there (asks are refused MARKET_CLOSED, and a closed market never ' +
+        'reopens). Keep this worker running only while leases it sold there run (GpuNode.leasedUntil), then stop ' +
+        'it; to sell, register a node in an OPEN market (markets)',
+    );
+    expect(
+      formatEvent({ ...joined, status: 'CERTIFIED', marketId: 'm1', marketStatus: 'OPEN' }),
+    ).not.toContain('CLOSED');
+    expect(
+      formatEvent({
+        event: 'verdict',
+        purpose: 'SPOT',
+        precision: 'f32',
+        challengeId: 'c1',
+        ok: false,
+        reason: 'DEADLINE_MISSED',
+        detail: 'no commitment before its deadline',
+        measuredTflops: null,
+        status: 'SUSPENDED',
+        tflopsPerGpu: null,
+        certifiedUntil: null,
+      }),
+    ).toBe(
+      `spot f32 challenge c1 FAILED: DEADLINE_MISSED (no commitment before its deadline); node SUSPENDED: ${means}`,
+    );
+    // Failed at its commitment, the node's status not said (the worker may certify it again before
+    // a heartbeat says SUSPENDED): what a failed spot check does is said all the same.
+    const atCommitment = {
+      event: 'verdict',
+      precision: 'f32',
+      challengeId: 'c1',
+      ok: false,
+      reason: 'DEADLINE_MISSED',
+      detail: 'challenge c1 failed already: DEADLINE_MISSED: no commitment before its deadline',
+      measuredTflops: null,
+      status: 'UNKNOWN',
+      tflopsPerGpu: null,
+      certifiedUntil: null,
+    } as const;
+    expect(formatEvent({ ...atCommitment, purpose: 'SPOT' })).toBe(
+      'spot f32 challenge c1 FAILED: DEADLINE_MISSED (challenge c1 failed already: DEADLINE_MISSED: no commitment ' +
+        `before its deadline); a failed spot check suspends a node that could sell: ${means}`,
+    );
+    // A certification that fails suspends nothing: an uncertified node sells nothing to cancel.
+    expect(formatEvent({ ...atCommitment, purpose: 'CERTIFICATION' })).not.toContain('asks');
   });
 
   it('says when a spot check stopped a tuning or a claim, and what kernel a stopped tuning left', () => {
@@ -106,7 +205,7 @@ describe('join output', () => {
       error: 'the gateway at http://gw/graphql did not answer (timed out)',
     });
     expect(t.out).toEqual([
-      'gpu-worker: left session s1: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it sells again once a worker joins and certifies it',
+      'gpu-worker: left session s1: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it may sell again once a worker joins and certifies it, and only by new asks: the cancelled ones are not placed again',
       'gpu-worker: left session s1: node UNCERTIFIED',
       'gpu-worker: session s1 had ended already (lost, or replaced)',
     ]);
@@ -196,7 +295,7 @@ describe('join output', () => {
         measuredTflops: null,
         tflopsPerGpu: null,
       }),
-    ).toBe('spot f32 challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED');
+    ).toBe(`spot f32 challenge c1 FAILED: ROW_MISMATCH (row 7 differs); node SUSPENDED: ${SUSPENDED_MEANS}`);
     expect(
       formatEvent({
         event: 'claim',

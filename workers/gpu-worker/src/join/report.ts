@@ -41,6 +41,11 @@ export type JoinEvent =
       sessionId: string;
       nodeId: string;
       status: string;
+      /** Why the node is suspended, while it is (a gateway before it: absent). */
+      suspendedReason?: string | null;
+      /** The node's market, and its status: CLOSED, the node sells nothing more (a gateway before them: absent). */
+      marketId?: string | null;
+      marketStatus?: string | null;
       heartbeatIntervalMs: number;
       challengeSize: number;
       challengeMaxSize: number;
@@ -159,6 +164,11 @@ export type JoinEvent =
       message: string;
       /** The gateway that refused it: on a machine with several stacks, perhaps not the one meant. */
       gateway: string;
+      /**
+       * The node this worker had joined as, when the credential was refused after the join (rotated
+       * or revoked while it ran): that node is left without a worker.
+       */
+      nodeId?: string;
     }
   | { event: 'error'; message: string }
   | {
@@ -175,15 +185,57 @@ export const ONCE_EXIT_LINE =
   'running leases breached, until it certifies again. --once is for certifying; to sell, run ' +
   'gpu-worker join without --once';
 
-/** What a refused credential prints, naming the gateway that refused it (--gateway, GPUX_GATEWAY_URL). */
-export const refusedLine = (gateway: string) =>
-  `gpu-worker: the node credential was refused by the gateway at ${gateway} (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node`;
+/**
+ * What a SUSPENDED node means for its provider, said wherever the worker reports the node
+ * suspended: a suspension cancels the node's open asks (NODE_SUSPENDED) and ends its running leases,
+ * and certifying again places none of them again, so a provider who waited for the worker to
+ * recertify the node, and nothing more, sold nothing from then on.
+ */
+export const SUSPENDED_MEANS =
+  'it sells nothing while suspended: its open asks were cancelled (NODE_SUSPENDED) and its running leases ' +
+  'ended, their buyers credited; once it is CERTIFIED again, place new asks (placeOrder, side ASK): the ' +
+  'cancelled ones are not placed again';
+
+/**
+ * What joining a node whose market has closed says: the worker would otherwise heartbeat and answer
+ * spot checks for it without end, and its provider take the node for one on sale.
+ */
+export const marketClosedLine = (marketId: string | null | undefined) =>
+  `Its market${marketId ? ` ${marketId}` : ''} is CLOSED: the node sells nothing more there (asks are refused MARKET_CLOSED, and a closed market never reopens). ` +
+  'Keep this worker running only while leases it sold there run (GpuNode.leasedUntil), then stop it; to sell, register a node in an OPEN market (markets)';
+
+/**
+ * What a refused credential prints, naming the gateway that refused it (--gateway, GPUX_GATEWAY_URL);
+ * refused after the worker had joined as `nodeId` (its credential rotated or revoked while it ran),
+ * what becomes of that node now that nothing heartbeats for it: a rotation (a routine one among
+ * them) stops the running worker, and unless one joins with the new credential within the heartbeat
+ * window the node is lost, its asks cancelled and its leases credited.
+ */
+export const refusedLine = (gateway: string, nodeId?: string) =>
+  `gpu-worker: the node credential was refused by the gateway at ${gateway} (unknown there, revoked, or rotated since): run the worker with the node's current credential (rotateNodeCredential makes a new one), against the gateway that registered the node` +
+  (nodeId === undefined
+    ? ''
+    : `. Nothing heartbeats for node ${nodeId} now: unless a worker joins with its current credential within its heartbeat window (HEARTBEAT_TIMEOUT_MS, 20 s by default), it is declared lost (a revoked credential suspends it at once): SUSPENDED, its asks cancelled and its running leases credited to their buyers. After rotateNodeCredential, write the new credential to the credential file and start the worker again at once`);
 
 /** Milliseconds as whole seconds, or with a decimal below 10 s. */
 const seconds = (ms: number) => (ms >= 10_000 ? String(Math.round(ms / 1000)) : (ms / 1000).toFixed(1));
 
 const tflops = (x: number | null | undefined) =>
   x === null || x === undefined ? '?' : x < 0.1 ? x.toPrecision(3) : x.toFixed(2);
+
+/**
+ * What a failed verdict says of the node: its status, and what a suspension means to its provider.
+ * A challenge failed at its commitment comes without the node's status (UNKNOWN: the next heartbeat
+ * says it, and the worker may have certified the node again by then), so a failed spot check says
+ * what it does to a node that could sell.
+ */
+function failedNode(e: Extract<JoinEvent, { event: 'verdict' }>): string {
+  if (e.status === 'SUSPENDED') return `; node SUSPENDED: ${SUSPENDED_MEANS}`;
+  if (e.status !== 'UNKNOWN') return `; node ${e.status}`;
+  return e.purpose === 'SPOT'
+    ? `; a failed spot check suspends a node that could sell: ${SUSPENDED_MEANS}`
+    : '';
+}
 
 export function formatEvent(e: JoinEvent): string {
   switch (e.event) {
@@ -200,8 +252,10 @@ export function formatEvent(e: JoinEvent): string {
         : `${e.precision} matmul kernel: ${e.variant} (autotuned${e.size ? ` at n=${e.size}` : ''}${e.fromCache ? ', cached' : ''}: ${e.gflops?.toFixed(1) ?? '?'} GFLOP/s)`;
     case 'joined':
       return (
-        `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}` +
-        `${e.certifiedUntil && e.status === 'CERTIFIED' ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim${e.spotChallengeSize ? `; spot checks at n=${e.spotChallengeSize}` : ''}`
+        `joined ${e.gateway} as node ${e.nodeId} (session ${e.sessionId}): status ${e.status}${e.suspendedReason ? ` (${e.suspendedReason})` : ''}` +
+        `${e.certifiedUntil && e.status === 'CERTIFIED' ? ` until ${e.certifiedUntil}` : ''}, heartbeat every ${e.heartbeatIntervalMs} ms, challenges ${e.precision} from n=${e.challengeSize} to n=${e.challengeMaxSize}, sized for products of ${e.challengeProductMs} ms at the claim${e.spotChallengeSize ? `; spot checks at n=${e.spotChallengeSize}` : ''}` +
+        (e.status === 'SUSPENDED' ? `. The node is SUSPENDED: ${SUSPENDED_MEANS}` : '') +
+        (e.marketStatus === 'CLOSED' ? `. ${marketClosedLine(e.marketId)}` : '')
       );
     case 'claim':
       return e.source === 'option'
@@ -223,7 +277,7 @@ export function formatEvent(e: JoinEvent): string {
       return e.ok
         ? `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} passed: ${tflops(e.measuredTflops)} TFLOP/s measured; node ${e.status}` +
             `${e.tflopsPerGpu === null ? '' : ` at ${tflops(e.tflopsPerGpu)} ${e.precision} TFLOP/s per GPU`}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}`
-        : `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${e.status === 'UNKNOWN' ? '' : `; node ${e.status}`}`;
+        : `${e.purpose.toLowerCase()} ${e.precision} challenge ${e.challengeId} FAILED: ${e.reason ?? 'no reason given'}${e.detail ? ` (${e.detail})` : ''}${failedNode(e)}`;
     case 'certified':
       return `node is ${e.status}${e.certifiedUntil ? ` until ${e.certifiedUntil}` : ''}: no certification needed now`;
     case 'exiting':
@@ -233,7 +287,7 @@ export function formatEvent(e: JoinEvent): string {
         return `could not confirm leaving session ${e.sessionId} (${e.error}): unless the gateway took it still, capacity declares the node lost after its heartbeat window`;
       if (e.ended) return `session ${e.sessionId} had ended already (lost, or replaced)`;
       return e.suspendedReason === 'NODE_LEFT'
-        ? `left session ${e.sessionId}: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it sells again once a worker joins and certifies it`
+        ? `left session ${e.sessionId}: node SUSPENDED (NODE_LEFT): its asks cancelled and its running leases ended now; it may sell again once a worker joins and certifies it, and only by new asks: the cancelled ones are not placed again`
         : `left session ${e.sessionId}: node ${e.status ?? 'UNKNOWN'}`;
     case 'replaced':
       return `another worker joined as node ${e.nodeId}: its session replaced this one's (${e.sessionId}), and the newest join holds a node, so this worker stops (exit 4) rather than take the node back; run one worker per node`;
@@ -243,7 +297,7 @@ export function formatEvent(e: JoinEvent): string {
       return `another worker runs as ${e.nodeId ? `node ${e.nodeId}` : 'this node'} (its session live${since}${beat}): --once takes no live session, so nothing changed and that worker keeps the node (exit 5). To run --once, stop that worker first; or pass --replace to take the node over (that worker then stops, exit 4)`;
     }
     case 'status':
-      return `node status: ${e.status}`;
+      return `node status: ${e.status}${e.status === 'SUSPENDED' ? `: ${SUSPENDED_MEANS}` : ''}`;
     case 'retry': {
       const next = e.next
         ? ` (try ${e.next.attempt} of ${e.next.of}${e.next.timeoutMs === undefined ? '' : `, waiting up to ${seconds(e.next.timeoutMs)} s for the gateway's answer`})`
@@ -253,7 +307,7 @@ export function formatEvent(e: JoinEvent): string {
     case 'joining':
       return `joining the gateway at ${e.gateway}${e.timeoutMs === undefined ? '' : `: waiting up to ${seconds(e.timeoutMs)} s for its answer`} (--once: ${e.tries} tries at most while it cannot be reached)`;
     case 'refused':
-      return refusedLine(e.gateway);
+      return refusedLine(e.gateway, e.nodeId);
     case 'error':
       return e.message;
     case 'stopped':
@@ -272,7 +326,7 @@ export function consoleReporter(
   err: (line: string) => void,
 ): Reporter {
   return (event) => {
-    if (event.event === 'refused') err(refusedLine(event.gateway));
+    if (event.event === 'refused') err(refusedLine(event.gateway, event.nodeId));
     if (json) out(JSON.stringify(event));
     else if (
       event.event === 'retry' ||

@@ -19,6 +19,9 @@ export type ChallengeFailureReason =
 /** CERTIFICATION: asked for by the worker to certify; SPOT: sent unannounced to a certified node. */
 export type ChallengePurpose = 'CERTIFICATION' | 'SPOT';
 
+/** OPEN takes orders; CLOSED (by an admin) cancelled every open order and takes none. */
+export type MarketStatus = 'CLOSED' | 'OPEN';
+
 /** UNCERTIFIED until a challenge (or an admin) certifies it; CERTIFIED, it may sell; EXPIRED, its certificate ran out; SUSPENDED after an SLA breach, until it recertifies. */
 export type NodeStatus = 'CERTIFIED' | 'EXPIRED' | 'SUSPENDED' | 'UNCERTIFIED';
 
@@ -32,6 +35,9 @@ export type SessionFragment = {
   sessionId: string;
   nodeId: string;
   status: NodeStatus;
+  suspendedReason: SuspendedReason | null;
+  marketId: string | null;
+  marketStatus: MarketStatus | null;
   heartbeatIntervalMs: number;
   challengeSize: number;
   challengeMaxSize: number;
@@ -67,6 +73,9 @@ export type JoinSessionMutation = {
     sessionId: string;
     nodeId: string;
     status: NodeStatus;
+    suspendedReason: SuspendedReason | null;
+    marketId: string | null;
+    marketStatus: MarketStatus | null;
     heartbeatIntervalMs: number;
     challengeSize: number;
     challengeMaxSize: number;
@@ -88,6 +97,9 @@ export type JoinSessionUnlessLiveMutation = {
     sessionId: string;
     nodeId: string;
     status: NodeStatus;
+    suspendedReason: SuspendedReason | null;
+    marketId: string | null;
+    marketStatus: MarketStatus | null;
     heartbeatIntervalMs: number;
     challengeSize: number;
     challengeMaxSize: number;
@@ -179,6 +191,9 @@ export const SessionFragmentDoc = new TypedDocumentString<SessionFragment, unkno
   sessionId
   nodeId
   status
+  suspendedReason
+  marketId
+  marketStatus
   heartbeatIntervalMs
   challengeSize
   challengeMaxSize
@@ -232,6 +247,9 @@ export const JoinSessionDocument = new TypedDocumentString<
   sessionId
   nodeId
   status
+  suspendedReason
+  marketId
+  marketStatus
   heartbeatIntervalMs
   challengeSize
   challengeMaxSize
@@ -254,6 +272,9 @@ export const JoinSessionUnlessLiveDocument = new TypedDocumentString<
   sessionId
   nodeId
   status
+  suspendedReason
+  marketId
+  marketStatus
   heartbeatIntervalMs
   challengeSize
   challengeMaxSize
