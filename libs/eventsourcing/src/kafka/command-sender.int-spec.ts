@@ -3,7 +3,7 @@ import { createTopicsReady, DedicatedRedis, infraEnv, uniqueName } from '@gpux/t
 import Redis from 'ioredis';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { resetReadModel } from '../redis/reset';
-import { outcomeEventsKey, outcomeKey } from '../domain/outcomes.projection';
+import { outcomeEventsKey, outcomeKey, outcomesChannel } from '../domain/outcomes.projection';
 import { RecentBindings } from '../domain/recent-bindings';
 import { checkpointField, projectionKeys } from '../redis/keys';
 import {
@@ -353,4 +353,81 @@ describe('CommandSender reservations and outcome reads', () => {
       position: { topic: 'ns.settlement.events', partition: 5, offset: '42' },
     });
   });
+
+  /** Records an outcome as the outcomes projection does (its hash and events, then its notice). */
+  async function record(namespace: string, key: string, commandId: string, fingerprint?: string) {
+    await redis.hset(outcomeKey('settlement', key), {
+      commandId,
+      position: `${namespace}.settlement.events:0:1`,
+      status: 'accepted',
+      ...(fingerprint ? { fingerprint } : {}),
+    });
+    await redis.rpush(outcomeEventsKey('settlement', key), 'settlement.FundsDeposited');
+    await redis.publish(outcomesChannel('settlement'), key);
+  }
+
+  /** Resolves once `commands` holds `count` records: the sends before it were written. */
+  async function written(admin: Admin, commands: string, count: number): Promise<void> {
+    while (Number((await admin.fetchTopicOffsets(commands))[0]!.high) < count)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
+  it("listens for a command's outcome from before its key is bound, and reads it only once announced", () =>
+    withOwnTopic(async (sending, namespace, admin, commands) => {
+      const request = { ...deposit(100), idempotencyKey: 'deposit-key-watched', id: 'cmd-watched' };
+      const reads = jest.spyOn(sending, 'outcome');
+      const waits = jest.spyOn(sending, 'awaitOutcome');
+      const answer = sending.send(request, 60_000);
+      // Written, and waiting (a read on entering the wait would have started by the next turn of
+      // the event loop): nothing was recorded before the binding, whatever is recorded from then
+      // on is announced, so nothing was read on the chance.
+      while (waits.mock.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+      await written(admin, commands, 1);
+      expect(reads).not.toHaveBeenCalled();
+      await record(
+        namespace,
+        request.idempotencyKey,
+        'cmd-watched',
+        sending.reservation(request)!.fingerprint,
+      );
+      await expect(answer).resolves.toMatchObject({ commandId: 'cmd-watched' });
+      expect(reads).toHaveBeenCalledTimes(1);
+    }));
+
+  it('answers the same request sent twice at once with its one outcome, announced once', () =>
+    withOwnTopic(async (sending, namespace, admin, commands) => {
+      const request = { ...deposit(100), idempotencyKey: 'deposit-key-twice' };
+      const first = sending.send({ ...request, id: 'cmd-twice-1' }, 60_000);
+      const second = sending.send({ ...request, id: 'cmd-twice-2' }, 60_000);
+      await written(admin, commands, 2);
+      // The partition decides the first and answers the second with nothing new: one notice.
+      await record(
+        namespace,
+        request.idempotencyKey,
+        'cmd-twice-1',
+        sending.reservation(request)!.fingerprint,
+      );
+      await expect(first).resolves.toEqual(expect.not.objectContaining({ replayed: true }));
+      await expect(first).resolves.toMatchObject({ commandId: 'cmd-twice-1' });
+      await expect(second).resolves.toMatchObject({ commandId: 'cmd-twice-1', replayed: true });
+    }));
+
+  it("with the caller's watch, begun before it bound the key, reads at once an outcome announced before the wait (another request with the key answered first)", () =>
+    withOwnTopic(async (sending, namespace) => {
+      const request = { ...deposit(100), idempotencyKey: 'deposit-key-announced', id: 'cmd-late' };
+      const reservation = sending.reservation(request)!;
+      const watch = await sending.watchOutcome(request.idempotencyKey);
+      const recorded = await reserveAll(redis, [reservation]);
+      expect(recorded.size).toBe(0);
+      // The same request sent at the same time by another client connection, decided first: once
+      // a second watch has heard its notice, so has the first.
+      const seen = await sending.watchOutcome(request.idempotencyKey);
+      await record(namespace, request.idempotencyKey, 'cmd-first', reservation.fingerprint);
+      await seen.until(() => sending.outcome(request.idempotencyKey), 60_000);
+      const reads = jest.spyOn(sending, 'outcome');
+      await expect(
+        sending.send(request, 60_000, { reserved: true, recorded: false, reservation, watch }),
+      ).resolves.toMatchObject({ commandId: 'cmd-first', replayed: true });
+      expect(reads).toHaveBeenCalledTimes(1);
+    }));
 });

@@ -9,7 +9,7 @@ import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
 import { RecentBindings } from '../domain/recent-bindings';
 import { outcomeKey, outcomesChannel } from '../domain/outcomes.projection';
-import { RedisNotices } from '../redis/notices';
+import { NoticeWatch, RedisNotices } from '../redis/notices';
 import { readOutcome, ReadOutcome } from '../redis/outcome-read';
 import { redisScript } from '../redis/script';
 import { toKafka } from './codec';
@@ -390,18 +390,45 @@ export class CommandSender {
   }
 
   /**
-   * Waits for the outcome of a dispatched command: the outcomes projection announces each key it
-   * records on the service's outcomes channel, so this reads the outcome once subscribed, again
-   * when its key is announced, and a last time at the deadline (no polling). With `readModel`,
-   * each read also says whether that read model has applied the outcome (`visibleIn`).
+   * Starts listening for the announcement of `idempotencyKey`'s outcome, before its command is
+   * bound and written: `awaitOutcome` with this watch reads the outcome only once it is announced
+   * (or may have been missed: a reconnect), not first on the chance that it is already recorded.
+   * Start it before the key's reservation (`reserveAll`), whose answer covers what was recorded
+   * before: an outcome recorded between the reservation and a later watch (another request with
+   * the key, sent at the same time, which the partition answers first; it announces the key once,
+   * and answers the second with nothing new) would be neither read nor heard. Stop it when done
+   * (`send` and `awaitOutcome` stop the watch they are given).
    */
-  async awaitOutcome(idempotencyKey: string, timeoutMs: number, readModel?: string): Promise<ReadOutcome> {
-    const outcome = await this.notices.waitFor(
+  watchOutcome(idempotencyKey: string): Promise<NoticeWatch> {
+    return this.notices.watch(
       outcomesChannel(this.options.service),
-      () => this.outcome(idempotencyKey, readModel),
-      timeoutMs,
       (announced) => announced === idempotencyKey,
     );
+  }
+
+  /**
+   * Waits for the outcome of a dispatched command: the outcomes projection announces each key it
+   * records on the service's outcomes channel, so this reads the outcome once subscribed, again
+   * when its key is announced, and a last time at the deadline (no polling). With `watch` (from
+   * `watchOutcome(idempotencyKey)`, begun before the key was bound), the first read is made only
+   * when the key was announced since, or an announcement may have been lost. With `readModel`,
+   * each read also says whether that read model has applied the outcome (`visibleIn`).
+   */
+  async awaitOutcome(
+    idempotencyKey: string,
+    timeoutMs: number,
+    readModel?: string,
+    watch?: NoticeWatch,
+  ): Promise<ReadOutcome> {
+    const probe = () => this.outcome(idempotencyKey, readModel);
+    const outcome = watch
+      ? await watch.until(probe, timeoutMs)
+      : await this.notices.waitFor(
+          outcomesChannel(this.options.service),
+          probe,
+          timeoutMs,
+          (announced) => announced === idempotencyKey,
+        );
     if (!outcome) throw new CommandTimeoutError(idempotencyKey, timeoutMs);
     return outcome;
   }
@@ -458,40 +485,58 @@ export class CommandSender {
    * sent again. A command that fails validation binds no key to anything. `reserved`: the caller
    * has bound its key already (with `reserveAll`), and `recorded` is whether that found its outcome
    * recorded, and `reservation` the one it bound (`reservation(command)`, not computed again: its
-   * fingerprint is a canonical JSON and a sha256 of the data); `readModel`: read each outcome with
-   * that read model's checkpoint (see `awaitOutcome`).
+   * fingerprint is a canonical JSON and a sha256 of the data); `watch`: the caller's
+   * `watchOutcome` of the command's key, begun before it bound the key (stopped here); without it,
+   * a command bound here is watched from before its binding, and one the caller bound is read
+   * once first. `readModel`: read each outcome with that read model's checkpoint (see
+   * `awaitOutcome`).
    */
   async send(
     command: OutgoingCommand,
     timeoutMs = 10_000,
-    options: { reserved?: boolean; recorded?: boolean; reservation?: Reservation; readModel?: string } = {},
+    options: {
+      reserved?: boolean;
+      recorded?: boolean;
+      reservation?: Reservation;
+      readModel?: string;
+      watch?: NoticeWatch;
+    } = {},
   ): Promise<ReadOutcome> {
-    const encoded = this.encode(command);
-    const reservation =
-      options.reserved && options.reservation?.idempotencyKey === command.idempotencyKey
-        ? options.reservation
-        : this.reservation(command);
-    const recorded = options.reserved ? options.recorded === true : await this.reserveOne(reservation);
-    // Read again: an outcome past its window may have expired since (then the request is new).
-    const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
-    if (first) return { ...first, replayed: true };
-    const outcome = await this.awaitOutcome(
-      await this.writeWithin(encoded, timeoutMs),
-      timeoutMs,
-      options.readModel,
-    );
-    // The key's outcome is another request's: its partition refused this one as a reuse (recorded
-    // under this command's id), and the key's outcome is the first request's. Never this one's.
-    if (reservation && outcome.fingerprint && outcome.fingerprint !== reservation.fingerprint) {
-      // The key is that request's: bound to this one (its binding flushed meanwhile), the first
-      // request's true retry was refused for the window.
-      await this.redis.set(reservation.key, outcome.fingerprint, 'PX', reservation.windowMs);
-      this.options.recentBindings?.remember(reservation.key, outcome.fingerprint, Date.now());
-      throw new IdempotencyKeyReusedError(encoded.idempotencyKey);
+    let watch = options.watch;
+    try {
+      const encoded = this.encode(command);
+      const reservation =
+        options.reserved && options.reservation?.idempotencyKey === command.idempotencyKey
+          ? options.reservation
+          : this.reservation(command);
+      // Listening before the key is bound: what is recorded before the binding, the binding says;
+      // what is recorded after it, is heard (the outcome of this command or of another with the key).
+      if (!options.reserved) watch ??= await this.watchOutcome(encoded.idempotencyKey);
+      const recorded = options.reserved ? options.recorded === true : await this.reserveOne(reservation);
+      // Read again: an outcome past its window may have expired since (then the request is new).
+      const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
+      if (first) return { ...first, replayed: true };
+      const outcome = await this.awaitOutcome(
+        await this.writeWithin(encoded, timeoutMs),
+        timeoutMs,
+        options.readModel,
+        watch,
+      );
+      // The key's outcome is another request's: its partition refused this one as a reuse (recorded
+      // under this command's id), and the key's outcome is the first request's. Never this one's.
+      if (reservation && outcome.fingerprint && outcome.fingerprint !== reservation.fingerprint) {
+        // The key is that request's: bound to this one (its binding flushed meanwhile), the first
+        // request's true retry was refused for the window.
+        await this.redis.set(reservation.key, outcome.fingerprint, 'PX', reservation.windowMs);
+        this.options.recentBindings?.remember(reservation.key, outcome.fingerprint, Date.now());
+        throw new IdempotencyKeyReusedError(encoded.idempotencyKey);
+      }
+      // Another command with the key got there first (the same request sent twice at once): the
+      // partition answered this one with that one's outcome.
+      return outcome.commandId === encoded.id ? outcome : { ...outcome, replayed: true };
+    } finally {
+      watch?.stop();
     }
-    // Another command with the key got there first (the same request sent twice at once): the
-    // partition answered this one with that one's outcome.
-    return outcome.commandId === encoded.id ? outcome : { ...outcome, replayed: true };
   }
 
   /**

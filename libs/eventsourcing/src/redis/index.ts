@@ -27,6 +27,7 @@ export type { ProjectionKeys } from './keys';
 export { projectionLag } from './lag';
 export type { PartitionLag } from './lag';
 export { RedisNotices } from './notices';
+export type { NoticeWatch } from './notices';
 export { readOutcome } from './outcome-read';
 export type { ReadOutcome } from './outcome-read';
 export { redisScript } from './script';

@@ -121,4 +121,78 @@ describe('RedisNotices (real Redis)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 0]);
   });
+
+  it('a watch begun before what it waits for reads nothing until a notice that concerns it, then reads once', async () => {
+    const channel = uniqueName('it-notices');
+    let probes = 0;
+    const read: { value?: string } = {};
+    const watch = await notices.watch(channel, (message) => message === 'mine');
+    const waiting = watch.until(async () => {
+      probes++;
+      return read.value;
+    }, 60_000);
+    await publisher.publish(channel, 'someone else');
+    // A notice published after another one reaches the subscriber after it: once the second
+    // watch has heard its own, the first has had 'someone else' and read nothing for it.
+    const after = await notices.watch(channel, (message) => message === 'marker');
+    await publisher.publish(channel, 'marker');
+    await after.until(async () => true, 60_000);
+    expect(probes).toBe(0);
+    read.value = 'found';
+    await publisher.publish(channel, 'mine');
+    await expect(waiting).resolves.toBe('found');
+    expect(probes).toBe(1);
+  });
+
+  it('a watch whose notice came before its wait reads at once', async () => {
+    const channel = uniqueName('it-notices');
+    const watch = await notices.watch(channel, (message) => message === 'mine');
+    const heard = await notices.watch(channel, (message) => message === 'mine');
+    await publisher.publish(channel, 'mine');
+    // The second watch's wait answers once the notice reached this process: the first's has too.
+    await heard.until(async () => true, 60_000);
+    let probes = 0;
+    await expect(
+      watch.until(async () => {
+        probes++;
+        return 'recorded';
+      }, 60_000),
+    ).resolves.toBe('recorded');
+    expect(probes).toBe(1);
+  });
+
+  it('reads again once its channel is subscribed again after the subscriber connection dropped, not at the deadline', async () => {
+    // Its own connection name, so that only this waiter's subscriber connection is dropped.
+    const name = uniqueName('it-notices-reconnect');
+    const own = new Redis(REDIS_URL, { connectionName: name });
+    const reconnecting = new RedisNotices(own);
+    const channel = uniqueName('it-notices');
+    const read: { value?: string } = {};
+    let probes = 0;
+    const waiting = reconnecting.waitFor(
+      channel,
+      async () => {
+        probes++;
+        return read.value;
+      },
+      // Far past the test's own timeout: only a read after the reconnect answers in time.
+      600_000,
+      (message) => message === 'mine',
+    );
+    while (probes === 0) await new Promise((r) => setTimeout(r, 5));
+    // Recorded while the connection is down: its notice (were one published) would reach no one.
+    read.value = 'written meanwhile';
+    const clients = (await publisher.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    const id = clients
+      .split('\n')
+      .find((line) => line.includes(` name=${name} `))
+      ?.match(/^id=(\d+)/)?.[1];
+    expect(id).toBeDefined();
+    await publisher.call('CLIENT', 'KILL', 'ID', id!);
+    await expect(waiting).resolves.toBe('written meanwhile');
+    expect(probes).toBe(2);
+    expect(await publisher.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    await reconnecting.close();
+    await own.quit();
+  }, 20_000);
 });

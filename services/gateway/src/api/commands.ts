@@ -17,6 +17,7 @@ import {
   CommandTimeoutError,
   CommandTooLargeError,
   IdempotencyKeyReusedError,
+  NoticeWatch,
   OutcomesRefoldingError,
   OutgoingCommand,
   ProjectionTimeoutError,
@@ -94,6 +95,8 @@ interface Flags {
   recorded?: boolean;
   /** The reservation `reserveAll` bound for it (its fingerprint is not computed again). */
   reservation?: Reservation;
+  /** `watchOutcome` of its key, begun before `reserveAll` bound it: stopped once answered. */
+  watch?: NoticeWatch;
   visibleRejection?: boolean;
 }
 
@@ -225,7 +228,7 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs: number,
     keyField: string,
   ): Promise<ReadOutcome> {
-    const { clientKey, reserved, recorded, reservation, visibleRejection, ...outgoing } = command;
+    const { clientKey, reserved, recorded, reservation, watch, visibleRejection, ...outgoing } = command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
@@ -236,6 +239,7 @@ export class Commands implements OnApplicationShutdown {
         reserved,
         recorded,
         ...(reservation ? { reservation } : {}),
+        ...(watch ? { watch } : {}),
         readModel,
       });
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
@@ -317,6 +321,16 @@ export class Commands implements OnApplicationShutdown {
   }
 
   /**
+   * Listens for the announcement of `idempotencyKey`'s outcome in `service` from now, for an
+   * `execute` (`watch`) or `outcomeOf` of a command whose key is bound after this (`reserveAll`),
+   * or which is written after this: its wait then reads only once the key is announced (see
+   * CommandSender.watchOutcome). Stop it when it is not handed to them.
+   */
+  watchOutcome(service: EventSourcedService, idempotencyKey: string): Promise<NoticeWatch> {
+    return this.sender(service).watchOutcome(idempotencyKey);
+  }
+
+  /**
    * Binds the client's key to `command` in `service`'s reservations, as sending it there would,
    * without sending it: another request with the key is IDEMPOTENCY_KEY_REUSED on `keyField`.
    */
@@ -365,7 +379,8 @@ export class Commands implements OnApplicationShutdown {
    * manager's, whose id is derived), once `readModel` shows it. A rejection is thrown as `execute`
    * throws it; TIMEOUT names the client's key (`clientKey`) to retry with. `replayOf`: the
    * argument that carried the client's key, when what caused that command was answered from its
-   * recorded outcome: a rejection is then a replay too, and says so.
+   * recorded outcome: a rejection is then a replay too, and says so. `watch`: `watchOutcome` of
+   * `idempotencyKey`, begun before anything that writes its command was sent (stopped here).
    */
   async outcomeOf(
     service: EventSourcedService,
@@ -376,10 +391,11 @@ export class Commands implements OnApplicationShutdown {
     extra: Record<string, unknown> = {},
     replayOf?: string,
     keyField = 'idempotencyKey',
+    watch?: NoticeWatch,
   ): Promise<CommandOutcome> {
     let outcome: ReadOutcome;
     try {
-      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs, readModel);
+      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs, readModel, watch);
     } catch (error) {
       if (error instanceof CommandTimeoutError) throw timedOut(timeoutMs, clientKey, keyField, extra);
       throw error;

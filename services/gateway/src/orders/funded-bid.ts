@@ -13,6 +13,7 @@ import {
 } from '@gpux/contracts';
 import { outcomeEventId, reactionCommandId } from '@gpux/eventsourcing';
 import type { OrdersQueries } from '@gpux/read-models';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../api/auth';
 import { Commands } from '../api/commands';
@@ -112,53 +113,84 @@ export async function placeFundedBid(
   }
   if (!market) throw new Error(`market ${bid.marketId}: an unknown market is refused above`);
   const amount = holdFor(bid, market.feeRateBps);
-  const hold = command(
-    p,
-    SettlementCommands.holdFunds.type,
-    bid.accountId,
-    { accountId: bid.accountId, holdId: bid.orderId, amount, marketId: bid.marketId, order: bid },
-    clientKey,
-    !named,
-  );
-  // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
-  const { recorded, reservations } = await commands.reserveAll(
-    [
-      ['orders', placing],
-      ['settlement', hold],
-    ],
-    keyField,
-  );
-  let held;
+  // The hold's id chosen here, so the PlaceOrder it makes (fundedPlacementId) is known before.
+  const hold = {
+    ...command(
+      p,
+      SettlementCommands.holdFunds.type,
+      bid.accountId,
+      { accountId: bid.accountId, holdId: bid.orderId, amount, marketId: bid.marketId, order: bid },
+      clientKey,
+      !named,
+    ),
+    id: randomUUID(),
+  };
+  // Both outcomes listened for before the key is bound (CommandSender.watchOutcome): each is read
+  // once it is announced, not first on the chance that it is recorded. The PlaceOrder's id derives
+  // from this hold's, made just now: nothing can announce it before the hold is written.
+  const predictedPlaceId = fundedPlacementId(hold.id);
+  const [holdWatch, placeWatch] = await Promise.all([
+    commands.watchOutcome('settlement', hold.idempotencyKey!),
+    commands.watchOutcome('orders', predictedPlaceId),
+  ]);
   try {
-    held = await commands.execute(
-      'settlement',
-      {
-        ...hold,
-        reserved: true,
-        recorded: recorded.has(hold.idempotencyKey!),
-        ...(reservations[1] ? { reservation: reservations[1] } : {}),
-      },
-      settlementReadModel.name,
-      timeoutMs,
+    // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
+    const { recorded, reservations } = await commands.reserveAll(
+      [
+        ['orders', placing],
+        ['settlement', hold],
+      ],
       keyField,
     );
-  } catch (error) {
-    // Its refusal names the order it would have made only for a client that can name it again.
-    throw keepReplayed(error, holdRefusal(error, bid, amount, named), keyField);
+    let held;
+    try {
+      held = await commands.execute(
+        'settlement',
+        {
+          ...hold,
+          reserved: true,
+          recorded: recorded.has(hold.idempotencyKey!),
+          ...(reservations[1] ? { reservation: reservations[1] } : {}),
+          watch: holdWatch,
+        },
+        settlementReadModel.name,
+        timeoutMs,
+        keyField,
+      );
+    } catch (error) {
+      // Its refusal names the order it would have made only for a client that can name it again.
+      throw keepReplayed(error, holdRefusal(error, bid, amount, named), keyField);
+    }
+    const placeId = fundedPlacementId(held.commandId);
+    // A hold answered from its recorded outcome: what orders decided of the bid is a replay too.
+    const replayOf = held.replayed ? keyField : undefined;
+    const placed = await commands.outcomeOf(
+      'orders',
+      placeId,
+      ordersReadModel.name,
+      Math.max(timeoutMs - (Date.now() - started), 1_000),
+      clientKey,
+      { orderId: bid.orderId },
+      replayOf,
+      keyField,
+      // Another hold's PlaceOrder (a retry answered with the first's outcome) may be recorded.
+      placeId === predictedPlaceId ? placeWatch : undefined,
+    );
+    return await placedOrRefused(orders, bid, placeId, placed, replayOf);
+  } finally {
+    holdWatch.stop();
+    placeWatch.stop();
   }
-  const placeId = fundedPlacementId(held.commandId);
-  // A hold answered from its recorded outcome: what orders decided of the bid is a replay too.
-  const replayOf = held.replayed ? keyField : undefined;
-  const placed = await commands.outcomeOf(
-    'orders',
-    placeId,
-    ordersReadModel.name,
-    Math.max(timeoutMs - (Date.now() - started), 1_000),
-    clientKey,
-    { orderId: bid.orderId },
-    replayOf,
-    keyField,
-  );
+}
+
+/** Returns once orders placed the bid; throws its refusal where orders refused it (FundedBidRefused). */
+async function placedOrRefused(
+  orders: OrdersQueries,
+  bid: BidData,
+  placeId: string,
+  placed: { eventTypes: string[]; time?: string },
+  replayOf: string | undefined,
+): Promise<void> {
   if (!placed.eventTypes.includes('orders.FundedBidRefused')) return;
   const refusal = await orders.fundedBidRefusal(placeId);
   if (!refusal)
