@@ -60,6 +60,8 @@ interface Fill {
 /** A lease one of the provider's nodes sold: what it earned of its value so far. */
 interface Lease {
   id: string;
+  /** The account that sold it: the page shows the ones this account sold, not those it bought. */
+  providerId: string;
   marketId: string;
   nodeId: string;
   gpus: number;
@@ -81,7 +83,7 @@ interface ProviderData {
   myFills: { edges: { node: Fill }[] };
 }
 interface Earnings {
-  me: { balance: string; earned: string };
+  me: { id: string; balance: string; earned: string };
   myLeases: { edges: { node: Lease }[] };
 }
 
@@ -99,8 +101,9 @@ const flatten = (answer: Answer): ProviderData => ({
   myNodes: answer.myNodes.edges.map(({ node }) => flattenNode(node)),
 });
 
-const LEASE = 'id marketId nodeId gpus hours price status endedReason progress earned value end';
-const EARNINGS = `{ me { balance earned } myLeases(first: 30) { edges { node { ${LEASE} } } } }`;
+const LEASE = 'id providerId marketId nodeId gpus hours price status endedReason progress earned value end';
+// myLeases holds an account's leases as buyer too (a key may be given both roles): filtered below.
+const EARNINGS = `{ me { id balance earned } myLeases(first: 30) { edges { node { ${LEASE} } } } }`;
 /** How often the earnings and leases are read again while the page is shown. */
 const EARNINGS_REFRESH_MS = 5_000;
 
@@ -290,23 +293,30 @@ export const providerPage: Page = (root) => {
             'Status',
             'Ends (UTC)',
           ],
-          data.myLeases.edges.map(({ node: l }) =>
-            h(
-              'tr',
-              { 'data-lease-id': l.id },
-              h('td', {}, l.id),
-              h('td', {}, l.marketId),
-              h('td', {}, l.nodeId),
-              h('td', {}, l.gpus),
-              h('td', {}, l.hours),
-              h('td', {}, formatUsd(l.price)),
-              h('td', {}, h('progress', { max: 1, value: l.progress }), ` ${(l.progress * 100).toFixed(0)}%`),
-              h('td', { class: 'lease-earned' }, formatUsd(l.earned)),
-              h('td', { class: 'lease-value' }, formatUsd(l.value)),
-              h('td', { class: 'lease-status' }, leaseStatus(l)),
-              h('td', {}, time(l.end)),
+          data.myLeases.edges
+            .filter(({ node: l }) => l.providerId === data.me.id)
+            .map(({ node: l }) =>
+              h(
+                'tr',
+                { 'data-lease-id': l.id },
+                h('td', {}, l.id),
+                h('td', {}, l.marketId),
+                h('td', {}, l.nodeId),
+                h('td', {}, l.gpus),
+                h('td', {}, l.hours),
+                h('td', {}, formatUsd(l.price)),
+                h(
+                  'td',
+                  {},
+                  h('progress', { max: 1, value: l.progress }),
+                  ` ${(l.progress * 100).toFixed(0)}%`,
+                ),
+                h('td', { class: 'lease-earned' }, formatUsd(l.earned)),
+                h('td', { class: 'lease-value' }, formatUsd(l.value)),
+                h('td', { class: 'lease-status' }, leaseStatus(l)),
+                h('td', {}, time(l.end)),
+              ),
             ),
-          ),
           'no leases sold yet',
         ),
       ),

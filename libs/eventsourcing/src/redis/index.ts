@@ -26,7 +26,7 @@ export {
 export type { ProjectionKeys } from './keys';
 export { projectionLag } from './lag';
 export type { PartitionLag } from './lag';
-export { RedisNotices } from './notices';
+export { readyOf, RedisNotices } from './notices';
 export type { NoticeWatch } from './notices';
 export { readOutcome } from './outcome-read';
 export type { ReadOutcome } from './outcome-read';

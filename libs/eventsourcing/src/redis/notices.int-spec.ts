@@ -195,4 +195,29 @@ describe('RedisNotices (real Redis)', () => {
     await reconnecting.close();
     await own.quit();
   }, 20_000);
+
+  it('refuses at once a watch that would subscribe, on a connection that refuses commands while Redis is down', async () => {
+    // As @gpux/platform's fail-fast.ts leaves the gateway's connection while Redis is down: its
+    // SUBSCRIBE would wait in the subscriber's own queue for reconnections (seconds).
+    const own = new Redis(REDIS_URL);
+    const failing = new RedisNotices(own);
+    try {
+      const kept = uniqueName('it-notices');
+      const watch = await failing.watch(kept);
+      own.options.enableOfflineQueue = false;
+      const refused = await failing.watch(uniqueName('it-notices')).then(
+        (w) => (w.stop(), 'watched'),
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(refused).toBe("Stream isn't writeable and enableOfflineQueue options is false");
+      // A channel subscribed already needs no SUBSCRIBE: still watched.
+      const again = await failing.watch(kept);
+      again.stop();
+      watch.stop();
+    } finally {
+      own.options.enableOfflineQueue = true;
+      await failing.close();
+      await own.quit();
+    }
+  });
 });

@@ -26,6 +26,16 @@ interface Subscription {
   idle?: NodeJS.Timeout;
 }
 
+/** What ioredis says of a command refused on a connection that is down with its offline queue off. */
+const REDIS_DOWN_MESSAGE = "Stream isn't writeable and enableOfflineQueue options is false";
+
+/** Resolves once `redis` is ready (at once if it is). */
+export function readyOf(redis: Redis): Promise<void> {
+  return redis.status === 'ready'
+    ? Promise.resolve()
+    : new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
 /** How long a channel stays subscribed after its last waiter is done (default of `keepIdleMs`). */
 export const DEFAULT_KEEP_IDLE_MS = 5_000;
 
@@ -113,14 +123,20 @@ export class RedisNotices {
   private resubscribe(subscriber: Redis): void {
     for (const [channel, entry] of this.channels) {
       if (!entry.confirmed || entry.live) continue;
-      subscriber.subscribe(channel).then(
-        () => {
-          if (this.channels.get(channel) !== entry || this.subscriber !== subscriber || entry.live) return;
-          entry.live = true;
-          for (const listener of [...entry.listeners]) listener(undefined);
-        },
-        () => undefined,
-      );
+      subscriber
+        .subscribe(channel)
+        // The waiters read on the connection this one copies, which may come back later (the
+        // subscriber has no ready check): woken before it is, a connection that refuses commands
+        // while down (fail-fast.ts) would fail their reads.
+        .then(() => readyOf(this.redis))
+        .then(
+          () => {
+            if (this.channels.get(channel) !== entry || this.subscriber !== subscriber || entry.live) return;
+            entry.live = true;
+            for (const listener of [...entry.listeners]) listener(undefined);
+          },
+          () => undefined,
+        );
     }
   }
 
@@ -197,6 +213,12 @@ export class RedisNotices {
    * (`until` does once it answers).
    */
   async watch(channel: string, concerns: (message: string) => boolean = () => true): Promise<NoticeWatch> {
+    // A connection that refuses commands while Redis is down (@gpux/platform's fail-fast.ts)
+    // refuses a watch that would have to subscribe its channel too: the SUBSCRIBE would wait in
+    // the subscriber's own queue for its reconnections, seconds, where the caller is to be told at
+    // once (the gateway answers it UNAVAILABLE).
+    if (!this.channels.has(channel) && this.redis.options.enableOfflineQueue === false)
+      throw new Error(REDIS_DOWN_MESSAGE);
     // Heard: a notice that concerns the watch came (or may have been lost) and was not read for.
     let heard = false;
     let wake: (() => void) | undefined;
@@ -226,8 +248,10 @@ export class RedisNotices {
               heard = false;
               const found = await probe();
               if (found !== undefined) return found;
-              if (heard) continue;
-              probed = true;
+              // Heard during the read: read again, but not past the deadline (a channel whose every
+              // notice concerns the watch would keep it reading): the last read is then below.
+              if (heard && deadline > Date.now()) continue;
+              probed = !heard;
             }
             const left = deadline - Date.now();
             if (left <= 0) return probed ? undefined : await probe();

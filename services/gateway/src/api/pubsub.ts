@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
+import { readyOf } from '@gpux/eventsourcing';
 import { RedisClient } from '@gpux/platform';
 import { type ChannelKind, missedEventsError, type MissedEvents } from './channel-kinds';
 import { apiError } from './errors';
@@ -179,6 +180,10 @@ export class RedisPubSub implements OnApplicationShutdown {
       this.subscribeFailed(error);
       return;
     }
+    // The reads are on the connection this one copies, which may come back later (this one has no
+    // ready check): before it is, a connection that refuses commands while down (@gpux/platform's
+    // fail-fast.ts) would fail them, and the views lost meanwhile would not be read again.
+    await readyOf(this.redis.redis);
     // Read after the SUBSCRIBE took, so that no notice falls between the read and the subscription.
     for (const channel of channels) {
       const entry = this.channels.get(channel);

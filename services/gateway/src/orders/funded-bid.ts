@@ -129,10 +129,19 @@ export async function placeFundedBid(
   // once it is announced, not first on the chance that it is recorded. The PlaceOrder's id derives
   // from this hold's, made just now: nothing can announce it before the hold is written.
   const predictedPlaceId = fundedPlacementId(hold.id);
-  const [holdWatch, placeWatch] = await Promise.all([
+  const watches = await Promise.allSettled([
     commands.watchOutcome('settlement', hold.idempotencyKey!),
     commands.watchOutcome('orders', predictedPlaceId),
   ]);
+  const [holdWatched, placeWatched] = watches;
+  if (holdWatched.status === 'rejected' || placeWatched.status === 'rejected') {
+    // One begun, the other refused (Redis down): the one begun is let go of, not left listening.
+    for (const w of watches) if (w.status === 'fulfilled') w.value.stop();
+    throw holdWatched.status === 'rejected'
+      ? holdWatched.reason
+      : (placeWatched as PromiseRejectedResult).reason;
+  }
+  const [holdWatch, placeWatch] = [holdWatched.value, placeWatched.value];
   try {
     // The key bound to the bid in both services at once (orders' as placing it would), or in neither.
     const { recorded, reservations } = await commands.reserveAll(

@@ -308,7 +308,10 @@ export class WorkersResolver {
       sessionId,
       nodeId,
       status: node.status,
-      ...(node.suspendedReason ? { suspendedReason: node.suspendedReason as SuspendedReason } : {}),
+      // One this gateway does not know (a newer capacity's) is left out, not a failed join.
+      ...(node.suspendedReason && node.suspendedReason in SuspendedReason
+        ? { suspendedReason: node.suspendedReason as SuspendedReason }
+        : {}),
       ...(node.marketId ? { marketId: node.marketId } : {}),
       ...(market ? { marketStatus: market.status } : {}),
       // Capacity's, as it recorded them: its watchdog declares the node lost, and it gives a spot

@@ -297,7 +297,7 @@ describe('leases projection', () => {
   });
 
   it('is versioned, so a model folded before it kept up to when each lease is charged is refolded', () => {
-    expect(projection.version).toBe('3');
+    expect(projection.version).toBe('4');
   });
 
   it('shows no bid for a lease hash folded before the bid was kept', () => {

@@ -25,9 +25,9 @@ const FOLDED = [
 export function leasesProjection(eventsTopic: string): Projection {
   return {
     name: 'settlement.leases',
-    // Unversioned at first. 2: each lease's bid (bidId). 3: up to when it is charged (chargedUntilMs,
-    // chargedUntilUnknown).
-    version: '3',
+    // Unversioned at first. 2: each lease's bid (bidId). 3: up to when it is charged
+    // (chargedUntilMs). 4: and whether a charge since recorded no time (chargedUntilUnknown).
+    version: '4',
     topics: [eventsTopic],
     keyPrefix: rm.prefix,
     apply(event: Envelope, _position?: LogPosition): RedisOp[] {
