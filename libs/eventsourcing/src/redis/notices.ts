@@ -121,6 +121,9 @@ export class RedisNotices {
    * confirmed (the connection dropped again) is tried again on the next 'ready'.
    */
   private resubscribe(subscriber: Redis): void {
+    // One wait for the connection this one copies, however many channels (a listener each would
+    // pass the emitter's limit).
+    let mainReady: Promise<void> | undefined;
     for (const [channel, entry] of this.channels) {
       if (!entry.confirmed || entry.live) continue;
       subscriber
@@ -128,7 +131,7 @@ export class RedisNotices {
         // The waiters read on the connection this one copies, which may come back later (the
         // subscriber has no ready check): woken before it is, a connection that refuses commands
         // while down (fail-fast.ts) would fail their reads.
-        .then(() => readyOf(this.redis))
+        .then(() => (mainReady ??= readyOf(this.redis)))
         .then(
           () => {
             if (this.channels.get(channel) !== entry || this.subscriber !== subscriber || entry.live) return;
