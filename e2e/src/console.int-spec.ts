@@ -9,7 +9,7 @@
 // with no read again.
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { capacityReadModel, pricingReadModel } from '@gpux/contracts';
 import { waitUntil } from '@gpux/testing';
 import {
@@ -561,4 +561,198 @@ describe('the web console', () => {
       await page.close();
     }
   });
+
+  it("pages through a provider's nodes, certifications, sales and leases sold, and a buyer's orders and leases, past the first page; the menu and the order form list every market", async () => {
+    // A provider of its own with 21 nodes (a page is 20), one of them certified 21 times (a page of
+    // history is 20), and 51 trades with a buyer of its own (a page of trades is 50, of leases and
+    // of orders 30), in a market of their own. Before, the pages read the first 20 nodes, 20
+    // certifications, 50 trades, 30 leases and 30 orders, and said nothing of the rest.
+    const PAGES = 'h100-pages';
+    await m.ok(
+      `mutation { openMarket(input: { marketId: "${PAGES}", gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+    );
+    keys['p3'] = await m.account('p3', ['provider']);
+    keys['b3'] = await m.account('b3', ['buyer'], '1000.00');
+    const ids = Array.from({ length: 21 }, (_, i) => `p3-n${String(i + 1).padStart(2, '0')}`);
+    for (const nodeId of ids)
+      await m.ok(
+        `mutation($i: RegisterNodeInput!) { registerNode(input: $i) { node { id } } }`,
+        { i: { marketId: PAGES, gpuModel: 'H100-80GB', gpus: 8, region: 'eu-west', nodeId } },
+        keys['p3'],
+      );
+    const certify = (nodeId: string, tflops: number) =>
+      m.ok(`mutation($n: ID!, $t: Float!) { markNodeCertified(nodeId: $n, tflopsPerGpu: $t) { status } }`, {
+        n: nodeId,
+        t: tflops,
+      });
+    // p3-n01's 21 certificates measured 41 to 61 TFLOP/s per GPU, in that order.
+    for (let i = 0; i < 21; i++) await certify(ids[0]!, 41 + i);
+    for (const nodeId of ids.slice(1, 7)) await certify(nodeId, 50);
+    for (const nodeId of ids.slice(0, 7))
+      await place('p3', { marketId: PAGES, side: 'ASK', gpus: 8, hours: 1, price: '2.40', nodeId });
+    for (let i = 0; i < 51; i++)
+      expect(
+        await place('b3', {
+          marketId: PAGES,
+          side: 'BID',
+          gpus: 1,
+          hours: 1,
+          price: '2.40',
+          timeInForce: 'IOC',
+        }),
+      ).toMatchObject({ status: 'FILLED' });
+    /** Every lease and order of an account, by id, as the API has them (51 each, a page of 100). */
+    const all = async (field: 'myLeases' | 'myOrders', who: string) =>
+      (
+        await m.ok<Record<string, { edges: { node: { id: string } }[] }>>(
+          `{ ${field}(first: 100) { edges { node { id } } } }`,
+          {},
+          keys[who]!,
+        )
+      )
+        [field]!.edges.map((e) => e.node.id)
+        .sort();
+    /** The attribute `name` of each element matching `selector`. */
+    const idsOf = (page: Page, selector: string, name: string) =>
+      page.$$eval(selector, (els, n) => els.map((el) => el.getAttribute(n) ?? ''), name);
+    /** Presses a pager's button inside the page in one step (its list is redrawn every few seconds). */
+    const press = (page: Page, selector: string) =>
+      page.evaluate(`document.querySelector(${JSON.stringify(selector)}).click()`);
+
+    const provider = await openPage(browser!, `${consoleUrl}#/provider`);
+    const redis = new Redis(m.redisUrl);
+    try {
+      const page = provider.page;
+      await page.type('input[name="apiKey"]', keys['p3']!);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#provider-status[data-loaded="true"]');
+      expect(await page.$eval('#provider-status', (el) => el.textContent)).toMatch(
+        /^Account p3: 21 node\(s\)/,
+      );
+      // The first page of the nodes, and a pager that says there are more.
+      await waitForText(page, '#provider-nodes-pager .pager-caption', '1–20 of 21 nodes');
+      expect(await idsOf(page, 'section.node', 'data-node-id')).toEqual(ids.slice(0, 20));
+      // p3-n01's latest 20 certificates (61 down to 42), then the one before them (41).
+      const n01 = `[data-node-id="${ids[0]}"]`;
+      await waitForText(page, `[data-history-pager="${ids[0]}"] .pager-caption`, '1–20 of 21 certifications');
+      expect((await rowsOf(page, `${n01} tbody tr`)).map((r) => r[3])).toEqual(
+        Array.from({ length: 20 }, (_, i) => (61 - i).toFixed(2)),
+      );
+      await press(page, `[data-history-pager="${ids[0]}"] .pager-next`);
+      await waitForText(
+        page,
+        `[data-history-pager="${ids[0]}"] .pager-caption`,
+        '21–21 of 21 certifications',
+      );
+      expect((await rowsOf(page, `${n01} tbody tr`)).map((r) => r[3])).toEqual(['41.00']);
+      await press(page, `[data-history-pager="${ids[0]}"] .pager-previous`);
+      await waitForText(page, `[data-history-pager="${ids[0]}"] .pager-caption`, '1–20 of 21 certifications');
+
+      // The sales: 50 of the 51 trades, then the one before them.
+      await waitForText(
+        page,
+        '#provider-sales-pager .pager-caption',
+        '1–50 of 51 trades, the sales among them shown',
+      );
+      const sales = await idsOf(page, 'tr[data-trade-id]', 'data-trade-id');
+      expect(sales).toHaveLength(50);
+      await press(page, '#provider-sales-pager .pager-next');
+      await waitForText(
+        page,
+        '#provider-sales-pager .pager-caption',
+        '51–51 of 51 trades, the sales among them shown',
+      );
+      const older = await idsOf(page, 'tr[data-trade-id]', 'data-trade-id');
+      expect(older).toHaveLength(1);
+      expect(new Set([...sales, ...older]).size).toBe(51);
+
+      // The leases sold: 30, then the other 21; every one of them once.
+      const leases = await all('myLeases', 'p3');
+      expect(leases).toHaveLength(51);
+      await waitForText(
+        page,
+        '#provider-leases-pager .pager-caption',
+        '1–30 of 51 leases, the ones sold shown',
+      );
+      const first = await idsOf(page, '#provider-leases tr[data-lease-id]', 'data-lease-id');
+      expect(first).toHaveLength(30);
+      await press(page, '#provider-leases-pager .pager-next');
+      await waitForText(
+        page,
+        '#provider-leases-pager .pager-caption',
+        '31–51 of 51 leases, the ones sold shown',
+      );
+      const second = await idsOf(page, '#provider-leases tr[data-lease-id]', 'data-lease-id');
+      expect([...first, ...second].sort()).toEqual(leases);
+      await page.screenshot({ path: join(outputDir(), 'console-provider-pages.png'), fullPage: true });
+
+      // The next page of the nodes: p3-n21, live (its subscription's), and only its: the first
+      // page's subscriptions are stopped (a socket may hold 20).
+      await press(page, '#provider-nodes-pager .pager-next');
+      await waitForText(page, '#provider-nodes-pager .pager-caption', '21–21 of 21 nodes');
+      expect(await idsOf(page, 'section.node', 'data-node-id')).toEqual([ids[20]]);
+      await waitUntil(
+        "the first page's subscriptions stopped",
+        async () =>
+          ((await redis.pubsub('NUMSUB', capacityReadModel.nodeChannel(ids[0]!))) as number[])[1] === 0,
+        BROWSER_WAIT_MS,
+      );
+      await certify(ids[20]!, 50);
+      await waitForText(page, `[data-node-status="${ids[20]}"]`, 'CERTIFIED');
+      expect(await page.$eval('#provider-status', (el) => el.textContent)).not.toMatch(/subscription/);
+      expect(provider.logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+    } finally {
+      await provider.page.close();
+      redis.disconnect();
+    }
+
+    // The buyer's orders and leases: 30 of each, then the other 21.
+    const buyer = await openPage(browser!, `${consoleUrl}#/buyer`);
+    try {
+      const page = buyer.page;
+      await page.type('input[name="apiKey"]', keys['b3']!);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#buyer-status[data-loaded="true"]');
+      for (const [list, field] of [
+        ['orders', 'myOrders'],
+        ['leases', 'myLeases'],
+      ] as const) {
+        const attribute = list === 'orders' ? 'data-order-id' : 'data-lease-id';
+        const rows = `#buyer-${list} tr[${attribute}]`;
+        await waitForText(page, `#buyer-${list}-pager .pager-caption`, `1–30 of 51 ${list}`);
+        const first = await idsOf(page, rows, attribute);
+        expect(first).toHaveLength(30);
+        await press(page, `#buyer-${list}-pager .pager-next`);
+        await waitForText(page, `#buyer-${list}-pager .pager-caption`, `31–51 of 51 ${list}`);
+        const second = await idsOf(page, rows, attribute);
+        expect([...first, ...second].sort()).toEqual(await all(field, 'b3'));
+      }
+      expect(buyer.logs.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
+    } finally {
+      await buyer.page.close();
+    }
+
+    // More markets than a page of them (100): the menu and the order form list every one.
+    const { markets } = await m.ok<{ markets: { totalCount: number } }>(`{ markets { totalCount } }`);
+    for (let i = markets.totalCount; i <= 100; i++)
+      await m.ok(
+        `mutation($id: ID!) { openMarket(input: { marketId: $id, gpuClass: "H100-80GB", minTflopsPerGpu: 40, tickSize: "0.01", feeRateBps: 250 }) { id } }`,
+        { id: `h100-more-${i}` },
+      );
+    const menu = await openPage(browser!, `${consoleUrl}#/buyer`);
+    try {
+      const page = menu.page;
+      await waitForCount(page, '#markets a', 101);
+      expect(await page.$$('#markets a')).toHaveLength(101);
+      expect(await page.$('#markets-shown')).toBeNull();
+      await page.type('input[name="apiKey"]', keys['b3']!);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#buyer-status[data-loaded="true"]');
+      // A "choose a market" option, and one for each market.
+      await waitForCount(page, '#order-market option', 102);
+      expect(await page.$eval('#order-markets-shown', (el) => el.textContent)).toBe('');
+    } finally {
+      await menu.page.close();
+    }
+  }, 240_000);
 });

@@ -5,9 +5,11 @@ import { session } from './api/session';
 import { apiKeyProblem } from './lib/api-key';
 import { KEY_REFUSED_MESSAGE } from './lib/errors';
 import { byId, fill, h } from './lib/dom';
+import { shownOf } from './lib/paging';
 import { parseRoute } from './lib/route';
 import { buyerPage } from './pages/buyer';
 import { marketPage } from './pages/market';
+import { readMarkets } from './pages/markets';
 import type { Page } from './pages/page';
 import { providerPage } from './pages/provider';
 
@@ -75,10 +77,10 @@ function showMarketsError(error: string): void {
 
 async function loadMarkets(): Promise<void> {
   try {
-    const data = await gql<{
-      markets: { edges: { node: { id: string; gpuClass: string; status: string } }[] };
-    }>('{ markets(first: 100) { edges { node { id gpuClass status } } } }');
-    const markets = data.markets.edges.map((e) => e.node);
+    // Every market (up to the bound), page after page: the menu says so where it lists fewer.
+    const read = await readMarkets<{ id: string; gpuClass: string; status: string }>('id gpuClass status');
+    const markets = read.items;
+    const cut = shownOf(markets.length, read.totalCount, 'markets');
     firstMarket = markets.find((m) => m.status === 'OPEN')?.id ?? markets[0]?.id;
     marketsError = undefined;
     fill(
@@ -86,6 +88,7 @@ async function loadMarkets(): Promise<void> {
       ...markets.map((m) =>
         h('a', { href: `#/market/${encodeURIComponent(m.id)}`, title: m.gpuClass }, m.id),
       ),
+      cut === null ? null : h('span', { class: 'muted', id: 'markets-shown' }, cut),
     );
   } catch (error) {
     marketsError = message(error);

@@ -1,4 +1,4 @@
-import { foldTrades, Held, mergeRead, unwatched, type MarketUpdate } from './resync';
+import { foldTrades, Held, mergeRead, unlisted, unwatched, type MarketUpdate } from './resync';
 
 interface Ticker {
   last: string;
@@ -150,5 +150,13 @@ describe('unwatched', () => {
   it('answers the ids not watched yet, once each, in order', () => {
     expect(unwatched(['n1', 'n2', 'n3', 'n2'], new Set(['n2']))).toEqual(['n1', 'n3']);
     expect(unwatched(['n1'], new Map([['n1', () => undefined]]))).toEqual([]);
+  });
+});
+
+describe('unlisted', () => {
+  it('answers the ids watched that the page shown no longer lists, in order', () => {
+    expect(unlisted(new Set(['n1', 'n2', 'n3']), ['n3', 'n4'])).toEqual(['n1', 'n2']);
+    expect(unlisted(new Set(['n1']), ['n1'])).toEqual([]);
+    expect(unlisted(new Set(['n1', 'n2']), [])).toEqual(['n1', 'n2']);
   });
 });

@@ -120,3 +120,12 @@ export function mergeRead<Ticker, Book, Trade extends TradeLike>(
 export function unwatched(ids: readonly string[], watched: { has(id: string): boolean }): string[] {
   return [...new Set(ids)].filter((id) => !watched.has(id));
 }
+
+/**
+ * The ids of `watched` that `ids` does not list, in their order: a page that shows a page of a list
+ * (the provider's nodes) lets these go when it shows another page.
+ */
+export function unlisted(watched: Iterable<string>, ids: readonly string[]): string[] {
+  const listed = new Set(ids);
+  return [...watched].filter((id) => !listed.has(id));
+}

@@ -4,14 +4,19 @@
 // Orders change by myOrderUpdated, whose first messages are the live orders as they stand: a
 // message of an order at or below the version the page shows is dropped, a newer one reads the
 // page again. Lease charges are read again every few seconds while shown, and everything when the
-// socket comes back after a drop.
+// socket comes back after a drop. The orders and the leases are shown a page at a time, with a
+// pager where there is more than one page (lib/paging.ts); the order form offers every market, up
+// to a bound (MARKETS_BOUND), read page after page.
 import { ApiError, followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
 import { leaseStatus } from '../lib/leases';
+import { afterOf, type Connection, firstPage, PAGING_FIELDS, type Paging, shownOf } from '../lib/paging';
 import { keptSelection } from '../lib/selection';
 import { formatUsd } from '../lib/usd';
+import { marketsPage, readMarkets } from './markets';
 import type { Page } from './page';
+import { pager } from './pager';
 
 interface Order {
   id: string;
@@ -51,9 +56,15 @@ interface Lease {
 }
 interface BuyerData {
   me: { id: string; balance: string; held: string; escrow: string };
-  markets: { edges: { node: { id: string } }[] };
-  myOrders: { edges: { node: Order }[] };
-  myLeases: { edges: { node: Lease }[] };
+  /** The markets' first page: the rest, if any, are read after it. */
+  markets: Connection<{ id: string }>;
+  myOrders: Connection<Order>;
+  myLeases: Connection<Lease>;
+}
+/** Where the orders and the leases stand, as the read was made. */
+interface BuyerPaging {
+  orders: Paging;
+  leases: Paging;
 }
 
 const ORDER =
@@ -62,6 +73,9 @@ const LEASE =
   'id marketId nodeId orderId gpus hours price status endedReason progress charged chargedUntil value fee refunded end';
 const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
 const LEASE_REFRESH_MS = 5_000;
+/** Orders a page, and leases a page. */
+const ORDERS_PAGE = 30;
+const LEASES_PAGE = 30;
 
 export const buyerPage: Page = (root) => {
   const status = h('p', { class: 'status', id: 'buyer-status' }, 'loading…');
@@ -70,10 +84,12 @@ export const buyerPage: Page = (root) => {
   const orders = h('div', { id: 'buyer-orders' });
   const error = h('pre', { class: 'result', id: 'order-result', role: 'status' });
   const marketSelect = h('select', { name: 'marketId', id: 'order-market' });
+  /** How many of the markets the form offers, where it offers fewer than there are. */
+  const marketsShown = h('span', { class: 'muted', id: 'order-markets-shown' });
   const form = h(
     'form',
     { id: 'order-form', class: 'order-form' },
-    h('label', {}, 'Market ', marketSelect),
+    h('label', {}, 'Market ', marketSelect, marketsShown),
     h(
       'label',
       {},
@@ -135,15 +151,28 @@ export const buyerPage: Page = (root) => {
     error.dataset['code'] = e instanceof ApiError ? (e.errors[0]?.extensions?.code ?? '') : '';
   };
 
+  /** The pages of the orders and of the leases shown. */
+  let paging: BuyerPaging = { orders: firstPage(ORDERS_PAGE), leases: firstPage(LEASES_PAGE) };
+
   const load = serial(async () => {
+    const asked = paging;
     try {
       const data = await gql<BuyerData>(
-        `{ me { id balance held escrow } markets(first: 100) { edges { node { id } } }
-           myOrders(first: 30) { edges { node { ${ORDER} } } }
-           myLeases(first: 30) { edges { node { ${LEASE} } } } }`,
+        `query($orders: String, $leases: String, $after: String) { me { id balance held escrow }
+           ${marketsPage('id')}
+           myOrders(first: ${ORDERS_PAGE}, after: $orders) { edges { node { ${ORDER} } } ${PAGING_FIELDS} }
+           myLeases(first: ${LEASES_PAGE}, after: $leases) { edges { node { ${LEASE} } } ${PAGING_FIELDS} } }`,
+        { orders: afterOf(asked.orders), leases: afterOf(asked.leases) },
       );
+      // The markets after the first page, where there are more (read after it, up to the bound).
+      const markets = await readMarkets('id', data.markets);
       if (closed) return;
-      render(data);
+      // Another page was asked for meanwhile: the read that follows (serial) shows it.
+      if (asked !== paging) return;
+      render(data, asked);
+      showMarkets(markets.items.map((m) => m.id));
+      const cut = shownOf(markets.items.length, markets.totalCount, 'markets');
+      fill(marketsShown, cut === null ? '' : ` (${cut})`);
       watchOrders();
       accountId = data.me.id;
       showStatus();
@@ -195,17 +224,23 @@ export const buyerPage: Page = (root) => {
     marketSelect.value = chosen;
   };
 
-  const render = (data: BuyerData) => {
+  /** Shows another page of the orders or of the leases: read again. */
+  const go = (to: Partial<BuyerPaging>) => {
+    paging = { ...paging, ...to };
+    void load();
+  };
+
+  const render = (data: BuyerData, at: BuyerPaging) => {
     fill(
       account,
       stat('Balance', formatUsd(data.me.balance, 2, '$'), 'buyer-balance'),
       stat('Held for open bids', formatUsd(data.me.held, 2, '$'), 'buyer-held'),
       stat('In escrow for leases', formatUsd(data.me.escrow, 2, '$'), 'buyer-escrow'),
     );
-    showMarkets(data.markets.edges.map((e) => e.node.id));
     shownVersions = new Map(data.myOrders.edges.map(({ node: o }) => [o.id, o.version]));
     fill(
       orders,
+      pager({ id: 'buyer-orders-pager' }, at.orders, data.myOrders, 'orders', (orders) => go({ orders })),
       table(
         ['Created (UTC)', 'Market', 'Side', 'Price', 'GPUs', 'Filled', 'Hours', 'Status', ''],
         data.myOrders.edges.map(({ node: o }) =>
@@ -234,6 +269,7 @@ export const buyerPage: Page = (root) => {
     );
     fill(
       leases,
+      pager({ id: 'buyer-leases-pager' }, at.leases, data.myLeases, 'leases', (leases) => go({ leases })),
       table(
         [
           'Lease',

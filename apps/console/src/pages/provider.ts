@@ -9,7 +9,10 @@
 // a drop (for the changes it missed). The leases its nodes sold, with what each earned (a lease
 // credited early earns less than its trade's value), and the account's earnings are read again
 // every few seconds while shown, as they grow with every charge; apart from the nodes, which are
-// not read again for it.
+// not read again for it. The nodes, the sales, the leases sold and each node's certification
+// history are shown a page at a time (lib/paging.ts), with a pager where there is more than one
+// page: only the nodes of the page shown are subscribed, which keeps a socket's subscriptions
+// within what the gateway allows (GATEWAY_WS_MAX_SUBSCRIPTIONS, 20 by default: a page of nodes).
 import { followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import {
@@ -22,10 +25,12 @@ import {
 } from '../lib/certifications';
 import { fill, h, serial, table, time } from '../lib/dom';
 import { leaseStatus } from '../lib/leases';
-import { unwatched } from '../lib/resync';
+import { afterOf, type Connection, firstPage, PAGING_FIELDS, type Paging } from '../lib/paging';
+import { unlisted, unwatched } from '../lib/resync';
 import { formatUsd } from '../lib/usd';
 import { CERTIFICATION_SERIES, certificationsChart } from './charts';
 import type { Page } from './page';
+import { pager } from './pager';
 
 interface Node {
   id: string;
@@ -44,7 +49,8 @@ interface Node {
   certifiedBy: string | null;
   lastHeartbeatAt: string | null;
   suspendedReason: string | null;
-  certifications: CertificationEntry[];
+  /** The first page of its certification history, newest first. */
+  certifications: Connection<CertificationEntry>;
 }
 interface Fill {
   tradeId: string;
@@ -77,44 +83,61 @@ interface Lease {
   value: string;
   end: string;
 }
+/** A page of the nodes and one of the trades, as the page reads them. */
 interface ProviderData {
   me: { id: string };
-  myNodes: Node[];
-  myFills: { edges: { node: Fill }[] };
+  myNodes: Connection<Node>;
+  myFills: Connection<Fill>;
+}
+/** Where the nodes and the trades stand, as the read was made. */
+interface ProviderPaging {
+  nodes: Paging;
+  fills: Paging;
 }
 interface Earnings {
   me: { id: string; balance: string; earned: string };
-  myLeases: { edges: { node: Lease }[] };
+  myLeases: Connection<Lease>;
 }
 
-/** A node as the API answers it: its certifications a connection. */
-type FlatNode = Omit<Node, 'certifications'> & { certifications: { edges: { node: CertificationEntry }[] } };
-const flattenNode = (node: FlatNode): Node => ({
-  ...node,
-  certifications: node.certifications.edges.map((e) => e.node),
-});
-
-/** The API's answer: connections, flattened into ProviderData. */
-type Answer = Omit<ProviderData, 'myNodes'> & { myNodes: { edges: { node: FlatNode }[] } };
-const flatten = (answer: Answer): ProviderData => ({
-  ...answer,
-  myNodes: answer.myNodes.edges.map(({ node }) => flattenNode(node)),
-});
+/** Nodes a page: as many as a socket may subscribe to by default (GATEWAY_WS_MAX_SUBSCRIPTIONS). */
+const NODES_PAGE = 20;
+/** Trades a page (the sales among them shown). */
+const FILLS_PAGE = 50;
+/** Leases a page (the ones sold shown). */
+const LEASES_PAGE = 30;
+/** Certifications a page, each node's. */
+const HISTORY_PAGE = 20;
 
 const LEASE = 'id providerId marketId nodeId gpus hours price status endedReason progress earned value end';
 // myLeases holds an account's leases as buyer too (a key may be given both roles): filtered below.
-const EARNINGS = `{ me { id balance earned } myLeases(first: 30) { edges { node { ${LEASE} } } } }`;
+const EARNINGS = `query($leases: String) { me { id balance earned }
+  myLeases(first: ${LEASES_PAGE}, after: $leases) { edges { node { ${LEASE} } } ${PAGING_FIELDS} } }`;
 /** How often the earnings and leases are read again while the page is shown. */
 const EARNINGS_REFRESH_MS = 5_000;
 
+const HISTORY = `certificationRecords(first: ${HISTORY_PAGE}, after: $after) { edges { node { ${CERTIFICATION_FIELDS} } } ${PAGING_FIELDS} }`;
 const NODE = `id gpuModel gpus region marketId status online tier tflopsPerGpu challengeSize efficiency certifiedUntil
-  certifiedBy lastHeartbeatAt suspendedReason certifications: certificationRecords(first: 20) { edges { node { ${CERTIFICATION_FIELDS} } } }`;
+  certifiedBy lastHeartbeatAt suspendedReason
+  certifications: certificationRecords(first: ${HISTORY_PAGE}) { edges { node { ${CERTIFICATION_FIELDS} } } ${PAGING_FIELDS} }`;
+const FILL = 'tradeId side marketId nodeId price gpus hours value time';
 
 export const providerPage: Page = (root) => {
   /** The nodeStatusChanged subscriptions by node; one that ended is subscribed again by the next load. */
   const subscriptions = new Map<string, () => void>();
-  /** Every node a read has shown: one not among them is subscribed when a read finds it. */
+  /**
+   * Every node of the page shown that a read has found: one not among them is subscribed when a read
+   * finds it, and one the page no longer lists (another page is shown) is let go of.
+   */
   const seen = new Set<string>();
+  /** Each node of the page as the last read found it. */
+  const read = new Map<string, Node>();
+  /** The page of each node's certification history shown past its first (which comes with the node). */
+  const histories = new Map<string, { paging: Paging; read: Connection<CertificationEntry> }>();
+  /** The page of each node's history last asked for: a read of another answering late is dropped. */
+  const historiesAsked = new Map<string, Paging>();
+  /** The pages of the nodes, the trades and the leases shown. */
+  let paging: ProviderPaging = { nodes: firstPage(NODES_PAGE), fills: firstPage(FILLS_PAGE) };
+  let leasesPaging = firstPage(LEASES_PAGE);
   /**
    * The last node each running subscription sent: newer than any read's (the subscription sends the
    * node as it stands once live, then every change), so shown over the read's.
@@ -147,12 +170,12 @@ export const providerPage: Page = (root) => {
     if (subscriptions.has(nodeId)) return;
     /** Whether the subscription's first message (the node as it stands once live) came. */
     let first = true;
-    const stop = subscribe<{ nodeStatusChanged: FlatNode }>(
+    const stop = subscribe<{ nodeStatusChanged: Node }>(
       `subscription($id: ID!) { nodeStatusChanged(nodeId: $id) { ${NODE} } }`,
       { id: nodeId },
       ({ nodeStatusChanged }) => {
         if (closed || subscriptions.get(nodeId) !== stop) return;
-        sent.set(nodeId, flattenNode(nodeStatusChanged));
+        sent.set(nodeId, nodeStatusChanged);
         showNode(nodeId);
         // The node is shown as sent; what it changed beyond the node (its sales, what the account
         // earned) is read again. The first message is no change: the node as it stands.
@@ -176,32 +199,47 @@ export const providerPage: Page = (root) => {
     else subscriptions.set(nodeId, stop);
   };
 
+  /** Lets go of a node the page no longer lists: its subscription is stopped, what it sent forgotten. */
+  const forget = (nodeId: string) => {
+    seen.delete(nodeId);
+    read.delete(nodeId);
+    subscriptions.get(nodeId)?.();
+    subscriptions.delete(nodeId);
+    sent.delete(nodeId);
+    histories.delete(nodeId);
+    historiesAsked.delete(nodeId);
+  };
+
   const load = serial(async () => {
     if (closed) return;
     // Subscribe first, then read: the nodes known whose subscription ended are subscribed again
     // before the read (one refused at once is not read again for it: that would read without end).
     seen.forEach(watch);
+    const asked = paging;
     try {
-      const answer = await gql<Answer>(
-        `{ me { id } myNodes(first: 20) { edges { node { ${NODE} } } }
-           myFills(first: 50) { edges { node { tradeId side marketId nodeId price gpus hours value time } } } }`,
+      const data = await gql<ProviderData>(
+        `query($nodes: String, $fills: String) { me { id }
+           myNodes(first: ${NODES_PAGE}, after: $nodes) { edges { node { ${NODE} } } ${PAGING_FIELDS} }
+           myFills(first: ${FILLS_PAGE}, after: $fills) { edges { node { ${FILL} } } ${PAGING_FIELDS} } }`,
+        { nodes: afterOf(asked.nodes), fills: afterOf(asked.fills) },
       );
       if (closed) return;
-      const data = flatten(answer);
+      // Another page was asked for meanwhile: the read that follows (serial) shows it.
+      if (asked !== paging) return;
+      const ids = data.myNodes.edges.map(({ node }) => node.id);
+      // The nodes of the page shown before, stopped before this page's start: a socket holds a page's.
+      for (const id of unlisted(seen, ids)) forget(id);
       // A node this read found for the first time was not watched while it ran: watched now, its
       // subscription's first message is the node as it stands once live, which replaces the read's
       // (a change between the two is in it). Nothing is read again for it.
-      for (const id of unwatched(
-        data.myNodes.map((node) => node.id),
-        seen,
-      )) {
+      for (const id of unwatched(ids, seen)) {
         seen.add(id);
         watch(id);
       }
-      render(data);
+      render(data, asked);
       await loadEarnings();
       if (closed) return;
-      summary = `Account ${data.me.id}: ${data.myNodes.length} node(s)`;
+      summary = `Account ${data.me.id}: ${data.myNodes.totalCount} node(s)`;
       showStatus();
       status.dataset['loaded'] = 'true';
     } catch (error) {
@@ -212,9 +250,9 @@ export const providerPage: Page = (root) => {
   /** The node as last sent by its subscription, else as last read. */
   const current = (node: Node): Node => sent.get(node.id) ?? node;
 
-  /** Draws one node's card again, as its subscription last sent it. */
+  /** Draws one node's card again, as its subscription last sent it (else as last read). */
   const showNode = (nodeId: string) => {
-    const node = sent.get(nodeId);
+    const node = sent.get(nodeId) ?? read.get(nodeId);
     const card = body.querySelector(`section.node[data-node-id="${CSS.escape(nodeId)}"]`);
     // Not drawn yet (the read that found it has not drawn): drawn with the read, as sent.
     if (!node || !card) return;
@@ -223,23 +261,63 @@ export const providerPage: Page = (root) => {
     card.replaceWith(nodeCard(node));
   };
 
-  const render = (data: ProviderData) => {
+  /** Shows that page of a node's certification history: the first comes with the node, another is read. */
+  const showHistory = async (nodeId: string, to: Paging) => {
+    historiesAsked.set(nodeId, to);
+    if (to.cursors.length === 0) {
+      histories.delete(nodeId);
+      showNode(nodeId);
+      return;
+    }
+    try {
+      const { gpuNode } = await gql<{
+        gpuNode: { certificationRecords: Connection<CertificationEntry> } | null;
+      }>(`query($id: ID!, $after: String) { gpuNode(id: $id) { ${HISTORY} } }`, {
+        id: nodeId,
+        after: afterOf(to),
+      });
+      // Gone from the page meanwhile (another page of nodes is shown): nothing to draw.
+      if (closed || !gpuNode || !seen.has(nodeId) || historiesAsked.get(nodeId) !== to) return;
+      histories.set(nodeId, { paging: to, read: gpuNode.certificationRecords });
+      showNode(nodeId);
+    } catch (error) {
+      if (!closed) fill(status, error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  const render = (data: ProviderData, at: ProviderPaging) => {
     removeCharts();
+    read.clear();
+    for (const { node } of data.myNodes.edges) read.set(node.id, node);
     const sales = data.myFills.edges.map((e) => e.node).filter((f) => f.side === 'ASK');
+    /** Shows another page of the nodes or of the trades: read again, the page's subscriptions moved. */
+    const go = (to: Partial<ProviderPaging>) => {
+      paging = { ...paging, ...to };
+      void load();
+    };
     fill(
       body,
       earnings,
-      ...data.myNodes.map((node) => nodeCard(current(node))),
+      pager({ id: 'provider-nodes-pager' }, at.nodes, data.myNodes, 'nodes', (nodes) => go({ nodes })),
+      ...data.myNodes.edges.map(({ node }) => nodeCard(current(node))),
       h(
         'section',
         {},
         h('h2', {}, 'Sales'),
+        pager(
+          { id: 'provider-sales-pager' },
+          at.fills,
+          data.myFills,
+          'trades',
+          (fills) => go({ fills }),
+          ', the sales among them shown',
+        ),
         table(
           ['Time (UTC)', 'Market', 'Node', 'Price', 'GPUs', 'Hours', 'Trade value'],
           sales.map((f) =>
             h(
               'tr',
-              {},
+              { 'data-trade-id': f.tradeId },
               h('td', {}, time(f.time)),
               h('td', {}, f.marketId),
               h('td', {}, f.nodeId),
@@ -256,7 +334,7 @@ export const providerPage: Page = (root) => {
   };
 
   /** Draws the earnings and the leases sold, with what each earned of its value. */
-  const showEarnings = (data: Earnings) =>
+  const showEarnings = (data: Earnings, at: Paging) =>
     fill(
       earnings,
       h(
@@ -279,6 +357,17 @@ export const providerPage: Page = (root) => {
         'section',
         { id: 'provider-leases' },
         h('h2', {}, 'Leases sold'),
+        pager(
+          { id: 'provider-leases-pager' },
+          at,
+          data.myLeases,
+          'leases',
+          (to) => {
+            leasesPaging = to;
+            void loadEarnings();
+          },
+          ', the ones sold shown',
+        ),
         table(
           [
             'Lease',
@@ -324,9 +413,11 @@ export const providerPage: Page = (root) => {
 
   const loadEarnings = serial(async () => {
     if (closed) return;
+    const asked = leasesPaging;
     try {
-      const data = await gql<Earnings>(EARNINGS);
-      if (!closed) showEarnings(data);
+      const data = await gql<Earnings>(EARNINGS, { leases: afterOf(asked) });
+      // Another page was asked for meanwhile: the read that follows (serial) shows it.
+      if (!closed && asked === leasesPaging) showEarnings(data, asked);
     } catch (error) {
       if (!closed) fill(status, error instanceof Error ? error.message : String(error));
     }
@@ -334,7 +425,10 @@ export const providerPage: Page = (root) => {
 
   const nodeCard = (node: Node) => {
     const chartEl = h('div', { class: 'chart small', 'data-node-chart': node.id });
-    const data = certificationChart(node.certifications, node);
+    // The page of its history shown: the first, as the node came, unless another was asked for.
+    const history = histories.get(node.id) ?? { paging: firstPage(HISTORY_PAGE), read: node.certifications };
+    const certifications = history.read.edges.map((e) => e.node);
+    const data = certificationChart(certifications, node);
     const card = h(
       'section',
       { class: 'node', 'data-node-id': node.id },
@@ -384,7 +478,7 @@ export const providerPage: Page = (root) => {
       chartEl,
       table(
         ['Time (UTC)', 'Outcome', 'How', 'TFLOP/s per GPU'],
-        node.certifications.map((c) => {
+        certifications.map((c) => {
           // At the precision it measured: an f16 certificate's f16 figure, not the f32 it kept.
           const measured = measuredOf(c, node.gpus);
           return h(
@@ -397,6 +491,13 @@ export const providerPage: Page = (root) => {
           );
         }),
         'no certifications yet',
+      ),
+      pager(
+        { 'data-history-pager': node.id },
+        history.paging,
+        history.read,
+        'certifications',
+        (to) => void showHistory(node.id, to),
       ),
     );
     // The chart sizes itself to its container: draw it once the card is in the page (unless it was
