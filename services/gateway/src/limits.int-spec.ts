@@ -146,7 +146,19 @@ describe('gateway limits on HTTP and WebSocket', () => {
         400,
         /^the request body is not a JSON object \(.+\): send a JSON object/,
       ],
-      ['not an object', post('null'), 400, /^the request body is not a JSON object/],
+      [
+        'not an object',
+        post('null'),
+        400,
+        /^the request body is not a JSON object but null: send a JSON object/,
+      ],
+      [
+        // The parser's words called it invalid JSON: `Unexpected token '"', ""hi"" is not valid JSON`.
+        'JSON, but a string',
+        post('"{ __typename }"'),
+        400,
+        /^the request body is not a JSON object but a string: send a JSON object such as/,
+      ],
       [
         'a batch of operations',
         post('[{"query": "{ __typename }"}, {"query": "{ __typename }"}]'),
@@ -204,6 +216,42 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
     // The gateway is unharmed: the next request is answered.
     expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('names the part of the request at fault (extensions.field) when its shape is refused, POST or GET', async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return (await response.json()) as Result;
+    };
+    const get = async (search: string) => {
+      const response = await fetch(`${gateway.url}/graphql?${search}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      return (await response.json()) as Result;
+    };
+    const cases: [string, Promise<Result>, string][] = [
+      // A client that JSON-encodes its variables twice.
+      ['variables as a string', post('{"query": "{ __typename }", "variables": "{}"}'), 'variables'],
+      ['variables as a list', post('{"query": "{ __typename }", "variables": [1]}'), 'variables'],
+      ['extensions as a string', post('{"query": "{ __typename }", "extensions": "{}"}'), 'extensions'],
+      ['operationName as a number', post('{"query": "{ __typename }", "operationName": 1}'), 'operationName'],
+      ['query as a number', post('{"query": 5}'), 'query'],
+      ['no query', post('{"variables": {}}'), 'query'],
+      ['GET variables not JSON', get('query=%7B__typename%7D&variables=%7Bn%3A1%7D'), 'variables'],
+      ['GET variables a list', get('query=%7B__typename%7D&variables=%5B1%5D'), 'variables'],
+      ['GET query twice', get('query=%7B__typename%7D&query=%7B__typename%7D'), 'query'],
+    ];
+    for (const [what, answer, field] of cases) {
+      const body = await answer;
+      expect({ what, extensions: body.errors?.[0]?.extensions }).toEqual({
+        what,
+        extensions: { code: 'BAD_REQUEST', field },
+      });
+    }
   });
 
   it('answers a request Node cannot parse as a GraphQL error too (431, 400), where Node sent a bare status line', async () => {
@@ -354,7 +402,7 @@ describe('gateway limits on HTTP and WebSocket', () => {
       [
         { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } },
         200,
-        { code: 'PERSISTED_QUERY_NOT_FOUND' },
+        { code: 'PERSISTED_QUERY_NOT_FOUND', field: 'extensions.persistedQuery.sha256Hash' },
       ],
     ];
     for (const [body, status, extensions] of cases) {

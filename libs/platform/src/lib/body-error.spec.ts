@@ -25,6 +25,21 @@ describe("bodyErrorOf: the body parser's errors, and nothing else", () => {
     });
   });
 
+  it('says what a body the strict parser refused is, where it is JSON but not an object: its message calls it invalid JSON', () => {
+    const notAnObject = Object.assign(new SyntaxError('Unexpected token \'n\', "null" is not valid JSON'), {
+      status: 400,
+      type: 'entity.parse.failed',
+      body: 'null',
+    });
+    expect(bodyErrorOf(notAnObject)).toMatchObject({ type: 'entity.parse.failed', jsonScalar: 'null' });
+    const cutShort = Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+      status: 400,
+      type: 'entity.parse.failed',
+      body: '{"query":',
+    });
+    expect(bodyErrorOf(cutShort)).not.toHaveProperty('jsonScalar');
+  });
+
   it("reads a body that does not decompress (zlib's error, given a status by the parser) as encoding.corrupt", () => {
     for (const [code, zlibSays, message] of [
       ['Z_DATA_ERROR', 'incorrect header check', 'the body is not compressed as its content-encoding says'],

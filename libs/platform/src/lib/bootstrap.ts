@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { BaseConfig, baseConfigSchema, ConfigError, ConfigSchema, loadConfig } from './config';
+import { jsonScalarOf } from './json-scalar-body';
 import { Readiness } from './readiness';
 import { initTracing } from './tracing';
 
@@ -45,6 +46,11 @@ export interface BodyError {
   message: string;
   /** For `entity.too.large`: the limit, bytes. */
   limit?: number;
+  /**
+   * For `entity.parse.failed` of a body that is JSON but not an object or an array, which the
+   * parser reads only: what it is ("a string", "a number", "true", "false", "null").
+   */
+  jsonScalar?: string;
 }
 
 /**
@@ -59,7 +65,14 @@ const DECOMPRESSION_FAILED = /^(Z_|ERR__ERROR_)/;
  */
 export function bodyErrorOf(error: unknown): BodyError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown; code?: unknown };
+  const e = error as {
+    status?: unknown;
+    type?: unknown;
+    message?: unknown;
+    limit?: unknown;
+    code?: unknown;
+    body?: unknown;
+  };
   if (typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
   const type =
     typeof e.type === 'string'
@@ -76,11 +89,13 @@ export function bodyErrorOf(error: unknown): BodyError | undefined {
       e.code === 'Z_BUF_ERROR'
         ? 'the compressed body is cut short'
         : 'the body is not compressed as its content-encoding says';
+  const jsonScalar = type === 'entity.parse.failed' ? jsonScalarOf(e.body) : undefined;
   return {
     status: e.status,
     type,
     message,
     ...(typeof e.limit === 'number' ? { limit: e.limit } : {}),
+    ...(jsonScalar ? { jsonScalar } : {}),
   };
 }
 

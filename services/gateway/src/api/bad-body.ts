@@ -8,7 +8,10 @@ export const SHAPE = 'send a JSON object such as {"query": "{ __typename }", "va
 export function badBodyMessage(error: BodyError): string {
   switch (error.type) {
     case 'entity.parse.failed':
-      return `the request body is not a JSON object (${error.message}): ${SHAPE}`;
+      // The parser's words for JSON that is not an object call it invalid JSON, which it is not.
+      return error.jsonScalar
+        ? `the request body is not a JSON object but ${error.jsonScalar}: ${SHAPE}`
+        : `the request body is not a JSON object (${error.message}): ${SHAPE}`;
     case 'entity.too.large':
       return `the request body is over ${error.limit ?? 'the limit of'} bytes: send less (a query's variables, not its data)`;
     case 'charset.unsupported':

@@ -161,6 +161,25 @@ describe('formatError', () => {
     });
   });
 
+  it("names the part of the request at fault in Apollo's refusals of its shape (extensions.field), keeping their words", () => {
+    const refusals: [string, string][] = [
+      [
+        '`variables` in a POST body should be provided as an object, not a recursively JSON-encoded string.',
+        'variables',
+      ],
+      ['`operationName` in a POST body must be a string if provided.', 'operationName'],
+      ['GraphQL queries must be strings.', 'query'],
+      ['The extensions search parameter contains invalid JSON.', 'extensions'],
+    ];
+    for (const [message, field] of refusals) {
+      const refusal = new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } });
+      expect(formatError(refusal.toJSON(), refusal)).toEqual({
+        message,
+        extensions: { code: 'BAD_REQUEST', field },
+      });
+    }
+  });
+
   it("words Apollo's refusal of a POST it did not read as what to send, should one reach it past request-shape.ts", () => {
     const unread = new GraphQLError('POST body missing, invalid Content-Type, or JSON object has no keys.', {
       extensions: { code: 'BAD_REQUEST' },

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, ErrorCode } from './error-codes';
 import { MAX_FIELDS } from './limits';
+import { requestFieldAtFault } from './request-field';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
 export { ErrorCode } from './error-codes';
@@ -165,7 +166,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
           ? variableAtFault(formatted.message)
           : code === 'OPERATION_RESOLUTION_FAILURE'
             ? 'operationName'
-            : undefined),
+            : requestFieldAtFault(code, formatted.message)),
     );
     const rewritten = code === 'BAD_REQUEST' ? APOLLO_BAD_REQUESTS.get(formatted.message) : undefined;
     return {
