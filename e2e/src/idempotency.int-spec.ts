@@ -152,7 +152,11 @@ describe('idempotency keys and ids through GraphQL', () => {
     // Before: "… does not know it yet; retry the ask shortly", to an administrator who placed no ask,
     // and no key to retry with.
     const timedOut = late.errors?.[0];
-    expect(timedOut?.extensions).toEqual({ code: 'TIMEOUT', idempotencyKey: expect.any(String) });
+    expect(timedOut?.extensions).toEqual({
+      code: 'TIMEOUT',
+      idempotencyKey: expect.any(String),
+      retryAfterMs: 5_000,
+    });
     expect(timedOut?.message).toMatch(
       new RegExp(
         `^node ${nodeId} is certified \\(capacity recorded it\\), but market ${marketId} has not recorded it yet`,

@@ -3,6 +3,7 @@
 // half for kafkajs' retries, and with Redis down every request waited for ioredis' retries; both
 // were then answered "internal error". Through the real gateway, with a Redis of its own; its
 // Kafka is the real broker, or a port where nothing listens.
+import { HealthCheckService } from '@nestjs/terminus';
 import { RedisClient, ServiceApp, startService } from '@gpux/platform';
 import { DedicatedRedis, freePort, infraEnv, waitUntil } from '@gpux/testing';
 import { markFolded } from './gateway.fixture';
@@ -139,6 +140,24 @@ describe('gateway while Kafka or Redis is down', () => {
     await markFolded(redis); // restarted empty: as once every service has refolded it
     await waitUntil('the gateway to reconnect', () => connection.status === 'ready');
     expect(await ask(up, MARKETS)).toMatchObject({ data: { markets: {} } });
+    expect(await healthChecks(up)).toEqual({ startup: '1', kafka: '1', redis: '1' });
+  }, 45_000);
+
+  // A scrape's readiness probe that fails outright (it throws, or does not answer within the
+  // scrape's 2 s: the process too stalled to say): before, the gauge kept its last values, and
+  // showed every check up for a service that could not say it was ready.
+  it('shows every health check 0 at a scrape whose readiness probe hangs or fails, and the checks again once it answers', async () => {
+    const up = await start(infraEnv().KAFKA_BROKERS);
+    expect(await healthChecks(up)).toEqual({ startup: '1', kafka: '1', redis: '1' });
+    const probe = jest.spyOn(up.app.get(HealthCheckService), 'check');
+    const none = { startup: '0', kafka: '0', redis: '0' };
+
+    probe.mockReturnValue(new Promise(() => undefined)); // never answers
+    expect(await healthChecks(up)).toEqual(none);
+    probe.mockRejectedValue(new Error('the probe itself failed'));
+    expect(await healthChecks(up)).toEqual(none);
+
+    probe.mockRestore();
     expect(await healthChecks(up)).toEqual({ startup: '1', kafka: '1', redis: '1' });
   }, 45_000);
 });

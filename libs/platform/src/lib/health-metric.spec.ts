@@ -1,4 +1,4 @@
-import { healthCheckStates } from './health-metric';
+import { healthCheckStates, healthGaugeStates } from './health-metric';
 
 describe('healthCheckStates', () => {
   it('is 1 for each check up and 0 for each check down, as /health reports them', () => {
@@ -22,5 +22,28 @@ describe('healthCheckStates', () => {
       kafka: 1,
     });
     expect(healthCheckStates({ details: {} })).toEqual({});
+  });
+});
+
+describe('healthGaugeStates', () => {
+  it('is what the probe reported when it answered', () => {
+    expect(
+      healthGaugeStates({ details: { startup: { status: 'up' }, redis: { status: 'down' } } }, [
+        'startup',
+        'kafka',
+        'redis',
+      ]),
+    ).toEqual({ startup: 1, redis: 0 });
+  });
+
+  it('sets every check of the service to 0 when the probe failed outright: not known up is not up', () => {
+    expect(healthGaugeStates(undefined, ['startup', 'kafka', 'redis', 'orders.read-model', 'redis'])).toEqual(
+      {
+        startup: 0,
+        kafka: 0,
+        redis: 0,
+        'orders.read-model': 0,
+      },
+    );
   });
 });

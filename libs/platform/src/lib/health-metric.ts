@@ -14,3 +14,19 @@ export function healthCheckStates(result: Pick<HealthCheckResult, 'details'>): R
   }
   return states;
 }
+
+/**
+ * What `gpux_health_check_up` shows after a scrape's probe: each check as the probe reported it
+ * (`healthCheckStates`), or, when the probe failed outright (it threw, or did not answer within
+ * the scrape's 2 s: the service too stalled to say), every check of the service at 0. Before, the
+ * gauge kept the last values then, and showed a service that could not answer as up. `checks`:
+ * every check the service runs (`startup`, `kafka`, `redis` and its own), with any the probe
+ * reported before.
+ */
+export function healthGaugeStates(
+  result: Pick<HealthCheckResult, 'details'> | undefined,
+  checks: Iterable<string>,
+): Record<string, 0 | 1> {
+  if (result) return healthCheckStates(result);
+  return Object.fromEntries([...new Set(checks)].map((check) => [check, 0 as const]));
+}

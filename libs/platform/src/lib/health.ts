@@ -6,7 +6,7 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { healthCheckStates } from './health-metric';
+import { healthGaugeStates } from './health-metric';
 import { KafkaClients } from './kafka';
 import { readForScrape, ServiceMetrics } from './metrics';
 import { Readiness } from './readiness';
@@ -14,6 +14,8 @@ import { ReadinessLog } from './readiness-log';
 import { RedisClient } from './redis';
 
 const CHECK_TIMEOUT_MS = 1_500;
+/** The checks of every service's `/health`, before its own (HealthChecks). */
+const BASE_CHECKS = ['startup', 'kafka', 'redis'] as const;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -80,6 +82,11 @@ export class HealthChecks {
     this.checks.set(name, check);
   }
 
+  /** The names of the checks registered (each one's key in `/health`). */
+  names(): string[] {
+    return [...this.checks.keys()];
+  }
+
   /**
    * Each check, bounded as the Kafka and Redis checks are: one that does not answer within
    * CHECK_TIMEOUT_MS is down, saying so. Unbounded, a read model's lag (a Redis read) kept
@@ -117,16 +124,21 @@ export class HealthController {
     // Readiness for Prometheus: each check of /health, 1 up and 0 down, probed as the scrape
     // comes (every check answers within CHECK_TIMEOUT_MS), so an alert sees what /health says
     // (a stopped command partition, a consumer down, Redis or Kafka unreachable) even where
-    // nothing probes /health. A probe that does not answer in time keeps the last values.
+    // nothing probes /health. A probe that fails outright (throws, or does not answer in time)
+    // sets every check to 0: a service that cannot say it is ready is not shown up.
+    const seen = new Set<string>();
     const gauge = metrics.gauge({
       name: 'gpux_health_check_up',
-      help: 'Readiness checks of /health at the scrape: 1 up, 0 down (startup, kafka, redis, a read model, commands...)',
+      help: 'Readiness checks of /health at the scrape: 1 up, 0 down (startup, kafka, redis, a read model, commands...); all 0 when the probe fails or does not answer within 2 s',
       labelNames: ['check'],
       collect: async () => {
         const result = await readForScrape(() => this.probeResult(), CHECK_TIMEOUT_MS + 500);
-        if (!result) return;
+        const states = healthGaugeStates(result, [...BASE_CHECKS, ...this.extra.names(), ...seen]);
         gauge.reset();
-        for (const [check, up] of Object.entries(healthCheckStates(result))) gauge.set({ check }, up);
+        for (const [check, up] of Object.entries(states)) {
+          seen.add(check);
+          gauge.set({ check }, up);
+        }
       },
     });
   }

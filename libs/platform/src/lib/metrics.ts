@@ -66,7 +66,7 @@ export class ServiceMetrics {
 /** A collect() step that reads something remote (Redis, Kafka) never holds a scrape longer than this. */
 export const COLLECT_TIMEOUT_MS = 1_000;
 
-/** Resolves to undefined (and the gauge keeps its last values) when `read` fails or is slow. */
+/** Resolves to undefined when `read` fails or is slow (a gauge then keeps its last values, unless it says otherwise). */
 export async function readForScrape<T>(
   read: () => Promise<T>,
   ms = COLLECT_TIMEOUT_MS,

@@ -56,7 +56,8 @@ describe('a lost createApiKey answer', () => {
   it('names the key id the first request creates, with the client’s key or the one its TIMEOUT names', async () => {
     const withoutKey = (async () => {
       const first = await create();
-      expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT' });
+      // It says when to retry too: after the 5 s a command may still take to be decided.
+      expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT', retryAfterMs: 5_000 });
       const named = first.errors?.[0]?.extensions?.['idempotencyKey'] as string;
       expect(first.errors?.[0]?.message).toMatch(
         new RegExp(`: send it again with idempotencyKey ${named} to get its one outcome$`),

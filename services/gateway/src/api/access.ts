@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { GqlContextType, GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Principal, RequestContext, Role } from './auth';
+import { assertRole, RefusalNotes } from './access.roles';
 import { apiError } from './errors';
 
 /**
@@ -19,9 +20,10 @@ import { apiError } from './errors';
  * caller's, a bid that needs a buyer key) stay in the resolver, which receives the caller with
  * `@Caller()`.
  */
-export type Access = { public: true } | { roles: readonly Role[] };
+export type Access = { public: true } | { roles: readonly Role[]; notes?: RefusalNotes };
 
 const ACCESS = 'gpux:access';
+const NOTES = 'gpux:access-notes';
 
 /**
  * Anyone may run it, with a valid key or with none. A key that is sent but refused (malformed,
@@ -33,6 +35,12 @@ export const Public = () => SetMetadata(ACCESS, { public: true } satisfies Acces
 /** Only a caller holding one of these roles may run it. */
 export const Roles = (...roles: Role[]) => SetMetadata(ACCESS, { roles } satisfies Access);
 
+/**
+ * What a key of one kind, refused by `@Roles(…)`, is told instead of the usual hint: why the
+ * operation stays closed to it and what it may do instead (access.roles.ts).
+ */
+export const WhenRefused = (notes: RefusalNotes) => SetMetadata(NOTES, notes);
+
 /** Every kind of key: admin, account (buyer, provider) and node credential (worker). */
 export const ANY_KEY: readonly Role[] = ['admin', 'buyer', 'provider', 'worker'];
 
@@ -43,36 +51,16 @@ export function decide(access: Access | undefined, context: RequestContext, fiel
     if (context.authError) throw context.authError;
     return context.principal;
   }
-  return holderOf(context, access.roles);
+  return holderOf(context, access.roles, access.notes);
 }
 
 /** The caller, who must hold one of the roles. */
-export function holderOf(context: RequestContext, roles: readonly Role[]): Principal {
+export function holderOf(context: RequestContext, roles: readonly Role[], notes?: RefusalNotes): Principal {
   if (context.authError) throw context.authError;
   if (!context.principal)
     throw apiError('UNAUTHENTICATED', 'this operation needs an API key: send "Authorization: Bearer <key>"');
-  assertRole(context.principal, ...roles);
+  assertRole(context.principal, roles, notes);
   return context.principal;
-}
-
-/** The caller holds one of the roles, or FORBIDDEN, saying what the key is and which one to send. */
-export function assertRole(principal: Principal, ...roles: Role[]): void {
-  if (!principal.roles.some((r) => roles.includes(r)))
-    throw apiError(
-      'FORBIDDEN',
-      `this operation is for ${roles.join(' or ')} keys${wrongKey(principal, roles)}`,
-    );
-}
-
-/** What the refused key is, and what to send instead: a node credential or an account key short of a role. */
-function wrongKey(principal: Principal, roles: readonly Role[]): string {
-  if (principal.roles.includes('worker'))
-    return ": this is a node credential (gpxn_…), which only the node's gpu-worker join uses; send your account's API key (gpx_…)";
-  const accountRoles = roles.filter((r) => r === 'buyer' || r === 'provider');
-  if (accountRoles.length === 0 || principal.roles.includes('admin')) return '';
-  const held = principal.roles.map((r) => r.toUpperCase()).join(' and ') || 'no role';
-  const wanted = accountRoles.map((r) => r.toUpperCase()).join(' or ');
-  return `: this key holds ${held} only; use a key with ${wanted} (the operator makes one: createApiKey with roles: [${accountRoles[0]?.toUpperCase()}])`;
 }
 
 /** The account is the caller's own, or the caller is an admin; `field`: the argument that named it. */
@@ -93,7 +81,7 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType<GqlContextType>() !== 'graphql') return true;
     const gql = GqlExecutionContext.create(context);
-    const access = this.reflector.get<Access | undefined>(ACCESS, context.getHandler());
+    const access = accessOf(this.reflector, context.getHandler());
     const info = gql.getInfo<GraphQLResolveInfo>();
     const request = gql.getContext<RequestContext>();
     if (info.operation.operation === 'mutation') await lookedUpAgain(request);
@@ -101,6 +89,20 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 }
+
+/** A handler's access, with what its refused keys are told (`@WhenRefused`). */
+function accessOf(
+  reflector: Reflector,
+  handler: ReturnType<ExecutionContext['getHandler']>,
+): Access | undefined {
+  return withNotes(
+    reflector.get<Access | undefined>(ACCESS, handler),
+    reflector.get<RefusalNotes | undefined>(NOTES, handler),
+  );
+}
+
+const withNotes = (access: Access | undefined, notes: RefusalNotes | undefined): Access | undefined =>
+  access && notes && 'roles' in access ? { ...access, notes } : access;
 
 /** How many of a request's mutations have been let through the guard (per request context). */
 const mutationsSeen = new WeakMap<RequestContext, number>();
@@ -157,7 +159,10 @@ export function rootFields(resolvers: readonly Type[]): RootField[] {
         operation: operation as RootOperation,
         field: (Reflect.getMetadata(RESOLVER_NAME, method) as string | undefined) ?? key,
         resolver: resolver.name,
-        access: Reflect.getMetadata(ACCESS, method) as Access | undefined,
+        access: withNotes(
+          Reflect.getMetadata(ACCESS, method) as Access | undefined,
+          Reflect.getMetadata(NOTES, method) as RefusalNotes | undefined,
+        ),
       });
     }
   }

@@ -43,6 +43,7 @@ import {
 import { apiError } from './errors';
 import { asReplayed } from './replayed';
 import { rejection } from './rejection';
+import { timedOutError } from './timeout';
 import { REBUILD_RETRY_MS } from './rebuilding';
 import { dependencyDown, UNAVAILABLE_RETRY_MS } from './unavailable';
 
@@ -66,10 +67,8 @@ const OUTCOMES_READ_MODELS: Partial<Record<EventSourcedService, string>> = {
  * (`keyField`: an order's clientOrderId, or idempotencyKey), as the TIMEOUT's extensions carry it.
  */
 const timedOut = (timeoutMs: number, key: string, keyField: string, extra: Record<string, unknown> = {}) =>
-  apiError(
-    'TIMEOUT',
+  timedOutError(
     `no outcome within ${timeoutMs} ms; the request may still complete: send it again with ${keyField} ${key} to get its one outcome`,
-    undefined,
     { idempotencyKey: key, ...extra },
   );
 
@@ -430,10 +429,8 @@ export class Commands implements OnApplicationShutdown {
         );
       }
       if (error instanceof ProjectionTimeoutError) {
-        throw apiError(
-          'TIMEOUT',
+        throw timedOutError(
           `the command succeeded but its result is not readable yet: ${error.message}`,
-          undefined,
           idempotencyKey ? { idempotencyKey } : {},
         );
       }

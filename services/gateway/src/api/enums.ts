@@ -43,7 +43,7 @@ export type SuspendedReason = keyof typeof SuspendedReason;
 registerEnumType(SuspendedReason, {
   name: 'SuspendedReason',
   description:
-    'Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped).',
+    'Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider or the operator revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped).',
 });
 
 export const CertificationMethod = enumOf(nodeCertifiedSchema.shape.method.options);
@@ -90,7 +90,7 @@ export type LeaseEndReason = keyof typeof LeaseEndReason;
 registerEnumType(LeaseEndReason, {
   name: 'LeaseEndReason',
   description:
-    "Why a lease ended early (CREDITED): its node stopped delivering. The node went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED) or its worker left (NODE_LEFT), as the node's SuspendedReason said then; NODE_SUSPENDED where the exchange ended the lease on the node's suspension after its breach's own reason was no longer kept (the node certified again since).",
+    "Why a lease ended early (CREDITED): its node stopped delivering. The node went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider or the operator revoked its credential (CREDENTIAL_REVOKED) or its worker left (NODE_LEFT), as the node's SuspendedReason said then; NODE_SUSPENDED where the exchange ended the lease on the node's suspension after its breach's own reason was no longer kept (the node certified again since).",
 });
 
 /** The contracts spell purposes in lowercase; the API has always sent them in capitals. */

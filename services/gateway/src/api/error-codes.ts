@@ -146,7 +146,7 @@ export const ERROR_CODES = {
   TIMEOUT: {
     action: ErrorAction.RETRY,
     description:
-      'No answer in time; the command may still happen: retry with extensions.idempotencyKey to get its one outcome.',
+      'No answer in time; the command may still happen: retry after extensions.retryAfterMs (5000: time for it to be decided) with extensions.idempotencyKey to get its one outcome.',
   },
   UNAVAILABLE: {
     action: ErrorAction.RETRY,

@@ -9,6 +9,7 @@ import { RedisClient, ServiceMetrics } from '@gpux/platform';
 import { checkpointField, projectionKeys, type ReadOutcome } from '@gpux/eventsourcing';
 import { DedicatedRedis } from '@gpux/testing';
 import { Commands } from './commands';
+import { TIMEOUT_RETRY_MS } from './timeout';
 
 const MODEL = 'capacity.nodes';
 const POSITION = { topic: 'ns.capacity.events', partition: 0, offset: '41' };
@@ -51,10 +52,10 @@ describe('a command whose outcome the read model does not show in time', () => {
     await redis.stop();
   });
 
-  it('accepted: TIMEOUT, the command succeeded, retried by its key', async () => {
+  it('accepted: TIMEOUT, the command succeeded, retried by its key after retryAfterMs', async () => {
     await expect(commands.visible(MODEL, accepted, 'k1', 200)).rejects.toMatchObject({
       message: expect.stringMatching(/^the command succeeded but its result is not readable yet/),
-      extensions: { code: 'TIMEOUT', idempotencyKey: 'k1' },
+      extensions: { code: 'TIMEOUT', idempotencyKey: 'k1', retryAfterMs: TIMEOUT_RETRY_MS },
     });
   });
 

@@ -19,10 +19,11 @@ import {
   capacityReadModel as rm,
   closedMarketMessage,
   NUMBER_LIMITS,
+  type RevokedBy,
 } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
 import { CapacityQueries, OrdersQueries } from '@gpux/read-models';
-import { Caller, Roles } from '../api/access';
+import { Caller, Roles, WhenRefused } from '../api/access';
 import { NODE_CREDENTIAL_PREFIX, Principal, sha256 } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
 import { checkPageArgs, keptOf, PageArgs, pageAt, readPage, readSetPage } from '../api/connections';
@@ -37,6 +38,7 @@ import {
 } from '../api/idempotency';
 import { RedisPubSub } from '../api/pubsub';
 import { readRecorded, Recorded, recordedDeadline, RecordedSource } from '../api/recorded';
+import { timedOutError } from '../api/timeout';
 import { memoised } from '../api/request-memo';
 import { nodesFilterScans } from '../api/whole-scans';
 import {
@@ -108,12 +110,28 @@ export class NodesResolver {
     return node;
   }
 
+  /**
+   * Who revokes the node's credential, and the node's provider the command names: an admin key
+   * any provider's node (the operator, facing a compromised node), a provider key its own.
+   */
+  private async revoker(nodeId: string, p: Principal): Promise<{ providerId: string; revokedBy: RevokedBy }> {
+    if (!p.roles.includes('admin'))
+      return { providerId: (await this.own(nodeId, p.accountId)).providerId, revokedBy: 'provider' };
+    const node = await this.readNode(nodeId);
+    if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
+    return { providerId: node.providerId, revokedBy: 'admin' };
+  }
+
   @Mutation(() => NodeCredential, {
     nullable: true,
     description:
       "Replaces a node's credential (provider): the old one stops working at once, so a worker running with it is refused at its next heartbeat (gpu-worker join stops, exit 3), and the node, nothing heartbeating for it, is declared lost after its heartbeat window (SUSPENDED NODE_LOST: its asks cancelled, its running leases credited) unless a worker joins with the new credential first: write it to the worker's credential file and start the worker again at once. The new one is in this answer only. If the answer is lost, rotate again (with a new idempotencyKey): a retry with the same key fails IDEMPOTENCY_KEY_REUSED and rotates nothing.",
   })
   @Roles('provider')
+  @WhenRefused({
+    admin:
+      "rotateNodeCredential hands out the node's new credential, a secret for its provider alone, so it takes the provider's key; the operator's key stops a node with revokeNodeCredential, and its provider then rotates it",
+  })
   async rotateNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
@@ -140,21 +158,21 @@ export class NodesResolver {
   @Mutation(() => GpuNode, {
     nullable: true,
     description:
-      "Revokes a node's credential (provider): its worker is refused until the credential is rotated.",
+      "Revokes a node's credential (provider: your node; admin: any provider's, e.g. a node whose credential is compromised): its worker is refused at its next heartbeat (gpu-worker join stops, exit 3), and the credential stays refused: its provider rotates it (rotateNodeCredential) for a new one. A node that could sell is SUSPENDED CREDENTIAL_REVOKED at once: its asks cancelled, its running leases credited. The revocation records who revoked it (the provider or the admin).",
   })
-  @Roles('provider')
+  @Roles('provider', 'admin')
   async revokeNodeCredential(
     @Args('nodeId', { type: () => ID }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<GpuNode> {
     const started = Date.now();
-    await this.own(nodeId, p.accountId);
+    const { providerId, revokedBy } = await this.revoker(nodeId, p);
     const revoking = command(
       p,
       CapacityCommands.revokeNodeCredential.type,
       nodeId,
-      { nodeId, providerId: p.accountId },
+      { nodeId, providerId, revokedBy },
       idempotencyKey,
     );
     const outcome = await this.commands.execute('capacity', revoking, rm.name);
@@ -394,10 +412,8 @@ export class NodesResolver {
       await new Promise((r) => setTimeout(r, 20));
     }
     // The certificate is recorded; what timed out is the market's copy of it (orders behind, or down).
-    throw apiError(
-      'TIMEOUT',
+    throw timedOutError(
       `node ${node.id} is certified (capacity recorded it), but market ${node.marketId} has not recorded it yet, so asks on the node may still be refused NODE_NOT_CERTIFIED: retry with the same key ${clientKey} to wait for it again`,
-      undefined,
       { idempotencyKey: clientKey },
     );
   }

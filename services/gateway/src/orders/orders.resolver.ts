@@ -31,6 +31,7 @@ import {
 import { RedisPubSub } from '../api/pubsub';
 import { ReadModelWatch, unavailableError } from '../api/rebuilding';
 import { readRecorded, recordedDeadline, RecordedSource } from '../api/recorded';
+import { timedOutError } from '../api/timeout';
 import { keepReplayed } from '../api/replayed';
 import { memoised } from '../api/request-memo';
 import { ordersFilterScans } from '../api/whole-scans';
@@ -274,10 +275,8 @@ export class OrdersResolver {
       (message) => announces(message, orderId),
     );
     if (order) return order;
-    throw apiError(
-      'TIMEOUT',
+    throw timedOutError(
       `order ${orderId} is still waiting for settlement's escrow hold; look it up with order(id) or retry with the same clientOrderId`,
-      undefined,
       { idempotencyKey, orderId },
     );
   }

@@ -92,7 +92,24 @@ export const challengePurposeSchema = z.enum(['certification', 'spot']);
 
 export const rotateNodeCredentialSchema = nodeRef.extend({ providerId: entityId, credentialHash: sha256Hex });
 export const revokeNodeCredentialSchema = nodeRef.extend({ providerId: entityId });
+/**
+ * Who revoked a node's credential: its provider, or the operator (an admin key: a node whose
+ * credential is compromised, whichever provider's it is).
+ */
+export const revokedBySchema = z.enum(['provider', 'admin']);
+export type RevokedBy = z.infer<typeof revokedBySchema>;
+/**
+ * v2: who revokes it (`revokedBy`). `providerId` stays the node's provider, as the gateway read it
+ * (the node's, checked again by capacity), whoever revokes. A v1 was its provider's.
+ */
+export const revokeNodeCredentialV2Schema = revokeNodeCredentialSchema.extend({ revokedBy: revokedBySchema });
 export const nodeCredentialRevokedSchema = nodeRef.extend({ credentialHash: sha256Hex });
+/** v2: who revoked it (`revokedBy`); a v1 was revoked by its provider, the only one who could then. */
+export const nodeCredentialRevokedV2Schema = nodeCredentialRevokedSchema.extend({
+  revokedBy: revokedBySchema,
+});
+/** A v1 revocation, command or event, read as v2: its provider's. */
+const revokedByProvider = (v1: unknown) => ({ ...(v1 as object), revokedBy: 'provider' });
 export const nodeCredentialRotatedSchema = nodeRef.extend({
   credentialHash: sha256Hex,
   previousHash: sha256Hex,
@@ -290,6 +307,7 @@ export const CapacityCommands = {
   ]),
   revokeNodeCredential: capacityMessages.define('capacity.RevokeNodeCredential', 'command', [
     { version: 1, schema: revokeNodeCredentialSchema },
+    { version: 2, schema: revokeNodeCredentialV2Schema, upcast: revokedByProvider },
   ]),
   startSession: capacityMessages.define('capacity.StartSession', 'command', [
     { version: 1, schema: startSessionCommandSchema },
@@ -331,6 +349,7 @@ export const CapacityEvents = {
   ]),
   nodeCredentialRevoked: capacityMessages.define('capacity.NodeCredentialRevoked', 'event', [
     { version: 1, schema: nodeCredentialRevokedSchema },
+    { version: 2, schema: nodeCredentialRevokedV2Schema, upcast: revokedByProvider },
   ]),
   sessionStarted: capacityMessages.define('capacity.SessionStarted', 'event', [
     { version: 1, schema: sessionStartedSchema },

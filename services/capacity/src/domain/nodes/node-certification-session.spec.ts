@@ -18,7 +18,7 @@ const lost = (sessionId: string): NodeCommand => ({
 });
 const revoke: NodeCommand = {
   type: 'capacity.RevokeNodeCredential',
-  data: { nodeId: 'n1', providerId: 'prov' },
+  data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
 };
 const rotate: NodeCommand = {
   type: 'capacity.RotateNodeCredential',

@@ -178,10 +178,22 @@ describe('node certification by challenge', () => {
 
   it('refuses a revoked node and accepts it again after rotation', () => {
     const node = new Node();
-    node.events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0);
+    node.events(
+      {
+        type: 'capacity.RevokeNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
+      },
+      T0,
+    );
     expect(node.decide(issue('certification'), T0)).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
     expect(
-      node.decide({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'other' } }, T0),
+      node.decide(
+        {
+          type: 'capacity.RevokeNodeCredential',
+          data: { nodeId: 'n1', providerId: 'other', revokedBy: 'admin' },
+        },
+        T0,
+      ),
     ).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
     node.events(
       {
@@ -200,11 +212,17 @@ describe('node certification by challenge', () => {
     const node = new Node();
     answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
     const revoked = node.events(
-      { type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } },
+      {
+        type: 'capacity.RevokeNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
+      },
       T0 + 1_000,
     );
     expect(revoked).toEqual([
-      { type: 'capacity.NodeCredentialRevoked', data: { nodeId: 'n1', credentialHash: HASH } },
+      {
+        type: 'capacity.NodeCredentialRevoked',
+        data: { nodeId: 'n1', credentialHash: HASH, revokedBy: 'provider' },
+      },
       {
         type: 'capacity.SlaBreached',
         data: {
@@ -230,6 +248,48 @@ describe('node certification by challenge', () => {
     expect(node.state.suspended).toBeNull();
   });
 
+  it('the operator revokes a selling node’s credential as its provider would, recorded as the operator’s', () => {
+    const node = new Node();
+    answer(node, challengeOf(node.events(issue('certification'), T0)), T0 + 4);
+    const revoked = node.events(
+      {
+        type: 'capacity.RevokeNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'admin' },
+      },
+      T0 + 1_000,
+    );
+    expect(revoked).toEqual([
+      {
+        type: 'capacity.NodeCredentialRevoked',
+        data: { nodeId: 'n1', credentialHash: HASH, revokedBy: 'admin' },
+      },
+      {
+        type: 'capacity.SlaBreached',
+        data: {
+          nodeId: 'n1',
+          providerId: 'prov',
+          marketId: 'h100',
+          reason: 'CREDENTIAL_REVOKED',
+          detail: 'the operator (an admin key) revoked the node credential',
+          at: new Date(T0 + 1_000).toISOString(),
+        },
+      },
+    ]);
+    expect(node.state.suspended).toMatchObject({ reason: 'CREDENTIAL_REVOKED' });
+    expect(node.state.credentialHash).toBeNull();
+    // Its provider's revocation says it was theirs.
+    const other = new Node();
+    answer(other, challengeOf(other.events(issue('certification'), T0)), T0 + 4);
+    const byProvider = other.events(
+      {
+        type: 'capacity.RevokeNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
+      },
+      T0 + 1_000,
+    );
+    expect(byProvider[1]?.data).toMatchObject({ detail: 'the provider revoked the node credential' });
+  });
+
   it("refuses an administrator's certificate for a node whose credential is revoked, until it is rotated", () => {
     const node = new Node();
     const mark = {
@@ -238,7 +298,10 @@ describe('node certification by challenge', () => {
     } as const;
     node.events(mark, T0);
     node.events(
-      { type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } },
+      {
+        type: 'capacity.RevokeNodeCredential',
+        data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
+      },
       T0 + 1,
     );
     expect(node.state.suspended).toMatchObject({ reason: 'CREDENTIAL_REVOKED' });
@@ -259,7 +322,13 @@ describe('node certification by challenge', () => {
     const node = new Node();
     expect(
       node
-        .events({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } }, T0)
+        .events(
+          {
+            type: 'capacity.RevokeNodeCredential',
+            data: { nodeId: 'n1', providerId: 'prov', revokedBy: 'provider' },
+          },
+          T0,
+        )
         .map((e) => e.type),
     ).toEqual(['capacity.NodeCredentialRevoked']);
   });

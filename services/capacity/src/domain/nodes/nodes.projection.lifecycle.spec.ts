@@ -55,7 +55,13 @@ describe("nodes projection: a node's life after registration", () => {
 
     const revoked = project([
       envelope({ type: 'capacity.SessionStarted', data: { nodeId: 'n1', sessionId: 's1' } }, 1),
-      envelope({ type: 'capacity.NodeCredentialRevoked', data: { nodeId: 'n1', credentialHash: first } }, 2),
+      envelope(
+        {
+          type: 'capacity.NodeCredentialRevoked',
+          data: { nodeId: 'n1', credentialHash: first, revokedBy: 'provider' },
+        },
+        2,
+      ),
     ]);
     expect(revoked.model.has(rm.credential(first))).toBe(false);
     expect(hash(revoked.model, rm.node('n1'))).toEqual({ credentialRevoked: '1', sessionStartedAt: at(1) });

@@ -28,7 +28,7 @@ export type NodeStatus = 'CERTIFIED' | 'EXPIRED' | 'SUSPENDED' | 'UNCERTIFIED';
 /** A floating-point precision of a matmul: f32 or f16. */
 export type Precision = 'f16' | 'f32';
 
-/** Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped). */
+/** Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider or the operator revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped). */
 export type SuspendedReason = 'CHALLENGE_FAILED' | 'CREDENTIAL_REVOKED' | 'NODE_LEFT' | 'NODE_LOST';
 
 export type SessionFragment = {
