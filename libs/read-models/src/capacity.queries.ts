@@ -157,6 +157,14 @@ export class CapacityQueries {
     return list(this.redis, K.certifications(nodeId), record);
   }
 
+  /**
+   * The node's latest `n` certification records (all of them where it has fewer), oldest first: one
+   * LRANGE from the end, where a count and then a slice took two round trips, and could disagree.
+   */
+  async lastCertifications(nodeId: string, n: number): Promise<Record<string, unknown>[]> {
+    return (await this.redis.lrange(K.certifications(nodeId), -n, -1)).map(record);
+  }
+
   /** The node's latest certification record, null without one. */
   async lastCertification(nodeId: string): Promise<Record<string, unknown> | null> {
     const [raw] = await this.redis.lrange(K.certifications(nodeId), -1, -1);

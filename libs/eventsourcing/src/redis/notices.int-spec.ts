@@ -1,4 +1,5 @@
-import { infraEnv, uniqueName } from '@gpux/testing';
+import { RedisClient } from '@gpux/platform';
+import { DedicatedRedis, infraEnv, RedisProxy, subscriberIds, uniqueName, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { RedisNotices } from './notices';
 
@@ -220,4 +221,138 @@ describe('RedisNotices (real Redis)', () => {
       await own.quit();
     }
   });
+});
+
+describe('RedisNotices after a reconnect: the subscriber back before the connection it copies', () => {
+  let server: DedicatedRedis;
+  let proxy: RedisProxy;
+  let client: RedisClient;
+  let notices: RedisNotices;
+
+  beforeAll(async () => {
+    server = await DedicatedRedis.start();
+    // The gateway's connection (failing fast while down) goes through the proxy, and so does the
+    // subscriber it copies.
+    proxy = await RedisProxy.start(server);
+    client = new RedisClient(proxy.url, { failFastWhenDown: true });
+    await client.onModuleInit();
+    notices = new RedisNotices(client.redis);
+  });
+
+  afterAll(async () => {
+    await notices.close();
+    await client.onApplicationShutdown();
+    await proxy.close();
+    await server.stop();
+  });
+
+  it('wakes its waiters to read again once that connection is ready, not while it still refuses commands', async () => {
+    const redis = server.client();
+    const channel = uniqueName('it-notices');
+    const key = uniqueName('it-notices-outcome');
+    // Reads made, and reads answered.
+    let probes = 0;
+    let answered = 0;
+    const waiting = notices
+      .waitFor(
+        channel,
+        async () => {
+          probes++;
+          const value = await client.redis.get(key);
+          answered++;
+          return value ?? undefined;
+        },
+        // Far past the test's own timeout: only a read after the reconnect answers in time.
+        600_000,
+        (message) => message === 'mine',
+      )
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+      );
+    await waitUntil("the waiter's first read answered", () => answered === 1);
+    const before = await subscriberIds(redis);
+    expect(before).toHaveLength(1);
+
+    // Both connections cut; the main one, once connected again, is held at its ready check (not
+    // ready, it refuses commands: fail-fast.ts), while the subscriber (no ready check) is ready.
+    proxy.hold('info');
+    proxy.drop();
+    // Recorded while the subscriber is away: its notice would reach no one.
+    await redis.set(key, 'recorded meanwhile');
+    await proxy.held();
+    await waitUntil('the subscriber connection back, and the channel subscribed on it', async () => {
+      const now = await subscriberIds(redis);
+      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+      return now.length === 1 && !before.includes(now[0]!) && Number(count) === 1;
+    });
+    // A channel first subscribed now: its SUBSCRIBE goes after the resubscription's, so once its
+    // notice is heard, the resubscription has run, and what followed it (the waiters woken, before)
+    // too.
+    const marker = uniqueName('it-notices-marker');
+    const heard: string[] = [];
+    const stopListening = await notices.listen(marker, (message) => message && heard.push(message));
+    await redis.publish(marker, 'through');
+    await waitUntil('the notice through the subscriber connection', () => heard.includes('through'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.redis.status).not.toBe('ready');
+
+    proxy.release();
+    stopListening();
+    // Before, the waiter read on the main connection while it refused commands, and failed.
+    expect(await waiting).toEqual({ value: 'recorded meanwhile' });
+    expect(probes).toBe(2);
+  }, 30_000);
+
+  it('passes on no notice that concerns a waiter before that connection is ready: the waiter reads once it is', async () => {
+    const redis = server.client();
+    const channel = uniqueName('it-notices');
+    const key = uniqueName('it-notices-outcome');
+    let answered = 0;
+    let settled = false;
+    const waiting = notices
+      .waitFor(
+        channel,
+        async () => {
+          const value = await client.redis.get(key);
+          answered++;
+          return value ?? undefined;
+        },
+        600_000,
+        (message) => message === 'mine',
+      )
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => (settled = true));
+    await waitUntil("the waiter's first read answered", () => answered === 1);
+    const before = await subscriberIds(redis);
+
+    proxy.hold('info');
+    proxy.drop();
+    await redis.set(key, 'recorded meanwhile');
+    await proxy.held();
+    await waitUntil('the subscriber connection back, and the channel subscribed on it', async () => {
+      const now = await subscriberIds(redis);
+      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+      return now.length === 1 && !before.includes(now[0]!) && Number(count) === 1;
+    });
+    // A channel first subscribed now is live on the new connection: its notice, published after the
+    // waiter's, shows that the subscriber has had the waiter's.
+    const marker = uniqueName('it-notices-marker');
+    const heard: string[] = [];
+    const stopListening = await notices.listen(marker, (message) => message && heard.push(message));
+    await redis.publish(channel, 'mine');
+    await redis.publish(marker, 'after mine');
+    await waitUntil('the marker heard', () => heard.includes('after mine'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.redis.status).not.toBe('ready');
+    // Before, the notice woke the waiter, whose read on the connection refusing commands failed.
+    expect(settled).toBe(false);
+
+    proxy.release();
+    stopListening();
+    expect(await waiting).toEqual({ value: 'recorded meanwhile' });
+  }, 30_000);
 });

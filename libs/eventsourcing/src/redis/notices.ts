@@ -22,6 +22,12 @@ interface Subscription {
    * left to ioredis, which sends it again.
    */
   confirmed: boolean;
+  /**
+   * Lost with the subscriber connection after its SUBSCRIBE was confirmed, and not live again yet:
+   * its notices reach no listener (they would read on a connection perhaps not ready yet, and
+   * every listener is woken to read again once it is, which covers them).
+   */
+  lapsed?: boolean;
   /** Set while nobody listens: when it fires, the channel is unsubscribed. */
   idle?: NodeJS.Timeout;
 }
@@ -77,7 +83,9 @@ export interface NoticeWatch {
  * every channel that was subscribed is subscribed again (ioredis resubscribes only what Redis had
  * confirmed; this waits for its own confirmation) and every waiter on it reads again, so a lost
  * notice costs a reconnect's time, not a wait until the deadline. Until then the channel is not
- * live, and a watch begun on it reads first.
+ * live, and a watch begun on it reads first. Notices that arrive on it before then (ioredis
+ * subscribes again by itself, and the connection the waiters read on may not be ready yet: it
+ * refuses commands while down, fail-fast.ts) are not passed on: the reads that follow cover them.
  *
  * A channel stays subscribed `keepIdleMs` after its last waiter is done, so that the next waiter,
  * usually moments later (every command's wait for its outcome, every read-your-writes wait), finds
@@ -105,10 +113,15 @@ export class RedisNotices {
       this.subscriber = subscriber;
       subscriber.on('error', () => undefined);
       subscriber.on('message', (channel: string, message: string) => {
-        for (const listener of this.channels.get(channel)?.listeners ?? []) listener(message);
+        const entry = this.channels.get(channel);
+        if (!entry || entry.lapsed) return;
+        for (const listener of entry.listeners) listener(message);
       });
       subscriber.on('close', () => {
-        for (const entry of this.channels.values()) entry.live = false;
+        for (const entry of this.channels.values()) {
+          entry.live = false;
+          if (entry.confirmed) entry.lapsed = true;
+        }
       });
       subscriber.on('ready', () => this.resubscribe(subscriber));
     }
@@ -136,6 +149,7 @@ export class RedisNotices {
           () => {
             if (this.channels.get(channel) !== entry || this.subscriber !== subscriber || entry.live) return;
             entry.live = true;
+            entry.lapsed = false;
             for (const listener of [...entry.listeners]) listener(undefined);
           },
           () => undefined,

@@ -4,10 +4,10 @@
 // started again on its port: what was lost meanwhile is re-read, or the subscriber told.
 import { ordersReadModel, pricingReadModel } from '@gpux/contracts';
 import { RedisClient } from '@gpux/platform';
-import { DedicatedRedis, freePort, infraEnv, waitUntil } from '@gpux/testing';
+import { DedicatedRedis, freePort, infraEnv, RedisProxy, subscriberIds, waitUntil } from '@gpux/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { END_OF_STREAM, RedisPubSub } from './pubsub';
+import { END_OF_STREAM, REFRESH_MESSAGE, RedisPubSub } from './pubsub';
 
 /** Until Redis at `publisher` has a subscription to `channel` (iterate subscribes without waiting). */
 async function subscribedOn(publisher: Redis, channel: string): Promise<void> {
@@ -408,5 +408,70 @@ describe('RedisPubSub while Redis is out of reach', () => {
     await publisher.publish(views, 'changed');
     for (const v of viewers) expect(await v.next()).toEqual({ done: false, value: 2 });
     await Promise.all(viewers.map((v) => v.return?.()));
+  }, 30_000);
+});
+
+describe("RedisPubSub after a reconnect: the subscriber back before the gateway's connection", () => {
+  let server: DedicatedRedis;
+  let proxy: RedisProxy;
+  let client: RedisClient;
+  let pubsub: RedisPubSub;
+
+  beforeAll(async () => {
+    server = await DedicatedRedis.start();
+    // The gateway's connection goes through the proxy, and so does the subscriber it copies.
+    proxy = await RedisProxy.start(server);
+    client = new RedisClient(proxy.url, { failFastWhenDown: true });
+    await client.onModuleInit();
+    pubsub = new RedisPubSub(client);
+  });
+
+  afterAll(async () => {
+    await pubsub.onApplicationShutdown();
+    client.redis.disconnect();
+    await proxy.close();
+    await server.stop();
+  });
+
+  it("re-reads a view channel once the gateway's connection is ready, not while it still refuses commands", async () => {
+    const redis = server.client();
+    const channel = pricingReadModel.channels.book(randomUUID());
+    const key = `test:book:${randomUUID()}`;
+    await redis.set(key, 'before');
+    // The view is read on the gateway's connection; a notice's map reads nothing here (it answers
+    // what it was sent), so that a notice shows when the subscriber connection is back.
+    const book = pubsub.iterate(
+      channel,
+      async (message) => (message === REFRESH_MESSAGE ? await client.redis.get(key) : `notice ${message}`),
+      { snapshot: true },
+    );
+    expect(await settled(book.next(), 10_000)).toEqual({ done: false, value: 'before' });
+    const before = await subscriberIds(redis);
+    expect(before).toHaveLength(1);
+
+    // Both connections cut; the gateway's, once connected again, is held at its ready check (not
+    // ready, it refuses commands: fail-fast.ts), while the subscriber (no ready check) is ready.
+    proxy.hold('info');
+    proxy.drop();
+    // The book changes while the subscriber is away: its notice would reach no one.
+    await redis.set(key, 'after');
+    await proxy.held();
+    await waitUntil('the subscriber connection back, and the channel subscribed on it', async () => {
+      const now = await subscriberIds(redis);
+      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+      return now.length === 1 && !before.includes(now[0]!) && Number(count) === 1;
+    });
+    // Through the subscriber connection, after its SUBSCRIBE's answer: its resubscription has run.
+    await redis.publish(channel, 'through');
+    expect(await settled(book.next(), 10_000)).toEqual({ done: false, value: 'notice through' });
+    // What followed the SUBSCRIBE's answer (the re-read, before) has run too.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.redis.status).not.toBe('ready');
+
+    proxy.release();
+    // Before, the re-read ran on the gateway's connection while it refused commands, and was lost:
+    // the book stayed as it was until its next change.
+    expect(await settled(book.next(), 10_000)).toEqual({ done: false, value: 'after' });
+    await book.return?.();
   }, 30_000);
 });

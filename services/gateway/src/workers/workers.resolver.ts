@@ -596,10 +596,8 @@ export class WorkersResolver {
       error.extensions['field'] !== 'challengeId'
     )
       return null;
-    const history = this.capacity.certifications(nodeId);
-    const count = await history.count();
     const ended = endedChallenge(
-      await history.slice(Math.max(0, count - ENDED_CHALLENGE_SEARCH), -1),
+      await this.capacity.lastCertifications(nodeId, ENDED_CHALLENGE_SEARCH),
       challengeId,
     );
     return ended
