@@ -162,6 +162,8 @@ export class CapacityQueries {
    * LRANGE from the end, where a count and then a slice took two round trips, and could disagree.
    */
   async lastCertifications(nodeId: string, n: number): Promise<Record<string, unknown>[]> {
+    // LRANGE key -0 -1 is the whole list.
+    if (!(n > 0)) return [];
     return (await this.redis.lrange(K.certifications(nodeId), -n, -1)).map(record);
   }
 

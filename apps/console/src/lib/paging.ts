@@ -78,7 +78,13 @@ export async function readUpTo<T>(
   for (;;) {
     const page: Connection<T> = await read(after);
     items.push(...page.edges.map((edge) => edge.node));
-    const done = !page.pageInfo.hasNextPage || page.pageInfo.endCursor === null;
+    // A page that says more follow but moves nothing on (no items, or the cursor it was read
+    // after) ends the read: it would be read again and again.
+    const done =
+      !page.pageInfo.hasNextPage ||
+      page.pageInfo.endCursor === null ||
+      page.edges.length === 0 ||
+      page.pageInfo.endCursor === after;
     if (done || items.length >= bound)
       return {
         items: items.slice(0, bound),

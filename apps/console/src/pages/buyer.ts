@@ -11,7 +11,15 @@ import { ApiError, followSocket, gql, subscribe } from '../api/client';
 import { session } from '../api/session';
 import { fill, h, serial, stat, table, time } from '../lib/dom';
 import { leaseStatus } from '../lib/leases';
-import { afterOf, type Connection, firstPage, PAGING_FIELDS, type Paging, shownOf } from '../lib/paging';
+import {
+  afterOf,
+  type Connection,
+  firstPage,
+  PAGING_FIELDS,
+  type Paging,
+  type ReadUpTo,
+  shownOf,
+} from '../lib/paging';
 import { keptSelection } from '../lib/selection';
 import { formatUsd } from '../lib/usd';
 import { marketsPage, readMarkets } from './markets';
@@ -154,6 +162,8 @@ export const buyerPage: Page = (root) => {
   /** The pages of the orders and of the leases shown. */
   let paging: BuyerPaging = { orders: firstPage(ORDERS_PAGE), leases: firstPage(LEASES_PAGE) };
 
+  /** The markets as last read, for the order form. */
+  let markets: ReadUpTo<{ id: string }> | undefined;
   const load = serial(async () => {
     const asked = paging;
     try {
@@ -164,8 +174,11 @@ export const buyerPage: Page = (root) => {
            myLeases(first: ${LEASES_PAGE}, after: $leases) { edges { node { ${LEASE} } } ${PAGING_FIELDS} } }`,
         { orders: afterOf(asked.orders), leases: afterOf(asked.leases) },
       );
-      // The markets after the first page, where there are more (read after it, up to the bound).
-      const markets = await readMarkets('id', data.markets);
+      // The markets after the first page, where there are more (read after it, up to the bound):
+      // read again only when their count changed (a market, once opened, stays listed), not on
+      // every refresh.
+      if (markets === undefined || markets.totalCount !== data.markets.totalCount)
+        markets = await readMarkets('id', data.markets);
       if (closed) return;
       // Another page was asked for meanwhile: the read that follows (serial) shows it.
       if (asked !== paging) return;

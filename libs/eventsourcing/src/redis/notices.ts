@@ -94,6 +94,8 @@ export interface NoticeWatch {
  */
 export class RedisNotices {
   private subscriber: Redis | undefined;
+  /** The subscriber connection's 'close' events so far: a resubscription outlived by one is stale. */
+  private closes = 0;
   private readonly channels = new Map<string, Subscription>();
 
   constructor(
@@ -118,6 +120,7 @@ export class RedisNotices {
         for (const listener of entry.listeners) listener(message);
       });
       subscriber.on('close', () => {
+        this.closes++;
         for (const entry of this.channels.values()) {
           entry.live = false;
           if (entry.confirmed) entry.lapsed = true;
@@ -137,6 +140,9 @@ export class RedisNotices {
     // One wait for the connection this one copies, however many channels (a listener each would
     // pass the emitter's limit).
     let mainReady: Promise<void> | undefined;
+    // Dropped again before the main connection was ready (Redis flapping): this round is stale, and
+    // the next 'ready' subscribes again and wakes the listeners after what was lost meanwhile.
+    const round = this.closes;
     for (const [channel, entry] of this.channels) {
       if (!entry.confirmed || entry.live) continue;
       subscriber
@@ -147,7 +153,13 @@ export class RedisNotices {
         .then(() => (mainReady ??= readyOf(this.redis)))
         .then(
           () => {
-            if (this.channels.get(channel) !== entry || this.subscriber !== subscriber || entry.live) return;
+            if (
+              this.channels.get(channel) !== entry ||
+              this.subscriber !== subscriber ||
+              this.closes !== round ||
+              entry.live
+            )
+              return;
             entry.live = true;
             entry.lapsed = false;
             for (const listener of [...entry.listeners]) listener(undefined);

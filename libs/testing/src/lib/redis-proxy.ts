@@ -67,10 +67,15 @@ export class RedisProxy {
       if (link.held) return void link.held.push(chunk);
       const seen = link.tail + chunk.toString('latin1').toLowerCase();
       link.tail = seen.slice(-32);
-      const at = this.holding === undefined ? -1 : seen.indexOf(this.holding);
+      const fresh = seen.length - chunk.length;
+      // Only a command that ends in this chunk: one wholly in the tail was forwarded already.
+      const at =
+        this.holding === undefined
+          ? -1
+          : seen.indexOf(this.holding, Math.max(0, fresh - this.holding.length + 1));
       if (at < 0) return void upstream.write(chunk);
       // Forwards what came before the command, holds the command and what follows.
-      const before = at - (seen.length - chunk.length);
+      const before = at - fresh;
       if (before > 0) upstream.write(chunk.subarray(0, before));
       link.held = [before > 0 ? chunk.subarray(before) : chunk];
       for (const waiter of this.heldWaiters.splice(0)) waiter();

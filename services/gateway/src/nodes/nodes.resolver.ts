@@ -114,9 +114,12 @@ export class NodesResolver {
    * Who revokes the node's credential, and the node's provider the command names: an admin key
    * any provider's node (the operator, facing a compromised node), a provider key its own.
    */
-  private async revoker(nodeId: string, p: Principal): Promise<{ providerId: string; revokedBy: RevokedBy }> {
-    if (!p.roles.includes('admin'))
-      return { providerId: (await this.own(nodeId, p.accountId)).providerId, revokedBy: 'provider' };
+  private async revoker(
+    nodeId: string,
+    p: Principal,
+  ): Promise<{ providerId: string; revokedBy?: RevokedBy }> {
+    // A provider's names no one: the request it was before revokedBy (contracts: RevokeNodeCredential v2).
+    if (!p.roles.includes('admin')) return { providerId: (await this.own(nodeId, p.accountId)).providerId };
     const node = await this.readNode(nodeId);
     if (!node) throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     return { providerId: node.providerId, revokedBy: 'admin' };
@@ -172,7 +175,7 @@ export class NodesResolver {
       p,
       CapacityCommands.revokeNodeCredential.type,
       nodeId,
-      { nodeId, providerId, revokedBy },
+      { nodeId, providerId, ...(revokedBy ? { revokedBy } : {}) },
       idempotencyKey,
     );
     const outcome = await this.commands.execute('capacity', revoking, rm.name);
@@ -345,7 +348,7 @@ export class NodesResolver {
   @Mutation(() => GpuNode, {
     nullable: true,
     description:
-      "Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows. A node whose credential its provider revoked is refused FORBIDDEN on nodeId until they rotate it (rotateNodeCredential): the certificate would lift the revocation's suspension.",
+      "Marks a node certified without a challenge (admin; for tests and demos), recorded as an event like a verified certification. Answers once its market knows. A node whose credential its provider or the operator revoked is refused FORBIDDEN on nodeId until its provider rotates it (rotateNodeCredential): the certificate would lift the revocation's suspension.",
   })
   @Roles('admin')
   async markNodeCertified(

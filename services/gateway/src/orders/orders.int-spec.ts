@@ -80,7 +80,8 @@ describe('orders named by clientOrderId', () => {
     const bid = await gql(place, PROVIDER_KEY, { i: { ...order, side: 'BID' } });
     expect(bid.data).toEqual({ placeOrder: null });
     expect(bid.errors?.[0]).toMatchObject({
-      message: 'a bid needs a key with the BUYER role, and this key has PROVIDER: use a BUYER key',
+      message:
+        'a bid needs a key with the BUYER role, and this key has PROVIDER: use a BUYER key (the operator makes one: createApiKey with roles: [BUYER])',
       extensions: { code: 'FORBIDDEN', field: 'input.side' },
     });
     // Written inline, the same field.
@@ -89,7 +90,8 @@ describe('orders named by clientOrderId', () => {
       BUYER_KEY,
     );
     expect(ask.errors?.[0]).toMatchObject({
-      message: 'an ask needs a key with the PROVIDER role, and this key has BUYER: use a PROVIDER key',
+      message:
+        'an ask needs a key with the PROVIDER role, and this key has BUYER: use a PROVIDER key (the operator makes one: createApiKey with roles: [PROVIDER])',
       extensions: { code: 'FORBIDDEN', field: 'input.side' },
     });
   });

@@ -24,11 +24,13 @@ describe('the role a key needs for a side', () => {
 
   it('refuses the other side FORBIDDEN on the side, naming the role it needs', () => {
     expect(refusal(() => assertSideRole({ accountId: 'a', roles: ['provider'] }, Side.BID))).toEqual({
-      message: 'a bid needs a key with the BUYER role, and this key has PROVIDER: use a BUYER key',
+      message:
+        'a bid needs a key with the BUYER role, and this key has PROVIDER: use a BUYER key (the operator makes one: createApiKey with roles: [BUYER])',
       extensions: { code: 'FORBIDDEN', field: 'side' },
     });
     expect(refusal(() => assertSideRole({ accountId: 'a', roles: ['buyer'] }, Side.ASK))).toEqual({
-      message: 'an ask needs a key with the PROVIDER role, and this key has BUYER: use a PROVIDER key',
+      message:
+        'an ask needs a key with the PROVIDER role, and this key has BUYER: use a PROVIDER key (the operator makes one: createApiKey with roles: [PROVIDER])',
       extensions: { code: 'FORBIDDEN', field: 'side' },
     });
   });

@@ -16,7 +16,7 @@ export function assertSideRole(principal: Principal, side: Side, field = 'side')
   const order = side === Side.BID ? 'a bid' : 'an ask';
   throw apiError(
     'FORBIDDEN',
-    `${order} needs a key with the ${role.toUpperCase()} role, and this key has ${rolesOf(principal)}: use a ${role.toUpperCase()} key`,
+    `${order} needs a key with the ${role.toUpperCase()} role, and this key has ${rolesOf(principal)}: use a ${role.toUpperCase()} key (the operator makes one: createApiKey with roles: [${role.toUpperCase()}])`,
     field,
   );
 }

@@ -99,10 +99,14 @@ export const revokeNodeCredentialSchema = nodeRef.extend({ providerId: entityId 
 export const revokedBySchema = z.enum(['provider', 'admin']);
 export type RevokedBy = z.infer<typeof revokedBySchema>;
 /**
- * v2: who revokes it (`revokedBy`). `providerId` stays the node's provider, as the gateway read it
- * (the node's, checked again by capacity), whoever revokes. A v1 was its provider's.
+ * v2: who revokes it (`revokedBy`; absent: its provider, so that a provider's revocation is the
+ * request it was before v2, and a retry across the upgrade with the same key gets its outcome, not
+ * IDEMPOTENCY_KEY_REUSED). `providerId` stays the node's provider, as the gateway read it (the
+ * node's, checked again by capacity), whoever revokes. A v1 was its provider's.
  */
-export const revokeNodeCredentialV2Schema = revokeNodeCredentialSchema.extend({ revokedBy: revokedBySchema });
+export const revokeNodeCredentialV2Schema = revokeNodeCredentialSchema.extend({
+  revokedBy: revokedBySchema.optional(),
+});
 export const nodeCredentialRevokedSchema = nodeRef.extend({ credentialHash: sha256Hex });
 /** v2: who revoked it (`revokedBy`); a v1 was revoked by its provider, the only one who could then. */
 export const nodeCredentialRevokedV2Schema = nodeCredentialRevokedSchema.extend({

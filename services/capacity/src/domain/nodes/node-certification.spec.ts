@@ -195,6 +195,10 @@ describe('node certification by challenge', () => {
         T0,
       ),
     ).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN' });
+    // Another provider's revocation (no revokedBy: a provider's, as before v2) is refused too.
+    expect(
+      node.decide({ type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'other' } }, T0),
+    ).toMatchObject({ kind: 'rejected', code: 'FORBIDDEN', message: 'node n1 belongs to another provider' });
     node.events(
       {
         type: 'capacity.RotateNodeCredential',
@@ -288,6 +292,15 @@ describe('node certification by challenge', () => {
       T0 + 1_000,
     );
     expect(byProvider[1]?.data).toMatchObject({ detail: 'the provider revoked the node credential' });
+    // A provider's revocation names no one (the request it was before v2): recorded as its provider's.
+    const unnamed = new Node();
+    answer(unnamed, challengeOf(unnamed.events(issue('certification'), T0)), T0 + 4);
+    const plain = unnamed.events(
+      { type: 'capacity.RevokeNodeCredential', data: { nodeId: 'n1', providerId: 'prov' } },
+      T0 + 1_000,
+    );
+    expect(plain[0]?.data).toMatchObject({ revokedBy: 'provider' });
+    expect(plain[1]?.data).toMatchObject({ detail: 'the provider revoked the node credential' });
   });
 
   it("refuses an administrator's certificate for a node whose credential is revoked, until it is rotated", () => {

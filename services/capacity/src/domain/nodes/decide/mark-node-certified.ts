@@ -5,7 +5,7 @@ import { spotClaim } from '../rules/spot-claim';
 
 /**
  * An administrator certifies a node (tests, demos): for as long as they say, from the clock; not
- * one whose credential its provider revoked (until they rotate it). Its
+ * one whose credential its provider or the operator revoked (until the provider rotates it). Its
  * spot checks are sized now, from their claim, as a challenge's would be (challengeSizeFor), so a
  * worker that joins it is told the size to tune for.
  */
@@ -16,8 +16,8 @@ export function markNodeCertified(
 ): Decision<NodeEvent> {
   const { nodeId, providerId, marketId, gpus } = state.node;
   const { tflopsPerGpu } = command.data;
-  // Its provider revoked it (a credential leaked, a machine gone): it sells again only once they
-  // rotate it. An administrator's certificate lifted the suspension and it sold, revoked.
+  // Its provider or the operator revoked it (a credential leaked, a machine gone): it sells again
+  // only once its provider rotates it. An administrator's certificate lifted the suspension and it sold, revoked.
   if (!state.credentialHash)
     return reject(
       'FORBIDDEN',

@@ -24,9 +24,15 @@ export function revokeNodeCredential(
   { now }: DecideContext,
 ): Decision<NodeEvent> {
   const node = state.node;
-  const { providerId, revokedBy } = command.data;
+  const { providerId, revokedBy = 'provider' } = command.data;
   if (providerId !== node.providerId)
-    return reject('FORBIDDEN', `node ${node.nodeId} belongs to another provider`, 'nodeId');
+    return reject(
+      'FORBIDDEN',
+      revokedBy === 'admin'
+        ? `node ${node.nodeId} belongs to ${node.providerId}, not ${providerId} as the command says: revoke it again`
+        : `node ${node.nodeId} belongs to another provider`,
+      'nodeId',
+    );
   if (!state.credentialHash)
     return reject('NOT_FOUND', `node ${node.nodeId} has no valid credential`, 'nodeId');
   return accept(
