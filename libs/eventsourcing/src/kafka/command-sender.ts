@@ -541,8 +541,8 @@ export class CommandSender {
 
   /**
    * Writes the command, or throws CommandNotSentError once `timeoutMs` pass without Kafka taking it
-   * (or when the producer gives up first): with Kafka down, kafkajs retries a send for about a
-   * minute and a half, and every caller waited that long for an internal error.
+   * (or when the producer gives up first): with Kafka down, kafkajs retries a send for a minute
+   * or more (libs/platform's KafkaClients), and every caller waited that long for an internal error.
    */
   private async writeWithin(encoded: { message: Message; idempotencyKey: string }, timeoutMs: number) {
     const written = this.write(encoded);

@@ -37,7 +37,11 @@ export class KafkaClients implements OnApplicationShutdown {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(),
       connectionTimeout: 3_000,
-      retry: { initialRetryTime: 200, retries: 8 },
+      // Waits between tries double from 0.2 s but never pass 2 s (kafkajs' own cap is 30 s), so a
+      // client finds a broker that comes back within about 2 s of its return, not up to 30 s later
+      // while /health already answers 200; 28 tries keep the same patience as before (about 55 s
+      // before an operation fails, and a consumer restarts).
+      retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 28 },
     });
     // Four FindCoordinator round trips fewer in every transaction (kafka-coordinators.ts).
     if (!rememberCoordinators(this.kafka))
