@@ -254,6 +254,33 @@ describe('gateway limits on HTTP and WebSocket', () => {
     }
   });
 
+  it('answers a method that carries no GraphQL request 405 with the methods that do, naming the method as the part at fault', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      const body = (await response.json()) as Result;
+      expect({
+        method,
+        status: response.status,
+        allow: response.headers.get('allow'),
+        extensions: body.errors?.[0]?.extensions,
+      }).toEqual({
+        method,
+        status: 405,
+        allow: 'GET, POST',
+        extensions: { code: 'BAD_REQUEST', field: 'method' },
+      });
+      expect(body.errors?.[0]?.message).toMatch(
+        new RegExp(`^a GraphQL request is not sent with ${method}: POST it`),
+      );
+    }
+    // POST and GET are served as before.
+    expect((await http(gateway.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('answers a request Node cannot parse as a GraphQL error too (431, 400), where Node sent a bare status line', async () => {
     // A query in a URL over Node's 16 KiB of request line and headers.
     const long = await fetch(

@@ -59,7 +59,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: {
     action: ErrorAction.FIX_INPUT,
     description:
-      'The HTTP request is malformed: no query, no body or an empty one, no content type or one the gateway does not read (the message says which), a subscription (served over WebSocket only, whether POSTed or in a GET), a query, variables, extensions or operationName of the wrong type (variables sent as a JSON string, say), a persisted query whose hash (not a sha256 as 64 lowercase hex characters, or not that of its query) or version is wrong, or a body that is not a JSON object, is over 1 MB (HTTP 413), or is in a charset or encoding the gateway does not read (HTTP 415); extensions.field names the part at fault where there is one (query, variables, extensions.persistedQuery.sha256Hash).',
+      'The HTTP request is malformed: no query, no body or an empty one, no content type or one the gateway does not read (the message says which), a subscription (served over WebSocket only, whether POSTed or in a GET), a query, variables, extensions or operationName of the wrong type (variables sent as a JSON string, say), a persisted query whose hash (not a sha256 as 64 lowercase hex characters, or not that of its query) or version is wrong, or a body that is not a JSON object, is over 1 MB (HTTP 413), or is in a charset or encoding the gateway does not read (HTTP 415), or a method other than POST or GET (HTTP 405, `Allow: GET, POST`); extensions.field names the part at fault where there is one (query, variables, extensions.persistedQuery.sha256Hash, method).',
   },
   PERSISTED_QUERY_NOT_FOUND: {
     action: ErrorAction.FIX_INPUT,

@@ -9,6 +9,21 @@ const SUBSCRIPTION = 'subscription S { tickerUpdated(marketId: "m1") { last } }'
 const codeOf = (req: IncomingMessage) => requestShapeError(req, '/graphql')?.extensions;
 
 describe('requestShapeError', () => {
+  it('refuses a method that carries no GraphQL request 405, naming the method and those allowed', () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'PROPFIND']) {
+      const error = requestShapeError(request(method, '/graphql'), '/graphql');
+      expect(error?.message).toMatch(new RegExp(`^a GraphQL request is not sent with ${method}: POST it`));
+      expect(error?.extensions).toEqual({
+        code: 'BAD_REQUEST',
+        field: 'method',
+        http: { status: 405, allow: 'GET, POST' },
+      });
+    }
+    // HEAD and OPTIONS (a preflight) are not refused here.
+    expect(codeOf(request('HEAD', '/graphql'))).toBeUndefined();
+    expect(codeOf(request('OPTIONS', '/graphql'))).toBeUndefined();
+  });
+
   it('refuses a GET of a subscription as a POST of one is, the operation picked by operationName', () => {
     expect(requestShapeError(get({ query: SUBSCRIPTION }), '/graphql')?.message).toMatch(
       /^subscriptions are served over WebSocket, not HTTP: open ws:\/\/<gateway>\/graphql/,

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
+import { SHAPE } from './bad-body';
 import { emptyPostError } from './empty-post';
+import { apiError } from './errors';
 import { getSubscriptionError } from './http-subscriptions';
 import { persistedQueryHashError } from './persisted-query-hash';
 
@@ -24,12 +26,35 @@ function extensionsOf(search: URLSearchParams): unknown {
 }
 
 /**
+ * The methods left to Apollo: POST and GET carry a request, HEAD is a GET without its answer's
+ * body, and OPTIONS a browser's preflight (answered by CORS before this, where it is on).
+ */
+const METHODS = new Set(['POST', 'GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Any other method (PUT, DELETE, PATCH…), answered as Apollo did (405, Allow: GET, POST) but naming
+ * the part at fault and saying how to send the request, where Apollo said only "Apollo Server
+ * supports only GET/POST requests".
+ */
+function methodError(method: string): GraphQLError {
+  return apiError(
+    'BAD_REQUEST',
+    `a GraphQL request is not sent with ${method}: POST it with content-type application/json and ${SHAPE} (a query may also be a GET with ?query=…)`,
+    'method',
+    { http: { status: 405, allow: 'GET, POST' } },
+  );
+}
+
+/**
  * What is wrong with a request's shape that Apollo answers in words that leave the client guessing,
- * or with the wrong code, and that only the request itself tells: a POST without a body Apollo
- * reads (empty-post.ts), a persisted query whose hash is no sha256 (persisted-query-hash.ts), a
- * subscription sent as a GET (http-subscriptions.ts). Undefined for anything else.
+ * or with the wrong code, and that only the request itself tells: a method that carries no
+ * GraphQL request, a POST without a body Apollo reads (empty-post.ts), a persisted query whose
+ * hash is no sha256 (persisted-query-hash.ts), a subscription sent as a GET
+ * (http-subscriptions.ts). Undefined for anything else.
  */
 export function requestShapeError(req: Request, path: string): GraphQLError | undefined {
+  const method = req.method ?? 'GET';
+  if (!METHODS.has(method)) return methodError(method);
   if (req.method === 'POST') {
     const { body } = req;
     const contentLength = req.headers['content-length'];
@@ -58,16 +83,18 @@ export function requestShapeError(req: Request, path: string): GraphQLError | un
 
 /**
  * An Express middleware before Apollo (after the body parsers, the rate limit and the document's
- * size, nesting.ts): a request requestShapeError finds wrong is answered 400 with its error, as
- * Apollo answers a malformed request; any other goes on.
+ * size, nesting.ts): a request requestShapeError finds wrong is answered with its error, 400 as
+ * Apollo answers a malformed request (405 with Allow for a method that carries none); any other
+ * goes on.
  */
 export const httpRequestShape =
   (path: string) =>
   (req: Request, res: ServerResponse, next: () => void): void => {
     const error = requestShapeError(req, path);
     if (!error) return next();
-    const { http: _http, ...extensions } = error.extensions;
-    res.statusCode = 400;
+    const { http, ...extensions } = error.extensions as { http?: { status?: number; allow?: string } };
+    res.statusCode = http?.status ?? 400;
+    if (http?.allow) res.setHeader('allow', http.allow);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
   };
