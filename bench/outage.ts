@@ -7,14 +7,15 @@
  * a bid is answered, the broker is killed with SIGKILL, left down that long and started again on
  * its data (a bid sent 5 ms before the kill is in flight then: its partition's transaction may be
  * open). Once the broker is up again, the buyer sends a new bid, and the one in flight again, each
- * again with the same clientOrderId after each TIMEOUT or UNAVAILABLE, as a client should, until
+ * again with the same clientOrderId a quarter of a second after each TIMEOUT or UNAVAILABLE, until
  * it has its outcome. Measured from the moment the broker is up again: when every service's
  * /health answers 200 (`healthyMs`), and when each bid was answered (`answeredMs` and
  * `inflightAnsweredMs`, with the tries each took). The last line is one JSON object, headed by the
  * longest wait of any bid (`answeredMs`).
  */
 import { DedicatedKafka } from '../e2e/src/support/dedicated-kafka';
-import { GraphQLResponse, Marketplace, SERVICES } from '../e2e/src/support/marketplace';
+import { Marketplace, SERVICES } from '../e2e/src/support/marketplace';
+import { untilAnswered } from '../e2e/src/support/until-answered';
 
 const OUTAGES = (process.env['BENCH_OUTAGE_SECONDS'] ?? '5,20').split(',').map(Number);
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
@@ -43,21 +44,19 @@ async function allHealthy(m: Marketplace): Promise<boolean> {
 
 type Bid = Record<string, unknown>;
 
-/** Sends the bid, and again with the same clientOrderId after each TIMEOUT or UNAVAILABLE, until it has its outcome. */
-async function untilAnswered(
+/** The bid sent, and again with its clientOrderId after each TIMEOUT or UNAVAILABLE, until it has its outcome. */
+async function bidUntilAnswered(
   m: Marketplace,
   key: string,
   input: Bid,
   back: number,
 ): Promise<{ answeredMs: number; tries: number }> {
-  for (let tries = 1; ; tries++) {
-    const answer: GraphQLResponse<{ placeOrder: { id: string } }> = await m.gql(PLACE, { input }, key);
-    if (answer.data?.placeOrder) return { answeredMs: Date.now() - back, tries };
-    const code = String(answer.errors?.[0]?.extensions?.code);
-    if (!['TIMEOUT', 'UNAVAILABLE'].includes(code) || Date.now() - back > 180_000)
-      throw new Error(`${String(input['clientOrderId'])} failed: ${JSON.stringify(answer.errors)}`);
-    log(`  ${String(input['clientOrderId'])}: try ${tries} answered ${code} at +${Date.now() - back} ms`);
-  }
+  const { tries } = await untilAnswered(() => m.gql(PLACE, { input }, key), {
+    deadlineMs: 180_000,
+    onRetry: (code, n) =>
+      log(`  ${String(input['clientOrderId'])}: try ${n} answered ${code} at +${Date.now() - back} ms`),
+  });
+  return { answeredMs: Date.now() - back, tries };
 }
 
 async function main(): Promise<void> {
@@ -103,8 +102,8 @@ async function main(): Promise<void> {
         }
       })();
       const [fresh, inflight] = await Promise.all([
-        untilAnswered(market, buyer, bid(`after-${outageSec}`), back),
-        untilAnswered(market, buyer, bid(`inflight-${outageSec}`), back),
+        bidUntilAnswered(market, buyer, bid(`after-${outageSec}`), back),
+        bidUntilAnswered(market, buyer, bid(`inflight-${outageSec}`), back),
       ]);
       await healthy;
       const run = {

@@ -4,10 +4,10 @@
 // its clientOrderId, gets its one outcome: one order, funds held once, and the next bid is answered.
 // The services find the returned broker by themselves (no restart of theirs).
 import { DedicatedKafka } from './support/dedicated-kafka';
-import { GraphQLResponse, Marketplace, SERVICES } from './support/marketplace';
+import { Marketplace, SERVICES } from './support/marketplace';
+import { untilAnswered } from './support/until-answered';
 
 const PLACE = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** "1.010000" → 1010000n, and back. */
 const micros = (usd: string) => BigInt(usd.replace('.', ''));
@@ -63,22 +63,12 @@ describe('a broker crash under a running marketplace', () => {
     await kafka.restart();
 
     // The same request until it has its outcome: TIMEOUT and UNAVAILABLE say to send it again.
-    let answer: GraphQLResponse<{ placeOrder: { id: string; status: string } }> | undefined;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      answer = await m.gql<{ placeOrder: { id: string; status: string } }>(
-        PLACE,
-        { input: bid('during') },
-        buyer,
-      );
-      const code = answer.errors?.[0]?.extensions?.code;
-      if (answer.data?.placeOrder || !['UNAVAILABLE', 'TIMEOUT'].includes(String(code))) break;
-      if (Date.now() > deadline)
-        throw new Error(`no outcome 120 s after the broker returned: ${JSON.stringify(answer.errors)}`);
-      await sleep(250);
-    }
+    const { answer } = await untilAnswered(
+      () => m.gql<{ placeOrder: { id: string; status: string } }>(PLACE, { input: bid('during') }, buyer),
+      { deadlineMs: 120_000 },
+    );
     expect(answer.errors).toBeUndefined();
-    const placed = answer.data!.placeOrder;
+    const placed = answer.data.placeOrder;
     expect(placed.status).toBe('OPEN');
     const again = await m.ok<{ placeOrder: { id: string } }>(PLACE, { input: bid('during') }, buyer);
     expect(again.placeOrder.id).toBe(placed.id);
