@@ -159,8 +159,14 @@ export const buyerPage: Page = (root) => {
     error.dataset['code'] = e instanceof ApiError ? (e.errors[0]?.extensions?.code ?? '') : '';
   };
 
-  /** The pages of the orders and of the leases shown. */
-  let paging: BuyerPaging = { orders: firstPage(ORDERS_PAGE), leases: firstPage(LEASES_PAGE) };
+  /**
+   * The pages of the orders and of the leases shown. Both lists only grow: myOrders unfiltered holds
+   * every order of the account (a filled or cancelled one stays), myLeases every lease.
+   */
+  let paging: BuyerPaging = {
+    orders: firstPage(ORDERS_PAGE, { onlyGrows: true }),
+    leases: firstPage(LEASES_PAGE, { onlyGrows: true }),
+  };
 
   /** The markets as last read, for the order form. */
   let markets: ReadUpTo<{ id: string }> | undefined;

@@ -1,5 +1,6 @@
-// A paged list's controls (lib/paging.ts): which of how many items the page shows, and Previous /
-// Next. Nothing where the first page holds the whole list, so a short list looks as it always did.
+// A paged list's controls (lib/paging.ts): what the page shows of how many items (pageCaption),
+// and Previous / Next. Nothing where the first page holds the whole list, so a short list looks as
+// it always did.
 import { h } from '../lib/dom';
 import { type Connection, nextPage, pageCaption, type Paging, previousPage } from '../lib/paging';
 
@@ -20,7 +21,7 @@ export function pager(
   const caption = pageCaption(paging, read, noun);
   if (caption === null) return null;
   const previous = previousPage(paging);
-  const next = nextPage(paging, read.pageInfo);
+  const next = nextPage(paging, read);
   const button = (cls: string, label: string, to: Paging | null) =>
     h('button', { type: 'button', class: cls, disabled: to === null, onclick: () => to && go(to) }, label);
   return h(

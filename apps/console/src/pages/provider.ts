@@ -107,6 +107,8 @@ const FILLS_PAGE = 50;
 const LEASES_PAGE = 30;
 /** Certifications a page, each node's. */
 const HISTORY_PAGE = 20;
+/** The first page of a node's certification history: a list only ever appended to. */
+const HISTORY_PAGING = firstPage(HISTORY_PAGE, { onlyGrows: true });
 
 const LEASE = 'id providerId marketId nodeId gpus hours price status endedReason progress earned value end';
 // myLeases holds an account's leases as buyer too (a key may be given both roles): filtered below.
@@ -135,9 +137,15 @@ export const providerPage: Page = (root) => {
   const histories = new Map<string, { paging: Paging; read: Connection<CertificationEntry> }>();
   /** The page of each node's history last asked for: a read of another answering late is dropped. */
   const historiesAsked = new Map<string, Paging>();
-  /** The pages of the nodes, the trades and the leases shown. */
-  let paging: ProviderPaging = { nodes: firstPage(NODES_PAGE), fills: firstPage(FILLS_PAGE) };
-  let leasesPaging = firstPage(LEASES_PAGE);
+  /**
+   * The pages of the nodes, the trades and the leases shown. Each list only grows, as does each
+   * node's certification history (HISTORY_PAGING): no node, trade or lease ever leaves the account's.
+   */
+  let paging: ProviderPaging = {
+    nodes: firstPage(NODES_PAGE, { onlyGrows: true }),
+    fills: firstPage(FILLS_PAGE, { onlyGrows: true }),
+  };
+  let leasesPaging = firstPage(LEASES_PAGE, { onlyGrows: true });
   /**
    * The last node each running subscription sent: newer than any read's (the subscription sends the
    * node as it stands once live, then every change), so shown over the read's.
@@ -426,7 +434,7 @@ export const providerPage: Page = (root) => {
   const nodeCard = (node: Node) => {
     const chartEl = h('div', { class: 'chart small', 'data-node-chart': node.id });
     // The page of its history shown: the first, as the node came, unless another was asked for.
-    const history = histories.get(node.id) ?? { paging: firstPage(HISTORY_PAGE), read: node.certifications };
+    const history = histories.get(node.id) ?? { paging: HISTORY_PAGING, read: node.certifications };
     const certifications = history.read.edges.map((e) => e.node);
     const data = certificationChart(certifications, node);
     const card = h(
