@@ -14,7 +14,11 @@ ensure_system_deps
 ensure_node_deps
 
 export GPUX_TEST_SUMMARY="$GPUX_RUN_DIR/test-summary.txt"
-mkdir -p "$GPUX_RUN_DIR" && : >"$GPUX_TEST_SUMMARY"
+# Every name the tests take from uniqueName (@gpux/testing), so that the topics made under them are
+# deleted after the integration tests (test-topics.js), on the stack this run brought up and on an
+# `npm start`'s alike.
+export GPUX_TEST_NAMES="$GPUX_RUN_DIR/test-names.txt"
+mkdir -p "$GPUX_RUN_DIR" && : >"$GPUX_TEST_SUMMARY" && : >"$GPUX_TEST_NAMES"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
 say "formatting (prettier --check; npx prettier --write . fixes it)"
@@ -51,6 +55,9 @@ fi
 say "integration tests (real Kafka, Redis and WebGPU)"
 status=0
 nx run-many -t int-test --parallel=1 --skip-nx-cache --output-style=static || status=$?
+
+say "deleting the topics the tests made"
+node infra/scripts/test-topics.js "$GPUX_TEST_NAMES" || say "some of the tests' topics were not deleted (why: above); they stay on the broker"
 
 read -r passed failed skipped < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$GPUX_TEST_SUMMARY")
 [ "$started_stack" -eq 1 ] && say "stopping the stack this run started"

@@ -1,5 +1,5 @@
 import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +22,17 @@ export function infraEnv(): { KAFKA_BROKERS: string; REDIS_URL: string } {
   return { KAFKA_BROKERS, REDIS_URL };
 }
 
-/** A name no other test run uses: topics, groups and keys never collide between runs. */
+/**
+ * A name no other test run uses: topics, groups and keys never collide between runs. Where
+ * GPUX_TEST_NAMES names a file (`npm test` sets it), the name is added to it, one per line: the
+ * run deletes every topic named so or in its namespace once its tests are over
+ * (infra/scripts/test-topics.js), whatever the test that took it did after.
+ */
 export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const name = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const names = process.env['GPUX_TEST_NAMES'];
+  if (names) appendFileSync(names, `${name}\n`);
+  return name;
 }
 
 /** A free TCP port on 127.0.0.1. */
