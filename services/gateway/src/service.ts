@@ -39,6 +39,7 @@ import { httpSubscriptionsPlugin } from './api/http-subscriptions';
 import { httpRequestShape } from './api/request-shape';
 import { graphqlMetricsPlugin } from './api/metrics';
 import { ReadModelWatch, rebuildingPlugin } from './api/rebuilding';
+import { describeRootTypes } from './api/root-types';
 import { belowGraphqlPath } from './api/graphql-path';
 import { literalFieldPlugin } from './api/field-at-fault';
 import { idsPlugin } from './api/ids';
@@ -302,6 +303,8 @@ export const gatewayService: ServiceDefinition<typeof configSchema> = {
               formatError,
               path: config.GRAPHQL_PATH,
               autoSchemaFile: true,
+              // Query, Mutation and Subscription described, as schema.graphql has them.
+              transformSchema: describeRootTypes,
               sortSchema: true,
               playground: false,
               introspection: true,

@@ -60,7 +60,14 @@ export class AccountsResolver {
 
   @Query(() => Account, { nullable: true, description: 'An account by id: your own, or any (admin).' })
   @Roles('admin', 'buyer', 'provider')
-  account(@Args('id', { type: () => ID }) id: string, @Caller() p: Principal): Promise<Account | null> {
+  account(
+    @Args('id', {
+      type: () => ID,
+      description: "The account's id: your own, or any (admin). Another account's is refused FORBIDDEN.",
+    })
+    id: string,
+    @Caller() p: Principal,
+  ): Promise<Account | null> {
     assertSelfOrAdmin(p, id, 'id');
     return this.read(id);
   }
@@ -127,7 +134,12 @@ export class AccountsResolver {
   })
   @Roles('admin')
   async openAccount(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', {
+      type: () => ID,
+      description:
+        "The new account's id: 1 to 128 letters, digits and . _ : -, starting with a letter or digit. An id opened already is refused ALREADY_EXISTS.",
+    })
+    accountId: string,
     @Args('owner', { type: () => String, description: `Whose it is. ${labelRule(TEXT_LIMITS.owner)}` })
     owner: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
@@ -151,7 +163,7 @@ export class AccountsResolver {
   })
   @Roles('admin')
   deposit(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account to credit.' }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', REFERENCE) reference: string | undefined,
@@ -167,7 +179,7 @@ export class AccountsResolver {
   })
   @Roles('admin')
   withdraw(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account to pay out of.' }) accountId: string,
     @Args('amount', { type: () => GraphQLUsd, description: 'US dollars, e.g. "250.00"; greater than zero.' })
     amount: string,
     @Args('reference', REFERENCE) reference: string | undefined,
@@ -184,8 +196,13 @@ export class AccountsResolver {
   })
   @Roles('admin')
   async createApiKey(
-    @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('roles', { type: () => [AccountRole] }) roles: AccountRole[],
+    @Args('accountId', { type: () => ID, description: 'The account the key acts for; it must be open.' })
+    accountId: string,
+    @Args('roles', {
+      type: () => [AccountRole],
+      description: 'What the key may do: BUYER, PROVIDER or both. An empty list is refused BAD_USER_INPUT.',
+    })
+    roles: AccountRole[],
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<CreatedApiKey> {
@@ -230,8 +247,12 @@ export class AccountsResolver {
   })
   @Roles('admin', 'buyer', 'provider')
   async revokeApiKey(
-    @Args('accountId', { type: () => ID }) accountId: string,
-    @Args('keyId', { type: () => ID }) keyId: string,
+    @Args('accountId', {
+      type: () => ID,
+      description: "The key's account: your own, or any (admin).",
+    })
+    accountId: string,
+    @Args('keyId', { type: () => ID, description: 'The key to revoke (ApiKeyInfo.keyId).' }) keyId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<boolean> {

@@ -14,15 +14,22 @@ export enum AccountRole {
 registerEnumType(AccountRole, {
   name: 'AccountRole',
   description: 'What an API key may do: buy (bids) or sell (nodes and asks).',
+  valuesMap: {
+    BUYER: { description: 'Buys: places and cancels bids.' },
+    PROVIDER: {
+      description:
+        'Sells: registers nodes, rotates and revokes their credentials, and places and cancels asks on them.',
+    },
+  },
 });
 
 @ObjectType({
   description: "One line of an account's ledger: how one event moved its money. Amounts in US dollars.",
 })
 export class LedgerEntry {
-  @Field()
+  @Field({ description: 'The id of the settlement event that moved the money: one line per event.' })
   eventId!: string;
-  @Field(() => LedgerEntryKind)
+  @Field(() => LedgerEntryKind, { description: 'What moved the money.' })
   kind!: LedgerEntryKind;
   @Field(() => GraphQLUsd, {
     description: 'Change of the available balance: credits positive, debits negative.',
@@ -34,7 +41,7 @@ export class LedgerEntry {
   escrow!: string;
   @Field({ nullable: true, description: 'What it is about: a wire reference, an order or a lease.' })
   reference?: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When settlement recorded the event.' })
   time!: string;
 }
 export const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
@@ -43,9 +50,9 @@ export const LedgerConnection = Connection(LedgerEntry, 'LedgerEntry');
   description: 'A settlement account. Amounts are US dollars (Usd).',
 })
 export class Account {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The account's id, as it was opened (openAccount)." })
   id!: string;
-  @Field()
+  @Field({ description: 'Whose account it is, as the admin wrote it when opening it (openAccount).' })
   owner!: string;
   @Field(() => GraphQLUsd, { description: 'What the account can spend now.' })
   balance!: string;
@@ -61,23 +68,25 @@ export class Account {
 
 @ObjectType({ description: 'A new API key. The key is shown this once: only its digest is stored.' })
 export class CreatedApiKey {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The key's id: Account.apiKeys lists it, and revokeApiKey takes it." })
   keyId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The account the key acts for.' })
   accountId!: string;
   @Field({ description: 'Send it as "Authorization: Bearer <key>".' })
   key!: string;
-  @Field(() => [AccountRole])
+  @Field(() => [AccountRole], { description: 'What the key may do, each role once.' })
   roles!: AccountRole[];
 }
 
 @ObjectType({ description: 'An API key of an account, without the key.' })
 export class ApiKeyInfo {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The key's id: what revokeApiKey takes (Viewer.keyId of a request sent with it).",
+  })
   keyId!: string;
-  @Field(() => [AccountRole])
+  @Field(() => [AccountRole], { description: 'What the key may do.' })
   roles!: AccountRole[];
-  @Field()
+  @Field({ description: 'Whether it was revoked (revokeApiKey): a revoked key is refused UNAUTHENTICATED.' })
   revoked!: boolean;
   @Field(() => GraphQLDateTimeString, {
     description: 'When it was created: the time settlement recorded it (its ApiKeyIssued event).',

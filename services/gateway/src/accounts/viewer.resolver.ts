@@ -13,6 +13,19 @@ registerEnumType(KeyKind, {
   name: 'KeyKind',
   description:
     "ADMIN: the operator's key (ADMIN_API_KEY), of no account. ACCOUNT: an account's API key (createApiKey), buyer, provider or both. NODE: a node's credential (registerNode, rotateNodeCredential), its worker's.",
+  valuesMap: {
+    ADMIN: {
+      description:
+        "The operator's key (the gateway's ADMIN_API_KEY): it runs the admin's operations (markets, accounts, deposits, keys) and acts for no account.",
+    },
+    ACCOUNT: {
+      description: "An account's API key (createApiKey): it acts for its account, with its roles.",
+    },
+    NODE: {
+      description:
+        "A node's credential (registerNode, rotateNodeCredential): its worker's, for the worker's steps (joinSession, heartbeat, challenges).",
+    },
+  },
 });
 
 @ObjectType({
@@ -20,7 +33,7 @@ registerEnumType(KeyKind, {
     'Who the key in use is. Every kind of key may ask (`me` is null for the admin key and for a node credential, which have no account of their own).',
 })
 export class Viewer {
-  @Field(() => KeyKind)
+  @Field(() => KeyKind, { description: 'Which kind of key it is.' })
   kind!: KeyKind;
   @Field(() => ID, {
     nullable: true,

@@ -61,18 +61,27 @@ export function Connection<T>(
   order = 'newest first',
   nodeDescription?: string,
 ): Type<Page<T>> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, {
+    description: `One item of a page of ${name}Connection: the ${name} and its cursor.`,
+  })
   class Edge {
-    @Field()
+    @Field({
+      description:
+        'Names this item in its list: pass it as `after` for the items that follow it. Opaque, and good only for the list that gave it out.',
+    })
     cursor!: string;
-    @Field(() => node, nodeDescription ? { description: nodeDescription } : {})
+    @Field(() => node, { description: nodeDescription ?? `The ${name}.` })
     node!: T;
   }
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items, ${order}.` })
   class ConnectionType {
-    @Field(() => [Edge])
+    @Field(() => [Edge], {
+      description: `The page's items, ${order}, each with its cursor: at most as many as first asks for.`,
+    })
     edges!: Edge[];
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, {
+      description: 'Where the page sits: whether more items follow, and the cursors to ask for them with.',
+    })
     pageInfo!: PageInfo;
     @Field(() => Int, { description: 'How many items the whole list has (of the filter, if any).' })
     totalCount!: number;

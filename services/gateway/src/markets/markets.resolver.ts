@@ -54,7 +54,7 @@ import {
   TradeConnection,
 } from './markets.views';
 
-@InputType()
+@InputType({ description: 'A market to open: its id, the GPU class it trades, and its rules.' })
 export class OpenMarketInput {
   @Field(() => ID, {
     description: `e.g. h100-80gb: 1 to ${ID_LIMITS.marketId} letters, digits and . _ : -, starting with a letter or digit (its trades are named after it).`,
@@ -77,6 +77,12 @@ export class OpenMarketInput {
   })
   feeRateBps!: number;
 }
+
+/** The market a subscription follows. */
+const MARKET_TO_FOLLOW = {
+  type: () => ID,
+  description: 'The market to follow. One that does not exist is refused NOT_FOUND.',
+};
 
 @Resolver(() => Market)
 export class MarketsResolver {
@@ -140,7 +146,8 @@ export class MarketsResolver {
   })
   @Roles('admin')
   async openMarket(
-    @Args('input') input: OpenMarketInput,
+    @Args('input', { description: 'The market to open. An id opened already is refused ALREADY_EXISTS.' })
+    input: OpenMarketInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Market> {
@@ -168,7 +175,11 @@ export class MarketsResolver {
   })
   @Roles('admin')
   async closeMarket(
-    @Args('marketId', { type: () => ID }) marketId: string,
+    @Args('marketId', {
+      type: () => ID,
+      description: 'The market to close. One closed already is refused MARKET_CLOSED.',
+    })
+    marketId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<Market> {
@@ -192,9 +203,14 @@ export class MarketsResolver {
     );
   }
 
-  @Query(() => Market, { nullable: true })
+  @Query(() => Market, {
+    nullable: true,
+    description: 'A market by id; null when there is none. Needs no key.',
+  })
   @Public()
-  market(@Args('id', { type: () => ID }) id: string): Promise<Market | null> {
+  market(
+    @Args('id', { type: () => ID, description: "The market's id." }) id: string,
+  ): Promise<Market | null> {
     return this.read(id);
   }
 
@@ -213,7 +229,10 @@ export class MarketsResolver {
     return this.book(market.id, depth);
   }
 
-  @ResolveField(() => Ticker, { name: 'ticker' })
+  @ResolveField(() => Ticker, {
+    name: 'ticker',
+    description: "Its prices now: best bid and ask, last trade, the last 24 hours' figures and the index.",
+  })
   tickerField(@Parent() market: Market): Promise<Ticker> {
     return this.ticker(market.id);
   }
@@ -224,7 +243,12 @@ export class MarketsResolver {
   })
   async candles(
     @Parent() market: Market,
-    @Args('interval', { type: () => Interval, defaultValue: Interval.ONE_HOUR }) interval: Interval,
+    @Args('interval', {
+      type: () => Interval,
+      defaultValue: Interval.ONE_HOUR,
+      description: 'How long each candle is.',
+    })
+    interval: Interval,
     @Args('limit', { type: () => Int, defaultValue: 60, description: `1 to ${CANDLE_LIMIT}` }) limit: number,
     @Args('before', {
       type: () => GraphQLDateTimeString,
@@ -259,7 +283,7 @@ export class MarketsResolver {
     resolve: (b: OrderBook) => b,
   })
   @Public()
-  async bookUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
+  async bookUpdated(@Args('marketId', MARKET_TO_FOLLOW) marketId: string) {
     await this.mustRead(marketId);
     // The book as it stands first, read once the channel is subscribed (pubsub.ts).
     return this.pubsub.iterate(pm.channels.book(marketId), () => this.bookMessage(marketId), {
@@ -275,7 +299,7 @@ export class MarketsResolver {
   })
   @Public()
   async tradeExecuted(
-    @Args('marketId', { type: () => ID }) marketId: string,
+    @Args('marketId', MARKET_TO_FOLLOW) marketId: string,
     @Args('after', {
       type: () => Int,
       nullable: true,
@@ -366,7 +390,7 @@ export class MarketsResolver {
     resolve: (t: Ticker) => t,
   })
   @Public()
-  async tickerUpdated(@Args('marketId', { type: () => ID }) marketId: string) {
+  async tickerUpdated(@Args('marketId', MARKET_TO_FOLLOW) marketId: string) {
     await this.mustRead(marketId);
     // The ticker as it stands first, read once the channel is subscribed (pubsub.ts).
     return this.pubsub.iterate(pm.channels.ticker(marketId), () => this.tickerMessage(marketId), {

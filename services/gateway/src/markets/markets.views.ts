@@ -13,7 +13,16 @@ export enum Interval {
   ONE_HOUR = '1h',
   ONE_DAY = '1d',
 }
-registerEnumType(Interval, { name: 'CandleInterval' });
+registerEnumType(Interval, {
+  name: 'CandleInterval',
+  description:
+    'How long each candle is: it holds the trades of one interval, starting at a whole minute, hour or day (UTC).',
+  valuesMap: {
+    ONE_MINUTE: { description: 'One minute: candles start at each whole minute (UTC).' },
+    ONE_HOUR: { description: 'One hour: candles start at each whole hour (UTC).' },
+    ONE_DAY: { description: 'One day: candles start at 00:00 UTC.' },
+  },
+});
 
 @ObjectType({
   description:
@@ -32,11 +41,15 @@ export class BookLevel {
     "A market's order book: the best levels of each side, best first, by price alone. A bid and an ask at crossing prices trade only when the ask offers at least the bid's hours (and its node at least the bid's minGpusPerNode), so the book can show the best bid at or above the best ask: orders that cannot trade with each other. (Two orders of one account never trade: the newer one that reached the other was cancelled SELF_TRADE.)",
 })
 export class OrderBook {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The book's market." })
   marketId!: string;
-  @Field(() => [BookLevel])
+  @Field(() => [BookLevel], {
+    description: 'The bids resting, by level, the highest price first; empty when none rests.',
+  })
   bids!: BookLevel[];
-  @Field(() => [BookLevel])
+  @Field(() => [BookLevel], {
+    description: 'The asks resting, by level, the lowest price first; empty when none rests.',
+  })
   asks!: BookLevel[];
 }
 
@@ -44,7 +57,7 @@ export class OrderBook {
   description: "A market's prices now. Prices in US dollars per GPU-hour; volumes in GPU-hours.",
 })
 export class Ticker {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The ticker's market." })
   marketId!: string;
   @Field(() => GraphQLUsd, { nullable: true, description: "The best (highest) bid's limit price." })
   bestBid?: string;
@@ -56,7 +69,10 @@ export class Ticker {
   bestAsk?: string;
   @Field(() => GraphQLUsd, { nullable: true, description: "The last trade's price." })
   last?: string;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description: "When the last trade was made; null before the market's first trade.",
+  })
   lastTime?: string;
   // A sum of trades of up to 1,024 GPUs × 8,784 hours each: past a 32-bit Int within a day.
   @Field(() => GraphQLSafeInt, {
@@ -115,9 +131,11 @@ export class Candle {
 
 @ObjectType({ description: 'A trade in a market. Money in US dollars.' })
 export class Trade {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The trade's id, <marketId>-t<sequence>: also the id of the lease it made (Lease.id).",
+  })
   id!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The market it was made in.' })
   marketId!: string;
   @Field(() => GraphQLUsd, {
     description: "Trade price per GPU-hour: the limit price of the order that was resting (the maker's).",
@@ -147,9 +165,9 @@ export const TradeConnection = Connection(Trade, 'Trade');
 
 @ObjectType({ description: 'A market: a GPU class, traded in GPU-hours.' })
 export class Market {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The market's id, as it was opened, e.g. h100-80gb." })
   id!: string;
-  @Field()
+  @Field({ description: 'The GPU class traded, e.g. H100-80GB: nodes of this model sell here.' })
   gpuClass!: string;
   @Field(() => Float, {
     description: 'The least certified f32 TFLOP/s per GPU a node must have to sell here.',
@@ -162,9 +180,9 @@ export class Market {
       "The platform's fee, in basis points of a trade's value, paid by the buyer, rounded up to a whole µ$ per GPU-hour.",
   })
   feeRateBps!: number;
-  @Field(() => MarketStatus)
+  @Field(() => MarketStatus, { description: 'Whether it takes orders now.' })
   status!: MarketStatus;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When the market was opened (openMarket).' })
   openedAt!: string;
   @Field(() => GraphQLDateTimeString, {
     nullable: true,

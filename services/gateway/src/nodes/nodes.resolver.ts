@@ -54,6 +54,9 @@ import {
   toNode,
 } from './nodes.views';
 
+/** A node looked up by its id. */
+const NODE_ID = { type: () => ID, description: "The node's id." };
+
 @Resolver(() => GpuNode)
 export class NodesResolver {
   private readonly capacity: CapacityQueries;
@@ -136,7 +139,7 @@ export class NodesResolver {
       "rotateNodeCredential hands out the node's new credential, a secret for its provider alone, so it takes the provider's key; the operator's key stops a node with revokeNodeCredential, and its provider then rotates it",
   })
   async rotateNodeCredential(
-    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('nodeId', { type: () => ID, description: 'Your node whose credential to replace.' }) nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<NodeCredential> {
@@ -165,7 +168,11 @@ export class NodesResolver {
   })
   @Roles('provider', 'admin')
   async revokeNodeCredential(
-    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('nodeId', {
+      type: () => ID,
+      description: "The node whose credential to revoke: your own (provider), or any provider's (admin).",
+    })
+    nodeId: string,
     @Args('idempotencyKey', IDEMPOTENCY_KEY) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<GpuNode> {
@@ -223,7 +230,12 @@ export class NodesResolver {
   })
   @Roles('admin', 'buyer', 'provider')
   async nodes(
-    @Args('filter', { type: () => NodesFilter, nullable: true }) filter: NodesFilter | undefined,
+    @Args('filter', {
+      type: () => NodesFilter,
+      nullable: true,
+      description: 'Which nodes to list; left out, every node.',
+    })
+    filter: NodesFilter | undefined,
     @Args() args: PageArgs,
     @Info() info: GraphQLResolveInfo,
   ) {
@@ -270,7 +282,13 @@ export class NodesResolver {
     resolve: (n: GpuNode) => n,
   })
   @Roles('admin', 'buyer', 'provider')
-  async nodeStatusChanged(@Args('nodeId', { type: () => ID }) nodeId: string) {
+  async nodeStatusChanged(
+    @Args('nodeId', {
+      type: () => ID,
+      description: "The node to follow, any provider's. One that does not exist is refused NOT_FOUND.",
+    })
+    nodeId: string,
+  ) {
     if (!(await this.readNode(nodeId)))
       throw apiError('NOT_FOUND', `node ${nodeId} does not exist`, 'nodeId');
     // The node as it stands first, read once the channel is subscribed (pubsub.ts).
@@ -284,7 +302,7 @@ export class NodesResolver {
   })
   @Roles('provider')
   async registerNode(
-    @Args('input') input: RegisterNodeInput,
+    @Args('input', { description: 'The node to register.' }) input: RegisterNodeInput,
     @Args('idempotencyKey', IDEMPOTENCY_KEY_SECRET_ONCE) idempotencyKey: string | undefined,
     @Caller() p: Principal,
   ): Promise<RegisteredNode> {
@@ -352,7 +370,7 @@ export class NodesResolver {
   })
   @Roles('admin')
   async markNodeCertified(
-    @Args('nodeId', { type: () => ID }) nodeId: string,
+    @Args('nodeId', { type: () => ID, description: "The node to certify, any provider's." }) nodeId: string,
     @Args('tflopsPerGpu', {
       type: () => Float,
       description: `The certified f32 TFLOP/s per GPU: at least the node's market's minTflopsPerGpu (below it the node could not sell), at most ${NUMBER_LIMITS.tflops}.`,
@@ -423,7 +441,7 @@ export class NodesResolver {
 
   @Query(() => GpuNode, { nullable: true, description: 'A GPU node by id.' })
   @Roles('admin', 'buyer', 'provider')
-  async gpuNode(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
+  async gpuNode(@Args('id', NODE_ID) id: string): Promise<GpuNode | null> {
     return this.readNode(id);
   }
 
@@ -434,7 +452,7 @@ export class NodesResolver {
     deprecationReason: "Use gpuNode: in Relay's convention node(id) looks up any object by its global id.",
   })
   @Roles('admin', 'buyer', 'provider')
-  nodeById(@Args('id', { type: () => ID }) id: string): Promise<GpuNode | null> {
+  nodeById(@Args('id', NODE_ID) id: string): Promise<GpuNode | null> {
     return this.gpuNode(id);
   }
 

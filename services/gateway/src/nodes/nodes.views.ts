@@ -22,27 +22,42 @@ import {
 import { GraphQLJSON } from '../api/json.scalar';
 import { GraphQLDateTimeString } from '../api/scalars';
 
+/** A node credential, where an answer holds one. */
+const NODE_CREDENTIAL_DESCRIPTION =
+  'The node\'s credential (gpxn_…), shown only here (only its digest is stored): its worker sends it as "Authorization: Bearer <credential>" (gpu-worker join).';
+
 @ObjectType({ description: "A provider's machine: its declared GPUs and what certification measured." })
 export class GpuNode {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The node's id: its provider's choice at registerNode, or one generated then.",
+  })
   id!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The account of the provider that registered it.' })
   providerId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The market it was registered in, and sells in.' })
   marketId!: string;
   @Field({ description: 'The declared GPU model, e.g. H100-80GB.' })
   gpuModel!: string;
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'How many GPUs it declared at registration: certification proves them all, and asks sell them.',
+  })
   gpus!: number;
-  @Field()
+  @Field({ description: 'Where it runs, as its provider registered it, e.g. eu-west.' })
   region!: string;
-  @Field(() => NodeStatus)
+  @Field(() => NodeStatus, {
+    description: 'Where its certification stands: it may sell only while CERTIFIED.',
+  })
   status!: NodeStatus;
   @Field(() => SuspendedReason, { nullable: true, description: 'Why it is suspended, while it is.' })
   suspendedReason?: SuspendedReason;
   @Field({ description: 'A worker is joined and heartbeating.' })
   online!: boolean;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description:
+      'When its worker was last heard from (a join, a heartbeat or a leave); kept a day, so null when not heard from in the last 24 hours, or ever.',
+  })
   lastHeartbeatAt?: string;
   @Field(() => GraphQLDateTimeString, { nullable: true, description: 'The end of its latest lease.' })
   leasedUntil?: string;
@@ -64,11 +79,19 @@ export class GpuNode {
   efficiency?: number;
   @Field(() => NodeTier, { nullable: true, description: "Its latest certification's tier, by efficiency." })
   tier?: NodeTier;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description:
+      'When its latest certificate runs out: a CERTIFIED node reads EXPIRED once it has passed. Kept while the node is suspended (status says whether it may sell). Null before it is first certified.',
+  })
   certifiedUntil?: string;
-  @Field(() => CertificationMethod, { nullable: true })
+  @Field(() => CertificationMethod, {
+    nullable: true,
+    description:
+      'How its latest certificate was granted: by challenge, or by an admin. Null before it is first certified.',
+  })
   certifiedBy?: CertificationMethod;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When it was registered (registerNode).' })
   registeredAt!: string;
 }
 
@@ -77,13 +100,15 @@ export class GpuNode {
     'A registered node and its credential. The credential is shown this once: the worker joins with it.',
 })
 export class RegisteredNode {
-  @Field(() => GpuNode)
+  @Field(() => GpuNode, {
+    description: 'The node, as registered: UNCERTIFIED, so asks on it are refused until it is certified.',
+  })
   node!: GpuNode;
-  @Field()
+  @Field({ description: NODE_CREDENTIAL_DESCRIPTION })
   credential!: string;
 }
 
-@InputType()
+@InputType({ description: 'A node to register: the market it sells in, what it declares, where it runs.' })
 export class RegisterNodeInput {
   @Field(() => ID, { description: "The market it sells in; its GPU class must be the node's model." })
   marketId!: string;
@@ -118,9 +143,9 @@ export function toNode(n: NodeView): GpuNode {
 
 @ObjectType({ description: "A node's credential, shown this once: its worker joins with it." })
 export class NodeCredential {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The node it is for.' })
   nodeId!: string;
-  @Field()
+  @Field({ description: NODE_CREDENTIAL_DESCRIPTION })
   credential!: string;
 }
 
@@ -136,7 +161,7 @@ export class NodesFilter {
     description: `Certified f32 TFLOP/s per GPU at least: 0 to ${NUMBER_LIMITS.tflops}.`,
   })
   minTflops?: number;
-  @Field(() => NodeStatus, { nullable: true })
+  @Field(() => NodeStatus, { nullable: true, description: 'Only the nodes of this status.' })
   status?: NodeStatus;
 }
 

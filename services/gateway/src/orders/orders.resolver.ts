@@ -65,9 +65,13 @@ import {
 
 @InputType({ description: 'An order: a bid for GPU-hours, or an ask selling GPUs of one of your nodes.' })
 export class PlaceOrderInput {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: 'The market to trade in. An unknown one is refused NOT_FOUND, a closed one MARKET_CLOSED.',
+  })
   marketId!: string;
-  @Field(() => Side)
+  @Field(() => Side, {
+    description: 'BID to buy (a BUYER key), ASK to sell on a node of yours (a PROVIDER key).',
+  })
   side!: Side;
   @Field(() => Int, { description: `How many GPUs: 1 to ${NUMBER_LIMITS.orderGpus}.` })
   gpus!: number;
@@ -86,7 +90,11 @@ export class PlaceOrderInput {
     description: `A bid: the fewest GPUs it accepts from one node, 1 to ${NUMBER_LIMITS.orderGpus} and at most gpus. Each trade takes at least that many from one ask (one node's offer; two asks of a node are not added up), and leaves the bid none or at least that many still to fill: a bid of 4 with 2 per node takes 2 of an ask of 3, and a bid of 5 with 3 per node none of an ask of 4. An ask, which sells one node's GPUs, has none.`,
   })
   minGpusPerNode?: number;
-  @Field(() => TimeInForce, { defaultValue: TimeInForce.GTC })
+  @Field(() => TimeInForce, {
+    defaultValue: TimeInForce.GTC,
+    description:
+      'How long what does not trade at once may rest: GTC (the default) until cancelled, IOC and FOK not at all.',
+  })
   timeInForce!: TimeInForce;
   @Field({
     nullable: true,
@@ -138,7 +146,7 @@ export class OrdersResolver {
   })
   @Roles('buyer', 'provider')
   async placeOrder(
-    @Args('input') input: PlaceOrderInput,
+    @Args('input', { description: 'The order to place.' }) input: PlaceOrderInput,
     @Args('idempotencyKey', {
       ...IDEMPOTENCY_KEY,
       description: `${IDEMPOTENCY_KEY.description} For an order it is the order's clientOrderId (either may be given; both must then be the same); the order's id derives from it, and is never used again: once the key is forgotten, it is refused ALREADY_EXISTS while its order exists.`,
@@ -376,7 +384,12 @@ export class OrdersResolver {
   @Roles('buyer', 'provider')
   async myOrders(
     @Args() args: PageArgs,
-    @Args('filter', { type: () => OrdersFilter, nullable: true }) filter: OrdersFilter | undefined,
+    @Args('filter', {
+      type: () => OrdersFilter,
+      nullable: true,
+      description: 'Which of your orders to list; left out, all of them.',
+    })
+    filter: OrdersFilter | undefined,
     @Caller() p: Principal,
     @Info() info: GraphQLResolveInfo,
   ) {

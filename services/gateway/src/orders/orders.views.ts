@@ -15,7 +15,14 @@ export enum Side {
   BID = 'bid',
   ASK = 'ask',
 }
-registerEnumType(Side, { name: 'Side', description: 'A bid buys GPU-hours; an ask sells them on a node.' });
+registerEnumType(Side, {
+  name: 'Side',
+  description: 'A bid buys GPU-hours; an ask sells them on a node.',
+  valuesMap: {
+    BID: { description: 'Buys GPUs for the hours it wants (a BUYER key).' },
+    ASK: { description: 'Sells GPUs of one of your nodes, for up to its hours (a PROVIDER key).' },
+  },
+});
 
 export enum TimeInForce {
   GTC = 'GTC',
@@ -26,6 +33,18 @@ registerEnumType(TimeInForce, {
   name: 'TimeInForce',
   description:
     'GTC rests until filled or cancelled; IOC trades what it can now and cancels the rest; FOK trades all now or nothing.',
+  valuesMap: {
+    GTC: {
+      description:
+        'Good till cancelled: what does not trade at once rests in the book until it trades or is cancelled.',
+    },
+    IOC: {
+      description: 'Immediate or cancel: trades what it can at once; the rest is cancelled (IOC_REMAINDER).',
+    },
+    FOK: {
+      description: 'Fill or kill: trades all its GPUs at once, or nothing (FOK_UNFILLABLE).',
+    },
+  },
 });
 
 export enum OrderStatus {
@@ -38,29 +57,50 @@ export enum OrderStatus {
 registerEnumType(OrderStatus, {
   name: 'OrderStatus',
   description: 'PENDING_FUNDS: a bid whose escrow hold settlement has not confirmed yet.',
+  valuesMap: {
+    PENDING_FUNDS: {
+      description:
+        'A bid whose escrow hold settlement has not confirmed yet: not in the book, it trades nothing until it is.',
+    },
+    OPEN: { description: 'Accepted and resting in the book; nothing traded yet.' },
+    PARTIALLY_FILLED: { description: 'Some GPUs traded, and the rest rests in the book.' },
+    FILLED: { description: 'Every GPU traded.' },
+    CANCELLED: {
+      description:
+        'Nothing left to trade, and not every GPU traded: the rest was cancelled (cancelReason says why); some may have traded before (filledGpus).',
+    },
+  },
 });
 
 @ObjectType({ description: 'An order. Prices are US dollars per GPU-hour.' })
 export class Order {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The order's id (ord-…), derived from its account and clientOrderId: never used again.",
+  })
   id!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The market it was placed in.' })
   marketId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The account that placed it.' })
   accountId!: string;
-  @Field(() => Side)
+  @Field(() => Side, { description: 'Whether it buys (BID) or sells (ASK).' })
   side!: Side;
   @Field(() => GraphQLUsd, { description: 'Limit price per GPU-hour.' })
   price!: string;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'GPUs ordered: a bid the GPUs it wants, an ask those it offers.' })
   gpus!: number;
   @Field(() => Int, { description: 'A bid: the hours wanted. An ask: the most hours offered.' })
   hours!: number;
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'An ask: the node whose GPUs it sells. Null for a bid.' })
   nodeId?: string;
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'A bid: the fewest GPUs it takes from one node, as placed (PlaceOrderInput.minGpusPerNode). Null for an ask, and for a bid placed without one.',
+  })
   minGpusPerNode?: number;
-  @Field(() => TimeInForce)
+  @Field(() => TimeInForce, {
+    description: 'How long it may rest: GTC until traded or cancelled, IOC and FOK never.',
+  })
   timeInForce!: TimeInForce;
   @Field(() => String, {
     nullable: true,
@@ -68,13 +108,18 @@ export class Order {
       "The key the order was placed with, from which its id derives: your clientOrderId (or placeOrder's idempotencyKey), to tell your orders apart by your own ids in myOrders and myOrderUpdated; or, for an order placed without one, the key the gateway made for it (a TIMEOUT names it as extensions.idempotencyKey). Null for orders placed before the key was kept with them.",
   })
   clientOrderId?: string;
-  @Field(() => OrderStatus)
+  @Field(() => OrderStatus, {
+    description: 'Where it stands: waiting for funds, resting, filled or cancelled.',
+  })
   status!: OrderStatus;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'GPUs traded so far (its fills, myFills(orderId:)).' })
   filledGpus!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'GPUs cancelled, never to trade (cancelReason says why); 0 if none.' })
   cancelledGpus!: number;
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'GPUs still to trade: gpus less filledGpus and cancelledGpus; 0 once it is FILLED or CANCELLED.',
+  })
   remainingGpus!: number;
   @Field(() => GraphQLUsd, {
     description:
@@ -89,9 +134,14 @@ export class Order {
   averagePrice?: string | null;
   @Field(() => CancelReason, { nullable: true, description: 'Why GPUs of it were cancelled, if any were.' })
   cancelReason?: CancelReason;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, {
+    description:
+      'When the exchange recorded it: a bid when it began waiting for funds (or, funded first, when accepted), an ask when accepted.',
+  })
   createdAt!: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, {
+    description: 'When it last changed: its placing or acceptance, its latest fill, or its cancel.',
+  })
   updatedAt!: string;
   @Field(() => Int, {
     description:
@@ -108,9 +158,9 @@ export class OrdersFilter {
     description: 'Only your orders in this market, which must exist: an unknown one is refused NOT_FOUND.',
   })
   marketId?: string;
-  @Field(() => OrderStatus, { nullable: true })
+  @Field(() => OrderStatus, { nullable: true, description: 'Only your orders of this status.' })
   status?: OrderStatus;
-  @Field(() => Side, { nullable: true })
+  @Field(() => Side, { nullable: true, description: 'Only your bids (BID) or only your asks (ASK).' })
   side?: Side;
   @Field(() => Boolean, {
     nullable: true,
@@ -137,19 +187,31 @@ export enum Liquidity {
 registerEnumType(Liquidity, {
   name: 'Liquidity',
   description: 'MAKER: your order rested in the book and the other came to it; TAKER: yours came to it.',
+  valuesMap: {
+    MAKER: {
+      description:
+        'Your order was resting in the book, and the other came to it: the trade is at your limit price.',
+    },
+    TAKER: {
+      description:
+        "Your order came to the book and took the resting one: the trade is at the resting order's limit price.",
+    },
+  },
 });
 
 @ObjectType({ description: 'A trade from one side: what you bought or sold. Money in US dollars.' })
 export class Fill {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The trade (Trade.id).' })
   tradeId!: string;
   @Field(() => ID, { description: 'The lease the trade created (same id as the trade).' })
   leaseId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The market the trade was made in.' })
   marketId!: string;
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: 'Your order that traded: your bid where you bought, your ask where you sold.',
+  })
   orderId!: string;
-  @Field(() => Side)
+  @Field(() => Side, { description: 'Your side of the trade: BID where you bought, ASK where you sold.' })
   side!: Side;
   @Field(() => GraphQLUsd, {
     description: "Trade price per GPU-hour: the resting (maker) order's limit price.",
@@ -161,11 +223,11 @@ export class Fill {
       "Whether your order rested (MAKER) or came to the resting one (TAKER), as the trade records it (the side that took, Trade.takerSide). A trade recorded before the exchange recorded its taker tells only by its limits: it is at the maker's limit price, so where the two orders' limits differ the order whose limit is the price made it; where both are the price, null.",
   })
   liquidity?: Liquidity | null;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'GPUs traded (leased).' })
   gpus!: number;
   @Field(() => Int, { description: 'How long each GPU is leased, in hours from the trade.' })
   hours!: number;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The node whose GPUs were leased.' })
   nodeId!: string;
   @Field(() => GraphQLUsd, { description: 'GPUs × hours × price, the fee not included.' })
   value!: string;
@@ -174,7 +236,7 @@ export class Fill {
       "The platform fee, paid by the buyer on top of value: the market's feeRateBps of the price, rounded up to a micro-dollar per GPU-hour, × GPUs × hours.",
   })
   fee!: string;
-  @Field(() => GraphQLDateTimeString)
+  @Field(() => GraphQLDateTimeString, { description: 'When the trade was recorded.' })
   time!: string;
 }
 export const FillConnection = Connection(Fill, 'Fill');
@@ -184,15 +246,15 @@ export const FillConnection = Connection(Fill, 'Fill');
     'A lease: GPUs of a node, for a time, paid from the buyer to the provider as it runs. Money in US dollars.',
 })
 export class Lease {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The lease's id: its trade's (Trade.id, Fill.leaseId)." })
   id!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The market its trade was made in.' })
   marketId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The node whose GPUs are leased.' })
   nodeId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The account that bought it, and pays for it.' })
   buyerId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: "The account that sold it (the node's provider), and earns from it." })
   providerId!: string;
   @Field(() => ID, {
     nullable: true,
@@ -234,7 +296,7 @@ export class Lease {
   earned!: string;
   @Field(() => GraphQLUsd, { description: 'Given back to the buyer for time the provider did not deliver.' })
   refunded!: string;
-  @Field(() => LeaseStatus)
+  @Field(() => LeaseStatus, { description: 'Whether it runs, ran to its end, or ended early.' })
   status!: LeaseStatus;
   @Field(() => Float, { description: 'How much of the lease has been charged, 0 to 1.' })
   progress!: number;

@@ -10,6 +10,12 @@ export enum DependencyStatus {
 registerEnumType(DependencyStatus, {
   name: 'DependencyStatus',
   description: 'Whether the gateway can reach a part it depends on right now.',
+  valuesMap: {
+    UP: { description: 'Reached: it answered the check just now, within 1.5 seconds.' },
+    DOWN: {
+      description: 'Not reached: its connection is not ready, or the check failed or took over 1.5 seconds.',
+    },
+  },
 });
 
 @ObjectType({ description: 'The state of the API and of the parts it stands on.' })
@@ -30,9 +36,9 @@ export class SystemStatus {
 
 @ObjectType({ description: 'An error code, and what a client should do about it.' })
 export class ErrorCodeInfo {
-  @Field(() => ErrorCode)
+  @Field(() => ErrorCode, { description: 'The code, as an error carries it in extensions.code.' })
   code!: ErrorCode;
-  @Field(() => ErrorAction)
+  @Field(() => ErrorAction, { description: 'What a client should do about an error of this code.' })
   action!: ErrorAction;
   @Field({ description: 'What it means, for people (the same words as the ErrorCode value).' })
   description!: string;

@@ -58,6 +58,19 @@ export const SESSION_REPLACED = 'SESSION_REPLACED';
 const PROTOCOL_STEP =
   ' A step of the worker protocol: it takes no idempotencyKey; a worker whose step failed or went unanswered starts over from joinSession or requestCertification (docs/certification.md).';
 
+/** The challenge a protocol step answers. */
+const CHALLENGE_ID = {
+  type: () => ID,
+  description:
+    "The challenge's id (ChallengeTicket.id), the one the node is answering: another is refused NOT_FOUND, or CHALLENGE_FAILED where the verifier failed it already.",
+};
+
+/** The session a worker's step is sent for. */
+const SESSION_ID = {
+  type: () => ID,
+  description: 'The session joinSession answered (WorkerSession.sessionId).',
+};
+
 /**
  * The worker's side of the API (`Authorization: Bearer <node credential>`): join, certify through
  * a challenge (docs/certification.md), heartbeat, answer spot challenges. Every step is a command to
@@ -394,8 +407,13 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async commitChallenge(
-    @Args('challengeId', { type: () => ID }) challengeId: string,
-    @Args('commitment', { type: () => GraphQLJSON }) commitment: Record<string, unknown>,
+    @Args('challengeId', CHALLENGE_ID) challengeId: string,
+    @Args('commitment', {
+      type: () => GraphQLJSON,
+      description:
+        "The Commitment (libs/certification): the challenge's id and seed echoed, the root over every product's rows, and the worker's own timings (not trusted).",
+    })
+    commitment: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<Record<string, unknown>> {
     const started = Date.now();
@@ -446,8 +464,13 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async answerChallenge(
-    @Args('challengeId', { type: () => ID }) challengeId: string,
-    @Args('opening', { type: () => GraphQLJSON }) opening: Record<string, unknown>,
+    @Args('challengeId', CHALLENGE_ID) challengeId: string,
+    @Args('opening', {
+      type: () => GraphQLJSON,
+      description:
+        "The Opening (libs/certification): the challenge's id, and each leaf the OpenRequest asked for, in its order, with its values and its Merkle proof.",
+    })
+    opening: Record<string, unknown>,
     @Caller() worker: Principal,
   ): Promise<ChallengeVerdict> {
     const started = Date.now();
@@ -502,7 +525,7 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async leaveSession(
-    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Args('sessionId', SESSION_ID) sessionId: string,
     @Caller() worker: Principal,
   ): Promise<GpuNode> {
     const nodeId = worker.nodeId!;
@@ -539,7 +562,7 @@ export class WorkersResolver {
   })
   @Roles('worker')
   async heartbeat(
-    @Args('sessionId', { type: () => ID }) sessionId: string,
+    @Args('sessionId', SESSION_ID) sessionId: string,
     @Caller() worker: Principal,
   ): Promise<HeartbeatAck> {
     const nodeId = worker.nodeId!;

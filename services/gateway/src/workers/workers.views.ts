@@ -15,9 +15,9 @@ import { GpuNode } from '../nodes/nodes.views';
 
 @ObjectType({ description: "A worker's session with the marketplace: it heartbeats with the session id." })
 export class WorkerSession {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The session: heartbeat and leaveSession name it.' })
   sessionId!: string;
-  @Field(() => ID)
+  @Field(() => ID, { description: "The node of the worker's credential." })
   nodeId!: string;
   @Field(() => NodeStatus, { description: "The node's status (certify to sell)." })
   status!: NodeStatus;
@@ -57,7 +57,11 @@ export class WorkerSession {
   spotChallengeSize?: number;
   @Field(() => Precision, { description: 'The precision challenges are computed in.' })
   precision!: Precision;
-  @Field(() => GraphQLDateTimeString, { nullable: true })
+  @Field(() => GraphQLDateTimeString, {
+    nullable: true,
+    description:
+      "When the node's latest certificate runs out (GpuNode.certifiedUntil); null before it is first certified.",
+  })
   certifiedUntil?: string;
   @Field(() => Float, {
     nullable: true,
@@ -72,9 +76,11 @@ export class WorkerSession {
     'A challenge to answer, of the protocol version its challenge.version names (docs/certification.md): compute its batch of products C_p = A_p·B_p, commit to all their rows with one root, then open the chunks of rows asked for.',
 })
 export class ChallengeTicket {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The challenge's id: commitChallenge and answerChallenge name it." })
   id!: string;
-  @Field(() => ChallengePurpose)
+  @Field(() => ChallengePurpose, {
+    description: 'Why it was issued: a certification asked for, or a spot check.',
+  })
   purpose!: ChallengePurpose;
   @Field(() => GraphQLJSON, { description: 'The Challenge (libs/certification).' })
   challenge!: Record<string, unknown>;
@@ -82,13 +88,16 @@ export class ChallengeTicket {
 
 @ObjectType({ description: 'How a challenge ended.' })
 export class ChallengeVerdict {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The challenge answered.' })
   challengeId!: string;
-  @Field()
+  @Field({
+    description:
+      'Whether it passed: a certification certified the node, a spot check left its certificate as it was. False: reason says why it failed.',
+  })
   ok!: boolean;
   @Field(() => ChallengeFailureReason, { nullable: true, description: 'Why it failed, if it did.' })
   reason?: ChallengeFailureReason;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: "Why it failed, in the verifier's words; null when it passed." })
   detail?: string;
   @Field(() => Float, {
     nullable: true,
@@ -96,11 +105,16 @@ export class ChallengeVerdict {
       "TFLOP/s the whole node delivered, measured on the verifier's clock from issue to commitment (the certificate is this over its declared GPUs).",
   })
   measuredTflops?: number;
-  @Field(() => GpuNode)
+  @Field(() => GpuNode, {
+    description:
+      'The node as the verdict left it: certified by a certification passed, suspended by a spot check failed (where it could sell).',
+  })
   node!: GpuNode;
 }
 
-@ObjectType()
+@ObjectType({
+  description: "What a heartbeat answers: the node's status, and a spot challenge when one is due.",
+})
 export class HeartbeatAck {
   @Field(() => NodeStatus, { description: "The node's status." })
   status!: NodeStatus;

@@ -8,28 +8,63 @@ export type Incremental<T> =
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** Why a challenge failed. SUPERSEDED: a spot challenge ended it, or the end of the session it was issued in (the node lost, its worker joined again, its credential revoked); FREIVALDS_FAILED only in protocol version 1 records. */
 export type ChallengeFailureReason =
+  /** The worker's commitment or opening came after its deadline, or none came by then (the watchdog ended the challenge, or the next one abandoned it). */
   | 'DEADLINE_MISSED'
+  /** The worker's product failed a Freivalds check: protocol version 1 only, found in records made then. */
   | 'FREIVALDS_FAILED'
+  /** What the worker sent is not what the protocol asks for: not an object, a field missing or of the wrong form (a root not 64 hex digits, data not base64 f32 values, a proof not a list of hashes), or leaves other than those asked for. */
   | 'MALFORMED'
+  /** An opened leaf's Merkle proof does not lead to the committed root: the worker opened rows other than the ones it committed to. */
   | 'PROOF_INVALID'
+  /** Checked values of an opened leaf differ from A·B, recomputed from the seed, by more than the precision's rounding bound: the worker's product was wrong (work skipped or miscomputed). */
   | 'ROW_MISMATCH'
+  /** The worker answered another challenge: its commitment does not echo this challenge's id and seed, or its opening this challenge's id. */
   | 'SEED_MISMATCH'
+  /** Ended without judging an answer: a spot check ended the certification in flight, the session it was issued in ended (the node lost, its worker left or joined again, its credential revoked), or the marketplace could not take answers in its time (excused). It breaches nothing; ask for certification again. */
   | 'SUPERSEDED';
 
 /** CERTIFICATION: asked for by the worker to certify; SPOT: sent unannounced to a certified node. */
-export type ChallengePurpose = 'CERTIFICATION' | 'SPOT';
+export type ChallengePurpose =
+  /** Asked for by the node's worker (requestCertification) at the throughput it claims: passed, it grants a certificate. */
+  | 'CERTIFICATION'
+  /** A spot check: issued unannounced to a certified node while it is leased, and handed to its worker at a heartbeat, at 80 % of its certified f32 figure. Failed, a node that could sell is suspended (CHALLENGE_FAILED). */
+  | 'SPOT';
 
 /** OPEN takes orders; CLOSED (by an admin) cancelled every open order and takes none. */
-export type MarketStatus = 'CLOSED' | 'OPEN';
+export type MarketStatus =
+  /** Closed by an admin (closeMarket): every order it held was cancelled (MARKET_CLOSED), and it takes no order or node again; it never reopens. Leases running at the close run on to their ends. */
+  | 'CLOSED'
+  /** Takes orders, and registrations of nodes to sell in it. */
+  | 'OPEN';
 
 /** UNCERTIFIED until a challenge (or an admin) certifies it; CERTIFIED, it may sell; EXPIRED, its certificate ran out; SUSPENDED after an SLA breach, until it recertifies. */
-export type NodeStatus = 'CERTIFIED' | 'EXPIRED' | 'SUSPENDED' | 'UNCERTIFIED';
+export type NodeStatus =
+  /** Its certificate holds (certifiedUntil is ahead): it may sell, where its certified f32 figure meets its market's minimum. */
+  | 'CERTIFIED'
+  /** Its certificate ran out (certifiedUntil passed): its asks are refused until it certifies again. */
+  | 'EXPIRED'
+  /** Suspended after an SLA breach (suspendedReason): its asks were cancelled and its running leases credited; it sells nothing until an f32 certification lifts it. */
+  | 'SUSPENDED'
+  /** Registered, never certified: it sells nothing until a challenge (or an admin) certifies it. */
+  | 'UNCERTIFIED';
 
 /** A floating-point precision of a matmul: f32 or f16. */
-export type Precision = 'f16' | 'f32';
+export type Precision =
+  /** Half precision: A and B in f16, products summed in f32; certified apart (tflopsF16PerGpu), it sells nothing on its own. */
+  | 'f16'
+  /** Single precision: what markets require and spot checks measure (tflopsPerGpu). */
+  | 'f32';
 
 /** Why a node is suspended: it went silent (NODE_LOST), failed a spot challenge (CHALLENGE_FAILED), its provider or the operator revoked its credential (CREDENTIAL_REVOKED: until it rotates and recertifies), or its worker left (NODE_LEFT: leaveSession, which `gpu-worker join` sends when it is stopped). */
-export type SuspendedReason = 'CHALLENGE_FAILED' | 'CREDENTIAL_REVOKED' | 'NODE_LEFT' | 'NODE_LOST';
+export type SuspendedReason =
+  /** It failed a spot challenge, or left one unanswered past its deadline. */
+  | 'CHALLENGE_FAILED'
+  /** Its credential was revoked (revokeNodeCredential), by its provider or the operator: suspended until its provider rotates it and the node recertifies. */
+  | 'CREDENTIAL_REVOKED'
+  /** Its worker stopped and left its session (leaveSession, which `gpu-worker join` sends when it is stopped). */
+  | 'NODE_LEFT'
+  /** It went silent: no heartbeat within its session's heartbeat timeout. */
+  | 'NODE_LOST';
 
 export type SessionFragment = {
   sessionId: string;
