@@ -30,7 +30,10 @@ export interface OrderView {
   nodeId?: string;
   minGpusPerNode?: number;
   timeInForce: 'GTC' | 'IOC' | 'FOK';
-  /** The key the client placed it with; absent when the gateway made it. */
+  /**
+   * The key it was placed with: the client's, or the one the gateway made for an order sent without
+   * one; absent only for orders placed before the key was kept with them.
+   */
   clientOrderId?: string;
   status: OrderStatus;
   filled: number;

@@ -215,7 +215,7 @@ export type ChallengeFailureReason = keyof typeof ChallengeFailureReason;
 registerEnumType(ChallengeFailureReason, {
   name: 'ChallengeFailureReason',
   description:
-    'Why a challenge failed. SUPERSEDED: a spot challenge ended it, or the end of the session it was issued in (the node lost, its worker joined again, its credential revoked); FREIVALDS_FAILED only in protocol version 1 records.',
+    'Why a challenge failed. SUPERSEDED: ended without a verdict, by a spot challenge, by the end of the session it was issued in (the node lost, its worker joined again, its credential revoked), or because the marketplace could not take answers in its time; FREIVALDS_FAILED only in protocol version 1 records.',
   valuesMap: {
     PROOF_INVALID: {
       description:

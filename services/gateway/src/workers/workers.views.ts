@@ -55,7 +55,10 @@ export class WorkerSession {
       "The size n of this node's spot checks: the size its certified f32 figure was measured at (for an administrator's certificate, the size its spot claim picks). Absent until it is certified. Tune for it before serving, so a spot check never waits for tuning.",
   })
   spotChallengeSize?: number;
-  @Field(() => Precision, { description: 'The precision challenges are computed in.' })
+  @Field(() => Precision, {
+    description:
+      "The precision of the session's spot checks and of a certification asked without one: always f32, what markets require (requestCertification's precision asks for an f16 certification).",
+  })
   precision!: Precision;
   @Field(() => GraphQLDateTimeString, {
     nullable: true,

@@ -252,8 +252,10 @@ export const nodeCertificationFailedSchema = nodeRef.extend({
   challengeId: z.string(),
   purpose: challengePurposeSchema,
   /**
-   * SUPERSEDED: a certification challenge ended unanswered, by a spot challenge (which never waits
-   * for it) or by the end of the session it was issued in (lost, replaced, credential revoked).
+   * SUPERSEDED: a challenge ended without a verdict: a certification challenge unanswered when a
+   * spot challenge came (which never waits for it), one ended with the session it was issued in
+   * (lost, replaced, credential revoked), or either purpose past its due time while the marketplace
+   * could not take its answers (excused: rules/excused.ts in capacity).
    */
   reason: z.enum([
     'PROOF_INVALID',

@@ -6,7 +6,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> =
   T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-/** Why a challenge failed. SUPERSEDED: a spot challenge ended it, or the end of the session it was issued in (the node lost, its worker joined again, its credential revoked); FREIVALDS_FAILED only in protocol version 1 records. */
+/** Why a challenge failed. SUPERSEDED: ended without a verdict, by a spot challenge, by the end of the session it was issued in (the node lost, its worker joined again, its credential revoked), or because the marketplace could not take answers in its time; FREIVALDS_FAILED only in protocol version 1 records. */
 export type ChallengeFailureReason =
   /** The worker's commitment or opening came after its deadline, or none came by then (the watchdog ended the challenge, or the next one abandoned it). */
   | 'DEADLINE_MISSED'
