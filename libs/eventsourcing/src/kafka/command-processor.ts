@@ -7,6 +7,7 @@ import { CommandProcessorTrouble, FailingPartition, processorTrouble } from './p
 import { consumerTiming } from './consumer-timing';
 import { Logger } from '@nestjs/common';
 import { PartitionWorker } from './partition-worker';
+import { kafkaSnapshotWriter, SnapshotWriter } from './snapshot-writer';
 import { TransactionGroup } from './transaction-group';
 import {
   groupOf,
@@ -91,6 +92,8 @@ export class CommandProcessor {
   readonly transactionGroups: number;
   private consumer: Consumer | undefined;
   private readonly context: WorkerContext;
+  /** Every partition's snapshots, written outside the transactions (snapshot-writer.ts). */
+  private readonly snapshots: SnapshotWriter;
   /** Partitions that failed in a row (a transaction, or rebuilding): since when (ms), how often, the last error. */
   private readonly failing = new Map<number, FailingPartition>();
   /** Replaces a consumer kafkajs stopped for good (it restarts it itself after any other failure). */
@@ -106,6 +109,7 @@ export class CommandProcessor {
     };
     this.groupId = `${ns ? `${ns}.` : ''}${options.service}.command-processor`;
     this.logger = new Logger(`${options.service}.commands`);
+    this.snapshots = kafkaSnapshotWriter(options.kafka, new Logger(`${options.service}.snapshots`));
     this.transactionGroups = Math.min(
       options.transactionGroups ?? TRANSACTION_GROUPS[options.service],
       topic(options.service, 'commands').partitions,
@@ -128,6 +132,7 @@ export class CommandProcessor {
       idempotencyMaxKeys: options.idempotencyMaxKeys ?? DEFAULT_IDEMPOTENCY_MAX_KEYS,
       metrics: options.metrics ?? NO_METRICS,
       reactions: options.reactions ?? [],
+      snapshots: this.snapshots,
     };
     this.revival = new ConsumerRevival({
       what: this.topics.commands,
@@ -313,5 +318,6 @@ export class CommandProcessor {
     this.workers.clear();
     await Promise.all([...this.groups.values()].map((g) => g.close()));
     this.groups.clear();
+    await this.snapshots.close();
   }
 }

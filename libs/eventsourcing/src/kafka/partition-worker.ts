@@ -18,9 +18,11 @@ import { outcomeEventId } from '../domain/derived-id';
 import { ANSWER_ONLY, fingerprint, FINGERPRINT_HEADER } from '../domain/fingerprint';
 import { transactionSizes } from '../domain/group-commit';
 import { keyUse, pruneKeys, RememberedKey } from '../domain/idempotency-keys';
+import { SinceSnapshot, snapshotDue } from '../domain/snapshot-due';
 import { fromKafka, toKafka } from './codec';
 import { deadLetter } from './dead-letter';
 import { readPartitionUntil } from './partition-reader';
+import { kafkaSnapshotWriter, SNAPSHOT_KEY, SnapshotSink, SnapshotWriter } from './snapshot-writer';
 import { TransactionGroup } from './transaction-group';
 import { partitionTransactionalId } from './transaction-groups';
 import {
@@ -44,7 +46,6 @@ interface Snapshot {
   processed: [string, number, string | null][];
 }
 
-const SNAPSHOT_KEY = 'snapshot';
 const CLAIM_KEY = 'claim';
 
 /** Where a dead-lettered command came from, as its UNPROCESSABLE outcome names it. */
@@ -57,23 +58,28 @@ const outcomeId = outcomeEventId;
 
 /**
  * The single writer of one partition (docs/architecture.md §3): owns the in-memory state of the aggregates
- * whose commands land on partition p, decides, and writes events, dead letters, snapshots and the
- * consumer offset in one transaction: through its transaction group's producer (shared with the
- * group's other partitions, `transactional.id = <service>-<commands topic>-g<n>-<group>`), or one
- * of its own (`<service>-<commands topic>-<p>`), so an older owner of p is fenced the moment this
- * one starts.
+ * whose commands land on partition p, decides, and writes events, dead letters and the consumer
+ * offset in one transaction: through its transaction group's producer (shared with the group's
+ * other partitions, `transactional.id = <service>-<commands topic>-g<n>-<group>`), or one of its
+ * own (`<service>-<commands topic>-<p>`), so an older owner of p is fenced the moment this one
+ * starts. Its snapshots are taken once a transaction has committed and written outside the
+ * transactions (snapshot-writer.ts).
  */
 export class PartitionWorker {
   private readonly logger: Logger;
   /** The transactional producer this partition writes through (its own, or its transaction group's). */
   private readonly group: TransactionGroup;
   private readonly ownGroup: boolean;
+  /** Where its snapshots go, written outside its transactions: the processor's, or one of its own. */
+  private readonly snapshots: SnapshotSink;
+  private readonly ownSnapshots: SnapshotWriter | undefined;
   private states = new Map<string, unknown>();
   /** Idempotency key -> its outcome's time (ms) and request; pruned to the window and the cap. */
   private processed = new Map<string, RememberedKey>();
   private readonly byCommand = new Map<string, DeciderRegistration>();
   private readonly byEvent = new Map<string, DeciderRegistration>();
-  private eventsSinceSnapshot = 0;
+  /** What was written since the last snapshot, and how large that one was (snapshot-due.ts). */
+  private since: Omit<SinceSnapshot, 'ms'> = { events: 0, eventChars: 0, snapshotChars: 0 };
   /** REACTED_HEADER's value on every event this worker writes (undefined: no inline managers). */
   private readonly reactedBy: string | undefined;
   private lastSnapshotAt = 0;
@@ -90,6 +96,8 @@ export class PartitionWorker {
   ) {
     this.logger = new Logger(`${ctx.service}[${partition}]`);
     this.ownGroup = !group;
+    this.ownSnapshots = ctx.snapshots ? undefined : kafkaSnapshotWriter(ctx.kafka, this.logger);
+    this.snapshots = ctx.snapshots ?? (this.ownSnapshots as SnapshotWriter);
     this.group =
       group ??
       new TransactionGroup({
@@ -161,10 +169,12 @@ export class PartitionWorker {
       },
       timeoutMs: this.ctx.rebuildTimeoutMs,
     });
-    let snapshot: Snapshot | undefined =
-      (seen.latest && this.readSnapshot(seen.latest)) ?? (seen.before && this.readSnapshot(seen.before));
+    const latest = seen.latest && this.readSnapshot(seen.latest);
+    const read = latest ? seen.latest : seen.before;
+    let snapshot: Snapshot | undefined = latest ?? (seen.before && this.readSnapshot(seen.before));
     this.logger.debug({ msg: 'snapshots read', snapshotAt: snapshot?.eventsOffset ?? null });
     if (snapshot && !this.restore(snapshot)) snapshot = undefined;
+    this.since = { events: 0, eventChars: 0, snapshotChars: snapshot ? (read?.value?.length ?? 0) : 0 };
     const replayed = await readPartitionUntil(this.ctx.kafka, {
       topic: this.ctx.topics.events,
       partition: this.partition,
@@ -589,46 +599,13 @@ export class PartitionWorker {
     }
 
     const nextOffset = (BigInt(last.offset) + 1n).toString();
-    const snapshotDue =
-      !rebuild &&
-      (this.eventsSinceSnapshot + events.length >= this.ctx.snapshotEveryEvents ||
-        (events.length > 0 && Date.now() - this.lastSnapshotAt >= this.ctx.snapshotEveryMs));
     const topicMessages = [];
     if (events.length) topicMessages.push({ topic: topics.events, messages: events });
     for (const [topic, messages] of byTopic(reacted)) topicMessages.push({ topic, messages });
     if (dead.length) topicMessages.push({ topic: topics.deadLetter, messages: dead });
-    const snapshotAfter = (written: RecordMetadata[]) => {
-      if (!snapshotDue || !events.length) return undefined;
-      // The events may have gone in several requests: in one transaction of the partition's single
-      // writer they are consecutive from the first request's base offset.
-      const bases = written
-        .filter((m) => m.topicName === topics.events && m.partition === this.partition && m.baseOffset)
-        .map((m) => BigInt(m.baseOffset!));
-      if (!bases.length) throw new Error('the broker returned no offset for the events just written');
-      const first = bases.reduce((a, b) => (b < a ? b : a));
-      const eventsOffset = (first + BigInt(events.length)).toString();
-      // A snapshot only saves a rebuild time: one that cannot be made (a state JSON cannot write,
-      // or larger than its topic takes) is left out, never the transaction's outcomes with it. The
-      // events rebuild the same state.
-      let value: string;
-      try {
-        value = this.snapshot(pending, pendingKeys, eventsOffset);
-      } catch (error) {
-        this.logger.error({ msg: 'no snapshot: the state cannot be written', error: String(error) });
-        return undefined;
-      }
-      if (!snapshotFits(value)) {
-        this.logger.error({
-          msg: 'no snapshot: the state is larger than its topic takes',
-          bytes: Buffer.byteLength(value),
-          limit: SNAPSHOT_MAX_BYTES,
-        });
-        return undefined;
-      }
-      return { topic: topics.snapshots, messages: [{ key: SNAPSHOT_KEY, partition: this.partition, value }] };
-    };
+    let written: RecordMetadata[];
     try {
-      await this.group.commit({ partition: this.partition, topicMessages, nextOffset, after: snapshotAfter });
+      written = await this.group.commit({ partition: this.partition, topicMessages, nextOffset });
     } catch (error) {
       for (const span of spans) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: 'transaction aborted' });
@@ -646,10 +623,16 @@ export class PartitionWorker {
     this.remember(pendingKeys, now);
     if (this.processed.size > this.ctx.idempotencyMaxKeys)
       pruneKeys(this.processed, now, this.ctx.idempotencyWindowMs, this.ctx.idempotencyMaxKeys);
-    this.eventsSinceSnapshot += events.length;
-    if (snapshotDue && events.length) {
-      this.eventsSinceSnapshot = 0;
+    this.since.events += events.length;
+    for (const e of events) this.since.eventChars += e.value?.length ?? 0;
+    const { snapshotEveryEvents, snapshotEveryMs } = this.ctx;
+    const since = { ...this.since, ms: Date.now() - this.lastSnapshotAt };
+    // No snapshot of a chunk cut short by an evolve that threw: the worker is rebuilt from the log.
+    if (!rebuild && snapshotDue(since, events.length, snapshotEveryEvents, snapshotEveryMs)) {
       this.lastSnapshotAt = Date.now();
+      this.since = { events: 0, eventChars: 0, snapshotChars: this.since.snapshotChars };
+      const taken = this.takeSnapshot(written, events.length);
+      if (taken !== undefined) this.since.snapshotChars = taken;
     }
     return { last: last.offset, rebuild };
   }
@@ -725,23 +708,58 @@ export class PartitionWorker {
     return typeof h === 'string' ? undefined : { ...h, causationId: h.causationId ?? null, data: {} };
   }
 
-  private snapshot(
-    pending: Map<string, unknown>,
-    pendingKeys: Map<string, string>,
-    eventsOffset: string,
-  ): string {
-    const states = new Map(this.states);
-    for (const [k, v] of pending) states.set(k, v);
+  /**
+   * Takes the partition's snapshot now, its transaction committed and its state applied (before
+   * anything more is decided: a state may change in place), and hands it to the snapshot writer,
+   * which writes it outside the transactions (snapshot-writer.ts says why that keeps a rebuild
+   * right). `written`: where the broker put the transaction's records of this partition number.
+   * A snapshot only saves a rebuild time: one that cannot be made (no offset for the events, a
+   * state JSON cannot write, or larger than its topic takes) is logged and left out. Its length,
+   * or undefined when it is left out.
+   */
+  private takeSnapshot(written: RecordMetadata[], events: number): number | undefined {
+    const { topics } = this.ctx;
+    // The events may have gone in several requests: in one transaction of the partition's single
+    // writer they are consecutive from the first request's base offset.
+    const bases = written
+      .filter((m) => m.topicName === topics.events && m.partition === this.partition && m.baseOffset)
+      .map((m) => BigInt(m.baseOffset!));
+    if (!bases.length) {
+      this.logger.error({ msg: 'no snapshot: the broker returned no offset for the events just written' });
+      return undefined;
+    }
+    const first = bases.reduce((a, b) => (b < a ? b : a));
+    const eventsOffset = (first + BigInt(events)).toString();
+    let value: string;
+    try {
+      value = this.snapshot(eventsOffset);
+    } catch (error) {
+      this.logger.error({ msg: 'no snapshot: the state cannot be written', error: String(error) });
+      return undefined;
+    }
+    if (!snapshotFits(value)) {
+      this.logger.error({
+        msg: 'no snapshot: the state is larger than its topic takes',
+        bytes: Buffer.byteLength(value),
+        limit: SNAPSHOT_MAX_BYTES,
+      });
+      return undefined;
+    }
+    this.snapshots.write(topics.snapshots, this.partition, value);
+    return value.length;
+  }
+
+  /** The partition's state and remembered keys as a snapshot's JSON, up to `eventsOffset`. */
+  private snapshot(eventsOffset: string): string {
     // Keys older than the window, then the oldest beyond the cap, are forgotten: after that a
     // request with such a key is a new request. The state and the snapshot stay bounded.
     const now = this.ctx.clock().getTime();
     const processed = new Map(this.processed);
-    this.remember(pendingKeys, now, processed);
     pruneKeys(processed, now, this.ctx.idempotencyWindowMs, this.ctx.idempotencyMaxKeys);
     const snapshot: Snapshot = {
       version: 3,
       eventsOffset,
-      states: [...states],
+      states: [...this.states],
       processed: [...processed].map(([k, { at, fingerprint: fp }]): [string, number, string | null] => [
         k,
         at,
@@ -751,8 +769,12 @@ export class PartitionWorker {
     return JSON.stringify(snapshot);
   }
 
-  /** Closes the worker's own producer; a shared group's is closed by whoever made the group. */
+  /**
+   * Closes the worker's own producer, and writes its own writer's pending snapshot first; a shared
+   * group's producer and snapshot writer are closed by whoever made them.
+   */
   async close(): Promise<void> {
+    await this.ownSnapshots?.close();
     if (this.ownGroup) await this.group.close();
   }
 }

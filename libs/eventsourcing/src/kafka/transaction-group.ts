@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { TRANSACTION_RETRY, whileConcurrent } from './codec';
 import { withinBatchLimit } from './record-batches';
 import { EventSourcingMetrics, NO_METRICS } from '../metrics/metrics';
@@ -10,17 +10,11 @@ export interface PartitionWrite {
   topicMessages: { topic: string; messages: Message[] }[];
   /** The command offset to commit (the next one to read); none for a write that consumed nothing (a claim). */
   nextOffset?: string;
-  /**
-   * Records written after the ones above, gzipped, built from where the broker put them (a snapshot
-   * needs the offset after the events just written): given the metadata of the records written to
-   * this partition number, of any topic.
-   */
-  after?: (written: RecordMetadata[]) => { topic: string; messages: Message[] } | undefined;
 }
 
 interface Queued {
   write: PartitionWrite;
-  resolve: () => void;
+  resolve: (written: RecordMetadata[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -103,8 +97,12 @@ export class TransactionGroup {
     });
   }
 
-  /** Writes `write` in the group's next transaction; resolves once it committed. */
-  commit(write: PartitionWrite): Promise<void> {
+  /**
+   * Writes `write` in the group's next transaction; resolves once it committed, with where the
+   * broker put the records written to this partition number, of any topic (a snapshot names the
+   * offset after the events just written).
+   */
+  commit(write: PartitionWrite): Promise<RecordMetadata[]> {
     if (this.failed) return Promise.reject(new Error(`transaction group ${this.transactionalId} is broken`));
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
@@ -120,8 +118,8 @@ export class TransactionGroup {
     while (this.queue.length && !this.failed) {
       const batch = this.queue.splice(0, this.queue.length);
       try {
-        await this.transaction(batch.map((q) => q.write));
-        batch.forEach((q) => q.resolve());
+        const written = await this.transaction(batch.map((q) => q.write));
+        batch.forEach((q) => q.resolve(written.filter((m) => m.partition === q.write.partition)));
       } catch (error) {
         this.failed = true;
         batch.forEach((q) => q.reject(error));
@@ -137,7 +135,7 @@ export class TransactionGroup {
     this.running = false;
   }
 
-  private async transaction(writes: PartitionWrite[]): Promise<void> {
+  private async transaction(writes: PartitionWrite[]): Promise<RecordMetadata[]> {
     const producer = this.producer;
     if (!producer) throw new Error(`transaction group ${this.transactionalId} used before start()`);
     const metrics = this.options.metrics ?? NO_METRICS;
@@ -147,13 +145,6 @@ export class TransactionGroup {
       const written: RecordMetadata[] = [];
       for (const send of withinBatchLimit(merged(writes.flatMap((w) => w.topicMessages))))
         written.push(...(await txn.sendBatch({ topicMessages: send })));
-      const later = merged(
-        writes.flatMap((w) => {
-          const more = w.after?.(written.filter((m) => m.partition === w.partition));
-          return more ? [more] : [];
-        }),
-      );
-      if (later.length) await txn.sendBatch({ topicMessages: later, compression: CompressionTypes.GZIP });
       const offsets = writes.flatMap((w) =>
         w.nextOffset === undefined ? [] : [{ partition: w.partition, offset: w.nextOffset }],
       );
@@ -170,6 +161,7 @@ export class TransactionGroup {
       }
       await txn.commit();
       metrics.transactionCommitted('command_processor');
+      return written;
     } catch (error) {
       await txn.abort().catch(() => undefined);
       metrics.transactionAborted('command_processor');

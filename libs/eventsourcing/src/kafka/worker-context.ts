@@ -3,6 +3,7 @@ import { MessageRegistry } from '@gpux/contracts';
 import { Decider, Message as DomainMessage } from '../domain/decider';
 import { EventSourcingMetrics } from '../metrics/metrics';
 import { InlineReaction } from './reactions';
+import type { SnapshotSink } from './snapshot-writer';
 
 /** One aggregate type: its decider and the message types that belong to it. */
 export interface DeciderRegistration {
@@ -67,6 +68,11 @@ export interface WorkerContext {
   reactions?: InlineReaction[];
   /** Test seam: runs after the writes of a transaction of commands (not a claim's), before its commit (a zombie's moment). */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Where the partitions' snapshots are written, outside their transactions (snapshot-writer.ts);
+   * without one, each worker writes its own through a producer of its own.
+   */
+  snapshots?: SnapshotSink;
   /** Where decisions, outcomes, transactions and dead letters are counted (in-process only; nothing is, without). */
   metrics?: EventSourcingMetrics;
 }
