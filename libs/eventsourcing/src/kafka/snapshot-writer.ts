@@ -25,7 +25,7 @@ interface Slot {
 }
 
 /** How long `close` waits for the snapshots still to write before it gives them up. */
-const CLOSE_WAIT_MS = 10_000;
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * Writes snapshots outside the commands' transactions, one at a time per partition, newest first:
