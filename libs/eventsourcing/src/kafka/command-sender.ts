@@ -3,7 +3,8 @@ import { EventSourcedService, MessageRegistry, topic } from '@gpux/contracts';
 import { context } from '@opentelemetry/api';
 import { traceHeadersOf } from '@gpux/platform';
 import type Redis from 'ioredis';
-import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Producer } from 'kafkajs';
+import { LazyProducer } from './lazy-producer';
 import { projectionKeys, reservationKey } from '../redis/keys';
 import { fingerprint } from '../domain/fingerprint';
 import { fitBytes, groupCommit } from '../domain/group-commit';
@@ -226,8 +227,8 @@ const MAX_SEND_BYTES = 512 * 1024;
  * more). A lone command goes out at once; under load one request carries many.
  */
 export class CommandSender {
-  private producer: Producer | undefined;
-  private connecting: Promise<Producer> | undefined;
+  /** Connected at the first send; one that could not connect is not kept (Kafka may be back later). */
+  private readonly producer: LazyProducer;
   private readonly queue: Queued[] = [];
   private sending = false;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -235,7 +236,7 @@ export class CommandSender {
   private readonly ownNotices: boolean;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly redis: Redis,
     private readonly registry: MessageRegistry,
     private readonly options: {
@@ -259,30 +260,13 @@ export class CommandSender {
       sendLingerMs?: number;
     },
   ) {
+    this.producer = new LazyProducer(kafka);
     this.ownNotices = !options.notices;
     this.notices = options.notices ?? new RedisNotices(redis);
   }
 
-  private async connected(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    this.connecting ??= (async () => {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      try {
-        await producer.connect();
-      } catch (error) {
-        // Not kept: the next send connects again (Kafka may be back by then).
-        this.connecting = undefined;
-        await producer.disconnect().catch(() => undefined);
-        throw error;
-      }
-      this.producer = producer;
-      return producer;
-    })();
-    return this.connecting;
+  private connected(): Promise<Producer> {
+    return this.producer.get();
   }
 
   /** Writes the command (validated against its schema) and returns its idempotency key. */
@@ -569,8 +553,6 @@ export class CommandSender {
 
   async close(): Promise<void> {
     if (this.ownNotices) await this.notices.close();
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
-    this.connecting = undefined;
+    await this.producer.close();
   }
 }

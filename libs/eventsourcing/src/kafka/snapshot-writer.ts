@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { CompressionTypes, Kafka, Partitioners, Producer } from 'kafkajs';
+import { CompressionTypes, Kafka } from 'kafkajs';
+import { LazyProducer } from './lazy-producer';
 
 /** The key of a partition's snapshots in its snapshots topic (its claims are another key). */
 export const SNAPSHOT_KEY = 'snapshot';
@@ -112,27 +113,12 @@ export class SnapshotWriter implements SnapshotSink {
  * connected at the first snapshot; its `close` writes what is pending, then disconnects it.
  */
 export function kafkaSnapshotWriter(kafka: Kafka, logger?: Pick<Logger, 'warn'>): SnapshotWriter {
-  let connecting: Promise<Producer> | undefined;
-  const connected = (): Promise<Producer> =>
-    (connecting ??= (async () => {
-      const producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      try {
-        await producer.connect();
-      } catch (error) {
-        connecting = undefined;
-        await producer.disconnect().catch(() => undefined);
-        throw error;
-      }
-      return producer;
-    })());
+  const producer = new LazyProducer(kafka);
   return new SnapshotWriter(
     async ({ topic, partition, value }) => {
-      const producer = await connected();
-      await producer.send({
+      await (
+        await producer.get()
+      ).send({
         topic,
         acks: -1,
         compression: CompressionTypes.GZIP,
@@ -140,10 +126,6 @@ export function kafkaSnapshotWriter(kafka: Kafka, logger?: Pick<Logger, 'warn'>)
       });
     },
     logger,
-    async () => {
-      const producer = await connecting?.catch(() => undefined);
-      connecting = undefined;
-      await producer?.disconnect().catch(() => undefined);
-    },
+    () => producer.close(),
   );
 }
