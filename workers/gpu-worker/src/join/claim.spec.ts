@@ -28,10 +28,11 @@ describe('measureClaim', () => {
     expect(claim.measuredTflops).toBeCloseTo(tflops(512, 15), 10);
     expect(claim.claimTflops).toBeCloseTo(SAFETY_FACTOR * tflops(512, 15), 10);
     expect(claim).toMatchObject({ size: 512, safetyFactor: SAFETY_FACTOR });
-    // The warm-up, then proofs grown until one runs CLAIM_SAMPLE_MS, then each of the two, twice.
+    // The warm-up, then proofs grown until one runs CLAIM_SAMPLE_MS (the first long proof), then one
+    // more of each for the second run.
     const long = Math.max(...proofs);
     expect(100 + 15 * long).toBeGreaterThanOrEqual(CLAIM_SAMPLE_MS);
-    expect(proofs.slice(-4)).toEqual([1, long, 1, long]);
+    expect(proofs.slice(-3)).toEqual([long, 1, long]);
   });
 
   it('does the same on a GPU whose products take microseconds, up to the most products a claim takes', async () => {
@@ -48,12 +49,19 @@ describe('measureClaim', () => {
     expect(claim.measuredTflops).toBeCloseTo(tflops(4096, 1_500), 10);
   });
 
+  it('proves nothing twice to no purpose: the first one-product proof and the long proof that ends the growing ones are the first of their runs', async () => {
+    const { prove, proofs } = gpu(100, 15);
+    await measureClaim(prove, 512, 'f32', { runs: 2 });
+    // The warm-up, the growing proofs (115, 265 and 850 ms, then 1,600 ms: past the sample), and one
+    // more one-product and long proof each for the second run.
+    expect(proofs).toEqual([1, 1, 11, 50, 100, 1, 100]);
+  });
+
   it('never claims more than the long proof alone says when the one-product proofs were slower', async () => {
-    // A noisy machine: the one-product proofs took longer than the long one.
-    let call = 0;
+    // A noisy machine: the one-product proofs (90 ms) took longer than the long one (4 products: 60).
     const prove = (challenge: Challenge) =>
-      Promise.resolve(challenge.products === 1 ? (call++ < 2 ? 50 : 900) : 20 + 10 * challenge.products);
-    const claim = await measureClaim(prove, 512, 'f32', { sampleMs: 100 });
+      Promise.resolve(challenge.products === 1 ? 90 : 20 + 10 * challenge.products);
+    const claim = await measureClaim(prove, 512, 'f32', { sampleMs: 100, maxProducts: 4 });
     expect(claim.measuredTflops).toBeLessThanOrEqual(tflops(512, 10) * 1.0001);
     expect(claim.measuredTflops).toBeGreaterThan(0);
   });

@@ -55,9 +55,12 @@ export interface ClaimSampling {
 
 /**
  * One warm-up proof of one product (it compiles the pipelines), then proofs of more products until
- * one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times each. The rate is the
- * slowest long proof's time less the fastest one-product proof's, over the products between them
- * (the long proof's whole time per product where that difference is not positive).
+ * one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times
+ * each in all: the first one-product proof after the warm-up and the last of the growing ones, the
+ * long proof itself, are the first of each (a long proof is seconds on a slow adapter, and a
+ * worker measures before every certification). The rate is the slowest long proof's time less the
+ * fastest one-product proof's, over the products between them (the long proof's whole time per
+ * product where that difference is not positive).
  */
 export async function measureClaim(
   prove: TimedProof,
@@ -78,18 +81,19 @@ export async function measureClaim(
     });
   const elapsed = async (products: number) => Math.max(await prove(challenge(products)), 0.001);
   await elapsed(1); // compiles the pipelines: not timed
+  const firstOne = await elapsed(1);
   let products = 1;
-  let ms = await elapsed(1);
+  let ms = firstOne;
   while (ms < sampleMs && products < maxProducts) {
     // At least double, or what the proof so far says fills the sample: its time per product counts
     // the fixed costs too, so it says too few, and the next proof tells more.
     products = Math.min(maxProducts, Math.max(2 * products, Math.ceil((products * sampleMs) / ms)));
     ms = await elapsed(products);
   }
-  let fastestOne = Infinity;
-  let slowestOne = 0;
-  let slowestLong = 0;
-  for (let i = 0; i < runs; i++) {
+  let fastestOne = firstOne;
+  let slowestOne = firstOne;
+  let slowestLong = products > 1 ? ms : 0;
+  for (let i = 1; i < runs; i++) {
     const one = await elapsed(1);
     fastestOne = Math.min(fastestOne, one);
     slowestOne = Math.max(slowestOne, one);
