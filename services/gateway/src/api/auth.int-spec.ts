@@ -93,6 +93,31 @@ describe('a key looked up while Redis is flushed', () => {
     await redis?.stop();
   });
 
+  it("reads an API key with its model's markers in one command (a script call), not a MULTI of four: it is read on every request", async () => {
+    await seed();
+    const keys = new ApiKeys(ADMIN_KEY, client);
+    const original: Sender = client.sendCommand.bind(client);
+    const sent: string[] = [];
+    client.sendCommand = ((command: Command, stream?: unknown) => {
+      sent.push(command.name);
+      return (original as (c: Command, s?: unknown) => unknown)(command, stream);
+    }) as Sender;
+    try {
+      expect(await keys.authenticate(`Bearer ${BUYER_KEY}`)).toEqual({
+        accountId: 'acc-1',
+        keyId: 'key-acc-1',
+        roles: ['buyer'],
+      });
+      await expect(keys.authenticate(`Bearer ${UNKNOWN_KEY}`)).rejects.toMatchObject({
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    } finally {
+      client.sendCommand = original;
+    }
+    // Once Redis knows the script (the first call may fall back to EVAL), one EVALSHA per key.
+    expect(sent.filter((name) => name !== 'eval')).toEqual(['evalsha', 'evalsha']);
+  });
+
   it.each<[string, string, Principal]>([
     ['an API key', BUYER_KEY, { accountId: 'acc-1', keyId: 'key-acc-1', roles: ['buyer'] }],
     ['a node credential', CREDENTIAL, { accountId: 'prov-1', nodeId: 'n1', roles: ['worker'] }],

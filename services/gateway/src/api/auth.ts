@@ -103,8 +103,9 @@ const CREDENTIAL_READ_TRIES = 3;
  * settlement's read model (issued and revoked as events on the account).
  *
  * Every read of a key is made in one transaction with the check that its model is whole
- * (ReadModelWatch.readWhole): a FLUSHALL between the check and the read would otherwise find a
- * valid key missing and answer UNAUTHENTICATED, on which a gpu-worker exits for good.
+ * (ReadModelWatch.readWhole, and readHashWhole for an API key: one script call on every request):
+ * a FLUSHALL between the check and the read would otherwise find a valid key missing and answer
+ * UNAUTHENTICATED, on which a gpu-worker exits for good.
  */
 export class ApiKeys {
   private readonly adminDigest: Buffer | null;
@@ -130,8 +131,9 @@ export class ApiKeys {
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest))
       return { accountId: 'admin', roles: ['admin'] };
     if (credential) return this.worker(digest.toString('hex'));
-    const read = await this.watch.readWhole([API_KEYS_MODEL], (tx) =>
-      tx.hgetall(settlementReadModel.apiKey(digest.toString('hex'))),
+    const read = await this.watch.readHashWhole(
+      API_KEYS_MODEL,
+      settlementReadModel.apiKey(digest.toString('hex')),
     );
     unlessRebuilding(API_KEYS_MODEL, read.rebuilding);
     const h = read.results[0] as Record<string, string>;
