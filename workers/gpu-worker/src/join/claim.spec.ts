@@ -6,6 +6,7 @@ import {
   ClaimMeasurement,
   claimToState,
   measureClaim,
+  nextClaimProducts,
   SAFETY_FACTOR,
 } from './claim';
 
@@ -52,9 +53,10 @@ describe('measureClaim', () => {
   it('proves nothing twice to no purpose: the first one-product proof and the long proof that ends the growing ones are the first of their runs', async () => {
     const { prove, proofs } = gpu(100, 15);
     await measureClaim(prove, 512, 'f32', { runs: 2 });
-    // The warm-up, the growing proofs (115, 265 and 850 ms, then 1,600 ms: past the sample), and one
-    // more one-product and long proof each for the second run.
-    expect(proofs).toEqual([1, 1, 11, 50, 100, 1, 100]);
+    // The warm-up, the growing proofs (115, 265 and 850 ms, then 1,330 ms: past the sample, where
+    // doubling went to 100 products and 1,600 ms), and one more one-product and long proof each
+    // for the second run.
+    expect(proofs).toEqual([1, 1, 11, 50, 82, 1, 82]);
   });
 
   it('never claims more than the long proof alone says when the one-product proofs were slower', async () => {
@@ -64,6 +66,39 @@ describe('measureClaim', () => {
     const claim = await measureClaim(prove, 512, 'f32', { sampleMs: 100, maxProducts: 4 });
     expect(claim.measuredTflops).toBeLessThanOrEqual(tflops(512, 10) * 1.0001);
     expect(claim.measuredTflops).toBeGreaterThan(0);
+  });
+});
+
+describe('nextClaimProducts (how the proofs of a claim grow to the sample)', () => {
+  const SAMPLE = 1_200;
+  const MAX = 4_096;
+
+  it('doubles, or goes to what the last proof says fills the sample, while it knows one proof only', () => {
+    expect(nextClaimProducts({ products: 1, ms: 115 }, undefined, SAMPLE, MAX)).toBe(11);
+    expect(nextClaimProducts({ products: 1, ms: 900 }, undefined, SAMPLE, MAX)).toBe(2);
+  });
+
+  it("aims a tenth past the sample along the line through the last two proofs, never past doubling's choice", () => {
+    // 100 ms of fixed costs and 15 per product: 82 products take 1,330 ms; doubling took 100 (1,600).
+    expect(nextClaimProducts({ products: 50, ms: 850 }, { products: 11, ms: 265 }, SAMPLE, MAX)).toBe(82);
+    // The line would go to 82; doubling's 50 is less, and it is taken.
+    expect(nextClaimProducts({ products: 11, ms: 265 }, { products: 1, ms: 115 }, SAMPLE, MAX)).toBe(50);
+  });
+
+  it('grows by a quarter at least, so a line that keeps aiming short still gets there', () => {
+    // The line (10 per product, 100 fixed) aims at 122; a quarter more than 100 is 125.
+    expect(nextClaimProducts({ products: 100, ms: 1_100 }, { products: 50, ms: 600 }, SAMPLE, MAX)).toBe(125);
+  });
+
+  it('grows as one proof alone says where the last two do not make a rising line (a noisy machine)', () => {
+    expect(nextClaimProducts({ products: 20, ms: 300 }, { products: 10, ms: 320 }, SAMPLE, MAX)).toBe(80);
+    expect(nextClaimProducts({ products: 20, ms: 300 }, { products: 20, ms: 250 }, SAMPLE, MAX)).toBe(80);
+  });
+
+  it('never goes past the most products a claim takes', () => {
+    expect(nextClaimProducts({ products: 3_000, ms: 900 }, { products: 1_000, ms: 310 }, SAMPLE, MAX)).toBe(
+      MAX,
+    );
   });
 });
 

@@ -43,6 +43,44 @@ export interface ClaimMeasurement {
   safetyFactor: number;
 }
 
+/** How far past the sample the straight line's aim goes: timings wobble, and a proof short of it costs one more. */
+const CLAIM_AIM = 1.1;
+/** The least a growing proof grows by once aimed: a line that keeps aiming short still gets there in a few. */
+const CLAIM_LEAST_GROWTH = 1.25;
+
+/** A proof of the claim's measurement: its products and its whole time. */
+export interface TimedProducts {
+  products: number;
+  ms: number;
+}
+
+/**
+ * The products of the next growing proof, from the last one and the one before it (none before the
+ * first): at least double, or what the last proof's time per product says fills the sample (that
+ * counts the fixed costs too, so it says too few). Once two proofs of different sizes are known,
+ * and the line through them rises, no more than that line (a proof's fixed costs, then a time per
+ * product) puts a tenth past the sample, and at least a quarter more than the last: doubling alone
+ * ended up to twice past the sample, and every long proof of the claim runs as long.
+ */
+export function nextClaimProducts(
+  last: TimedProducts,
+  before: TimedProducts | undefined,
+  sampleMs: number,
+  maxProducts: number,
+): number {
+  const grown = Math.max(2 * last.products, Math.ceil((last.products * sampleMs) / last.ms));
+  let next = grown;
+  if (before && last.products > before.products) {
+    const perProduct = (last.ms - before.ms) / (last.products - before.products);
+    if (perProduct > 0) {
+      const fixed = last.ms - perProduct * last.products;
+      const aimed = Math.ceil((sampleMs * CLAIM_AIM - fixed) / perProduct);
+      next = Math.min(grown, Math.max(Math.ceil(last.products * CLAIM_LEAST_GROWTH), aimed));
+    }
+  }
+  return Math.min(maxProducts, next);
+}
+
 /** Proves `challenge` and resolves with the whole proof's time in ms. */
 export type TimedProof = (challenge: Challenge) => Promise<number>;
 
@@ -54,8 +92,8 @@ export interface ClaimSampling {
 }
 
 /**
- * One warm-up proof of one product (it compiles the pipelines), then proofs of more products until
- * one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times
+ * One warm-up proof of one product (it compiles the pipelines), then proofs of more products
+ * (nextClaimProducts) until one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times
  * each in all: the first one-product proof after the warm-up and the last of the growing ones, the
  * long proof itself, are the first of each (a long proof is seconds on a slow adapter, and a
  * worker measures before every certification). The rate is the slowest long proof's time less the
@@ -84,10 +122,11 @@ export async function measureClaim(
   const firstOne = await elapsed(1);
   let products = 1;
   let ms = firstOne;
+  let before: TimedProducts | undefined;
   while (ms < sampleMs && products < maxProducts) {
-    // At least double, or what the proof so far says fills the sample: its time per product counts
-    // the fixed costs too, so it says too few, and the next proof tells more.
-    products = Math.min(maxProducts, Math.max(2 * products, Math.ceil((products * sampleMs) / ms)));
+    const last = { products, ms };
+    products = nextClaimProducts(last, before, sampleMs, maxProducts);
+    before = last;
     ms = await elapsed(products);
   }
   let fastestOne = firstOne;
