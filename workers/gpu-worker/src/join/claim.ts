@@ -93,12 +93,12 @@ export interface ClaimSampling {
 
 /**
  * One warm-up proof of one product (it compiles the pipelines), then proofs of more products
- * (nextClaimProducts) until one takes `sampleMs` (or has `maxProducts`); then that proof and a one-product proof, `runs` times
- * each in all: the first one-product proof after the warm-up and the last of the growing ones, the
- * long proof itself, are the first of each (a long proof is seconds on a slow adapter, and a
- * worker measures before every certification). The rate is the slowest long proof's time less the
- * fastest one-product proof's, over the products between them (the long proof's whole time per
- * product where that difference is not positive).
+ * (nextClaimProducts) until one takes `sampleMs` (or has `maxProducts`); then that proof and a
+ * one-product proof, `runs` times each in all: the first one-product proof after the warm-up and
+ * the last of the growing ones, the long proof itself, are the first of each (a long proof is
+ * seconds on a slow adapter, and a worker measures before every certification). The rate is the
+ * slowest long proof's time less the fastest one-product proof's, over the products between them
+ * (the long proof's whole time per product where that difference is not positive).
  */
 export async function measureClaim(
   prove: TimedProof,
