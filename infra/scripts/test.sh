@@ -52,9 +52,22 @@ else
   eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 fi
 
-say "integration tests (real Kafka, Redis and WebGPU)"
+say "integration tests (real Kafka, Redis and WebGPU): the end-to-end suite beside the others"
+# Two lanes on the one stack, each project's tests in band: the end-to-end suite (about half of the
+# time, mostly waiting on heartbeats, leases and restarts) and every other project one after the
+# other. Every test keeps to names and ports of its own (uniqueName, freePort), so the lanes share
+# nothing but the broker and Redis. The builds above are what they test: nothing is built again
+# (--excludeTaskDependencies; int-test is never cached). The end-to-end lane's output is printed
+# once it is done, whole, after the other lane's.
 status=0
-nx run-many -t int-test --parallel=1 --skip-nx-cache --output-style=static || status=$?
+e2e_log="$GPUX_RUN_DIR/e2e-int-test.log"
+nx run-many -t int-test -p e2e --excludeTaskDependencies --output-style=static >"$e2e_log" 2>&1 &
+e2e_pid=$!
+nx run-many -t int-test --exclude e2e --excludeTaskDependencies --parallel=1 --output-style=static || status=$?
+e2e_status=0
+wait "$e2e_pid" || e2e_status=$?
+cat "$e2e_log"
+[ "$e2e_status" -ne 0 ] && status=$e2e_status
 
 say "deleting the topics the tests made"
 node infra/scripts/test-topics.js "$GPUX_TEST_NAMES" || say "some of the tests' topics were not deleted (why: above); they stay on the broker"
