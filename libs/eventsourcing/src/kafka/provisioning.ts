@@ -98,7 +98,7 @@ export async function provisionTopics(
   for (;;) {
     try {
       before ??= new Set(await admin.listTopics());
-      return await provisionOnce(admin, specs, before);
+      return await provisionOnce(admin, specs, before, deadline);
     } catch (error) {
       if (error instanceof TopicMismatchError || !transient(error) || Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 200));
@@ -121,6 +121,7 @@ async function provisionOnce(
   admin: Admin,
   specs: TopicSpec[],
   before: Set<string>,
+  deadline: number,
 ): Promise<{ created: string[]; matched: string[]; lengthened: string[] }> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
@@ -152,7 +153,14 @@ async function provisionOnce(
         configEntries: configEntries(s),
       })),
     });
-    diffs = await differences(admin, specs);
+    // The controller accepts the change before the broker that describes the topic has applied it
+    // (KRaft: from the metadata log, a moment later; longer on a loaded machine): until then the
+    // topic reads as it was. Read again until no lengthened topic keeps less than the registry says.
+    for (;;) {
+      diffs = await differences(admin, specs);
+      if (!lengthen.some((s) => diffs.get(s.name)?.lengthens) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   const wrong = [...diffs].filter(([, d]) => d.problems.length > 0).map(([n, d]) => [n, d.problems] as const);
   if (wrong.length > 0) {
