@@ -50,7 +50,7 @@ import {
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { infraEnv, readTopic } from '@gpux/testing';
 import Redis from 'ioredis';
-import { Kafka } from 'kafkajs';
+import { Kafka, Partitioners } from 'kafkajs';
 
 const ROOT = resolve(__dirname, '../..');
 const HEARTBEAT_INTERVAL_MS = 500;
@@ -221,7 +221,7 @@ describe('certification through the gateway, on the real GPU adapter', () => {
     const producer = new Kafka({
       clientId: `spot-${nodeId}`,
       brokers: infraEnv().KAFKA_BROKERS.split(','),
-    }).producer({ idempotent: true });
+    }).producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
       await producer.send({
