@@ -53,17 +53,24 @@ else
 fi
 
 say "integration tests (real Kafka, Redis and WebGPU): the end-to-end suite beside the others"
-# Two lanes on the one stack, each project's tests in band: the end-to-end suite (about half of the
-# time, mostly waiting on heartbeats, leases and restarts) and every other project one after the
-# other. Every test keeps to names and ports of its own (uniqueName, freePort), so the lanes share
-# nothing but the broker and Redis. The builds above are what they test: nothing is built again
-# (--excludeTaskDependencies; int-test is never cached). The end-to-end lane's output is printed
-# once it is done, whole, after the other lane's.
+# Two lanes on the one stack, each project's tests in band: the gpu-worker's and then the
+# end-to-end suite (about half of the time, mostly waiting on heartbeats, leases and restarts), and
+# every other project one after the other. The two suites that time work on the WebGPU adapter
+# (lavapipe: the CPU) share a lane, so that neither measures while the other computes. Every test
+# keeps to names and ports of its own (uniqueName, freePort): the lanes share nothing but the
+# broker and Redis. The builds above are what they test: nothing is built again
+# (--excludeTaskDependencies; int-test is never cached). The first lane's output is printed once
+# it is done, whole, after the other's.
 status=0
 e2e_log="$GPUX_RUN_DIR/e2e-int-test.log"
-nx run-many -t int-test -p e2e --excludeTaskDependencies --output-style=static >"$e2e_log" 2>&1 &
+{
+  lane=0
+  nx run-many -t int-test -p gpu-worker --excludeTaskDependencies --output-style=static || lane=$?
+  nx run-many -t int-test -p e2e --excludeTaskDependencies --output-style=static || lane=$?
+  exit "$lane"
+} >"$e2e_log" 2>&1 &
 e2e_pid=$!
-nx run-many -t int-test --exclude e2e --excludeTaskDependencies --parallel=1 --output-style=static || status=$?
+nx run-many -t int-test --exclude e2e,gpu-worker --excludeTaskDependencies --parallel=1 --output-style=static || status=$?
 e2e_status=0
 wait "$e2e_pid" || e2e_status=$?
 cat "$e2e_log"
