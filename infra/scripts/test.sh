@@ -52,7 +52,7 @@ else
   eval "$(bash infra/scripts/stack.sh env | sed 's/^/export /')"
 fi
 
-say "integration tests (real Kafka, Redis and WebGPU): the end-to-end suite beside the others"
+say "integration tests (real Kafka, Redis and WebGPU), in two lanes: the gpu-worker and end-to-end suites beside the others"
 # Two lanes on the one stack, each project's tests in band: the gpu-worker's and then the
 # end-to-end suite (about half of the time, mostly waiting on heartbeats, leases and restarts), and
 # every other project one after the other. The two suites that time work on the WebGPU adapter
@@ -62,19 +62,19 @@ say "integration tests (real Kafka, Redis and WebGPU): the end-to-end suite besi
 # (--excludeTaskDependencies; int-test is never cached). The first lane's output is printed once
 # it is done, whole, after the other's.
 status=0
-e2e_log="$GPUX_RUN_DIR/e2e-int-test.log"
+lane_log="$GPUX_RUN_DIR/int-test-lane.log"
 {
   lane=0
   nx run-many -t int-test -p gpu-worker --excludeTaskDependencies --output-style=static || lane=$?
   nx run-many -t int-test -p e2e --excludeTaskDependencies --output-style=static || lane=$?
   exit "$lane"
-} >"$e2e_log" 2>&1 &
-e2e_pid=$!
+} >"$lane_log" 2>&1 &
+lane_pid=$!
 nx run-many -t int-test --exclude e2e,gpu-worker --excludeTaskDependencies --parallel=1 --output-style=static || status=$?
-e2e_status=0
-wait "$e2e_pid" || e2e_status=$?
-cat "$e2e_log"
-[ "$e2e_status" -ne 0 ] && status=$e2e_status
+lane_status=0
+wait "$lane_pid" || lane_status=$?
+cat "$lane_log"
+[ "$lane_status" -ne 0 ] && status=$lane_status
 
 say "deleting the topics the tests made"
 node infra/scripts/test-topics.js "$GPUX_TEST_NAMES" || say "some of the tests' topics were not deleted (why: above); they stay on the broker"
