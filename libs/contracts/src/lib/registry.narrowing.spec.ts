@@ -97,7 +97,7 @@ describe('isMessageOf', () => {
       holdReleased: 2,
       takerSide: 'bid',
     };
-    const decoded = ordersMessages.decode(ordersMessages.encode(envelope('orders.TradeExecuted', t, 2)));
+    const decoded = ordersMessages.decode(ordersMessages.encode(envelope('orders.TradeExecuted', t, 3)));
     expect(isMessageOf(decoded, priced) && decoded.type === 'orders.TradeExecuted' && decoded.data).toEqual(
       t,
     );

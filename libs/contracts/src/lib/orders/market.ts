@@ -78,6 +78,12 @@ export const orderSchema = z.object({
  * amount held for it; without it, a bid first asks for its hold (BidAwaitingFunds).
  */
 export const placeOrderSchema = orderSchema.extend({ heldAmount: positiveMinorUnits.optional() });
+/**
+ * v3: a bid its placer funds from its account's buying power in the market (docs/event-flows.md,
+ * "Buying power"): the market decides it alone, and refuses it when that buying power does not
+ * cover its worst case.
+ */
+export const placeOrderV3Schema = placeOrderSchema.extend({ fromPower: z.literal(true).optional() });
 
 export const cancelOrderSchema = z.object({ marketId: entityId, orderId: entityId, accountId: entityId });
 export const bidFundsSchema = z.object({ marketId: entityId, orderId: entityId });
@@ -92,6 +98,14 @@ export const orderAcceptedSchema = z.object({ order: orderSchema });
 export const orderAcceptedV2Schema = orderAcceptedSchema.extend({
   heldAmount: positiveMinorUnits.optional(),
   holdReleased: minorUnits.min(0).optional(),
+});
+/**
+ * v3: a bid on its account's buying power in the market (docs/event-flows.md, "Buying power") says
+ * what of it the bid set aside: its worst case. What its trades and cancels release of it returns
+ * to that buying power (`fromPower` on them), not to the account's balance.
+ */
+export const orderAcceptedV3Schema = orderAcceptedV2Schema.extend({
+  powerUsed: positiveMinorUnits.optional(),
 });
 /**
  * A bid settlement had already funded that the market refused (the same rules as a PlaceOrder's
@@ -135,6 +149,11 @@ export const tradeExecutedSchema = z.object({
  * as a v2 without it): for those only the limits tell, and not where both are the trade's price.
  */
 export const tradeExecutedV2Schema = tradeExecutedSchema.extend({ takerSide: sideSchema.optional() });
+/**
+ * v3: the bid is funded by its buyer's buying power in the market: the lease is paid from the
+ * buying-power hold (`buyingPowerHoldId`), and `holdReleased` returns to that buying power.
+ */
+export const tradeExecutedV3Schema = tradeExecutedV2Schema.extend({ fromPower: z.literal(true).optional() });
 export const orderCancelledSchema = z.object({
   marketId: entityId,
   orderId: entityId,
@@ -168,6 +187,37 @@ export const orderCancelledSchema = z.object({
    */
   bookGpus: z.number().int().min(0),
 });
+/** v2: a bid on buying power: what it releases returns to its account's buying power in the market. */
+export const orderCancelledV2Schema = orderCancelledSchema.extend({ fromPower: z.literal(true).optional() });
+
+/**
+ * Buying power (docs/event-flows.md, "Buying power"): funds settlement set aside for one account's
+ * bids in one market (its hold `buyingPowerHoldId(marketId)`), granted to the market, which
+ * spends them on that account's bids without asking settlement, and returns what is left on
+ * request or when it closes.
+ */
+export const grantBuyingPowerSchema = z.object({
+  marketId: entityId,
+  accountId: entityId,
+  amount: positiveMinorUnits,
+});
+/** Gives back buying power the account's bids do not use: `amount`, or all of it when absent. */
+export const releaseBuyingPowerSchema = z.object({
+  marketId: entityId,
+  accountId: entityId,
+  amount: positiveMinorUnits.optional(),
+});
+export const buyingPowerGrantedSchema = grantBuyingPowerSchema;
+/** Buying power the market gives back to settlement (released from the hold in the same transaction). */
+export const buyingPowerReturnedSchema = grantBuyingPowerSchema.extend({
+  reason: z.enum(['RELEASED', 'MARKET_CLOSED']),
+});
+/** A grant the market refused (it is closed, or not there): the whole amount goes back. */
+export const buyingPowerRefusedSchema = grantBuyingPowerSchema.extend({
+  code: z.enum(REJECTION_CODES),
+  message: z.string().min(1).max(1000),
+  field: z.string().min(1).optional(),
+});
 
 /** capacity suspended the node (lost, failed a spot challenge, or revoked): its asks go, its leases are breached. */
 export const suspendNodeSchema = z.object({
@@ -195,11 +245,13 @@ export type CancelOrder = z.infer<typeof cancelOrderSchema>;
 export type BidFunds = z.infer<typeof bidFundsSchema>;
 export type MarketRef = z.infer<typeof marketRefSchema>;
 export type BidAwaitingFunds = z.infer<typeof bidAwaitingFundsSchema>;
-export type PlaceOrder = z.infer<typeof placeOrderSchema>;
-export type OrderAccepted = z.infer<typeof orderAcceptedV2Schema>;
+export type PlaceOrder = z.infer<typeof placeOrderV3Schema>;
+export type OrderAccepted = z.infer<typeof orderAcceptedV3Schema>;
 export type FundedBidRefused = z.infer<typeof fundedBidRefusedSchema>;
-export type TradeExecuted = z.infer<typeof tradeExecutedV2Schema>;
-export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
+export type TradeExecuted = z.infer<typeof tradeExecutedV3Schema>;
+export type OrderCancelled = z.infer<typeof orderCancelledV2Schema>;
+export type GrantBuyingPower = z.infer<typeof grantBuyingPowerSchema>;
+export type BuyingPowerReturned = z.infer<typeof buyingPowerReturnedSchema>;
 
 export const OrdersCommands = {
   openMarket: ordersMessages.define('orders.OpenMarket', 'command', [
@@ -215,6 +267,8 @@ export const OrdersCommands = {
     { version: 1, schema: orderSchema },
     // v1 is a v2 without heldAmount: a bid that asks for its hold.
     { version: 2, schema: placeOrderSchema, upcast: (v1) => v1 },
+    // v2 is a v3 not funded by buying power.
+    { version: 3, schema: placeOrderV3Schema, upcast: (v2) => v2 },
   ]),
   cancelOrder: ordersMessages.define('orders.CancelOrder', 'command', [
     { version: 1, schema: cancelOrderSchema },
@@ -227,6 +281,12 @@ export const OrdersCommands = {
   ]),
   suspendNode: ordersMessages.define('orders.SuspendNode', 'command', [
     { version: 1, schema: suspendNodeSchema },
+  ]),
+  grantBuyingPower: ordersMessages.define('orders.GrantBuyingPower', 'command', [
+    { version: 1, schema: grantBuyingPowerSchema },
+  ]),
+  releaseBuyingPower: ordersMessages.define('orders.ReleaseBuyingPower', 'command', [
+    { version: 1, schema: releaseBuyingPowerSchema },
   ]),
 };
 
@@ -246,6 +306,8 @@ export const OrdersEvents = {
   orderAccepted: ordersMessages.define('orders.OrderAccepted', 'event', [
     { version: 1, schema: orderAcceptedSchema },
     { version: 2, schema: orderAcceptedV2Schema, upcast: (v1) => v1 },
+    // v2 is a v3 that used no buying power.
+    { version: 3, schema: orderAcceptedV3Schema, upcast: (v2) => v2 },
   ]),
   fundedBidRefused: ordersMessages.define('orders.FundedBidRefused', 'event', [
     { version: 1, schema: fundedBidRefusedSchema },
@@ -254,15 +316,28 @@ export const OrdersEvents = {
     { version: 1, schema: tradeExecutedSchema },
     // v1 is a v2 without takerSide: a trade from before it was recorded, whose taker is unknown.
     { version: 2, schema: tradeExecutedV2Schema, upcast: (v1) => v1 },
+    // v2 is a v3 whose bid had its own hold.
+    { version: 3, schema: tradeExecutedV3Schema, upcast: (v2) => v2 },
   ]),
   orderCancelled: ordersMessages.define('orders.OrderCancelled', 'event', [
     { version: 1, schema: orderCancelledSchema },
+    // v1 is a v2 whose order had its own hold (or none: an ask).
+    { version: 2, schema: orderCancelledV2Schema, upcast: (v1) => v1 },
   ]),
   nodeSuspended: ordersMessages.define('orders.NodeSuspended', 'event', [
     { version: 1, schema: suspendNodeSchema },
   ]),
   leaseBreached: ordersMessages.define('orders.LeaseBreached', 'event', [
     { version: 1, schema: leaseBreachedSchema },
+  ]),
+  buyingPowerGranted: ordersMessages.define('orders.BuyingPowerGranted', 'event', [
+    { version: 1, schema: buyingPowerGrantedSchema },
+  ]),
+  buyingPowerReturned: ordersMessages.define('orders.BuyingPowerReturned', 'event', [
+    { version: 1, schema: buyingPowerReturnedSchema },
+  ]),
+  buyingPowerRefused: ordersMessages.define('orders.BuyingPowerRefused', 'event', [
+    { version: 1, schema: buyingPowerRefusedSchema },
   ]),
   ...defineServiceMessages(ordersMessages, 'orders'),
 };

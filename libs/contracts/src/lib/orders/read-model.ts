@@ -33,6 +33,11 @@ export const ordersReadModel = {
    * heldAmount (released), time. No order is made of it; the gateway answers its placer from it.
    */
   fundedBidRefusal: (placeOrderId: string) => redisKey`orders:refusals:${placeOrderId}`,
+  /**
+   * Hash per market: accountId → the account's buying power there that its bids do not use (µ$,
+   * docs/event-flows.md "Buying power"); an account with none may have 0 or no field.
+   */
+  buyingPower: (marketId: string) => redisKey`orders:markets:${marketId}:buying-power`,
   /** Sorted set of an account's order ids by creation time (ms). */
   accountOrders: (accountId: string) => redisKey`orders:accounts:${accountId}:orders`,
   /**

@@ -66,6 +66,21 @@ export const releaseHoldSchema = z.object({
   amount: positiveMinorUnits,
 });
 
+/**
+ * Buying power: part of the available balance set aside for the account's bids in one market, in
+ * the hold `buyingPowerHoldId(marketId)` (topped up by each allotment), and granted to that market
+ * in the same transaction (orders.GrantBuyingPower), which spends it on the account's bids there
+ * without asking settlement (docs/event-flows.md, "Buying power").
+ */
+export const allotBuyingPowerSchema = z.object({
+  accountId: entityId,
+  marketId: entityId,
+  amount: positiveMinorUnits,
+});
+export const buyingPowerAllottedSchema = allotBuyingPowerSchema.extend({ holdId: entityId });
+/** The hold an account's buying power in a market lives in: one per account and market. */
+export const buyingPowerHoldId = (marketId: string): string => `power:${marketId}`;
+
 export type OpenAccount = z.infer<typeof openAccountSchema>;
 export type Deposit = z.infer<typeof depositSchema>;
 export type Withdraw = z.infer<typeof withdrawSchema>;
@@ -117,6 +132,9 @@ export const SettlementCommands = {
   revokeApiKey: settlementMessages.define('settlement.RevokeApiKey', 'command', [
     { version: 1, schema: revokeApiKeySchema },
   ]),
+  allotBuyingPower: settlementMessages.define('settlement.AllotBuyingPower', 'command', [
+    { version: 1, schema: allotBuyingPowerSchema },
+  ]),
 };
 
 export const SettlementEvents = {
@@ -164,6 +182,9 @@ export const SettlementEvents = {
   ]),
   apiKeyRevoked: settlementMessages.define('settlement.ApiKeyRevoked', 'event', [
     { version: 1, schema: apiKeyRevokedSchema },
+  ]),
+  buyingPowerAllotted: settlementMessages.define('settlement.BuyingPowerAllotted', 'event', [
+    { version: 1, schema: buyingPowerAllottedSchema },
   ]),
   ...defineServiceMessages(settlementMessages, 'settlement'),
 };

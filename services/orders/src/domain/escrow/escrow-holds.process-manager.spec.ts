@@ -148,4 +148,99 @@ describe('escrow holds process manager', () => {
       ),
     ).toEqual([]);
   });
+
+  describe('buying power', () => {
+    it("pays a bid's trade from its account's buying-power hold, and keeps the rest there", () => {
+      expect(
+        escrowHolds.react(
+          event('orders.TradeExecuted', { ...trade, holdReleased: 2_050_000, fromPower: true }),
+        ),
+      ).toEqual([
+        {
+          type: 'settlement.OpenLease',
+          subject: 'buyer-1',
+          data: {
+            accountId: 'buyer-1',
+            leaseId: 't1',
+            holdId: 'power:H100',
+            providerId: 'prov-1',
+            marketId: 'H100',
+            nodeId: 'n1',
+            gpus: 2,
+            price: 1_900_000,
+            value: 38_000_000,
+            fee: 950_000,
+            start: trade.start,
+            end: trade.end,
+          },
+        },
+      ]);
+    });
+
+    it('asks nothing of settlement for a bid on buying power cancelled: what it held stays buying power', () => {
+      expect(
+        escrowHolds.react(
+          event('orders.OrderCancelled', {
+            side: 'bid',
+            accountId: 'buyer-1',
+            orderId: 'b1',
+            holdReleased: 41_000_000,
+            fromPower: true,
+          }),
+        ),
+      ).toEqual([]);
+      expect(escrowHolds.react(event('orders.OrderAccepted', { order, powerUsed: 41_000_000 }))).toEqual([]);
+    });
+
+    const released = (amount: number) => [
+      {
+        type: 'settlement.ReleaseHold',
+        subject: 'buyer-1',
+        data: { accountId: 'buyer-1', holdId: 'power:H100', amount },
+      },
+    ];
+
+    it('releases buying power given back or refused from its hold, in the same transaction', () => {
+      const power = { marketId: 'H100', accountId: 'buyer-1', amount: 5_000_000 };
+      expect(
+        escrowHolds.react(event('orders.BuyingPowerReturned', { ...power, reason: 'RELEASED' })),
+      ).toEqual(released(5_000_000));
+      expect(
+        escrowHolds.react(event('orders.BuyingPowerReturned', { ...power, reason: 'MARKET_CLOSED' })),
+      ).toEqual(released(5_000_000));
+      expect(
+        escrowHolds.react(
+          event('orders.BuyingPowerRefused', {
+            ...power,
+            code: 'MARKET_CLOSED',
+            message: 'closed',
+            field: 'marketId',
+          }),
+        ),
+      ).toEqual(released(5_000_000));
+    });
+
+    it('gives a grant the market could not process (UNPROCESSABLE) back whole', () => {
+      expect(
+        escrowHolds.react(
+          event('orders.CommandRejected', {
+            commandType: 'orders.GrantBuyingPower',
+            code: 'UNPROCESSABLE',
+            message: 'the command could not be processed and was dead-lettered (orders.commands:3:17): boom',
+            command: { marketId: 'H100', accountId: 'buyer-1', amount: 7 },
+          }),
+        ),
+      ).toEqual(released(7));
+      expect(
+        escrowHolds.react(
+          event('orders.CommandRejected', {
+            commandType: 'orders.ReleaseBuyingPower',
+            code: 'UNPROCESSABLE',
+            message: 'boom',
+            command: { marketId: 'H100', accountId: 'buyer-1', amount: 7 },
+          }),
+        ),
+      ).toEqual([]);
+    });
+  });
 });

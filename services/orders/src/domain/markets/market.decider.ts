@@ -2,10 +2,12 @@ import { Decider, Decision } from '@gpux/eventsourcing/domain';
 import { cancelOrder } from './decide/cancel-order';
 import { closeMarket } from './decide/close-market';
 import { confirmBidFunds } from './decide/confirm-bid-funds';
+import { grantBuyingPower } from './decide/grant-buying-power';
 import { openMarket } from './decide/open-market';
 import { placeOrder } from './decide/place-order';
 import { recordNode } from './decide/record-node';
 import { rejectBidFunds } from './decide/reject-bid-funds';
+import { releaseBuyingPower } from './decide/release-buying-power';
 import { suspendNode } from './decide/suspend-node';
 import {
   HOUR_MS,
@@ -46,6 +48,10 @@ function decideMarket(
       return rejectBidFunds(command, state);
     case 'orders.SuspendNode':
       return suspendNode(command, state);
+    case 'orders.GrantBuyingPower':
+      return grantBuyingPower(command, state);
+    case 'orders.ReleaseBuyingPower':
+      return releaseBuyingPower(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`the market decides no ${(unknown as MarketCommand).type}`);
@@ -54,8 +60,9 @@ function decideMarket(
 }
 
 /**
- * A market (docs/event-flows.md): its nodes, its book, and the escrow handshake of its bids. A bid waits
- * for settlement's hold before it can trade; a trade creates a lease. Matching happens in decide
+ * A market (docs/event-flows.md): its nodes, its book, the escrow handshake of its bids, and the
+ * buying power settlement set aside for its accounts' bids. A bid is funded before it can trade
+ * (held by settlement first, or from its account's buying power here); a trade creates a lease. Matching happens in decide
  * only; evolve applies what the log records (an accepted order enters the book, its trades fill
  * it and its makers, cancellations take out the rest), so a replay never depends on the engine.
  * Pure except that evolve updates the book and the maps of orders, nodes and leases in place (a

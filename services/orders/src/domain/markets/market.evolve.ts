@@ -1,6 +1,14 @@
 import { own } from '@gpux/eventsourcing/domain';
 import { ENDED_LEASE_RETENTION_MS, engineOrder, MarketEvent, MarketState } from './market';
 
+/** The account's buying power after `by` (signed) more of it: an account left with none has no entry. */
+function addPower(state: MarketState, accountId: string, by: number): void {
+  const power = (state.power ??= {});
+  const next = (own(power, accountId) ?? 0) + by;
+  if (next > 0) power[accountId] = next;
+  else delete power[accountId];
+}
+
 /**
  * The market after an event: what the log records, applied. An accepted order enters the book, its
  * trades fill it and its makers, cancellations take out the rest; nothing is matched here, so a
@@ -21,25 +29,41 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
       state.awaitingFunds[event.data.order.orderId] = event.data;
       return state;
     case 'orders.FundedBidRefused':
-      // Never in the book: its hold is released by the commands written with it.
+    case 'orders.BuyingPowerRefused':
+      // Never in the book, never granted: the hold is released by the commands written with it.
+      return state;
+    case 'orders.BuyingPowerGranted':
+      addPower(state, event.data.accountId, event.data.amount);
+      return state;
+    case 'orders.BuyingPowerReturned':
+      addPower(state, event.data.accountId, -event.data.amount);
       return state;
     case 'orders.OrderAccepted': {
       // The order enters the book with all its GPUs; the trades recorded after it fill it, and
       // what it does not trade is cancelled. Nothing is matched here: the log says what traded.
       // In place, like the book: copying every resting order per event costs milliseconds
       // in a deep book (see the decider's comment on why in-place is safe).
-      const { order } = event.data;
+      const { order, powerUsed } = event.data;
       delete state.awaitingFunds[order.orderId];
       state.book.rest(engineOrder(order));
       state.orders[order.orderId] = order;
+      if (powerUsed !== undefined) {
+        addPower(state, order.accountId, -powerUsed);
+        (state.powerBids ??= {})[order.orderId] = true;
+      }
       return state;
     }
     case 'orders.TradeExecuted': {
       const { bidId, askId, gpus } = event.data;
       for (const id of [bidId, askId]) {
         state.book.fill(id, gpus);
-        if (!state.book.has(id)) delete state.orders[id];
+        if (!state.book.has(id)) {
+          delete state.orders[id];
+          if (state.powerBids) delete state.powerBids[id];
+        }
       }
+      // A bid on buying power: what the trade does not cost of its worst case returns to it.
+      if (event.data.fromPower) addPower(state, event.data.buyerId, event.data.holdReleased);
       // The node's leases, those ended longer than ENDED_LEASE_RETENTION_MS before this one's start
       // dropped: a suspension whose `at` (the node's last heartbeat) precedes their end, decided
       // after this trade, still breaches the ones ended since (decide/suspend-node.ts).
@@ -75,6 +99,8 @@ export function evolveMarket(state: MarketState, event: MarketEvent): MarketStat
       const { orderId } = event.data;
       state.book.cancel(orderId);
       delete state.orders[orderId];
+      if (state.powerBids) delete state.powerBids[orderId];
+      if (event.data.fromPower) addPower(state, event.data.accountId, event.data.holdReleased);
       const waiting = own(state.awaitingFunds, orderId);
       delete state.awaitingFunds[orderId];
       delete state.cancelledAwaiting[orderId];

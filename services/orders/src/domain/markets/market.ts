@@ -69,6 +69,14 @@ export interface MarketState {
   leases: Record<string, Array<{ end: number; gpus: number; tradeId?: string; buyerId?: string }>>;
   trades: number;
   book: OrderBook;
+  /**
+   * Buying power per account (docs/event-flows.md, "Buying power"): what settlement set aside for
+   * the account's bids here and no bid of it uses now, minor units. Absent in a market snapshotted
+   * before there was any; an account with none has no entry.
+   */
+  power?: Record<string, number>;
+  /** The bids in the book funded by their account's buying power (what they release returns to it). */
+  powerBids?: Record<string, true>;
 }
 
 /** A market no event has touched: a fresh book each time (evolve fills it in place). */
@@ -83,6 +91,8 @@ export function initialMarketState(): MarketState {
     leases: {},
     trades: 0,
     book: new OrderBook(),
+    power: {},
+    powerBids: {},
   };
 }
 

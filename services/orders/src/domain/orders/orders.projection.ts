@@ -54,7 +54,17 @@ const FOLDED = [
   OrdersEvents.tradeExecuted,
   OrdersEvents.orderCancelled,
   OrdersEvents.fundedBidRefused,
+  OrdersEvents.buyingPowerGranted,
+  OrdersEvents.buyingPowerReturned,
 ] as const;
+
+/** An account's buying power in a market changed by `by` (signed, µ$). */
+const power = (marketId: string, accountId: string, by: number): RedisOp => ({
+  op: 'hincrby',
+  key: rm.buyingPower(marketId),
+  field: accountId,
+  by,
+});
 
 /** Markets, their nodes, orders with their fills and cancels, per account; from orders' events. */
 export function ordersProjection(eventsTopic: string): Projection {
@@ -103,6 +113,14 @@ export function ordersProjection(eventsTopic: string): Projection {
           const { marketId, nodeId } = event.data;
           return [{ op: 'hdel', key: rm.marketNodes(marketId), field: nodeId }];
         }
+        case 'orders.BuyingPowerGranted': {
+          const g = event.data;
+          return [power(g.marketId, g.accountId, g.amount)];
+        }
+        case 'orders.BuyingPowerReturned': {
+          const r = event.data;
+          return [power(r.marketId, r.accountId, -r.amount)];
+        }
         case 'orders.FundedBidRefused': {
           // No order (as a rejected PlaceOrder makes none): what its placer is answered, under the
           // id of the PlaceOrder settlement wrote for it (the gateway derives it from its hold).
@@ -124,11 +142,18 @@ export function ordersProjection(eventsTopic: string): Projection {
           const key = rm.order(order.orderId);
           const accepted = event.type === 'orders.OrderAccepted';
           // An account lists a bid from when it awaits funds, or, funded before it was placed
-          // (heldAmount), from its acceptance; an ask from its acceptance.
+          // (heldAmount) or from buying power (powerUsed), from its acceptance; an ask from its
+          // acceptance.
           const listed =
             event.type === 'orders.BidAwaitingFunds' ||
             (event.type === 'orders.OrderAccepted' &&
-              (order.side === 'ask' || event.data.heldAmount !== undefined));
+              (order.side === 'ask' ||
+                event.data.heldAmount !== undefined ||
+                event.data.powerUsed !== undefined));
+          const spent =
+            event.type === 'orders.OrderAccepted' && event.data.powerUsed !== undefined
+              ? [power(order.marketId, order.accountId, -event.data.powerUsed)]
+              : [];
           return [
             ...hset(key, {
               marketId: order.marketId,
@@ -150,6 +175,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             { op: 'hincrby', key, field: 'cancelled', by: 0 },
             changed(key),
             ...(listed ? listing(order, at) : []),
+            ...spent,
             {
               op: 'publish',
               key: rm.accountOrdersChannel(order.accountId),
@@ -158,11 +184,13 @@ export function ordersProjection(eventsTopic: string): Projection {
           ];
         }
         case 'orders.TradeExecuted': {
-          const t = event.data;
+          const { fromPower, ...t } = event.data;
           const ops: RedisOp[] = [
             // Its fields as the event has them: takerSide only from v2 on (a v1 trade, read as a v2
             // without it, is kept as before, so the model folded by this version needs no refold).
             ...hset(rm.trade(t.tradeId), { ...t, time: event.time }),
+            // A bid on buying power: what the trade did not cost of its worst case returns to it.
+            ...(fromPower && t.holdReleased > 0 ? [power(t.marketId, t.buyerId, t.holdReleased)] : []),
             { op: 'zadd', key: rm.accountFills(t.buyerId), score: at, member: t.tradeId },
             { op: 'zadd', key: rm.accountFills(t.providerId), score: at, member: t.tradeId },
           ];
@@ -204,6 +232,7 @@ export function ordersProjection(eventsTopic: string): Projection {
             // At most one cancel takes an order's GPUs out; a second OrderCancelled only releases the
             // late hold of a bid cancelled while awaiting funds, naming the same GPUs: not added twice.
             { op: 'hmax', key, field: 'cancelled', value: c.gpus },
+            ...(c.fromPower && c.holdReleased > 0 ? [power(c.marketId, c.accountId, c.holdReleased)] : []),
             leavesLiveWhenDone(c.accountId, c.orderId),
             { op: 'zadd', key: rm.accountCancelledOrders(c.accountId), score: at, member: c.orderId },
             ...hset(key, { cancelReason: c.reason, updatedAt: event.time }),

@@ -1,6 +1,7 @@
 import { Decider, DecideContext, Decision } from '@gpux/eventsourcing/domain';
 import { AccountCommand, AccountEvent, AccountState, initialAccountState } from './account';
 import { evolveAccount } from './account.evolve';
+import { allotBuyingPower } from './decide/allot-buying-power';
 import { closeLeaseCredits } from './decide/close-lease-credits';
 import { creditEarnings } from './decide/credit-earnings';
 import { deposit } from './decide/deposit';
@@ -48,6 +49,8 @@ function decideAccount(
       return issueApiKey(command, state);
     case 'settlement.RevokeApiKey':
       return revokeApiKey(command, state);
+    case 'settlement.AllotBuyingPower':
+      return allotBuyingPower(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`the account decides no ${(unknown as AccountCommand).type}`);
@@ -57,7 +60,7 @@ function decideAccount(
 
 /**
  * An account: opened once, credited by deposits, debited by withdrawals it can cover; escrow
- * holds for bids, which trades turn into lease escrow, charged as the lease runs and paid to the
+ * holds for bids and buying power for a market's bids, which trades turn into lease escrow, charged as the lease runs and paid to the
  * provider (less the platform's fee); and the account's API keys (digests only).
  *
  * Pure except that evolve updates the account's holds, leases and credited charges in place (see

@@ -26,6 +26,12 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       held[event.data.holdId] = event.data.amount;
       return { ...debitBalance(state, event.data.amount), held };
     }
+    case 'settlement.BuyingPowerAllotted': {
+      // Added to the market's buying-power hold: it may hold some already.
+      const held = state.held ?? {};
+      held[event.data.holdId] = (own(held, event.data.holdId) ?? 0) + event.data.amount;
+      return { ...debitBalance(state, event.data.amount), held };
+    }
     case 'settlement.HoldReleased': {
       const held = takeFromHold(state.held, event.data.holdId, event.data.amount);
       return { ...creditBalance(state, event.data.amount), held };

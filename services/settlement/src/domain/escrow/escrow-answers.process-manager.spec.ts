@@ -28,6 +28,22 @@ describe('escrow answers process manager', () => {
     ]);
   });
 
+  it('grants the market the buying power set aside for it, in the same transaction', () => {
+    const allotted = event('settlement.BuyingPowerAllotted', {
+      accountId: 'buyer-1',
+      marketId: 'H100',
+      amount: 9_000_000,
+      holdId: 'power:H100',
+    });
+    expect(escrowAnswers.react(allotted)).toEqual([
+      {
+        type: 'orders.GrantBuyingPower',
+        subject: 'H100',
+        data: { marketId: 'H100', accountId: 'buyer-1', amount: 9_000_000 },
+      },
+    ]);
+  });
+
   it('answers nothing to a refused hold that carried its bid: no order exists, its placer is told', () => {
     const rejected = {
       commandType: 'settlement.HoldFunds',

@@ -22,7 +22,8 @@ const text = (command: Record<string, unknown> | undefined, field: string): stri
 /**
  * settlement → orders: a hold that carries its bid places the bid, funded (PlaceOrder with
  * heldAmount, written with the FundsHeld); the answer to a hold orders asked for (BidAwaitingFunds)
- * lets it trade, or cancels it. A refused hold that carried its bid needs no answer: no order
+ * lets it trade, or cancels it; buying power set aside for a market is granted to it
+ * (orders.GrantBuyingPower, written with the BuyingPowerAllotted). A refused hold that carried its bid needs no answer: no order
  * exists, and its placer is told by the rejection itself.
  */
 export const escrowAnswers: ProcessManager = {
@@ -36,6 +37,11 @@ export const escrowAnswers: ProcessManager = {
       return marketId
         ? [commandOf(OrdersCommands.confirmBidFunds, marketId, { marketId, orderId: holdId })]
         : [];
+    }
+    if (isMessage(event, SettlementEvents.buyingPowerAllotted)) {
+      // Its first command, too: the gateway awaits the market's answer to it.
+      const { accountId, marketId, amount } = event.data;
+      return [commandOf(OrdersCommands.grantBuyingPower, marketId, { marketId, accountId, amount })];
     }
     if (isMessage(event, SettlementEvents.commandRejected)) {
       const rejection = event.data;

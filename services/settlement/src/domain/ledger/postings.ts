@@ -59,6 +59,15 @@ export function movementOf(event: Envelope): Movement | null {
           { account: acc, book: 'held', amount: n(d, 'amount') },
         ],
       };
+    case 'settlement.BuyingPowerAllotted':
+      return {
+        kind: 'hold',
+        reference: s(d, 'holdId'),
+        postings: [
+          { account: acc, book: 'available', amount: -n(d, 'amount') },
+          { account: acc, book: 'held', amount: n(d, 'amount') },
+        ],
+      };
     case 'settlement.HoldReleased':
       return {
         kind: 'release',

@@ -1,11 +1,12 @@
 import { accept, Decision, own, reject } from '@gpux/eventsourcing/domain';
 import type { MarketCommandOf, MarketEvent, MarketState } from '../market';
 import { holdFor } from '@gpux/contracts';
+import { isPowerBid } from '../rules/buying-power';
 import { orderCancelled } from './order-cancelled';
 
 /**
  * Its owner cancels an open order: what is left of it in the book (releasing what a bid still
- * holds), or a bid awaiting its funds (whose hold, when it comes, is released at once).
+ * holds, to its hold or to its account's buying power), or a bid awaiting its funds (whose hold, when it comes, is released at once).
  */
 export function cancelOrder(
   command: MarketCommandOf<'orders.CancelOrder'>,
@@ -17,7 +18,7 @@ export function cancelOrder(
   if (order.accountId !== accountId)
     return reject('FORBIDDEN', `order ${orderId} belongs to another account`, 'orderId');
   if (own(state.awaitingFunds, orderId))
-    return accept(orderCancelled(order, order.gpus, 'CANCELLED', 0, false));
+    return accept(orderCancelled(order, order.gpus, 'CANCELLED', 0, { inBook: false }));
   const gpus = state.book.remaining(orderId);
   return accept(
     orderCancelled(
@@ -25,6 +26,7 @@ export function cancelOrder(
       gpus,
       'CANCELLED',
       order.side === 'bid' ? holdFor(order, state.spec.feeRateBps, gpus) : 0,
+      { fromPower: isPowerBid(state, orderId) },
     ),
   );
 }

@@ -20,11 +20,16 @@ export function confirmBidFunds(
   const late = own(state.cancelledAwaiting, orderId);
   const waiting = own(state.awaitingFunds, orderId);
   // Cancelled while its hold was being placed: release the hold at once.
-  if (late) return accept(orderCancelled(late.order, late.order.gpus, 'CANCELLED', late.holdAmount, false));
+  if (late)
+    return accept(
+      orderCancelled(late.order, late.order.gpus, 'CANCELLED', late.holdAmount, { inBook: false }),
+    );
   if (!waiting || !state.spec) return reject('NOT_FOUND', `bid ${orderId} is not awaiting funds`, 'orderId');
   if (!state.open)
     return accept(
-      orderCancelled(waiting.order, waiting.order.gpus, 'MARKET_CLOSED', waiting.holdAmount, false),
+      orderCancelled(waiting.order, waiting.order.gpus, 'MARKET_CLOSED', waiting.holdAmount, {
+        inBook: false,
+      }),
     );
   // Refused as the funded path refuses it (FundedBidRefused, TOO_MANY_OPEN_ORDERS), but this bid
   // is an order already (PENDING_FUNDS): it ends cancelled for that reason, never in the book, its
@@ -32,7 +37,9 @@ export function confirmBidFunds(
   // a second ConfirmBidFunds would release its hold again.)
   if (restingBidsRefusal(waiting.order, state, maxRestingBids))
     return accept(
-      orderCancelled(waiting.order, waiting.order.gpus, 'TOO_MANY_OPEN_ORDERS', waiting.holdAmount, false),
+      orderCancelled(waiting.order, waiting.order.gpus, 'TOO_MANY_OPEN_ORDERS', waiting.holdAmount, {
+        inBook: false,
+      }),
     );
   return acceptAll(enterBook(state, waiting.order, now, hourMs));
 }

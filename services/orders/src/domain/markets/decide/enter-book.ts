@@ -2,6 +2,7 @@ import { own } from '@gpux/eventsourcing/domain';
 import { feePerGpuHour, holdFor, type Order } from '@gpux/contracts';
 import { Fill, PlaceResult } from '../../matching/order-book';
 import { engineOrder, MarketEvent, MarketState } from '../market';
+import { isPowerBid } from '../rules/buying-power';
 import { maySellAt } from '../rules/certified';
 import { orderCancelled } from './order-cancelled';
 
@@ -10,14 +11,16 @@ import { orderCancelled } from './order-cancelled';
  * resting asks it reached whose node may no longer sell (cancelled, CERTIFICATION_LAPSED), and what
  * it will not trade.
  * The engine only previews here; evolve applies what these events record. `funded`: a bid
- * settlement held funds for before it was placed, and what of them it does not need.
+ * settlement held funds for before it was placed, and what of them it does not need; or a bid on
+ * its account's buying power, and what of it the bid uses (its worst case). What a bid on buying
+ * power releases (its trades' `holdReleased`, its remainder's) returns to that buying power.
  */
 export function enterBook(
   state: MarketState,
   order: Order,
   now: Date,
   hourMs: number,
-  funded?: { heldAmount: number; holdReleased: number },
+  funded?: { heldAmount: number; holdReleased: number } | { powerUsed: number },
 ): MarketEvent[] {
   const spec = state.spec!;
   // The certification rule, asked of each ask the bid reaches as it reaches it (memoised per node),
@@ -30,6 +33,8 @@ export function enterBook(
   const maySell = order.side === 'bid' ? maySellAt(state.nodes, spec, now) : undefined;
   const result: PlaceResult = state.book.preview(engineOrder(order), maySell);
   const limitOf = (orderId: string) => (orderId === order.orderId ? order : own(state.orders, orderId))!;
+  const onPower = funded !== undefined && 'powerUsed' in funded;
+  const bidOnPower = (bidId: string) => (bidId === order.orderId ? onPower : isPowerBid(state, bidId));
   const trades: MarketEvent[] = result.fills.map((fill: Fill, i) => {
     const bid = limitOf(fill.bidId);
     const ask = limitOf(fill.askId);
@@ -57,6 +62,7 @@ export function enterBook(
         holdReleased: holdFor(bid, spec.feeRateBps, fill.quantity) - value - fee,
         // The order entering the book came to every order it trades with: it took, they made.
         takerSide: order.side,
+        ...(bidOnPower(fill.bidId) ? { fromPower: true as const } : {}),
       },
     };
   });
@@ -77,6 +83,7 @@ export function enterBook(
         result.cancelled,
         result.reason ?? 'CANCELLED',
         order.side === 'bid' ? holdFor(order, spec.feeRateBps, result.cancelled) : 0,
+        { fromPower: onPower },
       ),
     );
   }

@@ -4,13 +4,14 @@ import type { MarketEvent } from '../market';
 /**
  * An order's cancellation of `gpus`, releasing `holdReleased` of its hold. `inBook`: the GPUs were
  * in the book (false for a bid still awaiting its funds), so readers take them out of it.
+ * `fromPower`: a bid on its account's buying power, to which what it releases returns.
  */
 export function orderCancelled(
   order: Order,
   gpus: number,
   reason: OrderCancelled['reason'],
   holdReleased: number,
-  inBook = true,
+  { inBook = true, fromPower = false }: { inBook?: boolean; fromPower?: boolean } = {},
 ): MarketEvent {
   return {
     type: 'orders.OrderCancelled',
@@ -24,6 +25,7 @@ export function orderCancelled(
       reason,
       holdReleased,
       bookGpus: inBook ? gpus : 0,
+      ...(fromPower ? { fromPower: true as const } : {}),
     },
   };
 }

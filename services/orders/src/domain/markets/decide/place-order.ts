@@ -5,21 +5,24 @@ import { uncertified } from '../rules/certified';
 import { nodeGpus, notFreeMessage } from '../rules/free-gpus';
 import { enterBook } from './enter-book';
 import { orderRefusal } from './order-refusal';
+import { placeBidOnPower } from './place-bid-on-power';
 import { placeFundedBid } from './place-funded-bid';
 
 /**
  * An order on the tick of an open market. A bid settlement has already funded (heldAmount) enters
- * the book at once, or is refused with its hold released; any other bid first asks settlement to
- * hold its worst case (it enters the book once funded); an ask of a certified node its provider
- * owns, for GPUs the node has free, enters the book at once.
+ * the book at once, or is refused with its hold released; a bid on its account's buying power here
+ * (fromPower) enters the book at once, or is refused when that does not cover it; any other bid
+ * first asks settlement to hold its worst case (it enters the book once funded); an ask of a
+ * certified node its provider owns, for GPUs the node has free, enters the book at once.
  */
 export function placeOrder(
   command: MarketCommandOf<'orders.PlaceOrder'>,
   state: MarketState,
   context: MarketContext,
 ): Decision<MarketEvent> {
-  const { heldAmount, ...order } = command.data;
+  const { heldAmount, fromPower, ...order } = command.data;
   if (heldAmount !== undefined) return placeFundedBid(order, heldAmount, state, context);
+  if (fromPower) return placeBidOnPower(order, state, context);
   const refused = orderRefusal(order, state, context.maxRestingBids);
   if (refused) return refused;
   const spec = state.spec!;

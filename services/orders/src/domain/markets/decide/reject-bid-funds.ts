@@ -9,5 +9,5 @@ export function rejectBidFunds(
 ): Decision<MarketEvent> {
   const waiting = own(state.awaitingFunds, command.data.orderId);
   if (!waiting) return reject('NOT_FOUND', `bid ${command.data.orderId} is not awaiting funds`, 'orderId');
-  return accept(orderCancelled(waiting.order, waiting.order.gpus, 'FUNDS_REJECTED', 0, false));
+  return accept(orderCancelled(waiting.order, waiting.order.gpus, 'FUNDS_REJECTED', 0, { inBook: false }));
 }

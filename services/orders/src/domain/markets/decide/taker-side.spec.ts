@@ -83,7 +83,7 @@ describe('the side that took, as each trade records it', () => {
     ]);
   });
 
-  it('writes it in TradeExecuted v2, which the registry validates and reads back', () => {
+  it('writes it in TradeExecuted (v2 on), which the registry validates and reads back', () => {
     const a1 = askOrder('a1', { price: 2_000_000 });
     const decision = market
       .given(opened, recorded('n1'), accepted(a1))
@@ -101,6 +101,9 @@ describe('the side that took, as each trade records it', () => {
       causationId: 'cmd-1',
       data: event.data,
     });
-    expect(ordersMessages.decode(wire)).toMatchObject({ schemaVersion: 2, data: { takerSide: 'bid' } });
+    expect(ordersMessages.decode(wire)).toMatchObject({
+      schemaVersion: OrdersEvents.tradeExecuted.currentVersion,
+      data: { takerSide: 'bid' },
+    });
   });
 });

@@ -79,13 +79,19 @@ describe('the resting-bids rule', () => {
       market
         .given(...placedBelow, accepted(low('b2')))
         .when(confirm('b3'), { now: NOW })
-        .then([orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), false)]);
+        .then([
+          orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), {
+            inBook: false,
+          }),
+        ]);
       // Refused once: the bid no longer awaits funds, so a repeated confirmation releases nothing.
       market
         .given(
           ...placedBelow,
           accepted(low('b2')),
-          orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), false),
+          orderCancelled(order, 2, 'TOO_MANY_OPEN_ORDERS', holdFor(order, h100.feeRateBps), {
+            inBook: false,
+          }),
         )
         .when(confirm('b3'), { now: NOW })
         .thenRejects('NOT_FOUND', 'orderId');

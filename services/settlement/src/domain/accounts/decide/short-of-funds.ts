@@ -4,7 +4,8 @@ import type { AccountEvent, AccountState } from '../account';
 import { availableBalance } from '../rules/balance';
 
 /**
- * The refusal of a payment the available balance does not cover (`covers`): a withdrawal, a hold.
+ * The refusal of a payment the available balance does not cover (`covers`): a withdrawal, a hold,
+ * buying power.
  * INSUFFICIENT_FUNDS on the amount, saying what is available, which the rejection also carries as
  * a figure (`available`, minor units): the gateway answers it from there (extensions.available),
  * never by reading the message, so the message's words may change. A balance with a carry covers
@@ -14,7 +15,7 @@ export function shortOfFunds(
   accountId: string,
   state: AccountState,
   amount: number,
-  paying: 'withdraw' | 'hold',
+  paying: 'withdraw' | 'hold' | 'set aside as buying power',
 ): Decision<AccountEvent> {
   const available = availableBalance(state);
   return reject(
