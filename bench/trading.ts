@@ -12,6 +12,11 @@
  * first and a provider's asks trade into them (two in three) or rest above. An ask is
  * decided by orders alone (no escrow hold: one Kafka transaction, not two), so the two figures
  * side by side say what the order path's settlement leg costs.
+ *
+ * Bids are placed on buying power (`funding: BUYING_POWER`, docs/event-flows.md "Buying power"):
+ * each buyer allots most of its deposit to the market in the set-up, and the market decides its
+ * bids alone, as it decides asks. `BENCH_TRADING_FUNDING=balance` places them on the buyers'
+ * balances instead (settlement holds each bid's worst case first: two transactions, not one).
  */
 import { Marketplace } from '../e2e/src/support/marketplace';
 import { autocannon, AutocannonRequest, AutocannonResult } from './trading/autocannon';
@@ -32,6 +37,12 @@ const SINGLE_ORDERS = Number(process.env['BENCH_TRADING_SINGLE_ORDERS'] ?? 30);
 /** The side the load places: `bid` (the buyers', funded by an escrow hold first) or `ask` (a provider's). */
 const SIDE = (process.env['BENCH_TRADING_SIDE'] ?? 'bid').toLowerCase();
 if (SIDE !== 'bid' && SIDE !== 'ask') throw new Error(`BENCH_TRADING_SIDE must be bid or ask, not ${SIDE}`);
+/** What pays for the bids: `power` (each buyer's buying power in the market) or `balance` (a hold first). */
+const FUNDING = (process.env['BENCH_TRADING_FUNDING'] ?? 'power').toLowerCase();
+if (FUNDING !== 'power' && FUNDING !== 'balance')
+  throw new Error(`BENCH_TRADING_FUNDING must be power or balance, not ${FUNDING}`);
+/** The placeOrder input's funding of a bid the load places. */
+const BID_FUNDING = FUNDING === 'power' ? { funding: 'BUYING_POWER' } : {};
 /** Nodes of 1,024 GPUs: selling asks needs room for every GPU the run sells (a lease holds them an hour). */
 const NODES = SIDE === 'ask' ? 200 : 20;
 /**
@@ -101,6 +112,21 @@ async function setUp(m: Marketplace): Promise<{ buyers: string[]; provider: stri
       )),
     );
   }
+  // Bidding on buying power: each buyer sets 900,000.00 of its 1,000,000.00 aside for the market
+  // (a bid's worst case is at most 4.29: far more than any run places).
+  if (SIDE === 'bid' && FUNDING === 'power')
+    for (let i = 0; i < keys.length; i += 10)
+      await Promise.all(
+        keys
+          .slice(i, i + 10)
+          .map((key) =>
+            m.ok(
+              `mutation { allotBuyingPower(marketId: "h100", amount: "900000.00") { available } }`,
+              {},
+              key,
+            ),
+          ),
+      );
   // Selling asks: each buyer bids for 1,024 GPUs for an hour at 2.05 first; asks at 1.95 and 2.02
   // trade into these bids, asks at 2.09 rest above (one in three): the bids' run mirrored.
   if (SIDE === 'ask')
@@ -150,7 +176,7 @@ function orderRequest(
         hours: 1,
         price,
         clientOrderId: `${tag}-${i}`,
-        ...(SIDE === 'ask' ? { nodeId: `n${i % NODES}` } : {}),
+        ...(SIDE === 'ask' ? { nodeId: `n${i % NODES}` } : BID_FUNDING),
       };
       const key = SIDE === 'ask' ? keys.provider : keys.buyers[i % keys.buyers.length];
       return {
@@ -247,7 +273,7 @@ async function main() {
     log(
       SIDE === 'ask'
         ? `${BUYERS} buyers bidding for 1,024 GPUs at 2.05, ${NODES} nodes of 1,024 GPUs selling, set up in ${Date.now() - t} ms`
-        : `${BUYERS} buyers, ${NODES} nodes of 1,024 GPUs offered at 2.00, set up in ${Date.now() - t} ms`,
+        : `${BUYERS} buyers bidding on their ${FUNDING === 'power' ? 'buying power' : 'balances'}, ${NODES} nodes of 1,024 GPUs offered at 2.00, set up in ${Date.now() - t} ms`,
     );
     // One bid at a time first, on a quiet system: its latency, and the time in each hop.
     if (m.namespace) {
@@ -257,6 +283,7 @@ async function main() {
         process.env['KAFKA_BROKERS']!.split(','),
         m.namespace,
         SINGLE_ORDERS,
+        BID_FUNDING,
       );
       log(
         `single orders: p50 ${single.singleOrderP50Ms} ms, p99 ${single.singleOrderP99Ms} ms; hops (p50): ${single.hops.map((h) => `${h.hop} ${h.p50Ms} ms`).join(', ')}`,
@@ -302,6 +329,7 @@ async function main() {
     `${JSON.stringify({
       bench: 'trading',
       side: SIDE,
+      ...(SIDE === 'bid' ? { funding: FUNDING } : {}),
       ordersPerSec: headline.ordersPerSec,
       p50Ms: headline.p50Ms,
       p99Ms: headline.p99Ms,

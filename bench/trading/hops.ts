@@ -8,7 +8,7 @@
  * (OrderAccepted, trades), and from the last record to the answer (the read model, the gateway's
  * wait, the HTTP reply). A bid placed on the older handshake (the client's PlaceOrder first) is
  * followed the same way: PlaceOrder, BidAwaitingFunds, HoldFunds, FundsHeld, ConfirmBidFunds,
- * OrderAccepted.
+ * OrderAccepted. A bid on buying power is the client's PlaceOrder and orders' decision alone.
  */
 import { HEADERS, topic } from '@gpux/contracts';
 import { Kafka, logLevel } from 'kafkajs';
@@ -130,11 +130,21 @@ export async function singleOrderHops(
   brokers: string[],
   namespace: string,
   samples = 30,
+  /** More of each bid's input: its funding. */
+  extra: Record<string, unknown> = {},
 ): Promise<HopSummary> {
   const placed: { orderId: string; sent: number; answered: number }[] = [];
   for (let i = 0; i < samples; i++) {
     const clientOrderId = `single-${i}`;
-    const input = { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '1.50', clientOrderId };
+    const input = {
+      marketId: 'h100',
+      side: 'BID',
+      gpus: 1,
+      hours: 1,
+      price: '1.50',
+      clientOrderId,
+      ...extra,
+    };
     const sent = Date.now();
     const response = await fetch(url, {
       method: 'POST',

@@ -257,6 +257,14 @@ export class OrdersQueries {
     return fundedBidRefusalView(await this.redis.hgetall(K.fundedBidRefusal(placeOrderId)));
   }
 
+  /**
+   * An account's buying power in a market that its bids do not use, minor units (0 for none):
+   * ordersReadModel.buyingPower.
+   */
+  async buyingPower(marketId: string, accountId: string): Promise<number> {
+    return Number((await this.redis.hget(K.buyingPower(marketId), accountId)) ?? 0);
+  }
+
   async trade(tradeId: string): Promise<TradeView | null> {
     return tradeView(tradeId, await this.redis.hgetall(K.trade(tradeId)));
   }

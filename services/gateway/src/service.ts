@@ -56,6 +56,7 @@ import { SubscriptionServer } from './api/subscriptions';
 import { MarketsResolver } from './markets/markets.resolver';
 import { NodesResolver } from './nodes/nodes.resolver';
 import { OrdersResolver } from './orders/orders.resolver';
+import { BuyingPowerResolver } from './orders/buying-power.resolver';
 import { SystemResolver } from './system/system.resolver';
 import { WorkersResolver } from './workers/workers.resolver';
 
@@ -169,6 +170,7 @@ export const resolvers = [
   MarketsResolver,
   NodesResolver,
   OrdersResolver,
+  BuyingPowerResolver,
   WorkersResolver,
 ];
 

@@ -37,6 +37,7 @@ export const MODELS_OF_QUERY: Readonly<Record<string, readonly string[]>> = {
   myLeases: [SETTLEMENT],
   myOrders: [ORDERS],
   myFills: [ORDERS],
+  buyingPower: [ORDERS],
   order: [ORDERS],
   node: [CAPACITY, ORDERS],
   gpuNode: [CAPACITY, ORDERS],

@@ -28,13 +28,14 @@ import { formatMoney } from '../domain/money';
 export type BidData = Order & { side: 'bid' };
 
 /**
- * The id (and idempotency key) of the orders.PlaceOrder settlement writes with the FundsHeld of the
- * hold command `holdCommandId`: the hold's first event, its escrow-answers manager's first command
- * (docs/event-flows.md, "A bid: the hold first"). A retry of the hold is answered with the first
- * command's id, so it awaits the same PlaceOrder.
+ * The id (and idempotency key) of the orders command settlement writes with the first event of the
+ * settlement command `commandId`, its escrow-answers manager's first command: the funded
+ * orders.PlaceOrder of a hold that carries its bid (docs/event-flows.md, "A bid: the hold first"),
+ * the orders.GrantBuyingPower of an allotment ("Buying power"). A retry of the settlement command is
+ * answered with the first command's id, so it awaits the same orders command.
  */
-export const fundedPlacementId = (holdCommandId: string): string =>
-  reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(holdCommandId, 0), 0);
+export const escrowAnswerId = (commandId: string): string =>
+  reactionCommandId(ESCROW_ANSWERS_MANAGER, outcomeEventId(commandId, 0), 0);
 
 /**
  * What a refused hold tells the bidder: today's answer to a bid its funds could not cover, as
@@ -113,7 +114,7 @@ export async function placeFundedBid(
   }
   if (!market) throw new Error(`market ${bid.marketId}: an unknown market is refused above`);
   const amount = holdFor(bid, market.feeRateBps);
-  // The hold's id chosen here, so the PlaceOrder it makes (fundedPlacementId) is known before.
+  // The hold's id chosen here, so the PlaceOrder it makes (escrowAnswerId) is known before.
   const hold = {
     ...command(
       p,
@@ -128,7 +129,7 @@ export async function placeFundedBid(
   // Both outcomes listened for before the key is bound (CommandSender.watchOutcome): each is read
   // once it is announced, not first on the chance that it is recorded. The PlaceOrder's id derives
   // from this hold's, made just now: nothing can announce it before the hold is written.
-  const predictedPlaceId = fundedPlacementId(hold.id);
+  const predictedPlaceId = escrowAnswerId(hold.id);
   const watches = await Promise.allSettled([
     commands.watchOutcome('settlement', hold.idempotencyKey!),
     commands.watchOutcome('orders', predictedPlaceId),
@@ -170,7 +171,7 @@ export async function placeFundedBid(
       // Its refusal names the order it would have made only for a client that can name it again.
       throw keepReplayed(error, holdRefusal(error, bid, amount, named), keyField);
     }
-    const placeId = fundedPlacementId(held.commandId);
+    const placeId = escrowAnswerId(held.commandId);
     // A hold answered from its recorded outcome: what orders decided of the bid is a replay too.
     const replayOf = held.replayed ? keyField : undefined;
     const placed = await commands.outcomeOf(

@@ -56,6 +56,7 @@ import {
   OrderConnection,
   OrdersFilter,
   Order,
+  OrderFunding,
   Side,
   TimeInForce,
   toFill,
@@ -96,6 +97,12 @@ export class PlaceOrderInput {
       'How long what does not trade at once may rest: GTC (the default) until cancelled, IOC and FOK not at all.',
   })
   timeInForce!: TimeInForce;
+  @Field(() => OrderFunding, {
+    defaultValue: OrderFunding.BALANCE,
+    description:
+      'A bid: what pays for its worst case while it may trade. BALANCE (the default): your available balance, held by settlement before the market sees the bid. BUYING_POWER: your buying power in the market (allotBuyingPower), spent by the market alone, one step faster. An ask pays nothing: BALANCE only.',
+  })
+  funding!: OrderFunding;
   @Field({
     nullable: true,
     description:
@@ -142,7 +149,7 @@ export class OrdersResolver {
   @Mutation(() => Order, {
     nullable: true,
     description:
-      "Places an order. A bid first gets an escrow hold for its worst case (GPUs × hours × limit price + fee): without the funds it fails with INSUFFICIENT_FUNDS (on input.price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, the ask alone can give at least the bid's minGpusPerNode GPUs and leave the bid none or at least that many to fill (see minGpusPerNode), and its node may still sell; an order passes over those it cannot trade with. An order never trades with its own account's: when it reaches one it could trade with, it keeps what it traded before and the rest of it is cancelled (SELF_TRADE: self-trade prevention, the newer order cancelled), resting or not (a FOK that reaches one before it is filled trades nothing: FOK_UNFILLABLE); one of its own it could not trade with is passed over like any other. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no order it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
+      "Places an order. A bid is funded for its worst case (GPUs × hours × limit price + fee) before it can trade: by an escrow hold on your balance, or from your buying power in the market (input.funding BUYING_POWER, allotBuyingPower); without the funds it fails with INSUFFICIENT_FUNDS (on input.price, saying what is available and what the bid needs). Answers with the order as queries then see it: traded, resting or cancelled. Matching is by price, then time, among the orders that can trade: a bid and an ask trade only when the ask offers at least the hours the bid wants, the ask alone can give at least the bid's minGpusPerNode GPUs and leave the bid none or at least that many to fill (see minGpusPerNode), and its node may still sell; an order passes over those it cannot trade with. An order never trades with its own account's: when it reaches one it could trade with, it keeps what it traded before and the rest of it is cancelled (SELF_TRADE: self-trade prevention, the newer order cancelled), resting or not (a FOK that reaches one before it is filled trades nothing: FOK_UNFILLABLE); one of its own it could not trade with is passed over like any other. So an order can rest at a price that crosses the other side (the book shows the prices, not the hours), and an IOC's remainder is cancelled (IOC_REMAINDER) when no order it could trade with was left. Look the order up later by its id or its clientOrderId (order(clientOrderId:)).",
   })
   @Roles('buyer', 'provider')
   async placeOrder(
@@ -155,6 +162,12 @@ export class OrdersResolver {
     @Caller() p: Principal,
   ): Promise<Order> {
     assertSideRole(p, input.side);
+    if (input.funding === OrderFunding.BUYING_POWER && input.side !== Side.BID)
+      throw apiError(
+        'BAD_USER_INPUT',
+        'only a bid is funded: an ask pays nothing, so its funding is BALANCE (the default)',
+        'funding',
+      );
     if (
       idempotencyKey !== undefined &&
       input.clientOrderId !== undefined &&
@@ -213,7 +226,23 @@ export class OrdersResolver {
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
     try {
-      if (data.side === Side.BID) {
+      if (data.side === Side.BID && input.funding === OrderFunding.BUYING_POWER) {
+        // A bid on buying power: the market decides it alone (docs/event-flows.md, "Buying power").
+        await this.commands.execute(
+          'orders',
+          command(
+            p,
+            OrdersCommands.placeOrder.type,
+            input.marketId,
+            { ...data, fromPower: true },
+            key,
+            input.clientOrderId === undefined,
+          ),
+          rm.name,
+          COMMAND_TIMEOUT_MS,
+          keyField,
+        );
+      } else if (data.side === Side.BID) {
         // A bid: settlement holds its funds first and places it with orders in the same transaction.
         await placeFundedBid(
           this.commands,

@@ -24,6 +24,42 @@ registerEnumType(Side, {
   },
 });
 
+export enum OrderFunding {
+  BALANCE = 'BALANCE',
+  BUYING_POWER = 'BUYING_POWER',
+}
+registerEnumType(OrderFunding, {
+  name: 'OrderFunding',
+  description:
+    "What pays for a bid's worst case (GPUs × hours × limit price, with the fee) while it may trade.",
+  valuesMap: {
+    BALANCE: {
+      description:
+        'Your available balance: settlement holds the worst case before the market sees the bid (two steps). Short of it: INSUFFICIENT_FUNDS.',
+    },
+    BUYING_POWER: {
+      description:
+        "The buying power you allotted to the bid's market (allotBuyingPower): the market decides the bid alone, one step, the fastest way to bid. What the bid does not spend (a trade below its limit, a cancel) returns to that buying power, not to your balance. Short of it: INSUFFICIENT_FUNDS on input.price, saying what there is (extensions.available).",
+    },
+  },
+});
+
+@ObjectType({
+  description:
+    'Your buying power in one market (allotBuyingPower): money set aside from your balance for your bids there, which the market spends on bids placed with funding BUYING_POWER without asking settlement. Amounts in US dollars.',
+})
+export class BuyingPower {
+  @Field(() => ID, { description: 'The market it is for.' })
+  marketId!: string;
+  @Field(() => ID, { description: 'Your account.' })
+  accountId!: string;
+  @Field(() => GraphQLUsd, {
+    description:
+      'What no bid of yours uses now: what a new bid on it can take, and what releaseBuyingPower can give back. What your resting bids on it hold returns here when they trade below their limit or are cancelled.',
+  })
+  available!: string;
+}
+
 export enum TimeInForce {
   GTC = 'GTC',
   IOC = 'IOC',
