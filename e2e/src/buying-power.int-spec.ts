@@ -138,9 +138,14 @@ describe('buying power through GraphQL', () => {
   });
 
   it('refuses a bid its buying power does not cover, saying what is there, and an ask funded by it', async () => {
-    const short = await bid({ gpus: 8, hours: 20, price: '2.00' });
+    const short = await bid({ gpus: 8, hours: 20, price: '2.00', clientOrderId: 'too-big' });
     expect(error(short)).toEqual({ code: 'INSUFFICIENT_FUNDS', field: 'input.price' });
-    expect(short.errors?.[0]?.extensions?.['available']).toBe('259.000000');
+    // 8 GPUs × 20 h × (2.00 + 0.05 fee) = 328.00, as a bid short of its balance says it.
+    expect(short.errors?.[0]?.extensions).toMatchObject({
+      available: '259.000000',
+      required: '328.000000',
+      orderId: expect.stringMatching(/^ord-/),
+    });
     expect(short.errors?.[0]?.message).toContain('allotBuyingPower');
     expect(
       error(

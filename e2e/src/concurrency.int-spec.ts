@@ -2,7 +2,10 @@
 // together would spend about two and a half times what they hold. No account is ever overdrawn,
 // every bid gets exactly one outcome (an order, or INSUFFICIENT_FUNDS), a retry with the same
 // clientOrderId is the same outcome, holds equal the worst case of what rests, and the ledger's
-// invariant holds at every moment and at the end.
+// invariant holds at every moment and at the end. Half the buyers allot their whole deposit as
+// buying power first and bid on it (the market decides those bids alone, issue 12): the same
+// rules hold for them, and their buying power with what their bids hold is what they allotted less
+// what their leases cost.
 import Redis from 'ioredis';
 import { settlementReadModel as rm } from '@gpux/contracts';
 import { GraphQLResponse, Marketplace } from './support/marketplace';
@@ -68,6 +71,18 @@ describe('500 concurrent bids that would overspend', () => {
   let redis: Redis;
   const keys: Record<string, string> = {};
   const buyers = Array.from({ length: BUYERS }, (_, i) => `b${String(i).padStart(2, '0')}`);
+  /** The buyers that bid on buying power: every other one. */
+  const onPower = (buyer: string) => Number(buyer.slice(1)) % 2 === 1;
+  const powerOf = async (buyer: string) =>
+    micros(
+      (
+        await m.ok<{ buyingPower: { available: string } }>(
+          `{ buyingPower(marketId: "h100") { available } }`,
+          {},
+          keys[buyer]!,
+        )
+      ).buyingPower.available,
+    );
 
   beforeAll(async () => {
     m = await Marketplace.start({
@@ -82,6 +97,17 @@ describe('500 concurrent bids that would overspend', () => {
     keys['p1'] = await m.account('p1', ['provider']);
     const opened = await Promise.all(buyers.map((b) => m.account(b, ['buyer'], usd(DEPOSIT))));
     buyers.forEach((b, i) => (keys[b] = opened[i]!));
+    await Promise.all(
+      buyers
+        .filter(onPower)
+        .map((b) =>
+          m.ok(
+            `mutation($a: Usd!) { allotBuyingPower(marketId: "h100", amount: $a) { available } }`,
+            { a: usd(DEPOSIT) },
+            keys[b]!,
+          ),
+        ),
+    );
     // Two certified nodes of 8 GPUs, offered as four asks of 4 GPUs at 1.50 for up to 2 hours.
     for (const n of ['n1', 'n2']) {
       await m.ok(
@@ -217,6 +243,7 @@ describe('500 concurrent bids that would overspend', () => {
               hours: b.hours,
               price: b.price,
               clientOrderId: b.clientOrderId,
+              ...(onPower(b.buyer) ? { funding: 'BUYING_POWER' } : {}),
             },
           },
           keys[b.buyer]!,
@@ -327,23 +354,32 @@ describe('500 concurrent bids that would overspend', () => {
       expect([...ids].sort()).toEqual([...mine].sort());
     }
 
-    // Holds: each buyer's held equals the worst case of what it has resting; checked once the
-    // releases of trades (settlement applies them on orders' events) have landed.
+    // Holds: each buyer's held equals the worst case of what it has resting (and, bidding on buying
+    // power, the buying power no bid uses: its hold holds both); checked once the releases of
+    // trades (settlement applies them on orders' events) have landed.
     const heldOf = (buyer: string) =>
       listed
         .get(buyer)!
         .filter((o) => o.status === 'OPEN' || o.status === 'PARTIALLY_FILLED')
         .reduce((s, o) => s + worstCase(o.remainingGpus, o.hours, micros(o.price)), 0);
+    const power = new Map(
+      await Promise.all(buyers.map(async (b) => [b, onPower(b) ? await powerOf(b) : 0] as const)),
+    );
     const deadline = Date.now() + 20_000;
     for (;;) {
       const l = await ledger();
-      const wrong = buyers.filter((b) => l.accounts[b]?.held !== heldOf(b));
+      const wrong = buyers.filter((b) => l.accounts[b]?.held !== heldOf(b) + power.get(b)!);
       if (!wrong.length) break;
       if (Date.now() > deadline)
         expect(Object.fromEntries(wrong.map((b) => [b, l.accounts[b]?.held]))).toEqual(
-          Object.fromEntries(wrong.map((b) => [b, heldOf(b)])),
+          Object.fromEntries(wrong.map((b) => [b, heldOf(b) + power.get(b)!])),
         );
       await new Promise((res) => setTimeout(res, 200));
+    }
+    // A buyer on buying power bid some of it away and was refused past it: none of its balance.
+    for (const b of buyers.filter(onPower)) {
+      expect(power.get(b)).toBeLessThan(DEPOSIT);
+      expect(refused.some((r) => r.bid.buyer === b)).toBe(true);
     }
 
     // Once every lease has run (1 s a GPU-hour), each buyer's deposit is exactly what it has, what
@@ -398,6 +434,14 @@ describe('500 concurrent bids that would overspend', () => {
         expect(e.node.charged).toBe(usd(micros(e.node.value) + micros(e.node.fee)));
       const a = final.accounts[buyer]!;
       expect({ buyer, total: a.balance + a.held + a.escrow + cost }).toEqual({ buyer, total: DEPOSIT });
+      // On buying power: all of it allotted, so nothing available; the hold is what rests and the
+      // buying power left, which with the leases' cost is the allotment.
+      if (onPower(buyer))
+        expect({ buyer, balance: a.balance, power: (await powerOf(buyer)) + heldOf(buyer) + cost }).toEqual({
+          buyer,
+          balance: 0,
+          power: DEPOSIT,
+        });
       spent += cost;
     }
     const p1 = final.accounts['p1']!;

@@ -1,5 +1,6 @@
 // Crash recovery end to end (issue 4): one scripted sequence of trades (two markets, two providers,
-// three buyers; asks, bids, partial fills, an IOC remainder, a cancel) runs twice, each time on a
+// three buyers; asks, bids, partial fills, an IOC remainder, a cancel; bids on buying power, its
+// allotment and its release: issue 12's one-step path) runs twice, each time on a
 // fresh marketplace: once undisturbed, once with every service killed with SIGKILL and restarted
 // once, at a different step, while that step's request is in flight. Each step waits for its
 // answer; a TIMEOUT or a broken connection is retried with the same clientOrderId or
@@ -200,6 +201,27 @@ class Script {
     );
   }
 
+  /** Buying power for `who` in a market; the key makes a retry the same allotment. */
+  async allot(who: string, marketId: string, amount: string): Promise<void> {
+    await this.step(`power ${who}`, () =>
+      this.m.gql(
+        `mutation($m: ID!, $a: Usd!, $k: String!) { allotBuyingPower(marketId: $m, amount: $a, idempotencyKey: $k) { available } }`,
+        { m: marketId, a: amount, k: `power-${who}` },
+        this.keys[who]!,
+      ),
+    );
+  }
+
+  async release(who: string, marketId: string, amount: string): Promise<void> {
+    await this.step(`release ${who}`, () =>
+      this.m.gql(
+        `mutation($m: ID!, $a: Usd!, $k: String!) { releaseBuyingPower(marketId: $m, amount: $a, idempotencyKey: $k) { available } }`,
+        { m: marketId, a: amount, k: `release-${who}` },
+        this.keys[who]!,
+      ),
+    );
+  }
+
   /** The sequence: every step waits for its answer before the next. */
   async run(): Promise<void> {
     await this.step(
@@ -219,6 +241,8 @@ class Script {
     await this.node('p1', 'n1', 'h100', 'H100-80GB', 8, 55);
     await this.node('p2', 'n2', 'a100', 'A100-80GB', 4, 12);
     await this.node('p2', 'n3', 'h100', 'H100-80GB', 4, 41);
+    await this.allot('b2', 'h100', '20.00');
+    await this.allot('b3', 'h100', '50.00');
 
     // No node is ever offered more GPUs than it has (leases aside), so no step depends on when a
     // lease ends: the script decides the same way however long the crashes make it.
@@ -229,6 +253,7 @@ class Script {
       price: string,
       extra: Record<string, unknown> = {},
     ) => ({ marketId: 'h100', side, gpus, hours, price, ...extra });
+    const onPower = { funding: 'BUYING_POWER' };
     const a100 = (
       side: string,
       gpus: number,
@@ -241,15 +266,17 @@ class Script {
     await this.order('p2', 'a3', a100('ASK', 4, 1, '1.00', { nodeId: 'n2' }));
     await this.order('b1', 'b1-1', h100('BID', 2, 1, '2.05')); // 2 of a1 at 2.00
     await this.order('b2', 'b2-1', h100('BID', 3, 1, '2.10')); // the other 2 of a1 at 2.00, 1 of a2 at 2.10
-    await this.order('b3', 'b3-1', h100('BID', 4, 1, '1.90')); // rests
+    await this.order('b3', 'b3-1', h100('BID', 4, 1, '1.90', onPower)); // rests, on buying power
     await this.order('b3', 'b3-2', a100('BID', 2, 1, '1.00')); // 2 of a3
     await this.order('b1', 'b1-2', a100('BID', 3, 1, '1.00')); // the other 2 of a3; 1 rests
     await this.cancel('b3', 'b3-1');
     await this.order('b2', 'b2-2', h100('BID', 2, 2, '1.95')); // rests
     await this.order('p1', 'a4', h100('ASK', 2, 2, '1.95', { nodeId: 'n1' })); // fills b2-2 at 1.95
     await this.order('b1', 'b1-3', h100('BID', 1, 1, '2.20')); // 1 of a2 at 2.10
-    await this.order('b2', 'b2-3', h100('BID', 4, 1, '2.10', { timeInForce: 'IOC' })); // the last 2 of a2; 2 cancelled
-    await this.order('b3', 'b3-3', h100('BID', 1, 1, '1.80')); // rests
+    // The last 2 of a2, paid from b2's buying power; 2 cancelled, their worst case back to it.
+    await this.order('b2', 'b2-3', h100('BID', 4, 1, '2.10', { timeInForce: 'IOC', ...onPower }));
+    await this.order('b3', 'b3-3', h100('BID', 1, 1, '1.80', onPower)); // rests, on buying power
+    await this.release('b3', 'h100', '20.00');
     await this.order('p1', 'a5', h100('ASK', 2, 2, '2.50', { nodeId: 'n1' })); // rests
     await this.order('b2', 'b2-4', a100('BID', 1, 1, '0.95', { timeInForce: 'FOK' })); // nothing to sell: cancelled
   }
@@ -314,8 +341,17 @@ class Script {
       const order = async (id: string) =>
         (await this.m.ok<{ order: unknown }>(`query($id: ID!) { order(id: $id) { ${ORDER} } }`, { id }))
           .order;
+      const power = async (who: string) =>
+        (
+          await this.m.ok<{ buyingPower: { available: string } }>(
+            `{ buyingPower(marketId: "h100") { available } }`,
+            {},
+            this.keys[who]!,
+          )
+        ).buyingPower.available;
       return {
         books: { h100: await market('h100'), a100: await market('a100') },
+        power: Object.fromEntries(await Promise.all(BUYERS.map(async (b) => [b, await power(b)] as const))),
         orders: Object.fromEntries(
           await Promise.all(
             Object.entries(this.orders).map(async ([name, id]) => [name, await order(id)] as const),
@@ -378,6 +414,11 @@ describe('kill -9 and restart of every service during a sequence of trades', () 
     expect(baseline.books.a100).toMatchObject({ book: { bids: [{ price: '1.000000', gpus: 1 }], asks: [] } });
     expect(Object.values(baseline.leases).flat()).toHaveLength(2 * 8);
     expect(baseline.totals).toMatchObject({ deposits: '300000000', clearing: '0' });
+    // b2: 20.00 − b2-3's worst case 8.61 + its IOC remainder's 4.305; b3: 50.00 − b3-3's 1.845
+    // (b3-1's came back with its cancel) − 20.00 released. Held by settlement all the while, with
+    // what b3-3 holds: nothing of it left the accounts but b2-3's leases.
+    expect(baseline.power).toEqual({ b1: '0.000000', b2: '15.695000', b3: '28.155000' });
+    expect(baseline.balances['b3']).toMatchObject({ held: '30.000000', escrow: '0.000000' });
 
     // The same script again, each service killed once while a step's request is in flight.
     const crashes: Record<string, Crash> = {
@@ -387,6 +428,10 @@ describe('kill -9 and restart of every service during a sequence of trades', () 
       'b2-1': { service: 'orders', afterMs: 5 },
       'b1-2': { service: 'pricing', afterMs: 10 },
       'cancel b3-1': { service: 'gateway', afterMs: 5 },
+      // The one-step path: an allotment and its grant, a bid on buying power, a release.
+      'power b3': { service: 'settlement', afterMs: 5 },
+      'b2-3': { service: 'orders', afterMs: 5 },
+      'release b3': { service: 'orders', afterMs: 5 },
     };
     const crashing = await Marketplace.start(ENV);
     try {

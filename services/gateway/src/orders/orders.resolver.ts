@@ -37,6 +37,7 @@ import { memoised } from '../api/request-memo';
 import { ordersFilterScans } from '../api/whole-scans';
 import { parseMoney } from '../domain/money';
 import { placeFundedBid } from './funded-bid';
+import { placeBidOnPower } from './power-bid';
 import { assertSideRole } from './side-role';
 import { isClosedMarketRefusal, toldWithClosingTime } from './closed-market';
 import { FIRST_VIEW_MAX_ORDERS, firstViewOrderIds } from './first-view';
@@ -228,19 +229,14 @@ export class OrdersResolver {
     try {
       if (data.side === Side.BID && input.funding === OrderFunding.BUYING_POWER) {
         // A bid on buying power: the market decides it alone (docs/event-flows.md, "Buying power").
-        await this.commands.execute(
-          'orders',
-          command(
-            p,
-            OrdersCommands.placeOrder.type,
-            input.marketId,
-            { ...data, fromPower: true },
-            key,
-            input.clientOrderId === undefined,
-          ),
-          rm.name,
-          COMMAND_TIMEOUT_MS,
+        await placeBidOnPower(
+          this.commands,
+          this.orders,
+          p,
+          { ...data, side: 'bid' },
+          key,
           keyField,
+          input.clientOrderId !== undefined,
         );
       } else if (data.side === Side.BID) {
         // A bid: settlement holds its funds first and places it with orders in the same transaction.
