@@ -26,6 +26,7 @@ import { REPO_ROOT } from '../e2e/src/support/marketplace';
 import { tradingChart } from './trading/chart';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
 import { HopSummary, singleOrderHops } from './trading/hops';
+import { transactionMeter } from './trading/transactions';
 
 const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,200,400')
   .split(',')
@@ -73,6 +74,8 @@ interface Run {
   cpu: Record<string, number>;
   /** Orders of the side placed (bids, or asks) resting in the book after the run. */
   resting: number;
+  /** Per event-sourced service: commands decided, Kafka transactions, commands per transaction. */
+  transactions: Record<string, { commands: number; transactions: number; perTransaction: number }>;
 }
 
 /** The buyers' API keys, and the provider's. */
@@ -214,11 +217,14 @@ async function measure(
   keys: { buyers: string[]; provider: string },
   connections: number,
   processes: Map<string, number>,
+  metricsPorts: Map<string, number>,
 ): Promise<Run> {
   const tally = { orders: 0, outcomes: {} as Record<string, number>, errors: {} as Record<string, number> };
+  const transactions = await transactionMeter(metricsPorts);
   const cpu = cpuMeter(processes);
   const orders = await fire(m.url, connections, orderRequest(keys, `c${connections}`, tally));
   const cores = cpu();
+  const perService = await transactions();
   let ceilingErrors = 0;
   const ceiling = await fire(m.url, connections, {
     method: 'POST',
@@ -245,6 +251,7 @@ async function measure(
     non2xx: orders.non2xx + ceiling.non2xx,
     cpu: cores,
     resting,
+    transactions: perService,
   };
 }
 
@@ -298,8 +305,12 @@ async function main() {
           Number(process.env['KAFKA_BROKERS']?.split(',')[0]?.split(':').pop()) || undefined,
         )
       : new Map<string, number>();
+    const metricsPorts = new Map<string, number>();
+    if (m.namespace)
+      for (const name of ['orders', 'settlement'] as const)
+        metricsPorts.set(name, await m.service(name).port);
     for (const connections of CONNECTIONS) {
-      const run = await measure(m, keys, connections, processes);
+      const run = await measure(m, keys, connections, processes, metricsPorts);
       log(JSON.stringify(run));
       runs.push(run);
     }
