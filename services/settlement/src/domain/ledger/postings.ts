@@ -51,14 +51,7 @@ export function movementOf(event: Envelope): Movement | null {
         ],
       };
     case 'settlement.FundsHeld':
-      return {
-        kind: 'hold',
-        reference: s(d, 'holdId'),
-        postings: [
-          { account: acc, book: 'available', amount: -n(d, 'amount') },
-          { account: acc, book: 'held', amount: n(d, 'amount') },
-        ],
-      };
+    // Buying power is a hold: the market's, topped up by each allotment.
     case 'settlement.BuyingPowerAllotted':
       return {
         kind: 'hold',
