@@ -50,8 +50,8 @@ export function movementOf(event: Envelope): Movement | null {
           { account: null, book: 'external', amount: n(d, 'amount') },
         ],
       };
+    // Buying power is a hold too: the market's, topped up by each allotment.
     case 'settlement.FundsHeld':
-    // Buying power is a hold: the market's, topped up by each allotment.
     case 'settlement.BuyingPowerAllotted':
       return {
         kind: 'hold',
