@@ -7,7 +7,7 @@ import { Marketplace } from './support/marketplace';
 const BUYING_POWER = `query($m: ID!) { buyingPower(marketId: $m) { marketId accountId available } }`;
 const ALLOT = `mutation($m: ID!, $a: Usd!, $k: String) { allotBuyingPower(marketId: $m, amount: $a, idempotencyKey: $k) { available } }`;
 const RELEASE = `mutation($m: ID!, $a: Usd) { releaseBuyingPower(marketId: $m, amount: $a) { available } }`;
-const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status filledGpus remainingGpus cancelReason } }`;
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status filledGpus remainingGpus cancelReason funding } }`;
 const ACCOUNT = `query($id: ID!) { account(id: $id) { balance held escrow } }`;
 
 type Errors = { errors?: { message: string; extensions?: Record<string, unknown> }[] };
@@ -105,11 +105,15 @@ describe('buying power through GraphQL', () => {
       price: '2.00',
       nodeId: node,
     });
-    expect(ask.data?.placeOrder).toMatchObject({ status: 'OPEN' });
+    expect(ask.data?.placeOrder).toMatchObject({ status: 'OPEN', funding: null });
     // 2 GPUs × 10 h at up to 2.10 with 2.5 % fee: 43.05 set aside; it trades at the ask's 2.00:
     // 40.00 + 1.00 fee into the lease's escrow, 2.05 back to the buying power.
     const traded = await bid({ gpus: 2, hours: 10, price: '2.10', clientOrderId: 'power-1' });
-    expect(traded.data?.placeOrder).toMatchObject({ status: 'FILLED', filledGpus: 2 });
+    expect(traded.data?.placeOrder).toMatchObject({
+      status: 'FILLED',
+      filledGpus: 2,
+      funding: 'BUYING_POWER',
+    });
     expect(await power()).toBe('259.000000');
     await eventually(account, { balance: '700.000000', held: '259.000000', escrow: '41.000000' });
 
@@ -129,12 +133,21 @@ describe('buying power through GraphQL', () => {
 
     // A bid that rests holds its worst case there until it is cancelled.
     const resting = await bid({ gpus: 2, hours: 10, price: '1.50' });
-    expect(resting.data?.placeOrder).toMatchObject({ status: 'OPEN' });
+    expect(resting.data?.placeOrder).toMatchObject({ status: 'OPEN', funding: 'BUYING_POWER' });
+    // A bid on the balance beside it says so, and holds from the balance, not the buying power.
+    const onBalance = await place('b1', { marketId: 'h100', side: 'BID', gpus: 1, hours: 1, price: '1.00' });
+    expect(onBalance.data?.placeOrder).toMatchObject({ status: 'OPEN', funding: 'BALANCE' });
+    await m.ok(
+      `mutation($id: ID!) { cancelOrder(orderId: $id) { status } }`,
+      { id: onBalance.data!.placeOrder['id'] },
+      keys['b1']!,
+    );
     expect(await power()).toBe('228.250000');
     const id = resting.data!.placeOrder['id'] as string;
     await m.ok(`mutation($id: ID!) { cancelOrder(orderId: $id) { status } }`, { id }, keys['b1']!);
     expect(await power()).toBe('259.000000');
-    expect(await account()).toEqual({ balance: '700.000000', held: '259.000000', escrow: '41.000000' });
+    // The balance bid's hold comes back a moment after its cancel answers (settlement applies it).
+    await eventually(account, { balance: '700.000000', held: '259.000000', escrow: '41.000000' });
   });
 
   it('refuses a bid its buying power does not cover, saying what is there, and an ask funded by it', async () => {

@@ -35,6 +35,8 @@ export interface OrderView {
    * one; absent only for orders placed before the key was kept with them.
    */
   clientOrderId?: string;
+  /** A bid's: what pays for it (its balance, or its account's buying power); none for an ask. */
+  funding?: 'BALANCE' | 'BUYING_POWER';
   status: OrderStatus;
   filled: number;
   cancelled: number;
@@ -137,6 +139,7 @@ export function orderView(orderId: string, h: Hash): OrderView | null {
     ...(h['minGpusPerNode'] ? { minGpusPerNode: num(h, 'minGpusPerNode') } : {}),
     timeInForce: h['timeInForce'] as OrderView['timeInForce'],
     ...(h['clientOrderId'] ? { clientOrderId: h['clientOrderId'] } : {}),
+    ...(h['side'] === 'ask' ? {} : { funding: h['funding'] === 'BUYING_POWER' ? 'BUYING_POWER' : 'BALANCE' }),
     status: statusOf(h),
     filled,
     cancelled,

@@ -144,6 +144,12 @@ export class Order {
       "The key the order was placed with, from which its id derives: your clientOrderId (or placeOrder's idempotencyKey), to tell your orders apart by your own ids in myOrders and myOrderUpdated; or, for an order placed without one, the key the gateway made for it (a TIMEOUT names it as extensions.idempotencyKey). Null for orders placed before the key was kept with them.",
   })
   clientOrderId?: string;
+  @Field(() => OrderFunding, {
+    nullable: true,
+    description:
+      'A bid: what pays for it, as it was placed (placeOrder input.funding): BALANCE, or BUYING_POWER (what it does not spend returns to your buying power in its market). Null for an ask.',
+  })
+  funding?: OrderFunding;
   @Field(() => OrderStatus, {
     description: 'Where it stands: waiting for funds, resting, filled or cancelled.',
   })
@@ -365,6 +371,7 @@ export function toOrder(o: OrderView): Order {
     ...(o.minGpusPerNode !== undefined ? { minGpusPerNode: o.minGpusPerNode } : {}),
     timeInForce: o.timeInForce as TimeInForce,
     ...(o.clientOrderId !== undefined ? { clientOrderId: o.clientOrderId } : {}),
+    ...(o.funding ? { funding: o.funding as OrderFunding } : {}),
     status: o.status as OrderStatus,
     filledGpus: o.filled,
     cancelledGpus: o.cancelled,

@@ -20,7 +20,8 @@ export const ordersReadModel = {
   marketNodes: (marketId: string) => redisKey`orders:markets:${marketId}:nodes`,
   /**
    * Hash per order: the order's fields (marketId, side, accountId, price, gpus, hours, nodeId,
-   * minGpusPerNode, timeInForce), createdAt, updatedAt, accepted ('1' once in the book), filled,
+   * minGpusPerNode, timeInForce), funding (BUYING_POWER for a bid on buying power; absent for the
+   * others), createdAt, updatedAt, accepted ('1' once in the book), filled,
    * cancelled (GPUs), cancelReason, and of its trades filledValue (the sum of their values, µ$)
    * and filledGpuHours (of GPUs × hours). Its status is derived on reading (see `orderStatus`).
    */

@@ -34,6 +34,7 @@ function marketLog(subject = 'H100') {
   const log: Envelope[] = [];
   return {
     log,
+    events: () => events,
     run(command: MarketCommand, now: Date): Envelope[] {
       const state = events.reduce(marketDecider.evolve, marketDecider.initialState());
       const decision = marketDecider.decide(command, state, { now });
@@ -77,6 +78,48 @@ describe('orders projection', () => {
   const statusOf = (model: Model, orderId: string) =>
     orderView(orderId, hash(model, rm.order(orderId)))?.status;
   const message = (orderId: string, type: string) => JSON.stringify({ orderId, type });
+
+  it("keeps each account's buying power in the market as the market's own state has it", () => {
+    const market = marketLog();
+    const model: Model = new Map();
+    const power = () => Number(hash(model, rm.buyingPower('H100'))['buyer-1'] ?? 0);
+    const run = (command: MarketCommand, s: number) => {
+      project(model, market.run(command, at(s)));
+      // The market's own figure, folded from the same log (rules/buying-power.ts).
+      const state = market.events().reduce(marketDecider.evolve, marketDecider.initialState());
+      expect(power()).toBe(state.power?.['buyer-1'] ?? 0);
+    };
+    const onPower = (order: Order): MarketCommand => ({
+      type: 'orders.PlaceOrder',
+      data: { ...order, fromPower: true },
+    });
+    run({ type: 'orders.OpenMarket', data: spec }, 0);
+    run({ type: 'orders.RecordNode', data: node }, 0);
+    run(
+      {
+        type: 'orders.GrantBuyingPower',
+        data: { marketId: 'H100', accountId: 'buyer-1', amount: 500_000_000 },
+      },
+      1,
+    );
+    expect(power()).toBe(500_000_000);
+    run(place(ask('a1', { price: 1_900_000 })), 2);
+    // Trades 1 GPU below its limit (the rest is given back to the buying power), rests 3.
+    run(onPower(bid('b1')), 3);
+    expect(statusOf(model, 'b1')).toBe('PARTIALLY_FILLED');
+    expect(orderView('b1', hash(model, rm.order('b1')))).toMatchObject({ funding: 'BUYING_POWER' });
+    run(cancel('b1', 'buyer-1'), 4);
+    run(
+      {
+        type: 'orders.ReleaseBuyingPower',
+        data: { marketId: 'H100', accountId: 'buyer-1', amount: 1_000_000 },
+      },
+      5,
+    );
+    // What is left: the grant, less the trade's cost and the release.
+    expect(power()).toBe(500_000_000 - 1 * 10 * (1_900_000 + 47_500) - 1_000_000);
+    expect(orderView('a1', hash(model, rm.order('a1')))).not.toHaveProperty('funding');
+  });
 
   it('follows a bid from awaiting funds through a partial fill to its cancel, and fills the resting ask', () => {
     const market = marketLog();
@@ -171,6 +214,7 @@ describe('orders projection', () => {
       gpus: 4,
       hours: 10,
       timeInForce: 'GTC',
+      funding: 'BALANCE',
       status: 'CANCELLED',
       filled: 1,
       cancelled: 3,

@@ -166,6 +166,11 @@ export function ordersProjection(eventsTopic: string): Projection {
               minGpusPerNode: order.minGpusPerNode,
               timeInForce: order.timeInForce,
               clientOrderId: order.clientOrderId,
+              // A bid on buying power says so; any other bid was funded by its balance.
+              funding:
+                event.type === 'orders.OrderAccepted' && event.data.powerUsed !== undefined
+                  ? 'BUYING_POWER'
+                  : undefined,
               updatedAt: event.time,
               ...(accepted ? { accepted: 1 } : {}),
             }),
