@@ -28,7 +28,7 @@ import { cpuMeter, watchedProcesses } from './trading/cpu';
 import { HopSummary, singleOrderHops } from './trading/hops';
 import { transactionMeter } from './trading/transactions';
 
-const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,200,400')
+const CONNECTIONS = (process.env['BENCH_TRADING_CONNECTIONS'] ?? '10,25,50,100,150,200,400')
   .split(',')
   .map(Number);
 const SECONDS = Number(process.env['BENCH_TRADING_SECONDS'] ?? 10);
