@@ -514,6 +514,46 @@ describe('the web console', () => {
         keys['b1'],
       );
       expect(order.status).toBe('CANCELLED');
+
+      // Buying power in the chosen market: allotted, spent by a bid placed on it (its row says so),
+      // then released whole (no amount).
+      await waitForText(page, '#buyer-power-available', `$0.00 in ${MARKET}`);
+      await page.type('#power-amount', '10.00');
+      await page.click('#power-allot');
+      await waitForText(page, '#power-result', `buying power in ${MARKET}: $10.00`);
+      await page.select('#order-form [name="funding"]', 'BUYING_POWER');
+      await form({ gpus: '1', hours: '1', price: '1.50' });
+      await waitForText(page, '#order-result', /: OPEN$/);
+      const onPower = (await page.$eval('#order-result', (el) => el.textContent))!.replace(
+        /^order (\S+): OPEN$/,
+        '$1',
+      );
+      await waitForText(
+        page,
+        `#buyer-orders tr[data-order-id="${onPower}"] .order-side`,
+        'BID · buying power',
+      );
+      // 1 GPU × 1 hour × (1.50 + the 2.5 % fee) = 1.5375 of the 10.00 is the bid's.
+      await waitForText(page, '#buyer-power-available', `$8.4625 in ${MARKET}`);
+      // More than is there: the API's refusal, in its words.
+      await page.click('#power-amount', { count: 3 });
+      await page.type('#power-amount', '9.00');
+      await page.click('#power-release');
+      await page.waitForSelector('#power-result[data-code="INSUFFICIENT_FUNDS"]');
+      // Cancelled, the bid's 1.5375 comes back to the buying power; then all of it is released.
+      await page.evaluate(
+        `document.querySelector(${JSON.stringify(`#buyer-orders tr[data-order-id="${onPower}"] button.cancel`)}).click()`,
+      );
+      await waitForText(
+        page,
+        `#buyer-orders tr[data-order-id="${onPower}"] .order-status`,
+        'CANCELLED (CANCELLED)',
+      );
+      await waitForText(page, '#buyer-power-available', `$10.00 in ${MARKET}`);
+      await page.click('#power-amount', { count: 3 });
+      await page.keyboard.press('Backspace');
+      await page.click('#power-release');
+      await waitForText(page, '#power-result', `buying power in ${MARKET}: $0.00`);
       await page.screenshot({ path: join(outputDir(), 'console-buyer.png'), fullPage: true });
       expect(logs.filter((l) => l.includes(keys['b1']!))).toEqual([]);
     } finally {

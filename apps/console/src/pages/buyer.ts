@@ -1,6 +1,7 @@
 // The buyer's view (signed in): balance and holds, leases with their bid, hours, progress and
 // charges and up to when they are charged (a credited one: when delivery stopped, and why), and
-// orders: place one, cancel one, with the API's own error (code, field, message) when it refuses.
+// orders: place one (on the balance or on buying power), cancel one, with the API's own error
+// (code, field, message) when it refuses; buying power in the chosen market (buying-power.ts).
 // Orders change by myOrderUpdated, whose first messages are the live orders as they stand: a
 // message of an order at or below the version the page shows is dropped, a newer one reads the
 // page again. Lease charges are read again every few seconds while shown, and everything when the
@@ -22,6 +23,7 @@ import {
 } from '../lib/paging';
 import { keptSelection } from '../lib/selection';
 import { formatUsd } from '../lib/usd';
+import { buyingPowerPanel } from './buying-power';
 import { marketsPage, readMarkets } from './markets';
 import type { Page } from './page';
 import { pager } from './pager';
@@ -37,6 +39,8 @@ interface Order {
   filledGpus: number;
   remainingGpus: number;
   cancelReason: string | null;
+  /** A bid's: BALANCE or BUYING_POWER; null for an ask. */
+  funding: string | null;
   createdAt: string;
   /** Grows with every change recorded to the order. */
   version: number;
@@ -76,7 +80,7 @@ interface BuyerPaging {
 }
 
 const ORDER =
-  'id marketId side price gpus hours status filledGpus remainingGpus cancelReason createdAt version';
+  'id marketId side price gpus hours status filledGpus remainingGpus cancelReason funding createdAt version';
 const LEASE =
   'id marketId nodeId orderId gpus hours price status endedReason progress charged chargedUntil value fee refunded end';
 const CANCELLABLE = new Set(['OPEN', 'PARTIALLY_FILLED', 'PENDING_FUNDS']);
@@ -118,8 +122,23 @@ export const buyerPage: Page = (root) => {
       'Time in force ',
       h('select', { name: 'timeInForce' }, ...['GTC', 'IOC', 'FOK'].map((t) => h('option', { value: t }, t))),
     ),
+    h(
+      'label',
+      {},
+      'Funding (bids) ',
+      h(
+        'select',
+        { name: 'funding' },
+        h('option', { value: 'BALANCE' }, 'balance'),
+        h('option', { value: 'BUYING_POWER' }, 'buying power'),
+      ),
+    ),
     h('label', {}, 'Node (asks) ', h('input', { name: 'nodeId' })),
     h('button', { type: 'submit', id: 'order-submit' }, 'Place order'),
+  );
+  const power = buyingPowerPanel(
+    () => marketSelect.value,
+    () => void load(),
   );
   fill(
     root,
@@ -127,6 +146,7 @@ export const buyerPage: Page = (root) => {
     status,
     account,
     h('section', {}, h('h2', {}, 'Place an order'), form, error),
+    power.element,
     h('section', {}, h('h2', {}, 'Orders'), orders),
     h('section', {}, h('h2', {}, 'Leases'), leases),
   );
@@ -146,6 +166,7 @@ export const buyerPage: Page = (root) => {
   let lost: string | undefined;
   marketSelect.addEventListener('change', () => {
     lost = undefined;
+    void power.refresh(marketSelect.value).catch(() => undefined);
   });
 
   const showStatus = () => {
@@ -190,6 +211,7 @@ export const buyerPage: Page = (root) => {
       if (asked !== paging) return;
       render(data, asked);
       showMarkets(markets.items.map((m) => m.id));
+      await power.refresh(marketSelect.value).catch(() => undefined);
       const cut = shownOf(markets.items.length, markets.totalCount, 'markets');
       fill(marketsShown, cut === null ? '' : ` (${cut})`);
       watchOrders();
@@ -253,7 +275,7 @@ export const buyerPage: Page = (root) => {
     fill(
       account,
       stat('Balance', formatUsd(data.me.balance, 2, '$'), 'buyer-balance'),
-      stat('Held for open bids', formatUsd(data.me.held, 2, '$'), 'buyer-held'),
+      stat('Held for bids and buying power', formatUsd(data.me.held, 2, '$'), 'buyer-held'),
       stat('In escrow for leases', formatUsd(data.me.escrow, 2, '$'), 'buyer-escrow'),
     );
     shownVersions = new Map(data.myOrders.edges.map(({ node: o }) => [o.id, o.version]));
@@ -268,7 +290,7 @@ export const buyerPage: Page = (root) => {
             { 'data-order-id': o.id },
             h('td', {}, time(o.createdAt)),
             h('td', {}, o.marketId),
-            h('td', {}, o.side),
+            h('td', { class: 'order-side' }, o.side, o.funding === 'BUYING_POWER' ? ' · buying power' : ''),
             h('td', {}, formatUsd(o.price)),
             h('td', {}, o.gpus),
             h('td', {}, o.filledGpus),
@@ -356,6 +378,7 @@ export const buyerPage: Page = (root) => {
       timeInForce: text('timeInForce'),
     };
     if (text('nodeId')) input['nodeId'] = text('nodeId');
+    if (text('side') === 'BID' && text('funding') === 'BUYING_POWER') input['funding'] = 'BUYING_POWER';
     fill(error);
     if (!input['marketId']) {
       showError(
