@@ -250,8 +250,6 @@ export type OrderAccepted = z.infer<typeof orderAcceptedV3Schema>;
 export type FundedBidRefused = z.infer<typeof fundedBidRefusedSchema>;
 export type TradeExecuted = z.infer<typeof tradeExecutedV3Schema>;
 export type OrderCancelled = z.infer<typeof orderCancelledV2Schema>;
-export type GrantBuyingPower = z.infer<typeof grantBuyingPowerSchema>;
-export type BuyingPowerReturned = z.infer<typeof buyingPowerReturnedSchema>;
 
 export const OrdersCommands = {
   openMarket: ordersMessages.define('orders.OpenMarket', 'command', [
