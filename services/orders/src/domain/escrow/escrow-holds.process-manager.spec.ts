@@ -111,25 +111,27 @@ describe('escrow holds process manager', () => {
     fee: 950_000,
   };
 
+  /** The trade's lease, paid from the bid's own hold. */
+  const lease = {
+    type: 'settlement.OpenLease',
+    subject: 'buyer-1',
+    data: {
+      accountId: 'buyer-1',
+      leaseId: 't1',
+      holdId: 'b1',
+      providerId: 'prov-1',
+      marketId: 'H100',
+      nodeId: 'n1',
+      gpus: 2,
+      price: 1_900_000,
+      value: 38_000_000,
+      fee: 950_000,
+      start: trade.start,
+      end: trade.end,
+    },
+  };
+
   it('moves a trade from the hold into its lease and releases the rest of the bid limit, in one command', () => {
-    const lease = {
-      type: 'settlement.OpenLease',
-      subject: 'buyer-1',
-      data: {
-        accountId: 'buyer-1',
-        leaseId: 't1',
-        holdId: 'b1',
-        providerId: 'prov-1',
-        marketId: 'H100',
-        nodeId: 'n1',
-        gpus: 2,
-        price: 1_900_000,
-        value: 38_000_000,
-        fee: 950_000,
-        start: trade.start,
-        end: trade.end,
-      },
-    };
     expect(escrowHolds.react(event('orders.TradeExecuted', { ...trade, holdReleased: 2_050_000 }))).toEqual([
       { ...lease, data: { ...lease.data, holdReleased: 2_050_000 } },
     ]);
@@ -155,26 +157,7 @@ describe('escrow holds process manager', () => {
         escrowHolds.react(
           event('orders.TradeExecuted', { ...trade, holdReleased: 2_050_000, fromPower: true }),
         ),
-      ).toEqual([
-        {
-          type: 'settlement.OpenLease',
-          subject: 'buyer-1',
-          data: {
-            accountId: 'buyer-1',
-            leaseId: 't1',
-            holdId: 'power:H100',
-            providerId: 'prov-1',
-            marketId: 'H100',
-            nodeId: 'n1',
-            gpus: 2,
-            price: 1_900_000,
-            value: 38_000_000,
-            fee: 950_000,
-            start: trade.start,
-            end: trade.end,
-          },
-        },
-      ]);
+      ).toEqual([{ ...lease, data: { ...lease.data, holdId: 'power:H100' } }]);
     });
 
     it('asks nothing of settlement for a bid on buying power cancelled: what it held stays buying power', () => {
