@@ -7,6 +7,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { HEADERS, settlementMessages, topic, topicsOf } from '@gpux/contracts';
 import { provisionTopics } from '@gpux/eventsourcing';
@@ -14,6 +15,7 @@ import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, uniqueName, waitUntil } from '@gpux/testing';
 import type { Consumer, Message, Producer } from 'kafkajs';
+import { cpuMeter, watchedProcesses } from './trading/cpu';
 
 const ROOT = resolve(__dirname, '../../..');
 const ACCOUNTS = 2_000;
@@ -26,6 +28,18 @@ const log = (msg: string) => process.stderr.write(`[bench:commands] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
 const clients = new KafkaClients({ clientId: 'bench-commands', brokers });
+
+/**
+ * What a run cost the machine: the cores each process used (the settlement service, the broker, its
+ * Redis, this benchmark's own producer and consumer), and all of them together in CPU microseconds
+ * per command. `kafkaJit` is part of the broker's figure, not added again.
+ */
+function cpuOf(cores: Record<string, number>, seconds: number, count: number) {
+  const total = Object.entries(cores)
+    .filter(([name]) => name !== 'kafkaJit')
+    .reduce((sum, [, c]) => sum + c, 0);
+  return { cores, cpuUsPerCommand: Math.round((total * seconds * 1e6) / count) };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -138,6 +152,8 @@ async function main() {
     commandsPerSec: number;
     p50Ms: number;
     p99Ms: number;
+    cores: Record<string, number>;
+    cpuUsPerCommand: number;
   }
   const results: Run[] = [];
   try {
@@ -147,6 +163,8 @@ async function main() {
       60_000,
     );
     const events = topic('settlement', 'events', ns).name;
+    // Found by the namespace the service was started with, the broker by its port, Redis by its own.
+    const processes = watchedProcesses(ns, redis.port, Number(brokers[0]?.split(':').pop()) || undefined);
     const commandsTopic = topic('settlement', 'commands', ns).name;
 
     // Outcomes by idempotency key, for every run.
@@ -176,6 +194,7 @@ async function main() {
       const messages = commands(count, runId);
       const sentAt = new Map<string, number>();
       const started = performance.now();
+      const meter = cpuMeter(processes);
       await send(messages, sentAt);
       await waitUntil(
         `outcomes of run ${runId}`,
@@ -184,10 +203,12 @@ async function main() {
       );
       const latencies = [...sentAt].map(([k, t]) => (seenAt.get(k) ?? NaN) - t).sort((a, b) => a - b);
       const ended = Math.max(...[...sentAt.keys()].map((k) => seenAt.get(k) ?? 0));
+      const cores = meter();
       return {
         commandsPerSec: Math.round(count / ((ended - started) / 1000)),
         p50Ms: Math.round(percentile(latencies, 50)),
         p99Ms: Math.round(percentile(latencies, 99)),
+        ...cpuOf(cores, (performance.now() - started) / 1000, count),
       };
     };
     // Saturation: every command at once, in producer batches of several sizes (latency is queueing).
@@ -227,9 +248,14 @@ async function main() {
     const reader = await consume(plain, () => consumed++);
     const messages = commands(PER_RUN, 'ceiling');
     const started = performance.now();
+    const meter = cpuMeter(processes);
     await produceAll(producer, plain, messages, 500);
     await waitUntil('the plain consumer', () => consumed >= PER_RUN, 120_000);
-    const ceilingPerSec = Math.round(PER_RUN / ((performance.now() - started) / 1000));
+    const ceilingSeconds = (performance.now() - started) / 1000;
+    const ceilingPerSec = Math.round(PER_RUN / ceilingSeconds);
+    // The settlement service idles through it: what the ceiling costs is the broker and this process.
+    const ceiling = cpuOf(meter(), ceilingSeconds, PER_RUN);
+    log(JSON.stringify({ mode: 'ceiling', ceilingPerSec, ...ceiling }));
     await reader.disconnect();
     await admin
       .deleteTopics({ topics: [plain, ...topicsOf('settlement', ns).map((t) => t.name)] })
@@ -253,6 +279,11 @@ async function main() {
       ceilingPerSec,
       maxCommandsPerSec: flood.commandsPerSec,
       maxOfCeiling: Number(((flood.commandsPerSec ?? 0) / ceilingPerSec).toFixed(2)),
+      // All processes' CPU per command in the best flood, and per message in the ceiling; and the
+      // rate this machine's cores could give at that cost were they busy with nothing else.
+      cpuUsPerCommand: flood.cpuUsPerCommand,
+      ceilingCpuUsPerMessage: ceiling.cpuUsPerCommand,
+      cpuBoundPerSec: Math.round((availableParallelism() * 1e6) / flood.cpuUsPerCommand),
       runs: results,
     };
     return summary;
