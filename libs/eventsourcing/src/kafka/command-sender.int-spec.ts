@@ -354,6 +354,48 @@ describe('CommandSender reservations and outcome reads', () => {
     });
   });
 
+  it('reads a hash of the read model with the outcome, in the same read, once the model shows the outcome', async () => {
+    const key = 'outcome-key-hash';
+    const model = 'settlement.read-model';
+    const checkpoints = projectionKeys(model).checkpoint;
+    const account = 'settlement:test-accounts:acc-hash';
+    await redis.hset(outcomeKey('settlement', key), {
+      commandId: 'cmd-h',
+      position: 'ns.settlement.events:4:7',
+      status: 'accepted',
+    });
+    await redis.rpush(outcomeEventsKey('settlement', key), 'settlement.FundsDeposited');
+    const outcome = {
+      status: 'accepted',
+      commandId: 'cmd-h',
+      eventTypes: ['settlement.FundsDeposited'],
+      position: { topic: 'ns.settlement.events', partition: 4, offset: '7' },
+    };
+    try {
+      await redis.hset(account, { balance: '100', version: '3' });
+      // Not applied there yet: no hash (what it holds may be older than the outcome).
+      await redis.hset(checkpoints, checkpointField('ns.settlement.events', 4), '6');
+      expect(await sender.outcome(key, model, account)).toEqual(outcome);
+      // Applied: the hash as it was at that moment, beside the outcome.
+      await redis.hset(checkpoints, checkpointField('ns.settlement.events', 4), '7');
+      expect(await sender.outcome(key, model, account)).toEqual({
+        ...outcome,
+        visibleIn: model,
+        hash: { balance: '100', version: '3' },
+      });
+      // No such hash: an empty one, as HGETALL answers; without a read model, none is read.
+      expect(await sender.outcome(key, model, `${account}-none`)).toEqual({
+        ...outcome,
+        visibleIn: model,
+        hash: {},
+      });
+      expect(await sender.outcome(key, undefined, account)).toEqual(outcome);
+    } finally {
+      await redis.del(account, outcomeKey('settlement', key), outcomeEventsKey('settlement', key));
+      await redis.hdel(checkpoints, checkpointField('ns.settlement.events', 4));
+    }
+  });
+
   /** Records an outcome as the outcomes projection does (its hash and events, then its notice). */
   async function record(namespace: string, key: string, commandId: string, fingerprint?: string) {
     await redis.hset(outcomeKey('settlement', key), {

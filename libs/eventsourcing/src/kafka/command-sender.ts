@@ -367,10 +367,15 @@ export class CommandSender {
 
   /**
    * The outcome recorded for a key, if any; with `readModel`, read with that read model's
-   * checkpoint (`visibleIn` says whether it had applied the outcome).
+   * checkpoint (`visibleIn` says whether it had applied the outcome), and with `withHash` (a hash
+   * of that read model) that hash as it was then (`hash`, with `visibleIn` only).
    */
-  async outcome(idempotencyKey: string, readModel?: string): Promise<ReadOutcome | undefined> {
-    return readOutcome(this.redis, this.options.service, idempotencyKey, readModel);
+  async outcome(
+    idempotencyKey: string,
+    readModel?: string,
+    withHash?: string,
+  ): Promise<ReadOutcome | undefined> {
+    return readOutcome(this.redis, this.options.service, idempotencyKey, readModel, withHash);
   }
 
   /**
@@ -396,15 +401,17 @@ export class CommandSender {
    * when its key is announced, and a last time at the deadline (no polling). With `watch` (from
    * `watchOutcome(idempotencyKey)`, begun before the key was bound), the first read is made only
    * when the key was announced since, or an announcement may have been lost. With `readModel`,
-   * each read also says whether that read model has applied the outcome (`visibleIn`).
+   * each read also says whether that read model has applied the outcome (`visibleIn`), and with
+   * `withHash` reads that hash of it along (`outcome`).
    */
   async awaitOutcome(
     idempotencyKey: string,
     timeoutMs: number,
     readModel?: string,
     watch?: NoticeWatch,
+    withHash?: string,
   ): Promise<ReadOutcome> {
-    const probe = () => this.outcome(idempotencyKey, readModel);
+    const probe = () => this.outcome(idempotencyKey, readModel, withHash);
     const outcome = watch
       ? await watch.until(probe, timeoutMs)
       : await this.notices.waitFor(
@@ -472,8 +479,8 @@ export class CommandSender {
    * fingerprint is a canonical JSON and a sha256 of the data); `watch`: the caller's
    * `watchOutcome` of the command's key, begun before it bound the key (stopped here); without it,
    * a command bound here is watched from before its binding, and one the caller bound is read
-   * once first. `readModel`: read each outcome with that read model's checkpoint (see
-   * `awaitOutcome`).
+   * once first. `readModel`: read each outcome with that read model's checkpoint, and `withHash`
+   * along with it (see `awaitOutcome`).
    */
   async send(
     command: OutgoingCommand,
@@ -483,6 +490,7 @@ export class CommandSender {
       recorded?: boolean;
       reservation?: Reservation;
       readModel?: string;
+      withHash?: string;
       watch?: NoticeWatch;
     } = {},
   ): Promise<ReadOutcome> {
@@ -498,13 +506,16 @@ export class CommandSender {
       if (!options.reserved) watch ??= await this.watchOutcome(encoded.idempotencyKey);
       const recorded = options.reserved ? options.recorded === true : await this.reserveOne(reservation);
       // Read again: an outcome past its window may have expired since (then the request is new).
-      const first = recorded ? await this.outcome(encoded.idempotencyKey, options.readModel) : undefined;
+      const first = recorded
+        ? await this.outcome(encoded.idempotencyKey, options.readModel, options.withHash)
+        : undefined;
       if (first) return { ...first, replayed: true };
       const outcome = await this.awaitOutcome(
         await this.writeWithin(encoded, timeoutMs),
         timeoutMs,
         options.readModel,
         watch,
+        options.withHash,
       );
       // The key's outcome is another request's: its partition refused this one as a reuse (recorded
       // under this command's id), and the key's outcome is the first request's. Never this one's.

@@ -11,7 +11,6 @@ import {
   settlementReadModel,
 } from '@gpux/contracts';
 import {
-  CommandOutcome,
   CommandSender,
   CommandNotSentError,
   CommandTimeoutError,
@@ -97,6 +96,11 @@ interface Flags {
   /** `watchOutcome` of its key, begun before `reserveAll` bound it: stopped once answered. */
   watch?: NoticeWatch;
   visibleRejection?: boolean;
+  /**
+   * A hash of the read model to read with the outcome, in the same round trip: the outcome
+   * answered carries it (`hash`) when it was read as applied there.
+   */
+  withHash?: string;
 }
 
 /**
@@ -227,7 +231,8 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs: number,
     keyField: string,
   ): Promise<ReadOutcome> {
-    const { clientKey, reserved, recorded, reservation, watch, visibleRejection, ...outgoing } = command;
+    const { clientKey, reserved, recorded, reservation, watch, visibleRejection, withHash, ...outgoing } =
+      command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
@@ -240,6 +245,7 @@ export class Commands implements OnApplicationShutdown {
         ...(reservation ? { reservation } : {}),
         ...(watch ? { watch } : {}),
         readModel,
+        ...(withHash !== undefined ? { withHash } : {}),
       });
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
@@ -380,6 +386,7 @@ export class Commands implements OnApplicationShutdown {
    * argument that carried the client's key, when what caused that command was answered from its
    * recorded outcome: a rejection is then a replay too, and says so. `watch`: `watchOutcome` of
    * `idempotencyKey`, begun before anything that writes its command was sent (stopped here).
+   * `withHash`: a hash of `readModel` to read with the outcome (`execute`'s flag of that name).
    */
   async outcomeOf(
     service: EventSourcedService,
@@ -391,10 +398,17 @@ export class Commands implements OnApplicationShutdown {
     replayOf?: string,
     keyField = 'idempotencyKey',
     watch?: NoticeWatch,
-  ): Promise<CommandOutcome> {
+    withHash?: string,
+  ): Promise<ReadOutcome> {
     let outcome: ReadOutcome;
     try {
-      outcome = await this.sender(service).awaitOutcome(idempotencyKey, timeoutMs, readModel, watch);
+      outcome = await this.sender(service).awaitOutcome(
+        idempotencyKey,
+        timeoutMs,
+        readModel,
+        watch,
+        withHash,
+      );
     } catch (error) {
       if (error instanceof CommandTimeoutError) throw timedOut(timeoutMs, clientKey, keyField, extra);
       throw error;

@@ -11,7 +11,7 @@ import {
   SettlementCommands,
   settlementReadModel,
 } from '@gpux/contracts';
-import { outcomeEventId, reactionCommandId } from '@gpux/eventsourcing';
+import { outcomeEventId, ReadOutcome, reactionCommandId } from '@gpux/eventsourcing';
 import type { OrdersQueries } from '@gpux/read-models';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
@@ -81,7 +81,8 @@ export function holdRefusal(error: unknown, bid: BidData, amount: number, named:
  * transaction, places it with orders, which trades it, rests it, or refuses it and releases the
  * hold in one transaction. Answers once orders has decided and its read model shows the decision;
  * a refusal is thrown as a rejected PlaceOrder was. The client's key is bound to the bid in
- * orders' reservations too, as placing it was.
+ * orders' reservations too, as placing it was. Answers orders' outcome, with the order's hash as
+ * the read model then held it (`hash`) when it was read as applied there.
  */
 export async function placeFundedBid(
   commands: Commands,
@@ -93,7 +94,7 @@ export async function placeFundedBid(
   timeoutMs: number,
   /** Whether the client gave the key (a clientOrderId); else the gateway made it (orders.resolver.ts). */
   named: boolean,
-): Promise<void> {
+): Promise<ReadOutcome> {
   const started = Date.now();
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
   const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey, !named);
@@ -185,8 +186,10 @@ export async function placeFundedBid(
       keyField,
       // Another hold's PlaceOrder (a retry answered with the first's outcome) may be recorded.
       placeId === predictedPlaceId ? placeWatch : undefined,
+      ordersReadModel.order(bid.orderId),
     );
-    return await placedOrRefused(orders, bid, placeId, placed, replayOf);
+    await placedOrRefused(orders, bid, placeId, placed, replayOf);
+    return placed;
   } finally {
     holdWatch.stop();
     placeWatch.stop();

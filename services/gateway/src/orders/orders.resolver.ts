@@ -13,8 +13,9 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import { NUMBER_LIMITS, OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
+import type { ReadOutcome } from '@gpux/eventsourcing';
 import { RedisClient } from '@gpux/platform';
-import { OrderFacets, OrdersQueries, RankedSet, SettlementQueries } from '@gpux/read-models';
+import { OrderFacets, OrdersQueries, orderView, RankedSet, SettlementQueries } from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
@@ -226,10 +227,12 @@ export class OrdersResolver {
     };
     // clientOrderId is the order's idempotency key: the same order again is a retry, another one with it is refused.
     const started = Date.now();
+    // The outcome that decided the order, read with the order's hash when it was applied there.
+    let decided: ReadOutcome;
     try {
       if (data.side === Side.BID && input.funding === OrderFunding.BUYING_POWER) {
         // A bid on buying power: the market decides it alone (docs/event-flows.md, "Buying power").
-        await placeBidOnPower(
+        decided = await placeBidOnPower(
           this.commands,
           this.orders,
           p,
@@ -240,7 +243,7 @@ export class OrdersResolver {
         );
       } else if (data.side === Side.BID) {
         // A bid: settlement holds its funds first and places it with orders in the same transaction.
-        await placeFundedBid(
+        decided = await placeFundedBid(
           this.commands,
           this.orders,
           p,
@@ -251,16 +254,19 @@ export class OrdersResolver {
           input.clientOrderId !== undefined,
         );
       } else {
-        await this.commands.execute(
+        decided = await this.commands.execute(
           'orders',
-          command(
-            p,
-            OrdersCommands.placeOrder.type,
-            input.marketId,
-            data,
-            key,
-            input.clientOrderId === undefined,
-          ),
+          {
+            ...command(
+              p,
+              OrdersCommands.placeOrder.type,
+              input.marketId,
+              data,
+              key,
+              input.clientOrderId === undefined,
+            ),
+            withHash: rm.order(orderId),
+          },
           rm.name,
           COMMAND_TIMEOUT_MS,
           keyField,
@@ -280,8 +286,10 @@ export class OrdersResolver {
       );
     }
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
-    // once; only an order still waiting for funds (the older handshake) waits for its notice.
-    const order = await this.readOrder(orderId);
+    // with the outcome when that was read as applied (else once now); only an order still waiting
+    // for funds (the older handshake) waits for its notice.
+    const view = decided.hash ? orderView(orderId, decided.hash) : await this.orders.order(orderId);
+    const order = view && toOrder(view);
     if (order && order.status !== 'PENDING_FUNDS') return order;
     return this.settled(orderId, p.accountId, COMMAND_TIMEOUT_MS - (Date.now() - started), key);
   }

@@ -1,4 +1,5 @@
 import { holdFor, OrdersCommands, ordersReadModel } from '@gpux/contracts';
+import type { ReadOutcome } from '@gpux/eventsourcing';
 import type { OrdersQueries } from '@gpux/read-models';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../api/auth';
@@ -13,6 +14,8 @@ import type { BidData } from './funded-bid';
  * its funding, so the same key with the other funding is another request (IDEMPOTENCY_KEY_REUSED).
  * A refusal for want of buying power says, as a bid short of its balance does, what the bid needs
  * (extensions.required) besides what there is (available), and the order its key names.
+ * Answers the outcome with the order's hash as the read model then held it (`hash`) when it was
+ * read as applied there.
  */
 export async function placeBidOnPower(
   commands: Commands,
@@ -23,18 +26,21 @@ export async function placeBidOnPower(
   keyField: string,
   /** Whether the client gave the key (a clientOrderId); else the gateway made it. */
   named: boolean,
-): Promise<void> {
+): Promise<ReadOutcome> {
   try {
-    await commands.execute(
+    return await commands.execute(
       'orders',
-      command(
-        p,
-        OrdersCommands.placeOrder.type,
-        bid.marketId,
-        { ...bid, fromPower: true },
-        clientKey,
-        !named,
-      ),
+      {
+        ...command(
+          p,
+          OrdersCommands.placeOrder.type,
+          bid.marketId,
+          { ...bid, fromPower: true },
+          clientKey,
+          !named,
+        ),
+        withHash: ordersReadModel.order(bid.orderId),
+      },
       ordersReadModel.name,
       COMMAND_TIMEOUT_MS,
       keyField,
