@@ -156,7 +156,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** B − A over the pairs, as a percentage of A's mean, with its standard error (paired). */
 function paired(a: number[], b: number[]) {
   const base = mean(a);
-  const diffs = a.map((x, i) => ((b[i]! - x) / base) * 100);
+  const diffs = a.map((x, i) => (((b[i] ?? NaN) - x) / base) * 100);
   const m = mean(diffs);
   const sd = Math.sqrt(diffs.reduce((s, d) => s + (d - m) ** 2, 0) / (diffs.length - 1));
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -200,11 +200,11 @@ async function main(): Promise<void> {
         );
       }
     }
-    const connections = [...results.a[0]!.keys()].filter((c) =>
+    const connections = [...(results.a[0]?.keys() ?? [])].filter((c) =>
       [...results.a, ...results.b].every((m) => m.has(c)),
     );
     const byConnections = connections.map((c) => {
-      const of = (side: 'a' | 'b', key: keyof Figures) => results[side].map((m) => m.get(c)![key]);
+      const of = (side: 'a' | 'b', key: keyof Figures) => results[side].map((m) => m.get(c)?.[key] ?? NaN);
       return {
         connections: c,
         ordersPerSec: paired(of('a', 'ordersPerSec'), of('b', 'ordersPerSec')),
