@@ -14,7 +14,8 @@
  * `BENCH_AB_ROUNDS` (default 3) is how many pairs. Both use the KAFKA_BROKERS of the environment,
  * each run in a topic namespace and a Redis of its own. The last line is one JSON object: per
  * connection count, each side's mean orders/s, p99 ms and CPU ms per order (all processes), and
- * the paired difference B − A as a percentage of A with its standard error.
+ * the paired difference B − A as a percentage of A with its standard error and the half-width of
+ * its 95 % confidence interval (Student's t over the pairs).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -153,7 +154,14 @@ function runIn(dir: string, label: string): Promise<TradingRun[]> {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** B − A over the pairs, as a percentage of A's mean, with its standard error (paired). */
+/** Student's t at 97.5 % for 1–10 degrees of freedom (more: 2.2 down to 1.96, taken as 2.2). */
+const T975 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+
+/**
+ * B − A over the pairs, as a percentage of A's mean, with its standard error (paired) and the
+ * half-width of its 95 % confidence interval: a difference inside it is not told from the runs'
+ * spread.
+ */
 function paired(a: number[], b: number[]) {
   const base = mean(a);
   const diffs = a.map((x, i) => (((b[i] ?? NaN) - x) / base) * 100);
@@ -167,6 +175,7 @@ function paired(a: number[], b: number[]) {
     b: round(mean(b), digits),
     diffPct: round(m, 1),
     sePct: round(sd / Math.sqrt(diffs.length), 1),
+    ci95Pct: round(((T975[diffs.length - 2] ?? 2.2) * sd) / Math.sqrt(diffs.length), 1),
   };
 }
 
