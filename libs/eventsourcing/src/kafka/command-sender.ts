@@ -402,7 +402,7 @@ export class CommandSender {
    * `watchOutcome(idempotencyKey)`, begun before the key was bound), the first read is made only
    * when the key was announced since, or an announcement may have been lost. With `readModel`,
    * each read also says whether that read model has applied the outcome (`visibleIn`), and with
-   * `withHash` reads that hash of it along (`outcome`).
+   * `withHash` reads that hash of it along (`hash`).
    */
   async awaitOutcome(
     idempotencyKey: string,
