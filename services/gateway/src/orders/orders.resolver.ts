@@ -143,8 +143,9 @@ export class OrdersResolver {
     this.source = { redis: redis.redis, notices: commands.notices };
   }
 
-  private async readOrder(orderId: string): Promise<Order | null> {
-    const order = await this.orders.order(orderId);
+  /** The order as queries see it: from `read`, its hash as read already, else read now. */
+  private async readOrder(orderId: string, read?: Record<string, string>): Promise<Order | null> {
+    const order = read ? orderView(orderId, read) : await this.orders.order(orderId);
     return order && toOrder(order);
   }
 
@@ -288,8 +289,7 @@ export class OrdersResolver {
     // Decided and visible by now (a bid's refusal was thrown): the order as queries see it, read
     // with the outcome when that was read as applied (else once now); only an order still waiting
     // for funds (the older handshake) waits for its notice.
-    const view = decided.hash ? orderView(orderId, decided.hash) : await this.orders.order(orderId);
-    const order = view && toOrder(view);
+    const order = await this.readOrder(orderId, decided.hash);
     if (order && order.status !== 'PENDING_FUNDS') return order;
     return this.settled(orderId, p.accountId, COMMAND_TIMEOUT_MS - (Date.now() - started), key);
   }
