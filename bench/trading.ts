@@ -260,6 +260,17 @@ async function measure(
   };
 }
 
+/** `BENCH_TRADING_SERVICE_ENV`'s settings (`NAME=value,NAME=value`) as an environment. */
+function serviceEnv(list: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of list.split(',').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`BENCH_TRADING_SERVICE_ENV: "${pair}" is not NAME=value`);
+    env[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return env;
+}
+
 async function main() {
   if (!process.env['KAFKA_BROKERS'] && !Marketplace.external)
     throw new Error(
@@ -276,6 +287,8 @@ async function main() {
     ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS']
       ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] }
       : {}),
+    // Any other setting of every service, to compare: `NAME=value,NAME=value`.
+    ...serviceEnv(process.env['BENCH_TRADING_SERVICE_ENV'] ?? ''),
   });
   const runs: Run[] = [];
   let single: HopSummary | undefined;

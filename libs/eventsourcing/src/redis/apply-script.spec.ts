@@ -57,7 +57,7 @@ describe('encodeBatch (the Lua script arguments)', () => {
     ]);
   });
 
-  it('merges writes per key as Redis would apply them one by one, never across another kind of write', () => {
+  it('merges writes per key as Redis would apply them one by one: a list or string never across another kind of write, a hash field across other kinds on other fields', () => {
     const { args } = encodeBatch({
       ...base,
       lastOffset: 14,
@@ -104,20 +104,21 @@ describe('encodeBatch (the Lua script arguments)', () => {
       ],
     });
     expect(JSON.parse(args[6]!)).toEqual([
-      ['hi', 3, 'balance', '3', 'held', '7'],
+      // The set of owner (another field) does not end the run of increments.
+      ['hi', 3, 'balance', '4', 'held', '7'],
       ['i', 4, '2'],
       ['r', 5, 'x', 'y'],
       ['s', 6, '2'],
       ['hs', 3, 'owner', 'bob'],
-      ['hi', 3, 'balance', '1'],
       ['d', 5],
       ['r', 5, 'z'],
     ]);
   });
 
-  it('merges set-if-absent, maximum and minimum runs per field (earliest, greatest, least wins), never across kinds', () => {
+  it('merges set-if-absent, maximum and minimum runs per field (earliest, greatest, least wins), across kinds only while no field is written by two', () => {
     const { keys, args } = encodeBatch({
       ...base,
+      lastOffset: 13,
       events: [
         {
           offset: 10,
@@ -148,7 +149,19 @@ describe('encodeBatch (the Lua script arguments)', () => {
           ops: [
             { op: 'hmax', key: 'ledger:c', field: 'high', value: 3 },
             { op: 'hset', key: 'ledger:c', field: 'close', value: '3' },
-            { op: 'hmax', key: 'ledger:c', field: 'high', value: 2 },
+            { op: 'hmax', key: 'ledger:c', field: 'high', value: 10 },
+            { op: 'hincrby', key: 'ledger:c', field: 'volume', by: 2 },
+          ],
+        },
+        {
+          offset: 13,
+          ops: [
+            // close, written by a set, now by a maximum: every run on the hash ends here.
+            { op: 'hmax', key: 'ledger:c', field: 'close', value: 4 },
+            { op: 'hsetnx', key: 'ledger:c', field: 'open', value: '1' },
+            { op: 'hincrby', key: 'ledger:c', field: 'volume', by: 5 },
+            { op: 'hset', key: 'ledger:c', field: 'close', value: '6' },
+            { op: 'hincrby', key: 'ledger:c', field: 'volume', by: 1 },
           ],
         },
       ],
@@ -161,11 +174,16 @@ describe('encodeBatch (the Lua script arguments)', () => {
     ]);
     expect(JSON.parse(args[6]!)).toEqual([
       ['hnx', 3, 'open', '7', 'x', 'a'],
-      ['hx', 3, 'high', '9'],
+      ['hx', 3, 'high', '10'],
       ['hn', 3, 'low', '5'],
-      ['hx', 3, 'high', '3'],
       ['hs', 3, 'close', '3'],
-      ['hx', 3, 'high', '2'],
+      ['hi', 3, 'volume', '2'],
+      ['hx', 3, 'close', '4'],
+      ['hnx', 3, 'open', '1'],
+      ['hi', 3, 'volume', '5'],
+      // close again by another kind than the maximum's: after it, and the runs before it end.
+      ['hs', 3, 'close', '6'],
+      ['hi', 3, 'volume', '1'],
     ]);
   });
 

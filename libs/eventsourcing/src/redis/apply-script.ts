@@ -303,12 +303,24 @@ function integer(value: number, what: string): number {
 
 type EncodedOp = (string | number)[];
 
-/** The latest write to one key: a following write of the same kind may merge into it. */
+/** A write to one key that a following write of the same kind may merge into. */
 interface Run {
   code: string;
   op: EncodedOp;
-  /** hi / hs: field → index of its amount or value in op. */
+  /** hi / hs / hnx / hx / hn: field → index of its amount or value in op. */
   fields: Map<string, number>;
+}
+
+/**
+ * The runs open on one key: the one latest write, or, on a hash, one run per kind of field write
+ * (hi, hs, hnx, hx, hn) since the hash's last other write, no field written by two of them. Writes
+ * of different kinds to different fields commute, so a write may join its kind's run wherever
+ * that run stands in the list.
+ */
+interface KeyRuns {
+  byCode: Map<string, Run>;
+  /** field → the kind of the open run that writes it. */
+  fieldCodes: Map<string, string>;
 }
 
 /** A value hmax / hmin compare: finite, and exact when it is an integer. */
@@ -323,16 +335,20 @@ function comparable(value: number, what: string): number {
 
 /**
  * Merges writes the way Redis would apply them one by one, per key and only across writes of
- * the same kind with nothing else on that key in between: increments of one field add up, a
- * list's pushes become one RPUSH, a hash's sets one HSET (the later value of a field wins),
- * its set-if-absents one (the earlier wins), its maxima and minima one (the extreme wins),
- * a string's sets keep the last. Other keys' writes in between do not matter: the batch is
- * applied atomically, so no reader sees the order across keys. Publications are kept apart,
- * an identical channel and message once, and go last.
+ * the same kind: increments of one field add up, a list's pushes become one RPUSH, a hash's
+ * sets one HSET (the later value of a field wins), its set-if-absents one (the earlier wins), its
+ * maxima and minima one (the extreme wins), a string's sets keep the last. A list's or a string's
+ * run ends at any other write to its key. A hash's field writes of one kind merge across its field
+ * writes of other kinds as long as no field is written by two kinds (a trade's candle: open,
+ * high, low, close and volume, each its own kind and field, one write of each per batch, not per
+ * trade); a field written by another kind, or any other write to the hash (a removal of a field,
+ * an expiry, a removal that reads it), ends every run on it. Other keys' writes in between do not
+ * matter: the batch is applied atomically, so no reader sees the order across keys. Publications
+ * are kept apart, an identical channel and message once, and go last.
  */
 class WriteList {
   readonly ops: EncodedOp[] = [];
-  private readonly runs = new Map<number, Run>();
+  private readonly runs = new Map<number, KeyRuns>();
   private readonly publications = new Map<string, EncodedOp>();
 
   /**
@@ -349,36 +365,30 @@ class WriteList {
   }
 
   add(k: number, o: RedisOp): void {
-    const run = this.runs.get(k);
     switch (o.op) {
       case 'hincrby': {
         const by = integer(o.by, `hincrby ${o.key} ${o.field}`);
-        const at = run?.code === 'hi' ? run.fields.get(o.field) : undefined;
-        if (run?.code === 'hi' && at !== undefined) {
+        const run = this.fieldRun(k, 'hi', o.field);
+        const at = run?.fields.get(o.field);
+        if (run && at !== undefined) {
           const sum = (run.op[at] as number) + by;
           if (Number.isSafeInteger(sum)) {
             run.op[at] = sum;
             return;
           }
-        } else if (run?.code === 'hi') {
-          run.op.push(o.field, by);
-          run.fields.set(o.field, run.op.length - 1);
+        } else if (run) {
+          this.addField(k, run, o.field, by);
           return;
         }
-        this.start(k, ['hi', k, o.field, by]).fields.set(o.field, 3);
+        this.startField(k, 'hi', o.field, by);
         return;
       }
       case 'hset': {
-        if (run?.code === 'hs') {
-          const at = run.fields.get(o.field);
-          if (at !== undefined) run.op[at] = o.value;
-          else {
-            run.op.push(o.field, o.value);
-            run.fields.set(o.field, run.op.length - 1);
-          }
-          return;
-        }
-        this.start(k, ['hs', k, o.field, o.value]).fields.set(o.field, 3);
+        const run = this.fieldRun(k, 'hs', o.field);
+        const at = run?.fields.get(o.field);
+        if (run && at !== undefined) run.op[at] = o.value;
+        else if (run) this.addField(k, run, o.field, o.value);
+        else this.startField(k, 'hs', o.field, o.value);
         return;
       }
       case 'hsetnx':
@@ -386,17 +396,14 @@ class WriteList {
       case 'hmin': {
         const code = o.op === 'hsetnx' ? 'hnx' : o.op === 'hmax' ? 'hx' : 'hn';
         const value = o.op === 'hsetnx' ? o.value : comparable(o.value, `${o.op} ${o.key} ${o.field}`);
-        if (run?.code === code) {
-          const at = run.fields.get(o.field);
-          if (at === undefined) {
-            run.op.push(o.field, value);
-            run.fields.set(o.field, run.op.length - 1);
-          } else if (code === 'hx') run.op[at] = Math.max(run.op[at] as number, value as number);
+        const run = this.fieldRun(k, code, o.field);
+        const at = run?.fields.get(o.field);
+        if (run && at !== undefined) {
+          if (code === 'hx') run.op[at] = Math.max(run.op[at] as number, value as number);
           else if (code === 'hn') run.op[at] = Math.min(run.op[at] as number, value as number);
           // hsetnx: the earlier value stays.
-          return;
-        }
-        this.start(k, [code, k, o.field, value]).fields.set(o.field, 3);
+        } else if (run) this.addField(k, run, o.field, value);
+        else this.startField(k, code, o.field, value);
         return;
       }
       case 'publish':
@@ -406,21 +413,26 @@ class WriteList {
         // encodeBatch hands publications to publish(), requirements apart, and a write that reads
         // another key to whenReached().
         return;
-      case 'rpush':
-        if (run?.code === 'r') run.op.push(o.value);
+      case 'rpush': {
+        const run = this.latest(k, 'r');
+        if (run) run.op.push(o.value);
         else this.start(k, ['r', k, o.value]);
         return;
+      }
       case 'incrby': {
         const by = integer(o.by, `incrby ${o.key}`);
-        const sum = run?.code === 'i' ? (run.op[2] as number) + by : NaN;
-        if (run?.code === 'i' && Number.isSafeInteger(sum)) run.op[2] = sum;
+        const run = this.latest(k, 'i');
+        const sum = run ? (run.op[2] as number) + by : NaN;
+        if (run && Number.isSafeInteger(sum)) run.op[2] = sum;
         else this.start(k, ['i', k, by]);
         return;
       }
-      case 'set':
-        if (run?.code === 's') run.op[2] = o.value;
+      case 'set': {
+        const run = this.latest(k, 's');
+        if (run) run.op[2] = o.value;
         else this.start(k, ['s', k, o.value]);
         return;
+      }
       case 'zadd':
         if (!Number.isFinite(o.score))
           throw new ProjectionDefinitionError(`zadd ${o.key}: score must be finite, got ${o.score}`);
@@ -474,13 +486,55 @@ class WriteList {
     return luaJSON([...this.ops, ...this.publications.values()]);
   }
 
+  /** The key's latest write when it is of `code` and nothing else is open on the key. */
+  private latest(k: number, code: string): Run | undefined {
+    const runs = this.runs.get(k);
+    return runs?.byCode.size === 1 ? runs.byCode.get(code) : undefined;
+  }
+
+  /** The run of field writes of `code` open on the hash that `field` may join: none is written by another kind. */
+  private fieldRun(k: number, code: string, field: string): Run | undefined {
+    const runs = this.runs.get(k);
+    const owner = runs?.fieldCodes.get(field);
+    return owner === undefined || owner === code ? runs?.byCode.get(code) : undefined;
+  }
+
+  private addField(k: number, run: Run, field: string, value: string | number): void {
+    run.op.push(field, value);
+    run.fields.set(field, run.op.length - 1);
+    this.runs.get(k)!.fieldCodes.set(field, run.code);
+  }
+
+  /**
+   * A new run of field writes of `code` on the hash, beside the kinds open on it; after them all
+   * when `field` is written by another open kind (or by a run of this kind that cannot take more).
+   */
+  private startField(k: number, code: string, field: string, value: string | number): void {
+    const runs = this.runs.get(k);
+    const owner = runs?.fieldCodes.get(field);
+    const beside = runs !== undefined && [...runs.byCode.keys()].every((c) => FIELD_CODES.has(c));
+    const op: EncodedOp = [code, k, field, value];
+    this.ops.push(op);
+    const run: Run = { code, op, fields: new Map([[field, 3]]) };
+    if (beside && (owner === undefined || owner === code)) {
+      runs.byCode.set(code, run);
+      runs.fieldCodes.set(field, code);
+    } else {
+      this.runs.set(k, { byCode: new Map([[code, run]]), fieldCodes: new Map([[field, code]]) });
+    }
+  }
+
+  /** Any other write: it ends every run open on the key, and starts its own. */
   private start(k: number, op: EncodedOp): Run {
     this.ops.push(op);
     const run: Run = { code: String(op[0]), op, fields: new Map() };
-    this.runs.set(k, run);
+    this.runs.set(k, { byCode: new Map([[run.code, run]]), fieldCodes: new Map() });
     return run;
   }
 }
+
+/** The hash field writes that merge across each other's kinds (WriteList). */
+const FIELD_CODES = new Set(['hi', 'hs', 'hnx', 'hx', 'hn']);
 
 /**
  * JSON that the script's `cjson.decode` takes. JSON.stringify writes half a UTF-16 surrogate pair as
