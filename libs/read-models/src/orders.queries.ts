@@ -187,6 +187,18 @@ export function tradeView(tradeId: string, t: Hash): TradeView | null {
   };
 }
 
+/** The fields of an order's hash that say when it was placed (orderCreatedAtOf), its market first. */
+export const ORDER_CREATED_FIELDS = ['marketId', 'createdAt', 'updatedAt'] as const;
+
+/**
+ * When the order was placed, from its ORDER_CREATED_FIELDS as read (as its view says it); null
+ * when there is no such order.
+ */
+export function orderCreatedAtOf([marketId, createdAt, updatedAt]: readonly (string | null)[]):
+  string | null {
+  return marketId ? (createdAt ?? updatedAt ?? null) : null;
+}
+
 /** Reads orders' read model (ordersReadModel in the contracts). */
 export class OrdersQueries {
   constructor(private readonly redis: Redis) {}
@@ -211,17 +223,6 @@ export class OrdersQueries {
 
   async order(orderId: string): Promise<OrderView | null> {
     return orderView(orderId, await this.redis.hgetall(K.order(orderId)));
-  }
-
-  /** When the order was placed (as its view says it), or null when there is no such order. */
-  async orderCreatedAt(orderId: string): Promise<string | null> {
-    const [marketId, createdAt, updatedAt] = await this.redis.hmget(
-      K.order(orderId),
-      'marketId',
-      'createdAt',
-      'updatedAt',
-    );
-    return marketId ? (createdAt ?? updatedAt ?? null) : null;
   }
 
   /**

@@ -454,6 +454,78 @@ describe('CommandSender reservations and outcome reads', () => {
       await expect(second).resolves.toMatchObject({ commandId: 'cmd-twice-1', replayed: true });
     }));
 
+  it("looks at a reservation's guard in the binding's own call: found, nothing is bound unless admitted; missing while its model is not whole, nothing is bound", async () => {
+    const model = uniqueName('guarded');
+    const markers = projectionKeys(model);
+    const hash = `${model}:order:1`;
+    const recentBindings = new RecentBindings();
+    const request = { ...deposit(100), idempotencyKey: 'deposit-key-guarded' };
+    const seen: (string | null)[][] = [];
+    let refuse = true;
+    const guard = {
+      hash,
+      fields: ['marketId', 'createdAt'] as const,
+      model: [markers.epoch, markers.rebuilding] as const,
+      admit: (values: (string | null)[]) => {
+        seen.push(values);
+        if (refuse) throw new Error('refused by its guard');
+      },
+    };
+    const reservation = { ...sender.reservation(request)!, guard };
+    const bound = () => redis.exists(reservation.key);
+    // No epoch yet (flushed, not reset): a missing order may be one not folded back yet.
+    await expect(reserveAll(redis, [reservation], recentBindings)).rejects.toBeInstanceOf(
+      OutcomesRefoldingError,
+    );
+    await redis.set(markers.epoch, 'e1');
+    await redis.set(markers.rebuilding, '1');
+    await expect(reserveAll(redis, [reservation], recentBindings)).rejects.toBeInstanceOf(
+      OutcomesRefoldingError,
+    );
+    expect(seen).toEqual([]);
+    expect(await bound()).toBe(0);
+    // Found, refolding or not: handed to admit with every field it reads, a missing one as null.
+    await redis.hset(hash, 'marketId', 'h100');
+    await expect(reserveAll(redis, [reservation], recentBindings)).rejects.toThrow('refused by its guard');
+    expect(seen).toEqual([['h100', null]]);
+    expect(await bound()).toBe(0);
+    // Admitted: bound as without the guard (and, refolding, judged by the key's outcome as any).
+    await redis.del(markers.rebuilding);
+    await redis.hset(hash, 'createdAt', '2026-12-06T10:00:00.000Z');
+    refuse = false;
+    await expect(reserveAll(redis, [reservation], recentBindings)).resolves.toEqual(new Set());
+    expect(seen.at(-1)).toEqual(['h100', '2026-12-06T10:00:00.000Z']);
+    expect(await redis.get(reservation.key)).toBe(reservation.fingerprint);
+    // Not found in a whole model: bound in the same call, admit not asked.
+    const other = { ...request, idempotencyKey: 'deposit-key-guarded-2' };
+    const calls = seen.length;
+    const unguarded = { ...sender.reservation(other)!, guard: { ...guard, hash: `${model}:order:2` } };
+    await expect(reserveAll(redis, [unguarded], recentBindings)).resolves.toEqual(new Set());
+    expect(seen).toHaveLength(calls);
+    expect(await redis.exists(unguarded.key)).toBe(1);
+    // A key this process bound lately to another request is refused without the script, and its
+    // guard still has its say first.
+    const another = { ...other, data: { ...other.data, amount: 7 } };
+    await redis.hset(`${model}:order:2`, 'marketId', 'h100');
+    refuse = true;
+    await expect(
+      reserveAll(
+        redis,
+        [{ ...sender.reservation(another)!, guard: { ...guard, hash: `${model}:order:2` } }],
+        recentBindings,
+      ),
+    ).rejects.toThrow('refused by its guard');
+    refuse = false;
+    await expect(
+      reserveAll(
+        redis,
+        [{ ...sender.reservation(another)!, guard: { ...guard, hash: `${model}:order:2` } }],
+        recentBindings,
+      ),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(seen.at(-1)).toEqual(['h100', null]);
+  });
+
   it("with the caller's watch, begun before it bound the key, reads at once an outcome announced before the wait (another request with the key answered first)", () =>
     withOwnTopic(async (sending, namespace) => {
       const request = { ...deposit(100), idempotencyKey: 'deposit-key-announced', id: 'cmd-late' };

@@ -38,39 +38,80 @@ const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
 /**
  * Binds each reservation's key to its request's fingerprint for its window, all or none, and says
  * which of them is a retry whose outcome is recorded. KEYS: the n bindings, then the n outcome
- * hashes, then the markers of the read models that fold them (epoch, rebuilding); ARGV: n, then
- * per key its fingerprint, its window in ms, and where its model's markers are in KEYS (0: none).
- * Answers `{i}` (the 1-based index of the first key used for another request) or `{-i}` (the
- * first key whose use cannot be told: below), binding nothing, or `{0, r1, r2, …}` once every key
- * is bound to its own request (a key already bound to it keeps its first window), r = 1 where the
- * key's outcome is recorded for this request. A key not bound (its binding lost with a flush) is
- * judged by its outcome, refolded from the log with its request's fingerprint: another request's
- * makes it used; one without a fingerprint (recorded before outcomes kept it) is the partition's
- * to tell. While that model is not whole (no epoch: flushed and not reset yet; or its rebuilding
- * marker set: refolding) a missing outcome says nothing, and the key is not bound (`{-i}`).
+ * hashes, then the markers of the read models that fold them (epoch, rebuilding) and the guards'
+ * hashes with their models' markers; ARGV: n, then per key its fingerprint, its window in ms,
+ * where its model's markers are in KEYS (0: none), where its guard's hash is (0: none) and how
+ * many fields of it the guard reads, then those fields. Answers `{i}` (the 1-based index of the
+ * first key used for another request), `{-i}` (the first key whose use cannot be told: below) or
+ * `{'guard', i, v1, v2, …}` (key i's guard found its hash's first field: the values of its fields,
+ * false for those missing), binding nothing, or `{0, r1, r2, …}` once every key is bound to its
+ * own request (a key already bound to it keeps its first window), r = 1 where the key's outcome
+ * is recorded for this request. A guard is read before anything else of its key; a first field it
+ * does not find while the guard's model is not whole says nothing either (`{-i}`). A key not bound
+ * (its binding lost with a flush) is judged by its outcome, refolded from the log with its
+ * request's fingerprint: another request's makes it used; one without a fingerprint (recorded
+ * before outcomes kept it) is the partition's to tell. While that model is not whole (no epoch:
+ * flushed and not reset yet; or its rebuilding marker set: refolding) a missing outcome says
+ * nothing, and the key is not bound (`{-i}`).
  */
 const RESERVE = redisScript(`local n = tonumber(ARGV[1])
 local answer = {0}
+local notWhole = function(at)
+  return redis.call('EXISTS', KEYS[at]) == 0 or redis.call('EXISTS', KEYS[at + 1]) == 1
+end
+local a = 2
+local at = {}
 for i = 1, n do
-  local fingerprint = ARGV[3 * i - 1]
+  at[i] = a
+  a = a + 5 + tonumber(ARGV[a + 4])
+end
+for i = 1, n do
+  local fingerprint = ARGV[at[i]]
+  local guard = tonumber(ARGV[at[i] + 3])
+  if guard > 0 then
+    local fields = {}
+    for j = 1, tonumber(ARGV[at[i] + 4]) do fields[j] = ARGV[at[i] + 4 + j] end
+    local found = redis.call('HMGET', KEYS[guard], unpack(fields))
+    if found[1] then
+      local answered = {'guard', i}
+      for j = 1, #fields do answered[j + 2] = found[j] or false end
+      return answered
+    end
+    if notWhole(guard + 1) then return {-i} end
+  end
   local first = redis.call('GET', KEYS[i])
   if first then
     if first ~= fingerprint then return {i} end
     answer[i + 1] = redis.call('EXISTS', KEYS[n + i])
   else
-    local markers = tonumber(ARGV[3 * i + 1])
-    if markers > 0 and (redis.call('EXISTS', KEYS[markers]) == 0 or redis.call('EXISTS', KEYS[markers + 1]) == 1) then
-      return {-i}
-    end
+    local markers = tonumber(ARGV[at[i] + 2])
+    if markers > 0 and notWhole(markers) then return {-i} end
     local answered = redis.call('HGET', KEYS[n + i], 'fingerprint')
     if answered and answered ~= fingerprint then return {i} end
     answer[i + 1] = answered and 1 or 0
   end
 end
 for i = 1, n do
-  redis.call('SET', KEYS[i], ARGV[3 * i - 1], 'PX', ARGV[3 * i], 'NX')
+  redis.call('SET', KEYS[i], ARGV[at[i]], 'PX', ARGV[at[i] + 1], 'NX')
 end
 return answer`);
+
+/**
+ * What must be looked at before a key is bound, in the same script call: a read-model hash whose
+ * first field, present, says the key named something before (an order's id derives from its
+ * client's key: that order's fields). Found, nothing is bound and `admit` is handed the fields; it
+ * throws to refuse the request, or returns to have the key bound as it would be without the
+ * guard. Not found while the guard's model is not whole (flushed, refolding), nothing is bound
+ * either: OutcomesRefoldingError, to retry once the model is whole.
+ */
+export interface ReservationGuard {
+  hash: string;
+  /** The fields read; the first one's presence is what the guard looks for. */
+  fields: readonly [string, ...string[]];
+  /** The epoch and rebuilding marker of the read model that holds the hash. */
+  model: readonly [epoch: string, rebuilding: string];
+  admit(values: (string | null)[]): void | Promise<void>;
+}
 
 /** A client's key bound to its request: where, to what, and for how long. */
 export interface Reservation {
@@ -87,6 +128,8 @@ export interface Reservation {
   outcomeModel?: readonly [epoch: string, rebuilding: string];
   /** The key was made for this request (OutgoingCommand.keyMadeHere): no other request has it. */
   madeHere?: boolean;
+  /** Looked at before the key is bound (ReservationGuard). */
+  guard?: ReservationGuard;
 }
 
 /**
@@ -108,14 +151,38 @@ export async function reserveAll(
   // Keys made here are neither looked up nor kept: no other request can have one.
   const told = reservations.filter((r) => !r.madeHere);
   const taken = recent && told.find((r) => recent.boundToAnother(r.key, r.fingerprint, now));
-  if (taken) throw new IdempotencyKeyReusedError(taken.idempotencyKey);
+  if (taken) {
+    // Its guard's hash still has its say first, as it has in the script: what the key named.
+    const guard = taken.guard;
+    const values = guard ? await redis.hmget(guard.hash, ...guard.fields) : [];
+    if (guard && values[0] !== null && values[0] !== undefined) await guard.admit(values);
+    throw new IdempotencyKeyReusedError(taken.idempotencyKey);
+  }
   const keys = [...reservations.map((r) => r.key), ...reservations.map((r) => r.outcomeKey)];
   const args = [String(reservations.length)];
   for (const r of reservations) {
     args.push(r.fingerprint, String(r.windowMs), r.outcomeModel ? String(keys.length + 1) : '0');
     if (r.outcomeModel) keys.push(...r.outcomeModel);
+    args.push(r.guard ? String(keys.length + 1) : '0', String(r.guard?.fields.length ?? 0));
+    if (r.guard) {
+      keys.push(r.guard.hash, ...r.guard.model);
+      args.push(...r.guard.fields);
+    }
   }
-  const [conflict, ...recorded] = (await RESERVE(redis, keys, args)) as number[];
+  const reply = (await RESERVE(redis, keys, args)) as (number | string | null)[];
+  if (reply[0] === 'guard') {
+    const guarded = reservations[Number(reply[1]) - 1];
+    if (!guarded?.guard) throw new Error(`the reservation script answered ${JSON.stringify(reply)}`);
+    const { guard, ...unguarded } = guarded;
+    await guard.admit(reply.slice(2).map((v) => (typeof v === 'string' ? v : null)));
+    // Admitted: bound as it would be without the guard (nothing was bound above).
+    return reserveAll(
+      redis,
+      reservations.map((r) => (r === guarded ? unguarded : r)),
+      recent,
+    );
+  }
+  const [conflict, ...recorded] = reply as number[];
   if (conflict! > 0) throw new IdempotencyKeyReusedError(reservations[conflict! - 1]!.idempotencyKey);
   if (conflict! < 0) throw new OutcomesRefoldingError(reservations[-conflict! - 1]!.idempotencyKey);
   for (const r of told) recent?.remember(r.key, r.fingerprint, now);
@@ -424,8 +491,11 @@ export class CommandSender {
     return outcome;
   }
 
-  /** Where and to what `command`'s key is bound; undefined for a command without a client key. */
-  reservation(command: OutgoingCommand): Reservation | undefined {
+  /**
+   * Where and to what `command`'s key is bound, and what is looked at first (`guard`); undefined
+   * for a command without a client key.
+   */
+  reservation(command: OutgoingCommand, guard?: ReservationGuard): Reservation | undefined {
     if (!command.idempotencyKey) return undefined;
     return {
       idempotencyKey: command.idempotencyKey,
@@ -451,6 +521,7 @@ export class CommandSender {
             ] as const,
           }
         : {}),
+      ...(guard ? { guard } : {}),
     };
   }
 
@@ -480,7 +551,7 @@ export class CommandSender {
    * `watchOutcome` of the command's key, begun before it bound the key (stopped here); without it,
    * a command bound here is watched from before its binding, and one the caller bound is read
    * once first. `readModel`: read each outcome with that read model's checkpoint, and `withHash`
-   * along with it (see `awaitOutcome`).
+   * along with it (see `awaitOutcome`). `guard`: looked at as the key is bound here (ReservationGuard).
    */
   async send(
     command: OutgoingCommand,
@@ -492,6 +563,7 @@ export class CommandSender {
       readModel?: string;
       withHash?: string;
       watch?: NoticeWatch;
+      guard?: ReservationGuard;
     } = {},
   ): Promise<ReadOutcome> {
     let watch = options.watch;
@@ -500,7 +572,7 @@ export class CommandSender {
       const reservation =
         options.reserved && options.reservation?.idempotencyKey === command.idempotencyKey
           ? options.reservation
-          : this.reservation(command);
+          : this.reservation(command, options.guard);
       // Listening before the key is bound: what is recorded before the binding, the binding says;
       // what is recorded after it, is heard (the outcome of this command or of another with the key).
       if (!options.reserved) watch ??= await this.watchOutcome(encoded.idempotencyKey);

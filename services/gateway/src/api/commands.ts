@@ -24,6 +24,7 @@ import {
   RecentBindings,
   RedisNotices,
   Reservation,
+  ReservationGuard,
   reserveAll,
   waitForPosition,
 } from '@gpux/eventsourcing';
@@ -101,6 +102,8 @@ interface Flags {
    * answered carries it (`hash`) when it was read as applied there.
    */
   withHash?: string;
+  /** Looked at in the same script call as its key's binding, before it (ReservationGuard). */
+  guard?: ReservationGuard;
 }
 
 /**
@@ -231,8 +234,17 @@ export class Commands implements OnApplicationShutdown {
     timeoutMs: number,
     keyField: string,
   ): Promise<ReadOutcome> {
-    const { clientKey, reserved, recorded, reservation, watch, visibleRejection, withHash, ...outgoing } =
-      command;
+    const {
+      clientKey,
+      reserved,
+      recorded,
+      reservation,
+      watch,
+      visibleRejection,
+      withHash,
+      guard,
+      ...outgoing
+    } = command;
     let outcome: ReadOutcome;
     // The command types are the gateway's own (a fixed set in its code), never the client's text.
     const started = performance.now();
@@ -246,6 +258,7 @@ export class Commands implements OnApplicationShutdown {
         ...(watch ? { watch } : {}),
         readModel,
         ...(withHash !== undefined ? { withHash } : {}),
+        ...(guard ? { guard } : {}),
       });
       waited(outcome.status === 'rejected' ? 'rejected' : 'accepted');
     } catch (error) {
@@ -341,7 +354,7 @@ export class Commands implements OnApplicationShutdown {
    */
   async reserve(
     service: EventSourcedService,
-    command: OutgoingCommand,
+    command: OutgoingCommand & Pick<Flags, 'guard'>,
     keyField = 'idempotencyKey',
   ): Promise<void> {
     await this.reserveAll([[service, command]], keyField);
@@ -354,13 +367,15 @@ export class Commands implements OnApplicationShutdown {
    * reservation in the order given (`execute` takes it as `reservation`).
    */
   async reserveAll(
-    commands: [EventSourcedService, OutgoingCommand & { clientKey?: string }][],
+    commands: [EventSourcedService, OutgoingCommand & Pick<Flags, 'clientKey' | 'guard'>][],
     keyField = 'idempotencyKey',
   ): Promise<{ recorded: Set<string>; reservations: (Reservation | undefined)[] }> {
     try {
       // A command that fails validation is refused here (a reservation's fingerprint is of its
       // data as the partition reads it), as sending it would refuse it, and binds no key.
-      const each = commands.map(([service, command]) => this.sender(service).reservation(command));
+      const each = commands.map(([service, { guard, ...command }]) =>
+        this.sender(service).reservation(command, guard),
+      );
       const reservations = each.filter((r): r is Reservation => r !== undefined);
       return {
         recorded: await reserveAll(this.redis.redis, reservations, this.recentBindings),

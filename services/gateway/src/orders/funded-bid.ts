@@ -11,7 +11,7 @@ import {
   SettlementCommands,
   settlementReadModel,
 } from '@gpux/contracts';
-import { outcomeEventId, ReadOutcome, reactionCommandId } from '@gpux/eventsourcing';
+import { outcomeEventId, ReadOutcome, reactionCommandId, ReservationGuard } from '@gpux/eventsourcing';
 import type { OrdersQueries } from '@gpux/read-models';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
@@ -94,10 +94,15 @@ export async function placeFundedBid(
   timeoutMs: number,
   /** Whether the client gave the key (a clientOrderId); else the gateway made it (orders.resolver.ts). */
   named: boolean,
+  /** What the key's binding looks at first (orders.resolver.ts: the order its key names). */
+  guard?: ReservationGuard,
 ): Promise<ReadOutcome> {
   const started = Date.now();
   commands.validate('orders', OrdersCommands.placeOrder.type, bid);
-  const placing = command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey, !named);
+  const placing = {
+    ...command(p, OrdersCommands.placeOrder.type, bid.marketId, bid, clientKey, !named),
+    ...(guard ? { guard } : {}),
+  };
   // The market's rules and the bid's shape, on the market as the read model shows it: a bid they
   // refuse holds nothing (orders applies them again when it decides, to the market as it is then),
   // but its key is bound to it in orders' reservations, as placing it binds it.

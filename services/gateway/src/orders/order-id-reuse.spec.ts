@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { apiError } from '../api/errors';
-import { forgetMargin, mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
+import { forgetMargin, onKeyArgument, orderIdReuse } from './order-id-reuse';
 
 describe('orderIdReuse', () => {
   const DAY = 86_400_000;
@@ -106,16 +106,5 @@ describe('onKeyArgument', () => {
       field: 'idempotencyKey',
       orderId: 'ord-8',
     });
-  });
-});
-
-describe('mayBeNotRefoldedYet', () => {
-  it("holds an unknown order id back only while orders' model is refolded", () => {
-    // FLUSHALL, then the same clientOrderId as an order filled days ago, before that order is
-    // folded back: its id would be taken over (a second order under it on the log, for ever).
-    expect(mayBeNotRefoldedYet(null, ['orders.read-model'])).toBe(true);
-    expect(mayBeNotRefoldedYet(null, [])).toBe(false);
-    // A known order is judged by orderIdReuse, refolded or not.
-    expect(mayBeNotRefoldedYet('2026-12-01T00:00:00.000Z', ['orders.read-model'])).toBe(false);
   });
 });

@@ -23,16 +23,6 @@ export function orderIdReuse(
   return `this key named order ${orderId}, placed at ${createdAt}: keys are forgotten after ${windowMs} ms (IDEMPOTENCY_WINDOW_MS), and an order's id is never used again: give the new order another key`;
 }
 
-/**
- * Whether an order id found nowhere may yet be one in use: while orders' model is refolded from
- * Kafka (Redis flushed), an order placed more than the window ago may not be folded back yet, and
- * with its key forgotten by then nothing else would refuse a new order taking its id. Such a
- * request is answered UNAVAILABLE, to retry once the model is whole. `refolding`: the models among
- * orders' that are being rebuilt (ReadModelWatch).
- */
-export const mayBeNotRefoldedYet = (createdAt: string | null, refolding: readonly string[]): boolean =>
-  createdAt === null && refolding.length > 0;
-
 /** How long before the end of its window a key counts as forgotten: a tenth of it, at most a minute. */
 export const forgetMargin = (windowMs: number): number => Math.min(60_000, windowMs / 10);
 
@@ -41,8 +31,8 @@ export const forgetMargin = (windowMs: number): number => Math.min(60_000, windo
  * named on the argument that carried the key the id derives from: a caller never sends an orderId.
  * A key used for another order names that order (`orderId`, the id the key derives), and so does a
  * TIMEOUT (the order a retry with the key aims at). Other errors pass as they are. `createdAt`:
- * when that order was placed, as read before the request was sent; null when it was not (the
- * key's first order was refused, or is not decided yet), so the message says which.
+ * when that order was placed, as read with the key's binding (its guard); null when it was not
+ * (the key's first order was refused, or is not decided yet), so the message says which.
  */
 export function onKeyArgument(
   error: unknown,

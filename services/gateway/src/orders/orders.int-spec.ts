@@ -5,6 +5,8 @@
 import type { ServiceApp } from '@gpux/platform';
 import { DedicatedRedis } from '@gpux/testing';
 import Redis from 'ioredis';
+import { ordersReadModel } from '@gpux/contracts';
+import { projectionKeys } from '@gpux/eventsourcing';
 import { idFromKey } from '../api/idempotency';
 import {
   markFolded,
@@ -74,6 +76,33 @@ describe('orders named by clientOrderId', () => {
     const cancelNeither = await gql('mutation { cancelOrder { id } }', BUYER_KEY);
     expect(cancelNeither.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
   });
+  it("looks at the order a clientOrderId names as its key is bound: placed a window ago, ALREADY_EXISTS; none while orders' model is refolded, UNAVAILABLE; neither binds the key", async () => {
+    const place = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }';
+    const bid = { marketId: 'm1', side: 'BID', gpus: 1, hours: 1, price: '2.50' };
+    const bound = () => seed.keys('idempotency:*');
+    for (const funding of ['BALANCE', 'BUYING_POWER']) {
+      // The seeded order was placed on 2025-01-01: its key is long forgotten, its id is not.
+      const again = await gql(place, BUYER_KEY, { i: { ...bid, funding, clientOrderId: 'my-first-bid' } });
+      expect(again.errors?.[0]?.extensions).toMatchObject({
+        code: 'ALREADY_EXISTS',
+        field: 'input.clientOrderId',
+        orderId: ORDER_ID,
+      });
+      expect(again.errors?.[0]?.message).toContain('placed at 2025-01-01T00:00:00.000Z');
+    }
+    expect(await bound()).toEqual([]);
+    // Refolded (Redis flushed): an order not found may be one not folded back yet.
+    await seed.set(projectionKeys(ordersReadModel.name).rebuilding, '1');
+    for (const funding of ['BALANCE', 'BUYING_POWER']) {
+      const fresh = await gql(place, BUYER_KEY, { i: { ...bid, funding, clientOrderId: 'a-new-bid' } });
+      expect(fresh.errors?.[0]?.extensions).toMatchObject({
+        code: 'UNAVAILABLE',
+        idempotencyKey: 'a-new-bid',
+      });
+    }
+    expect(await bound()).toEqual([]);
+  });
+
   it('refuses a bid from a key without BUYER, and an ask from one without PROVIDER, FORBIDDEN on input.side', async () => {
     const place = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }';
     const order = { marketId: 'm1', gpus: 1, hours: 1, price: '2.50' };

@@ -13,9 +13,17 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import { NUMBER_LIMITS, OrdersCommands, ordersReadModel as rm } from '@gpux/contracts';
-import type { ReadOutcome } from '@gpux/eventsourcing';
+import { projectionKeys, type ReadOutcome, type ReservationGuard } from '@gpux/eventsourcing';
 import { RedisClient } from '@gpux/platform';
-import { OrderFacets, OrdersQueries, orderView, RankedSet, SettlementQueries } from '@gpux/read-models';
+import {
+  ORDER_CREATED_FIELDS,
+  orderCreatedAtOf,
+  OrderFacets,
+  OrdersQueries,
+  orderView,
+  RankedSet,
+  SettlementQueries,
+} from '@gpux/read-models';
 import { Caller, Roles } from '../api/access';
 import type { Principal } from '../api/auth';
 import { COMMAND_TIMEOUT_MS, Commands } from '../api/commands';
@@ -42,7 +50,7 @@ import { placeBidOnPower } from './power-bid';
 import { assertSideRole } from './side-role';
 import { isClosedMarketRefusal, toldWithClosingTime } from './closed-market';
 import { FIRST_VIEW_MAX_ORDERS, firstViewOrderIds } from './first-view';
-import { mayBeNotRefoldedYet, onKeyArgument, orderIdReuse } from './order-id-reuse';
+import { onKeyArgument, orderIdReuse } from './order-id-reuse';
 import { CLIENT_ORDER_ID_ARG, orderNamed, orderNames } from './order-named';
 import {
   atAccountPositions,
@@ -200,17 +208,25 @@ export class OrdersResolver {
     const orderId = idFromKey('ord', p.accountId, key);
     // When the key's order was placed, if it was: an IDEMPOTENCY_KEY_REUSED refusal says so.
     let createdAt: string | null = null;
-    if (input.clientOrderId !== undefined) {
-      // Asked together, in one round trip.
-      let refolding: readonly string[];
-      [createdAt, refolding] = await Promise.all([
-        this.orders.orderCreatedAt(orderId),
-        this.watch.rebuilding([rm.name]),
-      ]);
-      if (mayBeNotRefoldedYet(createdAt, refolding)) throw unavailableError();
-      const reused = orderIdReuse(orderId, createdAt, Date.now(), this.commands.idempotencyWindowMs);
-      if (reused) throw apiError('ALREADY_EXISTS', `${keyField}: ${reused}`, keyField, { orderId });
-    }
+    // A client's key: the order its id names is looked at in the same script call as the key's
+    // binding, before it. Found, it is judged here (placed more than the window ago: the id is
+    // never used again), and nothing is bound unless it is admitted; not found while orders' model
+    // is refolded (Redis flushed), it may be an order not folded back yet, and nothing is bound
+    // either (UNAVAILABLE, to retry once the model is whole). Before, these were read in a round
+    // trip of their own ahead of the binding.
+    const guard: ReservationGuard | undefined =
+      input.clientOrderId === undefined
+        ? undefined
+        : {
+            hash: rm.order(orderId),
+            fields: ORDER_CREATED_FIELDS,
+            model: [projectionKeys(rm.name).epoch, projectionKeys(rm.name).rebuilding],
+            admit: (values) => {
+              createdAt = orderCreatedAtOf(values);
+              const reused = orderIdReuse(orderId, createdAt, Date.now(), this.commands.idempotencyWindowMs);
+              if (reused) throw apiError('ALREADY_EXISTS', `${keyField}: ${reused}`, keyField, { orderId });
+            },
+          };
     const data = {
       marketId: input.marketId,
       orderId,
@@ -241,6 +257,7 @@ export class OrdersResolver {
           key,
           keyField,
           input.clientOrderId !== undefined,
+          guard,
         );
       } else if (data.side === Side.BID) {
         // A bid: settlement holds its funds first and places it with orders in the same transaction.
@@ -253,6 +270,7 @@ export class OrdersResolver {
           keyField,
           COMMAND_TIMEOUT_MS,
           input.clientOrderId !== undefined,
+          guard,
         );
       } else {
         decided = await this.commands.execute(
@@ -267,6 +285,7 @@ export class OrdersResolver {
               input.clientOrderId === undefined,
             ),
             withHash: rm.order(orderId),
+            ...(guard ? { guard } : {}),
           },
           rm.name,
           COMMAND_TIMEOUT_MS,

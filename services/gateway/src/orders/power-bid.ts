@@ -1,5 +1,5 @@
 import { holdFor, OrdersCommands, ordersReadModel } from '@gpux/contracts';
-import type { ReadOutcome } from '@gpux/eventsourcing';
+import type { ReadOutcome, ReservationGuard } from '@gpux/eventsourcing';
 import type { OrdersQueries } from '@gpux/read-models';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../api/auth';
@@ -26,6 +26,8 @@ export async function placeBidOnPower(
   keyField: string,
   /** Whether the client gave the key (a clientOrderId); else the gateway made it. */
   named: boolean,
+  /** What the key's binding looks at first (orders.resolver.ts: the order its key names). */
+  guard?: ReservationGuard,
 ): Promise<ReadOutcome> {
   try {
     return await commands.execute(
@@ -40,6 +42,7 @@ export async function placeBidOnPower(
           !named,
         ),
         withHash: ordersReadModel.order(bid.orderId),
+        ...(guard ? { guard } : {}),
       },
       ordersReadModel.name,
       COMMAND_TIMEOUT_MS,
