@@ -506,23 +506,14 @@ describe('CommandSender reservations and outcome reads', () => {
     // A key this process bound lately to another request is refused without the script, and its
     // guard still has its say first.
     const another = { ...other, data: { ...other.data, amount: 7 } };
+    const reusing = { ...sender.reservation(another)!, guard: { ...guard, hash: `${model}:order:2` } };
     await redis.hset(`${model}:order:2`, 'marketId', 'h100');
     refuse = true;
-    await expect(
-      reserveAll(
-        redis,
-        [{ ...sender.reservation(another)!, guard: { ...guard, hash: `${model}:order:2` } }],
-        recentBindings,
-      ),
-    ).rejects.toThrow('refused by its guard');
+    await expect(reserveAll(redis, [reusing], recentBindings)).rejects.toThrow('refused by its guard');
     refuse = false;
-    await expect(
-      reserveAll(
-        redis,
-        [{ ...sender.reservation(another)!, guard: { ...guard, hash: `${model}:order:2` } }],
-        recentBindings,
-      ),
-    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(reserveAll(redis, [reusing], recentBindings)).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
     expect(seen.at(-1)).toEqual(['h100', null]);
   });
 
