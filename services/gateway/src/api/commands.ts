@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Histogram } from 'prom-client';
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import {
   KafkaClients,
   RedisClient,
@@ -265,7 +266,9 @@ export class Commands implements OnApplicationShutdown {
       waited(
         error instanceof MessageValidationError || error instanceof CommandTooLargeError
           ? 'invalid'
-          : error instanceof IdempotencyKeyReusedError
+          : error instanceof IdempotencyKeyReusedError ||
+              // Its guard's refusal (ALREADY_EXISTS: the key named an order placed before its window).
+              (guard && error instanceof GraphQLError && error.extensions['code'] === 'ALREADY_EXISTS')
             ? 'key_reused'
             : error instanceof CommandTimeoutError
               ? 'timeout'
