@@ -512,7 +512,8 @@ class WriteList {
   private startField(k: number, code: string, field: string, value: string | number): void {
     const runs = this.runs.get(k);
     const owner = runs?.fieldCodes.get(field);
-    const beside = runs !== undefined && [...runs.byCode.keys()].every((c) => FIELD_CODES.has(c));
+    // Field writes' runs are what is open (another write's run records no field).
+    const beside = runs !== undefined && runs.fieldCodes.size > 0;
     const op: EncodedOp = [code, k, field, value];
     this.ops.push(op);
     const run: Run = { code, op, fields: new Map([[field, 3]]) };
@@ -532,9 +533,6 @@ class WriteList {
     return run;
   }
 }
-
-/** The hash field writes that merge across each other's kinds (WriteList). */
-const FIELD_CODES = new Set(['hi', 'hs', 'hnx', 'hx', 'hn']);
 
 /**
  * JSON that the script's `cjson.decode` takes. JSON.stringify writes half a UTF-16 surrogate pair as
