@@ -3,6 +3,7 @@ import { capacityMessages, capacityReadModel, MessageRegistry, ordersMessages, t
 import {
   EventSourcingModule,
   eventSourcingConfigShape,
+  lingerMsSetting,
   eventSourcingSettings,
   outcomesProjection,
   ReadModelModule,
@@ -21,6 +22,9 @@ const ms = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const configFields = serviceConfigSchema(4104).extend({
   ...eventSourcingConfigShape,
+  // Its read model folds orders' trades too (each node's leased GPUs): under load, fewer and
+  // fuller calls.
+  READ_MODEL_LINGER_MS: lingerMsSetting(100),
   /** How long a certificate from a passed challenge lasts. */
   CERTIFICATE_VALIDITY_MS: ms(60_000, 366 * 86_400_000, 30 * 86_400_000),
   /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ordersMessages, pricingReadModel, topic } from '@gpux/contracts';
-import { eventSourcingConfigShape, ReadModelModule } from '@gpux/eventsourcing';
+import { eventSourcingConfigShape, lingerMsSetting, ReadModelModule } from '@gpux/eventsourcing';
 import { PlatformModule, ServiceDefinition, serviceConfigSchema } from '@gpux/platform';
 import { pricingProjection } from './domain/pricing.projection';
 
@@ -9,6 +9,8 @@ import { pricingProjection } from './domain/pricing.projection';
 const configSchema = serviceConfigSchema(4102).extend({
   TOPIC_NAMESPACE: eventSourcingConfigShape.TOPIC_NAMESPACE,
   KAFKA_SESSION_TIMEOUT_MS: eventSourcingConfigShape.KAFKA_SESSION_TIMEOUT_MS,
+  // Candles and tickers, which no command's answer waits on: under load, fewer and fuller calls.
+  READ_MODEL_LINGER_MS: lingerMsSetting(100),
 });
 
 @Module({})

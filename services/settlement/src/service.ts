@@ -5,6 +5,7 @@ import {
   EventSourcingModule,
   eventSourcingConfigShape,
   eventSourcingSettings,
+  lingerMsSetting,
   registerDecider,
 } from '@gpux/eventsourcing';
 import { z } from 'zod';
@@ -19,6 +20,10 @@ import { LeaseMeter } from './leases/lease-meter';
 
 const configSchema = serviceConfigSchema(4103).extend({
   ...eventSourcingConfigShape,
+  // Off a bid's answer path when it is placed on buying power (a trade's lease is opened after the
+  // answer): under load, fewer and fuller transactions and read-model calls (bench/README.md).
+  COMMAND_LINGER_MS: lingerMsSetting(50),
+  READ_MODEL_LINGER_MS: lingerMsSetting(50),
   /** How often running leases are charged (and ended leases settled). */
   LEASE_METER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /**

@@ -8,5 +8,6 @@ export * from './fingerprint';
 export * from './idempotency-keys';
 export * from './own';
 export * from './group-commit';
+export * from './fetch-linger';
 export * from './derived-id';
 export * from './recent-bindings';

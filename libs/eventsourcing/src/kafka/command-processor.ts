@@ -5,6 +5,7 @@ import { retriedByKafkajs } from './consumer-errors';
 import { ConsumerRevival, ConsumerRevivalOptions } from './consumer-revival';
 import { CommandProcessorTrouble, FailingPartition, processorTrouble } from './processor-trouble';
 import { consumerTiming } from './consumer-timing';
+import { ConsumerLinger } from './consumer-linger';
 import { Logger } from '@nestjs/common';
 import { PartitionWorker } from './partition-worker';
 import { kafkaSnapshotWriter, SnapshotWriter } from './snapshot-writer';
@@ -35,9 +36,10 @@ export interface CommandProcessorOptions {
   snapshotEveryMs?: number;
   maxCommandsPerTransaction?: number;
   /**
-   * Group commit's linger, in ms: how long a fetch of commands may wait for more before the
-   * partition decides what it has (one transaction for all of it). 0 (the default): no waiting,
-   * a transaction takes what queued while the previous one committed.
+   * Group commit's linger under load, in ms (domain/fetch-linger.ts): after a partition's batch of
+   * COMMAND_LINGER_FROM commands or more, the next fetch waits until this long after that batch's
+   * came back, so the next transaction carries what queued meanwhile; a lone command never waits.
+   * 0 (the default): no waiting, a transaction takes what queued while the previous one committed.
    */
   commandLingerMs?: number;
   clock?: () => Date;
@@ -68,14 +70,11 @@ export interface CommandProcessorOptions {
 }
 
 /**
- * The consumer's fetch settings for a group-commit linger: with one, the broker answers a fetch
- * once it holds a full batch's worth of commands or the linger has passed, whichever is first;
- * without, as soon as there is anything (and an idle fetch waits 100 ms for it).
+ * A partition's batch this large or larger is load: commands queued behind one another while the
+ * partition was busy, and the next fetch lingers (commandLingerMs). A batch of one, a quiet
+ * partition's, is decided and answered with no wait after it.
  */
-export function fetchLinger(lingerMs: number): { minBytes: number; maxWaitTimeInMs: number } {
-  if (!(lingerMs > 0)) return { minBytes: 1, maxWaitTimeInMs: 100 };
-  return { minBytes: 256 * 1024, maxWaitTimeInMs: Math.ceil(lingerMs) };
-}
+export const COMMAND_LINGER_FROM = 2;
 
 /**
  * Consumes `<service>.commands` as a consumer group and gives every assigned partition to its own
@@ -98,6 +97,8 @@ export class CommandProcessor {
   private readonly failing = new Map<number, FailingPartition>();
   /** Replaces a consumer kafkajs stopped for good (it restarts it itself after any other failure). */
   private readonly revival: ConsumerRevival;
+  /** Group commit under load: the wait after a busy partition's batch (commandLingerMs). */
+  private readonly linger: ConsumerLinger;
 
   constructor(private readonly options: CommandProcessorOptions) {
     const ns = options.namespace ?? '';
@@ -134,6 +135,10 @@ export class CommandProcessor {
       reactions: options.reactions ?? [],
       snapshots: this.snapshots,
     };
+    this.linger = new ConsumerLinger({
+      lingerMs: options.commandLingerMs ?? 0,
+      fromRecords: COMMAND_LINGER_FROM,
+    });
     this.revival = new ConsumerRevival({
       what: this.topics.commands,
       logger: this.logger,
@@ -160,12 +165,16 @@ export class CommandProcessor {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
-      ...fetchLinger(this.options.commandLingerMs ?? 0),
+      // The broker answers a fetch as soon as it holds anything (an idle one waits 100 ms for it):
+      // group commit's linger is this side's (ConsumerLinger), only under load.
+      minBytes: 1,
+      maxWaitTimeInMs: 100,
       ...consumerTiming(this.options.sessionTimeoutMs),
       rebalanceTimeout: 60_000,
       partitionAssigners: [transactionGroupAssigner(this.transactionGroups)],
     });
     this.consumer = consumer;
+    this.linger.follow(consumer);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.revival.joined();
       const mine = new Set(payload.memberAssignment[this.topics.commands] ?? []);
@@ -239,6 +248,8 @@ export class CommandProcessor {
       });
       throw error;
     }
+    // Decided and committed: under load, let the next transaction's commands gather first.
+    if (isRunning()) await this.linger.after(batch.messages.length);
   }
 
   /** One more failure in a row of the partition (trouble() reports it once it lasts). */

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/**
+ * A group-commit linger under load, in ms (domain/fetch-linger.ts): `fallback` where the service
+ * sets none of its own. Each service says its own: one whose consumer is on a command's answer
+ * path (orders) waits 0, one off it may trade a few tens of ms under load for fewer transactions.
+ */
+export const lingerMsSetting = (fallback: number) =>
+  z.coerce.number().int().min(0).max(1_000).default(fallback);
+
 /** The configuration every event-sourced service adds to the base one. */
 export const eventSourcingConfigShape = {
   /** Prefix of every topic name, for tests and benchmarks on a shared broker; empty in production. */
@@ -11,8 +19,14 @@ export const eventSourcingConfigShape = {
   SNAPSHOT_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Commands decided per Kafka transaction: larger is faster, smaller loses less work to a crash. */
   MAX_COMMANDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(1_000),
-  /** Group commit: how long (ms) a fetch of commands may wait for more to share one transaction; 0 takes what is there. */
-  COMMAND_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+  /**
+   * Group commit under load: after a partition's batch of several commands, how long (ms) after it
+   * the next fetch waits, so that one transaction carries what queued meanwhile; a lone command
+   * never waits. 0 takes what is there.
+   */
+  COMMAND_LINGER_MS: lingerMsSetting(0),
+  /** The same for the service's read model: how long (ms) its next fetch waits after a busy batch. */
+  READ_MODEL_LINGER_MS: lingerMsSetting(0),
   /** How long a silent member keeps its partitions: also how long a crashed owner's partitions wait. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   /**

@@ -67,7 +67,13 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
     private readonly kafka: KafkaClients,
     private readonly redis: RedisClient,
     @Inject(SERVICE_CONFIG)
-    config: { TOPIC_NAMESPACE: string; KAFKA_SESSION_TIMEOUT_MS: number; IDEMPOTENCY_WINDOW_MS?: number },
+    config: {
+      TOPIC_NAMESPACE: string;
+      KAFKA_SESSION_TIMEOUT_MS: number;
+      IDEMPOTENCY_WINDOW_MS?: number;
+      /** Group commit under load (ProjectionBatchOptions.lingerMs); 0 without. */
+      READ_MODEL_LINGER_MS?: number;
+    },
     health: HealthChecks,
     metrics: ServiceMetrics,
     private readonly readiness: Readiness,
@@ -91,6 +97,7 @@ export class ReadModel implements OnModuleInit, OnApplicationBootstrap, BeforeAp
       registry: options.registry,
       groupId: this.groupId,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      batch: { lingerMs: config.READ_MODEL_LINGER_MS ?? 0 },
       logger: new Logger(`projection ${projection.name}`),
       metrics: projectionRunnerMetrics(metrics),
     });

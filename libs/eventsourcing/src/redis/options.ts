@@ -35,6 +35,15 @@ export interface ProjectionBatchOptions {
    * applied without it, with a warning: a cause that never comes must not stop a partition.
    */
   causalWaitLimitMs?: number;
+  /**
+   * Group commit under load (domain/fetch-linger.ts): after a partition's batch of `lingerFromEvents`
+   * events or more, the next fetch waits until this long (ms) after that batch's came back, so the
+   * next script call folds what gathered meanwhile. 0: never wait (a read model on a command's
+   * answer path, where every millisecond is the caller's).
+   */
+  lingerMs?: number;
+  /** The smallest batch (events of one partition) after which the next fetch lingers. */
+  lingerFromEvents?: number;
 }
 
 export interface ProjectionRunnerOptions {
@@ -112,4 +121,8 @@ export const DEFAULT_BATCH: Required<ProjectionBatchOptions> = {
   maxEventsPerCall: 2_000,
   partitionsConsumedConcurrently: 2,
   causalWaitLimitMs: 30_000,
+  lingerMs: 0,
+  // One command's events (an order and its trades) stay below it: a lone command's events never
+  // wait; a partition this busy has dozens queued.
+  lingerFromEvents: 32,
 };

@@ -23,6 +23,7 @@ import { PoisonedPartitions } from './poisoned-partitions';
 import { onEventlessFetches } from './eventless-fetches';
 import { finishRebuild, resetReadModel, settledEpoch } from './reset';
 import { RebuildRequests } from './rebuild-requests';
+import { ConsumerLinger } from '../kafka/consumer-linger';
 import {
   DEFAULT_BATCH,
   DEFAULT_POISON,
@@ -77,6 +78,8 @@ export class ProjectionRunner {
   private readonly projection: Projection;
   private readonly redis: Redis;
   private readonly batchOptions: Required<ProjectionBatchOptions>;
+  /** Group commit under load: the wait after a busy partition's batch (batch.lingerMs). */
+  private readonly linger: ConsumerLinger;
   private readonly poison: Required<PoisonOptions>;
   private readonly poisoned: PoisonedPartitions;
   private readonly causalWaits: CausalWaits;
@@ -104,6 +107,10 @@ export class ProjectionRunner {
     this.projection = options.projection;
     this.redis = options.redis;
     this.batchOptions = { ...DEFAULT_BATCH, ...options.batch };
+    this.linger = new ConsumerLinger({
+      lingerMs: this.batchOptions.lingerMs,
+      fromRecords: this.batchOptions.lingerFromEvents,
+    });
     this.poison = { ...DEFAULT_POISON, ...options.poison };
     this.logger = options.logger ?? console;
     this.keys = projectionKeys(options.projection.name);
@@ -183,6 +190,7 @@ export class ProjectionRunner {
     };
     const consumer = this.options.kafka.consumer(config);
     this.consumer = consumer;
+    this.linger.follow(consumer);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.revival.joined();
       // A new assignment restarts kafkajs' positions from the group's offsets: ask Redis again.
@@ -732,5 +740,7 @@ export class ProjectionRunner {
       });
     });
     await heartbeat();
+    // Folded: under load, let the next call's events gather first.
+    if (isRunning()) await this.linger.after(batch.messages.length);
   }
 }
