@@ -18,7 +18,7 @@
  * bids alone, as it decides asks. `BENCH_TRADING_FUNDING=balance` places them on the buyers'
  * balances instead (settlement holds each bid's worst case first: two transactions, not one).
  */
-import { Marketplace } from '../e2e/src/support/marketplace';
+import { Marketplace, SERVICES, ServiceName } from '../e2e/src/support/marketplace';
 import { autocannon, AutocannonRequest, AutocannonResult } from './trading/autocannon';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -260,15 +260,33 @@ async function measure(
   };
 }
 
-/** `BENCH_TRADING_SERVICE_ENV`'s settings (`NAME=value,NAME=value`) as an environment. */
-function serviceEnv(list: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of list.split(',').filter((p) => p.trim() !== '')) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`BENCH_TRADING_SERVICE_ENV: "${pair}" is not NAME=value`);
-    env[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+/**
+ * `BENCH_TRADING_SERVICE_ENV`'s settings as environments: `NAME=value` for every service,
+ * `service:NAME=value` for that one alone (over the others), comma-separated.
+ */
+function serviceEnv(list: string): {
+  all: Record<string, string>;
+  only: Partial<Record<ServiceName, Record<string, string>>>;
+} {
+  const all: Record<string, string> = {};
+  const only: Partial<Record<ServiceName, Record<string, string>>> = {};
+  for (const entry of list.split(',').filter((p) => p.trim() !== '')) {
+    const at = entry.indexOf('=');
+    const colon = entry.indexOf(':');
+    const service = colon > 0 && colon < at ? entry.slice(0, colon).trim() : undefined;
+    const name = entry.slice(service === undefined ? 0 : colon + 1, at).trim();
+    if (at <= 0 || name === '')
+      throw new Error(`BENCH_TRADING_SERVICE_ENV: "${entry}" is not NAME=value or service:NAME=value`);
+    const value = entry.slice(at + 1).trim();
+    if (service === undefined) {
+      all[name] = value;
+      continue;
+    }
+    if (!(SERVICES as readonly string[]).includes(service))
+      throw new Error(`BENCH_TRADING_SERVICE_ENV: "${service}" is not a service (${SERVICES.join(', ')})`);
+    (only[service as ServiceName] ??= {})[name] = value;
   }
-  return env;
+  return { all, only };
 }
 
 async function main() {
@@ -278,18 +296,23 @@ async function main() {
     );
   // A real GPU-hour, and leases metered hourly: the benchmark measures the order path, and the
   // thousands of leases it creates would otherwise each be charged every 10 s while it runs.
-  const m = await Marketplace.start({
-    LEASE_METER_INTERVAL_MS: '3600000',
-    // Group commit's linger of the partition workers (the services' COMMAND_LINGER_MS), to compare.
-    ...(process.env['BENCH_TRADING_COMMAND_LINGER_MS']
-      ? { COMMAND_LINGER_MS: process.env['BENCH_TRADING_COMMAND_LINGER_MS'] }
-      : {}),
-    ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS']
-      ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] }
-      : {}),
-    // Any other setting of every service, to compare: `NAME=value,NAME=value`.
-    ...serviceEnv(process.env['BENCH_TRADING_SERVICE_ENV'] ?? ''),
-  });
+  const settings = serviceEnv(process.env['BENCH_TRADING_SERVICE_ENV'] ?? '');
+  const m = await Marketplace.start(
+    {
+      LEASE_METER_INTERVAL_MS: '3600000',
+      // Group commit's linger of every service's partition workers (COMMAND_LINGER_MS, orders'
+      // too, whose own is 0), to compare.
+      ...(process.env['BENCH_TRADING_COMMAND_LINGER_MS']
+        ? { COMMAND_LINGER_MS: process.env['BENCH_TRADING_COMMAND_LINGER_MS'] }
+        : {}),
+      ...(process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS']
+        ? { NODE_OPTIONS: process.env['BENCH_TRADING_SERVICE_NODE_OPTIONS'] }
+        : {}),
+      // Any other setting, to compare: `NAME=value` for every service, `service:NAME=value` for one.
+      ...settings.all,
+    },
+    settings.only,
+  );
   const runs: Run[] = [];
   let single: HopSummary | undefined;
   try {
