@@ -20,8 +20,9 @@ import { LeaseMeter } from './leases/lease-meter';
 
 const configSchema = serviceConfigSchema(4103).extend({
   ...eventSourcingConfigShape,
-  // Off a bid's answer path when it is placed on buying power (a trade's lease is opened after the
-  // answer): under load, fewer and fuller transactions and read-model calls (bench/README.md).
+  // The leases orders' trades open are off a bid's answer path (opened after the answer): under
+  // load, fewer and fuller transactions for them (a client's commands, a hold among them, never
+  // wait), and fewer read-model calls (bench/README.md).
   COMMAND_LINGER_MS: lingerMsSetting(50),
   READ_MODEL_LINGER_MS: lingerMsSetting(50),
   /** How often running leases are charged (and ended leases settled). */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { EventSourcedService, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
+import { EventSourcedService, HEADERS, MessageRegistry, topic, TRANSACTION_GROUPS } from '@gpux/contracts';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { retriedByKafkajs } from './consumer-errors';
 import { ConsumerRevival, ConsumerRevivalOptions } from './consumer-revival';
@@ -37,8 +37,9 @@ export interface CommandProcessorOptions {
   maxCommandsPerTransaction?: number;
   /**
    * Group commit's linger under load, in ms (domain/fetch-linger.ts): after a partition's batch of
-   * COMMAND_LINGER_FROM commands or more, the next fetch waits until this long after that batch's
-   * came back, so the next transaction carries what queued meanwhile; a lone command never waits.
+   * COMMAND_LINGER_FROM commands or more, none of them a client's, the next fetch waits until this
+   * long after that batch's came back, so the next transaction carries what queued meanwhile; a
+   * lone command, or a batch with a client's command, never waits.
    * 0 (the default): no waiting, a transaction takes what queued while the previous one committed.
    */
   commandLingerMs?: number;
@@ -248,8 +249,14 @@ export class CommandProcessor {
       });
       throw error;
     }
-    // Decided and committed: under load, let the next transaction's commands gather first.
-    if (isRunning()) await this.linger.after(batch.messages.length);
+    // Decided and committed: under load, let the next transaction's commands gather first, unless
+    // a client waits on one of these (a command no event caused: sent by a caller, not derived by
+    // a process manager), whose next commands would pay the wait in their answers.
+    if (isRunning())
+      await this.linger.after({
+        records: batch.messages.length,
+        awaited: batch.messages.some((m) => m.headers?.[HEADERS.causationId] === undefined),
+      });
   }
 
   /** One more failure in a row of the partition (trouble() reports it once it lasts). */

@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import { FetchLinger, lingerAfter } from '../domain/fetch-linger';
+import { FetchLinger, HandledBatch, lingerAfter } from '../domain/fetch-linger';
 
 /**
  * A consumer's group commit under load (the rule: domain/fetch-linger.ts). kafkajs fetches again
@@ -21,9 +21,9 @@ export class ConsumerLinger {
     });
   }
 
-  /** Waits as the rule says after a batch of `records` handled: call it once the batch is done. */
-  async after(records: number): Promise<void> {
-    const ms = lingerAfter(this.linger, records, this.fetchedAt, Date.now());
+  /** Waits as the rule says after `batch` was handled: call it once the batch is done. */
+  async after(batch: HandledBatch): Promise<void> {
+    const ms = lingerAfter(this.linger, batch, this.fetchedAt, Date.now());
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

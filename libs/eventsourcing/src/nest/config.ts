@@ -20,9 +20,10 @@ export const eventSourcingConfigShape = {
   /** Commands decided per Kafka transaction: larger is faster, smaller loses less work to a crash. */
   MAX_COMMANDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /**
-   * Group commit under load: after a partition's batch of several commands, how long (ms) after it
-   * the next fetch waits, so that one transaction carries what queued meanwhile; a lone command
-   * never waits. 0 takes what is there.
+   * Group commit under load: after a partition's batch of several commands that no client sent
+   * (process managers'), how long (ms) after it the next fetch waits, so that one transaction
+   * carries what queued meanwhile; a lone command, or a batch with a client's, never waits. 0 takes
+   * what is there.
    */
   COMMAND_LINGER_MS: lingerMsSetting(0),
   /** The same for the service's read model: how long (ms) its next fetch waits after a busy batch. */
