@@ -252,7 +252,8 @@ export class CommandProcessor {
     // Decided and committed: under load, let the next transaction's commands gather first, unless
     // a client waits on one of these (a command no event caused: sent by a caller, not derived by
     // a process manager), whose next commands would pay the wait in their answers.
-    if (isRunning())
+    // (Orders lingers 0: its batches' headers are not looked through for it.)
+    if (this.linger.active && isRunning())
       await this.linger.after({
         records: batch.messages.length,
         awaited: batch.messages.some((m) => m.headers?.[HEADERS.causationId] === undefined),

@@ -13,9 +13,14 @@ export class ConsumerLinger {
 
   constructor(private readonly linger: FetchLinger) {}
 
+  /** Whether it ever waits: without, a caller need not describe its batches (`after`). */
+  get active(): boolean {
+    return this.linger.lingerMs > 0;
+  }
+
   /** Follows `consumer`'s fetches (for each new consumer: a revived one is another). */
   follow(consumer: Consumer): void {
-    if (!(this.linger.lingerMs > 0)) return;
+    if (!this.active) return;
     consumer.on(consumer.events.FETCH, () => {
       this.fetchedAt = Date.now();
     });
