@@ -21,9 +21,11 @@ import { LeaseMeter } from './leases/lease-meter';
 const configSchema = serviceConfigSchema(4103).extend({
   ...eventSourcingConfigShape,
   // The leases orders' trades open are off a bid's answer path (opened after the answer): under
-  // load, fewer and fuller transactions for them (a client's commands, a hold among them, never
-  // wait), and fewer read-model calls (bench/README.md).
-  COMMAND_LINGER_MS: lingerMsSetting(50),
+  // load, fewer and fuller transactions for them, and fewer read-model calls (bench/README.md). A
+  // batch with a client's command (a hold among them) is never followed by a wait; a client's
+  // command that comes during one (it holds the next fetch, for every partition) waits at most
+  // the linger.
+  COMMAND_LINGER_MS: lingerMsSetting(100),
   READ_MODEL_LINGER_MS: lingerMsSetting(50),
   /** How often running leases are charged (and ended leases settled). */
   LEASE_METER_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
