@@ -6,7 +6,6 @@
  * ceiling: the same messages produced and consumed with plain kafkajs, no transactions.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { HEADERS, settlementMessages, topic, topicsOf } from '@gpux/contracts';
@@ -14,11 +13,11 @@ import { provisionTopics } from '@gpux/eventsourcing';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import { DedicatedRedis, freePort, uniqueName, waitUntil } from '@gpux/testing';
-import type { Consumer, Message, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import { ACCOUNTS, commands, consume, cpuOf, percentile, produceAll, producePaced } from './commands/flood';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
 
 const ROOT = resolve(__dirname, '../../..');
-const ACCOUNTS = 2_000;
 const PER_RUN = Number(process.env['BENCH_COMMANDS'] ?? 30_000);
 const BATCH_SIZES = [10, 100, 500];
 /** Offered load of the latency runs, commands per second, and how long each lasts. */
@@ -28,109 +27,6 @@ const log = (msg: string) => process.stderr.write(`[bench:commands] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
 const clients = new KafkaClients({ clientId: 'bench-commands', brokers });
-
-/**
- * What a run cost the machine: the cores each process used (the settlement service, the broker, its
- * Redis, this benchmark's own producer and consumer), and all of them together in CPU microseconds
- * per command. `kafkaJit` is part of the broker's figure, not added again.
- */
-function cpuOf(cores: Record<string, number>, seconds: number, count: number) {
-  const total = Object.entries(cores)
-    .filter(([name]) => name !== 'kafkaJit')
-    .reduce((sum, [, c]) => sum + c, 0);
-  return { cores, cpuUsPerCommand: Math.round((total * seconds * 1e6) / count) };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** Sends messages in batches of `batch` every batch/rate seconds: an offered load, not a flood. */
-async function producePaced(
-  producer: Producer,
-  topicName: string,
-  messages: Message[],
-  batch: number,
-  rate: number,
-  sentAt: Map<string, number>,
-) {
-  const start = performance.now();
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < messages.length; i += batch) {
-    const due = start + (i / rate) * 1000;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const slice = messages.slice(i, i + batch);
-    const now = performance.now();
-    for (const m of slice)
-      sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
-    pending.push(producer.send({ topic: topicName, messages: slice }));
-  }
-  await Promise.all(pending);
-}
-
-/** Sends messages in batches of `batch`, at most `inFlight` requests at once, as fast as they go. */
-async function produceAll(
-  producer: Producer,
-  topicName: string,
-  messages: Message[],
-  batch: number,
-  sentAt?: Map<string, number>,
-) {
-  const inFlight = 8;
-  let next = 0;
-  const lane = async () => {
-    while (next < messages.length) {
-      const slice = messages.slice(next, (next += batch));
-      const now = performance.now();
-      if (sentAt)
-        for (const m of slice)
-          sentAt.set(String((m.headers as Record<string, string>)[HEADERS.idempotencyKey]), now);
-      await producer.send({ topic: topicName, messages: slice });
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-}
-
-/** A read-committed consumer of a topic from the start, calling back for every record. */
-async function consume(
-  topicName: string,
-  onRecord: (headers: Record<string, string>) => void,
-): Promise<Consumer> {
-  const consumer = clients.consumer({
-    groupId: `bench-${randomUUID()}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 20,
-    maxBytesPerPartition: 4 << 20,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topicName, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 6,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
-        onRecord(headers);
-      }
-    },
-  });
-  return consumer;
-}
-
-function commands(count: number, runId: string): Message[] {
-  return Array.from({ length: count }, (_, i) => {
-    const accountId = `acc-${i % ACCOUNTS}`;
-    const type = i % 3 === 2 ? 'settlement.Withdraw' : 'settlement.Deposit';
-    return commandMessage(settlementMessages, {
-      type,
-      subject: accountId,
-      data: { accountId, amount: 1 + (i % 977) },
-      idempotencyKey: `${runId}-${i}`,
-    });
-  });
-}
 
 async function main() {
   const ns = uniqueName('bench');
@@ -169,7 +65,7 @@ async function main() {
 
     // Outcomes by idempotency key, for every run.
     const seenAt = new Map<string, number>();
-    const outcomes = await consume(events, (h) => {
+    const outcomes = await consume(clients, events, (h) => {
       const key = h[HEADERS.idempotencyKey];
       if (key && !seenAt.has(key)) seenAt.set(key, performance.now());
     });
@@ -245,7 +141,7 @@ async function main() {
       topics: [{ topic: plain, numPartitions: topic('settlement', 'commands').partitions }],
     });
     let consumed = 0;
-    const reader = await consume(plain, () => consumed++);
+    const reader = await consume(clients, plain, () => consumed++);
     const messages = commands(PER_RUN, 'ceiling');
     const started = performance.now();
     const meter = cpuMeter(processes);

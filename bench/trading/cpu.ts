@@ -51,11 +51,11 @@ function listensOn(cmdline: string[], port: number | undefined): boolean {
 
 /**
  * The processes to watch, by name: the namespace's services, the Kafka broker (the one listening on
- * `kafkaPort` when several run on this machine), Redis on `redisPort`.
+ * `kafkaPort` when several run on this machine), Redis on `redisPort` (none without).
  */
 export function watchedProcesses(
   namespace: string,
-  redisPort: number,
+  redisPort: number | undefined,
   kafkaPort?: number,
 ): Map<string, number> {
   const found = new Map<string, number>();
@@ -74,6 +74,7 @@ export function watchedProcesses(
     } else if (cmdline.includes('kafka.Kafka') && listensOn(cmdline, kafkaPort)) {
       found.set('kafka', Number(pid));
     } else if (
+      redisPort !== undefined &&
       /redis-server/.test(cmdline[0] ?? '') &&
       new RegExp(`[: ]${redisPort}\\b`).test(cmdline.join(' '))
     ) {

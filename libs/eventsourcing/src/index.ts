@@ -6,6 +6,8 @@ export * from './kafka/dead-letter';
 export * from './kafka/partition-worker';
 export * from './kafka/worker-context';
 export * from './kafka/provisioning';
+export { TransactionGroup, type PartitionWrite } from './kafka/transaction-group';
+export { groupOf } from './kafka/transaction-groups';
 export * from './nest/event-sourcing.module';
 export * from './nest/config';
 export * from './nest/read-model.module';
