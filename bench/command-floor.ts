@@ -30,6 +30,8 @@ const PER_RUN = Number(process.env['BENCH_COMMANDS'] ?? 30_000);
 const ROUNDS = Number(process.env['BENCH_FLOOR_ROUNDS'] ?? 3);
 /** Records per transaction at most, as a command service's (CommandProcessor's default). */
 const MAX_PER_TRANSACTION = 1_000;
+/** The folder of a built `@confluentinc/kafka-javascript`: the relay runs once more on it (librdkafka). */
+const RDKAFKA = process.env['BENCH_RDKAFKA'];
 const log = (msg: string) => process.stderr.write(`[bench:command-floor] ${msg}\n`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
@@ -90,6 +92,103 @@ async function relay(inTopic: string, outTopic: string, groupId: string): Promis
   process.stderr.write('relay ready\n');
 }
 
+/** What the relay uses of librdkafka's own Node API (`@confluentinc/kafka-javascript`, node-rdkafka's). */
+interface RdMessage {
+  value: Buffer | null;
+  key?: Buffer | string | null;
+  partition: number;
+  offset: number;
+  headers?: Record<string, Buffer | string>[];
+}
+interface RdClient {
+  connect(): void;
+  once(event: 'ready', listener: () => void): void;
+}
+interface RdProducer extends RdClient {
+  setPollInterval(ms: number): void;
+  initTransactions(timeoutMs: number, cb: (e: unknown) => void): void;
+  beginTransaction(cb: (e: unknown) => void): void;
+  produce(
+    topic: string,
+    partition: null,
+    value: Buffer | null,
+    key: Buffer | string | null | undefined,
+    timestamp: number,
+    opaque: null,
+    headers?: Record<string, Buffer | string>[],
+  ): void;
+  sendOffsetsToTransaction(
+    offsets: { topic: string; partition: number; offset: number }[],
+    consumer: RdConsumer,
+    timeoutMs: number,
+    cb: (e: unknown) => void,
+  ): void;
+  commitTransaction(timeoutMs: number, cb: (e: unknown) => void): void;
+}
+interface RdConsumer extends RdClient {
+  subscribe(topics: string[]): void;
+  setDefaultConsumeTimeout(ms: number): void;
+  consume(count: number, cb: (e: unknown, messages: RdMessage[]) => void): void;
+}
+interface Rdkafka {
+  Producer: new (conf: Record<string, unknown>) => RdProducer;
+  KafkaConsumer: new (conf: Record<string, unknown>, topicConf: Record<string, unknown>) => RdConsumer;
+}
+
+/**
+ * The same relay on librdkafka's own Node API, for BENCH_RDKAFKA (the folder of a built
+ * `@confluentinc/kafka-javascript`; not a dependency of this repository): a read-committed consumer,
+ * and one transactional producer writing what each poll brought, with its offsets, per transaction.
+ */
+async function rdkafkaRelay(inTopic: string, outTopic: string, groupId: string, from: string): Promise<void> {
+  const rd = require(from) as Rdkafka;
+  const brokerList = brokers.join(',');
+  const ready = (client: RdClient) =>
+    new Promise<void>((done) => {
+      client.once('ready', done);
+      client.connect();
+    });
+  const call = (step: (cb: (e: unknown) => void) => void) =>
+    new Promise<void>((done, failed) => step((e) => (e ? failed(e) : done())));
+  const producer = new rd.Producer({
+    'bootstrap.servers': brokerList,
+    'transactional.id': `${groupId}.tx`,
+    'linger.ms': 1,
+  });
+  await ready(producer);
+  producer.setPollInterval(20);
+  await call((cb) => producer.initTransactions(30_000, cb));
+  const consumer = new rd.KafkaConsumer(
+    {
+      'bootstrap.servers': brokerList,
+      'group.id': groupId,
+      'enable.auto.commit': false,
+      'isolation.level': 'read_committed',
+      'fetch.wait.max.ms': 20,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await ready(consumer);
+  consumer.setDefaultConsumeTimeout(20);
+  consumer.subscribe([inTopic]);
+  process.stderr.write('relay ready\n');
+  for (;;) {
+    const messages = await new Promise<RdMessage[]>((done, failed) =>
+      consumer.consume(MAX_PER_TRANSACTION, (e, m) => (e ? failed(e) : done(m))),
+    );
+    if (!messages.length) continue;
+    await call((cb) => producer.beginTransaction(cb));
+    const next = new Map<number, number>();
+    for (const m of messages) {
+      producer.produce(outTopic, null, m.value, m.key, Date.now(), null, m.headers);
+      next.set(m.partition, m.offset + 1);
+    }
+    const offsets = [...next].map(([partition, offset]) => ({ topic: inTopic, partition, offset }));
+    await call((cb) => producer.sendOffsetsToTransaction(offsets, consumer, 30_000, cb));
+    await call((cb) => producer.commitTransaction(30_000, cb));
+  }
+}
+
 interface Stage {
   perSec: number;
   cores: Record<string, number>;
@@ -102,6 +201,7 @@ async function main() {
   const kafkaPort = Number(brokers[0]?.split(':').pop()) || undefined;
   const ceilings: Stage[] = [];
   const relays: Stage[] = [];
+  const rdkafkaRelays: Stage[] = [];
   let round = 0;
   const fresh = async (name: string) => {
     const t = uniqueName(name);
@@ -129,7 +229,7 @@ async function main() {
     return { perSec: Math.round(PER_RUN / seconds), ...cost };
   };
 
-  const relayStage = async (): Promise<Stage> => {
+  const relayStage = async (client: 'kafkajs' | 'rdkafka'): Promise<Stage> => {
     const [inTopic, outTopic] = [await fresh('floor-in'), await fresh('floor-out')];
     created.push(inTopic, outTopic);
     const child: ChildProcess = spawn(
@@ -141,6 +241,7 @@ async function main() {
         inTopic,
         outTopic,
         uniqueName('floor-relay'),
+        client,
       ],
       { cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -186,9 +287,14 @@ async function main() {
       const c = await ceiling();
       log(JSON.stringify({ stage: 'ceiling', round, ...c }));
       ceilings.push(c);
-      const r = await relayStage();
+      const r = await relayStage('kafkajs');
       log(JSON.stringify({ stage: 'relay', round, ...r }));
       relays.push(r);
+      if (RDKAFKA) {
+        const rr = await relayStage('rdkafka');
+        log(JSON.stringify({ stage: 'relay-rdkafka', round, ...rr }));
+        rdkafkaRelays.push(rr);
+      }
     }
   } finally {
     await admin.deleteTopics({ topics: created }).catch(() => undefined);
@@ -209,15 +315,26 @@ async function main() {
     // The most commands/s the relay's cost allows on this machine's cores, and that over the ceiling.
     cpuBoundPerSec,
     boundOfCeiling: Number((cpuBoundPerSec / ceilingBest.perSec).toFixed(2)),
+    ...(rdkafkaRelays.length
+      ? {
+          rdkafkaRelayPerSec: best(rdkafkaRelays).perSec,
+          rdkafkaRelayCpuUsPerCommand: leastCost(rdkafkaRelays),
+        }
+      : {}),
     ceilings,
     relays,
+    ...(rdkafkaRelays.length ? { rdkafkaRelays } : {}),
   };
 }
 
 if (process.argv[2] === 'relay') {
-  const [inTopic, outTopic, groupId] = process.argv.slice(3);
-  if (!inTopic || !outTopic || !groupId) throw new Error('usage: command-floor.js relay <in> <out> <group>');
-  relay(inTopic, outTopic, groupId).catch((e: unknown) => {
+  const [inTopic, outTopic, groupId, client] = process.argv.slice(3);
+  if (!inTopic || !outTopic || !groupId)
+    throw new Error('usage: command-floor.js relay <in> <out> <group> [kafkajs|rdkafka]');
+  (client === 'rdkafka' && RDKAFKA
+    ? rdkafkaRelay(inTopic, outTopic, groupId, RDKAFKA)
+    : relay(inTopic, outTopic, groupId)
+  ).catch((e: unknown) => {
     process.stderr.write(`[relay] failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });
