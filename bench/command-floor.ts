@@ -21,7 +21,7 @@ import { groupOf, TransactionGroup } from '@gpux/eventsourcing';
 import { KafkaClients } from '@gpux/platform';
 import { uniqueName, waitUntil } from '@gpux/testing';
 import type { EachBatchPayload } from 'kafkajs';
-import { commands, consume, cpuOf, produceAll } from './commands/flood';
+import { commands, counting, cpuOf, produceAll } from './commands/flood';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -213,20 +213,18 @@ async function main() {
   const ceiling = async (): Promise<Stage> => {
     const plain = await fresh('floor-plain');
     created.push(plain);
-    let consumed = 0;
-    const reader = await consume(clients, plain, () => consumed++);
+    const { seen, consumer: reader } = await counting(clients, plain);
     const producer = clients.producer({ idempotent: true, maxInFlightRequests: 8 });
     await producer.connect();
     const messages = commands(PER_RUN, `ceiling-${round}`);
     const meter = cpuMeter(watchedProcesses('-', undefined, kafkaPort));
     const started = performance.now();
     await produceAll(producer, plain, messages, 500);
-    await waitUntil('the plain consumer', () => consumed >= PER_RUN, 120_000, 5);
-    const seconds = (performance.now() - started) / 1000;
-    const cost = cpuOf(meter(), seconds, PER_RUN);
+    await waitUntil('the plain consumer', () => seen.count >= PER_RUN, 120_000);
+    const cost = cpuOf(meter(), (performance.now() - started) / 1000, PER_RUN);
     await reader.disconnect();
     await producer.disconnect();
-    return { perSec: Math.round(PER_RUN / seconds), ...cost };
+    return { perSec: Math.round(PER_RUN / ((seen.lastAt - started) / 1000)), ...cost };
   };
 
   const relayStage = async (client: 'kafkajs' | 'rdkafka'): Promise<Stage> => {
@@ -253,30 +251,28 @@ async function main() {
       );
       ended.catch(() => undefined);
       const until = (what: string, probe: () => boolean, ms: number) =>
-        Promise.race([waitUntil(what, probe, ms, 5), ended]);
+        Promise.race([waitUntil(what, probe, ms), ended]);
       child.stderr?.on('data', (d: Buffer) => {
         if (d.toString().includes('relay ready')) ready = true;
         else process.stderr.write(d);
       });
       await until('the relay', () => ready, 60_000);
-      let relayed = 0;
-      const reader = await consume(clients, outTopic, () => relayed++);
+      const { seen, consumer: reader } = await counting(clients, outTopic);
       const producer = clients.producer({ idempotent: true, maxInFlightRequests: 8 });
       await producer.connect();
       // One record through first: the relay's consumer has its partitions and its producer its id.
       await producer.send({ topic: inTopic, messages: commands(1, `warm-${round}`) });
-      await until('the relay, warming', () => relayed >= 1, 60_000);
+      await until('the relay, warming', () => seen.count >= 1, 60_000);
       const processes = watchedProcesses('-', undefined, kafkaPort);
       if (child.pid) processes.set('relay', child.pid);
       const meter = cpuMeter(processes);
       const started = performance.now();
       await produceAll(producer, inTopic, commands(PER_RUN, `relay-${round}`), 500);
-      await until('the relayed commands', () => relayed >= PER_RUN + 1, 300_000);
-      const seconds = (performance.now() - started) / 1000;
-      const cost = cpuOf(meter(), seconds, PER_RUN);
+      await until('the relayed commands', () => seen.count >= PER_RUN + 1, 300_000);
+      const cost = cpuOf(meter(), (performance.now() - started) / 1000, PER_RUN);
       await reader.disconnect();
       await producer.disconnect();
-      return { perSec: Math.round(PER_RUN / seconds), ...cost };
+      return { perSec: Math.round(PER_RUN / ((seen.lastAt - started) / 1000)), ...cost };
     } finally {
       child.kill('SIGTERM');
     }

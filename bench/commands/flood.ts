@@ -103,6 +103,28 @@ export async function consume(
   return consumer;
 }
 
+/** What a counting consumer has seen: how many records, and when (performance.now()) the last came. */
+export interface Seen {
+  count: number;
+  lastAt: number;
+}
+
+/**
+ * A read-committed consumer of a topic from the start that counts its records. A rate is taken to
+ * `lastAt`, the moment the last record came, not to when a poll noticed it.
+ */
+export async function counting(
+  clients: KafkaClients,
+  topicName: string,
+): Promise<{ seen: Seen; consumer: Consumer }> {
+  const seen: Seen = { count: 0, lastAt: 0 };
+  const consumer = await consume(clients, topicName, () => {
+    seen.count++;
+    seen.lastAt = performance.now();
+  });
+  return { seen, consumer };
+}
+
 export function commands(count: number, runId: string): Message[] {
   return Array.from({ length: count }, (_, i) => {
     const accountId = `acc-${i % ACCOUNTS}`;
