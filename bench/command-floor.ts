@@ -11,7 +11,11 @@
  *   folds its events into Redis), so `cpuBoundPerSec` here bounds what any service on this client
  *   can reach on this machine's cores, and `boundOfCeiling` bounds bench:commands' `maxOfCeiling`.
  *
- * `node infra/runtime/run.js bench/command-floor.js relay <in> <out> <group>` runs the relay.
+ * - relay-rdkafka, with BENCH_RDKAFKA naming a built `@confluentinc/kafka-javascript`: the same relay
+ *   on librdkafka (bench/README.md, "command-floor", says how to build it here).
+ *
+ * `node infra/runtime/run.js bench/command-floor.js relay <in> <out> <group> [kafkajs|rdkafka]` runs
+ * a relay.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
