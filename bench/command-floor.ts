@@ -25,8 +25,8 @@ import { groupOf, TransactionGroup } from '@gpux/eventsourcing';
 import { KafkaClients } from '@gpux/platform';
 import { uniqueName, waitUntil } from '@gpux/testing';
 import type { EachBatchPayload } from 'kafkajs';
-import { commands, counting, cpuOf, produceAll } from './commands/flood';
-import { cpuMeter, watchedProcesses } from './trading/cpu';
+import { commands, counting, Flooded, timedFlood } from './commands/flood';
+import { watchedProcesses } from './trading/cpu';
 
 const ROOT = resolve(__dirname, '../../..');
 const PER_RUN = Number(process.env['BENCH_COMMANDS'] ?? 30_000);
@@ -193,11 +193,7 @@ async function rdkafkaRelay(inTopic: string, outTopic: string, groupId: string, 
   }
 }
 
-interface Stage {
-  perSec: number;
-  cores: Record<string, number>;
-  cpuUsPerCommand: number;
-}
+type Stage = Flooded;
 
 async function main() {
   const admin = await clients.admin();
@@ -220,15 +216,19 @@ async function main() {
     const { seen, consumer: reader } = await counting(clients, plain);
     const producer = clients.producer({ idempotent: true, maxInFlightRequests: 8 });
     await producer.connect();
-    const messages = commands(PER_RUN, `ceiling-${round}`);
-    const meter = cpuMeter(watchedProcesses('-', undefined, kafkaPort));
-    const started = performance.now();
-    await produceAll(producer, plain, messages, 500);
-    await waitUntil('the plain consumer', () => seen.count >= PER_RUN, 120_000);
-    const cost = cpuOf(meter(), (performance.now() - started) / 1000, PER_RUN);
+    const processes = watchedProcesses(undefined, undefined, kafkaPort);
+    const flooded = await timedFlood(
+      producer,
+      plain,
+      commands(PER_RUN, `ceiling-${round}`),
+      seen,
+      PER_RUN,
+      processes,
+      waitUntil,
+    );
     await reader.disconnect();
     await producer.disconnect();
-    return { perSec: Math.round(PER_RUN / ((seen.lastAt - started) / 1000)), ...cost };
+    return flooded;
   };
 
   const relayStage = async (client: 'kafkajs' | 'rdkafka'): Promise<Stage> => {
@@ -267,16 +267,21 @@ async function main() {
       // One record through first: the relay's consumer has its partitions and its producer its id.
       await producer.send({ topic: inTopic, messages: commands(1, `warm-${round}`) });
       await until('the relay, warming', () => seen.count >= 1, 60_000);
-      const processes = watchedProcesses('-', undefined, kafkaPort);
+      const processes = watchedProcesses(undefined, undefined, kafkaPort);
       if (child.pid) processes.set('relay', child.pid);
-      const meter = cpuMeter(processes);
-      const started = performance.now();
-      await produceAll(producer, inTopic, commands(PER_RUN, `relay-${round}`), 500);
-      await until('the relayed commands', () => seen.count >= PER_RUN + 1, 300_000);
-      const cost = cpuOf(meter(), (performance.now() - started) / 1000, PER_RUN);
+      // PER_RUN more than the warming record.
+      const flooded = await timedFlood(
+        producer,
+        inTopic,
+        commands(PER_RUN, `relay-${round}`),
+        seen,
+        PER_RUN + 1,
+        processes,
+        until,
+      );
       await reader.disconnect();
       await producer.disconnect();
-      return { perSec: Math.round(PER_RUN / ((seen.lastAt - started) / 1000)), ...cost };
+      return flooded;
     } finally {
       child.kill('SIGTERM');
     }

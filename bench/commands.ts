@@ -23,6 +23,7 @@ import {
   percentile,
   produceAll,
   producePaced,
+  timedFlood,
 } from './commands/flood';
 import { cpuMeter, watchedProcesses } from './trading/cpu';
 
@@ -150,15 +151,16 @@ async function main() {
       topics: [{ topic: plain, numPartitions: topic('settlement', 'commands').partitions }],
     });
     const { seen, consumer: reader } = await counting(clients, plain);
-    const messages = commands(PER_RUN, 'ceiling');
-    const started = performance.now();
-    const meter = cpuMeter(processes);
-    await produceAll(producer, plain, messages, 500);
-    await waitUntil('the plain consumer', () => seen.count >= PER_RUN, 120_000);
-    // To the last record's arrival, as the floods' rates are (not to the poll that saw it).
-    const ceilingPerSec = Math.round(PER_RUN / ((seen.lastAt - started) / 1000));
     // The settlement service idles through it: what the ceiling costs is the broker and this process.
-    const ceiling = cpuOf(meter(), (performance.now() - started) / 1000, PER_RUN);
+    const { perSec: ceilingPerSec, ...ceiling } = await timedFlood(
+      producer,
+      plain,
+      commands(PER_RUN, 'ceiling'),
+      seen,
+      PER_RUN,
+      processes,
+      waitUntil,
+    );
     log(JSON.stringify({ mode: 'ceiling', ceilingPerSec, ...ceiling }));
     await reader.disconnect();
     await admin

@@ -8,6 +8,7 @@ import { HEADERS, settlementMessages } from '@gpux/contracts';
 import { commandMessage } from '@gpux/eventsourcing/testing';
 import { KafkaClients } from '@gpux/platform';
 import type { Consumer, Message, Producer } from 'kafkajs';
+import { cpuMeter } from '../trading/cpu';
 
 /** Accounts the commands are spread over (each one opened first by bench:commands). */
 export const ACCOUNTS = 2_000;
@@ -123,6 +124,35 @@ export async function counting(
     seen.lastAt = performance.now();
   });
   return { seen, consumer };
+}
+
+/** A flood's figures: its rate to the last record's arrival, and what it cost the machine. */
+export interface Flooded {
+  perSec: number;
+  cores: Record<string, number>;
+  cpuUsPerCommand: number;
+}
+
+/**
+ * Floods `messages` into `topicName` (batches of 500, 8 at once) and waits, with `until`, for
+ * `seen` (a counting consumer of wherever they come out) to reach `expected`; the rate is taken
+ * to the last record's arrival, the CPU over `processes` (cpuMeter) to the wait's end.
+ */
+export async function timedFlood(
+  producer: Producer,
+  topicName: string,
+  messages: Message[],
+  seen: Seen,
+  expected: number,
+  processes: Map<string, number>,
+  until: (what: string, probe: () => boolean, timeoutMs: number) => Promise<void>,
+): Promise<Flooded> {
+  const meter = cpuMeter(processes);
+  const started = performance.now();
+  await produceAll(producer, topicName, messages, 500);
+  await until(`${expected} records from ${topicName}`, () => seen.count >= expected, 300_000);
+  const cost = cpuOf(meter(), (performance.now() - started) / 1000, messages.length);
+  return { perSec: Math.round(messages.length / ((seen.lastAt - started) / 1000)), ...cost };
 }
 
 export function commands(count: number, runId: string): Message[] {

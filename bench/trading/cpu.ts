@@ -50,11 +50,11 @@ function listensOn(cmdline: string[], port: number | undefined): boolean {
 }
 
 /**
- * The processes to watch, by name: the namespace's services, the Kafka broker (the one listening on
+ * The processes to watch, by name: the namespace's services (none without), the Kafka broker (the one listening on
  * `kafkaPort` when several run on this machine), Redis on `redisPort` (none without).
  */
 export function watchedProcesses(
-  namespace: string,
+  namespace: string | undefined,
   redisPort: number | undefined,
   kafkaPort?: number,
 ): Map<string, number> {
@@ -69,7 +69,10 @@ export function watchedProcesses(
     const cmdline = read(`/proc/${pid}/cmdline`)?.split('\0') ?? [];
     const service = cmdline.find((a) => a.startsWith('services/'));
     if (service && cmdline.some((a) => a.endsWith('infra/runtime/run.js'))) {
-      if (read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`))
+      if (
+        namespace !== undefined &&
+        read(`/proc/${pid}/environ`)?.split('\0').includes(`TOPIC_NAMESPACE=${namespace}`)
+      )
         found.set(service.slice('services/'.length), Number(pid));
     } else if (cmdline.includes('kafka.Kafka') && listensOn(cmdline, kafkaPort)) {
       found.set('kafka', Number(pid));

@@ -6,7 +6,7 @@ export * from './kafka/dead-letter';
 export * from './kafka/partition-worker';
 export * from './kafka/worker-context';
 export * from './kafka/provisioning';
-export { TransactionGroup, type PartitionWrite } from './kafka/transaction-group';
+export { TransactionGroup } from './kafka/transaction-group';
 export { groupOf } from './kafka/transaction-groups';
 export * from './nest/event-sourcing.module';
 export * from './nest/config';
